@@ -2,12 +2,19 @@
 
 * affine_grid's theta gradient: PyTorch's affine_grid_generator_backward returns (base^T bmm grad).transpose(1, 2),
   a transposed view (strides (k * (k + 1), 1, k)); torchless returned it C-contiguous, and recorded its
-  create_graph gradient under other nodes than PyTorch's TransposeBackward0 <- BmmBackward0.
+  create_graph gradient under other nodes than PyTorch's TransposeBackward0 <- BmmBackward0;
+* the strides of empty results (an empty batch, an empty output size): NumPy gives the empty arrays its routines
+  make all-zero strides, which torchless kept for the outputs of convolutions (and their empty-input gradients),
+  interpolation, reflection/replication/circular padding, fold, pooling of one channel, fractional max pooling;
+  where PyTorch allocates them contiguous, returns an empty input itself (pixel_unshuffle, channel_shuffle: its
+  strides) or clones a narrowed view (a crop by F.pad of an empty input: the view's strides); autograd.grad
+  re-laid out an empty gradient, where PyTorch returns its node's.
 """
 import numpy as np
 import pytest
 
 import torchless
+from helpers import Raised, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -63,3 +70,97 @@ def test_affine_grid_theta_gradient_without_torch():
     grid = torchless.nn.functional.affine_grid(theta, (1, 1, 1, 1), align_corners=False)
     grid.backward(torchless.tensor([[[[2.0, 3.0]]]]))
     np.testing.assert_array_equal(theta.grad.numpy(), [[[0, 0, 2], [0, 0, 3]]])
+
+
+# ---------------------------------------------------------------------------- strides of empty results
+def _ones(lib, *shape):
+    return lib.ones(*shape, dtype=lib.float64)
+
+
+def _fractional(lib, x, **kwargs):
+    samples = lib.full((max(x.shape[0], 1) if x.dim() == 4 else 1, x.shape[-3], 2), 0.5, dtype=x.dtype)
+    return lib.nn.functional.fractional_max_pool2d(x, 2, _random_samples=samples, **kwargs)
+
+
+_EMPTY_CASES = {  # name: (fn(lib, x), input shapes)
+    "conv1d": (lambda lib, x: lib.nn.functional.conv1d(x, _ones(lib, 2, 3, 2)), [(0, 3, 4)]),
+    "conv2d": (lambda lib, x: lib.nn.functional.conv2d(x, _ones(lib, 2, 3, 2, 2), _ones(lib, 2)), [(0, 3, 4, 4)]),
+    "conv3d": (lambda lib, x: lib.nn.functional.conv3d(x, _ones(lib, 2, 3, 2, 2, 2)), [(0, 3, 4, 4, 4)]),
+    "conv_transpose2d": (lambda lib, x: lib.nn.functional.conv_transpose2d(x, _ones(lib, 3, 2, 2, 2), stride=2),
+                         [(0, 3, 4, 4)]),
+    "conv_transpose1d": (lambda lib, x: lib.nn.functional.conv_transpose1d(x, _ones(lib, 3, 2, 2)), [(0, 3, 4)]),
+    "nearest": (lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2), [(0, 3, 4), (0, 3, 4, 4)]),
+    "linear": (lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="linear"), [(0, 3, 4)]),
+    "bicubic": (lambda lib, x: lib.nn.functional.interpolate(x, size=(5, 3), mode="bicubic"), [(0, 3, 4, 4)]),
+    "antialiased": (lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=0.5, mode="bilinear",
+                                                                  antialias=True), [(0, 3, 4, 4)]),
+    "trilinear": (lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="trilinear"),
+                  [(0, 3, 2, 2, 2)]),
+    "reflect": (lambda lib, x: lib.nn.functional.pad(x, [1, 1] * (x.dim() - 2), mode="reflect"),
+                [(0, 3, 4), (0, 3, 4, 4)]),
+    "replicate": (lambda lib, x: lib.nn.functional.pad(x, [1, 1, 1, 1], mode="replicate"), [(0, 3, 4, 4)]),
+    "circular": (lambda lib, x: lib.nn.functional.pad(x, [1, 1, 1, 1], mode="circular"), [(0, 3, 4, 4)]),
+    "crop": (lambda lib, x: lib.nn.functional.pad(x, [-1, 0]), [(0, 3, 4, 4), (2, 3, 0, 4)]),
+    "fold": (lambda lib, x: lib.nn.functional.fold(lib.nn.functional.unfold(x, 2), (4, 4), 2), [(0, 3, 4, 4)]),
+    "pixel_unshuffle": (lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2), [(0, 4, 4, 4), (2, 4, 0, 4)]),
+    "channel_shuffle": (lambda lib, x: lib.nn.functional.channel_shuffle(x, 3), [(0, 3, 4), (0, 3, 4, 4)]),
+    "avg_pool2d_one_channel": (lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, divisor_override=2),
+                               [(0, 1, 4, 7)]),
+    "adaptive_max_pool2d_one_channel": (lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (3, None), True),
+                                        [(0, 1, 4, 7)]),
+    "adaptive_avg_pool2d_one_channel": (lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, 3),
+                                        [(0, 1, 4, 7)]),
+    "fractional_max_pool2d_to_nothing": (lambda lib, x: _fractional(lib, x, output_size=0), [(3, 6, 6)]),
+}
+
+
+def _empty_input(lib, shape, layout):
+    if layout == "channels_last" and len(shape) == 4:
+        return lib.zeros(shape, dtype=lib.float64).contiguous(memory_format=lib.channels_last)
+    if layout == "transposed":
+        return lib.zeros(*shape[:-2], shape[-1], shape[-2], dtype=lib.float64).transpose(-1, -2)
+    return lib.zeros(shape, dtype=lib.float64)
+
+
+@pytest.mark.parametrize("name, shape", [(name, shape) for name, (_, shapes) in _EMPTY_CASES.items()
+                                         for shape in shapes])
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "transposed"])
+def test_empty_results_are_laid_out_as_pytorchs(name, shape, layout):
+    fn = _EMPTY_CASES[name][0]
+
+    def results(lib):
+        x = _empty_input(lib, shape, layout).requires_grad_(True)
+        out = fn(lib, x)
+        first = out[0] if isinstance(out, tuple) else out
+        # (pixel_unshuffle's backward, pixel_shuffle, gives an empty input a gradient of another shape: an error)
+        grad = outcome(lambda: lib.autograd.grad(first, x, lib.zeros(tuple(first.shape), dtype=first.dtype))[0])
+        return [*(out if isinstance(out, tuple) else (out,)), grad]
+
+    for theirs, ours in zip(results(torch), results(torchless), strict=True):
+        if isinstance(theirs, Raised):
+            assert isinstance(ours, Raised) and ours.type == theirs.type
+            continue
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        assert ours.stride() == theirs.stride()
+
+
+def test_empty_convolution_gradients_keep_each_tensors_layout():
+    """PyTorch's "Empty" backend multiplies the input by the weight's first element: every gradient in its tensor's
+    layout."""
+    def gradients(lib):
+        x = _empty_input(lib, (0, 3, 4, 4), "transposed").requires_grad_(True)
+        w = _ones(lib, 2, 3, 2, 2).contiguous(memory_format=lib.channels_last).requires_grad_(True)
+        out = lib.nn.functional.conv2d(x, w)
+        return out, *lib.autograd.grad(out, (x, w), lib.zeros(tuple(out.shape), dtype=out.dtype))
+
+    for theirs, ours in zip(gradients(torch), gradients(torchless), strict=True):
+        assert ours.stride() == theirs.stride()
+
+
+def test_empty_results_are_c_contiguous_without_torch():
+    x = torchless.zeros(0, 3, 4, 4)
+    F = torchless.nn.functional
+    assert F.conv2d(x, torchless.ones(2, 3, 2, 2)).stride() == (18, 9, 3, 1)
+    assert F.interpolate(x, scale_factor=2).stride() == (192, 64, 8, 1)
+    assert F.pad(x, [1, 1, 1, 1], mode="reflect").stride() == (108, 36, 6, 1)
+    assert F.channel_shuffle(x.transpose(2, 3), 3).stride() == (48, 16, 1, 4)  # the input's own

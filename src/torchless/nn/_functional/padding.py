@@ -31,7 +31,9 @@ class ConstantPadNd(shape_ops.ConstantPad):
 
     def forward(self, a, widths=None, value=0.0, pad=None):
         out = super().forward(a, widths=widths, value=value, pad=pad)
-        if np.may_share_memory(out, a):  # a crop: PyTorch's clone of the narrowed input, in that view's layout
+        # (NumPy sees no memory shared with an empty array, which a crop of one narrows all the same)
+        if np.may_share_memory(out, a) or (not out.size and all(lo <= 0 and hi <= 0 for lo, hi in widths)):
+            # a crop: PyTorch's clone of the narrowed input, in that view's layout
             return _memory_format.preserving(out.copy(order="K"), out)
         # padded on one side and cropped on another: out is a view into the grown array, where PyTorch copies the
         # input into a new tensor of the output's shape (C-contiguous; channels-last as pad lays it out)
@@ -251,8 +253,10 @@ def pad(input, pad, mode="constant", value=None):
     # padding, made of slices and copies, does not; nor a constant one that only crops: a clone of a narrowed view,
     # in its layout)
     x = input._data
-    if out is input or x.ndim < 2 or mode == "circular" or (mode == "constant" and all(int(p) <= 0 for p in pad)):
+    if out is input or x.ndim < 2 or (mode == "constant" and all(int(p) <= 0 for p in pad)):
         return out
+    if mode == "circular" or not x.size:  # (C order: an empty input suggests no channels-last format)
+        return _memory_format.in_c_order(out)
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
