@@ -164,3 +164,15 @@ def test_empty_results_are_c_contiguous_without_torch():
     assert F.interpolate(x, scale_factor=2).stride() == (192, 64, 8, 1)
     assert F.pad(x, [1, 1, 1, 1], mode="reflect").stride() == (108, 36, 6, 1)
     assert F.channel_shuffle(x.transpose(2, 3), 3).stride() == (48, 16, 1, 4)  # the input's own
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib: lib.nn.functional.interpolate(lib.ones(4, 1, 1, 2), scale_factor=0, mode="area"),
+    lambda lib: lib.nn.functional.adaptive_max_pool2d(lib.ones(3, 1, 2, 2), (1, 0)),
+    lambda lib: lib.nn.functional.adaptive_avg_pool2d(lib.ones(3, 1, 2, 2), (0, 1)),
+    lambda lib: lib.nn.functional.adaptive_max_pool1d(lib.ones(1, 2), 0),
+])
+def test_empty_outputs_of_one_channel_pooling_are_c_contiguous(fn):
+    expected, actual = fn(torch), fn(torchless)
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert actual.stride() == expected.stride()
