@@ -8,7 +8,9 @@
   interpolation, reflection/replication/circular padding, fold, pooling of one channel, fractional max pooling;
   where PyTorch allocates them contiguous, returns an empty input itself (pixel_unshuffle, channel_shuffle: its
   strides) or clones a narrowed view (a crop by F.pad of an empty input: the view's strides); autograd.grad
-  re-laid out an empty gradient, where PyTorch returns its node's.
+  re-laid out an empty gradient, where PyTorch returns its node's;
+* circular padding's gradient summed each dim's copies in another order than PyTorch's copies of slices undone in
+  reverse (last bits of float32, visible differences in float16 where a dim is padded by its own size).
 """
 import numpy as np
 import pytest
@@ -176,3 +178,28 @@ def test_empty_outputs_of_one_channel_pooling_are_c_contiguous(fn):
     expected, actual = fn(torch), fn(torchless)
     assert tuple(actual.shape) == tuple(expected.shape)
     assert actual.stride() == expected.stride()
+
+
+# ---------------------------------------------------------------------------- circular padding's gradient
+@pytest.mark.parametrize("shape, pad", [((2, 1, 2, 3), (2, 2, 2, 2)), ((2, 1, 5, 2, 3), (2, 2, 2, 2, 2, 2)),
+                                        ((1, 3, 4), (4, 1)), ((3, 2, 3), (1, 3, 2, 0))])
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_circular_pad_gradient_sums_as_pytorchs_copies(shape, pad, dtype):
+    """PyTorch pads circularly by copies of slices: its gradient undoes them in reverse, in the gradient's dtype (a
+    half gradient rounds after each addition, so the order shows)."""
+    x = RNG.standard_normal(shape).astype(dtype)
+
+    def gradient(lib):
+        t = lib.tensor(x, requires_grad=True)
+        out = lib.nn.functional.pad(t, pad, mode="circular")
+        grad = np.linspace(-9, 9, out.numel()).reshape(tuple(out.shape)).astype(dtype)
+        return lib.autograd.grad(out, t, lib.tensor(grad))[0]
+
+    np.testing.assert_array_equal(gradient(torchless).numpy(), gradient(torch).numpy())
+
+
+def test_circular_pad_gradient_without_torch():
+    """A width-1 padding of a width-1 dim on both sides: the cell's gradient is the sum of the three copies."""
+    x = torchless.zeros(1, 1, 1, requires_grad=True)
+    torchless.nn.functional.pad(x, (1, 1), mode="circular").backward(torchless.tensor([[[1.0, 2.0, 4.0]]]))
+    assert x.grad.item() == 7.0

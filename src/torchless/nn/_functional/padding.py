@@ -80,6 +80,8 @@ class IndexPad(shape_ops.IndexPad):
         # PyTorch's kernels add each output element's gradient into its source element in the output's order,
         # all padded dims at once; summing one axis after another would associate the float additions otherwise
         # (circular padding is PyTorch's copies of slices, whose gradients add up slice by slice)
+        if self.node_name == COPY_SLICES and min(self.pad) >= 0:
+            return (self._copies_backward(grad),)
         if len(self.axis_indices) < 2 or self.node_name == COPY_SLICES:
             return super().backward(grad)
         axes = [axis for axis, _ in self.axis_indices]
@@ -92,6 +94,26 @@ class IndexPad(shape_ops.IndexPad):
         np.add.at(summed, (Ellipsis, sources), flat)
         summed = summed.reshape(lead + [self.input_shape[axis] for axis in axes])
         return (np.transpose(summed, np.argsort(kept + axes)),)
+
+    def _copies_backward(self, grad):
+        """The gradient of PyTorch's circular padding, undoing its copies in reverse, each in the gradient's dtype
+        (the association of half-precision sums): the first padded dim's first, its right side's before its left
+        side's, each pad's gradient added into the cells it copied (the centre), then the centre kept."""
+        grad = grad.copy()
+        widths = list(zip(self.pad[::2], self.pad[1::2]))[::-1]  # (before, after), first padded dim first
+        first = grad.ndim - len(widths)
+        for axis, (before, after) in enumerate(widths, first):
+            size = grad.shape[axis]
+
+            def region(start, stop, axis=axis):
+                return (slice(None),) * axis + (slice(start, stop),)
+
+            if after:
+                grad[region(before, before + after)] += grad[region(size - after, size)]
+            if before:
+                grad[region(size - before - after, size - after)] += grad[region(0, before)]
+            grad = grad[region(before, size - after)]
+        return grad
 
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
         (gx,) = super().backward_graph(grad)
