@@ -12,6 +12,8 @@
 * circular padding's gradient summed each dim's copies in another order than PyTorch's copies of slices undone in
   reverse (last bits of float32, visible differences in float16 where a dim is padded by its own size).
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -203,3 +205,32 @@ def test_circular_pad_gradient_without_torch():
     x = torchless.zeros(1, 1, 1, requires_grad=True)
     torchless.nn.functional.pad(x, (1, 1), mode="circular").backward(torchless.tensor([[[1.0, 2.0, 4.0]]]))
     assert x.grad.item() == 7.0
+
+
+# ---------------------------------------------------------------------------- convolutions of an empty input
+@pytest.mark.parametrize("w_shape, kwargs", [((1, 2, 2), {"padding": "same"}), ((2, 2, 3), {"padding": "same",
+                                                                                             "dilation": 2})])
+def test_same_padding_of_an_empty_input_pads_it_first(w_shape, kwargs):
+    """PyTorch's convolution_same pads an odd total by constant_pad_nd before its "Empty" backend too: a
+    ConstantPadNdBackward0 in the graph, the input's gradient a crop of the padded one's."""
+    def run(lib):
+        x = lib.zeros(0, 2, 5, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = lib.nn.functional.conv1d(x, lib.ones(w_shape, dtype=lib.float64), **kwargs)
+        return y, lib.autograd.grad(y, x, lib.zeros(tuple(y.shape), dtype=lib.float64))[0]
+
+    (y, grad), (ours, ours_grad) = run(torch), run(torchless)
+    assert ours.grad_fn.next_functions[0][0].name() == y.grad_fn.next_functions[0][0].name()
+    assert (ours.stride(), ours_grad.stride()) == (y.stride(), grad.stride())
+
+
+@pytest.mark.parametrize("fn, w_shape, kwargs", [("conv1d", (4, 2, 1), {"groups": 2}), ("conv1d", (4, 4, 1), {}),
+                                                  ("conv2d", (3, 3, 1, 1), {}), ("conv1d", (2, 4, 1), {})])
+def test_empty_convolution_to_the_inputs_shape_is_laid_out_as_the_input(fn, w_shape, kwargs):
+    """The "Empty" backend's input * weight.view(-1)[0] follows the input's layout, which a view to the same shape
+    keeps (to another shape, the view is C-contiguous)."""
+    shape = (0, 3, 4) if fn == "conv1d" else (0, 2, 3, 4)  # (transposed: 4 or 3 channels, not innermost)
+    expected, actual = (getattr(lib.nn.functional, fn)(lib.zeros(shape).transpose(1, 2), lib.ones(w_shape), **kwargs)
+                        for lib in (torch, torchless))
+    assert actual.stride() == expected.stride()

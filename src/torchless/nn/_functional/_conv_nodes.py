@@ -13,6 +13,7 @@ from ... import _memory_format
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
 from ..._ops.shape import ConstantPad
+from ..._ops.unary import dense_strides_like
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 
@@ -375,7 +376,11 @@ class EmptyConvolution(Node):
 
     def forward(self, x, w, b, shape=None, dtype=None):
         self.x, self.w, self.b = x, w, b
-        return _memory_format.with_c_strides(np.zeros(shape, dtype))  # (NumPy's empty arrays: all-zero strides)
+        out = np.zeros(shape, dtype)
+        if x.shape[1] and out.shape == x.shape:
+            # PyTorch's input * weight.view(-1)[0], laid out as the input, which the view to the same shape keeps
+            return _memory_format.with_strides(out, dense_strides_like(x))
+        return _memory_format.with_c_strides(out)  # (a view to another shape: C strides, not NumPy's zeros)
 
     def backward(self, grad):
         # (PyTorch's gradients of its element-wise ops and views keep each tensor's strides, an empty input's too)
