@@ -5,7 +5,8 @@
   create_graph gradient under other nodes than PyTorch's TransposeBackward0 <- BmmBackward0;
 * the strides of empty results (an empty batch, an empty output size): NumPy gives the empty arrays its routines
   make all-zero strides, which torchless kept for the outputs of convolutions (and their empty-input gradients),
-  interpolation, reflection/replication/circular padding, fold, pooling of one channel, fractional max pooling;
+  interpolation, reflection/replication/circular padding, fold, pooling of one channel, fractional max pooling,
+  half grid_sample;
   where PyTorch allocates them contiguous, returns an empty input itself (pixel_unshuffle, channel_shuffle: its
   strides) or clones a narrowed view (a crop by F.pad of an empty input: the view's strides); autograd.grad
   re-laid out an empty gradient, where PyTorch returns its node's;
@@ -234,3 +235,12 @@ def test_empty_convolution_to_the_inputs_shape_is_laid_out_as_the_input(fn, w_sh
     expected, actual = (getattr(lib.nn.functional, fn)(lib.zeros(shape).transpose(1, 2), lib.ones(w_shape), **kwargs)
                         for lib in (torch, torchless))
     assert actual.stride() == expected.stride()
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_empty_half_grid_sample_is_c_contiguous(mode):
+    """(Its float32 result cast to half left NumPy's all-zero strides.)"""
+    expected, actual = (lib.nn.functional.grid_sample(lib.zeros(0, 3, 1, 5, dtype=lib.float16),
+                                                      lib.zeros(0, 1, 4, 2, dtype=lib.float16), mode=mode,
+                                                      align_corners=False) for lib in (torch, torchless))
+    assert actual.stride() == expected.stride() == (12, 4, 4, 1)

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import _is_index, _tp_name
@@ -650,6 +651,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                         f"{_tp_name(align_corners)}")
     _check_grid_sampler(input, grid, mode)
     if _check_dtypes(input, grid):
-        return Tensor._wrap(np.empty(tuple(input.shape[:2]) + tuple(grid.shape[1:-1]), input._data.dtype))
+        out = np.empty(tuple(input.shape[:2]) + tuple(grid.shape[1:-1]), input._data.dtype)
+        return Tensor._wrap(out if out.size else _memory_format.with_c_strides(out))
     sampler = GridSampler2D if input.dim() == 4 else GridSampler3D
-    return sampler.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
+    out = sampler.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
+    if not out._data.size:  # (NumPy leaves an empty array all-zero strides, PyTorch allocates it contiguous)
+        out._data = _memory_format.with_c_strides(out._data)
+    return out
