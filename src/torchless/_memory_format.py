@@ -273,8 +273,10 @@ def copy_as(array, format_, dtype=None):
 
 def may_suggest_channels_last(array):
     """A cheap first test for output_format: False for a C-contiguous array of C-order strides (the common case),
-    whose channels do not lie next to each other in memory; an array of 2 or more dims."""
-    return not array.flags.c_contiguous or array.strides[1] == array.itemsize
+    whose channels do not lie next to each other in memory; an array of 2 or more dims. True for an empty array,
+    whatever its strides: it suggests no channels-last format, but the NumPy routines computing a result from it
+    leave all-zero strides, which the full path (keep_channels_last, in_format_of) replaces with C order's."""
+    return not array.flags.c_contiguous or array.strides[1] == array.itemsize or not array.size
 
 
 def output_format(*sources):
@@ -336,9 +338,11 @@ def c_ordered(array):
 
 def in_format_of(array, *sources):
     """``array`` (a new kernel result) in the channels-last format the sources suggest, if any, else C-contiguous
-    (see keep_channels_last)."""
+    (see keep_channels_last); an empty one C-strided too (NumPy gives those all-zero strides)."""
     format_ = output_format(*sources)
-    return np.ascontiguousarray(array) if format_ is None else in_format(array, format_)
+    if format_ is None:
+        return np.ascontiguousarray(array) if array.size else with_c_strides(array)
+    return in_format(array, format_)
 
 
 def in_format(array, format_):

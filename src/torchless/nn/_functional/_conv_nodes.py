@@ -13,6 +13,7 @@ from ... import _memory_format
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
 from ..._ops.shape import ConstantPad
+from ..._ops.unary import dense_strides_like
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 
@@ -101,10 +102,13 @@ def _layout(x, w, *args):
 
 
 def _in_layout(array4d, layout, ndim):
-    """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim."""
+    """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim;
+    C-contiguous for None, an empty one too (NumPy gives those all-zero strides, PyTorch allocates them so)."""
     if array4d is None:
         return None
-    return _like(array4d if layout is None else _memory_format.in_format(array4d, layout), ndim)
+    if layout is not None:
+        return _like(_memory_format.in_format(array4d, layout), ndim)
+    return _like(array4d if array4d.size else _memory_format.with_c_strides(array4d), ndim)
 
 
 class Convolution(Node):
@@ -141,7 +145,7 @@ class Convolution(Node):
             self.layout = _layout(x, w, groups)
             if self.layout is not None:
                 y = _memory_format.in_format(y, self.layout)
-        return _like(y, self.ndim)
+        return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
     def backward(self, grad):
         gy = _as_4d(grad)
@@ -372,11 +376,16 @@ class EmptyConvolution(Node):
 
     def forward(self, x, w, b, shape=None, dtype=None):
         self.x, self.w, self.b = x, w, b
-        return np.zeros(shape, dtype)
+        out = np.zeros(shape, dtype)
+        if x.shape[1] and out.shape == x.shape:
+            # PyTorch's input * weight.view(-1)[0], laid out as the input, which the view to the same shape keeps
+            return _memory_format.with_strides(out, dense_strides_like(x))
+        return _memory_format.with_c_strides(out)  # (a view to another shape: C strides, not NumPy's zeros)
 
     def backward(self, grad):
-        return tuple(np.zeros_like(a) if need else None for a, need in zip((self.x, self.w, self.b),
-                                                                            self.needs_input_grad))
+        # (PyTorch's gradients of its element-wise ops and views keep each tensor's strides, an empty input's too)
+        return tuple(_memory_format.preserving(np.zeros_like(a), a) if need else None
+                     for a, need in zip((self.x, self.w, self.b), self.needs_input_grad))
 
     def backward_graph(self, grad):
         # zeros, recorded as PyTorch's (they require grad), whose own gradients are zero

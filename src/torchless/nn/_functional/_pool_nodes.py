@@ -32,7 +32,8 @@ def _as_planes(x, spatial):
 
 
 def _from_planes(y, lead, spatial):
-    return y.reshape(lead + (y.shape[2:] if spatial > 1 else y.shape[3:]))
+    y = y.reshape(lead + (y.shape[2:] if spatial > 1 else y.shape[3:]))
+    return y if y.size else _memory_format.with_c_strides(y)  # (NumPy leaves an empty array all-zero strides)
 
 
 def _flat_planes(shape, spatial):

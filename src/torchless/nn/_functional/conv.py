@@ -17,8 +17,8 @@ from ...autograd.graph import records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
 from ._conv_backends import (_C10_NAMES, _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand,
                              _tensor_type)
-from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, HalfConvolution, TransposedConvolution,
-                          _in_output_format)
+from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, EmptyConvolution, HalfConvolution,
+                          TransposedConvolution, _in_output_format)
 from .padding import ConstantPadNd
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -106,11 +106,13 @@ def _convolution_same(input, weight, bias, stride, dilation, groups):
         if any(n + e < 0 for n, e in zip(input.shape[2:], extra)):
             raise RuntimeError("narrow(): length must be non-negative.")
     function, params = _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
-    if not any(extra) or function not in (Convolution, HalfConvolution):
+    if not any(extra) or function not in (Convolution, HalfConvolution, EmptyConvolution):
         return function, params
     # PyTorch's graph: constant_pad_nd of the input by the difference (after; a crop before, if negative), then
-    # the convolution with the padding left symmetric
+    # the convolution with the padding left symmetric (an empty input's too, then the "Empty" backend's)
     widths = ((0, 0),) * 2 + tuple((0, e) if e > 0 else (e, 0) for e in extra)
+    if function is EmptyConvolution:
+        return _PaddedSame(function, widths), params
     pads = tuple((min(lo, hi), min(lo, hi)) for lo, hi in params["padding"])
     return _PaddedSame(function, widths), dict(params, padding=pads)
 

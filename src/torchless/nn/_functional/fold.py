@@ -11,6 +11,7 @@ kept here, so bad arguments fail with the same exception at the same point.
 """
 import collections.abc
 
+from ... import _memory_format
 from ..._kernels.blocks import col2im, im2col, sliding_blocks_hw
 from ...autograd import grad_mode
 from ...autograd.graph import Node
@@ -67,6 +68,8 @@ class Col2Im(Node):
     def forward(self, cols, output_hw=None, kernel=None, dilation=None, padding=None, stride=None):
         self.input_shape, self.args = cols.shape, (kernel, dilation, padding, stride)
         image = col2im(_batched(cols, 3), output_hw, *self.args)
+        if not image.size:  # (NumPy gives an empty array all-zero strides, PyTorch allocates it contiguous)
+            image = _memory_format.with_c_strides(image)
         return image if cols.ndim == 3 else image[0]
 
     def backward(self, grad):

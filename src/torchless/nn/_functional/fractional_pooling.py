@@ -3,7 +3,7 @@ pseudo-random step, so that the output has the size asked for.
 """
 import math
 
-from ... import _creation
+from ... import _creation, _memory_format
 from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._tensor import Tensor
@@ -102,6 +102,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
                                                  kernel_size)]
     pooled, indices = fractional_pool.fractional_max_pool_forward(planes, starts, kernel_size)
     pooled, indices = pooled.reshape(out_shape), indices.reshape(out_shape)
+    if not pooled.size:  # (NumPy's empty arrays have all-zero strides, PyTorch allocates them contiguous)
+        pooled, indices = _memory_format.with_c_strides(pooled), _memory_format.with_c_strides(indices)
     out = FractionalMaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial,
                                   kernel_size=tuple(kernel_size))
     return out, Tensor._wrap(indices)

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 
+from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import _is_index, _tp_name
@@ -67,15 +68,20 @@ class AffineGridGenerator(Node):
         grid = np.matmul(self.base[None], theta.astype(dtype, copy=False).transpose(0, 2, 1))
         return grid.reshape(self.grid_shape).astype(theta.dtype, copy=False)
 
+    # PyTorch's affine_grid_generator_backward: grad_theta = (base^T bmm grad).transpose(1, 2), so the gradient is
+    # a transposed view of a contiguous (N, k + 1, k) product, not C-contiguous.
     def backward(self, grad):
         n, k = self.grid_shape[0], self.grid_shape[-1]
         # the base grid's point count, not -1: an empty batch leaves nothing to infer it from
         g = grad.reshape(n, self.base.shape[0], k).astype(self.base.dtype, copy=False)
-        return (np.matmul(g.transpose(0, 2, 1), self.base[None]).astype(self.theta_dtype, copy=False),)
+        product = np.matmul(self.base.T[None], g).astype(self.theta_dtype, copy=False)
+        return (product.transpose(0, 2, 1),)
 
-    def backward_graph(self, grad):  # linear in theta: the same product, recorded
+    def backward_graph(self, grad):  # linear in theta: the same product, recorded under PyTorch's nodes
         n, k = self.grid_shape[0], self.grid_shape[-1]
-        return (grad.reshape(n, -1, k).mT @ grad._wrap(self.base.astype(grad._data.dtype, copy=False)),)
+        points = self.base.shape[0]
+        base_t = np.broadcast_to(self.base.T.astype(grad._data.dtype), (n, k + 1, points))
+        return (grad._wrap(base_t).bmm(grad.reshape(n, points, k)).transpose(1, 2),)
 
 
 def affine_grid(theta, size, align_corners=None):
@@ -645,6 +651,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                         f"{_tp_name(align_corners)}")
     _check_grid_sampler(input, grid, mode)
     if _check_dtypes(input, grid):
-        return Tensor._wrap(np.empty(tuple(input.shape[:2]) + tuple(grid.shape[1:-1]), input._data.dtype))
+        out = np.empty(tuple(input.shape[:2]) + tuple(grid.shape[1:-1]), input._data.dtype)
+        return Tensor._wrap(out if out.size else _memory_format.with_c_strides(out))
     sampler = GridSampler2D if input.dim() == 4 else GridSampler3D
-    return sampler.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
+    out = sampler.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
+    if not out._data.size:  # (NumPy leaves an empty array all-zero strides, PyTorch allocates it contiguous)
+        out._data = _memory_format.with_c_strides(out._data)
+    return out

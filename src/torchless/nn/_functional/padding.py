@@ -32,7 +32,9 @@ class ConstantPadNd(shape_ops.ConstantPad):
 
     def forward(self, a, widths=None, value=0.0, pad=None):
         out = super().forward(a, widths=widths, value=value, pad=pad)
-        if np.may_share_memory(out, a):  # a crop: PyTorch's clone of the narrowed input, in that view's layout
+        # (NumPy sees no memory shared with an empty array, which a crop of one narrows all the same)
+        if np.may_share_memory(out, a) or (not out.size and all(lo <= 0 and hi <= 0 for lo, hi in widths)):
+            # a crop: PyTorch's clone of the narrowed input, in that view's layout
             return _memory_format.preserving(out.copy(order="K"), out)
         # padded on one side and cropped on another: out is a view into the grown array, where PyTorch copies the
         # input into a new tensor of the output's shape (C-contiguous; channels-last as pad lays it out)
@@ -79,6 +81,8 @@ class IndexPad(shape_ops.IndexPad):
         # PyTorch's kernels add each output element's gradient into its source element in the output's order,
         # all padded dims at once; summing one axis after another would associate the float additions otherwise
         # (circular padding is PyTorch's copies of slices, whose gradients add up slice by slice)
+        if self.node_name == COPY_SLICES and min(self.pad) >= 0:
+            return (self._copies_backward(grad),)
         if len(self.axis_indices) < 2 or self.node_name == COPY_SLICES:
             return super().backward(grad)
         axes = [axis for axis, _ in self.axis_indices]
@@ -91,6 +95,26 @@ class IndexPad(shape_ops.IndexPad):
         np.add.at(summed, (Ellipsis, sources), flat)
         summed = summed.reshape(lead + [self.input_shape[axis] for axis in axes])
         return (np.transpose(summed, np.argsort(kept + axes)),)
+
+    def _copies_backward(self, grad):
+        """The gradient of PyTorch's circular padding, undoing its copies in reverse, each in the gradient's dtype
+        (the association of half-precision sums): the first padded dim's first, its right side's before its left
+        side's, each pad's gradient added into the cells it copied (the centre), then the centre kept."""
+        grad = grad.copy()
+        widths = list(zip(self.pad[::2], self.pad[1::2]))[::-1]  # (before, after), first padded dim first
+        first = grad.ndim - len(widths)
+        for axis, (before, after) in enumerate(widths, first):
+            size = grad.shape[axis]
+
+            def region(start, stop, axis=axis):
+                return (slice(None),) * axis + (slice(start, stop),)
+
+            if after:
+                grad[region(before, before + after)] += grad[region(size - after, size)]
+            if before:
+                grad[region(size - before - after, size - after)] += grad[region(0, before)]
+            grad = grad[region(before, size - after)]
+        return grad
 
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
         (gx,) = super().backward_graph(grad)
@@ -252,8 +276,10 @@ def pad(input, pad, mode="constant", value=None):
     # padding, made of slices and copies, does not; nor a constant one that only crops: a clone of a narrowed view,
     # in its layout)
     x = input._data
-    if out is input or x.ndim < 2 or mode == "circular" or (mode == "constant" and all(int(p) <= 0 for p in pad)):
+    if out is input or x.ndim < 2 or (mode == "constant" and all(int(p) <= 0 for p in pad)):
         return out
+    if mode == "circular" or not x.size:  # (C order: an empty input suggests no channels-last format)
+        return _memory_format.in_c_order(out)
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 

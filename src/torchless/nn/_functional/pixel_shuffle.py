@@ -66,8 +66,8 @@ class PixelUnshuffle(Node):
 
     def forward(self, x, factor=1):
         self.factor, self.input_shape = factor, x.shape
-        if not x.size:  # PyTorch returns an empty input as it is, shape included
-            return x.copy()
+        if not x.size:  # PyTorch returns an empty input as it is (a clone), shape and strides included
+            return _memory_format.preserving(x.copy(), x)
         return _fresh(_space_to_depth(x, self.factor), x)
 
     def backward(self, grad):
@@ -112,9 +112,13 @@ def _check_kernel_format(input):
         _memory_format.check_kernel_supports(input._data, _memory_format.channels_last)
 
 
-def _in_kernel_format(out, input):
-    """PyTorch's kernels lay their output out in the channels-last format the input suggests, else in C order."""
+def _in_kernel_format(out, input, empty_as_is=False):
+    """PyTorch's kernels lay their output out in the channels-last format the input suggests, else in C order.
+    ``empty_as_is``: an op that returns an empty input itself (pixel_unshuffle's clone, channel_shuffle's alias),
+    whose strides the forward kept."""
     x = input._data
+    if empty_as_is and not x.size:
+        return out
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -172,7 +176,7 @@ def _pixel_unshuffle(input, downscale_factor):
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({axis})={input.shape[axis]} is not divisible by {downscale_factor}")
     _check_kernel_format(input)
-    return _in_kernel_format(PixelUnshuffle.apply(input, factor=downscale_factor), input)
+    return _in_kernel_format(PixelUnshuffle.apply(input, factor=downscale_factor), input, empty_as_is=True)
 
 
 class ChannelShuffle(Node):
@@ -199,8 +203,8 @@ class ChannelShuffle(Node):
 def _shuffle_channels(x, groups):
     """(N, g * k, *) -> (N, k * g, *): channel i * k + j moves to j * g + i."""
     n, c = x.shape[:2]
-    if c == 0:
-        return x.copy()
+    if not x.size:  # PyTorch's kernel returns an empty input itself (an alias), strides included
+        return _memory_format.preserving(x.copy(), x)
     out = x.reshape(n, groups, c // groups, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
     return _fresh(out, x)
 
@@ -218,7 +222,7 @@ def channel_shuffle(*args, **kwargs):
 @_channel_shuffle_native
 def _channel_shuffle(input, groups):
     _check_channel_groups(input, groups)
-    return _in_kernel_format(ChannelShuffle.apply(input, groups=groups), input)
+    return _in_kernel_format(ChannelShuffle.apply(input, groups=groups), input, empty_as_is=True)
 
 
 def _check_channel_groups(input, groups):
@@ -262,4 +266,4 @@ def native_channel_shuffle(*args, **kwargs):
 @_native_channel_shuffle_native
 def _native_channel_shuffle(input, groups):
     _check_channel_groups(input, groups)
-    return _in_kernel_format(NativeChannelShuffle.apply(input, groups=groups), input)
+    return _in_kernel_format(NativeChannelShuffle.apply(input, groups=groups), input, empty_as_is=True)

@@ -631,7 +631,7 @@ class Resample(Node):
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:
                 out = taps.adjoint(out, first + axis)
-        out = np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy()
+        out = _c_contiguous(out, grad)
         if self._name in _GRAD_OUTPUT_FORMAT_NODES and _memory_format.may_suggest_channels_last(grad):
             out = _memory_format.in_format_of(out, grad)
         return (out,)
@@ -651,7 +651,14 @@ def _resampled(out, maps, x):
     for axis in reversed(range(len(maps))):
         if maps[axis] is not None:
             out = maps[axis].apply(out, first + axis)
-    return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
+    return _c_contiguous(out, x)
+
+
+def _c_contiguous(out, x):
+    """``out``, resampled from ``x``, as a new C-contiguous array of x's dtype, an empty one C-strided too (NumPy
+    gives those all-zero strides, PyTorch allocates them contiguous)."""
+    out = np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
+    return out if out.size else _memory_format.with_c_strides(out)
 
 
 class ResampleGradient(Node):
