@@ -48,7 +48,7 @@ def test_float32_bilinear_gradients_still_agree():
 
 def test_uint8_resize_without_antialiasing_rounds_pytorchs_floats():
     # torchvision's v1 resize of a uint8 tensor: interpolate in float32, round, cast back
-    image = torch.from_numpy(np.random.default_rng(4).integers(0, 256, (3, 12, 12), dtype=np.uint8))
+    image = torch.from_numpy(np.random.default_rng(1).integers(0, 256, (3, 12, 12), dtype=np.uint8))
     expected = torch.nn.functional.interpolate(image[None].float(), [37, 31], mode="bilinear",
                                                align_corners=False).round().to(torch.uint8)[0]
     import torchless.vision.transforms.functional as F
