@@ -12,6 +12,9 @@ Differences fixed:
   ``draw_segmentation_masks`` makes its colours tensors of the image's dtype and paints them by tensor indexing:
   colours that are not RGB triplets (an int, a list, 2 or 4 values, None, out of uint8's range) failed with
   NumPy's errors instead of PyTorch's (a negative one wraps around as in PyTorch, where NumPy refused it).
+- v2's ``affine`` / ``rotate`` (and so RandomAffine, RandomRotation) compute their output-to-input matrix with
+  v2's arithmetic, which rounds differently from v1's: on PIL images, whose warp takes the float64 matrix as it
+  is, a pixel on a boundary came out of the other side now and then.
 
 The torchvision cases are recorded by ``fixtures/torchvision/make_vision20.py`` into ``fixtures/torchvision/vision20``
 (the synthetic images they use are stored there too): each is a Python expression evaluated there with torchvision
