@@ -7,7 +7,9 @@ Differences fixed:
   channels-last input of more than 3 channels): that kernel is not separable (each output pixel weighs its four
   corners by products of the axes' lambdas, summed in an order that differs between whole vectors of 8 channels
   and the rest); torchless resampled axis by axis, a last bit off for about a third of the pixels, and so a uint8
-  pixel one off now and then after torchvision's v1 ``resize(..., antialias=False)`` rounds it.
+  pixel one off now and then after torchvision's v1 ``resize(..., antialias=False)`` rounds it. The transforms
+  hand ``interpolate`` an image's channels together (N, C, H, W), as torchvision does, not each channel as an image
+  of its own, which that kernel sums in another order for images of 8 channels or more.
 - ``draw_bounding_boxes(fill=True)`` adds the alpha to each colour as torchvision does (``color + (100,)``), and
   ``draw_segmentation_masks`` makes its colours tensors of the image's dtype and paints them by tensor indexing:
   colours that are not RGB triplets (an int, a list, 2 or 4 values, None, out of uint8's range) failed with
@@ -98,4 +100,16 @@ def test_uint8_resize_without_antialiasing_rounds_pytorchs_floats(torch):
     expected = torch.nn.functional.interpolate(image[None].float(), [37, 31], mode="bilinear",
                                                align_corners=False).round().to(torch.uint8)[0]
     got = F.resize(torchless.tensor(image.numpy()), [37, 31], antialias=False)
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("v2_functional", [False, True])
+@pytest.mark.parametrize("shape", [(11, 12, 12), (2, 11, 12, 12), (9, 20, 30)])
+def test_resize_hands_interpolate_the_channels_together(v2_functional, shape, torch):
+    # torchvision's v1 resize batches a (C, H, W) image to (1, C, H, W), v2 reshapes it to (-1, C, H, W)
+    x = torch.rand(*shape, generator=torch.Generator().manual_seed(len(shape)))
+    batch = x.reshape(-1, *shape[-3:])
+    expected = torch.nn.functional.interpolate(batch, [37, 31], mode="bilinear", align_corners=False).reshape(
+        *shape[:-2], 37, 31)
+    got = (F2 if v2_functional else F).resize(torchless.tensor(x.numpy()), [37, 31], antialias=False)
     np.testing.assert_array_equal(got.numpy(), expected.numpy())
