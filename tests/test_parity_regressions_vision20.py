@@ -17,6 +17,10 @@ Differences fixed:
 - v2's ``affine`` / ``rotate`` (and so RandomAffine, RandomRotation) compute their output-to-input matrix with
   v2's arithmetic, which rounds differently from v1's: on PIL images, whose warp takes the float64 matrix as it
   is, a pixel on a boundary came out of the other side now and then.
+- odd arguments refused as torchvision refuses them: ``v2.Resize()`` without a size (a TypeError; torchless
+  asked for max_size), an AutoAugment policy that is a list (torchvision's "not recognized", not "unhashable"),
+  an empty range to draw from (RandomShortestSize([]), TrivialAugmentWide(0): torch.randint's RuntimeError, not an
+  IndexError), RandomPhotometricDistort's ranges read as ``range[0], range[1]`` (a number: "not subscriptable").
 
 The torchvision cases are recorded by ``fixtures/torchvision/make_vision20.py`` into ``fixtures/torchvision/vision20``
 (the synthetic images they use are stored there too): each is a Python expression evaluated there with torchvision
