@@ -17,6 +17,9 @@ Differences fixed:
 - v2's ``affine`` / ``rotate`` (and so RandomAffine, RandomRotation) compute their output-to-input matrix with
   v2's arithmetic, which rounds differently from v1's: on PIL images, whose warp takes the float64 matrix as it
   is, a pixel on a boundary came out of the other side now and then.
+- v2's ``AugMix`` of a ``Video`` mixes its frames with one draw of the Dirichlet weights (torchvision batches a
+  video to 5-D); torchless received the frames as a plain tensor and mixed each frame with weights of its own,
+  which also drew more numbers from torch's stream.
 - odd arguments refused as torchvision refuses them: ``v2.Resize()`` without a size (a TypeError; torchless
   asked for max_size), an AutoAugment policy that is a list (torchvision's "not recognized", not "unhashable"),
   an empty range to draw from (RandomShortestSize([]), TrivialAugmentWide(0): torch.randint's RuntimeError, not an
