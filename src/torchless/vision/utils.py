@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .._creation import as_tensor
+from .._creation import as_tensor, tensor
 from .._dtype import uint8
 from .._functions import cat, is_tensor, stack
 from .._tensor import Tensor
@@ -299,7 +299,7 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     for bbox, color, label, label_color, label_bg_color in zip(img_boxes, colors, labels, label_colors,
                                                                label_background_colors):
         draw_method = draw.oriented_rectangle if len(bbox) > 4 else draw.rectangle
-        fill_color = tuple(color) + (100,) if fill else None
+        fill_color = color + (100,) if fill else None
         draw_method(bbox, width=width, outline=color, fill=fill_color)
 
         if label is not None:
@@ -358,11 +358,13 @@ def draw_segmentation_masks(image, masks, alpha=0.8, colors=None):
 
     pixels = image.numpy(force=True)
     floating = image.is_floating_point()
-    colors = [np.asarray(color, dtype=pixels.dtype)
-              for color in _parse_colors(colors, num_objects=num_masks, floating=floating)]
-    img_to_draw = pixels.copy()
-    for mask, color in zip(mask_values, colors):
-        img_to_draw[:, mask] = color[:, None]
+    # the colours and their painting as torchvision's tensors, which refuse odd colours with PyTorch's errors
+    colors = [tensor(color, dtype=image.dtype) for color in _parse_colors(colors, num_objects=num_masks,
+                                                                         floating=floating)]
+    canvas = as_tensor(pixels.copy())
+    for mask, color in zip(as_tensor(mask_values), colors):
+        canvas[:, mask] = color[:, None]
+    img_to_draw = canvas.numpy()
     img_to_draw[:, overlapping_masks] = 0
 
     # PyTorch: uint8 * python float is float32; half-precision ops run in float32 and round after each op

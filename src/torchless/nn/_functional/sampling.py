@@ -280,6 +280,10 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        if kind == "bilinear" and dtype == np.float32 and channels_last_kernel and _cpu_features.has("AVX2"):
+            joint = _ChannelsLastBilinear32(*(_linear_pair_taps(n, out, align_corners, s, compute)
+                                              for n, out, s in zip(in_sizes, output_size, scales)))
+            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint)
         if dtype == np.float32:
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
@@ -474,10 +478,52 @@ def _nearest_taps(size, out, scale, exact, dtype, shortcuts=False, rounded=False
 def _linear_taps(size, out, align_corners, scale, dtype):
     if out == size:  # PyTorch copies whatever the scale_factor
         return None
+    return _linear_pair_taps(size, out, align_corners, scale, dtype)
+
+
+def _linear_pair_taps(size, out, align_corners, scale, dtype):
+    """PyTorch's compute_source_index_and_lambda for every output pixel: the two input pixels it reads and their
+    weights (an unchanged size reads each pixel with weights 1 and 0)."""
+    if out == size:
+        index = np.arange(out)
+        return _Taps(np.stack([index, index], 1), np.tile(np.array([1, 0], dtype), (out, 1)), size)
     scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
     first, fraction = _guard_index_and_lambda(_source_index(scale, out, align_corners, False, dtype), size)
     second = first + (first < size - 1)
     return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
+
+
+class _ChannelsLastBilinear32:
+    """PyTorch's channels-last 2-D bilinear kernel on float32 (as compiled for AVX2, with fused multiply-adds),
+    which is not separable: each output pixel weighs its four corners by products of the two axes' lambdas, and
+    the channels are summed in whole vectors of 8 as ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining
+    ones in its scalar loop's order ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
+
+    lanes = 8
+
+    def __init__(self, rows, columns):
+        self.rows, self.columns = rows, columns
+
+    def apply(self, x):
+        channels = x.shape[-3]
+        vectorised = channels - channels % self.lanes
+        with np.errstate(invalid="ignore"):  # an infinite corner weighed 0 gives NaN, as in PyTorch
+            return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum),
+                                   self._summed(x[..., vectorised:, :, :], self._scalar_sum)], axis=-3)
+
+    def _summed(self, x, order):
+        rows, columns = self.rows, self.columns
+        corners = [(x[..., rows.index[:, i][:, None], columns.index[:, j][None, :]],
+                    rows.weight[:, i][:, None] * columns.weight[:, j][None, :]) for i in (0, 1) for j in (0, 1)]
+        return order(*corners)
+
+    @staticmethod
+    def _vector_sum(c00, c01, c10, c11):
+        return _fma32(*c00, _fma32(*c01, _fma32(*c11, np.multiply(*c10))))
+
+    @staticmethod
+    def _scalar_sum(c00, c01, c10, c11):
+        return _fma32(*c11, _fma32(*c10, _fma32(*c00, np.multiply(*c01))))
 
 
 def _half_weighted(taps):
@@ -614,14 +660,16 @@ class Resample(Node):
     # PyTorch's backward is one upsample_*_backward op of the gradient alone (UpsampleNearest2DBackwardBackward0)
     backward_is_one_op, backward_inputs = True, ()
 
-    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None, shown=None):
-        self.input_shape, self.shown, self.maps = x.shape, shown, maps
+    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None, shown=None,
+                joint=None):
+        # joint: a kernel that resamples all the axes at once, in place of the maps (which then give the adjoints)
+        self.input_shape, self.shown, self.maps, self.joint = x.shape, shown, maps, joint
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
         if infinite_to_nan and np.isinf(out).any():
             out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
-        return _resampled(out, maps, x)
+        return _resampled(out, maps, x, joint)
 
     def backward(self, grad):
         if self.backward_error is not None:
@@ -645,8 +693,11 @@ class Resample(Node):
         return self._name
 
 
-def _resampled(out, maps, x):
-    """``out`` (``x``, or its float32 copy) resampled by ``maps``, the last axis first, in ``x``'s dtype."""
+def _resampled(out, maps, x, joint=None):
+    """``out`` (``x``, or its float32 copy) resampled by ``maps``, the last axis first (or by the ``joint`` kernel),
+    in ``x``'s dtype."""
+    if joint is not None:
+        return np.ascontiguousarray(joint.apply(out), dtype=x.dtype)
     first = out.ndim - len(maps)
     for axis in reversed(range(len(maps))):
         if maps[axis] is not None:
@@ -671,12 +722,14 @@ class ResampleGradient(Node):
         return resample.backward(grad)[0]
 
     def backward(self, grad):
-        return (_resampled(grad.astype(np.float32) if grad.dtype == np.float16 else grad, self.resample.maps, grad),)
+        resample = self.resample
+        return (_resampled(grad.astype(np.float32) if grad.dtype == np.float16 else grad, resample.maps, grad,
+                           resample.joint),)
 
     def backward_graph(self, grad):
         resample = self.resample
         return (Resample.apply(grad, maps=resample.maps, adjoints=resample.adjoints, name=resample.name(),
-                               shown=resample.shown),)
+                               shown=resample.shown, joint=resample.joint),)
 
 
 # ---------------------------------------------------------------------------- one_hot

@@ -54,7 +54,10 @@ def resample(array, out_h, out_w, mode, antialias):
     from ..._tensor import Tensor
     from ...nn.functional import interpolate
 
-    batch = Tensor._wrap(np.ascontiguousarray(array.reshape((-1, 1, in_h, in_w))))
+    # as (N, C, H, W), the channels kept together: PyTorch's channels-last bilinear kernel sums whole vectors of
+    # channels in another order than the rest
+    planes = array.shape[-3:] if array.ndim >= 3 else (1, in_h, in_w)
+    batch = Tensor._wrap(np.ascontiguousarray(array.reshape((-1,) + planes)))
     out = interpolate(batch, size=(out_h, out_w), mode=mode, align_corners=None if mode == "lanczos" else False,
                       antialias=bool(antialias))
     return out._data.reshape(array.shape[:-2] + (out_h, out_w))

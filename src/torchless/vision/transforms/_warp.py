@@ -39,6 +39,35 @@ def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
     return matrix
 
 
+def _affine_matrix(center, angle, translate, scale, shear, inverted):
+    """torchvision's v2 ``_get_inverse_affine_matrix`` (its arithmetic; ``inverted=False`` the forward map)."""
+    rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    cos_sy, tan_sx = math.cos(sy), math.tan(sx)
+    a = math.cos(rot - sy) / cos_sy
+    b = -(a * tan_sx + math.sin(rot))
+    c = math.sin(rot - sy) / cos_sy
+    d = math.cos(rot) - c * tan_sx
+    if inverted:
+        matrix = [d / scale, -b / scale, 0.0, -c / scale, a / scale, 0.0]
+        matrix[2] += cx - matrix[0] * (cx + tx) - matrix[1] * (cy + ty)
+        matrix[5] += cy - matrix[3] * (cx + tx) - matrix[4] * (cy + ty)
+    else:
+        matrix = [a * scale, b * scale, 0.0, c * scale, d * scale, 0.0]
+        matrix[2] += cx + tx - matrix[0] * cx - matrix[1] * cy
+        matrix[5] += cy + ty - matrix[3] * cx - matrix[4] * cy
+    return matrix
+
+
+def _inverse_affine_matrix(center, angle, translate, scale, shear, v2):
+    """The output-to-input map of an image warp: v2's arithmetic (``v2``) or v1's, which round differently (a
+    last bit that moves a pixel of a PIL image across a boundary now and then)."""
+    if v2:
+        return _affine_matrix(center, angle, translate, scale, shear, inverted=True)
+    return _get_inverse_affine_matrix(center, angle, translate, scale, shear)
+
+
 def _compute_affine_output_size(matrix, w, h):
     corners = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
                         [0.5 * w, -0.5 * h, 1.0]], np.float32)
@@ -289,7 +318,8 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
 
 
 def _rotate(img, angle, interpolation, expand, center, fill, v2_fill=False):
-    """``rotate``; ``v2_fill``: v2's, which blends the bilinear fill its way and does not check the angle's type."""
+    """``rotate``; ``v2_fill``: v2's, which blends the bilinear fill its way, computes the matrix with its own
+    arithmetic and does not check the angle's type."""
     interpolation = check_interpolation(interpolation)
     if not v2_fill:
         _check_angle(angle)
@@ -303,7 +333,7 @@ def _rotate(img, angle, interpolation, expand, center, fill, v2_fill=False):
         _, height, width = get_dimensions(img)
         center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
     # affine turns clockwise for positive angles in these y-down coordinates, rotate counter-clockwise
-    matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
+    matrix = _inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0], v2_fill)
 
     def grid_of_size(width, height):
         out_w, out_h = _compute_affine_output_size(matrix, width, height) if expand else (width, height)
@@ -331,7 +361,8 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
 
 
 def _affine(img, angle, translate, scale, shear, interpolation, fill, center, v2_fill=False):
-    """``affine``; ``v2_fill``: blend the bilinear fill as v2 does."""
+    """``affine``; ``v2_fill``: v2's, which blends the bilinear fill its way and computes the matrix with its own
+    arithmetic."""
     interpolation = check_interpolation(interpolation)
     _check_angle(angle)
     if not isinstance(translate, (list, tuple)):
@@ -356,12 +387,12 @@ def _affine(img, angle, translate, scale, shear, interpolation, fill, center, v2
     if is_pil_image(img):
         # Pillow's pixel coordinates start at the top-left corner, so the centre is (w / 2, h / 2) there
         center = [width * 0.5, height * 0.5] if center is None else center
-        matrix = _get_inverse_affine_matrix(center, float(angle), list(translate), scale, shear)
+        matrix = _inverse_affine_matrix(center, float(angle), list(translate), scale, shear, v2_fill)
         return pil_functional().affine(img, matrix, pil_modes_mapping[interpolation], fill)
     center_f = [0.0, 0.0]
     if center is not None:
         center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
-    matrix = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
+    matrix = _inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear, v2_fill)
     return _grid_transform(img, lambda w, h: _affine_grid(matrix, w, h, w, h), interpolation, fill, v2_fill)
 
 

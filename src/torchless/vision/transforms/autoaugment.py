@@ -9,6 +9,7 @@ are not the draws torch's generator would make.
 """
 import enum
 import math
+from collections.abc import Hashable
 
 import numpy as np
 
@@ -175,7 +176,7 @@ _POLICIES = {
 
 def _get_policies(policy):
     """The sub-policies of ``policy`` (fresh lists: a transform may edit its own)."""
-    if policy not in _POLICIES:
+    if not isinstance(policy, Hashable) or policy not in _POLICIES:  # (a list is not a policy either)
         raise ValueError(f"The provided policy {policy} is not recognized.")
     return list(_POLICIES[policy])
 

@@ -394,7 +394,9 @@ def _log(ratio):
 
 
 def _randint(low, high):
-    """An int in [low, high)."""
+    """An int in [low, high): ``torch.randint(low, high, (1,))``, refusing an empty range as it does."""
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     return int(stream().integers(low, high, (1,))[0])
 
 

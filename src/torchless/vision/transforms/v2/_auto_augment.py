@@ -15,7 +15,7 @@ from ..autoaugment import AutoAugmentPolicy
 from ..transforms import _rand, _randint
 from . import _color
 from . import functional as F
-from ._transform import Transform
+from ._transform import Transform, image_leaf
 from ._v1_based import _v1_interpolation
 
 __all__ = ["AutoAugment", "AutoAugmentPolicy", "AugMix", "RandAugment", "TrivialAugmentWide"]
@@ -305,7 +305,17 @@ class AugMix(_AutoAugmentBase):
         # a method of its own so that tests can replace it, as in torchvision
         return _v1._sample_dirichlet(params)
 
+    def transform(self, inpt, params):
+        from ... import tv_tensors as tv
+
+        # a video's frames are mixed with one set of weights, a batch's images each with its own
+        batch_ndim = 5 if isinstance(inpt, tv.Video) else 4
+        return image_leaf(inpt, lambda image: self._mixed(image, batch_ndim), self._transforms_videos)
+
     def _transform(self, inpt):
+        return self._mixed(inpt, 4)
+
+    def _mixed(self, inpt, batch_ndim):
         height, width = self._image_size(inpt)
         image = inpt if isinstance(inpt, Tensor) else F.pil_to_tensor(inpt)
         space = self._AUGMENTATION_SPACE if self.all_ops else self._PARTIAL_AUGMENTATION_SPACE
@@ -317,8 +327,8 @@ class AugMix(_AutoAugmentBase):
             return self._apply_image_or_video_transform(aug, transform_id, magnitude,
                                                         interpolation=self.interpolation, fill=self._fill)
 
-        mix = _v1._augmix(image, 4, self.alpha, self.mixture_width, self.chain_depth, self._sample_dirichlet,
-                          draw_op)
+        mix = _v1._augmix(image, batch_ndim, self.alpha, self.mixture_width, self.chain_depth,
+                          self._sample_dirichlet, draw_op)
         if isinstance(inpt, Tensor):
             return mix
         if is_pil_image(inpt):

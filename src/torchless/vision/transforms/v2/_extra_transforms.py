@@ -80,7 +80,7 @@ class RandomPhotometricDistort(_ImageTransform):
 
     def make_params(self, flat_inputs):
         channels = query_chw(flat_inputs)[0]
-        params = {name: _uniform(*bounds) if _rand() < self.p else None
+        params = {name: _uniform(bounds[0], bounds[1]) if _rand() < self.p else None
                   for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
                                        ("saturation", self.saturation), ("hue", self.hue))}
         params["contrast_before"] = _rand() < 0.5

@@ -16,6 +16,7 @@ from ..._pillow import is_pil_image
 from ... import tv_tensors as tv
 from ...tv_tensors import BoundingBoxFormat, _pure
 from .._interpolation import InterpolationMode
+from .._warp import _affine_matrix
 
 _FORMATS_SUPPORTED = (BoundingBoxFormat.XYXY, BoundingBoxFormat.XYWH, BoundingBoxFormat.CXCYWH)
 
@@ -464,27 +465,6 @@ def _rows_times(points, matrix):
     product sums it (x * a + y * b, then + c; a BLAS product fuses some of these and can end an ulp away, enough to
     move a box edge past an integer when boxes are cast back)."""
     return points[:, :1] * matrix[:, 0] + points[:, 1:2] * matrix[:, 1] + matrix[:, 2]
-
-
-def _affine_matrix(center, angle, translate, scale, shear, inverted):
-    """torchvision's v2 ``_get_inverse_affine_matrix`` (its arithmetic; ``inverted=False`` the forward map)."""
-    rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
-    cx, cy = center
-    tx, ty = translate
-    cos_sy, tan_sx = math.cos(sy), math.tan(sx)
-    a = math.cos(rot - sy) / cos_sy
-    b = -(a * tan_sx + math.sin(rot))
-    c = math.sin(rot - sy) / cos_sy
-    d = math.cos(rot) - c * tan_sx
-    if inverted:
-        matrix = [d / scale, -b / scale, 0.0, -c / scale, a / scale, 0.0]
-        matrix[2] += cx - matrix[0] * (cx + tx) - matrix[1] * (cy + ty)
-        matrix[5] += cy - matrix[3] * (cx + tx) - matrix[4] * (cy + ty)
-    else:
-        matrix = [a * scale, b * scale, 0.0, c * scale, d * scale, 0.0]
-        matrix[2] += cx + tx - matrix[0] * cx - matrix[1] * cy
-        matrix[5] += cy + ty - matrix[3] * cx - matrix[4] * cy
-    return matrix
 
 
 def _check_affine_arguments(angle, translate, scale, shear, center):

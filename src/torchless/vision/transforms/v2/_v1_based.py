@@ -77,7 +77,7 @@ def _parse_pad_padding(padding):
 class Resize(SampleTransform, V2Repr, _v1.Resize, TransformModule):
     __doc__ = _v1.Resize.__doc__
 
-    def __init__(self, size=None, interpolation="bilinear", max_size=None, antialias=True):
+    def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
         # v2's own size check, a ValueError for any other type or length (v1 raises a TypeError for a float)
         if not (isinstance(size, int) or size is None or (isinstance(size, Sequence) and len(size) in (1, 2))):
             raise ValueError(f"size can be an integer, a sequence of one or two integers, or None, but got {size} "
