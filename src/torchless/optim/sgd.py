@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_fused, _unsupported_flags
+from .optimizer import Optimizer, _as_fused_kernel_pairs, _check_fused, _unsupported_flags
 
 
 class SGD(Optimizer):
@@ -79,15 +79,31 @@ class SGD(Optimizer):
                     any(buf is not None for buf in buffers):
                 params, buffers, error = _fused_groups_until_missing_buffer(params, buffers)
             for (param, p, g), buf in zip(params, buffers):
-                new_buf = _sgd_update(p, g, None if buf is None else buf._data, lr=lr, momentum=momentum,
-                                      dampening=group["dampening"], weight_decay=group["weight_decay"],
-                                      nesterov=group["nesterov"], maximize=group["maximize"])
+                buf = None if buf is None else buf._data
+                if buf is not None and group["fused"]:
+                    buf = _as_fused_kernel_pairs(buf, p)
+                new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
+                                      weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                                      maximize=group["maximize"])
                 if momentum != 0 and buf is None:
-                    self.state[param]["momentum_buffer"] = Tensor._wrap(new_buf.reshape(p.shape))
+                    self.state[param]["momentum_buffer"] = Tensor._wrap(
+                        _new_momentum_buffer(new_buf.reshape(p.shape), param.grad._data, p, group["fused"]))
                 param._version += 1
             if error is not None:
                 raise error
         return loss
+
+
+def _new_momentum_buffer(values, grad, p, fused):
+    """A parameter's first momentum buffer holding ``values``, laid out as PyTorch's: like the gradient it is made
+    from (``clone`` or, fused, ``empty_like``), which the fused kernel fills in the memory order of ``p``."""
+    buf = np.empty_like(grad)
+    target = _as_fused_kernel_pairs(buf, p) if fused else buf
+    if not np.shares_memory(target, buf):
+        # (a layout the kernel's pairing cannot follow: the values in place)
+        target = buf
+    target[...] = values
+    return buf
 
 
 def _fused_groups_until_missing_buffer(params, buffers):

@@ -1,0 +1,77 @@
+"""Regression tests for optim20's findings: optimizers, their utilities and the training loop against PyTorch."""
+import numpy as np
+import pytest
+
+import torchless
+
+
+# Tensor layouts: each gives a tensor of ``shape`` holding ``scale * arange`` (in its logical order) laid out in memory
+# its own way.
+def _contiguous(lib, shape, scale):
+    return lib.arange(float(np.prod(shape))).reshape(shape) * scale
+
+
+def _transposed(lib, shape, scale):
+    reversed_axes = range(len(shape) - 1, -1, -1)
+    return (lib.arange(float(np.prod(shape))).reshape(shape[::-1]) * scale).permute(*reversed_axes)
+
+
+def _last_axis_first_in_memory(lib, shape, scale):
+    memory_shape = shape[1:] + shape[:1]
+    return (lib.arange(float(np.prod(shape))).reshape(memory_shape) * scale).permute(len(shape) - 1,
+                                                                                   *range(len(shape) - 1))
+
+
+def _every_other_column(lib, shape, scale):
+    # not dense: the kernels read the storage that follows its first element, past the view's own elements
+    wide = lib.arange(float(np.prod(shape)) * 2).reshape(*shape[:-1], shape[-1] * 2) * scale
+    return wide[..., ::2]
+
+
+DENSE_LAYOUTS = [_contiguous, _transposed, _last_axis_first_in_memory]
+FUSED_OPTIMIZERS = [("SGD", {}), ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "dampening": 0.5}),
+                    ("Adam", {}), ("AdamW", {"amsgrad": True, "maximize": True}), ("Adagrad", {"lr_decay": 0.1})]
+
+
+def _fused_steps(lib, name, options, shape, param_layout, grad_layout, steps=3):
+    """The parameter and its state (each tensor's strides and values) after ``steps`` fused steps on gradients of
+    ``grad_layout``."""
+    param = param_layout(lib, shape, 0.1).detach().requires_grad_()
+    optimizer = getattr(lib.optim, name)([param], lr=0.5, fused=True, **options)
+    for step in range(steps):
+        param.grad = grad_layout(lib, shape, step + 1.0)
+        optimizer.step()
+    state = [(key, value.stride(), value.numpy().tolist()) for key, value in optimizer.state[param].items()
+             if value.dim()]
+    return param.detach().numpy(), state
+
+
+@pytest.mark.parametrize("name, options", FUSED_OPTIMIZERS)
+@pytest.mark.parametrize("shape", [(2, 3), (4, 2, 3)])
+@pytest.mark.parametrize("param_layout", DENSE_LAYOUTS)
+@pytest.mark.parametrize("grad_layout", DENSE_LAYOUTS + [_every_other_column])
+def test_fused_kernels_pair_elements_in_memory_order_as_torch(name, options, shape, param_layout, grad_layout):
+    # PyTorch's CPU fused kernels walk the memory of the parameter, its gradient and its state in step, whatever their
+    # strides: a gradient laid out otherwise than its parameter (a transposed or sliced one) is met element by element
+    # in memory order, and SGD's momentum buffer, made like the gradient, is filled in that order. torchless paired
+    # them by logical index (a different update for every such gradient).
+    torch = pytest.importorskip("torch")
+    expected_param, expected_state = _fused_steps(torch, name, options, shape, param_layout, grad_layout)
+    param, state = _fused_steps(torchless, name, options, shape, param_layout, grad_layout)
+    np.testing.assert_allclose(param, expected_param, rtol=1e-6, atol=1e-6)
+    assert [(key, stride) for key, stride, _ in state] == [(key, stride) for key, stride, _ in expected_state]
+    for (_, _, values), (_, _, expected_values) in zip(state, expected_state):
+        np.testing.assert_allclose(values, expected_values, rtol=1e-6, atol=1e-6)
+
+
+def test_fused_sgd_momentum_buffer_layout_without_torch():
+    # the first momentum buffer of a transposed gradient has the gradient's strides and, in memory, the first update
+    # direction in the parameter's memory order: here the gradient's memory itself (no weight decay)
+    param = torchless.zeros(2, 3, requires_grad=True)
+    param.grad = torchless.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]).t()
+    optimizer = torchless.optim.SGD([param], lr=1.0, momentum=0.9, fused=True)
+    optimizer.step()
+    assert param.tolist() == [[-1.0, -2.0, -3.0], [-4.0, -5.0, -6.0]]
+    buffer = optimizer.state[param]["momentum_buffer"]
+    assert buffer.stride() == (1, 2)
+    assert buffer.tolist() == [[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]
