@@ -1,6 +1,7 @@
 """Regression tests for optim20's findings: optimizers, their utilities and the training loop against PyTorch."""
 import numpy as np
 import pytest
+from helpers import assert_same_error
 
 import torchless
 
@@ -75,3 +76,16 @@ def test_fused_sgd_momentum_buffer_layout_without_torch():
     buffer = optimizer.state[param]["momentum_buffer"]
     assert buffer.stride() == (1, 2)
     assert buffer.tolist() == [[1.0, 3.0, 5.0], [2.0, 4.0, 6.0]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.utils.parameters_to_vector([lib.ones(2), 3]),
+    lambda lib: lib.nn.utils.parameters_to_vector([None]),
+    lambda lib: lib.nn.utils.vector_to_parameters(lib.ones(3), [lib.ones(2), 1.5]),
+    lambda lib: lib.nn.utils.vector_to_parameters(lib.ones(3), "ab"),
+])
+def test_parameter_vector_conversions_refuse_non_tensors_as_torch(call):
+    # PyTorch checks each parameter's device before anything else: a non-tensor fails reading ``.device`` (torchless
+    # failed later, reading ``.view`` or ``.numel``)
+    torch = pytest.importorskip("torch")
+    assert_same_error(lambda: call(torch), lambda: call(torchless))
