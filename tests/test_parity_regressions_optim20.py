@@ -89,3 +89,45 @@ def test_parameter_vector_conversions_refuse_non_tensors_as_torch(call):
     # failed later, reading ``.view`` or ``.numel``)
     torch = pytest.importorskip("torch")
     assert_same_error(lambda: call(torch), lambda: call(torchless))
+
+
+def _with_tensors(lib, options):
+    """``options`` with ``"tensors"`` for betas and ``"tensor"`` for lr made float32 tensors of ``lib``."""
+    tensors = {"betas": lambda: (lib.tensor(0.8), lib.tensor(0.95)), "lr": lambda: lib.tensor(0.01)}
+    return {key: tensors[key]() if value in ("tensor", "tensors") else value for key, value in options.items()}
+
+
+def _float16_trajectory(lib, name, options, steps=12, shape=(8, 8)):
+    """A float16 parameter and its state after ``steps`` steps on gradients of mixed magnitudes. Its 64 elements
+    fill PyTorch's vectors of float16 exactly: a remainder runs PyTorch's scalar loop, whose rounding of some ops
+    differs from its vectorized one."""
+    rng = np.random.default_rng(20)
+    param = lib.tensor(rng.standard_normal(shape).astype(np.float16), requires_grad=True)
+    optimizer = getattr(lib.optim, name)([param], **_with_tensors(lib, {"lr": 0.01, **options}))
+    for step in range(steps):
+        scale = (0.1, 1.0, 4.0)[step % 3]
+        param.grad = lib.tensor((rng.standard_normal(shape) * scale).astype(np.float16))
+        optimizer.step()
+    return param.detach().numpy(), {key: value.numpy() for key, value in optimizer.state[param].items()}
+
+
+def _assert_same_float16_steps(name, options):
+    torch = pytest.importorskip("torch")
+    expected_param, expected_state = _float16_trajectory(torch, name, options)
+    param, state = _float16_trajectory(torchless, name, options)
+    np.testing.assert_array_equal(param, expected_param)
+    assert list(state) == list(expected_state)
+    for key in state:
+        np.testing.assert_array_equal(state[key], expected_state[key], err_msg=key)
+
+
+@pytest.mark.parametrize("name, options", [
+    ("Adam", {}), ("Adam", {"weight_decay": 0.1}), ("Adam", {"amsgrad": True, "maximize": True}),
+    ("Adam", {"betas": (0.3, 0.5)}), ("AdamW", {}), ("AdamW", {"amsgrad": True, "weight_decay": 0.5}),
+    ("Adam", {"betas": "tensors"}), ("AdamW", {"betas": "tensors", "lr": "tensor"}),
+])
+def test_float16_adam_rounds_each_op_once_as_torch(name, options):
+    # PyTorch computes a float16 op in float32 and rounds once: lerp_, addcmul_ and addcdiv_ as a whole, mul_ and
+    # div_ by a float32 scalar (add_ takes its scalar and alpha rounded to float16 first). torchless rounded the
+    # steps of those ops to float16 each and its scalars too (exp_avg and exp_avg_sq a float16 ulp or more apart).
+    _assert_same_float16_steps(name, options)

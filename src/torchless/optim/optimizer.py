@@ -1,4 +1,5 @@
 """Optimizer: the base class holding parameter groups, per-parameter state and their state_dict."""
+import contextlib
 import copy
 import functools
 import warnings
@@ -49,20 +50,42 @@ def _scalar_state(value):
     return Tensor._wrap(np.array(float(value), _scalar_dtype()))
 
 
+def _opmath(dtype):
+    """The dtype PyTorch's CPU kernels compute an elementwise op of ``dtype`` in (its "opmath" type): float32 for
+    float16, whose results are rounded to float16 once per op, else ``dtype`` itself. Scalars of an op are cast to
+    it, not to ``dtype``."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def _silent_float16_division(dtype):
+    """A context for an update's division by its denominator: silent for float16, where eps may round to 0 and a
+    zero denominator give inf or nan without a word, as in PyTorch (errstate costs too much to enter always)."""
+    return np.errstate(divide="ignore", invalid="ignore") if dtype == np.float16 else contextlib.nullcontext()
+
+
+def _added(a, b, alpha):
+    """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, computed in its :func:`_opmath` dtype with ``alpha``
+    first rounded to ``a``'s dtype (as PyTorch's vectorized float16 kernel takes it)."""
+    out = np.empty_like(a)
+    np.add(a, np.multiply(b, a.dtype.type(alpha), dtype=_opmath(a.dtype)), out=out, casting="same_kind")
+    return out
+
+
 def _lerp_(start, end, weight):
-    """``start.lerp_(end, weight)`` for a Python ``weight``, in ``start``'s dtype.
+    """``start.lerp_(end, weight)`` for a Python ``weight``, computed in ``start``'s :func:`_opmath` dtype.
 
     PyTorch switches formulas at ``|weight| = 0.5`` so that ``weight = 1`` gives ``end`` exactly; the rounding
     differs between the two, hence both are kept.
     """
-    weight = start.dtype.type(weight)
-    diff = np.subtract(end, start)
+    compute = _opmath(start.dtype).type
+    weight = compute(weight)
+    diff = np.subtract(end, start, dtype=compute)
     if abs(weight) < 0.5:
         diff *= weight
-        start += diff
+        np.add(start, diff, out=start, casting="same_kind")
     else:
-        diff *= start.dtype.type(1) - weight
-        np.subtract(end, diff, out=start)
+        diff *= compute(1) - weight
+        np.subtract(end, diff, out=start, casting="same_kind")
 
 
 _REAL_DTYPES = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
