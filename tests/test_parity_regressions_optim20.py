@@ -131,3 +131,12 @@ def test_float16_adam_rounds_each_op_once_as_torch(name, options):
     # div_ by a float32 scalar (add_ takes its scalar and alpha rounded to float16 first). torchless rounded the
     # steps of those ops to float16 each and its scalars too (exp_avg and exp_avg_sq a float16 ulp or more apart).
     _assert_same_float16_steps(name, options)
+
+
+@pytest.mark.parametrize("options", [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+                                     {"momentum": 0.5, "dampening": 0.3, "maximize": True}])
+def test_float16_sgd_rounds_each_op_once_as_torch(options):
+    # the momentum buffer's mul_ by a float32 momentum, add_'s alpha (1 - dampening, -lr, a weight decay) rounded to
+    # float16 and the sum computed in float32: torchless rounded momentum to float16 and alpha * grad before the sum
+    _assert_same_float16_steps("SGD", options)
+

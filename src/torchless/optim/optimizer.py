@@ -71,6 +71,12 @@ def _added(a, b, alpha):
     return out
 
 
+def _add_scaled_(a, b, alpha):
+    """``a.add_(b, alpha=alpha)``, computed as :func:`_added`."""
+    np.add(a, b if alpha == 1 else np.multiply(b, a.dtype.type(alpha), dtype=_opmath(a.dtype)), out=a,
+           casting="same_kind")
+
+
 def _lerp_(start, end, weight):
     """``start.lerp_(end, weight)`` for a Python ``weight``, computed in ``start``'s :func:`_opmath` dtype.
 

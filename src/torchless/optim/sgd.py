@@ -2,7 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _as_fused_kernel_pairs, _check_fused, _unsupported_flags
+from .optimizer import (
+    Optimizer, _add_scaled_, _added, _as_fused_kernel_pairs, _check_fused, _opmath, _unsupported_flags,
+)
 
 
 class SGD(Optimizer):
@@ -130,31 +132,22 @@ def _fused_groups_until_missing_buffer(params, buffers):
 def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
     """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
 
-    The operations and their order are PyTorch's, with each scalar rounded to the parameter's dtype, so
-    results agree with PyTorch to the last bit or two.
+    The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`_opmath`), so results agree
+    with PyTorch to the last bit or two.
     """
-    scalar = p.dtype.type
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
     p, g = np.atleast_1d(p, g)
+    d_p = np.negative(g) if maximize else g
     if weight_decay != 0:
-        d_p = np.multiply(p, scalar(weight_decay))
-        if maximize:
-            np.subtract(d_p, g, out=d_p)
-        else:
-            d_p += g
-    else:
-        d_p = np.negative(g) if maximize else g
+        d_p = _added(d_p, p, weight_decay)
     if momentum != 0:
         if buf is None:
             buf = d_p.copy()
         else:
             buf = np.atleast_1d(buf)
-            buf *= scalar(momentum)
-            if dampening == 0:
-                buf += d_p
-            else:
-                buf += d_p * scalar(1 - dampening)
-        d_p = np.add(d_p, buf * scalar(momentum)) if nesterov else buf
-    # p += (-lr) * d_p, without touching the grad or the momentum buffer
-    p += np.multiply(d_p, scalar(-lr))
+            buf *= _opmath(buf.dtype).type(momentum)
+            _add_scaled_(buf, d_p, 1 - dampening)
+        d_p = _added(d_p, buf, momentum) if nesterov else buf
+    # without touching the grad or the momentum buffer
+    _add_scaled_(p, d_p, -lr)
     return buf
