@@ -140,3 +140,30 @@ def test_float16_sgd_rounds_each_op_once_as_torch(options):
     # float16 and the sum computed in float32: torchless rounded momentum to float16 and alpha * grad before the sum
     _assert_same_float16_steps("SGD", options)
 
+
+def _step_with_a_differentiable_flag(lib, name, group_flag, default_flag, requires_grad):
+    """The outcome of a step (``"ok"`` or the error) and the parameters after it, for two groups whose second sets
+    ``differentiable=group_flag`` against the optimizer's default ``default_flag``."""
+    first, second = (lib.ones(3, requires_grad=flag) for flag in requires_grad)
+    first.grad, second.grad = lib.ones(3), lib.ones(3)
+    groups = [{"params": [first]}, {"params": [second], "differentiable": group_flag}]
+    optimizer = getattr(lib.optim, name)(groups, lr=0.1, differentiable=default_flag)
+    try:
+        optimizer.step()
+        outcome = "ok"
+    except RuntimeError as error:
+        outcome = str(error)
+    return outcome, first.detach().tolist(), second.detach().tolist()
+
+
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adagrad", "Adadelta", "Rprop"])
+@pytest.mark.parametrize("group_flag, default_flag", [(True, False), (False, True)])
+@pytest.mark.parametrize("requires_grad", [(True, True), (False, True), (False, False)])
+def test_differentiable_steps_follow_the_optimizer_default_as_torch(name, group_flag, default_flag, requires_grad):
+    # PyTorch's step records gradients when the optimizer's *default* differentiable is True (its decorator reads
+    # ``defaults``): only then does the in-place update of a leaf requiring grad fail, whatever the group's own flag.
+    # torchless read the group's flag: a group's differentiable=True refused leaves PyTorch updates, and a group's
+    # False updated leaves PyTorch refuses.
+    torch = pytest.importorskip("torch")
+    expected = _step_with_a_differentiable_flag(torch, name, group_flag, default_flag, requires_grad)
+    assert _step_with_a_differentiable_flag(torchless, name, group_flag, default_flag, requires_grad) == expected

@@ -700,7 +700,8 @@ class Optimizer:
             if p.grad is not None:
                 grad = p.grad._data
                 found.append((p, p._data, _as_fused_kernel_pairs(grad, p._data) if fused else grad))
-        if found and (group.get("capturable") or group.get("differentiable") or group.get("fused")):
+        if found and (group.get("capturable") or group.get("differentiable") or group.get("fused")
+                      or self.defaults.get("differentiable")):
             self._check_step_flags(group, found)
         if self._misfit_states:
             for p, _, _ in found:
@@ -767,7 +768,9 @@ class Optimizer:
             raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")
-        if differentiable:
+        if self.defaults.get("differentiable"):
+            # PyTorch's step records gradients when the optimizer's default says so (its decorator reads
+            # ``defaults``), whatever the group's own flag: the in-place update of a leaf that requires grad fails
             for param, _, _ in found:
                 if param.requires_grad and param.is_leaf:
                     raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
