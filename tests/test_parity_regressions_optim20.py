@@ -141,6 +141,18 @@ def test_float16_sgd_rounds_each_op_once_as_torch(options):
     _assert_same_float16_steps("SGD", options)
 
 
+
+@pytest.mark.parametrize("name, options", [
+    ("RMSprop", {}), ("RMSprop", {"momentum": 0.9, "weight_decay": 0.1}), ("RMSprop", {"centered": True}),
+    ("Adagrad", {}), ("Adagrad", {"weight_decay": 0.1, "lr_decay": 0.1, "maximize": True}),
+    ("Adadelta", {}), ("Adadelta", {"weight_decay": 0.1}), ("ASGD", {}), ("ASGD", {"t0": 2, "weight_decay": 0.1}),
+])
+def test_float16_rmsprop_adagrad_adadelta_asgd_round_each_op_once_as_torch(name, options):
+    # addcmul_/addcdiv_ rounded once, mul_ by float32 scalars (ASGD's mu too), add_'s scalar in float16: torchless
+    # rounded every step of those ops and its scalars to float16
+    _assert_same_float16_steps(name, options)
+
+
 def _step_with_a_differentiable_flag(lib, name, group_flag, default_flag, requires_grad):
     """The outcome of a step (``"ok"`` or the error) and the parameters after it, for two groups whose second sets
     ``differentiable=group_flag`` against the optimizer's default ``default_flag``."""

@@ -77,6 +77,23 @@ def _add_scaled_(a, b, alpha):
            casting="same_kind")
 
 
+def _addcmul(a, t1, t2, value, out=None):
+    """``a + value * t1 * t2`` (PyTorch's addcmul, or addcmul_ with ``out=a``), computed in ``a``'s :func:`_opmath`
+    dtype and rounded once."""
+    work = np.multiply(t1, _opmath(a.dtype).type(value), dtype=_opmath(a.dtype))
+    work *= t2
+    return np.add(a, work, out=np.empty_like(a) if out is None else out, casting="same_kind")
+
+
+def _addcdiv_(a, t1, t2, value):
+    """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2`` computed in ``a``'s :func:`_opmath` dtype and
+    rounded once."""
+    work = np.multiply(t1, _opmath(a.dtype).type(value), dtype=_opmath(a.dtype))
+    with _silent_float16_division(a.dtype):
+        work /= t2
+    np.add(a, work, out=a, casting="same_kind")
+
+
 def _lerp_(start, end, weight):
     """``start.lerp_(end, weight)`` for a Python ``weight``, computed in ``start``'s :func:`_opmath` dtype.
 
