@@ -146,10 +146,14 @@ def test_float16_sgd_rounds_each_op_once_as_torch(options):
     ("RMSprop", {}), ("RMSprop", {"momentum": 0.9, "weight_decay": 0.1}), ("RMSprop", {"centered": True}),
     ("Adagrad", {}), ("Adagrad", {"weight_decay": 0.1, "lr_decay": 0.1, "maximize": True}),
     ("Adadelta", {}), ("Adadelta", {"weight_decay": 0.1}), ("ASGD", {}), ("ASGD", {"t0": 2, "weight_decay": 0.1}),
+    ("Adamax", {}), ("Adamax", {"weight_decay": 0.1}), ("NAdam", {}), ("NAdam", {"weight_decay": 0.1}),
+    ("NAdam", {"decoupled_weight_decay": True, "weight_decay": 0.1}), ("RAdam", {}), ("RAdam", {"weight_decay": 0.1}),
+    ("RAdam", {"decoupled_weight_decay": True, "weight_decay": 0.1, "maximize": True}),
 ])
-def test_float16_rmsprop_adagrad_adadelta_asgd_round_each_op_once_as_torch(name, options):
-    # addcmul_/addcdiv_ rounded once, mul_ by float32 scalars (ASGD's mu too), add_'s scalar in float16: torchless
-    # rounded every step of those ops and its scalars to float16
+def test_float16_optimizers_round_each_op_once_as_torch(name, options):
+    # addcmul_/addcdiv_ rounded once, mul_ and div by float32 scalars (ASGD's mu too), add_'s scalar in float16, each
+    # product of RAdam's update rounded to float16: torchless rounded every step of those ops and its scalars to
+    # float16 (or kept a float32 product)
     _assert_same_float16_steps(name, options)
 
 

@@ -77,6 +77,13 @@ def _add_scaled_(a, b, alpha):
            casting="same_kind")
 
 
+def _scaled(a, factor, divide=False):
+    """``a * factor`` (or ``a / factor``) for a number ``factor``: a new array of ``a``'s dtype, computed in its
+    :func:`_opmath` dtype (the factor too) and rounded once."""
+    operation = np.divide if divide else np.multiply
+    return operation(a, _opmath(a.dtype).type(factor), out=np.empty_like(a), casting="same_kind")
+
+
 def _addcmul(a, t1, t2, value, out=None):
     """``a + value * t1 * t2`` (PyTorch's addcmul, or addcmul_ with ``out=a``), computed in ``a``'s :func:`_opmath`
     dtype and rounded once."""
