@@ -66,9 +66,8 @@ def _silent_float16_division(dtype):
 def _added(a, b, alpha):
     """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, computed in its :func:`_opmath` dtype with ``alpha``
     first rounded to ``a``'s dtype (as PyTorch's vectorized float16 kernel takes it)."""
-    out = np.empty_like(a)
-    np.add(a, np.multiply(b, a.dtype.type(alpha), dtype=_opmath(a.dtype)), out=out, casting="same_kind")
-    return out
+    product = np.multiply(b, a.dtype.type(alpha), dtype=_opmath(a.dtype))
+    return np.add(a, product, out=product if product.dtype == a.dtype else np.empty_like(a), casting="same_kind")
 
 
 def _add_scaled_(a, b, alpha):
