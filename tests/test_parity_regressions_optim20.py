@@ -157,6 +157,17 @@ def test_float16_optimizers_round_each_op_once_as_torch(name, options):
     _assert_same_float16_steps(name, options)
 
 
+
+@pytest.mark.parametrize("name, options", [
+    ("Adam", {"fused": True}), ("Adam", {"fused": True, "weight_decay": 0.1, "amsgrad": True}),
+    ("AdamW", {"fused": True, "maximize": True}), ("AdamW", {"fused": True, "betas": "tensors", "lr": "tensor"}),
+])
+def test_fused_float16_adam_computes_each_step_in_float32_as_torch(name, options):
+    # PyTorch's fused CPU Adam loads a float16 parameter, gradient and moments as float32, computes the whole step and
+    # rounds each stored tensor once: torchless ran its op-by-op float16 update
+    _assert_same_float16_steps(name, options)
+
+
 def _step_with_a_differentiable_flag(lib, name, group_flag, default_flag, requires_grad):
     """The outcome of a step (``"ok"`` or the error) and the parameters after it, for two groups whose second sets
     ``differentiable=group_flag`` against the optimizer's default ``default_flag``."""

@@ -4,8 +4,9 @@ import numpy as np
 from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
-    _added, _hyper_value, _opmath, _real_views, _silent_float16_division, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _added, _check_fused, _check_lr, _check_nonnegative,
+    _hyper_value, _in_float32, _opmath, _real_views, _scalar_dtype, _silent_float16_division, _to_scalar,
+    _unsupported_flags, _zeros_like,
 )
 
 
@@ -97,7 +98,9 @@ class Adam(Optimizer):
                              betas=tuple(_hyper_value(beta, fused) for beta in group["betas"][:2]), eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
-                if p.flags.c_contiguous and g.flags.c_contiguous:
+                if fused and p.dtype == np.float16:
+                    _in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
+                elif p.flags.c_contiguous and g.flags.c_contiguous:
                     # A large parameter's update runs in slices on all cores (an MNIST CNN's 9216 x 128
                     # layer: a dozen passes over 4.5 MiB arrays).
                     parallel.elementwise(_adam_update, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)

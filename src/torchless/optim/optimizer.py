@@ -57,6 +57,17 @@ def _opmath(dtype):
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
+def _in_float32(update, arrays, written, **hyper):
+    """Run ``update(*arrays, **hyper)`` on float32 copies of float16 ``arrays`` and store those at the positions
+    ``written`` back, rounded once: PyTorch's fused CPU kernels compute a float16 step whole in float32 (None
+    entries stay None)."""
+    wide = [None if array is None else array.astype(np.float32) for array in arrays]
+    update(*wide, **hyper)
+    for index in written:
+        if arrays[index] is not None:
+            arrays[index][...] = wide[index]
+
+
 def _silent_float16_division(dtype):
     """A context for an update's division by its denominator: silent for float16, where eps may round to 0 and a
     zero denominator give inf or nan without a word, as in PyTorch (errstate costs too much to enter always)."""
