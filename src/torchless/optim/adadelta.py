@@ -2,8 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _real_views, _unsupported_flags,
-    _zeros_like,
+    _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _add_scaled_, _addcmul, _added, _check_lr, _check_nonnegative,
+    _opmath, _real_views, _unsupported_flags, _zeros_like,
 )
 
 
@@ -61,17 +61,18 @@ class Adadelta(Optimizer):
 def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
     p, g, square_avg, acc_delta = _real_views(p, g, square_avg, acc_delta)
-    scalar = p.dtype.type
+    scalar = _opmath(p.dtype).type
+    in_dtype = p.dtype.type  # (add's scalar is taken in the tensor's dtype)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = g + p * scalar(weight_decay)
+        g = _added(g, p, weight_decay)
     square_avg *= scalar(rho)
-    square_avg += g * scalar(1 - rho) * g
-    std = np.sqrt(square_avg + scalar(eps))
-    delta = np.sqrt(acc_delta + scalar(eps))
+    _addcmul(square_avg, g, g, 1 - rho, out=square_avg)
+    std = np.sqrt(square_avg + in_dtype(eps))
+    delta = np.sqrt(acc_delta + in_dtype(eps))
     delta /= std
     delta *= g
     acc_delta *= scalar(rho)
-    acc_delta += delta * scalar(1 - rho) * delta
-    p += delta * scalar(-lr)
+    _addcmul(acc_delta, delta, delta, 1 - rho, out=acc_delta)
+    _add_scaled_(p, delta, -lr)

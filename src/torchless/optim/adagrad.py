@@ -3,7 +3,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from .optimizer import (
-    Optimizer, _check_fused, _check_lr, _check_nonnegative, _hyper_value, _new_step, _real_views, _unsupported_flags,
+    Optimizer, _addcdiv_, _addcmul, _added, _check_fused, _check_lr, _check_nonnegative, _hyper_value, _new_step,
+    _real_views, _unsupported_flags,
 )
 
 
@@ -80,13 +81,12 @@ class Adagrad(Optimizer):
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
     """Update ``p`` and ``state_sum`` in place, with PyTorch's operations in its order and dtype."""
     p, g, state_sum = _real_views(p, g, state_sum)
-    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = g + p * scalar(weight_decay)
+        g = _added(g, p, weight_decay)
     clr = lr / (1 + (step - 1) * lr_decay)
-    state_sum += g * g
+    _addcmul(state_sum, g, g, 1, out=state_sum)
     std = np.sqrt(state_sum)
-    std += scalar(eps)
-    p += g * scalar(-clr) / std
+    std += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    _addcdiv_(p, g, std, -clr)

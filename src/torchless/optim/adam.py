@@ -4,8 +4,9 @@ import numpy as np
 from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
-    _hyper_value, _real_views, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _added, _check_fused, _check_lr, _check_nonnegative,
+    _hyper_value, _in_float32, _opmath, _real_views, _scalar_dtype, _silent_float16_division, _to_scalar,
+    _unsupported_flags, _zeros_like,
 )
 
 
@@ -97,7 +98,9 @@ class Adam(Optimizer):
                              betas=tuple(_hyper_value(beta, fused) for beta in group["betas"][:2]), eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
-                if p.flags.c_contiguous and g.flags.c_contiguous:
+                if fused and p.dtype == np.float16:
+                    _in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
+                elif p.flags.c_contiguous and g.flags.c_contiguous:
                     # A large parameter's update runs in slices on all cores (an MNIST CNN's 9216 x 128
                     # layer: a dozen passes over 4.5 MiB arrays).
                     parallel.elementwise(_adam_update, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
@@ -122,31 +125,32 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         # 0-d arrays would turn ufunc results into NumPy scalars (their 1-d views keep everything an array); complex
         # ones are updated as their real and imaginary parts
         p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
-    scalar = p.dtype.type  # (of the real view for a complex parameter)
+    scalar = _opmath(p.dtype).type  # (of the real view for a complex parameter)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
             p *= scalar(1 - lr * weight_decay)
         else:
-            g = g + p * scalar(weight_decay)
+            g = _added(g, p, weight_decay)
 
     # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights; a tensor beta1 is first
-    # cast to the parameter's dtype
-    weight = scalar(1 - (scalar(beta1) if isinstance(beta1, np.generic) else beta1))
-    work = np.subtract(g, exp_avg)
+    # cast to the parameter's dtype, and so is then 1 - beta1
+    in_dtype = p.dtype.type
+    weight = scalar(in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1)
+    work = np.subtract(g, exp_avg, dtype=scalar)  # (in the opmath dtype: lerp_, addcmul_ and addcdiv_ round once)
     if abs(weight) < 0.5:
         work *= weight
-        exp_avg += work
+        np.add(exp_avg, work, out=exp_avg, casting="same_kind")
     else:
         work *= weight - scalar(1)
-        np.add(g, work, out=exp_avg)
+        np.add(g, work, out=exp_avg, casting="same_kind")
 
     # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
     np.multiply(g, scalar(1 - beta2), out=work)
     work *= g
     exp_avg_sq *= scalar(beta2)
-    exp_avg_sq += work
+    np.add(exp_avg_sq, work, out=exp_avg_sq, casting="same_kind")
 
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
@@ -164,9 +168,10 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     denom = np.sqrt(second_moment)
     # (a tensor's ** 0.5 is its sqrt kernel; a float's, Python's pow)
     denom /= scalar(np.sqrt(bias_correction2) if isinstance(bias_correction2, np.generic) else bias_correction2 ** 0.5)
-    denom += scalar(eps)
+    denom += in_dtype(eps)  # (add_ takes its scalar in the tensor's dtype, even float16)
 
     # p.addcdiv_(exp_avg, denom, value=-step_size)
     np.multiply(exp_avg, scalar(-step_size), out=work)
-    work /= denom
-    p += work
+    with _silent_float16_division(p.dtype):
+        work /= denom
+    np.add(p, work, out=p, casting="same_kind")

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _real_views, _unsupported_flags,
+    COMMON_FLAGS, Optimizer, _addcdiv_, _added, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _opmath,
+    _real_views, _unsupported_flags,
     _zeros_like,
 )
 
@@ -56,15 +57,14 @@ def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
     beta1, beta2 = betas
     p, g, exp_avg, exp_inf = _real_views(p, g, exp_avg, exp_inf)
-    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = g + p * scalar(weight_decay)
+        g = _added(g, p, weight_decay)
     _lerp_(exp_avg, g, 1 - beta1)
-    exp_inf *= scalar(beta2)
+    exp_inf *= _opmath(p.dtype).type(beta2)
     norm = np.abs(g)
-    norm += scalar(eps)
+    norm += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
     np.maximum(exp_inf, norm, out=exp_inf)
     clr = lr / (1 - beta1 ** step)
-    p += exp_avg * scalar(-clr) / exp_inf
+    _addcdiv_(p, exp_avg, exp_inf, -clr)

@@ -3,7 +3,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _hyper_value, _new_step, _scalar_state, _unsupported_flags,
+    COMMON_FLAGS, Optimizer, _add_scaled_, _added, _check_lr, _check_nonnegative, _hyper_value, _new_step, _opmath,
+    _scalar_state, _unsupported_flags,
 )
 
 
@@ -74,18 +75,21 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     ``eta`` and ``mu`` keep the default float dtype, so they are rounded to it at each step even for a
     float64 parameter (under a float32 default), as in PyTorch.
     """
-    scalar = p.dtype.type
+    scalar = _opmath(p.dtype).type
     p, g, ax = np.atleast_1d(p, g, ax)
     if maximize:
         g = np.negative(g)
     step_t += 1
     if weight_decay != 0:
-        g = g + p * scalar(weight_decay)
+        g = _added(g, p, weight_decay)
     eta_value = float(eta)
     p *= scalar(1 - lambd * eta_value)
-    p += g * scalar(-eta_value)
+    _add_scaled_(p, g, -eta_value)
     if float(mu) != 1:
-        ax += (p - ax) * scalar(mu)
+        # ax.add_(param.sub(ax).mul_(mu)): each op rounded to the parameter's dtype
+        step_to_param = np.subtract(p, ax)
+        step_to_param *= scalar(mu)
+        ax += step_to_param
     else:
         ax[...] = p
     step = float(step_t)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    Optimizer, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _real_views, _scalar_state, _unsupported_flags,
-    _zeros_like,
+    Optimizer, _addcdiv_, _addcmul, _added, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _opmath, _real_views,
+    _scalar_state, _scaled, _unsupported_flags, _zeros_like,
 )
 
 
@@ -76,7 +76,7 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     """
     beta1, beta2 = betas
     p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
-    scalar = p.dtype.type
+    scalar = _opmath(p.dtype).type
     if maximize:
         g = np.negative(g)
     bias_correction2 = 1 - beta2 ** step
@@ -84,16 +84,16 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
         if decoupled:
             p *= scalar(1 - lr * weight_decay)
         else:
-            g = g + p * scalar(weight_decay)
+            g = _added(g, p, weight_decay)
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
     mu_product *= mu_product.dtype.type(mu)
     _lerp_(exp_avg, g, 1 - beta1)
     exp_avg_sq *= scalar(beta2)
-    exp_avg_sq += g * scalar(1 - beta2) * g
-    denom = np.sqrt(exp_avg_sq / scalar(bias_correction2))
+    _addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
+    denom = np.sqrt(_scaled(exp_avg_sq, bias_correction2, divide=True))
     product = float(mu_product)
     mu_product_next = product * mu_next
-    denom += scalar(eps)
-    p += g * scalar(-lr * (1.0 - mu) / (1.0 - product)) / denom
-    p += exp_avg * scalar((-lr * mu_next) / (1.0 - mu_product_next)) / denom
+    denom += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    _addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - product))
+    _addcdiv_(p, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    Optimizer, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _real_views, _unsupported_flags, _zeros_like,
+    Optimizer, _addcmul, _added, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _opmath, _real_views, _scaled,
+    _unsupported_flags, _zeros_like,
 )
 
 
@@ -68,29 +69,30 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
     """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
     beta1, beta2 = betas
     p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
-    scalar = p.dtype.type
+    scalar = _opmath(p.dtype).type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
             p *= scalar(1 - lr * weight_decay)
         else:
-            g = g + p * scalar(weight_decay)
+            g = _added(g, p, weight_decay)
     _lerp_(exp_avg, g, 1 - beta1)
     exp_avg_sq *= scalar(beta2)
-    exp_avg_sq += g * scalar(1 - beta2) * g
+    _addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
-    bias_corrected_exp_avg = exp_avg / scalar(bias_correction1)
+    update = _scaled(exp_avg, bias_correction1, divide=True)  # (the bias-corrected exp_avg)
+    update *= scalar(lr)
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
     if rho_t > 5.0:
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         # PyTorch evaluates ``number / tensor`` as ``tensor.reciprocal() * number``
         adaptive_lr = np.sqrt(exp_avg_sq)
-        adaptive_lr += scalar(eps)
+        adaptive_lr += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
         adaptive_lr = np.reciprocal(adaptive_lr)
         adaptive_lr *= scalar(bias_correction2 ** 0.5)
-        p -= bias_corrected_exp_avg * scalar(lr) * adaptive_lr * scalar(rect)
-    else:
-        p -= bias_corrected_exp_avg * scalar(lr)
+        update *= adaptive_lr
+        update *= scalar(rect)
+    p -= update

@@ -2,8 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _real_view, _real_views,
-    _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _add_scaled_, _addcdiv_, _addcmul, _added, _check_lr,
+    _check_nonnegative, _lerp_, _opmath, _real_view, _real_views, _unsupported_flags, _zeros_like,
 )
 
 
@@ -74,27 +74,27 @@ def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_d
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
     p, g, square_avg = _real_views(p, g, square_avg)
-    scalar = p.dtype.type
+    scalar = _opmath(p.dtype).type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = g + p * scalar(weight_decay)
+        g = _added(g, p, weight_decay)
     square_avg *= scalar(alpha)
-    square_avg += g * scalar(1 - alpha) * g
+    _addcmul(square_avg, g, g, 1 - alpha, out=square_avg)
     # A negative average (alpha > 1, which PyTorch accepts, or a centered variance rounded below 0) has a
     # NaN root: silently, as in PyTorch.
     with np.errstate(invalid="ignore"):
         if grad_avg is not None:
             grad_avg = _real_view(grad_avg)
             _lerp_(grad_avg, g, 1 - alpha)
-            avg = np.sqrt(square_avg + grad_avg * scalar(-1) * grad_avg)
+            avg = np.sqrt(_addcmul(square_avg, grad_avg, grad_avg, -1))
         else:
             avg = np.sqrt(square_avg)
-    avg += scalar(eps)
+    avg += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
     if buf is not None:
         buf = _real_view(buf)
         buf *= scalar(momentum)
-        buf += g / avg
-        p += buf * scalar(-lr)
+        _addcdiv_(buf, g, avg, 1)
+        _add_scaled_(p, buf, -lr)
     else:
-        p += g * scalar(-lr) / avg
+        _addcdiv_(p, g, avg, -lr)

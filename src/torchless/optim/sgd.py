@@ -2,7 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_fused, _unsupported_flags
+from .optimizer import (
+    Optimizer, _add_scaled_, _added, _as_fused_kernel_pairs, _check_fused, _opmath, _unsupported_flags,
+)
 
 
 class SGD(Optimizer):
@@ -79,15 +81,31 @@ class SGD(Optimizer):
                     any(buf is not None for buf in buffers):
                 params, buffers, error = _fused_groups_until_missing_buffer(params, buffers)
             for (param, p, g), buf in zip(params, buffers):
-                new_buf = _sgd_update(p, g, None if buf is None else buf._data, lr=lr, momentum=momentum,
-                                      dampening=group["dampening"], weight_decay=group["weight_decay"],
-                                      nesterov=group["nesterov"], maximize=group["maximize"])
+                buf = None if buf is None else buf._data
+                if buf is not None and group["fused"]:
+                    buf = _as_fused_kernel_pairs(buf, p)
+                new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
+                                      weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                                      maximize=group["maximize"])
                 if momentum != 0 and buf is None:
-                    self.state[param]["momentum_buffer"] = Tensor._wrap(new_buf.reshape(p.shape))
+                    self.state[param]["momentum_buffer"] = Tensor._wrap(
+                        _new_momentum_buffer(new_buf.reshape(p.shape), param.grad._data, p, group["fused"]))
                 param._version += 1
             if error is not None:
                 raise error
         return loss
+
+
+def _new_momentum_buffer(values, grad, p, fused):
+    """A parameter's first momentum buffer holding ``values``, laid out as PyTorch's: like the gradient it is made
+    from (``clone`` or, fused, ``empty_like``), which the fused kernel fills in the memory order of ``p``."""
+    buf = np.empty_like(grad)
+    target = _as_fused_kernel_pairs(buf, p) if fused else buf
+    if not np.shares_memory(target, buf):
+        # (a layout the kernel's pairing cannot follow: the values in place)
+        target = buf
+    target[...] = values
+    return buf
 
 
 def _fused_groups_until_missing_buffer(params, buffers):
@@ -114,31 +132,22 @@ def _fused_groups_until_missing_buffer(params, buffers):
 def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
     """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
 
-    The operations and their order are PyTorch's, with each scalar rounded to the parameter's dtype, so
-    results agree with PyTorch to the last bit or two.
+    The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`_opmath`), so results agree
+    with PyTorch to the last bit or two.
     """
-    scalar = p.dtype.type
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
     p, g = np.atleast_1d(p, g)
+    d_p = np.negative(g) if maximize else g
     if weight_decay != 0:
-        d_p = np.multiply(p, scalar(weight_decay))
-        if maximize:
-            np.subtract(d_p, g, out=d_p)
-        else:
-            d_p += g
-    else:
-        d_p = np.negative(g) if maximize else g
+        d_p = _added(d_p, p, weight_decay)
     if momentum != 0:
         if buf is None:
             buf = d_p.copy()
         else:
             buf = np.atleast_1d(buf)
-            buf *= scalar(momentum)
-            if dampening == 0:
-                buf += d_p
-            else:
-                buf += d_p * scalar(1 - dampening)
-        d_p = np.add(d_p, buf * scalar(momentum)) if nesterov else buf
-    # p += (-lr) * d_p, without touching the grad or the momentum buffer
-    p += np.multiply(d_p, scalar(-lr))
+            buf *= _opmath(buf.dtype).type(momentum)
+            _add_scaled_(buf, d_p, 1 - dampening)
+        d_p = _added(d_p, buf, momentum) if nesterov else buf
+    # without touching the grad or the momentum buffer
+    _add_scaled_(p, d_p, -lr)
     return buf

@@ -7,7 +7,11 @@ __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
 def parameters_to_vector(parameters):
     """The parameters, each flattened, concatenated in order into one 1-D tensor (recorded by autograd)."""
-    return cat([param.view(-1) for param in parameters])
+    vector = []
+    for param in parameters:
+        _check_param_device(param)
+        vector.append(param.view(-1))
+    return cat(vector)
 
 
 def vector_to_parameters(vec, parameters):
@@ -16,6 +20,13 @@ def vector_to_parameters(vec, parameters):
         raise TypeError(f"expected torch.Tensor, but got: {typename(vec)}")
     pointer = 0
     for param in parameters:
+        _check_param_device(param)
         count = param.numel()
         param.data = vec[pointer:pointer + count].view_as(param).data
         pointer += count
+
+
+def _check_param_device(param):
+    """PyTorch's check that the parameters share one device, which torchless's tensors (all on the CPU) pass; it
+    reads ``param.device`` first, so that a non-tensor fails there as in PyTorch."""
+    return param.device
