@@ -70,3 +70,45 @@ def test_complex_pow_gradient_under_create_graph_conjugated_as_pytorch(kind):
         results.append([_graph(g.grad_fn, max_depth=3) for g in grads] + [g.detach().numpy() for g in grads] +
                        [g.numpy() for g in second])
     _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("squeeze", [lambda x: x.squeeze(1), lambda x: x.squeeze(-1), lambda x: x.squeeze(),
+                                     lambda x: x.squeeze((1, 3)), lambda x: x.squeeze(0),
+                                     lambda x: x[0, :, 0].squeeze(0)],
+                         ids=["dim", "negative_dim", "all", "dims", "dim_of_size_2", "zero_dim"])
+@pytest.mark.parametrize("grad_layout", ["contiguous", "transposed"])
+def test_squeeze_gradient_under_create_graph_unsqueezed_as_pytorch(squeeze, grad_layout):
+    # unsqueeze_to(grad, ...): an UnsqueezeBackward0 per size-1 dim removed (was a ViewBackward0 reshape)
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.arange(8.0).reshape(2, 1, 4, 1)).requires_grad_()
+        y = squeeze(x)
+        values = np.linspace(-1, 1, y.numel())
+        grad = lib.tensor(values.reshape(y.shape[::-1])).permute(*range(y.dim())[::-1]) \
+            if grad_layout == "transposed" else lib.tensor(values.reshape(y.shape))
+        gx, = lib.autograd.grad(y, x, grad.requires_grad_(), create_graph=True)
+        results.append([_graph(gx.grad_fn), gx.stride(), gx.detach().numpy()])
+    _assert_same(results[1], results[0])
+
+
+_ODD_SIZE_ONE_STRIDES = {
+    "contiguous": lambda lib: lib.arange(24.0).reshape(2, 3, 4),
+    "reversed": lambda lib: lib.arange(24.0).reshape(4, 3, 2).permute(2, 1, 0),
+    "row_of_a_column": lambda lib: lib.arange(6.0).reshape(6, 1).t(),  # (1, 6) with strides (1, 1)
+    "size_one_ends": lambda lib: lib.arange(6.0).reshape(1, 6, 1),
+    "transposed_size_one": lambda lib: lib.arange(6.0).reshape(1, 3, 2).transpose(0, 2),
+}
+
+
+@pytest.mark.parametrize("base", sorted(_ODD_SIZE_ONE_STRIDES))
+@pytest.mark.parametrize("op", [lambda t: t.unsqueeze(0), lambda t: t.unsqueeze(1), lambda t: t.unsqueeze(-1),
+                                lambda t: t.squeeze(), lambda t: t.squeeze(0), lambda t: t.squeeze(-1),
+                                lambda t: t.unsqueeze(1).squeeze(1), lambda t: t.unsqueeze(0).unsqueeze(-1)],
+                         ids=["unsqueeze0", "unsqueeze1", "unsqueeze_last", "squeeze", "squeeze0", "squeeze_last",
+                              "unsqueeze_squeeze", "unsqueeze_twice"])
+def test_squeeze_and_unsqueeze_keep_size_one_dims_strides_as_pytorch(base, op):
+    # (NumPy's reshape picks its own strides for size-1 dims, which PyTorch's views keep)
+    results = [op(_ODD_SIZE_ONE_STRIDES[base](lib)) for lib in (torch, torchless)]
+    assert results[1].shape == results[0].shape
+    assert results[1].stride() == results[0].stride()
+    np.testing.assert_array_equal(results[1].numpy(), results[0].numpy())
