@@ -112,3 +112,60 @@ def test_squeeze_and_unsqueeze_keep_size_one_dims_strides_as_pytorch(base, op):
     assert results[1].shape == results[0].shape
     assert results[1].stride() == results[0].stride()
     np.testing.assert_array_equal(results[1].numpy(), results[0].numpy())
+
+
+def _laid_out(lib, array, layout):
+    """``array`` as a tensor laid out as named, built by the library's own ops (PyTorch's tensor() keeps a NumPy
+    array's own strides of size-1 dims, torchless's gives C order's)."""
+    tensor = lib.tensor(np.array(array, order="C", copy=True))
+    dims = tensor.dim()
+    if layout == "reversed":
+        return tensor.permute(*range(dims)[::-1]).contiguous().permute(*range(dims)[::-1])
+    if layout == "first_two_swapped":
+        return tensor.transpose(0, 1).contiguous().transpose(0, 1)
+    if layout == "channels_last" and dims == 4:
+        return tensor.contiguous(memory_format=lib.channels_last)
+    if layout == "sliced":
+        return lib.cat([tensor, tensor], -1)[..., ::2]
+    return tensor
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "reversed", "first_two_swapped"])
+def test_autograd_grad_keeps_a_dense_gradients_strides(layout):
+    # PyTorch hands out the gradient itself: a size-1 dim's stride too (the copy had C order's)
+    results = []
+    for lib in (torch, torchless):
+        x = lib.zeros(1, 5, 1, requires_grad=True)
+        grad = _laid_out(lib, np.linspace(-1, 1, 5).reshape(1, 5, 1), layout).float()
+        gx, = lib.autograd.grad(x * 2, x, grad)
+        results.append([gx.stride(), gx.numpy()])
+    _assert_same(results[1], results[0])
+
+
+_RMS_SHAPES = [((2, 1, 4, 1), 1), ((2, 1, 4, 1), 4), ((1, 3, 1, 5), 2), ((1, 1, 1, 4), 3), ((2, 3, 1), 3),
+               ((1, 5), 1), ((4, 1), 2), ((3, 1, 2, 2), 2), ((3, 1, 2, 2), 4), ((2, 2, 3, 1), 3)]
+
+
+@pytest.mark.parametrize("shape,normalized_ndim", _RMS_SHAPES)
+@pytest.mark.parametrize("input_layout", ["contiguous", "reversed", "first_two_swapped", "channels_last", "sliced"])
+@pytest.mark.parametrize("grad_layout", ["contiguous", "reversed", "first_two_swapped", "sliced"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rms_norm_layouts_with_size_one_dims_as_pytorch(shape, normalized_ndim, input_layout, grad_layout, weighted):
+    # The result laid out as its composite's product x * rstd (* weight), the input's gradient as the product that
+    # reaches it first (PyTorch's engine adds the other term in place), a weight of the input's shape's as
+    # grad * xhat; under create_graph the weight's gradient is summed then viewed (sum_to), as PyTorch's engine does
+    rng = np.random.default_rng(sum(shape) + normalized_ndim)
+    x_values, grad_values = rng.standard_normal((2,) + shape).astype(np.float32)
+    normalized = shape[len(shape) - normalized_ndim:]
+    results = []
+    for lib in (torch, torchless):
+        x = _laid_out(lib, x_values, input_layout).requires_grad_()
+        weight = lib.linspace(0.5, 1.5, int(np.prod(normalized))).reshape(normalized).requires_grad_()
+        inputs = (x, weight) if weighted else (x,)
+        y = lib.nn.functional.rms_norm(x, normalized, weight if weighted else None)
+        grad = _laid_out(lib, grad_values, grad_layout)
+        plain = lib.autograd.grad(y, inputs, grad, retain_graph=True)
+        recorded = lib.autograd.grad(y, inputs, grad, create_graph=True)
+        results.append([y.stride(), y.grad_fn.name()] + [(g.stride(), g.grad_fn.name()) for g in recorded] +
+                       [g.stride() for g in plain] + [g.numpy() for g in plain])
+    _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)

@@ -156,10 +156,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 gradient = Tensor._wrap(np.zeros(gradient.shape, gradient._data.dtype))
             result.append(gradient._cast(tensor._data.dtype))
         else:
-            # (a copy, laid out as PyTorch's ops lay out their results: NumPy's order 'K' would put the dims a
+            # (a copy: a dense gradient's own strides, size-1 dims' too, as PyTorch hands out the gradient itself;
+            # another laid out as PyTorch's ops lay out their results: NumPy's order 'K' would put the dims a
             # reduction's gradient broadcasts along innermost, making it non-contiguous)
+            gradient = np.asarray(gradient)
             copied = np.array(gradient, dtype=tensor._data.dtype, copy=True)
-            result.append(Tensor._wrap(_memory_format.iterator_layout(copied, (np.asarray(gradient),))))
+            copied = _memory_format.preserving(copied, gradient) if _memory_format.is_dense(gradient) else \
+                _memory_format.iterator_layout(copied, (gradient,))
+            result.append(Tensor._wrap(copied))
     return tuple(result)
 
 
