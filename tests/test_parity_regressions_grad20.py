@@ -169,3 +169,38 @@ def test_rms_norm_layouts_with_size_one_dims_as_pytorch(shape, normalized_ndim, 
         results.append([y.stride(), y.grad_fn.name()] + [(g.stride(), g.grad_fn.name()) for g in recorded] +
                        [g.stride() for g in plain] + [g.numpy() for g in plain])
     _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)
+
+
+_LRN_LAYOUTS = {
+    "contiguous": lambda lib, t: t,
+    "channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last) if t.dim() == 4 else t,
+    "permuted": lambda lib, t: t.transpose(1, -1).contiguous().transpose(1, -1),
+    "batch_channel_swapped": lambda lib, t: t.transpose(0, 1).contiguous().transpose(0, 1),
+    "expanded": lambda lib, t: t[:1, :1].expand(*t.shape),
+}
+
+
+@pytest.mark.parametrize("shape,dtype", [((2, 3, 4, 5), "float32"), ((2, 3, 4), "float32"),
+                                         ((2, 5, 3, 2, 2), "float64"), ((2, 4, 1, 1), "float64")])
+@pytest.mark.parametrize("input_layout", ["contiguous", "channels_last", "permuted", "batch_channel_swapped"])
+@pytest.mark.parametrize("grad_layout", ["permuted", "expanded"])
+@pytest.mark.parametrize("size", [2, 6])
+def test_local_response_norm_graph_and_gradients_as_pytorch(shape, dtype, input_layout, grad_layout, size):
+    # PyTorch's Python composite (square, view, pad, avg_pool, squeeze, scale, shift, pow, divide), node for node:
+    # its graph, its gradient's layout (was C order) and the gradient's own graph under create_graph
+    results = []
+    for lib in (torch, torchless):
+        values = lib.tensor(np.random.default_rng(0).standard_normal(shape)).to(getattr(lib, dtype))
+        x = _LRN_LAYOUTS[input_layout](lib, values).requires_grad_()
+        try:
+            y = lib.nn.functional.local_response_norm(x, size, alpha=0.5, beta=0.75, k=1.5)
+        except RuntimeError as error:  # (a permuted input whose squares cannot be viewed as (N, 1, C, D, -1))
+            results.append([str(error)])
+            continue
+        grad = _LRN_LAYOUTS[grad_layout](lib, lib.tensor(np.random.default_rng(1).standard_normal(shape)).to(y.dtype))
+        plain, = lib.autograd.grad(y, x, grad, retain_graph=True)
+        recorded, = lib.autograd.grad(y, x, grad, create_graph=True)
+        second, = lib.autograd.grad((recorded * recorded).sum(), x)
+        results.append([y.stride(), plain.stride(), recorded.stride(), second.stride(), _graph(y.grad_fn, max_depth=12),
+                        _graph(recorded.grad_fn, max_depth=30), y.detach().numpy(), plain.numpy(), second.numpy()])
+    _assert_same(results[1], results[0], rtol=1e-5, atol=1e-5)
