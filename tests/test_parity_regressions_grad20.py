@@ -204,3 +204,60 @@ def test_local_response_norm_graph_and_gradients_as_pytorch(shape, dtype, input_
         results.append([y.stride(), plain.stride(), recorded.stride(), second.stride(), _graph(y.grad_fn, max_depth=12),
                         _graph(recorded.grad_fn, max_depth=30), y.detach().numpy(), plain.numpy(), second.numpy()])
     _assert_same(results[1], results[0], rtol=1e-5, atol=1e-5)
+
+
+_NORM_LAYOUTS = dict(_LRN_LAYOUTS, sliced=lambda lib, t: lib.cat([t, t], -1)[..., ::2])
+
+
+def _normalization(lib, name, x, weighted, use_statistics):
+    channels = x.shape[1]
+    weight = lib.linspace(0.5, 1.5, channels).requires_grad_() if weighted else None
+    bias = lib.linspace(-0.5, 0.5, channels).requires_grad_() if weighted else None
+    running = (lib.zeros(channels), lib.ones(channels))
+    if name == "batch_norm":
+        y = lib.nn.functional.batch_norm(x, *running, weight, bias, training=use_statistics)
+    else:
+        y = lib.nn.functional.instance_norm(x, *running, weight, bias, use_input_stats=use_statistics)
+    return y, (x, weight, bias) if weighted else (x,)
+
+
+@pytest.mark.parametrize("name", ["batch_norm", "instance_norm"])
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (2, 3, 4)])
+@pytest.mark.parametrize("input_layout", ["contiguous", "channels_last", "permuted", "batch_channel_swapped", "sliced"])
+@pytest.mark.parametrize("grad_layout", ["contiguous", "channels_last", "permuted"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("use_statistics", [True, False])
+def test_batch_and_instance_norm_create_graph_gradients_as_pytorch(name, shape, input_layout, grad_layout, weighted,
+                                                                    use_statistics):
+    # Under create_graph every gradient comes from PyTorch's NativeBatchNormBackwardBackward0 and requires grad (a
+    # bias's and an unweighted input's out of training were constants); instance_norm's under the backward of its
+    # view and repeats (ViewBackward0; SumBackward1 over ViewBackward0), its forward view over CloneBackward0 for a
+    # non-contiguous input; the second derivative of the input laid out as batchnorm_double_backward lays it out
+    results = []
+    for lib in (torch, torchless):
+        values = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
+        x = _NORM_LAYOUTS[input_layout](lib, values).requires_grad_()
+        y, inputs = _normalization(lib, name, x, weighted, use_statistics)
+        grad = _NORM_LAYOUTS[grad_layout](lib, lib.tensor(np.random.default_rng(1).standard_normal(shape)).float())
+        grads = lib.autograd.grad(y, inputs, grad, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), inputs, allow_unused=True)
+        results.append([_graph(y.grad_fn, max_depth=4)] + [(_graph(g.grad_fn, max_depth=4), g.stride()) for g in grads]
+                       + [None if g is None else g.stride() for g in second] + [g.detach().numpy() for g in grads]
+                       + [None if g is None else g.numpy() for g in second])
+    _assert_same(results[1], results[0], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("normalized_shape", [(5,), (4, 5)])
+def test_layer_norm_bias_gradient_under_create_graph_recorded_as_pytorch(normalized_shape):
+    # native_layer_norm_backward's every gradient requires grad (the bias's, sum of grad, was a constant)
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 5)).astype(np.float32)).requires_grad_()
+        weight = lib.linspace(0.5, 1.5, int(np.prod(normalized_shape))).reshape(normalized_shape).requires_grad_()
+        bias = lib.zeros(normalized_shape).requires_grad_()
+        y = lib.nn.functional.layer_norm(x, normalized_shape, weight, bias)
+        grads = lib.autograd.grad(y, (x, weight, bias), lib.ones_like(y) * 0.5, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), (x, weight, bias), allow_unused=True)
+        results.append([(_graph(g.grad_fn, max_depth=3), g.stride()) for g in grads] +
+                       [None if g is None else g.numpy() for g in second])
+    _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)

@@ -93,7 +93,8 @@ class LayerNorm(Node):
 
     def backward_graph(self, grad):
         params = [p.shape for p in (self.weight, self.bias) if p is not None]
-        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0,), params[0] if params else None)
+        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0,), params[0] if params else None,
+                                            recorded=True)
 
     def name(self):
         return "NativeLayerNormBackward0"
