@@ -261,3 +261,25 @@ def test_layer_norm_bias_gradient_under_create_graph_recorded_as_pytorch(normali
         results.append([(_graph(g.grad_fn, max_depth=3), g.stride()) for g in grads] +
                        [None if g is None else g.numpy() for g in second])
     _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(2, 5, 3), (2, 5, 3, 2), (2, 5, 3, 2, 2), (0, 5, 3)])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_of_k_dim_input_create_graph_gradient_recorded_as_pytorch(shape, reduction, weighted):
+    # nll_loss2d's backward under LogSoftmaxBackwardDataBackward0 (was missing: the gradient of the
+    # log-probabilities listed as a constant), over views of the log-probabilities (and of a 'none' loss's
+    # gradient) as (N, C, 1, -1) for 3-D and 5-D inputs, viewed back
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32)).requires_grad_()
+        target = lib.tensor(np.random.default_rng(1).integers(0, 5, (shape[0],) + shape[2:]))
+        weight = lib.linspace(0.5, 1.5, 5) if weighted else None
+        loss = lib.nn.functional.cross_entropy(x, target, weight=weight, reduction=reduction)
+        grad = (lib.ones_like(loss) * 0.5).requires_grad_() if loss.dim() else None
+        gx, = lib.autograd.grad(loss, x, grad, create_graph=True)
+        inputs = (x,) if grad is None else (x, grad)
+        second = lib.autograd.grad((gx * gx).sum(), inputs, allow_unused=True)
+        results.append([_graph(gx.grad_fn), gx.stride(), gx.detach().numpy()] +
+                       [None if g is None else g.numpy() for g in second])
+    _assert_same(results[1], results[0], rtol=1e-4, atol=1e-6)
