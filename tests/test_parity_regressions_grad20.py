@@ -283,3 +283,46 @@ def test_cross_entropy_of_k_dim_input_create_graph_gradient_recorded_as_pytorch(
         results.append([_graph(gx.grad_fn), gx.stride(), gx.detach().numpy()] +
                        [None if g is None else g.numpy() for g in second])
     _assert_same(results[1], results[0], rtol=1e-4, atol=1e-6)
+
+
+_PAIRS = {
+    "bilinear": lambda lib, a, b, w: lib.nn.functional.bilinear(a, b, w, lib.zeros(2)),
+    "bilinear_transposed_input": lambda lib, a, b, w: lib.nn.functional.bilinear(a.t().contiguous().t(), b, w),
+    "bilinear_batched_transposed": lambda lib, a, b, w: lib.nn.functional.bilinear(
+        a.reshape(2, 2, 3).transpose(0, 1), b.reshape(2, 2, 3), w),
+    "bilinear_sliced": lambda lib, a, b, w: lib.nn.functional.bilinear(lib.cat([a, a], 1)[:, ::2], b, w),
+    "bilinear_unbatched": lambda lib, a, b, w: lib.nn.functional.bilinear(a[0], b[0], w),
+    "cosine_similarity": lambda lib, a, b, w: lib.nn.functional.cosine_similarity(a, b),
+    "cosine_similarity_dim0": lambda lib, a, b, w: lib.nn.functional.cosine_similarity(a, b, dim=0),
+    "pairwise_distance": lambda lib, a, b, w: lib.nn.functional.pairwise_distance(a, b),
+    "pairwise_distance_p1_keepdim": lambda lib, a, b, w: lib.nn.functional.pairwise_distance(a, b, 1.0, keepdim=True),
+    "pairwise_distance_broadcast": lambda lib, a, b, w: lib.nn.functional.pairwise_distance(a, b[0], p=0.5),
+    "pairwise_distance_inf": lambda lib, a, b, w: lib.nn.functional.pairwise_distance(a, b, p=float("inf")),
+    "norm_dims": lambda lib, a, b, w: (a * b).norm(p=3, dim=(0, 1)),
+    "norm_p1": lambda lib, a, b, w: (a * b).norm(p=1, dim=-1),
+    "norm_inf": lambda lib, a, b, w: (a * b).norm(p=float("inf"), dim=0),
+    "norm_all": lambda lib, a, b, w: (a * b).norm(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PAIRS))
+def test_distances_and_bilinear_graphs_as_pytorch(name):
+    # bilinear's ViewBackward0 lists PyTorch's TrilinearBackward0 over its inputs' reshapes (was the inputs
+    # themselves); cosine_similarity divides by copies of the norms (CloneBackward0); pairwise_distance is at::norm
+    # (NormBackward1) of x1 - x2 + eps (AddBackward1); a norm's gradient under create_graph unsqueezes the reduced
+    # dims (was a reshape) and for p = 1 or inf is x.sgn() times the rest (was a constant)
+    results = []
+    for lib in (torch, torchless):
+        a = lib.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)).requires_grad_()
+        b = lib.tensor(np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)).requires_grad_()
+        w = lib.tensor(np.random.default_rng(2).standard_normal((2, 3, 3)).astype(np.float32)).requires_grad_()
+        y = _PAIRS[name](lib, a, b, w)
+        saved = sorted(key for key in dir(y.grad_fn) if key.startswith("_saved_"))
+        grads = lib.autograd.grad(y, (a, b), lib.ones_like(y), create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), (a, b))
+        # (bilinear's gradients under create_graph are einsums, not PyTorch's _trilinear: their graphs differ)
+        graphs = [None if name.startswith("bilinear") else _graph(g.grad_fn, max_depth=4) for g in grads]
+        results.append([_graph(y.grad_fn), saved, y.detach().numpy()] +
+                       [(graph, g.stride()) for graph, g in zip(graphs, grads)] +
+                       [g.detach().numpy() for g in grads] + [(g + 0).numpy() for g in second])
+    _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)

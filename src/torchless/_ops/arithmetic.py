@@ -35,6 +35,15 @@ class Add(Node):
                 unbroadcast_tensor(gb, sb) if self.needs_input_grad[1] else None)
 
 
+class AddScalar(Add):
+    """A number added as PyTorch's C++ formulas do it (add.Scalar), which names the node AddBackward1."""
+
+    listed_inputs = (0,)  # the number is no input of PyTorch's node
+
+    def name(self):
+        return "AddBackward1"
+
+
 class Sub(Node):
     elementwise = True
     torch_saved = Add.torch_saved
