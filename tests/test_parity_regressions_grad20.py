@@ -326,3 +326,18 @@ def test_distances_and_bilinear_graphs_as_pytorch(name):
                        [(graph, g.stride()) for graph, g in zip(graphs, grads)] +
                        [g.detach().numpy() for g in grads] + [(g + 0).numpy() for g in second])
     _assert_same(results[1], results[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_softmax_of_a_transposed_input_records_no_copy(function, dim):
+    # PyTorch's kernels read a contiguous copy of the input outside the graph (a CloneBackward0 was recorded)
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)).t().requires_grad_()
+        y = getattr(lib.nn.functional, function)(x, dim)
+        gx, = lib.autograd.grad(y, x, lib.ones_like(y) * lib.arange(3.0), create_graph=True)
+        second, = lib.autograd.grad((gx * gx).sum(), x)
+        results.append([_graph(y.grad_fn), y.stride(), _graph(gx.grad_fn), gx.stride(), y.detach().numpy(),
+                        gx.detach().numpy(), second.numpy()])
+    _assert_same(results[1], results[0], rtol=1e-4, atol=1e-6)
