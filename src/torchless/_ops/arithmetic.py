@@ -1,4 +1,5 @@
 """Elementwise arithmetic with broadcasting, and matrix multiplication."""
+import cmath
 import math
 
 import numpy as np
@@ -34,6 +35,15 @@ class Add(Node):
                 unbroadcast_tensor(gb, sb) if self.needs_input_grad[1] else None)
 
 
+class AddScalar(Add):
+    """A number added as PyTorch's C++ formulas do it (add.Scalar), which names the node AddBackward1."""
+
+    listed_inputs = (0,)  # the number is no input of PyTorch's node
+
+    def name(self):
+        return "AddBackward1"
+
+
 class Sub(Node):
     elementwise = True
     torch_saved = Add.torch_saved
@@ -58,6 +68,15 @@ class Sub(Node):
 
     def name(self):
         return "RsubBackward1" if self.scalar_minuend else "SubBackward0"
+
+
+class SubScalar(Sub):
+    """A number subtracted as PyTorch's C++ formulas do it (sub.Scalar), which names the node SubBackward1."""
+
+    listed_inputs = (0,)  # the number is no input of PyTorch's node
+
+    def name(self):
+        return "SubBackward1"
 
 
 class Rsub(Node):
@@ -118,6 +137,8 @@ class Mul(Node):
 
 class MulScalar(Mul):
     """Mul by a number as PyTorch's C++ composite ops do it (mul.Scalar), which names the node MulBackward1."""
+
+    listed_inputs = (0,)  # the number is no input of PyTorch's node
 
     def name(self):
         return "MulBackward1"
@@ -406,18 +427,28 @@ class Pow(Node):
         return ga, gb
 
     def backward_graph(self, grad):
+        # PyTorch's formulas (pow_backward, pow_backward_self, pow_backward_exponent), node for node: a number
+        # operand stays a number (grad * (exponent * self.pow(exponent - 1)).conj(): PowBackward0 under
+        # MulBackward1), and a tensor operand's masks are where() nodes whether or not they mask anything
         a, b = self.a, self.b
-        if not self.needs_input_grad[1] and np.ndim(b) == 0 and b == 0:  # x ** 0: PyTorch's constant zeros
-            return (grad._wrap(np.zeros(a.shape, grad._data.dtype)), None)
+        if self.number:
+            exponent = _number(b)
+            if exponent == 0:  # x ** 0: PyTorch's constant zeros
+                return (grad._wrap(np.zeros(a.shape, grad._data.dtype)), None)
+            return grad * _conj(self.graph_input(0, a).pow(exponent - 1)._binary(exponent, MulScalar)), None
         a_t, b_t = self.graph_input(0, a), self.graph_input(1, b)
+        result = self.graph_output(self.out)
+        if self.scalar_base:
+            base = _number(a)
+            power_log = _conj(result._binary(_log(base), MulScalar))
+            return None, grad * (_zero_where(b >= 0, power_log, always=True) if base == 0 else power_log)
         ga = gb = None
-        # PyTorch's masks, placed as its formulas place them (around grad * ... for the base, inside for the
-        # exponent): where they hide 0 * inf or 0 * log(0), the second derivatives are NaN as PyTorch's
         if self.needs_input_grad[0]:
-            ga = unbroadcast_tensor(_zero_where(b == 0, grad * (b_t * a_t ** (b_t - 1))), a.shape)
+            power = a_t ** b_t._binary(1, SubScalar)
+            ga = unbroadcast_tensor(_zero_where(b == 0, grad * _conj(b_t * power), always=True), a.shape)
         if self.needs_input_grad[1]:
-            gb = unbroadcast_tensor(grad * _zero_where((a == 0) & (b >= 0), self.graph_output(self.out) * a_t.log()),
-                                    b.shape)
+            power_log = _conj(result * a_t.log())
+            gb = unbroadcast_tensor(grad * _zero_where((a == 0) & (b >= 0), power_log, always=True), b.shape)
         return ga, gb
 
     def name(self):
@@ -428,16 +459,35 @@ class Pow(Node):
         return "PowBackward1" if self.needs_input_grad[1] else "PowBackward0"
 
 
-def _zero_where(mask, tensor):
+def _number(array):
+    """A wrapped number operand as the Python number PyTorch's Scalar holds: a complex one without imaginary part
+    (a real number wrapped in a complex tensor's dtype) real."""
+    number = array.item()
+    return number.real if isinstance(number, complex) and not number.imag else number
+
+
+def _log(number):
+    """Scalar::log(): the natural logarithm of a number, -inf at 0 and NaN below for a real one."""
+    if isinstance(number, complex):
+        return cmath.log(number)
+    return math.log(number) if number > 0 else -math.inf if number == 0 else math.nan
+
+
+def _conj(tensor):
+    """Tensor.conj() in PyTorch's formulas: the conjugate of a complex tensor, a real one itself (no node)."""
+    return tensor.conj() if tensor._data.dtype.kind == "c" else tensor
+
+
+def _zero_where(mask, tensor, always=False):
     """``tensor`` with 0 where the constant ``mask`` holds (the exact zeros of a backward formula), as a tensor of
-    the graph; ``tensor`` itself when the mask is empty."""
-    return _constant_where(mask, 0, tensor)
+    the graph; ``tensor`` itself when the mask is empty, unless ``always`` (PyTorch's formula has the where())."""
+    return _constant_where(mask, 0, tensor, always)
 
 
-def _constant_where(mask, value, tensor):
+def _constant_where(mask, value, tensor, always=False):
     from .shape import Where
 
-    if not np.any(mask):
+    if not always and not np.any(mask):
         return tensor
     fill = tensor._wrap(np.asarray(value, tensor._data.dtype))
     return Where.apply(fill, tensor, condition=mask)

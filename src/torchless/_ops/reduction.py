@@ -381,9 +381,11 @@ class VectorNorm(ContiguousResult):
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
 
     saved = ("a", "out")
-    torch_saved = {"dim": lambda node: None if node.shown[1] is None else int64(tuple(np.atleast_1d(node.shown[1]))),
-                   "keepdim": lambda node: node.keepdim, "ord": lambda node: node.shown[0],
-                   "result": saved_result("out"), "self": SavedInput(0, "a")}
+    _shown_dims = {"dim": lambda node: None if node.shown[1] is None else int64(tuple(np.atleast_1d(node.shown[1]))),
+                   "keepdim": lambda node: node.keepdim, "result": saved_result("out"), "self": SavedInput(0, "a")}
+    torch_saved = {"LinalgVectorNormBackward0": {**_shown_dims, "ord": lambda node: node.shown[0]},
+                   "NormBackward1": {**_shown_dims, "p": lambda node: node.shown[0]}}
+    node_name = "LinalgVectorNormBackward0"  # at::norm's NormBackward1 where PyTorch's C++ calls that
 
     def forward(self, a, p=2.0, axes=None, keepdim=False, shown=None):
         """``shown``: the order and dims as the call gave them (which the node shows)."""
@@ -425,18 +427,22 @@ class VectorNorm(ContiguousResult):
 
     def backward_graph(self, grad):
         a, p, norm = self.a, self.p, self.graph_output(self.out)
-        if p == 1 or np.isinf(p):  # grad times a constant of the input's signs (and which elements are maxima)
-            factor = self.backward(np.ones(self.out.shape, self.out.dtype))[0]
-        if not self.keepdim and self.axes != ():
-            every = range(a.ndim) if self.axes is None else self.axes
-            kept = tuple(1 if i in every else n for i, n in enumerate(a.shape))
-            grad, norm = grad.reshape(kept), norm.reshape(kept)
-        if p == 1 or np.isinf(p):
-            return (grad._wrap(factor) * grad,)
+        if not self.keepdim and self.shown[1] not in ((), None):
+            # PyTorch's unsqueeze_multiple: an unsqueeze per dim given, in increasing order (without dims, the
+            # reduction's 0-d results broadcast as they are)
+            for axis in sorted(self.axes):
+                grad, norm = grad.unsqueeze(axis), norm.unsqueeze(axis)
+        x = self.graph_input(0, a)
+        if p == 1:  # PyTorch's norm_backward: self.sgn() * grad
+            return (x.sgn() * grad,)
+        if np.isinf(p):  # self.sgn() * ((grad / mask.sum(dim, True)) * mask), the mask the maxima (or NaN)
+            magnitude = np.abs(a)
+            chosen = (magnitude == norm._data) | np.isnan(magnitude)
+            count = np.sum(chosen, axis=self.axes, keepdims=True)
+            return (x.sgn() * ((grad / grad._wrap(count)) * grad._wrap(chosen)),)
         # PyTorch's norm_backward: 0 where the norm is 0, by an in-place masked_fill_ of a new tensor (kept in its
         # layout; a mask whose own gradient is NaN there, through the division by 0)
         zero = grad._wrap(norm._data == 0)
-        x = self.graph_input(0, a)
         if p == 2:  # PyTorch masks x / norm here (grad / norm for other p): NaN second derivatives differ so
             return (grad * (x / norm).masked_fill_(zero, 0),)
         if p < 1:  # |x|^(p - 1) is infinite at 0, where the gradient is 0
@@ -446,7 +452,7 @@ class VectorNorm(ContiguousResult):
         return (scaled * (grad / norm.pow(p - 1)).masked_fill_(zero, 0),)
 
     def name(self):
-        return "LinalgVectorNormBackward0"
+        return self.node_name
 
 
 class Renorm(ContiguousResult):
@@ -503,7 +509,7 @@ class CountNonzero(ContiguousResult):
     gradient at all for p=0: the input's ``.grad`` stays None."""
 
     saved = ("a", "out")
-    torch_saved = VectorNorm.torch_saved
+    torch_saved = VectorNorm.torch_saved["LinalgVectorNormBackward0"]
 
     def forward(self, a, axes=None, keepdim=False, shown=None):
         """``shown``: the order and dims as the call gave them (which the node shows, as VectorNorm's)."""

@@ -22,12 +22,18 @@ class Reshape(Node):
                    "SqueezeBackward3": _input_sizes, "SqueezeBackward4": _dim_and_sizes,
                    "SqueezeBackward5": _dim_and_sizes, "UnsqueezeBackward1": {"dim": lambda node: int64(node.dim)}}
 
-    def forward(self, a, shape=None, name="ViewBackward0", dim=None, new_axis=None):
+    def forward(self, a, shape=None, name="ViewBackward0", dim=None, new_axis=None, kept_axes=None):
         """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows); ``new_axis``: the
         axis unsqueeze adds, given PyTorch's stride (that of the axis after it times its size, 1 at the end), where
-        NumPy's reshape picks its own."""
+        NumPy's reshape picks its own; ``kept_axes``: the input's axes squeeze keeps, with their strides (NumPy's
+        reshape picks its own for the size-1 ones)."""
         self.input_shape, self.node_name, self.dim = a.shape, name, dim
         out = a.reshape(shape)
+        if kept_axes is not None and 1 in shape:
+            strides = tuple(a.strides[i] for i in kept_axes)
+            if out.strides != strides:
+                out = np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+            return out
         if name is None:  # reshape's node, as PyTorch picks it: view, _reshape_alias, or _unsafe_view of a copy
             self.node_name = "ViewBackward0" if a.flags.c_contiguous else \
                 "ReshapeAliasBackward0" if np.may_share_memory(out, a) else "UnsafeViewBackward0"
@@ -35,21 +41,22 @@ class Reshape(Node):
             return out
         strides = a.strides
         stride = strides[new_axis] * a.shape[new_axis] if new_axis < a.ndim else a.itemsize
-        if out.strides[new_axis] == stride:  # (as NumPy mostly gives it: no slower view needed)
+        # the input's strides kept, size-1 dims' too (which NumPy's reshape may reset)
+        strides = strides[:new_axis] + (stride,) + strides[new_axis:]
+        if out.strides == strides:  # (as NumPy mostly gives it: no slower view needed)
             return out
-        return np.lib.stride_tricks.as_strided(a, shape, strides[:new_axis] + (stride,) + strides[new_axis:],
-                                               writeable=a.flags.writeable)
+        return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
     def backward(self, grad):
         return (grad.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
-        # PyTorch's formulas: unsqueeze's gradient is grad.squeeze(dim); squeeze's unsqueezes only the dims it
-        # removed, and is the gradient itself when it removed none
+        # PyTorch's formulas: unsqueeze's gradient is grad.squeeze(dim); squeeze's is unsqueeze_to(grad, ...), an
+        # unsqueeze of each size-1 dim among those it was asked to remove, the gradient itself when there is none
         if self.node_name == "UnsqueezeBackward0":
             return (grad.squeeze(self.dim),)
-        if self.node_name.startswith("SqueezeBackward") and grad._data.shape == self.input_shape:
-            return (grad,)
+        if self.node_name.startswith("SqueezeBackward"):
+            return (_unsqueezed_to(grad, self.dim, self.input_shape),)
         return (grad.reshape(self.input_shape),)
 
     def name(self):
@@ -60,6 +67,19 @@ class Reshape(Node):
         if self.node_name != "UnsafeViewBackward0":
             return None
         return ((FoldedNode("CloneBackward0", ((shown_edge(self.edges[0]), 0),), self, saved={}), 0),)
+
+
+def _unsqueezed_to(grad, dims, shape):
+    """PyTorch's unsqueeze_to: ``grad`` unsqueezed at each dim of ``shape`` of size 1 among ``dims`` (an int, a
+    sequence, or None for all), in increasing order."""
+    if not shape:
+        return grad
+    dims = range(len(shape)) if dims is None else (dims,) if isinstance(dims, int) else dims
+    wrapped = {d % len(shape) for d in dims}
+    for d, size in enumerate(shape):
+        if size == 1 and d in wrapped:
+            grad = grad.unsqueeze(d)
+    return grad
 
 
 def _swapped_dims(node):

@@ -195,7 +195,7 @@ class ShapeMethods:
     def squeeze(self, dim=_EVERY_DIM, *more):
         shape = self._data.shape
         if dim is _EVERY_DIM:
-            new = tuple(n for n in shape if n != 1)
+            kept = tuple(i for i, n in enumerate(shape) if n != 1)
             dim = None
         else:
             if more or not (type(dim) is int or type(dim) in (tuple, list)):
@@ -207,10 +207,11 @@ class ShapeMethods:
                 axes = normalize_dims(dim, self._data.ndim)
             except TypeError as error:
                 raise _parser_errors.method_error("squeeze", (dim,)) or error from None
-            new = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
+            kept = tuple(i for i, n in enumerate(shape) if not (i in axes and n == 1))
         name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
             "SqueezeBackward1"
-        return shape_ops.Reshape.apply(self, shape=new, name=name, dim=tuple(dim) if name[-1] == "2" else dim)
+        return shape_ops.Reshape.apply(self, shape=tuple(shape[i] for i in kept), name=name,
+                                       dim=tuple(dim) if name[-1] == "2" else dim, kept_axes=kept)
 
     def unsqueeze(self, dim):
         try:

@@ -156,21 +156,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 gradient = Tensor._wrap(np.zeros(gradient.shape, gradient._data.dtype))
             result.append(gradient._cast(tensor._data.dtype))
         else:
-            # (a copy, laid out as PyTorch's ops lay out their results: NumPy's order 'K' would put the dims a
-            # reduction's gradient broadcasts along innermost, making it non-contiguous)
+            gradient = np.asarray(gradient)
             copied = np.array(gradient, dtype=tensor._data.dtype, copy=True)
-            result.append(Tensor._wrap(_returned_layout(copied, np.asarray(gradient))))
+            result.append(Tensor._wrap(_returned_layout(copied, gradient)))
     return tuple(result)
 
 
 def _returned_layout(copied, gradient):
     """``copied``, autograd.grad's copy of ``gradient``, laid out as PyTorch's ops lay out their results (NumPy's
     order 'K' would put the dims a reduction's gradient broadcasts along innermost, making it non-contiguous).
-    PyTorch returns the gradient itself: an empty one keeps the strides its node gave it, but for NumPy's empty
-    arrays (all-zero strides) C order's."""
+    PyTorch returns the gradient itself: a dense one keeps its own strides, size-1 dims' too, and an empty one the
+    strides its node gave it, but for NumPy's empty arrays (all-zero strides) C order's."""
     if not copied.size:
         strides = _memory_format.element_strides(gradient)
         return _memory_format.with_strides(copied, strides) if any(strides) else _memory_format.with_c_strides(copied)
+    if _memory_format.is_dense(gradient):
+        return _memory_format.preserving(copied, gradient)
     return _memory_format.iterator_layout(copied, (gradient,))
 
 

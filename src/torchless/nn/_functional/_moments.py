@@ -4,6 +4,9 @@ import functools
 
 import numpy as np
 
+from ... import _memory_format
+from ...autograd.graph import Node
+
 __all__ = ["mean", "normalize_rows", "normalize_rows_backward", "quiet"]
 
 # A constant row with eps = 0 has an infinite 1 / std and NaN outputs, an empty row a NaN mean:
@@ -60,7 +63,8 @@ def normalize_rows_backward(grad_xhat, xhat, rstd):
     return gx
 
 
-def normalization_backward_graph(node, grad, xhat, rstd, stats_axes, param_axes, param_shape, layout=None):
+def normalization_backward_graph(node, grad, xhat, rstd, stats_axes, param_axes, param_shape, layout=None,
+                                 summed_axes=None, recorded=False, input_gradient_strides=None):
     """The backward_graph of a normalisation node (create_graph=True): gradients of x, weight and bias as tensors.
 
     ``xhat`` (the node's saved normalised input) and ``rstd`` (its 1 / std, broadcastable to it) are all the node
@@ -68,14 +72,20 @@ def normalization_backward_graph(node, grad, xhat, rstd, stats_axes, param_axes,
     (a leaf input enters as itself, x, which they ignore the mean of just as well), and eps is what rstd adds to
     the variance. In xhat's shape the statistics are over ``stats_axes`` (None: constants, running statistics);
     in ``layout`` (default xhat's shape) weight and bias broadcast along all axes but ``param_axes``, and their
-    gradients are reshaped to ``param_shape``. The node has ``input_shape``, ``input_dtype``, ``weight`` (an
-    array or None) and ``needs_input_grad``.
+    gradients are reshaped to ``param_shape``, summed over ``summed_axes`` (default ``param_axes``). The node has
+    ``input_shape``, ``input_dtype``, ``weight`` (an array or None) and ``needs_input_grad``. ``recorded``: PyTorch's
+    backward is a differentiable op, each of whose gradients requires grad when one of its inputs does, a constant
+    one too (a bias's, an input's out of training without weight): such a gradient is recorded on x (RecordedOn).
+    ``input_gradient_strides``: those of the input's gradient through these gradients (a second derivative), as
+    PyTorch's double backward lays it out, else as the formula's ops lay it out.
     """
     need_x, need_w, need_b = node.needs_input_grad[:3]
     dtype = xhat.dtype
     with np.errstate(**_QUIET):
         centered = xhat / rstd
         x = node.graph_input(0, centered.reshape(node.input_shape).astype(node.input_dtype, copy=False))
+        if input_gradient_strides is not None:
+            x = LaidOutGradient.apply(x, strides=input_gradient_strides)
         x = x._cast(dtype).reshape(xhat.shape)
         if stats_axes is None:
             rstd_t = x._wrap(rstd)
@@ -101,8 +111,43 @@ def normalization_backward_graph(node, grad, xhat, rstd, stats_axes, param_axes,
             gx = rstd_t * (grad_xhat - grad_xhat.mean(stats_axes, keepdim=True)
                            - xhat_t * (grad_xhat * xhat_t).mean(stats_axes, keepdim=True))
         gx = gx.reshape(node.input_shape)._cast(node.input_dtype)
+    summed_axes = param_axes if summed_axes is None else summed_axes
     if need_w:
-        gw = (g * xhat_t.reshape(layout)).sum(param_axes).reshape(param_shape)._cast(node.weight.dtype)
+        gw = (g * xhat_t.reshape(layout)).sum(summed_axes).reshape(param_shape)._cast(node.weight.dtype)
     if need_b:
-        gb = g.sum(param_axes).reshape(param_shape)
+        gb = g.sum(summed_axes).reshape(param_shape)
+    if recorded:
+        anchor = x if x._requires_grad or node.weight is None else node.graph_input(1, node.weight)
+        return tuple(gradient if gradient is None or gradient._requires_grad else RecordedOn.apply(gradient, anchor)
+                     for gradient in (gx, gw, gb))
     return gx, gw, gb
+
+
+class RecordedOn(Node):
+    """A gradient that PyTorch's differentiable backward op computes without a derivative in that op's inputs
+    (a bias's gradient, the sum of grad), recorded on ``anchor``, one of those inputs: it requires grad as
+    PyTorch's does, and backward through it gives the anchor no gradient, as PyTorch's double backward gives none."""
+
+    def forward(self, value, anchor):
+        return value
+
+    def backward(self, grad):
+        return grad, None
+
+    def backward_graph(self, grad):
+        return grad, None
+
+
+class LaidOutGradient(Node):
+    """The identity, whose backward lays its (summed) gradient out with ``strides`` (in elements): where a formula
+    stands for one op of PyTorch's, the gradient of its input as that op's own backward allocates it."""
+
+    def forward(self, value, strides=None):
+        self.strides = strides
+        return value
+
+    def backward(self, grad):
+        return (_memory_format.with_strides(grad, self.strides),)
+
+    def backward_graph(self, grad):
+        return (grad,)

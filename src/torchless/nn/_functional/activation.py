@@ -718,7 +718,7 @@ class Softmax(Node):
     torch_saved = {"dim": lambda node: int64(node.axis), "result": saved_result("out")}
 
     def forward(self, x, axis=-1):
-        self.axis = axis
+        self.axis, x = axis, _contiguous(x)
         if not x.ndim:  # (a 0-d input's one element is its dim's)
             self.out = self.forward(x.reshape(1), axis).reshape(())
             return self.out
@@ -755,7 +755,7 @@ class LogSoftmax(Node):
     torch_saved = Softmax.torch_saved
 
     def forward(self, x, axis=-1):
-        self.axis = axis
+        self.axis, x = axis, _contiguous(x)
         if not x.ndim:  # (a 0-d input's one element is its dim's)
             self.out = self.forward(x.reshape(1), axis).reshape(())
             return self.out
@@ -831,12 +831,15 @@ def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
             return input.clone()
         kernel = f"{name}_lastdim_kernel_impl" if axis == max(input.dim() - 1, 0) else f"{name}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
-    if not input._data.flags.c_contiguous:
-        # PyTorch's kernels read a contiguous copy, and write a contiguous output, for any input layout: along
-        # the last dim they add vectorised partial sums, along another one term after another, as NumPy does
-        # on a C-contiguous array (on a transposed one NumPy would add the last dim's terms one by one)
-        input = input.contiguous()
     return function.apply(input, axis=dim)  # as given (NumPy takes it too): PyTorch's node shows it (_saved_dim)
+
+
+def _contiguous(x):
+    """What PyTorch's softmax kernels read of ``x``, a contiguous copy (no node of the graph), and write a contiguous
+    output from, for any input layout: along the last dim they add vectorised partial sums, along another one
+    term after another, as NumPy does on a C-contiguous array (on a transposed one NumPy would add the last dim's
+    terms one by one)."""
+    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

@@ -2,11 +2,12 @@
 import numpy as np
 
 from ... import _dtype
+from ..._ops import arithmetic, reduction
 from ..._ops._util import broadcast_error
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node
+from ...autograd.graph import Node, named_as_pytorch
 from ._args import Param, native
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
@@ -52,7 +53,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     x1, x2 = (x if tuple(x.shape) == shape else x.expand(shape) for x in (x1, x2))
     unit = []
     for x in (x1, x2):
-        norm = x.norm(2, dim, keepdim=True)
+        norm = x.norm(2, dim, keepdim=True).clone()  # (PyTorch's copy, CloneBackward0, which it clamps)
         with grad_mode.no_grad():  # PyTorch clamps the norms in place without recording it: the gradient
             norm.data = norm.clamp_min(eps)  # goes through the unclamped norm
         unit.append(x / norm)
@@ -65,7 +66,13 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
     Shape: x1 and x2 broadcast to (*, D); the output is (*) (or (*, 1) with ``keepdim``).
     """
-    return (x1 - x2 + eps).norm(p, -1, keepdim)
+    # PyTorch's C++: the difference plus eps as add(Scalar) (AddBackward1), then at::norm over the innermost dim
+    # of the broadcast (NormBackward1)
+    out = (x1 - x2)._binary(eps, arithmetic.AddScalar).norm(p, max(x1.dim(), x2.dim()) - 1, keepdim)
+    if isinstance(out.grad_fn, reduction.VectorNorm):
+        out.grad_fn.node_name = "NormBackward1"
+        named_as_pytorch(out.grad_fn)  # (its class, named at recording, takes the new name)
+    return out
 
 
 class Pdist(Node):

@@ -8,7 +8,8 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops._util import sum_of_rows
-from ...autograd.graph import FoldedNode, Node, folded, shown_edge
+from ...autograd._graph_backward import BackwardOfBackward
+from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads
 from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
@@ -36,6 +37,8 @@ class InstanceNorm(Node):
         keeps them (save_mean, save_invstd) for a float16 input with float16 parameters."""
         n, c = x.shape[:2]
         self.input_shape, self.input_dtype, self.use_input_stats = x.shape, x.dtype, use_input_stats
+        # PyTorch views input.contiguous(): a copy (CloneBackward0) of an input not contiguous
+        self.input_copied = not _memory_format.is_c_order(x.shape, _memory_format.element_strides(x))
         self.weight, self.bias = weight, bias
         rows = (x.reshape(n, c, -1) if x.size else x.reshape(n, c, 0)).astype(compute_dtype(x), copy=False)
         if use_input_stats:
@@ -92,17 +95,46 @@ class InstanceNorm(Node):
         return gx, gw, gb
 
     def backward_graph(self, grad):
-        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1 if self.use_input_stats else None,
-                                            (0, 2), self.xhat.shape[1:2])
+        # PyTorch's: native_batch_norm_backward of the input viewed as (1, N * C, *) and of the parameters repeated
+        # N times (NativeBatchNormBackwardBackward0, listing those folded view and repeats), then the backward of
+        # the input's view (ViewBackward0) and of the repeats (a view as (N, C) summed over N)
+        batch, channels = self.xhat.shape[:2]
+        gradients = normalization_backward_graph(self, grad, self.xhat, self.rstd,
+                                                 -1 if self.use_input_stats else None, (0, 2), (batch * channels,),
+                                                 summed_axes=2, recorded=True,
+                                                 input_gradient_strides=self.second_gradient_strides(grad._data))
+        view, *repeats = (edge for edge, _ in self.next_functions[0][0].next_functions)
+        listed = (listed_edge(grad), (view, 0), (repeats[0], 0), (None, 0), (None, 0))
+        gx, gw, gb = (None if g is None else BackwardOfBackward.apply(
+            g if i else g.reshape(1, batch * channels, -1), node_name="NativeBatchNormBackwardBackward0", listed=listed)
+            for i, g in enumerate(gradients))
+        # (a repeat of one copy has an identity backward)
+        return (None if gx is None else gx.view(self.input_shape),
+                *(g if g is None or batch == 1 else g.view(batch, channels).sum(0) for g in (gw, gb)))
+
+    def second_gradient_strides(self, grad):
+        """The strides of the input's gradient PyTorch's batchnorm_double_backward computes, on the contiguous input
+        viewed as (1, N * C, *): in training as input - mean (C order), else as the weight's term, the repeated
+        weight expanded over (N * C, *) times grad as that op sees it (a view, or a C-ordered copy)."""
+        shape, strides_for, contiguous = self.input_shape, _memory_format.strides_for, _memory_format.contiguous_format
+        if self.use_input_stats:
+            return strides_for(shape, contiguous)
+        flat = (1, shape[0] * shape[1]) + shape[2:]
+        seen = _memory_format.view_strides(shape, _memory_format.element_strides(grad), flat) or \
+            strides_for(flat, contiguous)
+        strides = _memory_format.layout_strides(flat, [(flat[1:], strides_for(flat[1:], contiguous)), (flat, seen)])
+        return _memory_format.view_strides(flat, strides, shape) or strides_for(shape, contiguous)
 
     def name(self):
         # PyTorch's last step views the batch-normalised (1, N * C, *) result back as (N, C, *).
         return "ViewBackward0"
 
     def pytorch_inputs(self):
-        """The nodes of PyTorch's path under that view: a batch norm of the input viewed as (1, N * C, *), of the
-        weight and bias repeated N times."""
+        """The nodes of PyTorch's path under that view: a batch norm of the input (made contiguous) viewed as
+        (1, N * C, *), of the weight and bias repeated N times."""
         x, weight, bias = (shown_edge(edge) for edge in self.edges)
+        if self.input_copied:
+            x = folded("CloneBackward0", x, self)
         inputs = (folded("ViewBackward0", x, self), folded("RepeatBackward0", weight, self),
                   folded("RepeatBackward0", bias, self))
         return ((FoldedNode("NativeBatchNormBackward0", tuple((node, 0) for node in inputs), self), 0),)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._dtype import CPP_SCALAR_NAMES
-from ..._ops._util import sum_of_rows
+from ..._ops._util import sum_of_rows, unbroadcast_tensor
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
@@ -93,7 +93,8 @@ class LayerNorm(Node):
 
     def backward_graph(self, grad):
         params = [p.shape for p in (self.weight, self.bias) if p is not None]
-        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0,), params[0] if params else None)
+        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0,), params[0] if params else None,
+                                            recorded=True)
 
     def name(self):
         return "NativeLayerNormBackward0"
@@ -165,9 +166,16 @@ class RMSNorm(Node):
         self.copied_to_format = self.composite_copies(x)
         # a copy when y is xhat itself: the output must not share memory with what backward reads
         y = y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
-        if x.ndim > 1 and _memory_format.may_suggest_channels_last(x):
-            y = _memory_format.in_format_of(y, x)  # PyTorch's fused kernel: the input's suggested memory format
+        if 1 in x.shape or not _memory_format.is_c_order(x.shape, _memory_format.element_strides(x)):
+            y = _memory_format.with_strides(y, self.output_strides(x))
         return y
+
+    def output_strides(self, x):
+        """The strides of PyTorch's result: its product x * rstd (* weight) as TensorIterator lays it out, or that
+        product's copy into x's suggested memory format (see composite_copies)."""
+        if self.copied_to_format:
+            return _memory_format.strides_for(x.shape, _memory_format.suggest(x))
+        return self.product_strides(x)
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
@@ -181,6 +189,8 @@ class RMSNorm(Node):
             gx = _memory_format.with_strides(gx, self.input_gradient_strides(grad))
         if need_w:
             gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
+            if weight.ndim == len(self.input_shape):
+                gw = _memory_format.with_strides(gw, self.whole_weight_gradient_strides(grad))
         return gx, gw
 
     def backward_graph(self, grad):
@@ -195,10 +205,8 @@ class RMSNorm(Node):
         need_x, need_w = self.needs_input_grad
         gx = gw = None
         grad_xhat = g if weight is None else (g * self.graph_input(1, weight))._cast(dtype)
-        if need_w:
-            gw = g * xhat
-            lead = tuple(range(len(self.input_shape) - len(dims)))
-            gw = (gw.sum(lead) if lead else gw)._cast(weight.dtype)
+        if need_w:  # (summed to the weight's shape as PyTorch's engine sums a broadcast operand's gradient)
+            gw = unbroadcast_tensor(g * xhat, weight.shape)._cast(weight.dtype)
         if need_x:
             grad_rstd = (grad_xhat * x).sum(dims, keepdim=True)
             grad_mean = (-0.5 * grad_rstd) * rstd.pow(3)  # RsqrtBackward0
@@ -207,18 +215,25 @@ class RMSNorm(Node):
         return gx, gw
 
     def input_gradient_strides(self, grad):
-        """The strides of PyTorch's gradient of x, the sum (grad * weight) * rstd + expanded(d mean) * (2 * x) its
-        composite's nodes accumulate, each laid out by TensorIterator; rstd, a reduction's result, is C-ordered."""
-        shape, layout = self.input_shape, _memory_format.layout_strides
+        """The strides of PyTorch's gradient of x, the sum (grad * weight) * rstd + expanded(d mean) * (2 * x) of its
+        composite's nodes: its engine adds the second term in place into the first, which arrives first, so the
+        sum keeps that product's layout as TensorIterator gives it (rstd, a reduction's result, is C-ordered)."""
+        shape = self.input_shape
         if grad.flags.c_contiguous and self.x.flags.c_contiguous and 1 not in shape:
             return _memory_format.element_strides(grad)  # (the common case: all C order)
-        stats = self.statistics_layout()
         scaled = (shape, _memory_format.element_strides(grad))
         if self.weight is not None:
             scaled = (shape, _memory_format.iterator_strides(shape, [grad, self.weight]))
-        scaled = layout(shape, [scaled, stats])
-        doubled = (shape, _memory_format.iterator_strides(shape, [self.x]))
-        return layout(shape, [(shape, scaled), (shape, layout(shape, [stats, doubled]))])
+        return _memory_format.layout_strides(shape, [scaled, self.statistics_layout()])
+
+    def whole_weight_gradient_strides(self, grad):
+        """The strides of PyTorch's gradient of a weight shaped as the whole input, with nothing to sum over: the
+        product grad * xhat as TensorIterator lays it out, xhat = x * rstd as it laid that out."""
+        shape, layout = self.input_shape, _memory_format.layout_strides
+        if grad.flags.c_contiguous and self.x.flags.c_contiguous and 1 not in shape:
+            return _memory_format.element_strides(grad)  # (the common case: all C order)
+        xhat = layout(shape, [(shape, _memory_format.element_strides(self.x)), self.statistics_layout()])
+        return layout(shape, [(shape, _memory_format.element_strides(grad)), (shape, xhat)])
 
     def statistics_layout(self):
         """(shape, strides) of rstd as PyTorch's composite computes it: a keepdim reduction's C-ordered result."""
@@ -230,11 +245,15 @@ class RMSNorm(Node):
         TensorIterator, into x's suggested memory format: a transposed or permuted input's."""
         if x.flags.c_contiguous:
             return False
-        layouts = [(x.shape, _memory_format.element_strides(x)), self.statistics_layout()]
-        if self.weight is not None:
-            layouts.append((self.weight.shape, _memory_format.element_strides(self.weight)))
-        product = _memory_format.layout_strides(x.shape, layouts)
-        return not _memory_format.strides_are_contiguous(x.shape, product, _memory_format.suggest(x))
+        return not _memory_format.strides_are_contiguous(x.shape, self.product_strides(x), _memory_format.suggest(x))
+
+    def product_strides(self, x):
+        """The strides TensorIterator gives the composite's product x * rstd, then that times the weight."""
+        layout = _memory_format.layout_strides
+        product = layout(x.shape, [(x.shape, _memory_format.element_strides(x)), self.statistics_layout()])
+        if self.weight is None:
+            return product
+        return layout(x.shape, [(x.shape, product), (self.weight.shape, _memory_format.element_strides(self.weight))])
 
     def normalized_dims(self):
         return tuple(range(len(self.input_shape) - self.normalized_ndim, len(self.input_shape)))

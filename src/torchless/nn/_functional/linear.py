@@ -3,7 +3,7 @@
 import numpy as np
 import math
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._parser_errors import too_many_positional
@@ -277,9 +277,12 @@ class Bilinear(Node):
     """y[..., o] = sum_ij x1[..., i] A[o, i, j] x2[..., j]; the bias is added by the core's addition."""
 
     saved = ("x1", "x2", "w")
+    # its ViewBackward0's: the size of the _trilinear result, the rows of features by the output features
+    torch_saved = {"self_sym_sizes": lambda node: (int(np.prod(node.x1.shape[:-1])), node.w.shape[0])}
 
     def forward(self, x1, x2, w):
         self.x1, self.x2, self.w = x1, x2, w
+        self.reshapes = tuple(_reshape_node_names(x) for x in (x1, x2))
         # PyTorch's _trilinear order: x1 contracted with the weight first, rounded to the dtype, then with x2;
         # float16 products accumulate in float32, as its matrix products do
         compute = np.float32 if x1.dtype == np.float16 else x1.dtype
@@ -309,6 +312,28 @@ class Bilinear(Node):
 
     def name(self):
         return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
+
+    def pytorch_inputs(self):
+        """PyTorch's _trilinear (TrilinearBackward0) of the inputs reshaped as rows of their features, in its
+        order: input1, weight, input2."""
+        x1, x2, w = (shown_edge(edge) for edge in self.edges)
+        rows = []
+        for edge, names in zip((x1, x2), self.reshapes):
+            for name in names:
+                edge = folded(name, edge, self)
+            rows.append((edge, 0))
+        return ((FoldedNode("TrilinearBackward0", (rows[0], (w, 0), rows[1]), self), 0),)
+
+
+def _reshape_node_names(array):
+    """The nodes of PyTorch's reshape of ``array`` as rows of its last dim, innermost first: a view of a contiguous
+    one, an alias of one whose strides allow, else a view of its copy."""
+    if _memory_format.is_c_order(array.shape, _memory_format.element_strides(array)):
+        return ("ViewBackward0",)
+    rows = (int(np.prod(array.shape[:-1])), array.shape[-1])
+    if _memory_format.view_strides(array.shape, _memory_format.element_strides(array), rows) is not None:
+        return ("ReshapeAliasBackward0",)
+    return ("CloneBackward0", "UnsafeViewBackward0")
 
 
 @native_binding

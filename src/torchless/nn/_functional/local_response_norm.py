@@ -2,8 +2,8 @@
 square of its neighbouring channels.
 
 PyTorch composes it in Python (square, zero-pad the channels, average-pool them, scale, shift,
-power, divide); its errors come from those steps and are reproduced here in the same order. The
-float computation is one node, named after PyTorch's last step (DivBackward0).
+power, divide); its errors come from those steps and are reproduced here in the same order. A float
+input goes through the same steps as recorded ops, so that its graph is PyTorch's.
 """
 import numbers
 
@@ -11,10 +11,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
-from ...autograd.graph import Node
 from ._args import _described_with_items, _is_list_int, _tp_name
-from ._moments import quiet
-from ._norm_checks import compute_dtype
 
 __all__ = ["local_response_norm"]
 
@@ -30,65 +27,23 @@ def _window_sum(a, before, after):
     return out
 
 
-class LocalResponseNorm(Node):
-    """y[c] = x[c] / (k + alpha / size * sum of x[c']^2 over c' in [c - size//2, c + (size-1)//2]) ** beta.
+def _composite(input, size, alpha, beta, k):
+    """PyTorch's float path, step by step with recorded ops: the squares, viewed as one channel of (N, 1, C, *),
+    zero-padded along C and average-pooled over ``size`` channels (avg_pool2d for 3-D input, else avg_pool3d of the
+    spatial dims flattened), scaled, shifted, raised to ``beta``, and the input divided by that. The graph, its
+    gradients' layouts and their own graphs under create_graph are PyTorch's."""
+    from .. import functional as F
 
-    The steps run in PyTorch's order (sum, / size, * alpha, + k, ** beta, then x / that), so that
-    float32 results round alike.
-    """
-
-    saved = ("x", "base", "denominator")
-
-    @quiet
-    def forward(self, x, size=1, alpha=1e-4, beta=0.75, k=1.0):
-        self.input_dtype, self.size, self.alpha, self.beta, self.k = x.dtype, size, alpha, beta, k
-        self.x = x.astype(compute_dtype(x), copy=False)
-        base = _window_sum(np.square(self.x), size // 2, (size - 1) // 2)
-        base /= size
-        base *= alpha
-        base += k
-        self.denominator = np.power(base, beta)
-        y = self.x / self.denominator
-        self.base = base
-        return y.astype(x.dtype, copy=False)
-
-    def backward(self, grad):
-        x, denominator, size = self.x, self.denominator, self.size
-        g = grad.astype(x.dtype, copy=False)
-        g_over = g / denominator
-        # base[c] gathers x[c']^2 from a window around c: its gradient returns to the channels c'
-        # whose window reaches c, i.e. along the mirrored window.
-        through_base = _window_sum(g_over * x / self.base, (size - 1) // 2, size // 2)
-        gx = g_over - (2 * self.alpha * self.beta / size) * x * through_base
-        return (gx.astype(self.input_dtype, copy=False),)
-
-    def backward_graph(self, grad):
-        # backward's formula on tensors of the graph; the denominator is recomputed from the input in the graph,
-        # as PyTorch's composite of square, pool, scale, shift and power is differentiated
-        size, alpha, beta = self.size, self.alpha, self.beta
-        x = self.graph_input(0, self.x)
-        base = self.k + (alpha / size) * _window_sum_graph(x * x, size // 2, (size - 1) // 2)
-        g_over = grad / base ** beta
-        through_base = _window_sum_graph(g_over * x / base, (size - 1) // 2, size // 2)
-        return (g_over - (2 * alpha * beta / size) * x * through_base,)
-
-    def name(self):
-        return "DivBackward0"
-
-
-def _window_sum_graph(t, before, after):
-    """_window_sum of a tensor of the graph: the channels zero-padded, then the shifted slices added."""
-    from ..._functions import cat
-
-    shape = t._data.shape
-    channels = shape[1]
-    pad = lambda n: t._wrap(np.zeros((shape[0], n) + shape[2:], t._data.dtype))  # noqa: E731
-    padded = cat([pad(before), t, pad(after)], dim=1)
-    out = None
-    for start in range(before + after + 1):
-        part = padded[:, start:start + channels]
-        out = part if out is None else out + part
-    return out
+    div = input.mul(input)
+    if input.dim() == 3:
+        div = F.pad(div.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
+        div = F.avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.size()
+        div = div.view(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = F.pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = F.avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).view(sizes)
+    return input / div.mul(alpha).add(k).pow(beta)
 
 
 def _check_scalar(value, op):
@@ -176,4 +131,4 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     size = int(size)
     if not input.is_floating_point():
         return _integer_local_response_norm(input, size, alpha, beta, k)
-    return LocalResponseNorm.apply(input, size=size, alpha=float(alpha), beta=float(beta), k=float(k))
+    return _composite(input, size, alpha, beta, k)

@@ -294,14 +294,31 @@ class CrossEntropy(Node):
         # recorded under PyTorch's nodes: nll_loss_backward's (of zero derivative in log_softmax's output, which
         # torchless folds into this node), then _log_softmax_backward_data's, reading that output
         log_softmax = (folded("LogSoftmaxBackward0", shown_edge(self.edges[0]), self), 0)
-        if self.eps == 0 and len(self.input_shape) < 3:
-            anchor = self.graph_input(0, np.broadcast_to(np.zeros((), probs.dtype), self.input_shape))
-            log_grad = ZeroDerivativeOf.apply(log_grad, anchor, node_name="NllLossBackwardBackward0",
-                                              listed=(listed_edge(grad), log_softmax))
+        if self.eps == 0:
+            log_grad = self._nll_gradient_recorded(grad, log_grad, log_softmax)
         p = Softmax.apply(self.graph_input(0, np.log(probs).reshape(self.input_shape)), axis=axis)
         gx = log_grad - p * log_grad.sum(dim=axis, keepdim=True)
         return (BackwardOfBackward.apply(gx, node_name="LogSoftmaxBackwardDataBackward0",
                                          listed=(listed_edge(log_grad), log_softmax)),)
+
+    def _nll_gradient_recorded(self, grad, log_grad, log_softmax):
+        """``log_grad``, the gradient of the log-probabilities, recorded as nll_loss's (or nll_loss2d's) backward
+        op gives it, of zero derivative in the log-probabilities: for a 3-D or 5-D and larger input that op runs on
+        them viewed as (N, C, 1, -1), and on the gradient viewed as the target's for reduction='none', and its
+        result is viewed back (ViewBackward0)."""
+        ndim, shape = len(self.input_shape), self.input_shape
+        anchor = self.graph_input(0, np.broadcast_to(np.zeros((), log_grad._data.dtype), shape))
+        if ndim < 3 or ndim == 4:
+            name = "NllLossBackwardBackward0" if ndim < 3 else "NllLoss2DBackwardBackward0"
+            return ZeroDerivativeOf.apply(log_grad, anchor, node_name=name, listed=(listed_edge(grad), log_softmax))
+        grad_edge = listed_edge(grad)
+        if self.reduction == "none" and grad_edge[0] is not None:
+            grad_edge = (folded("ViewBackward0", grad_edge[0], self), 0)
+        viewed = (shape[0], shape[1], 1, -1) if log_grad._data.size else (shape[0], shape[1], 0, 0)
+        listed = (grad_edge, (folded("ViewBackward0", log_softmax[0], self), 0))
+        recorded = ZeroDerivativeOf.apply(log_grad.reshape(viewed), anchor, node_name="NllLoss2DBackwardBackward0",
+                                          listed=listed)
+        return recorded.view(shape)
 
     def name(self):
         return "AddBackward0" if self.eps > 0 else _nll_node_name(len(self.input_shape), self.reduction)

@@ -137,7 +137,18 @@ class BatchNorm(Node):
     def backward_graph(self, grad):
         channels = self.xhat.shape[1]
         return normalization_backward_graph(self, grad, self.xhat, self.invstd.reshape(1, channels, 1),
-                                            (0, 2) if self.training else None, (0, 2), (channels,))
+                                            (0, 2) if self.training else None, (0, 2), (channels,), recorded=True,
+                                            input_gradient_strides=self.second_gradient_strides(grad._data))
+
+    def second_gradient_strides(self, grad):
+        """The strides of the input's gradient PyTorch's batchnorm_double_backward computes: in training laid out
+        as input - mean (the input's own strides, dense), else as the weight's term, weight[c] * invstd[c] expanded
+        over (C, *) times grad (C order but for where grad puts the batch dim)."""
+        shape = self.input_shape
+        if self.training:
+            return _memory_format.strides_like(SavedInput(0).tensor(self, self)._data, _memory_format.preserve_format)
+        expanded = (shape[1:], _memory_format.strides_for(shape[1:], _memory_format.contiguous_format))
+        return _memory_format.layout_strides(shape, [expanded, (shape, _memory_format.element_strides(grad))])
 
     def name(self):
         return "NativeBatchNormBackward0"
