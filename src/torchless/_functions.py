@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _dtype, _parser_errors
 from ._parser_errors import NOT_GIVEN, missing_arguments
-from ._out_argument import accepts_out, with_out
+from ._out_argument import accepts_out, parsed_on_failure, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
@@ -245,7 +245,7 @@ def hstack(tensors=NOT_GIVEN):
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors=NOT_GIVEN, _name="vstack"):
+def vstack(tensors=NOT_GIVEN, *, _name="vstack"):
     """Concatenated along dim 0, vectors taken as rows."""
     return cat(atleast_2d(_tensor_list(tensors, _name)), 0)
 
@@ -759,3 +759,33 @@ def _install(namespace):
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=_of_namespace(_method("is_nonzero"), namespace))
     namespace.update(complex_ops.FUNCTIONS)
+
+
+_WITH_OUT_CODE = with_out("", None).__code__
+
+
+def parse_failures(namespace):
+    """Each function of ``namespace`` that PyTorch's parser binds (_function_signatures) raises its parser's TypeError
+    for a failing call it refuses: with_out's forms do already; the others are wrapped (the in-place forms, and
+    those PyTorch takes no ``out=`` in, which then refuse it as it does)."""
+    from ._function_signatures import FUNCTION_SIGNATURES
+
+    for name in FUNCTION_SIGNATURES:
+        function = namespace.get(name)
+        if not inspect.isfunction(function):
+            continue
+        takes_out = _parser_errors.takes_out(name) and not name.endswith("_")
+        if function.__code__ is _WITH_OUT_CODE:
+            if takes_out:
+                continue
+            function = function.__wrapped__
+        wrapped = with_out(name, function) if takes_out and not _reads_out(function) else \
+            parsed_on_failure(name, function)
+        namespace[name] = _of_namespace(wrapped, namespace)
+
+
+def _reads_out(function):
+    """Whether ``function`` takes ``out=`` itself (by name, or among keywords it reads)."""
+    code = inspect.unwrap(function).__code__
+    return "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount] or \
+        bool(code.co_flags & inspect.CO_VARKEYWORDS)
