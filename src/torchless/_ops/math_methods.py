@@ -71,6 +71,8 @@ def _smooth_method(op):
 def logit(self, eps=None):
     """log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given."""
     self._no_kernel_for("c", "logit_cpu")
+    if eps is not None and eps.__class__ is not float:  # (a 0-d tensor read as its value, as PyTorch's float?)
+        eps, = _parser_errors.float_arguments("logit", eps=eps)
     return unary.Logit.apply(self._float_self(), eps=eps)
 
 
@@ -199,6 +201,10 @@ def xlogy(self, other):
 def _scale(value, np_dtype):
     """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: for integers converted as a fill value
     is (truncated, range-checked: uint8 takes -1 as 255, refuses 300)."""
+    if value.__class__ not in (int, float) and not _parser_errors.is_number_argument(value):
+        raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
+    if isinstance(value, Tensor):  # (a 0-d tensor outside the graph, which the parser takes for a Number)
+        value = value.item()
     if np_dtype.kind == "b":
         return bool(value)
     if np_dtype.kind in "iu":
