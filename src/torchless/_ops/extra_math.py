@@ -738,6 +738,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter._data, -1)
     scalar = not isinstance(input, Tensor)
+    if scalar and not _parser_errors.is_number_argument(input):
+        raise TypeError(f"searchsorted(): expected a Tensor or a Number, not {type(input).__name__}")  # (the
+        # parser's, on the failure path)
     values = np.asarray(input) if scalar else input._data
     how = "right" if right else "left"
     if seq.ndim == 1:

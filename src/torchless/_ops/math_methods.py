@@ -292,9 +292,7 @@ def addmv(self, mat, vec, *, beta=1, alpha=1):
     if mat._data.ndim != 2 or vec._data.ndim != 1 or self._data.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {self._data.ndim}, {mat._data.ndim}, "
                            f"{vec._data.ndim}")
-    if not self._data.ndim:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    if mat._data.shape[1] != vec._data.shape[0] or self._data.shape[0] not in (1, mat._data.shape[0]):
+    if mat._data.shape[1] != vec._data.shape[0] or self._data.shape[-1:] not in ((), (1,), mat._data.shape[:1]):
         raise RuntimeError(f"size mismatch, got input ({_sizes(self)}), mat ({_sizes(mat)}), vec ({_sizes(vec)})")
     if not self._data.dtype == mat._data.dtype == vec._data.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {self.dtype.scalar_name}, "
