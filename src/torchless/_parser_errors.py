@@ -484,6 +484,7 @@ class _Schema:
                                    "to PyTorch. expected tuple or list")
             if isinstance(value, Tensor):  # (read as it is, a bool one too)
                 return [int(value.item())] * param.list_size
+            check_int64(value)  # (a lone int out of range: the ValueError of its unpacking, not the list's)
             value = (value,) * param.list_size
         out = []
         for pos, item in enumerate(value, start=1):
@@ -519,7 +520,10 @@ def _literal(text):
         return text[1:-1]
     if text.startswith("["):  # an int list's, written without spaces (rot90's dims=[0,1])
         return [int(n) for n in text[1:-1].split(",") if n]
-    return float(text) if "." in text else int(text)
+    try:
+        return int(text)
+    except ValueError:  # ("1e-05", "-0.5", "inf")
+        return float(text)
 
 
 def parse(name, overloads, args, kwargs=None):
@@ -835,15 +839,28 @@ PARSED_ON_FAILURE = {
     **{name: _one("Tensor vec2") for name in ("outer", "ger")},
     "mv": _one("Tensor vec"), "masked_select": _one("Tensor mask"), "dist": _one("Tensor other, Number p=2"),
     **{name: _one("int dim, dtype? dtype=None") for name in ("softmax", "log_softmax")},
+    **{name: _tensor_or_number("other") for name in ("remainder", "fmod")},
+    "clip": _one("Tensor? min=None, Tensor? max=None", "Number? min=None, Number? max=None"),
+    **_with_in_place({"round": _one("", "*, int decimals")}),
 }
+
+# Python code in PyTorch (Tensor.split): not parsed as a native method's call
+_PYTHON_METHODS = frozenset(("split", "split_with_sizes"))
+
+
+def parsed_when_wrapped():
+    """The Tensor methods of METHOD_OVERLOADS whose failing calls are parsed by failure_parse where a wrapper takes
+    them anyway (NumPy's names, parser_arity): no wrapper is added for it."""
+    return frozenset(METHOD_OVERLOADS) - _PYTHON_METHODS
 
 
 def failure_parse(name, args, kwargs):
-    """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE) as PyTorch's parser
+    """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE or METHOD_OVERLOADS)
+    as PyTorch's parser
     reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
     deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
     where it takes the call (the method's own error then stands)."""
-    printed, hidden = PARSED_ON_FAILURE[name]
+    printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else (METHOD_OVERLOADS[name], ())
     try:
         index, arguments = parse_overload(name, printed, args, kwargs, hidden)
     except TypeError as error:
