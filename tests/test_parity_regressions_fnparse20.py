@@ -180,3 +180,47 @@ def test_out_is_written_into_where_pytorch_takes_it(function, arguments):
         return result is out, out.tolist()
 
     assert written(torchless) == written(torch)
+
+
+# ---------------------------------------------------------------------------- methods
+# Methods off the hot paths whose refused calls (Python's binding errors, or their own checks failing on a bad
+# argument) get PyTorch's parser TypeError; the hot ones (add, mm, relu, t, clone, ...) keep Python's for speed.
+_METHOD_CALLS = {
+    "swapaxes": ("0", "1"), "tril": ("1",), "triu": ("-1",), "rot90": ("1", "(0, 1)"), "diag": ("0",),
+    "movedim": ("0", "1"), "histc": ("4",), "clip": ("0", "1"), "round": ("decimals=1",), "remainder": ("2",),
+    "fmod": ("x",), "index_add": ("0", "n", "x"), "scatter": ("1", "i", "x"), "take_along_dim": ("i", "1"),
+    "renorm": ("2", "0", "1"), "sum": ("1",), "mean": ("0", "True"), "gather": ("1", "i"), "topk": ("1",),
+    "cummax": ("0",), "softmax": ("1",), "masked_fill": ("m", "2.0"), "index_select": ("0", "n"),
+}
+
+
+def _drawn_method_calls(seed, count):
+    rng, calls = random.Random(seed), []
+    for _ in range(count):
+        name = rng.choice(sorted(_METHOD_CALLS))
+        calls.append(f"x.{name}({', '.join(_mutated(rng, _METHOD_CALLS[name]))})")
+    return calls
+
+
+@pytest.mark.parametrize("source", _drawn_method_calls(20, 150))
+def test_bad_method_calls_drawn_at_random_fail_as_pytorchs(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.swapaxes(0, 1, 1.5)", "x.swapaxes(0, 1, foo=None)", "x.clip(0, 1, foo=s)", "x.clip(0, 1, alpha=(0, 1))",
+    "x.round(None)", "x.round(1)", "x.round_(None)", "x.round_(1)", "x.round(decimals=None)", "lib.round(x, None)",
+    "x.remainder(2, [1])", "x.remainder(2, input=x)", "x.fmod('a')", "x.index_add(0, n, 1.5)", "x.scatter(-1, -1, -1)",
+    "x.take_along_dim((0, 1))", "x.renorm(lib.float32, 0, 1)", "x.tril(1, k=1)", "x.movedim(1)", "x.histc(True, keepdim=s)",
+    "x.cov(None)", "x.sum(2 ** 63)", "lib.sum(x, 2 ** 63)", "lib.isclose(x, x, atol=-1e-20)", "x.diag(input=x)",
+])
+def test_bad_method_calls_fail_as_pytorchs(source):
+    assert_same_error_as_written(source)
+
+
+@pytest.mark.parametrize("source", ["x.round()", "x.round(decimals=1)", "x.clone().round_(decimals=1)",
+                                    "lib.round(x, decimals=1)", "x.clip(0, 1)", "x.clip(min=lib.tensor(2.0))",
+                                    "x.remainder(1.25)", "x.fmod(x)", "x.swapaxes(1, 0)", "x.tril(-1)",
+                                    "lib.isclose(x, x, rtol=0.5)"])
+def test_methods_parsed_on_failure_still_compute_as_pytorchs(source):
+    _assert_same_outcome(source)
