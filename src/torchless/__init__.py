@@ -66,6 +66,10 @@ from .special import TORCH_FUNCTIONS as _special_functions, install as _install_
 globals().update(_special_functions)
 _install_special_methods(Tensor)
 del _special_functions, _install_special_methods
+from ._functions import parse_failures as _parse_failures  # noqa: E402
+
+_parse_failures(globals())  # PyTorch's parser TypeErrors for the failing calls it refuses
+del _parse_failures
 _numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
 from ._tensor import name_methods as _name_methods
 

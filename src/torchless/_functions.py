@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 
-from . import _dtype, _parser_errors
+from . import _dtype, _out_argument, _parser_errors
 from ._parser_errors import NOT_GIVEN, missing_arguments
-from ._out_argument import accepts_out, with_out
+from ._out_argument import accepts_out, parsed_on_failure, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
@@ -33,12 +33,21 @@ def _tensor_list(tensors, name):
     return [t._cast(common) for t in tensors]
 
 
+class _DefaultDim(int):
+    """cat/stack's ``dim`` when not given by keyword: 0, told apart from a ``dim=0`` given."""
+
+
+_DIM_NOT_GIVEN = _DefaultDim(0)
+
+
 def _dim_argument(name, positional, dim):
     """cat/stack's ``dim`` as PyTorch's parser takes it (positional: a tuple of the arguments after the tensors):
     an integer, not a bool or a float; its error says where dim was given."""
     if positional:
         if len(positional) > 1:
             raise TypeError(f"{name}() takes from 1 to 2 positional arguments but {len(positional) + 1} were given")
+        if dim is not _DIM_NOT_GIVEN:
+            raise TypeError(f"{name}() got multiple values for argument 'dim'")
         dim = positional[0]
     if type(dim) is not int and not is_int_argument(dim):  # (no bool, float, one-element tensor of rank > 0)
         from .nn._functional._args import _tp_name
@@ -49,10 +58,12 @@ def _dim_argument(name, positional, dim):
 
 
 @accepts_out("cat")
-def cat(tensors=NOT_GIVEN, *positional, dim=0, _name="cat"):
+def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
     """Join tensors along an existing dimension."""
     tensors = _tensor_list(tensors, _name)
-    if positional or type(dim) is not int:
+    if dim is _DIM_NOT_GIVEN and not positional:
+        dim = 0
+    elif positional or type(dim) is not int:
         dim = _dim_argument(_name, positional, dim)
     for i, t in enumerate(tensors):  # (each at its place in the list given, before any other check)
         if t._data.ndim == 0:
@@ -77,22 +88,24 @@ def cat(tensors=NOT_GIVEN, *positional, dim=0, _name="cat"):
 
 
 @accepts_out("concat")
-def concat(tensors=NOT_GIVEN, *positional, dim=0):
+def concat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concat")
 
 
 @accepts_out("concatenate")
-def concatenate(tensors=NOT_GIVEN, *positional, dim=0):
+def concatenate(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concatenate")
 
 
 @accepts_out("stack")
-def stack(tensors=NOT_GIVEN, *positional, dim=0):
+def stack(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
     """Join tensors of one shape along a new dimension."""
     tensors = _tensor_list(tensors, "stack")
-    if positional or type(dim) is not int:
+    if dim is _DIM_NOT_GIVEN and not positional:
+        dim = 0
+    elif positional or type(dim) is not int:
         dim = _dim_argument("stack", positional, dim)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != tensors[0]._data.shape:
@@ -245,7 +258,7 @@ def hstack(tensors=NOT_GIVEN):
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors=NOT_GIVEN, _name="vstack"):
+def vstack(tensors=NOT_GIVEN, *, _name="vstack"):
     """Concatenated along dim 0, vectors taken as rows."""
     return cat(atleast_2d(_tensor_list(tensors, _name)), 0)
 
@@ -492,6 +505,10 @@ _OTHER_AT_POSITION_2 = frozenset("add sub mul div multiply subtract divide true_
 
 _MISSING = object()
 
+# binary ops whose function forms also take a Python number first (PyTorch's ``Number self, Tensor other``)
+_NUMBER_FIRST = frozenset("bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift "
+                          "float_power".split())
+
 
 def _checked_binary(name):
     method = _method(name)
@@ -657,6 +674,29 @@ def _number_or_tensor(name):
     return _named(fn, name, method.__doc__)
 
 
+def _number_first(name):
+    """The function form of a binary op whose parser also takes a Python number first (``Number self, Tensor
+    other``: torchless.bitwise_and(2, x)): the number as PyTorch wraps it, in the tensor's dtype where of no
+    higher category (bitwise_xor(300, uint8 tensor) wraps to 44); float_power's in double, as it computes. That
+    overload has no ``out=``, which the others take."""
+    def fn(input=_NO_INPUT, *args, out=None, **kwargs):
+        if not isinstance(input, Tensor) and _parser_errors.is_number_argument(input) and out is None and \
+                len(args) + len(kwargs) == 1 and isinstance((args or tuple(kwargs.values()))[0], Tensor):
+            other = (args or tuple(kwargs.values()))[0]
+            if name == "float_power":
+                input = Tensor._wrap(np.asarray(input, np.complex128 if isinstance(input, complex) else np.float64))
+            else:
+                other, input = other._operands(input)
+            return getattr(input, name)(other)
+        if not isinstance(input, Tensor):
+            raise _input_error(name, input, args, kwargs)
+        if out is None:
+            return getattr(input, name)(*args, **kwargs)
+        return _out_argument._call_into(name, out, getattr(Tensor, name), (input,) + args, kwargs)
+
+    return _named(fn, name, f"Function form of ``Tensor.{name}``.")
+
+
 def _tensor_other(name):
     argument = "values" if name == "heaviside" else "other"
 
@@ -743,13 +783,15 @@ def _install(namespace):
         function = _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
             _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
+            _number_first(name) if name in _NUMBER_FIRST else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
             _parsed_first(name) if name in _parser_errors.FUNCTION_PARSED_FIRST else \
             _shifted_positions(name) if name in POSITIONS_SHIFTED else _method(name)
         if name in _REFLECTED:
             function = _numbers_as_tensors(function)
         # in-place function forms write into their input; the others take out= as PyTorch's do
-        namespace[name] = _of_namespace(function if name.endswith("_") else with_out(name, function), namespace)
+        namespace[name] = _of_namespace(function if name.endswith("_") or name in _NUMBER_FIRST else
+                                        with_out(name, function), namespace)
     for name in _TENSOR_OTHER:
         namespace[name] = _of_namespace(with_out(name, _tensor_other(name)), namespace)
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
@@ -759,3 +801,33 @@ def _install(namespace):
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=_of_namespace(_method("is_nonzero"), namespace))
     namespace.update(complex_ops.FUNCTIONS)
+
+
+_WITH_OUT_CODE = with_out("", None).__code__
+
+
+def parse_failures(namespace):
+    """Each function of ``namespace`` that PyTorch's parser binds (_function_signatures) raises its parser's TypeError
+    for a failing call it refuses: with_out's forms do already; the others are wrapped (the in-place forms, and
+    those PyTorch takes no ``out=`` in, which then refuse it as it does)."""
+    from ._function_signatures import FUNCTION_SIGNATURES
+
+    for name in FUNCTION_SIGNATURES:
+        function = namespace.get(name)
+        if not inspect.isfunction(function):
+            continue
+        takes_out = _parser_errors.takes_out(name) and not name.endswith("_")
+        if function.__code__ is _WITH_OUT_CODE:
+            if takes_out:
+                continue
+            function = function.__wrapped__
+        wrapped = with_out(name, function) if takes_out and not _reads_out(function) else \
+            parsed_on_failure(name, function)
+        namespace[name] = _of_namespace(wrapped, namespace)
+
+
+def _reads_out(function):
+    """Whether ``function`` takes ``out=`` itself (by name, or among keywords it reads)."""
+    code = inspect.unwrap(function).__code__
+    return "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount] or \
+        bool(code.co_flags & inspect.CO_VARKEYWORDS)

@@ -94,17 +94,20 @@ def _renamed(function_name, args, kwargs, accepted):
     return renamed
 
 
-def install_methods(cls, binding_error=None, failure_parse=None, parsed_on_failure=frozenset()):
+def install_methods(cls, binding_error=None, failure_parse=None, parsed_on_failure=frozenset(),
+                    parsed_when_wrapped=frozenset()):
     """Wrap the methods of ``cls`` taking ``dim``/``keepdim``, and those marked ``parser_arity`` (whose wrong
     arguments ``binding_error`` words as PyTorch's parser does, for all of them). Those marked ``own_keywords``
     parse their ``**kwargs`` themselves and take no NumPy name (view, reshape: no dim in PyTorch either). Those
-    named in ``parsed_on_failure`` have a failing call parsed by ``failure_parse`` (see _renaming)."""
+    named in ``parsed_on_failure``, and those in ``parsed_when_wrapped`` that are wrapped for the reasons above,
+    have a failing call parsed by ``failure_parse`` (see _renaming)."""
     for name, value in list(vars(cls).items()):
         if name.startswith("_") or name in _PYTHON_METHODS or not inspect.isfunction(value):
             continue
         accepted = {} if getattr(value, "own_keywords", False) else _accepted(value, _METHOD_ALIASES, skip_self=True)
-        parsed = name in parsed_on_failure
-        if accepted or parsed or getattr(value, "parser_arity", False):
+        arity = getattr(value, "parser_arity", False)
+        parsed = name in parsed_on_failure or (name in parsed_when_wrapped and bool(accepted or arity))
+        if accepted or parsed or arity:
             setattr(cls, name, _renaming(name, value, accepted, binding_error, failure_parse if parsed else None))
 
 

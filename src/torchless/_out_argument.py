@@ -18,11 +18,50 @@ def with_out(name, function):
 
     @functools.wraps(function)
     def call(*args, out=None, **kwargs):
-        if out is None:
-            return function(*args, **kwargs)
-        return _call_into(name, out, function, args, kwargs)
+        try:  # (free unless raised)
+            if out is None:
+                return function(*args, **kwargs)
+            return _call_into(name, out, function, args, kwargs)
+        except Exception:
+            raise_parser_error(name, args, _with_out_keyword(kwargs, out))
+            raise
 
     return call
+
+
+def _with_out_keyword(kwargs, out):
+    """``kwargs`` with ``out`` among them where the user's call has it (out=None too), in its order (which the
+    order PyTorch's messages list them in follows); else a given ``out`` last."""
+    from ._written_call import written_keywords
+
+    written = written_keywords()
+    if written is not None and set(written) == {*kwargs, "out"}:
+        return {key: out if key == "out" else kwargs[key] for key in written}
+    return kwargs if out is None else {**kwargs, "out": out}
+
+
+def parsed_on_failure(name, function):
+    """``function``, the torch namespace's ``name``, whose failing calls raise PyTorch's parser TypeError where its
+    parser refuses them (which it does before anything else), as with_out's do."""
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            raise_parser_error(name, args, kwargs)
+            raise
+
+    return call
+
+
+def raise_parser_error(name, args, kwargs):
+    """Raise PyTorch's parser TypeError for the failed call ``name(*args, **kwargs)`` where its parser refuses it."""
+    from ._parser_errors import function_error
+
+    error = function_error(name, args, kwargs)
+    if error is not None:
+        raise error from None
 
 
 def accepts_out(name):
@@ -78,6 +117,9 @@ _SAME_DTYPE = "Expected out tensor to have dtype {result_cpp}, but got {out_cpp}
 _EXACT_DTYPE = {
     **{name: _SAME_DTYPE for name in ("mm", "bmm", "addmm", "addbmm", "baddbmm", "argmax", "argmin", "max", "min",
                                       "sort", "topk", "gather", "tril", "triu", "diag", "aminmax")},
+    **{name: _SAME_DTYPE for name in ("softmax", "log_softmax")},
+    "float_power": "the output given to float_power has dtype {out} but the operation's result requires dtype "
+                   "{result}",
     "where": "Expected out type to be {result} but got {out}",
     "amax": "Expected the dtype for input and out to match, but got {result} for input's dtype and {out} for out's "
             "dtype.",

@@ -188,14 +188,13 @@ def invalid_combination(name, overloads, args, kwargs=None):
     """PyTorch's "received an invalid combination of arguments" listing the printed ``overloads`` (without
     their parentheses), each with the "didn't match" line of its formatter where it gives one; a lone printed
     overload (beside hidden ones) is given inline."""
-    from .nn._functional._args import _describe_call, _legacy_name, _why_not, unordered_map_order
+    from .nn._functional._args import _describe_call, _why_not, unmatched_keywords
 
     kwargs = kwargs or {}
     text = f"{name}() received an invalid combination of arguments - got "
     if len(overloads) == 1:  # the call described with its mismatches marked, where its count of arguments matches
         overload = _Overload(overloads[0])
-        unknown = [key for key in unordered_map_order(list(kwargs))
-                   if key not in {_legacy_name(param) for param in overload.params}]
+        unknown = unmatched_keywords(overload, kwargs)
         if unknown:
             return TypeError(f"{text}unrecognized keyword arguments: {', '.join(unknown)}")
         why = _why_not(overload, args, kwargs).partition("invalid types: ")[2]
@@ -284,7 +283,8 @@ def invalid_binary_function(name, args, kwargs=None):
 # for keyword-only): the kind decides what the parser's quick check accepts, and the printed form follows from it.
 _PRINTED_KIND = {"int": "int", "Tensor": "Tensor", "Number": "Number", "bool": "bool", "float": "float",
                  "dtype": "torchless.dtype", "layout": "torchless.layout", "device": "torchless.device",
-                 "Generator": "torchless.Generator", "TensorList": "tuple of Tensors", "str": "str"}
+                 "Generator": "torchless.Generator", "TensorList": "tuple of Tensors", "str": "str",
+                 "memory_format": "torchless.memory_format"}
 
 
 class _SchemaParam:
@@ -338,6 +338,14 @@ class _SchemaParam:
             from .random import Generator
 
             return isinstance(value, Generator), None
+        if self.kind == "TensorList":
+            if not isinstance(value, (tuple, list)):
+                return False, None
+            return next(((False, i) for i, item in enumerate(value) if not isinstance(item, Tensor)), (True, None))
+        if self.kind == "memory_format":
+            from ._memory_format import memory_format
+
+            return isinstance(value, memory_format), None
         return False, None
 
     def type_name(self):
@@ -405,6 +413,8 @@ class _Schema:
                                       + ", ".join(missing)))
             else:
                 accepted, failed = param.check(value, self.numbers_as_tensors)
+                if param.kind == "TensorList" and failed is not None:  # (raised whichever overload is tried)
+                    raise element_not_tensor(failed, i, value[failed])
                 if accepted:
                     bound[param.name] = value
                 elif varargs and position == 0 and not keyword:
@@ -474,6 +484,7 @@ class _Schema:
                                    "to PyTorch. expected tuple or list")
             if isinstance(value, Tensor):  # (read as it is, a bool one too)
                 return [int(value.item())] * param.list_size
+            check_int64(value)  # (a lone int out of range: the ValueError of its unpacking, not the list's)
             value = (value,) * param.list_size
         out = []
         for pos, item in enumerate(value, start=1):
@@ -509,7 +520,10 @@ def _literal(text):
         return text[1:-1]
     if text.startswith("["):  # an int list's, written without spaces (rot90's dims=[0,1])
         return [int(n) for n in text[1:-1].split(",") if n]
-    return float(text) if "." in text else int(text)
+    try:
+        return int(text)
+    except ValueError:  # ("1e-05", "-0.5", "inf")
+        return float(text)
 
 
 def parse(name, overloads, args, kwargs=None):
@@ -596,6 +610,30 @@ def function_operands_error(name, args, kwargs):
     except TypeError as error:
         return error
     return None
+
+
+def function_error(name, args, kwargs):
+    """The TypeError of PyTorch's parser for the failed call ``torchless.name(*args, **kwargs)`` as the user wrote
+    it, against the function's own signatures (_function_signatures), or None where the parser takes the call or
+    the function is not listed (the call's own error then stands)."""
+    from ._function_signatures import FUNCTION_SIGNATURES
+
+    if name not in FUNCTION_SIGNATURES:
+        return None
+    printed, hidden = FUNCTION_SIGNATURES[name]
+    try:
+        parse_overload(name, printed, args, kwargs, hidden)
+    except TypeError as error:
+        return error
+    return None
+
+
+def takes_out(name):
+    """Whether PyTorch's function ``name`` takes ``out=`` (True for one not listed, as torchless's forms do)."""
+    from ._function_signatures import FUNCTION_SIGNATURES
+
+    return name not in FUNCTION_SIGNATURES or any(
+        param.name == "out" for schema in _schemas(name, sum(FUNCTION_SIGNATURES[name], ())) for param in schema.params)
 
 
 def missing_operand(name, keywords=None):
@@ -801,15 +839,28 @@ PARSED_ON_FAILURE = {
     **{name: _one("Tensor vec2") for name in ("outer", "ger")},
     "mv": _one("Tensor vec"), "masked_select": _one("Tensor mask"), "dist": _one("Tensor other, Number p=2"),
     **{name: _one("int dim, dtype? dtype=None") for name in ("softmax", "log_softmax")},
+    **{name: _tensor_or_number("other") for name in ("remainder", "fmod")},
+    "clip": _one("Tensor? min=None, Tensor? max=None", "Number? min=None, Number? max=None"),
+    **_with_in_place({"round": _one("", "*, int decimals")}),
 }
+
+# Python code in PyTorch (Tensor.split): not parsed as a native method's call
+_PYTHON_METHODS = frozenset(("split", "split_with_sizes"))
+
+
+def parsed_when_wrapped():
+    """The Tensor methods of METHOD_OVERLOADS whose failing calls are parsed by failure_parse where a wrapper takes
+    them anyway (NumPy's names, parser_arity): no wrapper is added for it."""
+    return frozenset(METHOD_OVERLOADS) - _PYTHON_METHODS
 
 
 def failure_parse(name, args, kwargs):
-    """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE) as PyTorch's parser
+    """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE or METHOD_OVERLOADS)
+    as PyTorch's parser
     reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
     deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
     where it takes the call (the method's own error then stands)."""
-    printed, hidden = PARSED_ON_FAILURE[name]
+    printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else (METHOD_OVERLOADS[name], ())
     try:
         index, arguments = parse_overload(name, printed, args, kwargs, hidden)
     except TypeError as error:

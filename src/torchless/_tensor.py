@@ -1638,7 +1638,10 @@ inplace.install(Tensor)
 # and its TypeErrors for calls those methods (and the ones marked parser_arity) cannot bind.
 from . import _numpy_names  # noqa: E402
 
-for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "allclose"):
+for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "allclose",
+              # (and methods off the hot paths, whose refused calls get the parser's wording then)
+              "swapaxes", "swapdims", "tril", "triu", "rot90", "diag", "movedim", "moveaxis", "histc", "cov",
+              "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power"):
     getattr(Tensor, _name).parser_arity = True
 for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
     getattr(Tensor, _name).own_keywords = True
@@ -1654,7 +1657,7 @@ for _name, _value in list(vars(Tensor).items()):
             and _parser_errors.takes_no_arguments(_value):
         _value.parser_arity = True
 _numpy_names.install_methods(Tensor, _parser_errors.method_binding_error, _parser_errors.failure_parse,
-                             frozenset(_parser_errors.PARSED_ON_FAILURE))
+                             frozenset(_parser_errors.PARSED_ON_FAILURE), _parser_errors.parsed_when_wrapped())
 
 
 def name_methods(cls):

@@ -79,6 +79,17 @@ def _call_keywords(frame):
 
 
 
+@_unless_unreadable
+def written_keywords():
+    """The keyword names, in their order, of the user's call that torchless is running (its outermost frame's), or
+    None where that cannot be read."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    written = _call_keywords(frame)
+    return None if written is None else written[0]
+
+
 def is_users_call(frame):
     """Whether the function running in ``frame`` was called by the user (its caller is no code of torchless's)."""
     return frame.f_back is not None and not frame.f_back.f_code.co_filename.startswith(_PACKAGE)

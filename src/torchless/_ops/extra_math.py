@@ -721,7 +721,7 @@ def cumulative_trapezoid(y, x=_UNGIVEN, *, dx=_UNGIVEN, dim=_UNGIVEN):
 
 
 # ---------------------------------------------------------------------------- searching and bucketing
-def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     """Indices where ``input``'s values would be inserted in each innermost row of ``sorted_sequence`` to keep
     it sorted (after equal values when ``right`` or ``side='right'``)."""
     if out_int32.__class__ is not bool or right.__class__ is not bool:
@@ -738,6 +738,9 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if sorter is not None:
         seq = np.take_along_axis(seq, sorter._data, -1)
     scalar = not isinstance(input, Tensor)
+    if scalar and not _parser_errors.is_number_argument(input):
+        raise TypeError(f"searchsorted(): expected a Tensor or a Number, not {type(input).__name__}")  # (the
+        # parser's, on the failure path)
     values = np.asarray(input) if scalar else input._data
     how = "right" if right else "left"
     if seq.ndim == 1:
@@ -782,7 +785,7 @@ def _no_bool_search(seq, values):
         raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{name}'")
 
 
-def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each value of ``input`` among the 1-D ``boundaries``: i with boundaries[i-1] < x <=
     boundaries[i] (< when ``right``)."""
     if out_int32.__class__ is not bool or right.__class__ is not bool:

@@ -71,6 +71,8 @@ def _smooth_method(op):
 def logit(self, eps=None):
     """log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given."""
     self._no_kernel_for("c", "logit_cpu")
+    if eps is not None and eps.__class__ is not float:  # (a 0-d tensor read as its value, as PyTorch's float?)
+        eps, = _parser_errors.float_arguments("logit", eps=eps)
     return unary.Logit.apply(self._float_self(), eps=eps)
 
 
@@ -199,6 +201,10 @@ def xlogy(self, other):
 def _scale(value, np_dtype):
     """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: for integers converted as a fill value
     is (truncated, range-checked: uint8 takes -1 as 255, refuses 300)."""
+    if value.__class__ not in (int, float) and not _parser_errors.is_number_argument(value):
+        raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
+    if isinstance(value, Tensor):  # (a 0-d tensor outside the graph, which the parser takes for a Number)
+        value = value.item()
     if np_dtype.kind == "b":
         return bool(value)
     if np_dtype.kind in "iu":
@@ -286,9 +292,7 @@ def addmv(self, mat, vec, *, beta=1, alpha=1):
     if mat._data.ndim != 2 or vec._data.ndim != 1 or self._data.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {self._data.ndim}, {mat._data.ndim}, "
                            f"{vec._data.ndim}")
-    if not self._data.ndim:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-    if mat._data.shape[1] != vec._data.shape[0] or self._data.shape[0] not in (1, mat._data.shape[0]):
+    if mat._data.shape[1] != vec._data.shape[0] or self._data.shape[-1:] not in ((), (1,), mat._data.shape[:1]):
         raise RuntimeError(f"size mismatch, got input ({_sizes(self)}), mat ({_sizes(mat)}), vec ({_sizes(vec)})")
     if not self._data.dtype == mat._data.dtype == vec._data.dtype:
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {self.dtype.scalar_name}, "

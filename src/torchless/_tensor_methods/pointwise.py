@@ -11,7 +11,7 @@ from .._ops._util import broadcast_error
 from ..autograd.graph import records
 from .._tensor import (
     Tensor, _C_FLOAT_NAMES, _check_bound, _check_masked_fill_arguments, _check_tensor_other, _clamp_bounds,
-    _raise_if_not_broadcastable, _refuse_by_position, _refuse_relu, refuse_complex_gradient,
+    _raise_if_not_broadcastable, _refuse_relu, refuse_complex_gradient,
 )
 
 
@@ -230,11 +230,13 @@ class PointwiseMethods:
         self._refuse_complex("ceil is not supported for complex inputs")
         return self._step(np.ceil, "CeilBackward0")
 
-    def round(self, decimals=None):
-        if decimals is None:
+    def round(self, *, decimals=_parser_errors.NOT_GIVEN):  # (a refused call gets the parser's TypeError from
+        # its failure path, round_'s too)
+        if decimals is _parser_errors.NOT_GIVEN:
             self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
-        _refuse_by_position("round", 0, least=1)  # (decimals is keyword-only; "from 1 to 0", sic, as PyTorch's)
+        if decimals is None:
+            raise TypeError("round(): decimals must be an int")
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
         return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")

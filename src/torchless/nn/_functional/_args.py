@@ -260,6 +260,14 @@ def _legacy_type_matches(param, value):
     return _tp_name(value) in accepted
 
 
+def unmatched_keywords(signature, kwargs):
+    """The keywords of ``kwargs`` PyTorch's message formatter finds no parameter of ``signature`` for: it looks at
+    as many of its last parameters as there are keywords, by their _legacy_name."""
+    names = [_legacy_name(p) for p in signature.params]
+    looked_at = names[max(len(names) - len(kwargs), 0):]
+    return [key for key in unordered_map_order(list(kwargs)) if key not in looked_at]
+
+
 def _why_not(signature, args, kwargs):
     """The "didn't match because ..." line PyTorch puts under an overload taking as many arguments as the call
     gives ('' for another count)."""
@@ -267,8 +275,7 @@ def _why_not(signature, args, kwargs):
     if len(args) + len(kwargs) != len(names):
         return ""
     if kwargs:
-        looked_at = names[max(len(names) - len(kwargs), 0):]
-        unmatched = [k for k in unordered_map_order(list(kwargs)) if k not in looked_at]
+        unmatched = unmatched_keywords(signature, kwargs)
         if unmatched:
             return "      didn't match because some of the keywords were incorrect: " + ", ".join(unmatched) + "\n"
     # Marked in red where the terminal shows it, else between exclamation marks
