@@ -233,3 +233,10 @@ def test_nn_grad_records_a_graph():
     grad_output = torchless.randn(1, 3, 3, 3, dtype=torchless.float64, requires_grad=True)
     assert torchless.autograd.gradcheck(lambda w, g: F.grad.conv2d_input(x.shape, w, g), (weight, grad_output))
     assert torchless.autograd.gradcheck(lambda g: F.grad.conv2d_weight(x, weight.shape, g), (grad_output,))
+
+
+@pytest.mark.parametrize("shift", [np.int64(1), np.int32(-2), np.uint8(1)], ids=lambda v: type(v).__name__)
+def test_numpy_integer_shifts_are_ints_for_roll(shift):
+    # (the parser's int64 check once walked range(-2**63, 2**63) for a NumPy integer: the call never returned)
+    x = torchless.arange(9.0).reshape(3, 3)
+    np.testing.assert_array_equal(x.roll(shift, 0).numpy(), np.roll(np.arange(9.0).reshape(3, 3), int(shift), 0))

@@ -1,6 +1,7 @@
 """Helpers shared by the differentiable ops: undoing broadcasting, normalising dims."""
 import functools
 import math
+import operator
 
 import numpy as np
 
@@ -119,8 +120,9 @@ def checked_int64(value):
 
 def check_int64(value):
     """PyTorch's parser's ValueError for an int argument it cannot unpack into an int64 (called where an int was
-    refused as out of range: the parser's failure comes first)."""
-    if value not in INT64:
+    refused as out of range: the parser's failure comes first). A NumPy integer is an int here (``range``'s
+    ``in`` would walk the whole range for anything but an int)."""
+    if operator.index(value) not in INT64:
         raise ValueError(OVERFLOW)
 
 
