@@ -39,6 +39,7 @@ from ._size import Size
 from ._tensor_str import set_printoptions
 from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, layout, sparse_coo, strided, typename
+from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
