@@ -63,3 +63,63 @@ def test_window_arguments_and_errors(call):
     else:
         np.testing.assert_allclose(got[0], expected[0], rtol=0, atol=1e-7)
         assert got[1:] == expected[1:]
+
+
+GRADIENT_CALLS = [
+    "T.gradient(x)", "T.gradient(x, spacing=2.0)", "T.gradient(x, spacing=[1., 2.])", "T.gradient(x, spacing=[1.])",
+    "T.gradient(x, dim=1)", "T.gradient(x, dim=[0, 1], spacing=[2, 3])", "T.gradient(x, dim=1, spacing=[2, 3])",
+    "T.gradient(x, edge_order=3)", "T.gradient(x, dim=5)", "T.gradient(x[:2], edge_order=2)",
+    "T.gradient(x.to(T.uint8))", "T.gradient(x.long())", "T.gradient(x.long(), spacing=2)",
+    "T.gradient(x, spacing=(T.arange(4.),))", "T.gradient(x, spacing=(T.arange(4.) ** 2,), dim=0)",
+    "T.gradient(x, spacing=T.arange(4.), dim=0)", "T.gradient(x, spacing=[T.ones(2, 2)], dim=0)",
+    "T.gradient(x, spacing=[T.arange(3.)], dim=0)", "T.gradient(x, dim=[0, 0])", "T.gradient(x, spacing=2, dim=[0, 1])",
+    "T.gradient(T.tensor(3.))", "T.gradient(x, 1.0)", "T.gradient(x, spacing=None, dim=None)", "T.gradient(x, dim=())",
+    "T.gradient(x, spacing=[])", "T.gradient(x, dim=(0,), spacing=[T.arange(4)])", "T.gradient(xd, edge_order=2)",
+    "T.gradient(xd, edge_order=2, spacing=[0.5, 2, 3])",
+    "T.gradient(xd, edge_order=2, dim=[-1, 0], spacing=[T.linspace(0, 1, 6) ** 2, T.tensor([0., 1., 3.])])",
+    "T.gradient(xd, edge_order=2, dim=-1, spacing=[T.linspace(0, 1, 6) ** 2])",
+    "T.gradient(xd, dim=2, spacing=T.tensor(0.5))", "T.gradient(xd, spacing=3, edge_order=2)",
+    "T.gradient(x, edge_order=True)", "T.gradient(x, dim=[1, 0])", "T.gradient(input=x)", "T.gradient(x, foo=1)",
+    "T.gradient(x.bool())", "T.gradient(x, spacing=[T.tensor(2.), 1])", "T.gradient(x, spacing=[1, T.ones(3)])",
+    "T.gradient(x, spacing=[T.ones(4), 2.0])", "T.gradient(x, spacing=[T.tensor(2.), T.tensor(1.)])", "T.gradient(x.to(T.int8), spacing=2)", "T.gradient(x.half(), spacing=2, edge_order=2)",
+]
+
+
+def _gradient_outcome(module, call, x, xd):
+    try:
+        results = eval(call, {"T": module, "x": module.tensor(x), "xd": module.tensor(xd)})
+    except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return [(r.numpy(), str(r.dtype).split(".")[-1], r.stride()) for r in results]
+
+
+@pytest.mark.parametrize("call", GRADIENT_CALLS)
+def test_gradient_values_and_errors(call):
+    rng = np.random.default_rng(3)
+    x, xd = rng.standard_normal((4, 5)).astype(np.float32), rng.standard_normal((3, 4, 6))
+    expected, got = _gradient_outcome(torch, call, x, xd), _gradient_outcome(torchless, call, x, xd)
+    if isinstance(expected, tuple):
+        assert got == expected
+        return
+    assert isinstance(got, list) and len(got) == len(expected)
+    for (got_values, *got_layout), (values, *layout) in zip(got, expected):
+        assert got_layout == layout
+        np.testing.assert_allclose(got_values, values, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("edge_order", [1, 2])
+def test_gradient_backward(edge_order):
+    rng = np.random.default_rng(4)
+    data, coordinates = rng.standard_normal((3, 5)), np.cumsum(rng.uniform(0.5, 1.5, 5))
+    grads = []
+    for module in (torch, torchless):
+        x = module.tensor(data, requires_grad=True)
+        spacing = module.tensor(coordinates, requires_grad=True)
+        first, second = module.gradient(x, spacing=[module.arange(3.0) * 2, spacing], edge_order=edge_order)
+        (first * 2 + second.sin()).sum().backward()
+        grads.append((x.grad.numpy(), spacing.grad.numpy(), type(first.grad_fn).__name__))
+    np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-10)
+    np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-10)
+    assert grads[1][2] == grads[0][2]
+    x = torchless.tensor(data, requires_grad=True)
+    assert torchless.autograd.gradcheck(lambda t: torchless.gradient(t, edge_order=edge_order), (x,))

@@ -34,6 +34,7 @@ from ._functions import (
 from ._functions import _install as _install_function_forms
 from ._ops.distance import cdist
 from ._ops.einsum import einsum
+from ._ops.gradient import gradient
 from ._ops.kron import kron
 from ._size import Size
 from ._tensor_str import set_printoptions
