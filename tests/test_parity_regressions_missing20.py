@@ -1,4 +1,6 @@
 """Regression tests of session 20's missing torch functions (window functions, ...) against PyTorch 2.13."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -123,3 +125,83 @@ def test_gradient_backward(edge_order):
     assert grads[1][2] == grads[0][2]
     x = torchless.tensor(data, requires_grad=True)
     assert torchless.autograd.gradcheck(lambda t: torchless.gradient(t, edge_order=edge_order), (x,))
+
+
+def _call_outcome(module, call, **names):
+    """The result's values, dtype, strides and requires_grad of ``call`` with ``T`` the module, or its error."""
+    try:
+        result = eval(call, {"T": module, "np": np, **{k: module.tensor(v) for k, v in names.items()}})
+    except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return (result.detach().numpy().round(5).tolist(), str(result.dtype).split(".")[-1], result.stride(),
+            result.requires_grad)
+
+
+@pytest.mark.parametrize("call", [
+    "T.empty_permuted((2, -3), (0, 0))", "T.empty_permuted((2, -3), (0,))", "T.empty_permuted((2, 3), (0, -1))",
+    "T.empty_permuted((2, 3), (1, 1))", "T.empty_permuted(3, (0,))", "T.empty_permuted((2, 0, 3), (2, 1, 0))",
+    "T.empty_permuted((2, 3), (1, 0), dtype=T.int32)", "T.empty_permuted((2, 3), [1, 0], requires_grad=True)",
+    "T.empty_permuted((2, 3), physical_layout=(1, 0))", "T.empty_permuted((2, 3), (1., 0))",
+    "T.empty_permuted(size=(2, 3), physical_layout=(1, 0), memory_format=None)", "T.empty_permuted([], [])",
+    "T.empty_permuted((2, 3, 4, 5), (0, 2, 3, 1))", "T.empty_permuted((2, -3), (0, 1))",
+    "T.empty_permuted((2, 3), (1, 0), pin_memory=True)", "T.empty_permuted((2, 3), (1, 0), device='cpu')",
+])
+def test_empty_permuted(call):
+    expected, got = _call_outcome(torch, call), _call_outcome(torchless, call)
+    if isinstance(expected[0], str):
+        assert got == expected
+    else:  # (an uninitialised tensor: its layout compared, not its values)
+        assert got[1:] == expected[1:] and np.shape(got[0]) == np.shape(expected[0])
+
+
+@pytest.mark.parametrize("call", [
+    "T.fill(x, 2)", "T.fill(x, T.tensor(3.))", "T.fill(x, T.ones(2))", "T.fill(x, 2.5, out=x)", "T.fill(x.t(), 2)",
+    "T.fill(x.long(), 2.7)", "T.fill(x.half(), 1e6)", "T.fill(x, 'a')", "T.fill(x, T.tensor(3, dtype=T.int64))",
+    "T.fill(x.int(), T.tensor(3.9))", "T.fill(x[:, ::2], 1)", "T.fill(x, value=5)", "T.fill(input=x, value=True)",
+    "T.fill(x, np.float64(2))", "T.fill(x.requires_grad_(), 4)",
+])
+def test_fill_function(call):
+    data = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    assert _call_outcome(torchless, call, x=data) == _call_outcome(torch, call, x=data)
+
+
+@pytest.mark.parametrize("value_is_tensor", [False, True])
+def test_fill_function_backward(value_is_tensor):
+    outcomes = []
+    for module in (torch, torchless):
+        x = module.arange(6.0, dtype=module.float64).reshape(2, 3).requires_grad_()
+        value = module.tensor(2.0, dtype=module.float64, requires_grad=True) if value_is_tensor else 2.0
+        filled = module.fill(x, value)
+        (filled * module.arange(6.0, dtype=module.float64).reshape(2, 3)).sum().backward()
+        outcomes.append((type(filled.grad_fn).__name__,
+                         [type(node).__name__ for node, _ in filled.grad_fn.next_functions], x.grad.tolist(),
+                         value.grad.tolist() if value_is_tensor else None))
+    assert outcomes[1] == outcomes[0]
+
+
+CHAIN_CALLS = [
+    "T.chain_matmul(a, b, c)", "T.chain_matmul(a)", "T.chain_matmul(a.requires_grad_())", "T.chain_matmul(a, c)",
+    "T.chain_matmul(a, b, b)", "T.chain_matmul(a, b.double())", "T.chain_matmul(a, b, c.double())",
+    "T.chain_matmul(a, T.ones(3))", "T.chain_matmul([a, b])", "T.chain_matmul(a.int(), b.int())",
+    "T.chain_matmul(T.ones(3, 3, 3))", "T.chain_matmul(a, b, c, out=T.empty(2, 5))", "T.chain_matmul()",
+    "T.chain_matmul(a, b, c, c.t())", "T.chain_matmul(a.double(), b.double(), c.double(), c.t().double())",
+]
+
+
+@pytest.mark.parametrize("call", CHAIN_CALLS)
+def test_chain_matmul(call):
+    rng = np.random.default_rng(5)
+    operands = {name: rng.standard_normal(shape).astype(np.float32)
+                for name, shape in (("a", (2, 3)), ("b", (3, 4)), ("c", (4, 5)))}
+    outcomes = []
+    for module in (torch, torchless):
+        previous = module.is_warn_always_enabled()
+        module.set_warn_always(True)  # (PyTorch warns once per process otherwise)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                outcome = _call_outcome(module, call, **operands)
+            outcomes.append((outcome, [str(w.message).split(" (Triggered")[0] for w in caught]))
+        finally:
+            module.set_warn_always(previous)
+    assert outcomes[1] == outcomes[0]

@@ -34,12 +34,15 @@ from ._functions import (
 from ._functions import _install as _install_function_forms
 from ._ops.distance import cdist
 from ._ops.einsum import einsum
+from ._ops.deprecated_linalg import chain_matmul
+from ._ops.fill import fill
 from ._ops.gradient import gradient
 from ._ops.kron import kron
 from ._size import Size
 from ._tensor_str import set_printoptions
 from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, layout, sparse_coo, strided, typename
+from ._permuted import empty_permuted
 from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
