@@ -205,3 +205,62 @@ def test_chain_matmul(call):
         finally:
             module.set_warn_always(previous)
     assert outcomes[1] == outcomes[0]
+
+
+VIEW_COPY_CALLS = [
+    "permute_copy(x, (2, 0, 1))", "transpose_copy(x, 0, 2)", "t_copy(x[0])", "expand_copy(x[:, :1], (2, 5, 4))",
+    "squeeze_copy(x[:, :1])", "squeeze_copy(x[:, :1], 1)", "squeeze_copy(x[:, :1], (1,))", "unsqueeze_copy(x, 1)",
+    "select_copy(x, 1, 2)", "slice_copy(x, 1, 0, 3, 2)", "slice_copy(x)", "slice_copy(x, 2, -2)",
+    "slice_copy(x, 1, 0, 3, 0)", "split_copy(x, 2, 2)", "split_with_sizes_copy(x, [1, 3], 2)", "unbind_copy(x, 1)",
+    "unbind_copy(x.detach())", "diagonal_copy(x, 0, 1, 2)", "diagonal_copy(x, offset=1, dim1=2, dim2=1)",
+    "alias_copy(x)", "view_as_real_copy(z)", "view_as_complex_copy(c.detach().float())", "view_as_complex_copy(c)",
+    "unfold_copy(x, 2, 2, 1)", "view_copy(x, (6, 4))", "view_copy(x, 6, 4)", "view_copy(x, -1)",
+    "view_copy(x, T.float32)", "as_strided_copy(x, (2, 2), (1, 2))", "permute_copy(x, (0, 0, 1))",
+    "permute_copy(x, 1.0)", "transpose_copy(x, 0, 5)", "transpose_copy(x, dim0=0, dim1=1)", "permute_copy([1], (0,))",
+    "expand_copy(x, (3, 3))", "select_copy(x, 0, 9)", "detach_copy(x)",
+    "permute_copy(x, (2, 0, 1), out=T.empty(0))", "permute_copy(x.detach(), (2, 0, 1), out=T.empty(3, dtype=T.float64))",
+    "split_copy(x.detach(), 2, 2, out=[T.empty(2, 3, 2)] * 2)", "split_with_sizes_copy(x, [1, 3], 2, out=[T.empty(1)])",
+    "unbind_copy(x, 1, out=[T.empty(1)])", "unbind_copy(x, 1, out=T.empty(1))",
+]
+
+
+def _view_copy_outcome(module, call):
+    rng = np.random.default_rng(1)
+    x = module.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    c = module.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    z = module.tensor((rng.standard_normal(2) + 1j * rng.standard_normal(2)).astype(np.complex64))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (out's resize warning)
+            result = eval("T." + call, {"T": module, "x": x, "c": c, "z": z})
+    except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    if result is None:
+        return None
+    results = result if isinstance(result, tuple) else (result,)
+    outcome = [type(result).__name__]
+    for piece in results:
+        outcome.append((piece.detach().numpy().tolist(), str(piece.dtype).split(".")[-1], piece.stride(),
+                         piece.requires_grad, type(piece.grad_fn).__name__, piece.is_contiguous()))
+    if results[0].requires_grad and results[0].grad_fn is not None:
+        weighted = sum((p * module.arange(p.numel(), dtype=p.dtype).reshape(p.shape)).sum() for p in results)
+        try:
+            outcome.append([g.numpy().tolist() for g in module.autograd.grad(weighted, (x, c), allow_unused=True)
+                            if g is not None])
+        except RuntimeError as error:
+            outcome.append(str(error))
+    return outcome
+
+
+@pytest.mark.parametrize("call", VIEW_COPY_CALLS)
+def test_view_copy_functions(call):
+    assert _view_copy_outcome(torchless, call) == _view_copy_outcome(torch, call)
+
+
+def test_view_copies_share_no_memory_and_differentiate_twice():
+    x = torchless.randn(2, 3, 4, dtype=torchless.float64, requires_grad=True)
+    for copy in (lambda t: torchless.permute_copy(t, (2, 0, 1)), lambda t: torchless.expand_copy(t[:, :1], (2, 5, 4)),
+                 lambda t: torchless.diagonal_copy(t, 0, 1, 2), lambda t: torchless.split_copy(t, 3, 2)[1],
+                 lambda t: torchless.unfold_copy(t, 2, 2, 1), lambda t: torchless.alias_copy(t)):
+        assert not np.shares_memory(copy(x).detach().numpy(), x.detach().numpy())
+        assert torchless.autograd.gradcheck(copy, (x,)) and torchless.autograd.gradgradcheck(copy, (x,))

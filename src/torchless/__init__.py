@@ -72,6 +72,10 @@ globals().update(_special_functions)
 _install_special_methods(Tensor)
 del _special_functions, _install_special_methods
 _numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
+from ._ops.view_copies import install as _install_view_copies  # noqa: E402
+
+_install_view_copies(globals())
+del _install_view_copies
 from ._tensor import name_methods as _name_methods
 
 _name_methods(Tensor)
