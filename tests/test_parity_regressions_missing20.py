@@ -264,3 +264,51 @@ def test_view_copies_share_no_memory_and_differentiate_twice():
                  lambda t: torchless.unfold_copy(t, 2, 2, 1), lambda t: torchless.alias_copy(t)):
         assert not np.shares_memory(copy(x).detach().numpy(), x.detach().numpy())
         assert torchless.autograd.gradcheck(copy, (x,)) and torchless.autograd.gradgradcheck(copy, (x,))
+
+
+LEGACY_CALLS = [
+    "x.resize(3, 2)", "x.resize(4, 4)", "x.resize((1, 6))", "x.resize(2)", "x.resize_as(T.ones(3, 2))",
+    "x.resize_as(T.ones(7))", "x.clone().requires_grad_().resize(3, 2)",
+    "x.clone().requires_grad_().resize_as(T.ones(3, 2))", "x.clone().as_strided_((3,), (2,))",
+    "x.clone().as_strided_((3,), (2,), 1)", "x.clone().requires_grad_().as_strided_((3,), (1,))",
+    "x.clone().as_strided_((30,), (2,))", "T.as_strided_(x.clone(), (2,), (1,))", "x.resize(-1)", "x.resize(2.0)",
+    "(x.clone().requires_grad_() * 1).as_strided_((3,), (1,))", "x.t().resize(6)", "T.ger(T.ones(2), T.arange(3.))",
+    "T.ger(T.ones(2, 2), T.ones(2))", "T.ger(T.ones(2, dtype=T.int64), T.arange(3.))", "x[0].ger(T.arange(2.))",
+]
+
+
+def _legacy_outcome(module, call):
+    x = module.arange(6.0).reshape(2, 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = eval(call, {"T": module, "x": x})
+        except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+            return (type(error).__name__, str(error).replace("torchless", "torch")), [str(w.message) for w in caught]
+    outcome = (result.detach().numpy().tolist(), result.stride(), type(result.grad_fn).__name__,
+               result.storage_offset(), np.shares_memory(result.detach().numpy(), x.numpy()))
+    return outcome, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("call", LEGACY_CALLS)
+def test_legacy_tensor_methods(call):
+    assert _legacy_outcome(torchless, call) == _legacy_outcome(torch, call)
+
+
+def test_resize_backward_and_deprecated_ger_out():
+    grads = []
+    for module in (torch, torchless):
+        x = module.arange(6.0, dtype=module.float64).reshape(2, 3).t().requires_grad_()
+        with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+            resized = x.resize(2, 3)
+        (resized * module.arange(6.0, dtype=module.float64).reshape(2, 3)).sum().backward()
+        grads.append((x.grad.tolist(), x.grad.stride(), type(resized.grad_fn).__name__))
+    assert grads[1] == grads[0]
+    previous = torchless.is_warn_always_enabled()
+    torchless.set_warn_always(True)
+    try:
+        with pytest.warns(UserWarning, match=r"^torch\.ger is deprecated and will be removed in a future PyTorch "
+                                             r"release\. Use torch\.outer instead\.$"):
+            torchless.ger(torchless.ones(2), torchless.ones(3), out=torchless.empty(2, 3))
+    finally:
+        torchless.set_warn_always(previous)

@@ -76,6 +76,10 @@ from ._ops.view_copies import install as _install_view_copies  # noqa: E402
 
 _install_view_copies(globals())
 del _install_view_copies
+from ._ops.legacy_methods import install as _install_legacy_methods  # noqa: E402
+
+_install_legacy_methods(Tensor, globals())
+del _install_legacy_methods
 from ._tensor import name_methods as _name_methods
 
 _name_methods(Tensor)
