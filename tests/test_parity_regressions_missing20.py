@@ -312,3 +312,73 @@ def test_resize_backward_and_deprecated_ger_out():
             torchless.ger(torchless.ones(2), torchless.ones(3), out=torchless.empty(2, 3))
     finally:
         torchless.set_warn_always(previous)
+
+
+DEPRECATED_LINALG_CALLS = [
+    "T.cholesky(spd)", "T.cholesky(spd, upper=True)", "spd.cholesky()", "T.cholesky(bspd)", "T.cholesky_inverse(L)",
+    "T.cholesky_inverse(L.T, upper=True)", "T.cholesky_solve(b, L)", "b.cholesky_solve(L)",
+    "T.cholesky_solve(b, L.T, True)", "T.qr(a)", "a.qr(some=False)", "T.qr(T.tensor(B))",
+    "T.qr(T.tensor(B), some=False)", "T.svd(a).S", "T.svd(a, compute_uv=False)", "T.svd(T.tensor(B), some=False).S",
+    "T.svd(T.tensor(B)).U.abs()", "T.svd(T.tensor(B).T).V.abs()", "T.triangular_solve(b, L)",
+    "T.triangular_solve(b, L, upper=False)", "T.triangular_solve(b, L, False, True)",
+    "T.triangular_solve(b, L, False, False, True)", "b.triangular_solve(a)", "T.cholesky(T.ones(3))",
+    "T.cholesky_inverse(T.ones(2, 3))", "T.cholesky_solve(T.ones(3), L)", "T.matrix_rank(a)", "T.solve(b, a)",
+    "T.lstsq(b, a)", "T.eig(a)", "T.symeig(a)", "a.symeig()", "a.eig()", "a.lstsq(b)", "a.solve(b)",
+    "T.triangular_solve(T.tensor(BA)[:, :, :2], T.tensor(BA))", "T.cholesky_inverse(T.tensor(BA).tril())",
+]
+
+
+def _flattened(result):
+    if isinstance(result, tuple):
+        return (type(result).__name__,) + tuple(_flattened(piece) for piece in result)
+    return np.round(result.numpy(), 6).tolist(), str(result.dtype).split(".")[-1], tuple(result.shape)
+
+
+def _deprecated_linalg_outcome(module, call):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 2))
+    batched = rng.standard_normal((2, 3, 3))
+    spd = a @ a.T + 3 * np.eye(3)
+    names = {"T": module, "spd": module.tensor(spd), "L": module.tensor(np.linalg.cholesky(spd)), "b": module.tensor(b),
+             "a": module.tensor(a), "B": b, "BA": batched,
+             "bspd": module.tensor(batched @ batched.transpose(0, 2, 1) + 3 * np.eye(3))}
+    previous = module.is_warn_always_enabled()
+    module.set_warn_always(True)  # (PyTorch warns once per process otherwise)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outcome = _flattened(eval(call, names))
+            except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+                outcome = type(error).__name__, str(error).replace("torchless", "torch")
+    finally:
+        module.set_warn_always(previous)
+    return outcome, [str(w.message).split(" (Triggered")[0] for w in caught]
+
+
+@pytest.mark.parametrize("call", DEPRECATED_LINALG_CALLS)
+def test_deprecated_linalg_functions(call):
+    assert _deprecated_linalg_outcome(torchless, call) == _deprecated_linalg_outcome(torch, call)
+
+
+@pytest.mark.parametrize("call", [
+    "T.cholesky_solve(b, l)", "T.triangular_solve(b, l, upper=False).solution",
+    "T.triangular_solve(b, l.mT, transpose=True, unitriangular=True).solution", "T.cholesky_inverse(l)",
+    "T.cholesky(l @ l.mT)", "T.cholesky(l @ l.mT, upper=True)",
+])
+def test_deprecated_linalg_gradients(call):
+    rng = np.random.default_rng(2)
+    lower, right = np.tril(rng.standard_normal((2, 3, 3))) + 3 * np.eye(3), rng.standard_normal((2, 3, 2))
+    outcomes = []
+    for module in (torch, torchless):
+        l, b = module.tensor(lower, requires_grad=True), module.tensor(right, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = eval(call, {"T": module, "l": l, "b": b})
+        (result * module.arange(result.numel(), dtype=result.dtype).reshape(result.shape)).sum().backward()
+        outcomes.append((l.grad.numpy(), None if b.grad is None else b.grad.numpy(), type(result.grad_fn).__name__))
+    np.testing.assert_allclose(outcomes[1][0], outcomes[0][0], rtol=1e-9, atol=1e-12)
+    assert (outcomes[1][1] is None) == (outcomes[0][1] is None)
+    if outcomes[0][1] is not None:
+        np.testing.assert_allclose(outcomes[1][1], outcomes[0][1], rtol=1e-9, atol=1e-12)
+    assert outcomes[1][2] == outcomes[0][2]

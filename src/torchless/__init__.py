@@ -34,7 +34,6 @@ from ._functions import (
 from ._functions import _install as _install_function_forms
 from ._ops.distance import cdist
 from ._ops.einsum import einsum
-from ._ops.deprecated_linalg import chain_matmul
 from ._ops.fill import fill
 from ._ops.gradient import gradient
 from ._ops.kron import kron

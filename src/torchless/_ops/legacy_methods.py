@@ -72,8 +72,13 @@ def _ger_function(outer, input, vec2, out):
 
 def install(cls, namespace):
     """The methods on the Tensor class ``cls``, the function forms in the torch namespace ``namespace``."""
+    from . import deprecated_linalg
+
     for method in (resize, resize_as, as_strided_, ger):
         setattr(cls, method.__name__, method)
+    for name in deprecated_linalg.METHODS:
+        setattr(cls, name, getattr(deprecated_linalg, name))
+    namespace.update({name: getattr(deprecated_linalg, name) for name in deprecated_linalg.FUNCTIONS})
     namespace.update(ger=lambda input, vec2, *, out=None: _ger_function(namespace["outer"], input, vec2, out),
                      as_strided_=lambda input, *args, **kwargs: as_strided_(input, *args, **kwargs))
     namespace["ger"].__name__ = namespace["ger"].__qualname__ = "ger"
