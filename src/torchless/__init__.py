@@ -34,15 +34,11 @@ from ._functions import (
 from ._functions import _install as _install_function_forms
 from ._ops.distance import cdist
 from ._ops.einsum import einsum
-from ._ops.fill import fill
-from ._ops.gradient import gradient
 from ._ops.kron import kron
 from ._size import Size
 from ._tensor_str import set_printoptions
 from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, layout, sparse_coo, strided, typename
-from ._permuted import empty_permuted
-from ._windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
@@ -71,10 +67,6 @@ globals().update(_special_functions)
 _install_special_methods(Tensor)
 del _special_functions, _install_special_methods
 _numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
-from ._ops.view_copies import install as _install_view_copies  # noqa: E402
-
-_install_view_copies(globals())
-del _install_view_copies
 from ._ops.legacy_methods import install as _install_legacy_methods  # noqa: E402
 
 _install_legacy_methods(Tensor, globals())
@@ -113,9 +105,28 @@ _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli
                     "xpu", "mps", "special", "fft", "cpu", "multiprocessing", "distributions", "profiler"}
 
 
+# Functions of modules loaded on first use: {name: module}
+_LAZY_FUNCTIONS = {
+    **dict.fromkeys(("bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"),
+                    "._windows"),
+    "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
+    **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
+                     "matrix_rank", "solve", "lstsq", "symeig", "eig"), "._ops.deprecated_linalg"),
+    **dict.fromkeys(("permute_copy", "transpose_copy", "t_copy", "expand_copy", "squeeze_copy", "unsqueeze_copy",
+                     "select_copy", "slice_copy", "diagonal_copy", "alias_copy", "view_as_real_copy",
+                     "view_as_complex_copy", "unfold_copy", "view_copy", "as_strided_copy", "split_copy",
+                     "split_with_sizes_copy", "unbind_copy", "detach_copy"), "._ops.view_copies"),
+}
+
+
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         return _importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_FUNCTIONS:
+        module = _importlib.import_module(_LAZY_FUNCTIONS[name], __name__)
+        function = module.functions(globals())[name] if hasattr(module, "functions") else getattr(module, name)
+        globals()[name] = function
+        return function
     if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
         from ._summary import summary
 
@@ -144,7 +155,8 @@ _DEPRECATED_HAS = {"has_mps": ("backends.mps", "is_built"), "has_cuda": ("backen
 def __dir__():
     """The module's names and those __getattr__ gives on first use (the lazy submodules, save, load, summary, ...),
     so that dir() and tab completion list what ``torchless.<name>`` reaches, as ``dir(torch)`` does."""
-    lazy = _LAZY_SUBMODULES | {"summary", "save", "load", "TypedStorage", "UntypedStorage", "is_storage"}
+    lazy = _LAZY_SUBMODULES | {"summary", "save", "load", "TypedStorage", "UntypedStorage", "is_storage"} | set(
+        _LAZY_FUNCTIONS)
     return sorted(set(globals()) | lazy)
 
 

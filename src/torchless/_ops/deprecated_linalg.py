@@ -16,7 +16,18 @@ def _warn_once(site, message):
 
     if site not in _warned or is_warn_always_enabled():
         _warned.add(site)
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warnings.warn(message, UserWarning, stacklevel=_callers_level())
+
+
+def _callers_level():
+    """The stacklevel of the first frame outside torchless: the user's call, as PyTorch's C++ warnings point to
+    (through the method forms' forwarding too)."""
+    import sys
+
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("torchless."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _matrices_product(*matrices):
@@ -223,9 +234,3 @@ eig = _removed(
     "tensors mimicking complex tensors.\n\nL, _ = torch.eig(A) should be replaced with:\nL_complex = "
     "torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, eigenvectors=True) should be replaced with:\nL_complex, "
     "V_complex = torch.linalg.eig(A)")
-
-# the torch namespace's functions here, and the Tensor methods of the same names
-FUNCTIONS = ("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
-             "matrix_rank", "solve", "lstsq", "symeig", "eig")
-METHODS = ("cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve", "solve", "lstsq",
-           "symeig", "eig")

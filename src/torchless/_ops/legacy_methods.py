@@ -70,15 +70,27 @@ def _ger_function(outer, input, vec2, out):
     return outer(input, vec2, out=out)
 
 
+# the methods of _ops/deprecated_linalg.py, loaded on first call
+_DEPRECATED_LINALG_METHODS = ("cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
+                              "solve", "lstsq", "symeig", "eig")
+
+
+def _deprecated_linalg_method(name):
+    def method(self, *args, **kwargs):
+        from . import deprecated_linalg
+
+        return getattr(deprecated_linalg, name)(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 def install(cls, namespace):
     """The methods on the Tensor class ``cls``, the function forms in the torch namespace ``namespace``."""
-    from . import deprecated_linalg
-
     for method in (resize, resize_as, as_strided_, ger):
         setattr(cls, method.__name__, method)
-    for name in deprecated_linalg.METHODS:
-        setattr(cls, name, getattr(deprecated_linalg, name))
-    namespace.update({name: getattr(deprecated_linalg, name) for name in deprecated_linalg.FUNCTIONS})
+    for name in _DEPRECATED_LINALG_METHODS:
+        setattr(cls, name, _deprecated_linalg_method(name))
     namespace.update(ger=lambda input, vec2, *, out=None: _ger_function(namespace["outer"], input, vec2, out),
                      as_strided_=lambda input, *args, **kwargs: as_strided_(input, *args, **kwargs))
     namespace["ger"].__name__ = namespace["ger"].__qualname__ = "ger"

@@ -220,8 +220,8 @@ def _squeeze_node(args, kwargs):
         "SqueezeBackward2_copy" if isinstance(dim, (tuple, list)) else "SqueezeBackward1_copy"
 
 
-def install(namespace):
-    """Add the ``*_copy`` functions to the torch namespace ``namespace`` (holding the view ops already)."""
+def functions(namespace):
+    """The ``*_copy`` functions by name, over the view ops of the torch namespace ``namespace``."""
     torch = _Namespace(namespace)
     single = {
         "permute_copy": ("permute", "PermuteBackward0", torch.permute),
@@ -247,12 +247,12 @@ def install(namespace):
                                   "split_with_sizes_copy_out"),
         "unbind_copy": ("unbind", "UnbindBackward0", torch.unbind, "unbind_copy_int_out"),
     }
-    functions = {name: _copy_function(name, view_name, node if callable(node) else _named(f"{node}_copy"), view)
+    copies = {name: _copy_function(name, view_name, node if callable(node) else _named(f"{node}_copy"), view)
                  for name, (view_name, node, view) in single.items()}
-    functions.update({name: _pieces_copy_function(name, view_name, f"{node}_copy", view, out_name)
+    copies.update({name: _pieces_copy_function(name, view_name, f"{node}_copy", view, out_name)
                       for name, (view_name, node, view, out_name) in pieces.items()})
-    functions["detach_copy"] = detach_copy
-    namespace.update(functions)
+    copies["detach_copy"] = detach_copy
+    return copies
 
 
 def _named(node_name):
