@@ -382,3 +382,31 @@ def test_deprecated_linalg_gradients(call):
     if outcomes[0][1] is not None:
         np.testing.assert_allclose(outcomes[1][1], outcomes[0][1], rtol=1e-9, atol=1e-12)
     assert outcomes[1][2] == outcomes[0][2]
+
+
+HISTOGRAMDD_CALLS = [
+    "T.histogramdd(x, bins=[2, 3])", "T.histogramdd(x, bins=2, range=[0., 1., 0., 1.], weight=T.ones(4), density=True)",
+    "T.histogramdd(x, bins=[T.tensor([0., 0.5, 1.]), T.tensor([0., 1.])])", "T.histogramdd(x.long(), 2)",
+    "T.histogramdd(x, [2])", "T.histogramdd(x, 2, range=[0., 1.])", "T.histogramdd(x[0], 2)",
+    "T.histogramdd(x, 2, weight=T.ones(3))", "T.histogramdd(x, 2, range=[1., 0., 0., 1.])", "T.histogramdd(x, 0)",
+    "T.histogramdd(x, [T.tensor([1., 0.]), T.tensor([0., 1.])])", "T.histogramdd(T.tensor([[float('inf'), 1.]]), 2)",
+    "T.histogramdd(x, 2.0)", "T.histogramdd(x.double(), 3, density=True)", "T.histogramdd(T.ones(0, 2), 2)",
+    "T.histogramdd(x, 2, weight=T.ones(4).double())", "T.histogramdd(r, [4, 5, 6])", "T.histogramdd(r, 7, density=True)",
+    "T.histogramdd(r, [3, 4, 5], range=[-1, 1, -0.5, 0.5, 0, 2], weight=r[:, 0].abs())",
+    "T.histogramdd(r.reshape(5, 10, 3), 3)", "T.histogramdd(T.ones(5, 2), 3)", "T.histogramdd(x, bins=(2, 3))",
+    "T.histogramdd(r.double(), [T.linspace(-2, 2, 5, dtype=T.float64)] * 3)",
+]
+
+
+@pytest.mark.parametrize("call", HISTOGRAMDD_CALLS)
+def test_histogramdd(call):
+    points = np.array([[0., 1.], [0.5, 0.5], [1., 0.], [0.2, 0.9]], np.float32)
+    scattered = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
+    outcomes = []
+    for module in (torch, torchless):
+        try:
+            outcomes.append(_flattened(eval(call, {"T": module, "x": module.tensor(points),
+                                                   "r": module.tensor(scattered)})))
+        except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+            outcomes.append((type(error).__name__, str(error).replace("torchless", "torch")))
+    assert outcomes[1] == outcomes[0]
