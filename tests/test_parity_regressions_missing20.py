@@ -410,3 +410,56 @@ def test_histogramdd(call):
         except Exception as error:  # noqa: BLE001 - the error is the outcome compared
             outcomes.append((type(error).__name__, str(error).replace("torchless", "torch")))
     assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("call", [
+    "x.ger()", "x.ger(1)", "x.ger(x, x)", "x.ger(foo=1)", "x.ger(x, foo=1)", "T.ger(x)", "T.ger(x, 2)",
+    "T.ger(x, x, x)", "T.ger(x, x, foo=2)", "T.ger(x, vec2=x)",
+])
+def test_ger_parser_errors(call):
+    outcomes = []
+    for module in (torch, torchless):
+        try:
+            outcomes.append(eval(call, {"x": module.ones(2), "T": module}).tolist())
+        except TypeError as error:
+            outcomes.append(str(error))
+    assert outcomes[1] == outcomes[0]
+
+
+def test_binomial_draws_torchs_stream():
+    rng = np.random.default_rng(0)
+    for trial in range(12):  # small means (inversion) and large ones (BTRS), float32 and float64
+        dtype = np.float32 if trial % 2 else np.float64
+        counts = rng.integers(0, 300 if trial % 3 else 30, 40).astype(dtype)
+        probs = rng.uniform(0, 1, 40).astype(dtype)
+        draws = []
+        for module in (torch, torchless):
+            module.manual_seed(trial)
+            sample = module.binomial(module.tensor(counts), module.tensor(probs))
+            draws.append((sample.numpy().tolist(), module.rand(3).numpy().tolist()))  # (and the stream after)
+        assert draws[1] == draws[0]
+
+
+@pytest.mark.parametrize("call", [
+    "T.binomial(T.ones(3), T.ones(2))", "T.binomial(T.ones(3), T.ones(1))", "T.binomial(T.ones(1), T.ones(3))",
+    "T.binomial(T.ones(3).long(), T.ones(3).long())", "T.binomial(T.ones(3), T.ones(3).double())",
+    "T.binomial(T.ones(3), 0.5)", "T.binomial(T.ones(3), T.tensor([0.5, 2., -1]))",
+    "T.binomial(T.ones(3, 2).t() * 40, T.full((2, 3), 0.5))", "T.binomial(T.ones(3).half(), T.ones(3).half())",
+    "T.binomial(T.ones(3, requires_grad=True) * 50, T.full((3,), 0.3, requires_grad=True))",
+    "T.binomial(count=T.ones(2) * 7, prob=T.full((2,), 0.6))", "T.binomial(T.ones(0), T.ones(0))",
+    "T.binomial(T.ones(2), T.ones(2), generator=T.Generator().manual_seed(3))", "T.binomial(5, T.ones(2))",
+])
+def test_binomial_arguments(call):
+    outcomes = []
+    for module in (torch, torchless):
+        module.manual_seed(0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = eval(call, {"T": module})
+                outcome = (result.detach().numpy().tolist(), str(result.dtype).split(".")[-1], result.requires_grad,
+                           type(result.grad_fn).__name__, result.stride())
+            except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+                outcome = type(error).__name__, str(error).replace("torchless", "torch")
+        outcomes.append((outcome, [str(w.message).split(" (Triggered")[0] for w in caught]))
+    assert outcomes[1] == outcomes[0]

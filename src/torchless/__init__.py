@@ -110,7 +110,7 @@ _LAZY_FUNCTIONS = {
     **dict.fromkeys(("bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"),
                     "._windows"),
     "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
-    "histogramdd": "._ops.histogramdd",
+    "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial",
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
                      "matrix_rank", "solve", "lstsq", "symeig", "eig"), "._ops.deprecated_linalg"),
     **dict.fromkeys(("permute_copy", "transpose_copy", "t_copy", "expand_copy", "squeeze_copy", "unsqueeze_copy",

@@ -57,11 +57,37 @@ def as_strided_(self, *args, **kwargs):
     return self
 
 
-def ger(self, vec2):
-    return self.outer(vec2)
+def _check_vec2(args, kwargs, position):
+    """The parser's errors for ger's ``vec2``, the argument at ``position`` (the method's first, the function's
+    second): a missing one first, then too many, then its type; unknown keywords are left to outer's parser."""
+    from .. import _parser_errors
+    from .._tensor import Tensor
+
+    if not args and "vec2" not in kwargs:
+        raise TypeError('ger() missing 1 required positional arguments: "vec2"')
+    if len(args) > 1:
+        plural = "s" if position > 1 else ""
+        raise TypeError(f"ger() takes {position} positional argument{plural} but {position + len(args) - 1} were "
+                        "given")
+    vec2 = args[0] if args else kwargs["vec2"]
+    if not isinstance(vec2, Tensor):
+        raise _parser_errors.not_tensor("ger", "vec2", position, vec2)
 
 
-def _ger_function(outer, input, vec2, out):
+def ger(self, *args, **kwargs):
+    _check_vec2(args, kwargs, 1)
+    try:
+        return self.outer(*args, **kwargs)
+    except TypeError as error:  # (outer's parser's errors, naming ger as PyTorch's parser of ger does)
+        raise TypeError(str(error).replace("outer(", "ger(")) from None
+
+
+def _ger_function(outer, input, *args, out=None, **kwargs):
+    _check_vec2(args, kwargs, 2)
+    unknown = [name for name in kwargs if name != "vec2"]
+    if unknown:
+        raise TypeError(f"ger() got an unexpected keyword argument '{unknown[0]}'")
+    vec2 = args[0] if args else kwargs["vec2"]
     if out is not None:  # (only PyTorch's out= variant warns, once)
         from .deprecated_linalg import _warn_once
 
@@ -91,7 +117,8 @@ def install(cls, namespace):
         setattr(cls, method.__name__, method)
     for name in _DEPRECATED_LINALG_METHODS:
         setattr(cls, name, _deprecated_linalg_method(name))
-    namespace.update(ger=lambda input, vec2, *, out=None: _ger_function(namespace["outer"], input, vec2, out),
+    namespace.update(ger=lambda input, *args, out=None, **kwargs: _ger_function(namespace["outer"], input,
+                                                                                *args, out=out, **kwargs),
                      as_strided_=lambda input, *args, **kwargs: as_strided_(input, *args, **kwargs))
     namespace["ger"].__name__ = namespace["ger"].__qualname__ = "ger"
     namespace["as_strided_"].__name__ = namespace["as_strided_"].__qualname__ = "as_strided_"
