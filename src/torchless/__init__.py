@@ -71,6 +71,10 @@ from ._functions import parse_failures as _parse_failures  # noqa: E402
 _parse_failures(globals())  # PyTorch's parser TypeErrors for the failing calls it refuses
 del _parse_failures
 _numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
+from ._ops.legacy_methods import install as _install_legacy_methods  # noqa: E402
+
+_install_legacy_methods(Tensor, globals())
+del _install_legacy_methods
 from ._tensor import name_methods as _name_methods
 
 _name_methods(Tensor)
@@ -105,9 +109,29 @@ _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli
                     "xpu", "mps", "special", "fft", "cpu", "multiprocessing", "distributions", "profiler"}
 
 
+# Functions of modules loaded on first use: {name: module}
+_LAZY_FUNCTIONS = {
+    **dict.fromkeys(("bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"),
+                    "._windows"),
+    "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
+    "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial",
+    **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
+                     "matrix_rank", "solve", "lstsq", "symeig", "eig"), "._ops.deprecated_linalg"),
+    **dict.fromkeys(("permute_copy", "transpose_copy", "t_copy", "expand_copy", "squeeze_copy", "unsqueeze_copy",
+                     "select_copy", "slice_copy", "diagonal_copy", "alias_copy", "view_as_real_copy",
+                     "view_as_complex_copy", "unfold_copy", "view_copy", "as_strided_copy", "split_copy",
+                     "split_with_sizes_copy", "unbind_copy", "detach_copy"), "._ops.view_copies"),
+}
+
+
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         return _importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_FUNCTIONS:
+        module = _importlib.import_module(_LAZY_FUNCTIONS[name], __name__)
+        function = module.functions(globals())[name] if hasattr(module, "functions") else getattr(module, name)
+        globals()[name] = function
+        return function
     if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
         from ._summary import summary
 
@@ -136,7 +160,8 @@ _DEPRECATED_HAS = {"has_mps": ("backends.mps", "is_built"), "has_cuda": ("backen
 def __dir__():
     """The module's names and those __getattr__ gives on first use (the lazy submodules, save, load, summary, ...),
     so that dir() and tab completion list what ``torchless.<name>`` reaches, as ``dir(torch)`` does."""
-    lazy = _LAZY_SUBMODULES | {"summary", "save", "load", "TypedStorage", "UntypedStorage", "is_storage"}
+    lazy = _LAZY_SUBMODULES | {"summary", "save", "load", "TypedStorage", "UntypedStorage", "is_storage"} | set(
+        _LAZY_FUNCTIONS)
     return sorted(set(globals()) | lazy)
 
 

@@ -240,10 +240,16 @@ class Generator:
     def poisson(self, rates):
         """``poisson(rates)``: PyTorch's sample_poisson for each rate in order (after NumPy's legacy sampler):
         Knuth's product of uniforms below rate 10, Hormann's transformed rejection (PTRS) from 10 on, with float64
-        uniforms and libm's functions. Each count takes a varying number of draws, so the draws are read ahead
-        from a copy of the stream, which then moves on by as many as were used."""
+        uniforms and libm's functions."""
+        counts = self.sequential_samples(lambda uniform: [_poisson_count(rate, uniform)
+                                                          for rate in rates.ravel().tolist()], rates.size)
+        return np.array(counts, np.float64).reshape(rates.shape)
+
+    def sequential_samples(self, sample, size):
+        """``sample(uniform)``, whose samples take a varying number of float64 uniforms ``uniform()`` each: the
+        draws are read ahead from a copy of the stream, which then moves on by as many as were used."""
         start = self._bits.state
-        block = max(64, 2 * rates.size)
+        block = max(64, 2 * size)
         supply, used = self.unit_uniforms(block, np.float64).tolist(), 0
 
         def uniform():
@@ -253,10 +259,10 @@ class Generator:
             used += 1
             return supply[used - 1]
 
-        counts = [_poisson_count(rate, uniform) for rate in rates.ravel().tolist()]
+        samples = sample(uniform)
         self._bits.state = start
         self._bits.random_raw(2 * used)
-        return np.array(counts, np.float64).reshape(rates.shape)
+        return samples
 
     def bernoulli(self, shape, p):
         """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks): u = k / 2**53

@@ -1,0 +1,236 @@
+"""The torch namespace's older linear-algebra functions that PyTorch 2.13 keeps beside ``torch.linalg``
+(``chain_matmul``, ...): thin forms of the ``torch.linalg`` functions, with their own checks and deprecation
+warnings. torchless.linalg loads on first call, so that ``import torchless`` stays fast."""
+import warnings
+
+from .. import _parser_errors
+from .._out_argument import with_out
+from .._tensor import Tensor
+
+
+_warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once per process each)
+
+
+def _warn_once(site, message):
+    from .._info import is_warn_always_enabled
+
+    if site not in _warned or is_warn_always_enabled():
+        _warned.add(site)
+        warnings.warn(message, UserWarning, stacklevel=_callers_level())
+
+
+def _callers_level():
+    """The stacklevel of the first frame outside torchless: the user's call, as PyTorch's C++ warnings point to
+    (through the method forms' forwarding too)."""
+    import sys
+
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("torchless."):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _matrices_product(*matrices):
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for matrix in matrices:
+        if matrix.dim() != 2:
+            raise RuntimeError(f"Tensor dimension is {matrix.dim()}, expected 2 instead.")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    from ..linalg import multi_dot
+
+    return multi_dot(list(matrices))
+
+
+_matrices_product_into = with_out("mm", _matrices_product)
+
+
+def chain_matmul(*matrices, out=None):
+    """The product of 2-D ``matrices`` (deprecated: torch.linalg.multi_dot takes a list)."""
+    for index, matrix in enumerate(matrices):  # (the parser's errors come before the warning)
+        if not isinstance(matrix, Tensor):
+            raise _parser_errors.element_not_tensor(index, 0, matrix)
+    # (PyTorch's out= variant warns from a call site of its own)
+    _warn_once(("chain_matmul", out is None),
+               "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
+               "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
+               "parameters.")
+    return _matrices_product_into(*matrices, out=out)
+
+
+def _named_tuple(name, fields):
+    import collections
+
+    result = collections.namedtuple(name, fields)
+    result.__module__ = "torchless.return_types"
+    return result
+
+
+_svd_result = _named_tuple("svd", ("U", "S", "V"))
+_triangular_solve_result = _named_tuple("triangular_solve", ("solution", "cloned_coefficient"))
+
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch release.\n"
+    "L = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
+    "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+    "This transform will produce equivalent results for all valid (symmetric positive definite) inputs.")
+_QR_DEPRECATED = (
+    "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch release.\n"
+    "The boolean parameter 'some' has been replaced with a string parameter 'mode'.\n"
+    "Q, R = torch.qr(A, some)\nshould be replaced with\n"
+    "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
+_TRIANGULAR_SOLVE_DEPRECATED = (
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed in a future "
+    "PyTorch release.\ntorch.linalg.solve_triangular has its arguments reversed and does not return a copy of one of "
+    "the inputs.\nX = torch.triangular_solve(B, A).solution\nshould be replaced with\n"
+    "X = torch.linalg.solve_triangular(A, B).")
+
+
+def _check_tensor(name, argument, position, value):
+    if not isinstance(value, Tensor):
+        raise _parser_errors.not_tensor(name, argument, position, value)
+
+
+def cholesky(input, upper=False, *, out=None):
+    """The Cholesky factor of ``input`` (deprecated: torch.linalg.cholesky), upper triangular if ``upper``."""
+    _check_tensor("cholesky", "input", 1, input)
+    _warn_once("cholesky", _CHOLESKY_DEPRECATED)
+    if input.dim() < 2:
+        raise RuntimeError("cholesky: The input tensor A must have at least 2 dimensions.")
+    from ..linalg import cholesky as linalg_cholesky
+
+    return _into("cholesky", out, _renamed(linalg_cholesky(input, upper=bool(upper)), "CholeskyBackward0"))
+
+
+def _into(name, out, result):
+    """``result`` written into ``out`` as PyTorch's out= variants do, or itself without ``out``."""
+    if out is None:
+        return result
+    return with_out(name, lambda: result)(out=out)
+
+
+def _renamed(result, node_name):
+    """``result``, its node showing the name of PyTorch's node for the deprecated op (the gradient is the same)."""
+    if result.grad_fn is not None:
+        from ..autograd.graph import named_as_pytorch
+
+        result.grad_fn.name = lambda: node_name
+        named_as_pytorch(result.grad_fn)
+    return result
+
+
+def _check_matrices(name, argument, value):
+    if value.dim() < 2:
+        raise RuntimeError(f"{argument} should have at least 2 dimensions, but has {value.dim()} dimensions instead")
+
+
+def _gram(factor, upper):
+    """The matrix whose Cholesky factor is ``factor``: L L^H, or U^H U for an upper factor."""
+    return factor.mH @ factor if upper else factor @ factor.mH
+
+
+def cholesky_inverse(input, upper=False, *, out=None):
+    """The inverse of the matrix whose Cholesky factor is ``input``."""
+    _check_tensor("cholesky_inverse", "input", 1, input)
+    if input.dim() < 2:
+        raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they are {input.shape[-2]} "
+                           f"by {input.shape[-1]} matrices")
+    from ..linalg import inv
+
+    return _into("cholesky_inverse", out, _renamed(inv(_gram(input, bool(upper))), "CholeskyInverseBackward0"))
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """The solution X of A X = ``input``, A given by its Cholesky factor ``input2``."""
+    _check_tensor("cholesky_solve", "input", 1, input)
+    _check_tensor("cholesky_solve", "input2", 2, input2)
+    _check_matrices("cholesky_solve", "b", input)
+    _check_matrices("cholesky_solve", "u", input2)
+    from ..linalg import solve
+
+    return _into("cholesky_solve", out, _renamed(solve(_gram(input2, bool(upper)), input), "CholeskySolveBackward0"))
+
+
+def qr(input, some=True, *, out=None):
+    """The QR decomposition (deprecated: torch.linalg.qr), reduced if ``some``."""
+    _check_tensor("qr", "input", 1, input)
+    _warn_once("qr", _QR_DEPRECATED)
+    from ..linalg import qr as linalg_qr
+
+    return _into("qr", out, linalg_qr(input, "reduced" if some else "complete"))
+
+
+def svd(input, some=True, compute_uv=True, *, out=None):
+    """``input = U diag(S) V^H`` (torch.linalg.svd returns V^H); without ``compute_uv`` U and V are zeros."""
+    _check_tensor("svd", "input", 1, input)
+    from ..linalg import svd as linalg_svd, svdvals
+
+    if not compute_uv:
+        m, n = input.shape[-2:] if input.dim() >= 2 else (0, 0)
+        values = svdvals(input)
+        batch = tuple(input.shape[:-2])
+        result = _svd_result(input.new_zeros(batch + (m, m)), values, input.new_zeros(batch + (n, n)))
+    else:
+        U, S, Vh = linalg_svd(input, full_matrices=not some)
+        result = _svd_result(U, S, Vh.mH)
+    return _into("svd", out, result)
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """The solution X of ``A`` X = ``input`` for a triangular ``A`` (deprecated: torch.linalg.solve_triangular),
+    with a copy of ``A``."""
+    _check_tensor("triangular_solve", "input", 1, input)
+    _check_tensor("triangular_solve", "A", 2, A)
+    _warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
+    _check_matrices("triangular_solve", "b", input)
+    _check_matrices("triangular_solve", "A", A)
+    from ..linalg import solve
+
+    triangle = A.triu() if upper else A.tril()
+    if unitriangular:
+        eye = triangle.new_ones(triangle.shape[-1]).diag_embed()
+        triangle = triangle - triangle.diagonal(0, -2, -1).diag_embed() + eye
+    if transpose:
+        triangle = triangle.mT
+    solution = _renamed(solve(triangle, input), "TriangularSolveBackward0")
+    return _into("triangular_solve", out, _triangular_solve_result(solution, A.clone()))
+
+
+def _removed(message):
+    def removed(*args, **kwargs):
+        raise RuntimeError(message)
+
+    return removed
+
+
+_REMOVED_SINCE = "This function was deprecated since version 1.9 and is now removed."
+# PyTorch's stand-ins for the functions it removed, with their messages (torch/_linalg_utils.py)
+matrix_rank = _removed(
+    f"{_REMOVED_SINCE}\nPlease use the `torch.linalg.matrix_rank` function instead. The parameter 'symmetric' was "
+    "renamed in `torch.linalg.matrix_rank()` to 'hermitian'.")
+solve = _removed(
+    f"{_REMOVED_SINCE} `torch.solve` is deprecated in favor of `torch.linalg.solve`. `torch.linalg.solve` has its "
+    "arguments reversed and does not return the LU factorization.\n\nTo get the LU factorization see `torch.lu`, which "
+    "can be used with `torch.lu_solve` or `torch.lu_unpack`.\nX = torch.solve(B, A).solution should be replaced "
+    "with:\nX = torch.linalg.solve(A, B)")
+lstsq = _removed(
+    f"{_REMOVED_SINCE} `torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`.\n`torch.linalg.lstsq` has "
+    "reversed arguments and does not return the QR decomposition in the returned tuple (although it returns other "
+    "information about the problem).\n\nTo get the QR decomposition consider using `torch.linalg.qr`.\n\nThe returned "
+    "solution in `torch.lstsq` stored the residuals of the solution in the last m - n columns of the returned value "
+    "whenever m > n. In torch.linalg.lstsq, the residuals are in the field 'residuals' of the returned named "
+    "tuple.\n\nThe unpacking of the solution, as in\nX, _ = torch.lstsq(B, A).solution[:A.size(1)]\nshould be "
+    "replaced with:\nX = torch.linalg.lstsq(A, B).solution")
+symeig = _removed(
+    f"{_REMOVED_SINCE} The default behavior has changed from using the upper triangular portion of the matrix by "
+    "default to using the lower triangular portion.\n\nL, _ = torch.symeig(A, upper=upper) should be replaced "
+    "with:\nL = torch.linalg.eigvalsh(A, UPLO='U' if upper else 'L')\n\nand\n\nL, V = torch.symeig(A, "
+    "eigenvectors=True) should be replaced with:\nL, V = torch.linalg.eigh(A, UPLO='U' if upper else 'L')")
+eig = _removed(
+    f"{_REMOVED_SINCE} `torch.linalg.eig` returns complex tensors of dtype `cfloat` or `cdouble` rather than real "
+    "tensors mimicking complex tensors.\n\nL, _ = torch.eig(A) should be replaced with:\nL_complex = "
+    "torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, eigenvectors=True) should be replaced with:\nL_complex, "
+    "V_complex = torch.linalg.eig(A)")
