@@ -43,7 +43,7 @@ def _matrices_product(*matrices):
     return multi_dot(list(matrices))
 
 
-_matrices_product_into = with_out("mm", _matrices_product)
+_matrices_product_into = with_out("chain_matmul", _matrices_product)
 
 
 def chain_matmul(*matrices, out=None):
