@@ -6,6 +6,7 @@ import warnings
 from .. import _parser_errors
 from .._out_argument import with_out
 from .._tensor import Tensor
+from ..linalg.decompositions import _named
 
 
 _warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once per process each)
@@ -59,16 +60,8 @@ def chain_matmul(*matrices, out=None):
     return _matrices_product_into(*matrices, out=out)
 
 
-def _named_tuple(name, fields):
-    import collections
-
-    result = collections.namedtuple(name, fields)
-    result.__module__ = "torchless.return_types"
-    return result
-
-
-_svd_result = _named_tuple("svd", ("U", "S", "V"))
-_triangular_solve_result = _named_tuple("triangular_solve", ("solution", "cloned_coefficient"))
+_svd_result = _named("svd", ("U", "S", "V"))  # (torch.svd's V, where linalg.svd gives Vh)
+_triangular_solve_result = _named("triangular_solve", ("solution", "cloned_coefficient"))
 
 _CHOLESKY_DEPRECATED = (
     "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch release.\n"
