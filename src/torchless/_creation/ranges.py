@@ -12,7 +12,8 @@ from .._kernels import fma, parallel
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
                       _memory_keywords, _UNGIVEN)
 
-_ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}", f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
+_ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}",
+                     f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
                      f"Number start, Number end, Number step=1, *, {_FACTORY_KEYWORDS}")
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
