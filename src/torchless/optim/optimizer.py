@@ -50,11 +50,15 @@ def _scalar_state(value):
     return Tensor._wrap(np.array(float(value), _scalar_dtype()))
 
 
+_FLOAT32 = np.dtype(np.float32)
+_NO_CONTEXT = contextlib.nullcontext()  # (reusable: it holds nothing)
+
+
 def _opmath(dtype):
     """The dtype PyTorch's CPU kernels compute an elementwise op of ``dtype`` in (its "opmath" type): float32 for
     float16, whose results are rounded to float16 once per op, else ``dtype`` itself. Scalars of an op are cast to
     it, not to ``dtype``."""
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
+    return _FLOAT32 if dtype.char == "e" else dtype  # (the char: cheaper than comparing dtypes, once per update)
 
 
 def _in_float32(update, arrays, written, **hyper):
@@ -71,7 +75,7 @@ def _in_float32(update, arrays, written, **hyper):
 def _silent_float16_division(dtype):
     """A context for an update's division by its denominator: silent for float16, where eps may round to 0 and a
     zero denominator give inf or nan without a word, as in PyTorch (errstate costs too much to enter always)."""
-    return np.errstate(divide="ignore", invalid="ignore") if dtype == np.float16 else contextlib.nullcontext()
+    return np.errstate(divide="ignore", invalid="ignore") if dtype.char == "e" else _NO_CONTEXT
 
 
 def _added(a, b, alpha):
