@@ -12,9 +12,9 @@ from ._out_argument import accepts_out, parsed_on_failure, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
-from ._tensor import (
-    _FLOAT, Tensor, _arg_extremum_arguments, _category, _check_masked_fill_arguments, _promote, _scalar_category,
-)
+from ._tensor import Tensor
+from ._type_promotion import FLOAT, category, promote, scalar_category
+from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
 
 
 _NO_INPUT = object()  # a function form's input left out (the parser's "missing" error, not Python's)
@@ -29,7 +29,7 @@ def _tensor_list(tensors, name):
         raise ValueError("torchless.cat(): expected a non-empty list of Tensors")  # concat's and concatenate's too
     common = tensors[0]._data.dtype
     for t in tensors[1:]:
-        common = _promote(common, t._data.dtype)
+        common = promote(common, t._data.dtype)
     return [t._cast(common) for t in tensors]
 
 
@@ -154,9 +154,9 @@ def _scalar_as_fill(value, like):
     if not isinstance(value, (numbers.Number, np.bool_)):
         return value
     np_dtype = like._data.dtype
-    category = _scalar_category(value)
-    if category > _category(np_dtype):
-        if category != _FLOAT:  # an int beside bools: promoted (or refused) as an arithmetic operand is
+    value_category = scalar_category(value)
+    if value_category > category(np_dtype):
+        if value_category != FLOAT:  # an int beside bools: promoted (or refused) as an arithmetic operand is
             return value
         np_dtype = _dtype.get_default_dtype().numpy
     return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype, check_half=False), np_dtype))
@@ -596,7 +596,7 @@ def masked_fill(input, mask, value):
         raise _parser_errors.invalid_combination("masked_fill", ["Tensor input, Tensor mask, Tensor value",
                                                                  "Tensor input, Tensor mask, Number value"],
                                                  (input, mask, value))
-    _check_masked_fill_arguments("masked_fill", mask, value, (input,))
+    check_masked_fill_arguments("masked_fill", mask, value, (input,))
     return input.masked_fill(mask, value)
 
 
@@ -651,7 +651,7 @@ def _arg_extremum(name):
         if not isinstance(input, Tensor):
             _parser_errors.arg_extremum_arguments(name, () if input is _NO_INPUT else (input,) + args, kwargs,
                                                   function=True)
-        dim, keepdim = _arg_extremum_arguments(name, args, kwargs, (input,))
+        dim, keepdim = arg_extremum_arguments(name, args, kwargs, (input,))
         return input._arg_extremum(np.argmax if name == "argmax" else np.argmin, dim, keepdim, name)
 
     return _named(fn, name, f"Function form of ``Tensor.{name}``.")

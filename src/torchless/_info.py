@@ -94,7 +94,8 @@ def scalar_dtype(value):
 
 def result_type(tensor, other):
     """The dtype an arithmetic operation on ``tensor`` and ``other`` (tensors or numbers) returns."""
-    from ._tensor import Tensor, result_dtype
+    from ._tensor import Tensor
+    from ._type_promotion import result_dtype
 
     operands = (tensor, other)
     if not all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in operands):
@@ -112,11 +113,11 @@ def result_type(tensor, other):
 
 def promote_types(type1, type2):
     """The smallest dtype to which both ``type1`` and ``type2`` convert without losing their kind."""
-    from ._tensor import _promote
+    from ._type_promotion import promote
 
     _dtype_argument("promote_types", type1, "type1", 1)
     _dtype_argument("promote_types", type2, "type2", 2)
-    return _dtype.from_numpy_dtype(_promote(type1.numpy, type2.numpy))
+    return _dtype.from_numpy_dtype(promote(type1.numpy, type2.numpy))
 
 
 _KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
@@ -205,14 +206,14 @@ def set_default_device(device):
     torchless has the CPU alone: the setting is recorded for :func:`get_default_device`, which fails for any
     other device as a CPU-only PyTorch does when it first allocates there.
     """
-    from ._tensor import device as make_device
+    from ._device import device as make_device
 
     _state["device"] = None if device is None else make_device(device)
 
 
 def get_default_device():
     """Gets the default device tensors are allocated on ('cpu')."""
-    from ._tensor import device as make_device
+    from ._device import device as make_device
 
     current = _state["device"]
     if current is None or current.type == "cpu":
@@ -227,18 +228,18 @@ _default_tensor_type_warned = False
 
 def set_default_tensor_type(t):
     """Sets the default floating point tensor type (deprecated in PyTorch 2.1 for set_default_dtype)."""
-    from . import _tensor
+    from . import _legacy_types
 
     if isinstance(t, str):
         module, _, name = t.rpartition(".")
-        types = _tensor.LEGACY_TYPES if module in ("torch", "torchless") else \
-            _tensor.CUDA_LEGACY_TYPES if module in ("torch.cuda", "torchless.cuda") else {}
+        types = _legacy_types.LEGACY_TYPES if module in ("torch", "torchless") else \
+            _legacy_types.CUDA_LEGACY_TYPES if module in ("torch.cuda", "torchless.cuda") else {}
         legacy = types.get(name)
         if legacy is None:
             __import__(module or name)  # PyTorch imports the module named: its ModuleNotFoundError
             raise TypeError(f"invalid type: '{t}'")
         t = legacy
-    if not isinstance(t, _tensor._LegacyTensorType):
+    if not isinstance(t, _legacy_types.LegacyTensorType):
         raise TypeError("invalid type object: only floating-point types are supported as the default type")
     global _default_tensor_type_warned
     if not _default_tensor_type_warned:  # PyTorch's TORCH_WARN_ONCE: once per process, whatever the filters
@@ -247,7 +248,7 @@ def set_default_tensor_type(t):
                       "torchless.set_default_dtype() and torchless.set_default_device() as alternatives. (Triggered "
                       "internally at /__w/pytorch/pytorch/torch/csrc/tensor/python_tensor.cpp:434.)", UserWarning,
                       stacklevel=2)
-    if isinstance(t, _tensor._CudaLegacyTensorType):
+    if isinstance(t, _legacy_types.CudaLegacyTensorType):
         t()  # PyTorch's TypeError: no CUDA types in a CPU-only build
     if not t.dtype.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")

@@ -331,7 +331,7 @@ class _SchemaParam:
         if self.kind == "str":
             return isinstance(value, str), None
         if self.kind in ("layout", "device"):
-            from ._tensor import device, layout
+            from ._device import device, layout
 
             return isinstance(value, layout) if self.kind == "layout" else isinstance(value, (device, str, int)), None
         if self.kind == "Generator":

@@ -2,9 +2,6 @@
 import copy
 import inspect
 import numbers
-import operator
-import os
-import re
 import sys
 import warnings
 import weakref
@@ -13,11 +10,13 @@ import numpy as np
 
 from . import _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, inplace, unary
-from ._ops._util import INT64, broadcast_error, is_int_argument, normalize_dim, normalize_dims
+from ._device import CPU, device, require_cpu, strided
+from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
 from ._size import Size
+from ._type_promotion import FLOAT, category, result_dtype, scalar_category
+from ._user_warnings import warn_from_user_code
 from .autograd import grad_mode
 from .autograd._engine import root_gradient, run_backward
-from .autograd.graph import records
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
@@ -25,8 +24,6 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
                       "more details.")
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-_EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
-_NO_ROUNDING_MODE = object()  # div's default: an explicit rounding_mode=None is another overload (DivBackward2)
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
 
@@ -44,18 +41,6 @@ _NON_LEAF_GRAD_WARNING = (
     "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally "
     "at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"  # ATen's source location, as PyTorch's
 )
-_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
-
-
-def _category(np_dtype):
-    kind = np_dtype.kind
-    return _FLOAT if kind == "f" else _BOOL if kind == "b" else _COMPLEX if kind == "c" else _INT
-
-
-def _scalar_category(value):
-    # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float)
-    return _BOOL if isinstance(value, bool) else _INT if isinstance(value, numbers.Integral) else \
-        _FLOAT if isinstance(value, (numbers.Real, np.bool_)) else _COMPLEX
 
 
 def number_operand(number, np_dtype, value=None):
@@ -65,148 +50,6 @@ def number_operand(number, np_dtype, value=None):
     operand = Tensor._wrap(np.asarray(number if value is None else value, np_dtype))
     operand._number = number
     return operand
-
-
-def _promote(a, b):
-    """PyTorch's promotion of two NumPy dtypes (e.g. int64 with float32 gives float32, not float64)."""
-    if a == b:
-        return a
-    ca, cb = _category(a), _category(b)
-    if ca != cb:
-        if max(ca, cb) == _COMPLEX and min(ca, cb) == _FLOAT:  # complex64 with float64 gives complex128
-            return np.promote_types(a, b)
-        return a if ca > cb else b
-    return np.promote_types(a, b)
-
-
-class _ReturnType(tuple):
-    """A (values, indices) pair (or other ``_fields``) printed like ``torch.return_types.max(...)``."""
-
-    __slots__ = ()
-    _name = "max"
-    _fields = ("values", "indices")
-
-    def __new__(cls, values, indices):
-        return tuple.__new__(cls, (values, indices))
-
-    def __getnewargs__(self):  # pickled as its two tensors
-        return tuple(self)
-
-    values = property(lambda self: self[0])
-    indices = property(lambda self: self[1])
-
-    def __repr__(self):
-        fields = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
-        return f"torchless.return_types.{self._name}(\n{fields})"
-
-
-def _return_type(name, fields=_ReturnType._fields):
-    namespace = {"__slots__": (), "_name": name, "__module__": "torchless.return_types", "_fields": fields}
-    if fields != _ReturnType._fields:
-        namespace.update({field: property(operator.itemgetter(i)) for i, field in enumerate(fields)})
-    return type(name, (_ReturnType,), namespace)
-
-
-_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}
-
-
-# The device types PyTorch's parser knows, in the order its error message lists them.
-_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
-                 "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
-
-
-_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
-
-
-class device:
-    """A device, ``torch.device``: any device PyTorch names can be described (``device('cuda:0')``), but
-    torchless computes on the CPU only, so only CPU devices hold tensors (see :func:`_require_cpu`).
-
-    ``device(type)`` with ``type`` like ``'cpu'`` or ``'cuda:1'``, or ``device(type, index)``.
-    """
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type="cpu", index=None):
-        if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
-        if isinstance(type, int) and not isinstance(type, bool):
-            # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
-            raise RuntimeError("Device index must not be negative" if type < 0 else
-                               "Cannot access accelerator device when none is available.")
-        text = str(type)
-        if not text:
-            raise RuntimeError("Device string must not be empty")
-        # a name of letters and underscores, then optionally ':' and an index without leading zeros
-        match = _DEVICE_STRING.fullmatch(text)
-        if match is None:
-            raise RuntimeError(f"Invalid device string: '{text}'")
-        name, number = match.groups()
-        if name not in _DEVICE_TYPES:
-            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: "
-                               f"{name}")
-        if number is not None:
-            if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
-                                   f"{type}")
-            index = int(number)
-        if index is not None and index < 0:
-            raise RuntimeError("Device index must not be negative")
-        self.type, self.index = name, index
-
-    def __repr__(self):
-        if self.index is None:
-            return f"device(type='{self.type}')"
-        return f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other):
-        if not isinstance(other, device):
-            return NotImplemented  # as PyTorch: a device never equals a string
-        return self.type == other.type and self.index == other.index
-
-    def __hash__(self):
-        return hash((self.type, self.index))
-
-    def __reduce__(self):
-        return device, (self.type, self.index)
-
-
-def _require_cpu(where):
-    """The CPU ``device`` named by ``where`` (a string or device), or PyTorch's error for a device this
-    CPU-only build has no support for (a CUDA device: 'Torch not compiled with CUDA enabled')."""
-    target = where if isinstance(where, device) else device(where)
-    if target.type == "cpu":
-        return target
-    if target.type in ("cuda", "xpu"):
-        raise AssertionError(f"Torch not compiled with {target.type.upper()} enabled")
-    if target.type == "mps":
-        raise RuntimeError("PyTorch is not linked with support for mps devices")
-    raise RuntimeError(f"torchless runs on the CPU only; got device '{target}'")
-
-
-_CPU = device("cpu")
-
-
-class layout:
-    """A tensor memory layout (``torchless.strided``, the only one torchless's tensors have; ``sparse_coo`` is named,
-    as scripts compare against it)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torchless.{self.name}"
-
-    def __reduce__(self):
-        return self.name  # the module attribute of that name: unpickled as the same object
-
-
-strided, sparse_coo = layout("strided"), layout("sparse_coo")
 
 
 def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
@@ -220,45 +63,6 @@ def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", k
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 
-_SEQUENCE_AS_TUPLE_WARNING = (
-    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; use "
-    "x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, x[torch.tensor(seq)], "
-    "which will result either in an error or a different result (Triggered internally at "
-    "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{}.)"
-)
-
-
-def _sequence_as_tuple(key):
-    """Whether PyTorch reads the list ``key`` of ``t[key]`` as a tuple of indices (NumPy's old rule, kept with a
-    deprecation warning): fewer than 32 items, one of them a tensor, a sequence, a slice, Ellipsis or None.
-    Warns as PyTorch does, naming the check that matched first."""
-    if len(key) >= 32:
-        return False
-    for item in key:
-        if isinstance(item, (Tensor, slice, list, tuple, str, bytes, range, np.ndarray)):
-            line = 349
-        elif item is None or item is Ellipsis:
-            line = 359
-        else:
-            continue
-        warnings.warn(_SEQUENCE_AS_TUPLE_WARNING.format(line), UserWarning, stacklevel=4)
-        return True
-    return False
-
-
-_BYTE_INDEX_WARNING = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead. "
-                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/IndexingUtils.h:37.)")
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def _warn_from_user_code(message):
-    """A UserWarning pointing at the first caller outside torchless (as PyTorch's C++ warnings do)."""
-    frame, level = sys._getframe(0), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
-
-
 _SCALAR_OF_GRAD_TENSOR = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                           "Consider using tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/"
                           "csrc/autograd/generated/python_variable_methods.cpp:822.)")
@@ -269,76 +73,7 @@ def _warn_scalar_of_grad_tensor():
     """PyTorch's warning (once per process) for float() of a tensor that requires grad while grad mode is on."""
     if not _scalar_of_grad_tensor_warned[0] and grad_mode.state.enabled:
         _scalar_of_grad_tensor_warned[0] = True
-        _warn_from_user_code(_SCALAR_OF_GRAD_TENSOR)
-
-
-def _list_index(key):
-    """An index array for a list ``key``, as PyTorch's indexing_tensor_from_data makes it: bools stay a mask, any
-    other data becomes int64 (floats truncated, an empty list an empty int64 index)."""
-    array = np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
-    if array.dtype.kind in "biu" and array.dtype != np.uint64:
-        return array
-    if array.dtype.kind in "fc" or array.size == 0:
-        return array.astype(np.int64)
-    raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
-
-
-def _index_key(key, subscript=False):
-    """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
-
-    ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
-    and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
-    """
-    if isinstance(key, range):  # a sequence, read as a list is
-        key = list(key)
-    if subscript and type(key) is list and _sequence_as_tuple(key):
-        key = tuple(key)
-    if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, (tuple, range)) else k,
-                                subscript and not isinstance(k, list)) for k in key)
-    if subscript and isinstance(key, np.bool_):  # (unlike a Python bool, no 0-d mask: PyTorch names its type)
-        from .nn._functional._args import _tp_name
-
-        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                         f"valid indices (got {_tp_name(key)})")
-    if subscript and isinstance(key, bool):
-        return np.asarray(key)
-    if isinstance(key, Tensor):
-        kind = key._data.dtype.kind
-        if subscript and kind == "i" and not key._data.ndim:
-            return int(key._data)
-        if kind == "f" or kind == "i" and key._data.dtype.itemsize < 4:  # (int8 and int16 are no index dtypes)
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        if key._data.dtype == np.uint8:
-            if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)
-                _warn_from_user_code(_BYTE_INDEX_WARNING)
-            return key._data.astype(bool)
-        return key._data
-    if isinstance(key, np.ndarray) and key.dtype.kind in "uf":
-        # an array becomes an index tensor as data does: uint8 a (deprecated) byte mask, floats truncated (a 0-d
-        # one then selecting as an int does)
-        if key.dtype == np.uint8:
-            if key.ndim:
-                _warn_from_user_code(_BYTE_INDEX_WARNING)
-            return key.astype(bool)
-        return key.astype(np.int64) if key.ndim or not subscript else int(key)
-    if isinstance(key, list):
-        return _list_index(key)
-    if subscript and not isinstance(key, (int, slice, np.ndarray, np.generic, str)) and key is not None and \
-            key is not Ellipsis and hasattr(type(key), "__index__"):
-        return operator.index(key)  # (any object __index__ converts selects as its int does)
-    return key
-
-
-def _arg_extremum_arguments(name, args, kwargs, input=()):
-    """argmax/argmin's (dim, keepdim): plain ones straight through, others through PyTorch's parser."""
-    if len(args) <= 2 and (not kwargs or kwargs.keys() <= {"dim", "keepdim"}):
-        dim = args[0] if args else kwargs.get("dim")
-        keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
-        if (dim is None or type(dim) is int) and type(keepdim) is bool and \
-                not (args and "dim" in kwargs or len(args) > 1 and "keepdim" in kwargs):
-            return dim, keepdim
-    return _parser_errors.arg_extremum_arguments(name, input + args, kwargs, function=bool(input))
+        warn_from_user_code(_SCALAR_OF_GRAD_TENSOR)
 
 
 def _dtype_cast(dtype, name):
@@ -543,7 +278,7 @@ class Tensor:
 
     @property
     def device(self):
-        return _CPU
+        return CPU
 
     is_cuda = False
     is_sparse = False
@@ -646,8 +381,8 @@ class Tensor:
             raise RuntimeError("can't assign Variable as its own grad")
         if grad._data.dtype != self._data.dtype:
             raise RuntimeError(
-                f"attempting to assign a gradient with dtype '{_cpp_type_name(grad.dtype)}' to a tensor with "
-                f"grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype (defaults "
+                f"attempting to assign a gradient with dtype '{_dtype.CPP_SCALAR_NAMES[grad._data.dtype.name]}' to a "
+                f"tensor with grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype (defaults "
                 "to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None "
                 "to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
                 "may break downstream systems that assume they match.")
@@ -836,7 +571,7 @@ class Tensor:
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             elif isinstance(a, (str, device)):
-                _require_cpu(a)
+                require_cpu(a)
             elif type(a) is int:  # an accelerator's index
                 raise RuntimeError("Device index must not be negative" if a < 0 else
                                    "Cannot access accelerator device when none is available.")
@@ -879,11 +614,13 @@ class Tensor:
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
         if dtype is None:
             return "torchless." + _dtype.TENSOR_TYPE_NAMES.get(self.dtype, f"{self.dtype.scalar_name}Tensor")
-        if isinstance(dtype, _CudaLegacyTensorType):
+        from ._legacy_types import CudaLegacyTensorType, LegacyTensorType
+
+        if isinstance(dtype, CudaLegacyTensorType):
             raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
         if isinstance(dtype, str):
             dtype = _dtype.from_tensor_type_name(dtype)
-        elif isinstance(dtype, _LegacyTensorType):
+        elif isinstance(dtype, LegacyTensorType):
             dtype = dtype.dtype
         elif dtype is Tensor:
             dtype = _dtype.get_default_dtype()
@@ -909,7 +646,7 @@ class Tensor:
         return False
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
+        require_cpu("cuda" if device is None else device)  # raises: no CUDA here
         return self
 
     float = _dtype_cast(_dtype.float32, "float")
@@ -1101,8 +838,8 @@ class Tensor:
             real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
             common = a if real is None else np.result_type(real, np.complex64)
             return self._cast(common), number_operand(other, common)
-        if _scalar_category(other) > _category(a):
-            common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
+        if scalar_category(other) > category(a):
+            common = _dtype.get_default_dtype().numpy if scalar_category(other) == FLOAT else \
                 np.dtype(np.int64)
             try:
                 with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
@@ -1138,7 +875,7 @@ class Tensor:
         try:
             return fn.apply(a, b, **params)
         except ValueError:
-            _raise_if_not_broadcastable(a, b)
+            raise_if_not_broadcastable(a, b)
             raise
 
     def _half_scalar_binary(self, other, fn, reverse=False, **params):
@@ -1158,7 +895,7 @@ class Tensor:
         try:
             return fn.apply(b, a, **params)
         except ValueError:
-            _raise_if_not_broadcastable(b, a)
+            raise_if_not_broadcastable(b, a)
             raise
 
     def _float_operands(self, other):
@@ -1282,7 +1019,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     from ._creation._common import check_pin_memory, check_requires_grad, full_array
 
     if device is not None:
-        _require_cpu(device)
+        require_cpu(device)
     check_pin_memory(pin_memory)
     check_requires_grad(name, requires_grad)
     if name == "new_full" and not _parser_errors.is_number_argument(value):
@@ -1305,131 +1042,6 @@ def _all_ints(value):
     return type(value) is int or isinstance(value, (tuple, list)) and all(type(v) is int for v in value)
 
 
-def _check_lerp_arguments(name, end, weight):
-    """lerp's overloads take a tensor ``end`` and a tensor or number ``weight``."""
-    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
-        raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
-                                                 (end, weight))
-
-
-def _check_tensor_other(other, name):
-    """PyTorch's methods without a number overload (maximum, logical_and, isclose, ...) refuse numbers too."""
-    if not isinstance(other, Tensor):
-        raise _parser_errors.not_tensor(name, "other", 1, other)
-
-
-def _cpp_type_name(dtype):
-    """The C++ name PyTorch prints for a dtype's element type ('float', 'double', 'c10::Half', 'long int')."""
-    return {"float16": "c10::Half", "float32": "float", "float64": "double"}.get(dtype.name) \
-        or _dtype.CPP_TYPE_NAMES[dtype.name]
-
-
-# The C++ names of the floating element types, which some PyTorch messages print (integers: _dtype.CPP_TYPE_NAMES).
-_C_FLOAT_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
-
-
-def _check_index_along(shape, axis, idx, name, role, source_shape=None):
-    """PyTorch's gather / scatter checks of an index array ``idx`` along ``axis`` of an array of ``shape``
-    (a 0-d array or index counts as one element): dtype, rank, sizes, then each index in range."""
-    if idx.dtype not in (np.int64, np.int32):  # (scatter_add shares scatter's check, and its name)
-        raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
-    if max(idx.ndim, 1) != max(len(shape), 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as {role} tensor")
-    if len(shape) and idx.ndim:
-        too_large = [d for d in range(idx.ndim) if d != axis and idx.shape[d] > shape[d]]
-        if source_shape is not None and len(source_shape) == idx.ndim:
-            too_large += [d for d in range(idx.ndim) if idx.shape[d] > source_shape[d]]
-        if too_large:
-            if role == "input":
-                raise RuntimeError(f"Size does not match at dimension {too_large[0]} expected index {list(idx.shape)} "
-                                   f"to be no larger than self {list(shape)} apart from dimension {axis}")
-            larger_than_source = "" if source_shape is None else \
-                f" and to be no larger size than src {list(source_shape)}"
-            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
-                               f"dimension {axis}{larger_than_source}")
-    size = shape[axis] if len(shape) else 1
-    outside = (idx < 0) | (idx >= size)
-    if outside.any():
-        raise RuntimeError(f"index {idx.reshape(-1)[np.argmax(outside.reshape(-1))]} is out of bounds for dimension "
-                           f"{axis} with size {size}")
-
-
-def _no_overload_matches(name, got, overloads, marked=None):
-    """PyTorch's TypeError when no overload of ``name`` takes the arguments ``got``: each overload listed, with
-    the arguments again, the mismatching ones in !...!, under each (``marked``; None: no such line)."""
-    why = "\n" if marked is None else \
-        f"\n      didn't match because some of the arguments have invalid types: ({marked})\n"
-    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                     + "".join(f" * {overload}{why}" for overload in overloads))
-
-
-def _check_bound(value, name, arg):
-    """PyTorch's TypeError for a clamp_min/clamp_max bound that is neither a tensor nor a number (None too)."""
-    if not isinstance(value, (Tensor, numbers.Number, np.bool_)):
-        got = type(value).__name__
-        raise _no_overload_matches(name, got, [f"(Tensor {arg})", f"(Number {arg})"], f"!{got}!")
-
-
-def _clamp_bounds(min, max, name):
-    """The bounds of clamp as PyTorch's overloads read them: (Tensor min, Tensor max) or (Number min, Number max),
-    None fitting either. A 0-d tensor that does not require grad passes as a Number beside a number, so it is
-    read as one (its dtype then counts as a number's); a tensor with dims beside a number fits neither."""
-    bounds = (min, max)
-    if not all(b is None or _parser_errors.is_operand(b) for b in bounds):  # (read back as given by position)
-        raise _parser_errors.invalid_combination(name, ("Tensor min = None, Tensor max = None",
-                                                        "Number min = None, Number max = None"),
-                                                 bounds if max is not None else (min,))
-    if not any(isinstance(b, Tensor) for b in bounds) or all(b is None or isinstance(b, Tensor) for b in bounds):
-        return min, max
-    if all(not isinstance(b, Tensor) or (not b._data.ndim and not b.requires_grad) for b in bounds):
-        return tuple(b.item() if isinstance(b, Tensor) else b for b in bounds)
-    got = ", ".join("Tensor" if isinstance(b, Tensor) else type(b).__name__ for b in bounds)
-    marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
-    raise _no_overload_matches(name, got, ["(Tensor min = None, Tensor max = None)",
-                                           "(Number min = None, Number max = None)"], marked)
-
-
-def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
-    """normalize_dims for the reduction ``name``, whose bad dim or non-bool keepdim is PyTorch's parser's
-    TypeError (read back from the arguments by reduction_error)."""
-    if keepdim.__class__ is not bool or dtype is not None and not _dtype.is_argument(dtype) or \
-            type(dim) is not int and isinstance(dim, Tensor):  # (a one-element tensor is no lone int[]? dim)
-        error = _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords)
-        if error is not None:
-            raise error
-    try:
-        return normalize_dims(dim, ndim)
-    except TypeError as error:
-        raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
-
-
-def _check_masked_fill_arguments(name, mask, value, input=()):
-    """PyTorch's parser TypeError for a mask that is no tensor or a value that is neither a tensor nor a number
-    (``input``: the function form's tensor, listed first)."""
-    if not isinstance(mask, Tensor) or not _parser_errors.is_operand(value):
-        first = "Tensor input, " if input else ""
-        raise _parser_errors.invalid_combination(
-            name, [f"{first}Tensor mask, Tensor value", f"{first}Tensor mask, Number value"], input + (mask, value))
-
-
-def variance_arguments(name, args, kwargs, overloads=None):
-    """The arguments of var/std (var_mean/std_mean with their function ``overloads``, ``input`` left out) as
-    PyTorch's parser takes them: (dim, correction, keepdim, shown), ``shown`` the correction its node saves, which
-    tells the overloads apart: None from the correction one given none (``x.var()``), else the correction given,
-    1 or 0 from the unbiased ones (``x.var(None)``, ``x.var(unbiased=False)``)."""
-    if not args and not kwargs:
-        return None, 1, False, None
-    index, bound = _parser_errors.parse_overload(name, overloads or _parser_errors.METHOD_OVERLOADS[name], args,
-                                                 kwargs)
-    if index == 1:
-        shown = bound["correction"]
-        if isinstance(shown, Tensor):  # (a 0-d tensor is a Number to the parser: its value)
-            shown = shown.item()
-        return bound["dim"], 1 if shown is None else shown, bound["keepdim"], shown
-    correction = int(bound["unbiased"])
-    return bound.get("dim"), correction, bound.get("keepdim", False), correction
-
-
 def _real_scalar(value, c_type):
     """A Python number as PyTorch converts it to the real C++ type ``c_type``: a complex one with no imaginary
     part as its real part, refused with one."""
@@ -1440,63 +1052,10 @@ def _real_scalar(value, c_type):
     return value
 
 
-def refuse_complex_gradient(name, tensor):
-    """PyTorch's refusal to record ``name`` (an op it computes for complex tensors without a derivative) on a
-    complex ``tensor`` while gradients are recorded."""
-    if tensor._data.dtype.kind == "c" and records(tensor):
-        raise RuntimeError(f"{name} does not support automatic differentiation for outputs with complex dtype.")
-
-
-def _refuse_relu(tensor):
-    """PyTorch's refusal of a bool or complex tensor by relu (called only for those)."""
-    if tensor._data.dtype.kind == "b":
-        raise RuntimeError("Boolean inputs not supported for relu")
-    raise NotImplementedError("clamp is not supported for complex types")
-
-
-def _raise_if_not_broadcastable(a, b):
-    if a._data.shape != b._data.shape:
-        error = broadcast_error(a._data.shape, b._data.shape)
-        if error is not None:
-            raise error
-
-
 def _tensor_options(np_dtype):
     """How PyTorch prints the options of a CPU tensor of ``np_dtype`` in its errors."""
     return (f"TensorOptions(dtype={_dtype.CPP_SCALAR_NAMES[np_dtype.name]}, device=cpu, layout=Strided, "
             "requires_grad=false (default), pinned_memory=false (default), memory_format=(nullopt))")
-
-
-def result_dtype(a, a_has_dims, b, b_has_dims):
-    """PyTorch's result dtype of an op on tensors of NumPy dtypes a and b: a 0-d tensor beside one with
-    dimensions counts only when its category (bool < integer < float < complex) is higher; a complex one beside
-    floats gives the complex dtype of their precision."""
-    if a_has_dims != b_has_dims:
-        ca, cb = _category(a), _category(b)
-        if a_has_dims and ca >= cb:
-            return a
-        if b_has_dims and cb >= ca:
-            return b
-        dims, zero = (a, b) if a_has_dims else (b, a)
-        if zero.kind == "c" and dims.kind == "f":
-            return np.result_type(dims, np.complex64)
-    return _promote(a, b)
-
-
-def check_uniform_bounds(a, b, np_dtype=None):
-    """PyTorch's refusal of an inverted range, and for a float ``np_dtype`` of bounds outside its range (NaN and inf
-    too) or of a range wider than its largest value; numbers printed as C++ streams print doubles."""
-    largest = _dtype.FLOAT_MAX.get(np_dtype)
-    if largest is not None:
-        for name, bound in (("from", a), ("to", b)):
-            if not -largest <= bound <= largest:
-                raise RuntimeError(f"{name} is out of bounds for {_dtype.CPP_SCALAR_NAMES[np_dtype.name]}")
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    if largest is not None and b - a > largest:
-        limits = f"std::numeric_limits<{_dtype.from_numpy_dtype(np_dtype).scalar_name}>::max()"
-        raise RuntimeError(f"uniform_ expects to-from <= {limits}, but found to={b:g} and from={a:g} which result in "
-                           "to-from to exceed the limit")
 
 
 # PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,
@@ -1517,46 +1076,6 @@ def _warn_reversing_t(ndim):
     if kind not in _t_warned:
         _t_warned.add(kind)
         warnings.warn(_T_WARNINGS[kind], UserWarning, stacklevel=3)
-
-
-class _LegacyTensorType(type):
-    """``torchless.FloatTensor`` and kin, as in PyTorch: an instance is a tensor of that dtype, and calling the
-    type builds one (``torchless.LongTensor([1, 2])``, ``torchless.FloatTensor(2, 3)``)."""
-
-    is_cuda = False
-
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
-
-    def __call__(cls, *args):
-        return Tensor(*args, dtype=cls.dtype)
-
-    def __repr__(cls):
-        return f"<class 'torchless.{cls.__name__}'>"
-
-
-LEGACY_TYPES = {name: _LegacyTensorType(name, (), {"dtype": d}) for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
-
-
-class _CudaLegacyTensorType(_LegacyTensorType):
-    """``torchless.cuda.FloatTensor`` and kin, as a CPU-only PyTorch has them: scripts name them
-    (``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``), no tensor is one, and building one or
-    converting to one fails."""
-
-    is_cuda = True
-
-    def __instancecheck__(cls, obj):
-        return False
-
-    def __call__(cls, *args):
-        raise TypeError(f"type torchless.cuda.{cls.__name__} not available. Torch not compiled with CUDA enabled.")
-
-    def __repr__(cls):
-        return f"<class 'torchless.cuda.{cls.__name__}'>"
-
-
-CUDA_LEGACY_TYPES = {name: _CudaLegacyTensorType(name, (), {"dtype": d})
-                     for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
 
 
 # A base's record of its views (Tensor._views), which its deepcopy does not take over

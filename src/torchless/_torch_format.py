@@ -45,7 +45,8 @@ import numpy as np
 
 from . import _dtype
 from ._size import Size
-from ._tensor import Tensor, device
+from ._tensor import Tensor
+from ._device import device
 from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]

@@ -416,7 +416,7 @@ def _generator_device(where):
     """The device of ``Generator(where)``: the CPU (without an index, as PyTorch reports it), or PyTorch's error for
     a device it has no generator for."""
     from . import _dtype
-    from ._tensor import device
+    from ._device import device
 
     where = device("cpu" if where is None else where)
     if where.type == "cpu":
@@ -537,7 +537,8 @@ _NORMAL_OVERLOADS = (
 def _random_node(name, kernel, *tensors):
     """``kernel(*arrays)`` as a node named ``name`` passing zero gradients back, as PyTorch's random ops do."""
     from ._ops.arithmetic import ZeroGradient
-    from ._tensor import Tensor, records
+    from ._tensor import Tensor
+    from .autograd.graph import records
 
     if records(*tensors):
         return ZeroGradient.apply(*tensors, kernel=kernel, name=name)

@@ -44,7 +44,8 @@ import numpy as np
 from . import _dtype
 from ._ops.tensor_extras import _storage, memory_owner
 from ._size import Size
-from ._tensor import Tensor, device
+from ._tensor import Tensor
+from ._device import device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
            "safe_globals"]

@@ -31,7 +31,7 @@ def _warn_typed_storage_removal(stacklevel=2):
 
 
 def _device():
-    from ._tensor import device
+    from ._device import device
     return device("cpu")
 
 

@@ -205,9 +205,9 @@ def _tensor_pair(actual, expected, id, allow_subclasses, rtol, atol, equal_nan, 
 
 
 def _promoted(a, b):
-    from ._tensor import _promote
+    from ._type_promotion import promote
 
-    common = _promote(a.dtype, b.dtype)
+    common = promote(a.dtype, b.dtype)
     return a.astype(common, copy=False), b.astype(common, copy=False)
 
 

@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from .._tensor import Tensor, _require_cpu, _shape_arg
+from .._tensor import Tensor, _shape_arg
+from .._device import require_cpu
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 
 
@@ -17,7 +18,7 @@ def _finish(array, requires_grad=False, device_arg=None, from_data=False):
     PyTorch allocates it (NumPy's routines give empty arrays all-zero strides); tensor(data) and as_tensor(data)
     of an array or tensor keep those of an empty one, as PyTorch does."""
     if device_arg is not None:
-        _require_cpu(device_arg)
+        require_cpu(device_arg)
     if not from_data and not array.size and array.ndim and not any(array.strides):  # (not empty_strided's own)
         array = _memory_format.with_c_strides(array)
     out = Tensor._wrap(array)

@@ -11,7 +11,10 @@ from numpy.lib.array_utils import byte_bounds
 
 from .. import _dtype
 from .._ops._util import is_index_argument
-from .._tensor import Tensor, _promote, _require_cpu, _warn_from_user_code
+from .._tensor import Tensor
+from .._type_promotion import promote
+from .._device import require_cpu
+from .._user_warnings import warn_from_user_code
 from ._common import _finish, _type_name, check_pin_memory, check_requires_grad
 
 # What PyTorch's reading of nested data takes for a sequence (PySequence_Check: a tensor or a dict is none), and
@@ -58,7 +61,7 @@ def _inferred_dtype(data, exotic):
         result = None
         for item in data:
             item_dtype = _inferred_dtype(item, exotic)
-            result = item_dtype if result is None or result == item_dtype else _promote(result, item_dtype)
+            result = item_dtype if result is None or result == item_dtype else promote(result, item_dtype)
         return result
     if isinstance(data, _STRINGS):
         raise TypeError(f"new(): invalid data type '{kind.__name__}'")
@@ -148,7 +151,7 @@ def _sequence_array(data, np_dtype):
         raise
     if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
         _ndarray_list_warned[0] = True
-        _warn_from_user_code(_NDARRAY_LIST_WARNING)
+        warn_from_user_code(_NDARRAY_LIST_WARNING)
     target = inferred if np_dtype is None else np_dtype
     if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
         return np.zeros(sizes, target)
@@ -269,7 +272,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
     already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a conversion that would need a copy.
     Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)`` builds it."""
     if device is not None:
-        _require_cpu(device)
+        require_cpu(device)
     if isinstance(obj, (np.ndarray, np.generic)) and not isinstance(obj, Tensor):
         obj = from_numpy(np.asarray(obj))  # shares the array's memory (a NumPy scalar's own copy)
     if isinstance(obj, Tensor):

@@ -224,6 +224,13 @@ def broadcast_error(shape_a, shape_b):
     return None
 
 
+def raise_if_not_broadcastable(a, b):
+    if a._data.shape != b._data.shape:
+        error = broadcast_error(a._data.shape, b._data.shape)
+        if error is not None:
+            raise error
+
+
 def _tie_keeps_first(dtype):
     return not np.signbit(np.maximum(np.zeros(1, dtype), np.full(1, -0.0, dtype))[0])
 

@@ -6,7 +6,7 @@ import warnings
 from .. import _parser_errors
 from .._out_argument import with_out
 from .._tensor import Tensor
-from ..linalg.decompositions import _named
+from ..return_types import _RETURN_TYPES
 
 
 _warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once per process each)
@@ -59,9 +59,6 @@ def chain_matmul(*matrices, out=None):
                "parameters.")
     return _matrices_product_into(*matrices, out=out)
 
-
-_svd_result = _named("svd", ("U", "S", "V"))  # (torch.svd's V, where linalg.svd gives Vh)
-_triangular_solve_result = _named("triangular_solve", ("solution", "cloned_coefficient"))
 
 _CHOLESKY_DEPRECATED = (
     "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch release.\n"
@@ -153,7 +150,7 @@ def qr(input, some=True, *, out=None):
     _warn_once("qr", _QR_DEPRECATED)
     from ..linalg import qr as linalg_qr
 
-    return _into("qr", out, linalg_qr(input, "reduced" if some else "complete"))
+    return _into("qr", out, _RETURN_TYPES["qr"](*linalg_qr(input, "reduced" if some else "complete")))
 
 
 def svd(input, some=True, compute_uv=True, *, out=None):
@@ -165,10 +162,10 @@ def svd(input, some=True, compute_uv=True, *, out=None):
         m, n = input.shape[-2:] if input.dim() >= 2 else (0, 0)
         values = svdvals(input)
         batch = tuple(input.shape[:-2])
-        result = _svd_result(input.new_zeros(batch + (m, m)), values, input.new_zeros(batch + (n, n)))
+        result = _RETURN_TYPES["svd"](input.new_zeros(batch + (m, m)), values, input.new_zeros(batch + (n, n)))
     else:
         U, S, Vh = linalg_svd(input, full_matrices=not some)
-        result = _svd_result(U, S, Vh.mH)
+        result = _RETURN_TYPES["svd"](U, S, Vh.mH)  # (torch.svd's V, where linalg.svd gives Vh)
     return _into("svd", out, result)
 
 
@@ -189,7 +186,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     if transpose:
         triangle = triangle.mT
     solution = _renamed(solve(triangle, input), "TriangularSolveBackward0")
-    return _into("triangular_solve", out, _triangular_solve_result(solution, A.clone()))
+    return _into("triangular_solve", out, _RETURN_TYPES["triangular_solve"](solution, A.clone()))
 
 
 def _removed(message):

@@ -16,15 +16,16 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._kernels import std_sort
-from ..autograd.graph import Node
+from ..autograd.graph import Node, records
 from ..autograd.saved_values import SavedInput, saved_result
 from . import arithmetic, indexing, math_methods
 from ._util import normalize_dim
 from .shape import DiagEmbed
-from .._tensor import _EVERY_DIM, _RETURN_TYPES, Tensor, _return_type, records, result_dtype
+from .._tensor import Tensor
+from .._tensor_methods._arguments import EVERY_DIM
+from .._type_promotion import result_dtype
+from ..return_types import _RETURN_TYPES
 
-_RETURN_TYPES.setdefault("histogram", _return_type("histogram", ("hist", "bin_edges")))
-_RETURN_TYPES.setdefault("nanmedian", _return_type("nanmedian"))
 
 
 def _tensor(value, name, argument="input", position=1):
@@ -894,11 +895,11 @@ def _check_reduced_size(self, axis, name):
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
 
 
-def nanmedian(self, dim=_EVERY_DIM, keepdim=False):
+def nanmedian(self, dim=EVERY_DIM, keepdim=False):
     """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
     indices)``."""
     a = self._data
-    if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+    if dim is EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
         if keepdim is not False:
             raise _parser_errors.method_error("nanmedian", (), {"keepdim": keepdim})
         if a.size:  # (an empty tensor never reaches the kernel)

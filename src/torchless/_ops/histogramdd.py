@@ -1,13 +1,13 @@
 """``torch.histogramdd``: the histogram of N-dimensional points (the input's innermost dimension), over equal bins
 spanning each dimension's range or over given bin edges, as ATen's histogramdd kernels count them (bins closed on
 the left, the last one on both sides, points outside skipped)."""
-import collections
 import math
 
 import numpy as np
 
 from .. import _parser_errors
 from .._tensor import Tensor
+from ..return_types import _RETURN_TYPES
 
 _OVERLOADS = (
     "Tensor input, int bins, float[]? range=None, Tensor? weight=None, bool density=False",
@@ -19,10 +19,6 @@ _PRINTED_OVERLOADS = (
     "Tensor input, tuple of ints bins, tuple of floats range = None, Tensor weight = None, bool density = False",
     "Tensor input, tuple of Tensors bins, tuple of floats range = None, Tensor weight = None, bool density = False",
 )
-
-histogramdd_result = collections.namedtuple("histogramdd", ("hist", "bin_edges"))
-histogramdd_result.__module__ = "torchless.return_types"
-
 
 def _is_bins(bins):
     if isinstance(bins, bool):
@@ -147,4 +143,4 @@ def histogramdd(*args, **kwargs):
             widths = np.diff(e).reshape([-1 if d == dim else 1 for d in range(dims)])
             volumes = volumes * widths
         hist = hist / total / volumes
-    return histogramdd_result(Tensor._wrap(hist.astype(input._data.dtype)), tuple(edges))
+    return _RETURN_TYPES["histogramdd"](Tensor._wrap(hist.astype(input._data.dtype)), tuple(edges))

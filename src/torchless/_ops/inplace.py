@@ -231,7 +231,7 @@ def _check_random_bound(self, value, label):
     dtype = self._data.dtype
     if dtype.kind == "f":
         digits = _FLOAT_DIGITS[dtype.name]
-        name = _C_FLOAT_NAMES[dtype.name]
+        name = _dtype.CPP_SCALAR_NAMES[dtype.name]
         if abs(value) > np.finfo(dtype).max:
             raise RuntimeError(f"{label} is out of bounds for {name}")
         if abs(value) > 2**digits:
@@ -394,7 +394,7 @@ def _index_put_arguments(name, indices, values, positional, accumulate, shape=No
     _parser_errors.check_bool(name, "accumulate", accumulate, 3 if positional else None)
     if shape is not None:
         _check_index_count(indices, shape)
-    return _index_key(tuple(indices)), accumulate
+    return index_key(tuple(indices)), accumulate
 
 
 def _check_index_count(indices, shape):
@@ -506,7 +506,7 @@ def scatter_reduce(self, *args, **kwargs):
         self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
     elif reduce in ("amax", "amin"):
         self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
-    _check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
+    check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
     if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
         flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
                               include_self=parsed["include_self"])
@@ -516,7 +516,7 @@ def scatter_reduce(self, *args, **kwargs):
     out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"],
                                        dim=dim)
     if out.grad_fn is not None:
-        from .._tensor import refuse_complex_gradient
+        from .._tensor_methods._arguments import refuse_complex_gradient
 
         refuse_complex_gradient("scatter_reduce", out)
     return out
@@ -530,8 +530,9 @@ def scatter_reduce_(self, *args, **kwargs):
 
 def install(cls):
     """Attach the methods above to the Tensor class ``cls``."""
-    global Tensor, _C_FLOAT_NAMES, _check_index_along, _index_key
-    from .._tensor import _C_FLOAT_NAMES, _check_index_along, _index_key
+    global Tensor, check_index_along, index_key
+    from .._tensor_methods._arguments import check_index_along
+    from .._tensor_methods._index_keys import index_key
 
     Tensor = cls
     methods = dict(t_=t_, unsqueeze_=unsqueeze_, squeeze_=squeeze_, as_strided=as_strided, random_=random_,

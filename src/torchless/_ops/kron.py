@@ -88,14 +88,15 @@ def kron(input, other):
         ``(A_0, ..., A_n)`` and ``other`` of shape ``(B_0, ..., B_n)`` the output is ``(A_0 * B_0, ..., A_n * B_n)``.
     """
     from .. import _parser_errors
-    from .._tensor import Tensor, _promote
+    from .._tensor import Tensor
+    from .._type_promotion import promote
 
     for name, position, t in (("input", 1, input), ("other", 2, other)):
         if not isinstance(t, Tensor):
             raise _parser_errors.not_tensor("kron", name, position, t)
     if _product_cannot_be_viewed(input._data, other._data):
         raise RuntimeError(_VIEW_ERROR)
-    common = _promote(input._data.dtype, other._data.dtype)
+    common = promote(input._data.dtype, other._data.dtype)
     a, b = input._cast(common), other._cast(common)
     ndim = max(a._data.ndim, b._data.ndim)
     if a._data.ndim < ndim:

@@ -10,38 +10,16 @@ import numbers
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from .._tensor import (
-    _RETURN_TYPES, Tensor, _raise_if_not_broadcastable, _return_type, number_operand, result_dtype, variance_arguments,
-)
+from .._tensor import Tensor, number_operand
+from .._tensor_methods._arguments import variance_arguments
+from .._type_promotion import result_dtype
+from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
-from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
+from ._util import (
+    broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, raise_if_not_broadcastable, scan_axis,
+)
 from .arithmetic import _C_NAMES
 
-_RETURN_TYPES.setdefault("cummax", _return_type("cummax"))
-_RETURN_TYPES.setdefault("cummin", _return_type("cummin"))
-
-
-class _MinMax(tuple):
-    """aminmax's (min, max) pair, printed like ``torch.return_types.aminmax(...)``."""
-
-    __slots__ = ()
-
-    def __new__(cls, low, high):
-        return tuple.__new__(cls, (low, high))
-
-    def __getnewargs__(self):  # pickled as its two tensors
-        return tuple(self)
-
-    min = property(lambda self: self[0])
-    max = property(lambda self: self[1])
-
-    def __repr__(self):
-        return f"torchless.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
-
-
-# Named as PyTorch's, for type(result).__name__ and pickling: torchless.return_types.aminmax.
-_MinMax.__name__ = _MinMax.__qualname__ = "aminmax"
-_MinMax.__module__ = "torchless.return_types"
 
 
 def _default_float():
@@ -106,7 +84,7 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
     a, b = self._operands(other)
     if a is NotImplemented:
         raise _parser_errors.not_tensor(op, "other", position, other)
-    _raise_if_not_broadcastable(a, b)
+    raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         if a._data.dtype.kind == "c":
             if op in _COMPLEX_FORMULAS:
@@ -182,7 +160,7 @@ def xlogy_impl(x, y, function=False):
         a, b = x._operands(y)
     else:
         b, a = y._operands(x)
-    _raise_if_not_broadcastable(a, b)
+    raise_if_not_broadcastable(a, b)
     a._no_kernel_for("c", "xlogy_cpu")
     if a._data.dtype.kind != "f":
         # each operand straight to float, as PyTorch computes (not through their common integer dtype)
@@ -413,11 +391,11 @@ def logcumsumexp(self, dim):
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
-    from .._tensor import _reduced_axes
+    from .._tensor_methods._arguments import reduced_axes
 
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-    axes = _reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
+    axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
 
@@ -474,7 +452,7 @@ def aminmax(self, *, dim=None, keepdim=False):
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
     low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
     high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
-    return _MinMax(low, high)
+    return _RETURN_TYPES["aminmax"](low, high)
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
@@ -700,7 +678,7 @@ def masked_scatter(self, mask, source):
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{self.dtype.scalar_name} and {source.dtype.scalar_name}")
-    _raise_if_not_broadcastable(self, mask)
+    raise_if_not_broadcastable(self, mask)
     count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
     if count > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")

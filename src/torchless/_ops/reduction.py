@@ -299,10 +299,10 @@ class Var(ContiguousResult):
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
         if (n if a.size else 0) - correction <= 0:  # (PyTorch's count: input numel / output numel, 0 if empty)
-            from .._tensor import _warn_from_user_code
+            from .._user_warnings import warn_from_user_code
 
             for _ in range(2 if a.dtype.kind == "c" else 1):  # (complex: once for the real parts, once the imaginary)
-                _warn_from_user_code(f"{self.function}(): degrees of freedom is <= 0. Correction should be strictly "
+                warn_from_user_code(f"{self.function}(): degrees of freedom is <= 0. Correction should be strictly "
                                      "less than the reduction factor (input numel divided by output numel). "
                                      "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
                                      "ReduceOps.cpp:1861.)")

@@ -5,7 +5,6 @@ identities on real tensors (``conj``, ``is_neg``), and the out-of-place scatters
 
 ``install(Tensor)`` attaches the methods; the torch-namespace forms are listed in _functions._FUNCTION_FORMS.
 """
-import collections
 import math
 import operator
 
@@ -13,22 +12,10 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
 from ._util import is_int_argument, normalize_dim
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
-
-
-class frexp_result(collections.namedtuple("frexp", ("mantissa", "exponent"))):
-    """``torch.return_types.frexp``: (mantissa, exponent), printed as PyTorch prints its return types."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return f"torchless.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
-
-
-frexp_result.__name__ = frexp_result.__qualname__ = "frexp"
-frexp_result.__module__ = "torchless.return_types"
 
 
 def _check_tensor(value, name, argument, position):
@@ -511,7 +498,7 @@ def det(self):
 def slogdet(self):
     from ..linalg import slogdet as linalg_slogdet
 
-    return linalg_slogdet(self)
+    return _RETURN_TYPES["slogdet"](*linalg_slogdet(self))  # (named apart from torch.linalg.slogdet's)
 
 
 def pinverse(self, rcond=1e-15):
@@ -577,8 +564,8 @@ def frexp(self):
     if self._data.dtype.kind != "f":
         raise RuntimeError("torchless.frexp() only supports floating-point dtypes")
     mantissa, exponent = np.frexp(self._data)
-    return frexp_result(Tensor._wrap(mantissa.astype(self._data.dtype, copy=False)),
-                        Tensor._wrap(exponent.astype(np.int32)))
+    return _RETURN_TYPES["frexp"](Tensor._wrap(mantissa.astype(self._data.dtype, copy=False)),
+                                  Tensor._wrap(exponent.astype(np.int32)))
 
 
 def nextafter(self, other):
@@ -806,9 +793,6 @@ def install(cls):
     """Attach the methods above to the Tensor class ``cls``."""
     global Tensor
     Tensor = cls
-    from .._tensor import _RETURN_TYPES
-
-    _RETURN_TYPES.setdefault("frexp", frexp_result)
     # Methods the Tensor class defines itself (some were added beside these) take precedence.
     for name, method in _METHODS.items():
         if name not in cls.__dict__:

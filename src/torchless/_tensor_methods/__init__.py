@@ -1,9 +1,10 @@
 """The methods of torchless.Tensor by topic, one group a module.
 
 Each module holds one class whose body is its group's methods as they would read inside ``class Tensor``.
-``_tensor.py`` keeps the core of the class (construction, attributes, conversion, autograd, type promotion) and its
-module-level helpers, and calls ``attach`` at its end. The groups import the class and those helpers from
-``_tensor``, so they cannot be the class statement's bases (a circular import): their methods are copied onto it.
+``_tensor.py`` keeps the core of the class (construction, attributes, conversion, autograd, type promotion) and
+calls ``attach`` at its end. The groups import the class from ``_tensor`` (and the checks they share from
+``_arguments`` and ``_index_keys``), so they cannot be the class statement's bases (a circular import): their methods
+are copied onto it.
 """
 import sys
 

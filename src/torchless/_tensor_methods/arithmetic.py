@@ -11,7 +11,10 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._parser_errors import NOT_GIVEN
 from .._ops import arithmetic
 from ..autograd.graph import records
-from .._tensor import Tensor, _NO_ROUNDING_MODE, _check_lerp_arguments, _raise_if_not_broadcastable, result_dtype
+from .._tensor import Tensor
+from ._arguments import NO_ROUNDING_MODE, check_lerp_arguments
+from .._ops._util import raise_if_not_broadcastable
+from .._type_promotion import result_dtype
 
 
 def _alpha_number(name, alpha):
@@ -115,7 +118,7 @@ class ArithmeticMethods:
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
-        _raise_if_not_broadcastable(a, b)  # PyTorch checks the shapes first
+        raise_if_not_broadcastable(a, b)  # PyTorch checks the shapes first
         if a._data.dtype.kind in refused_kinds:
             raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
         if reverse:
@@ -170,7 +173,7 @@ class ArithmeticMethods:
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
-        _raise_if_not_broadcastable(a, b)
+        raise_if_not_broadcastable(a, b)
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
         if kind in "fc":  # (an integer tensor and a complex number: complex)
@@ -283,8 +286,8 @@ class ArithmeticMethods:
         self._check_other_operand(other, "mul")
         return self * other
 
-    def div(self, other=NOT_GIVEN, *, rounding_mode=_NO_ROUNDING_MODE):
-        if rounding_mode is _NO_ROUNDING_MODE:
+    def div(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
+        if rounding_mode is NO_ROUNDING_MODE:
             self._check_other_operand(other, "div")
             return self / other
         if other is NOT_GIVEN:
@@ -333,12 +336,12 @@ class ArithmeticMethods:
     def _logical(self, other, fn):
         if not isinstance(other, Tensor):  # PyTorch has no number overload for these
             raise _parser_errors.not_tensor(fn.__name__, "other", 1, other)
-        _raise_if_not_broadcastable(self, other)
+        raise_if_not_broadcastable(self, other)
         return Tensor._wrap(fn(self._data, other._data))
 
     def lerp(self, end, weight):
         """``self + weight * (end - self)``; ``end`` (and a tensor ``weight``) of self's dtype."""
-        _check_lerp_arguments("lerp", end, weight)
+        check_lerp_arguments("lerp", end, weight)
         names = _dtype.CPP_SCALAR_NAMES
         for name, value in (("end", end), ("weight", weight)):
             if isinstance(value, Tensor) and value._data.dtype != self._data.dtype and (name == "end" or value.ndim):
@@ -353,7 +356,7 @@ class ArithmeticMethods:
                     f"\"lerp_kernel_tensor\" not implemented for '{_dtype.from_numpy_dtype(common).scalar_name}'")
             self, end, weight = self._cast(common), end._cast(common), weight._cast(common)
         self._no_kernel_for("biu", "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
-        _raise_if_not_broadcastable(self, end)
+        raise_if_not_broadcastable(self, end)
         if isinstance(weight, Tensor):
             return arithmetic.Lerp.apply(self, end, weight)
         return arithmetic.Lerp.apply(self, end, None, weight=weight)

@@ -8,7 +8,9 @@ import numbers
 import numpy as np
 
 from .. import _memory_format, _parser_errors
-from .._tensor import Tensor, _check_tensor_other, _raise_if_not_broadcastable, _reduced_axes
+from .._tensor import Tensor
+from ._arguments import check_tensor_other, reduced_axes
+from .._ops._util import raise_if_not_broadcastable
 
 
 _COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
@@ -41,7 +43,7 @@ class ComparisonMethods:
                     raise TypeError(f"'{_COMPARISON_SYMBOLS[fn]}' not supported between instances of 'Tensor' and "
                                     "'numpy.ndarray'")
             return NotImplemented
-        _raise_if_not_broadcastable(a, b)
+        raise_if_not_broadcastable(a, b)
         if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
             raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
         return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
@@ -72,7 +74,7 @@ class ComparisonMethods:
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
     def equal(self, other):
-        _check_tensor_other(other, "equal")
+        check_tensor_other(other, "equal")
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -89,13 +91,13 @@ class ComparisonMethods:
         if rtol.__class__ is not float or atol.__class__ is not float or equal_nan.__class__ is not bool:
             parsed = _parser_errors.method_arguments(name, (other, rtol, atol, equal_nan))
             rtol, atol, equal_nan = parsed["rtol"], parsed["atol"], parsed["equal_nan"]
-        _check_tensor_other(other, name)
+        check_tensor_other(other, name)
         if other._data.dtype != self._data.dtype:
             raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
         for tolerance, value in (("rtol", rtol), ("atol", atol)):
             if not value >= 0:  # (NaN too; C++ prints the double as %g does)
                 raise RuntimeError(f"{tolerance} must be greater than or equal to zero, but got {value:g}")
-        _raise_if_not_broadcastable(self, other)
+        raise_if_not_broadcastable(self, other)
         return rtol, atol, equal_nan
 
     def logical_not(self):
@@ -117,7 +119,7 @@ class ComparisonMethods:
         return self._all_any(np.any, dim, keepdim, "any")
 
     def _all_any(self, fn, dim, keepdim, name):
-        axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
+        axes = None if dim is None else reduced_axes(name, dim, keepdim, self._data.ndim)
         out = np.asarray(fn(self._data, axis=axes, keepdims=keepdim))
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
         return Tensor._wrap(_memory_format.c_ordered(out.astype(np.uint8) if self._data.dtype == np.uint8 else out))

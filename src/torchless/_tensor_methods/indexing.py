@@ -8,7 +8,8 @@ import numpy as np
 from .. import _dtype
 from .._ops import indexing
 from ..autograd.graph import records
-from .._tensor import Tensor, _LEAF_INPLACE, _index_key
+from .._tensor import Tensor, _LEAF_INPLACE
+from ._index_keys import index_key
 
 
 # What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
@@ -81,7 +82,7 @@ class IndexingMethods:
         # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
         # tensor's error message is about)
         key = indexing.single_ellipsis(self._data.ndim,
-                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+                                       index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
         try:
             indexing.check_steps(self._data.shape, key)
             staged = indexing.select_first(key)
@@ -130,7 +131,7 @@ class IndexingMethods:
         if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
             raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         key = indexing.single_ellipsis(self._data.ndim,
-                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+                                       index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
         for item in key if isinstance(key, tuple) else (key,):
             if isinstance(item, str):  # PyTorch reads it as data for an index tensor
                 raise TypeError(f"new(): invalid data type '{type(item).__name__}'")

@@ -17,11 +17,13 @@ from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import grad_mode
 from ..autograd.graph import records
-from .._tensor import (
-    Tensor, _FLOAT, _INTERNAL_OVERLAP, _LEAF_INPLACE, _NO_ROUNDING_MODE, _category, _check_bound,
-    _check_lerp_arguments, _check_masked_fill_arguments, _clamp_bounds, _raise_if_not_broadcastable,
-    _scalar_category, check_uniform_bounds,
+from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
+from .._type_promotion import FLOAT, category, scalar_category
+from ._arguments import (
+    NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, clamp_bounds,
+    check_uniform_bounds,
 )
+from .._ops._util import raise_if_not_broadcastable
 
 
 def _view_inplace_message(view, view_name=None):
@@ -55,8 +57,8 @@ def _rshift_operand(tensor, number):
     if not isinstance(number, (numbers.Real, np.bool_)):
         return NotImplemented
     dtype = tensor._data.dtype
-    if _scalar_category(number) > _category(dtype):
-        dtype = _dtype.get_default_dtype().numpy if _scalar_category(number) == _FLOAT else np.dtype(np.int64)
+    if scalar_category(number) > category(dtype):
+        dtype = _dtype.get_default_dtype().numpy if scalar_category(number) == FLOAT else np.dtype(np.int64)
     try:
         return Tensor._wrap(np.asarray(number, dtype))
     except OverflowError:
@@ -258,7 +260,7 @@ class InPlaceMethods:
             return
         shape = self._data.shape
         if isinstance(other, Tensor) and other._data.shape != shape:
-            _raise_if_not_broadcastable(self, other)
+            raise_if_not_broadcastable(self, other)
             broadcast = np.broadcast_shapes(shape, other._data.shape)
             if broadcast != shape:
                 raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
@@ -267,8 +269,8 @@ class InPlaceMethods:
             return
         if isinstance(other, Tensor):
             common = self._common_with_tensor(other)
-        elif isinstance(other, (numbers.Real, np.bool_)) and _scalar_category(other) > _category(self._data.dtype):
-            common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else np.dtype(np.int64)
+        elif isinstance(other, (numbers.Real, np.bool_)) and scalar_category(other) > category(self._data.dtype):
+            common = _dtype.get_default_dtype().numpy if scalar_category(other) == FLOAT else np.dtype(np.int64)
         else:
             return
         if not _dtype.can_cast(common, self._data.dtype):
@@ -296,7 +298,7 @@ class InPlaceMethods:
             raise
 
 
-    def div_(self, other=NOT_GIVEN, *, rounding_mode=_NO_ROUNDING_MODE):
+    def div_(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent=NOT_GIVEN):
@@ -325,15 +327,15 @@ class InPlaceMethods:
         return self._clamp_inplace(min, max, "clip_")
 
     def clamp_min_(self, min):
-        _check_bound(min, "clamp_min_", "min")
+        check_bound(min, "clamp_min_", "min")
         return self._clamp_inplace(min, None, "clamp_min_")
 
     def clamp_max_(self, max):
-        _check_bound(max, "clamp_max_", "max")
+        check_bound(max, "clamp_max_", "max")
         return self._clamp_inplace(None, max, "clamp_max_")
 
     def _clamp_inplace(self, min, max, name):
-        min, max = _clamp_bounds(min, max, name)
+        min, max = clamp_bounds(min, max, name)
         node = {"clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}.get(name)
         return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
                              cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
@@ -355,7 +357,7 @@ class InPlaceMethods:
         return self._inplace(lambda t: t.abs())
 
     def masked_fill_(self, mask, value):
-        _check_masked_fill_arguments("masked_fill_", mask, value)
+        check_masked_fill_arguments("masked_fill_", mask, value)
         try:
             return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
         except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
@@ -364,7 +366,7 @@ class InPlaceMethods:
             raise
 
     def lerp_(self, end, weight):
-        _check_lerp_arguments("lerp_", end, weight)
+        check_lerp_arguments("lerp_", end, weight)
         if end._data.dtype == self._data.dtype:  # (else lerp's own dtype error comes first)
             self._check_inplace_operand(end)  # the shape, before the kernel
             if isinstance(weight, Tensor) and not weight.ndim:
@@ -379,7 +381,7 @@ class InPlaceMethods:
         source = src
         if source._data.shape != self._data.shape:
             try:
-                _raise_if_not_broadcastable(self, source)
+                raise_if_not_broadcastable(self, source)
             except RuntimeError:
                 self._check_leaf_first(source)
                 raise

@@ -7,11 +7,11 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
-from .._ops._util import broadcast_error
+from .._ops._util import broadcast_error, raise_if_not_broadcastable
 from ..autograd.graph import records
-from .._tensor import (
-    Tensor, _C_FLOAT_NAMES, _check_bound, _check_masked_fill_arguments, _check_tensor_other, _clamp_bounds,
-    _raise_if_not_broadcastable, _refuse_relu, refuse_complex_gradient,
+from .._tensor import Tensor
+from ._arguments import (
+    check_bound, check_masked_fill_arguments, check_tensor_other, clamp_bounds, refuse_relu, refuse_complex_gradient,
 )
 
 
@@ -21,7 +21,7 @@ def _elementwise_extremum(a, b, largest):
     try:
         return arithmetic.Extremum.apply(a, b, largest=largest)
     except ValueError:
-        _raise_if_not_broadcastable(a, b)
+        raise_if_not_broadcastable(a, b)
         raise
 
 
@@ -63,7 +63,7 @@ class PointwiseMethods:
 
     def _clamp(self, min, max, name, node=None):
         """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
-        min, max = _clamp_bounds(min, max, name)
+        min, max = clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
         self._refuse_complex("clamp is not supported for complex types")
@@ -97,16 +97,16 @@ class PointwiseMethods:
                                  bounds=bounds)
 
     def clamp_min(self, min):
-        _check_bound(min, "clamp_min", "min")
+        check_bound(min, "clamp_min", "min")
         return self._clamp(min, None, "clamp", "ClampMin")
 
     def clamp_max(self, max):
-        _check_bound(max, "clamp_max", "max")
+        check_bound(max, "clamp_max", "max")
         return self._clamp(None, max, "clamp", "ClampMax")
 
     def relu(self):
         if self._data.dtype.kind in "bc":
-            _refuse_relu(self)
+            refuse_relu(self)
         return unary.Relu.apply(self)
 
     def hardshrink(self, lambd=0.5):
@@ -195,11 +195,11 @@ class PointwiseMethods:
         return tensor_softmax(self, dim, dtype, "log_softmax")
 
     def maximum(self, other):
-        _check_tensor_other(other, "maximum")
+        check_tensor_other(other, "maximum")
         return _elementwise_extremum(self, other, largest=True)
 
     def minimum(self, other):
-        _check_tensor_other(other, "minimum")
+        check_tensor_other(other, "minimum")
         return _elementwise_extremum(self, other, largest=False)
 
     def _step(self, fn, name):
@@ -242,7 +242,7 @@ class PointwiseMethods:
         return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
 
     def masked_fill(self, mask, value):
-        _check_masked_fill_arguments("masked_fill", mask, value)
+        check_masked_fill_arguments("masked_fill", mask, value)
         mask = mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
         if mask.shape != self._data.shape:
@@ -254,7 +254,7 @@ class PointwiseMethods:
                                f"{value._data.ndim} dimension(s).")
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
+                               f"{_dtype.CPP_SCALAR_NAMES[mask.dtype.name]}")
         fill = value if isinstance(value, Tensor) else \
             Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)

@@ -14,10 +14,9 @@ from .._ops._util import (
     check_int64, every_dim_if_empty, is_index_argument, is_int_argument, normalize_dim, normalize_dims, scan_axis,
 )
 from ..autograd.graph import records
-from .._tensor import (
-    Tensor, _EVERY_DIM, _RETURN_TYPES, _arg_extremum_arguments, _reduced_axes, _refuse_by_position,
-    variance_arguments,
-)
+from .._tensor import Tensor, _refuse_by_position
+from ._arguments import EVERY_DIM, arg_extremum_arguments, reduced_axes, variance_arguments
+from ..return_types import _RETURN_TYPES
 
 
 class _Omitted:
@@ -67,7 +66,7 @@ class ReductionMethods:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
-        axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
+        axes = reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=omitted, dims=dim)
 
@@ -78,7 +77,7 @@ class ReductionMethods:
         if dtype is not None:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
             if not _dtype.is_argument(dtype):
-                _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
+                reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
             error = _parser_errors.reduction_error("mean", dim, keepdim, dtype)  # (the parser's errors come first)
@@ -88,7 +87,7 @@ class ReductionMethods:
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
-        axes = _reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
+        axes = reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim)
 
     def _check_std_var(self):
@@ -192,17 +191,17 @@ class ReductionMethods:
             try:
                 self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
             except TypeError:
-                _reduced_axes(name, dim, keepdim, self._data.ndim)  # (raises the parser's error)
+                reduced_axes(name, dim, keepdim, self._data.ndim)  # (raises the parser's error)
                 raise
-        axes = _reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
+        axes = reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
     def argmax(self, *args, **kwargs):
-        dim, keepdim = _arg_extremum_arguments("argmax", args, kwargs)
+        dim, keepdim = arg_extremum_arguments("argmax", args, kwargs)
         return self._arg_extremum(np.argmax, dim, keepdim, "argmax")
 
     def argmin(self, *args, **kwargs):
-        dim, keepdim = _arg_extremum_arguments("argmin", args, kwargs)
+        dim, keepdim = arg_extremum_arguments("argmin", args, kwargs)
         return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
     def _arg_extremum(self, fn, dim, keepdim, name):
@@ -294,9 +293,9 @@ class ReductionMethods:
             self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
-    def median(self, dim=_EVERY_DIM, keepdim=False):
+    def median(self, dim=EVERY_DIM, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
-        if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+        if dim is EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
             if keepdim is not False:
                 raise _parser_errors.method_error("median", (), {"keepdim": keepdim})
             if self._data.size:  # (an empty tensor never reaches the kernel)
@@ -367,7 +366,7 @@ class ReductionMethods:
                 raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
                                    f"[{', '.join(['1'] * self._data.ndim)}]")
             dim = tuple(range(self._data.ndim))
-        axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
+        axes = reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
         return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
     def count_nonzero(self, dim=None, *more):
@@ -379,7 +378,7 @@ class ReductionMethods:
                 raise error
             dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
+        axes = reduced_axes("count_nonzero", dim, False, self._data.ndim)
         return Tensor._wrap(_memory_format.c_ordered(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
 
     def bincount(self, weights=None, minlength=0):

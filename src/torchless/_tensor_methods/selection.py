@@ -10,9 +10,10 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, indexing, inplace
-from .._ops._util import normalize_dim
+from .._ops._util import normalize_dim, raise_if_not_broadcastable
 from ..autograd import grad_mode
-from .._tensor import Tensor, _check_index_along, _raise_if_not_broadcastable
+from .._tensor import Tensor
+from ._arguments import check_index_along
 
 
 class SelectionMethods:
@@ -21,7 +22,7 @@ class SelectionMethods:
             dim = _parser_errors.method_arguments("gather", (dim, index))["dim"]
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         axis = normalize_dim(dim, self._data.ndim)
-        _check_index_along(self._data.shape, axis, idx, "gather", "input")
+        check_index_along(self._data.shape, axis, idx, "gather", "input")
         if sparse_grad and self._requires_grad and grad_mode.is_grad_enabled():
             raise NotImplementedError("torchless does not support sparse gradients: use gather with sparse_grad=False")
         shown = {"dim": dim, "index": idx, "sparse_grad": sparse_grad}
@@ -75,7 +76,7 @@ class SelectionMethods:
         """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
         if mask._data.dtype != np.bool_:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
-        _raise_if_not_broadcastable(mask, self)
+        raise_if_not_broadcastable(mask, self)
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
         shown = {"mask": mask._data}
         if self._data.shape == shape:
@@ -168,7 +169,7 @@ class SelectionMethods:
             raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
                                "to src.dtype")  # (scatter_add shares scatter's check, and its name)
         source = src._data.shape if isinstance(src, Tensor) else None
-        _check_index_along(self._data.shape, axis, idx, name, "self", source)
+        check_index_along(self._data.shape, axis, idx, name, "self", source)
         if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
             source = src.reshape(-1) if isinstance(src, Tensor) else src
             return self.reshape(-1)._scatter(0, index.reshape(-1), source, add, name).reshape(self.shape)

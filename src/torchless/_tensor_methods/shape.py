@@ -14,7 +14,8 @@ from .._ops._util import check_int64, list_elements, normalize_dim, normalize_di
 from .._size import Size
 from ..autograd import grad_mode
 from ..autograd.graph import records
-from .._tensor import Tensor, _EVERY_DIM, _all_ints, _shape_arg
+from .._tensor import Tensor, _all_ints, _shape_arg
+from ._arguments import EVERY_DIM
 
 
 def _multi_output_views(pieces):
@@ -192,9 +193,9 @@ class ShapeMethods:
                                f"({shape[axis]}) in the input tensor") from None
         return self.reshape(shape[:axis] + sizes + shape[axis + 1 :])
 
-    def squeeze(self, dim=_EVERY_DIM, *more):
+    def squeeze(self, dim=EVERY_DIM, *more):
         shape = self._data.shape
-        if dim is _EVERY_DIM:
+        if dim is EVERY_DIM:
             kept = tuple(i for i, n in enumerate(shape) if n != 1)
             dim = None
         else:

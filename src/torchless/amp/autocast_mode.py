@@ -7,7 +7,7 @@ keeps float32 (outputs keep their float32 dtype where PyTorch's would be bfloat1
 import functools
 import warnings
 
-from .._tensor import device
+from .._device import device
 
 _state = {"enabled": False, "warned_cpu": False}
 

@@ -12,7 +12,7 @@ __all__ = ["amp", "device", "device_count", "empty_cache", "is_available", "is_b
            "get_rng_state", "set_rng_state", "ipc_collect", "mem_get_info", "reset_peak_memory_stats"]
 
 from . import amp
-from .._tensor import CUDA_LEGACY_TYPES as _LEGACY_TYPES
+from .._legacy_types import CUDA_LEGACY_TYPES as _LEGACY_TYPES
 
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
 # FloatTensor, LongTensor, ...: nameable, never instantiable here

@@ -1,25 +1,14 @@
 """Matrix factorisations: svd/svdvals, eigh/eigvalsh, qr, cholesky, and matrix_rank from the singular values."""
-import collections
 
 import numpy as np
 
 from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
 from ._checks import LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, scalar_name
 
 
 def _mT(array):
     return np.swapaxes(array, -1, -2)
-
-
-def _named(name, fields):
-    result = collections.namedtuple(name, fields)
-    result.__module__ = "torchless.return_types"
-    return result
-
-
-svd_result = _named("svd", ("U", "S", "Vh"))
-eigh_result = _named("eigh", ("eigenvalues", "eigenvectors"))
-qr_result = _named("qr", ("Q", "R"))
 
 
 class SingularValues(Node):
@@ -80,7 +69,7 @@ def svd(A, full_matrices=True):
     S = SingularValues.apply(A, factors=(u[..., :k], s, vh[..., :k, :]))
     U = NotDifferentiable.apply(A, value=u.astype(a.dtype, copy=False), op="linalg_svd (U)")
     Vh = NotDifferentiable.apply(A, value=vh.astype(a.dtype, copy=False), op="linalg_svd (Vh)")
-    return svd_result(U, S, Vh)
+    return _RETURN_TYPES["linalg_svd"](U, S, Vh)
 
 
 class SymmetricEigen(Node):
@@ -142,7 +131,7 @@ def eigh(A, UPLO="L"):
         raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{scalar_name(a)}'")
     _check_uplo(UPLO)
     packed = SymmetricEigen.apply(A, uplo=UPLO)
-    return eigh_result(packed[..., -1], packed[..., :-1])
+    return _RETURN_TYPES["linalg_eigh"](packed[..., -1], packed[..., :-1])
 
 
 def eigvalsh(A, UPLO="L"):
@@ -168,10 +157,10 @@ def qr(A, mode="reduced"):
     check_float_matrix("linalg.qr", a, square=False)
     if mode == "r":
         r = np.linalg.qr(a, mode="r")
-        return qr_result(Tensor._wrap(np.zeros((0,), a.dtype)),
+        return _RETURN_TYPES["linalg_qr"](Tensor._wrap(np.zeros((0,), a.dtype)),
                          NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
     q, r = np.linalg.qr(a, mode=mode)
-    return qr_result(NotDifferentiable.apply(A, value=q.astype(a.dtype, copy=False), op="linalg_qr"),
+    return _RETURN_TYPES["linalg_qr"](NotDifferentiable.apply(A, value=q.astype(a.dtype, copy=False), op="linalg_qr"),
                      NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
 
 

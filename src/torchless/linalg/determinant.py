@@ -1,9 +1,9 @@
 """Determinants of square matrices: det, and slogdet for when the determinant itself would overflow."""
-import collections
 
 import numpy as np
 
 from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
 from ._checks import check_float_matrix
 
 
@@ -148,10 +148,6 @@ class ComplexSign(Node):
         return "LinalgSlogdetBackward0"
 
 
-slogdet_result = collections.namedtuple("slogdet", ("sign", "logabsdet"))
-slogdet_result.__module__ = "torchless.return_types"
-
-
 def det(A):
     r"""The determinant of each square matrix of ``A``.
 
@@ -175,5 +171,5 @@ def slogdet(A):
     sign, logabsdet = np.linalg.slogdet(a)
     sign = np.asarray(sign, a.dtype)
     logabsdet = np.asarray(logabsdet, a.real.dtype)  # (real for complex matrices)
-    return slogdet_result(ComplexSign.apply(A, sign=sign) if a.dtype.kind == "c" else Tensor._wrap(sign),
+    return _RETURN_TYPES["linalg_slogdet"](ComplexSign.apply(A, sign=sign) if a.dtype.kind == "c" else Tensor._wrap(sign),
                           LogAbsDeterminant.apply(A, logabsdet=logabsdet))

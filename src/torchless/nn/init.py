@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._tensor import check_uniform_bounds
+from .._tensor_methods._arguments import check_uniform_bounds
 from ..autograd import grad_mode
 from ..random import draw_like, normal_like, stream
 

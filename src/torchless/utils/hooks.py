@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .._tensor import _warn_from_user_code
+from .._user_warnings import warn_from_user_code
 from ..autograd._hook_calls import checked_hook_result
 from ..autograd.graph import Node, OutputSlot, _edge
 
@@ -225,7 +225,7 @@ class BackwardHook:
         grad_outputs = self.grad_outputs
         if self.input_tensors_index is None:
             # No gradient will reach the inputs: the hooks are called now, with no grad_input.
-            _warn_from_user_code(_NO_INPUT_GRAD_WARNING)  # at the backward() call, as PyTorch's stacklevel puts it
+            warn_from_user_code(_NO_INPUT_GRAD_WARNING)  # at the backward() call, as PyTorch's stacklevel puts it
             no_grad_inputs = (None,) * self.n_inputs
             for hook in self.user_hooks:
                 result = hook(self.module, no_grad_inputs, self.grad_outputs)

@@ -5,7 +5,7 @@ runs as.
 import math
 
 from ... import _memory_format
-from ..._tensor import _category, _promote, result_dtype
+from ..._type_promotion import category, promote, result_dtype
 from ._conv_nodes import EmptyConvolution, _uses_mkldnn
 
 
@@ -248,8 +248,8 @@ def _check_bias_added_in_place(out_dtype, bias):
     """``output.add_(bias)``: the sum takes the bias's dtype only if of a higher category (a float bias on
     an integer output), and then cannot be written back. (conv1d and conv2d with a numeric padding
     have already required the input's dtype.)"""
-    if bias is not None and _category(bias._data.dtype) > _category(out_dtype):
-        result = _promote(out_dtype, bias._data.dtype)  # (a complex64 bias on a double output: complex128)
+    if bias is not None and category(bias._data.dtype) > category(out_dtype):
+        result = promote(out_dtype, bias._data.dtype)  # (a complex64 bias on a double output: complex128)
         raise RuntimeError(f"result type {_SCALAR_NAMES[result.name]} can't be cast to the desired output "
                            f"type {_SCALAR_NAMES[out_dtype.name]}")
 
@@ -271,7 +271,7 @@ def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     """
     in_dtype, w_dtype = input._data.dtype, weight._data.dtype
     if in_shape[1] == 0:
-        dtype = _promote(in_dtype, w_dtype)  # no channels means an empty weight: [0] * [0]
+        dtype = promote(in_dtype, w_dtype)  # no channels means an empty weight: [0] * [0]
     elif math.prod(w_shape) == 0:
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     else:

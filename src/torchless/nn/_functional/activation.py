@@ -21,7 +21,8 @@ from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
-from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
+from ..._tensor import Tensor
+from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
 from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
@@ -92,7 +93,7 @@ def relu(input, inplace=False):
     """max(0, x) elementwise; integer tensors stay integer."""
     check_tensor(input, "relu")
     if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
-        _refuse_relu(input)
+        refuse_relu(input)
     if inplace:
         return input.relu_()
     if records(input):

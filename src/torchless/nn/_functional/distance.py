@@ -4,7 +4,7 @@ import numpy as np
 from ... import _dtype
 from ..._ops import arithmetic, reduction
 from ..._ops._util import broadcast_error
-from ..._tensor import _promote
+from ..._type_promotion import promote
 from ...autograd import grad_mode
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node, named_as_pytorch
@@ -40,7 +40,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     Shape: x1 and x2 broadcast to (*, D, *); the output drops dim ``dim``.
     """
     # both in the promotion of their dtypes (whatever their dims, unlike an operator's result dtype)
-    common = _promote(x1._data.dtype, x2._data.dtype)
+    common = promote(x1._data.dtype, x2._data.dtype)
     if common.kind != "f":
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
                            f"{_dtype.from_numpy_dtype(common).scalar_name}")

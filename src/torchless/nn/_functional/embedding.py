@@ -9,7 +9,9 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, _promote, refuse_complex_gradient, typename
+from ..._tensor import Tensor, typename
+from ..._type_promotion import promote
+from ..._tensor_methods._arguments import refuse_complex_gradient
 from ..._threads import get_num_threads
 from ...autograd import grad_mode
 from ...autograd._graph_backward import gradients_without_derivative
@@ -382,7 +384,7 @@ def native_embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, spars
                            f"{padding_idx}")
     # PyTorch brings indices and offsets to their promoted dtype before checking it: int16, uint8 or bool
     # indices beside int64 offsets are read as int64, float offsets make the indices fail as floats
-    common = _promote(input._data.dtype, offsets._data.dtype)
+    common = promote(input._data.dtype, offsets._data.dtype)
     input, offsets = (t if t._data.dtype == common else Tensor._wrap(t._data.astype(common)) for t in (input, offsets))
     _bag_index_check(input)
     _bag_index_check(offsets)

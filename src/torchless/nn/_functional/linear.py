@@ -7,7 +7,8 @@ from ... import _dtype, _memory_format
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._parser_errors import too_many_positional
-from ..._tensor import Tensor, refuse_complex_gradient
+from ..._tensor import Tensor
+from ..._tensor_methods._arguments import refuse_complex_gradient
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding

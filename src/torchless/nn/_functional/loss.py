@@ -13,7 +13,7 @@ import numpy as np
 from ... import _memory_format
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
-from ..._tensor import _promote
+from ..._type_promotion import promote
 from ...autograd import grad_mode
 from ...autograd._graph_backward import BackwardOfBackward, ZeroDerivativeOf, with_zero_derivative_of
 from ...autograd._released import released
@@ -698,7 +698,7 @@ def _broadcast_shape(a, b):
 
 
 def _common_dtype(input, target):
-    common = _promote(input._data.dtype, target._data.dtype)
+    common = promote(input._data.dtype, target._data.dtype)
     return input._cast(common), target._cast(common)
 
 

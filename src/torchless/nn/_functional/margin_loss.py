@@ -13,7 +13,8 @@ import numpy as np
 
 from ... import _creation, _dtype
 from ..._ops.unary import Clamp
-from ..._tensor import Tensor, _promote
+from ..._tensor import Tensor
+from ..._type_promotion import promote
 from ..._functions import where
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node
@@ -60,7 +61,7 @@ class SoftMarginLoss(Node):
 
     def forward(self, x, t, reduction="mean"):
         self.x, self.t, self.reduction = x, t, reduction
-        common = _promote(x.dtype, t.dtype)
+        common = promote(x.dtype, t.dtype)
         with np.errstate(over="ignore"):
             z = (-x.astype(common, copy=False) * t.astype(common, copy=False)).astype(x.dtype, copy=False)
             losses = np.log1p(np.exp(z))
@@ -70,7 +71,7 @@ class SoftMarginLoss(Node):
         x, t = self.x, self.t
         if t.dtype == np.bool_:  # PyTorch's backward negates the target
             raise RuntimeError(_BOOL_NEGATION)
-        common = _promote(x.dtype, t.dtype)
+        common = promote(x.dtype, t.dtype)
         norm = 1.0 / x.size if self.reduction == "mean" and x.size else 1.0
         tc = t.astype(common, copy=False)
         # -norm * y * z / (1 + z) * grad with z = exp(-y x): an overflowing z gives NaN, as in PyTorch.
@@ -83,7 +84,7 @@ class SoftMarginLoss(Node):
         if t.dtype == np.bool_:
             raise RuntimeError(_BOOL_NEGATION)
         norm = 1.0 / x.size if self.reduction == "mean" and x.size else 1.0
-        target = grad._wrap(t.astype(_promote(x.dtype, t.dtype), copy=False))
+        target = grad._wrap(t.astype(promote(x.dtype, t.dtype), copy=False))
         z = (-target * self.graph_input(0, x)).exp()
         g = ((target * z * -norm) / (z + 1))._cast(x.dtype) * grad
         return (g.expand(x.shape) if g._data.shape != x.shape else g, None)
@@ -112,7 +113,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     # PyTorch builds the loss in place in a tensor like the input: -input, *= target, exp_, log1p_.
     _check_in_place(input._data, _broadcast_shape(input, target))
     if x_dtype.kind != "f":
-        common = _promote(x_dtype, target._data.dtype)
+        common = promote(x_dtype, target._data.dtype)
         produced = common if common.kind == "f" else _dtype.get_default_dtype().numpy
         raise RuntimeError(f"result type {_scalar_name(produced)} can't be cast to the desired output type "
                            f"{_scalar_name(x_dtype)}")

@@ -8,7 +8,7 @@ in the input's dtype.
 import numpy as np
 
 from ... import _dtype, _memory_format
-from ..._tensor import _promote
+from ..._type_promotion import promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
 from ...autograd.graph import Node
@@ -39,7 +39,7 @@ class _PiecewiseLoss(Node):
     @quiet
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
-        common = _promote(x.dtype, t.dtype)
+        common = promote(x.dtype, t.dtype)
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
         if common == np.float16 and self.float_forward:  # (PyTorch's float16 huber kernel: in float32, rounded once)
             losses = self.losses(np.abs(x.astype(np.float32) - t.astype(np.float32)), param)
@@ -139,7 +139,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     beta = check_float_arg(beta, "smooth_l1_loss", "beta", 4)  # (the native's parser: a 0-d tensor as a float)
     if not beta >= 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    common = _promote(input._data.dtype, target._data.dtype)
+    common = promote(input._data.dtype, target._data.dtype)
     if common.kind != "f":
         raise NotImplementedError(f"\"smooth_l1_cpu\" not implemented for '{_scalar_name(common)}'")
     return SmoothL1Loss.apply(input, target, reduction=reduction, param=beta)
@@ -180,7 +180,7 @@ def _huber(input, target, reduction, delta):
     if not delta > 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     out_dtype = input._data.dtype
-    common = _promote(out_dtype, target._data.dtype)
+    common = promote(out_dtype, target._data.dtype)
     # The loss is written into a tensor like the input, so a float loss cannot go into an integer input.
     if not _dtype.can_cast(common, out_dtype):
         raise RuntimeError(f"result type {_scalar_name(common)} can't be cast to the desired output type "

@@ -3,7 +3,7 @@ in a CPU-only build."""
 from ..._tensor import Tensor, typename
 
 
-# What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _tensor._require_cpu).
+# What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _device.require_cpu).
 _NO_IPU = "PyTorch is not linked with support for ipu devices"
 _NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
             "`import mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
@@ -13,7 +13,7 @@ _NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
 def to_accelerator(tensor, kind, where):
     """``tensor.cuda(where)`` / ``.xpu`` / ``.ipu`` / ``.mtia`` in a CPU-only build: PyTorch's error for
     ``where``."""
-    from ..._tensor import _require_cpu, device
+    from ..._device import require_cpu, device
 
     if where is not None and not isinstance(where, (str, int, device)) or isinstance(where, bool):
         shown = type(where).__name__ if type(where).__module__ == "builtins" else typename(type(where))
@@ -25,7 +25,7 @@ def to_accelerator(tensor, kind, where):
         raise RuntimeError(_NO_IPU)
     if kind == "mtia":
         raise AssertionError(_NO_MTIA)
-    _require_cpu(target)  # raises: no accelerator here
+    require_cpu(target)  # raises: no accelerator here
     return tensor
 
 
@@ -58,7 +58,7 @@ def parse_to(args, kwargs):
     PyTorch's TypeError; a ``copy`` argument is refused as PyTorch refuses it."""
     from ... import _dtype
     from ..._memory_format import memory_format as memory_format_class
-    from ..._tensor import device as device_class
+    from ..._device import device as device_class
 
     if len(args) > 4:
         raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")

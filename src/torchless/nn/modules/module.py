@@ -751,11 +751,11 @@ class Module:
         """Convert floating-point parameters and buffers to a dtype: ``to(device=None, dtype=None,
         non_blocking=False)``, ``to(dtype, non_blocking=False)`` or ``to(tensor, non_blocking=False)``, read as
         PyTorch's parser reads them (devices other than the CPU are refused)."""
-        from ..._tensor import _require_cpu
+        from ..._device import require_cpu
 
         device, dtype = parse_to(args, kwargs)
         if device is not None:
-            _require_cpu(device)
+            require_cpu(device)
         memory_format = kwargs.get("memory_format")
         if dtype is not None:
             if not (dtype.is_floating_point or dtype.is_complex):
@@ -786,10 +786,10 @@ class Module:
         """Give every parameter and buffer new, uninitialized memory of its shape and dtype on ``device`` (the CPU
         here): PyTorch's way out of a model built on the meta device."""
         from ... import _creation
-        from ..._tensor import _require_cpu
+        from ..._device import require_cpu
 
         if device is not None:
-            _require_cpu(device)
+            require_cpu(device)
         return self._apply(lambda t: _creation.empty_like(t), recurse=recurse)
 
     def type(self, dst_type):

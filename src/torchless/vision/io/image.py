@@ -8,7 +8,7 @@ import numpy as np
 
 from ..._creation import as_tensor
 from ..._tensor import Tensor
-from ..._tensor import device as _device
+from ..._device import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
 from . import _png

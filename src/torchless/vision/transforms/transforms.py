@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._creation import as_tensor
-from ..._tensor import Tensor, check_uniform_bounds
+from ..._tensor import Tensor
+from ..._tensor_methods._arguments import check_uniform_bounds
 from ...nn.modules.module import Module
 from ...random import stream
 from . import functional as F

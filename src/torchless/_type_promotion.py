@@ -1,0 +1,47 @@
+"""PyTorch's type promotion of NumPy dtypes: the category of a dtype or Python number (bool < integer < float <
+complex) decides, then the precision; a 0-d tensor beside one with dimensions counts only for a higher category."""
+import numbers
+
+import numpy as np
+
+BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+
+
+def category(np_dtype):
+    kind = np_dtype.kind
+    return FLOAT if kind == "f" else BOOL if kind == "b" else COMPLEX if kind == "c" else INT
+
+
+def scalar_category(value):
+    # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float)
+    return BOOL if isinstance(value, bool) else INT if isinstance(value, numbers.Integral) else \
+        FLOAT if isinstance(value, (numbers.Real, np.bool_)) else COMPLEX
+
+
+def promote(a, b):
+    """PyTorch's promotion of two NumPy dtypes (e.g. int64 with float32 gives float32, not float64)."""
+    if a == b:
+        return a
+    ca, cb = category(a), category(b)
+    if ca != cb:
+        if max(ca, cb) == COMPLEX and min(ca, cb) == FLOAT:  # complex64 with float64 gives complex128
+            return np.promote_types(a, b)
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+def result_dtype(a, a_has_dims, b, b_has_dims):
+    """PyTorch's result dtype of an op on tensors of NumPy dtypes a and b: a 0-d tensor beside one with
+    dimensions counts only when its category (bool < integer < float < complex) is higher; a complex one beside
+    floats gives the complex dtype of their precision."""
+    if a_has_dims != b_has_dims:
+        ca, cb = category(a), category(b)
+        if a_has_dims and ca >= cb:
+            return a
+        if b_has_dims and cb >= ca:
+            return b
+        dims, zero = (a, b) if a_has_dims else (b, a)
+        if zero.kind == "c" and dims.kind == "f":
+            return np.result_type(dims, np.complex64)
+    return promote(a, b)
+

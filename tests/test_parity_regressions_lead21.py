@@ -1,0 +1,72 @@
+"""Regressions found by the lead in the twenty-first session, checked against PyTorch."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _square(lib, seed=0):
+    a = np.random.default_rng(seed).standard_normal((3, 3)).astype(np.float32)
+    return lib.tensor(a @ a.T + np.eye(3, dtype=np.float32))
+
+
+# Every op of torchless that returns one of torch.return_types' named tuples.
+_NAMED_RESULTS = {
+    "max": lambda m, a: m.max(a, 0),
+    "min": lambda m, a: a.min(1),
+    "sort": lambda m, a: m.sort(a),
+    "topk": lambda m, a: a.topk(2),
+    "kthvalue": lambda m, a: m.kthvalue(a, 2),
+    "median": lambda m, a: a.median(0),
+    "nanmedian": lambda m, a: m.nanmedian(a, 0),
+    "mode": lambda m, a: m.mode(a, 1),
+    "cummax": lambda m, a: m.cummax(a, 0),
+    "cummin": lambda m, a: a.cummin(1),
+    "aminmax": lambda m, a: m.aminmax(a),
+    "frexp": lambda m, a: m.frexp(a),
+    "histogram": lambda m, a: m.histogram(a.flatten(), 3),
+    "histogramdd": lambda m, a: m.histogramdd(a, 3),
+    "svd": lambda m, a: m.svd(a),
+    "linalg.svd": lambda m, a: m.linalg.svd(a),
+    "qr": lambda m, a: m.qr(a),
+    "linalg.qr": lambda m, a: m.linalg.qr(a),
+    "slogdet": lambda m, a: m.slogdet(a),
+    "Tensor.slogdet": lambda m, a: a.slogdet(),
+    "linalg.slogdet": lambda m, a: m.linalg.slogdet(a),
+    "linalg.eigh": lambda m, a: m.linalg.eigh(a),
+    "triangular_solve": lambda m, a: m.triangular_solve(a, a),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_NAMED_RESULTS))
+def test_named_results_are_torchs_return_types(op):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (torch.qr, torch.svd, triangular_solve are deprecated)
+        expected = _NAMED_RESULTS[op](torch, _square(torch))
+        got = _NAMED_RESULTS[op](torchless, _square(torchless))
+    kind = type(got)
+    assert kind.__name__ == type(expected).__name__
+    assert getattr(torchless.return_types, kind.__name__) is kind
+    assert isinstance(got, tuple) and len(got) == len(expected)
+    assert repr(got).split("\n")[0] == repr(expected).split("\n")[0].replace("torch.", "torchless.")
+    fields = type(expected).__match_args__  # (a structseq's field names)
+    assert kind._fields == fields
+    for index, field in enumerate(fields):
+        assert getattr(got, field) is got[index]
+    again = pickle.loads(pickle.dumps(got))
+    assert type(again) is kind
+    for a, b in zip(again, got):
+        if isinstance(b, torchless.Tensor):
+            np.testing.assert_array_equal(a.numpy(), b.detach().numpy())
+
+
+def test_return_types_namespace_lists_its_types():
+    for name in torchless.return_types.__all__:
+        kind = getattr(torchless.return_types, name)
+        assert kind.__module__ == "torchless.return_types" and kind.__name__ == name
+        assert hasattr(torch.return_types, name)
