@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _hyper_value, _lerp_
+from .optimizer import Optimizer, _hyper_value
+from ._update_math import lerp_
 
 __all__ = ["Muon"]
 
@@ -137,11 +138,11 @@ class Muon(Optimizer):
             for param, p, g, buf in self._init_group(group):
                 if g.ndim != 2:  # (a parameter of another rank, given by add_param_group)
                     raise ValueError("Param gradient must be a 2D matrix")
-                _lerp_(buf, g, 1 - momentum)
+                lerp_(buf, g, 1 - momentum)
                 update = buf
                 if group["nesterov"]:
                     update = g.copy()
-                    _lerp_(update, buf, momentum)
+                    lerp_(update, buf, momentum)
                 update = _zeropower_via_newtonschulz(update, group["ns_coefficients"], group["ns_steps"],
                                                      group["eps"])
                 adjusted_lr = _adjust_lr(lr, group["adjust_lr_fn"], p.shape)

@@ -1,10 +1,9 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
 import numpy as np
 
-from .optimizer import (
-    _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _add_scaled_, _addcmul, _added, _check_lr, _check_nonnegative,
-    _opmath, _real_views, _unsupported_flags, _zeros_like,
-)
+from .optimizer import _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _zeros_like
+from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
+from ._update_math import add_scaled_, addcmul, added, opmath, real_views
 
 
 class Adadelta(Optimizer):
@@ -36,15 +35,15 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
-        _check_lr(lr)
+        check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        _check_nonnegative(epsilon=eps, weight_decay=weight_decay)
+        check_nonnegative(epsilon=eps, weight_decay=weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize}
         # in PyTorch's order (a state_dict's param_groups show it): capturable comes before foreach
-        _unsupported_flags(defaults, capturable=capturable)
+        unsupported_flags(defaults, capturable=capturable)
         defaults["foreach"] = foreach
-        _unsupported_flags(defaults, differentiable=differentiable)
+        unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -60,19 +59,19 @@ class Adadelta(Optimizer):
 
 def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
-    p, g, square_avg, acc_delta = _real_views(p, g, square_avg, acc_delta)
-    scalar = _opmath(p.dtype).type
+    p, g, square_avg, acc_delta = real_views(p, g, square_avg, acc_delta)
+    scalar = opmath(p.dtype).type
     in_dtype = p.dtype.type  # (add's scalar is taken in the tensor's dtype)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = _added(g, p, weight_decay)
+        g = added(g, p, weight_decay)
     square_avg *= scalar(rho)
-    _addcmul(square_avg, g, g, 1 - rho, out=square_avg)
+    addcmul(square_avg, g, g, 1 - rho, out=square_avg)
     std = np.sqrt(square_avg + in_dtype(eps))
     delta = np.sqrt(acc_delta + in_dtype(eps))
     delta /= std
     delta *= g
     acc_delta *= scalar(rho)
-    _addcmul(acc_delta, delta, delta, 1 - rho, out=acc_delta)
-    _add_scaled_(p, delta, -lr)
+    addcmul(acc_delta, delta, delta, 1 - rho, out=acc_delta)
+    add_scaled_(p, delta, -lr)

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _lerp_, _hyper_value
+from .optimizer import Optimizer, _hyper_value
+from ._update_math import lerp_
 
 
 class Adafactor(Optimizer):
@@ -97,14 +98,14 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
     if g.ndim > 1:
         row_var, col_var = state["row_var"]._data, state["col_var"]._data
         row_mean = np.sum(np.square(g), axis=-1, keepdims=True, dtype=g.dtype) / scalar(g.shape[-1])
-        _lerp_(row_var, row_mean, weight)
+        lerp_(row_var, row_mean, weight)
         col_mean = np.sum(np.square(g), axis=-2, keepdims=True, dtype=g.dtype) / scalar(g.shape[-2])
-        _lerp_(col_var, col_mean, weight)
+        lerp_(col_var, col_mean, weight)
         estimate = np.matmul(row_var, col_var)
         estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), scalar(eps1))
     else:
         variance = np.atleast_1d(state["variance"]._data)
-        _lerp_(variance, np.atleast_1d(g * g), weight)
+        lerp_(variance, np.atleast_1d(g * g), weight)
         estimate = variance.copy()
     update = 1 / np.sqrt(np.maximum(estimate, scalar(eps1 * eps1)))
     update *= np.atleast_1d(g)

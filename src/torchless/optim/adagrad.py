@@ -2,10 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer, _addcdiv_, _addcmul, _added, _check_fused, _check_lr, _check_nonnegative, _hyper_value, _new_step,
-    _real_views, _unsupported_flags,
-)
+from .optimizer import Optimizer, _hyper_value, _new_step
+from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
+from ._update_math import addcdiv_, addcmul, added, real_views
 
 
 class Adagrad(Optimizer):
@@ -39,13 +38,13 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
-        _check_lr(lr)
-        _check_nonnegative(lr_decay=lr_decay, weight_decay=weight_decay, initial_accumulator_value=initial_accumulator_value, epsilon=eps)
+        check_lr(lr)
+        check_nonnegative(lr_decay=lr_decay, weight_decay=weight_decay, initial_accumulator_value=initial_accumulator_value, epsilon=eps)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach, "maximize": maximize}
-        _unsupported_flags(defaults, differentiable=differentiable, fused=fused)
+        unsupported_flags(defaults, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
-        _check_fused(self)
+        check_fused(self)
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p, initial_accumulator_value, group["fused"])
@@ -80,13 +79,13 @@ class Adagrad(Optimizer):
 
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
     """Update ``p`` and ``state_sum`` in place, with PyTorch's operations in its order and dtype."""
-    p, g, state_sum = _real_views(p, g, state_sum)
+    p, g, state_sum = real_views(p, g, state_sum)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = _added(g, p, weight_decay)
+        g = added(g, p, weight_decay)
     clr = lr / (1 + (step - 1) * lr_decay)
-    _addcmul(state_sum, g, g, 1, out=state_sum)
+    addcmul(state_sum, g, g, 1, out=state_sum)
     std = np.sqrt(state_sum)
     std += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
-    _addcdiv_(p, g, std, -clr)
+    addcdiv_(p, g, std, -clr)

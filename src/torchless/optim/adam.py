@@ -4,10 +4,10 @@ import numpy as np
 from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _added, _check_fused, _check_lr, _check_nonnegative,
-    _hyper_value, _in_float32, _opmath, _real_views, _scalar_dtype, _silent_float16_division, _to_scalar,
-    _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _hyper_value, _scalar_dtype, _to_scalar, _zeros_like,
 )
+from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
+from ._update_math import added, in_float32, opmath, real_views, silent_float16_division
 
 
 class Adam(Optimizer):
@@ -48,8 +48,8 @@ class Adam(Optimizer):
                  decoupled_weight_decay=False):
         if isinstance(lr, Tensor) and foreach and not capturable:  # (Adam's own check, before the common one)
             raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
-        _check_lr(lr)
-        _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
+        check_lr(lr)
+        check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
         if not (all(isinstance(beta, float) for beta in betas[:2])
                 or all(isinstance(beta, Tensor) for beta in betas[:2])):
             raise ValueError("betas must be either both floats or both Tensors")
@@ -62,10 +62,10 @@ class Adam(Optimizer):
                     raise ValueError(f"Tensor betas[{index}] must be 1-element")
         defaults = {"lr": lr, "betas": tuple(map(_to_scalar, betas)), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
                     "maximize": maximize, "foreach": foreach}
-        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable, fused=fused)
+        unsupported_flags(defaults, capturable=capturable, differentiable=differentiable, fused=fused)
         defaults["decoupled_weight_decay"] = decoupled_weight_decay
         super().__init__(params, defaults)
-        _check_fused(self)
+        check_fused(self)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -99,7 +99,7 @@ class Adam(Optimizer):
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
                 if fused and p.dtype == np.float16:
-                    _in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
+                    in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
                 elif p.flags.c_contiguous and g.flags.c_contiguous:
                     # A large parameter's update runs in slices on all cores (an MNIST CNN's 9216 x 128
                     # layer: a dozen passes over 4.5 MiB arrays).
@@ -124,15 +124,15 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     if not p.ndim or p.dtype.kind == "c":
         # 0-d arrays would turn ufunc results into NumPy scalars (their 1-d views keep everything an array); complex
         # ones are updated as their real and imaginary parts
-        p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
-    scalar = _opmath(p.dtype).type  # (of the real view for a complex parameter)
+        p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    scalar = opmath(p.dtype).type  # (of the real view for a complex parameter)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
             p *= scalar(1 - lr * weight_decay)
         else:
-            g = _added(g, p, weight_decay)
+            g = added(g, p, weight_decay)
 
     # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights; a tensor beta1 is first
     # cast to the parameter's dtype, and so is then 1 - beta1
@@ -172,6 +172,6 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
 
     # p.addcdiv_(exp_avg, denom, value=-step_size)
     np.multiply(exp_avg, scalar(-step_size), out=work)
-    with _silent_float16_division(p.dtype):
+    with silent_float16_division(p.dtype):
         work /= denom
     np.add(p, work, out=p, casting="same_kind")

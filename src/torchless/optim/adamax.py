@@ -1,11 +1,9 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import numpy as np
 
-from .optimizer import (
-    COMMON_FLAGS, Optimizer, _addcdiv_, _added, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _opmath,
-    _real_views, _unsupported_flags,
-    _zeros_like,
-)
+from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _zeros_like
+from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
+from ._update_math import addcdiv_, added, lerp_, opmath, real_views
 
 
 class Adamax(Optimizer):
@@ -35,11 +33,11 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
-        _check_lr(lr)
-        _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
+        check_lr(lr)
+        check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
                     "maximize": maximize}
-        _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
+        unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -56,15 +54,15 @@ class Adamax(Optimizer):
 def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
     beta1, beta2 = betas
-    p, g, exp_avg, exp_inf = _real_views(p, g, exp_avg, exp_inf)
+    p, g, exp_avg, exp_inf = real_views(p, g, exp_avg, exp_inf)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = _added(g, p, weight_decay)
-    _lerp_(exp_avg, g, 1 - beta1)
-    exp_inf *= _opmath(p.dtype).type(beta2)
+        g = added(g, p, weight_decay)
+    lerp_(exp_avg, g, 1 - beta1)
+    exp_inf *= opmath(p.dtype).type(beta2)
     norm = np.abs(g)
     norm += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
     np.maximum(exp_inf, norm, out=exp_inf)
     clr = lr / (1 - beta1 ** step)
-    _addcdiv_(p, exp_avg, exp_inf, -clr)
+    addcdiv_(p, exp_avg, exp_inf, -clr)

@@ -2,10 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (
-    COMMON_FLAGS, Optimizer, _add_scaled_, _added, _check_lr, _check_nonnegative, _hyper_value, _new_step, _opmath,
-    _scalar_state, _unsupported_flags,
-)
+from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _new_step, _scalar_state
+from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
+from ._update_math import add_scaled_, added, opmath
 
 
 class ASGD(Optimizer):
@@ -43,11 +42,11 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
-        _check_lr(lr)
-        _check_nonnegative(weight_decay=weight_decay)
+        check_lr(lr)
+        check_nonnegative(weight_decay=weight_decay)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay,
                     "foreach": foreach, "maximize": maximize}
-        _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
+        unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -75,16 +74,16 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     ``eta`` and ``mu`` keep the default float dtype, so they are rounded to it at each step even for a
     float64 parameter (under a float32 default), as in PyTorch.
     """
-    scalar = _opmath(p.dtype).type
+    scalar = opmath(p.dtype).type
     p, g, ax = np.atleast_1d(p, g, ax)
     if maximize:
         g = np.negative(g)
     step_t += 1
     if weight_decay != 0:
-        g = _added(g, p, weight_decay)
+        g = added(g, p, weight_decay)
     eta_value = float(eta)
     p *= scalar(1 - lambd * eta_value)
-    _add_scaled_(p, g, -eta_value)
+    add_scaled_(p, g, -eta_value)
     if float(mu) != 1:
         # ax.add_(param.sub(ax).mul_(mu)): each op rounded to the parameter's dtype
         step_to_param = np.subtract(p, ax)

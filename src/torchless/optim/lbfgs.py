@@ -9,7 +9,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _real_view
+from .optimizer import Optimizer
+from ._update_math import real_view
 
 __all__ = ["LBFGS"]
 
@@ -183,13 +184,13 @@ class LBFGS(Optimizer):
         """All the gradients as one new flat array (zeros for parameters without one); a complex gradient gives its
         real and imaginary parts, as PyTorch's ``view_as_real``."""
         return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else
-                               _real_view(p.grad._data).reshape(-1) for p in self._params])
+                               real_view(p.grad._data).reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size, update):
         """Move the parameters by ``step_size * update`` (a flat array), in place."""
         offset = 0
         for p in self._params:
-            data = _real_view(p._data)
+            data = real_view(p._data)
             data += np.multiply(update[offset:offset + data.size].reshape(data.shape), data.dtype.type(step_size))
             offset += data.size
             p._version += 1

@@ -1,10 +1,9 @@
 """NAdam: Adam with Nesterov momentum (and its momentum-decay schedule)."""
 import numpy as np
 
-from .optimizer import (
-    Optimizer, _addcdiv_, _addcmul, _added, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _opmath, _real_views,
-    _scalar_state, _scaled, _unsupported_flags, _zeros_like,
-)
+from .optimizer import Optimizer, _hyper_value, _scalar_state, _zeros_like
+from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
+from ._update_math import addcdiv_, addcmul, added, lerp_, opmath, real_views, scaled
 
 
 class NAdam(Optimizer):
@@ -46,12 +45,12 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
-        _check_lr(lr)
-        _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
+        check_lr(lr)
+        check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay, momentum_decay=momentum_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
                     "maximize": maximize, "foreach": foreach}
-        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+        unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -75,8 +74,8 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     product of momentum coefficients rounded to float32 at every step, as in PyTorch.
     """
     beta1, beta2 = betas
-    p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
-    scalar = _opmath(p.dtype).type
+    p, g, exp_avg, exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq)
+    scalar = opmath(p.dtype).type
     if maximize:
         g = np.negative(g)
     bias_correction2 = 1 - beta2 ** step
@@ -84,16 +83,16 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
         if decoupled:
             p *= scalar(1 - lr * weight_decay)
         else:
-            g = _added(g, p, weight_decay)
+            g = added(g, p, weight_decay)
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
     mu_product *= mu_product.dtype.type(mu)
-    _lerp_(exp_avg, g, 1 - beta1)
+    lerp_(exp_avg, g, 1 - beta1)
     exp_avg_sq *= scalar(beta2)
-    _addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
-    denom = np.sqrt(_scaled(exp_avg_sq, bias_correction2, divide=True))
+    addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
+    denom = np.sqrt(scaled(exp_avg_sq, bias_correction2, divide=True))
     product = float(mu_product)
     mu_product_next = product * mu_next
     denom += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
-    _addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - product))
-    _addcdiv_(p, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))
+    addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - product))
+    addcdiv_(p, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))

@@ -1,5 +1,4 @@
 """Optimizer: the base class holding parameter groups, per-parameter state and their state_dict."""
-import contextlib
 import copy
 import functools
 import warnings
@@ -11,10 +10,10 @@ import numpy as np
 
 from .. import _dtype
 from .._ops._util import broadcast_error
-from .._ops.tensor_extras import _storage
 from .._tensor import Tensor, typename
 from ..autograd import grad_mode
 from ..utils.hooks import RemovableHandle
+from ._fused_layout import as_fused_kernel_pairs
 
 
 class _RequiredParameter:
@@ -48,184 +47,6 @@ def _scalar_state(value):
     if isinstance(value, Tensor):
         return value
     return Tensor._wrap(np.array(float(value), _scalar_dtype()))
-
-
-_FLOAT32 = np.dtype(np.float32)
-_NO_CONTEXT = contextlib.nullcontext()  # (reusable: it holds nothing)
-
-
-def _opmath(dtype):
-    """The dtype PyTorch's CPU kernels compute an elementwise op of ``dtype`` in (its "opmath" type): float32 for
-    float16, whose results are rounded to float16 once per op, else ``dtype`` itself. Scalars of an op are cast to
-    it, not to ``dtype``."""
-    return _FLOAT32 if dtype.char == "e" else dtype  # (the char: cheaper than comparing dtypes, once per update)
-
-
-def _in_float32(update, arrays, written, **hyper):
-    """Run ``update(*arrays, **hyper)`` on float32 copies of float16 ``arrays`` and store those at the positions
-    ``written`` back, rounded once: PyTorch's fused CPU kernels compute a float16 step whole in float32 (None
-    entries stay None)."""
-    wide = [None if array is None else array.astype(np.float32) for array in arrays]
-    update(*wide, **hyper)
-    for index in written:
-        if arrays[index] is not None:
-            arrays[index][...] = wide[index]
-
-
-def _silent_float16_division(dtype):
-    """A context for an update's division by its denominator: silent for float16, where eps may round to 0 and a
-    zero denominator give inf or nan without a word, as in PyTorch (errstate costs too much to enter always)."""
-    return np.errstate(divide="ignore", invalid="ignore") if dtype.char == "e" else _NO_CONTEXT
-
-
-def _added(a, b, alpha):
-    """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, computed in its :func:`_opmath` dtype with ``alpha``
-    first rounded to ``a``'s dtype (as PyTorch's vectorized float16 kernel takes it)."""
-    product = np.multiply(b, a.dtype.type(alpha), dtype=_opmath(a.dtype))
-    return np.add(a, product, out=product if product.dtype == a.dtype else np.empty_like(a), casting="same_kind")
-
-
-def _add_scaled_(a, b, alpha):
-    """``a.add_(b, alpha=alpha)``, computed as :func:`_added`."""
-    np.add(a, b if alpha == 1 else np.multiply(b, a.dtype.type(alpha), dtype=_opmath(a.dtype)), out=a,
-           casting="same_kind")
-
-
-def _scaled(a, factor, divide=False):
-    """``a * factor`` (or ``a / factor``) for a number ``factor``: a new array of ``a``'s dtype, computed in its
-    :func:`_opmath` dtype (the factor too) and rounded once."""
-    operation = np.divide if divide else np.multiply
-    return operation(a, _opmath(a.dtype).type(factor), out=np.empty_like(a), casting="same_kind")
-
-
-def _addcmul(a, t1, t2, value, out=None):
-    """``a + value * t1 * t2`` (PyTorch's addcmul, or addcmul_ with ``out=a``), computed in ``a``'s :func:`_opmath`
-    dtype and rounded once."""
-    work = np.multiply(t1, _opmath(a.dtype).type(value), dtype=_opmath(a.dtype))
-    work *= t2
-    return np.add(a, work, out=np.empty_like(a) if out is None else out, casting="same_kind")
-
-
-def _addcdiv_(a, t1, t2, value):
-    """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2`` computed in ``a``'s :func:`_opmath` dtype and
-    rounded once."""
-    work = np.multiply(t1, _opmath(a.dtype).type(value), dtype=_opmath(a.dtype))
-    with _silent_float16_division(a.dtype):
-        work /= t2
-    np.add(a, work, out=a, casting="same_kind")
-
-
-def _lerp_(start, end, weight):
-    """``start.lerp_(end, weight)`` for a Python ``weight``, computed in ``start``'s :func:`_opmath` dtype.
-
-    PyTorch switches formulas at ``|weight| = 0.5`` so that ``weight = 1`` gives ``end`` exactly; the rounding
-    differs between the two, hence both are kept.
-    """
-    compute = _opmath(start.dtype).type
-    weight = compute(weight)
-    diff = np.subtract(end, start, dtype=compute)
-    if abs(weight) < 0.5:
-        diff *= weight
-        np.add(start, diff, out=start, casting="same_kind")
-    else:
-        diff *= compute(1) - weight
-        np.subtract(end, diff, out=start, casting="same_kind")
-
-
-_REAL_DTYPES = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
-
-
-def _real_view(array):
-    """``array`` at least 1-d, a complex one viewed as the float array of its real and imaginary parts (PyTorch's
-    ``view_as_real``): the elementwise optimizers update a complex parameter as the pairs of real numbers it holds,
-    its state and gradient alike (0-d arrays would turn ufunc results into NumPy scalars, hence 1-d). None stays
-    None (state an option leaves out)."""
-    if array is None:
-        return None
-    array = np.atleast_1d(array)
-    return array.view(_REAL_DTYPES[array.dtype]) if array.dtype.kind == "c" else array
-
-
-def _real_views(*arrays):
-    """:func:`_real_view` of each of ``arrays``."""
-    return [_real_view(array) for array in arrays]
-
-
-def _check_lr(lr):
-    """PyTorch's check of a learning rate: a number >= 0 (NaN refused) or a 1-element tensor."""
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-
-
-def _check_nonnegative(**values):
-    """PyTorch's checks of hyperparameters, in the order given: each >= 0 (NaN refused), except
-    ``betas``, whose two values must lie in [0, 1). ``epsilon`` is how PyTorch's message names eps."""
-    for name, value in values.items():
-        if name == "betas":
-            for index in (0, 1):
-                if not 0.0 <= value[index] < 1.0:
-                    raise ValueError(f"Invalid beta parameter at index {index}: {value[index]}")
-        elif not 0.0 <= value:
-            raise ValueError(f"Invalid {name} value: {value}")
-
-
-def _unsupported_flags(defaults, **flags):
-    """Record PyTorch's speed/graph flags in ``defaults`` (in the order given, as PyTorch lists them).
-
-    ``foreach`` and ``fused`` only pick another kernel in PyTorch (same update, to rounding), so torchless
-    accepts them and runs its own; ``capturable`` and ``differentiable`` are refused when :meth:`Optimizer.step`
-    runs, with PyTorch's CPU errors (see :meth:`Optimizer._check_step_flags`).
-    """
-    defaults.update(flags)
-
-
-def _check_fused(optimizer):
-    """PyTorch's checks of ``fused=True`` after the groups are built (Adam, AdamW, SGD, Adagrad)."""
-    defaults = optimizer.defaults
-    if defaults.get("fused"):
-        if defaults.get("differentiable"):
-            raise RuntimeError("`fused` does not support `differentiable`")
-        if defaults.get("foreach"):
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
-        optimizer._step_supports_amp_scaling = True
-
-
-def _memory_axes(array):
-    """``array``'s axes from the largest stride to the smallest: the order its elements take in memory."""
-    return np.argsort([-abs(stride) for stride in array.strides], kind="stable")
-
-
-def _in_memory_order(array):
-    """A 1-D view of a dense ``array``'s elements in the order they lie in memory (None for a non-dense one)."""
-    ordered = array.transpose(_memory_axes(array))
-    return ordered.reshape(-1) if ordered.flags.c_contiguous else None
-
-
-def _fused_kernel_elements(array):
-    """The elements PyTorch's CPU fused kernels read for ``array``: the ``array.size`` ones from its first in
-    memory, whatever its strides (None where they would run past its memory, as for an expanded tensor)."""
-    dense = _in_memory_order(array)
-    if dense is not None:
-        return dense
-    memory, offset = _storage(array)
-    return memory[offset:offset + array.size] if offset + array.size <= memory.size else None
-
-
-def _as_fused_kernel_pairs(array, param):
-    """``array`` (a gradient, a momentum buffer) as PyTorch's CPU fused kernels pair it with ``param``: those
-    kernels walk the memory of all their tensors in step, ignoring strides, so the k-th element of ``array`` in
-    memory meets the k-th of ``param`` in memory. Returns a view of ``array``'s memory laid out as ``param``
-    (written through for a dense ``array``), or ``array`` itself where the layouts agree or cannot be followed
-    (a non-dense ``param``, whose state PyTorch lays out otherwise)."""
-    if array.strides == param.strides or array.ndim != param.ndim:
-        return array
-    param_axes = _memory_axes(param)
-    elements = _fused_kernel_elements(array)
-    if elements is None or _in_memory_order(param) is None:
-        return array
-    return elements.reshape([param.shape[axis] for axis in param_axes]).transpose(np.argsort(param_axes))
 
 
 # The device types PyTorch lists for its foreach, fused and capturable kernels (torch.utils._foreach_utils,
@@ -737,7 +558,7 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is not None:
                 grad = p.grad._data
-                found.append((p, p._data, _as_fused_kernel_pairs(grad, p._data) if fused else grad))
+                found.append((p, p._data, as_fused_kernel_pairs(grad, p._data) if fused else grad))
         if found and (group.get("capturable") or group.get("differentiable") or group.get("fused")
                       or self.defaults.get("differentiable")):
             self._check_step_flags(group, found)

@@ -1,10 +1,9 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import (
-    Optimizer, _addcmul, _added, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _opmath, _real_views, _scaled,
-    _unsupported_flags, _zeros_like,
-)
+from .optimizer import Optimizer, _hyper_value, _zeros_like
+from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
+from ._update_math import addcmul, added, lerp_, opmath, real_views, scaled
 
 
 class RAdam(Optimizer):
@@ -43,14 +42,14 @@ class RAdam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):
-        _check_lr(lr)
-        _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
+        check_lr(lr)
+        check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
                     "foreach": foreach}
         # in PyTorch's order (a state_dict's param_groups show it): capturable before decoupled_weight_decay
-        _unsupported_flags(defaults, capturable=capturable)
+        unsupported_flags(defaults, capturable=capturable)
         defaults["decoupled_weight_decay"] = decoupled_weight_decay
-        _unsupported_flags(defaults, differentiable=differentiable)
+        unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -68,21 +67,21 @@ class RAdam(Optimizer):
 def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize):
     """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
     beta1, beta2 = betas
-    p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
-    scalar = _opmath(p.dtype).type
+    p, g, exp_avg, exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq)
+    scalar = opmath(p.dtype).type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
             p *= scalar(1 - lr * weight_decay)
         else:
-            g = _added(g, p, weight_decay)
-    _lerp_(exp_avg, g, 1 - beta1)
+            g = added(g, p, weight_decay)
+    lerp_(exp_avg, g, 1 - beta1)
     exp_avg_sq *= scalar(beta2)
-    _addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
+    addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
-    update = _scaled(exp_avg, bias_correction1, divide=True)  # (the bias-corrected exp_avg)
+    update = scaled(exp_avg, bias_correction1, divide=True)  # (the bias-corrected exp_avg)
     update *= scalar(lr)
     rho_inf = 2 / (1 - beta2) - 1
     rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2

@@ -1,10 +1,9 @@
 """RMSprop: gradients divided by a running root mean square, with optional momentum and centering."""
 import numpy as np
 
-from .optimizer import (
-    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _add_scaled_, _addcdiv_, _addcmul, _added, _check_lr,
-    _check_nonnegative, _lerp_, _opmath, _real_view, _real_views, _unsupported_flags, _zeros_like,
-)
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _zeros_like
+from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
+from ._update_math import add_scaled_, addcdiv_, addcmul, added, lerp_, opmath, real_view, real_views
 
 
 class RMSprop(Optimizer):
@@ -44,14 +43,14 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        _check_lr(lr)
-        _check_nonnegative(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
+        check_lr(lr)
+        check_nonnegative(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
                     "weight_decay": weight_decay}
         # in PyTorch's order (a state_dict's param_groups show it): capturable comes before foreach
-        _unsupported_flags(defaults, capturable=capturable)
+        unsupported_flags(defaults, capturable=capturable)
         defaults.update(foreach=foreach, maximize=maximize)
-        _unsupported_flags(defaults, differentiable=differentiable)
+        unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -73,28 +72,28 @@ class RMSprop(Optimizer):
 def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
-    p, g, square_avg = _real_views(p, g, square_avg)
-    scalar = _opmath(p.dtype).type
+    p, g, square_avg = real_views(p, g, square_avg)
+    scalar = opmath(p.dtype).type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
-        g = _added(g, p, weight_decay)
+        g = added(g, p, weight_decay)
     square_avg *= scalar(alpha)
-    _addcmul(square_avg, g, g, 1 - alpha, out=square_avg)
+    addcmul(square_avg, g, g, 1 - alpha, out=square_avg)
     # A negative average (alpha > 1, which PyTorch accepts, or a centered variance rounded below 0) has a
     # NaN root: silently, as in PyTorch.
     with np.errstate(invalid="ignore"):
         if grad_avg is not None:
-            grad_avg = _real_view(grad_avg)
-            _lerp_(grad_avg, g, 1 - alpha)
-            avg = np.sqrt(_addcmul(square_avg, grad_avg, grad_avg, -1))
+            grad_avg = real_view(grad_avg)
+            lerp_(grad_avg, g, 1 - alpha)
+            avg = np.sqrt(addcmul(square_avg, grad_avg, grad_avg, -1))
         else:
             avg = np.sqrt(square_avg)
     avg += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
     if buf is not None:
-        buf = _real_view(buf)
+        buf = real_view(buf)
         buf *= scalar(momentum)
-        _addcdiv_(buf, g, avg, 1)
-        _add_scaled_(p, buf, -lr)
+        addcdiv_(buf, g, avg, 1)
+        add_scaled_(p, buf, -lr)
     else:
-        _addcdiv_(p, g, avg, -lr)
+        addcdiv_(p, g, avg, -lr)

@@ -2,9 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (
-    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _real_views, _unsupported_flags, _zeros_like,
-)
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _zeros_like
+from ._hyperparameters import check_lr, unsupported_flags
+from ._update_math import real_views
 
 
 class Rprop(Optimizer):
@@ -38,11 +38,11 @@ class Rprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
                  maximize=False, differentiable=False):
-        _check_lr(lr)
+        check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach, "maximize": maximize}
-        _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
+        unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -66,7 +66,7 @@ class Rprop(Optimizer):
 
 def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, step_size_max, maximize):
     """Update ``p``, ``prev`` and ``step_size`` in place, as PyTorch does."""
-    p, g, prev, step_size = _real_views(p, g, prev, step_size)
+    p, g, prev, step_size = real_views(p, g, prev, step_size)
     scalar = p.dtype.type
     if maximize:
         g = np.negative(g)

@@ -2,9 +2,10 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer, _add_scaled_, _added, _as_fused_kernel_pairs, _check_fused, _opmath, _unsupported_flags,
-)
+from .optimizer import Optimizer
+from ._fused_layout import as_fused_kernel_pairs
+from ._hyperparameters import check_fused, unsupported_flags
+from ._update_math import add_scaled_, added, opmath
 
 
 class SGD(Optimizer):
@@ -52,11 +53,11 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
                     "nesterov": nesterov, "maximize": maximize, "foreach": foreach}
-        _unsupported_flags(defaults, differentiable=differentiable, fused=fused)
+        unsupported_flags(defaults, differentiable=differentiable, fused=fused)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
-        _check_fused(self)
+        check_fused(self)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -83,7 +84,7 @@ class SGD(Optimizer):
             for (param, p, g), buf in zip(params, buffers):
                 buf = None if buf is None else buf._data
                 if buf is not None and group["fused"]:
-                    buf = _as_fused_kernel_pairs(buf, p)
+                    buf = as_fused_kernel_pairs(buf, p)
                 new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
                                       weight_decay=group["weight_decay"], nesterov=group["nesterov"],
                                       maximize=group["maximize"])
@@ -100,7 +101,7 @@ def _new_momentum_buffer(values, grad, p, fused):
     """A parameter's first momentum buffer holding ``values``, laid out as PyTorch's: like the gradient it is made
     from (``clone`` or, fused, ``empty_like``), which the fused kernel fills in the memory order of ``p``."""
     buf = np.empty_like(grad)
-    target = _as_fused_kernel_pairs(buf, p) if fused else buf
+    target = as_fused_kernel_pairs(buf, p) if fused else buf
     if not np.shares_memory(target, buf):
         # (a layout the kernel's pairing cannot follow: the values in place)
         target = buf
@@ -132,22 +133,22 @@ def _fused_groups_until_missing_buffer(params, buffers):
 def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
     """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
 
-    The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`_opmath`), so results agree
+    The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`opmath`), so results agree
     with PyTorch to the last bit or two.
     """
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
     p, g = np.atleast_1d(p, g)
     d_p = np.negative(g) if maximize else g
     if weight_decay != 0:
-        d_p = _added(d_p, p, weight_decay)
+        d_p = added(d_p, p, weight_decay)
     if momentum != 0:
         if buf is None:
             buf = d_p.copy()
         else:
             buf = np.atleast_1d(buf)
-            buf *= _opmath(buf.dtype).type(momentum)
-            _add_scaled_(buf, d_p, 1 - dampening)
-        d_p = _added(d_p, buf, momentum) if nesterov else buf
+            buf *= opmath(buf.dtype).type(momentum)
+            add_scaled_(buf, d_p, 1 - dampening)
+        d_p = added(d_p, buf, momentum) if nesterov else buf
     # without touching the grad or the momentum buffer
-    _add_scaled_(p, d_p, -lr)
+    add_scaled_(p, d_p, -lr)
     return buf

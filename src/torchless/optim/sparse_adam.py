@@ -1,6 +1,7 @@
 """SparseAdam: Adam for sparse gradients, which torchless never produces (its constructor and errors as PyTorch's)."""
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer
+from ._hyperparameters import check_nonnegative
 
 
 class SparseAdam(Optimizer):
@@ -28,7 +29,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        _check_nonnegative(betas=betas)
+        check_nonnegative(betas=betas)
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize})
         complex_params = [[index, d_index] for index, group in enumerate(self.param_groups)
                           for d_index, param in enumerate(group["params"]) if param.is_complex()]

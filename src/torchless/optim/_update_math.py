@@ -1,0 +1,110 @@
+"""The arithmetic of optimizers' updates on NumPy arrays, rounded as PyTorch's CPU kernels round it: float16
+computed in float32 (PyTorch's "opmath" type) and rounded once per op, scalars cast to the compute type, complex
+parameters updated as the pairs of reals they hold. No autograd here: the optimizers call these on ``.data``."""
+import contextlib
+
+import numpy as np
+
+
+_FLOAT32 = np.dtype(np.float32)
+
+
+_NO_CONTEXT = contextlib.nullcontext()  # (reusable: it holds nothing)
+
+
+def opmath(dtype):
+    """The dtype PyTorch's CPU kernels compute an elementwise op of ``dtype`` in (its "opmath" type): float32 for
+    float16, whose results are rounded to float16 once per op, else ``dtype`` itself. Scalars of an op are cast to
+    it, not to ``dtype``."""
+    return _FLOAT32 if dtype.char == "e" else dtype  # (the char: cheaper than comparing dtypes, once per update)
+
+
+def in_float32(update, arrays, written, **hyper):
+    """Run ``update(*arrays, **hyper)`` on float32 copies of float16 ``arrays`` and store those at the positions
+    ``written`` back, rounded once: PyTorch's fused CPU kernels compute a float16 step whole in float32 (None
+    entries stay None)."""
+    wide = [None if array is None else array.astype(np.float32) for array in arrays]
+    update(*wide, **hyper)
+    for index in written:
+        if arrays[index] is not None:
+            arrays[index][...] = wide[index]
+
+
+def silent_float16_division(dtype):
+    """A context for an update's division by its denominator: silent for float16, where eps may round to 0 and a
+    zero denominator give inf or nan without a word, as in PyTorch (errstate costs too much to enter always)."""
+    return np.errstate(divide="ignore", invalid="ignore") if dtype.char == "e" else _NO_CONTEXT
+
+
+def added(a, b, alpha):
+    """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, computed in its :func:`opmath` dtype with ``alpha``
+    first rounded to ``a``'s dtype (as PyTorch's vectorized float16 kernel takes it)."""
+    product = np.multiply(b, a.dtype.type(alpha), dtype=opmath(a.dtype))
+    return np.add(a, product, out=product if product.dtype == a.dtype else np.empty_like(a), casting="same_kind")
+
+
+def add_scaled_(a, b, alpha):
+    """``a.add_(b, alpha=alpha)``, computed as :func:`added`."""
+    np.add(a, b if alpha == 1 else np.multiply(b, a.dtype.type(alpha), dtype=opmath(a.dtype)), out=a,
+           casting="same_kind")
+
+
+def scaled(a, factor, divide=False):
+    """``a * factor`` (or ``a / factor``) for a number ``factor``: a new array of ``a``'s dtype, computed in its
+    :func:`opmath` dtype (the factor too) and rounded once."""
+    operation = np.divide if divide else np.multiply
+    return operation(a, opmath(a.dtype).type(factor), out=np.empty_like(a), casting="same_kind")
+
+
+def addcmul(a, t1, t2, value, out=None):
+    """``a + value * t1 * t2`` (PyTorch's addcmul, or addcmul_ with ``out=a``), computed in ``a``'s :func:`opmath`
+    dtype and rounded once."""
+    work = np.multiply(t1, opmath(a.dtype).type(value), dtype=opmath(a.dtype))
+    work *= t2
+    return np.add(a, work, out=np.empty_like(a) if out is None else out, casting="same_kind")
+
+
+def addcdiv_(a, t1, t2, value):
+    """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2`` computed in ``a``'s :func:`opmath` dtype and
+    rounded once."""
+    work = np.multiply(t1, opmath(a.dtype).type(value), dtype=opmath(a.dtype))
+    with silent_float16_division(a.dtype):
+        work /= t2
+    np.add(a, work, out=a, casting="same_kind")
+
+
+def lerp_(start, end, weight):
+    """``start.lerp_(end, weight)`` for a Python ``weight``, computed in ``start``'s :func:`opmath` dtype.
+
+    PyTorch switches formulas at ``|weight| = 0.5`` so that ``weight = 1`` gives ``end`` exactly; the rounding
+    differs between the two, hence both are kept.
+    """
+    compute = opmath(start.dtype).type
+    weight = compute(weight)
+    diff = np.subtract(end, start, dtype=compute)
+    if abs(weight) < 0.5:
+        diff *= weight
+        np.add(start, diff, out=start, casting="same_kind")
+    else:
+        diff *= compute(1) - weight
+        np.subtract(end, diff, out=start, casting="same_kind")
+
+
+_REAL_DTYPES = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
+
+
+def real_view(array):
+    """``array`` at least 1-d, a complex one viewed as the float array of its real and imaginary parts (PyTorch's
+    ``view_as_real``): the elementwise optimizers update a complex parameter as the pairs of real numbers it holds,
+    its state and gradient alike (0-d arrays would turn ufunc results into NumPy scalars, hence 1-d). None stays
+    None (state an option leaves out)."""
+    if array is None:
+        return None
+    array = np.atleast_1d(array)
+    return array.view(_REAL_DTYPES[array.dtype]) if array.dtype.kind == "c" else array
+
+
+def real_views(*arrays):
+    """:func:`real_view` of each of ``arrays``."""
+    return [real_view(array) for array in arrays]
+
