@@ -4,7 +4,9 @@ The fixture holds torchinfo's numbers for the models of summary_models.py, built
 libraries; make_summary18.py regenerates it. Compared: the totals, and per module call the class, attribute
 name, call depth, output shape, parameters, reuse and mult-adds. Layout choices differ and are not compared
 (torchless indents instead of ``depth-index`` labels, shows every output of a multi-output layer, writes
-``(reused)``/``*`` instead of ``(recursive)``/``(n)`` and lists no row for a ModuleList that is never called).
+``(reused)``/``*`` instead of ``(recursive)``/``(n)`` and lists no row for a ModuleList that is never called). The
+rows torchless adds for convolutions and pooling called as functions (``F.max_pool2d``), which torchinfo cannot see,
+are left out of the comparison and checked in test_summary.py.
 """
 import json
 import math
@@ -17,6 +19,7 @@ import pytest
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
+from torchless._summary import FunctionalLayerInfo
 from torchless.vision import models as vision_models
 
 FIXTURES = Path(__file__).parent / "fixtures" / "torchinfo"
@@ -75,8 +78,9 @@ def summaries():
 def test_rows_match_torchinfo(name, summaries):
     result = summaries(name)
     expected = called_rows(torchinfo_rows(name))
-    assert len(result.layers) == len(expected)
-    for layer, row in zip(result.layers, expected):
+    module_rows = [layer for layer in result.layers if not isinstance(layer, FunctionalLayerInfo)]
+    assert len(module_rows) == len(expected)
+    for layer, row in zip(module_rows, expected):
         where = f"{name}: {layer.name or layer.class_name}"
         assert layer.class_name == row["class_name"], where
         if layer.depth:

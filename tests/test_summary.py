@@ -96,7 +96,7 @@ def test_lenet5_nested_sequential_rows_and_totals():
     assert by_name["features.5"].jump == (4, 4)
 
 
-def test_functional_ops_are_not_rows_and_fields_after_them_are_unknown():
+def test_functional_pooling_is_a_row_and_the_fields_follow_it():
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
@@ -107,21 +107,62 @@ def test_functional_ops_are_not_rows_and_fields_after_them_are_unknown():
             return self.conv2(F.max_pool2d(F.relu(self.conv1(x)), 2))
 
     result = torchless.summary(Net(), input_size=(1, 1, 12, 12), verbose=0)
-    assert [l.name for l in result.layers] == ["", "conv1", "conv2"]
-    conv1, conv2 = result.layers[1:]
-    assert conv1.receptive_field == (3, 3) and not conv1.geometry_lost
-    assert conv2.output_shape == [1, 2, 3, 3] and conv2.receptive_field is None and conv2.geometry_lost
+    assert [l.name or l.class_name for l in result.layers] == ["Net", "conv1", "F.max_pool2d", "conv2"]
+    conv1, pool, conv2 = result.layers[1:]
+    assert pool.depth == 1 and pool.output_shape == [1, 2, 5, 5] and pool.num_params == 0 and pool.mult_adds == 0
+    # fields by hand: r += (k-1)*j, j *= s: conv 3x3 (3, 1), pool 2 (4, 2), conv 3x3 (8, 2)
+    assert (conv1.receptive_field, pool.receptive_field, conv2.receptive_field) == ((3, 3), (4, 4), (8, 8))
+    assert (pool.jump, conv2.jump) == ((2, 2), (2, 2))
     assert conv2.mult_adds == 3 * 3 * (2 * 2 * 3 * 3 + 2)  # 12 -conv-> 10 -pool-> 5 -conv-> 3
-    assert re.search(r"conv2 \(Conv2d\)\s+\[1, 2, 3, 3\]\s+38\s+342\s+\?\s+\?", str(result))
-    assert "not a module" in str(result)
+    assert re.search(r"  F\.max_pool2d\s+\[1, 2, 5, 5\]\s+--\s+--\s+4\s+2\n", str(result))
+    assert F.max_pool2d.__module__ == "torchless.nn._functional.pooling"  # (unwrapped again afterwards)
+
+
+def test_functional_convolution_row_counts_its_mult_adds_and_strides():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torchless.randn(4, 3, 3, 3))
+            self.pool = nn.AvgPool2d(3, stride=2)
+
+        def forward(self, x):
+            return self.pool(F.conv2d(x, self.weight, stride=2, padding=1, dilation=2))
+
+    result = torchless.summary(Net(), input_size=(2, 3, 17, 17), verbose=0)
+    conv, pool = result.layers[1:]
+    assert conv.class_name == "F.conv2d" and conv.output_shape == [2, 4, 8, 8] and conv.num_params == 0
+    assert conv.mult_adds == 2 * 8 * 8 * 4 * 3 * 3 * 3  # each weight once per sample and output pixel
+    assert (conv.receptive_field, conv.jump) == ((5, 5), (2, 2))  # 1 + 2*(3-1)*1, stride 2
+    assert (pool.receptive_field, pool.jump) == ((9, 9), (4, 4))  # 5 + (3-1)*2, 2*2
+    assert result.total_mult_adds == conv.mult_adds
+    assert result.total_params == 4 * 3 * 3 * 3
+
+
+def test_pooling_modules_stay_one_row_and_unfollowed_ops_lose_the_fields():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.pool = nn.MaxPool2d(2)
+            self.conv = nn.Conv2d(2, 2, 3)
+
+        def forward(self, x):
+            return self.conv(self.pool(x)[:, :, ::2, ::2])  # the slicing halves the size unseen
+
+    result = torchless.summary(Net(), input_size=(1, 2, 20, 20), verbose=0)
+    assert [l.name or l.class_name for l in result.layers] == ["Net", "pool", "conv"]
+    conv = result.layers[2]
+    assert conv.output_shape == [1, 2, 3, 3] and conv.receptive_field is None and conv.geometry_lost
+    assert re.search(r"conv \(Conv2d\)\s+\[1, 2, 3, 3\]\s+38\s+342\s+\?\s+\?", str(result))
+    assert "does not follow" in str(result)
 
 
 def test_mnist_cnn_with_functional_pool():
     result = torchless.summary(models.create("mnist-cnn"), input_size=(1, 1, 28, 28), verbose=0)
     by_name = {l.name: l for l in result.layers}
-    assert "max_pool2d" not in str(result)
-    assert by_name["dropout1"].output_shape == [1, 64, 12, 12]
+    pool = next(l for l in result.layers if l.class_name == "F.max_pool2d")
+    assert by_name["dropout1"].output_shape == pool.output_shape == [1, 64, 12, 12]
     assert by_name["conv2"].receptive_field == (5, 5)
+    assert (pool.receptive_field, pool.jump) == ((6, 6), (2, 2))
     assert result.total_params == (32 * 9 + 32) + (64 * 32 * 9 + 64) + (9216 * 128 + 128) + (128 * 10 + 10)
 
 

@@ -1,18 +1,20 @@
 """``torchless.summary``: a torchinfo-style table of a model's layers, parameters and costs."""
 import sys
 
+from .functional import FunctionalLayerInfo, recording_window_functions
 from .layer import LayerInfo
 from .receptive import track
 from .table import format_table
 
-__all__ = ["summary", "ModelSummary", "LayerInfo"]
+__all__ = ["summary", "ModelSummary", "LayerInfo", "FunctionalLayerInfo"]
 
 
 class ModelSummary:
     """The result of :func:`summary`: ``str()`` is the table; the numbers are attributes.
 
     Attributes:
-        layers: a :class:`LayerInfo` per module call, in call order (containers before their children).
+        layers: a :class:`LayerInfo` per module call and per convolution or pooling called as a function in
+            ``forward`` (a :class:`FunctionalLayerInfo`), in call order (containers before their children).
         total_params, trainable_params, non_trainable_params: over the model's distinct parameters.
         total_mult_adds: multiply-accumulates of the forward pass, for the whole input batch.
         input_bytes, params_bytes, forward_backward_bytes, total_bytes: memory of the input, the
@@ -47,7 +49,10 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, 
     module's own parameters, its multiply-accumulates (counted like torchinfo: each weight and bias
     once per output pixel of a convolution, per row of a Linear layer, per sample elsewhere) and, for convolution and pooling layers, the
     receptive field and jump. Then the totals and the memory of input, parameters and activations.
-    Only modules appear: functional calls in ``forward`` (``F.relu``, ``x.view``) are not rows.
+    Convolutions and pooling that ``forward`` calls as functions (``F.max_pool2d(x, 2)``, ``F.conv2d``) are rows
+    too, named ``F.max_pool2d``: they change the shapes and the receptive field that follow (torchinfo, which sees
+    only modules, leaves them out; a functional convolution's multiply-accumulates count in the total). Other
+    functional calls (``F.relu``, ``x.view``) are not rows.
 
     Args:
         model (nn.Module): the model to describe.
@@ -120,6 +125,9 @@ def _record(model, inputs, mode):
         layer.record(args, output, first_call=id(module) not in called)
         called.add(id(module))
 
+    def functional_call(name, arguments, output):
+        layers.append(FunctionalLayerInfo(name, arguments, output, len(open_calls)))
+
     was_training = {id(m): m.training for m in model.modules()}
     handles = []
     try:
@@ -127,7 +135,7 @@ def _record(model, inputs, mode):
             handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
         if mode != "same":
             model.train(mode == "train")
-        with grad_mode.no_grad():
+        with grad_mode.no_grad(), recording_window_functions(functional_call):
             model(*inputs)
     except Exception as err:
         done = ", ".join(layer.name or layer.class_name for layer in layers if layer.output_shape is not None)

@@ -2,6 +2,7 @@
 import math
 
 from .._tensor import Tensor
+from .receptive import window_geometry
 
 
 class LayerInfo:
@@ -32,17 +33,22 @@ class LayerInfo:
 
     def record(self, inputs, output, first_call):
         """Fill the row from the call's inputs and output (``first_call``: count the parameters here)."""
-        tensors = list(_tensors(output))
-        self.input_shape = _first_shape(inputs)
-        self.output_shape = list(tensors[0].shape) if len(tensors) == 1 else [list(t.shape) for t in tensors]
-        self.output_bytes = tensors[0].numel() * tensors[0].element_size() if tensors else 0
+        results = list(tensors(output))
+        self.input_shape = first_shape(inputs)
+        self.output_shape = list(results[0].shape) if len(results) == 1 else [list(t.shape) for t in results]
+        self.output_bytes = results[0].numel() * results[0].element_size() if results else 0
         self.reused = not first_call
         if first_call:
             own = list(self.module.parameters(recurse=False))
             self.num_params = sum(p.numel() for p in own)
             self.trainable_params = sum(p.numel() for p in own if p.requires_grad)
-        if tensors:
-            self.mult_adds = multiply_accumulates(self.module, inputs, tensors[0])
+        if results:
+            self.mult_adds = multiply_accumulates(self.module, inputs, results[0])
+
+    @property
+    def geometry(self):
+        """(kernel, stride, dilation) per spatial axis of a convolution or pooling layer, else None."""
+        return window_geometry(self.module)
 
     @property
     def frozen_params(self):
@@ -88,17 +94,18 @@ def _uses(module, name, inputs, output):
     return 0  # torchinfo counts no other parameter (a class token, say)
 
 
-def _tensors(value):
+def tensors(value):
+    """The tensors in ``value`` (a tensor, or lists, tuples and dicts of them), in order."""
     if isinstance(value, Tensor):
         yield value
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _tensors(item)
+            yield from tensors(item)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _tensors(item)
+            yield from tensors(item)
 
 
-def _first_shape(inputs):
-    first = next(_tensors(inputs), None)
+def first_shape(inputs):
+    first = next(tensors(inputs), None)
     return None if first is None else list(first.shape)

@@ -7,9 +7,10 @@ Along each spatial axis, a layer with kernel ``k``, dilation ``d`` and stride ``
     jump_out            = jump_in * s
 
 starting from 1 and 1 at the input image. Padding changes where the field starts, not its size.
-Layers that keep the spatial size (ReLU, BatchNorm, Dropout) pass both through. The summary only
-sees modules, so if a window layer's input size is not the size the last tracked layer produced, an
-unseen operation (``F.max_pool2d`` in ``forward``, say) changed it and the following fields are unknown.
+Layers that keep the spatial size (ReLU, BatchNorm, Dropout) pass both through. The summary sees
+modules and the convolutions and pooling ``forward`` calls as functions (see ``functional``), so if a
+window layer's input size is not the size the last tracked layer produced, an unseen operation
+(``F.interpolate`` or slicing in ``forward``, say) changed it and the following fields are unknown.
 """
 
 
@@ -29,7 +30,7 @@ def track(layers, input_shape):
     spatial = tuple(input_shape[2:]) if input_shape is not None and len(input_shape) > 2 else None
     field = jump = (1,) * len(spatial or ())
     for layer in layers:
-        geometry = window_geometry(layer.module)
+        geometry = layer.geometry
         shape_in = layer.input_shape or []
         shape_out = layer.output_shape if _is_shape(layer.output_shape) else []
         if geometry is None:

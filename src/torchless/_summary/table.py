@@ -58,6 +58,6 @@ def _notes(summary):
         notes.append("Receptive field: how many input pixels (along each axis) one output value depends on")
         notes.append("Jump: how many input pixels apart two neighbouring output values are")
     if any(layer.geometry_lost for layer in summary.layers):
-        notes.append("?: an operation that is not a module (e.g. F.max_pool2d in forward) changed the size before "
-                     "this layer")
+        notes.append("?: an operation the summary does not follow (e.g. F.interpolate or slicing in forward) changed "
+                     "the size before this layer")
     return notes
