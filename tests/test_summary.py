@@ -138,6 +138,19 @@ def test_functional_convolution_row_counts_its_mult_adds_and_strides():
     assert result.total_params == 4 * 3 * 3 * 3
 
 
+def test_functional_3d_pooling_rows_take_the_default_stride():
+    class Net(nn.Module):
+        def forward(self, x):
+            return F.lp_pool3d(F.avg_pool3d(x, 2), 2, kernel_size=(1, 2, 2))
+
+    result = torchless.summary(Net(), input_size=(1, 2, 8, 8, 8), verbose=0)
+    avg, lp = result.layers[1:]
+    assert (avg.class_name, avg.output_shape, avg.receptive_field, avg.jump) == \
+        ("F.avg_pool3d", [1, 2, 4, 4, 4], (2, 2, 2), (2, 2, 2))
+    assert (lp.class_name, lp.output_shape, lp.receptive_field, lp.jump) == \
+        ("F.lp_pool3d", [1, 2, 4, 2, 2], (2, 4, 4), (2, 4, 4))  # 2 + (2-1)*2 where the kernel is 2
+
+
 def test_pooling_modules_stay_one_row_and_unfollowed_ops_lose_the_fields():
     class Net(nn.Module):
         def __init__(self):

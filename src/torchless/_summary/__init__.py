@@ -127,6 +127,8 @@ def _record(model, inputs, mode):
 
     def functional_call(name, arguments, output):
         layers.append(FunctionalLayerInfo(name, arguments, output, len(open_calls)))
+        if open_calls:  # (its rows now tell what the module calling it did, as a container's children do)
+            open_calls[-1].is_leaf = False
 
     was_training = {id(m): m.training for m in model.modules()}
     handles = []

@@ -89,7 +89,8 @@ def recording_window_functions(on_call):
                 output = function(*args, **kwargs)
             finally:
                 inside[0] = False
-            bound = signature.bind(*args, **kwargs)
+            # (partial: a signature may list as required what the call may leave out, avg_pool3d's stride)
+            bound = signature.bind_partial(*args, **kwargs)
             bound.apply_defaults()
             on_call(name, bound.arguments, output)
             return output
