@@ -70,3 +70,35 @@ def test_return_types_namespace_lists_its_types():
         kind = getattr(torchless.return_types, name)
         assert kind.__module__ == "torchless.return_types" and kind.__name__ == name
         assert hasattr(torch.return_types, name)
+
+
+_DTYPES = ("float16", "float32", "float64", "int8", "uint8", "int16", "int32", "int64", "bool")
+
+
+@pytest.mark.parametrize("method", ["cumsum_", "cumprod_"])
+@pytest.mark.parametrize("have", _DTYPES)
+@pytest.mark.parametrize("wanted", _DTYPES + (None,))
+def test_in_place_scans_check_the_dtype_first_and_name_cpp_types_as_pytorch(method, have, wanted):
+    # torchless spelled int64 "long" and int16 "short" here (a table of its own); cumprod_ took any dtype
+    # (float32.cumprod_(0, dtype=torch.float64) passed) and a bool tensor's missing kernel came before the check.
+    def call(lib):
+        t = lib.ones(3, dtype=getattr(lib, have))
+        try:
+            result = getattr(t, method)(0, **({} if wanted is None else {"dtype": getattr(lib, wanted)}))
+        except (RuntimeError, NotImplementedError) as error:
+            return type(error).__name__, str(error)
+        return str(result.dtype).split(".")[-1], result.tolist()
+
+    assert call(torchless) == call(torch)
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int64", "uint8", "float64", "float16", "bool"])
+def test_legacy_new_names_the_options_as_pytorch(dtype):
+    def call(lib):
+        try:
+            lib.Tensor.new(lib.ones(2, dtype=getattr(lib, dtype)), lib.ones(2))
+        except TypeError as error:
+            return str(error)
+        return None
+
+    assert call(torchless) == call(torch)

@@ -253,6 +253,18 @@ CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float"
                     "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
+def cpp_name(np_dtype):
+    """The C++ name of a NumPy dtype's element type as PyTorch's messages print it ('float', 'long int',
+    'c10::Half')."""
+    return CPP_SCALAR_NAMES[np_dtype.name]
+
+
+def tensor_options(np_dtype):
+    """How PyTorch prints the options of a CPU tensor of ``np_dtype`` in its errors."""
+    return (f"TensorOptions(dtype={cpp_name(np_dtype)}, device=cpu, layout=Strided, requires_grad=false (default), "
+            "pinned_memory=false (default), memory_format=(nullopt))")
+
+
 def _check_64_bits(value):
     """PyTorch reads a Python int as int64, or as uint64 if positive: it refuses ints that fit neither."""
     if value >= 2**64:

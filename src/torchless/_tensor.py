@@ -121,7 +121,7 @@ class Tensor:
             # PyTorch aliases a tensor given to a legacy constructor, which must be of that constructor's dtype
             source = args[0]._data
             if dtype is not None and source.dtype != dtype.numpy:
-                raise TypeError(f"expected {_tensor_options(dtype.numpy)} (got {_tensor_options(source.dtype)})")
+                raise TypeError(f"expected {_dtype.tensor_options(dtype.numpy)} (got {_dtype.tensor_options(source.dtype)})")
             array = source
         elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
             if isinstance(args[0], (numbers.Number, set, frozenset, dict)) or args[0] is None:
@@ -1050,12 +1050,6 @@ def _real_scalar(value, c_type):
             raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
         return value.real
     return value
-
-
-def _tensor_options(np_dtype):
-    """How PyTorch prints the options of a CPU tensor of ``np_dtype`` in its errors."""
-    return (f"TensorOptions(dtype={_dtype.CPP_SCALAR_NAMES[np_dtype.name]}, device=cpu, layout=Strided, "
-            "requires_grad=false (default), pinned_memory=false (default), memory_format=(nullopt))")
 
 
 # PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,

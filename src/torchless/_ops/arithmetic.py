@@ -739,10 +739,6 @@ _folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": _folded_sizes,
 _folded_mv_saved = {"self": _FOLDED_ROWS, "vec": SavedInput(1, "b", needed_for=(0,))}
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
-            "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half"}
-
-
 def matmul_error(a, b):
     """The exception PyTorch raises for ``a @ b`` (arrays NumPy could not, or should not, multiply)."""
     from .. import _dtype
@@ -773,8 +769,8 @@ def matmul_error(a, b):
         if b.shape[0] != k:
             return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {b.shape[0]}x{b.shape[1]})")
         if a.dtype != b.dtype:
-            return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
-                                f"{_C_NAMES[b.dtype.name]}")
+            return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype.cpp_name(a.dtype)} != "
+                                f"{_dtype.cpp_name(b.dtype)}")
         return NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'") if same_bool else None
     batch_a, batch_b = a.shape[:-2], b.shape[:-2]
     error = broadcast_error(batch_a, batch_b)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import _parser_errors
+from .. import _dtype, _parser_errors
 from .._tensor import Tensor
 from ..return_types import _RETURN_TYPES
 
@@ -57,8 +57,8 @@ def _check(input, bins, range_, weight):
     if weight is not None:
         if weight.dtype != input.dtype:
             raise RuntimeError("torch.histogramdd: if weight tensor is provided, input tensor and weight tensor "
-                               f"should have the same dtype, but got input({_cpp_name(input)}), and "
-                               f"weight({_cpp_name(weight)})")
+                               f"should have the same dtype, but got input({_dtype.cpp_name(input._data.dtype)}), and "
+                               f"weight({_dtype.cpp_name(weight._data.dtype)})")
         if tuple(weight.shape) != tuple(input.shape[:-1]):
             raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have the same shape as the "
                                "input tensor excluding its innermost dimension, but got input with shape "
@@ -66,12 +66,6 @@ def _check(input, bins, range_, weight):
     if range_ is not None and len(range_) != 2 * dims:
         raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should have {2 * dims} "
                            f"elements, but got {len(range_)}")
-
-
-def _cpp_name(tensor):
-    from .._dtype import CPP_SCALAR_NAMES
-
-    return CPP_SCALAR_NAMES[tensor._data.dtype.name]
 
 
 def _number(value):

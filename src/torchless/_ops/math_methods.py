@@ -18,7 +18,6 @@ from . import binary, fused, index_ops, scan, unary
 from ._util import (
     broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, raise_if_not_broadcastable, scan_axis,
 )
-from .arithmetic import _C_NAMES
 
 
 
@@ -257,8 +256,8 @@ def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1.shape[0]}, "
                            f"{b1.shape[2]}] but got: [{b2.shape[0]}, {b2.shape[1]}].")
     if not self._data.dtype == b1.dtype == b2.dtype:
-        raise RuntimeError(f"Input dtypes must be the same, got: input {_C_NAMES[self._data.dtype.name]}, "
-                           f"batch1: {_C_NAMES[b1.dtype.name]}, batch2: {_C_NAMES[b2.dtype.name]}")
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_dtype.cpp_name(self._data.dtype)}, "
+                           f"batch1: {_dtype.cpp_name(b1.dtype)}, batch2: {_dtype.cpp_name(b2.dtype)}")
     self._no_kernel_for("b", "baddbmm")
     np_dtype = self._data.dtype
     return fused.AddProduct.apply(self, batch1, batch2, kind="baddbmm", beta=_scale(beta, np_dtype),
@@ -730,7 +729,7 @@ _METHODS.update({f.__name__: f for f in (
 
 # in-place forms: the op's result written back (checked and recorded by Tensor._inplace)
 _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm baddbmm addmv addr addcmul addcdiv "
-            "cumprod index_add index_copy index_fill masked_scatter sign trunc frac fix log10 log2 log1p expm1 "
+            "index_add index_copy index_fill masked_scatter sign trunc frac fix log10 log2 log1p expm1 "
             "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square nan_to_num".split())
 
 

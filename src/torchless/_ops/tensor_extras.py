@@ -206,7 +206,7 @@ def new(self, *args, **kwargs):
         arg = args[0]
         if isinstance(arg, Tensor):
             if arg._data.dtype != dtype:
-                raise TypeError(f"expected {_tensor_options(dtype)} (got {_tensor_options(arg._data.dtype)})")
+                raise TypeError(f"expected {_dtype.tensor_options(dtype)} (got {_dtype.tensor_options(arg._data.dtype)})")
             return arg.detach()
         if isinstance(arg, Size):
             return _zeros_of(arg, dtype)
@@ -221,13 +221,6 @@ def new(self, *args, **kwargs):
             raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type "
                             f"must be tuple of ints,but got {_tp_name(n)}\"")
     return _zeros_of(args, dtype)
-
-
-def _tensor_options(np_dtype):
-    name = {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(np_dtype.name) or \
-        _dtype.CPP_TYPE_NAMES.get(np_dtype.name, np_dtype.name)
-    return (f"TensorOptions(dtype={name}, device=cpu, layout=Strided, requires_grad=false (default), "
-            "pinned_memory=false (default), memory_format=(nullopt))")
 
 
 def _zeros_of(shape, dtype):
@@ -395,14 +388,8 @@ def triu_(self, diagonal=0):
 
 def in_place_dtype_mismatch(have, wanted):
     """PyTorch's error for an in-place op asked to produce another dtype (``cumsum_(0, dtype=...)``)."""
-    return RuntimeError(f"Bad in-place call: input tensor dtype {_cpp_name(have)} and output tensor dtype "
-                        f"{_cpp_name(wanted)} should match")
-
-
-def _cpp_name(np_dtype):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-            "int64": "long", "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}.get(np.dtype(np_dtype).name, np.dtype(np_dtype).name)
+    return RuntimeError(f"Bad in-place call: input tensor dtype {_dtype.cpp_name(have)} and output tensor dtype "
+                        f"{_dtype.cpp_name(wanted)} should match")
 
 
 def renorm(self, p, dim, maxnorm):

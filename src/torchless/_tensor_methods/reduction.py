@@ -344,14 +344,22 @@ class ReductionMethods:
         return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
     def cumsum_(self, dim, dtype=None):
-        self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
-        if dtype is not None:
-            _refuse_by_position("cumsum_", 1)  # (dtype is keyword-only)
-        if dtype is not None and _dtype.to_numpy_dtype(dtype) != self._data.dtype:
-            from .._ops.tensor_extras import in_place_dtype_mismatch
+        return self._scan_in_place("cumsum", dim, dtype)
 
-            raise in_place_dtype_mismatch(self._data.dtype, _dtype.to_numpy_dtype(dtype))
-        return self._inplace(lambda t: t.cumsum(dim, dtype=dtype))
+    def cumprod_(self, dim, dtype=None):
+        return self._scan_in_place("cumprod", dim, dtype)
+
+    def _scan_in_place(self, name, dim, dtype):
+        """cumsum_ / cumprod_: a ``dtype`` must be the tensor's own (PyTorch checks it first); a bool tensor cannot
+        hold the int64 sums or products."""
+        if dtype is not None:
+            _refuse_by_position(f"{name}_", 1)  # (dtype is keyword-only)
+            if _dtype.to_numpy_dtype(dtype) != self._data.dtype:
+                from .._ops.tensor_extras import in_place_dtype_mismatch
+
+                raise in_place_dtype_mismatch(self._data.dtype, _dtype.to_numpy_dtype(dtype))
+        self._no_kernel_for("b", f"{name}_out_cpu")
+        return self._inplace(lambda t: getattr(t, name)(dim, dtype=dtype))
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""

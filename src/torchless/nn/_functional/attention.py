@@ -17,7 +17,7 @@ from ..._tensor import Tensor
 from ._args import REQUIRED, _tp_name, missing_arguments
 from .activation import softmax
 from .dropout import dropout
-from .linear import _CPP_TYPE_NAMES, linear
+from .linear import linear
 from .padding import pad
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -43,22 +43,18 @@ def _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, sc
     _parser_errors.check_bools(fn[:-2], is_causal=is_causal, enable_gqa=enable_gqa)
 
 
-def _cpp_name(dtype):
-    return _CPP_TYPE_NAMES.get(dtype.name, dtype.name)
-
-
 def _validate_sdpa_input(query, key, value, attn_mask):
     if not query.dtype == key.dtype == value.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
-                           f"{_cpp_name(query.dtype)} key.dtype: {_cpp_name(key.dtype)} and value.dtype: "
-                           f"{_cpp_name(value.dtype)} instead.")
+                           f"{_dtype.cpp_name(query.dtype)} key.dtype: {_dtype.cpp_name(key.dtype)} and value.dtype: "
+                           f"{_dtype.cpp_name(value.dtype)} instead.")
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
         raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
                            f"{query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} instead.")
     if attn_mask is not None and attn_mask.dtype not in (_dtype.bool, _dtype.float32, query.dtype):
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                           f"attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  query.dtype: "
-                           f"{_cpp_name(query.dtype)} instead.")
+                           f"attn_mask.dtype: {_dtype.cpp_name(attn_mask.dtype)} and  query.dtype: "
+                           f"{_dtype.cpp_name(query.dtype)} instead.")
 
 
 def _fits(size, target):

@@ -15,7 +15,6 @@ from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_argum
 
 __all__ = ["linear", "bilinear"]
 
-_CPP_TYPE_NAMES = _dtype.CPP_SCALAR_NAMES
 
 
 def _rows(a, cols):
@@ -195,8 +194,8 @@ def _check(input, weight, bias):
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{in_features}x{weight.shape[0]})")
     if bias is None and input.dtype != weight.dtype:  # mm checks the dtypes after the shapes
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP_TYPE_NAMES[input.dtype.name]} "
-                           f"!= {_CPP_TYPE_NAMES[weight.dtype.name]}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype.cpp_name(input.dtype)} "
+                           f"!= {_dtype.cpp_name(weight.dtype)}")
     if bias is not None:
         message = _expand_error(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
         if message:
@@ -351,7 +350,7 @@ def bilinear(input1, input2, weight, bias=None):
     for position, (name, value) in enumerate(zip(names, tensors), start=1):
         check_tensor(value, "bilinear", name, position, as_written=True)  # (F.bilinear is the native's)
     if any(t.dtype != input1.dtype for t in tensors):
-        listed = ", ".join(f"{name}: {_CPP_TYPE_NAMES[t.dtype.name]}" for name, t in zip(names, tensors))
+        listed = ", ".join(f"{name}: {_dtype.cpp_name(t.dtype)}" for name, t in zip(names, tensors))
         raise RuntimeError(f"All tensors must have the same dtype, got {listed}")
     if input1.dim() != input2.dim():
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
