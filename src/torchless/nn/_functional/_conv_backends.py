@@ -4,26 +4,22 @@ runs as.
 """
 import math
 
-from ... import _memory_format
+from ... import _dtype, _memory_format
 from ..._type_promotion import category, promote, result_dtype
 from ._conv_nodes import EmptyConvolution, _uses_mkldnn
 
 
-# How PyTorch names a dtype in its three kinds of message (c10 type name, scalar type, tensor type).
-_C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "unsigned char",
-              "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool",
-              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
-_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
-                 "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
-                 "complex128": "ComplexDouble"}
+# The dtypes of the slow convolution kernels (all but bool)
+_NUMERIC_DTYPES = frozenset(("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "complex64",
+                             "complex128"))
 
 
 def _tensor_type(dtype):
     # PyTorch's type string knows the legacy names of the classic numeric types only; for bool and the complex
     # dtypes it falls back to the backend's type name.
-    if dtype.name not in _SCALAR_NAMES or dtype.name == "bool" or dtype.name.startswith("complex"):
+    if dtype is _dtype.bool or dtype not in _dtype.TENSOR_TYPE_NAMES:
         return f"CPU{dtype.scalar_name}Type"
-    return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
+    return f"torchless.{_dtype.TENSOR_TYPE_NAMES[dtype]}"
 
 
 def _batchify(input, spatial, fn):
@@ -85,7 +81,7 @@ def _check_shape_forward(in_shape, w_shape, bias, stride, padding, dilation, tra
 
 def _not_implemented(kernel_name, dtype, supported):
     if dtype.name not in supported:
-        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{_SCALAR_NAMES[dtype.name]}\'')
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{dtype.scalar_name}\'')
 
 
 # oneDNN's own errors, which PyTorch passes on as they are.
@@ -180,8 +176,7 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     if transposed and len(in_shape) == 5:
         # slow_conv_transpose3d adds the bias by a GEMM on the input's type: no promotion, no cast.
         if bias is not None and bias.dtype != input.dtype:
-            raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
-                               f"{_SCALAR_NAMES[bias.dtype.name]}")
+            raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {bias.dtype.scalar_name}")
     elif transposed:
         _check_bias_added_in_place(input._data.dtype, bias)
     return dilation, output_padding
@@ -200,7 +195,7 @@ def _check_slow_conv2d(w_shape, dtype):
     """slow_conv2d (thnn_conv2d): a 2-D convolution neither dilated nor on oneDNN."""
     if any(k <= 0 for k in w_shape[2:]):
         raise RuntimeError(f"kernel size should be greater than zero, but got {_named('kernel', w_shape[2:])}")
-    _not_implemented("slow_conv2d_cpu", dtype, set(_SCALAR_NAMES) - {"bool"})
+    _not_implemented("slow_conv2d_cpu", dtype, _NUMERIC_DTYPES)
 
 
 def _check_slow_conv3d(w_shape, dtype):
@@ -208,7 +203,7 @@ def _check_slow_conv3d(w_shape, dtype):
     if any(k <= 0 for k in w_shape[2:]):
         raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, w_shape[2:]))} "
                            "(TxHxW)")
-    _not_implemented("compute_columns3d", dtype, set(_SCALAR_NAMES) - {"bool"})
+    _not_implemented("compute_columns3d", dtype, _NUMERIC_DTYPES)
 
 
 def _check_slow_dilated(w_shape, dtype, dilation):
@@ -250,8 +245,8 @@ def _check_bias_added_in_place(out_dtype, bias):
     have already required the input's dtype.)"""
     if bias is not None and category(bias._data.dtype) > category(out_dtype):
         result = promote(out_dtype, bias._data.dtype)  # (a complex64 bias on a double output: complex128)
-        raise RuntimeError(f"result type {_SCALAR_NAMES[result.name]} can't be cast to the desired output "
-                           f"type {_SCALAR_NAMES[out_dtype.name]}")
+        raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result).scalar_name} can't be cast to the desired "
+                           f"output type {_dtype.from_numpy_dtype(out_dtype).scalar_name}")
 
 
 def _transposed_size(in_hw, kernel, stride, padding, dilation, output_padding):

@@ -11,12 +11,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import _memory_format
+from ... import _dtype, _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
-from ._conv_backends import (_C10_NAMES, _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand,
-                             _tensor_type)
+from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand, _tensor_type
 from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, EmptyConvolution, HalfConvolution,
                           TransposedConvolution, _in_output_format)
 from .padding import ConstantPadNd
@@ -134,7 +133,7 @@ class _PaddedSame(NamedTuple):
 
 def _check_bias_dtype(input, bias):
     if bias is not None and bias.dtype != input.dtype:
-        raise RuntimeError(f"Input type ({_C10_NAMES[input.dtype.name]}) and bias type ({_C10_NAMES[bias.dtype.name]}) "
+        raise RuntimeError(f"Input type ({_dtype.cpp_name(input.dtype)}) and bias type ({_dtype.cpp_name(bias.dtype)}) "
                            "should be the same")
 
 
