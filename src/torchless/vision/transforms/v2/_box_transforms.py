@@ -195,7 +195,7 @@ class RandomIoUCrop(Transform):
 
     def make_params(self, flat_inputs):
         from .... import rand
-        from ..transforms import _randint
+        from .._transform_base import _randint
         from ._tv_kernels import convert_format
         from ._utils import query_size
 
