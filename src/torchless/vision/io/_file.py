@@ -102,9 +102,11 @@ _SCALAR_TYPE_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32"
 
 def check_encoded_data(data):
     """The check of torchvision's decode_png / decode_jpeg / decode_gif / decode_webp (``validate_encoded_data``),
-    whose wording differs from ``decode_image``'s."""
+    whose wording differs from ``decode_image``'s: contiguous, then uint8, then one-dimensional and non-empty."""
     if not isinstance(data, Tensor):
         check_byte_tensor(data)
+    if not data.is_contiguous():  # checked first, as torchvision's C++ reads the bytes straight from memory
+        raise RuntimeError("Input tensor must be contiguous.")
     if data.dtype != _dtype.uint8:
         name = str(data.dtype).rsplit(".", 1)[-1]
         raise RuntimeError(f"Input tensor must have uint8 data type, got {_SCALAR_TYPE_NAMES.get(name, name)}")
