@@ -60,12 +60,22 @@ def _valid_boxes(boxes, format, canvas_size, min_size, min_area):
     """Which boxes are at least ``min_size`` wide and high, of ``min_area``, and inside the canvas."""
     from ._tv_kernels import convert_format
 
-    boxes = convert_format(tv._pure(boxes), format, tv.BoundingBoxFormat.XYXY)
-    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    rotated = tv.is_rotated_bounding_format(format)
+    boxes = convert_format(tv._pure(boxes), format,
+                           tv.BoundingBoxFormat.XYXYXYXY if rotated else tv.BoundingBoxFormat.XYXY)
+    if rotated:
+        # the sides' lengths as torchvision measures them: the second from coordinates (y2 - y3, x3 - x4)
+        widths = (boxes[..., 0] - boxes[..., 2]).pow(2).add((boxes[..., 1] - boxes[..., 3]).pow(2)).sqrt()
+        heights = (boxes[..., 3] - boxes[..., 5]).pow(2).add((boxes[..., 4] - boxes[..., 6]).pow(2)).sqrt()
+    else:
+        widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     valid = (widths >= min_size) & (heights >= min_size) & (boxes >= 0).all(dim=-1) & (widths * heights >= min_area)
     image_h, image_w = canvas_size
     valid &= (boxes[:, 0] <= image_w) & (boxes[:, 2] <= image_w)
     valid &= (boxes[:, 1] <= image_h) & (boxes[:, 3] <= image_h)
+    if rotated:
+        valid &= (boxes[..., 4] <= image_w) & (boxes[..., 5] <= image_h)
+        valid &= (boxes[..., 6] <= image_w) & (boxes[..., 7] <= image_h)
     return valid
 
 
