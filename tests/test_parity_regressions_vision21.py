@@ -13,6 +13,8 @@ Differences fixed:
 - the decoders refused a strided tensor of bytes (``data[::2]``) as torchvision does not: its C++ reads memory from
   the first element on, so ``decode_image`` tells the format from the bytes in memory and the format's decoder then
   refuses the tensor ("Input tensor must be contiguous.", checked before the dtype and the dimensions).
+- v2's ``SanitizeKeyPoints`` and ``functional.sanitize_keypoints`` were missing: they drop the key points (or
+  groups of them) outside the canvas, with their labels.
 - v1's ``convert_image_dtype`` between float dtypes is ``image.to(dtype)`` in torchvision: a tv_tensor (Image, Video,
   Mask) stays one; torchless returned a plain tensor.
 

@@ -12,7 +12,8 @@ from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
 from ._interpolation import InterpolationMode, interpolation_modes_from_int
-from ._transform_base import _Transform, _WithProbability, _check_sequence_input, _fill_per_channel, _log, _rand, _randint, _setup_angle, _setup_size, _uniform
+from ._transform_base import (_check_sequence_input, _fill_per_channel, _log, _rand, _randint, _setup_angle,
+                              _setup_size, _Transform, _uniform, _WithProbability)
 
 
 class Resize(_Transform):
