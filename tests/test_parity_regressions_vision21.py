@@ -15,6 +15,10 @@ Differences fixed:
   refuses the tensor ("Input tensor must be contiguous.", checked before the dtype and the dimensions).
 - v2's ``SanitizeKeyPoints`` and ``functional.sanitize_keypoints`` were missing: they drop the key points (or
   groups of them) outside the canvas, with their labels.
+- ``torchless.vision.ops`` had none of torchvision's box operations: ``box_convert`` (all six formats),
+  ``box_area``, ``box_iou`` (axis-aligned formats), ``generalized_box_iou``, ``distance_box_iou``,
+  ``complete_box_iou``, ``clip_boxes_to_image``, ``remove_small_boxes``, ``masks_to_boxes``, ``nms`` (torchvision's CPU
+  kernel: a stable sort of the scores, the boxes' dtype, its errors) and ``batched_nms``.
 - v1's ``convert_image_dtype`` between float dtypes is ``image.to(dtype)`` in torchvision: a tv_tensor (Image, Video,
   Mask) stays one; torchless returned a plain tensor.
 

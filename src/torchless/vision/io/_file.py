@@ -65,7 +65,8 @@ def write_file(filename, data):
 def check_op_arguments(declaration, *values):
     """The type check torchvision's C++ operators make of their arguments (``values``, in the order of
     ``declaration``, the operator's schema): a Tensor where the schema says ``Tensor``, an integer (or bool) for
-    ``int``, a bool or integer for ``bool``, with the RuntimeError the dispatcher raises otherwise."""
+    ``int``, a bool or integer for ``bool``, a real number for ``float``, with the RuntimeError the dispatcher
+    raises otherwise."""
     name, parameters = declaration.split("(", 1)
     parameters = [parameter.split("=")[0].split() for parameter in parameters.split(")")[0].split(", ")]
     for position, ((kind, argument), value) in enumerate(zip(parameters, values)):
@@ -75,6 +76,8 @@ def check_op_arguments(declaration, *values):
             details = f"Unable to cast {value!r} to Tensor"
         else:
             if kind == "str" or (kind in ("int", "bool") and isinstance(value, numbers.Integral)):
+                continue
+            if kind == "float" and isinstance(value, numbers.Real):
                 continue
             if kind == "bool" and value is None:  # an absent optional flag
                 continue
