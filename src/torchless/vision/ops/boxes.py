@@ -246,8 +246,6 @@ def masks_to_boxes(masks):
 
 
 _NMS_DECLARATION = "torchvision::nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor"
-_C10_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "float16": "Half",
-              "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def nms(boxes, scores, iou_threshold):
@@ -272,8 +270,7 @@ def nms(boxes, scores, iou_threshold):
         raise RuntimeError("boxes and scores should have same number of elements in dimension 0, got "
                            f"{boxes.size(0)} and {scores.size(0)}")
     if boxes.dtype not in (_dtype.float32, _dtype.float64):
-        name = str(boxes.dtype).rsplit(".", 1)[-1]
-        raise RuntimeError(f'"nms_kernel" not implemented for \'{_C10_NAMES.get(name, name)}\'')
+        raise RuntimeError(f'"nms_kernel" not implemented for \'{boxes.dtype.scalar_name}\'')
     if boxes.dtype != scores.dtype:
         raise RuntimeError("dets should have the same type as scores")
     if boxes.numel() == 0:
