@@ -65,7 +65,8 @@ def write_file(filename, data):
 def check_op_arguments(declaration, *values):
     """The type check torchvision's C++ operators make of their arguments (``values``, in the order of
     ``declaration``, the operator's schema): a Tensor where the schema says ``Tensor``, an integer (or bool) for
-    ``int``, a bool or integer for ``bool``, with the RuntimeError the dispatcher raises otherwise."""
+    ``int``, a bool or integer for ``bool``, a real number for ``float``, with the RuntimeError the dispatcher
+    raises otherwise."""
     name, parameters = declaration.split("(", 1)
     parameters = [parameter.split("=")[0].split() for parameter in parameters.split(")")[0].split(", ")]
     for position, ((kind, argument), value) in enumerate(zip(parameters, values)):
@@ -75,6 +76,8 @@ def check_op_arguments(declaration, *values):
             details = f"Unable to cast {value!r} to Tensor"
         else:
             if kind == "str" or (kind in ("int", "bool") and isinstance(value, numbers.Integral)):
+                continue
+            if kind == "float" and isinstance(value, numbers.Real):
                 continue
             if kind == "bool" and value is None:  # an absent optional flag
                 continue
@@ -102,9 +105,11 @@ _SCALAR_TYPE_NAMES = {"uint8": "Byte", "int8": "Char", "int16": "Short", "int32"
 
 def check_encoded_data(data):
     """The check of torchvision's decode_png / decode_jpeg / decode_gif / decode_webp (``validate_encoded_data``),
-    whose wording differs from ``decode_image``'s."""
+    whose wording differs from ``decode_image``'s: contiguous, then uint8, then one-dimensional and non-empty."""
     if not isinstance(data, Tensor):
         check_byte_tensor(data)
+    if not data.is_contiguous():  # checked first, as torchvision's C++ reads the bytes straight from memory
+        raise RuntimeError("Input tensor must be contiguous.")
     if data.dtype != _dtype.uint8:
         name = str(data.dtype).rsplit(".", 1)[-1]
         raise RuntimeError(f"Input tensor must have uint8 data type, got {_SCALAR_TYPE_NAMES.get(name, name)}")

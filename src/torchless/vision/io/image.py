@@ -76,16 +76,37 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
     check_op_arguments(_DECLARATIONS["decode_image"], input, mode.value, apply_exif_orientation)
     check_byte_tensor(input)
     # torchvision dispatches on the first bytes alone; the format's decoder then has its say
-    head = input.numpy()[:15].tobytes()
+    decode = _decoder_for(_leading_bytes(input, 15))
+    if decode is None:
+        raise RuntimeError(_UNSUPPORTED_FILE)
+    check_encoded_data(input)  # the format's decoder checks the tensor again (and refuses a strided one)
+    return decode(input, mode, apply_exif_orientation)
+
+
+def _decoder_for(head):
+    """decode_image's decoder, (input, mode, apply_exif_orientation) to tensor, for a file starting with ``head``;
+    None for an unsupported format."""
     if head.startswith(b"\xff\xd8\xff"):
-        return _jpeg_from_bytes(input, mode, apply_exif_orientation)
+        return _jpeg_from_bytes
     if head.startswith(b"\x89PNG"):
-        return _png_from_bytes(input, mode, apply_exif_orientation)
+        return _png_from_bytes
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return _gif_from_bytes(input)
+        return lambda input, mode, apply_exif_orientation: _gif_from_bytes(input)
     if head[:4] == b"RIFF" and head[8:15] == b"WEBPVP8":
-        return _webp_from_bytes(input, mode)
-    raise RuntimeError(_UNSUPPORTED_FILE)
+        return lambda input, mode, apply_exif_orientation: _webp_from_bytes(input, mode)
+    return None
+
+
+def _leading_bytes(data, count):
+    """The first ``count`` bytes in memory from a one-dimensional uint8 tensor's first element, which is what
+    torchvision's decode_image reads to tell the format, whatever the tensor's stride (a strided view of a file's
+    bytes is then told by the file's signature, and its decoder refuses it as not contiguous)."""
+    array = data.numpy()
+    stride = array.strides[0]
+    if array.flags.c_contiguous or stride <= 0:
+        return array[:count].tobytes()
+    span = (array.shape[0] - 1) * stride + 1  # the bytes the view covers, read no further
+    return np.lib.stride_tricks.as_strided(array, (min(count, span),), (1,)).tobytes()
 
 
 def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):

@@ -168,6 +168,8 @@ def convert_image_dtype(image, dtype=_dtype.float32):
         from ...nn._functional._args import _tp_name  # the type names torch prints (numpy.int64)
 
         raise TypeError(f"tensor(): argument 'dtype' must be torchless.dtype, not {_tp_name(dtype)}")
+    if image.is_floating_point() and dtype is not None and dtype.is_floating_point:
+        return image.to(dtype)  # as torchvision's: a tv_tensor stays one (the other conversions compute plain tensors)
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range casts: PyTorch's casts do not warn either
         return Tensor._wrap(convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype)))
 

@@ -19,7 +19,7 @@ from ...random import sample_dirichlet, stream
 from .._pillow import is_pil_image
 from . import functional as F
 from ._interpolation import InterpolationMode
-from .transforms import _randint, _Transform
+from ._transform_base import _randint, _Transform
 
 __all__ = ["AutoAugmentPolicy", "AutoAugment", "RandAugment", "TrivialAugmentWide", "AugMix"]
 

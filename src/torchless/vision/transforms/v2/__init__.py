@@ -16,7 +16,7 @@ functionals differ call v2's; ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``Conv
 from .. import InterpolationMode
 from . import functional
 from ._box_transforms import (ClampBoundingBoxes, ClampKeyPoints, ConvertBoundingBoxFormat, RandomIoUCrop,
-                              SanitizeBoundingBoxes, SetClampingMode)
+                              SanitizeBoundingBoxes, SanitizeKeyPoints, SetClampingMode)
 from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
                                 RandomGrayscale, RandomInvert, RandomPosterize, RandomSolarize)
@@ -40,7 +40,7 @@ __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ClampBou
            "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale", "RandomHorizontalFlip",
            "RandomInvert", "RandomIoUCrop", "RandomOrder", "RandomPerspective", "RandomPhotometricDistort",
            "RandomPosterize", "RandomResize", "RandomResizedCrop", "RandomRotation", "RandomShortestSize",
-           "RandomSolarize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "SanitizeBoundingBoxes", "ScaleJitter",
-           "SetClampingMode", "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform",
-           "TrivialAugmentWide", "UniformTemporalSubsample", "check_type", "functional",
-           "get_bounding_boxes", "get_keypoints", "has_all", "has_any", "query_chw", "query_size"]
+           "RandomSolarize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "SanitizeBoundingBoxes",
+           "SanitizeKeyPoints", "ScaleJitter", "SetClampingMode", "TenCrop", "ToDtype", "ToImage", "ToPILImage",
+           "ToPureTensor", "ToTensor", "Transform", "TrivialAugmentWide", "UniformTemporalSubsample", "check_type",
+           "functional", "get_bounding_boxes", "get_keypoints", "has_all", "has_any", "query_chw", "query_size"]

@@ -12,7 +12,7 @@ from ...._tensor import Tensor
 from ..._pillow import is_pil_image
 from .. import autoaugment as _v1
 from ..autoaugment import AutoAugmentPolicy
-from ..transforms import _rand, _randint
+from .._transform_base import _rand, _randint
 from . import _color
 from . import functional as F
 from ._transform import Transform, image_leaf

@@ -1,12 +1,12 @@
 """v2's transforms of bounding boxes and keypoints alone: ``ConvertBoundingBoxFormat``, ``ClampBoundingBoxes``,
 ``ClampKeyPoints``, ``SetClampingMode``, ``SanitizeBoundingBoxes`` (which also drops the masks and labels of the
-boxes it removes) and ``RandomIoUCrop``."""
+boxes it removes), ``SanitizeKeyPoints`` and ``RandomIoUCrop``."""
 from ...._tensor import Tensor
 from ... import tv_tensors as tv
 from . import functional as F
 from ._mixing import _parse_labels_getter
 from ._transform import Transform
-from ._utils import get_bounding_boxes, tree_flatten, tree_unflatten
+from ._utils import get_bounding_boxes, get_keypoints, tree_flatten, tree_unflatten
 
 
 class ConvertBoundingBoxFormat(Transform):
@@ -60,12 +60,22 @@ def _valid_boxes(boxes, format, canvas_size, min_size, min_area):
     """Which boxes are at least ``min_size`` wide and high, of ``min_area``, and inside the canvas."""
     from ._tv_kernels import convert_format
 
-    boxes = convert_format(tv._pure(boxes), format, tv.BoundingBoxFormat.XYXY)
-    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    rotated = tv.is_rotated_bounding_format(format)
+    boxes = convert_format(tv._pure(boxes), format,
+                           tv.BoundingBoxFormat.XYXYXYXY if rotated else tv.BoundingBoxFormat.XYXY)
+    if rotated:
+        # the sides' lengths as torchvision measures them: the second from coordinates (y2 - y3, x3 - x4)
+        widths = (boxes[..., 0] - boxes[..., 2]).pow(2).add((boxes[..., 1] - boxes[..., 3]).pow(2)).sqrt()
+        heights = (boxes[..., 3] - boxes[..., 5]).pow(2).add((boxes[..., 4] - boxes[..., 6]).pow(2)).sqrt()
+    else:
+        widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     valid = (widths >= min_size) & (heights >= min_size) & (boxes >= 0).all(dim=-1) & (widths * heights >= min_area)
     image_h, image_w = canvas_size
     valid &= (boxes[:, 0] <= image_w) & (boxes[:, 2] <= image_w)
     valid &= (boxes[:, 1] <= image_h) & (boxes[:, 3] <= image_h)
+    if rotated:
+        valid &= (boxes[..., 4] <= image_w) & (boxes[..., 5] <= image_h)
+        valid &= (boxes[..., 6] <= image_w) & (boxes[..., 7] <= image_h)
     return valid
 
 
@@ -116,17 +126,7 @@ class SanitizeBoundingBoxes(Transform):
 
     def forward(self, *inputs):
         inputs = inputs if len(inputs) > 1 else inputs[0]
-        labels = self._labels_getter(inputs)
-        if labels is not None:
-            message = "The labels in the input to forward() must be a tensor or None, got {type} instead."
-            if isinstance(labels, Tensor):
-                labels = (labels,)
-            elif isinstance(labels, (tuple, list)):
-                for entry in labels:
-                    if not isinstance(entry, Tensor):
-                        raise ValueError(message.format(type=type(entry)))
-            else:
-                raise ValueError(message.format(type=type(labels)))
+        labels = _labels_as_tensors(self._labels_getter(inputs))
         flat_inputs, spec = tree_flatten(inputs)
         boxes = get_bounding_boxes(flat_inputs)
         if labels is not None:
@@ -146,6 +146,83 @@ class SanitizeBoundingBoxes(Transform):
             output = tv._pure(inpt)[params["valid"]]
         except IndexError:
             return inpt
+        return output if is_label else tv.wrap(output, like=inpt)
+
+
+def _labels_as_tensors(labels):
+    """What a labels getter found, as a tuple of tensors to sanitize with the boxes or points (None: nothing)."""
+    if labels is None:
+        return None
+    message = "The labels in the input to forward() must be a tensor or None, got {type} instead."
+    if isinstance(labels, Tensor):
+        return (labels,)
+    if not isinstance(labels, (tuple, list)):
+        raise ValueError(message.format(type=type(labels)))
+    for entry in labels:
+        if not isinstance(entry, Tensor):
+            raise ValueError(message.format(type=type(entry)))
+    return labels
+
+
+def _valid_keypoints(points, canvas_size):
+    """Which points (or groups of points: all of a group's) lie inside the canvas."""
+    height, width = canvas_size
+    x, y = points[..., 0], points[..., 1]
+    valid = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    return valid.flatten(start_dim=1).all(dim=1) if valid.ndim > 1 else valid
+
+
+def sanitize_keypoints(key_points, canvas_size=None):
+    """The key points (or groups of them, of shape [..., 2]) inside their canvas, and the boolean mask that selects
+    them (to select their labels with)."""
+    from ._utils import is_pure_tensor
+
+    if is_pure_tensor(key_points):
+        if canvas_size is None:
+            raise ValueError("canvas_size cannot be None if key_points is a pure tensor. "
+                             "Set it to an appropriate value or pass key_points as a tv_tensors.KeyPoints object.")
+        valid = _valid_keypoints(key_points, canvas_size)
+        return key_points[valid], valid
+    if not isinstance(key_points, tv.KeyPoints):
+        raise ValueError("key_points must be a tv_tensors.KeyPoints instance or a pure tensor.")
+    if canvas_size is not None:
+        raise ValueError("canvas_size must be None when key_points is a tv_tensors.KeyPoints instance. "
+                         f"Got canvas_size={canvas_size}. Leave it to None or pass key_points as a pure tensor.")
+    valid = _valid_keypoints(key_points, key_points.canvas_size)
+    return tv.wrap(key_points[valid], like=key_points), valid
+
+
+class SanitizeKeyPoints(Transform):
+    """Remove the key points of a sample that lie outside the canvas (a group of points, of a tensor of 3 or more
+    dimensions, as a whole when any of its points does), with their labels (found by ``labels_getter``, by default
+    none; "default" looks for a "labels" key as ``SanitizeBoundingBoxes`` does).
+
+    Raises:
+        ValueError: for a sample without key points, labels that are not tensors or not one per point (group).
+    """
+
+    def __init__(self, labels_getter=None):
+        self.labels_getter = labels_getter
+        self._labels_getter = _parse_labels_getter(labels_getter)
+
+    def forward(self, *inputs):
+        inputs = inputs if len(inputs) > 1 else inputs[0]
+        labels = _labels_as_tensors(self._labels_getter(inputs))
+        flat_inputs, spec = tree_flatten(inputs)
+        points = get_keypoints(flat_inputs)
+        for label in labels or ():
+            if points.shape[0] != label.shape[0]:
+                # (sic: torchvision's spelling)
+                raise ValueError(f"Number of kepyoints (shape={points.shape}) must match the number of labels."
+                                 f"Found labels with shape={label.shape}).")
+        params = {"valid": _valid_keypoints(points, points.canvas_size), "labels": labels}
+        return tree_unflatten([self.transform(inpt, params) for inpt in flat_inputs], spec)
+
+    def transform(self, inpt, params):
+        is_label = params["labels"] is not None and any(inpt is label for label in params["labels"])
+        if not (is_label or isinstance(inpt, tv.KeyPoints)):
+            return inpt
+        output = inpt[params["valid"]]
         return output if is_label else tv.wrap(output, like=inpt)
 
 
@@ -195,7 +272,7 @@ class RandomIoUCrop(Transform):
 
     def make_params(self, flat_inputs):
         from .... import rand
-        from ..transforms import _randint
+        from .._transform_base import _randint
         from ._tv_kernels import convert_format
         from ._utils import query_size
 

@@ -5,7 +5,7 @@
 ``torchless.manual_seed``, not PyTorch's streams); what they do with the drawn parameters is v2's."""
 from ..._pillow import is_pil_image
 from .. import transforms as _v1
-from ..transforms import _check_sequence_input, _rand, _randint, _uniform
+from .._transform_base import _check_sequence_input, _rand, _randint, _uniform
 from . import functional as F
 from ._transform import Transform
 from ._utils import query_chw, query_size

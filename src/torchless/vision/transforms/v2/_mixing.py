@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..._pillow import is_pil_image
-from ..transforms import _randint
+from .._transform_base import _randint
 from ._transform import Transform
 from .functional import Tensor
 

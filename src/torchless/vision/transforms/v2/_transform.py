@@ -9,7 +9,7 @@ except that a pure tensor (not a TVTensor) is an image only when the sample hold
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image
 from ... import tv_tensors as tv
-from ..transforms import TransformModule
+from .._transform_base import TransformModule
 from ._repr import module_repr, plain_extra_repr
 from ._utils import check_type, has_any, is_pure_tensor, tree_flatten, tree_unflatten
 
@@ -50,7 +50,7 @@ class SampleTransform:
         """Whether the transform applies this time: v2's random-apply transforms draw ``torch.rand(1) >= p``
         once per call, before anything else (``_v2_random_apply`` names them)."""
         if getattr(self, "_v2_random_apply", False):
-            from ..transforms import _rand
+            from .._transform_base import _rand
 
             return not _rand() >= self.p
         return True

@@ -17,8 +17,7 @@ from ... import tv_tensors as tv
 from ...tv_tensors import BoundingBoxFormat, _pure
 from .._interpolation import InterpolationMode
 from .._warp import _affine_matrix
-
-_FORMATS_SUPPORTED = (BoundingBoxFormat.XYXY, BoundingBoxFormat.XYWH, BoundingBoxFormat.CXCYWH)
+from ._rotated_boxes import clamp_rotated, parallelogram_to_boxes
 
 
 def dispatching(functional, **kernels):
@@ -132,11 +131,6 @@ def pad_mask_kernel(pad_image):
 
 
 # ---------------------------------------------------------------- bounding boxes: formats and clamping
-
-def _check_format(format):
-    if format not in _FORMATS_SUPPORTED:
-        raise NotImplementedError(f"torchless's v2 transforms support the axis-aligned box formats only, not {format}")
-
 
 def _as_format(format):
     return BoundingBoxFormat[format.upper()] if isinstance(format, str) else format
@@ -294,9 +288,10 @@ def convert_format(boxes, old_format, new_format, inplace=False):
 
 def clamp(boxes, format, canvas_size, clamping_mode):
     """Plain-tensor boxes clamped to the canvas (through float XYXY, back to their dtype); None leaves them."""
+    if tv.is_rotated_bounding_format(format):
+        return clamp_rotated(boxes, format, canvas_size, clamping_mode, convert_format)
     if clamping_mode is None:
         return boxes.clone()
-    _check_format(format)
     in_dtype = boxes.dtype
     boxes = boxes.clone() if boxes.is_floating_point() else boxes.float()
     xyxy = convert_format(boxes, format, BoundingBoxFormat.XYXY, inplace=True)
@@ -347,12 +342,10 @@ def clamp_bounding_boxes(inpt, format=None, canvas_size=None, clamping_mode="aut
 
 # ---------------------------------------------------------------- bounding boxes: geometry
 
-def _boxes_kernel(compute, rotated=False):
+def _boxes_kernel(compute):
     """A BoundingBoxes kernel from ``compute(boxes, format, canvas_size, clamping_mode, *args, **kwargs)``, which
-    gives the new boxes and canvas size (``rotated``: ``compute`` takes the rotated formats too)."""
+    gives the new boxes and canvas size."""
     def run(inpt, *args, **kwargs):
-        if not rotated:
-            _check_format(inpt.format)
         out, canvas_size = compute(_pure(inpt), inpt.format, tuple(inpt.canvas_size), inpt.clamping_mode,
                                    *args, **kwargs)
         return tv.wrap(out, like=inpt, canvas_size=canvas_size)
@@ -414,14 +407,31 @@ def resize_bounding_boxes(boxes, format, canvas_size, clamping_mode, size, inter
     new_height, new_width = _compute_resized_output_size(canvas_size, size, max_size, allow_size_none=True)
     if (new_height, new_width) == (old_height, old_width):
         return boxes, canvas_size
-    ratios = _tensor([new_width / old_width, new_height / old_height] * 2)
-    return boxes.mul(ratios).to(boxes.dtype), (new_height, new_width)
+    ratios = [new_width / old_width, new_height / old_height]
+    if not tv.is_rotated_bounding_format(format):
+        return boxes.mul(_tensor(ratios * 2)).to(boxes.dtype), (new_height, new_width)
+    # the corners scaled, squared up and clamped, back in the boxes' format
+    corners = convert_format(boxes, format, BoundingBoxFormat.XYXYXYXY).reshape(-1, 8)
+    corners = parallelogram_to_boxes(corners.mul(_tensor(ratios * 4)))
+    corners = clamp(corners, BoundingBoxFormat.XYXYXYXY, (new_height, new_width), clamping_mode)
+    out = convert_format(corners, BoundingBoxFormat.XYXYXYXY, format).to(boxes.dtype).reshape(boxes.shape)
+    return out, (new_height, new_width)
+
+
+def _corner_shift(format, left, top):
+    """What moving a box by (left, top) adds to each of its coordinates in ``format``."""
+    if format == BoundingBoxFormat.XYXYXYXY:
+        return [left, top] * 4
+    if format == BoundingBoxFormat.XYXY:
+        return [left, top] * 2
+    return [left, top, 0, 0] + [0] * tv.is_rotated_bounding_format(format)
 
 
 def crop_bounding_boxes(boxes, format, canvas_size, clamping_mode, top, left, height, width):
-    shift = [left, top, left, top] if format == BoundingBoxFormat.XYXY else [left, top, 0, 0]
-    boxes = boxes - _tensor(shift, dtype=boxes.dtype)
+    boxes = boxes - _tensor(_corner_shift(format, left, top), dtype=boxes.dtype)
     canvas_size = (height, width)
+    if format == BoundingBoxFormat.XYXYXYXY:
+        boxes = parallelogram_to_boxes(boxes)
     return clamp(boxes, format, canvas_size, clamping_mode), canvas_size
 
 
@@ -454,10 +464,33 @@ def pad_bounding_boxes(boxes, format, canvas_size, clamping_mode, padding, fill=
     if padding_mode not in ["constant"]:
         raise ValueError(f"Padding mode '{padding_mode}' is not supported with bounding boxes")
     left, right, top, bottom = _parse_pad_padding(padding)
-    shift = [left, top, left, top] if format == BoundingBoxFormat.XYXY else [left, top, 0, 0]
-    boxes = boxes + _tensor(shift, dtype=boxes.dtype)
+    boxes = boxes + _tensor(_corner_shift(format, left, top), dtype=boxes.dtype)
     canvas_size = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
     return clamp(boxes, format, canvas_size, clamping_mode), canvas_size
+
+
+def _corners_format(format):
+    # rotated boxes move as their four corners, the others as the corners of their XYXY form
+    return BoundingBoxFormat.XYXYXYXY if tv.is_rotated_bounding_format(format) else BoundingBoxFormat.XYXY
+
+
+_WIDTHS = {BoundingBoxFormat.XYXYXYXY: 8, BoundingBoxFormat.XYXY: 4}
+
+
+def _corners(boxes):
+    """The (x, y) corners, one per row, of (N, 8) XYXYXYXY boxes or of (N, 4) XYXY ones (four each)."""
+    if boxes.shape[-1] == 8:
+        return boxes.reshape(-1, 2)
+    return boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
+
+
+def _box_of_corners(moved, corners_format):
+    """Boxes from their moved corners (rows of ``_corners``): XYXYXYXY ones squared up into rectangles, XYXY
+    ones the corners' bounds."""
+    if corners_format == BoundingBoxFormat.XYXYXYXY:
+        return parallelogram_to_boxes(moved.reshape(-1, 8))
+    moved = moved.reshape(-1, 4, 2)
+    return cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1)
 
 
 def _rows_times(points, matrix):
@@ -496,7 +529,8 @@ def _affine_boxes(boxes, format, canvas_size, clamping_mode, angle, translate, s
     original_shape, dtype = boxes.shape, boxes.dtype
     need_cast = not boxes.is_floating_point()
     boxes = boxes.float() if need_cast else boxes.clone()
-    boxes = convert_format(boxes, format, BoundingBoxFormat.XYXY, inplace=True).reshape(-1, 4)
+    corners_format = _corners_format(format)
+    boxes = convert_format(boxes, format, corners_format, inplace=True).reshape(-1, _WIDTHS[corners_format])
     if isinstance(shear, numbers.Number):
         shear = [shear, 0.0]
     if len(shear) == 1:
@@ -506,9 +540,7 @@ def _affine_boxes(boxes, format, canvas_size, clamping_mode, angle, translate, s
         center = [width * 0.5, height * 0.5]
     matrix = _tensor(_affine_matrix(center, float(angle), list(translate), scale, shear, inverted=False),
                      dtype=boxes.dtype).reshape(2, 3)
-    points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
-    moved = _rows_times(points, matrix).reshape(-1, 4, 2)
-    out = cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1)
+    out = _box_of_corners(_rows_times(_corners(boxes), matrix), corners_format)
     if expand:
         from .._warp import _compute_affine_output_size
 
@@ -516,12 +548,12 @@ def _affine_boxes(boxes, format, canvas_size, clamping_mode, angle, translate, s
         corners = _tensor([[0.0, 0.0], [0.0, float(height)], [float(width), float(height)], [float(width), 0.0]],
                           dtype=boxes.dtype)
         offset = _rows_times(corners, matrix).amin(dim=0, keepdim=True)
-        out = out - offset.repeat(1, 2)
+        out = out - offset.repeat(1, _WIDTHS[corners_format] // 2)
         inverse = _affine_matrix(center, float(angle), list(translate), scale, shear, inverted=True)
         new_width, new_height = _compute_affine_output_size(inverse, width, height)
         canvas_size = (new_height, new_width)
-    out = clamp(out, BoundingBoxFormat.XYXY, canvas_size, clamping_mode)
-    out = convert_format(out, BoundingBoxFormat.XYXY, format, inplace=True).reshape(original_shape)
+    out = clamp(out, corners_format, canvas_size, clamping_mode)
+    out = convert_format(out, corners_format, format, inplace=True).reshape(original_shape)
     return (out.to(dtype) if need_cast else out), canvas_size
 
 
@@ -569,7 +601,8 @@ def perspective_bounding_boxes(boxes, format, canvas_size, clamping_mode, startp
         return boxes, canvas_size
     c = _perspective_coefficients(startpoints, endpoints, coefficients)
     original_shape, original_dtype = boxes.shape, boxes.dtype
-    boxes = convert_format(boxes, format, BoundingBoxFormat.XYXY).reshape(-1, 4)
+    corners_format = _corners_format(format)
+    boxes = convert_format(boxes, format, corners_format).reshape(-1, _WIDTHS[corners_format])
     dtype = boxes.dtype if boxes.is_floating_point() else _dtype.float32
     denom = c[0] * c[4] - c[1] * c[3]
     if denom == 0:
@@ -577,12 +610,11 @@ def perspective_bounding_boxes(boxes, format, canvas_size, clamping_mode, startp
                            f"Denominator is zero, denom={denom}")
     theta1, theta2 = _perspective_thetas(c, denom, dtype)
     # the corners join a float32 column of ones, as torchvision's: integer boxes become float32, float64 stay
-    points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
+    points = _corners(boxes)
     points = points.to(_dtype.float64 if points.dtype == _dtype.float64 else _dtype.float32)
-    moved = (_rows_times(points, theta1) / _rows_times(points, theta2)).reshape(-1, 4, 2)
-    out = cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1)
-    out = clamp(out, BoundingBoxFormat.XYXY, canvas_size, clamping_mode)
-    out = convert_format(out, BoundingBoxFormat.XYXY, format, inplace=True).reshape(original_shape)
+    out = _box_of_corners(_rows_times(points, theta1) / _rows_times(points, theta2), corners_format)
+    out = clamp(out, corners_format, canvas_size, clamping_mode)
+    out = convert_format(out, corners_format, format, inplace=True).reshape(original_shape)
     return out.to(original_dtype), canvas_size
 
 
@@ -613,19 +645,25 @@ def elastic_bounding_boxes(boxes, format, canvas_size, clamping_mode, displaceme
     dtype = boxes.dtype if boxes.is_floating_point() else _dtype.float32
     displacement = displacement.to(dtype)
     original_shape = boxes.shape
-    boxes = convert_format(boxes.clone(), format, BoundingBoxFormat.XYXY).reshape(-1, 4)
+    # rotated boxes move with their centre, keeping their size and angle; the others as their corners' bounds
+    rotated = tv.is_rotated_bounding_format(format)
+    moved_format = BoundingBoxFormat.CXCYWHR if rotated else BoundingBoxFormat.XYXY
+    boxes = convert_format(boxes.clone(), format, moved_format).reshape(-1, 5 if rotated else 4)
     inverse_grid = _identity_grid(canvas_size, dtype) - displacement
-    points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
+    points = boxes[:, :2] if rotated else _corners(boxes)
     if points.is_floating_point():
         points = points.ceil()
     index = points.to(_dtype.int64)
     index_x = index[:, 0].clamp(0, inverse_grid.shape[2] - 1)
     index_y = index[:, 1].clamp(0, inverse_grid.shape[1] - 1)
     size = _tensor(list(canvas_size[::-1]), dtype=displacement.dtype)
-    moved = ((inverse_grid[0, index_y, index_x, :] + 1) * (0.5 * size) - 0.5).reshape(-1, 4, 2)
-    out = cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1).to(boxes.dtype)
-    out = clamp(out, BoundingBoxFormat.XYXY, canvas_size, clamping_mode)
-    return convert_format(out, BoundingBoxFormat.XYXY, format).reshape(original_shape), canvas_size
+    moved = (inverse_grid[0, index_y, index_x, :] + 1) * (0.5 * size) - 0.5
+    if rotated:
+        out = cat([moved, boxes[:, 2:]], dim=1).to(boxes.dtype)
+    else:
+        out = _box_of_corners(moved, BoundingBoxFormat.XYXY).to(boxes.dtype)
+    out = clamp(out, moved_format, canvas_size, clamping_mode)
+    return convert_format(out, moved_format, format).reshape(original_shape), canvas_size
 
 
 # ---------------------------------------------------------------- keypoints
@@ -791,13 +829,12 @@ keypoints_kernels = {name: _points_kernel(compute) for name, compute in (
     ("rotate", rotate_keypoints), ("perspective", perspective_keypoints), ("elastic", elastic_keypoints))}
 
 
-boxes_kernels = {name: _boxes_kernel(compute, rotated=True) for name, compute in (
-    ("horizontal_flip", horizontal_flip_bounding_boxes), ("vertical_flip", vertical_flip_bounding_boxes))}
-boxes_kernels.update({name: _boxes_kernel(compute) for name, compute in (
+boxes_kernels = {name: _boxes_kernel(compute) for name, compute in (
+    ("horizontal_flip", horizontal_flip_bounding_boxes), ("vertical_flip", vertical_flip_bounding_boxes),
     ("resize", resize_bounding_boxes), ("crop", crop_bounding_boxes), ("center_crop", center_crop_bounding_boxes),
     ("resized_crop", resized_crop_bounding_boxes), ("pad", pad_bounding_boxes), ("affine", affine_bounding_boxes),
     ("rotate", rotate_bounding_boxes), ("perspective", perspective_bounding_boxes),
-    ("elastic", elastic_bounding_boxes))})
+    ("elastic", elastic_bounding_boxes))}
 
 
 def register_kernel(functional, tv_tensor_cls):

@@ -224,7 +224,7 @@ import sys as _sys  # noqa: E402
 
 from ... import tv_tensors as _tv  # noqa: E402
 from . import _tv_kernels  # noqa: E402
-from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
+from ._box_transforms import sanitize_bounding_boxes, sanitize_keypoints  # noqa: E402,F401
 from ._tv_kernels import (clamp_bounding_boxes, clamp_keypoints, convert_bounding_box_format,  # noqa: E402,F401
                           register_kernel)
 from ._utils import is_pure_tensor  # noqa: E402,F401
@@ -378,4 +378,4 @@ def _install_named_kernels():
 
 __all__ = sorted(set(__all__) | set(_install_named_kernels()) | {
     "clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format", "is_pure_tensor", "register_kernel",
-    "sanitize_bounding_boxes", "uniform_temporal_subsample"})
+    "sanitize_bounding_boxes", "sanitize_keypoints", "uniform_temporal_subsample"})
