@@ -15,9 +15,10 @@ from .pointwise import PointwiseMethods
 from .reduction import ReductionMethods
 from .selection import SelectionMethods
 from .shape import ShapeMethods
+from .spectral import SpectralMethods
 
 GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMethods, SelectionMethods, ShapeMethods,
-          IndexingMethods, InPlaceMethods)
+          IndexingMethods, InPlaceMethods, SpectralMethods)
 
 
 # What a class statement gives every class; and __hash__, which Python sets to None in a class that defines __eq__

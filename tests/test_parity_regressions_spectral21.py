@@ -1,0 +1,277 @@
+"""Session 21, spectral helper: torch.stft / istft (and their methods), view_as_real of strided tensors,
+torch.signal.windows, dlpack, quasirandom.SobolEngine, the low-rank factorisations and nonzero_static."""
+import random
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import Raised, assert_same_outcome, finite_difference_check, outcome, run_python
+
+
+def _same(theirs, ours, rtol=2e-5, atol=2e-5):
+    """Tensors (or None) of the same shape, dtype, strides and values."""
+    assert (theirs is None) == (ours is None)
+    if theirs is None:
+        return
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+    assert ours.stride() == theirs.stride()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().resolve_conj().numpy(), rtol=rtol, atol=atol)
+
+
+def _signal(lib, seed, shape, dtype, requires_grad=False):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(shape)
+    if dtype.startswith("complex"):
+        values = values + 1j * rng.standard_normal(shape)
+    return lib.tensor(values, dtype=getattr(lib, dtype), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------------------- stft / istft
+def _stft_cases(count, seed=21):
+    """Valid stft calls drawn at random: (shape, dtype, n_fft, keywords, window dtype or None)."""
+    draw = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        n_fft = draw.choice([2, 3, 4, 5, 8, 9, 16])
+        win_length = draw.choice([None, n_fft, max(1, n_fft - 1), max(1, n_fft // 2), 1])
+        hop_length = min(draw.choice([1, 2, 3, 5]), win_length or n_fft)
+        dtype = draw.choice(["float32", "float64", "complex64", "complex128"])
+        window_dtype = draw.choice([None, "float32", "float64", "complex64"])
+        keywords = {"hop_length": hop_length, "win_length": win_length, "center": draw.choice([True, False]),
+                    "normalized": draw.choice([True, False]), "return_complex": draw.choice([True, False])}
+        if keywords["center"]:
+            keywords["pad_mode"] = draw.choice(["reflect", "constant", "replicate", "circular"])
+        else:
+            keywords["align_to_window"] = draw.choice([None, True, False])
+        complex_fft = dtype.startswith("complex") or (window_dtype or "").startswith("complex")
+        keywords["onesided"] = draw.choice([None, False] if complex_fft else [None, True, False])
+        length = n_fft + draw.randint(0, 20)
+        cases.append((draw.choice([(length,), (2, length)]), dtype, n_fft, keywords, window_dtype))
+    return cases
+
+
+def _run_stft(lib, case, requires_grad):
+    shape, dtype, n_fft, keywords, window_dtype = case
+    if requires_grad:
+        dtype = {"float32": "float64", "complex64": "complex128"}.get(dtype, dtype)
+    x = _signal(lib, 0, shape, dtype, requires_grad)
+    window = None
+    if window_dtype is not None:
+        window_length = keywords["win_length"] or n_fft
+        window = lib.tensor(np.random.default_rng(1).random(window_length) + 0.5, dtype=getattr(lib, window_dtype),
+                            requires_grad=requires_grad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = lib.stft(x, n_fft, window=window, **keywords)
+    if not requires_grad:
+        return out, None, None
+    loss = (out.real * out.real * 0.3 + out.imag).sum() if out.is_complex() else (out * out).sum()
+    loss.backward()
+    return out, x.grad, None if window is None else window.grad
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("case", _stft_cases(60), ids=str)
+def test_stft_values_strides_and_gradients_are_pytorchs(case, requires_grad):
+    torch = pytest.importorskip("torch")
+    for theirs, ours in zip(_run_stft(torch, case, requires_grad), _run_stft(torchless, case, requires_grad)):
+        _same(theirs, ours, rtol=1e-4, atol=1e-4)
+
+
+def _istft_cases(count, seed=121):
+    """Valid istft calls: (spectrum shape, dtype, n_fft, keywords, window dtype or None)."""
+    draw = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        n_fft = draw.choice([2, 3, 4, 5, 8, 9, 16])
+        win_length = draw.choice([None, n_fft, max(1, n_fft - 1), max(1, n_fft // 2)])
+        hop_length = min(draw.choice([1, 2, 3]), win_length or n_fft)
+        onesided = draw.choice([None, True, False])
+        return_complex = draw.random() < 0.3
+        if return_complex:
+            onesided = draw.choice([None, False])
+        frequencies = n_fft // 2 + 1 if onesided or (onesided is None and not return_complex) else n_fft
+        frames = draw.randint(2, 8)
+        keywords = {"hop_length": hop_length, "win_length": win_length, "center": draw.choice([True, False]),
+                    "normalized": draw.choice([True, False]), "onesided": onesided,
+                    "length": draw.choice([None, 3, 10, 40]), "return_complex": return_complex}
+        shape = draw.choice([(frequencies, frames), (2, frequencies, frames)])
+        cases.append((shape, draw.choice(["complex64", "complex128"]), n_fft, keywords,
+                      draw.choice([None, "float32", "float64"])))
+    return cases
+
+
+def _run_istft(lib, case, requires_grad):
+    shape, dtype, n_fft, keywords, window_dtype = case
+    if requires_grad:
+        dtype = "complex128"
+    spectrum = _signal(lib, 2, shape, dtype, requires_grad)
+    window = None
+    if window_dtype is not None:
+        window = lib.tensor(np.random.default_rng(3).random(keywords["win_length"] or n_fft) + 0.5,
+                            dtype=getattr(lib, window_dtype), requires_grad=requires_grad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = lib.istft(spectrum, n_fft, window=window, **keywords)
+    if not requires_grad:
+        return out, None, None
+    loss = (out.real * out.real * 0.3 + out.imag).sum() if out.is_complex() else (out * out).sum()
+    loss.backward()
+    return out, spectrum.grad, None if window is None else window.grad
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("case", _istft_cases(50), ids=str)
+def test_istft_values_and_gradients_are_pytorchs(case, requires_grad):
+    torch = pytest.importorskip("torch")
+    theirs, ours = outcome(lambda: _run_istft(torch, case, requires_grad)), \
+        outcome(lambda: _run_istft(torchless, case, requires_grad))
+    if isinstance(theirs, Raised):  # a window whose overlap-add vanishes somewhere: PyTorch's error
+        assert ours == (theirs.type, theirs.message.replace("torch.", "torchless.")), ours
+        return
+    for their_tensor, our_tensor in zip(theirs, ours):
+        if their_tensor is not None and their_tensor.dim() > 0:
+            assert our_tensor is not None
+            their_tensor, our_tensor = their_tensor.contiguous(), our_tensor.contiguous()  # (strides: slices)
+        _same(their_tensor, our_tensor, rtol=1e-4, atol=1e-4)
+
+
+def test_stft_then_istft_gives_the_signal_back_and_float64_gradients_match_finite_differences():
+    signal = np.random.default_rng(5).standard_normal((2, 30))
+    window = np.hanning(10) + 0.1
+
+    def round_trip(x, w):
+        spectrum = torchless.stft(x, 10, hop_length=3, window=w, return_complex=True)
+        return torchless.istft(spectrum * spectrum.abs(), 10, hop_length=3, window=w, length=30)
+
+    x = torchless.tensor(signal)
+    back = torchless.istft(torchless.stft(x, 10, hop_length=3, window=torchless.tensor(window), return_complex=True),
+                           10, hop_length=3, window=torchless.tensor(window), length=30)
+    np.testing.assert_allclose(back.numpy(), signal, atol=1e-12)
+    finite_difference_check(round_trip, [signal, window], rtol=1e-5, atol=1e-6)
+
+
+STFT_ERRORS = [
+    "lib.stft(x, 8)", "lib.stft(x.double(), 40, return_complex=True)",
+    "lib.stft(x, 40, return_complex=True, center=False)", "lib.stft(x, 0, return_complex=True, center=False)",
+    "lib.stft(x, 8, hop_length=0, return_complex=True)", "lib.stft(x, 8, win_length=9, return_complex=True)",
+    "lib.stft(x, 8, win_length=0, return_complex=True)", "lib.stft(x, 8, window=lib.ones(7), return_complex=True)",
+    "lib.stft(x, 8, window=lib.ones(2, 4), return_complex=True)",
+    "lib.stft(x.view(2, 2, 5), 4, return_complex=True)", "lib.stft(x.view(2, 2, 5), 4, return_complex=True, "
+                                                         "center=False)",
+    "lib.stft(x[0], 8, return_complex=True)", "lib.stft(x.long(), 8, return_complex=True)",
+    "lib.stft(x > 0, 8, return_complex=True)", "lib.stft(x.half(), 8, return_complex=True)",
+    "lib.stft(x, 8, return_complex=True, pad_mode='bogus')",
+    "lib.stft(x, 8, return_complex=True, onesided=True, window=lib.ones(8, dtype=lib.complex64))",
+    "lib.stft(x.to(lib.complex64), 8, onesided=True)", "lib.stft(x.to(lib.complex64), 8, hop_length=0)",
+    "lib.stft(x, 8, return_complex=True, align_to_window=True)",
+    "lib.stft(x, 5, win_length=4, hop_length=1, return_complex=True, center=False, align_to_window=True)",
+    "lib.stft(x, 8.0, return_complex=True)", "lib.stft(x, 8, return_complex=1)",
+    "lib.stft(x, 8, return_complex=True, window=[1.0] * 8)", "lib.stft(x, 8, return_complex=True, bogus=1)",
+    "x.stft()", "lib.stft(x, 8, window=lib.ones(8, dtype=lib.float64), return_complex=True, hop_length=-1)",
+]
+ISTFT_ERRORS = [
+    "lib.istft(S, 8, window=lib.hann_window(8), return_complex=True)",
+    "lib.istft(lib.view_as_real(S), 8)", "lib.istft(S.real, 8)", "lib.istft(S, 8, center=False)",
+    "lib.istft(S, 8, window=lib.hann_window(7))", "lib.istft(S, 8, win_length=9)", "lib.istft(S, 8, hop_length=0)",
+    "lib.istft(S, 8, hop_length=3, win_length=2)", "lib.istft(S, 10)", "lib.istft(S, 8, onesided=False)",
+    "lib.istft(S[None, None], 8)", "lib.istft(S[0], 8)", "lib.istft(S[0, 0], 8)", "lib.istft(S[:, :0], 8)",
+    "lib.istft(S, 8, window=lib.zeros(8))", "lib.istft(S, 8, window=lib.ones(8, dtype=lib.complex64))",
+    "lib.istft(S, 8, window=lib.ones(8), length=0)", "lib.istft(S, 8.0)", "lib.istft(S, 8, length=3.0)",
+    "S.istft(8, foo=1)", "lib.istft(S)",
+]
+
+
+@pytest.mark.parametrize("call", STFT_ERRORS + ISTFT_ERRORS)
+def test_stft_and_istft_refuse_what_pytorch_refuses_with_its_messages(call):
+    pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.arange(20.0) / 7
+        spectrum = lib.stft(x, 8, window=lib.hann_window(8), return_complex=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return eval(call, {"lib": lib, "x": x, "S": spectrum})
+
+    assert_same_outcome(run)
+
+
+def test_stft_and_istft_warn_once_per_process_where_pytorch_does(tmp_path):
+    pytest.importorskip("torch")
+    script = textwrap.dedent("""
+        import sys, warnings
+        lib = __import__(sys.argv[1])
+        x = lib.arange(20.0)
+
+        def caught(call):
+            with warnings.catch_warnings(record=True) as seen:
+                warnings.simplefilter("always")
+                try:
+                    call()
+                except RuntimeError as error:
+                    print("error", error)
+            for warning in seen:
+                print(warning.filename.rsplit("/", 1)[-1].replace("functional.py", "_spectral.py")
+                      .replace("_tensor.py", "spectral.py"), str(warning.message).replace("torch.", "torchless."))
+
+        caught(lambda: lib.stft(x, 8))
+        caught(lambda: lib.stft(x, 8, return_complex=True))
+        caught(lambda: x.stft(8, return_complex=False))
+        caught(lambda: lib.stft(x, 8, return_complex=False))
+        spectrum = lib.stft(x, 8, return_complex=True)
+        caught(lambda: spectrum.istft(8))
+        caught(lambda: lib.istft(spectrum, 8))
+        caught(lambda: lib.istft(spectrum, 8, window=lib.ones(8), length=30))
+        caught(lambda: lib.istft(spectrum, 8, window=lib.ones(8), length=30))
+    """)
+    path = tmp_path / "warned.py"
+    path.write_text(script)
+    expected, _ = run_python([str(path), "torch"], cwd=tmp_path)
+    actual, _ = run_python([str(path), "torchless"], cwd=tmp_path)
+    assert actual.splitlines() == expected.splitlines()
+    assert actual.count("A window was not provided") == 2
+
+
+def test_view_as_real_of_a_strided_complex_tensor_is_a_view_with_pytorchs_strides():
+    torch = pytest.importorskip("torch")
+    values = np.arange(24).reshape(2, 3, 4) * (1 + 2j)
+    theirs = torch.view_as_real(torch.tensor(values).transpose(1, 2))
+    ours_complex = torchless.tensor(values).transpose(1, 2)
+    ours = torchless.view_as_real(ours_complex)
+    _same(theirs, ours, rtol=0, atol=0)
+    ours[1, 2, 0, 1] = -5.0  # writes reach the complex tensor
+    assert ours_complex[1, 2, 0].item() == values[1, 0, 2].real - 5j
+
+
+# (transform, input shape, permutation of its dims, keywords): strided inputs whose results PyTorch's CPU
+# transforms lay out with the transformed dims innermost, the others in the input's stride order
+FFT_LAYOUT_CASES = [
+    ("fft", (2, 21, 16), (0, 1, 2), {}), ("fft", (3, 4, 5), (2, 0, 1), {"dim": 0}),
+    ("fft", (3, 4, 5), (1, 2, 0), {"dim": 1}), ("ifft", (3, 4, 5), (2, 1, 0), {"dim": -1}),
+    ("rfft", (3, 4, 5), (2, 0, 1), {"dim": 1}), ("irfft", (3, 4, 5), (1, 0, 2), {"dim": 0}),
+    ("fftn", (3, 4, 2), (2, 0, 1), {}), ("fft2", (3, 4, 2), (2, 1, 0), {}), ("rfftn", (3, 2, 4, 2), (2, 0, 1, 3), {}),
+    ("rfft2", (3, 4, 2), (2, 1, 0), {}), ("irfftn", (2, 3, 4), (1, 2, 0), {"dim": [0, 2]}),
+    ("fftn", (4, 3), (0, 1), {"dim": [1, 0]}), ("ihfft", (3, 4, 5), (2, 0, 1), {"dim": 0}),
+    ("hfft", (3, 4, 5), (2, 0, 1), {"dim": 2}),
+]
+
+
+@pytest.mark.parametrize("complex_input", [False, True])
+@pytest.mark.parametrize("case", FFT_LAYOUT_CASES, ids=str)
+def test_fft_results_have_pytorchs_strides_for_strided_inputs(case, complex_input):
+    torch = pytest.importorskip("torch")
+    name, shape, permutation, keywords = case
+    values = np.random.default_rng(0).standard_normal(shape) * (1 + 1j if complex_input else 1)
+
+    def run(lib):
+        return getattr(lib.fft, name)(lib.tensor(values).permute(*permutation), **keywords)
+
+    theirs, ours = outcome(lambda: run(torch)), outcome(lambda: run(torchless))
+    if isinstance(theirs, Raised):
+        assert ours == (theirs.type, theirs.message.replace("torch.", "torchless."))
+    else:
+        _same(theirs, ours, rtol=1e-10, atol=1e-10)
