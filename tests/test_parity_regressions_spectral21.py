@@ -275,3 +275,53 @@ def test_fft_results_have_pytorchs_strides_for_strided_inputs(case, complex_inpu
         assert ours == (theirs.type, theirs.message.replace("torch.", "torchless."))
     else:
         _same(theirs, ours, rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------- torch.signal.windows
+WINDOW_CALLS = [
+    ("bartlett", {}), ("blackman", {}), ("cosine", {}), ("exponential", {}), ("exponential", {"tau": 0.5}),
+    ("gaussian", {}), ("gaussian", {"std": 0.3}), ("general_cosine", {"a": [0.3, 0.2, 0.1]}),
+    ("general_cosine", {"a": (0.4, 0.6)}), ("general_hamming", {}), ("general_hamming", {"alpha": 0.3}),
+    ("hamming", {}), ("hann", {}), ("kaiser", {}), ("kaiser", {"beta": 3.5}), ("kaiser", {"beta": 0.0}),
+    ("nuttall", {}),
+]
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 5, 16, 51])
+@pytest.mark.parametrize("sym", [True, False])
+@pytest.mark.parametrize("dtype", [None, "float64"])
+@pytest.mark.parametrize("call", WINDOW_CALLS, ids=str)
+def test_signal_windows_are_pytorchs(call, dtype, sym, length):
+    pytest.importorskip("torch")
+    name, keywords = call
+
+    def run(lib):
+        window = getattr(lib.signal.windows, name)(length, sym=sym, dtype=dtype and getattr(lib, dtype), **keywords)
+        return window
+
+    assert_same_outcome(run, rtol=1e-6, atol=3e-7)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "kaiser", "general_hamming", "bartlett", "exponential", "cosine"])
+def test_signal_windows_with_requires_grad_are_computed_from_a_leaf_as_in_pytorch(name):
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.signal.windows, name)(7, requires_grad=True, dtype=torch.float64)
+    ours = getattr(torchless.signal.windows, name)(7, requires_grad=True, dtype=torchless.float64)
+    assert ours.requires_grad and not ours.is_leaf
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
+WINDOW_ERRORS = [
+    "w.hann(-1)", "w.hann(5, dtype=lib.float16)", "w.kaiser(5, dtype=lib.int64)", "w.cosine(5, dtype=lib.complex64)",
+    "w.gaussian(5, layout=lib.sparse_coo)", "w.exponential(5, tau=0.0)", "w.exponential(5, center=1.0)",
+    "w.exponential(5, center=1.0, sym=False)", "w.gaussian(5, std=-1.0)", "w.kaiser(5, beta=-1.0)",
+    "w.general_cosine(5, a=[])", "w.general_cosine(5, a=3)", "w.general_cosine(1, a=3)", "w.general_cosine(5)",
+    "w.hann(5, True)", "w.blackman(-2, dtype=lib.int32)",
+]
+
+
+@pytest.mark.parametrize("call", WINDOW_ERRORS)
+def test_signal_windows_refuse_what_pytorch_refuses(call):
+    pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: eval(call, {"lib": lib, "w": lib.signal.windows}))
