@@ -325,3 +325,70 @@ WINDOW_ERRORS = [
 def test_signal_windows_refuse_what_pytorch_refuses(call):
     pytest.importorskip("torch")
     assert_same_outcome(lambda lib: eval(call, {"lib": lib, "w": lib.signal.windows}))
+
+
+# ---------------------------------------------------------------------------- dlpack
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int8", "uint8", "bool", "complex64"])
+def test_dlpack_shares_memory_with_torch_and_numpy_both_ways(dtype):
+    torch = pytest.importorskip("torch")
+    values = (np.arange(24).reshape(4, 6) % 3).astype(dtype)
+    theirs = torch.tensor(values)[1:, ::2].t()
+    ours = torchless.from_dlpack(theirs)  # a PyTorch tensor's memory, its strides kept
+    assert ours.stride() == theirs.stride() and ours.dtype.name == dtype
+    ours[0, 0] = 1 if dtype != "bool" else False
+    np.testing.assert_array_equal(theirs.numpy(), ours.numpy())
+    back = torch.from_dlpack(torchless.tensor(values)[::2])  # ours read by PyTorch
+    assert back.stride() == (12, 1)
+    source = torchless.tensor(values)
+    shared = torch.from_dlpack(source)
+    shared[0, 1] = 0
+    assert source[0, 1].item() == 0
+    array = np.from_dlpack(source)
+    np.testing.assert_array_equal(array, source.numpy())
+    from_numpy = torchless.from_dlpack(array)
+    from_numpy[1, 1] = 0
+    assert array[1, 1] == 0
+
+
+def test_dlpack_capsules_device_and_refusals_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    x = torchless.arange(6.0).view(2, 3)
+    assert x.__dlpack_device__() == (torchless.utils.dlpack.DLDeviceType.kDLCPU, 0)
+    assert repr(x.__dlpack_device__()[0]) == repr(torch.ones(1).__dlpack_device__()[0])
+    capsule = torchless.utils.dlpack.to_dlpack(x)
+    assert "dltensor" in repr(capsule) and "versioned" not in repr(capsule)
+    assert "dltensor_versioned" in repr(x.__dlpack__(max_version=(1, 0)))
+    y = torchless.utils.dlpack.from_dlpack(capsule)
+    y[0, 0] = 9
+    assert x[0, 0].item() == 9
+    copied = torchless.from_dlpack(x, copy=True)
+    copied[0, 0] = -1
+    assert x[0, 0].item() == 9
+    read_only = np.arange(3.0)
+    read_only.flags.writeable = False
+    assert torchless.from_dlpack(read_only).tolist() == [0.0, 1.0, 2.0]
+    assert torchless.from_dlpack(torchless.tensor(3.0).expand(4)).stride() == (0,)
+
+
+DLPACK_ERRORS = [
+    "lib.from_dlpack(used)", "lib.from_dlpack([1, 2])",
+    "lib.from_dlpack(np.float64(3.0))", "lib.randn(2, requires_grad=True).__dlpack__()",
+    "lib.utils.dlpack.to_dlpack(lib.ones(2, requires_grad=True)).__class__.__name__",
+    "x.__dlpack__(stream=1)", "x.__dlpack__(stream=1.5)", "lib.from_dlpack(x, device='meta')",
+    "lib.from_dlpack(x, device=3)", "lib.from_dlpack(np.arange(3, dtype='>f4'))",
+    "lib.from_dlpack(used, copy=True)", "lib.utils.dlpack.to_dlpack([1])", "lib.from_dlpack(x, device='cpu').shape",
+]
+
+
+@pytest.mark.parametrize("call", DLPACK_ERRORS)
+def test_dlpack_refuses_what_pytorch_refuses(call):
+    pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.arange(6.0)
+        used = lib.utils.dlpack.to_dlpack(x)
+        lib.from_dlpack(used)
+        eval(call, {"lib": lib, "x": x, "np": np, "used": used})
+        return lib.tensor(0)  # (for the calls PyTorch takes: that they are taken)
+
+    assert_same_outcome(run)

@@ -9,6 +9,7 @@ import sys
 
 from .arithmetic import ArithmeticMethods
 from .comparison import ComparisonMethods
+from .dlpack import DLPackMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .pointwise import PointwiseMethods
@@ -18,7 +19,7 @@ from .shape import ShapeMethods
 from .spectral import SpectralMethods
 
 GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMethods, SelectionMethods, ShapeMethods,
-          IndexingMethods, InPlaceMethods, SpectralMethods)
+          IndexingMethods, InPlaceMethods, SpectralMethods, DLPackMethods)
 
 
 # What a class statement gives every class; and __hash__, which Python sets to None in a class that defines __eq__
