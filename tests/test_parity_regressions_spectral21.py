@@ -392,3 +392,56 @@ def test_dlpack_refuses_what_pytorch_refuses(call):
         return lib.tensor(0)  # (for the calls PyTorch takes: that they are taken)
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- quasirandom.SobolEngine
+def test_sobol_direction_numbers_are_pytorchs_in_every_dimension():
+    torch = pytest.importorskip("torch")
+    theirs = torch.quasirandom.SobolEngine(21201).sobolstate.numpy()
+    np.testing.assert_array_equal(torchless.quasirandom.SobolEngine(21201).sobolstate.numpy(), theirs)
+
+
+def _sobol_sequences(count, seed=2101):
+    draw = random.Random(seed)
+    for _ in range(count):
+        steps = [(draw.choice(["draw", "draw", "fast_forward", "reset", "draw_base2"]), draw.randint(0, 9),
+                  draw.choice([None, "float32", "float64"])) for _ in range(4)]
+        yield (draw.choice([1, 2, 3, 5, 40, 300]), draw.choice([False, True]), draw.choice([None, 0, 7, 1234]), steps)
+
+
+def _run_sobol(lib, dimension, scramble, seed, steps):
+    lib.manual_seed(99)  # (an unseeded scrambled engine draws from the default generator)
+    engine = lib.quasirandom.SobolEngine(dimension, scramble=scramble, seed=seed)
+    seen = [repr(engine)]
+    for step, n, dtype in steps:
+        dtype = dtype and getattr(lib, dtype)
+        try:
+            if step == "draw":
+                points = engine.draw(n, dtype=dtype)
+                seen.append((str(points.dtype).split(".")[-1], points.numpy().tolist()))
+            elif step == "draw_base2":
+                seen.append(engine.draw_base2(n % 4, dtype=dtype).numpy().tolist())
+            elif step == "fast_forward":
+                engine.fast_forward(n)
+            else:
+                engine.reset()
+        except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+            seen.append((type(error).__name__, str(error)))
+        seen.append(engine.num_generated)
+    return seen + [engine.quasi.numpy().tolist()]
+
+
+@pytest.mark.parametrize("sequence", list(_sobol_sequences(30)), ids=str)
+def test_sobol_engine_draws_pytorchs_points_scrambled_or_not(sequence):
+    torch = pytest.importorskip("torch")
+    assert _run_sobol(torchless, *sequence) == _run_sobol(torch, *sequence)
+
+
+def test_sobol_engine_out_argument_and_range_checks_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    out = torchless.empty(0)
+    engine = torchless.quasirandom.SobolEngine(3, scramble=True, seed=3)
+    assert engine.draw(4, out=out) is out
+    np.testing.assert_array_equal(out.numpy(), torch.quasirandom.SobolEngine(3, scramble=True, seed=3).draw(4).numpy())
+    for dimension in (0, 21202):
+        assert_same_outcome(lambda lib: lib.quasirandom.SobolEngine(dimension).draw())
