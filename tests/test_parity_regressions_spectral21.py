@@ -445,3 +445,39 @@ def test_sobol_engine_out_argument_and_range_checks_are_pytorchs():
     np.testing.assert_array_equal(out.numpy(), torch.quasirandom.SobolEngine(3, scramble=True, seed=3).draw(4).numpy())
     for dimension in (0, 21202):
         assert_same_outcome(lambda lib: lib.quasirandom.SobolEngine(dimension).draw())
+
+
+# ---------------------------------------------------------------------------- nonzero_static, i0_
+NONZERO_STATIC_CALLS = [
+    "lib.nonzero_static(x, size=2)", "lib.nonzero_static(x, size=5, fill_value=7)", "x.nonzero_static(size=0)",
+    "lib.nonzero_static(x, size=-1)", "lib.nonzero_static(x, 2)", "lib.nonzero_static(x)",
+    "lib.nonzero_static(lib.tensor(5), size=2)", "lib.nonzero_static(lib.tensor(0.0), size=2)",
+    "lib.nonzero_static(lib.tensor([True, False, True]), size=3, fill_value=-5)",
+    "lib.nonzero_static(lib.tensor([1.0, float('nan')]), size=3)", "lib.nonzero_static(lib.tensor([1 + 0j, 0j]), size=3)",
+    "lib.nonzero_static(x, size=2, fill_value=2.5)", "lib.nonzero_static(lib.ones(2, 2, requires_grad=True), size=2)",
+    "lib.nonzero_static(x, size=2, out=lib.empty(2, 2, dtype=lib.long))",
+    "lib.nonzero_static(x, size=2, out=lib.empty(0, dtype=lib.int32))", "x.nonzero_static(2)", "x.nonzero_static()",
+    "x.nonzero_static(size=2.0)", "x.nonzero_static(size=2, bogus=1)", "lib.nonzero_static(input=x, size=1)",
+    "lib.nonzero_static([1], size=1)", "lib.nonzero_static(lib.zeros(2, 3, 0), size=2)",
+    "lib.i0_(lib.tensor([1.0, 2.0]))", "lib.i0_(lib.tensor([1, 2]))", "lib.i0_(lib.tensor([1.0, 2.0], requires_grad=True))",
+    "lib.i0_(lib.tensor([1.0, 2.0], dtype=lib.float64))", "lib.i0_(lib.tensor([1.0], dtype=lib.complex64))",
+    "lib.i0_(x=lib.tensor([1.0, 2.0]))", "lib.i0_(3.0)", "x.i0_(1)",
+]
+
+
+@pytest.mark.parametrize("call", NONZERO_STATIC_CALLS)
+def test_nonzero_static_and_i0_in_place_are_pytorchs(call):
+    pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: eval(call, {"lib": lib, "x": lib.tensor([[0, 1, 2], [3, 0, 0]])}), rtol=1e-6)
+
+
+def test_nonzero_static_matches_nonzero_on_random_tensors():
+    rng = np.random.default_rng(4)
+    for shape in [(7,), (3, 4), (2, 3, 4), (1, 0, 2)]:
+        values = torchless.tensor(rng.integers(0, 2, shape))
+        expected = np.argwhere(values.numpy())
+        for size in (0, 3, len(expected), len(expected) + 4):
+            result = torchless.nonzero_static(values, size=size, fill_value=-9).numpy()
+            kept = min(size, len(expected))
+            np.testing.assert_array_equal(result[:kept], expected[:kept])
+            assert result.shape == (size, len(shape)) and (result[kept:] == -9).all()

@@ -9,17 +9,16 @@ import sys
 
 from .arithmetic import ArithmeticMethods
 from .comparison import ComparisonMethods
-from .dlpack import DLPackMethods
+from .deferred import DeferredMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .pointwise import PointwiseMethods
 from .reduction import ReductionMethods
 from .selection import SelectionMethods
 from .shape import ShapeMethods
-from .spectral import SpectralMethods
 
 GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMethods, SelectionMethods, ShapeMethods,
-          IndexingMethods, InPlaceMethods, SpectralMethods, DLPackMethods)
+          IndexingMethods, InPlaceMethods, DeferredMethods)
 
 
 # What a class statement gives every class; and __hash__, which Python sets to None in a class that defines __eq__
