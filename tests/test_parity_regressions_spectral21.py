@@ -216,7 +216,7 @@ def test_stft_and_istft_warn_once_per_process_where_pytorch_does(tmp_path):
                     print("error", error)
             for warning in seen:
                 print(warning.filename.rsplit("/", 1)[-1].replace("functional.py", "_spectral.py")
-                      .replace("_tensor.py", "spectral.py"), str(warning.message).replace("torch.", "torchless."))
+                      .replace("_tensor.py", "deferred.py"), str(warning.message).replace("torch.", "torchless."))
 
         caught(lambda: lib.stft(x, 8))
         caught(lambda: lib.stft(x, 8, return_complex=True))
