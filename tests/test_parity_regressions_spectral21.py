@@ -481,3 +481,55 @@ def test_nonzero_static_matches_nonzero_on_random_tensors():
             kept = min(size, len(expected))
             np.testing.assert_array_equal(result[:kept], expected[:kept])
             assert result.shape == (size, len(shape)) and (result[kept:] == -9).all()
+
+
+# ---------------------------------------------------------------------------- svd_lowrank, pca_lowrank
+def _lowrank_cases(count, seed=2121):
+    draw = random.Random(seed)
+    for index in range(count):
+        function = draw.choice(["svd_lowrank", "pca_lowrank"])
+        keywords = {"q": draw.choice([None, 1, 2, 3]), "niter": draw.choice([0, 1, 2])}
+        if function == "pca_lowrank":
+            keywords["center"] = draw.choice([True, False])
+        yield index, function, draw.choice([(5, 4), (4, 7), (10, 10), (3, 6, 5), (2, 8, 3)]), keywords, \
+            function == "svd_lowrank" and draw.random() < 0.3
+
+
+def _run_lowrank(lib, index, function, shape, keywords, with_mean, dtype):
+    values = np.random.default_rng(index).standard_normal(shape)
+    lib.manual_seed(index)  # (the test matrix is drawn from the default generator)
+    A = lib.tensor(values, dtype=getattr(lib, dtype))
+    if with_mean:
+        keywords = dict(keywords, M=lib.tensor(values[..., :1, :] * 0.5, dtype=getattr(lib, dtype)))
+    return getattr(lib, function)(A, **keywords)
+
+
+def _same_up_to_signs(theirs, ours, rtol, atol):
+    """The same factors (U, S, V), but for the sign of each singular pair (which LAPACK builds choose apart:
+    torchless.linalg.svd's are NumPy's LAPACK's)."""
+    (U1, S1, V1), (U2, S2, V2) = [[t.detach().numpy() for t in factors] for factors in (theirs, ours)]
+    assert U2.dtype == U1.dtype and U2.shape == U1.shape and V2.shape == V1.shape and S2.shape == S1.shape
+    signs = np.sign((U1 * U2).sum(-2, keepdims=True))
+    np.testing.assert_allclose(S2, S1, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(U2 * signs, U1, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(V2 * signs, V1, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("case", list(_lowrank_cases(24)), ids=str)
+def test_svd_and_pca_lowrank_draw_pytorchs_test_matrix_and_give_its_factors(case):
+    torch = pytest.importorskip("torch")
+    _same_up_to_signs(_run_lowrank(torch, *case, "float64"), _run_lowrank(torchless, *case, "float64"), 1e-7, 1e-9)
+    _same_up_to_signs(_run_lowrank(torch, *case, "float32"), _run_lowrank(torchless, *case, "float32"), 2e-3, 2e-4)
+
+
+@pytest.mark.parametrize("call", ["lib.pca_lowrank(A, q=5)", "lib.pca_lowrank(A, q=-1)", "lib.pca_lowrank(A, niter=-1)",
+                                  "lib.svd_lowrank(lib.ones(3, 3, dtype=lib.int64), q=2)[1]"])
+def test_pca_lowrank_refuses_what_pytorch_refuses(call):
+    pytest.importorskip("torch")
+
+    def run(lib):
+        lib.manual_seed(0)
+        result = eval(call, {"lib": lib, "A": lib.ones(4, 3)})
+        return result if isinstance(result, lib.Tensor) else result[1]
+
+    assert_same_outcome(run)

@@ -114,7 +114,7 @@ _LAZY_FUNCTIONS = {
     **dict.fromkeys(("bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"),
                     "._windows"),
     "stft": "._spectral", "istft": "._spectral", "from_dlpack": ".utils.dlpack", "to_dlpack": ".utils.dlpack",
-    "nonzero_static": "._ops.nonzero_static",
+    "nonzero_static": "._ops.nonzero_static", "svd_lowrank": "._lowrank", "pca_lowrank": "._lowrank",
     "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
     "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial",
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
