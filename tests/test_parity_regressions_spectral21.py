@@ -182,7 +182,8 @@ ISTFT_ERRORS = [
     "lib.istft(S[None, None], 8)", "lib.istft(S[0], 8)", "lib.istft(S[0, 0], 8)", "lib.istft(S[:, :0], 8)",
     "lib.istft(S, 8, window=lib.zeros(8))", "lib.istft(S, 8, window=lib.ones(8, dtype=lib.complex64))",
     "lib.istft(S, 8, window=lib.ones(8), length=0)", "lib.istft(S, 8.0)", "lib.istft(S, 8, length=3.0)",
-    "S.istft(8, foo=1)", "lib.istft(S)",
+    "S.istft(8, foo=1)", "lib.istft(S)", "lib.istft(x=S, n_fft=8, window=lib.hann_window(8))",
+    "S.istft(8, axis=1)", "lib.stft(x=x, n_fft=8, return_complex=True)",
 ]
 
 
@@ -461,7 +462,8 @@ NONZERO_STATIC_CALLS = [
     "lib.nonzero_static([1], size=1)", "lib.nonzero_static(lib.zeros(2, 3, 0), size=2)",
     "lib.i0_(lib.tensor([1.0, 2.0]))", "lib.i0_(lib.tensor([1, 2]))", "lib.i0_(lib.tensor([1.0, 2.0], requires_grad=True))",
     "lib.i0_(lib.tensor([1.0, 2.0], dtype=lib.float64))", "lib.i0_(lib.tensor([1.0], dtype=lib.complex64))",
-    "lib.i0_(x=lib.tensor([1.0, 2.0]))", "lib.i0_(3.0)", "x.i0_(1)",
+    "lib.i0_(x=lib.tensor([1.0, 2.0]))", "lib.i0_(3.0)", "x.i0_(1)", "lib.nonzero_static(x=x, size=1)",
+    "x.nonzero_static(size=1, axis=0)",
 ]
 
 

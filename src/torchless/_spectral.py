@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from . import _parser_errors
+from . import _numpy_names, _parser_errors
 from .autograd.graph import Node
 
 _SOURCE = "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/SpectralOps.cpp:{}.)"
@@ -33,7 +33,7 @@ _warned = set()
 
 def _warn_once(key, stacklevel):
     """Warn once per process; ``stacklevel`` counts from the caller (for stft: its Python part, where PyTorch's
-    warnings from the native part point; for istft: the user's call)."""
+    warnings from the native part point; for istft: the user's call, past the wrapper taking x=)."""
     if key not in _warned:
         _warned.add(key)
         warnings.warn(_WARNINGS[key].replace("torch.", "torchless."), UserWarning, stacklevel=stacklevel + 1)
@@ -236,7 +236,7 @@ def _istft(input, n_fft, hop_length, win_length, window, center, normalized, one
             f"return_complex={int(return_complex)}){separator}{problem}")
 
     if window is None:
-        _warn_once("istft window", 3)
+        _warn_once("istft window", 4)
     if not input.is_complex():
         raise RuntimeError("istft requires a complex-valued input tensor matching the output from stft with "
                            "return_complex=True.")
@@ -282,7 +282,7 @@ def _istft(input, n_fft, hop_length, win_length, window, center, normalized, one
     if end > signal_length:
         from .nn import functional
 
-        _warn_once("zero tail", 3)
+        _warn_once("zero tail", 4)
         signal = functional.pad(signal, [0, end - signal_length])
     return signal
 
@@ -317,3 +317,5 @@ istft = _parser_errors.native_entry("istft", (_ISTFT_SCHEMA,), _istft)
 istft.__doc__ = ("The inverse of stft: the least-squares signal (B?, length) whose short-time transform is "
                  "``input`` (B?, N, T), by overlap-adding the inverse transforms of its frames, each times the "
                  "window, divided by the overlap-added squared window.")
+
+_numpy_names.install_functions(globals())  # istft(x=...), as PyTorch's parser takes it (stft is Python: no)

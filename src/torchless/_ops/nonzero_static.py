@@ -2,7 +2,7 @@
 rows (padding rows are ``fill_value``), so that the result's shape does not depend on the values."""
 import numpy as np
 
-from .. import _parser_errors
+from .. import _numpy_names, _parser_errors
 
 _SCHEMA = "Tensor input, *, SymInt size, int fill_value=-1, Tensor? out=None"
 
@@ -32,7 +32,10 @@ def nonzero_static(*args, **kwargs):
     return out.resize_(result.shape).copy_(result)
 
 
-def method(self, *args, **kwargs):
+def _method(self, *args, **kwargs):
     """Tensor.nonzero_static(*, size, fill_value=-1)."""
     arguments = _parser_errors.parse("nonzero_static", ("*, SymInt size, int fill_value=-1",), args, kwargs)
     return _nonzero_static(self, arguments["size"], arguments["fill_value"])
+
+
+_numpy_names.install_functions(globals())  # x= for input, as PyTorch's parser takes it

@@ -20,9 +20,11 @@ class DeferredMethods:
 
     def nonzero_static(self, *args, **kwargs):
         """nonzero_static(*, size, fill_value=-1): see torchless.nonzero_static."""
-        from .._ops.nonzero_static import method
+        from .._ops.nonzero_static import _method
 
-        return method(self, *args, **kwargs)
+        return _method(self, *args, **kwargs)
+
+    nonzero_static.own_keywords = True  # (no dim, so no axis= for it: PyTorch's parser refuses that keyword)
 
     def __dlpack__(self, *, stream=-1, max_version=None, dl_device=None, copy=None):
         """A DLPack capsule of the tensor's memory, for another library's from_dlpack."""
