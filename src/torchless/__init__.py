@@ -108,13 +108,15 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
-                    "xpu", "mps", "special", "fft", "cpu", "multiprocessing", "distributions", "profiler"}
+                    "xpu", "mps", "special", "fft", "signal", "quasirandom", "cpu", "multiprocessing", "distributions", "profiler"}
 
 
 # Functions of modules loaded on first use: {name: module}
 _LAZY_FUNCTIONS = {
     **dict.fromkeys(("bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"),
                     "._windows"),
+    "stft": "._spectral", "istft": "._spectral", "from_dlpack": ".utils.dlpack", "to_dlpack": ".utils.dlpack",
+    "nonzero_static": "._ops.nonzero_static", "svd_lowrank": "._lowrank", "pca_lowrank": "._lowrank",
     "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
     "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial",
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",

@@ -22,10 +22,10 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _METHOD_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 _FUNCTION_ALIASES = dict(_METHOD_ALIASES, x="input", a="input", x1="input", x2="other")
 
-# Written in Python in PyTorch (torch._tensor, torch.functional): no NumPy names there. (torch.unflatten is
-# native, Tensor.unflatten is not.)
+# Written in Python in PyTorch (torch._tensor, torch.functional): no NumPy names there. (torch.unflatten and
+# torch.istft are native, their methods are not.)
 _PYTHON_METHODS = frozenset("split norm unique unique_consecutive unflatten stft istft lu".split())
-_PYTHON_FUNCTIONS = frozenset("split norm unique unique_consecutive stft istft lu tensordot einsum cdist meshgrid "
+_PYTHON_FUNCTIONS = frozenset("split norm unique unique_consecutive stft lu tensordot einsum cdist meshgrid "
                               "cartesian_prod block_diag broadcast_tensors chain_matmul unravel_index atleast_1d "
                               "atleast_2d atleast_3d compile".split())
 

@@ -59,6 +59,39 @@ def _real_c2c(x, axes, norm, inverse, signed_zeros):
     return np.concatenate([half, mirror], axis=last)
 
 
+def _layout_order(input_strides, axes, keep_last):
+    """The dims of a transform's result from outermost to innermost, as PyTorch's CPU transforms (MKL's) lay it
+    out: the dims not transformed, by the input's strides (largest first; ties in dim order), then the transformed
+    ``axes`` likewise (the last one kept last when ``keep_last``: a one-sided transform's)."""
+    def by_stride(dims):
+        return sorted(dims, key=lambda axis: -input_strides[axis])
+
+    batch = by_stride(axis for axis in range(len(input_strides)) if axis not in axes)
+    signal = by_stride(axes[:-1]) + list(axes[-1:]) if keep_last else by_stride(axes)
+    return batch + signal
+
+
+def _laid_out(out, order):
+    """``out`` with the memory layout whose dims, outermost first, are ``order``."""
+    if out.ndim < 2 or (order == sorted(order) and out.flags.c_contiguous):
+        return out
+    return np.ascontiguousarray(out.transpose(order)).transpose(np.argsort(order))
+
+
+def _result_order(kind, x, axes):
+    """The layout (see _layout_order) of the transform ``kind`` of ``x`` over ``axes``. A multi-dim inverse
+    one-sided transform is, as in PyTorch, a complex transform over all but the last axis, then the one-sided one
+    over the last, laid out by the first's result. (A real input's full transform over one axis is PyTorch's
+    one-sided one filled in; over several, the complex transform of the input made complex: both "c2c" here.)"""
+    if kind == "c2r" and len(axes) > 1:
+        first = _layout_order(x.strides, axes[:-1], False)
+        strides = [0] * x.ndim
+        for position, axis in enumerate(first):
+            strides[axis] = x.ndim - position  # (only their order counts)
+        return _layout_order(strides, axes[-1:], True)
+    return _layout_order(x.strides, axes, kind != "c2c")
+
+
 class _Transform(Node):
     """A transform over ``axes`` of an input resized to ``lengths`` along them.
 
@@ -89,7 +122,7 @@ class _Transform(Node):
                 out = _real_c2c(x, axes, norm, inverse, signed_zeros)
             else:
                 out = (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes, norm=norm)
-        return np.asarray(out).astype(out_dtype, copy=False)
+        return _laid_out(np.asarray(out).astype(out_dtype, copy=False), _result_order(kind, x, axes))
 
     def backward(self, grad):
         axes, dual = self.axes, _DUAL_NORM[self.norm]
@@ -270,6 +303,10 @@ def _n_dim_transform(name, kind, inverse=False, schema=_N_DIM_SCHEMA):
             if not axes:
                 raise RuntimeError(f"{name} must transform at least one axis")
             lengths = _lengths(input, axes, s)
+            if input._data.dtype.kind == "c":  # (the n-dim transforms word it otherwise than rfft and ihfft)
+                raise RuntimeError(f"Only supports floating-point dtypes, but found: {input.dtype.scalar_name}"
+                                   if inverse else
+                                   f"rfftn expects a real-valued input tensor, but got {input.dtype.scalar_name}")
             if inverse:  # ihfftn
                 result = _conj(_r2c(name, input, axes, lengths, _DUAL_NORM[norm]))
             else:

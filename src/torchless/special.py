@@ -513,14 +513,15 @@ xlogy.__doc__ = "input * log(other), 0 where input is 0 (unless other is NaN); e
 
 
 # ---------------------------------------------------------------------------- the torch-namespace forms
-# torch.i0, torch.polygamma, torch.igamma, torch.igammac and torch.mvlgamma: the functions above, their errors
-# naming the torch function
+# torch.i0 (and i0_), torch.polygamma, torch.igamma, torch.igammac and torch.mvlgamma: the functions above, their
+# errors naming the torch function
 TORCH_FUNCTIONS = {
     "i0": _differentiable("i0", i0.__doc__, parser="i0"),
     "polygamma": _make_polygamma("polygamma"),
     "igamma": _incomplete_gamma("igamma", "igamma", parser="igamma"),
     "igammac": _incomplete_gamma("igammac", "igammac", parser="igammac"),
     "mvlgamma": _make_multigammaln("mvlgamma"),
+    "i0_": _parser_errors.native_entry("i0_", ("Tensor input",), lambda input: input.i0_()),
 }
 
 

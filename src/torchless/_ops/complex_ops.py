@@ -85,8 +85,11 @@ class ViewAsReal(Node):
 
     def forward(self, a):
         self.dtype = a.dtype
-        real = np.dtype(np.float64) if a.dtype == np.complex128 else np.dtype(np.float32)
-        return np.ascontiguousarray(a).view(real).reshape(a.shape + (2,))
+        # a view of ``a``'s memory whatever its strides (a transposed tensor's too), as PyTorch's: each element's
+        # real and imaginary parts one real apart
+        parts = a.real
+        return np.lib.stride_tricks.as_strided(parts, a.shape + (2,), a.strides + (parts.itemsize,),
+                                               writeable=a.flags.writeable)
 
     def backward(self, grad):
         return ((grad[..., 0] + 1j * grad[..., 1]).astype(self.dtype),)

@@ -10,6 +10,7 @@ import sys
 
 from .arithmetic import ArithmeticMethods
 from .comparison import ComparisonMethods
+from .deferred import DeferredMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .pointwise import PointwiseMethods
@@ -18,7 +19,7 @@ from .selection import SelectionMethods
 from .shape import ShapeMethods
 
 GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMethods, SelectionMethods, ShapeMethods,
-          IndexingMethods, InPlaceMethods)
+          IndexingMethods, InPlaceMethods, DeferredMethods)
 
 
 # What a class statement gives every class; and __hash__, which Python sets to None in a class that defines __eq__
