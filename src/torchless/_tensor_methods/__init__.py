@@ -25,10 +25,11 @@ GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMetho
 _CLASS_ONLY = frozenset(("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__hash__"))
 
 
-def attach(cls):
+def attach(cls, groups=GROUPS):
     """Copy every group's methods onto ``cls``, named as its own (``Tensor.add``): Python's TypeErrors for a bad call
-    name the method by its qualified name, as PyTorch's name ``Tensor.add()``."""
-    for group in GROUPS:
+    name the method by its qualified name, as PyTorch's name ``Tensor.add()``. (nn.Module's groups are attached
+    the same way.)"""
+    for group in groups:
         for name, value in vars(group).items():
             if name not in _CLASS_ONLY:
                 _rename(value, group.__name__, cls.__name__)
