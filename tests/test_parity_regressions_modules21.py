@@ -1,0 +1,132 @@
+"""nn.Module API and nn.init as PyTorch 2.13 runs them (session 21): each scenario runs on torch and on torchless and
+records what it sees (values, versions, warnings, exceptions); the records must be equal, torchless's names read as
+torch's.
+
+* nn.init: kaiming_uniform_ / xavier_uniform_ round their bounds as PyTorch does (sqrt(3) * std: float64 values were
+  a few ulps off); orthogonal_ multiplies by the gain in the tensor's dtype; the version counter moves as PyTorch's
+  in-place ops move it (trunc_normal_'s copy after a redraw, orthogonal_'s copy and mul_, dirac_'s and sparse_'s
+  indexed writes); trunc_normal_ on float16 draws no NumPy warning for a uniform of 0; PyTorch's private helpers
+  (_no_grad_uniform_, ...) exist; constant_ / ones_ / zeros_ / eye_ / dirac_ / orthogonal_ / sparse_ fail on a
+  non-tensor with PyTorch's AttributeError.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+LIBRARIES = (torch, torchless)
+
+
+def outcome(call):
+    """What ``call()`` returns, or its exception's type and message (torchless's names read as torch's)."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def same_in_both(scenario):
+    """``scenario(lib)`` for torch and for torchless; asserts the two records are equal."""
+    expected, got = (scenario(lib) for lib in LIBRARIES)
+    assert got == expected
+    return expected
+
+
+def caught_warnings(call):
+    """(call's outcome, the warnings it raised as (category, message))."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = outcome(call)
+    return result, [(w.category.__name__, str(w.message)) for w in caught]
+
+
+# ---------------------------------------------------------------- nn.init
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (7, 3, 2), (16, 8, 3, 3), (5, 5, 5), (128, 3, 7, 7)])
+@pytest.mark.parametrize("init", ["kaiming_uniform_(t)", "kaiming_uniform_(t, a=5 ** 0.5)",
+                                  "kaiming_uniform_(t, mode='fan_out', nonlinearity='tanh')", "xavier_uniform_(t)",
+                                  "xavier_uniform_(t, gain=1.7)"])
+def test_uniform_initializers_round_their_bounds_as_pytorch(shape, init):
+    def record(lib):
+        lib.manual_seed(5)
+        t = lib.empty(shape, dtype=lib.float64)
+        eval(f"lib.nn.init.{init}")  # noqa: S307 - a fixed expression of the test
+        return t.flatten().tolist()
+
+    same_in_both(record)
+
+
+@pytest.mark.parametrize("init", ["trunc_normal_(t)", "trunc_normal_(t, std=0.02)", "trunc_normal_(t, a=-5, b=5)",
+                                  "trunc_normal_(t, a=-0.1, b=0.1)", "orthogonal_(t)", "orthogonal_(t, gain=0.5)",
+                                  "dirac_(t)", "dirac_(t, 2)", "sparse_(t.view(t.shape[0], -1), 0.3)", "eye_(t[0, 0])",
+                                  "constant_(t, 2)", "ones_(t)", "zeros_(t)", "uniform_(t)", "normal_(t)",
+                                  "xavier_normal_(t)", "kaiming_uniform_(t)"])
+@pytest.mark.parametrize("shape", [(2, 2, 3, 3), (4, 2, 1, 5), (6, 1, 1, 1)])
+def test_initializers_move_the_version_counter_as_pytorch(init, shape):
+    # one version per in-place op PyTorch's function runs (a copy after a redraw, one write per sparse column, ...)
+    def record(lib):
+        lib.manual_seed(1)
+        t = lib.empty(shape)
+        result = outcome(lambda: eval(f"lib.nn.init.{init}", {"lib": lib, "t": t}))  # noqa: S307
+        assert isinstance(result, lib.Tensor), result
+        return t._version
+
+    same_in_both(record)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("gain", [1, 2, 1.7, 0.3])
+def test_orthogonal_gain_is_applied_in_the_tensors_dtype(dtype, gain):
+    # PyTorch copies q in and multiplies the tensor by the gain: the gain's rounding is the tensor dtype's. (Its
+    # float32 QR runs in single precision, torchless's in double: the two q agree to a few float32 ulps.)
+    results = {}
+    for lib in LIBRARIES:
+        lib.manual_seed(2)
+        t = lib.empty(6, 4, dtype=getattr(lib, dtype))
+        lib.nn.init.orthogonal_(t, gain=gain)
+        unit = lib.empty(6, 4, dtype=getattr(lib, dtype))
+        lib.manual_seed(2)
+        lib.nn.init.orthogonal_(unit)
+        results[lib] = t.numpy(), unit.numpy()
+    ours, ours_unit = results[torchless]
+    theirs, theirs_unit = results[torch]
+    np.testing.assert_array_equal(ours, ours_unit * ours_unit.dtype.type(gain))
+    np.testing.assert_array_equal(theirs, theirs_unit * theirs_unit.dtype.type(gain))
+    np.testing.assert_allclose(ours, theirs, rtol=0, atol=4 * np.finfo(ours.dtype).eps * max(gain, 1))
+
+
+def test_trunc_normal_of_float16_warns_only_as_pytorch():
+    # float16 uniforms are often exactly 0: log(0) = -inf accepts the candidate, with no NumPy RuntimeWarning
+    def record(lib):
+        lib.manual_seed(3)
+        t = lib.empty((4, 2, 3, 3), dtype=lib.float16)
+        result, caught = caught_warnings(lambda: lib.nn.init.trunc_normal_(t, mean=5, std=1, a=-2, b=2))
+        return t.flatten().tolist(), caught
+
+    values, caught = same_in_both(record)
+    assert [category for category, _ in caught] == ["UserWarning"]
+
+
+@pytest.mark.parametrize("helper, args", [("_no_grad_uniform_", (-1.0, 2.0)), ("_no_grad_normal_", (0.5, 2.0)),
+                                          ("_no_grad_trunc_normal_", (0.0, 1.0, -0.5, 0.5)),
+                                          ("_no_grad_fill_", (3.0,)), ("_no_grad_zero_", ())])
+def test_pytorchs_private_init_helpers_exist(helper, args):
+    # other libraries import them (``from torch.nn.init import _no_grad_trunc_normal_``)
+    def record(lib):
+        lib.manual_seed(4)
+        t = lib.empty(3, 4, requires_grad=True)
+        result = getattr(lib.nn.init, helper)(t, *args)
+        return result is t, t.grad_fn is None, t._version, t.detach().flatten().tolist()
+
+    same_in_both(record)
+
+
+@pytest.mark.parametrize("init", ["constant_(t, 0.3)", "ones_(t)", "zeros_(t)", "eye_(t)", "dirac_(t)",
+                                  "orthogonal_(t)", "sparse_(t, 0.5)", "uniform_(t)", "normal_(t)"])
+def test_initializers_of_a_non_tensor_fail_as_pytorch(init):
+    same_in_both(lambda lib: outcome(lambda: eval(f"lib.nn.init.{init}", {"lib": lib, "t": [1.0]})))  # noqa: S307
