@@ -130,3 +130,27 @@ def test_pytorchs_private_init_helpers_exist(helper, args):
                                   "orthogonal_(t)", "sparse_(t, 0.5)", "uniform_(t)", "normal_(t)"])
 def test_initializers_of_a_non_tensor_fail_as_pytorch(init):
     same_in_both(lambda lib: outcome(lambda: eval(f"lib.nn.init.{init}", {"lib": lib, "t": [1.0]})))  # noqa: S307
+
+
+# ---------------------------------------------------------------- dotted-path lookups
+
+
+def nested_model(lib):
+    model = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.Sequential(lib.nn.BatchNorm2d(2), lib.nn.ReLU()))
+    model.register_buffer("scale", lib.ones(1))
+    return model
+
+
+@pytest.mark.parametrize("target", [None, 0, 1, 3.5, False, b"", ["1"], "1..0", "1.0.", "", "1.0"])
+@pytest.mark.parametrize("lookup", ["get_submodule(target)", "get_parameter(target)", "get_buffer(target)",
+                                    "set_submodule(target, lib.nn.Tanh())", "set_submodule(target, 3)",
+                                    "set_submodule(target, None, True)"])
+def test_dotted_path_lookups_fail_as_pytorch(target, lookup):
+    # a falsy target that is not "" (None, 0) is no path to the module itself; the target is split before the module
+    # is checked
+    def record(lib):
+        model = nested_model(lib)
+        result = outcome(lambda: eval(f"model.{lookup}", {"model": model, "lib": lib, "target": target}))  # noqa: S307
+        return type(result).__name__ if not isinstance(result, tuple) else result, [n for n, _ in model.named_modules()]
+
+    same_in_both(record)

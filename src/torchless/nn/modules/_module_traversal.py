@@ -18,8 +18,10 @@ class TraversalMethods:
     def get_submodule(self, target):
         """The submodule at the dotted path ``target`` ("" is this module); PyTorch's AttributeError for a
         missing name, or for one naming an attribute that is not a module (``"fc.weight"``)."""
+        if target == "":
+            return self
         module = self
-        for part in target.split(".") if target else ():
+        for part in target.split("."):  # (as PyTorch's: a target not a str fails here, None and 0 too)
             if not hasattr(module, part):
                 raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
             module = getattr(module, part)
@@ -32,10 +34,10 @@ class TraversalMethods:
         name an existing submodule."""
         if target == "":
             raise ValueError("Cannot set the submodule without a target name!")
+        *path, name = target.split(".")  # (PyTorch's order of errors: the target's, then the module's)
         if not _is_module(module):
             raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
-        path, _, name = target.rpartition(".")
-        parent = self.get_submodule(path)
+        parent = self.get_submodule(".".join(path))
         if hasattr(parent, name):
             if not _is_module(getattr(parent, name)):
                 raise AttributeError(f"`{name}` is not an nn.Module")
