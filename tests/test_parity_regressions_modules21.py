@@ -154,3 +154,20 @@ def test_dotted_path_lookups_fail_as_pytorch(target, lookup):
         return type(result).__name__ if not isinstance(result, tuple) else result, [n for n, _ in model.named_modules()]
 
     same_in_both(record)
+
+
+# ---------------------------------------------------------------- Parameter
+
+
+@pytest.mark.parametrize("requires_grad", [1, 0, 1.0, None, "x", np.True_, "tensor", True, False])
+@pytest.mark.parametrize("make", ["Parameter(lib.ones(2), requires_grad)", "Parameter(lib.arange(2), requires_grad)",
+                                  "parameter.UninitializedParameter(requires_grad)",
+                                  "parameter.UninitializedBuffer(requires_grad)"])
+def test_parameter_requires_grad_is_a_python_bool(requires_grad, make):
+    # PyTorch's Tensor._make_subclass parses it: TypeError for anything but a bool (its name for the argument)
+    def record(lib):
+        flag = lib.tensor(True) if requires_grad == "tensor" else requires_grad
+        made = outcome(lambda: eval(f"lib.nn.{make}", {"lib": lib, "requires_grad": flag}))  # noqa: S307
+        return made if isinstance(made, tuple) else (type(made).__name__, made.requires_grad)
+
+    same_in_both(record)
