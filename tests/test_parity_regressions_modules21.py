@@ -171,3 +171,20 @@ def test_parameter_requires_grad_is_a_python_bool(requires_grad, make):
         return made if isinstance(made, tuple) else (type(made).__name__, made.requires_grad)
 
     same_in_both(record)
+
+
+# ---------------------------------------------------------------- a module whose __init__ skips Module's
+
+
+@pytest.mark.parametrize("use", ["list(m.parameters())", "list(m.named_buffers())", "m.zero_grad()",
+                                 "m.requires_grad_()", "delattr(m, 'weight')", "list(m.named_modules())",
+                                 "m.state_dict()", "repr(m)"])
+def test_a_module_without_module_init_fails_with_pytorchs_attribute_error(use):
+    def record(lib):
+        class Forgetful(lib.nn.Module):
+            def __init__(self):  # no super().__init__()
+                pass
+
+        return outcome(lambda: eval(use, {"m": Forgetful()}))  # noqa: S307 - a fixed expression of the test
+
+    same_in_both(record)

@@ -99,7 +99,7 @@ class TraversalMethods:
         seen = set()
         modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
-            for name, value in module.__dict__[registry].items():
+            for name, value in getattr(module, registry).items():  # (PyTorch's error without Module.__init__)
                 if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))

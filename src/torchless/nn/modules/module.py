@@ -240,11 +240,12 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):
-        d = self.__dict__
         for registry in ("_parameters", "_buffers", "_modules"):
-            if name in d[registry]:
-                del d[registry][name]
-                d["_non_persistent_buffers_set"].discard(name)
+            # (as attributes: a module whose __init__ skipped Module's gets PyTorch's AttributeError naming it)
+            entries = getattr(self, registry)
+            if name in entries:
+                del entries[name]
+                self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
 
