@@ -188,3 +188,17 @@ def test_a_module_without_module_init_fails_with_pytorchs_attribute_error(use):
         return outcome(lambda: eval(use, {"m": Forgetful()}))  # noqa: S307 - a fixed expression of the test
 
     same_in_both(record)
+
+
+def test_pytorchs_names_of_the_module_call_exist():
+    # libraries call module._call_impl(...) / _wrapped_call_impl(...) to run a module with its hooks
+    def record(lib):
+        linear = lib.nn.Linear(2, 1)
+        seen = []
+        linear.register_forward_hook(lambda module, args, output: seen.append(tuple(output.shape)))
+        x = lib.ones(3, 2)
+        linear._call_impl(x)
+        linear._wrapped_call_impl(x)
+        return seen, lib.nn.Module._compiled_call_impl
+
+    assert same_in_both(record)[0] == [(3, 1), (3, 1)]

@@ -153,6 +153,11 @@ class Module:
                                       f"silenced as another error was raised in forward: {error}", stacklevel=2)
             raise
 
+    # PyTorch's names of the call, which libraries call or wrap (its __call__ is _wrapped_call_impl, which runs
+    # _call_impl or, once compiled, _compiled_call_impl): here all one.
+    _call_impl = _wrapped_call_impl = __call__
+    _compiled_call_impl = None
+
     def _get_backward_hooks(self):
         """(full backward hooks, hooks of the deprecated kind) to run for this module: the global ones first (of
         the kind register_module_full_backward_hook or register_module_backward_hook made them), then its own."""
