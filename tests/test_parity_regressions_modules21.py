@@ -202,3 +202,10 @@ def test_pytorchs_names_of_the_module_call_exist():
         return seen, lib.nn.Module._compiled_call_impl
 
     assert same_in_both(record)[0] == [(3, 1), (3, 1)]
+
+
+def test_module_modules_star_import_is_pytorchs():
+    assert torchless.nn.modules.module.__all__ == torch.nn.modules.module.__all__
+    namespace = {}
+    exec("from torchless.nn.modules.module import *", namespace)  # noqa: S102 - the import under test
+    assert sorted(k for k in namespace if k != "__builtins__") == sorted(torch.nn.modules.module.__all__)

@@ -15,6 +15,12 @@ from ..._tensor import Tensor, typename
 from ...utils.hooks import BackwardHook, RemovableHandle
 from ..parameter import Buffer, Parameter
 
+# What ``from torch.nn.modules.module import *`` gives (PyTorch's list)
+__all__ = ["register_module_forward_pre_hook", "register_module_forward_hook", "register_module_full_backward_pre_hook",
+           "register_module_backward_hook", "register_module_full_backward_hook",
+           "register_module_buffer_registration_hook", "register_module_module_registration_hook",
+           "register_module_parameter_registration_hook", "Module"]
+
 # Backward hooks of every module (register_module_full_backward_hook and _pre_hook), run before each module's own.
 _global_backward_hooks = OrderedDict()
 _global_backward_pre_hooks = OrderedDict()
