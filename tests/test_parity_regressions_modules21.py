@@ -9,6 +9,7 @@ torch's.
   (_no_grad_uniform_, ...) exist; constant_ / ones_ / zeros_ / eye_ / dirac_ / orthogonal_ / sparse_ fail on a
   non-tensor with PyTorch's AttributeError.
 """
+import importlib
 import warnings
 
 import numpy as np
@@ -204,8 +205,18 @@ def test_pytorchs_names_of_the_module_call_exist():
     assert same_in_both(record)[0] == [(3, 1), (3, 1)]
 
 
-def test_module_modules_star_import_is_pytorchs():
-    assert torchless.nn.modules.module.__all__ == torch.nn.modules.module.__all__
+STAR_IMPORTED = ["nn.modules.module", "nn.modules.activation", "nn.modules.adaptive", "nn.modules.batchnorm",
+                 "nn.modules.container", "nn.modules.conv", "nn.modules.distance", "nn.modules.dropout",
+                 "nn.modules.flatten", "nn.modules.fold", "nn.modules.instancenorm", "nn.modules.linear",
+                 "nn.modules.loss", "nn.modules.normalization", "nn.modules.padding", "nn.modules.pooling",
+                 "nn.modules.sparse", "nn.init", "nn.parameter"]
+
+
+@pytest.mark.parametrize("name", STAR_IMPORTED)
+def test_star_imports_give_pytorchs_names(name):
+    # PyTorch's __all__: Module and the register_module_* functions, the layers of each file, nn.init's functions
+    theirs = importlib.import_module(f"torch.{name}").__all__
+    assert importlib.import_module(f"torchless.{name}").__all__ == theirs
     namespace = {}
-    exec("from torchless.nn.modules.module import *", namespace)  # noqa: S102 - the import under test
-    assert sorted(k for k in namespace if k != "__builtins__") == sorted(torch.nn.modules.module.__all__)
+    exec(f"from torchless.{name} import *", namespace)  # noqa: S102 - the import under test
+    assert sorted(k for k in namespace if k != "__builtins__") == sorted(theirs)

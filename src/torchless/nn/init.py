@@ -13,6 +13,13 @@ from ..autograd import grad_mode
 from ..random import draw_like, normal_like, stream
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+           "kaiming_normal", "orthogonal", "sparse"]
+
+
 def calculate_gain(nonlinearity, param=None):
     """The recommended gain for a nonlinearity (``relu``: sqrt(2), ``tanh``: 5/3, ``leaky_relu``: sqrt(2/(1+a^2)))."""
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")

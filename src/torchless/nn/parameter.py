@@ -6,6 +6,11 @@ from .._parser_errors import check_bool
 from ._uninitialized import UninitializedTensorMixin
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
+           "UninitializedTensorMixin"]
+
+
 class Parameter(Tensor):
     """A leaf tensor, sharing ``data``'s memory, that requires grad by default and is listed in ``Module.parameters()``."""
 

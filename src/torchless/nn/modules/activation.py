@@ -12,6 +12,13 @@ from ..parameter import Parameter
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
+           "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
+           "Softshrink", "MultiheadAttention", "PReLU", "Softsign", "Tanhshrink", "Softmin", "Softmax", "Softmax2d",
+           "LogSoftmax"]
+
+
 class ReLU(Module):
     """max(0, x) elementwise; with inplace=True the input tensor is overwritten."""
 

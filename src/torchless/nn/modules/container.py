@@ -12,6 +12,10 @@ from ._module_repr import addindent
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+
+
 def _index_in_range(modules, idx):
     """``idx`` (negative counts from the end) as a position in ``modules``, with PyTorch's IndexError."""
     size = len(modules)
