@@ -220,3 +220,10 @@ def test_star_imports_give_pytorchs_names(name):
     namespace = {}
     exec(f"from torchless.{name} import *", namespace)  # noqa: S102 - the import under test
     assert sorted(k for k in namespace if k != "__builtins__") == sorted(theirs)
+
+
+@pytest.mark.parametrize("make", ["PReLU()", "PReLU(3, 0.1)", "Conv2d(1, 2, 3)", "BatchNorm2d(3)", "Linear(1, 2)",
+                                  "LazyLinear(2)", "Upsample(scale_factor=2)", "MaxPool2d(2)", "GroupNorm(1, 2)"])
+def test_instance_attributes_in_pytorchs_order(make):
+    # vars(module) (what pickles and __dict__ show) lists the attributes in the order PyTorch's __init__ sets them
+    same_in_both(lambda lib: list(vars(eval(f"lib.nn.{make}", {"lib": lib}))))  # noqa: S307

@@ -198,8 +198,9 @@ class PReLU(Module):
     channel (num_parameters = C, the input's dim 1), each initialised to ``init``."""
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        self.num_parameters = num_parameters  # before Module.__init__, as PyTorch's (first in vars(module))
         super().__init__()
-        self.num_parameters, self.init = num_parameters, init
+        self.init = init
         self.weight = Parameter(
             _creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype(), device=device))
         self.reset_parameters()
