@@ -8,6 +8,11 @@ torch's.
   indexed writes); trunc_normal_ on float16 draws no NumPy warning for a uniform of 0; PyTorch's private helpers
   (_no_grad_uniform_, ...) exist; constant_ / ones_ / zeros_ / eye_ / dirac_ / orthogonal_ / sparse_ fail on a
   non-tensor with PyTorch's AttributeError.
+* get_submodule / get_parameter / get_buffer / set_submodule: only "" is the module itself; PyTorch's order of errors.
+* Parameter / UninitializedParameter / UninitializedBuffer: requires_grad must be a Python bool (a TypeError).
+* A module whose __init__ skips Module.__init__: PyTorch's AttributeError, not a KeyError.
+* Module._call_impl / _wrapped_call_impl; the __all__ of nn.modules.*, nn.init, nn.parameter, nn.utils; vars(module)
+  in PyTorch's order (PReLU).
 """
 import importlib
 import warnings
