@@ -232,3 +232,14 @@ def test_star_imports_give_pytorchs_names(name):
 def test_instance_attributes_in_pytorchs_order(make):
     # vars(module) (what pickles and __dict__ show) lists the attributes in the order PyTorch's __init__ sets them
     same_in_both(lambda lib: list(vars(eval(f"lib.nn.{make}", {"lib": lib}))))  # noqa: S307
+
+
+def test_load_state_dict_result_type_lives_where_pytorchs_does():
+    def record(lib):
+        result = lib.nn.Linear(1, 1).load_state_dict({}, strict=False)
+        import pickle
+
+        return ([f"{c.__module__}.{c.__qualname__}".replace("torchless", "torch") for c in type(result).__mro__],
+                repr(pickle.loads(pickle.dumps(result))))
+
+    same_in_both(record)

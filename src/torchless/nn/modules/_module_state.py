@@ -17,7 +17,12 @@ _UNREACHABLE = ("Reached a code path in Module.{}() that should never be called.
                 "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to report this bug.")
 
 
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+# PyTorch's class is torch.nn.modules.module's (which re-exports it here): its type and pickles name it there
+_HOME = "torchless.nn.modules.module"
+
+
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"], module=_HOME)):
+    __module__ = _HOME
     __slots__ = ()
 
     def __repr__(self):
