@@ -243,3 +243,16 @@ def test_load_state_dict_result_type_lives_where_pytorchs_does():
                 repr(pickle.loads(pickle.dumps(result))))
 
     same_in_both(record)
+
+
+@pytest.mark.parametrize("method", ["state_dict", "load_state_dict", "train", "to", "named_modules", "get_submodule",
+                                    "register_forward_hook", "__repr__", "extra_repr", "__call__", "register_buffer"])
+def test_module_functions_name_pytorchs_module_and_pickle(method):
+    # every method of Module says it is torch.nn.modules.module's, and pickles by reference (as in multiprocessing)
+    import pickle
+
+    def record(lib):
+        function = getattr(lib.nn.Module, method)
+        return function.__module__.replace("torchless", "torch"), pickle.loads(pickle.dumps(function)) is function
+
+    assert same_in_both(record)[1]

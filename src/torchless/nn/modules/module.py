@@ -481,4 +481,5 @@ from ._module_state import StateDictMethods, _IncompatibleKeys  # noqa: E402, F4
 from ._module_to import ConversionMethods  # noqa: E402
 from ._module_traversal import TraversalMethods  # noqa: E402
 
-_tensor_methods.attach(Module, (TraversalMethods, ConversionMethods, StateDictMethods, HookMethods, ReprMethods))
+_tensor_methods.attach(Module, (TraversalMethods, ConversionMethods, StateDictMethods, HookMethods, ReprMethods),
+                       rehome=True)
