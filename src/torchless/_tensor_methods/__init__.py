@@ -27,21 +27,24 @@ GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMetho
 _CLASS_ONLY = frozenset(("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__hash__"))
 
 
-def attach(cls):
+def attach(cls, groups=GROUPS, rehome=False):
     """Copy every group's methods onto ``cls``, named as its own (``Tensor.add``): Python's TypeErrors for a bad call
-    name the method by its qualified name, as PyTorch's name ``Tensor.add()``."""
-    for group in GROUPS:
+    name the method by its qualified name, as PyTorch's name ``Tensor.add()``. (nn.Module's groups are attached
+    the same way, ``rehome``d: their functions also name ``cls``'s module as theirs, which pickle looks them up in.)"""
+    for group in groups:
         for name, value in vars(group).items():
             if name not in _CLASS_ONLY:
-                _rename(value, group.__name__, cls.__name__)
+                _rename(value, group.__name__, cls.__name__, cls.__module__ if rehome else None)
                 setattr(cls, name, value)
 
 
-def _rename(value, old, new):
+def _rename(value, old, new, module=None):
     functions = [value] if callable(value) and hasattr(value, "__code__") else \
         [getattr(value, part, None) for part in ("fget", "fset", "fdel", "__func__")]
     for function in filter(None, functions):
         while function is not None:
+            if module is not None:
+                function.__module__ = module
             if function.__qualname__.startswith(old + "."):
                 function.__qualname__ = new + function.__qualname__[len(old):]
             code = function.__code__

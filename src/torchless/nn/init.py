@@ -14,6 +14,13 @@ from ..autograd import grad_mode
 from ..random import draw_like, normal_like, stream
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_",
+           "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+           "kaiming_normal", "orthogonal", "sparse"]
+
+
 def calculate_gain(nonlinearity, param=None):
     """The recommended gain for a nonlinearity (``relu``: sqrt(2), ``tanh``: 5/3, ``leaky_relu``: sqrt(2/(1+a^2)))."""
     linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
@@ -52,23 +59,45 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def _fill(tensor, values):
+def _fill(tensor, values, writes=1):
+    """Write ``values`` into ``tensor``, as ``writes`` in-place operations: its version moves on as much as
+    PyTorch's init function moves it (one per in-place op it runs)."""
     with grad_mode.no_grad():
         tensor._data[...] = values
-    tensor._bump_version()  # an in-place write, as PyTorch's init functions are
+    for _ in range(writes):
+        tensor._bump_version()
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0, generator=None):
-    """Fill with values drawn from U(a, b)."""
+# PyTorch's helpers (which other libraries import): each runs one in-place method of the tensor without recording.
+def _no_grad_uniform_(tensor, a, b, generator=None):
     with grad_mode.no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
-def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    """Fill with values drawn from N(mean, std^2)."""
+def _no_grad_normal_(tensor, mean, std, generator=None):
     with grad_mode.no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def _no_grad_fill_(tensor, val):
+    with grad_mode.no_grad():
+        return tensor.fill_(val)
+
+
+def _no_grad_zero_(tensor):
+    with grad_mode.no_grad():
+        return tensor.zero_()
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with values drawn from U(a, b)."""
+    return _no_grad_uniform_(tensor, a, b, generator)
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with values drawn from N(mean, std^2)."""
+    return _no_grad_normal_(tensor, mean, std, generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
@@ -78,11 +107,16 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     [a, b] are kept with probability pdf(x) / pdf(mode), the rest redrawn. Every draw is the same, in the same
     order, as PyTorch's, so a seeded layer gets PyTorch's values.
     """
+    return _no_grad_trunc_normal_(tensor, mean, std, a, b, generator)
+
+
+def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
     draws, dtype = stream(generator), tensor._data.dtype
+    redrawn = []  # whether any value was drawn again
     # PyTorch draws into the tensor and tensors empty_like it: in its memory order, and normals one by one when it
     # is not contiguous. (Each branch with the checks, in order, of the tensor's method PyTorch's first draw calls.)
     if mass > 0.3:
@@ -98,9 +132,10 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
                 outside = (values < low) | (values > high)
                 if not outside.any():
                     return values
+                redrawn.append(True)
                 values = np.where(outside, draws.normal(shape, dtype, mean, std, serial=serial_redraws), values)
 
-        return _fill(tensor, draw_like(tensor._data, redrawn_outside))
+        return _fill(tensor, draw_like(tensor._data, redrawn_outside), writes=_draw_and_copy(redrawn))
     tensor._no_kernel_for("biu", "check_uniform_bounds")
     check_uniform_bounds(a, b, dtype)
     mode = max(a, min(mean, b))
@@ -110,19 +145,27 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         values = draws.uniform(shape, dtype, a, b)
         pending = _rejected(values, draws, mean, std, log_peak)
         while pending.any():
+            redrawn.append(True)
             candidates = draws.uniform(shape, dtype, a, b)
             values = np.where(pending, candidates, values)
             pending &= _rejected(candidates, draws, mean, std, log_peak)
         return values
 
-    return _fill(tensor, draw_like(tensor._data, accepted_uniforms))
+    return _fill(tensor, draw_like(tensor._data, accepted_uniforms), writes=_draw_and_copy(redrawn))
+
+
+def _draw_and_copy(redrawn):
+    """The in-place writes of PyTorch's trunc_normal_: its first draw into the tensor, and the copy of the result
+    into it when some value was redrawn (``redrawn`` not empty)."""
+    return 2 if redrawn else 1
 
 
 def _rejected(candidates, draws, mean, std, log_peak):
     """Whether each candidate is rejected: log(u) > log pdf(x) - log pdf(mode), in the tensor's dtype."""
     dtype = candidates.dtype.type
     log_ratio = np.square((candidates - dtype(mean)) / dtype(std)) * dtype(-0.5) - dtype(log_peak)
-    return np.log(draws.uniform(candidates.shape, candidates.dtype)) > log_ratio
+    with np.errstate(divide="ignore"):  # a uniform of 0 (float16's often are): log -inf, accepted, without a warning
+        return np.log(draws.uniform(candidates.shape, candidates.dtype)) > log_ratio
 
 
 def _normal_cdf(x):
@@ -130,26 +173,26 @@ def _normal_cdf(x):
 
 
 def constant_(tensor, val):
-    return _fill(tensor, _dtype.fill_value(val, tensor._data.dtype, check_half=tensor._data.size != 1))  # as fill_
+    return _no_grad_fill_(tensor, val)
 
 
 def ones_(tensor):
-    return _fill(tensor, 1)
+    return _no_grad_fill_(tensor, 1.0)
 
 
 def zeros_(tensor):
-    return _fill(tensor, 0)
+    return _no_grad_zero_(tensor)
 
 
 def eye_(tensor):
-    if tensor.dim() != 2:
+    if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _fill(tensor, np.eye(*tensor.shape))
 
 
 def dirac_(tensor, groups=1):
     """Fill a conv weight so that the convolution is the identity on each group's first channels."""
-    dims = tensor.dim()
+    dims = tensor.ndimension()
     if dims not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
     if tensor.shape[0] % groups != 0:
@@ -160,16 +203,17 @@ def dirac_(tensor, groups=1):
     empty_dims = [dim for dim, size in enumerate(tensor.shape) if dim >= 2 and size == 0]
     if empty_dims and out_per_group and tensor.shape[1]:  # PyTorch's indexing of the first centre fails
         raise IndexError(f"index 0 is out of bounds for dimension {empty_dims[0]} with size 0")
+    ones_per_group = min(out_per_group, tensor.shape[1])
     for g in range(groups):
-        for d in range(min(out_per_group, tensor.shape[1])):
+        for d in range(ones_per_group):
             values[(g * out_per_group + d, d) + centre] = 1
-    return _fill(tensor, values)
+    return _fill(tensor, values, writes=1 + groups * ones_per_group)  # PyTorch zeroes it, then sets each one
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    bound = gain * math.sqrt(6.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * (gain * math.sqrt(2.0 / float(fan_in + fan_out)))  # PyTorch's roundings: sqrt(3) * std
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -187,7 +231,7 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * (calculate_gain(nonlinearity, a) / math.sqrt(fan))  # PyTorch's roundings: sqrt(3) * std
     return uniform_(tensor, -bound, bound, generator)
 
 
@@ -202,7 +246,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 def orthogonal_(tensor, gain=1, generator=None):
     """Fill with a (semi-)orthogonal matrix, from the QR decomposition of a normal matrix."""
-    if tensor.dim() < 2:
+    if tensor.ndimension() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
@@ -219,12 +263,14 @@ def orthogonal_(tensor, gain=1, generator=None):
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(tensor, gain * q.reshape(tensor.shape))
+    # PyTorch copies q in, then multiplies the tensor by the gain (in its dtype): two writes
+    q = q.reshape(tensor.shape).astype(tensor._data.dtype)
+    return _fill(tensor, q * q.dtype.type(gain), writes=2)
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """Fill a 2-D tensor with N(0, std^2) values, then zero ceil(sparsity * rows) random rows of each column."""
-    if tensor.dim() != 2:
+    if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     tensor._check_random_fill("normal_kernel_cpu")  # PyTorch fills it by normal_
@@ -232,7 +278,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     zeros = math.ceil(sparsity * rows)
     for column in range(cols):  # each column's rows from the default generator, as PyTorch draws them
         values[stream().permutation(rows)[:zeros], column] = 0
-    return _fill(tensor, values)
+    return _fill(tensor, values, writes=1 + cols)  # PyTorch's normal_, then one indexed write a column
 
 
 def _make_deprecate(method):

@@ -2,7 +2,13 @@
 uninitialized forms, which lazy modules hold until their first call."""
 from .._tensor import Tensor
 from .. import _creation
+from .._parser_errors import check_bool
 from ._uninitialized import UninitializedTensorMixin
+
+
+# What a star-import gives (PyTorch's list)
+__all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "UninitializedBuffer",
+           "UninitializedTensorMixin"]
 
 
 class Parameter(Tensor):
@@ -15,6 +21,8 @@ class Parameter(Tensor):
             # PyTorch calls data.detach() first: CPython's own AttributeError names the type as it prints it
             # ('numpy.ndarray', 'list')
             data = data.detach()
+        # PyTorch's Parameter passes requires_grad to Tensor._make_subclass, whose parser takes a Python bool only
+        check_bool("_make_subclass", "require_grad", requires_grad, position=3)
         p = Tensor._wrap.__func__(cls, data._data)
         p._set_requires_grad(requires_grad)
         return p
@@ -101,6 +109,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
 
     def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        check_bool("_make_subclass", "require_grad", requires_grad, position=3)  # (as Parameter's)
         buffer = Tensor._wrap.__func__(cls, _creation.empty(0, device=device, dtype=dtype)._data)
         buffer.requires_grad = requires_grad
         buffer.persistent = persistent

@@ -105,7 +105,7 @@ def _dl_device(device):
 def from_dlpack(ext_tensor, *, device=None, copy=None):
     """A tensor sharing the memory of ``ext_tensor``: an object with ``__dlpack__`` (a NumPy array, a PyTorch or
     torchless tensor, ...) or a DLPack capsule (which can be read once). ``copy=True`` copies."""
-    from .._tensor import device as Device
+    from .._device import device as Device
 
     if not hasattr(ext_tensor, "__dlpack__"):
         if device is not None or copy is not None:

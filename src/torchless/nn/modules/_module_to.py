@@ -1,6 +1,14 @@
-"""The arguments of Module.to and of its moves to accelerators (cuda, xpu, ipu, mtia), read as PyTorch reads them
-in a CPU-only build."""
+"""A Module's modes and moves: train/eval, requires_grad_/zero_grad, apply, and the conversions of its parameters
+and buffers (to, float/double/half, type, to_empty, the moves to accelerators), with the arguments of Module.to
+and of those moves read as PyTorch reads them in a CPU-only build.
+
+The methods are torchless.nn.Module's: see ``module.py``, which copies them onto the class.
+"""
+import warnings
+
 from ..._tensor import Tensor, typename
+from ...autograd import grad_mode
+from ..parameter import is_lazy
 
 
 # What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _device.require_cpu).
@@ -87,3 +95,188 @@ def parse_to(args, kwargs):
     from ..._parser_errors import invalid_combination
 
     raise invalid_combination("to", _TO_OVERLOADS, args, kwargs)
+
+
+_COMPLEX_MODULE_WARNING = (
+    "Complex modules are a new feature under active development whose design may change, and some modules might "
+    "not work as expected when using complex tensors as parameters or buffers. Please file an issue at "
+    "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml if a complex module does not work as "
+    "expected.")
+
+
+class ConversionMethods:
+    """Module's training mode, gradients, apply, and conversions of its tensors."""
+
+    def train(self, mode=True):
+        """Set training mode (affects Dropout and BatchNorm) on this module and its children."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                # as PyTorch: the gradient leaves any graph it was part of, then is zeroed in place
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                p.grad.zero_()
+    def apply(self, fn):
+        """Call ``fn`` on every submodule (children first) and on this module."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def _apply(self, fn, recurse=True):
+        """Replace every parameter's, gradient's and buffer's data by ``fn`` of it (children first, when
+        ``recurse``): what :meth:`to`, :meth:`float`, :meth:`double`, :meth:`half`, :meth:`type` and :meth:`to_empty`
+        run, and what subclasses override to convert tensors of their own.
+
+        As in PyTorch (for CPU tensors): a parameter and its gradient stay the same objects, given the new data;
+        a buffer is replaced by ``fn``'s result (the same object when ``fn`` returns it unchanged).
+        """
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for param in self._parameters.values():
+            if param is None:
+                continue
+            with grad_mode.no_grad():
+                param.data = fn(param)
+            if param.grad is not None:
+                with grad_mode.no_grad():
+                    param.grad.data = fn(param.grad)
+        for key, buf in self._buffers.items():
+            if buf is None:
+                continue
+            applied = fn(buf)
+            if is_lazy(buf):
+                # fn ran on a plain alias of the empty data, and only a dtype can change: as in PyTorch, the buffer
+                # stays uninitialized, itself when its dtype is kept, else a new one of the new dtype
+                if applied.dtype == buf.dtype:
+                    applied = buf
+                else:
+                    applied = type(buf)(requires_grad=buf.requires_grad, dtype=applied.dtype,
+                                        persistent=getattr(buf, "persistent", True))
+            self._buffers[key] = applied
+        return self
+
+    def to(self, *args, **kwargs):
+        """Convert floating-point parameters and buffers to a dtype: ``to(device=None, dtype=None,
+        non_blocking=False)``, ``to(dtype, non_blocking=False)`` or ``to(tensor, non_blocking=False)``, read as
+        PyTorch's parser reads them (devices other than the CPU are refused)."""
+        from ..._device import require_cpu
+
+        device, dtype = parse_to(args, kwargs)
+        if device is not None:
+            require_cpu(device)
+        memory_format = kwargs.get("memory_format")
+        if dtype is not None:
+            if not (dtype.is_floating_point or dtype.is_complex):
+                raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                                f"dtype={dtype}")
+            if dtype.is_complex:
+                warnings.warn(_COMPLEX_MODULE_WARNING)
+
+        # as PyTorch: floating-point and complex parameters and buffers take the dtype, integer ones stay
+        def cast(t):
+            return dtype if dtype is not None and (t.is_floating_point() or t.is_complex()) else None
+
+        if memory_format is not None:
+            # as PyTorch: 4-D and 5-D parameters and buffers are converted to the format (channels_last refusing
+            # the 5-D ones), the others only cast
+            def convert(t):
+                target = cast(t)
+                if t.dim() in (4, 5):
+                    return t.to(target, memory_format=memory_format)
+                return t if target is None else t.to(target)
+
+            return self._apply(convert)
+        if dtype is None:
+            return self
+        return self._apply(lambda t: t if cast(t) is None else t.to(dtype))
+
+    def to_empty(self, *, device, recurse=True):
+        """Give every parameter and buffer new, uninitialized memory of its shape and dtype on ``device`` (the CPU
+        here): PyTorch's way out of a model built on the meta device."""
+        from ... import _creation
+        from ..._device import require_cpu
+
+        if device is not None:
+            require_cpu(device)
+        return self._apply(lambda t: _creation.empty_like(t), recurse=recurse)
+
+    def type(self, dst_type):
+        """Cast every parameter and buffer, integer ones included, to ``dst_type`` (a dtype or a type name)."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _floating_to(self, dtype):
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+
+    def float(self):
+        from ... import _dtype
+
+        return self._floating_to(_dtype.float32)
+
+    def half(self):
+        from ... import _dtype
+
+        return self._floating_to(_dtype.float16)
+
+    def double(self):
+        from ... import _dtype
+
+        return self._floating_to(_dtype.float64)
+
+    def bfloat16(self):
+        """PyTorch's cast to bfloat16, which torchless cannot store: its TypeError saying so (not a missing method)."""
+        from ... import _dtype
+
+        return self._floating_to(_dtype.bfloat16)
+
+    def cpu(self):
+        return self
+
+    def share_memory(self):
+        """Mark every parameter and buffer (and gradient) as shared (Tensor.share_memory_); the module itself."""
+        for module in self.modules():
+            for tensor in list(module._parameters.values()) + list(module._buffers.values()):
+                if tensor is not None:
+                    tensor.share_memory_()
+                    if tensor.grad is not None:
+                        tensor.grad.share_memory_()
+        return self
+
+    def cuda(self, device=None):
+        """Move to a CUDA device, which this CPU-only build refuses (with PyTorch's error) for the first parameter
+        or buffer: a module with none moves nowhere without complaint, as in PyTorch."""
+        return self._apply(lambda t: to_accelerator(t, "cuda", device))
+
+    def xpu(self, device=None):
+        """Move to an XPU device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: to_accelerator(t, "xpu", device))
+
+    def ipu(self, device=None):
+        """Move to an IPU device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: to_accelerator(t, "ipu", device))
+
+    def mtia(self, device=None):
+        """Move to an MTIA device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: to_accelerator(t, "mtia", device))

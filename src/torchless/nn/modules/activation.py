@@ -12,6 +12,13 @@ from ..parameter import Parameter
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh", "SiLU", "Mish",
+           "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
+           "Softshrink", "MultiheadAttention", "PReLU", "Softsign", "Tanhshrink", "Softmin", "Softmax", "Softmax2d",
+           "LogSoftmax"]
+
+
 class ReLU(Module):
     """max(0, x) elementwise; with inplace=True the input tensor is overwritten."""
 
@@ -191,8 +198,9 @@ class PReLU(Module):
     channel (num_parameters = C, the input's dim 1), each initialised to ``init``."""
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        self.num_parameters = num_parameters  # before Module.__init__, as PyTorch's (first in vars(module))
         super().__init__()
-        self.num_parameters, self.init = num_parameters, init
+        self.init = init
         self.weight = Parameter(
             _creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype(), device=device))
         self.reset_parameters()

@@ -10,6 +10,10 @@ from .module import Module
 _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["AdaptiveLogSoftmaxWithLoss"]
+
+
 class AdaptiveLogSoftmaxWithLoss(Module):
     r"""Log-probabilities of the target classes under an adaptive softmax, and their mean negative as the loss.
 

@@ -8,7 +8,12 @@ from itertools import islice
 
 from ..._tensor import Tensor, typename
 from ..parameter import Parameter
-from .module import Module, _addindent
+from ._module_repr import addindent
+from .module import Module
+
+
+# What a star-import gives (PyTorch's list)
+__all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _index_in_range(modules, idx):
@@ -241,7 +246,7 @@ class ModuleList(Module):
         lines = []
         for first, last, text in blocks:
             line = f"({first}): {text}" if first == last else f"({first}-{last}): {last - first + 1} x {text}"
-            lines.append(_addindent(line, 2, indent_blank_lines=True))
+            lines.append(addindent(line, 2, indent_blank_lines=True))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 

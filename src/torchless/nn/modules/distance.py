@@ -3,6 +3,10 @@ from .._functional.distance import cosine_similarity, pairwise_distance
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["PairwiseDistance", "CosineSimilarity"]
+
+
 class CosineSimilarity(Module):
     r"""Cosine similarity along ``dim``:
 

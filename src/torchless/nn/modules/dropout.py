@@ -5,6 +5,10 @@ from ._owned import owns
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
+
+
 class _DropoutNd(Module):
     _functional = None
 

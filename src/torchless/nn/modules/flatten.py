@@ -2,6 +2,10 @@
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Flatten", "Unflatten"]
+
+
 class Flatten(Module):
     """Flatten dims start_dim..end_dim into one: (N, C, H, W) -> (N, C * H * W) by default."""
 

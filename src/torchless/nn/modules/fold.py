@@ -3,6 +3,10 @@ from .._functional.fold import fold, unfold
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Fold", "Unfold"]
+
+
 class Unfold(Module):
     r"""Extract sliding local blocks from an image-like tensor (im2col); see ``torchless.nn.functional.unfold``.
 

@@ -7,6 +7,11 @@ from .._functional.instance_norm import instance_norm
 from .batchnorm import _LazyNormBase, _NormBase
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyInstanceNorm3d"]
+
+
 class _InstanceNorm(_NormBase):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
                  dtype=None, *, bias=True):

@@ -10,6 +10,10 @@ from .lazy import LazyModuleMixin
 from .module import Module, _registered
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
+
+
 class Identity(Module):
     """Returns its input unchanged; accepts and ignores any constructor arguments."""
 

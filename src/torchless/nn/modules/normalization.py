@@ -11,6 +11,10 @@ from ._affine import register_affine, reset_affine
 from .module import Module
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["LocalResponseNorm", "CrossMapLRN2d", "LayerNorm", "GroupNorm", "RMSNorm"]
+
+
 class LocalResponseNorm(Module):
     """Local response normalisation across channels (dim 1), without parameters.
 

@@ -5,6 +5,12 @@ from .module import Module
 from .utils import _ntuple
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d"]
+
+
 def _widths(padding, count):
     """An int as ``count`` equal widths; any iterable (a range, an array, a tensor) as its items: (left, right[,
     top, bottom]), as PyTorch's _pair / _quadruple / _ntuple(6) read it."""

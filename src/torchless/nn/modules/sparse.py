@@ -8,6 +8,10 @@ from ..parameter import Parameter
 from .module import Module, _registered
 
 
+# What a star-import gives (PyTorch's list)
+__all__ = ["Embedding", "EmbeddingBag"]
+
+
 def _padding_row(padding_idx, num_embeddings, label):
     """``padding_idx`` as a row number (a negative one counts from the end), None kept; PyTorch's AssertionError
     (worded with ``label``, which the two modules capitalise differently) when it is out of range. Row 0 is never

@@ -7,7 +7,8 @@ from ..._functions import stack
 from ..._tensor import Tensor
 from ...autograd import no_grad
 
-__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
+# PyTorch's list (get_total_norm and clip_grads_with_norm_ are exported by nn.utils only)
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_"]
 
 
 def _as_list(tensors):
