@@ -1002,6 +1002,26 @@ def _method_arguments(name, args, kwargs):
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
 
 
+# The public methods that PyTorch writes in Python (torch/_tensor.py): Python's TypeErrors name them "Tensor.split()"
+_PYTHON_TENSOR_METHODS = frozenset(
+    "backward dim_order eig index is_shared istft lstsq lu module_load norm register_hook "
+    "register_post_accumulate_grad_hook reinforce resize resize_as share_memory_ solve split stft storage "
+    "storage_type symeig to_sparse_coo unflatten unique unique_consecutive".split())
+
+
+def name_native_methods(cls):
+    """Name the plain-function methods of ``cls`` that PyTorch binds natively by their bare names: the TypeErrors
+    Python raises binding them ("add() got an unexpected keyword argument 'foo'", "got multiple values for
+    argument") then read as PyTorch's parser words them, at no cost to a call (the hot methods are not wrapped).
+    An alias (``multiply = mul``) keeps its function's name."""
+    import inspect
+
+    for name, value in vars(cls).items():
+        if not name.startswith("_") and name not in _PYTHON_TENSOR_METHODS and inspect.isfunction(value) \
+                and value.__name__ == name:
+            value.__qualname__ = name
+
+
 def takes_no_arguments(function):
     """Whether the Python function ``function`` (a method) takes nothing but self: PyTorch binds such a method as
     CPython's METH_NOARGS, whose TypeErrors are CPython's own."""
