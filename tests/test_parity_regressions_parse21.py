@@ -1,0 +1,113 @@
+"""Argument parsing of torch.* functions and Tensor methods compared with PyTorch 2.13 (session 21).
+
+* the hot methods (add, mul, matmul, clone, float, copy_, ...), left unwrapped for speed, are named by their bare
+  names, so that Python's own TypeErrors for a keyword they do not take, or an argument given twice, read as
+  PyTorch's parser words them ("add() got an unexpected keyword argument 'foo'"); the methods PyTorch writes in
+  Python (split, norm, backward, ...) keep "Tensor.split()";
+* torch.split and torch.norm are Python code in PyTorch (torch.functional): Python's TypeErrors for their own
+  signatures, an AttributeError for an input that is no tensor, norm's out= passed on to linalg's norms (their
+  dtype checks and parser errors), the arguments passed on by position (split_with_sizes' position 3 for dim).
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_error_as_written, outcome
+
+torch = pytest.importorskip("torch")
+
+
+def _namespace(lib):
+    return {"lib": lib, "x": lib.ones(2, 2) * 1.5, "v": lib.ones(2), "b": lib.ones(2, 2, 2), "np": np,
+            "xi": lib.tensor([[1, 2], [3, 4]]), "m": lib.tensor([[True, False], [False, True]]),
+            "F": lib.nn.functional}
+
+
+def _described(value):
+    """A result as comparable between the libraries: dtype, shape and values of its tensors, rounded."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_described(item) for item in value)
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        values = np.asarray(value.detach().tolist(), dtype=float)
+        return str(value.dtype).split(".")[-1], tuple(value.shape), np.round(values, 4).tolist()
+    return repr(value).replace("torch.", "torchless.")
+
+
+def _run(source, lib):
+    code = compile(source, f"<{source}>", "eval")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = outcome(lambda: _described(eval(code, _namespace(lib))))
+    if hasattr(result, "message"):
+        return result.type, result.message.replace("torch.", "torchless.")
+    return result
+
+
+def _assert_same_outcome(source):
+    assert _run(source, torchless) == _run(source, torch), source
+
+
+# ---------------------------------------------------------------------------- the hot methods' own TypeErrors
+@pytest.mark.parametrize("source", [
+    "x.add(x, foo=1)", "x.add(1, input=x)", "x.add(x, other=x)", "x.sub(x, foo=1)", "x.sub_(x, foo=1)",
+    "x.add_(x, other=x)", "x.mul(x, foo=1)", "x.mul(x, other=x)", "x.mul_(x, foo=1)", "x.matmul(x, foo=1)",
+    "x.mm(x, foo=1)", "x.bmm(x, mat2=x)", "x.dot(x, foo=1)", "x.clone(foo=1)", "x.contiguous(foo=1)",
+    "x.float(foo=1)", "x.long(foo=1)", "x.double(foo=1)", "x.requires_grad_(foo=1)", "x.numpy(foo=1)",
+    "x.copy_(x, foo=1)", "x.is_contiguous(foo=1)", "x.expand_as(x, foo=1)", "x.cpu(foo=1)", "x.new_ones(2, foo=1)",
+    # (written in Python in PyTorch: "Tensor.split()")
+    "x.split(1, foo=1)", "x.norm(foo=1)", "x.backward(foo=1)", "x.unique(foo=1)", "x.register_hook(foo=1)",
+])
+def test_a_hot_methods_binding_error_reads_as_pytorchs(source):
+    assert_same_error_as_written(source)
+
+
+def test_only_the_bare_name_changes():
+    assert torchless.Tensor.add.__name__ == "add" and torchless.Tensor.add.__qualname__ == "add"
+    assert torchless.Tensor.split.__qualname__ == "Tensor.split"
+    x = torchless.ones(2)
+    assert x.add(x, alpha=2).tolist() == [3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------- torch.split, torch.norm
+@pytest.mark.parametrize("source", [
+    "lib.split()", "lib.split(x)", "lib.split(x, 1, 0, 1)", "lib.split(1, 1)", "lib.split(None, 1)",
+    "lib.split(x, split_size=1)", "lib.split(x, 1, foo=1)", "lib.split(x, 'a')", "lib.split(x, 1.5)",
+    "lib.split(x, [1, 1], dim='a')", "lib.split(x, 1, dim='a')", "lib.split(x, [1, 1], 'a')", "lib.split(x, 1, axis=1)",
+    "lib.split(input=x, split_size_or_sections=1)", "lib.split(x, [1, 1.0])", "lib.split(x, None)",
+    "x.split([1, 'a'])", "x.split([1, 1], dim='a')", "x.split([1, 1], 'a')",
+    "lib.norm()", "lib.norm(x, 'a')", "lib.norm(x, 2, 'a')", "lib.norm(x, foo=1)", "lib.norm(x, 2, 0, True, None, None, 1)",
+    "lib.norm(1)", "lib.norm(None)", "lib.norm(x, p=2, dim=0, keepdim=1)", "lib.norm(x, dim=1.5)",
+    "lib.norm(x, 2, dtype=1)", "lib.norm(x, input=x)", "lib.norm(x, axis=0)", "lib.norm(x=x)",
+    "lib.norm(x, 2, out=1)", "lib.norm(x, 'nuc', out=1)", "lib.norm(x, 'nuc', 0, out=1)",
+    "lib.norm(b, 'fro', (0, 1, 2), out=1)", "lib.norm(x, 2, out=xi)", "lib.norm(x, 'nuc', out=xi)",
+    "lib.norm(x, 'nuc', out=lib.zeros((), dtype=lib.float64))", "lib.norm(x, 2, 0, False, lib.zeros(2), lib.float64)",
+    "lib.norm(x.requires_grad_(), 2, out=lib.zeros(()))",
+])
+def test_split_and_norm_fail_as_pytorchs_python_functions(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "lib.split(x, 1)", "lib.split(tensor=x, split_size_or_sections=1)", "lib.split(x, (1, 1), dim=1)",
+    "lib.split(x, lib.tensor(1))", "lib.split(x, [1, 1], dim=-1)", "lib.split(x, split_size_or_sections=[2])",
+    "lib.norm(x)", "lib.norm(x, 'fro', 1)", "lib.norm(x, 'nuc')", "lib.norm(x, [1])", "lib.norm(x, None, 0)",
+    "lib.norm(x, 2, (0, 1))", "lib.norm(x, 2, [0], True)", "lib.norm(x, 2.5, 0)", "lib.norm(x, 2, None, keepdim=True)",
+    "lib.norm(x, dtype=lib.float64)", "lib.norm(x, 'fro', (0, 1), dtype=lib.float64)", "lib.norm(x, float('inf'))",
+    "lib.norm(x, 'nuc', dim=(0, 1))", "lib.norm(x, p='fro', dim=0)", "lib.norm(x, np.float32(2))", "lib.norm(x, True)",
+    "lib.norm(input=x, p=1)", "lib.norm(x, 1, 0, out=lib.zeros(2))", "lib.norm(x, 'nuc', out=lib.zeros(()))",
+    "lib.norm(x, 2, 0, False, lib.zeros(2, dtype=lib.float64), lib.float64)", "lib.norm(b, 'fro', (0, 1, 2), out=v[0])",
+    "lib.norm(x, 2, out=None)",
+])
+def test_split_and_norm_compute_as_pytorchs(source):
+    _assert_same_outcome(source)
+
+
+def test_norms_out_is_written_into():
+    def written(lib):
+        out = lib.zeros(2)
+        result = lib.norm(lib.tensor([[3.0, 4.0], [6.0, 8.0]]), 2, 1, out=out)
+        return result is out, out.tolist()
+
+    assert written(torchless) == written(torch)
