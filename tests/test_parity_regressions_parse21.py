@@ -6,7 +6,10 @@
   Python (split, norm, backward, ...) keep "Tensor.split()";
 * torch.split and torch.norm are Python code in PyTorch (torch.functional): Python's TypeErrors for their own
   signatures, an AttributeError for an input that is no tensor, norm's out= passed on to linalg's norms (their
-  dtype checks and parser errors), the arguments passed on by position (split_with_sizes' position 3 for dim).
+  dtype checks and parser errors), the arguments passed on by position (split_with_sizes' position 3 for dim);
+* add, sub, mul and div take extra positionals and keywords into their one check of the operand (cheaper than the
+  method call it replaced), so that a call with too many arguments or an unknown keyword gets the parser's
+  TypeError, and PyTorch's deprecated add(2, x) (alpha first) computes.
 """
 import warnings
 
@@ -111,3 +114,24 @@ def test_norms_out_is_written_into():
         return result is out, out.tolist()
 
     assert written(torchless) == written(torch)
+
+
+# ---------------------------------------------------------------------------- add, sub, mul, div: extra arguments
+@pytest.mark.parametrize("source", [
+    "x.add(x, x, x)", "x.add(foo=1)", "x.add(dim='a')", "x.add(0, 'a')", "x.add(0, 1, 2, 3)", "x.add(x, alpha=None, foo=1)",
+    "x.add(x, x, alpha=2)", "x.add(keepdim=1)", "x.add(out=x)", "x.sub(x, x, x)", "x.sub(foo=1)", "x.sub(0, 'a')",
+    "x.mul(x, x)", "x.mul(x, x, x)", "x.mul(foo=1)", "x.mul(dtype=1)", "x.div(x, x)", "x.div(foo=1)", "x.div(x, foo=1)",
+    "x.div(x, rounding_mode=1)", "x.div(x, 'floor')", "x.div(rounding_mode='floor', foo=1)", "x.div(x, x, x)",
+    "x.add(x, x, x, alpha=1)", "x.mul(other=x, foo=1)",
+])
+def test_arithmetic_methods_with_extra_arguments_fail_as_pytorchs_parser(source):
+    assert_same_error_as_written(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.add(2, x)", "x.add(2, x, alpha=3)", "x.sub(2, x)", "x.add(x, alpha=lib.tensor(2))", "x.mul(np.float32(2))",
+    "x.add(True)", "x.div(x, rounding_mode=None)", "x.div(2, rounding_mode='trunc')", "x.div(x, rounding_mode='floor')",
+    "x.add(x, alpha=1)", "x.add(x, alpha=2.5)", "x.sub(other=x, alpha=2)", "xi.add(xi, alpha=2)", "x.mul(other=x)",
+])
+def test_arithmetic_methods_compute_as_pytorchs(source):
+    _assert_same_outcome(source)

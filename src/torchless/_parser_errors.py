@@ -572,6 +572,32 @@ _OPERAND_METHODS = {
 }
 
 
+def refused_operand_call(name, operand, args, kwargs):
+    """A call of the Tensor method ``name`` (of _OPERAND_METHODS) whose quick checks refused ``operand`` (NOT_GIVEN
+    where left out), the arguments ``args`` past it or the keywords ``kwargs``, as PyTorch's parser reads it: the
+    arguments by name where only a deprecated overload of PyTorch's takes it (with its warning), else raises its
+    TypeError (under the in-place form's name where the call came through one)."""
+    given = args if operand is NOT_GIVEN else (operand,) + tuple(args)
+    printed, hidden = _OPERAND_METHODS[name]
+    try:
+        index, arguments = parse_overload(name, printed, given, kwargs, hidden)
+    except TypeError as error:
+        raise in_place_named(name, error) from None
+    if index < len(printed):  # (the quick checks refuse no call the parser takes)
+        raise AssertionError(f"{name}() refused a call its parser takes")
+    _warn_deprecated_overload(name, hidden[index - len(printed)], printed)
+    return arguments
+
+
+def refused_operand_error(name, operand, args, kwargs):
+    """The TypeError of ``refused_operand_call`` for a call that PyTorch's parser refuses."""
+    try:
+        refused_operand_call(name, operand, args, kwargs)
+    except TypeError as error:
+        return error
+    raise AssertionError(f"{name}() parsed a call it should refuse")
+
+
 def tensor_operand_error(name, argument, value):
     """The parser's TypeError for the Tensor method ``name`` given ``value`` for its tensor operand ``argument``
     (its first after self), or none."""
