@@ -9,7 +9,10 @@
   dtype checks and parser errors), the arguments passed on by position (split_with_sizes' position 3 for dim);
 * add, sub, mul and div take extra positionals and keywords into their one check of the operand (cheaper than the
   method call it replaced), so that a call with too many arguments or an unknown keyword gets the parser's
-  TypeError, and PyTorch's deprecated add(2, x) (alpha first) computes.
+  TypeError, and PyTorch's deprecated add(2, x) (alpha first) computes;
+* methods off the hot paths that kept Python's wording (where, scatter_, bernoulli_, random_, normal_, clamp,
+  clamp_, unfold, expand_as, equal, new_zeros/ones/empty/full, the comparisons, index_fill_/index_add_/index_copy_,
+  t_) fail as PyTorch's parser; normal_ refuses a mean or std that is no float (it took a list).
 """
 import warnings
 
@@ -134,4 +137,39 @@ def test_arithmetic_methods_with_extra_arguments_fail_as_pytorchs_parser(source)
     "x.add(x, alpha=1)", "x.add(x, alpha=2.5)", "x.sub(other=x, alpha=2)", "xi.add(xi, alpha=2)", "x.mul(other=x)",
 ])
 def test_arithmetic_methods_compute_as_pytorchs(source):
+    _assert_same_outcome(source)
+
+
+# ---------------------------------------------------------------------------- methods off the hot paths
+@pytest.mark.parametrize("source", [
+    "x.where()", "x.where(m)", "x.where('a')", "x.where(m, x, x)", "x.where(m, x, foo=1)", "x.where(None)",
+    "x.scatter_()", "x.scatter_(0, 'a')", "x.scatter_(0, n.view(1, 2), 1.5, foo=1)", "x.scatter_(dim=0)",
+    "x.bernoulli_('a')", "x.bernoulli_(0.5, 1)", "x.bernoulli_(foo=1)", "x.random_('a')", "x.random_(1, 2, 3)",
+    "x.random_(foo=1)", "x.normal_('a')", "x.normal_([1])", "x.normal_(1, [1])", "x.normal_(0, 1, 2)",
+    "x.normal_(foo=1)", "x.normal_(0, 0, generator=1)", "x.normal_(None)", "x.clamp(foo=1)", "x.clamp(x, x, x)",
+    "x.clamp('a')", "x.clamp_(foo=1)", "x.clamp_(0, 1, 2)", "x.clamp_(x, foo=1)", "x.unfold()", "x.unfold('a')",
+    "x.unfold(0, 1)", "x.unfold(0, 1, 1, foo=1)", "x.expand_as()", "x.expand_as(x, x)", "x.expand_as(foo=1)",
+    "x.equal()", "x.equal(1)", "x.equal(x, foo=1)", "x.new_zeros(foo=1)", "x.new_zeros(2, foo=1)",
+    "x.new_zeros(dtype=1)", "x.new_ones((2,), dtype=1)", "x.new_empty(dim=None)", "x.new_full()", "x.new_full(1.5)",
+    "x.new_full((2,))", "x.new_full((2,), 'a')", "x.new_full((2,), 1, 2)", "x.new_full(foo=1)", "x.eq()",
+    "x.eq(x, x)", "x.ne(foo=1)", "x.lt(x, foo=1)", "x.ge(dim=0)", "x.greater(x, x)", "x.not_equal()",
+    "x.index_fill_(0, True, 1)", "x.index_add_(0, True, 1)", "x.index_copy_(0, True, x)", "x.index_fill_()",
+    "x.index_add_(0, n, x, foo=1)", "x.t_(foo=1)", "x.t_(x, foo=1)", "x.t_(1)",
+])
+def test_methods_off_the_hot_paths_fail_as_pytorchs_parser(source):
+    _assert_same_outcome(source.replace("n.", "lib.tensor([0, 1])."))
+
+
+@pytest.mark.parametrize("source", [
+    "x.where(m, x)", "x.where(m, 2.0)", "x.where(condition=m, other=0)", "x.clamp(0, 1)", "x.clamp(max=1)",
+    "x.clamp(lib.tensor(0.0), lib.tensor(1.0))", "x.clone().clamp_(min=2)", "x.unfold(0, 1, 1)",
+    "x.unfold(dimension=1, size=2, step=1)", "x.expand_as(b)", "x.equal(x)", "x.new_zeros(2, 3)",
+    "x.new_zeros((2,), dtype=lib.int64)", "x.new_ones(size=(1, 2))", "x.new_empty(0)", "x.new_full((2,), 3)",
+    "x.new_full(size=[1], fill_value=2.5, dtype=lib.float64)", "x.eq(1.5)", "x.ne(x)", "x.lt(other=2)",
+    "x.clone().index_fill_(0, lib.tensor([0]), 2.0)", "x.clone().index_add_(1, lib.tensor([1, 0]), x, alpha=2)",
+    "x.clone().normal_(1.5, 0)", "x.clone().normal_(mean=2, std=0.0)", "x.clone().normal_(lib.tensor(3.0), 0)",
+    "x.clone().normal_(True, 0)", "x.clone().t_()", "x.clone().random_(3, 4)", "x.clone().bernoulli_(1.0)",
+    "x.clone().scatter_(0, lib.tensor([[1, 0]]), 5.0)",
+])
+def test_methods_off_the_hot_paths_compute_as_pytorchs(source):
     _assert_same_outcome(source)

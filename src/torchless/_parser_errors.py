@@ -866,8 +866,26 @@ PARSED_ON_FAILURE = {
     "mv": _one("Tensor vec"), "masked_select": _one("Tensor mask"), "dist": _one("Tensor other, Number p=2"),
     **{name: _one("int dim, dtype? dtype=None") for name in ("softmax", "log_softmax")},
     **{name: _tensor_or_number("other") for name in ("remainder", "fmod")},
-    "clip": _one("Tensor? min=None, Tensor? max=None", "Number? min=None, Number? max=None"),
+    **{name: _one("Tensor? min=None, Tensor? max=None", "Number? min=None, Number? max=None")
+       for name in ("clip", "clamp", "clamp_")},
     **_with_in_place({"round": _one("", "*, int decimals")}),
+    # (session 21: the methods off the hot paths whose refused calls kept Python's wording)
+    "where": _one("Tensor condition, Tensor other", "Tensor condition, Number other"),
+    "scatter_": _one("int dim, Tensor index, Tensor src", "int dim, Tensor index, Tensor src, *, str reduce",
+                     "int dim, Tensor index, Number value", "int dim, Tensor index, Number value, *, str reduce"),
+    "bernoulli_": _one("Tensor p, *, Generator? generator=None", "float p=0.5, *, Generator? generator=None"),
+    "random_": _one("*, Generator? generator=None", "int from, int? to, *, Generator? generator=None",
+                    "int to, *, Generator? generator=None"),
+    "normal_": _one("float mean=0, float std=1, *, Generator? generator=None"),
+    "unfold": _one("int dimension, int size, int step"),
+    **{name: _one("Tensor other") for name in ("expand_as", "equal")},
+    **{f"{name}_": (METHOD_OVERLOADS[name], ()) for name in ("index_fill", "index_add", "index_copy")},
+    **{name: _one(f"SymInt[] size, {fill}*, dtype? dtype=None, layout? layout=None, device? device=None, "
+                  "bool? pin_memory=False, bool? requires_grad=False")
+       for name, fill in (("new_zeros", ""), ("new_ones", ""), ("new_empty", ""),
+                          ("new_full", "Number fill_value, "))},
+    **{name: _tensor_or_number("other") for name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
+                                                      "greater_equal", "less_equal", "not_equal")},
 }
 
 # Python code in PyTorch (Tensor.split): not parsed as a native method's call
