@@ -11,8 +11,9 @@
   method call it replaced), so that a call with too many arguments or an unknown keyword gets the parser's
   TypeError, and PyTorch's deprecated add(2, x) (alpha first) computes;
 * methods off the hot paths that kept Python's wording (where, scatter_, bernoulli_, random_, normal_, clamp,
-  clamp_, unfold, expand_as, equal, new_zeros/ones/empty/full, the comparisons, index_fill_/index_add_/index_copy_,
-  t_) fail as PyTorch's parser; normal_ refuses a mean or std that is no float (it took a list).
+  clamp_, unfold, expand_as, equal, new_zeros/ones/empty/full, index_fill_/index_add_/index_copy_, t_) fail as
+  PyTorch's parser; the comparisons (eq, ..., greater, not_equal: under their own names) take their extra
+  arguments into their one operand check as add does; normal_ refuses a mean or std that is no float (it took a list).
 """
 import warnings
 
@@ -153,6 +154,7 @@ def test_arithmetic_methods_compute_as_pytorchs(source):
     "x.new_zeros(dtype=1)", "x.new_ones((2,), dtype=1)", "x.new_empty(dim=None)", "x.new_full()", "x.new_full(1.5)",
     "x.new_full((2,))", "x.new_full((2,), 'a')", "x.new_full((2,), 1, 2)", "x.new_full(foo=1)", "x.eq()",
     "x.eq(x, x)", "x.ne(foo=1)", "x.lt(x, foo=1)", "x.ge(dim=0)", "x.greater(x, x)", "x.not_equal()",
+    "x.less_equal('a')", "x.greater_equal(None, foo=1)", "x.less(x, x, x)", "x.eq(other=x, foo=1)",
     "x.index_fill_(0, True, 1)", "x.index_add_(0, True, 1)", "x.index_copy_(0, True, x)", "x.index_fill_()",
     "x.index_add_(0, n, x, foo=1)", "x.t_(foo=1)", "x.t_(x, foo=1)", "x.t_(1)",
 ])
@@ -166,6 +168,7 @@ def test_methods_off_the_hot_paths_fail_as_pytorchs_parser(source):
     "x.unfold(dimension=1, size=2, step=1)", "x.expand_as(b)", "x.equal(x)", "x.new_zeros(2, 3)",
     "x.new_zeros((2,), dtype=lib.int64)", "x.new_ones(size=(1, 2))", "x.new_empty(0)", "x.new_full((2,), 3)",
     "x.new_full(size=[1], fill_value=2.5, dtype=lib.float64)", "x.eq(1.5)", "x.ne(x)", "x.lt(other=2)",
+    "x.greater(1)", "x.less_equal(x)", "x.not_equal(other=1.5)", "x.eq(np.float32(1.5))", "x.ge(True)",
     "x.clone().index_fill_(0, lib.tensor([0]), 2.0)", "x.clone().index_add_(1, lib.tensor([1, 0]), x, alpha=2)",
     "x.clone().normal_(1.5, 0)", "x.clone().normal_(mean=2, std=0.0)", "x.clone().normal_(lib.tensor(3.0), 0)",
     "x.clone().normal_(True, 0)", "x.clone().t_()", "x.clone().random_(3, 4)", "x.clone().bernoulli_(1.0)",

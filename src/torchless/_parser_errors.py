@@ -884,8 +884,6 @@ PARSED_ON_FAILURE = {
                   "bool? pin_memory=False, bool? requires_grad=False")
        for name, fill in (("new_zeros", ""), ("new_ones", ""), ("new_empty", ""),
                           ("new_full", "Number fill_value, "))},
-    **{name: _tensor_or_number("other") for name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
-                                                      "greater_equal", "less_equal", "not_equal")},
 }
 
 # Python code in PyTorch (Tensor.split): not parsed as a native method's call
