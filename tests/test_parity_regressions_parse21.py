@@ -126,7 +126,7 @@ def test_norms_out_is_written_into():
     "x.add(x, x, alpha=2)", "x.add(keepdim=1)", "x.add(out=x)", "x.sub(x, x, x)", "x.sub(foo=1)", "x.sub(0, 'a')",
     "x.mul(x, x)", "x.mul(x, x, x)", "x.mul(foo=1)", "x.mul(dtype=1)", "x.div(x, x)", "x.div(foo=1)", "x.div(x, foo=1)",
     "x.div(x, rounding_mode=1)", "x.div(x, 'floor')", "x.div(rounding_mode='floor', foo=1)", "x.div(x, x, x)",
-    "x.add(x, x, x, alpha=1)", "x.mul(other=x, foo=1)",
+    "x.add(x, x, x, alpha=1)", "x.mul(other=x, foo=1)", "x.div(other=x, foo=1)", "x.lt(other='a', foo=1)",
 ])
 def test_arithmetic_methods_with_extra_arguments_fail_as_pytorchs_parser(source):
     assert_same_error_as_written(source)

@@ -572,12 +572,25 @@ _OPERAND_METHODS = {
 }
 
 
+def operand_as_written(operand, args, kwargs, argument="other"):
+    """(args, kwargs) of a refused call whose operand ``operand`` (NOT_GIVEN where left out) the method's signature
+    bound, as the user wrote it: the operand among the keywords where given by keyword (x.eq(other=x, foo=1))."""
+    if operand is NOT_GIVEN:
+        return args, kwargs
+    from ._written_call import written_keywords
+
+    written = written_keywords()
+    if written is not None and argument in written:
+        return args, {argument: operand, **kwargs}
+    return (operand,) + tuple(args), kwargs
+
+
 def refused_operand_call(name, operand, args, kwargs):
     """A call of the Tensor method ``name`` (of _OPERAND_METHODS) whose quick checks refused ``operand`` (NOT_GIVEN
     where left out), the arguments ``args`` past it or the keywords ``kwargs``, as PyTorch's parser reads it: the
     arguments by name where only a deprecated overload of PyTorch's takes it (with its warning), else raises its
     TypeError (under the in-place form's name where the call came through one)."""
-    given = args if operand is NOT_GIVEN else (operand,) + tuple(args)
+    given, kwargs = operand_as_written(operand, args, kwargs)
     printed, hidden = _OPERAND_METHODS[name]
     try:
         index, arguments = parse_overload(name, printed, given, kwargs, hidden)

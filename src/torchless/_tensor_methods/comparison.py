@@ -27,7 +27,7 @@ def _comparison_method(name, ufunc):
     def compare(self, other=_parser_errors.NOT_GIVEN, *args, **kwargs):
         if args or kwargs or not isinstance(other, _OPERANDS):
             if args or kwargs or other is _parser_errors.NOT_GIVEN:
-                given = args if other is _parser_errors.NOT_GIVEN else (other,) + args
+                given, kwargs = _parser_errors.operand_as_written(other, args, kwargs)
                 raise _parser_errors.invalid_combination(name, ("Tensor other", "Number other"), given, kwargs)
             raise _parser_errors.invalid_method_other(name, other)
         return self._compare(other, ufunc)
