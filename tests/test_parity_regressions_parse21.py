@@ -13,7 +13,11 @@
 * methods off the hot paths that kept Python's wording (where, scatter_, bernoulli_, random_, normal_, clamp,
   clamp_, unfold, expand_as, equal, new_zeros/ones/empty/full, index_fill_/index_add_/index_copy_, t_) fail as
   PyTorch's parser; the comparisons (eq, ..., greater, not_equal: under their own names) take their extra
-  arguments into their one operand check as add does; normal_ refuses a mean or std that is no float (it took a list).
+  arguments into their one operand check as add does; normal_ refuses a mean or std that is no float (it took a list);
+* the functions loaded on first use (the *_copy views, binomial, deprecated linalg's qr/svd/cholesky/...) and those
+  installed late (ger, as_strided_) parse their failing calls against PyTorch's signatures too (regenerated
+  _function_signatures); the *_copy functions parse every call first (no separate ints, no bool for an int), qr and
+  svd, cholesky* and triangular_solve refuse a flag that is no bool.
 """
 import warnings
 
@@ -175,4 +179,34 @@ def test_methods_off_the_hot_paths_fail_as_pytorchs_parser(source):
     "x.clone().scatter_(0, lib.tensor([[1, 0]]), 5.0)",
 ])
 def test_methods_off_the_hot_paths_compute_as_pytorchs(source):
+    _assert_same_outcome(source)
+
+
+# ---------------------------------------------------------------------------- functions loaded on first use
+@pytest.mark.parametrize("source", [
+    "lib.alias_copy('a', (0, 1), v)", "lib.alias_copy()", "lib.expand_copy()", "lib.expand_copy(x, (2, 2), foo=1)",
+    "lib.expand_copy(xi, 1, -1)", "lib.slice_copy(x, -1, True)", "lib.split_copy(x, lib.tensor(2.0))",
+    "lib.split_copy(x)", "lib.view_copy(x, 4)", "lib.view_copy(x, 'a')", "lib.squeeze_copy(x, 'a')",
+    "lib.permute_copy(x, 1, 0)", "lib.unfold_copy(x, 0, 1)", "lib.view_as_real_copy(x, 1)", "lib.t_copy(x, foo=1)",
+    "lib.unbind_copy(x, 0, 1)", "lib.detach_copy(x, 1)", "lib.diagonal_copy(x, 'a')", "lib.select_copy(x, 0)",
+    "lib.svd(x, (0, 1))", "lib.svd(x, True, 1)", "lib.svd(x, compute_uv=1)", "lib.qr(x, 'a')", "lib.qr(x, some=None)",
+    "lib.svd('a', True, foo=-1)", "lib.binomial((0, 1), 1.5, dim=v)", "lib.binomial(x)", "lib.cholesky(x, 1)",
+    "lib.cholesky_solve(x)", "lib.cholesky_inverse(x, foo=1)", "lib.triangular_solve(x, x, 1)", "lib.cholesky(x, 1)",
+    "lib.triangular_solve(x, x, True, 'a')", "lib.cholesky_inverse(x, None)", "lib.cholesky_solve(x, x, upper=0)",
+    "lib.ger((0, 1), None)", "lib.ger(v)", "lib.as_strided_('a', (0, 1), input=x)", "lib.as_strided_(x, (1,))",
+    "lib.promote_types(1, lib.float32)", "lib.promote_types(lib.float32)", "lib.can_cast(lib.float32, to=1)",
+    "lib.polar(x)", "lib.complex(x, 1)", "lib.view_as_real(x, 1)", "lib.view_as_complex(1)",
+])
+def test_functions_loaded_on_first_use_fail_as_pytorchs_parser(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "lib.expand_copy(v, (2, 2))", "lib.view_copy(x, (4,))", "lib.view_copy(x, lib.int32)", "lib.squeeze_copy(x, 0)",
+    "lib.squeeze_copy(x)", "lib.split_copy(x, 1)", "lib.permute_copy(x, (1, 0), out=x.clone())",
+    "lib.slice_copy(x, 1, 0, 1)", "lib.select_copy(x, 0, -1)", "lib.unbind_copy(x, dim=1)", "lib.ger(v, v)",
+    "lib.as_strided_(x.clone(), (1,), (1,))", "lib.promote_types(lib.int32, lib.float16)",
+    "lib.can_cast(lib.float32, lib.int32)", "lib.svd(x, False)[1]", "lib.qr(x, some=True)[1].abs()",
+])
+def test_functions_loaded_on_first_use_compute_as_pytorchs(source):
     _assert_same_outcome(source)

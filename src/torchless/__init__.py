@@ -131,7 +131,9 @@ def __getattr__(name):
     if name in _LAZY_FUNCTIONS:
         module = _importlib.import_module(_LAZY_FUNCTIONS[name], __name__)
         function = module.functions(globals())[name] if hasattr(module, "functions") else getattr(module, name)
-        globals()[name] = function
+        from ._functions import parsing_failures
+
+        function = globals()[name] = parsing_failures(name, function, globals())
         return function
     if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
         from ._summary import summary

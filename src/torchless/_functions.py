@@ -844,17 +844,25 @@ def parse_failures(namespace):
     from ._function_signatures import FUNCTION_SIGNATURES
 
     for name in FUNCTION_SIGNATURES:
-        function = namespace.get(name)
-        if not inspect.isfunction(function):
-            continue
-        takes_out = _parser_errors.takes_out(name) and not name.endswith("_")
-        if function.__code__ is _WITH_OUT_CODE:
-            if takes_out:
-                continue
-            function = function.__wrapped__
-        wrapped = with_out(name, function) if takes_out and not _reads_out(function) else \
-            parsed_on_failure(name, function)
-        namespace[name] = _of_namespace(wrapped, namespace)
+        if name in namespace:
+            namespace[name] = parsing_failures(name, namespace[name], namespace)
+
+
+def parsing_failures(name, function, namespace):
+    """``function``, the function ``name`` of ``namespace`` (one loaded on first use too), as ``parse_failures``
+    leaves it."""
+    from ._function_signatures import FUNCTION_SIGNATURES
+
+    if name not in FUNCTION_SIGNATURES or not inspect.isfunction(function):
+        return function
+    takes_out = _parser_errors.takes_out(name) and not name.endswith("_")
+    if function.__code__ is _WITH_OUT_CODE:
+        if takes_out:
+            return function
+        function = function.__wrapped__
+    wrapped = with_out(name, function) if takes_out and not _reads_out(function) else \
+        parsed_on_failure(name, function)
+    return _of_namespace(wrapped, namespace)
 
 
 def _reads_out(function):
