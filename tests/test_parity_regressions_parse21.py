@@ -17,7 +17,9 @@
 * the functions loaded on first use (the *_copy views, binomial, deprecated linalg's qr/svd/cholesky/...) and those
   installed late (ger, as_strided_) parse their failing calls against PyTorch's signatures too (regenerated
   _function_signatures); the *_copy functions parse every call first (no separate ints, no bool for an int), qr and
-  svd, cholesky* and triangular_solve refuse a flag that is no bool.
+  svd, cholesky* and triangular_solve refuse a flag that is no bool;
+* torch.arange() and arange with a step but no start or end (arange(1, step=2), arange(end=4, step=2)) are refused
+  by the parser (torchless returned an empty range or a wrong one).
 """
 import warnings
 
@@ -209,4 +211,13 @@ def test_functions_loaded_on_first_use_fail_as_pytorchs_parser(source):
     "lib.can_cast(lib.float32, lib.int32)", "lib.svd(x, False)[1]", "lib.qr(x, some=True)[1].abs()",
 ])
 def test_functions_loaded_on_first_use_compute_as_pytorchs(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "lib.arange()", "lib.arange(end=5)", "lib.arange(1, step=2)", "lib.arange(step=2)", "lib.arange(end=4, step=2)",
+    "lib.arange(1, 4, step=2)", "lib.arange(start=1, end=4, step=2)", "lib.arange(lib.tensor(1), step=2)",
+    "lib.arange(dtype=lib.float32)", "lib.arange(1, step=2, dtype=lib.float32)", "lib.arange(5)", "lib.arange(0.5, 3)",
+])
+def test_arange_without_its_bounds_fails_as_pytorchs_parser(source):
     _assert_same_outcome(source)
