@@ -19,7 +19,9 @@
   _function_signatures); the *_copy functions parse every call first (no separate ints, no bool for an int), qr and
   svd, cholesky* and triangular_solve refuse a flag that is no bool;
 * torch.arange() and arange with a step but no start or end (arange(1, step=2), arange(end=4, step=2)) are refused
-  by the parser (torchless returned an empty range or a wrong one).
+  by the parser (torchless returned an empty range or a wrong one);
+* the factories (zeros, ones, full, eye, linspace, logspace, scalar_tensor, the *_like ones) and result_type parse
+  their failing calls against PyTorch's signatures; the *_like factories take their dtype by keyword only.
 """
 import warnings
 
@@ -220,4 +222,27 @@ def test_functions_loaded_on_first_use_compute_as_pytorchs(source):
     "lib.arange(dtype=lib.float32)", "lib.arange(1, step=2, dtype=lib.float32)", "lib.arange(5)", "lib.arange(0.5, 3)",
 ])
 def test_arange_without_its_bounds_fails_as_pytorchs_parser(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "lib.zeros(foo=1)", "lib.zeros(2, input=x)", "lib.ones(True, -1, other=v)", "lib.ones(x, (0, 1), 1.5, foo=True)",
+    "lib.full()", "lib.full(True, -1, input=(0, 1))", "lib.full((2,), 1, 2)", "lib.eye()", "lib.eye(x, x, x, input='a')",
+    "lib.eye(2, foo=1)", "lib.zeros_like()", "lib.zeros_like(x, None)", "lib.ones_like(x, lib.int64)",
+    "lib.full_like(x, True, None)", "lib.empty_like(x, foo=1)", "lib.zeros_like((0, 1), x, (0, 1), foo=1.5)",
+    "lib.linspace(None, input=None)", "lib.linspace(lib.tensor(2.0))", "lib.linspace(0, 1)", "lib.logspace(0, 1, 'a')",
+    "lib.scalar_tensor()", "lib.scalar_tensor('a')", "lib.result_type(True, x, [1], foo=v)", "lib.result_type(x, 1, 1, v)",
+    "lib.rand_like(x, None)", "lib.randn_like(x, lib.float64)", "lib.rand_like()", "lib.randn_like(x, generator=1)",
+])
+def test_factories_fail_as_pytorchs_parser(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "lib.zeros(2, 3)", "lib.zeros((2,), dtype=lib.int64)", "lib.ones([1, 2])", "lib.full((2,), 1.5)", "lib.eye(2, 3)",
+    "lib.zeros_like(x, dtype=lib.int64)", "lib.full_like(x, 2, dtype=lib.int64)", "lib.ones_like(input=x)",
+    "lib.linspace(0, 1, 5)", "lib.logspace(0, 1, 3, 2.0)", "lib.scalar_tensor(1.5)", "lib.result_type(x, 1)",
+    "lib.rand_like(x, dtype=lib.float64).dtype", "lib.empty_like(x).shape",
+])
+def test_factories_compute_as_pytorchs(source):
     _assert_same_outcome(source)

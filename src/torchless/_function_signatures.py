@@ -290,6 +290,13 @@ FUNCTION_SIGNATURES = {
     'dot': (('Tensor input, Tensor tensor, *, Tensor out=None',), ()),
     'dsplit': (('Tensor input, int sections', 'Tensor input, int[] indices'), ()),
     'dstack': (('TensorList tensors, *, Tensor out=None',), ()),
+    'empty_like': (
+        (
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'eq': (('Tensor input, Tensor other, *, Tensor out=None', 'Tensor input, Number other, *, Tensor out=None'), ()),
     'equal': (('Tensor input, Tensor other',), ()),
     'erf': (('Tensor input, *, Tensor out=None',), ()),
@@ -304,6 +311,15 @@ FUNCTION_SIGNATURES = {
     'expand_copy': (('Tensor input, SymInt[] size, *, bool implicit=False, Tensor out=None',), ()),
     'expm1': (('Tensor input, *, Tensor out=None',), ()),
     'expm1_': (('Tensor input',), ()),
+    'eye': (
+        (
+            'SymInt n, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+            'SymInt n, SymInt m, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'fill_': (('Tensor input, Tensor value', 'Tensor input, Number value'), ()),
     'fix': (('Tensor input, *, Tensor out=None',), ()),
     'fix_': (('Tensor input',), ()),
@@ -328,6 +344,20 @@ FUNCTION_SIGNATURES = {
     'frac': (('Tensor input, *, Tensor out=None',), ()),
     'frac_': (('Tensor input',), ()),
     'frexp': (('Tensor input, *, TensorList out=None',), ()),
+    'full': (
+        (
+            'SymInt[] size, Number fill_value, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'full_like': (
+        (
+            'Tensor input, Number fill_value, *, memory_format? memory_format=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'gather': (('Tensor input, int dim, Tensor index, *, bool sparse_grad=False, Tensor out=None',), ()),
     'gcd': (('Tensor input, Tensor other, *, Tensor out=None',), ()),
     'gcd_': (('Tensor input, Tensor other',), ()),
@@ -408,6 +438,19 @@ FUNCTION_SIGNATURES = {
         (),
     ),
     'lgamma': (('Tensor input, *, Tensor out=None',), ()),
+    'linspace': (
+        (
+            'Tensor start, Tensor end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Tensor end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor start, Number end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Number end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'log': (('Tensor input, *, Tensor out=None',), ()),
     'log10': (('Tensor input, *, Tensor out=None',), ()),
     'log10_': (('Tensor input',), ()),
@@ -427,6 +470,19 @@ FUNCTION_SIGNATURES = {
     'logical_xor': (('Tensor input, Tensor other, *, Tensor out=None',), ()),
     'logit': (('Tensor input, float? eps=None, *, Tensor out=None',), ()),
     'logit_': (('Tensor input, float? eps=None',), ()),
+    'logspace': (
+        (
+            'Tensor start, Tensor end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Tensor end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor start, Number end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Number end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'logsumexp': (('Tensor input, int[1] dim, bool keepdim=False, *, Tensor out=None',), ()),
     'lt': (('Tensor input, Tensor other, *, Tensor out=None', 'Tensor input, Number other, *, Tensor out=None'), ()),
     'masked_fill': (('Tensor input, Tensor mask, Tensor value', 'Tensor input, Tensor mask, Number value'), ()),
@@ -505,6 +561,20 @@ FUNCTION_SIGNATURES = {
         (),
     ),
     'numel': (('Tensor input',), ()),
+    'ones': (
+        (
+            'SymInt[] size, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'ones_like': (
+        (
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'outer': (('Tensor input, Tensor vec2, *, Tensor out=None',), ()),
     'permute': (('Tensor input, int[] dims',), ()),
     'permute_copy': (('Tensor input, int[] dims, *, Tensor out=None',), ()),
@@ -539,6 +609,24 @@ FUNCTION_SIGNATURES = {
     ),
     'rad2deg': (('Tensor input, *, Tensor out=None',), ()),
     'rad2deg_': (('Tensor input',), ()),
+    'rand_like': (
+        (
+            'Tensor input, *, Generator? generator, memory_format? memory_format=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'randn_like': (
+        (
+            'Tensor input, *, Generator? generator, memory_format? memory_format=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'ravel': (('Tensor input',), ()),
     'real': (('Tensor input',), ()),
     'reciprocal': (('Tensor input, *, Tensor out=None',), ()),
@@ -566,6 +654,15 @@ FUNCTION_SIGNATURES = {
     'resize_as_': (('Tensor input, Tensor the_template, *, memory_format? memory_format=None',), ()),
     'resolve_conj': (('Tensor input',), ()),
     'resolve_neg': (('Tensor input',), ()),
+    'result_type': (
+        (
+            'Tensor tensor, Tensor other',
+            'Number scalar, Tensor tensor',
+            'Tensor tensor, Number other',
+            'Number scalar1, Number scalar2',
+        ),
+        (),
+    ),
     'roll': (('Tensor input, SymInt[1] shifts, int[1] dims=None',), ()),
     'rot90': (('Tensor input, int k=1, int[] dims=[0,1]',), ()),
     'round': (('Tensor input, *, Tensor out=None', 'Tensor input, *, int decimals, Tensor out=None'), ()),
@@ -573,6 +670,13 @@ FUNCTION_SIGNATURES = {
     'row_stack': (('TensorList tensors, *, Tensor out=None',), ()),
     'rsqrt': (('Tensor input, *, Tensor out=None',), ()),
     'rsqrt_': (('Tensor input',), ()),
+    'scalar_tensor': (
+        (
+            'Number s, *, dtype? dtype=None, layout? layout=None, device? device=None, bool? pin_memory=False, '
+            'bool? requires_grad=False',
+        ),
+        (),
+    ),
     'scatter': (
         (
             'Tensor input, int dim, Tensor index, Tensor src, *, Tensor out=None',
@@ -790,4 +894,18 @@ FUNCTION_SIGNATURES = {
     ),
     'xlogy_': (('Tensor input, Tensor other', 'Tensor input, Number other'), ()),
     'zero_': (('Tensor input',), ()),
+    'zeros': (
+        (
+            'SymInt[] size, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'zeros_like': (
+        (
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
 }
