@@ -21,7 +21,11 @@
 * torch.arange() and arange with a step but no start or end (arange(1, step=2), arange(end=4, step=2)) are refused
   by the parser (torchless returned an empty range or a wrong one);
 * the factories (zeros, ones, full, eye, linspace, logspace, scalar_tensor, the *_like ones) and result_type parse
-  their failing calls against PyTorch's signatures; the *_like factories take their dtype by keyword only.
+  their failing calls against PyTorch's signatures; the *_like factories take their dtype by keyword only;
+* Tensor methods off the hot paths that Python's binding worded (vdot, take, put_, diagflat, cholesky_solve, the
+  aliases multiply/divide/subtract/true_divide/broadcast_to, ...) parse their failing calls against PyTorch's method
+  signatures (_function_signatures.METHOD_SIGNATURES, generated); x.true_divide((0, 1)) no longer returns
+  NotImplemented.
 """
 import warnings
 
@@ -245,4 +249,30 @@ def test_factories_fail_as_pytorchs_parser(source):
     "lib.rand_like(x, dtype=lib.float64).dtype", "lib.empty_like(x).shape",
 ])
 def test_factories_compute_as_pytorchs(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.vdot((0, 1), lib.float32, keepdim=[1])", "x.vdot()", "x.cholesky_solve('a', 1.5, lib.float32)", "x.cholesky(1)",
+    "x.take(1, -1, keepdim=x)", "x.take()", "x.clone().put_(1.5, dim=x)", "x.clone().put_()", "x.diagflat([1], x, other=1)",
+    "x.diagflat(lib.float32)", "x.is_same_size(1, value=x)", "x.is_same_size()", "x.prelu('a', x, None, alpha=-1)",
+    "x.hardshrink('a', x, [1])", "x.as_strided_scatter((0, 1), value=x, p=x)", "x.clone().fill_diagonal_((0, 1))",
+    "x.clone().renorm_(None, alpha=x)", "x.clone().renorm_([1], 1)", "x.clone().index_reduce_(-1, (0, 1), x, alpha=1.5)",
+    "x.sum_to_size(keepdim=x, input=x)", "x.broadcast_to()", "x.broadcast_to(1, dim=x)", "x.subtract()",
+    "x.subtract(None, 1, x, input=1)", "x.true_divide((0, 1))", "x.true_divide()", "x.divide('a', True, x)",
+    "x.multiply(None, keepdim=1)", "x.multiply(keepdim=x)", "x.split_with_sizes(True, keepdim=-1)",
+    "x.arctan2()", "x.arctan2((0, 1), lib.float32, x)", "x.clone().tril_('a')", "x.unsafe_chunk()", "x.pinverse('a')",
+    "x.clone().clip_(x, x, x)", "x.clone().floor_divide_()", "x.clone().greater_(foo=1)",
+])
+def test_methods_off_the_hot_paths_parse_against_pytorchs_signatures(source):
+    _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.vdot(x[0])", "x.take(lib.tensor([0, 3]))", "x.diagflat(1)", "x.is_same_size(x)", "x.broadcast_to((2, 2, 2))",
+    "x.subtract(x, alpha=2)", "x.true_divide(2)", "x.true_divide(x)", "x.divide(x, rounding_mode='floor')",
+    "x.multiply(2)", "x.split_with_sizes([1, 1])", "x.arctan2(x)", "x.clone().tril_(0)", "x.unsafe_chunk(2)",
+    "x.clone().fill_diagonal_(3.0)", "x.sum_to_size(1, 2)", "x / 2", "2 / x",
+])
+def test_methods_parsed_against_pytorchs_signatures_still_compute(source):
     _assert_same_outcome(source)

@@ -80,6 +80,7 @@ from ._tensor import name_methods as _name_methods
 _name_methods(Tensor)
 del _name_methods
 _parser_errors.name_native_methods(Tensor)  # (the bare names of PyTorch's parser messages)
+_parser_errors.word_binding_errors_as_the_parser(Tensor)
 _tune_malloc()
 del _tune_malloc
 

@@ -915,7 +915,10 @@ def failure_parse(name, args, kwargs):
     reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
     deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
     where it takes the call (the method's own error then stands)."""
-    printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else (METHOD_OVERLOADS[name], ())
+    from ._function_signatures import METHOD_SIGNATURES
+
+    printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else METHOD_SIGNATURES[name] \
+        if name in METHOD_SIGNATURES else (METHOD_OVERLOADS[name], ())
     try:
         index, arguments = parse_overload(name, printed, args, kwargs, hidden)
     except TypeError as error:
@@ -1075,6 +1078,21 @@ def name_native_methods(cls):
         if not name.startswith("_") and name not in _PYTHON_TENSOR_METHODS and inspect.isfunction(value) \
                 and value.__name__ == name:
             value.__qualname__ = name
+
+
+def word_binding_errors_as_the_parser(cls):
+    """Wrap the methods off the hot paths that install_methods left unwrapped and whose signatures
+    _function_signatures.METHOD_SIGNATURES holds: their failing calls (Python's binding errors, which count self,
+    too) are parsed as PyTorch's parser reads them, as failure_parse does for those of PARSED_ON_FAILURE."""
+    import inspect
+
+    from ._function_signatures import METHOD_SIGNATURES
+    from ._numpy_names import _renaming
+
+    for name in METHOD_SIGNATURES:
+        value = vars(cls).get(name)
+        if inspect.isfunction(value):  # (one wrapped already for NumPy's names gets the parsing around it)
+            setattr(cls, name, _renaming(name, value, {}, method_binding_error, failure_parse))
 
 
 def takes_no_arguments(function):

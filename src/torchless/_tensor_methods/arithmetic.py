@@ -327,7 +327,12 @@ class ArithmeticMethods:
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
 
-    multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
+    multiply, subtract, divide = mul, sub, div
+
+    def true_divide(self, other):
+        if not isinstance(other, _OPERANDS):  # (the operator's NotImplemented)
+            raise _parser_errors.invalid_binary_method("true_divide", "other", other)
+        return self / other
 
     def remainder(self, other):
         if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
