@@ -25,7 +25,8 @@
 * Tensor methods off the hot paths that Python's binding worded (vdot, take, put_, diagflat, cholesky_solve, the
   aliases multiply/divide/subtract/true_divide/broadcast_to, ...) parse their failing calls against PyTorch's method
   signatures (_function_signatures.METHOD_SIGNATURES, generated); x.true_divide((0, 1)) no longer returns
-  NotImplemented.
+  NotImplemented;
+* F.logsigmoid, hardshrink, softshrink, softplus and gelu take out= as PyTorch's native forms (torch._C._nn) do.
 """
 import warnings
 
@@ -276,3 +277,26 @@ def test_methods_off_the_hot_paths_parse_against_pytorchs_signatures(source):
 ])
 def test_methods_parsed_against_pytorchs_signatures_still_compute(source):
     _assert_same_outcome(source)
+
+
+@pytest.mark.parametrize("source", [
+    "F.logsigmoid(x, out=lib.zeros(2, 2))", "F.logsigmoid(x, out=1)", "F.logsigmoid(x, out=xi)",
+    "F.hardshrink(x, out=lib.zeros(2, 2))", "F.hardshrink(x, out=2)", "F.hardshrink(x, out=xi)",
+    "F.softshrink(x, 1.0, out=lib.zeros(2, 2))", "F.softshrink(x, out=1.5)", "F.softplus(x, out=lib.zeros(2, 2))",
+    "F.softplus(x, 2, out=lib.zeros(2, 2, dtype=lib.float64))", "F.gelu(x, out=lib.zeros(2, 2))",
+    "F.gelu(x, approximate='tanh', out=lib.zeros(2, 2))", "F.gelu(x, out=lib.zeros(2, 2, dtype=lib.float16))",
+    "F.gelu(x, 'tanh')", "F.gelu()", "F.softplus(x, out=None)",
+])
+def test_native_activations_take_out(source):
+    _assert_same_outcome(source)
+
+
+def test_native_activations_write_into_out():
+    def written(lib):
+        out = lib.zeros(2, 2)
+        result = lib.nn.functional.softplus(lib.ones(2, 2), out=out)
+        return result is out, out.tolist()
+
+    (ours, our_values), (theirs, their_values) = written(torchless), written(torch)
+    assert ours and theirs
+    np.testing.assert_allclose(our_values, their_values, rtol=1e-6)
