@@ -866,7 +866,14 @@ def parsing_failures(name, function, namespace):
 
 
 def _reads_out(function):
-    """Whether ``function`` takes ``out=`` itself (by name, or among keywords it reads)."""
-    code = inspect.unwrap(function).__code__
-    return "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount] or \
-        bool(code.co_flags & inspect.CO_VARKEYWORDS)
+    """Whether ``function`` takes ``out=`` itself (by name, or among keywords it reads), or one of the wrappers it
+    is made of does (the factories' out= decorator)."""
+    while function is not None:
+        code = getattr(function, "__code__", None)
+        if code is not None and "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+            return True
+        inner = getattr(function, "__wrapped__", None)
+        if inner is None:
+            return code is not None and bool(code.co_flags & inspect.CO_VARKEYWORDS)
+        function = inner
+    return False
