@@ -81,6 +81,8 @@ from ._tensor import name_methods as _name_methods
 
 _name_methods(Tensor)
 del _name_methods
+_parser_errors.name_native_methods(Tensor)  # (the bare names of PyTorch's parser messages)
+_parser_errors.word_binding_errors_as_the_parser(Tensor)
 _tune_malloc()
 del _tune_malloc
 
@@ -134,7 +136,9 @@ def __getattr__(name):
     if name in _LAZY_FUNCTIONS:
         module = _importlib.import_module(_LAZY_FUNCTIONS[name], __name__)
         function = module.functions(globals())[name] if hasattr(module, "functions") else getattr(module, name)
-        globals()[name] = function
+        from ._functions import parsing_failures
+
+        function = globals()[name] = parsing_failures(name, function, globals())
         return function
     if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
         from ._summary import summary

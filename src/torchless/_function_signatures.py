@@ -62,6 +62,7 @@ FUNCTION_SIGNATURES = {
         ),
     ),
     'adjoint': (('Tensor input',), ()),
+    'alias_copy': (('Tensor input, *, Tensor out=None',), ()),
     'all': (
         (
             'Tensor input, *, Tensor out=None',
@@ -107,6 +108,11 @@ FUNCTION_SIGNATURES = {
     ),
     'argwhere': (('Tensor input',), ()),
     'as_strided': (('Tensor input, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None',), ()),
+    'as_strided_': (('Tensor input, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None',), ()),
+    'as_strided_copy': (
+        ('Tensor input, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor out=None',),
+        (),
+    ),
     'as_strided_scatter': (
         ('Tensor input, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None',),
         (),
@@ -132,6 +138,7 @@ FUNCTION_SIGNATURES = {
         ),
     ),
     'bincount': (('Tensor input, Tensor? weights=None, SymInt minlength=0',), ()),
+    'binomial': (('Tensor count, Tensor prob, Generator? generator=None',), ()),
     'bitwise_and': (
         (
             'Tensor input, Tensor other, *, Tensor out=None',
@@ -188,9 +195,13 @@ FUNCTION_SIGNATURES = {
         ),
         (),
     ),
+    'can_cast': (('dtype from_, dtype to',), ()),
     'cat': (('TensorList tensors, int dim=0, *, Tensor out=None',), ()),
     'ceil': (('Tensor input, *, Tensor out=None',), ()),
     'ceil_': (('Tensor input',), ()),
+    'cholesky': (('Tensor input, bool upper=False, *, Tensor out=None',), ()),
+    'cholesky_inverse': (('Tensor input, bool upper=False, *, Tensor out=None',), ()),
+    'cholesky_solve': (('Tensor input, Tensor input2, bool upper=False, *, Tensor out=None',), ()),
     'chunk': (('Tensor input, int chunks, int dim=0',), ()),
     'clamp': (
         (
@@ -221,6 +232,7 @@ FUNCTION_SIGNATURES = {
     'clone': (('Tensor input, *, memory_format? memory_format=None',), ()),
     'column_stack': (('TensorList tensors, *, Tensor out=None',), ()),
     'combinations': (('Tensor input, int r=2, bool with_replacement=False',), ()),
+    'complex': (('Tensor real, Tensor imag, *, Tensor out=None',), ()),
     'concat': (('TensorList tensors, int dim=0, *, Tensor out=None',), ()),
     'concatenate': (('TensorList tensors, int dim=0, *, Tensor out=None',), ()),
     'conj': (('Tensor input',), ()),
@@ -248,10 +260,12 @@ FUNCTION_SIGNATURES = {
     'det': (('Tensor input',), ()),
     'detach': (('Tensor input',), ()),
     'detach_': (('Tensor input',), ()),
+    'detach_copy': (('Tensor input, *, Tensor out=None',), ()),
     'diag': (('Tensor input, int diagonal=0, *, Tensor out=None',), ()),
     'diag_embed': (('Tensor input, int offset=0, int dim1=-2, int dim2=-1',), ()),
     'diagflat': (('Tensor input, int offset=0',), ()),
     'diagonal': (('Tensor input, int offset=0, int dim1=0, int dim2=1',), ()),
+    'diagonal_copy': (('Tensor input, int offset=0, int dim1=0, int dim2=1, *, Tensor out=None',), ()),
     'diagonal_scatter': (('Tensor input, Tensor src, int offset=0, int dim1=0, int dim2=1',), ()),
     'diff': (('Tensor input, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None, *, Tensor out=None',), ()),
     'digamma': (('Tensor input, *, Tensor out=None',), ()),
@@ -276,6 +290,13 @@ FUNCTION_SIGNATURES = {
     'dot': (('Tensor input, Tensor tensor, *, Tensor out=None',), ()),
     'dsplit': (('Tensor input, int sections', 'Tensor input, int[] indices'), ()),
     'dstack': (('TensorList tensors, *, Tensor out=None',), ()),
+    'empty_like': (
+        (
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'eq': (('Tensor input, Tensor other, *, Tensor out=None', 'Tensor input, Number other, *, Tensor out=None'), ()),
     'equal': (('Tensor input, Tensor other',), ()),
     'erf': (('Tensor input, *, Tensor out=None',), ()),
@@ -287,8 +308,18 @@ FUNCTION_SIGNATURES = {
     'exp2': (('Tensor input, *, Tensor out=None',), ()),
     'exp2_': (('Tensor input',), ()),
     'exp_': (('Tensor input',), ()),
+    'expand_copy': (('Tensor input, SymInt[] size, *, bool implicit=False, Tensor out=None',), ()),
     'expm1': (('Tensor input, *, Tensor out=None',), ()),
     'expm1_': (('Tensor input',), ()),
+    'eye': (
+        (
+            'SymInt n, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+            'SymInt n, SymInt m, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'fill_': (('Tensor input, Tensor value', 'Tensor input, Number value'), ()),
     'fix': (('Tensor input, *, Tensor out=None',), ()),
     'fix_': (('Tensor input',), ()),
@@ -313,10 +344,25 @@ FUNCTION_SIGNATURES = {
     'frac': (('Tensor input, *, Tensor out=None',), ()),
     'frac_': (('Tensor input',), ()),
     'frexp': (('Tensor input, *, TensorList out=None',), ()),
+    'full': (
+        (
+            'SymInt[] size, Number fill_value, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'full_like': (
+        (
+            'Tensor input, Number fill_value, *, memory_format? memory_format=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'gather': (('Tensor input, int dim, Tensor index, *, bool sparse_grad=False, Tensor out=None',), ()),
     'gcd': (('Tensor input, Tensor other, *, Tensor out=None',), ()),
     'gcd_': (('Tensor input, Tensor other',), ()),
     'ge': (('Tensor input, Tensor other, *, Tensor out=None', 'Tensor input, Number other, *, Tensor out=None'), ()),
+    'ger': (('Tensor input, Tensor vec2, *, Tensor out=None',), ()),
     'get_device': (('Tensor input',), ()),
     'greater': (
         ('Tensor input, Tensor other, *, Tensor out=None', 'Tensor input, Number other, *, Tensor out=None'),
@@ -392,6 +438,19 @@ FUNCTION_SIGNATURES = {
         (),
     ),
     'lgamma': (('Tensor input, *, Tensor out=None',), ()),
+    'linspace': (
+        (
+            'Tensor start, Tensor end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Tensor end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor start, Number end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Number end, int steps, *, Tensor out=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'log': (('Tensor input, *, Tensor out=None',), ()),
     'log10': (('Tensor input, *, Tensor out=None',), ()),
     'log10_': (('Tensor input',), ()),
@@ -411,6 +470,19 @@ FUNCTION_SIGNATURES = {
     'logical_xor': (('Tensor input, Tensor other, *, Tensor out=None',), ()),
     'logit': (('Tensor input, float? eps=None, *, Tensor out=None',), ()),
     'logit_': (('Tensor input, float? eps=None',), ()),
+    'logspace': (
+        (
+            'Tensor start, Tensor end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Tensor end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor start, Number end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Number start, Number end, int steps, float base=10.0, *, Tensor out=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'logsumexp': (('Tensor input, int[1] dim, bool keepdim=False, *, Tensor out=None',), ()),
     'lt': (('Tensor input, Tensor other, *, Tensor out=None', 'Tensor input, Number other, *, Tensor out=None'), ()),
     'masked_fill': (('Tensor input, Tensor mask, Tensor value', 'Tensor input, Tensor mask, Number value'), ()),
@@ -489,9 +561,25 @@ FUNCTION_SIGNATURES = {
         (),
     ),
     'numel': (('Tensor input',), ()),
+    'ones': (
+        (
+            'SymInt[] size, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'ones_like': (
+        (
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'outer': (('Tensor input, Tensor vec2, *, Tensor out=None',), ()),
     'permute': (('Tensor input, int[] dims',), ()),
+    'permute_copy': (('Tensor input, int[] dims, *, Tensor out=None',), ()),
     'pinverse': (('Tensor input, float rcond=1e-15',), ()),
+    'polar': (('Tensor abs, Tensor angle, *, Tensor out=None',), ()),
     'polygamma': (('int n, Tensor input, *, Tensor out=None',), ()),
     'positive': (('Tensor input',), ()),
     'pow': (
@@ -509,7 +597,9 @@ FUNCTION_SIGNATURES = {
         ),
         (),
     ),
+    'promote_types': (('dtype type1, dtype type2',), ()),
     'put': (('Tensor input, Tensor index, Tensor source, bool accumulate=False',), ()),
+    'qr': (('Tensor input, bool some=True, *, TensorList out=None',), ()),
     'quantile': (
         (
             'Tensor input, Tensor q, int? dim=None, bool keepdim=False, *, str interpolation="linear", Tensor out=None',
@@ -519,6 +609,24 @@ FUNCTION_SIGNATURES = {
     ),
     'rad2deg': (('Tensor input, *, Tensor out=None',), ()),
     'rad2deg_': (('Tensor input',), ()),
+    'rand_like': (
+        (
+            'Tensor input, *, Generator? generator, memory_format? memory_format=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'randn_like': (
+        (
+            'Tensor input, *, Generator? generator, memory_format? memory_format=None, dtype? dtype=None, '
+            'layout? layout=None, device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
     'ravel': (('Tensor input',), ()),
     'real': (('Tensor input',), ()),
     'reciprocal': (('Tensor input, *, Tensor out=None',), ()),
@@ -546,6 +654,15 @@ FUNCTION_SIGNATURES = {
     'resize_as_': (('Tensor input, Tensor the_template, *, memory_format? memory_format=None',), ()),
     'resolve_conj': (('Tensor input',), ()),
     'resolve_neg': (('Tensor input',), ()),
+    'result_type': (
+        (
+            'Tensor tensor, Tensor other',
+            'Number scalar, Tensor tensor',
+            'Tensor tensor, Number other',
+            'Number scalar1, Number scalar2',
+        ),
+        (),
+    ),
     'roll': (('Tensor input, SymInt[1] shifts, int[1] dims=None',), ()),
     'rot90': (('Tensor input, int k=1, int[] dims=[0,1]',), ()),
     'round': (('Tensor input, *, Tensor out=None', 'Tensor input, *, int decimals, Tensor out=None'), ()),
@@ -553,6 +670,13 @@ FUNCTION_SIGNATURES = {
     'row_stack': (('TensorList tensors, *, Tensor out=None',), ()),
     'rsqrt': (('Tensor input, *, Tensor out=None',), ()),
     'rsqrt_': (('Tensor input',), ()),
+    'scalar_tensor': (
+        (
+            'Number s, *, dtype? dtype=None, layout? layout=None, device? device=None, bool? pin_memory=False, '
+            'bool? requires_grad=False',
+        ),
+        (),
+    ),
     'scatter': (
         (
             'Tensor input, int dim, Tensor index, Tensor src, *, Tensor out=None',
@@ -577,6 +701,7 @@ FUNCTION_SIGNATURES = {
         (),
     ),
     'select': (('Tensor input, int dim, SymInt index',), ()),
+    'select_copy': (('Tensor input, int dim, SymInt index, *, Tensor out=None',), ()),
     'select_scatter': (('Tensor input, Tensor src, int dim, SymInt index',), ()),
     'sgn': (('Tensor input, *, Tensor out=None',), ()),
     'sigmoid': (('Tensor input, *, Tensor out=None',), ()),
@@ -589,6 +714,10 @@ FUNCTION_SIGNATURES = {
     'sinc_': (('Tensor input',), ()),
     'sinh': (('Tensor input, *, Tensor out=None',), ()),
     'sinh_': (('Tensor input',), ()),
+    'slice_copy': (
+        ('Tensor input, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1, *, Tensor out=None',),
+        (),
+    ),
     'slice_scatter': (
         (
             'Tensor input, Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1, *, '
@@ -605,12 +734,22 @@ FUNCTION_SIGNATURES = {
         ),
         (),
     ),
+    'split_copy': (('Tensor input, SymInt split_size, int dim=0, *, TensorList out=None',), ()),
     'split_with_sizes': (('Tensor input, SymInt[] split_sizes, int dim=0',), ()),
+    'split_with_sizes_copy': (('Tensor input, SymInt[] split_sizes, int dim=0, *, TensorList out=None',), ()),
     'sqrt': (('Tensor input, *, Tensor out=None',), ()),
     'sqrt_': (('Tensor input',), ()),
     'square': (('Tensor input, *, Tensor out=None',), ()),
     'square_': (('Tensor input',), ()),
     'squeeze': (('Tensor input', 'Tensor input, int dim', 'Tensor input, int[] dim'), ()),
+    'squeeze_copy': (
+        (
+            'Tensor input, *, Tensor out=None',
+            'Tensor input, int dim, *, Tensor out=None',
+            'Tensor input, int[] dim, *, Tensor out=None',
+        ),
+        (),
+    ),
     'stack': (('TensorList tensors, int dim=0, *, Tensor out=None',), ()),
     'std': (
         (
@@ -646,9 +785,11 @@ FUNCTION_SIGNATURES = {
         ),
         (),
     ),
+    'svd': (('Tensor input, bool some=True, bool compute_uv=True, *, TensorList out=None',), ()),
     'swapaxes': (('Tensor input, int axis0, int axis1',), ()),
     'swapdims': (('Tensor input, int dim0, int dim1',), ()),
     't': (('Tensor input',), ()),
+    't_copy': (('Tensor input, *, Tensor out=None',), ()),
     'take': (('Tensor input, Tensor index, *, Tensor out=None',), ()),
     'take_along_dim': (('Tensor input, Tensor indices, int? dim=None, *, Tensor out=None',), ()),
     'tan': (('Tensor input, *, Tensor out=None',), ()),
@@ -667,8 +808,16 @@ FUNCTION_SIGNATURES = {
     'topk': (('Tensor input, SymInt k, int dim=-1, bool largest=True, bool sorted=True, *, TensorList out=None',), ()),
     'trace': (('Tensor input',), ()),
     'transpose': (('Tensor input, int dim0, int dim1',), ()),
+    'transpose_copy': (('Tensor input, int dim0, int dim1, *, Tensor out=None',), ()),
     'trapezoid': (('Tensor y, Tensor x, *, int dim=-1', 'Tensor y, *, Number dx=1, int dim=-1'), ()),
     'trapz': (('Tensor y, *, float dx=1, int dim=-1', 'Tensor y, Tensor x, *, int dim=-1'), ()),
+    'triangular_solve': (
+        (
+            'Tensor input, Tensor A, bool upper=True, bool transpose=False, bool unitriangular=False, *, '
+            'TensorList out=None',
+        ),
+        (),
+    ),
     'tril': (('Tensor input, SymInt diagonal=0, *, Tensor out=None',), ()),
     'tril_indices': (
         (
@@ -689,11 +838,14 @@ FUNCTION_SIGNATURES = {
     'trunc': (('Tensor input, *, Tensor out=None',), ()),
     'trunc_': (('Tensor input',), ()),
     'unbind': (('Tensor input, int dim=0',), ()),
+    'unbind_copy': (('Tensor input, int dim=0, *, TensorList out=None',), ()),
     'unflatten': (('Tensor input, int dim, SymInt[] sizes',), ()),
+    'unfold_copy': (('Tensor input, int dimension, int size, int step, *, Tensor out=None',), ()),
     'unsafe_chunk': (('Tensor input, int chunks, int dim=0',), ()),
     'unsafe_split': (('Tensor input, SymInt split_size, int dim=0',), ()),
     'unsafe_split_with_sizes': (('Tensor input, SymInt[] split_sizes, int dim=0',), ()),
     'unsqueeze': (('Tensor input, int dim',), ()),
+    'unsqueeze_copy': (('Tensor input, int dim, *, Tensor out=None',), ()),
     'vander': (('Tensor x, int? N=None, bool increasing=False',), ()),
     'var': (
         (
@@ -712,6 +864,14 @@ FUNCTION_SIGNATURES = {
         (),
     ),
     'vdot': (('Tensor input, Tensor other, *, Tensor out=None',), ()),
+    'view_as_complex': (('Tensor input',), ()),
+    'view_as_complex_copy': (('Tensor input, *, Tensor out=None',), ()),
+    'view_as_real': (('Tensor input',), ()),
+    'view_as_real_copy': (('Tensor input, *, Tensor out=None',), ()),
+    'view_copy': (
+        ('Tensor input, dtype dtype, *, Tensor out=None', 'Tensor input, SymInt[] size, *, Tensor out=None'),
+        (),
+    ),
     'vsplit': (('Tensor input, int sections', 'Tensor input, int[] indices'), ()),
     'vstack': (('TensorList tensors, *, Tensor out=None',), ()),
     'where': (
@@ -734,4 +894,73 @@ FUNCTION_SIGNATURES = {
     ),
     'xlogy_': (('Tensor input, Tensor other', 'Tensor input, Number other'), ()),
     'zero_': (('Tensor input',), ()),
+    'zeros': (
+        (
+            'SymInt[] size, *, Tensor out=None, dtype? dtype=None, layout? layout=None, device? device=None, '
+            'bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+    'zeros_like': (
+        (
+            'Tensor input, *, memory_format? memory_format=None, dtype? dtype=None, layout? layout=None, '
+            'device? device=None, bool? pin_memory=False, bool? requires_grad=False',
+        ),
+        (),
+    ),
+}
+
+
+# The Tensor methods off the hot paths that are parsed on failure as PyTorch's parser reads them (no input)
+METHOD_SIGNATURES = {
+    'vdot': (('Tensor other',), ()),
+    'cholesky': (('bool upper=False',), ()),
+    'cholesky_solve': (('Tensor input2, bool upper=False',), ()),
+    'cholesky_inverse': (('bool upper=False',), ()),
+    'diagflat': (('int offset=0',), ()),
+    'hardshrink': (('Number lambd=0.5',), ()),
+    'take': (('Tensor index',), ()),
+    'put': (('Tensor index, Tensor source, bool accumulate=False',), ()),
+    'put_': (('Tensor index, Tensor source, bool accumulate=False',), ()),
+    'is_same_size': (('Tensor other',), ()),
+    'prelu': (('Tensor weight',), ()),
+    'as_strided_scatter': (('Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None',), ()),
+    'fill_diagonal_': (('Number fill_value, bool wrap=False',), ()),
+    'index_reduce_': (('int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True',), ()),
+    'renorm_': (('Number p, int dim, Number maxnorm',), ()),
+    'triu_': (('SymInt diagonal=0',), ()),
+    'tril_': (('SymInt diagonal=0',), ()),
+    'pinverse': (('float rcond=1e-15',), ()),
+    'sum_to_size': (('SymInt[] size',), ()),
+    'unsafe_split': (('SymInt split_size, int dim=0',), ()),
+    'unsafe_split_with_sizes': (('SymInt[] split_sizes, int dim=0',), ()),
+    'unsafe_chunk': (('int chunks, int dim=0',), ()),
+    'split_with_sizes': (('SymInt[] split_sizes, int dim=0',), ()),
+    'broadcast_to': (('SymInt[] size',), ()),
+    'arctan2': (('Tensor other',), ()),
+    'arctan2_': (('Tensor other',), ()),
+    'remainder_': (('Tensor other', 'Number other'), ()),
+    'fmod_': (('Tensor other', 'Number other'), ()),
+    'clip_': (('Tensor? min=None, Tensor? max=None', 'Number? min=None, Number? max=None'), ()),
+    'multiply_': (('Tensor other', 'Number other'), ()),
+    'divide_': (
+        ('Tensor other', 'Tensor other, *, str? rounding_mode', 'Number other', 'Number other, *, str? rounding_mode'),
+        (),
+    ),
+    'subtract_': (('Tensor other, *, Number alpha=1', 'Number other, Number alpha=1'), ()),
+    'true_divide_': (('Tensor other', 'Number other'), ()),
+    'true_divide': (('Tensor other', 'Number other'), ()),
+    'multiply': (('Tensor other', 'Number other'), ()),
+    'divide': (
+        ('Tensor other', 'Tensor other, *, str? rounding_mode', 'Number other', 'Number other, *, str? rounding_mode'),
+        (),
+    ),
+    'subtract': (('Tensor other, *, Number alpha=1', 'Number other, Number alpha=1'), ()),
+    'floor_divide': (('Tensor other', 'Number other'), ()),
+    'floor_divide_': (('Tensor other', 'Number other'), ()),
+    'greater_': (('Tensor other', 'Number other'), ()),
+    'less_': (('Tensor other', 'Number other'), ()),
+    'less_equal_': (('Tensor other', 'Number other'), ()),
+    'greater_equal_': (('Tensor other', 'Number other'), ()),
+    'not_equal_': (('Tensor other', 'Number other'), ()),
 }

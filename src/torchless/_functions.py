@@ -457,8 +457,8 @@ def _without_varargs(name, input, args, kwargs):
 _FUNCTION_FORMS = (
     "max min amax amin argmax argmin sum mean var std prod exp log sqrt rsqrt abs clamp clip relu sigmoid tanh "
     "softmax log_softmax matmul mm bmm dot flatten unflatten reshape transpose swapaxes permute squeeze unsqueeze "
-    "t allclose isclose equal isnan isinf isfinite maximum minimum topk sort argsort gather norm sign floor ceil "
-    "round chunk split unbind flip add sub mul div pow neg square clone detach logical_not all any "
+    "t allclose isclose equal isnan isinf isfinite maximum minimum topk sort argsort gather sign floor ceil "
+    "round chunk unbind flip add sub mul div pow neg square clone detach logical_not all any "
     "eq ne lt le gt ge multiply subtract divide true_divide nonzero argwhere log2 log10 log1p expm1 reciprocal sin "
     "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
     "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow select "
@@ -761,6 +761,36 @@ rsub = _parser_errors.native_entry("rsub", ("Tensor input, Tensor other, *, Numb
                                             "Tensor input, Number other, Number alpha=1"), _rsub)
 
 
+# torch.split and torch.norm are Python code in PyTorch (torch.functional): Python binds their calls (its TypeErrors,
+# its AttributeError for an input that is no tensor), then the tensor's method or linalg's norms take the arguments
+# by position.
+def split(tensor, split_size_or_sections, dim=0):
+    """The pieces of ``tensor`` along ``dim``: of ``split_size_or_sections`` elements each (the last one shorter), or
+    of each of its sizes."""
+    return tensor.split(split_size_or_sections, dim)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The (Frobenius or ``p``-) norm of ``input`` over ``dim``: linalg's vector norm, or its matrix norm for
+    ``p="nuc"`` and a Frobenius norm over more than two dims, which ``out`` (written into) is passed on to."""
+    input.layout  # (PyTorch's first look at its input)
+    if out is None:
+        return input.norm(p, dim, keepdim, dtype)
+    from . import _out_argument
+
+    vector = not isinstance(p, str) or p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)
+    if not vector and not isinstance(out, Tensor):  # (matrix_norm's overloads both take out: neither matches)
+        dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else dim
+        raise _parser_errors.invalid_combination("linalg_matrix_norm", _MATRIX_NORM, (input, p, dims, keepdim),
+                                                 {"dtype": dtype, "out": out})
+    return _out_argument._call_into("linalg_vector_norm" if vector else "linalg_matrix_norm", out, Tensor.norm,
+                                    (input, p, dim, keepdim, dtype), {})
+
+
+_MATRIX_NORM = tuple(f"Tensor input, {ord}, tuple of ints dim = {{-2,-1}}, bool keepdim = False, *, "
+                     "torchless.dtype dtype = None, Tensor out = None" for ord in ("Number ord", 'str ord = "fro"'))
+
+
 def real(input):
     """The real part of ``input``: ``input`` itself (torchless has no complex dtypes)."""
     return input.real
@@ -794,6 +824,7 @@ def _install(namespace):
                                         with_out(name, function), namespace)
     for name in _TENSOR_OTHER:
         namespace[name] = _of_namespace(with_out(name, _tensor_other(name)), namespace)
+    namespace.update(split=_of_namespace(split, namespace), norm=_of_namespace(norm, namespace))
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
                      imag=imag, masked_fill=with_out("masked_fill", masked_fill),
                      rsub=_of_namespace(rsub, namespace))
@@ -813,21 +844,36 @@ def parse_failures(namespace):
     from ._function_signatures import FUNCTION_SIGNATURES
 
     for name in FUNCTION_SIGNATURES:
-        function = namespace.get(name)
-        if not inspect.isfunction(function):
-            continue
-        takes_out = _parser_errors.takes_out(name) and not name.endswith("_")
-        if function.__code__ is _WITH_OUT_CODE:
-            if takes_out:
-                continue
-            function = function.__wrapped__
-        wrapped = with_out(name, function) if takes_out and not _reads_out(function) else \
-            parsed_on_failure(name, function)
-        namespace[name] = _of_namespace(wrapped, namespace)
+        if name in namespace:
+            namespace[name] = parsing_failures(name, namespace[name], namespace)
+
+
+def parsing_failures(name, function, namespace):
+    """``function``, the function ``name`` of ``namespace`` (one loaded on first use too), as ``parse_failures``
+    leaves it."""
+    from ._function_signatures import FUNCTION_SIGNATURES
+
+    if name not in FUNCTION_SIGNATURES or not inspect.isfunction(function):
+        return function
+    takes_out = _parser_errors.takes_out(name) and not name.endswith("_")
+    if function.__code__ is _WITH_OUT_CODE:
+        if takes_out:
+            return function
+        function = function.__wrapped__
+    wrapped = with_out(name, function) if takes_out and not _reads_out(function) else \
+        parsed_on_failure(name, function)
+    return _of_namespace(wrapped, namespace)
 
 
 def _reads_out(function):
-    """Whether ``function`` takes ``out=`` itself (by name, or among keywords it reads)."""
-    code = inspect.unwrap(function).__code__
-    return "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount] or \
-        bool(code.co_flags & inspect.CO_VARKEYWORDS)
+    """Whether ``function`` takes ``out=`` itself (by name, or among keywords it reads), or one of the wrappers it
+    is made of does (the factories' out= decorator)."""
+    while function is not None:
+        code = getattr(function, "__code__", None)
+        if code is not None and "out" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]:
+            return True
+        inner = getattr(function, "__wrapped__", None)
+        if inner is None:
+            return code is not None and bool(code.co_flags & inspect.CO_VARKEYWORDS)
+        function = inner
+    return False

@@ -572,6 +572,45 @@ _OPERAND_METHODS = {
 }
 
 
+def operand_as_written(operand, args, kwargs, argument="other"):
+    """(args, kwargs) of a refused call whose operand ``operand`` (NOT_GIVEN where left out) the method's signature
+    bound, as the user wrote it: the operand among the keywords where given by keyword (x.eq(other=x, foo=1))."""
+    if operand is NOT_GIVEN:
+        return args, kwargs
+    from ._written_call import written_keywords
+
+    written = written_keywords()
+    if written is not None and argument in written:
+        return args, {argument: operand, **kwargs}
+    return (operand,) + tuple(args), kwargs
+
+
+def refused_operand_call(name, operand, args, kwargs):
+    """A call of the Tensor method ``name`` (of _OPERAND_METHODS) whose quick checks refused ``operand`` (NOT_GIVEN
+    where left out), the arguments ``args`` past it or the keywords ``kwargs``, as PyTorch's parser reads it: the
+    arguments by name where only a deprecated overload of PyTorch's takes it (with its warning), else raises its
+    TypeError (under the in-place form's name where the call came through one)."""
+    given, kwargs = operand_as_written(operand, args, kwargs)
+    printed, hidden = _OPERAND_METHODS[name]
+    try:
+        index, arguments = parse_overload(name, printed, given, kwargs, hidden)
+    except TypeError as error:
+        raise in_place_named(name, error) from None
+    if index < len(printed):  # (the quick checks refuse no call the parser takes)
+        raise AssertionError(f"{name}() refused a call its parser takes")
+    _warn_deprecated_overload(name, hidden[index - len(printed)], printed)
+    return arguments
+
+
+def refused_operand_error(name, operand, args, kwargs):
+    """The TypeError of ``refused_operand_call`` for a call that PyTorch's parser refuses."""
+    try:
+        refused_operand_call(name, operand, args, kwargs)
+    except TypeError as error:
+        return error
+    raise AssertionError(f"{name}() parsed a call it should refuse")
+
+
 def tensor_operand_error(name, argument, value):
     """The parser's TypeError for the Tensor method ``name`` given ``value`` for its tensor operand ``argument``
     (its first after self), or none."""
@@ -840,8 +879,24 @@ PARSED_ON_FAILURE = {
     "mv": _one("Tensor vec"), "masked_select": _one("Tensor mask"), "dist": _one("Tensor other, Number p=2"),
     **{name: _one("int dim, dtype? dtype=None") for name in ("softmax", "log_softmax")},
     **{name: _tensor_or_number("other") for name in ("remainder", "fmod")},
-    "clip": _one("Tensor? min=None, Tensor? max=None", "Number? min=None, Number? max=None"),
+    **{name: _one("Tensor? min=None, Tensor? max=None", "Number? min=None, Number? max=None")
+       for name in ("clip", "clamp", "clamp_")},
     **_with_in_place({"round": _one("", "*, int decimals")}),
+    # (session 21: the methods off the hot paths whose refused calls kept Python's wording)
+    "where": _one("Tensor condition, Tensor other", "Tensor condition, Number other"),
+    "scatter_": _one("int dim, Tensor index, Tensor src", "int dim, Tensor index, Tensor src, *, str reduce",
+                     "int dim, Tensor index, Number value", "int dim, Tensor index, Number value, *, str reduce"),
+    "bernoulli_": _one("Tensor p, *, Generator? generator=None", "float p=0.5, *, Generator? generator=None"),
+    "random_": _one("*, Generator? generator=None", "int from, int? to, *, Generator? generator=None",
+                    "int to, *, Generator? generator=None"),
+    "normal_": _one("float mean=0, float std=1, *, Generator? generator=None"),
+    "unfold": _one("int dimension, int size, int step"),
+    **{name: _one("Tensor other") for name in ("expand_as", "equal")},
+    **{f"{name}_": (METHOD_OVERLOADS[name], ()) for name in ("index_fill", "index_add", "index_copy")},
+    **{name: _one(f"SymInt[] size, {fill}*, dtype? dtype=None, layout? layout=None, device? device=None, "
+                  "bool? pin_memory=False, bool? requires_grad=False")
+       for name, fill in (("new_zeros", ""), ("new_ones", ""), ("new_empty", ""),
+                          ("new_full", "Number fill_value, "))},
 }
 
 # Python code in PyTorch (Tensor.split): not parsed as a native method's call
@@ -860,7 +915,10 @@ def failure_parse(name, args, kwargs):
     reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
     deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
     where it takes the call (the method's own error then stands)."""
-    printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else (METHOD_OVERLOADS[name], ())
+    from ._function_signatures import METHOD_SIGNATURES
+
+    printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else METHOD_SIGNATURES[name] \
+        if name in METHOD_SIGNATURES else (METHOD_OVERLOADS[name], ())
     try:
         index, arguments = parse_overload(name, printed, args, kwargs, hidden)
     except TypeError as error:
@@ -1000,6 +1058,41 @@ def _method_arguments(name, args, kwargs):
         except TypeError as as_written:
             raise function_positions(as_written) if shift else as_written from None
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
+
+
+# The public methods that PyTorch writes in Python (torch/_tensor.py): Python's TypeErrors name them "Tensor.split()"
+_PYTHON_TENSOR_METHODS = frozenset(
+    "backward dim_order eig index is_shared istft lstsq lu module_load norm register_hook "
+    "register_post_accumulate_grad_hook reinforce resize resize_as share_memory_ solve split stft storage "
+    "storage_type symeig to_sparse_coo unflatten unique unique_consecutive".split())
+
+
+def name_native_methods(cls):
+    """Name the plain-function methods of ``cls`` that PyTorch binds natively by their bare names: the TypeErrors
+    Python raises binding them ("add() got an unexpected keyword argument 'foo'", "got multiple values for
+    argument") then read as PyTorch's parser words them, at no cost to a call (the hot methods are not wrapped).
+    An alias (``multiply = mul``) keeps its function's name."""
+    import inspect
+
+    for name, value in vars(cls).items():
+        if not name.startswith("_") and name not in _PYTHON_TENSOR_METHODS and inspect.isfunction(value) \
+                and value.__name__ == name:
+            value.__qualname__ = name
+
+
+def word_binding_errors_as_the_parser(cls):
+    """Wrap the methods off the hot paths that install_methods left unwrapped and whose signatures
+    _function_signatures.METHOD_SIGNATURES holds: their failing calls (Python's binding errors, which count self,
+    too) are parsed as PyTorch's parser reads them, as failure_parse does for those of PARSED_ON_FAILURE."""
+    import inspect
+
+    from ._function_signatures import METHOD_SIGNATURES
+    from ._numpy_names import _renaming
+
+    for name in METHOD_SIGNATURES:
+        value = vars(cls).get(name)
+        if inspect.isfunction(value):  # (one wrapped already for NumPy's names gets the parsing around it)
+            setattr(cls, name, _renaming(name, value, {}, method_binding_error, failure_parse))
 
 
 def takes_no_arguments(function):

@@ -136,22 +136,22 @@ def _filled_like(input, value, dtype, requires_grad, device, memory_format, func
 
 
 @_memory_keywords
-def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled_like(input, 0, dtype, requires_grad, device, memory_format, "zeros_like")
 
 
 @_memory_keywords
-def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled_like(input, 1, dtype, requires_grad, device, memory_format, "ones_like")
 
 
 @_memory_keywords
-def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled_like(input, 0, dtype, requires_grad, device, memory_format, "empty_like")
 
 
 @_memory_keywords
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     if isinstance(input, Tensor) and not _parser_errors.is_number_argument(fill_value):
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_type_name(fill_value)}")
     return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")

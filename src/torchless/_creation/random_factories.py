@@ -69,14 +69,14 @@ def _random_size(size_args, name, size, **keywords):
 
 
 @_memory_keywords
-def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
+def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     strides = _like_strides(input, memory_format, "rand_like")
     return _laid_out(rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad),
                      strides)
 
 
 @_memory_keywords
-def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
+def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     strides = _like_strides(input, memory_format, "randn_like")
     if strides is None or _memory_format.is_c_order(input.shape, strides):
         return _laid_out(randn(input.shape, dtype=_like(input, dtype), generator=generator,

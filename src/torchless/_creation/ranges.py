@@ -23,12 +23,17 @@ _LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, float base=10
 
 @_memory_keywords
 @_accepts_out(keeps_shape=True, warns_on_resize=True)
-def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
+def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
     given = tuple(v for v in (start, end, step) if v is not _UNGIVEN)
-    if not all(_is_number_argument(v) for v in given):  # PyTorch's parser refuses the call
+    if step is not _UNGIVEN and (start is _UNGIVEN or end is _UNGIVEN):  # (arange(1, step=2), arange(end=4,
+        # step=2): no overload takes them)
+        _parse_as_written("arange", _ARANGE_OVERLOADS, {"start": start, "end": end, "step": step, "dtype": dtype})
+    if not given or not all(_is_number_argument(v) for v in given):  # PyTorch's parser refuses the call
         _parser_errors.parse("arange", _ARANGE_OVERLOADS, given, {} if dtype is None else {"dtype": dtype})
-    if end is _UNGIVEN:
+    if start is _UNGIVEN:  # (arange(end=5))
+        start = 0
+    elif end is _UNGIVEN:
         start, end = 0, start
     step = 1 if step is _UNGIVEN else step
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -72,6 +77,17 @@ def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, req
 # no fewer values than its grain size
 _ARANGE_VECTOR_BYTES = 32
 _GRAIN_SIZE = 32768
+
+
+def _parse_as_written(name, overloads, arguments):
+    """PyTorch's parser's reading of the call of ``name`` given ``arguments`` (by name, _UNGIVEN or None where
+    left out), those given by keyword as the user wrote them (by position where that cannot be read)."""
+    from .._written_call import written_keywords
+
+    keywords = written_keywords() or ()
+    given = {key: value for key, value in arguments.items() if value is not _UNGIVEN and value is not None}
+    _parser_errors.parse(name, overloads, tuple(value for key, value in given.items() if key not in keywords),
+                         {key: value for key, value in given.items() if key in keywords})
 
 
 def _float_arange(start, end, step, np_dtype):

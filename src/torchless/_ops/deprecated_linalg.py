@@ -82,9 +82,16 @@ def _check_tensor(name, argument, position, value):
         raise _parser_errors.not_tensor(name, argument, position, value)
 
 
+def _check_flags(name, position, **flags):
+    """PyTorch's parser's check of the bool arguments ``flags`` of ``name``, the first at ``position``."""
+    for offset, (argument, value) in enumerate(flags.items()):
+        _parser_errors.check_bool(name, argument, value, position + offset)
+
+
 def cholesky(input, upper=False, *, out=None):
     """The Cholesky factor of ``input`` (deprecated: torch.linalg.cholesky), upper triangular if ``upper``."""
     _check_tensor("cholesky", "input", 1, input)
+    _check_flags("cholesky", 2, upper=upper)
     _warn_once("cholesky", _CHOLESKY_DEPRECATED)
     if input.dim() < 2:
         raise RuntimeError("cholesky: The input tensor A must have at least 2 dimensions.")
@@ -123,6 +130,7 @@ def _gram(factor, upper):
 def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of the matrix whose Cholesky factor is ``input``."""
     _check_tensor("cholesky_inverse", "input", 1, input)
+    _check_flags("cholesky_inverse", 2, upper=upper)
     if input.dim() < 2:
         raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
     if input.shape[-1] != input.shape[-2]:
@@ -137,6 +145,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     """The solution X of A X = ``input``, A given by its Cholesky factor ``input2``."""
     _check_tensor("cholesky_solve", "input", 1, input)
     _check_tensor("cholesky_solve", "input2", 2, input2)
+    _check_flags("cholesky_solve", 3, upper=upper)
     _check_matrices("cholesky_solve", "b", input)
     _check_matrices("cholesky_solve", "u", input2)
     from ..linalg import solve
@@ -147,6 +156,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
 def qr(input, some=True, *, out=None):
     """The QR decomposition (deprecated: torch.linalg.qr), reduced if ``some``."""
     _check_tensor("qr", "input", 1, input)
+    _check_flags("qr", 2, some=some)
     _warn_once("qr", _QR_DEPRECATED)
     from ..linalg import qr as linalg_qr
 
@@ -156,6 +166,7 @@ def qr(input, some=True, *, out=None):
 def svd(input, some=True, compute_uv=True, *, out=None):
     """``input = U diag(S) V^H`` (torch.linalg.svd returns V^H); without ``compute_uv`` U and V are zeros."""
     _check_tensor("svd", "input", 1, input)
+    _check_flags("svd", 2, some=some, compute_uv=compute_uv)
     from ..linalg import svd as linalg_svd, svdvals
 
     if not compute_uv:
@@ -174,6 +185,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     with a copy of ``A``."""
     _check_tensor("triangular_solve", "input", 1, input)
     _check_tensor("triangular_solve", "A", 2, A)
+    _check_flags("triangular_solve", 3, upper=upper, transpose=transpose, unitriangular=unitriangular)
     _warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
     _check_matrices("triangular_solve", "b", input)
     _check_matrices("triangular_solve", "A", A)

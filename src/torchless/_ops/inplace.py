@@ -97,7 +97,9 @@ def _check_leaf(self):
         self._check_inplace()
 
 
-def t_(self, *args):
+def t_(self, *args, **kwargs):
+    if kwargs:  # (CPython's METH_NOARGS: the keywords first)
+        raise TypeError("TensorBase.t_() takes no keyword arguments")
     if args:
         raise TypeError(f"TensorBase.t_() takes no arguments ({len(args)} given)")
     _check_leaf(self)

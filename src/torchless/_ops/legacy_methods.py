@@ -122,4 +122,8 @@ def install(cls, namespace):
                      as_strided_=lambda input, *args, **kwargs: as_strided_(input, *args, **kwargs))
     namespace["ger"].__name__ = namespace["ger"].__qualname__ = "ger"
     namespace["as_strided_"].__name__ = namespace["as_strided_"].__qualname__ = "as_strided_"
+    from .._functions import parsing_failures
+
+    for name in ("ger", "as_strided_"):  # (installed after the namespace's functions were, as parse_failures does)
+        namespace[name] = parsing_failures(name, namespace[name], namespace)
 

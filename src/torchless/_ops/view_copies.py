@@ -67,8 +67,7 @@ def _copy_function(name, view_name, node_name, view):
     ``node_name`` (a function of the call's arguments where PyTorch's view op has several nodes)."""
 
     def copy(input, *args, out=None, **kwargs):
-        if not isinstance(input, Tensor):
-            raise _parser_errors.not_tensor(name, "input", 1, input)
+        _parse(name, input, args, kwargs, out)
         bound = _checked_view(view_name, name, view, input, args, kwargs)
         _refuse_complex_gradient(name, input, bound)
         with _no_grad_if(name == "view_copy" and _reinterprets_dtype(args, kwargs)):
@@ -78,6 +77,17 @@ def _copy_function(name, view_name, node_name, view):
     copy.__name__ = copy.__qualname__ = name
     copy.__doc__ = f"The same operation as torch.{view_name}, its result freshly created instead of a view."
     return copy
+
+
+def _parse(name, input, args, kwargs, out):
+    """PyTorch's parser's reading of a call of the ``*_copy`` function ``name``, stricter than the view method's
+    (no separate ints, no bool for an int): its TypeError where it refuses the call."""
+    if not isinstance(input, Tensor) or args or kwargs:
+        error = _parser_errors.function_error(name, (input,) + args, kwargs if out is None else {**kwargs, "out": out})
+        if error is not None:
+            raise error
+        if not isinstance(input, Tensor):
+            raise _parser_errors.not_tensor(name, "input", 1, input)
 
 
 def _reinterprets_dtype(args, kwargs):
@@ -140,8 +150,7 @@ def _pieces_copy_function(name, view_name, node_name, view, out_name):
     (a sequence of as many tensors), written into those, returning None as PyTorch's does."""
 
     def copy(input, *args, out=None, **kwargs):
-        if not isinstance(input, Tensor):
-            raise _parser_errors.not_tensor(name, "input", 1, input)
+        _parse(name, input, args, kwargs, out)
         from ..autograd.grad_mode import no_grad
 
         with no_grad():

@@ -29,6 +29,10 @@ def _alpha_number(name, alpha):
     return alpha.item()
 
 
+# What PyTorch's parser takes for a Tensor operand of the arithmetic methods: a tensor or a number
+_OPERANDS = (Tensor, numbers.Number, np.bool_)
+
+
 def _trunc_divide(x, y):
     """x / y rounded toward zero; integers exactly (through floats they would lose digits beyond 2**53)."""
     if x.dtype.kind == "f":
@@ -246,14 +250,32 @@ class ArithmeticMethods:
                 raise _parser_errors.missing_operand(method)
             raise _parser_errors.not_tensor(method, "other", 1, other)
 
-    # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
-    def add(self, other=NOT_GIVEN, *, alpha=1):
-        self._check_other_operand(other, "add")
-        return self + other if type(alpha) is int and alpha == 1 else self._alpha_binary(other, arithmetic.Add, alpha)
+    def _refused_operand_call(self, name, other, args, kwargs, **keywords):
+        """A call of the binary method ``name`` that its quick check refused (``args``: those past ``other``,
+        ``kwargs``: keywords it has no parameter for, ``keywords``: its own keyword-only ones, NOT_GIVEN where left
+        out), as PyTorch's parser takes it: its TypeError, or the call of its deprecated overload (add(2, x):
+        alpha first)."""
+        if not args and not kwargs:
+            self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
+        given = {key: value for key, value in keywords.items() if value is not NOT_GIVEN}
+        arguments = _parser_errors.refused_operand_call(name, other, args, {**given, **kwargs})
+        other = arguments.pop("other")
+        return getattr(self, name)(other, **arguments)
 
-    def sub(self, other=NOT_GIVEN, *, alpha=1):
-        self._check_other_operand(other, "sub")
-        if type(alpha) is int and alpha == 1:
+    # The extra arguments (*args, **kwargs) reach the parser's TypeErrors from the one check of the operand, which
+    # costs less than the method call it replaced. alpha=1 (an int: PyTorch checks a float or bool 1 like any
+    # alpha) is the plain operator.
+    def add(self, other=NOT_GIVEN, *args, alpha=NOT_GIVEN, **kwargs):
+        if args or kwargs or not isinstance(other, _OPERANDS):
+            return self._refused_operand_call("add", other, args, kwargs, alpha=alpha)
+        if alpha is NOT_GIVEN or type(alpha) is int and alpha == 1:
+            return self + other
+        return self._alpha_binary(other, arithmetic.Add, alpha)
+
+    def sub(self, other=NOT_GIVEN, *args, alpha=NOT_GIVEN, **kwargs):
+        if args or kwargs or not isinstance(other, _OPERANDS):
+            return self._refused_operand_call("sub", other, args, kwargs, alpha=alpha)
+        if alpha is NOT_GIVEN or type(alpha) is int and alpha == 1:
             return self - other
         alpha = _alpha_number("sub", alpha)
         self._check_bool_sub(other)
@@ -282,18 +304,20 @@ class ArithmeticMethods:
             raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha, **params)
 
-    def mul(self, other=NOT_GIVEN):
-        self._check_other_operand(other, "mul")
+    def mul(self, other=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(other, _OPERANDS):
+            return self._refused_operand_call("mul", other, args, kwargs)
         return self * other
 
-    def div(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
+    def div(self, other=NOT_GIVEN, *args, rounding_mode=NO_ROUNDING_MODE, **kwargs):
+        if args or kwargs or not isinstance(other, _OPERANDS):
+            if other is NOT_GIVEN and not args and not kwargs and rounding_mode is not NO_ROUNDING_MODE:
+                raise _parser_errors.missing_operand("div", {"rounding_mode": rounding_mode})
+            return self._refused_operand_call("div", other, args, kwargs, rounding_mode=NOT_GIVEN if rounding_mode
+                                              is NO_ROUNDING_MODE else rounding_mode)
         if rounding_mode is NO_ROUNDING_MODE:
-            self._check_other_operand(other, "div")
             return self / other
-        if other is NOT_GIVEN:
-            raise _parser_errors.missing_operand("div", {"rounding_mode": rounding_mode})
         if rounding_mode is None:  # PyTorch's overload taking a mode: a true division, its node DivBackward2
-            self._check_other_operand(other, "div")
             return self.__truediv__(other, mode_given=True)
         if rounding_mode == "floor":
             return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
@@ -301,10 +325,17 @@ class ArithmeticMethods:
         if rounding_mode == "trunc":
             return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bc", divides=True,
                                         node=arithmetic.DivRounded, rounding_mode="trunc")
+        if not isinstance(rounding_mode, str):
+            raise _parser_errors.refused_operand_error("div", other, (), {"rounding_mode": rounding_mode})
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
 
-    multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
+    multiply, subtract, divide = mul, sub, div
+
+    def true_divide(self, other):
+        if not isinstance(other, _OPERANDS):  # (the operator's NotImplemented)
+            raise _parser_errors.invalid_binary_method("true_divide", "other", other)
+        return self / other
 
     def remainder(self, other):
         if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):

@@ -20,11 +20,17 @@ _COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.gr
 _ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
 
 
+_OPERANDS = (Tensor, numbers.Number, np.bool_)
+
+
 def _comparison_method(name, ufunc):
-    """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
-    with PyTorch's parser TypeError."""
-    def compare(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+    """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number,
+    or left out, or extra arguments, with PyTorch's parser TypeError (taken into the one check of the operand)."""
+    def compare(self, other=_parser_errors.NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(other, _OPERANDS):
+            if args or kwargs or other is _parser_errors.NOT_GIVEN:
+                given, kwargs = _parser_errors.operand_as_written(other, args, kwargs)
+                raise _parser_errors.invalid_combination(name, ("Tensor other", "Number other"), given, kwargs)
             raise _parser_errors.invalid_method_other(name, other)
         return self._compare(other, ufunc)
 
@@ -71,7 +77,11 @@ class ComparisonMethods:
     lt, le = _comparison_method("lt", np.less), _comparison_method("le", np.less_equal)
     gt, ge = _comparison_method("gt", np.greater), _comparison_method("ge", np.greater_equal)
 
-    greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+    # (functions of their own: PyTorch's TypeErrors name the alias called)
+    greater, less = _comparison_method("greater", np.greater), _comparison_method("less", np.less)
+    greater_equal = _comparison_method("greater_equal", np.greater_equal)
+    less_equal = _comparison_method("less_equal", np.less_equal)
+    not_equal = _comparison_method("not_equal", np.not_equal)
 
     def equal(self, other):
         check_tensor_other(other, "equal")

@@ -480,6 +480,10 @@ class InPlaceMethods:
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from ..random import normal_like
 
+        if type(mean) not in (float, int) or type(std) not in (float, int):  # (a list, a bool tensor: refused)
+            parsed = _parser_errors.parse("normal_", _parser_errors.PARSED_ON_FAILURE["normal_"][0], (mean, std),
+                                          {"generator": generator})
+            mean, std = parsed["mean"], parsed["std"]
         self._check_random_fill("normal_kernel_cpu")
         if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")

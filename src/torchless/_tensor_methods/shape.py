@@ -327,10 +327,11 @@ class ShapeMethods:
             except ValueError:
                 pass
         if not isinstance(split_size_or_sections, int):  # PyTorch's Tensor.split passes these to split_with_sizes
-            split_size_or_sections = _parser_errors.method_arguments(
-                "split_with_sizes", (self, split_size_or_sections, dim))["split_sizes"]
-        elif type(dim) is not int or type(split_size_or_sections) is not int:  # (a bool size is refused)
             # (PyTorch's Tensor.split, Python code, passes them on by position whatever the caller wrote)
+            split_size_or_sections = _parser_errors.parse(
+                "split_with_sizes", _parser_errors.METHOD_OVERLOADS["split_with_sizes"],
+                (self, split_size_or_sections, dim))["split_sizes"]
+        elif type(dim) is not int or type(split_size_or_sections) is not int:  # (a bool size is refused)
             dim = _parser_errors.parse("split", _parser_errors.METHOD_OVERLOADS["split"],
                                        (self, split_size_or_sections, dim))["dim"]
         if not self._data.ndim:

@@ -42,3 +42,11 @@ from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F4
 from .._namespace_aten import conv_tbc  # noqa: F401  (F.conv_tbc is torch.conv_tbc)
 
 from . import grad  # noqa: E402,F401  (F.grad is torch.nn.grad, the convolutions' gradients)
+
+# The activations PyTorch binds natively with an out= variant (torch._C._nn's): out= written into, as theirs
+from .._out_argument import with_out as _with_out  # noqa: E402
+
+for _name, _native in (("logsigmoid", "log_sigmoid"), ("hardshrink", "hardshrink"), ("softshrink", "softshrink"),
+                       ("softplus", "softplus"), ("gelu", "gelu")):
+    globals()[_name] = _with_out(_native, globals()[_name])
+del _name, _native
