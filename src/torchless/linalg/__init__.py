@@ -3,6 +3,7 @@
 Inputs are batches of matrices ``(*, m, n)`` of float32 or float64; results keep the input's dtype.
 """
 from ._checks import LinAlgError
+from .condition import cond
 from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, matrix_rank, qr, svd, svdvals
 from .determinant import det, slogdet
 from .inverse import inv, inv_ex, matrix_power, pinv, solve, solve_ex
@@ -12,6 +13,6 @@ from .norms import matrix_norm, norm, vector_norm
 from .products import cross, diagonal, matmul, multi_dot, vander, vecdot
 from .triangular import solve_triangular
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "inv_ex", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm",
            "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd",
            "svdvals", "vander", "vecdot", "vector_norm"]

@@ -281,7 +281,7 @@ def _cholesky_ex(input, upper=False, check_errors=False):
 
 
 cholesky_ex = _parser_errors.native_entry(
-    "linalg_cholesky_ex", ("Tensor input, *, bool upper=False, bool check_errors=False, TensorList[2]? out=None",),
+    "linalg_cholesky_ex", ("Tensor input, *, bool upper=False, bool check_errors=False, TensorList? out=None",),
     _cholesky_ex)
 
 

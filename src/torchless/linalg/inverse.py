@@ -69,8 +69,8 @@ def _inv_ex(A, check_errors=False):
     return result("linalg_inv_ex", ("inverse", "info"), Inverse.apply(A, value=value), Tensor._wrap(info))
 
 
-inv_ex = _parser_errors.native_entry("linalg_inv_ex", ("Tensor A, *, bool check_errors=False, TensorList[2]? out=None",),
-                                     _inv_ex)
+inv_ex = _parser_errors.native_entry(
+    "linalg_inv_ex", ("Tensor A, *, bool check_errors=False, TensorList? out=None",), _inv_ex)
 
 
 def _as_matrices(a, b, vector):
@@ -199,7 +199,7 @@ def _solve_ex(A, B, left=True, check_errors=False):
 
 
 solve_ex = _parser_errors.native_entry(
-    "linalg_solve_ex", ("Tensor A, Tensor B, *, bool left=True, bool check_errors=False, TensorList[2]? out=None",),
+    "linalg_solve_ex", ("Tensor A, Tensor B, *, bool left=True, bool check_errors=False, TensorList? out=None",),
     _solve_ex)
 
 

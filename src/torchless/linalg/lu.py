@@ -214,10 +214,10 @@ def _lu_factor(A, pivot=True):
 
 
 lu_factor_ex = _parser_errors.native_entry(
-    "linalg_lu_factor_ex", ("Tensor A, *, bool pivot=True, bool check_errors=False, TensorList[3]? out=None",),
+    "linalg_lu_factor_ex", ("Tensor A, *, bool pivot=True, bool check_errors=False, TensorList? out=None",),
     _lu_factor_ex)
 lu_factor = _parser_errors.native_entry(
-    "linalg_lu_factor", ("Tensor A, *, bool pivot=True, TensorList[2]? out=None",), _lu_factor)
+    "linalg_lu_factor", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu_factor)
 
 
 class LUUnpacked(Node):
@@ -261,7 +261,7 @@ def _lu(A, pivot=True):
                   packed[..., :k, k:])
 
 
-lu = _parser_errors.native_entry("linalg_lu", ("Tensor A, *, bool pivot=True, TensorList[3]? out=None",), _lu)
+lu = _parser_errors.native_entry("linalg_lu", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu)
 
 
 def _check_pivots(name, lu, pivots):
@@ -385,4 +385,4 @@ def _renamed(tensor, node_name):
 
 lu_unpack = _parser_errors.native_entry(
     "lu_unpack", ("Tensor LU_data, Tensor LU_pivots, bool unpack_data=True, bool unpack_pivots=True, *, "
-                  "TensorList[3]? out=None",), _lu_unpack)
+                  "TensorList? out=None",), _lu_unpack)
