@@ -78,6 +78,11 @@ def check_float_matrix(name, array, square=True):
     check_float(name, array)
 
 
+def column_major(array):
+    """The matrices of ``array`` laid out column by column, as LAPACK writes PyTorch's results (their strides)."""
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(array, -1, -2)), -1, -2)
+
+
 def batch_prefix(array, index):
     """PyTorch's ``(Batch element k): `` naming the failing matrix of a batch (nothing when unbatched)."""
     if array.ndim <= 2:

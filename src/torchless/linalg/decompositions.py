@@ -5,8 +5,9 @@ import numpy as np
 from .. import _parser_errors
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
+from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, column_major,
+                      scalar_name)
 from ._results import result
-from ._checks import LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, scalar_name
 
 
 def _mT(array):
@@ -221,8 +222,8 @@ class Cholesky(Node):
             factor, info = cholesky_factors(a, upper)
             if info.any():
                 raise not_positive_definite_error("linalg.cholesky", a, info)
-        self.out = factor
-        return factor
+        self.out = column_major(factor)
+        return self.out
 
     def _lower(self):
         return _mT(self.out) if self.upper else self.out

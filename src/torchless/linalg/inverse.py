@@ -4,8 +4,8 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
 from ..autograd.graph import Node
-from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, scalar_name,
-                      singular_error)
+from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, column_major,
+                      scalar_name, singular_error)
 from ._results import result
 
 
@@ -24,7 +24,7 @@ class Inverse(Node):
             value, info = _lu_inverse(a)
             if info.any():
                 raise singular_error("linalg.inv", a, info)
-        self.out = value
+        self.out = column_major(value)
         return self.out
 
     def backward(self, grad):
@@ -97,7 +97,9 @@ class Solve(Node):
             if info.any():
                 raise _solver_failed("linalg.solve", a, info)
         self.a, self.out = a, value
-        return value[..., 0] if vector else value
+        if vector:
+            return column_major(value[..., 0]) if value.ndim > 2 else value[..., 0]
+        return column_major(value) if left else np.ascontiguousarray(value)
 
     def backward(self, grad):
         if self.vector:

@@ -6,7 +6,7 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error
 from ..autograd.graph import Node
-from ._checks import LinAlgError, batch_prefix, scalar_name
+from ._checks import column_major, scalar_name
 from ._results import result
 from .triangular import substitute
 
@@ -162,8 +162,8 @@ class LUFactor(Node):
     complex_aware = True
 
     def forward(self, a, factors=None):
-        self.lu, pivots, _ = factors
-        self.perm = permutation_of(pivots, a.shape[-2])
+        lu, pivots, _ = factors
+        self.lu, self.perm = column_major(lu), permutation_of(pivots, a.shape[-2])
         return self.lu
 
     def backward(self, grad):
@@ -279,7 +279,10 @@ class LUSolve(Node):
     def forward(self, lu, b, pivots=None, left=True, adjoint=False):
         self.lu, self.pivots, self.left, self.adjoint = lu, pivots, left, adjoint
         # X M = B  <=>  M^H X^H = B^H
-        self.out = solve_with(lu, pivots, b, adjoint) if left else _H(solve_with(lu, pivots, _H(b), not adjoint))
+        if left:
+            self.out = column_major(solve_with(lu, pivots, b, adjoint))
+        else:
+            self.out = np.ascontiguousarray(_H(solve_with(lu, pivots, _H(b), not adjoint)))
         return self.out
 
     def backward(self, grad):

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error
 from ..autograd.graph import Node
-from ._checks import check_matrix, scalar_name
+from ._checks import check_matrix, column_major, scalar_name
 
 
 def _mT(array):
@@ -46,6 +46,7 @@ class TriangularSolve(Node):
             self.out = substitute(a, b, upper, unitriangular)
         else:
             self.out = _mT(substitute(_mT(a), _mT(b), not upper, unitriangular))
+        self.out = column_major(self.out)
         return self.out
 
     def _in_left_frame(self, array):
