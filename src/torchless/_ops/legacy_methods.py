@@ -98,7 +98,7 @@ def _ger_function(outer, input, *args, out=None, **kwargs):
 
 # the methods of _ops/deprecated_linalg.py, loaded on first call
 _DEPRECATED_LINALG_METHODS = ("cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
-                              "solve", "lstsq", "symeig", "eig")
+                              "solve", "lstsq", "symeig", "eig", "lu", "lu_solve")
 
 
 def _deprecated_linalg_method(name):
