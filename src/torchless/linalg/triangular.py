@@ -70,7 +70,7 @@ class TriangularSolve(Node):
             product = -(grad_b @ out.mT) if self.left else -(out.mT @ grad_b)
             offset = 1 if self.unitriangular else 0
             grad_a = product.triu(offset) if self.upper else product.tril(-offset)
-        return grad_a, grad_b.to(self.b_dtype)
+        return grad_a, grad_b._cast(self.b_dtype)
 
     def name(self):
         return "LinalgSolveTriangularBackward0"
@@ -87,7 +87,7 @@ def _check_operands(a, b, left):
         equation = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {equation} ({n}x{n} and "
                            f"{b.shape[-2]}x{b.shape[-1]})")
-    error = broadcast_error(a.shape[:-2], b.shape[:-2])
+    error = broadcast_error(b.shape[:-2], a.shape[:-2])  # (PyTorch names B's batch first)
     if error is not None:
         raise error
 
