@@ -98,7 +98,7 @@ def _ger_function(outer, input, *args, out=None, **kwargs):
 
 # the methods of _ops/deprecated_linalg.py, loaded on first call
 _DEPRECATED_LINALG_METHODS = ("cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
-                              "solve", "lstsq", "symeig", "eig", "lu", "lu_solve")
+                              "solve", "lstsq", "symeig", "eig", "lu_solve")
 
 
 def _deprecated_linalg_method(name):
@@ -111,9 +111,16 @@ def _deprecated_linalg_method(name):
     return method
 
 
+def lu(self, pivot=True, get_infos=False):
+    """``Tensor.lu``: torch.lu's factors, with the infos as a plain tuple (not torch.return_types._lu_with_info)."""
+    from .deprecated_linalg import lu as deprecated_lu
+
+    return tuple(deprecated_lu(self, pivot, get_infos))
+
+
 def install(cls, namespace):
     """The methods on the Tensor class ``cls``, the function forms in the torch namespace ``namespace``."""
-    for method in (resize, resize_as, as_strided_, ger):
+    for method in (resize, resize_as, as_strided_, ger, lu):
         setattr(cls, method.__name__, method)
     for name in _DEPRECATED_LINALG_METHODS:
         setattr(cls, name, _deprecated_linalg_method(name))

@@ -125,9 +125,10 @@ def solve_with(lu, pivots, b, adjoint=False):
 
 
 def _check_lu_input(name, a):
+    """PyTorch's checks of an LU input: ``name`` is the function's as its rank error says it (lu_factor's forms
+    say ``torchless.lu_factor``, linalg.lu ``linalg.lu``)."""
     if a.ndim < 2:
-        raise RuntimeError(f"torchless.{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} "
-                           "instead")
+        raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} instead")
     if a.dtype.kind not in "fc" or a.dtype == np.float16:
         raise NotImplementedError(f"\"lu_cpu\" not implemented for '{scalar_name(a)}'")
 
@@ -188,9 +189,9 @@ def _lu_factor_ex(A, pivot=True, check_errors=False):
     from .._tensor import Tensor
 
     if not pivot:
-        _check_lu_input("linalg.lu_factor_ex", A._data)
+        _check_lu_input("torchless.lu_factor", A._data)
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    factors = _factor_checked("linalg.lu_factor_ex", A)
+    factors = _factor_checked("torchless.lu_factor", A)
     if check_errors:
         error = zero_pivot_error("linalg.lu_factor_ex", factors[2])
         if error is not None:
@@ -204,9 +205,9 @@ def _lu_factor(A, pivot=True):
     from .._tensor import Tensor
 
     if not pivot:
-        _check_lu_input("linalg.lu_factor", A._data)
+        _check_lu_input("torchless.lu_factor", A._data)
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    factors = _factor_checked("linalg.lu_factor", A)
+    factors = _factor_checked("torchless.lu_factor", A)
     error = zero_pivot_error("linalg.lu_factor", factors[2])
     if error is not None:
         raise error
