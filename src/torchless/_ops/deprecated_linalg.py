@@ -209,9 +209,7 @@ def lu(A, pivot=True, get_infos=False, out=None):
 
     factors = lu_factor_ex(A, pivot=pivot)
     if get_infos:
-        from ..linalg._results import result
-
-        return _into("lu", out, result("_lu_with_info", ("LU", "pivots", "info"), *factors))
+        return _into("lu", out, _RETURN_TYPES["_lu_with_info"](*factors))
     return _into("lu", out, (factors.LU, factors.pivots))
 
 

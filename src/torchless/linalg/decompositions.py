@@ -7,7 +7,6 @@ from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, column_major,
                       scalar_name)
-from ._results import result
 
 
 def _mT(array):
@@ -277,8 +276,8 @@ def _cholesky_ex(input, upper=False, check_errors=False):
     factor, info = cholesky_factors(a, bool(upper))
     if check_errors and info.any():
         raise not_positive_definite_error("linalg.cholesky_ex", a, info)
-    return result("linalg_cholesky_ex", ("L", "info"), Cholesky.apply(input, upper=bool(upper), factor=factor),
-                  Tensor._wrap(info))
+    return _RETURN_TYPES["linalg_cholesky_ex"](Cholesky.apply(input, upper=bool(upper), factor=factor),
+                                               Tensor._wrap(info))
 
 
 cholesky_ex = _parser_errors.native_entry(

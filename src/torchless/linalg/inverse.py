@@ -4,9 +4,9 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
 from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
 from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, column_major,
                       scalar_name, singular_error)
-from ._results import result
 
 
 def _mT(array):
@@ -66,7 +66,7 @@ def _inv_ex(A, check_errors=False):
     value, info = _lu_inverse(a)
     if check_errors and info.any():
         raise singular_error("linalg.inv_ex", a, info)
-    return result("linalg_inv_ex", ("inverse", "info"), Inverse.apply(A, value=value), Tensor._wrap(info))
+    return _RETURN_TYPES["linalg_inv_ex"](Inverse.apply(A, value=value), Tensor._wrap(info))
 
 
 inv_ex = _parser_errors.native_entry(
@@ -197,7 +197,7 @@ def _solve_ex(A, B, left=True, check_errors=False):
     if check_errors and info.any():
         raise _solver_failed("linalg.solve_ex", a, info)
     X = Solve.apply(A, B, left=bool(left), vector=vector, value=value)
-    return result("linalg_solve_ex", ("result", "info"), X, Tensor._wrap(info))
+    return _RETURN_TYPES["linalg_solve_ex"](X, Tensor._wrap(info))
 
 
 solve_ex = _parser_errors.native_entry(

@@ -4,8 +4,8 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast
 from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
 from ._checks import scalar_name
-from ._results import result
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
@@ -158,8 +158,7 @@ def _lstsq(input, b, rcond=None, driver=None):
                                             computed=m > n and driver != "gelsy" and full_rank)
     rank = Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else solved.rank.astype(np.int64))
     singular_values = Tensor._wrap(solved.singular_values) if driver in ("gelsd", "gelss") else empty
-    return result("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"), solution, residuals, rank,
-                  singular_values)
+    return _RETURN_TYPES["linalg_lstsq"](solution, residuals, rank, singular_values)
 
 
 lstsq = _parser_errors.native_entry(

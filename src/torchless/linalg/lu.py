@@ -6,8 +6,8 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error
 from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
 from ._checks import column_major, scalar_name
-from ._results import result
 from .triangular import substitute
 
 
@@ -141,8 +141,8 @@ def zero_pivot_error(name, info):
     index = np.unravel_index(failed[0], info.shape) if info.ndim else ()
     prefix = f"(Batch element {failed[0]}): " if info.ndim else ""
     value = int(info[index])
-    return RuntimeError(f"torchless.{name}: {prefix}U[{value},{value}] is zero and using it on lu_solve would result in "
-                        "a division by zero. If you still want to perform the factorization, consider calling "
+    return RuntimeError(f"torchless.{name}: {prefix}U[{value},{value}] is zero and using it on lu_solve would result "
+                        "in a division by zero. If you still want to perform the factorization, consider calling "
                         "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
 
 
@@ -196,8 +196,8 @@ def _lu_factor_ex(A, pivot=True, check_errors=False):
         error = zero_pivot_error("linalg.lu_factor_ex", factors[2])
         if error is not None:
             raise error
-    return result("linalg_lu_factor_ex", ("LU", "pivots", "info"), LUFactor.apply(A, factors=factors),
-                  Tensor._wrap(factors[1]), Tensor._wrap(factors[2]))
+    return _RETURN_TYPES["linalg_lu_factor_ex"](LUFactor.apply(A, factors=factors), Tensor._wrap(factors[1]),
+                                                Tensor._wrap(factors[2]))
 
 
 def _lu_factor(A, pivot=True):
@@ -211,7 +211,7 @@ def _lu_factor(A, pivot=True):
     error = zero_pivot_error("linalg.lu_factor", factors[2])
     if error is not None:
         raise error
-    return result("linalg_lu_factor", ("LU", "pivots"), LUFactor.apply(A, factors=factors), Tensor._wrap(factors[1]))
+    return _RETURN_TYPES["linalg_lu_factor"](LUFactor.apply(A, factors=factors), Tensor._wrap(factors[1]))
 
 
 lu_factor_ex = _parser_errors.native_entry(
@@ -258,8 +258,8 @@ def _lu(A, pivot=True):
     perm = permutation_of(pivots, a.shape[-2])
     packed = LUUnpacked.apply(A, lower=lower, upper=upper, perm=perm)
     k = lower.shape[-1]
-    return result("linalg_lu", ("P", "L", "U"), Tensor._wrap(permutation_matrix(perm, a.dtype)), packed[..., :k],
-                  packed[..., :k, k:])
+    return _RETURN_TYPES["linalg_lu"](Tensor._wrap(permutation_matrix(perm, a.dtype)), packed[..., :k],
+                                      packed[..., :k, k:])
 
 
 lu = _parser_errors.native_entry("linalg_lu", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu)
@@ -359,8 +359,8 @@ def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
 
     lu, piv = LU_data._data, LU_pivots._data
     if piv.dtype != np.int32:
-        raise RuntimeError("torchless.lu_unpack: LU_pivots is expected to be a contiguous tensor of torchless.int32 dtype.\n"
-                           "Note: this function is intended to be used with the output produced by "
+        raise RuntimeError("torchless.lu_unpack: LU_pivots is expected to be a contiguous tensor of torchless.int32 "
+                           "dtype.\nNote: this function is intended to be used with the output produced by "
                            "torchless.linalg.lu_factor")
     empty = Tensor._wrap(np.zeros(0, lu.dtype))
     m = lu.shape[-2]
@@ -378,7 +378,7 @@ def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
         L, U = _renamed(L, "LuUnpackBackward0"), _renamed(U, "LuUnpackBackward0")
     else:
         L, U = empty, empty
-    return result("lu_unpack", ("P", "L", "U"), P, L, U)
+    return _RETURN_TYPES["lu_unpack"](P, L, U)
 
 
 def _renamed(tensor, node_name):
