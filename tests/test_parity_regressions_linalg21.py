@@ -434,3 +434,32 @@ def test_out_arguments():
         assert lib.linalg.solve_triangular(lib.tensor(a), lib.tensor(b), upper=True, out=out) is out
         np.testing.assert_allclose(out.numpy(), torch.linalg.solve_triangular(torch.tensor(a), torch.tensor(b),
                                                                               upper=True).numpy(), rtol=1e-10)
+
+
+# ---------------------------------------------------------------- eig, eigvals
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_eig_values_unit_vectors_and_gauge_invariant_gradients(dtype):
+    a = random(2, 4, 4, dtype=dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    (w, v), (w2, v2) = (lib.linalg.eig(lib.tensor(a)) for lib in LIBS)
+    assert type(w2).__name__ == "Tensor" and w2.dtype.name == str(w.dtype).replace("torch.", "")
+    np.testing.assert_allclose(w2.numpy(), w.numpy(), rtol=tol, atol=tol)
+    # (each eigenvector is PyTorch's up to its sign or phase, which MKL's geev and NumPy's pick differently)
+    np.testing.assert_allclose(np.abs(v2.numpy()), np.abs(v.numpy()), rtol=tol * 10, atol=tol * 10)
+    assert_same(lambda lib: lib.linalg.eigvals(lib.tensor(a)), tol=tol)
+    if dtype != np.float32:
+        weights = random(2, 4), random(2, 4, 4)
+        gradients_match(lambda lib, x: (lib.linalg.eig(x).eigenvalues.real * lib.tensor(weights[0])
+                                        + lib.linalg.eigvals(x).imag,
+                                        lib.linalg.eig(x).eigenvectors.abs() ** 2), [a], tol=1e-6)
+
+
+def test_eig_errors():
+    nan = np.array([[1.0, np.nan], [0, 1]])
+    for name in ("eig", "eigvals"):
+        assert_same(lambda lib: getattr(lib.linalg, name)(lib.ones(2, 3)))
+        assert_same(lambda lib: getattr(lib.linalg, name)(lib.ones(3)))
+        assert_same(lambda lib: getattr(lib.linalg, name)(lib.eye(3).int()))
+        assert_same(lambda lib: getattr(lib.linalg, name)(lib.eye(3).half()))
+    assert_same(lambda lib: lib.linalg.eig(lib.tensor(nan)))
+    assert_same(lambda lib: lib.linalg.eig(lib.zeros(0, 3, 3)))

@@ -47,6 +47,7 @@ _FIELDS = {
     "qr": ("Q", "R"),
     "linalg_qr": ("Q", "R"),
     "linalg_eigh": ("eigenvalues", "eigenvectors"),
+    "linalg_eig": ("eigenvalues", "eigenvectors"),
     "triangular_solve": ("solution", "cloned_coefficient"),
     "linalg_inv_ex": ("inverse", "info"),
     "linalg_solve_ex": ("result", "info"),
