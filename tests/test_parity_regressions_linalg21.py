@@ -463,3 +463,55 @@ def test_eig_errors():
         assert_same(lambda lib: getattr(lib.linalg, name)(lib.eye(3).half()))
     assert_same(lambda lib: lib.linalg.eig(lib.tensor(nan)))
     assert_same(lambda lib: lib.linalg.eig(lib.zeros(0, 3, 3)))
+
+
+# ---------------------------------------------------------------- geqrf, householder_product / orgqr, ormqr
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4), (3, 3), (0, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_geqrf_and_householder_products(shape, dtype):
+    a = random(*shape, dtype=dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    requires_grad = dtype != np.complex128  # (PyTorch refuses a complex geqrf requiring grad: checked below)
+    assert_same(lambda lib: lib.geqrf(lib.tensor(a, requires_grad=requires_grad)), tol=tol, strides=True)
+    packed, tau = (t.numpy() for t in torch.geqrf(torch.tensor(a)))
+    if shape[-2] >= shape[-1]:
+        assert_same(lambda lib: lib.linalg.householder_product(lib.tensor(packed, requires_grad=True),
+                                                               lib.tensor(tau)), tol=tol)
+        assert_same(lambda lib: lib.tensor(packed).orgqr(lib.tensor(tau)), tol=tol)
+    for left in (True, False):
+        for transpose in (True, False):
+            other = random(*shape[:-2], shape[-2], 2, dtype=dtype)
+            other = other if left else np.swapaxes(other, -1, -2).copy()
+            assert_same(lambda lib: lib.ormqr(lib.tensor(packed, requires_grad=True), lib.tensor(tau),
+                                              lib.tensor(other), left, transpose), tol=tol)
+            if dtype == np.float64 and shape[-2] >= shape[-1]:
+                gradients_match(lambda lib, p, t, c: lib.ormqr(p, t, c, left, transpose), [packed, tau, other])
+    if dtype == np.float64 and shape[-2] >= shape[-1]:
+        gradients_match(lambda lib, p, t: lib.linalg.householder_product(p, t), [packed, tau])
+
+
+def test_householder_errors():
+    packed, tau = (t.numpy() for t in torch.geqrf(torch.tensor(random(2, 4, 3))))
+    other = random(2, 4, 2)
+    calls = [
+        lambda lib: lib.geqrf(lib.ones(3)), lambda lib: lib.geqrf(lib.ones(3, 3).int()),
+        lambda lib: lib.geqrf(lib.tensor(random(3, 3, dtype=np.complex128), requires_grad=True)),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed), lib.tensor(random(2, 4))),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed).mT, lib.tensor(tau)),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed), lib.tensor(tau).float()),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed[0, 0]), lib.tensor(tau)),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed), lib.tensor(tau[0])),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed), lib.tensor(tau[:1])),
+        lambda lib: lib.linalg.householder_product(lib.tensor(packed).int(), lib.tensor(tau).int()),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau), lib.tensor(other[:, :3])),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau), lib.tensor(other).float()),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau).float(), lib.tensor(other)),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau[:1]), lib.tensor(other)),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau), lib.tensor(other), False),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau), lib.tensor(other[0])),
+        lambda lib: lib.ormqr(lib.tensor(packed), lib.tensor(tau), lib.tensor(other[:1])),
+        lambda lib: lib.ormqr(lib.tensor(packed[:, :, :2]), lib.tensor(tau), lib.tensor(other)),
+        lambda lib: lib.ormqr(lib.tensor(packed).int(), lib.tensor(tau).int(), lib.tensor(other).int()),
+    ]
+    for call in calls:
+        assert_same(call)

@@ -120,6 +120,7 @@ _LAZY_FUNCTIONS = {
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
                      "matrix_rank", "solve", "lstsq", "symeig", "eig", "lu", "lu_solve"), "._ops.deprecated_linalg"),
     "lu_unpack": ".linalg.lu",
+    **dict.fromkeys(("geqrf", "orgqr", "ormqr"), ".linalg.householder"),
     **dict.fromkeys(("permute_copy", "transpose_copy", "t_copy", "expand_copy", "squeeze_copy", "unsqueeze_copy",
                      "select_copy", "slice_copy", "diagonal_copy", "alias_copy", "view_as_real_copy",
                      "view_as_complex_copy", "unfold_copy", "view_copy", "as_strided_copy", "split_copy",

@@ -58,6 +58,7 @@ _FIELDS = {
     "linalg_lu": ("P", "L", "U"),
     "lu_unpack": ("P", "L", "U"),
     "_lu_with_info": ("LU", "pivots", "info"),
+    "geqrf": ("a", "tau"),
 }
 
 _RETURN_TYPES = {name: _return_type(name, fields) for name, fields in _FIELDS.items()}
