@@ -201,6 +201,42 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     return _into("triangular_solve", out, _RETURN_TYPES["triangular_solve"](solution, A.clone()))
 
 
+_LU_DEPRECATED = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed in a "
+    "future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\nLU, pivots = "
+    "torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, "
+    "get_infos=True)\nshould be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+_LU_SOLVE_DEPRECATED = (
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch release.\n"
+    "Note that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be "
+    "replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """``(LU, pivots)`` of ``A`` (deprecated: torch.linalg.lu_factor), with the infos too if ``get_infos`` (then as
+    torch.return_types._lu_with_info). A zero pivot is no error either way."""
+    _check_tensor("lu", "A", 1, A)
+    _warn_once("lu", _LU_DEPRECATED)
+    from ..linalg import lu_factor_ex
+
+    factors = lu_factor_ex(A, pivot=pivot)
+    if get_infos:
+        return _into("lu", out, _RETURN_TYPES["_lu_with_info"](*factors))
+    return _into("lu", out, (factors.LU, factors.pivots))
+
+
+def lu_solve(input, LU_data, LU_pivots, *, out=None):
+    """The solution X of A X = ``input`` for A given by lu_factor's ``LU_data`` and ``LU_pivots`` (deprecated:
+    torch.linalg.lu_solve, which takes them first)."""
+    _check_tensor("lu_solve", "input", 1, input)
+    _check_tensor("lu_solve", "LU_data", 2, LU_data)
+    _check_tensor("lu_solve", "LU_pivots", 3, LU_pivots)
+    _warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
+    from ..linalg import lu_solve as linalg_lu_solve
+
+    return _into("lu_solve", out, linalg_lu_solve(LU_data, LU_pivots, input))
+
+
 def _removed(message):
     def removed(*args, **kwargs):
         raise RuntimeError(message)

@@ -96,27 +96,37 @@ def _ger_function(outer, input, *args, out=None, **kwargs):
     return outer(input, vec2, out=out)
 
 
-# the methods of _ops/deprecated_linalg.py, loaded on first call
-_DEPRECATED_LINALG_METHODS = ("cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
-                              "solve", "lstsq", "symeig", "eig")
+# the linear-algebra methods whose functions live in modules loaded on first call: {method: module}
+_LINALG_METHODS = {
+    **dict.fromkeys(("cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve", "solve",
+                     "lstsq", "symeig", "eig", "lu_solve"), "torchless._ops.deprecated_linalg"),
+    **dict.fromkeys(("geqrf", "orgqr", "ormqr"), "torchless.linalg.householder"),
+}
 
 
-def _deprecated_linalg_method(name):
+def _linalg_method(name, module_name):
     def method(self, *args, **kwargs):
-        from . import deprecated_linalg
+        import importlib
 
-        return getattr(deprecated_linalg, name)(self, *args, **kwargs)
+        return getattr(importlib.import_module(module_name), name)(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     return method
 
 
+def lu(self, pivot=True, get_infos=False):
+    """``Tensor.lu``: torch.lu's factors, with the infos as a plain tuple (not torch.return_types._lu_with_info)."""
+    from .deprecated_linalg import lu as deprecated_lu
+
+    return tuple(deprecated_lu(self, pivot, get_infos))
+
+
 def install(cls, namespace):
     """The methods on the Tensor class ``cls``, the function forms in the torch namespace ``namespace``."""
-    for method in (resize, resize_as, as_strided_, ger):
+    for method in (resize, resize_as, as_strided_, ger, lu):
         setattr(cls, method.__name__, method)
-    for name in _DEPRECATED_LINALG_METHODS:
-        setattr(cls, name, _deprecated_linalg_method(name))
+    for name, module_name in _LINALG_METHODS.items():
+        setattr(cls, name, _linalg_method(name, module_name))
     namespace.update(ger=lambda input, *args, out=None, **kwargs: _ger_function(namespace["outer"], input,
                                                                                 *args, out=out, **kwargs),
                      as_strided_=lambda input, *args, **kwargs: as_strided_(input, *args, **kwargs))

@@ -3,13 +3,22 @@
 Inputs are batches of matrices ``(*, m, n)`` of float32 or float64; results keep the input's dtype.
 """
 from ._checks import LinAlgError
-from .decompositions import cholesky, eigh, eigvalsh, matrix_rank, qr, svd, svdvals
+from .condition import cond
+from .decompositions import cholesky, cholesky_ex, eigh, eigvalsh, matrix_rank, qr, svd, svdvals
 from .determinant import det, slogdet
-from .inverse import inv, matrix_power, pinv, solve
+from .eigen import eig, eigvals
+from .householder import householder_product
+from .inverse import inv, inv_ex, matrix_power, pinv, solve, solve_ex
+from .lstsq import lstsq
+from .lu import lu, lu_factor, lu_factor_ex, lu_solve
 from .matrix_exp import matrix_exp
 from .norms import matrix_norm, norm, vector_norm
-from .products import cross, multi_dot, vander
+from .products import cross, diagonal, matmul, multi_dot, vander, vecdot
+from .tensor_solve import tensorinv, tensorsolve
+from .triangular import solve_triangular
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_norm",
-           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
-           "vander", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals",
+           "eigvalsh", "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+           "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander",
+           "vecdot", "vector_norm"]

@@ -78,6 +78,11 @@ def check_float_matrix(name, array, square=True):
     check_float(name, array)
 
 
+def column_major(array):
+    """The matrices of ``array`` laid out column by column, as LAPACK writes PyTorch's results (their strides)."""
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(array, -1, -2)), -1, -2)
+
+
 def batch_prefix(array, index):
     """PyTorch's ``(Batch element k): `` naming the failing matrix of a batch (nothing when unbatched)."""
     if array.ndim <= 2:
@@ -85,30 +90,12 @@ def batch_prefix(array, index):
     return f"(Batch element {int(np.ravel_multi_index(index, array.shape[:-2]))}): "
 
 
-def first_zero_pivot(matrix):
-    """The 1-based index of the first zero on U's diagonal in LU with partial pivoting (as LAPACK's getrf
-    reports it), or 0 if there is none."""
-    u = np.array(matrix, np.float64)
-    n = u.shape[0]
-    first = 0
-    for k in range(n):
-        pivot = k + int(np.argmax(np.abs(u[k:, k])))
-        u[[k, pivot]] = u[[pivot, k]]
-        if u[k, k] == 0:
-            first = first or k + 1
-            continue
-        u[k + 1:] -= np.outer(u[k + 1:, k] / u[k, k], u[k])
-    return first
-
-
-def singular_error(name, array):
-    """LinAlgError for the first batch element of ``array`` whose LU factorisation has a zero pivot."""
-    for index in np.ndindex(array.shape[:-2]):
-        pivot = first_zero_pivot(array[index])
-        if pivot:
-            return LinAlgError(f"{name}: {batch_prefix(array, index)}The diagonal element {pivot} is zero, the "
-                               "inversion could not be completed because the input matrix is singular.")
-    return LinAlgError(f"{name}: The inversion could not be completed because the input matrix is singular.")
+def singular_error(name, array, info):
+    """LinAlgError for the first matrix of ``array`` whose LU factorisation has a zero pivot (``info``: the first
+    zero pivot's 1-based index per matrix, 0 if none)."""
+    index = next(i for i in np.ndindex(info.shape) if info[i])
+    return LinAlgError(f"{name}: {batch_prefix(array, index)}The diagonal element {int(info[index])} is zero, the "
+                       "inversion could not be completed because the input matrix is singular.")
 
 
 class NotDifferentiable(Node):

@@ -2,9 +2,11 @@
 
 import numpy as np
 
+from .. import _parser_errors
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
-from ._checks import LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, scalar_name
+from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, column_major,
+                      scalar_name)
 
 
 def _mT(array):
@@ -164,42 +166,71 @@ def qr(A, mode="reduced"):
                      NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
 
 
-def _leading_minor_failure(matrix):
-    """The order of the first leading minor that is not positive-definite (unblocked Cholesky), or 0."""
-    m = np.array(matrix, np.float64)
-    n = m.shape[0]
-    lower = np.zeros_like(m)
-    for k in range(n):
-        pivot = m[k, k] - lower[k, :k] @ lower[k, :k]
+def _partial_cholesky(matrix):
+    """``(order, lower)``: the order of the first leading minor of ``matrix`` that is not positive-definite (0 if
+    none), and what LAPACK's potrf leaves in the lower triangle: the factor's columns before that order, ``matrix``'s
+    own entries after, and on the failed diagonal entry the pivot that was not positive (unblocked Cholesky)."""
+    lower = np.tril(np.array(matrix))
+    for k in range(lower.shape[0]):
+        pivot = (lower[k, k] - lower[k, :k] @ np.conj(lower[k, :k])).real
         if not pivot > 0:
-            return k + 1
+            lower[k, k] = pivot
+            return k + 1, lower
         lower[k, k] = np.sqrt(pivot)
-        lower[k + 1:, k] = (m[k + 1:, k] - lower[k + 1:, :k] @ lower[k, :k]) / lower[k, k]
-    return 0
+        lower[k + 1:, k] = (lower[k + 1:, k] - lower[k + 1:, :k] @ np.conj(lower[k, :k])) / lower[k, k]
+    return 0, lower
+
+
+def _hermitian_transpose(array):
+    return np.conj(_mT(array)) if array.dtype.kind == "c" else _mT(array)
+
+
+def cholesky_factors(a, upper=False):
+    """``(factor, info)`` of ``a (*, n, n)`` as potrf gives them: the lower factor read from the lower triangle (the
+    upper one from the upper triangle if ``upper``), and per matrix the order of its first leading minor that is not
+    positive-definite (0 if none), whose factor is the partial one potrf leaves."""
+    source = _hermitian_transpose(a) if upper else a
+    info = np.zeros(a.shape[:-2], np.int32)
+    try:
+        lower = np.linalg.cholesky(source).astype(a.dtype, copy=False)
+    except np.linalg.LinAlgError:
+        lower = np.empty_like(source)
+        for index in np.ndindex(a.shape[:-2]):
+            info[index], lower[index] = _partial_cholesky(source[index])
+    return (_hermitian_transpose(lower) if upper else lower), info
+
+
+def not_positive_definite_error(name, a, info):
+    """LinAlgError for the first matrix of ``a`` whose ``info`` (a failed leading minor's order) is not 0."""
+    index = next(i for i in np.ndindex(info.shape) if info[i])
+    return LinAlgError(f"{name}: {batch_prefix(a, index)}The factorization could not be completed because the input "
+                       f"is not positive-definite (the leading minor of order {int(info[index])} is not "
+                       "positive-definite).")
 
 
 class Cholesky(Node):
-    """The lower factor ``L`` of ``A = L L^T`` (read from A's lower triangle). With Phi taking the lower triangle
-    and halving the diagonal, ``S = L^-T Phi(L^T dL) L^-1`` and ``dA = (S + S^T) / 2``."""
+    """The lower factor ``L`` of ``A = L L^T`` (read from A's lower triangle; its transpose, the upper factor read
+    from the upper triangle, if ``upper``). With Phi taking the lower triangle and halving the diagonal,
+    ``S = L^-T Phi(L^T dL) L^-1`` and ``dA = (S + S^T) / 2``."""
 
     saved = ("out",)
 
-    def forward(self, a):
-        try:
-            self.out = np.linalg.cholesky(a).astype(a.dtype, copy=False)
-        except np.linalg.LinAlgError:
-            for index in np.ndindex(a.shape[:-2]):
-                order = _leading_minor_failure(a[index])
-                if order:
-                    raise LinAlgError(f"linalg.cholesky: {batch_prefix(a, index)}The factorization could not be "
-                                      "completed because the input is not positive-definite (the leading minor of "
-                                      f"order {order} is not positive-definite).") from None
-            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
-                              "positive-definite.") from None
+    def forward(self, a, upper=False, factor=None):
+        self.upper = upper
+        if factor is None:
+            factor, info = cholesky_factors(a, upper)
+            if info.any():
+                raise not_positive_definite_error("linalg.cholesky", a, info)
+        self.out = column_major(factor)
         return self.out
 
+    def _lower(self):
+        return _mT(self.out) if self.upper else self.out
+
     def backward(self, grad):
-        lower = self.out
+        lower = self._lower()
+        if self.upper:
+            grad = _mT(grad)
         phi = np.tril(_mT(lower) @ np.tril(grad))
         phi = phi - 0.5 * np.eye(lower.shape[-1], dtype=grad.dtype) * phi
         inverse = np.linalg.inv(lower)
@@ -209,7 +240,8 @@ class Cholesky(Node):
     def backward_graph(self, grad):
         from .inverse import Inverse
 
-        lower = self.graph_output(self.out)
+        factor = self.graph_output(self.out)
+        lower, grad = (factor.mT, grad.mT) if self.upper else (factor, grad)
         phi = (lower.mT @ grad.tril()).tril()
         phi = phi - 0.5 * grad._wrap(np.eye(self.out.shape[-1], dtype=grad._data.dtype)) * phi
         inverse = Inverse.apply(lower)
@@ -221,8 +253,8 @@ class Cholesky(Node):
 
 
 def cholesky(A, *, upper=False):
-    r"""The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with ``A = L L^T``, or
-    ``U = L^T`` if ``upper``.
+    r"""The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with ``A = L L^T`` read from the
+    lower triangle, or upper ``U`` with ``A = U^T U`` read from the upper triangle if ``upper``.
 
     Shape:
         A: :math:`(*, n, n)`. Output: :math:`(*, n, n)`.
@@ -230,8 +262,27 @@ def cholesky(A, *, upper=False):
     Raises ``LinAlgError`` (a RuntimeError) if a matrix is not positive-definite.
     """
     check_float_matrix("linalg.cholesky", A._data)
-    lower = Cholesky.apply(A)
-    return lower.mT if upper else lower
+    return Cholesky.apply(A, upper=bool(upper))
+
+
+def _cholesky_ex(input, upper=False, check_errors=False):
+    r"""``(L, info)``: cholesky's factor, and per matrix the order of its first leading minor that is not
+    positive-definite (0 if none; its factor is then the partial one LAPACK leaves), raising only if
+    ``check_errors``."""
+    from .._tensor import Tensor
+
+    a = input._data
+    check_float_matrix("linalg.cholesky", a)
+    factor, info = cholesky_factors(a, bool(upper))
+    if check_errors and info.any():
+        raise not_positive_definite_error("linalg.cholesky_ex", a, info)
+    return _RETURN_TYPES["linalg_cholesky_ex"](Cholesky.apply(input, upper=bool(upper), factor=factor),
+                                               Tensor._wrap(info))
+
+
+cholesky_ex = _parser_errors.native_entry(
+    "linalg_cholesky_ex", ("Tensor input, *, bool upper=False, bool check_errors=False, TensorList? out=None",),
+    _cholesky_ex)
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):

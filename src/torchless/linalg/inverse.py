@@ -1,9 +1,12 @@
 """Inverting square matrices: inv, solve, matrix_power; and the pseudo-inverse pinv."""
 import numpy as np
 
-from .._ops._util import broadcast_error
+from .. import _parser_errors
+from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
 from ..autograd.graph import Node
-from ._checks import LinAlgError, NotDifferentiable, check_float, check_float_matrix, scalar_name, singular_error
+from ..return_types import _RETURN_TYPES
+from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, column_major,
+                      scalar_name, singular_error)
 
 
 def _mT(array):
@@ -15,11 +18,13 @@ class Inverse(Node):
 
     saved = ("out",)
 
-    def forward(self, a):
-        try:
-            self.out = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            raise singular_error("linalg.inv", a) from None
+    def forward(self, a, value=None):
+        """``value``: the inverse already computed (inv_ex's, inf / nan for a singular matrix)."""
+        if value is None:
+            value, info = _lu_inverse(a)
+            if info.any():
+                raise singular_error("linalg.inv", a, info)
+        self.out = column_major(value)
         return self.out
 
     def backward(self, grad):
@@ -46,33 +51,128 @@ def inv(A):
     return Inverse.apply(A)
 
 
+def _lu_inverse(a):
+    """``(inverse, info)`` of ``a``: the solution of A X = I as PyTorch computes it (see _lu_solve)."""
+    return _lu_solve(a, np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape), True)
+
+
+def _inv_ex(A, check_errors=False):
+    r"""``(inverse, info)``: inv's result, and per matrix the 1-based index of the first zero on the diagonal of its
+    LU factorisation's U (0 if none; its inverse then holds inf / nan), raising only if ``check_errors``."""
+    from .._tensor import Tensor
+
+    a = A._data
+    check_float_matrix("linalg.inv", a)
+    value, info = _lu_inverse(a)
+    if check_errors and info.any():
+        raise singular_error("linalg.inv_ex", a, info)
+    return _RETURN_TYPES["linalg_inv_ex"](Inverse.apply(A, value=value), Tensor._wrap(info))
+
+
+inv_ex = _parser_errors.native_entry(
+    "linalg_inv_ex", ("Tensor A, *, bool check_errors=False, TensorList? out=None",), _inv_ex)
+
+
+def _as_matrices(a, b, vector):
+    """``a`` and ``b`` (a column if ``vector``) expanded to their common batch dims."""
+    if vector:
+        b = b[..., None]
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+
+
 class Solve(Node):
-    """``X = A^-1 B`` for ``A (*, n, n)`` and ``B (*, n, k)`` (batch dims already broadcast):
-    ``dB = A^-T dX``, ``dA = -dB X^T``."""
+    """``X = A^-1 B`` (``B A^-1`` if not ``left``) for ``A (*, n, n)`` and ``B (*, n, k)`` (``(*, k, n)``), or a
+    batch of vectors B (``vector``), batch dims broadcast here: ``dB = A^-T dX``, ``dA = -dB X^T`` (``dX A^-T`` and
+    ``-X^T dB`` on the right), each summed back to its input's shape."""
 
     saved = ("a", "out")
 
-    def forward(self, a, b):
-        try:
-            self.out = np.linalg.solve(a, b)
-        except np.linalg.LinAlgError:
-            raise LinAlgError("torchless.linalg.solve: The solver failed because the input matrix is "
-                              "singular.") from None
-        self.a = a
-        return self.out
+    def forward(self, a, b, left=True, vector=False, value=None):
+        """``value``: the solution already computed (solve_ex's, inf / nan for a singular matrix)."""
+        self.a_shape, self.b_shape, self.left, self.vector = a.shape, b.shape, left, vector
+        a, b = _as_matrices(a, b, vector)
+        if value is None:
+            value, info = _lu_solve(a, b, left)
+            if info.any():
+                raise _solver_failed("linalg.solve", a, info)
+        self.a, self.out = a, value
+        if vector:
+            return column_major(value[..., 0]) if value.ndim > 2 else value[..., 0]
+        return column_major(value) if left else np.ascontiguousarray(value)
 
     def backward(self, grad):
-        grad_b = np.linalg.solve(_mT(self.a), grad)
-        grad_a = -(grad_b @ _mT(self.out)) if self.needs_input_grad[0] else None
-        return grad_a, grad_b
+        if self.vector:
+            grad = grad[..., None]
+        if self.left:
+            grad_b = np.linalg.solve(_mT(self.a), grad)
+            grad_a = -(grad_b @ _mT(self.out)) if self.needs_input_grad[0] else None
+        else:
+            grad_b = _mT(np.linalg.solve(self.a, _mT(grad)))
+            grad_a = -(_mT(self.out) @ grad_b) if self.needs_input_grad[0] else None
+        if self.vector:
+            grad_b = grad_b[..., 0]
+        return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
 
     def backward_graph(self, grad):
-        grad_b = Solve.apply(self.graph_input(0, self.a).mT, grad)
-        grad_a = -(grad_b @ self.graph_output(self.out).mT) if self.needs_input_grad[0] else None
-        return grad_a, grad_b
+        a = self.graph_input(0, self.a)
+        if self.vector:  # (the output, as this node gave it: a vector)
+            out, grad = self.graph_output(self.out[..., 0]).unsqueeze(-1), grad.unsqueeze(-1)
+        else:
+            out = self.graph_output(self.out)
+        grad_b = Solve.apply(a.mT, grad, left=self.left)
+        grad_a = None
+        if self.needs_input_grad[0]:
+            grad_a = unbroadcast_tensor(-(grad_b @ out.mT) if self.left else -(out.mT @ grad_b), self.a_shape)
+        if self.vector:
+            grad_b = grad_b.squeeze(-1)
+        return grad_a, unbroadcast_tensor(grad_b, self.b_shape)
 
     def name(self):
         return "LinalgSolveExBackward0"
+
+
+def _lu_solve(a, b, left):
+    """``(X, info)`` for A X = B (X A = B if not ``left``) from A's LU factorisation as PyTorch computes it (see
+    lu.factor): which matrices are singular (info) is then PyTorch's; their solutions hold inf / nan."""
+    from .lu import factor, solve_with
+
+    lu, pivots, info = factor(a)
+    if left:
+        return solve_with(lu, pivots, b), info
+    return _H(solve_with(lu, pivots, _H(b), adjoint=True)), info  # X A = B  <=>  A^H X^H = B^H
+
+
+def _H(array):
+    return np.conj(_mT(array))
+
+
+def _solver_failed(name, a, info):
+    """LinAlgError for the first singular matrix of ``a`` (``info``: LU's first zero pivot per matrix)."""
+    index = next(i for i in np.ndindex(info.shape) if info[i])
+    prefix = batch_prefix(a, index)
+    return LinAlgError(f"torchless.{name}: {prefix}The solver failed because the input matrix is singular.")
+
+
+def _check_solve_operands(name, a, b, left):
+    """PyTorch's checks of solve's operands; returns whether ``b`` is a batch of vectors."""
+    check_float_matrix(name, a)
+    check_float(name, b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{name}: Expected A and B to have the same dtype, but found A of type "
+                           f"{scalar_name(a)} and B of type {scalar_name(b)} instead")
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    rows, columns = (b.shape[-1], 1) if vector else b.shape[-2:]
+    if (rows if left else columns) != a.shape[-1]:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {'AX = B' if left else 'XA = B'} "
+                           f"({a.shape[-2]}x{a.shape[-1]} and {rows}x{columns})")
+    if vector and not left:
+        raise RuntimeError(f"{name}: Vector broadcasting of the left hand side is not supported for left=False. In "
+                           f"this case {name} is equivalent to B / A.squeeze(-1)")
+    error = broadcast_error(a.shape[:-2], b.shape[:-2] if not vector else b.shape[:-1])
+    if error is not None:
+        raise error
+    return vector
 
 
 def solve(A, B, *, left=True):
@@ -82,34 +182,27 @@ def solve(A, B, *, left=True):
         A: :math:`(*, n, n)`. B: :math:`(*, n, k)`, or :math:`(*, n)` (a batch of vectors, when its shape is
         ``A``'s without the last dimension, or it is 1-D). Output: shaped like ``B``, batch dims broadcast.
     """
-    a, b = A._data, B._data
-    check_float_matrix("linalg.solve", a)
-    check_float("linalg.solve", b)
-    if a.dtype != b.dtype:
-        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
-                           f"{scalar_name(a)} and B of type {scalar_name(b)} instead")
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        if b.ndim < 2:
-            raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not supported for "
-                               "left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)")
-        return solve(A.mT, B.mT).mT
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
-    if vector:
-        B = B.unsqueeze(-1)
-        b = B._data
-    if b.shape[-2] != a.shape[-1]:
-        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                           f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")
-    error = broadcast_error(a.shape[:-2], b.shape[:-2])
-    if error is not None:
-        raise error
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    if a.shape[:-2] != batch:
-        A = A.expand(batch + a.shape[-2:])
-    if b.shape[:-2] != batch:
-        B = B.expand(batch + b.shape[-2:])
-    X = Solve.apply(A, B)
-    return X.squeeze(-1) if vector else X
+    vector = _check_solve_operands("linalg.solve", A._data, B._data, left)
+    return Solve.apply(A, B, left=bool(left), vector=vector)
+
+
+def _solve_ex(A, B, left=True, check_errors=False):
+    r"""``(result, info)``: solve's result, and per matrix the 1-based index of the first zero on the diagonal of A's
+    LU factorisation's U (0 if none; its solution then holds inf / nan), raising only if ``check_errors``."""
+    from .._tensor import Tensor
+
+    vector = _check_solve_operands("linalg.solve", A._data, B._data, left)
+    a, b = _as_matrices(A._data, B._data, vector)
+    value, info = _lu_solve(a, b, left)
+    if check_errors and info.any():
+        raise _solver_failed("linalg.solve_ex", a, info)
+    X = Solve.apply(A, B, left=bool(left), vector=vector, value=value)
+    return _RETURN_TYPES["linalg_solve_ex"](X, Tensor._wrap(info))
+
+
+solve_ex = _parser_errors.native_entry(
+    "linalg_solve_ex", ("Tensor A, Tensor B, *, bool left=True, bool check_errors=False, TensorList? out=None",),
+    _solve_ex)
 
 
 def matrix_power(A, n):

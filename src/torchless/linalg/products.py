@@ -130,3 +130,34 @@ def _vander(x, N=None):
 
 
 vander = _parser_errors.native_entry("linalg_vander", ("Tensor x, *, SymInt? N=None",), _vander)
+
+
+def _matmul(input, other):
+    return input.matmul(other)
+
+
+matmul = _parser_errors.native_entry("linalg_matmul", ("Tensor input, Tensor other, *, Tensor? out=None",), _matmul)
+
+
+def _vecdot(x, y, dim=-1):
+    """The dot products of the vectors along ``dim`` of ``x`` and ``y`` (broadcast), ``x`` conjugated."""
+    for array in (x._data, y._data):
+        if array.dtype.kind not in "fc":
+            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{x.dtype.scalar_name} and y of type {y.dtype.scalar_name} instead")
+    return ((x.conj() if x._data.dtype.kind == "c" else x) * y).sum(dim)
+
+
+vecdot = _parser_errors.native_entry("linalg_vecdot", ("Tensor x, Tensor y, *, int dim=-1, Tensor? out=None",),
+                                     _vecdot)
+
+
+def _diagonal(A, offset=0, dim1=-2, dim2=-1):
+    return A.diagonal(offset, dim1, dim2)
+
+
+diagonal = _parser_errors.native_entry("linalg_diagonal", ("Tensor A, *, int offset=0, int dim1=-2, int dim2=-1",),
+                                       _diagonal)

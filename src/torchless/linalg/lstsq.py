@@ -1,0 +1,165 @@
+"""Least-squares solutions: linalg.lstsq, with the fields each LAPACK driver fills (PyTorch's CPU drivers)."""
+import numpy as np
+
+from .. import _parser_errors
+from .._ops._util import broadcast_error, unbroadcast
+from ..autograd.graph import Node
+from ..return_types import _RETURN_TYPES
+from ._checks import scalar_name
+
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def _H(array):
+    return np.conj(np.swapaxes(array, -1, -2))
+
+
+def _pinv_backward(grad, pinv, a):
+    """The gradient of A from that of its pseudo-inverse (PyTorch's pinv_backward, in the smaller dimension)."""
+    m, n = a.shape[-2:]
+    pinv_h, grad_h = _H(pinv), _H(grad)
+    if m <= n:
+        k = grad_h @ pinv
+        k_pinv_h = k @ pinv_h
+        return -_H(pinv @ k) + k_pinv_h - (a @ pinv) @ k_pinv_h + (pinv_h @ pinv) @ (grad_h - k @ a)
+    k = pinv @ grad_h
+    pinv_h_k = pinv_h @ k
+    return -_H(k @ pinv) + (grad_h - a @ k) @ pinv @ pinv_h + pinv_h_k - pinv_h_k @ pinv @ a
+
+
+class _Solved:
+    """What one least-squares solve computed, which its two nodes share: the operands broadcast, A's singular values
+    and rank, its pseudo-inverse, the solution and the squared residuals of each column."""
+
+    def __init__(self, a, b, rcond):
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        self.a_shape, self.b_shape = a.shape, b.shape  # (B as a matrix: a batch of vectors as columns)
+        self.a, self.b = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+        u, s, vh = np.linalg.svd(self.a, full_matrices=False)
+        kept = s > rcond * s[..., :1] if s.shape[-1] else s > 0
+        self.singular_values, self.rank = s.astype(a.real.dtype, copy=False), kept.sum(-1)
+        if not b.shape[-1]:  # (LAPACK returns at once, rank 0)
+            self.rank = np.zeros_like(self.rank)
+        s_inverse = np.where(kept, 1 / np.where(kept, s, 1), 0)
+        self.pinv = ((_H(vh) * s_inverse[..., None, :]) @ _H(u)).astype(a.dtype, copy=False)
+        self.x = self.pinv @ self.b
+        self.residuals = (np.abs(self.a @ self.x - self.b) ** 2).sum(-2).astype(a.real.dtype, copy=False)
+
+    def gradients(self, needs_input_grad, grad_solution=None, grad_residuals=None):
+        """(dA, dB) of X = pinv(A) B, or of the residuals |A X - B|^2 down each column (at the optimum X's own change
+        does not move them: dA = 2 (A X - B) X^H, dB = -2 (A X - B), times each column's gradient)."""
+        a, b, x = self.a, self.b, self.x
+        if grad_solution is not None:
+            grad_a = _pinv_backward(grad_solution @ _H(b), self.pinv, a) if needs_input_grad[0] else None
+            grad_b = _H(self.pinv) @ grad_solution
+        else:
+            weighted = 2 * (a @ x - b) * grad_residuals[..., None, :]
+            grad_a = weighted @ _H(x) if needs_input_grad[0] else None
+            grad_b = -weighted
+        return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
+
+
+class LeastSquares(Node):
+    """The solution ``X (*, n, k)`` of min |A X - B| (the minimum-norm one for a rank-deficient A), computed by
+    ``solved``, in the layout LAPACK leaves it: the first n rows of a column-major (*, max(m, n), k) buffer."""
+
+    saved = ("solved",)
+
+    def forward(self, a, b, solved=None, vector=False):
+        """``vector``: B was a batch of vectors (given here as columns), and so is the solution."""
+        self.solved, self.vector = solved, vector
+        x = solved.x
+        n, k = x.shape[-2:]
+        buffer = np.swapaxes(np.zeros(x.shape[:-2] + (k, max(a.shape[-2], n)), x.dtype), -1, -2)
+        buffer[..., :n, :] = x
+        return buffer[..., :n, 0] if vector else buffer[..., :n, :]
+
+    def backward(self, grad):
+        grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_solution=grad[..., None] if self.vector
+                                               else grad)
+        return grad_a, grad_b[..., 0] if self.vector else grad_b
+
+    def name(self):
+        return "LinalgLstsqBackward0"
+
+
+class LeastSquaresResiduals(Node):
+    """The squared residuals ``(*, k)`` of the least-squares solution ``solved`` (a second output of its node), or
+    where the driver computes none (not ``computed``) an empty tensor, still an output of the node."""
+
+    saved = ("solved",)
+
+    def forward(self, a, b, solved=None, computed=True, vector=False):
+        self.solved, self.computed, self.vector = solved, computed, vector
+        return solved.residuals if computed else np.zeros(0, solved.residuals.dtype)
+
+    def backward(self, grad):
+        if not self.computed:
+            return None, None
+        grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_residuals=grad)
+        return grad_a, grad_b[..., 0] if self.vector else grad_b
+
+    def name(self):
+        return "LinalgLstsqBackward0"
+
+
+def _check_lstsq_operands(a, b, rcond, driver):
+    """PyTorch's checks, in its order; returns whether ``b`` is a batch of vectors."""
+    name = "torchless.linalg.lstsq"
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if b.ndim < 1:
+        raise RuntimeError(f"{name}: other must have at least 1 dimension.")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{name}: Expected input and other to have the same dtype, but got input's dtype "
+                           f"{scalar_name(a)} and other's dtype {scalar_name(b)}")
+    if not 0 <= a.ndim - b.ndim <= 1:
+        raise RuntimeError(f"{name}: input.dim() must be greater or equal to other.dim() and (input.dim() - "
+                           "other.dim()) <= 1")
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1])
+    if a.shape[-2] != (b.shape[-1] if vector else b.shape[-2]):
+        raise RuntimeError(f"{name}: input.size(-2) should match other.size({-1 if vector else -2})")
+    if driver is not None and driver not in _DRIVERS:
+        raise RuntimeError(f"{name}: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    if a.dtype.kind not in "fc" or a.dtype == np.float16:
+        if rcond is None:  # (the default rcond's eps fails first)
+            raise RuntimeError("This function doesn't handle types other than float and double")
+        raise NotImplementedError(f"\"linalg_lstsq_cpu\" not implemented for '{scalar_name(a)}'")
+    error = broadcast_error(a.shape[:-2], b.shape[:-1] if vector else b.shape[:-2])
+    if error is not None:
+        raise error
+    return vector
+
+
+def _lstsq(input, b, rcond=None, driver=None):
+    r"""``(solution, residuals, rank, singular_values)`` of min ``|A X - B|``: X (the minimum-norm solution where A
+    is rank-deficient), and as the driver (default ``'gelsy'``) computes them: the squared residuals of each column
+    (for a tall A, not with gelsy, and only when every matrix has full rank), the rank (not with gels), the singular
+    values (gelsd and gelss only); the others empty. ``rcond``: singular values below ``rcond`` times the largest
+    count as zero (default: eps times max(m, n)).
+
+    Shape:
+        input: :math:`(*, m, n)`. b: :math:`(*, m, k)` or :math:`(*, m)`. solution: :math:`(*, n, k)` (or
+        :math:`(*, n)`), residuals: :math:`(*, k)`, rank: :math:`(*)`, singular_values: :math:`(*, \min(m, n))`.
+    """
+    from .._tensor import Tensor
+
+    a = input._data
+    vector = _check_lstsq_operands(a, b._data, rcond, driver)
+    driver = driver or "gelsy"
+    m, n = a.shape[-2:]
+    eps = np.finfo(a.dtype).eps
+    solved = _Solved(a, b._data[..., None] if vector else b._data,
+                     eps * max(m, n) if rcond is None else eps if rcond < 0 else rcond)
+    solution = LeastSquares.apply(input, b, solved=solved, vector=vector)
+    empty = Tensor._wrap(np.zeros(0, a.real.dtype))
+    full_rank = driver == "gels" or (solved.rank == n).all()
+    residuals = LeastSquaresResiduals.apply(input, b, solved=solved, vector=vector,
+                                            computed=m > n and driver != "gelsy" and full_rank)
+    rank = Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else solved.rank.astype(np.int64))
+    singular_values = Tensor._wrap(solved.singular_values) if driver in ("gelsd", "gelss") else empty
+    return _RETURN_TYPES["linalg_lstsq"](solution, residuals, rank, singular_values)
+
+
+lstsq = _parser_errors.native_entry(
+    "linalg_lstsq", ("Tensor input, Tensor b, float? rcond=None, *, str? driver=None, TensorList? out=None",), _lstsq)
