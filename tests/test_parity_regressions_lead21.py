@@ -102,3 +102,43 @@ def test_legacy_new_names_the_options_as_pytorch(dtype):
         return None
 
     assert call(torchless) == call(torch)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "sub", "rsub", "add_", "sub_"])
+@pytest.mark.parametrize("shape_b", [(40, 64), (64,), (40, 1), ()])
+def test_alpha_is_fused_into_one_rounding_as_pytorch(dtype, op, shape_b):
+    # PyTorch's CPU add kernel computes a + alpha * b as one fused multiply-add; torchless rounded the product
+    # first, so about a quarter of the values were one ulp off. (Rows shorter than PyTorch's vector loop with b
+    # broadcast along them end in its scalar tail, rounded otherwise: not followed.)
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((40, 64)).astype(dtype)
+    b = rng.standard_normal(shape_b).astype(dtype)
+    for alpha in (0.3, -1.7, 1e-3):
+        if op == "rsub":  # (a function only)
+            expected = torch.rsub(torch.tensor(a), torch.tensor(b), alpha=alpha).numpy()
+            got = torchless.rsub(torchless.tensor(a), torchless.tensor(b), alpha=alpha).numpy()
+        else:
+            expected = getattr(torch.tensor(a), op)(torch.tensor(b), alpha=alpha).numpy()
+            got = getattr(torchless.tensor(a), op)(torchless.tensor(b), alpha=alpha).numpy()
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_float32_alpha_sum_is_the_exact_value_rounded_once():
+    # (an independent reference: the exact a + alpha * b in 64-bit-mantissa long doubles, rounded to float32)
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal((2, 5000)).astype(np.float32)
+    alpha = np.float32(0.3)
+    exact = a.astype(np.longdouble) + alpha.astype(np.longdouble) * b.astype(np.longdouble)
+    got = torchless.add(torchless.tensor(a), torchless.tensor(b), alpha=0.3).numpy()
+    np.testing.assert_array_equal(got, exact.astype(np.float32))
+
+
+def test_float16_alpha_rounds_alpha_to_half_and_fuses_in_float32():
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((2, 64, 64)).astype(np.float16)
+    for alpha in (0.3, -1.7, 0.1):
+        for op in ("add", "sub", "rsub"):
+            expected = getattr(torch, op)(torch.tensor(a), torch.tensor(b), alpha=alpha).numpy()
+            got = getattr(torchless, op)(torchless.tensor(a), torchless.tensor(b), alpha=alpha).numpy()
+            np.testing.assert_array_equal(got, expected)
