@@ -28,6 +28,17 @@ def fused_multiply_add32(a, b, c):
     return total.astype(np.float32)
 
 
+def fused_multiply_add(a, b, c):
+    """``a * b + c`` rounded once in the dtype the operands promote to, float32 or float64 (an FMA instruction's
+    result); other dtypes as written."""
+    dtype = np.result_type(a, b, c)
+    if dtype == np.float32:
+        return fused_multiply_add32(a, b, c)
+    if dtype == np.float64:
+        return fused_multiply_add64(a, b, c)
+    return a * b + c
+
+
 # Veltkamp's splitter for float64: 2**27 + 1 cuts a 53-bit mantissa into two halves whose products are exact
 _SPLITTER = np.float64(2 ** 27 + 1)
 

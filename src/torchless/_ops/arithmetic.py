@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels.blas import matmul as _blas_matmul
-from .._kernels.fma import fused_multiply_add32, fused_multiply_add64
+from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
 from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
@@ -285,6 +285,17 @@ class Remainder(Node):
         return f"{'Fmod' if self.truncated else 'Remainder'}Backward{0 if self.scalar_divisor else 1}"
 
 
+def _lerp(a, b, w):
+    """PyTorch's lerp kernel: ``a + w * (b - a)`` where |w| < 0.5, else ``b - (b - a) * (1 - w)``, each one fused
+    multiply-add (a number ``w`` taken in the tensors' dtype)."""
+    if np.ndim(w) == 0 and not isinstance(w, np.ndarray) and a.dtype.kind == "f":
+        w = a.dtype.type(w)
+    diff = b - a
+    if np.ndim(w) == 0:
+        return fused_multiply_add(w, diff, a) if abs(w) < 0.5 else fused_multiply_add(-diff, 1 - w, b)
+    return np.where(np.abs(w) < 0.5, fused_multiply_add(w, diff, a), fused_multiply_add(-diff, 1 - w, b))
+
+
 class Lerp(Node):
     """``a + w * (b - a)`` with a scalar ``weight`` (LerpBackward0) or a tensor ``w`` (LerpBackward1), computed
     as PyTorch does: from ``b`` backwards where |w| >= 0.5, which is exact at w = 1."""
@@ -302,12 +313,9 @@ class Lerp(Node):
             self.listed_inputs = (0, 1)
         self.w = w = weight if w is None else w
         if a.dtype == b.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel (weight too)
-            a, b, w = a.astype(np.float32), b.astype(np.float32), np.asarray(w).astype(np.float32)
-            diff = b - a
-            return np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)).astype(np.float16)
-        diff = b - a
-        out = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
-        return out.astype(np.result_type(a, b), copy=False)
+            return _lerp(a.astype(np.float32), b.astype(np.float32), np.asarray(w).astype(np.float32)).astype(
+                np.float16)
+        return _lerp(a, b, w).astype(np.result_type(a, b), copy=False)
 
     def backward(self, grad):
         a, b, w = self.a, self.b, self.w

@@ -1,6 +1,7 @@
 """Fused multiply-adds: beta * input + alpha * (a product of two tensors), and input + value * t1 (*|/) t2."""
 import numpy as np
 
+from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput
 from ._util import unbroadcast, unbroadcast_tensor
@@ -72,6 +73,16 @@ class AddProduct(Node):
         return PRODUCTS[self.kind][3]
 
 
+def _add_pointwise(input, t1, t2, value, divide):
+    """PyTorch's kernels: addcdiv ``input + (value * t1) / t2`` rounded at each step; addcmul ``(value * t1) * t2 +
+    input`` with the last multiply and the add fused."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scaled = t1 if value == 1 else value * t1
+        if divide:
+            return input + scaled / t2
+        return fused_multiply_add(scaled, t2, input)
+
+
 class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
     elementwise = True
@@ -90,14 +101,10 @@ class AddPointwise(Node):
         # what PyTorch saves: each factor for the other's gradient; a divisor always
         self.saved_only_for = _DIVIDE_SAVES if divide else _MULTIPLY_SAVES
         if input.dtype == t1.dtype == t2.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
-            input, t1, t2 = input.astype(np.float32), t1.astype(np.float32), t2.astype(np.float32)
-            value = np.float32(value)
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                return (input + (value * t1 / t2 if divide else value * t1 * t2)).astype(np.float16)  # (v t1) t2
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            term = t1 / t2 if divide else t1 * t2
-            out = input + (term if value == 1 else value * term)
-        return out.astype(np.result_type(input, t1, t2), copy=False)
+            out = _add_pointwise(input.astype(np.float32), t1.astype(np.float32), t2.astype(np.float32),
+                                 np.float32(value), divide)
+            return out.astype(np.float16)
+        return _add_pointwise(input, t1, t2, value, divide).astype(np.result_type(input, t1, t2), copy=False)
 
     def backward(self, grad):
         t1, t2, value = self.t1, self.t2, self.value
