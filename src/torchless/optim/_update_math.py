@@ -1,9 +1,13 @@
 """The arithmetic of optimizers' updates on NumPy arrays, rounded as PyTorch's CPU kernels round it: float16
-computed in float32 (PyTorch's "opmath" type) and rounded once per op, scalars cast to the compute type, complex
-parameters updated as the pairs of reals they hold. No autograd here: the optimizers call these on ``.data``."""
+computed in float32 (PyTorch's "opmath" type) and rounded once per op, scalars cast to the compute type, a
+multiply followed by an add fused where PyTorch's vectorized kernels fuse them (add with alpha, addcmul, lerp),
+complex parameters updated as the pairs of reals they hold. No autograd here: the optimizers call these on
+``.data``."""
 import contextlib
 
 import numpy as np
+
+from .._kernels.fma import fused_multiply_add32, fused_multiply_add64
 
 
 _FLOAT32 = np.dtype(np.float32)
@@ -36,17 +40,26 @@ def silent_float16_division(dtype):
     return np.errstate(divide="ignore", invalid="ignore") if dtype.char == "e" else _NO_CONTEXT
 
 
+def _fused(x, y, z, dtype):
+    """``x * y + z`` rounded once in the :func:`opmath` dtype of ``dtype`` (float32 or float64), as PyTorch's
+    vectorized kernels compute a multiply-add."""
+    return fused_multiply_add64(x, y, z) if dtype.char == "d" else fused_multiply_add32(x, y, z)
+
+
 def added(a, b, alpha):
-    """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, computed in its :func:`opmath` dtype with ``alpha``
-    first rounded to ``a``'s dtype (as PyTorch's vectorized float16 kernel takes it)."""
-    product = np.multiply(b, a.dtype.type(alpha), dtype=opmath(a.dtype))
-    return np.add(a, product, out=product if product.dtype == a.dtype else np.empty_like(a), casting="same_kind")
+    """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, ``alpha`` first rounded to ``a``'s dtype (as
+    PyTorch's vectorized float16 kernel takes it), multiplied and added in one rounding."""
+    if alpha == 1:
+        return np.add(a, b, out=np.empty_like(a), casting="same_kind")
+    return _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype).astype(a.dtype, copy=False)
 
 
 def add_scaled_(a, b, alpha):
     """``a.add_(b, alpha=alpha)``, computed as :func:`added`."""
-    np.add(a, b if alpha == 1 else np.multiply(b, a.dtype.type(alpha), dtype=opmath(a.dtype)), out=a,
-           casting="same_kind")
+    if alpha == 1:
+        np.add(a, b, out=a, casting="same_kind")
+    else:
+        a[...] = _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype)
 
 
 def scaled(a, factor, divide=False):
@@ -58,10 +71,13 @@ def scaled(a, factor, divide=False):
 
 def addcmul(a, t1, t2, value, out=None):
     """``a + value * t1 * t2`` (PyTorch's addcmul, or addcmul_ with ``out=a``), computed in ``a``'s :func:`opmath`
-    dtype and rounded once."""
+    dtype: ``value * t1`` rounded, then multiplied by ``t2`` and added in one rounding."""
     work = np.multiply(t1, opmath(a.dtype).type(value), dtype=opmath(a.dtype))
-    work *= t2
-    return np.add(a, work, out=np.empty_like(a) if out is None else out, casting="same_kind")
+    result = _fused(work, t2, a, a.dtype)
+    if out is None:
+        return result.astype(a.dtype, copy=False)
+    out[...] = result
+    return out
 
 
 def addcdiv_(a, t1, t2, value):
@@ -83,11 +99,10 @@ def lerp_(start, end, weight):
     weight = compute(weight)
     diff = np.subtract(end, start, dtype=compute)
     if abs(weight) < 0.5:
-        diff *= weight
-        np.add(start, diff, out=start, casting="same_kind")
+        start[...] = _fused(weight, diff, start, start.dtype)
     else:
-        diff *= compute(1) - weight
-        np.subtract(end, diff, out=start, casting="same_kind")
+        np.negative(diff, out=diff)
+        start[...] = _fused(diff, compute(1) - weight, end, start.dtype)
 
 
 _REAL_DTYPES = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
