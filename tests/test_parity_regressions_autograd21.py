@@ -96,3 +96,62 @@ def test_grad_of_sum_is_expanded_and_refuses_in_place_addition_as_torch():
             result.add_(1)
         errors[lib] = str(error.value)
     assert errors[torchless] == errors[torch]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# create_graph graphs of nn functional losses: PyTorch's nodes and their next_functions, gradients and second
+# derivatives
+
+def _graph(fn, depth=0, max_depth=7):
+    """A node's name and its next_functions' graphs, to ``max_depth`` levels."""
+    if fn is None:
+        return None
+    if depth > max_depth:
+        return "..."
+    return fn.name(), tuple(_graph(f, depth + 1, max_depth) for f, _ in fn.next_functions)
+
+
+def _double_backward(lib, loss, values):
+    """The graph of the gradient of ``loss(lib, F, x)`` (create_graph) and the values of it and of the gradient of
+    its product with a fixed tensor (a second derivative)."""
+    x = lib.tensor(values).requires_grad_()
+    (grad,) = lib.autograd.grad(loss(lib, lib.nn.functional, x), x, create_graph=True)
+    probe = lib.tensor(np.ascontiguousarray(values[..., ::-1]))
+    (second,) = lib.autograd.grad((grad * probe).sum(), x)
+    return _graph(grad.grad_fn), grad.detach().numpy().copy(), second.numpy().copy()
+
+
+def _assert_double_backward_as_torch(loss, values):
+    ours, theirs = _double_backward(torchless, loss, values), _double_backward(torch, loss, values)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-4, atol=1e-5)
+
+
+_CLASS_SHAPES = [(5,), (4, 3), (4, 3, 5), (2, 3, 2, 2), (2, 3, 2, 1, 2)]
+
+
+@pytest.mark.parametrize("ignored", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", _CLASS_SHAPES, ids=str)
+def test_label_smoothed_cross_entropy_create_graph_as_torch(shape, reduction, weighted, ignored):
+    # PyTorch adds the smoothing term's gradient of the log-probabilities to nll_loss's backward op's
+    # (NllLossBackwardBackward0, NllLoss2DBackwardBackward0 viewed back for 3-D and 5-D inputs)
+    rng = np.random.default_rng(len(shape))
+    values = rng.standard_normal(shape).astype(np.float32)
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    target = rng.integers(0, classes, () if len(shape) == 1 else (shape[0],) + shape[2:])
+    if ignored:
+        target.flat[-1] = 1
+    class_weight = np.linspace(0.5, 2.0, classes, dtype=np.float32)
+
+    def loss(lib, F, x):
+        options = dict(reduction=reduction, label_smoothing=0.2, ignore_index=1 if ignored else -100)
+        if weighted:
+            options["weight"] = lib.tensor(class_weight)
+        out = F.cross_entropy(x, lib.tensor(target), **options)
+        return out if reduction != "none" else (out * lib.tensor(np.linspace(0.5, 1.5, out.numel(),
+                                                                             dtype=np.float32)).reshape(out.shape)).sum()
+
+    _assert_double_backward_as_torch(loss, values)
