@@ -155,3 +155,58 @@ def test_label_smoothed_cross_entropy_create_graph_as_torch(shape, reduction, we
                                                                              dtype=np.float32)).reshape(out.shape)).sum()
 
     _assert_double_backward_as_torch(loss, values)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_create_graph_as_torch(weighted, reduction):
+    # the input's gradient is PyTorch's binary_cross_entropy_backward's (BinaryCrossEntropyBackwardBackward0)
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal((4, 3)).astype(np.float32)
+    target = rng.uniform(0.1, 0.9, (4, 3)).astype(np.float32)
+
+    def loss(lib, F, x):
+        weight = lib.tensor(target[0]) if weighted else None
+        return F.binary_cross_entropy(x.sigmoid(), lib.tensor(target), weight=weight, reduction=reduction).sum()
+
+    _assert_double_backward_as_torch(loss, values)
+
+
+def _linear_gradients(lib, input_shape, weight_shape, bias, needs, column_major):
+    """The graphs and values of F.linear's gradients under create_graph (of the input and, as ``needs`` says, of
+    the weight and bias) and of their second derivatives; ``column_major``: the input and weight transposed
+    in memory."""
+    rng = np.random.default_rng(len(input_shape))
+    values = [rng.standard_normal(shape).astype(np.float32)
+              for shape in (input_shape, weight_shape, weight_shape[:1])]
+
+    def tensor(array):
+        if column_major and array.ndim == 2:
+            return lib.tensor(array.T.copy()).t()
+        return lib.tensor(array)
+
+    x, w, b = (tensor(v) for v in values)
+    inputs = [x.requires_grad_()] + [t.requires_grad_() for t, need in zip((w, b), needs) if need]
+    loss = lib.nn.functional.linear(x, w, b if bias else None).pow(2).sum()
+    grads = lib.autograd.grad(loss, inputs, create_graph=True)
+    seconds = lib.autograd.grad(sum((g * g).sum() for g in grads), inputs, allow_unused=True, materialize_grads=True)
+    return ([_graph(g.grad_fn) for g in grads], [g.detach().numpy().copy() for g in grads],
+            [s.numpy().copy() for s in seconds])
+
+
+@pytest.mark.parametrize("column_major", [False, True])
+@pytest.mark.parametrize("needs", [(False, False), (True, False), (True, True)])
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("input_shape, weight_shape", [((4, 5), (6, 5)), ((2, 4, 5), (6, 5)), ((5,), (6, 5)),
+                                                       ((1, 5), (1, 5)), ((5, 1), (6, 1))], ids=str)
+def test_linear_create_graph_as_torch(input_shape, weight_shape, bias, needs, column_major):
+    # PyTorch's addmm(b, x, w.t()) / mm(x, w.t()) nodes: mm_mat1_backward / mm_mat2_backward through the saved
+    # w.t() (TBackward0 of TBackward0), transposed for a column-major factor; the bias's gradient by sum_to; an
+    # input of another rank viewed as rows (a vector unsqueezed without a bias) and its gradient viewed back
+    if needs[1] and not bias:
+        pytest.skip("no bias")
+    ours = _linear_gradients(torchless, input_shape, weight_shape, bias, needs, column_major)
+    theirs = _linear_gradients(torch, input_shape, weight_shape, bias, needs, column_major)
+    assert ours[0] == theirs[0]
+    for mine, expected in zip(ours[1] + ours[2], theirs[1] + theirs[2]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-4, atol=1e-4)

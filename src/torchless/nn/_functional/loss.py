@@ -15,7 +15,8 @@ from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd._graph_backward import BackwardOfBackward, ZeroDerivativeOf, with_zero_derivative_of
+from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
+                                         with_zero_derivative_of)
 from ...autograd._released import released
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
@@ -833,8 +834,9 @@ class BinaryCrossEntropy(Node):
                                                          condition=kept)
 
         gx = gt = None
-        if self.needs_input_grad[0]:
-            gx = scale * (x_t - t_t) / at_least(1e-12, (1 - x_t) * x_t)
+        if self.needs_input_grad[0]:  # (PyTorch's binary_cross_entropy_backward; the target's is a composite)
+            gx = recorded_as_backward_op(self, scale * (x_t - t_t) / at_least(1e-12, (1 - x_t) * x_t), grad,
+                                         "BinaryCrossEntropyBackwardBackward0")
         if self.needs_input_grad[1]:
             gt = scale * (at_least(-100, (-x_t).log1p()) - at_least(-100, x_t.log()))
         return gx, gt
