@@ -210,3 +210,75 @@ def test_linear_create_graph_as_torch(input_shape, weight_shape, bias, needs, co
     assert ours[0] == theirs[0]
     for mine, expected in zip(ours[1] + ours[2], theirs[1] + theirs[2]):
         np.testing.assert_allclose(mine, expected, rtol=1e-4, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Several gradients reaching one tensor: PyTorch's InputBuffer adds in place into the first when it can steal it
+# (nothing else holds it or its storage: not a view, not a gradient sent elsewhere too; dense), so the sum keeps
+# its layout, size-1 dims' strides too; else it sums out of place (TensorIterator's layout)
+
+_USES = {
+    "permuted": lambda lib, a: a.permute(1, 0, 2) * 2,
+    "reversed": lambda lib, a: a.permute(2, 1, 0) * 2,
+    "scaled": lambda lib, a: a * 2,
+    "squeezed": lambda lib, a: a.squeeze(1) * 3,  # (a no-op squeeze for some shapes: its gradient passes as is)
+    "transposed_copy": lambda lib, a: a.transpose(0, 2).contiguous() * 1.5,
+    "expanded": lambda lib, a: a.expand(2, 3, 4) * 1.0,
+    "channels_last": lambda lib, a: a.unsqueeze(0).contiguous(memory_format=lib.channels_last) * 1.0,
+    "summed": lambda lib, a: a.sum(),
+    "sliced": lambda lib, a: a[:, :, :1] * 2,
+}
+
+
+def _summed_gradient(lib, shape, uses, dtype="float32"):
+    values = (np.arange(np.prod(shape)).reshape(shape) % 7 / 3 - 1).astype(dtype)
+    x = lib.tensor(values).requires_grad_()
+    a = x * 1
+    seen = []
+    a.register_hook(lambda g: seen.append((tuple(g.stride()), g.detach().numpy().copy())))
+    outputs = []
+    for name in uses:
+        try:
+            outputs.append(_USES[name](lib, a))
+        except RuntimeError:
+            return None  # (an expand the shape does not allow)
+    sum((out.float() * (i + 1.25)).sum() for i, out in enumerate(outputs)).backward()
+    (stride, value), = seen
+    return stride, value
+
+
+@pytest.mark.parametrize("uses", [("reversed", "scaled"), ("reversed", "expanded"), ("transposed_copy", "scaled"),
+                                  ("transposed_copy", "expanded"), ("reversed", "squeezed"), ("expanded", "permuted"),
+                                  ("channels_last", "reversed"), ("permuted", "channels_last"),
+                                  ("summed", "sliced", "scaled"), ("sliced", "scaled", "reversed")], ids="-".join)
+@pytest.mark.parametrize("shape", [(2, 1, 4), (2, 3, 1), (1, 3, 1)], ids=str)
+def test_summed_gradient_layout_as_torch(shape, uses):
+    ours, theirs = _summed_gradient(torchless, shape, uses), _summed_gradient(torch, shape, uses)
+    if theirs is None:
+        assert ours is None
+        return
+    assert ours[0] == theirs[0]
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("uses", [("scaled", "permuted", "reversed", "scaled"), ("expanded", "scaled", "summed"),
+                                  ("transposed_copy", "channels_last", "scaled", "sliced")], ids="-".join)
+def test_summed_float16_gradients_as_torch(uses):
+    # summed in the order they arrive, in float16, to the last bit
+    ours, theirs = (_summed_gradient(lib, (2, 1, 4), uses, "float16") for lib in (torchless, torch))
+    assert ours[0] == theirs[0]
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+def test_gradient_kept_by_a_hook_is_not_added_into():
+    # a gradient something else holds (a hook kept it) is not stolen: the sum is a new tensor
+    kept = {}
+    for lib in (torchless, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        first = x * 2
+        later = first * 3
+        copy = first.clone()  # (its gradient passes as is to first's node, before later's)
+        copy.register_hook(lambda g, lib=lib: kept.setdefault(lib, g))
+        (later.sum() + (copy * 1).sum()).backward()
+        np.testing.assert_array_equal(kept[lib].numpy(), np.ones((2, 3)))
+        np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 8.0))

@@ -48,6 +48,8 @@ class Reshape(Node):
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
     def backward(self, grad):
+        if grad.shape == self.input_shape and self.node_name.startswith("Squeeze"):
+            return (grad,)  # (a squeeze that removed nothing: unsqueeze_to gives the gradient itself, no view)
         return (grad.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
