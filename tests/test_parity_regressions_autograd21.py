@@ -282,3 +282,35 @@ def test_gradient_kept_by_a_hook_is_not_added_into():
         (later.sum() + (copy * 1).sum()).backward()
         np.testing.assert_array_equal(kept[lib].numpy(), np.ones((2, 3)))
         np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 8.0))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# torch.autograd.functional.jacobian / hessian: PyTorch's errors for its strategies and options
+
+_FUNCTIONS = {"linear": lambda a: a * 2, "detached": lambda a: a.detach() * 2, "square": lambda a: a ** 2}
+
+
+def _functional_outcome(lib, which, function, create_graph, strict, vectorize, strategy):
+    f = _FUNCTIONS[function]
+    try:
+        if which == "jacobian":
+            result = lib.autograd.functional.jacobian(f, lib.ones(3), create_graph=create_graph, strict=strict,
+                                                      vectorize=vectorize, strategy=strategy)
+        else:
+            result = lib.autograd.functional.hessian(lambda a: f(a).sum(), lib.ones(3), create_graph=create_graph,
+                                                     strict=strict, vectorize=vectorize,
+                                                     outer_jacobian_strategy=strategy)
+    except Exception as error:  # noqa: BLE001 - the outcome compared, whatever it is
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return "result", result.detach().numpy().tolist()
+
+
+@pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode", "sideways"])
+@pytest.mark.parametrize("vectorize", [False, True])
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("function", sorted(_FUNCTIONS))
+@pytest.mark.parametrize("which", ["jacobian", "hessian"])
+def test_functional_strategies_and_options_as_torch(which, function, create_graph, strict, vectorize, strategy):
+    arguments = (which, function, create_graph, strict, vectorize, strategy)
+    assert _functional_outcome(torchless, *arguments) == _functional_outcome(torch, *arguments)
