@@ -62,8 +62,10 @@ def unbroadcast(grad, shape):
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = sum_of_rows(grad, stretched, keepdims=True)
-    # (C order, as PyTorch's sum_to reduces: NumPy's sum may follow a transposed gradient's order)
-    return _memory_format.c_ordered(np.asarray(grad).reshape(shape))
+    # (C order, as PyTorch's sum_to reduces: NumPy's sum may follow a transposed gradient's order; a view only
+    # where sum_to views the sum, to drop the leading dims: the engine adds in place into the sum itself)
+    grad = np.asarray(grad)
+    return _memory_format.c_ordered(grad.reshape(shape) if extra else grad)
 
 
 def unbroadcast_tensor(grad, shape):

@@ -48,6 +48,8 @@ class Reshape(Node):
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
     def backward(self, grad):
+        if grad.shape == self.input_shape and self.node_name.startswith("Squeeze"):
+            return (grad,)  # (a squeeze that removed nothing: unsqueeze_to gives the gradient itself, no view)
         return (grad.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
@@ -178,18 +180,23 @@ class Flip(Node):
 
     def forward(self, a, axes=None):
         self.axes = axes
-        # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
-        # (x.flip(0).numpy() given to from_numpy, stride()) do not expect.
-        # (an empty one, or a size-1 dim: nothing to flip there, and NumPy's view would have negative strides to
-        # preserve)
-        flipped = tuple(axis for axis in np.atleast_1d(axes).tolist() if a.shape[axis] > 1) if a.size else ()
-        return copy_preserving_layout(np.flip(a, flipped) if flipped else a)
+        return _flipped(a, axes)
 
     def backward(self, grad):
-        return (np.flip(grad, self.axes),)
+        return (_flipped(grad, self.axes),)
 
     def backward_graph(self, grad):
         return (Flip.apply(grad, axes=self.axes),)
+
+
+def _flipped(a, axes):
+    """``a`` flipped along ``axes``: a copy in ``a``'s layout, as PyTorch's flip (its backward too) makes; a view
+    would have negative strides, which its users (x.flip(0).numpy() given to from_numpy, stride()) do not expect,
+    and would alias the gradient it flips."""
+    # (an empty one, or a size-1 dim: nothing to flip there, and NumPy's view would have negative strides to
+    # preserve)
+    flipped = tuple(axis for axis in np.atleast_1d(axes).tolist() if a.shape[axis] > 1) if a.size else ()
+    return copy_preserving_layout(np.flip(a, flipped) if flipped else a)
 
 
 def _concatenated(out, arrays):

@@ -140,6 +140,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     _check_inputs(inputs, _NOT_REQUIRING_GRAD)
     propagate = run_backward_graph if create_graph else run_backward
     captured = propagate(roots, retain_graph=bool(retain_graph), inputs=inputs, accumulate=False)
+    given = [t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)] if grad_outputs is not None else ()
     result = []
     for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
         if gradient is None:
@@ -156,23 +157,24 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 gradient = Tensor._wrap(np.zeros(gradient.shape, gradient._data.dtype))
             result.append(gradient._cast(tensor._data.dtype))
         else:
-            gradient = np.asarray(gradient)
-            copied = np.array(gradient, dtype=tensor._data.dtype, copy=True)
-            result.append(Tensor._wrap(_returned_layout(copied, gradient)))
+            result.append(_returned_gradient(np.asarray(gradient), tensor._data.dtype, given))
     return tuple(result)
 
 
-def _returned_layout(copied, gradient):
-    """``copied``, autograd.grad's copy of ``gradient``, laid out as PyTorch's ops lay out their results (NumPy's
-    order 'K' would put the dims a reduction's gradient broadcasts along innermost, making it non-contiguous).
-    PyTorch returns the gradient itself: a dense one keeps its own strides, size-1 dims' too, and an empty one the
-    strides its node gave it, but for NumPy's empty arrays (all-zero strides) C order's."""
-    if not copied.size:
-        strides = _memory_format.element_strides(gradient)
-        return _memory_format.with_strides(copied, strides) if any(strides) else _memory_format.with_c_strides(copied)
-    if _memory_format.is_dense(gradient):
-        return _memory_format.preserving(copied, gradient)
-    return _memory_format.iterator_layout(copied, (gradient,))
+def _returned_gradient(gradient, dtype, given):
+    """autograd.grad's result for one input: as PyTorch's, the gradient array the engine computed itself, not a
+    copy, so that it keeps its strides (a sum's gradient is expanded) and may alias the given gradients; where it
+    is one of those (an identity-like graph), the given tensor itself."""
+    from .._tensor import Tensor
+
+    for tensor in given:
+        if tensor._data is gradient and gradient.dtype == dtype:
+            return tensor
+    if _memory_format.is_efficient_zero(gradient):  # (a real sgn's gradient alone: C-strided zeros)
+        return Tensor._wrap(np.zeros(gradient.shape, gradient.dtype))
+    if not gradient.size and not any(gradient.strides):  # NumPy's empty arrays: PyTorch's are C-strided
+        gradient = _memory_format.with_c_strides(gradient.copy())
+    return Tensor._wrap(gradient.astype(dtype, copy=False))
 
 
 def _check_batched_shapes(outputs, batches):

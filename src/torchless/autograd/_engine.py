@@ -5,6 +5,7 @@ nodes. ``run_backward`` propagates NumPy arrays through each node's ``backward``
 can be differentiated again (see _graph_backward.py)."""
 import heapq
 import itertools
+import sys
 import threading
 
 import numpy as np
@@ -138,8 +139,7 @@ def _start(roots, inputs):
         if node is None:
             leaf_roots.append((tensor, grad))
         else:
-            previous = pending.get(id(node))
-            pending[id(node)] = grad if previous is None else _sum_of(previous, grad)
+            _accumulate(pending, id(node), grad)
     order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
     if inputs is not None:
         for position, tensor in enumerate(inputs):
@@ -201,14 +201,11 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     """
     pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
     accumulate_into = accumulate_leaf_graph if graph else accumulate_leaf
-    leaf_grads = {}  # id of a leaf -> [the leaf, the sum of its gradients so far]
+    leaves, leaf_grads = {}, {}  # id of a leaf -> the leaf, the sum of its gradients so far
 
     def arrive(leaf, grad):
-        entry = leaf_grads.get(id(leaf))
-        if entry is None:
-            leaf_grads[id(leaf)] = [leaf, grad]
-        else:
-            entry[1] = _sum_of(entry[1], grad)
+        leaves[id(leaf)] = leaf
+        _accumulate(leaf_grads, id(leaf), grad)
 
     def deliver(tensor, positions, grad):
         if not graph and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
@@ -273,18 +270,56 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 if edge is None or g_in is None:
                     continue
                 if isinstance(edge, Node):
-                    previous = pending.get(id(edge))
-                    pending[id(edge)] = g_in if previous is None else _sum_of(previous, g_in)
+                    _accumulate(pending, id(edge), g_in)
                 elif inputs is None or id(edge) in targets:
                     arrive(edge, g_in)
             if not retain_graph:
                 node.release()
-        for leaf, grad in leaf_grads.values():
+        for key, grad in leaf_grads.items():
+            leaf = leaves[key]
             if inputs is None:
                 accumulate_into(leaf, grad)
             else:
                 deliver(leaf, targets[id(leaf)], grad)
     return captured
+
+
+def _accumulate(sums, key, grad):
+    """``sums[key] += grad``, the gradients reaching one place summed as PyTorch's InputBuffer sums them: in place
+    into the first when nothing else holds it (it can steal it: the sum keeps its layout), else out of place."""
+    previous = sums.pop(key, None)
+    references = sys.getrefcount(previous)  # (counted here, before a call's arguments hold it too)
+    if previous is None:
+        sums[key] = grad
+    elif previous.__class__ is _ndarray and grad.__class__ is _ndarray and _only_here(previous, references) and \
+            _can_add_into(previous, grad):
+        np.add(previous, grad, out=previous)
+        sums[key] = previous
+    else:
+        sums[key] = _sum_of(previous, grad)
+
+
+def _sole_local_references():
+    previous = np.empty(0)
+    return sys.getrefcount(previous)
+
+
+# sys.getrefcount of an array held by one local variable alone (that variable and getrefcount's argument)
+_SOLE_LOCAL = _sole_local_references()
+
+
+def _only_here(array, references):
+    """Whether the gradient ``array``, with ``references`` counted by getrefcount in _accumulate, and its memory
+    are held by nothing else (no other gradient, hook, tensor or saved value): PyTorch's use counts of one. Not a
+    view (the transpose of a gradient, ...): PyTorch's keeps its base, which shares its storage."""
+    return references == _SOLE_LOCAL and array.base is None
+
+
+def _can_add_into(previous, grad):
+    """Whether PyTorch adds ``grad`` in place into the gradient ``previous`` it can steal: a writable one of the
+    same shape and dtype whose elements fill its memory, each once (not expanded, not a slice)."""
+    return (previous.shape == grad.shape and previous.dtype == grad.dtype and previous.flags.writeable
+            and _memory_format.is_dense(previous))
 
 
 def _sum_of(previous, grad):

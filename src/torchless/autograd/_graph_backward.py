@@ -103,6 +103,15 @@ def _named_after_backward(method):
     return backward_graph
 
 
+def recorded_as_backward_op(node, gradient, grad, name):
+    """``gradient`` (a tensor backward_graph computed for one input of ``node`` from ``grad``) recorded under the
+    node of PyTorch's backward op ``name``, for a node whose other gradients that op does not give (see
+    backward_is_one_op for a node whose all are)."""
+    if gradient is None or not gradient._requires_grad:
+        return gradient
+    return BackwardOfBackward.apply(gradient, node_name=name, listed=_backward_op_inputs(node, grad))
+
+
 def _refuse_graph_backward(node, grad):
     raise NotImplementedError(no_graph_backward_message(node))
 

@@ -137,14 +137,36 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     S + T; a tuple over inputs and/or outputs where those are tuples (``[output][input]`` for both). With
     ``create_graph`` it can be differentiated further."""
     if strategy not in ("reverse-mode", "forward-mode"):
-        raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your function '
-                         'has more outputs than inputs, "forward-mode" tends to be more performant. Otherwise, '
-                         'prefer to use "reverse-mode".')
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
+                             'function has more outputs than inputs, "forward-mode" tends to be more performant. '
+                             'Otherwise, prefer to use "reverse-mode".')
+    if strategy == "forward-mode":  # (computed in reverse mode all the same, after PyTorch's checks of _jacfwd)
+        _check_forward_mode(inputs, create_graph, strict, vectorize)
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jacobian")
     inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "jacobian", strict)
+    if vectorize and strict and strategy == "reverse-mode":
+        raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
+                           "supported together. Please either set `strict=False` or `vectorize=False`.")
     rows = [row if inputs_tuple else row[0] for row in _jacobian_rows(outputs, inputs, create_graph, strict)]
     return tuple(rows) if outputs_tuple else rows[0]
+
+
+def _check_forward_mode(inputs, create_graph, strict, vectorize):
+    """PyTorch's errors for a jacobian in forward mode: it has no create_graph, no strict mode, and needs
+    vectorize."""
+    if create_graph:
+        raise NotImplementedError('torch.autograd.functional.jacobian: `create_graph=True` and '
+                                  '`strategy="forward-mode"` are not supported together (yet). Please either set '
+                                  '`create_graph=False` or `strategy="reverse-mode"`.')
+    if strict:
+        raise RuntimeError('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are not '
+                           'supported together (yet). Please either set `strict=False` or '
+                           '`strategy="reverse-mode"`.')
+    _as_tuple(inputs, "inputs", "jacobian")
+    if not vectorize:
+        raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly "
+                                  "implemented for `vectorize=True`.")
 
 
 def _jacobian_rows(outputs, inputs, create_graph=False, strict=False):
@@ -236,6 +258,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     """The Hessian of ``func`` (returning a single element) at ``inputs``: for an input of shape T, a tensor of
     shape T + T; for a tuple of inputs, a tuple of tuples (``[i][j]`` the derivatives with respect to input i, then
     j). The Jacobian of the gradient, itself computed with ``create_graph=True``."""
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "hessian")
     single = _single_element_output(func, "hessian", strict)
 
@@ -252,7 +276,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
         return jac
 
     return jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph=create_graph, strict=strict,
-                    strategy=outer_jacobian_strategy)
+                    vectorize=vectorize, strategy=outer_jacobian_strategy)
 
 
 def _second_order_product(func, inputs, v, create_graph, strict, function):

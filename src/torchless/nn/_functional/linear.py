@@ -23,6 +23,12 @@ def _rows(a, cols):
     return a.reshape(math.prod(a.shape) // cols if cols else math.prod(a.shape[:-1]), cols)
 
 
+def _is_column_major(matrix):
+    """Whether the 2-D array ``matrix`` is laid out column-major, which makes PyTorch's mm backward compute its
+    gradient transposed."""
+    return matrix.strides[0] == matrix.itemsize and matrix.strides[1] == matrix.shape[0] * matrix.itemsize
+
+
 def _product_saved(first, first_name):
     """The saved values of PyTorch's addmm(bias, x, w.t()) (mm(x, w.t()) without a bias), ``first`` the spec of
     x as a matrix (None: x reshaped, from the node listed for it): each factor comes out of the node the product's
@@ -90,13 +96,14 @@ class Linear(Node):
         return gx, gw, gb
 
     def backward_graph(self, grad):
-        x, w = self.x, self.w
+        if self.weight_rank == 2:
+            return self._matrix_backward_graph(grad)
+        x, w = self.x, self.w  # (a vector weight)
         rows = math.prod(x.shape[:-1])
-        g = grad.reshape(rows, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
+        g = grad.reshape(-1, 1)
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            w_t = self.graph_input(1, w)
-            gx = g.matmul(w_t if w.ndim == 2 else w_t.unsqueeze(0)).reshape(x.shape)
+            gx = g.matmul(self.graph_input(1, w).unsqueeze(0)).reshape(x.shape)
         if self.needs_input_grad[1]:
             gw = g.t().matmul(self.graph_input(0, x).reshape(rows, x.shape[-1])).reshape(w.shape)
         if self.needs_input_grad[2]:
@@ -104,6 +111,33 @@ class Linear(Node):
             if gb._data.shape != self.bias_shape:
                 gb = unbroadcast_tensor(g, self.bias_shape)
         return gx, gw, gb
+
+    def _matrix_backward_graph(self, grad):
+        """backward_graph for a matrix weight, recorded as PyTorch's addmm(b, x, w.t()) / mm(x, w.t()) nodes
+        compute their gradients (mm_mat1_backward, mm_mat2_backward, sum_to), the input viewed as rows (a vector
+        one unsqueezed without a bias, as matmul does) and its gradient viewed back."""
+        x, w = self.x, self.w
+        as_rows, as_input = self._rows_of(x.shape)
+        g = as_rows(grad)
+        w_t = self.graph_input(1, w).t()  # (the w.t() PyTorch's node saved)
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:  # (mm_mat1_backward)
+            column_major = x.ndim > 1 and _is_column_major(_rows(x, x.shape[-1]) if x.ndim != 2 else x)
+            gx = as_input(w_t.mm(g.t()).t() if column_major else g.mm(w_t.t()))
+        if self.needs_input_grad[1]:  # (mm_mat2_backward, for w.t())
+            x_rows = as_rows(self.graph_input(0, x))
+            gw = (g.t().mm(x_rows).t() if _is_column_major(w.T) else x_rows.t().mm(g)).t()
+        if self.needs_input_grad[2]:
+            gb = unbroadcast_tensor(g, self.bias_shape)
+        return gx, gw, gb
+
+    def _rows_of(self, shape):
+        """(input -> its rows, rows -> the input's shape): the views PyTorch's linear takes for ``shape``."""
+        if len(shape) == 2:
+            return (lambda t: t), (lambda t: t)
+        if len(shape) == 1 and not self.has_bias:
+            return (lambda t: t.unsqueeze(0)), (lambda t: t.squeeze(0))
+        return (lambda t: t.reshape(math.prod(t.shape[:-1]), t.shape[-1])), (lambda t: t.view(shape))
 
     def name(self):
         # PyTorch's node for each case: addmm for a matrix input, a view of it for other ranks.

@@ -15,7 +15,8 @@ from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._type_promotion import promote
 from ...autograd import grad_mode
-from ...autograd._graph_backward import BackwardOfBackward, ZeroDerivativeOf, with_zero_derivative_of
+from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
+                                         with_zero_derivative_of)
 from ...autograd._released import released
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
@@ -256,23 +257,35 @@ class CrossEntropy(Node):
         self.probs = probs
         return out[0] if unbatched and reduction == "none" else out
 
-    def backward(self, grad):
-        targets, eps, probs = self.targets, self.eps, self.probs
-        targets.check_backward()
+    def _nll_scale(self, grad):
+        """The nll term's gradient reaching each element, its target's weight included."""
+        targets = self.targets
         scale = _element_scale(grad, self.reduction, targets.total_weight, targets.valid, self.unbatched)
-        if eps > 0:
-            scale = scale * (1 - eps)
-        nll = scale if targets.weight is None else scale * targets.weight
+        if self.eps > 0:
+            scale = scale * (1 - self.eps)
+        return scale if targets.weight is None else scale * targets.weight
+
+    def _smoothing_scale(self, grad):
+        """The smoothing term's gradient reaching each element, and the class weights it is spread by (1 without
+        any) with their sum."""
+        classes, class_weight = self.probs.shape[1], self.targets.class_weight
+        smooth = _element_scale(grad, self.reduction, self.targets.smooth_total, self.targets.smooth_valid,
+                                self.unbatched) * _smoothing_share(self.eps, classes)
+        if class_weight is None:
+            return smooth, 1, classes
+        return smooth, class_weight.reshape((1, classes) + (1,) * (self.probs.ndim - 2)), class_weight.sum()
+
+    def backward(self, grad):
+        eps, probs = self.eps, self.probs
+        self.targets.check_backward()
+        nll = self._nll_scale(grad)
         mass = nll  # sum(q) of each element, over both terms
         if eps > 0:
-            classes, class_weight = probs.shape[1], targets.class_weight
-            smooth = _element_scale(grad, self.reduction, targets.smooth_total, targets.smooth_valid,
-                                    self.unbatched) * _smoothing_share(eps, classes)
-            mass = nll + smooth * (classes if class_weight is None else class_weight.sum())
+            smooth, w, total_w = self._smoothing_scale(grad)
+            mass = nll + smooth * total_w
         gx = probs * _with_class_axis(mass)
-        targets.subtract(gx, nll)
+        self.targets.subtract(gx, nll)
         if eps > 0:
-            w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (gx.ndim - 2))
             gx -= _with_class_axis(smooth) * w
         # log_softmax's backward writes it C-contiguous, whatever the input's layout
         return (_memory_format.c_ordered(gx.reshape(self.input_shape)),)
@@ -280,22 +293,26 @@ class CrossEntropy(Node):
     def backward_graph(self, grad):
         from .activation import Softmax
 
-        # backward is p * sum(q) - q, q the unit gradient's class weights of each element: with p = 0 it gives
-        # -q, the gradient of the log-probabilities, which log_softmax's backward then takes to the logits.
-        probs, self.probs = self.probs, np.zeros_like(self.probs)
-        try:
-            log_grad = grad._wrap(self.backward(np.ones(grad._data.shape, grad._data.dtype))[0]) * _per_class(grad,
-                                                                                                        self.unbatched)
-        finally:
-            self.probs = probs
+        # backward is p * sum(q) - q, q the unit gradient's class weights of each element: -q is the gradient of
+        # the log-probabilities, which log_softmax's backward then takes to the logits; PyTorch's adds the
+        # smoothing term's -q to nll_loss's.
+        self.targets.check_backward()
+        probs, ones = self.probs, np.ones(grad._data.shape, grad._data.dtype)
+        per_class = _per_class(grad, self.unbatched)
+        nll = np.zeros(probs.shape, probs.dtype)
+        self.targets.subtract(nll, self._nll_scale(ones))
+        log_grad = grad._wrap(_memory_format.c_ordered(nll.reshape(self.input_shape))) * per_class
         # softmax of the log-probabilities is softmax(x) (a shift per element apart) and its backward reads its
         # output only: the logits, which this node does not keep, are not needed for the gradient into them.
         axis = 0 if self.unbatched else 1
         # recorded under PyTorch's nodes: nll_loss_backward's (of zero derivative in log_softmax's output, which
         # torchless folds into this node), then _log_softmax_backward_data's, reading that output
         log_softmax = (folded("LogSoftmaxBackward0", shown_edge(self.edges[0]), self), 0)
-        if self.eps == 0:
-            log_grad = self._nll_gradient_recorded(grad, log_grad, log_softmax)
+        log_grad = self._nll_gradient_recorded(grad, log_grad, log_softmax)
+        if self.eps > 0:
+            smooth, w, _ = self._smoothing_scale(ones)
+            smoothing = np.broadcast_to(-(_with_class_axis(smooth) * w), probs.shape).reshape(self.input_shape)
+            log_grad = grad._wrap(np.ascontiguousarray(smoothing, probs.dtype)) * per_class + log_grad
         p = Softmax.apply(self.graph_input(0, np.log(probs).reshape(self.input_shape)), axis=axis)
         gx = log_grad - p * log_grad.sum(dim=axis, keepdim=True)
         return (BackwardOfBackward.apply(gx, node_name="LogSoftmaxBackwardDataBackward0",
@@ -817,8 +834,9 @@ class BinaryCrossEntropy(Node):
                                                          condition=kept)
 
         gx = gt = None
-        if self.needs_input_grad[0]:
-            gx = scale * (x_t - t_t) / at_least(1e-12, (1 - x_t) * x_t)
+        if self.needs_input_grad[0]:  # (PyTorch's binary_cross_entropy_backward; the target's is a composite)
+            gx = recorded_as_backward_op(self, scale * (x_t - t_t) / at_least(1e-12, (1 - x_t) * x_t), grad,
+                                         "BinaryCrossEntropyBackwardBackward0")
         if self.needs_input_grad[1]:
             gt = scale * (at_least(-100, (-x_t).log1p()) - at_least(-100, x_t.log()))
         return gx, gt
