@@ -192,3 +192,19 @@ def test_sgd_steps_are_pytorchs_to_the_bit(dtype, name, options):
             optimizer.step()
         results.append(p.detach().numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_backend_flags_are_pytorchs_for_a_cpu_tensor():
+    names = ("is_meta", "is_mkldnn", "is_mps", "is_xpu", "is_xla", "is_vulkan", "is_ipu", "is_maia", "is_mtia",
+             "is_nested", "is_sparse_csr", "is_cpu", "is_cuda", "is_sparse", "is_quantized")
+    expected, got = torch.ones(2), torchless.ones(2)
+    assert [getattr(got, name) for name in names] == [getattr(expected, name) for name in names]
+
+
+def test_trunc_normal_of_a_non_tensor_fails_as_pytorchs():
+    messages = []
+    for lib in (torch, torchless):
+        with pytest.raises(AttributeError) as error:
+            lib.nn.init.trunc_normal_([1.0])
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]

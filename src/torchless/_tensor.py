@@ -283,6 +283,9 @@ class Tensor:
     is_cuda = False
     is_sparse = False
     is_quantized = False
+    # (the other backends' flags, which code written for them reads: nn.init.trunc_normal_ reads is_meta)
+    is_meta = is_mkldnn = is_mps = is_xpu = is_xla = is_vulkan = is_ipu = is_maia = is_mtia = False
+    is_nested = is_sparse_csr = False
     layout = strided
 
     def __reversed__(self):
