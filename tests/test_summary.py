@@ -151,6 +151,16 @@ def test_functional_3d_pooling_rows_take_the_default_stride():
         ("F.lp_pool3d", [1, 2, 4, 2, 2], (2, 4, 4), (2, 4, 4))  # 2 + (2-1)*2 where the kernel is 2
 
 
+@pytest.mark.parametrize("stride", [None, (), []])
+def test_functional_pooling_with_the_default_stride_given_empty(stride):
+    class Net(nn.Module):
+        def forward(self, x):
+            return F.max_pool2d(x, 2, stride)
+
+    pool = torchless.summary(Net(), input_size=(1, 1, 8, 8), verbose=0).layers[1]
+    assert (pool.output_shape, pool.receptive_field, pool.jump) == ([1, 1, 4, 4], (2, 2), (2, 2))
+
+
 def test_pooling_modules_stay_one_row_and_unfollowed_ops_lose_the_fields():
     class Net(nn.Module):
         def __init__(self):

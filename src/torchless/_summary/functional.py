@@ -52,7 +52,7 @@ def _window_geometry(name, arguments):
     else:
         kernel = arguments["kernel_size"]
         stride, dilation = arguments.get("stride"), arguments.get("dilation", 1)
-        if stride is None or stride == []:  # (PyTorch's default: the kernel size)
+        if stride is None or isinstance(stride, (list, tuple)) and not stride:  # (PyTorch's default: the kernel)
             stride = kernel
     return tuple(_per_axis(value, n) for value in (kernel, stride, dilation))
 
