@@ -82,6 +82,15 @@ _FROM_NUMPY = {d.numpy: d for d in ALL}
 TENSOR_TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor", uint8: "ByteTensor",
                      int8: "CharTensor", int16: "ShortTensor", int32: "IntTensor", int64: "LongTensor",
                      bool: "BoolTensor"}
+
+
+def type_text(dtype):
+    """A tensor of ``dtype``'s type as ATen's toString() prints it in messages: its legacy type
+    (``torchless.FloatTensor``) for the classic numeric dtypes, else its backend's (``CPUBoolType``,
+    ``CPUComplexFloatType``)."""
+    if dtype is bool or dtype not in TENSOR_TYPE_NAMES:
+        return f"CPU{dtype.scalar_name}Type"
+    return f"torchless.{TENSOR_TYPE_NAMES[dtype]}"
 _BY_NAME = {d.name: d for d in ALL + ARRAYLESS}
 
 _default_float = float32

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from . import _numpy_names, _parser_errors
+from . import _dtype, _numpy_names, _parser_errors
 from .autograd.graph import Node
 
 _SOURCE = "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/SpectralOps.cpp:{}.)"
@@ -44,18 +44,8 @@ def _optional(value):
     return "None" if value is None else str(int(value))
 
 
-def _type_text(tensor):
-    """A tensor's type as ATen's toString() prints it: its legacy type (torch.FloatTensor) where it has one, else
-    its backend type (CPUComplexFloatType, CPUBoolType)."""
-    from . import _dtype
-
-    if tensor.dtype in _dtype.TENSOR_TYPE_NAMES and tensor.dtype is not _dtype.bool:
-        return tensor.type()
-    return f"CPU{tensor.dtype.scalar_name}Type"
-
-
 def _window_repr(window):
-    return "None" if window is None else f"{_type_text(window)}{{{list(window.shape)}}}"
+    return "None" if window is None else f"{_dtype.type_text(window.dtype)}{{{list(window.shape)}}}"
 
 
 _COMPLEX_ERROR = "Cannot have onesided output if window or input is complex"
@@ -90,7 +80,7 @@ def _stft(input, n_fft, hop_length, win_length, window, normalized, onesided, re
 
     def fail(problem):
         raise RuntimeError(
-            f"stft({_type_text(input)}{list(input.shape)}, n_fft={n_fft}, hop_length={hop_length}, "
+            f"stft({_dtype.type_text(input.dtype)}{list(input.shape)}, n_fft={n_fft}, hop_length={hop_length}, "
             f"win_length={win_length}, window={_window_repr(window)}, normalized={int(normalized)}, "
             f"onesided={_optional(onesided)}, return_complex={_optional(return_complex_given)}, "
             f"align_to_window={_optional(align_to_window)}) : {problem}")

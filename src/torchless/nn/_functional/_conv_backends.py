@@ -14,14 +14,6 @@ _NUMERIC_DTYPES = frozenset(("float16", "float32", "float64", "uint8", "int8", "
                              "complex128"))
 
 
-def _tensor_type(dtype):
-    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool and the complex
-    # dtypes it falls back to the backend's type name.
-    if dtype is _dtype.bool or dtype not in _dtype.TENSOR_TYPE_NAMES:
-        return f"CPU{dtype.scalar_name}Type"
-    return f"torchless.{_dtype.TENSOR_TYPE_NAMES[dtype]}"
-
-
 def _batchify(input, spatial, fn):
     if input.dim() not in (spatial + 1, spatial + 2):
         raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {fn}, but got "
@@ -150,8 +142,8 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     if _uses_mkldnn(in_shape, w_shape, input.dtype, stride, transposed, output_padding, groups):
         for name, param in (("weight", weight), ("bias", bias)):
             if param is not None and param.dtype != input.dtype:
-                raise RuntimeError(f"Input type ({_tensor_type(input.dtype)}) and {name} type "
-                                   f"({_tensor_type(param.dtype)}) should be the same or input should be a MKLDNN "
+                raise RuntimeError(f"Input type ({_dtype.type_text(input.dtype)}) and {name} type "
+                                   f"({_dtype.type_text(param.dtype)}) should be the same or input should be a MKLDNN "
                                    f"tensor and {name} is a dense tensor")
         if transposed:
             return _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding, groups,

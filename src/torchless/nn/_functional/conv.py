@@ -15,7 +15,7 @@ from ... import _dtype, _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
-from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand, _tensor_type
+from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand
 from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, EmptyConvolution, HalfConvolution,
                           TransposedConvolution, _in_output_format)
 from .padding import ConstantPadNd
@@ -160,8 +160,8 @@ def _complex_conv(checks, input, weight, bias, *args):
     (batched, _ComplexConvolution, params)."""
     for name, param in (("weight", weight), ("bias", bias)):
         if param is not None and param.dtype != input.dtype:
-            raise RuntimeError(f"Input type ({_tensor_type(input.dtype)}) and {name} type "
-                               f"({_tensor_type(param.dtype)}) should be the same")
+            raise RuntimeError(f"Input type ({_dtype.type_text(input.dtype)}) and {name} type "
+                               f"({_dtype.type_text(param.dtype)}) should be the same")
     real = [None if t is None else Tensor._wrap(t._data.real) for t in (input, weight, bias)]
     batched, function, params = checks(*real, *args)
     return batched, _ComplexConvolution(function), params
