@@ -18,6 +18,23 @@ def _obeys_layout(grad, data):
     return True
 
 
+def reset_grads(tensors, set_to_none):
+    """``Module.zero_grad`` and ``Optimizer.zero_grad``: each tensor's ``.grad`` set to None or, as PyTorch does,
+    taken out of any graph it is part of and zeroed in place."""
+    for tensor in tensors:
+        grad = tensor.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            tensor.grad = None
+        else:
+            if grad.grad_fn is not None:
+                grad.detach_()
+            else:
+                grad.requires_grad_(False)
+            grad.zero_()
+
+
 def accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 

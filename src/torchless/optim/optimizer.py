@@ -12,6 +12,7 @@ from .. import _dtype
 from .._ops._util import broadcast_error
 from .._tensor import Tensor, typename
 from ..autograd import grad_mode
+from ..autograd._accumulate_grad import reset_grads
 from ..utils.hooks import RemovableHandle
 from ._fused_layout import as_fused_kernel_pairs
 
@@ -527,18 +528,7 @@ class Optimizer:
                 parameter whose grad is ``None`` is skipped by :meth:`step`; one with a zero grad is not (weight
                 decay and momentum still move it).
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        reset_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

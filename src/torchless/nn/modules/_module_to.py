@@ -8,6 +8,7 @@ import warnings
 
 from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
+from ...autograd._accumulate_grad import reset_grads
 from ..parameter import is_lazy
 
 
@@ -125,18 +126,7 @@ class ConversionMethods:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                # as PyTorch: the gradient leaves any graph it was part of, then is zeroed in place
-                if p.grad.grad_fn is not None:
-                    p.grad.detach_()
-                else:
-                    p.grad.requires_grad_(False)
-                p.grad.zero_()
+        reset_grads(self.parameters(), set_to_none)
     def apply(self, fn):
         """Call ``fn`` on every submodule (children first) and on this module."""
         for module in self.children():
