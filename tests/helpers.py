@@ -1,7 +1,8 @@
 """Helpers shared by the test files.
 
 * ``tensor``, ``state_dict_from_torch``: NumPy arrays and PyTorch state as torchless tensors;
-* ``outcome``, ``Raised``, ``assert_same_error``: behaviour, exceptions included, compared with PyTorch's;
+* ``outcome``, ``Raised``, ``assert_same_error``, ``evaluated_as_written``: behaviour, exceptions included, compared
+  with PyTorch's;
 * ``assert_matches_torch``: a torchless result against PyTorch's, forward and backward;
 * ``modules_with_same_repr``: the same layer built by both libraries;
 * ``central_difference``, ``numerical_gradients``, ``finite_difference_check``: gradients by central
@@ -90,6 +91,30 @@ def assert_same_error(torch_call, torchless_call):
         expected, actual = outcome(torch_call), outcome(torchless_call)
     assert isinstance(expected, Raised), f"torch did not raise: {expected}"
     assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+
+
+def described(value):
+    """A result as comparable between the libraries: dtype, shape and values (rounded) of its tensors, else its
+    repr with ``torch.`` read as ``torchless.``."""
+    if isinstance(value, (tuple, list)):
+        return tuple(described(item) for item in value)
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        values = np.asarray(value.detach().tolist(), dtype=float)
+        return str(value.dtype).split(".")[-1], tuple(value.shape), np.round(values, 4).tolist()
+    return repr(value).replace("torch.", "torchless.")
+
+
+def evaluated_as_written(source, namespace):
+    """The expression ``source`` evaluated in ``namespace``, warnings ignored: its :func:`described` result, or
+    (type name, message) of what it raised, ``torch.`` read as ``torchless.``. Compiled from source, as CPython's
+    own TypeErrors depend on how a call is written."""
+    code = compile(source, f"<{source}>", "eval")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = outcome(lambda: described(eval(code, namespace)))
+    if isinstance(result, Raised):
+        return result.type, result.message.replace("torch.", "torchless.")
+    return result
 
 
 def assert_same_error_as_written(source):

@@ -10,13 +10,11 @@
   of the bitwise ops; beta/alpha/value that are no Number refused, a 0-d tensor read as its value.
 """
 import random
-import warnings
 
-import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error_as_written, outcome
+from helpers import assert_same_error_as_written, evaluated_as_written
 
 torch = pytest.importorskip("torch")
 
@@ -27,24 +25,8 @@ def _namespace(lib):
             "n": lib.tensor([0, 1]), "xi": lib.tensor([[1, 2], [3, 4]]), "s": lib.tensor(2.0)}
 
 
-def _described(value):
-    """A result as comparable between the libraries: dtype, shape and values of its tensors, rounded."""
-    if isinstance(value, (tuple, list)):
-        return tuple(_described(item) for item in value)
-    if hasattr(value, "dtype") and hasattr(value, "shape"):
-        values = np.asarray(value.detach().tolist(), dtype=float)
-        return str(value.dtype).split(".")[-1], tuple(value.shape), np.round(values, 4).tolist()
-    return repr(value)
-
-
 def _run(source, lib):
-    code = compile(source, f"<{source}>", "eval")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = outcome(lambda: _described(eval(code, _namespace(lib))))
-    if hasattr(result, "message"):
-        return result.type, result.message.replace("torch.", "torchless.")
-    return result
+    return evaluated_as_written(source, _namespace(lib))
 
 
 def _assert_same_outcome(source):

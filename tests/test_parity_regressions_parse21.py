@@ -28,13 +28,12 @@
   NotImplemented;
 * F.logsigmoid, hardshrink, softshrink, softplus and gelu take out= as PyTorch's native forms (torch._C._nn) do.
 """
-import warnings
 
 import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error_as_written, outcome
+from helpers import assert_same_error_as_written, evaluated_as_written
 
 torch = pytest.importorskip("torch")
 
@@ -45,24 +44,8 @@ def _namespace(lib):
             "F": lib.nn.functional}
 
 
-def _described(value):
-    """A result as comparable between the libraries: dtype, shape and values of its tensors, rounded."""
-    if isinstance(value, (tuple, list)):
-        return tuple(_described(item) for item in value)
-    if hasattr(value, "dtype") and hasattr(value, "shape"):
-        values = np.asarray(value.detach().tolist(), dtype=float)
-        return str(value.dtype).split(".")[-1], tuple(value.shape), np.round(values, 4).tolist()
-    return repr(value).replace("torch.", "torchless.")
-
-
 def _run(source, lib):
-    code = compile(source, f"<{source}>", "eval")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = outcome(lambda: _described(eval(code, _namespace(lib))))
-    if hasattr(result, "message"):
-        return result.type, result.message.replace("torch.", "torchless.")
-    return result
+    return evaluated_as_written(source, _namespace(lib))
 
 
 def _assert_same_outcome(source):
