@@ -62,6 +62,24 @@ def outcome(fn):
         return Raised(type(error).__name__, str(error))
 
 
+def outcome_named_as_torch(call):
+    """What ``call()`` returns, or its exception's type and message (torchless's names read as torch's)."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def same_in_both(scenario):
+    """``scenario(lib)`` for torch and for torchless; asserts the two records are equal, returns torch's. Call it
+    only where torch imports."""
+    import torch
+
+    expected, got = scenario(torch), scenario(torchless)
+    assert got == expected
+    return expected
+
+
 def assert_same_outcome(fn, rtol=1e-5, atol=1e-6):
     """``fn(lib)`` raises the same error in torch and torchless, or returns tensors (or a tuple of them) of the
     same shape, dtype and values. Call it only where torch imports (after ``pytest.importorskip("torch")``)."""

@@ -21,25 +21,11 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import outcome_named_as_torch as outcome, same_in_both
 
 torch = pytest.importorskip("torch")
 
 LIBRARIES = (torch, torchless)
-
-
-def outcome(call):
-    """What ``call()`` returns, or its exception's type and message (torchless's names read as torch's)."""
-    try:
-        return call()
-    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
-        return type(error).__name__, str(error).replace("torchless", "torch")
-
-
-def same_in_both(scenario):
-    """``scenario(lib)`` for torch and for torchless; asserts the two records are equal."""
-    expected, got = (scenario(lib) for lib in LIBRARIES)
-    assert got == expected
-    return expected
 
 
 def caught_warnings(call):
