@@ -182,23 +182,22 @@ def angle(self):
 
 
 # ---------------------------------------------------------------------------- legacy construction and resizing
+_NEW_OVERLOADS = ("*, torchless.device device = None", "torchless.Storage storage", "Tensor other",
+                  "tuple of ints size, *, torchless.device device = None",
+                  "object data, *, torchless.device device = None")
+
+
 def new(self, *args, **kwargs):
     """The legacy constructor: ``new()`` an empty tensor, ``new(*sizes)`` an uninitialised one (zeros here),
     ``new(data)`` a tensor of ``data``; always of this tensor's dtype."""
     from .. import _creation
     from .._size import Size
 
-    device = kwargs.pop("device", None)
-    if kwargs:
-        from .. import _parser_errors
+    if set(kwargs) - {"device"}:
+        from .._parser_errors import invalid_combination
 
-        given = ", ".join([type(a).__name__ for a in args] + [f"{k}={_parser_errors.type_name(v)}"
-                                                             for k, v in kwargs.items()])
-        raise TypeError(f"new() received an invalid combination of arguments - got ({given}), but expected one of:\n"
-                        " * (*, torch.device device = None)\n * (torch.Storage storage)\n * (Tensor other)\n"
-                        " * (tuple of ints size, *, torch.device device = None)\n"
-                        " * (object data, *, torch.device device = None)\n")
-    del device
+        raise invalid_combination("new", _NEW_OVERLOADS, args, kwargs)
+    _check_legacy_device(kwargs.get("device"))
     dtype = self._data.dtype
     if not args:
         return Tensor._wrap(np.empty((0,), dtype))
@@ -221,6 +220,19 @@ def new(self, *args, **kwargs):
             raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type "
                             f"must be tuple of ints,but got {_tp_name(n)}\"")
     return _zeros_of(args, dtype)
+
+
+def _check_legacy_device(where):
+    """PyTorch's legacy constructor takes a device of its tensor's type only, an index needing an accelerator."""
+    if where is None:
+        return
+    from .._device import device
+
+    if isinstance(where, int) and not isinstance(where, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    kind = device(where).type
+    if kind != "cpu":
+        raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {kind} was passed")
 
 
 def _zeros_of(shape, dtype):
