@@ -161,7 +161,7 @@ def test_a_deprecated_overload_still_computes(source):
 
 
 def test_a_deprecated_overload_warns_once_as_pytorch(monkeypatch):
-    monkeypatch.setattr(torchless._parser_errors, "_deprecated_overload_warned", False)
+    monkeypatch.setattr(torchless._parser_errors._schema, "_deprecated_overload_warned", False)
     x = torchless.ones(2, 2)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
