@@ -620,7 +620,7 @@ def test_digamma_second_derivatives():
 
 
 def test_tetragamma_against_torch_polygamma():
-    from torchless._ops.extra_math import _tetragamma
+    from torchless._ops.special_functions import _tetragamma
 
     x = np.concatenate([np.linspace(-7.3, 30, 1001), [0., -1., 1e-3, 9.999, 10., 1e6, np.inf, -np.inf, np.nan]])
     np.testing.assert_allclose(_tetragamma(x), torch.polygamma(2, torch.tensor(x)).numpy(), rtol=1e-11, atol=0)

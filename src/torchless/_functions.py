@@ -476,7 +476,7 @@ _FUNCTION_FORMS = (
     # in-place function forms PyTorch has
     "erf_ erfc_ tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ arccosh_ "
     "arctanh_ deg2rad_ rad2deg_ sinc_ logit_ xlogy_ log10_ rsqrt_ reciprocal_ trunc_ frac_ fix_ addmv_ "
-    # the methods of _ops/extra_math.py
+    # the methods installed by _ops/extra_math.py
     "lgamma digamma exp2 float_power ldexp heaviside bitwise_not bitwise_and bitwise_or bitwise_xor "
     "bitwise_left_shift bitwise_right_shift gcd lcm inner vdot ravel msort diag_embed diagflat cov corrcoef isneginf "
     "isposinf isreal logdet unique_consecutive nanmedian mode hsplit vsplit dsplit is_complex is_signed is_same_size "

@@ -425,7 +425,7 @@ def zeta(s, q):
 
 
 def _log_gamma(a):
-    from .._ops.extra_math import _lgamma
+    from .._ops.special_functions import _lgamma
 
     return _lgamma(a)
 
@@ -592,7 +592,7 @@ def polynomial(kind, x, n):
 
 def polygamma(n, x):
     """The n-th derivative of digamma: digamma itself for n = 0, else (-1)^(n+1) n! zeta(n + 1, x)."""
-    from .._ops.extra_math import _polygamma
+    from .._ops.special_functions import _polygamma
 
     x = np.asarray(x, np.float64)
     if n == 0:

@@ -82,6 +82,28 @@ def unbroadcast_tensor(grad, shape):
     return grad.reshape(shape) if extra else grad
 
 
+def required_tensor(value, name, argument="input", position=1):
+    """``value``, a tensor, or the parser's TypeError naming ``argument`` of ``name`` at ``position``."""
+    from .._tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        from .. import _parser_errors
+
+        raise _parser_errors.not_tensor(name, argument, position, value)
+    return value
+
+
+def as_tensor(value):
+    """``value`` as a tensor (a tensor as it is, anything else through ``torchless.tensor``)."""
+    from .._tensor import Tensor
+
+    if isinstance(value, Tensor):
+        return value
+    from .._creation import tensor
+
+    return tensor(value)
+
+
 def is_int_argument(value):
     """What PyTorch's parser takes for an ``int`` parameter: a Python int (no bool), a NumPy integer, a 0-d tensor of
     an integer dtype (no bool). Neither a one-element tensor of higher rank nor a NumPy array, though both convert

@@ -582,7 +582,7 @@ def nextafter_(self, other):
 
 
 def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
-    from .extra_math import histogram as function
+    from .bucketing import histogram as function
 
     return function(self, bins, range=range, weight=weight, density=density)
 

@@ -432,7 +432,7 @@ class ReductionMethods:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from .._ops.extra_math import unique_axis, unique_dim_argument, without_derivative
+        from .._ops.modal_reductions import unique_axis, unique_dim_argument, without_derivative
 
         if dim is not None:  # (the parser's checks, in the order of its signature)
             dim = unique_dim_argument(dim)

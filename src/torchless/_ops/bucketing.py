@@ -1,0 +1,96 @@
+"""Searching sorted sequences and bucketing: searchsorted, bucketize, histogram.
+"""
+import numpy as np
+
+from .. import _dtype, _parser_errors
+from .._tensor import Tensor
+from ..return_types import _RETURN_TYPES
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Indices where ``input``'s values would be inserted in each innermost row of ``sorted_sequence`` to keep
+    it sorted (after equal values when ``right`` or ``side='right'``)."""
+    if out_int32.__class__ is not bool or right.__class__ is not bool:
+        raise _invalid_search_flags("searchsorted", (sorted_sequence, input), out_int32=out_int32, right=right,
+                                    side=side, sorter=sorter)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torchless.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torchless.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, -1)
+    scalar = not isinstance(input, Tensor)
+    if scalar and not _parser_errors.is_number_argument(input):
+        raise TypeError(f"searchsorted(): expected a Tensor or a Number, not {type(input).__name__}")  # (the
+        # parser's, on the failure path)
+    values = np.asarray(input) if scalar else input._data
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        _no_bool_search(seq, values)
+        out = np.searchsorted(seq, values, side=how)
+    else:
+        if scalar or seq.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(f"torchless.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                               f"dimensions of boundaries tensor and input value tensor must match, but we got "
+                               f"boundaries tensor {list(seq.shape)} and input value tensor "
+                               f"{list(values.shape)}")
+        _no_bool_search(seq, values)
+        rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
+    return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+_SEARCH_OVERLOADS = {
+    "searchsorted": tuple(f"Tensor sorted_sequence, {values}, *, bool out_int32 = False, bool right = False, "
+                          "str side = None, Tensor sorter = None, Tensor out = None"
+                          for values in ("Tensor input", "Number self")),
+    "bucketize": ("Tensor input, Tensor boundaries, *, bool out_int32 = False, bool right = False, Tensor out = None",
+                  "Number self, Tensor boundaries, *, bool out_int32 = False, bool right = False"),
+}
+
+
+_SEARCH_DEFAULTS = {"out_int32": False, "right": False}
+
+
+def _invalid_search_flags(name, args, **keywords):
+    """PyTorch's TypeError for a flag of searchsorted/bucketize that is not a Python bool: the keywords given
+    (those off their defaults, as the call can no longer tell) listed after the two tensors."""
+    given = {key: value for key, value in keywords.items() if value is not _SEARCH_DEFAULTS.get(key)}
+    return _parser_errors.invalid_combination(name, _SEARCH_OVERLOADS[name], args, given)
+
+
+def _no_bool_search(seq, values):
+    """(after the shape checks) PyTorch's kernel has no bool (both) or complex (either) version."""
+    if seq.dtype == np.bool_ and values.dtype == np.bool_ or seq.dtype.kind == "c" or values.dtype.kind == "c":
+        name = _dtype.from_numpy_dtype(seq.dtype if seq.dtype.kind == "c" or values.dtype.kind != "c" else
+                                       values.dtype).scalar_name
+        raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{name}'")
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each value of ``input`` among the 1-D ``boundaries``: i with boundaries[i-1] < x <=
+    boundaries[i] (< when ``right``)."""
+    if out_int32.__class__ is not bool or right.__class__ is not bool:
+        raise _invalid_search_flags("bucketize", (input, boundaries), out_int32=out_int32, right=right)
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
+    default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
+    data = input._data
+    input._no_kernel_for("c", "histogramdd")
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"torchless.histogram: input tensor and bins tensors should have the same dtype, but got "
+                           f"input {input.dtype.scalar_name} and bins Float")
+    edges = bins._data if isinstance(bins, Tensor) else bins
+    hist, edge_values = np.histogram(data.astype(np.float64).reshape(-1), edges, range=range, density=density,
+                                     weights=None if weight is None else weight._data.reshape(-1))
+    return _RETURN_TYPES["histogram"](Tensor._wrap(hist.astype(data.dtype)),
+                                      Tensor._wrap(edge_values.astype(data.dtype)))

@@ -1,0 +1,166 @@
+"""Reductions that select rather than combine: unique_consecutive (and unique along a dim), nanmedian, mode.
+"""
+import operator
+
+import numpy as np
+
+from .. import _parser_errors
+from .._kernels import std_sort
+from .._tensor import Tensor
+from .._tensor_methods._arguments import EVERY_DIM
+from ..autograd.graph import records
+from ..return_types import _RETURN_TYPES
+from . import indexing
+
+
+def unique_axis(self, dim, name="unique_dim"):
+    """The axis of unique/unique_consecutive's ``dim`` (``name``: the op PyTorch's Python method calls, which
+    names it in its TypeError: unique_dim with the input first, unique_consecutive by keyword), with PyTorch's
+    errors for a 0-d tensor and for empty dims beside it."""
+    from ._util import normalize_dim
+
+    dim = unique_dim_argument(dim, name)
+    if not self._data.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = normalize_dim(dim, self._data.ndim)
+    if any(not n for i, n in enumerate(self._data.shape) if i != axis):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    return axis
+
+
+def unique_dim_argument(dim, name="unique_dim"):
+    """unique/unique_consecutive's ``dim`` as the parser of ``name`` (as in unique_axis) takes it: an int."""
+    from ._util import is_int_argument
+
+    if type(dim) is not int:
+        if not is_int_argument(dim):
+            from ..nn._functional._args import _tp_name
+
+            where = " (position 2)" if name == "unique_dim" else ""
+            raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {_tp_name(dim)}")
+        dim = operator.index(dim)
+    return dim
+
+
+def without_derivative(input, values, op, node):
+    """``values`` computed from ``input`` as a tensor PyTorch records under ``node`` without a derivative (its
+    backward raises), where ``input`` is recorded."""
+    if not records(input):
+        return Tensor._wrap(values)
+    from ..linalg._checks import NotDifferentiable
+
+    return NotDifferentiable.apply(input, value=values, op=op, node=node)
+
+
+def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
+    if dim is not None:  # (the parser's checks, in the order of its signature)
+        dim = unique_dim_argument(dim, "unique_consecutive")
+    _parser_errors.check_bools("unique_consecutive", return_inverse=return_inverse, return_counts=return_counts)
+    a = self._data
+    if dim is None:
+        a = a.reshape(-1)
+        axis = 0
+    else:
+        axis = unique_axis(self, dim, "unique_consecutive")
+    n = a.shape[axis] if a.ndim else 1
+    moved = np.moveaxis(a, axis, 0).reshape(n, a.size // n if n else 0) if a.ndim else a.reshape(1, 1)
+    change = np.ones(n, bool)
+    if n > 1:
+        change[1:] = np.any(moved[1:] != moved[:-1], axis=1)
+    starts = np.flatnonzero(change)
+    # taken from the dim moved first, and moved back: laid out as PyTorch's (that dim outermost in memory)
+    values = np.moveaxis(np.take(np.moveaxis(a, axis, 0), starts, axis=0), 0, axis) if a.ndim else a.reshape(1)
+    results = [without_derivative(self, values, "unique_consecutive", "UniqueConsecutiveBackward0")]
+    if return_inverse:
+        inverse = np.cumsum(change) - 1
+        results.append(Tensor._wrap(inverse.reshape(self.shape if dim is None else (n,)).astype(np.int64)))
+    if return_counts:
+        results.append(Tensor._wrap(np.diff(np.append(starts, n)).astype(np.int64)))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _reduce_dim(self, dim, keepdim, name):
+    """``dim`` of the reduction ``name`` as an axis, after PyTorch's parser checks of dim and keepdim."""
+    from ._util import normalize_dim
+
+    if type(dim) is not int or keepdim.__class__ is not bool:
+        error = _parser_errors.reduction_error(name, dim, keepdim)
+        if error is not None:
+            raise error
+    return normalize_dim(dim, max(self.ndim, 1))
+
+
+def _check_reduced_size(self, axis, name):
+    if self._data.ndim and not self._data.shape[axis]:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
+def nanmedian(self, dim=EVERY_DIM, keepdim=False):
+    """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
+    indices)``."""
+    a = self._data
+    if dim is EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+        if keepdim is not False:
+            raise _parser_errors.method_error("nanmedian", (), {"keepdim": keepdim})
+        if a.size:  # (an empty tensor never reaches the kernel)
+            self._no_kernel_for("bc", "median_cpu")
+        flat = a.reshape(-1)
+        if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
+            with np.errstate(invalid="ignore"):
+                return Tensor._wrap(np.array(np.nan).astype(a.dtype))
+        from .reduction import Nanmedian
+
+        return Nanmedian.apply(self)
+    axis = _reduce_dim(self, dim, keepdim, "nanmedian")
+    _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
+    self._no_kernel_for("bc", "median_out")
+    if a.ndim == 0:
+        return _RETURN_TYPES["nanmedian"](*_selected(self, 0, np.array(0, np.int64), keepdim, "NanmedianBackward1", dim))
+    rows = np.moveaxis(a, axis, -1)
+    index = _nanmedian_index(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:-1])
+    return _RETURN_TYPES["nanmedian"](*_selected(self, axis, np.expand_dims(index, axis), keepdim, "NanmedianBackward1",
+                                                 dim))
+
+
+def _nanmedian_index(rows):
+    """For each row, the index of its lower median among the non-NaN values (of a NaN when all are NaN)."""
+    order = np.argsort(rows, axis=1, kind="stable")  # NaNs sort last
+    count = (~np.isnan(rows)).sum(1)
+    position = np.where(count > 0, (count - 1) // 2, 0)
+    return order[np.arange(rows.shape[0]), position]
+
+
+def mode(self, dim=-1, keepdim=False):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest among equally frequent
+    ones) and the index PyTorch's std::sort of (value, index) pairs leaves last among its copies."""
+    a = self._data
+    axis = _reduce_dim(self, dim, keepdim, "mode")
+    _check_reduced_size(self, axis, "mode")
+    self._no_kernel_for("c", "mode_cpu")
+    if a.ndim == 0:
+        return _RETURN_TYPES["mode"](*_selected(self, 0, np.array(0, np.int64), keepdim, "ModeBackward0", dim))
+    rows = np.moveaxis(a, axis, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    indices = np.empty(flat.shape[0], np.int64)
+    for i, row in enumerate(flat):
+        indices[i] = std_sort.mode_index(row)
+    index = np.expand_dims(indices.reshape(rows.shape[:-1]), axis)
+    return _RETURN_TYPES["mode"](*_selected(self, axis, index, keepdim, "ModeBackward0", dim))
+
+
+def _selected(self, axis, index, keepdim, node, dim):
+    """(values, indices) of the elements at ``index`` (dim ``axis`` kept, of size 1) along ``axis``, recorded as
+    PyTorch's node ``node`` (showing the dim as given, the indices and keepdim), as median's are; of a 0-d tensor,
+    its value."""
+    if not self._data.ndim:
+        return indexing.Index.apply(self, key=(), name=node, shown={"dim": dim, "indices": index, "keepdim": keepdim}), \
+            Tensor._wrap(index)
+    key = list(np.indices(index.shape, sparse=True))
+    key[axis] = index
+    if not keepdim:
+        key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
+    index = index.astype(np.int64, copy=False)
+    values = indexing.Index.apply(self, key=tuple(key), name=node, shown={"dim": dim, "indices": index,
+                                                                          "keepdim": keepdim})
+    return values, Tensor._wrap(index)

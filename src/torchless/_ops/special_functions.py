@@ -1,0 +1,206 @@
+"""Special functions PyTorch has and NumPy lacks (lgamma, digamma and its derivatives, exp2) as differentiable
+elementwise ops with their derivatives beside them, and float_power, ldexp and heaviside.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from .. import _dtype, _memory_format
+from .._tensor import Tensor
+from .._type_promotion import result_dtype
+from ..autograd.graph import Node, records
+from ..autograd.saved_values import SavedInput, saved_result
+from ._util import required_tensor
+
+
+_LANCZOS_G = 7
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+            1.5056327351493116e-7)
+
+
+def _lgamma(x):
+    """log|Gamma(x)| in float64 (Lanczos, with the reflection formula below 1/2): inf at the poles."""
+    x = np.asarray(x, np.float64)
+    reflect = x < 0.5
+    z = np.where(reflect, 1 - x, x) - 1
+    series = np.full_like(z, _LANCZOS[0])
+    for k, c in enumerate(_LANCZOS[1:], 1):
+        series += c / (z + k)
+    t = z + _LANCZOS_G + 0.5
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        direct = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(series)
+        reflected = math.log(math.pi) - np.log(np.abs(np.sin(math.pi * x))) - direct
+    out = np.where(reflect, reflected, direct)
+    poles = (x <= 0) & (x == np.floor(x))
+    out[poles] = np.inf
+    out[np.isinf(x)] = np.inf
+    return out
+
+
+def _polygamma_large(x, order):
+    """digamma (order 0) or trigamma (order 1) for x >= 6 from their asymptotic series."""
+    inv2 = 1 / (x * x)
+    if order == 0:
+        return np.log(x) - 0.5 / x - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240
+                                                                                              - inv2 / 132))))
+    return 1 / x + 0.5 * inv2 + inv2 / x * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+
+
+def _recurred_up(y, bound, term):
+    """(``y`` raised by whole steps to at least ``bound``, the sum of ``term`` over the values stepped past): the
+    recurrences carry the argument up to where the asymptotic series converges."""
+    shift = np.zeros_like(y)
+    small = y < bound
+    while small.any():
+        shift[small] += term(y[small])
+        y = np.where(small, y + 1, y)
+        small = y < bound
+    return y, shift
+
+
+def _tetragamma(x):
+    """polygamma(2, x) in float64: the recurrence psi''(x) = psi''(x + 1) - 2 / x^3 up to x >= 10, its asymptotic
+    series there, reflection for x < 0; poles at 0, -1, ... and -inf give -inf, +inf NaN (PyTorch's values)."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reflect = x < 0
+        y, shift = _recurred_up(np.where(reflect, 1 - x, x), 10, lambda v: -2 / v ** 3)
+        inv = 1 / y
+        inv2 = inv * inv
+        tail = inv2 * (1 / 2 - inv2 * (1 / 6 - inv2 * (1 / 6 - inv2 * (3 / 10 - inv2 * (5 / 6 - inv2 * (691 / 210
+                                                                                                   - inv2 * 35 / 2))))))
+        value = shift - inv2 * (1 + inv + tail)
+        angle = math.pi * x
+        value = np.where(reflect, value - 2 * math.pi ** 3 * np.cos(angle) / np.sin(angle) ** 3, value)
+    value[(x <= 0) & (x == np.floor(x))] = -np.inf
+    value[x == np.inf] = np.nan
+    return value
+
+
+def _polygamma(x, order):
+    """digamma / trigamma in float64: recurrence up to x >= 6, reflection for x < 0."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reflect = x < 0
+        y, shift = _recurred_up(np.where(reflect, 1 - x, x), 6, (lambda v: 1 / v) if order == 0 else
+                                lambda v: 1 / (v * v))
+        value = _polygamma_large(y, order) + (-shift if order == 0 else shift)
+        if order == 0:
+            value = np.where(reflect, value - math.pi / np.tan(math.pi * x), value)
+            value = np.where(x == 0, -np.copysign(np.inf, x), value)  # digamma(+-0) = -+inf
+        else:
+            value = np.where(reflect, -value + (math.pi / np.sin(math.pi * x)) ** 2, value)
+    poles = (x < 0) & (x == np.floor(x))
+    value[poles] = np.nan if order == 0 else np.inf
+    if order == 0:
+        value[x == np.inf] = np.inf
+    return value
+
+
+class _Special(Node):
+    """An elementwise special function f with its derivative (``op``: name in _SPECIAL)."""
+
+    elementwise = True
+    saved = ("a", "out")
+    torch_saved = {"Exp2Backward0": {"result": saved_result("out")}, "LgammaBackward0": {"self": SavedInput(0, "a")},
+                   "DigammaBackward0": {"self": SavedInput(0, "a")}}
+
+    def forward(self, a, op=None):
+        self.a, self.op = a, op
+        self.out = _SPECIAL[op][0](a).astype(a.dtype, copy=False)
+        return self.out
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return ((grad * _SPECIAL[self.op][1](self.a, self.out)).astype(grad.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        if self.op == "exp2":
+            return (grad * self.graph_output(self.out) * math.log(2),)
+        if self.op in ("lgamma", "digamma"):
+            derivative = "digamma" if self.op == "lgamma" else "trigamma"
+            return (grad * _Special.apply(self.graph_input(0, self.a), op=derivative),)
+        # trigamma's derivative, polygamma of order 2, has no derivative here (order 3)
+        from ..autograd.graph import no_graph_backward_message
+
+        raise NotImplementedError(no_graph_backward_message(self))
+
+    def name(self):
+        return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0",
+                "trigamma": "PolygammaBackward0"}[self.op]
+
+
+_SPECIAL = {
+    "lgamma": (_lgamma, lambda a, out: _polygamma(a, 0)),
+    "digamma": (lambda a: _polygamma(a, 0), lambda a, out: _polygamma(a, 1)),
+    "exp2": (np.exp2, lambda a, out: out * math.log(2)),
+    # digamma's derivative, polygamma(1, x), as an op of the graph (create_graph=True)
+    "trigamma": (lambda a: _polygamma(a, 1), lambda a, out: _tetragamma(a)),
+}
+
+
+def _special_method(op):
+    refusing_kernel = {"lgamma": "lgamma_vml_cpu", "digamma": "digamma"}.get(op)  # (exp2 takes complex numbers)
+
+    def method(self):
+        if refusing_kernel is not None:
+            self._no_kernel_for("c", refusing_kernel)
+        return _Special.apply(self._float_self(), op=op)
+
+    method.__name__ = op
+    method.__doc__ = f"{op}(x) elementwise; integer and bool tensors give the default float dtype."
+    return method
+
+
+def float_power(self, exponent):
+    """``input ** exponent`` computed in double precision (the result is float64, complex128 when either is
+    complex)."""
+    complex_operand = any(v._data.dtype.kind == "c" if isinstance(v, Tensor) else
+                          isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (self, exponent))
+    target, scalar = (_dtype.complex128, complex) if complex_operand else (_dtype.float64, float)
+    base = self._cast(target.numpy) if isinstance(self, Tensor) else self
+    if isinstance(exponent, Tensor):
+        exponent = exponent._cast(target.numpy)
+    elif isinstance(exponent, numbers.Number):
+        exponent = scalar(exponent)
+    if not isinstance(base, Tensor):
+        from .._creation import tensor
+
+        return tensor(scalar(base), dtype=target).pow(exponent)
+    return base.pow(exponent)
+
+
+def ldexp(self, other):
+    """``input * 2 ** other``, in a floating dtype."""
+    required_tensor(other, "ldexp", "other", 1)
+    if other._data.dtype == np.bool_ and self._data.dtype.kind == "f":  # (an integer input takes a bool exponent)
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    # in the promoted dtype (float16 with int16 stays float16), the default float one for integers
+    common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
+    if common.kind not in "fc":
+        common = _dtype.get_default_dtype().numpy
+    return self._cast(common) * other._cast(common).exp2()
+
+
+def heaviside(self, values):
+    """The Heaviside step: 0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
+    required_tensor(values, "heaviside", "values", 1)
+    if self._data.dtype.kind == "c" or values._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    if self._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    a, b = np.broadcast_arrays(self._data, values._data)
+    out = _memory_format.iterator_layout(np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype),
+                                         (self._data, values._data))
+    if records(self, values):
+        from .arithmetic import NotDifferentiable
+
+        return NotDifferentiable.apply(self, values, kernel=lambda x, y: out, op="heaviside")
+    return Tensor._wrap(out)
+
+
+# The Tensor methods (trigamma is digamma's derivative in the graph, no method of PyTorch's)
+METHODS = {fn.__name__: fn for fn in (float_power, ldexp, heaviside)}
+METHODS.update({op: _special_method(op) for op in ("lgamma", "digamma", "exp2")})
