@@ -158,14 +158,7 @@ def function_operands_error(name, args, kwargs):
     """The parser's TypeError for a call of the function form ``name`` (of OPERAND_FUNCTIONS) that torchless
     refused, or None where the parser would take it or the function is not listed (the caller's own error then
     stands)."""
-    if name not in OPERAND_FUNCTIONS:
-        return None
-    printed, hidden = OPERAND_FUNCTIONS[name]
-    try:
-        parse_overload(name, printed, args, kwargs, hidden)
-    except TypeError as error:
-        return error
-    return None
+    return _listed_error(OPERAND_FUNCTIONS, name, args, kwargs)
 
 
 def function_error(name, args, kwargs):
@@ -174,9 +167,15 @@ def function_error(name, args, kwargs):
     the function is not listed (the call's own error then stands)."""
     from .._function_signatures import FUNCTION_SIGNATURES
 
-    if name not in FUNCTION_SIGNATURES:
+    return _listed_error(FUNCTION_SIGNATURES, name, args, kwargs)
+
+
+def _listed_error(signatures, name, args, kwargs):
+    """The parser's TypeError for the call against ``signatures[name]`` (printed overloads, hidden ones), or None
+    where the parser takes it or ``name`` is not listed."""
+    if name not in signatures:
         return None
-    printed, hidden = FUNCTION_SIGNATURES[name]
+    printed, hidden = signatures[name]
     try:
         parse_overload(name, printed, args, kwargs, hidden)
     except TypeError as error:
