@@ -120,7 +120,7 @@ _LAZY_FUNCTIONS = {
     "stft": "._spectral", "istft": "._spectral", "from_dlpack": ".utils.dlpack", "to_dlpack": ".utils.dlpack",
     "nonzero_static": "._ops.nonzero_static", "svd_lowrank": "._lowrank", "pca_lowrank": "._lowrank",
     "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
-    "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial",
+    "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial", "vmap": ".func",
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
                      "matrix_rank", "solve", "lstsq", "symeig", "eig", "lu", "lu_solve"), "._ops.deprecated_linalg"),
     "lu_unpack": ".linalg.lu",

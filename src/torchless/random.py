@@ -464,8 +464,21 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
         set_rng_state(state)
 
 
+# The randomness modes of the vmaps running, innermost last (torchless.func.vmap): "error" refuses every draw
+vmap_randomness = []
+
+
+def _refuse_draws_in_vmap():
+    if vmap_randomness and vmap_randomness[-1] == "error":
+        raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
+                           "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+                           "of vmap")
+
+
 def stream(generator=None):
     """``generator``, or the default one: the source of PyTorch's draws (Generator.uniform, .normal, ...)."""
+    if vmap_randomness:
+        _refuse_draws_in_vmap()
     return generator if generator is not None else default_generator
 
 
@@ -518,6 +531,8 @@ def normal_like(tensor, mean=0.0, std=1.0, generator=None):
 
 def numpy_rng(generator=None):
     """The NumPy generator behind ``generator`` (or the default one)."""
+    if vmap_randomness:
+        _refuse_draws_in_vmap()
     return (generator or default_generator).numpy
 
 

@@ -1,8 +1,5 @@
-"""``torch.func``, reduced to :func:`functional_call` (torchless has no function transforms: no vmap, grad or
-jacrev)."""
+"""``functional_call``: a module called with some of its parameters and buffers swapped for given tensors."""
 from collections.abc import Sequence
-
-__all__ = ["functional_call"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
@@ -42,6 +39,6 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     else:
         raise ValueError("Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but got "
                          f"{type(parameter_and_buffer_dicts)}")
-    from .nn.utils.stateless import _functional_call  # torchless.nn loads on first use, not with torchless
+    from ..nn.utils.stateless import _functional_call  # torchless.nn loads on first use, not with torchless
 
     return _functional_call(module, parameters_and_buffers, args, kwargs, tie_weights=tie_weights, strict=strict)

@@ -1,0 +1,328 @@
+"""torch.func's autodiff transforms: grad, grad_and_value, vjp, jvp, linearize, jacrev, jacfwd and hessian, built on
+torchless's reverse-mode autograd.
+
+A transform differentiates ``func`` with respect to fresh copies of the inputs it is given (aliases of those
+that require grad already, so that an outer transform, or ordinary autograd around the call, differentiates
+through it: ``hessian`` is ``jacfwd(jacrev(f))``, ``grad(grad(f))`` a second derivative). Gradients keep their
+graph only then. torchless has no forward mode: jvp differentiates the vector-Jacobian product with respect to its
+cotangent (the "double backward" trick), and jacfwd computes the Jacobian as jacrev does.
+"""
+import functools
+
+from ._pytree import tree_flatten, tree_unflatten
+
+# Transforms running, innermost last: inside one, gradients keep their graph for the one outside
+_running = []
+
+
+def _tensor_class():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+def _positions(argnums, count):
+    """The positions ``argnums`` selects among ``count`` positional arguments, with PyTorch's errors."""
+    if isinstance(argnums, int):
+        chosen = (argnums,)
+    elif isinstance(argnums, tuple):
+        if not argnums:
+            raise RuntimeError("argnums must be non-empty")
+        for argnum in argnums:
+            if not isinstance(argnum, int):
+                raise RuntimeError(f"argnum must be int, got: {type(argnum)}")
+        if len(set(argnums)) != len(argnums):
+            raise RuntimeError(f"argnums elements must be unique, got {argnums}")
+        chosen = argnums
+    else:
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    for argnum in chosen:
+        if not -count <= argnum < count:
+            raise RuntimeError(f"Got argnum={argnum}, but only {count} positional inputs")
+    return [argnum % count for argnum in chosen]
+
+
+def _differentiable(tree, api="transform API"):
+    """(the leaves of ``tree`` as tensors to differentiate with respect to, its spec, whether gradients keep their
+    graph)."""
+    from ..autograd.grad_mode import enable_grad, is_grad_enabled
+
+    Tensor = _tensor_class()
+    leaves, spec = tree_flatten(tree)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise ValueError(f"Thing passed to {api} must be Tensor, got {type(leaf)}")
+    keep_graph = bool(_running) or (is_grad_enabled() and any(leaf.requires_grad for leaf in leaves))
+    with enable_grad():
+        inputs = [leaf.view_as(leaf) if leaf.requires_grad else leaf.detach().requires_grad_() for leaf in leaves]
+    return inputs, spec, keep_graph
+
+
+def _with_selected(args, positions, argnums, inputs, spec):
+    """``args`` with those at ``positions`` replaced by the differentiable ``inputs``."""
+    replaced = tree_unflatten(inputs, spec)
+    args = list(args)
+    for index, position in enumerate(positions):
+        args[position] = replaced if isinstance(argnums, int) else replaced[index]
+    return args
+
+
+def _traced(func, args, kwargs):
+    """``func(*args, **kwargs)`` recorded for differentiation, as one transform level."""
+    from ..autograd.grad_mode import enable_grad
+
+    _running.append(func)
+    try:
+        with enable_grad():
+            return func(*args, **kwargs)
+    finally:
+        _running.pop()
+
+
+def _split_aux(output, has_aux, api):
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True")
+    return output
+
+
+def _checked_aux(aux, keep_graph):
+    Tensor = _tensor_class()
+    leaves, spec = tree_flatten(aux)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
+    return tree_unflatten([_kept(leaf, keep_graph) for leaf in leaves], spec)
+
+
+def _kept(tensor, keep_graph):
+    return tensor if keep_graph else tensor.detach()
+
+
+def _output_tensors(output, api):
+    Tensor = _tensor_class()
+    leaves, spec = tree_flatten(output)
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got unsupported type {type(leaf)}")
+    return leaves, spec
+
+
+def _gradients(outputs, inputs, cotangents, keep_graph):
+    """The gradients of ``outputs`` (weighted by ``cotangents``) with respect to ``inputs``, zeros where they do
+    not depend on one."""
+    from .. import autograd
+
+    pairs = [(output, cotangent) for output, cotangent in zip(outputs, cotangents) if output.requires_grad]
+    grads = [None] * len(inputs)
+    if pairs:
+        grads = autograd.grad([output for output, _ in pairs], inputs, [cotangent for _, cotangent in pairs],
+                              retain_graph=True, create_graph=keep_graph, allow_unused=True)
+    return [_kept(input.new_zeros(input.shape) if grad is None else grad, keep_graph)
+            for input, grad in zip(inputs, grads)]
+
+
+def grad_and_value(func, argnums=0, has_aux=False):
+    r"""``func`` transformed to return (its gradient with respect to the arguments ``argnums``, its value).
+
+    Args:
+        func (callable): a function returning a scalar tensor (with ``has_aux``, ``(scalar, aux)``).
+        argnums (int or tuple of ints): the positional arguments to differentiate with respect to; with a tuple the
+            gradient is a tuple too. Default: 0.
+        has_aux (bool): ``func`` returns an auxiliary value as well, passed through. Default: ``False``.
+
+    Returns:
+        a function returning ``(gradients, value)``, or ``(gradients, (value, aux))`` with ``has_aux``; each
+        gradient is shaped (and nested) as its argument.
+    """
+    @functools.wraps(func)
+    def transformed(*args, **kwargs):
+        positions = _positions(argnums, len(args))
+        selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
+        inputs, spec, keep_graph = _differentiable(selected)
+        output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+        output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
+        if not isinstance(output, _tensor_class()):
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}")
+        if output.dim() != 0:
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
+                               f"with {output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
+        grads = tree_unflatten(_gradients([output], inputs, [None], keep_graph), spec)
+        value = _kept(output, keep_graph)
+        return (grads, (value, _checked_aux(aux, keep_graph))) if has_aux else (grads, value)
+
+    return transformed
+
+
+def grad(func, argnums=0, has_aux=False):
+    r"""``func`` transformed to return its gradient with respect to the arguments ``argnums`` (see
+    :func:`grad_and_value`); with ``has_aux``, ``(gradients, aux)``.
+
+    Example::
+
+        >>> torchless.func.grad(lambda x: (x ** 2).sum())(torchless.tensor([1., 2.]))
+        tensor([2., 4.])
+    """
+    with_value = grad_and_value(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def transformed(*args, **kwargs):
+        grads, value = with_value(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return transformed
+
+
+def vjp(func, *primals, has_aux=False):
+    r"""(``func(*primals)``, a function of cotangents shaped as that output returning the vector-Jacobian products,
+    one per primal); with ``has_aux``, the auxiliary output third."""
+    inputs, spec, keep_graph = _differentiable(primals)
+    output = _traced(func, tree_unflatten(inputs, spec), {})
+    output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
+    outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
+
+    def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
+        given, given_spec = tree_flatten(cotangents)
+        if given_spec != out_spec:
+            raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure of outputs "
+                               f"to the function. cotangents: {_pretty(given_spec)}, primal output: "
+                               f"{_pretty(out_spec)}")
+        keep = keep_graph if create_graph is None else create_graph
+        return tree_unflatten(_gradients(outputs, inputs, given, keep), spec)
+
+    primal_out = tree_unflatten([_kept(output, keep_graph) for output in outputs], out_spec)
+    return (primal_out, vjp_fn, _checked_aux(aux, keep_graph)) if has_aux else (primal_out, vjp_fn)
+
+
+def _pretty(spec):
+    """A structure as PyTorch's messages print it: ``*`` for a leaf, ``(*, *)`` for a pair."""
+    if spec.is_leaf:
+        return "*"
+    children = [_pretty(child) for child in spec.children]
+    if spec.kind is dict:
+        return "{" + ", ".join(f"{key!r}: {child}" for key, child in zip(spec.context, children)) + "}"
+    if spec.kind is list:
+        return "[" + ", ".join(children) + "]"
+    return "(" + ", ".join(children) + ("," if len(children) == 1 else "") + ")"
+
+
+def jvp(func, primals, tangents, *, strict=False, has_aux=False):
+    r"""(``func(*primals)``, its Jacobian-vector product with ``tangents``); with ``has_aux``, the auxiliary
+    output third. ``primals`` and ``tangents`` are tuples of the same structure."""
+    api = "jvp(f, primals, tangents)"
+    if not isinstance(primals, tuple):
+        raise RuntimeError(f"{api}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).")
+    primal_leaves, primal_spec = tree_flatten(primals)
+    tangent_leaves, tangent_spec = tree_flatten(tangents)
+    if tangent_spec != primal_spec:
+        raise RuntimeError(f"{api}: Expected primals and tangents to have the same python structure. For example, if "
+                           "primals is a tuple of 3 tensors, tangents also must be. Got primals with structure "
+                           f"{primal_spec} and tangents with structure {tangent_spec}")
+    Tensor = _tensor_class()
+    for kind, leaves in (("primals", primal_leaves), ("tangents", tangent_leaves)):
+        for leaf in leaves:
+            if not isinstance(leaf, Tensor):
+                raise RuntimeError(f"{api}: Expected {kind} to only contain Tensors, got {type(leaf)}")
+    for primal, tangent in zip(primal_leaves, tangent_leaves):
+        if primal.shape != tangent.shape:
+            raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
+                               f"Tensor, this is not supported. Tensor is of size {list(primal.shape)} while the given "
+                               f"forward gradient is of size {list(tangent.shape)}.")
+    inputs, spec, keep_graph = _differentiable(primals)
+    output = _traced(func, tree_unflatten(inputs, spec), {})
+    output, aux = _split_aux(output, has_aux, api)
+    outputs, out_spec = _output_tensors(output, api)
+    products = _jacobian_vector_products(outputs, inputs, tangent_leaves, keep_graph)
+    result = (tree_unflatten([_kept(output, keep_graph) for output in outputs], out_spec),
+              tree_unflatten(products, out_spec))
+    return result + (_checked_aux(aux, keep_graph),) if has_aux else result
+
+
+def _jacobian_vector_products(outputs, inputs, tangents, keep_graph):
+    """J v for each output: the vector-Jacobian product u -> J^T u is linear in u, and its own vector-Jacobian
+    product with ``tangents`` is J v."""
+    from .. import autograd
+    from ..autograd.grad_mode import enable_grad
+
+    with enable_grad():
+        cotangents = [output.new_zeros(output.shape).requires_grad_() for output in outputs]
+        transposed = _gradients(outputs, inputs, cotangents, True)
+        pairs = [(product, tangent) for product, tangent in zip(transposed, tangents) if product.requires_grad]
+        products = [None] * len(outputs)
+        if pairs:
+            products = autograd.grad([product for product, _ in pairs], cotangents, [tangent for _, tangent in pairs],
+                                     retain_graph=True, create_graph=keep_graph, allow_unused=True)
+    return [_kept(output.new_zeros(output.shape) if product is None else product, keep_graph)
+            for output, product in zip(outputs, products)]
+
+
+def linearize(func, *primals):
+    r"""(``func(*primals)``, a function of tangents returning the Jacobian-vector products at ``primals``)."""
+    output = jvp(func, primals, tuple(primal.new_zeros(primal.shape) for primal in primals))[0]
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
+
+
+def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_copy=False):
+    r"""``func`` transformed to return its Jacobian with respect to the arguments ``argnums``, by reverse mode
+    (one vector-Jacobian product per output element).
+
+    Shape:
+        - Output: for an output of shape :math:`S_o` and an input of shape :math:`S_i`, :math:`(*S_o, *S_i)`;
+          nested as the outputs, each leaf nested as the inputs (a tuple with a tuple ``argnums``).
+    """
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+    return _jacobian(func, argnums, has_aux)
+
+
+def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
+    r"""``func``'s Jacobian with respect to the arguments ``argnums`` (see :func:`jacrev`; torchless has no forward
+    mode, so it is computed by reverse mode, to the same values)."""
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
+    return _jacobian(func, argnums, has_aux)
+
+
+def hessian(func, argnums=0):
+    r"""``func``'s Hessian with respect to the arguments ``argnums``: the Jacobian of its Jacobian.
+
+    Shape:
+        - Output: :math:`(*S_o, *S_i, *S_i)` for an output of shape :math:`S_o` and an input of shape :math:`S_i`.
+    """
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+def _jacobian(func, argnums, has_aux):
+    @functools.wraps(func)
+    def transformed(*args, **kwargs):
+        positions = _positions(argnums, len(args))
+        selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
+        inputs, spec, keep_graph = _differentiable(selected)
+        output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+        output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
+        outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
+        jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph), spec)
+                                    for output in outputs], out_spec)
+        return (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians
+
+    return transformed
+
+
+def _jacobians_of(output, inputs, keep_graph):
+    """The Jacobian of ``output`` with respect to each of ``inputs``, row by row (one unit cotangent per element)."""
+    from .._functions import stack
+
+    rows = [[] for _ in inputs]
+    flat = output.new_zeros(output.numel())
+    for element in range(output.numel()):
+        unit = flat.clone()
+        unit[element] = 1
+        for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph)):
+            input_rows.append(row)
+    return [stack(input_rows).reshape(output.shape + input.shape) if input_rows else
+            input.new_zeros(output.shape + input.shape) for input, input_rows in zip(inputs, rows)]
