@@ -1,4 +1,6 @@
 """Regressions found by the lead in the twenty-second session, checked against PyTorch."""
+import warnings
+
 import pytest
 
 from helpers import evaluated_as_written
@@ -30,3 +32,137 @@ def test_tensor_has_no_public_attribute_torch_lacks():
     ours = {name for name in dir(torchless.Tensor) if not name.startswith("_")}
     theirs = {name for name in dir(torch.Tensor) if not name.startswith("_")}
     assert sorted(ours - theirs) == []
+
+
+_STATE_SWITCH_SCENARIOS = [
+    ["set_autocast_enabled(True)", "is_autocast_enabled()", "is_autocast_enabled('cuda')", "is_autocast_enabled('cpu')",
+     "set_autocast_enabled(False)"],
+    ["set_autocast_enabled('cpu', True)", "is_autocast_enabled('cpu')", "is_autocast_cpu_enabled()",
+     "set_autocast_enabled('cpu', False)", "is_autocast_enabled('cpu')"],
+    ["set_autocast_cpu_enabled(True)", "is_autocast_enabled('cpu')", "set_autocast_cpu_enabled(False)"],
+    ["set_autocast_enabled('foo', True)"], ["set_autocast_enabled(1)"], ["set_autocast_enabled('cpu', 1)"],
+    ["is_autocast_enabled('foo')"],
+    ["get_autocast_dtype('cpu')", "get_autocast_dtype('cuda')", "get_autocast_dtype('mps')", "get_autocast_cpu_dtype()",
+     "get_autocast_gpu_dtype()"],
+    ["get_autocast_dtype('meta')"], ["set_autocast_dtype('cpu', 3)"],
+    ["set_autocast_dtype('cpu', lib.float16)", "get_autocast_dtype('cpu')", "autocast('cpu').fast_dtype",
+     "set_autocast_dtype('cpu', lib.bfloat16)", "autocast('cpu').fast_dtype"],
+    ["is_autocast_cache_enabled()", "set_autocast_cache_enabled(False)", "is_autocast_cache_enabled()",
+     "set_autocast_cache_enabled(True)", "clear_autocast_cache()"],
+    ["autocast_increment_nesting()", "autocast_increment_nesting()", "autocast_decrement_nesting()",
+     "autocast_decrement_nesting()"],
+    ["set_anomaly_enabled(True, False)", "is_anomaly_enabled()", "is_anomaly_check_nan_enabled()",
+     "set_anomaly_enabled(False)", "is_anomaly_enabled()"],
+    ["set_anomaly_enabled(1)"], ["set_anomaly_enabled(True, check_nan=0)"],
+    ["set_deterministic_debug_mode('error')", "get_deterministic_debug_mode()", "are_deterministic_algorithms_enabled()",
+     "is_deterministic_algorithms_warn_only_enabled()", "set_deterministic_debug_mode('warn')",
+     "get_deterministic_debug_mode()", "is_deterministic_algorithms_warn_only_enabled()",
+     "set_deterministic_debug_mode(True)", "get_deterministic_debug_mode()", "set_deterministic_debug_mode(0)",
+     "get_deterministic_debug_mode()", "are_deterministic_algorithms_enabled()"],
+    ["set_deterministic_debug_mode('foo')"], ["set_deterministic_debug_mode(3)"],
+    ["set_deterministic_debug_mode(1.0)"], ["set_deterministic_debug_mode(None)"],
+    ["amp.custom_fwd(device_type=3)"], ["amp.custom_bwd(device_type=3)"], ["amp.custom_fwd(lambda x: x)"],
+    ["amp.custom_fwd(lambda x: x * 2, device_type='cpu')(3)"],
+]
+
+
+@pytest.mark.parametrize("steps", _STATE_SWITCH_SCENARIOS, ids=lambda steps: steps[0])
+def test_global_switches_as_torch(steps):
+    # torch.set_autocast_enabled / get_autocast_dtype and co., set_anomaly_enabled, set_deterministic_debug_mode and
+    # amp.custom_fwd / custom_bwd were missing.
+    def run(lib):
+        return [evaluated_as_written(f"lib.{step}", {"lib": lib}) for step in steps]
+
+    try:
+        assert run(torchless) == run(torch)
+    finally:
+        for lib in (torch, torchless):
+            lib.use_deterministic_algorithms(False)
+            lib.set_autocast_enabled("cpu", False)
+            lib.set_autocast_enabled("cuda", False)
+            lib.set_anomaly_enabled(False)
+
+
+def test_custom_fwd_and_bwd_record_and_restore_the_autocast_state_as_torch():
+    def run(lib):
+        class Scaled(lib.autograd.Function):
+            @staticmethod
+            @lib.amp.custom_fwd(device_type="cpu", cast_inputs=lib.float64)
+            def forward(ctx, x):
+                ctx.seen = (str(x.dtype), lib.is_autocast_enabled("cpu"))
+                return x * 2
+
+            @staticmethod
+            @lib.amp.custom_bwd(device_type="cpu")
+            def backward(ctx, grad):
+                ctx.backward_seen = lib.is_autocast_enabled("cpu")
+                return grad * 2
+
+        x = lib.ones(2, requires_grad=True)
+        outputs = []
+        for enabled in (False, True):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with lib.autocast("cpu", enabled=enabled):
+                    y = Scaled.apply(x)
+                y.sum().backward()
+            ctx = y.grad_fn
+            outputs.append((ctx.seen[0].split(".")[-1], ctx.seen[1], ctx._fwd_used_autocast, ctx.backward_seen,
+                            str(y.dtype).split(".")[-1], x.grad.tolist()))
+        return outputs
+
+    assert run(torchless) == run(torch)
+
+
+_SDPA_BACKENDS = [["MATH"], ["FLASH_ATTENTION"], ["EFFICIENT_ATTENTION"], ["CUDNN_ATTENTION"], ["ERROR"], [],
+                  ["MATH", "FLASH_ATTENTION"], ["OVERRIDEABLE", "MATH"]]
+
+
+@pytest.mark.parametrize("backends", _SDPA_BACKENDS, ids=str)
+@pytest.mark.parametrize("call", ["plain", "dropout", "causal mask", "mask"])
+def test_sdpa_kernel_chooses_the_backends_as_torch(backends, call):
+    # torch.nn.attention (SDPBackend, sdpa_kernel) and torch.backends.cuda's sdp switches were missing.
+    def run(lib):
+        from importlib import import_module
+
+        attention = import_module(f"{lib.__name__}.nn.attention")
+        chosen = [getattr(attention.SDPBackend, name) for name in backends]
+        q = lib.ones(1, 2, 4, 8)
+        mask = lib.ones(4, 4, dtype=lib.bool)
+        kwargs = {"plain": {}, "dropout": {"dropout_p": 0.5}, "causal mask": {"attn_mask": mask, "is_causal": True},
+                  "mask": {"attn_mask": mask}}[call]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with attention.sdpa_kernel(chosen):
+                flags = (lib.backends.cuda.math_sdp_enabled(), lib.backends.cuda.flash_sdp_enabled(),
+                         lib.backends.cuda.mem_efficient_sdp_enabled(), lib.backends.cuda.cudnn_sdp_enabled())
+                try:
+                    shape = tuple(lib.nn.functional.scaled_dot_product_attention(q, q, q, **kwargs).shape)
+                except RuntimeError as error:
+                    shape = str(error)
+        return flags, shape, lib.backends.cuda.math_sdp_enabled(), lib.backends.cuda.flash_sdp_enabled()
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("call", ["sdpa_kernel('math')", "sdpa_kernel(3)", "sdpa_kernel((SDPBackend.MATH,))",
+                                  "repr(SDPBackend.MATH)", "str(SDPBackend.FLASH_ATTENTION)", "int(SDPBackend.ERROR)",
+                                  "SDPBackend.MATH == 0", "list(SDPBackend.__members__)", "WARN_FOR_UNFUSED_KERNELS"])
+def test_nn_attention_names_as_torch(call):
+    def run(lib):
+        from importlib import import_module
+
+        attention = import_module(f"{lib.__name__}.nn.attention")
+        namespace = {name: getattr(attention, name) for name in ("SDPBackend", "WARN_FOR_UNFUSED_KERNELS")}
+        namespace["sdpa_kernel"] = lambda backends: attention.sdpa_kernel(backends).__enter__()
+        return evaluated_as_written(call, namespace)
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("switch", ["enable_math_sdp", "enable_flash_sdp", "enable_mem_efficient_sdp",
+                                    "enable_cudnn_sdp", "allow_fp16_bf16_reduction_math_sdp"])
+@pytest.mark.parametrize("value", [1, "x", None])
+def test_sdp_switches_refuse_non_bools_as_torch(switch, value):
+    assert evaluated_as_written(f"lib.backends.cuda.{switch}({value!r})", {"lib": torchless}) == \
+        evaluated_as_written(f"lib.backends.cuda.{switch}({value!r})", {"lib": torch})

@@ -12,14 +12,20 @@ import warnings as _warnings
 from . import _dtype, _parser_errors
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
-from .amp.autocast_mode import autocast, is_autocast_enabled
+from .amp.autocast_mode import (
+    autocast, autocast_decrement_nesting, autocast_increment_nesting, clear_autocast_cache, get_autocast_cpu_dtype,
+    get_autocast_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled, is_autocast_enabled,
+    set_autocast_cache_enabled, set_autocast_cpu_dtype, set_autocast_cpu_enabled, set_autocast_dtype,
+    set_autocast_enabled, set_autocast_gpu_dtype,
+)
 from . import _creation
 from ._creation import (
     arange, as_tensor, asarray, empty, empty_like, empty_strided, eye, from_numpy, frombuffer, full, full_like, linspace, logspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like,
 )
 from ._determinism import (
-    are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
+    are_deterministic_algorithms_enabled, get_deterministic_debug_mode, is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode, use_deterministic_algorithms,
 )
 from ._dtype import (
     bfloat16, bool, cdouble, cfloat, chalf, complex32, complex64, complex128, double, dtype, float, float16, float32,
@@ -44,7 +50,7 @@ from ._device import device, layout, sparse_coo, strided
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
-from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .random import (
     Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial, normal, poisson, seed,
     set_rng_state,

@@ -75,6 +75,16 @@ class set_detect_anomaly(_AnomalyMode):
         pass
 
 
+def set_anomaly_enabled(enabled, check_nan=True):
+    """``torch.set_anomaly_enabled``: anomaly detection on or off from now on (no block to end it)."""
+    for position, (name, value) in enumerate((("enabled", enabled), ("check_nan", check_nan)), start=1):
+        if type(value) is not bool:
+            from .._parser_errors import wrong_type
+
+            raise wrong_type("set_anomaly_enabled", name, position, value, "bool")
+    state.enabled, state.check_nan = enabled, check_nan
+
+
 def forward_stack():
     """The stack of the forward call making a node, to show if its backward fails."""
     return traceback.format_stack()[:-2]

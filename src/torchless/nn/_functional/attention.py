@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import _creation, _dtype, _parser_errors
 from ..._functions import cat
+from ...backends.cuda import _sdp_enabled as _SDP_ENABLED
 from ..._ops._util import broadcast_error
 from ..._tensor import Tensor
 from ._args import REQUIRED, _tp_name, missing_arguments
@@ -169,7 +170,11 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
         raise _parser_errors.too_many_positional("scaled_dot_product_attention", 6, 3, 6 + len(more))
     _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     _validate_sdpa_input(query, key, value, attn_mask)
-    fused = _fused_cpu_kernel_applies(query, key, value, attn_mask, dropout_p, enable_gqa)
+    fused = _SDP_ENABLED["flash"] and _fused_cpu_kernel_applies(query, key, value, attn_mask, dropout_p, enable_gqa)
+    if not (fused or _SDP_ENABLED["math"]):  # (torch.nn.attention.sdpa_kernel left no backend taking the call)
+        raise RuntimeError("No available kernel.  Aborting execution." if _SDP_ENABLED["flash"] else
+                           "No viable backend for scaled_dot_product_attention was found. This is likely due to "
+                           "turning off both the math kernel and the fused kernels.")
     if fused and dropout_p != 0:
         raise RuntimeError("scaled_dot_product_attention_flash_attention: Currently do not support dropout > 0")
     if is_causal and attn_mask is not None and not fused:
