@@ -1,5 +1,5 @@
 """Neural-network layers, their functional forms, parameters and initialisation (``torchless.nn``)."""
-from . import functional, init, utils
+from . import attention, functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import Module
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
