@@ -166,3 +166,58 @@ def test_nn_attention_names_as_torch(call):
 def test_sdp_switches_refuse_non_bools_as_torch(switch, value):
     assert evaluated_as_written(f"lib.backends.cuda.{switch}({value!r})", {"lib": torchless}) == \
         evaluated_as_written(f"lib.backends.cuda.{switch}({value!r})", {"lib": torch})
+
+
+def test_fused_multiply_add64_rounds_once_near_the_float64_limit():
+    # Veltkamp's split overflowed past about 2**996 and the result was NaN (uniform_ over a range near 1e308).
+    from fractions import Fraction
+
+    import numpy as np
+
+    from torchless._kernels.fma import fused_multiply_add64
+
+    rng = np.random.default_rng(5)
+    a = rng.uniform(0, 1, 200)
+    b = rng.uniform(1e307, 1.7e308, 200) * rng.choice([-1, 1], 200)
+    c = rng.uniform(-1e307, 1e307, 200)
+    got = fused_multiply_add64(a, b, c)
+    exact = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a, b, c)]
+    assert got.tolist() == exact
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "complex64", "complex128", "int64", "int32",
+                                   "int16", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("options", [{}, {"low": -1, "high": 1}, {"noncontiguous": True}, {"exclude_zero": True},
+                                     {"low": 0, "high": 3, "exclude_zero": True}, {"requires_grad": True},
+                                     {"low": -1e308, "high": 1e308}, {"low": 3, "high": 1}, {"low": 2, "high": 2},
+                                     {"low": float("nan")}, {"low": 300, "high": 400},
+                                     {"noncontiguous": True, "memory_format": "channels_last"}])
+def test_testing_make_tensor_draws_as_torch(dtype, options):
+    # torch.testing.make_tensor was missing.
+    def run(lib):
+        kwargs = dict(options)
+        if "memory_format" in kwargs:
+            kwargs["memory_format"] = getattr(lib, kwargs["memory_format"])
+        lib.manual_seed(7)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                t = lib.testing.make_tensor(2, 1, 3, 2, dtype=getattr(lib, dtype), device="cpu", **kwargs)
+            except Exception as error:
+                return type(error).__name__, str(error).replace("torch.", "torchless.")
+        return str(t.dtype).split(".")[-1], t.shape, t.stride(), t.requires_grad, t.tolist()
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("pair", ["[1.0, 2.0], [1.0, 2.00001]", "[1.0, 2.0], [1.0, 2.001]", "x, x.double() + 1e-6",
+                                  "x, x + 1e-3", "[float('nan')], [float('nan')]", "x, x, rtol=0, atol=0",
+                                  "x, x + 1, rtol=0, atol=2", "x, x + 1, msg='custom'", "x.half(), x.half() + 1e-3",
+                                  "x, 'a'"])
+def test_testing_assert_allclose_as_torch(pair):
+    # torch.testing.assert_allclose (deprecated, with its own default tolerances) was missing.
+    def run(lib):
+        namespace = {"lib": lib, "x": lib.tensor([1.0, 2.0, 3.0])}
+        return evaluated_as_written(f"lib.testing.assert_allclose({pair})", namespace)
+
+    assert run(torchless) == run(torch)

@@ -194,15 +194,14 @@ class Generator:
         self._next_normal = radius * math.sin(theta)
         return radius * math.cos(theta)
 
-    def integers(self, low, high, shape, dtype=np.int64):
+    def integers(self, low, high, shape):
         """``randint``/``random_(low, high)``: a word modulo the range, plus low; 64-bit words for ranges of 2**32
-        and more (into int64 and floating dtypes), 32-bit ones otherwise."""
+        and more, 32-bit ones otherwise."""
         span = high - low
         count = math.prod(shape)
         if span >= 2**64:  # int64's whole range: the word itself
             return self.long_words(count).view(np.int64).reshape(shape)
-        wide = span >= 2**32 and (np.dtype(dtype) == np.int64 or np.dtype(dtype).kind == "f")
-        words = self.long_words(count) if wide else self.words(count)
+        words = self.long_words(count) if span >= 2**32 else self.words(count)
         return ((words % np.uint64(span)).astype(np.int64) + low).reshape(shape)
 
     def permutation(self, n):

@@ -112,7 +112,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     _check_random_range(low, high, np_dtype)
-    array = stream(generator).integers(low, high, shape, np_dtype)
+    array = stream(generator).integers(low, high, shape)
     return _finish(array.astype(np_dtype, copy=False), requires_grad, device)
 
 

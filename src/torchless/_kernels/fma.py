@@ -54,7 +54,18 @@ def fused_multiply_add64(a, b, c):
     total = product + c
     c_part = total - product
     sum_error = (product - (total - c_part)) + (c - c_part)
-    return total + (sum_error + product_error)
+    corrected = total + (sum_error + product_error)
+    lost = ~np.isfinite(corrected) & np.isfinite(total)
+    if lost.any():  # Veltkamp's split overflowed (past about 2**996): again, scaled down by a power of two (exact)
+        a, b, c = (np.broadcast_to(v, lost.shape)[lost] for v in (a, b, c))
+        larger_a = np.abs(a) >= np.abs(b)
+        a, b = np.where(larger_a, a * _DOWN, a), np.where(larger_a, b, b * _DOWN)
+        corrected = np.array(corrected)
+        corrected[lost] = fused_multiply_add64(a, b, c * _DOWN) / _DOWN
+    return corrected
+
+
+_DOWN = 2.0 ** -80
 
 
 def _split(x):

@@ -273,7 +273,7 @@ def random_(self, *args, **kwargs):
             _check_random_bound(self, low, "from")
         low, high = low or 0, _random_top(self._data.dtype)
     draws = stream(parsed["generator"])
-    values = draw_like(self._data, lambda shape: draws.integers(low, high, shape, self._data.dtype))
+    values = draw_like(self._data, lambda shape: draws.integers(low, high, shape))
     return self._overwrite(values, kind)
 
 

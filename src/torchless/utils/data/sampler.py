@@ -41,7 +41,7 @@ class SequentialSampler(Sampler[int]):
 def _fresh_generator():
     """A generator seeded from the default one, as PyTorch's RandomSampler seeds it (a random_() int64): each
     epoch differs, yet all follow ``manual_seed``."""
-    return Generator().manual_seed(int(stream().integers(0, 2 ** 63, (), np.int64)))
+    return Generator().manual_seed(int(stream().integers(0, 2 ** 63, ())))
 
 
 _REPLACEMENT_CHUNK = 32

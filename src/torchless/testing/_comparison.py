@@ -1,7 +1,8 @@
-"""torchless.testing: ``assert_close``, PyTorch's check that tensors (numbers, or sequences and mappings of them)
-are close, with its default tolerances and its messages."""
+"""``assert_close``: PyTorch's check that tensors (numbers, or sequences and mappings of them) are close, with its
+default tolerances and its messages; and its deprecated predecessor ``assert_allclose``."""
 import cmath
 import collections.abc
+import warnings
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def _comparisons(actual, expected, id, options):
 
 
 def _type_repr(value):
-    from ._tensor import Tensor
+    from .._tensor import Tensor
 
     return "<class 'torchless.Tensor'>" if type(value) is Tensor else str(type(value))
 
@@ -171,8 +172,8 @@ def _number_pair(actual, expected, id, rtol, atol, equal_nan, check_dtype, **opt
 
 
 def _tensor_pair(actual, expected, id, allow_subclasses, rtol, atol, equal_nan, check_dtype):
-    from ._creation import as_tensor
-    from ._tensor import Tensor
+    from .._creation import as_tensor
+    from .._tensor import Tensor
 
     if not (isinstance(actual, type(expected)) or isinstance(expected, type(actual))):
         raise _Unsupported
@@ -205,7 +206,7 @@ def _tensor_pair(actual, expected, id, allow_subclasses, rtol, atol, equal_nan, 
 
 
 def _promoted(a, b):
-    from ._type_promotion import promote
+    from .._type_promotion import promote
 
     common = promote(a.dtype, b.dtype)
     return a.astype(common, copy=False), b.astype(common, copy=False)
@@ -279,3 +280,28 @@ def _argmax(values):
 
 
 __all__ = ["assert_close"]
+
+
+# assert_allclose's looser defaults, by dtype
+_ALLCLOSE_PRECISIONS = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+                        np.dtype(np.float64): (1e-5, 1e-8)}
+
+
+def assert_allclose(actual, expected, rtol=None, atol=None, equal_nan=True, msg=""):
+    """Deprecated (PyTorch's since 1.12): :func:`assert_close` with looser default tolerances (float32: rtol 1e-4,
+    atol 1e-5), NaN equal to NaN, and dtypes not compared; numbers and sequences are made tensors first."""
+    warnings.warn("`torch.testing.assert_allclose()` is deprecated since 1.12 and will be removed in a future release. "
+                  "Please use `torch.testing.assert_close()` instead. You can find detailed upgrade instructions in "
+                  "https://github.com/pytorch/pytorch/issues/61844.", FutureWarning, stacklevel=2)
+    from .._creation import tensor
+    from .._tensor import Tensor
+
+    __tracebackhide__ = True
+    if not isinstance(actual, Tensor):
+        actual = tensor(actual)
+    if not isinstance(expected, Tensor):
+        expected = tensor(expected, dtype=actual.dtype)
+    if rtol is None and atol is None:
+        rtol, atol = (max(parts) for parts in zip(*(_ALLCLOSE_PRECISIONS.get(t._data.dtype, (0.0, 0.0))
+                                                   for t in (actual, expected))))
+    assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False, msg=msg or None)
