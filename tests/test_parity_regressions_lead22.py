@@ -221,3 +221,44 @@ def test_testing_assert_allclose_as_torch(pair):
         return evaluated_as_written(f"lib.testing.assert_allclose({pair})", namespace)
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("case", ["selective", "selective list", "selective bad", "debug override", "early stop",
+                                  "policies", "error class"])
+def test_checkpoint_extras_as_torch(case):
+    # torch.utils.checkpoint's CheckpointPolicy, CheckpointError, create_selective_checkpoint_contexts,
+    # set_checkpoint_early_stop and set_checkpoint_debug_enabled were missing.
+    def run(lib):
+        from importlib import import_module
+
+        checkpointing = import_module(f"{lib.__name__}.utils.checkpoint")
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+        x = lib.ones(2, 3, requires_grad=True)
+
+        def through(context_fn=checkpointing.noop_context_fn):
+            y = checkpointing.checkpoint(model, x, use_reentrant=False, context_fn=context_fn)
+            y.sum().backward()
+            return x.grad.shape
+
+        try:
+            if case == "selective":
+                return through(lambda: checkpointing.create_selective_checkpoint_contexts(
+                    lambda ctx, op, *args, **kwargs: checkpointing.CheckpointPolicy.PREFER_RECOMPUTE))
+            if case == "selective list":
+                return through(lambda: checkpointing.create_selective_checkpoint_contexts([]))
+            if case == "selective bad":
+                return checkpointing.create_selective_checkpoint_contexts(3)
+            if case == "debug override":
+                with checkpointing.set_checkpoint_debug_enabled(True):
+                    return through(lambda: checkpointing.create_selective_checkpoint_contexts([]))
+            if case == "early stop":
+                with checkpointing.set_checkpoint_early_stop(False):
+                    return through()
+            if case == "policies":
+                return [(policy.name, policy.value) for policy in checkpointing.CheckpointPolicy]
+            return [base.__name__ for base in checkpointing.CheckpointError.__mro__]
+        except Exception as error:
+            return type(error).__name__, str(error)
+
+    assert run(torchless) == run(torch)

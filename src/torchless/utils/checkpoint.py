@@ -7,6 +7,7 @@ saved activations, recomputing them when backward needs them; torchless keeps th
 graph as usual: the values and gradients are the same, only the memory saving is not made.
 """
 import contextlib
+import enum
 import warnings
 
 from .. import random as _random
@@ -15,8 +16,9 @@ from ..autograd import backward as _backward
 from ..autograd import grad_mode
 from ..autograd.function import Function
 
-__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "check_backward_validity",
-           "detach_variable", "noop_context_fn"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "CheckpointPolicy",
+           "check_backward_validity", "create_selective_checkpoint_contexts", "detach_variable", "noop_context_fn",
+           "set_checkpoint_debug_enabled", "set_checkpoint_early_stop"]
 
 _DEFAULT_DETERMINISM_MODE = "default"
 _DETERMINISM_CHECKS = ("default", "none")
@@ -24,6 +26,58 @@ _DETERMINISM_CHECKS = ("default", "none")
 
 def noop_context_fn():
     """The default ``context_fn`` of :func:`checkpoint`: two context managers that do nothing."""
+    return contextlib.nullcontext(), contextlib.nullcontext()
+
+
+class CheckpointError(RuntimeError):
+    """A checkpointed function whose recomputation differs from its first run (PyTorch's determinism check)."""
+
+
+class CheckpointPolicy(enum.Enum):
+    """What selective checkpointing does with an op's output: save it or recompute it (MUST_ wins over PREFER_)."""
+
+    MUST_SAVE = 0
+    PREFER_SAVE = 1
+    MUST_RECOMPUTE = 2
+    PREFER_RECOMPUTE = 3
+    MUST_CPU_OFFLOAD = 4
+    PREFER_CPU_OFFLOAD = 5
+
+
+# Overrides of checkpoint's early_stop and debug arguments while set_checkpoint_early_stop /
+# set_checkpoint_debug_enabled are active (None: each call's own)
+_early_stop = [None]
+_debug = [None]
+
+
+@contextlib.contextmanager
+def set_checkpoint_early_stop(enable):
+    """Within the block, non-reentrant checkpoints stop recomputing once every tensor needed is back (``enable``)
+    or recompute the whole function. torchless keeps the activations, so nothing is recomputed either way."""
+    previous, _early_stop[0] = _early_stop[0], enable
+    try:
+        yield
+    finally:
+        _early_stop[0] = previous
+
+
+@contextlib.contextmanager
+def set_checkpoint_debug_enabled(enabled):
+    """Within the block, ``enabled`` (a bool, or None for each call's own) overrides checkpoint's ``debug``."""
+    previous, _debug[0] = _debug[0], enabled
+    try:
+        yield
+    finally:
+        _debug[0] = previous
+
+
+def create_selective_checkpoint_contexts(policy_fn_or_list, allow_cache_entry_mutation=False):
+    """The pair of contexts for checkpoint's ``context_fn`` that save the outputs of the ops a policy chooses (a
+    function of ``(ctx, op, *args, **kwargs)`` returning a CheckpointPolicy, or a list of ops to save) and recompute
+    the others. torchless's non-reentrant checkpoint keeps every activation, so both contexts leave the run as it
+    is: the values and gradients are those of any policy."""
+    if not isinstance(policy_fn_or_list, list) and not callable(policy_fn_or_list):
+        raise TypeError("policy_fn_or_list must be either a function or a list of ops.")
     return contextlib.nullcontext(), contextlib.nullcontext()
 
 
@@ -147,6 +201,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
             raise ValueError("Passing `context_fn` or `debug` is only supported when use_reentrant=False.")
         return CheckpointFunction.apply(function, preserve, *args)
 
+    if _debug[0] is not None:
+        debug = _debug[0]
     if debug and context_fn is not noop_context_fn:
         raise ValueError("debug=True is incompatible with non-default context_fn")
     if determinism_check not in _DETERMINISM_CHECKS:
