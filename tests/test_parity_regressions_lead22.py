@@ -262,3 +262,17 @@ def test_checkpoint_extras_as_torch(case):
             return type(error).__name__, str(error)
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("call", [
+    "lib.compiler.list_backends()", "lib.compiler.is_compiling()", "lib.compiler.is_dynamo_compiling()",
+    "lib.compiler.is_exporting()", "lib.compiler.get_default_backend()", "lib.compiler.reset()",
+    "lib.compiler.disable(lambda x: x * 2)(lib.ones(2))", "lib.compiler.disable(recursive=False)(lambda: 3)()",
+    "lib.compiler.wrap_numpy(lambda a, b: (a * b, a.sum()))(lib.ones(2), lib.tensor([1.0, 2.0]))",
+    "lib.compiler.allow_in_graph(abs)(-2)", "lib.compiler.assume_constant_result(lambda: 4)()",
+    "lib.compiler.set_stance('force_eager')(lambda: 5)()", "lib.compiler.cudagraph_mark_step_begin()",
+    "lib.compiler.compile(lambda x: x + 1)(lib.ones(1))",
+])
+def test_torch_compiler_as_torch(call):
+    # torch.compiler was missing (library code asks it is_compiling(), decorates with disable, ...).
+    assert evaluated_as_written(call, {"lib": torchless}) == evaluated_as_written(call, {"lib": torch})

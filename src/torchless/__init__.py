@@ -116,7 +116,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
-                    "xpu", "mps", "special", "fft", "signal", "quasirandom", "cpu", "multiprocessing", "distributions", "profiler"}
+                    "xpu", "mps", "special", "fft", "signal", "quasirandom", "cpu", "multiprocessing", "distributions", "profiler", "compiler"}
 
 
 # Functions of modules loaded on first use: {name: module}
