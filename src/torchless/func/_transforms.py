@@ -242,19 +242,12 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
 def _jacobian_vector_products(outputs, inputs, tangents, keep_graph):
     """J v for each output: the vector-Jacobian product u -> J^T u is linear in u, and its own vector-Jacobian
     product with ``tangents`` is J v."""
-    from .. import autograd
     from ..autograd.grad_mode import enable_grad
 
     with enable_grad():
         cotangents = [output.new_zeros(output.shape).requires_grad_() for output in outputs]
         transposed = _gradients(outputs, inputs, cotangents, True)
-        pairs = [(product, tangent) for product, tangent in zip(transposed, tangents) if product.requires_grad]
-        products = [None] * len(outputs)
-        if pairs:
-            products = autograd.grad([product for product, _ in pairs], cotangents, [tangent for _, tangent in pairs],
-                                     retain_graph=True, create_graph=keep_graph, allow_unused=True)
-    return [_kept(output.new_zeros(output.shape) if product is None else product, keep_graph)
-            for output, product in zip(outputs, products)]
+        return _gradients(transposed, cotangents, tangents, keep_graph)
 
 
 def linearize(func, *primals):
