@@ -58,6 +58,16 @@ def _differentiable(tree, api="transform API"):
     return inputs, spec, keep_graph
 
 
+def _traced_with_respect_to(func, argnums, args, kwargs):
+    """``func(*args, **kwargs)`` recorded with respect to the arguments ``argnums``: (its output, the inputs
+    differentiated with respect to, their spec, whether gradients keep their graph)."""
+    positions = _positions(argnums, len(args))
+    selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
+    inputs, spec, keep_graph = _differentiable(selected)
+    output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+    return output, inputs, spec, keep_graph
+
+
 def _with_selected(args, positions, argnums, inputs, spec):
     """``args`` with those at ``positions`` replaced by the differentiable ``inputs``."""
     replaced = tree_unflatten(inputs, spec)
@@ -138,10 +148,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
     """
     @functools.wraps(func)
     def transformed(*args, **kwargs):
-        positions = _positions(argnums, len(args))
-        selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
-        inputs, spec, keep_graph = _differentiable(selected)
-        output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+        output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, kwargs)
         output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
         if not isinstance(output, _tensor_class()):
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}")
@@ -293,10 +300,7 @@ def hessian(func, argnums=0):
 def _jacobian(func, argnums, has_aux):
     @functools.wraps(func)
     def transformed(*args, **kwargs):
-        positions = _positions(argnums, len(args))
-        selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
-        inputs, spec, keep_graph = _differentiable(selected)
-        output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+        output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, kwargs)
         output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
         outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
         jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph), spec)
