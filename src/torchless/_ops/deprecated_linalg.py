@@ -110,10 +110,9 @@ def _into(name, out, result):
 def _renamed(result, node_name):
     """``result``, its node showing the name of PyTorch's node for the deprecated op (the gradient is the same)."""
     if result.grad_fn is not None:
-        from ..autograd.graph import named_as_pytorch
+        from ..autograd.graph import renamed
 
-        result.grad_fn.name = lambda: node_name
-        named_as_pytorch(result.grad_fn)
+        renamed(result.grad_fn, node_name)
     return result
 
 

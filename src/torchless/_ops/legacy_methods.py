@@ -50,10 +50,9 @@ def as_strided_(self, *args, **kwargs):
     view = as_strided(self, *args, **kwargs)
     self._data = view._data
     if view.grad_fn is not None:
-        from ..autograd.graph import named_as_pytorch
+        from ..autograd.graph import renamed
 
-        view.grad_fn.name = lambda: "AsStridedBackward1"
-        self.grad_fn = named_as_pytorch(view.grad_fn)
+        self.grad_fn = renamed(view.grad_fn, "AsStridedBackward1")
     return self
 
 

@@ -25,9 +25,10 @@ def _check_tensor(value, name, argument, position):
 
 def _named(out, name):
     """``out`` with its node showing PyTorch's name for the op it composes (what grad_fn prints)."""
-    node = out.grad_fn
-    if node is not None:
-        node.name = lambda: name
+    if out.grad_fn is not None:
+        from ..autograd.graph import renamed
+
+        renamed(out.grad_fn, name)
     return out
 
 

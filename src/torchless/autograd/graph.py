@@ -310,7 +310,14 @@ _torch_named_classes = {}  # (op class, name) -> its named subclass
 def _torch_named_class(node):
     # An op applied through a recorded node's class (type(self).apply) starts from the op class again.
     cls = node.__class__.__dict__.get("_named_from", node.__class__)
-    name = node.name()
+    named = _named_subclass(cls, node.name())
+    if cls.name is Node.name:
+        _named_class[cls] = _named_class[named] = named
+    return named
+
+
+def _named_subclass(cls, name):
+    """The subclass of the op class ``cls`` named ``name`` as PyTorch's node class, made on first use."""
     named = _torch_named_classes.get((cls, name))
     if named is None:
         short = name.removeprefix(_CPP_NAMESPACE)
@@ -319,9 +326,17 @@ def _torch_named_class(node):
         if cls.name is Node.name:  # the default name() reads the class's name, which is now PyTorch's own
             namespace["name"] = lambda self: name
         named = _torch_named_classes[(cls, name)] = type(cls)(short, (cls,), namespace)
-        if cls.name is Node.name:
-            _named_class[cls] = _named_class[named] = named
     return named
+
+
+def renamed(node, name):
+    """``node`` shown as PyTorch's node ``name`` (its class's name and ``name()``): the last node of an op that
+    torchless composes of others where PyTorch records one node."""
+    named = _named_subclass(node.__class__.__dict__.get("_named_from", node.__class__), name)
+    if "name" not in vars(named):  # (made for an op class computing its own name, which returned this one)
+        named.name = lambda self: name
+    node.__class__ = named
+    return node
 
 
 def named_as_pytorch(node):
