@@ -85,6 +85,47 @@ def _check_tau_batch(name, input, tau):
                            f"got {list(t.shape[:-1])}")
 
 
+def _orgqr(input, tau):
+    """The first n columns of ``H_1 ... H_k`` (``H_i = I - tau_i v_i v_i^H``, ``v_i`` one at row i with ``input``'s
+    column i below it) from differentiable operations, built as LAPACK's orgqr builds them, so that even the signs
+    of its zeros are LAPACK's: the columns past k those of the identity, then from the last reflector back, column i
+    as ``e_i - tau_i v_i`` after ``H_i`` is applied to the columns right of it (only to the rows up to ``v_i``'s last
+    nonzero and the columns up to the last one nonzero there, as LAPACK's larf)."""
+    from .._creation import ones, zeros
+    from .._functions import cat
+
+    m, n = input.shape[-2:]
+    k = tau.shape[-1]
+    batch = tuple(input.shape[:-2])
+    a = input._data
+    Q = input._wrap(np.broadcast_to(np.eye(m, n, dtype=a.dtype)[:, k:], (*batch, m, n - k)).copy()) if k < n else None
+    for i in reversed(range(k)):
+        minus_tau = -tau[..., i:i + 1].unsqueeze(-1)
+        below = input[..., i + 1:, i:i + 1]
+        if Q is not None:
+            v = cat([zeros(*batch, i, 1, dtype=input.dtype), ones(*batch, 1, 1, dtype=input.dtype), below], dim=-2)
+            updated = Q + v * (minus_tau * (v.mH @ Q))
+            # outside larf's region the update adds only zeros: the values keep Q's zeros, signs included (the
+            # graph, and so the gradient, is the formula's)
+            np.copyto(updated._data, Q._data, where=~_larf_region(v._data, Q._data, minus_tau._data))
+            Q = updated
+        column = cat([zeros(*batch, i, 1, dtype=input.dtype), 1 + minus_tau, minus_tau * below], dim=-2)
+        Q = column if Q is None else cat([column, Q], dim=-1)
+    return Q
+
+
+def _larf_region(v, C, minus_tau):
+    """Where LAPACK's larf changes ``C`` applying ``I - tau v v^H`` from the left: nothing for ``tau = 0``, else
+    the rows up to ``v``'s last nonzero and, of the columns, those up to the last one nonzero in these rows."""
+    rows = np.arange(v.shape[-2])[:, None]
+    last_row = np.max(np.where(v != 0, rows, -1), axis=-2, keepdims=True)  # (..., 1, 1)
+    in_rows = rows <= last_row
+    columns = np.arange(C.shape[-1])
+    nonzero = np.any((C != 0) & in_rows, axis=-2, keepdims=True)  # (..., 1, c)
+    last_column = np.max(np.where(nonzero, columns, -1), axis=-1, keepdims=True)
+    return in_rows & (columns <= last_column) & (minus_tau != 0)
+
+
 def _householder_product(input, tau):
     r"""The first n columns of the product ``H_1 ... H_k`` of the Householder reflectors stored in ``input`` and
     ``tau`` (geqrf's): the Q of a QR factorisation.
@@ -103,10 +144,7 @@ def _householder_product(input, tau):
         raise RuntimeError(f"torchless.{name}: input.shape[-1] must be greater than or equal to tau.shape[-1]")
     _check_tau_batch(name, input, tau)
     _check_dtypes(name, "orgqr_cpu", input, tau)
-    q = input._wrap(np.broadcast_to(np.eye(m, n, dtype=a.dtype), a.shape).copy())
-    for i in reversed(range(tau._data.shape[-1])):
-        q = _reflect(q, input, tau, i, left=True, conjugate=False)
-    return _as_node(q, "LinalgHouseholderProductBackward0", (input, tau))
+    return _as_node(_orgqr(input, tau), "LinalgHouseholderProductBackward0", (input, tau))
 
 
 householder_product = _parser_errors.native_entry(

@@ -7,7 +7,7 @@ import numpy as np
 from ... import _creation
 from ..._functions import cat
 from ...autograd import grad_mode
-from ...linalg import solve
+from ...linalg import householder_product, solve
 from ..functional import normalize
 from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..modules.module import Module
@@ -193,43 +193,6 @@ def _make_orthogonal(A):
     return Tensor._wrap(q * signs[..., None, :])
 
 
-def _householder_product(A, tau):
-    """``torch.linalg.householder_product`` from differentiable operations: the first k columns of ``H_1 ... H_k``,
-    ``H_i = I - tau_i v_i v_i^H`` with ``v_i`` one at row i and ``A``'s column i below it. Built as LAPACK's orgqr
-    builds it, so that even the signs of its zeros are LAPACK's: the last column first, column i as
-    ``e_i - tau_i v_i``, then ``H_i`` applied to the columns after it (only to the rows up to ``v_i``'s last nonzero
-    and the columns up to the last one nonzero there, as LAPACK's larf)."""
-    k = A.size(-1)
-    batch = tuple(A.shape[:-2])
-    Q = None
-    for i in reversed(range(k)):
-        minus_tau = -tau[..., i:i + 1].unsqueeze(-1)
-        below = A[..., i + 1:, i:i + 1]
-        if Q is not None:
-            v = cat([_creation.zeros(*batch, i, 1, dtype=A.dtype), _creation.ones(*batch, 1, 1, dtype=A.dtype), below],
-                    dim=-2)
-            updated = Q + v * (minus_tau * (v.mH @ Q))
-            # outside larf's region the update adds only zeros: the values keep Q's zeros, signs included (the
-            # graph, and so the gradient, is the formula's)
-            np.copyto(updated._data, Q._data, where=~_larf_region(v._data, Q._data, minus_tau._data))
-            Q = updated
-        column = cat([_creation.zeros(*batch, i, 1, dtype=A.dtype), 1 + minus_tau, minus_tau * below], dim=-2)
-        Q = column if Q is None else cat([column, Q], dim=-1)
-    return Q
-
-
-def _larf_region(v, C, minus_tau):
-    """Where LAPACK's larf changes ``C`` applying ``I - tau v v^H`` from the left: nothing for ``tau = 0``, else
-    the rows up to ``v``'s last nonzero and, of the columns, those up to the last one nonzero in these rows."""
-    rows = np.arange(v.shape[-2])[:, None]
-    last_row = np.max(np.where(v != 0, rows, -1), axis=-2, keepdims=True)  # (..., 1, 1)
-    in_rows = rows <= last_row
-    columns = np.arange(C.shape[-1])
-    nonzero = np.any((C != 0) & in_rows, axis=-2, keepdims=True)  # (..., 1, c)
-    last_column = np.max(np.where(nonzero, columns, -1), axis=-1, keepdims=True)
-    return in_rows & (columns <= last_column) & (minus_tau != 0)
-
-
 def _reflectors(Q):
     """LAPACK's geqrf of the tall ``Q`` (real): its Householder reflectors below the diagonal and R on and above it,
     with the reflectors' scales ``tau``."""
@@ -270,7 +233,7 @@ class _Orthogonal(Module):
         else:  # real: no complex Householder map
             A = X.tril(diagonal=-1)
             tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
-            Q = _householder_product(A, tau)
+            Q = householder_product(A, tau)
             # X's diagonal holds 1s and -1s, neither differentiated through nor updated
             Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
         if hasattr(self, "base"):
