@@ -82,3 +82,32 @@ def test_asgd_foreach_updates_as_pytorchs_foreach_kernel(dtype, options, reload_
     options = {**options, "foreach": True}
     expected = _asgd_trajectory(torch, dtype, options, reload_at)
     _assert_same_trajectory(_asgd_trajectory(torchless, dtype, options, reload_at), expected)
+
+
+def _fused_sgd_run(lib, dtype, shape, transposed, options, steps=4):
+    rng = np.random.default_rng(sum(shape) + 7 * len(shape))
+    values = rng.standard_normal(shape[::-1] if transposed else shape).astype(dtype)
+    param = lib.tensor(values)
+    param = (param.t() if transposed else param).detach().requires_grad_()
+    optimizer = lib.optim.SGD([param], lr=0.1, fused=True, **options)
+    for _ in range(steps):
+        param.grad = lib.tensor(rng.standard_normal(shape).astype(dtype))
+        optimizer.step()
+    return param.detach().numpy(), optimizer.state[param]["momentum_buffer"].numpy()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, transposed", [((n,), False) for n in (1, 3, 7, 8, 12, 15, 17, 23, 31, 45)]
+                         + [((3, 5), True), ((4, 7), True), ((5, 5), False)])
+@pytest.mark.parametrize("options", [{"momentum": 0.9}, {"momentum": 0.9, "dampening": 0.3, "maximize": True},
+                                     {"momentum": 0.8, "nesterov": True, "weight_decay": 0.1}])
+def test_fused_sgd_momentum_of_the_last_elements_as_the_kernels_scalar_loop(dtype, shape, transposed, options):
+    # PyTorch's CPU fused SGD updates the elements past its last whole vector (and past one half-width vector) in
+    # scalar code where buf * momentum + grad * (1 - dampening) fuses the first product into the sum; its vector code
+    # rounds that product and fuses the second. torchless computed every element as the vectors do: the last
+    # elements of the momentum buffer (and then of the parameter) were off by an ulp.
+    torch = pytest.importorskip("torch")
+    expected = _fused_sgd_run(torch, dtype, shape, transposed, options)
+    got = _fused_sgd_run(torchless, dtype, shape, transposed, options)
+    for actual, wanted in zip(got, expected):
+        np.testing.assert_array_equal(actual, wanted)

@@ -3,9 +3,9 @@ import numpy as np
 
 from .._tensor import Tensor
 from .optimizer import Optimizer
-from ._fused_layout import as_fused_kernel_pairs
+from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
-from ._update_math import add_scaled_, added, opmath
+from ._update_math import add_scaled_, added, opmath, scaled
 
 
 class SGD(Optimizer):
@@ -87,7 +87,7 @@ class SGD(Optimizer):
                     buf = as_fused_kernel_pairs(buf, p)
                 new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
                                       weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                                      maximize=group["maximize"])
+                                      maximize=group["maximize"], fused=group["fused"])
                 if momentum != 0 and buf is None:
                     self.state[param]["momentum_buffer"] = Tensor._wrap(
                         _new_momentum_buffer(new_buf.reshape(p.shape), param.grad._data, p, group["fused"]))
@@ -130,11 +130,11 @@ def _fused_groups_until_missing_buffer(params, buffers):
     raise AssertionError("no parameter without a momentum buffer")
 
 
-def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, fused=False):
     """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
 
     The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`opmath`), so results agree
-    with PyTorch to the last bit or two.
+    with PyTorch to the last bit or two; ``fused`` as its fused kernel's scalar loop for the elements it takes.
     """
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
     p, g = np.atleast_1d(p, g)
@@ -146,9 +146,19 @@ def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, m
             buf = d_p.copy()
         else:
             buf = np.atleast_1d(buf)
+            scalar_loop = scalar_loop_positions(p) if fused else None
+            before = None if scalar_loop is None else buf[scalar_loop]
             buf *= opmath(buf.dtype).type(momentum)
             add_scaled_(buf, d_p, 1 - dampening)
+            if before is not None:
+                buf[scalar_loop] = _scalar_loop_momentum(before, d_p[scalar_loop], momentum, dampening)
         d_p = added(d_p, buf, momentum) if nesterov else buf
     # without touching the grad or the momentum buffer
     add_scaled_(p, d_p, -lr)
     return buf
+
+
+def _scalar_loop_momentum(buf, d_p, momentum, dampening):
+    """``buf * momentum + d_p * (1 - dampening)`` as the scalar loop of PyTorch's fused kernel computes it: the
+    second product rounded, the first fused into the sum (the vector code rounds the first and fuses the second)."""
+    return added(scaled(d_p, 1 - dampening), buf, momentum)
