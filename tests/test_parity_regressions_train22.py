@@ -111,3 +111,26 @@ def test_fused_sgd_momentum_of_the_last_elements_as_the_kernels_scalar_loop(dtyp
     got = _fused_sgd_run(torchless, dtype, shape, transposed, options)
     for actual, wanted in zip(got, expected):
         np.testing.assert_array_equal(actual, wanted)
+
+
+@pytest.mark.parametrize("norm_type", [float("inf"), -float("inf"), -1.0, 0.0, 2.0])
+@pytest.mark.parametrize("foreach", [None, True, False])
+@pytest.mark.parametrize("clip", [False, True])
+def test_total_norm_of_an_empty_gradient_fails_as_the_kernel_pytorch_picks(norm_type, foreach, clip):
+    # On the CPU PyTorch takes the gradients' norms with _foreach_norm unless foreach=False, and that kernel refuses
+    # the infinity norm of an empty tensor with its own message (other orders fall back to linalg.vector_norm).
+    # torchless always gave vector_norm's message, and clip_grad_norm_ dropped its foreach argument.
+    from helpers import outcome_named_as_torch, same_in_both
+
+    def scenario(lib):
+        params = [lib.zeros(0, requires_grad=True), lib.ones(2, requires_grad=True)]
+        for param in params:
+            param.grad = lib.ones_like(param) * 3
+        if clip:
+            call = lambda: lib.nn.utils.clip_grad_norm_(params, 1.0, norm_type, foreach=foreach).item()
+        else:
+            call = lambda: lib.nn.utils.get_total_norm([p.grad for p in params], norm_type, foreach=foreach).item()
+        return outcome_named_as_torch(call)
+
+    pytest.importorskip("torch")
+    same_in_both(scenario)
