@@ -134,3 +134,49 @@ def test_total_norm_of_an_empty_gradient_fails_as_the_kernel_pytorch_picks(norm_
 
     pytest.importorskip("torch")
     same_in_both(scenario)
+
+
+def _unrolled_training(lib, name, options, dtype, tensor_lr):
+    """Four differentiable steps of ``name`` on a non-leaf copy of the weights; the final weights and the gradient
+    of their squared norm with respect to the initial weights (and a tensor lr), or the error raised."""
+    rng = np.random.default_rng(0)
+    initial = lib.tensor(rng.standard_normal(4).astype(dtype), requires_grad=True)
+    weights = initial.clone()
+    options = dict(options)
+    if tensor_lr:
+        options["lr"] = lib.tensor(options["lr"], dtype=getattr(lib, dtype), requires_grad=True)
+    optimizer = getattr(lib.optim, name)([weights], differentiable=True, **options)
+    try:
+        for _ in range(4):
+            x = lib.tensor(rng.standard_normal(4).astype(dtype))
+            (weights.grad,) = lib.autograd.grad(((weights * x).sum() - 1) ** 2, weights, create_graph=True)
+            optimizer.step()
+        inputs = [initial] + ([options["lr"]] if tensor_lr else [])
+        gradients = lib.autograd.grad((weights ** 2).sum(), inputs)
+    except RuntimeError as error:
+        return str(error).replace("torchless", "torch").split(" Hint:")[0]
+    return [weights.detach().numpy()] + [gradient.numpy() for gradient in gradients]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize("name, options", [("SGD", {"lr": 0.1}), ("SGD", {"lr": 0.1, "momentum": 0.9}),
+                                           ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+                                           ("SGD", {"lr": 0.1, "momentum": 0.5, "dampening": 0.3, "maximize": True}),
+                                           ("Adam", {"lr": 0.1}), ("Adam", {"lr": 0.1, "weight_decay": 0.1}),
+                                           ("Adam", {"lr": 0.1, "amsgrad": True}),
+                                           ("AdamW", {"lr": 0.1, "maximize": True})])
+def test_differentiable_sgd_and_adam_record_their_updates(name, options, dtype, tensor_lr):
+    # differentiable=True runs PyTorch's for-loop under autograd: the trained weights stay functions of the initial
+    # ones and of a tensor lr (meta-learning unrolls training this way), and in-place updates of tensors the graph
+    # saved fail with autograd's version error. torchless refused any parameter or gradient requiring grad.
+    torch = pytest.importorskip("torch")
+    expected = _unrolled_training(torch, name, options, dtype, tensor_lr)
+    got = _unrolled_training(torchless, name, options, dtype, tensor_lr)
+    if isinstance(expected, str):
+        assert got == expected
+        return
+    assert not isinstance(got, str), got
+    for actual, wanted in zip(got, expected):
+        # (float32 bias corrections: PyTorch's pow and number / tensor round their last bit otherwise)
+        np.testing.assert_allclose(actual, wanted, rtol=2e-6, atol=1e-7)

@@ -623,10 +623,21 @@ class Optimizer:
             for param, _, _ in found:
                 if param.requires_grad and param.is_leaf:
                     raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            for param, _, _ in found:
-                if param.requires_grad or param.grad.requires_grad:
-                    raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
-                                       "gradients that require grad (the update is not recorded by autograd)")
+            if not self._records_updates(group) and any(param.requires_grad or param.grad.requires_grad
+                                                        for param, _, _ in found):
+                raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
+                                   "gradients that require grad (the update is not recorded by autograd)")
+
+    # Whether the optimizer can run PyTorch's for-loop on tensors under autograd (``differentiable=True``), in
+    # its ``_recorded_step``
+    _records_differentiable_updates = False
+
+    def _records_updates(self, group):
+        """Whether ``group``'s step runs PyTorch's for-loop on tensors under autograd: ``differentiable=True`` (the
+        optimizer's default, as PyTorch's decorator reads it) for an optimizer that can record its update (not with
+        foreach, whose kernels do not)."""
+        return (self._records_differentiable_updates and bool(self.defaults.get("differentiable"))
+                and not group.get("foreach"))
 
     def _steps(self, group, fresh_state):
         """For each parameter of ``group`` with a gradient, (param array, grad array, state, step number) for its

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from ..autograd import grad_mode
+from .optimizer import Optimizer, _to_scalar
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
 from ._update_math import add_scaled_, added, opmath, scaled
@@ -68,12 +69,17 @@ class SGD(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", False)
 
+    _records_differentiable_updates = True
+
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr, momentum = float(group["lr"]), group["momentum"]
             params = self._params_with_grad(group)
+            if self._records_updates(group):
+                self._recorded_step(group, [param for param, _, _ in params])
+                continue
+            lr, momentum = float(group["lr"]), group["momentum"]
             # Every buffer is read before any update, as in PyTorch: a parameter listed twice in a group is then
             # updated twice from the same buffer (or twice without one on the first step, the last new one kept).
             buffers = [self.state[param].get("momentum_buffer") if momentum != 0 else None for param, _, _ in params]
@@ -95,6 +101,31 @@ class SGD(Optimizer):
             if error is not None:
                 raise error
         return loss
+
+
+    def _recorded_step(self, group, params):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): the update of each parameter and
+        its momentum buffer are tensor operations of the graph, differentiable in the gradients, the parameters'
+        history and a tensor ``lr`` or ``weight_decay`` that requires grad."""
+        lr, weight_decay, momentum = _to_scalar(group["lr"]), group["weight_decay"], group["momentum"]
+        with grad_mode.enable_grad():
+            for param in params:
+                grad = -param.grad if group["maximize"] else param.grad
+                if weight_decay != 0:
+                    grad = grad.addcmul_(param.clone(), weight_decay) \
+                        if isinstance(weight_decay, Tensor) and weight_decay.requires_grad \
+                        else grad.add(param, alpha=weight_decay)
+                if momentum != 0:
+                    buf = self.state[param].get("momentum_buffer")
+                    if buf is None:
+                        buf = self.state[param]["momentum_buffer"] = grad.detach().clone()
+                    else:
+                        buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+                    grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+                if isinstance(lr, Tensor) and lr.requires_grad:
+                    param.addcmul_(grad, lr, value=-1)
+                else:
+                    param.add_(grad, alpha=-lr)
 
 
 def _new_momentum_buffer(values, grad, p, fused):
