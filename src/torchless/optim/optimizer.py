@@ -594,8 +594,9 @@ class Optimizer:
 
         On the CPU, PyTorch's ``capturable=True`` fails with an AssertionError (fused Adam excepted), ``foreach``
         refuses ``differentiable`` with another, and ``differentiable=True`` updates in place under autograd,
-        which fails for leaves that require grad. torchless updates parameters and grads that do not require grad
-        as usual, and refuses to record the update in the autograd graph.
+        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW) record
+        it as PyTorch does; the others update parameters and grads that do not require grad as usual and refuse to
+        record the update in the autograd graph.
         """
         fused, foreach = group.get("fused"), group.get("foreach")
         if fused:
