@@ -6,7 +6,7 @@ from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _hyper_value, _new_step, _scalar_dtype, _to_scalar,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _hyper_value, _scalar_dtype, _to_scalar,
     _zeros_like,
 )
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
@@ -123,11 +123,7 @@ class Adam(Optimizer):
         lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"][:2]))
         weight_decay, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
         with grad_mode.enable_grad():
-            for param, _, _ in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = _new_step()
-                    state.update(_zeros_like(param._data, *fresh))
+            for param, state in self._recorded_states(group, fresh):
                 grad = -param.grad if group["maximize"] else param.grad
                 exp_avg, exp_avg_sq, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
                 step += 1
