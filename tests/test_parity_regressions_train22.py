@@ -185,11 +185,14 @@ def test_differentiable_sgd_and_adam_record_their_updates(name, options, dtype, 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name, options", [("Adamax", {"lr": 0.1}), ("Adamax", {"lr": 0.1, "weight_decay": 0.1}),
                                            ("Adagrad", {"lr": 0.1, "lr_decay": 0.1}),
-                                           ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "maximize": True})])
-def test_differentiable_adamax_and_adagrad_record_their_updates(name, options, dtype):
-    # As SGD and Adam (above): Adamax's in-place moment update then fails with autograd's version error, as in
-    # PyTorch; Adagrad's unrolled steps are differentiable. (A tensor lr is left out: PyTorch's addcdiv_ refuses a
-    # tensor value, which torchless's accepts.)
+                                           ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
+                                           ("RMSprop", {"lr": 0.01}), ("RMSprop", {"lr": 0.01, "centered": True}),
+                                           ("RMSprop", {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1,
+                                                        "maximize": True})])
+def test_differentiable_adamax_adagrad_rmsprop_record_their_updates(name, options, dtype):
+    # As SGD and Adam (above): Adamax's in-place moment update (and centered RMSprop's) then fails with autograd's
+    # version error, as in PyTorch; Adagrad's and RMSprop's unrolled steps are differentiable. (A tensor lr is left
+    # out: PyTorch's addcdiv_ refuses a tensor value, which torchless's accepts.)
     torch = pytest.importorskip("torch")
     expected = _unrolled_training(torch, name, options, dtype, tensor_lr=False)
     got = _unrolled_training(torchless, name, options, dtype, tensor_lr=False)
@@ -198,4 +201,5 @@ def test_differentiable_adamax_and_adagrad_record_their_updates(name, options, d
         return
     assert not isinstance(got, str), got
     for actual, wanted in zip(got, expected):
-        np.testing.assert_allclose(actual, wanted, rtol=2e-6, atol=1e-7)
+        # (PyTorch's float32 sqrt is not correctly rounded everywhere)
+        np.testing.assert_allclose(actual, wanted, rtol=1e-5 if dtype == "float32" else 2e-6, atol=1e-7)

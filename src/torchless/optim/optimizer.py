@@ -594,9 +594,9 @@ class Optimizer:
 
         On the CPU, PyTorch's ``capturable=True`` fails with an AssertionError (fused Adam excepted), ``foreach``
         refuses ``differentiable`` with another, and ``differentiable=True`` updates in place under autograd,
-        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW, Adamax, Adagrad) record
-        it as PyTorch does; the others update parameters and grads that do not require grad as usual and refuse to
-        record the update in the autograd graph.
+        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW, Adamax,
+        Adagrad, RMSprop) record it as PyTorch does; the others update parameters and grads that do not require grad
+        as usual and refuse to record the update in the autograd graph.
         """
         fused, foreach = group.get("fused"), group.get("foreach")
         if fused:
