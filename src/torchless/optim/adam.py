@@ -136,7 +136,7 @@ class Adam(Optimizer):
                         grad = grad.add(param, alpha=weight_decay)
                 target, max_exp_avg_sq = param, state.get("max_exp_avg_sq")
                 if param.is_complex():
-                    grad, exp_avg, exp_avg_sq, target = (view_as_real(tensor) for tensor in (grad, exp_avg, exp_avg_sq, param))
+                    grad, exp_avg, exp_avg_sq, target = (view_as_real(t) for t in (grad, exp_avg, exp_avg_sq, param))
                     max_exp_avg_sq = max_exp_avg_sq if max_exp_avg_sq is None else view_as_real(max_exp_avg_sq)
                 exp_avg.lerp_(grad, 1 - beta1)
                 if isinstance(beta2, Tensor) and beta2.requires_grad:
