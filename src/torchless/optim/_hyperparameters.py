@@ -26,8 +26,8 @@ def unsupported_flags(defaults, **flags):
     """Record PyTorch's speed/graph flags in ``defaults`` (in the order given, as PyTorch lists them).
 
     ``foreach`` and ``fused`` only pick another kernel in PyTorch (same update, to rounding), so torchless
-    accepts them and runs its own; ``capturable`` and ``differentiable`` are refused when :meth:`Optimizer.step`
-    runs, with PyTorch's CPU errors (see :meth:`Optimizer._check_step_flags`).
+    accepts them and runs its own; ``capturable`` is refused when :meth:`Optimizer.step` runs, with PyTorch's CPU
+    errors, and ``differentiable`` recorded or refused (see :meth:`Optimizer._check_step_flags`).
     """
     defaults.update(flags)
 

@@ -1,8 +1,10 @@
 """Adagrad: per-weight learning rates shrinking with the accumulated squared gradients."""
 import numpy as np
 
+from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
-from .optimizer import Optimizer, _hyper_value, _new_step
+from ..autograd import grad_mode
+from .optimizer import Optimizer, _hyper_value, _new_step, _to_scalar
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, real_views
 
@@ -63,6 +65,9 @@ class Adagrad(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
             for param, p, g in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:
@@ -75,6 +80,28 @@ class Adagrad(Optimizer):
                                 eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"])
                 param._version += 1
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        lr, eps, weight_decay = _to_scalar(group["lr"]), group["eps"], group["weight_decay"]
+        with grad_mode.enable_grad():
+            for param, _, _ in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:  # (as in step: the constructor's initial value)
+                    self._init_state(param, self.defaults["initial_accumulator_value"], group["fused"])
+                state_sum, step = state["sum"], state["step"]
+                step += 1
+                grad = -param.grad if group["maximize"] else param.grad
+                if weight_decay != 0:
+                    grad = grad.add(param, alpha=weight_decay)
+                clr = lr / (1 + (float(step) - 1) * group["lr_decay"])
+                target = param
+                if param.is_complex():
+                    target, grad, state_sum = (view_as_real(t) for t in (param, grad, state_sum))
+                state_sum.addcmul_(grad, grad, value=1)
+                target.addcdiv_(grad, state_sum.sqrt() + eps, value=-clr)
 
 
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):

@@ -2,9 +2,12 @@
 import numpy as np
 
 from .._kernels import parallel
+from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _hyper_value, _scalar_dtype, _to_scalar, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _hyper_value, _scalar_dtype, _to_scalar,
+    _zeros_like,
 )
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import added, in_float32, opmath, real_views, silent_float16_division
@@ -90,6 +93,9 @@ class Adam(Optimizer):
         for group in self.param_groups:
             amsgrad = group["amsgrad"]
             fresh = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            if self._records_updates(group):
+                self._recorded_step(group, fresh)
+                continue
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
@@ -107,6 +113,48 @@ class Adam(Optimizer):
                 else:
                     _adam_update(*arrays, **hyper)
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group, fresh):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): the moments and the parameter are
+        updated by tensor operations of the graph, the bias corrections computed from the ``step`` tensor as its
+        capturable formulation does (so the last bits differ from the plain step's, as in PyTorch)."""
+        lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"][:2]))
+        weight_decay, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, fresh):
+                grad = -param.grad if group["maximize"] else param.grad
+                exp_avg, exp_avg_sq, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
+                step += 1
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        param.mul_(1 - lr * weight_decay)
+                    elif isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+                        grad = grad.addcmul_(param.clone(), weight_decay)
+                    else:
+                        grad = grad.add(param, alpha=weight_decay)
+                target, max_exp_avg_sq = param, state.get("max_exp_avg_sq")
+                if param.is_complex():
+                    grad, exp_avg, exp_avg_sq, target = (view_as_real(t) for t in (grad, exp_avg, exp_avg_sq, param))
+                    max_exp_avg_sq = max_exp_avg_sq if max_exp_avg_sq is None else view_as_real(max_exp_avg_sq)
+                exp_avg.lerp_(grad, 1 - beta1)
+                if isinstance(beta2, Tensor) and beta2.requires_grad:
+                    exp_avg_sq.lerp_(grad.square(), weight=1 - beta2)
+                else:
+                    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                bias_correction1 = 1 - beta1 ** (step.clone() if _requires_grad(beta1) else step)
+                bias_correction2 = 1 - beta2 ** (step.clone() if _requires_grad(beta2) else step)
+                step_size_neg = (lr / bias_correction1).neg()
+                if amsgrad:
+                    max_exp_avg_sq.copy_(max_exp_avg_sq.clone().maximum(exp_avg_sq))
+                    exp_avg_sq = max_exp_avg_sq
+                denom = (exp_avg_sq.sqrt() / (bias_correction2.sqrt() * step_size_neg)).add_(eps / step_size_neg)
+                target.addcdiv_(exp_avg.clone(), denom)
+
+
+def _requires_grad(value):
+    return isinstance(value, Tensor) and value.requires_grad
 
 
 ADAM_FLOP_PER_ELEMENT = 12 * parallel.ELEMENTWISE_PASS_FLOP  # about a dozen array passes per update

@@ -1,7 +1,10 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import numpy as np
 
-from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _zeros_like
+from .._functions import cat
+from .._ops.complex_ops import view_as_real
+from ..autograd import grad_mode
+from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, added, lerp_, opmath, real_views
 
@@ -44,11 +47,36 @@ class Adamax(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_inf")):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
                                lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                                weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): the infinity norm as the amax of
+        the two candidates stacked, so that its gradient splits between them where they tie."""
+        lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
+            group["weight_decay"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, ("exp_avg", "exp_inf")):
+                grad = -param.grad if group["maximize"] else param.grad
+                exp_avg, exp_inf, step = state["exp_avg"], state["exp_inf"], state["step"]
+                step += 1
+                if weight_decay != 0:
+                    grad = grad.add(param, alpha=weight_decay)
+                target = param
+                if param.is_complex():
+                    target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
+                exp_avg.lerp_(grad, 1 - beta1)
+                norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
+                exp_inf.copy_(norms.amax(0, keepdim=False))
+                target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
 
 
 def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):

@@ -2,9 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _new_step, _scalar_state
+from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _new_step, _scalar_dtype, _scalar_state
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, added, opmath
+from ._update_math import add_scaled_, added, addcmul, opmath
 
 
 class ASGD(Optimizer):
@@ -61,18 +61,19 @@ class ASGD(Optimizer):
                     state["eta"] = _scalar_state(lr)
                     state["mu"] = _scalar_state(1.0)
                     state["ax"] = Tensor._wrap(np.zeros_like(p))
-                _asgd_update(p, g, state["ax"]._data, state["step"]._data, state["eta"]._data, state["mu"]._data,
-                             lr=lr, lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
-                             weight_decay=group["weight_decay"], maximize=group["maximize"])
+                update = _asgd_foreach_update if group["foreach"] else _asgd_update
+                update(p, g, state["ax"]._data, state["step"]._data, state["eta"]._data, state["mu"]._data,
+                       lr=lr, lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
+                       weight_decay=group["weight_decay"], maximize=group["maximize"])
                 param._version += 1
         return loss
 
 
 def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_decay, maximize):
-    """Update ``p``, ``ax`` and the 0-d ``step_t``, ``eta``, ``mu`` in place, as PyTorch does.
+    """Update ``p``, ``ax`` and the 0-d ``step_t``, ``eta``, ``mu`` in place, as PyTorch's for-loop does.
 
-    ``eta`` and ``mu`` keep the default float dtype, so they are rounded to it at each step even for a
-    float64 parameter (under a float32 default), as in PyTorch.
+    The new ``eta`` and ``mu`` are made as 0-d tensors of the default float dtype, so they are rounded to it at each
+    step even for a float64 parameter (under a float32 default), even when a loaded state_dict made them float64.
     """
     scalar = opmath(p.dtype).type
     p, g, ax = np.atleast_1d(p, g, ax)
@@ -92,5 +93,33 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     else:
         ax[...] = p
     step = float(step_t)
-    eta[...] = lr / ((1 + lambd * lr * step) ** alpha)
-    mu[...] = 1 / max(1, step - t0)
+    eta[...] = _scalar_dtype().type(lr / ((1 + lambd * lr * step) ** alpha))
+    _next_mu(mu, step, t0)
+
+
+def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_decay, maximize):
+    """:func:`_asgd_update` as PyTorch's foreach kernel (``foreach=True``) computes it: the parameter moves by
+    ``eta * (g + weight_decay p + lambd p)``, ``ax`` always by ``mu * (p - ax)``, and the next ``eta`` is computed
+    in the ``step`` counter's dtype (``lr / (1 + lambd lr step) ** alpha`` with ``step`` a tensor)."""
+    p, g, ax = np.atleast_1d(p, g, ax)
+    if maximize:
+        g = np.negative(g)
+    step_t += 1
+    intermediate = added(g, p, weight_decay) if weight_decay != 0 else g
+    if weight_decay != 0:
+        add_scaled_(intermediate, p, lambd)
+    else:
+        intermediate = added(g, p, lambd)
+    addcmul(p, intermediate, eta, -1, out=p)
+    addcmul(ax, np.subtract(p, ax), mu, 1, out=ax)
+    counter = step_t.dtype.type
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        base = counter(1) + step_t * counter(lambd * lr)
+        # lr / tensor is tensor.reciprocal() * lr in PyTorch
+        eta[...] = np.reciprocal(np.power(base, counter(alpha))) * counter(lr)
+    _next_mu(mu, float(step_t), t0)
+
+
+def _next_mu(mu, step, t0):
+    """``mu`` for the next step, made as a 0-d tensor of the default float dtype (then copied into ``mu``)."""
+    mu[...] = _scalar_dtype().type(1 / max(1, step - t0))

@@ -594,8 +594,9 @@ class Optimizer:
 
         On the CPU, PyTorch's ``capturable=True`` fails with an AssertionError (fused Adam excepted), ``foreach``
         refuses ``differentiable`` with another, and ``differentiable=True`` updates in place under autograd,
-        which fails for leaves that require grad. torchless updates parameters and grads that do not require grad
-        as usual, and refuses to record the update in the autograd graph.
+        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW, Adamax,
+        Adagrad, RMSprop) record it as PyTorch does; the others update parameters and grads that do not require grad
+        as usual and refuse to record the update in the autograd graph.
         """
         fused, foreach = group.get("fused"), group.get("foreach")
         if fused:
@@ -623,10 +624,31 @@ class Optimizer:
             for param, _, _ in found:
                 if param.requires_grad and param.is_leaf:
                     raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            for param, _, _ in found:
-                if param.requires_grad or param.grad.requires_grad:
-                    raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
-                                       "gradients that require grad (the update is not recorded by autograd)")
+            if not self._records_updates(group) and any(param.requires_grad or param.grad.requires_grad
+                                                        for param, _, _ in found):
+                raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
+                                   "gradients that require grad (the update is not recorded by autograd)")
+
+    # Whether the optimizer can run PyTorch's for-loop on tensors under autograd (``differentiable=True``), in
+    # its ``_recorded_step``
+    _records_differentiable_updates = False
+
+    def _records_updates(self, group):
+        """Whether ``group``'s step runs PyTorch's for-loop on tensors under autograd: ``differentiable=True`` (the
+        optimizer's default, as PyTorch's decorator reads it) for an optimizer that can record its update (not with
+        foreach, whose kernels do not)."""
+        return (self._records_differentiable_updates and bool(self.defaults.get("differentiable"))
+                and not group.get("foreach"))
+
+    def _recorded_states(self, group, fresh):
+        """For ``_recorded_step``: each parameter of ``group`` with a gradient and its state, a new state holding
+        ``step`` and zero tensors named ``fresh`` (the flags checked first, as for any step)."""
+        for param, p, _ in self._params_with_grad(group):
+            state = self.state[param]
+            if not state:
+                state["step"] = _new_step()
+                state.update(_zeros_like(p, *fresh))
+            yield param, state
 
     def _steps(self, group, fresh_state):
         """For each parameter of ``group`` with a gradient, (param array, grad array, state, step number) for its

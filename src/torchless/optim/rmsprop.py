@@ -1,7 +1,9 @@
 """RMSprop: gradients divided by a running root mean square, with optional momentum and centering."""
 import numpy as np
 
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _zeros_like
+from .._ops.complex_ops import view_as_real
+from ..autograd import grad_mode
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcdiv_, addcmul, added, lerp_, opmath, real_view, real_views
 
@@ -60,6 +62,9 @@ class RMSprop(Optimizer):
             momentum, centered = group["momentum"], group["centered"]
             fresh = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) \
                 + (("grad_avg",) if centered else ())
+            if self._records_updates(group):
+                self._recorded_step(group, fresh)
+                continue
             for p, g, state, _ in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 _rmsprop_update(p, g, state["square_avg"]._data,
                                 state["grad_avg"]._data if centered else None,
@@ -67,6 +72,36 @@ class RMSprop(Optimizer):
                                 lr=float(group["lr"]), alpha=group["alpha"], eps=group["eps"],
                                 weight_decay=group["weight_decay"], momentum=momentum, maximize=group["maximize"])
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group, fresh):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        lr, alpha, eps, weight_decay, momentum = (_to_scalar(group["lr"]), group["alpha"], group["eps"],
+                                                  group["weight_decay"], group["momentum"])
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, fresh):
+                grad = -param.grad if group["maximize"] else param.grad
+                state["step"] += 1
+                if weight_decay != 0:
+                    grad = grad.add(param, alpha=weight_decay)
+                target, square_avg = param, state["square_avg"]
+                grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
+                if param.is_complex():
+                    target, grad, square_avg = (view_as_real(t) for t in (param, grad, square_avg))
+                    grad_avg, buf = (None if t is None else view_as_real(t) for t in (grad_avg, buf))
+                square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+                if grad_avg is not None:
+                    grad_avg.lerp_(grad, 1 - alpha)
+                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+                else:
+                    avg = square_avg.sqrt()
+                avg = avg.add(eps)
+                if buf is not None:
+                    buf.mul_(momentum).addcdiv_(grad, avg)
+                    target.add_(buf, alpha=-lr)
+                else:
+                    target.addcdiv_(grad, avg, value=-lr)
 
 
 def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize):

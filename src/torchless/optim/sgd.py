@@ -2,10 +2,11 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer
-from ._fused_layout import as_fused_kernel_pairs
+from ..autograd import grad_mode
+from .optimizer import Optimizer, _to_scalar
+from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
-from ._update_math import add_scaled_, added, opmath
+from ._update_math import add_scaled_, added, opmath, scaled
 
 
 class SGD(Optimizer):
@@ -68,12 +69,17 @@ class SGD(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", False)
 
+    _records_differentiable_updates = True
+
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr, momentum = float(group["lr"]), group["momentum"]
             params = self._params_with_grad(group)
+            if self._records_updates(group):
+                self._recorded_step(group, [param for param, _, _ in params])
+                continue
+            lr, momentum = float(group["lr"]), group["momentum"]
             # Every buffer is read before any update, as in PyTorch: a parameter listed twice in a group is then
             # updated twice from the same buffer (or twice without one on the first step, the last new one kept).
             buffers = [self.state[param].get("momentum_buffer") if momentum != 0 else None for param, _, _ in params]
@@ -87,7 +93,7 @@ class SGD(Optimizer):
                     buf = as_fused_kernel_pairs(buf, p)
                 new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
                                       weight_decay=group["weight_decay"], nesterov=group["nesterov"],
-                                      maximize=group["maximize"])
+                                      maximize=group["maximize"], fused=group["fused"])
                 if momentum != 0 and buf is None:
                     self.state[param]["momentum_buffer"] = Tensor._wrap(
                         _new_momentum_buffer(new_buf.reshape(p.shape), param.grad._data, p, group["fused"]))
@@ -95,6 +101,31 @@ class SGD(Optimizer):
             if error is not None:
                 raise error
         return loss
+
+
+    def _recorded_step(self, group, params):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): the update of each parameter and
+        its momentum buffer are tensor operations of the graph, differentiable in the gradients, the parameters'
+        history and a tensor ``lr`` or ``weight_decay`` that requires grad."""
+        lr, weight_decay, momentum = _to_scalar(group["lr"]), group["weight_decay"], group["momentum"]
+        with grad_mode.enable_grad():
+            for param in params:
+                grad = -param.grad if group["maximize"] else param.grad
+                if weight_decay != 0:
+                    grad = grad.addcmul_(param.clone(), weight_decay) \
+                        if isinstance(weight_decay, Tensor) and weight_decay.requires_grad \
+                        else grad.add(param, alpha=weight_decay)
+                if momentum != 0:
+                    buf = self.state[param].get("momentum_buffer")
+                    if buf is None:
+                        buf = self.state[param]["momentum_buffer"] = grad.detach().clone()
+                    else:
+                        buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+                    grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+                if isinstance(lr, Tensor) and lr.requires_grad:
+                    param.addcmul_(grad, lr, value=-1)
+                else:
+                    param.add_(grad, alpha=-lr)
 
 
 def _new_momentum_buffer(values, grad, p, fused):
@@ -130,11 +161,11 @@ def _fused_groups_until_missing_buffer(params, buffers):
     raise AssertionError("no parameter without a momentum buffer")
 
 
-def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, fused=False):
     """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
 
     The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`opmath`), so results agree
-    with PyTorch to the last bit or two.
+    with PyTorch to the last bit or two; ``fused`` as its fused kernel's scalar loop for the elements it takes.
     """
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
     p, g = np.atleast_1d(p, g)
@@ -146,9 +177,19 @@ def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, m
             buf = d_p.copy()
         else:
             buf = np.atleast_1d(buf)
+            scalar_loop = scalar_loop_positions(p) if fused else None
+            before = None if scalar_loop is None else buf[scalar_loop]
             buf *= opmath(buf.dtype).type(momentum)
             add_scaled_(buf, d_p, 1 - dampening)
+            if before is not None:
+                buf[scalar_loop] = _scalar_loop_momentum(before, d_p[scalar_loop], momentum, dampening)
         d_p = added(d_p, buf, momentum) if nesterov else buf
     # without touching the grad or the momentum buffer
     add_scaled_(p, d_p, -lr)
     return buf
+
+
+def _scalar_loop_momentum(buf, d_p, momentum, dampening):
+    """``buf * momentum + d_p * (1 - dampening)`` as the scalar loop of PyTorch's fused kernel computes it: the
+    second product rounded, the first fused into the sum (the vector code rounds the first and fuses the second)."""
+    return added(scaled(d_p, 1 - dampening), buf, momentum)

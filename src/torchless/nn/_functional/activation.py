@@ -433,7 +433,14 @@ class Softplus(Node):
             return (np.where(self.linear, grad, (g * z / (z + 1)).astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
-        return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
+        x = self.graph_input(0, self.x)
+        # PyTorch's softplus_double_backward keeps the curvature only where beta x < threshold: at beta x ==
+        # threshold, where forward and backward are still the smooth branch, the gradient's own derivative is 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            at_threshold = self.x * self.beta == self.threshold
+        if at_threshold.any():
+            x = Where.apply(x.detach(), x, condition=at_threshold)
+        return (Where.apply(grad, grad * (x * self.beta).sigmoid(), condition=self.linear),)
 
 
 @native_binding

@@ -1,4 +1,5 @@
 """Gradient clipping, PyTorch's algorithm: the total norm of the gradients' norms, one scale for all of them."""
+import math
 import types
 import warnings
 
@@ -23,7 +24,8 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         tensors (Iterable[Tensor] or Tensor): the tensors (usually gradients).
         norm_type (float): the p of the p-norm; ``float('inf')`` for the largest absolute value.
         error_if_nonfinite (bool): raise a RuntimeError if the total norm is NaN or infinite.
-        foreach (bool): accepted for compatibility (there is one implementation).
+        foreach (bool): whether to take the norms as PyTorch's ``_foreach_norm`` (its CPU default; the same values,
+            its own error for the infinity norm of an empty tensor) rather than one ``linalg.vector_norm`` each.
 
     Returns:
         A 0-d tensor (float32, 0.0, for no tensors).
@@ -37,6 +39,9 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         if t is None:
             raise RuntimeError("Tensors of the first list of nested Tensor lists are supposed to be defined but the "
                                f"{index}-th Tensor is not.")
+    if foreach is not False and norm_type == math.inf and any(t.numel() == 0 for t in tensors):
+        raise RuntimeError("_foreach_norm cannot compute the infinity norm on an empty tensor because the operation "
+                           "does not have an identity")
     total_norm = stack([t.norm(norm_type) for t in tensors]).norm(norm_type)
     if error_if_nonfinite and not total_norm.isfinite().item():
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
@@ -74,7 +79,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         max_norm (float): the largest total norm the gradients may keep.
         norm_type (float): the p of the p-norm; ``float('inf')`` for the largest absolute value.
         error_if_nonfinite (bool): raise a RuntimeError if the total norm is NaN or infinite.
-        foreach (bool): accepted for compatibility.
+        foreach (bool): see :func:`get_total_norm`.
 
     Returns:
         The total norm of the gradients before clipping (a 0-d tensor).
@@ -86,8 +91,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         parameters = list(parameters)  # a generator is read once, for the norm and the scaling both
         if is_generator and not parameters:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
-    total_norm = get_total_norm([p.grad for p in parameters if p.grad is not None], norm_type, error_if_nonfinite)
-    clip_grads_with_norm_(parameters, max_norm, total_norm)
+    total_norm = get_total_norm([p.grad for p in parameters if p.grad is not None], norm_type, error_if_nonfinite,
+                                foreach)
+    clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
     return total_norm
 
 
