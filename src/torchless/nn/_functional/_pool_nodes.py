@@ -337,7 +337,8 @@ class AdaptiveAvgPool(_PooledAs2d):
                 kernels.adaptive_avg_pool_backward  # (half: PyTorch's order of additions)
             gx = pool_backward(_as_planes(grad, self.spatial),
                                _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
-        return (gx if self.grad_format is None else self._in_grad_format(gx),)
+        # (the kernel's window sums leave size-1 dims odd strides, which PyTorch's stride() would show)
+        return (_memory_format.c_ordered(gx) if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
         if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back

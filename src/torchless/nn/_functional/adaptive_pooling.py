@@ -141,7 +141,8 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
     x = input._data
     pooled, indices = kernels.adaptive_max_pool_forward(_as_planes(x, spatial), output_hw)
     lead = x.shape[:-spatial]
-    pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
+    # (C order's strides on size-1 dims too: the kernel's fancy indexing leaves them odd)
+    pooled, indices = (_memory_format.c_ordered(_from_planes(a, lead, spatial)) for a in (pooled, indices))
     out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
     out = (out, Tensor._wrap(indices)) if return_indices else out
     if spatial == 3:  # PyTorch's 3-D kernel has no channels-last variant

@@ -1,0 +1,75 @@
+"""Pooling, resampling and the other spatial layers on cases earlier sessions missed (session 22), each run on torch
+and on torchless from the same arrays: shapes, dtypes, strides, values (float32 precision), gradients, or the
+exception's type and message (torchless's names read as torch's)."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def layout(lib, make):
+    """``make(lib)``'s tensors as (shape, strides, values rounded to float32 precision), or the exception."""
+    try:
+        result = make(lib)
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    results = result if isinstance(result, tuple) else (result,)
+    return [(tuple(t.shape), t.stride(), np.round(t.detach().numpy().astype(np.float64), 5).tolist())
+            for t in results]
+
+
+def same_layout_in_both(make):
+    expected, got = layout(torch, make), layout(torchless, make)
+    assert got == expected
+    return expected
+
+
+def input_gradient(pool, shape, seed=0):
+    """``make(lib)`` for same_layout_in_both: the gradient that a random output gradient gives a random input of
+    ``shape`` through ``pool(lib, input)``."""
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(shape).astype(np.float32)
+
+    def make(lib):
+        x = lib.tensor(values, requires_grad=True)
+        y = pool(lib, x)
+        y.backward(lib.tensor(np.random.default_rng(seed + 1).standard_normal(tuple(y.shape)).astype(np.float32)))
+        return x.grad
+    return make
+
+
+# ---------------------------------------------------------------- strides of size-1 dims and of empty results
+# NumPy's C flag overlooks the strides of size-1 dims (and gives empty arrays all-zero ones); PyTorch's stride()
+# shows C order's strides for them.
+
+
+@pytest.mark.parametrize("shape, output_size", [((1, 1, 10, 1), 11), ((1, 1, 4, 6), (10, 4)), ((1, 1, 7, 10), (None, 6)),
+                                                ((1, 3, 5), (4, 2)), ((2, 1, 3, 4), 5)])
+@pytest.mark.parametrize("return_indices", [False, True])
+def test_adaptive_max_pool2d_output_strides_on_size_one_dims(shape, output_size, return_indices):
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    same_layout_in_both(lambda lib: lib.nn.functional.adaptive_max_pool2d(lib.tensor(values), output_size,
+                                                                           return_indices=return_indices))
+
+
+@pytest.mark.parametrize("spatial, shape, output_size", [(2, (2, 1, 1, 1), (1, 6)), (2, (1, 1, 3, 1), (4, 2)),
+                                                         (3, (1, 1, 6, 3, 1), (9, 3, 2)), (1, (1, 1, 4), 7)])
+def test_adaptive_avg_pool_gradient_strides_on_size_one_dims(spatial, shape, output_size):
+    pool = lambda lib, x: getattr(lib.nn.functional, f"adaptive_avg_pool{spatial}d")(x, output_size)
+    same_layout_in_both(input_gradient(pool, shape))
+
+
+def test_area_interpolation_gradient_strides_on_size_one_dims():
+    pool = lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=(1.5, 1.0, 2.5), mode="area")
+    same_layout_in_both(input_gradient(pool, (1, 1, 6, 3, 1)))
+
+
+@pytest.mark.parametrize("shape", [(0, 5, 4, 1), (0, 5, 4, 3), (0, 2, 6, 6)])
+@pytest.mark.parametrize("kernel_size, ceil_mode", [(1, False), (1, True), (2, False), ((2, 1), True)])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_max_pool2d_of_an_empty_batch_has_c_strides(shape, kernel_size, ceil_mode, requires_grad):
+    # (the path of windows tiling the input reshaped the empty input: all-zero strides)
+    same_layout_in_both(lambda lib: lib.nn.functional.max_pool2d(
+        lib.zeros(shape, requires_grad=requires_grad), kernel_size, ceil_mode=ceil_mode))
