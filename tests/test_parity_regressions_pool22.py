@@ -73,3 +73,57 @@ def test_max_pool2d_of_an_empty_batch_has_c_strides(shape, kernel_size, ceil_mod
     # (the path of windows tiling the input reshaped the empty input: all-zero strides)
     same_layout_in_both(lambda lib: lib.nn.functional.max_pool2d(
         lib.zeros(shape, requires_grad=requires_grad), kernel_size, ceil_mode=ceil_mode))
+
+
+# ---------------------------------------------------------------- what grid_sample's node shows as saved
+
+
+def saved_record(lib, make):
+    """The ``_saved_*`` attributes of the node of ``make(lib)``'s output: names, and the tensors' shapes and values
+    or the other values' reprs."""
+    node = make(lib).grad_fn
+    names = sorted(name for name in dir(node) if name.startswith("_saved_"))
+    record = []
+    for name in names:
+        value = getattr(node, name)
+        if hasattr(value, "detach"):
+            value = (tuple(value.shape), np.round(value.detach().numpy(), 5).tolist())
+        else:
+            value = (type(value).__name__, repr(value))
+        record.append((name, value))
+    return node.name(), record
+
+
+@pytest.mark.parametrize("volume, mode", [(False, "bilinear"), (False, "nearest"), (False, "bicubic"),
+                                          (True, "bilinear"), (True, "nearest")])  # (no bicubic for volumes)
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_node_shows_its_saved_values(volume, mode, padding_mode, align_corners):
+    rng = np.random.default_rng(0)
+    spatial = (3, 4, 2) if volume else (4, 5)
+    values, points = rng.standard_normal((1, 2) + spatial), rng.uniform(-1.2, 1.2, (1, 2, 3) + (1,) * volume +
+                                                                               (len(spatial),))
+
+    def make(lib):
+        return lib.nn.functional.grid_sample(lib.tensor(values, requires_grad=True), lib.tensor(points), mode=mode,
+                                             padding_mode=padding_mode, align_corners=align_corners)
+    assert saved_record(torchless, make) == saved_record(torch, make)
+
+
+@pytest.mark.parametrize("input_requires_grad", [False, True])
+def test_grid_sample_saved_tensors_are_its_inputs_until_backward(input_requires_grad):
+    def scenario(lib):
+        x = lib.ones(1, 1, 3, 3, requires_grad=input_requires_grad)
+        grid = lib.zeros(1, 2, 2, 2, requires_grad=True)
+        out = lib.nn.functional.grid_sample(x, grid * 1, align_corners=False)
+        node = out.grad_fn
+        before = (node._saved_input is x, node._saved_grid is grid, node._saved_grid.grad_fn.name())
+        out.sum().backward()
+        try:
+            node._saved_input
+        except RuntimeError as error:  # freed by backward
+            return before, str(error)
+        return before, None
+    expected = scenario(torch)
+    assert scenario(torchless) == expected
+    assert expected[1] is not None

@@ -16,6 +16,7 @@ import numpy as np
 from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
+from ...autograd.saved_values import SavedInput
 from ._args import _is_index, _tp_name
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -237,14 +238,23 @@ def _cubic_coefficients(t):
     return coefficients, derivatives
 
 
+# What PyTorch's grid sampler nodes show as saved: both inputs and the arguments, its enums as their numbers.
+_GRID_SAMPLER_SAVED = {"input": SavedInput(0), "grid": SavedInput(1),
+                       "interpolation_mode": lambda node: ("bilinear", "nearest", "bicubic").index(node.mode),
+                       "padding_mode": lambda node: ("zeros", "border", "reflection").index(node.padding_mode),
+                       "align_corners": lambda node: node.align_corners}
+
+
 class GridSampler2D(Node):
     """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
 
     saved = ("planes", "taps", "dx", "dy", "input", "grid", "local")
+    torch_saved = _GRID_SAMPLER_SAVED
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
         # Non-finite grid values give NaN or border samples, as in PyTorch, which does not warn about them.
         self.input, self.grid, self.local = input, grid, None
+        self.padding_mode, self.align_corners = padding_mode, align_corners
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
@@ -462,9 +472,11 @@ class GridSampler3D(Node):
     output[n, c, p] = sum over taps k of weight_k[n, p] * input[n, c, index_k[n, p]], as in GridSampler2D."""
 
     saved = ("planes", "taps", "dx", "dy", "dz", "lost", "input", "grid", "local")
+    torch_saved = _GRID_SAMPLER_SAVED
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
         self.input, self.grid, self.local = input, grid, None
+        self.padding_mode, self.align_corners = padding_mode, align_corners
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
