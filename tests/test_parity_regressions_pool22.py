@@ -127,3 +127,40 @@ def test_grid_sample_saved_tensors_are_its_inputs_until_backward(input_requires_
     expected = scenario(torch)
     assert scenario(torchless) == expected
     assert expected[1] is not None
+
+
+# ---------------------------------------------------------------- a 1-D pooling's saved tensors, as the 2-D kernel's
+# PyTorch pools 1-D inputs as (..., 1, L) through the 2-D kernel: its node saves the input's unsqueeze(-2) and, for
+# max pooling, the 2-D kernel's indices, whose strides follow the input's layout (channels-last when the channels
+# have stride 1).
+
+ONE_D_LAYOUTS = {
+    "contiguous": lambda lib, values: lib.tensor(values, requires_grad=True),
+    "channels stride 1": lambda lib, values: lib.tensor(values.transpose(0, 2, 1).copy(),
+                                                        requires_grad=True).transpose(1, 2),
+    "batch of one, channels stride 1": lambda lib, values: lib.tensor(values[:1].transpose(0, 2, 1).copy(),
+                                                                      requires_grad=True).transpose(1, 2),
+    "batch of one": lambda lib, values: lib.tensor(values[:1], requires_grad=True),
+    "unbatched": lambda lib, values: lib.tensor(values[0], requires_grad=True),
+    "every other step": lambda lib, values: lib.tensor(values, requires_grad=True)[..., ::2],
+}
+ONE_D_POOLS = {
+    "max_pool1d": lambda lib, x: lib.nn.functional.max_pool1d(x, 2, 1, return_indices=True)[0],
+    "max_pool1d padded": lambda lib, x: lib.nn.functional.max_pool1d(x, 3, 2, 1, return_indices=True)[0],
+    "adaptive_max_pool1d": lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x, 2),
+    "avg_pool1d": lambda lib, x: lib.nn.functional.avg_pool1d(x, 2, 1),
+    "adaptive_avg_pool1d": lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 2),
+}
+
+
+@pytest.mark.parametrize("layout", list(ONE_D_LAYOUTS))
+@pytest.mark.parametrize("pool", list(ONE_D_POOLS))
+def test_one_d_pooling_saved_tensor_strides(layout, pool):
+    values = np.random.default_rng(0).standard_normal((2, 5, 6))
+
+    def strides(lib):
+        out = ONE_D_POOLS[pool](lib, ONE_D_LAYOUTS[layout](lib, values))
+        node = out.grad_fn.next_functions[0][0]  # the 2-D pooling under the squeeze
+        saved = {name: getattr(node, name) for name in ("_saved_self", "_saved_result1") if hasattr(node, name)}
+        return node.name(), {name: (tuple(t.shape), t.stride(), t.tolist()) for name, t in saved.items()}
+    assert strides(torchless) == strides(torch)

@@ -54,8 +54,7 @@ class _UnsqueezedInput(Saved):
         original = SavedInput(0).tensor(node, shown)
         if original is None:
             return None
-        array = original._data
-        return self.wrap(node, shown, array.reshape(array.shape[:-1] + (1, array.shape[-1])))
+        return self.wrap(node, shown, _memory_format.unsqueezed_view(original._data))  # (PyTorch's strides)
 
 
 class _PooledAs2d(Node):
@@ -236,8 +235,14 @@ class MaxPool(_PooledAs2d):
 
     def pooled_2d(self):
         name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
-        indices = Saved(lambda node: node.flat_indices()[..., None, :])
-        return name, _unsqueezed_specs(self.torch_saved[name], result1=indices)
+        return name, _unsqueezed_specs(self.torch_saved[name], result1=Saved(_unsqueezed_indices))
+
+
+def _unsqueezed_indices(node):
+    """A 1-D max pooling's indices as the 2-D kernel PyTorch runs it on returns them: (..., 1, L), in the format
+    of the input's unsqueeze(-2) (channels-last for a batch of channels with stride 1)."""
+    indices = _memory_format.unsqueezed_view(node.flat_indices())
+    return indices if node.grad_format is None else _memory_format.in_format(indices, node.grad_format)
 
 
 _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
