@@ -164,3 +164,27 @@ def test_one_d_pooling_saved_tensor_strides(layout, pool):
         saved = {name: getattr(node, name) for name in ("_saved_self", "_saved_result1") if hasattr(node, name)}
         return node.name(), {name: (tuple(t.shape), t.stride(), t.tolist()) for name, t in saved.items()}
     assert strides(torchless) == strides(torch)
+
+
+CHANNELS_LAST_POOLS = {
+    "max_pool2d": lambda lib, x: lib.nn.functional.max_pool2d(x, 2, 1, 1, return_indices=True)[0],
+    "max_pool2d without indices": lambda lib, x: lib.nn.functional.max_pool2d(x, 3, 2, ceil_mode=True),
+    "adaptive_max_pool2d": lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, (2, 3)),
+    "max_pool3d": lambda lib, x: lib.nn.functional.max_pool3d(x, 2, 1, 1),
+    "adaptive_max_pool3d": lambda lib, x: lib.nn.functional.adaptive_max_pool3d(x, (2, 1, 3)),
+}
+
+
+@pytest.mark.parametrize("pool", list(CHANNELS_LAST_POOLS))
+@pytest.mark.parametrize("batch", [1, 2])
+def test_max_pooling_saves_channels_last_indices_of_a_channels_last_input(pool, batch):
+    # (the node saved the indices C-ordered while returning them channels-last)
+    volume = "3d" in pool
+    values = np.random.default_rng(0).standard_normal((batch, 3, 5, 4) + (3,) * volume)
+
+    def saved(lib):
+        x = lib.tensor(values, requires_grad=True)
+        x = x.contiguous(memory_format=lib.channels_last_3d if volume else lib.channels_last)
+        node = CHANNELS_LAST_POOLS[pool](lib, x).grad_fn
+        return node.name(), [(t.stride(), t.tolist()) for t in (node._saved_result1, node._saved_self)]
+    assert saved(torchless) == saved(torch)

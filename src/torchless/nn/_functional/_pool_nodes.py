@@ -117,6 +117,22 @@ def _unsqueezed_specs(specs, **replaced):
     return {**specs, "self": _UnsqueezedInput(None, grad_fn=first_listed), **replaced}  # of the UnsqueezeBackward0
 
 
+def _saved_indices(node):
+    """The indices as PyTorch's kernel returns (and saves) them: laid out in the channels-last format the input
+    suggests, if any."""
+    return _in_input_format(node, node.flat_indices())
+
+
+def _unsqueezed_indices(node):
+    """A 1-D max pooling's indices as the 2-D kernel PyTorch runs it on returns them: (..., 1, L), in the format
+    of the input's unsqueeze(-2) (channels-last for a batch of channels with stride 1)."""
+    return _in_input_format(node, _memory_format.unsqueezed_view(node.flat_indices()))
+
+
+def _in_input_format(node, array):
+    return array if node.grad_format is None else _memory_format.in_format(array, node.grad_format)
+
+
 class MaxPool(_PooledAs2d):
     """Max pooling; backward sends each output's gradient to its argmax.
 
@@ -128,7 +144,7 @@ class MaxPool(_PooledAs2d):
     saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
     _with_indices = {
         "self": SavedInput(0),
-        "result1": Saved(lambda node: node.flat_indices()),
+        "result1": Saved(_saved_indices),
         "kernel_size": lambda node: node.arguments[0],
         "stride": lambda node: node.arguments[1],
         "padding": lambda node: node.arguments[2],
@@ -138,10 +154,8 @@ class MaxPool(_PooledAs2d):
     torch_saved = {
         "MaxPool2DWithIndicesBackward0": _with_indices,
         "MaxPool3DWithIndicesBackward0": _with_indices,
-        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
-                                       "result1": Saved(lambda node: node.flat_indices())},
-        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0),
-                                       "result1": Saved(lambda node: node.flat_indices())},
+        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0), "result1": Saved(_saved_indices)},
+        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0), "result1": Saved(_saved_indices)},
         "SqueezeBackward1": _SQUEEZED_1D,
     }
 
@@ -236,13 +250,6 @@ class MaxPool(_PooledAs2d):
     def pooled_2d(self):
         name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
         return name, _unsqueezed_specs(self.torch_saved[name], result1=Saved(_unsqueezed_indices))
-
-
-def _unsqueezed_indices(node):
-    """A 1-D max pooling's indices as the 2-D kernel PyTorch runs it on returns them: (..., 1, L), in the format
-    of the input's unsqueeze(-2) (channels-last for a batch of channels with stride 1)."""
-    indices = _memory_format.unsqueezed_view(node.flat_indices())
-    return indices if node.grad_format is None else _memory_format.in_format(indices, node.grad_format)
 
 
 _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
