@@ -188,3 +188,19 @@ def test_max_pooling_saves_channels_last_indices_of_a_channels_last_input(pool, 
         node = CHANNELS_LAST_POOLS[pool](lib, x).grad_fn
         return node.name(), [(t.stride(), t.tolist()) for t in (node._saved_result1, node._saved_self)]
     assert saved(torchless) == saved(torch)
+
+
+@pytest.mark.parametrize("layout", list(ONE_D_LAYOUTS))
+def test_adaptive_avg_pool1d_to_one_cell_keeps_the_channels_last_format(layout):
+    # PyTorch pools (..., 1, L) to one cell as a mean laid out (as_strided_) channels-last when the unsqueezed input
+    # suggests it; the 1-D shortcut skipped that step
+    values = np.random.default_rng(0).standard_normal((2, 5, 6))
+
+    def record(lib):
+        out = lib.nn.functional.adaptive_avg_pool1d(ONE_D_LAYOUTS[layout](lib, values), 1)
+        names, node = [], out.grad_fn
+        while node is not None and "AccumulateGrad" not in node.name():
+            names.append(node.name())
+            node = node.next_functions[0][0]
+        return out.stride(), np.round(out.detach().numpy(), 6).tolist(), names
+    assert record(torchless) == record(torch)

@@ -108,7 +108,8 @@ def adaptive_avg_pool1d(input, output_size):
     length = _one_list_int(output_size, "adaptive_avg_pool1d", "output_size")
     _check_output_size((1, length))
     if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
-        return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
+        unsqueezed = input.unsqueeze(-2)
+        return _mean_in_input_format(unsqueezed.mean((-1, -2), keepdim=True), unsqueezed).squeeze(-2)
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
     _check_output_resize(tuple(input.shape[:-1]) + (1, length), input)
     _check_float_unless_empty(input, (length,), 1)
