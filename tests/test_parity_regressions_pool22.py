@@ -204,3 +204,19 @@ def test_adaptive_avg_pool1d_to_one_cell_keeps_the_channels_last_format(layout):
             node = node.next_functions[0][0]
         return out.stride(), np.round(out.detach().numpy(), 6).tolist(), names
     assert record(torchless) == record(torch)
+
+
+@pytest.mark.parametrize("spatial", [2, 3])
+@pytest.mark.parametrize("input_format", ["channels_last", "channels_last_3d"])
+def test_adaptive_avg_pool_to_one_cell_checks_only_its_own_channels_last_format(spatial, input_format):
+    # PyTorch lays the mean out channels-last only for the format of its own rank: a channels_last 4-D input of
+    # adaptive_avg_pool3d (unbatched) and a channels_last_3d input of adaptive_avg_pool2d keep the mean's C order
+    rank = 4 if input_format == "channels_last" else 5
+    values = np.random.default_rng(0).standard_normal((2, 3, 4, 5, 2)[:rank])
+
+    def record(lib):
+        x = lib.tensor(values).contiguous(memory_format=getattr(lib, input_format)).requires_grad_()
+        out = getattr(lib.nn.functional, f"adaptive_avg_pool{spatial}d")(x, 1)
+        out.backward(lib.ones_like(out))
+        return out.stride(), out.grad_fn.name(), np.round(out.detach().numpy(), 6).tolist(), x.grad.stride()
+    assert record(torchless) == record(torch)

@@ -91,12 +91,14 @@ class _AsStridedToFormat(Node):
         return "AsStridedBackward1"
 
 
-def _mean_in_input_format(mean, input):
-    """adaptive_avg_pool2d/3d's ``mean`` over the pooled axes, laid out (as_strided_) in the channels-last format
-    ``input`` suggests, if any."""
+def _mean_in_input_format(mean, input, format_=_memory_format.channels_last):
+    """adaptive_avg_pool2d/3d's ``mean`` over the pooled axes, laid out (as_strided_) in ``format_`` if ``input``
+    suggests it: PyTorch checks for channels_last in 2-D pooling and channels_last_3d in 3-D pooling only (a
+    channels_last_3d input of 2-D pooling keeps the mean's C order)."""
     x = input._data
-    format_ = _memory_format.output_format(x) if _memory_format.may_suggest_channels_last(x) else None
-    return mean if format_ is None else _AsStridedToFormat.apply(mean, format_=format_)
+    if not (_memory_format.may_suggest_channels_last(x) and _memory_format.output_format(x) is format_):
+        return mean
+    return _AsStridedToFormat.apply(mean, format_=format_)
 
 
 # A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is
