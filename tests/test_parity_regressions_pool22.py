@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import outcome_named_as_torch
 
 torch = pytest.importorskip("torch")
 
@@ -220,3 +221,24 @@ def test_adaptive_avg_pool_to_one_cell_checks_only_its_own_channels_last_format(
         out.backward(lib.ones_like(out))
         return out.stride(), out.grad_fn.name(), np.round(out.detach().numpy(), 6).tolist(), x.grad.stride()
     assert record(torchless) == record(torch)
+
+
+# ---------------------------------------------------------------- F's private helpers of max unpooling
+
+
+@pytest.mark.parametrize("kernel_size, stride, padding, output_size", [
+    ((2, 2), (2, 2), (0, 0), None), ((2, 2), (2, 2), (1, 1), None), ((2, 2), (2, 2), (0, 0), (7, 8)),
+    ((2, 2), (2, 2), (0, 0), [1, 2, 7, 8]), ((3, 3), (1, 1), (0, 0), (4,)), ((2, 2), (2, 2), (0, 0), (10, 8)),
+    ((5, 5), (1, 1), (0, 0), (8, 9)), ((3, 3), (3, 3), (2, 2), None)])
+def test_unpool_output_size(kernel_size, stride, padding, output_size):
+    def scenario(lib):
+        return outcome_named_as_torch(lambda: lib.nn.functional._unpool_output_size(lib.zeros(1, 1, 4, 4), kernel_size, stride,
+                                                                         padding, output_size))
+    assert scenario(torchless) == scenario(torch)
+
+
+@pytest.mark.parametrize("output_size, dim", [([3, -1], 1), ([3, -1], 0), ([0], 0), ([np.int64(2)], 0)])
+def test_check_unpool_output_size(output_size, dim):
+    def scenario(lib):
+        return outcome_named_as_torch(lambda: lib.nn.functional._check_unpool_output_size(output_size, dim))
+    assert scenario(torchless) == scenario(torch)
