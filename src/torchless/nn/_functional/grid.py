@@ -29,7 +29,7 @@ _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution constant
 
 
 def _compute_dtype(dtype):
-    """float16 positions and sums are computed in float32 (PyTorch's CPU kernels accumulate in float too)."""
+    """affine_grid's float16 positions are computed in float32 (PyTorch's CPU kernel accumulates in float too)."""
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
@@ -259,7 +259,9 @@ class GridSampler2D(Node):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
     def _sample(self, input, grid, mode, padding_mode, align_corners):
-        dtype = _compute_dtype(input.dtype)
+        # As the 3-D kernel, PyTorch's 2-D one (its scalar fallback for float16) computes in the input's own type,
+        # every step rounded to it: the positions decide the nearest pixel and the weights the sums.
+        dtype = input.dtype
         n, c, height, width = input.shape
         out_hw = grid.shape[1:3]
         points = grid.astype(dtype, copy=False).reshape(n, out_hw[0] * out_hw[1], 2)
