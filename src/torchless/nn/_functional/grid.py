@@ -233,8 +233,9 @@ def _cubic_coefficients(t):
     d_near = lambda x: (3 * (a + 2) * x - 2 * (a + 3)) * x  # noqa: E731
     d_far = lambda x: (3 * a * x - 10 * a) * x + 8 * a  # noqa: E731
     one = 1 if isinstance(t, Tensor) else np.asarray(1, t.dtype)  # (a graph tensor for backward_graph)
-    coefficients = [far(t + one), near(t), near(one - t), far(2 * one - t)]
-    derivatives = [d_far(t + one), d_near(t), -d_near(one - t), -d_far(2 * one - t)]
+    mirrored = one - t  # (the last tap's offset as PyTorch forms it, (1 - t) + 1, rounded as its float16 is)
+    coefficients = [far(t + one), near(t), near(mirrored), far(mirrored + one)]
+    derivatives = [d_far(t + one), d_near(t), -d_near(mirrored), -d_far(mirrored + one)]
     return coefficients, derivatives
 
 
@@ -304,7 +305,7 @@ class GridSampler2D(Node):
                 self.dy = [-west * mult_y, -east * mult_y, west * mult_y, east * mult_y]
                 self.local = ((east, west, mult_x), (south, north, mult_y))
 
-        out = _weighted_taps(planes, taps)
+        out = _separable_cubic(planes, taps, cx, cy) if mode == "bicubic" else _weighted_taps(planes, taps)
         self.planes, self.taps = planes, taps
         return out.reshape((n, c) + tuple(out_hw)).astype(input.dtype, copy=False)
 
@@ -420,6 +421,18 @@ def _weighted_taps(planes, taps):
         if weight is not None:
             values *= weight[:, None, :]
         out = values if out is None else out.__iadd__(values)
+    return out
+
+
+def _separable_cubic(planes, taps, cx, cy):
+    """The bicubic sum of the 16 ``taps`` (row by row) as PyTorch's kernel adds it: each row interpolated along x
+    with the weights ``cx``, then the 4 rows along y with ``cy`` (every product and sum rounded to the planes'
+    type, which float16 shows)."""
+    out = None
+    for j, weight in enumerate(cy):
+        row = _weighted_taps(planes, [(index, cx[i]) for i, (index, _) in enumerate(taps[4 * j:4 * j + 4])])
+        row *= weight[:, None, :]
+        out = row if out is None else out.__iadd__(row)
     return out
 
 
