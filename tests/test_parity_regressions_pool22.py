@@ -269,3 +269,21 @@ def test_half_grid_sample_of_images_computes_in_half(mode, padding_mode, align_c
     # apart)
     for got, want in ((input_grad, expected[1]), (grid_grad, expected[2])):
         np.testing.assert_allclose(got, want, rtol=1e-2, atol=2e-3 * np.abs(want.astype(np.float32)).max())
+
+
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_half_nearest_grid_sample_input_gradient_adds_in_half(padding_mode, align_corners):
+    # PyTorch adds each point's gradient into the float16 input gradient point after point, rounding every sum
+    # (torchless summed in float64, then rounded once)
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal((2, 2, 3, 4)).astype(np.float16)
+    points = rng.uniform(-1.2, 1.2, (2, 6, 9, 2)).astype(np.float16)  # many points per pixel
+    out_grad = rng.standard_normal((2, 2, 6, 9)).astype(np.float16)
+
+    def input_grad(lib):
+        x = lib.tensor(values, requires_grad=True)
+        lib.nn.functional.grid_sample(x, lib.tensor(points), mode="nearest", padding_mode=padding_mode,
+                                      align_corners=align_corners).backward(lib.tensor(out_grad))
+        return x.grad.numpy()
+    np.testing.assert_array_equal(input_grad(torchless), input_grad(torch))

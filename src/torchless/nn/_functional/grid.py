@@ -315,7 +315,10 @@ class GridSampler2D(Node):
         length = planes.shape[2]
         g = grad.reshape(n, c, self.grid_shape[1] * self.grid_shape[2]).astype(planes.dtype, copy=False)
         grad_input = grad_grid = None
-        if self.needs_input_grad[0]:
+        if self.needs_input_grad[0] and g.dtype == np.float16:
+            summed = _added_in_half(g, *self._contributions_in_torch_order(g), length)
+            grad_input = summed[:, :, :self.shape[2] * self.shape[3]].reshape(self.shape)
+        elif self.needs_input_grad[0]:
             # One bincount over every (n, c, tap) contribution: index (n * C + c) * length + pixel.
             rows = (np.arange(n * c) * length).reshape(n, c, 1)
             indices = np.concatenate([(rows + index[:, None, :]).reshape(-1) for index, _ in taps])
@@ -335,6 +338,20 @@ class GridSampler2D(Node):
                 grad_grid[..., 0] = gx.reshape(self.grid_shape[:3])
                 grad_grid[..., 1] = gy.reshape(self.grid_shape[:3])
         return grad_input, grad_grid
+
+    def _contributions_in_torch_order(self, g):
+        """(pixel indices (N, P, taps), contributions (N, C, P, taps)) to the input's gradient, the taps of each
+        point in PyTorch's order and each contribution rounded as its kernel's: bilinear's corners weight * grad,
+        bicubic's 16 taps column by column, (grad * x weight) * y weight."""
+        if self.mode != "bicubic":
+            taps = self.taps
+            return (np.stack([index for index, _ in taps], axis=-1),
+                    np.stack([g if w is None else g * w[:, None, :] for _, w in taps], axis=-1))
+        (tx, _), (ty, _) = self.local
+        cx, cy = _cubic_coefficients(tx)[0], _cubic_coefficients(ty)[0]
+        order = [(i, j) for i in range(4) for j in range(4)]
+        return (np.stack([self.taps[4 * j + i][0] for i, j in order], axis=-1),
+                np.stack([g * cx[i][:, None, :] * cy[j][:, None, :] for i, j in order], axis=-1))
 
     def backward_graph(self, grad):
         # backward with the taps' weights and their derivatives as functions of the grid in the graph (their
@@ -422,6 +439,17 @@ def _weighted_taps(planes, taps):
             values *= weight[:, None, :]
         out = values if out is None else out.__iadd__(values)
     return out
+
+
+def _added_in_half(g, indices, contributions, length):
+    """The float16 input gradient (N, C, length) PyTorch's 2-D kernel accumulates: the ``contributions``
+    (N, C, P, taps) at pixels ``indices`` (N, P, taps) added one by one, point after point, rounding after each
+    addition (np.add.at adds in that order, in float16)."""
+    n, c = g.shape[:2]
+    rows = (np.arange(n * c) * length).reshape(n, c, 1, 1)
+    summed = np.zeros(n * c * length, np.float16)
+    np.add.at(summed, (rows + indices[:, None]).reshape(-1), contributions.reshape(-1))
+    return summed.reshape(n, c, length)
 
 
 def _separable_cubic(planes, taps, cx, cy):
