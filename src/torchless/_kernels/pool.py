@@ -66,8 +66,10 @@ def _first_valid_start(out, stride, padding, dilation):
 
 def tiled_output_hw(shape, kernel, stride, padding, dilation, ceil_mode):
     """The output size (Ho, Wo) of max pooling a 4-D ``shape`` if its windows tile the input (stride =
-    kernel, no padding or dilation, no ceil-mode overhang), so that :func:`tiled_max` applies; else None."""
-    if len(shape) != 4 or tuple(kernel) != tuple(stride) or tuple(padding) + tuple(dilation) != (0, 0, 1, 1):
+    kernel, no padding or dilation, no ceil-mode overhang), so that :func:`tiled_max` applies; else None.
+    Not for an empty input either: NumPy's reshapes of it give the all-zero strides PyTorch's output lacks."""
+    if len(shape) != 4 or tuple(kernel) != tuple(stride) or tuple(padding) + tuple(dilation) != (0, 0, 1, 1) \
+            or 0 in shape:
         return None
     out_hw = tuple(pool_output_size(n, k, k, 0, 1, ceil_mode) for n, k in zip(shape[2:], kernel))
     if out_hw[0] * kernel[0] > shape[2] or out_hw[1] * kernel[1] > shape[3]:

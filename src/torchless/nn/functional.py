@@ -39,6 +39,7 @@ from ._functional.pooling import _max_pool1d, _max_pool2d  # noqa: F401
 from ._functional.adaptive_pooling import _adaptive_max_pool1d, _adaptive_max_pool2d  # noqa: F401
 from ._functional.fractional_pooling import _fractional_max_pool2d, _fractional_max_pool3d  # noqa: F401
 from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F401
+from ._functional.unpooling import _check_unpool_output_size, _unpool_output_size  # noqa: F401  (its helpers)
 from .._namespace_aten import conv_tbc  # noqa: F401  (F.conv_tbc is torch.conv_tbc)
 
 from . import grad  # noqa: E402,F401  (F.grad is torch.nn.grad, the convolutions' gradients)

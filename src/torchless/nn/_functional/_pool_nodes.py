@@ -54,8 +54,7 @@ class _UnsqueezedInput(Saved):
         original = SavedInput(0).tensor(node, shown)
         if original is None:
             return None
-        array = original._data
-        return self.wrap(node, shown, array.reshape(array.shape[:-1] + (1, array.shape[-1])))
+        return self.wrap(node, shown, _memory_format.unsqueezed_view(original._data))  # (PyTorch's strides)
 
 
 class _PooledAs2d(Node):
@@ -118,6 +117,22 @@ def _unsqueezed_specs(specs, **replaced):
     return {**specs, "self": _UnsqueezedInput(None, grad_fn=first_listed), **replaced}  # of the UnsqueezeBackward0
 
 
+def _saved_indices(node):
+    """The indices as PyTorch's kernel returns (and saves) them: laid out in the channels-last format the input
+    suggests, if any."""
+    return _in_input_format(node, node.flat_indices())
+
+
+def _unsqueezed_indices(node):
+    """A 1-D max pooling's indices as the 2-D kernel PyTorch runs it on returns them: (..., 1, L), in the format
+    of the input's unsqueeze(-2) (channels-last for a batch of channels with stride 1)."""
+    return _in_input_format(node, _memory_format.unsqueezed_view(node.flat_indices()))
+
+
+def _in_input_format(node, array):
+    return array if node.grad_format is None else _memory_format.in_format(array, node.grad_format)
+
+
 class MaxPool(_PooledAs2d):
     """Max pooling; backward sends each output's gradient to its argmax.
 
@@ -129,7 +144,7 @@ class MaxPool(_PooledAs2d):
     saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
     _with_indices = {
         "self": SavedInput(0),
-        "result1": Saved(lambda node: node.flat_indices()),
+        "result1": Saved(_saved_indices),
         "kernel_size": lambda node: node.arguments[0],
         "stride": lambda node: node.arguments[1],
         "padding": lambda node: node.arguments[2],
@@ -139,10 +154,8 @@ class MaxPool(_PooledAs2d):
     torch_saved = {
         "MaxPool2DWithIndicesBackward0": _with_indices,
         "MaxPool3DWithIndicesBackward0": _with_indices,
-        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
-                                       "result1": Saved(lambda node: node.flat_indices())},
-        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0),
-                                       "result1": Saved(lambda node: node.flat_indices())},
+        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0), "result1": Saved(_saved_indices)},
+        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0), "result1": Saved(_saved_indices)},
         "SqueezeBackward1": _SQUEEZED_1D,
     }
 
@@ -236,8 +249,7 @@ class MaxPool(_PooledAs2d):
 
     def pooled_2d(self):
         name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
-        indices = Saved(lambda node: node.flat_indices()[..., None, :])
-        return name, _unsqueezed_specs(self.torch_saved[name], result1=indices)
+        return name, _unsqueezed_specs(self.torch_saved[name], result1=Saved(_unsqueezed_indices))
 
 
 _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
@@ -337,7 +349,8 @@ class AdaptiveAvgPool(_PooledAs2d):
                 kernels.adaptive_avg_pool_backward  # (half: PyTorch's order of additions)
             gx = pool_backward(_as_planes(grad, self.spatial),
                                _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
-        return (gx if self.grad_format is None else self._in_grad_format(gx),)
+        # (the kernel's window sums leave size-1 dims odd strides, which PyTorch's stride() would show)
+        return (_memory_format.c_ordered(gx) if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
         if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back

@@ -91,12 +91,14 @@ class _AsStridedToFormat(Node):
         return "AsStridedBackward1"
 
 
-def _mean_in_input_format(mean, input):
-    """adaptive_avg_pool2d/3d's ``mean`` over the pooled axes, laid out (as_strided_) in the channels-last format
-    ``input`` suggests, if any."""
+def _mean_in_input_format(mean, input, format_=_memory_format.channels_last):
+    """adaptive_avg_pool2d/3d's ``mean`` over the pooled axes, laid out (as_strided_) in ``format_`` if ``input``
+    suggests it: PyTorch checks for channels_last in 2-D pooling and channels_last_3d in 3-D pooling only (a
+    channels_last_3d input of 2-D pooling keeps the mean's C order)."""
     x = input._data
-    format_ = _memory_format.output_format(x) if _memory_format.may_suggest_channels_last(x) else None
-    return mean if format_ is None else _AsStridedToFormat.apply(mean, format_=format_)
+    if not (_memory_format.may_suggest_channels_last(x) and _memory_format.output_format(x) is format_):
+        return mean
+    return _AsStridedToFormat.apply(mean, format_=format_)
 
 
 # A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is
@@ -108,7 +110,8 @@ def adaptive_avg_pool1d(input, output_size):
     length = _one_list_int(output_size, "adaptive_avg_pool1d", "output_size")
     _check_output_size((1, length))
     if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
-        return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
+        unsqueezed = input.unsqueeze(-2)
+        return _mean_in_input_format(unsqueezed.mean((-1, -2), keepdim=True), unsqueezed).squeeze(-2)
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
     _check_output_resize(tuple(input.shape[:-1]) + (1, length), input)
     _check_float_unless_empty(input, (length,), 1)
@@ -141,7 +144,8 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
     x = input._data
     pooled, indices = kernels.adaptive_max_pool_forward(_as_planes(x, spatial), output_hw)
     lead = x.shape[:-spatial]
-    pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
+    # (C order's strides on size-1 dims too: the kernel's fancy indexing leaves them odd)
+    pooled, indices = (_memory_format.c_ordered(_from_planes(a, lead, spatial)) for a in (pooled, indices))
     out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
     out = (out, Tensor._wrap(indices)) if return_indices else out
     if spatial == 3:  # PyTorch's 3-D kernel has no channels-last variant

@@ -16,6 +16,7 @@ import numpy as np
 from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
+from ...autograd.saved_values import SavedInput
 from ._args import _is_index, _tp_name
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -28,7 +29,7 @@ _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution constant
 
 
 def _compute_dtype(dtype):
-    """float16 positions and sums are computed in float32 (PyTorch's CPU kernels accumulate in float too)."""
+    """affine_grid's float16 positions are computed in float32 (PyTorch's CPU kernel accumulates in float too)."""
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
@@ -232,24 +233,36 @@ def _cubic_coefficients(t):
     d_near = lambda x: (3 * (a + 2) * x - 2 * (a + 3)) * x  # noqa: E731
     d_far = lambda x: (3 * a * x - 10 * a) * x + 8 * a  # noqa: E731
     one = 1 if isinstance(t, Tensor) else np.asarray(1, t.dtype)  # (a graph tensor for backward_graph)
-    coefficients = [far(t + one), near(t), near(one - t), far(2 * one - t)]
-    derivatives = [d_far(t + one), d_near(t), -d_near(one - t), -d_far(2 * one - t)]
+    mirrored = one - t  # (the last tap's offset as PyTorch forms it, (1 - t) + 1, rounded as its float16 is)
+    coefficients = [far(t + one), near(t), near(mirrored), far(mirrored + one)]
+    derivatives = [d_far(t + one), d_near(t), -d_near(mirrored), -d_far(mirrored + one)]
     return coefficients, derivatives
+
+
+# What PyTorch's grid sampler nodes show as saved: both inputs and the arguments, its enums as their numbers.
+_GRID_SAMPLER_SAVED = {"input": SavedInput(0), "grid": SavedInput(1),
+                       "interpolation_mode": lambda node: ("bilinear", "nearest", "bicubic").index(node.mode),
+                       "padding_mode": lambda node: ("zeros", "border", "reflection").index(node.padding_mode),
+                       "align_corners": lambda node: node.align_corners}
 
 
 class GridSampler2D(Node):
     """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
 
     saved = ("planes", "taps", "dx", "dy", "input", "grid", "local")
+    torch_saved = _GRID_SAMPLER_SAVED
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
         # Non-finite grid values give NaN or border samples, as in PyTorch, which does not warn about them.
         self.input, self.grid, self.local = input, grid, None
+        self.padding_mode, self.align_corners = padding_mode, align_corners
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
     def _sample(self, input, grid, mode, padding_mode, align_corners):
-        dtype = _compute_dtype(input.dtype)
+        # As the 3-D kernel, PyTorch's 2-D one (its scalar fallback for float16) computes in the input's own type,
+        # every step rounded to it: the positions decide the nearest pixel and the weights the sums.
+        dtype = input.dtype
         n, c, height, width = input.shape
         out_hw = grid.shape[1:3]
         points = grid.astype(dtype, copy=False).reshape(n, out_hw[0] * out_hw[1], 2)
@@ -292,7 +305,7 @@ class GridSampler2D(Node):
                 self.dy = [-west * mult_y, -east * mult_y, west * mult_y, east * mult_y]
                 self.local = ((east, west, mult_x), (south, north, mult_y))
 
-        out = _weighted_taps(planes, taps)
+        out = _separable_cubic(planes, taps, cx, cy) if mode == "bicubic" else _weighted_taps(planes, taps)
         self.planes, self.taps = planes, taps
         return out.reshape((n, c) + tuple(out_hw)).astype(input.dtype, copy=False)
 
@@ -302,7 +315,10 @@ class GridSampler2D(Node):
         length = planes.shape[2]
         g = grad.reshape(n, c, self.grid_shape[1] * self.grid_shape[2]).astype(planes.dtype, copy=False)
         grad_input = grad_grid = None
-        if self.needs_input_grad[0]:
+        if self.needs_input_grad[0] and g.dtype == np.float16:
+            summed = _added_in_half(g, *self._contributions_in_torch_order(g), length)
+            grad_input = summed[:, :, :self.shape[2] * self.shape[3]].reshape(self.shape)
+        elif self.needs_input_grad[0]:
             # One bincount over every (n, c, tap) contribution: index (n * C + c) * length + pixel.
             rows = (np.arange(n * c) * length).reshape(n, c, 1)
             indices = np.concatenate([(rows + index[:, None, :]).reshape(-1) for index, _ in taps])
@@ -322,6 +338,20 @@ class GridSampler2D(Node):
                 grad_grid[..., 0] = gx.reshape(self.grid_shape[:3])
                 grad_grid[..., 1] = gy.reshape(self.grid_shape[:3])
         return grad_input, grad_grid
+
+    def _contributions_in_torch_order(self, g):
+        """(pixel indices (N, P, taps), contributions (N, C, P, taps)) to the input's gradient, the taps of each
+        point in PyTorch's order and each contribution rounded as its kernel's: bilinear's corners weight * grad,
+        bicubic's 16 taps column by column, (grad * x weight) * y weight."""
+        if self.mode != "bicubic":
+            taps = self.taps
+            return (np.stack([index for index, _ in taps], axis=-1),
+                    np.stack([g if w is None else g * w[:, None, :] for _, w in taps], axis=-1))
+        (tx, _), (ty, _) = self.local
+        cx, cy = _cubic_coefficients(tx)[0], _cubic_coefficients(ty)[0]
+        order = [(i, j) for i in range(4) for j in range(4)]
+        return (np.stack([self.taps[4 * j + i][0] for i, j in order], axis=-1),
+                np.stack([g * cx[i][:, None, :] * cy[j][:, None, :] for i, j in order], axis=-1))
 
     def backward_graph(self, grad):
         # backward with the taps' weights and their derivatives as functions of the grid in the graph (their
@@ -411,6 +441,29 @@ def _weighted_taps(planes, taps):
     return out
 
 
+def _added_in_half(g, indices, contributions, length):
+    """The float16 input gradient (N, C, length) PyTorch's 2-D kernel accumulates: the ``contributions``
+    (N, C, P, taps) at pixels ``indices`` (N, P, taps) added one by one, point after point, rounding after each
+    addition (np.add.at adds in that order, in float16)."""
+    n, c = g.shape[:2]
+    rows = (np.arange(n * c) * length).reshape(n, c, 1, 1)
+    summed = np.zeros(n * c * length, np.float16)
+    np.add.at(summed, (rows + indices[:, None]).reshape(-1), contributions.reshape(-1))
+    return summed.reshape(n, c, length)
+
+
+def _separable_cubic(planes, taps, cx, cy):
+    """The bicubic sum of the 16 ``taps`` (row by row) as PyTorch's kernel adds it: each row interpolated along x
+    with the weights ``cx``, then the 4 rows along y with ``cy`` (every product and sum rounded to the planes'
+    type, which float16 shows)."""
+    out = None
+    for j, weight in enumerate(cy):
+        row = _weighted_taps(planes, [(index, cx[i]) for i, (index, _) in enumerate(taps[4 * j:4 * j + 4])])
+        row *= weight[:, None, :]
+        out = row if out is None else out.__iadd__(row)
+    return out
+
+
 def _source_index_3d(coord, size, padding_mode, align_corners):
     """_source_index as PyTorch's 3-D CPU kernel computes it, scalar code with its own edge cases: NaN clamps to
     the last voxel (std::min/std::max, not fmin/fmax), and reflection counts its flips in a C int (a coordinate
@@ -462,9 +515,11 @@ class GridSampler3D(Node):
     output[n, c, p] = sum over taps k of weight_k[n, p] * input[n, c, index_k[n, p]], as in GridSampler2D."""
 
     saved = ("planes", "taps", "dx", "dy", "dz", "lost", "input", "grid", "local")
+    torch_saved = _GRID_SAMPLER_SAVED
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
         self.input, self.grid, self.local = input, grid, None
+        self.padding_mode, self.align_corners = padding_mode, align_corners
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 

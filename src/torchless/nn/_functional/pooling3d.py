@@ -210,7 +210,7 @@ def _adaptive_avg_pool3d_native(input, output_size):
                            f"{{{d}, {h},{w}}}")
     if tuple(output_size) == (1, 1, 1):
         # PyTorch takes the mean over the last three axes here, with the mean's checks only.
-        return _mean_in_input_format(input.mean((-1, -2, -3), keepdim=True), input)
+        return _mean_in_input_format(input.mean((-1, -2, -3), keepdim=True), input, _memory_format.channels_last_3d)
     shape = tuple(input.shape)
     for axis in range(1, len(shape)):
         if shape[axis] == 0:

@@ -78,18 +78,23 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
                                  f'{max_size})')
         ret = output_size
     for d in range(len(kernel_size)):
-        non_negative = ret[d] >= 0
-        # PyTorch checks with torch._check_value, which wants a Python bool: sizes from NumPy numbers or
-        # tensors (as kernel_size, stride or padding) fail there.
-        if isinstance(non_negative, Tensor):
-            raise TypeError("cond must be a bool, but got a Tensor. For tensor conditions, use "
-                            "torchless._check_tensor_all() to assert that all elements are true.")
-        if not isinstance(non_negative, bool):
-            raise TypeError(f"cond must be a bool, but got {type(non_negative)}")
-        if not non_negative:
-            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
-                             f"output_size[{d}]={ret[d]}")
+        _check_unpool_output_size(ret, d)
     return ret
+
+
+def _check_unpool_output_size(output_size, dim):
+    """PyTorch's: ``output_size[dim]`` is not negative."""
+    non_negative = output_size[dim] >= 0
+    # PyTorch checks with torch._check_value, which wants a Python bool: sizes from NumPy numbers or
+    # tensors (as kernel_size, stride or padding) fail there.
+    if isinstance(non_negative, Tensor):
+        raise TypeError("cond must be a bool, but got a Tensor. For tensor conditions, use "
+                        "torchless._check_tensor_all() to assert that all elements are true.")
+    if not isinstance(non_negative, bool):
+        raise TypeError(f"cond must be a bool, but got {type(non_negative)}")
+    if not non_negative:
+        raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                         f"output_size[{dim}]={output_size[dim]}")
 
 
 def _check_unpool_indices(input, indices, output_size, fn):
