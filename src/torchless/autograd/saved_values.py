@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from . import graph
+from . import graph, saved_hooks
 from ._released import FREED_MESSAGE
 
 _UNSIGNED = 1 << 64
@@ -69,7 +69,9 @@ def _wrapped_number(number):
     complex128, whatever the op computed in."""
     dtype = np.bool_ if isinstance(number, (bool, np.bool_)) else np.int64 if isinstance(number, numbers.Integral) \
         else np.float64 if isinstance(number, numbers.Real) else np.complex128
-    return graph.tensor_class()._wrap(np.asarray(number, dtype))
+    tensor = graph.tensor_class()._wrap(np.asarray(number, dtype))
+    tensor._number = number  # (still a wrapped number: saved_tensors_hooks never see it, as PyTorch's)
+    return tensor
 
 
 def sizes(array):
@@ -112,6 +114,8 @@ class Saved:
 
     def __init__(self, array, grad_fn=None, needed_for=None):
         self.array, self.grad_fn, self.needed_for = _reader(array), grad_fn, needed_for
+        # the node's attribute holding the values, which an unpack_hook's tensor replaces (see saved_hooks)
+        self.attribute = array if isinstance(array, str) else None
 
     def tensor(self, node, shown):
         """The tensor ``shown`` (the node the user reads it from) exposes, from ``node`` (whose fields hold it)."""
@@ -232,15 +236,20 @@ def properties(specs, owner=None):
     node read to the node holding the values (a folded node's owner), else the node itself."""
     namespace = {}
     for name, spec in specs.items():
-        namespace["_saved_" + name] = property(_saved_getter(spec, owner))
+        namespace["_saved_" + name] = property(_saved_getter(name, spec, owner))
         if isinstance(spec, Saved):
             namespace["_raw_saved_" + name] = property(_raw_getter(spec, owner))
     return namespace
 
 
-def _saved_getter(spec, owner):
+def _saved_getter(name, spec, owner):
     def getter(node):
-        return read(spec, node if owner is None else owner(node), node)
+        holder = node if owner is None else owner(node)
+        if holder._packed is not None:  # what saved_tensors_hooks packed: unpacked at every read, as in PyTorch
+            tensor = saved_hooks.unpacked_saved(holder, node.name(), name)
+            if tensor is not None:
+                return tensor
+        return read(spec, holder, node)
     return getter
 
 

@@ -1,0 +1,229 @@
+"""Regression tests of autograd22, each against PyTorch: torch.autograd.graph.saved_tensors_hooks (which tensors
+each node packs, in which order, when unpack_hook runs and what backward does with its tensor, the errors),
+disable_saved_tensors_hooks, save_on_cpu, and saved tensors of custom Functions under hooks."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _tensor(lib, shape, seed, requires_grad=True):
+    values = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+    return lib.tensor(values, requires_grad=requires_grad)
+
+
+def _described(tensor):
+    """What a test compares of a tensor a hook got: its shape, dtype, whether it requires grad, its node's name."""
+    grad_fn = tensor.grad_fn
+    return (tuple(tensor.shape), str(tensor.dtype).split(".")[-1], tensor.requires_grad,
+            None if grad_fn is None else grad_fn.name())
+
+
+def _hooked_run(lib, build):
+    """The events of ``build(lib)`` recorded under logging saved_tensors_hooks, then of the backward of its
+    output's sum: packs (described), unpacks (shape), and the gradients of the leaves ``build`` made."""
+    events = []
+
+    def pack(tensor):
+        events.append(("pack", _described(tensor)))
+        return tensor
+
+    def unpack(tensor):
+        events.append(("unpack", tuple(tensor.shape)))
+        return tensor
+
+    with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+        output, leaves = build(lib)
+        events.append("forward done")
+    output.sum().backward()
+    return events, [None if leaf.grad is None else leaf.grad.detach().numpy() for leaf in leaves]
+
+
+def _cnn(lib):
+    F = lib.nn.functional
+    x, w, b = _tensor(lib, (2, 3, 8, 8), 0), _tensor(lib, (4, 3, 3, 3), 1), _tensor(lib, (4,), 2)
+    lw, lb = _tensor(lib, (10, 36), 3), _tensor(lib, (10,), 4)
+    y = F.max_pool2d(F.relu(F.conv2d(x, w, b)), 2).flatten(1)
+    return F.cross_entropy(F.linear(y, lw, lb), lib.tensor([1, 7])), (x, w, b, lw, lb)
+
+
+def _binary(expression):
+    def build(lib):
+        a, b = _tensor(lib, (3, 4), 5), _tensor(lib, (3, 4), 6)
+        return eval(expression, {"a": a, "b": b, "m": _tensor(lib, (4, 5), 7), "lib": lib,  # noqa: S307
+                                 "F": lib.nn.functional}), (a, b)
+    return build
+
+
+_OPS = ["a * b", "a / b", "a / 2", "a * 2", "a ** 2", "a.abs() ** b", "2 ** a", "a.exp()", "a.tanh()", "a.sigmoid()",
+        "a @ m", "lib.bmm(a[None], m[None])", "a.amax(1) + b.sum()", "a.softmax(1)", "a.log_softmax(1)", "F.gelu(a)",
+        "a.norm()", "a.var(1)", "a.prod(1)", "a.cumsum(1)", "lib.where(a > 0, a, b)", "a.clamp(-0.5, 0.5)",
+        "a[lib.tensor([0, 2])]", "a.gather(1, lib.tensor([[0], [1], [2]]))", "F.mse_loss(a, b)",
+        "F.binary_cross_entropy_with_logits(a, b)", "F.layer_norm(a, (4,), b[0], b[1])", "F.silu(a) * b",
+        "lib.cat([a, b]).sort(0)[0]", "F.normalize(a)", "a.logsumexp(1)", "F.linear(a, b)", "a * b[0].exp()",
+        "a[0].exp() * b"]
+
+
+@pytest.mark.parametrize("build", [_cnn] + [_binary(op) for op in _OPS], ids=["cnn"] + _OPS)
+def test_saved_tensors_hooks_see_what_pytorch_saves(build):
+    """Each node packs the tensors PyTorch's saves, in its order (a divisor before the dividend, a product's second
+    factor first, log_softmax's result before nll_loss's), never a Python number given as an operand; backward
+    unpacks each once, node by node."""
+    events, grads = _hooked_run(torchless, build)
+    expected_events, expected_grads = _hooked_run(torch, build)
+    assert events == expected_events
+    for grad, expected in zip(grads, expected_grads):
+        assert (grad is None) == (expected is None)
+        if grad is not None:
+            np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
+
+
+def _unpacked_doubled(lib):
+    x = _tensor(lib, (5,), 8)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 2):
+        y = x.sin()
+        z = (x * x.exp()).sum()
+    saved = y.grad_fn._saved_self
+    y.sum().backward()
+    z.backward()
+    return x, saved
+
+
+def test_unpacked_tensor_replaces_the_saved_values():
+    """Backward computes with what unpack_hook returned (sin's gradient cos(2x)), and ``_saved_self`` reads it, in
+    the saved tensor's place in the graph (a leaf's: no grad_fn)."""
+    x, saved = _unpacked_doubled(torchless)
+    expected_x, expected_saved = _unpacked_doubled(torch)
+    np.testing.assert_allclose(x.grad.numpy(), expected_x.grad.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(saved.detach().numpy(), expected_saved.detach().numpy(), rtol=1e-6)
+    assert (saved.requires_grad, saved.grad_fn) == (expected_saved.requires_grad, expected_saved.grad_fn) == \
+        (True, None)
+
+
+def _saved_result_reads(lib):
+    x = _tensor(lib, (3,), 9)
+    unpacks = []
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: unpacks.append(1) or t):
+        y = x.exp()
+    first, _ = y.grad_fn._saved_result, y.grad_fn._saved_result
+    return len(unpacks), first.grad_fn.name(), first.grad_fn is y.grad_fn
+
+
+def test_each_read_of_a_saved_tensor_unpacks():
+    assert _saved_result_reads(torchless) == _saved_result_reads(torch) == (2, "ExpBackward0", True)
+
+
+def _nested(lib):
+    x, used = _tensor(lib, (3,), 10), []
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: used.append("outer") or t, lambda t: t):
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: used.append("inner") or t, lambda t: t):
+            x.exp()
+        x.sin()
+    return used
+
+
+def test_only_the_innermost_hooks_apply():
+    assert _nested(torchless) == _nested(torch) == ["inner", "outer"]
+
+
+def _error(action):
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return None
+
+
+def _unpack_not_a_tensor(lib):
+    x = _tensor(lib, (3,), 11)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: 1, lambda packed: packed):
+        y = x.exp()
+    return _error(lambda: y.sum().backward())
+
+
+def _pack_in_place(lib):
+    x = _tensor(lib, (3,), 12)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t.add_(0), lambda t: t):
+        return _error(lambda: (x * 1).exp())
+
+
+def _disabled_entering(lib):
+    with lib.autograd.graph.disable_saved_tensors_hooks("hooks are off here"):
+        def enter():
+            with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+                pass
+        return _error(enter)
+
+
+def _disabled_inside_hooks(lib):
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        return _error(lambda: lib.autograd.graph.disable_saved_tensors_hooks("not under hooks").__enter__())
+
+
+def _disabled_then_restored(lib):
+    x = _tensor(lib, (3,), 14)
+    with lib.autograd.graph.disable_saved_tensors_hooks("outer"):
+        with lib.autograd.graph.disable_saved_tensors_hooks("inner"):
+            pass
+        inner_left = _error(lambda: lib.autograd.graph.saved_tensors_hooks(abs, abs).__enter__())
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = x.exp()
+    return inner_left, y.grad_fn._saved_result.shape == (3,)
+
+
+def _not_callable(lib):
+    return _error(lambda: lib.autograd.graph.saved_tensors_hooks(1, 2).__enter__())
+
+
+@pytest.mark.parametrize("case", [_unpack_not_a_tensor, _pack_in_place, _disabled_entering, _disabled_inside_hooks,
+                                  _disabled_then_restored, _not_callable])
+def test_saved_tensors_hooks_errors_as_pytorch(case):
+    assert case(torchless) == case(torch)
+
+
+def test_save_on_cpu_is_saved_tensors_hooks():
+    def run(lib):
+        x = _tensor(lib, (4,), 15)
+        hooks = lib.autograd.graph.save_on_cpu(pin_memory=False)
+        with hooks as entered:
+            y = (x.exp() * x).sum()
+        y.backward()
+        return isinstance(hooks, lib.autograd.graph.saved_tensors_hooks) and entered is None, x.grad.numpy()
+
+    (is_hooks, grad), (expected_is_hooks, expected_grad) = run(torchless), run(torch)
+    assert is_hooks == expected_is_hooks is True
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
+
+
+def _custom_function_run(lib):
+    events = []
+
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            y = x * x
+            ctx.save_for_backward(x, None, y)
+            events.append("saved")
+            return y
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, none, y = ctx.saved_tensors
+            events.append(("backward", none, x.grad_fn is None, x.requires_grad, y.grad_fn is ctx))
+            ctx.saved_tensors
+            return 2 * grad * x, None
+
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: events.append(("pack", tuple(t.shape))) or t,
+                                                lambda t: events.append("unpack") or t * 2):
+        y = Square.apply(x, 3)
+    y.sum().backward()
+    return events, x.grad.tolist()
+
+
+def test_custom_function_saved_tensors_are_packed_and_unpacked():
+    """save_for_backward's tensors are packed once forward returns and unpacked at every ``ctx.saved_tensors``,
+    which gives unpack_hook's values in the saved tensors' places (the output's node is the Function's)."""
+    assert _custom_function_run(torchless) == _custom_function_run(torch)
