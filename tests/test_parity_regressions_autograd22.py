@@ -227,3 +227,33 @@ def test_custom_function_saved_tensors_are_packed_and_unpacked():
     """save_for_backward's tensors are packed once forward returns and unpacked at every ``ctx.saved_tensors``,
     which gives unpack_hook's values in the saved tensors' places (the output's node is the Function's)."""
     assert _custom_function_run(torchless) == _custom_function_run(torch)
+
+
+def _raw_saved_hooks_run(lib):
+    events = []
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x.sin()
+    raw = y.grad_fn._raw_saved_self
+    raw.register_hooks(lambda t: events.append(("pack", tuple(t.shape))) or t,
+                       lambda t: events.append("unpack") or t * 2)
+    events.append("registered")
+    events.append(y.grad_fn._saved_self.tolist())
+    events.append(_error(lambda: raw.register_hooks(lambda t: t, lambda t: t)))
+    y.sum().backward()
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        w = x.cos()
+    events.append(_error(lambda: w.grad_fn._raw_saved_self.register_hooks(lambda t: t, lambda t: t)))
+    z = x.exp()
+    z.grad_fn._raw_saved_result.register_hooks(lambda t: 5, lambda packed: packed)
+    events.append(_error(lambda: z.sum().backward()))
+    return events, x.grad.tolist()
+
+
+def test_saved_tensor_register_hooks_as_pytorch():
+    """``grad_fn._raw_saved_<name>.register_hooks`` packs that tensor at once and unpacks it where it is used
+    (backward computes with the unpacked values); a second pair, or one on a tensor saved_tensors_hooks packed,
+    is refused."""
+    events, grad = _raw_saved_hooks_run(torchless)
+    expected_events, expected_grad = _raw_saved_hooks_run(torch)
+    assert events == expected_events
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)

@@ -108,10 +108,10 @@ class Packed:
         return tensor
 
 
-def packed(tensor, node):
-    """``tensor``, saved by ``node``, as the innermost pack_hook keeps it (a Packed); PyTorch's error when
-    pack_hook changed the tensor in place."""
-    pack_hook, unpack_hook = stack[-1]
+def packed(tensor, node, hooks=None):
+    """``tensor``, saved by ``node``, as the innermost pack_hook (or that of the pair ``hooks``) keeps it (a
+    Packed); PyTorch's error when pack_hook changed the tensor in place."""
+    pack_hook, unpack_hook = stack[-1] if hooks is None else hooks
     counter = tensor._version_counter()
     version = counter[0]
     kept = pack_hook(tensor)
@@ -172,7 +172,8 @@ def _saved_tensor_specs(node):
 # PyTorch's nodes save their tensors in the order its derivative formulas first use them, which for these differs
 # from the order of their arguments (a name not listed comes after those listed)
 _SAVING_ORDER = {
-    "MulBackward0": ("other", "self"), "MmBackward0": ("mat2", "self"), "BmmBackward0": ("mat2", "self"), "DivBackward0": ("other", "self"),
+    "MulBackward0": ("other", "self"), "DivBackward0": ("other", "self"), "MmBackward0": ("mat2", "self"),
+    "BmmBackward0": ("mat2", "self"),
     "PowBackward1": ("exponent", "self", "result"), "LinalgVectorNormBackward0": ("self", "result"),
     "NativeLayerNormBackward0": ("weight", "input", "bias"),
     "NativeBatchNormBackward0": ("input", "running_mean", "running_var", "weight"),
@@ -214,6 +215,19 @@ def _replace_saved(node, name, tensor):
     attribute = getattr(spec, "attribute", None)
     if attribute is not None and getattr(node, attribute, None) is not None:
         setattr(node, attribute, tensor._data)
+
+
+def pack_with(node, owner_name, name, tensor, hooks):
+    """Pack ``tensor``, the saved tensor ``name`` of ``node`` (of its folded node ``owner_name``), with the hooks
+    given to its SavedTensor's register_hooks."""
+    key = (owner_name, name)
+    if node._packed is not None and key in node._packed:
+        raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been set. Hint: only "
+                           "one pair of hooks is allowed at a time.")
+    kept = packed(tensor, node, hooks)
+    if node._packed is None:
+        node._packed = {}
+    node._packed[key] = kept
 
 
 def unpacked_saved(node, owner_name, name):

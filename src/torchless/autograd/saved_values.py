@@ -238,7 +238,7 @@ def properties(specs, owner=None):
     for name, spec in specs.items():
         namespace["_saved_" + name] = property(_saved_getter(name, spec, owner))
         if isinstance(spec, Saved):
-            namespace["_raw_saved_" + name] = property(_raw_getter(spec, owner))
+            namespace["_raw_saved_" + name] = property(_raw_getter(name, spec, owner))
     return namespace
 
 
@@ -253,9 +253,9 @@ def _saved_getter(name, spec, owner):
     return getter
 
 
-def _raw_getter(spec, owner):
+def _raw_getter(name, spec, owner):
     def getter(node):
-        return SavedTensor(node if owner is None else owner(node), node, spec)
+        return SavedTensor(node if owner is None else owner(node), node, name, spec)
     return getter
 
 
@@ -263,13 +263,12 @@ class SavedTensor:
     """PyTorch's ``torch._C._autograd.SavedTensor``: a tensor a node saved for backward, as ``_raw_saved_<name>``
     gives it."""
 
-    def __init__(self, node, shown, spec):
-        self._node, self._shown, self._spec = node, shown, spec
+    def __init__(self, node, shown, name, spec):
+        self._node, self._shown, self._name, self._spec = node, shown, name, spec
 
     def register_hooks(self, *hooks):
-        """PyTorch runs ``pack_hook`` on the saved tensor now and ``unpack_hook`` on what it returned wherever the
-        tensor is used; torchless's backward reads the arrays its node saved directly, so hooks cannot be
-        honoured: refused (after PyTorch's checks), rather than silently not applied."""
+        """Pack the saved tensor now with ``pack_hook`` and unpack it with ``unpack_hook`` wherever it is used, as
+        saved_tensors_hooks does for a whole context (see saved_hooks)."""
         if len(hooks) != 2 or not all(callable(hook) for hook in hooks):
             invoked = ", ".join(map(repr, (self, *hooks)))
             raise TypeError("register_hooks(): incompatible function arguments. The following argument types are "
@@ -281,10 +280,10 @@ class SavedTensor:
                 "graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need "
                 "to backward through the graph a second time or if you need to access saved variables after calling "
                 "backward.")
-        if read(self._spec, self._node, self._shown) is None:
+        tensor = read(self._spec, self._node, self._shown)
+        if tensor is None:
             raise RuntimeError("Calling register_hooks on a saved tensor with value None is forbidden")
-        raise NotImplementedError("torchless does not support hooks on saved tensors: its backward reads the values "
-                                  "saved by the node directly")
+        saved_hooks.pack_with(self._node, self._shown.name(), self._name, tensor, hooks)
 
     @property
     def data(self):
