@@ -257,3 +257,70 @@ def test_saved_tensor_register_hooks_as_pytorch():
     expected_events, expected_grad = _raw_saved_hooks_run(torch)
     assert events == expected_events
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# linalg.svd's backward through U and Vh (only S was differentiable): PyTorch's svd_backward, a full U's (Vh's)
+# columns (rows) past min(m, n) getting no gradient. The losses depend on the factors only through products that
+# do not change with the singular vectors' signs, which LAPACK builds may choose differently.
+
+def _sign_free_terms(lib, U, S, Vh, weights):
+    k = S.shape[-1]
+    U, Vh = U[..., :k], Vh[..., :k, :]
+    w = lib.tensor(weights)
+    return [(S * w).sum(), (U @ (w.unsqueeze(-1) * Vh)).sum(), ((U * U) @ w.unsqueeze(-1)).sum(),
+            (w.unsqueeze(-1) * Vh * Vh).sum()]
+
+
+def _svd_gradients(lib, a, full_matrices, terms, create_graph, deprecated):
+    A = lib.tensor(a, requires_grad=True)
+    if deprecated:
+        U, S, V = lib.svd(A, some=not full_matrices)
+        Vh = V.mT
+    else:
+        U, S, Vh = lib.linalg.svd(A, full_matrices=full_matrices)
+    weights = np.linspace(0.5, 1.5, S.shape[-1]).astype(a.dtype)
+    loss = sum(term for i, term in enumerate(_sign_free_terms(lib, U, S, Vh, weights)) if i in terms)
+    names = [type(t.grad_fn).__name__ for t in (U, S, Vh)]
+    if not create_graph:
+        loss.backward()
+        return names, [A.grad.numpy()]
+    (grad,) = lib.autograd.grad(loss, A, create_graph=True)
+    (grad * grad).sum().backward()
+    return names, [grad.detach().numpy(), A.grad.numpy()]
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3), (1, 4, 1)])
+@pytest.mark.parametrize("full_matrices", [False, True])
+@pytest.mark.parametrize("terms", [(0,), (1,), (2,), (3,), (0, 1, 2, 3)], ids=["S", "USVh", "U", "Vh", "all"])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["grad", "grad_of_grad"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_svd_backward_through_all_factors(shape, full_matrices, terms, create_graph, dtype):
+    a = np.random.default_rng(sum(shape)).standard_normal(shape).astype(dtype)
+    names, grads = _svd_gradients(torchless, a, full_matrices, terms, create_graph, deprecated=False)
+    expected_names, expected_grads = _svd_gradients(torch, a, full_matrices, terms, create_graph, deprecated=False)
+    assert names == expected_names
+    tolerance = 2e-4 if dtype == np.float32 else 1e-9
+    for grad, expected in zip(grads, expected_grads):
+        assert grad.dtype == expected.dtype
+        np.testing.assert_allclose(grad, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("some", [True, False])
+def test_deprecated_svd_backward(some):
+    a = np.random.default_rng(3).standard_normal((5, 3))
+    names, grads = _svd_gradients(torchless, a, not some, (0, 1, 2, 3), False, deprecated=True)
+    expected_names, expected_grads = _svd_gradients(torch, a, not some, (0, 1, 2, 3), False, deprecated=True)
+    assert names == expected_names
+    np.testing.assert_allclose(grads[0], expected_grads[0], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
+def test_svd_gradients_by_finite_differences(shape):
+    def factors(A):
+        U, S, Vh = torchless.linalg.svd(A, full_matrices=False)
+        return (U * S.unsqueeze(-2)) @ Vh, U @ U.mT, Vh.mT @ Vh, S
+
+    A = torchless.tensor(np.random.default_rng(7).standard_normal(shape), requires_grad=True)
+    assert torchless.autograd.gradcheck(factors, (A,))
+    assert torchless.autograd.gradgradcheck(factors, (A,))

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _parser_errors
-from ..autograd.graph import Node
+from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, records, tensor_class
 from ..return_types import _RETURN_TYPES
 from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, column_major,
                       scalar_name)
@@ -62,16 +62,111 @@ def svd(A, full_matrices=True):
         A: :math:`(*, m, n)`. U: :math:`(*, m, m)` (:math:`(*, m, k)` if not ``full_matrices``),
         S: :math:`(*, k)`, Vh: :math:`(*, n, n)` (:math:`(*, k, n)`), with k = min(m, n).
 
-    Only ``S`` is differentiable here: a gradient through ``U`` or ``Vh`` raises NotImplementedError.
+    Differentiable in all three outputs for real matrices (the columns of a full U, rows of a full Vh past k get no
+    gradient, as in PyTorch); of complex ones only ``S``.
     """
     a = A._data
     check_float_matrix("linalg.svd", a, square=False)
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     k = s.shape[-1]
+    u, vh = u.astype(a.dtype, copy=False), vh.astype(a.dtype, copy=False)
+    if a.dtype.kind != "c":
+        return _RETURN_TYPES["linalg_svd"](*SingularValueDecomposition.outputs(A, u, s, vh, full_matrices))
     S = SingularValues.apply(A, factors=(u[..., :k], s, vh[..., :k, :]))
-    U = NotDifferentiable.apply(A, value=u.astype(a.dtype, copy=False), op="linalg_svd (U)")
-    Vh = NotDifferentiable.apply(A, value=vh.astype(a.dtype, copy=False), op="linalg_svd (Vh)")
+    U = NotDifferentiable.apply(A, value=u, op="linalg_svd (U)")
+    Vh = NotDifferentiable.apply(A, value=vh, op="linalg_svd (Vh)")
     return _RETURN_TYPES["linalg_svd"](U, S, Vh)
+
+
+class SingularValueDecomposition(Node):
+    """U, S, Vh of real matrices ``A (*, m, n)``, one node for the three outputs (each output's grad_fn is an
+    OutputSlot of it). Its backward is PyTorch's svd_backward: with E_ij = s_j^2 - s_i^2 (1 on the diagonal) and
+    skew(X) = X - X^T, ``dA = U [(skew(U^T dU) S + S skew(Vh dVh^T)) / E + diag(dS)] Vh``, plus the parts of dU
+    (dVh) outside U's (Vh's) span when A is tall (wide)."""
+
+    saved = ("u", "s", "vh")
+
+    @classmethod
+    def outputs(cls, A, u, s, vh, full_matrices):
+        """The tensors U, S, Vh of the factors, recorded as this node's outputs when ``A`` requires grad."""
+        tensors = [tensor_class()._wrap(array) for array in (u, s, vh)]
+        if not records(A):
+            return tensors
+        node = cls()
+        node.u, node.s, node.vh, node.full_matrices = u, s, vh, full_matrices
+        node.edges, node.needs_input_grad = (_edge(A),), (True,)
+        node.record_sequence()
+        named_as_pytorch(node)
+        for index, tensor in enumerate(tensors):
+            tensor._requires_grad = True
+            tensor.grad_fn = named_as_pytorch(OutputSlot(node, index, len(tensors)))  # (type name LinalgSvdBackward0)
+        return tensors
+
+    def backward(self, grad):
+        k = self.s.shape[-1]
+        factors = _narrowed((self.u, self.s, self.vh), k)
+        return (_svd_gradient(*_narrowed(grad.grads, k), *factors, _NUMPY_MATRIX_OPS),)
+
+    def backward_graph(self, grad):
+        factors = []
+        for index, array in enumerate((self.u, self.s, self.vh)):
+            factor = self.graph_output(array)
+            factor.grad_fn = OutputSlot(self, index, 3)
+            factors.append(factor)
+        k = self.s.shape[-1]
+        return (_svd_gradient(*_narrowed(grad.grads, k), *_narrowed(factors, k), _TENSOR_MATRIX_OPS),)
+
+    def name(self):
+        return "LinalgSvdBackward0"
+
+
+def _narrowed(factors, k):
+    """U, S, Vh (or their gradients; None kept) with a full U's (Vh's) first k columns (rows) only, as PyTorch's
+    svd_backward takes them."""
+    u, s, vh = factors
+    return (None if u is None else u[..., :k]), s, (None if vh is None else vh[..., :k, :])
+
+
+class _MatrixOps:
+    """The operations _svd_gradient needs, on arrays or on tensors of the graph."""
+
+    def __init__(self, transpose, diag_embed, identity):
+        self.transpose, self.diag_embed, self.identity = transpose, diag_embed, identity
+
+
+_NUMPY_MATRIX_OPS = _MatrixOps(_mT, lambda v: v[..., None] * np.eye(v.shape[-1], dtype=v.dtype),
+                               lambda size, like: np.eye(size, dtype=like.dtype))
+_TENSOR_MATRIX_OPS = _MatrixOps(lambda t: t.mT, lambda t: t.diag_embed(),
+                                lambda size, like: tensor_class()._wrap(np.eye(size, dtype=like._data.dtype)))
+
+
+def _svd_gradient(grad_u, grad_s, grad_vh, u, s, vh, ops):
+    """PyTorch's svd_backward for real factors (arrays, or tensors with ``ops`` of tensors)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    if grad_u is None and grad_vh is None:
+        if grad_s is None:
+            return None
+        return u @ (grad_s[..., :, None] * vh) if m >= n else (u * grad_s[..., None, :]) @ vh
+    k = s.shape[-1]
+    squares = s * s
+    gaps = squares[..., None, :] - squares[..., :, None] + ops.identity(k, s)  # (1 on the diagonal)
+    terms = []
+    if grad_u is not None:
+        inner = ops.transpose(u) @ grad_u
+        terms.append((inner - ops.transpose(inner)) * s[..., None, :])
+    if grad_vh is not None:
+        inner = vh @ ops.transpose(grad_vh)
+        terms.append(s[..., :, None] * (inner - ops.transpose(inner)))
+    middle = (terms[0] if len(terms) == 1 else terms[0] + terms[1]) / gaps
+    if grad_s is not None:
+        middle = middle + ops.diag_embed(grad_s)
+    if m > n and grad_u is not None:
+        scaled = grad_u / s[..., None, :]
+        return (u @ middle + scaled - u @ (ops.transpose(u) @ scaled)) @ vh
+    if m < n and grad_vh is not None:
+        scaled = grad_vh / s[..., :, None]
+        return u @ (middle @ vh + scaled - (scaled @ ops.transpose(vh)) @ vh)
+    return u @ (middle @ vh) if m >= n else (u @ middle) @ vh
 
 
 class SymmetricEigen(Node):
