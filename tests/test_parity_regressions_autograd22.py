@@ -324,3 +324,52 @@ def test_svd_gradients_by_finite_differences(shape):
     A = torchless.tensor(np.random.default_rng(7).standard_normal(shape), requires_grad=True)
     assert torchless.autograd.gradcheck(factors, (A,))
     assert torchless.autograd.gradgradcheck(factors, (A,))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# linalg.qr's backward (it was not differentiable): PyTorch's for tall, square and wide matrices, its errors for
+# mode='r' and for mode='complete' of tall matrices
+
+def _qr_gradients(lib, a, mode, through, create_graph):
+    A = lib.tensor(a, requires_grad=True)
+    Q, R = lib.linalg.qr(A, mode=mode)
+    weights = [lib.tensor(np.cos(np.arange(t.numel())).reshape(tuple(t.shape)).astype(a.dtype)) for t in (Q, R)]
+    loss = sum((t * w).sum() for i, (t, w) in enumerate(zip((Q, R), weights)) if i in through)
+    names = [type(t.grad_fn).__name__ for t in (Q, R)]
+    try:
+        if not create_graph:
+            loss.backward()
+            return names, [A.grad.numpy()]
+        (grad,) = lib.autograd.grad(loss, A, create_graph=True)
+        (grad * grad).sum().backward()
+        return names, [grad.detach().numpy(), A.grad.numpy()]
+    except RuntimeError as error:
+        return names, str(error)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 4), (2, 3, 5)])
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+@pytest.mark.parametrize("through", [(0,), (1,), (0, 1)], ids=["Q", "R", "QR"])
+@pytest.mark.parametrize("create_graph", [False, True], ids=["grad", "grad_of_grad"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_qr_backward(shape, mode, through, create_graph, dtype):
+    a = np.random.default_rng(sum(shape)).standard_normal(shape).astype(dtype)
+    names, grads = _qr_gradients(torchless, a, mode, through, create_graph)
+    expected_names, expected_grads = _qr_gradients(torch, a, mode, through, create_graph)
+    assert names == expected_names
+    if isinstance(expected_grads, str):
+        assert grads == expected_grads
+        return
+    tolerance = 1e-3 if dtype == np.float32 else 1e-9
+    for grad, expected in zip(grads, expected_grads):
+        np.testing.assert_allclose(grad, expected, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5)])
+def test_qr_gradients_by_finite_differences(shape):
+    def factors(A):
+        return tuple(torchless.linalg.qr(A))
+
+    A = torchless.tensor(np.random.default_rng(5).standard_normal(shape), requires_grad=True)
+    assert torchless.autograd.gradcheck(factors, (A,))
+    assert torchless.autograd.gradgradcheck(factors, (A,))
