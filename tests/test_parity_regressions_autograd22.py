@@ -373,3 +373,59 @@ def test_qr_gradients_by_finite_differences(shape):
     A = torchless.tensor(np.random.default_rng(5).standard_normal(shape), requires_grad=True)
     assert torchless.autograd.gradcheck(factors, (A,))
     assert torchless.autograd.gradgradcheck(factors, (A,))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# create_graph through matmul (and F.linear with a 1-D weight, which is matmul(x, w.t())): the gradients recorded
+# as PyTorch's dot / mv / mm derivative formulas record them (their nodes, and the layouts of the second-order
+# gradients); an mm factor laid out column-major gets its gradient computed transposed, as PyTorch's mm does.
+
+def _graph_names(grad_fn, depth=3):
+    if grad_fn is None or depth < 0:
+        return None
+    return type(grad_fn).__name__, tuple(_graph_names(fn, depth - 1) for fn, _ in grad_fn.next_functions)
+
+
+def _double_backward(lib, shapes, product):
+    rng = np.random.default_rng(len(shapes[0]) * 10 + len(shapes[1]))
+    a, b = (lib.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True) for shape in shapes)
+    y = product(lib, a, b)
+    gy = lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)).astype(np.float32), requires_grad=True)
+    ga, gb = lib.autograd.grad(y, (a, b), gy, create_graph=True)
+    second = lib.autograd.grad((ga * ga).sum() + (gb * gb).sum(), (a, b, gy))
+    return ([_graph_names(g.grad_fn) for g in (ga, gb)], [tuple(g.stride()) for g in (ga, gb) + second],
+            [g.detach().numpy() for g in second])
+
+
+_PRODUCTS = {"matmul": lambda lib, a, b: a @ b, "linear": lambda lib, a, b: lib.nn.functional.linear(a, b)}
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((4, 3), (3,)), ((2, 4, 3), (3,)), ((4, 3), (3, 2)),
+                                    ((3,), (3, 2)), ((2, 4, 3), (3, 2))], ids=str)
+@pytest.mark.parametrize("product", list(_PRODUCTS))
+def test_matmul_create_graph_as_pytorch(shapes, product):
+    if product == "linear" and len(shapes[1]) == 2:
+        pytest.skip("a matrix weight is Linear's own node, tested with the nn tests")
+    names, layouts, values = _double_backward(torchless, shapes, _PRODUCTS[product])
+    expected_names, expected_layouts, expected_values = _double_backward(torch, shapes, _PRODUCTS[product])
+    assert names == expected_names
+    assert layouts == expected_layouts
+    for value, expected in zip(values, expected_values):
+        np.testing.assert_allclose(value, expected, rtol=1e-4, atol=1e-5)
+
+
+def _column_major_factor_gradients(lib):
+    rng = np.random.default_rng(4)
+    leaf_a = lib.tensor(rng.standard_normal((3, 4)).astype(np.float32), requires_grad=True)
+    leaf_b = lib.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    a, b = leaf_a.t(), leaf_b.t()  # (4, 3) and (3, 2), column-major
+    grads = lib.autograd.grad((a @ b * lib.tensor([1.0, -2.0])).sum(), (a, b))
+    return [tuple(g.stride()) for g in grads], [g.numpy() for g in grads]
+
+
+def test_mm_gradient_of_a_column_major_factor_is_column_major():
+    layouts, values = _column_major_factor_gradients(torchless)
+    expected_layouts, expected_values = _column_major_factor_gradients(torch)
+    assert layouts == expected_layouts
+    for value, expected in zip(values, expected_values):
+        np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-6)
