@@ -159,8 +159,7 @@ def _saved_tensor_specs(node):
     from . import graph, saved_values
 
     found = []
-    listed = node.pytorch_inputs() or ()
-    for edge, _ in listed:
+    for edge, _ in node.next_functions:  # (the folded nodes PyTorch's graph lists, the same objects at every look)
         if isinstance(edge, graph.FoldedNode):
             specs = edge._own_specs if edge._own_specs is not None else type(node).folded_saved.get(edge.name(), {})
             found.append((edge.name(), edge, _tensor_specs(edge.name(), specs)))
