@@ -429,3 +429,37 @@ def test_mm_gradient_of_a_column_major_factor_is_column_major():
     assert layouts == expected_layouts
     for value, expected in zip(values, expected_values):
         np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# maximum / minimum and addmm had no _saved_* attributes (so saved_tensors_hooks saw nothing of them)
+
+def _saved_of(lib, make):
+    rng = np.random.default_rng(9)
+
+    def tensor(*shape, requires_grad=True):
+        return lib.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=requires_grad)
+
+    fn = make(lib, tensor).grad_fn
+    shown = []
+    for name in sorted(a for a in dir(fn) if a.startswith("_saved_")):
+        value = getattr(fn, name)
+        if isinstance(value, lib.Tensor):
+            value = (tuple(value.shape), value.requires_grad, None if value.grad_fn is None else value.grad_fn.name())
+        shown.append((name, value))
+    packed = []
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: packed.append(tuple(t.shape)) or t, lambda t: t):
+        make(lib, tensor)
+    return fn.name(), shown, packed
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib, t: lib.maximum(t(3, 4), t(3, 4)),
+    lambda lib, t: lib.minimum(t(3, 4), t(3, 4, requires_grad=False)),
+    lambda lib, t: lib.max(t(3, 4), t(4)),
+    lambda lib, t: lib.addmm(t(3, 5), t(3, 4), t(4, 5)),
+    lambda lib, t: lib.addmm(t(3, 5), t(3, 4, requires_grad=False), t(4, 5), beta=2, alpha=3),
+    lambda lib, t: lib.addmm(t(5), t(4, 3).t(), t(4, 5, requires_grad=False), alpha=0.5),
+], ids=["maximum", "minimum_constant_other", "max_broadcast", "addmm", "addmm_scaled", "addmm_column_major"])
+def test_saved_values_of_extrema_and_addmm(make):
+    assert _saved_of(torchless, make) == _saved_of(torch, make)

@@ -523,6 +523,7 @@ class Extremum(Node):
     elementwise = True
 
     saved, saves = ("weights",), (0, 1)  # PyTorch saves both tensors
+    torch_saved = {"self": SavedInput(0), "other": SavedInput(1)}  # (kept as the inputs, not their values)
 
     def forward(self, a, b, largest=True):
         self.shapes, self.largest = (a.shape, b.shape), largest

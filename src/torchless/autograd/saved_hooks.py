@@ -172,7 +172,7 @@ def _saved_tensor_specs(node):
 # from the order of their arguments (a name not listed comes after those listed)
 _SAVING_ORDER = {
     "MulBackward0": ("other", "self"), "DivBackward0": ("other", "self"), "MmBackward0": ("mat2", "self"),
-    "BmmBackward0": ("mat2", "self"),
+    "BmmBackward0": ("mat2", "self"), "MaximumBackward0": ("other", "self"), "MinimumBackward0": ("other", "self"),
     "PowBackward1": ("exponent", "self", "result"), "LinalgVectorNormBackward0": ("self", "result"),
     "NativeLayerNormBackward0": ("weight", "input", "bias"),
     "NativeBatchNormBackward0": ("input", "running_mean", "running_var", "weight"),
