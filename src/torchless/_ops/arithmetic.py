@@ -523,6 +523,7 @@ class Extremum(Node):
     elementwise = True
 
     saved, saves = ("weights",), (0, 1)  # PyTorch saves both tensors
+    torch_saved = {"self": SavedInput(0), "other": SavedInput(1)}  # (kept as the inputs, not their values)
 
     def forward(self, a, b, largest=True):
         self.shapes, self.largest = (a.shape, b.shape), largest
@@ -656,6 +657,8 @@ class MatMul(ContiguousResult):
 
     def backward(self, grad):
         a, b = self.a, self.b
+        if a.ndim == 2 and b.ndim == 2:  # (torch.bmm's are 3-D)
+            return _mm_gradients(grad, a, b, *self.needs_input_grad)
         a2, b2 = _promote_vectors(a, b)
         g2 = grad
         if b.ndim == 1:
@@ -670,6 +673,32 @@ class MatMul(ContiguousResult):
         return ga, gb
 
     def backward_graph(self, grad):
+        """The gradients as PyTorch's matmul records them: through the dot, mv or mm (of a's rows, for a batch times
+        a matrix or vector that it folds) it computes, with those nodes' derivative formulas; a product of
+        batches through broadcast matrix products."""
+        a, b = self.a, self.b
+        if self.batched or (a.ndim > 2 or b.ndim > 2) and not _folds(self):
+            return self._broadcast_backward_graph(grad)
+        need_a, need_b = self.needs_input_grad
+        a_tensor = self.graph_input(0, a) if need_b else None
+        b_tensor = self.graph_input(1, b) if need_a else None
+        if a.ndim == 1 and b.ndim == 1:  # dot: grad * tensor, grad * self
+            return (grad * b_tensor if need_a else None), (grad * a_tensor if need_b else None)
+        if a.ndim == 1:  # a.unsqueeze(0).mm(b).squeeze_(0)
+            row = None if a_tensor is None else a_tensor.unsqueeze(0)
+            ga, gb = _mm_gradients_graph(grad.unsqueeze(0), row, b_tensor, _folded_strides(self), b, need_a, need_b)
+            return (ga.squeeze(0) if need_a else None), gb
+        rows = math.prod(a.shape[:-1])
+        a_rows = a_tensor if a.ndim == 2 or a_tensor is None else a_tensor.reshape(rows, a.shape[-1])
+        g = grad if a.ndim == 2 else grad.reshape((rows,) + b.shape[1:])  # (UnsafeView's backward)
+        if b.ndim == 1:  # mv: grad.ger(vec), self.t().mv(grad)
+            ga = g.reshape(rows, 1) * b_tensor if need_a else None
+            gb = a_rows.t().mv(g) if need_b else None
+        else:
+            ga, gb = _mm_gradients_graph(g, a_rows, b_tensor, _folded_strides(self), b, need_a, need_b)
+        return (ga if ga is None or a.ndim == 2 else ga.reshape(a.shape)), gb
+
+    def _broadcast_backward_graph(self, grad):
         a, b = self.a, self.b
         a2, b2 = self.graph_input(0, a), self.graph_input(1, b)
         a2, b2 = (a2.unsqueeze(0) if a.ndim == 1 else a2), (b2.unsqueeze(-1) if b.ndim == 1 else b2)
@@ -694,6 +723,36 @@ class MatMul(ContiguousResult):
     def pytorch_inputs(self):
         """A product PyTorch computes as mm or mv of a reshaped operand lists those nodes (see _folded_product)."""
         return _folded_product(self)
+
+
+def is_column_major(sizes, element_strides):
+    """Whether a matrix of ``sizes`` and ``element_strides`` is laid out column-major, which makes PyTorch's mm
+    backward compute a gradient transposed (mm_mat1_backward, mm_mat2_backward)."""
+    return element_strides[0] == 1 and element_strides[1] == sizes[0]
+
+
+def _mm_gradients(grad, a, b, need_a, need_b):
+    """The gradients of the matrix product a @ b as PyTorch's mm computes them: one of a column-major factor
+    computed transposed (so laid out as the factor)."""
+    ga = gb = None
+    if need_a:
+        ga = _product(b, grad.T).T if is_column_major(a.shape, strides(a)) else _product(grad, b.T)
+    if need_b:
+        gb = _product(grad.T, a).T if is_column_major(b.shape, strides(b)) else _product(a.T, grad)
+    return ga, gb
+
+
+def _mm_gradients_graph(grad, mat1, mat2, mat1_strides, mat2_array, need_mat1, need_mat2):
+    """The gradients of mm(mat1, mat2) as PyTorch's MmBackward0 records them: grad.mm(mat2.t()) and
+    mat1.t().mm(grad), each computed transposed for a column-major factor (``mat1_strides``: how PyTorch laid
+    mat1 out, in elements; ``mat2_array``: mat2's values)."""
+    g1 = g2 = None
+    if need_mat1:
+        sizes = (grad.shape[0], mat2_array.shape[0])
+        g1 = mat2.mm(grad.t()).t() if is_column_major(sizes, mat1_strides) else grad.mm(mat2.t())
+    if need_mat2:
+        g2 = grad.t().mm(mat1).t() if is_column_major(mat2_array.shape, strides(mat2_array)) else mat1.t().mm(grad)
+    return g1, g2
 
 
 def _folds(node):

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
-from ..autograd.saved_values import SavedInput
+from ..autograd.saved_values import SavedInput, needed_for, sizes, strides
 from ._util import unbroadcast, unbroadcast_tensor
 from .arithmetic import _product
 
@@ -41,6 +41,12 @@ class AddProduct(Node):
 
     saved = ("x", "y")
     saved_only_for = {1: (2,), 2: (1,)}  # each factor is saved for the other's gradient
+    torch_saved = {"AddmmBackward0": {
+        "alpha": lambda node: node.alpha, "beta": lambda node: node.beta,
+        "mat1": SavedInput(1, "x", needed_for=(2,)), "mat1_sym_sizes": lambda node: sizes(node.x),
+        "mat1_sym_strides": needed_for((1,), lambda node: strides(node.x)),
+        "mat2": SavedInput(2, "y", needed_for=(1,)), "mat2_sym_sizes": lambda node: sizes(node.y),
+        "mat2_sym_strides": needed_for((2,), lambda node: strides(node.y))}}
 
     def forward(self, input, x, y, kind=None, beta=1, alpha=1):
         self.kind, self.beta, self.alpha, self.x, self.y, self.input_shape = kind, beta, alpha, x, y, input.shape

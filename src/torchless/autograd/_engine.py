@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from .. import _memory_format
-from . import anomaly_mode, grad_mode
+from . import anomaly_mode, grad_mode, saved_hooks
 from ._accumulate_grad import accumulate_leaf, accumulate_leaf_graph
 from ._graph_backward import backward_graph_method
 from ._hook_calls import run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph
@@ -233,6 +233,8 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 raise RuntimeError(FREED_MESSAGE)
             if node._saves_tensors:
                 node.check_saved_versions()
+            if node._packed is not None:
+                saved_hooks.unpack_node(node)
             if node._tensor_hooks:
                 g = (run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
             if inputs is not None:

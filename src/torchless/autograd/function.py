@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from . import grad_mode
+from . import grad_mode, saved_hooks
 from ._released import FREED_MESSAGE
 from .graph import (Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
                     shown_edge)
@@ -50,6 +50,9 @@ class FunctionCtx:
                     raise RuntimeError(_saved_input_modified(saved))
                 # one of the Function's outputs: the error names its node, as it was when saved
                 raise RuntimeError(_modified_message(saved, node(), saved.tensor._data))
+        packed = getattr(self, "_packed_saved", None)
+        if packed is not None:  # kept by saved_tensors_hooks: unpacked at every read, as in PyTorch
+            return tuple(None if kept is None else kept.unpacked(self) for kept in packed)
         return tuple(getattr(self, "_to_save", ()))
 
     def mark_dirty(self, *tensors):
@@ -119,6 +122,8 @@ class BackwardCFunction(Node, FunctionCtx):
             tensor.grad_fn = self if len(differentiable) == 1 else OutputSlot(self, index, len(outputs))
         self._single_output = differentiable[0] if len(differentiable) == 1 else None
         self._record_saved_versions()
+        if saved_hooks.stack and getattr(self, "_to_save", None):
+            self._packed_saved = tuple(None if t is None else saved_hooks.packed(t, self) for t in self._to_save)
         if isinstance(output, tuple):
             output = tuple(replaced)
         elif replaced[0] is not output:
@@ -201,7 +206,7 @@ class BackwardCFunction(Node, FunctionCtx):
 
     def release(self):
         if getattr(self, "_to_save", None):
-            self._to_save = None
+            self._to_save = self._packed_saved = None
             self._released = True
             self._freed = True
         self._saved_versions = ()

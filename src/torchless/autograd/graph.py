@@ -17,10 +17,11 @@ import weakref
 import numpy as np
 
 from .. import _memory_format
-from . import anomaly_mode, grad_mode, saved_values
+from . import anomaly_mode, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
 
 _grad_state = grad_mode.state
+_saved_hooks = saved_hooks.stack  # (the list itself: apply asks whether it is empty)
 
 # Each recorded node's number, in the order they were made: PyTorch's engine runs, of the nodes ready, the most
 # recent first (see _engine._execution_order)
@@ -92,6 +93,7 @@ class Node:
     # PyTorch's node saved no tensor this time (each was needed only for gradients no input needs, or was no
     # tensor: lerp's number weight): a second backward through it is no error
     _kept_no_tensor = False
+    _packed = None  # {(node name, saved name): Packed} of what saved_tensors_hooks packed (see saved_hooks)
     # What PyTorch's node shows of its saved values as ``_saved_<name>`` attributes: {name: spec} (see
     # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
     torch_saved = {}
@@ -133,6 +135,8 @@ class Node:
             node.__class__ = _named_class.get(cls) or _torch_named_class(node)  # named_as_pytorch, inlined
             if node._saves_tensors:
                 _record_saved_versions(node, inputs, needs, result)
+            if _saved_hooks:
+                saved_hooks.pack_node(node, result)
             if anomaly_mode.state.enabled:
                 node._forward_stack = anomaly_mode.forward_stack()
         # (a reshape may copy; NumPy sees no memory shared with an empty array, which PyTorch always views)
@@ -201,6 +205,8 @@ class Node:
             setattr(self, attr, released(getattr(self, attr, None)))
         if self.saved:
             self._freed = True
+        if self._packed is not None:
+            self._packed = None
         self._checked_versions, self._checked_output = (), None
 
     def check_saved_versions(self):
@@ -551,26 +557,17 @@ def folded(name, edge, folded_into):
     return None if edge is None else FoldedNode(name, ((edge, 0),), folded_into)
 
 
+saved_tensors_hooks = saved_hooks.saved_tensors_hooks
+save_on_cpu = saved_hooks.save_on_cpu
+disable_saved_tensors_hooks = saved_hooks.disable_saved_tensors_hooks
+
+
 def increment_version(tensor):
     """Move on the version counter of ``tensor`` (or of each tensor of an iterable), as an in-place change does:
     for code that changes a tensor's values behind autograd's back, so that backward refuses stale saved values."""
     tensors = (tensor,) if isinstance(tensor, tensor_class()) else tensor
     for t in tensors:
         t._version_counter()[0] += 1
-
-
-class save_on_cpu:
-    """PyTorch's context manager that moves the tensors saved for backward to the CPU (and back when backward uses
-    them): torchless's tensors are all in CPU memory already, so it changes nothing."""
-
-    def __init__(self, pin_memory=False, device_type="cuda"):
-        self.pin_memory, self.device_type = pin_memory, device_type
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def records(*tensors):

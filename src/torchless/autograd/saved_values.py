@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from . import graph
+from . import graph, saved_hooks
 from ._released import FREED_MESSAGE
 
 _UNSIGNED = 1 << 64
@@ -69,7 +69,9 @@ def _wrapped_number(number):
     complex128, whatever the op computed in."""
     dtype = np.bool_ if isinstance(number, (bool, np.bool_)) else np.int64 if isinstance(number, numbers.Integral) \
         else np.float64 if isinstance(number, numbers.Real) else np.complex128
-    return graph.tensor_class()._wrap(np.asarray(number, dtype))
+    tensor = graph.tensor_class()._wrap(np.asarray(number, dtype))
+    tensor._number = number  # (still a wrapped number: saved_tensors_hooks never see it, as PyTorch's)
+    return tensor
 
 
 def sizes(array):
@@ -112,6 +114,8 @@ class Saved:
 
     def __init__(self, array, grad_fn=None, needed_for=None):
         self.array, self.grad_fn, self.needed_for = _reader(array), grad_fn, needed_for
+        # the node's attribute holding the values, which an unpack_hook's tensor replaces (see saved_hooks)
+        self.attribute = array if isinstance(array, str) else None
 
     def tensor(self, node, shown):
         """The tensor ``shown`` (the node the user reads it from) exposes, from ``node`` (whose fields hold it)."""
@@ -232,21 +236,26 @@ def properties(specs, owner=None):
     node read to the node holding the values (a folded node's owner), else the node itself."""
     namespace = {}
     for name, spec in specs.items():
-        namespace["_saved_" + name] = property(_saved_getter(spec, owner))
+        namespace["_saved_" + name] = property(_saved_getter(name, spec, owner))
         if isinstance(spec, Saved):
-            namespace["_raw_saved_" + name] = property(_raw_getter(spec, owner))
+            namespace["_raw_saved_" + name] = property(_raw_getter(name, spec, owner))
     return namespace
 
 
-def _saved_getter(spec, owner):
+def _saved_getter(name, spec, owner):
     def getter(node):
-        return read(spec, node if owner is None else owner(node), node)
+        holder = node if owner is None else owner(node)
+        if holder._packed is not None:  # what saved_tensors_hooks packed: unpacked at every read, as in PyTorch
+            tensor = saved_hooks.unpacked_saved(holder, node.name(), name)
+            if tensor is not None:
+                return tensor
+        return read(spec, holder, node)
     return getter
 
 
-def _raw_getter(spec, owner):
+def _raw_getter(name, spec, owner):
     def getter(node):
-        return SavedTensor(node if owner is None else owner(node), node, spec)
+        return SavedTensor(node if owner is None else owner(node), node, name, spec)
     return getter
 
 
@@ -254,13 +263,12 @@ class SavedTensor:
     """PyTorch's ``torch._C._autograd.SavedTensor``: a tensor a node saved for backward, as ``_raw_saved_<name>``
     gives it."""
 
-    def __init__(self, node, shown, spec):
-        self._node, self._shown, self._spec = node, shown, spec
+    def __init__(self, node, shown, name, spec):
+        self._node, self._shown, self._name, self._spec = node, shown, name, spec
 
     def register_hooks(self, *hooks):
-        """PyTorch runs ``pack_hook`` on the saved tensor now and ``unpack_hook`` on what it returned wherever the
-        tensor is used; torchless's backward reads the arrays its node saved directly, so hooks cannot be
-        honoured: refused (after PyTorch's checks), rather than silently not applied."""
+        """Pack the saved tensor now with ``pack_hook`` and unpack it with ``unpack_hook`` wherever it is used, as
+        saved_tensors_hooks does for a whole context (see saved_hooks)."""
         if len(hooks) != 2 or not all(callable(hook) for hook in hooks):
             invoked = ", ".join(map(repr, (self, *hooks)))
             raise TypeError("register_hooks(): incompatible function arguments. The following argument types are "
@@ -272,10 +280,10 @@ class SavedTensor:
                 "graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need "
                 "to backward through the graph a second time or if you need to access saved variables after calling "
                 "backward.")
-        if read(self._spec, self._node, self._shown) is None:
+        tensor = read(self._spec, self._node, self._shown)
+        if tensor is None:
             raise RuntimeError("Calling register_hooks on a saved tensor with value None is forbidden")
-        raise NotImplementedError("torchless does not support hooks on saved tensors: its backward reads the values "
-                                  "saved by the node directly")
+        saved_hooks.pack_with(self._node, self._shown.name(), self._name, tensor, hooks)
 
     @property
     def data(self):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _parser_errors
-from ..autograd.graph import Node
+from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, records, tensor_class
 from ..return_types import _RETURN_TYPES
 from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, column_major,
                       scalar_name)
@@ -62,16 +62,140 @@ def svd(A, full_matrices=True):
         A: :math:`(*, m, n)`. U: :math:`(*, m, m)` (:math:`(*, m, k)` if not ``full_matrices``),
         S: :math:`(*, k)`, Vh: :math:`(*, n, n)` (:math:`(*, k, n)`), with k = min(m, n).
 
-    Only ``S`` is differentiable here: a gradient through ``U`` or ``Vh`` raises NotImplementedError.
+    Differentiable in all three outputs for real matrices (the columns of a full U, rows of a full Vh past k get no
+    gradient, as in PyTorch); of complex ones only ``S``.
     """
     a = A._data
     check_float_matrix("linalg.svd", a, square=False)
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
     k = s.shape[-1]
+    u, vh = u.astype(a.dtype, copy=False), vh.astype(a.dtype, copy=False)
+    if a.dtype.kind != "c":
+        return _RETURN_TYPES["linalg_svd"](*SingularValueDecomposition.outputs(A, u, s, vh))
     S = SingularValues.apply(A, factors=(u[..., :k], s, vh[..., :k, :]))
-    U = NotDifferentiable.apply(A, value=u.astype(a.dtype, copy=False), op="linalg_svd (U)")
-    Vh = NotDifferentiable.apply(A, value=vh.astype(a.dtype, copy=False), op="linalg_svd (Vh)")
+    U = NotDifferentiable.apply(A, value=u, op="linalg_svd (U)")
+    Vh = NotDifferentiable.apply(A, value=vh, op="linalg_svd (Vh)")
     return _RETURN_TYPES["linalg_svd"](U, S, Vh)
+
+
+class Factorization(Node):
+    """One node for the several outputs (factors) of a factorisation of ``A``, as PyTorch's: each output's grad_fn
+    is an OutputSlot of it, and backward gets OutputGrads."""
+
+    factor_names = ()  # the attributes holding the factors, in the order of the outputs
+
+    @classmethod
+    def outputs(cls, A, *factors, **fields):
+        """The tensors of the arrays ``factors``, recorded as this node's outputs when ``A`` requires grad (the node
+        keeping the factors and ``fields``)."""
+        tensors = [tensor_class()._wrap(array) for array in factors]
+        if not records(A):
+            return tensors
+        node = cls()
+        vars(node).update(zip(cls.factor_names, factors), **fields)
+        node.edges, node.needs_input_grad = (_edge(A),), (True,)
+        node.record_sequence()
+        named_as_pytorch(node)
+        for index, tensor in enumerate(tensors):
+            tensor._requires_grad = True
+            tensor.grad_fn = named_as_pytorch(OutputSlot(node, index, len(tensors)))  # (its type named as the node)
+        return tensors
+
+    def graph_factors(self):
+        """The factors as tensors of the graph, each flowing back into its output (for backward_graph)."""
+        factors = []
+        for index, name in enumerate(self.factor_names):
+            factor = self.graph_output(getattr(self, name))
+            factor.grad_fn = OutputSlot(self, index, len(self.factor_names))
+            factors.append(factor)
+        return factors
+
+
+class SingularValueDecomposition(Factorization):
+    """U, S, Vh of real matrices ``A (*, m, n)``. Its backward is PyTorch's svd_backward: with E_ij = s_j^2 - s_i^2
+    (1 on the diagonal) and skew(X) = X - X^T, ``dA = U [(skew(U^T dU) S + S skew(Vh dVh^T)) / E + diag(dS)] Vh``,
+    plus the parts of dU (dVh) outside U's (Vh's) span when A is tall (wide)."""
+
+    saved = factor_names = ("u", "s", "vh")
+
+    def backward(self, grad):
+        k = self.s.shape[-1]
+        factors = _narrowed((self.u, self.s, self.vh), k)
+        return (_svd_gradient(*_narrowed(grad.grads, k), *factors, _NUMPY_MATRIX_OPS),)
+
+    def backward_graph(self, grad):
+        k = self.s.shape[-1]
+        return (_svd_gradient(*_narrowed(grad.grads, k), *_narrowed(self.graph_factors(), k), _TENSOR_MATRIX_OPS),)
+
+    def name(self):
+        return "LinalgSvdBackward0"
+
+
+def _narrowed(factors, k):
+    """U, S, Vh (or their gradients; None kept) with a full U's (Vh's) first k columns (rows) only, as PyTorch's
+    svd_backward takes them."""
+    u, s, vh = factors
+    return (None if u is None else u[..., :k]), s, (None if vh is None else vh[..., :k, :])
+
+
+class _MatrixOps:
+    """The operations the factorisations' gradients need, on arrays or on tensors of the graph: ``identity(size,
+    like)``, ``over_upper_transposed(B, R)`` = B R^-T for an upper-triangular R, ``concat`` along the last dim."""
+
+    def __init__(self, transpose, diag_embed, identity, tril, over_upper_transposed, concat):
+        self.transpose, self.diag_embed, self.identity, self.tril = transpose, diag_embed, identity, tril
+        self.over_upper_transposed, self.concat = over_upper_transposed, concat
+
+
+def _tensor_concat(parts):
+    from .._functions import cat
+
+    return cat(parts, dim=-1)
+
+
+def _tensor_over_upper_transposed(b, r):
+    from .triangular import solve_triangular
+
+    return solve_triangular(r.mT, b, upper=False, left=False)
+
+
+_NUMPY_MATRIX_OPS = _MatrixOps(_mT, lambda v: v[..., None] * np.eye(v.shape[-1], dtype=v.dtype),
+                               lambda size, like: np.eye(size, dtype=like.dtype), np.tril,
+                               lambda b, r: _mT(np.linalg.solve(r, _mT(b))),
+                               lambda parts: np.concatenate(parts, axis=-1))
+_TENSOR_MATRIX_OPS = _MatrixOps(lambda t: t.mT, lambda t: t.diag_embed(),
+                                lambda size, like: tensor_class()._wrap(np.eye(size, dtype=like._data.dtype)),
+                                lambda t: t.tril(), _tensor_over_upper_transposed, _tensor_concat)
+
+
+
+def _svd_gradient(grad_u, grad_s, grad_vh, u, s, vh, ops):
+    """PyTorch's svd_backward for real factors (arrays, or tensors with ``ops`` of tensors)."""
+    m, n = u.shape[-2], vh.shape[-1]
+    if grad_u is None and grad_vh is None:
+        if grad_s is None:
+            return None
+        return u @ (grad_s[..., :, None] * vh) if m >= n else (u * grad_s[..., None, :]) @ vh
+    k = s.shape[-1]
+    squares = s * s
+    gaps = squares[..., None, :] - squares[..., :, None] + ops.identity(k, s)  # (1 on the diagonal)
+    terms = []
+    if grad_u is not None:
+        inner = ops.transpose(u) @ grad_u
+        terms.append((inner - ops.transpose(inner)) * s[..., None, :])
+    if grad_vh is not None:
+        inner = vh @ ops.transpose(grad_vh)
+        terms.append(s[..., :, None] * (inner - ops.transpose(inner)))
+    middle = (terms[0] if len(terms) == 1 else terms[0] + terms[1]) / gaps
+    if grad_s is not None:
+        middle = middle + ops.diag_embed(grad_s)
+    if m > n and grad_u is not None:
+        scaled = grad_u / s[..., None, :]
+        return (u @ middle + scaled - u @ (ops.transpose(u) @ scaled)) @ vh
+    if m < n and grad_vh is not None:
+        scaled = grad_vh / s[..., :, None]
+        return u @ (middle @ vh + scaled - (scaled @ ops.transpose(vh)) @ vh)
+    return u @ (middle @ vh) if m >= n else (u @ middle) @ vh
 
 
 class SymmetricEigen(Node):
@@ -148,22 +272,78 @@ def qr(A, mode="reduced"):
         A: :math:`(*, m, n)`, k = min(m, n). ``'reduced'``: Q :math:`(*, m, k)`, R :math:`(*, k, n)`;
         ``'complete'``: Q :math:`(*, m, m)`, R :math:`(*, m, n)`; ``'r'``: Q empty, R :math:`(*, k, n)`.
 
-    Not differentiable here: a gradient through Q or R raises NotImplementedError.
+    Differentiable for real matrices, as in PyTorch except for ``'r'`` and for ``'complete'`` of tall matrices
+    (their backward raises PyTorch's error).
     """
-    from .._tensor import Tensor
-
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
                            "or 'complete'")
     a = A._data
     check_float_matrix("linalg.qr", a, square=False)
     if mode == "r":
-        r = np.linalg.qr(a, mode="r")
-        return _RETURN_TYPES["linalg_qr"](Tensor._wrap(np.zeros((0,), a.dtype)),
-                         NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
-    q, r = np.linalg.qr(a, mode=mode)
-    return _RETURN_TYPES["linalg_qr"](NotDifferentiable.apply(A, value=q.astype(a.dtype, copy=False), op="linalg_qr"),
-                     NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
+        q, r = np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
+    else:
+        q, r = np.linalg.qr(a, mode=mode)
+    q, r = q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+    if a.dtype.kind == "c":
+        return _RETURN_TYPES["linalg_qr"](*(NotDifferentiable.apply(A, value=f, op="linalg_qr") for f in (q, r)))
+    return _RETURN_TYPES["linalg_qr"](*QRDecomposition.outputs(A, q, r, mode=mode))
+
+
+class QRDecomposition(Factorization):
+    """Q, R of real matrices ``A (*, m, n)``. For m >= n, ``dA = (dQ + Q copyltu(M)) R^-T`` with
+    ``M = R dR^T - dQ^T Q`` and copyltu(M) = tril(M) + tril(M, -1)^T; a wide A = Q [X | Y] is its square part X's
+    QR, with Y = Q^T A_Y."""
+
+    saved = factor_names = ("q", "r")
+
+    def backward(self, grad):
+        return (self._gradient(grad, (self.q, self.r), _NUMPY_MATRIX_OPS),)
+
+    def backward_graph(self, grad):
+        return (self._gradient(grad, self.graph_factors(), _TENSOR_MATRIX_OPS),)
+
+    def _gradient(self, grad, factors, ops):
+        if self.mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        q, r = factors
+        m, n = q.shape[-2], r.shape[-1]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        grad_q, grad_r = grad.grads
+        if m >= n:
+            return _qr_gradient(grad_q, grad_r, q, r, ops)
+        x, grad_x = r[..., :m], None if grad_r is None else grad_r[..., :m]
+        if grad_r is None:
+            return ops.concat([_qr_gradient(grad_q, None, q, x, ops), r[..., m:] * 0])
+        grad_y = grad_r[..., m:]
+        moved = (q @ r[..., m:]) @ ops.transpose(grad_y)  # Y = Q^T A_Y: Q's share of Y's gradient
+        grad_q = moved if grad_q is None else grad_q + moved
+        return ops.concat([_qr_gradient(grad_q, grad_x, q, x, ops), q @ grad_y])
+
+    def name(self):
+        return "LinalgQrBackward0"
+
+
+def _qr_gradient(grad_q, grad_r, q, r, ops):
+    """The gradient of A = Q R for m >= n (Q (*, m, n), R (*, n, n)), from those of Q and R (either may be None)."""
+    if grad_q is None and grad_r is None:
+        return None
+    terms = []
+    if grad_r is not None:
+        terms.append(r @ ops.transpose(grad_r))
+    if grad_q is not None:
+        terms.append(-(ops.transpose(grad_q) @ q))
+    inner = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    lower = ops.tril(inner)
+    symmetric = lower + ops.transpose(lower) - ops.diag_embed(_diagonal(inner))
+    spread = q @ symmetric
+    return ops.over_upper_transposed(spread if grad_q is None else grad_q + spread, r)
+
+
+def _diagonal(matrix):
+    return matrix.diagonal(0, -2, -1)
 
 
 def _partial_cholesky(matrix):

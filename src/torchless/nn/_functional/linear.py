@@ -96,24 +96,7 @@ class Linear(Node):
         return gx, gw, gb
 
     def backward_graph(self, grad):
-        if self.weight_rank == 2:
-            return self._matrix_backward_graph(grad)
-        x, w = self.x, self.w  # (a vector weight)
-        rows = math.prod(x.shape[:-1])
-        g = grad.reshape(-1, 1)
-        gx = gw = gb = None
-        if self.needs_input_grad[0]:
-            gx = g.matmul(self.graph_input(1, w).unsqueeze(0)).reshape(x.shape)
-        if self.needs_input_grad[1]:
-            gw = g.t().matmul(self.graph_input(0, x).reshape(rows, x.shape[-1])).reshape(w.shape)
-        if self.needs_input_grad[2]:
-            gb = g.sum(0)
-            if gb._data.shape != self.bias_shape:
-                gb = unbroadcast_tensor(g, self.bias_shape)
-        return gx, gw, gb
-
-    def _matrix_backward_graph(self, grad):
-        """backward_graph for a matrix weight, recorded as PyTorch's addmm(b, x, w.t()) / mm(x, w.t()) nodes
+        """backward_graph (the weight is a matrix: linear takes a vector one through matmul), recorded as PyTorch's addmm(b, x, w.t()) / mm(x, w.t()) nodes
         compute their gradients (mm_mat1_backward, mm_mat2_backward, sum_to), the input viewed as rows (a vector
         one unsqueezed without a bias, as matmul does) and its gradient viewed back."""
         x, w = self.x, self.w

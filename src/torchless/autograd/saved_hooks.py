@@ -1,0 +1,236 @@
+"""Hooks on the tensors autograd saves for backward (PyTorch's ``torch.autograd.graph.saved_tensors_hooks``): inside
+the context, ``pack_hook`` gets each tensor a recorded node saves, when it saves it, and what it returns is kept;
+``unpack_hook`` gets that back whenever the tensor is needed (the node's backward, a read of ``grad_fn._saved_*``,
+``ctx.saved_tensors``) and its tensor is used in the saved one's place. People use them to move activations to
+the CPU or to disk, or to count and inspect what training keeps.
+
+A node's saved tensors are those its ``_saved_*`` attributes show (see saved_values), packed in that order; the
+nodes PyTorch records before the op and torchless folds into it (cross_entropy's log_softmax) are packed first.
+"""
+from ._released import FREED_MESSAGE
+
+# The (pack_hook, unpack_hook) pairs of the saved_tensors_hooks contexts entered, innermost last: only that one
+# applies. Mutated in place, never rebound (graph.apply holds it).
+stack = []
+
+
+class _Disabled:
+    message = None  # the error disable_saved_tensors_hooks gave, while it is in force
+
+
+_disabled = _Disabled()
+
+_PACK_IN_PLACE = ("A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
+                  "cannot be modified by in-place operations as this can lead to unexpected side-effects. Please open "
+                  "an issue if you need to perform in-place operations on the input to a pack hook.")
+
+
+class saved_tensors_hooks:
+    """Context manager calling ``pack_hook(tensor)`` on each tensor saved for backward within it, and
+    ``unpack_hook(packed)`` on what it returned when the tensor is used; unpack_hook must return a tensor."""
+
+    __module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        if _disabled.message is not None:
+            raise RuntimeError(_disabled.message)
+        if not (callable(self.pack_hook) and callable(self.unpack_hook)):
+            invoked = f"{self.pack_hook!r}, {self.unpack_hook!r}"
+            raise TypeError("_push_saved_tensors_default_hooks(): incompatible function arguments. The following "
+                            "argument types are supported:\n    1. (arg0: collections.abc.Callable, arg1: "
+                            f"collections.abc.Callable) -> None\n\nInvoked with: {invoked}")
+        stack.append((self.pack_hook, self.unpack_hook))
+
+    def __exit__(self, *exc):
+        stack.pop()
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """PyTorch's hooks moving the tensors saved for backward to the CPU (and back when backward uses them):
+    torchless's tensors are all in CPU memory already, so they keep each tensor as it is."""
+
+    __module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        self.pin_memory, self.device_type = pin_memory, device_type
+        super().__init__(lambda tensor: (tensor.device, tensor), lambda packed: packed[1])
+
+
+class disable_saved_tensors_hooks:
+    """Context manager in which entering saved_tensors_hooks raises RuntimeError(``error_message``); entering it
+    inside saved_tensors_hooks raises that error at once."""
+
+    __module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        if stack:
+            raise RuntimeError(self.error_message)
+        self._previous, _disabled.message = _disabled.message, self.error_message
+
+    def __exit__(self, *exc):
+        _disabled.message = self._previous
+        return False
+
+
+_OWN_OUTPUT = object()  # a Packed's grad_fn for the output of the node that saved it
+
+
+class Packed:
+    """A saved tensor as a pack_hook kept it: what the hook returned, the unpack_hook of the same context, and the
+    saved tensor's place in the graph (whether it requires grad, its grad_fn; _OWN_OUTPUT for the node's own output,
+    which would make a cycle)."""
+
+    __slots__ = ("value", "unpack_hook", "requires_grad", "grad_fn")
+
+    def __init__(self, value, unpack_hook, requires_grad, grad_fn):
+        self.value, self.unpack_hook = value, unpack_hook
+        self.requires_grad, self.grad_fn = requires_grad, grad_fn
+
+    def unpacked(self, node):
+        """A tensor of the values unpack_hook gives back (which must be a tensor) in the saved tensor's place in
+        the graph, as PyTorch's SavedVariable unpacks; ``node`` is the node that saved it."""
+        from .graph import tensor_class
+
+        values = self.unpack_hook(self.value)
+        if not isinstance(values, tensor_class()):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got result of type "
+                            f"{type(values).__name__}")
+        tensor = tensor_class()._wrap(values._data)
+        if self.requires_grad:
+            tensor._requires_grad, tensor.grad_fn = True, node if self.grad_fn is _OWN_OUTPUT else self.grad_fn
+        return tensor
+
+
+def packed(tensor, node, hooks=None):
+    """``tensor``, saved by ``node``, as the innermost pack_hook (or that of the pair ``hooks``) keeps it (a
+    Packed); PyTorch's error when pack_hook changed the tensor in place."""
+    pack_hook, unpack_hook = stack[-1] if hooks is None else hooks
+    counter = tensor._version_counter()
+    version = counter[0]
+    kept = pack_hook(tensor)
+    if counter[0] != version:
+        raise RuntimeError(_PACK_IN_PLACE)
+    grad_fn = tensor.grad_fn
+    return Packed(kept, unpack_hook, tensor._requires_grad, _OWN_OUTPUT if grad_fn is node else grad_fn)
+
+
+def _unpacked(kept, node):
+    """The tensor (or tuple of tensors and None) of a Packed (or tuple of them)."""
+    if isinstance(kept, tuple):
+        return tuple(None if k is None else k.unpacked(node) for k in kept)
+    return kept.unpacked(node)
+
+
+def _is_wrapped_number(tensor):
+    """Whether ``tensor`` is a Python number given as an operand (x * 2's 2), which PyTorch never shows a hook."""
+    return "_number" in vars(tensor)
+
+
+def pack_node(node, result):
+    """Pack the tensors ``node`` (just recorded, its output ``result``) saved, as PyTorch's node saves them: the
+    nodes folded into it first, then its own (``_saved_*`` order)."""
+    from . import saved_values
+
+    kept = {}
+    for owner_name, shown, specs in _saved_tensor_specs(node):
+        for name, spec in specs:
+            tensor = saved_values.read(spec, node, shown)
+            if tensor is None or not isinstance(tensor, tuple) and _is_wrapped_number(tensor):
+                continue
+            if isinstance(tensor, tuple):
+                kept[owner_name, name] = tuple(None if t is None else packed(t, node) for t in tensor)
+                continue
+            if result is not None and tensor.grad_fn is node and tensor._data is result._data:
+                tensor = result  # the output itself, as PyTorch passes it
+            kept[owner_name, name] = packed(tensor, node)
+    if kept:
+        node._packed = kept
+
+
+def _saved_tensor_specs(node):
+    """[(node name, node showing them, [(name, Saved spec)])] of ``node``'s saved tensors, folded nodes first."""
+    from . import graph, saved_values
+
+    found = []
+    for edge, _ in node.next_functions:  # (the folded nodes PyTorch's graph lists, the same objects at every look)
+        if isinstance(edge, graph.FoldedNode):
+            specs = edge._own_specs if edge._own_specs is not None else type(node).folded_saved.get(edge.name(), {})
+            found.append((edge.name(), edge, _tensor_specs(edge.name(), specs)))
+    name = node.name()
+    found.append((name, node, _tensor_specs(name, saved_values.specs_for(_op_class(node), name))))
+    return found
+
+
+# PyTorch's nodes save their tensors in the order its derivative formulas first use them, which for these differs
+# from the order of their arguments (a name not listed comes after those listed)
+_SAVING_ORDER = {
+    "MulBackward0": ("other", "self"), "DivBackward0": ("other", "self"), "MmBackward0": ("mat2", "self"),
+    "BmmBackward0": ("mat2", "self"), "MaximumBackward0": ("other", "self"), "MinimumBackward0": ("other", "self"),
+    "PowBackward1": ("exponent", "self", "result"), "LinalgVectorNormBackward0": ("self", "result"),
+    "NativeLayerNormBackward0": ("weight", "input", "bias"),
+    "NativeBatchNormBackward0": ("input", "running_mean", "running_var", "weight"),
+}
+
+
+def _tensor_specs(node_name, specs):
+    """[(name, spec)] of the saved tensors among ``specs`` of PyTorch's node ``node_name``, in its saving order."""
+    from . import saved_values
+
+    tensors = [(name, spec) for name, spec in specs.items() if isinstance(spec, saved_values.Saved)]
+    order = _SAVING_ORDER.get(node_name)
+    if order is not None:
+        tensors.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    return tensors
+
+
+def unpack_node(node):
+    """Unpack what ``node`` packed, before its backward runs: each unpacked tensor replaces the values the node
+    reads for it (where the node keeps them as one attribute), the node's own first, as PyTorch's backward unpacks."""
+    if node._freed:
+        raise RuntimeError(FREED_MESSAGE)
+    own = node.name()
+    for (owner_name, name), kept in sorted(node._packed.items(), key=lambda item: item[0][0] != own):
+        tensors = _unpacked(kept, node)
+        if owner_name == own and not isinstance(tensors, tuple):
+            _replace_saved(node, name, tensors)
+
+
+def _op_class(node):
+    """The op class of a recorded node (its class is the subclass named as PyTorch's node, see graph)."""
+    return type(node).__dict__.get("_named_from", type(node))
+
+
+def _replace_saved(node, name, tensor):
+    from . import saved_values
+
+    spec = saved_values.specs_for(_op_class(node), node.name()).get(name)
+    attribute = getattr(spec, "attribute", None)
+    if attribute is not None and getattr(node, attribute, None) is not None:
+        setattr(node, attribute, tensor._data)
+
+
+def pack_with(node, owner_name, name, tensor, hooks):
+    """Pack ``tensor``, the saved tensor ``name`` of ``node`` (of its folded node ``owner_name``), with the hooks
+    given to its SavedTensor's register_hooks."""
+    key = (owner_name, name)
+    if node._packed is not None and key in node._packed:
+        raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have already been set. Hint: only "
+                           "one pair of hooks is allowed at a time.")
+    kept = packed(tensor, node, hooks)
+    if node._packed is None:
+        node._packed = {}
+    node._packed[key] = kept
+
+
+def unpacked_saved(node, owner_name, name):
+    """The tensor unpack_hook gives for the saved tensor ``name`` of ``node`` (PyTorch unpacks at every read of
+    ``_saved_<name>``), or None when it was not packed."""
+    kept = node._packed.get((owner_name, name))
+    return None if kept is None else _unpacked(kept, node)
