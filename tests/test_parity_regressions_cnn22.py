@@ -6,7 +6,12 @@ torch.
   reverse. torchless summed, for each input cell, the gradients of every output cell repeating it, which differs
   where a padding is wider than the cells kept (PyTorch's copy then reads cells it has just written, and its
   gradient moves only the last copy's).
+* strides of size-1 dims: PyTorch allocates the results of conv3d and conv_transpose3d (output, input and weight
+  gradients) and of F.fold with C order's strides on every dim; torchless's 3-D kernels (reshapes and transposes)
+  and fold's crop of its padding left NumPy's arbitrary ones on size-1 dims, which ``stride()`` showed.
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -48,3 +53,53 @@ def test_circular_pad_gradient_of_a_crop_without_torch():
     x = torchless.zeros(2, 1, 4, requires_grad=True)  # (one row only would be a copy_ PyTorch refuses)
     torchless.nn.functional.pad(x, (-2, 3), mode="circular").backward(torchless.tensor([[[1.0, 2, 4, 8, 16]]] * 2))
     assert x.grad.tolist() == [[[0.0, 0.0, 5.0, 10.0]]] * 2
+
+
+# ---------------------------------------------------------------------------- strides of size-1 dims
+def _strides_of_results(lib, name, x_shape, w_shape, kwargs):
+    x = lib.tensor(np.linspace(-1, 1, int(np.prod(x_shape))).reshape(x_shape), requires_grad=True)
+    w = lib.tensor(np.linspace(-1, 2, int(np.prod(w_shape))).reshape(w_shape), requires_grad=True)
+    with lib.no_grad():
+        strides = [getattr(lib.nn.functional, name)(x, w, **kwargs).stride()]  # (torchless: a path of its own)
+    y = getattr(lib.nn.functional, name)(x, w, **kwargs)
+    gx, gw = lib.autograd.grad(y, (x, w), lib.ones_like(y))
+    return strides + [t.stride() for t in (y, gx, gw)]
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, kwargs", [
+    ("conv3d", (3, 1, 4, 3, 5), (1, 1, 3, 3, 3), {"stride": 3, "dilation": (1, 1, 2)}),
+    ("conv3d", (1, 3, 4, 3, 3), (1, 3, 2, 3, 3), {"padding": 1}),
+    ("conv3d", (2, 2, 2, 2, 2), (2, 2, 1, 2, 1), {}),
+    ("conv3d", (1, 2, 5, 2, 1), (2, 1, 2, 2, 2), {"padding": "same", "groups": 2}),
+    ("conv3d", (2, 4, 3, 1, 3), (4, 1, 2, 1, 2), {"stride": (2, 1, 3), "padding": (2, 3, 2), "groups": 4}),
+    ("conv_transpose3d", (1, 3, 3, 5, 1), (3, 2, 1, 1, 1), {"stride": (2, 2, 1)}),
+    ("conv_transpose3d", (1, 1, 5, 3, 2), (1, 1, 2, 2, 2), {}),
+])
+def test_3d_convolution_results_have_c_strides_on_size_one_dims(name, x_shape, w_shape, kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (padding='same' with an even kernel warns)
+        assert _strides_of_results(torchless, name, x_shape, w_shape, kwargs) == \
+            _strides_of_results(torch, name, x_shape, w_shape, kwargs)
+
+
+def test_3d_convolution_strides_without_torch():
+    """(3, 1, 2, 1, 2): C order counts each dim's stride as the product of the sizes after it, 1s included."""
+    y = torchless.nn.functional.conv3d(torchless.ones(3, 1, 4, 3, 5), torchless.ones(1, 1, 3, 3, 3), stride=3,
+                                       dilation=(1, 1, 2))
+    assert tuple(y.shape) == (3, 1, 1, 1, 1) and y.stride() == (1, 1, 1, 1, 1)
+    y = torchless.nn.functional.conv3d(torchless.ones(1, 3, 4, 3, 3), torchless.ones(1, 3, 2, 3, 3), padding=1)
+    assert tuple(y.shape) == (1, 1, 5, 3, 3) and y.stride() == (45, 45, 9, 3, 1)
+
+
+@pytest.mark.parametrize("shape, output_size, kernel, kwargs", [
+    ((9, 6), (1, 2), 3, {"padding": 2, "stride": (1, 2)}),
+    ((1, 6), (3, 3), (1, 1), {"padding": (1, 0), "stride": (2, 2)}),
+    ((1, 1, 2), (1, 2), 1, {"padding": (0, 1), "stride": 2}),
+    ((2, 4, 4), (3, 3), 2, {"padding": 1, "stride": 2}),
+])
+def test_fold_result_has_c_strides_on_size_one_dims(shape, output_size, kernel, kwargs):
+    def strides(lib):
+        x = lib.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape))
+        return lib.nn.functional.fold(x, output_size, kernel, **kwargs).stride()
+
+    assert strides(torchless) == strides(torch)
