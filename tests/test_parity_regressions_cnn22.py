@@ -8,7 +8,9 @@ torch.
   gradient moves only the last copy's).
 * strides of size-1 dims: PyTorch allocates the results of conv3d and conv_transpose3d (output, input and weight
   gradients) and of F.fold with C order's strides on every dim; torchless's 3-D kernels (reshapes and transposes)
-  and fold's crop of its padding left NumPy's arbitrary ones on size-1 dims, which ``stride()`` showed.
+  and fold's crop of its padding left NumPy's arbitrary ones on size-1 dims, which ``stride()`` showed; so did
+  the gradients of every convolution under ``create_graph=True`` (torchless's transposes and slices of its
+  graph, which ``contiguous()`` leaves as they are).
 """
 import warnings
 
@@ -101,5 +103,23 @@ def test_fold_result_has_c_strides_on_size_one_dims(shape, output_size, kernel, 
     def strides(lib):
         x = lib.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape))
         return lib.nn.functional.fold(x, output_size, kernel, **kwargs).stride()
+
+    assert strides(torchless) == strides(torch)
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, kwargs", [
+    ("conv_transpose1d", (2, 2, 5), (2, 1, 3), {"dilation": 2, "groups": 2}),
+    ("conv1d", (1, 2, 2), (2, 1, 1), {"groups": 2}),
+    ("conv2d", (2, 2, 5, 5), (2, 1, 3, 3), {"groups": 2}),
+    ("conv_transpose2d", (1, 2, 4, 3), (2, 1, 2, 1), {"groups": 2}),
+    ("conv3d", (2, 2, 3, 2, 2), (4, 1, 1, 2, 1), {"groups": 2}),
+    ("conv_transpose3d", (1, 1, 4, 2, 3), (1, 2, 2, 3, 1), {}),
+])
+def test_create_graph_gradients_have_c_strides_on_size_one_dims(name, x_shape, w_shape, kwargs):
+    def strides(lib):
+        x = lib.tensor(np.linspace(-1, 1, int(np.prod(x_shape))).reshape(x_shape), requires_grad=True)
+        w = lib.tensor(np.linspace(-1, 2, int(np.prod(w_shape))).reshape(w_shape), requires_grad=True)
+        y = getattr(lib.nn.functional, name)(x, w, **kwargs)
+        return [g.stride() for g in lib.autograd.grad(y, (x, w), lib.ones_like(y), create_graph=True)]
 
     assert strides(torchless) == strides(torch)

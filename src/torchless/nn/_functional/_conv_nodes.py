@@ -211,8 +211,15 @@ class Convolution(Node):
 def _graph_gradient_in_layout(gradient, layout):
     """A 4-D or 5-D gradient of backward_graph laid out as backward's (see _in_layout), as PyTorch's
     convolution_backward writes it also when it records a graph: the transposes of _weight_gradient_tensor
-    leave the weight's permuted, the convolutions giving the input's follow the output gradient's layout."""
-    return gradient.contiguous(memory_format=layout or _memory_format.contiguous_format)
+    leave the weight's permuted, the convolutions giving the input's follow the output gradient's layout. A
+    gradient already so laid out but for the strides of its size-1 dims (which contiguous() overlooks, and PyTorch's
+    stride() shows) is copied."""
+    format_ = layout or _memory_format.contiguous_format
+    gradient = gradient.contiguous(memory_format=format_)
+    array = gradient._data
+    if _memory_format.element_strides(array) != tuple(_memory_format.strides_for(array.shape, format_)):
+        gradient = gradient.clone(memory_format=format_)
+    return gradient
 
 
 def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):
