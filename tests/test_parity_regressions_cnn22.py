@@ -10,7 +10,11 @@ torch.
   gradients) and of F.fold with C order's strides on every dim; torchless's 3-D kernels (reshapes and transposes)
   and fold's crop of its padding left NumPy's arbitrary ones on size-1 dims, which ``stride()`` showed; so did
   the gradients of every convolution under ``create_graph=True`` (torchless's transposes and slices of its
-  graph, which ``contiguous()`` leaves as they are).
+  graph, which ``contiguous()`` leaves as they are);
+* torch.nn.grad.conv*d_weight: PyTorch's convolution_backward lays the weight's gradient out as the input
+  suggests (its weight, an expanded scalar, suggests nothing): conv1d_weight returned a transposed view
+  (strides (3, 9, 1) for (3, 2, 2)), conv2d_weight and conv3d_weight a C-contiguous gradient for a channels-last
+  input.
 """
 import warnings
 
@@ -123,3 +127,35 @@ def test_create_graph_gradients_have_c_strides_on_size_one_dims(name, x_shape, w
         return [g.stride() for g in lib.autograd.grad(y, (x, w), lib.ones_like(y), create_graph=True)]
 
     assert strides(torchless) == strides(torch)
+
+
+# ---------------------------------------------------------------------------- torch.nn.grad's weight gradients
+@pytest.mark.parametrize("dims, x_shape, weight_size, kwargs, channels_last", [
+    (1, (2, 2, 7), (3, 2, 2), {"stride": 2, "padding": 1}, False),
+    (1, (1, 4, 6), (4, 2, 3), {"groups": 2, "dilation": 2}, False),
+    (2, (2, 3, 6, 6), (4, 3, 3, 3), {}, True),
+    (2, (2, 4, 6, 5), (2, 2, 3, 2), {"groups": 2, "padding": 1}, False),
+    (3, (2, 2, 4, 4, 4), (2, 2, 2, 2, 2), {"stride": 2}, True),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_nn_grad_weight_gradient_is_laid_out_as_pytorchs(dims, x_shape, weight_size, kwargs, channels_last, dtype):
+    x = RNG.standard_normal(x_shape).astype(dtype)
+
+    def result(lib):
+        t = lib.tensor(x)
+        if channels_last:
+            t = t.contiguous(memory_format=lib.channels_last if dims == 2 else lib.channels_last_3d)
+        conv = getattr(lib.nn.functional, f"conv{dims}d")
+        w = lib.tensor(np.linspace(-1, 1, int(np.prod(weight_size))).reshape(weight_size).astype(dtype))
+        grad_output = lib.ones_like(conv(t, w, **kwargs))
+        return getattr(lib.nn.grad, f"conv{dims}d_weight")(t, weight_size, grad_output, **kwargs)
+
+    expected, actual = result(torch), result(torchless)
+    assert actual.stride() == expected.stride()
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_nn_grad_conv1d_weight_is_contiguous_without_torch():
+    gradient = torchless.nn.grad.conv1d_weight(torchless.ones(2, 2, 7), (3, 2, 2), torchless.ones(2, 3, 4), stride=2,
+                                               padding=1)
+    assert gradient.is_contiguous() and gradient.stride() == (4, 2, 1)
