@@ -5,7 +5,8 @@ torch.
   then fills the padding by copies within the output; its gradient is those copies' (CopySlices) undone in
   reverse. torchless summed, for each input cell, the gradients of every output cell repeating it, which differs
   where a padding is wider than the cells kept (PyTorch's copy then reads cells it has just written, and its
-  gradient moves only the last copy's).
+  gradient moves only the last copy's); under create_graph=True too, where torchless's graph summed the
+  repeats.
 * strides of size-1 dims: PyTorch allocates the results of conv3d and conv_transpose3d (output, input and weight
   gradients) and of F.fold with C order's strides on every dim; torchless's 3-D kernels (reshapes and transposes)
   and fold's crop of its padding left NumPy's arbitrary ones on size-1 dims, which ``stride()`` showed; so did
@@ -49,6 +50,24 @@ def test_circular_pad_gradient_of_a_crop_undoes_pytorchs_copies(shape, pad, dtyp
         return lib.autograd.grad(out, t, lib.tensor(grad))[0]
 
     np.testing.assert_allclose(gradient(torchless).numpy(), gradient(torch).numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, pad", [((2, 1, 3, 4), (-2, 3, 0, 0)), ((2, 1, 3, 4), (-1, 2, 2, -1)),
+                                        ((2, 1, 3, 4), (1, 1, 1, 1)), ((2, 2, 5), (-3, 4))])
+def test_circular_pad_create_graph_gradient_undoes_pytorchs_copies(shape, pad):
+    """The gradient as a graph, and the gradient of a function of it with respect to the output's gradient."""
+    x = RNG.standard_normal(shape)
+
+    def gradients(lib):
+        t = lib.tensor(x, requires_grad=True)
+        out = lib.nn.functional.pad(t, pad, mode="circular")
+        grad = lib.tensor(np.linspace(-3, 5, out.numel()).reshape(tuple(out.shape)), requires_grad=True)
+        (gx,) = lib.autograd.grad(out, t, grad, create_graph=True)
+        (ggrad,) = lib.autograd.grad((gx * gx).sum(), grad)
+        return gx.detach().numpy(), ggrad.numpy()
+
+    for actual, expected in zip(gradients(torchless), gradients(torch), strict=True):
+        np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_circular_pad_gradient_of_a_crop_without_torch():

@@ -112,18 +112,30 @@ class IndexPad(shape_ops.IndexPad):
         first = grad.ndim - len(widths)
         out_centre, in_centre = [slice(None)] * first, [slice(None)] * first
         for axis, (before, after) in enumerate(widths, first):
-            size, kept_before, kept_after = grad.shape[axis], max(before, 0), max(after, 0)
-            if after > 0:
-                _move_copied_gradient(grad, axis, size - after, kept_before, after)
-            if before > 0:
-                _move_copied_gradient(grad, axis, 0, size - before - kept_after, before)
-            out_centre.append(slice(kept_before, size - kept_after))
+            _undo_circular_copies(grad, axis, before, after)
+            out_centre.append(slice(max(before, 0), grad.shape[axis] - max(after, 0)))
             in_centre.append(slice(max(-before, 0), self.input_shape[axis] - max(-after, 0)))
         gx[tuple(in_centre)] = grad[tuple(out_centre)]
         return gx
 
+    def _copies_backward_graph(self, grad):
+        """_copies_backward as tensor operations: each padded dim's copies move every output cell's gradient to at
+        most one input cell (_circular_sources), independently of the other dims, so the gradient is a gather-sum
+        along each, of the cells not dropped."""
+        from ..._ops.indexing import IndexPutAccumulate
+
+        widths = list(zip(self.pad[::2], self.pad[1::2]))[::-1]
+        for axis, (before, after) in enumerate(widths, grad.ndim - len(widths)):
+            size = self.input_shape[axis]
+            moved = grad.movedim(axis, 0)
+            # (one more row, cut off after, collects the dropped cells' gradients)
+            rows = grad._wrap(np.zeros((size + 1,) + tuple(moved._data.shape[1:]), grad._data.dtype))
+            sources = _circular_sources(size, before, after)
+            grad = IndexPutAccumulate.apply(rows, moved, key=(sources,))[:size].movedim(0, axis)
+        return grad
+
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
-        (gx,) = super().backward_graph(grad)
+        (gx,) = (self._copies_backward_graph(grad),) if self.node_name == COPY_SLICES else super().backward_graph(grad)
         # laid out as backward's (the gathers here end moved)
         gx = gx.contiguous(memory_format=self.grad_format or _memory_format.contiguous_format)
         if self.node_name == COPY_SLICES:
@@ -135,6 +147,26 @@ class IndexPad(shape_ops.IndexPad):
 
     def name(self):
         return self.node_name
+
+
+def _undo_circular_copies(grad, axis, before, after):
+    """Undo, in ``grad`` (in place), circular padding's copies along ``axis`` (see IndexPad._copies_backward)."""
+    size, kept_before, kept_after = grad.shape[axis], max(before, 0), max(after, 0)
+    if after > 0:
+        _move_copied_gradient(grad, axis, size - after, kept_before, after)
+    if before > 0:
+        _move_copied_gradient(grad, axis, 0, size - before - kept_after, before)
+
+
+def _circular_sources(size, before, after):
+    """For each output cell of circular padding along one dim of ``size`` cells, the input cell its gradient goes
+    to (``size`` where it is dropped): the copies undone on one-hot gradients."""
+    out_size = size + before + after
+    moved = np.eye(out_size)  # (row j: the gradient of output cell j alone)
+    _undo_circular_copies(moved, 1, before, after)
+    per_input = np.zeros((out_size, size))
+    per_input[:, max(-before, 0):size - max(-after, 0)] = moved[:, max(before, 0):out_size - max(after, 0)]
+    return np.where(per_input.any(axis=1), per_input.argmax(axis=1), size)
 
 
 def _move_copied_gradient(grad, axis, destination, source, length):
