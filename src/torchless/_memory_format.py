@@ -204,7 +204,8 @@ def _preserved_strides(array):
 
 
 def with_c_strides(array):
-    """The empty ``array`` with C order's strides (a size-0 dim counting as 1), as PyTorch allocates a result."""
+    """The empty or C-contiguous ``array`` with C order's strides (a size-0 dim counting as 1), as PyTorch allocates
+    a result: a view."""
     itemsize = array.itemsize
     strides = [s * itemsize for s in strides_for(array.shape, contiguous_format)]
     return array if tuple(strides) == array.strides else np.lib.stride_tricks.as_strided(array, array.shape, strides)

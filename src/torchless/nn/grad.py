@@ -5,9 +5,11 @@ The input's gradient is the transposed convolution of the output's gradient by t
 the convolution of the input by the output's gradient (each input channel taken as a batch, the batch as
 channels). Both are recorded by autograd like any convolution, so they can be differentiated in turn.
 """
+import numpy as np
+
 from ._functional import conv as _conv
 from ._functional._conv_backends import _check_shape_forward
-from ._functional._conv_nodes import _weight_gradient_tensor
+from ._functional._conv_nodes import _graph_gradient_in_layout, _layout, _weight_gradient_tensor
 
 __all__ = ["conv1d_input", "conv1d_weight", "conv2d_input", "conv2d_weight", "conv3d_input", "conv3d_weight"]
 
@@ -57,13 +59,16 @@ def _input_gradient(dims, input_size, weight, grad_output, stride, padding, dila
 def _weight_gradient(dims, input, weight_size, grad_output, stride, padding, dilation, groups):
     stride, padding, dilation = _checked(dims, input.shape, weight_size, grad_output, stride, padding, dilation,
                                          groups)
+    # PyTorch's weight is an expanded scalar (all-zero strides, suggesting no layout): the input's layout decides
+    layout = _layout(input._data, np.broadcast_to(np.zeros((), input._data.dtype), weight_size), groups)
     if dims == 1:  # as a 2-D convolution of height 1
         input, grad_output = input.unsqueeze(2), grad_output.unsqueeze(2)
         stride, padding, dilation = [1] + stride, [0] + padding, [1] + dilation
     kernel = tuple(weight_size[2:]) if dims != 1 else (1, weight_size[2])
     gradient = _weight_gradient_tensor(input, grad_output, kernel, tuple(stride), tuple((p, p) for p in padding),
                                        tuple(dilation), groups)
-    return gradient.squeeze(2) if dims == 1 else gradient.contiguous()
+    gradient = _graph_gradient_in_layout(gradient, layout)
+    return gradient.squeeze(2) if dims == 1 else gradient
 
 
 def conv1d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=1, groups=1):

@@ -27,11 +27,30 @@ class _Kernels(NamedTuple):
     backward_weight: Callable
 
 
+def _exactly_c_strided(array):
+    """A C-contiguous ``array`` with C order's strides on its size-1 dims too (a view): NumPy's C flag overlooks
+    those, which the reshapes and transposes of the 3-D kernels leave arbitrary, and PyTorch's ``stride()``
+    shows them. Other arrays (None, channels-last ones) as they are: their callers lay them out."""
+    if array is None or not array.flags.c_contiguous:
+        return array
+    return _memory_format.with_c_strides(array)
+
+
+def _with_exact_c_strides(kernel):
+    """``kernel`` whose results (an array or a tuple of them) are _exactly_c_strided."""
+    @functools.wraps(kernel)
+    def laid_out(*args, **kwargs):
+        result = kernel(*args, **kwargs)
+        return tuple(map(_exactly_c_strided, result)) if isinstance(result, tuple) else _exactly_c_strided(result)
+
+    return laid_out
+
+
 _KERNELS = {  # by the rank of the (batched) arrays
     4: _Kernels(kernels.conv2d_forward, kernels.conv2d_backward, kernels.conv2d_backward_input,
                 kernels.conv2d_backward_weight),
-    5: _Kernels(kernels3d.conv3d_forward, kernels3d.conv3d_backward, kernels3d.conv3d_backward_input,
-                kernels3d.conv3d_backward_weight),
+    5: _Kernels(*map(_with_exact_c_strides, (kernels3d.conv3d_forward, kernels3d.conv3d_backward,
+                                              kernels3d.conv3d_backward_input, kernels3d.conv3d_backward_weight))),
 }
 
 
@@ -192,8 +211,15 @@ class Convolution(Node):
 def _graph_gradient_in_layout(gradient, layout):
     """A 4-D or 5-D gradient of backward_graph laid out as backward's (see _in_layout), as PyTorch's
     convolution_backward writes it also when it records a graph: the transposes of _weight_gradient_tensor
-    leave the weight's permuted, the convolutions giving the input's follow the output gradient's layout."""
-    return gradient.contiguous(memory_format=layout or _memory_format.contiguous_format)
+    leave the weight's permuted, the convolutions giving the input's follow the output gradient's layout. A
+    gradient already so laid out but for the strides of its size-1 dims (which contiguous() overlooks, and PyTorch's
+    stride() shows) is copied."""
+    format_ = layout or _memory_format.contiguous_format
+    gradient = gradient.contiguous(memory_format=format_)
+    array = gradient._data
+    if _memory_format.element_strides(array) != tuple(_memory_format.strides_for(array.shape, format_)):
+        gradient = gradient.clone(memory_format=format_)
+    return gradient
 
 
 def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):

@@ -68,8 +68,9 @@ class Col2Im(Node):
     def forward(self, cols, output_hw=None, kernel=None, dilation=None, padding=None, stride=None):
         self.input_shape, self.args = cols.shape, (kernel, dilation, padding, stride)
         image = col2im(_batched(cols, 3), output_hw, *self.args)
-        if not image.size:  # (NumPy gives an empty array all-zero strides, PyTorch allocates it contiguous)
-            image = _memory_format.with_c_strides(image)
+        # PyTorch allocates it contiguous: C strides on its size-1 dims too, which the crop of the padding leaves
+        # as the padded image's, and on an empty one (NumPy gives it all-zero strides)
+        image = _memory_format.with_c_strides(image)
         return image if cols.ndim == 3 else image[0]
 
     def backward(self, grad):

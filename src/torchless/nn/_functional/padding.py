@@ -81,9 +81,9 @@ class IndexPad(shape_ops.IndexPad):
         # PyTorch's kernels add each output element's gradient into its source element in the output's order,
         # all padded dims at once; summing one axis after another would associate the float additions otherwise
         # (circular padding is PyTorch's copies of slices, whose gradients add up slice by slice)
-        if self.node_name == COPY_SLICES and min(self.pad) >= 0:
+        if self.node_name == COPY_SLICES:
             return (self._copies_backward(grad),)
-        if len(self.axis_indices) < 2 or self.node_name == COPY_SLICES:
+        if len(self.axis_indices) < 2:
             return super().backward(grad)
         axes = [axis for axis, _ in self.axis_indices]
         kept = [axis for axis in range(grad.ndim) if axis not in axes]
@@ -99,25 +99,43 @@ class IndexPad(shape_ops.IndexPad):
     def _copies_backward(self, grad):
         """The gradient of PyTorch's circular padding, undoing its copies in reverse, each in the gradient's dtype
         (the association of half-precision sums): the first padded dim's first, its right side's before its left
-        side's, each pad's gradient added into the cells it copied (the centre), then the centre kept."""
+        side's, then the copy of the input's cells kept (negative widths crop them) into the output's centre.
+
+        Each copy's gradient is CopySlices's: the destination's cells move to the source's, the destination's
+        zeroed first. Where a padding beside a crop is wider than the cells kept, PyTorch's copy reads cells it
+        has just written, and this moves less than a sum over the output cells repeating an input cell."""
+        gx = np.zeros(self.input_shape, grad.dtype)
+        if not grad.size:  # (an empty output: the slices below could be of negative lengths)
+            return gx
         grad = grad.copy()
         widths = list(zip(self.pad[::2], self.pad[1::2]))[::-1]  # (before, after), first padded dim first
         first = grad.ndim - len(widths)
+        out_centre, in_centre = [slice(None)] * first, [slice(None)] * first
         for axis, (before, after) in enumerate(widths, first):
-            size = grad.shape[axis]
+            _undo_circular_copies(grad, axis, before, after)
+            out_centre.append(slice(max(before, 0), grad.shape[axis] - max(after, 0)))
+            in_centre.append(slice(max(-before, 0), self.input_shape[axis] - max(-after, 0)))
+        gx[tuple(in_centre)] = grad[tuple(out_centre)]
+        return gx
 
-            def region(start, stop, axis=axis):
-                return (slice(None),) * axis + (slice(start, stop),)
+    def _copies_backward_graph(self, grad):
+        """_copies_backward as tensor operations: each padded dim's copies move every output cell's gradient to at
+        most one input cell (_circular_sources), independently of the other dims, so the gradient is a gather-sum
+        along each, of the cells not dropped."""
+        from ..._ops.indexing import IndexPutAccumulate
 
-            if after:
-                grad[region(before, before + after)] += grad[region(size - after, size)]
-            if before:
-                grad[region(size - before - after, size - after)] += grad[region(0, before)]
-            grad = grad[region(before, size - after)]
+        widths = list(zip(self.pad[::2], self.pad[1::2]))[::-1]
+        for axis, (before, after) in enumerate(widths, grad.ndim - len(widths)):
+            size = self.input_shape[axis]
+            moved = grad.movedim(axis, 0)
+            # (one more row, cut off after, collects the dropped cells' gradients)
+            rows = grad._wrap(np.zeros((size + 1,) + tuple(moved._data.shape[1:]), grad._data.dtype))
+            sources = _circular_sources(size, before, after)
+            grad = IndexPutAccumulate.apply(rows, moved, key=(sources,))[:size].movedim(0, axis)
         return grad
 
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
-        (gx,) = super().backward_graph(grad)
+        (gx,) = (self._copies_backward_graph(grad),) if self.node_name == COPY_SLICES else super().backward_graph(grad)
         # laid out as backward's (the gathers here end moved)
         gx = gx.contiguous(memory_format=self.grad_format or _memory_format.contiguous_format)
         if self.node_name == COPY_SLICES:
@@ -129,6 +147,37 @@ class IndexPad(shape_ops.IndexPad):
 
     def name(self):
         return self.node_name
+
+
+def _undo_circular_copies(grad, axis, before, after):
+    """Undo, in ``grad`` (in place), circular padding's copies along ``axis`` (see IndexPad._copies_backward)."""
+    size, kept_before, kept_after = grad.shape[axis], max(before, 0), max(after, 0)
+    if after > 0:
+        _move_copied_gradient(grad, axis, size - after, kept_before, after)
+    if before > 0:
+        _move_copied_gradient(grad, axis, 0, size - before - kept_after, before)
+
+
+def _circular_sources(size, before, after):
+    """For each output cell of circular padding along one dim of ``size`` cells, the input cell its gradient goes
+    to (``size`` where it is dropped): the copies undone on one-hot gradients."""
+    out_size = size + before + after
+    moved = np.eye(out_size)  # (row j: the gradient of output cell j alone)
+    _undo_circular_copies(moved, 1, before, after)
+    per_input = np.zeros((out_size, size))
+    per_input[:, max(-before, 0):size - max(-after, 0)] = moved[:, max(before, 0):out_size - max(after, 0)]
+    return np.where(per_input.any(axis=1), per_input.argmax(axis=1), size)
+
+
+def _move_copied_gradient(grad, axis, destination, source, length):
+    """Undo the copy of ``length`` cells from ``source`` to ``destination`` along ``axis`` in ``grad`` (in
+    place)."""
+    def cells(start):
+        return (slice(None),) * axis + (slice(start, start + length),)
+
+    copied = grad[cells(destination)].copy()
+    grad[cells(destination)] = 0
+    grad[cells(source)] += copied
 
 
 def _pad_list(pad):
