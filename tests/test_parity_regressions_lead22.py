@@ -310,3 +310,16 @@ def test_composed_ops_show_pytorchs_node_class(call):
         return type(node).__name__, node.name()
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("call", ["x.addcdiv(x, x, value=v)", "x.clone().addcdiv_(x, x, value=v)",
+                                  "x.addcmul(x, x, value=v)", "x.clone().addcmul_(x, x, value=v)",
+                                  "lib.addcdiv(x, x, x, value=v)", "lib.addcmul(x, x, x, value=v)",
+                                  "x.addcdiv(x, x, value=v.detach())"])
+def test_pointwise_products_refuse_a_value_requiring_grad(call):
+    # addcmul/addcdiv took a 0-d tensor requiring grad for ``value`` (read with item()); PyTorch's parser takes a
+    # 0-d tensor for a Number only outside the graph (reported by the train22 helper).
+    def run(lib):
+        return evaluated_as_written(call, {"lib": lib, "x": lib.ones(2), "v": lib.tensor(2.0, requires_grad=True)})
+
+    assert run(torchless) == run(torch)

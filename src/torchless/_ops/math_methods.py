@@ -329,6 +329,8 @@ def addcmul_impl(input, tensor1, tensor2, value=1, divide=False, position=1):
             raise error
         shape = np.broadcast_shapes(shape, t._data.shape)
     if isinstance(value, Tensor):
+        if not _parser_errors.is_number_argument(value):  # (one requiring grad: the parser's TypeError)
+            raise TypeError(f"{name}(): argument 'value' must be Number, not Tensor")
         value = value.item()
     np_dtype = _result_type(input, tensor1, tensor2)
     if np_dtype.kind == "b":
