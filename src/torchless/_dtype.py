@@ -304,15 +304,22 @@ _complex_to_real_warned = [False]
 def cast_source(array, target):
     """``array`` as a cast into the NumPy dtype ``target`` reads it: a complex array's real part for a real, non-bool
     target (bool tests for nonzero), with PyTorch's once-per-process UserWarning; a double one rounded to float first
-    for a half target (c10::Half converts from float, so PyTorch rounds twice where NumPy rounds once)."""
+    for a half target (c10::Half converts from float, so PyTorch rounds twice where NumPy rounds once), a double one
+    through int64 for a uint8 target."""
     if array.dtype.kind == "c" and target.kind not in "cb":
         if not _complex_to_real_warned[0]:
             _complex_to_real_warned[0] = True
             warnings.warn(_COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
         array = array.real
-    if target == np.float16 and array.dtype == np.float64:
-        with np.errstate(over="ignore"):  # beyond float32: inf, silently as in PyTorch
-            return array.astype(np.float32)
+    if array.dtype == np.float64:
+        if target == np.float16:
+            with np.errstate(over="ignore"):  # beyond float32: inf, silently as in PyTorch
+                return array.astype(np.float32)
+        if target == np.uint8:
+            # PyTorch converts a double to uint8 through int64, wrapping what lies beyond 255 (6067851765.5 is 245),
+            # where NumPy's direct conversion gives 0
+            with np.errstate(invalid="ignore"):
+                return array.astype(np.int64)
     return array
 
 

@@ -609,7 +609,8 @@ class Tensor:
             return self
         if np_dtype.kind not in "fc":
             with np.errstate(invalid="ignore"):
-                return Tensor._wrap(_memory_format.copy_as(self._data, memory_format, np_dtype))
+                return Tensor._wrap(_memory_format.copy_as(_dtype.cast_source(self._data, np_dtype), memory_format,
+                                                           np_dtype))
         return unary.Cast.apply(self, dtype=np_dtype, memory_format=memory_format)
 
     def type(self, dtype=None, non_blocking=False):
