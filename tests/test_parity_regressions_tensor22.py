@@ -2,7 +2,9 @@
 torch.
 
 * casts: a float64 tensor converts to uint8 through int64, wrapping values beyond 255 (also under to(memory_format=));
-* printing: set_printoptions(edgeitems=0) names the size and summarises to "...".
+* printing: set_printoptions(edgeitems=0) names the size and summarises to "...";
+* fill values: a complex64 fill refuses a finite part beyond float32's range, a float16 element written directly
+  names double for a complex number, index_fill refuses a complex number into a real tensor.
 """
 import warnings
 
@@ -69,3 +71,63 @@ def test_printing_without_edge_items(restore_printoptions, make, options):
         lib.set_printoptions(**options)
         reprs.append(repr(make(lib)).replace("torch.", "torchless."))
     assert reprs[1] == reprs[0]
+
+
+# ---------------------------------------------------------------------------- fill values
+def _outcome(call):
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error)
+
+
+def _same_outcome(call):
+    theirs, ours = (_outcome(lambda lib=lib: call(lib)) for lib in (torch, torchless))
+    if isinstance(theirs, tuple):
+        assert ours == theirs
+    else:
+        _same_values(theirs, ours)
+
+
+FILLS = {
+    "fill_": lambda lib, x, v: x.fill_(v),
+    "full": lambda lib, x, v: lib.full((2,), v, dtype=x.dtype),
+    "full_like": lambda lib, x, v: lib.full_like(x, v),
+    "new_full": lambda lib, x, v: x.new_full((2,), v),
+    "masked_fill": lambda lib, x, v: x.masked_fill(lib.tensor([True, False]), v),
+    "index_fill": lambda lib, x, v: x.index_fill(0, lib.tensor([0]), v),
+    "where": lambda lib, x, v: lib.where(lib.tensor([True, False]), x, v),
+    "scalar_tensor": lambda lib, x, v: lib.scalar_tensor(v, dtype=x.dtype),
+    "setitem": lambda lib, x, v: x.__setitem__(0, v) or x,
+    "setitem_mask": lambda lib, x, v: x.__setitem__(lib.tensor([True, False]), v) or x,
+    "element_fill_": lambda lib, x, v: x[0].fill_(v),
+}
+
+
+@pytest.mark.parametrize("fill", FILLS.values(), ids=FILLS.keys())
+@pytest.mark.parametrize("value", [1e40, -1e300, complex(1, 1e40), complex(float("inf"), 1e39), float("inf"),
+                                   complex(float("nan"), 2.0), 3e38 + 0j, 2.5])
+def test_complex64_fill_beyond_float32(fill, value):
+    _same_outcome(lambda lib: fill(lib, lib.zeros(2, dtype=lib.complex64), value))
+
+
+@pytest.mark.parametrize("fill", FILLS.values(), ids=FILLS.keys())
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("value", [1 + 2j, 1e5 + 0j, 3 + 0j])
+def test_complex_fill_of_a_real_tensor(fill, dtype, value):
+    if fill is FILLS["where"] and dtype == "float16":
+        pytest.skip("float16 with a complex number promotes to complex32, which torchless lacks")
+    _same_outcome(lambda lib: fill(lib, lib.zeros(2, dtype=getattr(lib, dtype)), value))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.index_fill(0, lib.tensor([0.0]), 1j),
+    lambda lib, x: x.index_fill(5, lib.tensor([0]), 1j),
+    lambda lib, x: x.index_fill(0, lib.tensor([[0]]), 1j),
+    lambda lib, x: x.index_fill(0, lib.tensor([7]), 1j),
+    lambda lib, x: x.index_fill(0, lib.tensor([0]), lib.tensor(1j)),
+    lambda lib, x: x.index_fill_(0, lib.tensor([0]), 1j),
+    lambda lib, x: lib.index_fill(x.to(lib.complex64), 0, lib.tensor([0]), 1j),
+])
+def test_index_fill_checks_a_complex_value_after_the_index_dtype(call):
+    _same_outcome(lambda lib: call(lib, lib.zeros(2, 3)))

@@ -647,6 +647,13 @@ def index_copy(self, dim, index, source):
                                       shown={"dim": dim, "index": index._data})
 
 
+def _is_complex_number(value):
+    """A complex Python or NumPy number, or a complex tensor (index_fill reads a 0-d one as a number)."""
+    if isinstance(value, Tensor):
+        return value._data.dtype.kind == "c"
+    return isinstance(value, (complex, np.complexfloating))
+
+
 def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
     if type(dim) is not int:
@@ -657,6 +664,8 @@ def index_fill(self, dim, index, value):
                            f"{value._data.ndim} dimension(s).")
     if index._data.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if self._data.dtype.kind != "c" and _is_complex_number(value):
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
