@@ -4,7 +4,9 @@ torch.
 * casts: a float64 tensor converts to uint8 through int64, wrapping values beyond 255 (also under to(memory_format=));
 * printing: set_printoptions(edgeitems=0) names the size and summarises to "...";
 * fill values: a complex64 fill refuses a finite part beyond float32's range, a float16 element written directly
-  names double for a complex number, index_fill refuses a complex number into a real tensor.
+  names double for a complex number, index_fill refuses a complex number into a real tensor;
+* indexing: an index tensor of a refused dtype (float, int8, int16) fails only after the count of dims and the ints
+  and slices before and after it, which PyTorch checks first; a str in the key fails in its turn among them.
 """
 import warnings
 
@@ -131,3 +133,41 @@ def test_complex_fill_of_a_real_tensor(fill, dtype, value):
 ])
 def test_index_fill_checks_a_complex_value_after_the_index_dtype(call):
     _same_outcome(lambda lib: call(lib, lib.zeros(2, 3)))
+
+
+# ---------------------------------------------------------------------------- indexing errors in PyTorch's order
+REFUSED_INDEX_TENSORS = ["lib.tensor([0.0])", "lib.tensor([0], dtype=lib.int8)", "lib.tensor(1.5)",
+                         "lib.tensor([[0, 1]], dtype=lib.int16)"]
+
+
+@pytest.mark.parametrize("refused", REFUSED_INDEX_TENSORS)
+@pytest.mark.parametrize("key", ["{t}, 0, 0", "{t}, ::2, None", "-2:-4:0, {t}", "{t}, 5", "{t}, ..., ::-1",
+                                 "{t}", "None, {t}", "{t}, lib.tensor([0, 1])", "{t}, 'a'", "0, 'a', {t}",
+                                 "7, {t}", "{t}, lib.tensor([True, False, True])"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (0, 3)])
+@pytest.mark.parametrize("assign", [False, True], ids=["get", "set"])
+def test_refused_index_dtype_after_basic_checks(refused, key, shape, assign):
+    source = "x[" + key.format(t=refused) + "]" + (" = 1" if assign else "")
+
+    def index(lib):
+        x = lib.zeros(shape)
+        namespace = {"lib": lib, "x": x}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(source, "<key>", "exec"), namespace)
+        return x
+
+    _same_outcome(index)
+
+
+@pytest.mark.parametrize("key", ["2, -1, 'a'", "0:3:2, 'a'", "'a', 5", "0, 'a'", "..., 'a'"])
+@pytest.mark.parametrize("assign", [False, True], ids=["get", "set"])
+def test_str_in_a_key_fails_in_its_turn(key, assign):
+    source = "x[" + key + "]" + (" = 1" if assign else "")
+
+    def index(lib):
+        x = lib.zeros(1, 0, 3)
+        exec(compile(source, "<key>", "exec"), {"lib": lib, "x": x})
+        return x
+
+    _same_outcome(index)

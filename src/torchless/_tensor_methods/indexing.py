@@ -9,7 +9,7 @@ from .. import _dtype
 from .._ops import indexing
 from ..autograd.graph import records
 from .._tensor import Tensor, _LEAF_INPLACE
-from ._index_keys import index_key
+from ._index_keys import subscript_key
 
 
 # What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
@@ -82,7 +82,7 @@ class IndexingMethods:
         # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
         # tensor's error message is about)
         key = indexing.single_ellipsis(self._data.ndim,
-                                       index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+                                       subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
         try:
             indexing.check_steps(self._data.shape, key)
             staged = indexing.select_first(key)
@@ -90,9 +90,6 @@ class IndexingMethods:
                 return indexing.Index.apply(indexing.Index.apply(self, key=staged[0]), key=staged[1])
             return indexing.Index.apply(self, key=key)
         except IndexError as err:
-            for item in key if isinstance(key, tuple) else (key,):
-                if isinstance(item, str):  # PyTorch reads it as data for an index tensor
-                    raise TypeError(f"new(): invalid data type '{type(item).__name__}'") from None
             error = indexing.index_error(self._data.shape, key, err)
             zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
             if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
@@ -131,10 +128,9 @@ class IndexingMethods:
         if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
             raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         key = indexing.single_ellipsis(self._data.ndim,
-                                       index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
-        for item in key if isinstance(key, tuple) else (key,):
-            if isinstance(item, str):  # PyTorch reads it as data for an index tensor
-                raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+                                       subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
+        if any(isinstance(item, str) for item in (key if isinstance(key, tuple) else (key,))):
+            raise indexing.index_error(self._data.shape, key, None)  # (PyTorch reads a str as index data)
         try:
             self._put_item(key, value_t)
         except IndexError as error:
