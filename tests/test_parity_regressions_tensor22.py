@@ -6,7 +6,14 @@ torch.
 * fill values: a complex64 fill refuses a finite part beyond float32's range, a float16 element written directly
   names double for a complex number, index_fill refuses a complex number into a real tensor;
 * indexing: an index tensor of a refused dtype (float, int8, int16) fails only after the count of dims and the ints
-  and slices before and after it, which PyTorch checks first; a str in the key fails in its turn among them.
+  and slices before and after it, which PyTorch checks first; a str in the key fails in its turn among them;
+* reductions and views, errors in PyTorch's order and words: max/min/amax/amin/aminmax/nansum/nanmean of a complex
+  tensor check the dim and an empty reduction before refusing the dtype (amax/amin of an empty complex tensor give
+  the empty result); sum/mean/amax/amin/logsumexp/count_nonzero/any/all check every dim's range before repeated
+  ones; select names the normalised dim, the empty-norm error the dim as given; split_with_sizes of a 0-d tensor;
+* a complex tensor cast to a real dtype with size-1 dims has the strides of a new tensor (was its real part's);
+* creation: arange reads a complex bound by its real part (refused with an imaginary one), randint / randint_like /
+  random_ refuse complex dtypes with PyTorch's message.
 """
 import warnings
 
@@ -171,3 +178,84 @@ def test_str_in_a_key_fails_in_its_turn(key, assign):
         return x
 
     _same_outcome(index)
+
+
+# ---------------------------------------------------------------------------- reductions and views: errors
+def _evaluated(source, setup):
+    def call(lib):
+        namespace = {"lib": lib}
+        exec(setup, namespace)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return eval(source, namespace)
+    return call
+
+
+def _same_result(source, setup):
+    theirs, ours = (_outcome(lambda lib=lib: _evaluated(source, setup)(lib)) for lib in (torch, torchless))
+    if isinstance(theirs, tuple) and isinstance(theirs[0], str):
+        assert ours == theirs
+        return
+    theirs, ours = (result if isinstance(result, tuple) else (result,) for result in (theirs, ours))
+    assert len(ours) == len(theirs)
+    for their_item, our_item in zip(theirs, ours):
+        _same_values(their_item, our_item)
+
+
+@pytest.mark.parametrize("call", ["max({})", "min({})", "amax({})", "amin({})", "nansum({})", "nanmean({})",
+                                  "aminmax(dim={})", "max(dim={}, keepdim=True)", "amin({}, keepdim=True)"])
+@pytest.mark.parametrize("dim", ["5", "1", "-1", "0", "(0, 0)", "(1, 5)", "(0,)", ""])
+@pytest.mark.parametrize("shape", [(3, 0, 4), (3, 2, 4), (0, 2, 4)])
+def test_complex_extrema_check_dims_first(call, dim, shape):
+    if not dim and "dim=" in call:
+        return
+    if not dim.lstrip("-").isdigit() and call.startswith(("max", "min", "aminmax")):
+        return
+    _same_result("x." + call.format(dim), f"x = lib.zeros({shape}, dtype=lib.complex64)")
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "count_nonzero", "amax", "amin", "logsumexp", "any", "all",
+                                  "nansum", "std", "var"])
+@pytest.mark.parametrize("dims", ["(-1, -1, -3)", "(0, 0, 5)", "(1, 1)", "[0, 5, 0]", "(-3, 1, 1)"])
+def test_dim_lists_out_of_range_before_repeated(name, dims):
+    _same_result(f"x.{name}({dims})", "x = lib.zeros(2, 3)")
+
+
+@pytest.mark.parametrize("source", [
+    "x.select(-2, 5)", "x.select(-1, -7)", "lib.select(x, -3, 9)", "x.select(1, 5)",
+    "e.norm(float('inf'), -2)", "e.norm(float('inf'), (0, -2))", "lib.linalg.vector_norm(e, float('inf'), dim=(-2,))",
+    "lib.linalg.vector_norm(e, -1, dim=-2)", "e.norm(-1, [2, -2])", "lib.linalg.norm(e, float('inf'), dim=-2)",
+    "e.norm(float('-inf'))", "e.norm(float('inf'), 1)",
+    "z.split_with_sizes([0, 3], 0)", "z.split_with_sizes([1], 5)", "lib.split_with_sizes(z, [1])",
+    "z.split([1, 0])", "z.split_with_sizes([-1], 0)", "x.split_with_sizes([1, 1], 1)",
+])
+def test_view_and_norm_messages(source):
+    _same_result(source, "x = lib.zeros(3, 2, 4); e = lib.zeros(3, 0, 4); z = lib.tensor(2.0)")
+
+
+# ---------------------------------------------------------------------------- complex casts, creation
+@pytest.mark.parametrize("convert", ["half()", "float()", "double()", "to(lib.float64, copy=True)", "int()",
+                                     "to('cpu', lib.float16)", "to(lib.float32, non_blocking=True)", "bool()"])
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (2, 1), (1, 3), (2, 0), (3,)])
+def test_complex_to_real_cast_strides(convert, shape):
+    def cast(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return eval(f"x.{convert}", {"lib": lib, "x": (lib.arange(float(np.prod(shape))) * (1 + 2j))
+                                         .reshape(shape)})
+    theirs, ours = cast(torch), cast(torchless)
+    _same_values(theirs, ours)
+    assert ours.stride() == theirs.stride()
+
+
+@pytest.mark.parametrize("source", [
+    "lib.arange(1+1j, 5, dtype=lib.bool)", "lib.arange(1+1j, 5)", "lib.arange(1+0j, 5)", "lib.arange(0, 5, 0j)",
+    "lib.arange(1+1j, float('inf'))", "lib.arange(2+0j)", "lib.arange(lib.tensor(2+1j))",
+    "lib.arange(0.5+0j, 3, dtype=lib.int32)", "lib.arange(lib.tensor(2+0j))", "lib.arange(0, 2+0j, 0.5, dtype=lib.float64)",
+    "lib.randint(5, 2, (2,), dtype=lib.complex64)", "lib.randint(0, 2, (2,), dtype=lib.complex64)",
+    "lib.randint(0, 2**40, (2,), dtype=lib.complex128)", "lib.zeros(2, dtype=lib.complex64).random_(0, 3)",
+    "lib.zeros(2, dtype=lib.complex64).random_()", "lib.randint_like(lib.zeros(2, dtype=lib.complex64), 3)",
+    "lib.randint_like(lib.zeros(2), 3, dtype=lib.complex64)", "lib.zeros(2, dtype=lib.complex64).random_(3)",
+])
+def test_complex_numbers_and_dtypes_in_factories(source):
+    _same_result(source, "")

@@ -125,6 +125,8 @@ def _check_random_range(low, high, np_dtype):
     """PyTorch's check of a random integer range [low, high) against the result's dtype: an integer (or bool)
     dtype must hold both low and high - 1, else RuntimeError; a float dtype only warns when they lie beyond the
     integers it represents exactly (the draws there would not be uniform)."""
+    if np_dtype.kind == "c":
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if np_dtype.kind == "f":
         digits, name = _EXACT_INTEGER_DIGITS[np_dtype]
         for label, value in (("from", low), ("to - 1", high - 1)):

@@ -392,9 +392,9 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
     from .._tensor_methods._arguments import reduced_axes
 
-    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
+    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
 
@@ -404,9 +404,9 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
             keepdim.__class__ is not bool:
         parsed = _parser_errors.method_arguments("nanmean", (dim, keepdim), {"dtype": dtype} if dtype else {})
         dim = None if parsed["dim"] is None else tuple(parsed["dim"])
-    # the input's dtype first, then the requested one (as mean's message words it)
-    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (its sum's message)
-    if self._data.dtype.kind != "f":
+    # the input's dtype first, then the requested one (as mean's message words it); a complex input is refused
+    # by nansum, after the dims
+    if self._data.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{self.dtype.scalar_name}")
     if dtype is not None and not dtype.is_floating_point:
@@ -439,7 +439,6 @@ def aminmax(self, *, dim=None, keepdim=False):
     """(min, max) over all elements or along ``dim``, in one call."""
     if dim is not None and type(dim) is not int:
         dim = _parser_errors.method_arguments("aminmax", (), {"dim": dim})["dim"]
-    self._no_kernel_for("c", "aminmax_cpu")
     if dim is None:
         if not self._data.size:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
@@ -449,6 +448,7 @@ def aminmax(self, *, dim=None, keepdim=False):
         axes = normalize_dims(dim, self._data.ndim)
         if self._data.ndim and not self._data.shape[axes[0]]:
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
     low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
     high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
     return _RETURN_TYPES["aminmax"](low, high)
