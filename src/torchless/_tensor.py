@@ -327,7 +327,9 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        """The address of the first element; 0 for a tensor without elements, as in PyTorch (even a view into a
+        non-empty storage)."""
+        return self._data.__array_interface__["data"][0] if self._data.size else 0
 
     @property
     def requires_grad(self):
