@@ -14,7 +14,9 @@ torch.
 * a complex tensor cast to a real dtype with size-1 dims has the strides of a new tensor (was its real part's);
 * creation: arange reads a complex bound by its real part (refused with an imaginary one), randint / randint_like /
   random_ refuse complex dtypes with PyTorch's message, randperm too, randint a float range beyond a float dtype's;
-  a complex dtype refuses data that is no number as "must be real number"; data_ptr() of an empty tensor is 0.
+  a complex dtype refuses data that is no number as "must be real number"; data_ptr() of an empty tensor is 0;
+* in place: lerp_ into a leaf requiring grad (or a view of one) refuses the leaf before an operand's shape, and
+  checks the shapes of self, end and weight together (weight's clash was NumPy's ValueError).
 """
 import warnings
 
@@ -277,3 +279,12 @@ def test_complex_numbers_and_dtypes_in_factories(source):
 ])
 def test_random_factories_and_complex_data(source):
     _same_result(source, "import numpy as np")
+
+
+# ---------------------------------------------------------------------------- in place
+@pytest.mark.parametrize("target", ["x", "x.flatten()", "x[0]", "x.t()", "x.detach()"])
+@pytest.mark.parametrize("end", ["lib.zeros(2, 2)", "lib.zeros(3)", "lib.zeros(2, 1, 2)",
+                                 "lib.zeros(3, dtype=lib.float64)"])
+@pytest.mark.parametrize("weight", ["0.5", "lib.tensor(0.5, dtype=lib.float64)", "lib.zeros(2, 3)", "lib.zeros(2)"])
+def test_lerp_into_a_leaf_refuses_the_leaf_first(target, end, weight):
+    _same_result(f"{target}.lerp_({end}, {weight})", "x = lib.tensor([[1., 2.], [3., 4.]], requires_grad=True)")
