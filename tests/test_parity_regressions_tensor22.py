@@ -6,7 +6,8 @@ torch.
 * fill values: a complex64 fill refuses a finite part beyond float32's range, a float16 element written directly
   names double for a complex number, index_fill refuses a complex number into a real tensor;
 * indexing: an index tensor of a refused dtype (float, int8, int16) fails only after the count of dims and the ints
-  and slices before and after it, which PyTorch checks first; a str in the key fails in its turn among them;
+  and slices before and after it, which PyTorch checks first; a str or a float in the key fails in its turn among
+  them; t[key] = value checks the value's shape against the result before the index values' range;
 * reductions and views, errors in PyTorch's order and words: max/min/amax/amin/aminmax/nansum/nanmean of a complex
   tensor check the dim and an empty reduction before refusing the dtype (amax/amin of an empty complex tensor give
   the empty result); sum/mean/amax/amin/logsumexp/count_nonzero/any/all check every dim's range before repeated
@@ -288,3 +289,38 @@ def test_random_factories_and_complex_data(source):
 @pytest.mark.parametrize("weight", ["0.5", "lib.tensor(0.5, dtype=lib.float64)", "lib.zeros(2, 3)", "lib.zeros(2)"])
 def test_lerp_into_a_leaf_refuses_the_leaf_first(target, end, weight):
     _same_result(f"{target}.lerp_({end}, {weight})", "x = lib.tensor([[1., 2.], [3., 4.]], requires_grad=True)")
+
+
+
+@pytest.mark.parametrize("source", [
+    "x[None, lib.tensor([-2, -3, 2, 1])] = lib.tensor([1, 2, 3], dtype=lib.int32)",
+    "x[None, 0, lib.tensor([-1, -1, -3, 0])] = lib.zeros(0)",
+    "y[::3, lib.tensor([-5, 0])] = lib.zeros(0)",
+    "y[lib.tensor([7, 0]), 1] = lib.ones(3)",
+    "y[lib.tensor([7, 0])] = lib.ones(2, 5)",
+    "y[:, lib.tensor([[0], [9]])] = lib.ones(4, 4)",
+    "y[lib.tensor([7, 0])] = lib.ones(3, 4)",
+    "x.requires_grad_(False)[lib.tensor([5])] = lib.ones(2)",
+    "z[lib.tensor([5])] = lib.ones(2)",
+])
+def test_setitem_value_shape_before_index_values(source):
+    def assign(lib):
+        namespace = {"lib": lib, "x": lib.arange(2.0), "y": lib.zeros(3, 3, 4),
+                     "z": lib.zeros(2, requires_grad=True) * 1}
+        exec(compile(source, "<setitem>", "exec"), namespace)
+        return namespace["x"]
+
+    _same_outcome(assign)
+
+
+@pytest.mark.parametrize("source", ["x[-4, 1.5, lib.tensor(0)]", "x[lib.tensor([], dtype=lib.long), -4::-1, 1.5]",
+                                    "x[1.5, 9]", "x[0, 1.5]", "x[7, 1.5]", "x[::0, 1.5]", "x[1.5, 'a']",
+                                    "x[-4, 1.5, lib.tensor(0)] = 1", "x[0, 0, 2.5] = 1"])
+def test_float_in_a_key_fails_in_its_turn(source):
+    def index(lib):
+        x = lib.zeros(0, 2, 3)
+        namespace = {"lib": lib, "x": x}
+        exec(compile(source, "<key>", "exec"), namespace)
+        return x
+
+    _same_outcome(index)

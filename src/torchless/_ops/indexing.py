@@ -422,12 +422,6 @@ def index_error(shape, key, numpy_error, basic_only=False):
     consumed += sum(1 for p in parts if not isinstance(p, (np.ndarray, bool, type(None), type(Ellipsis))))
     if consumed > len(shape):
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
-    for part in parts:
-        if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis), str)):
-            from ..nn._functional._args import _tp_name
-
-            return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                              f"valid indices (got {_tp_name(part)})")
     if any(type(part) is int and not -2**63 <= part < 2**63 for part in parts):  # PyTorch reads an int as int64
         return ValueError("Overflow when unpacking long long")
     # PyTorch reports an int by its position in the key, an index tensor by its rank among the tensors.
@@ -449,6 +443,11 @@ def index_error(shape, key, numpy_error, basic_only=False):
             return ValueError("slice step cannot be zero" if part.step == 0 else "step must be greater than zero")
         if isinstance(part, str):  # PyTorch reads it as data for an index tensor, in its turn
             return TypeError(f"new(): invalid data type '{type(part).__name__}'")
+        if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
+            from ..nn._functional._args import _tp_name
+
+            return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                              f"valid indices (got {_tp_name(part)})")
     if basic_only:
         return None
     # PyTorch first applies the ints, slices and Nones (its masks are checked against the result), then

@@ -165,7 +165,7 @@ class IndexingMethods:
         source = value_t  # its dtype names it in PyTorch's shape errors
         if not value_t._data.size and not indexing.is_basic_key(key):
             # NumPy writes an empty value into an empty result of any shape; index_put broadcasts it
-            self._raise_setitem_shape_error(key, source)
+            self._check_key_and_value_shape(key, source)
         recorded = records(self, value_t)
         if recorded and self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
@@ -182,9 +182,10 @@ class IndexingMethods:
             try:
                 result = indexing.IndexPut.apply(self, value_t, key=key)
             except IndexError as err:
+                self._check_key_and_value_shape(key, source)  # (an index value out of range is found last)
                 raise indexing.index_error(self._data.shape, key, err) from None
             except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
-                self._raise_setitem_shape_error(key, source)
+                self._check_key_and_value_shape(key, source)
                 raise
             finally:
                 if memory is not None:
@@ -198,16 +199,21 @@ class IndexingMethods:
                     target = self._data[key] if indexing.is_basic_key(key) else None
                     self._writable_data(target=target)[key] = value_t._data
             except IndexError as err:
+                self._check_key_and_value_shape(key, source)  # (an index value out of range is found last)
                 raise indexing.index_error(self._data.shape, key, err) from None
             except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
-                self._raise_setitem_shape_error(key, source)
+                self._check_key_and_value_shape(key, source)
                 raise
             self._bump_version()
 
     def _raise_index_put_dtype_error(self, key, value):
-        # PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
-        # shape before the dtypes, and the values inside the index tensors only after them: check the key with
-        # those values zeroed.
+        self._check_key_and_value_shape(key, value)
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
+                           f"for the destination and {value.dtype.scalar_name} for the source.")
+
+    def _check_key_and_value_shape(self, key, value):
+        """PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
+        shape before the dtypes and the values inside the index tensors: checks them, with those values zeroed."""
         parts = key if isinstance(key, tuple) else (key,)
         parts = tuple(np.zeros(p.shape, np.intp) if isinstance(p, np.ndarray) and p.ndim and p.dtype != np.bool_
                       else p for p in parts)
@@ -216,8 +222,6 @@ class IndexingMethods:
             self._raise_setitem_shape_error(checked, value)
         except IndexError as err:
             raise indexing.index_error(self._data.shape, checked, err) from None
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
-                           f"for the destination and {value.dtype.scalar_name} for the source.")
 
     def _raise_setitem_shape_error(self, key, value):
         """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value
