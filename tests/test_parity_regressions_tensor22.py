@@ -12,6 +12,7 @@ torch.
   tensor check the dim and an empty reduction before refusing the dtype (amax/amin of an empty complex tensor give
   the empty result); sum/mean/amax/amin/logsumexp/count_nonzero/any/all check every dim's range before repeated
   ones; select names the normalised dim, the empty-norm error the dim as given; split_with_sizes of a 0-d tensor;
+  nanmean takes a complex dtype= (nansum's kernel then refuses it) and refuses a complex input whatever dtype=;
 * a complex tensor cast to a real dtype with size-1 dims has the strides of a new tensor (was its real part's);
 * creation: arange reads a complex bound by its real part (refused with an imaginary one), randint / randint_like /
   random_ refuse complex dtypes with PyTorch's message, randperm too, randint a float range beyond a float dtype's;
@@ -324,3 +325,14 @@ def test_float_in_a_key_fails_in_its_turn(source):
         return x
 
     _same_outcome(index)
+
+
+
+@pytest.mark.parametrize("source", ["x.nanmean(dtype=lib.float32)", "x.nanmean(1, dtype=lib.float16)", "x.nanmean()",
+                                    "x.nanmean(5)", "x.nanmean((0, 0))", "x.nanmean(dtype=lib.int32)",
+                                    "x.nanmean(dtype=lib.complex64)", "x.nanmean(0, keepdim=True)",
+                                    "x.nanmean(5, dtype=lib.complex64)", "x.nanmean((0, 0), dtype=lib.complex128)",
+                                    "x.nanmean(1, keepdim=True, dtype=lib.complex64)"])
+@pytest.mark.parametrize("dtype", ["complex64", "float32", "int32", "float64"])
+def test_nanmean_dtypes_in_pytorchs_order(source, dtype):
+    _same_result(source, f"x = lib.arange(6.0).reshape(2, 3).to(lib.{dtype})")

@@ -404,14 +404,20 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
             keepdim.__class__ is not bool:
         parsed = _parser_errors.method_arguments("nanmean", (dim, keepdim), {"dtype": dtype} if dtype else {})
         dim = None if parsed["dim"] is None else tuple(parsed["dim"])
-    # the input's dtype first, then the requested one (as mean's message words it); a complex input is refused
-    # by nansum, after the dims
+    # the input's dtype first, then the requested one (as mean's message words it)
     if self._data.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{self.dtype.scalar_name}")
-    if dtype is not None and not dtype.is_floating_point:
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
         raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtype.scalar_name}")
+    if self._data.dtype.kind == "c" or dtype is not None and dtype.is_complex:  # refused by nansum, after the dims
+        from .._tensor_methods._arguments import reduced_axes
+
+        reduced_axes("nansum", every_dim_if_empty(dim), keepdim, self._data.ndim)
+        if self._data.dtype.kind == "c":  # (whatever the dtype asked for)
+            raise RuntimeError("nansum on CPU does not support complex inputs")
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{dtype.scalar_name}'")
     source = self if dtype is None else self.to(dtype)
     count = Tensor._wrap(~np.isnan(source._data)).sum(dim, keepdim)
     return source.nansum(dim, keepdim) / count
