@@ -17,6 +17,9 @@ torch.
 * creation: arange reads a complex bound by its real part (refused with an imaginary one), randint / randint_like /
   random_ refuse complex dtypes with PyTorch's message, randperm too, randint a float range beyond a float dtype's;
   a complex dtype refuses data that is no number as "must be real number"; data_ptr() of an empty tensor is 0;
+* clamp of a real tensor by complex numbers: a float tensor's reads them as doubles (refused with an imaginary part),
+  an integer or bool tensor's and clamp_min / clamp_max refuse complex types, clamp_ of an integer tensor cannot
+  cast the complex result;
 * in place: lerp_ into a leaf requiring grad (or a view of one) refuses the leaf before an operand's shape, and
   checks the shapes of self, end and weight together (weight's clash was NumPy's ValueError).
 """
@@ -336,3 +339,15 @@ def test_float_in_a_key_fails_in_its_turn(source):
 @pytest.mark.parametrize("dtype", ["complex64", "float32", "int32", "float64"])
 def test_nanmean_dtypes_in_pytorchs_order(source, dtype):
     _same_result(source, f"x = lib.arange(6.0).reshape(2, 3).to(lib.{dtype})")
+
+
+
+@pytest.mark.parametrize("source", [
+    "x.clamp(max=1+2j)", "x.clamp(min=1e5+0j)", "x.clamp(1+0j, 2)", "x.clamp(min=0.5+0j)", "x.clamp_(min=0.5+0j)",
+    "x.clip(max=2+0j)", "x.clamp_min(1+0j)", "x.clamp_max(1+1j)", "lib.clamp(x, 1+0j, 1+1j)",
+    "x.clamp(min=1e40+0j)", "x.clamp(max=np.complex128(2))", "x.clamp_min_(1+0j)", "x.clamp_max_(2+0j)",
+    "x.clip_(0.5+0j, 1)",
+])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "uint8", "bool", "complex64"])
+def test_clamp_by_complex_numbers(source, dtype):
+    _same_result(source, f"import numpy as np; x = lib.arange(3).to(lib.{dtype})")

@@ -353,6 +353,10 @@ class InPlaceMethods:
     def _clamp_inplace(self, min, max, name):
         min, max = clamp_bounds(min, max, name)
         node = {"clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}.get(name)
+        if node is None and self._data.dtype.kind in "biu" and (isinstance(min, complex) or isinstance(max, complex)):
+            # (clamp_ computes in the complex dtype, then cannot write it; clamp_min_ / clamp_max_ refuse it first)
+            raise RuntimeError(f"result type {_dtype.get_default_dtype().to_complex().scalar_name} can't be cast to "
+                               f"the desired output type {_dtype.CPP_TYPE_NAMES[self._data.dtype.name]}")
         return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
                              cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
 
