@@ -206,6 +206,7 @@ def can_cast(source, target):
 
 # The largest finite value of each float dtype (the name float is taken by the dtype here).
 FLOAT_MAX = {np.dtype(t): np.finfo(t).max.item() for t in (np.float16, np.float32, np.float64)}
+_FLOAT32 = np.dtype(np.float32)
 # The C++ type PyTorch names when a scalar does not fit an integer dtype.
 _C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
 
@@ -227,9 +228,13 @@ def fill_value(value, np_dtype, check_half=True):
         if np_dtype.kind == "b":
             return _builtins.bool(value)
         if value.imag:  # PyTorch's check of a complex number converted to a real type
-            raise RuntimeError(f"value cannot be converted to type "
-                               f"{_C_TYPES.get(np_dtype.name) or CPP_SCALAR_NAMES[np_dtype.name]} without overflow")
+            # (a float16 element written directly converts the number through double first)
+            c_type = "double" if np_dtype == np.float16 and not check_half else \
+                _C_TYPES.get(np_dtype.name) or CPP_SCALAR_NAMES[np_dtype.name]
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
         value = value.real
+    elif np_dtype == _COMPLEX64:
+        _check_complex64(value)
     if np_dtype.kind == "f":
         if np_dtype == np.float32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
             raise RuntimeError("value cannot be converted to type float without overflow")
@@ -246,6 +251,18 @@ def fill_value(value, np_dtype, check_half=True):
     if not lowest <= value <= info.max:  # False for NaN too
         raise RuntimeError(f"value cannot be converted to type {_C_TYPES[np_dtype.name]} without overflow")
     return _builtins.int(value) % (1 << info.bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
+
+
+_COMPLEX64 = np.dtype(np.complex64)
+
+
+def _check_complex64(value):
+    """PyTorch refuses a number whose real or imaginary part is finite beyond float32's range as a complex64 fill
+    (where NumPy rounds it to inf)."""
+    value = _builtins.complex(value)
+    for part in (value.real, value.imag):
+        if FLOAT_MAX[_FLOAT32] < abs(part) < np.inf:
+            raise RuntimeError("value cannot be converted to type c10::complex<float> without overflow")
 
 
 def scalar_argument(value, np_dtype):
@@ -304,15 +321,22 @@ _complex_to_real_warned = [False]
 def cast_source(array, target):
     """``array`` as a cast into the NumPy dtype ``target`` reads it: a complex array's real part for a real, non-bool
     target (bool tests for nonzero), with PyTorch's once-per-process UserWarning; a double one rounded to float first
-    for a half target (c10::Half converts from float, so PyTorch rounds twice where NumPy rounds once)."""
+    for a half target (c10::Half converts from float, so PyTorch rounds twice where NumPy rounds once), a double one
+    through int64 for a uint8 target."""
     if array.dtype.kind == "c" and target.kind not in "cb":
         if not _complex_to_real_warned[0]:
             _complex_to_real_warned[0] = True
             warnings.warn(_COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
         array = array.real
-    if target == np.float16 and array.dtype == np.float64:
-        with np.errstate(over="ignore"):  # beyond float32: inf, silently as in PyTorch
-            return array.astype(np.float32)
+    if array.dtype == np.float64:
+        if target == np.float16:
+            with np.errstate(over="ignore"):  # beyond float32: inf, silently as in PyTorch
+                return array.astype(np.float32)
+        if target == np.uint8:
+            # PyTorch converts a double to uint8 through int64, wrapping what lies beyond 255 (6067851765.5 is 245),
+            # where NumPy's direct conversion gives 0
+            with np.errstate(invalid="ignore"):
+                return array.astype(np.int64)
     return array
 
 

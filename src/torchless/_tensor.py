@@ -327,7 +327,9 @@ class Tensor:
         return self._data.dtype.kind == "f"
 
     def data_ptr(self):
-        return self._data.__array_interface__["data"][0]
+        """The address of the first element; 0 for a tensor without elements, as in PyTorch (even a view into a
+        non-empty storage)."""
+        return self._data.__array_interface__["data"][0] if self._data.size else 0
 
     @property
     def requires_grad(self):
@@ -609,7 +611,8 @@ class Tensor:
             return self
         if np_dtype.kind not in "fc":
             with np.errstate(invalid="ignore"):
-                return Tensor._wrap(_memory_format.copy_as(self._data, memory_format, np_dtype))
+                return Tensor._wrap(_memory_format.copy_as(_dtype.cast_source(self._data, np_dtype), memory_format,
+                                                           np_dtype))
         return unary.Cast.apply(self, dtype=np_dtype, memory_format=memory_format)
 
     def type(self, dtype=None, non_blocking=False):

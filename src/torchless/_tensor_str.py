@@ -91,12 +91,16 @@ def _summarized(a):
         a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
     if a.ndim == 1:
         return a
+    if not EDGEITEMS:  # nothing of a summarised matrix shows but "..."
+        return a[(slice(0, 0),) * a.ndim]
     return np.stack([_summarized(x) for x in a]) if len(a) else a
 
 
 def _vector(a, indent, summarize, fmt):
     per_line = max(1, int(math.floor((LINEWIDTH - indent) / (fmt.max_width + 2))))
-    if summarize and a.shape[0] > 2 * EDGEITEMS:
+    if summarize and not EDGEITEMS:
+        items = ["..."]
+    elif summarize and a.shape[0] > 2 * EDGEITEMS:
         items = [fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."]
         items += [fmt.format(v) for v in a[-EDGEITEMS:].tolist()]
     else:
@@ -146,6 +150,8 @@ def tensor_repr(tensor, prefix="tensor("):
         if a.shape != (0,):
             suffixes.append(f"size={tuple(a.shape)}")
     else:
+        if not EDGEITEMS:  # the values may not show: PyTorch names the size
+            suffixes.append(f"size={tuple(a.shape)}")
         summarize = a.size > THRESHOLD
         shown = _summarized(a) if summarize else a
         if dtype.is_complex:

@@ -93,6 +93,9 @@ def _store_check(np_dtype):
             float(value)
     elif np_dtype.kind == "c":
         def check(value):
+            if not hasattr(type(value), "__complex__") and not hasattr(type(value), "__float__") and \
+                    not hasattr(type(value), "__index__"):
+                raise TypeError(f"must be real number, not {_type_name(value)}")
             complex(value)
     else:
         taken = (float, complex, np.bool_) if np_dtype.kind == "b" else float

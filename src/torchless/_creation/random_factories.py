@@ -125,9 +125,13 @@ def _check_random_range(low, high, np_dtype):
     """PyTorch's check of a random integer range [low, high) against the result's dtype: an integer (or bool)
     dtype must hold both low and high - 1, else RuntimeError; a float dtype only warns when they lie beyond the
     integers it represents exactly (the draws there would not be uniform)."""
+    if np_dtype.kind == "c":
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if np_dtype.kind == "f":
         digits, name = _EXACT_INTEGER_DIGITS[np_dtype]
         for label, value in (("from", low), ("to - 1", high - 1)):
+            if abs(value) > _dtype.FLOAT_MAX[np_dtype]:
+                raise RuntimeError(f"{label} is out of bounds for {name}")
             if not -2**digits <= value <= 2**digits:
                 warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
                               f"{name} can support discrete uniform distribution only within this range. This warning "
@@ -192,8 +196,9 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.int64)
     # PyTorch has no bool kernel, and refuses n whose largest value n - 1 the dtype cannot hold exactly
-    if np_dtype.kind == "b":
-        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if np_dtype.kind in "bc":
+        raise NotImplementedError(f"\"randperm\" not implemented for "
+                                  f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     if np_dtype == np.float16 and n > 2049:
         raise RuntimeError("n cannot be greater than 2049 for Half type.")
     if np_dtype == np.float32 and n > 2**24 + 1:

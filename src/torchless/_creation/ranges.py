@@ -21,6 +21,16 @@ _LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, float base=10
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
 
 
+def _real_bound(value):
+    """A bound or step of arange as PyTorch reads it, as a double: a complex number by its real part, refused with
+    an imaginary part."""
+    if isinstance(value, complex):
+        if value.imag:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        return value.real
+    return value
+
+
 @_memory_keywords
 @_accepts_out(keeps_shape=True, warns_on_resize=True)
 def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
@@ -38,12 +48,13 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
     step = 1 if step is _UNGIVEN else step
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if dtype is None:
-        floating = any(isinstance(v, float) for v in values)
+        floating = any(isinstance(v, (float, complex)) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     np_dtype = _dtype_argument(dtype, "arange", _ARANGE_OVERLOADS, given)
     if np_dtype.kind in "bc":
         raise NotImplementedError(f"\"arange_cpu\" not implemented for "
                                   f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
+    values = [_real_bound(v) for v in values]
     if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
         raise RuntimeError("step must be nonzero")
     if not all(math.isfinite(v) for v in values[:2]):

@@ -403,8 +403,9 @@ class IndexPut(Node):
         return COPY_SLICES if is_basic_key(self.key) else "IndexPutBackward0"
 
 
-def index_error(shape, key, numpy_error):
-    """PyTorch's IndexError for ``key`` on a tensor of ``shape`` (NumPy's ``numpy_error`` reworded otherwise)."""
+def index_error(shape, key, numpy_error, basic_only=False):
+    """PyTorch's IndexError for ``key`` on a tensor of ``shape`` (NumPy's ``numpy_error`` reworded otherwise).
+    ``basic_only``: only the errors PyTorch finds before it looks at the index tensors (else None)."""
     if not shape and isinstance(key, (int, np.integer)) and not isinstance(key, bool):  # a lone int on a 0-d tensor
         if key == 0:
             return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
@@ -421,12 +422,6 @@ def index_error(shape, key, numpy_error):
     consumed += sum(1 for p in parts if not isinstance(p, (np.ndarray, bool, type(None), type(Ellipsis))))
     if consumed > len(shape):
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
-    for part in parts:
-        if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
-            from ..nn._functional._args import _tp_name
-
-            return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                              f"valid indices (got {_tp_name(part)})")
     if any(type(part) is int and not -2**63 <= part < 2**63 for part in parts):  # PyTorch reads an int as int64
         return ValueError("Overflow when unpacking long long")
     # PyTorch reports an int by its position in the key, an index tensor by its rank among the tensors.
@@ -446,6 +441,15 @@ def index_error(shape, key, numpy_error):
             return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
         if isinstance(part, slice) and part.step is not None and part.step < 1:
             return ValueError("slice step cannot be zero" if part.step == 0 else "step must be greater than zero")
+        if isinstance(part, str):  # PyTorch reads it as data for an index tensor, in its turn
+            return TypeError(f"new(): invalid data type '{type(part).__name__}'")
+        if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
+            from ..nn._functional._args import _tp_name
+
+            return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                              f"valid indices (got {_tp_name(part)})")
+    if basic_only:
+        return None
     # PyTorch first applies the ints, slices and Nones (its masks are checked against the result), then
     # broadcasts the index tensors, then refuses a non-empty index into a size-0 dim, and checks the values last.
     sliced, masks = [], []  # the shape after the ints, slices and Nones; each mask with its dim there

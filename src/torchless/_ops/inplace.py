@@ -231,6 +231,8 @@ def _check_random_bound(self, value, label):
     """PyTorch's check of random_'s ``from`` / ``to - 1`` against the dtype: an error outside its range, for
     floats a warning outside the integers they hold exactly."""
     dtype = self._data.dtype
+    if dtype.kind == "c":
+        raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
     if dtype.kind == "f":
         digits = _FLOAT_DIGITS[dtype.name]
         name = _dtype.CPP_SCALAR_NAMES[dtype.name]
@@ -271,6 +273,7 @@ def random_(self, *args, **kwargs):
     else:
         if low is not None:
             _check_random_bound(self, low, "from")
+        self._no_kernel_for("c", "random_kernel_cpu")
         low, high = low or 0, _random_top(self._data.dtype)
     draws = stream(parsed["generator"])
     values = draw_like(self._data, lambda shape: draws.integers(low, high, shape))

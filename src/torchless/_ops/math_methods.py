@@ -394,9 +394,9 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
     from .._tensor_methods._arguments import reduced_axes
 
-    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
+    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
 
@@ -407,13 +407,19 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         parsed = _parser_errors.method_arguments("nanmean", (dim, keepdim), {"dtype": dtype} if dtype else {})
         dim = None if parsed["dim"] is None else tuple(parsed["dim"])
     # the input's dtype first, then the requested one (as mean's message words it)
-    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (its sum's message)
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{self.dtype.scalar_name}")
-    if dtype is not None and not dtype.is_floating_point:
+    if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
         raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating point "
                            f"or complex dtype. Got: {dtype.scalar_name}")
+    if self._data.dtype.kind == "c" or dtype is not None and dtype.is_complex:  # refused by nansum, after the dims
+        from .._tensor_methods._arguments import reduced_axes
+
+        reduced_axes("nansum", every_dim_if_empty(dim), keepdim, self._data.ndim)
+        if self._data.dtype.kind == "c":  # (whatever the dtype asked for)
+            raise RuntimeError("nansum on CPU does not support complex inputs")
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{dtype.scalar_name}'")
     source = self if dtype is None else self.to(dtype)
     count = Tensor._wrap(~np.isnan(source._data)).sum(dim, keepdim)
     return source.nansum(dim, keepdim) / count
@@ -441,7 +447,6 @@ def aminmax(self, *, dim=None, keepdim=False):
     """(min, max) over all elements or along ``dim``, in one call."""
     if dim is not None and type(dim) is not int:
         dim = _parser_errors.method_arguments("aminmax", (), {"dim": dim})["dim"]
-    self._no_kernel_for("c", "aminmax_cpu")
     if dim is None:
         if not self._data.size:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
@@ -451,6 +456,7 @@ def aminmax(self, *, dim=None, keepdim=False):
         axes = normalize_dims(dim, self._data.ndim)
         if self._data.ndim and not self._data.shape[axes[0]]:
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
     low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
     high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
     return _RETURN_TYPES["aminmax"](low, high)
@@ -649,6 +655,13 @@ def index_copy(self, dim, index, source):
                                       shown={"dim": dim, "index": index._data})
 
 
+def _is_complex_number(value):
+    """A complex Python or NumPy number, or a complex tensor (index_fill reads a 0-d one as a number)."""
+    if isinstance(value, Tensor):
+        return value._data.dtype.kind == "c"
+    return isinstance(value, (complex, np.complexfloating))
+
+
 def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
     if type(dim) is not int:
@@ -659,6 +672,8 @@ def index_fill(self, dim, index, value):
                            f"{value._data.ndim} dimension(s).")
     if index._data.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    if self._data.dtype.kind != "c" and _is_complex_number(value):
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not supported")
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")

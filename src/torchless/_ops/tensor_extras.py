@@ -294,8 +294,10 @@ def split_with_sizes(self, split_sizes, dim=0):
         if not is_int_argument(dim):
             raise _parser_errors.wrong_type("split_with_sizes", "dim", 2, dim, "int")
         dim = operator.index(dim)
+    if not self._data.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     axis = normalize_dim(dim, self._data.ndim)
-    length = self._data.shape[axis] if self._data.ndim else 1
+    length = self._data.shape[axis]
     if sum(sizes) != length:
         raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's size at "
                            f"dimension {dim}), but got split_sizes={sizes}")

@@ -530,6 +530,7 @@ class Cast(Node):
 
     def forward(self, a, dtype=None, memory_format=None):
         self.src = a.dtype
+        layout = a  # (a complex array's real part is strided: the copy takes the layout of the array itself)
         if dtype is not None:
             a = _dtype.cast_source(a, np.dtype(dtype))
         if memory_format is not None:  # Tensor.to(memory_format=...): a copy in that layout
@@ -543,7 +544,8 @@ class Cast(Node):
         else:
             out = a.astype(dtype)
         # (a C-contiguous array has C order's strides unless it has size-1 or size-0 dims, whose strides vary)
-        return out if a.flags.c_contiguous and a.size and 1 not in a.shape else _memory_format.preserving(out, a)
+        return out if layout.flags.c_contiguous and a.size and 1 not in a.shape else \
+            _memory_format.preserving(out, layout)
 
     def backward(self, grad):
         if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch

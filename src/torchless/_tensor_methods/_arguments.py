@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype, _parser_errors
-from .._ops._util import normalize_dims
+from .._ops._util import list_elements, normalize_dim, normalize_dims
 from .._tensor import Tensor
 from ..autograd.graph import records
 
@@ -107,9 +107,17 @@ def reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
         if error is not None:
             raise error
     try:
+        if name in _WRAP_EVERY_DIM_FIRST and isinstance(dim, (tuple, list)):
+            for d in list_elements(dim):  # a dim out of range before a repeated one
+                normalize_dim(d, ndim)
         return normalize_dims(dim, ndim)
     except TypeError as error:
         raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
+
+
+# The reductions whose structured kernels check that every dim of a list is in range before looking for a repeated
+# one (std, var, nansum check them in turn)
+_WRAP_EVERY_DIM_FIRST = frozenset({"sum", "mean", "amax", "amin", "logsumexp", "count_nonzero", "any", "all"})
 
 
 def check_masked_fill_arguments(name, mask, value, input=()):

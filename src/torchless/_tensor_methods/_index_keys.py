@@ -96,3 +96,31 @@ def index_key(key, subscript=False):
         return operator.index(key)  # (any object __index__ converts selects as its int does)
     return key
 
+
+
+_REFUSED_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+def subscript_key(shape, key):
+    """The NumPy key of ``t[key]`` for a tensor of ``shape``. An index tensor of a dtype PyTorch refuses fails only
+    after what PyTorch checks before it reads the index tensors: the number of dims, the ints and slices in order."""
+    try:
+        return index_key(key, subscript=True)
+    except IndexError as refused:
+        if str(refused) != _REFUSED_INDEX_DTYPE:
+            raise
+        from .._ops.indexing import index_error
+
+        error = index_error(shape, index_key(_with_index_dtypes(key), subscript=True), None, basic_only=True)
+        raise (error or refused) from None
+
+
+def _with_index_dtypes(key):
+    """``key`` with each index tensor of a refused dtype replaced by an int64 index array of its shape (of 1 element
+    for a 0-d one, still an index tensor rather than an int)."""
+    if isinstance(key, tuple):
+        return tuple(_with_index_dtypes(part) for part in key)
+    if isinstance(key, Tensor) and (key._data.dtype.kind == "f" or key._data.dtype.kind == "i"
+                                    and key._data.dtype.itemsize < 4):
+        return np.zeros(key._data.shape or (1,), np.int64)
+    return key

@@ -9,7 +9,7 @@ from .. import _dtype
 from .._ops import indexing
 from ..autograd.graph import records
 from .._tensor import Tensor, _LEAF_INPLACE
-from ._index_keys import index_key
+from ._index_keys import subscript_key
 
 
 # What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
@@ -82,7 +82,7 @@ class IndexingMethods:
         # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
         # tensor's error message is about)
         key = indexing.single_ellipsis(self._data.ndim,
-                                       index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+                                       subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
         try:
             indexing.check_steps(self._data.shape, key)
             staged = indexing.select_first(key)
@@ -90,9 +90,6 @@ class IndexingMethods:
                 return indexing.Index.apply(indexing.Index.apply(self, key=staged[0]), key=staged[1])
             return indexing.Index.apply(self, key=key)
         except IndexError as err:
-            for item in key if isinstance(key, tuple) else (key,):
-                if isinstance(item, str):  # PyTorch reads it as data for an index tensor
-                    raise TypeError(f"new(): invalid data type '{type(item).__name__}'") from None
             error = indexing.index_error(self._data.shape, key, err)
             zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
             if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
@@ -131,10 +128,9 @@ class IndexingMethods:
         if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
             raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         key = indexing.single_ellipsis(self._data.ndim,
-                                       index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
-        for item in key if isinstance(key, tuple) else (key,):
-            if isinstance(item, str):  # PyTorch reads it as data for an index tensor
-                raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+                                       subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
+        if any(isinstance(item, str) for item in (key if isinstance(key, tuple) else (key,))):
+            raise indexing.index_error(self._data.shape, key, None)  # (PyTorch reads a str as index data)
         try:
             self._put_item(key, value_t)
         except IndexError as error:
@@ -169,7 +165,7 @@ class IndexingMethods:
         source = value_t  # its dtype names it in PyTorch's shape errors
         if not value_t._data.size and not indexing.is_basic_key(key):
             # NumPy writes an empty value into an empty result of any shape; index_put broadcasts it
-            self._raise_setitem_shape_error(key, source)
+            self._check_key_and_value_shape(key, source)
         recorded = records(self, value_t)
         if recorded and self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
@@ -186,9 +182,10 @@ class IndexingMethods:
             try:
                 result = indexing.IndexPut.apply(self, value_t, key=key)
             except IndexError as err:
+                self._check_key_and_value_shape(key, source)  # (an index value out of range is found last)
                 raise indexing.index_error(self._data.shape, key, err) from None
             except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
-                self._raise_setitem_shape_error(key, source)
+                self._check_key_and_value_shape(key, source)
                 raise
             finally:
                 if memory is not None:
@@ -202,16 +199,21 @@ class IndexingMethods:
                     target = self._data[key] if indexing.is_basic_key(key) else None
                     self._writable_data(target=target)[key] = value_t._data
             except IndexError as err:
+                self._check_key_and_value_shape(key, source)  # (an index value out of range is found last)
                 raise indexing.index_error(self._data.shape, key, err) from None
             except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
-                self._raise_setitem_shape_error(key, source)
+                self._check_key_and_value_shape(key, source)
                 raise
             self._bump_version()
 
     def _raise_index_put_dtype_error(self, key, value):
-        # PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
-        # shape before the dtypes, and the values inside the index tensors only after them: check the key with
-        # those values zeroed.
+        self._check_key_and_value_shape(key, value)
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
+                           f"for the destination and {value.dtype.scalar_name} for the source.")
+
+    def _check_key_and_value_shape(self, key, value):
+        """PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
+        shape before the dtypes and the values inside the index tensors: checks them, with those values zeroed."""
         parts = key if isinstance(key, tuple) else (key,)
         parts = tuple(np.zeros(p.shape, np.intp) if isinstance(p, np.ndarray) and p.ndim and p.dtype != np.bool_
                       else p for p in parts)
@@ -220,8 +222,6 @@ class IndexingMethods:
             self._raise_setitem_shape_error(checked, value)
         except IndexError as err:
             raise indexing.index_error(self._data.shape, checked, err) from None
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
-                           f"for the destination and {value.dtype.scalar_name} for the source.")
 
     def _raise_setitem_shape_error(self, key, value):
         """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value

@@ -23,7 +23,7 @@ from ._arguments import (
     NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, clamp_bounds,
     check_uniform_bounds,
 )
-from .._ops._util import raise_if_not_broadcastable
+from .._ops._util import broadcast_error, raise_if_not_broadcastable
 
 
 def _view_inplace_message(view, view_name=None):
@@ -79,6 +79,22 @@ _VIEW_INPLACE_REASONS = {
                        "the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
                        "this by cloning the output of the custom Function.",
 }
+
+
+def _check_broadcast_together(*operands):
+    """PyTorch's error where the shapes of ``operands`` (tensors; numbers are left out) do not broadcast
+    together, found as its iterator finds it: each shape against those before it, broadcast."""
+    shape = None
+    for operand in operands:
+        if not isinstance(operand, Tensor):
+            continue
+        if shape is not None and operand._data.shape != shape:
+            error = broadcast_error(shape, operand._data.shape)
+            if error is not None:
+                raise error
+            shape = np.broadcast_shapes(shape, operand._data.shape)
+        elif shape is None:
+            shape = operand._data.shape
 
 
 class InPlaceMethods:
@@ -337,6 +353,10 @@ class InPlaceMethods:
     def _clamp_inplace(self, min, max, name):
         min, max = clamp_bounds(min, max, name)
         node = {"clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}.get(name)
+        if node is None and self._data.dtype.kind in "biu" and (isinstance(min, complex) or isinstance(max, complex)):
+            # (clamp_ computes in the complex dtype, then cannot write it; clamp_min_ / clamp_max_ refuse it first)
+            raise RuntimeError(f"result type {_dtype.get_default_dtype().to_complex().scalar_name} can't be cast to "
+                               f"the desired output type {_dtype.CPP_TYPE_NAMES[self._data.dtype.name]}")
         return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
                              cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
 
@@ -368,9 +388,14 @@ class InPlaceMethods:
     def lerp_(self, end, weight):
         check_lerp_arguments("lerp_", end, weight)
         if end._data.dtype == self._data.dtype:  # (else lerp's own dtype error comes first)
-            self._check_inplace_operand(end)  # the shape, before the kernel
-            if isinstance(weight, Tensor) and not weight.ndim:
-                self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
+            try:
+                _check_broadcast_together(self, end, weight)  # the shapes of all three, as one iterator's
+                self._check_inplace_operand(end)  # the shape, before the kernel
+                if isinstance(weight, Tensor) and not weight.ndim:
+                    self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
+            except RuntimeError:
+                self._check_leaf_first(end)
+                raise
         return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
 
     def copy_(self, src, non_blocking=False):

@@ -80,6 +80,8 @@ class PointwiseMethods:
             if node:  # clamp_min / clamp_max: a node of the input and that bound
                 return arithmetic.ClampTensor.apply(source, bounds[node == "ClampMax"], node=f"{node}Backward1")
             return arithmetic.ClampTensor.apply(source, *bounds)
+        if isinstance(min, complex) or isinstance(max, complex):
+            min, max = self._real_clamp_bounds(min, max, node)
         source = self
         for bound in (min, max):
             if bound is not None:
@@ -95,6 +97,17 @@ class PointwiseMethods:
             min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in bounds)
         return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1",
                                  bounds=bounds)
+
+    def _real_clamp_bounds(self, min, max, node):
+        """Complex number bounds as PyTorch reads them: clamp_min / clamp_max (``node``) and an integer or bool
+        tensor's clamp would be complex (refused); a floating tensor's clamp converts them to double (refused with
+        an imaginary part)."""
+        if node or self._data.dtype.kind != "f":
+            raise NotImplementedError("clamp is not supported for complex types")
+        for bound in (min, max):
+            if isinstance(bound, complex) and bound.imag:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+        return (bound.real if isinstance(bound, complex) else bound for bound in (min, max))
 
     def clamp_min(self, min):
         check_bound(min, "clamp_min", "min")

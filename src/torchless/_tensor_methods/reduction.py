@@ -134,12 +134,14 @@ class ReductionMethods:
     def _extremum(self, dim, keepdim, largest, name):
         if isinstance(dim, Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
+        # in PyTorch's order: the dim, an empty reduction, then the dtype
+        if self._data.size == 0:
+            self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
             self._no_kernel_for("c", f"{name}_all")
         else:
+            normalize_dim(dim, self._data.ndim)
             self._refuse_complex(f"{name}(): does not support complex input", RuntimeError)
-        if self._data.size == 0:
-            self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
             return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
                                             amax=False)
@@ -185,7 +187,6 @@ class ReductionMethods:
         return self._amax_amin(dim, keepdim, False, "amin")
 
     def _amax_amin(self, dim, keepdim, largest, name):
-        self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
         every = dim is None or isinstance(dim, (tuple, list)) and not dim  # (a NumPy int dim compares as an array)
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch (after the parser's checks)
             try:
@@ -194,6 +195,8 @@ class ReductionMethods:
                 reduced_axes(name, dim, keepdim, self._data.ndim)  # (raises the parser's error)
                 raise
         axes = reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
+        if self._data.size:  # (an empty result runs no kernel: PyTorch refuses no dtype then)
+            self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
     def argmax(self, *args, **kwargs):
@@ -483,6 +486,6 @@ class ReductionMethods:
         if self._data.size == 0 and p != "fro":
             from ..linalg.norms import check_empty_norm  # (here: linalg imports this module)
 
-            check_empty_norm(p, self._data.shape, None if dim is None else axes)
+            check_empty_norm(p, self._data.shape, dim)
         return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim,
                                           shown=(2 if p == "fro" else p, dim))

@@ -470,7 +470,7 @@ class ShapeMethods:
         if not -size <= index < size:
             check_int64(index)
             raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
-                             f"dimension {dim}")
+                             f"dimension {axis}")
         return self[(slice(None),) * axis + (index,)]
 
     def narrow(self, dim, start, length):

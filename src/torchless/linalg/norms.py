@@ -25,7 +25,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     axes = normalize_dims(dim, a.ndim) if dim is not None else None
     if ord == 0:
         return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim, shown=(ord, dim))
-    check_empty_norm(ord, a.shape, axes)
+    check_empty_norm(ord, a.shape, dim)
     return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim, shown=(ord, dim))
 
 
@@ -45,18 +45,19 @@ def _parse_as_written(x, ord, dim, keepdim, dtype):
                          keywords)
 
 
-def check_empty_norm(ord, shape, axes):
+def check_empty_norm(ord, shape, dims):
     """PyTorch's refusal of a norm without an identity over nothing: a negative ord (a power sum's reciprocal
-    root, or the smallest magnitude) or inf (the largest) of an empty dim. ``axes`` None: every dim."""
+    root, or the smallest magnitude) or inf (the largest) of an empty dim. ``dims``: the valid dim or dims as
+    given (the message names them so: -2, not 1), None for every dim."""
     if not (ord < 0 or ord == math.inf) or math.prod(shape):
         return
     shown = format(ord, "g")  # as C++ streams a double: -1.0 is "-1"
-    if axes is None:
+    if dims is None:
         raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
                            "operation does not have an identity")
-    for axis in axes:
-        if shape[axis] == 0:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension {axis}"
+    for dim in (dims,) if isinstance(dims, int) else dims:
+        if shape[dim % len(shape)] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension {dim}"
                                "because this dimension is empty and the operation does not have an identity")
 
 
