@@ -2,15 +2,16 @@
 
 Differences fixed:
 
-- ``torchless.vision.ops`` had no ``roi_align`` / ``roi_pool`` (nor the ``RoIAlign`` / ``RoIPool`` modules), which
-  detection heads (Fast / Mask R-CNN) pool their regions with. They follow torchvision's CPU kernels: the regions'
-  coordinates, bins and bilinear samples computed in the input's dtype in the kernels' order (float32, float64 and
-  float16 give torchvision's bits), the samples of a bin added one after the other, malformed regions made 1 x 1
-  (or, aligned and sampled adaptively with a negative size, refused as the kernel's vector refuses it), roi_pool's
-  regions rounded half away from zero and its first strict maximum ignoring NaN; the gradient with respect to the
-  feature map added tap by tap in the kernels' order (none for the boxes), the node named as torchvision's; boxes
-  given per image; torchvision's checks and messages (the boxes' shape assertions, the dispatcher's argument types,
-  the kernels' dtype and dimension errors).
+- ``torchless.vision.ops`` had no ``roi_align`` / ``roi_pool`` / ``ps_roi_align`` / ``ps_roi_pool`` (nor their
+  modules), which detection heads (Fast / Mask R-CNN, R-FCN) pool their regions with. They follow torchvision's CPU
+  kernels: the regions' coordinates, bins and bilinear samples computed in the input's dtype in the kernels' order
+  (float32, float64 and float16 give torchvision's bits), the samples of a bin added one after the other, malformed
+  regions made 1 x 1 (or, aligned and sampled adaptively with a negative size, refused as the kernel's vector
+  refuses it), the pools' regions rounded half away from zero, roi_pool's first strict maximum ignoring NaN,
+  ps_roi_pool's forward bins stopping a pixel short of the map's end where its backward's do not; the gradient with
+  respect to the feature map added in the kernels' order (none for the boxes), the nodes named as torchvision's;
+  boxes given per image; torchvision's checks and messages (the boxes' shape assertions, the dispatcher's argument
+  types, the kernels' dtype, channel and dimension errors).
 - the dispatcher's type check of torchvision's C++ operators (``io`` and ``ops``) refused what it takes: a
   one-element tensor for a number, NumPy's bools for an int, and any number or None for a bool.
 
@@ -61,6 +62,7 @@ def test_the_fixture_records_torchvisions_own_outputs():
     assert sum("raises" in case for case in CASES.values()) >= 40
     assert sum(name.endswith("_grad") for name in CASES) >= 40
     assert sum(name.endswith("_float16") for name in CASES) >= 10
+    assert sum(name.startswith("ps_roi_") and "raises" not in case for name, case in CASES.items()) >= 60
 
 
 def test_roi_align_averages_bilinear_samples_of_each_bin():

@@ -75,6 +75,15 @@ def check_kernel_inputs(input, rois):
     return tuple(input.shape[1:4])
 
 
+def position_sensitive_channels(channels, pooled_height, pooled_width):
+    """The output channels of the position-sensitive poolers: one group of input channels per bin."""
+    bins = pooled_height * pooled_width
+    if channels % bins:  # (C++'s remainder is 0 where Python's is; 0 bins: the kernel divides by zero)
+        raise RuntimeError("input channels must be a multiple of pooling height * pooling width")
+    quotient = abs(channels) // abs(bins)
+    return quotient if bins > 0 else -quotient  # C++'s division truncates towards zero
+
+
 def check_output_size(shape):
     if min(shape) < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)} (originally "

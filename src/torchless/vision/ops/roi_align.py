@@ -18,9 +18,10 @@ _DECLARATION = ("torchvision::roi_align(Tensor input, Tensor rois, float spatial
                 "pooled_width, int sampling_ratio, bool aligned) -> Tensor")
 
 
-class _RoiGeometry:
-    """One roi's sampling grid, as the kernel lays it out: for each output row ph and sample iy a y coordinate (and
-    for each column pw and sample ix an x), computed in the input's dtype in the kernel's order."""
+class RoiGeometry:
+    """One roi's sampling grid, as the kernels of roi_align and ps_roi_align lay it out: for each output row ph and
+    sample iy a y coordinate (and for each column pw and sample ix an x), computed in the input's dtype in the
+    kernels' order; ``aligned``: the roi shifted by -0.5 pixel (always so in ps_roi_align), else made at least 1 x 1."""
 
     def __init__(self, roi, scale, pooled, sampling_ratio, aligned, dtype):
         t = dtype.type
@@ -32,12 +33,14 @@ class _RoiGeometry:
         self.batch = batch_index(float(roi[0]))
         self.grid = [sampling_ratio if sampling_ratio > 0 else _ceil(extent / t(bins))
                      for extent, bins in ((roi_height, pooled[0]), (roi_width, pooled[1]))]
-        self.count = t(max(self.grid[0] * self.grid[1], 1))
         self.ys = _coordinates(start_h, roi_height / t(pooled[0]), pooled[0], self.grid[0], t)
         self.xs = _coordinates(start_w, roi_width / t(pooled[1]), pooled[1], self.grid[1], t)
 
     def has_samples(self):
         return self.grid[0] > 0 and self.grid[1] > 0
+
+    def samples(self):
+        return self.grid[0] * self.grid[1]
 
 
 def _ceil(value):
@@ -66,7 +69,7 @@ def _axis_taps(coords, size, t):
     return low, high, rest, frac, inside
 
 
-def _sample_taps(geometry, height, width, t):
+def sample_taps(geometry, height, width, t):
     """The four taps of every sample, shaped (ph, gh, pw, gw): [(flat position, weight)] and where it is inside."""
     y_low, y_high, hy, ly, y_in = _axis_taps(geometry.ys, height, t)
     x_low, x_high, hx, lx, x_in = _axis_taps(geometry.xs, width, t)
@@ -80,26 +83,51 @@ def _sample_taps(geometry, height, width, t):
     return taps, inside
 
 
+def bilinear_samples(read, taps, inside, zero_outside=False):
+    """Each sample's bilinear value (..., ph, gh, pw, gw), w1 * v1 + w2 * v2 + w3 * v3 + w4 * v4 in the kernels' order,
+    ``read(positions)`` giving the pixels at flat positions (ph, gh, pw, gw). Outside the map roi_align reads
+    position 0 with weight 0 (NaN for a NaN or infinite pixel there); ``zero_outside``: the sample is 0 instead."""
+    total = None
+    for position, weight in taps:
+        value = np.where(inside, weight, weight.dtype.type(0)) * read(np.where(inside, position, 0))
+        total = value if total is None else total + value
+    return np.where(inside, total, total.dtype.type(0)) if zero_outside else total
+
+
+def bin_sums(samples, pooled, dtype):
+    """Each bin's samples (..., ph, gh, pw, gw) added one after the other (iy, then ix) from +0: (..., ph, pw)."""
+    in_order = np.moveaxis(samples, -2, -3).reshape(samples.shape[:-4] + tuple(pooled) + (-1,))
+    return np.cumsum(in_order, axis=-1, dtype=dtype)[..., -1] + dtype.type(0)
+
+
+def scatter_bin_gradients(grad_input, grad_bins, plane_offsets, taps, inside, count):
+    """Add each bin's gradient (C', ph, pw) to the four taps of its samples, in the kernels' order (bin after bin,
+    sample after sample, tap after tap; the samples outside the map left out): ``grad_input`` is the image's flat
+    planes, ``plane_offsets`` (C', ph, pw) where each bin's plane starts in it."""
+    # the (ph, gh, pw, gw, tap) arrays are put in (ph, pw, gh, gw, tap) order
+    positions = np.stack([p for p, _ in taps], axis=-1).transpose(0, 2, 1, 3, 4)
+    bins = grad_bins[:, :, None, :, None]  # (C', ph, 1, pw, 1) against the samples' (ph, gh, pw, gw)
+    values = np.stack([(bins * w) / count for _, w in taps], axis=-1).transpose(0, 1, 3, 2, 4, 5)
+    keep = np.broadcast_to(inside.transpose(0, 2, 1, 3)[..., None], positions.shape)
+    flat = plane_offsets[:, :, :, None, None, None] + positions[None]
+    np.add.at(grad_input, flat[:, keep].reshape(-1), values[:, keep].reshape(-1))
+
+
 @np.errstate(invalid="ignore", over="ignore")  # (inf and NaN features propagate silently)
 def _roi_align_forward(planes, rois, scale, pooled, sampling_ratio, aligned, dtype, height, width):
     t = dtype.type
     out = np.zeros((len(rois), planes.shape[1]) + pooled, dtype)
     for k, roi in enumerate(rois):
-        geometry = _RoiGeometry(roi, t(scale), pooled, sampling_ratio, aligned, dtype)
-        if geometry.grid[0] * geometry.grid[1] * pooled[0] * pooled[1] < 0:
+        geometry = RoiGeometry(roi, t(scale), pooled, sampling_ratio, aligned, dtype)
+        if geometry.samples() * pooled[0] * pooled[1] < 0:
             # (an aligned roi of negative size, sampled adaptively: the kernel's vector of weights has a size < 0)
             raise ValueError("cannot create std::vector larger than max_size()")
         if not geometry.has_samples():
             continue
-        taps, inside = _sample_taps(geometry, height, width, t)
+        taps, inside = sample_taps(geometry, height, width, t)
         plane = planes[geometry.batch]
-        total = None
-        for position, weight in taps:  # outside the map: position 0 with weight 0, as the kernel reads it
-            value = np.where(inside, weight, t(0)) * plane[:, np.where(inside, position, 0)]
-            total = value if total is None else total + value
-        # (C, ph, gh, pw, gw): the samples of a bin added one after the other, iy then ix, from +0
-        samples = total.transpose(0, 1, 3, 2, 4).reshape(total.shape[0], pooled[0], pooled[1], -1)
-        out[k] = (np.cumsum(samples, axis=-1, dtype=dtype)[..., -1] + t(0)) / geometry.count
+        samples = bilinear_samples(lambda positions: plane[:, positions], taps, inside)
+        out[k] = bin_sums(samples, pooled, dtype) / t(max(geometry.samples(), 1))
     return out
 
 
@@ -107,21 +135,14 @@ def _roi_align_forward(planes, rois, scale, pooled, sampling_ratio, aligned, dty
 def _roi_align_backward(grad, rois, scale, pooled, sampling_ratio, aligned, shape, dtype):
     batch_size, channels, height, width = shape
     t = dtype.type
-    grad_input = np.zeros((batch_size, channels, height * width), dtype)
+    grad_input = np.zeros((batch_size, channels * height * width), dtype)
+    plane_offsets = np.broadcast_to((np.arange(channels) * (height * width))[:, None, None], (channels,) + pooled)
     for k, roi in enumerate(rois):
-        geometry = _RoiGeometry(roi, t(scale), pooled, sampling_ratio, aligned, dtype)
-        if not geometry.has_samples():
-            continue
-        taps, inside = _sample_taps(geometry, height, width, t)
-        count = t(geometry.grid[0] * geometry.grid[1])
-        bins = grad[k][:, :, None, :, None]  # (C, ph, 1, pw, 1) against the samples' (ph, gh, pw, gw)
-        # every sample adds its four taps in turn, bin after bin (ph, pw), sample after sample (iy, ix): the
-        # (ph, gh, pw, gw, tap) arrays are put in (ph, pw, gh, gw, tap) order, the samples outside left out
-        positions = np.stack([p for p, _ in taps], axis=-1).transpose(0, 2, 1, 3, 4)
-        values = np.stack([(bins * w) / count for _, w in taps], axis=-1).transpose(0, 1, 3, 2, 4, 5)
-        keep = np.broadcast_to(inside.transpose(0, 2, 1, 3)[..., None], positions.shape)
-        flat = np.arange(channels)[:, None] * (height * width) + positions[keep][None, :]
-        np.add.at(grad_input[geometry.batch].reshape(-1), flat.reshape(-1), values[:, keep].reshape(-1))
+        geometry = RoiGeometry(roi, t(scale), pooled, sampling_ratio, aligned, dtype)
+        if geometry.has_samples():
+            taps, inside = sample_taps(geometry, height, width, t)
+            scatter_bin_gradients(grad_input[geometry.batch], grad[k], plane_offsets, taps, inside,
+                                  t(geometry.samples()))
     return grad_input.reshape(shape)
 
 

@@ -17,7 +17,7 @@ _DECLARATION = ("torchvision::roi_pool(Tensor input, Tensor rois, float spatial_
 _FLT_MAX = float(np.finfo(np.float32).max)
 
 
-def _rounded(value):
+def rounded(value):
     # std::round: halves away from zero
     value = float(value)
     return int(math.copysign(math.floor(abs(value) + 0.5), value)) if math.isfinite(value) else 0
@@ -43,7 +43,7 @@ def _roi_pool_forward(planes, rois, scale, pooled, dtype, height, width):
     argmax = np.full((len(rois), channels) + pooled, -1, np.int32)
     lowest = t(-_FLT_MAX) if dtype != np.float16 else t(-np.inf)  # (-FLT_MAX is -inf in half precision)
     for k, roi in enumerate(rois):
-        start_w, start_h, end_w, end_h = (_rounded(roi[i] * scale) for i in range(1, 5))
+        start_w, start_h, end_w, end_h = (rounded(roi[i] * scale) for i in range(1, 5))
         rows = _bin_edges(start_h, max(end_h - start_h + 1, 1), pooled[0], height, t)
         columns = _bin_edges(start_w, max(end_w - start_w + 1, 1), pooled[1], width, t)
         plane = planes[batch_index(float(roi[0]))].reshape(channels, height, width)
