@@ -11,7 +11,8 @@ Differences fixed:
   ps_roi_pool's forward bins stopping a pixel short of the map's end where its backward's do not; the gradient with
   respect to the feature map added in the kernels' order (none for the boxes), the nodes named as torchvision's;
   boxes given per image; torchvision's checks and messages (the boxes' shape assertions, the dispatcher's argument
-  types, the kernels' dtype, channel and dimension errors).
+  types, the kernels' dtype, channel and dimension errors); and ``MultiScaleRoIAlign`` (with ``poolers.LevelMapper``),
+  which pools each box from the level of a feature pyramid its size maps to.
 - the dispatcher's type check of torchvision's C++ operators (``io`` and ``ops``) refused what it takes: a
   one-element tensor for a number, NumPy's bools for an int, and any number or None for a bool.
 
