@@ -13,6 +13,10 @@ Differences fixed:
   boxes given per image; torchvision's checks and messages (the boxes' shape assertions, the dispatcher's argument
   types, the kernels' dtype, channel and dimension errors); and ``MultiScaleRoIAlign`` (with ``poolers.LevelMapper``),
   which pools each box from the level of a feature pyramid its size maps to.
+- ``adjust_sharpness`` (v1 and v2, and so RandomAdjustSharpness and the automatic augmentations) smoothed float32
+  images by adding the kernel's products, where PyTorch's depthwise conv2d (oneDNN's) makes one fused multiply-add per
+  tap, row after row, from 0: a last bit differed in about a third of the pixels of multi-channel images (and a
+  uint8 pixel, rounded from them, was one off now and then).
 - the dispatcher's type check of torchvision's C++ operators (``io`` and ``ops``) refused what it takes: a
   one-element tensor for a number, NumPy's bools for an int, and any number or None for a bool.
 
