@@ -9,7 +9,8 @@ Differences fixed:
   regions made 1 x 1 (or, aligned and sampled adaptively with a negative size, refused as the kernel's vector
   refuses it), the pools' regions rounded half away from zero, roi_pool's first strict maximum ignoring NaN,
   ps_roi_pool's forward bins stopping a pixel short of the map's end where its backward's do not; the gradient with
-  respect to the feature map added in the kernels' order (none for the boxes), the nodes named as torchvision's;
+  respect to the feature map added in the kernels' order (none for the boxes; a constant of the graph under
+  ``create_graph``, as torchvision's backward ops have no derivative), the nodes named as torchvision's;
   boxes given per image; torchvision's checks and messages (the boxes' shape assertions, the dispatcher's argument
   types, the kernels' dtype, channel and dimension errors); and ``MultiScaleRoIAlign`` (with ``poolers.LevelMapper``),
   which pools each box from the level of a feature pyramid its size maps to.

@@ -11,6 +11,7 @@ from ... import _dtype
 from ..._creation import full_like
 from ..._functions import cat
 from ..._tensor import Tensor
+from ...autograd.graph import Node
 from ...nn.modules.utils import _pair
 from ..io._file import check_op_arguments
 
@@ -96,9 +97,40 @@ def check_kernel_dtype(kernel, input):
         raise RuntimeError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
 
 
+class RoiPoolerNode(Node):
+    """The node of a RoI pooler, named as torchvision's (``GeneratedBackwardFor_torchvision_<op>_defaultBackward``):
+    a gradient for the input only, from the rois saved; torchvision's backward op has no derivative, so under
+    ``create_graph`` the gradient is a constant of the new graph. Subclasses define ``pool(planes, rois, height,
+    width, **params)`` (the output; planes are the input's (N, C, H * W)) and ``input_gradient(grad, shape,
+    **params)``."""
+
+    saved = ("rois",)
+    op_name = None
+
+    def forward(self, input, rois, geometry, **params):
+        channels, height, width = geometry
+        self.rois, self.params, self.shape, self.dtype = rois, params, input.shape, input.dtype
+        return self.pool(feature_planes(input, channels, height, width), np.ascontiguousarray(rois), height, width,
+                         **params)
+
+    def backward(self, grad):
+        batch_size, channels, height, width = self.shape  # (torchvision unpacks the input's shape so)
+        if not grad.size:
+            return np.zeros(self.shape, self.dtype), None
+        return self.input_gradient(grad, (batch_size, channels, height, width), **self.params), None
+
+    def backward_graph(self, grad):
+        gradient, _ = self.backward(grad._data)
+        return Tensor._wrap(gradient), None
+
+    def name(self):
+        return f"GeneratedBackwardFor_torchvision_{self.op_name}_defaultBackward"
+
+
 def feature_planes(input, channels, height, width):
-    """The input's memory as the kernel reads it: contiguous (N, C, H * W) planes, whatever dimensions follow."""
-    data = np.ascontiguousarray(input._data)
+    """The input's memory (an array) as the kernel reads it: contiguous (N, C, H * W) planes, whatever dimensions
+    follow."""
+    data = np.ascontiguousarray(input)
     plane = channels * height * width
     return data.reshape(data.size // plane if plane else 0, channels, height * width)
 

@@ -6,9 +6,8 @@ import numpy as np
 
 from ... import nn
 from ..._tensor import Tensor
-from ...autograd.graph import Node
-from ._utils import (check_kernel_dtype, check_kernel_inputs, check_output_size, checked_kernel_arguments,
-                     feature_planes, position_sensitive_channels, rois_of)
+from ._utils import (RoiPoolerNode, check_kernel_dtype, check_kernel_inputs, check_output_size,
+                     checked_kernel_arguments, position_sensitive_channels, rois_of)
 from .roi_align import RoiGeometry, bilinear_samples, bin_sums, sample_taps, scatter_bin_gradients
 
 __all__ = ["ps_roi_align", "PSRoIAlign"]
@@ -58,28 +57,14 @@ def _ps_roi_align_backward(grad, rois, scale, pooled, sampling_ratio, shape, dty
     return grad_input.reshape(shape)
 
 
-class PSRoIAlignFunction(Node):
-    """ps_roi_align's node, named as torchvision's: a gradient for the input only."""
+class PSRoIAlignFunction(RoiPoolerNode):
+    op_name = "ps_roi_align"
 
-    saved = ("rois",)
+    def pool(self, planes, rois, height, width, spatial_scale, pooled, sampling_ratio):
+        return _ps_roi_align_forward(planes, rois, spatial_scale, pooled, sampling_ratio, self.dtype, height, width)
 
-    def forward(self, input, rois, spatial_scale, pooled, sampling_ratio, geometry):
-        channels, height, width = geometry
-        self.rois, self.params = rois, (spatial_scale, pooled, sampling_ratio)
-        self.shape, self.dtype = input.shape, input.dtype
-        planes = feature_planes(Tensor._wrap(input), channels, height, width)
-        return _ps_roi_align_forward(planes, np.ascontiguousarray(rois), spatial_scale, pooled, sampling_ratio,
-                                     input.dtype, height, width)
-
-    def backward(self, grad):
-        batch_size, channels, height, width = self.shape  # (torchvision unpacks the input's shape so)
-        if not grad.size:
-            return np.zeros(self.shape, self.dtype), None
-        return _ps_roi_align_backward(grad, self.rois, *self.params, (batch_size, channels, height, width),
-                                      self.dtype), None
-
-    def name(self):
-        return "GeneratedBackwardFor_torchvision_ps_roi_align_defaultBackward"
+    def input_gradient(self, grad, shape, spatial_scale, pooled, sampling_ratio):
+        return _ps_roi_align_backward(grad, self.rois, spatial_scale, pooled, sampling_ratio, shape, self.dtype)
 
 
 def ps_roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1):

@@ -7,9 +7,8 @@ import numpy as np
 
 from ... import nn
 from ..._tensor import Tensor
-from ...autograd.graph import Node
-from ._utils import (batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size, checked_kernel_arguments,
-                     feature_planes, position_sensitive_channels, rois_of)
+from ._utils import (RoiPoolerNode, batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size,
+                     checked_kernel_arguments, position_sensitive_channels, rois_of)
 from .roi_pool import rounded
 
 __all__ = ["ps_roi_pool", "PSRoIPool"]
@@ -68,28 +67,14 @@ def _ps_roi_pool_backward(grad, rois, scale, pooled, shape, dtype):
     return grad_input.reshape(shape)
 
 
-class PSRoIPoolFunction(Node):
-    """ps_roi_pool's node, named as torchvision's: each bin's gradient spread evenly over its region."""
+class PSRoIPoolFunction(RoiPoolerNode):
+    op_name = "ps_roi_pool"
 
-    saved = ("rois",)
+    def pool(self, planes, rois, height, width, spatial_scale, pooled):
+        return _ps_roi_pool_forward(planes, rois, spatial_scale, pooled, self.dtype, height, width)
 
-    def forward(self, input, rois, spatial_scale, pooled, geometry):
-        channels, height, width = geometry
-        self.rois, self.params = rois, (spatial_scale, pooled)
-        self.shape, self.dtype = input.shape, input.dtype
-        planes = feature_planes(Tensor._wrap(input), channels, height, width)
-        return _ps_roi_pool_forward(planes, np.ascontiguousarray(rois), spatial_scale, pooled, input.dtype, height,
-                                    width)
-
-    def backward(self, grad):
-        batch_size, channels, height, width = self.shape  # (torchvision unpacks the input's shape so)
-        if not grad.size:
-            return np.zeros(self.shape, self.dtype), None
-        return _ps_roi_pool_backward(grad, self.rois, *self.params, (batch_size, channels, height, width),
-                                     self.dtype), None
-
-    def name(self):
-        return "GeneratedBackwardFor_torchvision_ps_roi_pool_defaultBackward"
+    def input_gradient(self, grad, shape, spatial_scale, pooled):
+        return _ps_roi_pool_backward(grad, self.rois, spatial_scale, pooled, shape, self.dtype)
 
 
 def ps_roi_pool(input, boxes, output_size, spatial_scale=1.0):

@@ -7,10 +7,9 @@ import numpy as np
 
 from ... import nn
 from ..._tensor import Tensor
-from ...autograd.graph import Node
 from ...nn._functional._args import _tp_name
-from ._utils import (batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size, checked_kernel_arguments,
-                     feature_planes, rois_of)
+from ._utils import (RoiPoolerNode, batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size,
+                     checked_kernel_arguments, rois_of)
 
 __all__ = ["roi_align", "RoIAlign"]
 
@@ -146,28 +145,15 @@ def _roi_align_backward(grad, rois, scale, pooled, sampling_ratio, aligned, shap
     return grad_input.reshape(shape)
 
 
-class RoIAlignFunction(Node):
-    """roi_align's node, named as torchvision's: a gradient for the input only, from the rois saved."""
+class RoIAlignFunction(RoiPoolerNode):
+    op_name = "roi_align"
 
-    saved = ("rois",)
+    def pool(self, planes, rois, height, width, spatial_scale, pooled, sampling_ratio, aligned):
+        return _roi_align_forward(planes, rois, spatial_scale, pooled, sampling_ratio, aligned, self.dtype, height,
+                                  width)
 
-    def forward(self, input, rois, spatial_scale, pooled, sampling_ratio, aligned, geometry):
-        channels, height, width = geometry
-        self.rois, self.params = rois, (spatial_scale, pooled, sampling_ratio, aligned)
-        self.shape, self.dtype = input.shape, input.dtype
-        planes = feature_planes(Tensor._wrap(input), channels, height, width)
-        return _roi_align_forward(planes, np.ascontiguousarray(rois), spatial_scale, pooled, sampling_ratio, aligned,
-                                  input.dtype, height, width)
-
-    def backward(self, grad):
-        batch_size, channels, height, width = self.shape  # (torchvision unpacks the input's shape so)
-        if not grad.size:
-            return np.zeros(self.shape, self.dtype), None
-        return _roi_align_backward(grad, self.rois, *self.params, (batch_size, channels, height, width),
-                                   self.dtype), None
-
-    def name(self):
-        return "GeneratedBackwardFor_torchvision_roi_align_defaultBackward"
+    def input_gradient(self, grad, shape, spatial_scale, pooled, sampling_ratio, aligned):
+        return _roi_align_backward(grad, self.rois, spatial_scale, pooled, sampling_ratio, aligned, shape, self.dtype)
 
 
 def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):

@@ -6,9 +6,8 @@ import numpy as np
 
 from ... import nn
 from ..._tensor import Tensor
-from ...autograd.graph import Node
-from ._utils import (batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size, checked_kernel_arguments,
-                     feature_planes, rois_of)
+from ._utils import (RoiPoolerNode, batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size,
+                     checked_kernel_arguments, rois_of)
 
 __all__ = ["roi_pool", "RoIPool"]
 
@@ -62,32 +61,23 @@ def _roi_pool_forward(planes, rois, scale, pooled, dtype, height, width):
     return out, argmax
 
 
-class RoIPoolFunction(Node):
-    """roi_pool's node, named as torchvision's: the gradient of each bin goes to its maximum."""
-
+class RoIPoolFunction(RoiPoolerNode):
     saved = ("rois", "argmax")
+    op_name = "roi_pool"
 
-    def forward(self, input, rois, spatial_scale, pooled, geometry):
-        channels, height, width = geometry
-        self.rois, self.shape, self.dtype = rois, input.shape, input.dtype
-        planes = feature_planes(Tensor._wrap(input), channels, height, width)
-        out, self.argmax = _roi_pool_forward(planes, np.ascontiguousarray(rois), spatial_scale, pooled, input.dtype,
-                                             height, width)
+    def pool(self, planes, rois, height, width, spatial_scale, pooled):
+        out, self.argmax = _roi_pool_forward(planes, rois, spatial_scale, pooled, self.dtype, height, width)
         return out
 
-    def backward(self, grad):
-        batch_size, channels, height, width = self.shape  # (torchvision unpacks the input's shape so)
+    def input_gradient(self, grad, shape, spatial_scale, pooled):
+        # the gradient of each bin goes to its maximum, added roi after roi, channel after channel, bin after bin
+        batch_size, channels, height, width = shape
         grad_input = np.zeros((batch_size * channels * height * width,), self.dtype)
-        if grad.size:
-            images = np.array([batch_index(float(b)) for b in self.rois[:, 0]], np.int64)
-            planes = (images[:, None] * channels + np.arange(channels)[None, :]) * (height * width)
-            flat = planes[:, :, None, None] + self.argmax
-            pooled = self.argmax != -1  # added roi after roi, channel after channel, bin after bin
-            np.add.at(grad_input, flat[pooled], grad[pooled])
-        return grad_input.reshape(batch_size, channels, height, width), None
-
-    def name(self):
-        return "GeneratedBackwardFor_torchvision_roi_pool_defaultBackward"
+        images = np.array([batch_index(float(b)) for b in self.rois[:, 0]], np.int64)
+        planes = (images[:, None] * channels + np.arange(channels)[None, :]) * (height * width)
+        pooled_somewhere = self.argmax != -1
+        np.add.at(grad_input, (planes[:, :, None, None] + self.argmax)[pooled_somewhere], grad[pooled_somewhere])
+        return grad_input.reshape(shape)
 
 
 def roi_pool(input, boxes, output_size, spatial_scale=1.0):
