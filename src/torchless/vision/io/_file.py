@@ -65,27 +65,38 @@ def write_file(filename, data):
 def check_op_arguments(declaration, *values):
     """The type check torchvision's C++ operators make of their arguments (``values``, in the order of
     ``declaration``, the operator's schema): a Tensor where the schema says ``Tensor``, an integer (or bool) for
-    ``int``, a bool or integer for ``bool``, a real number for ``float``, with the RuntimeError the dispatcher
-    raises otherwise."""
+    ``int`` / ``SymInt``, a bool, number or None for ``bool``, a real number for ``float`` (the dispatcher also
+    takes a one-element tensor for any of these, and NumPy's scalars), with the RuntimeError it raises otherwise."""
     name, parameters = declaration.split("(", 1)
     parameters = [parameter.split("=")[0].split() for parameter in parameters.split(")")[0].split(", ")]
     for position, ((kind, argument), value) in enumerate(zip(parameters, values)):
+        kind = "int" if kind == "SymInt" else kind
         if kind == "Tensor":
             if isinstance(value, Tensor):
                 continue
-            details = f"Unable to cast {value!r} to Tensor"
+            details = f"Unable to cast {value} to Tensor"  # (str, not repr)
         else:
-            if kind == "str" or (kind in ("int", "bool") and isinstance(value, numbers.Integral)):
-                continue
-            if kind == "float" and isinstance(value, numbers.Real):
-                continue
-            if kind == "bool" and value is None:  # an absent optional flag
+            if kind == "str" or _schema_accepts(kind, value):
                 continue
             details = (f"Unable to cast Python instance of type {type(value)} to C++ type '?' (#define "
                        "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)")
         raise RuntimeError(f"{name}() Expected a value of type '{kind}' for argument '{argument}' but instead found "
                            f"type '{type(value).__name__}'.\nPosition: {position}\nValue: {value!r}\n"
                            f"Declaration: {declaration}\nCast error details: {details}")
+
+
+def _schema_accepts(kind, value):
+    if isinstance(value, Tensor):
+        return value.numel() == 1
+    if kind == "bool" and value is None:  # an absent optional flag
+        return True
+    if isinstance(value, (numbers.Integral, np.bool_)):
+        return True
+    if kind == "int":
+        return False
+    if isinstance(value, np.ndarray):
+        return kind == "float" and value.ndim == 0
+    return isinstance(value, numbers.Real)
 
 
 def check_byte_tensor(data):

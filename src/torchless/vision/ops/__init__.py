@@ -1,12 +1,19 @@
 """torchvision's ``ops`` for torchless: the building blocks its classification models share --
 :class:`Conv2dNormActivation`, :class:`SqueezeExcitation`, :class:`Permute` and stochastic depth
 (:func:`stochastic_depth`, :class:`StochasticDepth`) -- and the box operations of ``ops.boxes`` (conversion, areas,
-the IoU family, clipping, non-maximum suppression)."""
+the IoU family, clipping, non-maximum suppression) and the RoI poolers (:func:`roi_align`, :func:`roi_pool`,
+:func:`ps_roi_align`, :func:`ps_roi_pool`, :class:`MultiScaleRoIAlign`)."""
 from .boxes import (batched_nms, box_area, box_convert, box_iou, clip_boxes_to_image, complete_box_iou,
                     distance_box_iou, generalized_box_iou, masks_to_boxes, nms, remove_small_boxes)
 from .misc import Conv2dNormActivation, Permute, SqueezeExcitation
+from .poolers import MultiScaleRoIAlign
+from .ps_roi_align import PSRoIAlign, ps_roi_align
+from .ps_roi_pool import PSRoIPool, ps_roi_pool
+from .roi_align import RoIAlign, roi_align
+from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth
 
-__all__ = ["Conv2dNormActivation", "Permute", "SqueezeExcitation", "StochasticDepth", "batched_nms", "box_area",
-           "box_convert", "box_iou", "clip_boxes_to_image", "complete_box_iou", "distance_box_iou",
-           "generalized_box_iou", "masks_to_boxes", "nms", "remove_small_boxes", "stochastic_depth"]
+__all__ = ["Conv2dNormActivation", "MultiScaleRoIAlign", "PSRoIAlign", "PSRoIPool", "Permute", "RoIAlign", "RoIPool",
+           "SqueezeExcitation", "StochasticDepth", "batched_nms", "box_area", "box_convert", "box_iou",
+           "clip_boxes_to_image", "complete_box_iou", "distance_box_iou", "generalized_box_iou", "masks_to_boxes",
+           "nms", "ps_roi_align", "ps_roi_pool", "remove_small_boxes", "roi_align", "roi_pool", "stochastic_depth"]

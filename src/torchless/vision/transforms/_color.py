@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype
+from ..._kernels.fma import fused_multiply_add32
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
 from ._conversion import convert_array_dtype, max_value
@@ -413,6 +414,21 @@ def _v2_sharpened(a, smoothed, sharpness_factor):
     return np.clip(out, 0, max_value(a.dtype)).astype(a.dtype)
 
 
+def _depthwise_conv(data, kernel, out_hw):
+    """Each channel of ``data`` (..., H, W) convolved with ``kernel`` (valid positions only). float32 as PyTorch's
+    depthwise conv2d (oneDNN's) sums: one fused multiply-add per tap, row after row, from 0 (the products summed
+    unfused differed in the last bit for a third of the pixels, and so a rounded uint8 pixel now and then)."""
+    height, width = out_hw
+    taps = [(kernel[i, j], data[..., i:i + height, j:j + width]) for i in range(kernel.shape[0])
+            for j in range(kernel.shape[1])]
+    if data.dtype != np.float32:
+        return sum(weight * window for weight, window in taps)
+    total = np.zeros(data.shape[:-2] + (height, width), np.float32)
+    for weight, window in taps:
+        total = fused_multiply_add32(window, weight, total)
+    return total
+
+
 def _smoothed_interior(a, round_bool=True):
     """The image with its interior smoothed by torchvision's kernel; integer images rounded back (bool ones too
     unless ``round_bool`` is False: v1 casts them back unrounded, any positive value being True)."""
@@ -422,7 +438,7 @@ def _smoothed_interior(a, round_bool=True):
     kernel /= kernel.sum()
     data = a.astype(compute)
     height, width = a.shape[-2:]
-    smoothed = sum(kernel[i, j] * data[..., i:i + height - 2, j:j + width - 2] for i in range(3) for j in range(3))
+    smoothed = _depthwise_conv(data, kernel, (height - 2, width - 2))
     if a.dtype.kind in "iu" or (a.dtype.kind == "b" and round_bool):
         smoothed = np.round(smoothed)
     result = a.copy()

@@ -1,0 +1,140 @@
+"""What torchvision's RoI operators share (``torchvision.ops._utils`` and their CPU kernels' checks): the boxes'
+shape check, boxes per image made into (batch index, x1, y1, x2, y2) rows, and the checks and messages of the C++
+kernels of torchvision 0.29's CPU build. Their messages are given without the "function, source file:line, " that
+torchvision's checks start with (it names the build machine's paths), as nms's are; the stable ABI's own errors keep
+the paths of its headers, which they end with."""
+import math
+
+import numpy as np
+
+from ... import _dtype
+from ..._creation import full_like
+from ..._functions import cat
+from ..._tensor import Tensor
+from ...autograd.graph import Node
+from ...nn.modules.utils import _pair
+from ..io._file import check_op_arguments
+
+_STABLE_HEADERS = ("/__w/_temp/conda_environment_36502101335/lib/python3.11/site-packages/torch/include/torch/csrc/"
+                   "stable")
+_KERNEL_DTYPES = (_dtype.float32, _dtype.float64, _dtype.float16)
+
+
+def check_roi_boxes_shape(boxes):
+    """torchvision's assertion that ``boxes`` is a Tensor[K, 5] or a list of Tensor[L, 4]."""
+    if isinstance(boxes, (list, tuple)):
+        for tensor in boxes:
+            if tensor.size(1) != 4:
+                raise AssertionError("The shape of the tensor in the boxes list is not correct as List[Tensor[L, 4]]")
+    elif isinstance(boxes, Tensor):
+        if boxes.size(1) != 5:
+            raise AssertionError("The boxes tensor shape is not correct as Tensor[K, 5]")
+    else:
+        raise AssertionError("boxes is expected to be a Tensor[L, 5] or a List[Tensor[K, 4]]")
+
+
+def convert_boxes_to_roi_format(boxes):
+    """Boxes per image (a list of Tensor[L, 4]) as one Tensor[K, 5] whose first column is the image's index."""
+    concat_boxes = boxes[0] if len(boxes) == 1 else cat(list(boxes), dim=0)
+    ids = [full_like(b[:, :1], i) for i, b in enumerate(boxes)]
+    return cat([ids[0] if len(ids) == 1 else cat(ids, dim=0), concat_boxes], dim=1)
+
+
+def rois_of(boxes, output_size):
+    """The checked boxes as rois (Tensor[K, 5]) and ``output_size`` as a pair, as torchvision's wrappers make them."""
+    check_roi_boxes_shape(boxes)
+    output_size = _pair(output_size)
+    return (boxes if isinstance(boxes, Tensor) else convert_boxes_to_roi_format(boxes)), output_size
+
+
+def checked_kernel_arguments(declaration, input, rois, spatial_scale, *ints_and_flags):
+    """The operator's arguments as its C++ kernel receives them: the schema's type check, then the number ones
+    converted (a one-element tensor read as its item)."""
+    check_op_arguments(declaration, input, rois, spatial_scale, *ints_and_flags)
+    kinds = [parameter.split()[0] for parameter in declaration.split("(", 1)[1].split(")")[0].split(", ")][3:]
+    converted = [bool(value) if kind == "bool" else int(_item(value)) for kind, value in zip(kinds, ints_and_flags)]
+    return float(_item(spatial_scale)), converted
+
+
+def _item(value):
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def check_kernel_inputs(input, rois):
+    """The CPU kernel's checks before it allocates its output: the same dtype, then the sizes of dimensions 1-3.
+
+    Returns (channels, height, width).
+    """
+    if input.dtype != rois.dtype:
+        raise RuntimeError("input should have the same type as rois")
+    ndim = input.dim()
+    if ndim < 4:
+        wording = (f"Dimension specified as {ndim + 1} but tensor has no dimensions" if ndim == 0 else
+                   f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {ndim})")
+        raise RuntimeError(f"{wording} (originally from aoti_torch_get_size(ath_.get(), dim, &size) API call failed "
+                           f"at {_STABLE_HEADERS}/tensor_struct.h, line 371)")
+    return tuple(input.shape[1:4])
+
+
+def position_sensitive_channels(channels, pooled_height, pooled_width):
+    """The output channels of the position-sensitive poolers: one group of input channels per bin."""
+    bins = pooled_height * pooled_width
+    if channels % bins:  # (C++'s remainder is 0 where Python's is; 0 bins: the kernel divides by zero)
+        raise RuntimeError("input channels must be a multiple of pooling height * pooling width")
+    quotient = abs(channels) // abs(bins)
+    return quotient if bins > 0 else -quotient  # C++'s division truncates towards zero
+
+
+def check_output_size(shape):
+    if min(shape) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)} (originally "
+                           f"from torch_call_dispatcher( \"aten::new_zeros\", \"\", stack.data(), TORCH_ABI_VERSION) "
+                           f"API call failed at {_STABLE_HEADERS}/ops.h, line 997)")
+
+
+def check_kernel_dtype(kernel, input):
+    if input.dtype not in _KERNEL_DTYPES:
+        raise RuntimeError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
+
+
+class RoiPoolerNode(Node):
+    """The node of a RoI pooler, named as torchvision's (``GeneratedBackwardFor_torchvision_<op>_defaultBackward``):
+    a gradient for the input only, from the rois saved; torchvision's backward op has no derivative, so under
+    ``create_graph`` the gradient is a constant of the new graph. Subclasses define ``pool(planes, rois, height,
+    width, **params)`` (the output; planes are the input's (N, C, H * W)) and ``input_gradient(grad, shape,
+    **params)``."""
+
+    saved = ("rois",)
+    op_name = None
+
+    def forward(self, input, rois, geometry, **params):
+        channels, height, width = geometry
+        self.rois, self.params, self.shape, self.dtype = rois, params, input.shape, input.dtype
+        return self.pool(feature_planes(input, channels, height, width), np.ascontiguousarray(rois), height, width,
+                         **params)
+
+    def backward(self, grad):
+        batch_size, channels, height, width = self.shape  # (torchvision unpacks the input's shape so)
+        if not grad.size:
+            return np.zeros(self.shape, self.dtype), None
+        return self.input_gradient(grad, (batch_size, channels, height, width), **self.params), None
+
+    def backward_graph(self, grad):
+        gradient, _ = self.backward(grad._data)
+        return Tensor._wrap(gradient), None
+
+    def name(self):
+        return f"GeneratedBackwardFor_torchvision_{self.op_name}_defaultBackward"
+
+
+def feature_planes(input, channels, height, width):
+    """The input's memory (an array) as the kernel reads it: contiguous (N, C, H * W) planes, whatever dimensions
+    follow."""
+    data = np.ascontiguousarray(input)
+    plane = channels * height * width
+    return data.reshape(data.size // plane if plane else 0, channels, height * width)
+
+
+def batch_index(value):
+    # the kernel's int conversion of the roi's first column (truncation towards zero)
+    return int(math.trunc(value)) if math.isfinite(value) else 0
