@@ -322,3 +322,21 @@ def test_pointwise_products_refuse_a_value_requiring_grad(call):
         return evaluated_as_written(call, {"lib": lib, "x": lib.ones(2), "v": lib.tensor(2.0, requires_grad=True)})
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("call", [
+    "lib.tril_indices(3, 3, dtype=lib.float32)", "lib.triu_indices(3, 3, dtype=lib.int16)",
+    "lib.tril_indices(3, 3, dtype=lib.uint8)", "lib.tril_indices(3, 3, dtype=lib.bool)",
+    "lib.tril_indices(3, 3, dtype=lib.complex64)", "lib.tril_indices(-1, 3)", "lib.tril_indices(3, -2)",
+    "lib.triu_indices(-1, -2)", "lib.tril_indices(-1, 3, dtype=lib.float32)", "lib.tril_indices(3, 3, requires_grad=True)",
+    "lib.tril_indices(3, 3, dtype=lib.int32)", "lib.triu_indices(4, 3, 1, dtype=lib.int32)",
+    "lib.tril_indices(3, 3, pin_memory=False)", "lib.tril_indices(0, 3)", "lib.tril_indices(3, 3, device='cuda')",
+    "lib.isin(lib.arange(4), [1, 2])", "lib.isin(lib.arange(4), None)", "lib.isin(lib.arange(4), 'a')",
+    "lib.isin(lib.arange(4), 2 ** 70)", "lib.isin(2, lib.arange(4))", "lib.isin(lib.arange(4), 2)",
+    "lib.isin([1], lib.arange(4))", "lib.isin(1, 2)", "lib.isin(lib.arange(4), lib.arange(2), assume_unique=1)",
+    "lib.isin(lib.arange(4), 2.5)", "lib.isin(lib.arange(4.0), lib.arange(2), invert=True)",
+])
+def test_index_grids_and_isin_check_arguments_as_torch(call):
+    # tril_indices/triu_indices took any dtype, negative sizes and no requires_grad/pin_memory; isin took lists,
+    # None, strings and ints past int64 (reported by the tensor22 helper).
+    assert evaluated_as_written(call, {"lib": torchless}) == evaluated_as_written(call, {"lib": torch})

@@ -13,10 +13,6 @@ from ._util import as_tensor
 from .shape import DiagEmbed
 
 
-def _index_dtype(dtype):
-    return np.int64 if dtype is None else _dtype.to_numpy_dtype(dtype)
-
-
 def _triangle_arguments(name, row, col, offset):
     """tril_indices/triu_indices's ints as PyTorch's parser takes them (offset by keyword where it was so given)."""
     if type(row) is int and type(col) is int and type(offset) is int:
@@ -30,16 +26,33 @@ def _triangle_arguments(name, row, col, offset):
     return parsed["row"], parsed["col"], parsed["offset"]
 
 
-def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal ``offset``)."""
-    row, col, offset = _triangle_arguments("tril_indices", row, col, offset)
-    return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
+def _triangle_indices(name, triangle, row, col, offset, dtype, device, requires_grad):
+    """The (2, N) coordinates of ``triangle`` (NumPy's tril_indices or triu_indices), with PyTorch's checks in its
+    order: the sizes, the dtype (int32 or int64), the device, requires_grad."""
+    row, col, offset = _triangle_arguments(name, row, col, offset)
+    for argument, size in (("row", row), ("col", col)):
+        if size < 0:
+            raise RuntimeError(f"{argument} must be non-negative, got{size}")
+    np_dtype = np.dtype(np.int64) if dtype is None else _dtype.to_numpy_dtype(dtype)
+    if np_dtype not in (np.int32, np.int64):
+        raise NotImplementedError(f"\"{name}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
+    if device is not None:
+        from .._device import require_cpu
+
+        require_cpu(device)
+    if requires_grad:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    return Tensor._wrap(np.stack(triangle(row, offset, col)).reshape(2, -1).astype(np_dtype))
 
 
-def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
-    """The (2, N) coordinates of the upper triangle of a row x col matrix (diagonal ``offset``)."""
-    row, col, offset = _triangle_arguments("triu_indices", row, col, offset)
-    return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pin_memory=False, requires_grad=False):
+    """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal ``offset``), int64 or int32."""
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device, requires_grad)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None, pin_memory=False, requires_grad=False):
+    """The (2, N) coordinates of the upper triangle of a row x col matrix (diagonal ``offset``), int64 or int32."""
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device, requires_grad)
 
 
 def _vander(x, N=None, increasing=False):

@@ -61,8 +61,12 @@ def corrcoef(self):
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
     """Whether each element of ``elements`` is in ``test_elements`` (either may be a number)."""
-    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
-        raise TypeError("isin() received an invalid combination of arguments")
+    operands = (elements, test_elements)
+    if not any(isinstance(value, Tensor) for value in operands) or type(assume_unique) is not bool \
+            or type(invert) is not bool or not all(_parser_errors.is_operand(value) for value in operands):
+        raise TypeError("isin() received an invalid combination of arguments")  # (reworded as the parser's)
+    if any(isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63 for value in operands):
+        raise OverflowError("int too big to convert")
     a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
     b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
     for array in (a, b):  # PyTorch has no bool or complex kernel (a Python bool counts as a bool)
