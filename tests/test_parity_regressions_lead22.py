@@ -340,3 +340,14 @@ def test_index_grids_and_isin_check_arguments_as_torch(call):
     # tril_indices/triu_indices took any dtype, negative sizes and no requires_grad/pin_memory; isin took lists,
     # None, strings and ints past int64 (reported by the tensor22 helper).
     assert evaluated_as_written(call, {"lib": torchless}) == evaluated_as_written(call, {"lib": torch})
+
+
+def test_linalg_error_class_is_named_as_pytorchs():
+    # torch.linalg.LinAlgError is torch._C._LinAlgError: its __name__, which tracebacks and type(e).__name__ show,
+    # is "_LinAlgError" (reported by the vision22 helper, seen through RandomPerspective on 1x1 images).
+    def raised(lib):
+        with pytest.raises(lib.linalg.LinAlgError) as error:
+            lib.linalg.inv(lib.zeros(2, 2))
+        return type(error.value).__name__, isinstance(error.value, RuntimeError), str(error.value)
+
+    assert raised(torchless) == raised(torch)

@@ -9,6 +9,10 @@ class LinAlgError(RuntimeError):
     """``torch.linalg.LinAlgError``: a matrix the algorithm cannot handle (singular, not positive-definite)."""
 
 
+# named as PyTorch's class, torch._C._LinAlgError, which tracebacks and type(error).__name__ show
+LinAlgError.__name__ = LinAlgError.__qualname__ = "_LinAlgError"
+
+
 def scalar_name(array):
     return _dtype.from_numpy_dtype(array.dtype).scalar_name
 
