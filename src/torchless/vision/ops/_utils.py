@@ -92,6 +92,17 @@ def check_output_size(shape):
                            f"API call failed at {_STABLE_HEADERS}/ops.h, line 997)")
 
 
+def empty_result(input, shape, kernel):
+    """Zeros of ``shape`` for a pooler with nothing to pool, else None once ``input``'s dtype passed ``kernel``'s
+    check: torchvision checks the output size, returns an empty result without its kernel, and only then
+    dispatches on the dtype."""
+    check_output_size(shape)
+    if not math.prod(shape):
+        return Tensor._wrap(np.zeros(shape, input._data.dtype))
+    check_kernel_dtype(kernel, input)
+    return None
+
+
 def check_kernel_dtype(kernel, input):
     if input.dtype not in _KERNEL_DTYPES:
         raise RuntimeError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")

@@ -1,14 +1,11 @@
 """Position-sensitive RoI Align (Light-Head R-CNN): roi_align where each bin of the output reads its own group of
 input channels, with torchvision's CPU kernel's arithmetic in the input's dtype and its gradient."""
-import math
-
 import numpy as np
 
 from ... import nn
-from ..._tensor import Tensor
-from ._utils import (RoiPoolerNode, check_kernel_dtype, check_kernel_inputs, check_output_size,
-                     checked_kernel_arguments, position_sensitive_channels, rois_of)
-from .roi_align import RoiGeometry, bilinear_samples, bin_sums, sample_taps, scatter_bin_gradients
+from ._utils import (RoiPoolerNode, check_kernel_inputs, checked_kernel_arguments, empty_result,
+                     position_sensitive_channels, rois_of)
+from .roi_align import RoiGeometry, aligned_backward, bilinear_samples, bin_sums, sample_taps
 
 __all__ = ["ps_roi_align", "PSRoIAlign"]
 
@@ -41,20 +38,11 @@ def _ps_roi_align_forward(planes, rois, scale, pooled, sampling_ratio, dtype, he
     return out
 
 
-@np.errstate(invalid="ignore", over="ignore")
 def _ps_roi_align_backward(grad, rois, scale, pooled, sampling_ratio, shape, dtype):
-    batch_size, channels, height, width = shape
-    t = dtype.type
+    channels, height, width = shape[1:]
     groups = channels // (pooled[0] * pooled[1])
-    grad_input = np.zeros((batch_size, channels * height * width), dtype)
     plane_offsets = np.arange(groups * pooled[0] * pooled[1]).reshape((groups,) + pooled) * (height * width)
-    for k, roi in enumerate(rois):
-        geometry = RoiGeometry(roi, t(scale), pooled, sampling_ratio, True, dtype)
-        if geometry.has_samples():
-            taps, inside = sample_taps(geometry, height, width, t)
-            scatter_bin_gradients(grad_input[geometry.batch], grad[k], plane_offsets, taps, inside,
-                                  t(geometry.samples()))
-    return grad_input.reshape(shape)
+    return aligned_backward(grad, rois, scale, pooled, sampling_ratio, True, shape, dtype, plane_offsets)
 
 
 class PSRoIAlignFunction(RoiPoolerNode):
@@ -88,10 +76,9 @@ def ps_roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
     channels, height, width = check_kernel_inputs(input, rois)
     groups = position_sensitive_channels(channels, pooled_height, pooled_width)
     shape = (rois.shape[0], groups, pooled_height, pooled_width)
-    check_output_size(shape)
-    if not math.prod(shape):
-        return Tensor._wrap(np.zeros(shape, input._data.dtype))
-    check_kernel_dtype("ps_roi_align_forward_kernel", input)
+    empty = empty_result(input, shape, "ps_roi_align_forward_kernel")
+    if empty is not None:
+        return empty
     return PSRoIAlignFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
                                     sampling_ratio=sampling_ratio, geometry=(channels, height, width))
 

@@ -6,9 +6,8 @@ import math
 import numpy as np
 
 from ... import nn
-from ..._tensor import Tensor
-from ._utils import (RoiPoolerNode, batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size,
-                     checked_kernel_arguments, position_sensitive_channels, rois_of)
+from ._utils import (RoiPoolerNode, batch_index, check_kernel_inputs, checked_kernel_arguments, empty_result,
+                     position_sensitive_channels, rois_of)
 from .roi_pool import rounded
 
 __all__ = ["ps_roi_pool", "PSRoIPool"]
@@ -98,10 +97,9 @@ def ps_roi_pool(input, boxes, output_size, spatial_scale=1.0):
     channels, height, width = check_kernel_inputs(input, rois)
     groups = position_sensitive_channels(channels, pooled_height, pooled_width)
     shape = (rois.shape[0], groups, pooled_height, pooled_width)
-    check_output_size(shape)
-    if not math.prod(shape):
-        return Tensor._wrap(np.zeros(shape, input._data.dtype))
-    check_kernel_dtype("ps_roi_pool_forward_kernel", input)
+    empty = empty_result(input, shape, "ps_roi_pool_forward_kernel")
+    if empty is not None:
+        return empty
     return PSRoIPoolFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
                                    geometry=(channels, height, width))
 

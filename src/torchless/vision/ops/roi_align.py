@@ -8,8 +8,8 @@ import numpy as np
 from ... import nn
 from ..._tensor import Tensor
 from ...nn._functional._args import _tp_name
-from ._utils import (RoiPoolerNode, batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size,
-                     checked_kernel_arguments, rois_of)
+from ._utils import (RoiPoolerNode, batch_index, check_kernel_inputs, checked_kernel_arguments, empty_result,
+                     rois_of)
 
 __all__ = ["roi_align", "RoIAlign"]
 
@@ -130,12 +130,19 @@ def _roi_align_forward(planes, rois, scale, pooled, sampling_ratio, aligned, dty
     return out
 
 
-@np.errstate(invalid="ignore", over="ignore")
 def _roi_align_backward(grad, rois, scale, pooled, sampling_ratio, aligned, shape, dtype):
+    channels, height, width = shape[1:]
+    plane_offsets = np.broadcast_to((np.arange(channels) * (height * width))[:, None, None], (channels,) + pooled)
+    return aligned_backward(grad, rois, scale, pooled, sampling_ratio, aligned, shape, dtype, plane_offsets)
+
+
+@np.errstate(invalid="ignore", over="ignore")
+def aligned_backward(grad, rois, scale, pooled, sampling_ratio, aligned, shape, dtype, plane_offsets):
+    """The input gradient of an aligned pooler: each RoI's bin gradients spread over its bilinear samples' taps,
+    bin (c, i, j) reading the plane at ``plane_offsets[c, i, j]`` (flat, in a batch element's C*H*W)."""
     batch_size, channels, height, width = shape
     t = dtype.type
     grad_input = np.zeros((batch_size, channels * height * width), dtype)
-    plane_offsets = np.broadcast_to((np.arange(channels) * (height * width))[:, None, None], (channels,) + pooled)
     for k, roi in enumerate(rois):
         geometry = RoiGeometry(roi, t(scale), pooled, sampling_ratio, aligned, dtype)
         if geometry.has_samples():
@@ -180,10 +187,9 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
         _DECLARATION, input, rois, spatial_scale, output_size[0], output_size[1], sampling_ratio, aligned)
     channels, height, width = check_kernel_inputs(input, rois)
     shape = (rois.shape[0], channels, pooled_height, pooled_width)
-    check_output_size(shape)
-    if not math.prod(shape):
-        return Tensor._wrap(np.zeros(shape, input._data.dtype))
-    check_kernel_dtype("roi_align_forward_kernel", input)
+    empty = empty_result(input, shape, "roi_align_forward_kernel")
+    if empty is not None:
+        return empty
     return RoIAlignFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
                                   sampling_ratio=sampling_ratio, aligned=aligned, geometry=(channels, height, width))
 

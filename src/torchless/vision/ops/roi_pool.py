@@ -5,9 +5,8 @@ import math
 import numpy as np
 
 from ... import nn
-from ..._tensor import Tensor
-from ._utils import (RoiPoolerNode, batch_index, check_kernel_dtype, check_kernel_inputs, check_output_size,
-                     checked_kernel_arguments, rois_of)
+from ._utils import (RoiPoolerNode, batch_index, check_kernel_inputs, checked_kernel_arguments, empty_result,
+                     rois_of)
 
 __all__ = ["roi_pool", "RoIPool"]
 
@@ -99,10 +98,9 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
                                                                     output_size[0], output_size[1])
     channels, height, width = check_kernel_inputs(input, rois)
     shape = (rois.shape[0], channels, pooled_height, pooled_width)
-    check_output_size(shape)
-    if not math.prod(shape):
-        return Tensor._wrap(np.zeros(shape, input._data.dtype))
-    check_kernel_dtype("roi_pool_forward_kernel", input)
+    empty = empty_result(input, shape, "roi_pool_forward_kernel")
+    if empty is not None:
+        return empty
     return RoIPoolFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
                                  geometry=(channels, height, width))
 
