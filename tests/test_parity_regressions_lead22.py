@@ -351,3 +351,17 @@ def test_linalg_error_class_is_named_as_pytorchs():
         return type(error.value).__name__, isinstance(error.value, RuntimeError), str(error.value)
 
     assert raised(torchless) == raised(torch)
+
+
+@pytest.mark.parametrize("call", ["lib.cat([a, a], 0)", "lib.cat([a, a], -1)", "lib.cat((a, a), dim=-2)",
+                                  "lib.stack([a, a], -1)", "lib.stack([a, a], dim=-3)", "lib.cat([e, e], -1)",
+                                  "lib.concat([a, a], -1)", "lib.hstack([a, a])", "lib.vstack([a, a])"])
+def test_cat_and_stack_nodes_keep_the_dim_as_given(call):
+    # CatBackward0 / StackBackward0 showed the normalised dim (1 for -1); PyTorch's keep the dim as given, read
+    # back unsigned (reported by the pool22 helper).
+    def saved(lib):
+        namespace = {"lib": lib, "a": lib.ones(2, 3, requires_grad=True), "e": lib.ones(0, requires_grad=True)}
+        node = eval(call, namespace).grad_fn
+        return type(node).__name__, node._saved_dim
+
+    assert saved(torchless) == saved(torch)

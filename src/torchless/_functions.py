@@ -72,7 +72,7 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
     # and returns an empty one
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
     if not kept:
-        return shape_ops.Cat.apply(*tensors, dim=0)
+        return shape_ops.Cat.apply(*tensors, dim=0, given_dim=dim)
     tensors = kept
     first = tensors[0]
     axis = normalize_dim(dim, first._data.ndim)
@@ -84,7 +84,7 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
             if d != axis and x != y:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
                                    f"got size {y} for tensor number {i} in the list.")
-    return shape_ops.Cat.apply(*tensors, dim=axis)
+    return shape_ops.Cat.apply(*tensors, dim=axis, given_dim=dim)
 
 
 @accepts_out("concat")
@@ -112,7 +112,7 @@ def stack(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {i}")
     axis = normalize_dim(dim, tensors[0]._data.ndim + 1)
-    return shape_ops.Stack.apply(*tensors, dim=axis)
+    return shape_ops.Stack.apply(*tensors, dim=axis, given_dim=dim)
 
 
 @accepts_out("where")

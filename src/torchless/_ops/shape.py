@@ -212,10 +212,12 @@ def _concatenated(out, arrays):
 
 
 class Cat(Node):
-    torch_saved = {"dim": lambda node: int64(node.dim)}
+    # (PyTorch's node keeps the dim as given: -1 shows as 18446744073709551615)
+    torch_saved = {"dim": lambda node: int64(node.dim if node.given_dim is None else node.given_dim)}
+    given_dim = None
 
-    def forward(self, *arrays, dim=0):
-        self.dim = dim
+    def forward(self, *arrays, dim=0, given_dim=None):
+        self.dim, self.given_dim = dim, given_dim
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
         return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
@@ -233,9 +235,10 @@ class Cat(Node):
 
 class Stack(Node):
     torch_saved = Cat.torch_saved
+    given_dim = None
 
-    def forward(self, *arrays, dim=0):
-        self.dim = dim
+    def forward(self, *arrays, dim=0, given_dim=None):
+        self.dim, self.given_dim = dim, given_dim
         # PyTorch's stack is cat along dim viewed with dim split in two (cat of the inputs unsqueezed at dim for
         # the last dim): its layout is that cat's
         if dim < arrays[0].ndim:
