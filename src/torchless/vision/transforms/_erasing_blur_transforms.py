@@ -1,6 +1,5 @@
 """RandomErasing and GaussianBlur.
 """
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -11,7 +10,7 @@ from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
-from ._transform_base import _Transform, _log, _rand, _randint, _setup_size, _uniform
+from ._transform_base import _Transform, _log, _rand, _randint, _region_sides, _setup_size, _uniform
 
 
 class RandomErasing(_Transform):
@@ -56,10 +55,7 @@ class RandomErasing(_Transform):
         area = img_h * img_w
         log_ratio = (_log(ratio[0]), _log(ratio[1]))
         for _ in range(10):
-            erase_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
-            h = int(round(math.sqrt(erase_area * aspect_ratio)))
-            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            h, w = _region_sides(area, scale, log_ratio)
             if not (h < img_h and w < img_w):
                 continue
             if value is None:

@@ -1,7 +1,6 @@
 """Geometric transforms: Resize, the crops (CenterCrop, FiveCrop, TenCrop, RandomCrop,
 RandomResizedCrop), Pad, the flips, RandomRotation, RandomAffine, RandomPerspective, ElasticTransform.
 """
-import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -12,8 +11,8 @@ from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
 from ._interpolation import InterpolationMode, interpolation_modes_from_int
-from ._transform_base import (_check_sequence_input, _fill_per_channel, _log, _rand, _randint, _setup_angle,
-                              _setup_size, _Transform, _uniform, _WithProbability)
+from ._transform_base import (_check_sequence_input, _fill_per_channel, _log, _rand, _randint, _region_sides,
+                              _setup_angle, _setup_size, _Transform, _uniform, _WithProbability)
 
 
 class Resize(_Transform):
@@ -47,30 +46,28 @@ class Resize(_Transform):
                 f"max_size={self.max_size}, antialias={self.antialias})")
 
 
-class CenterCrop(_Transform):
-    """Crop the centre ``size`` region ((h, w) or an int for a square), zero-padding smaller images."""
+class _SizedCrop(_Transform):
+    """A crop of ``size`` ((h, w) or an int for a square), shown by its size."""
 
     def __init__(self, size):
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(size={self.size})"
+
+
+class CenterCrop(_SizedCrop):
+    """Crop the centre ``size`` region ((h, w) or an int for a square), zero-padding smaller images."""
 
     def forward(self, img):
         return F.center_crop(img, self.size)
 
-    def __repr__(self):
-        return f"{self.__class__.__name__}(size={self.size})"
 
-
-class FiveCrop(_Transform):
+class FiveCrop(_SizedCrop):
     """Crop the four corners and the centre: a tuple of five images of ``size`` ((h, w) or an int)."""
-
-    def __init__(self, size):
-        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
 
     def forward(self, img):
         return F.five_crop(img, self.size)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(size={self.size})"
 
 
 class TenCrop(_Transform):
@@ -384,10 +381,7 @@ class RandomResizedCrop(_Transform):
         area = height * width
         log_ratio = (_log(ratio[0]), _log(ratio[1]))
         for _ in range(10):
-            target_area = area * _uniform(scale[0], scale[1])
-            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
-            w = int(round(math.sqrt(target_area * aspect_ratio)))
-            h = int(round(math.sqrt(target_area / aspect_ratio)))
+            w, h = _region_sides(area, scale, log_ratio)
             if 0 < w <= width and 0 < h <= height:
                 i = _randint(0, height - h + 1)
                 j = _randint(0, width - w + 1)

@@ -82,6 +82,14 @@ def _log(ratio):
     return -math.inf if ratio == 0 else math.nan
 
 
+def _region_sides(area, scale, log_ratio):
+    """(sqrt(a * r), sqrt(a / r)) rounded, for an area ``a`` (a fraction ``scale`` of ``area``) and an aspect ratio
+    ``r`` (log-uniform in ``log_ratio``) drawn in torchvision's order: the random crops' and erasing's regions."""
+    target = area * _uniform(scale[0], scale[1])
+    aspect = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+    return int(round(math.sqrt(target * aspect))), int(round(math.sqrt(target / aspect)))
+
+
 def _randint(low, high):
     """An int in [low, high): ``torch.randint(low, high, (1,))``, refusing an empty range as it does."""
     if low >= high:
