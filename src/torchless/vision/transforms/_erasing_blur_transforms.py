@@ -1,7 +1,6 @@
 """RandomErasing and GaussianBlur.
 """
 import numbers
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,7 +9,8 @@ from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
-from ._transform_base import _Transform, _log, _rand, _randint, _region_sides, _setup_size, _uniform
+from ._transform_base import (_check_scale_and_ratio, _log, _rand, _randint, _region_sides, _setup_size, _Transform,
+                              _uniform)
 
 
 class RandomErasing(_Transform):
@@ -32,12 +32,7 @@ class RandomErasing(_Transform):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+        _check_scale_and_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         if p < 0 or p > 1:

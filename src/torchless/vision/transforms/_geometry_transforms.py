@@ -2,7 +2,6 @@
 RandomResizedCrop), Pad, the flips, RandomRotation, RandomAffine, RandomPerspective, ElasticTransform.
 """
 import numbers
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,8 +10,9 @@ from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
 from ._interpolation import InterpolationMode, interpolation_modes_from_int
-from ._transform_base import (_check_sequence_input, _fill_per_channel, _log, _rand, _randint, _region_sides,
-                              _setup_angle, _setup_size, _Transform, _uniform, _WithProbability)
+from ._transform_base import (_check_scale_and_ratio, _check_sequence_input, _checked_fill, _fill_per_channel, _log,
+                              _rand, _randint, _region_sides, _setup_angle, _setup_size, _Transform, _uniform,
+                              _WithProbability)
 
 
 class Resize(_Transform):
@@ -194,11 +194,7 @@ class RandomRotation(_Transform):
         self.center = center
         self.interpolation = interpolation
         self.expand = expand
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _checked_fill(fill)
 
     @staticmethod
     def get_params(degrees):
@@ -253,11 +249,7 @@ class RandomAffine(_Transform):
         self.scale = scale
         self.shear = None if shear is None else _setup_angle(shear, name="shear", req_sizes=(2, 4))
         self.interpolation = interpolation
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _checked_fill(fill)
         if center is not None:
             _check_sequence_input(center, "center", req_sizes=(2,))
         self.center = center
@@ -314,11 +306,7 @@ class RandomPerspective(_Transform):
             interpolation = interpolation_modes_from_int(interpolation)
         self.interpolation = interpolation
         self.distortion_scale = distortion_scale
-        if fill is None:
-            fill = 0
-        elif not isinstance(fill, (Sequence, numbers.Number)):
-            raise TypeError("Fill should be either a sequence or a number.")
-        self.fill = fill
+        self.fill = _checked_fill(fill)
 
     @staticmethod
     def get_params(width, height, distortion_scale):
@@ -361,12 +349,7 @@ class RandomResizedCrop(_Transform):
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR,
                  antialias=True):
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+        _check_scale_and_ratio(scale, ratio)
         if isinstance(interpolation, int):
             interpolation = interpolation_modes_from_int(interpolation)
         self.interpolation = interpolation

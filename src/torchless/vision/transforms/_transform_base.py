@@ -8,6 +8,7 @@ the per-item errors). Datasets with a batched fast path (MNIST) use it through `
 """
 import math
 import numbers
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -80,6 +81,25 @@ def _log(ratio):
     if ratio > 0:
         return math.log(ratio)
     return -math.inf if ratio == 0 else math.nan
+
+
+def _checked_fill(fill):
+    """A geometric transform's ``fill``: a number or a sequence (None is 0), torchvision's TypeError otherwise."""
+    if fill is None:
+        return 0
+    if not isinstance(fill, (Sequence, numbers.Number)):
+        raise TypeError("Fill should be either a sequence or a number.")
+    return fill
+
+
+def _check_scale_and_ratio(scale, ratio):
+    """torchvision's checks of a random region's ``scale`` and ``ratio`` ranges (a warning for inverted ones)."""
+    if not isinstance(scale, Sequence):
+        raise TypeError("Scale should be a sequence")
+    if not isinstance(ratio, Sequence):
+        raise TypeError("Ratio should be a sequence")
+    if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+        warnings.warn("Scale and ratio should be of kind (min, max)")
 
 
 def _region_sides(area, scale, log_ratio):
