@@ -765,7 +765,24 @@ def _sample_gamma(alpha, draws):
             return 0.0
         scale *= math.pow(1 - draws.unit_uniforms(1, np.float64)[0], 1.0 / alpha)
         alpha += 1.0
-    d = alpha - _ONE_THIRD_F
+    return _marsaglia_tsang(alpha - _ONE_THIRD_F, scale, draws)
+
+
+def _sample_gamma_float32(alpha, draws):
+    """PyTorch's sample_gamma for a float32 ``alpha``: the boost of a small alpha, its exponent and
+    d = alpha - 1/3 are float arithmetic there, as its kernel computes them in the tensor's type."""
+    f = np.float32
+    alpha, scale = f(alpha), 1.0
+    if alpha < 1:
+        if alpha == 0:
+            return 0.0
+        scale = math.pow(1 - draws.unit_uniforms(1, np.float64)[0], float(f(1) / alpha))
+        alpha = alpha + f(1)
+    return _marsaglia_tsang(float(alpha - f(_ONE_THIRD_F)), scale, draws)
+
+
+def _marsaglia_tsang(d, scale, draws):
+    """scale * a Gamma(d + 1/3) draw, by Marsaglia and Tsang's squeeze and rejection."""
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
         while True:
@@ -780,6 +797,16 @@ def _sample_gamma(alpha, draws):
             return scale * d * v
         if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
             return scale * d * v
+
+
+def sample_standard_gamma(alpha, generator=None):
+    """PyTorch's ``_standard_gamma`` on the CPU: an array like ``alpha`` (float32 or float64) of Gamma(alpha, 1)
+    draws, element by element in row-major order, at least the dtype's smallest normal number."""
+    draws = generator if isinstance(generator, Generator) else stream(generator)
+    dtype = np.dtype(alpha.dtype)
+    sample = _sample_gamma_float32 if dtype != np.float64 else _sample_gamma
+    values = np.array([sample(a, draws) for a in alpha.ravel().tolist()], np.float64).astype(dtype)
+    return np.maximum(values, np.finfo(dtype).tiny).reshape(alpha.shape)
 
 
 def sample_dirichlet(alpha, generator=None):
