@@ -1,15 +1,16 @@
 import torchless as _t
 
 from . import constraints
-from .exp_family import ExponentialFamily
+from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_to_logits
 
 
-class Categorical(ExponentialFamily):
+class Categorical(Distribution):
     """A distribution over the classes ``0 .. K-1`` of the last dimension of ``probs`` or ``logits``."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     has_enumerate_support = True
+    _expanded_params = ("probs", "logits", "_param")
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         if (probs is None) == (logits is None):
@@ -27,7 +28,10 @@ class Categorical(ExponentialFamily):
         batch_shape = self._param.size()[:-1] if self._param.ndimension() > 1 else _t.Size()
         super().__init__(batch_shape, validate_args=validate_args)
 
-    @property
+    def _new(self, *args, **kwargs):
+        return self._param.new(*args, **kwargs)
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self._num_events - 1)
 
@@ -68,6 +72,10 @@ class Categorical(ExponentialFamily):
         value, log_pmf = _t.broadcast_tensors(value, self.logits)
         value = value[..., :1]
         return log_pmf.gather(-1, value).squeeze(-1)
+
+    def enumerate_support(self, expand=True):
+        values = _t.arange(self._num_events, dtype=_t.long).view((-1,) + (1,) * len(self._batch_shape))
+        return values.expand((-1,) + self._batch_shape) if expand else values
 
     def entropy(self):
         logits = _t.clamp(self.logits, min=_t.finfo(self.logits.dtype).min)

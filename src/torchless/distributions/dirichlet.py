@@ -22,6 +22,7 @@ class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution over the simplex of the last dimension of ``concentration``."""
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    _expanded_params = ("concentration",)
     support = constraints.simplex
     has_rsample = True
 
@@ -44,6 +45,15 @@ class Dirichlet(ExponentialFamily):
     @property
     def mean(self):
         return self.concentration / self.concentration.sum(-1, True)
+
+    @property
+    def mode(self):
+        concentration_m1 = (self.concentration - 1).clamp(min=0.0)
+        mode = concentration_m1 / concentration_m1.sum(-1, True)
+        # below 1 in every class the density peaks at a corner: the largest class's
+        below_one = (self.concentration < 1).all(dim=-1)
+        mode[below_one] = _t.nn.functional.one_hot(mode[below_one].argmax(dim=-1), concentration_m1.shape[-1]).to(mode)
+        return mode
 
     @property
     def variance(self):
@@ -74,6 +84,13 @@ class Beta(ExponentialFamily):
         self._dirichlet = Dirichlet(both, validate_args=validate_args)
         super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
 
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Beta, _instance)
+        new._dirichlet = self._dirichlet.expand(batch_shape)
+        super(Beta, new).__init__(_t.Size(batch_shape), validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def concentration1(self):
         return self._dirichlet.concentration[..., 0]
@@ -85,6 +102,10 @@ class Beta(ExponentialFamily):
     @property
     def mean(self):
         return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        return self._dirichlet.mode[..., 0]
 
     @property
     def variance(self):

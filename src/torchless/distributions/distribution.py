@@ -54,7 +54,7 @@ class Distribution:
 
     @property
     def mean(self):
-        raise NotImplementedError(f"{self.__class__} does not implement mean")
+        raise NotImplementedError
 
     @property
     def mode(self):
@@ -62,7 +62,7 @@ class Distribution:
 
     @property
     def variance(self):
-        raise NotImplementedError(f"{self.__class__} does not implement variance")
+        raise NotImplementedError
 
     @property
     def stddev(self):
@@ -76,14 +76,57 @@ class Distribution:
         raise NotImplementedError
 
     def sample_n(self, n):
-        warnings.warn("sample_n will be deprecated. Use .sample((n,)) instead", UserWarning, stacklevel=2)
+        warnings.warn("`sample_n(n)` will be deprecated. Use `sample((n,))` instead.", FutureWarning, stacklevel=2)
         return self.sample(_t.Size((n,)))
 
     def log_prob(self, value):
         raise NotImplementedError
 
+    def cdf(self, value):
+        raise NotImplementedError
+
+    def icdf(self, value):
+        raise NotImplementedError
+
+    def enumerate_support(self, expand=True):
+        raise NotImplementedError
+
     def entropy(self):
         raise NotImplementedError
+
+    # The tensors ``expand`` broadcasts to a new batch shape (each keeping its dimensions beyond the batch ones);
+    # the instance's other attributes are shared with the expanded copy. None: the class cannot be expanded.
+    _expanded_params = None
+
+    def expand(self, batch_shape, _instance=None):
+        """A copy with its parameters expanded (not copied) to ``batch_shape``; arguments are not checked again."""
+        if self._expanded_params is None:
+            raise NotImplementedError
+        batch_shape = _t.Size(batch_shape)
+        new = self._expanded_instance(batch_shape, _instance)
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    def _expanded_instance(self, batch_shape, _instance=None):
+        # As PyTorch's, a subclass with its own __init__ must bring its own expand (or _expanded_params).
+        owner = next(cls for cls in type(self).__mro__ if "_expanded_params" in cls.__dict__ or "expand" in cls.__dict__)
+        new = self._get_checked_instance(owner, _instance)
+        for name, value in self.__dict__.items():
+            if name not in self._expanded_params:
+                new.__dict__.setdefault(name, value)
+        batch_dims = len(self._batch_shape)
+        for name in self._expanded_params:
+            if name in self.__dict__:
+                value = self.__dict__[name]
+                new.__dict__[name] = value.expand(batch_shape + value.shape[batch_dims:])
+        return new
+
+    def _get_checked_instance(self, cls, _instance=None):
+        if _instance is None and type(self).__init__ != cls.__init__:
+            raise NotImplementedError(f"Subclass {self.__class__.__name__} of {cls.__name__} that defines a custom "
+                                      "__init__ method must also define a custom .expand() method.")
+        return self.__new__(type(self)) if _instance is None else _instance
 
     def perplexity(self):
         return _t.exp(self.entropy())
@@ -103,7 +146,12 @@ class Distribution:
             if i != 1 and j != 1 and i != j:
                 raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: {actual_shape} vs "
                                  f"{expected_shape}.")
-        support = self.support
+        try:
+            support = self.support
+        except NotImplementedError:
+            warnings.warn(f"{self.__class__} does not define `support` to enable sample validation. Please initialize "
+                          "the distribution with `validate_args=False` to turn off validation.", stacklevel=2)
+            return
         if not bool(support.check(value).all()):
             raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to be "
                              f"within the support ({support!r}) of the distribution {self!r}, but found invalid "

@@ -11,6 +11,7 @@ class Uniform(Distribution):
     """The uniform distribution on the half-open interval [low, high)."""
 
     has_rsample = True
+    _expanded_params = ("low", "high")
 
     @property
     def arg_constraints(self):
@@ -21,7 +22,7 @@ class Uniform(Distribution):
         numbers_only = isinstance(low, numbers.Number) and isinstance(high, numbers.Number)
         super().__init__(_t.Size() if numbers_only else self.low.size(), validate_args=validate_args)
 
-    @property
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
         return constraints.interval(self.low, self.high)
 
@@ -57,6 +58,9 @@ class Uniform(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return ((value - self.low) / (self.high - self.low)).clamp(min=0, max=1)
+
+    def icdf(self, value):
+        return value * (self.high - self.low) + self.low
 
     def entropy(self):
         return _t.log(self.high - self.low)

@@ -16,6 +16,24 @@ def broadcast_all(*values):
     return _t.broadcast_tensors(*values)
 
 
+def loc_scale_batch_shape(first, second, broadcast):
+    """The batch shape of a distribution of two parameters: none when both were given as numbers."""
+    if isinstance(first, numbers.Number) and isinstance(second, numbers.Number):
+        return _t.Size()
+    return broadcast.size()
+
+
+def _sum_rightmost(value, dim):
+    """``value`` with its ``dim`` rightmost dimensions summed out."""
+    if dim == 0:
+        return value
+    return value.reshape(value.shape[:-dim] + (-1,)).sum(-1)
+
+
+def _standard_normal(shape, dtype, device=None):
+    return _t.empty(shape, dtype=dtype).normal_()
+
+
 def clamp_probs(probs):
     eps = _t.finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)
