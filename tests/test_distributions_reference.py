@@ -1,0 +1,141 @@
+"""torch.distributions checked without PyTorch: densities that integrate to one, probability mass that sums to
+one, CDFs and inverse CDFs that agree with the density and with each other, KL divergences against Monte Carlo
+estimates, and the gamma reparameterized gradient against the implicit function theorem."""
+import numpy as np
+import pytest
+
+import torchless
+from torchless import distributions as D
+
+
+def _t(values):
+    return torchless.tensor(values, dtype=torchless.float64)
+
+
+CONTINUOUS = {  # distribution, integration range
+    "Normal": (lambda: D.Normal(_t(0.3), _t(1.7)), (-15, 15)),
+    "Laplace": (lambda: D.Laplace(_t(-0.5), _t(0.8)), (-20, 20)),
+    "Gumbel": (lambda: D.Gumbel(_t(0.5), _t(1.5)), (-10, 40)),
+    "Exponential": (lambda: D.Exponential(_t(1.3)), (0, 40)),
+    "Gamma": (lambda: D.Gamma(_t(2.5), _t(1.5)), (0, 40)),
+    "Chi2": (lambda: D.Chi2(_t(4.0)), (0, 80)),
+    "LogNormal": (lambda: D.LogNormal(_t(0.2), _t(0.5)), (0, 40)),
+    "HalfNormal": (lambda: D.HalfNormal(_t(1.5)), (0, 20)),
+    "Weibull": (lambda: D.Weibull(_t(1.5), _t(2.0)), (0, 20)),
+    "Pareto": (lambda: D.Pareto(_t(1.0), _t(3.0)), (1, 400)),
+    "StudentT": (lambda: D.StudentT(_t(5.0), _t(0.5), _t(2.0)), (-400, 400)),
+    "Beta": (lambda: D.Beta(_t(2.0), _t(3.0)), (0, 1)),
+}
+
+
+def _grid(low, high, count=400001):
+    return np.linspace(low, high, count)
+
+
+@pytest.mark.parametrize("name", sorted(CONTINUOUS))
+def test_density_integrates_to_one_and_gives_the_mean(name):
+    make, (low, high) = CONTINUOUS[name]
+    distribution = make()
+    # (the grid keeps Pareto's lower end, its scale, where its density jumps from 0 to its largest value)
+    x = _grid(low, high)[:-1] if name == "Pareto" else _grid(low, high)[1:-1]
+    density = distribution.log_prob(_t(x)).exp().numpy()
+    assert np.trapezoid(density, x) == pytest.approx(1.0, abs=2e-4)
+    assert np.trapezoid(x * density, x) == pytest.approx(float(distribution.mean), abs=5e-3)
+
+
+@pytest.mark.parametrize("name", ["Normal", "Laplace", "Gumbel", "Exponential", "LogNormal", "HalfNormal", "Weibull",
+                                  "Pareto", "Gamma"])
+def test_cdf_is_the_integral_of_the_density(name):
+    make, (low, high) = CONTINUOUS[name]
+    distribution = make()
+    x = _grid(max(low, -3.0) if name == "Gumbel" else low, high)[1:-1]  # (Gumbel's CDF underflows to 0 below)
+    density = distribution.log_prob(_t(x)).exp().numpy()
+    cumulative = np.concatenate([[0.0], np.cumsum((density[1:] + density[:-1]) / 2 * np.diff(x))])
+    points = np.searchsorted(x, [np.quantile(x, q) for q in (0.001, 0.01, 0.05)])
+    cdf = distribution.cdf(_t(x[points])).numpy()
+    start = distribution.cdf(_t(x[:1])).numpy()
+    np.testing.assert_allclose(cdf - start, cumulative[points], atol=2e-4)
+
+
+@pytest.mark.parametrize("name", ["Normal", "Laplace", "Gumbel", "Exponential", "LogNormal", "HalfNormal", "Weibull",
+                                  "Pareto", "Cauchy"])
+def test_icdf_inverts_cdf(name):
+    distribution = CONTINUOUS[name][0]() if name in CONTINUOUS else D.Cauchy(_t(0.5), _t(2.0))
+    u = _t(np.linspace(0.01, 0.99, 41))
+    np.testing.assert_allclose(distribution.cdf(distribution.icdf(u)).numpy(), u.numpy(), rtol=1e-9, atol=1e-12)
+
+
+DISCRETE = {
+    "Poisson": lambda: D.Poisson(_t(3.5)),
+    "Geometric": lambda: D.Geometric(_t(0.3)),
+    "Binomial": lambda: D.Binomial(12, _t(0.35)),
+    "NegativeBinomial": lambda: D.NegativeBinomial(_t(3.0), _t(0.4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISCRETE))
+def test_mass_sums_to_one_and_gives_the_mean_and_variance(name):
+    distribution = DISCRETE[name]()
+    k = np.arange(0, 200 if name != "Binomial" else 13, dtype=np.float64)
+    mass = distribution.log_prob(_t(k)).exp().numpy()
+    assert mass.sum() == pytest.approx(1.0, abs=1e-10)
+    mean = (k * mass).sum()
+    assert mean == pytest.approx(float(distribution.mean), rel=1e-9)
+    assert ((k - mean) ** 2 * mass).sum() == pytest.approx(float(distribution.variance), rel=1e-9)
+
+
+def test_multinomial_mass_sums_to_one():
+    distribution = D.Multinomial(4, _t([0.2, 0.3, 0.5]))
+    counts = [(a, b, 4 - a - b) for a in range(5) for b in range(5 - a)]
+    assert float(distribution.log_prob(_t(counts)).exp().sum()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_multivariate_normal_agrees_with_its_closed_form():
+    covariance = np.array([[2.0, 0.3, 0.1], [0.3, 0.5, 0.0], [0.1, 0.0, 1.0]])
+    loc = np.array([0.1, -0.3, 0.2])
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    expected = [-0.5 * (3 * np.log(2 * np.pi) + np.log(np.linalg.det(covariance))
+                        + (v - loc) @ np.linalg.solve(covariance, v - loc)) for v in x]
+    for parameter in ({"covariance_matrix": _t(covariance)}, {"precision_matrix": _t(np.linalg.inv(covariance))},
+                      {"scale_tril": _t(np.linalg.cholesky(covariance))}):
+        distribution = D.MultivariateNormal(_t(loc), **parameter)
+        np.testing.assert_allclose(distribution.log_prob(_t(x)).numpy(), expected, rtol=1e-10)
+        np.testing.assert_allclose(distribution.covariance_matrix.numpy(), covariance, rtol=1e-10, atol=1e-15)
+
+
+KL_MONTE_CARLO = [
+    (lambda: D.Gamma(_t(2.0), _t(1.5)), lambda: D.Gamma(_t(3.0), _t(1.0))),
+    (lambda: D.Laplace(_t(0.0), _t(1.0)), lambda: D.Normal(_t(0.5), _t(2.0))),
+    (lambda: D.Normal(_t(0.0), _t(1.0)), lambda: D.Gumbel(_t(0.5), _t(2.0))),
+    (lambda: D.Exponential(_t(1.5)), lambda: D.Gamma(_t(2.0), _t(1.0))),
+    (lambda: D.Gumbel(_t(0.0), _t(1.0)), lambda: D.Gumbel(_t(0.5), _t(2.0))),
+    (lambda: D.Poisson(_t(3.0)), lambda: D.Poisson(_t(4.5))),
+    (lambda: D.MultivariateNormal(_t([0.0, 1.0]), _t([[1.0, 0.2], [0.2, 2.0]])),
+     lambda: D.MultivariateNormal(_t([0.5, 0.0]), _t([[2.0, -0.3], [-0.3, 1.0]]))),
+    (lambda: D.Uniform(_t(0.2), _t(0.7)), lambda: D.Beta(_t(2.0), _t(3.0))),
+    (lambda: D.Pareto(_t(1.0), _t(4.0)), lambda: D.Exponential(_t(0.7))),
+]
+
+
+@pytest.mark.parametrize("pair", range(len(KL_MONTE_CARLO)))
+def test_kl_divergence_agrees_with_monte_carlo(pair):
+    p, q = (make() for make in KL_MONTE_CARLO[pair])
+    torchless.manual_seed(0)
+    x = p.sample((200000,))
+    log_ratio = (p.log_prob(x) - q.log_prob(x)).numpy()
+    estimate, error = log_ratio.mean(), log_ratio.std() / np.sqrt(len(log_ratio))
+    assert abs(float(D.kl_divergence(p, q)) - estimate) < 5 * error + 1e-12
+
+
+def test_standard_gamma_gradient_is_the_implicit_derivative():
+    """d x / d alpha = -(d CDF(x; alpha) / d alpha) / pdf(x; alpha), the CDF's derivative by central differences."""
+    alpha = np.array([0.3, 0.9, 2.5, 6.0, 20.0, 50.0])
+    concentration = _t(alpha).requires_grad_()
+    torchless.manual_seed(4)
+    x = torchless._standard_gamma(concentration)
+    x.sum().backward()
+    step = 1e-6
+    upper = torchless.special.gammainc(_t(alpha + step), x.detach()).numpy()
+    lower = torchless.special.gammainc(_t(alpha - step), x.detach()).numpy()
+    density = D.Gamma(_t(alpha), _t(1.0)).log_prob(x.detach()).exp().numpy()
+    np.testing.assert_allclose(concentration.grad.numpy(), -(upper - lower) / (2 * step) / density, rtol=2e-3)
