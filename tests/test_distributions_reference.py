@@ -25,6 +25,13 @@ CONTINUOUS = {  # distribution, integration range
     "Pareto": (lambda: D.Pareto(_t(1.0), _t(3.0)), (1, 400)),
     "StudentT": (lambda: D.StudentT(_t(5.0), _t(0.5), _t(2.0)), (-400, 400)),
     "Beta": (lambda: D.Beta(_t(2.0), _t(3.0)), (0, 1)),
+    "ContinuousBernoulli": (lambda: D.ContinuousBernoulli(_t(0.8)), (0, 1)),
+    "ContinuousBernoulli_near_half": (lambda: D.ContinuousBernoulli(_t(0.4999)), (0, 1)),
+    "InverseGamma": (lambda: D.InverseGamma(_t(4.0), _t(2.0)), (0, 200)),
+    "Kumaraswamy": (lambda: D.Kumaraswamy(_t(2.0), _t(3.0)), (0, 1)),
+    "FisherSnedecor": (lambda: D.FisherSnedecor(_t(6.0), _t(12.0)), (0, 300)),
+    # (float32 parameters: its log_prob compares the shape with a float32 zero, which a float64 one fails, as in PyTorch)
+    "GeneralizedPareto": (lambda: D.GeneralizedPareto(0.0, 1.0, -0.25), (0, 4)),
 }
 
 
@@ -139,3 +146,19 @@ def test_standard_gamma_gradient_is_the_implicit_derivative():
     lower = torchless.special.gammainc(_t(alpha - step), x.detach()).numpy()
     density = D.Gamma(_t(alpha), _t(1.0)).log_prob(x.detach()).exp().numpy()
     np.testing.assert_allclose(concentration.grad.numpy(), -(upper - lower) / (2 * step) / density, rtol=2e-3)
+
+
+def test_low_rank_multivariate_normal_is_the_multivariate_normal_of_its_covariance():
+    factor = np.array([[0.5, 0.1], [-0.2, 0.3], [1.0, 0.0], [0.2, -0.4]])
+    diagonal = np.array([1.0, 0.5, 2.0, 0.3])
+    loc = np.array([0.1, -0.3, 0.2, 0.0])
+    low_rank = D.LowRankMultivariateNormal(_t(loc), _t(factor), _t(diagonal))
+    full = D.MultivariateNormal(_t(loc), covariance_matrix=_t(factor @ factor.T + np.diag(diagonal)))
+    x = _t(np.random.default_rng(1).normal(size=(5, 4)))
+    np.testing.assert_allclose(low_rank.log_prob(x).numpy(), full.log_prob(x).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(float(low_rank.entropy()), float(full.entropy()), rtol=1e-12)
+    np.testing.assert_allclose(low_rank.precision_matrix.numpy(), full.precision_matrix.numpy(), rtol=1e-10,
+                               atol=1e-14)
+    scale_tril = low_rank.scale_tril.numpy()
+    np.testing.assert_allclose(scale_tril @ scale_tril.T, full.covariance_matrix.numpy(), rtol=1e-12, atol=1e-15)
+

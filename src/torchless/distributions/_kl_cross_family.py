@@ -6,12 +6,16 @@ import torchless as _t
 
 from .bernoulli import Bernoulli
 from .binomial import Binomial
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Beta
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import _EULER_GAMMA, Gumbel
 from .kl import register_kl
 from .laplace import Laplace
+from .lowrank_multivariate_normal import (LowRankMultivariateNormal, _batch_lowrank_logdet,
+                                          _batch_lowrank_mahalanobis)
+from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_trace_XXT
 from .normal import Normal
 from .pareto import Pareto
 from .poisson import Poisson
@@ -34,6 +38,7 @@ def _kl_beta_infinity(p, q):
 
 
 @register_kl(Exponential, Beta)
+@register_kl(Exponential, ContinuousBernoulli)
 @register_kl(Exponential, Pareto)
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p, q):
@@ -41,6 +46,7 @@ def _kl_exponential_infinity(p, q):
 
 
 @register_kl(Gamma, Beta)
+@register_kl(Gamma, ContinuousBernoulli)
 @register_kl(Gamma, Pareto)
 @register_kl(Gamma, Uniform)
 def _kl_gamma_infinity(p, q):
@@ -48,6 +54,7 @@ def _kl_gamma_infinity(p, q):
 
 
 @register_kl(Gumbel, Beta)
+@register_kl(Gumbel, ContinuousBernoulli)
 @register_kl(Gumbel, Exponential)
 @register_kl(Gumbel, Gamma)
 @register_kl(Gumbel, Pareto)
@@ -57,6 +64,7 @@ def _kl_gumbel_infinity(p, q):
 
 
 @register_kl(Laplace, Beta)
+@register_kl(Laplace, ContinuousBernoulli)
 @register_kl(Laplace, Exponential)
 @register_kl(Laplace, Gamma)
 @register_kl(Laplace, Pareto)
@@ -66,6 +74,7 @@ def _kl_laplace_infinity(p, q):
 
 
 @register_kl(Normal, Beta)
+@register_kl(Normal, ContinuousBernoulli)
 @register_kl(Normal, Exponential)
 @register_kl(Normal, Gamma)
 @register_kl(Normal, Pareto)
@@ -75,9 +84,15 @@ def _kl_normal_infinity(p, q):
 
 
 @register_kl(Pareto, Beta)
+@register_kl(Pareto, ContinuousBernoulli)
 @register_kl(Pareto, Uniform)
 def _kl_pareto_infinity(p, q):
     return _infinite_like(p.scale)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p, q):
+    return _infinite_like(p.probs)
 
 
 @register_kl(Poisson, Bernoulli)
@@ -291,3 +306,77 @@ def _kl_uniform_pareto(p, q):
     result = (_x_log_x(p.high) - _x_log_x(p.low) - width) / width * (q.alpha + 1) - t1
     result[p.low < q.support.lower_bound] = inf
     return result
+
+
+def _kl_to_continuous_bernoulli(p, q):
+    """KL(p || q) for p on [0, 1] with an entropy and a mean: -H(p) - E_p[log q]."""
+    return -p.entropy() - p.mean * q.logits - _t.log1p(-q.probs) - q._cont_bern_log_norm()
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return _kl_to_continuous_bernoulli(p, q)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = _kl_to_continuous_bernoulli(p, q)
+    outside = _t.max(_t.ge(p.high, q.support.upper_bound), _t.le(p.low, q.support.lower_bound))
+    return _t.where(outside, _t.ones_like(result) * inf, result)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - _t.log(q.rate) + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t2 = 0.5 * (math.log(2.0 * math.pi) + _t.square(q.loc / q.scale)) + _t.log(q.scale)
+    t3 = (p.variance + _t.square(p.mean) - 2.0 * q.loc * p.mean) / (2.0 * _t.square(q.scale))
+    return -p.entropy() + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    outside = _t.max(_t.ge(q.low, p.support.lower_bound), _t.le(q.high, p.support.upper_bound))
+    return _t.where(outside, _t.ones_like(result) * inf, result)
+
+
+_EVENT_SHAPES_DIFFER = ("KL-divergence between two (Low Rank) Multivariate Normals with                          "
+                        "different event shapes cannot be computed")
+
+
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError(_EVENT_SHAPES_DIFFER)
+    q_factor, q_diag = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag
+    log_det_ratio = (_batch_lowrank_logdet(q_factor, q_diag, q._capacitance_tril)
+                     - 2 * p._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+    mahalanobis = _batch_lowrank_mahalanobis(q_factor, q_diag, q.loc - p.loc, q._capacitance_tril)
+    A = _t.linalg.solve_triangular(q._capacitance_tril, q_factor.mT / q_diag.unsqueeze(-2), upper=False)
+    trace = (_batch_trace_XXT(p._unbroadcasted_scale_tril * q_diag.rsqrt().unsqueeze(-1))
+             - _batch_trace_XXT(A.matmul(p._unbroadcasted_scale_tril)))
+    return 0.5 * (log_det_ratio + trace + mahalanobis - p.event_shape[0])
+
+
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError(_EVENT_SHAPES_DIFFER)
+    p_factor, p_diag = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    q_tril = q._unbroadcasted_scale_tril
+    log_det_ratio = (2 * q_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+                     - _batch_lowrank_logdet(p_factor, p_diag, p._capacitance_tril))
+    mahalanobis = _batch_mahalanobis(q_tril, q.loc - p.loc)
+    batch_shape = _t.broadcast_shapes(q_tril.shape[:-2], p_factor.shape[:-2])
+    n = p.event_shape[0]
+    q_tril = q_tril.expand(batch_shape + (n, n))
+    trace = (_batch_trace_XXT(_t.linalg.solve_triangular(
+                q_tril, p_factor.expand(batch_shape + (n, p.cov_factor.size(-1))), upper=False))
+             + _batch_trace_XXT(_t.linalg.solve_triangular(
+                q_tril, _t.diag_embed(p_diag.sqrt()).expand(batch_shape + (n, n)), upper=False)))
+    return 0.5 * (log_det_ratio + trace + mahalanobis - p.event_shape[0])
+

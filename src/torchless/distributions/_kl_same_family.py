@@ -8,6 +8,7 @@ from .categorical import Categorical
 from .dirichlet import Beta, Dirichlet
 from .binomial import Binomial
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
@@ -16,7 +17,9 @@ from .gumbel import _EULER_GAMMA, Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
-from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
+from .lowrank_multivariate_normal import (LowRankMultivariateNormal, _batch_lowrank_logdet,
+                                          _batch_lowrank_mahalanobis)
+from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_trace_XXT
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .pareto import Pareto
@@ -129,8 +132,7 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     # trace(Sigma_q^-1 Sigma_p) = ||L_q^-1 L_p||_F^2
     solved = _t.linalg.solve_triangular(q_tril.expand(batch_shape + (n, n)), p_tril.expand(batch_shape + (n, n)),
                                         upper=False)
-    trace = solved.pow(2).sum([-2, -1])
-    return half_log_det_ratio + 0.5 * (trace + _batch_mahalanobis(q_tril, q.loc - p.loc) - n)
+    return half_log_det_ratio + 0.5 * (_batch_trace_XXT(solved) + _batch_mahalanobis(q_tril, q.loc - p.loc) - n)
 
 
 @register_kl(OneHotCategorical, OneHotCategorical)
@@ -206,3 +208,29 @@ def _kl_pareto_pareto(p, q):
     result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
     result[p.support.lower_bound < q.support.lower_bound] = inf
     return result
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + _t.log1p(-p.probs)
+    t3 = -q._cont_bern_log_norm() - _t.log1p(-q.probs)
+    return t1 + t2 + t3
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Low Rank Multivariate Normals with                          "
+                         "different event shapes cannot be computed")
+    q_factor, q_diag = q._unbroadcasted_cov_factor, q._unbroadcasted_cov_diag
+    p_factor, p_diag = p._unbroadcasted_cov_factor, p._unbroadcasted_cov_diag
+    log_det_ratio = (_batch_lowrank_logdet(q_factor, q_diag, q._capacitance_tril)
+                     - _batch_lowrank_logdet(p_factor, p_diag, p._capacitance_tril))
+    mahalanobis = _batch_lowrank_mahalanobis(q_factor, q_diag, q.loc - p.loc, q._capacitance_tril)
+    # trace(q_cov^-1 p_cov), with q_cov^-1 = D^-1 - A^T A by Woodbury's identity
+    A = _t.linalg.solve_triangular(q._capacitance_tril, q_factor.mT / q_diag.unsqueeze(-2), upper=False)
+    trace = ((p_diag / q_diag).sum(-1) + _batch_trace_XXT(p_factor * q_diag.rsqrt().unsqueeze(-1))
+             - _batch_trace_XXT(A * p_diag.sqrt().unsqueeze(-2)) - _batch_trace_XXT(A.matmul(p_factor)))
+    return 0.5 * (log_det_ratio + trace + mahalanobis - p.event_shape[0])
+

@@ -39,6 +39,12 @@ def _batch_mahalanobis(bL, bx):
     return permuted.permute(inverse).reshape(bx_batch_shape)
 
 
+def _batch_trace_XXT(bmat):
+    """trace(X X^T) of every matrix of ``bmat`` (*, m, n): its squared Frobenius norm."""
+    m, n = bmat.shape[-2:]
+    return bmat.reshape(-1, m * n).pow(2).sum(-1).reshape(bmat.shape[:-2])
+
+
 def _precision_to_scale_tril(P):
     """The lower Cholesky factor of P^-1, through the Cholesky factor of P with its rows and columns reversed."""
     flipped_factor = _t.linalg.cholesky(_t.flip(P, (-2, -1)))
