@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._ops import indexing
-from ..autograd.graph import records
+from ..autograd.graph import records, save_index_versions
 from .._tensor import Tensor, _LEAF_INPLACE
 from ._index_keys import subscript_key
 
@@ -67,6 +67,11 @@ def _fills_through_byte_mask(shape, key):
 _INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
 
 
+def _index_tensors(key):
+    """The index tensors of a key (not 0-d ones, which select as ints)."""
+    return [part for part in (key if isinstance(key, tuple) else (key,)) if isinstance(part, Tensor) and part._data.ndim]
+
+
 class IndexingMethods:
     def __getitem__(self, key):
         if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
@@ -74,6 +79,9 @@ class IndexingMethods:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
+        return save_index_versions(self._index(key), *_index_tensors(key))
+
+    def _index(self, key):
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index], t[mask]
             try:
                 return indexing.Index.apply(self, key=key._data)
@@ -120,6 +128,10 @@ class IndexingMethods:
                 return self._put_item(key, value_t, plain=True)
             except OverflowError as err:  # an int index beyond int64
                 raise indexing.index_error(self._data.shape, key, err) from None
+        self._put_tensor_item(key, value_t)
+        save_index_versions(self, *_index_tensors(key))
+
+    def _put_tensor_item(self, key, value_t):
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)

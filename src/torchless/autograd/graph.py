@@ -44,6 +44,19 @@ class SavedVersion:
         self.tensor, self.array = tensor, array
 
 
+def save_index_versions(result, *index_tensors):
+    """Record on ``result``'s node the versions of the index tensors it reads in backward, as PyTorch's index
+    nodes save them: changing one in place before backward is then PyTorch's error, where the node, holding the
+    same memory, would silently read the new indices. Returns ``result``."""
+    node = result.grad_fn
+    tensors = [t for t in index_tensors if t is not None and hasattr(t, "_version_counter")]
+    if node is not None and tensors:
+        node._checked_versions = tuple(node._checked_versions) + tuple(
+            SavedVersion(t._version_counter(), t._version_counter()[0], t, False) for t in tensors)
+        node._saves_tensors = True  # (the engine checks the saved versions of such nodes)
+    return result
+
+
 class Node:
     """A differentiable operation on arrays.
 
@@ -412,10 +425,9 @@ def _saved_input_modified(saved):
 
 
 def _modified_message(saved, grad_fn, array):
-    from .._dtype import TENSOR_TYPE_NAMES, from_numpy_dtype
+    from .._dtype import from_numpy_dtype, type_text
 
-    dtype = from_numpy_dtype(array.dtype)
-    described = f"[torchless.{TENSOR_TYPE_NAMES.get(dtype, dtype.scalar_name + 'Tensor')} {list(array.shape)}]"
+    described = f"[{type_text(from_numpy_dtype(array.dtype))} {list(array.shape)}]"
     if grad_fn is not None:
         described += f", which is output 0 of {_short_node_name(grad_fn)},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "

@@ -1,0 +1,76 @@
+"""Regressions found by the lead in the twenty-third session, checked against PyTorch."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(function):
+    try:
+        return "ok", function()
+    except Exception as error:
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+# An index op's node saves its index tensors: changing one in place before backward is PyTorch's error (torchless
+# used to read the changed indices silently, giving wrong gradients, or crash inside NumPy with a changed mask).
+INDEX_OPS = {
+    "getitem": lambda lib, x, i, s: x[i],
+    "getitem_with_slice": lambda lib, x, i, s: x[i, 1:],
+    "getitem_two_tensors": lambda lib, x, i, s: x[i, i],
+    "setitem": lambda lib, x, i, s: x.__setitem__(i, s) or x,
+    "setitem_number": lambda lib, x, i, s: x.__setitem__((i, 0), 5.0) or x,
+    "gather": lambda lib, x, i, s: x.gather(0, i.view(2, 1).expand(2, 3)),
+    "index_select": lambda lib, x, i, s: x.index_select(0, i),
+    "take": lambda lib, x, i, s: x.take(i),
+    "index_add": lambda lib, x, i, s: x.index_add(0, i, lib.ones(2, 3)),
+    "index_add_source_grad": lambda lib, x, i, s: x.index_add(0, i, s),
+    "scatter_value": lambda lib, x, i, s: x.scatter(0, i.view(2, 1).expand(2, 3), 1.0),
+    "scatter_src": lambda lib, x, i, s: x.scatter(0, i.view(2, 1).expand(2, 3), s),
+    "scatter_add": lambda lib, x, i, s: x.scatter_add(0, i.view(2, 1).expand(2, 3), lib.ones(2, 3)),
+    "scatter_add_src_grad": lambda lib, x, i, s: x.scatter_add(0, i.view(2, 1).expand(2, 3), s),
+    "index_fill": lambda lib, x, i, s: x.index_fill(0, i, 2.0),
+    "index_copy": lambda lib, x, i, s: x.index_copy(0, i, s),
+    "embedding": lambda lib, x, i, s: lib.nn.functional.embedding(i, x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INDEX_OPS))
+@pytest.mark.parametrize("change", ["add_", "setitem", "zero_"])
+def test_changing_an_index_tensor_before_backward_is_an_error(name, change):
+    def run(lib):
+        x = lib.randn(5, 3, requires_grad=True)
+        index = lib.tensor([0, 2])
+        source = lib.ones(2, 3, requires_grad=True)
+        result = INDEX_OPS[name](lib, x * 1, index, source)
+        {"add_": lambda: index.add_(1), "setitem": lambda: index.__setitem__(0, 1),
+         "zero_": lambda: index.zero_()}[change]()
+        result.sum().backward()
+        return x.grad.numpy().tolist()
+
+    assert _outcome(lambda: run(torchless)) == _outcome(lambda: run(torch))
+
+
+def test_changing_a_mask_after_indexing_by_it_is_an_error():
+    def run(lib):
+        x = lib.randn(5, 2, requires_grad=True)
+        mask = lib.ones(5, dtype=lib.bool)
+        y = x * 1
+        y[mask] = lib.zeros(5, 2)
+        mask[mask.clone()] = False  # (Wishart.rsample does this)
+        y.sum().backward()
+
+    assert _outcome(lambda: run(torchless)) == _outcome(lambda: run(torch))
+
+
+def test_an_index_changed_after_backward_is_no_error():
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+        index = lib.tensor([0, 2, 2])
+        (x[index] * lib.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+        index.add_(1)
+        results.append(x.grad.numpy())
+    np.testing.assert_array_equal(results[1], results[0])
