@@ -225,6 +225,17 @@ class _LowerCholesky(Constraint):
         return _all_of_matrix(value.tril() == value) & (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
 
 
+class _CorrCholesky(Constraint):
+    """Lower Cholesky factors of correlation matrices: rows of unit length (to 10 eps per column)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        tolerance = _t.finfo(value.dtype).eps * value.size(-1) * 10
+        unit_rows = (_t.linalg.norm(value.detach(), dim=-1) - 1.0).abs().le(tolerance).all(dim=-1)
+        return _LowerCholesky().check(value) & unit_rows
+
+
 class _Square(Constraint):
     event_dim = 2
 
@@ -269,6 +280,7 @@ one_hot = _OneHot()
 multinomial = _Multinomial
 lower_triangular = _LowerTriangular()
 lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
 square = _Square()
 symmetric = _Symmetric()
 positive_semidefinite = _PositiveSemidefinite()
