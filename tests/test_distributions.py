@@ -369,11 +369,17 @@ def _transform(lib, name):
         "reshape": lambda: T.ReshapeTransform((3,), (3, 1)),
         "inverse_exp": lambda: T.ExpTransform().inv,
         "identity": lambda: T.identity_transform,
+        "corr_cholesky": lambda: T.CorrCholeskyTransform(),
+        "positive_definite": lambda: T.PositiveDefiniteTransform(),
+        "cat": lambda: T.CatTransform([T.ExpTransform(), T.AffineTransform(1.0, 2.0)], dim=-1, lengths=[1, 2]),
+        "stack": lambda: T.StackTransform([T.ExpTransform(), T.TanhTransform()], dim=0),
+        "cdf": lambda: T.CumulativeDistributionTransform(lib.distributions.Normal(t(0.5), t(2.0))),
     }[name]()
 
 
 TRANSFORMS = ["exp", "power", "sigmoid", "softplus", "tanh", "abs", "affine", "affine_event", "softmax",
-              "stick_breaking", "compose", "independent", "reshape", "inverse_exp", "identity"]
+              "stick_breaking", "compose", "independent", "reshape", "inverse_exp", "identity", "corr_cholesky",
+              "positive_definite", "cat", "stack", "cdf"]
 
 
 @pytest.mark.parametrize("name", TRANSFORMS)
@@ -398,6 +404,75 @@ def test_transform_matches_torch(name):
         _same(_outcome(lambda: expected.inverse_shape(torch.Size(shape))),
               _outcome(lambda: actual.inverse_shape(torchless.Size(shape))))
     assert (actual == _transform(torchless, name)) == (expected == _transform(torch, name))
+
+
+def test_matrix_transforms_round_trip_as_torchs():
+    for name, x in (("corr_cholesky", np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.4]])),
+                    ("positive_definite", np.array([[[0.3, -1.2], [2.0, 0.5]], [[1.5, 0.1], [-0.4, 0.2]]]))):
+        outputs = []
+        for lib in (torch, torchless):
+            transform = _transform(lib, name)
+            y = transform(lib.tensor(x, dtype=lib.float64))
+            outputs.append((y.numpy(), transform.inv(y).numpy(),
+                            transform.log_abs_det_jacobian(lib.tensor(x, dtype=lib.float64), y).numpy()
+                            if name == "corr_cholesky" else None))
+        for expected, actual in zip(*outputs):
+            if expected is not None:
+                np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
+
+
+CONSTRAINTS = {
+    "real": lambda c, t: c.real, "positive": lambda c, t: c.positive, "nonnegative": lambda c, t: c.nonnegative,
+    "greater_than": lambda c, t: c.greater_than(t([1.0, -2.0, 0.5])), "less_than": lambda c, t: c.less_than(3.0),
+    "unit_interval": lambda c, t: c.unit_interval, "interval": lambda c, t: c.interval(-1.0, 4.0),
+    "half_open_interval": lambda c, t: c.half_open_interval(0.0, 2.0), "simplex": lambda c, t: c.simplex,
+    "independent": lambda c, t: c.independent(c.positive, 1), "real_vector": lambda c, t: c.real_vector,
+    "lower_cholesky": lambda c, t: c.lower_cholesky, "positive_definite": lambda c, t: c.positive_definite,
+    "corr_cholesky": lambda c, t: c.corr_cholesky, "boolean": lambda c, t: c.boolean,
+    "cat": lambda c, t: c.cat([c.positive, c.real], dim=-1, lengths=[1, 2]),
+    "stack": lambda c, t: c.stack([c.positive, c.unit_interval, c.real], dim=-1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRAINTS))
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+def test_constraint_registry(name, registry):
+    x = np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.4], [0.7, 0.2, -0.9]])
+    outcomes = []
+    for lib in (torch, torchless):
+        constraint = CONSTRAINTS[name](lib.distributions.constraints, lambda v: lib.tensor(v, dtype=lib.float64))
+        outcome = _outcome(lambda: getattr(lib.distributions, registry)(constraint))
+        if outcome[0] == "value":
+            transform = outcome[1]
+            y = _outcome(lambda: transform(lib.tensor(x, dtype=lib.float64)))
+            checked = _outcome(lambda: constraint.check(y[1]))
+            outcome = ("value", (repr(transform).replace("torchless", "torch"), y, checked))
+        outcomes.append(outcome)
+    expected, actual = outcomes
+    assert expected[0] == actual[0], (expected, actual)
+    if expected[0] == "error":
+        _same(expected, actual)
+        return
+    assert actual[1][0] == expected[1][0]
+    _same(expected[1][1], actual[1][1])
+    _same(expected[1][2], actual[1][2])
+
+
+def test_tril_vector_conversions():
+    from torch.distributions.utils import tril_matrix_to_vec, vec_to_tril_matrix
+
+    from torchless.distributions import utils
+
+    matrix = np.arange(2 * 16, dtype=np.float64).reshape(2, 4, 4)
+    for diag in (-2, -1, 0, 1):
+        expected = tril_matrix_to_vec(torch.tensor(matrix), diag)
+        actual = utils.tril_matrix_to_vec(torchless.tensor(matrix), diag)
+        np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+        np.testing.assert_array_equal(utils.vec_to_tril_matrix(actual, diag).numpy(),
+                                      vec_to_tril_matrix(expected, diag).numpy())
+    for lib, module in ((torch, None), (torchless, utils)):
+        with pytest.raises(ValueError, match="The size of last dimension is 5 which cannot be expressed"):
+            (module.vec_to_tril_matrix if module else vec_to_tril_matrix)(lib.zeros(5))
 
 
 def test_transform_cache_returns_the_input_of_a_computed_output():

@@ -7,7 +7,7 @@ import torchless as _t
 from .bernoulli import Bernoulli
 from .binomial import Binomial
 from .continuous_bernoulli import ContinuousBernoulli
-from .dirichlet import Beta
+from .beta import Beta
 from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import _EULER_GAMMA, Gumbel

@@ -4,11 +4,12 @@ import torchless as _t
 from torchless.nn.functional import softplus
 
 from .bernoulli import Bernoulli
-from .categorical import Categorical
-from .dirichlet import Beta, Dirichlet
+from .beta import Beta
 from .binomial import Binomial
+from .categorical import Categorical
 from .cauchy import Cauchy
 from .continuous_bernoulli import ContinuousBernoulli
+from .dirichlet import Dirichlet
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
@@ -16,6 +17,7 @@ from .geometric import Geometric
 from .gumbel import _EULER_GAMMA, Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
+from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .lowrank_multivariate_normal import (LowRankMultivariateNormal, _batch_lowrank_logdet,
                                           _batch_lowrank_mahalanobis)
@@ -26,7 +28,6 @@ from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
-from .kl import kl_divergence, register_kl
 from .utils import _sum_rightmost
 
 inf = float("inf")

@@ -267,6 +267,63 @@ class _PositiveDefinite(_Symmetric):
         return _t.linalg.cholesky_ex(value).info.eq(0)
 
 
+class _Cat(Constraint):
+    """``cseq[k]`` on the k-th block (of ``lengths[k]``, default 1) of ``value`` along ``dim``, as torch.cat joins."""
+
+    def __init__(self, cseq, dim=0, lengths=None):
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.cseq = list(cseq)
+        self.lengths = list(lengths) if lengths is not None else [1] * len(self.cseq)
+        if len(self.lengths) != len(self.cseq):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})")
+        self.dim = dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        return max(c.event_dim for c in self.cseq)
+
+    def check(self, value):
+        _check_dim(self.dim, value)
+        checks, start = [], 0
+        for constraint, length in zip(self.cseq, self.lengths):
+            checks.append(constraint.check(value.narrow(self.dim, start, length)))
+            start = start + length
+        return _t.cat(checks, self.dim)
+
+
+class _Stack(Constraint):
+    """``cseq[k]`` on the k-th slice of ``value`` along ``dim``, as torch.stack joins."""
+
+    def __init__(self, cseq, dim=0):
+        if not all(isinstance(c, Constraint) for c in cseq):
+            raise AssertionError("All elements of cseq must be Constraint instances")
+        self.cseq, self.dim = list(cseq), dim
+
+    @property
+    def is_discrete(self):
+        return any(c.is_discrete for c in self.cseq)
+
+    @property
+    def event_dim(self):
+        dim = max(c.event_dim for c in self.cseq)
+        return dim + 1 if self.dim + dim < 0 else dim
+
+    def check(self, value):
+        _check_dim(self.dim, value)
+        slices = [value.select(self.dim, i) for i in range(value.size(self.dim))]
+        return _t.stack([constraint.check(v) for v, constraint in zip(slices, self.cseq)], self.dim)
+
+
+def _check_dim(dim, value):
+    if not -value.dim() <= dim < value.dim():
+        raise AssertionError(f"dim {dim} out of range for value with {value.dim()} dimensions")
+
+
 dependent = _Dependent()
 dependent_property = _DependentProperty
 real = _Real()
@@ -286,6 +343,8 @@ symmetric = _Symmetric()
 positive_semidefinite = _PositiveSemidefinite()
 positive_definite = _PositiveDefinite()
 greater_than_eq = _GreaterThanEq
+cat = _Cat
+stack = _Stack
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 greater_than = _GreaterThan

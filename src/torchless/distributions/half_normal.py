@@ -1,10 +1,9 @@
-"""The half-normal and half-Cauchy distributions: |X| of a centred Normal or Cauchy X."""
+"""The half-normal distribution, and what it shares with the half-Cauchy: |X| of a centred X."""
 import math
 
 import torchless as _t
 
 from . import constraints
-from .cauchy import Cauchy
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 from .transforms import AbsTransform
@@ -58,20 +57,3 @@ class HalfNormal(_Folded):
     @property
     def variance(self):
         return self.scale.pow(2) * (1 - 2 / math.pi)
-
-
-class HalfCauchy(_Folded):
-    """|X| for X ~ Cauchy(0, ``scale``)."""
-
-    _expanded_params = ()
-
-    def __init__(self, scale, validate_args=None):
-        super().__init__(Cauchy(0, scale, validate_args=False), AbsTransform(), validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return _t.full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
-
-    @property
-    def variance(self):
-        return self.base_dist.variance

@@ -3,7 +3,7 @@ import math
 import torchless as _t
 
 from . import constraints
-from .dirichlet import Beta
+from .beta import Beta
 from .distribution import Distribution
 from .utils import broadcast_all
 

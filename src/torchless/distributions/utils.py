@@ -34,6 +34,33 @@ def _standard_normal(shape, dtype, device=None):
     return _t.empty(shape, dtype=dtype).normal_()
 
 
+def _tril_mask(n, diag):
+    """The (n, n) mask of the entries on and below diagonal ``diag``."""
+    arange = _t.arange(n)
+    return arange < arange.view(-1, 1) + (diag + 1)
+
+
+def tril_matrix_to_vec(mat, diag=0):
+    """The entries on and below diagonal ``diag`` of (batched) square matrices, row by row."""
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    return mat[..., _tril_mask(n, diag)]
+
+
+def vec_to_tril_matrix(vec, diag=0):
+    """The (batched) square matrices whose entries on and below diagonal ``diag`` are ``vec``'s, row by row."""
+    # the positive root of D^2 + (1 + 2 diag) D - |diag| (diag + 1) - 2 len = 0
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1] + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    if round(n) - n > _t.finfo(vec.dtype).eps:
+        raise ValueError(f"The size of last dimension is {vec.shape[-1]} which cannot be expressed as the lower "
+                         "triangular part of a square D x D matrix.")
+    n = round(n)
+    mat = vec.new_zeros(vec.shape[:-1] + _t.Size((n, n)))
+    mat[..., _tril_mask(n, diag)] = vec
+    return mat
+
+
 def clamp_probs(probs):
     eps = _t.finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)

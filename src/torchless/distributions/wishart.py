@@ -6,7 +6,7 @@ import torchless as _t
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .gamma import Chi2
+from .chi2 import Chi2
 from .multivariate_normal import _precision_to_scale_tril
 from .utils import lazy_property
 
