@@ -145,8 +145,12 @@ CASES = {
     "LKJCholesky": (lambda lib, g: lib.distributions.LKJCholesky(3, _tensor(lib, [0.5, 2.0], requires_grad=g)),
                     lambda lib: lib.linalg.cholesky(_tensor(lib, [[1.0, 0.3, 0.1], [0.3, 1.0, -0.2],
                                                                   [0.1, -0.2, 1.0]]))),
-    "Beta": (lambda lib, g: lib.distributions.Beta(_tensor(lib, [0.5, 2.0, 3.0]), _tensor(lib, [1.5, 0.7, 3.0])),
+    "Beta": (lambda lib, g: lib.distributions.Beta(_tensor(lib, [0.5, 2.0, 3.0], requires_grad=g),
+                                                   _tensor(lib, [1.5, 0.7, 3.0], requires_grad=g)),
              lambda lib: _tensor(lib, [0.1, 0.5, 0.95])),
+    "Dirichlet": (lambda lib, g: lib.distributions.Dirichlet(_tensor(lib, [[0.5, 2.0, 3.0], [9.0, 7.5, 0.2]],
+                                                                     requires_grad=g)),
+                  lambda lib: _tensor(lib, [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])),
 }
 
 PROPERTIES = ("batch_shape", "event_shape", "mean", "mode", "variance", "stddev", "support", "has_rsample",

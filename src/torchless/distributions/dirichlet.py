@@ -1,18 +1,31 @@
 import numpy as np
 
 import torchless as _t
+from torchless.autograd.function import Function, once_differentiable
 from torchless.random import sample_dirichlet
 
 from . import constraints
 from .exp_family import ExponentialFamily
 
 
-def _dirichlet_sample(concentration):
-    """Dirichlet draws of ``concentration``'s shape: ``torch._sample_dirichlet``'s, from torch's stream."""
-    if concentration.requires_grad and _t.is_grad_enabled():
-        raise NotImplementedError("torchless has no reparameterized gradient for gamma-based samples (Dirichlet, "
-                                  "Beta): sample them with .sample() or without requires_grad")
-    return _t.from_numpy(sample_dirichlet(np.ascontiguousarray(concentration.detach().numpy())))
+class _Dirichlet(Function):
+    """Dirichlet draws of ``concentration``'s shape (``torch._sample_dirichlet``'s, from torch's stream), with
+    their reparameterized gradient: each coordinate's through its Beta marginal (``torch._dirichlet_grad``), then
+    projected onto the simplex's tangent space."""
+
+    @staticmethod
+    def forward(ctx, concentration):
+        x = _t.from_numpy(sample_dirichlet(np.ascontiguousarray(concentration.detach().numpy())))
+        ctx.save_for_backward(x, concentration)
+        return x
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_output):
+        x, concentration = ctx.saved_tensors
+        total = concentration.sum(-1, True).expand_as(concentration)
+        grad = _t._dirichlet_grad(x, concentration, total)
+        return grad * (grad_output - (x * grad_output).sum(-1, True))
 
 
 class Dirichlet(ExponentialFamily):
@@ -31,7 +44,7 @@ class Dirichlet(ExponentialFamily):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        return _dirichlet_sample(self.concentration.expand(shape))
+        return _Dirichlet.apply(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:
