@@ -583,3 +583,16 @@ def test_standard_gamma_and_its_gradient_match_torch():
         np.testing.assert_array_equal(draws_actual, draws)
         np.testing.assert_allclose(grad_actual, grad, rtol=1e-6 if dtype == "float32" else 1e-9)
         assert node_actual == node
+
+
+def test_validate_args_reaches_the_base_distribution_and_values_keep_their_dtype():
+    outcomes = []
+    for lib in (torch, torchless):
+        D = lib.distributions
+        kumaraswamy = D.Kumaraswamy(lib.tensor([2.0, 3.0], dtype=lib.float64),
+                                    lib.tensor([1.5, 0.5], dtype=lib.float64), validate_args=False)
+        value = lib.tensor([0.3, 1.2], dtype=lib.float64)
+        outcomes.append([kumaraswamy.log_prob(lib.tensor([-0.5, 0.4], dtype=lib.float64)),
+                         D.HalfNormal(1.7).log_prob(value), D.HalfCauchy(1.7).log_prob(value)])
+    for expected, actual in zip(*outcomes):
+        _same(("value", expected), ("value", actual))

@@ -22,3 +22,10 @@ class HalfCauchy(_Folded):
     @property
     def variance(self):
         return self.base_dist.variance
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        # (PyTorch's half-Cauchy, unlike its half-normal, reads the value in the scale's dtype)
+        value = _t.as_tensor(value, dtype=self.base_dist.scale.dtype)
+        return _t.where(value >= 0, self.base_dist.log_prob(value) + math.log(2), -math.inf)

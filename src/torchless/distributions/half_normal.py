@@ -27,7 +27,6 @@ class _Folded(TransformedDistribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        value = _t.as_tensor(value, dtype=self.base_dist.scale.dtype)
         return _t.where(value >= 0, self.base_dist.log_prob(value) + math.log(2), -math.inf)
 
     def cdf(self, value):
