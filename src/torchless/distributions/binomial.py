@@ -4,18 +4,18 @@ import torchless as _t
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from ._binary import BinaryProbability, check_probs_or_logits
+from .utils import broadcast_all
 
 
-class _CountOfTrials(Distribution):
+class _CountOfTrials(BinaryProbability, Distribution):
     """A count distribution of ``total_count`` (a float tensor, broadcast) and ``probs`` or ``logits``."""
 
     support = constraints.nonnegative_integer
     _expanded_params = ("total_count", "probs", "logits", "_param")
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        check_probs_or_logits(probs, logits)
         if probs is not None:
             self.total_count, self.probs = broadcast_all(total_count, probs)
             self.total_count = self.total_count.type_as(self.probs)
@@ -24,21 +24,6 @@ class _CountOfTrials(Distribution):
             self.total_count = self.total_count.type_as(self.logits)
         self._param = self.probs if probs is not None else self.logits
         Distribution.__init__(self, self._param.size(), validate_args=validate_args)
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
 
 class Binomial(_CountOfTrials):

@@ -1,15 +1,15 @@
 import math
-import numbers
 
 import torchless as _t
 from torchless.nn.functional import binary_cross_entropy_with_logits
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from ._binary import BinaryProbability
+from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(BinaryProbability, ExponentialFamily):
     """The continuous Bernoulli distribution on [0, 1] (Loaiza-Ganem and Cunningham, 2019): the normalised
     Bernoulli likelihood of a pixel intensity, as a VAE's decoder of [0, 1] images should use. Near
     probs = 0.5, inside ``lims``, its normaliser and moments are Taylor series (their closed forms cancel)."""
@@ -21,24 +21,14 @@ class ContinuousBernoulli(ExponentialFamily):
     _expanded_params = ("probs", "logits", "_param")
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        batch_shape = self._set_probability(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
             # (checked before clamping, which would hide values outside [0, 1])
             if validate_args is not None and not self.arg_constraints["probs"].check(self.probs).all():
                 raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
+            self.probs = self._param = clamp_probs(self.probs)
         self._lims = lims
-        super().__init__(_t.Size() if is_scalar else self._param.size(), validate_args=validate_args)
-
-    def _new(self, *args, **kwargs):
-        return self._param.new(*args, **kwargs)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def _outside_unstable_region(self):
         return _t.max(_t.le(self.probs, self._lims[0]), _t.gt(self.probs, self._lims[1]))
@@ -79,16 +69,8 @@ class ContinuousBernoulli(ExponentialFamily):
         return _t.where(self._outside_unstable_region(), variances, taylor)
 
     @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self):
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     def sample(self, sample_shape=_t.Size()):
         u = _t.rand(self._extended_shape(sample_shape), dtype=self.probs.dtype)

@@ -1,30 +1,21 @@
-import numbers
-
 import torchless as _t
 from torchless.nn.functional import binary_cross_entropy_with_logits
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from ._binary import BinaryProbability
+from .utils import broadcast_all
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbability, Distribution):
     """The number of failures before the first success of Bernoulli trials of success ``probs`` (or ``logits``)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
-    _expanded_params = ("probs", "logits")
+    _expanded_params = ("probs", "logits", "_param")
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        given = probs if probs is not None else logits
-        super().__init__(_t.Size() if isinstance(given, numbers.Number) else given.size(),
-                         validate_args=validate_args)
+        super().__init__(self._set_probability(probs, logits), validate_args=validate_args)
         if self._validate_args and probs is not None:
             positive = self.probs > 0
             if not positive.all():
@@ -43,14 +34,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=_t.Size()):
         with _t.no_grad():
