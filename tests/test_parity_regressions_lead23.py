@@ -74,3 +74,35 @@ def test_an_index_changed_after_backward_is_no_error():
         index.add_(1)
         results.append(x.grad.numpy())
     np.testing.assert_array_equal(results[1], results[0])
+
+
+# torch.func's transforms keep the graph to tensors requiring grad that the function captured (torchless used to
+# detach their results: a meta-gradient through a model's weights was lost).
+FUNC_TRANSFORMS = {
+    "grad": lambda lib, w, x: lib.func.grad(lambda x: (x * x * w).sum())(x),
+    "grad_and_value": lambda lib, w, x: lib.func.grad_and_value(lambda x: (x * w).sum())(x)[1],
+    "vjp": lambda lib, w, x: lib.func.vjp(lambda x: x * w.exp(), x)[1](lib.ones(2))[0],
+    "vjp_primal": lambda lib, w, x: lib.func.vjp(lambda x: x * w, x)[0],
+    "jvp": lambda lib, w, x: lib.func.jvp(lambda x: x.sin() * w, (x,), (lib.ones(2),))[1],
+    "jacrev": lambda lib, w, x: lib.func.jacrev(lambda x: x * x * w)(x),
+    "jacfwd": lambda lib, w, x: lib.func.jacfwd(lambda x: x * x * w)(x),
+    "hessian": lambda lib, w, x: lib.func.hessian(lambda x: (x ** 3 * w).sum())(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNC_TRANSFORMS))
+@pytest.mark.parametrize("captured_requires_grad", [True, False])
+def test_func_transforms_keep_the_graph_to_captured_tensors(name, captured_requires_grad):
+    results = []
+    for lib in (torch, torchless):
+        w = lib.tensor([1.0, 2.0], requires_grad=captured_requires_grad)
+        result = FUNC_TRANSFORMS[name](lib, w, lib.tensor([3.0, 4.0]))
+        entry = [result.requires_grad, result.detach().numpy()]
+        if result.requires_grad:
+            (result * lib.tensor(2.0)).sum().backward()
+            entry.append(w.grad.numpy())
+        results.append(entry)
+    expected, actual = results
+    assert actual[0] == expected[0]
+    for e, a in zip(expected[1:], actual[1:]):
+        np.testing.assert_allclose(a, e, rtol=1e-6)

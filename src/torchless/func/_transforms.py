@@ -4,7 +4,7 @@ torchless's reverse-mode autograd.
 A transform differentiates ``func`` with respect to fresh copies of the inputs it is given (aliases of those
 that require grad already, so that an outer transform, or ordinary autograd around the call, differentiates
 through it: ``hessian`` is ``jacfwd(jacrev(f))``, ``grad(grad(f))`` a second derivative). Gradients keep their
-graph only then. torchless has no forward mode: jvp differentiates the vector-Jacobian product with respect to its
+graph only then, or when ``func`` captured a tensor requiring grad (a model's weights, for a meta-gradient). torchless has no forward mode: jvp differentiates the vector-Jacobian product with respect to its
 cotangent (the "double backward" trick), and jacfwd computes the Jacobian as jacrev does.
 """
 import functools
@@ -65,7 +65,33 @@ def _traced_with_respect_to(func, argnums, args, kwargs):
     selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
     inputs, spec, keep_graph = _differentiable(selected)
     output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
-    return output, inputs, spec, keep_graph
+    return output, inputs, spec, _keeps_graph(keep_graph, output, inputs)
+
+
+def _keeps_graph(keep_graph, output, inputs):
+    """Whether results keep their graph: ``keep_graph`` (from the inputs), or, with grad mode on, when ``output``
+    depends on a tensor requiring grad that ``func`` captured (a model's weights): as PyTorch's do, gradients then
+    stay differentiable with respect to it."""
+    from ..autograd.grad_mode import is_grad_enabled
+
+    if keep_graph or not is_grad_enabled():
+        return keep_graph
+    Tensor = _tensor_class()
+    own = {id(tensor) for tensor in inputs}
+    nodes = [leaf.grad_fn for leaf in tree_flatten(output)[0] if isinstance(leaf, Tensor) and leaf.grad_fn]
+    seen = set()
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for edge in node.edges:
+            if isinstance(edge, Tensor):
+                if id(edge) not in own:
+                    return True
+            elif edge is not None:
+                nodes.append(edge)
+    return False
 
 
 def _with_selected(args, positions, argnums, inputs, spec):
@@ -186,6 +212,7 @@ def vjp(func, *primals, has_aux=False):
     one per primal); with ``has_aux``, the auxiliary output third."""
     inputs, spec, keep_graph = _differentiable(primals)
     output = _traced(func, tree_unflatten(inputs, spec), {})
+    keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
     outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
 
@@ -238,6 +265,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                                f"forward gradient is of size {list(tangent.shape)}.")
     inputs, spec, keep_graph = _differentiable(primals)
     output = _traced(func, tree_unflatten(inputs, spec), {})
+    keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, api)
     outputs, out_spec = _output_tensors(output, api)
     products = _jacobian_vector_products(outputs, inputs, tangent_leaves, keep_graph)
