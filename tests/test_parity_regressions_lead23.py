@@ -53,6 +53,56 @@ def test_changing_an_index_tensor_before_backward_is_an_error(name, change):
     assert _outcome(lambda: run(torchless)) == _outcome(lambda: run(torch))
 
 
+# Masks, conditions and running statistics are saved too.
+SAVED_OUTSIDE_THE_GRAPH = {
+    "masked_fill": (lambda lib: lib.tensor([[True, False, True]] * 3), lambda lib, x, a: x.masked_fill(a, 0.0),
+                    lambda a: a.logical_not_()),
+    "masked_fill_tensor_value": (lambda lib: lib.tensor([[True, False, True]] * 3),
+                                 lambda lib, x, a: x.masked_fill(a, lib.tensor(2.0)), lambda a: a.logical_not_()),
+    "masked_fill_": (lambda lib: lib.tensor([[True, False, True]] * 3),
+                     lambda lib, x, a: (x * 1).masked_fill_(a, 0.0), lambda a: a.logical_not_()),
+    "where": (lambda lib: lib.tensor([[True, False, True]] * 3), lambda lib, x, a: lib.where(a, x, x * 2),
+              lambda a: a.logical_not_()),
+    "where_number": (lambda lib: lib.tensor([[True, False, True]] * 3), lambda lib, x, a: lib.where(a, x, 0.0),
+                     lambda a: a.logical_not_()),
+    "batch_norm_eval": (lambda lib: lib.zeros(3), lambda lib, x, a: lib.nn.functional.batch_norm(
+        x, a, lib.ones(3), training=False), lambda a: a.add_(1)),
+    "batch_norm_train": (lambda lib: lib.zeros(3), lambda lib, x, a: lib.nn.functional.batch_norm(
+        x, a, lib.ones(3), training=True), lambda a: a.add_(1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_OUTSIDE_THE_GRAPH))
+def test_changing_a_saved_mask_or_statistic_before_backward_is_an_error(name):
+    make, op, change = SAVED_OUTSIDE_THE_GRAPH[name]
+
+    def run(lib):
+        x = lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.3, -0.2], [0.1, 0.9, -1.4]], requires_grad=True)
+        saved = make(lib)
+        result = op(lib, x, saved)
+        change(saved)
+        result.sum().backward()
+        return x.grad.numpy().round(6).tolist()
+
+    assert _outcome(lambda: run(torchless)) == _outcome(lambda: run(torch))
+
+
+def test_batch_norm_modules_called_twice_or_across_modes_still_backpropagate():
+    """The running statistics' own update by a training forward is no in-place change autograd sees."""
+    grads = []
+    for lib in (torch, torchless):
+        lib.manual_seed(0)
+        norm = lib.nn.BatchNorm2d(3)
+        x = lib.randn(4, 3, 5, 5, requires_grad=True)
+        first = norm(x) + norm(x * 2)
+        norm.eval()
+        second = norm(x)
+        norm.train()
+        (first.sum() + second.sum() + norm(x).pow(2).sum()).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-4, atol=1e-5)
+
+
 def test_changing_a_mask_after_indexing_by_it_is_an_error():
     def run(lib):
         x = lib.randn(5, 2, requires_grad=True)

@@ -14,6 +14,7 @@ from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
 from ._tensor import Tensor
 from ._type_promotion import FLOAT, category, promote, scalar_category
+from .autograd.graph import save_tensor_versions
 from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
 
 
@@ -145,7 +146,7 @@ def where(condition, input=None, other=None):
         if error is not None:
             raise error
         shape = np.broadcast_shapes(shape, operand)
-    return shape_ops.Where.apply(a, b, condition=cond)
+    return save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
 
 
 def _scalar_as_fill(value, like):

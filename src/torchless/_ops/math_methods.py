@@ -13,7 +13,7 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import variance_arguments
 from .._type_promotion import result_dtype
-from ..autograd.graph import save_index_versions
+from ..autograd.graph import save_tensor_versions
 from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
 from ._util import (
@@ -621,7 +621,7 @@ def index_add(self, dim, index, source, *, alpha=1):
                                         alpha=_scale(alpha, self._data.dtype),
                                         shown={"dim": dim, "index": index._data, "alpha": alpha})
     # (only source's gradient reads the index: PyTorch saves it for that one)
-    return save_index_versions(result, index) if source.requires_grad else result
+    return save_tensor_versions(result, index) if source.requires_grad else result
 
 
 def index_copy(self, dim, index, source):
@@ -654,7 +654,7 @@ def index_copy(self, dim, index, source):
         raise IndexError(f"index_copy_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
                          f"({source._data.shape[axis]})")
     idx = _index_vector(self, axis, index, "index_copy_", IndexError)
-    return save_index_versions(index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy",
+    return save_tensor_versions(index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy",
                                                           shown={"dim": dim, "index": index._data}), index)
 
 
@@ -688,7 +688,7 @@ def index_fill(self, dim, index, value):
         result = index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
                                             value=_dtype.fill_value(value, self._data.dtype),
                                             shown={"dim": dim, "index": index._data})
-    return save_index_versions(result, index)
+    return save_tensor_versions(result, index)
 
 
 def masked_scatter(self, mask, source):

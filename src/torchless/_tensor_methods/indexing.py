@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype
 from .._ops import indexing
-from ..autograd.graph import records, save_index_versions
+from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor, _LEAF_INPLACE
 from ._index_keys import subscript_key
 
@@ -79,7 +79,7 @@ class IndexingMethods:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-        return save_index_versions(self._index(key), *_index_tensors(key))
+        return save_tensor_versions(self._index(key), *_index_tensors(key))
 
     def _index(self, key):
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index], t[mask]
@@ -129,7 +129,7 @@ class IndexingMethods:
             except OverflowError as err:  # an int index beyond int64
                 raise indexing.index_error(self._data.shape, key, err) from None
         self._put_tensor_item(key, value_t)
-        save_index_versions(self, *_index_tensors(key))
+        save_tensor_versions(self, *_index_tensors(key))
 
     def _put_tensor_item(self, key, value_t):
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
 from .._ops._util import broadcast_error, raise_if_not_broadcastable
-from ..autograd.graph import records
+from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import (
     check_bound, check_masked_fill_arguments, check_tensor_other, clamp_bounds, refuse_relu, refuse_complex_gradient,
@@ -256,7 +256,7 @@ class PointwiseMethods:
 
     def masked_fill(self, mask, value):
         check_masked_fill_arguments("masked_fill", mask, value)
-        mask = mask._data
+        mask_tensor, mask = mask, mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
         if mask.shape != self._data.shape:
             error = broadcast_error(mask.shape, self._data.shape)
@@ -271,5 +271,6 @@ class PointwiseMethods:
         fill = value if isinstance(value, Tensor) else \
             Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)
-        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
-                                     name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")
+        result = shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
+                                       name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")
+        return save_tensor_versions(result, mask_tensor)

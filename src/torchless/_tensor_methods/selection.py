@@ -12,7 +12,7 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, indexing, inplace
 from .._ops._util import normalize_dim, raise_if_not_broadcastable
 from ..autograd import grad_mode
-from ..autograd.graph import save_index_versions
+from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import check_index_along
 
@@ -29,7 +29,7 @@ class SelectionMethods:
         shown = {"dim": dim, "index": idx, "sparse_grad": sparse_grad}
         if not self._data.ndim or not idx.ndim:  # PyTorch takes a 0-d tensor or index as one element
             return self.reshape(-1)._gather(0, idx.reshape(-1), "GatherBackward0", shown).reshape(idx.shape)
-        return save_index_versions(self._gather(axis, idx, "GatherBackward0", shown), index)
+        return save_tensor_versions(self._gather(axis, idx, "GatherBackward0", shown), index)
 
     def _gather(self, axis, indices, name, shown=None):
         """The entries at ``indices`` along ``axis`` (indices already checked; None: a 0-d tensor's value);
@@ -69,7 +69,7 @@ class SelectionMethods:
                                    f"axis_dim={n}")
             raise IndexError("index out of range in self")
         # (into a contiguous result, as PyTorch's index_select resizes an empty tensor)
-        return save_index_versions(_memory_format.in_c_order(indexing.Index.apply(
+        return save_tensor_versions(_memory_format.in_c_order(indexing.Index.apply(
             self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
             shown={"dim": dim, "index": idx})), index)
 
@@ -104,7 +104,7 @@ class SelectionMethods:
         if not self._data.ndim or not n:
             return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
         # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
-        return save_index_versions(indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape),
+        return save_tensor_versions(indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape),
                                                         name="TakeBackward0", shown=shown), index)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
@@ -117,7 +117,7 @@ class SelectionMethods:
                                                   given)["dim"]
         src = src if value is None else value
         if reduce is None:
-            return save_index_versions(self._scatter(dim, index, src, add=False, name="scatter"), index)
+            return save_tensor_versions(self._scatter(dim, index, src, add=False, name="scatter"), index)
         return self._scatter_reduced_legacy(dim, index, src, reduce)
 
     def _scatter_reduced_legacy(self, dim, index, src, reduce):
@@ -155,7 +155,7 @@ class SelectionMethods:
             dim = _parser_errors.method_arguments("scatter_add", (dim, index, src))["dim"]
         result = self._scatter(dim, index, src, add=True, name="scatter_add")
         # (only src's gradient reads the index: PyTorch saves it for that one)
-        return save_index_versions(result, index) if getattr(src, "requires_grad", False) else result
+        return save_tensor_versions(result, index) if getattr(src, "requires_grad", False) else result
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src)

@@ -44,12 +44,13 @@ class SavedVersion:
         self.tensor, self.array = tensor, array
 
 
-def save_index_versions(result, *index_tensors):
-    """Record on ``result``'s node the versions of the index tensors it reads in backward, as PyTorch's index
-    nodes save them: changing one in place before backward is then PyTorch's error, where the node, holding the
-    same memory, would silently read the new indices. Returns ``result``."""
+def save_tensor_versions(result, *tensors):
+    """Record on ``result``'s node the versions of tensors outside the graph that it reads in backward (indices,
+    masks, targets, running statistics), as PyTorch's nodes save them: changing one in place before backward is
+    then PyTorch's error, where the node, holding the same memory, would silently read the new values. Returns
+    ``result``."""
     node = result.grad_fn
-    tensors = [t for t in index_tensors if t is not None and hasattr(t, "_version_counter")]
+    tensors = [t for t in tensors if t is not None and hasattr(t, "_version_counter")]
     if node is not None and tensors:
         node._checked_versions = tuple(node._checked_versions) + tuple(
             SavedVersion(t._version_counter(), t._version_counter()[0], t, False) for t in tensors)

@@ -15,7 +15,7 @@ from ..._tensor_methods._arguments import refuse_complex_gradient
 from ..._threads import get_num_threads
 from ...autograd import grad_mode
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node, save_index_versions
+from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, int64
 from ._args import _is_index, _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -164,7 +164,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     refuse_complex_gradient("embedding", weight)  # (after the lookup, as PyTorch's autograd wrapper)
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError("torchless does not support sparse gradients: use embedding with sparse=False")
-    return save_index_versions(Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
+    return save_tensor_versions(Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
                                                scale_grad_by_freq=scale_grad_by_freq), input)
 
 

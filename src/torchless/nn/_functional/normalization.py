@@ -3,7 +3,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops._util import laid_out_gradients
-from ...autograd.graph import Node
+from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
@@ -293,7 +293,10 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     for stat in (running_mean, running_var):
         if stat is not None and stat.dim() != 1:  # when float32 statistics go with a float16 input
             _refuse_statistic_rank(stat)
-    return BatchNorm.apply(input, weight, bias,
-                           running_mean=None if running_mean is None else running_mean._data,
-                           running_var=None if running_var is None else running_var._data,
-                           training=training, momentum=float(momentum), eps=float(eps), compute_in_float32=mixed)
+    result = BatchNorm.apply(input, weight, bias,
+                             running_mean=None if running_mean is None else running_mean._data,
+                             running_var=None if running_var is None else running_var._data,
+                             training=training, momentum=float(momentum), eps=float(eps), compute_in_float32=mixed)
+    # PyTorch's node saves the running statistics: an in-place op on one before backward is its error (their
+    # update by a training forward, made by the kernel, is none, as in PyTorch)
+    return save_tensor_versions(result, running_mean, running_var)
