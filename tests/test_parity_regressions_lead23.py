@@ -69,6 +69,19 @@ SAVED_OUTSIDE_THE_GRAPH = {
         x, a, lib.ones(3), training=False), lambda a: a.add_(1)),
     "batch_norm_train": (lambda lib: lib.zeros(3), lambda lib, x, a: lib.nn.functional.batch_norm(
         x, a, lib.ones(3), training=True), lambda a: a.add_(1)),
+    "embedding_bag": (lambda lib: lib.tensor([0, 2, 1, 1]),
+                      lambda lib, x, a: lib.nn.functional.embedding_bag(a, x, lib.tensor([0, 2])), lambda a: a.zero_()),
+    "embedding_bag_2d": (lambda lib: lib.tensor([[0, 2], [1, 1]]),
+                         lambda lib, x, a: lib.nn.functional.embedding_bag(a, x), lambda a: a.zero_()),
+    "max_unpool1d": (lambda lib: lib.tensor([[0, 3, 5]]),
+                     lambda lib, x, a: lib.nn.functional.max_unpool1d(x[:1].view(1, 1, 3), a.view(1, 1, 3), 2),
+                     lambda a: a.zero_()),
+    "max_unpool2d": (lambda lib: lib.tensor([[[[0, 3], [8, 10]]]]),
+                     lambda lib, x, a: lib.nn.functional.max_unpool2d(x[:2, :2].reshape(1, 1, 2, 2), a, 2),
+                     lambda a: a.zero_()),
+    "max_unpool3d": (lambda lib: lib.tensor([[[[[0, 3]]]]]),
+                     lambda lib, x, a: lib.nn.functional.max_unpool3d(x[0, :2].reshape(1, 1, 1, 1, 2), a, 2),
+                     lambda a: a.zero_()),
 }
 
 

@@ -386,6 +386,7 @@ def native_embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, spars
     # PyTorch brings indices and offsets to their promoted dtype before checking it: int16, uint8 or bool
     # indices beside int64 offsets are read as int64, float offsets make the indices fail as floats
     common = promote(input._data.dtype, offsets._data.dtype)
+    saved = (input, offsets)  # (PyTorch's node saves them as given: see save_tensor_versions below)
     input, offsets = (t if t._data.dtype == common else Tensor._wrap(t._data.astype(common)) for t in (input, offsets))
     _bag_index_check(input)
     _bag_index_check(offsets)
@@ -452,9 +453,10 @@ def native_embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, spars
     sizes = np.diff(np.append(starts, indices.size)) - np.bincount(bag_of[indices[:covered] == padding_idx],
                                                                    minlength=starts.size)
     weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[:covered]
-    output = EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of, bags=starts.size,
-                                bag_sizes=sizes, mode=mode, padding_idx=padding_idx,
-                                scale_grad_by_freq=scale_grad_by_freq, summed=summed)
+    output = save_tensor_versions(EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of,
+                                                     bags=starts.size, bag_sizes=sizes, mode=mode,
+                                                     padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq,
+                                                     summed=summed), *saved)
     return (output,) + _bag_bookkeeping(weight, indices[:covered], bag_of, sizes, mode, padding_idx, fast_kernel,
                                         given.size)
 

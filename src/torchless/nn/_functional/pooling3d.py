@@ -9,6 +9,7 @@ inputs share one path. Each functional is split as in PyTorch: a Python-level pa
 import numpy as np
 
 from ... import _memory_format
+from ...autograd.graph import save_tensor_versions
 from ._args import Param, native
 from ._pool_args import (_check_c_int, _check_float, _check_output_resize, _check_output_storage, _output_size,
                          _torch_triple, dispatch_on_return_indices)
@@ -286,7 +287,8 @@ def _max_unpool3d_native(input, indices, output_size, stride, padding):
     if min(stride) <= 0:
         raise RuntimeError(f"strides should be greater than zero, but got stride: {list(stride)}")
     _check_unpool_indices(input, indices, output_size, "max_unpool3d")
-    return MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+    return save_tensor_versions(MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size)),
+                                indices)
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

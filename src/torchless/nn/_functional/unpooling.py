@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._tensor import Tensor
-from ...autograd.graph import Node
+from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved
 from ._args import Param, native
 from ._pool_args import _check_float, _check_output_resize, _torch_pair, _torch_single
@@ -126,7 +126,7 @@ def _max_unpool2d_native(input, indices, output_size):
                            f"{input.dim()} dimensions.")
     _check_unpool_shapes(input, indices, "max_unpooling2d_forward_out_cpu()")
     _check_unpool_indices(input, indices, output_size, "max_unpool2d")
-    out = MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+    out = save_tensor_versions(MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size)), indices)
     x = input._data  # PyTorch's kernel: channels-last for such values (whatever the indices' layout)
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
