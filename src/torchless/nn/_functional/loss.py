@@ -18,7 +18,7 @@ from ...autograd import grad_mode
 from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
                                          with_zero_derivative_of)
 from ...autograd._released import released
-from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
+from ...autograd.graph import FoldedNode, Node, folded, listed_edge, save_tensor_versions, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
@@ -584,7 +584,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
             not _memory_format.is_c_order(x.shape, _memory_format.strides_like(x, _memory_format.preserve_format)):
         # nll_loss2d's backward writes into zeros_like(input), laid out as the input, and requires it contiguous
         targets.backward_error = "grad_input must be contiguous"
-    return NllLoss.apply(input, targets=targets, reduction=reduction, unbatched=unbatched)
+    # (PyTorch's node saves the target and the weight: an in-place change of either before backward is its error)
+    return save_tensor_versions(NllLoss.apply(input, targets=targets, reduction=reduction, unbatched=unbatched),
+                                target, weight)
 
 
 def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index, label_smoothing):
@@ -667,8 +669,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     if smoothing > 0:
         _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched)
-    return CrossEntropy.apply(input, targets=targets, reduction=reduction, label_smoothing=smoothing,
-                              unbatched=unbatched)
+    return save_tensor_versions(CrossEntropy.apply(input, targets=targets, reduction=reduction,
+                                                   label_smoothing=smoothing, unbatched=unbatched), target, weight)
 
 
 # ---------------------------------------------------------------------------- regression losses
@@ -897,7 +899,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if weight is not None:
         _check_in_place(x, weight_shape)
         w = np.broadcast_to(weight._data.astype(x.dtype, copy=False), weight_shape)
-    return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+    return save_tensor_versions(BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction), weight)
 
 
 class BinaryCrossEntropyWithLogits(Node):
@@ -1008,7 +1010,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         _check_in_place(target, _broadcast_shape(target, weight))
     input_dtype, out_dtype = input._data.dtype, target._data.dtype
     input, target = _common_dtype(input, target)
-    return BinaryCrossEntropyWithLogits.apply(
+    return save_tensor_versions(BinaryCrossEntropyWithLogits.apply(
         input, target, weight=None if weight is None else weight._data,
         pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction, input_dtype=input_dtype,
-        out_dtype=out_dtype)
+        out_dtype=out_dtype), weight, pos_weight)

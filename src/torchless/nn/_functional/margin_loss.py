@@ -17,7 +17,7 @@ from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ..._functions import where
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node
+from ...autograd.graph import Node, save_tensor_versions
 from ._args import _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import logsigmoid
@@ -261,10 +261,10 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         indices = target._data.reshape(-1)
         if ((indices < 0) | (indices >= classes)).any():
             raise RuntimeError("target out of range")
-    return MultiMarginLoss.apply(input, target=target._data.reshape(-1),
-                                 weight=None if weight is None else weight._data.reshape(-1), p=p,
-                                 margin=float(margin), reduction=reduction, frames=frames, classes=classes,
-                                 per_sample=per_sample)
+    return save_tensor_versions(MultiMarginLoss.apply(input, target=target._data.reshape(-1),
+                                                      weight=None if weight is None else weight._data.reshape(-1),
+                                                      p=p, margin=float(margin), reduction=reduction, frames=frames,
+                                                      classes=classes, per_sample=per_sample), target, weight)
 
 
 def _multi_margin_shape(input, target, weight):
@@ -380,8 +380,9 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                                       f"'{_scalar_name(x.dtype)}'")
         if t.dtype != np.int64:
             raise RuntimeError(f"expected scalar type Long but found {_scalar_name(t.dtype)}")
-    return MultilabelMarginLoss.apply(input, target=t, reduction=reduction, frames=frames, classes=classes,
+    loss = MultilabelMarginLoss.apply(input, target=t, reduction=reduction, frames=frames, classes=classes,
                                       per_sample=reduction == "none" and ndim == 2)
+    return save_tensor_versions(loss, target)
 
 
 # ---------------------------------------------------------------------------- multi-label soft margin

@@ -11,7 +11,7 @@ from ... import _dtype, _memory_format
 from ..._type_promotion import promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
-from ...autograd.graph import Node
+from ...autograd.graph import Node, save_tensor_versions
 from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
@@ -142,7 +142,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     common = promote(input._data.dtype, target._data.dtype)
     if common.kind != "f":
         raise NotImplementedError(f"\"smooth_l1_cpu\" not implemented for '{_scalar_name(common)}'")
-    return SmoothL1Loss.apply(input, target, reduction=reduction, param=beta)
+    return save_tensor_versions(SmoothL1Loss.apply(input, target, reduction=reduction, param=beta), target)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
@@ -187,4 +187,5 @@ def _huber(input, target, reduction, delta):
                            f"{_scalar_name(out_dtype)}")
     if common.kind != "f":
         raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_scalar_name(common)}'")
-    return HuberLoss.apply(input, target, reduction=reduction, param=delta, out_dtype=out_dtype)
+    return save_tensor_versions(HuberLoss.apply(input, target, reduction=reduction, param=delta, out_dtype=out_dtype),
+                                target)
