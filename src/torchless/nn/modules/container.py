@@ -84,11 +84,12 @@ class Sequential(Module):
         setattr(self, list(self._modules)[_index_in_range(self._modules, idx)], module)
 
     def __delitem__(self, idx):
+        # through delattr, as PyTorch: a key that is missing fails with Module.__delattr__'s AttributeError
         if isinstance(idx, slice):
             for key in list(self._modules)[idx]:
-                del self._modules[key]
+                delattr(self, key)
         else:
-            del self._modules[list(self._modules)[_index_in_range(self._modules, idx)]]
+            delattr(self, list(self._modules)[_index_in_range(self._modules, idx)])
         # Names given by an OrderedDict are lost too, as in PyTorch.
         self.__dict__["_modules"] = _renumbered(self._modules.values())
 
@@ -185,11 +186,12 @@ class ModuleList(Module):
         setattr(self, str(_index_in_range(self._modules, idx)), module)
 
     def __delitem__(self, idx):
+        # through delattr, as PyTorch: a key that insert() skipped fails with Module.__delattr__'s AttributeError
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
-                del self._modules[str(k)]
+                delattr(self, str(k))
         else:
-            del self._modules[str(_index_in_range(self._modules, idx))]
+            delattr(self, str(_index_in_range(self._modules, idx)))
         self.__dict__["_modules"] = _renumbered(self._modules.values())
 
     def __len__(self):
