@@ -88,3 +88,38 @@ def record_subclass_reprs(lib):
 def test_subclasses_print_their_class_name_as_pytorch():
     expected = [text.replace("torch.", "torchless.") for text in record_subclass_reprs(torch)]
     assert record_subclass_reprs(torchless) == expected
+
+
+# ---------------------------------------------------------------- deprecated backward hooks
+
+
+def record_deprecated_backward_hook(lib, returns_input, with_full_pre_hook, bad_return):
+    """A module with several inputs and a deprecated backward hook (with a full backward pre-hook too, its
+    inputs and outputs go through one node each): the warnings of the call, the error of a hook that returns too
+    many gradients (named as the hook), the gradients."""
+    import warnings
+
+    class Model(lib.nn.Module):
+        def forward(self, a, b, c):
+            return (a,) if returns_input else (a * 2 + b * b + c * c,)
+
+    def too_many_gradients(module, grad_input, grad_output):
+        return (None,) * 7 if bad_return else None
+
+    model = Model()
+    if with_full_pre_hook:
+        model.register_full_backward_pre_hook(lambda module, grad_output: None)
+    model.register_backward_hook(too_many_gradients)
+    inputs = [lib.tensor([1.0, -2.0], requires_grad=True) for _ in range(3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = model(*inputs)
+    return ([str(w.message) for w in caught], outcome(lambda: out[0].sum().backward()),
+            [None if x.grad is None else x.grad.tolist() for x in inputs])
+
+
+@pytest.mark.parametrize("returns_input", [False, True])
+@pytest.mark.parametrize("with_full_pre_hook", [False, True])
+@pytest.mark.parametrize("bad_return", [False, True])
+def test_deprecated_backward_hooks_warn_and_fail_as_pytorchs(returns_input, with_full_pre_hook, bad_return):
+    same_in_both(lambda lib: record_deprecated_backward_hook(lib, returns_input, with_full_pre_hook, bad_return))
