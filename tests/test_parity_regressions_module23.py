@@ -123,3 +123,46 @@ def record_deprecated_backward_hook(lib, returns_input, with_full_pre_hook, bad_
 @pytest.mark.parametrize("bad_return", [False, True])
 def test_deprecated_backward_hooks_warn_and_fail_as_pytorchs(returns_input, with_full_pre_hook, bad_return):
     same_in_both(lambda lib: record_deprecated_backward_hook(lib, returns_input, with_full_pre_hook, bad_return))
+
+
+# ---------------------------------------------------------------- torch.__future__
+
+
+def record_conversion_under_switches(lib, overwrite, swap, convert):
+    """Which objects a module's parameters and gradients are after a conversion, under the __future__ switches."""
+    future = lib.__future__
+    future.set_overwrite_module_params_on_conversion(overwrite)
+    future.set_swap_module_params_on_conversion(swap)
+    try:
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+        model[1].weight.requires_grad_(False)
+        model[0].weight.grad = lib.ones(2, 2)
+        before = [model[0].weight, model[0].weight.grad, model[1].weight, model[1].running_mean]
+        convert(lib, model)
+        after = [model[0].weight, model[0].weight.grad, model[1].weight, model[1].running_mean]
+        return ([old is new for old, new in zip(before, after)], [str(t.dtype) for t in before + after],
+                [(type(p).__name__, p.requires_grad, p.is_leaf) for p in model.parameters()],
+                model[0].weight.grad.requires_grad, future.get_overwrite_module_params_on_conversion(),
+                future.get_swap_module_params_on_conversion())
+    finally:
+        future.set_overwrite_module_params_on_conversion(False)
+        future.set_swap_module_params_on_conversion(False)
+
+
+@pytest.mark.parametrize("overwrite, swap", [(False, False), (True, False), (True, True), (False, True)])
+@pytest.mark.parametrize("convert", [lambda lib, m: m.double(), lambda lib, m: m.to(lib.float32),
+                                     lambda lib, m: m.half().float(), lambda lib, m: m.to(dtype=lib.float64)])
+def test_module_conversions_follow_the_future_switches(overwrite, swap, convert):
+    expected = record_conversion_under_switches(torch, overwrite, swap, convert)
+    got = record_conversion_under_switches(torchless, overwrite, swap, convert)
+    assert got == tuple(x if not isinstance(x, list) else [str(v).replace("torch.", "torchless.") if isinstance(v, str)
+                                                          else v for v in x] for x in expected)
+
+
+def test_the_future_module_is_pytorchs():
+    import importlib
+
+    module = importlib.import_module("torchless.__future__")
+    names = sorted(n for n in dir(torch.__future__) if not n.startswith("__"))
+    assert sorted(n for n in dir(module) if not n.startswith("__")) == names
+    assert module is torchless.__future__
