@@ -166,3 +166,22 @@ def test_the_future_module_is_pytorchs():
     names = sorted(n for n in dir(torch.__future__) if not n.startswith("__"))
     assert sorted(n for n in dir(module) if not n.startswith("__")) == names
     assert module is torchless.__future__
+
+
+# ---------------------------------------------------------------- traversal
+
+
+@pytest.mark.parametrize("recurse", [True, False])
+@pytest.mark.parametrize("remove_duplicate", [True, False])
+def test_named_members_takes_pytorchs_member_function(recurse, remove_duplicate):
+    """_named_members(get_members_fn, prefix, recurse, remove_duplicate), PyTorch's helper that code outside it
+    calls (with a function of its own: here the tensors of a custom registry)."""
+    def scenario(lib):
+        shared = lib.nn.Linear(1, 1)
+        model = lib.nn.Sequential(shared, lib.nn.Sequential(shared, lib.nn.BatchNorm1d(1)))
+        model.top = lib.nn.Parameter(lib.ones(1))
+        members = model._named_members(lambda module: [*module._parameters.items(), *module._buffers.items()],
+                                       prefix="m", recurse=recurse, remove_duplicate=remove_duplicate)
+        return [name for name, _ in members]
+
+    same_in_both(scenario)
