@@ -185,3 +185,26 @@ def test_named_members_takes_pytorchs_member_function(recurse, remove_duplicate)
         return [name for name, _ in members]
 
     same_in_both(scenario)
+
+
+def test_containers_index_through_pytorchs_overridable_helpers():
+    """Sequential indexes through _get_item_by_idx and ModuleList through _get_abs_string_index, as PyTorch's:
+    a subclass overriding them changes what indexing does."""
+    def scenario(lib):
+        class Reversed(lib.nn.Sequential):
+            def _get_item_by_idx(self, iterator, idx):
+                return super()._get_item_by_idx(iterator, -1 - idx)
+
+        class Cyclic(lib.nn.ModuleList):
+            def _get_abs_string_index(self, idx):
+                return super()._get_abs_string_index(idx % len(self))
+
+        sequential = Reversed(lib.nn.ReLU(), lib.nn.Tanh(), lib.nn.ELU())
+        listed = Cyclic([lib.nn.ReLU(), lib.nn.Tanh()])
+        sequential[0] = lib.nn.GELU()
+        listed[3] = lib.nn.SELU()
+        del listed[2]
+        return ([type(sequential[i]).__name__ for i in range(3)], [type(m).__name__ for m in sequential],
+                [type(m).__name__ for m in listed], outcome(lambda: sequential[5]))
+
+    same_in_both(scenario)

@@ -122,7 +122,7 @@ class Module:
             backward_hooks = non_full_backward_hooks = ()
             if self._backward_hooks or _global_backward_hooks:  # (a forward-hooked call skips the lookup)
                 backward_hooks, non_full_backward_hooks = self._get_backward_hooks()
-            backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+            backward_pre_hooks = self._get_backward_pre_hooks()
             backward_hook = None
             if backward_hooks or backward_pre_hooks:
                 backward_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
@@ -180,6 +180,10 @@ class Module:
             if is_full is not None:
                 (full if is_full else non_full).extend(hooks.values())
         return full, non_full
+
+    def _get_backward_pre_hooks(self):
+        """The full backward pre-hooks to run for this module: the global ones first, then its own."""
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
 
     def _call_forward_hook(self, hook_id, hook, args, kwargs, result):
         if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:
