@@ -1,6 +1,7 @@
 """nn.Module mechanics as PyTorch 2.13 runs them: containers' deletions, the unimplemented forward, the repr of
 Tensor and Parameter subclasses, Module's class attributes. Each scenario runs on torch and on torchless and records
 what it sees; the records must be equal (torchless's names read as torch's)."""
+import numpy as np
 import pytest
 
 import torchless
@@ -206,5 +207,51 @@ def test_containers_index_through_pytorchs_overridable_helpers():
         del listed[2]
         return ([type(sequential[i]).__name__ for i in range(3)], [type(m).__name__ for m in sequential],
                 [type(m).__name__ for m in listed], outcome(lambda: sequential[5]))
+
+    same_in_both(scenario)
+
+
+# ---------------------------------------------------------------- gradient clipping
+
+
+def mixed_dtype_parameters(lib, seed, dtypes, size=3):
+    """Parameters of ``dtypes`` with gradients drawn from ``seed`` (a None gradient where the dtype is None)."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for dtype in dtypes:
+        param = lib.nn.Parameter(lib.zeros(size, dtype=getattr(lib, dtype or "float32")))
+        if dtype is not None:
+            param.grad = lib.tensor(rng.standard_normal(size), dtype=getattr(lib, dtype))
+        params.append(param)
+    return params
+
+
+@pytest.mark.parametrize("seed", [40, 49, 57, 10, 23])  # (seeds where the order of the sum shows)
+@pytest.mark.parametrize("dtypes", [("float32", "float64", "float32"), ("float16", "float64", None, "float32"),
+                                    ("float64", "float32", "float64", "float16")])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])  # (exact norms of one value)
+@pytest.mark.parametrize("foreach", [None, False])
+def test_total_norm_sums_the_groups_in_pytorchs_order(seed, dtypes, norm_type, foreach):
+    """PyTorch takes the norms of the gradients grouped by dtype, the groups in its order, and the norm of them in
+    that order: bit for bit the same total (and so the same clipped gradients). One value a gradient, whose norm is
+    exact: the order of the norms is all that can differ."""
+    def scenario(lib):
+        params = mixed_dtype_parameters(lib, seed, dtypes, size=1)
+        total = lib.nn.utils.clip_grad_norm_(params, 0.5, norm_type=norm_type, foreach=foreach)
+        return total.item(), str(total.dtype), [None if p.grad is None else p.grad.tolist() for p in params]
+
+    expected, got = scenario(torch), scenario(torchless)
+    assert got == (expected[0], expected[1].replace("torch.", "torchless."), expected[2])
+
+
+@pytest.mark.parametrize("dtypes", [("float16", "float64", "float32"), ("float32", "float16"), ("float16",)])
+def test_clip_grad_value_clips_the_groups_in_pytorchs_order(dtypes):
+    """A value float16 cannot hold fails on the float16 group: those gradients PyTorch clipped before, in its order
+    of the groups, are clipped, the others not."""
+    def scenario(lib):
+        params = mixed_dtype_parameters(lib, 0, dtypes)
+        for param in params:
+            param.grad[0] = 1e10 if param.dtype != lib.float16 else 6e4
+        return outcome(lambda: lib.nn.utils.clip_grad_value_(params, 1e9)), [p.grad.tolist() for p in params]
 
     same_in_both(scenario)
