@@ -255,3 +255,19 @@ def test_clip_grad_value_clips_the_groups_in_pytorchs_order(dtypes):
         return outcome(lambda: lib.nn.utils.clip_grad_value_(params, 1e9)), [p.grad.tolist() for p in params]
 
     same_in_both(scenario)
+
+
+def test_as_subclass_aliases_a_tensor_that_requires_grad():
+    def scenario(lib):
+        class Marked(lib.Tensor):
+            pass
+
+        leaf = lib.tensor([1.0, -2.0], requires_grad=True)
+        marked = leaf.as_subclass(Marked)
+        (marked * 3).sum().backward()
+        with lib.no_grad():
+            untracked = leaf.as_subclass(Marked)
+        return (marked.grad_fn.name(), marked.is_leaf, leaf.grad.tolist(), untracked.grad_fn,
+                lib.tensor(2.0, requires_grad=True).as_subclass(Marked).grad_fn.name())
+
+    same_in_both(scenario)

@@ -508,7 +508,7 @@ class Tensor:
         if not issubclass(cls, Tensor):
             raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
                             "possible. Make sure your class inherits from Tensor.")
-        source = self.view_as(self) if self._requires_grad else self
+        source = self[...] if self._requires_grad else self  # (an alias: PyTorch's AliasBackward0)
         out = object.__new__(cls)
         for name in Tensor.__slots__:
             if name not in ("__weakref__", "__dict__") and hasattr(source, name):
