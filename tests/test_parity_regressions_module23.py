@@ -271,3 +271,35 @@ def test_as_subclass_aliases_a_tensor_that_requires_grad():
                 lib.tensor(2.0, requires_grad=True).as_subclass(Marked).grad_fn.name())
 
     same_in_both(scenario)
+
+
+# ---------------------------------------------------------------- writing through expanded tensors
+
+
+@pytest.mark.parametrize("shape, size", [((1, 2), (1, 2)), ((2, 1), (2, 1)), ((1,), (1,)), ((1, 3, 1), (1, 3, 1)),
+                                         ((1, 2), (3, 2)), ((2, 1), (2, 3))])
+@pytest.mark.parametrize("write", ["zero_", "fill_", "mul_", "add_", "copy_"])
+def test_in_place_writes_through_an_expand(shape, size, write):
+    """An expand that keeps its size-1 dims holds each element once: PyTorch writes through it into the base (a
+    real expansion only takes fills)."""
+    def scenario(lib):
+        base = lib.arange(float(np.prod(shape))).reshape(shape)
+        expanded = base.expand(*size)
+        calls = {"zero_": lambda: expanded.zero_(), "fill_": lambda: expanded.fill_(7.0),
+                 "mul_": lambda: expanded.mul_(2), "add_": lambda: expanded.add_(1),
+                 "copy_": lambda: expanded.copy_(lib.full(size, 5.0))}
+        return outcome(lambda: calls[write]().tolist()), base.tolist()
+
+    same_in_both(scenario)
+
+
+def test_zero_grad_keeps_an_expanded_gradient_and_zeroes_it():
+    def scenario(lib):
+        model = lib.nn.Linear(2, 1)
+        model.weight.grad = lib.ones(1, 2).expand(1, 2)
+        model.bias.grad = lib.tensor([3.0]).expand(1)
+        grads = model.weight.grad, model.bias.grad
+        model.zero_grad(set_to_none=False)
+        return [p.grad.tolist() for p in model.parameters()], [p.grad is g for p, g in zip(model.parameters(), grads)]
+
+    same_in_both(scenario)
