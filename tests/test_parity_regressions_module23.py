@@ -303,3 +303,12 @@ def test_zero_grad_keeps_an_expanded_gradient_and_zeroes_it():
         return [p.grad.tolist() for p in model.parameters()], [p.grad is g for p, g in zip(model.parameters(), grads)]
 
     same_in_both(scenario)
+
+
+@pytest.mark.parametrize("call", [lambda m: [n for n, _ in m.named_parameters(prefix=5)],
+                                  lambda m: [n for n, _ in m.named_modules(prefix=5)],
+                                  lambda m: [n for n, _ in m[0].named_parameters(prefix=5, recurse=False)],
+                                  lambda m: [n for n, _ in m.named_buffers(prefix=b"x")],
+                                  lambda m: [n for n, _ in m.named_parameters(prefix="p.q")]])
+def test_names_are_concatenated_as_pytorchs(call):
+    same_in_both(lambda lib: outcome(lambda: call(lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.BatchNorm1d(1)))))
