@@ -508,7 +508,7 @@ class Tensor:
         if not issubclass(cls, Tensor):
             raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
                             "possible. Make sure your class inherits from Tensor.")
-        source = self.view_as(self) if self._requires_grad else self
+        source = self[...] if self._requires_grad else self  # (an alias: PyTorch's AliasBackward0)
         out = object.__new__(cls)
         for name in Tensor.__slots__:
             if name not in ("__weakref__", "__dict__") and hasattr(source, name):
@@ -745,8 +745,14 @@ class Tensor:
     # ------------------------------------------------------------------ printing
     def __repr__(self):
         from ._tensor_str import tensor_repr
+        from .nn.parameter import Parameter
 
-        return tensor_repr(self)
+        kind = type(self)
+        if kind is Tensor or kind is Parameter:
+            return tensor_repr(self)
+        # a subclass is named by its class, and a Parameter subclass flagged as one around that, as PyTorch prints
+        shown = tensor_repr(self, prefix=f"{kind.__name__}(")
+        return f"Parameter({shown})" if isinstance(self, Parameter) else shown
 
     def __format__(self, spec):
         if self._data.ndim == 0:

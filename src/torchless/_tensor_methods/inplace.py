@@ -52,6 +52,18 @@ def _has_internal_overlap(array):
     return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
 
 
+def _writable_alias(array):
+    """A writable array over the memory of ``array`` (its shape and strides), made from the array that owns the
+    memory: NumPy refuses to make writable a view whose bases pass through as_strided's helper object."""
+    owner = array
+    while getattr(owner, "base", None) is not None:
+        owner = owner.base
+    if not (isinstance(owner, np.ndarray) and owner.flags.writeable):
+        raise ValueError("assignment destination is read-only")
+    offset = array.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, buffer=owner, offset=offset, strides=array.strides)
+
+
 def _rshift_operand(tensor, number):
     """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
     if not isinstance(number, (numbers.Real, np.bool_)):
@@ -208,7 +220,10 @@ class InPlaceMethods:
         if _has_internal_overlap(data if target is None else target) and not self._fill_overlapping(fills):
             raise RuntimeError(_INTERNAL_OVERLAP) from None
         writable = data.view()
-        writable.flags.writeable = True
+        try:
+            writable.flags.writeable = True
+        except ValueError:  # a strided view NumPy built over a helper object (an expand keeping size-1 dims)
+            writable = _writable_alias(data)
         return writable
 
     @staticmethod

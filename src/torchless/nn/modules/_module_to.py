@@ -19,6 +19,18 @@ _NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
             "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
 
 
+def _converted_anew(param, fn):
+    """A new Parameter of ``fn(param)``, with a new gradient of ``fn(param.grad)``: Module._apply's conversion
+    under PyTorch's overwrite switch."""
+    from ..parameter import Parameter
+
+    with grad_mode.no_grad():
+        converted = Parameter(fn(param), param.requires_grad)
+        if param.grad is not None:
+            converted.grad = fn(param.grad).requires_grad_(param.grad.requires_grad)
+    return converted
+
+
 def to_accelerator(tensor, kind, where):
     """``tensor.cuda(where)`` / ``.xpu`` / ``.ipu`` / ``.mtia`` in a CPU-only build: PyTorch's error for
     ``where``."""
@@ -139,14 +151,23 @@ class ConversionMethods:
         ``recurse``): what :meth:`to`, :meth:`float`, :meth:`double`, :meth:`half`, :meth:`type` and :meth:`to_empty`
         run, and what subclasses override to convert tensors of their own.
 
-        As in PyTorch (for CPU tensors): a parameter and its gradient stay the same objects, given the new data;
-        a buffer is replaced by ``fn``'s result (the same object when ``fn`` returns it unchanged).
+        As in PyTorch (for CPU tensors): a parameter and its gradient stay the same objects, given the new data
+        (unless ``torch.__future__.set_overwrite_module_params_on_conversion(True)``, which makes new ones, the
+        swap switch winning over it); a buffer is replaced by ``fn``'s result (the same object when ``fn`` returns
+        it unchanged).
         """
+        from ... import __future__ as future
+
         if recurse:
             for module in self.children():
                 module._apply(fn)
-        for param in self._parameters.values():
+        overwrite = (future.get_overwrite_module_params_on_conversion()
+                     and not future.get_swap_module_params_on_conversion())
+        for key, param in self._parameters.items():
             if param is None:
+                continue
+            if overwrite and not is_lazy(param):
+                self._parameters[key] = _converted_anew(param, fn)
                 continue
             with grad_mode.no_grad():
                 param.data = fn(param)

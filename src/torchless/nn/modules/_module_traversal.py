@@ -78,7 +78,8 @@ class TraversalMethods:
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
+                # (concatenated, as PyTorch: a prefix that is not a string fails with its TypeError)
+                yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
     def modules(self, remove_duplicate=True):
         for _, module in self.named_modules(remove_duplicate=remove_duplicate):
@@ -95,26 +96,29 @@ class TraversalMethods:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
+    def _named_members(self, get_members_fn, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, member) pairs of the (name, member) pairs ``get_members_fn(module)`` gives for this module
+        (and its descendants, with ``recurse``): PyTorch's helper, which code outside it calls too."""
         seen = set()
         modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
-            for name, value in getattr(module, registry).items():  # (PyTorch's error without Module.__init__)
+            for name, value in get_members_fn(module):
                 if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
-                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+                yield module_prefix + ("." if module_prefix else "") + name, value
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         """(name, Parameter) pairs with PyTorch's dotted names (``conv1.weight``)."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
+        # (module._parameters: PyTorch's error for a module without Module.__init__)
+        yield from self._named_members(lambda module: module._parameters.items(), prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+        yield from self._named_members(lambda module: module._buffers.items(), prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         for _, buf in self.named_buffers(recurse=recurse):

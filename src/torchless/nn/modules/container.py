@@ -16,18 +16,14 @@ from .module import Module
 __all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
-def _index_in_range(modules, idx):
-    """``idx`` (negative counts from the end) as a position in ``modules``, with PyTorch's IndexError."""
-    size = len(modules)
+def _index_in_range(container, idx):
+    """``idx`` (negative counts from the end) as a position in ``container`` (of len(container) entries), with
+    PyTorch's IndexError."""
+    size = len(container)
     idx = operator.index(idx)
     if not -size <= idx < size:
         raise IndexError(f"index {idx} is out of range")
     return idx % size
-
-
-def _item_by_index(modules, idx):
-    """The idx-th module (negative counts from the end), with PyTorch's IndexError."""
-    return next(islice(iter(modules.values()), _index_in_range(modules, idx), None))
 
 
 def _renumbered(modules):
@@ -74,21 +70,27 @@ class Sequential(Module):
             for idx, module in enumerate(args):
                 self.add_module(str(idx), module)
 
+    def _get_item_by_idx(self, iterator, idx):
+        """The idx-th item of ``iterator`` (negative counts from the end of this Sequential), with PyTorch's
+        IndexError: PyTorch's helper of the indexing methods, which subclasses may override."""
+        return next(islice(iterator, _index_in_range(self, idx), None))
+
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
-        return _item_by_index(self._modules, idx)
+        return self._get_item_by_idx(iter(self._modules.values()), idx)
 
     def __setitem__(self, idx, module):
         # setattr, as PyTorch: a non-module gets __setattr__'s "cannot assign ... as child module" TypeError
-        setattr(self, list(self._modules)[_index_in_range(self._modules, idx)], module)
+        setattr(self, self._get_item_by_idx(iter(self._modules), idx), module)
 
     def __delitem__(self, idx):
+        # through delattr, as PyTorch: a key that is missing fails with Module.__delattr__'s AttributeError
         if isinstance(idx, slice):
             for key in list(self._modules)[idx]:
-                del self._modules[key]
+                delattr(self, key)
         else:
-            del self._modules[list(self._modules)[_index_in_range(self._modules, idx)]]
+            delattr(self, self._get_item_by_idx(iter(self._modules), idx))
         # Names given by an OrderedDict are lost too, as in PyTorch.
         self.__dict__["_modules"] = _renumbered(self._modules.values())
 
@@ -175,21 +177,26 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
+    def _get_abs_string_index(self, idx):
+        """``idx`` (negative counts from the end) as the name of its entry, with PyTorch's IndexError."""
+        return str(_index_in_range(self, idx))
+
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(list(self._modules.values())[idx])
-        return self._modules[str(_index_in_range(self._modules, idx))]
+        return self._modules[self._get_abs_string_index(idx)]
 
     def __setitem__(self, idx, module):
         # setattr, as PyTorch: a non-module gets __setattr__'s "cannot assign ... as child module" TypeError
-        setattr(self, str(_index_in_range(self._modules, idx)), module)
+        setattr(self, self._get_abs_string_index(idx), module)
 
     def __delitem__(self, idx):
+        # through delattr, as PyTorch: a key that insert() skipped fails with Module.__delattr__'s AttributeError
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
-                del self._modules[str(k)]
+                delattr(self, str(k))
         else:
-            del self._modules[str(_index_in_range(self._modules, idx))]
+            delattr(self, self._get_abs_string_index(idx))
         self.__dict__["_modules"] = _renumbered(self._modules.values())
 
     def __len__(self):
@@ -346,10 +353,7 @@ class ParameterList(Module):
 
     def _get_abs_string_index(self, idx):
         """``idx`` (negative counts from the end) as the attribute name of its entry."""
-        idx = operator.index(idx)
-        if not -len(self) <= idx < len(self):
-            raise IndexError(f"index {idx} is out of range")
-        return str(idx % len(self))
+        return str(_index_in_range(self, idx))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

@@ -10,6 +10,7 @@ get_submodule, ...), _module_to.py (train/eval, apply, to and the dtype conversi
 import inspect
 import warnings
 from collections import OrderedDict
+from typing import Any, TypeVar
 
 from ..._tensor import Tensor, typename
 from ...utils.hooks import BackwardHook, RemovableHandle
@@ -52,6 +53,11 @@ _HOOK_REGISTRIES = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", 
                     "_load_state_dict_post_hooks")
 
 
+def _forward_unimplemented(self, *input):
+    """Module.forward until a subclass defines it (PyTorch's function: its name and signature show in errors)."""
+    raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+
+
 class Module:
     """Base class for all neural network modules.
 
@@ -67,6 +73,8 @@ class Module:
     # unpickling.
     call_super_init = False
     dump_patches = False
+    # the type variable of state_dict's destination, a class attribute in PyTorch (which dir lists)
+    T_destination = TypeVar("T_destination", bound=dict[str, Any])
 
     def __init__(self, *args, **kwargs):
         if not self.call_super_init:
@@ -89,8 +97,7 @@ class Module:
         if self.call_super_init:  # (cooperative multiple inheritance: a mixin after Module in the MRO)
             super().__init__(*args, **kwargs)
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+    forward = _forward_unimplemented
 
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or (_backward_hooks_used and (
@@ -115,7 +122,7 @@ class Module:
             backward_hooks = non_full_backward_hooks = ()
             if self._backward_hooks or _global_backward_hooks:  # (a forward-hooked call skips the lookup)
                 backward_hooks, non_full_backward_hooks = self._get_backward_hooks()
-            backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+            backward_pre_hooks = self._get_backward_pre_hooks()
             backward_hook = None
             if backward_hooks or backward_pre_hooks:
                 backward_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
@@ -173,6 +180,10 @@ class Module:
             if is_full is not None:
                 (full if is_full else non_full).extend(hooks.values())
         return full, non_full
+
+    def _get_backward_pre_hooks(self):
+        """The full backward pre-hooks to run for this module: the global ones first, then its own."""
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
 
     def _call_forward_hook(self, hook_id, hook, args, kwargs, result):
         if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:

@@ -16,6 +16,15 @@ def _as_list(tensors):
     return [tensors] if isinstance(tensors, Tensor) else list(tensors)
 
 
+def _in_groups_order(tensors):
+    """``tensors`` in the order PyTorch's clipping visits them: grouped by device and dtype, the groups in
+    PyTorch's order (which sets the order of the norms summed, and which gradients are clipped before an error);
+    PyTorch's errors for an empty list or a None."""
+    from ...optim.optimizer import _group_tensors_by_device_and_dtype
+
+    return [t for [group], _ in _group_tensors_by_device_and_dtype([tensors]).values() for t in group]
+
+
 @no_grad()
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The ``norm_type``-norm of all ``tensors`` taken as one vector: the norm of their norms.
@@ -35,10 +44,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     if not tensors:
         return tensor(0.0)
     tensors[0].device  # (PyTorch's first look at the tensors: what is not one fails with its AttributeError)
-    for index, t in enumerate(tensors):
-        if t is None:
-            raise RuntimeError("Tensors of the first list of nested Tensor lists are supposed to be defined but the "
-                               f"{index}-th Tensor is not.")
+    tensors = _in_groups_order(tensors)
     if foreach is not False and norm_type == math.inf and any(t.numel() == 0 for t in tensors):
         raise RuntimeError("_foreach_norm cannot compute the infinity norm on an empty tensor because the operation "
                            "does not have an identity")
@@ -108,10 +114,6 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp the gradients of ``parameters`` to ``[-clip_value, clip_value]``, in place."""
     clip_value = float(clip_value)
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
-    if not grads:
-        # PyTorch groups the gradients by device and dtype first, which refuses an empty list.
-        raise RuntimeError("Expected !nested_tensorlist[0].empty() to be true, but got false.  (Could this error "
-                           "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    grads = _in_groups_order([p.grad for p in _as_list(parameters) if p.grad is not None])
     for g in grads:
         g.clamp_(min=-clip_value, max=clip_value)
