@@ -123,7 +123,7 @@ class Adam(Optimizer):
         lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"][:2]))
         weight_decay, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
         with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, fresh):
+            for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
                 grad = -param.grad if group["maximize"] else param.grad
                 exp_avg, exp_avg_sq, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
                 step += 1

@@ -50,7 +50,7 @@ class Adamax(Optimizer):
             if self._records_updates(group):
                 self._recorded_step(group)
                 continue
-            for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_inf")):
+            for p, g, state, step in self._steps(group, _fresh_state):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
                                lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                                weight_decay=group["weight_decay"], maximize=group["maximize"])
@@ -64,7 +64,7 @@ class Adamax(Optimizer):
         lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
             group["weight_decay"]
         with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, ("exp_avg", "exp_inf")):
+            for param, state in self._recorded_states(group, _fresh_state):
                 grad = -param.grad if group["maximize"] else param.grad
                 exp_avg, exp_inf, step = state["exp_avg"], state["exp_inf"], state["step"]
                 step += 1
@@ -77,6 +77,10 @@ class Adamax(Optimizer):
                 norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
                 exp_inf.copy_(norms.amax(0, keepdim=False))
                 target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
+
+
+def _fresh_state(p, g):
+    return _zeros_like(p, "exp_avg", "exp_inf")
 
 
 def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):

@@ -594,9 +594,9 @@ class Optimizer:
 
         On the CPU, PyTorch's ``capturable=True`` fails with an AssertionError (fused Adam excepted), ``foreach``
         refuses ``differentiable`` with another, and ``differentiable=True`` updates in place under autograd,
-        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW, Adamax,
-        Adagrad, RMSprop) record it as PyTorch does; the others update parameters and grads that do not require grad
-        as usual and refuse to record the update in the autograd graph.
+        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW,
+        Adamax, Adagrad, RMSprop, NAdam, RAdam, Rprop, ASGD, Adadelta) record it as PyTorch does; the others update
+        parameters and grads that do not require grad as usual and refuse to record the update in the autograd graph.
         """
         fused, foreach = group.get("fused"), group.get("foreach")
         if fused:
@@ -640,14 +640,15 @@ class Optimizer:
         return (self._records_differentiable_updates and bool(self.defaults.get("differentiable"))
                 and not group.get("foreach"))
 
-    def _recorded_states(self, group, fresh):
+    def _recorded_states(self, group, fresh_state):
         """For ``_recorded_step``: each parameter of ``group`` with a gradient and its state, a new state holding
-        ``step`` and zero tensors named ``fresh`` (the flags checked first, as for any step)."""
-        for param, p, _ in self._params_with_grad(group):
+        ``step`` and then the entries ``fresh_state(p, g)`` returns, as for :meth:`_steps` (the flags checked first,
+        as for any step)."""
+        for param, p, g in self._params_with_grad(group):
             state = self.state[param]
             if not state:
                 state["step"] = _new_step()
-                state.update(_zeros_like(p, *fresh))
+                state.update(fresh_state(p, g))
             yield param, state
 
     def _steps(self, group, fresh_state):

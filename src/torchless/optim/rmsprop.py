@@ -80,7 +80,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps, weight_decay, momentum = (_to_scalar(group["lr"]), group["alpha"], group["eps"],
                                                   group["weight_decay"], group["momentum"])
         with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, fresh):
+            for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
                 grad = -param.grad if group["maximize"] else param.grad
                 state["step"] += 1
                 if weight_decay != 0:

@@ -1,0 +1,124 @@
+"""Parity regressions of session 23 for torch.optim, its lr schedulers and swa_utils (torchless vs PyTorch 2.13)."""
+import numpy as np
+import pytest
+
+import torchless
+
+
+def _outcome(error):
+    """An error as its type and message, named as PyTorch's (the autograd hint left out)."""
+    return f"{type(error).__name__}: {str(error).replace('torchless', 'torch').split(' Hint:')[0]}"
+
+
+def _unrolled_training(lib, name, options, dtype, tensor_lr, group_differentiable=True):
+    """Four steps of ``name`` with ``differentiable=True`` on non-leaf copies of two weight tensors (two groups, the
+    second setting ``differentiable=group_differentiable`` and momentum-free options of its own), the gradients
+    made with create_graph; the final weights and the gradients of a loss of them with respect to the initial
+    weights (and a tensor lr), or the error raised."""
+    rng = np.random.default_rng(0)
+    initial = [lib.tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True) for shape in ((4,), (2, 3))]
+    weights = [tensor.clone() for tensor in initial]
+    options = dict(options)
+    if tensor_lr:
+        options["lr"] = lib.tensor(options["lr"], dtype=getattr(lib, dtype), requires_grad=True)
+    try:
+        optimizer = getattr(lib.optim, name)(
+            [{"params": [weights[0]]}, {"params": [weights[1]], "differentiable": group_differentiable}],
+            differentiable=True, **options)
+        for _ in range(4):
+            inputs = [lib.tensor(rng.standard_normal(w.shape).astype(dtype)) for w in weights]
+            loss = ((weights[0] * inputs[0]).sum() - (weights[1] * inputs[1]).sum().tanh() - 1) ** 2
+            grads = lib.autograd.grad(loss, weights, create_graph=True)
+            for weight, grad in zip(weights, grads):
+                weight.grad = grad
+            optimizer.step()
+        sources = initial + ([options["lr"]] if tensor_lr else [])
+        gradients = lib.autograd.grad((weights[0] ** 2).sum() + (weights[1] ** 3).sum(), sources, allow_unused=True)
+    except (RuntimeError, TypeError, AssertionError) as error:
+        return _outcome(error)
+    return [w.detach().numpy() for w in weights] + [None if g is None else g.numpy() for g in gradients]
+
+
+def _assert_same_training(name, options, dtype, tensor_lr, group_differentiable=True):
+    torch = pytest.importorskip("torch")
+    expected = _unrolled_training(torch, name, options, dtype, tensor_lr, group_differentiable)
+    got = _unrolled_training(torchless, name, options, dtype, tensor_lr, group_differentiable)
+    if isinstance(expected, str):
+        assert got == expected
+        return
+    assert not isinstance(got, str), got
+    assert len(got) == len(expected)
+    for actual, wanted in zip(got, expected):
+        if wanted is None:
+            assert actual is None
+        else:
+            np.testing.assert_allclose(actual, wanted, rtol=2e-5 if dtype == "float32" else 1e-9, atol=1e-6)
+
+
+_DIFFERENTIABLE_CASES = [
+    ("NAdam", {"lr": 0.1}), ("NAdam", {"lr": 0.1, "weight_decay": 0.1, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.1, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True}),
+    ("RAdam", {"lr": 0.1}), ("RAdam", {"lr": 0.1, "betas": (0.9, 0.5), "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.1, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True}),
+    ("Rprop", {"lr": 0.1}), ("Rprop", {"lr": 0.1, "etas": (0.3, 1.5), "step_sizes": (0.01, 0.12),
+                                       "maximize": True}),
+    ("ASGD", {"lr": 0.1}), ("ASGD", {"lr": 0.1, "weight_decay": 0.1, "t0": 2}),
+    ("ASGD", {"lr": 0.1, "lambd": 0.1, "t0": 1, "maximize": True}),
+    ("Adadelta", {"lr": 0.5}), ("Adadelta", {"lr": 0.5, "rho": 0.5, "weight_decay": 0.1, "maximize": True}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize("name, options", _DIFFERENTIABLE_CASES)
+def test_differentiable_nadam_radam_rprop_asgd_adadelta_record_their_updates(name, options, dtype, tensor_lr):
+    # differentiable=True runs PyTorch's for-loop under autograd, so that the trained weights stay functions of the
+    # initial ones and of a tensor lr (NAdam and RAdam differentiate through it; ASGD's eta and Adadelta's add_ alpha
+    # take it as a number, Rprop's full_like refuses it), or fail with autograd's version error where PyTorch's
+    # in-place updates overwrite what the graph saved (Rprop's clamped step sizes). torchless refused any
+    # parameter or gradient requiring grad for these five.
+    _assert_same_training(name, options, dtype, tensor_lr)
+
+
+@pytest.mark.parametrize("name, options", _DIFFERENTIABLE_CASES[::2])
+def test_a_group_without_differentiable_runs_torchs_plain_for_loop_under_autograd(name, options):
+    # PyTorch records a step when the optimizer's default says differentiable, but each group's own flag picks the
+    # for-loop's branch: without it NAdam and RAdam add eps in place to the root the graph saved (version error at
+    # backward), Rprop multiplies by ``prev`` itself and Adadelta divides its root in place.
+    _assert_same_training(name, options, "float64", tensor_lr=False, group_differentiable=False)
+
+
+@pytest.mark.parametrize("name", ["NAdam", "RAdam", "Rprop", "ASGD", "Adadelta"])
+def test_differentiable_with_foreach_is_refused_as_torch(name):
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        weights = lib.ones(3, requires_grad=True).clone()
+        weights.grad = lib.ones(3)
+        try:
+            getattr(lib.optim, name)([weights], lr=0.1, differentiable=True, foreach=True).step()
+        except AssertionError as error:
+            return _outcome(error)
+        return "stepped"
+
+    assert outcome(torchless) == outcome(torch)
+
+
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True to a scalar")
+@pytest.mark.parametrize("complex_parameter", [False, True])
+def test_rprop_refuses_a_tensor_lr_that_requires_grad_as_torchs_full_like(complex_parameter):
+    # PyTorch fills the first step sizes with full_like(grad, lr), whose argument parser refuses a tensor requiring
+    # grad (a complex parameter's complex(lr, lr) converts it); torchless took float(lr) and stepped.
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        param = lib.ones(3, dtype=lib.complex64 if complex_parameter else lib.float32, requires_grad=True)
+        param.grad = lib.ones_like(param) * 2
+        optimizer = lib.optim.Rprop([param], lr=lib.tensor(0.5, requires_grad=True))
+        try:
+            optimizer.step()
+        except TypeError as error:
+            return _outcome(error)
+        return param.detach().numpy().tolist(), optimizer.state[param]["step_size"].numpy().tolist()
+
+    assert outcome(torchless) == outcome(torch)
