@@ -122,3 +122,30 @@ def test_rprop_refuses_a_tensor_lr_that_requires_grad_as_torchs_full_like(comple
         return param.detach().numpy().tolist(), optimizer.state[param]["step_size"].numpy().tolist()
 
     assert outcome(torchless) == outcome(torch)
+
+
+@pytest.mark.parametrize("initial", [0.5, "0-d tensor", "1-d tensor"])
+@pytest.mark.parametrize("dtype", ["complex64", "float64"])
+def test_adagrad_fills_its_sums_as_torchs_full_like(initial, dtype):
+    # PyTorch fills a complex parameter's sum with complex(v, v) (its real and imaginary parts are updated as
+    # independent reals) through full_like, which refuses a 1-d tensor: torchless filled the real parts only and
+    # took any one-element tensor.
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        value = {"0-d tensor": lib.tensor(0.5), "1-d tensor": lib.tensor([0.5])}.get(initial, initial)
+        param = lib.tensor([1 + 2j, -3 + 0.5j] if dtype == "complex64" else [1.0, -3.0], dtype=getattr(lib, dtype),
+                           requires_grad=True)
+        late = lib.ones(2, dtype=getattr(lib, dtype), requires_grad=True)
+        try:
+            optimizer = lib.optim.Adagrad([param], lr=0.1, initial_accumulator_value=value)
+        except TypeError as error:
+            return _outcome(error)
+        optimizer.add_param_group({"params": [late], "initial_accumulator_value": 2.0})  # (the default's taken)
+        for tensor in (param, late):
+            tensor.grad = lib.ones_like(tensor) * (0.5 - 1j if dtype == "complex64" else 0.5)
+        optimizer.step()
+        return [t.detach().numpy().tolist() for t in (param, late, optimizer.state[param]["sum"],
+                                                        optimizer.state[late]["sum"])]
+
+    assert outcome(torchless) == outcome(torch)

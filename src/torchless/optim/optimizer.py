@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Optional, Union
 import numpy as np
 
 from .. import _dtype
+from .._creation.filled import full_like
 from .._ops._util import broadcast_error
 from .._tensor import Tensor, typename
 from ..autograd import grad_mode
@@ -41,6 +42,13 @@ def _new_step(fused=False):
 def _zeros_like(p, *names):
     """A fresh state entry of zeros shaped like ``p`` for each of ``names``."""
     return {name: Tensor._wrap(np.zeros_like(p)) for name in names}
+
+
+def _filled_like(tensor, value):
+    """A state tensor like ``tensor`` filled with ``value`` as PyTorch's optimizers make one, through ``full_like``
+    (whose argument parser refuses a tensor of more than zero dimensions, or one requiring grad); a complex tensor's
+    real and imaginary parts both take ``value``, as the pairs of reals it is updated as."""
+    return full_like(tensor, complex(value, value) if tensor.is_complex() else value)
 
 
 def _scalar_state(value):

@@ -1,11 +1,10 @@
 """Rprop: resilient backpropagation, steps of per-weight sizes driven by gradient signs only."""
 import numpy as np
 
-from .._creation.filled import full_like
 from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _to_scalar, _zeros_like
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _filled_like, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, unsupported_flags
 from ._update_math import real_views
 
@@ -65,13 +64,10 @@ class Rprop(Optimizer):
 
     @staticmethod
     def _fresh_state(group):
-        """The function making a new state of ``group``: ``prev`` zeros, ``step_size`` filled with the lr as PyTorch's
-        ``full_like`` takes it (a number; a tensor lr that requires grad is refused)."""
+        """The function making a new state of ``group``: ``prev`` zeros, ``step_size`` filled with the lr (a complex
+        parameter's imaginary parts start with the same step size as its real parts)."""
         def fresh_state(p, g):
-            lr = _to_scalar(group["lr"])
-            # as PyTorch: a complex parameter's imaginary parts start with the same step size as its real parts
-            fill = complex(lr, lr) if g.dtype.kind == "c" else lr
-            return {**_zeros_like(p, "prev"), "step_size": full_like(Tensor._wrap(g), fill)}
+            return {**_zeros_like(p, "prev"), "step_size": _filled_like(Tensor._wrap(g), _to_scalar(group["lr"]))}
         return fresh_state
 
     _records_differentiable_updates = True
