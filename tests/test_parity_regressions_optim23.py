@@ -80,12 +80,19 @@ def test_differentiable_nadam_radam_rprop_asgd_adadelta_record_their_updates(nam
     _assert_same_training(name, options, dtype, tensor_lr)
 
 
-@pytest.mark.parametrize("name, options", _DIFFERENTIABLE_CASES[::2])
-def test_a_group_without_differentiable_runs_torchs_plain_for_loop_under_autograd(name, options):
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize("name, options", _DIFFERENTIABLE_CASES[::2] + [
+    ("Adam", {"lr": 0.1}), ("Adam", {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.1, "maximize": True}), ("Adamax", {"lr": 0.1}), ("Adagrad", {"lr": 0.1}),
+    ("RMSprop", {"lr": 0.01}), ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5})])
+def test_a_group_without_differentiable_runs_torchs_plain_for_loop_under_autograd(name, options, tensor_lr):
     # PyTorch records a step when the optimizer's default says differentiable, but each group's own flag picks the
-    # for-loop's branch: without it NAdam and RAdam add eps in place to the root the graph saved (version error at
-    # backward), Rprop multiplies by ``prev`` itself and Adadelta divides its root in place.
-    _assert_same_training(name, options, "float64", tensor_lr=False, group_differentiable=False)
+    # for-loop's branch: without it NAdam, RAdam, Adagrad and RMSprop add eps in place to the root the graph saved
+    # (version error at backward), Rprop multiplies by ``prev`` itself, Adadelta divides its root in place, Adam
+    # computes Python-number bias corrections and hands its step size to addcdiv_ as a number (refused for a tensor
+    # lr requiring grad), Adam's amsgrad and Adamax take their maximum with out= (refused by autograd). torchless
+    # took the differentiable branch for these groups too.
+    _assert_same_training(name, options, "float64", tensor_lr, group_differentiable=False)
 
 
 @pytest.mark.parametrize("name", ["NAdam", "RAdam", "Rprop", "ASGD", "Adadelta"])

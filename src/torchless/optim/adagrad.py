@@ -100,7 +100,9 @@ class Adagrad(Optimizer):
                 if param.is_complex():
                     target, grad, state_sum = (view_as_real(t) for t in (param, grad, state_sum))
                 state_sum.addcmul_(grad, grad, value=1)
-                target.addcdiv_(grad, state_sum.sqrt() + eps, value=-clr)
+                # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
+                std = state_sum.sqrt() + eps if group["differentiable"] else state_sum.sqrt().add_(eps)
+                target.addcdiv_(grad, std, value=-clr)
 
 
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):

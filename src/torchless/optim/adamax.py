@@ -63,6 +63,8 @@ class Adamax(Optimizer):
         the two candidates stacked, so that its gradient splits between them where they tie."""
         lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
             group["weight_decay"]
+        from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
+
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, _fresh_state):
                 grad = -param.grad if group["maximize"] else param.grad
@@ -74,8 +76,11 @@ class Adamax(Optimizer):
                 if param.is_complex():
                     target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
                 exp_avg.lerp_(grad, 1 - beta1)
-                norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
-                exp_inf.copy_(norms.amax(0, keepdim=False))
+                if group["differentiable"]:
+                    norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
+                    exp_inf.copy_(norms.amax(0, keepdim=False))
+                else:  # (the group's own flag: PyTorch's out= variant, which autograd refuses)
+                    maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
                 target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
 
 

@@ -96,7 +96,8 @@ class RMSprop(Optimizer):
                     avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
                 else:
                     avg = square_avg.sqrt()
-                avg = avg.add(eps)
+                # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
+                avg = avg.add(eps) if group["differentiable"] else avg.add_(eps)
                 if buf is not None:
                     buf.mul_(momentum).addcdiv_(grad, avg)
                     target.add_(buf, alpha=-lr)
