@@ -156,3 +156,45 @@ def test_adagrad_fills_its_sums_as_torchs_full_like(initial, dtype):
                                                         optimizer.state[late]["sum"])]
 
     assert outcome(torchless) == outcome(torch)
+
+
+def _sgd_unrolled(lib, options, tensor_lr, foreach):
+    """Three differentiable SGD steps on two non-leaf weights; the weights, the gradients the last step read (and
+    whether the first is still the ``.grad`` tensor), and the gradients of a loss with respect to the initial
+    weights, or the error raised."""
+    initial = [lib.tensor([1.0, -2.0, 0.5], requires_grad=True), lib.tensor([0.3, 0.2], requires_grad=True)]
+    weights = [tensor.clone() for tensor in initial]
+    lr = lib.tensor(0.1, requires_grad=True) if tensor_lr else 0.1
+    optimizer = lib.optim.SGD(weights, lr=lr, differentiable=True, foreach=foreach, **options)
+    try:
+        for _ in range(3):
+            grads = lib.autograd.grad((weights[0] ** 2).sum() * weights[1].sum(), weights, create_graph=True)
+            for weight, grad in zip(weights, grads):
+                weight.grad = grad
+            optimizer.step()
+        meta = lib.autograd.grad((weights[0] ** 3).sum() + weights[1].sum(), initial)
+    except (TypeError, RuntimeError) as error:
+        return _outcome(error)
+    return [t.detach().numpy() for t in (*weights, *grads, *meta)] + [grads[0] is weights[0].grad]
+
+
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize("options", [{}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True},
+                                     {"momentum": 0.9, "nesterov": True, "maximize": True},
+                                     {"momentum": 0.5, "dampening": 0.5, "weight_decay": 0.1},
+                                     {"maximize": True}])
+def test_sgd_records_its_foreach_step_under_autograd_as_torch(options, tensor_lr):
+    # SGD's foreach kernel, alone among PyTorch's, runs with differentiable=True: the same recorded update, but a
+    # Nesterov momentum is added into the .grad tensors in place, and a tensor lr requiring grad is refused by
+    # _foreach_add_ (naming the list or tuple the directions come in); autograd's version errors follow. torchless
+    # refused foreach=True with differentiable=True for any parameter or gradient requiring grad.
+    torch = pytest.importorskip("torch")
+    expected = _sgd_unrolled(torch, options, tensor_lr, foreach=True)
+    got = _sgd_unrolled(torchless, options, tensor_lr, foreach=True)
+    if isinstance(expected, str):
+        assert got == expected
+        return
+    assert not isinstance(got, str), got
+    assert got[-1] == expected[-1]
+    for actual, wanted in zip(got[:-1], expected[:-1]):
+        np.testing.assert_allclose(actual, wanted, rtol=1e-6)

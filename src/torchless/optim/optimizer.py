@@ -644,9 +644,9 @@ class Optimizer:
     def _records_updates(self, group):
         """Whether ``group``'s step runs PyTorch's for-loop on tensors under autograd: ``differentiable=True`` (the
         optimizer's default, as PyTorch's decorator reads it) for an optimizer that can record its update (not with
-        foreach, whose kernels do not)."""
+        foreach, whose kernels do not, SGD's excepted)."""
         return (self._records_differentiable_updates and bool(self.defaults.get("differentiable"))
-                and not group.get("foreach"))
+                and not (group.get("foreach") and self._foreach_refuses_differentiable))
 
     def _recorded_states(self, group, fresh_state):
         """For ``_recorded_step``: each parameter of ``group`` with a gradient and its state, a new state holding
