@@ -198,3 +198,37 @@ def test_sgd_records_its_foreach_step_under_autograd_as_torch(options, tensor_lr
     assert got[-1] == expected[-1]
     for actual, wanted in zip(got[:-1], expected[:-1]):
         np.testing.assert_allclose(actual, wanted, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("name, options", [
+    ("SGD", {"lr": 0.1}), ("SGD", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.5, "dampening": 0.3, "foreach": True}),
+    ("ASGD", {"lr": 0.1}), ("ASGD", {"lr": 0.1, "weight_decay": 0.1, "t0": 1, "maximize": True}),
+    ("ASGD", {"lr": 0.1, "lambd": 0.1, "t0": 2, "foreach": True}),
+])
+def test_sgd_and_asgd_update_complex_parameters_as_torch(name, options, dtype):
+    # PyTorch's SGD updates a complex parameter with complex arithmetic (its add with alpha rounds the product and
+    # the sum each), ASGD as the pairs of reals it holds: torchless fed the complex arrays of both to its float
+    # multiply-add and failed with a NumPy casting error.
+    torch = pytest.importorskip("torch")
+
+    def trained(lib):
+        rng = np.random.default_rng(3)
+        params = [lib.tensor((rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype),
+                             requires_grad=True) for shape in ((40,), (3, 5), ())]
+        optimizer = getattr(lib.optim, name)(params, **options)
+        for _ in range(4):
+            for param in params:
+                param.grad = lib.tensor((rng.standard_normal(param.shape)
+                                         + 1j * rng.standard_normal(param.shape)).astype(dtype))
+            optimizer.step()
+        state = [value.numpy() for param in params for value in optimizer.state[param].values()]
+        return [param.detach().numpy() for param in params] + state
+
+    expected = trained(torch)
+    got = trained(torchless)
+    assert len(got) == len(expected)
+    for actual, wanted in zip(got, expected):
+        np.testing.assert_array_equal(actual, wanted)

@@ -9,7 +9,7 @@ from .optimizer import (
     COMMON_FLAGS, Optimizer, _get_value, _hyper_value, _new_step, _scalar_dtype, _scalar_state, _to_scalar,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, added, addcmul, opmath
+from ._update_math import add_scaled_, added, addcmul, opmath, real_views
 
 
 class ASGD(Optimizer):
@@ -114,8 +114,8 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     The new ``eta`` and ``mu`` are made as 0-d tensors of the default float dtype, so they are rounded to it at each
     step even for a float64 parameter (under a float32 default), even when a loaded state_dict made them float64.
     """
+    p, g, ax = real_views(p, g, ax)  # (a complex parameter is updated as the pairs of reals it holds)
     scalar = opmath(p.dtype).type
-    p, g, ax = np.atleast_1d(p, g, ax)
     if maximize:
         g = np.negative(g)
     step_t += 1
@@ -140,7 +140,7 @@ def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, wei
     """:func:`_asgd_update` as PyTorch's foreach kernel (``foreach=True``) computes it: the parameter moves by
     ``eta * (g + weight_decay p + lambd p)``, ``ax`` always by ``mu * (p - ax)``, and the next ``eta`` is computed
     in the ``step`` counter's dtype (``lr / (1 + lambd lr step) ** alpha`` with ``step`` a tensor)."""
-    p, g, ax = np.atleast_1d(p, g, ax)
+    p, g, ax = real_views(p, g, ax)
     if maximize:
         g = np.negative(g)
     step_t += 1
