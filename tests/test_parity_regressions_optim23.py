@@ -232,3 +232,36 @@ def test_sgd_and_asgd_update_complex_parameters_as_torch(name, options, dtype):
     assert len(got) == len(expected)
     for actual, wanted in zip(got, expected):
         np.testing.assert_array_equal(actual, wanted)
+
+
+_RADAM_OPTIONS = [{}, {"betas": (0.9, 0.5), "weight_decay": 0.1},
+                  {"decoupled_weight_decay": True, "weight_decay": 0.1, "maximize": True}]
+
+
+# (float16 without weight decay: PyTorch's scalar loop, which takes tensors too small for its vector loop, rounds
+# a float16 add with alpha twice, which torchless does not follow)
+@pytest.mark.parametrize("options, dtype, eps", [
+    (options, dtype, eps) for options in _RADAM_OPTIONS
+    for dtype, eps in (("float32", 0.0), ("float64", 0.0), ("float64", 1e-8), ("complex64", 1e-8))
+] + [({}, "float16", 1e-8), ({"maximize": True}, "float16", 1e-8)])
+def test_radam_foreach_computes_its_own_formula_as_torch(options, dtype, eps):
+    # PyTorch's foreach RAdam folds both phases into buffer = 1 / ((sqrt(v) + eps) / step_size) + unrectified step
+    # size: a zero sqrt(v) + eps (eps 0, or rounded away in float16) then makes the parameter NaN during the
+    # unrectified steps, where its for-loop (which torchless ran for foreach=True too) stays finite; other values
+    # differ in their last bits.
+    torch = pytest.importorskip("torch")
+
+    def trained(lib):
+        rng = np.random.default_rng(5)
+        params = [lib.tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True) for shape in ((9,), (2, 3))]
+        optimizer = lib.optim.RAdam(params, lr=0.01, eps=eps, foreach=True, **options)
+        for _ in range(8):
+            for param in params:
+                grad = rng.standard_normal(param.shape).astype(dtype)
+                grad[0] = 0  # (a zero second moment)
+                param.grad = lib.tensor(grad)
+            optimizer.step()
+        return [param.detach().numpy() for param in params]
+
+    for actual, wanted in zip(trained(torchless), trained(torch)):
+        np.testing.assert_array_equal(actual, wanted)

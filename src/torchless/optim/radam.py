@@ -65,7 +65,7 @@ class RAdam(Optimizer):
                 _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=step,
                               lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
-                              maximize=group["maximize"])
+                              maximize=group["maximize"], foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
@@ -113,8 +113,10 @@ def _rectification(beta2, step):
     return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
 
 
-def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize):
-    """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
+def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize,
+                  foreach=False):
+    """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype (those of its foreach
+    kernel with ``foreach``, see :func:`_foreach_radam_step`)."""
     beta1, beta2 = betas
     p, g, exp_avg, exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq)
     scalar = opmath(p.dtype).type
@@ -130,6 +132,10 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
     addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
+    if foreach:
+        _foreach_radam_step(p, exp_avg, exp_avg_sq, rect=_rectification(beta2, step) or 0, lr=lr, eps=eps,
+                            bias_correction1=bias_correction1, bias_correction2=bias_correction2)
+        return
     update = scaled(exp_avg, bias_correction1, divide=True)  # (the bias-corrected exp_avg)
     update *= scalar(lr)
     rect = _rectification(beta2, step)
@@ -142,3 +148,20 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
         update *= adaptive_lr
         update *= scalar(rect)
     p -= update
+
+
+def _foreach_radam_step(p, exp_avg, exp_avg_sq, *, rect, lr, eps, bias_correction1, bias_correction2):
+    """``p += exp_avg * buffer`` as PyTorch's foreach RAdam computes it, with one formula for both phases:
+    ``buffer = 1 / ((sqrt(v) + eps) / step_size) + unrectified_step_size``, one of the two step sizes zero. While
+    the update is unrectified (``rect`` 0) a zero ``sqrt(v) + eps`` (eps 0, or rounded away in float16) divides 0 by
+    -0 and makes the parameter NaN, as in PyTorch (its for-loop skips the root then)."""
+    scalar = opmath(p.dtype).type
+    unrectified_step_size = (lr * (0 if rect > 0 else 1.0) / bias_correction1) * -1
+    step_size = (bias_correction2 ** 0.5) * (lr * rect / bias_correction1) * -1
+    buffer = np.sqrt(exp_avg_sq)
+    buffer += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (silent, as in PyTorch: a zero moment times inf)
+        np.divide(buffer, scalar(step_size), out=buffer, casting="same_kind")
+        np.reciprocal(buffer, out=buffer)
+        buffer += p.dtype.type(unrectified_step_size)
+        addcmul(p, exp_avg, buffer, 1, out=p)
