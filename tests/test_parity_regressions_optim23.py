@@ -265,3 +265,27 @@ def test_radam_foreach_computes_its_own_formula_as_torch(options, dtype, eps):
 
     for actual, wanted in zip(trained(torchless), trained(torch)):
         np.testing.assert_array_equal(actual, wanted)
+
+
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64"])
+def test_rprop_takes_a_nan_gradients_sign_as_zero_as_torch(dtype, foreach):
+    # PyTorch's sign of NaN is 0: a NaN gradient leaves its weight and step size as they are (and is kept in prev);
+    # NumPy's sign made both NaN in torchless.
+    torch = pytest.importorskip("torch")
+    nan, inf = float("nan"), float("inf")
+    gradients = [[1.0, 1.0, 1.0], [inf, 1.0, -1.0], [1.0, 1.0, 1.0], [nan, 2.0, 1.0], [1.0, nan, 1.0], [1.0] * 3]
+
+    def trained(lib):
+        param = lib.ones(3, dtype=getattr(lib, dtype), requires_grad=True)
+        optimizer = lib.optim.Rprop([param], foreach=foreach)
+        history = []
+        for grad in gradients:
+            param.grad = lib.tensor(grad, dtype=getattr(lib, dtype)) * (1 - 2j if dtype == "complex64" else 1)
+            optimizer.step()
+            history.append([t.detach().numpy().copy() for t in (param, *optimizer.state[param].values())])
+        return history
+
+    for got, expected in zip(trained(torchless), trained(torch)):
+        for actual, wanted in zip(got, expected):
+            np.testing.assert_array_equal(actual, wanted)

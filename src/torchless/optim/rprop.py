@@ -102,7 +102,7 @@ def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, st
     scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
-    sign = np.sign(g * prev)
+    sign = _sign(g * prev)
     sign[sign > 0] = scalar(etaplus)
     sign[sign < 0] = scalar(etaminus)
     sign[sign == 0] = 1
@@ -111,5 +111,11 @@ def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, st
     # after a sign change the weight stays put, and the zero stored in ``prev`` keeps the next step size as is
     g = g.copy()
     g[sign == scalar(etaminus)] = 0
-    p -= np.sign(g) * step_size
+    p -= _sign(g) * step_size
     prev[...] = g
+
+
+def _sign(array):
+    """PyTorch's sign: 0 for NaN (NumPy's is NaN), so that a NaN gradient leaves its weight and step size as they
+    are."""
+    return np.nan_to_num(np.sign(array), copy=False, nan=0.0)
