@@ -289,3 +289,24 @@ def test_rprop_takes_a_nan_gradients_sign_as_zero_as_torch(dtype, foreach):
     for got, expected in zip(trained(torchless), trained(torch)):
         for actual, wanted in zip(got, expected):
             np.testing.assert_array_equal(actual, wanted)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "Adamax", "Adagrad", "RMSprop", "NAdam", "RAdam", "Rprop", "ASGD",
+                                  "Adadelta"])
+def test_a_differentiable_step_refuses_a_leaf_as_its_first_in_place_update_does(name, dtype):
+    # The recorded step's own in-place ops refuse a leaf requiring grad; for a complex one PyTorch updates its real
+    # view, "a view of a leaf Variable" (SGD and Adadelta update the complex tensor itself). torchless refused every
+    # leaf up front with the plain message.
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        param = lib.ones(3, dtype=getattr(lib, dtype), requires_grad=True)
+        param.grad = lib.ones_like(param)
+        try:
+            getattr(lib.optim, name)([param], lr=0.1, differentiable=True).step()
+        except RuntimeError as error:
+            return _outcome(error)
+        return "stepped"
+
+    assert outcome(torchless) == outcome(torch)

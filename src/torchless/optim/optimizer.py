@@ -626,14 +626,14 @@ class Optimizer:
             raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")
-        if self.defaults.get("differentiable"):
+        if self.defaults.get("differentiable") and not self._records_updates(group):
             # PyTorch's step records gradients when the optimizer's default says so (its decorator reads
             # ``defaults``), whatever the group's own flag: the in-place update of a leaf that requires grad fails
+            # (a recorded step's own in-place ops refuse it, a complex parameter's through its real view)
             for param, _, _ in found:
                 if param.requires_grad and param.is_leaf:
                     raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            if not self._records_updates(group) and any(param.requires_grad or param.grad.requires_grad
-                                                        for param, _, _ in found):
+            if any(param.requires_grad or param.grad.requires_grad for param, _, _ in found):
                 raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
                                    "gradients that require grad (the update is not recorded by autograd)")
 
