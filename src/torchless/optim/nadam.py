@@ -66,7 +66,8 @@ class NAdam(Optimizer):
                 _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
                               step=step, lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
-                              decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
+                              decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
+                              foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
@@ -121,8 +122,9 @@ def _momentum_coefficients(beta1, momentum_decay, step):
 
 
 def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps, weight_decay, momentum_decay,
-                  decoupled, maximize):
-    """Update ``p``, the moments and the 0-d ``mu_product`` in place, as PyTorch does.
+                  decoupled, maximize, foreach=False):
+    """Update ``p``, the moments and the 0-d ``mu_product`` in place, as PyTorch's for-loop does (its foreach
+    kernel with ``foreach``).
 
     ``mu_product`` keeps its own (scalar) dtype: a float64 parameter under a float32 default dtype sees its
     product of momentum coefficients rounded to float32 at every step, as in PyTorch.
@@ -143,7 +145,11 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     lerp_(exp_avg, g, 1 - beta1)
     exp_avg_sq *= scalar(beta2)
     addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
-    denom = np.sqrt(scaled(exp_avg_sq, bias_correction2, divide=True))
+    if foreach:  # PyTorch's foreach kernel divides the root by the root of the bias correction
+        denom = np.sqrt(exp_avg_sq)
+        np.divide(denom, scalar(bias_correction2 ** 0.5), out=denom, casting="same_kind")
+    else:
+        denom = np.sqrt(scaled(exp_avg_sq, bias_correction2, divide=True))
     product = float(mu_product)
     mu_product_next = product * mu_next
     denom += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
