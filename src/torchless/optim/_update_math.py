@@ -42,7 +42,10 @@ def silent_float16_division(dtype):
 
 def _fused(x, y, z, dtype):
     """``x * y + z`` rounded once in the :func:`opmath` dtype of ``dtype`` (float32 or float64), as PyTorch's
-    vectorized kernels compute a multiply-add."""
+    vectorized kernels compute a multiply-add; for a complex ``dtype`` (SGD updates complex parameters as they
+    are) the product and the sum are rounded each, as PyTorch's complex kernels do."""
+    if dtype.kind == "c":
+        return x * y + z
     return fused_multiply_add64(x, y, z) if dtype.char == "d" else fused_multiply_add32(x, y, z)
 
 

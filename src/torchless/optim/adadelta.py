@@ -1,7 +1,9 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
 import numpy as np
 
-from .optimizer import _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _zeros_like
+from .._ops.complex_ops import view_as_complex, view_as_real
+from ..autograd import grad_mode
+from .optimizer import _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcmul, added, opmath, real_views
 
@@ -50,11 +52,41 @@ class Adadelta(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            for p, g, state, _ in self._steps(group, lambda p, g: _zeros_like(p, "square_avg", "acc_delta")):
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
+            for p, g, state, _ in self._steps(group, _fresh_state):
                 _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
                                  rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
                                  maximize=group["maximize"])
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        lr, rho, eps, weight_decay = _to_scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, _fresh_state):
+                state["step"] += 1
+                grad = -param.grad if group["maximize"] else param.grad
+                if weight_decay != 0:
+                    grad = grad.add(param, alpha=weight_decay)
+                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+                if param.is_complex():
+                    square_avg, acc_delta, grad = (view_as_real(t) for t in (square_avg, acc_delta, grad))
+                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+                std = square_avg.add(eps).sqrt_()
+                delta = acc_delta.add(eps).sqrt_()
+                if group["differentiable"]:
+                    delta = delta.clone()  # (sqrt_'s backward saved its result, which div_ would overwrite)
+                delta.div_(std).mul_(grad)
+                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+                param.add_(view_as_complex(delta) if param.is_complex() else delta, alpha=-lr)
+
+
+def _fresh_state(p, g):
+    return _zeros_like(p, "square_avg", "acc_delta")
 
 
 def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):

@@ -2,9 +2,8 @@
 import numpy as np
 
 from .._ops.complex_ops import view_as_real
-from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _hyper_value, _new_step, _to_scalar
+from .optimizer import Optimizer, _filled_like, _hyper_value, _new_step, _to_scalar
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, real_views
 
@@ -56,7 +55,7 @@ class Adagrad(Optimizer):
     def _init_state(self, param, initial_accumulator_value, fused):
         state = self.state[param]
         state["step"] = _new_step(fused)
-        state["sum"] = Tensor._wrap(np.full_like(param._data, initial_accumulator_value))
+        state["sum"] = _filled_like(param, initial_accumulator_value)
 
     def share_memory(self):
         """PyTorch moves the ``sum`` tensors to shared memory; NumPy arrays need nothing."""
@@ -101,7 +100,9 @@ class Adagrad(Optimizer):
                 if param.is_complex():
                     target, grad, state_sum = (view_as_real(t) for t in (param, grad, state_sum))
                 state_sum.addcmul_(grad, grad, value=1)
-                target.addcdiv_(grad, state_sum.sqrt() + eps, value=-clr)
+                # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
+                std = state_sum.sqrt() + eps if group["differentiable"] else state_sum.sqrt().add_(eps)
+                target.addcdiv_(grad, std, value=-clr)
 
 
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):

@@ -6,7 +6,7 @@ from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _hyper_value, _scalar_dtype, _to_scalar,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _get_value, _hyper_value, _scalar_dtype, _to_scalar,
     _zeros_like,
 )
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
@@ -118,19 +118,19 @@ class Adam(Optimizer):
 
     def _recorded_step(self, group, fresh):
         """PyTorch's for-loop with autograd recording (``differentiable=True``): the moments and the parameter are
-        updated by tensor operations of the graph, the bias corrections computed from the ``step`` tensor as its
-        capturable formulation does (so the last bits differ from the plain step's, as in PyTorch)."""
+        updated by tensor operations of the graph. The group's own flag picks the loop's branch (see
+        :func:`_differentiable_tail` and :func:`_plain_tail`); the optimizer's default records either way."""
         lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"][:2]))
-        weight_decay, eps, amsgrad = group["weight_decay"], group["eps"], group["amsgrad"]
+        weight_decay, differentiable = group["weight_decay"], group["differentiable"]
         with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, fresh):
+            for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
                 grad = -param.grad if group["maximize"] else param.grad
                 exp_avg, exp_avg_sq, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
                 step += 1
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         param.mul_(1 - lr * weight_decay)
-                    elif isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+                    elif differentiable and _requires_grad(weight_decay):
                         grad = grad.addcmul_(param.clone(), weight_decay)
                     else:
                         grad = grad.add(param, alpha=weight_decay)
@@ -139,18 +139,44 @@ class Adam(Optimizer):
                     grad, exp_avg, exp_avg_sq, target = (view_as_real(t) for t in (grad, exp_avg, exp_avg_sq, param))
                     max_exp_avg_sq = max_exp_avg_sq if max_exp_avg_sq is None else view_as_real(max_exp_avg_sq)
                 exp_avg.lerp_(grad, 1 - beta1)
-                if isinstance(beta2, Tensor) and beta2.requires_grad:
+                if differentiable and _requires_grad(beta2):
                     exp_avg_sq.lerp_(grad.square(), weight=1 - beta2)
                 else:
                     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                bias_correction1 = 1 - beta1 ** (step.clone() if _requires_grad(beta1) else step)
-                bias_correction2 = 1 - beta2 ** (step.clone() if _requires_grad(beta2) else step)
-                step_size_neg = (lr / bias_correction1).neg()
-                if amsgrad:
-                    max_exp_avg_sq.copy_(max_exp_avg_sq.clone().maximum(exp_avg_sq))
-                    exp_avg_sq = max_exp_avg_sq
-                denom = (exp_avg_sq.sqrt() / (bias_correction2.sqrt() * step_size_neg)).add_(eps / step_size_neg)
-                target.addcdiv_(exp_avg.clone(), denom)
+                tail = _differentiable_tail if differentiable else _plain_tail
+                tail(target, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr=lr, beta1=beta1, beta2=beta2,
+                     eps=group["eps"])
+
+
+def _differentiable_tail(target, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2, eps):
+    """The update of ``target`` in PyTorch's differentiable branch: the bias corrections computed from the ``step``
+    tensor as its capturable formulation does (so the last bits differ from the plain step's, as in PyTorch), the
+    step size folded into the denominator."""
+    bias_correction1 = 1 - beta1 ** (step.clone() if _requires_grad(beta1) else step)
+    bias_correction2 = 1 - beta2 ** (step.clone() if _requires_grad(beta2) else step)
+    step_size_neg = (lr / bias_correction1).neg()
+    if max_exp_avg_sq is not None:
+        max_exp_avg_sq.copy_(max_exp_avg_sq.clone().maximum(exp_avg_sq))
+        exp_avg_sq = max_exp_avg_sq
+    denom = (exp_avg_sq.sqrt() / (bias_correction2.sqrt() * step_size_neg)).add_(eps / step_size_neg)
+    target.addcdiv_(exp_avg.clone(), denom)
+
+
+def _plain_tail(target, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2, eps):
+    """The update of ``target`` in PyTorch's plain branch, run under autograd for a group without differentiable
+    of an optimizer recording by default: Python-number bias corrections, the running maximum written with
+    ``out=`` (which autograd refuses), eps added in place to the root the graph saved, the step size given to
+    addcdiv_ as its value (a tensor lr requiring grad refused)."""
+    from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
+
+    step = _get_value(step)
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    if max_exp_avg_sq is not None:
+        maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        exp_avg_sq = max_exp_avg_sq
+    denom = (exp_avg_sq.sqrt() / bias_correction2 ** 0.5).add_(eps)
+    target.addcdiv_(exp_avg, denom, value=-(lr / bias_correction1))
 
 
 def _requires_grad(value):

@@ -50,7 +50,7 @@ class Adamax(Optimizer):
             if self._records_updates(group):
                 self._recorded_step(group)
                 continue
-            for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_inf")):
+            for p, g, state, step in self._steps(group, _fresh_state):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
                                lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                                weight_decay=group["weight_decay"], maximize=group["maximize"])
@@ -63,8 +63,10 @@ class Adamax(Optimizer):
         the two candidates stacked, so that its gradient splits between them where they tie."""
         lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
             group["weight_decay"]
+        from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
+
         with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, ("exp_avg", "exp_inf")):
+            for param, state in self._recorded_states(group, _fresh_state):
                 grad = -param.grad if group["maximize"] else param.grad
                 exp_avg, exp_inf, step = state["exp_avg"], state["exp_inf"], state["step"]
                 step += 1
@@ -74,9 +76,16 @@ class Adamax(Optimizer):
                 if param.is_complex():
                     target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
                 exp_avg.lerp_(grad, 1 - beta1)
-                norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
-                exp_inf.copy_(norms.amax(0, keepdim=False))
+                if group["differentiable"]:
+                    norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
+                    exp_inf.copy_(norms.amax(0, keepdim=False))
+                else:  # (the group's own flag: PyTorch's out= variant, which autograd refuses)
+                    maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
                 target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
+
+
+def _fresh_state(p, g):
+    return _zeros_like(p, "exp_avg", "exp_inf")
 
 
 def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):

@@ -1,10 +1,15 @@
 """ASGD: averaged stochastic gradient descent."""
 import numpy as np
 
+from .._creation.from_data import as_tensor
+from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _new_step, _scalar_dtype, _scalar_state
+from ..autograd import grad_mode
+from .optimizer import (
+    COMMON_FLAGS, Optimizer, _get_value, _hyper_value, _new_step, _scalar_dtype, _scalar_state, _to_scalar,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, added, addcmul, opmath
+from ._update_math import add_scaled_, added, addcmul, opmath, real_views
 
 
 class ASGD(Optimizer):
@@ -54,19 +59,53 @@ class ASGD(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr = _hyper_value(group["lr"])
+            if self._records_updates(group):
+                self._recorded_step(group, lr)
+                continue
             for param, p, g in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:
                     state["step"] = _new_step()
-                    state["eta"] = _scalar_state(lr)
-                    state["mu"] = _scalar_state(1.0)
-                    state["ax"] = Tensor._wrap(np.zeros_like(p))
+                    state.update(_fresh_state(p, lr))
                 update = _asgd_foreach_update if group["foreach"] else _asgd_update
                 update(p, g, state["ax"]._data, state["step"]._data, state["eta"]._data, state["mu"]._data,
                        lr=lr, lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
                        weight_decay=group["weight_decay"], maximize=group["maximize"])
                 param._version += 1
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group, initial_lr):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): the parameter and ``ax`` in the
+        graph; ``eta`` enters the update as a number (its ``item()``), so no gradient flows back through it to a tensor
+        lr."""
+        lr, lambd, alpha, t0, weight_decay = _to_scalar(group["lr"]), group["lambd"], group["alpha"], group["t0"], \
+            group["weight_decay"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, lambda p, g: _fresh_state(p, initial_lr)):
+                grad = -param.grad if group["maximize"] else param.grad
+                target, ax, eta, mu = param, state["ax"], state["eta"], state["mu"]
+                if param.is_complex():
+                    grad, target, ax = (view_as_real(t) for t in (grad, param, ax))
+                state["step"] += 1
+                if weight_decay != 0:
+                    grad = grad.add(target, alpha=weight_decay)
+                eta_value = _get_value(eta)
+                target.mul_(1 - lambd * eta_value)
+                target.add_(grad, alpha=-eta_value)
+                if _get_value(mu) != 1:
+                    ax.add_(target.sub(ax).mul_(mu))
+                else:
+                    ax.copy_(target)
+                step = _get_value(state["step"])
+                eta.copy_(as_tensor(lr / ((1 + lambd * lr * step) ** alpha)))
+                mu.copy_(as_tensor(1 / max(1, step - t0)))
+
+
+def _fresh_state(p, lr):
+    """A new state's entries after ``step``: ``eta`` (the lr), ``mu`` and ``ax``."""
+    return {"eta": _scalar_state(lr), "mu": _scalar_state(1.0), "ax": Tensor._wrap(np.zeros_like(p))}
 
 
 def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_decay, maximize):
@@ -75,8 +114,8 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     The new ``eta`` and ``mu`` are made as 0-d tensors of the default float dtype, so they are rounded to it at each
     step even for a float64 parameter (under a float32 default), even when a loaded state_dict made them float64.
     """
+    p, g, ax = real_views(p, g, ax)  # (a complex parameter is updated as the pairs of reals it holds)
     scalar = opmath(p.dtype).type
-    p, g, ax = np.atleast_1d(p, g, ax)
     if maximize:
         g = np.negative(g)
     step_t += 1
@@ -101,7 +140,7 @@ def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, wei
     """:func:`_asgd_update` as PyTorch's foreach kernel (``foreach=True``) computes it: the parameter moves by
     ``eta * (g + weight_decay p + lambd p)``, ``ax`` always by ``mu * (p - ax)``, and the next ``eta`` is computed
     in the ``step`` counter's dtype (``lr / (1 + lambd lr step) ** alpha`` with ``step`` a tensor)."""
-    p, g, ax = np.atleast_1d(p, g, ax)
+    p, g, ax = real_views(p, g, ax)
     if maximize:
         g = np.negative(g)
     step_t += 1

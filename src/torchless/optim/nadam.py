@@ -1,7 +1,9 @@
 """NAdam: Adam with Nesterov momentum (and its momentum-decay schedule)."""
 import numpy as np
 
-from .optimizer import Optimizer, _hyper_value, _scalar_state, _zeros_like
+from .._ops.complex_ops import view_as_real
+from ..autograd import grad_mode
+from .optimizer import Optimizer, _get_value, _hyper_value, _scalar_state, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, lerp_, opmath, real_views, scaled
 
@@ -57,18 +59,72 @@ class NAdam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            for p, g, state, step in self._steps(group, lambda p, g: {"mu_product": _scalar_state(1.0),
-                                                                       **_zeros_like(p, "exp_avg", "exp_avg_sq")}):
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
+            for p, g, state, step in self._steps(group, _fresh_state):
                 _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
                               step=step, lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
-                              decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
+                              decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
+                              foreach=group["foreach"])
         return loss
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): with the group's flag set, both
+        step sizes multiply the gradient and the moment as tensors (a tensor ``lr`` and ``mu_product`` in the graph)
+        instead of entering ``addcdiv_`` as numbers."""
+        lr, (beta1, beta2), eps = _to_scalar(group["lr"]), group["betas"], group["eps"]
+        weight_decay, differentiable = group["weight_decay"], group["differentiable"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, _fresh_state):
+                grad = -param.grad if group["maximize"] else param.grad
+                target, exp_avg, exp_avg_sq, mu_product = param, state["exp_avg"], state["exp_avg_sq"], \
+                    state["mu_product"]
+                if param.is_complex():
+                    target, grad, exp_avg, exp_avg_sq = (view_as_real(t) for t in (param, grad, exp_avg, exp_avg_sq))
+                state["step"] += 1
+                step = _get_value(state["step"])
+                bias_correction2 = 1 - beta2 ** step
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        target.mul_(1 - lr * weight_decay)
+                    else:
+                        grad = grad.add(target, alpha=weight_decay)
+                mu, mu_next = _momentum_coefficients(beta1, group["momentum_decay"], step)
+                mu_product *= mu
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = exp_avg_sq.div(bias_correction2).sqrt()
+                if differentiable:
+                    denom = denom.add(eps)
+                    mu_product_next = mu_product * mu_next
+                    target.addcdiv_(grad * (-lr * (1.0 - mu) / (1.0 - mu_product)), denom)
+                    target.addcdiv_(exp_avg * (-lr * mu_next / (1.0 - mu_product_next)), denom)
+                else:
+                    product = _get_value(mu_product)
+                    denom.add_(eps)
+                    target.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - product))
+                    target.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - product * mu_next))
+
+
+def _fresh_state(p, g):
+    return {"mu_product": _scalar_state(1.0), **_zeros_like(p, "exp_avg", "exp_avg_sq")}
+
+
+def _momentum_coefficients(beta1, momentum_decay, step):
+    """NAdam's momentum coefficients (mu_t, mu_{t+1}) at step number ``step``."""
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+    return mu, mu_next
 
 
 def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps, weight_decay, momentum_decay,
-                  decoupled, maximize):
-    """Update ``p``, the moments and the 0-d ``mu_product`` in place, as PyTorch does.
+                  decoupled, maximize, foreach=False):
+    """Update ``p``, the moments and the 0-d ``mu_product`` in place, as PyTorch's for-loop does (its foreach
+    kernel with ``foreach``).
 
     ``mu_product`` keeps its own (scalar) dtype: a float64 parameter under a float32 default dtype sees its
     product of momentum coefficients rounded to float32 at every step, as in PyTorch.
@@ -84,13 +140,16 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
             p *= scalar(1 - lr * weight_decay)
         else:
             g = added(g, p, weight_decay)
-    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
-    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+    mu, mu_next = _momentum_coefficients(beta1, momentum_decay, step)
     mu_product *= mu_product.dtype.type(mu)
     lerp_(exp_avg, g, 1 - beta1)
     exp_avg_sq *= scalar(beta2)
     addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
-    denom = np.sqrt(scaled(exp_avg_sq, bias_correction2, divide=True))
+    if foreach:  # PyTorch's foreach kernel divides the root by the root of the bias correction
+        denom = np.sqrt(exp_avg_sq)
+        np.divide(denom, scalar(bias_correction2 ** 0.5), out=denom, casting="same_kind")
+    else:
+        denom = np.sqrt(scaled(exp_avg_sq, bias_correction2, divide=True))
     product = float(mu_product)
     mu_product_next = product * mu_next
     denom += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)

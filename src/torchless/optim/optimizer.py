@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Optional, Union
 import numpy as np
 
 from .. import _dtype
+from .._creation.filled import full_like
 from .._ops._util import broadcast_error
 from .._tensor import Tensor, typename
 from ..autograd import grad_mode
@@ -41,6 +42,13 @@ def _new_step(fused=False):
 def _zeros_like(p, *names):
     """A fresh state entry of zeros shaped like ``p`` for each of ``names``."""
     return {name: Tensor._wrap(np.zeros_like(p)) for name in names}
+
+
+def _filled_like(tensor, value):
+    """A state tensor like ``tensor`` filled with ``value`` as PyTorch's optimizers make one, through ``full_like``
+    (whose argument parser refuses a tensor of more than zero dimensions, or one requiring grad); a complex tensor's
+    real and imaginary parts both take ``value``, as the pairs of reals it is updated as."""
+    return full_like(tensor, complex(value, value) if tensor.is_complex() else value)
 
 
 def _scalar_state(value):
@@ -594,9 +602,9 @@ class Optimizer:
 
         On the CPU, PyTorch's ``capturable=True`` fails with an AssertionError (fused Adam excepted), ``foreach``
         refuses ``differentiable`` with another, and ``differentiable=True`` updates in place under autograd,
-        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW, Adamax,
-        Adagrad, RMSprop) record it as PyTorch does; the others update parameters and grads that do not require grad
-        as usual and refuse to record the update in the autograd graph.
+        which fails for leaves that require grad. Optimizers with a ``_recorded_step`` (SGD, Adam, AdamW,
+        Adamax, Adagrad, RMSprop, NAdam, RAdam, Rprop, ASGD, Adadelta) record it as PyTorch does; the others update
+        parameters and grads that do not require grad as usual and refuse to record the update in the autograd graph.
         """
         fused, foreach = group.get("fused"), group.get("foreach")
         if fused:
@@ -618,14 +626,14 @@ class Optimizer:
             raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")
-        if self.defaults.get("differentiable"):
+        if self.defaults.get("differentiable") and not self._records_updates(group):
             # PyTorch's step records gradients when the optimizer's default says so (its decorator reads
             # ``defaults``), whatever the group's own flag: the in-place update of a leaf that requires grad fails
+            # (a recorded step's own in-place ops refuse it, a complex parameter's through its real view)
             for param, _, _ in found:
                 if param.requires_grad and param.is_leaf:
                     raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            if not self._records_updates(group) and any(param.requires_grad or param.grad.requires_grad
-                                                        for param, _, _ in found):
+            if any(param.requires_grad or param.grad.requires_grad for param, _, _ in found):
                 raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
                                    "gradients that require grad (the update is not recorded by autograd)")
 
@@ -636,18 +644,19 @@ class Optimizer:
     def _records_updates(self, group):
         """Whether ``group``'s step runs PyTorch's for-loop on tensors under autograd: ``differentiable=True`` (the
         optimizer's default, as PyTorch's decorator reads it) for an optimizer that can record its update (not with
-        foreach, whose kernels do not)."""
+        foreach, whose kernels do not, SGD's excepted)."""
         return (self._records_differentiable_updates and bool(self.defaults.get("differentiable"))
-                and not group.get("foreach"))
+                and not (group.get("foreach") and self._foreach_refuses_differentiable))
 
-    def _recorded_states(self, group, fresh):
+    def _recorded_states(self, group, fresh_state):
         """For ``_recorded_step``: each parameter of ``group`` with a gradient and its state, a new state holding
-        ``step`` and zero tensors named ``fresh`` (the flags checked first, as for any step)."""
-        for param, p, _ in self._params_with_grad(group):
+        ``step`` and then the entries ``fresh_state(p, g)`` returns, as for :meth:`_steps` (the flags checked first,
+        as for any step)."""
+        for param, p, g in self._params_with_grad(group):
             state = self.state[param]
             if not state:
                 state["step"] = _new_step()
-                state.update(_zeros_like(p, *fresh))
+                state.update(fresh_state(p, g))
             yield param, state
 
     def _steps(self, group, fresh_state):

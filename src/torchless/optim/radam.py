@@ -1,7 +1,9 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import Optimizer, _hyper_value, _zeros_like
+from .._ops.complex_ops import view_as_real
+from ..autograd import grad_mode
+from .optimizer import Optimizer, _get_value, _hyper_value, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcmul, added, lerp_, opmath, real_views, scaled
 
@@ -56,16 +58,65 @@ class RAdam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_avg_sq")):
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
+            for p, g, state, step in self._steps(group, _fresh_state):
                 _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=step,
                               lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
-                              maximize=group["maximize"])
+                              maximize=group["maximize"], foreach=group["foreach"])
         return loss
 
+    _records_differentiable_updates = True
 
-def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize):
-    """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
+            group["weight_decay"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, _fresh_state):
+                grad = -param.grad if group["maximize"] else param.grad
+                target, exp_avg, exp_avg_sq = param, state["exp_avg"], state["exp_avg_sq"]
+                if param.is_complex():
+                    target, grad, exp_avg, exp_avg_sq = (view_as_real(t) for t in (param, grad, exp_avg, exp_avg_sq))
+                state["step"] += 1
+                step = _get_value(state["step"])
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        target.mul_(1 - lr * weight_decay)
+                    else:
+                        grad = grad.add(target, alpha=weight_decay)
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                update = exp_avg / (1 - beta1 ** step) * lr
+                rect = _rectification(beta2, step)
+                if rect is not None:
+                    root = exp_avg_sq.sqrt()
+                    # (the group's own flag: in place, the root saved by sqrt's backward is overwritten)
+                    root = root.add(eps) if group["differentiable"] else root.add_(eps)
+                    update = update * ((1 - beta2 ** step) ** 0.5 / root) * rect
+                target.add_(update, alpha=-1.0)
+
+
+def _fresh_state(p, g):
+    return _zeros_like(p, "exp_avg", "exp_avg_sq")
+
+
+def _rectification(beta2, step):
+    """RAdam's variance rectification term r_t at step number ``step``, or None while the approximated SMA's length
+    rho_t is at most 5 (the update is then the bias-corrected momentum alone)."""
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / (1 - beta2 ** step)
+    if rho_t <= 5.0:
+        return None
+    return ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+
+
+def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize,
+                  foreach=False):
+    """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype (those of its foreach
+    kernel with ``foreach``, see :func:`_foreach_radam_step`)."""
     beta1, beta2 = betas
     p, g, exp_avg, exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq)
     scalar = opmath(p.dtype).type
@@ -81,12 +132,14 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
     addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
+    if foreach:
+        _foreach_radam_step(p, exp_avg, exp_avg_sq, rect=_rectification(beta2, step) or 0, lr=lr, eps=eps,
+                            bias_correction1=bias_correction1, bias_correction2=bias_correction2)
+        return
     update = scaled(exp_avg, bias_correction1, divide=True)  # (the bias-corrected exp_avg)
     update *= scalar(lr)
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
-    if rho_t > 5.0:
-        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+    rect = _rectification(beta2, step)
+    if rect is not None:
         # PyTorch evaluates ``number / tensor`` as ``tensor.reciprocal() * number``
         adaptive_lr = np.sqrt(exp_avg_sq)
         adaptive_lr += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
@@ -95,3 +148,20 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
         update *= adaptive_lr
         update *= scalar(rect)
     p -= update
+
+
+def _foreach_radam_step(p, exp_avg, exp_avg_sq, *, rect, lr, eps, bias_correction1, bias_correction2):
+    """``p += exp_avg * buffer`` as PyTorch's foreach RAdam computes it, with one formula for both phases:
+    ``buffer = 1 / ((sqrt(v) + eps) / step_size) + unrectified_step_size``, one of the two step sizes zero. While
+    the update is unrectified (``rect`` 0) a zero ``sqrt(v) + eps`` (eps 0, or rounded away in float16) divides 0 by
+    -0 and makes the parameter NaN, as in PyTorch (its for-loop skips the root then)."""
+    scalar = opmath(p.dtype).type
+    unrectified_step_size = (lr * (0 if rect > 0 else 1.0) / bias_correction1) * -1
+    step_size = (bias_correction2 ** 0.5) * (lr * rect / bias_correction1) * -1
+    buffer = np.sqrt(exp_avg_sq)
+    buffer += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (silent, as in PyTorch: a zero moment times inf)
+        np.divide(buffer, scalar(step_size), out=buffer, casting="same_kind")
+        np.reciprocal(buffer, out=buffer)
+        buffer += p.dtype.type(unrectified_step_size)
+        addcmul(p, exp_avg, buffer, 1, out=p)

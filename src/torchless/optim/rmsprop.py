@@ -80,7 +80,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps, weight_decay, momentum = (_to_scalar(group["lr"]), group["alpha"], group["eps"],
                                                   group["weight_decay"], group["momentum"])
         with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, fresh):
+            for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
                 grad = -param.grad if group["maximize"] else param.grad
                 state["step"] += 1
                 if weight_decay != 0:
@@ -96,7 +96,8 @@ class RMSprop(Optimizer):
                     avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
                 else:
                     avg = square_avg.sqrt()
-                avg = avg.add(eps)
+                # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
+                avg = avg.add(eps) if group["differentiable"] else avg.add_(eps)
                 if buf is not None:
                     buf.mul_(momentum).addcdiv_(grad, avg)
                     target.add_(buf, alpha=-lr)

@@ -1,8 +1,10 @@
 """Rprop: resilient backpropagation, steps of per-weight sizes driven by gradient signs only."""
 import numpy as np
 
+from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _zeros_like
+from ..autograd import grad_mode
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _filled_like, _to_scalar, _zeros_like
 from ._hyperparameters import check_lr, unsupported_flags
 from ._update_math import real_views
 
@@ -49,19 +51,49 @@ class Rprop(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-
-            def fresh_state(p, g):
-                lr = float(group["lr"])
-                # as PyTorch: a complex parameter's imaginary parts start with the same step size as its real parts
-                step_size = np.full_like(g, complex(lr, lr) if g.dtype.kind == "c" else lr)
-                return {**_zeros_like(p, "prev"), "step_size": Tensor._wrap(step_size)}
-            for p, g, state, _ in self._steps(group, fresh_state):
+            for p, g, state, _ in self._steps(group, self._fresh_state(group)):
                 _rprop_update(p, g, state["prev"]._data, state["step_size"]._data, etaminus=etaminus,
                               etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max,
                               maximize=group["maximize"])
         return loss
+
+    @staticmethod
+    def _fresh_state(group):
+        """The function making a new state of ``group``: ``prev`` zeros, ``step_size`` filled with the lr (a complex
+        parameter's imaginary parts start with the same step size as its real parts)."""
+        def fresh_state(p, g):
+            return {**_zeros_like(p, "prev"), "step_size": _filled_like(Tensor._wrap(g), _to_scalar(group["lr"]))}
+        return fresh_state
+
+    _records_differentiable_updates = True
+
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``): the step sizes and ``prev`` become
+        functions of the gradients, through the gradients' signs (whose derivative is zero) and the masking."""
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        with grad_mode.enable_grad():
+            for param, state in self._recorded_states(group, self._fresh_state(group)):
+                grad = -param.grad if group["maximize"] else param.grad
+                state["step"] += 1
+                target, prev, step_size = param, state["prev"], state["step_size"]
+                if param.is_complex():
+                    grad, prev, target, step_size = (view_as_real(t) for t in (grad, prev, param, step_size))
+                # (the group's own flag: prev as it is is saved by mul's backward, and overwritten below)
+                sign = grad.mul(prev.clone() if group["differentiable"] else prev).sign()
+                sign[sign.gt(0)] = etaplus
+                sign[sign.lt(0)] = etaminus
+                sign[sign.eq(0)] = 1
+                step_size.mul_(sign).clamp_(step_size_min, step_size_max)
+                grad = grad.clone()
+                grad[sign.eq(etaminus)] = 0
+                target.addcmul_(grad.sign(), step_size, value=-1)
+                prev.copy_(grad)
 
 
 def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, step_size_max, maximize):
@@ -70,7 +102,7 @@ def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, st
     scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
-    sign = np.sign(g * prev)
+    sign = _sign(g * prev)
     sign[sign > 0] = scalar(etaplus)
     sign[sign < 0] = scalar(etaminus)
     sign[sign == 0] = 1
@@ -79,5 +111,11 @@ def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, st
     # after a sign change the weight stays put, and the zero stored in ``prev`` keeps the next step size as is
     g = g.copy()
     g[sign == scalar(etaminus)] = 0
-    p -= np.sign(g) * step_size
+    p -= _sign(g) * step_size
     prev[...] = g
+
+
+def _sign(array):
+    """PyTorch's sign: 0 for NaN (NumPy's is NaN), so that a NaN gradient leaves its weight and step size as they
+    are."""
+    return np.nan_to_num(np.sign(array), copy=False, nan=0.0)

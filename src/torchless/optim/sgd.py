@@ -1,6 +1,7 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay."""
 import numpy as np
 
+from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import Optimizer, _to_scalar
@@ -104,28 +105,64 @@ class SGD(Optimizer):
 
 
     def _recorded_step(self, group, params):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``): the update of each parameter and
-        its momentum buffer are tensor operations of the graph, differentiable in the gradients, the parameters'
-        history and a tensor ``lr`` or ``weight_decay`` that requires grad."""
-        lr, weight_decay, momentum = _to_scalar(group["lr"]), group["weight_decay"], group["momentum"]
+        """PyTorch's for-loop with autograd recording (``differentiable=True``), or its foreach kernel, which SGD
+        alone runs under autograd too: the update of each parameter and its momentum buffer are tensor operations of
+        the graph, differentiable in the gradients, the parameters' history and a tensor ``lr`` or ``weight_decay``
+        that requires grad. The foreach kernel computes every direction first, then refuses a tensor lr requiring
+        grad as its ``_foreach_add_`` does (the buffers already updated)."""
+        lr = _to_scalar(group["lr"])
         with grad_mode.enable_grad():
-            for param in params:
-                grad = -param.grad if group["maximize"] else param.grad
-                if weight_decay != 0:
-                    grad = grad.addcmul_(param.clone(), weight_decay) \
-                        if isinstance(weight_decay, Tensor) and weight_decay.requires_grad \
-                        else grad.add(param, alpha=weight_decay)
-                if momentum != 0:
-                    buf = self.state[param].get("momentum_buffer")
-                    if buf is None:
-                        buf = self.state[param]["momentum_buffer"] = grad.detach().clone()
-                    else:
-                        buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
-                    grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
-                if isinstance(lr, Tensor) and lr.requires_grad:
-                    param.addcmul_(grad, lr, value=-1)
+            if group["foreach"]:
+                directions = [self._recorded_direction(group, param) for param in params]
+                if _requires_grad(lr) and params:
+                    raise _foreach_alpha_error(group, params, lr)
+                updates = zip(params, directions)
+            else:  # (lazily: each parameter is updated before the next one's direction is computed)
+                updates = ((param, self._recorded_direction(group, param)) for param in params)
+            for param, direction in updates:
+                if _requires_grad(lr):
+                    param.addcmul_(direction, lr, value=-1)
                 else:
-                    param.add_(grad, alpha=-lr)
+                    param.add_(direction, alpha=-lr)
+
+    def _recorded_direction(self, group, param):
+        """The direction ``param`` moves along (against) in a recorded step: its gradient with weight decay and
+        momentum, the momentum buffer updated. The foreach kernel adds a Nesterov momentum into the gradient in
+        place (the ``.grad`` tensor itself, without maximize or weight decay)."""
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        grad = -param.grad if group["maximize"] else param.grad
+        if weight_decay != 0:
+            grad = grad.addcmul_(param.clone(), weight_decay) if _requires_grad(weight_decay) \
+                else grad.add(param, alpha=weight_decay)
+        if momentum == 0:
+            return grad
+        buf = self.state[param].get("momentum_buffer")
+        if buf is None:
+            buf = self.state[param]["momentum_buffer"] = grad.detach().clone()
+        else:
+            buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+        if not group["nesterov"]:
+            return buf
+        return grad.add_(buf, alpha=momentum) if group["foreach"] else grad.add(buf, alpha=momentum)
+
+
+def _requires_grad(value):
+    return isinstance(value, Tensor) and value.requires_grad
+
+
+_FOREACH_ADD_OVERLOADS = ("tuple of Tensors self, Number scalar", "tuple of Tensors self, tuple of Scalars scalars",
+                          "tuple of Tensors self, Tensor other, *, Number alpha = 1",
+                          "tuple of Tensors self, tuple of Tensors other, *, Number alpha = 1")
+
+
+def _foreach_alpha_error(group, params, lr):
+    """The TypeError of PyTorch's ``_foreach_add_(params, directions, alpha=-lr)`` for a tensor lr requiring grad;
+    it names the directions' container: the tuple of foreach gradients that maximize or weight decay made, unless
+    they are the list of momentum buffers."""
+    made_by_foreach = group["maximize"] or group["weight_decay"] != 0
+    buffers = group["momentum"] != 0 and not group["nesterov"]
+    directions = tuple(params) if made_by_foreach and not buffers else list(params)
+    return invalid_combination("_foreach_add_", _FOREACH_ADD_OVERLOADS, (list(params), directions), {"alpha": -lr})
 
 
 def _new_momentum_buffer(values, grad, p, fused):
