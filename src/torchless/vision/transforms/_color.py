@@ -417,8 +417,12 @@ def _v2_sharpened(a, smoothed, sharpness_factor):
 def _depthwise_conv(data, kernel, out_hw):
     """Each channel of ``data`` (..., H, W) convolved with ``kernel`` (valid positions only). float32 as PyTorch's
     depthwise conv2d (oneDNN's) sums: one fused multiply-add per tap, row after row, from 0 (the products summed
-    unfused differed in the last bit for a third of the pixels, and so a rounded uint8 pixel now and then)."""
+    unfused differed in the last bit for a third of the pixels, and so a rounded uint8 pixel now and then); float16
+    the same way in float32, rounded to half once at the end (summed in half, a third of the pixels were a half
+    step off)."""
     height, width = out_hw
+    if data.dtype == np.float16:
+        return _depthwise_conv(data.astype(np.float32), kernel.astype(np.float32), out_hw).astype(np.float16)
     taps = [(kernel[i, j], data[..., i:i + height, j:j + width]) for i in range(kernel.shape[0])
             for j in range(kernel.shape[1])]
     if data.dtype != np.float32:

@@ -232,23 +232,15 @@ def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, co
                     modes=("nearest", "bilinear")):
     """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function. ``v2_fill``: v2's
     kernel (its fill blending, any number of batch dimensions, empty images reshaped)."""
-    if interpolation.value not in modes:
-        if len(modes) == 3:  # elastic_transform hands any mode to grid_sample, which names its own
-            raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
-                             f"but got: '{interpolation.value}'")
-        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+    elastic = modes == _ELASTIC_MODES  # (_elastic checks its own mode, in torchvision's order)
     if isinstance(img, Tensor):
         assert_image_tensor(img)
+        if not elastic:  # torchvision's _assert_grid_transform_inputs: the fill, then the mode
+            _check_fill_channels(img.shape, fill, v2_fill)
+            _check_grid_mode(interpolation, modes)
         with np.errstate(all="ignore"):  # an empty image's grid divides by zero; only its shape is wanted
             out_h, out_w = grid_fn_of_size(img.shape[-1], img.shape[-2])(np.float32)[0].shape
         if v2_fill:
-            if isinstance(fill, (tuple, list)):
-                channels = img.shape[-3]  # an IndexError for a 2-D tensor, as in v2
-                if len(fill) > 1 and len(fill) != channels:
-                    raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of "
-                                     f"channels of the image ({len(fill)} != {channels})")
-            elif fill is not None and not isinstance(fill, (int, float)):
-                raise ValueError("Argument fill should be either int, float, tuple or list")
             if img.ndim < 3:  # v2 unpacks (C, H, W) next
                 raise ValueError(f"not enough values to unpack (expected 3, got {img.ndim})")
             if img.numel() == 0:  # v2 hands an empty image back reshaped to the output size
@@ -258,6 +250,8 @@ def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, co
                 return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
         else:
             _check_v1_grid_sample(img.shape, (out_h, out_w), fill)
+    elif not elastic:
+        _check_grid_mode(interpolation, modes)
 
     def fn(array):
         return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill, v2_fill,
@@ -266,16 +260,37 @@ def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, co
     return on_hw_axes(img, fn)
 
 
+_ELASTIC_MODES = ("nearest", "bilinear", "bicubic")  # grid_sample's: elastic_transform checks none itself
+
+
+def _check_grid_mode(interpolation, modes):
+    if interpolation.value not in modes:
+        if len(modes) == 3:
+            raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                             f"but got: '{interpolation.value}'")
+        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+
+
+def _check_fill_channels(shape, fill, v2):
+    """torchvision's refusal of a sequence ``fill`` longer than one whose length is not the channel count (v1 reads
+    a 2-D image as one channel; v2 indexes ``shape[-3]``, an IndexError for it), and v2's of a fill that is no
+    number or sequence."""
+    if isinstance(fill, (tuple, list)):
+        if v2 and len(shape) < 3:
+            raise IndexError("tuple index out of range")
+        channels = shape[-3] if len(shape) > 2 else 1
+        if len(fill) > 1 and len(fill) != channels:
+            raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
+                             f"the image ({len(fill)} != {channels})")
+    elif v2 and fill is not None and not isinstance(fill, (int, float)):
+        raise ValueError("Argument fill should be either int, float, tuple or list")
+
+
 def _check_v1_grid_sample(shape, out_size, fill):
     """The errors v1's tensor warps meet where torchvision's code or ``grid_sample`` refuse the image: v1 batches a
     3-D image to 4-D and passes any other as it is, with a [1, H', W', 2] grid (expanded to the batch), and, with
     a ``fill``, one more channel (a mask) made and concatenated for a 4-D tensor."""
     ndim = len(shape)
-    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1:
-        channels = 1 if ndim == 2 else shape[-3]
-        if len(fill) != channels:
-            raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
-                             f"the image ({len(fill)} != {channels})")
     batched = [1] + list(shape) if ndim < 4 else list(shape)
     if fill is not None:
         if ndim == 2:  # the mask takes the 3-D tensor's shape[3]
@@ -462,19 +477,26 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     return _elastic(img, displacement, interpolation, fill, v2=False)
 
 
+def _refuse_elastic_shape(shape, fill, v2):
+    """The errors torchvision's elastic meets before grid_sample checks the mode: v2 unpacks (C, H, W) from a
+    non-empty image; v1 makes a fill's mask from the batched 3-D or 4-D image and concatenates it."""
+    if 0 in shape:
+        return  # (empty images meet grid_sample's errors, or v2's early return, first)
+    if v2 and len(shape) < 3:
+        raise ValueError(f"not enough values to unpack (expected 3, got {len(shape)})")
+    if not v2 and fill is not None and len(shape) == 2:  # v1's mask takes the batched 3-D tensor's shape[3]
+        raise IndexError("tuple index out of range")
+    if not v2 and fill is not None and len(shape) > 4:  # v1 concatenates its 4-D mask to the image
+        raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} and 4")
+
+
 def _refuse_elastic_fill(shape, fill, mode, v2):
     """The errors torchvision's elastic meets for a sequence ``fill`` whose length is not the image's channel
     count: elastic checks no fill itself, so they are those of the tensor ops of its grid transform (v1: the
     fill expanded to the [N, C, H, W] batch; v2: the same for nearest, an in-place broadcast subtraction
-    otherwise), after those ops' own refusals of the image's shape."""
-    if not isinstance(fill, (tuple, list)) or len(fill) <= 1 or 0 in shape:
-        return  # (empty images meet grid_sample's errors, or v2's early return, first)
-    if v2 and len(shape) < 3:
-        raise ValueError(f"not enough values to unpack (expected 3, got {len(shape)})")
-    if not v2 and len(shape) == 2:  # v1's mask takes the batched 3-D tensor's shape[3]
-        raise IndexError("tuple index out of range")
-    if not v2 and len(shape) > 4:  # v1 concatenates its 4-D mask to the image
-        raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} and 4")
+    otherwise), after grid_sample's own refusals of the mode and the image's shape."""
+    if not isinstance(fill, (tuple, list)) or len(fill) <= 1 or 0 in shape or len(shape) < 3:
+        return
     channels, height, width = shape[-3:]
     if len(fill) == channels:
         return
@@ -513,6 +535,11 @@ def _elastic(img, displacement, interpolation, fill, v2):
     else:  # v1: the float32 identity grid promoted with the displacement's dtype
         compute = np.promote_types(np.float32, displacement._data.dtype).type
     moved = displacement._data[0].astype(compute)
+    if 0 in (height, width):  # torchvision's identity grid divides by the sizes in Python before anything else
+        raise ZeroDivisionError("division by zero")
+    _refuse_elastic_shape(tuple(img.shape), fill, v2)
+    if not (v2 and img.numel() == 0):  # v2 hands an empty image back before grid_sample sees the mode
+        _check_grid_mode(interpolation, _ELASTIC_MODES)
     _refuse_elastic_fill(tuple(img.shape), fill, interpolation.value, v2)
 
     def grid_of_size(w, h):
@@ -526,5 +553,4 @@ def _elastic(img, displacement, interpolation, fill, v2):
 
         return grid
 
-    return _grid_transform(img, grid_of_size, interpolation, fill, v2_fill=v2, compute=compute,
-                           modes=("nearest", "bilinear", "bicubic"))
+    return _grid_transform(img, grid_of_size, interpolation, fill, v2_fill=v2, compute=compute, modes=_ELASTIC_MODES)

@@ -58,6 +58,17 @@ class TVTensor(Tensor):
                                                                                              **kwargs))(_name)
     del _name
 
+    # in-place operations hand back a plain-tensor view of the TVTensor they changed (``img.add_(1)``, ``img += 1``),
+    # as torchvision's __torch_function__ unwraps them, unless set_return_type("TVTensor") is in force;
+    # requires_grad_ keeps the subclass
+    for _name in [name for name in dir(Tensor) if name.endswith("_") and not name.startswith("_")
+                  and name != "requires_grad_"] + [f"__i{op}__" for op in ("add", "sub", "mul", "truediv", "floordiv",
+                                                                            "mod", "pow", "and", "or", "xor",
+                                                                            "lshift", "rshift")]:
+        locals()[_name] = (lambda name: lambda self, *args, **kwargs: _unwrapped_in_place(
+            self, getattr(Tensor, name)(self, *args, **kwargs)))(_name)
+    del _name
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_tv_tensor, (type(self), _pure(self).__reduce_ex__(protocol), self._metadata()))
 
@@ -72,6 +83,14 @@ class TVTensor(Tensor):
 
     def __repr__(self):
         return self._make_repr()
+
+
+def _unwrapped_in_place(tv_tensor, output):
+    from . import _torch_function_helpers
+
+    if output is tv_tensor and not _torch_function_helpers._RETURN_TVTENSOR:
+        return _pure(output)
+    return output
 
 
 def _rebuild_tv_tensor(cls, reduced, metadata):
