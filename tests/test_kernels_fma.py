@@ -72,3 +72,14 @@ def test_sincos_is_accurate_on_a_turn_and_beyond():
     np.testing.assert_allclose(sin, np.sin(x.astype(np.float64)), rtol=0, atol=2e-7)
     np.testing.assert_allclose(cos, np.cos(x.astype(np.float64)), rtol=0, atol=2e-7)
     assert sin.dtype == cos.dtype == np.float32
+
+
+def test_float64_fma_of_infinities_is_ieee():
+    """An infinite product or addend gives IEEE's infinity (or NaN for inf - inf), not the NaN its error terms make."""
+    from torchless._kernels.fma import fused_multiply_add64
+
+    a = np.array([np.inf, -np.inf, 2.0, 2.0, np.inf, np.inf, 1.5, np.nan])
+    b = np.array([-0.01, 2.0, 3.0, 3.0, 0.0, 1.0, 2.0, 1.0])
+    c = np.array([1.0, 3.0, np.inf, -np.inf, 1.0, -np.inf, 0.25, 1.0])
+    expected = np.array([-np.inf, -np.inf, np.inf, -np.inf, np.nan, np.nan, 3.25, np.nan])
+    np.testing.assert_array_equal(fused_multiply_add64(a, b, c), expected)

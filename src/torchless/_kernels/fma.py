@@ -55,6 +55,8 @@ def fused_multiply_add64(a, b, c):
     c_part = total - product
     sum_error = (product - (total - c_part)) + (c - c_part)
     corrected = total + (sum_error + product_error)
+    # an infinite (or NaN) sum is the result: its error terms are inf - inf, NaN
+    corrected = np.where(np.isfinite(total), corrected, total)
     lost = ~np.isfinite(corrected) & np.isfinite(total)
     if lost.any():  # Veltkamp's split overflowed (past about 2**996): again, scaled down by a power of two (exact)
         a, b, c = (np.broadcast_to(v, lost.shape)[lost] for v in (a, b, c))
