@@ -47,14 +47,15 @@ def fused_multiply_add64(a, b, c):
     """float64 ``a * b + c`` rounded once (to within ties nothing here meets): Dekker's exact product as a sum of two
     float64 values, added to ``c`` with TwoSum's error kept (Ogita, Rump and Oishi's accurate sum of three)."""
     a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    product = a * b
-    a_high, a_low = _split(a)
-    b_high, b_low = _split(b)
-    product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    total = product + c
-    c_part = total - product
-    sum_error = (product - (total - c_part)) + (c - c_part)
-    corrected = total + (sum_error + product_error)
+    with np.errstate(invalid="ignore", over="ignore"):  # (infinities and NaNs pass through silently, as in fma)
+        product = a * b
+        a_high, a_low = _split(a)
+        b_high, b_low = _split(b)
+        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+        total = product + c
+        c_part = total - product
+        sum_error = (product - (total - c_part)) + (c - c_part)
+        corrected = total + (sum_error + product_error)
     # an infinite (or NaN) sum is the result: its error terms are inf - inf, NaN
     corrected = np.where(np.isfinite(total), corrected, total)
     lost = ~np.isfinite(corrected) & np.isfinite(total)
