@@ -4,7 +4,8 @@ With ``use_reentrant=True`` (PyTorch's default, with a warning, when the argumen
 runs without recording a graph and is run again, with the same random state, by the backward pass of a
 ``CheckpointFunction`` node, as in PyTorch. With ``use_reentrant=False`` PyTorch keeps the graph but drops the
 saved activations, recomputing them when backward needs them; torchless keeps the activations and records the
-graph as usual: the values and gradients are the same, only the memory saving is not made.
+graph as usual (the values and gradients are the same, only the memory saving is not made), and runs the function
+again when PyTorch does, for the side effects that rerun has (batch norm's running statistics, hooks).
 """
 import contextlib
 import enum
@@ -14,6 +15,8 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import backward as _backward
 from ..autograd import grad_mode
+from ..autograd._engine import current_backward
+from ..autograd.saved_hooks import saved_tensors_hooks
 from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "CheckpointPolicy",
@@ -52,8 +55,8 @@ _debug = [None]
 
 @contextlib.contextmanager
 def set_checkpoint_early_stop(enable):
-    """Within the block, non-reentrant checkpoints stop recomputing once every tensor needed is back (``enable``)
-    or recompute the whole function. torchless keeps the activations, so nothing is recomputed either way."""
+    """Non-reentrant checkpoints made within the block stop their recomputation once every tensor needed is back
+    (``enable``) or recompute the whole function, whatever their ``early_stop``."""
     previous, _early_stop[0] = _early_stop[0], enable
     try:
         yield
@@ -147,6 +150,62 @@ class CheckpointFunction(Function):
         return (None, None) + tuple(inp.grad if isinstance(inp, Tensor) else None for inp in detached_inputs)
 
 
+class _StopRecomputation(Exception):
+    """Ends a recomputation once it has saved as many tensors as the forward (``early_stop``)."""
+
+
+class _Recomputation:
+    """A non-reentrant checkpoint's function, run again as PyTorch runs it: when a backward first needs one of the
+    tensors it saved (once per backward), with the forward's random state, stopping, with ``early_stop``, after
+    the op saving its last tensor. torchless keeps the tensors the forward saved (the values and gradients are the
+    same), but the rerun's side effects are PyTorch's: batch norm's running statistics updated again, hooks and
+    prints run again."""
+
+    def __init__(self, function, args, kwargs, preserve_rng_state, recompute_context, early_stop):
+        self.function, self.args, self.kwargs = function, args, kwargs
+        self.forward_rng_state = _random.get_rng_state() if preserve_rng_state else None
+        self.recompute_context, self.early_stop = recompute_context, early_stop
+        self.saved_count = 0
+        self.recomputed_in = set()  # the backward runs (current_backward()) that have rerun the function
+
+    def pack(self, tensor):
+        self.saved_count += 1
+        return tensor
+
+    def unpack(self, tensor):
+        backward_run = current_backward()
+        if backward_run not in self.recomputed_in:
+            self.recomputed_in.add(backward_run)
+            self._rerun()
+        return tensor
+
+    def _rerun(self):
+        saved_again = 0
+
+        def count_saved(tensor):
+            nonlocal saved_again
+            saved_again += 1
+            if self.early_stop and saved_again == self.saved_count:
+                raise _StopRecomputation
+            return None
+
+        surrounding_state = _random.get_rng_state() if self.forward_rng_state is not None else None
+        try:
+            if surrounding_state is not None:
+                _random.set_rng_state(self.forward_rng_state)
+            with grad_mode.enable_grad(), self.recompute_context, saved_tensors_hooks(count_saved, _unused):
+                self.function(*self.args, **self.kwargs)
+        except _StopRecomputation:
+            pass
+        finally:
+            if surrounding_state is not None:
+                _random.set_rng_state(surrounding_state)
+
+
+def _unused(packed):  # (what a rerun saves is dropped: backward uses the forward's tensors)
+    return packed
+
+
 def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
                determinism_check=_DEFAULT_DETERMINISM_MODE, debug=False, early_stop=True, **kwargs):
     """Run ``function(*args)`` under activation checkpointing.
@@ -161,9 +220,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         :attr:`function` are rejected.
 
     .. note::
-        In torchless, ``use_reentrant=False`` runs :attr:`function` once and records its graph as usual (same
-        values and gradients, without the memory saving); ``determinism_check``, ``debug`` and ``early_stop``
-        are checked as in PyTorch and otherwise have no effect.
+        In torchless, ``use_reentrant=False`` records the graph of :attr:`function` as usual (same values and
+        gradients, without the memory saving) and runs it again, for its side effects, when PyTorch recomputes
+        it; ``determinism_check`` and ``debug`` are checked as in PyTorch and otherwise have no effect.
 
     Args:
         function: the callable to run (a module or part of a model).
@@ -176,8 +235,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         determinism_check(str, optional): ``"default"`` or ``"none"``. Only with ``use_reentrant=False``.
         debug(bool, optional): in PyTorch, adds the traces of both runs to errors. Only with
             ``use_reentrant=False``. Default: ``False``
-        early_stop(bool, optional): in PyTorch, lets the non-reentrant recomputation stop once every tensor
-            needed has been produced. Default: ``True``.
+        early_stop(bool, optional): stop the non-reentrant recomputation once every tensor needed has been
+            produced (what comes after in :attr:`function` is not run again). Default: ``True``.
         args: the positional inputs of :attr:`function`
 
     Returns:
@@ -208,11 +267,14 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
     if determinism_check not in _DETERMINISM_CHECKS:
         raise ValueError(f"determinism_check should be one of {list(_DETERMINISM_CHECKS)}, but got "
                          f"{determinism_check}")
-    forward_context, _ = context_fn()
+    forward_context, recompute_context = context_fn()
     if not grad_mode.is_grad_enabled():
         return function(*args, **kwargs)
+    if _early_stop[0] is not None:
+        early_stop = _early_stop[0]
+    recomputation = _Recomputation(function, args, kwargs, preserve, recompute_context, early_stop)
     suppressed = True
-    with forward_context:
+    with forward_context, saved_tensors_hooks(recomputation.pack, recomputation.unpack):
         result = function(*args, **kwargs)
         suppressed = False
     if suppressed:
