@@ -7,7 +7,8 @@ and checkpoints) unchanged under torchless, each fixed here and compared against
   PyTorch runs it again when backward first needs what it saved, once per backward, with the forward's random
   state, stopping (``early_stop``) after the op that saves the last tensor. The rerun's side effects were missing:
   batch norm's running statistics and ``num_batches_tracked`` were updated once per step instead of twice (eval
-  results differed after training with checkpointing), forward hooks and code in the function ran once.
+  results differed after training with checkpointing), forward hooks and code in the function ran once; and
+  saved_tensors_hooks around the checkpoint did not see its tensor arguments, which PyTorch saves for the rerun.
 - The ``grad_fn`` of a module output with full backward hooks was a ``_HookOutput``: ``type(grad_fn).__name__``
   (graph drawings) and its repr are PyTorch's ``torch.autograd.function.BackwardHookFunctionBackward``.
 """
@@ -141,3 +142,28 @@ def test_grad_fn_of_a_module_output_with_full_backward_hooks_is_named_as_pytorch
                 repr(node).split(" object at ")[0].replace("torchless", "torch"))
 
     assert describe(torchless) == describe(torch)
+
+
+def test_saved_tensors_hooks_around_a_checkpoint_see_its_tensor_arguments():
+    def run(lib):
+        x, w = lib.ones(3, requires_grad=True), lib.ones(3, requires_grad=True)
+        packed, unpacked = [], []
+
+        def pack(tensor):
+            packed.append(tuple(tensor.shape))
+            return tensor
+
+        def unpack(tensor):
+            unpacked.append(tuple(tensor.shape))
+            return tensor
+
+        checkpoint = lib.utils.checkpoint.checkpoint
+        with lib.autograd.graph.saved_tensors_hooks(pack, unpack):
+            y = checkpoint(lambda a, b, k: (a * b).sin() * k, x, w, 3, use_reentrant=False)
+            checkpoint(lambda a: a.exp(), lib.ones(2, 2), use_reentrant=False)
+        y.sum().backward()
+        return packed, unpacked, x.grad.tolist()
+
+    actual, expected = run(torchless), run(torch)
+    assert actual[:2] == expected[:2]
+    assert actual[2] == pytest.approx(expected[2])

@@ -14,7 +14,7 @@ import warnings
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import backward as _backward
-from ..autograd import grad_mode
+from ..autograd import grad_mode, saved_hooks
 from ..autograd._engine import current_backward
 from ..autograd.saved_hooks import saved_tensors_hooks
 from ..autograd.function import Function
@@ -162,11 +162,22 @@ class _Recomputation:
     prints run again."""
 
     def __init__(self, function, args, kwargs, preserve_rng_state, recompute_context, early_stop):
-        self.function, self.args, self.kwargs = function, args, kwargs
+        self.function, self.kwargs = function, kwargs
+        self.args = self._saved_arguments(args)
         self.forward_rng_state = _random.get_rng_state() if preserve_rng_state else None
         self.recompute_context, self.early_stop = recompute_context, early_stop
         self.saved_count = 0
         self.recomputed_in = set()  # the backward runs (current_backward()) that have rerun the function
+
+    @staticmethod
+    def _saved_arguments(args):
+        """``args`` as the rerun gets them: PyTorch saves the tensors among them for backward (its
+        ``_NoopSaveInputs``), so that saved_tensors_hooks active around the checkpoint pack them now and unpack
+        them for each rerun; (unpack_hook, packed) pairs stand for those."""
+        if not saved_hooks.stack:
+            return args
+        pack_hook, unpack_hook = saved_hooks.stack[-1]
+        return tuple(_PackedArgument(unpack_hook, pack_hook(arg)) if isinstance(arg, Tensor) else arg for arg in args)
 
     def pack(self, tensor):
         self.saved_count += 1
@@ -193,13 +204,24 @@ class _Recomputation:
         try:
             if surrounding_state is not None:
                 _random.set_rng_state(self.forward_rng_state)
+            args = [arg.unpacked() if isinstance(arg, _PackedArgument) else arg for arg in self.args]
             with grad_mode.enable_grad(), self.recompute_context, saved_tensors_hooks(count_saved, _unused):
-                self.function(*self.args, **self.kwargs)
+                self.function(*args, **self.kwargs)
         except _StopRecomputation:
             pass
         finally:
             if surrounding_state is not None:
                 _random.set_rng_state(surrounding_state)
+
+
+class _PackedArgument:
+    """A tensor argument of a checkpoint as a saved_tensors_hooks pack_hook kept it."""
+
+    def __init__(self, unpack_hook, packed):
+        self.unpack_hook, self.packed = unpack_hook, packed
+
+    def unpacked(self):
+        return self.unpack_hook(self.packed)
 
 
 def _unused(packed):  # (what a rerun saves is dropped: backward uses the forward's tensors)
