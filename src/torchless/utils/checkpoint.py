@@ -16,7 +16,6 @@ from .._tensor import Tensor
 from ..autograd import backward as _backward
 from ..autograd import grad_mode, saved_hooks
 from ..autograd._engine import current_backward
-from ..autograd.saved_hooks import saved_tensors_hooks
 from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "CheckpointPolicy",
@@ -105,6 +104,21 @@ def check_backward_validity(inputs):
         warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", stacklevel=2)
 
 
+@contextlib.contextmanager
+def _random_state(forward_state):
+    """Within the block, the generator is at ``forward_state`` (unless None), so that a recomputation draws the
+    forward's random numbers (dropout masks...); it is left where it was."""
+    if forward_state is None:
+        yield
+        return
+    surrounding_state = _random.get_rng_state()
+    _random.set_rng_state(forward_state)
+    try:
+        yield
+    finally:
+        _random.set_rng_state(surrounding_state)
+
+
 class CheckpointFunction(Function):
     """The reentrant checkpoint: forward runs ``run_function`` without recording a graph; backward runs it again
     with gradients recorded (and the random state of the forward) and backpropagates through it."""
@@ -127,18 +141,9 @@ class CheckpointFunction(Function):
         inputs = list(ctx.inputs)
         for index, tensor in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[index] = tensor
-        # the recomputation draws the forward's random numbers (dropout masks...), and leaves the generator
-        # where it was
-        surrounding_state = _random.get_rng_state() if ctx.preserve_rng_state else None
-        try:
-            if ctx.preserve_rng_state:
-                _random.set_rng_state(ctx.fwd_cpu_state)
-            detached_inputs = detach_variable(tuple(inputs))
-            with grad_mode.enable_grad():
-                outputs = ctx.run_function(*detached_inputs)
-        finally:
-            if surrounding_state is not None:
-                _random.set_rng_state(surrounding_state)
+        detached_inputs = detach_variable(tuple(inputs))
+        with _random_state(ctx.fwd_cpu_state if ctx.preserve_rng_state else None), grad_mode.enable_grad():
+            outputs = ctx.run_function(*detached_inputs)
 
         if isinstance(outputs, Tensor):
             outputs = (outputs,)
@@ -200,18 +205,14 @@ class _Recomputation:
                 raise _StopRecomputation
             return None
 
-        surrounding_state = _random.get_rng_state() if self.forward_rng_state is not None else None
         try:
-            if surrounding_state is not None:
-                _random.set_rng_state(self.forward_rng_state)
-            args = [arg.unpacked() if isinstance(arg, _PackedArgument) else arg for arg in self.args]
-            with grad_mode.enable_grad(), self.recompute_context, saved_tensors_hooks(count_saved, _unused):
-                self.function(*args, **self.kwargs)
+            with _random_state(self.forward_rng_state):
+                args = [arg.unpacked() if isinstance(arg, _PackedArgument) else arg for arg in self.args]
+                with (grad_mode.enable_grad(), self.recompute_context,
+                      saved_hooks.saved_tensors_hooks(count_saved, _unused)):
+                    self.function(*args, **self.kwargs)
         except _StopRecomputation:
             pass
-        finally:
-            if surrounding_state is not None:
-                _random.set_rng_state(surrounding_state)
 
 
 class _PackedArgument:
@@ -296,7 +297,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         early_stop = _early_stop[0]
     recomputation = _Recomputation(function, args, kwargs, preserve, recompute_context, early_stop)
     suppressed = True
-    with forward_context, saved_tensors_hooks(recomputation.pack, recomputation.unpack):
+    with forward_context, saved_hooks.saved_tensors_hooks(recomputation.pack, recomputation.unpack):
         result = function(*args, **kwargs)
         suppressed = False
     if suppressed:
