@@ -169,9 +169,17 @@ def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
 
 class _Propagation(threading.local):
     plain = False  # the running backward is run_backward's for every leaf: arrays, no ``inputs``
+    run = 0  # which backward is running (0 outside any), as PyTorch's graph task id
 
 
 _propagation = _Propagation()
+_run_numbers = itertools.count(1)
+
+
+def current_backward():
+    """A number identifying the backward running now (0 outside backward): PyTorch's
+    ``_current_graph_task_id``, by which a non-reentrant checkpoint recomputes once per backward."""
+    return _propagation.run
 
 
 def gradient_unwatched(node):
@@ -185,11 +193,12 @@ def gradient_unwatched(node):
 
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
     """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
-    outer, _propagation.plain = _propagation.plain, inputs is None and not graph
+    outer = _propagation.plain, _propagation.run
+    _propagation.plain, _propagation.run = inputs is None and not graph, next(_run_numbers)
     try:
         return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
     finally:
-        _propagation.plain = outer
+        _propagation.plain, _propagation.run = outer
 
 
 def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):

@@ -4,7 +4,8 @@ With ``use_reentrant=True`` (PyTorch's default, with a warning, when the argumen
 runs without recording a graph and is run again, with the same random state, by the backward pass of a
 ``CheckpointFunction`` node, as in PyTorch. With ``use_reentrant=False`` PyTorch keeps the graph but drops the
 saved activations, recomputing them when backward needs them; torchless keeps the activations and records the
-graph as usual: the values and gradients are the same, only the memory saving is not made.
+graph as usual (the values and gradients are the same, only the memory saving is not made), and runs the function
+again when PyTorch does, for the side effects that rerun has (batch norm's running statistics, hooks).
 """
 import contextlib
 import enum
@@ -13,7 +14,8 @@ import warnings
 from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import backward as _backward
-from ..autograd import grad_mode
+from ..autograd import grad_mode, saved_hooks
+from ..autograd._engine import current_backward
 from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "CheckpointPolicy",
@@ -52,8 +54,8 @@ _debug = [None]
 
 @contextlib.contextmanager
 def set_checkpoint_early_stop(enable):
-    """Within the block, non-reentrant checkpoints stop recomputing once every tensor needed is back (``enable``)
-    or recompute the whole function. torchless keeps the activations, so nothing is recomputed either way."""
+    """Non-reentrant checkpoints made within the block stop their recomputation once every tensor needed is back
+    (``enable``) or recompute the whole function, whatever their ``early_stop``."""
     previous, _early_stop[0] = _early_stop[0], enable
     try:
         yield
@@ -102,6 +104,21 @@ def check_backward_validity(inputs):
         warnings.warn("None of the inputs have requires_grad=True. Gradients will be None", stacklevel=2)
 
 
+@contextlib.contextmanager
+def _random_state(forward_state):
+    """Within the block, the generator is at ``forward_state`` (unless None), so that a recomputation draws the
+    forward's random numbers (dropout masks...); it is left where it was."""
+    if forward_state is None:
+        yield
+        return
+    surrounding_state = _random.get_rng_state()
+    _random.set_rng_state(forward_state)
+    try:
+        yield
+    finally:
+        _random.set_rng_state(surrounding_state)
+
+
 class CheckpointFunction(Function):
     """The reentrant checkpoint: forward runs ``run_function`` without recording a graph; backward runs it again
     with gradients recorded (and the random state of the forward) and backpropagates through it."""
@@ -124,18 +141,9 @@ class CheckpointFunction(Function):
         inputs = list(ctx.inputs)
         for index, tensor in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[index] = tensor
-        # the recomputation draws the forward's random numbers (dropout masks...), and leaves the generator
-        # where it was
-        surrounding_state = _random.get_rng_state() if ctx.preserve_rng_state else None
-        try:
-            if ctx.preserve_rng_state:
-                _random.set_rng_state(ctx.fwd_cpu_state)
-            detached_inputs = detach_variable(tuple(inputs))
-            with grad_mode.enable_grad():
-                outputs = ctx.run_function(*detached_inputs)
-        finally:
-            if surrounding_state is not None:
-                _random.set_rng_state(surrounding_state)
+        detached_inputs = detach_variable(tuple(inputs))
+        with _random_state(ctx.fwd_cpu_state if ctx.preserve_rng_state else None), grad_mode.enable_grad():
+            outputs = ctx.run_function(*detached_inputs)
 
         if isinstance(outputs, Tensor):
             outputs = (outputs,)
@@ -145,6 +153,80 @@ class CheckpointFunction(Function):
             raise RuntimeError("none of output has requires_grad=True, this checkpoint() is not necessary")
         _backward([output for output, _ in pairs], [grad for _, grad in pairs])
         return (None, None) + tuple(inp.grad if isinstance(inp, Tensor) else None for inp in detached_inputs)
+
+
+class _StopRecomputation(Exception):
+    """Ends a recomputation once it has saved as many tensors as the forward (``early_stop``)."""
+
+
+class _Recomputation:
+    """A non-reentrant checkpoint's function, run again as PyTorch runs it: when a backward first needs one of the
+    tensors it saved (once per backward), with the forward's random state, stopping, with ``early_stop``, after
+    the op saving its last tensor. torchless keeps the tensors the forward saved (the values and gradients are the
+    same), but the rerun's side effects are PyTorch's: batch norm's running statistics updated again, hooks and
+    prints run again."""
+
+    def __init__(self, function, args, kwargs, preserve_rng_state, recompute_context, early_stop):
+        self.function, self.kwargs = function, kwargs
+        self.args = self._saved_arguments(args)
+        self.forward_rng_state = _random.get_rng_state() if preserve_rng_state else None
+        self.recompute_context, self.early_stop = recompute_context, early_stop
+        self.saved_count = 0
+        self.recomputed_in = set()  # the backward runs (current_backward()) that have rerun the function
+
+    @staticmethod
+    def _saved_arguments(args):
+        """``args`` as the rerun gets them: PyTorch saves the tensors among them for backward (its
+        ``_NoopSaveInputs``), so that saved_tensors_hooks active around the checkpoint pack them now and unpack
+        them for each rerun; (unpack_hook, packed) pairs stand for those."""
+        if not saved_hooks.stack:
+            return args
+        pack_hook, unpack_hook = saved_hooks.stack[-1]
+        return tuple(_PackedArgument(unpack_hook, pack_hook(arg)) if isinstance(arg, Tensor) else arg for arg in args)
+
+    def pack(self, tensor):
+        self.saved_count += 1
+        return tensor
+
+    def unpack(self, tensor):
+        backward_run = current_backward()
+        if backward_run not in self.recomputed_in:
+            self.recomputed_in.add(backward_run)
+            self._rerun()
+        return tensor
+
+    def _rerun(self):
+        saved_again = 0
+
+        def count_saved(tensor):
+            nonlocal saved_again
+            saved_again += 1
+            if self.early_stop and saved_again == self.saved_count:
+                raise _StopRecomputation
+            return None
+
+        try:
+            with _random_state(self.forward_rng_state):
+                args = [arg.unpacked() if isinstance(arg, _PackedArgument) else arg for arg in self.args]
+                with (grad_mode.enable_grad(), self.recompute_context,
+                      saved_hooks.saved_tensors_hooks(count_saved, _unused)):
+                    self.function(*args, **self.kwargs)
+        except _StopRecomputation:
+            pass
+
+
+class _PackedArgument:
+    """A tensor argument of a checkpoint as a saved_tensors_hooks pack_hook kept it."""
+
+    def __init__(self, unpack_hook, packed):
+        self.unpack_hook, self.packed = unpack_hook, packed
+
+    def unpacked(self):
+        return self.unpack_hook(self.packed)
+
+
+def _unused(packed):  # (what a rerun saves is dropped: backward uses the forward's tensors)
+    return packed
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
@@ -161,9 +243,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         :attr:`function` are rejected.
 
     .. note::
-        In torchless, ``use_reentrant=False`` runs :attr:`function` once and records its graph as usual (same
-        values and gradients, without the memory saving); ``determinism_check``, ``debug`` and ``early_stop``
-        are checked as in PyTorch and otherwise have no effect.
+        In torchless, ``use_reentrant=False`` records the graph of :attr:`function` as usual (same values and
+        gradients, without the memory saving) and runs it again, for its side effects, when PyTorch recomputes
+        it; ``determinism_check`` and ``debug`` are checked as in PyTorch and otherwise have no effect.
 
     Args:
         function: the callable to run (a module or part of a model).
@@ -176,8 +258,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         determinism_check(str, optional): ``"default"`` or ``"none"``. Only with ``use_reentrant=False``.
         debug(bool, optional): in PyTorch, adds the traces of both runs to errors. Only with
             ``use_reentrant=False``. Default: ``False``
-        early_stop(bool, optional): in PyTorch, lets the non-reentrant recomputation stop once every tensor
-            needed has been produced. Default: ``True``.
+        early_stop(bool, optional): stop the non-reentrant recomputation once every tensor needed has been
+            produced (what comes after in :attr:`function` is not run again). Default: ``True``.
         args: the positional inputs of :attr:`function`
 
     Returns:
@@ -208,11 +290,14 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
     if determinism_check not in _DETERMINISM_CHECKS:
         raise ValueError(f"determinism_check should be one of {list(_DETERMINISM_CHECKS)}, but got "
                          f"{determinism_check}")
-    forward_context, _ = context_fn()
+    forward_context, recompute_context = context_fn()
     if not grad_mode.is_grad_enabled():
         return function(*args, **kwargs)
+    if _early_stop[0] is not None:
+        early_stop = _early_stop[0]
+    recomputation = _Recomputation(function, args, kwargs, preserve, recompute_context, early_stop)
     suppressed = True
-    with forward_context:
+    with forward_context, saved_hooks.saved_tensors_hooks(recomputation.pack, recomputation.unpack):
         result = function(*args, **kwargs)
         suppressed = False
     if suppressed:

@@ -119,8 +119,13 @@ def warn_if_has_hooks(tensor):
                           stacklevel=2)
 
 
-class _HookOutput(OutputSlot):
+class BackwardHookFunctionBackward(OutputSlot):
     """The ``grad_fn`` of output ``index`` of a BackwardHookFunction."""
+
+    # PyTorch's node is the class autograd.Function makes for BackwardHookFunction: graph drawings label it with
+    # type(grad_fn).__name__, and it prints as <torch.autograd.function.BackwardHookFunctionBackward object at 0x..>
+    __module__ = "torchless.autograd.function"
+    __repr__ = object.__repr__
 
     def modified_inplace_error(self, view_node):
         """PyTorch's refusal to modify this output (or ``view_node``, a view of it) in place: the hook node
@@ -151,7 +156,7 @@ class BackwardHookFunction(Node):
         for index, t in enumerate(tensors):
             out = Tensor._wrap(t._data)  # shares the values, as PyTorch's output is a view of the input
             if t._requires_grad:
-                out._requires_grad, out.grad_fn = True, _HookOutput(node, index, len(tensors))
+                out._requires_grad, out.grad_fn = True, BackwardHookFunctionBackward(node, index, len(tensors))
             outputs.append(out)
         return outputs
 
