@@ -5,6 +5,7 @@ the IoU family, clipping, non-maximum suppression) and the RoI poolers (:func:`r
 :func:`ps_roi_align`, :func:`ps_roi_pool`, :class:`MultiScaleRoIAlign`)."""
 from .boxes import (batched_nms, box_area, box_convert, box_iou, clip_boxes_to_image, complete_box_iou,
                     distance_box_iou, generalized_box_iou, masks_to_boxes, nms, remove_small_boxes)
+from .deform_conv import DeformConv2d, deform_conv2d
 from .misc import Conv2dNormActivation, Permute, SqueezeExcitation
 from .poolers import MultiScaleRoIAlign
 from .ps_roi_align import PSRoIAlign, ps_roi_align
@@ -13,7 +14,7 @@ from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth
 
-__all__ = ["Conv2dNormActivation", "MultiScaleRoIAlign", "PSRoIAlign", "PSRoIPool", "Permute", "RoIAlign", "RoIPool",
+__all__ = ["Conv2dNormActivation", "DeformConv2d", "MultiScaleRoIAlign", "PSRoIAlign", "PSRoIPool", "Permute", "RoIAlign", "RoIPool",
            "SqueezeExcitation", "StochasticDepth", "batched_nms", "box_area", "box_convert", "box_iou",
-           "clip_boxes_to_image", "complete_box_iou", "distance_box_iou", "generalized_box_iou", "masks_to_boxes",
+           "clip_boxes_to_image", "complete_box_iou", "deform_conv2d", "distance_box_iou", "generalized_box_iou", "masks_to_boxes",
            "nms", "ps_roi_align", "ps_roi_pool", "remove_small_boxes", "roi_align", "roi_pool", "stochastic_depth"]
