@@ -1,8 +1,9 @@
 """torchvision's ``ops.misc`` blocks: Conv2dNormActivation (MobileNet's and EfficientNet's Conv2d -> norm ->
-activation block), the Squeeze-and-Excitation gate and Permute (ConvNeXt's switch to channels-last and back)."""
-from ... import nn, permute
+activation block), the Squeeze-and-Excitation gate, Permute (ConvNeXt's switch to channels-last and back),
+FrozenBatchNorm2d (detection backbones' fixed batch norm) and MLP (the vision transformers' blocks)."""
+from ... import nn, ones, permute, zeros
 
-__all__ = ["Conv2dNormActivation", "SqueezeExcitation", "Permute"]
+__all__ = ["Conv2dNormActivation", "SqueezeExcitation", "Permute", "FrozenBatchNorm2d", "MLP"]
 
 
 class Conv2dNormActivation(nn.Sequential):
@@ -100,3 +101,69 @@ class Permute(nn.Module):
 
     def forward(self, x):
         return permute(x, self.dims)
+
+
+class FrozenBatchNorm2d(nn.Module):
+    """BatchNorm2d whose statistics and affine parameters are fixed buffers (``weight``, ``bias``,
+    ``running_mean``, ``running_var``), as detection backbones fine-tuned with small batches use it; a state dict's
+    ``num_batches_tracked`` is ignored.
+
+    Args:
+        num_features (int): the channels ``C`` of an (N, C, H, W) input.
+        eps (float): added to the variance. Default: 1e-5
+    """
+
+    def __init__(self, num_features, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.register_buffer("weight", ones(num_features))
+        self.register_buffer("bias", zeros(num_features))
+        self.register_buffer("running_mean", zeros(num_features))
+        self.register_buffer("running_var", ones(num_features))
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        state_dict.pop(prefix + "num_batches_tracked", None)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
+    def forward(self, x):
+        w, b = self.weight.reshape(1, -1, 1, 1), self.bias.reshape(1, -1, 1, 1)
+        rv, rm = self.running_var.reshape(1, -1, 1, 1), self.running_mean.reshape(1, -1, 1, 1)
+        scale = w * (rv + self.eps).rsqrt()
+        bias = b - rm * scale
+        return x * scale + bias
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.weight.shape[0]}, eps={self.eps})"
+
+
+class MLP(nn.Sequential):
+    """The multi-layer perceptron of torchvision's vision transformers: for each hidden size but the last a Linear,
+    ``norm_layer`` (if any), ``activation_layer`` and Dropout; then a Linear to the last size and a Dropout.
+
+    Args:
+        in_channels (int): the input's features.
+        hidden_channels (list of int): each layer's features, the last the output's.
+        norm_layer (callable, optional): built with a hidden size. Default: None
+        activation_layer (callable, optional): Default: ReLU
+        inplace (bool, optional): passed to the activations and dropouts; None passes nothing. Default: None
+        bias (bool): the Linear layers'. Default: True
+        dropout (float): the dropouts' probability. Default: 0.0
+    """
+
+    def __init__(self, in_channels, hidden_channels, norm_layer=None, activation_layer=nn.ReLU, inplace=None,
+                 bias=True, dropout=0.0):
+        params = {} if inplace is None else {"inplace": inplace}
+        layers = []
+        in_dim = in_channels
+        for hidden_dim in hidden_channels[:-1]:
+            layers.append(nn.Linear(in_dim, hidden_dim, bias=bias))
+            if norm_layer is not None:
+                layers.append(norm_layer(hidden_dim))
+            layers.append(activation_layer(**params))
+            layers.append(nn.Dropout(dropout, **params))
+            in_dim = hidden_dim
+        layers.append(nn.Linear(in_dim, hidden_channels[-1], bias=bias))
+        layers.append(nn.Dropout(dropout, **params))
+        super().__init__(*layers)
