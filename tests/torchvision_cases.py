@@ -48,23 +48,25 @@ def as_torch(text):
     return text.replace("torchless.vision.", "torchvision.").replace("torchless.", "torch.")
 
 
-def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True, exact_half=False, atol=1e-5):
+def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True, exact_half=False, atol=1e-5,
+                   rtol=1e-5):
     """``value`` against a recorded result. Integer pixels may differ by ``tolerance`` (PIL images only with
-    ``pil_tolerance``); floats agree to rtol 1e-5 and ``atol`` (float16 exactly with ``exact_half``)."""
-    from PIL import Image
-
+    ``pil_tolerance``); floats agree to ``rtol`` and ``atol`` (float16 exactly with ``exact_half``)."""
     if "sequence" in expected:
         assert type(value).__name__ == expected["sequence"], where
         assert len(value) == len(expected["items"]), where
         for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
-            assert_matches(item, expected_item, tolerance, f"{where}[{i}]", arrays, pil_tolerance, exact_half, atol)
+            assert_matches(item, expected_item, tolerance, f"{where}[{i}]", arrays, pil_tolerance, exact_half, atol,
+                           rtol)
     elif "mapping" in expected:
         assert isinstance(value, dict), where
         assert list(value) == [name for name, _ in expected["mapping"]], where
         for name, expected_item in expected["mapping"]:
             assert_matches(value[name], expected_item, tolerance, f"{where}[{name!r}]", arrays, pil_tolerance,
-                           exact_half, atol)
+                           exact_half, atol, rtol)
     elif "pil" in expected:
+        from PIL import Image  # (only where a case's result is a picture)
+
         assert isinstance(value, Image.Image), where
         assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
         if "sha256" in expected:
@@ -87,11 +89,12 @@ def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True
         if "sha256" in expected:
             _assert_digest(value.numpy(), expected, where)
             return
-        got, want = value.numpy(), arrays[expected["array"]]
+        # (a result that requires grad read detached, as the recorder reads it)
+        got, want = (value.detach() if value.requires_grad else value).numpy(), arrays[expected["array"]]
         assert got.shape == want.shape, where
         if want.dtype.kind == "f":
             atol = 0 if exact_half and want.dtype == np.float16 else atol
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=atol, err_msg=where)
+            np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=where)
         else:
             assert np.abs(got.astype(np.int64) - want.astype(np.int64)).max(initial=0) <= tolerance, where
     else:

@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, zeros_like
+from ... import max as maximum_of
+from ... import min as minimum_of
 from ..._creation import full_like
 from ..._functions import cat
 from ..._tensor import Tensor
@@ -149,3 +151,35 @@ def feature_planes(input, channels, height, width):
 def batch_index(value):
     # the kernel's int conversion of the roi's first column (truncation towards zero)
     return int(math.trunc(value)) if math.isfinite(value) else 0
+
+
+def upcast_non_float(t):
+    """``t`` as float32 unless it is float32 or float64: the box losses' guard against overflowing products."""
+    return t if t.dtype in (_dtype.float32, _dtype.float64) else t.float()
+
+
+def loss_inter_union(boxes1, boxes2):
+    """The intersections and unions of paired (x1, y1, x2, y2) boxes (the same number in both), as the box losses
+    compute them: 0 where the boxes do not overlap."""
+    x1, y1, x2, y2 = boxes1.unbind(dim=-1)
+    x1g, y1g, x2g, y2g = boxes2.unbind(dim=-1)
+    left, top = maximum_of(x1, x1g), maximum_of(y1, y1g)
+    right, bottom = minimum_of(x2, x2g), minimum_of(y2, y2g)
+    intersection = zeros_like(x1)
+    overlapping = (bottom > top) & (right > left)
+    intersection[overlapping] = (right[overlapping] - left[overlapping]) * (bottom[overlapping] - top[overlapping])
+    union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intersection
+    return intersection, union
+
+
+def reduced_loss(loss, reduction, empty_mean_is_zero=True):
+    """``loss`` reduced as torchvision's losses reduce: "none", "mean" (of an empty loss 0, kept in the graph, unless
+    ``empty_mean_is_zero`` is False: focal loss's mean is NaN then) or "sum"."""
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean() if loss.numel() > 0 or not empty_mean_is_zero else 0.0 * loss.sum()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"Invalid Value for arg 'reduction': '{reduction} \n Supported reduction modes: 'none', 'mean', "
+                     "'sum'")
