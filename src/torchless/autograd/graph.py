@@ -21,7 +21,7 @@ from . import anomaly_mode, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
 
 _grad_state = grad_mode.state
-_saved_hooks = saved_hooks.stack  # (the list itself: apply asks whether it is empty)
+_saved_hooks_state = saved_hooks.state  # (per thread: apply asks whether its stack is empty)
 
 # Each recorded node's number, in the order they were made: PyTorch's engine runs, of the nodes ready, the most
 # recent first (see _engine._execution_order)
@@ -135,7 +135,7 @@ class Node:
             node.__class__ = _named_class.get(cls) or _torch_named_class(node)  # named_as_pytorch, inlined
             if node._saves_tensors:
                 _record_saved_versions(node, inputs, needs, result)
-            if _saved_hooks:
+            if _saved_hooks_state.stack:
                 saved_hooks.pack_node(node, result)
             if anomaly_mode.state.enabled:
                 node._forward_stack = anomaly_mode.forward_stack()
