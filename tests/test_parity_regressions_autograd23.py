@@ -1,5 +1,6 @@
 """Regression tests of autograd23, each against PyTorch: saved_tensors_hooks and disable_saved_tensors_hooks are
-per thread."""
+per thread; the graphs (node names, next_functions, saved values) and second-order gradients of matmul with a
+batch, bmm, baddbmm, addbmm, addmm, addmv and addr."""
 import threading
 
 import numpy as np
@@ -136,3 +137,104 @@ def test_disable_saved_tensors_hooks_is_a_function_as_pytorch():
     ours, theirs = torchless.autograd.graph.disable_saved_tensors_hooks, torch.autograd.graph.disable_saved_tensors_hooks
     assert type(ours).__name__ == type(theirs).__name__
     assert type(ours("m")).__name__ == type(theirs("m")).__name__
+
+
+# --- batched products under create_graph=True: PyTorch's graph (at::matmul's decomposition, the derivative
+# formulas of bmm, baddbmm, addbmm, addmm, addmv, addr), node by node, and the second-order gradients
+
+def _structure(node, depth=0):
+    """A node's name and, recursively, those of its next_functions (None where no gradient flows)."""
+    if node is None:
+        return None
+    if depth > 10:
+        return node.name()
+    return node.name(), tuple(_structure(child, depth + 1) for child, _ in node.next_functions)
+
+
+def _saved_of(node, depth=0, found=None):
+    """[(name, {saved attribute: shape and grad_fn name of a tensor, else the value})] of the graph below node."""
+    found = [] if found is None else found
+    if node is None or depth > 8:
+        return found
+    saved = {}
+    for attribute in dir(node):
+        if attribute.startswith("_saved_"):
+            value = getattr(node, attribute)
+            if hasattr(value, "shape"):
+                value = tuple(value.shape), None if value.grad_fn is None else value.grad_fn.name()
+            saved[attribute] = value
+    found.append((node.name(), saved))
+    for child, _ in node.next_functions:
+        _saved_of(child, depth + 1, found)
+    return found
+
+
+def _operand(lib, shape, seed, requires_grad, transposed):
+    """A float64 operand of ``shape``, laid out transposed in its last two dims when ``transposed``."""
+    values = np.random.default_rng(seed).standard_normal(shape)
+    if transposed and len(shape) > 1:
+        stored = lib.tensor(np.ascontiguousarray(np.swapaxes(values, -1, -2)), requires_grad=requires_grad)
+        return stored, stored.transpose(-1, -2)
+    stored = lib.tensor(values, requires_grad=requires_grad)
+    return stored, stored
+
+
+def _double_backward(lib, product, operands):
+    """The graph of ``product(*operands)``, of its first-order gradients, and the second-order gradients."""
+    leaves, used = zip(*operands)
+    result = product(lib, *used)
+    forward = _structure(result.grad_fn), _saved_of(result.grad_fn)  # (before backward frees the saved tensors)
+    weights = lib.tensor(np.random.default_rng(9).standard_normal(tuple(result.shape)))
+    wanted = [leaf for leaf in leaves if leaf.requires_grad]
+    grads = lib.autograd.grad((result * result * weights).sum(), wanted, create_graph=True)
+    second = lib.autograd.grad(sum((g.sin()).sum() for g in grads), wanted, allow_unused=True)
+    return (*forward, [_structure(g.grad_fn) for g in grads],
+            [None if g is None else g.detach().numpy() for g in second])
+
+
+def _assert_same(ours, theirs):
+    assert ours[:3] == theirs[:3]
+    for mine, torch_grad in zip(ours[3], theirs[3]):
+        np.testing.assert_allclose(mine, torch_grad, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("shapes", [((2, 3, 4), (2, 4, 5)), ((2, 2, 3, 4), (2, 4, 5)), ((2, 3, 4), (3, 2, 4, 5)),
+                                    ((2, 1, 3, 4), (1, 3, 4, 5)), ((1, 3, 4), (2, 1, 4, 5)), ((4,), (2, 4, 5)),
+                                    ((3, 4), (2, 4, 5)), ((3, 4), (2, 3, 4, 5)), ((4,), (3, 2, 4, 5)),
+                                    ((2, 3, 4), (4, 5)), ((2, 3, 4), (4,)), ((3, 4), (1, 4, 5)),
+                                    ((1, 2, 3, 4), (4,))])
+@pytest.mark.parametrize("needs", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("transposed", [(False, False), (True, False), (False, True)])
+def test_matmul_create_graph_as_pytorch(shapes, needs, transposed):
+
+    def run(lib):
+        operands = [_operand(lib, shape, seed, need, flip)
+                    for shape, seed, need, flip in zip(shapes, (1, 2), needs, transposed)]
+        return _double_backward(lib, lambda lib, a, b: a @ b, operands)
+
+    _assert_same(run(torchless), run(torch))
+
+
+_ADD_PRODUCTS = {"addmm": ((3, 5), (3, 4), (4, 5)), "addmm_broadcast": ((5,), (3, 4), (4, 5)),
+                 "addmv": ((3,), (3, 4), (4,)), "addr": ((3, 4), (3,), (4,)),
+                 "baddbmm": ((2, 3, 5), (2, 3, 4), (2, 4, 5)), "baddbmm_broadcast": ((3, 5), (2, 3, 4), (2, 4, 5)),
+                 "addbmm": ((3, 5), (2, 3, 4), (2, 4, 5)), "bmm": ((2, 3, 4), (2, 4, 5))}
+
+
+@pytest.mark.parametrize("kind", sorted(_ADD_PRODUCTS))
+@pytest.mark.parametrize("beta, alpha", [(1, 1), (0.5, 2.0), (0, 1), (1, 0.5)])
+def test_add_products_create_graph_as_pytorch(kind, beta, alpha):
+    name = kind.split("_")[0]
+    if name == "bmm" and (beta, alpha) != (1, 1):
+        pytest.skip("bmm has no beta, alpha")
+
+    def product(lib, *operands):
+        if name == "bmm":
+            return lib.bmm(*operands)
+        return getattr(lib, name)(*operands, beta=beta, alpha=alpha)
+
+    def run(lib):
+        operands = [_operand(lib, shape, seed, True, False) for seed, shape in enumerate(_ADD_PRODUCTS[kind])]
+        return _double_backward(lib, product, operands)
+
+    _assert_same(run(torchless), run(torch))
