@@ -134,7 +134,8 @@ def test_disable_saved_tensors_hooks_as_pytorch(case):
 
 
 def test_disable_saved_tensors_hooks_is_a_function_as_pytorch():
-    ours, theirs = torchless.autograd.graph.disable_saved_tensors_hooks, torch.autograd.graph.disable_saved_tensors_hooks
+    ours = torchless.autograd.graph.disable_saved_tensors_hooks
+    theirs = torch.autograd.graph.disable_saved_tensors_hooks
     assert type(ours).__name__ == type(theirs).__name__
     assert type(ours("m")).__name__ == type(theirs("m")).__name__
 
@@ -238,3 +239,40 @@ def test_add_products_create_graph_as_pytorch(kind, beta, alpha):
         return _double_backward(lib, product, operands)
 
     _assert_same(run(torchless), run(torch))
+
+
+# --- group_norm under create_graph=True: PyTorch's infinitely_differentiable_native_group_norm_backward, whose
+# formula reads the node's mean and rstd outputs (graph tensors of the node)
+
+@pytest.mark.parametrize("shape, groups, affine, needs", [
+    ((2, 6, 4, 4), 3, True, (True, True, True)), ((2, 6, 4, 4), 3, False, (True, False, False)),
+    ((3, 4, 5), 2, True, (True, True, True)), ((2, 4), 4, True, (True, True, True)),
+    ((2, 6, 4, 4), 3, True, (False, True, True)), ((2, 6, 4, 4), 1, True, (True, False, True)),
+    ((2, 6, 3, 3), 6, True, (True, True, False))])
+def test_group_norm_create_graph_as_pytorch(shape, groups, affine, needs):
+    def run(lib):
+        rng = np.random.default_rng(3)
+        x = lib.tensor(rng.standard_normal(shape), requires_grad=needs[0])
+        weight = lib.tensor(rng.standard_normal(shape[1]), requires_grad=needs[1]) if affine else None
+        bias = lib.tensor(rng.standard_normal(shape[1]), requires_grad=needs[2]) if affine else None
+        operands = [(t, t) for t in (x, weight, bias) if t is not None]
+        return _double_backward(lib, lambda lib, x, *affine: lib.nn.functional.group_norm(x, groups, *affine),
+                                operands)
+
+    _assert_same(run(torchless), run(torch))
+
+
+def test_group_norm_third_order_as_pytorch():
+    def run(lib):
+        rng = np.random.default_rng(4)
+        x = lib.tensor(rng.standard_normal((2, 6, 3, 3)), requires_grad=True)
+        weight, bias = (lib.tensor(rng.standard_normal(6), requires_grad=True) for _ in range(2))
+        y = lib.nn.functional.group_norm(x, 3, weight, bias)
+        first = lib.autograd.grad((y * y * lib.tensor(rng.standard_normal((2, 6, 3, 3)))).sum(), (x, weight, bias),
+                                  create_graph=True)
+        second = lib.autograd.grad(sum(g.sin().sum() for g in first), (x, weight), create_graph=True)
+        third = lib.autograd.grad(sum((g * g).sum() for g in second), (x, weight, bias))
+        return [g.detach().numpy() for g in third]
+
+    for ours, theirs in zip(run(torchless), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
