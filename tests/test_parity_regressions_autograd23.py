@@ -276,3 +276,41 @@ def test_group_norm_third_order_as_pytorch():
 
     for ours, theirs in zip(run(torchless), run(torch)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
+
+
+# --- cross_entropy keeps log_softmax's result as PyTorch computes it: finite where the probability underflows
+
+def _extreme_logits_run(lib, dtype, options, probability_targets):
+    logits = np.array([[0.0, 1e4, -1e4], [5e3, -5e3, 0.0], [1.0, 2.0, 3.0]], dtype=dtype)
+    x = lib.tensor(logits, requires_grad=True)
+    if probability_targets:
+        target = lib.tensor(np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5]], dtype=dtype))
+    else:
+        target = lib.tensor([2, 1, 0])
+    options = dict(options)
+    if "weight" in options:
+        options["weight"] = lib.tensor(np.array(options["weight"], dtype=dtype))
+    loss = lib.nn.functional.cross_entropy(x, target, **options)
+    saved = {}
+    for node in [loss.grad_fn] + [child for child, _ in loss.grad_fn.next_functions if child is not None]:
+        for attribute in dir(node):
+            value = getattr(node, attribute) if attribute.startswith("_saved_") else None
+            if hasattr(value, "shape"):
+                saved[node.name() + attribute] = value.detach().numpy()
+    first, = lib.autograd.grad(loss.sum(), x, create_graph=True)
+    second, = lib.autograd.grad((first * first).sum(), x)
+    return saved, first.detach().numpy(), second.numpy()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("options, probability_targets", [
+    ({}, False), ({"label_smoothing": 0.1}, False), ({"weight": [1.0, 2.0, 0.5]}, False), ({"ignore_index": 1}, False),
+    ({"reduction": "sum"}, False), ({"reduction": "none"}, False), ({}, True), ({"label_smoothing": 0.2}, True)])
+def test_cross_entropy_saved_log_probabilities_stay_finite(dtype, options, probability_targets):
+    ours = _extreme_logits_run(torchless, dtype, options, probability_targets)
+    theirs = _extreme_logits_run(torch, dtype, options, probability_targets)
+    assert sorted(ours[0]) == sorted(theirs[0])
+    for name, values in theirs[0].items():
+        np.testing.assert_allclose(ours[0][name], values, rtol=1e-6, err_msg=name)
+    for mine, torch_grad in zip(ours[1:], theirs[1:]):
+        np.testing.assert_allclose(mine, torch_grad, rtol=1e-5, atol=1e-6)
