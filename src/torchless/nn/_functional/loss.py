@@ -213,8 +213,9 @@ class CrossEntropy(Node):
     gradient of a term with respect to the logits is p * sum(q) - q for q = w_t onehot(t), resp. w.
     """
 
-    # the log-probabilities, as log_softmax's result (finite where the probabilities underflow to 0)
-    saved = ("log_probs", "targets")
+    # the probabilities (for backward) and the log-probabilities, as log_softmax's result PyTorch saves (finite
+    # where the probabilities underflow to 0)
+    saved = ("probs", "log_probs", "targets")
     # PyTorch's nll_loss(log_softmax(x, 1)): nll_loss saved log_softmax's result
     _nll = _nll_saved(Saved(lambda node: node.log_probs.reshape(
         node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=first_listed))
@@ -236,8 +237,11 @@ class CrossEntropy(Node):
         self.targets = targets
         if unbatched:
             x = x[None]
-        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x  # (no classes: no maximum, nothing to shift)
-        log_sums = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift)
+        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x.copy()
+        probs = np.exp(shifted)
+        sums = probs.sum(axis=1, keepdims=True)
+        log_sums = np.log(sums)
         losses = log_sums[:, 0] - targets.pick(shifted)
         if targets.weight is not None:
             losses *= targets.weight
@@ -252,7 +256,9 @@ class CrossEntropy(Node):
                 smooth *= targets.smooth_valid
             smoothed = _reduce(smooth, reduction, targets.smooth_total)
             out = (1 - label_smoothing) * out + _smoothing_share(label_smoothing, classes) * smoothed
-        self.log_probs = shifted - log_sums
+        probs /= sums
+        shifted -= log_sums  # (in place: the log-probabilities)
+        self.probs, self.log_probs = probs, shifted
         return out[0] if unbatched and reduction == "none" else out
 
     def _nll_scale(self, grad):
@@ -274,7 +280,7 @@ class CrossEntropy(Node):
         return smooth, class_weight.reshape((1, classes) + (1,) * (self.log_probs.ndim - 2)), class_weight.sum()
 
     def backward(self, grad):
-        eps, probs = self.eps, np.exp(self.log_probs)  # (as log_softmax's backward reads its result)
+        eps, probs = self.eps, self.probs
         self.targets.check_backward()
         nll = self._nll_scale(grad)
         mass = nll  # sum(q) of each element, over both terms
