@@ -314,3 +314,91 @@ def test_cross_entropy_saved_log_probabilities_stay_finite(dtype, options, proba
         np.testing.assert_allclose(ours[0][name], values, rtol=1e-6, err_msg=name)
     for mine, torch_grad in zip(ours[1:], theirs[1:]):
         np.testing.assert_allclose(mine, torch_grad, rtol=1e-5, atol=1e-6)
+
+
+# --- complex tensors: create_graph=True gradients follow PyTorch's convention (conj of the holomorphic
+# derivative) through every node; linalg.svd and linalg.qr differentiate complex matrices
+
+def _complex(shape, seed, dtype="complex128"):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+_COMPLEX_FUNCTIONS = {
+    "matmul": lambda lib, a, b: a @ b, "mul": lambda lib, a, b: a * b, "exp": lambda lib, a, b: (a * 0.3).exp() + b,
+    "div": lambda lib, a, b: a / b, "conj": lambda lib, a, b: a.conj() * b, "real": lambda lib, a, b: a.real * b,
+    "imag": lambda lib, a, b: a.imag * b, "to_real": lambda lib, a, b: a.abs().to(a.dtype) * b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_COMPLEX_FUNCTIONS))
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_complex_gradients_under_create_graph_as_pytorch(name, create_graph):
+    def run(lib):
+        a = lib.tensor(_complex((3, 3), 0), requires_grad=True)
+        b = lib.tensor(_complex((3, 3), 1))
+        loss = (_COMPLEX_FUNCTIONS[name](lib, a, b).abs() ** 2).sum()
+        grad, = lib.autograd.grad(loss, a, create_graph=create_graph)
+        return grad.detach().resolve_conj().numpy()
+
+    np.testing.assert_allclose(run(torchless), run(torch), rtol=1e-10, atol=1e-10)
+
+
+def _svd_losses(lib):
+    def reconstruction(a):
+        u, s, vh = lib.linalg.svd(a, full_matrices=False)
+        return ((u @ lib.diag_embed(s.to(a.dtype)) @ vh).abs() ** 2).sum() + (u.abs() ** 2).sum() + s.sum()
+
+    def outer_products(a):
+        u, _, vh = lib.linalg.svd(a, full_matrices=False)
+        return (u[..., :, :1] * vh[..., :1, :]).abs().sum()
+
+    return {"svdvals": lambda a: lib.linalg.svdvals(a).sum(), "reconstruction": reconstruction,
+            "outer_products": outer_products}
+
+
+def _qr_losses(lib):
+    def reduced(a):
+        q, r = lib.linalg.qr(a)
+        return (q.abs() ** 2 * 1.5).sum() + (r.abs() ** 3).sum()
+
+    def complete(a):
+        q, r = lib.linalg.qr(a, mode="complete")
+        return (r.abs() ** 2).sum() + (q.abs() ** 3).sum()
+
+    return {"qr_reduced": reduced, "qr_complete": complete}
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4), (2, 3, 3)])
+@pytest.mark.parametrize("loss_name", ["svdvals", "reconstruction", "outer_products", "qr_reduced", "qr_complete"])
+def test_complex_svd_and_qr_gradients_as_pytorch(dtype, shape, loss_name):
+    if loss_name == "qr_complete" and shape[-2] > shape[-1]:
+        pytest.skip("not differentiable (tested with the errors)")
+
+    def run(lib, create_graph):
+        a = lib.tensor(_complex(shape, 2, dtype), requires_grad=True)
+        loss = {**_svd_losses(lib), **_qr_losses(lib)}[loss_name](a)
+        grad, = lib.autograd.grad(loss, a, create_graph=create_graph)
+        return grad.detach().resolve_conj().numpy()
+
+    tolerance = 1e-3 if dtype == "complex64" else 1e-9
+    for create_graph in (False, True):
+        np.testing.assert_allclose(run(torchless, create_graph), run(torch, False), rtol=tolerance, atol=tolerance)
+
+
+def _phase_dependent_loss(lib):
+    a = lib.tensor(_complex((3, 3), 3), requires_grad=True)
+    u, _, _ = lib.linalg.svd(a)
+    return _error(lambda: u.real.sum().backward())
+
+
+def _qr_refusals(lib):
+    a = lib.tensor(_complex((4, 2), 4), requires_grad=True)
+    return (_error(lambda: lib.linalg.qr(a, mode="r").R.abs().sum().backward()),
+            _error(lambda: lib.linalg.qr(a, mode="complete").R.abs().sum().backward()))
+
+
+@pytest.mark.parametrize("case", [_phase_dependent_loss, _qr_refusals])
+def test_complex_factorization_errors_as_pytorch(case):
+    assert case(torchless) == case(torch)

@@ -396,6 +396,7 @@ class NotDifferentiable(Node):
 class Pow(Node):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
     elementwise = True
+    complex_aware_graph = True  # (backward_graph conjugates the derivative as PyTorch's formula)
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base

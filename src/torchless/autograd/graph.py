@@ -76,6 +76,7 @@ class Node:
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False
+    complex_aware_graph = False  # whether backward_graph alone follows PyTorch's complex convention itself
     # The tensors PyTorch saves for backward, whose in-place change before backward is an error: input
     # positions and OUTPUT. None reads them off ``saved`` and forward's parameter names (see _saved_tensors).
     saves = None
@@ -626,6 +627,8 @@ class OutputGrads:
 class OutputSlot(Node):
     """The ``grad_fn`` of output ``index`` of ``node``, a node with ``count`` outputs whose backward takes
     OutputGrads: passes its gradient on to that node, under whose name it shows."""
+
+    complex_aware = True  # (it passes a complex gradient on as it is: the node's backward follows the convention)
 
     def __init__(self, node, index, count):
         self.node, self.index, self.count = node, index, count
