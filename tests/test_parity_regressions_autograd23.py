@@ -402,3 +402,23 @@ def _qr_refusals(lib):
 @pytest.mark.parametrize("case", [_phase_dependent_loss, _qr_refusals])
 def test_complex_factorization_errors_as_pytorch(case):
     assert case(torchless) == case(torch)
+
+
+# --- sum and mean over dims under create_graph=True: PyTorch's sum_backward unsqueezes each reduced dim
+# (UnsqueezeBackward0, in increasing order) before the expand; mean_backward then divides by the count as a number
+# (div.Scalar's DivBackward1)
+
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+@pytest.mark.parametrize("dims, keepdim", [((2, 3), False), ((-1, 0), False), (1, False), ((1, 2), True), (None, False)])
+def test_sum_and_mean_gradients_under_create_graph_as_pytorch(reduce, dims, keepdim):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(5).standard_normal((2, 3, 4, 5)), requires_grad=True)
+        reduced = getattr(x, reduce)() if dims is None else getattr(x, reduce)(dims, keepdim=keepdim)
+        weight = lib.tensor(np.random.default_rng(6).standard_normal(tuple(reduced.shape)), requires_grad=True)
+        grad, = lib.autograd.grad((reduced * weight).sum(), x, create_graph=True)
+        second, = lib.autograd.grad((grad * grad).sum(), weight)
+        return _structure(grad.grad_fn), second.numpy()
+
+    ours, theirs = run(torchless), run(torch)
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
