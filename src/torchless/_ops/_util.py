@@ -236,6 +236,15 @@ def expand_reduced_tensor(grad, shape, axes, keepdim):
     return grad.expand(shape)
 
 
+def sum_backward_tensor(grad, shape, axes, keepdim):
+    """PyTorch's sum_backward for a gradient tensor recorded in the graph (create_graph=True): an unsqueeze per
+    reduced dim, in increasing order (unsqueeze_multiple), then the expand."""
+    if not keepdim and axes is not None and shape:
+        for axis in sorted(int(axis) % len(shape) for axis in np.atleast_1d(axes)):
+            grad = grad.unsqueeze(axis)
+    return grad.expand(shape)
+
+
 def broadcast_error(shape_a, shape_b):
     """PyTorch's RuntimeError for two shapes that do not broadcast (it reports the rightmost clash)."""
     ndim = max(len(shape_a), len(shape_b))

@@ -396,6 +396,7 @@ class NotDifferentiable(Node):
 class Pow(Node):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
     elementwise = True
+    complex_aware_graph = True  # (backward_graph conjugates the derivative as PyTorch's formula)
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base
@@ -634,19 +635,20 @@ class MatMul(ContiguousResult):
         # a vector times a matrix: the (1, p) product of its unsqueezed row, squeezed back
         "SqueezeBackward4": {"dim": lambda node: 0, "self_sym_sizes": lambda node: (1, node.b.shape[1])},
         "UnsafeViewBackward0": {"self_sym_sizes": lambda node: node.folded_product_shape()},
+        "CloneBackward0": {},  # (a matrix times a batch, see _transposed_fold)
     }
 
     def folded_product_shape(self):
-        """The shape of the matrix product PyTorch computes for a product with a batch, before viewing it as the
-        result: the rows of a matrix times a matrix (or vector) folded into one dim (a vector times a batch of
-        matrices: their columns), else bmm's (batch, n, p)."""
+        """The shape of the product PyTorch computes for a product with a batch, before viewing it as the result:
+        the rows of a batch times a matrix (or vector) folded into one dim (a vector times a batch: b.mT's rows),
+        else bmm's (batch, n, p), a vector a as one row, a vector b's column squeezed."""
         a, b = self.a.shape, self.b.shape
-        if len(b) <= 2 and len(a) >= 3:
-            return (int(np.prod(a[:-1])),) + b[1:]
-        if len(a) == 1:
-            return (int(np.prod(b[:-2])) * b[-1],)
-        batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
-        return (batch,) + a[-2:-1] + b[-1:] if len(b) >= 2 else (batch,) + a[-2:-1]
+        if _folds(self):
+            return (math.prod(a[:-1]),) + b[1:]
+        if len(a) == 1 and _folds_transposed(self):
+            return (math.prod(b[:-2]) * b[-1],)
+        batch = math.prod(np.broadcast_shapes(a[:-2], b[:-2]))
+        return (batch, a[-2] if len(a) >= 2 else 1) + b[-1:] * (len(b) >= 2)
 
     def forward(self, a, b, batched=False):
         """``batched``: torch.bmm's product of two stacks of matrices, its own node in PyTorch."""
@@ -677,6 +679,8 @@ class MatMul(ContiguousResult):
         a matrix or vector that it folds) it computes, with those nodes' derivative formulas; a product of
         batches through broadcast matrix products."""
         a, b = self.a, self.b
+        if _folds_transposed(self):
+            return self._transposed_fold_backward_graph(grad)
         if self.batched or (a.ndim > 2 or b.ndim > 2) and not _folds(self):
             return self._broadcast_backward_graph(grad)
         need_a, need_b = self.needs_input_grad
@@ -698,31 +702,68 @@ class MatMul(ContiguousResult):
             ga, gb = _mm_gradients_graph(g, a_rows, b_tensor, _folded_strides(self), b, need_a, need_b)
         return (ga if ga is None or a.ndim == 2 else ga.reshape(a.shape)), gb
 
-    def _broadcast_backward_graph(self, grad):
+    def _transposed_fold_backward_graph(self, grad):
+        """The gradients of a vector or matrix a times a batch b as PyTorch records them: b.mT's rows folded
+        times a (a.t() for a matrix), by mm (the product viewed, transposed back and made contiguous) or mv."""
         a, b = self.a, self.b
-        a2, b2 = self.graph_input(0, a), self.graph_input(1, b)
-        a2, b2 = (a2.unsqueeze(0) if a.ndim == 1 else a2), (b2.unsqueeze(-1) if b.ndim == 1 else b2)
-        g2 = grad
+        need_a, need_b = self.needs_input_grad
+        folded_rows = _transposed_rows_sizes(self)
+        b_rows = self.graph_input(1, b).mT.reshape(folded_rows) if need_a else None
+        a_tensor = self.graph_input(0, a) if need_b else None
+        if a.ndim == 1:  # mv: grad.ger(vec), self.t().mv(grad)
+            g = grad.reshape(folded_rows[0])
+            g_rows = g.reshape(-1, 1) * a_tensor if need_b else None
+            ga = b_rows.t().mv(g) if need_a else None
+        else:
+            g = grad.mT.reshape(folded_rows[0], a.shape[0])  # (Transpose's, then UnsafeView's backward)
+            a_columns = None if a_tensor is None else a_tensor.t()
+            rows_strides = _transposed_rows_strides(self)
+            g_rows, g_columns = _mm_gradients_graph(g, b_rows, a_columns, rows_strides, a.T, need_b, need_a)
+            ga = g_columns.t() if need_a else None
+        gb = g_rows.reshape(b.shape[:-2] + (b.shape[-1], b.shape[-2])).mT if need_b else None
+        return ga, gb
+
+    def _broadcast_backward_graph(self, grad):
+        if self.batched:  # BmmBackward0: grad.bmm(mat2.transpose(1, 2)), self.transpose(1, 2).bmm(grad)
+            ga = grad.bmm(self.graph_input(1, self.b).transpose(1, 2)) if self.needs_input_grad[0] else None
+            gb = self.graph_input(0, self.a).transpose(1, 2).bmm(grad) if self.needs_input_grad[1] else None
+            return ga, gb
+        return self._bmm_backward_graph(grad)
+
+    def _bmm_backward_graph(self, grad):
+        """As PyTorch records a product with a batch it does not fold: both expanded to the broadcast batch,
+        reshaped into one batch dim for bmm (a vector a as one row, a vector b as one column, its product squeezed),
+        the product viewed as the result (see _batched_product)."""
+        a, b = self.a, self.b
+        a_sizes, b_sizes = _expanded_sizes(self)
+        batch_dims = len(a_sizes) - 2
+        g = grad.reshape((math.prod(a_sizes[:batch_dims]), a_sizes[-2]) + b_sizes[batch_dims + 1:])
         if b.ndim == 1:
-            g2 = g2.unsqueeze(-1)
-        if a.ndim == 1:
-            g2 = g2.unsqueeze(-2)
+            g = g.unsqueeze(-1)  # (SqueezeBackward1's)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast_tensor(g2.matmul(b2.transpose(-1, -2)), a2._data.shape).reshape(a.shape)
+            mat2 = _bmm_operand(self.graph_input(1, b), b_sizes, batch_dims)
+            ga = unbroadcast_tensor(g.bmm(mat2.transpose(1, 2)).reshape(a_sizes), a.shape)
         if self.needs_input_grad[1]:
-            gb = unbroadcast_tensor(a2.transpose(-1, -2).matmul(g2), b2._data.shape).reshape(b.shape)
+            mat1 = _bmm_operand(self.graph_input(0, a), a_sizes, batch_dims)
+            gb = unbroadcast_tensor(mat1.transpose(1, 2).bmm(g).reshape(b_sizes), b.shape)
         return ga, gb
 
     def name(self):
         if self.batched:
             return "BmmBackward0"
+        if self.ndims[0] == 2 and _folds_transposed(self):  # (the product transposed back, made contiguous)
+            return "CloneBackward0"
         return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
                 (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
 
     def pytorch_inputs(self):
-        """A product PyTorch computes as mm or mv of a reshaped operand lists those nodes (see _folded_product)."""
-        return _folded_product(self)
+        """A product PyTorch computes as mm, mv or bmm of reshaped operands lists those nodes (see
+        _folded_product, _batched_product)."""
+        folded = _folded_product(self)
+        if folded is None and not self.batched and max(self.ndims) > 2:
+            return _batched_product(self)
+        return folded
 
 
 def is_column_major(sizes, element_strides):
@@ -766,8 +807,62 @@ def _folds(node):
     return _leading_dims_view(a)
 
 
+def _folds_transposed(node):
+    """Whether PyTorch's matmul folds b.mT's leading dims into the rows of one mm / mv by a vector or matrix a
+    (should_fold for a of 1 or 2 dims times a batch b): when a requires grad, else a vector a times a batch whose
+    b.mT views as rows."""
+    a, b = node.a, node.b
+    if b.ndim < 3 or a.ndim > 2 or node.batched:
+        return False
+    if node.needs_input_grad[0]:
+        return True
+    return a.ndim == 1 and (b.size == 0 or _leading_dims_view_layout(*_transposed_layout(b)))
+
+
+def _transposed_rows_sizes(node):
+    b = node.b.shape
+    return math.prod(b[:-2]) * b[-1], b[-2]
+
+
+def _transposed_rows_strides(node):
+    """The strides of b.mT's folded rows: a view's, or those of the clone reshape made."""
+    shape, element_strides = _transposed_layout(node.b)
+    return _reshaped_strides(shape, element_strides, _transposed_rows_sizes(node))
+
+
+def _transposed_fold(node, a_edge, b_edge):
+    """``next_functions`` of a vector or matrix a times a batch b that PyTorch folds (see _folds_transposed)."""
+    a, b = node.a, node.b
+    rows_sizes = _transposed_rows_sizes(node)
+    columns = b_edge and FoldedNode("TransposeBackward0", ((b_edge, 0),), node, saved=_MT_DIMS)
+    rows = columns and _folded_reshape(columns, *_transposed_layout(b), rows_sizes, node)
+    rows_array = Saved(lambda owner: np.swapaxes(owner.b, -1, -2).reshape(rows_sizes), grad_fn=first_listed,
+                       needed_for=(0,))
+    if a.ndim == 1:
+        saved = {"self": rows_array, "vec": SavedInput(0, "a", needed_for=(1,))}
+        return ((FoldedNode("MvBackward0", ((rows, 0), (a_edge, 0)), node, saved=saved), 0),)
+    a_columns = a_edge and FoldedNode("TBackward0", ((a_edge, 0),), node, saved={})
+    saved = {"self": rows_array, "self_sym_sizes": constant(rows_sizes),
+             "self_sym_strides": needed_for((1,), lambda owner: _transposed_rows_strides(owner)),
+             "mat2": Saved(lambda owner: owner.a.T, grad_fn=lambda n, shown: shown.next_functions[1][0],
+                           needed_for=(1,)),
+             "mat2_sym_sizes": constant(a.shape[::-1]),
+             "mat2_sym_strides": needed_for((0,), lambda owner: strides(owner.a.T))}
+    product = FoldedNode("MmBackward0", ((rows, 0), (a_columns, 0)), node, saved=saved)
+    viewed = FoldedNode("UnsafeViewBackward0", ((product, 0),), node,
+                        saved={"self_sym_sizes": constant((rows_sizes[0], a.shape[0]))})
+    return ((FoldedNode("TransposeBackward0", ((viewed, 0),), node, saved=_MT_DIMS), 0),)
+
+
+_MT_DIMS = {"dim0": constant(2 ** 64 - 2), "dim1": constant(2 ** 64 - 1)}  # (-2 and -1 read back unsigned)
+
+
 def _leading_dims_view(a):
-    return all(a.strides[i] == a.strides[i + 1] * a.shape[i + 1] for i in range(a.ndim - 2))
+    return _leading_dims_view_layout(a.shape, a.strides)
+
+
+def _leading_dims_view_layout(shape, any_strides):
+    return all(any_strides[i] == any_strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
 
 
 def _folded_product(node):
@@ -775,19 +870,14 @@ def _folded_product(node):
     matrix as unsqueeze(0) then mm (under its SqueezeBackward4); a batch times a matrix or vector as a view (or a
     clone viewed) of its rows, then mm or mv (under its UnsafeViewBackward0); None for the other products."""
     (a_edge, _), (b_edge, _) = node.listed_edges()
+    if _folds_transposed(node):
+        return _transposed_fold(node, a_edge, b_edge)
     if node.ndims == (1, 2):
         rows = a_edge and FoldedNode("UnsqueezeBackward0", ((a_edge, 0),), node, saved={"dim": constant(0)})
         return ((FoldedNode("MmBackward0", ((rows, 0), (b_edge, 0)), node, saved=_folded_mm_saved), 0),)
     if not _folds(node):
         return None
-    sizes_of_a = {"self_sym_sizes": lambda owner: sizes(owner.a)}
-    if a_edge is None:  # a outside the graph: so is its view
-        rows = None
-    elif _leading_dims_view(node.a):
-        rows = FoldedNode("ViewBackward0", ((a_edge, 0),), node, saved=sizes_of_a)
-    else:
-        rows = FoldedNode("UnsafeViewBackward0", ((FoldedNode("CloneBackward0", ((a_edge, 0),), node, saved={}), 0),),
-                          node, saved=sizes_of_a)
+    rows = a_edge and _folded_reshape(a_edge, node.a.shape, strides(node.a), _folded_sizes(node), node)
     product = "MmBackward0" if node.b.ndim == 2 else "MvBackward0"
     saved = _folded_mm_saved if product == "MmBackward0" else _folded_mv_saved
     return ((FoldedNode(product, ((rows, 0), (b_edge, 0)), node, saved=saved), 0),)
@@ -809,9 +899,16 @@ def _folded_strides(owner):
     a = owner.a
     if a.ndim == 1:  # unsqueeze(0): the new dim's stride is the size times the stride of the one it precedes
         return (a.shape[0] * a.strides[0] // a.itemsize, a.strides[0] // a.itemsize)
-    if not _leading_dims_view(a):  # (a clone, C-contiguous, viewed)
-        return (a.shape[-1], 1)
-    return tuple(view_strides(a.shape, strides(a), _folded_sizes(owner)))
+    return _reshaped_strides(a.shape, strides(a), _folded_sizes(owner))
+
+
+def _reshaped_strides(shape, element_strides, new_sizes):
+    """The strides of a tensor of layout (``shape``, ``element_strides``) reshaped to ``new_sizes``: a view's,
+    else those of the C-contiguous clone reshape makes."""
+    viewed = view_strides(shape, element_strides, new_sizes)
+    if viewed is None:
+        viewed = _memory_format.strides_for(new_sizes, _memory_format.contiguous_format)
+    return tuple(viewed)
 
 
 _FOLDED_ROWS = Saved(_folded_rows, grad_fn=first_listed, needed_for=(1,))
@@ -820,6 +917,90 @@ _folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": _folded_sizes,
                     "mat2": SavedInput(1, "b", needed_for=(0,)), "mat2_sym_sizes": lambda owner: sizes(owner.b),
                     "mat2_sym_strides": needed_for((1,), lambda owner: strides(owner.b))}
 _folded_mv_saved = {"self": _FOLDED_ROWS, "vec": SavedInput(1, "b", needed_for=(0,))}
+
+
+def _expanded_sizes(node):
+    """The sizes at::matmul expands a and b of a product with a batch to: the broadcast batch, then a's matrix (a
+    vector as one row) and b's matrix (or vector)."""
+    a, b = node.a.shape, node.b.shape
+    batch = tuple(np.broadcast_shapes(a[:-2], b[:-2]))
+    return batch + (a[-2] if len(a) > 1 else 1, a[-1]), batch + b[-2:]
+
+
+def _bmm_operand(tensor, expanded_sizes, batch_dims):
+    """``tensor`` expanded to ``expanded_sizes`` with its ``batch_dims`` reshaped into one, as at::matmul gives
+    bmm (a vector as a column)."""
+    count = math.prod(expanded_sizes[:batch_dims])
+    operand = tensor.expand(expanded_sizes).reshape((count,) + expanded_sizes[batch_dims:])
+    return operand.unsqueeze(2) if operand.ndim == 2 else operand
+
+
+def _folded_reshape(edge, shape, element_strides, new_sizes, owner):
+    """The folded node(s) of a tensor of layout (``shape``, ``element_strides``), that of ``edge``, reshaped to
+    ``new_sizes``, as PyTorch's reshape records it: a view of a contiguous tensor, _reshape_alias of one that views
+    otherwise, else _unsafe_view of a clone (layouts only: a node keeps them after backward)."""
+    sizes_kept = {"self_sym_sizes": constant(tuple(shape))}
+    if _memory_format.is_c_order(shape, element_strides):
+        return FoldedNode("ViewBackward0", ((edge, 0),), owner, saved=sizes_kept)
+    if view_strides(shape, element_strides, new_sizes) is not None:
+        return FoldedNode("ReshapeAliasBackward0", ((edge, 0),), owner, saved=sizes_kept)
+    clone = FoldedNode("CloneBackward0", ((edge, 0),), owner, saved={})
+    return FoldedNode("UnsafeViewBackward0", ((clone, 0),), owner, saved=sizes_kept)
+
+
+def _expanded_strides(array, expanded_sizes):
+    """The element strides of ``array`` expanded to ``expanded_sizes`` (0 along new and stretched dims)."""
+    lead = len(expanded_sizes) - array.ndim
+    return (0,) * lead + tuple(0 if size == 1 and wanted != 1 else stride for size, wanted, stride in
+                               zip(array.shape, expanded_sizes[lead:], strides(array)))
+
+
+def _transposed_layout(array):
+    """(shape, element strides) of array.mT."""
+    shape, element_strides = tuple(array.shape), strides(array)
+    return shape[:-2] + shape[:-3:-1], element_strides[:-2] + element_strides[:-3:-1]
+
+
+def _bmm_operand_node(edge, array, expanded_sizes, owner):
+    """The folded nodes of _bmm_operand over ``edge``: ExpandBackward0 under the node(s) of its reshape."""
+    if edge is None:
+        return None
+    expand = FoldedNode("ExpandBackward0", ((edge, 0),), owner, saved={"self_sym_sizes": constant(array.shape)})
+    bmm_sizes = (math.prod(expanded_sizes[:-2]),) + tuple(expanded_sizes[-2:])
+    return _folded_reshape(expand, expanded_sizes, _expanded_strides(array, expanded_sizes), bmm_sizes, owner)
+
+
+def _bmm_operand_array(owner, index):
+    sizes_to = _expanded_sizes(owner)
+    batch_dims = len(sizes_to[0]) - 2
+    sizes_to = sizes_to[index]
+    operand = np.broadcast_to(owner.b if index else owner.a, sizes_to)
+    operand = operand.reshape((math.prod(sizes_to[:batch_dims]),) + sizes_to[batch_dims:])
+    return operand[..., None] if operand.ndim == 2 else operand
+
+
+def _batched_product(node):
+    """``next_functions`` of a product with a batch that PyTorch does not fold: its BmmBackward0 of both operands
+    expanded to the broadcast batch and reshaped (see _bmm_operand; a vector, which is outside the graph here, is
+    no edge), under its UnsafeViewBackward0 (and a SqueezeBackward1 for a vector b)."""
+    (a_edge, _), (b_edge, _) = node.listed_edges()
+    a_sizes, b_sizes = _expanded_sizes(node)
+    operands = (node.a.ndim > 1 and _bmm_operand_node(a_edge, node.a, a_sizes, node),
+                node.b.ndim > 1 and _bmm_operand_node(b_edge, node.b, b_sizes, node))
+    product = FoldedNode("BmmBackward0", tuple((operand or None, 0) for operand in operands), node,
+                         saved=_folded_bmm_saved)
+    if node.b.ndim == 1:
+        squeezed = {"dim": constant(2 ** 64 - 1),
+                    "self_sym_sizes": constant((math.prod(a_sizes[:-2]), a_sizes[-2], 1))}
+        product = FoldedNode("SqueezeBackward1", ((product, 0),), node, saved=squeezed)
+    return ((product, 0),)
+
+
+_folded_bmm_saved = {
+    "self": Saved(lambda owner: _bmm_operand_array(owner, 0), grad_fn=first_listed, needed_for=(1,)),
+    "mat2": Saved(lambda owner: _bmm_operand_array(owner, 1), grad_fn=lambda node, shown: shown.next_functions[1][0],
+                  needed_for=(0,)),
+}
 
 
 def matmul_error(a, b):

@@ -20,6 +20,9 @@ class Real(Node):
     def backward(self, grad):
         return (grad.astype(np.result_type(grad.dtype, np.complex64)),)
 
+    def backward_graph(self, grad):
+        return (grad._cast(np.result_type(grad._data.dtype, np.complex64)),)
+
     def name(self):
         return "RealBackward0"
 
@@ -35,6 +38,9 @@ class Imag(Node):
         # (grad * 1j: a 0-d gradient may be a NumPy scalar, a subclass of float, which 1j * would make a Python
         # complex)
         return ((grad * 1j).astype(np.result_type(grad.dtype, np.complex64)),)
+
+    def backward_graph(self, grad):
+        return (grad._cast(np.result_type(grad._data.dtype, np.complex64)) * 1j,)
 
     def name(self):
         return "ImagBackward0"
@@ -65,6 +71,9 @@ class Conj(Node):
 
     def backward(self, grad):
         return (np.conj(grad),)
+
+    def backward_graph(self, grad):
+        return (grad.conj(),)
 
     def name(self):
         return "ConjBackward0"

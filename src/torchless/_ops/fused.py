@@ -5,7 +5,7 @@ from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, needed_for, sizes, strides
 from ._util import unbroadcast, unbroadcast_tensor
-from .arithmetic import _product
+from .arithmetic import _mm_gradients_graph, _product
 
 
 def _t(x):
@@ -25,14 +25,35 @@ PRODUCTS = {
 }
 
 
-# kind: (gradient for x, for y) as tensors of the graph (create_graph=True), from g, x and y, tensors too
+def _batches_of(g, x, y):
+    """addbmm's output gradient as the batch of gradients of x's matrices times y's."""
+    return g.unsqueeze(0).expand(x.shape[0], x.shape[1], y.shape[2])
+
+
+# kind: (gradient for x, for y) as tensors of the graph (create_graph=True), from g, x and y, tensors too, as
+# PyTorch's derivative formulas (before their scaling by alpha); addmm's go through _mm_gradients_graph
 PRODUCT_GRAPH_GRADIENTS = {
-    "addmm": (lambda g, x, y: g @ y.mT, lambda g, x, y: x.mT @ g),
-    "addmv": (lambda g, x, y: g.unsqueeze(1) * y, lambda g, x, y: x.mT @ g),
-    "addr": (lambda g, x, y: g @ y, lambda g, x, y: g.mT @ x),
-    "baddbmm": (lambda g, x, y: g @ y.mT, lambda g, x, y: x.mT @ g),
-    "addbmm": (lambda g, x, y: g.expand(len(x), *g.shape) @ y.mT, lambda g, x, y: x.mT @ g.expand(len(x), *g.shape)),
+    "addmv": (lambda g, x, y: g.reshape(-1, 1) * y, lambda g, x, y: x.t().mv(g)),  # (ger: a view times y)
+    "addr": (lambda g, x, y: g.mv(y), lambda g, x, y: g.t().mv(x)),
+    "baddbmm": (lambda g, x, y: g.bmm(y.transpose(1, 2)), lambda g, x, y: x.transpose(1, 2).bmm(g)),
+    "addbmm": (lambda g, x, y: _batches_of(g, x, y).bmm(y.transpose(1, 2)),
+               lambda g, x, y: x.transpose(1, 2).bmm(_batches_of(g, x, y))),
 }
+
+
+def _maybe_multiply(tensor, scale):
+    """PyTorch's maybe_multiply: ``tensor`` times the number ``scale`` (its MulBackward1), unless scale is 1."""
+    from .arithmetic import MulScalar
+
+    return tensor if scale == 1 else tensor._binary(scale, MulScalar)
+
+
+_SCALES = {"alpha": lambda node: node.alpha, "beta": lambda node: node.beta}
+
+
+def _factors(x_name, y_name):
+    """The saved factors of PyTorch's node: each for the other's gradient."""
+    return {x_name: SavedInput(1, "x", needed_for=(2,)), y_name: SavedInput(2, "y", needed_for=(1,))}
 
 
 class AddProduct(Node):
@@ -41,12 +62,21 @@ class AddProduct(Node):
 
     saved = ("x", "y")
     saved_only_for = {1: (2,), 2: (1,)}  # each factor is saved for the other's gradient
-    torch_saved = {"AddmmBackward0": {
-        "alpha": lambda node: node.alpha, "beta": lambda node: node.beta,
-        "mat1": SavedInput(1, "x", needed_for=(2,)), "mat1_sym_sizes": lambda node: sizes(node.x),
-        "mat1_sym_strides": needed_for((1,), lambda node: strides(node.x)),
-        "mat2": SavedInput(2, "y", needed_for=(1,)), "mat2_sym_sizes": lambda node: sizes(node.y),
-        "mat2_sym_strides": needed_for((2,), lambda node: strides(node.y))}}
+    torch_saved = {
+        "AddmmBackward0": {
+            **_SCALES,
+            "mat1": SavedInput(1, "x", needed_for=(2,)), "mat1_sym_sizes": lambda node: sizes(node.x),
+            "mat1_sym_strides": needed_for((1,), lambda node: strides(node.x)),
+            "mat2": SavedInput(2, "y", needed_for=(1,)), "mat2_sym_sizes": lambda node: sizes(node.y),
+            "mat2_sym_strides": needed_for((2,), lambda node: strides(node.y))},
+        "AddmvBackward0": {**_SCALES, **_factors("mat", "vec")},
+        "AddrBackward0": {**_SCALES, **_factors("vec1", "vec2")},
+        "BaddbmmBackward0": {**_SCALES, **_factors("batch1", "batch2")},
+        "AddbmmBackward0": {**_SCALES, **_factors("batch1", "batch2"),
+                            "batch1_sym_argsize_0": lambda node: node.x.shape[0],
+                            "batch1_sym_argsize_1": lambda node: node.x.shape[1],
+                            "batch2_sym_argsize_2": lambda node: node.y.shape[2]},
+    }
 
     def forward(self, input, x, y, kind=None, beta=1, alpha=1):
         self.kind, self.beta, self.alpha, self.x, self.y, self.input_shape = kind, beta, alpha, x, y, input.shape
@@ -67,13 +97,17 @@ class AddProduct(Node):
                 grad_y(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_y else None)
 
     def backward_graph(self, grad):
-        grad_x, grad_y = PRODUCT_GRAPH_GRADIENTS[self.kind]
         need_input, need_x, need_y = self.needs_input_grad
-        g_alpha = grad if self.alpha == 1 else grad * self.alpha
         x, y = self.graph_input(1, self.x), self.graph_input(2, self.y)
-        return (unbroadcast_tensor(grad * self.beta, self.input_shape) if need_input else None,
-                grad_x(g_alpha, x, y)._cast(grad._data.dtype) if need_x else None,
-                grad_y(g_alpha, x, y)._cast(grad._data.dtype) if need_y else None)
+        if self.kind == "addmm":
+            gx, gy = _mm_gradients_graph(grad, x, y, strides(self.x), self.y, need_x, need_y)
+        else:
+            grad_x, grad_y = PRODUCT_GRAPH_GRADIENTS[self.kind]
+            gx = grad_x(grad, x, y) if need_x else None
+            gy = grad_y(grad, x, y) if need_y else None
+        return (unbroadcast_tensor(_maybe_multiply(grad, self.beta), self.input_shape) if need_input else None,
+                _maybe_multiply(gx, self.alpha)._cast(grad._data.dtype) if need_x else None,
+                _maybe_multiply(gy, self.alpha)._cast(grad._data.dtype) if need_y else None)
 
     def name(self):
         return PRODUCTS[self.kind][3]

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _memory_format
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
-from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
+from ._util import expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
 
 
 def half_accumulated(fn, a, **kwargs):
@@ -22,6 +22,11 @@ def _reduced_dims(node):
 def _given_dims(node):
     """``_reduced_dims``, or None where the call gave dim=None."""
     return None if node.dims is None else _reduced_dims(node)
+
+
+def _unsqueezed_dims(node):
+    """The dims sum_backward unsqueezes: those the call gave (none for dim=None or an empty list: it expands)."""
+    return None if node.dims is None or np.size(node.dims) == 0 else node.axes
 
 
 class Sum(ContiguousResult):
@@ -44,7 +49,7 @@ class Sum(ContiguousResult):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
 
     def backward_graph(self, grad):
-        return (expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim),)
+        return (sum_backward_tensor(grad, self.shape, _unsqueezed_dims(self), self.keepdim),)
 
     def name(self):
         return "SumBackward0" if self.all_dims else "SumBackward1"
@@ -176,8 +181,11 @@ class Mean(ContiguousResult):
         return (_memory_format.iterator_layout(expanded / self.count, (expanded,)),)
 
     def backward_graph(self, grad):
-        # (mean_backward expands, then divides, as backward)
-        return (expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim) / self.count,)
+        from .arithmetic import Div
+
+        # (mean_backward: sum_backward's, divided by the number of elements, div.Scalar's DivBackward1)
+        return (sum_backward_tensor(grad, self.shape, _unsqueezed_dims(self), self.keepdim)._binary(
+            self.count, Div, scalar_divisor=True),)
 
     def name(self):
         return "MeanBackward0" if self.all_dims else "MeanBackward1"

@@ -553,6 +553,8 @@ class Cast(Node):
         return (grad.astype(self.src),)
 
     def backward_graph(self, grad):
+        if grad._data.dtype.kind == "c" and self.src.kind != "c":  # (the real part, as backward)
+            grad = grad.real
         return (grad._cast(self.src),)
 
     def name(self):

@@ -14,6 +14,7 @@ from .. import _memory_format
 from . import anomaly_mode, grad_mode, saved_hooks
 from ._accumulate_grad import accumulate_leaf, accumulate_leaf_graph
 from ._graph_backward import backward_graph_method
+from .graph import OutputGrads
 from ._hook_calls import run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph
 from ._released import FREED_MESSAGE
 from .graph import Node, _edge
@@ -269,7 +270,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             if anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
             elif method is not None:
-                input_grads = method(node, g)
+                input_grads = _graph_backward(method, node, g)
             elif (g.__class__ is _ndarray or g.__class__ in _COMPLEX_SCALARS) and g.dtype.kind == "c" \
                     and not node.complex_aware:
                 input_grads = _holomorphic_backward(node, g)
@@ -353,6 +354,15 @@ def _holomorphic_backward(node, grad):
                  for g in node.backward(np.conj(grad)))
 
 
+def _graph_backward(method, node, grad):
+    """``method(node, grad)``, a node's backward_graph: for a complex gradient through a node that is not
+    complex_aware, conj(backward_graph(conj(grad))), as _holomorphic_backward (conj is differentiable)."""
+    if node.complex_aware or node.complex_aware_graph or grad.__class__ is OutputGrads or \
+            grad._data.dtype.kind != "c":
+        return method(node, grad)
+    return tuple(g if g is None or g._data.dtype.kind != "c" else g.conj() for g in method(node, grad.conj()))
+
+
 def _backward_watched(node, grad, method=None):
     """``node.backward(grad)`` (``method(node, grad)`` if given) under anomaly detection: its gradients checked for
     NaN, its failure shown with the stack of the forward call that made it."""
@@ -362,7 +372,7 @@ def _backward_watched(node, grad, method=None):
                 grad.dtype.kind == "c" and not node.complex_aware
             input_grads = checked = _holomorphic_backward(node, grad) if complex_grad else node.backward(grad)
         else:
-            input_grads = method(node, grad)
+            input_grads = _graph_backward(method, node, grad)
             checked = [getattr(g, "_data", None) for g in input_grads]  # OutputGrads pass unchecked
         if anomaly_mode.state.check_nan:
             anomaly_mode.check_gradients(node, checked)

@@ -122,7 +122,7 @@ class BackwardCFunction(Node, FunctionCtx):
             tensor.grad_fn = self if len(differentiable) == 1 else OutputSlot(self, index, len(outputs))
         self._single_output = differentiable[0] if len(differentiable) == 1 else None
         self._record_saved_versions()
-        if saved_hooks.stack and getattr(self, "_to_save", None):
+        if saved_hooks.state.stack and getattr(self, "_to_save", None):
             self._packed_saved = tuple(None if t is None else saved_hooks.packed(t, self) for t in self._to_save)
         if isinstance(output, tuple):
             output = tuple(replaced)

@@ -21,7 +21,7 @@ from . import anomaly_mode, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
 
 _grad_state = grad_mode.state
-_saved_hooks = saved_hooks.stack  # (the list itself: apply asks whether it is empty)
+_saved_hooks_state = saved_hooks.state  # (per thread: apply asks whether its stack is empty)
 
 # Each recorded node's number, in the order they were made: PyTorch's engine runs, of the nodes ready, the most
 # recent first (see _engine._execution_order)
@@ -90,6 +90,7 @@ class Node:
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False
+    complex_aware_graph = False  # whether backward_graph alone follows PyTorch's complex convention itself
     # The tensors PyTorch saves for backward, whose in-place change before backward is an error: input
     # positions and OUTPUT. None reads them off ``saved`` and forward's parameter names (see _saved_tensors).
     saves = None
@@ -149,7 +150,7 @@ class Node:
             node.__class__ = _named_class.get(cls) or _torch_named_class(node)  # named_as_pytorch, inlined
             if node._saves_tensors:
                 _record_saved_versions(node, inputs, needs, result)
-            if _saved_hooks:
+            if _saved_hooks_state.stack:
                 saved_hooks.pack_node(node, result)
             if anomaly_mode.state.enabled:
                 node._forward_stack = anomaly_mode.forward_stack()
@@ -639,6 +640,8 @@ class OutputGrads:
 class OutputSlot(Node):
     """The ``grad_fn`` of output ``index`` of ``node``, a node with ``count`` outputs whose backward takes
     OutputGrads: passes its gradient on to that node, under whose name it shows."""
+
+    complex_aware = True  # (it passes a complex gradient on as it is: the node's backward follows the convention)
 
     def __init__(self, node, index, count):
         self.node, self.index, self.count = node, index, count

@@ -7,18 +7,23 @@ the CPU or to disk, or to count and inspect what training keeps.
 A node's saved tensors are those its ``_saved_*`` attributes show (see saved_values), packed in that order; the
 nodes PyTorch records before the op and torchless folds into it (cross_entropy's log_softmax) are packed first.
 """
+import contextlib
+import threading
+
 from ._released import FREED_MESSAGE
 
-# The (pack_hook, unpack_hook) pairs of the saved_tensors_hooks contexts entered, innermost last: only that one
-# applies. Mutated in place, never rebound (graph.apply holds it).
-stack = []
+
+class _State(threading.local):
+    """Per-thread, as in PyTorch: hooks a thread enters (or disables) leave the recording of other threads alone."""
+
+    def __init__(self):
+        # The (pack_hook, unpack_hook) pairs of the saved_tensors_hooks contexts entered, innermost last: only that
+        # one applies.
+        self.stack = []
+        self.disabled_message = None  # the error disable_saved_tensors_hooks gives, while it is in force
 
 
-class _Disabled:
-    message = None  # the error disable_saved_tensors_hooks gave, while it is in force
-
-
-_disabled = _Disabled()
+state = _State()
 
 _PACK_IN_PLACE = ("A saved tensor pack hook is modifying its input in place. Tensors provided as input to pack hook "
                   "cannot be modified by in-place operations as this can lead to unexpected side-effects. Please open "
@@ -35,17 +40,17 @@ class saved_tensors_hooks:
         self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
 
     def __enter__(self):
-        if _disabled.message is not None:
-            raise RuntimeError(_disabled.message)
+        if state.disabled_message is not None:
+            raise RuntimeError(state.disabled_message)
         if not (callable(self.pack_hook) and callable(self.unpack_hook)):
             invoked = f"{self.pack_hook!r}, {self.unpack_hook!r}"
             raise TypeError("_push_saved_tensors_default_hooks(): incompatible function arguments. The following "
                             "argument types are supported:\n    1. (arg0: collections.abc.Callable, arg1: "
                             f"collections.abc.Callable) -> None\n\nInvoked with: {invoked}")
-        stack.append((self.pack_hook, self.unpack_hook))
+        state.stack.append((self.pack_hook, self.unpack_hook))
 
     def __exit__(self, *exc):
-        stack.pop()
+        state.stack.pop()
         return False
 
 
@@ -60,23 +65,27 @@ class save_on_cpu(saved_tensors_hooks):
         super().__init__(lambda tensor: (tensor.device, tensor), lambda packed: packed[1])
 
 
-class disable_saved_tensors_hooks:
+@contextlib.contextmanager
+def disable_saved_tensors_hooks(error_message):
     """Context manager in which entering saved_tensors_hooks raises RuntimeError(``error_message``); entering it
-    inside saved_tensors_hooks raises that error at once."""
+    inside saved_tensors_hooks raises that error at once. The previous message comes back on exit."""
+    previous = state.disabled_message
+    try:
+        if isinstance(error_message, bytes):  # (PyTorch's binding reads bytes as UTF-8 text)
+            error_message = error_message.decode()
+        if not isinstance(error_message, str):
+            raise TypeError("_saved_tensors_hooks_disable(): incompatible function arguments. The following argument "
+                            "types are supported:\n    1. (error_message: str, fail_if_non_empty: bool = True) -> "
+                            f"None\n\nInvoked with: {error_message!r}")
+        state.disabled_message = error_message
+        if state.stack:
+            raise RuntimeError(error_message)
+        yield
+    finally:
+        state.disabled_message = previous
 
-    __module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
 
-    def __init__(self, error_message):
-        self.error_message = error_message
-
-    def __enter__(self):
-        if stack:
-            raise RuntimeError(self.error_message)
-        self._previous, _disabled.message = _disabled.message, self.error_message
-
-    def __exit__(self, *exc):
-        _disabled.message = self._previous
-        return False
+disable_saved_tensors_hooks.__module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
 
 
 _OWN_OUTPUT = object()  # a Packed's grad_fn for the output of the node that saved it
@@ -111,7 +120,7 @@ class Packed:
 def packed(tensor, node, hooks=None):
     """``tensor``, saved by ``node``, as the innermost pack_hook (or that of the pair ``hooks``) keeps it (a
     Packed); PyTorch's error when pack_hook changed the tensor in place."""
-    pack_hook, unpack_hook = stack[-1] if hooks is None else hooks
+    pack_hook, unpack_hook = state.stack[-1] if hooks is None else hooks
     counter = tensor._version_counter()
     version = counter[0]
     kept = pack_hook(tensor)

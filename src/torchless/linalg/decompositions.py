@@ -5,8 +5,7 @@ import numpy as np
 from .. import _parser_errors
 from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, records, tensor_class
 from ..return_types import _RETURN_TYPES
-from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, column_major,
-                      scalar_name)
+from ._checks import LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, scalar_name
 
 
 def _mT(array):
@@ -27,6 +26,11 @@ class SingularValues(Node):
         return ((self.u[..., :k] * grad[..., None, :]) @ self.vh[..., :k, :],)
 
     def backward_graph(self, grad):
+        if self.u.dtype.kind == "c":  # U diag(g) Vh, U and Vh those of an SVD of A in the graph (differentiable)
+            k = self.s.shape[-1]
+            u, _, vh = svd(self.graph_input(0, (self.u * self.s[..., None, :].astype(self.u.dtype)) @ self.vh),
+                           full_matrices=False)
+            return ((u[..., :k] * grad._cast(u._data.dtype).unsqueeze(-2)) @ vh[..., :k, :],)
         # U diag(g) Vh = A V diag(g / s) V^T, with V and s^2 the eigenvectors and eigenvalues of A^T A (A A^T and
         # U when A is wide), which eigh differentiates; eigh's ascending order is the reverse of the SVD's. In
         # float64, as squaring A squares its condition number.
@@ -62,20 +66,16 @@ def svd(A, full_matrices=True):
         A: :math:`(*, m, n)`. U: :math:`(*, m, m)` (:math:`(*, m, k)` if not ``full_matrices``),
         S: :math:`(*, k)`, Vh: :math:`(*, n, n)` (:math:`(*, k, n)`), with k = min(m, n).
 
-    Differentiable in all three outputs for real matrices (the columns of a full U, rows of a full Vh past k get no
-    gradient, as in PyTorch); of complex ones only ``S``.
+    Differentiable in all three outputs (the columns of a full U, rows of a full Vh past k get no gradient, as in
+    PyTorch); for complex matrices, through losses that do not depend on the phases of the singular vectors
+    (else PyTorch's error).
     """
     a = A._data
     check_float_matrix("linalg.svd", a, square=False)
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-    k = s.shape[-1]
     u, vh = u.astype(a.dtype, copy=False), vh.astype(a.dtype, copy=False)
-    if a.dtype.kind != "c":
-        return _RETURN_TYPES["linalg_svd"](*SingularValueDecomposition.outputs(A, u, s, vh))
-    S = SingularValues.apply(A, factors=(u[..., :k], s, vh[..., :k, :]))
-    U = NotDifferentiable.apply(A, value=u, op="linalg_svd (U)")
-    Vh = NotDifferentiable.apply(A, value=vh, op="linalg_svd (Vh)")
-    return _RETURN_TYPES["linalg_svd"](U, S, Vh)
+    return _RETURN_TYPES["linalg_svd"](*SingularValueDecomposition.outputs(A, u, s.astype(a.real.dtype, copy=False),
+                                                                           vh))
 
 
 class Factorization(Node):
@@ -112,11 +112,13 @@ class Factorization(Node):
 
 
 class SingularValueDecomposition(Factorization):
-    """U, S, Vh of real matrices ``A (*, m, n)``. Its backward is PyTorch's svd_backward: with E_ij = s_j^2 - s_i^2
-    (1 on the diagonal) and skew(X) = X - X^T, ``dA = U [(skew(U^T dU) S + S skew(Vh dVh^T)) / E + diag(dS)] Vh``,
-    plus the parts of dU (dVh) outside U's (Vh's) span when A is tall (wide)."""
+    """U, S, Vh of matrices ``A (*, m, n)``. Its backward is PyTorch's svd_backward: with E_ij = s_j^2 - s_i^2
+    (1 on the diagonal) and skew(X) = X - X^H, ``dA = U [(skew(U^H dU) S + S skew(Vh dVh^H)) / E + diag(dS)] Vh``
+    (complex: plus i Im(diag(U^H dU)) / S), plus the parts of dU (dVh) outside U's (Vh's) span when A is tall
+    (wide)."""
 
     saved = factor_names = ("u", "s", "vh")
+    complex_aware = True  # (its formula is PyTorch's conjugate Wirtinger one)
 
     def backward(self, grad):
         k = self.s.shape[-1]
@@ -139,12 +141,13 @@ def _narrowed(factors, k):
 
 
 class _MatrixOps:
-    """The operations the factorisations' gradients need, on arrays or on tensors of the graph: ``identity(size,
-    like)``, ``over_upper_transposed(B, R)`` = B R^-T for an upper-triangular R, ``concat`` along the last dim."""
+    """The operations the factorisations' gradients need, on arrays or on tensors of the graph: ``adjoint`` (the
+    conjugate transpose), ``identity(size, like)``, ``over_upper_adjoint(B, R)`` = B R^-H for an upper-triangular
+    R, ``concat`` along the last dim, ``real`` the real part of a complex value (of a real one: itself)."""
 
-    def __init__(self, transpose, diag_embed, identity, tril, over_upper_transposed, concat):
-        self.transpose, self.diag_embed, self.identity, self.tril = transpose, diag_embed, identity, tril
-        self.over_upper_transposed, self.concat = over_upper_transposed, concat
+    def __init__(self, adjoint, diag_embed, identity, tril, over_upper_adjoint, concat, real):
+        self.adjoint, self.diag_embed, self.identity, self.tril = adjoint, diag_embed, identity, tril
+        self.over_upper_adjoint, self.concat, self.real = over_upper_adjoint, concat, real
 
 
 def _tensor_concat(parts):
@@ -153,24 +156,38 @@ def _tensor_concat(parts):
     return cat(parts, dim=-1)
 
 
-def _tensor_over_upper_transposed(b, r):
+def _tensor_over_upper_adjoint(b, r):
     from .triangular import solve_triangular
 
-    return solve_triangular(r.mT, b, upper=False, left=False)
+    return solve_triangular(_tensor_adjoint(r), b, upper=False, left=False)
 
 
-_NUMPY_MATRIX_OPS = _MatrixOps(_mT, lambda v: v[..., None] * np.eye(v.shape[-1], dtype=v.dtype),
+def _tensor_adjoint(t):
+    return t.mH if t._data.dtype.kind == "c" else t.mT
+
+
+def _tensor_real(t):
+    """The real part of ``t``, in its dtype (through conj, which create_graph differentiates)."""
+    return (t + t.conj()) * 0.5 if t._data.dtype.kind == "c" else t
+
+
+def _is_complex(value):
+    return getattr(value, "_data", value).dtype.kind == "c"
+
+
+_NUMPY_MATRIX_OPS = _MatrixOps(lambda a: _hermitian_transpose(a),  # (defined below)
+                               lambda v: v[..., None] * np.eye(v.shape[-1], dtype=v.dtype),
                                lambda size, like: np.eye(size, dtype=like.dtype), np.tril,
-                               lambda b, r: _mT(np.linalg.solve(r, _mT(b))),
-                               lambda parts: np.concatenate(parts, axis=-1))
-_TENSOR_MATRIX_OPS = _MatrixOps(lambda t: t.mT, lambda t: t.diag_embed(),
+                               lambda b, r: _hermitian_transpose(np.linalg.solve(r, _hermitian_transpose(b))),
+                               lambda parts: np.concatenate(parts, axis=-1), np.real)
+_TENSOR_MATRIX_OPS = _MatrixOps(_tensor_adjoint, lambda t: t.diag_embed(),
                                 lambda size, like: tensor_class()._wrap(np.eye(size, dtype=like._data.dtype)),
-                                lambda t: t.tril(), _tensor_over_upper_transposed, _tensor_concat)
+                                lambda t: t.tril(), _tensor_over_upper_adjoint, _tensor_concat, _tensor_real)
 
 
 
 def _svd_gradient(grad_u, grad_s, grad_vh, u, s, vh, ops):
-    """PyTorch's svd_backward for real factors (arrays, or tensors with ``ops`` of tensors)."""
+    """PyTorch's svd_backward (arrays, or tensors with ``ops`` of tensors)."""
     m, n = u.shape[-2], vh.shape[-1]
     if grad_u is None and grad_vh is None:
         if grad_s is None:
@@ -179,23 +196,44 @@ def _svd_gradient(grad_u, grad_s, grad_vh, u, s, vh, ops):
     k = s.shape[-1]
     squares = s * s
     gaps = squares[..., None, :] - squares[..., :, None] + ops.identity(k, s)  # (1 on the diagonal)
-    terms = []
+    skew_u = skew_v = None
     if grad_u is not None:
-        inner = ops.transpose(u) @ grad_u
-        terms.append((inner - ops.transpose(inner)) * s[..., None, :])
+        inner = ops.adjoint(u) @ grad_u
+        skew_u = inner - ops.adjoint(inner)
     if grad_vh is not None:
-        inner = vh @ ops.transpose(grad_vh)
-        terms.append(s[..., :, None] * (inner - ops.transpose(inner)))
-    middle = (terms[0] if len(terms) == 1 else terms[0] + terms[1]) / gaps
+        inner = vh @ ops.adjoint(grad_vh)
+        skew_v = inner - ops.adjoint(inner)
+    complex_factors = _is_complex(u)
+    if complex_factors:
+        _check_phase_invariance(skew_u, skew_v)
+    if skew_u is not None and skew_v is not None:
+        middle = (skew_u * s[..., None, :] + s[..., :, None] * skew_v) / gaps
+    elif skew_u is not None:
+        middle = skew_u / gaps * s[..., None, :]
+    else:
+        middle = s[..., :, None] * (skew_v / gaps)
     if grad_s is not None:
         middle = middle + ops.diag_embed(grad_s)
+    if complex_factors and skew_u is not None and skew_v is not None:
+        middle = middle + ops.diag_embed(_diagonal(skew_u) / (2.0 * s))
     if m > n and grad_u is not None:
         scaled = grad_u / s[..., None, :]
-        return (u @ middle + scaled - u @ (ops.transpose(u) @ scaled)) @ vh
+        return (u @ middle + scaled - u @ (ops.adjoint(u) @ scaled)) @ vh
     if m < n and grad_vh is not None:
         scaled = grad_vh / s[..., :, None]
-        return u @ (middle @ vh + scaled - (scaled @ ops.transpose(vh)) @ vh)
+        return u @ (middle @ vh + scaled - (scaled @ ops.adjoint(vh)) @ vh)
     return u @ (middle @ vh) if m >= n else (u @ middle) @ vh
+
+
+def _check_phase_invariance(skew_u, skew_v):
+    """PyTorch's refusal of a loss that depends on the phases of complex singular vectors: Im diag(U^H dU) must be
+    -Im diag(V^H dV) (within 1e-2). ``skew_u``, ``skew_v``: skew(U^H dU), skew(V^H dV) (None without dU, dV)."""
+    im_u, im_v = (0 if skew is None else np.imag(getattr(_diagonal(skew), "_data", _diagonal(skew)))
+                  for skew in (skew_u, skew_v))
+    if not np.allclose(im_u, -im_v, rtol=1e-2, atol=1e-2):
+        raise RuntimeError("svd_backward: The singular vectors in the complex case are specified up to "
+                           "multiplication by e^{i phi}. The specified loss function depends on this phase term, "
+                           "making it ill-defined.")
 
 
 class SymmetricEigen(Node):
@@ -272,8 +310,8 @@ def qr(A, mode="reduced"):
         A: :math:`(*, m, n)`, k = min(m, n). ``'reduced'``: Q :math:`(*, m, k)`, R :math:`(*, k, n)`;
         ``'complete'``: Q :math:`(*, m, m)`, R :math:`(*, m, n)`; ``'r'``: Q empty, R :math:`(*, k, n)`.
 
-    Differentiable for real matrices, as in PyTorch except for ``'r'`` and for ``'complete'`` of tall matrices
-    (their backward raises PyTorch's error).
+    Differentiable as in PyTorch, except for ``'r'`` and for ``'complete'`` of tall matrices (their backward
+    raises PyTorch's error).
     """
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
@@ -285,17 +323,16 @@ def qr(A, mode="reduced"):
     else:
         q, r = np.linalg.qr(a, mode=mode)
     q, r = q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
-    if a.dtype.kind == "c":
-        return _RETURN_TYPES["linalg_qr"](*(NotDifferentiable.apply(A, value=f, op="linalg_qr") for f in (q, r)))
     return _RETURN_TYPES["linalg_qr"](*QRDecomposition.outputs(A, q, r, mode=mode))
 
 
 class QRDecomposition(Factorization):
-    """Q, R of real matrices ``A (*, m, n)``. For m >= n, ``dA = (dQ + Q copyltu(M)) R^-T`` with
-    ``M = R dR^T - dQ^T Q`` and copyltu(M) = tril(M) + tril(M, -1)^T; a wide A = Q [X | Y] is its square part X's
-    QR, with Y = Q^T A_Y."""
+    """Q, R of matrices ``A (*, m, n)``. For m >= n, ``dA = (dQ + Q copyltu(M)) R^-H`` with
+    ``M = R dR^H - dQ^H Q`` and copyltu(M) = tril(M) + tril(M)^H - Re diag(M); a wide A = Q [X | Y] is its square
+    part X's QR, with Y = Q^H A_Y."""
 
     saved = factor_names = ("q", "r")
+    complex_aware = True  # (its formula is PyTorch's conjugate Wirtinger one)
 
     def backward(self, grad):
         return (self._gradient(grad, (self.q, self.r), _NUMPY_MATRIX_OPS),)
@@ -318,7 +355,7 @@ class QRDecomposition(Factorization):
         if grad_r is None:
             return ops.concat([_qr_gradient(grad_q, None, q, x, ops), r[..., m:] * 0])
         grad_y = grad_r[..., m:]
-        moved = (q @ r[..., m:]) @ ops.transpose(grad_y)  # Y = Q^T A_Y: Q's share of Y's gradient
+        moved = (q @ r[..., m:]) @ ops.adjoint(grad_y)  # Y = Q^H A_Y: Q's share of Y's gradient
         grad_q = moved if grad_q is None else grad_q + moved
         return ops.concat([_qr_gradient(grad_q, grad_x, q, x, ops), q @ grad_y])
 
@@ -332,14 +369,15 @@ def _qr_gradient(grad_q, grad_r, q, r, ops):
         return None
     terms = []
     if grad_r is not None:
-        terms.append(r @ ops.transpose(grad_r))
+        terms.append(r @ ops.adjoint(grad_r))
     if grad_q is not None:
-        terms.append(-(ops.transpose(grad_q) @ q))
+        terms.append(-(ops.adjoint(grad_q) @ q))
     inner = terms[0] if len(terms) == 1 else terms[0] + terms[1]
     lower = ops.tril(inner)
-    symmetric = lower + ops.transpose(lower) - ops.diag_embed(_diagonal(inner))
+    # tril(M) + tril(M)^H with the diagonal's real part once (its imaginary part none)
+    symmetric = lower + ops.adjoint(lower) - ops.diag_embed(ops.real(_diagonal(inner)))
     spread = q @ symmetric
-    return ops.over_upper_transposed(spread if grad_q is None else grad_q + spread, r)
+    return ops.over_upper_adjoint(spread if grad_q is None else grad_q + spread, r)
 
 
 def _diagonal(matrix):

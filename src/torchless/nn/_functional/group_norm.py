@@ -3,6 +3,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._ops._util import sum_of_rows
+from ..._ops.arithmetic import MulScalar
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput, saved_result
 from ._args import unpack_int64
@@ -18,7 +19,7 @@ class GroupNorm(Node):
     """Input (N, C, *) viewed as (N, G, C/G * spatial): one row per (sample, group) is normalised,
     then y = xhat * weight[c] + bias[c]."""
 
-    saved = ("xhat", "mean", "rstd", "weight", "bias")
+    saved = ("x", "xhat", "mean", "rstd", "weight", "bias")
     saves = (0, 1)  # as PyTorch: the input and the weight
     torch_saved = {
         "input": SavedInput(0), "weight": SavedInput(1),
@@ -34,7 +35,7 @@ class GroupNorm(Node):
     def forward(self, x, weight, bias, num_groups=1, eps=1e-5):
         n, c = x.shape[:2]
         self.input_shape, self.input_dtype, self.groups, self.eps = x.shape, x.dtype, num_groups, eps
-        self.weight, self.bias = weight, bias
+        self.x, self.weight, self.bias = x, weight, bias  # (x for the graph of create_graph=True's gradients)
         self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
         self.xhat, self.mean, _, self.rstd = normalize_rows(rows.astype(compute_dtype(x), copy=False), eps)
@@ -67,12 +68,100 @@ class GroupNorm(Node):
         return gx, gw, gb
 
     def backward_graph(self, grad):
+        if self.input_dtype not in (np.float32, np.float64):  # (statistics in float32: recomputed from xhat)
+            n, c = self.input_shape[:2]
+            return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0, 2), (c,),
+                                                layout=(n, c, self.xhat.shape[1] * self.xhat.shape[2] // c))
+        return self._differentiable_backward(grad)
+
+    def _differentiable_backward(self, grad):
+        """The gradients as PyTorch's infinitely_differentiable_native_group_norm_backward records them, from the
+        mean and rstd this node outputs (see _Statistic)."""
         n, c = self.input_shape[:2]
-        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0, 2), (c,),
-                                            layout=(n, c, self.xhat.shape[1] * self.xhat.shape[2] // c))
+        groups = self.groups
+        per_group = c // groups
+        spatial = int(np.prod(self.input_shape[2:]))
+        scale = 1.0 / (per_group * spatial)
+        need_x, need_w, need_b = self.needs_input_grad
+        x = self.graph_input(0, self.x).reshape(n, groups, per_group, spatial)
+        mean = self._statistic(self.mean, "mean").reshape(n, groups, 1, 1)
+        rstd = self._statistic(self.rstd, "rstd").reshape(n, groups, 1, 1)
+        g = grad.reshape(n, groups, per_group, spatial)
+        ds = (g * x).sum(3).unsqueeze_(-1)
+        db = g.sum(3).unsqueeze_(-1)
+        gx = gw = gb = None
+        if need_x:
+            gamma = None if self.weight is None else self.graph_input(1, self.weight).reshape(1, groups, per_group, 1)
+            rstd_cube = rstd * rstd * rstd
+            a = rstd if gamma is None else rstd * gamma
+            b = (ds if gamma is None else ds * gamma).sum(2).unsqueeze_(-2)
+            c_term = (db if gamma is None else db * gamma).sum(2).unsqueeze_(-2)
+            # (times the number s: mul.Scalar, PyTorch's MulBackward1)
+            b = ((c_term * mean - b) * rstd_cube)._binary(scale, MulScalar)
+            c_term = -b * mean - (c_term * rstd)._binary(scale, MulScalar)
+            gx = (a * g + b * x + c_term).reshape(self.input_shape)
+        if need_w:
+            gw = ((ds - db * mean) * rstd).sum(0).reshape(c)
+        if need_b:
+            gb = db.sum(0).reshape(c)
+        return gx, gw, gb
+
+    def _statistic(self, values, which):
+        """This node's output ``which`` (mean or rstd, per sample and group) as a tensor of the graph."""
+        from ..._tensor import Tensor
+
+        tensor = Tensor._wrap(values.reshape(values.shape[:2]).astype(self.input_dtype, copy=False))
+        tensor._requires_grad, tensor.grad_fn = True, _Statistic(self, which)  # (as any output of the node)
+        return tensor
 
     def name(self):
         return "NativeGroupNormBackward0"
+
+
+class _Statistic(Node):
+    """The mean or rstd output of a NativeGroupNormBackward0 node (PyTorch's node has three outputs; torchless's
+    has the normalised one): shows as that node, and sends the input the gradient of its statistic (PyTorch's
+    var_mean_backward, the variance's through rstd = (var + eps) ** -0.5)."""
+
+    def __init__(self, node, which):
+        self.node, self.which = node, which
+        self._sequence = node._sequence  # (one node of PyTorch's graph)
+        self.edges = node.edges[:1] + (None,) * (len(node.edges) - 1)
+        self.needs_input_grad = node.needs_input_grad[:1] + (False,) * (len(node.edges) - 1)
+        self.x, self.mean, self.rstd = node.x, node.mean, node.rstd
+
+    def _rows(self, x):
+        n = self.node.input_shape[0]
+        return x.reshape(n, self.node.groups, -1)
+
+    def backward(self, grad):
+        x = self._rows(self.x.astype(self.mean.dtype, copy=False))
+        grad = grad.reshape(self.mean.shape).astype(self.mean.dtype, copy=False)
+        if self.which == "mean":
+            gx = np.broadcast_to(grad / x.shape[-1], x.shape)
+        else:
+            gvar = -0.5 * self.rstd ** 3 * grad
+            gx = 2.0 / x.shape[-1] * gvar * (x - x.mean(-1, keepdims=True))
+        return (gx.reshape(self.node.input_shape).astype(self.node.input_dtype, copy=False),) + \
+            (None,) * (len(self.edges) - 1)
+
+    def backward_graph(self, grad):
+        x = self._rows(self.graph_input(0, self.x))
+        grad = grad.reshape(self.mean.shape[:2] + (1,))
+        if self.which == "mean":
+            gx = grad.expand(x.shape) / x.shape[-1]
+        else:
+            rstd = self.node._statistic(self.rstd, "rstd").reshape(grad.shape)
+            gvar = -0.5 * (rstd * rstd * rstd) * grad
+            gx = 2.0 / x.shape[-1] * gvar * (x - x.mean(-1, keepdim=True))
+        return (gx.reshape(self.node.input_shape),) + (None,) * (len(self.edges) - 1)
+
+    def name(self):
+        return self.node.name()
+
+    @property
+    def next_functions(self):
+        return self.node.next_functions
 
 
 def _check_group_norm_inputs(input, weight, bias, channels, num_groups):

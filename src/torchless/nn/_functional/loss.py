@@ -213,21 +213,23 @@ class CrossEntropy(Node):
     gradient of a term with respect to the logits is p * sum(q) - q for q = w_t onehot(t), resp. w.
     """
 
-    saved = ("probs", "targets")
-    # PyTorch's nll_loss(log_softmax(x, 1)): nll_loss saved log_softmax's result, read from the probabilities
-    _nll = _nll_saved(Saved(lambda node: np.log(node.probs).reshape(
+    # the probabilities (for backward) and the log-probabilities, as log_softmax's result PyTorch saves (finite
+    # where the probabilities underflow to 0)
+    saved = ("probs", "log_probs", "targets")
+    # PyTorch's nll_loss(log_softmax(x, 1)): nll_loss saved log_softmax's result
+    _nll = _nll_saved(Saved(lambda node: node.log_probs.reshape(
         node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=first_listed))
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
                    "ViewBackward0": {"self_sym_sizes": _nll_target_shape}}
     folded_saved = {"NllLoss2DBackward0": _nll,
                     "LogSoftmaxBackward0": {"dim": lambda node: 0 if node.unbatched else 1,
-                                            "result": saved_result(lambda node: np.log(node.probs).reshape(
+                                            "result": saved_result(lambda node: node.log_probs.reshape(
                                                 node.input_shape))},
                     "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
 
     def targets_dtype(self):
         """The dtype of the saved total weight: the input's."""
-        return self.probs.dtype
+        return self.log_probs.dtype
 
     @quiet  # (a row of infinities: NaN, silently, as in PyTorch)
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
@@ -235,7 +237,8 @@ class CrossEntropy(Node):
         self.targets = targets
         if unbatched:
             x = x[None]
-        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x  # (no classes: no maximum, nothing to shift)
+        # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift)
+        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x.copy()
         probs = np.exp(shifted)
         sums = probs.sum(axis=1, keepdims=True)
         log_sums = np.log(sums)
@@ -254,7 +257,8 @@ class CrossEntropy(Node):
             smoothed = _reduce(smooth, reduction, targets.smooth_total)
             out = (1 - label_smoothing) * out + _smoothing_share(label_smoothing, classes) * smoothed
         probs /= sums
-        self.probs = probs
+        shifted -= log_sums  # (in place: the log-probabilities)
+        self.probs, self.log_probs = probs, shifted
         return out[0] if unbatched and reduction == "none" else out
 
     def _nll_scale(self, grad):
@@ -268,12 +272,12 @@ class CrossEntropy(Node):
     def _smoothing_scale(self, grad):
         """The smoothing term's gradient reaching each element, and the class weights it is spread by (1 without
         any) with their sum."""
-        classes, class_weight = self.probs.shape[1], self.targets.class_weight
+        classes, class_weight = self.log_probs.shape[1], self.targets.class_weight
         smooth = _element_scale(grad, self.reduction, self.targets.smooth_total, self.targets.smooth_valid,
                                 self.unbatched) * _smoothing_share(self.eps, classes)
         if class_weight is None:
             return smooth, 1, classes
-        return smooth, class_weight.reshape((1, classes) + (1,) * (self.probs.ndim - 2)), class_weight.sum()
+        return smooth, class_weight.reshape((1, classes) + (1,) * (self.log_probs.ndim - 2)), class_weight.sum()
 
     def backward(self, grad):
         eps, probs = self.eps, self.probs
@@ -297,9 +301,9 @@ class CrossEntropy(Node):
         # the log-probabilities, which log_softmax's backward then takes to the logits; PyTorch's adds the
         # smoothing term's -q to nll_loss's.
         self.targets.check_backward()
-        probs, ones = self.probs, np.ones(grad._data.shape, grad._data.dtype)
+        log_probs, ones = self.log_probs, np.ones(grad._data.shape, grad._data.dtype)
         per_class = _per_class(grad, self.unbatched)
-        nll = np.zeros(probs.shape, probs.dtype)
+        nll = np.zeros(log_probs.shape, log_probs.dtype)
         self.targets.subtract(nll, self._nll_scale(ones))
         log_grad = grad._wrap(_memory_format.c_ordered(nll.reshape(self.input_shape))) * per_class
         # softmax of the log-probabilities is softmax(x) (a shift per element apart) and its backward reads its
@@ -311,9 +315,9 @@ class CrossEntropy(Node):
         log_grad = self._nll_gradient_recorded(grad, log_grad, log_softmax)
         if self.eps > 0:
             smooth, w, _ = self._smoothing_scale(ones)
-            smoothing = np.broadcast_to(-(_with_class_axis(smooth) * w), probs.shape).reshape(self.input_shape)
-            log_grad = grad._wrap(np.ascontiguousarray(smoothing, probs.dtype)) * per_class + log_grad
-        p = Softmax.apply(self.graph_input(0, np.log(probs).reshape(self.input_shape)), axis=axis)
+            smoothing = np.broadcast_to(-(_with_class_axis(smooth) * w), log_probs.shape).reshape(self.input_shape)
+            log_grad = grad._wrap(np.ascontiguousarray(smoothing, log_probs.dtype)) * per_class + log_grad
+        p = Softmax.apply(self.graph_input(0, log_probs.reshape(self.input_shape)), axis=axis)
         gx = log_grad - p * log_grad.sum(dim=axis, keepdim=True)
         return (BackwardOfBackward.apply(gx, node_name="LogSoftmaxBackwardDataBackward0",
                                          listed=(listed_edge(log_grad), log_softmax)),)
