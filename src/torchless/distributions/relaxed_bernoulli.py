@@ -33,18 +33,9 @@ class LogitRelaxedBernoulli(BinaryProbability, Distribution):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(TransformedDistribution):
-    """A continuous relaxation of Bernoulli on (0, 1) at ``temperature`` (Concrete, Gumbel-sigmoid): samples are
-    reparameterized, so gradients reach ``probs`` / ``logits``."""
-
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.unit_interval
-    has_rsample = True
-    _expanded_params = ()
-
-    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
-        super().__init__(LogitRelaxedBernoulli(temperature, probs, logits), SigmoidTransform(),
-                         validate_args=validate_args)
+class RelaxedParameters:
+    """Mixin of a relaxed distribution over a base distribution that holds its ``temperature``, ``logits`` and
+    ``probs``."""
 
     @property
     def temperature(self):
@@ -57,3 +48,17 @@ class RelaxedBernoulli(TransformedDistribution):
     @property
     def probs(self):
         return self.base_dist.probs
+
+
+class RelaxedBernoulli(RelaxedParameters, TransformedDistribution):
+    """A continuous relaxation of Bernoulli on (0, 1) at ``temperature`` (Concrete, Gumbel-sigmoid): samples are
+    reparameterized, so gradients reach ``probs`` / ``logits``."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
+    _expanded_params = ()
+
+    def __init__(self, temperature, probs=None, logits=None, validate_args=None):
+        super().__init__(LogitRelaxedBernoulli(temperature, probs, logits), SigmoidTransform(),
+                         validate_args=validate_args)
