@@ -179,9 +179,9 @@ class _Recomputation:
         """``args`` as the rerun gets them: PyTorch saves the tensors among them for backward (its
         ``_NoopSaveInputs``), so that saved_tensors_hooks active around the checkpoint pack them now and unpack
         them for each rerun; (unpack_hook, packed) pairs stand for those."""
-        if not saved_hooks.stack:
+        if not saved_hooks.state.stack:
             return args
-        pack_hook, unpack_hook = saved_hooks.stack[-1]
+        pack_hook, unpack_hook = saved_hooks.state.stack[-1]
         return tuple(_PackedArgument(unpack_hook, pack_hook(arg)) if isinstance(arg, Tensor) else arg for arg in args)
 
     def pack(self, tensor):
