@@ -14,10 +14,9 @@ from .. import _memory_format
 from . import anomaly_mode, grad_mode, saved_hooks
 from ._accumulate_grad import accumulate_leaf, accumulate_leaf_graph
 from ._graph_backward import backward_graph_method
-from .graph import OutputGrads
 from ._hook_calls import run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph
 from ._released import FREED_MESSAGE
-from .graph import Node, _edge
+from .graph import Node, OutputGrads, _edge
 
 _ndarray = np.ndarray
 # A 0-d gradient can arrive as a NumPy scalar (NumPy's arithmetic on 0-d arrays returns them): complex ones too
