@@ -596,3 +596,10 @@ def test_validate_args_reaches_the_base_distribution_and_values_keep_their_dtype
                          D.HalfNormal(1.7).log_prob(value), D.HalfCauchy(1.7).log_prob(value)])
     for expected, actual in zip(*outcomes):
         _same(("value", expected), ("value", actual))
+
+
+def test_standard_gamma_refuses_what_its_kernel_lacks():
+    outcomes = [[_outcome(lambda: lib._standard_gamma(lib.ones(2, dtype=dtype)))[1]
+                 for dtype in (lib.float16, lib.int64)] for lib in (torch, torchless)]
+    assert outcomes[1] == outcomes[0]
+
