@@ -598,8 +598,22 @@ def test_validate_args_reaches_the_base_distribution_and_values_keep_their_dtype
         _same(("value", expected), ("value", actual))
 
 
-def test_standard_gamma_refuses_what_its_kernel_lacks():
-    outcomes = [[_outcome(lambda: lib._standard_gamma(lib.ones(2, dtype=dtype)))[1]
-                 for dtype in (lib.float16, lib.int64)] for lib in (torch, torchless)]
+def test_gamma_and_dirichlet_kernels_refuse_what_pytorchs_lack():
+    def calls(lib):
+        half = lib.ones(3, dtype=lib.float16)
+        return [lambda: lib._standard_gamma(lib.ones(2, dtype=lib.int64)), lambda: lib._standard_gamma(half),
+                lambda: lib._sample_dirichlet(half), lambda: lib._dirichlet_grad(half / 3, half, half * 3),
+                lambda: lib.distributions.Dirichlet(half).sample()]
+
+    outcomes = [[_outcome(call)[1] for call in calls(lib)] for lib in (torch, torchless)]
     assert outcomes[1] == outcomes[0]
+
+
+def test_sample_dirichlet_draws_pytorchs_numbers():
+    concentration = np.random.default_rng(3).uniform(0.1, 5.0, (4, 3))
+    draws = []
+    for lib in (torch, torchless):
+        lib.manual_seed(8)
+        draws.append(lib._sample_dirichlet(lib.tensor(concentration)).numpy())
+    np.testing.assert_array_equal(draws[1], draws[0])
 

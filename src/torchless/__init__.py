@@ -128,7 +128,7 @@ _LAZY_FUNCTIONS = {
     "gradient": "._ops.gradient", "fill": "._ops.fill", "empty_permuted": "._permuted",
     "histogramdd": "._ops.histogramdd", "binomial": "._ops.binomial", "vmap": ".func",
     "_standard_gamma": "._ops.standard_gamma", "_standard_gamma_grad": "._ops.standard_gamma",
-    "_dirichlet_grad": "._ops.dirichlet_grad",
+    "_dirichlet_grad": "._ops.dirichlet", "_sample_dirichlet": "._ops.dirichlet",
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
                      "matrix_rank", "solve", "lstsq", "symeig", "eig", "lu", "lu_solve"), "._ops.deprecated_linalg"),
     "lu_unpack": ".linalg.lu",

@@ -1,8 +1,5 @@
-import numpy as np
-
 import torchless as _t
 from torchless.autograd.function import Function, once_differentiable
-from torchless.random import sample_dirichlet
 
 from . import constraints
 from .exp_family import ExponentialFamily
@@ -15,7 +12,7 @@ class _Dirichlet(Function):
 
     @staticmethod
     def forward(ctx, concentration):
-        x = _t.from_numpy(sample_dirichlet(np.ascontiguousarray(concentration.detach().numpy())))
+        x = _t._sample_dirichlet(concentration.detach())
         ctx.save_for_backward(x, concentration)
         return x
 

@@ -1,4 +1,5 @@
-"""``torch._dirichlet_grad(x, alpha, total)``: the reparameterized gradient of Dirichlet draws ``x`` with respect
+"""``torch._sample_dirichlet(alpha)``: Dirichlet draws from PyTorch's stream; ``torch._dirichlet_grad(x, alpha,
+total)``: their reparameterized gradient of Dirichlet draws ``x`` with respect
 to their concentration ``alpha`` (``total`` = its sum), -(d/dalpha CDF) / pdf of each coordinate's Beta(alpha,
 total - alpha) marginal, by PyTorch's approximations: series near 0 and 1, Rice's saddle-point expansion when both
 parameters are large, a rational correction of an analytic approximation elsewhere."""
@@ -122,9 +123,25 @@ def dirichlet_grad(x, alpha, total):
     return result.astype(dtype)
 
 
+def _sample_dirichlet(input, generator=None):
+    """Dirichlet draws of concentrations ``input`` (the last dimension), from PyTorch's stream (no gradient)."""
+    from ..random import sample_dirichlet
+
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("_sample_dirichlet", "input", 1, input)
+    _float_or_double(input, "dirichlet")
+    return Tensor._wrap(sample_dirichlet(np.ascontiguousarray(input._data), generator))
+
+
 def _dirichlet_grad(x, alpha, total):
     """``torch._dirichlet_grad``: d x / d alpha of Dirichlet draws ``x`` (no gradient of its own)."""
     for position, (name, value) in enumerate((("x", x), ("alpha", alpha), ("total", total)), 1):
         if not isinstance(value, Tensor):
             raise _parser_errors.not_tensor("_dirichlet_grad", name, position, value)
+    _float_or_double(x, "_dirichlet_grad_cpu")
     return Tensor._wrap(dirichlet_grad(x._data, alpha._data, total._data))
+
+
+def _float_or_double(tensor, kernel):
+    if tensor._data.dtype not in (np.float32, np.float64):  # (PyTorch's kernels: float and double only)
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{tensor.dtype.scalar_name}'")
