@@ -1,11 +1,10 @@
 import math
-import numbers
 
 import torchless as _t
 
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all
+from .utils import broadcast_all, loc_scale_batch_shape
 
 
 class Normal(ExponentialFamily):
@@ -18,8 +17,7 @@ class Normal(ExponentialFamily):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        numbers_only = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(_t.Size() if numbers_only else self.loc.size(), validate_args=validate_args)
+        super().__init__(loc_scale_batch_shape(loc, scale, self.loc), validate_args=validate_args)
 
     @property
     def mean(self):

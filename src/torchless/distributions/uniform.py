@@ -1,10 +1,8 @@
-import numbers
-
 import torchless as _t
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import broadcast_all, loc_scale_batch_shape
 
 
 class Uniform(Distribution):
@@ -19,8 +17,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
-        numbers_only = isinstance(low, numbers.Number) and isinstance(high, numbers.Number)
-        super().__init__(_t.Size() if numbers_only else self.low.size(), validate_args=validate_args)
+        super().__init__(loc_scale_batch_shape(low, high, self.low), validate_args=validate_args)
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
