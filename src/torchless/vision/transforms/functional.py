@@ -28,6 +28,7 @@ from .._pillow import is_pil_image as _is_pil_image
 from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation,
                      adjust_sharpness, autocontrast, equalize, invert, posterize, rgb_to_grayscale, solarize,
                      to_grayscale)
+from . import _blur
 from ._conversion import convert_image_dtype, pil_through_tensor, pil_to_tensor, to_pil_image, to_tensor
 from ._image import PIL_EXPECTED as _PIL_EXPECTED
 from ._image import as_image as _as_image
@@ -560,14 +561,6 @@ def _check_expandable(shape, target):
 
 
 # ------------------------------------------------------------------------------------------ Gaussian blur
-def _gaussian_kernel1d(kernel_size, sigma, dtype=np.float32):
-    """The normalised 1-D Gaussian, computed in the image's float ``dtype`` as torchvision does."""
-    half = (kernel_size - 1) * 0.5
-    x = np.linspace(-half, half, kernel_size, dtype=dtype)
-    pdf = np.exp(dtype(-0.5) * (x / dtype(sigma)) ** 2)
-    return pdf / pdf.sum()
-
-
 def gaussian_blur(img, kernel_size, sigma=None):
     """Blur with a Gaussian kernel, image borders reflected.
 
@@ -584,9 +577,9 @@ def gaussian_blur(img, kernel_size, sigma=None):
     return _gaussian_blur(img, kernel_size, sigma)
 
 
-def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
-    """``gaussian_blur``; ``round_bool``: round the blur of a bool image before casting it back (v2), which v1
-    casts unrounded (any positive value True)."""
+def _gaussian_blur(img, kernel_size, sigma=None, v2=False):
+    """``gaussian_blur``; ``v2``: as torchvision.transforms.v2's, with its softmax kernel, and rounding the blur of a
+    bool image before casting it back, which v1 casts unrounded (any positive value True)."""
     if not isinstance(kernel_size, (int, list, tuple)):
         raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
     if isinstance(kernel_size, int):
@@ -611,8 +604,8 @@ def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
             raise ValueError(f"sigma should have positive values. Got {sigma}")
     img = _as_image(img, f"{_PIL_EXPECTED} or Tensor")
     if _is_pil_image(img):
-        return pil_through_tensor(img, lambda pixels: as_tensor(_blur_hw(pixels.numpy(), kernel_size, sigma,
-                                                                         round_bool)), img.mode)
+        return pil_through_tensor(img, lambda pixels: as_tensor(_blur_hw(pixels.numpy(), kernel_size, sigma, v2)),
+                                  img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
         if img.ndim == 2:  # torchvision expands its kernel to img.shape[-3] channels
@@ -625,13 +618,10 @@ def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
             from ...nn.functional import pad
             pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
                 mode="reflect")
-    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma, round_bool))
+    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma, v2))
 
 
-def _blur_hw(array, kernel_size, sigma, round_bool=False):
-    compute = _compute_dtype(array.dtype)
-    kx = _gaussian_kernel1d(kernel_size[0], sigma[0], compute)
-    ky = _gaussian_kernel1d(kernel_size[1], sigma[1], compute)
+def _blur_hw(array, kernel_size, sigma, v2=False):
     px, py = kernel_size[0] // 2, kernel_size[1] // 2
     height, width = array.shape[-2:]
     if px >= width or py >= height:
@@ -640,14 +630,9 @@ def _blur_hw(array, kernel_size, sigma, round_bool=False):
         if len(shape) > 4:
             shape = [int(np.prod(shape[:-3]))] + shape[-3:]
         _check_reflect_padding(shape, px, py, px, py)
-    lead = [(0, 0)] * (array.ndim - 2)
-    padded = np.pad(array.astype(compute), lead + [(py, py), (px, px)], mode="reflect")
-    # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.
-    # (PyTorch sums the 2-D kernel's taps, each a fused multiply-add, which rounds an integer pixel at .5 the other
-    # way about once in 100,000 -- as often as its own exp's last bits in the kernel do.)
-    rows = sum(ky[k] * padded[..., k:k + height, :] for k in range(len(ky)))
-    out = sum(kx[k] * rows[..., :, k:k + width] for k in range(len(kx)))
-    if array.dtype.kind in "iu" or (array.dtype.kind == "b" and round_bool):
+    rounded = array.dtype.kind in "iu" or (array.dtype.kind == "b" and v2)
+    out = _blur.blur_hw(array, kernel_size, sigma, _compute_dtype(array.dtype), v2, rounded)
+    if rounded:
         return np.round(out).astype(array.dtype)
     return out.astype(array.dtype)
 

@@ -115,9 +115,9 @@ def gaussian_blur(inpt, kernel_size, sigma=None):
         return inpt
     if isinstance(inpt, Tensor) and inpt.ndim > 4:
         shape = tuple(inpt.shape)
-        out = _v1._gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma, round_bool=True)
+        out = _v1._gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma, v2=True)
         return out.reshape(shape)
-    return _v1._gaussian_blur(inpt, kernel_size, sigma, round_bool=True)
+    return _v1._gaussian_blur(inpt, kernel_size, sigma, v2=True)
 
 
 def rgb_to_grayscale(inpt, num_output_channels=1):
