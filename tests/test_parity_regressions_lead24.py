@@ -163,3 +163,27 @@ def test_blur_against_a_float64_direct_correlation():
     assert np.all(np.abs(ours - exact) <= 0.5 + 1e-4)
     floats = F1.gaussian_blur(torchless.from_numpy(image.astype(np.float32)), kernel_size, sigma).numpy()
     np.testing.assert_allclose(floats, exact, rtol=1e-6, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------------- batch norm
+@pytest.mark.parametrize("affine", [True, False])
+def test_eval_batch_norm_backward_reads_the_running_statistics_when_it_runs(affine):
+    """PyTorch's eval-mode backward reads running_mean / running_var as they are when it runs: a training forward
+    in between (updating them in place, without a version bump) changes the gradients."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    x, later = rng.standard_normal((4, 3, 5, 5)), rng.standard_normal((4, 3, 5, 5)) * 3 + 1
+    weights = np.arange(300.0).reshape(4, 3, 5, 5)
+    results = []
+    for lib in (torch, torchless):
+        bn = lib.nn.BatchNorm2d(3, affine=affine).double()
+        inp = lib.tensor(x, requires_grad=True)
+        bn.eval()
+        out = bn(inp)
+        bn.train()
+        bn(lib.tensor(later))
+        (out * lib.tensor(weights)).sum().backward()
+        grads = [inp.grad] + ([bn.weight.grad, bn.bias.grad] if affine else [])
+        results.append([g.detach().numpy() for g in grads])
+    for expected, ours in zip(*results):
+        np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-10)

@@ -100,6 +100,7 @@ class BatchNorm(Node):
         else:
             centered = x3 - running_mean.reshape(channel)
             var = running_var.astype(x3.dtype, copy=False)  # (float16 statistics read into float32)
+            self.forward_statistics = running_mean.copy(), running_var.copy()
         with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
             self.invstd = 1 / np.sqrt(var + eps)
         if half and training and not compute_in_float32:
@@ -114,16 +115,30 @@ class BatchNorm(Node):
             y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
         return y
 
+    def _statistics_at_backward(self):
+        """xhat and invstd with the running statistics as they are now: PyTorch's eval-mode backward reads them
+        when it runs, so a training forward in between (which updates them in place) changes the gradient."""
+        running_mean, running_var, eps = self.statistics
+        old_mean, old_var = self.forward_statistics
+        if np.array_equal(old_mean, running_mean) and np.array_equal(old_var, running_var):
+            return self.xhat, self.invstd
+        channel = (1, -1, 1)
+        with np.errstate(all="ignore"):
+            invstd = 1 / np.sqrt(running_var.astype(self.xhat.dtype) + eps)
+            centered = self.xhat / self.invstd.reshape(channel) + (old_mean - running_mean).reshape(channel)
+        return centered * invstd.reshape(channel), invstd
+
     @laid_out_gradients(_in_input_format)  # (its create_graph gradient too: the same op computes it)
     def backward(self, grad):
-        xhat, channel = self.xhat, (1, -1, 1)
+        xhat, invstd = self._statistics_at_backward() if not self.training else (self.xhat, self.invstd)
+        channel = (1, -1, 1)
         g = grad.reshape(xhat.shape)
         need_x, need_w, need_b = self.needs_input_grad[:3]
         sum_g = _channel_sums(g) if need_b or (need_x and self.training) else None
         sum_g_xhat = _channel_sums(g * xhat) if need_w or (need_x and self.training) else None
         gx = None
         if need_x:
-            scale = self.invstd if self.weight is None else self.invstd * self.weight
+            scale = invstd if self.weight is None else invstd * self.weight
             if self.training:
                 # d/dx of the normalised batch: remove the gradient's mean and its projection on xhat.
                 gx = g - (sum_g / self.count).reshape(channel)
