@@ -86,14 +86,14 @@ def exp(x):
     """e ** x of float32 ``x`` (SLEEF's expf: x = q ln 2 + s with q an integer, e ** s by a degree-7 polynomial,
     scaled by 2 ** q in two steps so that subnormal results keep their bits)."""
     x = np.asarray(x, _F32)
-    q = np.rint(x * _LOG2_E).astype(np.int32)
-    multiple = q.astype(_F32)
-    s = x
-    for part in _MINUS_LN2:
-        s = fused_multiply_add32(multiple, part, s)
-    y = _F32(1) + fused_multiply_add32(s * s, _polynomial(_EXP_POLYNOMIAL, s), s)
-    half = q >> 1
-    with np.errstate(over="ignore"):
+    with np.errstate(all="ignore"):  # (the ends, NaN and beyond +-100, are set apart below)
+        q = np.rint(x * _LOG2_E).astype(np.int32)
+        multiple = q.astype(_F32)
+        s = x
+        for part in _MINUS_LN2:
+            s = fused_multiply_add32(multiple, part, s)
+        y = _F32(1) + fused_multiply_add32(s * s, _polynomial(_EXP_POLYNOMIAL, s), s)
+        half = q >> 1
         y = y * np.ldexp(_F32(1), half) * np.ldexp(_F32(1), q - half)
     y = np.where(x < -104, _F32(0), y)
     y = np.where(x > 100, _F32(np.inf), y)
