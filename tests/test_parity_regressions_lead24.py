@@ -187,3 +187,77 @@ def test_eval_batch_norm_backward_reads_the_running_statistics_when_it_runs(affi
         results.append([g.detach().numpy() for g in grads])
     for expected, ours in zip(*results):
         np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-10)
+
+
+# ------------------------------------------------------------------- split, chunk, unbind: one node for all
+def _pieces_record(lib):
+    lib.manual_seed(0)
+    x = lib.randn(6, 3, dtype=lib.float64, requires_grad=True)
+    a, b, c = x.split(2)
+    rows = x.unbind(1)
+    first, second = x.chunk(2)
+    sized = x.split([1, 2, 3])
+    z = first + second
+    hooked = []
+    first.grad_fn.register_hook(lambda grad_inputs, grad_outputs: hooked.append(
+        (len(grad_inputs), [g is None for g in grad_outputs])))
+    (a * 1 + c * 3).sum().backward(retain_graph=True)
+    first.sum().backward()
+    return {
+        "grad": x.grad.tolist(),
+        "names": [type(t.grad_fn).__name__ for t in (a, rows[0], first, sized[0])],
+        "output_nr": [t.output_nr for t in (a, b, c, *rows, second, sized[2])],
+        "next": [(type(f).__name__, i) for f, i in z.grad_fn.next_functions],
+        "saved": (a.grad_fn._saved_split_size, a.grad_fn._saved_dim, tuple(a.grad_fn._saved_self_sym_sizes),
+                  tuple(sized[0].grad_fn._saved_split_sizes), rows[0].grad_fn._saved_dim),
+        "hook": hooked,
+        "view": (a._base is x, rows[1]._base is x),
+    }
+
+
+def test_pieces_share_one_node_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    assert _pieces_record(torchless) == _pieces_record(torch)
+
+
+@pytest.mark.parametrize("unbinds", [False, True])
+def test_gradient_of_gradient_through_pieces(unbinds):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.linspace(-1, 1, 12).reshape(4, 3), requires_grad=True)
+        a, b = (x.unbind(0)[:2]) if unbinds else x.chunk(2)
+        (g,) = lib.autograd.grad((a ** 2).sum() + (b ** 3).sum(), x, create_graph=True)
+        g.sum().backward()
+        results.append((g.grad_fn.name(), x.grad.numpy().copy()))
+    assert results[0][0] == results[1][0]
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12)
+
+
+def test_unsafe_split_pieces_are_not_views_and_take_in_place_ops():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, torchless):
+        y = lib.ones(6, 3, dtype=lib.float64, requires_grad=True)
+        a, b = y.unsafe_split(3)
+        c, d = y.unsafe_chunk(2)
+        a.mul_(2)
+        (a.sum() + d.sum()).backward()
+        results.append((y.grad.tolist(), type(a.grad_fn).__name__, type(d.grad_fn).__name__, d.output_nr,
+                        a._base is None, y._version))
+    assert results[0] == results[1]
+
+
+def test_unbinding_many_rows_backward_is_linear():
+    """One node for all the rows: its backward writes each row's gradient once (k nodes each materialising a
+    gradient of the whole input made ``for row in x`` quadratic)."""
+    x = torchless.randn(400, 50, requires_grad=True)
+    rows = list(x)
+    total = sum(row.sum() * i for i, row in enumerate(rows))
+    (node,) = {id(row.grad_fn.node): row.grad_fn.node for row in rows}.values()
+    handed_on = []
+    backward = node.backward
+    node.backward = lambda grad: handed_on.append(backward(grad)) or handed_on[-1]
+    total.backward()
+    assert len(handed_on) == 1 and handed_on[0][0].nbytes == x.detach().numpy().nbytes
+    np.testing.assert_array_equal(x.grad.numpy(), np.repeat(np.arange(400.0, dtype=np.float32)[:, None], 50, 1))

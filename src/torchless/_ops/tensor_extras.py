@@ -287,6 +287,11 @@ def resize_as_(self, the_template, *, memory_format=None):
 
 
 def split_with_sizes(self, split_sizes, dim=0):
+    return self.split(*_checked_split_sizes(self, split_sizes, dim))
+
+
+def _checked_split_sizes(self, split_sizes, dim):
+    """split_with_sizes's checks: the sizes (ints) and the dim."""
     if not isinstance(split_sizes, (tuple, list)):
         raise _parser_errors.wrong_type("split_with_sizes", "split_sizes", 1, split_sizes, "tuple of ints")
     sizes = [int(n) for n in split_sizes]
@@ -305,12 +310,11 @@ def split_with_sizes(self, split_sizes, dim=0):
         if n < 0:
             raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
                                f"split_sizes={sizes}")
-    return tuple(_named(piece, "SplitWithSizesBackward0") for piece in self.split(sizes, dim))
+    return sizes, dim
 
 
 def unsafe_split_with_sizes(self, split_sizes, dim=0):
-    return tuple(_named(piece, "UnsafeSplitWithSizesBackward0")
-                 for piece in split_with_sizes(self, split_sizes, dim))
+    return self._split_at(*self._split_bounds(*_checked_split_sizes(self, split_sizes, dim)), unsafe=True)
 
 
 def sum_to_size(self, *size, **kwargs):
@@ -380,11 +384,13 @@ def _grad_enabled():
 
 
 def unsafe_split(self, split_size, dim=0):
-    return tuple(_named(piece, "UnsafeSplitBackward0") for piece in self.split(split_size, dim))
+    """split's pieces, sharing this tensor's memory but not tracked by autograd as its views (in-place ops on them
+    are recorded as on any tensor), one UnsafeSplitBackward0 node for all."""
+    return self._split_at(*self._split_bounds(split_size, dim), unsafe=True)
 
 
 def unsafe_chunk(self, chunks, dim=0):
-    return tuple(_named(piece, "UnsafeSplitBackward0") for piece in self.chunk(chunks, dim))
+    return unsafe_split(self, *self._chunk_split(chunks, dim))
 
 
 def broadcast_to(self, *size, **kwargs):

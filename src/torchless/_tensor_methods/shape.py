@@ -9,21 +9,12 @@ import operator
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from .._ops import indexing, reduction, shape as shape_ops
+from .._ops import indexing, pieces, reduction, shape as shape_ops
 from .._ops._util import check_int64, list_elements, normalize_dim, normalize_dims
 from .._size import Size
-from ..autograd import grad_mode
 from ..autograd.graph import records
 from .._tensor import Tensor, _all_ints, _shape_arg
 from ._arguments import EVERY_DIM
-
-
-def _multi_output_views(pieces):
-    """The pieces of split/chunk/unbind as a tuple, each marked as such when made with grad mode on."""
-    if grad_mode.state.enabled and not grad_mode.state.inference:
-        for index, piece in enumerate(pieces):
-            piece._view_creation, piece._view_output_nr = "multi_output", index
-    return tuple(pieces)
 
 
 def _infer_shape(shape, numel):
@@ -307,6 +298,10 @@ class ShapeMethods:
         return shape_ops.Repeat.apply(self, repeats=sizes)
 
     def chunk(self, chunks, dim=0):
+        return self.split(*self._chunk_split(chunks, dim))
+
+    def _chunk_split(self, chunks, dim):
+        """The (split size or sizes, dim) chunk(chunks, dim) splits by."""
         if type(chunks) is not int or type(dim) is not int:
             parsed = _parser_errors.method_arguments("chunk", (chunks, dim))
             chunks, dim = parsed["chunks"], parsed["dim"]
@@ -317,10 +312,14 @@ class ShapeMethods:
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if not n:  # an empty dim still gives `chunks` (empty) pieces
-            return self.split([0] * chunks, dim)
-        return self.split(-(-n // chunks), dim)
+            return [0] * chunks, dim
+        return -(-n // chunks), dim
 
     def split(self, split_size_or_sections, dim=0):
+        return self._split_at(*self._split_bounds(split_size_or_sections, dim))
+
+    def _split_bounds(self, split_size_or_sections, dim):
+        """split's checks: the pieces' bounds along the axis, the axis, and the split size (an int) or sizes."""
         if isinstance(split_size_or_sections, Tensor):  # PyTorch's Tensor.split reads one element as the size
             try:
                 split_size_or_sections = int(split_size_or_sections)
@@ -354,10 +353,16 @@ class ShapeMethods:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                    f"at dimension {dim}), but got split_sizes={sizes}")
             bounds = [0] + list(np.cumsum(sizes))
+        return bounds, axis, split_size_or_sections
+
+    def _split_at(self, bounds, axis, split_size_or_sections, unsafe=False):
+        """The pieces between consecutive ``bounds`` along ``axis`` (split's, or unsafe_split's)."""
         prefix = (slice(None),) * axis
-        name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
-        return _multi_output_views([indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name=name)
-                                    for lo, hi in zip(bounds[:-1], bounds[1:])])
+        sized = isinstance(split_size_or_sections, int)
+        name = ("Unsafe" if unsafe else "") + ("SplitBackward0" if sized else "SplitWithSizesBackward0")
+        shown = split_size_or_sections if sized else tuple(split_size_or_sections)
+        keys = [prefix + (slice(lo, hi),) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        return pieces.pieces_of(self, keys, axis, axis, shown, name, unsafe)
 
     def unbind(self, dim=0):
         try:
@@ -367,8 +372,8 @@ class ShapeMethods:
         if not self._data.ndim:  # (dims 0 and -1 pass normalize_dim, a 0-d tensor taking them elsewhere)
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         prefix = (slice(None),) * axis
-        return _multi_output_views([indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
-                                    for i in range(self._data.shape[axis])])
+        keys = [prefix + (i,) for i in range(self._data.shape[axis])]
+        return pieces.pieces_of(self, keys, axis, axis, None, "UnbindBackward0")
 
     def flip(self, *args, **kwargs):
         """Reversed along ``dims`` (a list of dims, or the dims as separate arguments)."""

@@ -6,7 +6,7 @@ import re
 import numpy as np
 
 from .. import _memory_format
-from .graph import OUTPUT, Node, _edge, no_graph_backward_message, shown_edge
+from .graph import OUTPUT, Node, _edge, listed_edge, listed_pair, no_graph_backward_message
 
 _graph_backwards = {}  # node class -> its backward_graph function
 
@@ -80,7 +80,7 @@ def _backward_op_inputs(node, grad):
     for position in positions:
         listed.append(node if position == OUTPUT else None if position is None or position >= len(node.edges)
                       else node.edges[position])
-    return tuple((shown_edge(edge), 0) for edge in listed)
+    return tuple(listed_pair(edge) for edge in listed)
 
 
 def _named_after_backward(method):
@@ -177,7 +177,7 @@ def with_zero_derivative_of(gradient, anchor, name, grad=None):
     inputs (else its inputs are listed)."""
     listed = None
     if grad is not None:
-        listed = tuple((shown_edge(_edge(t)) if t._requires_grad else None, 0) for t in (grad, anchor))
+        listed = tuple(listed_edge(t) for t in (grad, anchor))
     return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from . import grad_mode, saved_hooks
 from ._released import FREED_MESSAGE
 from .graph import (Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
-                    shown_edge)
+                    listed_pair)
 from .graph import tensor_class as _tensor_class
 
 _LEGACY = ("Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
@@ -89,7 +89,7 @@ class BackwardCFunction(Node, FunctionCtx):
 
     @property
     def next_functions(self):  # one entry per tensor argument, as PyTorch lists them
-        return tuple((shown_edge(e), 0) for e, info in zip(self.edges, self._input_infos) if info is not None)
+        return tuple(listed_pair(e) for e, info in zip(self.edges, self._input_infos) if info is not None)
 
     def connect(self, args, edges, output):
         """Make the tensors of ``output`` (a tensor or a tuple) outputs of this node, on ``args``'s ``edges``."""

@@ -276,7 +276,7 @@ class Node:
         edges = self.edges
         if self.listed_inputs is not None and edges:
             edges = [edges[i] for i in self.listed_inputs]
-        return tuple((shown_edge(e), 0) for e in edges)
+        return tuple(listed_pair(e) for e in edges)
 
     def pytorch_inputs(self):
         """``next_functions`` where PyTorch's graph has more nodes than torchless records (the views and ops it runs
@@ -617,24 +617,57 @@ def _edge(tensor):
     return tensor.grad_fn if tensor.grad_fn is not None else tensor
 
 
+def listed_pair(edge):
+    """How ``next_functions`` lists an edge: (shown_edge(edge), which output of that node the gradient goes to)."""
+    shown = shown_edge(edge)
+    return shown, (shown.index if isinstance(shown, OutputSlot) else 0)
+
+
 def listed_edge(tensor):
-    """How a node's ``next_functions`` lists its input ``tensor``: (its node, a leaf's AccumulateGrad or None, 0)."""
-    return (shown_edge(_edge(tensor)) if tensor._requires_grad else None, 0)
+    """How a node's ``next_functions`` lists its input ``tensor``: (its node, a leaf's AccumulateGrad or None; the
+    node's output it is)."""
+    return listed_pair(_edge(tensor)) if tensor._requires_grad else (None, 0)
 
 
 class OutputGrads:
     """The gradients reaching the outputs of a node with several (None for an output none reached).
 
     Each output has its own OutputSlot node, and the engine sums what several nodes send to one node: summing
-    these merges them, so that the shared node receives every output's gradient at once."""
+    these merges them, so that the shared node receives every output's gradient at once. Only the gradients that
+    arrived are held (``reached``, by output), and a sum merges the smaller into the larger in place -- the engine
+    owns both -- so that the k outputs of one node (unbind's rows) cost k merges of one gradient, not k of k."""
 
-    __slots__ = ("grads",)
+    __slots__ = ("count", "reached")
 
     def __init__(self, grads):
-        self.grads = grads
+        self.count = len(grads)
+        self.reached = {index: grad for index, grad in enumerate(grads) if grad is not None}
+
+    @classmethod
+    def of_one(cls, index, count, grad):
+        """The gradient ``grad`` of output ``index`` of ``count`` outputs, alone."""
+        one = cls.__new__(cls)
+        one.count, one.reached = count, {index: grad}
+        return one
+
+    @property
+    def grads(self):
+        """Every output's gradient, in order (None for those none reached)."""
+        reached = self.reached
+        return [reached.get(index) for index in range(self.count)]
+
+    @property
+    def nbytes(self):
+        """The bytes of gradient held (as ``ndarray.nbytes``)."""
+        return sum(grad.nbytes for grad in self.reached.values())
 
     def __add__(self, other):
-        return OutputGrads([a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)])
+        larger, smaller = (self, other) if len(self.reached) >= len(other.reached) else (other, self)
+        reached = larger.reached
+        for index, grad in smaller.reached.items():
+            previous = reached.get(index)
+            reached[index] = grad if previous is None else previous + grad
+        return larger
 
 
 class OutputSlot(Node):
@@ -650,14 +683,17 @@ class OutputSlot(Node):
         self.needs_input_grad = (True,)
 
     def backward(self, grad):
-        grads = [None] * self.count
-        grads[self.index] = grad
-        return (OutputGrads(grads),)
+        return (OutputGrads.of_one(self.index, self.count, grad),)
 
     backward_graph = backward  # OutputGrads holds tensors as well as arrays
 
     def name(self):
         return self.node.name()
+
+    def __getattr__(self, attr):  # what the node saved, as PyTorch's one node shows it (grad_fn._saved_dim)
+        if attr.startswith(("_saved_", "_raw_saved_")):
+            return getattr(self.node, attr)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
 
     @property
     def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
