@@ -30,6 +30,9 @@ class Cdist(Node):
     torch_saved = {"x1": SavedInput(0, "x1"), "x2": SavedInput(1, "x2"), "p": lambda node: node.p,
                    "result": saved_result("out")}
 
+    def forward_ad_name(self):
+        return "_cdist_forward"
+
     def forward(self, x1, x2, p=2.0, use_mm=False):
         self.x1, self.x2, self.p, self.use_mm = x1, x2, p, use_mm
         if use_mm:

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
+from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
@@ -45,6 +46,7 @@ class Sum(ContiguousResult):
         # (given explicitly: NumPy's own choice for integers and bools would be int64 or uint64)
         return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
 
@@ -92,6 +94,7 @@ class Prod(ContiguousResult):
         self.out = np.multiply.reduce(a, axis=axes, dtype=dtype, keepdims=keepdim)
         return self.out
 
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
     def backward(self, grad):
         a, out = self.a, self.out
         if not a.ndim:
@@ -173,6 +176,7 @@ class Mean(ContiguousResult):
             return np.full(total.shape, np.nan, a.dtype)
         return (total / self.count).astype(a.dtype, copy=False)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         # PyTorch's mean_backward expands the gradient, then divides: a new array, laid out as TensorIterator lays
         # out the quotient (C order for a gradient broadcast along the reduced dims), where the sum's gradient is the
@@ -213,6 +217,7 @@ class Extremum(ContiguousResult):
         self.out = reduce(a, axis=axes, keepdims=True)
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
     def backward(self, grad):
         hit = self.a == self.out
         if not self.amax and self.a.dtype.kind == "f":  # max()/min() return NaN as the extremum it is (amax: no)
@@ -254,6 +259,7 @@ class ExtremumAlongDim(ContiguousResult):
         values = np.take_along_axis(a, indices, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         if not self.shape:
             return (np.array(grad),)
@@ -332,6 +338,7 @@ class Var(ContiguousResult):
             return self.exact_var.astype(np.float16)
         return self.exact_var.astype(self.centered.real.dtype, copy=False)
 
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
     def backward(self, grad):
         if not self.keepdim and self.axes:
             grad = np.expand_dims(grad, self.axes)
@@ -414,6 +421,7 @@ class VectorNorm(ContiguousResult):
         self.out = np.asarray(out, dtype)
         return self.out
 
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
     def backward(self, grad):
         a, p, norm = self.a, self.p, self.out
         if not self.keepdim and self.axes != ():
@@ -560,6 +568,7 @@ class Cumsum(ContiguousResult):
             return running_sum(a, self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (np.flip(running_sum(np.flip(grad, self.axis), self.axis), self.axis).reshape(grad.shape),)
 
@@ -593,6 +602,7 @@ class Logsumexp(ContiguousResult):
             self.out = np.log(total) + shift
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
     def backward(self, grad):
         grad = grad if self.keepdim else np.expand_dims(grad, self.axes)
         return (grad * np.exp(self.a - self.out),)
@@ -648,6 +658,7 @@ class Trace(Node):
         self.shape = a.shape
         return np.asarray(np.trace(a, dtype=np.int64 if a.dtype.kind in "biu" else None))
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (np.eye(*self.shape, dtype=grad.dtype) * grad,)
 

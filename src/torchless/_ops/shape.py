@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
+from ..autograd import forward_ad
 from ..autograd.graph import ContiguousResult, FoldedNode, Node, shown_edge
 from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
@@ -47,6 +48,7 @@ class Reshape(Node):
             return out
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         if grad.shape == self.input_shape and self.node_name.startswith("Squeeze"):
             return (grad,)  # (a squeeze that removed nothing: unsqueeze_to gives the gradient itself, no view)
@@ -108,6 +110,7 @@ class Permute(Node):
         self.axes, self.kind, self.given = axes, kind, given
         return np.transpose(a, axes)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.axes)),)
 
@@ -147,6 +150,7 @@ class Expand(Node):
             out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)
         return out
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)
 
@@ -166,6 +170,7 @@ class Repeat(ContiguousResult):
         self.shape = (1,) * (len(repeats) - a.ndim) + a.shape
         return np.tile(a.reshape(self.shape), repeats)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         paired = [n for pair in zip(self.repeats, self.shape) for n in pair]
         return (grad.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
@@ -182,6 +187,7 @@ class Flip(Node):
         self.axes = axes
         return _flipped(a, axes)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (_flipped(grad, self.axes),)
 
@@ -221,6 +227,7 @@ class Cat(Node):
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
         return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return tuple(np.split(grad, self.bounds, axis=self.dim))
 
@@ -249,6 +256,7 @@ class Stack(Node):
         return _concatenated(np.stack(arrays, axis=dim), [np.lib.stride_tricks.as_strided(
             a, a.shape + (1,), a.strides + (a.itemsize,)) for a in arrays])
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return tuple(np.moveaxis(grad, self.dim, 0))
 
@@ -280,6 +288,7 @@ class Where(Node):
             self.listed_inputs = (1,) if name == "MaskedFillBackward0" else (1, 0)
         return np.where(condition, a, b)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         zero = np.zeros((), grad.dtype)
         return (unbroadcast(self._laid_out(np.where(self.condition, grad, zero), grad), self.shapes[0])
@@ -333,6 +342,9 @@ class ConstantPad(Node):
         self.original = tuple(slice(lo, lo + n) for (lo, _), n in zip(grow, a.shape))
         return grown[self.crop]
 
+    def jvp(self, tangents, arrays, params, out):  # (the padding's value is a constant: its tangent is 0)
+        return forward_ad.linear_jvp(self, tangents, arrays, {**params, "value": 0}, out)
+
     def backward(self, grad):
         grown = np.zeros(self.grown_shape, grad.dtype)
         grown[self.crop] = grad
@@ -356,6 +368,7 @@ class IndexPad(Node):
             out = np.take(out, index, axis=axis)
         return out
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         for axis, index in reversed(self.axis_indices):
             moved = np.moveaxis(grad, axis, 0)
@@ -397,6 +410,7 @@ class Roll(Node):
         out = np.roll(a, shifts, axes)
         return _memory_format.c_ordered(out) if axes is None else _concatenated(out, (a,))
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
 
@@ -414,6 +428,7 @@ class Rot90(Node):
         self.k, self.axes, self.given = k, axes, (k, axes) if given is None else given
         return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (np.rot90(grad, -self.k, self.axes),)
 
@@ -431,6 +446,7 @@ class Triangle(ContiguousResult):
         self.k, self.lower = k, lower
         return (np.tril if lower else np.triu)(a, k)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return ((np.tril if self.lower else np.triu)(grad, self.k),)
 
@@ -466,6 +482,7 @@ class Diagonal(Node):
             diagonal.flags.writeable = True  # NumPy flags its diagonal views read-only; PyTorch's write through
         return diagonal
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
         planes = np.moveaxis(out, self.dims, (-2, -1))  # a view: writing to it writes to out
@@ -503,6 +520,7 @@ class DiagEmbed(Node):
         np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
         return np.moveaxis(out, (-2, -1), self.dims[:2])
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         d1, d2, offset = self.dims
         return (np.diagonal(grad, offset, d1, d2).copy(),)
@@ -531,6 +549,7 @@ class AsStrided(Node):
             output_positions
         return view
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         storage = np.zeros(self.storage_size, grad.dtype)
         np.add.at(storage, self.output_positions, grad)

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
+from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
 from ..autograd.graph import OUTPUT, Node
 from ..autograd.saved_values import SavedInput, saved_result
@@ -22,6 +23,7 @@ class Exp(Node):
             self.out = np.exp(a)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("out")
     def backward(self, grad):
         return (grad * self.out,)
@@ -40,6 +42,7 @@ class Log(Node):
         with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan, silently as in PyTorch
             return np.log(a)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("a")
     def backward(self, grad):
         return (grad / self.a,)
@@ -58,6 +61,7 @@ class Sqrt(Node):
             self.out = np.sqrt(a)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("out")
     def backward(self, grad):
         return (grad / (2 * self.out),)
@@ -76,6 +80,7 @@ class Rsqrt(Node):
             self.out = 1 / np.sqrt(a)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("out")
     def backward(self, grad):
         return (grad * -0.5 * self.out ** 3,)
@@ -93,6 +98,7 @@ class Abs(Node):
         self.a = a
         return np.abs(a)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("a")
     def backward(self, grad):
         return (grad * sign(self.a),)  # (PyTorch's sign: 0 at NaN, where NumPy's is NaN)
@@ -142,6 +148,7 @@ class Clamp(Node):
         self.mask = mask
         return out.astype(a.dtype, copy=False)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @laid_out_gradients(iterator_layout_of("a", "grad"))  # (PyTorch's where(mask of the input, grad, 0))
     def backward(self, grad):
         return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
@@ -215,6 +222,7 @@ class Relu(Node):
         self._masked_by_consumer = grad
         return grad
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     def backward(self, grad):
         if grad is self._masked_by_consumer:
             self._masked_by_consumer = None
@@ -284,6 +292,7 @@ class Sigmoid(Node):
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("out")
     def backward(self, grad):
         # grad * (1 - out) * out, in PyTorch's order; for float16 each step rounded to float16, as its kernel
@@ -305,6 +314,7 @@ class Tanh(Node):
         self.out = np.tanh(a)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     @grad_first("out")
     def backward(self, grad):
         if grad.dtype == np.float16:  # PyTorch's tanh_backward: in float32, rounded once
@@ -442,6 +452,7 @@ class Smooth(Node):
     def laid_out(self, out, arrays):
         return super().laid_out(out, (arrays[0], _NUMBER_OPERAND) if self.op in _TIMES_A_NUMBER else arrays)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if grad.dtype == np.float16:
@@ -485,6 +496,7 @@ class Logit(Node):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x / (1 - x))
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     def backward(self, grad):
         a = self.a
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -518,6 +530,7 @@ class NanToNum(Node):
         self.finite, self.a = np.isfinite(a), a
         return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
     def backward(self, grad):
         return (np.where(self.finite, grad, np.zeros((), grad.dtype)),)
 
@@ -547,6 +560,7 @@ class Cast(Node):
         return out if layout.flags.c_contiguous and a.size and 1 not in a.shape else \
             _memory_format.preserving(out, layout)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
             grad = grad.real
@@ -577,6 +591,7 @@ class Clone(Node):
             return _memory_format.copy_as(a, memory_format)
         return a.copy() if contiguous else copy_preserving_layout(a)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
     def backward(self, grad):
         return (grad,)
 

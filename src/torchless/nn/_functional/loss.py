@@ -14,6 +14,7 @@ from ... import _memory_format
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._type_promotion import promote
+from ...autograd import forward_ad
 from ...autograd import grad_mode
 from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
                                          with_zero_derivative_of)
@@ -279,6 +280,7 @@ class CrossEntropy(Node):
             return smooth, 1, classes
         return smooth, class_weight.reshape((1, classes) + (1,) * (self.log_probs.ndim - 2)), class_weight.sum()
 
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
     def backward(self, grad):
         eps, probs = self.eps, self.probs
         self.targets.check_backward()
@@ -431,6 +433,7 @@ class NllLoss(Node):
         out = _reduce(losses, reduction, targets.total_weight)
         return out[0] if unbatched and reduction == "none" else out
 
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
     def backward(self, grad):
         targets = self.targets
         targets.check_backward()
@@ -739,6 +742,7 @@ class MseLoss(Node):
         return _reduce(np.square(self.diff), reduction, operands=(x, t))
 
     # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
     @c_ordered_gradients
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
@@ -812,6 +816,7 @@ class BinaryCrossEntropy(Node):
             losses = losses * weight
         return _reduce(losses, reduction, operands=(x, t))
 
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
     def backward(self, grad):
         x, t, w = self.x, self.t, self.w
         scale = grad / x.size if self.reduction == "mean" else grad
@@ -943,6 +948,7 @@ class BinaryCrossEntropyWithLogits(Node):
             scaled /= np.broadcast(self.x, self.t, *(a for a in (self.w, self.pos_weight) if a is not None)).size
         return scaled
 
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
     def backward(self, grad):
         x, t, p = self.x, self.t, self.pos_weight
         e = np.exp(-np.abs(x))
