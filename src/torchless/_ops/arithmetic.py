@@ -399,6 +399,8 @@ class NotDifferentiable(Node):
         self.op = op
         return kernel(*arrays)
 
+    jvp = forward_ad.not_differentiable_jvp
+
     def backward(self, grad):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
 

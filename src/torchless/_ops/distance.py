@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from ..autograd import forward_ad
 from ..autograd._graph_backward import gradients_without_derivative
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
@@ -60,6 +61,8 @@ class Cdist(Node):
         if math.isinf(p):
             return diff.max(-1)
         return np.power(np.power(diff, p).sum(-1), 1 / p)
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
 
     def backward(self, grad):
         x1, x2, dist, p = self.x1, self.x2, self.out, self.p

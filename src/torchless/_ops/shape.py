@@ -549,7 +549,11 @@ class AsStrided(Node):
             output_positions
         return view
 
-    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+    def jvp(self, tangents, arrays, params, out):  # the tangent's storage read as the view reads the input's
+        storage = np.zeros(self.storage_size, tangents[0].dtype)
+        storage[self.input_positions] = tangents[0]
+        return storage[self.output_positions]
+
     def backward(self, grad):
         storage = np.zeros(self.storage_size, grad.dtype)
         np.add.at(storage, self.output_positions, grad)

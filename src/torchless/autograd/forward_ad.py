@@ -185,8 +185,51 @@ def not_implemented(op_name):
     return NotImplementedError(_NOT_IMPLEMENTED.format(op_name))
 
 
+def unsupported_jvp(node, tangents, arrays, params, out):
+    """An op PyTorch has no forward AD formula for (cdist, grid_sampler_2d, ctc_loss): its error."""
+    raise not_implemented(node.forward_ad_name())
+
+
+def not_differentiable_jvp(node, tangents, arrays, params, out):
+    """An op PyTorch records without a derivative (``//``): its error, which names the aten op."""
+    raise NotImplementedError(f"Trying to use forward AD with aten::{node.op} that does not support it.")
+
+
 # ------------------------------------------------------------------ jvp formulas shared by kinds of ops
-# Each is a Node method: ``jvp = forward_ad.linear_jvp`` in an op's class says which formula is its.
+# Each is a Node method: ``jvp = forward_ad.linear_jvp`` in an op's class says which formula is its; an op
+# without one goes through transposed_jvp.
+
+def transposed_jvp(node, tangents, arrays, params, out):
+    """J t from the op's differentiable backward (its ``backward_graph``, J^T v): <J^T v, t> is linear in v, so its
+    gradient with respect to v is J t. Costs a backward and a backward of that; ops of CNNs have formulas of
+    their own. A real op only (complex gradients follow a conjugate convention); one without a differentiable
+    backward raises PyTorch's error."""
+    from .._tensor import Tensor
+    from . import grad, grad_mode
+    from ._graph_backward import _refuse_graph_backward, backward_graph_method
+
+    method = backward_graph_method(node)
+    if method is _refuse_graph_backward or out.dtype.kind == "c" or any(
+            t is not None and t.dtype.kind == "c" for t in tangents):
+        raise not_implemented(node.forward_ad_name())
+    needs, edges = node.needs_input_grad, node.edges
+    node.needs_input_grad = tuple(t is not None for t in tangents)
+    # the inputs as leaves of their own (a formula may differentiate through them, as renorm's through its norm)
+    node.edges = tuple(None if a is None or a.dtype.kind not in "fc" else Tensor._wrap(a).requires_grad_()
+                       for a in arrays)
+    try:
+        with grad_mode.enable_grad():
+            # (any direction: the function is linear in it; ones keep formulas taking logs of it finite)
+            direction = Tensor._wrap(np.ones(out.shape, out.dtype)).requires_grad_()
+            products = [(gradient * Tensor._wrap(tangent)).sum()
+                        for gradient, tangent in zip(method(node, direction), tangents)
+                        if tangent is not None and gradient is not None and gradient._requires_grad]
+            if not products:
+                return np.zeros(out.shape, out.dtype)
+            jvp, = grad(sum(products[1:], products[0]), direction, allow_unused=True, materialize_grads=True)
+    finally:
+        node.needs_input_grad, node.edges = needs, edges
+    return jvp._data
 
 def zero_filled(tangents, arrays):
     """The tangents, a missing one as zeros of its input's shape and dtype."""

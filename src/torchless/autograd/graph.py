@@ -175,8 +175,9 @@ class Node:
     def jvp(self, tangents, arrays, params, out):
         """Forward-mode AD: the tangent of the result (an array) from the tangents of the inputs (arrays, None for an
         input without one), given forward's ``arrays``, ``params`` and result ``out``. Each op defines its formula next to its
-        backward (forward_ad has those shared by kinds of ops); one without raises PyTorch's error."""
-        raise forward_ad.not_implemented(self.forward_ad_name())
+        backward (forward_ad has those shared by kinds of ops); one without goes through its differentiable backward
+        (forward_ad.transposed_jvp), and raises PyTorch's error if it has none."""
+        return forward_ad.transposed_jvp(self, tangents, arrays, params, out)
 
     def forward_ad_name(self):
         """The name of the aten op that PyTorch's error for a missing forward AD formula gives."""
