@@ -24,11 +24,14 @@ class _State:
     """The dual level open (PyTorch supports one at a time, numbered 0), and a count of the levels opened so far
     that tells a live tangent from one of a level since left."""
 
-    __slots__ = ("level", "generation")
+    __slots__ = ("level", "generation", "graph_refused")
 
     def __init__(self):
         self.level = None
         self.generation = 0
+        # An exception class torch.func's forward transforms set: raised when a result carrying a tangent records
+        # a graph (its tangent would have to be differentiable, which these tangents are not)
+        self.graph_refused = None
 
 
 state = _State()
@@ -174,6 +177,8 @@ def propagate(node, inputs, arrays, params, result):
     tangents = [None if t is None else tangent_array(t) for t in inputs]
     if all(t is None for t in tangents) or result._data.dtype.kind not in "fc":  # (an integer result has none)
         return
+    if result._requires_grad and state.graph_refused is not None:
+        raise state.graph_refused
     out = node.jvp(tangents, arrays, params, result._data)
     if out is not None:
         if out.shape != result._data.shape:
