@@ -6,7 +6,11 @@ its ``backward`` in the op's Node class. ``unpack_dual`` reads a tangent back.
 
 A tangent lives in the tensor's ``__dict__`` with the number of the level it belongs to: leaving the level makes
 every tangent of it unreadable at once, as PyTorch's do, without visiting the tensors. Ops check
-``state.level`` (None outside a level) before anything else, so tensors pay nothing for forward AD outside one.
+``state.tracing`` before anything else, so tensors pay nothing for forward AD outside a level.
+
+The same hook marks, while torch.func.vmap runs its function, the tensors computed from the samples it maps
+(``batched``): PyTorch's batched tensors refuse ``.item()`` and data-dependent control flow, which the samples
+torchless maps one at a time then refuse too.
 """
 import collections
 
@@ -24,17 +28,23 @@ class _State:
     """The dual level open (PyTorch supports one at a time, numbered 0), and a count of the levels opened so far
     that tells a live tangent from one of a level since left."""
 
-    __slots__ = ("level", "generation", "graph_refused")
+    __slots__ = ("level", "generation", "graph_refused", "vmap_levels", "tracing")
 
     def __init__(self):
         self.level = None
         self.generation = 0
+        self.vmap_levels = []  # the numbers of the vmap calls running (see batched)
+        self.tracing = False  # a level is open or vmap runs: ops call propagate
         # An exception class torch.func's forward transforms set: raised when a result carrying a tangent records
         # a graph (its tangent would have to be differentiable, which these tangents are not)
         self.graph_refused = None
 
 
 state = _State()
+
+
+def _update_tracing():
+    state.tracing = state.level is not None or bool(state.vmap_levels)
 
 UnpackedDualTensor = collections.namedtuple("UnpackedDualTensor", ["primal", "tangent"])
 UnpackedDualTensor.__doc__ = "The primal and the tangent (None if it has none) of a dual tensor, as unpack_dual gives."
@@ -47,6 +57,7 @@ def enter_dual_level():
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     state.generation += 1
     state.level = 0
+    _update_tracing()
     return state.level
 
 
@@ -60,6 +71,7 @@ def exit_dual_level(*, level=None):
         raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
                            "not supported.")
     state.level = None
+    _update_tracing()
 
 
 class dual_level:
@@ -172,8 +184,18 @@ def has_tangent(tensors):
     return any(t is not None and tangent_of(t) is not None for t in tensors)
 
 
+def traced(tensors):
+    """Whether an op on ``tensors`` must go through Node.apply's hook: one carries a tangent or is batched."""
+    return has_tangent(tensors) or (bool(state.vmap_levels) and any(t is not None and batched(t) for t in tensors))
+
+
 def propagate(node, inputs, arrays, params, result):
-    """Give ``result``, made by ``node`` from ``inputs``, the tangent its op's jvp computes from theirs (if any)."""
+    """Give ``result``, made by ``node`` from ``inputs``, the tangent its op's jvp computes from theirs (if any), and
+    vmap's mark of a batched tensor."""
+    if state.vmap_levels:
+        mark_batched(result, inputs)
+    if state.level is None:
+        return
     tangents = [None if t is None else tangent_array(t) for t in inputs]
     if all(t is None for t in tangents) or result._data.dtype.kind not in "fc":  # (an integer result has none)
         return
@@ -184,6 +206,58 @@ def propagate(node, inputs, arrays, params, result):
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape)
         set_tangent(result, out)
+
+
+# ------------------------------------------------------------------ vmap's batched tensors
+
+_vmap_numbers = iter(range(1, 1 << 62))
+
+_ITEM_IN_VMAP = ("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() "
+                 "on a Tensor, please try to rewrite what you're doing with other operations. If error is occurring "
+                 "somewhere inside PyTorch internals, please file a bug report.")
+_CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow. "
+                         "We don't support that yet, please file an issue at https://github.com/pytorch/pytorch/issues .")
+_NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
+
+
+class vmap_level:
+    """A vmap call mapping its function over samples: ``mark(sample)`` marks each as batched."""
+
+    def __enter__(self):
+        self.number = next(_vmap_numbers)
+        state.vmap_levels.append(self.number)
+        _update_tracing()
+        return self
+
+    def __exit__(self, *exc):
+        state.vmap_levels.remove(self.number)
+        _update_tracing()
+
+    def mark(self, tensor):
+        tensor.__dict__["_vmap_level"] = self.number
+        return tensor
+
+
+def batched(tensor):
+    """Whether ``tensor`` was computed from a sample of a vmap call running."""
+    return tensor.__dict__.get("_vmap_level") in state.vmap_levels
+
+
+def mark_batched(result, inputs):
+    """Mark ``result`` batched if an input is (called while vmap runs). Returns ``result``."""
+    for tensor in inputs:
+        if tensor is not None and hasattr(tensor, "__dict__") and batched(tensor):
+            result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
+            break
+    return result
+
+
+def refuse_in_vmap(tensor, use):
+    """PyTorch's error for reading the values of a batched tensor inside vmap: ``use`` is "item" (item(), float(),
+    int()), "control flow" (bool()) or "data" (tolist(), numpy())."""
+    if batched(tensor):
+        message = {"item": _ITEM_IN_VMAP, "control flow": _CONTROL_FLOW_IN_VMAP, "data": _NO_STORAGE}[use]
+        raise RuntimeError(message)
 
 
 def not_implemented(op_name):

@@ -22,7 +22,7 @@ from ._released import FREED_MESSAGE, released
 
 _grad_state = grad_mode.state
 _saved_hooks_state = saved_hooks.state  # (per thread: apply asks whether its stack is empty)
-_dual_state = forward_ad.state  # (apply asks whether a forward AD level is open)
+_dual_state = forward_ad.state  # (apply asks whether a forward AD level is open or vmap runs)
 
 # Each recorded node's number, in the order they were made: PyTorch's engine runs, of the nodes ready, the most
 # recent first (see _engine._execution_order)
@@ -155,7 +155,7 @@ class Node:
                 saved_hooks.pack_node(node, result)
             if anomaly_mode.state.enabled:
                 node._forward_stack = anomaly_mode.forward_stack()
-        if _dual_state.level is not None:
+        if _dual_state.tracing:
             forward_ad.propagate(node, inputs, arrays, params, result)
         # (a reshape may copy; NumPy sees no memory shared with an empty array, which PyTorch always views)
         if node.is_view and (np.may_share_memory(result._data, inputs[0]._data) or not result._data.size):
@@ -602,13 +602,13 @@ def increment_version(tensor):
 def records(*tensors):
     """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
     Node.apply decides: gradients are being recorded and some input requires grad (or, in a forward AD level,
-    some input carries a tangent, which apply propagates). Fast paths that skip apply where it would record
+    some input carries a tangent, which apply propagates; or, inside vmap, is batched). Fast paths that skip apply where it would record
     nothing ask this first."""
     if _grad_state.enabled:
         for t in tensors:
             if t is not None and t._requires_grad:
                 return True
-    return _dual_state.level is not None and forward_ad.has_tangent(tensors)
+    return _dual_state.tracing and forward_ad.traced(tensors)
 
 
 def tensor_class():
