@@ -40,6 +40,7 @@ class Add(Node):
         return a + b if alpha == 1 else plus_scaled(a, b, alpha)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         sa, sb = self.shapes
         gb = grad if self.alpha == 1 else grad * self.alpha
@@ -74,6 +75,7 @@ class Sub(Node):
         return a - b if alpha == 1 else plus_scaled(a, b, alpha, subtract=True)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         sa, sb = self.shapes
         return (unbroadcast(grad, sa) if self.needs_input_grad[0] else None,
@@ -116,6 +118,7 @@ class Rsub(Node):
         return -grad if self.alpha == 1 else grad * -self.alpha
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         sa, sb = self.shapes
         return (unbroadcast(self._input_grad(grad), sa) if self.needs_input_grad[0] else None,
@@ -141,6 +144,7 @@ class Mul(Node):
         return a * b
 
     jvp = forward_ad.multilinear_jvp  # (linear in each input)
+
     def backward(self, grad):
         a, b = self.a, self.b
         return (unbroadcast(laid_out_product(grad * b, grad, b), a.shape) if self.needs_input_grad[0] else None,
@@ -629,6 +633,7 @@ class Neg(Node):
         return -a
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (-grad,)
 
@@ -687,6 +692,7 @@ class MatMul(ContiguousResult):
         return _product(a, b)
 
     jvp = forward_ad.multilinear_jvp  # (linear in each input)
+
     def backward(self, grad):
         a, b = self.a, self.b
         if a.ndim == 2 and b.ndim == 2:  # (torch.bmm's are 3-D)

@@ -300,6 +300,7 @@ class Index(Node):
         return out
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
         if self.basic:
@@ -385,6 +386,7 @@ class IndexPut(Node):
         return out
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         ga = gv = None
         if self.needs_input_grad[0]:
@@ -642,6 +644,7 @@ class ViewScatter(Node):
         return a
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         if self.overlapping:  # written through an expanded view: PyTorch computes the forward, refuses this
             from .._tensor import _INTERNAL_OVERLAP
@@ -690,6 +693,7 @@ class ViewGather(Node):
         return np.reshape(a, -1)[positions]
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         out = np.zeros(int(np.prod(self.shape)), grad.dtype)
         np.add.at(out, self.positions, grad)  # an expanded or unfolded view reads some elements more than once

@@ -47,6 +47,7 @@ class Sum(ContiguousResult):
         return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
 
@@ -95,6 +96,7 @@ class Prod(ContiguousResult):
         return self.out
 
     jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
+
     def backward(self, grad):
         a, out = self.a, self.out
         if not a.ndim:
@@ -177,6 +179,7 @@ class Mean(ContiguousResult):
         return (total / self.count).astype(a.dtype, copy=False)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         # PyTorch's mean_backward expands the gradient, then divides: a new array, laid out as TensorIterator lays
         # out the quotient (C order for a gradient broadcast along the reduced dims), where the sum's gradient is the
@@ -218,6 +221,7 @@ class Extremum(ContiguousResult):
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
     jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
+
     def backward(self, grad):
         hit = self.a == self.out
         if not self.amax and self.a.dtype.kind == "f":  # max()/min() return NaN as the extremum it is (amax: no)
@@ -260,6 +264,7 @@ class ExtremumAlongDim(ContiguousResult):
         return values if keepdim else np.squeeze(values, axis=dim)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         if not self.shape:
             return (np.array(grad),)
@@ -339,6 +344,7 @@ class Var(ContiguousResult):
         return self.exact_var.astype(self.centered.real.dtype, copy=False)
 
     jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
+
     def backward(self, grad):
         if not self.keepdim and self.axes:
             grad = np.expand_dims(grad, self.axes)
@@ -422,6 +428,7 @@ class VectorNorm(ContiguousResult):
         return self.out
 
     jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
+
     def backward(self, grad):
         a, p, norm = self.a, self.p, self.out
         if not self.keepdim and self.axes != ():
@@ -569,6 +576,7 @@ class Cumsum(ContiguousResult):
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.flip(running_sum(np.flip(grad, self.axis), self.axis), self.axis).reshape(grad.shape),)
 
@@ -603,6 +611,7 @@ class Logsumexp(ContiguousResult):
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
     jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
+
     def backward(self, grad):
         grad = grad if self.keepdim else np.expand_dims(grad, self.axes)
         return (grad * np.exp(self.a - self.out),)
@@ -659,6 +668,7 @@ class Trace(Node):
         return np.asarray(np.trace(a, dtype=np.int64 if a.dtype.kind in "biu" else None))
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.eye(*self.shape, dtype=grad.dtype) * grad,)
 

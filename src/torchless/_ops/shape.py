@@ -49,6 +49,7 @@ class Reshape(Node):
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         if grad.shape == self.input_shape and self.node_name.startswith("Squeeze"):
             return (grad,)  # (a squeeze that removed nothing: unsqueeze_to gives the gradient itself, no view)
@@ -111,6 +112,7 @@ class Permute(Node):
         return np.transpose(a, axes)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.axes)),)
 
@@ -151,6 +153,7 @@ class Expand(Node):
         return out
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)
 
@@ -171,6 +174,7 @@ class Repeat(ContiguousResult):
         return np.tile(a.reshape(self.shape), repeats)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         paired = [n for pair in zip(self.repeats, self.shape) for n in pair]
         return (grad.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
@@ -188,6 +192,7 @@ class Flip(Node):
         return _flipped(a, axes)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (_flipped(grad, self.axes),)
 
@@ -228,6 +233,7 @@ class Cat(Node):
         return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return tuple(np.split(grad, self.bounds, axis=self.dim))
 
@@ -257,6 +263,7 @@ class Stack(Node):
             a, a.shape + (1,), a.strides + (a.itemsize,)) for a in arrays])
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return tuple(np.moveaxis(grad, self.dim, 0))
 
@@ -289,6 +296,7 @@ class Where(Node):
         return np.where(condition, a, b)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         zero = np.zeros((), grad.dtype)
         return (unbroadcast(self._laid_out(np.where(self.condition, grad, zero), grad), self.shapes[0])
@@ -369,6 +377,7 @@ class IndexPad(Node):
         return out
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         for axis, index in reversed(self.axis_indices):
             moved = np.moveaxis(grad, axis, 0)
@@ -411,6 +420,7 @@ class Roll(Node):
         return _memory_format.c_ordered(out) if axes is None else _concatenated(out, (a,))
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
 
@@ -429,6 +439,7 @@ class Rot90(Node):
         return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.rot90(grad, -self.k, self.axes),)
 
@@ -447,6 +458,7 @@ class Triangle(ContiguousResult):
         return (np.tril if lower else np.triu)(a, k)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return ((np.tril if self.lower else np.triu)(grad, self.k),)
 
@@ -483,6 +495,7 @@ class Diagonal(Node):
         return diagonal
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
         planes = np.moveaxis(out, self.dims, (-2, -1))  # a view: writing to it writes to out
@@ -521,6 +534,7 @@ class DiagEmbed(Node):
         return np.moveaxis(out, (-2, -1), self.dims[:2])
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         d1, d2, offset = self.dims
         return (np.diagonal(grad, offset, d1, d2).copy(),)

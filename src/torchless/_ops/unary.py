@@ -24,6 +24,7 @@ class Exp(Node):
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         return (grad * self.out,)
@@ -43,6 +44,7 @@ class Log(Node):
             return np.log(a)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("a")
     def backward(self, grad):
         return (grad / self.a,)
@@ -62,6 +64,7 @@ class Sqrt(Node):
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         return (grad / (2 * self.out),)
@@ -81,6 +84,7 @@ class Rsqrt(Node):
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         return (grad * -0.5 * self.out ** 3,)
@@ -99,6 +103,7 @@ class Abs(Node):
         return np.abs(a)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("a")
     def backward(self, grad):
         return (grad * sign(self.a),)  # (PyTorch's sign: 0 at NaN, where NumPy's is NaN)
@@ -149,6 +154,7 @@ class Clamp(Node):
         return out.astype(a.dtype, copy=False)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @laid_out_gradients(iterator_layout_of("a", "grad"))  # (PyTorch's where(mask of the input, grad, 0))
     def backward(self, grad):
         return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
@@ -223,6 +229,7 @@ class Relu(Node):
         return grad
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         if grad is self._masked_by_consumer:
             self._masked_by_consumer = None
@@ -293,6 +300,7 @@ class Sigmoid(Node):
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         # grad * (1 - out) * out, in PyTorch's order; for float16 each step rounded to float16, as its kernel
@@ -315,6 +323,7 @@ class Tanh(Node):
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         if grad.dtype == np.float16:  # PyTorch's tanh_backward: in float32, rounded once
@@ -453,6 +462,7 @@ class Smooth(Node):
         return super().laid_out(out, (arrays[0], _NUMBER_OPERAND) if self.op in _TIMES_A_NUMBER else arrays)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if grad.dtype == np.float16:
@@ -497,6 +507,7 @@ class Logit(Node):
             return np.log(x / (1 - x))
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         a = self.a
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -531,6 +542,7 @@ class NanToNum(Node):
         return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         return (np.where(self.finite, grad, np.zeros((), grad.dtype)),)
 
@@ -561,6 +573,7 @@ class Cast(Node):
             _memory_format.preserving(out, layout)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
             grad = grad.real
@@ -592,6 +605,7 @@ class Clone(Node):
         return a.copy() if contiguous else copy_preserving_layout(a)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (grad,)
 

@@ -13,6 +13,7 @@ The same hook marks, while torch.func.vmap runs its function, the tensors comput
 torchless maps one at a time then refuse too.
 """
 import collections
+import itertools
 
 import numpy as np
 
@@ -204,19 +205,20 @@ def propagate(node, inputs, arrays, params, result):
     out = node.jvp(tangents, arrays, params, result._data)
     if out is not None:
         if out.shape != result._data.shape:
-            out = np.broadcast_to(out, result._data.shape)
+            out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
         set_tangent(result, out)
 
 
 # ------------------------------------------------------------------ vmap's batched tensors
 
-_vmap_numbers = iter(range(1, 1 << 62))
+_vmap_numbers = itertools.count(1)
 
 _ITEM_IN_VMAP = ("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() "
                  "on a Tensor, please try to rewrite what you're doing with other operations. If error is occurring "
                  "somewhere inside PyTorch internals, please file a bug report.")
 _CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow. "
-                         "We don't support that yet, please file an issue at https://github.com/pytorch/pytorch/issues .")
+                         "We don't support that yet, please file an issue at "
+                         "https://github.com/pytorch/pytorch/issues .")
 _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
 
 

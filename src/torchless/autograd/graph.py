@@ -174,9 +174,9 @@ class Node:
 
     def jvp(self, tangents, arrays, params, out):
         """Forward-mode AD: the tangent of the result (an array) from the tangents of the inputs (arrays, None for an
-        input without one), given forward's ``arrays``, ``params`` and result ``out``. Each op defines its formula next to its
-        backward (forward_ad has those shared by kinds of ops); one without goes through its differentiable backward
-        (forward_ad.transposed_jvp), and raises PyTorch's error if it has none."""
+        input without one), given forward's ``arrays``, ``params`` and result ``out``. Each op defines its formula
+        next to its backward (forward_ad has those shared by kinds of ops); one without goes through its
+        differentiable backward (forward_ad.transposed_jvp), and raises PyTorch's error if it has none."""
         return forward_ad.transposed_jvp(self, tangents, arrays, params, out)
 
     def forward_ad_name(self):
@@ -600,10 +600,10 @@ def increment_version(tensor):
 
 
 def records(*tensors):
-    """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
-    Node.apply decides: gradients are being recorded and some input requires grad (or, in a forward AD level,
-    some input carries a tangent, which apply propagates; or, inside vmap, is batched). Fast paths that skip apply where it would record
-    nothing ask this first."""
+    """Whether an operation on ``tensors`` (None entries allowed) must go through Node.apply: gradients are being
+    recorded and some input requires grad (apply records a node), or some input carries a tangent (a forward AD
+    level is open) or is batched (inside vmap), which apply's hook propagates. Fast paths that skip apply where it
+    would do nothing of this ask this first."""
     if _grad_state.enabled:
         for t in tensors:
             if t is not None and t._requires_grad:

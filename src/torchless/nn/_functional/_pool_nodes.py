@@ -296,6 +296,7 @@ class AvgPool(_PooledAs2d):
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         # (half: PyTorch's order of half additions; its avg_pool3d refuses half)
         pool_backward = kernels.avg_pool2d_backward_half if grad.dtype == np.float16 else \
@@ -346,6 +347,7 @@ class AdaptiveAvgPool(_PooledAs2d):
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         _check_grad_output(grad, self.spatial, f"adaptive_avg_pool{max(self.spatial, 2)}d_backward")
         if grad.size == 0:

@@ -152,6 +152,7 @@ class LeakyRelu(Node):
 
     # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @laid_out_gradients(iterator_layout_of("positive", "grad"))
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
@@ -204,6 +205,7 @@ class Hardtanh(Node):
 
     # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @laid_out_gradients(iterator_layout_of("grad", "inside"))
     def backward(self, grad):
         return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
@@ -292,6 +294,7 @@ class Elu(Node):
         return out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         if self.inplace and not self.given[0] >= 0:  # (PyTorch checks alpha itself: a NaN fails)
@@ -430,6 +433,7 @@ class Softplus(Node):
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
@@ -493,6 +497,7 @@ class Silu(Node):
         return x * self.s
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         s = self.s
@@ -532,6 +537,7 @@ class LogSigmoid(Node):
         return (np.minimum(opmath, 0) - np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         x = opmath_operands(self.x)[0]
         z = np.exp(-np.abs(x)).astype(self.x.dtype).astype(x.dtype)  # (the buffer the forward saved, in x's dtype)
@@ -573,6 +579,7 @@ class Mish(Node):
             return x * np.tanh(np.log1p(np.exp(x)))
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
@@ -692,6 +699,7 @@ class Gelu(Node):
         return out.astype(self.dtype, copy=False)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         x = self.x

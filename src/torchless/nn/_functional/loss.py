@@ -281,6 +281,7 @@ class CrossEntropy(Node):
         return smooth, class_weight.reshape((1, classes) + (1,) * (self.log_probs.ndim - 2)), class_weight.sum()
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     def backward(self, grad):
         eps, probs = self.eps, self.probs
         self.targets.check_backward()
@@ -434,6 +435,7 @@ class NllLoss(Node):
         return out[0] if unbatched and reduction == "none" else out
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     def backward(self, grad):
         targets = self.targets
         targets.check_backward()
@@ -743,6 +745,7 @@ class MseLoss(Node):
 
     # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     @c_ordered_gradients
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
@@ -817,6 +820,7 @@ class BinaryCrossEntropy(Node):
         return _reduce(losses, reduction, operands=(x, t))
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     def backward(self, grad):
         x, t, w = self.x, self.t, self.w
         scale = grad / x.size if self.reduction == "mean" else grad
@@ -949,6 +953,7 @@ class BinaryCrossEntropyWithLogits(Node):
         return scaled
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     def backward(self, grad):
         x, t, p = self.x, self.t, self.pos_weight
         e = np.exp(-np.abs(x))

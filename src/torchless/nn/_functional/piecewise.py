@@ -39,6 +39,7 @@ class Threshold(Node):
         return np.where(x <= threshold, np.asarray(value, x.dtype), x)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         # (PyTorch's threshold_backward lays its output out as the input first, then grad; the mask is the input's)
         masked = np.where(self.keep, grad, np.zeros((), grad.dtype))
@@ -95,6 +96,7 @@ class Hardshrink(Node):
         return np.where(inside, np.zeros((), x.dtype), x)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("x")
     def backward(self, grad):
         return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
@@ -159,6 +161,7 @@ class Hardsigmoid(Node):
         return (np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(x.dtype, copy=False)  # (maximum keeps NaN)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
@@ -195,6 +198,7 @@ class Hardswish(Node):
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
