@@ -386,3 +386,51 @@ def test_vmap_reads_values_of_captured_tensors_and_after_it_returns():
         out = lib.func.vmap(lambda x: x * scale.item() + (x * 0 if scale > 1 else x))(lib.arange(6.0).reshape(3, 2))
         assert out.tolist() == [[0.0, 2.0], [4.0, 6.0], [8.0, 10.0]]
         assert out.sum().item() == 30.0
+
+
+# ---------------------------------------------------------------------------------------------- custom Functions
+
+def _custom_functions(lib):
+    class Square(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 2 * x * grad
+
+    class SquareWithJvp(Square):
+        @staticmethod
+        def forward(ctx, x, scale):
+            ctx.save_for_forward(x)
+            ctx.scale = scale
+            # forward's own ops see no tangent: a wrong one here would not reach the result
+            assert lib.autograd.forward_ad.unpack_dual(x).tangent is None
+            return x * x * scale, x.exp()
+
+        @staticmethod
+        def jvp(ctx, tangent, scale_tangent):
+            x, = ctx.saved_tensors
+            return 2 * x * tangent * ctx.scale, x.exp() * tangent
+
+    return Square, SquareWithJvp
+
+
+def test_custom_function_forward_mode():
+    results = []
+    for lib in (torch, torchless):
+        fw = lib.autograd.forward_ad
+        square, with_jvp = _custom_functions(lib)
+        with fw.dual_level():
+            x = fw.make_dual(lib.tensor([1.0, 2.0]), lib.tensor([1.0, -1.0]))
+            error = _error(lambda: square.apply(x))
+            first, second = with_jvp.apply(x, 3.0)
+            results.append((error[0].__name__, error[1], fw.unpack_dual(first).tangent.numpy(),
+                            fw.unpack_dual(second).tangent.numpy()))
+    expected, actual = results
+    assert actual[:2] == expected[:2]
+    for e, a in zip(expected[2:], actual[2:]):
+        np.testing.assert_allclose(a, e, rtol=1e-6)

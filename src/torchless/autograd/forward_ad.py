@@ -102,6 +102,18 @@ class dual_level:
         return wrapped
 
 
+class disabled:
+    """No tangents seen nor computed inside (an autograd.Function's forward and jvp, as PyTorch runs them)."""
+
+    def __enter__(self):
+        self.level, state.level = state.level, None
+        _update_tracing()
+
+    def __exit__(self, *exc):
+        state.level = self.level
+        _update_tracing()
+
+
 def _check_level(level):
     if state.level is None:
         raise RuntimeError(_NO_LEVEL)
