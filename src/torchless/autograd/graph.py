@@ -182,7 +182,7 @@ class Node:
     def forward_ad_name(self):
         """The name of the aten op that PyTorch's error for a missing forward AD formula gives."""
         name = re.sub(r"Backward\d*$", "", self.name().removeprefix(_CPP_NAMESPACE))
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+        return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()  # (Im2Col: im2col)
 
     def backward_graph(self, grad):
         """``backward`` for ``create_graph=True``: ``grad`` is a tensor and the gradients returned are tensors
