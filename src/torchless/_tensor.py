@@ -15,10 +15,11 @@ from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broa
 from ._size import Size
 from ._type_promotion import FLOAT, category, result_dtype, scalar_category
 from ._user_warnings import warn_from_user_code
-from .autograd import grad_mode
+from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
+_tracing_state = forward_ad.state  # (vmap running: its batched tensors refuse to give their values)
 _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
                       "get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
                       "more details.")
@@ -474,6 +475,8 @@ class Tensor:
             _refuse_by_position("numpy", 0)  # (force is keyword-only: checked off the common path)
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if _tracing_state.vmap_levels:
+            forward_ad.refuse_in_vmap(self, "data")
         return self._data
 
     def __array__(self, dtype=None):
@@ -493,11 +496,15 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        if _tracing_state.vmap_levels:
+            forward_ad.refuse_in_vmap(self, "item")
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if _tracing_state.vmap_levels:
+            forward_ad.refuse_in_vmap(self, "data")
         return self._data.tolist()
 
     def as_subclass(self, cls):
@@ -780,12 +787,16 @@ class Tensor:
         return bool((element == self).any())
 
     def __bool__(self):
+        if _tracing_state.vmap_levels:
+            forward_ad.refuse_in_vmap(self, "control flow")
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with " + ("no values" if self._data.size == 0 else
                                                                  "more than one value") + " is ambiguous")
         return bool(self._data.reshape(()))
 
     def _python_scalar(self):
+        if _tracing_state.vmap_levels:
+            forward_ad.refuse_in_vmap(self, "item")
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return self._data.reshape(()).item()

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from .autograd import forward_ad
+
 PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
@@ -170,4 +172,8 @@ def tensor_repr(tensor, prefix="tensor("):
         suffixes.append(f"grad_fn=<{tensor.grad_fn.name().removeprefix('torch::autograd::')}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
+    if forward_ad.state.level is not None:
+        tangent = forward_ad.tangent_of(tensor)
+        if tangent is not None:
+            suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -8,6 +8,7 @@ from .. import _memory_format
 from .._kernels.blas import matmul as _blas_matmul
 from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
 from .._memory_format import view_strides
+from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
@@ -37,6 +38,8 @@ class Add(Node):
         self.shapes = a.shape, b.shape
         self.alpha = alpha
         return a + b if alpha == 1 else plus_scaled(a, b, alpha)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         sa, sb = self.shapes
@@ -70,6 +73,8 @@ class Sub(Node):
         if scalar_minuend:  # PyTorch's rsub(tensor, number): the number is no input of its node
             self.listed_inputs = (1,)
         return a - b if alpha == 1 else plus_scaled(a, b, alpha, subtract=True)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         sa, sb = self.shapes
@@ -112,6 +117,8 @@ class Rsub(Node):
     def _input_grad(self, grad):
         return -grad if self.alpha == 1 else grad * -self.alpha
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         sa, sb = self.shapes
         return (unbroadcast(self._input_grad(grad), sa) if self.needs_input_grad[0] else None,
@@ -135,6 +142,8 @@ class Mul(Node):
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
+
+    jvp = forward_ad.multilinear_jvp  # (linear in each input)
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -195,6 +204,14 @@ class Div(Node):
 
     # PyTorch's formulas, whose roundings these are: grad / other, and -grad * ((self / other) / other) (about half
     # the float32 divisor gradients of -(grad / other) * self / other differ in the last bit)
+    def jvp(self, tangents, arrays, params, out):  # PyTorch's formulas' roundings, as backward's
+        ta, tb = tangents
+        a, b = self.a, self.b
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            da = None if ta is None else ta / b
+            db = None if tb is None else -tb * ((a / b) / b)
+        return db if da is None else da if db is None else da + db
+
     def backward(self, grad):
         a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
@@ -386,6 +403,8 @@ class NotDifferentiable(Node):
         self.op = op
         return kernel(*arrays)
 
+    jvp = forward_ad.not_differentiable_jvp
+
     def backward(self, grad):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
 
@@ -436,6 +455,19 @@ class Pow(Node):
             # pow itself (NumPy's shortcut takes any exponent array of one value, even a broadcast one)
             return np.power(a.reshape(-1), np.full(a.size, b, b.dtype)).reshape(a.shape)
         return np.power(a, b)
+
+    def jvp(self, tangents, arrays, params, out):
+        """ta * b * a ** (b - 1) (0 where b is 0) + tb * out * log(a), PyTorch's pow_backward formulas."""
+        ta, tb = tangents
+        a, b = self.a, self.b
+        total = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if ta is not None:
+                total = np.where(b == 0, np.zeros((), ta.dtype), ta * (b * self._power(a, b - 1)))
+            if tb is not None:
+                term = tb * (self.out * np.log(a))
+                total = term if total is None else total + term
+        return total
 
     @grad_first("a")
     def backward(self, grad):
@@ -600,6 +632,8 @@ class Neg(Node):
     def forward(self, a):
         return -a
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (-grad,)
 
@@ -656,6 +690,8 @@ class MatMul(ContiguousResult):
         self.ndims = a.ndim, b.ndim
         self.batched = batched
         return _product(a, b)
+
+    jvp = forward_ad.multilinear_jvp  # (linear in each input)
 
     def backward(self, grad):
         a, b = self.a, self.b

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import _dtype
+from ..autograd import forward_ad
 from ..autograd._graph_backward import gradients_without_derivative
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
@@ -29,6 +30,9 @@ class Cdist(Node):
     saved = ("x1", "x2", "out")
     torch_saved = {"x1": SavedInput(0, "x1"), "x2": SavedInput(1, "x2"), "p": lambda node: node.p,
                    "result": saved_result("out")}
+
+    def forward_ad_name(self):
+        return "_cdist_forward"
 
     def forward(self, x1, x2, p=2.0, use_mm=False):
         self.x1, self.x2, self.p, self.use_mm = x1, x2, p, use_mm
@@ -57,6 +61,8 @@ class Cdist(Node):
         if math.isinf(p):
             return diff.max(-1)
         return np.power(np.power(diff, p).sum(-1), 1 / p)
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
 
     def backward(self, grad):
         x1, x2, dist, p = self.x1, self.x2, self.out, self.p

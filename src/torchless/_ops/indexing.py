@@ -2,6 +2,7 @@
 import numpy as np
 
 from .._memory_format import with_c_strides, with_strides
+from ..autograd import forward_ad
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import unbroadcast, unbroadcast_tensor
@@ -298,6 +299,8 @@ class Index(Node):
             out = _with_unsqueezed_strides(out, a, key)
         return out
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
         if self.basic:
@@ -381,6 +384,8 @@ class IndexPut(Node):
         out = a.copy()
         out[key] = value
         return out
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         ga = gv = None
@@ -638,6 +643,8 @@ class ViewScatter(Node):
         self.positions, self.overlapping = positions, overlapping
         return a
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         if self.overlapping:  # written through an expanded view: PyTorch computes the forward, refuses this
             from .._tensor import _INTERNAL_OVERLAP
@@ -684,6 +691,8 @@ class ViewGather(Node):
     def forward(self, a, positions=None):
         self.shape, self.positions = a.shape, positions
         return np.reshape(a, -1)[positions]
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         out = np.zeros(int(np.prod(self.shape)), grad.dtype)

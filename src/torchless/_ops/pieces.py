@@ -4,7 +4,8 @@ position). The node's backward writes the gradients that reached the pieces into
 so taking a tensor apart row by row (``for row in x``) costs one pass backward, not one per row."""
 import numpy as np
 
-from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, records, renamed, tensor_class
+from ..autograd import forward_ad, grad_mode
+from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, renamed, tensor_class
 
 
 def _dim(node):
@@ -70,8 +71,6 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
     ``unsafe``, PyTorch's unsafe_split, tensors sharing its memory that autograd does not track as views), the
     outputs of one Pieces node when recorded. ``dim`` and ``shown`` are the call's dim and split size(s), as the
     node shows them."""
-    from ..autograd import grad_mode
-
     Tensor = tensor_class()
     data = tensor._data
     pieces = tuple([Tensor._wrap(data[key]) for key in keys])
@@ -81,7 +80,9 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
             tensor._as_view(piece)
             if marks:  # PyTorch refuses in-place ops on them (and on their views): they share one node
                 piece._view_creation, piece._view_output_nr = "multi_output", index
-    if records(tensor) and pieces:
+    if forward_ad.state.tracing:
+        _carry_tangents(tensor, pieces, keys)
+    if grad_mode.state.enabled and tensor._requires_grad and pieces:
         node = Pieces(data.shape, axis, keys, dim, shown, node_name)
         node.edges, node.needs_input_grad = (_edge(tensor),), (True,)
         node.record_sequence()
@@ -90,3 +91,15 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
             piece._requires_grad = True
             piece.grad_fn = named_as_pytorch(OutputSlot(node, index, len(pieces)))
     return pieces
+
+
+def _carry_tangents(tensor, pieces, keys):
+    """Forward AD and vmap: each piece's tangent is that piece of the input's tangent, and the pieces of a batched
+    sample are batched."""
+    if forward_ad.state.vmap_levels:
+        for piece in pieces:
+            forward_ad.mark_batched(piece, (tensor,))
+    tangent = forward_ad.tangent_array(tensor)
+    if tangent is not None and tensor._data.dtype.kind in "fc":
+        for piece, key in zip(pieces, keys):
+            forward_ad.set_tangent(piece, tangent[key])

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
+from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
@@ -44,6 +45,8 @@ class Sum(ContiguousResult):
             return np.asarray(sum_of_rows(a, axes, keepdim))
         # (given explicitly: NumPy's own choice for integers and bools would be int64 or uint64)
         return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype))
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
@@ -91,6 +94,8 @@ class Prod(ContiguousResult):
         # (the ufunc itself: np.prod's floating-point warnings would come from NumPy's Python code, not torchless's)
         self.out = np.multiply.reduce(a, axis=axes, dtype=dtype, keepdims=keepdim)
         return self.out
+
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
 
     def backward(self, grad):
         a, out = self.a, self.out
@@ -173,6 +178,8 @@ class Mean(ContiguousResult):
             return np.full(total.shape, np.nan, a.dtype)
         return (total / self.count).astype(a.dtype, copy=False)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         # PyTorch's mean_backward expands the gradient, then divides: a new array, laid out as TensorIterator lays
         # out the quotient (C order for a gradient broadcast along the reduced dims), where the sum's gradient is the
@@ -212,6 +219,8 @@ class Extremum(ContiguousResult):
         self.a = a
         self.out = reduce(a, axis=axes, keepdims=True)
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
+
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
 
     def backward(self, grad):
         hit = self.a == self.out
@@ -253,6 +262,8 @@ class ExtremumAlongDim(ContiguousResult):
             return a.copy()
         values = np.take_along_axis(a, indices, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         if not self.shape:
@@ -331,6 +342,8 @@ class Var(ContiguousResult):
             self.centered = self.centered.astype(np.float16)
             return self.exact_var.astype(np.float16)
         return self.exact_var.astype(self.centered.real.dtype, copy=False)
+
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
 
     def backward(self, grad):
         if not self.keepdim and self.axes:
@@ -413,6 +426,8 @@ class VectorNorm(ContiguousResult):
             out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
         self.out = np.asarray(out, dtype)
         return self.out
+
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
 
     def backward(self, grad):
         a, p, norm = self.a, self.p, self.out
@@ -560,6 +575,8 @@ class Cumsum(ContiguousResult):
             return running_sum(a, self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.flip(running_sum(np.flip(grad, self.axis), self.axis), self.axis).reshape(grad.shape),)
 
@@ -592,6 +609,8 @@ class Logsumexp(ContiguousResult):
                 np.sum(exps, axis=axes, keepdims=True)
             self.out = np.log(total) + shift
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
+
+    jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
 
     def backward(self, grad):
         grad = grad if self.keepdim else np.expand_dims(grad, self.axes)
@@ -647,6 +666,8 @@ class Trace(Node):
     def forward(self, a):
         self.shape = a.shape
         return np.asarray(np.trace(a, dtype=np.int64 if a.dtype.kind in "biu" else None))
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         return (np.eye(*self.shape, dtype=grad.dtype) * grad,)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
+from ..autograd import forward_ad
 from ..autograd.graph import ContiguousResult, FoldedNode, Node, shown_edge
 from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
@@ -46,6 +47,8 @@ class Reshape(Node):
         if out.strides == strides:  # (as NumPy mostly gives it: no slower view needed)
             return out
         return np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         if grad.shape == self.input_shape and self.node_name.startswith("Squeeze"):
@@ -108,6 +111,8 @@ class Permute(Node):
         self.axes, self.kind, self.given = axes, kind, given
         return np.transpose(a, axes)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.axes)),)
 
@@ -147,6 +152,8 @@ class Expand(Node):
             out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)
         return out
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)
 
@@ -166,6 +173,8 @@ class Repeat(ContiguousResult):
         self.shape = (1,) * (len(repeats) - a.ndim) + a.shape
         return np.tile(a.reshape(self.shape), repeats)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         paired = [n for pair in zip(self.repeats, self.shape) for n in pair]
         return (grad.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
@@ -181,6 +190,8 @@ class Flip(Node):
     def forward(self, a, axes=None):
         self.axes = axes
         return _flipped(a, axes)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         return (_flipped(grad, self.axes),)
@@ -221,6 +232,8 @@ class Cat(Node):
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
         return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return tuple(np.split(grad, self.bounds, axis=self.dim))
 
@@ -248,6 +261,8 @@ class Stack(Node):
         # (PyTorch's unsqueeze gives the new last dim stride 1)
         return _concatenated(np.stack(arrays, axis=dim), [np.lib.stride_tricks.as_strided(
             a, a.shape + (1,), a.strides + (a.itemsize,)) for a in arrays])
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         return tuple(np.moveaxis(grad, self.dim, 0))
@@ -279,6 +294,8 @@ class Where(Node):
         if name != "WhereBackward0":  # masked_fill(mask, value): a is the value, listed after self (if a tensor)
             self.listed_inputs = (1,) if name == "MaskedFillBackward0" else (1, 0)
         return np.where(condition, a, b)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         zero = np.zeros((), grad.dtype)
@@ -333,6 +350,9 @@ class ConstantPad(Node):
         self.original = tuple(slice(lo, lo + n) for (lo, _), n in zip(grow, a.shape))
         return grown[self.crop]
 
+    def jvp(self, tangents, arrays, params, out):  # (the padding's value is a constant: its tangent is 0)
+        return forward_ad.linear_jvp(self, tangents, arrays, {**params, "value": 0}, out)
+
     def backward(self, grad):
         grown = np.zeros(self.grown_shape, grad.dtype)
         grown[self.crop] = grad
@@ -355,6 +375,8 @@ class IndexPad(Node):
         for axis, index in axis_indices:
             out = np.take(out, index, axis=axis)
         return out
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         for axis, index in reversed(self.axis_indices):
@@ -397,6 +419,8 @@ class Roll(Node):
         out = np.roll(a, shifts, axes)
         return _memory_format.c_ordered(out) if axes is None else _concatenated(out, (a,))
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
 
@@ -414,6 +438,8 @@ class Rot90(Node):
         self.k, self.axes, self.given = k, axes, (k, axes) if given is None else given
         return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         return (np.rot90(grad, -self.k, self.axes),)
 
@@ -430,6 +456,8 @@ class Triangle(ContiguousResult):
     def forward(self, a, k=0, lower=True):
         self.k, self.lower = k, lower
         return (np.tril if lower else np.triu)(a, k)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         return ((np.tril if self.lower else np.triu)(grad, self.k),)
@@ -465,6 +493,8 @@ class Diagonal(Node):
         if a.flags.writeable:
             diagonal.flags.writeable = True  # NumPy flags its diagonal views read-only; PyTorch's write through
         return diagonal
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
@@ -503,6 +533,8 @@ class DiagEmbed(Node):
         np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
         return np.moveaxis(out, (-2, -1), self.dims[:2])
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         d1, d2, offset = self.dims
         return (np.diagonal(grad, offset, d1, d2).copy(),)
@@ -530,6 +562,11 @@ class AsStrided(Node):
         self.storage_size, self.input_positions, self.output_positions = storage_size, input_positions, \
             output_positions
         return view
+
+    def jvp(self, tangents, arrays, params, out):  # the tangent's storage read as the view reads the input's
+        storage = np.zeros(self.storage_size, tangents[0].dtype)
+        storage[self.input_positions] = tangents[0]
+        return storage[self.output_positions]
 
     def backward(self, grad):
         storage = np.zeros(self.storage_size, grad.dtype)

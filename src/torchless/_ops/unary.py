@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
+from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
 from ..autograd.graph import OUTPUT, Node
 from ..autograd.saved_values import SavedInput, saved_result
@@ -21,6 +22,8 @@ class Exp(Node):
         with np.errstate(over="ignore"):  # PyTorch overflows to inf silently
             self.out = np.exp(a)
         return self.out
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @grad_first("out")
     def backward(self, grad):
@@ -40,6 +43,8 @@ class Log(Node):
         with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan, silently as in PyTorch
             return np.log(a)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("a")
     def backward(self, grad):
         return (grad / self.a,)
@@ -57,6 +62,8 @@ class Sqrt(Node):
         with np.errstate(invalid="ignore"):  # nan for negative inputs, silently as in PyTorch
             self.out = np.sqrt(a)
         return self.out
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @grad_first("out")
     def backward(self, grad):
@@ -76,6 +83,8 @@ class Rsqrt(Node):
             self.out = 1 / np.sqrt(a)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         return (grad * -0.5 * self.out ** 3,)
@@ -92,6 +101,8 @@ class Abs(Node):
     def forward(self, a):
         self.a = a
         return np.abs(a)
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @grad_first("a")
     def backward(self, grad):
@@ -141,6 +152,8 @@ class Clamp(Node):
                 mask &= below_max
         self.mask = mask
         return out.astype(a.dtype, copy=False)
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @laid_out_gradients(iterator_layout_of("a", "grad"))  # (PyTorch's where(mask of the input, grad, 0))
     def backward(self, grad):
@@ -215,6 +228,8 @@ class Relu(Node):
         self._masked_by_consumer = grad
         return grad
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         if grad is self._masked_by_consumer:
             self._masked_by_consumer = None
@@ -284,6 +299,8 @@ class Sigmoid(Node):
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("out")
     def backward(self, grad):
         # grad * (1 - out) * out, in PyTorch's order; for float16 each step rounded to float16, as its kernel
@@ -304,6 +321,8 @@ class Tanh(Node):
     def forward(self, a):
         self.out = np.tanh(a)
         return self.out
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @grad_first("out")
     def backward(self, grad):
@@ -442,6 +461,8 @@ class Smooth(Node):
     def laid_out(self, out, arrays):
         return super().laid_out(out, (arrays[0], _NUMBER_OPERAND) if self.op in _TIMES_A_NUMBER else arrays)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if grad.dtype == np.float16:
@@ -485,6 +506,8 @@ class Logit(Node):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x / (1 - x))
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         a = self.a
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -518,6 +541,8 @@ class NanToNum(Node):
         self.finite, self.a = np.isfinite(a), a
         return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     def backward(self, grad):
         return (np.where(self.finite, grad, np.zeros((), grad.dtype)),)
 
@@ -546,6 +571,8 @@ class Cast(Node):
         # (a C-contiguous array has C order's strides unless it has size-1 or size-0 dims, whose strides vary)
         return out if layout.flags.c_contiguous and a.size and 1 not in a.shape else \
             _memory_format.preserving(out, layout)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
@@ -576,6 +603,8 @@ class Clone(Node):
         if memory_format is not None:
             return _memory_format.copy_as(a, memory_format)
         return a.copy() if contiguous else copy_preserving_layout(a)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         return (grad,)

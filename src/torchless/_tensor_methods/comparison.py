@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _memory_format, _parser_errors
 from .._tensor import Tensor
+from ..autograd import forward_ad
 from ._arguments import check_tensor_other, reduced_axes
 from .._ops._util import raise_if_not_broadcastable
 
@@ -21,6 +22,7 @@ _ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt
 
 
 _OPERANDS = (Tensor, numbers.Number, np.bool_)
+_tracing_state = forward_ad.state  # (inside vmap, results computed from its samples are marked batched)
 
 
 def _comparison_method(name, ufunc):
@@ -52,7 +54,8 @@ class ComparisonMethods:
         raise_if_not_broadcastable(a, b)
         if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
             raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
-        return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
+        out = Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
+        return forward_ad.mark_batched(out, (a, b)) if _tracing_state.vmap_levels else out
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -132,4 +135,5 @@ class ComparisonMethods:
         axes = None if dim is None else reduced_axes(name, dim, keepdim, self._data.ndim)
         out = np.asarray(fn(self._data, axis=axes, keepdims=keepdim))
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
-        return Tensor._wrap(_memory_format.c_ordered(out.astype(np.uint8) if self._data.dtype == np.uint8 else out))
+        out = Tensor._wrap(_memory_format.c_ordered(out.astype(np.uint8) if self._data.dtype == np.uint8 else out))
+        return forward_ad.mark_batched(out, (self,)) if _tracing_state.vmap_levels else out

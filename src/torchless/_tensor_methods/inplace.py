@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import FLOAT, category, scalar_category
@@ -159,6 +159,7 @@ class InPlaceMethods:
                 data = _memory_format.preserving(data, self._data)
             self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, result._requires_grad
             _carry_retained(self, old)
+            forward_ad.carry_tangent(self, result)
             self._bump_version()
             if result.grad_fn is not None and result.grad_fn._saves_tensors:
                 result.grad_fn.rebase_saved_versions(self)
@@ -182,11 +183,13 @@ class InPlaceMethods:
         old = self.grad_fn
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
         _carry_retained(self, old)
+        forward_ad.carry_tangent(self, result)
         if base is not None:
             scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
             old = base.grad_fn
             base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
             _carry_retained(base, old)
+            forward_ad.carry_tangent(base, scattered)
         self._bump_version()
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
             result.grad_fn.rebase_saved_versions(self)

@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
 from .._ops._util import broadcast_error, raise_if_not_broadcastable
+from ..autograd import forward_ad
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import (
@@ -224,7 +225,8 @@ class PointwiseMethods:
     def _pointwise(self, out):
         """``out``, NumPy's result of a pointwise function of this tensor, laid out as PyTorch's kernel lays it out
         (TensorIterator: a dense input's strides, size-1 dims' too, else dense in its dims' order)."""
-        return Tensor._wrap(_memory_format.iterator_layout(out, (self._data,)))
+        result = Tensor._wrap(_memory_format.iterator_layout(out, (self._data,)))
+        return forward_ad.mark_batched(result, (self,)) if forward_ad.state.vmap_levels else result
 
     def sign(self):
         self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "

@@ -14,6 +14,7 @@ from .._ops._util import normalize_dim, raise_if_not_broadcastable
 from ..autograd import grad_mode
 from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
+from ..autograd import forward_ad
 from ._arguments import check_index_along
 
 
@@ -186,6 +187,10 @@ class SelectionMethods:
     def nonzero(self, *, as_tuple=False):
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
         _parser_errors.check_bool("nonzero", "as_tuple", as_tuple)
+        if forward_ad.state.vmap_levels and forward_ad.batched(self):
+            raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted "
+                               "to vmap over aten::nonzero. Please file an issue at "
+                               "https://github.com/pytorch/pytorch/issues if you need this feature.")
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero

@@ -208,12 +208,12 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     return tuple(None if column[0] is None else stack(column) for column in zip(*per_entry))
 
 
-from . import functional  # noqa: E402  (these use grad, defined above)
+from . import forward_ad, functional  # noqa: E402  (these use grad, defined above)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
-__all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
-           "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
-           "set_grad_enabled", "Variable"]
+__all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "forward_ad", "functional",
+           "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+           "no_grad", "set_detect_anomaly", "set_grad_enabled", "Variable"]
 
 
 def __getattr__(name):

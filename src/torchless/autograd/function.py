@@ -6,13 +6,14 @@ as ``MyFunction.apply(*args)``. ``forward`` runs on tensors with gradient record
 grad, its outputs get a graph node (``MyFunctionBackward``) that calls ``backward`` with the gradients of the
 outputs and takes back one gradient per argument of ``forward`` (None for those that need none).
 """
+import contextlib
 import functools
 import warnings
 import weakref
 
 import numpy as np
 
-from . import grad_mode, saved_hooks
+from . import forward_ad, grad_mode, saved_hooks
 from ._released import FREED_MESSAGE
 from .graph import (Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
                     listed_pair)
@@ -38,10 +39,22 @@ class FunctionCtx:
                                 f"{type(tensor).__name__}")
         self._to_save = tensors
 
+    def save_for_forward(self, *tensors):
+        """Keep ``tensors`` (or None) for the Function's ``jvp``, which reads them as ``ctx.saved_tensors``."""
+        Tensor = _tensor_class()
+        for tensor in tensors:
+            if tensor is not None and not isinstance(tensor, Tensor):
+                raise AssertionError("save_for_forward expects all arguments to be tensors; you should save "
+                                     "non-tensors as attributes on ctx.")
+        self._saved_for_forward = tensors
+
     @property
     def saved_tensors(self):
-        """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``). As in
-        PyTorch, reading them (not backward itself) checks that none was changed in place since."""
+        """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``), or in
+        ``jvp`` those given to :meth:`save_for_forward`. As in PyTorch, reading them (not backward itself) checks
+        that none was changed in place since."""
+        if getattr(self, "_in_jvp", False):
+            return tuple(getattr(self, "_saved_for_forward", ()))
         if getattr(self, "_released", False):
             raise RuntimeError(FREED_MESSAGE)
         for saved, node in getattr(self, "_saved_versions", ()):
@@ -299,23 +312,57 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         recording = grad_mode.state.enabled and any(needs)
         # Taken before forward, which may change inputs in place (mark_dirty) and so move their grad_fn.
         edges = tuple([_edge(a) if need else None for a, need in zip(args, needs)])
-        with grad_mode.no_grad():
+        dual = forward_ad.state.level is not None
+        tangents = _input_tangents(args) if dual else None
+        # (in a dual level, forward's ops see no tangents, as in PyTorch: the Function's jvp gives its outputs')
+        with grad_mode.no_grad(), forward_ad.disabled() if dual else contextlib.nullcontext():
             if cls.setup_context is Function.setup_context:
                 output = cls.forward(ctx, *args, **kwargs)
             else:
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, output)
-        if not recording:
-            # its views are still the Function's (see Tensor._view_creation): an in-place op recorded later on one
-            # would bypass its backward
+        if tangents is not None:
+            output_tangents = _output_tangents(cls, ctx, tangents)
+        if recording:
+            output = node.connect(args, edges, output)
+        else:
+            _mark_views(output)
+        if tangents is not None:
             outputs = output if isinstance(output, tuple) else (output,)
-            views = [(i, o) for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._view_base is not None]
-            tensors = sum(isinstance(o, Tensor) for o in outputs)
-            for index, view in views:
-                view._view_creation = "custom_function" if tensors == 1 else "multi_output"
-                view._view_output_nr = index
-            return output
-        return node.connect(args, edges, output)
+            for tensor, tangent in zip(outputs, output_tangents):
+                if isinstance(tensor, Tensor) and tangent is not None:
+                    forward_ad.set_tangent(tensor, tangent)
+        return output
+
+
+def _input_tangents(args):
+    """The tangent of each argument (None for one without, or no tensor), or None if none has one."""
+    Tensor = _tensor_class()
+    tangents = [forward_ad.tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    return tangents if any(t is not None for t in tangents) else None
+
+
+def _output_tangents(cls, ctx, tangents):
+    """The tangents of the outputs: the Function's ``jvp`` of the inputs' (PyTorch's error if it has none)."""
+    ctx._in_jvp = True
+    try:
+        with forward_ad.disabled():
+            result = cls.jvp(ctx, *tangents)
+    finally:
+        ctx._in_jvp = False
+    return result if isinstance(result, tuple) else (result,)
+
+
+def _mark_views(output):
+    """Views among the outputs of a Function not recorded are still the Function's (see Tensor._view_creation):
+    an in-place op recorded later on one would bypass its backward."""
+    Tensor = _tensor_class()
+    outputs = output if isinstance(output, tuple) else (output,)
+    views = [(i, o) for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._view_base is not None]
+    tensors = sum(isinstance(o, Tensor) for o in outputs)
+    for index, view in views:
+        view._view_creation = "custom_function" if tensors == 1 else "multi_output"
+        view._view_output_nr = index
 
 
 def once_differentiable(backward):

@@ -17,11 +17,12 @@ import weakref
 import numpy as np
 
 from .. import _memory_format
-from . import anomaly_mode, grad_mode, saved_hooks, saved_values
+from . import anomaly_mode, forward_ad, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
 
 _grad_state = grad_mode.state
 _saved_hooks_state = saved_hooks.state  # (per thread: apply asks whether its stack is empty)
+_dual_state = forward_ad.state  # (apply asks whether a forward AD level is open or vmap runs)
 
 # Each recorded node's number, in the order they were made: PyTorch's engine runs, of the nodes ready, the most
 # recent first (see _engine._execution_order)
@@ -154,6 +155,8 @@ class Node:
                 saved_hooks.pack_node(node, result)
             if anomaly_mode.state.enabled:
                 node._forward_stack = anomaly_mode.forward_stack()
+        if _dual_state.tracing:
+            forward_ad.propagate(node, inputs, arrays, params, result)
         # (a reshape may copy; NumPy sees no memory shared with an empty array, which PyTorch always views)
         if node.is_view and (np.may_share_memory(result._data, inputs[0]._data) or not result._data.size):
             inputs[0]._as_view(result)
@@ -168,6 +171,18 @@ class Node:
 
     def backward(self, grad):  # pragma: no cover - interface
         raise NotImplementedError
+
+    def jvp(self, tangents, arrays, params, out):
+        """Forward-mode AD: the tangent of the result (an array) from the tangents of the inputs (arrays, None for an
+        input without one), given forward's ``arrays``, ``params`` and result ``out``. Each op defines its formula
+        next to its backward (forward_ad has those shared by kinds of ops); one without goes through its
+        differentiable backward (forward_ad.transposed_jvp), and raises PyTorch's error if it has none."""
+        return forward_ad.transposed_jvp(self, tangents, arrays, params, out)
+
+    def forward_ad_name(self):
+        """The name of the aten op that PyTorch's error for a missing forward AD formula gives."""
+        name = re.sub(r"Backward\d*$", "", self.name().removeprefix(_CPP_NAMESPACE))
+        return re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()  # (Im2Col: im2col)
 
     def backward_graph(self, grad):
         """``backward`` for ``create_graph=True``: ``grad`` is a tensor and the gradients returned are tensors
@@ -585,15 +600,15 @@ def increment_version(tensor):
 
 
 def records(*tensors):
-    """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
-    Node.apply decides: gradients are being recorded and some input requires grad. Fast paths
-    that skip apply where it would record nothing ask this first."""
-    if not _grad_state.enabled:
-        return False
-    for t in tensors:
-        if t is not None and t._requires_grad:
-            return True
-    return False
+    """Whether an operation on ``tensors`` (None entries allowed) must go through Node.apply: gradients are being
+    recorded and some input requires grad (apply records a node), or some input carries a tangent (a forward AD
+    level is open) or is batched (inside vmap), which apply's hook propagates. Fast paths that skip apply where it
+    would do nothing of this ask this first."""
+    if _grad_state.enabled:
+        for t in tensors:
+            if t is not None and t._requires_grad:
+                return True
+    return _dual_state.tracing and forward_ad.traced(tensors)
 
 
 def tensor_class():

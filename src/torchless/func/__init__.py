@@ -1,8 +1,9 @@
 """``torch.func``: function transforms (vmap, grad, vjp, jvp, jacrev, jacfwd, hessian) and the functional use of
 modules (functional_call, stack_module_state), and einops-style ``rearrange``.
 
-The transforms run on torchless's eager autograd: vmap maps the function over the samples one by one, and the
-forward-mode ones (jvp, jacfwd) are computed by reverse mode. Their results and argument errors are PyTorch's.
+The transforms run on torchless's eager autograd: vmap maps the function over the samples one by one, jvp and
+jacfwd run in forward mode (autograd.forward_ad), by reverse mode when composed with it. Their results and argument
+errors are PyTorch's.
 """
 from ._functional_call import functional_call
 from ._module_state import replace_all_batch_norm_modules_, stack_module_state

@@ -4,15 +4,29 @@ torchless's reverse-mode autograd.
 A transform differentiates ``func`` with respect to fresh copies of the inputs it is given (aliases of those
 that require grad already, so that an outer transform, or ordinary autograd around the call, differentiates
 through it: ``hessian`` is ``jacfwd(jacrev(f))``, ``grad(grad(f))`` a second derivative). Gradients keep their
-graph only then, or when ``func`` captured a tensor requiring grad (a model's weights, for a meta-gradient). torchless has no forward mode: jvp differentiates the vector-Jacobian product with respect to its
-cotangent (the "double backward" trick), and jacfwd computes the Jacobian as jacrev does.
+graph only then, or when ``func`` captured a tensor requiring grad (a model's weights, for a meta-gradient).
+
+jvp and jacfwd run ``func`` in forward mode (autograd.forward_ad: dual tensors carrying the tangents), as PyTorch's
+do, so that ``func`` may read values (``.item()``) and return tensors of any dtype. Composed with other transforms
+(inside one, around one such as ``hessian``'s ``jacfwd(jacrev(f))``, or with inputs requiring grad) they differentiate
+the vector-Jacobian product with respect to its cotangent instead (the "double backward" trick), whose results
+reverse mode can differentiate in turn.
 """
 import functools
 
+from ..autograd import forward_ad
 from ._pytree import tree_flatten, tree_unflatten
 
 # Transforms running, innermost last: inside one, gradients keep their graph for the one outside
 _running = []
+# Forward-mode transforms (jvp, jacfwd) running their function on dual tensors
+_forward_running = []
+
+
+class _ComposedWithForward(Exception):
+    """Raised inside a forward-mode transform's function by a transform given its dual tensors (reverse mode,
+    which drops tangents, or a nested forward transform, which needs a level of its own): the forward-mode
+    transform then runs again by the double-backward trick, which composes."""
 
 
 def _tensor_class():
@@ -52,6 +66,8 @@ def _differentiable(tree, api="transform API"):
     for leaf in leaves:
         if not isinstance(leaf, Tensor):
             raise ValueError(f"Thing passed to {api} must be Tensor, got {type(leaf)}")
+    if _forward_running and forward_ad.has_tangent(leaves):
+        raise _ComposedWithForward  # (reverse mode drops tangents: the forward transform starts over composably)
     keep_graph = bool(_running) or (is_grad_enabled() and any(leaf.requires_grad for leaf in leaves))
     with enable_grad():
         inputs = [leaf.view_as(leaf) if leaf.requires_grad else leaf.detach().requires_grad_() for leaf in leaves]
@@ -258,16 +274,92 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         for leaf in leaves:
             if not isinstance(leaf, Tensor):
                 raise RuntimeError(f"{api}: Expected {kind} to only contain Tensors, got {type(leaf)}")
-    for primal, tangent in zip(primal_leaves, tangent_leaves):
+    _check_dual_pairs(primal_leaves, tangent_leaves)
+    if _composable(primal_leaves):
+        return _jvp_by_double_backward(func, primals, tangent_leaves, has_aux)
+    try:
+        with _forward_level(func):
+            duals = [forward_ad.make_dual(primal, tangent) for primal, tangent in zip(primal_leaves, tangent_leaves)]
+            output = func(*tree_unflatten(duals, primal_spec))
+            output, aux = _split_aux(output, has_aux, api)
+            outputs, out_spec = _forward_outputs(output, api)
+            result = (tree_unflatten([forward_ad.unpack_dual(o).primal for o in outputs], out_spec),
+                      tree_unflatten([_output_tangent(o) for o in outputs], out_spec))
+            return result + (_forward_aux(aux),) if has_aux else result
+    except _ComposedWithForward:
+        return _jvp_by_double_backward(func, primals, tangent_leaves, has_aux)
+
+
+class _forward_level:
+    """A dual level for a forward transform running ``func``: composing it with reverse mode (a transform inside,
+    a captured tensor requiring grad) raises _ComposedWithForward, for the transform to start over composably."""
+
+    def __init__(self, func):
+        self.func = func
+
+    def __enter__(self):
+        _forward_running.append(self.func)
+        forward_ad.enter_dual_level()
+        forward_ad.state.graph_refused = _ComposedWithForward
+
+    def __exit__(self, *exc):
+        forward_ad.state.graph_refused = None
+        forward_ad.exit_dual_level()
+        _forward_running.pop()
+
+
+def _check_dual_pairs(primals, tangents):
+    """make_dual's checks of each primal and its tangent (dtypes, then shapes), before ``func`` runs."""
+    for primal, tangent in zip(primals, tangents):
+        for name, tensor in (("primal", primal), ("tangent", tangent)):
+            if not (tensor.is_floating_point() or tensor.is_complex()):
+                raise ValueError(f"Expected {name} to be floating point or complex, but got: {tensor.dtype}")
         if primal.shape != tangent.shape:
             raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
                                f"Tensor, this is not supported. Tensor is of size {list(primal.shape)} while the given "
                                f"forward gradient is of size {list(tangent.shape)}.")
+
+
+def _composable(primals):
+    """Whether a forward transform must run by the double-backward trick: inside another transform or a dual level
+    (forward_ad has one level), or with inputs requiring grad (reverse mode may differentiate its results)."""
+    from ..autograd.grad_mode import is_grad_enabled
+
+    return bool(_running) or forward_ad.state.level is not None or (
+        is_grad_enabled() and any(primal.requires_grad for primal in primals))
+
+
+def _forward_outputs(output, api):
+    """The output's leaves (tensors, with PyTorch's errors for an empty output or another leaf) and structure."""
+    leaves, spec = tree_flatten(output)
+    if not leaves or (len(leaves) == 1 and leaves[0] is None):
+        raise RuntimeError(f"{api}: Expected f to be a function that has non-empty output (got output = {leaves})")
+    return _output_tensors(output, api)
+
+
+def _output_tangent(output):
+    """The tangent of one output: zeros (of its dtype) where it depends on no input."""
+    tangent = forward_ad.unpack_dual(output).tangent
+    return output.detach().new_zeros(output.shape) if tangent is None else tangent
+
+
+def _forward_aux(aux):
+    """The auxiliary output, its tensors without their tangents."""
+    leaves, spec = tree_flatten(aux)
+    for leaf in leaves:
+        if not isinstance(leaf, _tensor_class()):
+            raise RuntimeError(f"Expected tensors, got unsupported type {type(leaf)}")
+    return tree_unflatten([forward_ad.unpack_dual(leaf).primal for leaf in leaves], spec)
+
+
+def _jvp_by_double_backward(func, primals, tangent_leaves, has_aux):
+    """jvp for composition with other transforms: J v as the gradient of J^T u with respect to u."""
+    api = "jvp(f, primals, tangents)"
     inputs, spec, keep_graph = _differentiable(primals)
     output = _traced(func, tree_unflatten(inputs, spec), {})
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, api)
-    outputs, out_spec = _output_tensors(output, api)
+    outputs, out_spec = _forward_outputs(output, api)
     products = _jacobian_vector_products(outputs, inputs, tangent_leaves, keep_graph)
     result = (tree_unflatten([_kept(output, keep_graph) for output in outputs], out_spec),
               tree_unflatten(products, out_spec))
@@ -309,11 +401,72 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
-    r"""``func``'s Jacobian with respect to the arguments ``argnums`` (see :func:`jacrev`; torchless has no forward
-    mode, so it is computed by reverse mode, to the same values)."""
+    r"""``func``'s Jacobian with respect to the arguments ``argnums`` (shaped as :func:`jacrev`'s), by forward mode:
+    one Jacobian-vector product per input element. ``randomness``: as vmap's (PyTorch maps the products),
+    ``"error"`` refusing random operations in ``func``, ``"same"`` drawing the same numbers for every product."""
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
-    return _jacobian(func, argnums, has_aux)
+
+    @functools.wraps(func)
+    def transformed(*args):
+        positions = _positions(argnums, len(args))
+        selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
+        primals, spec = tree_flatten(selected)
+        for primal in primals:
+            if not isinstance(primal, _tensor_class()):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(primal)}")
+        _check_dual_pairs(primals, primals)
+        if not _composable(primals):
+            try:
+                return _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness)
+            except _ComposedWithForward:
+                pass
+        return _jacobian(func, argnums, has_aux)(*args)
+
+    return transformed
+
+
+def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness):
+    """The Jacobian column by column: the jvp of each unit tangent of each input element."""
+    from .._functions import stack
+    from ._vmap import _randomness
+
+    api = "jvp(f, primals, tangents)"
+    units = [(index, element) for index, primal in enumerate(primals) for element in range(primal.numel())]
+    columns, outputs, aux = [], None, None
+    with _randomness(randomness) as before_each:
+        for index, element in units or [(None, None)]:  # (no element: one run, for the outputs' shapes)
+            before_each()
+            with _forward_level(func):
+                duals = [forward_ad.make_dual(primal, _unit_tangent(primal, element if i == index else None))
+                         for i, primal in enumerate(primals)]
+                output = func(*_with_selected(args, positions, argnums, duals, spec))
+                output, aux_output = _split_aux(output, has_aux, api)
+                flat, out_spec = _forward_outputs(output, api)
+                columns.append([_output_tangent(o) for o in flat])
+                if outputs is None:
+                    outputs = [forward_ad.unpack_dual(o).primal for o in flat]
+                    aux = _forward_aux(aux_output) if has_aux else None
+    per_output = []
+    for position, output in enumerate(outputs):
+        blocks, start = [], 0
+        for primal in primals:
+            count = primal.numel()
+            block = [column[position] for column in columns[start:start + count]]
+            start += count
+            jacobian = stack(block, dim=-1) if block else output.new_zeros(output.shape + (0,))
+            blocks.append(jacobian.reshape(tuple(output.shape) + tuple(primal.shape)))
+        per_output.append(tree_unflatten(blocks, spec))
+    jacobians = tree_unflatten(per_output, out_spec)
+    return (jacobians, aux) if has_aux else jacobians
+
+
+def _unit_tangent(primal, element):
+    """Zeros shaped as ``primal``, with a one at the flat position ``element`` (None: none)."""
+    tangent = primal.detach().new_zeros(primal.shape)
+    if element is not None:
+        tangent.view(-1)[element] = 1
+    return tangent
 
 
 def hessian(func, argnums=0):

@@ -1,13 +1,16 @@
 """``vmap``: a function of one sample mapped over a batch dimension of its inputs.
 
 torchless runs the function once per sample (its inputs selected at the mapped index) and stacks the results,
-where PyTorch runs it once on batched tensors. The results, shapes and argument errors are PyTorch's; what
-differs is what the function may do with a sample: PyTorch refuses ``.item()`` and data-dependent control flow
-inside vmap, which a loop has no reason to, and ``randomness="different"`` draws other random numbers than
-PyTorch's batched draws (``"same"`` draws those of one unbatched call, as PyTorch does).
+where PyTorch runs it once on batched tensors. The results, shapes and argument errors are PyTorch's. The tensors
+computed from a sample are marked batched (autograd.forward_ad.vmap_level) by the ops that record graphs and by
+comparisons: those refuse ``.item()``, ``bool()`` (data-dependent control flow), ``numpy()`` and ``nonzero()`` as
+PyTorch's batched tensors do (a value read through an op that marks nothing goes through). ``randomness=
+"different"`` draws other random numbers than PyTorch's batched draws (``"same"`` draws those of one unbatched call,
+as PyTorch does).
 """
 import functools
 
+from ..autograd import forward_ad
 from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
 
 _RANDOMNESS = ("error", "different", "same")
@@ -87,8 +90,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, args, kwargs):
         raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
                          f"{sizes} for the mapped dimension")
 
-    def sample(index):
-        leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
+    def sample(index, level):
+        leaves = [arg if dim is None else level.mark(arg.select(dim, index)) for arg, dim in zip(flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
     if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -97,11 +100,11 @@ def _mapped_call(func, in_dims, out_dims, randomness, args, kwargs):
         with _randomness("different"):
             stand_in = func(*tree_unflatten(leaves, args_spec), **kwargs)
         return _stacked(name, [stand_in], out_dims, empty=True)
-    with _randomness(randomness) as before_each_sample:
+    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level() as level:
         outputs = []
         for index in range(sizes[0]):
             before_each_sample()
-            outputs.append(sample(index))
+            outputs.append(sample(index, level))
     return _stacked(name, outputs, out_dims)
 
 

@@ -14,6 +14,7 @@ from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
+from ...autograd import forward_ad
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 
@@ -166,6 +167,9 @@ class Convolution(Node):
                 y = _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
+    def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
+        return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
+
     def backward(self, grad):
         gy = _as_4d(grad)
         gx = gw = gb = None
@@ -297,6 +301,9 @@ class TransposedConvolution(Node):
         """(slices of the uncropped output, slices of the output) that hold the same cells."""
         sizes = [min(out, full - p) for out, full, (p, _) in zip(self.out_hw, self.full_hw, self.padding)]
         return (tuple(slice(p, p + n) for (p, _), n in zip(self.padding, sizes)), tuple(slice(0, n) for n in sizes))
+
+    def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
+        return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
 
     def backward(self, grad):
         gy = _as_4d(grad)

@@ -12,6 +12,7 @@ from ... import _memory_format
 from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._ops import unary
+from ...autograd import forward_ad
 from ...autograd._engine import gradient_unwatched
 from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import FoldedNode, Node
@@ -172,6 +173,9 @@ class MaxPool(_PooledAs2d):
             self.nonzero = np.not_equal(pooled, 0)
         return pooled
 
+    def jvp(self, tangents, arrays, params, out):  # the tangent at each window's maximum
+        return forward_ad.gathered_tangent(tangents[0], self.flat_indices(), self.spatial, out)
+
     def backward(self, grad):
         relu = self.edges[0] if self.nonzero is not None else None
         if relu is not None and gradient_unwatched(relu):
@@ -291,6 +295,8 @@ class AvgPool(_PooledAs2d):
             pooled = _in_half_opmath(pool_forward, planes, *self.args)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
     def backward(self, grad):
         # (half: PyTorch's order of half additions; its avg_pool3d refuses half)
         pool_backward = kernels.avg_pool2d_backward_half if grad.dtype == np.float16 else \
@@ -339,6 +345,8 @@ class AdaptiveAvgPool(_PooledAs2d):
             pooled = kernels.adaptive_avg_pool3d_forward_half(planes, output_size) if spatial == 3 and \
                 x.dtype == np.float16 else _in_half_opmath(kernels.adaptive_avg_pool_forward, planes, output_size)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         _check_grad_output(grad, self.spatial, f"adaptive_avg_pool{max(self.spatial, 2)}d_backward")

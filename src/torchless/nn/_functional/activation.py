@@ -23,6 +23,7 @@ from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
+from ...autograd import forward_ad
 from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
@@ -150,6 +151,8 @@ class LeakyRelu(Node):
             return np.where(self.positive, x, x * negative_slope)
 
     # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @laid_out_gradients(iterator_layout_of("positive", "grad"))
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
@@ -201,6 +204,8 @@ class Hardtanh(Node):
         return np.clip(x, low, high).astype(x.dtype, copy=False)
 
     # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @laid_out_gradients(iterator_layout_of("grad", "inside"))
     def backward(self, grad):
         return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
@@ -287,6 +292,8 @@ class Elu(Node):
         if inplace:
             self.out = out  # (which the in-place form's gradient reads)
         return out
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @unary.grad_first("x")
     def backward(self, grad):
@@ -425,6 +432,8 @@ class Softplus(Node):
             self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
@@ -487,6 +496,8 @@ class Silu(Node):
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         s = self.s
@@ -524,6 +535,8 @@ class LogSigmoid(Node):
         # float32, rounded once: logsigmoid(30) is -0.0)
         opmath = opmath_operands(x)[0]
         return (np.minimum(opmath, 0) - np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     def backward(self, grad):
         x = opmath_operands(self.x)[0]
@@ -564,6 +577,8 @@ class Mish(Node):
                 opmath = x.astype(np.float32)
                 return (opmath * np.tanh(np.log1p(np.exp(opmath)))).astype(np.float16)
             return x * np.tanh(np.log1p(np.exp(x)))
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @unary.grad_first("x")
     def backward(self, grad):
@@ -683,6 +698,8 @@ class Gelu(Node):
             out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
         return out.astype(self.dtype, copy=False)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @unary.grad_first("x")
     def backward(self, grad):
         x = self.x
@@ -743,6 +760,11 @@ class Softmax(Node):
         self.out = out = out.astype(x.dtype, copy=False)
         return out
 
+    def jvp(self, tangents, arrays, params, out):  # y (t - sum(y t))
+        y, t = opmath_operands(self.out, tangents[0])
+        axis = self.axis if t.ndim else None
+        return ((t - (y * t).sum(axis=axis, keepdims=True)) * y).astype(out.dtype, copy=False)
+
     @c_ordered_gradients  # (_softmax_backward_data allocates its result C-contiguous)
     def backward(self, grad):
         y, g = opmath_operands(self.out.reshape(grad.shape), grad)
@@ -780,6 +802,11 @@ class LogSoftmax(Node):
                 out -= np.log(sums)
         self.out = out = out.astype(x.dtype, copy=False)
         return out
+
+    def jvp(self, tangents, arrays, params, out):  # t - sum(softmax t)
+        out_opmath, t = opmath_operands(self.out, tangents[0])
+        axis = self.axis if t.ndim else None
+        return (t - (np.exp(out_opmath) * t).sum(axis=axis, keepdims=True)).astype(out.dtype, copy=False)
 
     @c_ordered_gradients  # (as _log_softmax_backward_data)
     def backward(self, grad):

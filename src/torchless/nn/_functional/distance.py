@@ -5,6 +5,7 @@ from ... import _dtype
 from ..._ops import arithmetic, reduction
 from ..._ops._util import broadcast_error
 from ..._type_promotion import promote
+from ...autograd import forward_ad
 from ...autograd import grad_mode
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node, named_as_pytorch
@@ -98,6 +99,11 @@ class Pdist(Node):
             dist = (magnitude ** p).sum(axis=1) ** (1 / p)
         self.diff, self.dist = diff, dist
         return dist
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "_pdist_forward"
 
     def backward(self, grad):
         p, diff, dist = self.p, self.diff, self.dist

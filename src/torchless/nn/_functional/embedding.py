@@ -13,6 +13,7 @@ from ..._tensor import Tensor, typename
 from ..._type_promotion import promote
 from ..._tensor_methods._arguments import refuse_complex_gradient
 from ..._threads import get_num_threads
+from ...autograd import forward_ad
 from ...autograd import grad_mode
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node, save_tensor_versions
@@ -206,6 +207,11 @@ class EmbeddingBag(Node):
         if mode == "mean":  # (then divided, in the weight's dtype)
             out /= np.maximum(bag_sizes, 1)[:, None].astype(weight.dtype)
         return out
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "_embedding_bag"
 
     def backward(self, grad):
         weight, indices, bag_of = self.weight, self.indices, self.bag_of

@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._tensor import Tensor
+from ...autograd import forward_ad
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import _is_index, _tp_name
@@ -309,6 +310,11 @@ class GridSampler2D(Node):
         self.planes, self.taps = planes, taps
         return out.reshape((n, c) + tuple(out_hw)).astype(input.dtype, copy=False)
 
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "grid_sampler_2d"
+
     def backward(self, grad):
         n, c = self.shape[:2]
         planes, taps = self.planes, self.taps
@@ -565,6 +571,11 @@ class GridSampler3D(Node):
         out = _weighted_taps(planes, taps)
         self.planes, self.taps = planes, taps
         return out.reshape((n, c) + tuple(out_dhw)).astype(input.dtype, copy=False)
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "grid_sampler_3d"
 
     def backward(self, grad):
         n, c = self.shape[:2]

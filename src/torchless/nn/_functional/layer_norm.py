@@ -76,6 +76,20 @@ class LayerNorm(Node):
         # strided view whose layout the products above would keep
         return _memory_format.c_ordered(y.reshape(x.shape).astype(x.dtype, copy=False))
 
+    def jvp(self, tangents, arrays, params, out):
+        """The normalisation's Jacobian is symmetric: tx goes through backward's formula, then times the weight;
+        plus xhat tw + tb."""
+        (tx, tw, tb), xhat = tangents, self.xhat
+        total = np.zeros(xhat.shape, np.result_type(out.dtype, *[t.dtype for t in tangents if t is not None]))
+        if tx is not None:
+            normalized = normalize_rows_backward(tx.reshape(xhat.shape).astype(xhat.dtype, copy=False), xhat, self.rstd)
+            total += normalized * self.weight.reshape(-1) if self.weight is not None else normalized
+        if tw is not None:
+            total += xhat * tw.reshape(-1)
+        if tb is not None:
+            total += tb.reshape(-1)
+        return total.reshape(self.input_shape)
+
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
         g = grad.reshape(xhat.shape).astype(xhat.dtype, copy=False)
@@ -176,6 +190,20 @@ class RMSNorm(Node):
         if self.copied_to_format:
             return _memory_format.strides_for(x.shape, _memory_format.suggest(x))
         return self.product_strides(x)
+
+    def jvp(self, tangents, arrays, params, out):
+        """The normalisation's Jacobian is symmetric: tx goes through backward's formula, then times the weight;
+        plus xhat tw + tb."""
+        (tx, tw, tb), xhat = tangents, self.xhat
+        total = np.zeros(xhat.shape, np.result_type(out.dtype, *[t.dtype for t in tangents if t is not None]))
+        if tx is not None:
+            normalized = normalize_rows_backward(tx.reshape(xhat.shape).astype(xhat.dtype, copy=False), xhat, self.rstd)
+            total += normalized * self.weight.reshape(-1) if self.weight is not None else normalized
+        if tw is not None:
+            total += xhat * tw.reshape(-1)
+        if tb is not None:
+            total += tb.reshape(-1)
+        return total.reshape(self.input_shape)
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight

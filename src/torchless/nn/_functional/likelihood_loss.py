@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ... import _creation
+from ...autograd import forward_ad
 from ...autograd import grad_mode
 from ..._tensor import Tensor
 from ...autograd._graph_backward import gradients_without_derivative
@@ -224,6 +225,11 @@ class CtcLoss(Node):
                 self.alphas.append(alpha)
         self.nll = nll
         return nll
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "_ctc_loss"
 
     def backward(self, grad):
         log_probs, nll = self.log_probs, self.nll

@@ -9,6 +9,7 @@ from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import refuse_complex_gradient
+from ...autograd import forward_ad
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding
@@ -79,6 +80,9 @@ class Linear(Node):
         if b is not None:
             y += b
         return y.reshape(x.shape[:-1] + w.shape[:-1]) if x.ndim != 2 else y
+
+    def jvp(self, tangents, arrays, params, out):  # tx w^T + x tw^T + tb
+        return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=-1)
 
     def backward(self, grad):
         x, w = self.x, self.w

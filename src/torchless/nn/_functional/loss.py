@@ -14,6 +14,7 @@ from ... import _memory_format
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._type_promotion import promote
+from ...autograd import forward_ad
 from ...autograd import grad_mode
 from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
                                          with_zero_derivative_of)
@@ -279,6 +280,8 @@ class CrossEntropy(Node):
             return smooth, 1, classes
         return smooth, class_weight.reshape((1, classes) + (1,) * (self.log_probs.ndim - 2)), class_weight.sum()
 
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     def backward(self, grad):
         eps, probs = self.eps, self.probs
         self.targets.check_backward()
@@ -430,6 +433,8 @@ class NllLoss(Node):
             losses *= targets.weight
         out = _reduce(losses, reduction, targets.total_weight)
         return out[0] if unbatched and reduction == "none" else out
+
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
 
     def backward(self, grad):
         targets = self.targets
@@ -739,6 +744,8 @@ class MseLoss(Node):
         return _reduce(np.square(self.diff), reduction, operands=(x, t))
 
     # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
+
     @c_ordered_gradients
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
@@ -811,6 +818,8 @@ class BinaryCrossEntropy(Node):
         if weight is not None:
             losses = losses * weight
         return _reduce(losses, reduction, operands=(x, t))
+
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
 
     def backward(self, grad):
         x, t, w = self.x, self.t, self.w
@@ -942,6 +951,8 @@ class BinaryCrossEntropyWithLogits(Node):
         if self.reduction == "mean":
             scaled /= np.broadcast(self.x, self.t, *(a for a in (self.w, self.pos_weight) if a is not None)).size
         return scaled
+
+    jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
 
     def backward(self, grad):
         x, t, p = self.x, self.t, self.pos_weight

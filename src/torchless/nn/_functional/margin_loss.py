@@ -16,6 +16,7 @@ from ..._ops.unary import Clamp
 from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ..._functions import where
+from ...autograd import forward_ad
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node, save_tensor_versions
 from ._args import _tp_name, check_tensor
@@ -201,6 +202,11 @@ class MultiMarginLoss(Node):
         active[picked] = False
         return z, active
 
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "multi_margin_loss"
+
     def backward(self, grad):
         x = self.x
         if x.size == 0:
@@ -318,6 +324,11 @@ class MultilabelMarginLoss(Node):
         z = rows.dtype.type(1) - scores[:, :, None] + rows[:, None, :]
         active = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
         return z, active
+
+    jvp = forward_ad.unsupported_jvp  # (PyTorch has no forward AD formula for it)
+
+    def forward_ad_name(self):
+        return "multilabel_margin_loss_forward"
 
     def backward(self, grad):
         x = self.x

@@ -3,6 +3,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops._util import laid_out_gradients
+from ...autograd import forward_ad
 from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
@@ -127,6 +128,26 @@ class BatchNorm(Node):
             invstd = 1 / np.sqrt(running_var.astype(self.xhat.dtype) + eps)
             centered = self.xhat / self.invstd.reshape(channel) + (old_mean - running_mean).reshape(channel)
         return centered * invstd.reshape(channel), invstd
+
+    def jvp(self, tangents, arrays, params, out):
+        """tx normalised as backward's gradient is (centred and made orthogonal to xhat in training), times the
+        weight, plus xhat tw + tb."""
+        tx, tw, tb = tangents[:3]
+        xhat, channel = self.xhat, (1, -1, 1)
+        total = None
+        if tx is not None:
+            t = tx.reshape(xhat.shape).astype(xhat.dtype, copy=False)
+            if self.training:
+                t = t - (_channel_sums(t) / self.count).reshape(channel)
+                t = t - xhat * (_channel_sums(t * xhat) / self.count).reshape(channel)
+            scale = self.invstd if self.weight is None else self.invstd * self.weight
+            total = t * scale.reshape(channel)
+        if tw is not None:
+            total = xhat * tw.reshape(channel) if total is None else total + xhat * tw.reshape(channel)
+        if tb is not None:
+            total = tb.reshape(channel) + (np.zeros(xhat.shape, tb.dtype) if total is None else total)
+        dtype = np.result_type(out.dtype, *[t.dtype for t in tangents[:3] if t is not None])
+        return total.reshape(self.input_shape).astype(dtype, copy=False)
 
     @laid_out_gradients(_in_input_format)  # (its create_graph gradient too: the same op computes it)
     def backward(self, grad):
@@ -302,6 +323,9 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     _check_features("bias", bias, channels)
     input.size(1)  # a 1-D input without parameters fails here, with PyTorch's IndexError
     refuse_statistic_grads(running_mean, running_var)
+    if forward_ad.has_tangent((running_mean, running_var)) and forward_ad.has_tangent((input, weight, bias)):
+        raise RuntimeError("batch_norm is not differentiable wrt running_mean and running_var, they cannot have "
+                           "forward grad defined")
     if (running_mean is None) != (running_var is None):  # in training: the other is missing in evaluation
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     mixed = _check_dtypes(input, weight, bias, running_mean, running_var, training)

@@ -10,6 +10,7 @@ from ... import _dtype, _memory_format
 from ..._ops.shape import Where
 from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
+from ...autograd import forward_ad
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
@@ -36,6 +37,8 @@ class Threshold(Node):
         # saves a clone of the input, so a value above the threshold does not let it through where it replaced x.
         self.keep = ~(x <= threshold)  # NaN is kept
         return np.where(x <= threshold, np.asarray(value, x.dtype), x)
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     def backward(self, grad):
         # (PyTorch's threshold_backward lays its output out as the input first, then grad; the mask is the input's)
@@ -91,6 +94,8 @@ class Hardshrink(Node):
         inside = (x >= -lambd) & (x <= lambd)
         self.outside = (x < -lambd) | (x > lambd)  # not ~inside: a NaN gets no gradient (PyTorch's vector path)
         return np.where(inside, np.zeros((), x.dtype), x)
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @grad_first("x")
     def backward(self, grad):
@@ -155,6 +160,8 @@ class Hardsigmoid(Node):
         opmath = opmath_operands(x)[0]  # (float16 in float32, rounded once, as PyTorch's kernel)
         return (np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(x.dtype, copy=False)  # (maximum keeps NaN)
 
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
+
     @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
@@ -189,6 +196,8 @@ class Hardswish(Node):
                 opmath = x.astype(np.float32)
                 return (opmath * np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(np.float16)
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
+
+    jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @grad_first("x")
     def backward(self, grad):

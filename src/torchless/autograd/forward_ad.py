@@ -1,0 +1,432 @@
+"""Forward-mode automatic differentiation (PyTorch's ``torch.autograd.forward_ad``).
+
+Inside a ``dual_level``, ``make_dual(x, t)`` gives a tensor carrying the tangent ``t``; every differentiable op
+applied to it (a graph Node's ``apply``) computes its result's tangent with the op's ``jvp``, which sits next to
+its ``backward`` in the op's Node class. ``unpack_dual`` reads a tangent back.
+
+A tangent lives in the tensor's ``__dict__`` with the number of the level it belongs to: leaving the level makes
+every tangent of it unreadable at once, as PyTorch's do, without visiting the tensors. Ops check
+``state.tracing`` before anything else, so tensors pay nothing for forward AD outside a level.
+
+The same hook marks, while torch.func.vmap runs its function, the tensors computed from the samples it maps
+(``batched``): PyTorch's batched tensors refuse ``.item()`` and data-dependent control flow, which the samples
+torchless maps one at a time then refuse too.
+"""
+import collections
+import itertools
+
+import numpy as np
+
+_NO_LEVEL = ("Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() "
+             "first.")
+_NOT_IMPLEMENTED = ("Trying to use forward AD with {} that does not support it because it has not been implemented "
+                    "yet.\nPlease file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?"
+                    "template=feature-request.yml so that we can prioritize its implementation or submit a PR adding "
+                    "the implementation to derivatives.yaml")
+
+
+class _State:
+    """The dual level open (PyTorch supports one at a time, numbered 0), and a count of the levels opened so far
+    that tells a live tangent from one of a level since left."""
+
+    __slots__ = ("level", "generation", "graph_refused", "vmap_levels", "tracing")
+
+    def __init__(self):
+        self.level = None
+        self.generation = 0
+        self.vmap_levels = []  # the numbers of the vmap calls running (see batched)
+        self.tracing = False  # a level is open or vmap runs: ops call propagate
+        # An exception class torch.func's forward transforms set: raised when a result carrying a tangent records
+        # a graph (its tangent would have to be differentiable, which these tangents are not)
+        self.graph_refused = None
+
+
+state = _State()
+
+
+def _update_tracing():
+    state.tracing = state.level is not None or bool(state.vmap_levels)
+
+UnpackedDualTensor = collections.namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+UnpackedDualTensor.__doc__ = "The primal and the tangent (None if it has none) of a dual tensor, as unpack_dual gives."
+UnpackedDualTensor.__module__ = __name__
+
+
+def enter_dual_level():
+    """Open a new forward AD level and return its number (PyTorch supports only one at a time)."""
+    if state.level is not None:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    state.generation += 1
+    state.level = 0
+    _update_tracing()
+    return state.level
+
+
+def exit_dual_level(*, level=None):
+    """Close the forward AD level ``level`` (the last one entered by default): its tangents are dropped."""
+    if level is None:
+        level = state.level
+    if level is None or level < 0:
+        raise RuntimeError("Dual level must be a positive number.")
+    if level != state.level:
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
+                           "not supported.")
+    state.level = None
+    _update_tracing()
+
+
+class dual_level:
+    """Context manager for a forward AD level: dual tensors made inside carry their tangents until it exits.
+
+    Example::
+
+        with dual_level():
+            y = f(make_dual(x, t))
+            jvp = unpack_dual(y).tangent
+    """
+
+    def __enter__(self):
+        return enter_dual_level()
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        exit_dual_level()
+
+    def __call__(self, function):  # (as PyTorch's _DecoratorContextManager)
+        import functools
+
+        @functools.wraps(function)
+        def wrapped(*args, **kwargs):
+            with dual_level():
+                return function(*args, **kwargs)
+
+        return wrapped
+
+
+class disabled:
+    """No tangents seen nor computed inside (an autograd.Function's forward and jvp, as PyTorch runs them)."""
+
+    def __enter__(self):
+        self.level, state.level = state.level, None
+        _update_tracing()
+
+    def __exit__(self, *exc):
+        state.level = self.level
+        _update_tracing()
+
+
+def _check_level(level):
+    if state.level is None:
+        raise RuntimeError(_NO_LEVEL)
+    if level is not None and level != state.level:
+        raise RuntimeError("Invalid level given to _make_dual")
+
+
+def make_dual(tensor, tangent, *, level=None):
+    """A view of ``tensor`` carrying ``tangent`` (the direction of a Jacobian-vector product) at the forward AD level
+    ``level`` (the current one by default)."""
+    from .._tensor import Tensor
+
+    _check_level(level)
+    for name, value in (("primal", tensor), ("tangent", tangent)):
+        if not isinstance(value, Tensor):
+            raise AttributeError(f"'{type(value).__name__}' object has no attribute 'is_floating_point'")
+        if value._data.dtype.kind not in "fc":
+            raise ValueError(f"Expected {name} to be floating point or complex, but got: {value.dtype}")
+    if tangent_array(tensor) is not None:
+        raise RuntimeError(f"Making a dual Tensor based on a Tensor that already has a forward gradient at the same "
+                           f"level {state.level} is not supported.")
+    if tangent._data.shape != tensor._data.shape:
+        raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
+                           f"Tensor, this is not supported. Tensor is of size {list(tensor._data.shape)} while the "
+                           f"given forward gradient is of size {list(tangent._data.shape)}.")
+    dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
+    set_tangent(dual, tangent)
+    return dual
+
+
+def unpack_dual(tensor, *, level=None):
+    """``(primal, tangent)`` of ``tensor``: a view of it without the tangent, and its tangent at ``level`` (the
+    current one by default; None when it has none)."""
+    from .._tensor import Tensor
+
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not {type(tensor).__name__}")
+    if level is not None and level != state.level:
+        return UnpackedDualTensor(tensor, None)
+    tangent = tangent_of(tensor)
+    if tangent is None:
+        return UnpackedDualTensor(tensor, None)
+    return UnpackedDualTensor(_primal_view(tensor), tangent)
+
+
+def _primal_view(tensor):
+    """``tensor`` viewed without its tangent (``view_as`` gives the tangent's view, which is dropped)."""
+    primal = tensor.view_as(tensor)
+    primal.__dict__.pop("_fw_tangent", None)
+    return primal
+
+
+# ------------------------------------------------------------------ tangents on tensors
+
+def tangent_of(tensor):
+    """The tangent tensor ``tensor`` carries at the open level, or None."""
+    entry = tensor.__dict__.get("_fw_tangent")
+    if entry is None or entry[0] != state.generation or state.level is None:
+        return None
+    return entry[1]
+
+
+def tangent_array(tensor):
+    tangent = tangent_of(tensor)
+    return None if tangent is None else tangent._data
+
+
+def set_tangent(tensor, tangent):
+    """Make ``tangent`` (a tensor or an array) the tangent of ``tensor`` at the open level."""
+    from .._tensor import Tensor
+
+    if not isinstance(tangent, Tensor):
+        tangent = Tensor._wrap(np.asarray(tangent))
+    tensor.__dict__["_fw_tangent"] = (state.generation, tangent)
+
+
+def has_tangent(tensors):
+    """Whether some tensor of ``tensors`` (None entries allowed) carries a tangent at the open level."""
+    if state.level is None:
+        return False
+    return any(t is not None and tangent_of(t) is not None for t in tensors)
+
+
+def traced(tensors):
+    """Whether an op on ``tensors`` must go through Node.apply's hook: one carries a tangent or is batched."""
+    return has_tangent(tensors) or (bool(state.vmap_levels) and any(t is not None and batched(t) for t in tensors))
+
+
+def propagate(node, inputs, arrays, params, result):
+    """Give ``result``, made by ``node`` from ``inputs``, the tangent its op's jvp computes from theirs (if any), and
+    vmap's mark of a batched tensor."""
+    if state.vmap_levels:
+        mark_batched(result, inputs)
+    if state.level is None:
+        return
+    tangents = [None if t is None else tangent_array(t) for t in inputs]
+    if all(t is None for t in tangents) or result._data.dtype.kind not in "fc":  # (an integer result has none)
+        return
+    if result._requires_grad and state.graph_refused is not None:
+        raise state.graph_refused
+    out = node.jvp(tangents, arrays, params, result._data)
+    if out is not None:
+        if out.shape != result._data.shape:
+            out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
+        set_tangent(result, out)
+
+
+# ------------------------------------------------------------------ vmap's batched tensors
+
+_vmap_numbers = itertools.count(1)
+
+_ITEM_IN_VMAP = ("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() "
+                 "on a Tensor, please try to rewrite what you're doing with other operations. If error is occurring "
+                 "somewhere inside PyTorch internals, please file a bug report.")
+_CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow. "
+                         "We don't support that yet, please file an issue at "
+                         "https://github.com/pytorch/pytorch/issues .")
+_NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
+
+
+class vmap_level:
+    """A vmap call mapping its function over samples: ``mark(sample)`` marks each as batched."""
+
+    def __enter__(self):
+        self.number = next(_vmap_numbers)
+        state.vmap_levels.append(self.number)
+        _update_tracing()
+        return self
+
+    def __exit__(self, *exc):
+        state.vmap_levels.remove(self.number)
+        _update_tracing()
+
+    def mark(self, tensor):
+        tensor.__dict__["_vmap_level"] = self.number
+        return tensor
+
+
+def batched(tensor):
+    """Whether ``tensor`` was computed from a sample of a vmap call running."""
+    return tensor.__dict__.get("_vmap_level") in state.vmap_levels
+
+
+def mark_batched(result, inputs):
+    """Mark ``result`` batched if an input is (called while vmap runs). Returns ``result``."""
+    for tensor in inputs:
+        if tensor is not None and hasattr(tensor, "__dict__") and batched(tensor):
+            result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
+            break
+    return result
+
+
+def refuse_in_vmap(tensor, use):
+    """PyTorch's error for reading the values of a batched tensor inside vmap: ``use`` is "item" (item(), float(),
+    int()), "control flow" (bool()) or "data" (tolist(), numpy())."""
+    if batched(tensor):
+        message = {"item": _ITEM_IN_VMAP, "control flow": _CONTROL_FLOW_IN_VMAP, "data": _NO_STORAGE}[use]
+        raise RuntimeError(message)
+
+
+def not_implemented(op_name):
+    return NotImplementedError(_NOT_IMPLEMENTED.format(op_name))
+
+
+def unsupported_jvp(node, tangents, arrays, params, out):
+    """An op PyTorch has no forward AD formula for (cdist, grid_sampler_2d, ctc_loss): its error."""
+    raise not_implemented(node.forward_ad_name())
+
+
+def not_differentiable_jvp(node, tangents, arrays, params, out):
+    """An op PyTorch records without a derivative (``//``): its error, which names the aten op."""
+    raise NotImplementedError(f"Trying to use forward AD with aten::{node.op} that does not support it.")
+
+
+# ------------------------------------------------------------------ jvp formulas shared by kinds of ops
+# Each is a Node method: ``jvp = forward_ad.linear_jvp`` in an op's class says which formula is its; an op
+# without one goes through transposed_jvp.
+
+def transposed_jvp(node, tangents, arrays, params, out):
+    """J t from the op's differentiable backward (its ``backward_graph``, J^T v): <J^T v, t> is linear in v, so its
+    gradient with respect to v is J t. Costs a backward and a backward of that; ops of CNNs have formulas of
+    their own. A real op only (complex gradients follow a conjugate convention); one without a differentiable
+    backward raises PyTorch's error."""
+    from .._tensor import Tensor
+    from . import grad, grad_mode
+    from ._graph_backward import _refuse_graph_backward, backward_graph_method
+
+    method = backward_graph_method(node)
+    if method is _refuse_graph_backward or out.dtype.kind == "c" or any(
+            t is not None and t.dtype.kind == "c" for t in tangents):
+        raise not_implemented(node.forward_ad_name())
+    needs, edges = node.needs_input_grad, node.edges
+    node.needs_input_grad = tuple(t is not None for t in tangents)
+    # the inputs as leaves of their own (a formula may differentiate through them, as renorm's through its norm)
+    node.edges = tuple(None if a is None or a.dtype.kind not in "fc" else Tensor._wrap(a).requires_grad_()
+                       for a in arrays)
+    try:
+        with grad_mode.enable_grad():
+            # (any direction: the function is linear in it; ones keep formulas taking logs of it finite)
+            direction = Tensor._wrap(np.ones(out.shape, out.dtype)).requires_grad_()
+            products = [(gradient * Tensor._wrap(tangent)).sum()
+                        for gradient, tangent in zip(method(node, direction), tangents)
+                        if tangent is not None and gradient is not None and gradient._requires_grad]
+            if not products:
+                return np.zeros(out.shape, out.dtype)
+            jvp, = grad(sum(products[1:], products[0]), direction, allow_unused=True, materialize_grads=True)
+    finally:
+        node.needs_input_grad, node.edges = needs, edges
+    return jvp._data
+
+def zero_filled(tangents, arrays):
+    """The tangents, a missing one as zeros of its input's shape and dtype."""
+    return [t if t is not None or a is None else np.zeros_like(a) for t, a in zip(tangents, arrays)]
+
+
+def fresh_forward(node, arrays, params):
+    """The op of ``node`` run again on ``arrays``, by a node of its own (``node`` keeps what it saved)."""
+    cls = node.__class__.__dict__.get("_named_from", node.__class__)
+    return cls().forward(*arrays, **params)
+
+
+def linear_jvp(node, tangents, arrays, params, out):
+    """An op linear in its tensors (a view, a reshape, a sum, cat, add): the op of the tangents."""
+    return fresh_forward(node, zero_filled(tangents, arrays), params)
+
+
+def multilinear_jvp(node, tangents, arrays, params, out):
+    """An op linear in each tensor separately (a product): the sum over the inputs with a tangent of the op on
+    that tangent and the other inputs' values."""
+    total = None
+    for position, tangent in enumerate(tangents):
+        if tangent is not None:
+            term = fresh_forward(node, arrays[:position] + [tangent] + arrays[position + 1:], params)
+            total = term if total is None else total + term
+    return total
+
+
+def affine_jvp(node, tangents, arrays, params, out, bias_axis):
+    """An op ``f(x, w) + b`` with f bilinear (a convolution, a linear layer), the bias (input 2, or None) added
+    along ``bias_axis`` of the result."""
+    (x, w, _), (tx, tw, tb) = arrays[:3], tangents[:3]
+    rest = arrays[3:]
+    total = multilinear_jvp(node, [tx, tw] + [None] * len(rest), [x, w, None] + list(rest), params, out)
+    if tb is not None:
+        shape = [1] * out.ndim
+        shape[bias_axis] = -1
+        bias_term = tb.reshape(shape)
+        total = bias_term if total is None else total + bias_term
+    return total
+
+
+def _gradient_terms(node, tangents, out):
+    """Each tangent times the gradient of the sum of the result's elements (backward of ones) with respect to its
+    input (conjugated if complex: backward follows PyTorch's conjugate convention, the op being holomorphic)."""
+    needs = node.needs_input_grad
+    node.needs_input_grad = tuple(t is not None for t in tangents)
+    try:
+        gradients = node.backward(np.ones(out.shape, out.dtype))
+    finally:
+        node.needs_input_grad = needs
+    return [(np.conj(gradient) if np.iscomplexobj(gradient) else gradient) * tangent
+            for tangent, gradient in zip(tangents, gradients) if tangent is not None and gradient is not None]
+
+
+def _in_dtype_of(total, tangents, out):
+    return total.astype(np.result_type(out.dtype, *[t.dtype for t in tangents if t is not None]), copy=False)
+
+
+def gradient_jvp(node, tangents, arrays, params, out):
+    """An op each of whose result's elements depends on its own block of each input (an elementwise op without
+    broadcasting, a loss): the gradient times the tangent, summed over each block (the class axis 1 of a loss's
+    unreduced result, everything for a scalar)."""
+    total = sum(term if term.shape == out.shape else term.sum() if out.ndim == 0 else term.sum(axis=1)
+                for term in _gradient_terms(node, tangents, out))
+    return _in_dtype_of(np.asarray(total), tangents, out)
+
+
+def reduction_jvp(node, tangents, arrays, params, out):
+    """A reduction of one tensor over the dims ``params`` give as ``axes`` or ``dim`` (all if None or a 0-d
+    result): the gradient times the tangent, summed over those dims."""
+    term, = _gradient_terms(node, tangents, out)
+    axes = params.get("axes", params.get("dim"))
+    if out.ndim == 0 or axes is None or axes == ():
+        axes = None
+    else:
+        axes = tuple(axis % term.ndim for axis in (axes if isinstance(axes, (tuple, list)) else (axes,)))
+    return _in_dtype_of(term.sum(axis=axes, keepdims=out.ndim == term.ndim).reshape(out.shape), tangents, out)
+
+
+def carry_tangent(tensor, result):
+    """An in-place op made ``tensor`` the op's ``result``: its tangent too (or it keeps its own, if none)."""
+    entry = result.__dict__.get("_fw_tangent")
+    if entry is not None:
+        tensor.__dict__["_fw_tangent"] = entry
+
+
+def gathered_tangent(tangent, flat_indices, spatial, out):
+    """The tangent of a selection of one element per window of the input's last ``spatial`` dims (max pooling):
+    the tangent's element there. ``flat_indices`` are those elements' positions in their planes, as the result."""
+    planes = int(np.prod(out.shape[:out.ndim - spatial]))
+    rows = tangent.reshape(planes, -1)
+    return np.take_along_axis(rows, flat_indices.reshape(planes, -1), axis=1).reshape(out.shape)
+
+
+def diagonal_jvp(node, tangents, arrays, params, out):
+    """An elementwise op of one tensor: its backward of the tangent (the Jacobian is diagonal, its own transpose;
+    conjugated around a complex tangent, backward following PyTorch's conjugate convention: holomorphic ops)."""
+    tangent = tangents[0]
+    complex_tangent = tangent.dtype.kind == "c"
+    needs = node.needs_input_grad
+    node.needs_input_grad = (True,) + (False,) * (len(arrays) - 1)
+    try:
+        result = node.backward(np.conj(tangent) if complex_tangent else tangent)[0]
+    finally:
+        node.needs_input_grad = needs
+    return np.conj(result) if complex_tangent else result
