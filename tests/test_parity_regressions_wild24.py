@@ -1,0 +1,36 @@
+"""Differences from PyTorch found by running whole CNN programs as people write them (a DCGAN, denoising
+autoencoders, a U-Net, neural style transfer with LBFGS, Siamese nets with contrastive and triplet losses,
+knowledge distillation, mixup and cutmix, fine-tuning with frozen backbones and parameter groups, class-weighted
+sampling, test-time augmentation and weight averaging, TorchScript, dict datasets with padding collate functions)
+unchanged under ``python -m torchless.as_torch``, each fixed here and compared against PyTorch:
+
+- A script run through ``torchless.as_torch`` had the path as typed as ``__file__`` (``runpy.run_path``'s
+  behaviour): ``python script.py`` gives the absolute path, so warnings and tracebacks printed a different file
+  name, and ``os.path.dirname(__file__)`` broke after an ``os.chdir``. ``sys.argv[0]`` stays the path as typed.
+"""
+import pytest
+
+from helpers import run_python
+
+torch = pytest.importorskip("torch")
+
+
+def test_a_script_run_through_the_alias_knows_its_absolute_path(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "train.py").write_text(
+        "import os, sys, warnings\n"
+        "import torch\n"
+        "print(__file__, sys.argv[0], sorted(name for name in vars() if name.startswith('__')))\n"
+        "print(__name__, __spec__, __package__, __cached__, type(__builtins__).__name__)\n"
+        "warnings.warn('learning rate too high')\n"
+        "torch.tensor(torch.ones(2))  # PyTorch's copy-construct warning, pointing at this line\n"
+        "os.chdir('..')\n"
+        "print(os.path.isfile(__file__))\n")
+    script = "scripts/train.py"  # relative, as typed in a terminal
+    expected = run_python([script], cwd=tmp_path)
+    actual = [printed.replace("torchless.", "torch.")
+              for printed in run_python(["-m", "torchless.as_torch", script], cwd=tmp_path)]
+    assert actual[0].splitlines() == expected[0].splitlines()
+    warned = [line for line in expected[1].splitlines() if "Warning" in line]
+    assert [line for line in actual[1].splitlines() if "Warning" in line] == warned
+    assert len(warned) == 2 and warned[0].startswith(str(tmp_path / script))
