@@ -10,6 +10,7 @@ unchanged under ``python -m torchless.as_torch``, each fixed here and compared a
 """
 import pytest
 
+import torchless
 from helpers import run_python
 
 torch = pytest.importorskip("torch")
@@ -34,3 +35,23 @@ def test_a_script_run_through_the_alias_knows_its_absolute_path(tmp_path):
     warned = [line for line in expected[1].splitlines() if "Warning" in line]
     assert [line for line in actual[1].splitlines() if "Warning" in line] == warned
     assert len(warned) == 2 and warned[0].startswith(str(tmp_path / script))
+
+
+def _warnings_of(lib, call):
+    """What ``call(lib)`` warns: category, message, and which file the warning names (inside the library or not)."""
+    import os
+    import warnings
+
+    library = os.path.dirname(lib.__file__)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call(lib)
+    return [(w.category, str(w.message).replace("torchless", "torch"), os.path.basename(w.filename),
+             w.filename.startswith(library)) for w in caught]
+
+
+def test_deprecated_weight_norm_warning_points_where_pytorchs_does():
+    def call(lib):
+        lib.nn.utils.weight_norm(lib.nn.Linear(3, 2))
+
+    assert _warnings_of(torchless, call) == _warnings_of(torch, call)
