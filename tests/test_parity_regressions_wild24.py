@@ -7,6 +7,9 @@ unchanged under ``python -m torchless.as_torch``, each fixed here and compared a
 - A script run through ``torchless.as_torch`` had the path as typed as ``__file__`` (``runpy.run_path``'s
   behaviour): ``python script.py`` gives the absolute path, so warnings and tracebacks printed a different file
   name, and ``os.path.dirname(__file__)`` broke after an ``os.chdir``. ``sys.argv[0]`` stays the path as typed.
+- The deprecated ``torch.nn.utils.weight_norm`` warned naming the caller's line; PyTorch's ``@deprecated``
+  ``WeightNorm.apply`` names its own call in weight_norm.py (so the warning is shown once per process, not once
+  per calling line).
 """
 import pytest
 
