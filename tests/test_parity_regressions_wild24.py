@@ -9,7 +9,9 @@ unchanged under ``python -m torchless.as_torch``, each fixed here and compared a
   name, and ``os.path.dirname(__file__)`` broke after an ``os.chdir``. ``sys.argv[0]`` stays the path as typed.
 - The deprecated ``torch.nn.utils.weight_norm`` warned naming the caller's line; PyTorch's ``@deprecated``
   ``WeightNorm.apply`` names its own call in weight_norm.py (so the warning is shown once per process, not once
-  per calling line).
+  per calling line). So did the size_average / reduce deprecation of loss modules and of the losses that read the
+  flags themselves (margin_ranking_loss, poisson_nll_loss, ...), and meshgrid's missing-indexing warning: PyTorch
+  names the library's line in each.
 """
 import pytest
 
@@ -53,8 +55,39 @@ def _warnings_of(lib, call):
              w.filename.startswith(library)) for w in caught]
 
 
-def test_deprecated_weight_norm_warning_points_where_pytorchs_does():
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.utils.weight_norm(lib.nn.Linear(3, 2)),
+    lambda lib: lib.nn.MSELoss(size_average=False),
+    lambda lib: lib.nn.CrossEntropyLoss(reduce=False),
+    lambda lib: lib.nn.functional.l1_loss(lib.ones(2), lib.zeros(2), size_average=False),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3), lib.tensor([0, 2]), reduce=False),
+    lambda lib: lib.nn.functional.margin_ranking_loss(lib.ones(2), lib.zeros(2), lib.ones(2), size_average=True),
+    lambda lib: lib.nn.functional.poisson_nll_loss(lib.ones(2), lib.ones(2), reduce=True),
+])
+def test_library_warnings_name_the_library_as_pytorchs_do(call):
+    """Which file a warning names decides what it prints and, under the default filters, how often it shows."""
+    def where(lib):
+        return [(category, message, inside) for category, message, _, inside in _warnings_of(lib, call)]
+
+    assert where(torchless) == where(torch)
+
+
+def test_deprecated_weight_norm_warning_names_weight_norm_py():
     def call(lib):
         lib.nn.utils.weight_norm(lib.nn.Linear(3, 2))
 
     assert _warnings_of(torchless, call) == _warnings_of(torch, call)
+
+
+def test_meshgrid_indexing_warning_names_the_library(tmp_path):
+    script = ("import os, warnings, torch\n"
+              "with warnings.catch_warnings(record=True) as caught:\n"
+              "    warnings.simplefilter('always')\n"
+              "    torch.meshgrid(torch.ones(2), torch.ones(3))\n"
+              "    torch.meshgrid(torch.ones(2), torch.ones(3))  # once per process\n"
+              "library = os.path.dirname(torch.__file__)\n"
+              "print([(w.category.__name__, w.filename.startswith(library)) for w in caught])\n")
+    (tmp_path / "grid.py").write_text(script)
+    expected, _ = run_python(["grid.py"], cwd=tmp_path)
+    actual, _ = run_python(["-m", "torchless.as_torch", "grid.py"], cwd=tmp_path)
+    assert actual == expected == "[('UserWarning', True)]\n"
