@@ -10,8 +10,8 @@ unchanged under ``python -m torchless.as_torch``, each fixed here and compared a
 - The deprecated ``torch.nn.utils.weight_norm`` warned naming the caller's line; PyTorch's ``@deprecated``
   ``WeightNorm.apply`` names its own call in weight_norm.py (so the warning is shown once per process, not once
   per calling line). So did the size_average / reduce deprecation of loss modules and of the losses that read the
-  flags themselves (margin_ranking_loss, poisson_nll_loss, ...), and meshgrid's missing-indexing warning: PyTorch
-  names the library's line in each.
+  flags themselves (margin_ranking_loss, poisson_nll_loss, ...), meshgrid's missing-indexing warning and
+  checkpoint's missing use_reentrant warning: PyTorch names a library line in each.
 """
 import pytest
 
@@ -63,6 +63,9 @@ def _warnings_of(lib, call):
     lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3), lib.tensor([0, 2]), reduce=False),
     lambda lib: lib.nn.functional.margin_ranking_loss(lib.ones(2), lib.zeros(2), lib.ones(2), size_average=True),
     lambda lib: lib.nn.functional.poisson_nll_loss(lib.ones(2), lib.ones(2), reduce=True),
+    lambda lib: lib.utils.checkpoint.checkpoint(lambda x: x * 2, lib.ones(2, requires_grad=True)),
+    lambda lib: lib.utils.checkpoint.checkpoint_sequential(lib.nn.Sequential(lib.nn.ReLU()), 1,
+                                                           lib.ones(2, requires_grad=True)),
 ])
 def test_library_warnings_name_the_library_as_pytorchs_do(call):
     """Which file a warning names decides what it prints and, under the default filters, how often it shows."""
