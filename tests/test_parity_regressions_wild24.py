@@ -10,8 +10,10 @@ unchanged under ``python -m torchless.as_torch``, each fixed here and compared a
 - The deprecated ``torch.nn.utils.weight_norm`` warned naming the caller's line; PyTorch's ``@deprecated``
   ``WeightNorm.apply`` names its own call in weight_norm.py (so the warning is shown once per process, not once
   per calling line). So did the size_average / reduce deprecation of loss modules and of the losses that read the
-  flags themselves (margin_ranking_loss, poisson_nll_loss, ...), meshgrid's missing-indexing warning and
-  checkpoint's missing use_reentrant warning: PyTorch names a library line in each.
+  flags themselves (margin_ranking_loss, poisson_nll_loss, ...), meshgrid's missing-indexing warning,
+  checkpoint's missing use_reentrant warning, set_default_tensor_type's deprecation, the non-full backward hook
+  warning and the implicit dim of the Softmax, LogSoftmax and Softmin modules: PyTorch names a library line in
+  each. ``torch.cross`` without dim named torchless's line where PyTorch names the user's.
 """
 import pytest
 
@@ -55,6 +57,12 @@ def _warnings_of(lib, call):
              w.filename.startswith(library)) for w in caught]
 
 
+def _non_full_backward_hook(lib):
+    model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+    model.register_backward_hook(lambda *_: None)
+    model(lib.ones(1, 2, requires_grad=True)).sum().backward()
+
+
 @pytest.mark.parametrize("call", [
     lambda lib: lib.nn.utils.weight_norm(lib.nn.Linear(3, 2)),
     lambda lib: lib.nn.MSELoss(size_average=False),
@@ -66,6 +74,11 @@ def _warnings_of(lib, call):
     lambda lib: lib.utils.checkpoint.checkpoint(lambda x: x * 2, lib.ones(2, requires_grad=True)),
     lambda lib: lib.utils.checkpoint.checkpoint_sequential(lib.nn.Sequential(lib.nn.ReLU()), 1,
                                                            lib.ones(2, requires_grad=True)),
+    lambda lib: lib.nn.Softmax()(lib.ones(2, 2)),
+    lambda lib: lib.nn.Sequential(lib.nn.Identity(), lib.nn.LogSoftmax())(lib.ones(2, 2)),
+    lambda lib: lib.nn.Softmin()(lib.ones(2, 2)),
+    lambda lib: lib.nn.functional.softmax(lib.ones(2, 2)),
+    _non_full_backward_hook,
 ])
 def test_library_warnings_name_the_library_as_pytorchs_do(call):
     """Which file a warning names decides what it prints and, under the default filters, how often it shows."""
@@ -82,15 +95,22 @@ def test_deprecated_weight_norm_warning_names_weight_norm_py():
     assert _warnings_of(torchless, call) == _warnings_of(torch, call)
 
 
-def test_meshgrid_indexing_warning_names_the_library(tmp_path):
+@pytest.mark.parametrize("statement, in_library", [
+    ("torch.meshgrid(torch.ones(2), torch.ones(3))", True),
+    ("torch.set_default_tensor_type(torch.DoubleTensor)", True),
+    ("torch.cross(torch.ones(3, 3), torch.ones(3, 3)); torch.ones(3).cross(torch.ones(3))", False),
+    ("torch.ones(3).cross(torch.ones(3))", False),
+])
+def test_warnings_once_per_process_name_where_pytorchs_do(statement, in_library, tmp_path):
     script = ("import os, warnings, torch\n"
               "with warnings.catch_warnings(record=True) as caught:\n"
               "    warnings.simplefilter('always')\n"
-              "    torch.meshgrid(torch.ones(2), torch.ones(3))\n"
-              "    torch.meshgrid(torch.ones(2), torch.ones(3))  # once per process\n"
+              f"    {statement}\n"
+              f"    {statement}  # once per process\n"
               "library = os.path.dirname(torch.__file__)\n"
-              "print([(w.category.__name__, w.filename.startswith(library)) for w in caught])\n")
-    (tmp_path / "grid.py").write_text(script)
-    expected, _ = run_python(["grid.py"], cwd=tmp_path)
-    actual, _ = run_python(["-m", "torchless.as_torch", "grid.py"], cwd=tmp_path)
-    assert actual == expected == "[('UserWarning', True)]\n"
+              "print([(w.category.__name__, w.filename.startswith(library), str(w.message)) for w in caught])\n")
+    (tmp_path / "once.py").write_text(script)
+    expected, _ = run_python(["once.py"], cwd=tmp_path)
+    actual, _ = run_python(["-m", "torchless.as_torch", "once.py"], cwd=tmp_path)
+    assert actual.replace("torchless.", "torch.") == expected
+    assert expected.startswith(f"[('UserWarning', {in_library}, ") and expected.count("UserWarning") == 1
