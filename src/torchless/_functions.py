@@ -295,7 +295,8 @@ _meshgrid_warned = False
 
 
 def _warn_meshgrid_indexing():
-    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), with ATen's source location."""
+    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), with ATen's source location, naming
+    meshgrid's line (the Python frame that called the kernel) as PyTorch's names torch/functional.py."""
     global _meshgrid_warned
     if not _meshgrid_warned:
         _meshgrid_warned = True
@@ -303,7 +304,7 @@ def _warn_meshgrid_indexing():
 
         warnings.warn("torchless.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4215.)",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=2)
 
 
 def cartesian_prod(*tensors):

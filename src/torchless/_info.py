@@ -247,7 +247,7 @@ def set_default_tensor_type(t):
         warnings.warn("torchless.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
                       "torchless.set_default_dtype() and torchless.set_default_device() as alternatives. (Triggered "
                       "internally at /__w/pytorch/pytorch/torch/csrc/tensor/python_tensor.cpp:434.)", UserWarning,
-                      stacklevel=2)
+                      stacklevel=1)  # (PyTorch's names torch/__init__.py, whose line calls the C++ function)
     if isinstance(t, _legacy_types.CudaLegacyTensorType):
         t()  # PyTorch's TypeError: no CUDA types in a CPU-only build
     if not t.dtype.is_floating_point:

@@ -17,12 +17,17 @@ Every ``torch.X.Y`` module is ``torchless.X.Y`` itself (one module object under 
 ``torchless.vision.X``. A module torchless does not have fails to import, naming it.
 """
 
+import builtins
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
+import io
 import os
 import runpy
 import sys
+import types
+import zipfile
 
 # What each aliased top-level name stands for.
 ALIASES = {"torch": "torchless", "torchvision": "torchless.vision"}
@@ -107,7 +112,27 @@ def run_script(path, arguments=()):
     install()
     sys.argv = [path, *arguments]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    runpy.run_path(path, run_name="__main__")
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        _run_source_file_as_main(path)
+    else:  # a directory or zip archive with a __main__.py
+        runpy.run_path(path, run_name="__main__")
+
+
+def _run_source_file_as_main(path):
+    """Run a script as ``python path`` does: its ``__file__`` (so tracebacks and warnings) the absolute path,
+    ``sys.argv[0]`` the path as given (``runpy.run_path`` makes both the path as given)."""
+    absolute = os.path.abspath(path)
+    with io.open_code(absolute) as source:
+        code = compile(source.read(), absolute, "exec")
+    main = types.ModuleType("__main__")
+    main.__file__, main.__cached__, main.__builtins__, main.__annotations__ = absolute, None, builtins, {}
+    main.__loader__ = importlib.machinery.SourceFileLoader("__main__", absolute)
+    previous = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(code, vars(main))
+    finally:
+        sys.modules["__main__"] = previous
 
 
 def main(argv=None):

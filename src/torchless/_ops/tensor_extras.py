@@ -529,6 +529,23 @@ def matrix_exp(self):
     return linalg_matrix_exp(self)
 
 
+_cross_dim_warned = False
+
+
+def _warn_cross_dim():
+    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), naming the user's line (by
+    torchless.cross or Tensor.cross alike), with ATen's source location."""
+    global _cross_dim_warned
+    if not _cross_dim_warned:
+        _cross_dim_warned = True
+        from .._user_warnings import warn_from_user_code
+
+        warn_from_user_code("Using torchless.cross without specifying the dim arg is deprecated.\nPlease either pass "
+                            "the dim explicitly or simply use torchless.linalg.cross.\nThe default value of dim will "
+                            "change to agree with that of linalg.cross in a future release. (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/Cross.cpp:63.)")
+
+
 def cross(self, other, dim=None):
     """The cross product along ``dim``; without it, along the first dim of size 3 (PyTorch's legacy default)."""
     from ..linalg import cross as linalg_cross
@@ -537,11 +554,7 @@ def cross(self, other, dim=None):
     if dim is not None and type(dim) is not int:
         dim = _parser_errors.method_arguments("cross", (other, dim))["dim"]
     if dim is None:
-        import warnings
-
-        warnings.warn("Using torchless.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
-                      "explicitly or simply use torchless.linalg.cross.\nThe default value of dim will change to agree "
-                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        _warn_cross_dim()
         shape = np.broadcast_shapes(self._data.shape, other._data.shape)
         dim = next((d for d, n in enumerate(shape) if n == 3), None)
         if dim is None:

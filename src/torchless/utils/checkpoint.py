@@ -266,11 +266,13 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         what :attr:`function` returns for :attr:`*args`
     """
     if use_reentrant is None:
+        # (stacklevel=1: PyTorch's names its dynamo wrapper around checkpoint, a library line, so by the default
+        # filters it shows once per process, not once per calling line)
         warnings.warn("torchless.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
                       "Starting in PyTorch 2.9, calling checkpoint without use_reentrant will raise an exception. "
                       "use_reentrant=False is recommended, but if you need to preserve the current default behavior, "
                       "you can pass use_reentrant=True. Refer to docs for more details on the differences between "
-                      "the two variants.", stacklevel=2)
+                      "the two variants.", stacklevel=1)
         use_reentrant = True
 
     # preserve_rng_state is taken out of the function's keyword arguments, as in PyTorch

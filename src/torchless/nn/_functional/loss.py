@@ -36,8 +36,9 @@ def _legacy_reduction(size_average, reduce):
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    # (named after its caller in the library, as PyTorch's legacy_get_string's warning is)
     warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
-                  stacklevel=3)
+                  stacklevel=2)
     return reduction
 
 

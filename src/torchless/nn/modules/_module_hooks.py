@@ -235,4 +235,4 @@ class HookMethods:
             grad_fn.register_hook(functools.update_wrapper(functools.partial(_call_module_hook, hook, self), hook))
         message = _non_full_backward_hook_problem(args, result, grad_fn)
         if message is not None:
-            warnings.warn(message, FutureWarning, stacklevel=3)
+            warnings.warn(message, FutureWarning, stacklevel=1)  # (naming the library's line, as PyTorch's)

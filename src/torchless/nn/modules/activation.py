@@ -148,7 +148,9 @@ class Softmax(Module):
         self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
-        return F_act.softmax(input, self.dim, _stacklevel=5)
+        # (_stacklevel names Module.__call__'s line: PyTorch's 5 names its _wrapped_call_impl, a library line too,
+        # torchless's __call__ being one frame)
+        return F_act.softmax(input, self.dim, _stacklevel=4)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -166,7 +168,7 @@ class LogSoftmax(Module):
         self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
-        return F_act.log_softmax(input, self.dim, _stacklevel=5)
+        return F_act.log_softmax(input, self.dim, _stacklevel=4)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -395,7 +397,7 @@ class Softmin(Module):
         self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
-        return F_act.softmin(input, self.dim, _stacklevel=5)
+        return F_act.softmin(input, self.dim, _stacklevel=4)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -407,7 +409,7 @@ class Softmax2d(Module):
     def forward(self, input):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
-        return F_act.softmax(input, -3, _stacklevel=5)
+        return F_act.softmax(input, -3, _stacklevel=4)
 
 
 from .attention import MultiheadAttention  # noqa: E402,F401  (PyTorch defines it among the activations)

@@ -21,7 +21,7 @@ class WeightNorm:
     @staticmethod
     def apply(module, name, dim):
         warnings.warn("`torchless.nn.utils.weight_norm` is deprecated in favor of "
-                      "`torchless.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=3)
+                      "`torchless.nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
         for hook in module._forward_pre_hooks.values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
