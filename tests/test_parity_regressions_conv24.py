@@ -1,0 +1,71 @@
+"""Convolution and pooling on cases earlier sessions missed (session 24), each run on torch and on torchless from
+the same arrays: shapes, dtypes, strides, values (float32 precision), gradients, or the exception's type and
+message (torchless's names read as torch's)."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def described(lib, make):
+    """``make(lib)``'s tensors as (shape, strides, values rounded to float32 precision), or the exception."""
+    try:
+        result = make(lib)
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    results = result if isinstance(result, (tuple, list)) else (result,)
+    return [(tuple(t.shape), str(t.dtype).split(".")[-1], t.stride(),
+             np.round(t.detach().numpy().astype(np.float64), 4).tolist()) for t in results]
+
+
+def same_in_both(make):
+    expected, got = described(torch, make), described(torchless, make)
+    assert got == expected
+    return expected
+
+
+def random_array(shape, dtype=np.float64, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+# ---------------------------------------------------------------- weight gradient strides of the reference kernels
+# PyTorch's reference (non-oneDNN) convolutions of a channels-last input write the weight's gradient in C order,
+# then make it channels-last contiguous: a weight whose size-1 dims make C order channels-last already keeps
+# C strides. oneDNN (float32 with a batch or groups) writes channels-last strides throughout.
+
+def weight_gradient(name, x_shape, w_shape, dtype, create_graph, **kwargs):
+    x_values, w_values = random_array(x_shape, dtype), random_array(w_shape, dtype, seed=1)
+
+    def make(lib):
+        x = lib.tensor(x_values).contiguous(memory_format=lib.channels_last).requires_grad_()
+        w = lib.tensor(w_values, requires_grad=True)
+        y = getattr(lib.nn.functional, name)(x, w, **kwargs)
+        grad = lib.tensor(random_array(tuple(y.shape), dtype, seed=2))
+        return lib.autograd.grad(y, (x, w), grad, create_graph=create_graph)
+    return make
+
+
+@pytest.mark.parametrize("name, x_shape, w_shape, kwargs", [
+    ("conv2d", (1, 2, 4, 2), (2, 2, 1, 1), {}),
+    ("conv2d", (2, 2, 5, 4), (2, 1, 1, 2), {"groups": 2}),
+    ("conv2d", (1, 1, 5, 4), (3, 1, 2, 3), {"stride": 2}),
+    ("conv2d", (1, 2, 4, 3), (2, 2, 3, 1), {}),  # not C-ordered channels-last: channels-last strides
+    ("conv_transpose2d", (2, 2, 3, 5), (2, 1, 2, 3), {"stride": 2, "dilation": 2, "output_padding": 1}),
+    ("conv_transpose2d", (1, 2, 2, 3), (2, 2, 1, 1), {}),
+    ("conv_transpose2d", (1, 4, 4, 2), (4, 1, 2, 2), {"groups": 2}),
+])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_weight_gradient_of_a_channels_last_input_keeps_c_strides_that_are_channels_last(name, x_shape, w_shape,
+                                                                                         kwargs, dtype, create_graph):
+    same_in_both(weight_gradient(name, x_shape, w_shape, dtype, create_graph, **kwargs))
+
+
+def test_reference_kernel_weight_gradient_strides_without_torch():
+    x = torchless.ones(1, 2, 4, 2, dtype=torchless.float64).contiguous(memory_format=torchless.channels_last)
+    w = torchless.ones(3, 2, 1, 1, dtype=torchless.float64, requires_grad=True)
+    torchless.nn.functional.conv2d(x, w).sum().backward()
+    assert w.grad.stride() == (2, 1, 1, 1)
+    np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 2, 1, 1), 8.0))
