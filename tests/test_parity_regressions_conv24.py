@@ -69,3 +69,29 @@ def test_reference_kernel_weight_gradient_strides_without_torch():
     torchless.nn.functional.conv2d(x, w).sum().backward()
     assert w.grad.stride() == (2, 1, 1, 1)
     np.testing.assert_array_equal(w.grad.numpy(), np.full((3, 2, 1, 1), 8.0))
+
+
+# ---------------------------------------------------------------- average pooling gradient of a cropped plane
+@pytest.mark.parametrize("shape, kernel, stride, padding, ceil_mode", [
+    ((1, 1, 6, 1), (4, 1), None, 0, True),
+    ((1, 1, 6, 1), (3, 1), (1, 2), (1, 0), False),
+    ((1, 1, 1, 3), (3, 1), (1, 2), (1, 0), False),
+    ((2, 1, 7, 1), 2, None, 1, True),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_avg_pool2d_gradient_has_c_strides_on_size_one_dims(shape, kernel, stride, padding, ceil_mode, dtype):
+    values = random_array(shape, dtype)
+
+    def make(lib):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.nn.functional.avg_pool2d(x, kernel, stride, padding, ceil_mode=ceil_mode)
+        y.backward(lib.ones_like(y))
+        return x.grad
+    same_in_both(make)
+
+
+def test_avg_pool2d_gradient_strides_without_torch():
+    x = torchless.ones(1, 1, 6, 1, requires_grad=True)
+    torchless.nn.functional.avg_pool2d(x, (4, 1), ceil_mode=True).sum().backward()
+    assert x.grad.stride() == (6, 6, 1, 1)
+    np.testing.assert_allclose(x.grad.numpy().ravel(), [0.25] * 4 + [0.5] * 2)
