@@ -95,3 +95,18 @@ def test_avg_pool2d_gradient_strides_without_torch():
     torchless.nn.functional.avg_pool2d(x, (4, 1), ceil_mode=True).sum().backward()
     assert x.grad.stride() == (6, 6, 1, 1)
     np.testing.assert_allclose(x.grad.numpy().ravel(), [0.25] * 4 + [0.5] * 2)
+
+
+# ---------------------------------------------------------------- the namespace's pooling with a NumPy stride
+@pytest.mark.parametrize("call", [
+    "lib.max_pool1d_with_indices(x, (3,), np.int64(1), 0)",
+    "lib.max_pool1d(x, 3, np.int32(2))",
+    "lib.avg_pool1d(x, 3, np.int64(2))",
+    "lib.max_pool2d(x, 3, np.int64(2))",
+    "lib.max_pool3d(x[None], 1, lib.tensor(2))",
+    "lib.max_pool1d(x, 3, [])",
+])
+def test_namespace_pooling_takes_a_numpy_number_as_stride(call):
+    values = random_array((2, 3, 5), np.float32)
+    same_in_both(lambda lib: eval(call, {"lib": lib, "np": np, "x": lib.tensor(values)}))
+
