@@ -110,3 +110,54 @@ def test_namespace_pooling_takes_a_numpy_number_as_stride(call):
     values = random_array((2, 3, 5), np.float32)
     same_in_both(lambda lib: eval(call, {"lib": lib, "np": np, "x": lib.tensor(values)}))
 
+
+# ---------------------------------------------------------------- conv_tbc
+# PyTorch's own kernel and node (ConvTbcBackward0): the bias cast to the output's dtype, C-strided results and
+# gradients, an empty output in the graph of all three inputs, an error where a tap's steps do not view as rows.
+def conv_tbc_outcome(steps, batch, channels, out_channels, kernel, pad, dtype=np.float64, bias_dtype=None,
+                     time_innermost=False, create_graph=False):
+    x_values = random_array((steps, batch, channels), dtype)
+    w_values = random_array((kernel, channels, out_channels), dtype, seed=1)
+    b_values = random_array((out_channels,), bias_dtype or dtype, seed=2)
+
+    def make(lib):
+        x = lib.tensor(x_values)
+        if time_innermost:
+            x = x.transpose(0, 1).contiguous().transpose(0, 1)
+        x.requires_grad_()
+        w, b = lib.tensor(w_values, requires_grad=True), lib.tensor(b_values, requires_grad=True)
+        y = lib.conv_tbc(x, w, b, pad)
+        grad = lib.tensor(random_array(tuple(y.shape), dtype, seed=3), requires_grad=create_graph)
+        gradients = lib.autograd.grad(y, (x, w, b), grad, create_graph=create_graph)
+        if not create_graph:
+            return (y, *gradients)
+        total = sum((g * g).sum() for g in gradients[:2])
+        return (y, *gradients, *lib.autograd.grad(total, (x, w, grad), allow_unused=True, materialize_grads=True))
+    return make
+
+
+@pytest.mark.parametrize("shape", [(5, 3, 2, 4, 2, 1), (5, 3, 3, 3, 1, -2), (2, 2, 2, 1, 3, 0), (4, 0, 2, 4, 2, 0),
+                                   (5, 3, 0, 4, 2, 0), (0, 1, 1, 2, 4, 2), (4, 2, 3, 2, 2, -1), (3, 2, 2, 2, 4, 3)])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_conv_tbc_values_strides_and_gradients(shape, create_graph):
+    same_in_both(conv_tbc_outcome(*shape, create_graph=create_graph))
+
+
+@pytest.mark.parametrize("dtype, bias_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_conv_tbc_casts_the_bias(dtype, bias_dtype):
+    same_in_both(conv_tbc_outcome(5, 2, 2, 3, 2, 1, dtype, bias_dtype))
+
+
+@pytest.mark.parametrize("shape", [(5, 3, 3, 3, 1, -2), (2, 2, 3, 2, 1, 0), (3, 1, 2, 2, 2, 0), (2, 2, 1, 3, 2, 3)])
+def test_conv_tbc_of_a_time_innermost_input(shape):
+    same_in_both(conv_tbc_outcome(*shape, time_innermost=True))
+
+
+def test_conv_tbc_node_without_torch():
+    x = torchless.ones(3, 2, 1, requires_grad=True)
+    w = torchless.ones(3, 1, 2, requires_grad=True)
+    y = torchless.conv_tbc(x, w, torchless.zeros(2, dtype=torchless.float64), 1)
+    assert (y.grad_fn.name(), y.dtype, y.stride()) == ("ConvTbcBackward0", torchless.float32, (4, 2, 1))
+    np.testing.assert_array_equal(y.detach().numpy()[:, 0, 0], [2, 3, 2])
+    empty = torchless.conv_tbc(torchless.ones(2, 2, 1), w, torchless.zeros(2), 0)
+    assert tuple(empty.shape) == (0, 2, 2) and empty.requires_grad and empty.stride() == (4, 2, 1)
