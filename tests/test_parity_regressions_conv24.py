@@ -161,3 +161,16 @@ def test_conv_tbc_node_without_torch():
     np.testing.assert_array_equal(y.detach().numpy()[:, 0, 0], [2, 3, 2])
     empty = torchless.conv_tbc(torchless.ones(2, 2, 1), w, torchless.zeros(2), 0)
     assert tuple(empty.shape) == (0, 2, 2) and empty.requires_grad and empty.stride() == (4, 2, 1)
+
+
+# ---------------------------------------------------------------- slow_conv3d's dtype error
+@pytest.mark.parametrize("kernel, kwargs", [((1, 1, 1), {}), ((1, 1, 1), {"stride": 2}), ((1, 1, 1), {"padding": 1}),
+                                            ((1, 1, 1), {"groups": 2}), ((2, 1, 1), {}), ((1, 1, 1), {"padding": "valid"})])
+@pytest.mark.parametrize("shape", [(1, 2, 3, 3, 3), (2, 3, 3, 3)])
+def test_bool_conv3d_names_the_kernel_that_refuses_it(kernel, kwargs, shape):
+    """slow_conv3d unfolds the input first (compute_columns3d refuses), but for a 1x1x1 kernel of one group without
+    stride or padding, where its own dispatch does."""
+    out_channels, in_channels = (2, 1) if kwargs.get("groups") else (1, 2)
+    same_in_both(lambda lib: lib.nn.functional.conv3d(lib.ones(*shape, dtype=lib.bool),
+                                                      lib.ones(out_channels, in_channels, *kernel, dtype=lib.bool),
+                                                      **kwargs))
