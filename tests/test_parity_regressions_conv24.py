@@ -174,3 +174,24 @@ def test_bool_conv3d_names_the_kernel_that_refuses_it(kernel, kwargs, shape):
     same_in_both(lambda lib: lib.nn.functional.conv3d(lib.ones(*shape, dtype=lib.bool),
                                                       lib.ones(out_channels, in_channels, *kernel, dtype=lib.bool),
                                                       **kwargs))
+
+
+# ---------------------------------------------------------------- fractional max pooling of empty windows
+@pytest.mark.parametrize("spatial, shape, kernel_size, output_size", [
+    (2, (1, 1, 7, 6), (0, 3), 2), (2, (2, 3, 7, 5), (0, 3), 3), (2, (1, 1, 1, 7), (0, 2), 2), (2, (1, 2, 4, 4), 0, 2),
+    (3, (2, 1, 5, 3, 2), 0, 1), (3, (1, 1, 4, 4, 4), (1, 0, 2), 2)])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_fractional_max_pool_backward_asserts_indices_of_empty_windows(spatial, shape, kernel_size, output_size,
+                                                                       create_graph):
+    """The forward takes a kernel size of 0 (its windows' maxima are -inf, their indices one past the plane);
+    the backward kernel's assert then fails."""
+    values = random_array(shape)
+
+    def make(lib):
+        x = lib.tensor(values, requires_grad=True)
+        samples = lib.full((shape[0], shape[1], spatial), 0.5, dtype=lib.float64)
+        y, indices = getattr(lib.nn.functional, f"fractional_max_pool{spatial}d")(
+            x, kernel_size, output_size=output_size, return_indices=True, _random_samples=samples)
+        return (y, indices, *lib.autograd.grad(y, x, lib.ones_like(y), create_graph=create_graph))
+    outcome = same_in_both(make)
+    assert outcome[0] == "RuntimeError" and "INTERNAL ASSERT FAILED" in outcome[1]
