@@ -195,3 +195,36 @@ def test_fractional_max_pool_backward_asserts_indices_of_empty_windows(spatial, 
         return (y, indices, *lib.autograd.grad(y, x, lib.ones_like(y), create_graph=create_graph))
     outcome = same_in_both(make)
     assert outcome[0] == "RuntimeError" and "INTERNAL ASSERT FAILED" in outcome[1]
+
+
+# ---------------------------------------------------------------- a 0-d NumPy array for an int list
+# PyTorch's parser takes it (it converts through __index__) and then asserts in the unpacking, which expects a
+# list: its line differs for the convolutions' (and unpooling's output) SymInt[] and the pools' int[].
+@pytest.mark.parametrize("call", [
+    "F.conv2d(x, lib.ones(1, 2, 1, 1), stride=a)", "F.conv1d(x[0], lib.ones(1, 4, 1), padding=a)",
+    "F.conv_transpose2d(x, lib.ones(2, 1, 1, 1), output_padding=a)", "F.conv3d(x[None], lib.ones(1, 1, 1, 1, 1), None, 1, 0, a)",
+    "F.conv2d(x, lib.ones(1, 2, 1, 1), None, 1, a)", "lib.conv_transpose1d(x[0], lib.ones(2, 1, 1), None, a)",
+    "F.max_pool2d(x, 2, a)", "F.max_pool2d(x, a, return_indices=True)", "F.max_pool1d(x[0], 2, 2, 0, a)",
+    "F.avg_pool2d(x, 2, 2, a)", "F.avg_pool1d(x[0], a)", "F.avg_pool3d(x[None], a)", "F.max_pool3d(x, 2, 1, a)",
+    "F.lp_pool1d(x[0], 2, a)", "F.lp_pool2d(x, 2, 2, a)", "F.fractional_max_pool2d(x, a, output_size=2)",
+    "F.adaptive_avg_pool1d(x[0], a)", "F.adaptive_avg_pool3d(x[None], a)", "F.adaptive_max_pool3d(x[None], a)",
+    "F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2, output_size=a)",
+    "F.max_unpool3d(*F.max_pool3d(x[None], 2, return_indices=True), a)",
+    "lib.max_pool2d(x, 2, a)", "lib.max_pool1d_with_indices(x[0], a)", "lib.avg_pool1d(x[0], a)",
+    "nn.MaxPool2d(a)(x)", "nn.AvgPool2d(2, a)(x)",
+    "F.max_pool2d(x, 2, np.array(2.0))", "F.conv2d(x, lib.ones(1, 2, 1, 1), stride=np.array([2, 2]))",
+    "nn.Conv2d(2, 2, 1, stride=a)(x)", "F.max_pool2d(x, 2, np.int64(2))",
+])
+def test_zero_dim_numpy_array_for_an_int_list(call):
+    values = random_array((1, 2, 4, 4), np.float32)
+    same_in_both(lambda lib: eval(call, {"lib": lib, "F": lib.nn.functional, "nn": lib.nn, "np": np,
+                                         "x": lib.tensor(values), "a": np.array(2)}))
+
+
+def test_zero_dim_numpy_array_for_a_stride_without_torch():
+    import torchless.nn.functional as F
+    with pytest.raises(RuntimeError, match=r'python_arg_parser\.h":573, .* expected tuple or list'):
+        F.conv2d(torchless.ones(1, 1, 3, 3), torchless.ones(1, 1, 1, 1), stride=np.array(2))
+    with pytest.raises(RuntimeError, match=r'python_arg_parser\.h":658, .* expected tuple or list'):
+        F.max_pool2d(torchless.ones(1, 1, 3, 3), 2, np.array(2))
+    assert tuple(F.max_pool2d(torchless.ones(1, 1, 4, 4), 2, np.int64(2)).shape) == (1, 1, 2, 2)
