@@ -147,11 +147,9 @@ def conv_tbc(input, weight, bias, pad=0):
     if input.dtype != weight.dtype:  # (the kernel is a matrix product per kernel tap)
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                            f"{weight.dtype.scalar_name}")
-    padded = _functional().pad(input.permute(1, 2, 0), (pad, pad))  # (B, C_in, T + 2 * pad)
-    if out_steps == 0:  # (the kernel returns before any product: an empty output, in the graph of bias)
-        return bias.expand(0, batch, out_channels).clone()
-    out = _functional().conv1d(padded, weight.permute(2, 1, 0), bias)
-    return out.permute(2, 0, 1)
+    from .nn._functional.conv_tbc import ConvTbc
+
+    return ConvTbc.apply(input, weight, bias, pad=pad)
 
 
 @_native("Tensor input, int[] pad, Number value=0")

@@ -70,7 +70,8 @@ def _refuse_f_only(name, function, args, kwargs):
 
 
 def _stride(stride):
-    return None if stride == () else stride  # ATen's empty default: the kernel size
+    """ATen's empty default is the kernel size. (No ``==``: a NumPy number compares elementwise with ``()``.)"""
+    return None if isinstance(stride, (tuple, list)) and not stride else stride
 
 
 def _max_pool(name):

@@ -638,6 +638,14 @@ def avg_pool2d_backward(gy, input_shape, kernel, stride, padding, ceil_mode, cou
     return avg_pool2d_spread(gy / divisor, input_shape, kernel, stride, padding)
 
 
+def _cropped_copy(padded, pH, pW, H, W):
+    """The (H, W) crop at (pH, pW) of the planes ``padded``, C-strided: a copy also where the crop is contiguous
+    (only rows cut from the end), as NumPy's flag overlooks its size-1 dims' strides, which PyTorch shows."""
+    if padded.shape[2:] == (H, W):
+        return padded
+    return padded[:, :, pH:pH + H, pW:pW + W].copy()
+
+
 def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
     """The adjoint of avg_pool2d_sums: each input cell (N, C, H, W) gets the sum of the values g
     (N, C, Ho, Wo) of the windows holding it."""
@@ -664,7 +672,7 @@ def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
     gxp = np.zeros((N, C, Hp, Wp), dtype=g.dtype)
     for i in range(kH):
         gxp[:, :, _offset_slice(i, sH, Ho), :] += col_spread
-    return np.ascontiguousarray(gxp[:, :, pH:pH + H, pW:pW + W])
+    return _cropped_copy(gxp, pH, pW, H, W)
 
 
 def _adaptive_windows(in_size, out_size):
@@ -795,7 +803,7 @@ def avg_pool2d_backward_half(gy, input_shape, kernel, stride, padding, ceil_mode
     for i in reversed(range(kH)):
         for j in reversed(range(kW)):
             gxp[:, :, _offset_slice(i, sH, Ho), _offset_slice(j, sW, Wo)] += shares
-    return np.ascontiguousarray(gxp[:, :, pH:pH + H, pW:pW + W])
+    return _cropped_copy(gxp, pH, pW, H, W)
 
 
 def adaptive_avg_pool3d_forward_half(x, output_size):

@@ -66,10 +66,11 @@ class Param:
     """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'SymInt', 'int?', 'bool',
     'float' or 'str' ('SymInt' is an int PyTorch checks as it checks the elements of an int list)."""
 
-    def __init__(self, name, kind, shown=None, default=None):
-        """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required."""
+    def __init__(self, name, kind, shown=None, default=None, symbolic=False):
+        """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required.
+        ``symbolic``: an ``int[]`` the schema types SymInt[] (as the convolutions' stride)."""
         self.name, self.kind, self.shown, self.default = name, kind, shown, default
-        self.required = shown is None
+        self.required, self.symbolic = shown is None, symbolic
 
     def type_name(self):
         return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "SymInt": "int",
@@ -119,11 +120,22 @@ def unpack_int64(value):
     return index
 
 
-def _int_list(value, size):
+def unpack_lone_int(value, symbolic=False):
+    """A lone value the parser accepted for an int list (see _is_list_int), unpacked as one int64. An object that
+    only ``__index__`` converts (a 0-d NumPy array) passes the parser's check but fails its unpacking's assertion,
+    whose line differs for a SymInt[] (``symbolic``) and an int[]."""
+    if not isinstance(value, (int, np.integer, Tensor)):
+        raise RuntimeError('PyList_Check(arg) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/torch/csrc/utils/'
+                           f'python_arg_parser.h":{573 if symbolic else 658}, please report a bug to PyTorch. '
+                           'expected tuple or list')
+    return unpack_int64(value)
+
+
+def _int_list(value, size, symbolic=False):
     """An accepted ``int[size]`` value as a list, or the 1-based position of the first element that fails to
     unpack (a non-int, or an int beyond int64: see unpack_error); a lone int beyond int64 fails here."""
     if not isinstance(value, (tuple, list)):
-        return [unpack_int64(value)] * size
+        return [unpack_lone_int(value, symbolic)] * size
     out = []
     for pos, item in enumerate(value, start=1):
         if not (_is_list_int(item) or isinstance(item, bool)):
@@ -215,7 +227,7 @@ class Signature:
         """
         for p in reversed(self.params):
             if p.kind == "int[]":
-                converted = _int_list([] if bound[p.name] is None else bound[p.name], self.list_size)
+                converted = _int_list([] if bound[p.name] is None else bound[p.name], self.list_size, p.symbolic)
                 if isinstance(converted, int):
                     raise unpack_error(self.name, p.name, bound[p.name], converted)
                 bound[p.name] = converted

@@ -160,7 +160,7 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     elif any(d != 1 for d in dilation):
         _check_slow_dilated(w_shape, input.dtype, dilation)
     elif len(in_shape) == 5:
-        _check_slow_conv3d(w_shape, input.dtype)
+        _check_slow_conv3d(w_shape, input.dtype, stride, padding, groups)
     else:
         _check_slow_conv2d(w_shape, input.dtype)
     if weight.dtype != input.dtype:
@@ -190,12 +190,16 @@ def _check_slow_conv2d(w_shape, dtype):
     _not_implemented("slow_conv2d_cpu", dtype, _NUMERIC_DTYPES)
 
 
-def _check_slow_conv3d(w_shape, dtype):
-    """slow_conv3d: a 3-D convolution neither dilated nor on oneDNN (all groups at once)."""
+def _check_slow_conv3d(w_shape, dtype, stride, padding, groups):
+    """slow_conv3d: a 3-D convolution neither dilated nor on oneDNN (all groups at once). It unfolds the input into
+    columns first, but for a 1x1x1 kernel of one group without stride or padding: its own dispatch then names the
+    error."""
     if any(k <= 0 for k in w_shape[2:]):
         raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, w_shape[2:]))} "
                            "(TxHxW)")
-    _not_implemented("compute_columns3d", dtype, _NUMERIC_DTYPES)
+    unfolds = (groups != 1 or any(k != 1 for k in w_shape[2:]) or any(s != 1 for s in stride)
+               or any(p != 0 for p in padding))
+    _not_implemented("compute_columns3d" if unfolds else "slow_conv3d_cpu", dtype, _NUMERIC_DTYPES)
 
 
 def _check_slow_dilated(w_shape, dtype, dilation):

@@ -121,6 +121,15 @@ def _layout(x, w, *args):
     return _output_format(x, w, *args)
 
 
+def _weight_gradient_in_layout(array4d, node):
+    """A weight's gradient of the kernels laid out as PyTorch's (see _in_layout). Its reference kernels (not
+    oneDNN's) write it in C order, then make it contiguous in the channels-last layout, which keeps C strides
+    where size-1 dims make them channels-last too."""
+    if array4d is None or node.layout is None or node.uses_mkldnn:
+        return _in_layout(array4d, node.layout, node.ndim)
+    return _like(_memory_format.contiguous_from_c_order(array4d, node.layout), node.ndim)
+
+
 def _in_layout(array4d, layout, ndim):
     """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim;
     C-contiguous for None, an empty one too (NumPy gives those all-zero strides, PyTorch allocates them so)."""
@@ -139,6 +148,7 @@ class Convolution(Node):
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
+    uses_mkldnn = False  # with a layout: whether PyTorch's backend selection picks oneDNN (see _uses_mkldnn)
     kernel_table = _KERNELS  # by the rank of the (batched) arrays
     torch_saved = {
         "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
@@ -164,6 +174,7 @@ class Convolution(Node):
             # PyTorch's: channels-last output and gradients when the input or weight is
             self.layout = _layout(x, w, groups)
             if self.layout is not None:
+                self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
                 y = _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
@@ -176,7 +187,7 @@ class Convolution(Node):
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
             gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
                                            weight_grad=self.needs_input_grad[1])
-            gx, gw = _in_layout(gx, self.layout, self.ndim), _in_layout(gw, self.layout, self.ndim)
+            gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
             # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
@@ -208,7 +219,7 @@ class Convolution(Node):
         x = self.graph_input(0, _like(self.x, self.ndim))
         x = x.unsqueeze(2) if self.ndim == 3 else x
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
-        gw = _graph_gradient_in_layout(gw, self.layout)
+        gw = _graph_weight_gradient_in_layout(gw, self)
         return gw.squeeze(2) if self.ndim == 3 else gw
 
 
@@ -224,6 +235,13 @@ def _graph_gradient_in_layout(gradient, layout):
     if _memory_format.element_strides(array) != tuple(_memory_format.strides_for(array.shape, format_)):
         gradient = gradient.clone(memory_format=format_)
     return gradient
+
+
+def _graph_weight_gradient_in_layout(gradient, node):
+    """A 4-D or 5-D weight gradient of backward_graph laid out as backward's (see _weight_gradient_in_layout)."""
+    if node.layout is None or node.uses_mkldnn:
+        return _graph_gradient_in_layout(gradient, node.layout)
+    return _graph_gradient_in_layout(gradient, None).contiguous(memory_format=node.layout)
 
 
 def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):
@@ -252,6 +270,7 @@ class TransposedConvolution(Node):
 
     saved = ("x", "w")
     layout = None  # as Convolution's
+    uses_mkldnn = False
     kernel_table = _KERNELS
     torch_saved = {
         **Convolution.torch_saved,
@@ -295,6 +314,9 @@ class TransposedConvolution(Node):
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
             self.layout = _layout(x, w, groups, True, stride, output_padding)
+            if self.layout is not None:
+                self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
+                                                groups)
         return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
     def _region(self):
@@ -319,8 +341,7 @@ class TransposedConvolution(Node):
             gx = _in_layout(self.kernels.forward(gy, self.w, *args), self.layout, self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
-            gw = _in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.layout,
-                            self.ndim)
+            gw = _weight_gradient_in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
@@ -347,7 +368,7 @@ class TransposedConvolution(Node):
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))
             x = x.unsqueeze(2) if self.ndim == 3 else x
-            gw = _graph_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self.layout)
+            gw = _graph_weight_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self)
             gw = gw.squeeze(2) if self.ndim == 3 else gw
         if self.needs_input_grad[2]:
             gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from ... import _memory_format
 from ..._kernels import pool as kernels
-from ._args import _is_list_int, _tp_name, unpack_int64
+from ._args import _is_list_int, _tp_name, unpack_int64, unpack_lone_int
 from ._norm_checks import int_list_arg
 
 
@@ -19,7 +19,7 @@ def _int_list(value, fn, name, position=None):
     an argument given by position (see int_list_arg).
     """
     if _is_list_int(value):
-        return (unpack_int64(value),)
+        return (unpack_lone_int(value),)
     if not position and isinstance(value, (tuple, list)) and value and not _is_list_int(value[0]):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {_tp_name(value)}")
     return int_list_arg(value, fn, name, position)

@@ -238,19 +238,23 @@ def _checked_once(checks):
 
 
 # ---------------------------------------------------------------------------- public functions
+def _sizes(name, shown, default):
+    """One of the convolutions' int lists, SymInt[] in their schemas."""
+    return Param(name, "int[]", shown, default, symbolic=True)
+
+
 def _conv_signatures():
     head = [Param("input", "Tensor"), Param("weight", "Tensor"), Param("bias", "Tensor?", "None"),
-            Param("stride", "int[]", "1", 1)]
-    tail = [Param("dilation", "int[]", "1", 1), Param("groups", "SymInt", "1", 1)]
-    return (head + [Param("padding", "int[]", "0", 0)] + tail,
+            _sizes("stride", "1", 1)]
+    tail = [_sizes("dilation", "1", 1), Param("groups", "SymInt", "1", 1)]
+    return (head + [_sizes("padding", "0", 0)] + tail,
             head + [Param("padding", "str", '"valid"', "valid")] + tail)
 
 
 def _conv_transpose_signature():
     return [Param("input", "Tensor"), Param("weight", "Tensor"), Param("bias", "Tensor?", "None"),
-            Param("stride", "int[]", "1", 1), Param("padding", "int[]", "0", 0),
-            Param("output_padding", "int[]", "0", 0), Param("groups", "SymInt", "1", 1),
-            Param("dilation", "int[]", "1", 1)]
+            _sizes("stride", "1", 1), _sizes("padding", "0", 0), _sizes("output_padding", "0", 0),
+            Param("groups", "SymInt", "1", 1), _sizes("dilation", "1", 1)]
 
 
 @_checked_once

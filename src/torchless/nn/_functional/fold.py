@@ -131,7 +131,7 @@ def _pair_text(values):
 
 _IM2COL = [Param("input", "Tensor"), Param("kernel_size", "int[]"), Param("dilation", "int[]"),
            Param("padding", "int[]"), Param("stride", "int[]")]
-_COL2IM = _IM2COL[:1] + [Param("output_size", "int[]")] + _IM2COL[1:]
+_COL2IM = _IM2COL[:1] + [Param("output_size", "int[]", symbolic=True)] + _IM2COL[1:]
 
 
 @native("im2col", _IM2COL, list_size=2)

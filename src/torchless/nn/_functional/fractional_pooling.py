@@ -19,6 +19,11 @@ __all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fract
 
 
 
+_INDEX_ASSERT = {2: "index >= 0 && index < static_cast<int64_t>(inputW) * inputH",
+                 3: "index >= 0 && index < inputT * inputH * inputW"}
+_INDEX_ASSERT_LINE = {2: 240, 3: 280}
+
+
 class FractionalMaxPool(Node):
     """Fractional max pooling; backward scatter-adds each output's gradient at its argmax (windows may
     overlap, so several outputs can send gradient to one input cell)."""
@@ -32,13 +37,24 @@ class FractionalMaxPool(Node):
         self.winners = None  # (for MaxPool.backward_graph: flat indices, no winners)
         return pooled
 
+    def _check_indices(self):
+        """PyTorch's backward kernel asserts each index is in its plane: an empty window (a kernel size of 0,
+        which the forward takes) gives one past it."""
+        plane = math.prod(self.input_shape[-self.spatial:])
+        if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= plane):
+            raise RuntimeError(_INDEX_ASSERT[self.spatial] + ' INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/'
+                               f'ATen/native/FractionalMaxPool{self.spatial}d.cpp":{_INDEX_ASSERT_LINE[self.spatial]}, '
+                               'please report a bug to PyTorch. ')
+
     def backward(self, grad):
+        self._check_indices()
         gx = kernels.max_pool2d_backward(grad.reshape(_flat_planes(grad.shape, self.spatial)),
                                          self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
                                          _flat_planes(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
 
     def backward_graph(self, grad):  # MaxPool's: a recorded scatter-add to the argmaxes
+        self._check_indices()
         return MaxPool.backward_graph(self, grad)
 
     def name(self):

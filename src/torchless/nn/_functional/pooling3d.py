@@ -200,7 +200,8 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
 
 
 # ---------------------------------------------------------------------------- adaptive pooling
-@native("adaptive_avg_pool3d", [Param("input", "Tensor"), Param("output_size", "int[]")], list_size=3)
+@native("adaptive_avg_pool3d", [Param("input", "Tensor"), Param("output_size", "int[]", symbolic=True)],
+        list_size=3)
 def _adaptive_avg_pool3d_native(input, output_size):
     fn = "adaptive_avg_pool3d"
     if len(output_size) != 3:
@@ -267,7 +268,8 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
 
 
 # ---------------------------------------------------------------------------- max unpooling
-@native("max_unpool3d", [Param("input", "Tensor"), Param("indices", "Tensor"), Param("output_size", "int[]"),
+@native("max_unpool3d", [Param("input", "Tensor"), Param("indices", "Tensor"),
+                         Param("output_size", "int[]", symbolic=True),
                          Param("stride", "int[]"), Param("padding", "int[]")], list_size=3)
 def _max_unpool3d_native(input, indices, output_size, stride, padding):
     """PyTorch's native max_unpool3d: its checks in order, then the unpooling."""

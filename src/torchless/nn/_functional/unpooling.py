@@ -112,7 +112,8 @@ def _check_unpool_indices(input, indices, output_size, fn):
                                + "x".join(str(n) for n in output_size) + ")")
 
 
-@native("max_unpool2d", [Param("input", "Tensor"), Param("indices", "Tensor"), Param("output_size", "int[]")],
+@native("max_unpool2d", [Param("input", "Tensor"), Param("indices", "Tensor"),
+                         Param("output_size", "int[]", symbolic=True)],
         list_size=2)
 def _max_unpool2d_native(input, indices, output_size):
     """PyTorch's native max_unpool2d: its checks in order, then the unpooling."""
