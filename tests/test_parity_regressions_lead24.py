@@ -261,3 +261,21 @@ def test_unbinding_many_rows_backward_is_linear():
     total.backward()
     assert len(handed_on) == 1 and handed_on[0][0].nbytes == x.detach().numpy().nbytes
     np.testing.assert_array_equal(x.grad.numpy(), np.repeat(np.arange(400.0, dtype=np.float32)[:, None], 50, 1))
+
+
+def test_unsqueeze_gradient_keeps_the_strides_of_the_other_dims():
+    """PyTorch's unsqueeze backward is grad.squeeze(dim), keeping the strides of size-1 dims (a reshape reset
+    them): seen in the input gradients of unbatched convolutions (found by conv24)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        shape = tuple(int(v) for v in rng.integers(1, 4, rng.integers(1, 4)))
+        dim = int(rng.integers(-len(shape) - 1, len(shape) + 1))
+        perm = [int(p) for p in rng.permutation(len(shape) + 1)]
+        strides = []
+        for lib in (torch, torchless):
+            x = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+            y = x.unsqueeze(dim).permute(*perm)
+            (y * lib.ones(y.shape, dtype=lib.float64)).sum().backward()
+            strides.append(x.grad.stride())
+        assert strides[0] == strides[1], (shape, dim, perm)

@@ -53,6 +53,8 @@ class Reshape(Node):
     def backward(self, grad):
         if grad.shape == self.input_shape and self.node_name.startswith("Squeeze"):
             return (grad,)  # (a squeeze that removed nothing: unsqueeze_to gives the gradient itself, no view)
+        if self.node_name.startswith("Unsqueeze"):  # PyTorch's grad.squeeze(dim): the other dims' strides kept
+            return (np.squeeze(grad, axis=self.dim % grad.ndim),)
         return (grad.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
