@@ -13,6 +13,7 @@ from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
 from ._tensor import Tensor
+from ._user_warnings import warn_from_user_code
 from ._type_promotion import FLOAT, category, promote, scalar_category
 from .autograd.graph import save_tensor_versions
 from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
@@ -127,7 +128,10 @@ def where(condition, input=None, other=None):
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
                                                                                        np.bool_))):
         raise _parser_errors.invalid_where((condition, input, other))
-    if cond.dtype != np.bool_:
+    if cond.dtype == np.uint8:
+        _warn_uint8_condition()
+        cond = cond.astype(np.bool_)
+    elif cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
@@ -147,6 +151,19 @@ def where(condition, input=None, other=None):
             raise error
         shape = np.broadcast_shapes(shape, operand)
     return save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
+
+
+# PyTorch still takes a uint8 condition, warning once per process (TORCH_WARN_ONCE)
+_UINT8_CONDITION_WARNING = ("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a "
+                            "future version of PyTorch. Use a boolean condition instead. (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/TensorCompare.cpp:621.)")
+_uint8_condition_warned = [False]
+
+
+def _warn_uint8_condition():
+    if not _uint8_condition_warned[0]:
+        _uint8_condition_warned[0] = True
+        warn_from_user_code(_UINT8_CONDITION_WARNING)
 
 
 def _scalar_as_fill(value, like):

@@ -84,13 +84,13 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
     a, b = self._operands(other)
     if a is NotImplemented:
         raise _parser_errors.not_tensor(op, "other", position, other)
+    if op in _NOT_FOR_COMPLEX and a._data.dtype.kind == "c":  # (PyTorch's check before the shapes')
+        raise RuntimeError(f"{op} not implemented for complex tensors.")
     raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         if a._data.dtype.kind == "c":
             if op in _COMPLEX_FORMULAS:
                 return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
-            if op in _NOT_FOR_COMPLEX:
-                raise RuntimeError(f"{op} not implemented for complex tensors.")
             kernel = kernel or f"{op}_cpu"
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
@@ -147,14 +147,14 @@ def xlogy_impl(x, y, function=False):
     """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number. ``function``:
     called as torchless.xlogy, whose argument errors list the function's overloads."""
     x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-    numbers_ok = all(isinstance(v, (Tensor, numbers.Real, np.bool_)) for v in (x, y))
+    numbers_ok = all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in (x, y))
     if not x_tensor and not y_tensor or function and not numbers_ok:
         got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (x, y))
         raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor input, Tensor other, *, Tensor out = None)\n"
                         " * (Number self, Tensor other, *, Tensor out = None)\n"
                         " * (Tensor input, Number other, *, Tensor out = None)\n")
-    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Real, np.bool_)):
+    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Number, np.bool_)):
         raise _parser_errors.invalid_combination("xlogy", ("Tensor other", "Number other"), (y if x_tensor else x,))
     if x_tensor:
         a, b = x._operands(y)
@@ -756,10 +756,10 @@ _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm
 
 
 # in-place forms whose first argument is a second elementwise operand (broadcast to, and promoted with, self)
-_ELEMENTWISE_BINARY = {name: True for name in "atan2 hypot copysign xlogy".split()}
-# (whose result dtype is the promoted one: PyTorch's cast check comes before the computing)
-_ELEMENTWISE_BINARY.update({name: "dtype" for name in "fmod remainder bitwise_and bitwise_or bitwise_xor bitwise_left_shift "
-                            "bitwise_right_shift gcd lcm".split()})
+# (PyTorch checks the broadcast shape, then the cast of the promoted dtype into self, before computing)
+_ELEMENTWISE_BINARY = {name: "dtype" for name in "hypot fmod remainder bitwise_and bitwise_or bitwise_xor "
+                       "bitwise_left_shift bitwise_right_shift gcd lcm igamma igammac ldexp".split()}
+_ELEMENTWISE_BINARY.update({name: "float" for name in "atan2 copysign xlogy".split()})
 
 
 def _inplace_method(name, shown=None):

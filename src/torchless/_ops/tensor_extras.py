@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
-from ._util import is_int_argument, normalize_dim
+from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
 
@@ -574,6 +574,7 @@ def nextafter(self, other):
     """The next float after each element towards ``other`` (no gradient, as in PyTorch)."""
     _check_tensor(other, "nextafter", "other", 1)
     a, b = self._operands(other)
+    raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name}'")
     return Tensor._wrap(np.nextafter(a._data, b._data))
@@ -581,7 +582,7 @@ def nextafter(self, other):
 
 def nextafter_(self, other):
     _check_tensor(other, "nextafter_", "other", 1)
-    return self._inplace(lambda t: nextafter(t, other))
+    return self._inplace(lambda t: nextafter(t, other), other, operand="dtype")
 
 
 def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002

@@ -66,8 +66,10 @@ class PointwiseMethods:
         min, max = clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
-        self._refuse_complex("clamp is not supported for complex types")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
+        tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+        if not (tensor_bounds and node):  # (clamp_min / clamp_max by a tensor: PyTorch's maximum / minimum kernel)
+            self._refuse_complex("clamp is not supported for complex types")
+        if tensor_bounds:
             source, shape = self, self._data.shape
             for bound in (min, max):
                 if bound is not None:
@@ -76,6 +78,10 @@ class PointwiseMethods:
                     if error is not None:
                         raise error
                     shape = np.broadcast_shapes(shape, bound._data.shape)
+            # (PyTorch's clamp by two tensors has no bool kernel; by one it is a maximum or a minimum, which has)
+            source._no_kernel_for("c", "maximum_cpu" if max is None else "minimum_cpu" if min is None else "clamp_cpu")
+            if min is not None and max is not None:
+                source._no_kernel_for("b", "clamp_cpu")
             bounds = [None if b is None else b._promoted(source._data.dtype) for b in (min, max)]
             if node:  # clamp_min / clamp_max: a node of the input and that bound
                 return arithmetic.ClampTensor.apply(source, bounds[node == "ClampMax"], node=f"{node}Backward1")

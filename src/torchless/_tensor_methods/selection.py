@@ -83,11 +83,13 @@ class SelectionMethods:
         if self._data.shape == shape:
             return indexing.Index.apply(self, key=mask._data if mask._data.shape == shape else
                                         np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0", shown=shown)
-        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's)
-        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - self._data.ndim
+        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's;
+        # a 0-d self, which NumPy cannot index by arrays, as its one-element vector)
+        source = self if self._data.ndim else self.reshape(1)
+        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - source._data.ndim
         key = tuple(np.zeros_like(selected[lead + d]) if n == 1 else selected[lead + d]
-                    for d, n in enumerate(self._data.shape))
-        return indexing.Index.apply(self, key=key, name="MaskedSelectBackward0", shown=shown)
+                    for d, n in enumerate(source._data.shape))
+        return indexing.Index.apply(source, key=key, name="MaskedSelectBackward0", shown=shown)
 
     def take(self, index):
         """The elements at ``index`` of the flattened tensor, in index's shape."""
