@@ -10,7 +10,7 @@ from . import _dtype, _out_argument, _parser_errors
 from ._parser_errors import NOT_GIVEN, missing_arguments
 from ._out_argument import accepts_out, parsed_on_failure, with_out
 from ._ops import shape as shape_ops
-from ._ops._util import broadcast_error, is_int_argument, normalize_dim
+from ._ops._util import broadcast_error, is_int_argument, normalize_dim, raise_if_not_broadcastable
 from ._size import Size
 from ._tensor import Tensor
 from ._user_warnings import warn_from_user_code
@@ -22,12 +22,17 @@ from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fil
 _NO_INPUT = object()  # a function form's input left out (the parser's "missing" error, not Python's)
 
 
+# The functions whose kernels refuse an empty list in their own name (row_stack is vstack's alias), beside cat's
+_STACKING_NAMES = {name: name for name in ("stack", "hstack", "vstack", "dstack", "column_stack")}
+_STACKING_NAMES["row_stack"] = "vstack"
+
+
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
     _parser_errors.check_tensor_list(name, tensors)  # (before emptiness and dtypes, as PyTorch's parser)
     if not tensors:
-        if name in ("stack", "hstack", "vstack"):
-            raise RuntimeError(f"{name} expects a non-empty TensorList")
+        if name in _STACKING_NAMES:
+            raise RuntimeError(f"{_STACKING_NAMES[name]} expects a non-empty TensorList")
         raise ValueError("torchless.cat(): expected a non-empty list of Tensors")  # concat's and concatenate's too
     common = tensors[0]._data.dtype
     for t in tensors[1:]:
@@ -109,11 +114,11 @@ def stack(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
         dim = 0
     elif positional or type(dim) is not int:
         dim = _dim_argument("stack", positional, dim)
+    axis = normalize_dim(dim, tensors[0]._data.ndim + 1)  # (the dim's range first, as PyTorch)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != tensors[0]._data.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {i}")
-    axis = normalize_dim(dim, tensors[0]._data.ndim + 1)
     return shape_ops.Stack.apply(*tensors, dim=axis, given_dim=dim)
 
 
@@ -294,6 +299,10 @@ def meshgrid(*tensors, indexing=None):
     if indexing is None:
         _warn_meshgrid_indexing()
         indexing = "ij"
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t._data.dtype != tensors[0]._data.dtype for t in tensors[1:]):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torchless.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in tensors:
@@ -772,6 +781,8 @@ def _rsub(input, other, alpha, overload):
     if input._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)) or \
             isinstance(other, Tensor) and other._data.dtype.kind == "b":
         input._check_bool_sub(other)
+    if isinstance(other, Tensor):  # (PyTorch's sub(other, input): its shapes named in that order)
+        raise_if_not_broadcastable(other, input)
     return input._alpha_binary(other, arithmetic.Rsub, alpha, scalar_other=overload == 1)
 
 

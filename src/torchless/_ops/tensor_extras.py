@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
+from .._tensor_methods._arguments import division_operand
 from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -447,7 +448,8 @@ _UNSET = object()
 def divide_(self, other, *, rounding_mode=_UNSET):
     if rounding_mode is _UNSET:
         return self.div_(other)
-    return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
+    return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
+                         operand=division_operand(rounding_mode))
 
 
 def subtract_(self, other, *, alpha=1):

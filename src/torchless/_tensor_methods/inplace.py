@@ -20,8 +20,8 @@ from ..autograd.graph import records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from ._arguments import (
-    NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, clamp_bounds,
-    check_uniform_bounds,
+    NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, check_masked_fill_value_and_mask,
+    clamp_bounds, check_uniform_bounds, division_operand,
 )
 from .._ops._util import broadcast_error, raise_if_not_broadcastable
 
@@ -364,11 +364,12 @@ class InPlaceMethods:
 
 
     def div_(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
-        true_division = rounding_mode is NO_ROUNDING_MODE or rounding_mode is None  # (computed in floats)
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
-                             operand="float" if true_division else "dtype")
+                             operand=division_operand(rounding_mode))
 
     def pow_(self, exponent=NOT_GIVEN):
+        if type(exponent) is int and exponent < 0 and self._data.dtype.kind in "biu":  # (before the cast's check)
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
             return self._inplace(lambda t: t ** exponent, exponent, operand="dtype")
         except TypeError:  # (as mul_)
@@ -437,10 +438,12 @@ class InPlaceMethods:
     def masked_fill_(self, mask, value):
         check_masked_fill_arguments("masked_fill_", mask, value)
         try:
-            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
-        except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
-            self._check_leaf_first(mask)
+            # PyTorch's kernel checks the value's dims and the mask's dtype, then its broadcast into self
+            check_masked_fill_value_and_mask(value, mask)
             self._check_inplace_operand(mask)
+            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        except RuntimeError:  # (all after the refusal to write into a leaf requiring grad)
+            self._check_leaf_first(mask)
             raise
 
     def lerp_(self, end, weight):

@@ -11,7 +11,8 @@ from .._ops._util import broadcast_error, raise_if_not_broadcastable
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import (
-    check_bound, check_masked_fill_arguments, check_tensor_other, clamp_bounds, refuse_relu, refuse_complex_gradient,
+    check_bound, check_masked_fill_arguments, check_masked_fill_value_and_mask, check_tensor_other, clamp_bounds,
+    refuse_relu, refuse_complex_gradient,
 )
 
 
@@ -268,14 +269,12 @@ class PointwiseMethods:
             error = broadcast_error(mask.shape, self._data.shape)
             if error is not None:
                 raise error
-        if isinstance(value, Tensor) and value._data.ndim:
-            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value._data.ndim} dimension(s).")
-        if mask.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{_dtype.CPP_SCALAR_NAMES[mask.dtype.name]}")
-        fill = value if isinstance(value, Tensor) else \
-            Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
+        check_masked_fill_value_and_mask(value, mask_tensor)
+        if isinstance(value, Tensor):  # (PyTorch fills with its value as a number: range-checked as one)
+            _dtype.fill_value(value._data.item(), self._data.dtype)
+            fill = value
+        else:
+            fill = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)
         result = shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
                                        name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")

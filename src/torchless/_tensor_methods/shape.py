@@ -558,9 +558,13 @@ class ShapeMethods:
         if counts.ndim == 1 and counts.size not in (1, n):
             raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
                                f"{counts.size} and input.size({axis}) = {n}")
-        if (counts < 0).any():
-            raise RuntimeError("Repeats must be non-negative")
+        if (counts < 0).any():  # (the words of PyTorch's kernels for an int and for a tensor of counts)
+            raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
+                               "Repeats must be non-negative")
         index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)) if counts.ndim else counts)
+        if output_size is not None and output_size != index.size:
+            raise RuntimeError("allocated size does not match required size" if isinstance(repeats, Tensor) else
+                               f"repeat_interleave: Invalid output_size, expected {index.size} but got {output_size}")
         picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
             indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
@@ -573,8 +577,17 @@ class ShapeMethods:
             n, dim = parsed["n"], parsed["dim"]
         if not self._data.ndim:
             raise RuntimeError("diff expects input to be at least one-dimensional")
-        axis = normalize_dim(dim, self._data.ndim)
+        if n < 0:
+            raise RuntimeError(f"order must be non-negative but got {n}")
+        for other in (prepend, append):
+            if other is not None:
+                self._check_diff_operand(other, dim)
+        from .._creation import zeros_like
         from .._functions import cat
+
+        if n == 0:  # (the input alone, copied: PyTorch neither checks the dim nor joins prepend and append)
+            return zeros_like(self).copy_(self)
+        axis = normalize_dim(dim, self._data.ndim)
 
         out = cat([t for t in (prepend, self, append) if t is not None], axis) if prepend is not None or \
             append is not None else self
@@ -583,6 +596,17 @@ class ShapeMethods:
             later, earlier = out.narrow(axis, min(1, length), length), out.narrow(axis, 0, length)
             out = later != earlier if out._data.dtype.kind == "b" else later - earlier
         return out
+
+    def _check_diff_operand(self, other, dim):
+        """PyTorch's checks of diff's prepend or append ``other``: self's dims, and its sizes but along ``dim``."""
+        axis = normalize_dim(dim, self._data.ndim)
+        if other._data.ndim != self._data.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for i, (size, other_size) in enumerate(zip(self._data.shape, other._data.shape)):
+            if i != axis and size != other_size:
+                raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of input "
+                                   f"except along the differencing dimension; input.size({i}) = {size}, but got "
+                                   f"tensor.size({i}) = {other_size}")
 
     @property
     def real(self):
