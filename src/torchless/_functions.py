@@ -77,13 +77,12 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     # PyTorch skips 1-D empty tensors when concatenating; of only such tensors, it wraps no dim (any is taken)
     # and returns an empty one
-    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
+    kept = [(i, t) for i, t in enumerate(tensors) if not (t._data.ndim == 1 and t._data.size == 0)]
     if not kept:
         return shape_ops.Cat.apply(*tensors, dim=0, given_dim=dim)
-    tensors = kept
-    first = tensors[0]
+    first = kept[0][1]
     axis = normalize_dim(dim, first._data.ndim)
-    for i, t in enumerate(tensors[1:], 1):
+    for i, t in kept[1:]:  # (numbered at their places in the list given)
         if t._data.ndim != first._data.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and "
                                f"{t._data.ndim}")
@@ -91,7 +90,7 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
             if d != axis and x != y:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
                                    f"got size {y} for tensor number {i} in the list.")
-    return shape_ops.Cat.apply(*tensors, dim=axis, given_dim=dim)
+    return shape_ops.Cat.apply(*(t for _, t in kept), dim=axis, given_dim=dim)
 
 
 @accepts_out("concat")
@@ -203,8 +202,10 @@ def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None)
     try:
         if repeats is None:  # (given so: no overload takes it)
             raise TypeError
-        if repeats is _NO_REPEATS:
-            return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(
+        if repeats is _NO_REPEATS:  # (the indices, in the counts' dtype)
+            if input._data.ndim != 1:
+                raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+            return Tensor._wrap(np.arange(input._data.size, dtype=input._data.dtype)).repeat_interleave(
                 input, output_size=output_size)
         return input.repeat_interleave(repeats, dim, output_size=output_size)
     except TypeError:  # the parser's, for the function's overloads
@@ -335,6 +336,9 @@ def _warn_meshgrid_indexing():
 def cartesian_prod(*tensors):
     """Every combination of one element from each 1-D tensor, one per row (a vector for one tensor)."""
     _parser_errors.check_tensor_list("cartesian_prod", tensors)
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)

@@ -239,7 +239,12 @@ def _infer_array(data, dtype, function):
         else:
             array = _sequence_array(data, np_dtype)
         if np_dtype is not None and np_dtype.kind in "iu":
-            _check_range(array, np_dtype)
+            try:
+                _check_range(array, np_dtype)
+            except RuntimeError:
+                if not isinstance(data, np.generic):  # (the first failing number as PyTorch meets them, in order)
+                    _check_store(data, _sizes(data), 0, _store_check(np_dtype))
+                raise
     if np_dtype is not None and array.dtype != np_dtype:
         with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
             # always a new array (a complex one's real part is a strided view), laid out as the source

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
-from .._tensor_methods._arguments import variance_arguments
+from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import result_dtype
 from ..autograd.graph import save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -354,8 +354,7 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
 def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
     axis = scan_axis(dim, self._data.ndim, "cumprod")
-    if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
-        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+    check_scan_dtype(self, dtype, "cumprod_out_cpu")
     return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
 
 
@@ -363,6 +362,11 @@ def _cum_extremum(self, dim, largest):
     name = "cummax" if largest else "cummin"
     if not self._data.ndim and hasattr(dim, "__index__") and dim not in (0, -1):
         raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    if self._data.ndim and not self._data.size and hasattr(dim, "__index__"):
+        # nothing to scan: PyTorch's kernel checks neither the dim nor the dtype
+        axis, values, indices = 0, self._data.copy(), np.zeros(self._data.shape, np.int64)
+        out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
+        return _RETURN_TYPES[name](out, Tensor._wrap(_memory_format.with_c_strides(indices)))
     axis = scan_axis(dim, self._data.ndim, name)
     self._no_kernel_for("c", f"{name}_cpu")
     if not self._data.ndim:
@@ -398,7 +402,12 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
-    return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
+    accumulation = self._accumulation_dtype(dtype)
+    if accumulation is not None and np.dtype(accumulation).kind == "c" and self._data.dtype.kind == "f" and \
+            self._data.size:  # (a float input's kernel has no complex version; an integer one's is sum's)
+        name = _dtype.from_numpy_dtype(accumulation).scalar_name
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{name}'")
+    return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=accumulation)
 
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
@@ -457,6 +466,8 @@ def aminmax(self, *, dim=None, keepdim=False):
         axes = normalize_dims(dim, self._data.ndim)
         if self._data.ndim and not self._data.shape[axes[0]]:
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    if dim is not None and not self._data.ndim:  # (PyTorch's kernel along a dim of a 0-d tensor: its own words)
+        self._refuse_complex(f"aminmax not implemented for {self.dtype.scalar_name}", RuntimeError)
     self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
     low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
     high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)

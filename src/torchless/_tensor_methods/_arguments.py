@@ -27,6 +27,13 @@ KEEPDIM_OMITTED = Omitted("False")
 NO_ROUNDING_MODE = object()  # div's default: an explicit rounding_mode=None is another overload (DivBackward2)
 
 
+def check_scan_dtype(tensor, dtype, kernel):
+    """cumsum's and cumprod's refusal of dtype=bool: PyTorch has no bool ``kernel`` to accumulate in (and runs
+    none for a 0-d tensor or one without elements)."""
+    if dtype is _dtype.bool and tensor._data.ndim and tensor._data.size:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def division_operand(rounding_mode):
     """How div_ checks its operand before dividing (see Tensor._inplace's ``operand``): a true division computes
     in floats, a rounded one in the promoted dtype; an unknown mode is refused by div itself, first."""

@@ -48,8 +48,9 @@ def _carry_retained(tensor, old):
 
 
 def _has_internal_overlap(array):
-    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes)."""
-    return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
+    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes); an empty
+    array holds none."""
+    return array.size > 0 and any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
 
 
 def _writable_alias(array):
@@ -465,6 +466,9 @@ class InPlaceMethods:
                 raise _parser_errors.not_tensor("copy_", "other", 1, src)
             src = Tensor._wrap(np.asarray(src))
         source = src
+        if _has_internal_overlap(self._data):  # (PyTorch's first check, before the shapes')
+            self._check_leaf_first(source)
+            raise RuntimeError(_INTERNAL_OVERLAP)
         if source._data.shape != self._data.shape:
             try:
                 raise_if_not_broadcastable(self, source)

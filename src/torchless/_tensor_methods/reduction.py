@@ -16,7 +16,8 @@ from .._ops._util import (
 from ..autograd.graph import records
 from .._tensor import Tensor, _refuse_by_position
 from ._arguments import (
-    EVERY_DIM, KEEPDIM_OMITTED, Omitted, arg_extremum_arguments, reduced_axes, variance_arguments,
+    EVERY_DIM, KEEPDIM_OMITTED, Omitted, arg_extremum_arguments, check_scan_dtype, reduced_axes,
+    variance_arguments,
 )
 from ..return_types import _RETURN_TYPES
 
@@ -345,8 +346,7 @@ class ReductionMethods:
         if dtype is not None:
             _refuse_by_position("cumsum", 1)  # (dtype is keyword-only)
         axis = scan_axis(dim, self._data.ndim, "cumsum")
-        if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
-            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        check_scan_dtype(self, dtype, "cumsum_out_cpu")
         return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
     def cumsum_(self, dim, dtype=None):

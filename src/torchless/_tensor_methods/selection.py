@@ -23,6 +23,10 @@ class SelectionMethods:
             dim = _parser_errors.method_arguments("gather", (dim, index))["dim"]
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         axis = normalize_dim(dim, self._data.ndim)
+        if not idx.size and isinstance(index, Tensor):  # (PyTorch's kernel checks nothing more of an empty index)
+            nothing = np.zeros(0, np.int64)
+            return self.reshape(-1)._gather(0, nothing, "GatherBackward0", {"dim": dim, "index": nothing,
+                                                                             "sparse_grad": sparse_grad}).reshape(idx.shape)
         check_index_along(self._data.shape, axis, idx, "gather", "input")
         if sparse_grad and self._requires_grad and grad_mode.is_grad_enabled():
             raise NotImplementedError("torchless does not support sparse gradients: use gather with sparse_grad=False")

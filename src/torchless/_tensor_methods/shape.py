@@ -77,19 +77,22 @@ class ShapeMethods:
         """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
         (the last dim is the one that shrinks or grows)."""
         target, a = _dtype.to_numpy_dtype(dtype), self._data
-        if target.itemsize != a.itemsize and (a.size or a.ndim == 0):  # (an empty tensor's strides are moot)
+        if target.itemsize != a.itemsize:
             names = (f"{self.dtype.scalar_name} as {_dtype.from_numpy_dtype(target).scalar_name} (different element "
                      "sizes)")
             if a.ndim == 0:
                 raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
-            strides = self.stride()
             ratio = target.itemsize // a.itemsize
+            if ratio > 1 and a.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got "
+                                   f"{a.shape[-1]}")
+            if not a.size:  # (an empty tensor's strides and offset are moot: its last dim rescaled)
+                shape = a.shape[:-1] + (a.shape[-1] * a.itemsize // target.itemsize,)
+                return self._as_view(Tensor._wrap(_memory_format.with_c_strides(np.empty(shape, target))))
+            strides = self.stride()
             if ratio > 1:
                 from .._ops.tensor_extras import storage_offset
 
-                if a.shape[-1] % ratio:
-                    raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got "
-                                       f"{a.shape[-1]}")
                 offset = storage_offset(self)
                 if offset % ratio:
                     raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to view {names}, but got "
@@ -266,11 +269,10 @@ class ShapeMethods:
         sizes = _shape_arg(sizes, "expand", overloads=("SymInt[] size, *, bool implicit=False",), keywords=keywords)
         ndim = self._data.ndim
         if len(sizes) < ndim:
-            # (PyTorch prints a bool tensor by its backend type name, the others by their legacy tensor type)
-            shown = "CPUBoolType" if self._data.dtype == np.bool_ else self.type()
             raise RuntimeError(
-                f"expand({shown}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
-                f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
+                f"expand({_dtype.type_text(self.dtype)}{{{list(self.shape)}}}, size={list(sizes)}): the number of "
+                f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor "
+                f"({ndim})"
             )
         leading = len(sizes) - ndim
         own = (1,) * leading + self._data.shape
@@ -553,6 +555,10 @@ class ShapeMethods:
         source, axis = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self._data.ndim))
         if isinstance(repeats, Tensor) and repeats._data.dtype not in (np.int32, np.int64):  # (its kernel's dtypes)
             raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
+        if not source._data.ndim:  # a 0-d tensor along a dim: PyTorch's unsqueeze after it, or its size along it
+            if isinstance(repeats, Tensor):
+                raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+            raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {axis + 1})")
         n = source._data.shape[axis] if source._data.ndim else 1
         counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
         if counts.ndim == 1 and counts.size not in (1, n):
