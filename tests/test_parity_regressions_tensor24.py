@@ -344,6 +344,12 @@ def test_creation_checks_in_torchs_order(source):
     "lib.hstack([lib.ones(1, 3), lib.zeros(0, dtype=lib.int32), lib.ones(2, 1, dtype=lib.complex64)])",
     "lib.cat([lib.zeros(0), lib.ones(1, 3), lib.zeros(0), lib.ones(2, 1)], 1)",
     "lib.cat([lib.zeros(0), lib.ones(2, 3), lib.ones(2)], 1)",
+    "lib.ones(4, dtype=lib.float16).expand(2, 4).fill_(lib.tensor(2.5, dtype=lib.float16))",
+    "lib.ones(4).expand(2, 4).fill_(2.5)", "lib.ones(0).expand(2, 0).fill_(lib.tensor(2))",
+    "lib.ones(4, requires_grad=True).expand(2, 4).fill_(lib.tensor(2.))",
+    "lib.repeat_interleave(lib.ones(1, 3, dtype=lib.float16))", "lib.repeat_interleave(lib.tensor(1.5))",
+    "lib.searchsorted(lib.tensor([1, 2, 3, 5.], dtype=lib.float64), lib.tensor([[1j]]))",
+    "lib.searchsorted(lib.tensor([1, 2], dtype=lib.complex128), lib.tensor([1, 0], dtype=lib.bool))",
 ])
 def test_empty_operands_overlap_and_list_numbering(source):
     _same(source)

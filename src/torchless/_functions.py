@@ -203,7 +203,7 @@ def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None)
         if repeats is None:  # (given so: no overload takes it)
             raise TypeError
         if repeats is _NO_REPEATS:  # (the indices, in the counts' dtype)
-            if input._data.ndim != 1:
+            if input._data.dtype in (np.int32, np.int64) and input._data.ndim != 1:  # (the kernel's dtypes first)
                 raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
             return Tensor._wrap(np.arange(input._data.size, dtype=input._data.dtype)).repeat_interleave(
                 input, output_size=output_size)

@@ -36,8 +36,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if seq.ndim == 1:
         if not values.size:  # (PyTorch's kernel returns before its dtypes: a new empty tensor)
             return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
-        _no_bool_search(seq, values)
         seq, values = _promoted(seq, values, scalar)
+        _no_bool_search(seq, values)
         out = np.searchsorted(seq, values, side=how)
     else:
         if not values.ndim:
@@ -51,8 +51,8 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                f"{list(values.shape)}")
         if not values.size:
             return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
-        _no_bool_search(seq, values)
         seq, values = _promoted(seq, values, scalar)
+        _no_bool_search(seq, values)
         rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
         out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
     return Tensor._wrap(np.asarray(out, out_dtype))

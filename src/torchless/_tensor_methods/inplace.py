@@ -529,8 +529,8 @@ class InPlaceMethods:
                 self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if records(value):
-                return self.copy_(value)
+            if records(value) or _has_internal_overlap(self._data):  # (PyTorch's fill_ by a tensor is its copy_,
+                return self.copy_(value)  # which refuses an expanded self)
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
             if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
