@@ -81,7 +81,7 @@ def storage(self):
     """PyTorch's deprecated TypedStorage of the tensor's memory (warns once, as PyTorch does)."""
     from ..storage import _warn_typed_storage_removal, typed_storage
 
-    _warn_typed_storage_removal(stacklevel=2)
+    _warn_typed_storage_removal()
     return typed_storage(self)
 
 
