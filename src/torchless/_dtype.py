@@ -325,8 +325,10 @@ def cast_source(array, target):
     through int64 for a uint8 target."""
     if array.dtype.kind == "c" and target.kind not in "cb":
         if not _complex_to_real_warned[0]:
+            from ._user_warnings import warn_from_user_code
+
             _complex_to_real_warned[0] = True
-            warnings.warn(_COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
+            warn_from_user_code(_COMPLEX_TO_REAL_WARNING)
         array = array.real
     if array.dtype == np.float64:
         if target == np.float16:

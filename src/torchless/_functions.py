@@ -10,9 +10,10 @@ from . import _dtype, _out_argument, _parser_errors
 from ._parser_errors import NOT_GIVEN, missing_arguments
 from ._out_argument import accepts_out, parsed_on_failure, with_out
 from ._ops import shape as shape_ops
-from ._ops._util import broadcast_error, is_int_argument, normalize_dim
+from ._ops._util import broadcast_error, is_int_argument, normalize_dim, raise_if_not_broadcastable
 from ._size import Size
 from ._tensor import Tensor
+from ._user_warnings import warn_from_user_code
 from ._type_promotion import FLOAT, category, promote, scalar_category
 from .autograd.graph import save_tensor_versions
 from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
@@ -21,12 +22,17 @@ from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fil
 _NO_INPUT = object()  # a function form's input left out (the parser's "missing" error, not Python's)
 
 
+# The functions whose kernels refuse an empty list in their own name (row_stack is vstack's alias), beside cat's
+_STACKING_NAMES = {name: name for name in ("stack", "hstack", "vstack", "dstack", "column_stack")}
+_STACKING_NAMES["row_stack"] = "vstack"
+
+
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
     _parser_errors.check_tensor_list(name, tensors)  # (before emptiness and dtypes, as PyTorch's parser)
     if not tensors:
-        if name in ("stack", "hstack", "vstack"):
-            raise RuntimeError(f"{name} expects a non-empty TensorList")
+        if name in _STACKING_NAMES:
+            raise RuntimeError(f"{_STACKING_NAMES[name]} expects a non-empty TensorList")
         raise ValueError("torchless.cat(): expected a non-empty list of Tensors")  # concat's and concatenate's too
     common = tensors[0]._data.dtype
     for t in tensors[1:]:
@@ -71,13 +77,12 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     # PyTorch skips 1-D empty tensors when concatenating; of only such tensors, it wraps no dim (any is taken)
     # and returns an empty one
-    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
+    kept = [(i, t) for i, t in enumerate(tensors) if not (t._data.ndim == 1 and t._data.size == 0)]
     if not kept:
         return shape_ops.Cat.apply(*tensors, dim=0, given_dim=dim)
-    tensors = kept
-    first = tensors[0]
+    first = kept[0][1]
     axis = normalize_dim(dim, first._data.ndim)
-    for i, t in enumerate(tensors[1:], 1):
+    for i, t in kept[1:]:  # (numbered at their places in the list given)
         if t._data.ndim != first._data.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and "
                                f"{t._data.ndim}")
@@ -85,7 +90,7 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
             if d != axis and x != y:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
                                    f"got size {y} for tensor number {i} in the list.")
-    return shape_ops.Cat.apply(*tensors, dim=axis, given_dim=dim)
+    return shape_ops.Cat.apply(*(t for _, t in kept), dim=axis, given_dim=dim)
 
 
 @accepts_out("concat")
@@ -108,11 +113,11 @@ def stack(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
         dim = 0
     elif positional or type(dim) is not int:
         dim = _dim_argument("stack", positional, dim)
+    axis = normalize_dim(dim, tensors[0]._data.ndim + 1)  # (the dim's range first, as PyTorch)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != tensors[0]._data.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
                                f"entry 0 and {list(t.shape)} at entry {i}")
-    axis = normalize_dim(dim, tensors[0]._data.ndim + 1)
     return shape_ops.Stack.apply(*tensors, dim=axis, given_dim=dim)
 
 
@@ -127,7 +132,10 @@ def where(condition, input=None, other=None):
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
                                                                                        np.bool_))):
         raise _parser_errors.invalid_where((condition, input, other))
-    if cond.dtype != np.bool_:
+    if cond.dtype == np.uint8:
+        _warn_uint8_condition()
+        cond = cond.astype(np.bool_)
+    elif cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
@@ -147,6 +155,19 @@ def where(condition, input=None, other=None):
             raise error
         shape = np.broadcast_shapes(shape, operand)
     return save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
+
+
+# PyTorch still takes a uint8 condition, warning once per process (TORCH_WARN_ONCE)
+_UINT8_CONDITION_WARNING = ("where received a uint8 condition tensor. This behavior is deprecated and will be removed in a "
+                            "future version of PyTorch. Use a boolean condition instead. (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/TensorCompare.cpp:621.)")
+_uint8_condition_warned = [False]
+
+
+def _warn_uint8_condition():
+    if not _uint8_condition_warned[0]:
+        _uint8_condition_warned[0] = True
+        warn_from_user_code(_UINT8_CONDITION_WARNING)
 
 
 def _scalar_as_fill(value, like):
@@ -181,8 +202,10 @@ def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None)
     try:
         if repeats is None:  # (given so: no overload takes it)
             raise TypeError
-        if repeats is _NO_REPEATS:
-            return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(
+        if repeats is _NO_REPEATS:  # (the indices, in the counts' dtype)
+            if input._data.dtype in (np.int32, np.int64) and input._data.ndim != 1:  # (the kernel's dtypes first)
+                raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+            return Tensor._wrap(np.arange(input._data.size, dtype=input._data.dtype)).repeat_interleave(
                 input, output_size=output_size)
         return input.repeat_interleave(repeats, dim, output_size=output_size)
     except TypeError:  # the parser's, for the function's overloads
@@ -277,6 +300,10 @@ def meshgrid(*tensors, indexing=None):
     if indexing is None:
         _warn_meshgrid_indexing()
         indexing = "ij"
+    if not tensors:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t._data.dtype != tensors[0]._data.dtype for t in tensors[1:]):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torchless.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in tensors:
@@ -310,6 +337,9 @@ def _warn_meshgrid_indexing():
 def cartesian_prod(*tensors):
     """Every combination of one element from each 1-D tensor, one per row (a vector for one tensor)."""
     _parser_errors.check_tensor_list("cartesian_prod", tensors)
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
@@ -756,6 +786,8 @@ def _rsub(input, other, alpha, overload):
     if input._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)) or \
             isinstance(other, Tensor) and other._data.dtype.kind == "b":
         input._check_bool_sub(other)
+    if isinstance(other, Tensor):  # (PyTorch's sub(other, input): its shapes named in that order)
+        raise_if_not_broadcastable(other, input)
     return input._alpha_binary(other, arithmetic.Rsub, alpha, scalar_other=overload == 1)
 
 

@@ -35,12 +35,13 @@ __all__ = [
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
-def _input(value, name, argument="input", position=1, parser=None):
+def _input(value, name, argument="input", position=1, parser=None, refuse_complex=True):
     """``value``, checked to be a tensor; errors name ``parser`` (default: special_``name``). A complex tensor is
-    refused as PyTorch's kernel refuses it, unless the function is one PyTorch computes for complex numbers."""
+    refused as PyTorch's kernel refuses it, unless the function is one PyTorch computes for complex numbers (or
+    ``refuse_complex`` is false: a binary function's kernel refuses the operands' promoted dtype, later)."""
     if not isinstance(value, Tensor):
         raise _parser_errors.not_tensor(parser or f"special_{name}", argument, position, value)
-    if value._data.dtype.kind == "c" and name not in _COMPUTED_FOR_COMPLEX:
+    if refuse_complex and value._data.dtype.kind == "c" and name not in _COMPUTED_FOR_COMPLEX:
         value._no_kernel_for("c", _COMPLEX_REFUSING_KERNELS.get(name, f"{name}_cpu"))
     return value
 
@@ -328,12 +329,12 @@ zeta.__doc__ = "The Hurwitz zeta function, sum over k >= 0 of (k + other)^-input
 
 def _incomplete_gamma(name, op, parser=None):
     def function(input, other):
-        _input(input, name, parser=parser)
-        _input(other, name, "other", 2, parser=parser)
+        _input(input, name, parser=parser, refuse_complex=False)
+        _input(other, name, "other", 2, parser=parser, refuse_complex=False)
         a, b = input._operands(other)
+        _broadcast_shape(a, b)
         if a._data.dtype.kind != "f":
             raise NotImplementedError(f'"{op}_cpu" not implemented for \'{a.dtype.scalar_name}\'')
-        _broadcast_shape(a, b)
         return _SpecialBinary.apply(a, b, op=op)
 
     function.__name__ = name

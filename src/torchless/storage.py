@@ -10,7 +10,6 @@ tensor's dtype (PyTorch's ``TypedStorage``, deprecated there: the first use warn
 """
 
 import copy
-import warnings
 
 import numpy as np
 
@@ -23,10 +22,12 @@ _TYPED_STORAGE_WARNING = (
 _warned = [False]
 
 
-def _warn_typed_storage_removal(stacklevel=2):
-    """PyTorch's deprecation warning, given once per process."""
+def _warn_typed_storage_removal():
+    """PyTorch's deprecation warning, given once per process, pointing at the user's line."""
     if not _warned[0]:
-        warnings.warn(_TYPED_STORAGE_WARNING, UserWarning, stacklevel=stacklevel + 1)
+        from ._user_warnings import warn_from_user_code
+
+        warn_from_user_code(_TYPED_STORAGE_WARNING)
         _warned[0] = True
 
 

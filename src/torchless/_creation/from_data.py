@@ -101,8 +101,11 @@ def _store_check(np_dtype):
         taken = (float, complex, np.bool_) if np_dtype.kind == "b" else float
 
         def check(value):
-            if not isinstance(value, taken):
-                operator.index(value)
+            number = value if isinstance(value, taken) else operator.index(value)
+            if np_dtype.kind != "b":  # (an integer dtype's range, number by number)
+                if isinstance(number, int) and not -2**63 <= number < 2**63:
+                    raise ValueError("Overflow when unpacking long long")
+                _check_range(np.asarray(number), np_dtype)
     return check
 
 
@@ -150,6 +153,8 @@ def _sequence_array(data, np_dtype):
         inferred = _inferred_dtype(data, exotic)
     except (RuntimeError, TypeError):
         if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
+            if not math.prod(sizes):  # (and it stores nothing into an empty tensor)
+                return np.zeros(sizes, np_dtype)
             _check_store(data, sizes, 0, _store_check(np_dtype))
         raise
     if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
@@ -234,7 +239,12 @@ def _infer_array(data, dtype, function):
         else:
             array = _sequence_array(data, np_dtype)
         if np_dtype is not None and np_dtype.kind in "iu":
-            _check_range(array, np_dtype)
+            try:
+                _check_range(array, np_dtype)
+            except RuntimeError:
+                if not isinstance(data, np.generic):  # (the first failing number as PyTorch meets them, in order)
+                    _check_store(data, _sizes(data), 0, _store_check(np_dtype))
+                raise
     if np_dtype is not None and array.dtype != np_dtype:
         with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
             # always a new array (a complex one's real part is a strided view), laid out as the source

@@ -171,8 +171,8 @@ def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, r
 
 
 def _scalar_text(value):
-    """A number as PyTorch's C++ messages print it (an ostream's default: 6 significant digits)."""
-    return str(value) if isinstance(value, (int, bool)) else format(value, "g")
+    """A number as PyTorch's C++ messages print it (an ostream's default: 6 significant digits; a bool as 0 or 1)."""
+    return str(int(value)) if isinstance(value, (int, bool)) else format(value, "g")
 
 
 def _trunc_div(a, b):

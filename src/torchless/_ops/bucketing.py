@@ -3,7 +3,10 @@
 import numpy as np
 
 from .. import _dtype, _parser_errors
+from .._info import scalar_dtype
+from .._memory_format import with_c_strides
 from .._tensor import Tensor
+from .._type_promotion import result_dtype
 from ..return_types import _RETURN_TYPES
 
 
@@ -27,21 +30,32 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     if scalar and not _parser_errors.is_number_argument(input):
         raise TypeError(f"searchsorted(): expected a Tensor or a Number, not {type(input).__name__}")  # (the
         # parser's, on the failure path)
-    values = np.asarray(input) if scalar else input._data
+    values = np.asarray(input, scalar_dtype(input)) if scalar else input._data
     how = "right" if right else "left"
+    out_dtype = np.int32 if out_int32 else np.int64
     if seq.ndim == 1:
+        if not values.size:  # (PyTorch's kernel returns before its dtypes: a new empty tensor)
+            return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
+        seq, values = _promoted(seq, values, scalar)
         _no_bool_search(seq, values)
         out = np.searchsorted(seq, values, side=how)
     else:
-        if scalar or seq.shape[:-1] != values.shape[:-1]:
+        if not values.ndim:
+            raise RuntimeError(f"torchless.searchsorted(): input value can be a scalar only when boundaries tensor "
+                               f"dimension is 1, but we got boundaries tensor dim({seq.ndim}) and input value's "
+                               f"dim(0) numel(1)")
+        if seq.shape[:-1] != values.shape[:-1]:
             raise RuntimeError(f"torchless.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
                                f"dimensions of boundaries tensor and input value tensor must match, but we got "
                                f"boundaries tensor {list(seq.shape)} and input value tensor "
                                f"{list(values.shape)}")
+        if not values.size:
+            return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
+        seq, values = _promoted(seq, values, scalar)
         _no_bool_search(seq, values)
         rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
         out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
-    return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+    return Tensor._wrap(np.asarray(out, out_dtype))
 
 
 _SEARCH_OVERLOADS = {
@@ -61,6 +75,14 @@ def _invalid_search_flags(name, args, **keywords):
     (those off their defaults, as the call can no longer tell) listed after the two tensors."""
     given = {key: value for key, value in keywords.items() if value is not _SEARCH_DEFAULTS.get(key)}
     return _parser_errors.invalid_combination(name, _SEARCH_OVERLOADS[name], args, given)
+
+
+def _promoted(seq, values, scalar):
+    """The boundaries and the values in their result dtype, as PyTorch's kernel searches: a number or a 0-d tensor
+    counts only for a higher category (an int beside int16 boundaries is cast to int16, wrapping around)."""
+    common = result_dtype(seq.dtype, seq.ndim > 0, values.dtype, values.ndim > 0 and not scalar)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return seq.astype(common, copy=False), values.astype(common, copy=False)
 
 
 def _no_bool_search(seq, values):

@@ -6,9 +6,11 @@ and modal reductions (modal_reductions).
 
 ``install(Tensor)`` attaches the method forms; ``FUNCTIONS`` lists the names the torchless module exports.
 """
+import numbers
+
 import numpy as np
 
-from .. import _parser_errors
+from .. import _dtype, _parser_errors
 from . import bitwise, math_methods, special_functions
 from .bucketing import bucketize, histogram, searchsorted
 from .index_grids import combinations, diag_embed, diagflat, tril_indices, triu_indices, unravel_index, vander
@@ -36,20 +38,41 @@ FUNCTIONS = {fn.__name__: fn for fn in (
 INPLACE_FUNCTIONS = "exp2_ gcd_ lcm_ ldexp_".split()
 
 
+def _float_power_base_check(self, exponent=None, *args, **kwargs):
+    """float_power_ writes its double (complex double with a complex operand) result into self: its dtype first."""
+    complex_operand = self._data.dtype.kind == "c" or (
+        exponent._data.dtype.kind == "c" if isinstance(exponent, Tensor) else
+        isinstance(exponent, numbers.Complex) and not isinstance(exponent, numbers.Real))
+    required = _dtype.complex128 if complex_operand else _dtype.float64
+    if self._data.dtype != required.numpy:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
+                           f"operation's result requires dtype {required.scalar_name}")
+
+
+def _ldexp_result_check(self, *args, **kwargs):
+    """PyTorch's ldexp_ refuses an integral self (its result) before it looks at the exponent (once parsed)."""
+    other = args[0] if args else kwargs.get("other")
+    if isinstance(other, Tensor) and self._data.dtype.kind in "biu":
+        raise RuntimeError(f"ldexp can't be cast to the desired output type {self.dtype.scalar_name}")
+
+
+# the in-place forms' own checks, before the op's (PyTorch's, on self as the result)
+_INPLACE_CHECKS = {"float_power": _float_power_base_check, "ldexp": _ldexp_result_check}
+
+
 def _inplace_method(name):
-    """math_methods' in-place form, with float_power_'s own dtype check first."""
+    """math_methods' in-place form, with float_power_'s and ldexp_'s own dtype checks first."""
     method = math_methods._inplace_method(name)
-    if name != "float_power":
+    check = _INPLACE_CHECKS.get(name)
+    if check is None:
         return method
 
-    def float_power_(self, *args, **kwargs):
-        if self._data.dtype != np.float64:
-            raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
-                               "operation's result requires dtype Double")
+    def checked(self, *args, **kwargs):
+        check(self, *args, **kwargs)
         return method(self, *args, **kwargs)
 
-    float_power_.__doc__ = method.__doc__
-    return float_power_
+    checked.__name__, checked.__doc__ = method.__name__, method.__doc__
+    return checked
 
 
 def install(cls):

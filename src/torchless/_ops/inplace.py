@@ -361,6 +361,7 @@ def _comparison_inplace(name):
         if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
             raise _parser_errors.invalid_method_other(f"{name}_", other)
         _check_leaf(self)
+        self._check_inplace_operand(other)  # (the shapes before the kernel's dtypes, as PyTorch)
         values = _broadcast_into(self, getattr(self, name)(other)._data)
         if isinstance(other, Tensor):
             return self._overwrite(values, f"{kind}Backward1", other)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
-from .._tensor_methods._arguments import variance_arguments
+from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import result_dtype
 from ..autograd.graph import save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -84,13 +84,13 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
     a, b = self._operands(other)
     if a is NotImplemented:
         raise _parser_errors.not_tensor(op, "other", position, other)
+    if op in _NOT_FOR_COMPLEX and a._data.dtype.kind == "c":  # (PyTorch's check before the shapes')
+        raise RuntimeError(f"{op} not implemented for complex tensors.")
     raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         if a._data.dtype.kind == "c":
             if op in _COMPLEX_FORMULAS:
                 return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
-            if op in _NOT_FOR_COMPLEX:
-                raise RuntimeError(f"{op} not implemented for complex tensors.")
             kernel = kernel or f"{op}_cpu"
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
@@ -147,14 +147,14 @@ def xlogy_impl(x, y, function=False):
     """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number. ``function``:
     called as torchless.xlogy, whose argument errors list the function's overloads."""
     x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-    numbers_ok = all(isinstance(v, (Tensor, numbers.Real, np.bool_)) for v in (x, y))
+    numbers_ok = all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in (x, y))
     if not x_tensor and not y_tensor or function and not numbers_ok:
         got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (x, y))
         raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor input, Tensor other, *, Tensor out = None)\n"
                         " * (Number self, Tensor other, *, Tensor out = None)\n"
                         " * (Tensor input, Number other, *, Tensor out = None)\n")
-    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Real, np.bool_)):
+    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Number, np.bool_)):
         raise _parser_errors.invalid_combination("xlogy", ("Tensor other", "Number other"), (y if x_tensor else x,))
     if x_tensor:
         a, b = x._operands(y)
@@ -354,8 +354,7 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
 def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
     axis = scan_axis(dim, self._data.ndim, "cumprod")
-    if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
-        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+    check_scan_dtype(self, dtype, "cumprod_out_cpu")
     return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
 
 
@@ -363,6 +362,11 @@ def _cum_extremum(self, dim, largest):
     name = "cummax" if largest else "cummin"
     if not self._data.ndim and hasattr(dim, "__index__") and dim not in (0, -1):
         raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    if self._data.ndim and not self._data.size and hasattr(dim, "__index__"):
+        # nothing to scan: PyTorch's kernel checks neither the dim nor the dtype
+        axis, values, indices = 0, self._data.copy(), np.zeros(self._data.shape, np.int64)
+        out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
+        return _RETURN_TYPES[name](out, Tensor._wrap(_memory_format.with_c_strides(indices)))
     axis = scan_axis(dim, self._data.ndim, name)
     self._no_kernel_for("c", f"{name}_cpu")
     if not self._data.ndim:
@@ -398,7 +402,12 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
-    return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
+    accumulation = self._accumulation_dtype(dtype)
+    if accumulation is not None and np.dtype(accumulation).kind == "c" and self._data.dtype.kind == "f" and \
+            self._data.size:  # (a float input's kernel has no complex version; an integer one's is sum's)
+        name = _dtype.from_numpy_dtype(accumulation).scalar_name
+        raise NotImplementedError(f"\"nansum_cpu\" not implemented for '{name}'")
+    return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=accumulation)
 
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
@@ -457,6 +466,8 @@ def aminmax(self, *, dim=None, keepdim=False):
         axes = normalize_dims(dim, self._data.ndim)
         if self._data.ndim and not self._data.shape[axes[0]]:
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    if dim is not None and not self._data.ndim:  # (PyTorch's kernel along a dim of a 0-d tensor: its own words)
+        self._refuse_complex(f"aminmax not implemented for {self.dtype.scalar_name}", RuntimeError)
     self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
     low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
     high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
@@ -756,10 +767,10 @@ _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm
 
 
 # in-place forms whose first argument is a second elementwise operand (broadcast to, and promoted with, self)
-_ELEMENTWISE_BINARY = {name: True for name in "atan2 hypot copysign xlogy".split()}
-# (whose result dtype is the promoted one: PyTorch's cast check comes before the computing)
-_ELEMENTWISE_BINARY.update({name: "dtype" for name in "fmod remainder bitwise_and bitwise_or bitwise_xor bitwise_left_shift "
-                            "bitwise_right_shift gcd lcm".split()})
+# (PyTorch checks the broadcast shape, then the cast of the promoted dtype into self, before computing)
+_ELEMENTWISE_BINARY = {name: "dtype" for name in "hypot fmod remainder bitwise_and bitwise_or bitwise_xor "
+                       "bitwise_left_shift bitwise_right_shift gcd lcm igamma igammac ldexp".split()}
+_ELEMENTWISE_BINARY.update({name: "float" for name in "atan2 copysign xlogy".split()})
 
 
 def _inplace_method(name, shown=None):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import _parser_errors
 from .._kernels import std_sort
 from .._tensor import Tensor
-from .._tensor_methods._arguments import EVERY_DIM
+from .._tensor_methods._arguments import EVERY_DIM, KEEPDIM_OMITTED
 from ..autograd.graph import records
 from ..return_types import _RETURN_TYPES
 from . import indexing
@@ -57,6 +57,8 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     if dim is not None:  # (the parser's checks, in the order of its signature)
         dim = unique_dim_argument(dim, "unique_consecutive")
     _parser_errors.check_bools("unique_consecutive", return_inverse=return_inverse, return_counts=return_counts)
+    # (PyTorch's kernel without a dim serves a vector's dim 0 too; both refuse complex numbers before the dim)
+    self._no_kernel_for("c", "unique" if dim is None or dim == 0 and self._data.ndim == 1 else "unique_dim")
     a = self._data
     if dim is None:
         a = a.reshape(-1)
@@ -96,12 +98,12 @@ def _check_reduced_size(self, axis, name):
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
 
 
-def nanmedian(self, dim=EVERY_DIM, keepdim=False):
+def nanmedian(self, dim=EVERY_DIM, keepdim=KEEPDIM_OMITTED):
     """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
     indices)``."""
     a = self._data
     if dim is EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
-        if keepdim is not False:
+        if keepdim is not KEEPDIM_OMITTED:
             raise _parser_errors.method_error("nanmedian", (), {"keepdim": keepdim})
         if a.size:  # (an empty tensor never reaches the kernel)
             self._no_kernel_for("bc", "median_cpu")
@@ -112,6 +114,8 @@ def nanmedian(self, dim=EVERY_DIM, keepdim=False):
         from .reduction import Nanmedian
 
         return Nanmedian.apply(self)
+    if keepdim is KEEPDIM_OMITTED:
+        keepdim = False
     axis = _reduce_dim(self, dim, keepdim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
     self._no_kernel_for("bc", "median_out")

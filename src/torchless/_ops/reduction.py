@@ -175,7 +175,7 @@ class Mean(ContiguousResult):
             total = np.asarray(sum_of_rows(a, axes, keepdim))
         self.count = a.size // total.size if total.size else 1
         if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
-            return np.full(total.shape, np.nan, a.dtype)
+            return np.full(total.shape, _nan(a.dtype), a.dtype)
         return (total / self.count).astype(a.dtype, copy=False)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
@@ -290,11 +290,17 @@ class ExtremumAlongDim(ContiguousResult):
         return "MaxBackward0" if self.largest else "MinBackward0"
 
 
+def _nan(np_dtype):
+    """The mean of nothing in ``np_dtype``: NaN, for complex numbers NaN in both parts (0 / 0 in each, as
+    PyTorch's complex division)."""
+    return complex(np.nan, np.nan) if np_dtype.kind == "c" else np.nan
+
+
 def _centered(a, axes, count):
     """``a`` minus its mean over ``axes`` (of ``count`` elements each; NaN for none)."""
     total = sum_of_rows(a, axes, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return a - (total / count if count else np.full_like(total, np.nan))
+        return a - (total / count if count else np.full_like(total, _nan(total.dtype)))
 
 
 def _variance_saved(**more):
@@ -338,6 +344,8 @@ class Var(ContiguousResult):
         squares = c * c if c.dtype.kind != "c" else c.real * c.real + c.imag * c.imag
         with np.errstate(divide="ignore", invalid="ignore"):
             self.exact_var = sum_of_rows(squares, axes, keepdims=keepdim) / max(0, self.dof)  # (Std's root of it)
+        if not count:  # (nothing reduced: NaN, whatever the correction, as PyTorch's)
+            self.exact_var = np.full_like(self.exact_var, np.nan)
         if half:
             self.centered = self.centered.astype(np.float16)
             return self.exact_var.astype(np.float16)

@@ -11,7 +11,7 @@ from .._tensor import Tensor
 from .._type_promotion import result_dtype
 from ..autograd.graph import Node, records
 from ..autograd.saved_values import SavedInput, saved_result
-from ._util import required_tensor
+from ._util import raise_if_not_broadcastable, required_tensor
 
 
 _LANCZOS_G = 7
@@ -191,6 +191,7 @@ def heaviside(self, values):
         raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    raise_if_not_broadcastable(self, values)
     a, b = np.broadcast_arrays(self._data, values._data)
     out = _memory_format.iterator_layout(np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype),
                                          (self._data, values._data))

@@ -13,7 +13,8 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
-from ._util import is_int_argument, normalize_dim
+from .._tensor_methods._arguments import division_operand
+from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
 
@@ -80,7 +81,7 @@ def storage(self):
     """PyTorch's deprecated TypedStorage of the tensor's memory (warns once, as PyTorch does)."""
     from ..storage import _warn_typed_storage_removal, typed_storage
 
-    _warn_typed_storage_removal(stacklevel=2)
+    _warn_typed_storage_removal()
     return typed_storage(self)
 
 
@@ -453,7 +454,8 @@ _UNSET = object()
 def divide_(self, other, *, rounding_mode=_UNSET):
     if rounding_mode is _UNSET:
         return self.div_(other)
-    return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
+    return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
+                         operand=division_operand(rounding_mode))
 
 
 def subtract_(self, other, *, alpha=1):
@@ -593,6 +595,7 @@ def nextafter(self, other):
     """The next float after each element towards ``other`` (no gradient, as in PyTorch)."""
     _check_tensor(other, "nextafter", "other", 1)
     a, b = self._operands(other)
+    raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name}'")
     return Tensor._wrap(np.nextafter(a._data, b._data))
@@ -600,7 +603,7 @@ def nextafter(self, other):
 
 def nextafter_(self, other):
     _check_tensor(other, "nextafter_", "other", 1)
-    return self._inplace(lambda t: nextafter(t, other))
+    return self._inplace(lambda t: nextafter(t, other), other, operand="dtype")
 
 
 def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002

@@ -94,6 +94,30 @@ def word_binding_errors_as_the_parser(cls):
         value = vars(cls).get(name)
         if inspect.isfunction(value):  # (one wrapped already for NumPy's names gets the parsing around it)
             setattr(cls, name, _renaming(name, value, {}, method_binding_error, failure_parse))
+    for name in dir(cls):  # the methods of no arguments: CPython's METH_NOARGS errors ("takes no arguments")
+        value = getattr(cls, name)
+        if not name.startswith("_") and name not in METHOD_SIGNATURES and name not in _HOT_METHODS_OF_NO_ARGUMENTS \
+                and inspect.isfunction(value) and takes_no_arguments(value):
+            setattr(cls, name, _refusing_arguments(name, value))
+
+
+# Methods of no arguments left unwrapped, as on the hot paths (a wrapper's call costs each call): their binding
+# errors keep Python's words
+_HOT_METHODS_OF_NO_ARGUMENTS = frozenset({"relu", "relu_", "t", "detach", "dim", "numel"})
+
+
+def _refusing_arguments(name, function):
+    """The method of no arguments ``function`` refusing any given with CPython's words for PyTorch's METH_NOARGS
+    method ``name`` (a lighter wrapper than the parser's, as these are cheap calls)."""
+    import functools
+
+    @functools.wraps(function)
+    def method(self, *args, **kwargs):
+        if args or kwargs:
+            raise no_arguments_error(name, args, kwargs)
+        return function(self)
+
+    return method
 
 
 def takes_no_arguments(function):

@@ -10,7 +10,36 @@ from .._tensor import Tensor
 from ..autograd.graph import records
 
 EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
+
+
+class Omitted:
+    """A default told apart from every value given, shown in signatures as ``shown``."""
+
+    def __init__(self, shown):
+        self.shown = shown
+
+    def __repr__(self):
+        return self.shown
+
+
+# keepdim's default where PyTorch's overload without dim takes no keepdim, not even False (sum, mean, median)
+KEEPDIM_OMITTED = Omitted("False")
 NO_ROUNDING_MODE = object()  # div's default: an explicit rounding_mode=None is another overload (DivBackward2)
+
+
+def check_scan_dtype(tensor, dtype, kernel):
+    """cumsum's and cumprod's refusal of dtype=bool: PyTorch has no bool ``kernel`` to accumulate in (and runs
+    none for a 0-d tensor or one without elements)."""
+    if dtype is _dtype.bool and tensor._data.ndim and tensor._data.size:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def division_operand(rounding_mode):
+    """How div_ checks its operand before dividing (see Tensor._inplace's ``operand``): a true division computes
+    in floats, a rounded one in the promoted dtype; an unknown mode is refused by div itself, first."""
+    if rounding_mode is NO_ROUNDING_MODE or rounding_mode is None:
+        return "float"
+    return "dtype" if rounding_mode in ("floor", "trunc") else False
 
 
 def arg_extremum_arguments(name, args, kwargs, input=()):
@@ -127,6 +156,16 @@ def check_masked_fill_arguments(name, mask, value, input=()):
         first = "Tensor input, " if input else ""
         raise _parser_errors.invalid_combination(
             name, [f"{first}Tensor mask, Tensor value", f"{first}Tensor mask, Number value"], input + (mask, value))
+
+
+def check_masked_fill_value_and_mask(value, mask):
+    """masked_fill_'s kernel's first checks: a value tensor without dims, a bool mask (named by its C++ type)."""
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value._data.ndim} dimension(s).")
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{_dtype.CPP_SCALAR_NAMES[mask._data.dtype.name]}")
 
 
 def variance_arguments(name, args, kwargs, overloads=None):

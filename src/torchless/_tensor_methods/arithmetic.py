@@ -289,6 +289,7 @@ class ArithmeticMethods:
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
+        raise_if_not_broadcastable(a, b)  # (the shapes before alpha, as PyTorch's iterator)
         kind = a._data.dtype.kind
         if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")

@@ -185,8 +185,14 @@ class IndexingMethods:
         if value_t._data.dtype != self._data.dtype:
             if indexing.needs_same_dtype(key, value_t._data.size):
                 self._raise_index_put_dtype_error(key, value_t)
-            if indexing.fills_through_mask(key, value_t._data.size):  # the value read as a number: range-checked
-                _dtype.fill_value(value_t._data.item(), self._data.dtype)
+            if indexing.fills_through_mask(key, value_t._data.size):  # the value read as a number: range-checked,
+                try:  # after the mask's shape
+                    self._data[key]
+                except IndexError as err:
+                    raise indexing.index_error(self._data.shape, key, err) from None
+                number = _dtype.fill_value(value_t._data.item(), self._data.dtype)
+                if not records(value_t):  # (converted as a number: a complex one without the cast's warning)
+                    value_t = Tensor._wrap(np.asarray(number, self._data.dtype))
             value_t = value_t._cast(self._data.dtype)
         if recorded:
             self._check_inplace(key)

@@ -18,10 +18,10 @@ from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
-from .._type_promotion import FLOAT, category, scalar_category
+from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from ._arguments import (
-    NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, clamp_bounds,
-    check_uniform_bounds,
+    NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, check_masked_fill_value_and_mask,
+    clamp_bounds, check_uniform_bounds, division_operand,
 )
 from .._ops._util import broadcast_error, raise_if_not_broadcastable
 
@@ -48,8 +48,9 @@ def _carry_retained(tensor, old):
 
 
 def _has_internal_overlap(array):
-    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes)."""
-    return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
+    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes); an empty
+    array holds none."""
+    return array.size > 0 and any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
 
 
 def _writable_alias(array):
@@ -66,11 +67,11 @@ def _writable_alias(array):
 
 def _rshift_operand(tensor, number):
     """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
-    if not isinstance(number, (numbers.Real, np.bool_)):
+    if not isinstance(number, (numbers.Number, np.bool_)):
         return NotImplemented
     dtype = tensor._data.dtype
     if scalar_category(number) > category(dtype):
-        dtype = _dtype.get_default_dtype().numpy if scalar_category(number) == FLOAT else np.dtype(np.int64)
+        dtype = _number_result_dtype(dtype, number)
     try:
         return Tensor._wrap(np.asarray(number, dtype))
     except OverflowError:
@@ -108,6 +109,33 @@ def _check_broadcast_together(*operands):
         elif shape is None:
             shape = operand._data.shape
 
+
+
+def _number_result_dtype(np_dtype, number):
+    """The dtype of an op of a tensor of ``np_dtype`` and a Python number of a higher category: the default float
+    dtype for a float, int64 for an int, for a complex one the complex dtype of a float tensor's precision (else
+    the default float dtype's)."""
+    number_category = scalar_category(number)
+    if number_category == FLOAT:
+        return _dtype.get_default_dtype().numpy
+    if number_category != COMPLEX:
+        return np.dtype(np.int64)
+    if np_dtype.kind == "f":
+        return np.result_type(np_dtype, np.complex64)
+    return _dtype.get_default_dtype().to_complex().numpy
+
+
+def _augmented_assignment(in_place):
+    """``x op= y`` as PyTorch's: the in-place method ``in_place`` (so x keeps its tensor and dtype, where Python's
+    fallback ``x = x op y`` would rebind it), whose TypeError becomes NotImplemented: Python then tries ``x op y``
+    and names the operand types it cannot combine."""
+    def method(self, other):
+        try:
+            return getattr(self, in_place)(other)
+        except TypeError:
+            return NotImplemented
+
+    return method
 
 class InPlaceMethods:
     def _check_inplace(self, key=None):
@@ -245,7 +273,8 @@ class InPlaceMethods:
         PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
         ``operand``: ``other`` is the second operand of an elementwise op, whose broadcast shape PyTorch checks
         against ``self`` before it computes anything (so before a division by zero); "dtype": its promoted dtype
-        too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make)."""
+        too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make); "float": that of an
+        op computing integers as the default float dtype (atan2, copysign, xlogy)."""
         others = other if isinstance(other, (list, tuple)) else (other,)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
@@ -254,7 +283,7 @@ class InPlaceMethods:
                 compute(self)  # (raises the parser's TypeError, which comes before the leaf check)
             self._check_inplace()
         if operand:
-            self._check_inplace_operand(other, cpp_type_names, operand == "dtype")
+            self._check_inplace_operand(other, cpp_type_names, operand in ("dtype", "float") and operand)
         if recorded:
             memory = self._shared_memory()
             try:
@@ -303,17 +332,23 @@ class InPlaceMethods:
             return
         if isinstance(other, Tensor):
             common = self._common_with_tensor(other)
-        elif isinstance(other, (numbers.Real, np.bool_)) and scalar_category(other) > category(self._data.dtype):
-            common = _dtype.get_default_dtype().numpy if scalar_category(other) == FLOAT else np.dtype(np.int64)
+            # (a complex 0-d tensor beside float16 ones: PyTorch's complex32, which torchless computes in complex64)
+            complex_half = other._data.dtype.kind == "c" and other._data.ndim == 0 < self._data.ndim
+        elif isinstance(other, (numbers.Number, np.bool_)) and scalar_category(other) > category(self._data.dtype):
+            common = _number_result_dtype(self._data.dtype, other)
+            complex_half = scalar_category(other) == COMPLEX
         else:
             return
+        if check_dtype == "float" and common.kind not in "fc":  # (an op computing integers as floats)
+            common = _dtype.get_default_dtype().numpy
         if not _dtype.can_cast(common, self._data.dtype):
             target = _dtype.CPP_TYPE_NAMES[self._data.dtype.name] if cpp_type_names else self.dtype.scalar_name
-            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(common).scalar_name} can't be cast "
-                               f"to the desired output type {target}")
+            result = "ComplexHalf" if complex_half and self._data.dtype == np.float16 else \
+                _dtype.from_numpy_dtype(common).scalar_name
+            raise RuntimeError(f"result type {result} can't be cast to the desired output type {target}")
 
     def add_(self, other=NOT_GIVEN, *, alpha=1):
-        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand=True)
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype")
 
     def sub_(self, other=NOT_GIVEN, *, alpha=1):
         if isinstance(other, (Tensor, numbers.Number, np.bool_)):
@@ -322,7 +357,7 @@ class InPlaceMethods:
             except RuntimeError:
                 self._check_leaf_first(other)
                 raise
-        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype")
 
     def mul_(self, other=NOT_GIVEN):
         try:
@@ -333,11 +368,14 @@ class InPlaceMethods:
 
 
     def div_(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
-        return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
+        return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
+                             operand=division_operand(rounding_mode))
 
     def pow_(self, exponent=NOT_GIVEN):
+        if type(exponent) is int and exponent < 0 and self._data.dtype.kind in "biu":  # (before the cast's check)
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
-            return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+            return self._inplace(lambda t: t ** exponent, exponent, operand="dtype")
         except TypeError:  # (as mul_)
             try:
                 self.pow(exponent)
@@ -375,8 +413,15 @@ class InPlaceMethods:
             # (clamp_ computes in the complex dtype, then cannot write it; clamp_min_ / clamp_max_ refuse it first)
             raise RuntimeError(f"result type {_dtype.get_default_dtype().to_complex().scalar_name} can't be cast to "
                                f"the desired output type {_dtype.CPP_TYPE_NAMES[self._data.dtype.name]}")
-        return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
-                             cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
+        tensor_bounds = [bound for bound in (min, max) if isinstance(bound, Tensor)]
+
+        def clamped(tensor):
+            if node or tensor._data.dtype.kind != "c":  # (clamp_'s refusal of a complex self comes first)
+                for bound in tensor_bounds:  # shapes and the result's cast before the kernel, as PyTorch
+                    tensor._check_inplace_operand(bound, check_dtype=True)
+            return tensor._clamp(min, max, "clamp", node)
+
+        return self._inplace(clamped, cpp_type_names=not tensor_bounds)
 
     def relu_(self):
         return self._inplace(lambda t: t.relu())
@@ -397,10 +442,12 @@ class InPlaceMethods:
     def masked_fill_(self, mask, value):
         check_masked_fill_arguments("masked_fill_", mask, value)
         try:
-            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
-        except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
-            self._check_leaf_first(mask)
+            # PyTorch's kernel checks the value's dims and the mask's dtype, then its broadcast into self
+            check_masked_fill_value_and_mask(value, mask)
             self._check_inplace_operand(mask)
+            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        except RuntimeError:  # (all after the refusal to write into a leaf requiring grad)
+            self._check_leaf_first(mask)
             raise
 
     def lerp_(self, end, weight):
@@ -422,6 +469,9 @@ class InPlaceMethods:
                 raise _parser_errors.not_tensor("copy_", "other", 1, src)
             src = Tensor._wrap(np.asarray(src))
         source = src
+        if _has_internal_overlap(self._data):  # (PyTorch's first check, before the shapes')
+            self._check_leaf_first(source)
+            raise RuntimeError(_INTERNAL_OVERLAP)
         if source._data.shape != self._data.shape:
             try:
                 raise_if_not_broadcastable(self, source)
@@ -482,8 +532,8 @@ class InPlaceMethods:
                 self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if records(value):
-                return self.copy_(value)
+            if records(value) or _has_internal_overlap(self._data):  # (PyTorch's fill_ by a tensor is its copy_,
+                return self.copy_(value)  # which refuses an expanded self)
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
             if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
@@ -539,34 +589,18 @@ class InPlaceMethods:
 
         return bernoulli_(self, p, generator=generator)
 
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    # Python falls back to ``x = x // y`` without these, which would rebind x to a new tensor (of the promoted
-    # dtype) instead of writing into it as PyTorch does.
-    def __ifloordiv__(self, other):
-        return self.floor_divide_(other)
-
-    def __imod__(self, other):
-        return self.remainder_(other)
-
-    def __ipow__(self, other):
-        return self.pow_(other)
-
-    def __iand__(self, other):
-        return self.bitwise_and_(other)
-
-    def __ior__(self, other):
-        return self.bitwise_or_(other)
-
-    def __ixor__(self, other):
-        return self.bitwise_xor_(other)
+    __iadd__ = _augmented_assignment("add_")
+    __isub__ = _augmented_assignment("sub_")
+    __imul__ = _augmented_assignment("mul_")
+    __ifloordiv__ = _augmented_assignment("floor_divide_")
+    __imod__ = _augmented_assignment("remainder_")
+    __ipow__ = _augmented_assignment("pow_")
+    __iand__ = _augmented_assignment("bitwise_and_")
+    __ior__ = _augmented_assignment("bitwise_or_")
+    __ixor__ = _augmented_assignment("bitwise_xor_")
+    __ilshift__ = _augmented_assignment("bitwise_left_shift_")
+    __irshift__ = _augmented_assignment("bitwise_right_shift_")
+    __itruediv__ = _augmented_assignment("div_")
 
     def __lshift__(self, other):
         if not _parser_errors.is_operand(other):  # Python's "unsupported operand type(s) for <<", as PyTorch's
@@ -585,12 +619,3 @@ class InPlaceMethods:
     def __rrshift__(self, other):
         number = _rshift_operand(self, other)
         return number if number is NotImplemented else number.bitwise_right_shift(self)
-
-    def __ilshift__(self, other):
-        return self.bitwise_left_shift_(other)
-
-    def __irshift__(self, other):
-        return self.bitwise_right_shift_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)

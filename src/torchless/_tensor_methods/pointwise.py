@@ -12,7 +12,8 @@ from ..autograd import forward_ad
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import (
-    check_bound, check_masked_fill_arguments, check_tensor_other, clamp_bounds, refuse_relu, refuse_complex_gradient,
+    check_bound, check_masked_fill_arguments, check_masked_fill_value_and_mask, check_tensor_other, clamp_bounds,
+    refuse_relu, refuse_complex_gradient,
 )
 
 
@@ -67,8 +68,10 @@ class PointwiseMethods:
         min, max = clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
-        self._refuse_complex("clamp is not supported for complex types")
-        if isinstance(min, Tensor) or isinstance(max, Tensor):
+        tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)
+        if not (tensor_bounds and node):  # (clamp_min / clamp_max by a tensor: PyTorch's maximum / minimum kernel)
+            self._refuse_complex("clamp is not supported for complex types")
+        if tensor_bounds:
             source, shape = self, self._data.shape
             for bound in (min, max):
                 if bound is not None:
@@ -77,6 +80,10 @@ class PointwiseMethods:
                     if error is not None:
                         raise error
                     shape = np.broadcast_shapes(shape, bound._data.shape)
+            # (PyTorch's clamp by two tensors has no bool kernel; by one it is a maximum or a minimum, which has)
+            source._no_kernel_for("c", "maximum_cpu" if max is None else "minimum_cpu" if min is None else "clamp_cpu")
+            if min is not None and max is not None:
+                source._no_kernel_for("b", "clamp_cpu")
             bounds = [None if b is None else b._promoted(source._data.dtype) for b in (min, max)]
             if node:  # clamp_min / clamp_max: a node of the input and that bound
                 return arithmetic.ClampTensor.apply(source, bounds[node == "ClampMax"], node=f"{node}Backward1")
@@ -264,14 +271,12 @@ class PointwiseMethods:
             error = broadcast_error(mask.shape, self._data.shape)
             if error is not None:
                 raise error
-        if isinstance(value, Tensor) and value._data.ndim:
-            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value._data.ndim} dimension(s).")
-        if mask.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{_dtype.CPP_SCALAR_NAMES[mask.dtype.name]}")
-        fill = value if isinstance(value, Tensor) else \
-            Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
+        check_masked_fill_value_and_mask(value, mask_tensor)
+        if isinstance(value, Tensor):  # (PyTorch fills with its value as a number: range-checked as one)
+            _dtype.fill_value(value._data.item(), self._data.dtype)
+            fill = value
+        else:
+            fill = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)
         result = shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
                                        name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")

@@ -15,23 +15,19 @@ from .._ops._util import (
 )
 from ..autograd.graph import records
 from .._tensor import Tensor, _refuse_by_position
-from ._arguments import EVERY_DIM, arg_extremum_arguments, reduced_axes, variance_arguments
+from ._arguments import (
+    EVERY_DIM, KEEPDIM_OMITTED, Omitted, arg_extremum_arguments, check_scan_dtype, reduced_axes,
+    variance_arguments,
+)
 from ..return_types import _RETURN_TYPES
 
 
-class _Omitted:
-    """The default of sum's and mean's dim: PyTorch's overload without dim takes no keepdim."""
-
-    def __repr__(self):
-        return "None"  # (as the signature shows it)
-
-
-_DIM_OMITTED = _Omitted()
+_DIM_OMITTED = Omitted("None")  # (sum's and mean's: PyTorch's overload without dim takes no keepdim)
 
 
 def _every_dim_unless_keepdim(name, keepdim, dtype):
     """None (every dim) for a sum or mean called without dim, or PyTorch's TypeError where keepdim was given."""
-    if keepdim is not False:
+    if keepdim is not KEEPDIM_OMITTED:
         raise _parser_errors.reduction_error(name, None, keepdim, dtype) or TypeError(
             f"{name}() missing 1 required positional arguments: \"dim\"")
     return None
@@ -60,20 +56,24 @@ class ReductionMethods:
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
-    def sum(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+    def sum(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
         omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
         if omitted:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
+        if keepdim is KEEPDIM_OMITTED:
+            keepdim = False
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=omitted, dims=dim)
 
-    def mean(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+    def mean(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
         omitted = dim is _DIM_OMITTED
         if omitted:
             dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
+        if keepdim is KEEPDIM_OMITTED:
+            keepdim = False
         if dtype is not None:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
             if not _dtype.is_argument(dtype):
@@ -276,11 +276,13 @@ class ReductionMethods:
         ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
-    def argsort(self, dim=-1, descending=False, stable=None):
-        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
-            _refuse_as_written("argsort", (("dim", dim), ("descending", descending), ("stable", stable)))
+    def argsort(self, dim=-1, descending=False, stable=_parser_errors.NOT_GIVEN):
+        # (stable given as None is refused: argsort's is a bool, where sort's may be None)
+        if stable is not _parser_errors.NOT_GIVEN or descending.__class__ is not bool or type(dim) is not int:
+            given_stable = () if stable is _parser_errors.NOT_GIVEN else (("stable", stable),)
+            _refuse_as_written("argsort", (("dim", dim), ("descending", descending)) + given_stable)
             dim = operator.index(dim)  # (a NumPy integer or a 0-d integer tensor the parser took)
-        return self.sort(dim, descending, stable)[1]
+        return self.sort(dim, descending, None if stable is _parser_errors.NOT_GIVEN else stable)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
@@ -296,14 +298,16 @@ class ReductionMethods:
             self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
-    def median(self, dim=EVERY_DIM, keepdim=False):
+    def median(self, dim=EVERY_DIM, keepdim=KEEPDIM_OMITTED):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
         if dim is EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
-            if keepdim is not False:
+            if keepdim is not KEEPDIM_OMITTED:
                 raise _parser_errors.method_error("median", (), {"keepdim": keepdim})
             if self._data.size:  # (an empty tensor never reaches the kernel)
                 self._no_kernel_for("bc", "median_cpu")
             return reduction.Median.apply(self)
+        if keepdim is KEEPDIM_OMITTED:
+            keepdim = False
         if type(dim) is not int or keepdim.__class__ is not bool:
             error = _parser_errors.reduction_error("median", dim, keepdim)
             if error is not None:
@@ -342,8 +346,7 @@ class ReductionMethods:
         if dtype is not None:
             _refuse_by_position("cumsum", 1)  # (dtype is keyword-only)
         axis = scan_axis(dim, self._data.ndim, "cumsum")
-        if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
-            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        check_scan_dtype(self, dtype, "cumsum_out_cpu")
         return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
     def cumsum_(self, dim, dtype=None):
@@ -404,6 +407,8 @@ class ReductionMethods:
             raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
         if weights is None or not self._data.size:  # (an empty input counts in int64 even with weights, as torch)
             return Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64))
+        if weights._data.shape != self._data.shape:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
         out = np.bincount(self._data, weights._data, minlength=minlength)
         return Tensor._wrap(out.astype(np.float32 if weights._data.dtype == np.float32 else np.float64))
 
@@ -467,7 +472,8 @@ class ReductionMethods:
             # its error)
             from ..linalg import matrix_norm
 
-            return matrix_norm(self, p, list(range(self._data.ndim)) if dim is None else dim, keepdim)
+            dims = list(range(self._data.ndim)) if dim is None else [dim] if isinstance(dim, int) else dim
+            return matrix_norm(self, p, dims, keepdim)  # (an int as torch.norm passes it on: a list of one dim)
         if p is None:
             p = 2.0
         if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (

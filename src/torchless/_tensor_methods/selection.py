@@ -24,6 +24,10 @@ class SelectionMethods:
             dim = _parser_errors.method_arguments("gather", (dim, index))["dim"]
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         axis = normalize_dim(dim, self._data.ndim)
+        if not idx.size and isinstance(index, Tensor):  # (PyTorch's kernel checks nothing more of an empty index)
+            nothing = np.zeros(0, np.int64)
+            return self.reshape(-1)._gather(0, nothing, "GatherBackward0", {"dim": dim, "index": nothing,
+                                                                             "sparse_grad": sparse_grad}).reshape(idx.shape)
         check_index_along(self._data.shape, axis, idx, "gather", "input")
         if sparse_grad and self._requires_grad and grad_mode.is_grad_enabled():
             raise NotImplementedError("torchless does not support sparse gradients: use gather with sparse_grad=False")
@@ -84,11 +88,13 @@ class SelectionMethods:
         if self._data.shape == shape:
             return indexing.Index.apply(self, key=mask._data if mask._data.shape == shape else
                                         np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0", shown=shown)
-        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's)
-        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - self._data.ndim
+        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's;
+        # a 0-d self, which NumPy cannot index by arrays, as its one-element vector)
+        source = self if self._data.ndim else self.reshape(1)
+        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - source._data.ndim
         key = tuple(np.zeros_like(selected[lead + d]) if n == 1 else selected[lead + d]
-                    for d, n in enumerate(self._data.shape))
-        return indexing.Index.apply(self, key=key, name="MaskedSelectBackward0", shown=shown)
+                    for d, n in enumerate(source._data.shape))
+        return indexing.Index.apply(source, key=key, name="MaskedSelectBackward0", shown=shown)
 
     def take(self, index):
         """The elements at ``index`` of the flattened tensor, in index's shape."""

@@ -68,19 +68,22 @@ class ShapeMethods:
         """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
         (the last dim is the one that shrinks or grows)."""
         target, a = _dtype.to_numpy_dtype(dtype), self._data
-        if target.itemsize != a.itemsize and (a.size or a.ndim == 0):  # (an empty tensor's strides are moot)
+        if target.itemsize != a.itemsize:
             names = (f"{self.dtype.scalar_name} as {_dtype.from_numpy_dtype(target).scalar_name} (different element "
                      "sizes)")
             if a.ndim == 0:
                 raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
-            strides = self.stride()
             ratio = target.itemsize // a.itemsize
+            if ratio > 1 and a.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got "
+                                   f"{a.shape[-1]}")
+            if not a.size:  # (an empty tensor's strides and offset are moot: its last dim rescaled)
+                shape = a.shape[:-1] + (a.shape[-1] * a.itemsize // target.itemsize,)
+                return self._as_view(Tensor._wrap(_memory_format.with_c_strides(np.empty(shape, target))))
+            strides = self.stride()
             if ratio > 1:
                 from .._ops.tensor_extras import storage_offset
 
-                if a.shape[-1] % ratio:
-                    raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got "
-                                       f"{a.shape[-1]}")
                 offset = storage_offset(self)
                 if offset % ratio:
                     raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to view {names}, but got "
@@ -257,11 +260,10 @@ class ShapeMethods:
         sizes = _shape_arg(sizes, "expand", overloads=("SymInt[] size, *, bool implicit=False",), keywords=keywords)
         ndim = self._data.ndim
         if len(sizes) < ndim:
-            # (PyTorch prints a bool tensor by its backend type name, the others by their legacy tensor type)
-            shown = "CPUBoolType" if self._data.dtype == np.bool_ else self.type()
             raise RuntimeError(
-                f"expand({shown}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
-                f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
+                f"expand({_dtype.type_text(self.dtype)}{{{list(self.shape)}}}, size={list(sizes)}): the number of "
+                f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor "
+                f"({ndim})"
             )
         leading = len(sizes) - ndim
         own = (1,) * leading + self._data.shape
@@ -558,14 +560,22 @@ class ShapeMethods:
         source, axis = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self._data.ndim))
         if isinstance(repeats, Tensor) and repeats._data.dtype not in (np.int32, np.int64):  # (its kernel's dtypes)
             raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
+        if not source._data.ndim:  # a 0-d tensor along a dim: PyTorch's unsqueeze after it, or its size along it
+            if isinstance(repeats, Tensor):
+                raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+            raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {axis + 1})")
         n = source._data.shape[axis] if source._data.ndim else 1
         counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
         if counts.ndim == 1 and counts.size not in (1, n):
             raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
                                f"{counts.size} and input.size({axis}) = {n}")
-        if (counts < 0).any():
-            raise RuntimeError("Repeats must be non-negative")
+        if (counts < 0).any():  # (the words of PyTorch's kernels for an int and for a tensor of counts)
+            raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
+                               "Repeats must be non-negative")
         index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)) if counts.ndim else counts)
+        if output_size is not None and output_size != index.size:
+            raise RuntimeError("allocated size does not match required size" if isinstance(repeats, Tensor) else
+                               f"repeat_interleave: Invalid output_size, expected {index.size} but got {output_size}")
         picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
             indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
@@ -578,8 +588,17 @@ class ShapeMethods:
             n, dim = parsed["n"], parsed["dim"]
         if not self._data.ndim:
             raise RuntimeError("diff expects input to be at least one-dimensional")
-        axis = normalize_dim(dim, self._data.ndim)
+        if n < 0:
+            raise RuntimeError(f"order must be non-negative but got {n}")
+        for other in (prepend, append):
+            if other is not None:
+                self._check_diff_operand(other, dim)
+        from .._creation import zeros_like
         from .._functions import cat
+
+        if n == 0:  # (the input alone, copied: PyTorch neither checks the dim nor joins prepend and append)
+            return zeros_like(self).copy_(self)
+        axis = normalize_dim(dim, self._data.ndim)
 
         out = cat([t for t in (prepend, self, append) if t is not None], axis) if prepend is not None or \
             append is not None else self
@@ -588,6 +607,17 @@ class ShapeMethods:
             later, earlier = out.narrow(axis, min(1, length), length), out.narrow(axis, 0, length)
             out = later != earlier if out._data.dtype.kind == "b" else later - earlier
         return out
+
+    def _check_diff_operand(self, other, dim):
+        """PyTorch's checks of diff's prepend or append ``other``: self's dims, and its sizes but along ``dim``."""
+        axis = normalize_dim(dim, self._data.ndim)
+        if other._data.ndim != self._data.ndim:
+            raise RuntimeError("diff expects prepend or append to be the same dimension as input")
+        for i, (size, other_size) in enumerate(zip(self._data.shape, other._data.shape)):
+            if i != axis and size != other_size:
+                raise RuntimeError("diff expects the shape of tensor to prepend or append to match that of input "
+                                   f"except along the differencing dimension; input.size({i}) = {size}, but got "
+                                   f"tensor.size({i}) = {other_size}")
 
     @property
     def real(self):
