@@ -1,4 +1,5 @@
-"""PyTorch's checkpoint format (``torch.save`` since PyTorch 1.6), read and written without PyTorch.
+"""PyTorch's checkpoint format (``torch.save`` since PyTorch 1.6), read and written without PyTorch; and its
+legacy format (see :class:`_LegacyReader`), whose pickle is read as ``data.pkl`` is.
 
 A checkpoint is a zip archive whose entries, stored uncompressed, all sit in one folder (``archive/`` when
 saved to a file object, the file name without its extension when saved to a path):
@@ -16,13 +17,15 @@ saved to a file object, the file name without its extension when saved to a path
 * ``version`` (``3``), ``.format_version`` (``1``), ``.storage_alignment`` (``64``) and
   ``.data/serialization_id``.
 
-Reading runs no code from the file. ``data.pkl`` is first walked opcode by opcode without being run:
-opcodes outside plain data, ``GLOBAL``, ``REDUCE``, ``BUILD`` and ``BINPERSID`` are refused, and memo
-indices may not exceed the pickle's length (CPython's unpickler sizes its memo by the largest index, so a
-six-byte pickle could otherwise make it allocate gigabytes). Then :class:`_WeightsUnpickler` runs it:
-its ``find_class`` resolves only the globals listed in ``_ALLOWED_GLOBALS``, and to inert stand-ins, never
-to the real objects, so that ``BUILD`` cannot modify anything shared; its ``persistent_load`` accepts only
-storage ids. Any other global is refused with a ``pickle.UnpicklingError`` naming it. The unpickled
+A weights-only load (the default) runs no code from the file. ``data.pkl`` is first walked opcode by opcode
+without being run: opcodes outside plain data, ``GLOBAL``, ``REDUCE``, ``BUILD``, ``NEWOBJ`` and ``BINPERSID``
+are refused, and memo indices may not exceed the pickle's length (CPython's unpickler sizes its memo by the
+largest index, so a six-byte pickle could otherwise make it allocate gigabytes). Then :class:`_WeightsUnpickler`
+runs it: its ``find_class`` resolves only the globals listed in ``_ALLOWED_GLOBALS``, and to inert stand-ins,
+never to the real objects, so that ``BUILD`` cannot modify anything shared, and those the user allowed with
+``serialization.add_safe_globals`` (as PyTorch, it then builds their objects); its ``persistent_load`` accepts
+only storage ids. Any other global is refused with PyTorch's ``pickle.UnpicklingError`` naming it. (With
+``weights_only=False`` any global is resolved, PyTorch's to torchless's counterparts.) The unpickled
 object holds only plain Python data and inert records, which are then checked and turned into torchless
 tensors: a tensor's offset, sizes and strides are checked against its storage before any view is built,
 a storage's size against its zip entry and the file, and, since tensors are copied out of their storages
@@ -47,9 +50,10 @@ from . import _dtype
 from ._size import Size
 from ._tensor import Tensor
 from ._device import device
-from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
+from .serialization import LEGACY_MAGIC_NUMBER, CheckpointError, UnpicklingError, _PlainRuntimeError, _python3_name, \
+    _safe_globals, _user_safe_global, _weights_only_refusal
 
-__all__ = ["archive_folder", "read_archive", "write_archive"]
+__all__ = ["archive_folder", "read_archive", "read_legacy", "write_archive", "write_legacy"]
 
 ALIGNMENT = 64
 _ARCHIVE_VERSION = b"3\n"
@@ -120,11 +124,13 @@ class _Storage(_Inert):
 class _TensorRecord(_Inert):
     """A tensor to copy out of its storage once the whole pickle has been read."""
 
-    __slots__ = ("storage", "dtype", "offset", "size", "stride", "requires_grad", "negative", "is_parameter")
+    __slots__ = ("storage", "dtype", "offset", "size", "stride", "requires_grad", "negative", "conjugate",
+                 "is_parameter")
 
-    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, is_parameter=False):
+    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, conjugate, is_parameter=False):
         self.storage, self.dtype, self.offset, self.size, self.stride = storage, dtype, offset, size, stride
-        self.requires_grad, self.negative, self.is_parameter = requires_grad, negative, is_parameter
+        self.requires_grad, self.negative, self.conjugate = requires_grad, negative, conjugate
+        self.is_parameter = is_parameter
 
     def __repr__(self):
         return "a tensor"
@@ -187,8 +193,9 @@ def _tensor_record(storage, storage_offset, size, stride, requires_grad, backwar
         if last >= capacity:
             raise _Corrupt(f"tensor of size {size}, stride {stride} and offset {storage_offset} reaches element "
                            f"{last} of {storage!r}, which holds {capacity} elements of torch.{dtype.name}")
-    # the conj bit means nothing for real dtypes; the neg bit stores -x as x
-    return _TensorRecord(storage, dtype, storage_offset, size, stride, requires_grad, dict.get(metadata, "neg", False))
+    # the neg bit stores -x as x, the conj bit (meaningless for real dtypes) conj(z) as z
+    return _TensorRecord(storage, dtype, storage_offset, size, stride, requires_grad, dict.get(metadata, "neg", False),
+                         dict.get(metadata, "conj", False) and dtype.is_complex)
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
@@ -213,7 +220,7 @@ def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
     if requires_grad and not data.dtype.is_floating_point:
         raise _Corrupt(f"a Parameter of dtype torch.{data.dtype.name} cannot require gradients")
     return _TensorRecord(data.storage, data.dtype, data.offset, data.size, data.stride, requires_grad,
-                         data.negative, is_parameter=True)
+                         data.negative, data.conjugate, is_parameter=True)
 
 
 def _torch_device(*args):
@@ -284,6 +291,8 @@ def _allowed_globals():
 
 
 _ALLOWED_GLOBALS = _allowed_globals()
+# their names as get_unsafe_globals_in_checkpoint reports them (Python 3's)
+ALLOWED_GLOBAL_NAMES = frozenset(".".join(_python3_name(module, name)) for module, name in _ALLOWED_GLOBALS)
 
 
 # ---------------------------------------------------------------------------------- reading
@@ -295,33 +304,50 @@ _ALLOWED_OPCODES = frozenset((
     "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
     "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_LIST", "LIST", "APPEND", "APPENDS",
     "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS", "EMPTY_SET", "ADDITEMS", "FROZENSET",
-    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "BINPERSID",
+    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "NEWOBJ", "BINPERSID",
     "GET", "BINGET", "LONG_BINGET", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE",
 ))
 _MEMO_WRITES = frozenset(("PUT", "BINPUT", "LONG_BINPUT"))
 
 
-def _check_opcodes(data):
-    """Walk the pickle without running it: every opcode allowed, every length and memo index in bounds."""
+def _check_opcodes(source, limit=None, allowed=_ALLOWED_OPCODES):
+    """Walk the pickle at the start of ``source`` (bytes, or a stream at the pickle's start) without running it:
+    every opcode ``allowed`` (None: any), every memo index and frame within ``limit`` (the pickle's size; for a
+    stream, the position where its file ends). Returns the pickle's length in bytes."""
+    stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    start = stream.tell()
+    limit = len(source) if limit is None else limit
     with warnings.catch_warnings():
         # genops decodes a STRING's escapes, warning about bad ones, before the opcode can be refused
         warnings.simplefilter("ignore", DeprecationWarning)
-        for opcode, argument, position in pickletools.genops(data):
-            if opcode.name not in _ALLOWED_OPCODES:
-                raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position}")
-            if opcode.name in _MEMO_WRITES and not 0 <= argument < len(data):
-                raise _Corrupt(f"memo index {argument} at byte {position} is out of range")
-            if opcode.name == "FRAME" and argument > len(data) - position:
-                raise _Corrupt(f"frame of {argument} bytes at byte {position} runs past the pickle's end")
+        for opcode, argument, position in pickletools.genops(stream):
+            if allowed is not None and opcode.name not in allowed:
+                raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position - start}")
+            if opcode.name in _MEMO_WRITES and not 0 <= argument < limit:
+                raise _Corrupt(f"memo index {argument} at byte {position - start} is out of range")
+            if opcode.name == "FRAME" and argument > limit - position:
+                raise _Corrupt(f"frame of {argument} bytes at byte {position - start} runs past the pickle's end")
+    return stream.tell() - start
+
+
+class _UnsupportedGlobal(_Refused):
+    """A global neither allowed by default nor by add_safe_globals, refused with PyTorch's message."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
 
 
 class _WeightsUnpickler(pickle.Unpickler):
-    """Unpickles only plain data, the allowed globals (as inert stand-ins) and storage ids."""
+    """Unpickles only plain data, the allowed globals (as inert stand-ins), the objects add_safe_globals allowed,
+    and storage ids (those of torch.save's legacy format too with ``legacy``); with ``weights_only`` False, any
+    global too, PyTorch's taken from torchless."""
 
-    def __init__(self, data, restore_location):
+    def __init__(self, data, restore_location, legacy=False, weights_only=True):
         super().__init__(io.BytesIO(data), encoding="utf-8")
         self._restore_location = restore_location
-        self._storages = {}
+        self._legacy, self._weights_only = legacy, weights_only
+        self.storages = {}
 
     def find_class(self, module, name):
         found = _ALLOWED_GLOBALS.get((module, name))
@@ -330,9 +356,23 @@ class _WeightsUnpickler(pickle.Unpickler):
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
             raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
                            "complex128, int8, int16, int32, int64, uint8 and bool only")
-        raise _Refused(f"Unsupported global: GLOBAL {module}.{name} is not an allowed global")
+        allowed = _user_safe_global(module, name)
+        if allowed is not None:
+            return allowed
+        if self._weights_only:
+            raise _UnsupportedGlobal(f"{module}.{name}")
+        if module == "torch" or module.startswith("torch."):
+            return _torchless_counterpart(module, name)
+        return super().find_class(module, name)
 
     def persistent_load(self, pid):
+        if self._legacy and isinstance(pid, tuple):
+            if len(pid) == 4 and pid[0] == "module":  # a module's class, with its source when it was saved
+                return pid[1]
+            if len(pid) == 6 and pid[0] == "storage":
+                if pid[5] is not None:
+                    raise _Refused("views of storages (written by PyTorch before 0.4) are not supported")
+                pid = pid[:5]
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
             raise _Refused(f"only storage persistent ids ('storage', type, key, location, numel) are allowed, "
                            f"got {_describe(pid)}")
@@ -343,7 +383,7 @@ class _WeightsUnpickler(pickle.Unpickler):
             raise _Corrupt(f"bad storage id {_describe(pid[2:])}")
         self._restore_location(location)
         nbytes = numel * storage_type.dtype.itemsize
-        storage = self._storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes))
+        storage = self.storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes))
         if (storage.dtype, storage.nbytes) != (storage_type.dtype, nbytes):
             raise _Corrupt(f"storage '{key}' is declared twice with different types or sizes")
         return storage
@@ -389,61 +429,59 @@ def _location_checker(map_location):
     return restore
 
 
-class _ArchiveReader:
-    """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
+# PyTorch's compiled modules, whose functions pickle under their names (F.gelu as torch._C._nn.gelu), and the
+# torchless modules with those functions
+_COMPILED_MODULES = {"torch._C._nn": "torchless.nn.functional", "torch._C._VariableFunctions": "torchless",
+                     "torch._C._special": "torchless.special", "torch._C._fft": "torchless.fft",
+                     "torch._C._linalg": "torchless.linalg"}
 
-    def __init__(self, archive, folder, file_size, map_location):
+
+def _torchless_counterpart(module, name):
+    """The torchless object a PyTorch global names (``torch.nn.modules.conv.Conv2d``: torchless's Conv2d)."""
+    counterpart = _COMPILED_MODULES.get(module, "torchless" + module[len("torch"):])
+    try:
+        return pickle.Unpickler.find_class(_NO_UNPICKLER, counterpart, name)
+    except (ImportError, AttributeError):
+        raise _NoCounterpart(f"the checkpoint needs {module}.{name}, which torchless does not have") from None
+
+
+class _NoCounterpart(Exception):
+    """A PyTorch global of a checkpoint that torchless has no counterpart of."""
+
+
+_NO_UNPICKLER = pickle.Unpickler(io.BytesIO())
+
+
+def _is_user_allowed(obj):
+    """Whether ``obj`` is an object add_safe_globals allowed, or an instance of a class it allowed."""
+    return any(obj is allowed or type(obj) is allowed for allowed in _safe_globals.values())
+
+
+class _Reader:
+    """Turns the records a checkpoint's pickle unpickles to into torchless objects, its tensors viewing the
+    storages that ``_storage_bytes`` reads (``file_size``: the file's, which bounds the memory they may take)."""
+
+    def __init__(self, file_size, map_location, weights_only):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
-        self._archive, self._folder, self._file_size = archive, folder, file_size
-        self._map_location = map_location
-        self._bytes_read = 0
+        self._file_size = file_size
+        self._map_location, self._weights_only = map_location, weights_only
         self._budget = _EXPANSION_FACTOR * file_size + _EXPANSION_ALLOWANCE
-        self._storage_arrays = {}
+        self._storage_arrays = {}  # storage key -> its bytes
         self._storage_views = {}  # (storage key, dtype) -> the storage's elements, which loaded tensors view
         self._converted = {}
+        self._byte_order_char = "<"
+        self._declared_storages = {}  # storage key -> _Storage, as the pickle's persistent ids declare them
 
-    def read(self):
-        self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
-        data = self._entry("data.pkl").tobytes()
-        _check_opcodes(data)
-        unpickled = _WeightsUnpickler(data, _location_checker(self._map_location)).load()
-        return self._convert(unpickled)
+    def _allowed_opcodes(self):
+        return _ALLOWED_OPCODES if self._weights_only else None
 
-    def _byte_order(self):
-        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:
-            return b"little"  # as PyTorch assumes for files older than the record
-        value = self._entry("byteorder").tobytes()
-        if value not in (b"little", b"big"):
-            raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
-        return value
-
-    def _entry(self, name, expected_size=None):
-        """The bytes of the entry ``name`` of the folder as a uint8 array, checked before allocating."""
-        path = f"{self._folder}/{name}"
-        info = self._archive.NameToInfo.get(path)
-        if info is None:
-            raise _Corrupt(f"missing entry '{path}'")
-        if info.flag_bits & 0x1:
-            raise _Corrupt(f"entry '{path}' is encrypted")
-        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
-            raise _Corrupt(f"entry '{path}' is compressed (torch.save stores entries uncompressed)")
-        if expected_size is not None and info.file_size != expected_size:
-            raise _Corrupt(f"entry '{path}' holds {info.file_size} bytes, its storage needs {expected_size}")
-        # entries may overlap (an entry's data can hold other entries), so the sizes are added up
-        self._bytes_read += info.file_size
-        if self._bytes_read > self._file_size:
-            raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
-        buffer = np.empty(info.file_size, np.uint8)
-        with self._archive.open(info) as entry:
-            view, filled = memoryview(buffer), 0
-            while filled < len(view):
-                count = entry.readinto(view[filled:filled + (1 << 24)])
-                if not count:
-                    raise _Corrupt(f"entry '{path}' is truncated")
-                filled += count
-        return buffer
+    def _unpickle(self, data, legacy=False):
+        unpickler = _WeightsUnpickler(data, _location_checker(self._map_location), legacy, self._weights_only)
+        obj = unpickler.load()
+        self._declared_storages.update(unpickler.storages)
+        return obj
 
     # -------------------------------------------------------------- from unpickled records to objects
     def _convert(self, obj):
@@ -481,6 +519,14 @@ class _ArchiveReader:
             result = obj.dtype
         elif isinstance(obj, _Storage):
             raise _Refused("storages saved on their own are not supported: save tensors")
+        elif not self._weights_only or _is_user_allowed(obj):
+            # a class or function allowed, or an instance of such a class (a whole model when not weights-only),
+            # built by the pickle: its attributes may hold tensors still to be read
+            self._converted[id(obj)] = (obj, obj)
+            attributes = vars(obj) if hasattr(obj, "__dict__") and not isinstance(obj, type) else {}
+            for name, value in list(attributes.items()):
+                attributes[name] = self._convert(value)
+            return obj
         else:
             raise _Refused(f"the checkpoint holds {obj!r} itself, not a call of it")
         self._converted[id(obj)] = (obj, result)  # holding obj keeps its id from being reused
@@ -495,10 +541,15 @@ class _ArchiveReader:
         self._budget -= numel * dtype.itemsize
         # a view of its storage's elements, as PyTorch loads it: tensors saved sharing a storage share it again
         # (writing through one shows in the others), with the offset and strides they were saved with
-        elements = self._storage_elements(record.storage, dtype)[record.offset:] if numel else np.zeros(0, dtype)
-        array = np.lib.stride_tricks.as_strided(elements, record.size, [s * dtype.itemsize for s in record.stride])
-        if record.negative:
-            array = np.negative(array)
+        elements = self._storage_elements(record.storage, dtype) if numel else np.zeros(0, dtype)
+        if numel and (record.negative or record.conjugate):
+            # torchless has no neg and conj bits: the tensor views a copy of its storage holding its values
+            self._budget -= elements.nbytes
+            elements = np.negative(elements) if record.negative else elements.copy()
+            if record.conjugate:
+                np.conjugate(elements, out=elements)
+        array = np.lib.stride_tricks.as_strided(elements[record.offset:], record.size,
+                                                [s * dtype.itemsize for s in record.stride])
         tensor = Tensor._wrap(array)
         if record.is_parameter:
             return self._parameter(tensor, requires_grad=record.requires_grad)
@@ -517,10 +568,127 @@ class _ArchiveReader:
             elements = self._storage_views[key] = np.array(raw != 0 if dtype == np.bool_ else raw, dtype=dtype)
         return elements
 
+
+class _ArchiveReader(_Reader):
+    """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
+
+    def __init__(self, archive, folder, file_size, map_location, weights_only):
+        super().__init__(file_size, map_location, weights_only)
+        self._archive, self._folder = archive, folder
+        self._bytes_read = 0
+
+    def read(self):
+        self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
+        data = self._entry("data.pkl").tobytes()
+        _check_opcodes(data, allowed=self._allowed_opcodes())
+        return self._convert(self._unpickle(data))
+
+    def _byte_order(self):
+        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:
+            return b"little"  # as PyTorch assumes for files older than the record
+        value = self._entry("byteorder").tobytes()
+        if value not in (b"little", b"big"):
+            raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
+        return value
+
+    def _entry(self, name, expected_size=None):
+        """The bytes of the entry ``name`` of the folder as a uint8 array, checked before allocating."""
+        path = f"{self._folder}/{name}"
+        info = self._archive.NameToInfo.get(path)
+        if info is None:
+            raise _Corrupt(f"missing entry '{path}'")
+        if info.flag_bits & 0x1:
+            raise _Corrupt(f"entry '{path}' is encrypted")
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise _Corrupt(f"entry '{path}' is compressed (torch.save stores entries uncompressed)")
+        if expected_size is not None and info.file_size != expected_size:
+            raise _Corrupt(f"entry '{path}' holds {info.file_size} bytes, its storage needs {expected_size}")
+        # entries may overlap (an entry's data can hold other entries), so the sizes are added up
+        self._bytes_read += info.file_size
+        if self._bytes_read > self._file_size:
+            raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
+        buffer = np.empty(info.file_size, np.uint8)
+        with self._archive.open(info) as entry:
+            view, filled = memoryview(buffer), 0
+            while filled < len(view):
+                count = entry.readinto(view[filled:filled + (1 << 24)])
+                if not count:
+                    raise _Corrupt(f"entry '{path}' is truncated")
+                filled += count
+        return buffer
+
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
         if array is None:
             array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes)
+        return array
+
+
+LEGACY_PROTOCOL_VERSION = 1001
+
+
+class _LegacyReader(_Reader):
+    """Reads torch.save's format before PyTorch 1.6 (and with ``_use_new_zipfile_serialization=False``): five
+    pickles one after the other -- the magic number, the protocol version, a dict of system information, the
+    object, the list of its storages' keys -- then, for each key listed, the storage's element count (8 bytes)
+    and its elements."""
+
+    def __init__(self, stream, file_size, map_location, weights_only):
+        super().__init__(file_size, map_location, weights_only)
+        self._stream = stream
+        self._end = stream.tell() + file_size
+
+    def read(self):
+        if self._next_pickle() != LEGACY_MAGIC_NUMBER:
+            raise _Corrupt("Invalid magic number; corrupt file?")
+        version = self._next_pickle()
+        if version != LEGACY_PROTOCOL_VERSION:
+            raise _Corrupt(f"Invalid protocol version: {_describe(version)}")
+        system_info = self._next_pickle()
+        if not isinstance(system_info, dict):
+            raise _Corrupt(f"bad system information {_describe(system_info)}")
+        self._byte_order_char = "<" if system_info.get("little_endian", True) else ">"
+        unpickled = self._next_pickle(legacy=True)
+        keys = self._next_pickle()
+        if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+            raise _Corrupt(f"bad list of storage keys {_describe(keys)}")
+        for key in keys:
+            self._read_storage(key)
+        return self._convert(unpickled)
+
+    def _next_pickle(self, legacy=False):
+        start = self._stream.tell()
+        length = _check_opcodes(self._stream, self._end, self._allowed_opcodes())
+        self._stream.seek(start)
+        return self._unpickle(self._stream.read(length), legacy)
+
+    def _read_storage(self, key):
+        storage = self._declared_storages.get(key)
+        if storage is None or key in self._storage_arrays:
+            raise _Corrupt(f"storage key {key!r} listed {'twice' if storage else 'for no tensor'}")
+        (count,) = struct.unpack(self._byte_order_char + "q", self._read_bytes(8).tobytes())
+        if count * storage.dtype.itemsize != storage.nbytes:
+            raise _Corrupt(f"{storage!r} holds {count} elements, its tensors expect "
+                           f"{storage.nbytes // storage.dtype.itemsize}")
+        self._storage_arrays[key] = self._read_bytes(storage.nbytes)
+
+    def _read_bytes(self, count):
+        missing = count - (self._end - self._stream.tell())
+        if missing > 0:
+            raise _Corrupt(f"unexpected EOF, expected {missing} more bytes. The file might be corrupted.")
+        buffer = np.empty(count, np.uint8)
+        view, filled = memoryview(buffer), 0
+        while filled < count:
+            got = self._stream.readinto(view[filled:filled + (1 << 24)])
+            if not got:
+                raise _Corrupt(f"unexpected EOF, expected {count - filled} more bytes. The file might be corrupted.")
+            filled += got
+        return buffer
+
+    def _storage_bytes(self, storage):
+        array = self._storage_arrays.get(storage.key)
+        if array is None:
+            raise _Corrupt(f"the file holds no data for {storage!r}")
         return array
 
 
@@ -540,7 +708,7 @@ _CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexErr
                _Corrupt)
 
 
-def read_archive(archive, folder, name, file_size, map_location):
+def read_archive(archive, folder, name, file_size, map_location, weights_only=True):
     """The object in the PyTorch checkpoint in ``folder`` of the zip ``archive`` (``name`` describes the
     file for messages), with its tensors as torchless tensors.
 
@@ -552,15 +720,30 @@ def read_archive(archive, folder, name, file_size, map_location):
     if f"{folder}/constants.pkl" in names or any(n.startswith(f"{folder}/code/") for n in names):
         raise CheckpointError(f"{name} is a TorchScript archive (torch.jit.save); torchless.load reads files written "
                               "by torch.save and torchless.save")
+    return _read(_ArchiveReader(archive, folder, file_size, map_location, weights_only), name)
+
+
+def read_legacy(stream, name, file_size, map_location, weights_only=True):
+    """The object in the checkpoint that torch.save wrote in its legacy format to ``stream`` (at its start, with
+    ``file_size`` bytes from there), with its tensors as torchless tensors; raises as :func:`read_archive`."""
+    return _read(_LegacyReader(stream, file_size, map_location, weights_only), name)
+
+
+def _read(reader, name):
     try:
-        return _ArchiveReader(archive, folder, file_size, map_location).read()
+        return reader.read()
     except CheckpointError:  # a storage on another device, already worded as PyTorch words it
         raise
+    except _UnsupportedGlobal as refusal:
+        raise _weights_only_refusal(refusal.name) from None
+    except _NoCounterpart as missing:
+        raise CheckpointError(f"{name} cannot be loaded: {missing}") from None
     except _Refused as refusal:
         raise UnpicklingError(
             f"Weights only load failed for the PyTorch pickle checkpoint {name}: {refusal}. torchless never runs "
-            "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size and plain Python "
-            "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) only.") from None
+            "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size, plain Python "
+            "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) and the objects allowed by "
+            "torchless.serialization.add_safe_globals only.") from None
     except _CORRUPTION as error:
         detail = str(error) if isinstance(error, _Corrupt) else f"{type(error).__name__}: {error}"
         raise CheckpointError(f"corrupt PyTorch checkpoint {name}: {detail}") from None
@@ -571,8 +754,9 @@ class _PickleWriter:
     """Pickles (protocol 2) an object tree given as torchless.save's JSON nodes, with the globals and
     persistent ids that torch.save writes."""
 
-    def __init__(self, storages):
+    def __init__(self, storages, legacy=False):
         self._storages = storages
+        self._legacy = legacy  # storage ids as the legacy format writes them, with a sixth item (no view)
         self._out = bytearray(pickle.PROTO + b"\x02")
         self._memo = {}
 
@@ -706,6 +890,8 @@ class _PickleWriter:
         self._scalar(str(storage))
         self._scalar("cpu")
         self._int(elements.size)
+        if self._legacy:
+            self._out += pickle.NONE
         self._out += pickle.TUPLE + pickle.BINPERSID
         self._int(offset)
         self._tuple(shape)
@@ -755,6 +941,21 @@ def write_archive(stream, node, storages, folder="archive", record_byte_order=Tr
             write(f"data/{index}", memoryview(little).cast("B"))
         write("version", _ARCHIVE_VERSION)
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
+
+
+def write_legacy(stream, node, storages):
+    """Write the object as :func:`write_archive`, in the legacy format of ``torch.save(...,
+    _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`)."""
+    system_info = {"protocol_version": LEGACY_PROTOCOL_VERSION, "little_endian": True,
+                   "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    for header in (LEGACY_MAGIC_NUMBER, LEGACY_PROTOCOL_VERSION, system_info):
+        stream.write(pickle.dumps(header, protocol=2))
+    stream.write(_PickleWriter(storages, legacy=True).dump(node))
+    keys = [str(index) for index in range(len(storages.arrays))]
+    stream.write(pickle.dumps(keys, protocol=2))
+    for elements in storages.arrays:
+        stream.write(struct.pack("<q", elements.size))
+        stream.write(memoryview(elements.astype(elements.dtype.newbyteorder("<"), copy=False)).cast("B"))
 
 
 def folder_for(path):

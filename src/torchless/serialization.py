@@ -32,6 +32,7 @@ import lzma
 import math
 import os
 import pickle
+import pickletools
 import secrets
 import struct
 import warnings
@@ -48,7 +49,7 @@ from ._tensor import Tensor
 from ._device import device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
-           "safe_globals"]
+           "get_unsafe_globals_in_checkpoint", "safe_globals"]
 
 FORMAT = "torchless"
 VERSION = 2
@@ -329,9 +330,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             bytes), which ``torch.load(f, weights_only=True)`` reads. In both, each storage (the memory tensors
             view) is written once, whole, as torch.save writes it, with each tensor's offset and strides in it.
 
-    ``pickle_module``, ``pickle_protocol`` and ``_use_new_zipfile_serialization`` are accepted for PyTorch
-    compatibility and ignored; with ``format="torch"``, ``_disable_byteorder_record`` leaves out the
-    ``byteorder`` record, as in PyTorch.
+    ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; with
+    ``format="torch"``, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format,
+    and ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
         TypeError: with ``format="torch"``, ``obj`` holds something else (a Module, a NumPy array, ...).
@@ -350,6 +351,9 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
+            if not _use_new_zipfile_serialization:
+                _torch_format.write_legacy(stream, node, storages)
+                return
             _torch_format.write_archive(stream, node, storages, folder,
                                         record_byte_order=not _disable_byteorder_record)
     else:
@@ -549,6 +553,76 @@ class safe_globals:
         _safe_globals.update(self._before)
 
 
+def get_unsafe_globals_in_checkpoint(f):
+    """The globals (``"module.name"``, sorted) in a checkpoint's pickles that a weights-only :func:`load` refuses:
+    neither allowed by default nor by :func:`add_safe_globals`.
+
+    ``f`` is a path or a binary file object holding a checkpoint of ``torch.save`` (zip format) or of
+    ``torchless.save`` (the pickles of its whole objects). The pickles are read, never run: as in PyTorch, a
+    global that a pickle would compute while it runs is not seen.
+
+    Raises:
+        ValueError: ``f`` is no such checkpoint (PyTorch's message), or a TorchScript archive.
+    """
+    with _opened_for_reading(f) as stream:
+        try:
+            archive = zipfile.ZipFile(stream)
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError, OverflowError, struct.error):
+            raise ValueError("Expected input to be a checkpoint returned by torch.save") from None
+        with archive:
+            pickles, allowed = _checkpoint_pickles(archive)
+            found = set().union(*map(_globals_in_pickle, pickles))
+    return sorted(name for name in found if name not in allowed and name not in _safe_globals)
+
+
+def _checkpoint_pickles(archive):
+    """The pickles of a checkpoint's zip ``archive`` and the globals a weights-only load allows in them."""
+    names = archive.namelist()
+    if _is_torchscript(names):
+        raise ValueError("Expected input to be a checkpoint returned by torch.save but got a torchscript checkpoint")
+    if _STRUCTURE in archive.NameToInfo:
+        return [archive.read(n) for n in names if n.startswith("objects/")], _BASE_GLOBALS
+    from . import _torch_format  # imports this module, for CheckpointError
+
+    folder = _torch_format.archive_folder(names)
+    if folder is None:
+        raise ValueError("Expected input to be a checkpoint returned by torch.save")
+    return [archive.read(f"{folder}/data.pkl")], _torch_format.ALLOWED_GLOBAL_NAMES
+
+
+def _globals_in_pickle(data):
+    """The names of the globals a pickle's GLOBAL and STACK_GLOBAL opcodes load, read without running it."""
+    found, strings = set(), []
+    try:
+        for opcode, argument, _ in pickletools.genops(data):
+            if opcode.name == "GLOBAL":
+                found.add(".".join(_python3_name(*argument.split(" ", 1))))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found.add(".".join(_python3_name(*strings[-2:])))
+            elif isinstance(argument, str):
+                strings.append(argument)
+    except ValueError as error:  # a damaged pickle
+        raise ValueError(f"Expected input to be a checkpoint returned by torch.save ({error})") from None
+    return found
+
+
+class _opened_for_reading:
+    """A context manager giving a seekable binary stream of ``f``, a path (opened, then closed) or a file object."""
+
+    def __init__(self, f):
+        self._f, self._file = f, None
+
+    def __enter__(self):
+        if isinstance(self._f, (str, os.PathLike)):
+            self._file = open(self._f, "rb")
+            return self._file
+        return self._f if getattr(self._f, "seekable", lambda: False)() else io.BytesIO(self._f.read())
+
+    def __exit__(self, *exc):
+        if self._file is not None:
+            self._file.close()
+
+
 def _weights_only_refusal(name):
     bold, plain = "\x1b[1m", "\x1b[0m"
     if name.startswith("builtins."):  # PyTorch names builtins bare: GLOBAL slice
@@ -583,17 +657,27 @@ class _ObjectUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if not self._weights_only:
             return super().find_class(module, name)
-        # protocol 2 writes Python 2's names (__builtin__.xrange for range), which PyTorch maps as pickle does
-        if (module, name) in _compat_pickle.NAME_MAPPING:
-            module, name = _compat_pickle.NAME_MAPPING[module, name]
-        elif module in _compat_pickle.IMPORT_MAPPING:
-            module = _compat_pickle.IMPORT_MAPPING[module]
-        qualified = f"{module}.{name}"
-        if qualified in _safe_globals:
-            return _safe_globals[qualified]
-        if qualified in _BASE_GLOBALS:
+        module, name = _python3_name(module, name)
+        allowed = _safe_globals.get(f"{module}.{name}")
+        if allowed is not None:
+            return allowed
+        if f"{module}.{name}" in _BASE_GLOBALS:
             return super().find_class(module, name)
-        raise _weights_only_refusal(qualified)
+        raise _weights_only_refusal(f"{module}.{name}")
+
+
+def _python3_name(module, name):
+    """A pickle global's name as Python 3 spells it: protocol 2 writes Python 2's (__builtin__.xrange for range),
+    which PyTorch maps as pickle does."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[module, name]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _user_safe_global(module, name):
+    """The object :func:`add_safe_globals` allowed under a pickle's global name, or None."""
+    module, name = _python3_name(module, name)
+    return _safe_globals.get(f"{module}.{name}")
 
 
 def _items(node):
@@ -621,8 +705,11 @@ def _not_ours(name, reason):
                            "code); it unpickles nothing else: unpickling can run arbitrary code.")
 
 
-# torch.save's format before PyTorch 1.6 starts with this number, pickled (protocol 2, LONG1)
-_LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+# torch.save's format before PyTorch 1.6 (and with _use_new_zipfile_serialization=False) starts with this number,
+# pickled (with protocol 2 unless a pickle_protocol was given)
+LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
+_LEGACY_MAGICS = tuple(pickle.dumps(LEGACY_MAGIC_NUMBER, protocol=p) for p in range(pickle.HIGHEST_PROTOCOL + 1))
+_LEGACY_HEAD_SIZE = max(map(len, _LEGACY_MAGICS))
 # The pickle opcodes PyTorch's weights-only unpickler reads (torch/_weights_only_unpickler.py): it reads a file
 # that is not a zip archive as a pickle, and refuses one starting with any other byte as an "Unsupported operand".
 _TORCH_UNPICKLER_OPCODES = frozenset(b"()N]}.QRabestuGJXjrKUhqMc\x80\x81\x85\x86\x87\x88\x89\x8a\x8f")
@@ -656,12 +743,15 @@ _CORRUPTION = (KeyError, TypeError, ValueError, IndexError, RecursionError, EOFE
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved by :func:`save` or by ``torch.save`` from ``f`` (a path or a binary file object).
 
-    The format is detected: torchless's own, or PyTorch's zip format (``torch.save`` since PyTorch 1.6),
-    whose pickle is read as ``torch.load(f, weights_only=True)`` reads it, by an unpickler that builds only
-    tensors, Parameters, dtypes, devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts
-    and OrderedDicts, and refuses every other global. Whole objects that torchless.save pickled (a model)
-    load only with ``weights_only=False``, or with their classes allowed by :func:`add_safe_globals`: the
-    default (None) is a weights-only load, as in PyTorch since 2.6. Loaded tensors view fresh memory, one
+    The format is detected: torchless's own, PyTorch's zip format (``torch.save`` since PyTorch 1.6) or its
+    legacy format (before 1.6, or ``_use_new_zipfile_serialization=False``), whose pickle is read as
+    ``torch.load(f, weights_only=True)`` reads it, by an unpickler that builds only tensors, Parameters, dtypes,
+    devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts and OrderedDicts, and the
+    objects allowed by :func:`add_safe_globals`, and refuses every other global with PyTorch's message. Whole
+    objects (a model) load only with ``weights_only=False``, or with their classes allowed: the default (None)
+    is a weights-only load, as in PyTorch since 2.6. A whole PyTorch model (``torch.save(model)``) loads with
+    ``weights_only=False`` as the torchless model of the same classes: PyTorch's (``torch.nn.Conv2d``, ...)
+    are taken from torchless, the others (``__main__.Net``) must be torchless modules of the same names. Loaded tensors view fresh memory, one
     storage per storage saved: tensors saved as views of one storage share it again, as with ``torch.load``.
 
     Args:
@@ -670,19 +760,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable (taken to map
             to the CPU). With ``None``, a PyTorch checkpoint saved on another device raises as PyTorch
             does on a machine without that device.
-        weights_only: False to unpickle the whole objects of a torchless checkpoint (this can run arbitrary
-            code: only for files from a trusted source). PyTorch's pickles are always read weights-only. The
-            default is True, or False when a ``pickle_module`` is given (as in PyTorch, which refuses the two
-            together).
+        weights_only: False to unpickle whole objects (this can run arbitrary code: only for files from a
+            trusted source). The default is True, or False when a ``pickle_module`` is given (as in PyTorch,
+            which refuses the two together).
         mmap: accepted for PyTorch compatibility (tensors are read into memory); as in PyTorch, it needs ``f``
-            to be a path.
+            to be a path, and a file in a zip format.
         pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored.
 
     Raises:
-        CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
-            TorchScript archive), is corrupt, or is a PyTorch checkpoint whose pickle needs a global that a
-            weights-only load does not allow (the message names it; then its subclass ``UnpicklingError``, the
-            name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
+        CheckpointError: ``f`` is none of these formats (e.g. a plain pickle, a TorchScript archive), is
+            corrupt, or is a checkpoint whose pickle needs a global that a weights-only load does not allow (the
+            message names it; then its subclass ``UnpicklingError``, the name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
             empty file, also an ``EOFError`` (what PyTorch raises, and named so).
         RuntimeError: ``map_location`` names a location other than ``'cpu'`` (a CUDA device, ``'cpu:0'``,
             ...), or maps a saved location to one: PyTorch's message on a machine without it.
@@ -711,13 +799,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(f, (str, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
-            return _load_stream(stream, name, map_location, weights_only)
+            return _load_stream(stream, name, map_location, weights_only, mmap=bool(mmap),
+                                mmap_name=f if isinstance(f, str) else None)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
-    return _load_stream(stream, "the file object", map_location, weights_only, mmap_of_file_object=bool(mmap))
+    return _load_stream(stream, "the file object", map_location, weights_only, mmap=bool(mmap),
+                        mmap_of_file_object=bool(mmap))
 
 
 _TORCHSCRIPT_WEIGHTS_ONLY = (
@@ -735,7 +825,20 @@ def _is_torchscript(names):
     return any(n.endswith(("/constants.pkl", "/" + _MODULE_ENTRY)) or "/code/" in n for n in names)
 
 
-def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_object=False):
+def _mmap_of_a_legacy_file(path):
+    """PyTorch's refusal to map a file that is not a zip archive (``path``: the path given as a string, else None)."""
+    named = "" if path is None else f"{path}, "
+    return _PlainRuntimeError(f"mmap can only be used with files saved with `torch.save({named}"
+                              "_use_new_zipfile_serialization=True), please torch.save your checkpoint with this "
+                              "option in order to use mmap.")
+
+
+def _is_legacy_torch_file(head):
+    return any(head.startswith(magic) for magic in _LEGACY_MAGICS)
+
+
+def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap_of_file_object=False,
+                 mmap_name=None):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -744,14 +847,17 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_obj
     # what zipfile raises for damaged archives (OSError: seeks to forged offsets)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError, OverflowError,
             struct.error) as error:
+        if mmap:  # PyTorch maps zip archives only
+            raise _mmap_of_a_legacy_file(mmap_name) from None
         stream.seek(start)
-        head = stream.read(len(_LEGACY_MAGIC))
+        head = stream.read(_LEGACY_HEAD_SIZE)
         if not head:
             raise _EmptyFileError() from None
-        if head == _LEGACY_MAGIC:
-            raise _not_ours(name, "it is in the legacy format of torch.save before PyTorch 1.6 or with "
-                                  "_use_new_zipfile_serialization=False; re-save it with a current torch.save"
-                            ) from None
+        if _is_legacy_torch_file(head):
+            from . import _torch_format  # imports this module, for CheckpointError
+
+            stream.seek(start)
+            return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
         if head[:2] == b"PK":
             raise CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: "
                                   f"{error})") from None
@@ -779,7 +885,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_obj
             folder = _torch_format.archive_folder(archive.namelist())
             if folder is None:
                 raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
-            return _torch_format.read_archive(archive, folder, name, size, map_location)
+            return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only)
         try:
             return _load_archive(archive, name, weights_only)
         except CheckpointError:

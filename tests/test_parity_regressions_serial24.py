@@ -1,0 +1,312 @@
+"""Regression tests for serial24's findings: checkpoints moving between PyTorch and torchless, compared with
+PyTorch (each file written by one library and read by the other, the reading compared with torch.load's).
+
+Differences fixed:
+- torch.save's legacy format (``_use_new_zipfile_serialization=False``, every file before PyTorch 1.6) was refused:
+  torchless.load reads it, with any pickle protocol; ``save(..., format="torch",
+  _use_new_zipfile_serialization=False)`` writes it for torch.load; ``mmap=True`` on it raises PyTorch's error.
+- a tensor saved with its conj bit (``z.conj()``) loaded unconjugated, and one with its neg bit (``z.conj().imag``)
+  as a contiguous copy (PyTorch keeps its strides and offset).
+- a PyTorch checkpoint holding objects of the user's classes (a config dataclass): refused with torchless's own
+  words even when the classes were allowed by add_safe_globals / safe_globals, and even with weights_only=False.
+  Now refused with PyTorch's message, loaded once allowed, or with weights_only=False.
+- a whole PyTorch model (``torch.save(model)``) could not be loaded at all: with weights_only=False it loads as
+  the torchless model of the same classes (PyTorch's modules and functions taken from torchless).
+- ``serialization.get_unsafe_globals_in_checkpoint`` was missing.
+"""
+import collections
+import dataclasses
+import io
+
+import numpy as np
+import pytest
+from helpers import outcome_named_as_torch
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+DTYPES = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool", "complex64",
+          "complex128"]
+LAYOUTS = {
+    "contiguous": lambda t: t.reshape(2, 3, 4),
+    "0-dim": lambda t: t[3].clone(),
+    "empty": lambda t: t[:0].reshape(0, 3),
+    "transposed": lambda t: t.reshape(4, 6).t(),
+    "strided": lambda t: t.reshape(4, 6)[1:3, ::2],
+    "channels_last": lambda t: t.reshape(1, 2, 3, 4).contiguous(memory_format=torch.channels_last),
+    "expanded": lambda t: t[:3].reshape(3, 1).expand(3, 4),
+}
+
+
+def _values(lib, dtype_name):
+    dtype = getattr(lib, dtype_name)
+    counting = lib.arange(24)
+    return counting % 2 == 0 if dtype_name == "bool" else (counting % 5 - 2).to(dtype)
+
+
+def _torch_bytes(obj, legacy=False, **kwargs):
+    buffer = io.BytesIO()
+    torch.save(obj, buffer, _use_new_zipfile_serialization=not legacy, **kwargs)
+    return buffer.getvalue()
+
+
+def assert_same_loaded(ours, theirs):
+    """``ours`` (torchless.load's) is what ``theirs`` (torch.load's) is: types, keys, tensors with their dtype,
+    layout, requires_grad and values."""
+    if isinstance(theirs, torch.Tensor):
+        assert isinstance(ours, torchless.Tensor)
+        assert isinstance(ours, torchless.nn.Parameter) == isinstance(theirs, torch.nn.Parameter)
+        assert ours.dtype.name == str(theirs.dtype).split(".")[-1]
+        assert (tuple(ours.shape), ours.stride(), ours.storage_offset(), ours.requires_grad) == \
+               (tuple(theirs.shape), theirs.stride(), theirs.storage_offset(), theirs.requires_grad)
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().resolve_conj().resolve_neg().numpy())
+        return
+    assert type(ours).__name__ == type(theirs).__name__
+    if isinstance(theirs, dict):
+        assert list(ours) == list(theirs)
+        for key in theirs:
+            assert_same_loaded(ours[key], theirs[key])
+    elif isinstance(theirs, (list, tuple)):
+        assert len(ours) == len(theirs)
+        for mine, other in zip(ours, theirs):
+            assert_same_loaded(mine, other)
+    elif isinstance(theirs, (torch.dtype, torch.device)):
+        assert str(ours).replace("torchless", "torch") == str(theirs)
+    else:
+        assert ours == theirs or (ours != ours and theirs != theirs)
+
+
+def assert_torchless_reads_as_torch(data, **kwargs):
+    assert_same_loaded(torchless.load(io.BytesIO(data), **kwargs), torch.load(io.BytesIO(data), **kwargs))
+
+
+# ------------------------------------------------------------------ torch.save's legacy format
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_legacy_torch_file_loads_every_dtype_and_layout(dtype, layout):
+    tensor = LAYOUTS[layout](_values(torch, dtype))
+    view = tensor[..., :1] if tensor.dim() else tensor
+    assert_torchless_reads_as_torch(_torch_bytes({"t": tensor, "view": view}, legacy=True))
+
+
+def _training_state(lib):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.BatchNorm2d(4), lib.nn.ReLU(), lib.nn.Flatten(),
+                              lib.nn.Linear(4, 2))
+    adam = lib.optim.Adam(model.parameters(), lr=0.01)
+    sgd = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(lib.randn(2, 3, 3, 3)).sum().backward()
+    adam.step()
+    sgd.step()
+    return {"epoch": 7, "model": model.state_dict(), "adam": adam.state_dict(), "sgd": sgd.state_dict(),
+            "losses": [0.5, float("nan")], "order": collections.OrderedDict(b=1, a=2), "size": lib.Size([2, 3]),
+            "dtype": lib.float16, "device": lib.device("cpu"), "pair": (1, "a"), "raw": b"\x00\xff", "tags": {1, 2},
+            "z": 1 + 2j, "big": 2 ** 70, "none": None, "weights": model[0].weight, "grad": model[0].weight.grad}
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+@pytest.mark.parametrize("legacy", [True, False], ids=["legacy", "zip"])
+def test_torch_training_checkpoint_loads_with_any_pickle_protocol(legacy, protocol):
+    data = _torch_bytes(_training_state(torch), legacy=legacy, pickle_protocol=protocol)
+    # (torch's weights-only unpickler refuses protocol 4's FRAME opcode: torchless reads it weights-only)
+    assert_same_loaded(torchless.load(io.BytesIO(data)), torch.load(io.BytesIO(data), weights_only=protocol < 4))
+
+
+def test_legacy_file_from_a_path_and_mapped_locations(tmp_path):
+    path = tmp_path / "legacy.pt"
+    torch.save({"w": torch.arange(6.0).reshape(2, 3)}, path, _use_new_zipfile_serialization=False)
+    for map_location in ["cpu", {"cpu": "cpu"}, lambda storage, location: storage]:
+        assert_same_loaded(torchless.load(path, map_location=map_location), torch.load(path, map_location=map_location))
+        assert_same_loaded(torchless.load(str(path), map_location=map_location), torch.load(str(path)))
+    for map_location in ["cuda", {"cpu": "cuda:1"}]:
+        assert outcome_named_as_torch(lambda: torchless.load(path, map_location=map_location)) == \
+               outcome_named_as_torch(lambda: torch.load(path, map_location=map_location))
+
+
+@pytest.mark.parametrize("source", ["str", "pathlib", "file object"])
+def test_mmap_of_a_legacy_file_raises_torchs_error(tmp_path, source):
+    path = tmp_path / "legacy.pt"
+    torch.save({"w": torch.ones(2)}, path, _use_new_zipfile_serialization=False)
+
+    def load(lib):
+        if source == "file object":
+            with open(path, "rb") as stream:
+                return lib.load(stream, mmap=True)
+        return lib.load(str(path) if source == "str" else path, mmap=True)
+
+    assert outcome_named_as_torch(lambda: load(torchless)) == outcome_named_as_torch(lambda: load(torch))
+
+
+@pytest.mark.parametrize("cut", [30, 100, -20, -4])
+def test_truncated_legacy_file_is_refused(cut):
+    data = _torch_bytes({"w": torch.arange(3.0)}, legacy=True)
+    with pytest.raises(torchless.serialization.CheckpointError, match="corrupt PyTorch checkpoint"):
+        torchless.load(io.BytesIO(data[:cut]))
+
+
+@pytest.mark.parametrize("name", ["tensors", "training"])
+def test_torchless_writes_the_legacy_format_torch_reads(name):
+    torchless.manual_seed(0)
+    x = torchless.randn(2, 3, 4, 5)
+    obj = {"tensors": [x, x[0], x.view(-1)[5:9], x.transpose(1, 2), x.to(memory_format=torchless.channels_last),
+                       torchless.nn.Parameter(torchless.ones(2)), torchless.zeros(0, 3), torchless.tensor(True)],
+           "training": _training_state(torchless)}[name]
+    buffer = io.BytesIO()
+    torchless.save(obj, buffer, format="torch", _use_new_zipfile_serialization=False)
+    assert buffer.getvalue()[:2] != b"PK"
+    assert_same_loaded(obj, torch.load(io.BytesIO(buffer.getvalue())))
+    assert_same_loaded(torchless.load(io.BytesIO(buffer.getvalue())), torch.load(io.BytesIO(buffer.getvalue())))
+
+
+def test_views_saved_in_a_legacy_file_share_memory_again():
+    base = torch.arange(6.0)
+    loaded = torchless.load(io.BytesIO(_torch_bytes([base, base[2:]], legacy=True)))
+    loaded[1][0] = 100.0
+    assert loaded[0].tolist() == [0.0, 1.0, 100.0, 3.0, 4.0, 5.0]
+
+
+# ------------------------------------------------------------------ conj and neg bits
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+@pytest.mark.parametrize("make", [
+    lambda z: z.conj(),
+    lambda z: z.conj().imag,
+    lambda z: z.conj()[1:].t(),
+    lambda z: z.conj().imag.t(),
+], ids=["conj", "neg_imag", "conj_view", "neg_imag_transposed"])
+def test_tensors_with_conj_or_neg_bits_load_as_in_torch(make, legacy):
+    torch.manual_seed(0)
+    z = torch.randn(3, 4, dtype=torch.complex64)
+    assert_torchless_reads_as_torch(_torch_bytes({"t": make(z)}, legacy=legacy))
+
+
+# ------------------------------------------------------------------ the user's classes and whole models
+@dataclasses.dataclass
+class TrainingConfig:
+    lr: float = 0.1
+    name: str = "run"
+    weights: object = None
+
+
+def _config_checkpoint():
+    return _torch_bytes({"config": TrainingConfig(weights=torch.arange(3.0)), "step": 4})
+
+
+def _load_config(lib, allow):
+    if allow == "add_safe_globals":
+        lib.serialization.add_safe_globals([TrainingConfig])
+        try:
+            return lib.load(io.BytesIO(_config_checkpoint()))
+        finally:
+            lib.serialization.clear_safe_globals()
+    if allow == "safe_globals":
+        with lib.serialization.safe_globals([TrainingConfig]):
+            return lib.load(io.BytesIO(_config_checkpoint()))
+    return lib.load(io.BytesIO(_config_checkpoint()), weights_only=False)
+
+
+def test_the_users_class_in_a_torch_checkpoint_is_refused_with_torchs_message():
+    assert outcome_named_as_torch(lambda: torchless.load(io.BytesIO(_config_checkpoint()))) == \
+           outcome_named_as_torch(lambda: torch.load(io.BytesIO(_config_checkpoint())))
+
+
+@pytest.mark.parametrize("allow", ["add_safe_globals", "safe_globals", "weights_only=False"])
+def test_the_users_class_in_a_torch_checkpoint_loads_once_allowed(allow):
+    ours, theirs = _load_config(torchless, allow), _load_config(torch, allow)
+    assert type(ours["config"]) is TrainingConfig and ours["step"] == theirs["step"] == 4
+    assert (ours["config"].lr, ours["config"].name) == (theirs["config"].lr, theirs["config"].name)
+    assert_same_loaded(ours["config"].weights, theirs["config"].weights)
+    assert torchless.serialization.get_safe_globals() == []
+
+
+class TorchNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
+                                            torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten())
+        self.fc = torch.nn.Linear(16, 3)
+        self.activation = torch.nn.functional.gelu
+
+    def forward(self, x):
+        return self.activation(self.fc(self.features(x)))
+
+
+class TorchlessNet(torchless.nn.Module):
+    """TorchNet's twin, which a torchless program defines under the name the checkpoint names."""
+
+    def forward(self, x):
+        return self.activation(self.fc(self.features(x)))
+
+
+@pytest.fixture
+def torch_model_bytes(monkeypatch):
+    """(a whole TorchNet saved by torch.save in each format, the model); when the files load, the checkpoint's
+    class name names TorchlessNet, as it would in the torchless program."""
+    torch.manual_seed(0)
+    model = TorchNet()
+    model.features[1].running_mean.uniform_()
+    model.eval()
+    files = {legacy: _torch_bytes(model, legacy=legacy) for legacy in (False, True)}
+    monkeypatch.setitem(globals(), "TorchNet", TorchlessNet)
+    return files, model
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_whole_torch_model_loads_as_the_torchless_model_with_weights_only_false(torch_model_bytes, legacy):
+    files, torch_model = torch_model_bytes
+    model = torchless.load(io.BytesIO(files[legacy]), weights_only=False)
+    assert type(model) is TorchlessNet and not model.training
+    assert type(model.features[0]) is torchless.nn.Conv2d and model.activation is torchless.nn.functional.gelu
+    assert list(model.state_dict()) == list(torch_model.state_dict())
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, 4, 4)
+    np.testing.assert_allclose(model(torchless.tensor(x.numpy())).detach().numpy(), torch_model(x).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_whole_torch_model_is_refused_by_default_with_torchs_message(torch_model_bytes, legacy):
+    files, _ = torch_model_bytes
+    assert outcome_named_as_torch(lambda: torchless.load(io.BytesIO(files[legacy]))) == \
+           outcome_named_as_torch(lambda: torch.load(io.BytesIO(files[legacy])))
+
+
+def test_torch_checkpoint_needing_what_torchless_lacks_names_it():
+    quantize = torch.ao.quantization.quantize  # (torchless has no torch.ao)
+    data = _torch_bytes({"step": quantize})
+    assert torch.load(io.BytesIO(data), weights_only=False)["step"] is quantize
+    with pytest.raises(torchless.serialization.CheckpointError,
+                       match=f"needs {quantize.__module__}.quantize, which torchless does not have"):
+        torchless.load(io.BytesIO(data), weights_only=False)
+
+
+# ------------------------------------------------------------------ get_unsafe_globals_in_checkpoint
+@pytest.mark.parametrize("obj", [
+    lambda: {"w": torch.ones(2), "od": collections.OrderedDict(a=1), "s": {1}, "z": 1j, "b": b"x"},
+    lambda: {"config": TrainingConfig(), "slice": slice(1, 2), "frozen": frozenset([1]), "range": range(3)},
+    lambda: {"default": collections.defaultdict(int), "state": torch.nn.Linear(2, 2).state_dict()},
+    lambda: TorchNet(),
+], ids=["allowed", "builtins_and_user_class", "defaultdict", "whole_model"])
+def test_get_unsafe_globals_in_checkpoint_as_torch(obj):
+    data = _torch_bytes(obj())
+    got = torchless.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data))
+    assert got == sorted(torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)))
+    with torchless.serialization.safe_globals([TrainingConfig, slice]), \
+            torch.serialization.safe_globals([TrainingConfig, slice]):
+        assert torchless.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == \
+               sorted(torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)))
+
+
+def test_get_unsafe_globals_in_checkpoint_of_a_path_and_of_torchless_files(tmp_path):
+    path = tmp_path / "whole.pt"
+    torchless.save({"model": torchless.nn.Linear(2, 2), "counts": collections.Counter(a=1)}, path)
+    assert torchless.serialization.get_unsafe_globals_in_checkpoint(path) == ["torchless.nn.modules.linear.Linear"]
+    torchless.save({"w": torchless.ones(1)}, str(path), format="torch")
+    assert torchless.serialization.get_unsafe_globals_in_checkpoint(str(path)) == []
+
+
+@pytest.mark.parametrize("data", [b"", b"not a checkpoint", _torch_bytes({"w": torch.ones(1)}, legacy=True)],
+                         ids=["empty", "text", "legacy"])
+def test_get_unsafe_globals_in_checkpoint_refuses_what_torch_refuses(data):
+    assert outcome_named_as_torch(lambda: torchless.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data))) \
+           == outcome_named_as_torch(lambda: torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)))
