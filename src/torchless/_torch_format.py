@@ -704,8 +704,8 @@ def archive_folder(names):
 # what a damaged or forged file can make the pickle and zip readers raise (OSError: seeks to forged offsets, and
 # bz2's damaged members; LZMAError: lzma's)
 _CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, AttributeError, EOFError,
-               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError, lzma.LZMAError,
-               _Corrupt)
+               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError,
+               lzma.LZMAError, _Corrupt)
 
 
 def read_archive(archive, folder, name, file_size, map_location, weights_only=True):

@@ -751,8 +751,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     objects (a model) load only with ``weights_only=False``, or with their classes allowed: the default (None)
     is a weights-only load, as in PyTorch since 2.6. A whole PyTorch model (``torch.save(model)``) loads with
     ``weights_only=False`` as the torchless model of the same classes: PyTorch's (``torch.nn.Conv2d``, ...)
-    are taken from torchless, the others (``__main__.Net``) must be torchless modules of the same names. Loaded tensors view fresh memory, one
-    storage per storage saved: tensors saved as views of one storage share it again, as with ``torch.load``.
+    are taken from torchless, the others (``__main__.Net``) must be torchless modules of the same names.
+    Loaded tensors view fresh memory, one storage per storage saved: tensors saved as views of one storage share
+    it again, as with ``torch.load``.
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object.
@@ -770,11 +771,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     Raises:
         CheckpointError: ``f`` is none of these formats (e.g. a plain pickle, a TorchScript archive), is
             corrupt, or is a checkpoint whose pickle needs a global that a weights-only load does not allow (the
-            message names it; then its subclass ``UnpicklingError``, the name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
-            empty file, also an ``EOFError`` (what PyTorch raises, and named so).
+            message names it; then its subclass ``UnpicklingError``, the name PyTorch's error has). It is both
+            a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an empty file, also an ``EOFError`` (what
+            PyTorch raises, and named so).
         RuntimeError: ``map_location`` names a location other than ``'cpu'`` (a CUDA device, ``'cpu:0'``,
             ...), or maps a saved location to one: PyTorch's message on a machine without it.
         ValueError: ``mmap`` is true and ``f`` is a file object (PyTorch's message).
+        RuntimeError: ``mmap`` is true and ``f`` is not in a zip format (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
     if weights_only is None:  # PyTorch's default: weights-only, unless a pickle module is given
