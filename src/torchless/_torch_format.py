@@ -627,6 +627,11 @@ class _ArchiveReader(_Reader):
 LEGACY_PROTOCOL_VERSION = 1001
 
 
+def _truncated_storage(missing):
+    """PyTorch's error for a legacy file that ends ``missing`` bytes before its storages do."""
+    return _PlainRuntimeError(f"unexpected EOF, expected {missing} more bytes. The file might be corrupted.")
+
+
 class _LegacyReader(_Reader):
     """Reads torch.save's format before PyTorch 1.6 (and with ``_use_new_zipfile_serialization=False``): five
     pickles one after the other -- the magic number, the protocol version, a dict of system information, the
@@ -675,13 +680,13 @@ class _LegacyReader(_Reader):
     def _read_bytes(self, count):
         missing = count - (self._end - self._stream.tell())
         if missing > 0:
-            raise _Corrupt(f"unexpected EOF, expected {missing} more bytes. The file might be corrupted.")
+            raise _truncated_storage(missing)
         buffer = np.empty(count, np.uint8)
         view, filled = memoryview(buffer), 0
         while filled < count:
             got = self._stream.readinto(view[filled:filled + (1 << 24)])
             if not got:
-                raise _Corrupt(f"unexpected EOF, expected {count - filled} more bytes. The file might be corrupted.")
+                raise _truncated_storage(count - filled)
             filled += got
         return buffer
 

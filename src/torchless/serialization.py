@@ -840,6 +840,22 @@ def _is_legacy_torch_file(head):
     return any(head.startswith(magic) for magic in _LEGACY_MAGICS)
 
 
+_ZIP_END_RECORD_SIZE = 22  # the end of central directory record, without which nothing of an archive is found
+
+
+def _damaged_zip_error(error, size, name):
+    """The error for a file that starts as a zip archive but cannot be opened as one: a truncated file gets
+    PyTorch's message (its zip reader's words when it finds no central directory)."""
+    if isinstance(error, zipfile.BadZipFile) and str(error) == "File is not a zip file":
+        reason = "not a ZIP archive" if size < _ZIP_END_RECORD_SIZE else "failed finding central directory"
+        return _PlainRuntimeError(
+            f"PytorchStreamReader failed reading zip archive: {reason}. This is an internal miniz error. If you are "
+            "seeing this error, there is a high likelihood that your checkpoint file is corrupted. This can happen if "
+            "the checkpoint was not saved properly, was transferred incorrectly, or the file was modified after "
+            "saving.")
+    return CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: {error})")
+
+
 def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap_of_file_object=False,
                  mmap_name=None):
     start = stream.tell()
@@ -862,8 +878,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             stream.seek(start)
             return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
         if head[:2] == b"PK":
-            raise CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: "
-                                  f"{error})") from None
+            raise _damaged_zip_error(error, size, name) from None
         if head[0] not in _TORCH_UNPICKLER_OPCODES:
             # PyTorch's words (which code catching its errors may look for), on one line, then ours
             raise CheckpointError(f"Weights only load failed (WeightsUnpickler error: Unsupported operand {head[0]}): "
