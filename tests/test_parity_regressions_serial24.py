@@ -19,6 +19,7 @@ Differences fixed:
 import collections
 import dataclasses
 import io
+import zipfile
 
 import numpy as np
 import pytest
@@ -382,3 +383,88 @@ def test_get_unsafe_globals_in_checkpoint_of_a_path_and_of_torchless_files(tmp_p
 def test_get_unsafe_globals_in_checkpoint_refuses_what_torch_refuses(data):
     assert outcome_named_as_torch(lambda: torchless.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data))) \
            == outcome_named_as_torch(lambda: torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)))
+
+
+# ------------------------------------------------------------------ whole torchless objects for torch.load
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_whole_torchless_model_loads_in_torch_as_the_torch_model(legacy, monkeypatch):
+    torchless.manual_seed(0)
+    model = TorchlessNet()
+    model.features = torchless.nn.Sequential(torchless.nn.Conv2d(3, 4, 3, padding=1), torchless.nn.BatchNorm2d(4),
+                                             torchless.nn.ReLU(), torchless.nn.MaxPool2d(2), torchless.nn.Flatten())
+    model.fc = torchless.nn.Linear(16, 3)
+    model.activation = torchless.nn.functional.gelu
+    model.features[1].running_mean.uniform_()
+    model.eval()
+    buffer = io.BytesIO()
+    torchless.save(model, buffer, format="torch", _use_new_zipfile_serialization=not legacy)
+    data = buffer.getvalue()
+    with pytest.raises(torch.serialization.pickle.UnpicklingError, match=r"GLOBAL \S*TorchlessNet was not an allowed"):
+        torch.load(io.BytesIO(data))
+    if not legacy:
+        assert sorted(torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data))) == sorted(
+            [f"{__name__}.TorchlessNet", "torch.nn.functional.gelu"] + [
+                f"torch.nn.modules.{name}" for name in ("activation.ReLU", "batchnorm.BatchNorm2d",
+                                                        "container.Sequential", "conv.Conv2d", "flatten.Flatten",
+                                                        "linear.Linear", "pooling.MaxPool2d")])
+    monkeypatch.setitem(globals(), "TorchlessNet", TorchNet)  # the torch program's class of that name
+    loaded = torch.load(io.BytesIO(data), weights_only=False)
+    assert type(loaded) is TorchNet and type(loaded.fc) is torch.nn.Linear and not loaded.training
+    assert loaded.activation is torch.nn.functional.gelu
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, 4, 4)
+    np.testing.assert_allclose(loaded(x).detach().numpy(), model(torchless.tensor(x.numpy())).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_whole_torchless_optimizer_loads_in_torch():
+    parameters = [torchless.nn.Parameter(torchless.ones(2, 3)), torchless.nn.Parameter(torchless.zeros(3))]
+    optimizer = torchless.optim.SGD(parameters, lr=0.1, momentum=0.9)
+    sum(p.sum() for p in parameters).backward()
+    optimizer.step()
+    buffer = io.BytesIO()
+    torchless.save(optimizer, buffer, format="torch")
+    loaded = torch.load(io.BytesIO(buffer.getvalue()), weights_only=False)
+    assert type(loaded) is torch.optim.SGD
+    assert_same_loaded(optimizer.state_dict(), loaded.state_dict())
+
+
+# ------------------------------------------------------------------ tensors with Python attributes
+def _with_attributes(lib):
+    tensor, parameter = lib.arange(4.0), lib.nn.Parameter(lib.ones(2))
+    tensor.note, tensor.scale = "kept", lib.tensor([2.0])
+    parameter.tag = 7
+    return {"tensor": tensor, "parameter": parameter, "view": tensor[1:]}
+
+
+def _attributes(loaded):
+    return (loaded["tensor"].note, loaded["tensor"].scale.tolist(), loaded["parameter"].tag,
+            sorted(vars(loaded["view"])), type(loaded["parameter"]).__name__)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_python_attributes_of_tensors_travel_both_ways(legacy):
+    from_torch = _torch_bytes(_with_attributes(torch), legacy=legacy)
+    expected = _attributes(torch.load(io.BytesIO(from_torch)))
+    assert _attributes(torchless.load(io.BytesIO(from_torch))) == expected
+    from_torchless = _save(torchless, _with_attributes(torchless), legacy)
+    assert _attributes(torch.load(from_torchless)) == expected
+    own = io.BytesIO()
+    torchless.save(_with_attributes(torchless), own)
+    own.seek(0)
+    assert _attributes(torchless.load(own)) == expected
+
+
+@pytest.mark.parametrize("name", ["_data", "grad_fn", "shape"])
+def test_a_state_setting_a_tensors_own_attributes_is_refused(name):
+    tensor = torchless.ones(2)
+    setattr(tensor, "x" * len(name), 1)
+    written = io.BytesIO()
+    torchless.save(tensor, written, format="torch")
+    forged = io.BytesIO()
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(forged, "w") as target:
+        for entry in source.namelist():
+            data = source.read(entry)
+            target.writestr(entry, data.replace(b"x" * len(name), name.encode()) if entry.endswith(".pkl") else data)
+    with pytest.raises(torchless.serialization.CheckpointError, match="not Python attributes of a torchless tensor"):
+        torchless.load(io.BytesIO(forged.getvalue()))

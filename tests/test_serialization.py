@@ -562,12 +562,6 @@ def test_big_endian_arrays_load_as_native():
     assert loaded.dtype == torchless.float64 and loaded.tolist() == [0, 1, 2, 3]
 
 
-def test_objects_with_a_state_dict_get_a_hint_in_torchs_format():
-    optimizer = torchless.optim.SGD([Parameter(torchless.ones(1))])
-    with pytest.raises(TypeError, match=r"SGD \(save its state_dict\(\) instead\) with format='torch'"):
-        torchless.save(optimizer, io.BytesIO(), format="torch")
-
-
 def test_relative_missing_directory_message(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RuntimeError, match="^Parent directory missing does not exist.$"):

@@ -40,6 +40,8 @@ import pickle
 import pickletools
 import secrets
 import struct
+import sys
+import types
 import warnings
 import zipfile
 from collections import Counter, OrderedDict
@@ -50,10 +52,10 @@ from . import _dtype
 from ._size import Size
 from ._tensor import Tensor
 from ._device import device
-from .serialization import LEGACY_MAGIC_NUMBER, CheckpointError, UnpicklingError, _PlainRuntimeError, _python3_name, \
-    _safe_globals, _user_safe_global, _weights_only_refusal
+from .serialization import LEGACY_MAGIC_NUMBER, CheckpointError, UnpicklingError, _PlainRuntimeError, _StorageTable, \
+    _c_contiguous, _python3_name, _python_attributes, _safe_globals, _user_safe_global, _weights_only_refusal
 
-__all__ = ["archive_folder", "read_archive", "read_legacy", "write_archive", "write_legacy"]
+__all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
 
 ALIGNMENT = 64
 _ARCHIVE_VERSION = b"3\n"
@@ -125,12 +127,13 @@ class _TensorRecord(_Inert):
     """A tensor to copy out of its storage once the whole pickle has been read."""
 
     __slots__ = ("storage", "dtype", "offset", "size", "stride", "requires_grad", "negative", "conjugate",
-                 "is_parameter")
+                 "is_parameter", "attributes")
 
-    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, conjugate, is_parameter=False):
+    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, conjugate, is_parameter=False,
+                 attributes=None):
         self.storage, self.dtype, self.offset, self.size, self.stride = storage, dtype, offset, size, stride
         self.requires_grad, self.negative, self.conjugate = requires_grad, negative, conjugate
-        self.is_parameter = is_parameter
+        self.is_parameter, self.attributes = is_parameter, attributes or {}
 
     def __repr__(self):
         return "a tensor"
@@ -215,12 +218,36 @@ def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
         raise _Corrupt(f"a Parameter must wrap a tensor, got {_describe(data)}")
     if not isinstance(requires_grad, bool) or not isinstance(backward_hooks, dict):
         raise _Corrupt("bad Parameter arguments")
-    if state:
-        raise _Refused("Parameters with Python attributes are not supported")
     if requires_grad and not data.dtype.is_floating_point:
         raise _Corrupt(f"a Parameter of dtype torch.{data.dtype.name} cannot require gradients")
     return _TensorRecord(data.storage, data.dtype, data.offset, data.size, data.stride, requires_grad,
-                         data.negative, data.conjugate, is_parameter=True)
+                         data.negative, data.conjugate, is_parameter=True, attributes=_tensor_attributes(state))
+
+
+def _rebuild_from_type_v2(function, new_type, args, state):
+    """A tensor with Python attributes, as PyTorch pickles it: ``function(*args)`` with ``state`` set on it."""
+    if not (isinstance(function, _Global) and function.function in (_rebuild_tensor_v2, _rebuild_tensor_v3)):
+        raise _Refused(f"_rebuild_from_type_v2 rebuilds tensors only, not with {_describe(function)}")
+    if new_type is not _ALLOWED_GLOBALS["torch", "Tensor"] or not isinstance(args, tuple):
+        raise _Refused(f"_rebuild_from_type_v2 rebuilds torch.Tensor only, not {_describe(new_type)}")
+    record = function(*args)
+    record.attributes = _tensor_attributes(state)
+    return record
+
+
+def _tensor_attributes(state):
+    """The Python attributes in the state PyTorch pickles with a tensor (a dict, or a pair of dicts for an object
+    with slots), checked not to overwrite a torchless tensor's own."""
+    if isinstance(state, tuple) and len(state) == 2:
+        state = {**(state[0] or {}), **(state[1] or {})}
+    if state is None:
+        return {}
+    if not isinstance(state, dict) or not all(isinstance(name, str) for name in state):
+        raise _Corrupt(f"a tensor's state must be a dict of attributes, got {_describe(state)}")
+    if any(hasattr(Tensor, name) for name in state):
+        raise _Refused(f"a tensor's state sets {sorted(name for name in state if hasattr(Tensor, name))}, which are "
+                       "not Python attributes of a torchless tensor")
+    return state
 
 
 def _torch_device(*args):
@@ -275,12 +302,14 @@ def _allowed_globals():
         ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
         ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
         ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+        ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
         ("torch", "device"): _torch_device,
         ("torch", "Size"): _torch_size,
     }
     table = {key: _Global(".".join(key), function) for key, function in allowed.items()}
     for name in ("set", "complex", "bytearray"):  # protocol 2 writes Python 3's builtins as __builtin__
         table["__builtin__", name] = table["builtins", name]
+    table["torch", "Tensor"] = table["torch._tensor", "Tensor"] = _Global("torch.Tensor")
     for name, dtype in _STORAGE_DTYPES.items():
         table["torch", name] = _Global(f"torch.{name}", dtype=dtype)
     table["torch.storage", "UntypedStorage"] = table["torch", "UntypedStorage"] = _Global(
@@ -552,8 +581,11 @@ class _Reader:
                                                 [s * dtype.itemsize for s in record.stride])
         tensor = Tensor._wrap(array)
         if record.is_parameter:
-            return self._parameter(tensor, requires_grad=record.requires_grad)
-        tensor.requires_grad = record.requires_grad
+            tensor = self._parameter(tensor, requires_grad=record.requires_grad)
+        else:
+            tensor.requires_grad = record.requires_grad
+        for name, value in record.attributes.items():
+            setattr(tensor, name, self._convert(value))
         return tensor
 
     def _storage_elements(self, storage, dtype):
@@ -755,160 +787,138 @@ def _read(reader, name):
 
 
 # ---------------------------------------------------------------------------------- writing
-class _PickleWriter:
-    """Pickles (protocol 2) an object tree given as torchless.save's JSON nodes, with the globals and
-    persistent ids that torch.save writes."""
+class _TorchGlobal:
+    """A global of PyTorch that torch.save's pickles name (``torch._utils._rebuild_tensor_v2``,
+    ``torch.FloatStorage``, ...), written under its name without being imported."""
 
-    def __init__(self, storages, legacy=False):
-        self._storages = storages
-        self._legacy = legacy  # storage ids as the legacy format writes them, with a sixth item (no view)
-        self._out = bytearray(pickle.PROTO + b"\x02")
-        self._memo = {}
+    __slots__ = ("module", "name")
 
-    def dump(self, node):
-        self._node(node)
-        self._out += pickle.STOP
-        return bytes(self._out)
+    def __init__(self, module, name):
+        self.module, self.name = module, name
 
-    def _remember(self, key):
-        index = self._memo[key] = len(self._memo)
-        self._out += pickle.BINPUT + bytes([index]) if index < 256 else pickle.LONG_BINPUT + struct.pack("<I", index)
+    def __call__(self, *args):  # (pickle checks that a reduce function is callable)
+        raise TypeError(f"{self.module}.{self.name} is PyTorch's, not callable in torchless")
 
-    def _recall(self, key):
-        index = self._memo.get(key)
-        if index is None:
-            return False
-        self._out += pickle.BINGET + bytes([index]) if index < 256 else pickle.LONG_BINGET + struct.pack("<I", index)
-        return True
 
-    def _global(self, module, name):
-        if not self._recall(("global", module, name)):
-            self._out += pickle.GLOBAL + f"{module}\n{name}\n".encode("ascii")
-            self._remember(("global", module, name))
+_REBUILD_TENSOR = _TorchGlobal("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_PARAMETER = _TorchGlobal("torch._utils", "_rebuild_parameter")
+_REBUILD_PARAMETER_WITH_STATE = _TorchGlobal("torch._utils", "_rebuild_parameter_with_state")
+_REBUILD_FROM_TYPE = _TorchGlobal("torch._tensor", "_rebuild_from_type_v2")
+_TENSOR_TYPE = _TorchGlobal("torch", "Tensor")
+_SIZE_TYPE = _TorchGlobal("torch", "Size")
+_DEVICE_TYPE = _TorchGlobal("torch", "device")
+_STORAGE_TYPES = {dtype: _TorchGlobal("torch", name) for dtype, name in _STORAGE_NAMES.items()}
+# where torchless's functions defined in private modules (torchless.nn._functional.activation.gelu) are public, as
+# they are in PyTorch
+_PUBLIC_MODULES = ("torchless.nn.functional", "torchless", "torchless.nn.init", "torchless.linalg", "torchless.fft",
+                   "torchless.special")
 
-    def _int(self, value):
-        if 0 <= value < 256:
-            self._out += pickle.BININT1 + bytes([value])
-        elif 0 <= value < 65536:
-            self._out += pickle.BININT2 + struct.pack("<H", value)
-        elif -2 ** 31 <= value < 2 ** 31:
-            self._out += pickle.BININT + struct.pack("<i", value)
-        else:
-            encoded = pickle.encode_long(value)
-            opcode = pickle.LONG1 + bytes([len(encoded)]) if len(encoded) < 256 else \
-                pickle.LONG4 + struct.pack("<i", len(encoded))
-            self._out += opcode + encoded
 
-    def _scalar(self, value):
-        if value is None:
-            self._out += pickle.NONE
-        elif isinstance(value, bool):
-            self._out += pickle.NEWTRUE if value else pickle.NEWFALSE
-        elif isinstance(value, int):
-            self._int(value)
-        elif isinstance(value, float):
-            self._out += pickle.BINFLOAT + struct.pack(">d", value)
-        else:
-            encoded = value.encode("utf-8", "surrogatepass")
-            self._out += pickle.BINUNICODE + struct.pack("<I", len(encoded)) + encoded
+class _StorageReference:
+    """A storage of the table, which the pickle names by its persistent id."""
 
-    def _tuple(self, items, write=None):
-        write = write or self._scalar
-        if not items:
-            self._out += pickle.EMPTY_TUPLE
-            return
-        if len(items) > 3:
-            self._out += pickle.MARK
-        for item in items:
-            write(item)
-        self._out += (pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3)[len(items) - 1] if len(items) <= 3 else pickle.TUPLE
+    __slots__ = ("index",)
 
-    def _batches(self, items, opcode, write):
-        for start in range(0, len(items), 1000):  # as pickle does, so that no MARK frame grows unbounded
-            self._out += pickle.MARK
-            for item in items[start:start + 1000]:
-                write(item)
-            self._out += opcode
+    def __init__(self, index):
+        self.index = index
 
-    def _pairs(self, items):
-        def write_pair(pair):
-            self._node(pair[0])
-            self._node(pair[1])
 
-        self._batches(items, pickle.SETITEMS, write_pair)
+class _ParameterData:
+    """A Parameter's tensor, pickled as a plain tensor inside ``_rebuild_parameter``'s call."""
 
-    def _call(self, module, name, args, write=None):
-        self._global(module, name)
-        self._tuple(args, write)
-        self._out += pickle.REDUCE
+    __slots__ = ("tensor",)
 
-    def _node(self, node):
-        if not isinstance(node, (list, dict)):
-            self._scalar(node)
-            return
-        if isinstance(node, list):
-            self._out += pickle.EMPTY_LIST
-            self._batches(node, pickle.APPENDS, self._node)
-            return
-        kind = node["type"]
-        if kind in ("tensor", "Parameter"):
-            self._tensor(node["index"], node["requires_grad"], kind == "Parameter")
-        elif kind == "float":
-            self._scalar(float(node["value"]))
-        elif kind == "tuple":
-            self._tuple(node["items"], self._node)
-        elif kind == "Size":
-            self._call("torch", "Size", [tuple(node["items"])], lambda sizes: self._tuple(sizes))
-        elif kind == "dtype":
-            self._global("torch", node["name"])
-        elif kind == "device":
-            kind_name, _, index = node["name"].partition(":")
-            self._call("torch", "device", [kind_name] + ([int(index)] if index else []))
-        elif kind == "dict":
-            self._out += pickle.EMPTY_DICT
-            self._pairs(node["items"])
-        elif kind == "call":
-            self._call(node["module"], node["name"], node["args"], self._node)
-        else:
-            self._call("collections", "OrderedDict", [])
-            self._pairs(node["items"])
-            if "metadata" in node:  # as torch.save does for Module.state_dict()'s _metadata
-                self._out += pickle.EMPTY_DICT
-                self._scalar("_metadata")
-                self._node(node["metadata"])
-                self._out += pickle.SETITEM + pickle.BUILD
+    def __init__(self, tensor):
+        self.tensor = tensor
 
-    def _tensor(self, index, requires_grad, is_parameter):
-        key = ("tensor", index, is_parameter, requires_grad)
-        if self._recall(key):
-            return
-        storage, offset, shape, strides = self._storages.tensor_layouts[index]
-        elements = self._storages.arrays[storage]
-        dtype = _dtype.from_numpy_dtype(elements.dtype)
-        if is_parameter:
-            self._global("torch._utils", "_rebuild_parameter")
-        self._global("torch._utils", "_rebuild_tensor_v2")
-        self._out += pickle.MARK
-        self._out += pickle.MARK
-        self._scalar("storage")
-        self._global("torch", _STORAGE_NAMES[dtype])
-        self._scalar(str(storage))
-        self._scalar("cpu")
-        self._int(elements.size)
-        if self._legacy:
-            self._out += pickle.NONE
-        self._out += pickle.TUPLE + pickle.BINPERSID
-        self._int(offset)
-        self._tuple(shape)
-        self._tuple(strides)
-        self._scalar(requires_grad and not is_parameter)
-        self._call("collections", "OrderedDict", [])
-        self._out += pickle.TUPLE + pickle.REDUCE
-        if is_parameter:
-            self._out += pickle.NEWTRUE if requires_grad else pickle.NEWFALSE
-            self._call("collections", "OrderedDict", [])
-            self._out += pickle.TUPLE3 + pickle.REDUCE
-        self._remember(key)
+
+class _TorchPickler(pickle._Pickler):
+    """Pickles any object (protocol 2) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
+    on storage ids (the storages collected in the _StorageTable ``storages``), Parameters, dtypes, devices and
+    ``torch.Size`` as PyTorch's, and torchless's classes and functions under PyTorch's names (a torchless
+    ``Conv2d`` as ``torch.nn.modules.conv.Conv2d``), so that ``torch.load`` rebuilds PyTorch's objects. With
+    ``legacy``, storage ids as the legacy format writes them. (The pure-Python pickler, whose ``save_global``
+    can name a global without importing it.)"""
+
+    def __init__(self, stream, storages, legacy=False):
+        from .nn.parameter import Parameter
+
+        super().__init__(stream, protocol=2)
+        self._storages, self._legacy = storages, legacy
+        self._parameter = Parameter
+
+    def persistent_id(self, obj):
+        if type(obj) is not _StorageReference:
+            return None
+        elements = self._storages.arrays[obj.index]
+        storage_id = ("storage", _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], str(obj.index), "cpu",
+                      elements.size)
+        return storage_id + (None,) if self._legacy else storage_id  # (the legacy format's: no storage view)
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Tensor):
+            return self._reduce_tensor(obj)
+        if type(obj) is _ParameterData:
+            return self._reduce_data(obj.tensor, {})
+        if isinstance(obj, (_TorchGlobal, _dtype.dtype)):
+            return "global"  # saved by save_global, under PyTorch's name
+        if isinstance(obj, Size):
+            return _SIZE_TYPE, (tuple(obj),)
+        if isinstance(obj, device):
+            return _DEVICE_TYPE, (obj.type,) if obj.index is None else (obj.type, obj.index)
+        return NotImplemented
+
+    def _reduce_tensor(self, tensor):
+        attributes = _python_attributes(tensor)
+        if not isinstance(tensor, self._parameter):
+            return self._reduce_data(tensor, attributes)
+        arguments = (_ParameterData(tensor), tensor.requires_grad, OrderedDict())
+        if attributes:
+            return _REBUILD_PARAMETER_WITH_STATE, arguments + (attributes,)
+        return _REBUILD_PARAMETER, arguments
+
+    def _reduce_data(self, tensor, attributes):
+        storage, offset, shape, strides = self._storages.tensor_layouts[
+            self._storages.add(tensor, _c_contiguous(tensor._data))]
+        requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)  # (the Parameter's call has it)
+        arguments = (_StorageReference(storage), offset, tuple(shape), tuple(strides), requires_grad, OrderedDict())
+        if attributes:  # as PyTorch pickles a tensor with Python attributes
+            return _REBUILD_FROM_TYPE, (_REBUILD_TENSOR, _TENSOR_TYPE, arguments, attributes)
+        return _REBUILD_TENSOR, arguments
+
+    dispatch = dict(pickle._Pickler.dispatch)  # (which saves functions with the base class's save_global)
+    dispatch[types.FunctionType] = lambda self, obj: self.save_global(obj)
+
+    def save_global(self, obj, name=None):
+        module, name = _torch_name(obj, name)
+        if module is None:
+            return super().save_global(obj, name)
+        self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
+        self.memoize(obj)
+
+
+def _torch_name(obj, name):
+    """(module, name) of ``obj`` in PyTorch if it is torchless's or PyTorch's, else (None, name)."""
+    if isinstance(obj, _TorchGlobal):
+        return obj.module, obj.name
+    if isinstance(obj, _dtype.dtype):
+        return "torch", obj.name
+    module = getattr(obj, "__module__", None) or ""
+    if module != "torchless" and not module.startswith("torchless."):
+        return None, name
+    name = name if name is not None and name != "global" else obj.__qualname__
+    if any(part.startswith("_") for part in module.split(".")):
+        module = next((public for public in _PUBLIC_MODULES if getattr(sys.modules.get(public), name, None) is obj),
+                      module)
+    return "torch" + module[len("torchless"):], name
+
+
+def pickle_for_torch(obj, legacy=False):
+    """(the pickle torch.save writes for ``obj``, the _StorageTable of the storages its tensors view)."""
+    storages = _StorageTable()
+    buffer = io.BytesIO()
+    _TorchPickler(buffer, storages, legacy).dump(obj)
+    return buffer.getvalue(), storages
 
 
 def _write_aligned(archive, origin, name, data):
@@ -926,10 +936,9 @@ def _write_aligned(archive, origin, name, data):
         entry.write(data)
 
 
-def write_archive(stream, node, storages, folder="archive", record_byte_order=True):
-    """Write the object given by torchless.save's JSON ``node`` (its tensors' storages and layouts in the
-    _StorageTable ``storages``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
-    pickled = _PickleWriter(storages).dump(node)
+def write_archive(stream, pickled, storages, folder="archive", record_byte_order=True):
+    """Write the checkpoint of :func:`pickle_for_torch`'s ``pickled`` object and ``storages`` to ``stream`` as
+    torch.save does."""
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         origin = archive.fp.tell()
 
@@ -948,14 +957,15 @@ def write_archive(stream, node, storages, folder="archive", record_byte_order=Tr
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
 
 
-def write_legacy(stream, node, storages):
+def write_legacy(stream, pickled, storages):
     """Write the object as :func:`write_archive`, in the legacy format of ``torch.save(...,
-    _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`)."""
+    _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`); ``pickled`` by
+    ``pickle_for_torch(obj, legacy=True)``."""
     system_info = {"protocol_version": LEGACY_PROTOCOL_VERSION, "little_endian": True,
                    "type_sizes": {"short": 2, "int": 4, "long": 4}}
     for header in (LEGACY_MAGIC_NUMBER, LEGACY_PROTOCOL_VERSION, system_info):
         stream.write(pickle.dumps(header, protocol=2))
-    stream.write(_PickleWriter(storages, legacy=True).dump(node))
+    stream.write(pickled)
     keys = [str(index) for index in range(len(storages.arrays))]
     stream.write(pickle.dumps(keys, protocol=2))
     for elements in storages.arrays:

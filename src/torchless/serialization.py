@@ -15,15 +15,16 @@ A NODE is JSON ``null``, ``true``/``false``, an integer, a finite float, a strin
 tagged object ``{"type": ..., ...}`` for everything JSON cannot say by itself: ``float`` (nan/inf),
 ``tuple``, ``dict`` and ``OrderedDict`` (items as ``[key NODE, value NODE]`` pairs, so that integer and
 tuple keys come back as they were), ``tensor`` and ``Parameter`` (an index into ``tensors/`` plus
-``requires_grad``), ``Size``, ``dtype`` and ``device``. A default (weights-only) load only ever builds these types.
+``requires_grad``, and the tensor's Python ``attributes`` if it has any), ``Size``, ``dtype`` and ``device``. A default (weights-only) load only ever builds these types.
 
 Any other object (a whole model, as ``torch.save(model, path)`` saves it) is a ``pickle`` node: an index into
 ``objects/<i>.pkl``, a pickle whose tensors are references to ``tensors/``. As with PyTorch since 2.6, loading it
 needs ``weights_only=False`` (unpickling can run arbitrary code), or its classes allowed by
 :func:`add_safe_globals`.
 
-``save(..., format="torch")`` writes PyTorch's own zip format instead, and :func:`load` reads it -- files
-written by ``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
+``save(..., format="torch")`` writes PyTorch's own zip (or legacy) format instead, pickling the object as
+torch.save does, torchless's classes under PyTorch's names; :func:`load` reads these formats -- files written by
+``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
 """
 import _compat_pickle
 import io
@@ -38,7 +39,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 
 import numpy as np
 
@@ -104,12 +105,12 @@ _CONTAINER_TYPES = (list, tuple, dict, OrderedDict)  # what a JSON node holds as
 class _Encoder:
     """Turns an object into a JSON node, collecting its tensors' arrays (each distinct tensor once)."""
 
-    def __init__(self, pickles=True):
+    def __init__(self):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
         self.arrays = []
-        self.pickles = [] if pickles else None  # whole objects (modules, ...), pickled; None: refused
+        self.pickles = []  # whole objects (modules, ...), pickled
         self._index_of = {}
         self._open_containers = set()
 
@@ -127,22 +128,11 @@ class _Encoder:
             return {"type": "dtype", "name": obj.name}
         if isinstance(obj, device):
             return {"type": "device", "name": str(obj)}
-        if isinstance(obj, (list, tuple, dict)):
-            # other subclasses (Counter, defaultdict, named tuples) are pickled whole, so that they load as their
-            # own type, and a weights-only load allows them as PyTorch's does (Counter) or refuses them
-            if self.pickles is None and type(obj) is Counter:
-                return _call_node("collections", "Counter", [self._encode_container(dict(obj))])
-            if self.pickles is None or type(obj) in _CONTAINER_TYPES or isinstance(obj, Size):
-                return self._encode_container(obj)
-        if self.pickles is not None:
-            return self._encode_pickled(obj)
-        if type(obj) in _PICKLED_AS_CALLS:
-            return _PICKLED_AS_CALLS[type(obj)](self, obj)
-        hint = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
-        raise TypeError(f"torchless.save cannot save an object of type {type(obj).__module__}."
-                        f"{type(obj).__qualname__}{hint} with format='torch': only tensors, Parameters, None, bools, "
-                        "ints, floats, complex numbers, strings, bytes, dtypes, devices and lists, tuples, sets and "
-                        "dicts of these can be saved")
+        # other subclasses of containers (Counter, defaultdict, named tuples) are pickled whole, so that they load as
+        # their own type, and a weights-only load allows them as PyTorch's does (Counter) or refuses them
+        if type(obj) in _CONTAINER_TYPES or isinstance(obj, Size):
+            return self._encode_container(obj)
+        return self._encode_pickled(obj)
 
     def _encode_pickled(self, obj):
         """A whole object (a model, say), pickled, its tensors stored as the others are."""
@@ -157,7 +147,11 @@ class _Encoder:
             self._index_of[key] = len(self.arrays)
             self.arrays.append((tensor, _c_contiguous(tensor._data)))
         kind = "Parameter" if isinstance(tensor, self._parameter) else "tensor"
-        return {"type": kind, "index": self._index_of[key], "requires_grad": bool(tensor.requires_grad)}
+        node = {"type": kind, "index": self._index_of[key], "requires_grad": bool(tensor.requires_grad)}
+        attributes = _python_attributes(tensor)
+        if attributes:
+            node["attributes"] = self.encode(attributes)
+        return node
 
     def _encode_container(self, obj):
         if id(obj) in self._open_containers:
@@ -181,44 +175,36 @@ class _Encoder:
             self._open_containers.discard(id(obj))
 
 
-def _call_node(module, name, args):
-    """A node for ``torch.save``'s pickle of a call: ``module.name(*args)`` (args: nodes)."""
-    return {"type": "call", "module": module, "name": name, "args": args}
-
-
-def _bytes_node(data):
-    return _call_node("_codecs", "encode", [data.decode("latin-1"), "latin1"])
-
-
-# The values PyTorch's weights-only load builds from a call in torch.save's pickle (protocol 2, as Python pickles
-# them), written so for format='torch'; torchless's own format pickles them whole.
-_PICKLED_AS_CALLS = {
-    bytes: lambda encoder, data: _bytes_node(data),
-    bytearray: lambda encoder, data: _call_node("__builtin__", "bytearray", [_bytes_node(bytes(data))]),
-    set: lambda encoder, items: _call_node("__builtin__", "set", [[encoder.encode(v) for v in items]]),
-    complex: lambda encoder, z: _call_node("__builtin__", "complex", [encoder.encode(z.real), encoder.encode(z.imag)]),
-}
-
-
 class _StorageTable:
     """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
     array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
     load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
     storage of its own."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays=()):
         self.arrays = []  # each storage's elements, 1-D
         self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
-        index_of = {}
-        dtype_of_memory = {}
+        self._index_of = {}
+        self._dtype_of_memory = {}
         for tensor, contiguous in arrays:
-            _check_one_type_per_memory(tensor._data, dtype_of_memory)
-            elements, offset, strides = _storage_layout(tensor._data, contiguous)
-            key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
-            if key not in index_of:
-                index_of[key] = len(self.arrays)
-                self.arrays.append(elements)
-            self.tensor_layouts.append((index_of[key], offset, contiguous.shape, strides))
+            self.add(tensor, contiguous)
+
+    def add(self, tensor, contiguous):
+        """Add ``tensor`` (``contiguous``: its array in C order); returns the index of its layout."""
+        _check_one_type_per_memory(tensor._data, self._dtype_of_memory)
+        elements, offset, strides = _storage_layout(tensor._data, contiguous)
+        key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
+        if key not in self._index_of:
+            self._index_of[key] = len(self.arrays)
+            self.arrays.append(elements)
+        self.tensor_layouts.append((self._index_of[key], offset, contiguous.shape, strides))
+        return len(self.tensor_layouts) - 1
+
+
+def _python_attributes(tensor):
+    """The attributes a program set on ``tensor``, which torch.save keeps (torchless's own bookkeeping in a
+    tensor's ``__dict__``, such as the base of a view, has class-level defaults)."""
+    return {name: value for name, value in vars(tensor).items() if not hasattr(Tensor, name)}
 
 
 def _check_one_type_per_memory(array, dtype_of_memory):
@@ -325,9 +311,11 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             model, are pickled (their tensors stored as the others are): loading them takes
             ``weights_only=False``, as in PyTorch.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
-        format (str): ``"torchless"`` (default) for torchless's own format, which never pickles, or
-            ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
-            bytes), which ``torch.load(f, weights_only=True)`` reads. In both, each storage (the memory tensors
+        format (str): ``"torchless"`` (default) for torchless's own format, which pickles only whole objects,
+            or ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
+            bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain data; whole
+            objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of the same
+            names (a torchless model loads as the PyTorch model). In both, each storage (the memory tensors
             view) is written once, whole, as torch.save writes it, with each tensor's offset and strides in it.
 
     ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; with
@@ -335,28 +323,29 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     and ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
-        TypeError: with ``format="torch"``, ``obj`` holds something else (a Module, a NumPy array, ...).
         pickle.PicklingError, AttributeError: an object pickle cannot save (a lambda, a local class).
         ValueError: ``format`` is neither ``"torchless"`` nor ``"torch"``.
         RuntimeError: the directory of ``f`` does not exist.
     """
     if format not in ("torchless", "torch"):
         raise ValueError(f"format must be 'torchless' or 'torch', got {format!r}")
-    encoder = _Encoder(pickles=format == "torchless")
-    node = encoder.encode(obj)
-    storages = _StorageTable(encoder.arrays)
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
+        pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization)
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
             if not _use_new_zipfile_serialization:
-                _torch_format.write_legacy(stream, node, storages)
+                _torch_format.write_legacy(stream, pickled, storages)
                 return
-            _torch_format.write_archive(stream, node, storages, folder,
+            _torch_format.write_archive(stream, pickled, storages, folder,
                                         record_byte_order=not _disable_byteorder_record)
     else:
+        encoder = _Encoder()
+        node = encoder.encode(obj)
+        storages = _StorageTable(encoder.arrays)
+
         def write(stream):
             _write_archive(stream, node, storages, encoder.pickles)
 
@@ -473,7 +462,16 @@ class _Decoder:
                 tensor = Tensor._wrap(array)
                 tensor.requires_grad = requires_grad
             self._tensors[index] = tensor
+            self._set_attributes(tensor, node.get("attributes"))
         return self._tensors[index]
+
+    def _set_attributes(self, tensor, node):
+        attributes = {} if node is None else self.decode(node)
+        if not isinstance(attributes, dict) or not all(isinstance(name, str) for name in attributes) or \
+                any(hasattr(Tensor, name) for name in attributes):
+            raise ValueError(f"bad tensor attributes {sorted(attributes) if isinstance(attributes, dict) else node!r}")
+        for name, value in attributes.items():
+            setattr(tensor, name, value)
 
     def _tensor_array(self, index):
         if self._layouts is None:
