@@ -468,3 +468,63 @@ def test_a_state_setting_a_tensors_own_attributes_is_refused(name):
             target.writestr(entry, data.replace(b"x" * len(name), name.encode()) if entry.endswith(".pkl") else data)
     with pytest.raises(torchless.serialization.CheckpointError, match="not Python attributes of a torchless tensor"):
         torchless.load(io.BytesIO(forged.getvalue()))
+
+
+# ------------------------------------------------------------------ torch.serialization's settings and helpers
+def test_serialization_constants_and_warning_are_torchs():
+    for name in ("DEFAULT_PROTOCOL", "MAGIC_NUMBER", "PROTOCOL_VERSION"):
+        assert getattr(torchless.serialization, name) == getattr(torch.serialization, name)
+    assert issubclass(torchless.serialization.SourceChangeWarning, Warning)
+    assert [(e.name, e.value) for e in torchless.serialization.LoadEndianness] == \
+           [(e.name, e.value) for e in torch.serialization.LoadEndianness]
+
+
+@pytest.mark.parametrize("setting", ["LITTLE", "BIG", "NATIVE", None])
+def test_default_load_endianness_reads_a_checkpoint_without_byteorder_record_as_torch(setting):
+    data = _torch_bytes({"w": torch.arange(4.0), "i": torch.arange(3, dtype=torch.int16)},
+                        _disable_byteorder_record=True)
+    results = []
+    for lib in (torch, torchless):
+        before = lib.serialization.get_default_load_endianness()
+        lib.serialization.set_default_load_endianness(
+            None if setting is None else getattr(lib.serialization.LoadEndianness, setting))
+        try:
+            results.append(lib.load(io.BytesIO(data)))
+        finally:
+            lib.serialization.set_default_load_endianness(before)
+    assert_same_loaded(results[1], results[0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.serialization.set_default_load_endianness("little"),
+    lambda lib: lib.serialization.set_default_mmap_options(5),
+    lambda lib: lib.serialization.location_tag(object()),
+    lambda lib: lib.serialization.default_restore_location(lib.ones(1).untyped_storage(), "cuda:0"),
+    lambda lib: lib.serialization.default_restore_location(lib.ones(1).untyped_storage(), "xyz"),
+    lambda lib: lib.serialization.default_restore_location(lib.ones(1).untyped_storage(), "cpu:0"),
+], ids=["endianness_type", "mmap_flags", "location_tag", "restore_cuda", "restore_unknown", "restore_cpu_0"])
+def test_serialization_helpers_refuse_as_torch(call):
+    assert outcome_named_as_torch(lambda: call(torchless)) == outcome_named_as_torch(lambda: call(torch))
+
+
+def test_serialization_options_and_helpers_as_torch():
+    import mmap
+
+    for lib in (torch, torchless):
+        serialization = lib.serialization
+        assert serialization.get_crc32_options() is True and serialization.get_default_mmap_options() == mmap.MAP_PRIVATE
+        with serialization.set_default_mmap_options(mmap.MAP_SHARED):
+            assert serialization.get_default_mmap_options() == mmap.MAP_SHARED
+        assert serialization.get_default_mmap_options() == mmap.MAP_PRIVATE
+        serialization.set_crc32_options(False)
+        assert serialization.get_crc32_options() is False
+        serialization.set_crc32_options(True)
+        storage = lib.ones(1).untyped_storage()
+        assert serialization.location_tag(storage) == serialization.location_tag(lib.ones(1)) == "cpu"
+        assert serialization.default_restore_location(storage, "cpu") is storage
+        # a map_location callable through PyTorch's default for the CPU
+        path = io.BytesIO()
+        torch.save({"w": torch.arange(2.0)}, path)
+        path.seek(0)
+        loaded = lib.load(path, map_location=lambda s, location: serialization.default_restore_location(s, "cpu"))
+        assert loaded["w"].tolist() == [0.0, 1.0]

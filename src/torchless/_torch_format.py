@@ -52,8 +52,9 @@ from . import _dtype
 from ._size import Size
 from ._tensor import Tensor
 from ._device import device
-from .serialization import LEGACY_MAGIC_NUMBER, CheckpointError, UnpicklingError, _PlainRuntimeError, _StorageTable, \
-    _c_contiguous, _python3_name, _python_attributes, _safe_globals, _user_safe_global, _weights_only_refusal
+from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
+    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _c_contiguous, _python3_name, _python_attributes, \
+    _safe_globals, _user_safe_global, _weights_only_refusal
 
 __all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
 
@@ -616,8 +617,8 @@ class _ArchiveReader(_Reader):
         return self._convert(self._unpickle(data))
 
     def _byte_order(self):
-        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:
-            return b"little"  # as PyTorch assumes for files older than the record
+        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:  # a file older than the record
+            return _assumed_byte_order().encode()
         value = self._entry("byteorder").tobytes()
         if value not in (b"little", b"big"):
             raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
@@ -656,7 +657,6 @@ class _ArchiveReader(_Reader):
         return array
 
 
-LEGACY_PROTOCOL_VERSION = 1001
 
 
 def _truncated_storage(missing):
@@ -676,10 +676,10 @@ class _LegacyReader(_Reader):
         self._end = stream.tell() + file_size
 
     def read(self):
-        if self._next_pickle() != LEGACY_MAGIC_NUMBER:
+        if self._next_pickle() != MAGIC_NUMBER:
             raise _Corrupt("Invalid magic number; corrupt file?")
         version = self._next_pickle()
-        if version != LEGACY_PROTOCOL_VERSION:
+        if version != PROTOCOL_VERSION:
             raise _Corrupt(f"Invalid protocol version: {_describe(version)}")
         system_info = self._next_pickle()
         if not isinstance(system_info, dict):
@@ -880,7 +880,8 @@ class _TorchPickler(pickle._Pickler):
     def _reduce_data(self, tensor, attributes):
         storage, offset, shape, strides = self._storages.tensor_layouts[
             self._storages.add(tensor, _c_contiguous(tensor._data))]
-        requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)  # (the Parameter's call has it)
+        # (a Parameter's requires_grad is an argument of its own call)
+        requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)
         arguments = (_StorageReference(storage), offset, tuple(shape), tuple(strides), requires_grad, OrderedDict())
         if attributes:  # as PyTorch pickles a tensor with Python attributes
             return _REBUILD_FROM_TYPE, (_REBUILD_TENSOR, _TENSOR_TYPE, arguments, attributes)
@@ -961,9 +962,9 @@ def write_legacy(stream, pickled, storages):
     """Write the object as :func:`write_archive`, in the legacy format of ``torch.save(...,
     _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`); ``pickled`` by
     ``pickle_for_torch(obj, legacy=True)``."""
-    system_info = {"protocol_version": LEGACY_PROTOCOL_VERSION, "little_endian": True,
+    system_info = {"protocol_version": PROTOCOL_VERSION, "little_endian": True,
                    "type_sizes": {"short": 2, "int": 4, "long": 4}}
-    for header in (LEGACY_MAGIC_NUMBER, LEGACY_PROTOCOL_VERSION, system_info):
+    for header in (MAGIC_NUMBER, PROTOCOL_VERSION, system_info):
         stream.write(pickle.dumps(header, protocol=2))
     stream.write(pickled)
     keys = [str(index) for index in range(len(storages.arrays))]

@@ -15,7 +15,8 @@ A NODE is JSON ``null``, ``true``/``false``, an integer, a finite float, a strin
 tagged object ``{"type": ..., ...}`` for everything JSON cannot say by itself: ``float`` (nan/inf),
 ``tuple``, ``dict`` and ``OrderedDict`` (items as ``[key NODE, value NODE]`` pairs, so that integer and
 tuple keys come back as they were), ``tensor`` and ``Parameter`` (an index into ``tensors/`` plus
-``requires_grad``, and the tensor's Python ``attributes`` if it has any), ``Size``, ``dtype`` and ``device``. A default (weights-only) load only ever builds these types.
+``requires_grad``, and the tensor's Python ``attributes`` if it has any), ``Size``, ``dtype`` and
+``device``. A default (weights-only) load only ever builds these types.
 
 Any other object (a whole model, as ``torch.save(model, path)`` saves it) is a ``pickle`` node: an index into
 ``objects/<i>.pkl``, a pickle whose tensors are references to ``tensors/``. As with PyTorch since 2.6, loading it
@@ -27,15 +28,18 @@ torch.save does, torchless's classes under PyTorch's names; :func:`load` reads t
 ``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
 """
 import _compat_pickle
+import enum
 import io
 import json
 import lzma
 import math
+import mmap
 import os
 import pickle
 import pickletools
 import secrets
 import struct
+import sys
 import warnings
 import zipfile
 import zlib
@@ -50,13 +54,107 @@ from ._tensor import Tensor
 from ._device import device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
-           "get_unsafe_globals_in_checkpoint", "safe_globals"]
+           "get_unsafe_globals_in_checkpoint", "safe_globals", "SourceChangeWarning", "LoadEndianness",
+           "get_default_load_endianness", "set_default_load_endianness", "get_crc32_options", "set_crc32_options",
+           "get_default_mmap_options", "set_default_mmap_options", "location_tag", "default_restore_location"]
 
 FORMAT = "torchless"
 VERSION = 2
 _READ_VERSIONS = (1, 2)
 _STRUCTURE = "torchless.json"
 _READ_CHUNK = 1 << 24
+DEFAULT_PROTOCOL = 2  # the pickle protocol of torch.save's checkpoints
+MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # what torch.save's legacy format starts with, pickled
+PROTOCOL_VERSION = 1001  # of torch.save's legacy format
+
+
+class SourceChangeWarning(Warning):
+    """PyTorch's warning for a legacy checkpoint whose module source changed since it was saved."""
+
+
+class LoadEndianness(enum.Enum):
+    """The byte order :func:`load` assumes for a PyTorch checkpoint without a ``byteorder`` record."""
+    NATIVE = 1
+    LITTLE = 2
+    BIG = 3
+
+
+_options = {"endianness": None, "compute_crc32": True, "mmap_flags": mmap.MAP_PRIVATE}
+
+
+def get_default_load_endianness():
+    """The byte order set by :func:`set_default_load_endianness` (None: little-endian, as PyTorch assumes)."""
+    return _options["endianness"]
+
+
+def set_default_load_endianness(endianness):
+    """Set the byte order :func:`load` assumes for a PyTorch checkpoint without a ``byteorder`` record (files
+    older than the record): a :class:`LoadEndianness`, or None for little-endian."""
+    if not isinstance(endianness, LoadEndianness) and endianness is not None:
+        raise TypeError("Invalid argument type in function set_default_load_endianness")
+    _options["endianness"] = endianness
+
+
+def _assumed_byte_order():
+    """The byte order of a PyTorch checkpoint without a record of it, as ``"little"`` or ``"big"``."""
+    endianness = _options["endianness"]
+    if endianness is LoadEndianness.NATIVE:
+        return sys.byteorder
+    return "big" if endianness is LoadEndianness.BIG else "little"
+
+
+def get_crc32_options():
+    """Whether ``save(..., format="torch")`` writes its records' CRC-32 (see :func:`set_crc32_options`)."""
+    return _options["compute_crc32"]
+
+
+def set_crc32_options(compute_crc32):
+    """Set whether ``save(..., format="torch")`` computes its records' CRC-32, as PyTorch's option. (torchless's
+    zip writer always computes them: the flag is recorded for PyTorch compatibility; loading works either way.)"""
+    _options["compute_crc32"] = compute_crc32
+
+
+def get_default_mmap_options():
+    """The mmap flags set by :func:`set_default_mmap_options` (``mmap.MAP_PRIVATE`` by default)."""
+    return _options["mmap_flags"]
+
+
+class set_default_mmap_options:
+    """Set (as a function, or for a ``with`` block) the mmap flags of ``load(..., mmap=True)``:
+    ``mmap.MAP_PRIVATE`` or ``mmap.MAP_SHARED``, checked as PyTorch checks them. (torchless reads tensors into
+    memory: the flags are recorded for PyTorch compatibility.)"""
+
+    def __init__(self, flags):
+        if flags != mmap.MAP_PRIVATE and flags != mmap.MAP_SHARED:
+            raise ValueError("Invalid argument in function set_default_mmap_options, expected mmap.MAP_PRIVATE or "
+                             f"mmap.MAP_SHARED, but got {flags}")
+        self.prev = _options["mmap_flags"]
+        _options["mmap_flags"] = flags
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _options["mmap_flags"] = self.prev
+
+
+def location_tag(storage):
+    """The location PyTorch's checkpoints record for a storage (or tensor): its device's type, ``"cpu"``."""
+    if storage.device.type == "cpu":  # (PyTorch's tagger reads the device too)
+        return "cpu"
+    raise RuntimeError(f"don't know how to determine data location of {type(storage).__module__}."
+                       f"{type(storage).__qualname__}")
+
+
+def default_restore_location(storage, location):
+    """``storage`` restored at ``location`` as PyTorch's default does on a CPU-only machine: itself for
+    ``"cpu"``, else PyTorch's error for that location."""
+    from ._torch_format import restore_location_error
+
+    error = restore_location_error(location)
+    if error is not None:
+        raise error
+    return storage
 
 
 class CheckpointError(RuntimeError, pickle.UnpicklingError):
@@ -705,8 +803,7 @@ def _not_ours(name, reason):
 
 # torch.save's format before PyTorch 1.6 (and with _use_new_zipfile_serialization=False) starts with this number,
 # pickled (with protocol 2 unless a pickle_protocol was given)
-LEGACY_MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
-_LEGACY_MAGICS = tuple(pickle.dumps(LEGACY_MAGIC_NUMBER, protocol=p) for p in range(pickle.HIGHEST_PROTOCOL + 1))
+_LEGACY_MAGICS = tuple(pickle.dumps(MAGIC_NUMBER, protocol=p) for p in range(pickle.HIGHEST_PROTOCOL + 1))
 _LEGACY_HEAD_SIZE = max(map(len, _LEGACY_MAGICS))
 # The pickle opcodes PyTorch's weights-only unpickler reads (torch/_weights_only_unpickler.py): it reads a file
 # that is not a zip archive as a pickle, and refuses one starting with any other byte as an "Unsupported operand".
