@@ -178,6 +178,33 @@ def test_views_saved_in_a_legacy_file_share_memory_again():
     assert loaded[0].tolist() == [0.0, 1.0, 100.0, 3.0, 4.0, 5.0]
 
 
+# ------------------------------------------------------------------ map_location callables
+def _saved_on(location, legacy):
+    """A checkpoint of tensors saved at ``location`` (a legacy file's location strings are patched in place)."""
+    data = _torch_bytes({"a": torch.arange(3.0), "b": torch.arange(3)[1:]}, legacy=legacy)
+    return data if location == "cpu" else data.replace(b"X\x03\x00\x00\x00cpu", b"X\x04\x00\x00\x00" + location.encode())
+
+
+@pytest.mark.parametrize("location,legacy", [("cpu", False), ("cpu", True), ("cuda", True)])
+@pytest.mark.parametrize("restore", [
+    lambda seen, storage, location: storage,
+    lambda seen, storage, location: None,
+    lambda seen, storage, location: "cpu",
+    lambda seen, storage, location: seen.append((location, type(storage).__name__, storage.nbytes())),
+    lambda seen, storage, location: storage.fill_(0),
+    lambda seen, storage, location: int("x"),
+], ids=["itself", "default", "not_a_storage", "records_its_calls", "changes_it", "raises"])
+def test_map_location_callable_is_called_as_torch_calls_it(restore, location, legacy):
+    data = _saved_on(location, legacy)
+
+    def load(lib):
+        seen = []
+        loaded = lib.load(io.BytesIO(data), map_location=lambda storage, where: restore(seen, storage, where))
+        return {key: value.tolist() for key, value in loaded.items()}, sorted(seen)
+
+    assert outcome_named_as_torch(lambda: load(torchless)) == outcome_named_as_torch(lambda: load(torch))
+
+
 # ------------------------------------------------------------------ resuming training from the other library
 OPTIMIZERS = {
     "Adam": lambda lib, params: lib.optim.Adam(params, lr=0.01, amsgrad=True, weight_decay=0.1),

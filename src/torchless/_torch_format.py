@@ -113,12 +113,12 @@ class _Global(_Inert):
 
 
 class _Storage(_Inert):
-    """A storage: ``nbytes`` raw bytes in the entry ``data/<key>``."""
+    """A storage: ``nbytes`` raw bytes in the entry ``data/<key>``, saved at ``location``."""
 
-    __slots__ = ("key", "dtype", "nbytes")
+    __slots__ = ("key", "dtype", "nbytes", "location")
 
-    def __init__(self, key, dtype, nbytes):
-        self.key, self.dtype, self.nbytes = key, dtype, nbytes
+    def __init__(self, key, dtype, nbytes, location="cpu"):
+        self.key, self.dtype, self.nbytes, self.location = key, dtype, nbytes, location
 
     def __repr__(self):
         return f"storage '{self.key}'"
@@ -413,10 +413,33 @@ class _WeightsUnpickler(pickle.Unpickler):
             raise _Corrupt(f"bad storage id {_describe(pid[2:])}")
         self._restore_location(location)
         nbytes = numel * storage_type.dtype.itemsize
-        storage = self.storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes))
+        storage = self.storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes, location))
         if (storage.dtype, storage.nbytes) != (storage_type.dtype, nbytes):
             raise _Corrupt(f"storage '{key}' is declared twice with different types or sizes")
         return storage
+
+
+# PyTorch's error for a map_location callable giving something else than a storage (followed by its type)
+_NOT_A_STORAGE = ("TypedStorage.__init__ received an invalid combination of arguments. Expected one of:\n"
+                  " * (*, torch.device device, torch.dtype dtype)\n * (int size, *, torch.device device, torch.dtype "
+                  "dtype)\n * (Sequence data, *, torch.device device, torch.dtype dtype)\n * (*, UntypedStorage "
+                  "wrap_storage, torch.dtype dtype)\nArgument 'wrap_storage' must be UntypedStorage, but got ")
+
+
+class _CallerError(Exception):
+    """An error raised by the caller's map_location while reading, to be raised as it is."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
+class _PlainTypeError(CheckpointError, TypeError):
+    """PyTorch's TypeError for what a map_location callable returned, named so (a CheckpointError as every error of
+    torchless.load about where a file's tensors go)."""
+
+
+_PlainTypeError.__name__ = _PlainTypeError.__qualname__ = "TypeError"
 
 
 def restore_location_error(location):
@@ -503,6 +526,8 @@ class _Reader:
         self._converted = {}
         self._byte_order_char = "<"
         self._declared_storages = {}  # storage key -> _Storage, as the pickle's persistent ids declare them
+        self._restored = {}  # storage key -> its bytes as a callable map_location restored them
+        self._restores_before_reading = False  # (the legacy format restores a storage, then reads its data)
 
     def _allowed_opcodes(self):
         return _ALLOWED_OPCODES if self._weights_only else None
@@ -589,6 +614,38 @@ class _Reader:
             setattr(tensor, name, self._convert(value))
         return tensor
 
+    def _restored_bytes(self, storage):
+        """The bytes of ``storage``, through a callable ``map_location`` as PyTorch restores a storage: called
+        with the storage (an UntypedStorage) and its saved location, it gives the storage to use, or None for
+        PyTorch's default (which refuses a location other than the CPU)."""
+        raw = self._storage_bytes(storage)
+        if not callable(self._map_location):
+            return raw
+        restored = self._restored.get(storage.key)
+        if restored is None:
+            from .storage import UntypedStorage
+
+            # (in the legacy format, PyTorch restores a storage before reading its data into it)
+            given = UntypedStorage(np.zeros_like(raw) if self._restores_before_reading else raw)
+            try:
+                restored = self._map_location(given, storage.location)
+            except Exception as error:  # the caller's own error, which reading must not take for corruption
+                raise _CallerError(error) from None
+            if restored is None:
+                error = restore_location_error(storage.location)
+                if error is not None:
+                    raise error
+                restored = UntypedStorage(raw)
+            if not isinstance(restored, UntypedStorage):
+                raise _PlainTypeError(_NOT_A_STORAGE + f"{type(restored)}")
+            if restored.nbytes() != storage.nbytes:
+                raise _PlainRuntimeError(f"map_location gave a storage of {restored.nbytes()} bytes for {storage!r} "
+                                         f"of {storage.nbytes}")
+            restored = self._restored[storage.key] = restored._flat.view(np.uint8)
+            if self._restores_before_reading:  # the file's data goes into the storage given back
+                restored[...] = raw
+        return restored
+
     def _storage_elements(self, storage, dtype):
         """The elements of ``storage`` read as ``dtype``: one native, writable array per storage and dtype."""
         key = (storage.key, dtype)
@@ -597,7 +654,7 @@ class _Reader:
             stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
             if dtype == np.bool_:
                 stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
-            raw = self._storage_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
+            raw = self._restored_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
             elements = self._storage_views[key] = np.array(raw != 0 if dtype == np.bool_ else raw, dtype=dtype)
         return elements
 
@@ -672,6 +729,7 @@ class _LegacyReader(_Reader):
 
     def __init__(self, stream, file_size, map_location, weights_only):
         super().__init__(file_size, map_location, weights_only)
+        self._restores_before_reading = True
         self._stream = stream
         self._end = stream.tell() + file_size
 
@@ -771,6 +829,8 @@ def _read(reader, name):
         return reader.read()
     except CheckpointError:  # a storage on another device, already worded as PyTorch words it
         raise
+    except _CallerError as raised:
+        raise raised.error from None
     except _UnsupportedGlobal as refusal:
         raise _weights_only_refusal(refusal.name) from None
     except _NoCounterpart as missing:

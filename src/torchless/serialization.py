@@ -853,9 +853,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object.
         map_location: where tensors go; torchless computes on the CPU, so ``None``, ``'cpu'`` (or a CPU
-            device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable (taken to map
-            to the CPU). With ``None``, a PyTorch checkpoint saved on another device raises as PyTorch
-            does on a machine without that device.
+            device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable, which for a PyTorch
+            checkpoint is called as PyTorch calls it: with each storage (an ``UntypedStorage``) and its saved
+            location, giving the storage to use, or None for the default. With ``None``, a PyTorch checkpoint
+            saved on another device raises as PyTorch does on a machine without that device.
         weights_only: False to unpickle whole objects (this can run arbitrary code: only for files from a
             trusted source). The default is True, or False when a ``pickle_module`` is given (as in PyTorch,
             which refuses the two together).
