@@ -74,7 +74,7 @@ def assert_same_loaded(ours, theirs):
         assert len(ours) == len(theirs)
         for mine, other in zip(ours, theirs):
             assert_same_loaded(mine, other)
-    elif isinstance(theirs, (torch.dtype, torch.device)):
+    elif isinstance(theirs, (torch.dtype, torch.device, torch.layout)):
         assert str(ours).replace("torchless", "torch") == str(theirs)
     else:
         assert ours == theirs or (ours != ours and theirs != theirs)
@@ -555,3 +555,37 @@ def test_serialization_options_and_helpers_as_torch():
         path.seek(0)
         loaded = lib.load(path, map_location=lambda s, location: serialization.default_restore_location(s, "cpu"))
         assert loaded["w"].tolist() == [0.0, 1.0]
+
+
+# ------------------------------------------------------------------ more values of checkpoints
+def test_layouts_travel_both_ways_weights_only():
+    assert_torchless_reads_as_torch(_torch_bytes({"layouts": [torch.strided, torch.sparse_coo]}))
+    ours = _save(torchless, {"layouts": [torchless.strided, torchless.sparse_coo]}, legacy=False)
+    assert torch.load(ours) == {"layouts": [torch.strided, torch.sparse_coo]}
+    own = io.BytesIO()
+    torchless.save({"layout": torchless.strided}, own)
+    own.seek(0)
+    assert torchless.load(own) == {"layout": torchless.strided}
+
+
+def test_numpy_arrays_load_once_allowed_as_in_torch():
+    array = np.arange(6.0).reshape(2, 3)
+    data = _torch_bytes({"array": array})
+    assert outcome_named_as_torch(lambda: torchless.load(io.BytesIO(data))) == \
+           outcome_named_as_torch(lambda: torch.load(io.BytesIO(data)))
+    assert torchless.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == \
+           sorted(torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)))
+    core = np._core if hasattr(np, "_core") else np.core  # (NumPy 2 renamed it)
+    allowed = [core.multiarray._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.float64))]
+    for load in (lambda: torchless.load(io.BytesIO(data), weights_only=False), lambda: _load_allowing(allowed, data)):
+        np.testing.assert_array_equal(load()["array"], array)
+
+
+def _load_allowing(allowed, data):
+    with torchless.serialization.safe_globals(allowed):
+        return torchless.load(io.BytesIO(data))
+
+
+def test_text_stream_is_refused_as_torch():
+    assert outcome_named_as_torch(lambda: torchless.load(io.StringIO("text"))) == \
+           outcome_named_as_torch(lambda: torch.load(io.StringIO("text")))

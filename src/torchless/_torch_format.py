@@ -51,6 +51,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor
+from . import _device as _device_module
 from ._device import device
 from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
     _PlainRuntimeError, _StorageTable, _assumed_byte_order, _c_contiguous, _python3_name, _python_attributes, \
@@ -96,12 +97,12 @@ class _Inert:
 
 class _Global(_Inert):
     """An allowed global: a callable (``function`` checks its arguments) or, with ``function`` None, a
-    value such as a dtype or a storage type."""
+    value such as a dtype or a storage type, or a torchless ``value`` it loads as (a layout)."""
 
-    __slots__ = ("name", "function", "dtype")
+    __slots__ = ("name", "function", "dtype", "value")
 
-    def __init__(self, name, function=None, dtype=None):
-        self.name, self.function, self.dtype = name, function, dtype
+    def __init__(self, name, function=None, dtype=None, value=None):
+        self.name, self.function, self.dtype, self.value = name, function, dtype, value
 
     def __call__(self, *args):
         if self.function is None:
@@ -263,6 +264,16 @@ def _torch_size(sizes=()):
     return Size(sizes)
 
 
+_LAYOUTS = {f"torch.{layout}": layout for layout in ("strided", "sparse_coo")}
+
+
+def _get_layout(name):
+    """A layout, as torch.save pickles it: ``torch.serialization._get_layout("torch.strided")``."""
+    if name not in _LAYOUTS:
+        raise _Refused(f"layout {_describe(name) if not isinstance(name, str) else name[:40]} is not supported")
+    return _Global(name, value=getattr(_device_module, _LAYOUTS[name]))
+
+
 def _codecs_encode(text, encoding):
     # protocol 2 has no opcode for bytes: Python pickles them as _codecs.encode(text, 'latin1')
     if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
@@ -306,6 +317,7 @@ def _allowed_globals():
         ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
         ("torch", "device"): _torch_device,
         ("torch", "Size"): _torch_size,
+        ("torch.serialization", "_get_layout"): _get_layout,
     }
     table = {key: _Global(".".join(key), function) for key, function in allowed.items()}
     for name in ("set", "complex", "bytearray"):  # protocol 2 writes Python 3's builtins as __builtin__
@@ -572,6 +584,8 @@ class _Reader:
                 raise _Refused(f"bad torch.device{obj.args}: {error}") from None
         elif isinstance(obj, _Global) and isinstance(obj.dtype, _dtype.dtype) and obj.name == f"torch.{obj.dtype.name}":
             result = obj.dtype
+        elif isinstance(obj, _Global) and obj.value is not None:
+            result = obj.value
         elif isinstance(obj, _Storage):
             raise _Refused("storages saved on their own are not supported: save tensors")
         elif not self._weights_only or _is_user_allowed(obj):
@@ -867,6 +881,7 @@ _REBUILD_FROM_TYPE = _TorchGlobal("torch._tensor", "_rebuild_from_type_v2")
 _TENSOR_TYPE = _TorchGlobal("torch", "Tensor")
 _SIZE_TYPE = _TorchGlobal("torch", "Size")
 _DEVICE_TYPE = _TorchGlobal("torch", "device")
+_GET_LAYOUT = _TorchGlobal("torch.serialization", "_get_layout")
 _STORAGE_TYPES = {dtype: _TorchGlobal("torch", name) for dtype, name in _STORAGE_NAMES.items()}
 # where torchless's functions defined in private modules (torchless.nn._functional.activation.gelu) are public, as
 # they are in PyTorch
@@ -926,6 +941,8 @@ class _TorchPickler(pickle._Pickler):
             return _SIZE_TYPE, (tuple(obj),)
         if isinstance(obj, device):
             return _DEVICE_TYPE, (obj.type,) if obj.index is None else (obj.type, obj.index)
+        if isinstance(obj, _device_module.layout):
+            return _GET_LAYOUT, (str(obj).replace("torchless.", "torch."),)
         return NotImplemented
 
     def _reduce_tensor(self, tensor):

@@ -608,7 +608,8 @@ class _Decoder:
 # PyTorch's weights-only unpickler allows these (not frozenset, slice, range, ...)
 _BASE_GLOBALS = frozenset({"collections.OrderedDict", "collections.Counter", "builtins.set", "builtins.complex",
                            "builtins.bytearray", "_codecs.encode",
-                           "torchless._dtype._by_name", "torchless.Size", "torchless.device"})
+                           "torchless._dtype._by_name", "torchless.Size", "torchless.device",
+                           "torchless.strided", "torchless.sparse_coo"})
 _safe_globals = {}  # "module.name" -> the allowed object, by add_safe_globals
 
 
@@ -966,6 +967,8 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             raise _mmap_of_a_legacy_file(mmap_name) from None
         stream.seek(start)
         head = stream.read(_LEGACY_HEAD_SIZE)
+        if not isinstance(head, bytes):  # a text stream, as PyTorch's unpickler finds it
+            raise AssertionError(f"Expected bytes, got {type(head).__name__}") from None
         if not head:
             raise _EmptyFileError() from None
         if _is_legacy_torch_file(head):
