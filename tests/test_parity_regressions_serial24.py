@@ -19,6 +19,8 @@ Differences fixed:
 import collections
 import dataclasses
 import io
+import os
+import sys
 import zipfile
 
 import numpy as np
@@ -589,3 +591,23 @@ def _load_allowing(allowed, data):
 def test_text_stream_is_refused_as_torch():
     assert outcome_named_as_torch(lambda: torchless.load(io.StringIO("text"))) == \
            outcome_named_as_torch(lambda: torch.load(io.StringIO("text")))
+
+
+class _Runs:
+    def __init__(self, function, *args):
+        self.function, self.args = function, args
+
+    def __reduce__(self):
+        return self.function, self.args
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+@pytest.mark.parametrize("call", [(os.getcwd,), (eval, "1"), (sys.getrecursionlimit,)], ids=["os", "eval", "sys"])
+def test_globals_of_blocked_modules_are_refused_even_when_allowed_as_in_torch(call, allowed):
+    data = _torch_bytes({"x": _Runs(*call)})
+
+    def load(lib):
+        with lib.serialization.safe_globals([call[0]] if allowed else []):
+            return lib.load(io.BytesIO(data))
+
+    assert outcome_named_as_torch(lambda: load(torchless)) == outcome_named_as_torch(lambda: load(torch))

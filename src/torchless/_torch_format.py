@@ -402,7 +402,7 @@ class _WeightsUnpickler(pickle.Unpickler):
         if allowed is not None:
             return allowed
         if self._weights_only:
-            raise _UnsupportedGlobal(f"{module}.{name}")
+            raise _UnsupportedGlobal(".".join(_python3_name(module, name)))
         if module == "torch" or module.startswith("torch."):
             return _torchless_counterpart(module, name)
         return super().find_class(module, name)

@@ -720,22 +720,34 @@ class _opened_for_reading:
             self._file.close()
 
 
+# PyTorch's words on a weights-only load's refusal (torch.load read as torchless.load where it tells what to run)
+_UNSAFE_MESSAGE = (
+    "In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` from `False` to "
+    "`True`. Re-running `torchless.load` with `weights_only` set to `False` will likely succeed, but it can result "
+    "in arbitrary code execution. Do it only if you got the file from a trusted source.")
+_DOCS_MESSAGE = ("\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
+                 "weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+# modules whose globals PyTorch's weights-only unpickler refuses even when they are allowed
+_BLOCKED_MODULES = frozenset({"sys", "os", "posix", "nt"})
+
+
 def _weights_only_refusal(name):
+    """PyTorch's UnpicklingError for a global (``"module.name"``) that a weights-only load does not allow."""
     bold, plain = "\x1b[1m", "\x1b[0m"
+    module = name.rpartition(".")[0]
+    if module in _BLOCKED_MODULES:
+        return UnpicklingError(f"Weights only load failed. {_UNSAFE_MESSAGE}\n\n\nTrying to load unsupported GLOBAL "
+                               f"{name} whose module {module} is blocked.{_DOCS_MESSAGE}")
     if name.startswith("builtins."):  # PyTorch names builtins bare: GLOBAL slice
         name = name[len("builtins."):]
     return UnpicklingError(
         "Weights only load failed. This file can still be loaded, to do so you have two options, "
-        f"{bold}do those steps only if you trust the source of the checkpoint{plain}. \n\t(1) In PyTorch 2.6, we "
-        "changed the default value of the `weights_only` argument in `torch.load` from `False` to `True`. "
-        "Re-running `torchless.load` with `weights_only` set to `False` will likely succeed, but it can result in "
-        "arbitrary code execution. Do it only if you got the file from a trusted source.\n\t(2) Alternatively, to "
-        "load with `weights_only=True` please check the recommended steps in the following error message.\n\t"
-        f"WeightsUnpickler error: Unsupported global: GLOBAL {name} was not an allowed global by default. Please use "
-        f"`torchless.serialization.add_safe_globals([{name}])` or the `torchless.serialization.safe_globals([{name}])` "
-        "context manager to allowlist this global if you trust this class/function.\n\nCheck the documentation of "
-        "torch.load to learn more about types accepted by default with weights_only "
-        "https://pytorch.org/docs/stable/generated/torch.load.html.")
+        f"{bold}do those steps only if you trust the source of the checkpoint{plain}. \n\t(1) {_UNSAFE_MESSAGE}"
+        "\n\t(2) Alternatively, to load with `weights_only=True` please check the recommended steps in the following "
+        f"error message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL {name} was not an allowed global by "
+        f"default. Please use `torchless.serialization.add_safe_globals([{name}])` or the "
+        f"`torchless.serialization.safe_globals([{name}])` context manager to allowlist this global if you trust this "
+        f"class/function.{_DOCS_MESSAGE}")
 
 
 class _ObjectUnpickler(pickle.Unpickler):
@@ -754,10 +766,10 @@ class _ObjectUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if not self._weights_only:
             return super().find_class(module, name)
-        module, name = _python3_name(module, name)
-        allowed = _safe_globals.get(f"{module}.{name}")
+        allowed = _user_safe_global(module, name)
         if allowed is not None:
             return allowed
+        module, name = _python3_name(module, name)
         if f"{module}.{name}" in _BASE_GLOBALS:
             return super().find_class(module, name)
         raise _weights_only_refusal(f"{module}.{name}")
@@ -772,9 +784,10 @@ def _python3_name(module, name):
 
 
 def _user_safe_global(module, name):
-    """The object :func:`add_safe_globals` allowed under a pickle's global name, or None."""
+    """The object :func:`add_safe_globals` allowed under a pickle's global name, or None (always for a module
+    PyTorch blocks)."""
     module, name = _python3_name(module, name)
-    return _safe_globals.get(f"{module}.{name}")
+    return None if module in _BLOCKED_MODULES else _safe_globals.get(f"{module}.{name}")
 
 
 def _items(node):
