@@ -611,3 +611,27 @@ def test_globals_of_blocked_modules_are_refused_even_when_allowed_as_in_torch(ca
             return lib.load(io.BytesIO(data))
 
     assert outcome_named_as_torch(lambda: load(torchless)) == outcome_named_as_torch(lambda: load(torch))
+
+
+def test_whole_torch_training_objects_resume_in_torchless_with_weights_only_false():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.StepLR(optimizer, 1, 0.5)
+    model(torch.randn(4, 3)).sum().backward()
+    optimizer.step()
+    schedule.step()
+    data = _torch_bytes({"model": model, "optimizer": optimizer, "schedule": schedule})
+    results = []
+    for lib in (torch, torchless):
+        loaded = lib.load(io.BytesIO(data), weights_only=False)
+        resumed, resumed_optimizer = loaded["model"], loaded["optimizer"]
+        assert resumed_optimizer.param_groups[0]["params"][0] is resumed.weight
+        resumed_optimizer.zero_grad()
+        resumed(lib.ones(4, 3)).sum().backward()
+        resumed_optimizer.step()
+        loaded["schedule"].step()
+        results.append((type(resumed_optimizer).__name__, resumed_optimizer.param_groups[0]["lr"],
+                        resumed.weight.detach().numpy().copy()))
+    assert results[0][:2] == results[1][:2]
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-6, atol=1e-7)

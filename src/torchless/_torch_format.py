@@ -385,16 +385,17 @@ class _WeightsUnpickler(pickle.Unpickler):
     and storage ids (those of torch.save's legacy format too with ``legacy``); with ``weights_only`` False, any
     global too, PyTorch's taken from torchless."""
 
-    def __init__(self, data, restore_location, legacy=False, weights_only=True):
+    def __init__(self, data, restore_location, legacy=False, weights_only=True, eager=None):
         super().__init__(io.BytesIO(data), encoding="utf-8")
         self._restore_location = restore_location
         self._legacy, self._weights_only = legacy, weights_only
+        self._eager = eager  # makes an allowed function's records into objects as they are built, or None
         self.storages = {}
 
     def find_class(self, module, name):
         found = _ALLOWED_GLOBALS.get((module, name))
         if found is not None:
-            return found
+            return found if self._eager is None or found.function is None else self._eager(found)
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
             raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
                            "complex128, int8, int16, int32, int64, uint8 and bool only")
@@ -540,12 +541,27 @@ class _Reader:
         self._declared_storages = {}  # storage key -> _Storage, as the pickle's persistent ids declare them
         self._restored = {}  # storage key -> its bytes as a callable map_location restored them
         self._restores_before_reading = False  # (the legacy format restores a storage, then reads its data)
+        self._records = {}  # id of a tensor built at once -> its record
+
+    def _eagerly(self, allowed):
+        """``allowed`` (a _Global calling a function) building tensors at once: when a load runs the pickle's own
+        code (not weights-only), the objects it builds (a PyTorch optimizer's __setstate__) see tensors."""
+        def build(*args):
+            result = allowed(*(self._records.get(id(arg), arg) for arg in args))
+            if not isinstance(result, _TensorRecord):
+                return result
+            tensor = self._convert(result)
+            self._records[id(tensor)] = result  # for a call taking it (a Parameter's of its tensor)
+            return tensor
+
+        return _Global(allowed.name, build)
 
     def _allowed_opcodes(self):
         return _ALLOWED_OPCODES if self._weights_only else None
 
-    def _unpickle(self, data, legacy=False):
-        unpickler = _WeightsUnpickler(data, _location_checker(self._map_location), legacy, self._weights_only)
+    def _unpickle(self, data, legacy=False, eager=False):
+        unpickler = _WeightsUnpickler(data, _location_checker(self._map_location), legacy, self._weights_only,
+                                      self._eagerly if eager else None)
         obj = unpickler.load()
         self._declared_storages.update(unpickler.storages)
         return obj
@@ -685,7 +701,8 @@ class _ArchiveReader(_Reader):
         self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
         data = self._entry("data.pkl").tobytes()
         _check_opcodes(data, allowed=self._allowed_opcodes())
-        return self._convert(self._unpickle(data))
+        # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
+        return self._convert(self._unpickle(data, eager=not self._weights_only))
 
     def _byte_order(self):
         if f"{self._folder}/byteorder" not in self._archive.NameToInfo:  # a file older than the record
