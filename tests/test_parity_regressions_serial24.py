@@ -21,6 +21,7 @@ import dataclasses
 import io
 import os
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -635,3 +636,31 @@ def test_whole_torch_training_objects_resume_in_torchless_with_weights_only_fals
                         resumed.weight.detach().numpy().copy()))
     assert results[0][:2] == results[1][:2]
     np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-6, atol=1e-7)
+
+
+class _OldTensor:
+    """A tensor as PyTorch 0.4 pickled it: torch._utils._rebuild_tensor(storage, offset, size, stride)."""
+
+    def __reduce__(self):
+        import torch._utils
+
+        return torch._utils._rebuild_tensor, (torch.arange(5.0).storage(), 1, (2, 2), (1, 2))
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_tensors_of_pytorch_0_4_load_as_in_torch(legacy):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (TypedStorage's deprecation)
+        data = _torch_bytes({"old": _OldTensor()}, legacy=legacy)
+    assert_torchless_reads_as_torch(data)
+
+
+@pytest.mark.parametrize("make,kind", [
+    (lambda: torch.eye(2).to_sparse(), "sparse"),
+    (lambda: torch.empty(2, device="meta"), "meta"),
+])
+def test_tensors_torchless_cannot_hold_are_refused_by_name(make, kind):
+    data = _torch_bytes({"t": make()})
+    torch.load(io.BytesIO(data))  # (PyTorch loads them)
+    with pytest.raises(torchless.serialization.UnpicklingError, match=f"not {kind} tensors"):
+        torchless.load(io.BytesIO(data))

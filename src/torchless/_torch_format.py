@@ -77,6 +77,13 @@ _FOREIGN_DTYPES = {"bfloat16", "complex32", "uint16", "uint32", "uint64", "qint8
                    "quint2x4"}
 
 
+# PyTorch's functions rebuilding the tensors torchless has no counterpart of, which its weights-only load allows
+_FOREIGN_REBUILDS = {"_rebuild_qtensor": "quantized", "_rebuild_sparse_tensor": "sparse",
+                     "_rebuild_meta_tensor_no_storage": "meta", "_rebuild_nested_tensor": "nested",
+                     "_rebuild_wrapper_subclass": "wrapper subclass", "_rebuild_device_tensor_from_numpy": "device",
+                     "_rebuild_device_tensor_from_cpu_tensor": "device"}
+
+
 class _Refused(Exception):
     """The pickle asks for something a weights-only load does not allow."""
 
@@ -208,6 +215,11 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, bac
     return _tensor_record(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata)
 
 
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    """A tensor as PyTorch 0.4's checkpoints record it (without requires_grad)."""
+    return _rebuild_tensor_v2(storage, storage_offset, size, stride, False, {})
+
+
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata=None):
     if not (isinstance(dtype, _Global) and dtype.function is None and isinstance(dtype.dtype, _dtype.dtype)):
         raise _Corrupt(f"_rebuild_tensor_v3 needs a dtype, got {_describe(dtype)}")
@@ -310,6 +322,7 @@ def _allowed_globals():
         ("builtins", "complex"): _complex,
         ("builtins", "bytearray"): _bytearray,
         ("_codecs", "encode"): _codecs_encode,
+        ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
         ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
         ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
         ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
@@ -399,6 +412,9 @@ class _WeightsUnpickler(pickle.Unpickler):
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
             raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
                            "complex128, int8, int16, int32, int64, uint8 and bool only")
+        if module == "torch._utils" and name in _FOREIGN_REBUILDS:
+            raise _Refused(f"torch._utils.{name}: torchless has dense tensors in memory only, not "
+                           f"{_FOREIGN_REBUILDS[name]} tensors")
         allowed = _user_safe_global(module, name)
         if allowed is not None:
             return allowed
