@@ -664,3 +664,19 @@ def test_tensors_torchless_cannot_hold_are_refused_by_name(make, kind):
     torch.load(io.BytesIO(data))  # (PyTorch loads them)
     with pytest.raises(torchless.serialization.UnpicklingError, match=f"not {kind} tensors"):
         torchless.load(io.BytesIO(data))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.tensor(np.zeros((0, 3))),  # (strides (0, 0) in both libraries)
+    lambda lib: lib.zeros(4, 0, 2).transpose(0, 2),
+    lambda lib: lib.zeros(2, 0, 3, dtype=lib.int16),
+], ids=["zero_strides", "transposed", "int16"])
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_empty_tensors_keep_their_strides_when_torchless_saves_them(make, legacy):
+    expected = torch.load(_save(torch, make(torch), legacy))
+    loaded = torch.load(_save(torchless, make(torchless), legacy))
+    assert (loaded.shape, loaded.stride(), loaded.dtype) == (expected.shape, expected.stride(), expected.dtype)
+    own = io.BytesIO()
+    torchless.save(make(torchless), own)
+    own.seek(0)
+    assert_same_loaded(torchless.load(own), expected)

@@ -317,12 +317,16 @@ def _check_one_type_per_memory(array, dtype_of_memory):
 def _storage_layout(array, contiguous):
     """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
     found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
+    itemsize = array.itemsize
+    expressible = all(s >= 0 and s % itemsize == 0 for s in array.strides)
     if array.size:
         elements, offset = _storage(array)
-        itemsize = array.itemsize
-        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == array.__array_interface__["data"][0]
-        if starts_there and all(s >= 0 and s % itemsize == 0 for s in array.strides):
+        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == \
+            array.__array_interface__["data"][0]
+        if starts_there and expressible:
             return elements, offset, tuple(s // itemsize for s in array.strides)
+    elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
+        return contiguous.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
     return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
 
 
