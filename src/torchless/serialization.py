@@ -79,7 +79,9 @@ class LoadEndianness(enum.Enum):
     BIG = 3
 
 
-_options = {"endianness": None, "compute_crc32": True, "mmap_flags": mmap.MAP_PRIVATE}
+# (the mmap module of Windows has no flags; PyTorch refuses to set them there)
+_MAP_PRIVATE, _MAP_SHARED = getattr(mmap, "MAP_PRIVATE", 2), getattr(mmap, "MAP_SHARED", 1)
+_options = {"endianness": None, "compute_crc32": True, "mmap_flags": _MAP_PRIVATE}
 
 
 def get_default_load_endianness():
@@ -125,7 +127,7 @@ class set_default_mmap_options:
     memory: the flags are recorded for PyTorch compatibility.)"""
 
     def __init__(self, flags):
-        if flags != mmap.MAP_PRIVATE and flags != mmap.MAP_SHARED:
+        if flags != _MAP_PRIVATE and flags != _MAP_SHARED:
             raise ValueError("Invalid argument in function set_default_mmap_options, expected mmap.MAP_PRIVATE or "
                              f"mmap.MAP_SHARED, but got {flags}")
         self.prev = _options["mmap_flags"]
