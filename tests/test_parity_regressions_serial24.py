@@ -26,7 +26,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from helpers import outcome_named_as_torch
+from helpers import outcome_named_as_torch, run_python
 
 import torchless
 
@@ -680,3 +680,10 @@ def test_empty_tensors_keep_their_strides_when_torchless_saves_them(make, legacy
     torchless.save(make(torchless), own)
     own.seek(0)
     assert_same_loaded(torchless.load(own), expected)
+
+
+def test_serialization_is_an_attribute_after_import_as_in_torch():
+    # (torch.serialization.add_safe_globals works right after `import torch`: it was an AttributeError until
+    # something imported torchless.serialization)
+    out, _ = run_python(["-c", "import torchless; print(torchless.serialization.get_safe_globals())"])
+    assert out.strip() == "[]"
