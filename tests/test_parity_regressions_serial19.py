@@ -193,14 +193,17 @@ def test_torch_format_saves_what_torch_loads_weights_only(value):
     assert repr(torchless.load(io.BytesIO(buffer.getvalue()))) == repr(expected)
 
 
-def test_torch_format_still_refuses_what_torch_refuses_weights_only():
+def test_torch_format_saves_what_torch_refuses_weights_only_as_torch_save_does():
     torch = pytest.importorskip("torch")
-    reference = io.BytesIO()
+    reference, ours = io.BytesIO(), io.BytesIO()
     torch.save(frozenset([1]), reference)
-    with pytest.raises(torch.serialization.pickle.UnpicklingError):
+    torchless.save(frozenset([1]), ours, format="torch")
+    with pytest.raises(torch.serialization.pickle.UnpicklingError) as theirs_refused:
         torch.load(io.BytesIO(reference.getvalue()), weights_only=True)
-    with pytest.raises(TypeError, match="cannot save an object of type builtins.frozenset"):
-        torchless.save(frozenset([1]), io.BytesIO(), format="torch")
+    with pytest.raises(torch.serialization.pickle.UnpicklingError) as ours_refused:
+        torch.load(io.BytesIO(ours.getvalue()), weights_only=True)
+    assert str(ours_refused.value) == str(theirs_refused.value)
+    assert torch.load(io.BytesIO(ours.getvalue()), weights_only=False) == frozenset([1])
 
 
 def test_torch_format_tensors_alongside_python_values():

@@ -293,7 +293,11 @@ def test_forbidden_globals_are_refused_and_never_run(tmp_path, forbidden):
     payload = exploit_pickles(sentinel)[forbidden]
     # behind a genuine tensor, as a value of a state_dict
     pickled = dictionary((text("weight"), tensor()), (text("evil"), payload))
-    with pytest.raises(pickle.UnpicklingError, match=f"Unsupported global: GLOBAL {forbidden} ") as error:
+    module = forbidden.partition(".")[0]
+    # as PyTorch words it: the globals of the modules it blocks, then the others (builtins named bare)
+    refusal = f"unsupported GLOBAL {forbidden} whose module {module} is blocked" if module in ("os", "posix") else \
+        f"Unsupported global: GLOBAL {forbidden.removeprefix('builtins.')} "
+    with pytest.raises(pickle.UnpicklingError, match=refusal) as error:
         load_bytes(checkpoint(pickled, {"0": FLOATS.tobytes()}))
     assert isinstance(error.value, CheckpointError) and "Weights only load failed" in str(error.value)
     assert not sentinel.exists()
@@ -436,9 +440,9 @@ def test_overlapping_entries_cannot_multiply_the_data_read():
 
 
 # ---------------------------------------------------------------------------- format detection, devices
-def test_legacy_torch_format_is_refused_clearly():
+def test_truncated_legacy_torch_file_is_refused_as_corrupt():
     legacy = pickle.dumps(0x1950A86A20F9469CFC6C, protocol=2) + pickle.dumps(1001, protocol=2)
-    with pytest.raises(CheckpointError, match="legacy format of torch.save before PyTorch 1.6"):
+    with pytest.raises(CheckpointError, match="corrupt PyTorch checkpoint"):
         load_bytes(legacy)
 
 
@@ -559,8 +563,8 @@ def test_torch_format_writes_are_atomic(tmp_path, monkeypatch):
 
 
 def test_torch_format_argument_checks(tmp_path):
-    with pytest.raises(TypeError, match="cannot save an object of type"):
-        torchless.save({"f": print}, tmp_path / "x.pt", format="torch")
+    with pytest.raises((pickle.PicklingError, AttributeError)):  # what pickle raises for a lambda
+        torchless.save({"f": lambda: 0}, tmp_path / "x.pt", format="torch")
     assert not (tmp_path / "x.pt").exists()
     with pytest.raises(ValueError, match="format must be 'torchless' or 'torch', got 'pickle'"):
         torchless.save({}, tmp_path / "x.pt", format="pickle")
@@ -699,8 +703,7 @@ def test_legacy_and_torchscript_files_from_torch(tmp_path):
     torch = pytest.importorskip("torch")
     legacy = tmp_path / "legacy.pt"
     torch.save({"w": torch.ones(2)}, legacy, _use_new_zipfile_serialization=False)
-    with pytest.raises(CheckpointError, match="legacy format"):
-        torchless.load(legacy)
+    assert torchless.load(legacy)["w"].tolist() == [1.0, 1.0]
     scripted = tmp_path / "scripted.pt"
     torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), scripted)
     with pytest.raises(CheckpointError, match="TorchScript archive"):

@@ -1,4 +1,5 @@
-"""PyTorch's checkpoint format (``torch.save`` since PyTorch 1.6), read and written without PyTorch.
+"""PyTorch's checkpoint format (``torch.save`` since PyTorch 1.6), read and written without PyTorch; and its
+legacy format (see :class:`_LegacyReader`), whose pickle is read as ``data.pkl`` is.
 
 A checkpoint is a zip archive whose entries, stored uncompressed, all sit in one folder (``archive/`` when
 saved to a file object, the file name without its extension when saved to a path):
@@ -16,13 +17,15 @@ saved to a file object, the file name without its extension when saved to a path
 * ``version`` (``3``), ``.format_version`` (``1``), ``.storage_alignment`` (``64``) and
   ``.data/serialization_id``.
 
-Reading runs no code from the file. ``data.pkl`` is first walked opcode by opcode without being run:
-opcodes outside plain data, ``GLOBAL``, ``REDUCE``, ``BUILD`` and ``BINPERSID`` are refused, and memo
-indices may not exceed the pickle's length (CPython's unpickler sizes its memo by the largest index, so a
-six-byte pickle could otherwise make it allocate gigabytes). Then :class:`_WeightsUnpickler` runs it:
-its ``find_class`` resolves only the globals listed in ``_ALLOWED_GLOBALS``, and to inert stand-ins, never
-to the real objects, so that ``BUILD`` cannot modify anything shared; its ``persistent_load`` accepts only
-storage ids. Any other global is refused with a ``pickle.UnpicklingError`` naming it. The unpickled
+A weights-only load (the default) runs no code from the file. ``data.pkl`` is first walked opcode by opcode
+without being run: opcodes outside plain data, ``GLOBAL``, ``REDUCE``, ``BUILD``, ``NEWOBJ`` and ``BINPERSID``
+are refused, and memo indices may not exceed the pickle's length (CPython's unpickler sizes its memo by the
+largest index, so a six-byte pickle could otherwise make it allocate gigabytes). Then :class:`_WeightsUnpickler`
+runs it: its ``find_class`` resolves only the globals listed in ``_ALLOWED_GLOBALS``, and to inert stand-ins,
+never to the real objects, so that ``BUILD`` cannot modify anything shared, and those the user allowed with
+``serialization.add_safe_globals`` (as PyTorch, it then builds their objects); its ``persistent_load`` accepts
+only storage ids. Any other global is refused with PyTorch's ``pickle.UnpicklingError`` naming it. (With
+``weights_only=False`` any global is resolved, PyTorch's to torchless's counterparts.) The unpickled
 object holds only plain Python data and inert records, which are then checked and turned into torchless
 tensors: a tensor's offset, sizes and strides are checked against its storage before any view is built,
 a storage's size against its zip entry and the file, and, since tensors are copied out of their storages
@@ -37,6 +40,8 @@ import pickle
 import pickletools
 import secrets
 import struct
+import sys
+import types
 import warnings
 import zipfile
 from collections import Counter, OrderedDict
@@ -46,10 +51,13 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor
+from . import _device as _device_module
 from ._device import device
-from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
+from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
+    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _c_contiguous, _python3_name, _python_attributes, \
+    _safe_globals, _user_safe_global, _weights_only_refusal
 
-__all__ = ["archive_folder", "read_archive", "write_archive"]
+__all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
 
 ALIGNMENT = 64
 _ARCHIVE_VERSION = b"3\n"
@@ -67,6 +75,13 @@ _STORAGE_NAMES = {dtype: name for name, dtype in _STORAGE_DTYPES.items()}
 # PyTorch dtypes torchless has no counterpart of, named for a clearer refusal than "unsupported global"
 _FOREIGN_DTYPES = {"bfloat16", "complex32", "uint16", "uint32", "uint64", "qint8", "quint8", "qint32", "quint4x2",
                    "quint2x4"}
+
+
+# PyTorch's functions rebuilding the tensors torchless has no counterpart of, which its weights-only load allows
+_FOREIGN_REBUILDS = {"_rebuild_qtensor": "quantized", "_rebuild_sparse_tensor": "sparse",
+                     "_rebuild_meta_tensor_no_storage": "meta", "_rebuild_nested_tensor": "nested",
+                     "_rebuild_wrapper_subclass": "wrapper subclass", "_rebuild_device_tensor_from_numpy": "device",
+                     "_rebuild_device_tensor_from_cpu_tensor": "device"}
 
 
 class _Refused(Exception):
@@ -89,12 +104,12 @@ class _Inert:
 
 class _Global(_Inert):
     """An allowed global: a callable (``function`` checks its arguments) or, with ``function`` None, a
-    value such as a dtype or a storage type."""
+    value such as a dtype or a storage type, or a torchless ``value`` it loads as (a layout)."""
 
-    __slots__ = ("name", "function", "dtype")
+    __slots__ = ("name", "function", "dtype", "value")
 
-    def __init__(self, name, function=None, dtype=None):
-        self.name, self.function, self.dtype = name, function, dtype
+    def __init__(self, name, function=None, dtype=None, value=None):
+        self.name, self.function, self.dtype, self.value = name, function, dtype, value
 
     def __call__(self, *args):
         if self.function is None:
@@ -106,12 +121,12 @@ class _Global(_Inert):
 
 
 class _Storage(_Inert):
-    """A storage: ``nbytes`` raw bytes in the entry ``data/<key>``."""
+    """A storage: ``nbytes`` raw bytes in the entry ``data/<key>``, saved at ``location``."""
 
-    __slots__ = ("key", "dtype", "nbytes")
+    __slots__ = ("key", "dtype", "nbytes", "location")
 
-    def __init__(self, key, dtype, nbytes):
-        self.key, self.dtype, self.nbytes = key, dtype, nbytes
+    def __init__(self, key, dtype, nbytes, location="cpu"):
+        self.key, self.dtype, self.nbytes, self.location = key, dtype, nbytes, location
 
     def __repr__(self):
         return f"storage '{self.key}'"
@@ -120,11 +135,14 @@ class _Storage(_Inert):
 class _TensorRecord(_Inert):
     """A tensor to copy out of its storage once the whole pickle has been read."""
 
-    __slots__ = ("storage", "dtype", "offset", "size", "stride", "requires_grad", "negative", "is_parameter")
+    __slots__ = ("storage", "dtype", "offset", "size", "stride", "requires_grad", "negative", "conjugate",
+                 "is_parameter", "attributes")
 
-    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, is_parameter=False):
+    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, conjugate, is_parameter=False,
+                 attributes=None):
         self.storage, self.dtype, self.offset, self.size, self.stride = storage, dtype, offset, size, stride
-        self.requires_grad, self.negative, self.is_parameter = requires_grad, negative, is_parameter
+        self.requires_grad, self.negative, self.conjugate = requires_grad, negative, conjugate
+        self.is_parameter, self.attributes = is_parameter, attributes or {}
 
     def __repr__(self):
         return "a tensor"
@@ -187,13 +205,19 @@ def _tensor_record(storage, storage_offset, size, stride, requires_grad, backwar
         if last >= capacity:
             raise _Corrupt(f"tensor of size {size}, stride {stride} and offset {storage_offset} reaches element "
                            f"{last} of {storage!r}, which holds {capacity} elements of torch.{dtype.name}")
-    # the conj bit means nothing for real dtypes; the neg bit stores -x as x
-    return _TensorRecord(storage, dtype, storage_offset, size, stride, requires_grad, dict.get(metadata, "neg", False))
+    # the neg bit stores -x as x, the conj bit (meaningless for real dtypes) conj(z) as z
+    return _TensorRecord(storage, dtype, storage_offset, size, stride, requires_grad, dict.get(metadata, "neg", False),
+                         dict.get(metadata, "conj", False) and dtype.is_complex)
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
     dtype = storage.dtype if isinstance(storage, _Storage) else None
     return _tensor_record(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata)
+
+
+def _rebuild_tensor(storage, storage_offset, size, stride):
+    """A tensor as PyTorch 0.4's checkpoints record it (without requires_grad)."""
+    return _rebuild_tensor_v2(storage, storage_offset, size, stride, False, {})
 
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata=None):
@@ -208,12 +232,36 @@ def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
         raise _Corrupt(f"a Parameter must wrap a tensor, got {_describe(data)}")
     if not isinstance(requires_grad, bool) or not isinstance(backward_hooks, dict):
         raise _Corrupt("bad Parameter arguments")
-    if state:
-        raise _Refused("Parameters with Python attributes are not supported")
     if requires_grad and not data.dtype.is_floating_point:
         raise _Corrupt(f"a Parameter of dtype torch.{data.dtype.name} cannot require gradients")
     return _TensorRecord(data.storage, data.dtype, data.offset, data.size, data.stride, requires_grad,
-                         data.negative, is_parameter=True)
+                         data.negative, data.conjugate, is_parameter=True, attributes=_tensor_attributes(state))
+
+
+def _rebuild_from_type_v2(function, new_type, args, state):
+    """A tensor with Python attributes, as PyTorch pickles it: ``function(*args)`` with ``state`` set on it."""
+    if not (isinstance(function, _Global) and function.function in (_rebuild_tensor_v2, _rebuild_tensor_v3)):
+        raise _Refused(f"_rebuild_from_type_v2 rebuilds tensors only, not with {_describe(function)}")
+    if new_type is not _ALLOWED_GLOBALS["torch", "Tensor"] or not isinstance(args, tuple):
+        raise _Refused(f"_rebuild_from_type_v2 rebuilds torch.Tensor only, not {_describe(new_type)}")
+    record = function(*args)
+    record.attributes = _tensor_attributes(state)
+    return record
+
+
+def _tensor_attributes(state):
+    """The Python attributes in the state PyTorch pickles with a tensor (a dict, or a pair of dicts for an object
+    with slots), checked not to overwrite a torchless tensor's own."""
+    if isinstance(state, tuple) and len(state) == 2:
+        state = {**(state[0] or {}), **(state[1] or {})}
+    if state is None:
+        return {}
+    if not isinstance(state, dict) or not all(isinstance(name, str) for name in state):
+        raise _Corrupt(f"a tensor's state must be a dict of attributes, got {_describe(state)}")
+    if any(hasattr(Tensor, name) for name in state):
+        raise _Refused(f"a tensor's state sets {sorted(name for name in state if hasattr(Tensor, name))}, which are "
+                       "not Python attributes of a torchless tensor")
+    return state
 
 
 def _torch_device(*args):
@@ -226,6 +274,16 @@ def _torch_size(sizes=()):
     if not isinstance(sizes, (tuple, list)) or not all(_is_int(n) for n in sizes):
         raise _Corrupt("torch.Size needs a tuple of ints")
     return Size(sizes)
+
+
+_LAYOUTS = {f"torch.{layout}": layout for layout in ("strided", "sparse_coo")}
+
+
+def _get_layout(name):
+    """A layout, as torch.save pickles it: ``torch.serialization._get_layout("torch.strided")``."""
+    if name not in _LAYOUTS:
+        raise _Refused(f"layout {_describe(name) if not isinstance(name, str) else name[:40]} is not supported")
+    return _Global(name, value=getattr(_device_module, _LAYOUTS[name]))
 
 
 def _codecs_encode(text, encoding):
@@ -264,16 +322,20 @@ def _allowed_globals():
         ("builtins", "complex"): _complex,
         ("builtins", "bytearray"): _bytearray,
         ("_codecs", "encode"): _codecs_encode,
+        ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
         ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
         ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
         ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
         ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+        ("torch._tensor", "_rebuild_from_type_v2"): _rebuild_from_type_v2,
         ("torch", "device"): _torch_device,
         ("torch", "Size"): _torch_size,
+        ("torch.serialization", "_get_layout"): _get_layout,
     }
     table = {key: _Global(".".join(key), function) for key, function in allowed.items()}
     for name in ("set", "complex", "bytearray"):  # protocol 2 writes Python 3's builtins as __builtin__
         table["__builtin__", name] = table["builtins", name]
+    table["torch", "Tensor"] = table["torch._tensor", "Tensor"] = _Global("torch.Tensor")
     for name, dtype in _STORAGE_DTYPES.items():
         table["torch", name] = _Global(f"torch.{name}", dtype=dtype)
     table["torch.storage", "UntypedStorage"] = table["torch", "UntypedStorage"] = _Global(
@@ -284,6 +346,8 @@ def _allowed_globals():
 
 
 _ALLOWED_GLOBALS = _allowed_globals()
+# their names as get_unsafe_globals_in_checkpoint reports them (Python 3's)
+ALLOWED_GLOBAL_NAMES = frozenset(".".join(_python3_name(module, name)) for module, name in _ALLOWED_GLOBALS)
 
 
 # ---------------------------------------------------------------------------------- reading
@@ -295,44 +359,79 @@ _ALLOWED_OPCODES = frozenset((
     "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
     "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_LIST", "LIST", "APPEND", "APPENDS",
     "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS", "EMPTY_SET", "ADDITEMS", "FROZENSET",
-    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "BINPERSID",
+    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "NEWOBJ", "BINPERSID",
     "GET", "BINGET", "LONG_BINGET", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE",
 ))
 _MEMO_WRITES = frozenset(("PUT", "BINPUT", "LONG_BINPUT"))
 
 
-def _check_opcodes(data):
-    """Walk the pickle without running it: every opcode allowed, every length and memo index in bounds."""
+def _check_opcodes(source, limit=None, allowed=_ALLOWED_OPCODES):
+    """Walk the pickle at the start of ``source`` (bytes, or a stream at the pickle's start) without running it:
+    every opcode ``allowed`` (None: any), every memo index and frame within ``limit`` (the pickle's size; for a
+    stream, the position where its file ends). Returns the pickle's length in bytes."""
+    stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    start = stream.tell()
+    limit = len(source) if limit is None else limit
     with warnings.catch_warnings():
         # genops decodes a STRING's escapes, warning about bad ones, before the opcode can be refused
         warnings.simplefilter("ignore", DeprecationWarning)
-        for opcode, argument, position in pickletools.genops(data):
-            if opcode.name not in _ALLOWED_OPCODES:
-                raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position}")
-            if opcode.name in _MEMO_WRITES and not 0 <= argument < len(data):
-                raise _Corrupt(f"memo index {argument} at byte {position} is out of range")
-            if opcode.name == "FRAME" and argument > len(data) - position:
-                raise _Corrupt(f"frame of {argument} bytes at byte {position} runs past the pickle's end")
+        for opcode, argument, position in pickletools.genops(stream):
+            if allowed is not None and opcode.name not in allowed:
+                raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position - start}")
+            if opcode.name in _MEMO_WRITES and not 0 <= argument < limit:
+                raise _Corrupt(f"memo index {argument} at byte {position - start} is out of range")
+            if opcode.name == "FRAME" and argument > limit - position:
+                raise _Corrupt(f"frame of {argument} bytes at byte {position - start} runs past the pickle's end")
+    return stream.tell() - start
+
+
+class _UnsupportedGlobal(_Refused):
+    """A global neither allowed by default nor by add_safe_globals, refused with PyTorch's message."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.name = name
 
 
 class _WeightsUnpickler(pickle.Unpickler):
-    """Unpickles only plain data, the allowed globals (as inert stand-ins) and storage ids."""
+    """Unpickles only plain data, the allowed globals (as inert stand-ins), the objects add_safe_globals allowed,
+    and storage ids (those of torch.save's legacy format too with ``legacy``); with ``weights_only`` False, any
+    global too, PyTorch's taken from torchless."""
 
-    def __init__(self, data, restore_location):
+    def __init__(self, data, restore_location, legacy=False, weights_only=True, eager=None):
         super().__init__(io.BytesIO(data), encoding="utf-8")
         self._restore_location = restore_location
-        self._storages = {}
+        self._legacy, self._weights_only = legacy, weights_only
+        self._eager = eager  # makes an allowed function's records into objects as they are built, or None
+        self.storages = {}
 
     def find_class(self, module, name):
         found = _ALLOWED_GLOBALS.get((module, name))
         if found is not None:
-            return found
+            return found if self._eager is None or found.function is None else self._eager(found)
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
             raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
                            "complex128, int8, int16, int32, int64, uint8 and bool only")
-        raise _Refused(f"Unsupported global: GLOBAL {module}.{name} is not an allowed global")
+        if module == "torch._utils" and name in _FOREIGN_REBUILDS:
+            raise _Refused(f"torch._utils.{name}: torchless has dense tensors in memory only, not "
+                           f"{_FOREIGN_REBUILDS[name]} tensors")
+        allowed = _user_safe_global(module, name)
+        if allowed is not None:
+            return allowed
+        if self._weights_only:
+            raise _UnsupportedGlobal(".".join(_python3_name(module, name)))
+        if module == "torch" or module.startswith("torch."):
+            return _torchless_counterpart(module, name)
+        return super().find_class(module, name)
 
     def persistent_load(self, pid):
+        if self._legacy and isinstance(pid, tuple):
+            if len(pid) == 4 and pid[0] == "module":  # a module's class, with its source when it was saved
+                return pid[1]
+            if len(pid) == 6 and pid[0] == "storage":
+                if pid[5] is not None:
+                    raise _Refused("views of storages (written by PyTorch before 0.4) are not supported")
+                pid = pid[:5]
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
             raise _Refused(f"only storage persistent ids ('storage', type, key, location, numel) are allowed, "
                            f"got {_describe(pid)}")
@@ -343,10 +442,33 @@ class _WeightsUnpickler(pickle.Unpickler):
             raise _Corrupt(f"bad storage id {_describe(pid[2:])}")
         self._restore_location(location)
         nbytes = numel * storage_type.dtype.itemsize
-        storage = self._storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes))
+        storage = self.storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes, location))
         if (storage.dtype, storage.nbytes) != (storage_type.dtype, nbytes):
             raise _Corrupt(f"storage '{key}' is declared twice with different types or sizes")
         return storage
+
+
+# PyTorch's error for a map_location callable giving something else than a storage (followed by its type)
+_NOT_A_STORAGE = ("TypedStorage.__init__ received an invalid combination of arguments. Expected one of:\n"
+                  " * (*, torch.device device, torch.dtype dtype)\n * (int size, *, torch.device device, torch.dtype "
+                  "dtype)\n * (Sequence data, *, torch.device device, torch.dtype dtype)\n * (*, UntypedStorage "
+                  "wrap_storage, torch.dtype dtype)\nArgument 'wrap_storage' must be UntypedStorage, but got ")
+
+
+class _CallerError(Exception):
+    """An error raised by the caller's map_location while reading, to be raised as it is."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+
+class _PlainTypeError(CheckpointError, TypeError):
+    """PyTorch's TypeError for what a map_location callable returned, named so (a CheckpointError as every error of
+    torchless.load about where a file's tensors go)."""
+
+
+_PlainTypeError.__name__ = _PlainTypeError.__qualname__ = "TypeError"
 
 
 def restore_location_error(location):
@@ -389,61 +511,76 @@ def _location_checker(map_location):
     return restore
 
 
-class _ArchiveReader:
-    """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
+# PyTorch's compiled modules, whose functions pickle under their names (F.gelu as torch._C._nn.gelu), and the
+# torchless modules with those functions
+_COMPILED_MODULES = {"torch._C._nn": "torchless.nn.functional", "torch._C._VariableFunctions": "torchless",
+                     "torch._C._special": "torchless.special", "torch._C._fft": "torchless.fft",
+                     "torch._C._linalg": "torchless.linalg"}
 
-    def __init__(self, archive, folder, file_size, map_location):
+
+def _torchless_counterpart(module, name):
+    """The torchless object a PyTorch global names (``torch.nn.modules.conv.Conv2d``: torchless's Conv2d)."""
+    counterpart = _COMPILED_MODULES.get(module, "torchless" + module[len("torch"):])
+    try:
+        return pickle.Unpickler.find_class(_NO_UNPICKLER, counterpart, name)
+    except (ImportError, AttributeError):
+        raise _NoCounterpart(f"the checkpoint needs {module}.{name}, which torchless does not have") from None
+
+
+class _NoCounterpart(Exception):
+    """A PyTorch global of a checkpoint that torchless has no counterpart of."""
+
+
+_NO_UNPICKLER = pickle.Unpickler(io.BytesIO())
+
+
+def _is_user_allowed(obj):
+    """Whether ``obj`` is an object add_safe_globals allowed, or an instance of a class it allowed."""
+    return any(obj is allowed or type(obj) is allowed for allowed in _safe_globals.values())
+
+
+class _Reader:
+    """Turns the records a checkpoint's pickle unpickles to into torchless objects, its tensors viewing the
+    storages that ``_storage_bytes`` reads (``file_size``: the file's, which bounds the memory they may take)."""
+
+    def __init__(self, file_size, map_location, weights_only):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
-        self._archive, self._folder, self._file_size = archive, folder, file_size
-        self._map_location = map_location
-        self._bytes_read = 0
+        self._file_size = file_size
+        self._map_location, self._weights_only = map_location, weights_only
         self._budget = _EXPANSION_FACTOR * file_size + _EXPANSION_ALLOWANCE
-        self._storage_arrays = {}
+        self._storage_arrays = {}  # storage key -> its bytes
         self._storage_views = {}  # (storage key, dtype) -> the storage's elements, which loaded tensors view
         self._converted = {}
+        self._byte_order_char = "<"
+        self._declared_storages = {}  # storage key -> _Storage, as the pickle's persistent ids declare them
+        self._restored = {}  # storage key -> its bytes as a callable map_location restored them
+        self._restores_before_reading = False  # (the legacy format restores a storage, then reads its data)
+        self._records = {}  # id of a tensor built at once -> its record
 
-    def read(self):
-        self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
-        data = self._entry("data.pkl").tobytes()
-        _check_opcodes(data)
-        unpickled = _WeightsUnpickler(data, _location_checker(self._map_location)).load()
-        return self._convert(unpickled)
+    def _eagerly(self, allowed):
+        """``allowed`` (a _Global calling a function) building tensors at once: when a load runs the pickle's own
+        code (not weights-only), the objects it builds (a PyTorch optimizer's __setstate__) see tensors."""
+        def build(*args):
+            result = allowed(*(self._records.get(id(arg), arg) for arg in args))
+            if not isinstance(result, _TensorRecord):
+                return result
+            tensor = self._convert(result)
+            self._records[id(tensor)] = result  # for a call taking it (a Parameter's of its tensor)
+            return tensor
 
-    def _byte_order(self):
-        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:
-            return b"little"  # as PyTorch assumes for files older than the record
-        value = self._entry("byteorder").tobytes()
-        if value not in (b"little", b"big"):
-            raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
-        return value
+        return _Global(allowed.name, build)
 
-    def _entry(self, name, expected_size=None):
-        """The bytes of the entry ``name`` of the folder as a uint8 array, checked before allocating."""
-        path = f"{self._folder}/{name}"
-        info = self._archive.NameToInfo.get(path)
-        if info is None:
-            raise _Corrupt(f"missing entry '{path}'")
-        if info.flag_bits & 0x1:
-            raise _Corrupt(f"entry '{path}' is encrypted")
-        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
-            raise _Corrupt(f"entry '{path}' is compressed (torch.save stores entries uncompressed)")
-        if expected_size is not None and info.file_size != expected_size:
-            raise _Corrupt(f"entry '{path}' holds {info.file_size} bytes, its storage needs {expected_size}")
-        # entries may overlap (an entry's data can hold other entries), so the sizes are added up
-        self._bytes_read += info.file_size
-        if self._bytes_read > self._file_size:
-            raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
-        buffer = np.empty(info.file_size, np.uint8)
-        with self._archive.open(info) as entry:
-            view, filled = memoryview(buffer), 0
-            while filled < len(view):
-                count = entry.readinto(view[filled:filled + (1 << 24)])
-                if not count:
-                    raise _Corrupt(f"entry '{path}' is truncated")
-                filled += count
-        return buffer
+    def _allowed_opcodes(self):
+        return _ALLOWED_OPCODES if self._weights_only else None
+
+    def _unpickle(self, data, legacy=False, eager=False):
+        unpickler = _WeightsUnpickler(data, _location_checker(self._map_location), legacy, self._weights_only,
+                                      self._eagerly if eager else None)
+        obj = unpickler.load()
+        self._declared_storages.update(unpickler.storages)
+        return obj
 
     # -------------------------------------------------------------- from unpickled records to objects
     def _convert(self, obj):
@@ -479,8 +616,18 @@ class _ArchiveReader:
                 raise _Refused(f"bad torch.device{obj.args}: {error}") from None
         elif isinstance(obj, _Global) and isinstance(obj.dtype, _dtype.dtype) and obj.name == f"torch.{obj.dtype.name}":
             result = obj.dtype
+        elif isinstance(obj, _Global) and obj.value is not None:
+            result = obj.value
         elif isinstance(obj, _Storage):
             raise _Refused("storages saved on their own are not supported: save tensors")
+        elif not self._weights_only or _is_user_allowed(obj):
+            # a class or function allowed, or an instance of such a class (a whole model when not weights-only),
+            # built by the pickle: its attributes may hold tensors still to be read
+            self._converted[id(obj)] = (obj, obj)
+            attributes = vars(obj) if hasattr(obj, "__dict__") and not isinstance(obj, type) else {}
+            for name, value in list(attributes.items()):
+                attributes[name] = self._convert(value)
+            return obj
         else:
             raise _Refused(f"the checkpoint holds {obj!r} itself, not a call of it")
         self._converted[id(obj)] = (obj, result)  # holding obj keeps its id from being reused
@@ -495,15 +642,55 @@ class _ArchiveReader:
         self._budget -= numel * dtype.itemsize
         # a view of its storage's elements, as PyTorch loads it: tensors saved sharing a storage share it again
         # (writing through one shows in the others), with the offset and strides they were saved with
-        elements = self._storage_elements(record.storage, dtype)[record.offset:] if numel else np.zeros(0, dtype)
-        array = np.lib.stride_tricks.as_strided(elements, record.size, [s * dtype.itemsize for s in record.stride])
-        if record.negative:
-            array = np.negative(array)
+        elements = self._storage_elements(record.storage, dtype) if numel else np.zeros(0, dtype)
+        if numel and (record.negative or record.conjugate):
+            # torchless has no neg and conj bits: the tensor views a copy of its storage holding its values
+            self._budget -= elements.nbytes
+            elements = np.negative(elements) if record.negative else elements.copy()
+            if record.conjugate:
+                np.conjugate(elements, out=elements)
+        array = np.lib.stride_tricks.as_strided(elements[record.offset:], record.size,
+                                                [s * dtype.itemsize for s in record.stride])
         tensor = Tensor._wrap(array)
         if record.is_parameter:
-            return self._parameter(tensor, requires_grad=record.requires_grad)
-        tensor.requires_grad = record.requires_grad
+            tensor = self._parameter(tensor, requires_grad=record.requires_grad)
+        else:
+            tensor.requires_grad = record.requires_grad
+        for name, value in record.attributes.items():
+            setattr(tensor, name, self._convert(value))
         return tensor
+
+    def _restored_bytes(self, storage):
+        """The bytes of ``storage``, through a callable ``map_location`` as PyTorch restores a storage: called
+        with the storage (an UntypedStorage) and its saved location, it gives the storage to use, or None for
+        PyTorch's default (which refuses a location other than the CPU)."""
+        raw = self._storage_bytes(storage)
+        if not callable(self._map_location):
+            return raw
+        restored = self._restored.get(storage.key)
+        if restored is None:
+            from .storage import UntypedStorage
+
+            # (in the legacy format, PyTorch restores a storage before reading its data into it)
+            given = UntypedStorage(np.zeros_like(raw) if self._restores_before_reading else raw)
+            try:
+                restored = self._map_location(given, storage.location)
+            except Exception as error:  # the caller's own error, which reading must not take for corruption
+                raise _CallerError(error) from None
+            if restored is None:
+                error = restore_location_error(storage.location)
+                if error is not None:
+                    raise error
+                restored = UntypedStorage(raw)
+            if not isinstance(restored, UntypedStorage):
+                raise _PlainTypeError(_NOT_A_STORAGE + f"{type(restored)}")
+            if restored.nbytes() != storage.nbytes:
+                raise _PlainRuntimeError(f"map_location gave a storage of {restored.nbytes()} bytes for {storage!r} "
+                                         f"of {storage.nbytes}")
+            restored = self._restored[storage.key] = restored._flat.view(np.uint8)
+            if self._restores_before_reading:  # the file's data goes into the storage given back
+                restored[...] = raw
+        return restored
 
     def _storage_elements(self, storage, dtype):
         """The elements of ``storage`` read as ``dtype``: one native, writable array per storage and dtype."""
@@ -513,14 +700,137 @@ class _ArchiveReader:
             stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
             if dtype == np.bool_:
                 stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
-            raw = self._storage_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
+            raw = self._restored_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
             elements = self._storage_views[key] = np.array(raw != 0 if dtype == np.bool_ else raw, dtype=dtype)
         return elements
+
+
+class _ArchiveReader(_Reader):
+    """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
+
+    def __init__(self, archive, folder, file_size, map_location, weights_only):
+        super().__init__(file_size, map_location, weights_only)
+        self._archive, self._folder = archive, folder
+        self._bytes_read = 0
+
+    def read(self):
+        self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
+        data = self._entry("data.pkl").tobytes()
+        _check_opcodes(data, allowed=self._allowed_opcodes())
+        # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
+        return self._convert(self._unpickle(data, eager=not self._weights_only))
+
+    def _byte_order(self):
+        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:  # a file older than the record
+            return _assumed_byte_order().encode()
+        value = self._entry("byteorder").tobytes()
+        if value not in (b"little", b"big"):
+            raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
+        return value
+
+    def _entry(self, name, expected_size=None):
+        """The bytes of the entry ``name`` of the folder as a uint8 array, checked before allocating."""
+        path = f"{self._folder}/{name}"
+        info = self._archive.NameToInfo.get(path)
+        if info is None:
+            raise _Corrupt(f"missing entry '{path}'")
+        if info.flag_bits & 0x1:
+            raise _Corrupt(f"entry '{path}' is encrypted")
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise _Corrupt(f"entry '{path}' is compressed (torch.save stores entries uncompressed)")
+        if expected_size is not None and info.file_size != expected_size:
+            raise _Corrupt(f"entry '{path}' holds {info.file_size} bytes, its storage needs {expected_size}")
+        # entries may overlap (an entry's data can hold other entries), so the sizes are added up
+        self._bytes_read += info.file_size
+        if self._bytes_read > self._file_size:
+            raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
+        buffer = np.empty(info.file_size, np.uint8)
+        with self._archive.open(info) as entry:
+            view, filled = memoryview(buffer), 0
+            while filled < len(view):
+                count = entry.readinto(view[filled:filled + (1 << 24)])
+                if not count:
+                    raise _Corrupt(f"entry '{path}' is truncated")
+                filled += count
+        return buffer
 
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
         if array is None:
             array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes)
+        return array
+
+
+
+
+def _truncated_storage(missing):
+    """PyTorch's error for a legacy file that ends ``missing`` bytes before its storages do."""
+    return _PlainRuntimeError(f"unexpected EOF, expected {missing} more bytes. The file might be corrupted.")
+
+
+class _LegacyReader(_Reader):
+    """Reads torch.save's format before PyTorch 1.6 (and with ``_use_new_zipfile_serialization=False``): five
+    pickles one after the other -- the magic number, the protocol version, a dict of system information, the
+    object, the list of its storages' keys -- then, for each key listed, the storage's element count (8 bytes)
+    and its elements."""
+
+    def __init__(self, stream, file_size, map_location, weights_only):
+        super().__init__(file_size, map_location, weights_only)
+        self._restores_before_reading = True
+        self._stream = stream
+        self._end = stream.tell() + file_size
+
+    def read(self):
+        if self._next_pickle() != MAGIC_NUMBER:
+            raise _Corrupt("Invalid magic number; corrupt file?")
+        version = self._next_pickle()
+        if version != PROTOCOL_VERSION:
+            raise _Corrupt(f"Invalid protocol version: {_describe(version)}")
+        system_info = self._next_pickle()
+        if not isinstance(system_info, dict):
+            raise _Corrupt(f"bad system information {_describe(system_info)}")
+        self._byte_order_char = "<" if system_info.get("little_endian", True) else ">"
+        unpickled = self._next_pickle(legacy=True)
+        keys = self._next_pickle()
+        if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+            raise _Corrupt(f"bad list of storage keys {_describe(keys)}")
+        for key in keys:
+            self._read_storage(key)
+        return self._convert(unpickled)
+
+    def _next_pickle(self, legacy=False):
+        start = self._stream.tell()
+        length = _check_opcodes(self._stream, self._end, self._allowed_opcodes())
+        self._stream.seek(start)
+        return self._unpickle(self._stream.read(length), legacy)
+
+    def _read_storage(self, key):
+        storage = self._declared_storages.get(key)
+        if storage is None or key in self._storage_arrays:
+            raise _Corrupt(f"storage key {key!r} listed {'twice' if storage else 'for no tensor'}")
+        (count,) = struct.unpack(self._byte_order_char + "q", self._read_bytes(8).tobytes())
+        if count * storage.dtype.itemsize != storage.nbytes:
+            raise _Corrupt(f"{storage!r} holds {count} elements, its tensors expect "
+                           f"{storage.nbytes // storage.dtype.itemsize}")
+        self._storage_arrays[key] = self._read_bytes(storage.nbytes)
+
+    def _read_bytes(self, count):
+        missing = count - (self._end - self._stream.tell())
+        if missing > 0:
+            raise _truncated_storage(missing)
+        buffer = np.empty(count, np.uint8)
+        view, filled = memoryview(buffer), 0
+        while filled < count:
+            got = self._stream.readinto(view[filled:filled + (1 << 24)])
+            if not got:
+                raise _truncated_storage(count - filled)
+            filled += got
+        return buffer
+
+    def _storage_bytes(self, storage):
+        array = self._storage_arrays.get(storage.key)
+        if array is None:
+            raise _Corrupt(f"the file holds no data for {storage!r}")
         return array
 
 
@@ -536,11 +846,11 @@ def archive_folder(names):
 # what a damaged or forged file can make the pickle and zip readers raise (OSError: seeks to forged offsets, and
 # bz2's damaged members; LZMAError: lzma's)
 _CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, AttributeError, EOFError,
-               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError, lzma.LZMAError,
-               _Corrupt)
+               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError,
+               lzma.LZMAError, _Corrupt)
 
 
-def read_archive(archive, folder, name, file_size, map_location):
+def read_archive(archive, folder, name, file_size, map_location, weights_only=True):
     """The object in the PyTorch checkpoint in ``folder`` of the zip ``archive`` (``name`` describes the
     file for messages), with its tensors as torchless tensors.
 
@@ -552,172 +862,174 @@ def read_archive(archive, folder, name, file_size, map_location):
     if f"{folder}/constants.pkl" in names or any(n.startswith(f"{folder}/code/") for n in names):
         raise CheckpointError(f"{name} is a TorchScript archive (torch.jit.save); torchless.load reads files written "
                               "by torch.save and torchless.save")
+    return _read(_ArchiveReader(archive, folder, file_size, map_location, weights_only), name)
+
+
+def read_legacy(stream, name, file_size, map_location, weights_only=True):
+    """The object in the checkpoint that torch.save wrote in its legacy format to ``stream`` (at its start, with
+    ``file_size`` bytes from there), with its tensors as torchless tensors; raises as :func:`read_archive`."""
+    return _read(_LegacyReader(stream, file_size, map_location, weights_only), name)
+
+
+def _read(reader, name):
     try:
-        return _ArchiveReader(archive, folder, file_size, map_location).read()
+        return reader.read()
     except CheckpointError:  # a storage on another device, already worded as PyTorch words it
         raise
+    except _CallerError as raised:
+        raise raised.error from None
+    except _UnsupportedGlobal as refusal:
+        raise _weights_only_refusal(refusal.name) from None
+    except _NoCounterpart as missing:
+        raise CheckpointError(f"{name} cannot be loaded: {missing}") from None
     except _Refused as refusal:
         raise UnpicklingError(
             f"Weights only load failed for the PyTorch pickle checkpoint {name}: {refusal}. torchless never runs "
-            "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size and plain Python "
-            "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) only.") from None
+            "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size, plain Python "
+            "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) and the objects allowed by "
+            "torchless.serialization.add_safe_globals only.") from None
     except _CORRUPTION as error:
         detail = str(error) if isinstance(error, _Corrupt) else f"{type(error).__name__}: {error}"
         raise CheckpointError(f"corrupt PyTorch checkpoint {name}: {detail}") from None
 
 
 # ---------------------------------------------------------------------------------- writing
-class _PickleWriter:
-    """Pickles (protocol 2) an object tree given as torchless.save's JSON nodes, with the globals and
-    persistent ids that torch.save writes."""
+class _TorchGlobal:
+    """A global of PyTorch that torch.save's pickles name (``torch._utils._rebuild_tensor_v2``,
+    ``torch.FloatStorage``, ...), written under its name without being imported."""
 
-    def __init__(self, storages):
-        self._storages = storages
-        self._out = bytearray(pickle.PROTO + b"\x02")
-        self._memo = {}
+    __slots__ = ("module", "name")
 
-    def dump(self, node):
-        self._node(node)
-        self._out += pickle.STOP
-        return bytes(self._out)
+    def __init__(self, module, name):
+        self.module, self.name = module, name
 
-    def _remember(self, key):
-        index = self._memo[key] = len(self._memo)
-        self._out += pickle.BINPUT + bytes([index]) if index < 256 else pickle.LONG_BINPUT + struct.pack("<I", index)
+    def __call__(self, *args):  # (pickle checks that a reduce function is callable)
+        raise TypeError(f"{self.module}.{self.name} is PyTorch's, not callable in torchless")
 
-    def _recall(self, key):
-        index = self._memo.get(key)
-        if index is None:
-            return False
-        self._out += pickle.BINGET + bytes([index]) if index < 256 else pickle.LONG_BINGET + struct.pack("<I", index)
-        return True
 
-    def _global(self, module, name):
-        if not self._recall(("global", module, name)):
-            self._out += pickle.GLOBAL + f"{module}\n{name}\n".encode("ascii")
-            self._remember(("global", module, name))
+_REBUILD_TENSOR = _TorchGlobal("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_PARAMETER = _TorchGlobal("torch._utils", "_rebuild_parameter")
+_REBUILD_PARAMETER_WITH_STATE = _TorchGlobal("torch._utils", "_rebuild_parameter_with_state")
+_REBUILD_FROM_TYPE = _TorchGlobal("torch._tensor", "_rebuild_from_type_v2")
+_TENSOR_TYPE = _TorchGlobal("torch", "Tensor")
+_SIZE_TYPE = _TorchGlobal("torch", "Size")
+_DEVICE_TYPE = _TorchGlobal("torch", "device")
+_GET_LAYOUT = _TorchGlobal("torch.serialization", "_get_layout")
+_STORAGE_TYPES = {dtype: _TorchGlobal("torch", name) for dtype, name in _STORAGE_NAMES.items()}
+# where torchless's functions defined in private modules (torchless.nn._functional.activation.gelu) are public, as
+# they are in PyTorch
+_PUBLIC_MODULES = ("torchless.nn.functional", "torchless", "torchless.nn.init", "torchless.linalg", "torchless.fft",
+                   "torchless.special")
 
-    def _int(self, value):
-        if 0 <= value < 256:
-            self._out += pickle.BININT1 + bytes([value])
-        elif 0 <= value < 65536:
-            self._out += pickle.BININT2 + struct.pack("<H", value)
-        elif -2 ** 31 <= value < 2 ** 31:
-            self._out += pickle.BININT + struct.pack("<i", value)
-        else:
-            encoded = pickle.encode_long(value)
-            opcode = pickle.LONG1 + bytes([len(encoded)]) if len(encoded) < 256 else \
-                pickle.LONG4 + struct.pack("<i", len(encoded))
-            self._out += opcode + encoded
 
-    def _scalar(self, value):
-        if value is None:
-            self._out += pickle.NONE
-        elif isinstance(value, bool):
-            self._out += pickle.NEWTRUE if value else pickle.NEWFALSE
-        elif isinstance(value, int):
-            self._int(value)
-        elif isinstance(value, float):
-            self._out += pickle.BINFLOAT + struct.pack(">d", value)
-        else:
-            encoded = value.encode("utf-8", "surrogatepass")
-            self._out += pickle.BINUNICODE + struct.pack("<I", len(encoded)) + encoded
+class _StorageReference:
+    """A storage of the table, which the pickle names by its persistent id."""
 
-    def _tuple(self, items, write=None):
-        write = write or self._scalar
-        if not items:
-            self._out += pickle.EMPTY_TUPLE
-            return
-        if len(items) > 3:
-            self._out += pickle.MARK
-        for item in items:
-            write(item)
-        self._out += (pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3)[len(items) - 1] if len(items) <= 3 else pickle.TUPLE
+    __slots__ = ("index",)
 
-    def _batches(self, items, opcode, write):
-        for start in range(0, len(items), 1000):  # as pickle does, so that no MARK frame grows unbounded
-            self._out += pickle.MARK
-            for item in items[start:start + 1000]:
-                write(item)
-            self._out += opcode
+    def __init__(self, index):
+        self.index = index
 
-    def _pairs(self, items):
-        def write_pair(pair):
-            self._node(pair[0])
-            self._node(pair[1])
 
-        self._batches(items, pickle.SETITEMS, write_pair)
+class _ParameterData:
+    """A Parameter's tensor, pickled as a plain tensor inside ``_rebuild_parameter``'s call."""
 
-    def _call(self, module, name, args, write=None):
-        self._global(module, name)
-        self._tuple(args, write)
-        self._out += pickle.REDUCE
+    __slots__ = ("tensor",)
 
-    def _node(self, node):
-        if not isinstance(node, (list, dict)):
-            self._scalar(node)
-            return
-        if isinstance(node, list):
-            self._out += pickle.EMPTY_LIST
-            self._batches(node, pickle.APPENDS, self._node)
-            return
-        kind = node["type"]
-        if kind in ("tensor", "Parameter"):
-            self._tensor(node["index"], node["requires_grad"], kind == "Parameter")
-        elif kind == "float":
-            self._scalar(float(node["value"]))
-        elif kind == "tuple":
-            self._tuple(node["items"], self._node)
-        elif kind == "Size":
-            self._call("torch", "Size", [tuple(node["items"])], lambda sizes: self._tuple(sizes))
-        elif kind == "dtype":
-            self._global("torch", node["name"])
-        elif kind == "device":
-            kind_name, _, index = node["name"].partition(":")
-            self._call("torch", "device", [kind_name] + ([int(index)] if index else []))
-        elif kind == "dict":
-            self._out += pickle.EMPTY_DICT
-            self._pairs(node["items"])
-        elif kind == "call":
-            self._call(node["module"], node["name"], node["args"], self._node)
-        else:
-            self._call("collections", "OrderedDict", [])
-            self._pairs(node["items"])
-            if "metadata" in node:  # as torch.save does for Module.state_dict()'s _metadata
-                self._out += pickle.EMPTY_DICT
-                self._scalar("_metadata")
-                self._node(node["metadata"])
-                self._out += pickle.SETITEM + pickle.BUILD
+    def __init__(self, tensor):
+        self.tensor = tensor
 
-    def _tensor(self, index, requires_grad, is_parameter):
-        key = ("tensor", index, is_parameter, requires_grad)
-        if self._recall(key):
-            return
-        storage, offset, shape, strides = self._storages.tensor_layouts[index]
-        elements = self._storages.arrays[storage]
-        dtype = _dtype.from_numpy_dtype(elements.dtype)
-        if is_parameter:
-            self._global("torch._utils", "_rebuild_parameter")
-        self._global("torch._utils", "_rebuild_tensor_v2")
-        self._out += pickle.MARK
-        self._out += pickle.MARK
-        self._scalar("storage")
-        self._global("torch", _STORAGE_NAMES[dtype])
-        self._scalar(str(storage))
-        self._scalar("cpu")
-        self._int(elements.size)
-        self._out += pickle.TUPLE + pickle.BINPERSID
-        self._int(offset)
-        self._tuple(shape)
-        self._tuple(strides)
-        self._scalar(requires_grad and not is_parameter)
-        self._call("collections", "OrderedDict", [])
-        self._out += pickle.TUPLE + pickle.REDUCE
-        if is_parameter:
-            self._out += pickle.NEWTRUE if requires_grad else pickle.NEWFALSE
-            self._call("collections", "OrderedDict", [])
-            self._out += pickle.TUPLE3 + pickle.REDUCE
-        self._remember(key)
+
+class _TorchPickler(pickle._Pickler):
+    """Pickles any object (protocol 2) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
+    on storage ids (the storages collected in the _StorageTable ``storages``), Parameters, dtypes, devices and
+    ``torch.Size`` as PyTorch's, and torchless's classes and functions under PyTorch's names (a torchless
+    ``Conv2d`` as ``torch.nn.modules.conv.Conv2d``), so that ``torch.load`` rebuilds PyTorch's objects. With
+    ``legacy``, storage ids as the legacy format writes them. (The pure-Python pickler, whose ``save_global``
+    can name a global without importing it.)"""
+
+    def __init__(self, stream, storages, legacy=False):
+        from .nn.parameter import Parameter
+
+        super().__init__(stream, protocol=2)
+        self._storages, self._legacy = storages, legacy
+        self._parameter = Parameter
+
+    def persistent_id(self, obj):
+        if type(obj) is not _StorageReference:
+            return None
+        elements = self._storages.arrays[obj.index]
+        storage_id = ("storage", _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], str(obj.index), "cpu",
+                      elements.size)
+        return storage_id + (None,) if self._legacy else storage_id  # (the legacy format's: no storage view)
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Tensor):
+            return self._reduce_tensor(obj)
+        if type(obj) is _ParameterData:
+            return self._reduce_data(obj.tensor, {})
+        if isinstance(obj, (_TorchGlobal, _dtype.dtype)):
+            return "global"  # saved by save_global, under PyTorch's name
+        if isinstance(obj, Size):
+            return _SIZE_TYPE, (tuple(obj),)
+        if isinstance(obj, device):
+            return _DEVICE_TYPE, (obj.type,) if obj.index is None else (obj.type, obj.index)
+        if isinstance(obj, _device_module.layout):
+            return _GET_LAYOUT, (str(obj).replace("torchless.", "torch."),)
+        return NotImplemented
+
+    def _reduce_tensor(self, tensor):
+        attributes = _python_attributes(tensor)
+        if not isinstance(tensor, self._parameter):
+            return self._reduce_data(tensor, attributes)
+        arguments = (_ParameterData(tensor), tensor.requires_grad, OrderedDict())
+        if attributes:
+            return _REBUILD_PARAMETER_WITH_STATE, arguments + (attributes,)
+        return _REBUILD_PARAMETER, arguments
+
+    def _reduce_data(self, tensor, attributes):
+        storage, offset, shape, strides = self._storages.tensor_layouts[
+            self._storages.add(tensor, _c_contiguous(tensor._data))]
+        # (a Parameter's requires_grad is an argument of its own call)
+        requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)
+        arguments = (_StorageReference(storage), offset, tuple(shape), tuple(strides), requires_grad, OrderedDict())
+        if attributes:  # as PyTorch pickles a tensor with Python attributes
+            return _REBUILD_FROM_TYPE, (_REBUILD_TENSOR, _TENSOR_TYPE, arguments, attributes)
+        return _REBUILD_TENSOR, arguments
+
+    dispatch = dict(pickle._Pickler.dispatch)  # (which saves functions with the base class's save_global)
+    dispatch[types.FunctionType] = lambda self, obj: self.save_global(obj)
+
+    def save_global(self, obj, name=None):
+        module, name = _torch_name(obj, name)
+        if module is None:
+            return super().save_global(obj, name)
+        self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
+        self.memoize(obj)
+
+
+def _torch_name(obj, name):
+    """(module, name) of ``obj`` in PyTorch if it is torchless's or PyTorch's, else (None, name)."""
+    if isinstance(obj, _TorchGlobal):
+        return obj.module, obj.name
+    if isinstance(obj, _dtype.dtype):
+        return "torch", obj.name
+    module = getattr(obj, "__module__", None) or ""
+    if module != "torchless" and not module.startswith("torchless."):
+        return None, name
+    name = name if name is not None and name != "global" else obj.__qualname__
+    if any(part.startswith("_") for part in module.split(".")):
+        module = next((public for public in _PUBLIC_MODULES if getattr(sys.modules.get(public), name, None) is obj),
+                      module)
+    return "torch" + module[len("torchless"):], name
+
+
+def pickle_for_torch(obj, legacy=False):
+    """(the pickle torch.save writes for ``obj``, the _StorageTable of the storages its tensors view)."""
+    storages = _StorageTable()
+    buffer = io.BytesIO()
+    _TorchPickler(buffer, storages, legacy).dump(obj)
+    return buffer.getvalue(), storages
 
 
 def _write_aligned(archive, origin, name, data):
@@ -735,10 +1047,9 @@ def _write_aligned(archive, origin, name, data):
         entry.write(data)
 
 
-def write_archive(stream, node, storages, folder="archive", record_byte_order=True):
-    """Write the object given by torchless.save's JSON ``node`` (its tensors' storages and layouts in the
-    _StorageTable ``storages``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
-    pickled = _PickleWriter(storages).dump(node)
+def write_archive(stream, pickled, storages, folder="archive", record_byte_order=True):
+    """Write the checkpoint of :func:`pickle_for_torch`'s ``pickled`` object and ``storages`` to ``stream`` as
+    torch.save does."""
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         origin = archive.fp.tell()
 
@@ -755,6 +1066,22 @@ def write_archive(stream, node, storages, folder="archive", record_byte_order=Tr
             write(f"data/{index}", memoryview(little).cast("B"))
         write("version", _ARCHIVE_VERSION)
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
+
+
+def write_legacy(stream, pickled, storages):
+    """Write the object as :func:`write_archive`, in the legacy format of ``torch.save(...,
+    _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`); ``pickled`` by
+    ``pickle_for_torch(obj, legacy=True)``."""
+    system_info = {"protocol_version": PROTOCOL_VERSION, "little_endian": True,
+                   "type_sizes": {"short": 2, "int": 4, "long": 4}}
+    for header in (MAGIC_NUMBER, PROTOCOL_VERSION, system_info):
+        stream.write(pickle.dumps(header, protocol=2))
+    stream.write(pickled)
+    keys = [str(index) for index in range(len(storages.arrays))]
+    stream.write(pickle.dumps(keys, protocol=2))
+    for elements in storages.arrays:
+        stream.write(struct.pack("<q", elements.size))
+        stream.write(memoryview(elements.astype(elements.dtype.newbyteorder("<"), copy=False)).cast("B"))
 
 
 def folder_for(path):

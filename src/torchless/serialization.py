@@ -15,29 +15,35 @@ A NODE is JSON ``null``, ``true``/``false``, an integer, a finite float, a strin
 tagged object ``{"type": ..., ...}`` for everything JSON cannot say by itself: ``float`` (nan/inf),
 ``tuple``, ``dict`` and ``OrderedDict`` (items as ``[key NODE, value NODE]`` pairs, so that integer and
 tuple keys come back as they were), ``tensor`` and ``Parameter`` (an index into ``tensors/`` plus
-``requires_grad``), ``Size``, ``dtype`` and ``device``. A default (weights-only) load only ever builds these types.
+``requires_grad``, and the tensor's Python ``attributes`` if it has any), ``Size``, ``dtype`` and
+``device``. A default (weights-only) load only ever builds these types.
 
 Any other object (a whole model, as ``torch.save(model, path)`` saves it) is a ``pickle`` node: an index into
 ``objects/<i>.pkl``, a pickle whose tensors are references to ``tensors/``. As with PyTorch since 2.6, loading it
 needs ``weights_only=False`` (unpickling can run arbitrary code), or its classes allowed by
 :func:`add_safe_globals`.
 
-``save(..., format="torch")`` writes PyTorch's own zip format instead, and :func:`load` reads it -- files
-written by ``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
+``save(..., format="torch")`` writes PyTorch's own zip (or legacy) format instead, pickling the object as
+torch.save does, torchless's classes under PyTorch's names; :func:`load` reads these formats -- files written by
+``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
 """
 import _compat_pickle
+import enum
 import io
 import json
 import lzma
 import math
+import mmap
 import os
 import pickle
+import pickletools
 import secrets
 import struct
+import sys
 import warnings
 import zipfile
 import zlib
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 
 import numpy as np
 
@@ -48,13 +54,109 @@ from ._tensor import Tensor
 from ._device import device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
-           "safe_globals"]
+           "get_unsafe_globals_in_checkpoint", "safe_globals", "SourceChangeWarning", "LoadEndianness",
+           "get_default_load_endianness", "set_default_load_endianness", "get_crc32_options", "set_crc32_options",
+           "get_default_mmap_options", "set_default_mmap_options", "location_tag", "default_restore_location"]
 
 FORMAT = "torchless"
 VERSION = 2
 _READ_VERSIONS = (1, 2)
 _STRUCTURE = "torchless.json"
 _READ_CHUNK = 1 << 24
+DEFAULT_PROTOCOL = 2  # the pickle protocol of torch.save's checkpoints
+MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # what torch.save's legacy format starts with, pickled
+PROTOCOL_VERSION = 1001  # of torch.save's legacy format
+
+
+class SourceChangeWarning(Warning):
+    """PyTorch's warning for a legacy checkpoint whose module source changed since it was saved."""
+
+
+class LoadEndianness(enum.Enum):
+    """The byte order :func:`load` assumes for a PyTorch checkpoint without a ``byteorder`` record."""
+    NATIVE = 1
+    LITTLE = 2
+    BIG = 3
+
+
+# (the mmap module of Windows has no flags; PyTorch refuses to set them there)
+_MAP_PRIVATE, _MAP_SHARED = getattr(mmap, "MAP_PRIVATE", 2), getattr(mmap, "MAP_SHARED", 1)
+_options = {"endianness": None, "compute_crc32": True, "mmap_flags": _MAP_PRIVATE}
+
+
+def get_default_load_endianness():
+    """The byte order set by :func:`set_default_load_endianness` (None: little-endian, as PyTorch assumes)."""
+    return _options["endianness"]
+
+
+def set_default_load_endianness(endianness):
+    """Set the byte order :func:`load` assumes for a PyTorch checkpoint without a ``byteorder`` record (files
+    older than the record): a :class:`LoadEndianness`, or None for little-endian."""
+    if not isinstance(endianness, LoadEndianness) and endianness is not None:
+        raise TypeError("Invalid argument type in function set_default_load_endianness")
+    _options["endianness"] = endianness
+
+
+def _assumed_byte_order():
+    """The byte order of a PyTorch checkpoint without a record of it, as ``"little"`` or ``"big"``."""
+    endianness = _options["endianness"]
+    if endianness is LoadEndianness.NATIVE:
+        return sys.byteorder
+    return "big" if endianness is LoadEndianness.BIG else "little"
+
+
+def get_crc32_options():
+    """Whether ``save(..., format="torch")`` writes its records' CRC-32 (see :func:`set_crc32_options`)."""
+    return _options["compute_crc32"]
+
+
+def set_crc32_options(compute_crc32):
+    """Set whether ``save(..., format="torch")`` computes its records' CRC-32, as PyTorch's option. (torchless's
+    zip writer always computes them: the flag is recorded for PyTorch compatibility; loading works either way.)"""
+    _options["compute_crc32"] = compute_crc32
+
+
+def get_default_mmap_options():
+    """The mmap flags set by :func:`set_default_mmap_options` (``mmap.MAP_PRIVATE`` by default)."""
+    return _options["mmap_flags"]
+
+
+class set_default_mmap_options:
+    """Set (as a function, or for a ``with`` block) the mmap flags of ``load(..., mmap=True)``:
+    ``mmap.MAP_PRIVATE`` or ``mmap.MAP_SHARED``, checked as PyTorch checks them. (torchless reads tensors into
+    memory: the flags are recorded for PyTorch compatibility.)"""
+
+    def __init__(self, flags):
+        if flags != _MAP_PRIVATE and flags != _MAP_SHARED:
+            raise ValueError("Invalid argument in function set_default_mmap_options, expected mmap.MAP_PRIVATE or "
+                             f"mmap.MAP_SHARED, but got {flags}")
+        self.prev = _options["mmap_flags"]
+        _options["mmap_flags"] = flags
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _options["mmap_flags"] = self.prev
+
+
+def location_tag(storage):
+    """The location PyTorch's checkpoints record for a storage (or tensor): its device's type, ``"cpu"``."""
+    if storage.device.type == "cpu":  # (PyTorch's tagger reads the device too)
+        return "cpu"
+    raise RuntimeError(f"don't know how to determine data location of {type(storage).__module__}."
+                       f"{type(storage).__qualname__}")
+
+
+def default_restore_location(storage, location):
+    """``storage`` restored at ``location`` as PyTorch's default does on a CPU-only machine: itself for
+    ``"cpu"``, else PyTorch's error for that location."""
+    from ._torch_format import restore_location_error
+
+    error = restore_location_error(location)
+    if error is not None:
+        raise error
+    return storage
 
 
 class CheckpointError(RuntimeError, pickle.UnpicklingError):
@@ -103,12 +205,12 @@ _CONTAINER_TYPES = (list, tuple, dict, OrderedDict)  # what a JSON node holds as
 class _Encoder:
     """Turns an object into a JSON node, collecting its tensors' arrays (each distinct tensor once)."""
 
-    def __init__(self, pickles=True):
+    def __init__(self):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
         self.arrays = []
-        self.pickles = [] if pickles else None  # whole objects (modules, ...), pickled; None: refused
+        self.pickles = []  # whole objects (modules, ...), pickled
         self._index_of = {}
         self._open_containers = set()
 
@@ -126,22 +228,11 @@ class _Encoder:
             return {"type": "dtype", "name": obj.name}
         if isinstance(obj, device):
             return {"type": "device", "name": str(obj)}
-        if isinstance(obj, (list, tuple, dict)):
-            # other subclasses (Counter, defaultdict, named tuples) are pickled whole, so that they load as their
-            # own type, and a weights-only load allows them as PyTorch's does (Counter) or refuses them
-            if self.pickles is None and type(obj) is Counter:
-                return _call_node("collections", "Counter", [self._encode_container(dict(obj))])
-            if self.pickles is None or type(obj) in _CONTAINER_TYPES or isinstance(obj, Size):
-                return self._encode_container(obj)
-        if self.pickles is not None:
-            return self._encode_pickled(obj)
-        if type(obj) in _PICKLED_AS_CALLS:
-            return _PICKLED_AS_CALLS[type(obj)](self, obj)
-        hint = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
-        raise TypeError(f"torchless.save cannot save an object of type {type(obj).__module__}."
-                        f"{type(obj).__qualname__}{hint} with format='torch': only tensors, Parameters, None, bools, "
-                        "ints, floats, complex numbers, strings, bytes, dtypes, devices and lists, tuples, sets and "
-                        "dicts of these can be saved")
+        # other subclasses of containers (Counter, defaultdict, named tuples) are pickled whole, so that they load as
+        # their own type, and a weights-only load allows them as PyTorch's does (Counter) or refuses them
+        if type(obj) in _CONTAINER_TYPES or isinstance(obj, Size):
+            return self._encode_container(obj)
+        return self._encode_pickled(obj)
 
     def _encode_pickled(self, obj):
         """A whole object (a model, say), pickled, its tensors stored as the others are."""
@@ -156,7 +247,11 @@ class _Encoder:
             self._index_of[key] = len(self.arrays)
             self.arrays.append((tensor, _c_contiguous(tensor._data)))
         kind = "Parameter" if isinstance(tensor, self._parameter) else "tensor"
-        return {"type": kind, "index": self._index_of[key], "requires_grad": bool(tensor.requires_grad)}
+        node = {"type": kind, "index": self._index_of[key], "requires_grad": bool(tensor.requires_grad)}
+        attributes = _python_attributes(tensor)
+        if attributes:
+            node["attributes"] = self.encode(attributes)
+        return node
 
     def _encode_container(self, obj):
         if id(obj) in self._open_containers:
@@ -180,44 +275,36 @@ class _Encoder:
             self._open_containers.discard(id(obj))
 
 
-def _call_node(module, name, args):
-    """A node for ``torch.save``'s pickle of a call: ``module.name(*args)`` (args: nodes)."""
-    return {"type": "call", "module": module, "name": name, "args": args}
-
-
-def _bytes_node(data):
-    return _call_node("_codecs", "encode", [data.decode("latin-1"), "latin1"])
-
-
-# The values PyTorch's weights-only load builds from a call in torch.save's pickle (protocol 2, as Python pickles
-# them), written so for format='torch'; torchless's own format pickles them whole.
-_PICKLED_AS_CALLS = {
-    bytes: lambda encoder, data: _bytes_node(data),
-    bytearray: lambda encoder, data: _call_node("__builtin__", "bytearray", [_bytes_node(bytes(data))]),
-    set: lambda encoder, items: _call_node("__builtin__", "set", [[encoder.encode(v) for v in items]]),
-    complex: lambda encoder, z: _call_node("__builtin__", "complex", [encoder.encode(z.real), encoder.encode(z.imag)]),
-}
-
-
 class _StorageTable:
     """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
     array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
     load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
     storage of its own."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays=()):
         self.arrays = []  # each storage's elements, 1-D
         self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
-        index_of = {}
-        dtype_of_memory = {}
+        self._index_of = {}
+        self._dtype_of_memory = {}
         for tensor, contiguous in arrays:
-            _check_one_type_per_memory(tensor._data, dtype_of_memory)
-            elements, offset, strides = _storage_layout(tensor._data, contiguous)
-            key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
-            if key not in index_of:
-                index_of[key] = len(self.arrays)
-                self.arrays.append(elements)
-            self.tensor_layouts.append((index_of[key], offset, contiguous.shape, strides))
+            self.add(tensor, contiguous)
+
+    def add(self, tensor, contiguous):
+        """Add ``tensor`` (``contiguous``: its array in C order); returns the index of its layout."""
+        _check_one_type_per_memory(tensor._data, self._dtype_of_memory)
+        elements, offset, strides = _storage_layout(tensor._data, contiguous)
+        key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
+        if key not in self._index_of:
+            self._index_of[key] = len(self.arrays)
+            self.arrays.append(elements)
+        self.tensor_layouts.append((self._index_of[key], offset, contiguous.shape, strides))
+        return len(self.tensor_layouts) - 1
+
+
+def _python_attributes(tensor):
+    """The attributes a program set on ``tensor``, which torch.save keeps (torchless's own bookkeeping in a
+    tensor's ``__dict__``, such as the base of a view, has class-level defaults)."""
+    return {name: value for name, value in vars(tensor).items() if not hasattr(Tensor, name)}
 
 
 def _check_one_type_per_memory(array, dtype_of_memory):
@@ -232,12 +319,16 @@ def _check_one_type_per_memory(array, dtype_of_memory):
 def _storage_layout(array, contiguous):
     """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
     found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
+    itemsize = array.itemsize
+    expressible = all(s >= 0 and s % itemsize == 0 for s in array.strides)
     if array.size:
         elements, offset = _storage(array)
-        itemsize = array.itemsize
-        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == array.__array_interface__["data"][0]
-        if starts_there and all(s >= 0 and s % itemsize == 0 for s in array.strides):
+        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == \
+            array.__array_interface__["data"][0]
+        if starts_there and expressible:
             return elements, offset, tuple(s // itemsize for s in array.strides)
+    elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
+        return contiguous.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
     return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
 
 
@@ -324,35 +415,41 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             model, are pickled (their tensors stored as the others are): loading them takes
             ``weights_only=False``, as in PyTorch.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
-        format (str): ``"torchless"`` (default) for torchless's own format, which never pickles, or
-            ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
-            bytes), which ``torch.load(f, weights_only=True)`` reads. In both, each storage (the memory tensors
+        format (str): ``"torchless"`` (default) for torchless's own format, which pickles only whole objects,
+            or ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
+            bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain data; whole
+            objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of the same
+            names (a torchless model loads as the PyTorch model). In both, each storage (the memory tensors
             view) is written once, whole, as torch.save writes it, with each tensor's offset and strides in it.
 
-    ``pickle_module``, ``pickle_protocol`` and ``_use_new_zipfile_serialization`` are accepted for PyTorch
-    compatibility and ignored; with ``format="torch"``, ``_disable_byteorder_record`` leaves out the
-    ``byteorder`` record, as in PyTorch.
+    ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; with
+    ``format="torch"``, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format,
+    and ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
-        TypeError: with ``format="torch"``, ``obj`` holds something else (a Module, a NumPy array, ...).
         pickle.PicklingError, AttributeError: an object pickle cannot save (a lambda, a local class).
         ValueError: ``format`` is neither ``"torchless"`` nor ``"torch"``.
         RuntimeError: the directory of ``f`` does not exist.
     """
     if format not in ("torchless", "torch"):
         raise ValueError(f"format must be 'torchless' or 'torch', got {format!r}")
-    encoder = _Encoder(pickles=format == "torchless")
-    node = encoder.encode(obj)
-    storages = _StorageTable(encoder.arrays)
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
+        pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization)
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
-            _torch_format.write_archive(stream, node, storages, folder,
+            if not _use_new_zipfile_serialization:
+                _torch_format.write_legacy(stream, pickled, storages)
+                return
+            _torch_format.write_archive(stream, pickled, storages, folder,
                                         record_byte_order=not _disable_byteorder_record)
     else:
+        encoder = _Encoder()
+        node = encoder.encode(obj)
+        storages = _StorageTable(encoder.arrays)
+
         def write(stream):
             _write_archive(stream, node, storages, encoder.pickles)
 
@@ -469,7 +566,16 @@ class _Decoder:
                 tensor = Tensor._wrap(array)
                 tensor.requires_grad = requires_grad
             self._tensors[index] = tensor
+            self._set_attributes(tensor, node.get("attributes"))
         return self._tensors[index]
+
+    def _set_attributes(self, tensor, node):
+        attributes = {} if node is None else self.decode(node)
+        if not isinstance(attributes, dict) or not all(isinstance(name, str) for name in attributes) or \
+                any(hasattr(Tensor, name) for name in attributes):
+            raise ValueError(f"bad tensor attributes {sorted(attributes) if isinstance(attributes, dict) else node!r}")
+        for name, value in attributes.items():
+            setattr(tensor, name, value)
 
     def _tensor_array(self, index):
         if self._layouts is None:
@@ -508,7 +614,8 @@ class _Decoder:
 # PyTorch's weights-only unpickler allows these (not frozenset, slice, range, ...)
 _BASE_GLOBALS = frozenset({"collections.OrderedDict", "collections.Counter", "builtins.set", "builtins.complex",
                            "builtins.bytearray", "_codecs.encode",
-                           "torchless._dtype._by_name", "torchless.Size", "torchless.device"})
+                           "torchless._dtype._by_name", "torchless.Size", "torchless.device",
+                           "torchless.strided", "torchless.sparse_coo"})
 _safe_globals = {}  # "module.name" -> the allowed object, by add_safe_globals
 
 
@@ -549,22 +656,104 @@ class safe_globals:
         _safe_globals.update(self._before)
 
 
+def get_unsafe_globals_in_checkpoint(f):
+    """The globals (``"module.name"``, sorted) in a checkpoint's pickles that a weights-only :func:`load` refuses:
+    neither allowed by default nor by :func:`add_safe_globals`.
+
+    ``f`` is a path or a binary file object holding a checkpoint of ``torch.save`` (zip format) or of
+    ``torchless.save`` (the pickles of its whole objects). The pickles are read, never run: as in PyTorch, a
+    global that a pickle would compute while it runs is not seen.
+
+    Raises:
+        ValueError: ``f`` is no such checkpoint (PyTorch's message), or a TorchScript archive.
+    """
+    with _opened_for_reading(f) as stream:
+        try:
+            archive = zipfile.ZipFile(stream)
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError, OverflowError, struct.error):
+            raise ValueError("Expected input to be a checkpoint returned by torch.save") from None
+        with archive:
+            pickles, allowed = _checkpoint_pickles(archive)
+            found = set().union(*map(_globals_in_pickle, pickles))
+    return sorted(name for name in found if name not in allowed and name not in _safe_globals)
+
+
+def _checkpoint_pickles(archive):
+    """The pickles of a checkpoint's zip ``archive`` and the globals a weights-only load allows in them."""
+    names = archive.namelist()
+    if _is_torchscript(names):
+        raise ValueError("Expected input to be a checkpoint returned by torch.save but got a torchscript checkpoint")
+    if _STRUCTURE in archive.NameToInfo:
+        return [archive.read(n) for n in names if n.startswith("objects/")], _BASE_GLOBALS
+    from . import _torch_format  # imports this module, for CheckpointError
+
+    folder = _torch_format.archive_folder(names)
+    if folder is None:
+        raise ValueError("Expected input to be a checkpoint returned by torch.save")
+    return [archive.read(f"{folder}/data.pkl")], _torch_format.ALLOWED_GLOBAL_NAMES
+
+
+def _globals_in_pickle(data):
+    """The names of the globals a pickle's GLOBAL and STACK_GLOBAL opcodes load, read without running it."""
+    found, strings = set(), []
+    try:
+        for opcode, argument, _ in pickletools.genops(data):
+            if opcode.name == "GLOBAL":
+                found.add(".".join(_python3_name(*argument.split(" ", 1))))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found.add(".".join(_python3_name(*strings[-2:])))
+            elif isinstance(argument, str):
+                strings.append(argument)
+    except ValueError as error:  # a damaged pickle
+        raise ValueError(f"Expected input to be a checkpoint returned by torch.save ({error})") from None
+    return found
+
+
+class _opened_for_reading:
+    """A context manager giving a seekable binary stream of ``f``, a path (opened, then closed) or a file object."""
+
+    def __init__(self, f):
+        self._f, self._file = f, None
+
+    def __enter__(self):
+        if isinstance(self._f, (str, os.PathLike)):
+            self._file = open(self._f, "rb")
+            return self._file
+        return self._f if getattr(self._f, "seekable", lambda: False)() else io.BytesIO(self._f.read())
+
+    def __exit__(self, *exc):
+        if self._file is not None:
+            self._file.close()
+
+
+# PyTorch's words on a weights-only load's refusal (torch.load read as torchless.load where it tells what to run)
+_UNSAFE_MESSAGE = (
+    "In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` from `False` to "
+    "`True`. Re-running `torchless.load` with `weights_only` set to `False` will likely succeed, but it can result "
+    "in arbitrary code execution. Do it only if you got the file from a trusted source.")
+_DOCS_MESSAGE = ("\n\nCheck the documentation of torch.load to learn more about types accepted by default with "
+                 "weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+# modules whose globals PyTorch's weights-only unpickler refuses even when they are allowed
+_BLOCKED_MODULES = frozenset({"sys", "os", "posix", "nt"})
+
+
 def _weights_only_refusal(name):
+    """PyTorch's UnpicklingError for a global (``"module.name"``) that a weights-only load does not allow."""
     bold, plain = "\x1b[1m", "\x1b[0m"
+    module = name.rpartition(".")[0]
+    if module in _BLOCKED_MODULES:
+        return UnpicklingError(f"Weights only load failed. {_UNSAFE_MESSAGE}\n\n\nTrying to load unsupported GLOBAL "
+                               f"{name} whose module {module} is blocked.{_DOCS_MESSAGE}")
     if name.startswith("builtins."):  # PyTorch names builtins bare: GLOBAL slice
         name = name[len("builtins."):]
     return UnpicklingError(
         "Weights only load failed. This file can still be loaded, to do so you have two options, "
-        f"{bold}do those steps only if you trust the source of the checkpoint{plain}. \n\t(1) In PyTorch 2.6, we "
-        "changed the default value of the `weights_only` argument in `torch.load` from `False` to `True`. "
-        "Re-running `torchless.load` with `weights_only` set to `False` will likely succeed, but it can result in "
-        "arbitrary code execution. Do it only if you got the file from a trusted source.\n\t(2) Alternatively, to "
-        "load with `weights_only=True` please check the recommended steps in the following error message.\n\t"
-        f"WeightsUnpickler error: Unsupported global: GLOBAL {name} was not an allowed global by default. Please use "
-        f"`torchless.serialization.add_safe_globals([{name}])` or the `torchless.serialization.safe_globals([{name}])` "
-        "context manager to allowlist this global if you trust this class/function.\n\nCheck the documentation of "
-        "torch.load to learn more about types accepted by default with weights_only "
-        "https://pytorch.org/docs/stable/generated/torch.load.html.")
+        f"{bold}do those steps only if you trust the source of the checkpoint{plain}. \n\t(1) {_UNSAFE_MESSAGE}"
+        "\n\t(2) Alternatively, to load with `weights_only=True` please check the recommended steps in the following "
+        f"error message.\n\tWeightsUnpickler error: Unsupported global: GLOBAL {name} was not an allowed global by "
+        f"default. Please use `torchless.serialization.add_safe_globals([{name}])` or the "
+        f"`torchless.serialization.safe_globals([{name}])` context manager to allowlist this global if you trust this "
+        f"class/function.{_DOCS_MESSAGE}")
 
 
 class _ObjectUnpickler(pickle.Unpickler):
@@ -583,17 +772,28 @@ class _ObjectUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if not self._weights_only:
             return super().find_class(module, name)
-        # protocol 2 writes Python 2's names (__builtin__.xrange for range), which PyTorch maps as pickle does
-        if (module, name) in _compat_pickle.NAME_MAPPING:
-            module, name = _compat_pickle.NAME_MAPPING[module, name]
-        elif module in _compat_pickle.IMPORT_MAPPING:
-            module = _compat_pickle.IMPORT_MAPPING[module]
-        qualified = f"{module}.{name}"
-        if qualified in _safe_globals:
-            return _safe_globals[qualified]
-        if qualified in _BASE_GLOBALS:
+        allowed = _user_safe_global(module, name)
+        if allowed is not None:
+            return allowed
+        module, name = _python3_name(module, name)
+        if f"{module}.{name}" in _BASE_GLOBALS:
             return super().find_class(module, name)
-        raise _weights_only_refusal(qualified)
+        raise _weights_only_refusal(f"{module}.{name}")
+
+
+def _python3_name(module, name):
+    """A pickle global's name as Python 3 spells it: protocol 2 writes Python 2's (__builtin__.xrange for range),
+    which PyTorch maps as pickle does."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[module, name]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _user_safe_global(module, name):
+    """The object :func:`add_safe_globals` allowed under a pickle's global name, or None (always for a module
+    PyTorch blocks)."""
+    module, name = _python3_name(module, name)
+    return None if module in _BLOCKED_MODULES else _safe_globals.get(f"{module}.{name}")
 
 
 def _items(node):
@@ -621,8 +821,10 @@ def _not_ours(name, reason):
                            "code); it unpickles nothing else: unpickling can run arbitrary code.")
 
 
-# torch.save's format before PyTorch 1.6 starts with this number, pickled (protocol 2, LONG1)
-_LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+# torch.save's format before PyTorch 1.6 (and with _use_new_zipfile_serialization=False) starts with this number,
+# pickled (with protocol 2 unless a pickle_protocol was given)
+_LEGACY_MAGICS = tuple(pickle.dumps(MAGIC_NUMBER, protocol=p) for p in range(pickle.HIGHEST_PROTOCOL + 1))
+_LEGACY_HEAD_SIZE = max(map(len, _LEGACY_MAGICS))
 # The pickle opcodes PyTorch's weights-only unpickler reads (torch/_weights_only_unpickler.py): it reads a file
 # that is not a zip archive as a pickle, and refuses one starting with any other byte as an "Unsupported operand".
 _TORCH_UNPICKLER_OPCODES = frozenset(b"()N]}.QRabestuGJXjrKUhqMc\x80\x81\x85\x86\x87\x88\x89\x8a\x8f")
@@ -656,37 +858,42 @@ _CORRUPTION = (KeyError, TypeError, ValueError, IndexError, RecursionError, EOFE
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved by :func:`save` or by ``torch.save`` from ``f`` (a path or a binary file object).
 
-    The format is detected: torchless's own, or PyTorch's zip format (``torch.save`` since PyTorch 1.6),
-    whose pickle is read as ``torch.load(f, weights_only=True)`` reads it, by an unpickler that builds only
-    tensors, Parameters, dtypes, devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts
-    and OrderedDicts, and refuses every other global. Whole objects that torchless.save pickled (a model)
-    load only with ``weights_only=False``, or with their classes allowed by :func:`add_safe_globals`: the
-    default (None) is a weights-only load, as in PyTorch since 2.6. Loaded tensors view fresh memory, one
-    storage per storage saved: tensors saved as views of one storage share it again, as with ``torch.load``.
+    The format is detected: torchless's own, PyTorch's zip format (``torch.save`` since PyTorch 1.6) or its
+    legacy format (before 1.6, or ``_use_new_zipfile_serialization=False``), whose pickle is read as
+    ``torch.load(f, weights_only=True)`` reads it, by an unpickler that builds only tensors, Parameters, dtypes,
+    devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts and OrderedDicts, and the
+    objects allowed by :func:`add_safe_globals`, and refuses every other global with PyTorch's message. Whole
+    objects (a model) load only with ``weights_only=False``, or with their classes allowed: the default (None)
+    is a weights-only load, as in PyTorch since 2.6. A whole PyTorch model (``torch.save(model)``) loads with
+    ``weights_only=False`` as the torchless model of the same classes: PyTorch's (``torch.nn.Conv2d``, ...)
+    are taken from torchless, the others (``__main__.Net``) must be torchless modules of the same names.
+    Loaded tensors view fresh memory, one storage per storage saved: tensors saved as views of one storage share
+    it again, as with ``torch.load``.
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object.
         map_location: where tensors go; torchless computes on the CPU, so ``None``, ``'cpu'`` (or a CPU
-            device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable (taken to map
-            to the CPU). With ``None``, a PyTorch checkpoint saved on another device raises as PyTorch
-            does on a machine without that device.
-        weights_only: False to unpickle the whole objects of a torchless checkpoint (this can run arbitrary
-            code: only for files from a trusted source). PyTorch's pickles are always read weights-only. The
-            default is True, or False when a ``pickle_module`` is given (as in PyTorch, which refuses the two
-            together).
+            device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable, which for a PyTorch
+            checkpoint is called as PyTorch calls it: with each storage (an ``UntypedStorage``) and its saved
+            location, giving the storage to use, or None for the default. With ``None``, a PyTorch checkpoint
+            saved on another device raises as PyTorch does on a machine without that device.
+        weights_only: False to unpickle whole objects (this can run arbitrary code: only for files from a
+            trusted source). The default is True, or False when a ``pickle_module`` is given (as in PyTorch,
+            which refuses the two together).
         mmap: accepted for PyTorch compatibility (tensors are read into memory); as in PyTorch, it needs ``f``
-            to be a path.
+            to be a path, and a file in a zip format.
         pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored.
 
     Raises:
-        CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
-            TorchScript archive), is corrupt, or is a PyTorch checkpoint whose pickle needs a global that a
-            weights-only load does not allow (the message names it; then its subclass ``UnpicklingError``, the
-            name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
-            empty file, also an ``EOFError`` (what PyTorch raises, and named so).
+        CheckpointError: ``f`` is none of these formats (e.g. a plain pickle, a TorchScript archive), is
+            corrupt, or is a checkpoint whose pickle needs a global that a weights-only load does not allow (the
+            message names it; then its subclass ``UnpicklingError``, the name PyTorch's error has). It is both
+            a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an empty file, also an ``EOFError`` (what
+            PyTorch raises, and named so).
         RuntimeError: ``map_location`` names a location other than ``'cpu'`` (a CUDA device, ``'cpu:0'``,
             ...), or maps a saved location to one: PyTorch's message on a machine without it.
         ValueError: ``mmap`` is true and ``f`` is a file object (PyTorch's message).
+        RuntimeError: ``mmap`` is true and ``f`` is not in a zip format (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
     if weights_only is None:  # PyTorch's default: weights-only, unless a pickle module is given
@@ -711,13 +918,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(f, (str, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
-            return _load_stream(stream, name, map_location, weights_only)
+            return _load_stream(stream, name, map_location, weights_only, mmap=bool(mmap),
+                                mmap_name=f if isinstance(f, str) else None)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
-    return _load_stream(stream, "the file object", map_location, weights_only, mmap_of_file_object=bool(mmap))
+    return _load_stream(stream, "the file object", map_location, weights_only, mmap=bool(mmap),
+                        mmap_of_file_object=bool(mmap))
 
 
 _TORCHSCRIPT_WEIGHTS_ONLY = (
@@ -735,7 +944,36 @@ def _is_torchscript(names):
     return any(n.endswith(("/constants.pkl", "/" + _MODULE_ENTRY)) or "/code/" in n for n in names)
 
 
-def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_object=False):
+def _mmap_of_a_legacy_file(path):
+    """PyTorch's refusal to map a file that is not a zip archive (``path``: the path given as a string, else None)."""
+    named = "" if path is None else f"{path}, "
+    return _PlainRuntimeError(f"mmap can only be used with files saved with `torch.save({named}"
+                              "_use_new_zipfile_serialization=True), please torch.save your checkpoint with this "
+                              "option in order to use mmap.")
+
+
+def _is_legacy_torch_file(head):
+    return any(head.startswith(magic) for magic in _LEGACY_MAGICS)
+
+
+_ZIP_END_RECORD_SIZE = 22  # the end of central directory record, without which nothing of an archive is found
+
+
+def _damaged_zip_error(error, size, name):
+    """The error for a file that starts as a zip archive but cannot be opened as one: a truncated file gets
+    PyTorch's message (its zip reader's words when it finds no central directory)."""
+    if isinstance(error, zipfile.BadZipFile) and str(error) == "File is not a zip file":
+        reason = "not a ZIP archive" if size < _ZIP_END_RECORD_SIZE else "failed finding central directory"
+        return _PlainRuntimeError(
+            f"PytorchStreamReader failed reading zip archive: {reason}. This is an internal miniz error. If you are "
+            "seeing this error, there is a high likelihood that your checkpoint file is corrupted. This can happen if "
+            "the checkpoint was not saved properly, was transferred incorrectly, or the file was modified after "
+            "saving.")
+    return CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: {error})")
+
+
+def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap_of_file_object=False,
+                 mmap_name=None):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -744,17 +982,21 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_obj
     # what zipfile raises for damaged archives (OSError: seeks to forged offsets)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError, OverflowError,
             struct.error) as error:
+        if mmap:  # PyTorch maps zip archives only
+            raise _mmap_of_a_legacy_file(mmap_name) from None
         stream.seek(start)
-        head = stream.read(len(_LEGACY_MAGIC))
+        head = stream.read(_LEGACY_HEAD_SIZE)
+        if not isinstance(head, bytes):  # a text stream, as PyTorch's unpickler finds it
+            raise AssertionError(f"Expected bytes, got {type(head).__name__}") from None
         if not head:
             raise _EmptyFileError() from None
-        if head == _LEGACY_MAGIC:
-            raise _not_ours(name, "it is in the legacy format of torch.save before PyTorch 1.6 or with "
-                                  "_use_new_zipfile_serialization=False; re-save it with a current torch.save"
-                            ) from None
+        if _is_legacy_torch_file(head):
+            from . import _torch_format  # imports this module, for CheckpointError
+
+            stream.seek(start)
+            return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
         if head[:2] == b"PK":
-            raise CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: "
-                                  f"{error})") from None
+            raise _damaged_zip_error(error, size, name) from None
         if head[0] not in _TORCH_UNPICKLER_OPCODES:
             # PyTorch's words (which code catching its errors may look for), on one line, then ours
             raise CheckpointError(f"Weights only load failed (WeightsUnpickler error: Unsupported operand {head[0]}): "
@@ -779,7 +1021,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_obj
             folder = _torch_format.archive_folder(archive.namelist())
             if folder is None:
                 raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
-            return _torch_format.read_archive(archive, folder, name, size, map_location)
+            return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only)
         try:
             return _load_archive(archive, name, weights_only)
         except CheckpointError:
