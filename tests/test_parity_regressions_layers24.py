@@ -1,0 +1,90 @@
+"""Layers and losses on the cases earlier sessions missed, each run on torch and on torchless and compared: what
+is returned (shapes, dtypes, values to float32 precision), the warnings raised, or the exception's type and message
+(torchless's names read as torch's)."""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def outcome(lib, make):
+    """``make(lib)`` after seeding the generator: a comparable record of its tensors, or the exception, with the
+    warnings raised."""
+    lib.manual_seed(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = record(make(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+            result = type(error).__name__, str(error).replace("torchless", "torch")
+    return result, sorted(str(warning.message).replace("torchless", "torch") for warning in caught)
+
+
+def record(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(record(item) for item in value)
+    if hasattr(value, "detach"):
+        array = value.detach().numpy().astype(np.float64)
+        return tuple(value.shape), str(value.dtype).replace("torchless", "torch"), str(np.round(array, 5).tolist())
+    return repr(value).replace("torchless", "torch")
+
+
+def same_in_both(make):
+    expected, got = outcome(torch, make), outcome(torchless, make)
+    assert got == expected
+    return expected
+
+
+# ---------------------------------------------------------------- alpha dropout of a complex input
+
+
+@pytest.mark.parametrize("function", ["alpha_dropout", "feature_alpha_dropout"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_alpha_dropout_refuses_a_complex_input_before_drawing(function, inplace):
+    def make(lib):
+        x = lib.ones(2, 3, 4, dtype=lib.complex64)
+        try:
+            getattr(lib.nn.functional, function)(x, 0.3, training=True, inplace=inplace)
+        finally:
+            drawn_after = lib.rand(3)  # the generator is untouched by the refused call
+        return drawn_after
+
+    result, _ = same_in_both(make)
+    assert result[0] == "NotImplementedError"
+
+
+# ---------------------------------------------------------------- the vector norms behind pairwise distances
+
+
+def test_norm_of_order_zero_passes_no_gradient_under_create_graph():
+    def make(lib):
+        a = lib.tensor([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]], requires_grad=True)
+        b = lib.tensor([[1.0, 1.0], [3.0, 0.0]], requires_grad=True)
+        total = a.norm(0, 1).sum() + (b * b).sum()
+        grads = lib.autograd.grad(total, [a, b], create_graph=True, allow_unused=True)
+        return grads[0], grads[1], grads[1].requires_grad
+
+    assert same_in_both(make)[0][0] == "None"
+
+
+def test_triplet_margin_loss_of_order_zero_under_create_graph():
+    def make(lib):
+        anchor, positive, negative = (lib.tensor(np.random.RandomState(seed).randn(3, 4), requires_grad=seed < 2)
+                                      for seed in range(3))
+        loss = lib.nn.functional.triplet_margin_loss(anchor, positive, negative, p=0)
+        return lib.autograd.grad(loss, [anchor, positive], create_graph=True, allow_unused=True)
+
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("order", [-1, -0.5, -3])
+def test_a_zero_under_a_negative_order_norm_gives_zero_silently(order):
+    def make(lib):
+        x = lib.tensor([[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 2.0, 4.0]])
+        return x.norm(order, 1), lib.nn.functional.pairwise_distance(x, x * 0, p=order, eps=0.0)
+
+    assert same_in_both(make)[1] == []
