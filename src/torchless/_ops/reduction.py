@@ -410,7 +410,8 @@ class VectorNorm(ContiguousResult):
         elif p == 2:
             out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
         else:
-            out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+            with np.errstate(divide="ignore"):  # (a zero under a negative order: inf, silently, as in PyTorch)
+                out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
         self.out = np.asarray(out, dtype)
         return self.out
 
@@ -526,6 +527,9 @@ class CountNonzero(ContiguousResult):
         return self.out
 
     def backward(self, grad):
+        return (None,)
+
+    def backward_graph(self, grad):  # (no gradient under create_graph either)
         return (None,)
 
     def name(self):
