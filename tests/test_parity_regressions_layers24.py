@@ -88,3 +88,43 @@ def test_a_zero_under_a_negative_order_norm_gives_zero_silently(order):
         return x.norm(order, 1), lib.nn.functional.pairwise_distance(x, x * 0, p=order, eps=0.0)
 
     assert same_in_both(make)[1] == []
+
+
+# ---------------------------------------------------------------- grid_sample's gradient under create_graph
+
+
+def _grid_sample_gradient_graph(lib, dims, mode, grid_requires_grad, grad_requires_grad):
+    x = lib.tensor(np.random.RandomState(0).randn(*(1, 2) + (3,) * dims), requires_grad=True)
+    grid = lib.tensor(np.random.RandomState(1).uniform(-1, 1, (1,) + (2,) * dims + (dims,)),
+                      requires_grad=grid_requires_grad)
+    y = lib.nn.functional.grid_sample(x, grid, mode=mode, align_corners=False)
+    grad = lib.tensor(np.random.RandomState(2).randn(*y.shape), requires_grad=grad_requires_grad)
+    inputs = [x, grid] if grid_requires_grad else [x]
+    gradients = lib.autograd.grad(y, inputs, grad, create_graph=True)
+    shown = [(g.requires_grad, g.grad_fn.name(), [node is None for node, _ in g.grad_fn.next_functions])
+             for g in gradients]
+    penalty = sum((g * g).sum() for g in gradients)
+    return shown, lib.autograd.grad(penalty, inputs + [grad] * grad_requires_grad, allow_unused=True)
+
+
+@pytest.mark.parametrize("dims, mode", [(2, "bilinear"), (2, "nearest"), (2, "bicubic"), (3, "bilinear"),
+                                        (3, "nearest")])
+@pytest.mark.parametrize("grid_requires_grad", [False, True])
+@pytest.mark.parametrize("grad_requires_grad", [False, True])
+def test_grid_sample_gradients_are_recorded_under_its_backward_op(dims, mode, grid_requires_grad,
+                                                                  grad_requires_grad):
+    """PyTorch records them under GridSampler2DBackwardBackward0, reading the input: they require grad even when
+    only the input does (nothing flows back to it), and nearest's zero grid gradient has zero derivative."""
+    same_in_both(lambda lib: _grid_sample_gradient_graph(lib, dims, mode, grid_requires_grad, grad_requires_grad))
+
+
+def test_a_grid_sample_gradient_penalty_leaves_the_input_without_gradient():
+    def make(lib):
+        x = lib.ones(1, 1, 3, 3, requires_grad=True)
+        grid = lib.tensor([[[[0.1, -0.2], [0.5, 0.3]]]])
+        y = lib.nn.functional.grid_sample(x, grid, align_corners=False)
+        (gradient,) = lib.autograd.grad(y.sum(), x, create_graph=True)
+        gradient.pow(2).sum().backward()
+        return gradient.requires_grad, x.grad
+
+    assert same_in_both(make)[0] == ("True", "None")
