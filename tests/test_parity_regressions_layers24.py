@@ -128,3 +128,17 @@ def test_a_grid_sample_gradient_penalty_leaves_the_input_without_gradient():
         return gradient.requires_grad, x.grad
 
     assert same_in_both(make)[0] == ("True", "None")
+
+
+# ---------------------------------------------------------------- embedding_bag's offsets
+
+
+@pytest.mark.parametrize("offsets", [[4], [2, 6], [3, 3], [0], [0, 6]])
+@pytest.mark.parametrize("include_last_offset", [False, True])
+def test_embedding_bag_checks_the_first_offset_given_even_when_it_ends_the_last_bag(offsets, include_last_offset):
+    def make(lib):
+        weight = lib.arange(6.0).reshape(3, 2)
+        return lib.nn.functional.embedding_bag(lib.tensor([0, 1, 2, 1, 0, 1]), weight, lib.tensor(offsets),
+                                               include_last_offset=include_last_offset)
+
+    same_in_both(make)
