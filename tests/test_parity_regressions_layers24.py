@@ -142,3 +142,20 @@ def test_embedding_bag_checks_the_first_offset_given_even_when_it_ends_the_last_
                                                include_last_offset=include_last_offset)
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- the layers' __constants__
+
+
+def _layers_with_constants():
+    """The nn classes (the convolutions' and poolings' aside) whose PyTorch class lists __constants__."""
+    return sorted(name for name in dir(torch.nn)
+                  if isinstance(getattr(torch.nn, name), type) and issubclass(getattr(torch.nn, name), torch.nn.Module)
+                  and hasattr(getattr(torch.nn, name), "__constants__")
+                  and getattr(torch.nn, name).__module__.rsplit(".", 1)[-1] not in ("conv", "pooling"))
+
+
+@pytest.mark.parametrize("name", _layers_with_constants())
+def test_layers_list_pytorchs_constants(name):
+    """Code extending a layer reads them (``__constants__ = nn.Linear.__constants__ + [...]``)."""
+    assert getattr(torchless.nn, name).__constants__ == getattr(torch.nn, name).__constants__
