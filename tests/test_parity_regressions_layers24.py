@@ -81,11 +81,16 @@ def test_triplet_margin_loss_of_order_zero_under_create_graph():
     same_in_both(make)
 
 
-@pytest.mark.parametrize("order", [-1, -0.5, -3])
-def test_a_zero_under_a_negative_order_norm_gives_zero_silently(order):
+@pytest.mark.parametrize("order", [-1, -0.5, -3, 300.0, 1e30, -1e30])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_norms_of_extreme_orders_overflow_silently(order, dtype):
+    """A zero under a negative order, powers beyond the dtype's range: inf or 0 without NumPy's warnings."""
     def make(lib):
-        x = lib.tensor([[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 2.0, 4.0]])
-        return x.norm(order, 1), lib.nn.functional.pairwise_distance(x, x * 0, p=order, eps=0.0)
+        x = lib.tensor([[0.0, 1.0, 2.0], [0.0, 0.0, 0.0], [1.0, 2.0, 4.0], [1e-30, 1e30, 0.5]],
+                       dtype=getattr(lib, dtype), requires_grad=True)
+        norm = x.norm(order, 1)
+        norm.sum().backward()
+        return norm, x.grad, lib.nn.functional.pairwise_distance(x, x * 0, p=order, eps=0.0)
 
     assert same_in_both(make)[1] == []
 

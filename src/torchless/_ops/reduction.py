@@ -410,7 +410,8 @@ class VectorNorm(ContiguousResult):
         elif p == 2:
             out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
         else:
-            with np.errstate(divide="ignore"):  # (a zero under a negative order: inf, silently, as in PyTorch)
+            # (a zero under a negative order, a large one's powers: inf or 0, silently, as in PyTorch)
+            with np.errstate(divide="ignore", over="ignore", under="ignore"):
                 out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
         self.out = np.asarray(out, dtype)
         return self.out
@@ -427,7 +428,7 @@ class VectorNorm(ContiguousResult):
             chosen = (magnitude == norm) | np.isnan(magnitude)
             count = np.sum(chosen, axis=self.axes, keepdims=True).astype(grad.dtype)  # an int count would promote
             return (np.sign(a) * (grad / count) * chosen,)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             if p < 1:
                 scaled = np.where(a == 0, 0, np.sign(a) * np.abs(a) ** (p - 1))
                 return (scaled * grad * norm ** (1 - p),)
