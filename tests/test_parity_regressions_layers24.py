@@ -164,3 +164,18 @@ def _layers_with_constants():
 def test_layers_list_pytorchs_constants(name):
     """Code extending a layer reads them (``__constants__ = nn.Linear.__constants__ + [...]``)."""
     assert getattr(torchless.nn, name).__constants__ == getattr(torch.nn, name).__constants__
+
+
+# ---------------------------------------------------------------- CrossMapLRN2d
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+@pytest.mark.parametrize("shape", [(2, 5, 3, 3), (1, 1, 2, 2)])
+def test_cross_map_lrn2d_backward_of_a_single_channel_window_fails_as_pytorchs(size, shape):
+    def make(lib):
+        x = lib.tensor(np.random.RandomState(0).randn(*shape).astype(np.float32), requires_grad=True)
+        y = lib.nn.CrossMapLRN2d(size, 1e-3, 0.75, 2)(x)
+        y.sum().backward()
+        return y, x.grad
+
+    same_in_both(make)
