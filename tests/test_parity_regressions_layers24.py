@@ -192,3 +192,20 @@ def test_cross_map_lrn2d_backward_of_a_single_channel_window_fails_as_pytorchs(s
         return y, x.grad
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- elu's saved tensors
+
+
+@pytest.mark.parametrize("function", ["elu", "selu", "celu"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_elu_results_may_change_in_place_unless_the_node_saved_them(function, inplace):
+    """The out-of-place forms' node saves the input alone (the in-place forms' saves the result)."""
+    def make(lib):
+        x = lib.tensor(np.random.RandomState(0).randn(3, 4), requires_grad=True)
+        y = getattr(lib.nn.functional, function)(x * 1, inplace=inplace)
+        lib.nn.functional.relu(y, inplace=True)
+        y.sum().backward()
+        return x.grad
+
+    same_in_both(make)
