@@ -431,7 +431,9 @@ class VectorNorm(ContiguousResult):
         elif p == 2:
             out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
         else:
-            out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+            # (a zero under a negative order, a large one's powers: inf or 0, silently, as in PyTorch)
+            with np.errstate(divide="ignore", over="ignore", under="ignore"):
+                out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
         self.out = np.asarray(out, dtype)
         return self.out
 
@@ -449,7 +451,7 @@ class VectorNorm(ContiguousResult):
             chosen = (magnitude == norm) | np.isnan(magnitude)
             count = np.sum(chosen, axis=self.axes, keepdims=True).astype(grad.dtype)  # an int count would promote
             return (np.sign(a) * (grad / count) * chosen,)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             if p < 1:
                 scaled = np.where(a == 0, 0, np.sign(a) * np.abs(a) ** (p - 1))
                 return (scaled * grad * norm ** (1 - p),)
@@ -549,6 +551,9 @@ class CountNonzero(ContiguousResult):
         return self.out
 
     def backward(self, grad):
+        return (None,)
+
+    def backward_graph(self, grad):  # (no gradient under create_graph either)
         return (None,)
 
     def name(self):

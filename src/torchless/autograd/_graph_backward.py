@@ -55,15 +55,17 @@ class BackwardOfBackward(Node):
     lists as next_functions, the nodes of that op's inputs (the gradient, then the forward's tensors it reads),
     where torchless computed through a chain of ops."""
 
-    def forward(self, value, node_name=None, listed=None):
+    def forward(self, value, *read, node_name=None, listed=None):
+        """``read``: tensors of the graph the op reads whose own gradient through it is nothing, recorded so that
+        the result requires grad as they do."""
         self.node_name, self.listed = node_name, listed
         return value
 
     def backward(self, grad):
-        return (grad,)
+        return (grad,) + (None,) * (len(self.edges) - 1)
 
     def backward_graph(self, grad):
-        return (grad,)
+        return self.backward(grad)
 
     def name(self):
         return self.node_name
@@ -83,6 +85,14 @@ def _backward_op_inputs(node, grad):
     return tuple(listed_pair(edge) for edge in listed)
 
 
+def _read_by_backward_op(node):
+    """The tensors of the graph (requiring grad) that ``node``'s backward op reads besides the gradient."""
+    positions = range(len(node.edges)) if node.backward_inputs is None else node.backward_inputs
+    return [node.graph_input(position, np.zeros(())) for position in positions
+            if position is not None and position != OUTPUT and position < len(node.edges)
+            and node.edges[position] is not None]
+
+
 def _named_after_backward(method):
     def backward_graph(node, grad):
         name = node.backward_is_one_op
@@ -97,6 +107,8 @@ def _named_after_backward(method):
         for i, g in enumerate(grads):
             if g is not None and g._requires_grad:
                 g = grads[i] = BackwardOfBackward.apply(g, node_name=name, listed=listed)
+            elif g is not None and node.backward_op_ties_inputs:
+                g = grads[i] = BackwardOfBackward.apply(g, *_read_by_backward_op(node), node_name=name, listed=listed)
             if g is not None and i in summed_to:
                 grads[i] = unbroadcast_tensor(g, summed_to[i])
         return tuple(grads)

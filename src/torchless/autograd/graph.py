@@ -88,6 +88,9 @@ class Node:
     # positions, OUTPUT (this node's result: this node) or None (a tensor outside the graph, as layer_norm's mean);
     # None: every input (see BackwardOfBackward).
     backward_inputs = None
+    # Whether that backward op's gradients require grad whenever a tensor it reads (backward_inputs) does, even
+    # where nothing flows back to it (grid_sampler_2d_backward's to the input): they are recorded under its node.
+    backward_op_ties_inputs = False
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False

@@ -263,6 +263,7 @@ class Elu(Node):
     elementwise = True
     backward_is_one_op = True
     saved = ("x", "out")
+    saves = (0,)  # the out-of-place forms' node saves the input alone: changing the result in place is allowed
     kind = "Elu"
     torch_saved = {"EluBackward0": {"self": SavedInput(0, "x"), "alpha": lambda node: node.given[0],
                                     "scale": lambda node: node.given[1], "input_scale": lambda node: node.given[2]},

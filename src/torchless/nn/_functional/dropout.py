@@ -165,6 +165,7 @@ def _alpha_dropout(input, p, inplace, mask_shape, like=None):
     """Dropped elements become -alpha', then everything is mapped by x -> a x + b, which keeps zero mean and unit
     variance for standardised input: a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), b = -a alpha' (1 - keep) + a alpha' p."""
     dtype = input._data.dtype
+    input._no_kernel_for("c", "bernoulli_scalar_cpu_")  # (the noise is drawn in the input's dtype, before any use)
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
     keep = _keep_mask(mask_shape, p, like).astype(dtype)
     shift = (keep - 1) * np.asarray(_SELU_ALPHA * a, dtype) + np.asarray(_SELU_ALPHA * a * p, dtype)

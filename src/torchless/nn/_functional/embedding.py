@@ -416,10 +416,11 @@ def native_embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, spars
         starts, ends = starts[:-1], starts[1:]
     else:
         ends = np.append(starts[1:], indices.size)
-    if starts.size and starts[0] != 0:
+    first = offsets._data[:1].astype(np.int64)  # (the one ending the last bag too, with include_last_offset)
+    if first.size and first[0] != 0:
         # PyTorch's message shows offsets[0] as the C++ printout of a 0-d tensor, on a line of its own
         raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
-                           f"position 0. However, got {starts[0]}\n[ {offsets.type()}{{}} ]")
+                           f"position 0. However, got {first[0]}\n[ {offsets.type()}{{}} ]")
     if offsets.numel() and offsets._data[-1] > indices.size:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {indices.size} but got offsets[-1] of "
                            f"{offsets._data[-1]}")

@@ -16,6 +16,7 @@ import numpy as np
 from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd import forward_ad
+from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import _is_index, _tp_name
@@ -250,6 +251,8 @@ _GRID_SAMPLER_SAVED = {"input": SavedInput(0), "grid": SavedInput(1),
 class GridSampler2D(Node):
     """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
 
+    backward_is_one_op = True
+    backward_op_ties_inputs = True  # (its gradients require grad as the input does)
     saved = ("planes", "taps", "dx", "dy", "input", "grid", "local")
     torch_saved = _GRID_SAMPLER_SAVED
 
@@ -423,8 +426,10 @@ def _taps_backward_graph(node, grad, weights, derivatives, lost=None):
         summed = Scatter.apply(zeros, cat(shares, dim=2), key=(batch, channel, index[:, None, :]), add=True)
         grad_input = summed[:, :, :length].reshape(node.shape)
     if node.needs_input_grad[1]:
-        if derivatives is None:  # nearest: piecewise constant in the grid, zeros (recorded, as PyTorch's)
+        if derivatives is None:  # nearest: piecewise constant in the grid, zeros (recorded, as PyTorch's, whose
+            # own derivative with respect to the grid is zeros too)
             grad_grid = Where.apply(_constant(grad, 0), grad.sum(), condition=np.ones(node.grid_shape, bool))
+            grad_grid = with_zero_derivative_of(grad_grid, node.graph_input(1, node.grid), node.name())
         else:
             image = node.graph_input(0, node.input).to(grad.dtype).reshape(n, c, length)
             image = cat([image, _constant(grad, np.zeros((n, c, 1)))], dim=2)  # the zero pixel outside taps read
@@ -520,6 +525,8 @@ class GridSampler3D(Node):
     """Trilinear ('bilinear') or nearest sampling of (N, C, D, H, W) volumes at grid points (N, D', H', W', 3):
     output[n, c, p] = sum over taps k of weight_k[n, p] * input[n, c, index_k[n, p]], as in GridSampler2D."""
 
+    backward_is_one_op = True
+    backward_op_ties_inputs = True  # (its gradients require grad as the input does)
     saved = ("planes", "taps", "dx", "dy", "dz", "lost", "input", "grid", "local")
     torch_saved = _GRID_SAMPLER_SAVED
 

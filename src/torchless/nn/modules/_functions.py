@@ -39,6 +39,8 @@ class CrossMapLRN2d(Node):
         grad_input = np.power(scale, x.dtype.type(-self.beta)) * grad
         offset = int(size - (size - 1) / 2)
         padded = np.zeros((x.shape[0], channels + size - 1) + x.shape[2:], x.dtype)
+        if offset + channels > padded.shape[1]:  # size 1: PyTorch's narrow of its padded ratios fails
+            raise RuntimeError(f"start ({offset}) + length ({channels}) exceeds dimension size ({padded.shape[1]}).")
         padded[:, offset:offset + channels] = grad * self.out / scale
         window = padded.cumsum(axis=1, dtype=x.dtype)
         window = np.concatenate([np.zeros_like(window[:, :1]), window], axis=1)

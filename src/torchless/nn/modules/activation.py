@@ -21,6 +21,7 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
 
 class ReLU(Module):
     """max(0, x) elementwise; with inplace=True the input tensor is overwritten."""
+    __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -35,6 +36,7 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise."""
+    __constants__ = ["inplace", "negative_slope"]
 
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
@@ -49,6 +51,7 @@ class LeakyReLU(Module):
 
 class Hardtanh(Module):
     """x clamped to [min_val, max_val]."""
+    __constants__ = ["min_val", "max_val", "inplace"]
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
         super().__init__()
@@ -84,6 +87,7 @@ class ReLU6(Hardtanh):
 
 class ELU(Module):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    __constants__ = ["alpha", "inplace"]
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -98,6 +102,7 @@ class ELU(Module):
 
 class SiLU(Module):
     """x * sigmoid(x)."""
+    __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -112,6 +117,7 @@ class SiLU(Module):
 
 class GELU(Module):
     """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' for the tanh approximation."""
+    __constants__ = ["approximate"]
 
     def __init__(self, approximate="none"):
         super().__init__()
@@ -138,6 +144,7 @@ class Tanh(Module):
 
 class Softmax(Module):
     """exp(x_i) / sum_j exp(x_j) along ``dim``, so the slices along dim sum to 1."""
+    __constants__ = ["dim"]
 
     def __init__(self, dim=None):
         super().__init__()
@@ -158,6 +165,7 @@ class Softmax(Module):
 
 class LogSoftmax(Module):
     """log(softmax(x)) along ``dim``, computed stably."""
+    __constants__ = ["dim"]
 
     def __init__(self, dim=None):
         super().__init__()
@@ -183,6 +191,7 @@ def _inplace_repr(inplace, first=False):
 
 class Threshold(Module):
     """x if x > threshold, else value."""
+    __constants__ = ["threshold", "value", "inplace"]
 
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
@@ -198,6 +207,7 @@ class Threshold(Module):
 class PReLU(Module):
     """max(0, x) + a * min(0, x), ``a`` a learnable weight: one for all channels (num_parameters=1) or one per
     channel (num_parameters = C, the input's dim 1), each initialised to ``init``."""
+    __constants__ = ["num_parameters"]
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         self.num_parameters = num_parameters  # before Module.__init__, as PyTorch's (first in vars(module))
@@ -219,6 +229,7 @@ class PReLU(Module):
 
 class RReLU(Module):
     """x if x >= 0, a * x otherwise: a ~ U(lower, upper) per element in training, (lower + upper) / 2 in eval."""
+    __constants__ = ["lower", "upper", "inplace"]
 
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
         super().__init__()
@@ -246,6 +257,7 @@ class SELU(Module):
         - Input: any shape :math:`(*)`, floating point
         - Output: the input's shape
     """
+    __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -260,6 +272,7 @@ class SELU(Module):
 
 class CELU(Module):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    __constants__ = ["alpha", "inplace"]
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -274,6 +287,7 @@ class CELU(Module):
 
 class GLU(Module):
     """a * sigmoid(b), a and b the halves of the input along ``dim``."""
+    __constants__ = ["dim"]
 
     def __init__(self, dim=-1):
         super().__init__()
@@ -295,6 +309,7 @@ class LogSigmoid(Module):
 
 class Hardsigmoid(Module):
     """0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise. (PyTorch's repr shows no inplace flag.)"""
+    __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -306,6 +321,7 @@ class Hardsigmoid(Module):
 
 class Hardswish(Module):
     """0 if x <= -3, x if x >= 3, x * (x + 3) / 6 otherwise. (PyTorch's repr shows no inplace flag.)"""
+    __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -317,6 +333,7 @@ class Hardswish(Module):
 
 class Mish(Module):
     """x * tanh(softplus(x))."""
+    __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -331,6 +348,7 @@ class Mish(Module):
 
 class Softplus(Module):
     """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold."""
+    __constants__ = ["beta", "threshold"]
 
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
@@ -352,6 +370,7 @@ class Softsign(Module):
 
 class Hardshrink(Module):
     """x if |x| > lambd, else 0."""
+    __constants__ = ["lambd"]
 
     def __init__(self, lambd=0.5):
         super().__init__()
@@ -366,6 +385,7 @@ class Hardshrink(Module):
 
 class Softshrink(Module):
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    __constants__ = ["lambd"]
 
     def __init__(self, lambd=0.5):
         super().__init__()
@@ -387,6 +407,7 @@ class Tanhshrink(Module):
 
 class Softmin(Module):
     """exp(-x_i) / sum_j exp(-x_j) along ``dim``."""
+    __constants__ = ["dim"]
 
     def __init__(self, dim=None):
         super().__init__()

@@ -12,6 +12,7 @@ class ChannelShuffle(Module):
 
     Shape: input (N, C, *); output (N, C, *), the same.
     """
+    __constants__ = ["groups"]
 
     def __init__(self, groups):
         super().__init__()

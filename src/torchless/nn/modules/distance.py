@@ -19,6 +19,7 @@ class CosineSimilarity(Module):
 
     Shape: x1 (*1, D, *2) and x2 broadcastable to it; output (*1, *2), the broadcast shape without ``dim``.
     """
+    __constants__ = ["dim", "eps"]
 
     def __init__(self, dim=1, eps=1e-8):
         super().__init__()
@@ -38,6 +39,7 @@ class PairwiseDistance(Module):
 
     Shape: x1 (N, D) or (D), x2 broadcastable to it; output (N) or () (with keepdim (N, 1) or (1)).
     """
+    __constants__ = ["norm", "eps", "keepdim"]
 
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):
         super().__init__()

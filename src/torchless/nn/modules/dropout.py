@@ -10,6 +10,7 @@ __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Fe
 
 
 class _DropoutNd(Module):
+    __constants__ = ["p", "inplace"]
     _functional = None
 
     def __init__(self, p=0.5, inplace=False):

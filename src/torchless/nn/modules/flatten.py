@@ -8,6 +8,7 @@ __all__ = ["Flatten", "Unflatten"]
 
 class Flatten(Module):
     """Flatten dims start_dim..end_dim into one: (N, C, H, W) -> (N, C * H * W) by default."""
+    __constants__ = ["start_dim", "end_dim"]
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
@@ -22,6 +23,7 @@ class Flatten(Module):
 
 class Unflatten(Module):
     """Expand dim ``dim`` into ``unflattened_size`` (a tuple or list of ints, one of which may be -1)."""
+    __constants__ = ["dim", "unflattened_size"]
 
     def __init__(self, dim, unflattened_size):
         super().__init__()

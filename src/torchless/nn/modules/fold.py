@@ -15,6 +15,7 @@ class Unfold(Module):
     Shape: input (N, C, H, W) or (C, H, W); output (N, C * kH * kW, L) or (C * kH * kW, L), where
     L = L_H * L_W, L_H = floor((H + 2 * padding[0] - dilation[0] * (kH - 1) - 1) / stride[0]) + 1, likewise L_W.
     """
+    __constants__ = ["kernel_size", "dilation", "padding", "stride"]
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()
@@ -36,6 +37,7 @@ class Fold(Module):
     applied to an output_size image; output (N, C, output_size[0], output_size[1]) or
     (C, output_size[0], output_size[1]).
     """
+    __constants__ = ["output_size", "kernel_size", "dilation", "padding", "stride"]
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()

@@ -30,6 +30,7 @@ class Linear(Module):
     weight (out_features, in_features) ~ kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in));
     bias (out_features,) ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (PyTorch's initialisation).
     """
+    __constants__ = ["in_features", "out_features"]
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
@@ -122,6 +123,7 @@ class Bilinear(Module):
 
     weight (out_features, in1_features, in2_features) and bias (out_features,) ~ U(-1/sqrt(in1), 1/sqrt(in1)).
     """
+    __constants__ = ["in1_features", "in2_features", "out_features"]
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()

@@ -42,6 +42,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
     See ``torchless.nn.functional.cross_entropy`` for weight, ignore_index, reduction and label_smoothing.
     """
+    __constants__ = ["ignore_index", "reduction", "label_smoothing"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                  label_smoothing=0.0):
@@ -55,6 +56,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class indices given log-probabilities (use after LogSoftmax)."""
+    __constants__ = ["ignore_index", "reduction"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -77,6 +79,7 @@ class NLLLoss2d(NLLLoss):
 
 class MSELoss(_Loss):
     """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F_loss.mse_loss(input, target, reduction=self.reduction)
@@ -84,6 +87,7 @@ class MSELoss(_Loss):
 
 class L1Loss(_Loss):
     """Mean absolute error |input - target|, reduced by 'mean' (default), 'sum' or 'none'."""
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F_loss.l1_loss(input, target, reduction=self.reduction)
@@ -91,6 +95,7 @@ class L1Loss(_Loss):
 
 class BCELoss(_WeightedLoss):
     """Binary cross entropy between probabilities and targets in [0, 1] of the same shape."""
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F_loss.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
@@ -116,6 +121,7 @@ class SmoothL1Loss(_Loss):
     See ``torchless.nn.functional.smooth_l1_loss``. Shape: input (*), target (*); output () or, with
     reduction='none', (*).
     """
+    __constants__ = ["reduction"]
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
@@ -131,6 +137,7 @@ class HuberLoss(_Loss):
     See ``torchless.nn.functional.huber_loss``. Shape: input (*), target (*); output () or, with
     reduction='none', (*).
     """
+    __constants__ = ["reduction", "delta"]
 
     def __init__(self, reduction="mean", delta=1.0):
         if not isinstance(delta, (float, int)):
@@ -149,6 +156,7 @@ class KLDivLoss(_Loss):
 
     See ``torchless.nn.functional.kl_div``. Shape: input (*), target (*); output () or, with 'none', (*).
     """
+    __constants__ = ["reduction"]
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction)
@@ -165,6 +173,7 @@ class PoissonNLLLoss(_Loss):
     See ``torchless.nn.functional.poisson_nll_loss``. Shape: input (*), target (*); output () or, with
     'none', (*).
     """
+    __constants__ = ["log_input", "full", "eps", "reduction"]
 
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -182,6 +191,7 @@ class GaussianNLLLoss(_Loss):
     var like input or with one dimension of size 1 or without the last one; output () or, with 'none',
     the input's shape.
     """
+    __constants__ = ["full", "eps", "reduction"]
 
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(None, None, reduction)
@@ -199,6 +209,7 @@ class SoftMarginLoss(_Loss):
     See ``torchless.nn.functional.soft_margin_loss``. Shape: input (*), target (*); output () or, with
     'none', (*).
     """
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F_margin.soft_margin_loss(input, target, reduction=self.reduction)
@@ -210,6 +221,7 @@ class MarginRankingLoss(_Loss):
     See ``torchless.nn.functional.margin_ranking_loss``. Shape: input1 (N) or (), input2 and target
     like it; output () or, with 'none', (N).
     """
+    __constants__ = ["margin", "reduction"]
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -225,6 +237,7 @@ class HingeEmbeddingLoss(_Loss):
     See ``torchless.nn.functional.hinge_embedding_loss``. Shape: input (*), target (*); output () or,
     with 'none', (*).
     """
+    __constants__ = ["margin", "reduction"]
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -240,6 +253,7 @@ class MultiMarginLoss(_WeightedLoss):
     See ``torchless.nn.functional.multi_margin_loss``. p is 1 or 2; weight a 1-D (C) tensor. Shape:
     input (N, C) or (C), target (N) or (); output () or, with 'none', (N).
     """
+    __constants__ = ["p", "margin", "reduction"]
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
@@ -261,6 +275,7 @@ class MultiLabelMarginLoss(_Loss):
     See ``torchless.nn.functional.multilabel_margin_loss``. Shape: input (N, C) or (C), target of the same
     shape (int64 class indices, ended by -1); output () or, with 'none', (N).
     """
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F_margin.multilabel_margin_loss(input, target, reduction=self.reduction)
@@ -273,6 +288,7 @@ class LinearCrossEntropyLoss(_WeightedLoss):
     The head is ``self.linear``, a :class:`Linear` to ``num_classes * prod(out_features)`` outputs, its weight
     reshaped to (C, *out_features, in_features) in forward. ``ignore_index`` None means -100 for class indices.
     """
+    __constants__ = ["num_classes", "out_features", "reduction", "ignore_index", "label_smoothing"]
 
     def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
                  reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None):
@@ -308,6 +324,7 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     See ``torchless.nn.functional.multilabel_soft_margin_loss``. Shape: input (N, C), target (N, C);
     output () or, with 'none', (N).
     """
+    __constants__ = ["reduction"]
 
     def forward(self, input, target):
         return F_margin.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
@@ -320,6 +337,7 @@ class CosineEmbeddingLoss(_Loss):
     See ``torchless.nn.functional.cosine_embedding_loss``. Shape: input1, input2 (N, D) or (D), target
     (N) or (); output () or, with 'none', (N) or ().
     """
+    __constants__ = ["margin", "reduction"]
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -335,6 +353,7 @@ class TripletMarginLoss(_Loss):
     See ``torchless.nn.functional.triplet_margin_loss``. Shape: anchor, positive, negative (N, D) or (D);
     output () or, with 'none', (N) or ().
     """
+    __constants__ = ["margin", "p", "eps", "swap", "reduction"]
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
@@ -353,6 +372,7 @@ class TripletMarginWithDistanceLoss(_Loss):
     See ``torchless.nn.functional.triplet_margin_with_distance_loss``; ``distance_function`` defaults to a
     :class:`PairwiseDistance` module (shown as a child in the repr).
     """
+    __constants__ = ["margin", "swap", "reduction"]
 
     def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
         super().__init__(size_average=None, reduce=None, reduction=reduction)
@@ -375,6 +395,7 @@ class CTCLoss(_Loss):
     r"""The Connectionist Temporal Classification loss (see ``torchless.nn.functional.ctc_loss``): log-probabilities
     (T, N, C) against unaligned target sequences; ``blank`` is the blank label, ``zero_infinity`` zeroes impossible
     alignments' losses and gradients."""
+    __constants__ = ["blank", "reduction"]
 
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
         super().__init__(reduction=reduction)

@@ -25,6 +25,7 @@ class LocalResponseNorm(Module):
         - Input: :math:`(N, C, *)`
         - Output: :math:`(N, C, *)` (same shape as input)
     """
+    __constants__ = ["size", "alpha", "beta", "k"]
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()
@@ -55,6 +56,7 @@ class LayerNorm(Module):
         - Input: :math:`(N, *)`, ending in ``normalized_shape``
         - Output: :math:`(N, *)` (same shape as input)
     """
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
@@ -86,6 +88,7 @@ class GroupNorm(Module):
         - Input: :math:`(N, C, *)` where :math:`C = \\text{num\\_channels}`
         - Output: :math:`(N, C, *)` (same shape as input)
     """
+    __constants__ = ["num_groups", "num_channels", "eps", "affine"]
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
@@ -117,6 +120,7 @@ class RMSNorm(Module):
         - Input: :math:`(N, *)`, ending in ``normalized_shape``
         - Output: :math:`(N, *)` (same shape as input)
     """
+    __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
         super().__init__()

@@ -33,6 +33,8 @@ class _PadNd(Module):
 
 
 class _ConstantPadNd(_PadNd):
+    __constants__ = ["padding", "value"]
+
     def __init__(self, padding, value):
         super().__init__(padding)
         self.value = value
@@ -54,6 +56,7 @@ class ConstantPad1d(_ConstantPadNd):
 @owns("__init__")
 class ConstantPad2d(_ConstantPadNd):
     """Pad the last two dimensions with ``value``: padding = int or (left, right, top, bottom)."""
+    __constants__ = ["padding", "value"]
 
 
 @owns("__init__")
@@ -95,6 +98,7 @@ class ZeroPad3d(ConstantPad3d):
 
 @owns("forward")
 class _ReflectionPadNd(_PadNd):
+    __constants__ = ["padding"]
     _mode = "reflect"
 
 
@@ -119,6 +123,7 @@ class ReflectionPad3d(_ReflectionPadNd):
 
 @owns("forward")
 class _ReplicationPadNd(_PadNd):
+    __constants__ = ["padding"]
     _mode = "replicate"
 
 
@@ -143,6 +148,7 @@ class ReplicationPad3d(_ReplicationPadNd):
 
 
 class _CircularPadNd(_PadNd):
+    __constants__ = ["padding"]
     _mode = "circular"
 
     def forward(self, input):

@@ -12,6 +12,7 @@ class PixelShuffle(Module):
     Shape: input (*, C_in, H_in, W_in); output (*, C_out, H_out, W_out), where
     C_out = C_in / upscale_factor^2, H_out = H_in * upscale_factor, W_out = W_in * upscale_factor.
     """
+    __constants__ = ["upscale_factor"]
 
     def __init__(self, upscale_factor):
         super().__init__()
@@ -30,6 +31,7 @@ class PixelUnshuffle(Module):
     Shape: input (*, C_in, H_in, W_in); output (*, C_out, H_out, W_out), where
     C_out = C_in * downscale_factor^2, H_out = H_in / downscale_factor, W_out = W_in / downscale_factor.
     """
+    __constants__ = ["downscale_factor"]
 
     def __init__(self, downscale_factor):
         super().__init__()

@@ -92,6 +92,8 @@ class RNNBase(Module):
     with the suffix ``_reverse`` for the backward direction; G is the number of gates, H_out is
     proj_size if set, else H.
     """
+    __constants__ = ["mode", "input_size", "hidden_size", "num_layers",
+                     "bias", "batch_first", "dropout", "bidirectional", "proj_size"]
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -506,6 +508,7 @@ def _check_two_states(hx):
 class RNNCellBase(Module):
     """Shared parameters and checks of the cells: ``weight_ih`` (G*H, H_in), ``weight_hh`` (G*H, H),
     ``bias_ih`` and ``bias_hh`` (G*H), all ~ U(-1/sqrt(H), 1/sqrt(H))."""
+    __constants__ = ["input_size", "hidden_size", "bias"]
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
@@ -575,6 +578,7 @@ class RNNCell(_SingleStateCell):
 
     Shape: input (N, H_in) or (H_in); hidden (N, H) or (H), zeros if omitted; output like hidden.
     """
+    __constants__ = ["input_size", "hidden_size", "bias", "nonlinearity"]
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)

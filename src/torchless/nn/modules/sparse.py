@@ -41,6 +41,8 @@ class Embedding(Module):
 
     Shape: input (*), int64 or int32 indices; output (*, embedding_dim).
     """
+    __constants__ = ["num_embeddings", "embedding_dim", "padding_idx", "max_norm",
+                     "norm_type", "scale_grad_by_freq", "sparse"]
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
@@ -125,6 +127,8 @@ class EmbeddingBag(Module):
     Shape: input (B, N) (B bags of N) with offsets None, or (N) with offsets (B) (or B + 1); per_sample_weights
     like input ('sum' only); output (B, embedding_dim).
     """
+    __constants__ = ["num_embeddings", "embedding_dim", "max_norm", "norm_type",
+                     "scale_grad_by_freq", "mode", "sparse", "include_last_offset", "padding_idx"]
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None,

@@ -176,6 +176,7 @@ class TransformerEncoder(Module):
     Shape: src :math:`(S, E)`, :math:`(S, N, E)` or :math:`(N, S, E)` if ``batch_first``; mask :math:`(S, S)` or
     :math:`(N \cdot \text{nhead}, S, S)`; src_key_padding_mask :math:`(S)` or :math:`(N, S)`; output like src.
     """
+    __constants__ = ["norm"]
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
@@ -242,6 +243,7 @@ class TransformerDecoder(Module):
     tgt_key_padding_mask :math:`(T)` or :math:`(N, T)`; memory_key_padding_mask :math:`(S)` or :math:`(N, S)`;
     output like tgt.
     """
+    __constants__ = ["norm"]
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
@@ -276,6 +278,7 @@ class TransformerEncoderLayer(Module):
     Shape: src :math:`(S, E)`, :math:`(S, N, E)` or :math:`(N, S, E)` if ``batch_first``; src_mask :math:`(S, S)`
     or :math:`(N \cdot \text{nhead}, S, S)`; src_key_padding_mask :math:`(S)` or :math:`(N, S)`; output like src.
     """
+    __constants__ = ["norm_first"]
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F_act.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
@@ -337,6 +340,7 @@ class TransformerDecoderLayer(Module):
     tgt_key_padding_mask :math:`(T)` or :math:`(N, T)`; memory_key_padding_mask :math:`(S)` or :math:`(N, S)`;
     output like tgt.
     """
+    __constants__ = ["norm_first"]
 
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F_act.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):

@@ -18,6 +18,7 @@ class Upsample(Module):
     D_out = floor(D_in * scale_factor), H_out = floor(H_in * scale_factor), W_out = floor(W_in * scale_factor)
     (or the given size).
     """
+    __constants__ = ["size", "scale_factor", "mode", "align_corners", "name", "recompute_scale_factor"]
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
                  recompute_scale_factor=None):
