@@ -279,3 +279,22 @@ def test_unsqueeze_gradient_keeps_the_strides_of_the_other_dims():
             (y * lib.ones(y.shape, dtype=lib.float64)).sum().backward()
             strides.append(x.grad.stride())
         assert strides[0] == strides[1], (shape, dim, perm)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_conv_input_gradient_requires_grad_when_only_the_input_does(transposed):
+    """PyTorch records a convolution's create_graph gradients under ConvolutionBackwardBackward0, which requires
+    grad when the input does, even with a frozen weight (an input-gradient penalty then backpropagates; found by
+    layers24)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    x, w = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((3, 3, 3, 3))
+    results = []
+    for lib in (torch, torchless):
+        inp = lib.tensor(x, requires_grad=True)
+        conv = lib.nn.functional.conv_transpose2d if transposed else lib.nn.functional.conv2d
+        (g,) = lib.autograd.grad(conv(inp, lib.tensor(w), padding=1).pow(2).sum(), inp, create_graph=True)
+        g.pow(2).sum().backward()
+        results.append((g.requires_grad, g.grad_fn.name(), inp.grad.numpy().copy()))
+    assert results[0][:2] == results[1][:2]
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-10)

@@ -145,6 +145,7 @@ class Convolution(Node):
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
     backward_is_one_op = True
     backward_inputs = (0, 1)  # convolution_backward's input and weight (not the bias)
+    backward_op_ties_inputs = True  # (its gradients require grad as the input does: ConvolutionBackwardBackward0)
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
@@ -267,6 +268,7 @@ class TransposedConvolution(Node):
     """
     backward_is_one_op = True
     backward_inputs = (0, 1)
+    backward_op_ties_inputs = True
 
     saved = ("x", "w")
     layout = None  # as Convolution's
