@@ -298,3 +298,22 @@ def test_conv_input_gradient_requires_grad_when_only_the_input_does(transposed):
         results.append((g.requires_grad, g.grad_fn.name(), inp.grad.numpy().copy()))
     assert results[0][:2] == results[1][:2]
     np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-10)
+
+
+@pytest.mark.parametrize("with_weight", [False, True])
+def test_rms_norm_forward_ad_tangent(with_weight):
+    """rms_norm's tangent is rstd (tx - xhat mean(xhat tx)) (times the weight) + xhat tw: it had layer_norm's
+    formula (which also removes the mean) and failed on its two inputs."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(10)
+    x, t, w, tw = rng.standard_normal((3, 5)), rng.standard_normal((3, 5)), rng.standard_normal(5), \
+        rng.standard_normal(5)
+    tangents = []
+    for lib in (torch, torchless):
+        from importlib import import_module
+        fw = import_module(lib.__name__ + ".autograd.forward_ad")
+        with fw.dual_level():
+            weight = fw.make_dual(lib.tensor(w), lib.tensor(tw)) if with_weight else None
+            y = lib.nn.functional.rms_norm(fw.make_dual(lib.tensor(x), lib.tensor(t)), (5,), weight)
+            tangents.append(fw.unpack_dual(y).tangent.numpy().copy())
+    np.testing.assert_allclose(tangents[1], tangents[0], rtol=1e-12, atol=1e-12)

@@ -28,6 +28,22 @@ def _param_grad(grad, param):
     return grad.reshape(param.shape).astype(param.dtype, copy=False)
 
 
+def _affine_jvp(node, tangents, out, normalization_jvp):
+    """The tangent of xhat * weight + bias (no bias for RMSNorm), xhat a normalisation of x whose tangent
+    ``normalization_jvp`` gives from tx: that times the weight, plus xhat tw + tb."""
+    tx, tw, tb = (list(tangents) + [None])[:3]
+    xhat = node.xhat
+    total = np.zeros(xhat.shape, np.result_type(out.dtype, *[t.dtype for t in tangents if t is not None]))
+    if tx is not None:
+        normalized = normalization_jvp(tx.reshape(xhat.shape).astype(xhat.dtype, copy=False))
+        total += normalized * node.weight.reshape(-1) if node.weight is not None else normalized
+    if tw is not None:
+        total += xhat * tw.reshape(-1)
+    if tb is not None:
+        total += tb.reshape(-1)
+    return total.reshape(node.input_shape)
+
+
 class LayerNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last ``normalized_ndim`` dims."""
 
@@ -77,18 +93,8 @@ class LayerNorm(Node):
         return _memory_format.c_ordered(y.reshape(x.shape).astype(x.dtype, copy=False))
 
     def jvp(self, tangents, arrays, params, out):
-        """The normalisation's Jacobian is symmetric: tx goes through backward's formula, then times the weight;
-        plus xhat tw + tb."""
-        (tx, tw, tb), xhat = tangents, self.xhat
-        total = np.zeros(xhat.shape, np.result_type(out.dtype, *[t.dtype for t in tangents if t is not None]))
-        if tx is not None:
-            normalized = normalize_rows_backward(tx.reshape(xhat.shape).astype(xhat.dtype, copy=False), xhat, self.rstd)
-            total += normalized * self.weight.reshape(-1) if self.weight is not None else normalized
-        if tw is not None:
-            total += xhat * tw.reshape(-1)
-        if tb is not None:
-            total += tb.reshape(-1)
-        return total.reshape(self.input_shape)
+        """The normalisation's Jacobian is symmetric: tx goes through backward's formula."""
+        return _affine_jvp(self, tangents, out, lambda t: normalize_rows_backward(t, self.xhat, self.rstd))
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
@@ -192,18 +198,8 @@ class RMSNorm(Node):
         return self.product_strides(x)
 
     def jvp(self, tangents, arrays, params, out):
-        """The normalisation's Jacobian is symmetric: tx goes through backward's formula, then times the weight;
-        plus xhat tw + tb."""
-        (tx, tw, tb), xhat = tangents, self.xhat
-        total = np.zeros(xhat.shape, np.result_type(out.dtype, *[t.dtype for t in tangents if t is not None]))
-        if tx is not None:
-            normalized = normalize_rows_backward(tx.reshape(xhat.shape).astype(xhat.dtype, copy=False), xhat, self.rstd)
-            total += normalized * self.weight.reshape(-1) if self.weight is not None else normalized
-        if tw is not None:
-            total += xhat * tw.reshape(-1)
-        if tb is not None:
-            total += tb.reshape(-1)
-        return total.reshape(self.input_shape)
+        """The RMS normalisation's Jacobian is symmetric: rstd (tx - xhat mean(xhat tx))."""
+        return _affine_jvp(self, tangents, out, lambda t: (t - self.xhat * mean(t * self.xhat, -1)) * self.rstd)
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
