@@ -6,10 +6,11 @@ import numpy as np
 
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, renamed, tensor_class
+from ..autograd.saved_values import int64
 
 
 def _dim(node):
-    return node.dim
+    return int64(node.dim)
 
 
 def _sizes(node):
@@ -21,8 +22,9 @@ def _shown(node):
 
 
 class Pieces(Node):
-    """The node of the pieces of an input of shape ``shape`` cut along ``axis`` at ``bounds`` (unbind: one index
-    per piece, the axis dropped)."""
+    """The node of the pieces of an input of shape ``shape`` cut along ``axis``: ``keys`` index each piece (a slice
+    of the axis, or for unbind one index, the axis dropped). ``dim`` is the call's (as given: -1 shows as PyTorch's
+    unsigned 18446744073709551615)."""
 
     torch_saved = {
         **{name: {"dim": _dim, "self_sym_sizes": _sizes, "split_size": _shown}

@@ -321,7 +321,8 @@ class ShapeMethods:
         return self._split_at(*self._split_bounds(split_size_or_sections, dim))
 
     def _split_bounds(self, split_size_or_sections, dim):
-        """split's checks: the pieces' bounds along the axis, the axis, and the split size (an int) or sizes."""
+        """split's checks: the pieces' bounds along the axis, the axis, the split size (an int) or sizes, and the dim
+        as given."""
         if isinstance(split_size_or_sections, Tensor):  # PyTorch's Tensor.split reads one element as the size
             try:
                 split_size_or_sections = int(split_size_or_sections)
@@ -355,16 +356,16 @@ class ShapeMethods:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
                                    f"at dimension {dim}), but got split_sizes={sizes}")
             bounds = [0] + list(np.cumsum(sizes))
-        return bounds, axis, split_size_or_sections
+        return bounds, axis, split_size_or_sections, dim
 
-    def _split_at(self, bounds, axis, split_size_or_sections, unsafe=False):
+    def _split_at(self, bounds, axis, split_size_or_sections, dim, unsafe=False):
         """The pieces between consecutive ``bounds`` along ``axis`` (split's, or unsafe_split's)."""
         prefix = (slice(None),) * axis
         sized = isinstance(split_size_or_sections, int)
         name = ("Unsafe" if unsafe else "") + ("SplitBackward0" if sized else "SplitWithSizesBackward0")
         shown = split_size_or_sections if sized else tuple(split_size_or_sections)
         keys = [prefix + (slice(lo, hi),) for lo, hi in zip(bounds[:-1], bounds[1:])]
-        return pieces.pieces_of(self, keys, axis, axis, shown, name, unsafe)
+        return pieces.pieces_of(self, keys, axis, dim, shown, name, unsafe)
 
     def unbind(self, dim=0):
         try:
@@ -375,7 +376,7 @@ class ShapeMethods:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         prefix = (slice(None),) * axis
         keys = [prefix + (i,) for i in range(self._data.shape[axis])]
-        return pieces.pieces_of(self, keys, axis, axis, None, "UnbindBackward0")
+        return pieces.pieces_of(self, keys, axis, dim, None, "UnbindBackward0")
 
     def flip(self, *args, **kwargs):
         """Reversed along ``dims`` (a list of dims, or the dims as separate arguments)."""
