@@ -317,3 +317,14 @@ def test_rms_norm_forward_ad_tangent(with_weight):
             y = lib.nn.functional.rms_norm(fw.make_dual(lib.tensor(x), lib.tensor(t)), (5,), weight)
             tangents.append(fw.unpack_dual(y).tangent.numpy().copy())
     np.testing.assert_allclose(tangents[1], tangents[0], rtol=1e-12, atol=1e-12)
+
+
+def test_conv_and_pooling_layers_list_pytorchs_constants():
+    """``__constants__`` of every convolution and pooling layer, as PyTorch's (subclasses extend them; layers24 did
+    the other layers)."""
+    torch = pytest.importorskip("torch")
+    names = [n for n in dir(torch.nn) if ("Conv" in n or "Pool" in n) and isinstance(getattr(torch.nn, n), type)]
+    assert len(names) > 20
+    for name in names:
+        assert getattr(getattr(torchless.nn, name), "__constants__", None) == \
+            getattr(getattr(torch.nn, name), "__constants__", None), name

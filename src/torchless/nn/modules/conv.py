@@ -31,6 +31,8 @@ def _ntuple(value, n):
 
 class _ConvNd(Module):
     """What every convolution layer shares: argument checks, parameters, initialisation and repr."""
+    __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding", "in_channels",
+                     "out_channels", "kernel_size"]
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
                  output_padding, groups, bias, padding_mode, device=None, dtype=None):

@@ -19,6 +19,7 @@ __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", 
 
 
 class _MaxPoolNd(Module):
+    __constants__ = ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"]
     _functional = None
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
@@ -73,6 +74,7 @@ class MaxPool3d(_MaxPoolNd):
 
 class _AvgPoolNd(Module):
     """What the average poolings share (their repr), as a base ``isinstance`` checks can name."""
+    __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"]
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -95,6 +97,7 @@ class AvgPool1d(_AvgPoolNd):
 
 class _DivisorAvgPoolNd(_AvgPoolNd):
     """AvgPool2d and AvgPool3d: their arguments as given, divisor_override included."""
+    __constants__ = ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"]
 
     _functional = None
 
@@ -140,6 +143,7 @@ class AvgPool3d(_DivisorAvgPoolNd):
 
 
 class _AdaptivePool(Module):
+    __constants__ = ["output_size"]
     _functional = None
 
     def __init__(self, output_size):
@@ -159,6 +163,8 @@ class _AdaptiveAvgPoolNd(_AdaptivePool):
 
 
 class _AdaptiveMaxPoolNd(_AdaptivePool):
+    __constants__ = ["output_size", "return_indices"]
+
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices
@@ -268,6 +274,7 @@ class MaxUnpool3d(_MaxUnpoolNd):
 
 
 class _LPPoolNd(Module):
+    __constants__ = ["norm_type", "kernel_size", "stride", "ceil_mode"]
     _functional = None
 
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -318,6 +325,7 @@ class LPPool3d(_LPPoolNd):
 
 
 class _FractionalMaxPoolNd(Module):
+    __constants__ = ["kernel_size", "return_indices", "output_size", "output_ratio"]
     _functional = None
     _spatial = 2
 
