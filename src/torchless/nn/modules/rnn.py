@@ -4,8 +4,8 @@ RNNCell, LSTMCell and GRUCell, with PyTorch's parameters, initialisation, shapes
 The recurrences are composed from differentiable tensor ops (see ``_functional/recurrent_steps.py``),
 so autograd needs no RNN-specific backward. A layer runs on the rows of a packed sequence (see
 ``nn/utils/rnn.py``); a padded batch (L, N, H_in) is the packed case where all N sequences have length L.
-Each layer's input projection is one matrix product over all steps, which ``split_rows`` cuts into
-steps with a backward linear in the sequence length.
+Each layer's input projection is one matrix product over all steps, split into the steps (as ATen's
+recurrent layers do): one node for all of them, whose backward is linear in the sequence length.
 """
 import math
 import numbers
@@ -13,7 +13,6 @@ import warnings
 
 from ... import _creation
 from ..._functions import cat, stack
-from ..._ops.row_pieces import split_rows
 from ..._tensor import Tensor
 from .. import init
 from .._functional.dropout import dropout as _dropout
@@ -268,9 +267,7 @@ class RNNBase(Module):
         """Runs one layer in one direction over the packed ``rows`` (T, H_in); returns its output rows
         (T, H_out) and the final state of every sequence (a tuple: (h,) or (h, c), each (N, ·))."""
         weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
-        # One matrix product projects every step's input (as cuDNN does); split_rows hands out the steps
-        # with a backward that writes each step's gradient once, instead of one full-size array per step.
-        steps = split_rows(linear(rows, weight_ih, bias_ih), batch_sizes)
+        steps = linear(rows, weight_ih, bias_ih).split(batch_sizes)  # one product projects every step's input
 
         def step(input_gates, state):
             return self._step(input_gates, state, weight_hh, bias_hh, weight_hr)

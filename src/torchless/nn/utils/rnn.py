@@ -21,7 +21,6 @@ from ..._creation import arange, as_tensor
 from ..._functions import cat
 from ..._ops import indexing
 from ..._ops._util import broadcast_error
-from ..._ops.row_pieces import split_rows
 from ..._tensor import _LEAF_INPLACE, Tensor
 from ...autograd import grad_mode
 from .._functional._args import _tp_name
@@ -360,9 +359,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
             raise RuntimeError(_LEAF_INPLACE)
         padded_sequences = padded_sequences.transpose(0, 1)
     steps = arange(padded_sequences.shape[1], device=lengths.device)
-    # One piece per sequence, cut so that the backward writes each piece's gradient once (no B full-size arrays).
-    pieces = split_rows(padded_sequences, [1] * padded_sequences.shape[0])
-    return [piece[0][steps < length] for piece, length in zip(pieces, lengths, strict=True)]
+    return [sequence[steps < length] for sequence, length in zip(padded_sequences.unbind(0), lengths, strict=True)]
 
 
 def pack_sequence(sequences, enforce_sorted=True):
