@@ -401,9 +401,13 @@ def test_get_unsafe_globals_in_checkpoint_as_torch(obj):
 
 
 def test_get_unsafe_globals_in_checkpoint_of_a_path_and_of_torchless_files(tmp_path):
-    path = tmp_path / "whole.pt"
-    torchless.save({"model": torchless.nn.Linear(2, 2), "counts": collections.Counter(a=1)}, path)
+    path, theirs = tmp_path / "whole.pt", tmp_path / "theirs.pt"
+    torchless.save({"model": torchless.nn.Linear(2, 2), "counts": collections.Counter(a=1)}, path, format="torchless")
     assert torchless.serialization.get_unsafe_globals_in_checkpoint(path) == ["torchless.nn.modules.linear.Linear"]
+    torchless.save({"model": torchless.nn.Linear(2, 2), "counts": collections.Counter(a=1)}, path)  # torch.save's
+    torch.save({"model": torch.nn.Linear(2, 2), "counts": collections.Counter(a=1)}, theirs)
+    assert torchless.serialization.get_unsafe_globals_in_checkpoint(path) == \
+           torch.serialization.get_unsafe_globals_in_checkpoint(theirs) == ["torch.nn.modules.linear.Linear"]
     torchless.save({"w": torchless.ones(1)}, str(path), format="torch")
     assert torchless.serialization.get_unsafe_globals_in_checkpoint(str(path)) == []
 

@@ -568,9 +568,12 @@ def test_torch_format_argument_checks(tmp_path):
     assert not (tmp_path / "x.pt").exists()
     with pytest.raises(ValueError, match="format must be 'torchless' or 'torch', got 'pickle'"):
         torchless.save({}, tmp_path / "x.pt", format="pickle")
-    torchless.save({"own": 1}, tmp_path / "own.pt")
+    torchless.save({"own": 1}, tmp_path / "own.pt", format="torchless")
     with zipfile.ZipFile(tmp_path / "own.pt") as archive:
         assert archive.namelist() == ["torchless.json"]
+    torchless.save({"theirs": 1}, tmp_path / "theirs.pt")  # PyTorch's format by default, as torch.save writes it
+    with zipfile.ZipFile(tmp_path / "theirs.pt") as archive:
+        assert archive.namelist()[0] == "theirs/data.pkl" and "torchless.json" not in archive.namelist()
 
 
 # ---------------------------------------------------------------------------- PyTorch as the oracle

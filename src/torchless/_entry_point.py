@@ -46,7 +46,8 @@ def _candidates(frame, by_code):
 
 def _runs_torchless(frame):
     module = frame.f_globals.get("__name__", "")
-    return module == "torchless" or module.startswith("torchless.")
+    # (pickle's pure-Python pickler runs between torchless.save and the reducers it gives it)
+    return module == "torchless" or module.startswith("torchless.") or module == "pickle"
 
 
 def _is_running(frame, level):

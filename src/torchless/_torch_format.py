@@ -44,6 +44,7 @@ import sys
 import types
 import warnings
 import zipfile
+import zlib
 from collections import Counter, OrderedDict
 
 import numpy as np
@@ -416,6 +417,8 @@ class _WeightsUnpickler(pickle.Unpickler):
             raise _Refused(f"torch._utils.{name}: torchless has dense tensors in memory only, not "
                            f"{_FOREIGN_REBUILDS[name]} tensors")
         allowed = _user_safe_global(module, name)
+        if allowed is None and (module == "torch" or module.startswith("torch.")):
+            allowed = _allowed_counterpart(module, name)
         if allowed is not None:
             return allowed
         if self._weights_only:
@@ -527,6 +530,16 @@ def _torchless_counterpart(module, name):
         raise _NoCounterpart(f"the checkpoint needs {module}.{name}, which torchless does not have") from None
 
 
+def _allowed_counterpart(module, name):
+    """The torchless counterpart of the PyTorch global ``module.name`` if add_safe_globals allowed it (a
+    torchless model saved in PyTorch's format names its layers ``torch.nn.modules...``), else None."""
+    try:
+        counterpart = _torchless_counterpart(module, name)
+    except _NoCounterpart:
+        return None
+    return counterpart if any(counterpart is allowed for allowed in _safe_globals.values()) else None
+
+
 class _NoCounterpart(Exception):
     """A PyTorch global of a checkpoint that torchless has no counterpart of."""
 
@@ -605,6 +618,8 @@ class _Reader:
             return obj
         if isinstance(obj, tuple):
             result = tuple(self._convert(v) for v in obj)
+            if type(obj) is not tuple:  # a namedtuple's class, allowed or not weights-only
+                result = type(obj)._make(result) if hasattr(type(obj), "_make") else type(obj)(result)
         elif isinstance(obj, (set, frozenset)):
             result = type(obj)(self._convert(v) for v in obj)
         elif isinstance(obj, _TensorRecord):
@@ -701,8 +716,49 @@ class _Reader:
             if dtype == np.bool_:
                 stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
             raw = self._restored_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
-            elements = self._storage_views[key] = np.array(raw != 0 if dtype == np.bool_ else raw, dtype=dtype)
+            if dtype == np.bool_:
+                elements = raw != 0
+            elif raw.dtype.isnative and raw.flags.aligned and not callable(self._map_location):
+                elements = raw  # the buffer was read for this storage alone: no copy
+            else:  # byte-swapped, unaligned, or the caller's storage
+                elements = np.array(raw, dtype=dtype)
+            self._storage_views[key] = elements
         return elements
+
+
+def _element_buffer(nbytes, dtype):
+    """``nbytes`` uninitialised bytes (a uint8 array) in memory owned by an array of ``dtype`` (native order):
+    the storage's tensors then view that array, with their storage offsets, without a copy."""
+    dtype = np.dtype(getattr(dtype, "numpy", dtype)).newbyteorder("=")  # a torchless or a NumPy dtype
+    if nbytes % dtype.itemsize:
+        dtype = np.dtype(np.uint8)
+    return np.empty(nbytes // dtype.itemsize, dtype).view(np.uint8)
+
+
+def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
+    """The data of the stored (uncompressed) zip entry ``info`` of the archive in ``stream``, as a uint8 array
+    (over an array of ``dtype``, see :func:`_element_buffer`), checked against its CRC-32 unless that is zero.
+
+    Read straight from the file rather than through ``zipfile``'s reader, whose chunked reads of a file object
+    took half of a ResNet-18 state dict's load, and which refuses the zero CRC-32 that
+    ``torch.serialization.set_crc32_options(False)`` writes (PyTorch's reader checks none: a flipped bit loads
+    silently there, and is refused here)."""
+    stream.seek(info.header_offset)
+    header = stream.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+        raise _Corrupt(f"entry '{path}' has no local file header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    stream.seek(info.header_offset + zipfile.sizeFileHeader + name_length + extra_length)
+    buffer = _element_buffer(info.file_size, dtype)
+    view, filled = memoryview(buffer), 0
+    while filled < len(view):
+        count = stream.readinto(view[filled:])
+        if not count:
+            raise _Corrupt(f"entry '{path}' is truncated")
+        filled += count
+    if info.CRC and zlib.crc32(buffer) != info.CRC:
+        raise _Corrupt(f"Bad CRC-32 for entry '{path}'")
+    return buffer
 
 
 class _ArchiveReader(_Reader):
@@ -728,8 +784,9 @@ class _ArchiveReader(_Reader):
             raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
         return value
 
-    def _entry(self, name, expected_size=None):
-        """The bytes of the entry ``name`` of the folder as a uint8 array, checked before allocating."""
+    def _entry(self, name, expected_size=None, dtype=np.uint8):
+        """The bytes of the entry ``name`` of the folder as a uint8 array (over an array of ``dtype``), checked
+        before allocating."""
         path = f"{self._folder}/{name}"
         info = self._archive.NameToInfo.get(path)
         if info is None:
@@ -744,20 +801,13 @@ class _ArchiveReader(_Reader):
         self._bytes_read += info.file_size
         if self._bytes_read > self._file_size:
             raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
-        buffer = np.empty(info.file_size, np.uint8)
-        with self._archive.open(info) as entry:
-            view, filled = memoryview(buffer), 0
-            while filled < len(view):
-                count = entry.readinto(view[filled:filled + (1 << 24)])
-                if not count:
-                    raise _Corrupt(f"entry '{path}' is truncated")
-                filled += count
-        return buffer
+        return _stored_entry_bytes(self._archive.fp, info, path, dtype)
 
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
         if array is None:
-            array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes)
+            array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes,
+                                                                        storage.dtype)
         return array
 
 
@@ -812,13 +862,13 @@ class _LegacyReader(_Reader):
         if count * storage.dtype.itemsize != storage.nbytes:
             raise _Corrupt(f"{storage!r} holds {count} elements, its tensors expect "
                            f"{storage.nbytes // storage.dtype.itemsize}")
-        self._storage_arrays[key] = self._read_bytes(storage.nbytes)
+        self._storage_arrays[key] = self._read_bytes(storage.nbytes, storage.dtype)
 
-    def _read_bytes(self, count):
+    def _read_bytes(self, count, dtype=np.uint8):
         missing = count - (self._end - self._stream.tell())
         if missing > 0:
             raise _truncated_storage(missing)
-        buffer = np.empty(count, np.uint8)
+        buffer = _element_buffer(count, dtype)
         view, filled = memoryview(buffer), 0
         while filled < count:
             got = self._stream.readinto(view[filled:filled + (1 << 24)])

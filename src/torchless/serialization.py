@@ -1,6 +1,11 @@
 """torchless.save and torchless.load: checkpoints that never run code when they are read.
 
-A checkpoint is a zip archive (entries stored uncompressed) holding
+``save`` writes PyTorch's own zip (or legacy) format by default, pickling the object as torch.save does,
+torchless's classes under PyTorch's names (see ``_torch_format``); :func:`load` reads these formats -- files
+written by ``torch.save`` too -- through an unpickler that runs no code.
+
+``save(..., format="torchless")`` writes torchless's own format, a zip archive (entries stored uncompressed)
+holding
 
 * ``torchless.json``: ``{"format": "torchless", "version": 2, "object": NODE, "tensors": LAYOUTS}``, the saved
   object's structure;
@@ -22,10 +27,6 @@ Any other object (a whole model, as ``torch.save(model, path)`` saves it) is a `
 ``objects/<i>.pkl``, a pickle whose tensors are references to ``tensors/``. As with PyTorch since 2.6, loading it
 needs ``weights_only=False`` (unpickling can run arbitrary code), or its classes allowed by
 :func:`add_safe_globals`.
-
-``save(..., format="torch")`` writes PyTorch's own zip (or legacy) format instead, pickling the object as
-torch.save does, torchless's classes under PyTorch's names; :func:`load` reads these formats -- files written by
-``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
 """
 import _compat_pickle
 import enum
@@ -404,7 +405,7 @@ def _atomic_write(path, write):
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False, *, format="torchless"):
+         _disable_byteorder_record=False, *, format="torch"):
     """Save ``obj`` (tensors, Parameters, state dicts and containers of them, or whole objects) to ``f``.
 
     Args:
@@ -415,16 +416,17 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             model, are pickled (their tensors stored as the others are): loading them takes
             ``weights_only=False``, as in PyTorch.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
-        format (str): ``"torchless"`` (default) for torchless's own format, which pickles only whole objects,
-            or ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
-            bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain data; whole
-            objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of the same
-            names (a torchless model loads as the PyTorch model). In both, each storage (the memory tensors
-            view) is written once, whole, as torch.save writes it, with each tensor's offset and strides in it.
+        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (pickle protocol 2, storages
+            aligned to 64 bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain
+            data; whole objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of
+            the same names (a torchless model loads as the PyTorch model); or ``"torchless"`` for torchless's
+            own format, JSON and ``.npy`` arrays, which pickles only whole objects. In both, each storage (the
+            memory tensors view) is written once, whole, as torch.save writes it, with each tensor's offset and
+            strides in it.
 
-    ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; with
-    ``format="torch"``, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format,
-    and ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
+    ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; in PyTorch's
+    format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format, and
+    ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
         pickle.PicklingError, AttributeError: an object pickle cannot save (a lambda, a local class).
