@@ -104,7 +104,7 @@ del _public
 _warnings.filterwarnings("ignore", r"(invalid value|divide by zero|overflow|underflow) encountered",
                          RuntimeWarning, r"torchless\.")
 
-__version__ = "0.1.0"
+from .version import __version__  # PyTorch's release, torchless's as its local label (see version.py)
 
 # PyTorch's legacy types (FloatTensor, LongTensor, ...): isinstance checks the dtype, a call builds a tensor.
 globals().update(_LEGACY_TYPES)

@@ -4,7 +4,11 @@ ImageFolder), ``transforms`` (with ``transforms.v2``), ``io`` (read_image, write
 EfficientNet) and ``ops`` (Conv2dNormActivation, SqueezeExcitation, StochasticDepth); each loads on first use."""
 import importlib as _importlib
 
-from .. import __version__  # torchvision's is its own release; torchless's components share one
+from ..torch_version import TorchVersion as _TorchVersion
+from ..version import torchless as _torchless_release, torchvision as _torchvision_release
+
+# torchvision's release whose behaviour torchless.vision follows, torchless's own as the local label
+__version__ = _TorchVersion(f"{_torchvision_release}+torchless.{_torchless_release}")
 
 _LAZY_SUBMODULES = {"datasets", "io", "models", "ops", "transforms", "tv_tensors", "utils"}
 
