@@ -807,9 +807,9 @@ _ALIASES = dict(absolute_="abs_", multiply_="mul_", true_divide_="div_", negativ
 
 
 def _output_nr(self):
-    from ..autograd.graph import OutputSlot
+    from ..autograd.graph import OutputSlot, output_node
 
-    node = self.grad_fn
+    node = output_node(self)
     return node.index if isinstance(node, OutputSlot) else 0
 
 
