@@ -468,15 +468,19 @@ class InPlaceMethods:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
         if records(self, source):
-            self._check_inplace()
-            memory = self._shared_memory()
-            try:
-                result = inplace.Copy.apply(self, source)
-            finally:
-                if memory is not None:
-                    self._data = memory
-            return self._rebind(result, memory)
+            return self._record_copy(source)
         return self._write_untracked(_dtype.cast_source(source._data, self._data.dtype))
+
+    def _record_copy(self, source, node_name=inplace.Copy.COPY_NAME):
+        """copy_ of ``source`` (of a shape broadcasting to self's) recorded as the node ``node_name``."""
+        self._check_inplace()
+        memory = self._shared_memory()
+        try:
+            result = inplace.Copy.apply(self, source, node_name=node_name)
+        finally:
+            if memory is not None:
+                self._data = memory
+        return self._rebind(result, memory)
 
     def _write_untracked(self, values):
         """Write ``values`` over every element and count the version, recording no node (for copy_ outside the
@@ -517,8 +521,10 @@ class InPlaceMethods:
                 self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if records(value) or _has_internal_overlap(self._data):  # (PyTorch's fill_ by a tensor is its copy_,
-                return self.copy_(value)  # which refuses an expanded self)
+            if _has_internal_overlap(self._data):  # (PyTorch's fill_ by a tensor is its copy_, which refuses an
+                return self.copy_(value)  # expanded self)
+            if records(self, value):  # (its node, on self and the value, passes the value the sum of the gradient)
+                return self._record_copy(value, "FillBackward3")
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
             if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
