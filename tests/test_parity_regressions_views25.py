@@ -251,3 +251,103 @@ def test_unsafe_split_pieces_may_change_in_place():
         (a + b).sum().backward()
         return x.grad, type(a.grad_fn).__name__, type(a.grad_fn.next_functions[0][0]).__name__
     _same_in_both(run)
+
+
+WHOLE_KEYS = ["...", ":", "()", "0:4", "0:100", ":, 0:3", "..., :", "0:4, ...", "::1"]
+PART_KEYS = ["-4:", ":, -3:", "None, :", "..., None", "0", "1:3"]
+VALUES = ["5", "lib.tensor(2., requires_grad=True)", "lib.tensor([5.], requires_grad=True)",
+          "lib.ones(1, 3, requires_grad=True)", "lib.ones(4, 3, dtype=lib.float64, requires_grad=True)",
+          "lib.ones(3, 3)", "lib.tensor(7)"]
+
+
+@pytest.mark.parametrize("key", WHOLE_KEYS + PART_KEYS)
+@pytest.mark.parametrize("value", VALUES)
+@pytest.mark.parametrize("target", ["x", "x * 1", "x.t().t()", "x[0:4]"])
+def test_setitem_writes_into_the_tensor_itself_for_a_whole_key(key, value, target):
+    """t[...] = v (any key of full slices) is PyTorch's copy_/fill_ of t itself (CopyBackwards, FillBackward3), not
+    a write through a view of it (CopySlices); the value's shape is checked before a leaf's refusal."""
+    def run(lib):
+        x = lib.arange(12.0).reshape(4, 3).add(1).requires_grad_()
+        b = eval(target)
+        v = eval(value)
+        exec(f"b[{key}] = v")
+        (b * lib.arange(12.0).reshape(4, 3)).sum().backward()
+        return (type(b.grad_fn).__name__, b._version, x.grad,
+                v.grad if isinstance(v, (torch.Tensor, torchless.Tensor)) else None)
+    _same_in_both(run)
+
+
+@pytest.mark.parametrize("value", ["2", "lib.tensor(2.)", "lib.tensor(2., requires_grad=True)",
+                                   "lib.tensor(2, dtype=lib.int64)", "lib.tensor(2., dtype=lib.float64, requires_grad=True)"])
+def test_fill_by_a_tensor_is_its_own_node(value):
+    def run(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = x * 1
+        v = eval(value)
+        y.fill_(v)
+        (y * 3).sum().backward()
+        return (type(y.grad_fn).__name__, [type(n).__name__ for n, _ in y.grad_fn.next_functions], x.grad,
+                v.grad if isinstance(v, (torch.Tensor, torchless.Tensor)) else None)
+    _same_in_both(run)
+
+
+def test_unflatten_is_a_view():
+    def run(lib):
+        y = lib.arange(12.0).reshape(3, 4).requires_grad_() * 1
+        pieces = [y.t().unflatten(0, (2, 2)), y.unflatten(1, (2, 2)), y.t().unflatten(1, (1, 3))]
+        return [(type(p.grad_fn).__name__, p._is_view(), p.stride()) for p in pieces]
+    _same_in_both(run)
+
+
+@pytest.mark.parametrize("op", ["as_strided_((2, 2), (1, 2))", "as_strided_((2,), (1,), 3)", "squeeze_()", "t_()"])
+def test_in_place_metadata_changes_count_a_version(op):
+    def run(lib):
+        x = lib.arange(12.0).reshape(3, 4).requires_grad_() * 1
+        exec("x." + op)
+        return x._version, tuple(x.shape), x.stride(), type(x.grad_fn).__name__
+    _same_in_both(run)
+
+
+SET_CALLS = [
+    "b.set_(lib.arange(6.))",
+    "b.set_(source=lib.arange(6.).reshape(2, 3).t())",
+    "b.set_()",
+    "b.set_(lib.arange(6.).untyped_storage(), 2, (2,))",
+    "b.set_(lib.arange(6.).untyped_storage(), 0, (2, 2), (1, 2))",
+    "b.set_(lib.arange(6.), 1, (2,), (2,))",
+    "b.set_(lib.arange(6, dtype=lib.int64))",
+    "b.set_(lib.arange(6.), 2)",
+    "b.set_(5)",
+]
+
+
+@pytest.mark.parametrize("call", SET_CALLS)
+@pytest.mark.parametrize("source", ["plain", "leaf", "computed", "leaf_no_grad"])
+def test_set_(call, source):
+    def run(lib):
+        x = lib.ones(2, 3, requires_grad=source != "plain")
+        b = x * 2 if source == "computed" else x
+        if source == "leaf_no_grad":
+            with lib.no_grad():
+                exec(call)
+        else:
+            exec(call)
+        listed = [type(n).__name__ for n, _ in b.grad_fn.next_functions] if b.grad_fn is not None else None
+        return (b.tolist(), b.stride(), b.storage_offset(), b._version, b.requires_grad, repr(b).rsplit("]", 1)[-1],
+                listed)
+    _same_in_both(run)
+
+
+def test_set_shares_the_memory_and_refuses_backward():
+    def run(lib):
+        y = lib.arange(6.0)
+        x = lib.ones(2, 3)
+        x.set_(y)
+        x.mul_(2)
+        y[0] = 7
+        a = lib.ones(3, requires_grad=True)
+        b = a * 2
+        b.set_(lib.zeros(3))
+        outcome = _outcome(lambda _: b.sum().backward(), lib)
+        return x.tolist(), y.tolist(), x._version, y._version, outcome
+    _same_in_both(run)
