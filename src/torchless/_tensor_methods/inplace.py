@@ -203,6 +203,8 @@ class InPlaceMethods:
             _carry_retained(base, old)
             forward_ad.carry_tangent(base, scattered)
         self._bump_version()
+        if base is not None:  # (the version at which this view's node was last set: see check_saved_versions)
+            self.__dict__["_rebased_at"] = self._counter[0]
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
             result.grad_fn.rebase_saved_versions(self)
             if base is not None:

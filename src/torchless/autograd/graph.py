@@ -255,8 +255,10 @@ class Node:
         saved = self._checked_output
         if saved is not None and saved.counter[0] != saved.version:
             node = self
-            if self._output_view is not None and self._output_view() is not None:
-                # the output written in place into a view still alive: PyTorch names the view's node
+            view = None if self._output_view is None else self._output_view()
+            if view is not None and view.__dict__.get("_rebased_at") != view._version_counter()[0]:
+                # the output written in place into a view still alive, whose memory changed since by another way
+                # than an in-place op on the view itself: PyTorch names the view's node, which it would replay
                 node = Node()
                 node.is_view = True
             raise RuntimeError(_modified_message(saved, node, saved.array))
