@@ -373,3 +373,63 @@ def test_modified_saved_output_of_an_inplace_op_on_a_view_names_its_node(change)
         b = lib.arange(9.0).reshape(3, 3).div(9).requires_grad_() * 1
         exec(SAVED_OUTPUT_CHANGES[change], {"lib": lib, "b": b})
     _same_in_both(run)
+
+
+PROPAGATION_CASES = {
+    "split of an inference-mode view": "with lib.inference_mode(): v = b.t()\np = v.split(1)[0]\np.add_(1)",
+    "view of a chunk of an inference-mode view": "with lib.inference_mode(): v = b.flatten()\n"
+                                                 "p = v.chunk(2)[-1].view_as(v.chunk(2)[-1])\np.mul_(2)",
+    "split of an inference-mode view, base changed": "with lib.inference_mode(): v = b.t()\n"
+                                                      "p = v.split(1)[0]\nb.t_()\np.sum()",
+    "split of a no_grad view": "with lib.no_grad(): v = b.t()\np = v.split(1)[0]\np.add_(1)",
+    "no_grad view of an inference-mode view": "with lib.inference_mode(): v = b.t()\n"
+                                              "with lib.no_grad(): p = v[0]\nb.add_(1)\np.sum()",
+}
+
+
+@pytest.mark.parametrize("case", PROPAGATION_CASES)
+def test_views_of_inference_mode_views_stay_inference_mode_views(case):
+    """PyTorch's propagate_creation_meta: a view of a view made in inference mode is refused as one, whatever
+    made it (split, no_grad), where a split of a no_grad view is a multi-output view."""
+    def run(lib):
+        b = lib.arange(12.0).reshape(3, 4).requires_grad_() * 1
+        exec(PROPAGATION_CASES[case], {"lib": lib, "b": b})
+    _same_in_both(run)
+
+
+@pytest.mark.parametrize("source", ["leaf", "computed"])
+@pytest.mark.parametrize("change", ["v1.squeeze_()", "v2[...] = 5", "v2.mul_(2)", "v1.add_(1)"])
+def test_a_copying_reshape_of_a_no_grad_view_is_no_view_of_a_leaf(source, change):
+    """A reshape that had to copy (a no_grad view's transpose reshaped) makes no view: an in-place op on it, or on
+    a view of it, is not refused as on 'a view of a leaf Variable'."""
+    def run(lib):
+        x = lib.arange(24.0).reshape(2, 3, 4).div(7).requires_grad_()
+        b = x if source == "leaf" else x * 1
+        with lib.no_grad():
+            v0 = b.transpose(0, -1)
+        v1 = v0.reshape(v0.shape[::-1])
+        v2 = v1.flatten()
+        exec(change)
+        (v1 * 2).sum().backward()
+        return v1._is_view(), type(v1.grad_fn).__name__, v1._version, x.grad
+    _same_in_both(run)
+
+
+@pytest.mark.parametrize("code", [
+    "x = lib.ones(2, 3); x.resize_(2, 3); r = (x._version, x.stride())",
+    "x = lib.ones(3, 2).t(); x.resize_(2, 3); r = (x._version, x.stride())",
+    "x = lib.ones(2, 3); x.resize_(3, 2); r = (x._version, x.stride())",
+    "x = lib.ones(2, 3, requires_grad=True)\nwith lib.inference_mode(): x.resize_(3, 2)\nr = tuple(x.shape)",
+    "x = lib.ones(2, 3, requires_grad=True)\nwith lib.no_grad(): x.resize_(3, 2)",
+    "x = lib.ones(3, requires_grad=True); b = x * 1\nwith lib.inference_mode(): d = b.detach_()\n"
+    "r = (d is b, type(b.grad_fn).__name__, b.requires_grad, b._version)",
+    "x = lib.ones(3, requires_grad=True); v = (x * 1)[1:]\nwith lib.inference_mode(): v.detach_()\n"
+    "r = type(v.grad_fn).__name__",
+    "x = lib.ones(3, requires_grad=True); v = (x * 1)[1:]; v.detach_()",
+])
+def test_resize_and_detach_in_place(code):
+    def run(lib):
+        scope = {"lib": lib}
+        exec(code, scope)
+        return scope.get("r")
+    _same_in_both(run)

@@ -17,7 +17,7 @@ from ._type_promotion import FLOAT, category, result_dtype, scalar_category
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
-from .autograd._view_checks import mark_version
+from .autograd._view_checks import mark_version, propagated
 from .autograd.graph import checked_output_node
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
@@ -221,7 +221,8 @@ class Tensor:
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
         if not _mode_state.enabled and not (_mode_state.inference and self._inference):
-            view._view_creation = "inference_mode" if _mode_state.inference else "no_grad"
+            view._view_creation = propagated(self._view_creation,
+                                             "inference_mode" if _mode_state.inference else "no_grad")
             if self._requires_grad and view.grad_fn is None:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
@@ -545,6 +546,8 @@ class Tensor:
         return detached
 
     def detach_(self):
+        if _mode_state.inference:  # (inference mode skips autograd's kernels: the tensor keeps its place in the graph)
+            return self
         if self._view_base is not None:  # a view's (PyTorch refuses to detach one in place)
             raise RuntimeError(_DETACH_VIEW_INPLACE)
         self.grad_fn = None

@@ -4,7 +4,7 @@ so taking a tensor apart row by row (``for row in x``) costs one pass backward, 
 import numpy as np
 
 from ..autograd import forward_ad, grad_mode
-from ..autograd._view_checks import mark_version
+from ..autograd._view_checks import mark_version, propagated
 from ..autograd.graph import Node, _edge, renamed, share_among, tensor_class
 from ..autograd.saved_values import int64
 
@@ -81,7 +81,8 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
         for index, piece in enumerate(pieces):
             tensor._as_view(piece)
             if marks:  # PyTorch refuses in-place ops on them (and on their views): they share one node
-                piece._view_creation, piece._view_output_nr = "multi_output", index
+                piece._view_creation = propagated(tensor._view_creation, "multi_output")
+                piece._view_output_nr = index
                 mark_version(piece)
     if forward_ad.state.tracing:
         _carry_tangents(tensor, pieces, keys)

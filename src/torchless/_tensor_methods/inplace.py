@@ -17,7 +17,7 @@ from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
-from ..autograd.graph import output_node, records
+from ..autograd.graph import Node, output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from ._arguments import (
@@ -136,11 +136,12 @@ class InPlaceMethods:
             if self._requires_grad:
                 raise RuntimeError(self._leaf_inplace_message())
             return
+        base = self._view_base
+        if base is not None and base.grad_fn is None and self._requires_grad:
+            raise RuntimeError("a view of " + _LEAF_INPLACE)
         node = self.grad_fn
-        while getattr(node, "is_view", False):
-            (node,) = node.edges
-            if isinstance(node, Tensor):
-                raise RuntimeError("a view of " + _LEAF_INPLACE)
+        while getattr(node, "is_view", False) and isinstance(node.edges[0], Node):
+            node = node.edges[0]
         if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
             raise RuntimeError(node.modified_inplace_error(self.grad_fn))
 

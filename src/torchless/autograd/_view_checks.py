@@ -45,6 +45,12 @@ def short_name(node):
     return name[:name.rindex("Backward")] if "Backward" in name else name
 
 
+def propagated(previous, new):
+    """How a view made as ``new`` says (not None) of a view made as ``previous`` says is marked: as its own
+    making, unless the view it comes from was made in inference mode (PyTorch's propagate_creation_meta)."""
+    return previous if previous == "inference_mode" else new
+
+
 def mark_version(view):
     """Remember the version at which ``view`` (whose _view_creation is set) was made."""
     view.__dict__["_view_version"] = view._version_counter()[0]
