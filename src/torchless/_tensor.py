@@ -17,6 +17,8 @@ from ._type_promotion import FLOAT, category, result_dtype, scalar_category
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
+from .autograd._view_checks import mark_version, propagated
+from .autograd.graph import checked_output_node
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _tracing_state = forward_ad.state  # (vmap running: its batched tensors refuse to give their values)
@@ -207,23 +209,30 @@ class Tensor:
     _aliased = False
 
     # How a view was made when PyTorch refuses to record an in-place op on it (see _tensor_methods.inplace), and its
-    # output number in the op that made it: "no_grad" (grad mode off), "multi_output" (split/chunk/unbind, or a
-    # Function with several outputs: they share one gradient), "custom_function" (a view an autograd.Function
-    # returned, whose backward an in-place op would bypass). A view of such a view is one too, its output 0.
+    # output number in the op that made it: "no_grad" (grad mode off), "inference_mode" (of a normal tensor, inside
+    # inference_mode), "multi_output" (split/chunk/unbind, or a Function with several outputs: they share one
+    # gradient), "custom_function" (a view an autograd.Function returned, whose backward an in-place op would
+    # bypass). A view of such a view is one too, its output 0. Their use in autograd after an in-place change of
+    # their memory is refused too (see autograd._view_checks).
     _view_creation = None
     _view_output_nr = 0
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
-        if not _mode_state.enabled and not _mode_state.inference:
-            view._view_creation = "no_grad"
+        if not _mode_state.enabled and not (_mode_state.inference and self._inference):
+            view._view_creation = propagated(self._view_creation,
+                                             "inference_mode" if _mode_state.inference else "no_grad")
             if self._requires_grad and view.grad_fn is None:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
                 view._requires_grad = True
+            mark_version(view)
         elif self._view_creation is not None:
             view._view_creation = self._view_creation
+            mark_version(view)
+            if view.grad_fn is not None:
+                view.grad_fn.checks_edges = True
         base = self._view_base
         if base is None:
             base = self
@@ -362,7 +371,8 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and self.grad_fn._retained is None and self._grad is None:  # (a set one: no)
+        node = checked_output_node(self)
+        if node is not None and node._retained is None and self._grad is None:  # (a set one: no)
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -406,7 +416,7 @@ class Tensor:
 
     @property
     def is_leaf(self):
-        return self.grad_fn is None
+        return checked_output_node(self) is None if self._view_creation is not None else self.grad_fn is None
 
     @property
     def data(self):
@@ -536,6 +546,8 @@ class Tensor:
         return detached
 
     def detach_(self):
+        if _mode_state.inference:  # (inference mode skips autograd's kernels: the tensor keeps its place in the graph)
+            return self
         if self._view_base is not None:  # a view's (PyTorch refuses to detach one in place)
             raise RuntimeError(_DETACH_VIEW_INPLACE)
         self.grad_fn = None
@@ -695,12 +707,12 @@ class Tensor:
 
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
-            self.grad_fn._retained = weakref.ref(self)
+        if self.grad_fn is not None:  # (PyTorch's looks at a leaf's view no further: no check of it either)
+            checked_output_node(self)._retained = weakref.ref(self)
 
     @property
     def retains_grad(self):
-        return self.grad_fn is not None and self.grad_fn._retained is not None
+        return self.grad_fn is not None and checked_output_node(self)._retained is not None
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` whenever the gradient with respect to this tensor is computed; a tensor it returns
@@ -713,14 +725,14 @@ class Tensor:
 
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
+        node = checked_output_node(self)
+        if node is None:
             if self._hooks is None:
                 self._hooks = {}
             hooks = self._hooks
         else:
             # Kept by the node: a later in-place op rebinds this tensor to a new node, and the hook still sees
             # the gradient of the value it was registered on, as in PyTorch.
-            node = self.grad_fn
             if node._tensor_hooks is None:
                 node._tensor_hooks = {}
             hooks = node._tensor_hooks

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .autograd import forward_ad
+from .autograd import _view_checks, forward_ad
 
 PRECISION = 4
 THRESHOLD = 1000
@@ -166,7 +166,9 @@ def tensor_repr(tensor, prefix="tensor("):
     implied = (get_default_dtype(),) if a.size == 0 else (get_default_dtype(), default_complex, int64, bool_)
     if dtype not in implied:
         suffixes.append(f"dtype={dtype!r}")
-    if tensor.grad_fn is not None:
+    if tensor._view_creation is not None and _refuses_its_node(tensor):
+        suffixes.append("grad_fn=<Invalid>")  # (PyTorch's repr catches the error its grad_fn raises)
+    elif tensor.grad_fn is not None:
         # the node's class name, as PyTorch prints it: short for its C++ nodes (CopySlices, NotImplemented), whose
         # name() is in full
         suffixes.append(f"grad_fn=<{tensor.grad_fn.name().removeprefix('torch::autograd::')}>")
@@ -177,3 +179,12 @@ def tensor_repr(tensor, prefix="tensor("):
         if tangent is not None:
             suffixes.append(f"tangent={tangent}")
     return _add_suffixes(prefix + body, suffixes, indent)
+
+
+def _refuses_its_node(tensor):
+    """Whether autograd refuses to use the view ``tensor`` after an in-place change (see _view_checks)."""
+    try:
+        _view_checks.check_unchanged(tensor)
+    except RuntimeError:
+        return True
+    return False

@@ -31,10 +31,13 @@ class Overwrite(Node):
 
 
 class Copy(Node):
-    """``a.copy_(src)``: src broadcast to a's shape and cast to a's dtype."""
+    """``a.copy_(src)``: src broadcast to a's shape and cast to a's dtype (also fill_ by a 0-d tensor, PyTorch's
+    FillBackward3, given as ``node_name``)."""
 
-    def forward(self, a, src):
-        self.src_shape, self.src_dtype = src.shape, src.dtype
+    COPY_NAME = "torch::autograd::CopyBackwards"  # PyTorch's C++ class name, as its name() gives it
+
+    def forward(self, a, src, node_name=COPY_NAME):
+        self.src_shape, self.src_dtype, self.node_name = src.shape, src.dtype, node_name
         out = np.empty_like(a)
         out[...] = _dtype.cast_source(src, a.dtype)
         return out
@@ -49,7 +52,7 @@ class Copy(Node):
                 unbroadcast_tensor(grad, self.src_shape)._cast(self.src_dtype) if self.needs_input_grad[1] else None)
 
     def name(self):
-        return "torch::autograd::CopyBackwards"  # PyTorch's C++ class name, as its name() gives it
+        return self.node_name
 
 
 class Compared(Node):

@@ -1,8 +1,15 @@
 """Tensor methods PyTorch keeps for old code: the deprecated out-of-place ``resize`` / ``resize_as`` (its
-autograd ``Resize`` function), ``as_strided_`` and ``ger`` (outer's old name), with their function forms."""
+autograd ``Resize`` function), ``as_strided_``, ``set_`` and ``ger`` (outer's old name), with their function
+forms."""
 import functools
 import operator
 import warnings
+
+import numpy as np
+
+from .._dtype import cpp_name
+from ..autograd import grad_mode
+from ..autograd.graph import Node, _edge, named_as_pytorch
 
 
 @functools.lru_cache(maxsize=None)
@@ -53,6 +60,7 @@ def as_strided_(self, *args, **kwargs):
         from ..autograd.graph import renamed
 
         self.grad_fn = renamed(view.grad_fn, "AsStridedBackward1")
+    self._bump_version()  # (as PyTorch's in-place ops on the metadata: squeeze_, t_, ...)
     return self
 
 
@@ -122,7 +130,7 @@ def lu(self, pivot=True, get_infos=False):
 
 def install(cls, namespace):
     """The methods on the Tensor class ``cls``, the function forms in the torch namespace ``namespace``."""
-    for method in (resize, resize_as, as_strided_, ger, lu):
+    for method in (resize, resize_as, as_strided_, ger, lu, set_):
         setattr(cls, method.__name__, method)
     for name, module_name in _LINALG_METHODS.items():
         setattr(cls, name, _linalg_method(name, module_name))
@@ -136,3 +144,116 @@ def install(cls, namespace):
     for name in ("ger", "as_strided_"):  # (installed after the namespace's functions were, as parse_failures does)
         namespace[name] = parsing_failures(name, namespace[name], namespace)
 
+
+
+_SET_OVERLOADS = ("", "torch.Storage source",
+                  "torch.Storage source, int storage_offset, tuple of ints size, tuple of ints stride = None",
+                  "Tensor source", "Tensor source, int storage_offset, tuple of ints size, tuple of ints stride = None")
+
+
+class _SetNode(Node):
+    """The node of a recorded set_: PyTorch's NotImplemented, whose backward is an error."""
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for set_ is not implemented")
+
+    backward_graph = backward
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+
+def set_(self, *args, **kwargs):
+    """``set_()``, ``set_(source)``, ``set_(source, storage_offset, size, stride=None)``: this tensor now looks into
+    the memory of ``source`` (a tensor, sharing its memory as it is, or a storage), with the given layout; or into
+    new empty memory. Recorded on a tensor of the graph as a node without derivative."""
+    from .._parser_errors import invalid_combination
+
+    bound = _set_arguments(args, kwargs)
+    if bound is None:
+        raise invalid_combination("set_", _SET_OVERLOADS, args, kwargs)
+    source, storage_offset, size, stride = bound
+    from .._tensor import Tensor
+
+    if isinstance(source, Tensor) and source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"Could not set tensor of type {cpp_name(source._data.dtype)} to a tensor of type "
+                           f"{cpp_name(self._data.dtype)}")
+    from .inplace import _check_leaf
+
+    _check_leaf(self)
+    if source is None:
+        array = np.empty(1, self._data.dtype)[:0]  # (of stride 1, as PyTorch's empty tensor: NumPy's has 0)
+    elif isinstance(source, Tensor) and size is None:
+        array = source._data
+        self._aliased = source._aliased = True  # (one memory, which neither one's graph tracks)
+    else:
+        array = _laid_over(_flat_memory(source, self._data.dtype), self._data.dtype, storage_offset, size, stride)
+    recorded = grad_mode.state.enabled and self._requires_grad
+    if recorded:
+        node = _SetNode()
+        inputs = (self,) + ((source,) if isinstance(source, Tensor) and size is None else ())
+        node.needs_input_grad = tuple(t._requires_grad for t in inputs)
+        node.edges = tuple(_edge(t) if t._requires_grad else None for t in inputs)
+        node.record_sequence()
+        self.grad_fn = named_as_pytorch(node)
+    self._data = array
+    self._bump_version()
+    return self
+
+
+def _set_arguments(args, kwargs):
+    """(source or None, storage_offset, size, stride) of a set_ call, None where no overload takes them."""
+    from .._tensor import Tensor
+    from ..storage import is_storage
+
+    names = ("source", "storage_offset", "size", "stride")
+    if len(args) > len(names) or set(kwargs) - set(names):
+        return None
+    given = dict(zip(names, args))
+    if set(given) & set(kwargs):
+        return None
+    given.update(kwargs)
+    source = given.get("source")
+    if not given:
+        return None, 0, None, None
+    if not (isinstance(source, Tensor) or is_storage(source)) or ("storage_offset" in given) != ("size" in given):
+        return None
+    if "size" not in given:
+        return None if "stride" in given else (source, 0, None, None)
+    offset, size, stride = given["storage_offset"], given["size"], given.get("stride")
+    if type(offset) is not int or not _int_sequence(size) or not (stride is None or _int_sequence(stride)):
+        return None
+    return source, offset, tuple(size), None if stride is None else tuple(stride)
+
+
+def _int_sequence(value):
+    return isinstance(value, (tuple, list)) and all(type(n) is int for n in value)
+
+
+def _flat_memory(source, dtype):
+    """The memory of ``source`` (a tensor or a storage) as a flat array of ``dtype``."""
+    from .._tensor import Tensor
+    from .tensor_extras import _storage
+
+    if isinstance(source, Tensor):
+        return _storage(source._data)[0]
+    flat = source._flat
+    if flat.dtype == dtype:
+        return flat
+    usable = flat.size * flat.itemsize // dtype.itemsize * dtype.itemsize
+    return flat.view(np.uint8)[:usable].view(dtype)
+
+
+def _laid_over(flat, dtype, offset, size, stride):
+    """The array of ``size`` and ``stride`` (contiguous when None) from element ``offset`` of ``flat``, with
+    PyTorch's error where it does not fit."""
+    if size is None:
+        return flat
+    if stride is None:
+        stride = tuple(int(np.prod(size[i + 1:])) for i in range(len(size)))
+    needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if needed > flat.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {dtype.itemsize} requiring a storage size of {needed * dtype.itemsize} are out of "
+                           f"bounds for storage of size {flat.size * dtype.itemsize}")
+    return np.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * dtype.itemsize for s in stride))

@@ -1,11 +1,11 @@
 """split, split_with_sizes, chunk and unbind (and their unsafe_ forms): the pieces of a tensor along one dim, all
-outputs of one node, as PyTorch records them (each piece's ``grad_fn`` an OutputSlot of it, its ``output_nr`` its
-position). The node's backward writes the gradients that reached the pieces into one array of the input's shape,
+outputs of one node, as PyTorch records them (the ``grad_fn`` of every piece, its ``output_nr`` its position). The node's backward writes the gradients that reached the pieces into one array of the input's shape,
 so taking a tensor apart row by row (``for row in x``) costs one pass backward, not one per row."""
 import numpy as np
 
 from ..autograd import forward_ad, grad_mode
-from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, renamed, tensor_class
+from ..autograd._view_checks import mark_version, propagated
+from ..autograd.graph import Node, _edge, renamed, share_among, tensor_class
 from ..autograd.saved_values import int64
 
 
@@ -81,7 +81,9 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
         for index, piece in enumerate(pieces):
             tensor._as_view(piece)
             if marks:  # PyTorch refuses in-place ops on them (and on their views): they share one node
-                piece._view_creation, piece._view_output_nr = "multi_output", index
+                piece._view_creation = propagated(tensor._view_creation, "multi_output")
+                piece._view_output_nr = index
+                mark_version(piece)
     if forward_ad.state.tracing:
         _carry_tangents(tensor, pieces, keys)
     if grad_mode.state.enabled and tensor._requires_grad and pieces:
@@ -89,9 +91,7 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
         node.edges, node.needs_input_grad = (_edge(tensor),), (True,)
         node.record_sequence()
         renamed(node, node_name)
-        for index, piece in enumerate(pieces):
-            piece._requires_grad = True
-            piece.grad_fn = named_as_pytorch(OutputSlot(node, index, len(pieces)))
+        share_among(node, pieces)
     return pieces
 
 

@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
+from ..autograd import grad_mode
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
@@ -254,10 +255,12 @@ def resize_(self, *sizes, memory_format=None):
         if memory_format is _memory_format.preserve_format:
             raise RuntimeError("Unsupported memory formatPreserve")
         _memory_format.check_rank(len(shape), memory_format)
-    if self._requires_grad:
+    if self._requires_grad and not grad_mode.state.inference:  # (inference mode skips autograd's kernel)
         raise RuntimeError("cannot resize variables that require grad")
     if any(n < 0 for n in shape):
         raise RuntimeError("numel: integer multiplication overflow")
+    if shape == self._data.shape and memory_format is None:
+        return self  # PyTorch's resize to the same sizes keeps the strides and counts no version
     count = math.prod(shape)
     if self._data.flags.c_contiguous and count == self._data.size:
         self._data = self._data.reshape(shape)
@@ -807,9 +810,9 @@ _ALIASES = dict(absolute_="abs_", multiply_="mul_", true_divide_="div_", negativ
 
 
 def _output_nr(self):
-    from ..autograd.graph import OutputSlot
+    from ..autograd.graph import OutputSlot, output_node
 
-    node = self.grad_fn
+    node = output_node(self)
     return node.index if isinstance(node, OutputSlot) else 0
 
 

@@ -62,6 +62,29 @@ def _fills_through_byte_mask(shape, key):
     return False
 
 
+def _whole_key(key, shape):
+    """Whether ``key`` is made of full slices (from 0 or None, to None or past the end, of step 1) and at most one
+    Ellipsis: PyTorch's indexing then returns the tensor itself, not a view of it."""
+    parts = key if type(key) is tuple else (key,)
+    ellipses = sum(part is Ellipsis for part in parts)
+    if ellipses > 1 or len(parts) - ellipses > len(shape):
+        return False
+    after = parts.index(Ellipsis) if ellipses else len(parts)
+    for position, part in enumerate(parts):
+        if part is Ellipsis:
+            continue
+        size = shape[position] if position < after else shape[len(shape) - (len(parts) - position)]
+        if type(part) is not slice or not _full_slice(part, size):
+            return False
+    return True
+
+
+def _full_slice(part, size):
+    start, stop, step = part.start, part.stop, part.step
+    return (start is None or type(start) is int and start == 0) and (step is None or type(step) is int and step == 1) \
+        and (stop is None or type(stop) is int and stop >= size)
+
+
 # The dtypes of the index tensors NumPy indexes by as PyTorch does (int8 and int16 ones it refuses, uint8 ones are
 # masks)
 _INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
@@ -123,6 +146,8 @@ class IndexingMethods:
             if key:
                 self.unsqueeze(0)[...] = value_t
             return
+        if _whole_key(key, self._data.shape):
+            return self._assign_whole(value_t)
         if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first
             try:
                 return self._put_item(key, value_t, plain=True)
@@ -130,6 +155,20 @@ class IndexingMethods:
                 raise indexing.index_error(self._data.shape, key, err) from None
         self._put_tensor_item(key, value_t)
         save_tensor_versions(self, *_index_tensors(key))
+
+    def _assign_whole(self, value_t):
+        """``self[...] = value_t``: PyTorch's copy_to, into this tensor itself (no view of it is made, so no
+        CopySlices): its copy_ for a value of its shape, its fill_ for a 0-d one, else a copy_ of the value expanded
+        to its shape (leading size-1 dims dropped first)."""
+        shape = self._data.shape
+        value_shape = value_t._data.shape
+        if value_shape == shape:
+            self.copy_(value_t)
+        elif not value_shape:
+            self.fill_(value_t)
+        else:
+            leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
+            self.copy_(value_t.view(value_shape[leading:]).expand(shape))
 
     def _put_tensor_item(self, key, value_t):
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v
@@ -179,6 +218,8 @@ class IndexingMethods:
             # NumPy writes an empty value into an empty result of any shape; index_put broadcasts it
             self._check_key_and_value_shape(key, source)
         recorded = records(self, value_t)
+        if recorded and indexing.is_basic_key(key):  # (PyTorch expands the value to the view it writes into before
+            self._raise_setitem_shape_error(key, source)  # that view's copy_ may refuse to change it in place)
         if recorded and self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
                                self._leaf_inplace_message())

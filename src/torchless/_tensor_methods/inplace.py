@@ -16,7 +16,8 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
-from ..autograd.graph import records
+from ..autograd._view_checks import short_name, view_refusal
+from ..autograd.graph import Node, output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from ._arguments import (
@@ -30,12 +31,11 @@ def _view_inplace_message(view, view_name=None):
     """PyTorch's error for an in-place op on ``view``; ``view_name``: the node of the view of ``view`` that an
     indexed assignment writes through (its output 0)."""
     node = view.grad_fn
-    if node is None:
-        head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+    if view_name is not None:
+        name, output_nr = re.sub(r"Backward\d*$", "", view_name), 0
     else:
-        name = re.sub(r"Backward\d*$", "", view_name or node.name())
-        head = f"Output {0 if view_name else view._view_output_nr} of {name} is a view and is being modified inplace."
-    return f"{head} {_VIEW_INPLACE_REASONS[view._view_creation]}"
+        name, output_nr = (None if node is None else short_name(node)), view._view_output_nr
+    return view_refusal(view._view_creation, name, output_nr, indirect=False)
 
 
 def _carry_retained(tensor, old):
@@ -76,22 +76,6 @@ def _rshift_operand(tensor, number):
         return Tensor._wrap(np.asarray(number, dtype))
     except OverflowError:
         return Tensor._wrap(np.asarray(_dtype.wrap_int(number, dtype), dtype))
-
-
-# How PyTorch explains its refusal to record an in-place op on a view, by how the view was made (see
-# Tensor._view_creation)
-_VIEW_INPLACE_REASONS = {
-    "no_grad": "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
-               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
-               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
-    "multi_output": "This view is the output of a function that returns multiple views. Such functions do not allow "
-                    "the output views to be modified inplace. You should replace the inplace operation by an "
-                    "out-of-place one.",
-    "custom_function": "This view was created inside a custom Function (or because an input was returned as-is) and "
-                       "the autograd logic to handle view+inplace would override the custom backward associated with "
-                       "the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
-                       "this by cloning the output of the custom Function.",
-}
 
 
 def _check_broadcast_together(*operands):
@@ -152,11 +136,12 @@ class InPlaceMethods:
             if self._requires_grad:
                 raise RuntimeError(self._leaf_inplace_message())
             return
+        base = self._view_base
+        if base is not None and base.grad_fn is None and self._requires_grad:
+            raise RuntimeError("a view of " + _LEAF_INPLACE)
         node = self.grad_fn
-        while getattr(node, "is_view", False):
-            (node,) = node.edges
-            if isinstance(node, Tensor):
-                raise RuntimeError("a view of " + _LEAF_INPLACE)
+        while getattr(node, "is_view", False) and isinstance(node.edges[0], Node):
+            node = node.edges[0]
         if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
             raise RuntimeError(node.modified_inplace_error(self.grad_fn))
 
@@ -181,7 +166,7 @@ class InPlaceMethods:
         (through a CopySlices node). ``fills``: the op writes one value wherever it writes (see _writable_data),
         so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
         if memory is None:
-            old = self.grad_fn
+            old = output_node(self)
             data = result._data
             if data.strides != self._data.strides:  # PyTorch writes into the tensor: its layout stays
                 data = _memory_format.preserving(data, self._data)
@@ -208,17 +193,19 @@ class InPlaceMethods:
                                           "view, or one of another dtype)")
         self._data = memory
         (self._writable_data(True) if overlapping else memory)[...] = result._data
-        old = self.grad_fn
+        old = output_node(self)
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
         _carry_retained(self, old)
         forward_ad.carry_tangent(self, result)
         if base is not None:
             scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
-            old = base.grad_fn
+            old = output_node(base)
             base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
             _carry_retained(base, old)
             forward_ad.carry_tangent(base, scattered)
         self._bump_version()
+        if base is not None:  # (the version at which this view's node was last set: see check_saved_versions)
+            self.__dict__["_rebased_at"] = self._counter[0]
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
             result.grad_fn.rebase_saved_versions(self)
             if base is not None:
@@ -227,14 +214,15 @@ class InPlaceMethods:
             base = self
         if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
             for view in base._live_views():
-                if view is self or view._requires_grad:
+                # (a view whose node PyTorch does not rewrite refuses its later use instead: see _view_checks)
+                if view is self or (view._requires_grad and view._view_creation is None):
                     # repeats: an expanded or unfolded view re-reads an element of the base in several places
                     view_positions = positions if view is self else \
                         indexing.view_positions(base._data, view._data, repeats=True)
                     if view_positions is None:
                         continue
                     gathered = indexing.ViewGather.apply(base, positions=view_positions)
-                    old = view.grad_fn
+                    old = output_node(view)
                     view.grad_fn, view._requires_grad = gathered.grad_fn, True
                     _carry_retained(view, old)
         return self
@@ -483,15 +471,19 @@ class InPlaceMethods:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
         if records(self, source):
-            self._check_inplace()
-            memory = self._shared_memory()
-            try:
-                result = inplace.Copy.apply(self, source)
-            finally:
-                if memory is not None:
-                    self._data = memory
-            return self._rebind(result, memory)
+            return self._record_copy(source)
         return self._write_untracked(_dtype.cast_source(source._data, self._data.dtype))
+
+    def _record_copy(self, source, node_name=inplace.Copy.COPY_NAME):
+        """copy_ of ``source`` (of a shape broadcasting to self's) recorded as the node ``node_name``."""
+        self._check_inplace()
+        memory = self._shared_memory()
+        try:
+            result = inplace.Copy.apply(self, source, node_name=node_name)
+        finally:
+            if memory is not None:
+                self._data = memory
+        return self._rebind(result, memory)
 
     def _write_untracked(self, values):
         """Write ``values`` over every element and count the version, recording no node (for copy_ outside the
@@ -532,8 +524,10 @@ class InPlaceMethods:
                 self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if records(value) or _has_internal_overlap(self._data):  # (PyTorch's fill_ by a tensor is its copy_,
-                return self.copy_(value)  # which refuses an expanded self)
+            if _has_internal_overlap(self._data):  # (PyTorch's fill_ by a tensor is its copy_, which refuses an
+                return self.copy_(value)  # expanded self)
+            if records(self, value):  # (its node, on self and the value, passes the value the sum of the gradient)
+                return self._record_copy(value, "FillBackward3")
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
             if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)

@@ -185,7 +185,7 @@ class ShapeMethods:
                 raise RuntimeError(f"unflatten got an unexpected error:\n{error}") from None
             raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {axis} "
                                f"({shape[axis]}) in the input tensor") from None
-        return self.reshape(shape[:axis] + sizes + shape[axis + 1 :])
+        return self.view(shape[:axis] + sizes + shape[axis + 1 :])  # (splitting a dim is always a view)
 
     def squeeze(self, dim=EVERY_DIM, *more):
         shape = self._data.shape

@@ -134,13 +134,15 @@ def _start(roots, inputs):
     list capturing their gradients and the ids of the nodes leading to them."""
     targets, captured, leading = {}, None, None
     pending, leaf_roots = {}, []
+    nodes = []
     for tensor, grad in roots:
-        node = tensor.grad_fn
-        if node is None:
+        node = _edge(tensor)
+        if node is tensor:
             leaf_roots.append((tensor, grad))
         else:
             _accumulate(pending, id(node), grad)
-    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+            nodes.append(node)
+    order = _topological_order(nodes)
     if inputs is not None:
         for position, tensor in enumerate(inputs):
             targets.setdefault(id(_edge(tensor)), []).append(position)

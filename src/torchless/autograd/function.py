@@ -15,7 +15,8 @@ import numpy as np
 
 from . import forward_ad, grad_mode, saved_hooks
 from ._released import FREED_MESSAGE
-from .graph import (Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
+from ._view_checks import mark_version, propagated
+from .graph import (Node, SavedVersion, _edge, _modified_message, _saved_input_modified, share_output,
                     listed_pair)
 from .graph import tensor_class as _tensor_class
 
@@ -128,11 +129,16 @@ class BackwardCFunction(Node, FunctionCtx):
                 # a view: PyTorch refuses in-place ops on it (see Tensor._view_creation); made in no_grad mode inside
                 # forward, it keeps that reason only when the Function is not recorded
                 tensor._view_output_nr = index
-                tensor._view_creation = "custom_function" if len(differentiable) == 1 else "multi_output"
+                tensor._view_creation = propagated(tensor._view_creation,
+                                                   "custom_function" if len(differentiable) == 1 else "multi_output")
+                mark_version(tensor)
+                self.checks_edges = True
             if tensor.grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
-            tensor._requires_grad = True
-            tensor.grad_fn = self if len(differentiable) == 1 else OutputSlot(self, index, len(outputs))
+            if len(differentiable) == 1:
+                tensor._requires_grad, tensor.grad_fn = True, self
+            else:
+                share_output(self, tensor, index, len(outputs))
         self._single_output = differentiable[0] if len(differentiable) == 1 else None
         self._record_saved_versions()
         if saved_hooks.state.stack and getattr(self, "_to_save", None):
@@ -361,8 +367,9 @@ def _mark_views(output):
     views = [(i, o) for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._view_base is not None]
     tensors = sum(isinstance(o, Tensor) for o in outputs)
     for index, view in views:
-        view._view_creation = "custom_function" if tensors == 1 else "multi_output"
+        view._view_creation = propagated(view._view_creation, "custom_function" if tensors == 1 else "multi_output")
         view._view_output_nr = index
+        mark_version(view)
 
 
 def once_differentiable(backward):

@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from .. import _memory_format
-from . import anomaly_mode, forward_ad, grad_mode, saved_hooks, saved_values
+from . import _view_checks, anomaly_mode, forward_ad, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
 
 _grad_state = grad_mode.state
@@ -76,6 +76,11 @@ class Node:
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
     _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
     is_view = False  # the output shares its input's memory (and so its version counter)
+    # _edge goes through _checked_edge for its tensors: the outputs of a node of several, which all have it as
+    # grad_fn (PyTorch's one node) and each reach it through an OutputSlot of their own (see share_among), and views
+    # whose use after an in-place change PyTorch refuses (see _view_checks)
+    checks_edges = False
+    routes_outputs = False  # (those outputs' node)
     # PyTorch's backward is one native op with a derivative of its own, whose node names the gradients computed
     # under create_graph=True: backward_graph's results get that name, this node's with "Backward" inserted
     # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's); a
@@ -207,7 +212,7 @@ class Node:
         if not isinstance(edge, Node):
             return edge
         tensor = Tensor._wrap(array)
-        tensor._requires_grad, tensor.grad_fn = True, edge
+        give_edge(tensor, edge)
         return tensor
 
     def graph_output(self, array):
@@ -250,8 +255,10 @@ class Node:
         saved = self._checked_output
         if saved is not None and saved.counter[0] != saved.version:
             node = self
-            if self._output_view is not None and self._output_view() is not None:
-                # the output written in place into a view still alive: PyTorch names the view's node
+            view = None if self._output_view is None else self._output_view()
+            if view is not None and view.__dict__.get("_rebased_at") != view._version_counter()[0]:
+                # the output written in place into a view still alive, whose memory changed since by another way
+                # than an in-place op on the view itself: PyTorch names the view's node, which it would replay
                 node = Node()
                 node.is_view = True
             raise RuntimeError(_modified_message(saved, node, saved.array))
@@ -631,14 +638,76 @@ def _wrap(array):
 
 
 def _edge(tensor):
-    """Where a gradient for ``tensor`` goes: its producing node, or the leaf tensor itself."""
-    return tensor.grad_fn if tensor.grad_fn is not None else tensor
+    """Where a gradient for ``tensor`` goes: its producing node (the OutputSlot of its output, for a node of several
+    outputs), or the leaf tensor itself."""
+    node = tensor.grad_fn
+    if node is None:
+        if tensor._view_creation is not None:  # (a view made in no_grad or inference mode)
+            _view_checks.check_unchanged(tensor)
+        return tensor
+    if node.checks_edges:
+        return _checked_edge(tensor, node)
+    return node
+
+
+def _checked_edge(tensor, node):
+    if tensor._view_creation is not None:
+        _view_checks.check_unchanged(tensor)
+    slot = tensor.__dict__.get("_output_slot")
+    return slot if slot is not None and slot.node is node else node
+
+
+def output_node(tensor):
+    """The node receiving ``tensor``'s gradient (that node's retain_grad and hooks are the tensor's): its grad_fn,
+    or for an output of a node of several, that output's OutputSlot; None for a leaf."""
+    node = tensor.grad_fn
+    if node is not None and node.routes_outputs:
+        slot = tensor.__dict__.get("_output_slot")
+        if slot is not None and slot.node is node:
+            return slot
+    return node
+
+
+def checked_output_node(tensor):
+    """output_node, after PyTorch's error for a view whose node it cannot rewrite after an in-place change (as
+    PyTorch's grad_fn refuses: a user's look at the tensor's place in the graph)."""
+    if tensor._view_creation is not None:
+        _view_checks.check_unchanged(tensor)
+    return output_node(tensor)
+
+
+def share_among(node, tensors):
+    """Make ``node`` the grad_fn of each of ``tensors``, its outputs in order, as PyTorch's one node: each tensor
+    holds the OutputSlot through which its gradient reaches the node (see _edge)."""
+    for index, tensor in enumerate(tensors):
+        share_output(node, tensor, index, len(tensors))
+
+
+def share_output(node, tensor, index, count):
+    """Make ``node`` the grad_fn of ``tensor``, its output ``index`` of ``count`` (see share_among)."""
+    node.checks_edges = node.routes_outputs = True
+    tensor._requires_grad = True
+    tensor.grad_fn = node
+    tensor.__dict__["_output_slot"] = OutputSlot(node, index, count)
+
+
+def give_edge(tensor, edge):
+    """Make ``tensor`` a tensor of the graph whose gradient goes to ``edge`` (a node or an OutputSlot of a node
+    that routes its outputs, whose node it then shows as grad_fn)."""
+    tensor._requires_grad = True
+    if isinstance(edge, OutputSlot) and edge.node.routes_outputs:
+        tensor.grad_fn = edge.node
+        tensor.__dict__["_output_slot"] = edge
+    else:
+        tensor.grad_fn = edge
 
 
 def listed_pair(edge):
     """How ``next_functions`` lists an edge: (shown_edge(edge), which output of that node the gradient goes to)."""
     shown = shown_edge(edge)
-    return shown, (shown.index if isinstance(shown, OutputSlot) else 0)
+    if isinstance(shown, OutputSlot):
+        return (shown.node if shown.node.routes_outputs else shown), shown.index
+    return shown, 0
 
 
 def listed_edge(tensor):

@@ -105,7 +105,7 @@ class Packed:
     def unpacked(self, node):
         """A tensor of the values unpack_hook gives back (which must be a tensor) in the saved tensor's place in
         the graph, as PyTorch's SavedVariable unpacks; ``node`` is the node that saved it."""
-        from .graph import tensor_class
+        from .graph import give_edge, tensor_class
 
         values = self.unpack_hook(self.value)
         if not isinstance(values, tensor_class()):
@@ -113,7 +113,7 @@ class Packed:
                             f"{type(values).__name__}")
         tensor = tensor_class()._wrap(values._data)
         if self.requires_grad:
-            tensor._requires_grad, tensor.grad_fn = True, node if self.grad_fn is _OWN_OUTPUT else self.grad_fn
+            give_edge(tensor, node if self.grad_fn is _OWN_OUTPUT else self.grad_fn)
         return tensor
 
 
@@ -126,7 +126,9 @@ def packed(tensor, node, hooks=None):
     kept = pack_hook(tensor)
     if counter[0] != version:
         raise RuntimeError(_PACK_IN_PLACE)
-    grad_fn = tensor.grad_fn
+    from .graph import output_node
+
+    grad_fn = output_node(tensor)
     return Packed(kept, unpack_hook, tensor._requires_grad, _OWN_OUTPUT if grad_fn is node else grad_fn)
 
 

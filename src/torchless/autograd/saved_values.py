@@ -141,8 +141,13 @@ class Saved:
         tensor = graph.tensor_class()._wrap(array)
         grad_fn = None if self.grad_fn is None else self.grad_fn(node, shown)
         if grad_fn is not None:
-            tensor._requires_grad, tensor.grad_fn = True, grad_fn
+            graph.give_edge(tensor, _slot_among(node, grad_fn) if grad_fn.routes_outputs else grad_fn)
         return tensor
+
+
+def _slot_among(node, shared):
+    """The OutputSlot of ``shared`` (a node of several outputs) among the edges of ``node`` that leads there."""
+    return next(edge for edge in node.edges if getattr(edge, "node", None) is shared)
 
 
 class SavedInput(Saved):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _parser_errors
-from ..autograd.graph import Node, OutputSlot, _edge, named_as_pytorch, records, tensor_class
+from ..autograd.graph import Node, _edge, named_as_pytorch, records, share_among, share_output, tensor_class
 from ..return_types import _RETURN_TYPES
 from ._checks import LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, scalar_name
 
@@ -79,8 +79,8 @@ def svd(A, full_matrices=True):
 
 
 class Factorization(Node):
-    """One node for the several outputs (factors) of a factorisation of ``A``, as PyTorch's: each output's grad_fn
-    is an OutputSlot of it, and backward gets OutputGrads."""
+    """One node for the several outputs (factors) of a factorisation of ``A``, as PyTorch's: the grad_fn of each
+    output (see share_among), and backward gets OutputGrads."""
 
     factor_names = ()  # the attributes holding the factors, in the order of the outputs
 
@@ -95,10 +95,7 @@ class Factorization(Node):
         vars(node).update(zip(cls.factor_names, factors), **fields)
         node.edges, node.needs_input_grad = (_edge(A),), (True,)
         node.record_sequence()
-        named_as_pytorch(node)
-        for index, tensor in enumerate(tensors):
-            tensor._requires_grad = True
-            tensor.grad_fn = named_as_pytorch(OutputSlot(node, index, len(tensors)))  # (its type named as the node)
+        share_among(named_as_pytorch(node), tensors)
         return tensors
 
     def graph_factors(self):
@@ -106,7 +103,7 @@ class Factorization(Node):
         factors = []
         for index, name in enumerate(self.factor_names):
             factor = self.graph_output(getattr(self, name))
-            factor.grad_fn = OutputSlot(self, index, len(self.factor_names))
+            share_output(self, factor, index, len(self.factor_names))
             factors.append(factor)
         return factors
 

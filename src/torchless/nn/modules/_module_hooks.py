@@ -31,7 +31,7 @@ _USE_FULL_HOOKS = " Please use register_full_backward_hook to get the documented
 
 def _graph_node(grad_fn):
     """The node of PyTorch's graph behind ``grad_fn``: the outputs of a node with several share it there, where
-    torchless gives each its own OutputSlot."""
+    torchless gives each output of a backward hook function its own OutputSlot."""
     return grad_fn.node if isinstance(grad_fn, OutputSlot) else grad_fn
 
 
