@@ -190,15 +190,17 @@ def _v2_blend(image, other, ratio):
 
 
 def adjust_brightness(inpt, brightness_factor):
-    """v2's ``image.mul(factor).clamp_(0, bound)``: v1's blend for a float factor, but an integer factor multiplies
-    an integer image in its own dtype, wrapping around as PyTorch's integer product does (before the clamp)."""
+    """v2's ``image.mul(factor).clamp_(0, bound)``: v1's blend for a float factor, but an integer (or bool) factor
+    multiplies an integer image in its own dtype, wrapping around as PyTorch's integer product does (before the
+    clamp; int64 pixels beyond float's precision kept)."""
     if isinstance(inpt, Tensor):
         _check_factor("brightness_factor", brightness_factor)
         _check_channels(inpt)
         data = inpt._data
-        if data.dtype.kind in "iu" and isinstance(brightness_factor, (int, np.integer)) \
-                and not isinstance(brightness_factor, bool):
+        if data.dtype.kind in "iu" and isinstance(brightness_factor, (int, np.integer)):
             return Tensor._wrap(_wrapped_product(data, brightness_factor))
+        if data.dtype.kind == "b" and isinstance(brightness_factor, bool):  # a bool product, clamped by ints
+            raise RuntimeError("result type Long can't be cast to the desired output type bool")
     return _v1.adjust_brightness(inpt, brightness_factor)
 
 
