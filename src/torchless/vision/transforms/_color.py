@@ -491,7 +491,7 @@ def solarize(img, threshold):
     def fn(a):
         _assert_at_least_3d(a)
         _assert_channels(a, [1, 3])
-        if threshold > max_value(a.dtype):
+        if threshold > int(max_value(a.dtype)):  # torchvision's bound is the int 1 for floats (in its TypeErrors)
             raise TypeError("Threshold should be less than bound of img.")
         _refuse_bool(a)
         return _solarized(a, threshold)

@@ -6,7 +6,7 @@ import numbers
 from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
-from ._transform_base import _Transform, _WithProbability, _WithProbabilityAndSetting, _rand, _uniform
+from ._transform_base import _Transform, _WithProbability, _WithProbabilityAndSetting, _rand_tensor, _uniform
 
 
 class Grayscale(_Transform):
@@ -93,7 +93,7 @@ class RandomGrayscale(_Transform):
 
     def forward(self, img):
         num_output_channels, _, _ = F.get_dimensions(img)
-        if _rand() < self.p:
+        if _rand_tensor() < self.p:
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
         return img
 

@@ -4,7 +4,7 @@ RandomChoice (and their base RandomTransforms).
 import random
 from collections.abc import Sequence
 
-from ._transform_base import _Transform, _rand
+from ._transform_base import _Transform, _rand_tensor
 
 
 class Compose:
@@ -64,7 +64,7 @@ class RandomApply(_Transform):
         self.p = p
 
     def forward(self, img):
-        if self.p < _rand():
+        if self.p < _rand_tensor():
             return img
         for t in self.transforms:
             img = t(img)

@@ -9,7 +9,7 @@ from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ...random import stream
 from . import functional as F
-from ._transform_base import (_check_scale_and_ratio, _log, _rand, _randint, _region_sides, _setup_size, _Transform,
+from ._transform_base import (_check_scale_and_ratio, _log, _rand_tensor, _randint, _region_sides, _setup_size, _Transform,
                               _uniform)
 
 
@@ -63,7 +63,7 @@ class RandomErasing(_Transform):
         return 0, 0, img_h, img_w, img
 
     def forward(self, img):
-        if _rand() < self.p:
+        if _rand_tensor() < self.p:
             if isinstance(self.value, (int, float)):
                 value = [float(self.value)]
             elif isinstance(self.value, str):

@@ -11,7 +11,7 @@ from ...random import stream
 from . import functional as F
 from ._interpolation import InterpolationMode, interpolation_modes_from_int
 from ._transform_base import (_check_scale_and_ratio, _check_sequence_input, _checked_fill, _fill_per_channel, _log,
-                              _rand, _randint, _region_sides, _setup_angle, _setup_size, _Transform, _uniform,
+                              _rand_tensor, _randint, _region_sides, _setup_angle, _setup_size, _Transform, _uniform,
                               _WithProbability)
 
 
@@ -165,11 +165,15 @@ class RandomCrop(_Transform):
 class RandomHorizontalFlip(_WithProbability):
     """Flip the image left to right with probability ``p`` (default 0.5)."""
 
+    _draw = staticmethod(_rand_tensor)
+
     _function = staticmethod(F.hflip)
 
 
 class RandomVerticalFlip(_WithProbability):
     """Flip the image top to bottom with probability ``p`` (default 0.5)."""
+
+    _draw = staticmethod(_rand_tensor)
 
     _function = staticmethod(F.vflip)
 
@@ -324,7 +328,7 @@ class RandomPerspective(_Transform):
     def forward(self, img):
         fill = _fill_per_channel(self.fill, img)
         _, height, width = F.get_dimensions(img)
-        if _rand() < self.p:
+        if _rand_tensor() < self.p:
             startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
             return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
         return img

@@ -56,6 +56,12 @@ def _rand():
     return float(stream().uniform((1,), np.float32)[0])
 
 
+def _rand_tensor():
+    """The draw as the tensor ``torch.rand(1)``, for the transforms torchvision compares it with ``p`` as one: a
+    ``p`` that is not a number then raises the tensor comparison's TypeError, and ``p`` is rounded to float32."""
+    return Tensor._wrap(stream().uniform((1,), np.float32))
+
+
 def _uniform(low, high):
     """A draw from [low, high) as torchvision's ``torch.empty(1).uniform_(low, high).item()``: a float32 value,
     so that equal bounds give the bound rounded to float32 (``ColorJitter(brightness=(1.3, 1.3))`` blends by
@@ -150,12 +156,13 @@ class _WithProbability(_Transform):
     """Applies ``_apply`` (by default ``_function``) to the image with probability ``p``."""
 
     _function = None
+    _draw = staticmethod(_rand)  # torch.rand(1).item(), or torch.rand(1) itself (_rand_tensor)
 
     def __init__(self, p=0.5):
         self.p = p
 
     def forward(self, img):
-        if _rand() < self.p:
+        if self._draw() < self.p:
             return self._apply(img)
         return img
 

@@ -17,7 +17,7 @@ from ...linalg import LinAlgError
 from .._pillow import is_pil_image
 from ._image import (PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, get_dimensions, on_hw_axes,
                      pil_functional)
-from ._interpolation import InterpolationMode, check_interpolation, pil_modes_mapping
+from ._interpolation import InterpolationMode, check_interpolation, interpolation_modes_from_int, pil_modes_mapping
 
 
 def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
@@ -250,6 +250,8 @@ def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, co
                 return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
         else:
             _check_v1_grid_sample(img.shape, (out_h, out_w), fill)
+        if not elastic:
+            _refuse_fill_length(tuple(img.shape), fill, interpolation.value, v2_fill)
     elif not elastic:
         _check_grid_mode(interpolation, modes)
 
@@ -473,7 +475,7 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
         warnings.warn("Argument interpolation should be of type InterpolationMode instead of int. "
                       "Please, use InterpolationMode enum.")
-    interpolation = check_interpolation(interpolation)
+        interpolation = interpolation_modes_from_int(interpolation)
     return _elastic(img, displacement, interpolation, fill, v2=False)
 
 
@@ -490,12 +492,12 @@ def _refuse_elastic_shape(shape, fill, v2):
         raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} and 4")
 
 
-def _refuse_elastic_fill(shape, fill, mode, v2):
-    """The errors torchvision's elastic meets for a sequence ``fill`` whose length is not the image's channel
-    count: elastic checks no fill itself, so they are those of the tensor ops of its grid transform (v1: the
-    fill expanded to the [N, C, H, W] batch; v2: the same for nearest, an in-place broadcast subtraction
-    otherwise), after grid_sample's own refusals of the mode and the image's shape."""
-    if not isinstance(fill, (tuple, list)) or len(fill) <= 1 or 0 in shape or len(shape) < 3:
+def _refuse_fill_length(shape, fill, mode, v2):
+    """The errors torchvision's warps meet for a sequence ``fill`` whose length is not the image's channel count
+    (any length for elastic, which checks no fill itself; an empty one for the others): those of the tensor ops of
+    its grid transform (v1: the fill expanded to the [N, C, H, W] batch; v2: the same for nearest, an in-place
+    broadcast subtraction otherwise), after grid_sample's own refusals of the mode and the image's shape."""
+    if not isinstance(fill, (tuple, list)) or len(fill) == 1 or 0 in shape or len(shape) < 3:
         return
     channels, height, width = shape[-3:]
     if len(fill) == channels:
@@ -529,6 +531,8 @@ def _elastic(img, displacement, interpolation, fill, v2):
     if tuple(displacement.shape) != expected:
         shown = expected if v2 else Size(expected)
         raise ValueError(f"Argument displacement shape should be {shown}, but given {displacement.shape}")
+    if not v2:  # v1 checks no mode: it reads the value of whatever it was given ('bilinear' has none)
+        interpolation.value  # noqa: B018
     image_dtype = img._data.dtype
     if v2:  # the image's float dtype (float16 as float32), float32 for integers; the displacement cast to it
         compute = np.float32 if image_dtype.kind != "f" or image_dtype == np.float16 else image_dtype.type
@@ -540,7 +544,7 @@ def _elastic(img, displacement, interpolation, fill, v2):
     _refuse_elastic_shape(tuple(img.shape), fill, v2)
     if not (v2 and img.numel() == 0):  # v2 hands an empty image back before grid_sample sees the mode
         _check_grid_mode(interpolation, _ELASTIC_MODES)
-    _refuse_elastic_fill(tuple(img.shape), fill, interpolation.value, v2)
+    _refuse_fill_length(tuple(img.shape), fill, interpolation.value, v2)
 
     def grid_of_size(w, h):
         def grid(_):

@@ -108,8 +108,8 @@ def _compute_resized_output_size(image_size, size, max_size=None, allow_size_non
             if new_long > max_size:
                 new_short, new_long = int(max_size * new_short / new_long), max_size
         new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
-    else:
-        new_h, new_w = size
+    else:  # (v2 lets a longer size through: its first two are read, an empty one's first is missing)
+        new_w, new_h = size[1], size[0]
     return [new_h, new_w]
 
 

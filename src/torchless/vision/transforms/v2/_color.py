@@ -45,8 +45,9 @@ def solarize(inpt, threshold):
     """Invert the pixels at or above ``threshold`` (v2: any number of channels; a threshold above the dtype's
     maximum and bool tensors are TypeErrors)."""
     if isinstance(inpt, Tensor):
-        # v2's bound of a bool image is 1 (its error for inverting one comes after)
-        if threshold > (1 if inpt.dtype == _dtype.bool else _max_value(inpt)):
+        # v1's _max_value: the int 1 for floats (the comparison's TypeError names it) and for bool (whose error for
+        # inverting comes after)
+        if threshold > (1 if inpt.dtype == _dtype.bool else int(_max_value(inpt))):
             raise TypeError(f"Threshold should be less or equal the maximum value of the dtype, but got {threshold}")
         if inpt.dtype == _dtype.bool:  # v2 inverts through its invert, which refuses bool images
             _num_value_bits(inpt)
@@ -189,10 +190,25 @@ def _v2_blend(image, other, ratio):
 
 
 def adjust_brightness(inpt, brightness_factor):
+    """v2's ``image.mul(factor).clamp_(0, bound)``: v1's blend for a float factor, but an integer (or bool) factor
+    multiplies an integer image in its own dtype, wrapping around as PyTorch's integer product does (before the
+    clamp; int64 pixels beyond float's precision kept)."""
     if isinstance(inpt, Tensor):
         _check_factor("brightness_factor", brightness_factor)
         _check_channels(inpt)
+        data = inpt._data
+        if data.dtype.kind in "iu" and isinstance(brightness_factor, (int, np.integer)):
+            return Tensor._wrap(_wrapped_product(data, brightness_factor))
+        if data.dtype.kind == "b" and isinstance(brightness_factor, bool):  # a bool product, clamped by ints
+            raise RuntimeError("result type Long can't be cast to the desired output type bool")
     return _v1.adjust_brightness(inpt, brightness_factor)
+
+
+def _wrapped_product(data, factor):
+    """``data * factor`` in ``data``'s integer dtype (modulo its range, the factor too), clamped at 0."""
+    with np.errstate(over="ignore"):
+        product = np.multiply(data, np.array(int(factor) % (1 << 64), np.uint64).astype(data.dtype), dtype=data.dtype)
+    return np.maximum(product, 0, dtype=data.dtype) if data.dtype.kind == "i" else product
 
 
 def adjust_contrast(inpt, contrast_factor):

@@ -43,9 +43,12 @@ class RandomEqualize(_RandomApplied, _v1.RandomEqualize, TransformModule):
     _function = staticmethod(F.equalize)
 
 
-class _V2Repr:
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p}, {self._setting}={getattr(self, self._setting)})"
+class _V2Repr(V2Repr):
+    """v2's repr of p and the setting (v1's names the setting first, and shows one of any type)."""
+
+    @property
+    def _v2_repr_attrs(self):
+        return [("p", self.p), (self._setting, getattr(self, self._setting))]
 
 
 class RandomPosterize(_RandomApplied, _V2Repr, _v1.RandomPosterize, TransformModule):

@@ -57,6 +57,7 @@ def to_dtype(inpt, dtype=_dtype.float32, scale=False):
         return inpt
     if not scale:
         return inpt.to(dtype)
+    dtype.is_floating_point  # noqa: B018  (torchvision reads it: NumPy's types and names have none)
     source, target = inpt._data.dtype, _dtype.to_numpy_dtype(dtype)
     if source.kind not in "f" and target.kind not in "f":  # integer <-> integer shifts by value bits: none for bool
         for side, kind in ((inpt.dtype, source.kind), (dtype, target.kind)):
@@ -73,6 +74,9 @@ def to_dtype(inpt, dtype=_dtype.float32, scale=False):
 def convert_image_dtype(image, dtype=_dtype.float32):
     """[DEPRECATED] Use ``to_dtype(image, dtype, scale=True)``: v2's ``convert_image_dtype`` is that, with its
     messages (v1's names a "cast" where v2 names a "conversion", and refuses no bool)."""
+    if not isinstance(image, Tensor):
+        # v2 calls the tensor kernel without dispatching: it reads what it needs of anything else, failing there
+        image.dtype, image.is_floating_point  # noqa: B018
     return to_dtype(image, dtype, scale=True)
 
 

@@ -717,8 +717,14 @@ class ToPILImage(SampleTransform, _v1.ToPILImage, TransformModule):
         return _v1.F.to_pil_image(tv._pure(inpt) if isinstance(inpt, tv.Image) else inpt, mode=self.mode)
 
 
-class _CropsOfImages(SampleTransform):
+class _CropsOfImages(V2Repr, SampleTransform):
     """v2's FiveCrop / TenCrop: the crops of each image (an Image's crops Images too); boxes and masks refused."""
+
+    _repr_names = ("size",)
+
+    @property
+    def _v2_repr_attrs(self):
+        return [(name, getattr(self, name)) for name in self._repr_names]
 
     def check_inputs(self, flat_inputs):
         from ... import tv_tensors as tv
@@ -742,3 +748,4 @@ class FiveCrop(_CropsOfImages, _v1.FiveCrop, TransformModule):
 
 class TenCrop(_CropsOfImages, _v1.TenCrop, TransformModule):
     __doc__ = _v1.TenCrop.__doc__
+    _repr_names = ("size", "vertical_flip")
