@@ -1,0 +1,230 @@
+"""Differences from PyTorch found by running whole CNN programs as people write them ("What is torch.nn really?"
+with Lambda layers and WrappedDataLoader, the CIFAR-10 classifier, general checkpoints with optimizer and
+scheduler state, transfer learning on an ImageFolder, filter and activation-map pictures, saliency and Grad-CAM,
+k-fold cross-validation with early stopping, SWA and EMA of weights, weight init through apply, torchsummary-like
+hook printers, device-agnostic loaders with workers, train/eval switching, VAEs and GANs) unchanged under
+``python -m torchless.as_torch``, each fixed here and compared against PyTorch:
+
+- ``torch._foreach_*`` did not exist: an EMA of weights written as timm's ``ModelEmaV3``
+  (``torch._foreach_lerp_(ema_params, params, 1 - decay)``, ``_foreach_mul_``/``_foreach_add_``) and
+  hand-written optimizers failed with AttributeError. Every foreach function of PyTorch 2.13 now runs its tensor
+  op on each element, with PyTorch's operand forms (Number, list of Numbers, list of Tensors, 0-dim Tensor),
+  return values (a tuple, or the list itself when in place) and refusals.
+- ``torch.lgamma`` of 1 and 2 was -8.9e-16 (the Lanczos series' rounding) where PyTorch gives exactly 0, so
+  ``lgamma(k + 1)`` of counts printed ``-0.0000``.
+"""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import outcome_named_as_torch
+
+torch = pytest.importorskip("torch")
+
+
+class _Values:
+    """A tensor's dtype, shape and values, equal to another's within float32 rounding (NaNs equal)."""
+
+    def __init__(self, tensor):
+        self.dtype, self.shape = str(tensor.dtype).split(".")[-1], tuple(tensor.shape)
+        self.values = np.asarray(tensor.detach().tolist(), dtype=float)
+
+    def __eq__(self, other):
+        return (self.dtype, self.shape) == (other.dtype, other.shape) and np.allclose(
+            self.values, other.values, rtol=2e-6, atol=1e-6, equal_nan=True)
+
+    def __repr__(self):
+        return f"{self.dtype}{self.shape}{self.values.tolist()}"
+
+
+def described(value):
+    """Tensors (in lists and tuples too) as comparable between the libraries."""
+    if isinstance(value, (tuple, list)):
+        return tuple(described(item) for item in value)
+    return _Values(value) if hasattr(value, "dtype") and hasattr(value, "shape") else value
+
+
+def _torch_foreach_names():
+    return sorted(name for name in dir(torch) if name.startswith("_foreach_"))
+
+
+def test_every_foreach_function_of_pytorch_exists():
+    assert [name for name in _torch_foreach_names() if not callable(getattr(torchless, name, None))] == []
+
+
+def _inputs(lib, dtypes=("float32", "float64"), shapes=((2, 3), (4,))):
+    rng = np.random.RandomState(0)
+    return [lib.from_numpy((rng.randn(*shape) * 2 + 0.5).astype(dtype)) for dtype, shape in zip(dtypes, shapes)]
+
+
+def _unary_names():
+    from torchless._ops.foreach import UNARY_OPS
+
+    return UNARY_OPS
+
+
+@pytest.mark.parametrize("op", _unary_names())
+@pytest.mark.parametrize("inplace", [False, True])
+def test_unary_foreach_functions(op, inplace):
+    def run(lib):
+        tensors = _inputs(lib)
+        result = getattr(lib, f"_foreach_{op}{'_' * inplace}")(tensors)
+        return type(result).__name__, (result is tensors) if inplace else None, described(result), described(tensors)
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+_BINARY_OPERANDS = {
+    "number": lambda lib, n: 2,
+    "float": lambda lib, n: 0.5,
+    "numbers": lambda lib, n: [2, 0.5, True][:n],
+    "tensors": lambda lib, n: _inputs(lib, ("float32", "int64"), ((2, 3), (1,))),
+    "0-dim tensor": lambda lib, n: lib.tensor(1.5),
+}
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow", "clamp_min", "clamp_max", "maximum", "minimum"])
+@pytest.mark.parametrize("operand", list(_BINARY_OPERANDS))
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int64", "float32"), ("int32", "bool")])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_binary_foreach_functions(op, operand, dtypes, inplace):
+    def run(lib):
+        tensors = _inputs(lib, dtypes)
+        if dtypes[1] == "bool":
+            tensors[1] = tensors[1] > 0
+        call = getattr(lib, f"_foreach_{op}{'_' * inplace}")
+        return outcome_named_as_torch(
+            lambda: (described(call(tensors, _BINARY_OPERANDS[operand](lib, len(tensors)))), described(tensors)))
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+@pytest.mark.parametrize("op", ["add", "sub"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_foreach_add_and_sub_take_alpha_with_tensor_operands(op, inplace):
+    def run(lib):
+        tensors = _inputs(lib)
+        result = getattr(lib, f"_foreach_{op}{'_' * inplace}")(tensors, _inputs(lib, shapes=((1, 3), (4,))), alpha=3)
+        return described(result), described(tensors)
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+_WEIGHTS = {"number": lambda lib: 0.25, "numbers": lambda lib: [0.1, 0.9],
+            "tensors": lambda lib: _inputs(lib, ("float32", "float64"), ((3,), (1,))),
+            "0-dim tensor": lambda lib: lib.tensor(0.75)}
+
+
+@pytest.mark.parametrize("weight", list(_WEIGHTS))
+@pytest.mark.parametrize("inplace", [False, True])
+def test_foreach_lerp(weight, inplace):
+    def run(lib):
+        tensors, ends = _inputs(lib), [t * -1 for t in _inputs(lib)]
+        result = getattr(lib, f"_foreach_lerp{'_' * inplace}")(tensors, ends, _WEIGHTS[weight](lib))
+        return described(result), described(tensors)
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+@pytest.mark.parametrize("value", [1, 0.5, [2, -1], "tensor"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_foreach_addcmul_and_addcdiv(op, value, inplace):
+    def run(lib):
+        tensors = _inputs(lib)
+        values = lib.tensor([0.5, 3.0]) if value == "tensor" else value
+        result = getattr(lib, f"_foreach_{op}{'_' * inplace}")(tensors, _inputs(lib), [t + 5 for t in _inputs(lib)],
+                                                               values)
+        return described(result), described(tensors)
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, t: lib._foreach_norm(t),
+    lambda lib, t: lib._foreach_norm(t, 1),
+    lambda lib, t: lib._foreach_norm(t, float("inf"), dtype=lib.float64),
+    lambda lib, t: lib._foreach_norm(t, "fro"),
+    lambda lib, t: lib._foreach_norm([x.long() for x in t]),
+    lambda lib, t: lib._foreach_powsum(t),
+    lambda lib, t: lib._foreach_powsum(t, 3),
+    lambda lib, t: lib._foreach_powsum([x.int() for x in t]),
+    lambda lib, t: lib._foreach_powsum([x > 0 for x in t]),
+    lambda lib, t: lib._foreach_max(t),
+    lambda lib, t: lib._foreach_max([t[0], lib.ones(0)]),
+    lambda lib, t: lib._foreach_clone(t),
+    lambda lib, t: lib._foreach_mm([t[0]], [t[0].t()]),
+    lambda lib, t: lib._foreach_pow(2.0, t),
+    lambda lib, t: (lib._foreach_zero_(t) is t, t),
+    lambda lib, t: (lib._foreach_copy_(t, [x + 1 for x in t]) is t, t),
+    lambda lib, t: lib._foreach_add(t, t[:1]),
+    lambda lib, t: lib._foreach_add([], []),
+    lambda lib, t: lib._foreach_mul(t, [1, 2, 3]),
+    lambda lib, t: lib._foreach_mul(t, lib.ones(2)),
+    lambda lib, t: lib._foreach_addcmul(t, t, t, lib.tensor(2.0)),
+    lambda lib, t: lib._foreach_addcdiv(t, t, t, [1.0]),
+    lambda lib, t: lib._foreach_sub([x > 0 for x in t], 1),
+    lambda lib, t: lib._foreach_sqrt_([x.long() for x in t]),
+    lambda lib, t: lib._foreach_lerp_([x.long() for x in t], [x.long() for x in t], 0.5),
+    lambda lib, t: lib._foreach_clamp_min_([x.int() for x in t], 1.5),
+    lambda lib, t: lib._foreach_maximum_([x.long() for x in t], lib.tensor(1.5)),
+    lambda lib, t: lib._foreach_clamp_max_([x.byte() for x in t], [0.5, 1.5]),
+    lambda lib, t: lib._foreach_minimum_([x.short() for x in t], [x * 0.5 for x in t]),
+    lambda lib, t: lib._foreach_add_([x.char() for x in t], lib.tensor(1.5)),
+])
+def test_foreach_reductions_copies_and_refusals(call):
+    def run(lib):
+        return outcome_named_as_torch(lambda: described(call(lib, _inputs(lib))))
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+def test_foreach_results_keep_the_graph_and_in_place_forms_check_leaves():
+    def run(lib):
+        params = [t.requires_grad_() for t in _inputs(lib)]
+        norms = lib._foreach_norm(lib._foreach_mul(params, 3.0))
+        lib.stack(norms).sum().backward()
+        refused = outcome_named_as_torch(lambda: lib._foreach_mul_(params, 2.0))
+        return described([p.grad for p in params]), refused
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+def test_an_exponential_moving_average_of_weights_as_timm_writes_it():
+    def run(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2), lib.nn.Flatten(),
+                                  lib.nn.Linear(2 * 4 * 4, 3))
+        ema = [p.detach().clone() for p in model.state_dict().values()]
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(lib.randn(4, 1, 6, 6)).square().mean().backward()
+            optimizer.step()
+            with lib.no_grad():
+                current = list(model.state_dict().values())
+                floats = [i for i, t in enumerate(ema) if t.is_floating_point()]
+                lib._foreach_lerp_([ema[i] for i in floats], [current[i] for i in floats], 1 - 0.9)
+                lib._foreach_mul_([ema[i] for i in floats], 0.999)
+                lib._foreach_add_([ema[i] for i in floats], [current[i] for i in floats], alpha=0.001)
+        return described(ema)
+
+    expected = run(torch)
+    assert run(torchless) == expected
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
+def test_lgamma_is_exactly_zero_at_one_and_two(dtype):
+    values = [1, 2, 3, 0.5, 1.5, -0.5, 10]
+    expected = torch.lgamma(torch.tensor(values, dtype=getattr(torch, dtype)))
+    actual = torchless.lgamma(torchless.tensor(values, dtype=getattr(torchless, dtype)))
+    assert str(actual) == str(expected).replace("torch.", "torchless.")
+    assert np.signbit(actual.numpy()).tolist() == np.signbit(expected.numpy()).tolist()
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-6)
