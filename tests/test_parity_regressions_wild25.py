@@ -10,6 +10,10 @@ hook printers, device-agnostic loaders with workers, train/eval switching, VAEs 
   hand-written optimizers failed with AttributeError. Every foreach function of PyTorch 2.13 now runs its tensor
   op on each element, with PyTorch's operand forms (Number, list of Numbers, list of Tensors, 0-dim Tensor),
   return values (a tuple, or the list itself when in place) and refusals.
+- Under anomaly detection, the "Traceback of forward call that caused the error" warning listed torchless's own
+  frames (the op's implementation, which PyTorch's C++ does not show as Python frames) and, for a script run
+  through the alias, runpy's and the runner's frames before the script's first line; it lacked PyTorch's
+  "(Triggered internally at ...)" ending.
 - ``torch.lgamma`` of 1 and 2 was -8.9e-16 (the Lanczos series' rounding) where PyTorch gives exactly 0, so
   ``lgamma(k + 1)`` of counts printed ``-0.0000``.
 """
@@ -228,3 +232,29 @@ def test_lgamma_is_exactly_zero_at_one_and_two(dtype):
     assert str(actual) == str(expected).replace("torch.", "torchless.")
     assert np.signbit(actual.numpy()).tolist() == np.signbit(expected.numpy()).tolist()
     np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_anomaly_traceback_shows_the_scripts_frames_only(tmp_path):
+    from helpers import same_script_output
+
+    same_script_output(tmp_path, """\
+        import warnings
+        import torch
+
+        def ratio(z):
+            return (z * 2) / z
+
+        def loss_of(z):
+            return ratio(z).sum()
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with torch.autograd.detect_anomaly():
+                z = torch.zeros(2, requires_grad=True)
+                try:
+                    loss_of(z).backward()
+                except RuntimeError as error:
+                    print(error)
+        for warning in caught[1:]:
+            print(str(warning.message), warning.category.__name__)
+        """)
