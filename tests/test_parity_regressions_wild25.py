@@ -18,6 +18,10 @@ hook printers, device-agnostic loaders with workers, train/eval switching, VAEs 
   NumPy's batched product where PyTorch's bmm runs a plain loop for small grids and BLAS's fused multiply-adds
   for larger ones), so ``grid_sample(..., mode="nearest")`` in a spatial transformer picked other pixels at
   half-pixel positions.
+- Gradient hooks on parameters fired in another order than PyTorch's where its graph has nodes torchless
+  folds in: a linear layer's (and MultiheadAttention's projections') weight before its bias (PyTorch: bias,
+  then the weight behind its TBackward0), Bilinear's, RMSNorm's and InstanceNorm's inputs and parameters. Nodes
+  now say in which order their leaf inputs receive gradients (``Node.leaf_arrival_order``).
 - ``torch.lgamma`` of 1 and 2 was -8.9e-16 (the Lanczos series' rounding) where PyTorch gives exactly 0, so
   ``lgamma(k + 1)`` of counts printed ``-0.0000``.
 """
@@ -290,3 +294,41 @@ def test_affine_grid_is_pytorchs_to_the_last_bit(size, align_corners, dtype):
     for theirs, ours in zip(expected, actual):
         assert ours.dtype == theirs.dtype
         np.testing.assert_array_equal(ours, theirs)
+
+
+def _hook_order(lib, make_layer, shapes):
+    """The order in which the gradient hooks of a layer's parameters and of its leaf inputs fire."""
+    lib.manual_seed(0)
+    layer, order = make_layer(lib.nn), []
+    for name, parameter in layer.named_parameters():
+        parameter.register_hook(lambda grad, name=name: order.append(name))
+    inputs = [lib.randn(*shape, requires_grad=True) for shape in shapes]
+    for position, leaf in enumerate(inputs):
+        leaf.register_hook(lambda grad, position=position: order.append(f"input{position}"))
+    output = layer(*inputs)
+    output = output[0] if isinstance(output, tuple) else output
+    (output * lib.ones_like(output).cumsum(-1)).sum().backward()
+    return order
+
+
+@pytest.mark.parametrize("make_layer, shapes", [
+    *[(lambda nn, bias=bias: nn.Linear(3, 2, bias=bias), [shape]) for bias in (True, False)
+      for shape in [(3,), (4, 3), (0, 3), (2, 4, 3), (2, 1, 2, 3)]],
+    (lambda nn: nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2)), [(2, 1, 4, 4)]),
+    (lambda nn: nn.MultiheadAttention(4, 2, batch_first=True), [(2, 3, 4)] * 3),
+    *[(lambda nn, bias=bias: nn.Bilinear(4, 4, 3, bias=bias), [shape, shape]) for bias in (True, False)
+      for shape in [(4,), (2, 4), (2, 2, 4)]],
+    *[(lambda nn, shape=shape: nn.RMSNorm(shape[-1]), [shape]) for shape in [(3,), (2, 3), (2, 2, 3)]],
+    (lambda nn: nn.RMSNorm(3, elementwise_affine=False), [(2, 3)]),
+    *[(lambda nn, track=track: nn.InstanceNorm2d(2, affine=True, track_running_stats=track), [(2, 2, 3, 3)])
+      for track in (False, True)],
+    (lambda nn: nn.InstanceNorm1d(2, affine=True), [(2, 3)]),
+    (lambda nn: nn.InstanceNorm3d(2, affine=True), [(1, 2, 2, 2, 2)]),
+    (lambda nn: nn.Conv2d(1, 2, 2), [(1, 1, 3, 3)]),
+    (lambda nn: nn.BatchNorm1d(3), [(4, 3)]),
+    (lambda nn: nn.LayerNorm(3), [(4, 3)]),
+])
+def test_parameter_gradient_hooks_fire_in_pytorchs_order(make_layer, shapes):
+    """PyTorch runs a leaf's AccumulateGrad as soon as it is ready: a linear layer's bias before its weight (behind
+    its TBackward0), which logging and gradient-surgery hooks see."""
+    assert _hook_order(torchless, make_layer, shapes) == _hook_order(torch, make_layer, shapes)
