@@ -22,6 +22,9 @@ hook printers, device-agnostic loaders with workers, train/eval switching, VAEs 
   folds in: a linear layer's (and MultiheadAttention's projections') weight before its bias (PyTorch: bias,
   then the weight behind its TBackward0), Bilinear's, RMSNorm's and InstanceNorm's inputs and parameters. Nodes
   now say in which order their leaf inputs receive gradients (``Node.leaf_arrival_order``).
+- ``Tensor.share_memory_()`` (and ``Module.share_memory()``) only noted the tensor as shared: processes forked
+  afterwards (Hogwild training in ``mp.Process``es) changed copies, which the parent never saw, and
+  ``untyped_storage().is_shared()`` was False. The values now move into an anonymous shared mapping.
 - ``torch.lgamma`` of 1 and 2 was -8.9e-16 (the Lanczos series' rounding) where PyTorch gives exactly 0, so
   ``lgamma(k + 1)`` of counts printed ``-0.0000``.
 """
@@ -332,3 +335,35 @@ def test_parameter_gradient_hooks_fire_in_pytorchs_order(make_layer, shapes):
     """PyTorch runs a leaf's AccumulateGrad as soon as it is ready: a linear layer's bias before its weight (behind
     its TBackward0), which logging and gradient-surgery hooks see."""
     assert _hook_order(torchless, make_layer, shapes) == _hook_order(torch, make_layer, shapes)
+
+
+def _add_one(tensors):
+    for tensor in tensors:
+        tensor.add_(1)
+
+
+def _shared_memory_record(lib):
+    """Tensors and a module put in shared memory, then changed by a forked process: what this process sees."""
+    import multiprocessing
+
+    lib.manual_seed(0)
+    tensors = [lib.zeros(2, 3), lib.empty_strided((2, 3), (1, 2)).fill_(0), lib.zeros(2, dtype=lib.int64),
+               lib.tensor([True, False])]
+    for tensor in tensors:
+        assert tensor.share_memory_() is tensor
+    model = lib.nn.Linear(2, 2)
+    model.weight.grad = lib.zeros(2, 2)
+    model.share_memory()
+    changed = [*tensors[:3], model.weight.data, model.weight.grad, model.bias.data]
+    child = multiprocessing.get_context("fork").Process(target=_add_one, args=(changed,))
+    child.start()
+    child.join()
+    return child.exitcode, [(t.is_shared(), t.untyped_storage().is_shared(), tuple(t.stride()), t.tolist())
+                            for t in [*tensors, model.weight, model.weight.grad, model.bias]]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_share_memory_is_seen_by_forked_processes():
+    """Hogwild training (pytorch/examples' mnist_hogwild): processes forked after ``model.share_memory()`` train
+    the parent's parameters. share_memory_ only noted the tensor as shared, so the children trained copies."""
+    assert _shared_memory_record(torchless) == _shared_memory_record(torch)

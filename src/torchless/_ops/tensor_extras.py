@@ -128,9 +128,40 @@ def dim_order(self, *, ambiguity_check=False):
 
 
 def share_memory_(self):
-    """Already in memory any process can read (NumPy arrays are forked with the process): only noted."""
+    """Move the values into shared memory (an anonymous shared mapping), which processes forked from this one keep
+    sharing: what they write (Hogwild training of a ``model.share_memory()``'d model in ``mp.Process``es), this
+    process sees, as with PyTorch's. A view, or a tensor others look into, keeps its memory (moving it would part
+    them from it) and is only noted as shared."""
+    if not (in_shared_memory(self._data) or self._view_base is not None or self._aliased or self._live_views()):
+        self._data = shared_copy(self._data)
     self._shared = True
     return self
+
+
+def shared_copy(array):
+    """A copy of ``array``, with its shape and strides, in a new anonymous shared mapping (its storage: a flat
+    array over the mapping)."""
+    import mmap
+
+    if any(stride < 0 for stride in array.strides):
+        array = np.ascontiguousarray(array)
+    extent = array.itemsize + sum((n - 1) * stride for n, stride in zip(array.shape, array.strides))
+    count = extent // array.itemsize if array.size else 0
+    flat = np.frombuffer(mmap.mmap(-1, max(count * array.itemsize, 1)), array.dtype, count=count)
+    shared = flat.reshape(array.shape) if array.flags.c_contiguous else np.lib.stride_tricks.as_strided(
+        flat, array.shape, array.strides)
+    shared[...] = array
+    return shared
+
+
+def in_shared_memory(array):
+    """Whether ``array`` looks into an anonymous shared mapping (made by :func:`shared_copy`)."""
+    import mmap
+
+    base = memory_owner(array).base
+    if isinstance(base, memoryview):  # (np.frombuffer's base: a view of the mapping's buffer)
+        base = base.obj
+    return isinstance(base, mmap.mmap)
 
 
 def is_shared(self):
