@@ -347,14 +347,16 @@ def _shared_memory_record(lib):
     import multiprocessing
 
     lib.manual_seed(0)
-    tensors = [lib.zeros(2, 3), lib.empty_strided((2, 3), (1, 2)).fill_(0), lib.zeros(2, dtype=lib.int64),
-               lib.tensor([True, False])]
-    for tensor in tensors:
+    base = lib.zeros(4)
+    view, other_view, expanded = base[1:3], base[::2], lib.zeros(1).expand(3)
+    tensors = [lib.zeros(2, 3), lib.empty_strided((2, 3), (1, 2)).fill_(0), lib.zeros(2, dtype=lib.int64), view,
+               lib.tensor([True, False]), expanded, base, other_view]
+    for tensor in tensors[:6]:
         assert tensor.share_memory_() is tensor
     model = lib.nn.Linear(2, 2)
     model.weight.grad = lib.zeros(2, 2)
     model.share_memory()
-    changed = [*tensors[:3], model.weight.data, model.weight.grad, model.bias.data]
+    changed = [*tensors[:4], model.weight.data, model.weight.grad, model.bias.data]
     child = multiprocessing.get_context("fork").Process(target=_add_one, args=(changed,))
     child.start()
     child.join()

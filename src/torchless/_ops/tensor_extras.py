@@ -128,34 +128,46 @@ def dim_order(self, *, ambiguity_check=False):
 
 
 def share_memory_(self):
-    """Move the values into shared memory (an anonymous shared mapping), which processes forked from this one keep
-    sharing: what they write (Hogwild training of a ``model.share_memory()``'d model in ``mp.Process``es), this
-    process sees, as with PyTorch's. A view, or a tensor others look into, keeps its memory (moving it would part
-    them from it) and is only noted as shared."""
-    if not (in_shared_memory(self._data) or self._view_base is not None or self._aliased or self._live_views()):
-        self._data = shared_copy(self._data)
+    """Move the memory the tensor looks into to shared memory (an anonymous shared mapping), which processes forked
+    from this one keep sharing: what they write (Hogwild training of a ``model.share_memory()``'d model in
+    ``mp.Process``es), this process sees, as with PyTorch's. Its base and the base's live views move along, as
+    they share PyTorch's storage (what ``.data`` or ``detach()`` made of it earlier keeps the old memory)."""
+    base = self._view_base if self._view_base is not None else self
+    if not in_shared_memory(base._data):
+        _move_to_shared_memory([base, *base._live_views()])
     self._shared = True
     return self
 
 
-def shared_copy(array):
-    """A copy of ``array``, with its shape and strides, in a new anonymous shared mapping (its storage: a flat
-    array over the mapping)."""
+def _move_to_shared_memory(tensors):
+    """Copy the memory ``tensors[0]`` looks into to a new shared mapping and point each of ``tensors`` looking
+    into it at the same place in the copy (same offset, shape, strides and dtype)."""
     import mmap
 
-    if any(stride < 0 for stride in array.strides):
-        array = np.ascontiguousarray(array)
-    extent = array.itemsize + sum((n - 1) * stride for n, stride in zip(array.shape, array.strides))
-    count = extent // array.itemsize if array.size else 0
-    flat = np.frombuffer(mmap.mmap(-1, max(count * array.itemsize, 1)), array.dtype, count=count)
-    shared = flat.reshape(array.shape) if array.flags.c_contiguous else np.lib.stride_tricks.as_strided(
-        flat, array.shape, array.strides)
-    shared[...] = array
-    return shared
+    owner = memory_owner(tensors[0]._data)
+    if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
+        owner = tensors[0]._data = np.ascontiguousarray(tensors[0]._data)
+    memory = np.frombuffer(mmap.mmap(-1, max(owner.nbytes, 1)), owner.dtype, count=owner.size)
+    memory[...] = owner.reshape(-1, order="A")
+    start, end = owner.__array_interface__["data"][0], owner.__array_interface__["data"][0] + owner.nbytes
+    for tensor in tensors:
+        array = tensor._data
+        offset = array.__array_interface__["data"][0] - start
+        if memory_owner(array) is owner or (0 <= offset and start + offset + _extent(array) <= end):
+            moved = np.ndarray(array.shape, array.dtype, buffer=memory, offset=offset, strides=array.strides)
+            moved.flags.writeable = array.flags.writeable  # (an expanded tensor's array stays read-only)
+            tensor._data = moved
+
+
+def _extent(array):
+    """The bytes from an array's first element to the end of its last (0 when empty)."""
+    if not array.size:
+        return 0
+    return array.itemsize + sum((n - 1) * abs(stride) for n, stride in zip(array.shape, array.strides))
 
 
 def in_shared_memory(array):
-    """Whether ``array`` looks into an anonymous shared mapping (made by :func:`shared_copy`)."""
+    """Whether ``array`` looks into an anonymous shared mapping (made by :func:`share_memory_`)."""
     import mmap
 
     base = memory_owner(array).base
@@ -165,7 +177,7 @@ def in_shared_memory(array):
 
 
 def is_shared(self):
-    return bool(getattr(self, "_shared", False))
+    return bool(getattr(self, "_shared", False)) or in_shared_memory(self._data)
 
 
 def _false(self):
