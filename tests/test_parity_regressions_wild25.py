@@ -25,6 +25,9 @@ hook printers, device-agnostic loaders with workers, train/eval switching, VAEs 
 - ``Tensor.share_memory_()`` (and ``Module.share_memory()``) only noted the tensor as shared: processes forked
   afterwards (Hogwild training in ``mp.Process``es) changed copies, which the parent never saw, and
   ``untyped_storage().is_shared()`` was False. The values now move into an anonymous shared mapping.
+- ``import torch.distributed as dist`` failed (no module): training scripts import it and guard its use with
+  ``dist.is_available() and dist.is_initialized()``, ``get_world_size()`` behind such guards. It is now
+  PyTorch's module before ``init_process_group`` (which torchless, with no backend, refuses).
 - ``torch.lgamma`` of 1 and 2 was -8.9e-16 (the Lanczos series' rounding) where PyTorch gives exactly 0, so
   ``lgamma(k + 1)`` of counts printed ``-0.0000``.
 """
@@ -369,3 +372,45 @@ def test_share_memory_is_seen_by_forked_processes():
     """Hogwild training (pytorch/examples' mnist_hogwild): processes forked after ``model.share_memory()`` train
     the parent's parameters. share_memory_ only noted the tensor as shared, so the children trained copies."""
     assert _shared_memory_record(torchless) == _shared_memory_record(torch)
+
+
+_DISTRIBUTED_CALLS = [
+    lambda dist, lib: dist.is_available(),
+    lambda dist, lib: dist.is_initialized(),
+    lambda dist, lib: dist.is_torchelastic_launched(),
+    lambda dist, lib: dist.get_rank(),
+    lambda dist, lib: dist.get_world_size(),
+    lambda dist, lib: dist.get_backend(),
+    lambda dist, lib: dist.barrier(),
+    lambda dist, lib: dist.all_reduce(lib.ones(2), op=dist.ReduceOp.SUM),
+    lambda dist, lib: dist.all_gather([lib.zeros(2)], lib.ones(2)),
+    lambda dist, lib: dist.all_gather_object([None], {"loss": 1.0}),
+    lambda dist, lib: dist.broadcast(lib.ones(2), 0),
+    lambda dist, lib: dist.reduce(lib.ones(2), 0),
+    lambda dist, lib: dist.new_group([0]),
+    lambda dist, lib: dist.destroy_process_group(),
+    lambda dist, lib: dist.get_global_rank(None, 0),
+    lambda dist, lib: (dist.group.WORLD, dist.GroupMember.WORLD, dist.GroupMember.NON_GROUP_MEMBER),
+    lambda dist, lib: (str(dist.ReduceOp.SUM), repr(dist.ReduceOp.MAX), list(dist.ReduceOp.RedOpType.__members__)),
+    lambda dist, lib: (dist.Backend.GLOO, dist.Backend.NCCL, dist.Backend("GLOO")),
+]
+
+
+@pytest.mark.parametrize("call", _DISTRIBUTED_CALLS)
+def test_torch_distributed_before_any_process_group(call):
+    """Training scripts import torch.distributed and guard its use (``dist.is_available() and
+    dist.is_initialized()``): the module was missing, so they failed at the import."""
+    import torch.distributed
+
+    import torchless.distributed
+
+    def run(dist, lib):
+        return outcome_named_as_torch(lambda: call(dist, lib))
+
+    assert run(torchless.distributed, torchless) == run(torch.distributed, torch)
+
+
+def test_torch_distributed_is_an_attribute_and_refuses_a_process_group():
+    assert torchless.distributed is __import__("torchless.distributed").distributed
+    with pytest.raises(RuntimeError, match="init_process_group is not supported"):
+        torchless.distributed.init_process_group("gloo", rank=0, world_size=1)

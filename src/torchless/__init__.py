@@ -114,7 +114,7 @@ del _LEGACY_TYPES
 globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
-_LAZY_SUBMODULES = {"__future__", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
+_LAZY_SUBMODULES = {"__future__", "distributed", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
                     "xpu", "mps", "special", "fft", "signal", "quasirandom", "cpu", "multiprocessing", "distributions", "profiler", "compiler",
                     "serialization"}
