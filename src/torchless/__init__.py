@@ -114,11 +114,13 @@ del _LEGACY_TYPES
 globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
-_LAZY_SUBMODULES = {"__future__", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
+_LAZY_SUBMODULES = {"__future__", "distributed", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
                     "xpu", "mps", "special", "fft", "signal", "quasirandom", "cpu", "multiprocessing", "distributions", "profiler", "compiler",
                     "serialization"}
 
+
+from ._ops.foreach import names as _foreach_names  # noqa: E402
 
 # Functions of modules loaded on first use: {name: module}
 _LAZY_FUNCTIONS = {
@@ -133,6 +135,7 @@ _LAZY_FUNCTIONS = {
     **dict.fromkeys(("chain_matmul", "cholesky", "cholesky_inverse", "cholesky_solve", "qr", "svd", "triangular_solve",
                      "matrix_rank", "solve", "lstsq", "symeig", "eig", "lu", "lu_solve"), "._ops.deprecated_linalg"),
     "lu_unpack": ".linalg.lu",
+    **dict.fromkeys(_foreach_names(), "._ops.foreach"),
     **dict.fromkeys(("geqrf", "orgqr", "ormqr"), ".linalg.householder"),
     **dict.fromkeys(("permute_copy", "transpose_copy", "t_copy", "expand_copy", "squeeze_copy", "unsqueeze_copy",
                      "select_copy", "slice_copy", "diagonal_copy", "alias_copy", "view_as_real_copy",

@@ -68,7 +68,9 @@ class _Storage:
         return self._flat.itemsize
 
     def is_shared(self):
-        return False
+        from ._ops.tensor_extras import in_shared_memory
+
+        return in_shared_memory(self._flat)
 
     def is_pinned(self, device="cuda"):
         return False

@@ -129,13 +129,56 @@ def dim_order(self, *, ambiguity_check=False):
 
 
 def share_memory_(self):
-    """Already in memory any process can read (NumPy arrays are forked with the process): only noted."""
+    """Move the memory the tensor looks into to shared memory (an anonymous shared mapping), which processes forked
+    from this one keep sharing: what they write (Hogwild training of a ``model.share_memory()``'d model in
+    ``mp.Process``es), this process sees, as with PyTorch's. Its base and the base's live views move along, as
+    they share PyTorch's storage (what ``.data`` or ``detach()`` made of it earlier keeps the old memory)."""
+    base = self._view_base if self._view_base is not None else self
+    if not in_shared_memory(base._data):
+        _move_to_shared_memory([base, *base._live_views()])
     self._shared = True
     return self
 
 
+def _move_to_shared_memory(tensors):
+    """Copy the memory ``tensors[0]`` looks into to a new shared mapping and point each of ``tensors`` looking
+    into it at the same place in the copy (same offset, shape, strides and dtype)."""
+    import mmap
+
+    owner = memory_owner(tensors[0]._data)
+    if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
+        owner = tensors[0]._data = np.ascontiguousarray(tensors[0]._data)
+    memory = np.frombuffer(mmap.mmap(-1, max(owner.nbytes, 1)), owner.dtype, count=owner.size)
+    memory[...] = owner.reshape(-1, order="A")
+    start, end = owner.__array_interface__["data"][0], owner.__array_interface__["data"][0] + owner.nbytes
+    for tensor in tensors:
+        array = tensor._data
+        offset = array.__array_interface__["data"][0] - start
+        if memory_owner(array) is owner or (0 <= offset and start + offset + _extent(array) <= end):
+            moved = np.ndarray(array.shape, array.dtype, buffer=memory, offset=offset, strides=array.strides)
+            moved.flags.writeable = array.flags.writeable  # (an expanded tensor's array stays read-only)
+            tensor._data = moved
+
+
+def _extent(array):
+    """The bytes from an array's first element to the end of its last (0 when empty)."""
+    if not array.size:
+        return 0
+    return array.itemsize + sum((n - 1) * abs(stride) for n, stride in zip(array.shape, array.strides))
+
+
+def in_shared_memory(array):
+    """Whether ``array`` looks into an anonymous shared mapping (made by :func:`share_memory_`)."""
+    import mmap
+
+    base = memory_owner(array).base
+    if isinstance(base, memoryview):  # (np.frombuffer's base: a view of the mapping's buffer)
+        base = base.obj
+    return isinstance(base, mmap.mmap)
+
+
 def is_shared(self):
-    return bool(getattr(self, "_shared", False))
+    return bool(getattr(self, "_shared", False)) or in_shared_memory(self._data)
 
 
 def _false(self):

@@ -279,7 +279,11 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 input_grads = node.backward(g)
             if node._post_hooks:
                 input_grads = run_node_posthooks(node._post_hooks, input_grads, g, graph, node.listed_inputs)
-            for edge, g_in in zip(node.edges, input_grads):
+            arrival = node.leaf_arrival_order
+            edges = node.edges if arrival is None else [node.edges[i] for i in arrival]
+            if arrival is not None:
+                input_grads = [input_grads[i] for i in arrival]
+            for edge, g_in in zip(edges, input_grads):
                 if edge is None or g_in is None:
                     continue
                 if isinstance(edge, Node):

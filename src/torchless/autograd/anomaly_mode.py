@@ -6,6 +6,7 @@ While it is on, every graph node keeps the stack of the forward call that made i
 - before re-raising an error of a node's backward, warns with that node's forward stack,
 so that the operation behind a NaN or a failure can be found. It slows every operation down.
 """
+import os
 import threading
 import traceback
 import warnings
@@ -85,9 +86,22 @@ def set_anomaly_enabled(enabled, check_nan=True):
     state.enabled, state.check_nan = enabled, check_nan
 
 
+_PACKAGE_DIRECTORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_SCRIPT_RUNNER = os.path.join(_PACKAGE_DIRECTORY, "as_torch.py")
+_WARNING_SOURCE = " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/autograd/python_anomaly_mode.cpp:122.)"
+
+
 def forward_stack():
-    """The stack of the forward call making a node, to show if its backward fails."""
-    return traceback.format_stack()[:-2]
+    """The stack of the forward call making a node, to show if its backward fails: the Python frames PyTorch's
+    traceback shows. The op's own frames stand for PyTorch's C++ code, which it does not show, and a script run
+    through ``torchless.as_torch`` starts at its own first line, as when Python runs it."""
+    frames = traceback.extract_stack()[:-2]
+    runner = [index for index, frame in enumerate(frames) if frame.filename == _SCRIPT_RUNNER]
+    if runner:
+        frames = frames[runner[-1] + 1:]
+    while frames and frames[-1].filename.startswith(_PACKAGE_DIRECTORY):
+        frames.pop()
+    return traceback.format_list(frames)
 
 
 def check_gradients(node, gradients):
@@ -102,4 +116,4 @@ def warn_failed(node):
     stack = getattr(node, "_forward_stack", None)
     if stack is not None:
         warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n"
-                      + "".join(stack), stacklevel=2)
+                      + "".join(stack) + _WARNING_SOURCE, stacklevel=2)

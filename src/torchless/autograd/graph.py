@@ -292,6 +292,12 @@ class Node:
 
     _listed = None
 
+    # The order in which the gradients of this node's leaf inputs reach them (None: the edges' order), where
+    # PyTorch's graph has more nodes than torchless records: its leaves' AccumulateGrad nodes run as soon as they
+    # are ready, those behind a node it runs later (a linear layer's weight behind its TBackward0) after them, and
+    # leaf hooks fire in that order.
+    leaf_arrival_order = None
+
     # The inputs PyTorch's node has edges for, in its order (None: all, in order): not a number its Scalar overload
     # takes as an argument (pow(x, 2), masked_fill(mask, 1.0)), which torchless passes as a wrapped tensor input.
     listed_inputs = None

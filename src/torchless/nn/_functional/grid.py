@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 
 from ... import _memory_format
+from ..._creation.ranges import _float_linspace
+from ..._kernels import fma
 from ..._tensor import Tensor
 from ...autograd import forward_ad
 from ...autograd._graph_backward import with_zero_derivative_of
@@ -37,26 +39,59 @@ def _compute_dtype(dtype):
 
 # ---------------------------------------------------------------------------- affine_grid
 def _linspace_from_neg_one(steps, align_corners, dtype):
-    """Pixel centres in [-1, 1] along one axis; a unit axis sits at 0, the centre of the image."""
+    """Pixel centres in [-1, 1] along one axis (torch.linspace's values to the last bit, scaled in the dtype
+    without align_corners); a unit axis sits at 0, the centre of the image."""
     if steps <= 1:
         return np.zeros(1, dtype)
-    # PyTorch's linspace: from the start for the first half, from the end for the second, so both ends are exact.
-    step = np.asarray(2.0 / (steps - 1), dtype)
-    i = np.arange(steps)
-    half = steps // 2
-    values = np.where(i < half, np.asarray(-1, dtype) + step * i.astype(dtype),
-                      np.asarray(1, dtype) - step * (steps - 1 - i).astype(dtype)).astype(dtype)
+    values = _float_linspace(-1, 1, steps, np.dtype(dtype))
     if not align_corners:
         values = (values * np.asarray(steps - 1, dtype)) / np.asarray(steps, dtype)
     return values
 
 
-def _base_grid(spatial, align_corners, dtype):
+def _axes(spatial, align_corners, dtype):
+    return [_linspace_from_neg_one(s, align_corners, dtype) for s in spatial]
+
+
+def _base_grid(axes):
     """(prod(spatial), k + 1) rows [x, y(, z), 1]: x runs along the last spatial dim, y the one before, ..."""
-    axes = [_linspace_from_neg_one(s, align_corners, dtype) for s in spatial]
     mesh = np.meshgrid(*axes, indexing="ij")  # mesh[i] varies along spatial dim i
-    columns = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(mesh[0].size, dtype)]
+    columns = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(mesh[0].size, axes[0].dtype)]
     return np.stack(columns, axis=1)
+
+
+_FUSED_MULTIPLY_ADD = {np.dtype(np.float32): fma.fused_multiply_add32, np.dtype(np.float64): fma.fused_multiply_add64}
+
+# PyTorch's bmm runs its own loop below this many multiply-adds (contraction * rows * columns), BLAS above
+_BMM_NAIVE_LIMIT = 400
+
+
+def _grid_product(axes, theta):
+    """theta[n] @ [x, y(, z), 1] at every point: (N, *spatial, k). Each point is summed as PyTorch's bmm
+    of the base grid sums it, so that a point on a pixel boundary rounds to the same side in grid_sample's
+    nearest mode: a plain running sum in its own loop for small grids, BLAS's fused multiply-adds after the first
+    product for the others. Each coordinate is broadcast along its own spatial dim (the products stay small)."""
+    n, k, contraction = theta.shape
+    spatial = [len(axis) for axis in axes]
+    points = math.prod(spatial)
+
+    def coordinate(j):  # x is the last spatial dim, y the one before, ...
+        dim = len(spatial) - 1 - j
+        shape = [1] * len(spatial)
+        shape[dim] = spatial[dim]
+        return axes[dim].reshape(1, *shape, 1)
+
+    def weights(j):
+        return theta[:, :, j].reshape(n, *[1] * len(spatial), k)
+
+    fused = _FUSED_MULTIPLY_ADD.get(theta.dtype) if contraction * points * k >= _BMM_NAIVE_LIMIT else None
+    grid = coordinate(0) * weights(0)
+    for j in range(1, contraction - 1):
+        if fused:
+            grid = fused(coordinate(j), weights(j), grid).astype(theta.dtype)
+        else:
+            grid = grid + coordinate(j) * weights(j)
+    return grid + weights(contraction - 1)  # the 1 column: a plain sum
 
 
 class AffineGridGenerator(Node):
@@ -66,9 +101,10 @@ class AffineGridGenerator(Node):
 
     def forward(self, theta, spatial=None, align_corners=False):
         dtype = _compute_dtype(theta.dtype)
-        self.base, self.theta_dtype = _base_grid(spatial, align_corners, dtype), theta.dtype
+        axes = _axes(spatial, align_corners, dtype)
+        self.base, self.theta_dtype = _base_grid(axes), theta.dtype
         self.grid_shape = (theta.shape[0],) + tuple(spatial) + (theta.shape[1],)
-        grid = np.matmul(self.base[None], theta.astype(dtype, copy=False).transpose(0, 2, 1))
+        grid = _grid_product(axes, theta.astype(dtype, copy=False))
         return grid.reshape(self.grid_shape).astype(theta.dtype, copy=False)
 
     # PyTorch's affine_grid_generator_backward: grad_theta = (base^T bmm grad).transpose(1, 2), so the gradient is

@@ -27,6 +27,7 @@ class InstanceNorm(Node):
 
     saved = ("xhat", "rstd", "weight", "bias")
     saves = (0, 1)  # as PyTorch (its batch norm of the input): the input and the weight
+    leaf_arrival_order = (0, 2, 1)  # the input, then the bias and weight PyTorch repeats per sample (last first)
 
     @quiet
     def forward(self, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True, momentum=0.1,

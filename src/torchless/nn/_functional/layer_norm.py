@@ -166,6 +166,7 @@ class RMSNorm(Node):
     """
 
     saved = ("x", "xhat", "rstd", "weight")  # x as PyTorch's composite saves it (its square and product do)
+    leaf_arrival_order = (1, 0)  # the composite's last product reaches the weight first
 
     @quiet
     def forward(self, x, weight, normalized_ndim=1, eps=None):

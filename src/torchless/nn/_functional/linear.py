@@ -70,6 +70,8 @@ class Linear(Node):
         self.x, self.w, self.has_bias = x, w, b is not None
         self.input_rank, self.weight_rank = x.ndim, w.ndim
         self.bias_shape = b.shape if b is not None else None
+        if b is not None and w.ndim == 2:  # PyTorch's bias first; its weight.t() runs before a matrix input's
+            self.leaf_arrival_order = (2, 0, 1) if x.ndim == 2 else (2, 1, 0)
         return self.affine(x, w, b)
 
     @staticmethod
@@ -298,6 +300,7 @@ class Bilinear(Node):
     """y[..., o] = sum_ij x1[..., i] A[o, i, j] x2[..., j]; the bias is added by the core's addition."""
 
     saved = ("x1", "x2", "w")
+    leaf_arrival_order = (2, 1, 0)  # PyTorch's _trilinear of views of the inputs and of the weight
     # its ViewBackward0's: the size of the _trilinear result, the rows of features by the output features
     torch_saved = {"self_sym_sizes": lambda node: (int(np.prod(node.x1.shape[:-1])), node.w.shape[0])}
 

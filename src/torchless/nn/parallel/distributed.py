@@ -1,5 +1,6 @@
-"""``torch.nn.parallel.DistributedDataParallel``, which needs a process group: torchless (no
-``torch.distributed``) never has one, so constructing it fails as PyTorch does without ``init_process_group``."""
+"""``torch.nn.parallel.DistributedDataParallel``, which needs a process group: torchless (whose
+``torch.distributed`` has no backend) never has one, so constructing it fails as PyTorch does without
+``init_process_group``."""
 from ..modules.module import Module
 
 __all__ = ["DistributedDataParallel"]
@@ -9,7 +10,7 @@ class DistributedDataParallel(Module):
     """Multi-process data-parallel wrapper of PyTorch, which synchronizes gradients through a
     ``torch.distributed`` process group.
 
-    torchless has no ``torch.distributed``, hence no process group: the constructor raises the errors
+    torchless's ``torch.distributed`` has no backend, hence no process group: the constructor raises the errors
     PyTorch's raises before any communication, and otherwise PyTorch's error for a missing default process
     group.
 
