@@ -429,6 +429,11 @@ class EmptyConvolution(Node):
     """
 
     saved = ("x", "w", "b")
+    # PyTorch's gradients come from convolution_backward, whose double backward (ConvolutionBackwardBackward0)
+    # returns nothing for the input and weight of an empty batch, and the bias gradient's gradient (empty) for grad
+    backward_is_one_op = True
+    backward_inputs = (0, 1)
+    backward_op_ties_inputs = True
 
     def forward(self, x, w, b, shape=None, dtype=None):
         self.x, self.w, self.b = x, w, b
@@ -444,13 +449,12 @@ class EmptyConvolution(Node):
                      for a, need in zip((self.x, self.w, self.b), self.needs_input_grad))
 
     def backward_graph(self, grad):
-        # zeros, recorded as PyTorch's (they require grad), whose own gradients are zero
-        from ..._ops.shape import Where
-
-        total = grad.sum()
-        return tuple(None if g is None else
-                     Where.apply(grad._wrap(g), total._cast(g.dtype), condition=np.ones(g.shape, bool))
-                     for g in self.backward(grad._data))
+        # zeros (the output, so its gradient, is empty); the bias's is the empty gradient's sum, as its double
+        # backward sums over the (empty) gradient
+        gx, gw, gb = self.backward(grad._data)
+        if gb is not None:
+            gb = grad.sum(dim=[axis for axis in range(grad.dim()) if axis != 1])._cast(gb.dtype)
+        return (None if gx is None else grad._wrap(gx), None if gw is None else grad._wrap(gw), gb)
 
     def name(self):
         return "ConvolutionBackward0"

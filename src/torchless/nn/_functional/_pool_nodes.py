@@ -243,9 +243,10 @@ class MaxPool(_PooledAs2d):
         indices = self.indices if self.winners is None else self.winners.flat_indices()
         planes = math.prod(self.input_shape[:-self.spatial])
         cells = math.prod(self.input_shape[-self.spatial:])
+        windows = math.prod(grad._data.shape[-self.spatial:])  # (not -1: an empty batch has no planes to infer from)
         zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
-        key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
-        scattered = Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape)
+        key = (np.arange(planes)[:, None], indices.reshape(planes, windows))
+        scattered = Scatter.apply(zeros, grad.reshape(planes, windows), key=key, add=True).reshape(self.input_shape)
         return (_gradient_reading_input(self, scattered, grad),)
 
     def name(self):
@@ -307,6 +308,8 @@ class AvgPool(_PooledAs2d):
 
     def backward_graph(self, grad):
         # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
+        if not math.prod(self.input_shape[:-self.spatial]):  # no planes (an empty batch): nothing to spread
+            return (_gradient_reading_input(self, grad.reshape(self.input_shape), grad),)
         kernel, stride, padding, _, count_include_pad, divisor_override = self.args
         shares = grad.reshape(_plane_shape(grad._data.shape, self.spatial))
         in_hw, out_hw, dtype = _plane_shape(self.input_shape, self.spatial)[2:], shares._data.shape[2:], grad._data.dtype

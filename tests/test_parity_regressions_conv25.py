@@ -1,0 +1,124 @@
+"""Convolution and pooling on cases earlier sessions missed (session 25), each run on torch and on torchless from
+the same arrays: node names, whether gradients require grad, shapes, dtypes and values (float32 precision), or the
+exception's type and message (torchless's names read as torch's)."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def described(value):
+    """A tensor as (shape, dtype, values rounded to float32 precision), a node as its name, anything else as is."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (tuple, list)):
+        return [described(item) for item in value]
+    if hasattr(value, "next_functions"):
+        return value.name()
+    return tuple(value.shape), str(value.dtype).split(".")[-1], np.round(value.detach().numpy().astype(np.float64),
+                                                                         4).tolist()
+
+
+def outcome(lib, make):
+    try:
+        return described(make(lib))
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def same_in_both(make):
+    expected, got = outcome(torch, make), outcome(torchless, make)
+    assert got == expected
+    return expected
+
+
+def random_array(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def gradient_graph(gradient):
+    """What PyTorch shows of a gradient computed under create_graph=True: whether it requires grad, its node and
+    that node's next functions."""
+    node = gradient.grad_fn
+    return [gradient.requires_grad, node, None if node is None else [edge for edge, _ in node.next_functions],
+            gradient]
+
+
+# ---------------------------------------------------------------- double backward through an empty batch
+# An empty batch takes PyTorch's "Empty" convolution backend, whose gradients still come from convolution_backward:
+# under create_graph they require grad when the input or weight does (ConvolutionBackwardBackward0), and their own
+# gradients are nothing for the input and weight, the empty sum's expansion for the output's gradient.
+
+@pytest.mark.parametrize("name, x_shape, w_shape, kwargs", [
+    ("conv1d", (0, 4, 5), (4, 4, 3), {}),
+    ("conv2d", (0, 4, 5, 5), (4, 2, 3, 3), {"groups": 2, "stride": 2}),
+    ("conv3d", (0, 2, 3, 4, 3), (2, 2, 2, 3, 1), {"padding": "same"}),
+    ("conv_transpose1d", (0, 6, 6), (6, 2, 2), {"stride": 3, "groups": 3, "output_padding": 1}),
+    ("conv_transpose2d", (0, 4, 3, 3), (4, 1, 3, 2), {"stride": 2, "groups": 2}),
+    ("conv_transpose3d", (0, 2, 2, 3, 2), (2, 1, 2, 2, 2), {}),
+])
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("grad_requires_grad", [False, True])
+@pytest.mark.parametrize("inputs_requiring_grad", [(0, 1), (1,), (0,), (2,)])
+def test_empty_batch_convolution_double_backward(name, x_shape, w_shape, kwargs, with_bias, grad_requires_grad,
+                                                 inputs_requiring_grad):
+    if 2 in inputs_requiring_grad and not with_bias:
+        pytest.skip("no bias to differentiate")
+    transposed = "transpose" in name
+    bias_size = w_shape[1] * kwargs.get("groups", 1) if transposed else w_shape[0]
+
+    def make(lib):
+        x = lib.tensor(random_array(x_shape))
+        w = lib.tensor(random_array(w_shape, 1))
+        b = lib.tensor(random_array(bias_size, 2)) if with_bias else None
+        wanted = [t.requires_grad_() for i, t in enumerate((x, w, b)) if i in inputs_requiring_grad]
+        y = getattr(lib.nn.functional, name)(x, w, b, **kwargs)
+        g = lib.tensor(random_array(tuple(y.shape), 3)).requires_grad_(grad_requires_grad)
+        gradients = lib.autograd.grad(y, wanted, g, create_graph=True)
+        out = [y.grad_fn] + [gradient_graph(gradient) for gradient in gradients]
+        total = sum(gradient.sum() for gradient in gradients)
+        if total.requires_grad:
+            out.append(lib.autograd.grad(total, wanted + [g] * grad_requires_grad, allow_unused=True))
+        return out
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.max_pool1d(x, 3, 2, dilation=2),
+    lambda F, x: F.max_pool2d(x, 2, ceil_mode=True, padding=1),
+    lambda F, x: F.max_pool2d(x, 2, return_indices=True)[0],
+    lambda F, x: F.max_pool3d(x.unsqueeze(-1).expand(*x.shape, 3), 2),
+    lambda F, x: F.adaptive_max_pool2d(x, (3, 2)),
+    lambda F, x: F.adaptive_max_pool3d(x.unsqueeze(-1).expand(*x.shape, 3), (3, 2, 1)),
+    lambda F, x: F.fractional_max_pool2d(x, 2, output_size=3, _random_samples=x.new_full((0, 2, 2), 0.3)),
+    lambda F, x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2),
+    lambda F, x: F.avg_pool2d(x, 3, 2, 1, True, False, 5),
+    lambda F, x: F.avg_pool3d(x.unsqueeze(-1).expand(*x.shape, 3), 2, ceil_mode=True),
+    lambda F, x: F.avg_pool1d(x.flatten(2), 3, 2, 1),
+])
+def test_empty_batch_pooling_double_backward(call):
+    def make(lib):
+        x = lib.tensor(random_array((0, 2, 7, 7))).requires_grad_()
+        y = call(lib.nn.functional, x)
+        g = lib.tensor(random_array(tuple(y.shape), 1)).requires_grad_()
+        (gradient,) = lib.autograd.grad(y, x, g, create_graph=True)
+        return [gradient_graph(gradient), lib.autograd.grad(gradient.sum(), (x, g), allow_unused=True)]
+    same_in_both(make)
+
+
+def test_empty_batch_double_backward_without_torch():
+    F = torchless.nn.functional
+    x = torchless.zeros(0, 2, 4, 4, 4, dtype=torchless.float64, requires_grad=True)
+    w = torchless.ones(3, 2, 1, 1, 1, dtype=torchless.float64, requires_grad=True)
+    y = F.conv3d(x, w)
+    gx, gw = torchless.autograd.grad(y, (x, w), torchless.ones_like(y), create_graph=True)
+    assert gx.requires_grad and gw.requires_grad and gw.grad_fn.name() == "ConvolutionBackwardBackward0"
+    assert gw.tolist() == np.zeros((3, 2, 1, 1, 1)).tolist()
+    assert torchless.autograd.grad(gw.sum(), (x, w), allow_unused=True) == (None, None)
+    pooled = F.avg_pool3d(x, 2)
+    g = torchless.ones_like(pooled, requires_grad=True)
+    (gx,) = torchless.autograd.grad(pooled, x, g, create_graph=True)
+    assert gx.shape == x.shape and gx.grad_fn.name() == "AvgPool3DBackwardBackward0"
+    assert torchless.autograd.grad(gx.sum(), g)[0].shape == g.shape
