@@ -85,6 +85,20 @@ def test_empty_batch_convolution_double_backward(name, x_shape, w_shape, kwargs,
     same_in_both(make)
 
 
+@pytest.mark.parametrize("x_shape, w_shape", [((2, 0, 3), (2, 0, 2)), ((1, 0, 1, 4), (3, 0, 1, 1)),
+                                             ((0, 0, 3, 1), (1, 0, 2, 2))])
+def test_convolution_gradients_of_an_input_without_channels_under_create_graph(x_shape, w_shape):
+    """Its gradients are zeros shaped as each tensor, the bias's too (its output has no channels)."""
+    def make(lib):
+        x = lib.tensor(random_array(x_shape)).requires_grad_()
+        w = lib.tensor(random_array(w_shape, 1)).requires_grad_()
+        b = lib.tensor(random_array(w_shape[0], 2)).requires_grad_()
+        y = getattr(lib.nn.functional, f"conv{len(x_shape) - 2}d")(x, w, b)
+        gradients = lib.autograd.grad(y, (x, w, b), lib.ones_like(y), create_graph=True)
+        return [y] + [gradient_graph(gradient) for gradient in gradients]
+    same_in_both(make)
+
+
 @pytest.mark.parametrize("call", [
     lambda F, x: F.max_pool1d(x, 3, 2, dilation=2),
     lambda F, x: F.max_pool2d(x, 2, ceil_mode=True, padding=1),

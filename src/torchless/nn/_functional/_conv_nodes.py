@@ -450,11 +450,12 @@ class EmptyConvolution(Node):
 
     def backward_graph(self, grad):
         # zeros (the output, so its gradient, is empty); the bias's is the empty gradient's sum, as its double
-        # backward sums over the (empty) gradient
-        gx, gw, gb = self.backward(grad._data)
-        if gb is not None:
-            gb = grad.sum(dim=[axis for axis in range(grad.dim()) if axis != 1])._cast(gb.dtype)
-        return (None if gx is None else grad._wrap(gx), None if gw is None else grad._wrap(gw), gb)
+        # backward expands to the gradient (an input without channels has an output without them: zeros)
+        gradients = [None if g is None else grad._wrap(g) for g in self.backward(grad._data)]
+        gb = gradients[2]
+        if gb is not None and grad._data.shape[1] == gb._data.shape[0]:
+            gradients[2] = grad.sum(dim=[axis for axis in range(grad.dim()) if axis != 1])._cast(gb._data.dtype)
+        return tuple(gradients)
 
     def name(self):
         return "ConvolutionBackward0"
