@@ -136,3 +136,38 @@ def test_empty_batch_double_backward_without_torch():
     (gx,) = torchless.autograd.grad(pooled, x, g, create_graph=True)
     assert gx.shape == x.shape and gx.grad_fn.name() == "AvgPool3DBackwardBackward0"
     assert torchless.autograd.grad(gx.sum(), g)[0].shape == g.shape
+
+
+# ---------------------------------------------------------------- transposed convolutions to an empty output
+# oneDNN (float32 with a batch or groups) accepts padding that leaves an output axis empty; the 3-D kernels failed to
+# reshape the empty result of a kernel of one tap in depth.
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", [
+    ((2, 2, 3, 3, 2), (2, 2, 1, 1, 1), {"padding": (0, 0, 1)}),
+    ((1, 2, 3, 3, 2), (2, 1, 1, 1, 1), {"padding": (0, 0, 1), "groups": 2}),
+    ((2, 2, 3, 3, 1), (2, 2, 1, 1, 2), {"padding": (0, 0, 1)}),
+    ((3, 4, 2, 4, 2), (4, 1, 1, 1, 2), {"padding": (0, 2, 0), "groups": 2}),
+    ((2, 2, 3, 2), (2, 2, 1, 1), {"padding": (0, 1)}),
+])
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_transposed_convolution_to_an_empty_output(x_shape, w_shape, kwargs, channels_last, create_graph):
+    def make(lib):
+        x = lib.tensor(random_array(x_shape)).float()
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last if len(x_shape) == 4 else lib.channels_last_3d)
+        x.requires_grad_()
+        w = lib.tensor(random_array(w_shape, 1)).float().requires_grad_()
+        b = lib.tensor(random_array(w_shape[1] * kwargs.get("groups", 1), 2)).float().requires_grad_()
+        y = getattr(lib.nn.functional, f"conv_transpose{len(x_shape) - 2}d")(x, w, b, **kwargs)
+        gradients = lib.autograd.grad(y, (x, w, b), lib.ones_like(y), create_graph=create_graph)
+        return [y, list(y.stride())] + [[gradient, list(gradient.stride())] for gradient in gradients]
+    same_in_both(make)
+
+
+def test_transposed_convolution_to_an_empty_output_without_torch():
+    x = torchless.ones(2, 2, 3, 3, 2, requires_grad=True)
+    y = torchless.nn.functional.conv_transpose3d(x, torchless.ones(2, 2, 1, 1, 1), padding=(0, 0, 1))
+    assert y.shape == (2, 2, 3, 3, 0)
+    (gradient,) = torchless.autograd.grad(y, x, torchless.ones(2, 2, 3, 3, 0))
+    assert gradient.tolist() == np.zeros((2, 2, 3, 3, 2)).tolist()

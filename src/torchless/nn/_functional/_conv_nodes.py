@@ -301,7 +301,9 @@ class TransposedConvolution(Node):
         self.full_hw = None
         if any(op >= s or op < 0 for op, s in zip(output_padding, stride)):
             self.full_hw = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(in_hw, stride, dilation, kernel))
-        if self.full_hw is None:
+        if 0 in self.out_hw:  # nothing to add up (the 3-D kernels fail to reshape an empty result)
+            y = np.zeros(self.x.shape[:1] + (self.w.shape[1] * groups,) + self.out_hw, self.x.dtype)
+        elif self.full_hw is None:
             y = self.kernels.backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
         else:
             full = self.kernels.backward_input(self.x, self.w, self.full_hw, stride, ((0, 0),) * len(padding),
