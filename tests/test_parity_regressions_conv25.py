@@ -171,3 +171,42 @@ def test_transposed_convolution_to_an_empty_output_without_torch():
     assert y.shape == (2, 2, 3, 3, 0)
     (gradient,) = torchless.autograd.grad(y, x, torchless.ones(2, 2, 3, 3, 0))
     assert gradient.tolist() == np.zeros((2, 2, 3, 3, 2)).tolist()
+
+
+# ---------------------------------------------------------------- float16 gradients keep their layout
+# A float16 convolution computes in float32 and rounds each gradient once; the rounding kept NumPy's strides, which
+# differ from the gradient's on size-1 dims (a 1x1 kernel's weight gradient of a channels-last input, whose strides
+# PyTorch's oneDNN path makes exactly channels-last).
+
+@pytest.mark.parametrize("name", ["conv", "conv_transpose"])
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+@pytest.mark.parametrize("groups", [1, 3])
+@pytest.mark.parametrize("input_requires_grad", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_float16_gradients_keep_the_strides_of_their_layout(name, spatial, groups, input_requires_grad,
+                                                             create_graph):
+    def make(lib):
+        x = lib.tensor(random_array((2, 6, 4, 3, 6)[:spatial + 2])).half()
+        if spatial > 1:
+            x = x.contiguous(memory_format=lib.channels_last if spatial == 2 else lib.channels_last_3d)
+        x.requires_grad_(input_requires_grad)
+        w = lib.tensor(random_array((6, 6 // groups) + (1,) * spatial, 1)).half().requires_grad_()
+        y = getattr(lib.nn.functional, f"{name}{spatial}d")(x, w, stride=2, groups=groups)
+        gradients = lib.autograd.grad(y, [x, w] if input_requires_grad else [w], lib.ones_like(y),
+                                      create_graph=create_graph)
+        return [y, list(y.stride())] + [[gradient, list(gradient.stride())] for gradient in gradients]
+    same_in_both(make)
+
+
+def test_float16_weight_gradient_strides_without_torch():
+    from torchless.nn._functional._conv_nodes import HalfConvolution
+
+    x = np.random.default_rng(0).standard_normal((2, 6, 4, 3)).astype(np.float16)
+    node = HalfConvolution()
+    node.needs_input_grad = (False, True, False)
+    y = node.forward(np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2),
+                     np.ones((6, 6, 1, 1), np.float16), None, stride=(2, 2), padding=((0, 0), (0, 0)),
+                     dilation=(1, 1), groups=1)
+    _, gw, _ = node.backward(np.ones_like(y))
+    expected = (6, 1, 6, 6) if node.uses_mkldnn else (6, 1, 1, 1)
+    assert gw.dtype == np.float16 and tuple(s // 2 for s in gw.strides) == expected

@@ -403,7 +403,9 @@ class _InFloat32:
     kernel_table = _HALF_KERNELS
 
     def backward(self, grad):
-        return tuple(None if g is None else g.astype(np.float16) for g in super().backward(grad.astype(np.float32)))
+        # (rounded keeping the strides the float32 gradients were given: NumPy's cast resets those of size-1 dims)
+        return tuple(None if g is None else _memory_format.preserving(g.astype(np.float16), g)
+                     for g in super().backward(grad.astype(np.float32)))
 
     def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
         return super().backward_graph(grad)
