@@ -210,3 +210,65 @@ def test_float16_weight_gradient_strides_without_torch():
     _, gw, _ = node.backward(np.ones_like(y))
     expected = (6, 1, 6, 6) if node.uses_mkldnn else (6, 1, 1, 1)
     assert gw.dtype == np.float16 and tuple(s // 2 for s in gw.strides) == expected
+
+
+# ---------------------------------------------------------------- create_graph gradients laid out as backward's
+# Under create_graph=True the gradients are computed as tensor ops, then laid out as the backward kernels lay them
+# out: padding's (reflect, replicate, circular) kept odd strides on size-1 dims (contiguous() overlooks those), and
+# pooling's of a channels-last input came out C-contiguous.
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape", [(1, 1, 6, 3), (1, 3, 1, 3), (1, 1, 5), (2, 1, 5), (1, 1, 3, 3, 2), (2, 2, 4, 3)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_padding_gradient_under_create_graph_has_backwards_strides(mode, shape, channels_last):
+    def make(lib):
+        x = lib.tensor(random_array(shape))
+        if channels_last and len(shape) > 3:
+            x = x.contiguous(memory_format=lib.channels_last if len(shape) == 4 else lib.channels_last_3d)
+        x.requires_grad_()
+        y = lib.nn.functional.pad(x, (1, 1) * (len(shape) - 2), mode=mode)
+        g = lib.tensor(random_array(tuple(y.shape), 1))
+        return [[gradient, list(gradient.stride())] for create_graph in (False, True)
+                for gradient in lib.autograd.grad(y, x, g, create_graph=create_graph, retain_graph=True)]
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda F, x: F.max_pool2d(x, 2, ceil_mode=True, padding=1), (2, 2, 5, 5)),
+    (lambda F, x: F.max_pool2d(x, 2, return_indices=True)[0], (1, 3, 5, 5)),
+    (lambda F, x: F.max_pool3d(x, 2), (1, 2, 4, 4, 4)),
+    (lambda F, x: F.avg_pool2d(x, 3, 2, 1, True, False, 5), (2, 2, 6, 6)),
+    (lambda F, x: F.avg_pool3d(x, 2, ceil_mode=True), (1, 2, 3, 4, 5)),
+    (lambda F, x: F.lp_pool2d(x.abs() + 0.5, 3, 2), (1, 2, 6, 6)),
+    (lambda F, x: F.adaptive_max_pool2d(x, (3, 2)), (2, 2, 7, 5)),
+    (lambda F, x: F.adaptive_avg_pool2d(x, (3, 2)), (2, 2, 7, 5)),
+    (lambda F, x: F.max_pool1d(x.flatten(2).transpose(1, 2), 2), (2, 3, 2, 3)),
+    (lambda F, x: F.avg_pool1d(x.flatten(2).transpose(1, 2), 2, padding=1), (2, 3, 2, 3)),
+])
+def test_pooling_gradient_under_create_graph_has_backwards_strides(call, shape):
+    def make(lib):
+        x = lib.tensor(random_array(shape))
+        x = x.contiguous(memory_format=lib.channels_last if len(shape) == 4 else lib.channels_last_3d)
+        x.requires_grad_()
+        y = call(lib.nn.functional, x)
+        g = lib.tensor(random_array(tuple(y.shape), 1))
+        out = []
+        for create_graph in (False, True):
+            (gradient,) = lib.autograd.grad(y, x, g, create_graph=create_graph, retain_graph=True)
+            out += [gradient, list(gradient.stride())]
+        out.append(lib.autograd.grad(gradient.sum(), x, allow_unused=True))
+        return out
+    same_in_both(make)
+
+
+def test_create_graph_gradient_strides_without_torch():
+    F = torchless.nn.functional
+    x = torchless.ones(1, 1, 6, 3, dtype=torchless.float64, requires_grad=True)
+    y = F.pad(x, (1, 1, 1, 1), mode="replicate")
+    (gradient,) = torchless.autograd.grad(y, x, torchless.ones_like(y), create_graph=True)
+    assert gradient.stride() == (18, 18, 3, 1)
+    x = torchless.ones(2, 3, 4, 4, dtype=torchless.float64).contiguous(memory_format=torchless.channels_last)
+    x.requires_grad_()
+    y = F.max_pool2d(x, 2)
+    (gradient,) = torchless.autograd.grad(y, x, torchless.ones_like(y), create_graph=True)
+    assert gradient.stride() == (48, 1, 12, 3) and gradient.grad_fn.name() == "MaxPool2DWithIndicesBackwardBackward0"
