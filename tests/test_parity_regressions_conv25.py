@@ -272,3 +272,30 @@ def test_create_graph_gradient_strides_without_torch():
     y = F.max_pool2d(x, 2)
     (gradient,) = torchless.autograd.grad(y, x, torchless.ones_like(y), create_graph=True)
     assert gradient.stride() == (48, 1, 12, 3) and gradient.grad_fn.name() == "MaxPool2DWithIndicesBackwardBackward0"
+
+
+# ---------------------------------------------------------------- unfold's gradient of a single plane
+# col2im crops the padding off its image: of one plane (batch and channels 1) a contiguous view whose size-1 dims
+# kept the padded image's strides, where PyTorch's col2im allocates C strides.
+
+@pytest.mark.parametrize("shape, kwargs", [
+    ((1, 1, 3, 6), {"kernel_size": (3, 2), "dilation": (1, 2), "padding": (1, 0), "stride": (2, 1)}),
+    ((1, 1, 3, 1), {"kernel_size": 1, "dilation": (1, 2), "padding": (1, 0)}),
+    ((1, 3, 1), {"kernel_size": (2, 1), "padding": (1, 0)}),
+    ((2, 1, 3, 4), {"kernel_size": 2, "padding": 1}),
+])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_unfold_gradient_of_one_plane_has_c_strides(shape, kwargs, create_graph):
+    def make(lib):
+        x = lib.tensor(random_array(shape)).requires_grad_()
+        y = lib.nn.functional.unfold(x, **kwargs)
+        (gradient,) = lib.autograd.grad(y, x, lib.tensor(random_array(tuple(y.shape), 1)), create_graph=create_graph)
+        return [gradient, list(gradient.stride())]
+    same_in_both(make)
+
+
+def test_unfold_gradient_strides_without_torch():
+    x = torchless.ones(1, 1, 3, 6, requires_grad=True)
+    y = torchless.nn.functional.unfold(x, (3, 2), padding=(1, 0))
+    (gradient,) = torchless.autograd.grad(y, x, torchless.ones_like(y))
+    assert gradient.stride() == (18, 18, 6, 1)
