@@ -299,3 +299,47 @@ def test_unfold_gradient_strides_without_torch():
     y = torchless.nn.functional.unfold(x, (3, 2), padding=(1, 0))
     (gradient,) = torchless.autograd.grad(y, x, torchless.ones_like(y))
     assert gradient.stride() == (18, 18, 6, 1)
+
+
+# ---------------------------------------------------------------- weight gradient of the dilated backend
+# PyTorch's dilated convolution (SlowDilated2d, a 1-D one run as 2-D) writes the weight's gradient exactly in the
+# channels-last layout its input suggests, as oneDNN does, where its reference kernel writes it in C order first
+# (which keeps C strides on size-1 dims that make them channels-last too).
+
+@pytest.mark.parametrize("x_shape, w_shape, kwargs", [
+    ((1, 1, 6), (2, 1, 3), {"dilation": 2}),
+    ((2, 1, 6), (2, 1, 3), {"dilation": 2}),
+    ((1, 1, 6), (1, 1, 3), {"dilation": 2}),
+    ((1, 1, 6), (2, 1, 3), {"stride": 2}),
+    ((1, 3, 1), (3, 1, 2), {"dilation": 2, "groups": 3, "padding": 2, "stride": 2}),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_dilated_1d_convolution_weight_gradient_of_a_channels_innermost_input(x_shape, w_shape, kwargs, dtype,
+                                                                              create_graph):
+    if dtype == "float32" and kwargs.get("groups", 1) > 1:
+        pytest.skip("oneDNN's")
+
+    def make(lib):
+        values = random_array(x_shape[:1] + x_shape[2:] + x_shape[1:2])
+        x = lib.tensor(values).to(getattr(lib, dtype)).transpose(1, 2)  # (strides: channels innermost)
+        w = lib.tensor(random_array(w_shape, 1)).to(getattr(lib, dtype)).requires_grad_()
+        y = lib.nn.functional.conv1d(x, w, **kwargs)
+        (gradient,) = lib.autograd.grad(y, w, lib.ones_like(y), create_graph=create_graph)
+        return [y, list(y.stride()), gradient, list(gradient.stride())]
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("spatial", [2, 3])
+@pytest.mark.parametrize("groups", [1, 3])
+@pytest.mark.parametrize("dilation", [1, 2])
+@pytest.mark.parametrize("kernel", [1, 2])
+def test_channels_last_convolution_gradient_layouts(spatial, groups, dilation, kernel):
+    def make(lib):
+        x = lib.tensor(random_array((1, 3) + (5,) * spatial))
+        x = x.contiguous(memory_format=lib.channels_last if spatial == 2 else lib.channels_last_3d).requires_grad_()
+        w = lib.tensor(random_array((3, 3 // groups) + (kernel,) * spatial, 1)).requires_grad_()
+        y = getattr(lib.nn.functional, f"conv{spatial}d")(x, w, dilation=dilation, groups=groups)
+        gradients = lib.autograd.grad(y, (x, w), lib.ones_like(y))
+        return [list(y.stride())] + [[gradient, list(gradient.stride())] for gradient in gradients]
+    same_in_both(make)

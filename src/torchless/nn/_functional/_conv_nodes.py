@@ -123,9 +123,9 @@ def _layout(x, w, *args):
 
 def _weight_gradient_in_layout(array4d, node):
     """A weight's gradient of the kernels laid out as PyTorch's (see _in_layout). Its reference kernels (not
-    oneDNN's) write it in C order, then make it contiguous in the channels-last layout, which keeps C strides
-    where size-1 dims make them channels-last too."""
-    if array4d is None or node.layout is None or node.uses_mkldnn:
+    oneDNN's, nor the dilated convolution's) write it in C order, then make it contiguous in the channels-last
+    layout, which keeps C strides where size-1 dims make them channels-last too."""
+    if array4d is None or node.layout is None or node.exact_weight_layout:
         return _in_layout(array4d, node.layout, node.ndim)
     return _like(_memory_format.contiguous_from_c_order(array4d, node.layout), node.ndim)
 
@@ -150,6 +150,9 @@ class Convolution(Node):
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
     uses_mkldnn = False  # with a layout: whether PyTorch's backend selection picks oneDNN (see _uses_mkldnn)
+    # with a layout: whether PyTorch's backend writes the weight's gradient in it exactly (oneDNN, and the dilated
+    # convolution's backend: SlowDilated2d), not C-ordered then made contiguous in it
+    exact_weight_layout = False
     kernel_table = _KERNELS  # by the rank of the (batched) arrays
     torch_saved = {
         "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
@@ -176,6 +179,7 @@ class Convolution(Node):
             self.layout = _layout(x, w, groups)
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
+                self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
                 y = _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
@@ -240,7 +244,7 @@ def _graph_gradient_in_layout(gradient, layout):
 
 def _graph_weight_gradient_in_layout(gradient, node):
     """A 4-D or 5-D weight gradient of backward_graph laid out as backward's (see _weight_gradient_in_layout)."""
-    if node.layout is None or node.uses_mkldnn:
+    if node.layout is None or node.exact_weight_layout:
         return _graph_gradient_in_layout(gradient, node.layout)
     return _graph_gradient_in_layout(gradient, None).contiguous(memory_format=node.layout)
 
@@ -272,7 +276,7 @@ class TransposedConvolution(Node):
 
     saved = ("x", "w")
     layout = None  # as Convolution's
-    uses_mkldnn = False
+    uses_mkldnn = exact_weight_layout = False
     kernel_table = _KERNELS
     torch_saved = {
         **Convolution.torch_saved,
@@ -321,6 +325,7 @@ class TransposedConvolution(Node):
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
                                                 groups)
+                self.exact_weight_layout = self.uses_mkldnn
         return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
     def _region(self):
