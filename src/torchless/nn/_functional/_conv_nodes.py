@@ -123,9 +123,9 @@ def _layout(x, w, *args):
 
 def _weight_gradient_in_layout(array4d, node):
     """A weight's gradient of the kernels laid out as PyTorch's (see _in_layout). Its reference kernels (not
-    oneDNN's) write it in C order, then make it contiguous in the channels-last layout, which keeps C strides
-    where size-1 dims make them channels-last too."""
-    if array4d is None or node.layout is None or node.uses_mkldnn:
+    oneDNN's, nor the dilated convolution's) write it in C order, then make it contiguous in the channels-last
+    layout, which keeps C strides where size-1 dims make them channels-last too."""
+    if array4d is None or node.layout is None or node.exact_weight_layout:
         return _in_layout(array4d, node.layout, node.ndim)
     return _like(_memory_format.contiguous_from_c_order(array4d, node.layout), node.ndim)
 
@@ -150,6 +150,9 @@ class Convolution(Node):
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
     uses_mkldnn = False  # with a layout: whether PyTorch's backend selection picks oneDNN (see _uses_mkldnn)
+    # with a layout: whether PyTorch's backend writes the weight's gradient in it exactly (oneDNN, and the dilated
+    # convolution's backend: SlowDilated2d), not C-ordered then made contiguous in it
+    exact_weight_layout = False
     kernel_table = _KERNELS  # by the rank of the (batched) arrays
     torch_saved = {
         "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
@@ -176,6 +179,7 @@ class Convolution(Node):
             self.layout = _layout(x, w, groups)
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
+                self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
                 y = _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
@@ -240,7 +244,7 @@ def _graph_gradient_in_layout(gradient, layout):
 
 def _graph_weight_gradient_in_layout(gradient, node):
     """A 4-D or 5-D weight gradient of backward_graph laid out as backward's (see _weight_gradient_in_layout)."""
-    if node.layout is None or node.uses_mkldnn:
+    if node.layout is None or node.exact_weight_layout:
         return _graph_gradient_in_layout(gradient, node.layout)
     return _graph_gradient_in_layout(gradient, None).contiguous(memory_format=node.layout)
 
@@ -272,7 +276,7 @@ class TransposedConvolution(Node):
 
     saved = ("x", "w")
     layout = None  # as Convolution's
-    uses_mkldnn = False
+    uses_mkldnn = exact_weight_layout = False
     kernel_table = _KERNELS
     torch_saved = {
         **Convolution.torch_saved,
@@ -301,7 +305,9 @@ class TransposedConvolution(Node):
         self.full_hw = None
         if any(op >= s or op < 0 for op, s in zip(output_padding, stride)):
             self.full_hw = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(in_hw, stride, dilation, kernel))
-        if self.full_hw is None:
+        if 0 in self.out_hw:  # nothing to add up (the 3-D kernels fail to reshape an empty result)
+            y = np.zeros(self.x.shape[:1] + (self.w.shape[1] * groups,) + self.out_hw, self.x.dtype)
+        elif self.full_hw is None:
             y = self.kernels.backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
         else:
             full = self.kernels.backward_input(self.x, self.w, self.full_hw, stride, ((0, 0),) * len(padding),
@@ -319,6 +325,7 @@ class TransposedConvolution(Node):
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
                                                 groups)
+                self.exact_weight_layout = self.uses_mkldnn
         return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
     def _region(self):
@@ -401,7 +408,9 @@ class _InFloat32:
     kernel_table = _HALF_KERNELS
 
     def backward(self, grad):
-        return tuple(None if g is None else g.astype(np.float16) for g in super().backward(grad.astype(np.float32)))
+        # (rounded keeping the strides the float32 gradients were given: NumPy's cast resets those of size-1 dims)
+        return tuple(None if g is None else _memory_format.preserving(g.astype(np.float16), g)
+                     for g in super().backward(grad.astype(np.float32)))
 
     def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
         return super().backward_graph(grad)
@@ -429,6 +438,11 @@ class EmptyConvolution(Node):
     """
 
     saved = ("x", "w", "b")
+    # PyTorch's gradients come from convolution_backward, whose double backward (ConvolutionBackwardBackward0)
+    # returns nothing for the input and weight of an empty batch, and the bias gradient's gradient (empty) for grad
+    backward_is_one_op = True
+    backward_inputs = (0, 1)
+    backward_op_ties_inputs = True
 
     def forward(self, x, w, b, shape=None, dtype=None):
         self.x, self.w, self.b = x, w, b
@@ -444,13 +458,13 @@ class EmptyConvolution(Node):
                      for a, need in zip((self.x, self.w, self.b), self.needs_input_grad))
 
     def backward_graph(self, grad):
-        # zeros, recorded as PyTorch's (they require grad), whose own gradients are zero
-        from ..._ops.shape import Where
-
-        total = grad.sum()
-        return tuple(None if g is None else
-                     Where.apply(grad._wrap(g), total._cast(g.dtype), condition=np.ones(g.shape, bool))
-                     for g in self.backward(grad._data))
+        # zeros (the output, so its gradient, is empty); the bias's is the empty gradient's sum, as its double
+        # backward expands to the gradient (an input without channels has an output without them: zeros)
+        gradients = [None if g is None else grad._wrap(g) for g in self.backward(grad._data)]
+        gb = gradients[2]
+        if gb is not None and grad._data.shape[1] == gb._data.shape[0]:
+            gradients[2] = grad.sum(dim=[axis for axis in range(grad.dim()) if axis != 1])._cast(gb._data.dtype)
+        return tuple(gradients)
 
     def name(self):
         return "ConvolutionBackward0"

@@ -17,7 +17,7 @@ from ...autograd._engine import gradient_unwatched
 from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import FoldedNode, Node
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
-from ._conv_nodes import TransposedConvolution
+from ._conv_nodes import TransposedConvolution, _graph_gradient_in_layout
 from ._pool_args import _output_size, _view_2d
 
 
@@ -86,7 +86,12 @@ def _gradient_reading_input(node, gx, grad):
     """The input's gradient ``gx``, computed from ``grad`` under create_graph=True by the pooling ``node``, recorded
     as PyTorch's backward op (max_pool2d_with_indices_backward, avg_pool2d_backward, ...) computes it: from the
     input too, whose derivative it declares zero (so the gradient requires grad, and backward reaches the input
-    with zeros); in 1-D that 2-D op between an unsqueeze and a squeeze, whose SqueezeBackward1 ends the chain."""
+    with zeros); in 1-D that 2-D op between an unsqueeze and a squeeze, whose SqueezeBackward1 ends the chain.
+    ``gx`` is laid out as backward's (see _in_grad_format)."""
+    grad_format = getattr(node, "grad_format", None)  # (fractional max pooling's gradient is C-contiguous)
+    if grad_format is not None:
+        gx = _graph_gradient_in_layout(gx.unsqueeze(-2), grad_format).squeeze(-2) if node.spatial == 1 else \
+            _graph_gradient_in_layout(gx, grad_format)
     the_input = node.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), node.input_shape))
     if node.spatial != 1:
         return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
@@ -243,9 +248,10 @@ class MaxPool(_PooledAs2d):
         indices = self.indices if self.winners is None else self.winners.flat_indices()
         planes = math.prod(self.input_shape[:-self.spatial])
         cells = math.prod(self.input_shape[-self.spatial:])
+        windows = math.prod(grad._data.shape[-self.spatial:])  # (not -1: an empty batch has no planes to infer from)
         zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
-        key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
-        scattered = Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape)
+        key = (np.arange(planes)[:, None], indices.reshape(planes, windows))
+        scattered = Scatter.apply(zeros, grad.reshape(planes, windows), key=key, add=True).reshape(self.input_shape)
         return (_gradient_reading_input(self, scattered, grad),)
 
     def name(self):
@@ -307,6 +313,8 @@ class AvgPool(_PooledAs2d):
 
     def backward_graph(self, grad):
         # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
+        if not math.prod(self.input_shape[:-self.spatial]):  # no planes (an empty batch): nothing to spread
+            return (_gradient_reading_input(self, grad.reshape(self.input_shape), grad),)
         kernel, stride, padding, _, count_include_pad, divisor_override = self.args
         shares = grad.reshape(_plane_shape(grad._data.shape, self.spatial))
         in_hw, out_hw, dtype = _plane_shape(self.input_shape, self.spatial)[2:], shares._data.shape[2:], grad._data.dtype

@@ -50,7 +50,8 @@ class Im2Col(Node):
         return cols if x.ndim == 4 else cols[0]
 
     def backward(self, grad):
-        gx = col2im(_batched(grad, 3), self.input_shape[-2:], *self.args)
+        # (PyTorch's col2im, as fold's forward: C strides on size-1 dims too, not the padded image's)
+        gx = _memory_format.with_c_strides(col2im(_batched(grad, 3), self.input_shape[-2:], *self.args))
         return (gx.reshape(self.input_shape),)
 
     def backward_graph(self, grad):  # col2im and im2col are each other's adjoint

@@ -16,6 +16,7 @@ from ...autograd.graph import COPY_SLICES
 from ...autograd.saved_values import SavedInput, int64
 from ..._tensor import Tensor
 from ._args import _int_list, _is_list_int, _tp_name, check_tensor, unpack_error
+from ._conv_nodes import _graph_gradient_in_layout
 
 __all__ = ["pad"]
 
@@ -136,8 +137,8 @@ class IndexPad(shape_ops.IndexPad):
 
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
         (gx,) = (self._copies_backward_graph(grad),) if self.node_name == COPY_SLICES else super().backward_graph(grad)
-        # laid out as backward's (the gathers here end moved)
-        gx = gx.contiguous(memory_format=self.grad_format or _memory_format.contiguous_format)
+        # laid out as backward's (the gathers here end moved), size-1 dims' strides too
+        gx = _graph_gradient_in_layout(gx, self.grad_format)
         if self.node_name == COPY_SLICES:
             return (gx,)
         # PyTorch's reflection_pad/replication_pad backward ops read the input too, with derivative zero there
