@@ -261,10 +261,12 @@ def _half_with_opmath_scalar(node, backward_graph):
         saves = node._checked_inputs + ((OUTPUT,) if node._saves_output else ())
 
         def forward(self, *arrays, **params):
-            return super().forward(*arrays, **params).astype(np.float16)
+            with np.errstate(over="ignore"):  # (beyond float16's range: inf, silently as in PyTorch)
+                return super().forward(*arrays, **params).astype(np.float16)
 
         def backward(self, grad):
-            return tuple(g if g is None else g.astype(np.float16, copy=False) for g in super().backward(grad))
+            with np.errstate(over="ignore"):
+                return tuple(g if g is None else g.astype(np.float16, copy=False) for g in super().backward(grad))
 
     HalfWithOpmathScalar.backward_graph = backward_graph  # (next to the backward it differentiates)
     HalfWithOpmathScalar.__name__ = HalfWithOpmathScalar.__qualname__ = node.__name__  # PyTorch's node name
@@ -1123,6 +1125,20 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_gr
         self.a, self.b, self.scalar_numerator, self._checked_inputs = a, b, True, (0,)  # (the number only, as Div)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((1 / b) * a).astype(np.float16)
+
+    def backward(self, grad):
+        if not self.scalar_numerator:
+            return super().backward(grad)
+        if not self.needs_input_grad[1]:
+            return None, None
+        # PyTorch's chain: MulBackward0 (grad * number, in float32 rounded to float16), then ReciprocalBackward0
+        # (-grad * (r * r), float16 ops on the float16 reciprocal r)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scaled = (grad.astype(np.float32) * self.a).astype(np.float16)
+            reciprocal = 1 / self.b
+            return None, -(scaled * (reciprocal * reciprocal))
+
+    backward_graph = _half_div_scalar_graph  # (next to the backward it differentiates)
 
 
 # the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
