@@ -175,3 +175,30 @@ def test_trunc_normal_float16_rejection_rounds_as_pytorch(seed, mean, std, a, b)
         return lib.nn.init.trunc_normal_(tensor, mean, std, a, b, generator=generator)
 
     same_in_both(make, rtol=0, atol=0)
+
+
+# ---------------------------------------------------------------- rms_norm of complex input
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("weight_dtype", [None, "float32", "float64", "complex64"])
+@pytest.mark.parametrize("eps", [None, 1e-6])
+@pytest.mark.parametrize("data", [[[1 + 2j, 3 - 1j], [0.5j, 2]], [[1e-4 + 0j, 0]], [[0j, 0j]]])
+def test_rms_norm_of_complex_input_is_pytorchs_composite(dtype, weight_dtype, eps, data):
+    # refused with NotImplementedError; PyTorch computes x * rsqrt(mean(x ** 2) + eps) [* weight] by its ops
+    def make(lib):
+        x = lib.tensor(data, dtype=getattr(lib, dtype), requires_grad=True)
+        weight = None if weight_dtype is None else lib.tensor([1.0, 2.0], dtype=getattr(lib, weight_dtype),
+                                                              requires_grad=True)
+        with warnings.catch_warnings():  # (the mismatched weight's warning is once per process: order-dependent)
+            warnings.filterwarnings("ignore", "Mismatch dtype between input and weight")
+            y = lib.nn.functional.rms_norm(x, (2,), weight, eps)
+        inputs = [x] + ([weight] if weight is not None else [])
+        nodes = [y.grad_fn.name()] + [None if node is None else node.name() for node, _ in y.grad_fn.next_functions]
+        return y, nodes, lib.autograd.grad(y.abs().sum(), inputs)
+
+    same_in_both(make)
+
+
+def test_rms_norm_module_of_complex_input():
+    same_in_both(lambda lib: lib.nn.RMSNorm(2)(lib.tensor([[1 + 2j, 3 - 1j], [0.5j, 2]])))
