@@ -202,3 +202,68 @@ def test_rms_norm_of_complex_input_is_pytorchs_composite(dtype, weight_dtype, ep
 
 def test_rms_norm_module_of_complex_input():
     same_in_both(lambda lib: lib.nn.RMSNorm(2)(lib.tensor([[1 + 2j, 3 - 1j], [0.5j, 2]])))
+
+
+# ---------------------------------------------------------------- the fused CPU attention kernel's node
+
+
+def _attention_inputs(lib):
+    query = lib.tensor(np.sin(np.arange(24.0)).reshape(1, 2, 3, 4), requires_grad=True)
+    return query, query * 2, query.detach().cos()
+
+
+@pytest.mark.parametrize("mask", [None, "bool", "float"])
+def test_fused_attention_is_one_node_without_a_second_derivative(mask):
+    # PyTorch's CPU dispatcher picks its flash kernel here: one node of query, key and value, whose backward
+    # has no derivative (torchless composed ops: other node names, and a gradient penalty went through)
+    def make(lib):
+        query, key, value = _attention_inputs(lib)
+        attn_mask = None if mask is None else lib.tensor([[True, False, True]] * 3)
+        if mask == "float":
+            attn_mask = lib.zeros(3, 3).masked_fill(attn_mask.logical_not(), float("-inf"))
+        output = lib.nn.functional.scaled_dot_product_attention(query, key, value, attn_mask=attn_mask)
+        nodes = [output.grad_fn.name()] + [None if node is None else node.name()
+                                           for node, _ in output.grad_fn.next_functions]
+        first, = lib.autograd.grad((output * output).sum(), query, create_graph=True)
+        return nodes, output, first, lib.autograd.grad(first.sum(), query)
+
+    same_in_both(make)
+
+
+def test_fused_attention_gradients_and_retained_backward():
+    def make(lib):
+        query, key, value = _attention_inputs(lib)
+        output = lib.nn.functional.scaled_dot_product_attention(query, key, value, is_causal=True)
+        (output * output).sum().backward(retain_graph=True)
+        first = query.grad.clone()
+        output.sum().backward()
+        return first, query.grad
+
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("need_weights", [False, True])
+def test_multihead_attention_gradient_penalty(need_weights):
+    # need_weights=False runs the fused kernel: PyTorch refuses the second derivative
+    def make(lib):
+        lib.manual_seed(0)
+        attention = lib.nn.MultiheadAttention(4, 2)
+        query = lib.tensor(np.sin(np.arange(24.0)).reshape(3, 2, 4), requires_grad=True)
+        output, _ = attention(query, query, query, need_weights=need_weights)
+        first, = lib.autograd.grad(output.sum(), query, create_graph=True)
+        return output, first, lib.autograd.grad((first * first).sum(), query)
+
+    same_in_both(make, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_fused_attention_refuses_forward_ad(requires_grad):
+    def make(lib):
+        x = lib.ones(2, 2, 3, 4, requires_grad=requires_grad)
+        with lib.autograd.forward_ad.dual_level():
+            dual = lib.autograd.forward_ad.make_dual(x, lib.ones_like(x))
+            output = lib.nn.functional.scaled_dot_product_attention(dual, dual, dual)
+            return lib.autograd.forward_ad.unpack_dual(output).tangent
+
+    outcome(torch, make, 0, 0)  # (PyTorch's first forward AD call warns of its lazy torch.jit.script imports)
+    same_in_both(make)
