@@ -250,21 +250,25 @@ class Div(Node):
 _SAVED_RECIPROCAL = Saved(lambda node: np.reciprocal(node.b), grad_fn=lambda node, shown: shown)
 
 
-def _half_with_opmath_scalar(node):
+def _half_with_opmath_scalar(node, backward_graph):
     """``node`` for a float16 tensor with a Python scalar given as a 0-d float32 array: PyTorch's float16 kernels
     convert the scalar to float32 (their "opmath" type, so x * 70000.0 is 0 for x = 0, not 0 * inf), compute in
-    float32 and round the result once. The gradients (grad * the scalar) are rounded to float16 the same way."""
+    float32 and round the result once. The gradients (grad * the scalar) are rounded to float16 the same way;
+    ``backward_graph`` computes them under create_graph."""
 
     class HalfWithOpmathScalar(node):
         # what ``node`` saves (read off its forward's parameters, which this one's hide)
         saves = node._checked_inputs + ((OUTPUT,) if node._saves_output else ())
 
         def forward(self, *arrays, **params):
-            return super().forward(*arrays, **params).astype(np.float16)
+            with np.errstate(over="ignore"):  # (beyond float16's range: inf, silently as in PyTorch)
+                return super().forward(*arrays, **params).astype(np.float16)
 
         def backward(self, grad):
-            return tuple(g if g is None else g.astype(np.float16, copy=False) for g in super().backward(grad))
+            with np.errstate(over="ignore"):
+                return tuple(g if g is None else g.astype(np.float16, copy=False) for g in super().backward(grad))
 
+    HalfWithOpmathScalar.backward_graph = backward_graph  # (next to the backward it differentiates)
     HalfWithOpmathScalar.__name__ = HalfWithOpmathScalar.__qualname__ = node.__name__  # PyTorch's node name
     return HalfWithOpmathScalar
 
@@ -1093,7 +1097,25 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
     return None
 
 
-class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
+def _half_mul_scalar_graph(self, grad):
+    """The gradient under create_graph of a float16 tensor times a number: grad * the number, itself a float16
+    tensor times a Python scalar (the number, a float32 0-d array, is no input of the graph)."""
+    if self.a.dtype == np.float16:
+        return (grad * float(self.b) if self.needs_input_grad[0] else None), None
+    return None, (grad * float(self.a) if self.needs_input_grad[1] else None)
+
+
+def _half_div_scalar_graph(self, grad):
+    if not self.scalar_numerator:
+        return (grad / float(self.b) if self.needs_input_grad[0] else None), None
+    if not self.needs_input_grad[1]:
+        return None, None
+    # PyTorch's reciprocal(b) * number: MulBackward0 (grad * number), then ReciprocalBackward0 (-grad * r * r)
+    reciprocal = self.graph_input(1, self.b).reciprocal()
+    return None, -(grad * float(self.a)) * (reciprocal * reciprocal)
+
+
+class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_graph)):
     def forward(self, a, b, scalar_numerator=False, private_divisor=False, mode_given=False):
         if not scalar_numerator:
             return super().forward(a, b, mode_given=mode_given)
@@ -1104,6 +1126,20 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((1 / b) * a).astype(np.float16)
 
+    def backward(self, grad):
+        if not self.scalar_numerator:
+            return super().backward(grad)
+        if not self.needs_input_grad[1]:
+            return None, None
+        # PyTorch's chain: MulBackward0 (grad * number, in float32 rounded to float16), then ReciprocalBackward0
+        # (-grad * (r * r), float16 ops on the float16 reciprocal r)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            scaled = (grad.astype(np.float32) * self.a).astype(np.float16)
+            reciprocal = 1 / self.b
+            return None, -(scaled * (reciprocal * reciprocal))
+
+    backward_graph = _half_div_scalar_graph  # (next to the backward it differentiates)
+
 
 # the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
-HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul), Div: _HalfDivWithOpmathScalar}
+HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar}

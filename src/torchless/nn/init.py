@@ -164,8 +164,13 @@ def _draw_and_copy(redrawn):
 
 def _rejected(candidates, draws, mean, std, log_peak):
     """Whether each candidate is rejected: log(u) > log pdf(x) - log pdf(mode), in the tensor's dtype."""
-    dtype = candidates.dtype.type
-    log_ratio = np.square((candidates - dtype(mean)) / dtype(std)) * dtype(-0.5) - dtype(log_peak)
+    # PyTorch's in-place ops one by one (sub_, div_, pow_, mul_, sub_): each takes the number and computes in the
+    # opmath type (float32 for float16, whose 0.1 is not float16's), its result rounded to the tensor's dtype
+    opmath = np.float32 if candidates.dtype == np.float16 else candidates.dtype.type
+    log_ratio = candidates
+    for operation, number in ((np.subtract, mean), (np.divide, std), (np.power, 2), (np.multiply, -0.5),
+                              (np.subtract, log_peak)):
+        log_ratio = operation(log_ratio.astype(opmath), opmath(number)).astype(candidates.dtype)
     with np.errstate(divide="ignore"):  # a uniform of 0 (float16's often are): log -inf, accepted, without a warning
         return np.log(draws.uniform(candidates.shape, candidates.dtype)) > log_ratio
 

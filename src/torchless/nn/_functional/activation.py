@@ -314,8 +314,10 @@ class Elu(Node):
 
     def backward_graph(self, grad):
         positive = self.x > 0
-        # the exponential of the negative side only: an inf on the other would make its gradient NaN
-        x = unary.masked_gradient(~positive, self.graph_input(0, self.x))
+        # the exponential of the negative side only: an inf on the other would make its gradient NaN. Its
+        # gradient flows where x < 0 alone (PyTorch's elu_double_backward masks by self < 0): none at a zero.
+        x = Where.apply(self.graph_input(0, self.x), grad._wrap(np.where(positive, np.zeros((), self.x.dtype), self.x)),
+                        condition=self.x < 0)
         negative = grad * (self.negiptcoef * self.negcoef) * (x * self.negiptcoef).exp()
         return (Where.apply(grad * self.poscoef, negative, condition=positive),)
 
@@ -776,7 +778,7 @@ class Softmax(Node):
     def backward_graph(self, grad):
         y = self.graph_output(self.out)
         g = grad * y
-        return (g - y * g.sum(dim=self.axis, keepdim=True),)
+        return (_with_kernel_values(self, g - y * g.sum(dim=self.axis, keepdim=True), grad),)
 
 
 class LogSoftmax(Node):
@@ -816,7 +818,17 @@ class LogSoftmax(Node):
                                                                                                    copy=False),)
 
     def backward_graph(self, grad):
-        return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
+        gradient = grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True)
+        return (_with_kernel_values(self, gradient, grad),)
+
+
+def _with_kernel_values(node, gradient, grad):
+    """``gradient``, computed by a chain of ops of the graph, holding the values of ``node``'s backward kernel
+    instead (float16 only: the kernel computes in float32 and rounds once, where each op of the chain rounds its
+    own). Its derivative stays the chain's, PyTorch's double backward formula, computed in float16 as PyTorch's."""
+    if grad.dtype is _dtype.float16:
+        gradient._data = node.backward(grad._data)[0].reshape(gradient.shape)
+    return gradient
 
 
 def _softmax_dim(name, ndim, stacklevel, frames=1):

@@ -15,6 +15,11 @@ from ..._functions import cat
 from ...backends.cuda import _sdp_enabled as _SDP_ENABLED
 from ..._ops._util import broadcast_error
 from ..._tensor import Tensor
+from ...autograd import grad as autograd_grad
+from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd import forward_ad
+from ...autograd.grad_mode import enable_grad
+from ...autograd.graph import Node, records
 from ._args import REQUIRED, _tp_name, missing_arguments
 from .activation import softmax
 from .dropout import dropout
@@ -179,6 +184,56 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
         raise RuntimeError("scaled_dot_product_attention_flash_attention: Currently do not support dropout > 0")
     if is_causal and attn_mask is not None and not fused:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+
+    def attend(query, key, value):
+        return _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+
+    if fused and records(query, key, value) and not forward_ad.state.vmap_levels:  # (vmap: the composite's rules)
+        needs = (query.requires_grad, key.requires_grad, value.requires_grad)
+        return _FlashAttentionForCpu.apply(query, key, value, attend=attend, needs=needs)
+    return attend(query, key, value)
+
+
+class _FlashAttentionForCpu(Node):
+    """The output of PyTorch's fused CPU attention kernel: one node (ScaledDotProductFlashAttentionForCpuBackward0,
+    of query, key and value), whose gradients are those of the composite ops computing the same numbers, and
+    whose backward has no derivative (a gradient of its gradient is PyTorch's error)."""
+
+    def forward(self, query, key, value, attend=None, needs=None):
+        # the composite's graph, of inputs of its own, kept for the gradients (computed once)
+        self.inputs = [Tensor._wrap(array).requires_grad_(needed) for array, needed in zip((query, key, value), needs)]
+        self.output = attend(*self.inputs)
+        return self.output._data
+
+    def backward(self, grad):
+        wanted = [tensor for tensor in self.inputs if tensor.requires_grad]
+        with enable_grad():  # (retained: the node's own graph may be)
+            grads = iter(autograd_grad(self.output, wanted, Tensor._wrap(grad), retain_graph=True,
+                                       allow_unused=True))
+        return tuple(None if not needed else _zeros_if_none(next(grads), array)
+                     for array, needed in zip((tensor._data for tensor in self.inputs), self.needs_input_grad))
+
+    def backward_graph(self, grad):
+        return gradients_without_derivative(
+            self, grad,
+            (RuntimeError, "derivative for aten::_scaled_dot_product_flash_attention_for_cpu_backward is not "
+                           "implemented"))
+
+    jvp = forward_ad.unsupported_jvp
+
+    def forward_ad_name(self):
+        return "_scaled_dot_product_flash_attention_for_cpu"
+
+    def name(self):
+        return "ScaledDotProductFlashAttentionForCpuBackward0"
+
+
+def _zeros_if_none(gradient, array):
+    return np.zeros_like(array) if gradient is None else gradient._data
+
+
+def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
+    """softmax(Q K^T * scale + mask) V by differentiable ops, the arguments checked."""
     bias = _additive_mask(attn_mask, query.dtype)
     if is_causal:
         causal = _causal_bias(query.size(-2), key.size(-2), query.dtype)

@@ -81,7 +81,7 @@ class GroupNorm(Node):
         groups = self.groups
         per_group = c // groups
         spatial = int(np.prod(self.input_shape[2:]))
-        scale = 1.0 / (per_group * spatial)
+        scale = 1.0 / (per_group * spatial) if spatial else np.inf  # (PyTorch's C++ double division)
         need_x, need_w, need_b = self.needs_input_grad
         x = self.graph_input(0, self.x).reshape(n, groups, per_group, spatial)
         mean = self._statistic(self.mean, "mean").reshape(n, groups, 1, 1)
@@ -131,17 +131,18 @@ class _Statistic(Node):
         self.x, self.mean, self.rstd = node.x, node.mean, node.rstd
 
     def _rows(self, x):
-        n = self.node.input_shape[0]
-        return x.reshape(n, self.node.groups, -1)
+        n, c = self.node.input_shape[:2]
+        per_row = c // self.node.groups * int(np.prod(self.node.input_shape[2:]))  # (explicit: a batch may be empty)
+        return x.reshape(n, self.node.groups, per_row)
 
     def backward(self, grad):
         x = self._rows(self.x.astype(self.mean.dtype, copy=False))
         grad = grad.reshape(self.mean.shape).astype(self.mean.dtype, copy=False)
         if self.which == "mean":
-            gx = np.broadcast_to(grad / x.shape[-1], x.shape)
+            gx = np.broadcast_to(grad / _count(x), x.shape)
         else:
             gvar = -0.5 * self.rstd ** 3 * grad
-            gx = 2.0 / x.shape[-1] * gvar * (x - x.mean(-1, keepdims=True))
+            gx = 2.0 / _count(x) * gvar * (x - x.sum(-1, keepdims=True) / _count(x))  # (x.mean warns when empty)
         return (gx.reshape(self.node.input_shape).astype(self.node.input_dtype, copy=False),) + \
             (None,) * (len(self.edges) - 1)
 
@@ -149,11 +150,11 @@ class _Statistic(Node):
         x = self._rows(self.graph_input(0, self.x))
         grad = grad.reshape(self.mean.shape[:2] + (1,))
         if self.which == "mean":
-            gx = grad.expand(x.shape) / x.shape[-1]
+            gx = grad.expand(x.shape) / _count(x)
         else:
             rstd = self.node._statistic(self.rstd, "rstd").reshape(grad.shape)
             gvar = -0.5 * (rstd * rstd * rstd) * grad
-            gx = 2.0 / x.shape[-1] * gvar * (x - x.mean(-1, keepdim=True))
+            gx = 2.0 / _count(x) * gvar * (x - x.mean(-1, keepdim=True))
         return (gx.reshape(self.node.input_shape),) + (None,) * (len(self.edges) - 1)
 
     def name(self):
@@ -162,6 +163,12 @@ class _Statistic(Node):
     @property
     def next_functions(self):
         return self.node.next_functions
+
+
+def _count(rows):
+    """The number of elements of each row of ``rows``, a group's: any positive number for empty groups, whose
+    gradient is empty."""
+    return rows.shape[-1] or 1
 
 
 def _check_group_norm_inputs(input, weight, bias, channels, num_groups):

@@ -7,6 +7,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._dtype import CPP_SCALAR_NAMES
+from ..._info import finfo
 from ..._ops._util import sum_of_rows, unbroadcast_tensor
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
@@ -322,7 +323,22 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     _check_input_shape(input, normalized_shape, "")
     if weight is not None and weight.dtype != input.dtype:  # (before the kernel's dtype check)
         _warn_mismatched_dtypes_once(input, weight)
+    if input.is_complex():
+        return _complex_rms_norm(input, len(normalized_shape), weight, eps)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype.scalar_name}'")
     return RMSNorm.apply(input, weight, normalized_ndim=len(normalized_shape),
                          eps=None if eps is None else float(eps))
+
+
+def _complex_rms_norm(input, normalized_ndim, weight, eps):
+    """rms_norm of a complex input as PyTorch computes it, by its composite ops (its fused kernel is real only):
+    x * rsqrt(mean(x ** 2) + eps) [* weight], x ** 2 the complex square (not |x| ** 2), eps=None the machine epsilon
+    of the real dtype."""
+    if eps is None:
+        eps = finfo(input.dtype).eps  # (the real dtype's)
+    dims = tuple(range(-normalized_ndim, 0))
+    result = input * (input.pow(2).mean(dims, keepdim=True) + eps).rsqrt()
+    if weight is not None:
+        result = result * weight
+    return result.type_as(input)  # (a weight of a wider dtype widened the product)
