@@ -184,3 +184,37 @@ def test_version_orders_as_pep_440():
             ours, theirs = Version(a), packaging_version.Version(a)
             assert (ours < Version(b), ours == Version(b)) == (theirs < packaging_version.Version(b),
                                                                theirs == packaging_version.Version(b)), (a, b)
+
+
+# ------------------------------------------------------------------ silent non-finite reductions, complex gradients
+REDUCTIONS = ["x.sum()", "x.mean()", "x.mean(0)", "x.nansum()", "x.nanmean()", "x.sum(dtype=x.dtype)"]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("reduce", REDUCTIONS)
+def test_inf_minus_inf_reductions_are_nan(dtype, reduce):
+    for lib in (torch, torchless):
+        x = lib.tensor([float("inf"), float("-inf"), 1.0], dtype=getattr(lib, dtype))
+        assert np.isnan(eval(reduce, {"x": x}).item())
+
+
+def test_inf_minus_inf_reductions_warn_nothing_as_in_torch():
+    # in a fresh interpreter: pytest resets the warning filters torchless installs when imported
+    import subprocess
+    import sys
+
+    program = ("import torchless\n"
+               "for dtype in (torchless.float16, torchless.float32, torchless.float64):\n"
+               "    x = torchless.tensor([float('inf'), float('-inf'), 1.0], dtype=dtype)\n"
+               + "".join(f"    {reduce}\n" for reduce in REDUCTIONS))
+    done = subprocess.run([sys.executable, "-W", "error", "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+
+
+def test_complex_gradient_keeps_the_strides_of_size_one_dims():
+    strides = []
+    for lib in (torch, torchless):
+        z = lib.zeros(5, 1, dtype=lib.complex64, requires_grad=True)
+        (lib.nn.functional.pad(z, (0, 0, 1, 2)) * (1 + 2j)).real.sum().backward()
+        strides.append(z.grad.stride())
+    assert strides[1] == strides[0]

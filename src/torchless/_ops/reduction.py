@@ -11,7 +11,10 @@ from ._util import expand_reduced, expand_reduced_tensor, sum_backward_tensor, s
 def half_accumulated(fn, a, **kwargs):
     """``fn`` (a sum) of a float16 array accumulated in float32 and rounded once at the end, as PyTorch's CPU
     kernels do: NumPy would round every partial sum to float16."""
-    return np.asarray(fn(a, dtype=np.float32, **kwargs)).astype(np.float16)
+    # (np.sum and np.nansum raise their float warnings from NumPy's modules, which torchless's silencing of them,
+    # by module, does not cover: inf + -inf is NaN without a word in PyTorch)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.asarray(fn(a, dtype=np.float32, **kwargs)).astype(np.float16)
 
 
 def _reduced_dims(node):
@@ -44,7 +47,7 @@ class Sum(ContiguousResult):
         if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
             return np.asarray(sum_of_rows(a, axes, keepdim))
         # (given explicitly: NumPy's own choice for integers and bools would be int64 or uint64)
-        return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype))
+        return np.asarray(np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
@@ -170,7 +173,7 @@ class Mean(ContiguousResult):
     def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None):
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if a.dtype == np.float16:
-            total = np.sum(a, axis=axes, keepdims=keepdim, dtype=np.float32)
+            total = np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=np.float32)  # (see half_accumulated)
         else:
             total = np.asarray(sum_of_rows(a, axes, keepdim))
         self.count = a.size // total.size if total.size else 1

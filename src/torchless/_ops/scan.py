@@ -223,7 +223,8 @@ class Nansum(ContiguousResult):
             return half_accumulated(np.nansum, a, axis=axes, keepdims=keepdim)
         if a.dtype == np.float32 and (dtype is None or dtype == a.dtype):  # sum_of_rows's accumulation
             return np.asarray(sum_of_rows(np.where(self.keep, a, np.float32(0)), axes, keepdim))
-        return np.asarray(np.nansum(a, axis=axes, keepdims=keepdim, dtype=dtype))
+        with np.errstate(invalid="ignore", over="ignore"):  # (see reduction.half_accumulated)
+            return np.asarray(np.nansum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     def backward(self, grad):
         g = expand_reduced(grad, self.shape, self.axes, self.keepdim)

@@ -355,7 +355,8 @@ def _holomorphic_backward(node, grad):
     conj(backward(conj(grad))) gives for every holomorphic op (matmul, sigmoid, exp, ...) and leaves the linear
     ops with real coefficients (sums, reshapes, indexing) unchanged. The ops that are not holomorphic (abs,
     angle, real, imag, the FFTs' adjoints) say so with ``complex_aware``."""
-    return tuple(None if g is None else np.conj(g) if g.dtype.kind == "c" else g
+    # (conj keeps the dims' order but not the strides of size-1 dims, which PyTorch's conj leaves as they were)
+    return tuple(None if g is None else _memory_format.preserving(np.conj(g), g) if g.dtype.kind == "c" else g
                  for g in node.backward(np.conj(grad)))
 
 
