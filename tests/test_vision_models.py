@@ -371,6 +371,11 @@ EXTRA_BUILDERS = ["mobilenet_v3_large", "mobilenet_v3_small", "shufflenet_v2_x0_
 EXTRA_BUILDERS += ["googlenet", "densenet161", "densenet169", "densenet201"]  # test_parity_regressions_tutor6.py
 EXTRA_BUILDERS += ["convnext_tiny", "convnext_small", "convnext_base", "convnext_large",
                    "inception_v3"]  # test_parity_regressions_models7.py
+EXTRA_BUILDERS += (["mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "vit_b_16", "vit_b_32", "vit_l_16",
+                    "vit_l_32", "vit_h_14", "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"]
+                   + [f"regnet_{kind}_{size}" for kind in "xy"
+                      for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")]
+                   + ["regnet_y_128gf"])  # test_parity_regressions_models25.py
 
 
 def test_registry(without_random_fills):

@@ -77,7 +77,11 @@ def _legacy_interface(builder):
             kwargs["pretrained"] = pretrained_arg = kwargs.pop("weights")
         else:
             pretrained_arg = kwargs["pretrained"]
-        default = weights_enum.IMAGENET1K_V1 if pretrained_arg else None
+        # the legacy pretrained=True meant IMAGENET1K_V1; builders whose enum has none (vit_h_14, regnet_y_128gf:
+        # SWAG weights only) have no legacy default
+        default = weights_enum.__members__.get("IMAGENET1K_V1") if pretrained_arg else None
+        if pretrained_arg and default is None:
+            raise ValueError(f"No weights available for model {builder.__name__}")
         if not positional:
             warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
                           "please use 'weights' instead.")

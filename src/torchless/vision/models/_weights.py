@@ -69,6 +69,10 @@ _PORTED = "Ported from the paper's TensorFlow weights."
 _PAPER_PORTED = "Ported from the original paper's weights."
 _googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet", docs=_PAPER_PORTED)
 _convnext = functools.partial(_weights, min_size=(32, 32), recipe=_RECIPES + "convnext", docs=_MODIFIED_RECIPE_DOCS)
+_mnasnet = functools.partial(_weights, min_size=(1, 1), recipe="https://github.com/1e100/mnasnet_trainer",
+                              docs="Close to the paper's results.")
+_mnasnet_new_recipe = functools.partial(_weights, min_size=(1, 1), recipe="https://github.com/pytorch/vision/pull/6019",
+                                        docs=_NEW_RECIPE_SCRATCH, preset={"resize_size": 232})
 _inception_v3 = functools.partial(_weights, min_size=(75, 75), recipe=_RECIPES + "inception-v3", docs=_PAPER_PORTED,
                                   preset={"crop_size": 299, "resize_size": 342})
 
@@ -82,15 +86,58 @@ def _image_classification_interpolated(*, interpolation, **kwargs):
 
 
 def _efficientnet(file, num_params, acc1, acc5, ops, file_size, *, crop_size, resize_size, interpolation="bicubic",
-                  recipe=_RECIPES + "efficientnet-v1", docs=_PORTED):
-    """EfficientNet's weights, evaluated at their own resolution (``crop_size``, ``resize_size``)."""
-    weights = _weights(file, num_params, acc1, acc5, ops, file_size, min_size=(1, 1), recipe=recipe, docs=docs)
+                  recipe=_RECIPES + "efficientnet-v1", docs=_PORTED, min_size=(1, 1), **preset):
+    """EfficientNet's weights, evaluated at their own resolution (``crop_size``, ``resize_size``; ``preset``: more
+    ImageClassification keywords)."""
+    weights = _weights(file, num_params, acc1, acc5, ops, file_size, min_size=min_size, recipe=recipe, docs=docs)
     weights.transforms = functools.partial(_image_classification_interpolated, crop_size=crop_size,
-                                           resize_size=resize_size, interpolation=interpolation)
+                                           resize_size=resize_size, interpolation=interpolation, **preset)
     return weights
 
 
-# enum name -> {member name: Weights}; DEFAULT is added as an alias of IMAGENET1K_V2 if there is one, else of V1
+_efficientnet_v2 = functools.partial(_efficientnet, min_size=(33, 33), recipe=_RECIPES + "efficientnet-v2",
+                                     docs=_MODIFIED_RECIPE_DOCS, interpolation="bilinear")
+
+
+_DEIT_DOCS = "Trained from scratch with a modified version of DeIT's recipe (https://arxiv.org/abs/2012.12877)."
+_SWAG_LICENSE = "https://github.com/facebookresearch/SWAG/blob/main/LICENSE"
+_SWAG_E2E_DOCS = ("Fine-tuned end to end on ImageNet-1K from the SWAG weights (https://arxiv.org/abs/2201.08371), "
+                  "learnt by weakly supervised pre-training.")
+_SWAG_LINEAR_DOCS = ("The frozen SWAG trunk (https://arxiv.org/abs/2201.08371) with a linear classifier trained on "
+                     "ImageNet-1K.")
+
+
+def _vit(file, num_params, acc1, acc5, ops, file_size, *, recipe_anchor, docs=_DEIT_DOCS, preset=()):
+    """A ViT's own ImageNet-1K weights, at 224 x 224 (the image size the builder then fixes)."""
+    return _weights(file, num_params, acc1, acc5, ops, file_size, min_size=(224, 224), recipe=_RECIPES + recipe_anchor,
+                    docs=docs, preset=preset)
+
+
+def _swag(file, num_params, acc1, acc5, ops, file_size, *, crop_size, min_size=(1, 1)):
+    """Weights from SWAG's weakly supervised pre-training, evaluated at ``crop_size`` with bicubic resizing: fine-tuned
+    end to end (at more than 224 pixels) or, at 224, a linear classifier on the frozen trunk."""
+    end_to_end = crop_size != 224
+    weights = _efficientnet(file, num_params, acc1, acc5, ops, file_size, crop_size=crop_size, resize_size=crop_size,
+                            recipe="https://github.com/facebookresearch/SWAG" if end_to_end
+                            else "https://github.com/pytorch/vision/pull/5793",
+                            docs=_SWAG_E2E_DOCS if end_to_end else _SWAG_LINEAR_DOCS)
+    weights.meta.update(min_size=min_size, license=_SWAG_LICENSE)
+    return weights
+
+
+def _regnet_v1(file, num_params, acc1, acc5, ops, file_size, size_anchor):
+    """RegNet's V1 weights, trained with the reference scripts' recipe for models of their size."""
+    return _weights(file, num_params, acc1, acc5, ops, file_size, min_size=(1, 1), recipe=_RECIPES + size_anchor,
+                    docs=_SIMPLE)
+
+
+def _regnet_v2(file, num_params, acc1, acc5, ops, file_size, recipe_anchor):
+    return _new_recipe(file, num_params, acc1, acc5, ops, file_size, recipe=_NEW_RECIPE + recipe_anchor,
+                       docs=_MODIFIED_RECIPE_DOCS)
+
+
+# enum name -> {member name: Weights}; DEFAULT is added as an alias of IMAGENET1K_V2 if there is one, else of V1,
+# else of IMAGENET1K_SWAG_E2E_V1
 _TABLE = {
     "AlexNet_Weights": {"IMAGENET1K_V1": _alexnet("alexnet-owt-7be5be79.pth", 61100840, 56.522, 79.066, 0.714,
                                                   233.087)},
@@ -201,6 +248,18 @@ _TABLE = {
     "EfficientNet_B7_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b7_lukemelas-c5b4e57e.pth", 66347960,
                                                                84.122, 96.908, 37.746, 254.675, crop_size=600,
                                                                resize_size=600)},
+    "EfficientNet_V2_S_Weights": {"IMAGENET1K_V1": _efficientnet_v2("efficientnet_v2_s-dd5fe13b.pth", 21458488,
+                                                                     84.228, 96.878, 8.366, 82.704, crop_size=384,
+                                                                     resize_size=384)},
+    "EfficientNet_V2_M_Weights": {"IMAGENET1K_V1": _efficientnet_v2("efficientnet_v2_m-dc08266a.pth", 54139356,
+                                                                     85.112, 97.156, 24.582, 208.01, crop_size=480,
+                                                                     resize_size=480)},
+    # ported, with TensorFlow's input standardisation
+    "EfficientNet_V2_L_Weights": {"IMAGENET1K_V1": _efficientnet_v2("efficientnet_v2_l-59c71312.pth", 118515272,
+                                                                     85.808, 97.788, 56.08, 454.573, crop_size=480,
+                                                                     resize_size=480, interpolation="bicubic",
+                                                                     mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
+                                                                     docs="Ported from the original paper's weights.")},
     "ConvNeXt_Tiny_Weights": {"IMAGENET1K_V1": _convnext("convnext_tiny-983f1562.pth", 28589128, 82.520, 96.146,
                                                          4.456, 109.119, preset={"resize_size": 236})},
     "ConvNeXt_Small_Weights": {"IMAGENET1K_V1": _convnext("convnext_small-0c510722.pth", 50223688, 83.616, 96.650,
@@ -209,6 +268,138 @@ _TABLE = {
                                                          15.355, 338.064, preset={"resize_size": 232})},
     "ConvNeXt_Large_Weights": {"IMAGENET1K_V1": _convnext("convnext_large-ea097f82.pth", 197767336, 84.414, 96.976,
                                                           34.361, 754.537, preset={"resize_size": 232})},
+    "MNASNet0_5_Weights": {"IMAGENET1K_V1": _mnasnet("mnasnet0.5_top1_67.823-3ffadce67e.pth", 2218512, 67.734, 87.490,
+                                                     0.104, 8.591)},
+    "MNASNet0_75_Weights": {"IMAGENET1K_V1": _mnasnet_new_recipe("mnasnet0_75-7090bc5f.pth", 3170208, 71.180, 90.496,
+                                                                 0.215, 12.303)},
+    "MNASNet1_0_Weights": {"IMAGENET1K_V1": _mnasnet("mnasnet1.0_top1_73.512-f206786ef8.pth", 4383312, 73.456, 91.510,
+                                                     0.314, 16.915)},
+    "MNASNet1_3_Weights": {"IMAGENET1K_V1": _mnasnet_new_recipe("mnasnet1_3-a4c69d6f.pth", 6282256, 76.506, 93.522,
+                                                                0.526, 24.246)},
+    "ViT_B_16_Weights": {
+        "IMAGENET1K_V1": _vit("vit_b_16-c867db91.pth", 86567656, 81.072, 95.318, 17.564, 330.285,
+                              recipe_anchor="vit_b_16"),
+        "IMAGENET1K_SWAG_E2E_V1": _swag("vit_b_16_swag-9ac1b537.pth", 86859496, 85.304, 97.650, 55.484, 331.398,
+                                        crop_size=384, min_size=(384, 384)),
+        "IMAGENET1K_SWAG_LINEAR_V1": _swag("vit_b_16_lc_swag-4e70ced5.pth", 86567656, 81.886, 96.180, 17.564,
+                                           330.285, crop_size=224, min_size=(224, 224)),
+    },
+    "ViT_B_32_Weights": {"IMAGENET1K_V1": _vit("vit_b_32-d86f8d99.pth", 88224232, 75.912, 92.466, 4.409, 336.604,
+                                               recipe_anchor="vit_b_32")},
+    "ViT_L_16_Weights": {
+        "IMAGENET1K_V1": _vit("vit_l_16-852ce7e3.pth", 304326632, 79.662, 94.638, 61.555, 1161.023,
+                              recipe_anchor="vit_l_16", docs=_MODIFIED_RECIPE_DOCS, preset={"resize_size": 242}),
+        "IMAGENET1K_SWAG_E2E_V1": _swag("vit_l_16_swag-4f3808c9.pth", 305174504, 88.064, 98.512, 361.986, 1164.258,
+                                        crop_size=512, min_size=(512, 512)),
+        "IMAGENET1K_SWAG_LINEAR_V1": _swag("vit_l_16_lc_swag-4d563306.pth", 304326632, 85.146, 97.422, 61.555,
+                                           1161.023, crop_size=224, min_size=(224, 224)),
+    },
+    "ViT_L_32_Weights": {"IMAGENET1K_V1": _vit("vit_l_32-c7638314.pth", 306535400, 76.972, 93.070, 15.378, 1169.449,
+                                               recipe_anchor="vit_l_32")},
+    "ViT_H_14_Weights": {
+        "IMAGENET1K_SWAG_E2E_V1": _swag("vit_h_14_swag-80465313.pth", 633470440, 88.552, 98.694, 1016.717, 2416.643,
+                                        crop_size=518, min_size=(518, 518)),
+        "IMAGENET1K_SWAG_LINEAR_V1": _swag("vit_h_14_lc_swag-c1eb923e.pth", 632045800, 85.708, 97.730, 167.295,
+                                           2411.209, crop_size=224, min_size=(224, 224)),
+    },
+    "RegNet_Y_400MF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_400mf-c65dace8.pth", 4344144, 74.046, 91.716, 0.402, 16.806,
+                                    "small-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_400mf-e6988f5f.pth", 4344144, 75.804, 92.742, 0.402, 16.806,
+                                    "new-recipe"),
+    },
+    "RegNet_Y_800MF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_800mf-1b27b58c.pth", 6432512, 76.420, 93.136, 0.834, 24.774,
+                                    "small-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_800mf-58fc7688.pth", 6432512, 78.828, 94.502, 0.834, 24.774,
+                                    "new-recipe"),
+    },
+    "RegNet_Y_1_6GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_1_6gf-b11a554e.pth", 11202430, 77.950, 93.966, 1.612, 43.152,
+                                    "small-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_1_6gf-0d7bc02a.pth", 11202430, 80.876, 95.444, 1.612, 43.152,
+                                    "new-recipe"),
+    },
+    "RegNet_Y_3_2GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_3_2gf-b5a9779c.pth", 19436338, 78.948, 94.576, 3.176, 74.567,
+                                    "medium-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_3_2gf-9180c971.pth", 19436338, 81.982, 95.972, 3.176, 74.567,
+                                    "new-recipe"),
+    },
+    "RegNet_Y_8GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_8gf-d0d0e4a8.pth", 39381472, 80.032, 95.048, 8.473, 150.701,
+                                    "medium-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_8gf-dc2b1b54.pth", 39381472, 82.828, 96.330, 8.473, 150.701,
+                                    "new-recipe"),
+    },
+    "RegNet_Y_16GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_16gf-9e6ed7dd.pth", 83590140, 80.424, 95.240, 15.912, 319.49,
+                                    "large-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_16gf-3e4a00f9.pth", 83590140, 82.886, 96.328, 15.912, 319.49,
+                                    "new-recipe"),
+        "IMAGENET1K_SWAG_E2E_V1": _swag("regnet_y_16gf_swag-43afe44d.pth", 83590140, 86.012, 98.054, 46.735, 319.49,
+                                        crop_size=384),
+        "IMAGENET1K_SWAG_LINEAR_V1": _swag("regnet_y_16gf_lc_swag-f3ec0043.pth", 83590140, 83.976, 97.244,
+                                           15.912, 319.49, crop_size=224),
+    },
+    "RegNet_Y_32GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_y_32gf-4dee3f7a.pth", 145046770, 80.878, 95.340, 32.28, 554.076,
+                                    "large-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_y_32gf-8db6d4b5.pth", 145046770, 83.368, 96.498, 32.28, 554.076,
+                                    "new-recipe"),
+        "IMAGENET1K_SWAG_E2E_V1": _swag("regnet_y_32gf_swag-04fdfa75.pth", 145046770, 86.838, 98.362, 94.826, 554.076,
+                                        crop_size=384),
+        "IMAGENET1K_SWAG_LINEAR_V1": _swag("regnet_y_32gf_lc_swag-e1583746.pth", 145046770, 84.622, 97.480,
+                                           32.28, 554.076, crop_size=224),
+    },
+    "RegNet_Y_128GF_Weights": {
+        "IMAGENET1K_SWAG_E2E_V1": _swag("regnet_y_128gf_swag-c8ce3e52.pth", 644812894, 88.228, 98.682, 374.57, 2461.564,
+                                        crop_size=384),
+        "IMAGENET1K_SWAG_LINEAR_V1": _swag("regnet_y_128gf_lc_swag-cbe8ce12.pth", 644812894, 86.068, 97.844,
+                                           127.518, 2461.564, crop_size=224),
+    },
+    "RegNet_X_400MF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_400mf-adf1edd5.pth", 5495976, 72.834, 90.950, 0.414, 21.258,
+                                    "small-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_400mf-62229a5f.pth", 5495976, 74.864, 92.322, 0.414, 21.257,
+                                    "new-recipe-with-fixres"),
+    },
+    "RegNet_X_800MF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_800mf-ad17e45c.pth", 7259656, 75.212, 92.348, 0.8, 27.945,
+                                    "small-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_800mf-94a99ebd.pth", 7259656, 77.522, 93.826, 0.8, 27.945,
+                                    "new-recipe-with-fixres"),
+    },
+    "RegNet_X_1_6GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_1_6gf-e3633e7f.pth", 9190136, 77.040, 93.440, 1.603, 35.339,
+                                    "small-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_1_6gf-a12f2b72.pth", 9190136, 79.668, 94.922, 1.603, 35.339,
+                                    "new-recipe-with-fixres"),
+    },
+    "RegNet_X_3_2GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_3_2gf-f342aeae.pth", 15296552, 78.364, 93.992, 3.177, 58.756,
+                                    "medium-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_3_2gf-7071aa85.pth", 15296552, 81.196, 95.430, 3.177, 58.756,
+                                    "new-recipe"),
+    },
+    "RegNet_X_8GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_8gf-03ceed89.pth", 39572648, 79.344, 94.686, 7.995, 151.456,
+                                    "medium-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_8gf-2b70d774.pth", 39572648, 81.682, 95.678, 7.995, 151.456,
+                                    "new-recipe"),
+    },
+    "RegNet_X_16GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_16gf-2007eb11.pth", 54278536, 80.058, 94.944, 15.941, 207.627,
+                                    "medium-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_16gf-ba3796d7.pth", 54278536, 82.716, 96.196, 15.941, 207.627,
+                                    "new-recipe"),
+    },
+    "RegNet_X_32GF_Weights": {
+        "IMAGENET1K_V1": _regnet_v1("regnet_x_32gf-9d47f8d0.pth", 107811560, 80.622, 95.248, 31.736, 412.039,
+                                    "large-models"),
+        "IMAGENET1K_V2": _regnet_v2("regnet_x_32gf-6eb8fdc6.pth", 107811560, 83.014, 96.288, 31.736, 412.039,
+                                    "new-recipe"),
+    },
     "Inception_V3_Weights": {"IMAGENET1K_V1": _inception_v3("inception_v3_google-0cc3c7bd.pth", 27161264, 77.294,
                                                             93.450, 5.713, 103.903)},
 }
@@ -218,6 +409,8 @@ def weights_enum(name, module):
     """The WeightsEnum subclass ``name`` of ``_TABLE``, as defined in ``module`` (whose attribute it must become,
     for pickling)."""
     members = _TABLE[name]
-    default = members.get("IMAGENET1K_V2", members["IMAGENET1K_V1"])
+    # torchvision's DEFAULT: the best ImageNet-1K-only weights, the end-to-end SWAG ones where there are no others
+    default = next(members[name] for name in ("IMAGENET1K_V2", "IMAGENET1K_V1", "IMAGENET1K_SWAG_E2E_V1")
+                   if name in members)
     # an equal value makes DEFAULT an alias of that member, as `DEFAULT = IMAGENET1K_V1` does in a class body
     return WeightsEnum(name, [*members.items(), ("DEFAULT", default)], module=module, qualname=name)

@@ -1,4 +1,5 @@
-"""EfficientNet B0 to B7 ("EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks")."""
+"""EfficientNet B0 to B7 ("EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks") and
+EfficientNetV2 S, M, L ("EfficientNetV2: Smaller Models and Faster Training")."""
 import copy
 import functools
 import math
@@ -13,11 +14,12 @@ from ._api import register_model
 from ._utils import _init_mobile_weights, _load_weights, _make_divisible, _verify_weights
 from ._weights import weights_enum
 
-__all__ = ["EfficientNet", "MBConv", "MBConvConfig", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights",
-           "EfficientNet_B2_Weights", "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights",
-           "EfficientNet_B6_Weights", "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1",
-           "efficientnet_b2", "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6",
-           "efficientnet_b7"]
+__all__ = ["EfficientNet", "MBConv", "MBConvConfig", "FusedMBConv", "FusedMBConvConfig", "EfficientNet_B0_Weights",
+           "EfficientNet_B1_Weights", "EfficientNet_B2_Weights", "EfficientNet_B3_Weights", "EfficientNet_B4_Weights",
+           "EfficientNet_B5_Weights", "EfficientNet_B6_Weights", "EfficientNet_B7_Weights", "efficientnet_b0",
+           "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4", "efficientnet_b5",
+           "efficientnet_b6", "efficientnet_b7", "EfficientNet_V2_S_Weights", "EfficientNet_V2_M_Weights",
+           "EfficientNet_V2_L_Weights", "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"]
 
 
 @dataclass
@@ -51,6 +53,16 @@ class MBConvConfig(_MBConvConfig):
     @staticmethod
     def adjust_depth(num_layers, depth_mult):
         return int(math.ceil(num_layers * depth_mult))
+
+
+class FusedMBConvConfig(_MBConvConfig):
+    """One stage of EfficientNetV2 built of :class:`FusedMBConv` blocks (Table 4 of the paper): expansion ratio,
+    kernel size, first stride, input and output channels and number of blocks, unscaled."""
+
+    def __init__(self, expand_ratio, kernel, stride, input_channels, out_channels, num_layers, block=None):
+        if block is None:
+            block = FusedMBConv
+        super().__init__(expand_ratio, kernel, stride, input_channels, out_channels, num_layers, block)
 
 
 class MBConv(nn.Module):
@@ -98,6 +110,44 @@ class MBConv(nn.Module):
             result = self.stochastic_depth(result)
             result += input
         return result
+
+
+class FusedMBConv(nn.Module):
+    """EfficientNetV2's fused block: MBConv's expansion and depthwise convolution fused into one ``kernel`` x
+    ``kernel`` convolution, then a linear 1x1 projection (a single convolution with SiLU when ``expand_ratio`` keeps
+    the channels), with batch norms and no Squeeze-and-Excitation. When stride is 1 and the channels match, the
+    result, passed through stochastic depth (per sample), is added to the input.
+
+    Args:
+        cnf (FusedMBConvConfig): the block's configuration.
+        stochastic_depth_prob (float): the probability of dropping the residual branch while training.
+        norm_layer (callable): builds the norm layers.
+    """
+
+    def __init__(self, cnf, stochastic_depth_prob, norm_layer):
+        super().__init__()
+        if not (1 <= cnf.stride <= 2):
+            raise ValueError("illegal stride value")
+
+        self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
+        activation_layer = nn.SiLU
+
+        expanded_channels = cnf.adjust_channels(cnf.input_channels, cnf.expand_ratio)
+        if expanded_channels != cnf.input_channels:
+            layers = [
+                Conv2dNormActivation(cnf.input_channels, expanded_channels, kernel_size=cnf.kernel, stride=cnf.stride,
+                                     norm_layer=norm_layer, activation_layer=activation_layer),
+                Conv2dNormActivation(expanded_channels, cnf.out_channels, kernel_size=1, norm_layer=norm_layer,
+                                     activation_layer=None),
+            ]
+        else:
+            layers = [Conv2dNormActivation(cnf.input_channels, cnf.out_channels, kernel_size=cnf.kernel,
+                                           stride=cnf.stride, norm_layer=norm_layer,
+                                           activation_layer=activation_layer)]
+        self.block = nn.Sequential(*layers)
+        self.stochastic_depth = StochasticDepth(stochastic_depth_prob, "row")
+
+    forward = MBConv.forward
 
 
 def _init_classifier(linear):
@@ -176,8 +226,45 @@ class EfficientNet(nn.Module):
         return self._forward_impl(x)
 
 
-def _efficientnet_conf(width_mult, depth_mult):
-    """The seven stages of EfficientNet-B0, scaled."""
+# the ported TensorFlow weights' batch norm settings
+_TF_NORM = functools.partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+_V2_NORM = functools.partial(nn.BatchNorm2d, eps=1e-03)
+
+# builder -> (width_mult, depth_mult, default dropout, the norm layer its weights need or None)
+_SCALING = {
+    "efficientnet_b0": (1.0, 1.0, 0.2, None),
+    "efficientnet_b1": (1.0, 1.1, 0.2, None),
+    "efficientnet_b2": (1.1, 1.2, 0.3, None),
+    "efficientnet_b3": (1.2, 1.4, 0.3, None),
+    "efficientnet_b4": (1.4, 1.8, 0.4, None),
+    "efficientnet_b5": (1.6, 2.2, 0.4, _TF_NORM),
+    "efficientnet_b6": (1.8, 2.6, 0.5, _TF_NORM),
+    "efficientnet_b7": (2.0, 3.1, 0.5, _TF_NORM),
+}
+
+_F, _M = FusedMBConvConfig, MBConvConfig
+# builder -> (stages as (block config, expand ratio, kernel, stride, input channels, output channels, layers),
+# default dropout); EfficientNetV2's last convolution has 1280 channels and its batch norms eps=1e-3
+_V2_STAGES = {
+    "efficientnet_v2_s": ([(_F, 1, 3, 1, 24, 24, 2), (_F, 4, 3, 2, 24, 48, 4), (_F, 4, 3, 2, 48, 64, 4),
+                           (_M, 4, 3, 2, 64, 128, 6), (_M, 6, 3, 1, 128, 160, 9), (_M, 6, 3, 2, 160, 256, 15)], 0.2),
+    "efficientnet_v2_m": ([(_F, 1, 3, 1, 24, 24, 3), (_F, 4, 3, 2, 24, 48, 5), (_F, 4, 3, 2, 48, 80, 5),
+                           (_M, 4, 3, 2, 80, 160, 7), (_M, 6, 3, 1, 160, 176, 14), (_M, 6, 3, 2, 176, 304, 18),
+                           (_M, 6, 3, 1, 304, 512, 5)], 0.3),
+    "efficientnet_v2_l": ([(_F, 1, 3, 1, 32, 32, 4), (_F, 4, 3, 2, 32, 64, 7), (_F, 4, 3, 2, 64, 96, 7),
+                           (_M, 4, 3, 2, 96, 192, 10), (_M, 6, 3, 1, 192, 224, 19), (_M, 6, 3, 2, 224, 384, 25),
+                           (_M, 6, 3, 1, 384, 640, 7)], 0.4),
+}
+del _F, _M
+
+
+def _efficientnet_conf(arch):
+    """The stages of ``arch``, its last convolution's channels (None: four times the last stage's), default dropout
+    and the norm layer its weights need (None: BatchNorm2d, the caller may choose)."""
+    if arch in _V2_STAGES:
+        stages, dropout = _V2_STAGES[arch]
+        return [config(*stage) for config, *stage in stages], 1280, dropout, _V2_NORM
+    width_mult, depth_mult, dropout, norm_layer = _SCALING[arch]
     conf = functools.partial(MBConvConfig, width_mult=width_mult, depth_mult=depth_mult)
     setting = [
         # expand ratio, kernel, stride, input channels, output channels, layers
@@ -189,31 +276,17 @@ def _efficientnet_conf(width_mult, depth_mult):
         conf(6, 5, 2, 112, 192, 4),
         conf(6, 3, 1, 192, 320, 1),
     ]
-    return setting, None
-
-
-# builder -> (width_mult, depth_mult, default dropout, ported from TensorFlow with its batch norm settings)
-_SCALING = {
-    "efficientnet_b0": (1.0, 1.0, 0.2, False),
-    "efficientnet_b1": (1.0, 1.1, 0.2, False),
-    "efficientnet_b2": (1.1, 1.2, 0.3, False),
-    "efficientnet_b3": (1.2, 1.4, 0.3, False),
-    "efficientnet_b4": (1.4, 1.8, 0.4, False),
-    "efficientnet_b5": (1.6, 2.2, 0.4, True),
-    "efficientnet_b6": (1.8, 2.6, 0.5, True),
-    "efficientnet_b7": (2.0, 3.1, 0.5, True),
-}
+    return setting, None, dropout, norm_layer
 
 
 def _efficientnet(arch, weights_enum, weights, progress, kwargs):
     weights = _verify_weights(weights_enum, weights, kwargs)
-    width_mult, depth_mult, dropout, tf_norm = _SCALING[arch]
-    setting, last_channel = _efficientnet_conf(width_mult, depth_mult)
-    if tf_norm:  # the ported TensorFlow weights need its batch norm settings; a norm_layer of the caller's
-        # collides with them, as in torchvision (where it is passed twice)
+    setting, last_channel, dropout, norm_layer = _efficientnet_conf(arch)
+    if norm_layer is not None:  # a norm_layer of the caller's collides with the builder's, as in torchvision
+        # (where it is passed twice)
         if "norm_layer" in kwargs:
-            raise TypeError("_efficientnet() got multiple values for keyword argument 'norm_layer'")
-        kwargs["norm_layer"] = functools.partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+            raise TypeError(f"{__name__}._efficientnet() got multiple values for keyword argument 'norm_layer'")
+        kwargs["norm_layer"] = norm_layer
     model = EfficientNet(setting, kwargs.pop("dropout", dropout), last_channel=last_channel, **kwargs)
     return _load_weights(model, weights, progress)
 
@@ -226,6 +299,9 @@ EfficientNet_B4_Weights = weights_enum("EfficientNet_B4_Weights", __name__)
 EfficientNet_B5_Weights = weights_enum("EfficientNet_B5_Weights", __name__)
 EfficientNet_B6_Weights = weights_enum("EfficientNet_B6_Weights", __name__)
 EfficientNet_B7_Weights = weights_enum("EfficientNet_B7_Weights", __name__)
+EfficientNet_V2_S_Weights = weights_enum("EfficientNet_V2_S_Weights", __name__)
+EfficientNet_V2_M_Weights = weights_enum("EfficientNet_V2_M_Weights", __name__)
+EfficientNet_V2_L_Weights = weights_enum("EfficientNet_V2_L_Weights", __name__)
 
 _DOC = """EfficientNet {variant} from `EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks
     <https://arxiv.org/abs/1905.11946>`__.
@@ -286,5 +362,39 @@ for _builder in (efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet
     _builder.__doc__ = _DOC.format(
         variant=_variant, enum=f"EfficientNet_{_variant}_Weights", dropout=_SCALING[_builder.__name__][2],
         norm_note=": fixed to BatchNorm2d(eps=0.001, momentum=0.01), the\n            ported weights' settings"
-        if _SCALING[_builder.__name__][3] else "")
+        if _SCALING[_builder.__name__][3] is not None else "")
+del _builder, _variant
+
+
+@register_model()
+def efficientnet_v2_s(weights: Optional[EfficientNet_V2_S_Weights] = None, progress=True, **kwargs):
+    return _efficientnet("efficientnet_v2_s", EfficientNet_V2_S_Weights, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_v2_m(weights: Optional[EfficientNet_V2_M_Weights] = None, progress=True, **kwargs):
+    return _efficientnet("efficientnet_v2_m", EfficientNet_V2_M_Weights, weights, progress, kwargs)
+
+
+@register_model()
+def efficientnet_v2_l(weights: Optional[EfficientNet_V2_L_Weights] = None, progress=True, **kwargs):
+    return _efficientnet("efficientnet_v2_l", EfficientNet_V2_L_Weights, weights, progress, kwargs)
+
+
+_V2_DOC = """Constructs an EfficientNetV2-{variant} architecture from `EfficientNetV2: Smaller Models and Faster
+    Training <https://arxiv.org/abs/2104.00298>`__.
+
+    Args:
+        weights (:class:`~torchless.vision.models.{enum}`, optional): The pretrained weights to use. See
+            :class:`~torchless.vision.models.{enum}` for more details, and possible values. By default, no
+            pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
+        **kwargs: passed to :class:`EfficientNet` (``num_classes``, ``dropout`` (default {dropout}),
+            ``stochastic_depth_prob``; the norm layer is fixed to BatchNorm2d(eps=0.001)).
+    """
+
+for _builder in (efficientnet_v2_s, efficientnet_v2_m, efficientnet_v2_l):
+    _variant = _builder.__name__[-1].upper()
+    _builder.__doc__ = _V2_DOC.format(variant=_variant, enum=f"EfficientNet_V2_{_variant}_Weights",
+                                      dropout=_V2_STAGES[_builder.__name__][1])
 del _builder, _variant
