@@ -309,3 +309,33 @@ def same_script_output(tmp_path, source):
     actual, _ = run_python(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
     assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
     return actual
+
+
+def _nan_free(value):
+    """``value`` with tuples as lists (as JSON records them)."""
+    if isinstance(value, dict):
+        return {k: _nan_free(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_nan_free(v) for v in value]
+    return value
+
+
+def assert_weights_enum_recorded(name, recorded):
+    """The weights enum of the model builder ``name`` is torchvision's as a fixture generator recorded it
+    (``recorded``: its ``weights`` entry): names, default, URLs, transforms and meta."""
+    from torchless.vision import models
+
+    weights_enum = models.get_model_weights(name)
+    assert weights_enum is getattr(models, recorded["enum"]) and weights_enum.__name__ == recorded["enum"]
+    assert list(weights_enum.__members__) == recorded["names"]
+    assert weights_enum.DEFAULT.name == recorded["default"]
+    for member in weights_enum:
+        expected = recorded["members"][member.name]
+        assert member.url == expected["url"]
+        assert _nan_free(member.transforms.keywords) == expected["transforms_keywords"]
+        assert repr(member.transforms()) == expected["transforms_repr"]
+        meta = dict(member.meta)
+        assert (meta.pop("categories") is not None) == expected["has_categories"]
+        assert meta.pop("_docs")
+        assert _nan_free(meta) == expected["meta"]
+        assert models.get_weight(repr(member)) is member

@@ -116,31 +116,11 @@ def test_efficientnet_b5_to_b7_fix_their_norm_layer(without_random_fills):
 
 
 # ---------------------------------------------------------------------------- weights enums
-def nan_free(value):
-    if isinstance(value, dict):
-        return {k: nan_free(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [nan_free(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("name", BUILDERS)
 def test_weights_enum_is_torchvisions(name):
-    recorded = RECORDED["models"][name]["weights"]
-    weights_enum = models.get_model_weights(name)
-    assert weights_enum is getattr(models, recorded["enum"]) and weights_enum.__name__ == recorded["enum"]
-    assert list(weights_enum.__members__) == recorded["names"]
-    assert weights_enum.DEFAULT.name == recorded["default"]
-    for member in weights_enum:
-        expected = recorded["members"][member.name]
-        assert member.url == expected["url"]
-        assert nan_free(member.transforms.keywords) == expected["transforms_keywords"]
-        assert repr(member.transforms()) == expected["transforms_repr"]
-        meta = dict(member.meta)
-        assert (meta.pop("categories") is not None) == expected["has_categories"]
-        assert meta.pop("_docs")
-        assert nan_free(meta) == expected["meta"]
-        assert models.get_weight(repr(member)) is member
+    from helpers import assert_weights_enum_recorded
+
+    assert_weights_enum_recorded(name, RECORDED["models"][name]["weights"])
 
 
 def test_pretrained_weights_offline_name_the_url(monkeypatch, tmp_path, without_random_fills):
