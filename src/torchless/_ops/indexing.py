@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from .._memory_format import with_c_strides, with_strides
+from .._memory_format import preserving, with_c_strides, with_strides
 from ..autograd import forward_ad
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
@@ -503,7 +503,19 @@ def index_error(shape, key, numpy_error, basic_only=False):
         indices.append((part, shape[dim], rank))
         rank += 1
     error = _index_value_error(indices)
+    if error is None and numpy_error is None:
+        return None
     return error or IndexError(str(numpy_error).replace("axis", "dimension"))
+
+
+def check_empty_masks(shape, key):
+    """PyTorch checks the shape of an empty mask as of any other, where NumPy takes one of any shape (as an empty
+    list of indices): raises PyTorch's error for ``key`` on a tensor of ``shape`` when it has such a mask."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(p, np.ndarray) and p.dtype == np.bool_ and p.ndim and not p.size for p in parts):
+        error = index_error(shape, key, None)
+        if error is not None:
+            raise error
 
 
 def _index_value_error(indices):
@@ -753,7 +765,7 @@ class Put(Node):
             np.add.at(flat, index, source.reshape(-1))
         else:
             flat[index] = source.reshape(-1)
-        return out
+        return preserving(out, a)  # (PyTorch's put is put_ into a clone, laid out as the input)
 
     def backward(self, grad):
         ga = gs = None

@@ -431,8 +431,13 @@ def _fills_through_mask(indices, values):
 def index_put_(self, indices, values, *positional, accumulate=False):
     key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate, self._data.shape)
     _check_leaf(self)
+    fills_through_mask = not accumulate and _fills_through_mask(indices, values)
+    if not fills_through_mask:
+        # (its value must broadcast to the indexed shape as it is: unlike t[key] = value, no leading size-1 dim
+        # is dropped, and a 0-d index tensor is an index, not an int; checked before the index values)
+        self._check_key_and_value_shape(key, values)
     if not accumulate:
-        if _fills_through_mask(indices, values):
+        if fills_through_mask:
             if indices[0]._data.dtype == np.uint8:
                 raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
             _dtype.fill_value(values.item(), self._data.dtype)  # (the value's conversion, with its overflow error)

@@ -57,7 +57,7 @@ def logit(self, eps=None):
 def sgn(self):
     """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
     if self._data.dtype.kind == "b":
-        return Tensor._wrap(self._data.copy())
+        return self._bool_sign()
     return self._step(unary.sign, "SgnBackward0")
 
 

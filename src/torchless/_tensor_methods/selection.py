@@ -43,7 +43,8 @@ class SelectionMethods:
             return indexing.Index.apply(self, key=(), name=name, shown=shown)
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
-        return indexing.Index.apply(self, key=tuple(key), name=name, shown=shown)
+        # (PyTorch allocates the result C-contiguous, where NumPy's indexing follows a permuted index's layout)
+        return _memory_format.in_c_order(indexing.Index.apply(self, key=tuple(key), name=name, shown=shown))
 
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
@@ -109,10 +110,12 @@ class SelectionMethods:
                              "elements.")
         shown = {"index": idx}
         if not self._data.ndim or not n:
-            return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
-        # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
-        return save_tensor_versions(indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape),
-                                                        name="TakeBackward0", shown=shown), index)
+            taken = indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
+        else:  # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
+            taken = save_tensor_versions(indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape),
+                                                              name="TakeBackward0", shown=shown), index)
+        # (PyTorch allocates the result C-contiguous, where NumPy's indexing follows a permuted index's layout)
+        return _memory_format.in_c_order(taken)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
