@@ -368,10 +368,10 @@ def _cum_extremum(self, dim, largest):
         out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
         return _RETURN_TYPES[name](out, Tensor._wrap(_memory_format.with_c_strides(indices)))
     axis = scan_axis(dim, self._data.ndim, name)
-    self._no_kernel_for("c", f"{name}_cpu")
-    if not self._data.ndim:
+    if not self._data.ndim:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
+        self._no_kernel_for("c", f"{name}_cpu")
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
         indices = _memory_format.c_ordered(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)

@@ -141,9 +141,9 @@ def mode(self, dim=-1, keepdim=False):
     a = self._data
     axis = _reduce_dim(self, dim, keepdim, "mode")
     _check_reduced_size(self, axis, "mode")
-    self._no_kernel_for("c", "mode_cpu")
-    if a.ndim == 0:
+    if a.ndim == 0:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         return _RETURN_TYPES["mode"](*_selected(self, 0, np.array(0, np.int64), keepdim, "ModeBackward0", dim))
+    self._no_kernel_for("c", "mode_cpu")
     rows = np.moveaxis(a, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     indices = np.empty(flat.shape[0], np.int64)

@@ -58,6 +58,8 @@ def check_lerp_arguments(name, end, weight):
     if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
         raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
                                                  (end, weight))
+    if type(weight) is int:  # (read into PyTorch's Scalar: int64, or uint64 if positive)
+        _dtype.check_64_bits(weight)
 
 
 def check_tensor_other(other, name):

@@ -435,7 +435,7 @@ class ReductionMethods:
         self._no_kernel_for("b", "linspace_cpu")
         if self._data.dtype == np.uint8 and min < 0:
             raise RuntimeError("value cannot be converted to type uint8_t without overflow")
-        self._no_kernel_for("biu", "histogram_cpu")
+        self._no_kernel_for("biuc", "histogram_cpu")  # (an empty complex tensor reaches it)
         return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
