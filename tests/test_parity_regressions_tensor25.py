@@ -185,3 +185,64 @@ def test_float_power_of_a_number_base_records_a_pow():
         y.sum().backward()
         return y.grad_fn.name(), y.grad_fn.next_functions[0][0].name(), x.grad.tolist()
     assert graph(torchless) == graph(torch)
+
+
+_SCATTERS = [
+    # masked_scatter: the mask broadcast with self, the source's dtype, the mask's; masked_scatter_: the source's
+    # dtype, the mask expanded to self, the mask's dtype
+    "f.masked_scatter(lib.tensor([1, 0, 1]), i)", "f.masked_scatter(lib.tensor([[True], [False]]), f)",
+    "f.masked_scatter(lib.tensor([1, 0]), i)", "f.masked_scatter(lib.tensor([1, 0]), f)",
+    "f.masked_scatter(lib.tensor([True, False]), i)", "f.clone().masked_scatter_(lib.tensor([1, 0, 1]), i)",
+    "f.clone().masked_scatter_(lib.tensor([1, 0, 1]), f)", "f.clone().masked_scatter_(lib.tensor([1, 0]), f)",
+    "f.clone().masked_scatter_(lib.tensor([[True, False]]), f)",
+    "f.clone().masked_scatter_(lib.tensor([True, False]), f)",
+    # scatter: an empty index is not checked; the legacy reduction's name after the arguments
+    "lib.scatter(f, 0, lib.zeros(2, 0, dtype=lib.int64), f)", "lib.scatter(f, 0, lib.zeros(0), f)",
+    "lib.scatter(f, 0, lib.zeros(2, 0, dtype=lib.int64), 2.)", "lib.scatter(f, 0, lib.zeros(0), 1j)",
+    "lib.scatter_add(f, 0, lib.zeros(0, dtype=lib.bool), lib.tensor(2.))",
+    "lib.tensor(1.).scatter(0, lib.zeros(0, dtype=lib.bool), lib.tensor(2.))",
+    "lib.scatter(f, 0, lib.zeros(0), i)", "lib.scatter(f, 5, lib.tensor([0]), f, reduce='bad')",
+    "lib.scatter(f, 0, lib.tensor([0.]), f, reduce='bad')", "lib.scatter(f, 0, lib.tensor([[0]]), f, reduce='bad')",
+    "lib.scatter(f, 0, lib.zeros(2, 0, dtype=lib.int64), 1., reduce='bad')",
+    "lib.scatter(lib.arange(12.).reshape(3, 4), -1, lib.zeros(0), True, reduce='multiply')",
+    "lib.zeros(2, 3).scatter(0, lib.zeros(1, 1, dtype=lib.int64), lib.ones(5))",
+    "lib.zeros(2, 3).scatter(0, lib.zeros(3, 1, dtype=lib.int64), lib.ones(5))",
+    "lib.zeros(2, 3).scatter(0, lib.zeros(1, 1, dtype=lib.int64), lib.ones(()))",
+    "lib.zeros(2, 3).scatter(0, lib.zeros(1, 1, dtype=lib.int64), lib.ones(1, 0))",
+    "lib.zeros(2, 3).scatter(1, lib.zeros(1, 4, dtype=lib.int64), lib.ones(5, 5))",
+    "lib.zeros(2, 3).scatter_add(1, lib.tensor([[-1, 3, 2]]), lib.ones(0))",
+    # scatter_reduce: the dim, the dtypes, the shapes, the reduction's name, the kernel, the index values
+    "lib.scatter_reduce(f, 5, lib.tensor([0]), f, 'bad')", "lib.scatter_reduce(f, 0, lib.tensor([0.]), f, 'bad')",
+    "lib.scatter_reduce(f, 0, lib.tensor([0]), i, 'bad')", "lib.scatter_reduce(f, 0, lib.tensor([[0]]), f, 'bad')",
+    "lib.scatter_reduce(f, 0, lib.tensor([5]), f, 'bad')", "lib.scatter_reduce(c, 0, lib.tensor([[0]]), c, 'amax')",
+    "lib.scatter_reduce(lib.arange(12.).reshape(4, 1, 3), 0, lib.zeros(0), lib.ones(1, 5), 'mean')",
+    "lib.scatter_reduce(lib.arange(6).reshape(2, 3), 1, lib.zeros(2, 0), lib.ones(4, 1, 3).long(), 'amin')",
+    "lib.scatter_reduce(lib.tensor(2.), 0, lib.zeros(2, 0), lib.ones(4, 1, 3), 'amin')",
+    # index_add: the index's rank before its dtype; a 0-d source's dim after the dim check
+    "f.index_add(0, lib.tensor([[0.]]), f)", "f.index_add(0, lib.tensor([0.]), f)",
+    "f.index_add(0, lib.tensor([0, 1]), lib.tensor(1.))", "f.index_add(0, lib.tensor([0]), lib.tensor(1.))",
+    "lib.zeros(2, 0).index_add(0, lib.tensor([-1, -3]), lib.tensor(3.5))",
+    "lib.zeros(2, 3).index_add(1, lib.tensor([0, 1]), lib.tensor(3.5))",
+    "lib.zeros(2, 3).index_add(1, lib.tensor([0]), lib.tensor(3.5))",
+    # take_along_dim without a dim views the input flat; index_select of a vector checks each index alone
+    "lib.take_along_dim(lib.arange(6.).reshape(2, 3).t(), lib.tensor([0]))",
+    "lib.take_along_dim(lib.arange(6.).reshape(2, 3).t(), lib.zeros(0, dtype=lib.int64))",
+    "lib.take_along_dim(lib.arange(6.).reshape(2, 3), lib.tensor([[0, 1]]).t())",
+    "lib.take_along_dim(lib.arange(6.).reshape(2, 3), lib.tensor([[0, 1]]))",
+    "lib.zeros(0).index_select(0, lib.tensor([0]))", "lib.zeros(0).index_select(0, lib.tensor(0))",
+    "lib.zeros(3).index_select(-1, lib.tensor([0, 3]))",
+]
+
+
+@pytest.mark.parametrize("source", _SCATTERS)
+def test_scatters_check_in_torchs_order(source):
+    _assert_same(source, **{name: (lambda lib, name=name: _operands(lib)[name]) for name in ("f", "c", "i")})
+
+
+def test_scatter_of_an_empty_index_is_recorded():
+    def graph(lib):
+        x, s = lib.tensor([1.5, 2.], requires_grad=True), lib.tensor([[3.]], requires_grad=True)
+        y = lib.scatter(x, 0, lib.zeros(2, 0, dtype=lib.int64), s)
+        (y * lib.tensor([2., 3.])).sum().backward()
+        return y.grad_fn.name(), x.grad.tolist(), s.grad.tolist()
+    assert graph(torchless) == graph(torch)

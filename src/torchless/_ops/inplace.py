@@ -504,20 +504,22 @@ def scatter_reduce(self, *args, **kwargs):
     parsed = _parser_errors.method_arguments("scatter_reduce", args, kwargs)
     dim, index, src, reduce = parsed["dim"], parsed["index"], parsed["src"], parsed["reduce"]
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch takes the legacy names, unlisted)
-    if reduce not in _REDUCTIONS:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    # PyTorch's order: the dim, the index dtype, the source dtype, the kernel, the rest of the index
+    # PyTorch's order: the dim, the index dtype, the source dtype, the shapes, the reduction's name, the kernel,
+    # the index values
     axis = normalize_dim(dim, self._data.ndim)
     idx = index._data
-    if idx.dtype not in (np.int64, np.int32):
-        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
-    if src._data.dtype != self._data.dtype:
-        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    check_scatter_arguments(self._data, axis, idx, src._data, "scatter")
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if reduce == "mean":
         self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
     elif reduce in ("amax", "amin"):
         self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
-    check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
+    check_index_values(self._data.shape, axis, idx)
+    if not idx.size:  # nothing to reduce: an empty index of any dtype and rank, a source of any shape
+        empty = (0,) * max(self._data.ndim, 1)
+        index, src = Tensor._wrap(np.zeros(empty, np.int64)), src.reshape(-1)[:0].reshape(empty)
+        idx = index._data
     if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
         flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
                               include_self=parsed["include_self"])
@@ -541,8 +543,8 @@ def scatter_reduce_(self, *args, **kwargs):
 
 def install(cls):
     """Attach the methods above to the Tensor class ``cls``."""
-    global Tensor, check_index_along, index_key
-    from .._tensor_methods._arguments import check_index_along
+    global Tensor, check_index_values, check_scatter_arguments, index_key
+    from .._tensor_methods._arguments import check_index_values, check_scatter_arguments
     from .._tensor_methods._index_keys import index_key
 
     Tensor = cls
