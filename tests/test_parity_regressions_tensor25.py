@@ -246,3 +246,26 @@ def test_scatter_of_an_empty_index_is_recorded():
         (y * lib.tensor([2., 3.])).sum().backward()
         return y.grad_fn.name(), x.grad.tolist(), s.grad.tolist()
     assert graph(torchless) == graph(torch)
+
+
+@pytest.mark.parametrize("source", [
+    "lib.where(lib.tensor([1, 0]), 300, u)", "lib.where(lib.tensor([1, 0]), u, 300)",
+    "lib.where(lib.tensor([1., 0]), 300, u)", "lib.where(lib.tensor([1, 0]), 2**64, u)",
+    "lib.where(lib.tensor([1, 0], dtype=lib.uint8), 300, u)", "lib.where(lib.tensor([1, 0]), u, 3)",
+    "lib.where(lib.tensor([1, 0]), 1e40, f)", "lib.where(lib.tensor([1, 0]), 2**64, 1)",
+    "lib.where(lib.tensor([1, 0, 1]), f, u)", "lib.where(lib.tensor([True, False]), 300, u)",
+])
+def test_where_converts_its_numbers_before_checking_the_condition(source):
+    _assert_same(source, f=lambda lib: _operands(lib)["f"], u=lambda lib: lib.tensor([1, 200], dtype=lib.uint8))
+
+
+@pytest.mark.parametrize("source", [
+    "lib.zeros(2, 1, 0).index_put_((lib.tensor([5]),), lib.ones(1), accumulate=True)",
+    "lib.zeros(2, 1, 0).index_put_((lib.tensor([5]), lib.tensor([3])), lib.ones(1), accumulate=True)",
+    "lib.zeros(2, 0).index_put_((lib.tensor([5]), lib.tensor([3])), lib.ones(1), accumulate=True)",
+    "lib.zeros(2, 1).index_put_((lib.tensor([5]),), lib.ones(1), accumulate=True)",
+    "lib.zeros(2, 1, 0).requires_grad_().clone().index_put_((lib.tensor([5]),), lib.ones(1), accumulate=True)"
+    ".grad_fn.name()",
+])
+def test_accumulating_into_nothing_reads_no_index(source):
+    _assert_same(source)

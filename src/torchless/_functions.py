@@ -132,12 +132,6 @@ def where(condition, input=None, other=None):
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
                                                                                        np.bool_))):
         raise _parser_errors.invalid_where((condition, input, other))
-    if cond.dtype == np.uint8:
-        _warn_uint8_condition()
-        cond = cond.astype(np.bool_)
-    elif cond.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
         # kind's dtype (a NumPy float64 too gives the default float dtype, as PyTorch's wrapped numbers do)
         from ._info import scalar_dtype
@@ -148,6 +142,12 @@ def where(condition, input=None, other=None):
         a, b = input._operands(_scalar_as_fill(other, input))
     else:
         b, a = other._operands(_scalar_as_fill(input, other))
+    if cond.dtype == np.uint8:  # (checked after the numbers are converted, as PyTorch wraps them first)
+        _warn_uint8_condition()
+        cond = cond.astype(np.bool_)
+    elif cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     shape = cond.shape
     for operand in (a._data.shape, b._data.shape):
         error = broadcast_error(shape, operand)

@@ -451,10 +451,15 @@ def index_put_(self, indices, values, *positional, accumulate=False):
     try:
         return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=key), values)
     except IndexError as err:
-        raise indexing.index_error(self._data.shape, key, err) from None
+        error = indexing.index_error(self._data.shape, key, err)
+        zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+        if not zeroed:
+            raise error from None
     except ValueError:
         self._raise_setitem_shape_error(key, values)
         raise
+    # nothing to add to: PyTorch reads no index, so finds none out of range
+    return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=zeroed), values)
 
 
 def index_put(self, indices, values, *positional, accumulate=False):
