@@ -269,3 +269,15 @@ def test_where_converts_its_numbers_before_checking_the_condition(source):
 ])
 def test_accumulating_into_nothing_reads_no_index(source):
     _assert_same(source)
+
+
+@pytest.mark.parametrize("key", [
+    "..., ..., True", "..., ..., 0", "..., 0, ...", "..., lib.tensor(1), ..., []", "..., ..., 0:1", "..., ..., None",
+    "..., 0, ..., 0", "0, ..., ...", "..., None, ...", "..., [0], ...", "..., [0], ..., [0]", "..., ..., [0]",
+    "..., ..., :", "None, ..., ..., None", "..., 1, 2, ...", "..., 1, 2, 3, ...", "..., ..., lib.tensor([True, False])",
+    "..., lib.tensor([[True, False, True, True]] * 4), ...", "..., 1:, ..., 2", "..., ..., ..., 1", "1, ..., 2, ...",
+    "lib.tensor([True, False]), ..., ...", "[-4, 2], ..., ..., 0",
+])
+@pytest.mark.parametrize("access", ["x[{}]", "x.__setitem__(({},), 5.)"])
+def test_keys_of_several_ellipses_walk_as_torch(key, access):
+    _assert_same(access.format(key), x=_grid)
