@@ -281,3 +281,33 @@ def test_accumulating_into_nothing_reads_no_index(source):
 @pytest.mark.parametrize("access", ["x[{}]", "x.__setitem__(({},), 5.)"])
 def test_keys_of_several_ellipses_walk_as_torch(key, access):
     _assert_same(access.format(key), x=_grid)
+
+
+_EMPTY_RESULTS = [
+    "x.unique()", "x.unique(return_inverse=True, return_counts=True)", "x.unique_consecutive()",
+    "x.unique_consecutive(return_inverse=True, return_counts=True)", "lib.bincount(x.long().reshape(-1))",
+    "lib.isclose(x, x)", "x.nonzero()", "lib.cat([x, x])", "x.masked_fill(x > 0, 1)",
+    "x.scatter(0, lib.zeros_like(x, dtype=lib.int64), x)",
+]
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3), (2, 0, 3)])
+@pytest.mark.parametrize("source", _EMPTY_RESULTS)
+def test_empty_results_strided_as_torch(source, shape):
+    _assert_same(source, x=lambda lib: lib.zeros(shape))
+
+
+@pytest.mark.parametrize("source", [
+    "lib.zeros(0, 3).unique(dim=0, return_inverse=True, return_counts=True)",
+    "lib.zeros(2, 0).unique_consecutive(dim=1, return_inverse=True, return_counts=True)",
+    "lib.tensor(0.).nonzero()", "lib.tensor(1.).nonzero()", "lib.ones(2, 3).nonzero()",
+])
+def test_more_empty_results_strided_as_torch(source):
+    _assert_same(source)
+
+
+@pytest.mark.parametrize("layout", sorted(_LAYOUTS))
+@pytest.mark.parametrize("source", ["lib.isclose(x, x)", "lib.isclose(x, x.contiguous())",
+                                    "lib.isclose(x.contiguous(), x, equal_nan=True)"])
+def test_isclose_laid_out_as_torch(source, layout):
+    _assert_same(source, x=lambda lib: _LAYOUTS[layout](lib, lib.float32))

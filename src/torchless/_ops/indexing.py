@@ -597,7 +597,7 @@ class Scatter(Node):
         self.key, self.add, self.has_src, self.dim = key, add, src is not None, dim
         if src is None:
             self.listed_inputs = (0,)  # (a number value: no edge)
-        out = a.copy()
+        out = a.copy() if a.size else with_c_strides(a.copy())  # (NumPy's empty copy: all-zero strides)
         if src is None:
             out[key] = value
             return out

@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from .. import _parser_errors
+from .. import _memory_format, _parser_errors
 from .._kernels import std_sort
 from .._tensor import Tensor
 from .._tensor_methods._arguments import EVERY_DIM, KEEPDIM_OMITTED
@@ -79,6 +79,8 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         results.append(Tensor._wrap(inverse.reshape(self.shape if dim is None else (n,)).astype(np.int64)))
     if return_counts:
         results.append(Tensor._wrap(np.diff(np.append(starts, n)).astype(np.int64)))
+    for result in results if not a.size else ():  # (NumPy gives empty results all-zero strides)
+        result._data = _memory_format.with_c_strides(result._data)
     return results[0] if len(results) == 1 else tuple(results)
 
 

@@ -218,9 +218,12 @@ class SelectionMethods:
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero
-            return Tensor._wrap(np.zeros((int(bool(self._data)), 0), np.int64))
+            rows = int(bool(self._data))  # (laid out as the transpose of a (0, rows) array, as PyTorch's)
+            return Tensor._wrap(_memory_format.with_strides(np.zeros((rows, 0), np.int64), (1, rows)))
         # (N, ndim) with strides (1, N), as PyTorch's kernel writes the indices dim after dim: its transpose
-        return Tensor._wrap(np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T)
+        indices = np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T
+        # (the transpose of an (ndim, N) array, as PyTorch's: of no rows (1, 0) strided, where NumPy's are all 0)
+        return Tensor._wrap(indices if indices.size else _memory_format.with_strides(indices, (1, 0)))
 
     def argwhere(self):
         return self.nonzero()
