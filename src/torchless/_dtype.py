@@ -223,7 +223,7 @@ def fill_value(value, np_dtype, check_half=True):
     if isinstance(value, (_builtins.bool, np.bool_)):
         return value
     if isinstance(value, _builtins.int):
-        _check_64_bits(value)
+        check_64_bits(value)
     elif isinstance(value, (_builtins.complex, np.complexfloating)) and np_dtype.kind != "c":
         if np_dtype.kind == "b":
             return _builtins.bool(value)
@@ -291,7 +291,7 @@ def tensor_options(np_dtype):
             "pinned_memory=false (default), memory_format=(nullopt))")
 
 
-def _check_64_bits(value):
+def check_64_bits(value):
     """PyTorch reads a Python int as int64, or as uint64 if positive: it refuses ints that fit neither."""
     if value >= 2**64:
         raise OverflowError("int too big to convert")
@@ -305,7 +305,7 @@ def wrap_int(value, np_dtype):
     Unlike a fill value it is not range-checked: read as int64 (uint64 from 2**63), it is cast the way C
     casts, modulo 2**bits (uint8 + -1 adds 255, int32 > 2**40 compares with 0).
     """
-    _check_64_bits(value)
+    check_64_bits(value)
     bits = 8 * np_dtype.itemsize
     value %= 1 << bits
     return value - (1 << bits) if np_dtype.kind == "i" and value >> (bits - 1) else value

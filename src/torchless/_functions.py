@@ -132,12 +132,6 @@ def where(condition, input=None, other=None):
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
                                                                                        np.bool_))):
         raise _parser_errors.invalid_where((condition, input, other))
-    if cond.dtype == np.uint8:
-        _warn_uint8_condition()
-        cond = cond.astype(np.bool_)
-    elif cond.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
         # kind's dtype (a NumPy float64 too gives the default float dtype, as PyTorch's wrapped numbers do)
         from ._info import scalar_dtype
@@ -148,6 +142,12 @@ def where(condition, input=None, other=None):
         a, b = input._operands(_scalar_as_fill(other, input))
     else:
         b, a = other._operands(_scalar_as_fill(input, other))
+    if cond.dtype == np.uint8:  # (checked after the numbers are converted, as PyTorch wraps them first)
+        _warn_uint8_condition()
+        cond = cond.astype(np.bool_)
+    elif cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     shape = cond.shape
     for operand in (a._data.shape, b._data.shape):
         error = broadcast_error(shape, operand)
@@ -589,6 +589,8 @@ def _numbers_as_tensors(function):
                 elif isinstance(other, (numbers.Number, np.bool_)):
                     from ._creation import tensor as make
 
+                    if type(input) is int:  # (read into PyTorch's Scalar first: int64, or uint64 if positive)
+                        _dtype.check_64_bits(input)
                     input = make(input)
                 elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
                     # the number matched as input: the parser then blames other (by position if given so)
@@ -715,10 +717,11 @@ def _number_first(name):
         if not isinstance(input, Tensor) and _parser_errors.is_number_argument(input) and out is None and \
                 len(args) + len(kwargs) == 1 and isinstance((args or tuple(kwargs.values()))[0], Tensor):
             other = (args or tuple(kwargs.values()))[0]
-            if name == "float_power":
-                input = Tensor._wrap(np.asarray(input, np.complex128 if isinstance(input, complex) else np.float64))
-            else:
-                other, input = other._operands(input)
+            if name == "float_power":  # (its number base: a Python number, as the method's own float_power takes)
+                from ._ops.special_functions import float_power
+
+                return float_power(input, other)
+            other, input = other._operands(input)
             return getattr(input, name)(other)
         if not isinstance(input, Tensor):
             raise _input_error(name, input, args, kwargs)

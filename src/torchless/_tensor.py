@@ -883,7 +883,7 @@ class Tensor:
                 _dtype.wrap_int(other, common)
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
                                    "promote Bool and UInt64") from None
-        if a.kind == "f" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
+        if a.kind in "fc" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
             raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
             if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= other <= _dtype.FLOAT_MAX[a]:

@@ -6,7 +6,7 @@ behaviour into the methods; ``FUNCTIONS`` are the torchless-namespace functions.
 """
 import numpy as np
 
-from .. import _parser_errors
+from .. import _memory_format, _parser_errors
 from ..autograd.graph import Node
 
 
@@ -52,7 +52,7 @@ class ComplexAngle(Node):
 
     def forward(self, a):
         self.a = a
-        return np.angle(a)
+        return _memory_format.c_ordered(np.angle(a))  # (PyTorch's complex angle allocates its result so)
 
     def backward(self, grad):
         a = self.a

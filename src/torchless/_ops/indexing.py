@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from .._memory_format import with_c_strides, with_strides
+from .._memory_format import preserving, with_c_strides, with_strides
 from ..autograd import forward_ad
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
@@ -38,23 +38,52 @@ def _is_int(part):
     return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
 
 
+_INLINE_SIZES = 5  # (c10's SizesAndStrides keeps 5 sizes, then 5 strides, inline)
+
+
 def single_ellipsis(ndim, key):
-    """``key`` with at most one Ellipsis, where PyTorch reads more: each one stands for the dims the rest of the
-    key leaves, so past the first they stand for none when the key covers every dim, and a trailing one has
-    nothing after it to move. (A later one with parts after it, which would push them past the last dim, is
-    left for NumPy to refuse.)"""
+    """``key`` with at most one Ellipsis, where PyTorch reads more. PyTorch walks the key over the dims, each
+    Ellipsis skipping the dims the rest of the key leaves (so a second one skips them again): a part that then
+    lands past the last dim fails as PyTorch's walk makes it (an int reads a size of 0, None and a bool unsqueeze
+    out of range, index tensors count too many indices), a slice there does nothing."""
     if not isinstance(key, tuple) or sum(p is Ellipsis for p in key) < 2:
         return key
     specified = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 for p in key
                     if p is not None and p is not Ellipsis)
-    first = next(i for i, p in enumerate(key) if p is Ellipsis)
-    later = list(key[first + 1:])
-    if specified >= ndim:
-        later = [p for p in later if p is not Ellipsis]
-    else:
-        while later and later[-1] is Ellipsis:
-            later.pop()
-    return key[:first + 1] + tuple(later)
+    if specified > ndim:
+        return key  # (too many indices: refused as any such key)
+    skipped = ndim - specified
+    rank, dim, indexed, walked = ndim, 0, 0, []  # the rank so far, the dim reached, the dims indexed by tensors
+    for position, part in enumerate(key):
+        if part is Ellipsis:
+            walked.extend([slice(None)] * max(0, min(skipped, rank - dim)))
+            dim += skipped
+        elif part is None or isinstance(part, np.ndarray) and part.dtype == np.bool_ and not part.ndim:
+            if dim > rank:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-rank - 1}, {rank}], but got "
+                                 f"{dim})")
+            walked.append(part)
+            rank, dim = rank + 1, dim + 1
+            indexed = dim if part is not None else indexed
+        elif isinstance(part, slice):
+            if dim < rank:
+                walked.append(part)
+            dim += 1
+        elif _is_int(part):
+            if dim >= rank:  # (PyTorch reads the size past the last one: an unused slot, 0, then a stride)
+                if dim < _INLINE_SIZES:
+                    raise IndexError(f"index {part} is out of bounds for dimension {position} with size 0")
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got "
+                                 f"{dim})")
+            walked.append(part)
+            rank -= 1
+        else:  # an index array or a mask
+            dim += part.ndim if isinstance(part, np.ndarray) and part.dtype == np.bool_ else 1
+            indexed = dim
+            walked.append(part)
+    if indexed > rank:
+        raise IndexError(f"too many indices for tensor of dimension {rank} (got {indexed})")
+    return tuple(walked)
 
 
 def check_steps(shape, key):
@@ -503,7 +532,19 @@ def index_error(shape, key, numpy_error, basic_only=False):
         indices.append((part, shape[dim], rank))
         rank += 1
     error = _index_value_error(indices)
+    if error is None and numpy_error is None:
+        return None
     return error or IndexError(str(numpy_error).replace("axis", "dimension"))
+
+
+def check_empty_masks(shape, key):
+    """PyTorch checks the shape of an empty mask as of any other, where NumPy takes one of any shape (as an empty
+    list of indices): raises PyTorch's error for ``key`` on a tensor of ``shape`` when it has such a mask."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(p, np.ndarray) and p.dtype == np.bool_ and p.ndim and not p.size for p in parts):
+        error = index_error(shape, key, None)
+        if error is not None:
+            raise error
 
 
 def _index_value_error(indices):
@@ -556,7 +597,7 @@ class Scatter(Node):
         self.key, self.add, self.has_src, self.dim = key, add, src is not None, dim
         if src is None:
             self.listed_inputs = (0,)  # (a number value: no edge)
-        out = a.copy()
+        out = a.copy() if a.size else with_c_strides(a.copy())  # (NumPy's empty copy: all-zero strides)
         if src is None:
             out[key] = value
             return out
@@ -753,7 +794,7 @@ class Put(Node):
             np.add.at(flat, index, source.reshape(-1))
         else:
             flat[index] = source.reshape(-1)
-        return out
+        return preserving(out, a)  # (PyTorch's put is put_ into a clone, laid out as the input)
 
     def backward(self, grad):
         ga = gs = None

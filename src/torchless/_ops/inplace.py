@@ -434,8 +434,13 @@ def _fills_through_mask(indices, values):
 def index_put_(self, indices, values, *positional, accumulate=False):
     key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate, self._data.shape)
     _check_leaf(self)
+    fills_through_mask = not accumulate and _fills_through_mask(indices, values)
+    if not fills_through_mask:
+        # (its value must broadcast to the indexed shape as it is: unlike t[key] = value, no leading size-1 dim
+        # is dropped, and a 0-d index tensor is an index, not an int; checked before the index values)
+        self._check_key_and_value_shape(key, values)
     if not accumulate:
-        if _fills_through_mask(indices, values):
+        if fills_through_mask:
             if indices[0]._data.dtype == np.uint8:
                 raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
             _dtype.fill_value(values.item(), self._data.dtype)  # (the value's conversion, with its overflow error)
@@ -449,10 +454,15 @@ def index_put_(self, indices, values, *positional, accumulate=False):
     try:
         return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=key), values)
     except IndexError as err:
-        raise indexing.index_error(self._data.shape, key, err) from None
+        error = indexing.index_error(self._data.shape, key, err)
+        zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+        if not zeroed:
+            raise error from None
     except ValueError:
         self._raise_setitem_shape_error(key, values)
         raise
+    # nothing to add to: PyTorch reads no index, so finds none out of range
+    return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=zeroed), values)
 
 
 def index_put(self, indices, values, *positional, accumulate=False):
@@ -502,20 +512,22 @@ def scatter_reduce(self, *args, **kwargs):
     parsed = _parser_errors.method_arguments("scatter_reduce", args, kwargs)
     dim, index, src, reduce = parsed["dim"], parsed["index"], parsed["src"], parsed["reduce"]
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch takes the legacy names, unlisted)
-    if reduce not in _REDUCTIONS:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    # PyTorch's order: the dim, the index dtype, the source dtype, the kernel, the rest of the index
+    # PyTorch's order: the dim, the index dtype, the source dtype, the shapes, the reduction's name, the kernel,
+    # the index values
     axis = normalize_dim(dim, self._data.ndim)
     idx = index._data
-    if idx.dtype not in (np.int64, np.int32):
-        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
-    if src._data.dtype != self._data.dtype:
-        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    check_scatter_arguments(self._data, axis, idx, src._data, "scatter")
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if reduce == "mean":
         self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
     elif reduce in ("amax", "amin"):
         self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
-    check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
+    check_index_values(self._data.shape, axis, idx)
+    if not idx.size:  # nothing to reduce: an empty index of any dtype and rank, a source of any shape
+        empty = (0,) * max(self._data.ndim, 1)
+        index, src = Tensor._wrap(np.zeros(empty, np.int64)), src.reshape(-1)[:0].reshape(empty)
+        idx = index._data
     if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
         flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
                               include_self=parsed["include_self"])
@@ -539,8 +551,8 @@ def scatter_reduce_(self, *args, **kwargs):
 
 def install(cls):
     """Attach the methods above to the Tensor class ``cls``."""
-    global Tensor, check_index_along, index_key
-    from .._tensor_methods._arguments import check_index_along
+    global Tensor, check_index_values, check_scatter_arguments, index_key
+    from .._tensor_methods._arguments import check_index_values, check_scatter_arguments
     from .._tensor_methods._index_keys import index_key
 
     Tensor = cls

@@ -57,7 +57,7 @@ def logit(self, eps=None):
 def sgn(self):
     """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
     if self._data.dtype.kind == "b":
-        return Tensor._wrap(self._data.copy())
+        return self._bool_sign()
     return self._step(unary.sign, "SgnBackward0")
 
 
@@ -368,10 +368,10 @@ def _cum_extremum(self, dim, largest):
         out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
         return _RETURN_TYPES[name](out, Tensor._wrap(_memory_format.with_c_strides(indices)))
     axis = scan_axis(dim, self._data.ndim, name)
-    self._no_kernel_for("c", f"{name}_cpu")
-    if not self._data.ndim:
+    if not self._data.ndim:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
+        self._no_kernel_for("c", f"{name}_cpu")
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
         indices = _memory_format.c_ordered(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
@@ -581,9 +581,11 @@ def _check_source(self, axis, idx, source, name):
     """``source``'s shape against self's and the index's length, in the order of ``name``'s checks (index_add_'s
     meta function checks the dim and the number of indices before the shapes)."""
     if name == "index_add_":
-        if source._data.ndim and axis >= source._data.ndim:
+        if axis and axis >= source._data.ndim:
             raise RuntimeError(f"index_add_(): Indexing dim {axis} is out of bounds of the source tensor with dim "
                                f"{source._data.ndim}")
+        if not source._data.ndim and idx.size != 1:  # (PyTorch's message reads the size of the source's dim 0)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         _check_index_count(axis, idx, source, name)
     mismatched = source._data.ndim != self._data.ndim or any(
         s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)
@@ -609,17 +611,15 @@ def index_add(self, dim, index, source, *, alpha=1):
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_add", (dim, index, source), {"alpha": alpha})["dim"]
     axis = normalize_dim(dim, self._data.ndim)
-    if index._data.dtype not in (np.int64, np.int32):
-        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype.scalar_name}")
     if index._data.ndim > 1:
         raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with type: "
                          f"{index.dtype.scalar_name} and size: {list(index._data.shape)}")
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype.scalar_name}")
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"index_add_(): self ({self.dtype.scalar_name}) and source ({source.dtype.scalar_name}) "
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
-    if not self._data.ndim and not source._data.ndim and idx.size != 1:
-        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     _check_source(self, axis, idx, source, "index_add_")
     n = self._data.shape[axis] if self._data.ndim else 1
     # PyTorch's index_add has two kernels with their own words for an index out of range: the slice-wise one
@@ -704,17 +704,33 @@ def index_fill(self, dim, index, value):
 
 def masked_scatter(self, mask, source):
     """A copy with the elements of ``source``, in order, written where ``mask`` is True."""
-    if mask._data.dtype != np.bool_:
-        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
-                           f"{mask.dtype.scalar_name}")
+    # PyTorch's order: the mask broadcast with self (a copy of which masked_scatter_ writes into), the source's
+    # dtype, the mask's
+    raise_if_not_broadcastable(mask, self)
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
                            f"{self.dtype.scalar_name} and {source.dtype.scalar_name}")
-    raise_if_not_broadcastable(self, mask)
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.scalar_name}")
     count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
     if count > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return index_ops.MaskedScatter.apply(self, source, mask=mask._data)
+
+
+def masked_scatter_(self, mask, source):
+    """masked_scatter into self, with PyTorch's in-place checks first: the source's dtype, the mask expanded to
+    self's shape (self's own shape is kept), the mask's dtype."""
+    if isinstance(mask, Tensor) and isinstance(source, Tensor):  # (else the out-of-place form's TypeError)
+        if source._data.dtype != self._data.dtype:
+            raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                               f"{self.dtype.scalar_name} and {source.dtype.scalar_name}")
+        mask.expand(self.shape)
+        if mask._data.dtype != np.bool_:
+            raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                               f"{mask.dtype.scalar_name}")
+    return self._inplace(lambda t: t.masked_scatter(mask, source), [mask, source])
 
 
 def take_along_dim(self, indices, dim=None):
@@ -726,8 +742,8 @@ def take_along_dim(self, indices, dim=None):
         raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
                            f"indices")
-    if dim is None:  # gather of the flattened tensor, with gather's dtype rule (int32 indices too)
-        return self.reshape(-1).gather(0, indices.reshape(-1))
+    if dim is None:  # gather of the flattened views, with gather's dtype rule (int32 indices too)
+        return self.view(-1).gather(0, indices.view(-1))
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"torchless.take_along_dim(): dtype of indices should be Long but got "
                            f"{indices.dtype.scalar_name}")
@@ -758,11 +774,11 @@ _METHODS = {name: _smooth_method(name) for name in _SMOOTH_METHODS}
 _METHODS.update({f.__name__: f for f in (
     logit, sgn, signbit, atan2, hypot, logaddexp, logaddexp2, copysign, fmax, fmin, xlogy, addmm, addbmm, baddbmm,
     addmv, addr, addcmul, addcdiv, cumprod, cummax, cummin, logcumsumexp, nansum, nanmean, aminmax, quantile,
-    nanquantile, index_add, index_copy, index_fill, masked_scatter, take_along_dim)})
+    nanquantile, index_add, index_copy, index_fill, masked_scatter, masked_scatter_, take_along_dim)})
 
 # in-place forms: the op's result written back (checked and recorded by Tensor._inplace)
 _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm baddbmm addmv addr addcmul addcdiv "
-            "index_add index_copy index_fill masked_scatter sign trunc frac fix log10 log2 log1p expm1 "
+            "index_add index_copy index_fill sign trunc frac fix log10 log2 log1p expm1 "
             "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square nan_to_num".split())
 
 

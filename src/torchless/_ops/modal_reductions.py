@@ -4,7 +4,7 @@ import operator
 
 import numpy as np
 
-from .. import _parser_errors
+from .. import _memory_format, _parser_errors
 from .._kernels import std_sort
 from .._tensor import Tensor
 from .._tensor_methods._arguments import EVERY_DIM, KEEPDIM_OMITTED
@@ -79,6 +79,8 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         results.append(Tensor._wrap(inverse.reshape(self.shape if dim is None else (n,)).astype(np.int64)))
     if return_counts:
         results.append(Tensor._wrap(np.diff(np.append(starts, n)).astype(np.int64)))
+    for result in results if not a.size else ():  # (NumPy gives empty results all-zero strides)
+        result._data = _memory_format.with_c_strides(result._data)
     return results[0] if len(results) == 1 else tuple(results)
 
 
@@ -141,9 +143,9 @@ def mode(self, dim=-1, keepdim=False):
     a = self._data
     axis = _reduce_dim(self, dim, keepdim, "mode")
     _check_reduced_size(self, axis, "mode")
-    self._no_kernel_for("c", "mode_cpu")
-    if a.ndim == 0:
+    if a.ndim == 0:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         return _RETURN_TYPES["mode"](*_selected(self, 0, np.array(0, np.int64), keepdim, "ModeBackward0", dim))
+    self._no_kernel_for("c", "mode_cpu")
     rows = np.moveaxis(a, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     indices = np.empty(flat.shape[0], np.int64)

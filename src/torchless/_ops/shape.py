@@ -215,6 +215,8 @@ def _flipped(a, axes):
 def _concatenated(out, arrays):
     """cat's result ``out`` of ``arrays`` laid out as PyTorch's cat allocates it: in the channels-last format
     every input suggests, else C-contiguous (NumPy would follow inputs that are all transposed)."""
+    if not out.size:  # (NumPy gives an empty result all-zero strides)
+        return _memory_format.with_c_strides(out)
     if out.ndim < 2 or all(a.flags.c_contiguous for a in arrays):
         return out  # (then both are C-contiguous)
     format_ = _memory_format.suggest(arrays[0])
@@ -289,7 +291,7 @@ class Where(Node):
         # where's operands are (condition, a, b); masked_fill writes into a contiguous copy of its input
         if self.node_name == "WhereBackward0":
             return _memory_format.iterator_layout(out, (self.condition, *arrays))
-        return np.ascontiguousarray(out)
+        return _memory_format.c_ordered(out)  # (C strides, an empty result's too)
 
     def forward(self, a, b, condition=None, name="WhereBackward0"):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name

@@ -161,12 +161,17 @@ def float_power(self, exponent):
     complex_operand = any(v._data.dtype.kind == "c" if isinstance(v, Tensor) else
                           isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (self, exponent))
     target, scalar = (_dtype.complex128, complex) if complex_operand else (_dtype.float64, float)
+    for operand in (self, exponent):
+        if type(operand) is int:  # (read into PyTorch's Scalar first: int64, or uint64 if positive)
+            _dtype.check_64_bits(operand)
     base = self._cast(target.numpy) if isinstance(self, Tensor) else self
     if isinstance(exponent, Tensor):
         exponent = exponent._cast(target.numpy)
     elif isinstance(exponent, numbers.Number):
         exponent = scalar(exponent)
     if not isinstance(base, Tensor):
+        if isinstance(exponent, Tensor):  # (as PyTorch's pow of a number base: a C-contiguous result)
+            return exponent.__rpow__(scalar(base))
         from .._creation import tensor
 
         return tensor(scalar(base), dtype=target).pow(exponent)

@@ -58,6 +58,8 @@ def check_lerp_arguments(name, end, weight):
     if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
         raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
                                                  (end, weight))
+    if type(weight) is int:  # (read into PyTorch's Scalar: int64, or uint64 if positive)
+        _dtype.check_64_bits(weight)
 
 
 def check_tensor_other(other, name):
@@ -71,20 +73,69 @@ def check_index_along(shape, axis, idx, name, role, source_shape=None):
     (a 0-d array or index counts as one element): dtype, rank, sizes, then each index in range."""
     if idx.dtype not in (np.int64, np.int32):  # (scatter_add shares scatter's check, and its name)
         raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
+    if role == "self":
+        check_scatter_shapes(shape, axis, idx, source_shape)
+    else:
+        _check_gather_shapes(shape, axis, idx)
+    check_index_values(shape, axis, idx)
+
+
+def _check_gather_shapes(shape, axis, idx):
     if max(idx.ndim, 1) != max(len(shape), 1):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as {role} tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     if len(shape) and idx.ndim:
         too_large = [d for d in range(idx.ndim) if d != axis and idx.shape[d] > shape[d]]
-        if source_shape is not None and len(source_shape) == idx.ndim:
-            too_large += [d for d in range(idx.ndim) if idx.shape[d] > source_shape[d]]
         if too_large:
-            if role == "input":
-                raise RuntimeError(f"Size does not match at dimension {too_large[0]} expected index {list(idx.shape)} "
-                                   f"to be no larger than self {list(shape)} apart from dimension {axis}")
-            larger_than_source = "" if source_shape is None else \
-                f" and to be no larger size than src {list(source_shape)}"
+            raise RuntimeError(f"Size does not match at dimension {too_large[0]} expected index {list(idx.shape)} "
+                               f"to be no larger than self {list(shape)} apart from dimension {axis}")
+
+
+def _nonempty_size(shape, d):
+    return shape[d] if len(shape) else 1
+
+
+def check_scatter_shapes(shape, axis, idx, source_shape=None):
+    """PyTorch's scatter_shape_check of an index array ``idx`` scattering along ``axis`` into an array of ``shape``
+    (from a source of ``source_shape``; None for a number): nothing of an empty index, else its rank, then whether
+    it is larger than self (apart from ``axis``) or the source, the source's rank being checked before that."""
+    if not idx.size:
+        return
+    if max(idx.ndim, 1) != max(len(shape), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    dims = range(max(len(shape), 1))
+    too_large = any(d != axis and _nonempty_size(idx.shape, d) > _nonempty_size(shape, d) for d in dims)
+    if source_shape is None:
+        if too_large:
             raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
-                               f"dimension {axis}{larger_than_source}")
+                               f"dimension {axis}")
+        return
+    for d in dims if not too_large else ():
+        if source_shape and d >= len(source_shape):  # (PyTorch reads the size of a dim the source lacks)
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-len(source_shape)}, "
+                             f"{len(source_shape) - 1}], but got {d})")
+        if _nonempty_size(idx.shape, d) > _nonempty_size(source_shape, d):
+            too_large = True
+            break
+    if max(len(source_shape), 1) != max(idx.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    if too_large:
+        raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+                           f"dimension {axis} and to be no larger size than src {list(source_shape)}")
+
+
+def check_scatter_arguments(array, axis, idx, source, name):
+    """PyTorch's checks of a scatter's index array ``idx`` along ``axis`` of ``array`` from the array ``source``
+    (None for a number), before its kernel: the index dtype (not of an empty index), the source's, the shapes."""
+    label = "scatter" if name == "scatter_add" else name  # (scatter_add shares scatter's checks, and its name)
+    if idx.size and idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{label}(): Expected dtype int32/int64 for index")
+    if source is not None and source.dtype != array.dtype:
+        raise RuntimeError(f"{label}(): Expected self.dtype to be equal to src.dtype")
+    check_scatter_shapes(array.shape, axis, idx, None if source is None else source.shape)
+
+
+def check_index_values(shape, axis, idx):
+    """The kernel's check of each index along ``axis`` of an array of ``shape``: in range (negative ones too)."""
     size = shape[axis] if len(shape) else 1
     outside = (idx < 0) | (idx >= size)
     if outside.any():

@@ -369,7 +369,7 @@ class ArithmeticMethods:
         if not isinstance(other, Tensor):  # PyTorch has no number overload for these
             raise _parser_errors.not_tensor(fn.__name__, "other", 1, other)
         raise_if_not_broadcastable(self, other)
-        return Tensor._wrap(fn(self._data, other._data))
+        return Tensor._wrap(_memory_format.iterator_layout(fn(self._data, other._data), (self._data, other._data)))
 
     def lerp(self, end, weight):
         """``self + weight * (end - self)``; ``end`` (and a tensor ``weight``) of self's dtype."""

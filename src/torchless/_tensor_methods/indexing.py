@@ -45,6 +45,8 @@ def _fills_through_byte_mask(shape, key):
                isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
         return False
     consumed = sum(part is not None and part is not Ellipsis for part in parts) - 1 + mask.ndim
+    if consumed > len(shape):
+        return False  # (too many indices: index_put's own error)
     position = 0
     for part in parts:
         if part is indices[0]:
@@ -90,6 +92,13 @@ def _full_slice(part, size):
 _INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
 
 
+def _direct_index(key):
+    """Whether ``key`` is a lone index tensor or mask NumPy indexes by as PyTorch does: of some dims, of an index
+    dtype, no empty mask (NumPy takes one of any shape, PyTorch checks its shape)."""
+    return isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES and (
+        key._data.size or key._data.dtype != np.bool_)
+
+
 def _index_tensors(key):
     """The index tensors of a key (not 0-d ones, which select as ints)."""
     return [part for part in (key if isinstance(key, tuple) else (key,)) if isinstance(part, Tensor) and part._data.ndim]
@@ -105,7 +114,7 @@ class IndexingMethods:
         return save_tensor_versions(self._index(key), *_index_tensors(key))
 
     def _index(self, key):
-        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index], t[mask]
+        if _direct_index(key):  # t[index], t[mask]
             try:
                 return indexing.Index.apply(self, key=key._data)
             except IndexError:
@@ -114,6 +123,7 @@ class IndexingMethods:
         # tensor's error message is about)
         key = indexing.single_ellipsis(self._data.ndim,
                                        subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
+        indexing.check_empty_masks(self._data.shape, key)
         try:
             indexing.check_steps(self._data.shape, key)
             staged = indexing.select_first(key)
@@ -171,7 +181,7 @@ class IndexingMethods:
             self.copy_(value_t.view(value_shape[leading:]).expand(shape))
 
     def _put_tensor_item(self, key, value_t):
-        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v
+        if _direct_index(key):  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)
             except IndexError:
@@ -182,6 +192,7 @@ class IndexingMethods:
                                        subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
         if any(isinstance(item, str) for item in (key if isinstance(key, tuple) else (key,))):
             raise indexing.index_error(self._data.shape, key, None)  # (PyTorch reads a str as index data)
+        indexing.check_empty_masks(self._data.shape, key)
         try:
             self._put_item(key, value_t)
         except IndexError as error:
@@ -274,8 +285,8 @@ class IndexingMethods:
         """PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
         shape before the dtypes and the values inside the index tensors: checks them, with those values zeroed."""
         parts = key if isinstance(key, tuple) else (key,)
-        parts = tuple(np.zeros(p.shape, np.intp) if isinstance(p, np.ndarray) and p.ndim and p.dtype != np.bool_
-                      else p for p in parts)
+        parts = tuple(np.zeros(p.shape, np.intp) if isinstance(p, np.ndarray) and p.dtype != np.bool_ else p
+                      for p in parts)
         checked = parts if isinstance(key, tuple) else parts[0]
         try:
             self._raise_setitem_shape_error(checked, value)

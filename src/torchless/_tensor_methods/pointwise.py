@@ -239,8 +239,12 @@ class PointwiseMethods:
         self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                              "torch.sgn instead.")
         if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
-            return Tensor._wrap(self._data.copy())
+            return self._bool_sign()
         return self._step(unary.sign, "SignBackward0")
+
+    def _bool_sign(self):
+        """sign and sgn of a bool tensor: a copy of it, laid out as PyTorch's clone lays it out."""
+        return Tensor._wrap(_memory_format.preserving(self._data.copy(order="K"), self._data))
 
     def floor(self):
         self._no_kernel_for("b", "floor_vml_cpu")

@@ -406,7 +406,9 @@ class ReductionMethods:
         if self._data.ndim != 1 or (self._data < 0).any():
             raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
         if weights is None or not self._data.size:  # (an empty input counts in int64 even with weights, as torch)
-            return Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64))
+            # (NumPy gives a result of no bins all-zero strides)
+            return Tensor._wrap(_memory_format.with_c_strides(np.bincount(self._data, minlength=minlength).astype(
+                np.int64)))
         if weights._data.shape != self._data.shape:
             raise RuntimeError("weights should be 1-d and have the same length as input")
         out = np.bincount(self._data, weights._data, minlength=minlength)
@@ -435,7 +437,7 @@ class ReductionMethods:
         self._no_kernel_for("b", "linspace_cpu")
         if self._data.dtype == np.uint8 and min < 0:
             raise RuntimeError("value cannot be converted to type uint8_t without overflow")
-        self._no_kernel_for("biu", "histogram_cpu")
+        self._no_kernel_for("biuc", "histogram_cpu")  # (an empty complex tensor reaches it)
         return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
@@ -457,6 +459,7 @@ class ReductionMethods:
             out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
         if return_counts:
             out += (Tensor._wrap(counts.astype(np.int64)),)
+        _memory_format.in_c_order(out)  # (C strides, empty results' too: NumPy gives those all-zero strides)
         return out[0] if len(out) == 1 else out
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):

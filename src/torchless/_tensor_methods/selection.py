@@ -15,7 +15,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
 from ..autograd import forward_ad
-from ._arguments import check_index_along
+from ._arguments import check_index_along, check_index_values, check_scatter_arguments
 
 
 class SelectionMethods:
@@ -43,7 +43,8 @@ class SelectionMethods:
             return indexing.Index.apply(self, key=(), name=name, shown=shown)
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
-        return indexing.Index.apply(self, key=tuple(key), name=name, shown=shown)
+        # (PyTorch allocates the result C-contiguous, where NumPy's indexing follows a permuted index's layout)
+        return _memory_format.in_c_order(indexing.Index.apply(self, key=tuple(key), name=name, shown=shown))
 
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
@@ -66,6 +67,8 @@ class SelectionMethods:
                                         shown={"dim": dim, "index": idx})
         n = self._data.shape[axis]
         outside = (idx < 0) | (idx >= n)
+        if self._data.ndim == 1 and outside.any():  # (PyTorch's kernel for a vector checks each index alone)
+            raise IndexError("index out of range in self")
         if idx.size and not n:
             raise RuntimeError("index_select(): self indexing axis dim should be positive")
         if outside.any():
@@ -109,10 +112,12 @@ class SelectionMethods:
                              "elements.")
         shown = {"index": idx}
         if not self._data.ndim or not n:
-            return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
-        # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
-        return save_tensor_versions(indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape),
-                                                        name="TakeBackward0", shown=shown), index)
+            taken = indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
+        else:  # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
+            taken = save_tensor_versions(indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape),
+                                                              name="TakeBackward0", shown=shown), index)
+        # (PyTorch allocates the result C-contiguous, where NumPy's indexing follows a permuted index's layout)
+        return _memory_format.in_c_order(taken)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
@@ -136,6 +141,9 @@ class SelectionMethods:
                             "of:\n * (int dim, Tensor index, Tensor src)\n * (int dim, Tensor index, Tensor src, *, "
                             "str reduce)\n * (int dim, Tensor index, Number value)\n * (int dim, Tensor index, "
                             "Number value, *, str reduce)\n")
+        # (the reduction's name is checked after the arguments, before the kernel converts a number)
+        check_scatter_arguments(self._data, normalize_dim(dim, self._data.ndim), index._data,
+                                src._data if isinstance(src, Tensor) else None, "scatter")
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
         if isinstance(src, Tensor):
@@ -146,7 +154,8 @@ class SelectionMethods:
         with grad_mode.no_grad():
             base = self.detach()
             source = src.detach() if isinstance(src, Tensor) else \
-                Tensor._wrap(np.full(index._data.shape, _dtype.fill_value(src, self._data.dtype), self._data.dtype))
+                Tensor._wrap(np.full(index._data.shape, _dtype.fill_value(src, self._data.dtype) if index._data.size
+                                     else 0, self._data.dtype))
             if reduce == "add":
                 out = base._scatter(dim, index, source, add=True, name="scatter")
             else:
@@ -170,16 +179,26 @@ class SelectionMethods:
     def scatter_add_(self, dim, index, src):
         return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
 
-    def _scatter(self, dim, index, src, add, name):
+    def _scatter_axis(self, dim, index, src, name):
+        """The axis ``dim`` names, after PyTorch's checks of a scatter's arguments: the dim, the index dtype, the
+        source's, the shapes, then (in its kernel: not for an empty index) a number source's conversion to self's
+        dtype and the index values. Returns (axis, the number converted; None for a tensor source)."""
         axis = normalize_dim(dim, self._data.ndim)
+        check_scatter_arguments(self._data, axis, index._data, src._data if isinstance(src, Tensor) else None, name)
+        if not index._data.size:
+            return axis, 0
+        value = None if isinstance(src, Tensor) else _dtype.fill_value(src, self._data.dtype)
+        check_index_values(self._data.shape, axis, index._data)
+        return axis, value
+
+    def _scatter(self, dim, index, src, add, name):
+        axis, value = self._scatter_axis(dim, index, src, name)
         idx = index._data
-        if idx.dtype not in (np.int64, np.int32):  # the index dtype, the source's, then the rest of the index
-            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
-        if isinstance(src, Tensor) and src._data.dtype != self._data.dtype:
-            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
-                               "to src.dtype")  # (scatter_add shares scatter's check, and its name)
-        source = src._data.shape if isinstance(src, Tensor) else None
-        check_index_along(self._data.shape, axis, idx, name, "self", source)
+        if not idx.size and self._data.ndim:  # nothing written (an index of any dtype and rank, a source of any shape)
+            key = (np.zeros(0, np.intp),) * self._data.ndim
+            if isinstance(src, Tensor):
+                return indexing.Scatter.apply(self, src.reshape(-1), key=key, add=add, dim=dim)
+            return indexing.Scatter.apply(self, None, key=key, value=value, dim=dim)
         if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
             source = src.reshape(-1) if isinstance(src, Tensor) else src
             return self.reshape(-1)._scatter(0, index.reshape(-1), source, add, name).reshape(self.shape)
@@ -187,8 +206,7 @@ class SelectionMethods:
         key[axis] = idx
         if isinstance(src, Tensor):
             return indexing.Scatter.apply(self, src, key=tuple(key), add=add, dim=dim)
-        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype),
-                                      dim=dim)
+        return indexing.Scatter.apply(self, None, key=tuple(key), value=value, dim=dim)
 
     def nonzero(self, *, as_tuple=False):
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
@@ -200,9 +218,12 @@ class SelectionMethods:
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero
-            return Tensor._wrap(np.zeros((int(bool(self._data)), 0), np.int64))
+            rows = int(bool(self._data))  # (laid out as the transpose of a (0, rows) array, as PyTorch's)
+            return Tensor._wrap(_memory_format.with_strides(np.zeros((rows, 0), np.int64), (1, rows)))
         # (N, ndim) with strides (1, N), as PyTorch's kernel writes the indices dim after dim: its transpose
-        return Tensor._wrap(np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T)
+        indices = np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T
+        # (the transpose of an (ndim, N) array, as PyTorch's: of no rows (1, 0) strided, where NumPy's are all 0)
+        return Tensor._wrap(indices if indices.size else _memory_format.with_strides(indices, (1, 0)))
 
     def argwhere(self):
         return self.nonzero()
