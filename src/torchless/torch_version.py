@@ -1,13 +1,15 @@
 """``torch.torch_version.TorchVersion``: a version string that compares with version strings, tuples of numbers and
 ``packaging.version.Version`` objects by PEP 440's order, as code written for PyTorch compares ``torch.__version__``
 (``torch.__version__ >= (2, 0)``, ``torch.__version__ < "1.10"``)."""
+import functools
 import re
 from collections.abc import Iterable
 
 __all__ = ["TorchVersion", "Version", "InvalidVersion"]
 
-# PEP 440's grammar (its appendix's regular expression, normalised forms included)
-_PEP440 = re.compile(r"""
+# PEP 440's grammar (its appendix's regular expression, normalised forms included), compiled on first use (it
+# takes milliseconds, which every `import torchless` would pay)
+_PEP440_PATTERN = r"""
     ^\s*v?
     (?:(?P<epoch>[0-9]+)!)?
     (?P<release>[0-9]+(?:\.[0-9]+)*)
@@ -15,7 +17,12 @@ _PEP440 = re.compile(r"""
     (?:-(?P<post_implicit>[0-9]+)|[-_.]?(?P<post_letter>post|rev|r)[-_.]?(?P<post_number>[0-9]+)?)?
     (?:[-_.]?(?P<dev_letter>dev)[-_.]?(?P<dev_number>[0-9]+)?)?
     (?:\+(?P<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?
-    \s*$""", re.VERBOSE | re.IGNORECASE)
+    \s*$"""
+
+
+@functools.lru_cache(maxsize=None)
+def _pep440():
+    return re.compile(_PEP440_PATTERN, re.VERBOSE | re.IGNORECASE)
 
 _PRE_RANKS = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
 
@@ -33,7 +40,7 @@ class Version:
     __slots__ = ("_text", "_key")
 
     def __init__(self, version):
-        match = _PEP440.match(version)
+        match = _pep440().match(version)
         if match is None:
             raise InvalidVersion(f"Invalid version: {version!r}")
         self._text = version
