@@ -218,3 +218,17 @@ def test_complex_gradient_keeps_the_strides_of_size_one_dims():
         (lib.nn.functional.pad(z, (0, 0, 1, 2)) * (1 + 2j)).real.sum().backward()
         strides.append(z.grad.stride())
     assert strides[1] == strides[0]
+
+
+# ------------------------------------------------------------------ kernels on an empty batch
+@pytest.mark.parametrize("kernel, stride, padding", [((1, 3, 3), (1, 1, 1), ((0, 0), (1, 1), (1, 1))),
+                                                     ((3, 3, 3), (2, 1, 1), ((1, 1), (1, 1), (1, 1)))],
+                         ids=["depth-free", "depth-columns"])
+def test_conv3d_input_gradient_kernel_of_an_empty_batch(kernel, stride, padding):
+    from torchless._kernels import conv3d
+
+    w = np.ones((4, 3) + kernel, np.float32)
+    out_dhw = tuple((n + sum(p) - k) // s + 1 for n, p, k, s in zip((5, 6, 6), padding, kernel, stride))
+    gx = conv3d.conv3d_backward_input(np.zeros((0, 4) + out_dhw, np.float32), w, (5, 6, 6), stride, padding,
+                                      (1, 1, 1), 1)
+    assert gx.shape == (0, 3, 5, 6, 6) and gx.dtype == np.float32

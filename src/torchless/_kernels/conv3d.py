@@ -63,7 +63,7 @@ def depth_columns(x, kernel_depth, out_depth, stride, front, dilation, groups):
 def fold_depth_columns(columns, batch, input_depth, kernel_depth, stride, front, dilation, groups):
     """The adjoint of depth_columns: (N, C, D, H, W), every column plane added to its input plane."""
     images, channels, H, W = columns.shape
-    out_depth, Cg = images // batch, channels // (groups * kernel_depth)
+    out_depth, Cg = images // batch if batch else 0, channels // (groups * kernel_depth)  # (an empty batch)
     columns = columns.reshape(batch, out_depth, groups, kernel_depth, Cg, H * W)
     x = np.zeros((batch, groups, Cg, input_depth, H * W), columns.dtype)
     for kd, first, end, plane in _depth_taps(input_depth, out_depth, kernel_depth, stride, front, dilation):
@@ -172,7 +172,7 @@ def conv3d_backward_input(gy, w, input_dhw, stride, padding, dilation, groups):
         D, H, W = input_dhw
         gx = conv2d.conv2d_backward_input(_planar(gy), _planar_kernel(w), (D * H, W),
                                           *_planar_args(stride, padding, dilation), groups)
-        return gx.reshape(N, -1, D, H, W)
+        return gx.reshape(N, w.shape[1] * groups, D, H, W)  # (not -1: an empty batch has nothing to infer from)
     gcolumns = conv2d.conv2d_backward_input(depth_into_batch(gy), stack_kernel_depth(w), input_dhw[1:], stride[1:],
                                             padding[1:], dilation[1:], groups)
     return fold_depth_columns(gcolumns, N, input_dhw[0], kernel[0], stride[0], padding[0][0], dilation[0], groups)
