@@ -9,7 +9,7 @@ import numpy as np
 
 from .._dtype import cpp_name
 from ..autograd import grad_mode
-from ..autograd.graph import Node, _edge, named_as_pytorch
+from ..autograd.graph import _edge, renamed
 
 
 @functools.lru_cache(maxsize=None)
@@ -151,18 +151,6 @@ _SET_OVERLOADS = ("", "torch.Storage source",
                   "Tensor source", "Tensor source, int storage_offset, tuple of ints size, tuple of ints stride = None")
 
 
-class _SetNode(Node):
-    """The node of a recorded set_: PyTorch's NotImplemented, whose backward is an error."""
-
-    def backward(self, grad):
-        raise RuntimeError("derivative for set_ is not implemented")
-
-    backward_graph = backward
-
-    def name(self):
-        return "torch::autograd::NotImplemented"
-
-
 def set_(self, *args, **kwargs):
     """``set_()``, ``set_(source)``, ``set_(source, storage_offset, size, stride=None)``: this tensor now looks into
     the memory of ``source`` (a tensor, sharing its memory as it is, or a storage), with the given layout; or into
@@ -190,12 +178,15 @@ def set_(self, *args, **kwargs):
         array = _laid_over(_flat_memory(source, self._data.dtype), self._data.dtype, storage_offset, size, stride)
     recorded = grad_mode.state.enabled and self._requires_grad
     if recorded:
-        node = _SetNode()
+        from .indexing import DelayedError  # (a node whose backward raises its message)
+
+        node = DelayedError()
+        node.message = "derivative for set_ is not implemented"
         inputs = (self,) + ((source,) if isinstance(source, Tensor) and size is None else ())
         node.needs_input_grad = tuple(t._requires_grad for t in inputs)
         node.edges = tuple(_edge(t) if t._requires_grad else None for t in inputs)
         node.record_sequence()
-        self.grad_fn = named_as_pytorch(node)
+        self.grad_fn = renamed(node, "torch::autograd::NotImplemented")
     self._data = array
     self._bump_version()
     return self
