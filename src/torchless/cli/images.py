@@ -41,12 +41,16 @@ def decode_image(data, name):
     import io
 
     try:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise CLIError("reading PNG/JPEG images needs Pillow: pip install 'torchless[cli]'") from None
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()
+            # A phone stores which way up its photo is in EXIF, leaving the pixels as the sensor saw them.
+            image = ImageOps.exif_transpose(image)
+            if image.mode.startswith(("I", "F")):
+                return _high_depth_grey(image)
             if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
                 # Transparent pixels count as white paper, whatever colour they store.
                 background = Image.new("RGBA", image.size, (255, 255, 255, 255))
@@ -57,6 +61,19 @@ def decode_image(data, name):
         raise CLIError(f"cannot read image {name}: not an image file Pillow can identify") from None
     except (Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError) as err:
         raise CLIError(f"cannot read image {name}: {err}") from None
+
+
+def _high_depth_grey(image):
+    """Grey levels in [0, 255] of a 16-bit, 32-bit integer or float image, by the range its mode implies.
+
+    Pillow's own conversion to 8 bits clips instead of scaling, which would turn a 16-bit scan white.
+    """
+    levels = np.asarray(image, dtype=np.float64)
+    if image.mode.startswith("I;16") or (image.mode == "I" and levels.max(initial=0) > 255):
+        levels = levels / 257.0  # 65535 -> 255: a 16-bit scan (Pillow opens some as 32-bit "I")
+    elif image.mode == "F" and levels.max(initial=0) <= 1.0:
+        levels = levels * 255.0  # a float image in [0, 1]
+    return np.clip(levels, 0.0, 255.0)
 
 
 def to_mnist(grey):
