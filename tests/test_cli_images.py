@@ -93,3 +93,64 @@ def test_turned_phone_photos_are_recognised(course_model, digit, orientation, tm
     photo = tmp_path / "digit.jpg"
     photo.write_bytes(_encoded(stored, "JPEG", exif=exif.tobytes(), quality=95))
     assert predict_arrays(course_model, [read_digit(str(photo))]).argmax() == digit
+
+
+def _photographed(drawing, light, seed):
+    """``drawing`` on a sheet three times its size, lit by ``light`` (a function of the sheet's coordinates in
+    [0, 1]), with sensor noise, as a JPEG a phone would write."""
+    height, width = drawing.shape
+    sheet = np.full((3 * height, 3 * width), 255.0)
+    sheet[height // 2 : height // 2 + height, width : 2 * width] = drawing
+    ys, xs = np.mgrid[0 : sheet.shape[0], 0 : sheet.shape[1]]
+    lit = sheet * light(ys / ys.max(), xs / xs.max())
+    lit += np.random.default_rng(seed).normal(0.0, 6.0, sheet.shape)
+    grey = np.clip(lit, 0, 255).astype(np.uint8)
+    return _encoded(Image.fromarray(np.stack([grey, grey * 0.95, grey * 0.9], -1).astype(np.uint8)), "JPEG",
+                    quality=80)
+
+
+LIGHTS = {
+    "even": lambda y, x: np.ones_like(x),
+    "dim room": lambda y, x: np.full_like(x, 0.5),  # the paper reads 127: below the old fixed threshold
+    "dark room": lambda y, x: np.full_like(x, 0.3),
+    "lamp on the right": lambda y, x: 0.55 + 0.45 * x,  # the left edge is darker than the ink's contrast
+    "lens falloff": lambda y, x: 1 - 0.9 * ((y - 0.5) ** 2 + (x - 0.5) ** 2),
+}
+
+
+@pytest.mark.parametrize("light", sorted(LIGHTS))
+@pytest.mark.parametrize("digit", [0, 1, 2, 3, 4, 7])
+def test_photos_in_uneven_light_are_recognised(course_model, digit, light, tmp_path):
+    from torchless.cli.predict import predict_arrays, read_digit
+
+    with Image.open(DIGITS / f"{digit}_pen.png") as image:
+        drawing = np.asarray(image.convert("L"), np.float64)
+    photo = tmp_path / "digit.jpg"
+    photo.write_bytes(_photographed(drawing, LIGHTS[light], seed=digit))
+    assert predict_arrays(course_model, [read_digit(str(photo))]).argmax() == digit
+
+
+@pytest.mark.parametrize("light", ["even", "dim room", "lens falloff"])
+def test_blank_paper_photos_are_blank(light):
+    """Paper with only its grain and the light's falloff holds no digit (rather than a box of noise)."""
+    from torchless.cli.errors import CLIError
+
+    grey = decode_image(_photographed(np.full((100, 100), 255.0), LIGHTS[light], seed=0), "paper")
+    with pytest.raises(CLIError, match="blank"):
+        to_mnist(grey)
+
+
+@pytest.mark.parametrize("stroke", [1, 11])
+def test_drawings_filling_the_image_keep_their_strokes(course_model, stroke):
+    """A digit filling its image, drawn thin or with a thick marker (strokes wider than a cell of the paper's
+    estimate), is read as it is."""
+    from PIL import ImageFilter
+
+    from torchless.cli.predict import predict_arrays
+
+    digits = [0, 1, 2, 3, 4, 7]
+    fields = []
+    for digit in digits:
+        with Image.open(DIGITS / f"{digit}_pen.png") as image:
+            fields.append(to_mnist(np.asarray(image.convert("L").filter(ImageFilter.MinFilter(stroke)), np.float64)))
+    assert list(predict_arrays(course_model, fields).argmax(1)) == digits
