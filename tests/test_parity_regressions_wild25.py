@@ -27,7 +27,7 @@ hook printers, device-agnostic loaders with workers, train/eval switching, VAEs 
   ``untyped_storage().is_shared()`` was False. The values now move into an anonymous shared mapping.
 - ``import torch.distributed as dist`` failed (no module): training scripts import it and guard its use with
   ``dist.is_available() and dist.is_initialized()``, ``get_world_size()`` behind such guards. It is now
-  PyTorch's module before ``init_process_group`` (which torchless, with no backend, refuses).
+  PyTorch's module before ``init_process_group`` (a one-process world since session 26: tests/test_distributed.py).
 - ``torch.lgamma`` of 1 and 2 was -8.9e-16 (the Lanczos series' rounding) where PyTorch gives exactly 0, so
   ``lgamma(k + 1)`` of counts printed ``-0.0000``.
 """
@@ -410,7 +410,8 @@ def test_torch_distributed_before_any_process_group(call):
     assert run(torchless.distributed, torchless) == run(torch.distributed, torch)
 
 
-def test_torch_distributed_is_an_attribute_and_refuses_a_process_group():
+def test_torch_distributed_is_an_attribute_and_refuses_a_world_of_several_processes(tmp_path):
     assert torchless.distributed is __import__("torchless.distributed").distributed
-    with pytest.raises(RuntimeError, match="init_process_group is not supported"):
-        torchless.distributed.init_process_group("gloo", rank=0, world_size=1)
+    with pytest.raises(RuntimeError, match="world_size=2"):
+        torchless.distributed.init_process_group("gloo", init_method=f"file://{tmp_path}/store", rank=0, world_size=2)
+    assert not torchless.distributed.is_initialized()

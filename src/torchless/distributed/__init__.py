@@ -1,49 +1,37 @@
-"""``torch.distributed`` as a script sees it before (or without) ``init_process_group``.
+"""``torch.distributed`` for a world of one process.
 
-Training scripts import it at the top and guard every use (``dist.is_available() and dist.is_initialized()``,
-``get_world_size()`` behind such a guard), running as one process when no launcher set a process group up.
-torchless runs in one process and has no communication backend: the package is available, its default process
-group is never initialized, and what needs one fails with PyTorch's error for a missing default group;
-``init_process_group`` refuses. :class:`torchless.nn.parallel.DistributedDataParallel` and
-:class:`torchless.utils.data.distributed.DistributedSampler` fail the same way.
+Training scripts import it at the top and guard every use (``dist.is_available() and dist.is_initialized()``),
+or set a process group up themselves: ``init_process_group("gloo", rank=0, world_size=1, ...)``, or
+``torchrun --nproc-per-node=1`` through the environment. torchless runs such a script as the world's only
+process: the collectives leave tensors as gloo leaves them with one process,
+:class:`torchless.nn.parallel.DistributedDataParallel` wraps the model and
+:class:`torchless.utils.data.distributed.DistributedSampler` deals the whole dataset to rank 0. A world of
+several processes needs a transport between them, which torchless does not have: ``init_process_group``
+refuses ``world_size > 1``.
 """
-import enum
 import os
 
-__all__ = ["Backend", "GroupMember", "ReduceOp", "all_gather", "all_gather_object", "all_reduce", "all_to_all",
-           "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "gather", "get_backend",
-           "get_global_rank", "get_process_group_ranks", "get_rank", "get_world_size", "group", "init_process_group",
-           "irecv", "is_available", "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available",
-           "is_torchelastic_launched", "isend", "monitored_barrier", "new_group", "recv", "reduce", "reduce_scatter",
-           "scatter", "send"]
+from ._collectives import (all_gather, all_gather_into_tensor, all_gather_object, all_gather_single, all_reduce,
+                           all_to_all, all_to_all_single, barrier, broadcast, broadcast_object_list, gather,
+                           gather_object, irecv, isend, monitored_barrier, recv, reduce, reduce_scatter,
+                           reduce_scatter_single, reduce_scatter_tensor, scatter, scatter_object_list, send)
+from ._process_group import (GroupMember, ProcessGroup, Work, destroy_process_group, get_backend, get_global_rank,
+                             get_group_rank, get_process_group_ranks, get_rank, get_world_size, group,
+                             init_process_group, is_initialized, new_group)
+from ._reduce_op import ReduceOp
 
-_NOT_INITIALIZED = "Default process group has not been initialized, please make sure to call init_process_group."
-
-
-class ReduceOp:
-    """The reduction of a collective (``ReduceOp.SUM``, ...), its members PyTorch's ``RedOpType``."""
-
-    class RedOpType(enum.Enum):
-        SUM = 0
-        AVG = 1
-        PRODUCT = 2
-        MIN = 3
-        MAX = 4
-        BAND = 5
-        BOR = 6
-        BXOR = 7
-        PREMUL_SUM = 8
-
-        def __str__(self):
-            return f"RedOpType.{self.name}"
-
-
-for _member in ReduceOp.RedOpType:
-    setattr(ReduceOp, _member.name, _member)
+__all__ = ["Backend", "GroupMember", "ProcessGroup", "ReduceOp", "Work", "all_gather", "all_gather_into_tensor",
+           "all_gather_object", "all_gather_single", "all_reduce", "all_to_all", "all_to_all_single", "barrier",
+           "broadcast", "broadcast_object_list", "destroy_process_group", "gather", "gather_object", "get_backend",
+           "get_global_rank", "get_group_rank", "get_process_group_ranks", "get_rank", "get_world_size", "group",
+           "init_process_group", "irecv", "is_available", "is_gloo_available", "is_initialized",
+           "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "isend", "monitored_barrier",
+           "new_group", "recv", "reduce", "reduce_scatter", "reduce_scatter_single", "reduce_scatter_tensor",
+           "scatter", "scatter_object_list", "send"]
 
 
 class Backend(str):
-    """A backend name (``Backend.GLOO == "gloo"``); the names PyTorch knows, none of which torchless runs."""
+    """A backend name (``Backend.GLOO == "gloo"``): the names PyTorch knows; torchless's groups are gloo's."""
 
     UNDEFINED = "undefined"
     GLOO = "gloo"
@@ -59,25 +47,9 @@ class Backend(str):
         return value if value != Backend.UNDEFINED else name.lower()
 
 
-class GroupMember:
-    """The default group (``GroupMember.WORLD``: None until a process group exists) and the non-member rank."""
-
-    WORLD = None
-    NON_GROUP_MEMBER = -100
-
-
-class group:  # noqa: N801 - PyTorch's name
-    WORLD = None
-
-
 def is_available():
     """True: the package is there (scripts then ask :func:`is_initialized`)."""
     return True
-
-
-def is_initialized():
-    """False: torchless never has a default process group."""
-    return False
 
 
 def is_torchelastic_launched():
@@ -86,7 +58,8 @@ def is_torchelastic_launched():
 
 
 def is_gloo_available():
-    return False
+    """True: gloo names the backend of torchless's one-process groups (a CPU build of PyTorch has gloo)."""
+    return True
 
 
 def is_nccl_available():
@@ -95,34 +68,3 @@ def is_nccl_available():
 
 def is_mpi_available():
     return False
-
-
-def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
-                       group_name="", pg_options=None, device_id=None):
-    raise RuntimeError("torchless runs in one process and has no torch.distributed backend: "
-                       "init_process_group is not supported")
-
-
-def _needing_a_group(name):
-    def collective(*args, **kwargs):
-        raise ValueError(_NOT_INITIALIZED)
-
-    collective.__name__ = collective.__qualname__ = name
-    collective.__doc__ = f"PyTorch's ``{name}``: it needs the default process group, which torchless never has."
-    return collective
-
-
-for _name in ("get_rank", "get_world_size", "get_backend", "barrier", "monitored_barrier", "all_reduce",
-              "broadcast", "all_gather", "all_gather_object", "broadcast_object_list", "reduce", "gather",
-              "scatter", "reduce_scatter", "all_to_all", "send", "recv", "isend", "irecv", "new_group",
-              "get_process_group_ranks"):
-    globals()[_name] = _needing_a_group(_name)
-
-
-def destroy_process_group(group=None):
-    raise AssertionError("Process group cannot be None")
-
-
-def get_global_rank(group, group_rank):
-    """The global rank of ``group_rank`` in ``group``: the same rank in the default group."""
-    return group_rank

@@ -1,5 +1,5 @@
 """``torch.nn.parallel``: DataParallel as PyTorch runs it without GPUs (a plain call of the wrapped module), and
-DistributedDataParallel's refusal when no process group exists (torchless has none)."""
+DistributedDataParallel in a one-process world."""
 from .data_parallel import DataParallel
 from .distributed import DistributedDataParallel
 

@@ -1,21 +1,18 @@
 """DistributedSampler: each of ``num_replicas`` processes iterates over its own share of a dataset.
 
-torchless runs in one process and has no process group: ``num_replicas`` and ``rank`` must be given (as a
-single-process script that shards by hand does); without them PyTorch asks the default process group, which
-is never initialized here, and so fails as PyTorch does before ``init_process_group``.
+Without ``num_replicas`` and ``rank`` it asks the default process group, as PyTorch's does: torchless's, when
+initialized, is a world of one process, which takes the whole dataset.
 """
 import math
 from typing import TypeVar
 
-from ... import _creation
+from ... import _creation, distributed
 from ...random import Generator
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
 _T_co = TypeVar("_T_co", covariant=True)
-
-_NO_PROCESS_GROUP = "Default process group has not been initialized, please make sure to call init_process_group."
 
 
 class DistributedSampler(Sampler[_T_co]):
@@ -28,16 +25,18 @@ class DistributedSampler(Sampler[_T_co]):
 
     Args:
         dataset (Dataset): the dataset, of known length.
-        num_replicas (int): how many processes share it.
-        rank (int): this process's position among them, in ``[0, num_replicas - 1]``.
+        num_replicas (int, optional): how many processes share it (default: the default group's world size).
+        rank (int, optional): this process's position among them, in ``[0, num_replicas - 1]`` (default: its rank).
         shuffle (bool): shuffle the indices (default: True).
         seed (int): seed of the shuffle, the same in every process (default: 0).
         drop_last (bool): drop the tail that does not divide evenly instead of padding (default: False).
     """
 
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
-        if num_replicas is None or rank is None:
-            raise ValueError(_NO_PROCESS_GROUP)
+        if num_replicas is None:
+            num_replicas = distributed.get_world_size()  # (PyTorch's error when there is no default group)
+        if rank is None:
+            rank = distributed.get_rank()
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
