@@ -2,6 +2,7 @@
 import numpy as np
 
 from .._kernels import parallel
+from .._ops.arithmetic import pow_by_number
 from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -226,8 +227,9 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     exp_avg_sq *= scalar(beta2)
     np.add(exp_avg_sq, work, out=exp_avg_sq, casting="same_kind")
 
-    bias_correction1 = 1 - beta1 ** step
-    bias_correction2 = 1 - beta2 ** step
+    # (float32 betas, from tensors, are raised as PyTorch's pow kernel raises them: NumPy's float32 pow may be off)
+    bias_correction1 = 1 - pow_by_number(beta1, step)
+    bias_correction2 = 1 - pow_by_number(beta2, step)
     # PyTorch evaluates ``number / tensor`` (a Python lr over the bias correction of tensor betas) as
     # ``tensor.reciprocal() * number``
     if isinstance(bias_correction1, np.generic) and not isinstance(lr, np.generic):
