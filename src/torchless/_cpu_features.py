@@ -23,3 +23,26 @@ _FEATURES = _numpy_features()
 def has(feature):
     """Whether the CPU has ``feature``, by NumPy's name for it ("AVX512F", "AVX512FP16", ...)."""
     return bool(_FEATURES.get(feature))
+
+
+def _vendor():
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+_VENDOR = None
+
+
+def is_intel():
+    """Whether the CPU is Intel's: MKL, inside PyTorch, takes its tuned kernels (fused multiply-adds) only there;
+    on AMD's CPUs its GEMMs multiply and add separately."""
+    global _VENDOR
+    if _VENDOR is None:
+        _VENDOR = _vendor()
+    return _VENDOR == "GenuineIntel"

@@ -3,7 +3,7 @@ of largest magnitude; pivots are 1-based int32 row swaps), and what is built on 
 lu_unpack."""
 import numpy as np
 
-from .. import _parser_errors
+from .. import _cpu_features as cpu_features, _parser_errors
 from .._ops._util import broadcast_error
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
@@ -29,8 +29,10 @@ def factor(a):
     row swaps, and per matrix the 1-based index of U's first zero diagonal entry (0 if none).
 
     Unblocked and right-looking, each column below its pivot scaled by the pivot's reciprocal and each update
-    ``A22 - l u`` rounded once, as a fused multiply-add gives it: so PyTorch's (MKL's) kernel computes it, which
-    decides which tiny values come out exactly zero in a singular matrix, and so its pivots and info."""
+    ``A22 - l u`` rounded once, as a fused multiply-add gives it: so PyTorch's (MKL's) kernel computes it on
+    Intel's CPUs (on AMD's, MKL multiplies and subtracts separately), which decides which tiny values come out
+    exactly zero in a singular matrix, and so its pivots and info."""
+    update = _fused_update if cpu_features.is_intel() else _plain_update
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
     lu = np.array(a.reshape((int(np.prod(batch)), m, n)), copy=True)
@@ -47,8 +49,12 @@ def factor(a):
         zero = pivot == 0
         info[zero & (info == 0)] = k + 1
         lu[:, k + 1:, k] *= (1 / np.where(zero, 1, pivot))[:, None]
-        lu[:, k + 1:, k + 1:] = _fused_update(lu[:, k + 1:, k + 1:], lu[:, k + 1:, k, None], lu[:, k, None, k + 1:])
+        lu[:, k + 1:, k + 1:] = update(lu[:, k + 1:, k + 1:], lu[:, k + 1:, k, None], lu[:, k, None, k + 1:])
     return lu.reshape(a.shape), pivots.reshape(batch + (k_max,)), info.reshape(batch)
+
+
+def _plain_update(c, a, b):
+    return c - a * b
 
 
 def _fused_update(c, a, b):

@@ -16,7 +16,7 @@ import warnings
 
 import numpy as np
 
-from ... import _creation, _dtype, _memory_format
+from ... import _cpu_features as cpu_features, _creation, _dtype, _memory_format
 from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
@@ -678,6 +678,12 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
+def _vectorised_erf_gelu(dtype, size):
+    """Whether PyTorch's gelu takes +inf to NaN: its vectorised float kernel's erf does (a lone element takes the
+    scalar path: inf); float16 reaches that kernel on CPUs with AVX-512 FP16 only."""
+    return size > 1 and (dtype == np.float32 or (dtype == np.float16 and cpu_features.has("AVX512FP16")))
+
+
 class Gelu(Node):
     elementwise = True
     backward_is_one_op = True
@@ -697,8 +703,8 @@ class Gelu(Node):
                 return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
             self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
             out = x * self.cdf
-        if x.dtype == np.float32 and np.isposinf(x).any():
-            out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
+        if _vectorised_erf_gelu(self.dtype, x.size) and np.isposinf(x).any():
+            out = np.where(x == np.inf, np.float32(np.nan), out)
         return out.astype(self.dtype, copy=False)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ... import _memory_format
+from ... import _cpu_features as cpu_features, _memory_format
 from ..._creation.ranges import _float_linspace
 from ..._kernels import fma
 from ..._tensor import Tensor
@@ -70,7 +70,7 @@ def _grid_product(axes, theta):
     """theta[n] @ [x, y(, z), 1] at every point: (N, *spatial, k). Each point is summed as PyTorch's bmm
     of the base grid sums it, so that a point on a pixel boundary rounds to the same side in grid_sample's
     nearest mode: a plain running sum in its own loop for small grids, BLAS's fused multiply-adds after the first
-    product for the others. Each coordinate is broadcast along its own spatial dim (the products stay small)."""
+    product for the others (on Intel's CPUs; elsewhere MKL's GEMM sums plainly too). Each coordinate is broadcast along its own spatial dim (the products stay small)."""
     n, k, contraction = theta.shape
     spatial = [len(axis) for axis in axes]
     points = math.prod(spatial)
@@ -84,7 +84,9 @@ def _grid_product(axes, theta):
     def weights(j):
         return theta[:, :, j].reshape(n, *[1] * len(spatial), k)
 
-    fused = _FUSED_MULTIPLY_ADD.get(theta.dtype) if contraction * points * k >= _BMM_NAIVE_LIMIT else None
+    # (MKL's GEMM, BLAS here, fuses the multiply-adds on Intel's CPUs only)
+    blas = contraction * points * k >= _BMM_NAIVE_LIMIT
+    fused = _FUSED_MULTIPLY_ADD.get(theta.dtype) if blas and cpu_features.is_intel() else None
     grid = coordinate(0) * weights(0)
     for j in range(1, contraction - 1):
         if fused:

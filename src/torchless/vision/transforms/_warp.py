@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from ... import _cpu_features as cpu_features
 from ..._kernels import fma
 from ..._tensor import Tensor
 from ...linalg import LinAlgError
@@ -202,12 +203,12 @@ def _bmm_sum(x, y, weights):
 
     PyTorch's bmm sums the 3 products in order: half in float32, rounded to half once; below 400 multiply-adds
     (3 x rows x 2) in its own loop, rounding each step; above, in the BLAS kernel, whose float32 and float64
-    products after the first are fused multiply-adds.
+    products after the first are fused multiply-adds on Intel's CPUs (MKL's GEMM on others rounds each step too).
     """
     if x.dtype == np.float16:
         w = [np.float32(weight) for weight in weights]
         return (x.astype(np.float32) * w[0] + y.astype(np.float32) * w[1] + w[2]).astype(np.float16)
-    if 3 * x.size * y.size * 2 < 400:
+    if 3 * x.size * y.size * 2 < 400 or not cpu_features.is_intel():
         return x * weights[0] + y * weights[1] + weights[2]
     return _fma(y, weights[1], x * weights[0]) + weights[2]  # (1 * w2 is exact: the last fused add rounds once)
 
