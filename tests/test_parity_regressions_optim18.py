@@ -3,7 +3,7 @@ import importlib
 
 import numpy as np
 import pytest
-from helpers import assert_same_error
+from helpers import assert_same_error, torch_rounds_as_recorded
 
 import torchless
 
@@ -54,6 +54,9 @@ def test_float32_tensor_betas_round_bias_corrections_as_tensor_arithmetic(name, 
         return {"lr": lib.tensor(0.01) if tensor_lr else 0.01, "betas": _tensor_betas(lib), "amsgrad": amsgrad,
                 "weight_decay": 0.1}
 
+    if not torch_rounds_as_recorded():
+        pytest.skip("PyTorch's float32 sqrt (MKL's VML) is 1 ulp off for a fifth of its inputs on this CPU: the "
+                    "last bits this test follows are that kernel's own here")
     _assert_same_trajectory(name, options)
 
 

@@ -146,8 +146,9 @@ def test_a_failing_call_pytorch_parses_keeps_its_own_error():
     _same_error("x.cummax(5)")
 
 
-# PyTorch's deprecated overloads, hidden from its messages, still take a call: beta (and alpha) or value first
-@pytest.mark.parametrize("source", ["x.addmm(2, x, x)", "x.addmm(2, 3, x, x)", "x.addmm_(2, x, x)",
+# PyTorch's deprecated overloads, hidden from its messages, still take a call: beta (and alpha) or value first (an
+# in-place product into one of its own factors is left out: BLAS then reads what it writes, in an order of its own)
+@pytest.mark.parametrize("source", ["x.addmm(2, x, x)", "x.addmm(2, 3, x, x)", "x.clone().addmm_(2, x, x)",
                                     "x.addcmul(2, x, x)", "x.addcdiv_(0.5, x, x + 1)", "x.addr(2, x[0], x[1])",
                                     "x[0].addmv(2, x, x[1])", "x.baddbmm(2, 3, x[None], x[None])",
                                     "x.addbmm(2, x[None], x[None])"])
