@@ -406,6 +406,8 @@ def celu(input, alpha=1.0, inplace=False):
     name = "celu_" if inplace else "celu"
     check_tensor(input, name)
     alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
+    if inplace:
+        input._check_inplace()  # autograd refuses the overwrite before the kernel looks at alpha
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     _check_floating(input, "elu_cpu")
@@ -697,8 +699,10 @@ class Gelu(Node):
                 return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
             self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
             out = x * self.cdf
-        if x.dtype == np.float32 and np.isposinf(x).any():
-            out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
+        if self.dtype == np.float32 and x.size > 1 and x.flags.c_contiguous and np.isposinf(x).any():
+            # PyTorch's vectorized float kernel, which it runs on a contiguous input of more than one element, has
+            # an erf giving NaN there (its scalar loop, and float16's and float64's kernels, give inf)
+            out = np.where(x == np.inf, np.float32(np.nan), out)
         return out.astype(self.dtype, copy=False)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
@@ -751,7 +755,9 @@ class Softmax(Node):
             self.out = self.forward(x.reshape(1), axis).reshape(())
             return self.out
         opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
-        with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
+        # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the float16 path's 1 / sum over an
+        # empty dim divides by zero (its result is empty anyway).
+        with np.errstate(invalid="ignore", divide="ignore"):
             out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
             if x.dtype == np.float16 and axis % x.ndim != x.ndim - 1:

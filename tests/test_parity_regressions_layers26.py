@@ -1,0 +1,162 @@
+"""Layers on the cases earlier sessions missed, each run on torch and on torchless with the same seed and compared:
+what is returned (shapes, dtypes, values to float32 precision, requires_grad and grad_fn names), the warnings raised,
+or the exception's type and message (torchless's names read as torch's)."""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def outcome(lib, make):
+    """``make(lib)`` after seeding the generator: a comparable record of what it returns, or of the exception, with
+    the warnings raised."""
+    lib.manual_seed(0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = record(make(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+            result = type(error).__name__, str(error).replace("torchless", "torch")
+    return result, sorted(str(warning.message).replace("torchless", "torch") for warning in caught)
+
+
+class Values:
+    """A tensor's values, equal to another's to float32 precision (NaN equal to NaN)."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __eq__(self, other):
+        return (isinstance(other, Values) and self.array.shape == other.array.shape
+                and np.allclose(self.array, other.array, rtol=1e-5, atol=1e-6, equal_nan=True))
+
+    def __repr__(self):
+        return repr(self.array)
+
+
+def record(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(record(item) for item in value)
+    if hasattr(value, "detach"):
+        return (tuple(value.shape), str(value.dtype).replace("torchless", "torch"), Values(value.detach().numpy()),
+                value.requires_grad, value.grad_fn.name() if value.grad_fn is not None else None)
+    return repr(value).replace("torchless", "torch")
+
+
+def same_in_both(make):
+    expected, got = outcome(torch, make), outcome(torchless, make)
+    assert got == expected
+    return expected
+
+
+# ---------------------------------------------------------------- celu_ with alpha 0
+
+
+@pytest.mark.parametrize("target", ["leaf", "view of a leaf", "unbound"])
+def test_inplace_celu_refuses_the_overwrite_before_alpha_zero(target):
+    # autograd's check of the in-place op runs before the kernel's of alpha
+    def make(lib):
+        leaf = lib.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+        x = {"leaf": leaf, "view of a leaf": leaf[0, :2], "unbound": leaf.clone().unbind(0)[0]}[target]
+        return lib.nn.functional.celu(x, 0.0, inplace=True)
+
+    result, _ = same_in_both(make)
+    assert result[0] == "RuntimeError" and "ZeroDivisionError" not in result[1]
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_celu_alpha_zero_still_refused_where_the_overwrite_is_allowed(requires_grad):
+    def make(lib):
+        x = lib.tensor([1.0, -2.0], requires_grad=requires_grad)
+        return lib.nn.functional.celu(x.clone() if requires_grad else x, 0.0, inplace=True)
+
+    result, _ = same_in_both(make)
+    assert result[1] == "ZeroDivisionError: alpha cannot be 0 for CELU"
+
+
+# ---------------------------------------------------------------- softmax to float16 over an empty dim
+
+
+@pytest.mark.parametrize("function", ["softmax", "softmin", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1])
+def test_float16_softmax_over_an_empty_dim_warns_nothing(function, dim):
+    def make(lib):
+        x = lib.zeros(0, 3, requires_grad=True)
+        return getattr(lib.nn.functional, function)(x, dim, dtype=lib.float16)
+
+    result, caught = same_in_both(make)
+    assert caught == [] and result[0] == (0, 3)
+
+
+# ---------------------------------------------------------------- embedding_bag's gradients under create_graph
+
+
+def bag_gradients(lib, mode, weighted, two_d, weight_requires_grad, square):
+    """The gradients of embedding_bag's inputs taken with create_graph=True, each with whether differentiating it
+    again works."""
+    weight = lib.arange(15.0).reshape(5, 3).div(7).requires_grad_(weight_requires_grad)
+    indices = lib.tensor([[0, 1], [1, 2]]) if two_d else lib.tensor([0, 1, 1, 2])
+    offsets = None if two_d else lib.tensor([0, 2])
+    per_sample_weights = lib.linspace(0.5, 2.0, 4).reshape(indices.shape).requires_grad_() if weighted else None
+    out = lib.nn.functional.embedding_bag(indices, weight, offsets, mode=mode, per_sample_weights=per_sample_weights)
+    inputs = [t for t in (weight, per_sample_weights) if t is not None and t.requires_grad]
+    gradients = lib.autograd.grad((out * out if square else out).sum(), inputs, create_graph=True)
+    again = []
+    for gradient in gradients:
+        try:
+            lib.autograd.grad(gradient.sum(), inputs, allow_unused=True)
+            again.append("differentiable")
+        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+            again.append(f"{type(error).__name__}: {error}")
+    return gradients, again
+
+
+# (mode, per-sample weights, whether the weight requires grad): something requiring grad
+BAG_CASES = [("sum", False, True), ("sum", True, True), ("sum", True, False), ("mean", False, True), ("max", False, True)]
+
+
+@pytest.mark.parametrize("mode, weighted, weight_requires_grad", BAG_CASES)
+@pytest.mark.parametrize("two_d", [False, True])
+@pytest.mark.parametrize("square", [False, True])
+def test_embedding_bag_gradients_require_grad_only_where_what_they_read_does(mode, weighted, weight_requires_grad,
+                                                                              two_d, square):
+    # the weight's gradient reads grad and the per-sample weights, theirs grad and the weight: the gradient of a
+    # plain sum needs no graph, and each backward op raises its own error
+    same_in_both(lambda lib: bag_gradients(lib, mode, weighted, two_d, weight_requires_grad, square))
+
+
+def test_embedding_bag_plain_sum_gives_a_gradient_outside_the_graph():
+    gradients, again = bag_gradients(torchless, "sum", False, False, True, False)
+    assert not gradients[0].requires_grad and gradients[0].grad_fn is None
+    np.testing.assert_allclose(gradients[0].numpy(), [[1, 1, 1], [2, 2, 2], [1, 1, 1], [0, 0, 0], [0, 0, 0]])
+
+
+# ---------------------------------------------------------------- gelu of +inf
+
+
+GELU_INPUTS = {
+    "one element": lambda lib, dtype: lib.full((1,), float("inf"), dtype=dtype),
+    "0-d": lambda lib, dtype: lib.tensor(float("inf"), dtype=dtype),
+    "two elements": lambda lib, dtype: lib.full((2,), float("inf"), dtype=dtype),
+    "mixed": lambda lib, dtype: lib.tensor([float("inf"), 1.0, -2.0, float("inf")], dtype=dtype),
+    "offset slice": lambda lib, dtype: lib.full((5,), float("inf"), dtype=dtype)[1:],
+    "column": lambda lib, dtype: lib.full((3, 1), float("inf"), dtype=dtype),
+    "strided": lambda lib, dtype: lib.full((10,), float("inf"), dtype=dtype)[::2],
+    "transposed": lambda lib, dtype: lib.full((4, 3), float("inf"), dtype=dtype).t(),
+    "column slice": lambda lib, dtype: lib.full((4, 3), float("inf"), dtype=dtype)[:, :2],
+    "expanded": lambda lib, dtype: lib.tensor([float("inf")], dtype=dtype).expand(5),
+    "channels_last": lambda lib, dtype: lib.full((2, 3, 2, 2), float("inf"), dtype=dtype).to(
+        memory_format=lib.channels_last),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+@pytest.mark.parametrize("layout", list(GELU_INPUTS))
+def test_gelu_of_infinity_follows_pytorchs_kernel_choice(layout, dtype):
+    # PyTorch's vectorized float kernel (a contiguous input of several elements) gives NaN at +inf, its scalar loop
+    # and its float16 and float64 kernels inf
+    same_in_both(lambda lib: lib.nn.functional.gelu(GELU_INPUTS[layout](lib, getattr(lib, dtype))))
