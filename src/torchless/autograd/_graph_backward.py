@@ -199,6 +199,12 @@ def gradients_without_derivative(node, grad, error, name="torch::autograd::NotIm
     (exception class, message)."""
     # the node itself as an input: its inputs require grad, so PyTorch's recorded gradients do too
     anchor = node.graph_output(np.zeros((), grad._data.dtype))
-    return tuple(None if value is None else
-                 GradientWithoutDerivative.apply(grad, anchor, value=value, error=error, node_name=name)
-                 for value in node.backward(grad._data))
+    return tuple(gradient_without_derivative(value, grad, anchor, error, name) for value in node.backward(grad._data))
+
+
+def gradient_without_derivative(value, grad, read, error, name="torch::autograd::NotImplemented"):
+    """``value``, a gradient computed under create_graph=True from ``grad`` and the tensor ``read`` of the graph by a
+    backward op of PyTorch's that is not differentiable, recorded as a GradientWithoutDerivative (see
+    gradients_without_derivative): it requires grad where grad or ``read`` does."""
+    return None if value is None else GradientWithoutDerivative.apply(grad, read, value=value, error=error,
+                                                                      node_name=name)
