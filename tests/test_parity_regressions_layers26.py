@@ -160,3 +160,28 @@ def test_gelu_of_infinity_follows_pytorchs_kernel_choice(layout, dtype):
     # PyTorch's vectorized float kernel (a contiguous input of several elements) gives NaN at +inf, its scalar loop
     # and its float16 and float64 kernels inf
     same_in_both(lambda lib: lib.nn.functional.gelu(GELU_INPUTS[layout](lib, getattr(lib, dtype))))
+
+
+# ---------------------------------------------------------------- glu's gradient layout
+
+
+def glu_gradient(lib, layout, dim, create_graph):
+    x = lib.arange(2 * 4 * 4 * 6, dtype=lib.float32).reshape(2, 4, 4, 6).div(50).sin()
+    x = layout(lib, x).detach().requires_grad_()
+    y = lib.nn.functional.glu(x, dim)
+    weights = lib.arange(float(y.numel())).reshape(y.shape).cos()
+    gradient, = lib.autograd.grad(y, x, weights, create_graph=create_graph)
+    return gradient, gradient.stride()
+
+
+@pytest.mark.parametrize("layout", [
+    lambda lib, x: x.contiguous(memory_format=lib.channels_last),
+    lambda lib, x: x.permute(0, 1, 3, 2),
+    lambda lib, x: x.permute(2, 1, 0, 3),
+    lambda lib, x: x[..., ::2],
+], ids=["channels_last", "permuted", "permuted outer", "sliced"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_glu_gradient_is_c_contiguous_whatever_the_input_layout(layout, dim, create_graph):
+    # glu_backward allocates its result C-contiguous
+    same_in_both(lambda lib: glu_gradient(lib, layout, dim, create_graph))

@@ -610,6 +610,7 @@ def mish(input, inplace=False):
 
 
 class Glu(Node):
+    backward_is_one_op = True
     saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
     torch_saved = {"self": SavedInput(0, "x"), "dim": lambda node: int64(node.dim)}
 
@@ -625,6 +626,7 @@ class Glu(Node):
         self.a, self.gate = a, 1 / (1 + np.exp(-b))
         return a * self.gate
 
+    @c_ordered_gradients  # (glu_backward allocates its result C-contiguous)
     def backward(self, grad):
         s = self.gate
         return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
