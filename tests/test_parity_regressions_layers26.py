@@ -185,3 +185,58 @@ def glu_gradient(lib, layout, dim, create_graph):
 def test_glu_gradient_is_c_contiguous_whatever_the_input_layout(layout, dim, create_graph):
     # glu_backward allocates its result C-contiguous
     same_in_both(lambda lib: glu_gradient(lib, layout, dim, create_graph))
+
+
+# ---------------------------------------------------------------- complex Number arguments
+
+
+COMPLEX_ARGUMENT_CALLS = {
+    "celu": lambda F, x, c: F.celu(-x, c),
+    "celu inplace": lambda F, x, c: F.celu(-x, c, inplace=True),
+    "celu float16": lambda F, x, c: F.celu(-x.half(), c),
+    "softshrink": lambda F, x, c: F.softshrink(x, c),
+    "softshrink float16": lambda F, x, c: F.softshrink(x.half(), c),
+    "rrelu lower": lambda F, x, c: F.rrelu(-x, c * 0.1, 0.3),
+    "rrelu upper": lambda F, x, c: F.rrelu(-x, 0.1, c * 0.3),
+    "rrelu_": lambda F, x, c: F.rrelu_(-x, c * 0.1, 0.3),
+    "elu": lambda F, x, c: F.elu(-x, c),
+    "elu_": lambda F, x, c: F.elu_(-x, c),
+    "leaky_relu": lambda F, x, c: F.leaky_relu(-x, c * 0.1),
+    "leaky_relu inplace": lambda F, x, c: F.leaky_relu(-x, c * 0.1, inplace=True),
+    "softplus beta": lambda F, x, c: F.softplus(x, c * 2),
+    "softplus threshold": lambda F, x, c: F.softplus(x, 2, c),
+    "hardshrink": lambda F, x, c: F.hardshrink(x, c * 0.5),
+}
+
+
+@pytest.mark.parametrize("number", [1 + 0j, 1j, 0.5 + 1e-3j])
+@pytest.mark.parametrize("call", list(COMPLEX_ARGUMENT_CALLS))
+def test_a_complex_number_argument_is_read_as_a_real(call, number):
+    # PyTorch's kernels convert the Scalar to a real type: a complex number without imaginary part is its real part,
+    # one with an imaginary part fails the conversion (to double where the op reads a double, else to its kernel's
+    # type)
+    def make(lib):
+        x = lib.tensor([[0.25, 1.5, -2.0], [3.0, -0.5, 0.0]])
+        return COMPLEX_ARGUMENT_CALLS[call](lib.nn.functional, x, number)
+
+    same_in_both(make)
+
+
+# ---------------------------------------------------------------- cosine_similarity's eps
+
+
+@pytest.mark.parametrize("eps", [-1.0, -2, -1e-30, -0.123456789, -123456789.0, float("-inf"), float("nan"), 0.0, -0.0,
+                                 1e-8])
+@pytest.mark.parametrize("call", [
+    lambda lib, a, b, eps: lib.nn.functional.cosine_similarity(a, b, 1, eps),
+    lambda lib, a, b, eps: lib.cosine_similarity(a, b, 1, eps),
+    lambda lib, a, b, eps: lib.nn.CosineSimilarity(eps=eps)(a, b),
+    lambda lib, a, b, eps: lib.nn.functional.cosine_similarity(a.long(), b, 1, eps),  # (checked before the dtype)
+    lambda lib, a, b, eps: lib.nn.functional.cosine_similarity(a, b[:1].expand(3, 3), 5, eps),  # (and the dim)
+], ids=["functional", "torch", "module", "int input", "bad dim"])
+def test_cosine_similarity_refuses_a_negative_eps(call, eps):
+    def make(lib):
+        a = lib.tensor([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [-1.0, 0.5, 3.0]])
+        return call(lib, a, a.flip(0), eps)
+
+    same_in_both(make)

@@ -79,6 +79,16 @@ def opmath_scalar(value, input):
     return _dtype.scalar_argument(value, np.dtype(np.float32) if np_dtype == np.float16 else np_dtype)
 
 
+def real_scalar(value, input=None):
+    """A Number argument as PyTorch's kernel reads it: converted to a C++ double (``Scalar.to<double>()``), or
+    with ``input`` to the kernel's compute type on it (see opmath_scalar). Only a complex number changes: to its
+    real part, or the conversion's RuntimeError where it has an imaginary one."""
+    if not isinstance(value, complex):
+        return value
+    return float(opmath_scalar(value, input) if input is not None else
+                 _dtype.scalar_argument(value, np.dtype(np.float64)))
+
+
 def _maybe_inplace(input, function, overwrite, fills=False, **params):
     """Apply ``function`` and, to ``overwrite``, make ``input`` the result (PyTorch's in-place semantics).
 
@@ -177,6 +187,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     check_tensor(input, name)
     negative_slope = number_argument(negative_slope, name, "negative_slope", 2, wrapped=True)
     _check_floating(input, "leaky_relu_cpu")
+    negative_slope = real_scalar(negative_slope, input)
     opmath_scalar(negative_slope, input)  # (the kernel's: one beyond float32's range fails for float32)
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
@@ -354,6 +365,7 @@ def elu(input, alpha=1.0, inplace=False):
     check_tensor(input, "elu")
     alpha = number_argument(alpha, "elu", "alpha", 2, wrapped=True)
     _check_floating(input, "elu_cpu")
+    alpha = real_scalar(alpha, input)
     opmath_scalar(alpha, input)
     return Elu.apply(input, alpha=alpha)
 
@@ -372,6 +384,7 @@ def _elu_(input, alpha, scale=1, input_scale=1, wrapped=False):
     scale = number_argument(scale, "elu_", "scale", 3)
     input_scale = number_argument(input_scale, "elu_", "input_scale", 4)
     _check_floating(input, "elu_cpu")
+    alpha, scale, input_scale = (real_scalar(coefficient, input) for coefficient in (alpha, scale, input_scale))
     for coefficient in (alpha, scale, input_scale):
         opmath_scalar(coefficient, input)
     return _maybe_inplace(input, Elu, True, alpha=alpha, scale=scale, input_scale=input_scale, inplace=True)
@@ -408,6 +421,7 @@ def celu(input, alpha=1.0, inplace=False):
     alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
     if inplace:
         input._check_inplace()  # autograd refuses the overwrite before the kernel looks at alpha
+    alpha = real_scalar(alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     _check_floating(input, "elu_cpu")
@@ -464,6 +478,7 @@ def softplus(input, beta=1, threshold=20):  # (PyTorch's native defaults, ints, 
     beta = number_argument(beta, "softplus", "beta", 2)
     threshold = number_argument(threshold, "softplus", "threshold", 3)
     _check_floating(input, "softplus_cpu")
+    beta, threshold = real_scalar(beta, input), real_scalar(threshold, input)
     opmath_scalar(beta, input)  # (the kernel's, float16's in float32: an overflow fails, for no element too)
     opmath_scalar(threshold, input)
     return Softplus.apply(input, beta=beta, threshold=threshold)

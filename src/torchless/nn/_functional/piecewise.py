@@ -16,7 +16,7 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor, native_binding
 from ._norm_checks import compute_dtype
-from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar,
+from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar, real_scalar,
                          zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
@@ -141,6 +141,7 @@ def softshrink(input, lambd=0.5):
     check_tensor(input, "softshrink")
     lambd = number_argument(lambd, "softshrink", "lambd", 2)
     _check_floating(input, "softshrink_check")
+    lambd = real_scalar(lambd)
     np_dtype = input._data.dtype
     largest = float(np.finfo(np_dtype).max)
     if not 0 <= lambd <= largest:  # False for NaN too
