@@ -240,3 +240,44 @@ def test_cosine_similarity_refuses_a_negative_eps(call, eps):
         return call(lib, a, a.flip(0), eps)
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- embedding: max_norm's in-place op, double backward
+
+
+@pytest.mark.parametrize("function", ["embedding", "embedding_bag"])
+@pytest.mark.parametrize("indices", [[[1, 1, 2]], [[0, 0]]], ids=["renormalised", "within the norm"])
+def test_max_norm_renormalisation_counts_as_an_in_place_op(function, indices):
+    # PyTorch's embedding_renorm_ runs on weight.detach(), which shares the version counter: one bump per call,
+    # whatever rows it changed
+    def make(lib):
+        weight = lib.arange(24.0).reshape(6, 4).div(10).requires_grad_()
+        getattr(lib.nn.functional, function)(lib.tensor(indices), weight, max_norm=1.0)
+        return weight, weight._version
+
+    same_in_both(make)
+
+
+def test_max_norm_renormalisation_invalidates_a_weight_saved_for_backward():
+    def make(lib):
+        weight = lib.arange(24.0).reshape(6, 4).div(10).requires_grad_()
+        saved = weight.pow(2)
+        lib.nn.functional.embedding(lib.tensor([5]), weight, max_norm=1.0)
+        saved.sum().backward()
+
+    result, _ = same_in_both(make)
+    assert result[0] == "RuntimeError"
+
+
+@pytest.mark.parametrize("options", [{}, {"padding_idx": 1}, {"scale_grad_by_freq": True}])
+@pytest.mark.parametrize("indices", [[1, 2, 1], [[1, 2], [1, 5]], 3])
+def test_embedding_gradient_under_create_graph_is_one_backward_op(options, indices):
+    # PyTorch records it as EmbeddingDenseBackwardBackward0, listing the incoming gradient's node alone
+    def make(lib):
+        weight = lib.arange(24.0).reshape(6, 4).div(10).requires_grad_()
+        out = lib.nn.functional.embedding(lib.tensor(indices), weight, **options)
+        gradient, = lib.autograd.grad(out.pow(2).sum(), weight, create_graph=True)
+        listed = [node.name() if node is not None else None for node, _ in gradient.grad_fn.next_functions]
+        return gradient, listed, lib.autograd.grad(gradient.pow(2).sum(), weight)
+
+    same_in_both(make)

@@ -27,6 +27,8 @@ __all__ = ["embedding", "embedding_bag"]
 class Embedding(Node):
     """weight[indices] (indices of any shape, int64 or int32), gradient summed into the picked rows."""
 
+    backward_is_one_op = "EmbeddingDenseBackwardBackward0"
+    backward_inputs = ()  # (the backward op reads the indices alone, which are not differentiable)
     saved = ("indices",)
     torch_saved = {"indices": Saved("indices"), "padding_idx": lambda node: int64(node.padding_idx),
                    "scale_grad_by_freq": lambda node: node.scale_grad_by_freq, "sparse": lambda node: False,
@@ -111,6 +113,7 @@ def _renorm_(weight, indices, max_norm, norm_type):
             norm = weight.detach()[int(idx)].norm(norm_type).item()
         if norm > max_norm:
             weight._data[idx] *= max_norm / (norm + 1e-7)
+    weight._bump_version()  # (an in-place op, whatever rows it changed)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
