@@ -281,3 +281,44 @@ def test_embedding_gradient_under_create_graph_is_one_backward_op(options, indic
         return gradient, listed, lib.autograd.grad(gradient.pow(2).sum(), weight)
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- gradients without a derivative: their nodes
+
+
+def listed(gradient):
+    return [node.name() if node is not None else None for node, _ in gradient.grad_fn.next_functions]
+
+
+@pytest.mark.parametrize("grad_requires_grad", [False, True])
+@pytest.mark.parametrize("computed_input", [False, True])
+def test_hardsigmoid_gradient_under_create_graph_reads_the_input(grad_requires_grad, computed_input):
+    # hardsigmoid_backward(grad, self) has no derivative: PyTorch's NotImplemented node lists the inputs requiring
+    # grad alone, the incoming gradient's and the input's
+    def make(lib):
+        x = lib.tensor([-4.0, -1.0, 0.5, 2.0, 4.0], requires_grad=True)
+        out = lib.nn.functional.hardsigmoid(x * 1 if computed_input else x)
+        weights = lib.linspace(-1.0, 1.0, 5).requires_grad_(grad_requires_grad)
+        gradient, = lib.autograd.grad(out, x, weights, create_graph=True)
+        try:
+            lib.autograd.grad(gradient.sum(), x)
+            again = "differentiable"
+        except RuntimeError as error:
+            again = str(error)
+        return gradient, listed(gradient), again
+
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("square", [False, True])
+def test_not_implemented_node_lists_only_inputs_requiring_grad(square):
+    def make(lib):
+        weight = lib.arange(15.0).reshape(5, 3).div(7).requires_grad_()
+        per_sample_weights = lib.linspace(0.5, 2.0, 4).requires_grad_()
+        out = lib.nn.functional.embedding_bag(lib.tensor([0, 1, 1, 2]), weight, lib.tensor([0, 2]), mode="sum",
+                                              per_sample_weights=per_sample_weights)
+        gradients = lib.autograd.grad((out * out if square else out).sum(), [weight, per_sample_weights],
+                                      create_graph=True)
+        return [(gradient.grad_fn.name(), listed(gradient)) for gradient in gradients]
+
+    same_in_both(make)
