@@ -146,6 +146,15 @@ class GradientWithoutDerivative(Node):
     def name(self):
         return self.node_name
 
+    def pytorch_inputs(self):
+        # PyTorch's NotImplemented node lists the inputs requiring grad alone (a node named after an op, all)
+        if self.node_name == NOT_IMPLEMENTED:
+            return tuple(listed_pair(edge) for edge in self.edges if edge is not None)
+        return None
+
+
+NOT_IMPLEMENTED = "torch::autograd::NotImplemented"  # the node of a gradient whose op has no derivative
+
 
 class ZeroDerivativeOf(Node):
     """A gradient computed under create_graph=True that PyTorch's backward formula computes from a tensor of the
@@ -193,12 +202,18 @@ def with_zero_derivative_of(gradient, anchor, name, grad=None):
     return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed)
 
 
-def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):
+def gradients_without_derivative(node, grad, error, name=NOT_IMPLEMENTED):
     """The backward_graph of ``node`` when PyTorch's backward of that op is not differentiable: ``node.backward``'s
     gradients, each recorded as a GradientWithoutDerivative named ``name`` whose own backward raises ``error``,
     (exception class, message)."""
     # the node itself as an input: its inputs require grad, so PyTorch's recorded gradients do too
     anchor = node.graph_output(np.zeros((), grad._data.dtype))
-    return tuple(None if value is None else
-                 GradientWithoutDerivative.apply(grad, anchor, value=value, error=error, node_name=name)
-                 for value in node.backward(grad._data))
+    return tuple(gradient_without_derivative(value, grad, anchor, error, name) for value in node.backward(grad._data))
+
+
+def gradient_without_derivative(value, grad, read, error, name=NOT_IMPLEMENTED):
+    """``value``, a gradient computed under create_graph=True from ``grad`` and the tensor ``read`` of the graph by a
+    backward op of PyTorch's that is not differentiable, recorded as a GradientWithoutDerivative (see
+    gradients_without_derivative): it requires grad where grad or ``read`` does."""
+    return None if value is None else GradientWithoutDerivative.apply(grad, read, value=value, error=error,
+                                                                      node_name=name)

@@ -79,6 +79,16 @@ def opmath_scalar(value, input):
     return _dtype.scalar_argument(value, np.dtype(np.float32) if np_dtype == np.float16 else np_dtype)
 
 
+def real_scalar(value, input=None):
+    """A Number argument as PyTorch's kernel reads it: converted to a C++ double (``Scalar.to<double>()``), or
+    with ``input`` to the kernel's compute type on it (see opmath_scalar). Only a complex number changes: to its
+    real part, or the conversion's RuntimeError where it has an imaginary one."""
+    if not isinstance(value, complex):
+        return value
+    return float(opmath_scalar(value, input) if input is not None else
+                 _dtype.scalar_argument(value, np.dtype(np.float64)))
+
+
 def _maybe_inplace(input, function, overwrite, fills=False, **params):
     """Apply ``function`` and, to ``overwrite``, make ``input`` the result (PyTorch's in-place semantics).
 
@@ -177,6 +187,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     check_tensor(input, name)
     negative_slope = number_argument(negative_slope, name, "negative_slope", 2, wrapped=True)
     _check_floating(input, "leaky_relu_cpu")
+    negative_slope = real_scalar(negative_slope, input)
     opmath_scalar(negative_slope, input)  # (the kernel's: one beyond float32's range fails for float32)
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
@@ -354,6 +365,7 @@ def elu(input, alpha=1.0, inplace=False):
     check_tensor(input, "elu")
     alpha = number_argument(alpha, "elu", "alpha", 2, wrapped=True)
     _check_floating(input, "elu_cpu")
+    alpha = real_scalar(alpha, input)
     opmath_scalar(alpha, input)
     return Elu.apply(input, alpha=alpha)
 
@@ -372,6 +384,7 @@ def _elu_(input, alpha, scale=1, input_scale=1, wrapped=False):
     scale = number_argument(scale, "elu_", "scale", 3)
     input_scale = number_argument(input_scale, "elu_", "input_scale", 4)
     _check_floating(input, "elu_cpu")
+    alpha, scale, input_scale = (real_scalar(coefficient, input) for coefficient in (alpha, scale, input_scale))
     for coefficient in (alpha, scale, input_scale):
         opmath_scalar(coefficient, input)
     return _maybe_inplace(input, Elu, True, alpha=alpha, scale=scale, input_scale=input_scale, inplace=True)
@@ -406,6 +419,9 @@ def celu(input, alpha=1.0, inplace=False):
     name = "celu_" if inplace else "celu"
     check_tensor(input, name)
     alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
+    if inplace:
+        input._check_inplace()  # autograd refuses the overwrite before the kernel looks at alpha
+    alpha = real_scalar(alpha)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     _check_floating(input, "elu_cpu")
@@ -462,6 +478,7 @@ def softplus(input, beta=1, threshold=20):  # (PyTorch's native defaults, ints, 
     beta = number_argument(beta, "softplus", "beta", 2)
     threshold = number_argument(threshold, "softplus", "threshold", 3)
     _check_floating(input, "softplus_cpu")
+    beta, threshold = real_scalar(beta, input), real_scalar(threshold, input)
     opmath_scalar(beta, input)  # (the kernel's, float16's in float32: an overflow fails, for no element too)
     opmath_scalar(threshold, input)
     return Softplus.apply(input, beta=beta, threshold=threshold)
@@ -608,6 +625,7 @@ def mish(input, inplace=False):
 
 
 class Glu(Node):
+    backward_is_one_op = True
     saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
     torch_saved = {"self": SavedInput(0, "x"), "dim": lambda node: int64(node.dim)}
 
@@ -623,6 +641,7 @@ class Glu(Node):
         self.a, self.gate = a, 1 / (1 + np.exp(-b))
         return a * self.gate
 
+    @c_ordered_gradients  # (glu_backward allocates its result C-contiguous)
     def backward(self, grad):
         s = self.gate
         return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
@@ -678,10 +697,12 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
-def _vectorised_erf_gelu(dtype, size):
-    """Whether PyTorch's gelu takes +inf to NaN: its vectorised float kernel's erf does (a lone element takes the
-    scalar path: inf); float16 reaches that kernel on CPUs with AVX-512 FP16 only."""
-    return size > 1 and (dtype == np.float32 or (dtype == np.float16 and cpu_features.has("AVX512FP16")))
+def _vectorised_erf_gelu(dtype, x):
+    """Whether PyTorch's gelu takes +inf to NaN: the erf of its vectorised float kernel does, which it runs on a
+    contiguous input of more than one element (its scalar loop, and float64's kernel, give inf); float16 reaches
+    that kernel on CPUs with AVX-512 FP16 only."""
+    vectorised = x.size > 1 and x.flags.c_contiguous
+    return vectorised and (dtype == np.float32 or (dtype == np.float16 and cpu_features.has("AVX512FP16")))
 
 
 class Gelu(Node):
@@ -703,7 +724,7 @@ class Gelu(Node):
                 return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
             self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
             out = x * self.cdf
-        if _vectorised_erf_gelu(self.dtype, x.size) and np.isposinf(x).any():
+        if _vectorised_erf_gelu(self.dtype, self.x) and np.isposinf(x).any():
             out = np.where(x == np.inf, np.float32(np.nan), out)
         return out.astype(self.dtype, copy=False)
 
@@ -757,7 +778,9 @@ class Softmax(Node):
             self.out = self.forward(x.reshape(1), axis).reshape(())
             return self.out
         opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
-        with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
+        # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the float16 path's 1 / sum over an
+        # empty dim divides by zero (its result is empty anyway).
+        with np.errstate(invalid="ignore", divide="ignore"):
             out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
             if x.dtype == np.float16 and axis % x.ndim != x.ndim - 1:

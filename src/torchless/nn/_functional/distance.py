@@ -40,6 +40,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     Shape: x1 and x2 broadcast to (*, D, *); the output drops dim ``dim``.
     """
+    if not eps >= 0:  # (NaN too)
+        raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
     # both in the promotion of their dtypes (whatever their dims, unlike an operator's result dtype)
     common = promote(x1._data.dtype, x2._data.dtype)
     if common.kind != "f":

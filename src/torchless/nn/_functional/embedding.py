@@ -15,7 +15,7 @@ from ..._tensor_methods._arguments import refuse_complex_gradient
 from ..._threads import get_num_threads
 from ...autograd import forward_ad
 from ...autograd import grad_mode
-from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd._graph_backward import gradient_without_derivative
 from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, int64
 from ._args import _is_index, _is_list_int, _tp_name, check_tensor, unpack_int64
@@ -27,6 +27,8 @@ __all__ = ["embedding", "embedding_bag"]
 class Embedding(Node):
     """weight[indices] (indices of any shape, int64 or int32), gradient summed into the picked rows."""
 
+    backward_is_one_op = "EmbeddingDenseBackwardBackward0"
+    backward_inputs = ()  # (the backward op reads the indices alone, which are not differentiable)
     saved = ("indices",)
     torch_saved = {"indices": Saved("indices"), "padding_idx": lambda node: int64(node.padding_idx),
                    "scale_grad_by_freq": lambda node: node.scale_grad_by_freq, "sparse": lambda node: False,
@@ -111,6 +113,7 @@ def _renorm_(weight, indices, max_norm, norm_type):
             norm = weight.detach()[int(idx)].norm(norm_type).item()
         if norm > max_norm:
             weight._data[idx] *= max_norm / (norm + 1e-7)
+    weight._bump_version()  # (an in-place op, whatever rows it changed)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
@@ -243,10 +246,20 @@ class EmbeddingBag(Node):
             np.add.at(gw, indices, rows)
         return gw, gpsw
 
-    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
-        return gradients_without_derivative(
-            self, grad, (NotImplementedError, "the derivative for '_embedding_bag_backward' is not implemented."),
-            "EmbeddingBagBackwardBackward0")
+    def backward_graph(self, grad):
+        # PyTorch's backward ops of this one have no derivative; the weight's gradient reads the per-sample weights
+        # besides grad, theirs the weight (a gradient requires grad only where what it reads does)
+        weight_grad, weights_grad = self.backward(grad._data)
+        placeholder = np.zeros((), grad._data.dtype)  # (never read)
+        return (gradient_without_derivative(weight_grad, grad, self.graph_input(1, placeholder), _NO_BAG_DERIVATIVE,
+                                            "EmbeddingBagBackwardBackward0"),
+                gradient_without_derivative(weights_grad, grad, self.graph_input(0, placeholder),
+                                            _NO_PER_SAMPLE_WEIGHTS_DERIVATIVE))
+
+
+_NO_BAG_DERIVATIVE = NotImplementedError, "the derivative for '_embedding_bag_backward' is not implemented."
+_NO_PER_SAMPLE_WEIGHTS_DERIVATIVE = (
+    RuntimeError, "derivative for aten::_embedding_bag_per_sample_weights_backward is not implemented")
 
 
 def _bag_frequency_divisors(all_indices, indices):
@@ -340,6 +353,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         offsets = Tensor._wrap(np.arange(0, input.numel(), input.size(1), dtype=input._data.dtype))
         include_last_offset = False  # (PyTorch's offsets of a 2-D input have none)
         input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
     elif input.dim() == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
@@ -459,7 +474,9 @@ def native_embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, spars
     # decreasing ones, negative), less the entries of padding_idx
     sizes = np.diff(np.append(starts, indices.size)) - np.bincount(bag_of[indices[:covered] == padding_idx],
                                                                    minlength=starts.size)
-    weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[:covered]
+    weights = per_sample_weights
+    if weights is not None and (weights.dim() != 1 or weights.numel() != covered):  # (entries left out of every bag)
+        weights = weights.reshape(-1)[:covered]
     output = save_tensor_versions(EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of,
                                                      bags=starts.size, bag_sizes=sizes, mode=mode,
                                                      padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq,

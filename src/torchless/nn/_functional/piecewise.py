@@ -11,12 +11,12 @@ from ..._ops.shape import Where
 from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
 from ...autograd import forward_ad
-from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd._graph_backward import gradient_without_derivative
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor, native_binding
 from ._norm_checks import compute_dtype
-from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar,
+from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar, real_scalar,
                          zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
@@ -141,6 +141,7 @@ def softshrink(input, lambd=0.5):
     check_tensor(input, "softshrink")
     lambd = number_argument(lambd, "softshrink", "lambd", 2)
     _check_floating(input, "softshrink_check")
+    lambd = real_scalar(lambd)
     np_dtype = input._data.dtype
     largest = float(np.finfo(np_dtype).max)
     if not 0 <= lambd <= largest:  # False for NaN too
@@ -168,9 +169,12 @@ class Hardsigmoid(Node):
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
         return (np.where((x > -3) & (x < 3), (g * sixth).astype(grad.dtype, copy=False), np.zeros((), grad.dtype)),)
 
-    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
-        return gradients_without_derivative(
-            self, grad, (RuntimeError, "derivative for aten::hardsigmoid_backward is not implemented"))
+    def backward_graph(self, grad):  # PyTorch's backward of this op, which reads the input, has no derivative
+        gradient, = self.backward(grad._data)
+        return (gradient_without_derivative(gradient, grad, self.graph_input(0, self.x), _NO_HARDSIGMOID_DERIVATIVE),)
+
+
+_NO_HARDSIGMOID_DERIVATIVE = RuntimeError, "derivative for aten::hardsigmoid_backward is not implemented"
 
 
 def hardsigmoid(input, inplace=False):

@@ -16,7 +16,7 @@ from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import Generator, stream
 from ._args import Param, _tp_name, check_tensor, native, native_binding
 from .activation import (_check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar,
-                         zero_derivative_of_operand)
+                         real_scalar, zero_derivative_of_operand)
 
 __all__ = ["prelu", "rrelu", "rrelu_"]
 
@@ -172,6 +172,7 @@ def native_rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
     if generator is not None and not isinstance(generator, Generator):
         raise wrong_type(name, "generator", 5, generator, "torchless.Generator")
+    lower, upper = real_scalar(lower), real_scalar(upper)
     if not inplace:  # (the out-of-place native's checks: rrelu_ has none)
         for bound, value in (("lower", lower), ("upper", upper)):
             if not math.isfinite(value):
