@@ -14,6 +14,7 @@ import weakref
 import numpy as np
 
 from . import forward_ad, grad_mode, saved_hooks
+from ._basic_ops import delayed_errors
 from ._released import FREED_MESSAGE
 from ._view_checks import mark_version, propagated
 from .graph import (Node, SavedVersion, _edge, _modified_message, _saved_input_modified, share_output,
@@ -384,29 +385,19 @@ def once_differentiable(backward):
         Tensor = _tensor_class()
         if not grad_mode.is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
             return result
-        if isinstance(result, tuple):
-            return tuple(_differentiated_once(g) for g in result)
         return _differentiated_once(result)
 
     return wrapper
 
 
-class _OnceDifferentiable(Node):
-    """The grad_fn of a gradient computed by a once_differentiable backward under create_graph=True."""
-
-    def backward(self, grad):
-        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
-
-    backward_graph = backward
-
-    def name(self):
-        return "DelayedError"
-
-
-def _differentiated_once(gradient):
+def _differentiated_once(result):
+    """The gradients ``result`` of a once_differentiable backward under create_graph=True, as PyTorch's wrapper
+    gives them: each a leaf requiring grad (so that it has a grad_fn) passed through one DelayedError."""
     Tensor = _tensor_class()
-    if not isinstance(gradient, Tensor):
-        return gradient
-    tensor = Tensor._wrap(gradient._data)
-    tensor._requires_grad, tensor.grad_fn = True, _OnceDifferentiable()
-    return tensor
+    gradients = result if isinstance(result, tuple) else (result,)
+    fake_leaves = [g.detach().requires_grad_() if isinstance(g, Tensor) else None for g in gradients]
+    errors = delayed_errors(fake_leaves, "trying to differentiate twice a function that was marked with "
+                                         "@once_differentiable")
+    gradients = tuple(error if isinstance(g, Tensor) else g for g, error in zip(gradients, errors))
+    return gradients if isinstance(result, tuple) else gradients[0]
+
