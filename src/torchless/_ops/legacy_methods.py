@@ -57,10 +57,10 @@ def as_strided_(self, *args, **kwargs):
     _check_leaf(self)
     view = as_strided(self, *args, **kwargs)
     self._data = view._data
-    if view.grad_fn is not None:
+    if view._grad_fn is not None:
         from ..autograd.graph import renamed
 
-        self.grad_fn = renamed(view.grad_fn, "AsStridedBackward1")
+        self._grad_fn = renamed(view._grad_fn, "AsStridedBackward1")
     self._bump_version()  # (as PyTorch's in-place ops on the metadata: squeeze_, t_, ...)
     return self
 
@@ -185,7 +185,7 @@ def set_(self, *args, **kwargs):
         node.needs_input_grad = tuple(t._requires_grad for t in inputs)
         node.edges = tuple(_edge(t) if t._requires_grad else None for t in inputs)
         node.record_sequence()
-        self.grad_fn = renamed(node, NOT_IMPLEMENTED)
+        self._grad_fn = renamed(node, NOT_IMPLEMENTED)
     self._data = array
     self._bump_version()
     return self

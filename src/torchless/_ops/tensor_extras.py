@@ -27,10 +27,10 @@ def _check_tensor(value, name, argument, position):
 
 def _named(out, name):
     """``out`` with its node showing PyTorch's name for the op it composes (what grad_fn prints)."""
-    if out.grad_fn is not None:
+    if out._grad_fn is not None:
         from ..autograd.graph import renamed
 
-        renamed(out.grad_fn, name)
+        renamed(out._grad_fn, name)
     return out
 
 
@@ -405,7 +405,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
     one row below each square block."""
     if wrap.__class__ is not bool:
         raise _parser_errors.wrong_type("fill_diagonal_", "wrap", 2, wrap, "bool")
-    if self._requires_grad and self.grad_fn is None and _grad_enabled():
+    if self._requires_grad and self._grad_fn is None and _grad_enabled():
         # PyTorch writes through a view of the diagonal, so its error names a view of the leaf
         from .._tensor import _LEAF_INPLACE
 
@@ -622,8 +622,8 @@ def dist(self, other, p=2):
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{difference.dtype.scalar_name.capitalize()} instead.")
     out = _named(vector_norm(difference, p), "DistBackward0")
-    if out.grad_fn is not None:  # PyTorch's dist is one node, on self and other: it lists the subtraction's inputs
-        out.grad_fn.pytorch_inputs = difference.grad_fn.listed_edges
+    if out._grad_fn is not None:  # PyTorch's dist is one node, on self and other: it lists the subtraction's inputs
+        out._grad_fn.pytorch_inputs = difference._grad_fn.listed_edges
     return out
 
 

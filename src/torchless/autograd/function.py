@@ -134,10 +134,10 @@ class BackwardCFunction(Node, FunctionCtx):
                                                    "custom_function" if len(differentiable) == 1 else "multi_output")
                 mark_version(tensor)
                 self.checks_edges = True
-            if tensor.grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
+            if tensor._grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
             if len(differentiable) == 1:
-                tensor._requires_grad, tensor.grad_fn = True, self
+                tensor._requires_grad, tensor._grad_fn = True, self
             else:
                 share_output(self, tensor, index, len(outputs))
         self._single_output = differentiable[0] if len(differentiable) == 1 else None
@@ -158,7 +158,7 @@ class BackwardCFunction(Node, FunctionCtx):
             me = weakref.ref(self)
             self._saved_versions = [
                 (SavedVersion(t._version_counter(), t._version_counter()[0], t, False),
-                 me if t.grad_fn is self or getattr(t.grad_fn, "node", None) is self else None) for t in saved]
+                 me if t._grad_fn is self or getattr(t._grad_fn, "node", None) is self else None) for t in saved]
 
     def backward(self, grad):
         result = self._user_backward()(self, *self._grad_outputs(grad))

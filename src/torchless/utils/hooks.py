@@ -111,7 +111,7 @@ def warn_if_has_hooks(tensor):
     """PyTorch's warning for each hook on ``tensor`` that saving it would lose (those not marked with
     :func:`unserializable_hook`)."""
     # (Tensor.register_hook keeps a leaf's hooks on the tensor, another tensor's on the node that made it)
-    hooks = tensor._hooks if tensor.grad_fn is None else getattr(tensor.grad_fn, "_tensor_hooks", None)
+    hooks = tensor._hooks if tensor._grad_fn is None else getattr(tensor._grad_fn, "_tensor_hooks", None)
     for hook in (hooks or {}).values():
         if not hasattr(hook, "__torch_unserializable__"):
             warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.  If this is expected, you can "
@@ -156,7 +156,7 @@ class BackwardHookFunction(Node):
         for index, t in enumerate(tensors):
             out = Tensor._wrap(t._data)  # shares the values, as PyTorch's output is a view of the input
             if t._requires_grad:
-                out._requires_grad, out.grad_fn = True, BackwardHookFunctionBackward(node, index, len(tensors))
+                out._requires_grad, out._grad_fn = True, BackwardHookFunctionBackward(node, index, len(tensors))
             outputs.append(out)
         return outputs
 
