@@ -170,3 +170,269 @@ def test_delayed_error_value_is_unchanged():
     out = _once_differentiable_functions(torchless)["single"].apply(x)
     grad, = torchless.autograd.grad((out ** 2).sum(), x, create_graph=True)
     np.testing.assert_allclose(grad.detach().numpy(), 3 * 2 * (2 * np.array([1.0, -2.0])))
+
+
+# ---------------------------------------------------------------------------- grad_fn of a view autograd refuses
+def _stale_no_grad_view(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    with lib.no_grad():
+        view = base[:2]
+    base.mul_(2)
+    return view
+
+
+def _stale_no_grad_view_changed_in_no_grad(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    with lib.no_grad():
+        view = base[:2]
+        base.mul_(2)
+    return view
+
+
+def _stale_no_grad_view_of_leaf(lib):
+    leaf = lib.randn(3, 2, requires_grad=True)
+    with lib.no_grad():
+        view = leaf[:2]
+        leaf.mul_(2)
+    return view
+
+
+def _stale_no_grad_view_by_sibling(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    with lib.no_grad():
+        view = base[:2]
+    base[1:].mul_(2)
+    return view
+
+
+def _stale_view_of_no_grad_view(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    with lib.no_grad():
+        view = base[:2]
+    inner = view[0]
+    base.mul_(2)
+    return inner
+
+
+def _stale_unbind_piece(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    pieces = base.unbind(0)
+    base.mul_(2)
+    return pieces[0]
+
+
+def _stale_split_piece(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    pieces = base.split(1)
+    with lib.no_grad():
+        base.add_(1)
+    return pieces[1]
+
+
+def _stale_custom_function_view(lib):
+    class Identity(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    view = Identity.apply(base)
+    base.mul_(2)
+    return view
+
+
+def _stale_view_of_base_without_grad(lib):
+    base = lib.randn(3, 2)
+    with lib.no_grad():
+        view = base[:2]
+    base.mul_(2)
+    return view
+
+
+def _unchanged_no_grad_view(lib):
+    base = lib.randn(3, 2, requires_grad=True).clone()
+    with lib.no_grad():
+        view = base[:2]
+    return view
+
+
+_VIEWS = [_stale_no_grad_view, _stale_no_grad_view_changed_in_no_grad, _stale_no_grad_view_of_leaf,
+          _stale_no_grad_view_by_sibling, _stale_view_of_no_grad_view, _stale_unbind_piece, _stale_split_piece,
+          _stale_custom_function_view, _stale_view_of_base_without_grad, _unchanged_no_grad_view]
+
+
+def _described(fn):
+    try:
+        value = fn()
+    except Exception as error:  # noqa: BLE001 - compared with torch's
+        return type(error).__name__, str(error).replace("torchless.", "torch.")
+    return "ok", None if value is None else type(value).__name__
+
+
+@pytest.mark.parametrize("make", _VIEWS, ids=lambda f: f.__name__.lstrip("_"))
+def test_grad_fn_read_on_view_autograd_refuses(make):
+    def run(lib):
+        view = make(lib)
+        return [_described(lambda: view.grad_fn), _described(lambda: view.grad_fn),
+                _described(lambda: view.is_leaf), _described(lambda: view.requires_grad),
+                _described(lambda: view.detach())]
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+def test_grad_fn_is_read_only():
+    def run(lib):
+        out = lib.ones(2, requires_grad=True) * 2
+        results = []
+        for action in (lambda: setattr(out, "grad_fn", None), lambda: delattr(out, "grad_fn")):
+            results.append(_described(action))
+        return results, type(out.grad_fn).__name__
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+# ---------------------------------------------------------------------------- hooks on outputs backward does not reach
+_SEVERAL_OUTPUTS = {
+    "unbind_first": (lambda lib, x: x.unbind(0), lambda outs: outs[0].sum()),
+    "unbind_ends": (lambda lib, x: x.unbind(0), lambda outs: (outs[0] * outs[2]).sum()),
+    "split_last": (lambda lib, x: x.split(2, 1), lambda outs: outs[1].sum()),
+    "chunk_last": (lambda lib, x: x.chunk(3, 0), lambda outs: outs[2].sum()),
+    "svd_values": (lambda lib, x: lib.linalg.svd(x, full_matrices=False), lambda outs: outs[1].sum()),
+    "qr_r": (lambda lib, x: lib.linalg.qr(x.T), lambda outs: outs[1].sum()),
+    "custom_function": (lambda lib, x: _two_outputs(lib).apply(x), lambda outs: outs[0].sum()),
+    "unbind_and_input": (lambda lib, x: x.unbind(0), lambda outs: outs[1].sum() + outs[1].sum()),
+}
+
+
+def _two_outputs(lib):
+    class TwoOutputs(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2, a * 3
+
+        @staticmethod
+        def backward(ctx, g1, g2):
+            return g1 * 2 + (0 if g2 is None else g2 * 3)
+
+    return TwoOutputs
+
+
+def _hook_calls(lib, case, order, create_graph=False):
+    make, use = _SEVERAL_OUTPUTS[case]
+    x = lib.tensor(np.sin(np.arange(12.0) ** 2).reshape(3, 4), dtype=lib.float64, requires_grad=True)  # (full rank)
+    outs = make(lib, x)
+    calls = []
+    for index in order(len(outs)):
+        outs[index].register_hook(lambda g, i=index: calls.append((i, None if g is None else g.detach().tolist())))
+    grad, = lib.autograd.grad(use(outs), x, create_graph=create_graph)
+    return calls, grad.detach().tolist()
+
+
+@pytest.mark.parametrize("case", _SEVERAL_OUTPUTS)
+@pytest.mark.parametrize("order", [lambda n: range(n), lambda n: reversed(range(n))], ids=["ascending", "descending"])
+def test_hooks_on_unreached_outputs_get_none_in_registration_order(case, order):
+    expected, actual = _both(lambda lib: _hook_calls(lib, case, order))
+    assert actual[0] == expected[0]
+    np.testing.assert_allclose(actual[1], expected[1], rtol=1e-10)
+
+
+def test_hooks_on_unreached_outputs_under_create_graph():
+    expected, actual = _both(lambda lib: _hook_calls(lib, "unbind_first", lambda n: range(n), create_graph=True))
+    assert actual == expected
+
+
+def test_hook_replacing_a_none_gradient_is_an_error_and_runs_in_order():
+    def run(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        a, b, c = x.unbind(0)
+        calls = []
+        c.register_hook(lambda g: calls.append(("c", g)))
+        b.register_hook(lambda g: lib.ones(4))
+        a.register_hook(lambda g: calls.append(("a", g)))
+        return _described(lambda: a.sum().backward()), calls
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+def test_hooked_output_keeps_retained_gradient_after_its_hook():
+    def run(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        a, b, c = x.unbind(0)
+        b.retain_grad()
+        b.register_hook(lambda g: g * 10)
+        a.register_hook(lambda g: None)
+        calls = []
+        c.register_hook(lambda g: calls.append(g))
+        (a.sum() + 2 * b.sum()).backward()
+        return b.grad.tolist(), x.grad.tolist(), calls
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+# ---------------------------------------------------------------------------- eigh: one node for both outputs
+_SYMMETRIC = np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 4.0]])
+
+
+def _eigh_outputs(lib, uplo="L"):
+    x = lib.tensor(_SYMMETRIC + np.tril(np.ones((3, 3)), -1) * 0.25, dtype=lib.float64, requires_grad=True)
+    return x, lib.linalg.eigh(x * 1.5, UPLO=uplo)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_outputs_share_one_node(uplo):
+    def run(lib):
+        _, (values, vectors) = _eigh_outputs(lib, uplo)
+        node = values.grad_fn
+        return (node is vectors.grad_fn, type(node).__name__, _listed(node), values.output_nr, vectors.output_nr)
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("use", ["values", "vectors", "both"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_eigh_gradients_from_either_output(use, create_graph):
+    def run(lib):
+        x, (values, vectors) = _eigh_outputs(lib)
+        calls = []
+        values.register_hook(lambda g: calls.append(("values", g is None)))
+        vectors.register_hook(lambda g: calls.append(("vectors", g is None)))
+        weights = lib.tensor(np.arange(9.0).reshape(3, 3) / 9, dtype=lib.float64)
+        # (vectors enter through a sign-invariant function: the eigenvectors' signs are LAPACK's choice)
+        loss = {"values": lambda: (values ** 2).sum(), "vectors": lambda: ((vectors * vectors) * weights).sum(),
+                "both": lambda: (values ** 2).sum() + ((vectors * vectors) * weights).sum()}[use]()
+        grad, = lib.autograd.grad(loss, x, create_graph=create_graph)
+        second = None
+        if create_graph:
+            second = lib.autograd.grad((grad ** 2).sum(), x)[0].tolist()
+        return calls, grad.tolist(), second
+
+    expected, actual = _both(run)
+    assert actual[0] == expected[0]
+    np.testing.assert_allclose(actual[1], expected[1], rtol=1e-8, atol=1e-10)
+    if create_graph:
+        np.testing.assert_allclose(actual[2], expected[2], rtol=1e-7, atol=1e-9)
+
+
+def test_eigh_forward_ad_and_vmap():
+    def run(lib):
+        fw = lib.autograd.forward_ad
+        tangent = lib.tensor([[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.5, 0.0, 0.0]], dtype=lib.float64)
+        with fw.dual_level():
+            values, vectors = lib.linalg.eigh(fw.make_dual(lib.tensor(_SYMMETRIC), tangent))
+            value_tangent = fw.unpack_dual(values).tangent.tolist()
+            vector_tangent = (fw.unpack_dual(vectors).tangent * vectors.detach()).sum(0).tolist()  # (sign-free)
+        batched = lib.func.vmap(lib.linalg.eigh)(lib.tensor(np.stack([_SYMMETRIC, 2 * _SYMMETRIC])))
+        return value_tangent, vector_tangent, batched[0].tolist()
+
+    expected, actual = _both(run)
+    for theirs, ours in zip(expected, actual):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
