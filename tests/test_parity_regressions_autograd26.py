@@ -436,3 +436,39 @@ def test_eigh_forward_ad_and_vmap():
     expected, actual = _both(run)
     for theirs, ours in zip(expected, actual):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- frexp's mantissa is differentiable
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_frexp_mantissa_gradient(dtype):
+    values = np.array([[0.5, 3.0, 0.0], [-7.0, 1e-3, 1.0e4]])
+
+    def run(lib):
+        x = lib.tensor(values, dtype=getattr(lib, dtype)).t().requires_grad_()
+        mantissa, exponent = lib.frexp(x)
+        node = mantissa.grad_fn
+        shown = (type(node).__name__, _listed(node), node._saved_exponent.tolist(), exponent.requires_grad,
+                 mantissa.stride())
+        weights = lib.arange(6.0).reshape(3, 2).to(x.dtype)
+        grad, = lib.autograd.grad((mantissa * weights).sum(), x)
+        return shown, grad.dtype == x.dtype, grad.tolist()
+
+    expected, actual = _both(run)
+    assert actual == expected
+    # an independent check: d mantissa / dx = 2 ** -exponent
+    _, exponents = np.frexp(values.T)
+    np.testing.assert_allclose(actual[-1], np.arange(6.0).reshape(3, 2) / 2.0 ** exponents)
+
+
+def test_frexp_mantissa_forward_ad_and_no_grad():
+    def run(lib):
+        fw = lib.autograd.forward_ad
+        x = lib.tensor([0.75, -6.0, 1e-2], dtype=lib.float64)
+        with fw.dual_level():
+            tangent = fw.unpack_dual(lib.frexp(fw.make_dual(x, lib.ones_like(x)))[0]).tangent.tolist()
+        with lib.no_grad():
+            recorded = lib.frexp(x.clone().requires_grad_())[0].requires_grad
+        return tangent, recorded
+
+    expected, actual = _both(run)
+    assert actual == expected

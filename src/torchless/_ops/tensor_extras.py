@@ -11,8 +11,9 @@ import operator
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node
+from ..autograd.saved_values import Saved
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
 from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
@@ -425,8 +426,6 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 
 def _grad_enabled():
-    from ..autograd import grad_mode
-
     return grad_mode.is_grad_enabled()
 
 
@@ -628,13 +627,37 @@ def dist(self, other, p=2):
 
 
 # ---------------------------------------------------------------------------- elementwise
+class Frexp(Node):
+    """frexp's mantissa (the exponent, an integer, has no gradient): ``self = mantissa * 2 ** exponent``, so the
+    mantissa's derivative is ``2 ** -exponent``; PyTorch's ``grad / exponent.exp2()``, exp2 of the int32 exponent
+    being float32."""
+    elementwise = True
+    saved = ("exponent",)
+    torch_saved = {"exponent": Saved("exponent")}
+    jvp = forward_ad.diagonal_jvp
+
+    def forward(self, a, mantissa=None, exponent=None):
+        self.exponent = exponent
+        return mantissa
+
+    def _scale(self):
+        return np.exp2(self.exponent.astype(np.float32))
+
+    def backward(self, grad):
+        return ((grad / self._scale()).astype(grad.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        return ((grad / grad._wrap(self._scale())).to(grad.dtype),)
+
+
 def frexp(self):
     """(mantissa, exponent) with ``self = mantissa * 2 ** exponent``, |mantissa| in [0.5, 1)."""
     if self._data.dtype.kind != "f":
         raise RuntimeError("torchless.frexp() only supports floating-point dtypes")
     mantissa, exponent = np.frexp(self._data)
-    return _RETURN_TYPES["frexp"](Tensor._wrap(mantissa.astype(self._data.dtype, copy=False)),
-                                  Tensor._wrap(exponent.astype(np.int32)))
+    exponent = exponent.astype(np.int32)
+    mantissa = Frexp.apply(self, mantissa=mantissa.astype(self._data.dtype, copy=False), exponent=exponent)
+    return _RETURN_TYPES["frexp"](mantissa, Tensor._wrap(exponent))
 
 
 def nextafter(self, other):
