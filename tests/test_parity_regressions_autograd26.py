@@ -472,3 +472,133 @@ def test_frexp_mantissa_forward_ad_and_no_grad():
 
     expected, actual = _both(run)
     assert actual == expected
+
+
+# ---------------------------------------------------------------------------- autograd.Function's apply
+def _function_classes(lib):
+    class Scaled(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b=None, scale=2.0):
+            return a * scale + (0 if b is None else b)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, grad, None
+
+    class KeywordOnly(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, *, scale=2.0):
+            return a * scale
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    class WithSetupContext(lib.autograd.Function):
+        @staticmethod
+        def forward(a, b=None, scale=2.0):
+            return a * scale + (0 if b is None else b)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.count = len(inputs)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, grad, None
+
+    return Scaled, KeywordOnly, WithSetupContext
+
+
+_KEYWORD_CALLS = {
+    "after_positional": lambda S, K, W, x, c: S.apply(x, c, scale=3.0),
+    "gap": lambda S, K, W, x, c: S.apply(x, scale=3.0),
+    "first_by_name": lambda S, K, W, x, c: S.apply(a=x),
+    "all_by_name": lambda S, K, W, x, c: S.apply(b=c, a=x),
+    "unknown": lambda S, K, W, x, c: S.apply(x, zz=1),
+    "twice": lambda S, K, W, x, c: S.apply(x, a=x),
+    "keyword_only": lambda S, K, W, x, c: K.apply(x, scale=3.0),
+    "setup_context_defaults": lambda S, K, W, x, c: W.apply(x, scale=3.0),
+    "setup_context_by_name": lambda S, K, W, x, c: W.apply(a=x, b=c),
+}
+
+
+@pytest.mark.parametrize("call", _KEYWORD_CALLS)
+def test_function_apply_keyword_arguments_are_inputs(call):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        c = lib.tensor([3.0, 4.0], requires_grad=True)
+        out = _described(lambda: _KEYWORD_CALLS[call](*_function_classes(lib), x, c))
+        if out[0] != "ok":
+            return out
+        out = _KEYWORD_CALLS[call](*_function_classes(lib), x, c)
+        node = out.grad_fn
+        return (out.tolist(), node.needs_input_grad, len(node.next_functions), getattr(node, "count", None),
+                _described(lambda: out.sum().backward()), None if x.grad is None else x.grad.tolist())
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+def test_function_dirty_input_must_be_returned():
+    def run(lib):
+        class Doubled(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                a.mul_(2)
+                ctx.mark_dirty(a)
+                return a * 1
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 2
+
+        calls = (lambda: Doubled.apply(lib.ones(3)), lambda: Doubled.apply(lib.ones(3, requires_grad=True).clone()),
+                 lambda: lib.no_grad()(lambda: Doubled.apply(lib.ones(3, requires_grad=True).clone()))())
+        return [_described(call) for call in calls]
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+def test_function_returning_an_input_gives_its_view():
+    def run(lib):
+        class Identity(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                return a
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 3
+
+        x = lib.ones(3, requires_grad=True)
+        seen = []
+        for source in (x, lib.ones(3)):
+            out = Identity.apply(source)
+            seen.append((out is source, out._base is source, out._is_view(), out.requires_grad))
+            seen.append(_described(lambda: out.mul_(2)))
+            seen.append(source.tolist())
+        with lib.no_grad():
+            out = Identity.apply(x)
+        seen.append((out is x, out._base is x, out._is_view()))
+        out = Identity.apply(x)
+        out.sum().backward()
+        return seen, x.grad.tolist()
+
+    expected, actual = _both(run)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode"])
+def test_grad_mode_clone(mode):
+    def run(lib):
+        switch = getattr(lib, mode)(False) if mode in ("set_grad_enabled", "inference_mode") else getattr(lib, mode)()
+        lib.set_grad_enabled(True)
+        copy = switch.clone()
+        with copy:
+            state = lib.is_grad_enabled(), lib.is_inference_mode_enabled()
+        return type(copy).__name__, copy is not switch, state, lib.is_grad_enabled()
+
+    expected, actual = _both(run)
+    assert actual == expected
