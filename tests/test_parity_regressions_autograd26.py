@@ -602,3 +602,34 @@ def test_grad_mode_clone(mode):
 
     expected, actual = _both(run)
     assert actual == expected
+
+
+# ---------------------------------------------------------------------------- full backward hooks: one node
+def test_full_backward_hook_outputs_share_one_node():
+    def run(lib):
+        class Three(lib.nn.Module):
+            def forward(self, a, b):
+                return a * 2, b * 3, a + b
+
+        module = Three()
+        calls = []
+        module.register_full_backward_hook(
+            lambda mod, gi, go: calls.append(("hook", [None if g is None else g.tolist() for g in gi],
+                                              [None if g is None else g.tolist() for g in go])))
+        a, b = lib.ones(2, requires_grad=True), lib.ones(3, 2, requires_grad=True)
+        outs = module(a, b)
+        node = outs[0].grad_fn
+        shown = ([type(t.grad_fn).__name__ for t in outs], [t.grad_fn is node for t in outs],
+                 [t.output_nr for t in outs], _listed(node), type(node).__module__.replace("torchless", "torch"))
+        outs[1].register_hook(lambda g: calls.append(("out1", g is None)))
+        outs[0].register_hook(lambda g: calls.append(("out0", g is None)))
+        outs[0].sum().backward()
+        in_place = [_described(lambda: module(a, b)[i].add_(1)) for i in range(3)]
+        viewed = _described(lambda: module(a, b)[1][0].add_(1))
+        single = lib.nn.Linear(2, 2)
+        single.register_full_backward_hook(lambda mod, gi, go: None)
+        single_viewed = _described(lambda: single(a)[0].add_(1))
+        return shown, calls, a.grad.tolist(), in_place, viewed, single_viewed
+
+    expected, actual = _both(run)
+    assert actual == expected

@@ -17,7 +17,7 @@ from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
-from ..autograd.graph import Node, output_node, records
+from ..autograd.graph import Node, OutputSlot, output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from ._arguments import (
@@ -139,11 +139,11 @@ class InPlaceMethods:
         base = self._view_base
         if base is not None and base._grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE)
-        node = self._grad_fn
+        node = output_node(self)
         while getattr(node, "is_view", False) and isinstance(node.edges[0], Node):
             node = node.edges[0]
-        if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
-            raise RuntimeError(node.modified_inplace_error(self._grad_fn))
+        if isinstance(node, OutputSlot) and hasattr(node.node, "modified_inplace_error"):  # a module's with hooks
+            raise RuntimeError(node.node.modified_inplace_error(node.index, self._grad_fn))
 
     def _leaf_inplace_message(self):
         """PyTorch's refusal of an in-place op on this leaf requiring grad: worded for a view when it is one (of a
