@@ -633,3 +633,18 @@ def test_full_backward_hook_outputs_share_one_node():
 
     expected, actual = _both(run)
     assert actual == expected
+
+
+def test_removed_hook_on_an_output_leaves_retain_grad_single():
+    def run(lib):
+        x = lib.ones(3, 4, requires_grad=True)
+        a, b, c = x.unbind(0)
+        b.register_hook(lambda g: g * 10).remove()
+        b.retain_grad()
+        calls = []
+        a.register_hook(lambda g: calls.append(g is None))
+        (a.sum() + 2 * b.sum()).backward()
+        return b.grad.tolist(), x.grad.tolist(), calls
+
+    expected, actual = _both(run)
+    assert actual == expected

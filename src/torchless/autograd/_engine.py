@@ -198,6 +198,8 @@ def _run_output_hooks(node, grads, graph, accumulate_into):
     when it runs, as PyTorch's one node runs them: in the order the outputs got their first hook, an output no
     gradient reached getting None; then each hooked output that asked retain_grad() keeps its gradient."""
     for slot in node._hooked_outputs:
+        if not slot._tensor_hooks:  # (all removed: the output is an ordinary one again, see the deferred in the loop)
+            continue
         grad = grads.reached.get(slot.index)
         if grad is None:
             for hook in list(slot._tensor_hooks.values()):
