@@ -17,8 +17,8 @@ from ._type_promotion import FLOAT, category, result_dtype, scalar_category
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
-from .autograd._view_checks import mark_version, propagated
-from .autograd.graph import checked_output_node
+from .autograd._view_checks import check_unchanged, mark_version, propagated
+from .autograd.graph import OutputSlot, checked_output_node
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _tracing_state = forward_ad.state  # (vmap running: its batched tensors refuse to give their values)
@@ -114,7 +114,7 @@ class Tensor:
     """
 
     # _counter: the version counter ([n]) shared with the tensor's views, made on first need (see _version).
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
     # Above NumPy's own, as PyTorch's is: np.float64(2) * t and np.float32(lr) * t leave it to t.__rmul__ and give
     # a tensor (with its graph), where NumPy would have read t as an array and returned one.
     __array_priority__ = 1000
@@ -145,7 +145,7 @@ class Tensor:
         self._data = array
         self._requires_grad = requires_grad
         self._grad = None
-        self.grad_fn = None
+        self._grad_fn = None
         self._hooks = None
         self._counter = None
         if _mode_state.inference:
@@ -160,7 +160,7 @@ class Tensor:
         t._data = array
         t._requires_grad = False
         t._grad = None
-        t.grad_fn = None
+        t._grad_fn = None
         t._hooks = None
         t._counter = None
         if _mode_state.inference:
@@ -223,7 +223,7 @@ class Tensor:
         if not _mode_state.enabled and not (_mode_state.inference and self._inference):
             view._view_creation = propagated(self._view_creation,
                                              "inference_mode" if _mode_state.inference else "no_grad")
-            if self._requires_grad and view.grad_fn is None:
+            if self._requires_grad and view._grad_fn is None:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
                 view._requires_grad = True
@@ -231,8 +231,8 @@ class Tensor:
         elif self._view_creation is not None:
             view._view_creation = self._view_creation
             mark_version(view)
-            if view.grad_fn is not None:
-                view.grad_fn.checks_edges = True
+            if view._grad_fn is not None:
+                view._grad_fn.checks_edges = True
         base = self._view_base
         if base is None:
             base = self
@@ -349,7 +349,7 @@ class Tensor:
     def requires_grad(self, value):
         # PyTorch's attribute refuses any assignment to a computed tensor (requires_grad_(True) lets it pass), and
         # words its dtype error apart from the factories' and Parameter's
-        if isinstance(value, (bool, np.bool_)) and value and self.grad_fn is not None:
+        if isinstance(value, (bool, np.bool_)) and value and self._grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
 
@@ -358,7 +358,7 @@ class Tensor:
         """Set requires_grad with PyTorch's checks; ``not_floating``: the error for an integer or bool tensor."""
         if not isinstance(value, (bool, np.bool_)):
             raise RuntimeError("requires_grad must be a bool")
-        if not value and self.grad_fn is not None:
+        if not value and self._grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
@@ -415,8 +415,24 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        """The node of the graph that computed this tensor (None for a leaf). Read on a view whose node autograd
+        cannot rewrite after an in-place change of its memory (see autograd._view_checks), PyTorch's error."""
+        if self._view_creation is not None:
+            check_unchanged(self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, value):
+        raise AttributeError("attribute 'grad_fn' of 'torchless._C.TensorBase' objects is not writable")
+
+    @grad_fn.deleter
+    def grad_fn(self):
+        raise AttributeError("attribute 'grad_fn' of 'torchless._C.TensorBase' objects is not writable")
+
+    @property
     def is_leaf(self):
-        return checked_output_node(self) is None if self._view_creation is not None else self.grad_fn is None
+        return checked_output_node(self) is None if self._view_creation is not None else self._grad_fn is None
 
     @property
     def data(self):
@@ -550,7 +566,7 @@ class Tensor:
             return self
         if self._view_base is not None:  # a view's (PyTorch refuses to detach one in place)
             raise RuntimeError(_DETACH_VIEW_INPLACE)
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -707,12 +723,12 @@ class Tensor:
 
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:  # (PyTorch's looks at a leaf's view no further: no check of it either)
+        if self._grad_fn is not None:  # (PyTorch's looks at a leaf's view no further: no check of it either)
             checked_output_node(self)._retained = weakref.ref(self)
 
     @property
     def retains_grad(self):
-        return self.grad_fn is not None and checked_output_node(self)._retained is not None
+        return self._grad_fn is not None and checked_output_node(self)._retained is not None
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` whenever the gradient with respect to this tensor is computed; a tensor it returns
@@ -735,6 +751,8 @@ class Tensor:
             # the gradient of the value it was registered on, as in PyTorch.
             if node._tensor_hooks is None:
                 node._tensor_hooks = {}
+                if isinstance(node, OutputSlot):  # (an output of a node of several: that node runs its hooks)
+                    node.node._hooked_outputs = (*node.node._hooked_outputs, node)
             hooks = node._tensor_hooks
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
@@ -753,7 +771,7 @@ class Tensor:
 
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_accumulate_grad_hooks is None:
             self._post_accumulate_grad_hooks = {}
@@ -840,7 +858,7 @@ class Tensor:
     def __deepcopy__(self, memo):
         """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
         tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too."""
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError(_DEEPCOPY_NON_LEAF)
         if id(self) in memo:
             return memo[id(self)]

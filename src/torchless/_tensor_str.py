@@ -168,10 +168,10 @@ def tensor_repr(tensor, prefix="tensor("):
         suffixes.append(f"dtype={dtype!r}")
     if tensor._view_creation is not None and _refuses_its_node(tensor):
         suffixes.append("grad_fn=<Invalid>")  # (PyTorch's repr catches the error its grad_fn raises)
-    elif tensor.grad_fn is not None:
+    elif tensor._grad_fn is not None:
         # the node's class name, as PyTorch prints it: short for its C++ nodes (CopySlices, NotImplemented), whose
         # name() is in full
-        suffixes.append(f"grad_fn=<{tensor.grad_fn.name().removeprefix('torch::autograd::')}>")
+        suffixes.append(f"grad_fn=<{tensor._grad_fn.name().removeprefix('torch::autograd::')}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
     if forward_ad.state.level is not None:

@@ -9,6 +9,7 @@ from .._kernels.blas import matmul as _blas_matmul
 from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
 from .._memory_format import view_strides
 from ..autograd import forward_ad
+from ..autograd._basic_ops import NotImplementedDerivative
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
@@ -398,22 +399,10 @@ class DivRounded(ZeroGradient):
         return super().forward(a, b, kernel=kernel, name=name)
 
 
-class NotDifferentiable(Node):
-    """An op PyTorch records without a derivative (``//``, a Python scalar ``%`` a tensor): the result requires
-    grad, and backward through it raises PyTorch's error for ``aten::<op>``."""
+class NotDifferentiable(NotImplementedDerivative):
+    """An elementwise op PyTorch records without a derivative (``//``, a Python scalar ``%`` a tensor): the result
+    requires grad, and backward through it raises PyTorch's error for ``aten::<op>``."""
     elementwise = True
-
-    def forward(self, *arrays, kernel=None, op=None):
-        self.op = op
-        return kernel(*arrays)
-
-    jvp = forward_ad.not_differentiable_jvp
-
-    def backward(self, grad):
-        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
-
-    def name(self):
-        return "torch::autograd::NotImplemented"
 
 
 def float_pow(a, b):

@@ -109,10 +109,10 @@ def _into(name, out, result):
 
 def _renamed(result, node_name):
     """``result``, its node showing the name of PyTorch's node for the deprecated op (the gradient is the same)."""
-    if result.grad_fn is not None:
+    if result._grad_fn is not None:
         from ..autograd.graph import renamed
 
-        renamed(result.grad_fn, node_name)
+        renamed(result._grad_fn, node_name)
     return result
 
 

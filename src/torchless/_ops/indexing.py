@@ -3,6 +3,7 @@ import numpy as np
 
 from .._memory_format import preserving, with_c_strides, with_strides
 from ..autograd import forward_ad
+from ..autograd._basic_ops import DelayedError
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import unbroadcast, unbroadcast_tensor
@@ -844,19 +845,6 @@ def scatter_reduced(a, key, src, reduce, include_self):
         counts = np.maximum(counts, 1)
         out = out / counts if out.dtype.kind == "f" else np.floor_divide(out, counts).astype(out.dtype)
     return out.astype(a.dtype, copy=False)
-
-
-class DelayedError(Node):
-    """A gradient that is right but has no derivative: passes its input, raises ``message`` when differentiated."""
-
-    def forward(self, a, message=""):
-        self.message = message
-        return a
-
-    def backward(self, grad):
-        raise RuntimeError(self.message)
-
-    backward_graph = backward
 
 
 class ScatterReduce(Node):

@@ -86,10 +86,10 @@ _FLOAT_DIGITS = {"float16": 11, "float32": 24, "float64": 53}  # the integers ea
 def _restrided(self, view):
     """The tensor itself given the shape and strides of ``view``, its result of the view op, and the op's node."""
     self._data = view._data
-    if view.grad_fn is not None:
+    if view._grad_fn is not None:
         if self._view_base is None:  # a base stays one (PyTorch's messages name its node, not AsStrided)
-            view.grad_fn.is_view = False
-        self.grad_fn = view.grad_fn
+            view._grad_fn.is_view = False
+        self._grad_fn = view._grad_fn
     self._bump_version()
     return self
 
@@ -136,9 +136,9 @@ def unsqueeze_(self, *args, **kwargs):
         _parser_errors.method_arguments("unsqueeze_", args, kwargs)["dim"]
     _check_leaf(self)
     view = self.unsqueeze(dim)
-    if view.grad_fn is not None:
-        view.grad_fn.node_name = "UnsqueezeBackward1"
-        named_as_pytorch(view.grad_fn)  # (its class, named at recording, takes the new name)
+    if view._grad_fn is not None:
+        view._grad_fn.node_name = "UnsqueezeBackward1"
+        named_as_pytorch(view._grad_fn)  # (its class, named at recording, takes the new name)
     return _restrided(self, view)
 
 
@@ -151,9 +151,9 @@ def squeeze_(self, *args, **kwargs):
             _parser_errors.method_arguments("squeeze_", args, kwargs)["dim"]
         _check_leaf(self)
         view, name = self.squeeze(dim), "SqueezeBackward4" if isinstance(dim, int) else "SqueezeBackward5"
-    if view.grad_fn is not None:
-        view.grad_fn.node_name = name
-        named_as_pytorch(view.grad_fn)  # (its class, named at recording, takes the new name)
+    if view._grad_fn is not None:
+        view._grad_fn.node_name = name
+        named_as_pytorch(view._grad_fn)  # (its class, named at recording, takes the new name)
     return _restrided(self, view)
 
 
@@ -536,7 +536,7 @@ def scatter_reduce(self, *args, **kwargs):
     key[axis] = idx
     out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"],
                                        dim=dim)
-    if out.grad_fn is not None:
+    if out._grad_fn is not None:
         from .._tensor_methods._arguments import refuse_complex_gradient
 
         refuse_complex_gradient("scatter_reduce", out)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._dtype import cpp_name
 from ..autograd import grad_mode
+from ..autograd._basic_ops import NOT_IMPLEMENTED, DelayedError
 from ..autograd.graph import _edge, renamed
 
 
@@ -56,10 +57,10 @@ def as_strided_(self, *args, **kwargs):
     _check_leaf(self)
     view = as_strided(self, *args, **kwargs)
     self._data = view._data
-    if view.grad_fn is not None:
+    if view._grad_fn is not None:
         from ..autograd.graph import renamed
 
-        self.grad_fn = renamed(view.grad_fn, "AsStridedBackward1")
+        self._grad_fn = renamed(view._grad_fn, "AsStridedBackward1")
     self._bump_version()  # (as PyTorch's in-place ops on the metadata: squeeze_, t_, ...)
     return self
 
@@ -178,15 +179,13 @@ def set_(self, *args, **kwargs):
         array = _laid_over(_flat_memory(source, self._data.dtype), self._data.dtype, storage_offset, size, stride)
     recorded = grad_mode.state.enabled and self._requires_grad
     if recorded:
-        from .indexing import DelayedError  # (a node whose backward raises its message)
-
         node = DelayedError()
         node.message = "derivative for set_ is not implemented"
         inputs = (self,) + ((source,) if isinstance(source, Tensor) and size is None else ())
         node.needs_input_grad = tuple(t._requires_grad for t in inputs)
         node.edges = tuple(_edge(t) if t._requires_grad else None for t in inputs)
         node.record_sequence()
-        self.grad_fn = renamed(node, "torch::autograd::NotImplemented")
+        self._grad_fn = renamed(node, NOT_IMPLEMENTED)
     self._data = array
     self._bump_version()
     return self

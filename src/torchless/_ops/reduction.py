@@ -533,7 +533,7 @@ class Renorm(ContiguousResult):
         complex_input = self.a.dtype.kind == "c"
         norm = (x.abs() if complex_input else x).norm(self.p, self.others, keepdim=True)
         inner = ((x.conj() * grad).real if complex_input else x * grad).sum(self.others, keepdim=True)
-        nb = norm.grad_fn.backward_graph(inner)[0]  # (the norm's own backward: PyTorch's norm_backward)
+        nb = norm._grad_fn.backward_graph(inner)[0]  # (the norm's own backward: PyTorch's norm_backward)
         if complex_input:
             nb = nb * x.sgn()
         invnorm = (norm + 1e-7).reciprocal()

@@ -310,7 +310,7 @@ class VarMeanMean(Mean):
                 shown_correction=None, std=None):
         """``std``: std_mean's std (the pair's first result, which PyTorch's node saves)."""
         self.node_name, self.shown_correction = node, shown_correction
-        self.std, self.std_node = (None, None) if std is None else (std._data, std.grad_fn)
+        self.std, self.std_node = (None, None) if std is None else (std._data, std._grad_fn)
         if a.dtype not in (np.float16, np.float32):
             return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
         # PyTorch's var_mean kernel accumulates the mean in double (with the variance), rounding it once

@@ -11,8 +11,9 @@ import operator
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node
+from ..autograd.saved_values import Saved
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
 from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
@@ -27,10 +28,10 @@ def _check_tensor(value, name, argument, position):
 
 def _named(out, name):
     """``out`` with its node showing PyTorch's name for the op it composes (what grad_fn prints)."""
-    if out.grad_fn is not None:
+    if out._grad_fn is not None:
         from ..autograd.graph import renamed
 
-        renamed(out.grad_fn, name)
+        renamed(out._grad_fn, name)
     return out
 
 
@@ -405,7 +406,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
     one row below each square block."""
     if wrap.__class__ is not bool:
         raise _parser_errors.wrong_type("fill_diagonal_", "wrap", 2, wrap, "bool")
-    if self._requires_grad and self.grad_fn is None and _grad_enabled():
+    if self._requires_grad and self._grad_fn is None and _grad_enabled():
         # PyTorch writes through a view of the diagonal, so its error names a view of the leaf
         from .._tensor import _LEAF_INPLACE
 
@@ -425,8 +426,6 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 
 def _grad_enabled():
-    from ..autograd import grad_mode
-
     return grad_mode.is_grad_enabled()
 
 
@@ -622,19 +621,43 @@ def dist(self, other, p=2):
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{difference.dtype.scalar_name.capitalize()} instead.")
     out = _named(vector_norm(difference, p), "DistBackward0")
-    if out.grad_fn is not None:  # PyTorch's dist is one node, on self and other: it lists the subtraction's inputs
-        out.grad_fn.pytorch_inputs = difference.grad_fn.listed_edges
+    if out._grad_fn is not None:  # PyTorch's dist is one node, on self and other: it lists the subtraction's inputs
+        out._grad_fn.pytorch_inputs = difference._grad_fn.listed_edges
     return out
 
 
 # ---------------------------------------------------------------------------- elementwise
+class Frexp(Node):
+    """frexp's mantissa (the exponent, an integer, has no gradient): ``self = mantissa * 2 ** exponent``, so the
+    mantissa's derivative is ``2 ** -exponent``; PyTorch's ``grad / exponent.exp2()``, exp2 of the int32 exponent
+    being float32."""
+    elementwise = True
+    saved = ("exponent",)
+    torch_saved = {"exponent": Saved("exponent")}
+    jvp = forward_ad.diagonal_jvp
+
+    def forward(self, a, mantissa=None, exponent=None):
+        self.exponent = exponent
+        return mantissa
+
+    def _scale(self):
+        return np.exp2(self.exponent.astype(np.float32))
+
+    def backward(self, grad):
+        return ((grad / self._scale()).astype(grad.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        return ((grad / grad._wrap(self._scale())).to(grad.dtype),)
+
+
 def frexp(self):
     """(mantissa, exponent) with ``self = mantissa * 2 ** exponent``, |mantissa| in [0.5, 1)."""
     if self._data.dtype.kind != "f":
         raise RuntimeError("torchless.frexp() only supports floating-point dtypes")
     mantissa, exponent = np.frexp(self._data)
-    return _RETURN_TYPES["frexp"](Tensor._wrap(mantissa.astype(self._data.dtype, copy=False)),
-                                  Tensor._wrap(exponent.astype(np.int32)))
+    exponent = exponent.astype(np.int32)
+    mantissa = Frexp.apply(self, mantissa=mantissa.astype(self._data.dtype, copy=False), exponent=exponent)
+    return _RETURN_TYPES["frexp"](mantissa, Tensor._wrap(exponent))
 
 
 def nextafter(self, other):

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _parser_errors
 from .._tensor import Tensor
+from ..autograd._basic_ops import NotImplementedDerivative
 from ..autograd.graph import Node
 
 
@@ -36,21 +37,6 @@ class _ViewCopy(Node):
 
     def name(self):
         return self.node_name
-
-
-class _UnimplementedDerivative(Node):
-    """PyTorch's placeholder node for an op without a derivative formula (detach_copy): backward through it is
-    an error."""
-
-    def forward(self, a, op=None):
-        self.op = op
-        return np.array(a, order="C", copy=True)
-
-    def backward(self, grad):
-        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
-
-    def name(self):
-        return "NotImplemented"
 
 
 def _renamed_parser_errors(view_name, name, call):
@@ -207,8 +193,12 @@ def detach_copy(input, *, out=None):
     grad."""
     if not isinstance(input, Tensor):
         raise _parser_errors.not_tensor("detach_copy", "input", 1, input)
-    result = _UnimplementedDerivative.apply(input, op="detach_copy")
+    result = NotImplementedDerivative.apply(input, kernel=_fresh_copy, op="detach_copy")
     return result if out is None else _written_into(out, result)
+
+
+def _fresh_copy(array):
+    return np.array(array, order="C", copy=True)
 
 
 def _view_of_size(tensor, *size):

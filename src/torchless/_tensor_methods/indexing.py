@@ -231,7 +231,7 @@ class IndexingMethods:
         recorded = records(self, value_t)
         if recorded and indexing.is_basic_key(key):  # (PyTorch expands the value to the view it writes into before
             self._raise_setitem_shape_error(key, source)  # that view's copy_ may refuse to change it in place)
-        if recorded and self.grad_fn is None and self._requires_grad:
+        if recorded and self._grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
                                self._leaf_inplace_message())
         if value_t._data.dtype != self._data.dtype:

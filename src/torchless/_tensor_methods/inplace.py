@@ -17,7 +17,7 @@ from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
-from ..autograd.graph import Node, output_node, records
+from ..autograd.graph import Node, OutputSlot, output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from ._arguments import (
@@ -30,7 +30,7 @@ from .._ops._util import broadcast_error, raise_if_not_broadcastable
 def _view_inplace_message(view, view_name=None):
     """PyTorch's error for an in-place op on ``view``; ``view_name``: the node of the view of ``view`` that an
     indexed assignment writes through (its output 0)."""
-    node = view.grad_fn
+    node = view._grad_fn
     if view_name is not None:
         name, output_nr = re.sub(r"Backward\d*$", "", view_name), 0
     else:
@@ -41,9 +41,9 @@ def _view_inplace_message(view, view_name=None):
 def _carry_retained(tensor, old):
     """After an in-place op gave ``tensor`` a new grad_fn (the old one ``old``): a retain_grad() asked of it moves
     along, as in PyTorch, and ``.grad`` then holds the gradient of its new value."""
-    if old is not None and old._retained is not None and old._retained() is tensor and tensor.grad_fn is not old:
-        if tensor.grad_fn is not None:
-            tensor.grad_fn._retained = old._retained
+    if old is not None and old._retained is not None and old._retained() is tensor and tensor._grad_fn is not old:
+        if tensor._grad_fn is not None:
+            tensor._grad_fn._retained = old._retained
         old._retained = None
 
 
@@ -132,18 +132,18 @@ class InPlaceMethods:
             if key is not None and indexing.is_basic_key(key) and self._requires_grad:
                 view_name = indexing._basic_index_name(key, self._data.shape)
             raise RuntimeError(_view_inplace_message(self, view_name))
-        if self.grad_fn is None:
+        if self._grad_fn is None:
             if self._requires_grad:
                 raise RuntimeError(self._leaf_inplace_message())
             return
         base = self._view_base
-        if base is not None and base.grad_fn is None and self._requires_grad:
+        if base is not None and base._grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE)
-        node = self.grad_fn
+        node = output_node(self)
         while getattr(node, "is_view", False) and isinstance(node.edges[0], Node):
             node = node.edges[0]
-        if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
-            raise RuntimeError(node.modified_inplace_error(self.grad_fn))
+        if isinstance(node, OutputSlot) and hasattr(node.node, "modified_inplace_error"):  # a module's with hooks
+            raise RuntimeError(node.node.modified_inplace_error(node.index, self._grad_fn))
 
     def _leaf_inplace_message(self):
         """PyTorch's refusal of an in-place op on this leaf requiring grad: worded for a view when it is one (of a
@@ -170,12 +170,12 @@ class InPlaceMethods:
             data = result._data
             if data.strides != self._data.strides:  # PyTorch writes into the tensor: its layout stays
                 data = _memory_format.preserving(data, self._data)
-            self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, result._requires_grad
+            self._data, self._grad_fn, self._requires_grad = data, result._grad_fn, result._requires_grad
             _carry_retained(self, old)
             forward_ad.carry_tangent(self, result)
             self._bump_version()
-            if result.grad_fn is not None and result.grad_fn._saves_tensors:
-                result.grad_fn.rebase_saved_versions(self)
+            if result._grad_fn is not None and result._grad_fn._saves_tensors:
+                result._grad_fn.rebase_saved_versions(self)
             return self
         base = self._view_base
         positions = None
@@ -194,22 +194,22 @@ class InPlaceMethods:
         self._data = memory
         (self._writable_data(True) if overlapping else memory)[...] = result._data
         old = output_node(self)
-        self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
+        self._grad_fn, self._requires_grad = result._grad_fn, result._requires_grad
         _carry_retained(self, old)
         forward_ad.carry_tangent(self, result)
         if base is not None:
             scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
             old = output_node(base)
-            base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
+            base._grad_fn, base._requires_grad = scattered._grad_fn, scattered._requires_grad
             _carry_retained(base, old)
             forward_ad.carry_tangent(base, scattered)
         self._bump_version()
         if base is not None:  # (the version at which this view's node was last set: see check_saved_versions)
             self.__dict__["_rebased_at"] = self._counter[0]
-        if result.grad_fn is not None and result.grad_fn._saves_tensors:
-            result.grad_fn.rebase_saved_versions(self)
+        if result._grad_fn is not None and result._grad_fn._saves_tensors:
+            result._grad_fn.rebase_saved_versions(self)
             if base is not None:
-                result.grad_fn._output_view = weakref.ref(self)
+                result._grad_fn._output_view = weakref.ref(self)
         if base is None:
             base = self
         if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
@@ -223,7 +223,7 @@ class InPlaceMethods:
                         continue
                     gathered = indexing.ViewGather.apply(base, positions=view_positions)
                     old = output_node(view)
-                    view.grad_fn, view._requires_grad = gathered.grad_fn, True
+                    view._grad_fn, view._requires_grad = gathered._grad_fn, True
                     _carry_retained(view, old)
         return self
 

@@ -28,7 +28,7 @@ def reset_grads(tensors, set_to_none):
         if set_to_none:
             tensor.grad = None
         else:
-            if grad.grad_fn is not None:
+            if grad._grad_fn is not None:
                 grad.detach_()
             else:
                 grad.requires_grad_(False)
@@ -38,11 +38,11 @@ def reset_grads(tensors, set_to_none):
 def accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
-    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:
+    if tensor._view_creation == "no_grad" and tensor._grad_fn is None:
         return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
-    pre, post = accumulator_hooks(tensor) if tensor.grad_fn is None else (None, None)
+    pre, post = accumulator_hooks(tensor) if tensor._grad_fn is None else (None, None)
     if pre:
         grad = run_node_prehooks(pre, grad, False)
     if tensor._grad is None:
@@ -77,7 +77,7 @@ def accumulate_leaf_graph(tensor, grad):
     """accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
     create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
     of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
-    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:  # (see accumulate_leaf)
+    if tensor._view_creation == "no_grad" and tensor._grad_fn is None:  # (see accumulate_leaf)
         return
     if tensor._hooks:
         grad = run_tensor_hooks_graph(tensor._hooks, grad)

@@ -16,7 +16,7 @@ from ._accumulate_grad import accumulate_leaf, accumulate_leaf_graph
 from ._graph_backward import backward_graph_method
 from ._hook_calls import run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph
 from ._released import FREED_MESSAGE
-from .graph import Node, OutputGrads, _edge
+from .graph import Node, OutputGrads, OutputSlot, _edge
 
 _ndarray = np.ndarray
 # A 0-d gradient can arrive as a NumPy scalar (NumPy's arithmetic on 0-d arrays returns them): complex ones too
@@ -193,6 +193,27 @@ def gradient_unwatched(node):
             and not node._post_hooks)
 
 
+def _run_output_hooks(node, grads, graph, accumulate_into):
+    """The tensor hooks of the outputs of ``node``, a node of several, on their gradients ``grads`` (OutputGrads)
+    when it runs, as PyTorch's one node runs them: in the order the outputs got their first hook, an output no
+    gradient reached getting None; then each hooked output that asked retain_grad() keeps its gradient."""
+    for slot in node._hooked_outputs:
+        if not slot._tensor_hooks:  # (all removed: the output is an ordinary one again, see the deferred in the loop)
+            continue
+        grad = grads.reached.get(slot.index)
+        if grad is None:
+            for hook in list(slot._tensor_hooks.values()):
+                if hook(None) is not None:
+                    raise RuntimeError("can't replace a None gradient with a non-None value")
+            continue
+        grad = grads.reached[slot.index] = (run_tensor_hooks_graph if graph else run_tensor_hooks)(
+            slot._tensor_hooks, grad)
+        kept = None if slot._retained is None else slot._retained()
+        if kept is not None:
+            accumulate_into(kept, grad)
+    return grads
+
+
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
     """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
     outer = _propagation.plain, _propagation.run
@@ -224,7 +245,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
         if accumulate:
             accumulate_into(tensor, grad)
             return
-        if tensor.grad_fn is None and tensor._hooks:
+        if tensor._grad_fn is None and tensor._hooks:
             grad = (run_tensor_hooks_graph if graph else run_tensor_hooks)(tensor._hooks, grad)
         for position in positions:
             previous = captured[position]
@@ -246,7 +267,12 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 node.check_saved_versions()
             if node._packed is not None:
                 saved_hooks.unpack_node(node)
-            if node._tensor_hooks:
+            # The hooks of an output of a node of several run when that node does (see _run_output_hooks), unless
+            # the output is what autograd.grad returns
+            deferred = node._tensor_hooks and isinstance(node, OutputSlot) and id(node) not in targets
+            if g.__class__ is OutputGrads and node._hooked_outputs:
+                g = _run_output_hooks(node, g, graph, accumulate_into)
+            elif node._tensor_hooks and not deferred:
                 g = (run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
             if inputs is not None:
                 target, needed = id(node) in targets, id(node) in leading
@@ -254,7 +280,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                     continue
             # A tensor that asked retain_grad() keeps the gradient of every run reaching it, autograd.grad's too
             kept = None
-            if node._retained is not None:
+            if node._retained is not None and not deferred:
                 kept = node._retained()
                 if kept is not None:
                     accumulate_into(kept, g)

@@ -43,7 +43,7 @@ def _relaid(gradient, array, grad):
     result of the formula, which nothing else holds yet) unless it is ``grad`` or a view, which are copied."""
     if array is gradient._data:
         return gradient
-    if gradient is grad or gradient._view_base is not None or getattr(gradient.grad_fn, "is_view", False):
+    if gradient is grad or gradient._view_base is not None or getattr(gradient._grad_fn, "is_view", False):
         gradient = gradient.clone() if gradient._requires_grad else gradient._wrap(array)
     gradient._data = array
     return gradient

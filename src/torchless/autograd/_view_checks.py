@@ -62,7 +62,7 @@ def check_unchanged(view):
     version = view.__dict__.get("_view_version")
     if version is None or view._counter[0] == version:
         return
-    node = view.grad_fn
+    node = view._grad_fn
     if node is None and not view._view_base._requires_grad:
         return
     raise RuntimeError(view_refusal(view._view_creation, None if node is None else short_name(node),

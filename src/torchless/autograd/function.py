@@ -8,12 +8,14 @@ outputs and takes back one gradient per argument of ``forward`` (None for those 
 """
 import contextlib
 import functools
+import inspect
 import warnings
 import weakref
 
 import numpy as np
 
 from . import forward_ad, grad_mode, saved_hooks
+from ._basic_ops import delayed_errors
 from ._released import FREED_MESSAGE
 from ._view_checks import mark_version, propagated
 from .graph import (Node, SavedVersion, _edge, _modified_message, _saved_input_modified, share_output,
@@ -116,15 +118,9 @@ class BackwardCFunction(Node, FunctionCtx):
                                     for o in outputs])
         excluded = {id(t) for t in getattr(self, "non_differentiable", ())}
         dirty = {id(t) for t in getattr(self, "dirty_tensors", ())}
-        inputs = {id(a) for a in args if isinstance(a, Tensor)}
         differentiable = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and id(o) not in excluded]
-        replaced = list(outputs)
         for index in differentiable:
             tensor = outputs[index]
-            if id(tensor) in inputs and id(tensor) not in dirty:
-                # An input returned as it is: PyTorch returns a new tensor on the same values (a view)
-                tensor = replaced[index] = Tensor._wrap(tensor._data)
-                tensor._view_creation = "custom_function"
             if (tensor._view_creation is not None or tensor._view_base is not None) and id(tensor) not in dirty:
                 # a view: PyTorch refuses in-place ops on it (see Tensor._view_creation); made in no_grad mode inside
                 # forward, it keeps that reason only when the Function is not recorded
@@ -133,21 +129,16 @@ class BackwardCFunction(Node, FunctionCtx):
                                                    "custom_function" if len(differentiable) == 1 else "multi_output")
                 mark_version(tensor)
                 self.checks_edges = True
-            if tensor.grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
+            if tensor._grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
             if len(differentiable) == 1:
-                tensor._requires_grad, tensor.grad_fn = True, self
+                tensor._requires_grad, tensor._grad_fn = True, self
             else:
                 share_output(self, tensor, index, len(outputs))
         self._single_output = differentiable[0] if len(differentiable) == 1 else None
         self._record_saved_versions()
         if saved_hooks.state.stack and getattr(self, "_to_save", None):
             self._packed_saved = tuple(None if t is None else saved_hooks.packed(t, self) for t in self._to_save)
-        if isinstance(output, tuple):
-            output = tuple(replaced)
-        elif replaced[0] is not output:
-            output = replaced[0]
-        return output
 
     def _record_saved_versions(self):
         """Remember the versions of the saved tensors (and which are this node's outputs): reading
@@ -157,7 +148,7 @@ class BackwardCFunction(Node, FunctionCtx):
             me = weakref.ref(self)
             self._saved_versions = [
                 (SavedVersion(t._version_counter(), t._version_counter()[0], t, False),
-                 me if t.grad_fn is self or getattr(t.grad_fn, "node", None) is self else None) for t in saved]
+                 me if t._grad_fn is self or getattr(t._grad_fn, "node", None) is self else None) for t in saved]
 
     def backward(self, grad):
         result = self._user_backward()(self, *self._grad_outputs(grad))
@@ -312,6 +303,8 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         """Run forward on ``args`` and, when some tensor among them requires grad and gradients are being
         recorded, connect its outputs to the graph through this Function's backward."""
         Tensor = _tensor_class()
+        if kwargs:
+            args, kwargs = _bound_positionally(cls, args, kwargs)
         node = ctx = cls._backward_cls()
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx.needs_input_grad = needs
@@ -327,10 +320,11 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             else:
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, output)
+        output = _returned_inputs_replaced(args, output, getattr(ctx, "dirty_tensors", ()))
         if tangents is not None:
             output_tangents = _output_tangents(cls, ctx, tangents)
         if recording:
-            output = node.connect(args, edges, output)
+            node.connect(args, edges, output)
         else:
             _mark_views(output)
         if tangents is not None:
@@ -339,6 +333,50 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                 if isinstance(tensor, Tensor) and tangent is not None:
                     forward_ad.set_tangent(tensor, tangent)
         return output
+
+
+def _bound_positionally(cls, args, kwargs):
+    """``(args, kwargs)`` of a call of apply with keyword arguments, as PyTorch passes them to forward: with a
+    setup_context, bound to forward's signature (defaults applied); else each placed at the position of the
+    parameter of forward (after ctx) it names, so that every argument is an input of the node."""
+    if cls.setup_context is not Function.setup_context:
+        bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.args, bound.kwargs
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for name in kwargs:
+        if name not in names:
+            raise TypeError(f"forward() got an unexpected keyword argument '{name}'")
+        if names.index(name) < len(args):
+            raise TypeError(f"forward() got multiple values for argument '{name}'")
+    positional = list(args)
+    for position in range(len(args), max(names.index(name) for name in kwargs) + 1):
+        if names[position] not in kwargs:
+            raise TypeError(f"forward() missing required argument: '{names[position]}' (position {position})")
+        positional.append(kwargs[names[position]])
+    return tuple(positional), {}
+
+
+def _returned_inputs_replaced(args, output, dirty):
+    """forward's ``output`` as PyTorch's apply returns it: an input returned as it is (not marked dirty) becomes a
+    new tensor on its memory, its view while grad mode is on (a view of the Function, see connect); and an input
+    marked dirty must be among the outputs."""
+    Tensor = _tensor_class()
+    outputs = output if isinstance(output, tuple) else (output,)
+    if any(all(t is not o for o in outputs) for t in dirty):
+        raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. The "
+                           "inputs that are modified inplace must all be outputs of the Function.")
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    if not any(id(o) in inputs for o in outputs):
+        return output
+    replaced = []
+    for tensor in outputs:
+        if isinstance(tensor, Tensor) and id(tensor) in inputs and all(tensor is not t for t in dirty):
+            fresh = Tensor._wrap(tensor._data)
+            tensor = tensor._as_view(fresh) if grad_mode.state.enabled else fresh
+        replaced.append(tensor)
+    return tuple(replaced) if isinstance(output, tuple) else replaced[0]
 
 
 def _input_tangents(args):
@@ -384,29 +422,19 @@ def once_differentiable(backward):
         Tensor = _tensor_class()
         if not grad_mode.is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
             return result
-        if isinstance(result, tuple):
-            return tuple(_differentiated_once(g) for g in result)
         return _differentiated_once(result)
 
     return wrapper
 
 
-class _OnceDifferentiable(Node):
-    """The grad_fn of a gradient computed by a once_differentiable backward under create_graph=True."""
-
-    def backward(self, grad):
-        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
-
-    backward_graph = backward
-
-    def name(self):
-        return "DelayedError"
-
-
-def _differentiated_once(gradient):
+def _differentiated_once(result):
+    """The gradients ``result`` of a once_differentiable backward under create_graph=True, as PyTorch's wrapper
+    gives them: each a leaf requiring grad (so that it has a grad_fn) passed through one DelayedError."""
     Tensor = _tensor_class()
-    if not isinstance(gradient, Tensor):
-        return gradient
-    tensor = Tensor._wrap(gradient._data)
-    tensor._requires_grad, tensor.grad_fn = True, _OnceDifferentiable()
-    return tensor
+    gradients = result if isinstance(result, tuple) else (result,)
+    fake_leaves = [g.detach().requires_grad_() if isinstance(g, Tensor) else None for g in gradients]
+    errors = delayed_errors(fake_leaves, "trying to differentiate twice a function that was marked with "
+                                         "@once_differentiable")
+    gradients = tuple(error if isinstance(g, Tensor) else g for g, error in zip(gradients, errors))
+    return gradients if isinstance(result, tuple) else gradients[0]
+

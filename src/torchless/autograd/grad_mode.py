@@ -43,7 +43,7 @@ class _GradMode:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self._fresh():
+            with self.clone():
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -58,13 +58,13 @@ class _GradMode:
             resume, value = generator.send, None
             try:
                 while True:
-                    with self._fresh():
+                    with self.clone():
                         response = resume(value)
                     resume = generator.send
                     try:
                         value = yield response
                     except GeneratorExit:
-                        with self._fresh():
+                        with self.clone():
                             generator.close()
                         raise
                     except BaseException as error:  # thrown in by the caller: into the body, under the mode
@@ -74,8 +74,9 @@ class _GradMode:
 
         return wrapper
 
-    def _fresh(self):
-        """A new switch like this one, for one call of a decorated function (a switch holds the state it restores)."""
+    def clone(self):
+        """A new switch like this one (PyTorch's clone), which each call of a decorated function enters: a switch
+        holds the state it restores."""
         return type(self)()
 
 
@@ -119,7 +120,7 @@ class set_grad_enabled(_GradMode):
         state.enabled = self._previous
         return super().__call__(fn)
 
-    def _fresh(self):
+    def clone(self):
         return set_grad_enabled(self.mode)
 
 
@@ -146,5 +147,5 @@ class inference_mode(_GradMode):
         state.enabled, state.inference = self._previous
         return False
 
-    def _fresh(self):
+    def clone(self):
         return inference_mode(self.mode)

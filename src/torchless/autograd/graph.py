@@ -50,7 +50,7 @@ def save_tensor_versions(result, *tensors):
     masks, targets, running statistics), as PyTorch's nodes save them: changing one in place before backward is
     then PyTorch's error, where the node, holding the same memory, would silently read the new values. Returns
     ``result``."""
-    node = result.grad_fn
+    node = result._grad_fn
     tensors = [t for t in tensors if t is not None and hasattr(t, "_version_counter")]
     if node is not None and tensors:
         node._checked_versions = tuple(node._checked_versions) + tuple(
@@ -75,6 +75,9 @@ class Node:
     _freed = False
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
     _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
+    # The OutputSlots of the outputs of a node of several that have tensor hooks, in the order they got their first:
+    # the node runs their hooks (see _engine._run_output_hooks)
+    _hooked_outputs = ()
     is_view = False  # the output shares its input's memory (and so its version counter)
     # _edge goes through _checked_edge for its tensors: the outputs of a node of several, which all have it as
     # grad_fn (PyTorch's one node) and each reach it through an OutputSlot of their own (see share_among), and views
@@ -154,7 +157,7 @@ class Node:
             node.needs_input_grad = needs
             node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
             result._requires_grad = True
-            result.grad_fn = node
+            result._grad_fn = node
             node._sequence = next(_sequence_numbers)
             node.__class__ = _named_class.get(cls) or _torch_named_class(node)  # named_as_pytorch, inlined
             if node._saves_tensors:
@@ -220,7 +223,7 @@ class Node:
         from .._tensor import Tensor
 
         tensor = Tensor._wrap(array)
-        tensor._requires_grad, tensor.grad_fn = True, self
+        tensor._requires_grad, tensor._grad_fn = True, self
         return tensor
 
     def name(self):
@@ -450,7 +453,7 @@ def _saved_input_modified(saved):
     node, AsStrided once its base changed, the error names when it requires grad)."""
     tensor = saved.tensor
     if not saved.array:
-        return _modified_message(saved, tensor.grad_fn, tensor._data)
+        return _modified_message(saved, tensor._grad_fn, tensor._data)
     grad_fn = Node() if tensor._requires_grad else None
     if grad_fn is not None:
         grad_fn.is_view = True
@@ -646,7 +649,7 @@ def _wrap(array):
 def _edge(tensor):
     """Where a gradient for ``tensor`` goes: its producing node (the OutputSlot of its output, for a node of several
     outputs), or the leaf tensor itself."""
-    node = tensor.grad_fn
+    node = tensor._grad_fn
     if node is None:
         if tensor._view_creation is not None:  # (a view made in no_grad or inference mode)
             _view_checks.check_unchanged(tensor)
@@ -666,7 +669,7 @@ def _checked_edge(tensor, node):
 def output_node(tensor):
     """The node receiving ``tensor``'s gradient (that node's retain_grad and hooks are the tensor's): its grad_fn,
     or for an output of a node of several, that output's OutputSlot; None for a leaf."""
-    node = tensor.grad_fn
+    node = tensor._grad_fn
     if node is not None and node.routes_outputs:
         slot = tensor.__dict__.get("_output_slot")
         if slot is not None and slot.node is node:
@@ -693,7 +696,7 @@ def share_output(node, tensor, index, count):
     """Make ``node`` the grad_fn of ``tensor``, its output ``index`` of ``count`` (see share_among)."""
     node.checks_edges = node.routes_outputs = True
     tensor._requires_grad = True
-    tensor.grad_fn = node
+    tensor._grad_fn = node
     tensor.__dict__["_output_slot"] = OutputSlot(node, index, count)
 
 
@@ -702,10 +705,10 @@ def give_edge(tensor, edge):
     that routes its outputs, whose node it then shows as grad_fn)."""
     tensor._requires_grad = True
     if isinstance(edge, OutputSlot) and edge.node.routes_outputs:
-        tensor.grad_fn = edge.node
+        tensor._grad_fn = edge.node
         tensor.__dict__["_output_slot"] = edge
     else:
-        tensor.grad_fn = edge
+        tensor._grad_fn = edge
 
 
 def listed_pair(edge):

@@ -158,7 +158,7 @@ def pack_node(node, result):
             if isinstance(tensor, tuple):
                 kept[owner_name, name] = tuple(None if t is None else packed(t, node) for t in tensor)
                 continue
-            if result is not None and tensor.grad_fn is node and tensor._data is result._data:
+            if result is not None and tensor._grad_fn is node and tensor._data is result._data:
                 tensor = result  # the output itself, as PyTorch passes it
             kept[owner_name, name] = packed(tensor, node)
     if kept:

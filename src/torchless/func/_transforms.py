@@ -94,7 +94,7 @@ def _keeps_graph(keep_graph, output, inputs):
         return keep_graph
     Tensor = _tensor_class()
     own = {id(tensor) for tensor in inputs}
-    nodes = [leaf.grad_fn for leaf in tree_flatten(output)[0] if isinstance(leaf, Tensor) and leaf.grad_fn]
+    nodes = [leaf._grad_fn for leaf in tree_flatten(output)[0] if isinstance(leaf, Tensor) and leaf._grad_fn]
     seen = set()
     while nodes:
         node = nodes.pop()

@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import _parser_errors
+from ..autograd import forward_ad
 from ..autograd.graph import Node, _edge, named_as_pytorch, records, share_among, share_output, tensor_class
 from ..return_types import _RETURN_TYPES
 from ._checks import LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, scalar_name
@@ -40,8 +41,8 @@ class SingularValues(Node):
         a, g = a._cast(np.dtype(np.float64)), grad._cast(np.dtype(np.float64))
         wide = self.u.shape[-2] < self.vh.shape[-1]
         gram = a @ a.mT if wide else a.mT @ a
-        packed = SymmetricEigen.apply(gram)
-        vectors, values = packed[..., :-1].flip(-1), packed[..., -1].flip(-1)
+        values, vectors = eigh(gram)
+        values, vectors = values.flip(-1), vectors.flip(-1)
         middle = (vectors * (g / values.sqrt()).unsqueeze(-2)) @ vectors.mT
         return ((middle @ a if wide else a @ middle)._cast(dtype),)
 
@@ -89,6 +90,8 @@ class Factorization(Node):
         """The tensors of the arrays ``factors``, recorded as this node's outputs when ``A`` requires grad (the node
         keeping the factors and ``fields``)."""
         tensors = [tensor_class()._wrap(array) for array in factors]
+        if forward_ad.state.tracing:
+            cls._carry_tangents(A, tensors, factors)
         if not records(A):
             return tensors
         node = cls()
@@ -97,6 +100,20 @@ class Factorization(Node):
         node.record_sequence()
         share_among(named_as_pytorch(node), tensors)
         return tensors
+
+    factor_tangents = None  # forward AD: the factors' tangents from A's, (tangent, *factors) -> tangents
+
+    @classmethod
+    def _carry_tangents(cls, A, tensors, factors):
+        """Forward AD and vmap: the factors of a batched sample are batched, and they get the tangents
+        factor_tangents computes from A's (a factorisation without that formula gives none)."""
+        if forward_ad.state.vmap_levels:
+            for tensor in tensors:
+                forward_ad.mark_batched(tensor, (A,))
+        tangent = forward_ad.tangent_array(A)
+        if tangent is not None and cls.factor_tangents is not None:
+            for tensor, factor_tangent in zip(tensors, cls.factor_tangents(tangent, *factors)):
+                forward_ad.set_tangent(tensor, factor_tangent)
 
     def graph_factors(self):
         """The factors as tensors of the graph, each flowing back into its output (for backward_graph)."""
@@ -233,42 +250,54 @@ def _check_phase_invariance(skew_u, skew_v):
                            "making it ill-defined.")
 
 
-class SymmetricEigen(Node):
-    """eigh of ``A (*, n, n)`` packed as ``(*, n, n + 1)``: the eigenvectors, then the eigenvalues as a last column
-    (one node for both outputs). ``dA = V (diag(dw) + skew(V^T dV) / (w_j - w_i)) V^T``."""
+class SymmetricEigen(Factorization):
+    """eigh's eigenvalues ``w (*, n)`` and eigenvectors ``V (*, n, n)`` of symmetric ``A (*, n, n)``, one node for
+    both as PyTorch's: ``dA = V (diag(dw) + skew(V^T dV) / (w_j - w_i)) V^T`` (skew(X) = (X - X^T) / 2)."""
 
-    saved = ("values", "vectors")
-
-    def forward(self, a, uplo="L"):
-        values, vectors = np.linalg.eigh(a, UPLO=uplo)
-        self.values, self.vectors = values.astype(a.dtype, copy=False), vectors.astype(a.dtype, copy=False)
-        return np.concatenate([self.vectors, self.values[..., :, None]], axis=-1)
+    saved = factor_names = ("values", "vectors")
 
     def backward(self, grad):
         values, vectors = self.values, self.vectors
-        grad_vectors, grad_values = grad[..., :-1], grad[..., -1]
-        inner = _mT(vectors) @ grad_vectors
-        gaps = values[..., None, :] - values[..., :, None]  # w_j - w_i
+        grad_values, grad_vectors = grad.grads
         n = values.shape[-1]
-        off_diagonal = ~np.eye(n, dtype=bool)
-        middle = np.where(off_diagonal, 0.5 * (inner - _mT(inner)) / np.where(off_diagonal, gaps, 1), 0)
-        middle = middle + grad_values[..., :, None] * np.eye(n, dtype=grad.dtype)
+        middle = np.zeros(vectors.shape, vectors.dtype)
+        if grad_vectors is not None:
+            inner = _mT(vectors) @ grad_vectors
+            gaps = values[..., None, :] - values[..., :, None]  # w_j - w_i
+            off_diagonal = ~np.eye(n, dtype=bool)
+            middle = np.where(off_diagonal, 0.5 * (inner - _mT(inner)) / np.where(off_diagonal, gaps, 1), 0)
+        if grad_values is not None:
+            middle = middle + grad_values[..., :, None] * np.eye(n, dtype=vectors.dtype)
         return (vectors @ middle @ _mT(vectors),)
 
     def backward_graph(self, grad):
         from .._ops.shape import Where
 
-        packed = self.graph_output(np.concatenate([self.vectors, self.values[..., :, None]], axis=-1))
-        vectors, values = packed[..., :-1], packed[..., -1]
-        grad_vectors, grad_values = grad[..., :-1], grad[..., -1]
-        inner = vectors.mT @ grad_vectors
+        values, vectors = self.graph_factors()
+        grad_values, grad_vectors = grad.grads
         n = self.values.shape[-1]
-        off_diagonal = ~np.eye(n, dtype=bool)
-        one, zero = (grad._wrap(np.asarray(v, grad._data.dtype)) for v in (1, 0))
-        gaps = Where.apply(values.unsqueeze(-2) - values.unsqueeze(-1), one, condition=off_diagonal)
-        middle = Where.apply(0.5 * (inner - inner.mT) / gaps, zero, condition=off_diagonal)
-        middle = middle + grad_values.unsqueeze(-1) * grad._wrap(np.eye(n, dtype=grad._data.dtype))
+        dtype = self.vectors.dtype
+        middle = values._wrap(np.zeros(self.vectors.shape, dtype))
+        if grad_vectors is not None:
+            inner = vectors.mT @ grad_vectors
+            off_diagonal = ~np.eye(n, dtype=bool)
+            one, zero = (values._wrap(np.asarray(v, dtype)) for v in (1, 0))
+            gaps = Where.apply(values.unsqueeze(-2) - values.unsqueeze(-1), one, condition=off_diagonal)
+            middle = Where.apply(0.5 * (inner - inner.mT) / gaps, zero, condition=off_diagonal)
+        if grad_values is not None:
+            middle = middle + grad_values.unsqueeze(-1) * values._wrap(np.eye(n, dtype=dtype))
         return (vectors @ middle @ vectors.mT,)
+
+    @staticmethod
+    def factor_tangents(tangent, values, vectors):
+        """Forward AD: with M = V^T dA V, ``dw = diag(M)`` and ``dV = V (M / (w_j - w_i))``, zero on the
+        diagonal (PyTorch's linalg_eig_jvp for a symmetric A)."""
+        inner = _mT(vectors) @ tangent @ vectors
+        n = values.shape[-1]
+        off_diagonal = ~np.eye(n, dtype=bool)
+        gaps = values[..., None, :] - values[..., :, None]
+        scaled = np.where(off_diagonal, inner / np.where(off_diagonal, gaps, 1), 0)
+        return np.diagonal(inner, 0, -2, -1).copy(), vectors @ scaled
 
     def name(self):
         return "LinalgEighBackward0"
@@ -291,8 +320,9 @@ def eigh(A, UPLO="L"):
     if a.dtype not in (np.float32, np.float64):  # PyTorch finds no integer kernel rather than refusing the type
         raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{scalar_name(a)}'")
     _check_uplo(UPLO)
-    packed = SymmetricEigen.apply(A, uplo=UPLO)
-    return _RETURN_TYPES["linalg_eigh"](packed[..., -1], packed[..., :-1])
+    values, vectors = np.linalg.eigh(a, UPLO=UPLO)
+    return _RETURN_TYPES["linalg_eigh"](*SymmetricEigen.outputs(A, values.astype(a.dtype, copy=False),
+                                                                  vectors.astype(a.dtype, copy=False)))
 
 
 def eigvalsh(A, UPLO="L"):

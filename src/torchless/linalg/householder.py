@@ -64,7 +64,7 @@ def _as_node(result, node_name, operands):
         for operand in operands:
             if operand.requires_grad:
                 result = result + operand[..., :0].sum()
-    return _renamed(result, node_name) if result.grad_fn is not None else result
+    return _renamed(result, node_name) if result._grad_fn is not None else result
 
 
 def _check_dtypes(name, kernel, input, tau):

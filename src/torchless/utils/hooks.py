@@ -13,7 +13,7 @@ import numpy as np
 
 from .._user_warnings import warn_from_user_code
 from ..autograd._hook_calls import checked_hook_result
-from ..autograd.graph import Node, OutputSlot, _edge
+from ..autograd.graph import Node, _edge, share_output
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
@@ -111,7 +111,7 @@ def warn_if_has_hooks(tensor):
     """PyTorch's warning for each hook on ``tensor`` that saving it would lose (those not marked with
     :func:`unserializable_hook`)."""
     # (Tensor.register_hook keeps a leaf's hooks on the tensor, another tensor's on the node that made it)
-    hooks = tensor._hooks if tensor.grad_fn is None else getattr(tensor.grad_fn, "_tensor_hooks", None)
+    hooks = tensor._hooks if tensor._grad_fn is None else getattr(tensor._grad_fn, "_tensor_hooks", None)
     for hook in (hooks or {}).values():
         if not hasattr(hook, "__torch_unserializable__"):
             warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.  If this is expected, you can "
@@ -119,26 +119,15 @@ def warn_if_has_hooks(tensor):
                           stacklevel=2)
 
 
-class BackwardHookFunctionBackward(OutputSlot):
-    """The ``grad_fn`` of output ``index`` of a BackwardHookFunction."""
+class BackwardHookFunctionBackward(Node):
+    """PyTorch's BackwardHookFunction node: an identity of several tensors as one node of the graph, the grad_fn of
+    all its outputs, calling ``on_grads`` with the gradients of all its outputs together (a list with None where
+    none arrived); ``on_grads`` returns the gradients to pass on."""
 
     # PyTorch's node is the class autograd.Function makes for BackwardHookFunction: graph drawings label it with
     # type(grad_fn).__name__, and it prints as <torch.autograd.function.BackwardHookFunctionBackward object at 0x..>
     __module__ = "torchless.autograd.function"
     __repr__ = object.__repr__
-
-    def modified_inplace_error(self, view_node):
-        """PyTorch's refusal to modify this output (or ``view_node``, a view of it) in place: the hook node
-        would pass on gradients of values that are no longer there."""
-        if view_node is not self:
-            return f"Output 0 of {view_node.name().removesuffix('Backward0')} {_VIEW_OF_CUSTOM_FUNCTION}"
-        detail = _VIEW_OF_MULTI_OUTPUT if self.count > 1 else _VIEW_OF_CUSTOM_FUNCTION
-        return f"Output {self.index} of BackwardHookFunction {detail}"
-
-
-class BackwardHookFunction(Node):
-    """An identity of several tensors as one graph node, calling ``on_grads`` with the gradients of all its
-    outputs together (a list with None where none arrived); ``on_grads`` returns the gradients to pass on."""
 
     def __init__(self, tensors, on_grads):
         self.needs_input_grad = tuple(t._requires_grad for t in tensors)
@@ -156,7 +145,7 @@ class BackwardHookFunction(Node):
         for index, t in enumerate(tensors):
             out = Tensor._wrap(t._data)  # shares the values, as PyTorch's output is a view of the input
             if t._requires_grad:
-                out._requires_grad, out.grad_fn = True, BackwardHookFunctionBackward(node, index, len(tensors))
+                share_output(node, out, index, len(tensors))
             outputs.append(out)
         return outputs
 
@@ -165,6 +154,14 @@ class BackwardHookFunction(Node):
 
     def name(self):
         return "BackwardHookFunctionBackward"
+
+    def modified_inplace_error(self, index, view_node):
+        """PyTorch's refusal to modify output ``index`` (or ``view_node``, the node of a view of it) in place: the
+        hook node would pass on gradients of values that are no longer there."""
+        detail = _VIEW_OF_MULTI_OUTPUT if len(self.edges) > 1 else _VIEW_OF_CUSTOM_FUNCTION
+        if view_node is not self:
+            return f"Output 0 of {view_node.name().removesuffix('Backward0')} {detail}"
+        return f"Output {index} of BackwardHookFunction {detail}"
 
 
 class BackwardHook:
@@ -203,7 +200,7 @@ class BackwardHook:
         if not (grad_mode.state.enabled and any(t._requires_grad for t in tensors)):
             return args, None, ()
         replaced = list(args)
-        for i, out in zip(index, BackwardHookFunction.wrap(tensors, on_grads)):
+        for i, out in zip(index, BackwardHookFunctionBackward.wrap(tensors, on_grads)):
             replaced[i] = out
         return (tuple(replaced) if type(args) is tuple else type(args)(*replaced)), index, tensors
 

@@ -112,7 +112,7 @@ def _keep_channels_last(out, x, unsqueezed=False):
     """_memory_format.keep_channels_last of a pooling's output(s) on the input array ``x``; PyTorch's backward
     kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it."""
     out = _memory_format.keep_channels_last(out, x, unsqueezed=unsqueezed)
-    node = (out[0] if isinstance(out, tuple) else out).grad_fn
+    node = (out[0] if isinstance(out, tuple) else out)._grad_fn
     if isinstance(node, _PooledAs2d):
         node.grad_format = _memory_format.output_format(_memory_format.unsqueezed_view(x) if unsqueezed else x)
     return out

@@ -228,7 +228,7 @@ def _checked_once(checks):
                     y = _in_output_format(y, x, w, params["groups"])
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
-        if y.grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):
+        if y._grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):
             # PyTorch records the node after the forward, refusing an integer output (from integer
             # input and weight, and a float bias requiring grad, which only a padding string lets by).
             raise RuntimeError(f"Autograd not support dtype: {y.dtype.scalar_name}")

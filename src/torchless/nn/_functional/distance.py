@@ -72,9 +72,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     # PyTorch's C++: the difference plus eps as add(Scalar) (AddBackward1), then at::norm over the innermost dim
     # of the broadcast (NormBackward1)
     out = (x1 - x2)._binary(eps, arithmetic.AddScalar).norm(p, max(x1.dim(), x2.dim()) - 1, keepdim)
-    if isinstance(out.grad_fn, reduction.VectorNorm):
-        out.grad_fn.node_name = "NormBackward1"
-        named_as_pytorch(out.grad_fn)  # (its class, named at recording, takes the new name)
+    if isinstance(out._grad_fn, reduction.VectorNorm):
+        out._grad_fn.node_name = "NormBackward1"
+        named_as_pytorch(out._grad_fn)  # (its class, named at recording, takes the new name)
     return out
 
 

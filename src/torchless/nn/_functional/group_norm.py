@@ -111,7 +111,7 @@ class GroupNorm(Node):
         from ..._tensor import Tensor
 
         tensor = Tensor._wrap(values.reshape(values.shape[:2]).astype(self.input_dtype, copy=False))
-        tensor._requires_grad, tensor.grad_fn = True, _Statistic(self, which)  # (as any output of the node)
+        tensor._requires_grad, tensor._grad_fn = True, _Statistic(self, which)  # (as any output of the node)
         return tensor
 
     def name(self):

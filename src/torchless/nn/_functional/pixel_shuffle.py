@@ -2,10 +2,13 @@
 
 Each is a reshape, a transpose and a reshape back, so each gradient is the inverse rearrangement.
 """
+import functools
+
 import numpy as np
 
 from ... import _memory_format
 from ..._tensor import Tensor
+from ...autograd._basic_ops import NotImplementedDerivative
 from ...autograd.function import _fitted
 from ...autograd.graph import Node
 from ._args import Param, native
@@ -240,19 +243,6 @@ def _check_groups_positive(groups):
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
 
 
-class NativeChannelShuffle(ChannelShuffle):
-    """native_channel_shuffle's node: PyTorch records no derivative for it (its grad_fn is NotImplemented)."""
-
-    def backward(self, grad):
-        raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
-
-    def backward_graph(self, grad):
-        return self.backward(grad)
-
-    def name(self):
-        return "torch::autograd::NotImplemented"
-
-
 def native_channel_shuffle(*args, **kwargs):
     """native_channel_shuffle(input, groups) -> Tensor
 
@@ -266,4 +256,6 @@ def native_channel_shuffle(*args, **kwargs):
 @_native_channel_shuffle_native
 def _native_channel_shuffle(input, groups):
     _check_channel_groups(input, groups)
-    return _in_kernel_format(NativeChannelShuffle.apply(input, groups=groups), input, empty_as_is=True)
+    shuffled = NotImplementedDerivative.apply(input, kernel=functools.partial(_shuffle_channels, groups=groups),
+                                              op="native_channel_shuffle")
+    return _in_kernel_format(shuffled, input, empty_as_is=True)

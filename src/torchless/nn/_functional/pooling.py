@@ -41,7 +41,7 @@ def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, retu
         return Tensor._wrap(_from_planes(pooled, lead, spatial))
     pooled, winners = pool_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
     out = MaxPool.apply(input, pooled=_from_planes(pooled, lead, spatial), winners=winners, spatial=spatial,
-                        name=name, after_relu=isinstance(input.grad_fn, unary.Relu),
+                        name=name, after_relu=isinstance(input._grad_fn, unary.Relu),
                         arguments=(shown or (kernel, stride, padding, dilation)) + (ceil_mode,))
     if not return_indices:
         return out

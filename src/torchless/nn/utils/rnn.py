@@ -355,7 +355,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     here it is left as it is.
     """
     if not batch_first:
-        if padded_sequences.requires_grad and padded_sequences.grad_fn is None and grad_mode.is_grad_enabled():
+        if padded_sequences.requires_grad and padded_sequences._grad_fn is None and grad_mode.is_grad_enabled():
             raise RuntimeError(_LEAF_INPLACE)
         padded_sequences = padded_sequences.transpose(0, 1)
     steps = arange(padded_sequences.shape[1], device=lengths.device)
