@@ -1,5 +1,7 @@
 """Convolution, pooling and padding on cases earlier sessions missed (session 26), each checked against torch run on
 the same arrays, or against an independent reference where torch is not needed."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -48,3 +50,85 @@ def test_constant_pad_gradient_strides_without_torch():
     out.backward(torchless.tensor([[10.0, 20.0, 30.0]]))
     assert y.grad.stride() == c_strides((1, 3))
     assert y.grad.numpy().tolist() == [[20.0, 30.0, 0.0]]
+
+
+# ---------------------------------------------------------------- half convolutions by PyTorch's reference kernels
+# A CPU without AVX-512 FP16 convolves float16 tensors with PyTorch's reference kernels, which store their GEMMs'
+# results in half: the adjoint (the input's gradient, a transposed convolution's output) is rounded tap by tap as
+# col2im adds the columns up, a weight's gradient sample by sample, a dilated convolution's bias gradient too.
+
+HALF_CASES = [
+    ("conv2d", (3, 4, 6, 5), (3, 4, 3, 3), {"padding": 1}, False),
+    ("conv2d", (3, 4, 7, 6), (4, 2, 3, 2), {"padding": 1, "groups": 2, "stride": 2}, False),
+    ("conv2d", (2, 4, 6, 5), (3, 4, 3, 3), {"padding": 1, "dilation": 2}, False),
+    ("conv2d", (2, 4, 6, 5), (3, 4, 2, 2), {"padding": "same"}, False),
+    ("conv2d", (3, 4, 6, 5), (3, 4, 3, 3), {"padding": 1}, True),
+    ("conv2d", (3, 4, 6, 5), (3, 4, 3, 2), {"dilation": 2, "stride": (1, 2)}, True),
+    ("conv1d", (3, 4, 9), (3, 4, 3), {"padding": 1}, False),
+    ("conv1d", (3, 4, 9), (3, 4, 3), {"padding": 1, "dilation": 2, "stride": 2}, False),
+    ("conv3d", (2, 2, 4, 5, 4), (3, 2, 2, 2, 2), {"padding": 1, "stride": 2}, False),
+    ("conv3d", (2, 2, 5, 5, 4), (3, 2, 2, 2, 2), {"dilation": 2}, False),
+    ("conv_transpose2d", (3, 4, 6, 5), (4, 3, 3, 3), {"padding": 1}, False),
+    ("conv_transpose2d", (3, 4, 6, 5), (4, 2, 3, 2), {"stride": 2, "groups": 2}, True),
+    ("conv_transpose2d", (3, 4, 6, 5), (4, 2, 3, 3), {"stride": 2, "dilation": 2, "output_padding": 1}, False),
+    ("conv_transpose1d", (3, 4, 9), (4, 3, 3), {"stride": 2}, False),
+    ("conv_transpose3d", (2, 2, 4, 5, 4), (2, 3, 2, 3, 2), {"stride": 2, "padding": 1}, False),
+]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("name, x_shape, w_shape, kwargs, channels_last", HALF_CASES)
+def test_half_convolution_rounds_where_pytorch_does(name, x_shape, w_shape, kwargs, channels_last, create_graph):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    x0 = (rng.standard_normal(x_shape) * 3).astype(np.float16)
+    w0 = rng.standard_normal(w_shape).astype(np.float16)
+    b0 = rng.standard_normal(w_shape[1] * kwargs.get("groups", 1) if "transpose" in name else w_shape[0])
+    b0 = b0.astype(np.float16)
+    results = []
+    for lib in (torch, torchless):
+        x, w, b = (lib.tensor(a).requires_grad_() for a in (x0, w0, b0))
+        seen = x.contiguous(memory_format=lib.channels_last) if channels_last else x
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (padding='same' with an even kernel)
+            y = getattr(lib.nn.functional, name)(seen, w, b, **kwargs)
+        g = lib.tensor(np.random.default_rng(8).standard_normal(tuple(y.shape)).astype(np.float16))
+        gradients = lib.autograd.grad(y, [x, w, b], g, create_graph=create_graph)
+        results.append([(y.detach().numpy(), y.stride())] + [(t.detach().numpy(), t.stride()) for t in gradients])
+    for (theirs, their_strides), (ours, our_strides) in zip(*results):
+        assert ours.dtype == np.float16 and our_strides == their_strides
+        # the same bits, but for a rare float32 sum that its order of additions rounds to the other neighbour
+        differ = ours != theirs
+        assert differ.mean() < 0.02
+        np.testing.assert_array_equal(np.abs(ours[differ].view(np.int16) - theirs[differ].view(np.int16)), 1)
+
+
+def test_col2im_rounds_tap_by_tap_in_the_layouts_order():
+    from torchless._kernels import conv_half
+
+    # input pixel 2 of a 3-tap convolution of 5 pixels gets 2048 (tap 0), 1 (tap 1), 1 (tap 2): half has no 2049
+    y = np.array([[[[1.0, 1.0, 2048.0]]]], np.float16)
+    w = np.ones((1, 1, 1, 3), np.float16)
+    args = (1, 5), (1, 1), ((0, 0), (0, 0)), (1, 1), 1
+    assert conv_half.col2im(y, w, *args)[0, 0, 0].tolist() == [1.0, 2.0, 2048.0, 2048.0, 2048.0]
+    # channels last, the taps in reverse: 1 + 1 + 2048 = 2050, which half holds
+    assert conv_half.col2im(y, w, *args, taps_reversed=True)[0, 0, 0].tolist() == [1.0, 2.0, 2050.0, 2048.0, 2048.0]
+
+
+def test_weight_gradient_rounds_sample_by_sample():
+    from torchless._kernels import conv_half
+
+    terms = [np.float32(2048.0), np.float32(1.0), np.float32(1.0)]
+    assert conv_half.summed_per_sample(lambda i: np.array([terms[i]]), 3).tolist() == [2048.0]
+    assert conv_half.summed_per_sample(lambda i: np.array([terms[2 - i]]), 3).tolist() == [2050.0]
+
+
+def test_half_input_gradient_without_torch():
+    from torchless import _cpu_features
+
+    x = torchless.zeros(1, 1, 5, dtype=torchless.float16, requires_grad=True)
+    y = torchless.nn.functional.conv1d(x, torchless.ones(1, 1, 3, dtype=torchless.float16))
+    (gradient,) = torchless.autograd.grad(y, x, torchless.tensor([[[1.0, 1.0, 2048.0]]], dtype=torchless.float16))
+    # oneDNN rounds the sum once; the reference kernels after each tap (2048 + 1 is 2048 in half)
+    middle = 2050.0 if _cpu_features.has("AVX512FP16") else 2048.0
+    assert gradient.dtype == torchless.float16 and gradient[0, 0, 2].item() == middle
