@@ -57,6 +57,15 @@ def test_constant_pad_gradient_strides_without_torch():
 # results in half: the adjoint (the input's gradient, a transposed convolution's output) is rounded tap by tap as
 # col2im adds the columns up, a weight's gradient sample by sample, a dilated convolution's bias gradient too.
 
+def assert_same_half_bits(ours, theirs):
+    """The same float16 bits, but for a rare float32 sum that its order of additions rounds to the other
+    neighbour."""
+    assert ours.dtype == theirs.dtype == np.float16
+    differ = ours != theirs
+    assert differ.mean() < 0.02
+    np.testing.assert_array_equal(np.abs(ours[differ].view(np.int16) - theirs[differ].view(np.int16)), 1)
+
+
 HALF_CASES = [
     ("conv2d", (3, 4, 6, 5), (3, 4, 3, 3), {"padding": 1}, False),
     ("conv2d", (3, 4, 7, 6), (4, 2, 3, 2), {"padding": 1, "groups": 2, "stride": 2}, False),
@@ -96,11 +105,8 @@ def test_half_convolution_rounds_where_pytorch_does(name, x_shape, w_shape, kwar
         gradients = lib.autograd.grad(y, [x, w, b], g, create_graph=create_graph)
         results.append([(y.detach().numpy(), y.stride())] + [(t.detach().numpy(), t.stride()) for t in gradients])
     for (theirs, their_strides), (ours, our_strides) in zip(*results):
-        assert ours.dtype == np.float16 and our_strides == their_strides
-        # the same bits, but for a rare float32 sum that its order of additions rounds to the other neighbour
-        differ = ours != theirs
-        assert differ.mean() < 0.02
-        np.testing.assert_array_equal(np.abs(ours[differ].view(np.int16) - theirs[differ].view(np.int16)), 1)
+        assert our_strides == their_strides
+        assert_same_half_bits(ours, theirs)
 
 
 def test_col2im_rounds_tap_by_tap_in_the_layouts_order():
@@ -132,3 +138,49 @@ def test_half_input_gradient_without_torch():
     # oneDNN rounds the sum once; the reference kernels after each tap (2048 + 1 is 2048 in half)
     middle = 2050.0 if _cpu_features.has("AVX512FP16") else 2048.0
     assert gradient.dtype == torchless.float16 and gradient[0, 0, 2].item() == middle
+
+
+# ---------------------------------------------------------------- conv_tbc in half
+# PyTorch's kernel adds each tap's matrix product (summed in float32) into the half output, rounding once a tap;
+# its bias gradient is dOutput.sum(0).sum(0), two sums each rounded to half. NumPy's half matmul and sums rounded
+# every partial sum.
+
+@pytest.mark.parametrize("shape", [(7, 2, 3, 3, 4, 1), (9, 3, 5, 4, 2, 0), (5, 1, 2, 2, 3, 2), (12, 4, 6, 5, 3, 3),
+                                   (6, 3, 2, 1, 2, 0)])
+def test_conv_tbc_in_half(shape):
+    torch = pytest.importorskip("torch")
+    steps, batch, channels, kernel, out_channels, pad = shape
+    rng = np.random.default_rng(0)
+    x0 = (rng.standard_normal((steps, batch, channels)) * 3).astype(np.float16)
+    w0 = rng.standard_normal((kernel, channels, out_channels)).astype(np.float16)
+    b0 = rng.standard_normal(out_channels).astype(np.float16)
+    results = []
+    for lib in (torch, torchless):
+        x, w, b = (lib.tensor(a).requires_grad_() for a in (x0, w0, b0))
+        y = lib.conv_tbc(x, w, b, pad)
+        g = lib.tensor(np.random.default_rng(1).standard_normal(tuple(y.shape)).astype(np.float16))
+        results.append([y.detach().numpy()] + [t.numpy() for t in lib.autograd.grad(y, [x, w, b], g)])
+    for theirs, ours in zip(*results):
+        assert_same_half_bits(ours, theirs)
+
+
+def test_conv_tbc_in_half_without_torch():
+    # against the kernel's loops in float64: each tap's product rounded into the half output; the bias gradient
+    # summed over time, rounded, then over the batch
+    rng = np.random.default_rng(3)
+    x0 = (rng.standard_normal((9, 3, 5)) * 3).astype(np.float16)
+    w0 = rng.standard_normal((3, 5, 4)).astype(np.float16)
+    b0 = rng.standard_normal(4).astype(np.float16)
+    g0 = rng.standard_normal((9, 3, 4)).astype(np.float16)  # (pad 1: as many steps out as in)
+    expected = np.broadcast_to(b0, (9, 3, 4)).copy()
+    for k in range(3):
+        first_in, first_out = max(0, k - 1), max(0, 1 - k)
+        steps = min(9 + 1 - k, 9) - first_out
+        product = np.einsum("tbc,co->tbo", x0[first_in:first_in + steps].astype(np.float64), w0[k].astype(np.float64))
+        expected[first_out:first_out + steps] = (expected[first_out:first_out + steps] + product).astype(np.float16)
+    expected_gb = g0.astype(np.float64).sum(0).astype(np.float16).astype(np.float64).sum(0).astype(np.float16)
+    b = torchless.tensor(b0, requires_grad=True)
+    y = torchless.conv_tbc(torchless.tensor(x0), torchless.tensor(w0), b, 1)
+    (gb,) = torchless.autograd.grad(y, b, torchless.tensor(g0))
+    assert_same_half_bits(y.detach().numpy(), expected)
+    assert_same_half_bits(gb.numpy(), expected_gb)
