@@ -319,8 +319,9 @@ HALF_CONVOLUTIONS = [
 
 @pytest.mark.parametrize("fn, x_shape, w_shape, kwargs", HALF_CONVOLUTIONS)
 def test_float16_convolution_rounds_once_as_pytorch(fn, x_shape, w_shape, kwargs):
-    """PyTorch's CPU kernels convolve half tensors in float32 and round the output, and each gradient, once:
-    the same bits here (torchless's half arithmetic rounded partial sums, in up to half the cells), but for the
+    """PyTorch's CPU kernels convolve half tensors in float32, and round the output, and each gradient, once
+    (oneDNN, on a CPU with AVX-512 FP16) or where their GEMMs store half results (the reference kernels): the
+    same bits here (torchless's half arithmetic rounded partial sums, in up to half the cells), but for the
     rare float32 sum that its order of additions puts on the other side of a half rounding boundary."""
     rng = np.random.default_rng(7)
     x0, w0 = (rng.standard_normal(x_shape) * 3).astype(np.float16), rng.standard_normal(w_shape).astype(np.float16)

@@ -1,8 +1,8 @@
 """What this CPU can do, as NumPy detected it at its import (free to ask).
 
 Two things depend on it: which kernels are fastest here (OpenBLAS runs 512-bit kernels where the CPU
-has AVX-512) and which of PyTorch's CPU backends a call would reach, whose errors torchless repeats
-(oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic).
+has AVX-512) and which of PyTorch's CPU backends a call would reach, whose errors (and roundings) torchless
+repeats (oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic).
 """
 
 

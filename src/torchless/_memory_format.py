@@ -339,10 +339,11 @@ def c_ordered(array):
 
 def in_format_of(array, *sources):
     """``array`` (a new kernel result) in the channels-last format the sources suggest, if any, else C-contiguous
-    (see keep_channels_last); an empty one C-strided too (NumPy gives those all-zero strides)."""
+    (see keep_channels_last); C-strided on size-1 and size-0 dims too, as PyTorch allocates it (NumPy keeps a view's
+    strides there, and gives its empty arrays all-zero ones)."""
     format_ = output_format(*sources)
     if format_ is None:
-        return np.ascontiguousarray(array) if array.size else with_c_strides(array)
+        return with_c_strides(np.ascontiguousarray(array))
     return in_format(array, format_)
 
 

@@ -12,6 +12,7 @@ from ... import _cpu_features as cpu_features
 from ... import _memory_format
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
+from ..._kernels import conv_half
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
 from ...autograd import forward_ad
@@ -398,14 +399,46 @@ def _in_float32(kernel):
     return run
 
 
-_HALF_KERNELS = {rank: _Kernels(*map(_in_float32, table)) for rank, table in _KERNELS.items()}
+def _reference_half_kernels(table, channels_last=False):
+    """The kernels of ``table`` rounding to half where PyTorch's reference kernels do (see
+    ``torchless._kernels.conv_half``): the adjoints tap by tap, the weight's gradient sample by sample."""
+    col2im = functools.partial(conv_half.col2im, taps_reversed=channels_last)
+
+    def backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True):
+        gx = gw = None
+        if input_grad:
+            gx = col2im(gy, w, x.shape[2:], stride, padding, dilation, groups)
+        if weight_grad:
+            gw = backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups)
+        return gx, gw
+
+    def backward_weight(gy, x, kernel, stride, padding, dilation, groups):
+        weight_gradient = _in_float32(table.backward_weight)
+        return conv_half.summed_per_sample(
+            lambda i: weight_gradient(gy[i:i + 1], x[i:i + 1], kernel, stride, padding, dilation, groups), len(x))
+
+    return _Kernels(*map(_with_exact_c_strides, (_in_float32(table.forward), backward, col2im, backward_weight)))
+
+
+# Half precision by oneDNN (computing in float32, each result rounded once) or by the reference kernels, whose
+# 2-D ones have a channels-last variant (PyTorch's 3-D ones make their arrays contiguous).
+_ONEDNN_HALF_KERNELS = {rank: _Kernels(*map(_in_float32, table)) for rank, table in _KERNELS.items()}
+_REFERENCE_HALF_KERNELS = {rank: _reference_half_kernels(table) for rank, table in _KERNELS.items()}
+_CHANNELS_LAST_REFERENCE_HALF_KERNELS = {**_REFERENCE_HALF_KERNELS, 4: _reference_half_kernels(_KERNELS[4], True)}
 
 
 class _InFloat32:
-    """A float16 convolution as PyTorch's CPU kernels compute one: in float32, its output and gradients (the
-    bias's too) each rounded once to half (the kernels' half arithmetic rounded partial sums)."""
+    """A float16 convolution as PyTorch's CPU kernels compute one: oneDNN's where PyTorch's backend selection
+    picks it (see _uses_mkldnn), in float32, its output and gradients (the bias's too) each rounded once to
+    half; else its reference kernels', which round some intermediate sums too (see _reference_half_kernels)."""
 
-    kernel_table = _HALF_KERNELS
+    def _choose_kernels(self, x, w, stride, groups, transposed=False, output_padding=()):
+        if _uses_mkldnn(_as_4d(x).shape, _as_4d(w).shape, x.dtype, stride, transposed, output_padding, groups):
+            self.kernel_table = _ONEDNN_HALF_KERNELS
+        elif _layout(x, w, groups, transposed, stride, output_padding) == _memory_format.channels_last:
+            self.kernel_table = _CHANNELS_LAST_REFERENCE_HALF_KERNELS
+        else:
+            self.kernel_table = _REFERENCE_HALF_KERNELS
 
     def backward(self, grad):
         # (rounded keeping the strides the float32 gradients were given: NumPy's cast resets those of size-1 dims)
@@ -413,18 +446,43 @@ class _InFloat32:
                      for g in super().backward(grad.astype(np.float32)))
 
     def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
-        return super().backward_graph(grad)
+        gradients = super().backward_graph(grad)
+        if self.kernel_table is not _ONEDNN_HALF_KERNELS:
+            # PyTorch's convolution_backward computes the same values under create_graph: the reference kernels'
+            # (their roundings differ from the tensor ops'), which the graph's gradients then carry (the
+            # derivatives of these linear maps read their inputs, never these values)
+            for gradient, values in zip(gradients, self.backward(grad._data)):
+                if gradient is not None:
+                    np.copyto(gradient._data, values)
+        return gradients
 
     def name(self):
         return "ConvolutionBackward0"
 
 
 class HalfConvolution(_InFloat32, Convolution):
-    pass
+    def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
+        self._choose_kernels(x, w, stride, groups)
+        return super().forward(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+    def backward(self, grad):
+        gx, gw, gb = super().backward(grad)
+        if gb is not None and self.kernel_table is not _ONEDNN_HALF_KERNELS and any(d != 1 for d in self.args[2]):
+            # PyTorch's dilated kernel sums each sample's output gradient to half, then adds that to the half sum
+            spatial = tuple(range(1, grad.ndim - 1))  # (of one sample)
+            gb = conv_half.summed_per_sample(
+                lambda i: grad[i].sum(axis=spatial, dtype=np.float32).astype(np.float16), len(grad))
+        return gx, gw, gb
+
+    def backward_graph(self, grad):  # (_InFloat32's, next to the backward above)
+        return super().backward_graph(grad)
 
 
 class HalfTransposedConvolution(_InFloat32, TransposedConvolution):
-    pass
+    def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
+        self._choose_kernels(x, w, stride, groups, True, output_padding)
+        return super().forward(x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups,
+                               output_padding=output_padding)
 
 
 _HALF_NODES = {Convolution: HalfConvolution, TransposedConvolution: HalfTransposedConvolution}

@@ -17,6 +17,12 @@ def _tap_spans(in_steps, out_steps, kernel, pad):
             yield k, first_in, first_out, steps
 
 
+def _as_gemm_operand(array):
+    """``array`` as PyTorch's GEMMs read it: a half one in float32 (they sum in float32, rounding what they store,
+    where NumPy's half matmul would round every partial sum)."""
+    return array.astype(np.float32) if array.dtype == np.float16 else array
+
+
 def _zeros(array):
     """Zeros of ``array``'s shape and dtype, C-strided (as PyTorch's gradients, whatever the input's layout)."""
     return _memory_format.with_c_strides(np.zeros(array.shape, array.dtype))
@@ -43,21 +49,26 @@ class ConvTbc(Node):
         _check_steps_view(x, out_steps, w.shape[0], pad)
         out = _memory_format.with_c_strides(np.empty((out_steps, x.shape[1], w.shape[2]), x.dtype))
         out[...] = b.astype(x.dtype, copy=False)
+        x_, w_ = _as_gemm_operand(x), _as_gemm_operand(w)
         for k, first_in, first_out, steps in _tap_spans(x.shape[0], out_steps, w.shape[0], pad):
-            out[first_out:first_out + steps] += x[first_in:first_in + steps] @ w[k]
+            out[first_out:first_out + steps] += x_[first_in:first_in + steps] @ w_[k]  # (rounded once a tap)
         return out
 
     def backward(self, grad):
         x, w = self.x, self.w
         gx = _zeros(x) if self.needs_input_grad[0] else None
         gw = _zeros(w) if self.needs_input_grad[1] else None
+        x_, w_, grad_ = _as_gemm_operand(x), _as_gemm_operand(w), _as_gemm_operand(grad)
         for k, first_in, first_out, steps in _tap_spans(x.shape[0], grad.shape[0], w.shape[0], self.pad):
-            g = grad[first_out:first_out + steps]
+            g = grad_[first_out:first_out + steps]
             if gx is not None:
-                gx[first_in:first_in + steps] += g @ w[k].T
+                gx[first_in:first_in + steps] += g @ w_[k].T
             if gw is not None:
-                gw[k] += np.tensordot(x[first_in:first_in + steps], g, axes=([0, 1], [0, 1]))
-        gb = grad.sum(axis=0).sum(axis=0).astype(self.bias_dtype, copy=False) if self.needs_input_grad[2] else None
+                gw[k] += np.tensordot(x_[first_in:first_in + steps], g, axes=([0, 1], [0, 1]))
+        gb = None
+        if self.needs_input_grad[2]:  # PyTorch's dOutput.sum(0).sum(0): each sum rounded to the gradient's dtype
+            over_time = grad_.sum(axis=0).astype(grad.dtype, copy=False)
+            gb = _as_gemm_operand(over_time).sum(axis=0).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
 
     def backward_graph(self, grad):
