@@ -42,3 +42,48 @@ def test_dataloader_batches_float32_scalars_with_python_floats_as_float32():
     got = [[(str(t.dtype).replace("torchless", "torch"), t.tolist()) for t in batch]
            for batch in torchless.utils.data.DataLoader(samples, 2)]
     assert got == expected
+
+
+def _bce_gradients(lib, dtype, reduction, weighted, create_graph=False):
+    rng = np.random.default_rng(3)
+    x, t, w = rng.random((3, 5)), rng.random((3, 5)), rng.random(5) + 0.5
+    x[0, :2] = 0.0, 1.0  # (the input's ends: infinite gradients)
+    d = getattr(lib, dtype)
+    input, target = lib.tensor(x, dtype=d, requires_grad=True), lib.tensor(t, dtype=d, requires_grad=True)
+    loss = lib.nn.functional.binary_cross_entropy(input, target, weight=lib.tensor(w, dtype=d) if weighted else None,
+                                                  reduction=reduction)
+    return lib.autograd.grad(loss.sum(), [input, target], create_graph=create_graph)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_gradients_are_pytorchs_to_the_last_bit(dtype, reduction, weighted):
+    # PyTorch's input gradient is grad (x - t) / max((1 - x) x, EPSILON) (EPSILON the float32 1e-12), then times
+    # the weight, then over the count; the target's is -logit(x) times grad, weight and 1 / count, unclamped, so
+    # infinite at x = 0 or 1. torchless divided by the count first and took the target's from the forward's logs
+    # clamped at -100 (a finite 100 w where PyTorch gives inf; float16 gradients off by several units).
+    torch = pytest.importorskip("torch")
+    got = _bce_gradients(torchless, dtype, reduction, weighted)
+    expected = _bce_gradients(torch, dtype, reduction, weighted)
+    np.testing.assert_array_equal(got[0].numpy(), expected[0].numpy())
+    # (PyTorch's vectorized float32 and float64 logs may differ from NumPy's in the last bit)
+    np.testing.assert_allclose(got[1].numpy(), expected[1].numpy(), rtol=0 if dtype == "float16" else 1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_target_gradient_is_infinite_at_the_input_ends_with_create_graph(weighted):
+    torch = pytest.importorskip("torch")
+    got = _bce_gradients(torchless, "float64", "sum", weighted, create_graph=True)[1].detach().numpy()
+    expected = _bce_gradients(torch, "float64", "sum", weighted, create_graph=True)[1].detach().numpy()
+    assert np.isposinf(got[0, 0]) and np.isneginf(got[0, 1])
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_binary_cross_entropy_target_gradient_is_minus_logit_of_the_input():
+    # an independent reference: d/dt of -(t log x + (1 - t) log(1 - x)) is log(1 - x) - log(x)
+    x = np.array([1e-3, 0.25, 0.5, 0.9])
+    target = torchless.tensor([0.3, 0.1, 0.7, 0.5], dtype=torchless.float64, requires_grad=True)
+    loss = torchless.nn.functional.binary_cross_entropy(torchless.tensor(x), target, reduction="sum")
+    (gradient,) = torchless.autograd.grad(loss, target)
+    np.testing.assert_allclose(gradient.numpy(), np.log1p(-x) - np.log(x), rtol=1e-12)
