@@ -972,12 +972,19 @@ class BinaryCrossEntropyWithLogits(Node):
     def backward(self, grad):
         x, t, p = self.x, self.t, self.pos_weight
         e = np.exp(-np.abs(x))
-        sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         gx = gt = None
         # Laid out as PyTorch's formulas' first operands: sigmoid(input) - target, or pos_weight * target ...;
         # -input * grad for the target, or log_sigmoid(-input) ... (C-contiguous, as log_sigmoid writes)
         if self.needs_input_grad[0]:
-            gx = sigmoid - t if p is None else (1 + (p - 1) * t) * sigmoid - p * t
+            # sigmoid(input) in the input's dtype (a float16 one computed in float32, rounded once), then PyTorch's
+            # steps: (pos_weight * target + 1 - target) * sigmoid - pos_weight * target
+            wide = x.astype(np.float32) if x.dtype == np.float16 else x
+            sigmoid = (1 / (1 + np.exp(-wide))).astype(self.input_dtype, copy=False).astype(x.dtype, copy=False)
+            if p is None:
+                gx = sigmoid - t
+            else:
+                weighted_target = p * t
+                gx = (weighted_target + 1 - t) * sigmoid - weighted_target
             gx = _memory_format.iterator_layout(self._scaled(gx, grad), (x,) if p is None else (p, t))
             gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:
