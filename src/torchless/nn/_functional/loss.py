@@ -822,17 +822,22 @@ class BinaryCrossEntropy(Node):
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
 
+    def _weighted_mean(self, gradient):
+        """``gradient`` times the weight, then over the number of losses for a mean: the last two steps of PyTorch's
+        gradients for both operands (after the incoming gradient was multiplied in)."""
+        if self.w is not None:
+            gradient = gradient * self.w
+        return gradient / self.x.size if self.reduction == "mean" else gradient
+
     def backward(self, grad):
-        x, t, w = self.x, self.t, self.w
-        scale = grad / x.size if self.reduction == "mean" else grad
-        if w is not None:
-            scale = scale * w
+        x, t = self.x, self.t
         gx = gt = None
         if self.needs_input_grad[0]:
-            gx = scale * (x - t) / np.maximum((1 - x) * x, 1e-12)
+            # PyTorch's kernel, each op rounded in the input's dtype
+            gx = self._weighted_mean(grad * (x - t) / np.maximum((1 - x) * x, _bce_epsilon(x.dtype)))
         if self.needs_input_grad[1]:
-            with np.errstate(divide="ignore"):
-                gt = scale * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+            # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient
+            gt = self._weighted_mean(-np.log(x / (1 - x)) * grad)
         return gx, gt
 
     def backward_graph(self, grad):
@@ -840,9 +845,11 @@ class BinaryCrossEntropy(Node):
 
         x, w = self.x, self.w
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, self.t)
-        scale = grad / x.size if self.reduction == "mean" else grad
-        if w is not None:
-            scale = scale * grad._wrap(w)
+
+        def weighted_mean(gradient):  # as backward's _weighted_mean, recorded
+            if w is not None:
+                gradient = gradient * grad._wrap(w)
+            return gradient / x.size if self.reduction == "mean" else gradient
 
         def at_least(value, tensor):  # np.maximum(tensor, value), the value a constant
             kept = tensor._data >= value
@@ -851,11 +858,18 @@ class BinaryCrossEntropy(Node):
 
         gx = gt = None
         if self.needs_input_grad[0]:  # (PyTorch's binary_cross_entropy_backward; the target's is a composite)
-            gx = recorded_as_backward_op(self, scale * (x_t - t_t) / at_least(1e-12, (1 - x_t) * x_t), grad,
-                                         "BinaryCrossEntropyBackwardBackward0")
+            gx = recorded_as_backward_op(
+                self, weighted_mean(grad * (x_t - t_t) / at_least(_bce_epsilon(x.dtype), (1 - x_t) * x_t)), grad,
+                "BinaryCrossEntropyBackwardBackward0")
         if self.needs_input_grad[1]:
-            gt = scale * (at_least(-100, (-x_t).log1p()) - at_least(-100, x_t.log()))
+            gt = weighted_mean(-x_t.logit() * grad)
         return gx, gt
+
+
+def _bce_epsilon(dtype):
+    """The floor of binary_cross_entropy_backward's denominator in ``dtype``: PyTorch's EPSILON is the float32
+    1e-12 (so not float64's 1e-12, and 0 in float16)."""
+    return dtype.type(np.float32(1e-12))
 
 
 def _torch_broadcast_shapes(*sizes):
@@ -958,12 +972,19 @@ class BinaryCrossEntropyWithLogits(Node):
     def backward(self, grad):
         x, t, p = self.x, self.t, self.pos_weight
         e = np.exp(-np.abs(x))
-        sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         gx = gt = None
         # Laid out as PyTorch's formulas' first operands: sigmoid(input) - target, or pos_weight * target ...;
         # -input * grad for the target, or log_sigmoid(-input) ... (C-contiguous, as log_sigmoid writes)
         if self.needs_input_grad[0]:
-            gx = sigmoid - t if p is None else (1 + (p - 1) * t) * sigmoid - p * t
+            # sigmoid(input) in the input's dtype (a float16 one computed in float32, rounded once), then PyTorch's
+            # steps: (pos_weight * target + 1 - target) * sigmoid - pos_weight * target
+            wide = x.astype(np.float32) if x.dtype == np.float16 else x
+            sigmoid = (1 / (1 + np.exp(-wide))).astype(self.input_dtype, copy=False).astype(x.dtype, copy=False)
+            if p is None:
+                gx = sigmoid - t
+            else:
+                weighted_target = p * t
+                gx = (weighted_target + 1 - t) * sigmoid - weighted_target
             gx = _memory_format.iterator_layout(self._scaled(gx, grad), (x,) if p is None else (p, t))
             gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:

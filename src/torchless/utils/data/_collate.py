@@ -32,8 +32,9 @@ def _collate_arrays(batch, *, collate_fn_map=None):
 
 
 def _collate_numpy_scalars(batch, *, collate_fn_map=None):
-    # np.asarray keeps the scalars' own dtype (float64 stays float64), as torch.as_tensor does.
-    return as_tensor(np.asarray(batch))
+    # torch.as_tensor of the batch itself: each scalar keeps its dtype (float64 stays float64) and a Python number
+    # among them counts as of the default dtype (np.float32 with 2.5 gives float32, where NumPy would give float64)
+    return as_tensor(batch)
 
 
 def _collate_floats(batch, *, collate_fn_map=None):
