@@ -289,3 +289,47 @@ def test_norm_int_dim_is_passed_as_a_list(call):
         assert results[1] == results[0]
     else:
         np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+
+
+def _einsum_operands(lib):
+    rng = np.random.default_rng(0)
+    a = lib.tensor(rng.standard_normal((2, 3)).astype(np.float32))
+    return {"A": a, "D": a.double(), "I": (a * 3).int(), "L": (a * 3).long(), "B": a > 0,
+            "s": lib.tensor(2.0, dtype=lib.float64), "c": a.to(lib.complex64)}
+
+
+@pytest.mark.parametrize("call", [
+    "einsum('ij,ij->ij', A, D)", "einsum('ij,j->ij', D, A[0])", "einsum('i,j->ij', A[0], D[0])",
+    "einsum('ij,ij->ij', A, I)", "einsum('ij,ij->ij', I, L)", "einsum('ij,ij->ij', B, A)", "einsum('ij,ij->ij', A, c)",
+    "einsum('ij,->ij', A, s)", "einsum('ij,->i', I, s)", "einsum('ij,j->j', I, L[0])", "einsum('ij,ij,ij->ij', A, D, I)",
+    # a subscript summed across operands: bmm, which wants one dtype (and none of bool)
+    "einsum('ij,ij->i', A, D)", "einsum('ij,jk', D, A.t())", "einsum('ij,ij->', A, I)", "einsum('ij,j->i', B, A[0])",
+    "einsum('ij,j->i', A, B[0])", "einsum('ij,kj->ik', B, B)",
+])
+def test_einsum_of_operands_of_several_dtypes(call):
+    """PyTorch multiplies operands (promoting their dtypes) where no subscript is summed across them."""
+    results = []
+    for lib in (torch, torchless):
+        try:
+            y = eval("lib.einsum" + call[len("einsum"):], {"lib": lib, **_einsum_operands(lib)})
+            results.append((str(y.dtype).split(".")[-1], y.numpy()))
+        except (RuntimeError, NotImplementedError) as exc:
+            results.append((type(exc).__name__, str(exc)))
+    assert results[1][0] == results[0][0]
+    if isinstance(results[0][1], str):
+        assert results[1][1] == results[0][1]
+    else:
+        np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5)
+
+
+def test_einsum_of_several_dtypes_gradients():
+    grads = []
+    for lib in (torch, torchless):
+        rng = np.random.default_rng(1)
+        a = lib.tensor(rng.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+        d = lib.tensor(rng.standard_normal(3), requires_grad=True)
+        (lib.einsum("ij,j->ij", a, d) * lib.tensor(rng.standard_normal((2, 3)))).sum().backward()
+        grads.append((a.grad.numpy(), d.grad.numpy()))
+    for theirs, ours in zip(*grads):
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
