@@ -333,3 +333,22 @@ def test_einsum_of_several_dtypes_gradients():
     for theirs, ours in zip(*grads):
         assert ours.dtype == theirs.dtype
         np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("q, args", [([0.1, 0.5, 0.9], (1,)), ([0.1, 0.5, 0.9], (1, True)), ([0.2, 0.7], (-1,)),
+                                     ([0.2, 0.7], (None, True)), ([0.5], (0,)), (0.3, (1,)), ([0.25, 0.75], ())])
+def test_quantile_of_a_q_vector_keeps_its_dim_innermost(name, q, args):
+    """PyTorch computes the quantiles along a last dim, then moves it to the front: its strides are 1."""
+    rng = np.random.default_rng(3)
+    x0 = rng.standard_normal((2, 3, 4))
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(x0, requires_grad=True)
+        qs = lib.tensor(q, dtype=lib.float64) if isinstance(q, list) else q
+        y = getattr(x, name)(qs, *args)
+        (y * lib.tensor(np.arange(y.numel(), dtype=np.float64).reshape(tuple(y.shape)))).sum().backward()
+        results.append((tuple(y.shape), y.stride(), y.detach().numpy(), x.grad.numpy()))
+    assert results[1][:2] == results[0][:2]
+    np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-12)
+    np.testing.assert_allclose(results[1][3], results[0][3], rtol=1e-12)

@@ -549,7 +549,7 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     missing = np.broadcast_to(missing, below.shape)
     shape = ((len(q_flat),) if qs.ndim else ()) + out_shape
     return scan.Quantile.apply(self, below=below_pos, above=above_pos, weight=weight.astype(data.dtype),
-                               nan=missing if missing.any() else None, shape=shape)
+                               nan=missing if missing.any() else None, shape=shape, q_dim=bool(qs.ndim))
 
 
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
