@@ -25,7 +25,7 @@ def _run(lib, statement):
 UNDEFINED_VALUES = {
     "a.masked_scatter_(a>3, a)", "a[:2].add_(a[:1].expand(2,4))", "a[1:].masked_scatter_(a[1:]>0, a[:-1])",
     "a[:2].addmm_(a[:2,:2], a[:2])", "torch.sum(a, 0, out=a[0])", "torch.matmul(a[:, :3], a[:3,:3], out=a[:, :3])",
-    "torch.mm(a[:3,:3], a[:3,:3], out=a[:3,:3])", "torch.addmm(a[0:2,:3], a[0:2,:3], a[0:3,:3], out=a[1:3,:3])",
+    "torch.mm(a[:3,:3], a[:3,:3], out=a[:3,:3])", "x = a[:3, :3]; x.copy_(x.t())", "torch.addmm(a[0:2,:3], a[0:2,:3], a[0:3,:3], out=a[1:3,:3])",
 }
 
 
@@ -187,6 +187,10 @@ INPLACE = [
     'a[:] = a[0]',
     'a[0] = a[0,0:1]',
     'a[1, ...] = a.view(-1)[0:4]',
+    'a[0:1, 0:1] = a[0, 0:1]',
+    'a[0:1, 0:1] = a[0, 1:2]',
+    'a.mul_(a.t()[:3, :3].t())',
+    'x = a[:3, :3]; x.copy_(x.t())',
 ]
 
 @pytest.mark.filterwarnings("ignore")
@@ -352,3 +356,50 @@ def test_quantile_of_a_q_vector_keeps_its_dim_innermost(name, q, args):
     assert results[1][:2] == results[0][:2]
     np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-12)
     np.testing.assert_allclose(results[1][3], results[0][3], rtol=1e-12)
+
+
+def _random_view(lib, a, rng):
+    """A view of ``a`` by a few random basic steps (slices with steps, selects, new axes, permutations)."""
+    view = a
+    for _ in range(rng.integers(1, 4)):
+        step = rng.integers(5)
+        if step == 0 and view.dim():
+            dim = int(rng.integers(view.dim()))
+            start = int(rng.integers(view.shape[dim] + 1))
+            end = int(rng.integers(start, view.shape[dim] + 1))
+            key = [slice(None)] * view.dim()
+            key[dim] = slice(start, end, int(rng.integers(1, 3)))
+            view = view[tuple(key)]
+        elif step == 1 and view.dim() and min(view.shape) > 0:
+            dim = int(rng.integers(view.dim()))
+            view = view.select(dim, int(rng.integers(view.shape[dim])))
+        elif step == 2:
+            view = view[None]
+        elif step == 3 and view.dim() > 1:
+            view = view.permute(*rng.permutation(view.dim()).tolist())
+        elif step == 4 and view.is_contiguous():
+            view = view.reshape(-1)
+    return view
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("op", ["add_", "copy_", "setitem", "index_put"])
+def test_random_pairs_of_views(op):
+    """One random view written from another: PyTorch's verdict (its overlap error, a shape error, or none)."""
+    for seed in range(60):
+        verdicts = []
+        for lib in (torch, torchless):
+            rng = np.random.default_rng(seed)
+            a = lib.arange(60.0).reshape(3, 4, 5)
+            x, y = _random_view(lib, a, rng), _random_view(lib, a, rng)
+            try:
+                if op == "setitem":
+                    x[...] = y
+                elif op == "index_put":
+                    x[lib.tensor([0])] = y
+                else:
+                    getattr(x, op)(y)
+                verdicts.append(None)
+            except (RuntimeError, IndexError) as exc:
+                verdicts.append(str(exc).replace("torchless", "torch"))
+        assert verdicts[1] == verdicts[0], seed

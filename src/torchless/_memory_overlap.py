@@ -16,12 +16,14 @@ PARTIAL_OVERLAP = ("unsupported operation: some elements of the input tensor and
 NO, FULL, PARTIAL, TOO_HARD = "no", "full", "partial", "too hard"
 
 
-def _same_strides(a, b):
-    """Whether ``a`` and ``b`` step through memory alike: the same number of dims, the same strides in elements
-    (but along size-1 dims, whose stride NumPy and PyTorch choose differently: 0 for NumPy's new axes)."""
-    return a.ndim == b.ndim and all(
-        m == n == 1 or m == n and s // a.itemsize == t // b.itemsize
-        for m, n, s, t in zip(a.shape, b.shape, a.strides, b.strides))
+def _strides(array):
+    """``array``'s strides in elements as PyTorch's: a new axis NumPy gives stride 0, PyTorch's unsqueeze the
+    extent of the dim inside it."""
+    strides = [stride // array.itemsize for stride in array.strides]
+    for i in range(array.ndim - 1, -1, -1):
+        if array.shape[i] == 1 and strides[i] == 0:
+            strides[i] = array.shape[i + 1] * strides[i + 1] if i + 1 < array.ndim else 1
+    return strides
 
 
 def overlap_status(written, read):
@@ -38,7 +40,7 @@ def overlap_status(written, read):
     written_begin, read_begin = written.__array_interface__["data"][0], read.__array_interface__["data"][0]
     written_end, read_end = written_begin + written.nbytes, read_begin + read.nbytes
     if written_begin == read_begin and written_end == read_end:
-        return FULL if _same_strides(written, read) else PARTIAL
+        return FULL if _strides(written) == _strides(read) else PARTIAL
     return PARTIAL if written_begin < read_end and read_begin < written_end else NO
 
 

@@ -220,7 +220,7 @@ class IndexingMethods:
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
             return
-        value_shape = value_t._data.shape
+        given, value_shape = value_t, value_t._data.shape
         if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
             leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
             value_t = value_t.view(value_shape[leading:])
@@ -234,7 +234,7 @@ class IndexingMethods:
         if recorded and self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
                                self._leaf_inplace_message())
-        self._check_value_overlap(key, source)
+        self._check_value_overlap(key, given)
         if value_t._data.dtype != self._data.dtype:
             if indexing.needs_same_dtype(key, value_t._data.size):
                 self._raise_index_put_dtype_error(key, value_t)
