@@ -191,6 +191,13 @@ INPLACE = [
     'a[0:1, 0:1] = a[0, 1:2]',
     'a.mul_(a.t()[:3, :3].t())',
     'x = a[:3, :3]; x.copy_(x.t())',
+    # the refusal to write into (a view of) a leaf requiring grad comes first
+    'a.requires_grad_(); a[:2].clamp_(min=a[1:3])',
+    'a.requires_grad_(); a[:2].add_(a[1:3])',
+    'a.requires_grad_(); a[:2] = a[1:3]',
+    'a.requires_grad_(); a[[0, 1]] = a[1]',
+    'a.requires_grad_(); a.index_add_(0, torch.tensor([0]), a[1:2])',
+    'b = a.clone().requires_grad_(); c = b * 1; c[:2].clamp_(min=c[1:3])',
 ]
 
 @pytest.mark.filterwarnings("ignore")

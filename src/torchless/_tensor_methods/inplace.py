@@ -416,7 +416,11 @@ class InPlaceMethods:
             raise RuntimeError(f"result type {_dtype.get_default_dtype().to_complex().scalar_name} can't be cast to "
                                f"the desired output type {_dtype.CPP_TYPE_NAMES[self._data.dtype.name]}")
         tensor_bounds = [bound for bound in (min, max) if isinstance(bound, Tensor)]
-        self._check_overlap(*tensor_bounds)
+        try:
+            self._check_overlap(*tensor_bounds)
+        except RuntimeError:  # (after the refusal to write into a leaf requiring grad)
+            self._check_leaf_first(tensor_bounds[0])
+            raise
 
         def clamped(tensor):
             if node or tensor._data.dtype.kind != "c":  # (clamp_'s refusal of a complex self comes first)
