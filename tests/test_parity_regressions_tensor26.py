@@ -410,3 +410,26 @@ def test_random_pairs_of_views(op):
             except (RuntimeError, IndexError) as exc:
                 verdicts.append(str(exc).replace("torchless", "torch"))
         assert verdicts[1] == verdicts[0], seed
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.arange(2.0).reshape(2, 1, 1).transpose(1, 2, 0),  # dense, its size-1 dims' strides NumPy's own
+    lambda: np.arange(6.0).reshape(3, 1, 2).transpose(2, 1, 0),
+    lambda: np.zeros((2, 3), order="F"),
+    lambda: np.arange(24.0).reshape(2, 3, 4)[:, ::2],  # not dense: C order
+    lambda: np.arange(6.0).reshape(2, 3).T,
+])
+@pytest.mark.parametrize("convert", ["tensor", "tensor_f32", "as_tensor_f32"])
+def test_tensor_from_an_array_keeps_a_dense_arrays_strides(make, convert):
+    """PyTorch's copy of an array (its preserve_format clone) keeps the strides of a dense one exactly."""
+    strides = []
+    for lib in (torch, torchless):
+        array = make()
+        if convert == "tensor":
+            t = lib.tensor(array)
+        elif convert == "tensor_f32":
+            t = lib.tensor(array, dtype=lib.float32)
+        else:
+            t = lib.as_tensor(array, dtype=lib.float32)
+        strides.append((t.stride(), t.numpy().tolist()))
+    assert strides[1] == strides[0]
