@@ -433,3 +433,18 @@ def test_tensor_from_an_array_keeps_a_dense_arrays_strides(make, convert):
             t = lib.as_tensor(array, dtype=lib.float32)
         strides.append((t.stride(), t.numpy().tolist()))
     assert strides[1] == strides[0]
+
+
+@pytest.mark.parametrize("shapes", [
+    ((2, 1), (3, 3)), ((3,), (2, 1), (4,)), ((2, 1), (1, 3), (5, 2, 3)), ((-1,), (2,)), ((2,), (-1,)), ((1, -1), (2, 1)),
+    (3, (2, 1)), ((), (2,)), ((0,), (2,)), ([2, 3], [3]), ((2, 3, 4), (3, 1), (5, 4)), ((2, 3), None, (3,)), (), (None,),
+])
+def test_broadcast_shapes_as_pytorchs_reference(shapes):
+    """torch.broadcast_shapes's message names the common shape of the shapes before, as far as it got."""
+    results = []
+    for lib in (torch, torchless):
+        try:
+            results.append(tuple(lib.broadcast_shapes(*shapes)))
+        except (RuntimeError, ValueError) as exc:
+            results.append((type(exc).__name__, str(exc)))
+    assert results[1] == results[0]
