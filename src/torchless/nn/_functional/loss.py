@@ -858,6 +858,20 @@ class BinaryCrossEntropy(Node):
         return gx, gt
 
 
+def _torch_broadcast_shapes(*sizes):
+    """torch.broadcast_shapes of torchless.Size objects, with its message for incompatible sizes."""
+    common = [1] * max(len(size) for size in sizes)
+    for position, size in enumerate(sizes):
+        for i in range(-1, -1 - len(size), -1):
+            if common[i] == 1:
+                common[i] = size[i]
+            elif size[i] not in (1, common[i]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {size[i]} at {i}! Mismatching "
+                                   f"argument at index {position} had {size}; but expected shape should be "
+                                   f"broadcastable to {common}")
+    return tuple(common)
+
+
 def _check_in_place(out, shape):
     """PyTorch's error for an in-place op on ``out`` whose operands broadcast to the larger ``shape``."""
     if shape != tuple(out.shape):
@@ -883,9 +897,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
                          f"({input.size()}) is deprecated. Please ensure they have the same size.")
     if weight is not None:
-        from ..._functions import broadcast_shapes
-
-        weight_shape = broadcast_shapes(target.size(), weight.size())
+        weight_shape = _torch_broadcast_shapes(target.size(), weight.size())
     _refuse_grad("binary_cross_entropy", "weight", weight)
     # The native kernel: the dtypes, each element's range, then loss *= weight in place (the input's
     # shape and dtype).
