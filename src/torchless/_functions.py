@@ -216,17 +216,27 @@ def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None)
 
 
 def broadcast_shapes(*shapes):
-    """The shape that tensors of ``shapes`` broadcast to."""
-    result = ()
+    """The shape that tensors of ``shapes`` (ints, or sequences of them; None is skipped) broadcast to, found
+    as PyTorch's reference implementation does: dim by dim from the last, each shape against the common shape of
+    those before it."""
+    shapes = [(shape,) if isinstance(shape, numbers.Integral) else shape for shape in shapes if shape is not None]
+    for shape in shapes:
+        if not isinstance(shape, (tuple, list)):
+            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list of ints, got {shape}")
+    common = [1] * max((len(shape) for shape in shapes), default=0)
     for index, shape in enumerate(shapes):
-        shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-        for j in range(1, min(len(shape), len(result)) + 1):
-            if shape[-j] != result[-j] and 1 not in (shape[-j], result[-j]):
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[-j]} at {-j}! Mismatching "
+        for i in range(-1, -1 - len(shape), -1):
+            if shape[i] == common[i]:
+                continue
+            if common[i] == 1:
+                if shape[i] < 0:
+                    raise ValueError("Attempting to broadcast a dimension with negative length!")
+                common[i] = shape[i]
+            if shape[i] != 1 and common[i] != shape[i]:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[i]} at {i}! Mismatching "
                                    f"argument at index {index} had {shape}; but expected shape should be "
-                                   f"broadcastable to {list(result)}")
-        result = np.broadcast_shapes(result, shape)
-    return Size(result)
+                                   f"broadcastable to {common}")
+    return Size(common)
 
 
 def broadcast_tensors(*tensors):

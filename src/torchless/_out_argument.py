@@ -8,9 +8,8 @@ Such calls are not recorded for autograd, so an operand requiring grad is PyTorc
 import functools
 import warnings
 
-import numpy as np
 
-from . import _dtype
+from . import _dtype, _memory_overlap
 
 
 def with_out(name, function):
@@ -91,6 +90,7 @@ def _call_into(name, out, function, args, kwargs):
     if is_grad_enabled() and any(t.requires_grad for t in _tensors_in((args, tuple(kwargs.values()), targets))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    _check_out_overlap(name, targets, _tensors_in((args, tuple(kwargs.values()))))
     if name in _OUT_DTYPE_COMPUTES and kwargs.get("dtype") is None and len(targets) == 1:
         kwargs = {**kwargs, "dtype": targets[0].dtype}
     result = function(*args, **kwargs)
@@ -106,6 +106,39 @@ def _call_into(name, out, function, args, kwargs):
         # a named pair (values, indices) comes back as one, holding the out tensors
         return type(result)(*targets) if type(result) is not tuple else tuple(targets)
     return out
+
+
+# The out= variants that refuse an input sharing memory with out (see _memory_overlap): PyTorch's elementwise ops
+# (its TensorIterator), and a few others that copy an input into out first, refuse an input sharing only part of
+# it; those that write out in another order than they read (concatenation, gathers) refuse any sharing. The others
+# (reductions, matrix products, ...) compute into a buffer of their own or do not check.
+_PARTIAL_OVERLAP_REFUSED = frozenset((
+    "abs absolute acos acosh add addcdiv addcmul addmm angle arccos arccosh arcsin arcsinh arctan arctan2 arctanh "
+    "asin asinh atan atan2 atanh bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift "
+    "bitwise_xor ceil chain_matmul clamp clamp_max clamp_min clip conj_physical copysign cos cosh cumprod cumsum "
+    "deg2rad digamma div divide eq erf erfc erfinv exp exp2 expit expm1 fix float_power floor floor_divide fmax fmin "
+    "fmod frac gcd ge greater greater_equal gt hardshrink heaviside hypot i0 igamma igammac lcm ldexp le lerp less "
+    "less_equal lgamma log log10 log1p log2 logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or "
+    "logical_xor logit lt maximum minimum msort mul multiply nan_to_num ne neg negative nextafter not_equal pow "
+    "rad2deg reciprocal remainder round rsqrt sgn sigmoid sign sin sinc sinh sort sqrt square sub subtract tan tanh "
+    "true_divide trunc where xlogy").split())
+_ANY_OVERLAP_REFUSED = frozenset((
+    "cat column_stack concat concatenate dstack gather hstack index_add index_copy index_select kron masked_select "
+    "row_stack scatter stack take take_along_dim vstack").split())
+
+
+def _check_out_overlap(name, targets, inputs):
+    """PyTorch's refusal, for the out= variant ``name``, of an input tensor sharing memory with an out tensor."""
+    if name in _PARTIAL_OVERLAP_REFUSED:
+        check = _memory_overlap.assert_no_partial_overlap
+    elif name in _ANY_OVERLAP_REFUSED:
+        check = _memory_overlap.assert_no_overlap
+    else:
+        return
+    inputs = list(inputs)
+    for target in targets:
+        for tensor in inputs:
+            check(target._data, tensor._data)
 
 
 # Reductions that compute in out's dtype, as if it were given as their dtype argument (sum of floats into an
@@ -176,5 +209,7 @@ def _write(target, value):
                 "deprecated, and in a future PyTorch release outputs will not be resized unless they have zero "
                 "elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
                 "t.resize_(0).", UserWarning, stacklevel=4)
-        target._data = np.empty(value._data.shape, destination)  # new storage, as a resize that grows gets
+        from ._ops.tensor_extras import resized
+
+        target._data = resized(target._data, value._data.shape)  # (in the storage of a view of a larger tensor)
     target.copy_(value)

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from .._ops._util import is_index_argument
 from .._tensor import Tensor
 from .._type_promotion import promote
@@ -247,8 +247,9 @@ def _infer_array(data, dtype, function):
                 raise
     if np_dtype is not None and array.dtype != np_dtype:
         with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
-            # always a new array (a complex one's real part is a strided view), laid out as the source
-            array = _dtype.cast_source(array, np_dtype).astype(np_dtype)
+            # always a new array (a complex one's real part is a strided view), laid out as the source (as
+            # PyTorch's preserve_format: a dense source's strides, its size-1 dims' too)
+            array = _memory_format.preserving(_dtype.cast_source(array, np_dtype).astype(np_dtype), array)
     return array
 
 
@@ -268,7 +269,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
-    return _finish(np.array(array, copy=True), requires_grad, device,
+    return _finish(_memory_format.preserving(np.array(array, copy=True), array), requires_grad, device,
                    from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 

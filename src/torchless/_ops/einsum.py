@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
+from .._type_promotion import promote
 
 # the subscripts, in the order an implicit output lists them (upper case first, as in PyTorch)
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -306,20 +307,27 @@ def einsum(*args):
 
 
 def _result_dtype(arrays, inputs, output):
-    """The dtype to compute in when it is not the operands' own (None then), with PyTorch's errors: one dtype for
-    all operands; integers summed within one operand become int64 (PyTorch sums them with ``sum``)."""
-    first = arrays[0].dtype
-    for array in arrays[1:]:
-        if array.dtype != first:
-            raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(first).scalar_name} but found "
-                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
-    if first.kind in "fc":
-        return None
+    """The dtype to compute in when it is not the operands' own (None then), with PyTorch's errors. Operands of
+    several dtypes are contracted by bmm, which wants one dtype, but multiplied (with mul's promotion) where no
+    subscript is summed across operands; integers summed within one operand become int64 (PyTorch sums them
+    with ``sum``)."""
     appearances = {}
     for subscripts in inputs:
         for c in set(subscripts):
             appearances[c] = appearances.get(c, 0) + 1
     summed = [n for c, n in appearances.items() if c not in output]
-    if first == np.bool_ and any(n > 1 for n in summed):
+    contracted = any(n > 1 for n in summed)
+    first = arrays[0].dtype
+    if first == np.bool_ and contracted:
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
-    return np.int64 if any(n == 1 for n in summed) else None
+    dtype = first
+    for array in arrays[1:]:
+        if array.dtype != first and contracted:
+            raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(first).scalar_name} but found "
+                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
+        dtype = promote(dtype, array.dtype)  # (a 0-d operand too: PyTorch multiplies it unsqueezed)
+    if dtype.kind in "fc":
+        return None if all(a.dtype == dtype for a in arrays) else dtype
+    if any(n == 1 for n in summed):
+        return np.int64
+    return None if all(a.dtype == dtype for a in arrays) else dtype

@@ -120,6 +120,24 @@ def select_first(key):
     return tuple(first), tuple(rest)
 
 
+def sliced_part(key):
+    """The basic key of the view that PyTorch's index_put writes ``key``'s index arrays into: ``key`` with each
+    index array (a mask of several dims too) a full slice of the dims it indexes (a 0-d bool one a new dim, a 0-d
+    integer one the int it selects as)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    basic = []
+    for part in parts:
+        if isinstance(part, list):
+            part = np.asarray(part)
+        if not isinstance(part, np.ndarray):
+            basic.append(part)
+        elif part.dtype == np.bool_:
+            basic.extend([slice(None)] * part.ndim if part.ndim else [None])
+        else:
+            basic.append(int(part) if not part.ndim else slice(None))
+    return tuple(basic)
+
+
 _SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
 
 

@@ -364,6 +364,7 @@ def _comparison_inplace(name):
         if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
             raise _parser_errors.invalid_method_other(f"{name}_", other)
         _check_leaf(self)
+        self._check_overlap(other)
         self._check_inplace_operand(other)  # (the shapes before the kernel's dtypes, as PyTorch)
         values = _broadcast_into(self, getattr(self, name)(other)._data)
         if isinstance(other, Tensor):
@@ -378,6 +379,7 @@ def _logical_inplace(name):
     def method(self, other):
         if not isinstance(other, Tensor):
             raise _parser_errors.not_tensor(f"{name}_", "other", 1, other)
+        self._check_overlap(other)
         return self._write_untracked(_broadcast_into(self, getattr(self, name)(other)._data))
 
     method.__name__ = method.__qualname__ = f"{name}_"
@@ -452,7 +454,7 @@ def index_put_(self, indices, values, *positional, accumulate=False):
     if values._data.dtype != self._data.dtype:
         self._raise_index_put_dtype_error(key, values)
     try:
-        return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=key), values)
+        return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=key), values, overlap="any")
     except IndexError as err:
         error = indexing.index_error(self._data.shape, key, err)
         zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
@@ -497,7 +499,7 @@ def put_(self, index, source, accumulate=False):
         _check_leaf(self)
     idx = _put(self, index, source, accumulate, "put_")
     return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate,
-                                                      given_index=index._data), source)
+                                                      given_index=index._data), source, overlap="any")
 
 
 def put(self, index, source, accumulate=False):
@@ -546,7 +548,7 @@ def scatter_reduce(self, *args, **kwargs):
 def scatter_reduce_(self, *args, **kwargs):
     parsed = _parser_errors.method_arguments("scatter_reduce_", args, kwargs)
     _check_leaf(self)
-    return self._inplace(lambda t: scatter_reduce(t, **parsed), parsed["src"])
+    return self._inplace(lambda t: scatter_reduce(t, **parsed), parsed["src"], overlap="any")
 
 
 def install(cls):

@@ -549,7 +549,7 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     missing = np.broadcast_to(missing, below.shape)
     shape = ((len(q_flat),) if qs.ndim else ()) + out_shape
     return scan.Quantile.apply(self, below=below_pos, above=above_pos, weight=weight.astype(data.dtype),
-                               nan=missing if missing.any() else None, shape=shape)
+                               nan=missing if missing.any() else None, shape=shape, q_dim=bool(qs.ndim))
 
 
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
@@ -788,6 +788,12 @@ _ELEMENTWISE_BINARY = {name: "dtype" for name in "hypot fmod remainder bitwise_a
                        "bitwise_left_shift bitwise_right_shift gcd lcm igamma igammac ldexp".split()}
 _ELEMENTWISE_BINARY.update({name: "float" for name in "atan2 copysign xlogy".split()})
 
+# the overlap of self's memory with a tensor argument that an in-place form refuses (see Tensor._check_overlap): an
+# elementwise op's partial one, an indexed write's any (index_fill_ reads its value as a number); ldexp_ is mul_ by
+# a new tensor, so reads none of self
+_OVERLAP = {"addcmul": "partial", "addcdiv": "partial", "index_add": "any", "index_copy": "any", "index_fill": "any",
+            "ldexp": False}
+
 
 def _inplace_method(name, shown=None):
     """The in-place form of the method ``name``; ``shown``: the alias it is bound as (arcsin_ for asin_), which its
@@ -795,14 +801,20 @@ def _inplace_method(name, shown=None):
     shown = shown or name
     fills = f"{name}_" if name == "index_fill" else False  # may write into an expanded tensor, as masked_fill_
     binary = _ELEMENTWISE_BINARY.get(name, False)
+    overlap = _OVERLAP.get(name)
 
     def method(self, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
         try:
             if binary and len(args) == 1 and not kwargs and (isinstance(args[0], Tensor) or name not in ("gcd", "lcm")):
                 # (gcd and lcm take no number: their own TypeError comes first)
-                return self._inplace(lambda t: getattr(t, name)(*args), args[0], fills=fills, operand=binary)
-            return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
+                return self._inplace(lambda t: getattr(t, name)(*args), args[0], fills=fills, operand=binary,
+                                     overlap=overlap)
+            checked = overlap
+            if name == "index_fill":  # (its index; its value is read as a number)
+                self._check_overlap(*tensors[:1], overlap=overlap)
+                checked = False
+            return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills, overlap=checked)
         except TypeError as error:  # the out-of-place form's argument error, under the in-place name
             message = str(error)
             for prefix in (name, f"TensorBase.{name}"):  # (the parser's wording, or CPython's for no arguments)

@@ -245,7 +245,9 @@ class Quantile(Node):
     shape) with ``weight``; the gradient goes to them in the proportions (1 - weight, weight). PyTorch builds
     quantile from sort, lerp and views, its last node SqueezeBackward4."""
 
-    def forward(self, a, below=None, above=None, weight=None, nan=None, shape=()):
+    def forward(self, a, below=None, above=None, weight=None, nan=None, shape=(), q_dim=False):
+        """``q_dim``: the output's first dim is that of a vector q, which PyTorch computes last, then moves to
+        the front (so it is the innermost in memory)."""
         self.shape, self.below, self.above, self.weight, self.out_shape = a.shape, below, above, weight, shape
         flat = a.reshape(-1)
         lo, hi = flat[below], flat[above]
@@ -253,6 +255,8 @@ class Quantile(Node):
         out = np.where(np.abs(weight) < 0.5, lo + weight * diff, hi - diff * (1 - weight)).astype(a.dtype)
         if nan is not None:
             out[nan] = np.nan
+        if q_dim:
+            return np.moveaxis(np.ascontiguousarray(out.T).reshape(shape[1:] + shape[:1]), -1, 0)
         return out.reshape(shape)
 
     def backward(self, grad):

@@ -290,6 +290,22 @@ def _zeros_of(shape, dtype):
     return Tensor._wrap(np.zeros(shape, dtype))
 
 
+def resized(array, shape):
+    """``array`` resized to ``shape`` as PyTorch's resize_ does: laid out contiguously from where its elements start
+    in memory, reading on in its storage (a view's base) while that is large enough, else in new memory holding the
+    old elements first (and zeros after them, where PyTorch leaves them uninitialised)."""
+    count = math.prod(shape)
+    if array.flags.c_contiguous and count == array.size:
+        return array.reshape(shape)
+    flat, offset = _storage(array)
+    if offset + count <= flat.size:
+        return flat[offset:offset + count].reshape(shape)
+    grown = np.zeros(count, array.dtype)
+    kept = flat[offset:]
+    grown[:kept.size] = kept
+    return grown.reshape(shape)
+
+
 def resize_(self, *sizes, memory_format=None):
     """The tensor given ``sizes`` in place, laid out contiguously from where its elements start in memory (a
     view reads on in its base's memory); memory beyond the end is new (zeros here, uninitialised in PyTorch)."""
@@ -305,18 +321,7 @@ def resize_(self, *sizes, memory_format=None):
         raise RuntimeError("numel: integer multiplication overflow")
     if shape == self._data.shape and memory_format is None:
         return self  # PyTorch's resize to the same sizes keeps the strides and counts no version
-    count = math.prod(shape)
-    if self._data.flags.c_contiguous and count == self._data.size:
-        self._data = self._data.reshape(shape)
-    else:
-        flat, offset = _storage(self._data)
-        if offset + count <= flat.size:
-            self._data = flat[offset:offset + count].reshape(shape)
-        else:
-            grown = np.zeros(count, self._data.dtype)
-            kept = flat[offset:]
-            grown[:kept.size] = kept
-            self._data = grown.reshape(shape)
+    self._data = resized(self._data, shape)
     if memory_format is not None and memory_format is not _memory_format.contiguous_format:
         _restride(self, memory_format)
     self._bump_version()
@@ -853,7 +858,8 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
 
 
 def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
-    return self._inplace(lambda t: index_reduce(t, dim, index, source, reduce, include_self=include_self), source)
+    return self._inplace(lambda t: index_reduce(t, dim, index, source, reduce, include_self=include_self), source,
+                         overlap="any")
 
 
 _METHODS = dict(

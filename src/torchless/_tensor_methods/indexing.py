@@ -5,7 +5,7 @@ Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_overlap
 from .._ops import indexing
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor, _LEAF_INPLACE
@@ -220,7 +220,7 @@ class IndexingMethods:
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
             return
-        value_shape = value_t._data.shape
+        given, value_shape = value_t, value_t._data.shape
         if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
             leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
             value_t = value_t.view(value_shape[leading:])
@@ -234,6 +234,7 @@ class IndexingMethods:
         if recorded and self._grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
                                self._leaf_inplace_message())
+        self._check_value_overlap(key, given)
         if value_t._data.dtype != self._data.dtype:
             if indexing.needs_same_dtype(key, value_t._data.size):
                 self._raise_index_put_dtype_error(key, value_t)
@@ -275,6 +276,22 @@ class IndexingMethods:
                 self._check_key_and_value_shape(key, source)
                 raise
             self._bump_version()
+
+    def _check_value_overlap(self, key, value):
+        """PyTorch's refusal of a ``value`` sharing memory with where ``self[key] = value`` writes it (see
+        _memory_overlap). A basic key copy_s the value into the view self[key]: a partial overlap is refused, a
+        0-d value is a fill_ by a number; an advanced key index_puts it into the view of the key's basic part: any
+        overlap is refused, but where it fills through a mask (masked_fill_ by a number)."""
+        basic = indexing.is_basic_key(key)
+        if basic and not value._data.ndim or not basic and indexing.fills_through_mask(key, value._data.size):
+            return
+        try:
+            target = self._data[key if basic else indexing.sliced_part(key)]
+        except (IndexError, TypeError, ValueError):
+            return  # (the write's own error comes later)
+        if not basic:
+            return _memory_overlap.assert_no_overlap(target, value._data)
+        _memory_overlap.assert_no_partial_overlap(target, _memory_overlap.expanded(value._data, target.shape))
 
     def _raise_index_put_dtype_error(self, key, value):
         self._check_key_and_value_shape(key, value)

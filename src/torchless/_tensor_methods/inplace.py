@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 
-from .. import _dtype, _memory_format, _parser_errors
+from .. import _dtype, _memory_format, _memory_overlap, _parser_errors
 from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
@@ -255,14 +255,18 @@ class InPlaceMethods:
                           "scalar", UserWarning, stacklevel=5)
         return bool(fills)
 
-    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False):
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False, overlap=None):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
         ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
         PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
         ``operand``: ``other`` is the second operand of an elementwise op, whose broadcast shape PyTorch checks
         against ``self`` before it computes anything (so before a division by zero); "dtype": its promoted dtype
         too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make); "float": that of an
-        op computing integers as the default float dtype (atan2, copysign, xlogy)."""
+        op computing integers as the default float dtype (atan2, copysign, xlogy). ``overlap``: "partial" or "any",
+        the overlap of self's memory with the tensors in ``other`` that PyTorch refuses (see _check_overlap); by
+        default "partial" for an ``operand`` op, none for the others; False: none."""
+        if overlap is None and operand:
+            overlap = "partial"
         others = other if isinstance(other, (list, tuple)) else (other,)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
@@ -270,6 +274,8 @@ class InPlaceMethods:
             if operand and not isinstance(other, (Tensor, numbers.Number, np.bool_)):
                 compute(self)  # (raises the parser's TypeError, which comes before the leaf check)
             self._check_inplace()
+        if overlap:
+            self._check_overlap(*others, overlap=overlap)
         if operand:
             self._check_inplace_operand(other, cpp_type_names, operand in ("dtype", "float") and operand)
         if recorded:
@@ -304,6 +310,14 @@ class InPlaceMethods:
         into a leaf requiring grad (or a view of one) while recording, which comes before them."""
         if records(self, other) if isinstance(other, Tensor) else records(self):
             self._check_inplace()
+
+    def _check_overlap(self, *inputs, overlap="partial"):
+        """PyTorch's refusal of an input (among ``inputs``, tensors or not) that shares memory with self: only
+        partly for an elementwise op (``overlap="partial"``), at all for one writing by index (``"any"``)."""
+        check = _memory_overlap.assert_no_overlap if overlap == "any" else _memory_overlap.assert_no_partial_overlap
+        for tensor in inputs:
+            if isinstance(tensor, Tensor):
+                check(self._data, tensor._data)
 
     def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
         if isinstance(other, Tensor) and other._data.shape == self._data.shape and \
@@ -402,6 +416,11 @@ class InPlaceMethods:
             raise RuntimeError(f"result type {_dtype.get_default_dtype().to_complex().scalar_name} can't be cast to "
                                f"the desired output type {_dtype.CPP_TYPE_NAMES[self._data.dtype.name]}")
         tensor_bounds = [bound for bound in (min, max) if isinstance(bound, Tensor)]
+        try:
+            self._check_overlap(*tensor_bounds)
+        except RuntimeError:  # (after the refusal to write into a leaf requiring grad)
+            self._check_leaf_first(tensor_bounds[0])
+            raise
 
         def clamped(tensor):
             if node or tensor._data.dtype.kind != "c":  # (clamp_'s refusal of a complex self comes first)
@@ -432,6 +451,7 @@ class InPlaceMethods:
         try:
             # PyTorch's kernel checks the value's dims and the mask's dtype, then its broadcast into self
             check_masked_fill_value_and_mask(value, mask)
+            self._check_overlap(mask)  # (not the value, which PyTorch reads as a number)
             self._check_inplace_operand(mask)
             return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
         except RuntimeError:  # (all after the refusal to write into a leaf requiring grad)
@@ -449,7 +469,7 @@ class InPlaceMethods:
             except RuntimeError:
                 self._check_leaf_first(end)
                 raise
-        return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
+        return self._inplace(lambda t: t.lerp(end, weight), [end, weight], overlap="partial")
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -460,6 +480,11 @@ class InPlaceMethods:
         if _has_internal_overlap(self._data):  # (PyTorch's first check, before the shapes')
             self._check_leaf_first(source)
             raise RuntimeError(_INTERNAL_OVERLAP)
+        try:
+            self._check_overlap(source)
+        except RuntimeError:
+            self._check_leaf_first(source)
+            raise
         if source._data.shape != self._data.shape:
             try:
                 raise_if_not_broadcastable(self, source)

@@ -482,7 +482,8 @@ class ReductionMethods:
         if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
                 dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
             _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM,
-                                 (self, 2 if p == "fro" else p, dim, keepdim))  # (as torch.norm passes them on)
+                                 (self, 2 if p == "fro" else p, [dim] if isinstance(dim, int) else dim, keepdim))
+            # (as torch.norm passes them on: an int dim, a bool too, in a list)
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)

@@ -174,10 +174,10 @@ class SelectionMethods:
         return save_tensor_versions(result, index) if getattr(src, "requires_grad", False) else result
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-        return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src)
+        return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src, overlap="any")
 
     def scatter_add_(self, dim, index, src):
-        return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src, overlap="any")
 
     def _scatter_axis(self, dim, index, src, name):
         """The axis ``dim`` names, after PyTorch's checks of a scatter's arguments: the dim, the index dtype, the
