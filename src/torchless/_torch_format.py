@@ -999,11 +999,12 @@ class _TorchPickler(pickle._Pickler):
     can name a global without importing it.)"""
 
     def __init__(self, stream, storages, legacy=False):
+        from .nn.modules.rnn import RNNBase
         from .nn.parameter import Parameter
 
         super().__init__(stream, protocol=2)
         self._storages, self._legacy = storages, legacy
-        self._parameter = Parameter
+        self._parameter, self._recurrent = Parameter, RNNBase
 
     def persistent_id(self, obj):
         if type(obj) is not _StorageReference:
@@ -1026,7 +1027,18 @@ class _TorchPickler(pickle._Pickler):
             return _DEVICE_TYPE, (obj.type,) if obj.index is None else (obj.type, obj.index)
         if isinstance(obj, _device_module.layout):
             return _GET_LAYOUT, (str(obj).replace("torchless.", "torch."),)
+        if isinstance(obj, self._recurrent):
+            return self._reduce_recurrent(obj)
         return NotImplemented
+
+    @staticmethod
+    def _reduce_recurrent(layer):
+        """A recurrent layer pickled with the list of its weights that PyTorch's RNNBase keeps as an attribute
+        (``_flat_weights``, a property of torchless's), which its __setstate__ and forward read."""
+        function, arguments, state, *rest = layer.__reduce_ex__(2)
+        if isinstance(state, dict):
+            state = {**state, "_flat_weights": layer._flat_weights}
+        return (function, arguments, state, *rest)
 
     def _reduce_tensor(self, tensor):
         attributes = _python_attributes(tensor)
