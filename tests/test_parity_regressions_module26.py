@@ -16,6 +16,8 @@ Differences fixed:
   torchless's instance dict), and PyTorch's could not be loaded (``torch._C.Generator`` had no counterpart). It
   now pickles as PyTorch's, ``torch._C.Generator`` with (seed, offset, state), and loads from either library in
   the state it was saved in.
+- ``load``'s extra keyword arguments (``pickle_load_args``) were ignored whatever they were: a keyword PyTorch's
+  unpickler does not take (any but ``encoding`` weights-only; pickle's four otherwise) raises its TypeError.
 
 A deliberate difference kept: PyTorch 2.13's remove_spectral_norm misses its (now wrapped) load_state_dict pre-hook
 and leaves it, after which the module refuses its own state dict ("Missing key(s) ... weight_orig, weight_u");
@@ -224,3 +226,25 @@ def test_generator_checkpoint_is_refused_weights_only_naming_pytorchs_class():
         buffer.seek(0)
         with pytest.raises(Exception, match=r"GLOBAL torch\._C\.Generator was not an allowed global"):
             library.load(buffer)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+@pytest.mark.parametrize("weights_only", [True, False])
+@pytest.mark.parametrize("arguments", [{"zz": 1}, {"errors": "strict"}, {"fix_imports": True}, {"encoding": "latin1"},
+                                       {"buffers": None}, {"encoding": "utf-8", "mode": "r"}])
+def test_load_refuses_the_keyword_arguments_pytorchs_unpickler_refuses(legacy, weights_only, arguments):
+    import warnings
+
+    outcomes = []
+    for library in (torch, torchless):
+        buffer = io.BytesIO()
+        library.save(library.arange(3.0), buffer, _use_new_zipfile_serialization=not legacy)
+        buffer.seek(0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outcomes.append(("ok", library.load(buffer, weights_only=weights_only, **arguments).tolist()))
+            except TypeError as error:
+                outcomes.append(("TypeError", str(error)))
+        outcomes.append([str(w.message) for w in caught])
+    assert outcomes[:2] == outcomes[2:]

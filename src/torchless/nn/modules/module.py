@@ -115,6 +115,7 @@ class Module:
     T_destination = TypeVar("T_destination", bound=dict[str, Any])
 
     def __init__(self, *args, **kwargs):
+        """Initialize internal Module state, shared by both nn.Module and ScriptModule."""
         if not self.call_super_init:
             name = type(self).__name__
             if kwargs:
