@@ -518,7 +518,7 @@ def _location_checker(map_location):
 # torchless modules with those functions
 _COMPILED_MODULES = {"torch._C._nn": "torchless.nn.functional", "torch._C._VariableFunctions": "torchless",
                      "torch._C._special": "torchless.special", "torch._C._fft": "torchless.fft",
-                     "torch._C._linalg": "torchless.linalg"}
+                     "torch._C._linalg": "torchless.linalg", "torch._C": "torchless"}
 
 
 def _torchless_counterpart(module, name):
@@ -574,9 +574,12 @@ class _Reader:
 
     def _eagerly(self, allowed):
         """``allowed`` (a _Global calling a function) building tensors at once: when a load runs the pickle's own
-        code (not weights-only), the objects it builds (a PyTorch optimizer's __setstate__) see tensors."""
+        code (not weights-only), the objects it builds (a PyTorch optimizer's __setstate__, a Generator made for
+        a device) see tensors and devices."""
         def build(*args):
             result = allowed(*(self._records.get(id(arg), arg) for arg in args))
+            if isinstance(result, _DeviceRecord):
+                return self._convert(result)
             if not isinstance(result, _TensorRecord):
                 return result
             tensor = self._convert(result)
@@ -970,6 +973,8 @@ _STORAGE_TYPES = {dtype: _TorchGlobal("torch", name) for dtype, name in _STORAGE
 # they are in PyTorch
 _PUBLIC_MODULES = ("torchless.nn.functional", "torchless", "torchless.nn.init", "torchless.linalg", "torchless.fft",
                    "torchless.special")
+# torchless's classes whose PyTorch counterparts are compiled, which pickles name by their compiled module
+_COMPILED_CLASSES = {("torchless", "Generator"): "torch._C"}
 
 
 class _StorageReference:
@@ -999,11 +1004,12 @@ class _TorchPickler(pickle._Pickler):
     can name a global without importing it.)"""
 
     def __init__(self, stream, storages, legacy=False):
-        from .nn.parameter import Parameter
+        from .nn.modules.rnn import RNNBase
+        from .nn.parameter import Parameter, is_lazy
 
         super().__init__(stream, protocol=2)
         self._storages, self._legacy = storages, legacy
-        self._parameter = Parameter
+        self._parameter, self._recurrent, self._is_lazy = Parameter, RNNBase, is_lazy
 
     def persistent_id(self, obj):
         if type(obj) is not _StorageReference:
@@ -1015,7 +1021,8 @@ class _TorchPickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
-            return self._reduce_tensor(obj)
+            # (an uninitialized parameter or buffer has no data: pickled as PyTorch's, by its class alone)
+            return obj.__reduce_ex__(2) if self._is_lazy(obj) else self._reduce_tensor(obj)
         if type(obj) is _ParameterData:
             return self._reduce_data(obj.tensor, {})
         if isinstance(obj, (_TorchGlobal, _dtype.dtype)):
@@ -1026,7 +1033,18 @@ class _TorchPickler(pickle._Pickler):
             return _DEVICE_TYPE, (obj.type,) if obj.index is None else (obj.type, obj.index)
         if isinstance(obj, _device_module.layout):
             return _GET_LAYOUT, (str(obj).replace("torchless.", "torch."),)
+        if isinstance(obj, self._recurrent):
+            return self._reduce_recurrent(obj)
         return NotImplemented
+
+    @staticmethod
+    def _reduce_recurrent(layer):
+        """A recurrent layer pickled with the list of its weights that PyTorch's RNNBase keeps as an attribute
+        (``_flat_weights``, a property of torchless's), which its __setstate__ and forward read."""
+        function, arguments, state, *rest = layer.__reduce_ex__(2)
+        if isinstance(state, dict):
+            state = {**state, "_flat_weights": layer._flat_weights}
+        return (function, arguments, state, *rest)
 
     def _reduce_tensor(self, tensor):
         attributes = _python_attributes(tensor)
@@ -1068,6 +1086,8 @@ def _torch_name(obj, name):
     if module != "torchless" and not module.startswith("torchless."):
         return None, name
     name = name if name is not None and name != "global" else obj.__qualname__
+    if (module, name) in _COMPILED_CLASSES:
+        return _COMPILED_CLASSES[module, name], name
     if any(part.startswith("_") for part in module.split(".")):
         module = next((public for public in _PUBLIC_MODULES if getattr(sys.modules.get(public), name, None) is obj),
                       module)

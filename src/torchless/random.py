@@ -106,6 +106,17 @@ class Generator:
         self._next_normal = float(raw[5024:5032].view(np.float64)[0]) if valid else None
         return self
 
+    def __reduce__(self):
+        # PyTorch's pickled form (its device, then seed, offset and state), which either library unpickles
+        return type(self), (self.device,), (self.initial_seed(), None, self.get_state())
+
+    def __setstate__(self, state):
+        seed, offset, stream_state = state
+        self.manual_seed(seed)
+        if offset is not None:
+            self.set_offset(offset)
+        self.set_state(stream_state)
+
     # ------------------------------------------------------------------ PyTorch's draws
     def words(self, count):
         """``count`` 32-bit words of the stream (as uint64), PyTorch's ``random()``."""

@@ -884,7 +884,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             which refuses the two together).
         mmap: accepted for PyTorch compatibility (tensors are read into memory); as in PyTorch, it needs ``f``
             to be a path, and a file in a zip format.
-        pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored.
+        pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored (but for
+            PyTorch's TypeError naming a keyword argument its unpickler would not take).
 
     Raises:
         CheckpointError: ``f`` is none of these formats (e.g. a plain pickle, a TorchScript archive), is
@@ -905,6 +906,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
         if pickle_load_args:
             warnings.warn("pickle_load_args only works if `weights_only=False`.")
+    def check_arguments(unpickler):
+        if pickle_module in (None, pickle):  # (another module's unpickler takes what it takes)
+            _check_pickle_load_args(pickle_load_args, weights_only, unpickler)
+
     if isinstance(map_location, (str, device)):
         from . import _torch_format  # imports this module, for CheckpointError
 
@@ -921,14 +926,29 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
             return _load_stream(stream, name, map_location, weights_only, mmap=bool(mmap),
-                                mmap_name=f if isinstance(f, str) else None)
+                                mmap_name=f if isinstance(f, str) else None, check_arguments=check_arguments)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
     return _load_stream(stream, "the file object", map_location, weights_only, mmap=bool(mmap),
-                        mmap_of_file_object=bool(mmap))
+                        mmap_of_file_object=bool(mmap), check_arguments=check_arguments)
+
+
+# The keyword arguments of the unpicklers PyTorch passes ``pickle_load_args`` to: its weights-only one's, pickle's.
+_UNPICKLER_KEYWORDS = {True: ("encoding",), False: ("fix_imports", "encoding", "errors", "buffers")}
+
+
+def _check_pickle_load_args(pickle_load_args, weights_only, unpickler):
+    """PyTorch's TypeError for a keyword argument its unpickler does not take: a zip archive's is built as an
+    ``Unpickler`` with them, the legacy format's is pickle's ``load`` (or its weights-only twin)."""
+    for key in pickle_load_args:
+        if key not in _UNPICKLER_KEYWORDS[bool(weights_only)]:
+            if weights_only:
+                called = "Unpickler.__init__" if unpickler == "Unpickler" else unpickler
+                raise TypeError(f"{called}() got an unexpected keyword argument '{key}'")
+            raise TypeError(f"'{key}' is an invalid keyword argument for {unpickler}()")
 
 
 _TORCHSCRIPT_WEIGHTS_ONLY = (
@@ -975,7 +995,7 @@ def _damaged_zip_error(error, size, name):
 
 
 def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap_of_file_object=False,
-                 mmap_name=None):
+                 mmap_name=None, check_arguments=lambda unpickler: None):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -986,6 +1006,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             struct.error) as error:
         if mmap:  # PyTorch maps zip archives only
             raise _mmap_of_a_legacy_file(mmap_name) from None
+        check_arguments("load")  # (PyTorch reads any other file with pickle's load, given them)
         stream.seek(start)
         head = stream.read(_LEGACY_HEAD_SIZE)
         if not isinstance(head, bytes):  # a text stream, as PyTorch's unpickler finds it
@@ -1017,6 +1038,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             return jit_load(stream, map_location)
         if mmap_of_file_object:  # PyTorch maps a checkpoint's file, found by its path
             raise ValueError("f must be a file path in order to use the mmap argument")
+        check_arguments("Unpickler")
         if _STRUCTURE not in archive.NameToInfo:
             from . import _torch_format  # imports this module, for CheckpointError
 

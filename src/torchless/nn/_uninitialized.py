@@ -39,6 +39,8 @@ class UninitializedTensorMixin:
     reading its ``shape`` raises a RuntimeError, and any operation on it a ValueError naming the function used.
     """
 
+    __module__ = "torchless.nn.parameter"  # (its public home, as PyTorch's)
+
     __slots__ = ()
 
     def materialize(self, shape, device=None, dtype=None):

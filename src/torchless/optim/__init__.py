@@ -24,7 +24,7 @@ __all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax"
            "swap_in_optimizer_params_and_state"]
 
 # as PyTorch shows them (torch.optim.Muon), from their private modules
-Muon.__module__ = swap_in_optimizer_params_and_state.__module__ = __name__
+Adafactor.__module__ = Muon.__module__ = swap_in_optimizer_params_and_state.__module__ = __name__
 
 
 def __getattr__(name):

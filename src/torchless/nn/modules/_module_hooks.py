@@ -155,7 +155,9 @@ class HookMethods:
         r"""See :meth:`register_load_state_dict_pre_hook`; without ``with_module`` the hook is called without the
         module: ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``.
         """
-        return self._add_hook(self._load_state_dict_pre_hooks, functools.partial(hook, self) if with_module else hook)
+        from .module import _WrappedHook  # (module.py imports this file as it ends)
+
+        return self._add_hook(self._load_state_dict_pre_hooks, _WrappedHook(hook, self if with_module else None))
 
     def register_load_state_dict_pre_hook(self, hook):
         r"""Register a pre-hook to be run before module's :meth:`load_state_dict` loads this module's entries.

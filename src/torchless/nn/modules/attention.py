@@ -44,6 +44,8 @@ class MultiheadAttention(Module):
         - weights (if ``need_weights``): :math:`(N, L, S)` averaged over heads, else
           :math:`(N, \text{num\_heads}, L, S)`; without :math:`N` for unbatched input
     """
+
+    __module__ = "torchless.nn.modules.activation"  # (its home in PyTorch: its type and pickles name it there)
     __constants__ = ["batch_first"]
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,

@@ -7,8 +7,10 @@ onto it as this file ends (the groups look the class up here, so they cannot be 
 own hooks), _module_state.py (state_dict, load_state_dict), _module_traversal.py (named_modules, named_parameters,
 get_submodule, ...), _module_to.py (train/eval, apply, to and the dtype conversions), _module_repr.py (repr).
 """
+import functools
 import inspect
 import warnings
+import weakref
 from collections import OrderedDict
 from typing import Any, TypeVar
 
@@ -53,6 +55,42 @@ _HOOK_REGISTRIES = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", 
                     "_load_state_dict_post_hooks")
 
 
+class _WrappedHook:
+    """A load_state_dict pre-hook as PyTorch keeps it: called with the module first if one is given, which it
+    holds by a weak reference (no cycle through the module's own registry). PyTorch's class, as it pickles: a
+    model saved whole with such hooks (any lazy layer) loads in either library."""
+
+    def __init__(self, hook, module=None):
+        self.hook = hook
+        functools.update_wrapper(self, hook)
+        self.with_module = False
+        if module is not None:
+            self.module = weakref.ref(module)
+            self.with_module = True
+
+    def __call__(self, *args, **kwargs):
+        if self.with_module:
+            module = self.module()
+            if module is None:
+                raise RuntimeError("You are trying to call the hook of a dead Module!")
+            return self.hook(module, *args, **kwargs)
+        return self.hook(*args, **kwargs)
+
+    def __getstate__(self):
+        state = {"hook": self.hook, "with_module": self.with_module}
+        if self.with_module:
+            state["module"] = self.module()
+        return state
+
+    def __setstate__(self, state):
+        self.hook = state["hook"]
+        self.with_module = state["with_module"]
+        if self.with_module:
+            if state["module"] is None:
+                raise RuntimeError("You are trying to revive the hook of a dead Module!")
+            self.module = weakref.ref(state["module"])
+
+
 def _forward_unimplemented(self, *input):
     """Module.forward until a subclass defines it (PyTorch's function: its name and signature show in errors)."""
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -77,6 +115,7 @@ class Module:
     T_destination = TypeVar("T_destination", bound=dict[str, Any])
 
     def __init__(self, *args, **kwargs):
+        """Initialize internal Module state, shared by both nn.Module and ScriptModule."""
         if not self.call_super_init:
             name = type(self).__name__
             if kwargs:

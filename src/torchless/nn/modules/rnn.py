@@ -136,6 +136,8 @@ class RNNBase(Module):
         if "all_weights" in state:
             self._all_weights = state["all_weights"]
         self.__dict__.setdefault("proj_size", 0)
+        # PyTorch's pickles hold the list of weights that is a property here (it would go stale in the instance)
+        self.__dict__.pop("_flat_weights", None)
 
     @property
     def _num_directions(self):

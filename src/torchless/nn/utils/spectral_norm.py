@@ -218,6 +218,9 @@ def remove_spectral_norm(module, name="weight"):
             del module._state_dict_hooks[key]
             break
     for key, hook in module._load_state_dict_pre_hooks.items():
+        # (registered wrapped, as PyTorch's: its own check misses the wrapper and leaves the hook, after which the
+        # module cannot load its own state dict; here it goes)
+        hook = hook.hook
         if isinstance(hook, SpectralNormLoadStateDictPreHook) and hook.fn.name == name:
             del module._load_state_dict_pre_hooks[key]
             break
