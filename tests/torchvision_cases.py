@@ -43,6 +43,15 @@ def recorded_namespace(maker, *modules):
     return make_namespace(*modules)
 
 
+def round_grids_as_the_recording_host(monkeypatch, fused):
+    """Round the warps' grid products as PyTorch's BLAS did on the host that recorded a fixture: ``fused`` on an
+    Intel host (MKL's kernels fuse the multiply-adds), step by step on an AMD one (torchless follows the host it
+    runs on, as torch does, so that a fixture's nearest-pixel ties hold on either kind of host)."""
+    from torchless.vision.transforms import _warp
+
+    monkeypatch.setattr(_warp, "BLAS_FUSES_MULTIPLY_ADD", fused)
+
+
 def as_torch(text):
     # torchless.vision is torchvision (its classes named as torchvision's modules name them); the rest is torch
     return text.replace("torchless.vision.", "torchvision.").replace("torchless.", "torch.")

@@ -1,9 +1,11 @@
-"""What this CPU can do, as NumPy detected it at its import (free to ask).
+"""What this CPU can do, as NumPy detected it at its import (free to ask), and who made it.
 
-Two things depend on it: which kernels are fastest here (OpenBLAS runs 512-bit kernels where the CPU
-has AVX-512) and which of PyTorch's CPU backends a call would reach, whose errors torchless repeats
-(oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic).
+Three things depend on it: which kernels are fastest here (OpenBLAS runs 512-bit kernels where the CPU
+has AVX-512), which of PyTorch's CPU backends a call would reach, whose errors torchless repeats
+(oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic), and how PyTorch's
+MKL rounds (its kernels for Intel CPUs fuse multiply-adds that its code for other CPUs rounds twice).
 """
+import platform
 
 
 def _numpy_features():
@@ -23,3 +25,25 @@ _FEATURES = _numpy_features()
 def has(feature):
     """Whether the CPU has ``feature``, by NumPy's name for it ("AVX512F", "AVX512FP16", ...)."""
     return bool(_FEATURES.get(feature))
+
+
+def _read_vendor():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:  # not Linux: Windows names the vendor in the processor's description
+        pass
+    for vendor in ("GenuineIntel", "AuthenticAMD"):
+        if vendor in platform.processor():
+            return vendor
+    return ""
+
+
+_VENDOR = _read_vendor()
+
+
+def vendor():
+    """The CPU's vendor string ("GenuineIntel", "AuthenticAMD"; empty where it cannot be read)."""
+    return _VENDOR
