@@ -15,6 +15,11 @@ Differences fixed:
   them everywhere), so that RandAugment's shears and rotations and rotations by multiples of 90 degrees pick
   torchvision's pixels at nearest-neighbour ties on AMD hosts too (up to 60 grey levels off on a few pixels),
   and bilinear fills far from the image's values agree to float32 precision.
+- ``convert_image_dtype`` / ``ConvertImageDtype`` to ``None`` do what torchvision's do: None is an integer type of
+  full intensity 1 there, and ``.to(None)`` keeps the image's dtype (torchless converted to float64).
+- ``draw_bounding_boxes`` reads the boxes' ``shape[-1]`` and indexes them as torchvision does: what has no shape, a
+  0-d tensor and wrongly shaped boxes fail with torchvision's errors, and a NumPy array or a list, which torchless
+  drew, fails at torchvision's ``boxes.to``.
 
 The cases are recorded by ``fixtures/torchvision/make_vision26.py`` into ``fixtures/torchvision/vision26`` on an
 AMD host: each is a Python expression evaluated there with torchvision and here with torchless, which must give
