@@ -20,6 +20,10 @@ Differences fixed:
 - ``draw_bounding_boxes`` reads the boxes' ``shape[-1]`` and indexes them as torchvision does: what has no shape, a
   0-d tensor and wrongly shaped boxes fail with torchvision's errors, and a NumPy array or a list, which torchless
   drew, fails at torchvision's ``boxes.to``.
+- ``gaussian_blur`` of half images (v1 and v2) builds torchvision's kernel in PyTorch's half arithmetic (each
+  operation in float32, a Python scalar as float32 too, rounded to half) and convolves as PyTorch's half
+  convolution does (in float32, rounded once), where torchless blurred separably in half (a third of the pixels a
+  half step off).
 
 The cases are recorded by ``fixtures/torchvision/make_vision26.py`` into ``fixtures/torchvision/vision26`` on an
 AMD host: each is a Python expression evaluated there with torchvision and here with torchless, which must give
