@@ -447,7 +447,8 @@ def _least_squares_by_householder_qr(a, b):
     ``gels`` driver computes it with MKL: LAPACK's Householder QR (dgeqr2: reflectors from dnrm2's scaled sum of
     squares and dlapy2, the trailing columns' dot products summed in two interleaved halves), Q^T b (dorm2r: the
     reflector's leading 1 added last), then back substitution by columns (dtrsm). Each step rounds as MKL does on
-    these 8 x 8 systems, so that the float32 coefficients come out bit for bit."""
+    these 8 x 8 systems on AMD CPUs (measured on AMD EPYC hosts: the coefficients come out bit for bit; MKL's
+    kernels for Intel CPUs may leave other residues in the coefficients that should be zero)."""
     a = [list(row) for row in a]
     n = len(a)
     taus = []
