@@ -6,7 +6,6 @@ Imported as ``from torchvision_cases import ...`` (pytest puts tests/ on ``sys.p
 and classes ``torchless.*`` where torch says ``torch.*`` (and ``torchless.vision.*`` where torchvision says
 ``torchvision.*``): messages and strings are compared with those prefixes read as torch's.
 """
-import contextlib
 import json
 import sys
 import warnings
@@ -42,6 +41,15 @@ def recorded_namespace(maker, *modules):
     finally:
         sys.path.remove(str(FIXTURES))
     return make_namespace(*modules)
+
+
+def round_grids_as_the_recording_host(monkeypatch, fused):
+    """Round the warps' grid products as PyTorch's MKL did on the host that recorded a fixture: ``fused`` on an
+    Intel host (MKL's kernels fuse the multiply-adds), step by step on an AMD one (torchless follows the host it
+    runs on, as torch does, so that a fixture's nearest-pixel ties hold on either kind of host)."""
+    from torchless import _cpu_features
+
+    monkeypatch.setattr(_cpu_features, "_VENDOR", "GenuineIntel" if fused else "AuthenticAMD")
 
 
 def as_torch(text):
@@ -111,23 +119,10 @@ def _assert_digest(got, expected, where):
     assert hashlib.sha256(np.ascontiguousarray(got).tobytes()).hexdigest() == expected["sha256"], where
 
 
-@contextlib.contextmanager
-def on_the_recording_host():
-    """torchless's roundings as on the Intel CPUs the cases were recorded on: MKL's GEMM (PyTorch's bmm of the
-    affine grids) fuses multiply-adds there, and not on AMD's, so a warp's nearest pixels may differ."""
-    from torchless import _cpu_features
-
-    vendor, _cpu_features._VENDOR = _cpu_features._VENDOR, "GenuineIntel"
-    try:
-        yield
-    finally:
-        _cpu_features._VENDOR = vendor
-
-
 def check_case(case, scope, arrays, **matching):
     """Evaluate a recorded case with torchless in ``scope``: torchvision's result, or its exception's type and
     message (``matching``: assert_matches's options)."""
-    with warnings.catch_warnings(), on_the_recording_host():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if "raises" in case:
             kind, message = case["raises"]

@@ -1,9 +1,11 @@
-"""What this CPU can do, as NumPy detected it at its import (free to ask).
+"""What this CPU can do, as NumPy detected it at its import (free to ask), and who made it.
 
-Two things depend on it: which kernels are fastest here (OpenBLAS runs 512-bit kernels where the CPU
-has AVX-512) and which of PyTorch's CPU backends a call would reach, whose errors (and roundings) torchless
-repeats (oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic).
+Three things depend on it: which kernels are fastest here (OpenBLAS runs 512-bit kernels where the CPU
+has AVX-512), which of PyTorch's CPU backends a call would reach, whose errors and roundings torchless
+repeats (oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic), and how
+PyTorch's MKL rounds (its kernels for Intel CPUs fuse multiply-adds that its code for AMD's rounds twice).
 """
+import platform
 
 
 def _numpy_features():
@@ -25,24 +27,30 @@ def has(feature):
     return bool(_FEATURES.get(feature))
 
 
-def _vendor():
+def _read_vendor():
     try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
                 if line.startswith("vendor_id"):
                     return line.split(":", 1)[1].strip()
-    except OSError:
+    except OSError:  # not Linux: Windows names the vendor in the processor's description
         pass
+    for vendor in ("GenuineIntel", "AuthenticAMD"):
+        if vendor in platform.processor():
+            return vendor
     return ""
 
 
-_VENDOR = None
+_VENDOR = _read_vendor()
 
 
-def is_intel():
-    """Whether the CPU is Intel's: MKL, inside PyTorch, takes its tuned kernels (fused multiply-adds) only there;
-    on AMD's CPUs its GEMMs multiply and add separately."""
-    global _VENDOR
-    if _VENDOR is None:
-        _VENDOR = _vendor()
-    return _VENDOR == "GenuineIntel"
+def vendor():
+    """The CPU's vendor string ("GenuineIntel", "AuthenticAMD"; empty where it cannot be read)."""
+    return _VENDOR
+
+
+def mkl_fuses_multiply_adds():
+    """Whether PyTorch's MKL fuses the multiply-adds of its GEMM and LU kernels here: its kernels for Intel's CPUs
+    do; the code it runs on AMD's rounds each product and each sum (measured on Intel Xeon and AMD EPYC hosts:
+    affine grids, so the pixel a nearest warp picks at a tie, and the pivots of singular matrices differ)."""
+    return _VENDOR != "AuthenticAMD"

@@ -32,7 +32,7 @@ def factor(a):
     ``A22 - l u`` rounded once, as a fused multiply-add gives it: so PyTorch's (MKL's) kernel computes it on
     Intel's CPUs (on AMD's, MKL multiplies and subtracts separately), which decides which tiny values come out
     exactly zero in a singular matrix, and so its pivots and info."""
-    update = _fused_update if cpu_features.is_intel() else _plain_update
+    update = _fused_update if cpu_features.mkl_fuses_multiply_adds() else _plain_update
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
     lu = np.array(a.reshape((int(np.prod(batch)), m, n)), copy=True)

@@ -250,13 +250,16 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
         raise ValueError("Pass individual images, not batches")
     elif image.size(0) not in {1, 3}:
         raise ValueError("Only grayscale and RGB images are supported")
-    box_values = np.asarray(boxes.numpy(force=True) if isinstance(boxes, Tensor) else boxes)
-    if box_values.ndim < 2:  # torchvision indexes boxes[:, 0] first
-        raise IndexError(f"too many indices for tensor of dimension {box_values.ndim}")
-    if box_values.shape[-1] == 4 and ((box_values[:, 0] > box_values[:, 2]).any()
-                                      or (box_values[:, 1] > box_values[:, 3]).any()):
+    # torchvision's check, on the boxes as given: what has no shape, a 0-d tensor and boxes of the wrong rank fail
+    # as they fail there (Python's and the indexing's errors)
+    if not hasattr(boxes, "shape"):
+        raise AttributeError(f"'{type(boxes).__name__}' object has no attribute 'shape'")
+    if len(boxes.shape) == 0:
+        raise IndexError("tuple index out of range")
+    if boxes.shape[-1] == 4 and ((boxes[:, 0] > boxes[:, 2]).any() or (boxes[:, 1] > boxes[:, 3]).any()):
         raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use torchvision.ops.box_convert to "
                          "convert them")
+    box_values = np.asarray(boxes.numpy(force=True) if isinstance(boxes, Tensor) else boxes)
 
     num_boxes = box_values.shape[0]
     if num_boxes == 0:
@@ -287,6 +290,8 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     else:
         txt_font = image_font.truetype(font=font, size=font_size or 10)
 
+    if not isinstance(boxes, Tensor):  # (an array passed the checks; torchvision casts it with boxes.to)
+        raise AttributeError(f"'{type(boxes).__module__}.{type(boxes).__name__}' object has no attribute 'to'")
     original_dtype = image.dtype
     pixels = _to_uint8(image).numpy(force=True)
     if pixels.shape[0] == 1:

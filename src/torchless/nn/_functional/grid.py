@@ -84,9 +84,8 @@ def _grid_product(axes, theta):
     def weights(j):
         return theta[:, :, j].reshape(n, *[1] * len(spatial), k)
 
-    # (MKL's GEMM, BLAS here, fuses the multiply-adds on Intel's CPUs only)
     blas = contraction * points * k >= _BMM_NAIVE_LIMIT
-    fused = _FUSED_MULTIPLY_ADD.get(theta.dtype) if blas and cpu_features.is_intel() else None
+    fused = _FUSED_MULTIPLY_ADD.get(theta.dtype) if blas and cpu_features.mkl_fuses_multiply_adds() else None
     grid = coordinate(0) * weights(0)
     for j in range(1, contraction - 1):
         if fused:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..._creation.ranges import _float_linspace
 from ..._kernels import avx_mathfun
+from ..._kernels.conv import conv2d_forward
 from ..._kernels.fma import fused_multiply_add
 from ..._kernels.reduce_order import cascade_sum, reduce_all
 
@@ -23,6 +24,9 @@ def gaussian_kernel1d(kernel_size, sigma, dtype):
     """torchvision v1's 1-D Gaussian in float ``dtype``: ``exp(-0.5 * (x / sigma) ** 2)`` over its sum."""
     half = (kernel_size - 1) * 0.5
     x = np.linspace(-half, half, kernel_size, dtype=dtype)  # (exact: multiples of 0.5)
+    if dtype == np.float16:
+        pdf = _half(np.exp(_half(-0.5 * _half(_squared_over(x, sigma)))))
+        return _half(pdf / _half(pdf.sum(dtype=np.float32)))
     exponent = dtype(-0.5) * (x / dtype(sigma)) ** 2
     with np.errstate(under="ignore"):
         pdf = np.exp(exponent.astype(np.float64)).astype(dtype) if dtype == np.float32 else np.exp(exponent)
@@ -33,6 +37,10 @@ def softmax_gaussian_kernel1d(kernel_size, sigma, dtype):
     """torchvision v2's 1-D Gaussian in float ``dtype``: ``softmax(-(x / sigma) ** 2)`` over x spaced by 1 / sqrt(2)."""
     limit = (kernel_size - 1) / (2.0 * math.sqrt(2.0))
     x = _float_linspace(dtype(-limit), dtype(limit), kernel_size, np.dtype(dtype))
+    if dtype == np.float16:  # softmax computes in float32
+        exponent = -_half(_squared_over(x, sigma)).astype(np.float32)
+        pdf = avx_mathfun.exp(exponent - reduce_all(exponent, np.maximum))
+        return _half(pdf * (np.float32(1) / reduce_all(pdf)))
     exponent = -((x / dtype(sigma)) ** 2)
     if dtype != np.float32:
         pdf = np.exp(exponent - exponent.max())
@@ -40,6 +48,16 @@ def softmax_gaussian_kernel1d(kernel_size, sigma, dtype):
     with np.errstate(under="ignore"):
         pdf = avx_mathfun.exp(exponent - reduce_all(exponent, np.maximum))
     return pdf * (np.float32(1) / reduce_all(pdf))
+
+
+def _half(values):
+    return np.asarray(values, np.float32).astype(np.float16)
+
+
+def _squared_over(x, sigma):
+    # PyTorch's half arithmetic: each operation in float32 (a Python scalar as float32 too), rounded to half
+    ratio = _half(x.astype(np.float32) / np.float32(sigma)).astype(np.float32)
+    return ratio * ratio
 
 
 def blur_hw(array, kernel_size, sigma, compute, v2=False, rounded=False):
@@ -53,6 +71,18 @@ def blur_hw(array, kernel_size, sigma, compute, v2=False, rounded=False):
     height, width = array.shape[-2:]
     padded = np.pad(array.astype(compute, copy=False), [(0, 0)] * (array.ndim - 2) + [(py, py), (px, px)],
                     mode="reflect")
+    if compute == np.float16:
+        # PyTorch's half convolution on the CPU: the kernel's outer product rounded to half, the depthwise
+        # convolution computed in float32 (torchless's kernel sums the taps as PyTorch's does), rounded once
+        kernel = _half(ky[:, None].astype(np.float32) * kx[None, :].astype(np.float32)).astype(np.float32)
+        channels = array.shape[-3] if array.ndim > 2 else 1
+        images = padded.astype(np.float32).reshape(-1, channels, *padded.shape[-2:])
+        # torchvision expands one kernel over the channels; a convolution lays that expanded (stride-0) channel axis
+        # out innermost, which decides the order the taps are summed in
+        weights = np.ascontiguousarray(np.broadcast_to(kernel[None, :, :, None], (1, *kernel.shape, images.shape[1])))
+        weights = weights.transpose(3, 0, 1, 2)
+        return _half(conv2d_forward(images, weights, (1, 1), ((0, 0), (0, 0)), (1, 1), images.shape[1])).reshape(
+            array.shape)
     # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.
     rows = sum(ky[k] * padded[..., k:k + height, :] for k in range(len(ky)))
     out = sum(kx[k] * rows[..., :, k:k + width] for k in range(len(kx)))

@@ -168,10 +168,23 @@ def convert_image_dtype(image, dtype=_dtype.float32):
         from ...nn._functional._args import _tp_name  # the type names torch prints (numpy.int64)
 
         raise TypeError(f"tensor(): argument 'dtype' must be torchless.dtype, not {_tp_name(dtype)}")
-    if image.is_floating_point() and dtype is not None and dtype.is_floating_point:
+    if dtype is None:
+        return _convert_to_no_dtype(image)
+    if image.is_floating_point() and dtype.is_floating_point:
         return image.to(dtype)  # as torchvision's: a tv_tensor stays one (the other conversions compute plain tensors)
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range casts: PyTorch's casts do not warn either
         return Tensor._wrap(convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype)))
+
+
+def _convert_to_no_dtype(image):
+    # torchvision takes None for an integer dtype of full intensity 1 (its _max_value's fallback), which its last
+    # cast, .to(None), leaves as the image's: floats are scaled by 1 + 1 - 0.001, integers floor-divided by half
+    # their range, and bool (full intensity 1 already) multiplied by 1, which makes int64
+    if image.is_floating_point():
+        return image.mul(1.0 + 1.0 - 1e-3)
+    if image.dtype == _dtype.bool:
+        return image * 1
+    return image.div(int((max_value(_dtype.to_numpy_dtype(image.dtype)) + 1) // 2), rounding_mode="floor")
 
 
 def convert_array_dtype(array, target):

@@ -11,7 +11,8 @@ import numbers
 
 import numpy as np
 
-from ... import _cpu_features as cpu_features
+from ... import _cpu_features
+from ..._creation.from_data import tensor
 from ..._kernels import fma
 from ..._tensor import Tensor
 from ...linalg import LinAlgError
@@ -203,12 +204,12 @@ def _bmm_sum(x, y, weights):
 
     PyTorch's bmm sums the 3 products in order: half in float32, rounded to half once; below 400 multiply-adds
     (3 x rows x 2) in its own loop, rounding each step; above, in the BLAS kernel, whose float32 and float64
-    products after the first are fused multiply-adds on Intel's CPUs (MKL's GEMM on others rounds each step too).
+    products after the first are fused multiply-adds where PyTorch's MKL fuses them (on Intel's CPUs).
     """
     if x.dtype == np.float16:
         w = [np.float32(weight) for weight in weights]
         return (x.astype(np.float32) * w[0] + y.astype(np.float32) * w[1] + w[2]).astype(np.float16)
-    if 3 * x.size * y.size * 2 < 400 or not cpu_features.is_intel():
+    if 3 * x.size * y.size * 2 < 400 or not _cpu_features.mkl_fuses_multiply_adds():
         return x * weights[0] + y * weights[1] + weights[2]
     return _fma(y, weights[1], x * weights[0]) + weights[2]  # (1 * w2 is exact: the last fused add rounds once)
 
@@ -419,24 +420,105 @@ def _get_perspective_coeffs(startpoints, endpoints):
     """The eight coefficients (a, b, c, d, e, f, g, h) of the homography taking ``endpoints`` to ``startpoints``:
     output pixel (x, y) samples the input at ((ax + by + c) / (gx + hy + 1), (dx + ey + f) / (gx + hy + 1)).
 
-    Solved in float64 and rounded to float32, as torchvision does.
+    Solved in float64 and rounded to float32, as torchvision does, down to the rounding: the coefficients that
+    should be zero keep the residue of the solver's rounding (1e-16 or so), which still moves Pillow's bilinear
+    samples of an RGBA image (premultiplied, then divided by a small alpha again) by whole levels.
     """
     if len(startpoints) != 4 or len(endpoints) != 4:
         raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
                          f"{len(endpoints)} endpoints.")
-    a_matrix = np.zeros((8, 8), np.float64)
-    for i, ((x, y), (u, v)) in enumerate(zip(endpoints, startpoints)):
-        a_matrix[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
-        a_matrix[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
-    b_matrix = np.asarray(startpoints, np.float64).reshape(8)
-    # torchvision solves with torch.linalg.lstsq's gels driver (LAPACK's QR), which refuses a matrix whose R has a
-    # zero on its diagonal -- degenerate corners, such as all four of a 1-pixel image's
-    zeros = np.flatnonzero(np.diagonal(np.linalg.qr(a_matrix, mode="r")) == 0)
-    if zeros.size:
+    rows = []
+    for (x, y), (u, v) in zip(endpoints, startpoints):
+        # torchvision builds each row with torch.tensor(list): a row holding a float is rounded to float32
+        rows.append(tensor([x, y, 1, 0, 0, 0, -u * x, -u * y]).double().numpy().tolist())
+        rows.append(tensor([0, 0, 0, x, y, 1, -v * x, -v * y]).double().numpy().tolist())
+    b = np.asarray(startpoints, np.float64).reshape(8).tolist()
+    return np.array(_least_squares_by_householder_qr(rows, b)).astype(np.float32).tolist()
+
+
+def _least_squares_by_householder_qr(a, b):
+    """The solution of the full-rank square system ``a x = b`` (lists of Python floats) as torch.linalg.lstsq's
+    ``gels`` driver computes it with MKL: LAPACK's Householder QR (dgeqr2: reflectors from dnrm2's scaled sum of
+    squares and dlapy2, the trailing columns' dot products summed in two interleaved halves), Q^T b (dorm2r: the
+    reflector's leading 1 added last), then back substitution by columns (dtrsm). Each step rounds as MKL does on
+    these 8 x 8 systems on AMD CPUs (measured on AMD EPYC hosts: the coefficients come out bit for bit; MKL's
+    kernels for Intel CPUs may leave other residues in the coefficients that should be zero)."""
+    a = [list(row) for row in a]
+    n = len(a)
+    taus = []
+    for i in range(n):
+        alpha, below = a[i][i], [a[r][i] for r in range(i + 1, n)]
+        norm = _scaled_norm(below)
+        if norm == 0:
+            taus.append(0.0)
+            continue
+        beta = -math.copysign(_hypot(alpha, norm), alpha)
+        tau, scale = (beta - alpha) / beta, 1.0 / (alpha - beta)
+        for r in range(i + 1, n):
+            a[r][i] *= scale
+        a[i][i] = beta
+        taus.append(tau)
+        reflector = [1.0] + [a[r][i] for r in range(i + 1, n)]
+        for j in range(i + 1, n):
+            column = [a[r][j] for r in range(i, n)]
+            step = -tau * _two_lane_dot(column, reflector)
+            for k, r in enumerate(range(i, n)):
+                a[r][j] = column[k] + reflector[k] * step
+    b = list(b)
+    for i, tau in enumerate(taus):
+        if tau != 0:
+            reflector = [a[r][i] for r in range(i + 1, n)]
+            step = -tau * (b[i] + _sum_products(b[i + 1:], reflector))
+            b[i] += step
+            for k, r in enumerate(range(i + 1, n)):
+                b[r] += reflector[k] * step
+    # dtrtrs refuses a triangle with a zero on its diagonal (degenerate corners, such as all four of a 1-pixel image)
+    zeros = [j for j in range(n) if a[j][j] == 0]
+    if zeros:
         raise LinAlgError("torchless.linalg.lstsq: The least squares solution could not be computed because the input "
                           f"matrix does not have full rank (error code: {zeros[0] + 1}).")
-    solution = np.linalg.lstsq(a_matrix, b_matrix, rcond=None)[0]
-    return solution.astype(np.float32).tolist()
+    for j in range(n - 1, -1, -1):
+        if b[j] != 0:
+            b[j] /= a[j][j]
+            for r in range(j):
+                b[r] -= b[j] * a[r][j]
+    return b
+
+
+def _sum_products(x, y):
+    total = 0.0
+    for p, q in zip(x, y):
+        total += p * q
+    return total
+
+
+def _two_lane_dot(x, y):
+    # even and odd terms in two running sums, added, then an odd length's last term
+    even = odd = 0.0
+    paired = len(x) // 2 * 2
+    for k in range(0, paired, 2):
+        even += x[k] * y[k]
+        odd += x[k + 1] * y[k + 1]
+    return (even + odd) + _sum_products(x[paired:], y[paired:])
+
+
+def _scaled_norm(x):
+    # LAPACK's classic dnrm2: a running scale and sum of squares, free of overflow
+    scale, squares = 0.0, 1.0
+    for value in x:
+        if value != 0:
+            size = abs(value)
+            if scale < size:
+                squares, scale = 1 + squares * (scale / size) ** 2, size
+            else:
+                squares += (size / scale) ** 2
+    return scale * math.sqrt(squares)
+
+
+def _hypot(x, y):
+    # dlapy2
+    big, small = max(abs(x), abs(y)), min(abs(x), abs(y))
+    return big if small == 0 else big * math.sqrt(1 + (small / big) ** 2)
 
 
 def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):

@@ -41,6 +41,7 @@ from ._interpolation import InterpolationMode, pil_modes_mapping
 from ._interpolation import check_interpolation as _check_interpolation
 from ._interpolation import interpolation_modes_from_int as _interpolation_modes_from_int  # noqa: F401
 from ._resample import resample, resample_uint8
+from . import _warp
 from ._warp import affine, elastic_transform, perspective, rotate
 
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
@@ -49,6 +50,9 @@ __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_
            "get_image_num_channels", "get_image_size", "hflip", "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
            "resized_crop", "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image",
            "to_tensor", "vflip"]
+
+# torchvision's private helper, which user code imports from this module too
+_get_perspective_coeffs = _warp._get_perspective_coeffs
 
 
 # --------------------------------------------------------------------------------------------- Normalize
