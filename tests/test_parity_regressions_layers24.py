@@ -11,14 +11,14 @@ import torchless
 torch = pytest.importorskip("torch")
 
 
-def outcome(lib, make):
-    """``make(lib)`` after seeding the generator: a comparable record of its tensors, or the exception, with the
-    warnings raised."""
+def outcome(lib, make, describe=None):
+    """``make(lib)`` after seeding the generator: a comparable record of its tensors (``describe``, by default
+    ``record``), or the exception, with the warnings raised."""
     lib.manual_seed(0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = record(make(lib))
+            result = (describe or record)(make(lib))
         except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
             result = type(error).__name__, str(error).replace("torchless", "torch")
     return result, sorted(str(warning.message).replace("torchless", "torch") for warning in caught)

@@ -1,7 +1,6 @@
 """Layers on the cases earlier sessions missed, each run on torch and on torchless with the same seed and compared:
 what is returned (shapes, dtypes, values to float32 precision, requires_grad and grad_fn names), the warnings raised,
 or the exception's type and message (torchless's names read as torch's)."""
-import warnings
 
 import numpy as np
 import pytest
@@ -10,32 +9,13 @@ import torchless
 
 torch = pytest.importorskip("torch")
 
+from test_parity_regressions_layers24 import Values, outcome as outcome_of  # noqa: E402  (after the skip)
+
 
 def outcome(lib, make):
-    """``make(lib)`` after seeding the generator: a comparable record of what it returns, or of the exception, with
-    the warnings raised."""
-    lib.manual_seed(0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = record(make(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
-            result = type(error).__name__, str(error).replace("torchless", "torch")
-    return result, sorted(str(warning.message).replace("torchless", "torch") for warning in caught)
-
-
-class Values:
-    """A tensor's values, equal to another's to float32 precision (NaN equal to NaN)."""
-
-    def __init__(self, array):
-        self.array = array
-
-    def __eq__(self, other):
-        return (isinstance(other, Values) and self.array.shape == other.array.shape
-                and np.allclose(self.array, other.array, rtol=1e-5, atol=1e-6, equal_nan=True))
-
-    def __repr__(self):
-        return repr(self.array)
+    """``make(lib)`` after seeding the generator: a comparable record of what it returns (``record``), or of the
+    exception, with the warnings raised."""
+    return outcome_of(lib, make, describe=record)
 
 
 def record(value):
