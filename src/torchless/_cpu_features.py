@@ -5,7 +5,6 @@ has AVX-512), which of PyTorch's CPU backends a call would reach, whose errors a
 repeats (oneDNN takes half-precision convolutions where the CPU has AVX-512 FP16 arithmetic), and how
 PyTorch's MKL rounds (its kernels for Intel CPUs fuse multiply-adds that its code for AMD's rounds twice).
 """
-import platform
 
 
 def _numpy_features():
@@ -35,6 +34,8 @@ def _read_vendor():
                     return line.split(":", 1)[1].strip()
     except OSError:  # not Linux: Windows names the vendor in the processor's description
         pass
+    import platform
+
     for vendor in ("GenuineIntel", "AuthenticAMD"):
         if vendor in platform.processor():
             return vendor
