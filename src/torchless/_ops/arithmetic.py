@@ -420,7 +420,9 @@ def float_pow(a, b):
 def pow_by_number(base, exponent):
     """PyTorch's ``tensor ** number`` for a float32 or float64 ``base`` (an array or NumPy scalar; for a Python
     number, Python's pow): its kernel multiplies for the exponents 2, 3 and -2, rounding after each product."""
-    if not isinstance(base, (np.ndarray, np.generic)) or base.dtype not in (np.float32, np.float64):
+    if not isinstance(base, (np.ndarray, np.generic)):
+        return base ** exponent
+    if base.dtype not in (np.float32, np.float64):
         return float_pow(base, exponent)
     if exponent == 2:
         return base * base
