@@ -42,11 +42,14 @@ def _read_vendor():
     return ""
 
 
-_VENDOR = _read_vendor()
+_VENDOR = None  # read on first use: `import torchless` need not open /proc/cpuinfo
 
 
 def vendor():
     """The CPU's vendor string ("GenuineIntel", "AuthenticAMD"; empty where it cannot be read)."""
+    global _VENDOR
+    if _VENDOR is None:
+        _VENDOR = _read_vendor()
     return _VENDOR
 
 
@@ -54,4 +57,4 @@ def mkl_fuses_multiply_adds():
     """Whether PyTorch's MKL fuses the multiply-adds of its GEMM and LU kernels here: its kernels for Intel's CPUs
     do; the code it runs on AMD's rounds each product and each sum (measured on Intel Xeon and AMD EPYC hosts:
     affine grids, so the pixel a nearest warp picks at a tie, and the pivots of singular matrices differ)."""
-    return _VENDOR != "AuthenticAMD"
+    return vendor() != "AuthenticAMD"

@@ -8,6 +8,7 @@ import pickle
 import warnings
 
 from .._tensor import Tensor
+from ..autograd.grad_mode import no_grad
 from ._process_group import Work, default_group
 from ._reduce_op import ReduceOp
 
@@ -46,14 +47,8 @@ def _copy_into(collective, output, source):
         got = ", ".join(map(str, output.shape))
         raise RuntimeError(f"ProcessGroupGloo::{collective}: invalid tensor size at index 0 (expected ({expected}), "
                            f"got ({got}))")
-    with _no_grad():
+    with no_grad():
         output.copy_(source)
-
-
-def _no_grad():
-    from ..autograd.grad_mode import no_grad
-
-    return no_grad()
 
 
 def _one_output_list(collective, outputs):
