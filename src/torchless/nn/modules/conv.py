@@ -351,11 +351,15 @@ class _LazyConvXdMixin(LazyModuleMixin):
             self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def _get_in_channels(self, input):
-        unbatched = self._spatial + 1  # the channel dimension, then the spatial ones
+        unbatched = self._get_num_spatial_dims() + 1  # the channel dimension, then the spatial ones
         if input.dim() not in (unbatched, unbatched + 1):
             raise RuntimeError(f"Expected {unbatched}D (unbatched) or {unbatched + 1}D (batched) input to "
                                f"{self.__class__.__name__}, but got input of size: {input.shape}")
         return input.shape[1] if input.dim() == unbatched + 1 else input.shape[0]
+
+    def _get_num_spatial_dims(self):
+        """The input's spatial dimensions (PyTorch's hook, which a subclass may override)."""
+        return self._spatial
 
 
 class LazyConv1d(_LazyConvXdMixin, Conv1d):
