@@ -1,5 +1,6 @@
 """Convolution, padding and fold layers on cases earlier sessions missed (session 27), each checked against torch
 run on the same arrays, or against an independent reference where torch is not needed."""
+import numpy as np
 import pytest
 
 import torchless
@@ -39,3 +40,65 @@ def test_lazy_convolution_asks_its_hook_for_the_spatial_dims(name, spatial):
     with pytest.raises(RuntimeError, match=rf"^Expected {spatial}D \(unbatched\) or {spatial + 1}D \(batched\) input "
                                            rf"to OneLess, but got input of size: "):
         OneLess(3, 1)(torchless.zeros([2] * (spatial + 2)))
+
+
+# ---------------------------------------------------------------- groups concatenated in C order
+# Without oneDNN (float64, half on this CPU, ...), PyTorch convolves a grouped channels-last call group by group and
+# concatenates the results in the layout they all suggest: a result of one channel and one cell per image
+# (N x 1 x 1 x 1) suggests none, so the output (or a transposed convolution's input gradient) is C-ordered.
+
+GROUPED_CASES = [
+    ("conv2d", (2, 2, 3, 3), "input", (2, 1, 3, 3), {"groups": 2}),
+    ("conv2d", (1, 6, 2, 2), "input", (3, 2, 1, 1), {"groups": 3, "stride": 2}),
+    ("conv2d", (2, 2, 5, 5), "input", (2, 1, 3, 3), {"groups": 2, "dilation": 2}),
+    ("conv2d", (2, 2, 3, 3), "input", (4, 1, 3, 3), {"groups": 2}),  # two channels a group: channels-last kept
+    ("conv2d", (2, 4, 3, 3), "input", (2, 2, 3, 3), {"groups": 2}),
+    ("conv_transpose2d", (2, 2, 3, 3), "input", (2, 1, 3, 3), {"groups": 2, "padding": 2}),
+    ("conv_transpose2d", (2, 2, 3, 3), "input", (2, 1, 1, 1), {"groups": 2, "padding": 1}),
+    ("conv_transpose2d", (1, 3, 1, 1), "weight", (3, 2, 2, 3), {"groups": 3}),
+    ("conv_transpose2d", (2, 3, 1, 1), "weight", (3, 2, 2, 3), {"groups": 3, "stride": 2, "output_padding": 1}),
+    ("conv3d", (2, 2, 3, 3, 3), "input", (2, 1, 3, 3, 3), {"groups": 2}),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("fn, x_shape, channels_last, w_shape, kwargs", GROUPED_CASES)
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_grouped_channels_last_layouts(fn, x_shape, channels_last, w_shape, kwargs, dtype, requires_grad):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x_data, w_data = (rng.standard_normal(shape).astype(dtype) for shape in (x_shape, w_shape))
+    results = []
+    for lib in (torch, torchless):
+        fmt = lib.channels_last if len(x_shape) == 4 else lib.channels_last_3d
+        x, w = lib.tensor(x_data), lib.tensor(w_data)
+        if channels_last == "input":
+            x = x.contiguous(memory_format=fmt)
+        else:
+            w = w.contiguous(memory_format=fmt)
+        x.requires_grad_(requires_grad)
+        w.requires_grad_(requires_grad)
+        out = getattr(lib.nn.functional, fn)(x, w, **kwargs)
+        record = [tuple(out.shape), out.stride()]
+        if requires_grad:
+            grads = lib.autograd.grad(out, (x, w), lib.ones_like(out))
+            record += [g.stride() for g in grads]
+            grads = lib.autograd.grad(getattr(lib.nn.functional, fn)(x, w, **kwargs), (x, w), lib.ones_like(out),
+                                      create_graph=True)
+            record += [g.stride() for g in grads]
+        results.append(record)
+    assert results[1] == results[0]
+
+
+def test_grouped_channels_last_layout_without_torch():
+    x = torchless.randn(2, 2, 3, 3, dtype=torchless.float64).contiguous(memory_format=torchless.channels_last)
+    out = torchless.nn.functional.conv2d(x, torchless.randn(2, 1, 3, 3, dtype=torchless.float64), groups=2)
+    assert out.stride() == (2, 1, 1, 1)  # C order (channels-last would be (2, 1, 2, 2))
+    out = torchless.nn.functional.conv2d(x, torchless.randn(4, 1, 3, 3, dtype=torchless.float64), groups=2)
+    assert out.stride() == (4, 1, 4, 4)  # two channels a group: channels-last
+    w = torchless.randn(3, 2, 2, 3, dtype=torchless.float64).contiguous(memory_format=torchless.channels_last)
+    x = torchless.randn(1, 3, 1, 1, dtype=torchless.float64, requires_grad=True)
+    out = torchless.nn.functional.conv_transpose2d(x, w, groups=3)
+    assert out.stride() == (36, 1, 18, 6)
+    (grad,) = torchless.autograd.grad(out, x, torchless.ones_like(out))
+    assert grad.stride() == (3, 1, 1, 1)
