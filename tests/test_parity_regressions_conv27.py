@@ -102,3 +102,28 @@ def test_grouped_channels_last_layout_without_torch():
     assert out.stride() == (36, 1, 18, 6)
     (grad,) = torchless.autograd.grad(out, x, torchless.ones_like(out))
     assert grad.stride() == (3, 1, 1, 1)
+
+
+# ---------------------------------------------------------------- ConvTranspose's output_size read by position
+@pytest.mark.parametrize("output_size", [{11: 1, 12: 2}, range(11, 13), (11, 12), {0: 11, 1: 12}])
+def test_conv_transpose_output_size_read_by_position(output_size):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 4, 5, 5)).astype(np.float32)
+
+    def call(lib):
+        layer = lib.nn.ConvTranspose2d(4, 6, 3, stride=2)
+        try:
+            return tuple(layer(lib.tensor(x), output_size=output_size).shape), \
+                layer._output_padding(lib.tensor(x), output_size, [2, 2], [0, 0], [3, 3], 2)
+        except KeyError as error:
+            return "KeyError", str(error)
+
+    assert call(torchless) == call(torch)
+
+
+def test_conv_transpose_output_size_mapping_without_torch():
+    layer = torchless.nn.ConvTranspose2d(4, 6, 3, stride=2)
+    x = torchless.zeros(2, 4, 5, 5)
+    assert tuple(layer(x, output_size={0: 11, 1: 12}).shape) == (2, 6, 11, 12)  # its values at 0 and 1
+    with pytest.raises(KeyError):
+        layer(x, output_size={11: 1, 12: 2})
