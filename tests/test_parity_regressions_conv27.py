@@ -127,3 +127,72 @@ def test_conv_transpose_output_size_mapping_without_torch():
     assert tuple(layer(x, output_size={0: 11, 1: 12}).shape) == (2, 6, 11, 12)  # its values at 0 and 1
     with pytest.raises(KeyError):
         layer(x, output_size={11: 1, 12: 2})
+
+
+# ---------------------------------------------------------------- infs and NaNs in the gradients
+# The fast kernels compute extra cells (the flat layout's columns past a row's last block, the flipped kernel's zero
+# padding) whose products with zeros are NaN for an inf or NaN operand: an input's NaN on the image's border spread
+# to weight taps that never read it, an inf weight made NaN input gradients (and transposed outputs).
+
+def _non_finite_pattern(array):
+    return np.isnan(array), np.isposinf(array), np.isneginf(array)
+
+
+NON_FINITE_CASES = [
+    ("conv2d", (1, 3, 8, 8), (4, 3, 3, 3), "x", (0, 0, 0, 7), {}),
+    ("conv2d", (1, 3, 8, 8), (4, 3, 3, 3), "x", (0, 1, 7, 0), {"padding": 1}),
+    ("conv2d", (2, 2, 7, 9), (4, 1, 3, 2), "x", (1, 1, 6, 8), {"groups": 2, "stride": 2, "dilation": (2, 1)}),
+    ("conv2d", (2, 3, 6, 6), (4, 3, 3, 3), "w", (1, 1, 0, 0), {}),
+    ("conv2d", (2, 4, 9, 7), (6, 2, 3, 3), "w", (3, 0, 2, 1), {"groups": 2, "stride": 2, "padding": 1}),
+    ("conv1d", (2, 3, 9), (4, 3, 3), "x", (0, 2, 8), {}),
+    ("conv1d", (2, 3, 9), (4, 3, 3), "w", (2, 1, 0), {"dilation": 2}),
+    ("conv3d", (1, 2, 5, 5, 5), (3, 2, 2, 2, 2), "x", (0, 1, 4, 0, 4), {}),
+    ("conv3d", (1, 2, 5, 5, 5), (3, 2, 2, 2, 2), "w", (2, 0, 1, 1, 0), {"padding": 1}),
+    ("conv_transpose2d", (2, 3, 5, 4), (3, 2, 3, 3), "w", (1, 1, 2, 0), {"stride": 2, "padding": 1}),
+    ("conv_transpose1d", (2, 3, 6), (3, 2, 3), "w", (0, 1, 2), {}),
+    ("conv_transpose3d", (1, 2, 3, 4, 3), (2, 2, 2, 2, 2), "x", (0, 1, 2, 3, 0), {"stride": 2}),
+]
+
+
+# (NumPy's warning of its products with inf; torchless's own warning filters silence it, which pytest resets)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("fn, x_shape, w_shape, where, index, kwargs", NON_FINITE_CASES)
+def test_non_finite_values_in_gradients(fn, x_shape, w_shape, where, index, kwargs, value):
+    # float64: PyTorch's reference kernels (oneDNN's float32 ones skip or insert cells of their own)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x_data, w_data = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    (x_data if where == "x" else w_data)[index] = value
+    results = []
+    for lib in (torch, torchless):
+        x, w = lib.tensor(x_data, requires_grad=True), lib.tensor(w_data, requires_grad=True)
+        out = getattr(lib.nn.functional, fn)(x, w, **kwargs)
+        grad = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)))
+        results.append([t.detach().numpy() for t in (out, *lib.autograd.grad(out, (x, w), grad))])
+    for theirs, ours in zip(*results):
+        for mask_theirs, mask_ours in zip(_non_finite_pattern(theirs), _non_finite_pattern(ours)):
+            np.testing.assert_array_equal(mask_ours, mask_theirs)
+        finite = np.isfinite(theirs)
+        np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-10, atol=1e-10)
+
+
+def test_non_finite_values_in_gradients_without_torch():
+    # A NaN in the input's last column, no padding: only the kernel's last column of taps ever reads it
+    x = np.random.default_rng(0).standard_normal((1, 1, 5, 5))
+    x[0, 0, 2, 4] = np.nan
+    x = torchless.tensor(x, requires_grad=True)
+    w = torchless.tensor(np.random.default_rng(1).standard_normal((2, 1, 3, 3)), requires_grad=True)
+    out = torchless.nn.functional.conv2d(x, w)
+    (grad_w,) = torchless.autograd.grad(out.sum(), w)
+    np.testing.assert_array_equal(np.isnan(grad_w.numpy()), np.broadcast_to([[False, False, True]] * 3, (2, 1, 3, 3)))
+    # An inf weight: the input's gradient is inf where the tap reads the input (the gradient all ones), never NaN
+    w = np.ones((1, 1, 3, 3))
+    w[0, 0, 0, 0] = np.inf
+    x = torchless.zeros(1, 1, 5, 5, dtype=torchless.float64, requires_grad=True)
+    out = torchless.nn.functional.conv2d(x, torchless.tensor(w))
+    (grad_x,) = torchless.autograd.grad(out.sum(), x)
+    expected = np.full((5, 5), 0.0)
+    expected[:3, :3] = np.inf  # the cells tap (0, 0) reads: the first three rows and columns
+    assert not np.isnan(grad_x.numpy()).any()
+    np.testing.assert_array_equal(np.isinf(grad_x.numpy()[0, 0]), np.isinf(expected))
