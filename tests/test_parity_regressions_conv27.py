@@ -177,6 +177,7 @@ def test_non_finite_values_in_gradients(fn, x_shape, w_shape, where, index, kwar
         np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_non_finite_values_in_gradients_without_torch():
     # A NaN in the input's last column, no padding: only the kernel's last column of taps ever reads it
     x = np.random.default_rng(0).standard_normal((1, 1, 5, 5))
