@@ -545,7 +545,7 @@ def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, al
     name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
                                                   gy.dtype, _float32_precision[0])
     gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
-    if not np.isfinite(w).all():  # (its products with the extra cells' zeros: see _exact_where_not_finite)
+    if not np.isfinite(w).all():  # (an inf or NaN weight times extra cells' zeros: see "non-finite values")
         gx = _exact_where_not_finite(gx, _exact_backward_input(gy, w, input_hw, stride, padding, dilation, groups))
     return gx
 
@@ -569,7 +569,7 @@ def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, 
     name = algorithm or _backward_weight_algorithm(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
                                                    x.dtype, _float32_precision[0])
     gw = BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)
-    if not np.isfinite(gw).all():  # (an input's inf or NaN, maybe in the extra cells: see _exact_where_not_finite)
+    if not np.isfinite(gw).all():  # (an input's inf or NaN, maybe in extra cells: see "non-finite values")
         gw = _exact_where_not_finite(gw, _exact_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups))
     return gw
 
