@@ -27,6 +27,7 @@ import numpy as np
 
 from . import blas, gather, parallel, winograd
 from .blas import matmul
+from .blocks import _tap_slices
 from .im2col import (
     conv_output_hw,
     conv2d_backward_input_im2col,
@@ -543,7 +544,10 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
 def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):
     name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
                                                   gy.dtype, _float32_precision[0])
-    return BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
+    gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
+    if not np.isfinite(w).all():  # (an inf or NaN weight times extra cells' zeros: see "non-finite values")
+        gx = _exact_where_not_finite(gx, _exact_backward_input(gy, w, input_hw, stride, padding, dilation, groups))
+    return gx
 
 
 def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None):
@@ -564,4 +568,44 @@ def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, 
 def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm):
     name = algorithm or _backward_weight_algorithm(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
                                                    x.dtype, _float32_precision[0])
-    return BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)
+    gw = BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)
+    if not np.isfinite(gw).all():  # (an input's inf or NaN, maybe in extra cells: see "non-finite values")
+        gw = _exact_where_not_finite(gw, _exact_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups))
+    return gw
+
+
+# --------------------------------------------------------------------------- non-finite values
+# The fast layouts compute extra cells (the flat layout's columns past the last block of a row, the zero padding of
+# the flipped kernel's convolution, Winograd's tiles), whose products with zeros vanish only for finite values: an
+# inf times 0 is NaN. Where the gradients come out (or may come out) not finite, they are recomputed tap by tap from
+# the products PyTorch's kernels form, as many of them inf or NaN as there.
+
+def _exact_where_not_finite(fast, exact):
+    """``fast`` where it and ``exact`` are both finite (its own rounding kept), else ``exact``."""
+    return np.where(np.isfinite(fast) & np.isfinite(exact), fast, exact)
+
+
+def _exact_backward_input(gy, w, input_hw, stride, padding, dilation, groups):
+    """conv2d_backward_input adding, tap by tap, each output cell's products into the (padded) input cell it read."""
+    N, O, oH, oW = gy.shape
+    _, Cg, kH, kW = w.shape
+    (top, bottom), (left, right) = padding
+    gx = np.zeros((N, groups, Cg, input_hw[0] + top + bottom, input_hw[1] + left + right), np.result_type(gy, w))
+    gy_groups = gy.reshape(N, groups, O // groups, oH, oW)
+    w_groups = w.reshape(groups, O // groups, Cg, kH, kW)
+    for i, j, rows, columns in _tap_slices((kH, kW), dilation, stride, (oH, oW)):
+        gx[..., rows, columns] += np.einsum("ngohw,goc->ngchw", gy_groups, w_groups[..., i, j])
+    return gx.reshape(N, groups * Cg, *gx.shape[3:])[:, :, top:top + input_hw[0], left:left + input_hw[1]]
+
+
+def _exact_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """conv2d_backward_weight summing, tap by tap, each output cell's gradient times the (padded) input cell read."""
+    N, C = x.shape[:2]
+    O, oH, oW = gy.shape[1:]
+    padded = np.pad(x, ((0, 0), (0, 0), *padding))
+    gy_groups = gy.reshape(N, groups, O // groups, oH, oW)
+    gw = np.empty((groups, O // groups, C // groups, *kernel_hw), np.result_type(gy, x))
+    for i, j, rows, columns in _tap_slices(kernel_hw, dilation, stride, (oH, oW)):
+        read = padded[:, :, rows, columns].reshape(N, groups, C // groups, oH, oW)
+        gw[..., i, j] = np.einsum("ngohw,ngchw->goc", gy_groups, read)
+    return gw.reshape(O, C // groups, *kernel_hw)

@@ -104,10 +104,23 @@ def _output_format(x, w, groups, transposed=False, stride=(), output_padding=())
     return _memory_format.output_format(x, w)
 
 
-def _in_output_format(y, x, w, *args):
-    """``y``, a new convolution result, laid out as PyTorch's (see _output_format, which takes ``args``)."""
-    format_ = _output_format(x, w, *args)
-    return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
+def _groups_concatenated_in_c_order(shape, groups, uses_mkldnn):
+    """Whether a channels-last convolution's output (or its input's gradient) of ``shape`` (4-D or 5-D) is
+    C-ordered all the same: PyTorch's reference backends (not oneDNN) convolve group by group and concatenate the
+    groups' results in the layout they all suggest, and one of one channel and one cell per image (N x 1 x 1 x 1)
+    suggests none."""
+    return groups > 1 and not uses_mkldnn and shape[1] == groups and math.prod(shape[2:]) == 1
+
+
+def _in_output_format(y, x, w, groups):
+    """``y``, a new convolution's result (not a transposed one's), laid out as PyTorch's (see _output_format)."""
+    format_ = _output_format(x, w, groups)
+    if format_ is None:
+        return np.ascontiguousarray(y)
+    if _groups_concatenated_in_c_order(y.shape, groups, _uses_mkldnn(x.shape, w.shape, x.dtype, (), False, (),
+                                                                     groups)):
+        return _memory_format.c_ordered(y)
+    return _memory_format.in_format(y, format_)
 
 
 def _layout(x, w, *args):
@@ -181,7 +194,8 @@ class Convolution(Node):
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
                 self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
-                y = _memory_format.in_format(y, self.layout)
+                y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn) \
+                    else _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
@@ -327,6 +341,8 @@ class TransposedConvolution(Node):
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
                                                 groups)
                 self.exact_weight_layout = self.uses_mkldnn
+        if self.layout is not None and _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn):
+            return _like(_memory_format.c_ordered(y), self.ndim)
         return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
     def _region(self):
@@ -336,6 +352,10 @@ class TransposedConvolution(Node):
 
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
         return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
+
+    def _input_gradient_layout(self):
+        """The input's gradient's layout: the output's, but where PyTorch concatenates the groups' C-ordered."""
+        return None if _groups_concatenated_in_c_order(self.x.shape, self.groups, self.uses_mkldnn) else self.layout
 
     def backward(self, grad):
         gy = _as_4d(grad)
@@ -348,7 +368,7 @@ class TransposedConvolution(Node):
         args = self.stride, padding, self.dilation, self.groups
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _in_layout(self.kernels.forward(gy, self.w, *args), self.layout, self.ndim)
+            gx = _in_layout(self.kernels.forward(gy, self.w, *args), self._input_gradient_layout(), self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
             gw = _weight_gradient_in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self)
@@ -373,7 +393,7 @@ class TransposedConvolution(Node):
         if self.needs_input_grad[0]:
             w = self.graph_input(1, _like(self.w, self.ndim))
             gx = _graph_gradient_in_layout(Convolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, **args),
-                                           self.layout)
+                                           self._input_gradient_layout())
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))

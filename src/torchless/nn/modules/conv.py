@@ -241,12 +241,13 @@ class _ConvTransposeNd(_ConvNd):
         min_sizes = [(input.size(d + non_spatial) - 1) * stride[d] - 2 * padding[d]
                      + (1 if dilation is None else dilation[d]) * (kernel_size[d] - 1) + 1 for d in range(n)]
         max_sizes = [low + stride[d] - 1 for d, low in enumerate(min_sizes)]
-        for size, low, high in zip(output_size, min_sizes, max_sizes):
-            if size < low or size > high:
+        # (output_size read by position, as PyTorch reads it: any sequence, not any iterable)
+        for d in range(n):
+            if output_size[d] < min_sizes[d] or output_size[d] > max_sizes[d]:
                 # input.size()[2:] even for unbatched input: PyTorch's own message does the same.
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
                                  f"to {max_sizes} (for an input of {input.size()[2:]})")
-        return [size - low for size, low in zip(output_size, min_sizes)]
+        return [output_size[d] - min_sizes[d] for d in range(n)]
 
     def forward(self, input, output_size=None):
         # (PyTorch's forward checks the attributes again: they may have been set after construction)
@@ -351,11 +352,15 @@ class _LazyConvXdMixin(LazyModuleMixin):
             self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def _get_in_channels(self, input):
-        unbatched = self._spatial + 1  # the channel dimension, then the spatial ones
+        unbatched = self._get_num_spatial_dims() + 1  # the channel dimension, then the spatial ones
         if input.dim() not in (unbatched, unbatched + 1):
             raise RuntimeError(f"Expected {unbatched}D (unbatched) or {unbatched + 1}D (batched) input to "
                                f"{self.__class__.__name__}, but got input of size: {input.shape}")
         return input.shape[1] if input.dim() == unbatched + 1 else input.shape[0]
+
+    def _get_num_spatial_dims(self):
+        """The input's spatial dimensions (PyTorch's hook, which a subclass may override)."""
+        return self._spatial
 
 
 class LazyConv1d(_LazyConvXdMixin, Conv1d):

@@ -151,11 +151,15 @@ class _CircularPadNd(_PadNd):
     __constants__ = ["padding"]
     _mode = "circular"
 
-    def forward(self, input):
-        # PyTorch's circular layers check the rank themselves, before F.pad's own checks.
+    def _check_input_dim(self, input):
+        """PyTorch's circular layers check the rank themselves, before F.pad's own checks (a hook subclasses
+        override, as PyTorch's)."""
         ranks = (self._spatial + 1, self._spatial + 2)
         if input.dim() not in ranks:
             raise ValueError(f"expected {ranks[0]}D or {ranks[1]}D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        self._check_input_dim(input)
         return super().forward(input)
 
 
