@@ -11,7 +11,7 @@ from ..._tensor import Tensor
 from ..._device import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
-from . import _png
+from . import _gif, _png
 from ._file import (check_byte_tensor, check_encoded_data, check_op_arguments, read_file, warn_deprecated,
                     write_file)
 from ._read_mode import ImageReadMode, as_read_mode
@@ -177,8 +177,8 @@ def decode_gif(input):
 
 
 def _gif_from_bytes(input):
-    image = _open(input, None, "GIF")
-    return _decode_gif(image, ImageReadMode.UNCHANGED, False)
+    image = _open(input, None, "GIF")  # (Pillow tells the files giflib refuses, and giflib's error)
+    return _decode_gif(image)
 
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
@@ -352,8 +352,9 @@ def _loaded(image, apply_exif_orientation):
 
 
 def _as_chw(image):
-    array = np.asarray(image, dtype=np.uint8).reshape(image.size[1], image.size[0], len(image.getbands()))
-    return as_tensor(np.ascontiguousarray(array.transpose(2, 0, 1)))
+    """The (C, H, W) tensor of a Pillow image, channels last in memory as torchvision's decoders leave it."""
+    array = np.array(image, dtype=np.uint8).reshape(image.size[1], image.size[0], len(image.getbands()))
+    return as_tensor(array).permute(2, 0, 1)
 
 
 def _decode_generic(image, mode, apply_exif_orientation):
@@ -371,7 +372,7 @@ def _decode_jpeg(image, mode, apply_exif_orientation):
         if mode == ImageReadMode.UNCHANGED:
             cmyk = np.asarray(_loaded(image, apply_exif_orientation), dtype=np.uint8)
             # Pillow inverts the CMYK of Adobe's JPEGs; libjpeg hands them over as stored
-            return as_tensor(np.ascontiguousarray((255 - cmyk).transpose(2, 0, 1)))
+            return as_tensor(255 - cmyk).permute(2, 0, 1)
     if mode == ImageReadMode.GRAY and image.mode in ("RGB", "YCbCr"):
         image.draft("L", image.size)
     return _decode_generic(image, mode, apply_exif_orientation)
@@ -416,19 +417,19 @@ def _decode_png(image, mode, apply_exif_orientation):
         rgba = np.asarray(image.convert("RGBA"), dtype=np.uint32)
         luma = (rgba[..., :3] @ np.array(_LIBPNG_LUMA, np.uint32)) >> 15
         planes = [luma] if mode == ImageReadMode.GRAY else [luma, rgba[..., 3]]
-        return as_tensor(np.ascontiguousarray(np.stack(planes).astype(np.uint8)))
+        return as_tensor(np.stack(planes, axis=-1).astype(np.uint8)).permute(2, 0, 1)
     return _decode_generic(image, mode, False)
 
 
-def _decode_gif(image, mode, apply_exif_orientation):
-    """giflib's output, as torchvision returns it whatever the mode: RGB, one (3, H, W) image per frame,
-    stacked to (N, 3, H, W) when there are several."""
-    from PIL import ImageSequence
-    image = _loaded(image, False)  # giflib's decoder takes no EXIF orientation (nor a mode)
-    frames = [_as_chw(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
-    if len(frames) == 1:
-        return frames[0]
-    return as_tensor(np.stack([frame.numpy() for frame in frames]))
+def _decode_gif(image):
+    """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
+    (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory."""
+    image = _loaded(image, False)
+    try:
+        frames = _gif.decode_frames(image.encoded)
+    except _gif.GifError:
+        raise RuntimeError(_gif_failure(image.encoded)) from None
+    return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
 def _unchanged_mode(image):
