@@ -59,7 +59,7 @@ def _tensor_grayscale(img, num_output_channels):
     else:
         luma = data.copy()
     if num_output_channels == 3:
-        return np.broadcast_to(luma, data.shape).copy()
+        return np.broadcast_to(luma, data.shape)  # torchvision's expand: a view of the luma, not a copy
     return luma
 
 
@@ -246,7 +246,8 @@ def _hsv2rgb(img):
     t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
     choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
     channels = [np.choose(i, [c[k] for c in choices]) for k in range(3)]
-    return np.stack(channels, axis=-3).astype(img.dtype)
+    # channels last in memory, as torchvision's einsum over the channel masks leaves its result
+    return np.moveaxis(np.stack(channels, axis=-1).astype(img.dtype), -1, -3)
 
 
 _BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
@@ -353,6 +354,10 @@ def adjust_gamma(img, gamma, gain=1):
         _assert_channels(a, [1, 3])
         if gamma < 0:
             raise ValueError("Gamma should be a non-negative real number")
+        if a.dtype == np.float16:
+            # PyTorch's half pow: the exponent rounded to half, the power taken in float32 and rounded to half
+            powered = (a.astype(np.float32) ** np.float32(np.float16(gamma))).astype(np.float16)
+            return np.clip(half_scaled(powered, gain), 0, 1)
         result = a if a.dtype.kind == "f" else convert_array_dtype(a, np.dtype(np.float32))
         result = np.clip(gain * result ** gamma, 0, 1)
         return convert_array_dtype(result, a.dtype)
