@@ -166,9 +166,40 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         _check_tensor_interpolation(interpolation, v2)
     _check_positive_sizes(img, (height, width), output_size)
     if v2 and isinstance(img, Tensor):
-        return _on_hw_axes(img, lambda chw: _resample_chw_v2(chw, output_size, interpolation.value, antialias))
+        # v2 resizes the image reshaped to (N, C, H, W), which keeps a channels-last image so
+        return _on_hw_axes(img, lambda chw: _in_memory_format(
+            _resample_chw_v2(chw, output_size, interpolation.value, antialias), _is_channels_last(chw, v2=True)))
     _check_tensor_interpolation(interpolation)
-    return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
+    return _on_hw_axes(img, lambda chw: _in_memory_format(
+        _resample_chw(chw, output_size, interpolation.value, antialias), _is_channels_last(chw)))
+
+
+def _is_channels_last(array, v2=False):
+    """Whether interpolate, handed the (..., C, H, W) ``array`` as torchvision hands it over, takes it for channels
+    last (torch's ``suggest_memory_format``): v1 unsqueezes a 3-D image, whose batch stride is then the channels'
+    span, v2 reshapes it to (N, C, H, W), which torch does not hold against it."""
+    if array.ndim < 3 or array.ndim > 4:
+        return False
+    if array.ndim == 4:
+        batch_stride = array.strides[0]
+    else:
+        batch_stride = array.size * array.itemsize if v2 else array.shape[0] * array.strides[0]
+    sizes, strides = (1,) + array.shape[-3:] if array.ndim == 3 else array.shape, (batch_stride,) + array.strides[-3:]
+    if strides[1] == 0:
+        return False
+    smallest = 0
+    for axis in (1, 3, 2, 0):  # torch's is_channels_last_strides_2d: C, W, H, N in increasing stride
+        if sizes[axis] == 0 or strides[axis] < smallest or (axis == 0 and smallest == strides[1]):
+            return False
+        smallest = strides[axis] * max(sizes[axis], 1)
+    return True
+
+
+def _in_memory_format(array, channels_last):
+    """``array`` (..., C, H, W) stored as PyTorch's kernels leave their outputs: channels last, or contiguous."""
+    if channels_last:
+        return np.moveaxis(np.ascontiguousarray(np.moveaxis(array, -3, -1)), -1, -3)
+    return np.ascontiguousarray(array)
 
 
 def _interpolate_refusal(img, output_size, interpolation, antialias):
@@ -471,7 +502,7 @@ def hflip(img):
     img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().hflip(img)
-    return _on_hw_axes(img, lambda a: a[..., ::-1].copy())
+    return _on_hw_axes(img, lambda a: a[..., ::-1].copy(order="K"))  # (torch.flip keeps the image's layout)
 
 
 def vflip(img):
@@ -479,7 +510,7 @@ def vflip(img):
     img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().vflip(img)
-    return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy())
+    return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy(order="K"))  # (torch.flip keeps the image's layout)
 
 
 def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
