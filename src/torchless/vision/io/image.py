@@ -126,7 +126,7 @@ def _png_from_bytes(input, mode, apply_exif_orientation):
     if input.numel() < 8:
         raise RuntimeError("Content is too small for png!")
     image = _open(input, "Content is not png!", "PNG")
-    return _decode_png(image, mode, apply_exif_orientation)
+    return _exif_layout(_decode_png(image, mode, apply_exif_orientation), image, apply_exif_orientation)
 
 
 def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_orientation=False):
@@ -165,7 +165,16 @@ def _jpeg_from_bytes(input, mode, apply_exif_orientation):
     if head != b"\xff\xd8":  # libjpeg looks for the SOI marker first (the rest of the bytes come later)
         raise RuntimeError("Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head))
     image = _open(input, _CORRUPT["JPEG"], "JPEG")
-    return _decode_jpeg(image, mode, apply_exif_orientation)
+    return _exif_layout(_decode_jpeg(image, mode, apply_exif_orientation), image, apply_exif_orientation)
+
+
+def _exif_layout(chw, image, apply_exif_orientation):
+    """The decoded ``chw`` laid out as torchvision orients images, by a transpose and flips of the decoded buffer
+    (flips keep the layout): an orientation that swaps the axes (EXIF 5 to 8) leaves the pixels in the file's
+    order in memory, strides (1, C, H * C) -- where torchless's Pillow turned the pixels themselves."""
+    if not apply_exif_orientation or image.getexif().get(0x0112) not in (5, 6, 7, 8):
+        return chw
+    return as_tensor(np.ascontiguousarray(chw.numpy().transpose(2, 1, 0))).permute(2, 1, 0)
 
 
 def decode_gif(input):
