@@ -14,7 +14,8 @@ from ..._kernels.fma import fused_multiply_add32
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
 from ._conversion import convert_array_dtype, max_value
-from ._image import PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, on_hw_axes, pil_functional
+from ._image import (PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, in_layout_of, on_hw_axes,
+                     pil_functional)
 
 
 # --------------------------------------------------------------------------------------------- Grayscale
@@ -398,8 +399,11 @@ def _adjust_sharpness(img, sharpness_factor, batch_dims, v2=False):
             raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                                f"{list(a.shape)}")
         if v2:
-            return _v2_sharpened(a, _smoothed_interior(a), sharpness_factor)
-        return _blend(a, _smoothed_interior(a, round_bool=False), sharpness_factor)
+            sharpened = _v2_sharpened(a, _smoothed_interior(a), sharpness_factor)
+        else:
+            sharpened = _blend(a, _smoothed_interior(a, round_bool=False), sharpness_factor)
+        # laid out as the image: torchvision's conv2d, clone and blend all keep its memory format
+        return in_layout_of(a, sharpened)
 
     return _colour_op(img, fn)
 
@@ -537,7 +541,8 @@ def equalize(img):
         if a.size == 0:
             return a
         planes = a.reshape(-1, *a.shape[-2:])
-        return np.stack([_equalized(plane) for plane in planes]).reshape(a.shape)
+        # (contiguous, as torch.stack leaves it: NumPy's would follow the planes' layout)
+        return np.ascontiguousarray(np.stack([_equalized(plane) for plane in planes])).reshape(a.shape)
 
     return _colour_op(img, fn)
 

@@ -35,6 +35,8 @@ from ._image import as_image as _as_image
 from ._image import assert_image_tensor as _assert_image_tensor
 from ._image import compute_dtype as _compute_dtype
 from ._image import get_dimensions
+from ._image import in_memory_format as _in_memory_format
+from ._image import is_channels_last as _is_channels_last
 from ._image import on_hw_axes as _on_hw_axes
 from ._image import pil_functional as _pil
 from ._interpolation import InterpolationMode, pil_modes_mapping
@@ -172,34 +174,6 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
     _check_tensor_interpolation(interpolation)
     return _on_hw_axes(img, lambda chw: _in_memory_format(
         _resample_chw(chw, output_size, interpolation.value, antialias), _is_channels_last(chw)))
-
-
-def _is_channels_last(array, v2=False):
-    """Whether interpolate, handed the (..., C, H, W) ``array`` as torchvision hands it over, takes it for channels
-    last (torch's ``suggest_memory_format``): v1 unsqueezes a 3-D image, whose batch stride is then the channels'
-    span, v2 reshapes it to (N, C, H, W), which torch does not hold against it."""
-    if array.ndim < 3 or array.ndim > 4:
-        return False
-    if array.ndim == 4:
-        batch_stride = array.strides[0]
-    else:
-        batch_stride = array.size * array.itemsize if v2 else array.shape[0] * array.strides[0]
-    sizes, strides = (1,) + array.shape[-3:] if array.ndim == 3 else array.shape, (batch_stride,) + array.strides[-3:]
-    if strides[1] == 0:
-        return False
-    smallest = 0
-    for axis in (1, 3, 2, 0):  # torch's is_channels_last_strides_2d: C, W, H, N in increasing stride
-        if sizes[axis] == 0 or strides[axis] < smallest or (axis == 0 and smallest == strides[1]):
-            return False
-        smallest = strides[axis] * max(sizes[axis], 1)
-    return True
-
-
-def _in_memory_format(array, channels_last):
-    """``array`` (..., C, H, W) stored as PyTorch's kernels leave their outputs: channels last, or contiguous."""
-    if channels_last:
-        return np.moveaxis(np.ascontiguousarray(np.moveaxis(array, -3, -1)), -1, -3)
-    return np.ascontiguousarray(array)
 
 
 def _interpolate_refusal(img, output_size, interpolation, antialias):
@@ -653,7 +627,8 @@ def _gaussian_blur(img, kernel_size, sigma=None, v2=False):
             from ...nn.functional import pad
             pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
                 mode="reflect")
-    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma, v2))
+    # (torch's padding and conv2d keep a batch that is channels last so; v1 and v2 alike)
+    return _on_hw_axes(img, lambda a: _in_memory_format(_blur_hw(a, kernel_size, sigma, v2), _is_channels_last(a)))
 
 
 def _blur_hw(array, kernel_size, sigma, v2=False):
