@@ -175,7 +175,12 @@ def accimage_loader(path):
 
 
 def default_loader(path):
-    """torchvision's default image loader; torchless has only the PIL backend, so this is ``pil_loader``."""
+    """The image at ``path`` loaded by the backend ``torchless.vision.set_image_backend`` chose: ``pil_loader``
+    (the default), or ``accimage_loader``."""
+    from .. import get_image_backend
+
+    if get_image_backend() == "accimage":
+        return accimage_loader(path)
     return pil_loader(path)
 
 
