@@ -16,7 +16,8 @@ Differences fixed:
   (torchless rounded the gain to half first; up to one half step off on most pixels).
 - The other layouts torch's kernels leave: a resized image stays channels last when interpolate takes it for
   channels last (v2 always, v1 for batches only), a warped one (rotate, affine, perspective, elastic) is contiguous
-  whatever its input, a flipped one keeps its layout, a hue-shifted one ends channels last (torchvision's einsum),
+  whatever its input, a flipped or sharpened one keeps its layout, a blurred batch stays channels last, an
+  equalized image is contiguous, a hue-shifted one ends channels last (torchvision's einsum),
   and ``Grayscale(3)`` of a tensor is an expanded view of the luma (written to in place, it raises torch's error).
   torchless resized uint8 images into transposed strides and warped into channels-last ones, so that ``view``
   failed where torchvision's succeeds.
@@ -29,7 +30,8 @@ Differences fixed:
 - EMNIST's ``training_file`` / ``test_file`` name the split's legacy files (``training_letters.pt``); VisionDataset
   has torchvision's ``_format_transform_repr``, and the repr of a subclass that never called
   ``VisionDataset.__init__`` leaves out the transforms it does not have; ``datasets.folder.accimage_loader`` exists
-  (and, accimage not being installed, raises its ImportError).
+  (and, accimage not being installed, raises its ImportError), as do torchvision's ``set_image_backend`` /
+  ``get_image_backend``, which choose ``default_loader``'s backend.
 
 The cases are recorded by ``fixtures/torchvision/make_data27.py`` into ``fixtures/torchvision/data27``: each is a
 Python expression evaluated there with torchvision and here with torchless, on inputs both build the same way (the
