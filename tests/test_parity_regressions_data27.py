@@ -31,7 +31,8 @@ Differences fixed:
   has torchvision's ``_format_transform_repr``, and the repr of a subclass that never called
   ``VisionDataset.__init__`` leaves out the transforms it does not have; ``datasets.folder.accimage_loader`` exists
   (and, accimage not being installed, raises its ImportError), as do torchvision's ``set_image_backend`` /
-  ``get_image_backend``, which choose ``default_loader``'s backend.
+  ``get_image_backend``, which choose ``default_loader``'s backend, and ``io.decode_avif`` / ``io.decode_heic``,
+  which raise what torchvision raises without its extra decoders.
 
 The cases are recorded by ``fixtures/torchvision/make_data27.py`` into ``fixtures/torchvision/data27``: each is a
 Python expression evaluated there with torchvision and here with torchless, on inputs both build the same way (the

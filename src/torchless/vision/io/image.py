@@ -215,6 +215,37 @@ def _decode_webp(image, mode, apply_exif_orientation):
     return _decode_generic(image, mode, False)
 
 
+# torchvision decodes AVIF and HEIC only through the separate (LGPL) torchvision-extra-decoders package
+_NO_EXTRA_DECODERS = (
+    "In order to enable the AVIF and HEIC decoding capabilities of torchvision, you need to `pip install "
+    "torchvision-extra-decoders`. Just install the package, you don't need to update your code. This is only "
+    "supported on Linux, and this feature is still in BETA stage. Please let us know of any issue: "
+    "https://github.com/pytorch/vision/issues/new/choose. Note that `torchvision-extra-decoders` is released under "
+    "the LGPL license. ")
+
+
+def decode_avif(input, mode=ImageReadMode.UNCHANGED):
+    """Decode an AVIF image. torchless has no AVIF decoder: it raises what torchvision raises without
+    ``torchvision-extra-decoders`` installed.
+
+    Raises:
+        RuntimeError: always.
+    """
+    warn_deprecated()
+    raise RuntimeError(_NO_EXTRA_DECODERS)
+
+
+def decode_heic(input, mode=ImageReadMode.UNCHANGED):
+    """Decode an HEIC image. torchless has no HEIC decoder: it raises what torchvision raises without
+    ``torchvision-extra-decoders`` installed.
+
+    Raises:
+        RuntimeError: always.
+    """
+    warn_deprecated()
+    raise RuntimeError(_NO_EXTRA_DECODERS)
+
+
 def _open(data, message, expected_format=None):
     """The (not yet loaded) Pillow image in ``data``'s bytes, or RuntimeError(``message``) when Pillow cannot
     read it or it is not of ``expected_format`` (a Pillow format name; None: any). Bytes that start with
