@@ -12,6 +12,26 @@ __version__ = _TorchVersion(f"{_torchvision_release}+torchless.{_torchless_relea
 
 _LAZY_SUBMODULES = {"datasets", "io", "models", "ops", "transforms", "tv_tensors", "utils"}
 
+_image_backend = "PIL"
+
+
+def set_image_backend(backend):
+    """Specifies the package ``datasets.folder.default_loader`` loads images with.
+
+    Args:
+        backend (string): Name of the image backend, one of {'PIL', 'accimage'}. The accimage package (not part of
+            torchless) uses the Intel IPP library and is generally faster than PIL, but supports fewer operations.
+    """
+    global _image_backend
+    if backend not in ["PIL", "accimage"]:
+        raise ValueError(f"Invalid backend '{backend}'. Options are 'PIL' and 'accimage'")
+    _image_backend = backend
+
+
+def get_image_backend():
+    """Gets the name of the package used to load images ('PIL' or 'accimage')."""
+    return _image_backend
+
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:

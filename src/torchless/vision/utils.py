@@ -87,7 +87,9 @@ def make_grid(tensor, nrow=8, padding=2, normalize=False, value_range=None, scal
 
 def _normalize_in_place(images, value_range):
     """Clamp ``images`` to (low, high) -- by default their own min and max -- and map that range onto (0, 1)."""
-    low, high = value_range if value_range is not None else (float(images.min()), float(images.max()))
+    # (indexed, as torchvision does: a tuple of one is an IndexError, and one of three uses its first two)
+    low, high = (value_range[0], value_range[1]) if value_range is not None else (float(images.min()),
+                                                                                  float(images.max()))
     images.clamp_(min=low, max=high)
     images.sub_(low).div_(max(high - low, 1e-5))  # a constant image becomes 0 instead of NaN
 

@@ -51,6 +51,8 @@ class EMNIST(_LocalOnlyMNIST):
 
     def __init__(self, root, split, train=True, transform=None, target_transform=None, download=False):
         self.split = verify_str_arg(split, "split", self.splits)
+        # the names of torchvision's legacy processed files of the split (torchless never reads them)
+        self.training_file, self.test_file = f"training_{split}.pt", f"test_{split}.pt"
         self.classes = self.classes_split_dict[self.split]  # before loading: labels are checked against it
         super().__init__(root, train=train, transform=transform, target_transform=target_transform,
                          download=download)

@@ -162,8 +162,25 @@ def pil_loader(path):
         return image_module.open(f).convert("RGB")
 
 
+def accimage_loader(path):
+    """The image at ``path`` loaded by accimage, as torchvision's loader for its accimage backend (which
+    torchless does not have: it raises the ImportError of ``import accimage`` unless accimage is installed);
+    Pillow's when accimage cannot decode the file."""
+    import accimage
+
+    try:
+        return accimage.Image(path)
+    except OSError:
+        return pil_loader(path)
+
+
 def default_loader(path):
-    """torchvision's default image loader; torchless has only the PIL backend, so this is ``pil_loader``."""
+    """The image at ``path`` loaded by the backend ``torchless.vision.set_image_backend`` chose: ``pil_loader``
+    (the default), or ``accimage_loader``."""
+    from .. import get_image_backend
+
+    if get_image_backend() == "accimage":
+        return accimage_loader(path)
     return pil_loader(path)
 
 

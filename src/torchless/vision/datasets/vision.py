@@ -4,6 +4,13 @@ import os
 from ...utils.data import Dataset
 
 
+def _format_transform_repr(transform, head):
+    """The lines of ``transform``'s repr, the first after ``head`` and the others indented under it."""
+    # transform.__repr__(), as torchvision calls it: a class given as a transform (int) is a TypeError there
+    lines = transform.__repr__().splitlines()
+    return [f"{head}{lines[0]}"] + [" " * len(head) + line for line in lines[1:]]
+
+
 class StandardTransform:
     """Applies ``transform`` to the input and ``target_transform`` to the target."""
 
@@ -19,9 +26,7 @@ class StandardTransform:
         return input, target
 
     def _format_transform_repr(self, transform, head):
-        # transform.__repr__(), as torchvision calls it: a class given as a transform (int) is a TypeError there
-        lines = transform.__repr__().splitlines()
-        return [f"{head}{lines[0]}"] + [" " * len(head) + line for line in lines[1:]]
+        return _format_transform_repr(transform, head)
 
     def __repr__(self):
         body = [self.__class__.__name__]
@@ -71,6 +76,10 @@ class VisionDataset(Dataset):
         if self.root is not None:
             body.append(f"Root location: {self.root}")
         body += self.extra_repr().splitlines()
-        if self.transforms is not None:
+        # (a subclass that never called VisionDataset.__init__ has no transforms)
+        if getattr(self, "transforms", None) is not None:
             body += [repr(self.transforms)]
         return "\n".join([f"Dataset {self.__class__.__name__}"] + [" " * self._repr_indent + line for line in body])
+
+    def _format_transform_repr(self, transform, head):
+        return _format_transform_repr(transform, head)

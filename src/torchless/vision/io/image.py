@@ -11,7 +11,7 @@ from ..._tensor import Tensor
 from ..._device import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
-from . import _png
+from . import _gif, _png
 from ._file import (check_byte_tensor, check_encoded_data, check_op_arguments, read_file, warn_deprecated,
                     write_file)
 from ._read_mode import ImageReadMode, as_read_mode
@@ -126,7 +126,7 @@ def _png_from_bytes(input, mode, apply_exif_orientation):
     if input.numel() < 8:
         raise RuntimeError("Content is too small for png!")
     image = _open(input, "Content is not png!", "PNG")
-    return _decode_png(image, mode, apply_exif_orientation)
+    return _exif_layout(_decode_png(image, mode, apply_exif_orientation), image, apply_exif_orientation)
 
 
 def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_orientation=False):
@@ -165,7 +165,16 @@ def _jpeg_from_bytes(input, mode, apply_exif_orientation):
     if head != b"\xff\xd8":  # libjpeg looks for the SOI marker first (the rest of the bytes come later)
         raise RuntimeError("Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head))
     image = _open(input, _CORRUPT["JPEG"], "JPEG")
-    return _decode_jpeg(image, mode, apply_exif_orientation)
+    return _exif_layout(_decode_jpeg(image, mode, apply_exif_orientation), image, apply_exif_orientation)
+
+
+def _exif_layout(chw, image, apply_exif_orientation):
+    """The decoded ``chw`` laid out as torchvision orients images, by a transpose and flips of the decoded buffer
+    (flips keep the layout): an orientation that swaps the axes (EXIF 5 to 8) leaves the pixels in the file's
+    order in memory, strides (1, C, H * C) -- where torchless's Pillow turned the pixels themselves."""
+    if not apply_exif_orientation or image.getexif().get(0x0112) not in (5, 6, 7, 8):
+        return chw
+    return as_tensor(np.ascontiguousarray(chw.numpy().transpose(2, 1, 0))).permute(2, 1, 0)
 
 
 def decode_gif(input):
@@ -177,8 +186,8 @@ def decode_gif(input):
 
 
 def _gif_from_bytes(input):
-    image = _open(input, None, "GIF")
-    return _decode_gif(image, ImageReadMode.UNCHANGED, False)
+    image = _open(input, None, "GIF")  # (Pillow tells the files giflib refuses, and giflib's error)
+    return _decode_gif(image)
 
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
@@ -204,6 +213,37 @@ def _decode_webp(image, mode, apply_exif_orientation):
         mode = ImageReadMode.UNCHANGED
     # torchvision's WEBP decoder takes no EXIF orientation (decode_image does not pass it on)
     return _decode_generic(image, mode, False)
+
+
+# torchvision decodes AVIF and HEIC only through the separate (LGPL) torchvision-extra-decoders package
+_NO_EXTRA_DECODERS = (
+    "In order to enable the AVIF and HEIC decoding capabilities of torchvision, you need to `pip install "
+    "torchvision-extra-decoders`. Just install the package, you don't need to update your code. This is only "
+    "supported on Linux, and this feature is still in BETA stage. Please let us know of any issue: "
+    "https://github.com/pytorch/vision/issues/new/choose. Note that `torchvision-extra-decoders` is released under "
+    "the LGPL license. ")
+
+
+def decode_avif(input, mode=ImageReadMode.UNCHANGED):
+    """Decode an AVIF image. torchless has no AVIF decoder: it raises what torchvision raises without
+    ``torchvision-extra-decoders`` installed.
+
+    Raises:
+        RuntimeError: always.
+    """
+    warn_deprecated()
+    raise RuntimeError(_NO_EXTRA_DECODERS)
+
+
+def decode_heic(input, mode=ImageReadMode.UNCHANGED):
+    """Decode an HEIC image. torchless has no HEIC decoder: it raises what torchvision raises without
+    ``torchvision-extra-decoders`` installed.
+
+    Raises:
+        RuntimeError: always.
+    """
+    warn_deprecated()
+    raise RuntimeError(_NO_EXTRA_DECODERS)
 
 
 def _open(data, message, expected_format=None):
@@ -352,8 +392,9 @@ def _loaded(image, apply_exif_orientation):
 
 
 def _as_chw(image):
-    array = np.asarray(image, dtype=np.uint8).reshape(image.size[1], image.size[0], len(image.getbands()))
-    return as_tensor(np.ascontiguousarray(array.transpose(2, 0, 1)))
+    """The (C, H, W) tensor of a Pillow image, channels last in memory as torchvision's decoders leave it."""
+    array = np.array(image, dtype=np.uint8).reshape(image.size[1], image.size[0], len(image.getbands()))
+    return as_tensor(array).permute(2, 0, 1)
 
 
 def _decode_generic(image, mode, apply_exif_orientation):
@@ -371,7 +412,7 @@ def _decode_jpeg(image, mode, apply_exif_orientation):
         if mode == ImageReadMode.UNCHANGED:
             cmyk = np.asarray(_loaded(image, apply_exif_orientation), dtype=np.uint8)
             # Pillow inverts the CMYK of Adobe's JPEGs; libjpeg hands them over as stored
-            return as_tensor(np.ascontiguousarray((255 - cmyk).transpose(2, 0, 1)))
+            return as_tensor(255 - cmyk).permute(2, 0, 1)
     if mode == ImageReadMode.GRAY and image.mode in ("RGB", "YCbCr"):
         image.draft("L", image.size)
     return _decode_generic(image, mode, apply_exif_orientation)
@@ -416,19 +457,19 @@ def _decode_png(image, mode, apply_exif_orientation):
         rgba = np.asarray(image.convert("RGBA"), dtype=np.uint32)
         luma = (rgba[..., :3] @ np.array(_LIBPNG_LUMA, np.uint32)) >> 15
         planes = [luma] if mode == ImageReadMode.GRAY else [luma, rgba[..., 3]]
-        return as_tensor(np.ascontiguousarray(np.stack(planes).astype(np.uint8)))
+        return as_tensor(np.stack(planes, axis=-1).astype(np.uint8)).permute(2, 0, 1)
     return _decode_generic(image, mode, False)
 
 
-def _decode_gif(image, mode, apply_exif_orientation):
-    """giflib's output, as torchvision returns it whatever the mode: RGB, one (3, H, W) image per frame,
-    stacked to (N, 3, H, W) when there are several."""
-    from PIL import ImageSequence
-    image = _loaded(image, False)  # giflib's decoder takes no EXIF orientation (nor a mode)
-    frames = [_as_chw(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
-    if len(frames) == 1:
-        return frames[0]
-    return as_tensor(np.stack([frame.numpy() for frame in frames]))
+def _decode_gif(image):
+    """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
+    (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory."""
+    image = _loaded(image, False)
+    try:
+        frames = _gif.decode_frames(image.encoded)
+    except _gif.GifError:
+        raise RuntimeError(_gif_failure(image.encoded)) from None
+    return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
 def _unchanged_mode(image):

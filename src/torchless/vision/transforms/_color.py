@@ -14,7 +14,8 @@ from ..._kernels.fma import fused_multiply_add32
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
 from ._conversion import convert_array_dtype, max_value
-from ._image import PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, on_hw_axes, pil_functional
+from ._image import (PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, in_layout_of, on_hw_axes,
+                     pil_functional)
 
 
 # --------------------------------------------------------------------------------------------- Grayscale
@@ -59,7 +60,7 @@ def _tensor_grayscale(img, num_output_channels):
     else:
         luma = data.copy()
     if num_output_channels == 3:
-        return np.broadcast_to(luma, data.shape).copy()
+        return np.broadcast_to(luma, data.shape)  # torchvision's expand: a view of the luma, not a copy
     return luma
 
 
@@ -246,7 +247,8 @@ def _hsv2rgb(img):
     t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
     choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
     channels = [np.choose(i, [c[k] for c in choices]) for k in range(3)]
-    return np.stack(channels, axis=-3).astype(img.dtype)
+    # channels last in memory, as torchvision's einsum over the channel masks leaves its result
+    return np.moveaxis(np.stack(channels, axis=-1).astype(img.dtype), -1, -3)
 
 
 _BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
@@ -353,6 +355,10 @@ def adjust_gamma(img, gamma, gain=1):
         _assert_channels(a, [1, 3])
         if gamma < 0:
             raise ValueError("Gamma should be a non-negative real number")
+        if a.dtype == np.float16:
+            # PyTorch's half pow: the exponent rounded to half, the power taken in float32 and rounded to half
+            powered = (a.astype(np.float32) ** np.float32(np.float16(gamma))).astype(np.float16)
+            return np.clip(half_scaled(powered, gain), 0, 1)
         result = a if a.dtype.kind == "f" else convert_array_dtype(a, np.dtype(np.float32))
         result = np.clip(gain * result ** gamma, 0, 1)
         return convert_array_dtype(result, a.dtype)
@@ -393,8 +399,11 @@ def _adjust_sharpness(img, sharpness_factor, batch_dims, v2=False):
             raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                                f"{list(a.shape)}")
         if v2:
-            return _v2_sharpened(a, _smoothed_interior(a), sharpness_factor)
-        return _blend(a, _smoothed_interior(a, round_bool=False), sharpness_factor)
+            sharpened = _v2_sharpened(a, _smoothed_interior(a), sharpness_factor)
+        else:
+            sharpened = _blend(a, _smoothed_interior(a, round_bool=False), sharpness_factor)
+        # laid out as the image: torchvision's conv2d, clone and blend all keep its memory format
+        return in_layout_of(a, sharpened)
 
     return _colour_op(img, fn)
 
@@ -532,7 +541,8 @@ def equalize(img):
         if a.size == 0:
             return a
         planes = a.reshape(-1, *a.shape[-2:])
-        return np.stack([_equalized(plane) for plane in planes]).reshape(a.shape)
+        # (contiguous, as torch.stack leaves it: NumPy's would follow the planes' layout)
+        return np.ascontiguousarray(np.stack([_equalized(plane) for plane in planes])).reshape(a.shape)
 
     return _colour_op(img, fn)
 

@@ -5,18 +5,18 @@ import sys
 import numpy as np
 
 from ... import _dtype
-from ..._creation import as_tensor
+from ..._creation import as_tensor, from_numpy
 from ..._tensor import Tensor
 from .._pillow import is_pil_image, require_pil_image
 
 
 def max_value(dtype):
-    """The value of full intensity for a NumPy dtype: 1.0 for floats, 1 for bool, the maximum for integers."""
+    """The value of full intensity for a NumPy dtype: 1.0 for floats, the maximum for integers, else 1."""
     if dtype.kind == "f":
         return 1.0
-    if dtype.kind == "b":
-        return 1
-    return int(np.iinfo(dtype).max)
+    if dtype.kind in "iu":
+        return int(np.iinfo(dtype).max)
+    return 1  # bool, and torchvision's fallback for any other type (complex)
 
 
 # ---------------------------------------------------------------------------------------------- to_tensor
@@ -32,6 +32,7 @@ def to_tensor(pic):
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
     if pic.ndim not in (2, 3):
         raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+    from_numpy(pic)  # torchvision's torch.from_numpy, which refuses negative strides
     return hwc_batch_to_tensor(pic[None])[0]
 
 
@@ -126,11 +127,13 @@ def to_pil_image(pic, mode=None):
             raise ValueError(f"Incorrect mode ({mode}) supplied for input type {np.dtype}. Should be {expected_mode}")
         mode = expected_mode
     else:
-        permitted = _PERMITTED_MODES[channels]
+        # (torchvision takes anything but 1, 2 or 4 channels -- 0 too -- for 3)
+        shown_channels = channels if channels in _PERMITTED_MODES else 3
+        permitted = _PERMITTED_MODES[shown_channels]
         if mode is not None and mode not in permitted:
-            raise ValueError(f"Only modes {permitted} are supported for {channels}D inputs")
+            raise ValueError(f"Only modes {permitted} are supported for {shown_channels}D inputs")
         if mode is None and pic.dtype == np.uint8:
-            mode = _DEFAULT_MODES[channels]
+            mode = _DEFAULT_MODES[shown_channels]
     if mode is None:
         raise TypeError(f"Input type {pic.dtype} is not supported")
     return _image_from_array(require_pil_image("converting to a PIL image"), pic, mode)

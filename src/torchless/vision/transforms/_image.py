@@ -69,3 +69,38 @@ def on_hw_axes(img, fn):
     if out is chw:
         return img
     return out[0] if img.ndim == 2 else np.moveaxis(out, 0, 2)
+
+
+def is_channels_last(array, v2=False):
+    """Whether interpolate, handed the (..., C, H, W) ``array`` as torchvision hands it over, takes it for channels
+    last (torch's ``suggest_memory_format``): v1 unsqueezes a 3-D image, whose batch stride is then the channels'
+    span, v2 reshapes it to (N, C, H, W), which torch does not hold against it."""
+    if array.ndim < 3 or array.ndim > 4:
+        return False
+    if array.ndim == 4:
+        batch_stride = array.strides[0]
+    else:
+        batch_stride = array.size * array.itemsize if v2 else array.shape[0] * array.strides[0]
+    sizes, strides = (1,) + array.shape[-3:] if array.ndim == 3 else array.shape, (batch_stride,) + array.strides[-3:]
+    if strides[1] == 0:
+        return False
+    smallest = 0
+    for axis in (1, 3, 2, 0):  # torch's is_channels_last_strides_2d: C, W, H, N in increasing stride
+        if sizes[axis] == 0 or strides[axis] < smallest or (axis == 0 and smallest == strides[1]):
+            return False
+        smallest = strides[axis] * max(sizes[axis], 1)
+    return True
+
+
+def in_memory_format(array, channels_last):
+    """``array`` (..., C, H, W) stored as PyTorch's kernels leave their outputs: channels last, or contiguous."""
+    if channels_last:
+        return np.moveaxis(np.ascontiguousarray(np.moveaxis(array, -3, -1)), -1, -3)
+    return np.ascontiguousarray(array)
+
+
+def in_layout_of(image, result):
+    """``result`` (of ``image``'s shape) stored with ``image``'s strides, as PyTorch's preserve_format leaves it."""
+    out = np.empty_like(image, dtype=result.dtype)  # (order "K": the image's layout)
+    out[...] = result
+    return out

@@ -180,8 +180,8 @@ def _warp_chw(array, grid_fn, mode, fill, v2_fill=False, compute=None):
             out = (out - fill_img) * mask + fill_img if v2_fill else out * mask + (1 - mask) * fill_img
     # integer images are rounded back; bool ones only by v2 (v1 casts them unrounded: any nonzero value is True)
     if array.dtype.kind in "iu" or (array.dtype.kind == "b" and v2_fill):
-        return np.round(out).astype(array.dtype)
-    return out.astype(array.dtype)
+        out = np.round(out)
+    return np.ascontiguousarray(out, dtype=array.dtype)  # (grid_sample's output is contiguous, whatever its input)
 
 
 def _affine_grid(matrix, width, height, out_w, out_h):

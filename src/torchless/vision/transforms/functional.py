@@ -35,6 +35,8 @@ from ._image import as_image as _as_image
 from ._image import assert_image_tensor as _assert_image_tensor
 from ._image import compute_dtype as _compute_dtype
 from ._image import get_dimensions
+from ._image import in_memory_format as _in_memory_format
+from ._image import is_channels_last as _is_channels_last
 from ._image import on_hw_axes as _on_hw_axes
 from ._image import pil_functional as _pil
 from ._interpolation import InterpolationMode, pil_modes_mapping
@@ -166,9 +168,12 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         _check_tensor_interpolation(interpolation, v2)
     _check_positive_sizes(img, (height, width), output_size)
     if v2 and isinstance(img, Tensor):
-        return _on_hw_axes(img, lambda chw: _resample_chw_v2(chw, output_size, interpolation.value, antialias))
+        # v2 resizes the image reshaped to (N, C, H, W), which keeps a channels-last image so
+        return _on_hw_axes(img, lambda chw: _in_memory_format(
+            _resample_chw_v2(chw, output_size, interpolation.value, antialias), _is_channels_last(chw, v2=True)))
     _check_tensor_interpolation(interpolation)
-    return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
+    return _on_hw_axes(img, lambda chw: _in_memory_format(
+        _resample_chw(chw, output_size, interpolation.value, antialias), _is_channels_last(chw)))
 
 
 def _interpolate_refusal(img, output_size, interpolation, antialias):
@@ -471,7 +476,7 @@ def hflip(img):
     img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().hflip(img)
-    return _on_hw_axes(img, lambda a: a[..., ::-1].copy())
+    return _on_hw_axes(img, lambda a: a[..., ::-1].copy(order="K"))  # (torch.flip keeps the image's layout)
 
 
 def vflip(img):
@@ -479,7 +484,7 @@ def vflip(img):
     img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().vflip(img)
-    return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy())
+    return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy(order="K"))  # (torch.flip keeps the image's layout)
 
 
 def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
@@ -622,7 +627,8 @@ def _gaussian_blur(img, kernel_size, sigma=None, v2=False):
             from ...nn.functional import pad
             pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
                 mode="reflect")
-    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma, v2))
+    # (torch's padding and conv2d keep a batch that is channels last so; v1 and v2 alike)
+    return _on_hw_axes(img, lambda a: _in_memory_format(_blur_hw(a, kernel_size, sigma, v2), _is_channels_last(a)))
 
 
 def _blur_hw(array, kernel_size, sigma, v2=False):

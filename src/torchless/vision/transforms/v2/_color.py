@@ -341,5 +341,7 @@ def adjust_gamma(inpt, gamma, gain=1):
     else:
         output = to_dtype(inpt, _dtype.float32, scale=True)._data ** np.float32(gamma)
     if gain != 1.0:
-        output = np.clip(output * output.dtype.type(gain), 0.0, 1.0)
+        # (a half image times the Python number as PyTorch computes it: in float32, rounded once)
+        scaled = _color.half_scaled(output, gain) if output.dtype == np.float16 else output * output.dtype.type(gain)
+        output = np.clip(scaled, 0.0, 1.0)
     return to_dtype(Tensor._wrap(output.astype(output.dtype, copy=False)), inpt.dtype, scale=True)
