@@ -105,7 +105,7 @@ def strides_for(shape, format_):
     return strides
 
 
-def _strides_like_channels_last(shape, strides):
+def strides_like_channels_last(shape, strides):
     """c10's is_channels_last_strides_2d / _3d: whether strides describe a channels-last order (a 4-D or 5-D
     tensor), ambiguous cases (N111 and the like) counting as contiguous."""
     order = _CHANNELS_LAST_ORDER.get(len(shape))
@@ -125,7 +125,7 @@ def _strides_like_channels_last(shape, strides):
 
 def suggest(array):
     """``Tensor.suggest_memory_format()``: the channels-last format the strides follow, else contiguous."""
-    if array.ndim in _CHANNELS_LAST_ORDER and _strides_like_channels_last(array.shape, element_strides(array)):
+    if array.ndim in _CHANNELS_LAST_ORDER and strides_like_channels_last(array.shape, element_strides(array)):
         return channels_last if array.ndim == 4 else channels_last_3d
     return contiguous_format
 

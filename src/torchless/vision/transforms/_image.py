@@ -7,6 +7,7 @@
 """
 import numpy as np
 
+from ... import _memory_format
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
 
@@ -75,21 +76,12 @@ def is_channels_last(array, v2=False):
     """Whether interpolate, handed the (..., C, H, W) ``array`` as torchvision hands it over, takes it for channels
     last (torch's ``suggest_memory_format``): v1 unsqueezes a 3-D image, whose batch stride is then the channels'
     span, v2 reshapes it to (N, C, H, W), which torch does not hold against it."""
-    if array.ndim < 3 or array.ndim > 4:
-        return False
     if array.ndim == 4:
-        batch_stride = array.strides[0]
-    else:
-        batch_stride = array.size * array.itemsize if v2 else array.shape[0] * array.strides[0]
-    sizes, strides = (1,) + array.shape[-3:] if array.ndim == 3 else array.shape, (batch_stride,) + array.strides[-3:]
-    if strides[1] == 0:
+        return _memory_format.strides_like_channels_last(array.shape, array.strides)
+    if array.ndim != 3:
         return False
-    smallest = 0
-    for axis in (1, 3, 2, 0):  # torch's is_channels_last_strides_2d: C, W, H, N in increasing stride
-        if sizes[axis] == 0 or strides[axis] < smallest or (axis == 0 and smallest == strides[1]):
-            return False
-        smallest = strides[axis] * max(sizes[axis], 1)
-    return True
+    batch_stride = array.size * array.itemsize if v2 else array.shape[0] * array.strides[0]
+    return _memory_format.strides_like_channels_last((1,) + array.shape, (batch_stride,) + array.strides)
 
 
 def in_memory_format(array, channels_last):
