@@ -13,7 +13,7 @@ import numpy as np
 
 from ... import _cpu_features
 from ..._creation.from_data import tensor
-from ..._kernels import fma
+from ..._kernels import fma, gels
 from ..._tensor import Tensor
 from ...linalg import LinAlgError
 from .._pillow import is_pil_image
@@ -433,92 +433,12 @@ def _get_perspective_coeffs(startpoints, endpoints):
         rows.append(tensor([x, y, 1, 0, 0, 0, -u * x, -u * y]).double().numpy().tolist())
         rows.append(tensor([0, 0, 0, x, y, 1, -v * x, -v * y]).double().numpy().tolist())
     b = np.asarray(startpoints, np.float64).reshape(8).tolist()
-    return np.array(_least_squares_by_householder_qr(rows, b)).astype(np.float32).tolist()
-
-
-def _least_squares_by_householder_qr(a, b):
-    """The solution of the full-rank square system ``a x = b`` (lists of Python floats) as torch.linalg.lstsq's
-    ``gels`` driver computes it with MKL: LAPACK's Householder QR (dgeqr2: reflectors from dnrm2's scaled sum of
-    squares and dlapy2, the trailing columns' dot products summed in two interleaved halves), Q^T b (dorm2r: the
-    reflector's leading 1 added last), then back substitution by columns (dtrsm). Each step rounds as MKL does on
-    these 8 x 8 systems on AMD CPUs (measured on AMD EPYC hosts: the coefficients come out bit for bit; MKL's
-    kernels for Intel CPUs may leave other residues in the coefficients that should be zero)."""
-    a = [list(row) for row in a]
-    n = len(a)
-    taus = []
-    for i in range(n):
-        alpha, below = a[i][i], [a[r][i] for r in range(i + 1, n)]
-        norm = _scaled_norm(below)
-        if norm == 0:
-            taus.append(0.0)
-            continue
-        beta = -math.copysign(_hypot(alpha, norm), alpha)
-        tau, scale = (beta - alpha) / beta, 1.0 / (alpha - beta)
-        for r in range(i + 1, n):
-            a[r][i] *= scale
-        a[i][i] = beta
-        taus.append(tau)
-        reflector = [1.0] + [a[r][i] for r in range(i + 1, n)]
-        for j in range(i + 1, n):
-            column = [a[r][j] for r in range(i, n)]
-            step = -tau * _two_lane_dot(column, reflector)
-            for k, r in enumerate(range(i, n)):
-                a[r][j] = column[k] + reflector[k] * step
-    b = list(b)
-    for i, tau in enumerate(taus):
-        if tau != 0:
-            reflector = [a[r][i] for r in range(i + 1, n)]
-            step = -tau * (b[i] + _sum_products(b[i + 1:], reflector))
-            b[i] += step
-            for k, r in enumerate(range(i + 1, n)):
-                b[r] += reflector[k] * step
-    # dtrtrs refuses a triangle with a zero on its diagonal (degenerate corners, such as all four of a 1-pixel image)
-    zeros = [j for j in range(n) if a[j][j] == 0]
-    if zeros:
-        raise LinAlgError("torchless.linalg.lstsq: The least squares solution could not be computed because the input "
-                          f"matrix does not have full rank (error code: {zeros[0] + 1}).")
-    for j in range(n - 1, -1, -1):
-        if b[j] != 0:
-            b[j] /= a[j][j]
-            for r in range(j):
-                b[r] -= b[j] * a[r][j]
-    return b
-
-
-def _sum_products(x, y):
-    total = 0.0
-    for p, q in zip(x, y):
-        total += p * q
-    return total
-
-
-def _two_lane_dot(x, y):
-    # even and odd terms in two running sums, added, then an odd length's last term
-    even = odd = 0.0
-    paired = len(x) // 2 * 2
-    for k in range(0, paired, 2):
-        even += x[k] * y[k]
-        odd += x[k + 1] * y[k + 1]
-    return (even + odd) + _sum_products(x[paired:], y[paired:])
-
-
-def _scaled_norm(x):
-    # LAPACK's classic dnrm2: a running scale and sum of squares, free of overflow
-    scale, squares = 0.0, 1.0
-    for value in x:
-        if value != 0:
-            size = abs(value)
-            if scale < size:
-                squares, scale = 1 + squares * (scale / size) ** 2, size
-            else:
-                squares += (size / scale) ** 2
-    return scale * math.sqrt(squares)
-
-
-def _hypot(x, y):
-    # dlapy2
-    big, small = max(abs(x), abs(y)), min(abs(x), abs(y))
-    return big if small == 0 else big * math.sqrt(1 + (small / big) ** 2)
+    try:
+        solution = gels.solve_as_mkl_gels(rows, b)
+    except gels.RankDeficient as error:  # (degenerate corners, such as all four of a 1-pixel image)
+        raise LinAlgError("torchless.linalg.lstsq: The least squares solution could not be computed because the "
+                          f"input matrix does not have full rank (error code: {error.column}).") from None
+    return np.array(solution).astype(np.float32).tolist()
 
 
 def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
