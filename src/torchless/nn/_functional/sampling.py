@@ -270,9 +270,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                 _memory_format.suggest(input._data) is _memory_format.contiguous_format:
             # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
             # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
-            rows = maps[0]
-            maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size,
-                             None if rows.unfused is None else rows.unfused[[0] * output_size[0]])
+            rows, first_row = maps[0], [0] * output_size[0]
+            maps[0] = _Taps(rows.index[first_row], rows.weight[first_row], rows.size,
+                             None if rows.unfused is None else rows.unfused[first_row], count=rows.count[first_row])
         if backward_error is not None:
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error,
                                   shown=shown)
@@ -367,11 +367,13 @@ class _Taps:
     """One axis of a separable resampling: output i = sum_k weight[i, k] * input[index[i, k]].
 
     ``weight`` None means a single tap of weight 1 (nearest). Each tap's indices never decrease with i,
-    which lets the adjoint add up runs of equal indices with reduceat instead of a scatter.
+    which lets the adjoint add up runs of equal indices with reduceat instead of a scatter. ``count``: how many
+    of its taps each output reads (None: all), the others never touched (not even weighed 0: an infinite
+    pixel there would make a NaN).
     """
 
-    def __init__(self, index, weight, size, unfused=None, fused_sum=False):
-        self.index, self.weight, self.size = index, weight, size
+    def __init__(self, index, weight, size, unfused=None, fused_sum=False, count=None):
+        self.index, self.weight, self.size, self.count = index, weight, size, count
         # None: the taps added up as products rounded then summed; else, per output, how many of the taps after
         # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
         self.unfused = unfused
@@ -396,13 +398,24 @@ class _Taps:
         out = None
         for k in range(self.index.shape[1]):  # a few taps (hundreds at most when antialiasing a big reduction)
             pixels, weight = np.take(x, self.index[:, k], axis=axis), self.weight[:, k].reshape(shape)
+            reading = self._reading(k, shape)
             if out is None:
                 out = pixels * weight
             elif fused:
-                out = np.where((k <= self.unfused).reshape(shape), out + pixels * weight, _fma32(pixels, weight, out))
-            else:
+                summed = np.where((k <= self.unfused).reshape(shape), out + pixels * weight,
+                                  _fma32(pixels, weight, out))
+                out = summed if reading is None else np.where(reading, summed, out)
+            elif reading is None:
                 out = np.add(out, pixels * weight, out=out)
+            else:
+                out = np.where(reading, out + pixels * weight, out)
         return out
+
+    def _reading(self, k, shape):
+        """None if every output reads tap ``k``, else where they do (broadcastable along the axis by ``shape``)."""
+        if self.count is None or k < self.count.min():
+            return None
+        return (k < self.count).reshape(shape)
 
     def adjoint(self, grad, axis):
         shape = list(grad.shape)
@@ -413,6 +426,9 @@ class _Taps:
         for k in range(self.index.shape[1]):
             index = self.index[:, k]
             part = grad if self.weight is None else grad * self.weight[:, k].reshape(weight_shape)
+            reading = self._reading(k, weight_shape)
+            if reading is not None:  # (a tap an output never reads gets nothing from it)
+                part = np.where(reading, part, part.dtype.type(0))
             starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
             sums = np.add.reduceat(part, starts, axis=axis)
             where = [slice(None)] * grad.ndim
@@ -620,10 +636,10 @@ def _antialias_taps(size, out, align_corners, scale, kind, dtype):
     weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights).astype(dtype)
     index = np.minimum(first[:, None] + k[None, :], size - 1)
     if not _cpu_features.has("AVX2"):
-        return _Taps(index, weights, size)
+        return _Taps(index, weights, size, count=count)
     # PyTorch's AVX2 build compiles the loop "t += src[j] * w[j]" over the taps after the first into blocks of 4
     # products added in order, then fused multiply-adds for the rest (as measured against torch 2.13)
-    return _Taps(index, weights, size, unfused=np.maximum(count - 1, 0) // 4 * 4)
+    return _Taps(index, weights, size, unfused=np.maximum(count - 1, 0) // 4 * 4, count=count)
 
 
 def _upsample_saved(dim, align_corners):
