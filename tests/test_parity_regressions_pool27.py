@@ -98,3 +98,67 @@ def test_grid_sample_input_gradient_with_create_graph_is_contiguous(spatial, mod
         (grad,) = lib.autograd.grad((out * lib.tensor(weights)).sum(), x, create_graph=True)
         return grad
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- normalising constant rows
+# PyTorch's Welford moments make a constant row's mean its value exactly and its variance 0: layer and group norm
+# give exactly 0 (or the bias), where a rounded sum over the count left 1e-4 and more magnified by 1 / sqrt(eps).
+
+
+@pytest.mark.parametrize("value", [-7.77, 5.3, 1000.1, 0.1, 3.14159])
+@pytest.mark.parametrize("length", [1, 9, 17, 63, 300])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_of_constant_rows_is_its_bias(value, length, dtype):
+    values = np.full((2, 3, length), value, dtype)
+    bias = np.linspace(-1, 1, length).astype(dtype)
+
+    def make(lib):
+        plain = lib.nn.functional.layer_norm(lib.tensor(values), (length,))
+        shifted = lib.nn.functional.layer_norm(lib.tensor(values), (length,), lib.full((length,), 0.7, dtype=plain.dtype),
+                                               lib.tensor(bias))
+        return plain, shifted
+    plain, shifted = same_in_both(make)
+    assert np.all(np.array(plain[2]) == 0)
+    assert np.array_equal(np.array(shifted[2]), np.broadcast_to(np.round(bias.astype(np.float64), 5), values.shape))
+
+
+@pytest.mark.parametrize("value", [-7.77, 5.3, 1000.1])
+@pytest.mark.parametrize("shape, groups", [((2, 8, 9), 2), ((3, 4, 5, 7), 2), ((1, 4, 64, 64), 4), ((2, 6), 3)])
+def test_group_norm_of_constant_groups_is_zero(value, shape, groups):
+    values = np.full(shape, value, np.float32)
+    result = same_in_both(lambda lib: lib.nn.functional.group_norm(lib.tensor(values), groups))
+    assert np.all(np.array(result[0][2]) == 0)
+
+
+@pytest.mark.parametrize("value", [-7.77, 1000.1])
+def test_native_layer_norm_mean_of_a_constant_row_is_its_value(value):
+    values = np.full((4, 37), value, np.float32)
+    same_in_both(lambda lib: lib.native_layer_norm(lib.tensor(values), [37], None, None, 1e-5))
+
+
+@pytest.mark.parametrize("normalize", ["layer_norm", "group_norm"])
+def test_constant_rows_beside_ordinary_ones(normalize):
+    rng = np.random.default_rng(1)
+    values = rng.standard_normal((6, 2, 20)).astype(np.float32) * 4 + 123.456
+    values[1], values[4, 0] = np.float32(123.456), np.float32(-0.3)
+
+    def make(lib):
+        x = lib.tensor(values)
+        if normalize == "layer_norm":
+            return lib.nn.functional.layer_norm(x, (20,))
+        return lib.nn.functional.group_norm(x, 2)
+    expected, got = (make(lib).numpy() for lib in (torch, torchless))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    assert np.all(got[1] == 0) and np.all(got[4, 0] == 0)
+
+
+@pytest.mark.parametrize("shape, normalized_shape", [((2, 3, 0), [0]), ((2, 0, 4), [0, 4]), ((2, 3, 0), [3, 0])])
+def test_native_layer_norm_mean_of_empty_rows_is_zero(shape, normalized_shape):
+    # (PyTorch's Welford mean of no values is its starting 0; the 1 / std of 0 / 0, NaN)
+    same_in_both(lambda lib: lib.native_layer_norm(lib.zeros(shape), normalized_shape, None, None, 1e-5))
+
+
+@pytest.mark.parametrize("shape", [(0, 6, 4), (2, 6, 0)])
+def test_native_group_norm_of_empty_inputs(shape):
+    same_in_both(lambda lib: lib.native_group_norm(lib.zeros(shape), None, None, shape[0], shape[1], shape[2], 3,
+                                                   1e-5))
