@@ -162,3 +162,42 @@ def test_native_layer_norm_mean_of_empty_rows_is_zero(shape, normalized_shape):
 def test_native_group_norm_of_empty_inputs(shape):
     same_in_both(lambda lib: lib.native_group_norm(lib.zeros(shape), None, None, shape[0], shape[1], shape[2], 3,
                                                    1e-5))
+
+
+# ---------------------------------------------------------------- linear interpolation and infinities
+# Along an axis whose size does not change PyTorch's linear kernels still weigh each pixel 1 and itself again 0, in
+# their backward too: an infinite gradient there becomes NaN. In float64 their source index is a fused multiply-add:
+# an output just past a pixel weighs the next one by 1e-17, not 0 (inf, not NaN, next to an infinite pixel).
+
+
+@pytest.mark.parametrize("shape, size, mode", [((1, 1, 5), 5, "linear"), ((2, 3, 4, 7), (9, 7), "bilinear"),
+                                               ((1, 1, 4, 7), (9, 7), "bilinear"), ((2, 2, 3, 4), (3, 4), "bilinear"),
+                                               ((1, 2, 4, 3, 5), (4, 6, 5), "trilinear")])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_linear_interpolation_gradient_of_infinities_along_an_unchanged_axis(shape, size, mode, align_corners,
+                                                                             channels_last):
+    rng = np.random.default_rng(2)
+    out_shape = shape[:2] + ((size,) if isinstance(size, int) else size)
+    gradient = rng.standard_normal(out_shape).astype(np.float32)
+    mask = rng.random(out_shape)
+    gradient[mask < 0.1], gradient[mask > 0.95] = np.inf, -np.inf
+
+    def make(lib):
+        x = lib.zeros(shape, requires_grad=True)
+        source = x
+        if channels_last and len(shape) > 3:
+            source = x.contiguous(memory_format=lib.channels_last if len(shape) == 4 else lib.channels_last_3d)
+        lib.nn.functional.interpolate(source, size=size, mode=mode, align_corners=align_corners).backward(
+            lib.tensor(gradient))
+        return x.grad
+    same_in_both(make)
+
+
+@pytest.mark.parametrize("row", [[1.0, np.inf], [1.0, np.inf, 2.0, 3.0], [-np.inf, 2.0, np.inf]])
+@pytest.mark.parametrize("size", [7, 10, 13])
+def test_float64_linear_interpolation_next_to_an_infinite_pixel(row, size):
+    values = np.array(row, np.float64).reshape(1, 1, -1)
+    same_in_both(lambda lib: lib.nn.functional.interpolate(lib.tensor(values), size=size, mode="linear"))
+    planes = np.tile(values[..., None], (1, 1, 1, 3))
+    same_in_both(lambda lib: lib.nn.functional.interpolate(lib.tensor(planes), size=(size, 5), mode="bilinear"))

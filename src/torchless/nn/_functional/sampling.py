@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _cpu_features, _memory_format
 from ..._kernels.fma import fused_multiply_add32 as _fma32
+from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
 from ..._tensor import Tensor
 from ...autograd.graph import Node
@@ -280,10 +281,15 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
+        # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN (and
+        # every input an infinite gradient reaches).
+        infinite_to_nan = None in maps
         if kind == "bilinear" and dtype == np.float32 and channels_last_kernel and _cpu_features.has("AVX2"):
             joint = _ChannelsLastBilinear32(*(_linear_pair_taps(n, out, align_corners, s, compute)
                                               for n, out, s in zip(in_sizes, output_size, scales)))
-            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint)
+            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
+                                  infinite_to_nan=infinite_to_nan)
         if dtype == np.float32:
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
@@ -291,9 +297,6 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
             maps = [_half_weighted(taps) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
             adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
-        # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
-        # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN.
-        infinite_to_nan = None in maps
         return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, infinite_to_nan=infinite_to_nan,
                               shown=shown)
     return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown)
@@ -455,8 +458,8 @@ def _source_index(scale, out, align_corners, cubic, dtype):
         # PyTorch's compiled kernel fuses this multiply-add (one rounding); float64 holds the float32 product
         # exactly, so one cast back reproduces it
         source = ((i.astype(np.float64) + 0.5) * np.float64(scale) - 0.5).astype(np.float32)
-    else:
-        source = scale * (i + dtype(0.5)) - dtype(0.5)
+    else:  # (fused in float64 too: a source index just past a pixel stays past it, as a weight of 1e-17 shows)
+        source = _fma64(scale, i + dtype(0.5), dtype(-0.5))
     # linear modes clamp at the first pixel (OpenCV's convention); cubic extrapolates then clamps its taps
     return source if cubic else np.maximum(source, dtype(0))
 
@@ -682,15 +685,16 @@ class Resample(Node):
         self.input_shape, self.shown, self.maps, self.joint = x.shape, shown, maps, joint
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
+        self.infinite_to_nan = infinite_to_nan  # (its backward adds the gradient times 0 too)
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
-        if infinite_to_nan and np.isinf(out).any():
-            out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
-        return _resampled(out, maps, x, joint)
+        return _resampled(_infinities_as_nan(out) if infinite_to_nan else out, maps, x, joint)
 
     def backward(self, grad):
         if self.backward_error is not None:
             raise NotImplementedError(self.backward_error)
         out = grad.astype(np.float32) if grad.dtype == np.float16 else grad
+        if self.infinite_to_nan:
+            out = _infinities_as_nan(out)
         first = grad.ndim - len(self.adjoints)
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:
@@ -707,6 +711,11 @@ class Resample(Node):
 
     def name(self):
         return self._name
+
+
+def _infinities_as_nan(values):
+    """``values`` with NaN for its infinities: what a pixel (or gradient) weighed 1 and again 0 gives."""
+    return np.where(np.isinf(values), values.dtype.type(np.nan), values) if np.isinf(values).any() else values
 
 
 def _resampled(out, maps, x, joint=None):
