@@ -201,3 +201,68 @@ def test_float64_linear_interpolation_next_to_an_infinite_pixel(row, size):
     same_in_both(lambda lib: lib.nn.functional.interpolate(lib.tensor(values), size=size, mode="linear"))
     planes = np.tile(values[..., None], (1, 1, 1, 3))
     same_in_both(lambda lib: lib.nn.functional.interpolate(lib.tensor(planes), size=(size, 5), mode="bilinear"))
+
+
+# ---------------------------------------------------------------- batch, instance and group norm of constant rows
+# PyTorch's batch-norm kernel (instance norm's too, and group norm's given a weight or bias) computes x * alpha +
+# beta with beta = bias - mean * alpha, both fused: a constant row comes out as the bias plus the rounding error of
+# x * alpha (1 / sqrt(eps) taken in float64), not as the bias.
+
+
+def normalized_constant_rows(lib, normalize, values, eps):
+    x = lib.tensor(values)
+    channels = values.shape[1]
+    weight = lib.tensor(np.linspace(-1.3, 2.0, channels).astype(values.dtype))
+    bias = lib.tensor(np.linspace(0.1, -2.0, channels).astype(values.dtype))
+    functional = lib.nn.functional
+    if normalize == "batch_norm":
+        return (functional.batch_norm(x, None, None, training=True, eps=eps),
+                functional.batch_norm(x, lib.zeros(channels, dtype=x.dtype), lib.ones(channels, dtype=x.dtype),
+                                      weight, bias, training=True, eps=eps))
+    if normalize == "instance_norm":
+        return functional.instance_norm(x, eps=eps), functional.instance_norm(x, weight=weight, bias=bias, eps=eps)
+    return (functional.group_norm(x, 2, weight, None, eps), functional.group_norm(x, 2, None, bias, eps),
+            functional.group_norm(x, 2, weight, bias, eps))
+
+
+@pytest.mark.parametrize("normalize", ["batch_norm", "instance_norm", "group_norm"])
+@pytest.mark.parametrize("value", [1000.1, -7.77, 5.3, 0.1])
+@pytest.mark.parametrize("length", [2, 17, 64])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_constant_rows_through_batch_instance_and_group_norm_are_bit_exact(normalize, value, length, dtype):
+    # (in float64 a long batch-norm sum leaves PyTorch's mean a rounding off: that noise is 1e-9, within precision)
+    values = np.full((2, 4, length), value, dtype)
+    expected, got = ([t.numpy() for t in normalized_constant_rows(lib, normalize, values, 1e-5)]
+                     for lib in (torch, torchless))
+    for want, have in zip(expected, got):
+        if dtype == np.float32:
+            np.testing.assert_array_equal(have, want)
+        else:
+            np.testing.assert_allclose(have, want, rtol=1e-10, atol=1e-8)
+
+
+@pytest.mark.parametrize("normalize", ["instance_norm", "group_norm"])
+def test_constant_rows_without_eps(normalize):
+    values = np.full((2, 4, 5), 7.77, np.float32)
+    expected, got = ([t.numpy() for t in normalized_constant_rows(lib, normalize, values, 0.0)]
+                     for lib in (torch, torchless))
+    for want, have in zip(expected, got):
+        np.testing.assert_array_equal(have, want)
+
+
+@pytest.mark.parametrize("module", ["BatchNorm2d", "InstanceNorm2d", "GroupNorm"])
+def test_constant_channels_beside_ordinary_ones_through_modules(module):
+    rng = np.random.default_rng(4)
+    values = rng.standard_normal((3, 4, 5, 5)).astype(np.float32)
+    values[:, 1] = 123.456  # a constant channel (and instance, and with channel 0 no constant group)
+    values[:, 2:] = -0.77  # a constant group
+
+    def make(lib):
+        layer = lib.nn.GroupNorm(2, 4) if module == "GroupNorm" else getattr(lib.nn, module)(4, affine=True)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor([0.5, -1.5, 2.0, 0.3]))
+            layer.bias.copy_(lib.tensor([0.1, 0.2, -0.3, 1.0]))
+        return layer(lib.tensor(values)).detach().numpy()
+    expected, got = make(torch), make(torchless)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(got[:, 2:], expected[:, 2:])

@@ -5,9 +5,10 @@ import functools
 import numpy as np
 
 from ... import _memory_format
+from ..._kernels.fma import fused_multiply_add
 from ...autograd.graph import Node
 
-__all__ = ["centred_rows", "mean", "normalize_rows", "normalize_rows_backward", "quiet"]
+__all__ = ["centred_rows", "constant_rows_as_pytorch", "mean", "normalize_rows", "normalize_rows_backward", "quiet"]
 
 # A constant row with eps = 0 has an infinite 1 / std and NaN outputs, an empty row a NaN mean:
 # PyTorch returns those values without warnings, and so do these functions.
@@ -68,6 +69,26 @@ def _recentre_near_constant_rows(x, mu, xhat, var):
     xhat[near_constant] = offsets
     mu[near_constant] = rows[:, :1] + shift
     var[near_constant] = mean(np.square(offsets), -1)
+
+
+def constant_rows_as_pytorch(y, x, mean, constant, eps, weight, bias):
+    """Writes into ``y`` (N, C, L), for the rows of ``x`` (N, C, L) that ``constant`` marks, what PyTorch's batch-norm
+    kernel (and group norm's, given a weight or a bias) makes of them: it computes x * alpha + beta, alpha = rstd *
+    weight, beta = bias - mean * alpha, both fused multiply-adds; for a constant row (mean x) x * alpha is rounded
+    in beta and not in y, whose bias gains that rounding error (up to half an ulp of x * alpha: 1e-2 for 1000.1s).
+    Their rstd, 1 / sqrt(0 + eps), is taken in float64. ``mean`` and ``constant`` broadcast to (N, C); ``weight``
+    and ``bias`` are (C,) arrays or None."""
+    rows = np.broadcast_to(constant, y.shape[:2])
+    if not rows.any():
+        return
+    samples, channels = np.nonzero(rows)
+    dtype = y.dtype.type
+    with np.errstate(**_QUIET):  # (eps 0: an infinite rstd, NaN outputs, as PyTorch's group norm gives)
+        rstd = dtype(1 / np.sqrt(np.float64(eps)))
+    alpha = np.full(len(samples), rstd) if weight is None else rstd * weight.astype(dtype, copy=False)[channels]
+    shift = dtype(0) if bias is None else bias.astype(dtype, copy=False)[channels]
+    beta = fused_multiply_add(-np.broadcast_to(mean, rows.shape)[samples, channels].astype(dtype), alpha, shift)
+    y[samples, channels] = fused_multiply_add(x[samples, channels], alpha[:, None], beta[:, None])
 
 
 def normalize_rows_backward(grad_xhat, xhat, rstd):
