@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from . import _parser_errors
+from . import _memory_format, _parser_errors
 
 _ENTRY_POINTS = []
 
@@ -176,11 +176,21 @@ def constant_pad_nd(input, pad, value=0):
 def _statistics(x, axes, eps, dtype=None, keepdims=False):
     """The mean and 1 / sqrt(biased variance + eps) of the array ``x`` over ``axes``, computed in the accumulation
     dtype (float32 for half) and given as tensors of ``dtype`` (by default that one), outside autograd."""
+    from .nn._functional._moments import centred_rows
+
     compute = np.promote_types(x.dtype, np.float32)
-    mean = x.mean(axes, dtype=compute, keepdims=keepdims)
-    rstd = 1 / np.sqrt(x.var(axes, dtype=compute, keepdims=keepdims) + compute.type(eps))
-    dtype = dtype or compute  # (C-ordered whatever the input's layout, as PyTorch allocates them)
-    return _wrap(np.ascontiguousarray(mean, dtype)), _wrap(np.ascontiguousarray(rstd, dtype))
+    axes = tuple(np.atleast_1d(axes) % max(x.ndim, 1))
+    kept = tuple(1 if axis in axes else n for axis, n in enumerate(x.shape)) if keepdims else \
+        tuple(n for axis, n in enumerate(x.shape) if axis not in axes)
+    rows = np.moveaxis(x.astype(compute, copy=False), axes, tuple(range(-len(axes), 0)))
+    count = int(np.prod([x.shape[axis] for axis in axes]))  # (explicit: an empty array reshapes no -1)
+    mean, _, var = centred_rows(rows.reshape(rows.shape[:rows.ndim - len(axes)] + (count,)))
+    mean, var = mean.reshape(kept), var.reshape(kept)
+    if count == 0:  # PyTorch's Welford mean of no values is its starting 0 (the variance 0 / 0, NaN)
+        mean = np.zeros_like(mean)
+    rstd = 1 / np.sqrt(var + compute.type(eps))
+    dtype = dtype or compute  # (C-ordered whatever the input's layout, as PyTorch allocates them, empty ones too)
+    return tuple(_wrap(_memory_format.with_c_strides(np.ascontiguousarray(values, dtype))) for values in (mean, rstd))
 
 
 def _channel_statistics(input, eps):
@@ -286,7 +296,8 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
         out = group_norm.native_group_norm(input, group, weight, bias, eps)
     else:
         out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
-    return (out,) + _statistics(input._data.reshape(N, group, -1), -1, eps, input._data.dtype)
+    per_group = C // group * HxW  # (explicit: an empty batch reshapes no -1)
+    return (out,) + _statistics(input._data.reshape(N, group, per_group), -1, eps, input._data.dtype)
 
 
 @_native("Tensor input, int[] normalized_shape, Tensor? weight, float? eps")

@@ -5,9 +5,10 @@ import functools
 import numpy as np
 
 from ... import _memory_format
+from ..._kernels.fma import fused_multiply_add
 from ...autograd.graph import Node
 
-__all__ = ["mean", "normalize_rows", "normalize_rows_backward", "quiet"]
+__all__ = ["centred_rows", "constant_rows_as_pytorch", "mean", "normalize_rows", "normalize_rows_backward", "quiet"]
 
 # A constant row with eps = 0 has an infinite 1 / std and NaN outputs, an empty row a NaN mean:
 # PyTorch returns those values without warnings, and so do these functions.
@@ -32,18 +33,62 @@ def mean(a, axis):
 
 
 def normalize_rows(x, eps):
-    """(xhat, mean, var, rstd) of ``x`` along its last axis: xhat = (x - mean) / sqrt(var + eps).
-
-    The variance is the biased one, taken from the centred values (two passes: no cancellation
-    between E[x^2] and E[x]^2). mean, var and rstd keep the reduced axis (length 1).
+    """(xhat, mean, var, rstd) of ``x`` along its last axis: xhat = (x - mean) / sqrt(var + eps), the moments
+    those of centred_rows. mean, var and rstd keep the reduced axis (length 1).
     """
-    mu = mean(x, -1)
-    xhat = x - mu
-    var = mean(np.square(xhat), -1)
+    mu, xhat, var = centred_rows(x)
     with np.errstate(**_QUIET):
         rstd = 1 / np.sqrt(var + eps)
         xhat *= rstd
     return xhat, mu, var, rstd
+
+
+def centred_rows(x):
+    """(mean, x - mean, biased variance) of ``x`` along its last axis (mean and variance keep it, of length 1), the
+    variance taken from the centred values (two passes: no cancellation between E[x^2] and E[x]^2)."""
+    mu = mean(x, -1)
+    xhat = x - mu
+    var = mean(np.square(xhat), -1)
+    _recentre_near_constant_rows(x, mu, xhat, var)
+    return mu, xhat, var
+
+
+def _recentre_near_constant_rows(x, mu, xhat, var):
+    """Centres again, in place, the rows of ``x`` whose spread is within a few roundings of their mean, on their
+    first value: PyTorch's Welford mean of a constant row is that value exactly, and its variance 0 (its outputs 0,
+    or the bias), where the rounded sum over the count leaves every centred value at the mean's rounding error,
+    which 1 / sqrt(eps) then magnifies (1e-4 and more, for a row of 7.77s)."""
+    with np.errstate(**_QUIET):  # (NaN and infinite rows compare False: left as they are)
+        near_constant = var[..., 0] <= np.square(mu[..., 0] * (256 * np.finfo(x.dtype).eps))
+    if not near_constant.any():
+        return
+    rows = x[near_constant]
+    offsets = rows - rows[:, :1]
+    shift = mean(offsets, -1)
+    offsets -= shift
+    xhat[near_constant] = offsets
+    mu[near_constant] = rows[:, :1] + shift
+    var[near_constant] = mean(np.square(offsets), -1)
+
+
+def constant_rows_as_pytorch(y, x, mean, constant, eps, weight, bias):
+    """Writes into ``y`` (N, C, L), for the rows of ``x`` (N, C, L) that ``constant`` marks, what PyTorch's batch-norm
+    kernel (and group norm's, given a weight or a bias) makes of them: it computes x * alpha + beta, alpha = rstd *
+    weight, beta = bias - mean * alpha, both fused multiply-adds; for a constant row (mean x) x * alpha is rounded
+    in beta and not in y, whose bias gains that rounding error (up to half an ulp of x * alpha: 1e-2 for 1000.1s).
+    Their rstd, 1 / sqrt(0 + eps), is taken in float64. ``mean`` and ``constant`` broadcast to (N, C); ``weight``
+    and ``bias`` are (C,) arrays or None."""
+    rows = np.broadcast_to(constant, y.shape[:2])
+    if not rows.any():
+        return
+    samples, channels = np.nonzero(rows)
+    dtype = y.dtype.type
+    with np.errstate(**_QUIET):  # (eps 0: an infinite rstd, NaN outputs, as PyTorch's group norm gives)
+        rstd = dtype(1 / np.sqrt(np.float64(eps)))
+    alpha = np.full(len(samples), rstd) if weight is None else rstd * weight.astype(dtype, copy=False)[channels]
+    shift = dtype(0) if bias is None else bias.astype(dtype, copy=False)[channels]
+    beta = fused_multiply_add(-np.broadcast_to(mean, rows.shape)[samples, channels].astype(dtype), alpha, shift)
+    y[samples, channels] = fused_multiply_add(x[samples, channels], alpha[:, None], beta[:, None])
 
 
 def normalize_rows_backward(grad_xhat, xhat, rstd):

@@ -461,7 +461,8 @@ def _taps_backward_graph(node, grad, weights, derivatives, lost=None):
         index = np.concatenate([i for i, _ in node.taps], axis=-1)
         zeros = _constant(grad, np.zeros((n, c, length + 1)))
         summed = Scatter.apply(zeros, cat(shares, dim=2), key=(batch, channel, index[:, None, :]), add=True)
-        grad_input = summed[:, :, :length].reshape(node.shape)
+        # (the slice drops the zero pixel; contiguous, as PyTorch's kernel writes its gradient)
+        grad_input = summed[:, :, :length].reshape(node.shape).contiguous()
     if node.needs_input_grad[1]:
         if derivatives is None:  # nearest: piecewise constant in the grid, zeros (recorded, as PyTorch's, whose
             # own derivative with respect to the grid is zeros too)

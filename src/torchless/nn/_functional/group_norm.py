@@ -7,7 +7,8 @@ from ..._ops.arithmetic import MulScalar
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput, saved_result
 from ._args import unpack_int64
-from ._moments import normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
+from ._moments import (constant_rows_as_pytorch, normalization_backward_graph, normalize_rows,
+                       normalize_rows_backward, quiet)
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
 from .normalization import _verify_batch_size
@@ -38,11 +39,15 @@ class GroupNorm(Node):
         self.x, self.weight, self.bias = x, weight, bias  # (x for the graph of create_graph=True's gradients)
         self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
-        self.xhat, self.mean, _, self.rstd = normalize_rows(rows.astype(compute_dtype(x), copy=False), eps)
+        rows = rows.astype(compute_dtype(x), copy=False)
+        self.xhat, self.mean, var, self.rstd = normalize_rows(rows, eps)
         xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
         y = xhat * weight.reshape(1, c, 1) if weight is not None else xhat.copy()
         if bias is not None:
             y += bias.reshape(1, c, 1)
+        if weight is not None or bias is not None:  # (without them PyTorch computes (x - mean) * rstd: exact 0s)
+            mean, constant = (np.repeat(stat[..., 0], c // num_groups, axis=1) for stat in (self.mean, var == 0))
+            constant_rows_as_pytorch(y, rows.reshape(xhat.shape), mean, constant, eps, weight, bias)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):

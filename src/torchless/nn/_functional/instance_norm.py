@@ -10,7 +10,8 @@ from ... import _dtype, _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd._graph_backward import BackwardOfBackward
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
-from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
+from ._moments import (constant_rows_as_pytorch, mean, normalization_backward_graph, normalize_rows,
+                       normalize_rows_backward, quiet)
 from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads
 from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
 
@@ -71,6 +72,8 @@ class InstanceNorm(Node):
         y = self.xhat * weight.reshape(1, c, 1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(1, c, 1)
+        if use_input_stats and not half_statistics and eps:  # (no eps: as above, the bias)
+            constant_rows_as_pytorch(y, rows, instance_mean[..., 0], constant[..., 0], eps, weight, bias)
         # PyTorch normalizes input.contiguous() viewed as one batch: a C-contiguous output, whatever the input's layout
         return np.ascontiguousarray(y.reshape(x.shape).astype(x.dtype, copy=False))
 

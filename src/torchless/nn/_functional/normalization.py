@@ -6,7 +6,7 @@ from ..._ops._util import laid_out_gradients
 from ...autograd import forward_ad
 from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, SavedInput
-from ._moments import normalization_backward_graph
+from ._moments import constant_rows_as_pytorch, normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
 from .loss import _refuse_grad
 
@@ -111,6 +111,8 @@ class BatchNorm(Node):
         y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
         if bias is not None:
             y += bias.reshape(channel)
+        if training and not half and eps:  # (no eps: PyTorch's 1 / std of a zero variance is 0, the output the bias)
+            constant_rows_as_pytorch(y, x3, mean.reshape(1, C), (var == 0).reshape(1, C), eps, weight, bias)
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
         if _memory_format.may_suggest_channels_last(x):
             y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order

@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _cpu_features, _memory_format
 from ..._kernels.fma import fused_multiply_add32 as _fma32
+from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
 from ..._tensor import Tensor
 from ...autograd.graph import Node
@@ -270,9 +271,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                 _memory_format.suggest(input._data) is _memory_format.contiguous_format:
             # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
             # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
-            rows = maps[0]
-            maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size,
-                             None if rows.unfused is None else rows.unfused[[0] * output_size[0]])
+            rows, first_row = maps[0], [0] * output_size[0]
+            maps[0] = _Taps(rows.index[first_row], rows.weight[first_row], rows.size,
+                             None if rows.unfused is None else rows.unfused[first_row], count=rows.count[first_row])
         if backward_error is not None:
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error,
                                   shown=shown)
@@ -280,10 +281,15 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
+        # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN (and
+        # every input an infinite gradient reaches).
+        infinite_to_nan = None in maps
         if kind == "bilinear" and dtype == np.float32 and channels_last_kernel and _cpu_features.has("AVX2"):
             joint = _ChannelsLastBilinear32(*(_linear_pair_taps(n, out, align_corners, s, compute)
                                               for n, out, s in zip(in_sizes, output_size, scales)))
-            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint)
+            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
+                                  infinite_to_nan=infinite_to_nan)
         if dtype == np.float32:
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
@@ -291,9 +297,6 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
             maps = [_half_weighted(taps) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
             adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
-        # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
-        # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN.
-        infinite_to_nan = None in maps
         return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, infinite_to_nan=infinite_to_nan,
                               shown=shown)
     return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown)
@@ -367,11 +370,13 @@ class _Taps:
     """One axis of a separable resampling: output i = sum_k weight[i, k] * input[index[i, k]].
 
     ``weight`` None means a single tap of weight 1 (nearest). Each tap's indices never decrease with i,
-    which lets the adjoint add up runs of equal indices with reduceat instead of a scatter.
+    which lets the adjoint add up runs of equal indices with reduceat instead of a scatter. ``count``: how many
+    of its taps each output reads (None: all), the others never touched (not even weighed 0: an infinite
+    pixel there would make a NaN).
     """
 
-    def __init__(self, index, weight, size, unfused=None, fused_sum=False):
-        self.index, self.weight, self.size = index, weight, size
+    def __init__(self, index, weight, size, unfused=None, fused_sum=False, count=None):
+        self.index, self.weight, self.size, self.count = index, weight, size, count
         # None: the taps added up as products rounded then summed; else, per output, how many of the taps after
         # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
         self.unfused = unfused
@@ -396,13 +401,24 @@ class _Taps:
         out = None
         for k in range(self.index.shape[1]):  # a few taps (hundreds at most when antialiasing a big reduction)
             pixels, weight = np.take(x, self.index[:, k], axis=axis), self.weight[:, k].reshape(shape)
+            reading = self._reading(k, shape)
             if out is None:
                 out = pixels * weight
             elif fused:
-                out = np.where((k <= self.unfused).reshape(shape), out + pixels * weight, _fma32(pixels, weight, out))
-            else:
+                summed = np.where((k <= self.unfused).reshape(shape), out + pixels * weight,
+                                  _fma32(pixels, weight, out))
+                out = summed if reading is None else np.where(reading, summed, out)
+            elif reading is None:
                 out = np.add(out, pixels * weight, out=out)
+            else:
+                out = np.where(reading, out + pixels * weight, out)
         return out
+
+    def _reading(self, k, shape):
+        """None if every output reads tap ``k``, else where they do (broadcastable along the axis by ``shape``)."""
+        if self.count is None or k < self.count.min():
+            return None
+        return (k < self.count).reshape(shape)
 
     def adjoint(self, grad, axis):
         shape = list(grad.shape)
@@ -413,6 +429,9 @@ class _Taps:
         for k in range(self.index.shape[1]):
             index = self.index[:, k]
             part = grad if self.weight is None else grad * self.weight[:, k].reshape(weight_shape)
+            reading = self._reading(k, weight_shape)
+            if reading is not None:  # (a tap an output never reads gets nothing from it)
+                part = np.where(reading, part, part.dtype.type(0))
             starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
             sums = np.add.reduceat(part, starts, axis=axis)
             where = [slice(None)] * grad.ndim
@@ -439,8 +458,8 @@ def _source_index(scale, out, align_corners, cubic, dtype):
         # PyTorch's compiled kernel fuses this multiply-add (one rounding); float64 holds the float32 product
         # exactly, so one cast back reproduces it
         source = ((i.astype(np.float64) + 0.5) * np.float64(scale) - 0.5).astype(np.float32)
-    else:
-        source = scale * (i + dtype(0.5)) - dtype(0.5)
+    else:  # (fused in float64 too: a source index just past a pixel stays past it, as a weight of 1e-17 shows)
+        source = _fma64(scale, i + dtype(0.5), dtype(-0.5))
     # linear modes clamp at the first pixel (OpenCV's convention); cubic extrapolates then clamps its taps
     return source if cubic else np.maximum(source, dtype(0))
 
@@ -620,10 +639,10 @@ def _antialias_taps(size, out, align_corners, scale, kind, dtype):
     weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights).astype(dtype)
     index = np.minimum(first[:, None] + k[None, :], size - 1)
     if not _cpu_features.has("AVX2"):
-        return _Taps(index, weights, size)
+        return _Taps(index, weights, size, count=count)
     # PyTorch's AVX2 build compiles the loop "t += src[j] * w[j]" over the taps after the first into blocks of 4
     # products added in order, then fused multiply-adds for the rest (as measured against torch 2.13)
-    return _Taps(index, weights, size, unfused=np.maximum(count - 1, 0) // 4 * 4)
+    return _Taps(index, weights, size, unfused=np.maximum(count - 1, 0) // 4 * 4, count=count)
 
 
 def _upsample_saved(dim, align_corners):
@@ -666,15 +685,16 @@ class Resample(Node):
         self.input_shape, self.shown, self.maps, self.joint = x.shape, shown, maps, joint
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
+        self.infinite_to_nan = infinite_to_nan  # (its backward adds the gradient times 0 too)
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
-        if infinite_to_nan and np.isinf(out).any():
-            out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
-        return _resampled(out, maps, x, joint)
+        return _resampled(_infinities_as_nan(out) if infinite_to_nan else out, maps, x, joint)
 
     def backward(self, grad):
         if self.backward_error is not None:
             raise NotImplementedError(self.backward_error)
         out = grad.astype(np.float32) if grad.dtype == np.float16 else grad
+        if self.infinite_to_nan:
+            out = _infinities_as_nan(out)
         first = grad.ndim - len(self.adjoints)
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:
@@ -691,6 +711,11 @@ class Resample(Node):
 
     def name(self):
         return self._name
+
+
+def _infinities_as_nan(values):
+    """``values`` with NaN for its infinities: what a pixel (or gradient) weighed 1 and again 0 gives."""
+    return np.where(np.isinf(values), values.dtype.type(np.nan), values) if np.isinf(values).any() else values
 
 
 def _resampled(out, maps, x, joint=None):
