@@ -281,46 +281,104 @@ def as_tensor(data, *, dtype=None, device=None):
                    from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor or NumPy array is shared, not copied, when it
-    already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a conversion that would need a copy.
-    Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)`` builds it."""
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor, NumPy array or object with the buffer protocol
+    is shared, not copied, when it already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a
+    conversion that would need a copy. Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)``
+    builds it. Unspecified, ``requires_grad`` is that of a tensor ``obj`` (False for other data)."""
     if device is not None:
         require_cpu(device)
-    if isinstance(obj, (np.ndarray, np.generic)) and not isinstance(obj, Tensor):
-        obj = from_numpy(np.asarray(obj))  # shares the array's memory (a NumPy scalar's own copy)
-    if isinstance(obj, Tensor):
-        target = dtype or obj.dtype
-        if copy is False and target != obj.dtype:
-            raise ValueError(f"can't alias tensor with dtype '{obj.dtype.scalar_name}' into dtype "
-                             f"'{target.scalar_name}'.")
-        out = obj.to(target)
-        if copy and out is obj:
-            out = obj.clone()
-    else:
+    if copy is not None and copy.__class__ is not bool:
+        raise TypeError(f"asarray(): argument 'copy' must be bool, not {_type_name(copy)}")
+    check_requires_grad("asarray", requires_grad)
+    target = None if dtype is None else _dtype.from_numpy_dtype(_dtype.argument(dtype, "asarray"))
+    source = obj if isinstance(obj, Tensor) else None
+    returns_grad = (source is not None and source.requires_grad) if requires_grad is None else requires_grad
+    if returns_grad and requires_grad is None:
+        _warn_asarray_requires_grad_once()
+    read_only, force_copy = False, copy is True
+    if source is None and isinstance(obj, (np.ndarray, np.generic)):
+        array = obj
+        if not isinstance(obj, np.ndarray):
+            if copy is False:
+                raise RuntimeError("can't alias NumPy scalars. Either remove copy=False or transform it in a ndarray. ")
+            array, force_copy = np.asarray(obj), False  # already its own copy (but copy=True still casts none)
+        _check_numpy_array(array)
+        source, read_only = _shared_numpy_tensor(array), not array.flags.writeable
+    elif source is None and _has_buffer(obj):
+        source = frombuffer(obj, dtype=target or _dtype.get_default_dtype(), requires_grad=returns_grad)
+    if source is None:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
         out = tensor(obj, dtype=dtype)
-    if requires_grad:
-        out._set_requires_grad(True)  # a factory's refusal of integer dtypes
+        out._set_requires_grad(returns_grad)  # a factory's refusal of integer dtypes
+        return out
+    wrong_dtype = target is not None and target != source.dtype
+    if force_copy or (copy is None and wrong_dtype):
+        out = source.to(target) if wrong_dtype else source.clone()
+    else:
+        if wrong_dtype:
+            raise ValueError(f"can't alias tensor with dtype '{source.dtype.scalar_name}' into dtype "
+                             f"'{target.scalar_name}'.")
+        if read_only:
+            _warn_read_only_array_once()
+        out = source
+    if out.grad_fn is not None and not returns_grad:  # a computed tensor's flag cannot be cleared: detached
+        return out.detach()
+    out._set_requires_grad(returns_grad)  # (a leaf's own flag, as PyTorch sets it)
     return out
+
+
+def _has_buffer(obj):
+    """Whether ``obj`` has the buffer protocol (bytes, bytearray, array.array, memoryview...)."""
+    try:
+        memoryview(obj)
+    except TypeError:
+        return False
+    return True
+
+
+_warned_asarray_requires_grad = False  # TORCH_WARN_ONCE: once per process, whatever the warning filters say
+
+
+def _warn_asarray_requires_grad_once():
+    global _warned_asarray_requires_grad
+    if not _warned_asarray_requires_grad:
+        _warned_asarray_requires_grad = True
+        warn_from_user_code("torch.asarray: unspecified requires_grad now defaults to obj.requires_grad instead of "
+                            "False. Pass requires_grad=False explicitly to get the old behavior and silence this "
+                            "warning. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:"
+                            "1737.)")
 
 
 _warned_read_only = False  # PyTorch warns of the first read-only array only
 
 
+def _warn_read_only_array_once():
+    global _warned_read_only
+    if not _warned_read_only:
+        _warned_read_only = True
+        warn_from_user_code("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+                            "This means writing to this tensor will result in undefined behavior. You may want to copy "
+                            "the array to protect its data or make it writable before converting it to a tensor. This "
+                            "type of warning will be suppressed for the rest of this program. (Triggered internally at "
+                            "/__w/pytorch/pytorch/torch/csrc/utils/tensor_numpy.cpp:213.)")
+
+
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
-    global _warned_read_only
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {_type_name(ndarray)})")
     _check_numpy_array(ndarray)
     if not ndarray.flags.writeable:
-        if not _warned_read_only:
-            _warned_read_only = True
-            warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
-                          "This means writing to this tensor will result in undefined behavior. You may want to copy "
-                          "the array to protect its data or make it writable before converting it to a tensor. This "
-                          "type of warning will be suppressed for the rest of this program.", UserWarning,
-                          stacklevel=2)
+        _warn_read_only_array_once()
+    return _shared_numpy_tensor(ndarray)
+
+
+def _shared_numpy_tensor(ndarray):
+    """A tensor over checked ``ndarray``'s memory (a read-only array's too: PyTorch writes into any memory it is
+    given)."""
+    if not ndarray.flags.writeable:
         ndarray = _writable_alias(ndarray)
     return Tensor._wrap(_plain_array(ndarray))
 
@@ -364,11 +422,12 @@ def frombuffer(buffer, *, dtype=_REQUIRED, count=-1, offset=0, requires_grad=Fal
     if view.readonly:
         if not _warned_read_only_buffer:
             _warned_read_only_buffer = True
-            warnings.warn("The given buffer is not writable, and PyTorch does not support non-writable tensors. This "
-                          "means you can write to the underlying (supposedly non-writable) buffer using the tensor. You "
-                          "may want to copy the buffer to protect its data or make it writable before converting it to "
-                          "a tensor. This type of warning will be suppressed for the rest of this program.",
-                          UserWarning, stacklevel=2)
+            warn_from_user_code("The given buffer is not writable, and PyTorch does not support non-writable tensors. "
+                                "This means you can write to the underlying (supposedly non-writable) buffer using the "
+                                "tensor. You may want to copy the buffer to protect its data or make it writable before "
+                                "converting it to a tensor. This type of warning will be suppressed for the rest of this "
+                                "program. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:"
+                                "1556.)")
         array = _writable_alias(array)
     return _finish(array, requires_grad)
 
