@@ -253,3 +253,12 @@ def test_numpy_force_must_be_a_bool(force):
 ])
 def test_numpy_force(statement):
     _same_as_torch(statement)
+
+
+@pytest.mark.parametrize("shape, key", [
+    ((0, 1), "([], 0, ...)"), ((2, 3), "([0, 1], 0, ...)"), ((2, 3, 4), "([0, 1], 0, ...)"),
+    ((2, 3, 4), "(torch.tensor([True, False]), 0, ...)"), ((2, 3, 4), "([[0], [1]], 1, ..., None)"),
+])
+def test_setitem_with_an_index_list_before_an_ellipsis(shape, key):
+    """An index array before the Ellipsis (its position was looked up with ==, which NumPy makes elementwise)."""
+    _same_as_torch(f"r = torch.arange(float({np.prod(shape)})).reshape{shape}; r[{key}] = -1.0")
