@@ -262,3 +262,27 @@ def test_numpy_force(statement):
 def test_setitem_with_an_index_list_before_an_ellipsis(shape, key):
     """An index array before the Ellipsis (its position was looked up with ==, which NumPy makes elementwise)."""
     _same_as_torch(f"r = torch.arange(float({np.prod(shape)})).reshape{shape}; r[{key}] = -1.0")
+
+
+@pytest.mark.parametrize("statement", [
+    "r = torch.Tensor(torch.Size([2, 3])).shape",
+    "r = torch.Tensor(torch.Size([])).shape",
+    "r = torch.Tensor(torch.Size([0, 3])).shape",
+    "r = torch.Tensor(torch.Size([-1, 3]))",
+    "r = torch.FloatTensor(torch.Size([2, 3])).shape",
+    "r = str(torch.LongTensor(torch.Size([2])).dtype).replace('torchless', 'torch')",
+    "r = torch.Tensor((2, 3))",
+    "r = torch.Tensor([2, 3])",
+])
+def test_legacy_constructor_reads_a_size_as_sizes(statement):
+    _same_as_torch(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "r = pow(torch.tensor([2]), 3, 5)",
+    "r = pow(torch.tensor([2.]), 3, 5)",
+    "r = pow(torch.tensor([2.]), 3, None)",
+    "r = pow(torch.tensor([2.]), torch.tensor([3.]), torch.tensor([5.]))",
+])
+def test_three_argument_pow(statement):
+    _same_as_torch(statement)

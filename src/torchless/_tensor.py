@@ -127,7 +127,7 @@ class Tensor:
             if dtype is not None and source.dtype != dtype.numpy:
                 raise TypeError(f"expected {_dtype.tensor_options(dtype.numpy)} (got {_dtype.tensor_options(source.dtype)})")
             array = source
-        elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        elif len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size)):  # (a Size is sizes, as in PyTorch)
             if isinstance(args[0], (numbers.Number, set, frozenset, dict)) or args[0] is None:
                 raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
             from ._creation.from_data import _infer_array  # data read as torchless.tensor reads it (range checks included)
