@@ -286,3 +286,14 @@ def test_legacy_constructor_reads_a_size_as_sizes(statement):
 ])
 def test_three_argument_pow(statement):
     _same_as_torch(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "r = torch.arange(6.).split(split_size=4)",
+    "r = torch.arange(6.).split(split_size=[2, 4], dim=0)",
+    "r = torch.arange(6.).split(split_size_or_sections=2)",
+    "s = torch.get_rng_state(); a = torch.rand(2); torch.set_rng_state(new_state=s); r = torch.equal(a, torch.rand(2))",
+])
+def test_keyword_names_of_python_defined_functions(statement):
+    """Tensor.split names its size split_size (torch.split split_size_or_sections); set_rng_state's new_state."""
+    assert repr(_outcome(torchless, statement)).replace("torchless", "torch") == repr(_outcome(torch, statement))
