@@ -297,3 +297,49 @@ def test_three_argument_pow(statement):
 def test_keyword_names_of_python_defined_functions(statement):
     """Tensor.split names its size split_size (torch.split split_size_or_sections); set_rng_state's new_state."""
     assert repr(_outcome(torchless, statement)).replace("torchless", "torch") == repr(_outcome(torch, statement))
+
+
+MIXED_DATA = [
+    # a tensor where a sequence belongs is read as one, over its first dim; where a number belongs, as one number
+    "r = torch.tensor([[1.5], torch.tensor([2.5])])",
+    "r = torch.tensor([[[1.5]], torch.tensor([[2.5]])])",
+    "r = torch.tensor([[[1.5]], [torch.tensor([2.5])]])",
+    "r = torch.tensor([[1.5, 2], torch.tensor([[2.5], [3]])])",
+    "r = torch.tensor([[1.5], torch.tensor([2.5], requires_grad=True)])",
+    "r = torch.tensor([[1.5, 2], torch.tensor([2.5, 3, 4])])",
+    "r = torch.tensor([[1.5], torch.tensor([2.5])], dtype=torch.float64)",
+    "r = torch.tensor([torch.tensor([1.5]), 2.])",
+    # memoryview and array.array are sequences
+    "r = torch.tensor(memoryview(b'ab'))",
+    "r = torch.tensor(array.array('f', [1, 2]))",
+    "r = torch.tensor(array.array('i', [1, 2]))",
+    "r = torch.tensor([array.array('f', [1, 2]), [3, 4]])",
+    "r = torch.tensor(array.array('f', [1.5, 2]), dtype=torch.int64)",
+    # only Python's numbers are inferred; others are stored into a dtype given
+    "r = torch.tensor([fractions.Fraction(1, 2)])",
+    "r = torch.tensor(fractions.Fraction(1, 2))",
+    "r = torch.tensor([decimal.Decimal('1.5')])",
+    "r = torch.tensor([fractions.Fraction(1, 2)], dtype=torch.float32)",
+    "r = torch.tensor([[fractions.Fraction(1, 2), 1], [2, 3]], dtype=torch.float64)",
+    "r = torch.tensor([fractions.Fraction(1, 2)], dtype=torch.int64)",
+    "r = torch.tensor(decimal.Decimal('2.5'), dtype=torch.float32)",
+    "r = torch.tensor([[fractions.Fraction(1, 2), 1], [2]], dtype=torch.float32)",
+    "r = torch.tensor([object()], dtype=torch.float32)",
+]
+
+
+@pytest.mark.parametrize("statement", MIXED_DATA)
+def test_tensor_from_mixed_nested_data(statement):
+    import decimal
+    import fractions
+
+    def outcome(lib):
+        scope = {"torch": lib, "array": array, "fractions": fractions, "decimal": decimal}
+        try:
+            exec(statement, scope)
+        except Exception as exc:  # noqa: BLE001 - compared with PyTorch's
+            return type(exc).__name__, str(exc)
+        r = scope["r"]
+        return repr(r).replace("torchless", "torch"), repr(r.numpy().tolist())
+
+    assert outcome(torchless) == outcome(torch)

@@ -1,5 +1,6 @@
 """Tensors from data: ``tensor``, ``as_tensor``, ``asarray``, ``from_numpy`` and ``frombuffer``, reading nested
 sequences, NumPy arrays and buffers as PyTorch does (its inferred dtype, range checks, sharing and warnings)."""
+import array
 import ctypes
 import math
 import numbers
@@ -19,7 +20,7 @@ from ._common import _finish, _type_name, check_pin_memory, check_requires_grad
 
 # What PyTorch's reading of nested data takes for a sequence (PySequence_Check: a tensor or a dict is none), and
 # its limit on dimensions, which also ends its walk down a string (each character a string again).
-_SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray)
+_SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray, memoryview, array.array)
 _MAX_DIMS = 128
 _STRINGS = (str, bytes)
 _PYTHON_NUMBERS = {float, int, bool}
@@ -70,15 +71,19 @@ def _inferred_dtype(data, exotic):
         if isinstance(data, Tensor):
             return data._data.dtype
         return _dtype.from_numpy_dtype(data.dtype.newbyteorder("=")).numpy  # (values read whatever their order)
-    if isinstance(data, numbers.Integral):
+    # Python's own numbers only (and their subclasses): PyTorch infers nothing for other numbers.Number types
+    # (Fraction, Decimal), which it stores into a dtype given
+    if isinstance(data, int):
         return np.dtype(np.int64)
-    if isinstance(data, numbers.Real):
+    if isinstance(data, float):
         return _dtype.get_default_dtype().numpy
     if isinstance(data, _SEQUENCES):
         return _inferred_dtype(list(data), exotic)
-    if isinstance(data, numbers.Complex):  # the complex dtype of the default float dtype's precision
+    if isinstance(data, complex):  # the complex dtype of the default float dtype's precision
         return _dtype.get_default_dtype().to_complex().numpy
-    raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
+    from ..nn._functional._args import _tp_name
+
+    raise RuntimeError(f"Could not infer dtype of {_tp_name(data)}")
 
 
 def _store_check(np_dtype):
@@ -124,14 +129,23 @@ def _check_store(data, sizes, dim, check):
         _check_store(item, sizes, dim + 1, check)
 
 
-def _plain(data):
-    """Nested sequences with the tensors inside turned into arrays; PyTorch reads a tensor there as one number
-    (``float()`` of it: any shape with one element), so a one-element tensor becomes a 0-d array."""
+def _plain(data, depth):
+    """Nested sequences with the tensors inside turned into arrays, ``depth`` dims below ``data``. PyTorch reads a
+    tensor where a number belongs as one number (``float()`` of it: any shape with one element), so a one-element
+    tensor there becomes a 0-d array; a tensor where a sequence belongs it reads as one, over its first dim."""
     if isinstance(data, Tensor):
-        return data._data.reshape(()) if data._data.size == 1 else data._data
+        return _plain_tensor_data(data._data, depth)
     if isinstance(data, (list, tuple)):
-        return [_plain(d) for d in data]
+        return [_plain(d, depth - 1) for d in data]
     return data
+
+
+def _plain_tensor_data(array, depth):
+    if not depth:
+        return array.reshape(()) if array.size == 1 else array
+    if array.ndim in (0, depth):  # (a 0-d one where a sequence belongs fails later, as in PyTorch)
+        return array
+    return [_plain_tensor_data(row, depth - 1) for row in array]
 
 
 # PyTorch warns once per process (TORCH_WARN_ONCE) when nested data holds NumPy arrays.
@@ -152,11 +166,13 @@ def _sequence_array(data, np_dtype):
     try:
         inferred = _inferred_dtype(data, exotic)
     except (RuntimeError, TypeError):
-        if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
-            if not math.prod(sizes):  # (and it stores nothing into an empty tensor)
-                return np.zeros(sizes, np_dtype)
-            _check_store(data, sizes, 0, _store_check(np_dtype))
-        raise
+        if np_dtype is None:
+            raise
+        # PyTorch infers nothing for a given dtype: it stores each element, converted (Fraction(1, 2) as 0.5)
+        if not math.prod(sizes):  # (and it stores nothing into an empty tensor)
+            return np.zeros(sizes, np_dtype)
+        _check_store(data, sizes, 0, _store_check(np_dtype))
+        return np.array(_plain(data, len(sizes)), dtype=np_dtype)
     if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
         _ndarray_list_warned[0] = True
         warn_from_user_code(_NDARRAY_LIST_WARNING)
@@ -166,7 +182,7 @@ def _sequence_array(data, np_dtype):
     if exotic or np_dtype is not None and inferred.kind == "c" and np_dtype.kind != "c":
         # (the elements PyTorch stores its own way, complexes into a real dtype among them)
         _check_store(data, sizes, 0, _store_check(target))
-    plain = _plain(data) if any(isinstance(e, Tensor) for e in exotic) else data
+    plain = _plain(data, len(sizes)) if any(isinstance(e, Tensor) for e in exotic) else data
     try:
         array = np.array(plain)
     except (ValueError, TypeError):
