@@ -343,3 +343,19 @@ def test_tensor_from_mixed_nested_data(statement):
         return repr(r).replace("torchless", "torch"), repr(r.numpy().tolist())
 
     assert outcome(torchless) == outcome(torch)
+
+
+@pytest.mark.parametrize("call", [
+    "torch.ones(2, 3), torch.ones(3, 2).t(), check_stride=True",
+    "torch.ones(2, 3), torch.ones(3, 2).t()",
+    "torch.ones(2, 3), torch.ones(2, 3), check_stride=True",
+    "torch.ones(2, 1), torch.ones(1, 2).t(), check_stride=True",
+    "torch.ones(2, 3)[:, ::2], torch.ones(2, 2), check_stride=True",
+    "torch.ones(2, 3), torch.ones(3, 2, dtype=torch.float64).t(), check_stride=True",
+    "[torch.ones(2, 3)], [torch.ones(3, 2).t()], check_stride=True",
+    "torch.ones(2, 3), torch.zeros(3, 2).t(), check_stride=True, msg='m'",
+    "torch.ones(1, 2, 2, 2).contiguous(memory_format=torch.channels_last), torch.ones(1, 2, 2, 2), check_stride=True",
+    "torch.ones(0, 3), torch.ones(3, 0).t(), check_stride=True",
+])
+def test_assert_close_check_stride(call):
+    _same_as_torch(f"r = torch.testing.assert_close({call})")
