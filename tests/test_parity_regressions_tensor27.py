@@ -359,3 +359,17 @@ def test_tensor_from_mixed_nested_data(statement):
 ])
 def test_assert_close_check_stride(call):
     _same_as_torch(f"r = torch.testing.assert_close({call})")
+
+
+@pytest.mark.parametrize("call", [
+    "torch.rand(2, generator='x')", "torch.rand(2, 3, generator=1)", "torch.randn(2, generator='x')",
+    "torch.randint(5, (2,), generator='x')", "torch.randperm(5, generator='x')",
+    "torch.normal(0., 1., (2,), generator='x')", "torch.normal(torch.zeros(2), 1., generator='x')",
+    "torch.bernoulli(torch.zeros(2), generator='x')", "torch.bernoulli(torch.zeros(2), 0.5, generator='x')",
+    "torch.multinomial(torch.ones(2), 1, generator='x')", "torch.poisson(torch.ones(2), generator='x')",
+    "torch.poisson(torch.ones(2), 'x')",
+    "torch.normal(torch.zeros(2), 1., generator=torch.Generator()).shape",
+    "torch.multinomial(torch.ones(2), 1, generator=torch.Generator().manual_seed(1)).shape",
+])
+def test_generator_argument_must_be_a_generator(call):
+    _same_as_torch(f"r = {call}")
