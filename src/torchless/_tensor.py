@@ -26,6 +26,7 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
                       "get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
                       "more details.")
 
+_NOT_GIVEN = _parser_errors.NOT_GIVEN
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
@@ -126,7 +127,7 @@ class Tensor:
             if dtype is not None and source.dtype != dtype.numpy:
                 raise TypeError(f"expected {_dtype.tensor_options(dtype.numpy)} (got {_dtype.tensor_options(source.dtype)})")
             array = source
-        elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
+        elif len(args) == 1 and not isinstance(args[0], (numbers.Integral, Size)):  # (a Size is sizes, as in PyTorch)
             if isinstance(args[0], (numbers.Number, set, frozenset, dict)) or args[0] is None:
                 raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
             from ._creation.from_data import _infer_array  # data read as torchless.tensor reads it (range checks included)
@@ -495,11 +496,15 @@ class Tensor:
     def mH(self):
         return self._matrix_transpose("mH").conj()
 
-    def numpy(self, force=None):
+    def numpy(self, force=_NOT_GIVEN):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
-        if force is not None:  # (None: not given, PyTorch's False)
-            _refuse_by_position("numpy", 0)  # (force is keyword-only: checked off the common path)
-        if self._requires_grad and not force:
+        if force is not _NOT_GIVEN:  # (force is keyword-only, a bool: checked off the common path)
+            _refuse_by_position("numpy", 0)
+            if force.__class__ is not bool:
+                from .nn._functional._args import _tp_name
+
+                raise TypeError(f"numpy(): argument 'force' must be bool, not {_tp_name(force)}")
+        if self._requires_grad and force is not True:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if _tracing_state.vmap_levels:
             forward_ad.refuse_in_vmap(self, "data")

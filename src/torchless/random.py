@@ -456,8 +456,8 @@ def get_rng_state():
     return default_generator.get_state()
 
 
-def set_rng_state(state):
-    default_generator.set_state(state)
+def set_rng_state(new_state):
+    default_generator.set_state(new_state)
 
 
 @contextlib.contextmanager
@@ -586,11 +586,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     mean_tensor, std_tensor = isinstance(mean, Tensor), isinstance(std, Tensor)
     is_number = lambda v: isinstance(v, numbers.Real) and not isinstance(v, Tensor)  # noqa: E731
     if not (mean_tensor or is_number(mean)) or not (std_tensor or is_number(std)) or \
-            (size is None) != (mean_tensor or std_tensor):
+            (size is None) != (mean_tensor or std_tensor) or not _is_generator_argument(generator):
         from ._parser_errors import invalid_combination
 
         given = (mean, std) if size is None else (mean, std, size)
-        raise invalid_combination("normal", _NORMAL_OVERLOADS, given)
+        raise invalid_combination("normal", _NORMAL_OVERLOADS, given,
+                                  None if generator is None else {"generator": generator})
     draws = stream(generator)
     if not (mean_tensor or std_tensor):
         if std < 0:
@@ -639,7 +640,8 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
     given, ``input`` then giving only the shape and dtype). The result has ``input``'s dtype."""
     from ._tensor import Tensor
 
-    if not isinstance(input, Tensor) or not (p is None or isinstance(p, numbers.Real)):
+    if not isinstance(input, Tensor) or not (p is None or isinstance(p, numbers.Real)) or \
+            not _is_generator_argument(generator):
         if input is _NO_INPUT or isinstance(input, Tensor):  # the parser's error (p read as given by position)
             from . import _parser_errors
 
@@ -709,6 +711,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
         raise wrong_type("multinomial", "num_samples", 2, num_samples, "int")
     num_samples = operator.index(num_samples)
+    _check_generator_argument("multinomial", generator, 4)
     probs = input._data
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
@@ -842,6 +845,7 @@ def poisson(input, generator=None):
 
     if not isinstance(input, Tensor):
         raise _not_tensor("poisson", "input", 1, input)
+    _check_generator_argument("poisson", generator, 2)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{input.dtype.scalar_name}'")
     rates = input._data
@@ -849,6 +853,19 @@ def poisson(input, generator=None):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     source = stream(generator)
     return _random_node("PoissonBackward0", lambda x: source.poisson(x).astype(x.dtype), input)
+
+
+def _is_generator_argument(generator):
+    """What a ``Generator? generator`` parameter takes."""
+    return generator is None or isinstance(generator, Generator)
+
+
+def _check_generator_argument(name, generator, position):
+    """PyTorch's parser's TypeError for a generator that is not one (where ``name`` has a single overload)."""
+    if not _is_generator_argument(generator):
+        from ._parser_errors import wrong_type
+
+        raise wrong_type(name, "generator", position, generator, "torchless.Generator")
 
 
 def _not_tensor(name, argument, position, value):

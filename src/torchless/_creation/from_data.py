@@ -1,5 +1,6 @@
 """Tensors from data: ``tensor``, ``as_tensor``, ``asarray``, ``from_numpy`` and ``frombuffer``, reading nested
 sequences, NumPy arrays and buffers as PyTorch does (its inferred dtype, range checks, sharing and warnings)."""
+import array
 import ctypes
 import math
 import numbers
@@ -19,7 +20,7 @@ from ._common import _finish, _type_name, check_pin_memory, check_requires_grad
 
 # What PyTorch's reading of nested data takes for a sequence (PySequence_Check: a tensor or a dict is none), and
 # its limit on dimensions, which also ends its walk down a string (each character a string again).
-_SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray)
+_SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray, memoryview, array.array)
 _MAX_DIMS = 128
 _STRINGS = (str, bytes)
 _PYTHON_NUMBERS = {float, int, bool}
@@ -70,15 +71,19 @@ def _inferred_dtype(data, exotic):
         if isinstance(data, Tensor):
             return data._data.dtype
         return _dtype.from_numpy_dtype(data.dtype.newbyteorder("=")).numpy  # (values read whatever their order)
-    if isinstance(data, numbers.Integral):
+    # Python's own numbers only (and their subclasses): PyTorch infers nothing for other numbers.Number types
+    # (Fraction, Decimal), which it stores into a dtype given
+    if isinstance(data, int):
         return np.dtype(np.int64)
-    if isinstance(data, numbers.Real):
+    if isinstance(data, float):
         return _dtype.get_default_dtype().numpy
     if isinstance(data, _SEQUENCES):
         return _inferred_dtype(list(data), exotic)
-    if isinstance(data, numbers.Complex):  # the complex dtype of the default float dtype's precision
+    if isinstance(data, complex):  # the complex dtype of the default float dtype's precision
         return _dtype.get_default_dtype().to_complex().numpy
-    raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
+    from ..nn._functional._args import _tp_name
+
+    raise RuntimeError(f"Could not infer dtype of {_tp_name(data)}")
 
 
 def _store_check(np_dtype):
@@ -124,14 +129,23 @@ def _check_store(data, sizes, dim, check):
         _check_store(item, sizes, dim + 1, check)
 
 
-def _plain(data):
-    """Nested sequences with the tensors inside turned into arrays; PyTorch reads a tensor there as one number
-    (``float()`` of it: any shape with one element), so a one-element tensor becomes a 0-d array."""
+def _plain(data, depth):
+    """Nested sequences with the tensors inside turned into arrays, ``depth`` dims below ``data``. PyTorch reads a
+    tensor where a number belongs as one number (``float()`` of it: any shape with one element), so a one-element
+    tensor there becomes a 0-d array; a tensor where a sequence belongs it reads as one, over its first dim."""
     if isinstance(data, Tensor):
-        return data._data.reshape(()) if data._data.size == 1 else data._data
+        return _plain_tensor_data(data._data, depth)
     if isinstance(data, (list, tuple)):
-        return [_plain(d) for d in data]
+        return [_plain(d, depth - 1) for d in data]
     return data
+
+
+def _plain_tensor_data(array, depth):
+    if not depth:
+        return array.reshape(()) if array.size == 1 else array
+    if array.ndim in (0, depth):  # (a 0-d one where a sequence belongs fails later, as in PyTorch)
+        return array
+    return [_plain_tensor_data(row, depth - 1) for row in array]
 
 
 # PyTorch warns once per process (TORCH_WARN_ONCE) when nested data holds NumPy arrays.
@@ -152,11 +166,13 @@ def _sequence_array(data, np_dtype):
     try:
         inferred = _inferred_dtype(data, exotic)
     except (RuntimeError, TypeError):
-        if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
-            if not math.prod(sizes):  # (and it stores nothing into an empty tensor)
-                return np.zeros(sizes, np_dtype)
-            _check_store(data, sizes, 0, _store_check(np_dtype))
-        raise
+        if np_dtype is None:
+            raise
+        # PyTorch infers nothing for a given dtype: it stores each element, converted (Fraction(1, 2) as 0.5)
+        if not math.prod(sizes):  # (and it stores nothing into an empty tensor)
+            return np.zeros(sizes, np_dtype)
+        _check_store(data, sizes, 0, _store_check(np_dtype))
+        return np.array(_plain(data, len(sizes)), dtype=np_dtype)
     if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
         _ndarray_list_warned[0] = True
         warn_from_user_code(_NDARRAY_LIST_WARNING)
@@ -166,7 +182,7 @@ def _sequence_array(data, np_dtype):
     if exotic or np_dtype is not None and inferred.kind == "c" and np_dtype.kind != "c":
         # (the elements PyTorch stores its own way, complexes into a real dtype among them)
         _check_store(data, sizes, 0, _store_check(target))
-    plain = _plain(data) if any(isinstance(e, Tensor) for e in exotic) else data
+    plain = _plain(data, len(sizes)) if any(isinstance(e, Tensor) for e in exotic) else data
     try:
         array = np.array(plain)
     except (ValueError, TypeError):
@@ -281,46 +297,104 @@ def as_tensor(data, *, dtype=None, device=None):
                    from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
-    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor or NumPy array is shared, not copied, when it
-    already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a conversion that would need a copy.
-    Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)`` builds it."""
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
+    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor, NumPy array or object with the buffer protocol
+    is shared, not copied, when it already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a
+    conversion that would need a copy. Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)``
+    builds it. Unspecified, ``requires_grad`` is that of a tensor ``obj`` (False for other data)."""
     if device is not None:
         require_cpu(device)
-    if isinstance(obj, (np.ndarray, np.generic)) and not isinstance(obj, Tensor):
-        obj = from_numpy(np.asarray(obj))  # shares the array's memory (a NumPy scalar's own copy)
-    if isinstance(obj, Tensor):
-        target = dtype or obj.dtype
-        if copy is False and target != obj.dtype:
-            raise ValueError(f"can't alias tensor with dtype '{obj.dtype.scalar_name}' into dtype "
-                             f"'{target.scalar_name}'.")
-        out = obj.to(target)
-        if copy and out is obj:
-            out = obj.clone()
-    else:
+    if copy is not None and copy.__class__ is not bool:
+        raise TypeError(f"asarray(): argument 'copy' must be bool, not {_type_name(copy)}")
+    check_requires_grad("asarray", requires_grad)
+    target = None if dtype is None else _dtype.from_numpy_dtype(_dtype.argument(dtype, "asarray"))
+    source = obj if isinstance(obj, Tensor) else None
+    returns_grad = (source is not None and source.requires_grad) if requires_grad is None else requires_grad
+    if returns_grad and requires_grad is None:
+        _warn_asarray_requires_grad_once()
+    read_only, force_copy = False, copy is True
+    if source is None and isinstance(obj, (np.ndarray, np.generic)):
+        array = obj
+        if not isinstance(obj, np.ndarray):
+            if copy is False:
+                raise RuntimeError("can't alias NumPy scalars. Either remove copy=False or transform it in a ndarray. ")
+            array, force_copy = np.asarray(obj), False  # already its own copy (but copy=True still casts none)
+        _check_numpy_array(array)
+        source, read_only = _shared_numpy_tensor(array), not array.flags.writeable
+    elif source is None and _has_buffer(obj):
+        source = frombuffer(obj, dtype=target or _dtype.get_default_dtype(), requires_grad=returns_grad)
+    if source is None:
+        if copy is False:
+            raise ValueError("can't alias arbitrary sequence into a tensor.")
         out = tensor(obj, dtype=dtype)
-    if requires_grad:
-        out._set_requires_grad(True)  # a factory's refusal of integer dtypes
+        out._set_requires_grad(returns_grad)  # a factory's refusal of integer dtypes
+        return out
+    wrong_dtype = target is not None and target != source.dtype
+    if force_copy or (copy is None and wrong_dtype):
+        out = source.to(target) if wrong_dtype else source.clone()
+    else:
+        if wrong_dtype:
+            raise ValueError(f"can't alias tensor with dtype '{source.dtype.scalar_name}' into dtype "
+                             f"'{target.scalar_name}'.")
+        if read_only:
+            _warn_read_only_array_once()
+        out = source
+    if out.grad_fn is not None and not returns_grad:  # a computed tensor's flag cannot be cleared: detached
+        return out.detach()
+    out._set_requires_grad(returns_grad)  # (a leaf's own flag, as PyTorch sets it)
     return out
+
+
+def _has_buffer(obj):
+    """Whether ``obj`` has the buffer protocol (bytes, bytearray, array.array, memoryview...)."""
+    try:
+        memoryview(obj)
+    except TypeError:
+        return False
+    return True
+
+
+_warned_asarray_requires_grad = False  # TORCH_WARN_ONCE: once per process, whatever the warning filters say
+
+
+def _warn_asarray_requires_grad_once():
+    global _warned_asarray_requires_grad
+    if not _warned_asarray_requires_grad:
+        _warned_asarray_requires_grad = True
+        warn_from_user_code("torch.asarray: unspecified requires_grad now defaults to obj.requires_grad instead of "
+                            "False. Pass requires_grad=False explicitly to get the old behavior and silence this "
+                            "warning. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:"
+                            "1737.)")
 
 
 _warned_read_only = False  # PyTorch warns of the first read-only array only
 
 
+def _warn_read_only_array_once():
+    global _warned_read_only
+    if not _warned_read_only:
+        _warned_read_only = True
+        warn_from_user_code("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+                            "This means writing to this tensor will result in undefined behavior. You may want to copy "
+                            "the array to protect its data or make it writable before converting it to a tensor. This "
+                            "type of warning will be suppressed for the rest of this program. (Triggered internally at "
+                            "/__w/pytorch/pytorch/torch/csrc/utils/tensor_numpy.cpp:213.)")
+
+
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
-    global _warned_read_only
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {_type_name(ndarray)})")
     _check_numpy_array(ndarray)
     if not ndarray.flags.writeable:
-        if not _warned_read_only:
-            _warned_read_only = True
-            warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
-                          "This means writing to this tensor will result in undefined behavior. You may want to copy "
-                          "the array to protect its data or make it writable before converting it to a tensor. This "
-                          "type of warning will be suppressed for the rest of this program.", UserWarning,
-                          stacklevel=2)
+        _warn_read_only_array_once()
+    return _shared_numpy_tensor(ndarray)
+
+
+def _shared_numpy_tensor(ndarray):
+    """A tensor over checked ``ndarray``'s memory (a read-only array's too: PyTorch writes into any memory it is
+    given)."""
+    if not ndarray.flags.writeable:
         ndarray = _writable_alias(ndarray)
     return Tensor._wrap(_plain_array(ndarray))
 
@@ -364,11 +438,12 @@ def frombuffer(buffer, *, dtype=_REQUIRED, count=-1, offset=0, requires_grad=Fal
     if view.readonly:
         if not _warned_read_only_buffer:
             _warned_read_only_buffer = True
-            warnings.warn("The given buffer is not writable, and PyTorch does not support non-writable tensors. This "
-                          "means you can write to the underlying (supposedly non-writable) buffer using the tensor. You "
-                          "may want to copy the buffer to protect its data or make it writable before converting it to "
-                          "a tensor. This type of warning will be suppressed for the rest of this program.",
-                          UserWarning, stacklevel=2)
+            warn_from_user_code("The given buffer is not writable, and PyTorch does not support non-writable tensors. "
+                                "This means you can write to the underlying (supposedly non-writable) buffer using the "
+                                "tensor. You may want to copy the buffer to protect its data or make it writable before "
+                                "converting it to a tensor. This type of warning will be suppressed for the rest of this "
+                                "program. (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:"
+                                "1556.)")
         array = _writable_alias(array)
     return _finish(array, requires_grad)
 

@@ -21,6 +21,15 @@ _RANDINT_OVERLOADS = tuple(f"{bounds}, SymInt[] size, *, {generator}{_FACTORY_KE
 _RANDPERM_SCHEMAS = (f"SymInt n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"SymInt n, *, {_FACTORY_KEYWORDS}")
 
 
+def _check_generator(name, overloads, args, generator, **keywords):
+    """PyTorch's parser's TypeError for a ``generator`` that is no Generator (``keywords``: the others given)."""
+    from ..random import Generator
+
+    if generator is not None and not isinstance(generator, Generator):
+        given = {key: value for key, value in keywords.items() if value is not None}
+        _parser_errors.parse(name, overloads, args, dict(given, generator=generator))
+
+
 def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args, **complex_options):
     """A complex dtype's draws are drawn with ``complex_options`` (randn's std of 1 / sqrt(2))."""
     np_dtype = _dtype_argument(dtype, function, _RANDOM_OVERLOADS, args) if dtype is not None else \
@@ -39,6 +48,7 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
 @_accepts_out()
 def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
+    _check_generator("rand", _RANDOM_OVERLOADS, size_args, generator, dtype=dtype)
     draws = stream(generator)
     shape = _random_size(size_args, "rand", size, generator=generator, dtype=dtype, device=device,
                          requires_grad=requires_grad, layout=layout)
@@ -49,6 +59,7 @@ def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, req
 @_accepts_out(resizes_first=True)
 def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
+    _check_generator("randn", _RANDOM_OVERLOADS, size_args, generator, dtype=dtype)
     draws = stream(generator)
     shape = _random_size(size_args, "randn", size, generator=generator, dtype=dtype, device=device,
                          requires_grad=requires_grad, layout=layout)
@@ -104,6 +115,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         bound = _parser_errors.parse("randint", _RANDINT_OVERLOADS, given,
                                      None if dtype is None else {"dtype": dtype})
         low, high, size = bound.get("low", 0), bound["high"], tuple(bound["size"])
+    _check_generator("randint", _RANDINT_OVERLOADS, given, generator, dtype=dtype)
     # in PyTorch's order: the arguments, the sizes, the range, the range against the dtype
     check_int64(low)
     check_int64(high)
@@ -186,11 +198,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
                 if value is not None}
     if dtype is not None:
         _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
-    if generator is not None:
-        from ..random import Generator
-
-        if not isinstance(generator, Generator):
-            _parser_errors.parse("randperm", _RANDPERM_SCHEMAS, (n,), keywords)
+    _check_generator("randperm", _RANDPERM_SCHEMAS, (n,), generator, dtype=dtype, device=device)
     n = _randperm_n(n, keywords)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")

@@ -210,6 +210,7 @@ def _float_linspace(start, end, steps, np_dtype):
 def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     steps = _checked_space_arguments("linspace", _LINSPACE_OVERLOADS, (start, end, steps), dtype)
+    start, end = _scalar_ends("linspace", start, end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
@@ -263,6 +264,36 @@ def _checked_space_arguments(name, overloads, given, dtype):
     return steps
 
 
+def _scalar_ends(name, start, end):
+    """linspace's / logspace's ends as numbers: a tensor end must be 0-d (PyTorch's message names the ends given as
+    tensors), and is read as its value."""
+    tensors = [(label, v) for label, v in (("start", start), ("end", end)) if isinstance(v, Tensor)]
+    if any(v._data.ndim for _, v in tensors):
+        got = " and ".join(f"{label} with {v._data.ndim} dimension(s)" for label, v in tensors)
+        raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got {got}.")
+    return tuple(v._data.item() if isinstance(v, Tensor) else v for v in (start, end))
+
+
+def _complex_powers(base, exponents):
+    """``base ** exponents`` (complex, in their dtype) as the C library's cpow computes them. NumPy's power calls
+    it, but multiplies its way to whole powers up to 100, where cpow takes exp(exponent * log(base))."""
+    with np.errstate(all="ignore"):
+        powers = np.power(base, exponents)
+        whole = (exponents.imag == 0) & (exponents.real == np.round(exponents.real)) & (abs(exponents.real) <= 100)
+        powers[whole] = np.exp(exponents[whole] * np.log(base))
+    return powers
+
+
+def _complex_pow_of_real(base, exponent):
+    """A real ``base`` to a complex power as C++'s std::pow(double, complex<double>) computes it: in polar form for
+    a positive base, through the complex logarithm otherwise."""
+    with np.errstate(all="ignore"):
+        if base > 0:
+            modulus, angle = _c_pow(base, exponent.real), np.float64(exponent.imag) * math.log(base)
+            return complex(modulus * np.cos(angle), modulus * np.sin(angle))
+        return np.power(np.complex128(base), np.complex128(exponent))
+
+
 def _c_pow(base, exponent):
     try:
         return math.pow(base, exponent)
@@ -277,16 +308,19 @@ def _c_pow(base, exponent):
 def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
     steps = _checked_space_arguments("logspace", _LOGSPACE_OVERLOADS, (start, end, steps, base), dtype)
+    start, end = _scalar_ends("logspace", start, end)
     base = 10.0 if base is _UNGIVEN else base
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = (_dtype_argument(dtype, "logspace", _LOGSPACE_OVERLOADS, (start, end, steps)) if dtype is not None
                 else _dtype.get_default_dtype().numpy)
     np_dtype = _space_dtype("logspace", start, end, dtype, np_dtype)
-    if np_dtype.kind == "c":  # base ** the complex linspace's exponents
-        exponents = _float_linspace(start, end, steps, np.dtype(np.complex128))
-        with np.errstate(all="ignore"):
-            return _finish(np.power(complex(base), exponents).astype(np_dtype), requires_grad, device)
+    if np_dtype.kind == "c":
+        if steps == 1:  # PyTorch fills in the one value, computed in double
+            return _finish(np.array([_complex_pow_of_real(base, complex(start))], np_dtype), requires_grad, device)
+        # base ** the complex linspace's exponents, in the dtype (complex64's pow in single precision)
+        return _finish(_complex_powers(np_dtype.type(base), _float_linspace(start, end, steps, np_dtype)),
+                       requires_grad, device)
     if steps == 0:
         return _finish(np.empty(0, np_dtype), requires_grad, device)
     if np_dtype.kind == "b" and steps > 1:  # as linspace: no bool kernel, but one value is filled in without it

@@ -10,42 +10,6 @@ from .. import _memory_format, _parser_errors
 from ..autograd.graph import Node
 
 
-class Real(Node):
-    complex_aware = True
-    is_view = True
-
-    def forward(self, a):
-        return a.real
-
-    def backward(self, grad):
-        return (grad.astype(np.result_type(grad.dtype, np.complex64)),)
-
-    def backward_graph(self, grad):
-        return (grad._cast(np.result_type(grad._data.dtype, np.complex64)),)
-
-    def name(self):
-        return "RealBackward0"
-
-
-class Imag(Node):
-    complex_aware = True
-    is_view = True
-
-    def forward(self, a):
-        return a.imag
-
-    def backward(self, grad):
-        # (grad * 1j: a 0-d gradient may be a NumPy scalar, a subclass of float, which 1j * would make a Python
-        # complex)
-        return ((grad * 1j).astype(np.result_type(grad.dtype, np.complex64)),)
-
-    def backward_graph(self, grad):
-        return (grad._cast(np.result_type(grad._data.dtype, np.complex64)) * 1j,)
-
-    def name(self):
-        return "ImagBackward0"
-
-
 class ComplexAngle(Node):
     complex_aware = True
     saved = ("a",)
@@ -101,7 +65,13 @@ class ViewAsReal(Node):
                                                writeable=a.flags.writeable)
 
     def backward(self, grad):
-        return ((grad[..., 0] + 1j * grad[..., 1]).astype(self.dtype),)
+        # the parts packed as they are (view_as_complex, as PyTorch's), not summed: real + 1j * imag would sign zeros
+        out = np.empty(grad.shape[:-1], self.dtype)
+        out.real, out.imag = grad[..., 0], grad[..., 1]
+        return (out,)
+
+    def backward_graph(self, grad):
+        return (view_as_complex(grad.contiguous()),)
 
     def name(self):
         return "ViewAsRealBackward0"
@@ -116,6 +86,9 @@ class ViewAsComplex(Node):
 
     def backward(self, grad):
         return (np.stack([grad.real, grad.imag], axis=-1).astype(self.dtype),)
+
+    def backward_graph(self, grad):
+        return (view_as_real(grad),)
 
     def name(self):
         return "ViewAsComplexBackward0"
@@ -168,14 +141,15 @@ class Polar(Node):
 
 def real(self):
     """The real part: a view of a complex tensor's real parts; the tensor itself for a real one."""
-    return Real.apply(self) if self._data.dtype.kind == "c" else self
+    # PyTorch's composite, whose graph (SelectBackward0 after ViewAsRealBackward0) autograd users see
+    return ViewAsReal.apply(self).select(-1, 0) if self._data.dtype.kind == "c" else self
 
 
 def imag(self):
     """The imaginary part of a complex tensor (a view); PyTorch's error for a real one."""
     if self._data.dtype.kind != "c":
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return Imag.apply(self)
+    return ViewAsReal.apply(self).select(-1, 1)
 
 
 def view_as_real(input):

@@ -65,8 +65,10 @@ def _storage(array):
     array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
     through a non-array holder; an array not found in its owner's memory is its own storage."""
     root = memory_owner(array)
-    if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and root.dtype == array.dtype:
+    if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and not root.nbytes % array.itemsize:
         flat = root.reshape(-1, order="A")
+        if flat.dtype != array.dtype:  # a view as another dtype (view(dtype), real, imag): counted in its elements
+            flat = flat.view(np.uint8).view(array.dtype)
         offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
                                     array.itemsize)
         if not misaligned and 0 <= offset <= flat.size:

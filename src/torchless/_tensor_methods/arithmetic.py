@@ -157,7 +157,9 @@ class ArithmeticMethods:
         return self._checked_binary(other, np.mod, "remainder_cpu", "bc", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent, modulo=None):
+        if modulo is not None:  # pow(t, e, m): Python's TypeError, as for PyTorch's tensors
+            return NotImplemented
         if self._data.dtype.kind in "fc":
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked

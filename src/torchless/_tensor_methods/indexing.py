@@ -71,7 +71,8 @@ def _whole_key(key, shape):
     ellipses = sum(part is Ellipsis for part in parts)
     if ellipses > 1 or len(parts) - ellipses > len(shape):
         return False
-    after = parts.index(Ellipsis) if ellipses else len(parts)
+    # (found by identity: tuple.index would compare an index array with ==)
+    after = next(i for i, part in enumerate(parts) if part is Ellipsis) if ellipses else len(parts)
     for position, part in enumerate(parts):
         if part is Ellipsis:
             continue

@@ -317,8 +317,8 @@ class ShapeMethods:
             return [0] * chunks, dim
         return -(-n // chunks), dim
 
-    def split(self, split_size_or_sections, dim=0):
-        return self._split_at(*self._split_bounds(split_size_or_sections, dim))
+    def split(self, split_size, dim=0):  # (PyTorch's method names its size so; torchless.split another way)
+        return self._split_at(*self._split_bounds(split_size, dim))
 
     def _split_bounds(self, split_size_or_sections, dim):
         """split's checks: the pieces' bounds along the axis, the axis, the split size (an int) or sizes, and the dim

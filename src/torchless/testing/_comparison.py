@@ -60,6 +60,7 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
             float32 1e-5, float64 1e-7, and 0 for integers and bool.
         equal_nan (bool): whether two NaN are equal.
         check_dtype (bool): whether tensors must have the same dtype.
+        check_stride (bool): whether tensors must have the same strides.
         msg (str or Callable[[str], str], optional): replaces the failure message, or makes it from the
             generated one.
 
@@ -71,7 +72,7 @@ def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=Non
     """
     __tracebackhide__ = True
     options = dict(allow_subclasses=allow_subclasses, rtol=rtol, atol=atol, equal_nan=equal_nan,
-                   check_dtype=check_dtype)
+                   check_dtype=check_dtype, check_stride=check_stride)
     try:
         comparisons = _comparisons(actual, expected, (), options)
     except _Failure as failure:
@@ -171,7 +172,7 @@ def _number_pair(actual, expected, id, rtol, atol, equal_nan, check_dtype, **opt
     return compare
 
 
-def _tensor_pair(actual, expected, id, allow_subclasses, rtol, atol, equal_nan, check_dtype):
+def _tensor_pair(actual, expected, id, allow_subclasses, rtol, atol, equal_nan, check_dtype, check_stride):
     from .._creation import as_tensor
     from .._tensor import Tensor
 
@@ -189,6 +190,9 @@ def _tensor_pair(actual, expected, id, allow_subclasses, rtol, atol, equal_nan, 
         if actual.shape != expected.shape:
             raise _Failure(AssertionError, f"The values for attribute 'shape' do not match: {actual.shape} != "
                                            f"{expected.shape}.", id)
+        if check_stride and actual.stride() != expected.stride():  # (before the dtype, as PyTorch checks them)
+            raise _Failure(AssertionError, f"The values for attribute 'stride()' do not match: {actual.stride()} != "
+                                           f"{expected.stride()}.", id)
         if check_dtype and actual.dtype != expected.dtype:
             raise _Failure(AssertionError, f"The values for attribute 'dtype' do not match: {actual.dtype} != "
                                            f"{expected.dtype}.", id)
