@@ -1161,4 +1161,15 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_gr
 
 
 # the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
-HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar}
+HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar,
+                           MulScalar: _half_with_opmath_scalar(MulScalar, _half_mul_scalar_graph)}
+
+
+def mul_scalar(tensor, number):
+    """``tensor * number`` as PyTorch's C++ composite ops compute it (mul.Scalar, its node MulBackward1): a float16
+    tensor in float32, the number converted to float32, rounded once."""
+    if tensor._data.dtype == np.float16:
+        out = tensor._half_scalar_binary(number, MulScalar)
+        if out is not None:
+            return out
+    return tensor._binary(number, MulScalar)

@@ -1,0 +1,140 @@
+"""float16 results that differed from PyTorch's CPU kernels, bit for bit (values and gradients):
+
+* cross_entropy of a float16 input is PyTorch's composition: log_softmax (rounded to float16), nll_loss on it, and
+  for label smoothing the tensor ops of the smoothing term, each rounding its result; the fused node rounded once;
+* nll_loss's 'sum' and 'mean' add the float16 losses (and weights) in float16, into ATen's eight cascade levels,
+  skipping ignored targets, and its total weight is the count rounded to float16;
+* log_softmax and softmax of float16 take SLEEF's exp where ATen's kernels run vectors (libm's elsewhere), sum as
+  those kernels do (``reduce_all``'s lanes along the last dim, running sums down another), and their backward
+  fuses the multiply-add of g - exp(out) * sum(g);
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _half(shape, seed, scale=3.0):
+    return (np.random.RandomState(seed).randn(*shape) * scale).astype(np.float16)
+
+
+def _assert_same_half(expected, actual):
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    assert actual.dtype == expected.dtype == np.float16
+    assert actual.shape == expected.shape
+    np.testing.assert_array_equal(actual, expected)
+
+
+def _both(call, *arrays, grad=(0,), constants=()):
+    """``call(lib, *tensors)`` in both libraries, float16 arrays at the positions in ``grad`` requiring grad; the
+    results and, after a backward of a fixed random gradient, the gradients, torch's first."""
+    results = []
+    for lib in (torch, torchless):
+        tensors = [lib.tensor(a, requires_grad=i in grad) for i, a in enumerate(arrays)]
+        out = call(lib, *tensors)
+        grads = []
+        if out.requires_grad:
+            seed_grad = np.asarray(np.random.RandomState(7).randn(*out.shape)).astype(np.float16)
+            out.backward(lib.tensor(seed_grad))
+            grads = [tensors[i].grad.numpy() for i in grad]
+        results.append((out.detach().numpy(), grads))
+    return results
+
+
+def _assert_both_same(call, *arrays, grad=(0,)):
+    (expected, expected_grads), (actual, actual_grads) = _both(call, *arrays, grad=grad)
+    _assert_same_half(expected, actual)
+    assert len(expected_grads) == len(actual_grads)
+    for e, a in zip(expected_grads, actual_grads):
+        _assert_same_half(e, a)
+
+
+_CLASS_SHAPES = [(4, 5), (16, 10), (100, 7), (1, 3), (0, 4), (3, 7, 2), (2, 3, 4, 5), (4, 3, 20, 20), (2, 3, 2, 2, 3),
+                 (6,)]
+
+
+def _targets(shape, seed, ignore=None):
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    target_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    target = np.random.RandomState(seed).randint(0, classes, target_shape).astype(np.int64)
+    if ignore is not None:
+        target[np.random.RandomState(seed + 1).rand(*target_shape) < 0.3] = ignore
+    return target
+
+
+@pytest.mark.parametrize("shape", _CLASS_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("variant", ["plain", "weight", "ignore", "smoothing", "all"])
+def test_float16_cross_entropy_matches_pytorch_bit_for_bit(shape, reduction, variant):
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    x = _half(shape, 0)
+    ignore = 1 if variant in ("ignore", "all") else -100
+    target = _targets(shape, 1, None if ignore < 0 else ignore)
+    weight = np.abs(_half((classes,), 2, 1.0)) if variant in ("weight", "all") else None
+    smoothing = 0.2 if variant in ("smoothing", "all") else 0.0
+
+    def call(lib, x, target):
+        w = None if weight is None else lib.tensor(weight)
+        return lib.nn.functional.cross_entropy(x, target, weight=w, ignore_index=ignore, reduction=reduction,
+                                               label_smoothing=smoothing)
+
+    _assert_both_same(call, x, target)
+
+
+def test_float16_cross_entropy_non_contiguous_input():
+    x = _half((5, 7, 6), 3)
+    target = _targets((6, 7, 5), 4)
+    _assert_both_same(lambda lib, x, t: lib.nn.functional.cross_entropy(x.permute(2, 1, 0), t), x, target)
+
+
+def test_float16_cross_entropy_graph_is_pytorchs_composition():
+    x = _half((4, 5), 5)
+    target = _targets((4, 5), 6)
+    names = []
+    for lib in (torch, torchless):
+        out = lib.nn.functional.cross_entropy(lib.tensor(x, requires_grad=True), lib.tensor(target),
+                                              label_smoothing=0.1)
+        names.append((out.grad_fn.name(), [f[0].name() for f in out.grad_fn.next_functions]))
+    assert names[0] == names[1]
+
+
+@pytest.mark.parametrize("size", [15, 16, 17, 255, 256, 257, 1000, 5000])
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_float16_nll_loss_adds_in_pytorchs_cascade(size, reduction, weighted):
+    x = _half((size, 3), size)
+    target = _targets((size, 3), size + 1, ignore=2)
+    weight = np.abs(_half((3,), 3, 1.0)) if weighted else None
+
+    def call(lib, x, target):
+        return lib.nn.functional.nll_loss(x, target, weight=None if weight is None else lib.tensor(weight),
+                                          ignore_index=2, reduction=reduction)
+
+    _assert_both_same(call, x, target)
+
+
+def test_float16_nll_loss_mean_count_rounds_to_float16():
+    # 2049 targets: PyTorch's total weight is float16(2049) = 2048
+    x = -np.ones((2049, 2), np.float16)
+    target = np.zeros(2049, np.int64)
+    _assert_both_same(lambda lib, x, t: lib.nn.functional.nll_loss(x, t), x, target)
+
+
+@pytest.mark.parametrize("shape", [(7, 33), (3, 300), (5, 40, 37), (2, 3, 64, 5), (1, 1), (4, 1, 3), (66, 2, 17)],
+                         ids=str)
+@pytest.mark.parametrize("function", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_float16_softmax_family_matches_pytorch_along_every_dim(shape, function, threads):
+    x = _half(shape, 11)
+    before = torch.get_num_threads(), torchless.get_num_threads()
+    torch.set_num_threads(threads)
+    torchless.set_num_threads(threads)
+    try:
+        for dim in range(-len(shape), len(shape)):
+            _assert_both_same(lambda lib, x: getattr(lib.nn.functional, function)(x, dim), x)
+    finally:
+        torch.set_num_threads(before[0])
+        torchless.set_num_threads(before[1])
+
