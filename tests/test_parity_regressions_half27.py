@@ -7,6 +7,9 @@
 * log_softmax and softmax of float16 take SLEEF's exp where ATen's kernels run vectors (libm's elsewhere), sum as
   those kernels do (``reduce_all``'s lanes along the last dim, running sums down another), and their backward
   fuses the multiply-add of g - exp(out) * sum(g);
+* mse_loss's float16 backward is norm * diff * grad in float16 ops, each rounded; smooth_l1_loss's computes in
+  float32 and huber_loss's in float16 ops, their vector and scalar loops (the last size % 32 elements of each
+  row, or all of a row not adjacent in memory) rounding differently;
 """
 import numpy as np
 import pytest
@@ -138,3 +141,31 @@ def test_float16_softmax_family_matches_pytorch_along_every_dim(shape, function,
         torch.set_num_threads(before[0])
         torchless.set_num_threads(before[1])
 
+
+_ELEMENTWISE_SHAPES = [(5,), (4, 5), (3, 7, 2), (0, 3), (100,), (2, 70), (40001,)]
+
+
+@pytest.mark.parametrize("shape", _ELEMENTWISE_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("loss", ["mse", "smooth_l1", "smooth_l1_beta", "huber", "huber_delta"])
+def test_float16_regression_loss_gradients_match_pytorch(shape, reduction, loss):
+    call = {"mse": lambda F, x, t: F.mse_loss(x, t, reduction=reduction),
+            "smooth_l1": lambda F, x, t: F.smooth_l1_loss(x, t, reduction=reduction),
+            "smooth_l1_beta": lambda F, x, t: F.smooth_l1_loss(x, t, reduction=reduction, beta=0.7),
+            "huber": lambda F, x, t: F.huber_loss(x, t, reduction=reduction),
+            "huber_delta": lambda F, x, t: F.huber_loss(x, t, reduction=reduction, delta=2.3)}[loss]
+    _assert_both_same(lambda lib, x, t: call(lib.nn.functional, x, t), _half(shape, 20, 2.0), _half(shape, 21, 1.0),
+                      grad=(0, 1))
+
+
+@pytest.mark.parametrize("layout", ["transposed", "broadcast_target"])
+@pytest.mark.parametrize("loss", ["huber_loss", "smooth_l1_loss"])
+def test_float16_huber_and_smooth_l1_gradients_of_other_layouts(layout, loss):
+    # (a transposed pair runs ATen's scalar loop throughout, a broadcast target one row at a time)
+    parameter = {"huber_loss": "delta", "smooth_l1_loss": "beta"}[loss]
+
+    def call(lib, x, t):
+        x, t = (x.t(), t.t()) if layout == "transposed" else (x, t[:1].expand(70, 40))
+        return getattr(lib.nn.functional, loss)(x, t, reduction="none", **{parameter: 0.6})
+
+    _assert_both_same(call, _half((70, 40), 22, 2.0), _half((70, 40), 23, 1.0))

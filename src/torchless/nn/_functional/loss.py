@@ -802,8 +802,12 @@ class MseLoss(Node):
     @c_ordered_gradients
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
-        scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
-        g = self.diff * scale
+        norm = 2 / max(self.diff.size, 1) if self.reduction == "mean" else 2
+        if self.diff.dtype == np.float16:  # (PyTorch's kernel: norm * diff * grad, float16 numbers rounding each step)
+            with np.errstate(over="ignore"):
+                g = np.float16(norm) * self.diff * grad
+        else:
+            g = self.diff * (grad * norm)
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt
