@@ -10,6 +10,8 @@
 * mse_loss's float16 backward is norm * diff * grad in float16 ops, each rounded; smooth_l1_loss's computes in
   float32 and huber_loss's in float16 ops, their vector and scalar loops (the last size % 32 elements of each
   row, or all of a row not adjacent in memory) rounding differently;
+* var and std backward scale the float16 gradient by 2 / dof in float32 (rounded) and centre the input by its
+  float16 mean; the 2-norm's backward is grad * (x / norm), two float16 ops;
 """
 import numpy as np
 import pytest
@@ -169,3 +171,23 @@ def test_float16_huber_and_smooth_l1_gradients_of_other_layouts(layout, loss):
         return getattr(lib.nn.functional, loss)(x, t, reduction="none", **{parameter: 0.6})
 
     _assert_both_same(call, _half((70, 40), 22, 2.0), _half((70, 40), 23, 1.0))
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 5), (3, 7, 2), (16, 33), (3, 300)], ids=str)
+@pytest.mark.parametrize("op", ["var", "std", "norm", "norm1", "norm3", "norm_inf"])
+def test_float16_var_std_norm_gradients_match_pytorch(shape, op):
+    call = {"var": lambda x, d: x.var(d), "std": lambda x, d: x.std(d), "norm": lambda x, d: x.norm(dim=d),
+            "norm1": lambda x, d: x.norm(p=1, dim=d), "norm3": lambda x, d: x.norm(p=3, dim=d),
+            "norm_inf": lambda x, d: x.norm(p=float("inf"), dim=d)}[op]
+    x = _half(shape, 30)
+    for dim in [None] + list(range(len(shape))):
+        _assert_both_same(lambda lib, x: call(x, dim), x)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("swap", [False, True])
+def test_float16_triplet_margin_loss_gradients_match_pytorch(reduction, swap):
+    anchor, positive, negative = (_half((16, 10), seed) for seed in (40, 41, 42))
+    _assert_both_same(lambda lib, a, p, n: lib.nn.functional.triplet_margin_loss(a, p, n, swap=swap,
+                                                                                  reduction=reduction),
+                      anchor, positive, negative, grad=(0, 1, 2))
