@@ -12,6 +12,9 @@
   row, or all of a row not adjacent in memory) rounding differently;
 * var and std backward scale the float16 gradient by 2 / dof in float32 (rounded) and centre the input by its
   float16 mean; the 2-norm's backward is grad * (x / norm), two float16 ops;
+* linear, matmul and their gradients accumulate float16 products in float32 and round once (the bias added in
+  float32 too: rounding the product first was tens of ulp off); a batch times a matrix sums its weight gradient
+  over the batch in float32, as PyTorch's folded mm (within 1 ulp: PyTorch's gemm adds in blocks);
 """
 import numpy as np
 import pytest
@@ -191,3 +194,34 @@ def test_float16_triplet_margin_loss_gradients_match_pytorch(reduction, swap):
     _assert_both_same(lambda lib, a, p, n: lib.nn.functional.triplet_margin_loss(a, p, n, swap=swap,
                                                                                   reduction=reduction),
                       anchor, positive, negative, grad=(0, 1, 2))
+
+
+def _assert_within_one_ulp(expected, actual):
+    """float16 results equal but for float32 sums added in another order (PyTorch's gemm blocks): 1 ulp at most."""
+    expected, actual = np.asarray(expected), np.asarray(actual)
+    assert actual.dtype == expected.dtype == np.float16 and actual.shape == expected.shape
+    e, a = (v.astype(np.float64) for v in (expected, actual))
+    ulp = np.spacing(np.maximum(np.abs(e), np.abs(a)).astype(np.float16)).astype(np.float64)
+    assert np.all((e == a) | (np.abs(e - a) <= ulp))
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (3, 7, 16), (64, 33), (1, 1), (0, 8)], ids=str)
+@pytest.mark.parametrize("bias", [True, False])
+def test_float16_linear_accumulates_and_adds_bias_in_float32(shape, bias):
+    x, weight, b = _half(shape, 50), _half((7, shape[-1]), 51), _half((7,), 52)
+
+    def call(lib, x, w, b):
+        return lib.nn.functional.linear(x, w, b if bias else None)
+
+    (expected, expected_grads), (actual, actual_grads) = _both(call, x, weight, b, grad=(0, 1, 2) if bias else (0, 1))
+    _assert_within_one_ulp(expected, actual)  # (rounding once: bias added to the product rounded was tens of ulp off)
+    for e, a in zip(expected_grads, actual_grads):
+        _assert_within_one_ulp(e, a)
+
+
+def test_float16_batched_matmul_gradient_sums_the_batch_in_float32():
+    (expected, expected_grads), (actual, actual_grads) = _both(lambda lib, x, w: x @ w.t(), _half((3, 7, 16), 53),
+                                                               _half((5, 16), 54), grad=(0, 1))
+    _assert_same_half(expected, actual)
+    for e, a in zip(expected_grads, actual_grads):
+        _assert_within_one_ulp(e, a)
