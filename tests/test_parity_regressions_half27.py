@@ -15,6 +15,8 @@
 * linear, matmul and their gradients accumulate float16 products in float32 and round once (the bias added in
   float32 too: rounding the product first was tens of ulp off); a batch times a matrix sums its weight gradient
   over the batch in float32, as PyTorch's folded mm (within 1 ulp: PyTorch's gemm adds in blocks);
+* batch_norm of float16 in training: the output is x * alpha + beta (one fused multiply-add) and the input's
+  gradient ATen's (dy - mean(dy) - (x - mean) * k) * invstd * w, with the kernel's sums (within 1 ulp).
 """
 import numpy as np
 import pytest
@@ -225,3 +227,26 @@ def test_float16_batched_matmul_gradient_sums_the_batch_in_float32():
     _assert_same_half(expected, actual)
     for e, a in zip(expected_grads, actual_grads):
         _assert_within_one_ulp(e, a)
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 5, 5), (2, 6, 7), (8, 4), (1, 3, 2, 2), (16, 8, 9, 9)], ids=str)
+@pytest.mark.parametrize("parameters", ["float16", "float32", "none"])
+def test_float16_batch_norm_training_gradients_match_pytorch(shape, parameters):
+    channels = shape[1]
+    x = _half(shape, 60, 2.0)
+    weight, bias = (np.random.RandomState(seed).randn(channels).astype(
+        np.float32 if parameters == "float32" else np.float16) for seed in (61, 62))
+
+    def call(lib, x, w, b):
+        return lib.nn.functional.batch_norm(x, None, None, None if parameters == "none" else w,
+                                            None if parameters == "none" else b, training=True)
+
+    (expected, expected_grads), (actual, actual_grads) = _both(call, x, weight, bias,
+                                                               grad=(0,) if parameters == "none" else (0, 1, 2))
+    _assert_within_one_ulp(expected, actual)
+    for e, a in zip(expected_grads, actual_grads):
+        assert a.dtype == e.dtype
+        if e.dtype == np.float16:
+            _assert_within_one_ulp(e, a)  # (one element in tens of thousands: a float32 sum added in another order)
+        else:
+            np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6)
