@@ -16,7 +16,10 @@
   float32 too: rounding the product first was tens of ulp off); a batch times a matrix sums its weight gradient
   over the batch in float32, as PyTorch's folded mm (within 1 ulp: PyTorch's gemm adds in blocks);
 * batch_norm of float16 in training: the output is x * alpha + beta (one fused multiply-add) and the input's
-  gradient ATen's (dy - mean(dy) - (x - mean) * k) * invstd * w, with the kernel's sums (within 1 ulp).
+  gradient ATen's (dy - mean(dy) - (x - mean) * k) * invstd * w, with the kernel's sums (within 1 ulp);
+* layer_norm of float16: the input's gradient is ATen's rstd dy w + b x + c from the float16 statistics it saved
+  (thousands of ulp off near 0 before), and float16 weight and bias gradients add each thread's rows in a
+  float16 buffer, as PyTorch's kernel (within a few ulp: its row statistics are summed in another order).
 """
 import numpy as np
 import pytest
@@ -198,13 +201,18 @@ def test_float16_triplet_margin_loss_gradients_match_pytorch(reduction, swap):
                       anchor, positive, negative, grad=(0, 1, 2))
 
 
-def _assert_within_one_ulp(expected, actual):
-    """float16 results equal but for float32 sums added in another order (PyTorch's gemm blocks): 1 ulp at most."""
+def _assert_within_ulps(expected, actual, ulps):
+    """float16 results equal but for float32 sums added in another order (PyTorch's gemm blocks, its normalisation
+    statistics): ``ulps`` units in the last place at most."""
     expected, actual = np.asarray(expected), np.asarray(actual)
     assert actual.dtype == expected.dtype == np.float16 and actual.shape == expected.shape
     e, a = (v.astype(np.float64) for v in (expected, actual))
     ulp = np.spacing(np.maximum(np.abs(e), np.abs(a)).astype(np.float16)).astype(np.float64)
-    assert np.all((e == a) | (np.abs(e - a) <= ulp))
+    assert np.all((e == a) | (np.abs(e - a) <= ulps * ulp))
+
+
+def _assert_within_one_ulp(expected, actual):
+    _assert_within_ulps(expected, actual, 1)
 
 
 @pytest.mark.parametrize("shape", [(4, 5), (3, 7, 16), (64, 33), (1, 1), (0, 8)], ids=str)
@@ -250,3 +258,21 @@ def test_float16_batch_norm_training_gradients_match_pytorch(shape, parameters):
             _assert_within_one_ulp(e, a)  # (one element in tens of thousands: a float32 sum added in another order)
         else:
             np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, normalized", [((4, 3, 5, 5), (5,)), ((4, 3, 5, 5), (5, 5)), ((2, 6, 7), (7,)),
+                                                ((8, 4), (4,)), ((130, 40), (40,)), ((16, 8, 9, 9), (9, 9))], ids=str)
+@pytest.mark.parametrize("parameters", ["float16", "none"])
+def test_float16_layer_norm_gradients_match_pytorch(shape, normalized, parameters):
+    x = _half(shape, 70, 2.0)
+    weight, bias = (np.random.RandomState(seed).randn(*normalized).astype(np.float16) for seed in (71, 72))
+
+    def call(lib, x, w, b):
+        return lib.nn.functional.layer_norm(x, normalized, None if parameters == "none" else w,
+                                            None if parameters == "none" else b)
+
+    (expected, expected_grads), (actual, actual_grads) = _both(call, x, weight, bias,
+                                                               grad=(0,) if parameters == "none" else (0, 1, 2))
+    _assert_within_one_ulp(expected, actual)
+    for e, a in zip(expected_grads, actual_grads):
+        _assert_within_ulps(e, a, 4)
