@@ -19,7 +19,8 @@
   gradient ATen's (dy - mean(dy) - (x - mean) * k) * invstd * w, with the kernel's sums (within 1 ulp);
 * layer_norm of float16: the input's gradient is ATen's rstd dy w + b x + c from the float16 statistics it saved
   (thousands of ulp off near 0 before), and float16 weight and bias gradients add each thread's rows in a
-  float16 buffer, as PyTorch's kernel (within a few ulp: its row statistics are summed in another order).
+  float16 buffer, as PyTorch's kernel (within a few ulp: its row statistics are summed in another order);
+* group_norm of float16: its gradients are ATen's, from per-channel sums and the saved statistics (within 2 ulp).
 """
 import numpy as np
 import pytest
@@ -276,3 +277,27 @@ def test_float16_layer_norm_gradients_match_pytorch(shape, normalized, parameter
     _assert_within_one_ulp(expected, actual)
     for e, a in zip(expected_grads, actual_grads):
         _assert_within_ulps(e, a, 4)
+
+
+@pytest.mark.parametrize("shape, groups", [((4, 6, 5, 5), 3), ((2, 6, 7), 2), ((16, 8, 9, 9), 4), ((3, 4, 40), 1)],
+                         ids=str)
+@pytest.mark.parametrize("parameters", ["float16", "float32", "none"])
+def test_float16_group_norm_gradients_match_pytorch(shape, groups, parameters):
+    channels = shape[1]
+    x = _half(shape, 80, 2.0)
+    weight, bias = (np.random.RandomState(seed).randn(channels).astype(
+        np.float32 if parameters == "float32" else np.float16) for seed in (81, 82))
+
+    def call(lib, x, w, b):
+        return lib.nn.functional.group_norm(x, groups, None if parameters == "none" else w,
+                                            None if parameters == "none" else b)
+
+    (expected, expected_grads), (actual, actual_grads) = _both(call, x, weight, bias,
+                                                               grad=(0,) if parameters == "none" else (0, 1, 2))
+    _assert_within_ulps(expected, actual, 4)  # (near 0: its statistics are float32 sums added in another order)
+    for e, a in zip(expected_grads, actual_grads):
+        assert a.dtype == e.dtype
+        if e.dtype == np.float16:
+            _assert_within_ulps(e, a, 2)
+        else:
+            np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
