@@ -21,6 +21,7 @@
   (thousands of ulp off near 0 before), and float16 weight and bias gradients add each thread's rows in a
   float16 buffer, as PyTorch's kernel (within a few ulp: its row statistics are summed in another order);
 * group_norm of float16: its gradients are ATen's, from per-channel sums and the saved statistics (within 2 ulp).
+* mean's float16 gradient divides by the count in float32 (a count beyond float16's range made it 0).
 """
 import numpy as np
 import pytest
@@ -301,3 +302,10 @@ def test_float16_group_norm_gradients_match_pytorch(shape, groups, parameters):
             _assert_within_ulps(e, a, 2)
         else:
             np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, dim", [((70000,), None), ((3001,), 0), ((7, 3001), 1), ((3001, 7), 0)], ids=str)
+def test_float16_mean_gradient_divides_by_the_count_in_float32(shape, dim):
+    # (float16 cannot hold a count beyond 65504: the gradient of a mean of 70000 elements was 0)
+    x = _half(shape, 90)
+    _assert_both_same(lambda lib, x: x.mean() if dim is None else x.mean(dim), x)

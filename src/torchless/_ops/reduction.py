@@ -188,6 +188,9 @@ class Mean(ContiguousResult):
         # out the quotient (C order for a gradient broadcast along the reduced dims), where the sum's gradient is the
         # expanded view itself
         expanded = expand_reduced(grad, self.shape, self.axes, self.keepdim)
+        if expanded.dtype == np.float16:  # (divided by the count in float32, rounded: float16 cannot hold 65520)
+            return (_memory_format.iterator_layout((expanded / np.float32(self.count)).astype(np.float16),
+                                                   (expanded,)),)
         return (_memory_format.iterator_layout(expanded / self.count, (expanded,)),)
 
     def backward_graph(self, grad):
