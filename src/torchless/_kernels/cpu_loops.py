@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import parallel
+from . import avx_mathfun, parallel
 
 GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
 _HALF_VECTOR = 32
@@ -37,3 +37,10 @@ def scalar_tail(shape, *operands, vector=_HALF_VECTOR):
     start = position // length * length
     end = np.minimum(start + length, row)
     return (position >= end - (end - start) % vector).reshape(shape)
+
+
+def kernel_exp(x, vectorised):
+    """float32 e ** ``x`` as ATen's kernels take it: SLEEF's (``Vectorized<float>::exp``) where ``vectorised``,
+    libm's (correctly rounded but for rare ties) elsewhere."""
+    with np.errstate(over="ignore"):
+        return np.where(vectorised, avx_mathfun.exp(x), np.exp(x.astype(np.float64)).astype(np.float32))

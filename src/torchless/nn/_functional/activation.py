@@ -18,6 +18,7 @@ import numpy as np
 
 from ... import _cpu_features as cpu_features, _creation, _dtype, _memory_format
 from ..._kernels import avx_mathfun, parallel
+from ..._kernels.cpu_loops import kernel_exp, scalar_tail
 from ..._kernels.fma import fused_multiply_add32
 from ..._kernels.reduce_order import VECTOR_LANES, lanes_then_rest_sum, reduce_all_half
 from ..._ops import unary
@@ -512,10 +513,12 @@ class Silu(Node):
 
     @quiet  # inf * 0 at -inf: NaN, silently, as PyTorch's kernel
     def forward(self, x):
-        if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
+        if x.dtype == np.float16:  # PyTorch's kernel: x / (1 + e^-x) in float32 (SLEEF's e in its vectors), rounded
             opmath = x.astype(np.float32)
-            self.x, self.s = x, _sigmoid(opmath)
-            return (opmath * self.s).astype(np.float16)
+            with np.errstate(over="ignore"):
+                one_plus = np.float32(1) + kernel_exp(-opmath, ~scalar_tail(x.shape, x))
+            self.x, self.s = x, np.float32(1) / one_plus
+            return (opmath / one_plus).astype(np.float16)
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
@@ -524,8 +527,10 @@ class Silu(Node):
     @unary.grad_first("x")
     def backward(self, grad):
         s = self.s
-        if s.dtype != grad.dtype:  # float16's sigmoid kept in float32
-            return ((grad * s * (1 + self.x * (1 - s))).astype(grad.dtype),)
+        if s.dtype != grad.dtype:  # float16's sigmoid kept in float32: 1 + x (1 - s) one fused multiply-add
+            x = self.x.astype(np.float32)
+            with np.errstate(invalid="ignore", over="ignore"):
+                return ((grad * s * fused_multiply_add32(x, np.float32(1) - s, np.ones_like(x))).astype(grad.dtype),)
         return (grad * s * (1 + self.x * (1 - s)),)
 
     def backward_graph(self, grad):
@@ -867,13 +872,6 @@ def _half_vectorised(shape, axis):
     return (position % chunk < size - size % _HALF_VECTOR).reshape(shape[axis + 1:])
 
 
-def _half_exp(x, vectorised):
-    """float32 e ** x as ATen's kernels take it: SLEEF's where they run vectors, libm's (correctly rounded but for
-    rare ties) elsewhere."""
-    with np.errstate(over="ignore"):
-        return np.where(vectorised, avx_mathfun.exp(x), np.exp(x.astype(np.float64)).astype(np.float32))
-
-
 def _running_sum(a, axis):
     """The float32 sum of ``a`` down ``axis``, added in order (ATen's vertical sums, one position per lane)."""
     total = np.zeros(a.shape[:axis] + (1,) + a.shape[axis + 1:], np.float32)
@@ -915,10 +913,10 @@ def _half_softmax(x, axis):
     shifted = x32 - np.max(x32, axis=axis, keepdims=True)
     if axis == x.ndim - 1:
         size = x.shape[-1]
-        exp = _half_exp(shifted, np.arange(size) < size - size % VECTOR_LANES)
+        exp = kernel_exp(shifted, np.arange(size) < size - size % VECTOR_LANES)
         return (exp * (np.float32(1) / lanes_then_rest_sum(exp))[..., None]).astype(np.float16)
     vectorised = _half_softmax_vectorised(x.shape, axis)
-    exp = _half_exp(shifted, vectorised)
+    exp = kernel_exp(shifted, vectorised)
     total = _running_sum(exp, axis)
     return (np.where(vectorised, exp, exp.astype(np.float16).astype(np.float32)) / total).astype(np.float16)
 
@@ -933,7 +931,7 @@ def _half_log_softmax(x, axis):
         total = reduce_all_half(avx_mathfun.exp(shifted))[..., None].astype(np.float16)
         log_total = _log32(total).astype(np.float16).astype(np.float32)
     else:
-        log_total = _log32(_running_sum(_half_exp(shifted, _half_vectorised(x.shape, axis)), axis))
+        log_total = _log32(_running_sum(kernel_exp(shifted, _half_vectorised(x.shape, axis)), axis))
     return (shifted - log_total).astype(np.float16)
 
 
@@ -947,7 +945,7 @@ def _half_log_softmax_backward(grad, out, axis):
         total = reduce_all_half(grad)[..., None]
         exp = avx_mathfun.exp(out)
     else:
-        total, exp = _running_sum(g, axis), _half_exp(out, _half_vectorised(g.shape, axis))
+        total, exp = _running_sum(g, axis), kernel_exp(out, _half_vectorised(g.shape, axis))
     with np.errstate(invalid="ignore", over="ignore"):
         return fused_multiply_add32(-exp, total, g).astype(np.float16)
 
