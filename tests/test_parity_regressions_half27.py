@@ -23,7 +23,8 @@
 * group_norm of float16: its gradients are ATen's, from per-channel sums and the saved statistics (within 2 ulp).
 * mean's float16 gradient divides by the count in float32 (a count beyond float16's range made it 0).
 * sigmoid and silu of float16 take SLEEF's exp in the kernel's vectors (libm's in its scalar loop), silu as
-  x / (1 + e^-x), its backward's 1 + x (1 - s) one fused multiply-add.
+  x / (1 + e^-x), its backward's 1 + x (1 - s) one fused multiply-add; glu likewise, its backward's
+  (1 - s) s a grad one float32 kernel.
 """
 import numpy as np
 import pytest
@@ -320,3 +321,9 @@ def test_float16_sigmoid_and_silu_take_sleefs_exp(function, shape):
     x = _half(shape, 100, 4.0)
     _assert_both_same(lambda lib, x: getattr(lib.nn.functional, function)(x), x)
     _assert_both_same(lambda lib, x: getattr(lib.nn.functional, function)(x.t() if x.dim() == 2 else x), x)
+
+
+@pytest.mark.parametrize("shape, dim", [((6, 40, 10), 1), ((100, 64), 0), ((1000, 2), -1), ((3, 70), -1)], ids=str)
+def test_float16_glu_matches_pytorch(shape, dim):
+    # (a times the gate's reciprocal form, SLEEF's exp; its backward's (1 - s) s a grad rounded once, not per op)
+    _assert_both_same(lambda lib, x: lib.nn.functional.glu(x, dim), _half(shape, 110, 4.0))

@@ -643,15 +643,20 @@ class Glu(Node):
         self.axis, self.x, self.dim = axis, x, axis if dim is None else dim
         a, b = np.split(x, 2, axis=axis)
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does (a gate of 1e-39 is no 0)
-            a32, b32 = a.astype(np.float32), b.astype(np.float32)
-            self.a, self.gate = a, (1 / (1 + np.exp(-b32))).astype(np.float16)
-            return (a32 / (1 + np.exp(-b32))).astype(np.float16)
+            one = np.float32(1)
+            gate = one / (one + kernel_exp(-b.astype(np.float32), ~scalar_tail(a.shape, a, b)))  # (SLEEF's e^-b)
+            self.a, self.gate = a, gate.astype(np.float16)  # (backward's sigmoid(b), a float16 tensor)
+            return (a.astype(np.float32) * gate).astype(np.float16)
         self.a, self.gate = a, 1 / (1 + np.exp(-b))
         return a * self.gate
 
     @c_ordered_gradients  # (glu_backward allocates its result C-contiguous)
     def backward(self, grad):
         s = self.gate
+        if s.dtype == np.float16:  # (the second half's (1 - s) s a grad: one float32 kernel, rounded once)
+            s32, a32, g32 = (v.astype(np.float32) for v in (s, self.a, grad))
+            second = ((np.float32(1) - s32) * s32 * a32 * g32).astype(np.float16)
+            return (np.concatenate([grad * s, second], axis=self.axis),)
         return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
 
     def backward_graph(self, grad):
