@@ -3,9 +3,11 @@ vectorised one, for the kernels whose two lambdas round differently (a float16 o
 products otherwise, or take a double).
 
 TensorIterator merges the dims along which every operand is contiguous (its output is C-contiguous here) into rows;
-a row whose elements are not adjacent in some operand runs one by one. Otherwise each row runs vectors of 32
-elements (float16 on AVX-512) from its start and its last ``length % 32`` elements one by one; a single row of more
-than ``GRAIN_SIZE`` elements is first split into ``get_num_threads()`` equal ranges (``parallel_for``), each such.
+a row whose elements are not adjacent in some operand runs one by one. Otherwise each row runs steps of ``vector``
+elements from its start and its last ``length % vector`` elements one by one (measured against torch 2.13 on
+AVX-512: steps of 32 float16 elements in smooth_l1 and huber's backward, of 64, two vectors, in gelu's); a single row
+of more than ``GRAIN_SIZE`` elements is first split into ``get_num_threads()`` equal ranges (``parallel_for``), each
+such.
 """
 import math
 

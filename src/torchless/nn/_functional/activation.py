@@ -729,6 +729,8 @@ class Gelu(Node):
         # float16 is computed in float32 and rounded once, as PyTorch's kernels do: in float16 itself
         # 1 + erf(x / sqrt 2) cancels to nothing for x below about -3 (gelu(-4) came out 40x too large).
         self.approximate, self.dtype = approximate, x.dtype
+        if x.dtype == np.float16 and approximate == "none":
+            return self._half_forward(x)
         x = self.x = x.astype(np.float32) if x.dtype == np.float16 else x
         with np.errstate(all="ignore"):  # an infinite x: inf or NaN, silently, as PyTorch's kernels
             if approximate == "tanh":
@@ -741,11 +743,34 @@ class Gelu(Node):
             out = np.where(x == np.inf, np.float32(np.nan), out)
         return out.astype(self.dtype, copy=False)
 
+    def _half_forward(self, x):
+        """x / 2 (1 + erf(x / sqrt 2)) of float16 as PyTorch's kernel computes it, in float32: ATen's vectorised
+        erf in its vectors, libm's in its scalar loop (see cpu_loops.scalar_tail), rounded once."""
+        self.vectorised = ~scalar_tail(x.shape, x, vector=64)
+        self.x = x = x.astype(np.float32)
+        scaled = x * np.float32(1 / math.sqrt(2))
+        error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))
+        with np.errstate(all="ignore"):
+            self.cdf = np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))
+            return (x * np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))).astype(np.float16)
+
+    def _half_backward(self, grad):
+        """gelu_backward of float16 as PyTorch's kernel: dy (cdf + x pdf), pdf = e^(-x^2 / 2) 2 / sqrt(pi) /
+        sqrt(2) / 2 in float32 (SLEEF's e in its vectors), the sum one fused multiply-add there."""
+        x = self.x
+        beta = np.float32(2 / math.sqrt(math.pi)) * np.float32(1 / math.sqrt(2)) * np.float32(0.5)
+        with np.errstate(all="ignore"):
+            pdf = beta * kernel_exp(x * x * np.float32(-0.5), self.vectorised)
+            derivative = fused_multiply_add32(x, pdf, self.cdf)
+            return (grad.astype(np.float32) * derivative).astype(np.float16)
+
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @unary.grad_first("x")
     def backward(self, grad):
         x = self.x
+        if self.dtype == np.float16 and self.approximate == "none":
+            return (self._half_backward(grad),)
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             t = self.inner
