@@ -2,8 +2,9 @@
 
 cross_entropy with class-index targets is one fused node (log-softmax and the negative log-likelihood
 together, label smoothing included): it runs in every training step, so it does a max, an exp, a sum,
-a log and a gather forward, and one scaled copy of the softmax backward. Class-index targets have
-shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
+a log and a gather forward, and one scaled copy of the softmax backward. A float16 input is composed as
+PyTorch composes it instead (see _half_cross_entropy): each of its kernels rounds to float16. Class-index
+targets have shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
 """
 import math
 import warnings
