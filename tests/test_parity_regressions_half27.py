@@ -343,3 +343,11 @@ def test_float16_gelu_takes_atens_vectorised_erf(shape):
 def test_float16_gelu_special_values():
     values = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 65504, -65504, 1e-7, -10, -5.25], np.float16)
     _assert_both_same(lambda lib, x: lib.nn.functional.gelu(x), values)
+
+
+@pytest.mark.parametrize("call", [lambda lib, x: lib.log_softmax(x, 1), lambda lib, x: lib.softmax(x, 1),
+                                  lambda lib, x: lib.nn.functional.layer_norm(x, (0,)),
+                                  lambda lib, x: lib.nn.functional.cross_entropy(x.t(), lib.zeros(0, dtype=lib.long))],
+                         ids=["log_softmax", "softmax", "layer_norm", "cross_entropy"])
+def test_float16_kernels_of_an_empty_dim(call):
+    _assert_both_same(call, np.zeros((3, 0), np.float16))

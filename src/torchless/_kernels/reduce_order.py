@@ -86,7 +86,9 @@ def reduce_all(values, op=np.add):
 
 def _in_order(values, op):
     """``op`` of the elements along the last axis, one after the other (ATen's vec_reduce_all of a partial
-    vector)."""
+    vector); of none, op's identity."""
+    if not values.shape[-1]:
+        return np.full(values.shape[:-1], 0 if op is np.add else -np.inf, values.dtype)
     total = values[..., 0]
     for k in range(1, values.shape[-1]):
         total = op(total, values[..., k])
