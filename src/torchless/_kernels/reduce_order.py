@@ -10,7 +10,7 @@ width measured against torch 2.13 on an AVX-512 machine, bit for bit up to 2,500
 import numpy as np
 
 _SUM_VECTOR_BYTES = 32  # torch.sum's inner reduction's vector width
-_REDUCE_ALL_LANES = 16  # floats per AVX-512 vector in vec::reduce_all
+_REDUCE_ALL_LANES = VECTOR_LANES = 16  # floats per AVX-512 vector in vec::reduce_all
 _ACCUMULATORS = 4  # row_sum's instruction-level parallelism
 _CASCADE_LEVELS = 4
 
@@ -69,21 +69,111 @@ def cascade_sum(values):
 
 
 def reduce_all(values, op=np.add):
-    """ATen's ``vec::reduce_all(op, values)`` over the 1-D float array ``values`` (``op``: np.add or np.maximum)."""
+    """ATen's ``vec::reduce_all(op, values)`` over the last axis of the float array ``values`` (``op``: np.add or
+    np.maximum): a scalar for a 1-D array, one result per row otherwise."""
     values = np.ascontiguousarray(values)
-    lanes = _REDUCE_ALL_LANES
-    if len(values) < lanes:  # one partial vector, its elements folded in in order
-        total = values[0]
-        for value in values[1:]:
-            total = op(total, value)
-        return total
-    whole = len(values) // lanes * lanes
-    acc = values[:lanes].copy()
+    lanes, size = _REDUCE_ALL_LANES, values.shape[-1]
+    if size < lanes:  # one partial vector, its elements folded in in order
+        return _in_order(values, op)
+    whole = size // lanes * lanes
+    acc = values[..., :lanes].copy()
     for start in range(lanes, whole, lanes):
-        acc = op(acc, values[start:start + lanes])
-    tail = values[whole:]
-    acc[:len(tail)] = op(acc[:len(tail)], tail)
-    lane = np.arange(lanes)
-    for distance in (8, 4, 2, 1):  # the AVX-512 fold: halves, quarters, pairs of pairs, pairs
-        acc = op(acc, acc[lane ^ distance])
-    return acc[0]
+        acc = op(acc, values[..., start:start + lanes])
+    tail = values[..., whole:]
+    acc[..., :tail.shape[-1]] = op(acc[..., :tail.shape[-1]], tail)
+    return _folded(acc, op)
+
+
+def _in_order(values, op):
+    """``op`` of the elements along the last axis, one after the other (ATen's vec_reduce_all of a partial
+    vector); of none, op's identity."""
+    if not values.shape[-1]:
+        return np.full(values.shape[:-1], 0 if op is np.add else -np.inf, values.dtype)
+    total = values[..., 0]
+    for k in range(1, values.shape[-1]):
+        total = op(total, values[..., k])
+    return total
+
+
+def _folded(acc, op):
+    """ATen's AVX-512 vec_reduce_all of one vector (the last axis, 16 lanes): halves, quarters, pairs of pairs,
+    pairs."""
+    lane = np.arange(_REDUCE_ALL_LANES)
+    for distance in (8, 4, 2, 1):
+        acc = op(acc, acc[..., lane ^ distance])
+    return acc[..., 0]
+
+
+def lanes_then_rest_sum(values):
+    """The float32 sum along the last axis of ``values`` as ATen's reduced-float softmax kernel adds its
+    exponentials: the whole vectors of 16 into 16 lanes, folded (see _folded), then the rest one by one."""
+    size = values.shape[-1]
+    whole = size - size % VECTOR_LANES
+    total = np.zeros(values.shape[:-1], np.float32)
+    if whole:
+        lanes = values[..., :whole].reshape(values.shape[:-1] + (-1, VECTOR_LANES))
+        total = _folded(_in_order(np.moveaxis(lanes, -2, -1), np.add), np.add)
+    for k in range(whole, size):
+        total = total + values[..., k]
+    return total
+
+
+def reduce_all_half(values, op=np.add):
+    """``vec::reduce_all(op, values)`` over the last axis of a float16 array, as ATen's reduced-float overload runs
+    it: in float32, two vectors of 16 lanes taking 32 elements at a time (the last ones partly filled), then added
+    together and folded."""
+    values = np.ascontiguousarray(values, np.float32)
+    lanes, size = _REDUCE_ALL_LANES, values.shape[-1]
+    if size < 2 * lanes:
+        first, second = values[..., :lanes], values[..., lanes:]
+        if size <= lanes:
+            return _in_order(first, op)
+        first = first.copy()
+        first[..., :second.shape[-1]] = op(first[..., :second.shape[-1]], second)
+        return _in_order(first, op)  # (its whole vector, added in order: vec_reduce_all given a size)
+    whole = size // (2 * lanes) * (2 * lanes)
+    acc = values[..., :2 * lanes].copy()
+    for start in range(2 * lanes, whole, 2 * lanes):
+        acc = op(acc, values[..., start:start + 2 * lanes])
+    tail = values[..., whole:]
+    acc[..., :tail.shape[-1]] = op(acc[..., :tail.shape[-1]], tail)
+    return _folded(op(acc[..., :lanes], acc[..., lanes:]), op)
+
+_NLL_LEVELS = 8  # nll_loss's cascade_sum_num_levels
+
+
+def _sequential_sums(items, starts, lengths):
+    """The sums of the runs ``items[start:start + length]``, each added term by term from 0 in the items' dtype."""
+    sums = np.zeros(len(starts), items.dtype)
+    for offset in range(int(lengths.max(initial=0))):
+        running = lengths > offset
+        sums[running] += items[starts[running] + offset]
+    return sums
+
+
+def nll_cascade_sum(terms, kept=None):
+    """The sum of the 1-D ``terms`` as ATen's nll_loss and nll_loss2d kernels add their targets' losses (and
+    weights): in the terms' own dtype (a float16 one rounds every partial sum), into eight cascade levels.
+
+    Term ``b`` is added to level 0; then, for as long as ``b``'s next 4 bits (counted from the lowest) are all
+    zero, each level is added into the next and emptied, up to the last level; the levels are added up in order
+    at the end. Terms not ``kept`` (targets equal to ignore_index) are skipped, moving no level either.
+    """
+    size = len(terms)
+    power = max(4, (int(size - 1).bit_length() if size > 1 else 1) // _NLL_LEVELS)  # (utils::CeilLog2)
+    positions = np.arange(size) if kept is None else np.flatnonzero(kept)
+    items = terms[positions]
+    # how many levels each term's addition moves up: one per all-zero group of ``power`` bits from the lowest
+    moves, moving = np.zeros(len(positions), np.int64), np.ones(len(positions), bool)
+    for level in range(_NLL_LEVELS - 1):
+        moving &= (positions >> (level * power)) & ((1 << power) - 1) == 0
+        moves += moving
+    total = terms.dtype.type(0)
+    for _ in range(_NLL_LEVELS - 1):
+        # a level's items run into it until one moves it up: each run's sum is an item of the next level
+        closing = np.flatnonzero(moves > 0)
+        starts = np.concatenate(([0], closing[:-1] + 1))
+        rest = closing[-1] + 1 if len(closing) else 0
+        total = total + _sequential_sums(items, np.array([rest]), np.array([len(items) - rest]))[0]
+        items, moves = _sequential_sums(items, starts, closing + 1 - starts), moves[closing] - 1
+    return total + _sequential_sums(items, np.array([0]), np.array([len(items)]))[0]

@@ -665,7 +665,10 @@ class Neg(Node):
 
 
 def _product(a, b):
-    """np.matmul(a, b), through torchless's BLAS thread policy when both are matrices or stacks."""
+    """np.matmul(a, b), through torchless's BLAS thread policy when both are matrices or stacks. float16 products
+    accumulate in float32 and round once, as PyTorch's CPU gemm (NumPy's round every partial sum)."""
+    if a.dtype == b.dtype == np.float16:
+        return _product(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
     return _blas_matmul(a, b) if a.ndim >= 2 and b.ndim >= 2 else np.matmul(a, b)
 
 
@@ -727,10 +730,15 @@ class MatMul(ContiguousResult):
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
         ga = gb = None
+        half = g2.dtype == a2.dtype == b2.dtype == np.float16
+        if half:  # (PyTorch folds a batch times a matrix into one float16 mm: its sums over the batch in float32 too)
+            g2, a2, b2 = g2.astype(np.float32), a2.astype(np.float32), b2.astype(np.float32)
         if self.needs_input_grad[0]:
             ga = unbroadcast(_product(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
             gb = unbroadcast(_product(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        if half:
+            ga, gb = (None if g is None else g.astype(np.float16) for g in (ga, gb))
         return ga, gb
 
     def backward_graph(self, grad):
@@ -1161,4 +1169,15 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_gr
 
 
 # the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
-HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar}
+HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar,
+                           MulScalar: _half_with_opmath_scalar(MulScalar, _half_mul_scalar_graph)}
+
+
+def mul_scalar(tensor, number):
+    """``tensor * number`` as PyTorch's C++ composite ops compute it (mul.Scalar, its node MulBackward1): a float16
+    tensor in float32, the number converted to float32, rounded once."""
+    if tensor._data.dtype == np.float16:
+        out = tensor._half_scalar_binary(number, MulScalar)
+        if out is not None:
+            return out
+    return tensor._binary(number, MulScalar)

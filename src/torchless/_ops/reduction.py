@@ -188,6 +188,9 @@ class Mean(ContiguousResult):
         # out the quotient (C order for a gradient broadcast along the reduced dims), where the sum's gradient is the
         # expanded view itself
         expanded = expand_reduced(grad, self.shape, self.axes, self.keepdim)
+        if expanded.dtype == np.float16:  # (divided by the count in float32, rounded: float16 cannot hold 65520)
+            return (_memory_format.iterator_layout((expanded / np.float32(self.count)).astype(np.float16),
+                                                   (expanded,)),)
         return (_memory_format.iterator_layout(expanded / self.count, (expanded,)),)
 
     def backward_graph(self, grad):
@@ -334,11 +337,16 @@ class Var(ContiguousResult):
                                      "less than the reduction factor (input numel divided by output numel). "
                                      "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
                                      "ReduceOps.cpp:1861.)")
-        half = a.dtype == np.float16
-        if half:  # (its centred values, which backward scales, computed in float32 and rounded once)
-            a = a.astype(np.float32)
         # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
         count = max(n, 0) if axes else a.size
+        half = a.dtype == np.float16
+        if half:
+            # backward's centred values are PyTorch's float16 ops: x - x.mean(dim) (a float sum over the count,
+            # rounded), rounded
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = (np.add.reduce(a, axis=axes, keepdims=True, dtype=np.float32) / count).astype(np.float16)
+            half_centered = a - mean
+            a = a.astype(np.float32)
         self.centered = c = _centered(a, axes, count)
         if c.dtype == np.float32:
             # PyTorch's kernel accumulates a float32 (or float16) variance in double, rounding the result once
@@ -350,7 +358,7 @@ class Var(ContiguousResult):
         if not count:  # (nothing reduced: NaN, whatever the correction, as PyTorch's)
             self.exact_var = np.full_like(self.exact_var, np.nan)
         if half:
-            self.centered = self.centered.astype(np.float16)
+            self.centered = half_centered
             return self.exact_var.astype(np.float16)
         return self.exact_var.astype(self.centered.real.dtype, copy=False)
 
@@ -364,7 +372,9 @@ class Var(ContiguousResult):
         if self.all_dims and self.dof <= 0:
             return (grad * np.where(self.centered == 0, np.nan, np.inf).astype(self.centered.dtype),)
         scale = 2 / self.dof if self.dof else np.inf
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
+            if grad.dtype == np.float16:  # (PyTorch's (2 / dof) * grad in float32, rounded, then times x - mean)
+                return ((np.float32(scale) * grad.astype(np.float32)).astype(np.float16) * self.centered,)
             return (grad * scale * self.centered,)
 
     def backward_graph(self, grad):
@@ -458,6 +468,8 @@ class VectorNorm(ContiguousResult):
             if p < 1:
                 scaled = np.where(a == 0, 0, np.sign(a) * np.abs(a) ** (p - 1))
                 return (scaled * grad * norm ** (1 - p),)
+            if p == 2 and a.dtype == np.float16:  # (PyTorch's float16 ops one by one: grad * (x / norm), masked)
+                return (grad * np.where(norm == 0, np.float16(0), a / norm),)
             scaled = a if p == 2 else (np.sign(a) * np.abs(a) ** (p - 1) if p < 2 else a * np.abs(a) ** (p - 2))
             return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
+from .._kernels.cpu_loops import kernel_exp, scalar_tail
 from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
 from ..autograd.graph import OUTPUT, Node
@@ -288,14 +289,17 @@ class Sigmoid(Node):
     torch_saved = {"result": saved_result("out")}
 
     def forward(self, a):
-        # exp of a non-positive number only: no overflow warnings for large |a|. float16 is computed in float32
-        # and rounded once, as PyTorch's kernel does.
-        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        if a.dtype == np.float16:  # PyTorch's kernel: 1 / (1 + e^-x) in float32 (SLEEF's e in its vectors), rounded
+            with np.errstate(over="ignore"):
+                self.out = (np.float32(1) / (np.float32(1) + kernel_exp(-a.astype(np.float32), ~scalar_tail(
+                    a.shape, a)))).astype(np.float16)
+            return self.out
+        x = a
         if x.dtype.kind == "c":  # (the real tricks below would drop the imaginary part)
             with np.errstate(all="ignore"):
                 self.out = 1 / (1 + np.exp(-x))
             return self.out
-        e = np.exp(-np.abs(x))
+        e = np.exp(-np.abs(x))  # (of a non-positive number only: no overflow warnings for large |a|)
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
 

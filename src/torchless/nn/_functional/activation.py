@@ -17,6 +17,10 @@ import warnings
 import numpy as np
 
 from ... import _cpu_features as cpu_features, _creation, _dtype, _memory_format
+from ..._kernels import avx_mathfun, parallel
+from ..._kernels.cpu_loops import kernel_exp, scalar_tail
+from ..._kernels.fma import fused_multiply_add32
+from ..._kernels.reduce_order import VECTOR_LANES, lanes_then_rest_sum, reduce_all_half
 from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
@@ -509,10 +513,12 @@ class Silu(Node):
 
     @quiet  # inf * 0 at -inf: NaN, silently, as PyTorch's kernel
     def forward(self, x):
-        if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
+        if x.dtype == np.float16:  # PyTorch's kernel: x / (1 + e^-x) in float32 (SLEEF's e in its vectors), rounded
             opmath = x.astype(np.float32)
-            self.x, self.s = x, _sigmoid(opmath)
-            return (opmath * self.s).astype(np.float16)
+            with np.errstate(over="ignore"):
+                one_plus = np.float32(1) + kernel_exp(-opmath, ~scalar_tail(x.shape, x))
+            self.x, self.s = x, np.float32(1) / one_plus
+            return (opmath / one_plus).astype(np.float16)
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
@@ -521,8 +527,10 @@ class Silu(Node):
     @unary.grad_first("x")
     def backward(self, grad):
         s = self.s
-        if s.dtype != grad.dtype:  # float16's sigmoid kept in float32
-            return ((grad * s * (1 + self.x * (1 - s))).astype(grad.dtype),)
+        if s.dtype != grad.dtype:  # float16's sigmoid kept in float32: 1 + x (1 - s) one fused multiply-add
+            x = self.x.astype(np.float32)
+            with np.errstate(invalid="ignore", over="ignore"):
+                return ((grad * s * fused_multiply_add32(x, np.float32(1) - s, np.ones_like(x))).astype(grad.dtype),)
         return (grad * s * (1 + self.x * (1 - s)),)
 
     def backward_graph(self, grad):
@@ -635,15 +643,20 @@ class Glu(Node):
         self.axis, self.x, self.dim = axis, x, axis if dim is None else dim
         a, b = np.split(x, 2, axis=axis)
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does (a gate of 1e-39 is no 0)
-            a32, b32 = a.astype(np.float32), b.astype(np.float32)
-            self.a, self.gate = a, (1 / (1 + np.exp(-b32))).astype(np.float16)
-            return (a32 / (1 + np.exp(-b32))).astype(np.float16)
+            one = np.float32(1)
+            gate = one / (one + kernel_exp(-b.astype(np.float32), ~scalar_tail(a.shape, a, b)))  # (SLEEF's e^-b)
+            self.a, self.gate = a, gate.astype(np.float16)  # (backward's sigmoid(b), a float16 tensor)
+            return (a.astype(np.float32) * gate).astype(np.float16)
         self.a, self.gate = a, 1 / (1 + np.exp(-b))
         return a * self.gate
 
     @c_ordered_gradients  # (glu_backward allocates its result C-contiguous)
     def backward(self, grad):
         s = self.gate
+        if s.dtype == np.float16:  # (the second half's (1 - s) s a grad: one float32 kernel, rounded once)
+            s32, a32, g32 = (v.astype(np.float32) for v in (s, self.a, grad))
+            second = ((np.float32(1) - s32) * s32 * a32 * g32).astype(np.float16)
+            return (np.concatenate([grad * s, second], axis=self.axis),)
         return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
 
     def backward_graph(self, grad):
@@ -716,6 +729,8 @@ class Gelu(Node):
         # float16 is computed in float32 and rounded once, as PyTorch's kernels do: in float16 itself
         # 1 + erf(x / sqrt 2) cancels to nothing for x below about -3 (gelu(-4) came out 40x too large).
         self.approximate, self.dtype = approximate, x.dtype
+        if x.dtype == np.float16 and approximate == "none":
+            return self._half_forward(x)
         x = self.x = x.astype(np.float32) if x.dtype == np.float16 else x
         with np.errstate(all="ignore"):  # an infinite x: inf or NaN, silently, as PyTorch's kernels
             if approximate == "tanh":
@@ -728,11 +743,34 @@ class Gelu(Node):
             out = np.where(x == np.inf, np.float32(np.nan), out)
         return out.astype(self.dtype, copy=False)
 
+    def _half_forward(self, x):
+        """x / 2 (1 + erf(x / sqrt 2)) of float16 as PyTorch's kernel computes it, in float32: ATen's vectorised
+        erf in its vectors, libm's in its scalar loop (see cpu_loops.scalar_tail), rounded once."""
+        self.vectorised = ~scalar_tail(x.shape, x, vector=64)
+        self.x = x = x.astype(np.float32)
+        scaled = x * np.float32(1 / math.sqrt(2))
+        error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))
+        with np.errstate(all="ignore"):
+            self.cdf = np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))
+            return (x * np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))).astype(np.float16)
+
+    def _half_backward(self, grad):
+        """gelu_backward of float16 as PyTorch's kernel: dy (cdf + x pdf), pdf = e^(-x^2 / 2) 2 / sqrt(pi) /
+        sqrt(2) / 2 in float32 (SLEEF's e in its vectors), the sum one fused multiply-add there."""
+        x = self.x
+        beta = np.float32(2 / math.sqrt(math.pi)) * np.float32(1 / math.sqrt(2)) * np.float32(0.5)
+        with np.errstate(all="ignore"):
+            pdf = beta * kernel_exp(x * x * np.float32(-0.5), self.vectorised)
+            derivative = fused_multiply_add32(x, pdf, self.cdf)
+            return (grad.astype(np.float32) * derivative).astype(np.float16)
+
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
     @unary.grad_first("x")
     def backward(self, grad):
         x = self.x
+        if self.dtype == np.float16 and self.approximate == "none":
+            return (self._half_backward(grad),)
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             t = self.inner
@@ -777,18 +815,14 @@ class Softmax(Node):
         if not x.ndim:  # (a 0-d input's one element is its dim's)
             self.out = self.forward(x.reshape(1), axis).reshape(())
             return self.out
-        opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
-        # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the float16 path's 1 / sum over an
-        # empty dim divides by zero (its result is empty anyway).
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
+        # Silently, as in PyTorch: inf - inf in a row of infinities is NaN.
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if x.dtype == np.float16 and x.size:
+                self.out = _half_softmax(x, axis % x.ndim)
+                return self.out
+            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
-            if x.dtype == np.float16 and axis % x.ndim != x.ndim - 1:
-                # the kernel along another dim than the last stores the exponentials (float16) before it
-                # multiplies them by 1 / their float sum
-                out = out.astype(np.float16).astype(np.float32) * (1 / out.sum(axis=axis, keepdims=True))
-            else:
-                out /= out.sum(axis=axis, keepdims=True)
+            out /= out.sum(axis=axis, keepdims=True)
         self.out = out = out.astype(x.dtype, copy=False)
         return out
 
@@ -800,9 +834,13 @@ class Softmax(Node):
     @c_ordered_gradients  # (_softmax_backward_data allocates its result C-contiguous)
     def backward(self, grad):
         y, g = opmath_operands(self.out.reshape(grad.shape), grad)
+        axis = self.axis % g.ndim if g.ndim else None
+        if grad.dtype == np.float16 and axis == g.ndim - 1:  # (the products are exact in float32)
+            total = reduce_all_half(g * y)[..., None]
+        else:  # (along another dim the float16 kernel's sums run down it, as NumPy's)
+            total = (g * y).sum(axis=axis, keepdims=True)
         # (g - sum(g y)) y, PyTorch's kernel's form (g y - y sum(g y) cancels otherwise where g is near the sum)
-        g = (g - (g * y).sum(axis=self.axis if g.ndim else None, keepdims=True)) * y
-        return (g.astype(grad.dtype, copy=False),)
+        return (((g - total) * y).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         y = self.graph_output(self.out)
@@ -823,15 +861,12 @@ class LogSoftmax(Node):
             return self.out
         # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
         # empty dim is log(0) (its result is empty anyway).
-        opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
-            sums = np.exp(out).sum(axis=axis, keepdims=True)
-            if x.dtype == np.float16 and axis % x.ndim == x.ndim - 1:
-                # the last dim's kernel keeps the sum, and its log, as float16
-                out -= np.log(sums.astype(np.float16).astype(np.float32)).astype(np.float16)
-            else:
-                out -= np.log(sums)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if x.dtype == np.float16 and x.size:
+                self.out = _half_log_softmax(x, axis % x.ndim)
+                return self.out
+            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
         self.out = out = out.astype(x.dtype, copy=False)
         return out
 
@@ -842,6 +877,8 @@ class LogSoftmax(Node):
 
     @c_ordered_gradients  # (as _log_softmax_backward_data)
     def backward(self, grad):
+        if grad.dtype == np.float16 and grad.ndim:
+            return (_half_log_softmax_backward(grad, self.out.reshape(grad.shape), self.axis % grad.ndim),)
         out, g = opmath_operands(self.out.reshape(grad.shape), grad)
         return ((g - np.exp(out) * g.sum(axis=self.axis if g.ndim else None, keepdims=True)).astype(grad.dtype,
                                                                                                    copy=False),)
@@ -849,6 +886,98 @@ class LogSoftmax(Node):
     def backward_graph(self, grad):
         gradient = grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True)
         return (_with_kernel_values(self, gradient, grad),)
+
+
+_HALF_VECTOR = 32  # float16 elements per AVX-512 vector of ATen's kernels
+
+
+def _half_vectorised(shape, axis):
+    """Where ATen's float16 softmax kernels along a dim other than the last run vectors, over the positions after
+    ``axis`` in an array of ``shape``: in each chunk of those positions (as many as fill 128 KiB, in blocks of 32)
+    all but the last ``size % 32``, which run one by one."""
+    dim, inner = shape[axis], math.prod(shape[axis + 1:])
+    chunk = max(1, min(max(128 * 1024 // max(dim, 1) // 2, _HALF_VECTOR) // _HALF_VECTOR * _HALF_VECTOR, inner))
+    position = np.arange(inner)
+    size = np.minimum(chunk, inner - position // chunk * chunk)
+    return (position % chunk < size - size % _HALF_VECTOR).reshape(shape[axis + 1:])
+
+
+def _running_sum(a, axis):
+    """The float32 sum of ``a`` down ``axis``, added in order (ATen's vertical sums, one position per lane)."""
+    total = np.zeros(a.shape[:axis] + (1,) + a.shape[axis + 1:], np.float32)
+    for k in range(a.shape[axis]):
+        total += a[(slice(None),) * axis + (slice(k, k + 1),)]
+    return total
+
+
+def _log32(x):
+    """float32 log (SLEEF's is within an ulp; this one is correctly rounded)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x.astype(np.float64)).astype(np.float32)
+
+
+def _half_softmax_vectorised(shape, axis):
+    """Where ATen's float16 softmax along a dim other than the last runs vectors: blocks of 32 positions after
+    ``axis`` (of one index before it), each thread's range of those positions (split evenly over
+    ``get_num_threads()``, as ``parallel_for``) run from its start, the blocks that do not fit one by one."""
+    inner = math.prod(shape[axis + 1:])
+    positions = math.prod(shape[:axis]) * inner
+    vectorised = np.zeros(positions, bool)
+    share = -(-positions // parallel.get_num_threads())
+    for begin in range(0, positions, share):
+        end, index = min(begin + share, positions), begin
+        while index + _HALF_VECTOR <= end:
+            row_end = min((index // inner + 1) * inner, end)
+            blocks = (row_end - index) // _HALF_VECTOR
+            vectorised[index:index + blocks * _HALF_VECTOR] = True
+            index = row_end
+    return vectorised.reshape(shape[:axis] + (1,) + shape[axis + 1:])
+
+
+def _half_softmax(x, axis):
+    """softmax of float16 ``x`` along ``axis`` as ATen's kernels compute it, in float32: along the last dim the
+    exponentials (SLEEF's for the whole vectors of 16, libm's for the rest) over their sum (the vectors' lanes
+    folded, then the rest added), multiplied by its reciprocal; along another dim over their running sum down the
+    dim, where the kernel's scalar loop stores each exponential as float16 first (see _half_softmax_vectorised)."""
+    x32 = x.astype(np.float32)
+    shifted = x32 - np.max(x32, axis=axis, keepdims=True)
+    if axis == x.ndim - 1:
+        size = x.shape[-1]
+        exp = kernel_exp(shifted, np.arange(size) < size - size % VECTOR_LANES)
+        return (exp * (np.float32(1) / lanes_then_rest_sum(exp))[..., None]).astype(np.float16)
+    vectorised = _half_softmax_vectorised(x.shape, axis)
+    exp = kernel_exp(shifted, vectorised)
+    total = _running_sum(exp, axis)
+    return (np.where(vectorised, exp, exp.astype(np.float16).astype(np.float32)) / total).astype(np.float16)
+
+
+def _half_log_softmax(x, axis):
+    """log_softmax of float16 ``x`` along ``axis`` as ATen's kernels compute it, in float32 and rounded once: along
+    the last dim the sum of the exponentials is a float16 (``reduce_all``'s), and so is its log; along another dim
+    both stay float32, the sum running down the dim."""
+    x32 = x.astype(np.float32)
+    shifted = x32 - np.max(x32, axis=axis, keepdims=True)
+    if axis == x.ndim - 1:
+        total = reduce_all_half(avx_mathfun.exp(shifted))[..., None].astype(np.float16)
+        log_total = _log32(total).astype(np.float16).astype(np.float32)
+    else:
+        log_total = _log32(_running_sum(kernel_exp(shifted, _half_vectorised(x.shape, axis)), axis))
+    return (shifted - log_total).astype(np.float16)
+
+
+def _half_log_softmax_backward(grad, out, axis):
+    """_log_softmax_backward_data of float16 ``grad`` and ``out`` as ATen's kernel computes it: in float32,
+    g - exp(out) * sum(g) with one fused multiply-add per element, rounded once to float16. The sum is the
+    vectorised ``reduce_all`` along the last dim, a running sum down any other; the exponential is SLEEF's where
+    the kernel runs vectors (see _half_vectorised), libm's in the rest."""
+    g, out = grad.astype(np.float32), out.astype(np.float32)
+    if axis == g.ndim - 1:
+        total = reduce_all_half(grad)[..., None]
+        exp = avx_mathfun.exp(out)
+    else:
+        total, exp = _running_sum(g, axis), kernel_exp(out, _half_vectorised(g.shape, axis))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return fused_multiply_add32(-exp, total, g).astype(np.float16)
 
 
 def _with_kernel_values(node, gradient, grad):

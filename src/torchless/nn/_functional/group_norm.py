@@ -2,6 +2,8 @@
 import numpy as np
 
 from ... import _memory_format
+from ..._kernels.fma import fused_multiply_add32
+from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows
 from ..._ops.arithmetic import MulScalar
 from ...autograd.graph import Node
@@ -14,6 +16,14 @@ from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, 
 from .normalization import _verify_batch_size
 
 __all__ = ["group_norm"]
+
+
+def _running_sum(a, keepdims=False):
+    """float32 sums along the last axis, added in order."""
+    total = np.zeros(a.shape[:-1], np.float32)
+    for k in range(a.shape[-1]):
+        total += a[..., k]
+    return total[..., None] if keepdims else total
 
 
 class GroupNorm(Node):
@@ -42,6 +52,8 @@ class GroupNorm(Node):
         rows = rows.astype(compute_dtype(x), copy=False)
         self.xhat, self.mean, var, self.rstd = normalize_rows(rows, eps)
         xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
+        if x.dtype == np.float16 and x.size:
+            return self._half_output(rows, weight, bias).reshape(x.shape)
         y = xhat * weight.reshape(1, c, 1) if weight is not None else xhat.copy()
         if bias is not None:
             y += bias.reshape(1, c, 1)
@@ -50,12 +62,30 @@ class GroupNorm(Node):
             constant_rows_as_pytorch(y, rows.reshape(xhat.shape), mean, constant, eps, weight, bias)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
 
+    def _half_output(self, rows, weight, bias):
+        """The output for a float16 input as ATen's kernel computes it in float32: per (sample, channel)
+        scale = rstd * w and shift = b - scale * mean, then x * scale + shift, each a fused multiply-add."""
+        n, c = self.input_shape[:2]
+        per_group = c // self.groups
+        scale = np.repeat(self.rstd.reshape(n, self.groups), per_group, axis=1)
+        if weight is not None:
+            scale = scale * weight.astype(np.float32)
+        mean = np.repeat(self.mean.reshape(n, self.groups), per_group, axis=1)
+        shift = np.zeros_like(scale) if bias is None else np.broadcast_to(bias.astype(np.float32), scale.shape)
+        shift = fused_multiply_add32(-scale, mean, shift)[..., None]
+        x = rows.reshape(n, c, -1).astype(np.float32)
+        with np.errstate(all="ignore"):
+            y = fused_multiply_add32(x, np.broadcast_to(scale[..., None], x.shape), np.broadcast_to(shift, x.shape))
+        return y.astype(np.float16)
+
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
         n, c = self.input_shape[:2]
         g = grad.reshape(n, c, -1) if grad.size else grad.reshape(n, c, 0)
         g = g.astype(xhat.dtype, copy=False)
         need_x, need_w, need_b = self.needs_input_grad
+        if self.input_dtype == np.float16 and g.size:
+            return self._half_backward(g)
         gx = gw = gb = None
         if need_x:
             grad_xhat = g * weight.reshape(1, c, 1) if weight is not None else g
@@ -70,6 +100,41 @@ class GroupNorm(Node):
                 gw[:] = np.nan
         if need_b:
             gb = sum_of_rows(g, (0, 2)).astype(self.bias.dtype, copy=False)
+        return gx, gw, gb
+
+    def _half_backward(self, g):
+        """The gradients of a float16 input as ATen's kernel computes them, in float32 from the statistics it saved
+        (float16 unless the parameters are float32): per (sample, channel) ds = sum(dy x) and db = sum(dy)
+        (reduce_all), per group their sums weighted by w, then dx = rstd w dy + c2 x + c3; dw = the sum over
+        samples of (ds - db mean) rstd, and db's."""
+        n, c = self.input_shape[:2]
+        groups = self.groups
+        x = self.x.reshape(n, c, -1).astype(np.float32)
+        given = self.weight if self.weight is not None else self.bias
+        statistics = np.float32 if given is not None and given.dtype == np.float32 else np.float16
+        row_mean, rstd = (v.reshape(n, groups, 1).astype(statistics).astype(np.float32) for v in (self.mean, self.rstd))
+        gamma = np.ones(c, np.float32) if self.weight is None else self.weight.astype(np.float32)
+        ds, db = reduce_all_half(g * x), reduce_all_half(g)  # (n, c)
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = gw = gb = None
+        with np.errstate(all="ignore"):
+            if need_x:
+                per_group = c // groups
+                ds_group = _running_sum((ds * gamma).reshape(n, groups, per_group), keepdims=True)
+                db_group = _running_sum((db * gamma).reshape(n, groups, per_group), keepdims=True)
+                scale = np.float32(1) / np.float32(per_group * x.shape[2])
+                c2 = (db_group * row_mean - ds_group) * rstd * rstd * rstd * scale
+                c3 = -c2 * row_mean - db_group * rstd * scale
+                expand = lambda v: np.repeat(v, per_group, axis=1)  # noqa: E731 - (per group to per channel)
+                gx = (expand(rstd) * gamma.reshape(1, c, 1)) * g + expand(c2) * x + expand(c3)
+                gx = _memory_format.in_suggested_format(gx.reshape(self.input_shape).astype(np.float16),
+                                                        self.input_format)
+            if need_w:
+                terms = (ds - db * np.repeat(row_mean[..., 0], c // groups, axis=1)) * \
+                    np.repeat(rstd[..., 0], c // groups, axis=1)
+                gw = _running_sum(terms.T).astype(self.weight.dtype)
+            if need_b:
+                gb = _running_sum(db.T).astype(self.bias.dtype)
         return gx, gw, gb
 
     def backward_graph(self, grad):

@@ -8,6 +8,8 @@ import numpy as np
 from ... import _memory_format
 from ..._dtype import CPP_SCALAR_NAMES
 from ..._info import finfo
+from ..._kernels import parallel
+from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows, unbroadcast_tensor
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
@@ -102,7 +104,13 @@ class LayerNorm(Node):
         g = grad.reshape(xhat.shape).astype(xhat.dtype, copy=False)
         need_x, need_w, need_b = self.needs_input_grad
         gx = gw = gb = None
-        if need_x:
+        half = self.input_dtype == np.float16
+        if half and (need_w or need_b) and (weight if weight is not None else self.bias).dtype == np.float16:
+            gw, gb = self._half_parameter_gradients(g, need_w, need_b)
+            need_w = need_b = False
+        if need_x and half:
+            gx = self._half_input_gradient(g)
+        elif need_x:
             grad_xhat = g * weight.reshape(-1) if weight is not None else g
             gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
             gx = _memory_format.c_ordered(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False))
@@ -111,6 +119,55 @@ class LayerNorm(Node):
         if need_b:
             gb = _param_grad(sum_of_rows(g, 0), self.bias)
         return gx, gw, gb
+
+    def _half_statistics(self):
+        """The input as float32 rows, and the mean and 1 / std ATen's kernel saved for backward: float16 unless
+        the parameters are float32."""
+        rows = self.input_rows()
+        given = self.weight if self.weight is not None else self.bias
+        statistics = np.float32 if given is not None and given.dtype == np.float32 else np.float16
+        row_mean = mean(rows, -1).astype(statistics).astype(np.float32).reshape(-1, 1)
+        return rows, row_mean, self.rstd.astype(statistics).astype(np.float32).reshape(-1, 1)
+
+    def _half_parameter_gradients(self, g, need_w, need_b):
+        """float16 weight and bias gradients as ATen's kernel adds them: each thread's range of rows (split
+        evenly over ``get_num_threads()``) into a float16 buffer, rounding at every row, dy (x rstd - mean rstd)
+        computed in float32; the threads' buffers then added."""
+        rows, row_mean, rstd = self._half_statistics()
+        terms = []
+        if need_w:
+            terms.append(g * (rstd * rows - rstd * row_mean))
+        if need_b:
+            terms.append(g)
+        size = len(rows)
+        share = -(-size // max(1, min(parallel.get_num_threads(), size)))
+        totals = []
+        for term in terms:
+            total = np.zeros(term.shape[1], np.float32)
+            for begin in range(0, size, share):
+                buffer = np.zeros(term.shape[1], np.float16)
+                for row in term[begin:begin + share]:
+                    buffer = (buffer + row).astype(np.float16)
+                total += buffer
+            totals.append(total.astype(np.float16))
+        gw = _param_grad(totals.pop(0), self.weight) if need_w else None
+        gb = _param_grad(totals.pop(0), self.bias) if need_b else None
+        return gw, gb
+
+    def _half_input_gradient(self, g):
+        """The input's gradient for a float16 input as ATen's kernel computes it, in float32 from the statistics
+        it saved (float16 unless the parameters are float32): per row ds = sum(dy x w), db = sum(dy w) (its
+        ``reduce_all``), then dx = rstd dy w + b x + c with b = (db mean - ds) rstd^3 / N and
+        c = -b mean - db rstd / N."""
+        rows, row_mean, rstd = self._half_statistics()
+        scale = np.float32(1) / np.float32(rows.shape[1])
+        gamma = np.float32(1) if self.weight is None else self.weight.reshape(-1).astype(np.float32)
+        ds, db = reduce_all_half(g * rows * gamma)[:, None], reduce_all_half(g * gamma)[:, None]
+        with np.errstate(all="ignore"):
+            b = (db * row_mean - ds) * rstd * rstd * rstd * scale
+            c = -b * row_mean - db * rstd * scale
+            gx = rstd * g * gamma + b * rows + c
+        return _memory_format.c_ordered(gx.reshape(self.input_shape).astype(np.float16))
 
     def backward_graph(self, grad):
         params = [p.shape for p in (self.weight, self.bias) if p is not None]

@@ -6,6 +6,7 @@ import math
 from ... import _dtype, _memory_format
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
+from ..._ops.reduction import half_accumulated
 from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import refuse_complex_gradient
@@ -78,9 +79,14 @@ class Linear(Node):
     def affine(x, w, b):
         """The array x @ w.T (+ b)."""
         rows = _rows(x, x.shape[-1]) if x.ndim != 2 else x
+        half = x.dtype == np.float16
+        if half:  # (PyTorch's float16 addmm accumulates and adds the bias in float32, rounding once)
+            rows, w, b = rows.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32)
         y = matmul(rows, w.T) if w.ndim == 2 else rows @ w
         if b is not None:
             y += b
+        if half:
+            y = y.astype(np.float16)
         return y.reshape(x.shape[:-1] + w.shape[:-1]) if x.ndim != 2 else y
 
     def jvp(self, tangents, arrays, params, out):  # tx w^T + x tw^T + tb
@@ -96,7 +102,7 @@ class Linear(Node):
         if self.needs_input_grad[1]:
             gw = matmul(g.T, _rows(x, x.shape[-1])).reshape(w.shape)
         if self.needs_input_grad[2]:
-            gb = sum_of_rows(g, 0)
+            gb = sum_of_rows(g, 0) if g.dtype != np.float16 else half_accumulated(np.sum, g, axis=0)
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows
                 gb = unbroadcast(g, self.bias_shape)
         return gx, gw, gb

@@ -2,8 +2,9 @@
 
 cross_entropy with class-index targets is one fused node (log-softmax and the negative log-likelihood
 together, label smoothing included): it runs in every training step, so it does a max, an exp, a sum,
-a log and a gather forward, and one scaled copy of the softmax backward. Class-index targets have
-shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
+a log and a gather forward, and one scaled copy of the softmax backward. A float16 input is composed as
+PyTorch composes it instead (see _half_cross_entropy): each of its kernels rounds to float16. Class-index
+targets have shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
 """
 import math
 import warnings
@@ -11,8 +12,11 @@ import warnings
 import numpy as np
 
 from ... import _memory_format
+from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
+from ..._ops.reduction import half_accumulated
+from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ...autograd import forward_ad
 from ...autograd import grad_mode
@@ -116,7 +120,11 @@ class _ClassTargets:
             self.weight = weight[safe] if self.valid is None else weight[safe] * self.valid
         else:
             self.weight = None if self.valid is None else self.valid.astype(dtype)
-        self.total_weight = target.size if self.weight is None else self.weight.sum()
+        if dtype == np.float16:  # (as nll_loss's kernel: the count rounded to float16, or the weights' cascade sum)
+            self.total_weight = dtype.type(target.size if valid.all() else valid.sum()) if weight is None else \
+                nll_cascade_sum(weight[safe].reshape(-1), None if self.valid is None else valid.reshape(-1))
+        else:
+            self.total_weight = target.size if self.weight is None else self.weight.sum()
         # What label smoothing averages over: the same elements, except as set by smooth_over.
         self.smooth_valid, self.smooth_total = self.valid, self.total_weight
 
@@ -383,20 +391,21 @@ def _smoothed_inputs(node):
             "self_sym_sizes": constant(node.input_shape[:-1] if node.unbatched else node.input_shape[:1])})
     if node.reduction == "mean":  # over the targets not ignored, or their classes' weights
         smooth = FoldedNode("DivBackward0", ((smooth, 0), (None, 0)), node, saved={
-            "self": _UNSAVED, "other": Saved(_smoothing_divisor)})
+            "self": _UNSAVED, "other": Saved(lambda owner: _smoothing_divisor(owner.targets))})
     return ((FoldedNode("MulBackward1", ((nll, 0),), node, saved={"other": constant(1 - node.eps)}), 0),
             (FoldedNode("MulBackward1", ((smooth, 0),), node,
                         saved={"other": constant(node.eps / node.input_shape[class_dim])}), 0))
 
 
-def _smoothing_divisor(node):
+def _smoothing_divisor(targets):
     """What PyTorch divides the smoothing term's sum by for reduction='mean': the count of targets not ignored
-    (int64), or the sum of their classes' weights."""
-    targets = node.targets
+    (int64), or the sum of their classes' weights (a float16 one accumulated in float32, as torch.sum)."""
     kept = targets.target != targets.ignore_index
     if targets.class_weight is None:
         return np.asarray(kept.sum(), np.int64)
-    return np.asarray(targets.class_weight[targets.target[kept].astype(np.intp)].sum(), targets.class_weight.dtype)
+    weights = targets.class_weight[targets.target[kept].astype(np.intp)]
+    return np.asarray(half_accumulated(np.sum, weights) if weights.dtype == np.float16 else weights.sum(),
+                      targets.class_weight.dtype)
 
 
 def _per_class(grad, unbatched):
@@ -432,7 +441,8 @@ class NllLoss(Node):
         losses = -targets.pick(x)
         if targets.weight is not None:
             losses *= targets.weight
-        out = _reduce(losses, reduction, targets.total_weight)
+        out = _reduce(losses, reduction, targets.total_weight) if x.dtype != np.float16 or reduction == "none" else \
+            _half_nll_reduced(losses, reduction, targets)
         return out[0] if unbatched and reduction == "none" else out
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
@@ -460,6 +470,18 @@ class NllLoss(Node):
 
     def pytorch_inputs(self):
         return _nll_inputs(self, log_softmax=False)
+
+
+def _half_nll_reduced(losses, reduction, targets):
+    """The reduced float16 ``losses`` of nll_loss's targets, as its kernel adds them: in float16, cascaded (see
+    nll_cascade_sum), the mean then divided by the float16 total weight."""
+    if not losses.size:  # (PyTorch's kernel returns before its loop: a mean of nothing is NaN)
+        return np.float16(np.nan if reduction == "mean" else 0)
+    total = nll_cascade_sum(losses.reshape(-1), None if targets.valid is None else targets.valid.reshape(-1))
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return total / targets.total_weight
 
 
 def _nll_inputs(node, log_softmax):
@@ -679,8 +701,39 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     if smoothing > 0:
         _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched)
+    if input._data.dtype == np.float16:
+        return save_tensor_versions(_half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched),
+                                    target, weight)
     return save_tensor_versions(CrossEntropy.apply(input, targets=targets, reduction=reduction,
                                                    label_smoothing=smoothing, unbatched=unbatched), target, weight)
+
+
+def _half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched):
+    """cross_entropy of a float16 input composed as PyTorch composes it, of log_softmax, nll_loss and (label
+    smoothing) tensor ops: each is a kernel of its own computing in float32 and rounding its result to float16,
+    which the fused node's one pass would not."""
+    class_dim = 0 if unbatched else 1
+    log_probs = log_softmax(input, class_dim)
+    nll = NllLoss.apply(log_probs, targets=targets, reduction=reduction, unbatched=unbatched)
+    if not smoothing:
+        return nll
+    classes = input.shape[class_dim]
+    if weight is None:
+        smooth = -log_probs.sum(class_dim)
+    else:
+        smooth = -(log_probs * weight.view([classes if axis == class_dim else 1 for axis in range(input.dim())]))
+        smooth = smooth.sum(class_dim)
+    if targets.smooth_valid is not None:
+        smooth = smooth.masked_fill(Tensor._wrap(~targets.smooth_valid.reshape(smooth.shape)), 0.0)
+    if reduction == "mean":  # over the count of the targets kept (an int64 tensor) or their classes' weights
+        kept = targets.smooth_valid
+        divisor = _smoothing_divisor(targets) if weight is not None else \
+            np.asarray(targets.target.size if kept is None else kept.sum(), np.int64)
+        smooth = smooth.sum() / Tensor._wrap(divisor)
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    share = _smoothing_share(smoothing, classes)
+    return arithmetic.mul_scalar(nll, 1 - smoothing) + arithmetic.mul_scalar(smooth, share)
 
 
 # ---------------------------------------------------------------------------- regression losses
@@ -750,8 +803,12 @@ class MseLoss(Node):
     @c_ordered_gradients
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
-        scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
-        g = self.diff * scale
+        norm = 2 / max(self.diff.size, 1) if self.reduction == "mean" else 2
+        if self.diff.dtype == np.float16:  # (PyTorch's kernel: norm * diff * grad, float16 numbers rounding each step)
+            with np.errstate(over="ignore"):
+                g = np.float16(norm) * self.diff * grad
+        else:
+            g = self.diff * (grad * norm)
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt

@@ -2,6 +2,8 @@
 import numpy as np
 
 from ... import _dtype, _memory_format
+from ..._kernels.fma import fused_multiply_add32
+from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import laid_out_gradients
 from ...autograd import forward_ad
 from ...autograd.graph import Node, save_tensor_versions
@@ -35,6 +37,15 @@ def _channel_means(a):
     return a.mean(axis=(0, 2))
 
 
+def _half_channel_sums(a):
+    """Per-channel float32 sums of an (N, C, L) array of float16 values (their squares too), as ATen's float16
+    kernel adds them: ``reduce_all`` over each image, the images added in order."""
+    total = np.zeros(a.shape[1], np.float32)
+    for image in a:
+        total += reduce_all_half(image)
+    return total
+
+
 def _in_input_format(node, grad, gradient):
     """native_batch_norm_backward's layout of the input's gradient: the input's suggested memory format, whatever
     the gradient's layout (see laid_out_gradients)."""
@@ -53,7 +64,7 @@ class BatchNorm(Node):
     backward_is_one_op = True
     backward_inputs = (0, 1, None, None)  # native_batch_norm_backward's: input, weight, save_mean, save_invstd
 
-    saved = ("xhat", "weight")
+    saved = ("xhat", "weight", "centered")  # (centered: float16's only)
     saves = (0, 1)  # as PyTorch: the input (whose change in place before backward is an error) and the weight
     torch_saved = {
         "input": SavedInput(0),
@@ -86,11 +97,14 @@ class BatchNorm(Node):
         self.count = N * x3.shape[2]
         channel = (1, C, 1)
         if training:
-            mean = _channel_means(x3)
+            mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
-            var = _channel_means(np.square(centered))
+            var = _channel_means(np.square(centered)) if not half else \
+                _half_channel_sums(np.square(centered)) / np.float32(self.count)
+            subtracted = mean
             if half and not compute_in_float32:  # the batch's mean and 1 / std are kept as float16 (save_mean, ...)
-                centered = x3 - mean.astype(np.float16).astype(np.float32).reshape(channel)
+                subtracted = mean.astype(np.float16).astype(np.float32)
+                centered = x3 - subtracted.reshape(channel)
             with np.errstate(all="ignore"):  # an infinite momentum or statistic: NaN, silently, as PyTorch's kernel
                 if running_mean is not None:
                     running_mean *= 1 - momentum
@@ -99,6 +113,7 @@ class BatchNorm(Node):
                     running_var *= 1 - momentum
                     running_var += (momentum * self.count / max(self.count - 1, 1)) * var
         else:
+            subtracted = running_mean
             centered = x3 - running_mean.reshape(channel)
             var = running_var.astype(x3.dtype, copy=False)  # (float16 statistics read into float32)
             self.forward_statistics = running_mean.copy(), running_var.copy()
@@ -106,13 +121,20 @@ class BatchNorm(Node):
             self.invstd = 1 / np.sqrt(var + eps)
         if half and training and not compute_in_float32:
             self.invstd = self.invstd.astype(np.float16).astype(np.float32)
+        if half and training:  # (its backward kernel reads x - mean; its parameters' gradients are of their dtype)
+            self.centered = centered.copy()
+            given = weight if weight is not None else bias
+            self.parameter_dtype = x.dtype if given is None else given.dtype
         centered *= self.invstd.reshape(channel)
         self.xhat = centered
-        y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
-        if bias is not None:
-            y += bias.reshape(channel)
-        if training and not half and eps:  # (no eps: PyTorch's 1 / std of a zero variance is 0, the output the bias)
-            constant_rows_as_pytorch(y, x3, mean.reshape(1, C), (var == 0).reshape(1, C), eps, weight, bias)
+        if half:
+            y = _half_batch_norm_output(x3, subtracted.astype(np.float32), self.invstd, weight, bias)
+        else:
+            y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
+            if bias is not None:
+                y += bias.reshape(channel)
+            if training and eps:  # (no eps: PyTorch's 1 / std of a zero variance is 0, the output the bias)
+                constant_rows_as_pytorch(y, x3, mean.reshape(1, C), (var == 0).reshape(1, C), eps, weight, bias)
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
         if _memory_format.may_suggest_channels_last(x):
             y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
@@ -153,6 +175,8 @@ class BatchNorm(Node):
 
     @laid_out_gradients(_in_input_format)  # (its create_graph gradient too: the same op computes it)
     def backward(self, grad):
+        if grad.dtype == np.float16 and self.training and self.input_format is None:
+            return self._half_backward(grad)  # (channels-last inputs run another kernel, adding in another order)
         xhat, invstd = self._statistics_at_backward() if not self.training else (self.xhat, self.invstd)
         channel = (1, -1, 1)
         g = grad.reshape(xhat.shape)
@@ -172,6 +196,27 @@ class BatchNorm(Node):
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         return gx, sum_g_xhat if need_w else None, sum_g if need_b else None
 
+    def _half_backward(self, grad):
+        """The training backward of a float16 input as ATen's kernel computes it, in float32: per channel the
+        gradient's sum and its dot product with x - mean (``reduce_all`` over each image, added image after
+        image), then dx = (dy - sum / M - (x - mean) * dot * invstd^2 / M) * invstd * w, the product fused into
+        the subtraction; dw = dot * invstd, db = sum."""
+        centered, invstd = self.centered, self.invstd
+        channel, count = (1, -1, 1), np.float32(self.count)
+        g = grad.reshape(centered.shape)
+        total, dot = _half_channel_sums(g), _half_channel_sums(centered * g.astype(np.float32))
+        need_x, need_w, need_b = self.needs_input_grad[:3]
+        gx = None
+        if need_x:
+            k = dot * invstd * invstd / count
+            scale = invstd if self.weight is None else invstd * self.weight.astype(np.float32)
+            with np.errstate(all="ignore"):
+                gx = fused_multiply_add32(-centered, np.broadcast_to(k.reshape(channel), centered.shape),
+                                          g.astype(np.float32) - (total / count).reshape(channel))
+                gx = (gx * scale.reshape(channel)).reshape(self.input_shape).astype(np.float16)
+        return (gx, (dot * invstd).astype(self.parameter_dtype) if need_w else None,
+                total.astype(self.parameter_dtype) if need_b else None)
+
     def backward_graph(self, grad):
         channels = self.xhat.shape[1]
         return normalization_backward_graph(self, grad, self.xhat, self.invstd.reshape(1, channels, 1),
@@ -190,6 +235,16 @@ class BatchNorm(Node):
 
     def name(self):
         return "NativeBatchNormBackward0"
+
+
+def _half_batch_norm_output(x3, mean, invstd, weight, bias):
+    """batch_norm's output for a float16 input as ATen's kernel computes it in float32: per channel
+    alpha = invstd * weight and beta = bias - mean * alpha, then x * alpha + beta, one fused multiply-add."""
+    alpha = invstd if weight is None else invstd * weight.astype(np.float32)
+    beta = -(mean * alpha) if bias is None else bias.astype(np.float32) - mean * alpha
+    with np.errstate(all="ignore"):
+        return fused_multiply_add32(x3, np.broadcast_to(alpha.reshape(1, -1, 1), x3.shape),
+                                    np.broadcast_to(beta.reshape(1, -1, 1), x3.shape))
 
 
 def _verify_batch_size(size):

@@ -8,6 +8,7 @@ in the input's dtype.
 import numpy as np
 
 from ... import _dtype, _memory_format
+from ..._kernels.cpu_loops import scalar_tail
 from ..._type_promotion import promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
@@ -40,6 +41,8 @@ class _PiecewiseLoss(Node):
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
         common = promote(x.dtype, t.dtype)
+        if common == np.float16:  # (the elements its backward kernel computes one by one, by the layouts)
+            self.scalar_tail = scalar_tail(np.broadcast_shapes(x.shape, t.shape), x, t)
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
         if common == np.float16 and self.float_forward:  # (PyTorch's float16 huber kernel: in float32, rounded once)
             losses = self.losses(np.abs(x.astype(np.float32) - t.astype(np.float32)), param)
@@ -49,7 +52,13 @@ class _PiecewiseLoss(Node):
 
     @c_ordered_gradients  # (PyTorch's backward ops allocate their gradients C-contiguous, the target's too)
     def backward(self, grad):
-        g = self.derivative(self.diff, self.param) * _mean_scale(grad, self.reduction, self.diff.size)
+        if self.diff.dtype == np.float16:
+            norm = 1 / self.diff.size if self.reduction == "mean" and self.diff.size else 1.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                g = self.half_gradient(self.diff, self.param, norm, np.broadcast_to(grad, self.diff.shape))
+        else:
+            g = self.derivative(self.diff, self.param) * _mean_scale(grad, self.reduction, self.diff.size)
+        # (the target's gradient is the kernel's of (target, input): the same, negated)
         gx = g.astype(self.dtypes[0], copy=False) if self.needs_input_grad[0] else None
         gt = (-g).astype(self.dtypes[1], copy=False) if self.needs_input_grad[1] else None
         return gx, gt
@@ -71,6 +80,21 @@ class _PiecewiseLoss(Node):
 
 class SmoothL1Loss(_PiecewiseLoss):
     float_forward = False  # (its float16 kernel computes in float16)
+
+    def forward(self, x, t, **params):
+        if promote(x.dtype, t.dtype) == np.float16:  # (its float16 backward kernel reads the difference in float32)
+            self.wide_diff = x.astype(np.float32) - t.astype(np.float32)
+        return super().forward(x, t, **params)
+
+    def half_gradient(self, diff, beta, norm, grad):
+        """smooth_l1_loss_backward of float16, as ATen's kernel computes it in float32: norm * (sign or
+        d / beta) * grad in its vectors, norm * d * grad / beta (a double quotient) one by one."""
+        d, g, norm32, beta32 = self.wide_diff, grad.astype(np.float32), np.float32(norm), np.float32(beta)
+        inside = np.where(np.abs(d) >= beta32, np.where(d > 0, np.float32(1), np.float32(-1)), d / beta32)
+        vectorised = norm32 * inside * g
+        one_by_one = np.where(d <= -beta, -norm32 * g, np.where(d >= beta, norm32 * g, (
+            (norm32 * d * g).astype(np.float64) / beta).astype(np.float32)))
+        return np.where(self.scalar_tail, one_by_one, vectorised).astype(np.float16)
 
     @staticmethod
     def losses(z, beta):
@@ -102,6 +126,16 @@ class HuberLoss(_PiecewiseLoss):
         x_dtype, t_dtype = self.dtypes
         if t_dtype != x_dtype:  # PyTorch's backward kernel wants one dtype for input, target and gradient
             raise RuntimeError(f"Found dtype {_scalar_name(t_dtype)} but expected {_scalar_name(x_dtype)}")
+
+    def half_gradient(self, diff, delta, norm, grad):
+        """huber_loss_backward of float16, as ATen's kernel computes it, every step a float16 op: norm * (d or
+        +-delta) * grad in its vectors; one by one norm * grad * delta (a double product) outside."""
+        norm16, delta16 = np.float16(norm), np.float16(delta)
+        sign = np.where(diff > 0, np.float16(1), np.float16(-1))
+        vectorised = norm16 * np.where(np.abs(diff) >= delta16, sign * delta16, diff) * grad
+        outside = ((norm16 * sign * grad).astype(np.float64) * delta).astype(np.float32).astype(np.float16)
+        one_by_one = np.where((diff <= -delta) | (diff >= delta), outside, norm16 * diff * grad)
+        return np.where(self.scalar_tail, one_by_one, vectorised)
 
     @staticmethod
     def losses(z, delta):
