@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..autograd._joint import joint_outputs
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from ._checks import check_float_matrix
@@ -171,5 +172,6 @@ def slogdet(A):
     sign, logabsdet = np.linalg.slogdet(a)
     sign = np.asarray(sign, a.dtype)
     logabsdet = np.asarray(logabsdet, a.real.dtype)  # (real for complex matrices)
-    return _RETURN_TYPES["linalg_slogdet"](ComplexSign.apply(A, sign=sign) if a.dtype.kind == "c" else Tensor._wrap(sign),
-                          LogAbsDeterminant.apply(A, logabsdet=logabsdet))
+    # (a real matrix's sign is an output of the node too, whose gradient PyTorch's formula ignores)
+    sign = ComplexSign.apply(A, sign=sign) if a.dtype.kind == "c" else Tensor._wrap(sign)
+    return _RETURN_TYPES["linalg_slogdet"](*joint_outputs((sign, LogAbsDeterminant.apply(A, logabsdet=logabsdet))))

@@ -3,7 +3,9 @@ import numpy as np
 
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast
+from ..autograd._joint import joint_outputs
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput, saved_result
 from ..return_types import _RETURN_TYPES
 from ._checks import scalar_name
 
@@ -63,16 +65,18 @@ class LeastSquares(Node):
     """The solution ``X (*, n, k)`` of min |A X - B| (the minimum-norm one for a rank-deficient A), computed by
     ``solved``, in the layout LAPACK leaves it: the first n rows of a column-major (*, max(m, n), k) buffer."""
 
-    saved = ("solved",)
+    saved = ("solved", "a", "b", "out")
+    torch_saved = {"self": SavedInput(0, "a"), "b": SavedInput(1, "b"), "solution": saved_result("out")}
 
     def forward(self, a, b, solved=None, vector=False):
         """``vector``: B was a batch of vectors (given here as columns), and so is the solution."""
-        self.solved, self.vector = solved, vector
+        self.solved, self.vector, self.a, self.b = solved, vector, a, b
         x = solved.x
         n, k = x.shape[-2:]
         buffer = np.swapaxes(np.zeros(x.shape[:-2] + (k, max(a.shape[-2], n)), x.dtype), -1, -2)
         buffer[..., :n, :] = x
-        return buffer[..., :n, 0] if vector else buffer[..., :n, :]
+        self.out = buffer[..., :n, 0] if vector else buffer[..., :n, :]
+        return self.out
 
     def backward(self, grad):
         grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_solution=grad[..., None] if self.vector
@@ -158,7 +162,7 @@ def _lstsq(input, b, rcond=None, driver=None):
                                             computed=m > n and driver != "gelsy" and full_rank)
     rank = Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else solved.rank.astype(np.int64))
     singular_values = Tensor._wrap(solved.singular_values) if driver in ("gelsd", "gelss") else empty
-    return _RETURN_TYPES["linalg_lstsq"](solution, residuals, rank, singular_values)
+    return _RETURN_TYPES["linalg_lstsq"](*joint_outputs((solution, residuals)), rank, singular_values)
 
 
 lstsq = _parser_errors.native_entry(

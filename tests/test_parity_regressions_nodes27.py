@@ -1,0 +1,178 @@
+"""Parity regressions of session 27's nodes27 helper: one autograd node where PyTorch records one for an op with
+several differentiable outputs (var_mean, std_mean, aminmax, slogdet, lstsq, eig, native_group_norm), forward AD
+through the factorisations, and activation gradients at NaN and at their boundaries. Each test compares with
+torch at run time."""
+import itertools
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(2027)
+
+
+def _node_structure(lib, op, arrays):
+    """(grad_fn name, output_nr, requires_grad) of each output, whether they share one grad_fn, and the names and
+    output numbers of that node's next_functions."""
+    inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    outputs = op(lib, *inputs)
+    first = outputs[0].grad_fn
+    listed = [(None if node is None else node.name(), nr) for node, nr in first.next_functions]
+    return ([(None if o.grad_fn is None else o.grad_fn.name(), o.output_nr, o.requires_grad) for o in outputs],
+            [o.grad_fn is first for o in outputs], listed)
+
+
+def _gradients(lib, op, arrays, which, upstream, create_graph=False):
+    """The inputs' gradients of sum(upstream_i * output_i) over the outputs ``which`` (and, with ``create_graph``,
+    the gradients of the squared norm of those gradients)."""
+    inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+    outputs = op(lib, *inputs)
+    loss = sum((outputs[i] * lib.tensor(u)).sum().real for i, u in zip(which, upstream))
+    grads = lib.autograd.grad(loss, inputs, allow_unused=True, create_graph=create_graph)
+    found = [None if g is None else g.detach().numpy() for g in grads]
+    if create_graph and any(g is not None for g in grads):
+        total = sum((g * g.conj()).sum().real for g in grads if g is not None)
+        found += [None if g is None else g.numpy() for g in lib.autograd.grad(total, inputs, allow_unused=True)]
+    return found
+
+
+def _assert_same(ours, theirs, rtol=1e-9, atol=1e-10):
+    assert len(ours) == len(theirs)
+    for mine, expected in zip(ours, theirs):
+        assert (mine is None) == (expected is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, expected, rtol=rtol, atol=atol)
+
+
+JOINT_OPS = {
+    "var_mean": (lambda L, x: L.var_mean(x, 1), [(3, 4)], 2, True),
+    "var_mean_all": (lambda L, x: L.var_mean(x), [(3, 4)], 2, True),
+    "var_mean_keepdim": (lambda L, x: L.var_mean(x, (0,), correction=0, keepdim=True), [(3, 4)], 2, True),
+    "std_mean": (lambda L, x: L.std_mean(x, 1), [(3, 4)], 2, True),
+    "std_mean_all": (lambda L, x: L.std_mean(x, unbiased=False), [(2, 3, 2)], 2, True),
+    "aminmax": (lambda L, x: L.aminmax(x, dim=1), [(3, 4)], 2, True),
+    "aminmax_all": (lambda L, x: L.aminmax(x), [(3, 4)], 2, True),
+    "aminmax_keepdim": (lambda L, x: L.aminmax(x, dim=-1, keepdim=True), [(2, 3, 4)], 2, True),
+    "lstsq_gelsd": (lambda L, a, b: L.linalg.lstsq(a, b, driver="gelsd"), [(5, 3), (5, 2)], 2, False),
+    "lstsq_vectors": (lambda L, a, b: L.linalg.lstsq(a, b, driver="gelss"), [(2, 5, 3), (2, 5)], 2, False),
+    "lstsq_gelsy": (lambda L, a, b: L.linalg.lstsq(a, b), [(5, 3), (5, 2)], 2, False),
+    "slogdet": (lambda L, a: L.linalg.slogdet(a), [(3, 3)], 2, True),
+    "slogdet_batched": (lambda L, a: L.slogdet(a), [(2, 3, 3)], 2, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JOINT_OPS))
+def test_multi_output_ops_have_one_node(name):
+    op, shapes, _, _ = JOINT_OPS[name]
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    assert _node_structure(torchless, op, arrays) == _node_structure(torch, op, arrays)
+
+
+@pytest.mark.parametrize("name", sorted(JOINT_OPS))
+def test_multi_output_ops_gradients_through_any_outputs(name):
+    op, shapes, count, double = JOINT_OPS[name]
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    with torch.no_grad():
+        shapes_out = [tuple(o.shape) for o in op(torch, *[torch.tensor(a) for a in arrays])[:count]]
+    for size in range(1, count + 1):
+        for which in itertools.combinations(range(count), size):
+            upstream = [RNG.standard_normal(shapes_out[i]) for i in which]
+            for create_graph in (False, True) if double else (False,):
+                try:
+                    theirs = _gradients(torch, op, arrays, which, upstream, create_graph)
+                except RuntimeError as error:  # (a real determinant's sign alone: nothing requires grad)
+                    with pytest.raises(RuntimeError, match=str(error)):
+                        _gradients(torchless, op, arrays, which, upstream, create_graph)
+                    continue
+                _assert_same(_gradients(torchless, op, arrays, which, upstream, create_graph), theirs)
+
+
+def test_complex_slogdet_sign_and_logabsdet_share_a_node():
+    a = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    op = JOINT_OPS["slogdet"][0]
+    assert _node_structure(torchless, op, [a]) == _node_structure(torch, op, [a])
+    upstream = [RNG.standard_normal((3,)) * 0 + 0.5 + 0.25j, np.asarray(1.5)]
+    theirs = _gradients(torch, op, [a], (0, 1), [upstream[0][0], upstream[1]])
+    _assert_same(_gradients(torchless, op, [a], (0, 1), [upstream[0][0], upstream[1]]), theirs)
+
+
+def _joint_hooks_and_saved(lib):
+    x = lib.tensor(np.arange(12.0).reshape(3, 4) ** 1.5, requires_grad=True)
+    spread, mean = lib.std_mean(x, 1)
+    node = spread.grad_fn
+    seen = []
+    spread.register_hook(lambda g: seen.append(("std", None if g is None else tuple(g.shape))))
+    mean.register_hook(lambda g: seen.append(("mean", None if g is None else tuple(g.shape))))
+    node.register_prehook(lambda grads: seen.append(("pre", [None if g is None else tuple(g.shape) for g in grads])))
+    mean.retain_grad()
+    saved = sorted(attr for attr in dir(node) if attr.startswith("_saved_"))
+    result0 = node._saved_result0
+    shown = (result0.grad_fn is node, result0.output_nr, node._saved_self is x, node._saved_dim, node._saved_keepdim)
+    (spread.sum() * 2 + mean.sum() * 3).backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    mean.sum().backward()
+    return seen, saved, shown, mean.grad.numpy(), first, x.grad.numpy()
+
+
+def test_joint_node_runs_hooks_and_shows_saved_values_as_pytorch():
+    ours, theirs = _joint_hooks_and_saved(torchless), _joint_hooks_and_saved(torch)
+    assert ours[:3] == theirs[:3]
+    _assert_same(list(ours[3:]), list(theirs[3:]))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": -1, "keepdim": True}])
+def test_aminmax_node_saves_both_results(kwargs):
+    def shown(lib):
+        x = lib.tensor(RNG.standard_normal((3, 4)), requires_grad=True) if lib is torch else \
+            lib.tensor(values, requires_grad=True)
+        low, high = lib.aminmax(x, **kwargs)
+        node = low.grad_fn
+        return (sorted(attr for attr in dir(node) if attr.startswith("_saved_")), node._saved_dim,
+                node._saved_keepdim, node._saved_self is x, node._saved_max.output_nr, node._saved_min.output_nr,
+                node._saved_max.grad_fn is node, np.array_equal(node._saved_max.detach().numpy(),
+                                                                 high.detach().numpy()))
+    values = RNG.standard_normal((3, 4))
+    assert shown(torchless) == shown(torch)
+
+
+def test_lstsq_node_saves_its_operands_and_solution_and_checks_their_versions():
+    def shown(lib):
+        a = lib.tensor(arrays[0], requires_grad=True)
+        b = lib.tensor(arrays[1])
+        solution = lib.linalg.lstsq(a, b).solution
+        node = solution.grad_fn
+        found = (sorted(attr for attr in dir(node) if attr.startswith("_saved_")), node._saved_self is a,
+                 node._saved_b is b, node._saved_solution.grad_fn is node,
+                 np.array_equal(node._saved_solution.detach().numpy(), solution.detach().numpy()))
+        b.add_(1)
+        with pytest.raises(RuntimeError) as error:
+            solution.sum().backward()
+        return found, str(error.value).split(":")[0]
+    arrays = [RNG.standard_normal((5, 3)), RNG.standard_normal((5, 2))]
+    assert shown(torchless) == shown(torch)
+
+
+def _refusals(lib):
+    x = lib.tensor(RNG_VALUES, requires_grad=True).clone()
+    low, high = lib.aminmax(x, dim=1)
+    spread, mean = lib.var_mean(x, 0)
+    (spread.sum() + mean.sum()).backward()
+    messages = []
+    with pytest.raises(RuntimeError) as error:
+        mean.sum().backward()
+    messages.append(str(error.value).split(".")[0])
+    x.add_(1)
+    with pytest.raises(RuntimeError) as error:
+        (low.sum() + high.sum()).backward()
+    messages.append(str(error.value).split(":")[0])
+    return messages
+
+
+RNG_VALUES = RNG.standard_normal((3, 4))
+
+
+def test_joint_node_refuses_a_second_backward_and_a_modified_input():
+    assert _refusals(torchless) == _refusals(torch)
