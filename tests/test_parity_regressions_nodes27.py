@@ -176,3 +176,110 @@ RNG_VALUES = RNG.standard_normal((3, 4))
 
 def test_joint_node_refuses_a_second_backward_and_a_modified_input():
     assert _refusals(torchless) == _refusals(torch)
+
+
+# ------------------------------------------------------------------ forward AD through the factorisations
+
+def _jvp(lib, op, primals, tangents):
+    """[(primal, tangent or None)] of each output of ``op`` on dual tensors."""
+    forward_ad = lib.autograd.forward_ad
+    with forward_ad.dual_level():
+        duals = [forward_ad.make_dual(lib.tensor(p), lib.tensor(t)) for p, t in zip(primals, tangents)]
+        outputs = op(lib, *duals)
+        outputs = outputs if isinstance(outputs, (tuple, list)) else (outputs,)
+        found = []
+        for output in outputs:
+            assert not output.requires_grad  # (a tangent alone records no node)
+            primal, tangent = forward_ad.unpack_dual(output)
+            found.append((primal.numpy().copy(), None if tangent is None else tangent.numpy().copy()))
+    return found
+
+
+def _sample(shape, complex_=False, kind=None):
+    a = RNG.standard_normal(shape) + (1j * RNG.standard_normal(shape) if complex_ else 0)
+    if kind == "symmetric":
+        a = a + np.conj(np.swapaxes(a, -1, -2))
+    elif kind == "positive":
+        a = a @ np.conj(np.swapaxes(a, -1, -2)) + shape[-1] * np.eye(shape[-1])
+    return a
+
+
+def _assert_same_jvp(ours, theirs):
+    assert len(ours) == len(theirs)
+    for (primal, tangent), (expected_primal, expected_tangent) in zip(ours, theirs):
+        np.testing.assert_allclose(primal, expected_primal, rtol=1e-6, atol=1e-9)
+        assert (tangent is None) == (expected_tangent is None)
+        if tangent is not None:
+            assert tangent.dtype == expected_tangent.dtype
+            np.testing.assert_allclose(tangent, expected_tangent, rtol=1e-6, atol=1e-9)
+
+
+FORWARD_AD_CASES = {
+    "qr": (lambda L, a: L.linalg.qr(a), [(4, 3)], None),
+    "qr_wide": (lambda L, a: L.linalg.qr(a), [(2, 3, 5)], None),
+    "qr_complete_square": (lambda L, a: L.linalg.qr(a, mode="complete"), [(3, 3)], None),
+    "eigh": (lambda L, a: L.linalg.eigh(a), [(2, 3, 3)], "symmetric"),
+    "eigvalsh": (lambda L, a: L.linalg.eigvalsh(a, UPLO="U"), [(3, 3)], "symmetric"),
+    "eig": (lambda L, a: L.linalg.eig(a), [(2, 3, 3)], None),
+    "eigvals": (lambda L, a: L.linalg.eigvals(a), [(4, 4)], None),
+    "svdvals": (lambda L, a: L.linalg.svdvals(a), [(2, 4, 3)], None),
+    "cholesky": (lambda L, a: L.linalg.cholesky(a), [(2, 3, 3)], "positive"),
+    "cholesky_upper": (lambda L, a: L.linalg.cholesky(a, upper=True), [(3, 3)], "positive"),
+    "cholesky_ex": (lambda L, a: L.linalg.cholesky_ex(a).L, [(3, 3)], "positive"),
+    "slogdet": (lambda L, a: L.linalg.slogdet(a), [(2, 3, 3)], None),
+    "det": (lambda L, a: L.linalg.det(a), [(3, 3)], None),
+    "inv": (lambda L, a: L.linalg.inv(a), [(3, 3)], None),
+    "solve": (lambda L, a, b: L.linalg.solve(a, b), [(3, 3), (3, 2)], None),
+    "lstsq_gelsd": (lambda L, a, b: L.linalg.lstsq(a, b, driver="gelsd")[:2], [(5, 3), (5, 2)], None),
+    "lstsq_vectors": (lambda L, a, b: L.linalg.lstsq(a, b, driver="gelss")[:2], [(2, 5, 3), (2, 5)], None),
+    "lstsq_wide": (lambda L, a, b: L.linalg.lstsq(a, b)[:2], [(3, 5), (3, 2)], None),
+}
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("name", sorted(FORWARD_AD_CASES))
+def test_forward_ad_through_factorisations_matches_torch(name, complex_):
+    op, shapes, kind = FORWARD_AD_CASES[name]
+    if complex_ and name.startswith(("eigh", "eigvalsh", "cholesky")):
+        pytest.skip("(real symmetric inputs only here)")
+    primals = [_sample(s, complex_, kind if i == 0 else None) for i, s in enumerate(shapes)]
+    tangents = [_sample(s, complex_) for s in shapes]
+    _assert_same_jvp(_jvp(torchless, op, primals, tangents), _jvp(torch, op, primals, tangents))
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+@pytest.mark.parametrize("shape, full_matrices", [((4, 3), False), ((3, 5), False), ((4, 3), True),
+                                                  ((3, 5), True), ((2, 4, 4), False)])
+def test_forward_ad_through_svd_matches_torch_up_to_the_vectors_phases(shape, full_matrices, complex_):
+    primal, tangent = _sample(shape, complex_), _sample(shape, complex_)
+
+    def op(L, a):
+        return L.linalg.svd(a, full_matrices=full_matrices)
+    (u, du), (s, ds), (vh, dvh) = _jvp(torchless, op, [primal], [tangent])
+    (u_t, du_t), (s_t, ds_t), (vh_t, dvh_t) = _jvp(torch, op, [primal], [tangent])
+    k = s.shape[-1]
+    # singular vectors are defined up to a phase per pair (a sign for real ones): align ours on torch's
+    phases = np.sum(np.conj(u[..., :k]) * u_t[..., :k], axis=-2)
+    phases = phases / np.abs(phases)
+    np.testing.assert_allclose(s, s_t, rtol=1e-10)
+    np.testing.assert_allclose(ds, ds_t, rtol=1e-6, atol=1e-9)
+    assert du.shape == du_t.shape and dvh.shape == dvh_t.shape and du.dtype == du_t.dtype
+    np.testing.assert_allclose(du[..., :k] * phases[..., None, :], du_t[..., :k], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dvh[..., :k, :] * np.conj(phases)[..., :, None], dvh_t[..., :k, :], rtol=1e-6,
+                               atol=1e-9)
+    np.testing.assert_array_equal(du[..., k:], du_t[..., k:])
+    np.testing.assert_array_equal(dvh[..., k:, :], dvh_t[..., k:, :])
+
+
+def test_forward_ad_through_qr_of_mode_r_raises_as_torch():
+    primal, tangent = _sample((4, 3)), _sample((4, 3))
+    with pytest.raises(RuntimeError) as expected:
+        _jvp(torch, lambda L, a: L.linalg.qr(a, mode="r"), [primal], [tangent])
+    with pytest.raises(RuntimeError, match=expected.value.args[0].split(",")[0]):
+        _jvp(torchless, lambda L, a: L.linalg.qr(a, mode="r"), [primal], [tangent])
+
+
+def test_eig_records_one_node_for_both_outputs_and_eigvals_is_its_first():
+    a = _sample((3, 3))
+    for op in (lambda L, x: L.linalg.eig(x), lambda L, x: (L.linalg.eigvals(x),)):
+        assert _node_structure(torchless, op, [a]) == _node_structure(torch, op, [a])

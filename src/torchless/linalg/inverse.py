@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
+from ..autograd.forward_ad import zero_filled
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, column_major,
@@ -34,6 +35,9 @@ class Inverse(Node):
     def backward_graph(self, grad):
         inverse_t = self.graph_output(self.out).mT
         return (-(inverse_t @ grad @ inverse_t),)
+
+    def jvp(self, tangents, arrays, params, out):
+        return -(out @ tangents[0] @ out)
 
     def name(self):
         return "LinalgInvExBackward0"
@@ -113,6 +117,17 @@ class Solve(Node):
         if self.vector:
             grad_b = grad_b[..., 0]
         return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
+
+    def jvp(self, tangents, arrays, params, out):
+        """``dX = A^-1 (dB - dA X)`` (``(dB - X dA) A^-1`` on the right)."""
+        tangent_a, tangent_b = zero_filled(tangents, arrays)
+        tangent_a, tangent_b = _as_matrices(tangent_a, tangent_b, self.vector)
+        x = self.out
+        if self.left:
+            change = np.linalg.solve(self.a, tangent_b - tangent_a @ x)
+        else:
+            change = _mT(np.linalg.solve(_mT(self.a), _mT(tangent_b - x @ tangent_a)))
+        return change[..., 0] if self.vector else change
 
     def backward_graph(self, grad):
         a = self.graph_input(0, self.a)

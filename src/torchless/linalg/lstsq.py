@@ -29,6 +29,18 @@ def _pinv_backward(grad, pinv, a):
     return -_H(k @ pinv) + (grad_h - a @ k) @ pinv @ pinv_h + pinv_h_k - pinv_h_k @ pinv @ a
 
 
+def _pinv_jvp(tangent, pinv, a):
+    """The change of A's pseudo-inverse along ``tangent`` (PyTorch's pinv_jvp, in the smaller dimension)."""
+    m, n = a.shape[-2:]
+    tangent_h, pinv_h = _H(tangent), _H(pinv)
+    if m <= n:
+        k = pinv_h @ tangent_h
+        return pinv @ (k - _H(k) - k @ (a @ pinv)) + (tangent_h - pinv @ (a @ tangent_h)) @ (pinv_h @ pinv)
+    k = pinv @ tangent
+    k_h = _H(k)
+    return (k_h - k - (pinv @ a) @ k_h) @ pinv + (pinv @ pinv_h) @ (tangent_h - (tangent_h @ a) @ pinv)
+
+
 class _Solved:
     """What one least-squares solve computed, which its two nodes share: the operands broadcast, A's singular values
     and rank, its pseudo-inverse, the solution and the squared residuals of each column."""
@@ -60,6 +72,22 @@ class _Solved:
             grad_b = -weighted
         return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
 
+    def tangents(self, tangent_a, tangent_b):
+        """(dX, dr) along the tangents of A and B (None: constant): dX = d(pinv(A)) B + pinv(A) dB, and for the
+        squared residuals r = |A X - B|^2, dr = 2 Re(conj(A X - B) (dA X + A dX - dB)) summed down each column."""
+        change_x, change_r = np.zeros_like(self.x), 0  # (change_r: of A X - B)
+        if tangent_a is not None:
+            tangent_a = np.broadcast_to(tangent_a, self.a.shape)
+            change_x = change_x + _pinv_jvp(tangent_a, self.pinv, self.a) @ self.b
+            change_r = change_r + tangent_a @ self.x
+        if tangent_b is not None:
+            tangent_b = np.broadcast_to(tangent_b, self.b.shape)
+            change_x = change_x + self.pinv @ tangent_b
+            change_r = change_r - tangent_b
+        change_r = change_r + self.a @ change_x
+        residual = self.a @ self.x - self.b
+        return change_x, (2 * (np.conj(residual) * change_r).real).sum(-2).astype(self.residuals.dtype, copy=False)
+
 
 class LeastSquares(Node):
     """The solution ``X (*, n, k)`` of min |A X - B| (the minimum-norm one for a rank-deficient A), computed by
@@ -83,6 +111,9 @@ class LeastSquares(Node):
                                                else grad)
         return grad_a, grad_b[..., 0] if self.vector else grad_b
 
+    def jvp(self, tangents, arrays, params, out):
+        return _solved_tangents(self, tangents)[0]
+
     def name(self):
         return "LinalgLstsqBackward0"
 
@@ -103,8 +134,21 @@ class LeastSquaresResiduals(Node):
         grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_residuals=grad)
         return grad_a, grad_b[..., 0] if self.vector else grad_b
 
+    def jvp(self, tangents, arrays, params, out):
+        return _solved_tangents(self, tangents)[1] if self.computed else np.zeros_like(out)
+
     def name(self):
         return "LinalgLstsqBackward0"
+
+
+def _solved_tangents(node, tangents):
+    """Forward AD of the solution and residuals of a least-squares node, from the tangents of A and B (a batch of
+    vectors B as columns, and its solution's tangent as vectors again)."""
+    tangent_a, tangent_b = tangents
+    if node.vector and tangent_b is not None:
+        tangent_b = tangent_b[..., None]
+    change_x, change_r = node.solved.tangents(tangent_a, tangent_b)
+    return (change_x[..., 0] if node.vector else change_x), change_r
 
 
 def _check_lstsq_operands(a, b, rcond, driver):
