@@ -283,3 +283,105 @@ def test_eig_records_one_node_for_both_outputs_and_eigvals_is_its_first():
     a = _sample((3, 3))
     for op in (lambda L, x: L.linalg.eig(x), lambda L, x: (L.linalg.eigvals(x),)):
         assert _node_structure(torchless, op, [a]) == _node_structure(torch, op, [a])
+
+
+# ------------------------------------------------------------------ activations' gradients at NaN and at boundaries
+
+def _functional(lib):
+    return lib.nn.functional
+
+
+PIECEWISE = {
+    "hardtanh": lambda L, x: _functional(L).hardtanh(x),
+    "hardtanh_bounds": lambda L, x: _functional(L).hardtanh(x, -2.0, 0.5),
+    "hardtanh_": lambda L, x: _functional(L).hardtanh(x * 1, inplace=True),
+    "relu6": lambda L, x: _functional(L).relu6(x),
+    "hardswish": lambda L, x: _functional(L).hardswish(x),
+    "hardsigmoid": lambda L, x: _functional(L).hardsigmoid(x),
+    "elu": lambda L, x: _functional(L).elu(x, 0.5),
+    "elu_": lambda L, x: _functional(L).elu(x * 1, inplace=True),
+    "celu": lambda L, x: _functional(L).celu(x, 1.5),
+    "selu": lambda L, x: _functional(L).selu(x),
+    "hardshrink": lambda L, x: _functional(L).hardshrink(x, 0.5),
+    "softshrink": lambda L, x: _functional(L).softshrink(x, 0.5),
+    "clamp": lambda L, x: L.clamp(x, -1.0, 3.0),
+    "clamp_min": lambda L, x: L.clamp(x, min=0.5),
+    "threshold": lambda L, x: _functional(L).threshold(x, 1.0, 5.0),
+    "leaky_relu": lambda L, x: _functional(L).leaky_relu(x, 0.1),
+    "softplus": lambda L, x: _functional(L).softplus(x, beta=2.0, threshold=3.0),
+}
+# NaN, the infinities, signed zeros and each op's boundaries, exactly
+SPECIAL_INPUTS = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 3.0, -3.0, 6.0, 0.5, -0.5, -2.0, 1.5, 20.0]
+
+
+def _piecewise_run(lib, op, values, dtype, layout, upstream):
+    x = lib.tensor(values, dtype=getattr(lib, dtype))
+    if layout == "transposed":
+        x = lib.tensor(np.ascontiguousarray(values.T), dtype=getattr(lib, dtype)).t()
+    x.requires_grad_(True)
+    out = op(lib, x)
+    if upstream is None:
+        grad, = lib.autograd.grad(out.sum(), x)
+    else:
+        grad, = lib.autograd.grad(out, x, lib.tensor(upstream, dtype=getattr(lib, dtype)))
+    return out.detach().numpy(), grad.numpy()
+
+
+# ops computing exponentials, whose last bits at other inputs are the math library's
+TRANSCENDENTAL = ("elu", "celu", "selu", "softplus")
+
+
+def _assert_bitwise_where_defined(ours, theirs, values, name=""):
+    """Equal bit for bit at the special inputs (NaN where NaN, zeros' signs too; for an op computing exponentials,
+    at NaN, the infinities, the zeros and softplus's threshold); within float32's rounding at the others."""
+    exact = [np.inf, -np.inf, 0.0, 1.5] if name.startswith(TRANSCENDENTAL) else SPECIAL_INPUTS
+    special = np.isin(values, exact) | np.isnan(values)
+    for mine, expected in zip(ours, theirs):
+        assert np.array_equal(np.isnan(mine), np.isnan(expected))
+        defined = ~np.isnan(mine)
+        np.testing.assert_array_equal(mine[special & defined], expected[special & defined])
+        np.testing.assert_array_equal(np.signbit(mine[defined & (expected == 0)]),
+                                      np.signbit(expected[defined & (expected == 0)]))
+        np.testing.assert_allclose(mine, expected, rtol=2e-6, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(PIECEWISE))
+def test_piecewise_activation_gradients_at_special_inputs_match_torch(name, dtype):
+    values = np.array(SPECIAL_INPUTS)
+    for upstream in (None, np.linspace(-2, 2, len(values)), np.where(np.arange(len(values)) % 4 == 0, np.nan, 0.5)):
+        ours = _piecewise_run(torchless, PIECEWISE[name], values, dtype, "contiguous", upstream)
+        theirs = _piecewise_run(torch, PIECEWISE[name], values, dtype, "contiguous", upstream)
+        _assert_bitwise_where_defined(ours, theirs, values, name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["hardtanh", "relu6", "hardswish", "elu", "elu_", "celu", "selu", "hardshrink",
+                                  "softshrink", "hardtanh_"])
+def test_nan_gradients_follow_torchs_vector_loop_and_scalar_tail(name, dtype):
+    """PyTorch's kernels give a NaN input one gradient in their vectorised loop and another in their scalar tail
+    (hardtanh: 0 and the incoming gradient): which elements fall where depends on the tensor's size and layout."""
+    op = PIECEWISE[name]
+    for shape in [(1,), (7,), (9,), (16,), (17,), (33,), (47,), (3, 7), (5, 13), (2, 3, 11)]:
+        values = RNG.standard_normal(shape)
+        values[RNG.random(shape) < 0.4] = np.nan
+        values[RNG.random(shape) < 0.1] = -0.25  # (softshrink's zeros between the limits: their signs)
+        for layout in ("contiguous", "transposed") if len(shape) == 2 else ("contiguous",):
+            for upstream in (None, np.ones(shape)):
+                ours = _piecewise_run(torchless, op, values, dtype, layout, upstream)
+                theirs = _piecewise_run(torch, op, values, dtype, layout, upstream)
+                _assert_bitwise_where_defined(ours, theirs, values, name)
+
+
+def test_nan_gradients_of_a_tensor_split_among_threads_match_torch():
+    """From 32768 elements PyTorch splits the loop among its threads, each chunk with a scalar tail of its own."""
+    before = torchless.get_num_threads()
+    torchless.set_num_threads(torch.get_num_threads())
+    try:
+        values = np.full(70001, np.nan)
+        for some in (values, values[:40000]):
+            ours = _piecewise_run(torchless, PIECEWISE["hardtanh"], some, "float32", "contiguous", None)
+            theirs = _piecewise_run(torch, PIECEWISE["hardtanh"], some, "float32", "contiguous", None)
+            np.testing.assert_array_equal(ours[1], theirs[1])
+    finally:
+        torchless.set_num_threads(before)
