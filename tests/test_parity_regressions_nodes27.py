@@ -218,7 +218,8 @@ FORWARD_AD_CASES = {
     "qr": (lambda L, a: L.linalg.qr(a), [(4, 3)], None),
     "qr_wide": (lambda L, a: L.linalg.qr(a), [(2, 3, 5)], None),
     "qr_complete_square": (lambda L, a: L.linalg.qr(a, mode="complete"), [(3, 3)], None),
-    "eigh": (lambda L, a: L.linalg.eigh(a), [(2, 3, 3)], "symmetric"),
+    # (eigenvectors are defined up to their signs, which abs and its tangent sign(V) dV do not see)
+    "eigh": (lambda L, a: (lambda w, v: (w, v.abs()))(*L.linalg.eigh(a)), [(2, 3, 3)], "symmetric"),
     "eigvalsh": (lambda L, a: L.linalg.eigvalsh(a, UPLO="U"), [(3, 3)], "symmetric"),
     "eig": (lambda L, a: L.linalg.eig(a), [(2, 3, 3)], None),
     "eigvals": (lambda L, a: L.linalg.eigvals(a), [(4, 4)], None),
@@ -385,3 +386,43 @@ def test_nan_gradients_of_a_tensor_split_among_threads_match_torch():
             np.testing.assert_array_equal(ours[1], theirs[1])
     finally:
         torchless.set_num_threads(before)
+
+
+# ------------------------------------------------------------------ native_group_norm: one node of three outputs
+
+def _native_group_norm(lib, dtype, affine):
+    x = lib.tensor(GROUP_INPUT, dtype=getattr(lib, dtype), requires_grad=True)
+    weight = lib.tensor(GROUP_WEIGHT, dtype=getattr(lib, dtype), requires_grad=True) if affine else None
+    bias = lib.tensor(-GROUP_WEIGHT, dtype=getattr(lib, dtype), requires_grad=True) if affine else None
+    outputs = lib.native_group_norm(x, weight, bias, 2, 4, 6, 2, 1e-5)
+    node = outputs[0].grad_fn
+    structure = ([(o.grad_fn.name(), o.output_nr, o.requires_grad) for o in outputs],
+                 all(o.grad_fn is node for o in outputs),
+                 [(None if n is None else n.name(), nr) for n, nr in node.next_functions])
+    inputs = [t for t in (x, weight, bias) if t is not None]
+    upstream = [lib.tensor(np.linspace(-1, 1, o.numel()).reshape(tuple(o.shape)), dtype=getattr(lib, dtype))
+                for o in outputs]
+    grads = [g.numpy() for g in lib.autograd.grad(sum((o * u).sum() for o, u in zip(outputs, upstream)), inputs,
+                                                  retain_graph=True)]
+    statistics_only, = lib.autograd.grad((outputs[1] * upstream[1]).sum() + (outputs[2] * upstream[2]).sum(), x)
+    return structure, grads + [statistics_only.numpy()]
+
+
+GROUP_INPUT = RNG.standard_normal((2, 4, 2, 3))
+GROUP_WEIGHT = RNG.standard_normal(4)
+
+
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_native_group_norm_mean_and_rstd_are_outputs_of_its_node(dtype, affine):
+    (ours, our_grads), (theirs, their_grads) = (_native_group_norm(lib, dtype, affine) for lib in (torchless, torch))
+    assert ours == theirs
+    _assert_same(our_grads, their_grads, rtol=1e-5 if dtype == "float32" else 1e-9, atol=1e-6)
+
+
+def test_native_group_norm_statistics_carry_tangents_as_torch():
+    tangent = RNG.standard_normal(GROUP_INPUT.shape)
+
+    def op(L, x):
+        return L.native_group_norm(x, None, None, 2, 4, 6, 2, 1e-5)
+    _assert_same_jvp(_jvp(torchless, op, [GROUP_INPUT], [tangent]), _jvp(torch, op, [GROUP_INPUT], [tangent]))
