@@ -61,6 +61,7 @@ JOINT_OPS = {
     "lstsq_gelsy": (lambda L, a, b: L.linalg.lstsq(a, b), [(5, 3), (5, 2)], 2, False),
     "slogdet": (lambda L, a: L.linalg.slogdet(a), [(3, 3)], 2, True),
     "slogdet_batched": (lambda L, a: L.slogdet(a), [(2, 3, 3)], 2, True),
+    "lu": (lambda L, a: L.linalg.lu(a)[1:], [(3, 3)], 2, False),
 }
 
 
@@ -426,3 +427,24 @@ def test_native_group_norm_statistics_carry_tangents_as_torch():
     def op(L, x):
         return L.native_group_norm(x, None, None, 2, 4, 6, 2, 1e-5)
     _assert_same_jvp(_jvp(torchless, op, [GROUP_INPUT], [tangent]), _jvp(torch, op, [GROUP_INPUT], [tangent]))
+
+
+def test_lu_records_one_node_for_l_and_u():
+    a = _sample((3, 3))
+    op = JOINT_OPS["lu"][0]
+    assert _node_structure(torchless, op, [a]) == _node_structure(torch, op, [a])
+
+
+@pytest.mark.parametrize("which", [(0,), (1,), (0, 1)])
+def test_lu_gradients_through_l_u_or_both_match_torch(which):
+    a = _sample((2, 4, 4))
+    op = JOINT_OPS["lu"][0]
+    upstream = [RNG.standard_normal((2, 4, 4)) for _ in which]
+    _assert_same(_gradients(torchless, op, [a], which, upstream), _gradients(torch, op, [a], which, upstream))
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_forward_ad_through_lu_and_lu_factor_matches_torch(complex_):
+    primal, tangent = _sample((2, 4, 4), complex_), _sample((2, 4, 4), complex_)
+    for op in (JOINT_OPS["lu"][0], lambda L, a: L.linalg.lu_factor(a).LU):
+        _assert_same_jvp(_jvp(torchless, op, [primal], [tangent]), _jvp(torch, op, [primal], [tangent]))

@@ -8,6 +8,7 @@ from .._ops._util import broadcast_error
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from ._checks import column_major, scalar_name
+from .decompositions import Factorization
 from .triangular import substitute
 
 
@@ -162,6 +163,16 @@ def _lu_gradient(lower, upper, perm, grad_lower, grad_upper):
     return gradient
 
 
+def _lu_tangent(tangent, lower, upper, perm):
+    """dK = L^-1 P^T dA U^-1 for a square A = P L U, of which dL = L tril(dK, -1) and dU = triu(dK) U (PyTorch's
+    linalg_lu_jvp)."""
+    if lower.shape[-2] != upper.shape[-1]:
+        raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
+    permuted = np.take_along_axis(tangent, np.broadcast_to(perm[..., :, None], tangent.shape), axis=-2)  # P^T dA
+    left = substitute(lower, permuted, upper=False, unitriangular=True)
+    return _mT(substitute(_mT(upper), _mT(left), upper=False))  # (left U^-1 = (U^-T left^T)^T)
+
+
 class LUFactor(Node):
     """The packed ``LU`` of a square ``A``; dA from the gradients of its two triangles (see _lu_gradient)."""
 
@@ -178,6 +189,12 @@ class LUFactor(Node):
             raise NotImplementedError("the derivative of lu_factor is only implemented here for square matrices")
         lower, upper = unpack(self.lu)
         return (_lu_gradient(lower, upper, self.perm, np.tril(grad, -1), np.triu(grad)),)
+
+    def jvp(self, tangents, arrays, params, out):
+        """The packed change ``L tril(dK, -1) + triu(dK) U`` (see _lu_tangent)."""
+        lower, upper = unpack(self.lu)
+        change = _lu_tangent(tangents[0], lower, upper, self.perm)
+        return lower @ np.tril(change, -1) + np.triu(change) @ upper
 
     def name(self):
         return "LinalgLuFactorExBackward0"
@@ -227,24 +244,25 @@ lu_factor = _parser_errors.native_entry(
     "linalg_lu_factor", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu_factor)
 
 
-class LUUnpacked(Node):
-    """``(L, U)`` of ``A (*, m, n)`` packed side by side as ``(*, m, k + n)``, U padded with zero rows to m (one node
-    for both outputs)."""
+class LUUnpacked(Factorization):
+    """``L (*, m, k)`` and ``U (*, k, n)`` of ``A (*, m, n)`` = P L U, one node for both outputs as PyTorch's (P
+    has no gradient)."""
 
-    saved = ("lower", "upper", "perm")
+    saved = factor_names = ("lower", "upper")
     complex_aware = True
 
-    def forward(self, a, lower=None, upper=None, perm=None):
-        self.lower, self.upper, self.perm = lower, upper, perm
-        padding = [(0, 0)] * (upper.ndim - 2) + [(0, lower.shape[-2] - upper.shape[-2]), (0, 0)]
-        return np.concatenate([lower, np.pad(upper, padding)], axis=-1)
-
     def backward(self, grad):
-        k = self.lower.shape[-1]
+        grad_lower, grad_upper = grad.grads
         if self.lower.shape[-2] != self.upper.shape[-1]:
             raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
-        return (_lu_gradient(self.lower, self.upper, self.perm, np.tril(grad[..., :k], -1),
-                             np.triu(grad[..., :k, k:])),)
+        grad_lower = np.zeros_like(self.lower) if grad_lower is None else np.tril(grad_lower, -1)
+        grad_upper = np.zeros_like(self.upper) if grad_upper is None else np.triu(grad_upper)
+        return (_lu_gradient(self.lower, self.upper, self.perm, grad_lower, grad_upper),)
+
+    @staticmethod
+    def factor_tangents(tangent, lower, upper, perm=None):
+        change = _lu_tangent(tangent, lower, upper, perm)
+        return lower @ np.tril(change, -1), np.triu(change) @ upper
 
     def name(self):
         return "LinalgLuBackward0"
@@ -262,10 +280,8 @@ def _lu(A, pivot=True):
     lu, pivots, _ = factor(a)
     lower, upper = unpack(lu)
     perm = permutation_of(pivots, a.shape[-2])
-    packed = LUUnpacked.apply(A, lower=lower, upper=upper, perm=perm)
-    k = lower.shape[-1]
-    return _RETURN_TYPES["linalg_lu"](Tensor._wrap(permutation_matrix(perm, a.dtype)), packed[..., :k],
-                                      packed[..., :k, k:])
+    return _RETURN_TYPES["linalg_lu"](Tensor._wrap(permutation_matrix(perm, a.dtype)),
+                                      *LUUnpacked.outputs(A, lower, upper, perm=perm))
 
 
 lu = _parser_errors.native_entry("linalg_lu", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu)
