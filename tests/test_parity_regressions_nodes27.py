@@ -448,3 +448,21 @@ def test_forward_ad_through_lu_and_lu_factor_matches_torch(complex_):
     primal, tangent = _sample((2, 4, 4), complex_), _sample((2, 4, 4), complex_)
     for op in (JOINT_OPS["lu"][0], lambda L, a: L.linalg.lu_factor(a).LU):
         _assert_same_jvp(_jvp(torchless, op, [primal], [tangent]), _jvp(torch, op, [primal], [tangent]))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 5), (2, 3, 3)])
+def test_pinv_is_differentiable_twice_and_forward_as_torch(shape):
+    a, upstream = _sample(shape), RNG.standard_normal(shape[:-2] + (shape[-1], shape[-2]))
+
+    def first_and_second(lib):
+        A = lib.tensor(a, requires_grad=True)
+        pinv = lib.linalg.pinv(A)
+        grad, = lib.autograd.grad((pinv * lib.tensor(upstream)).sum(), A, create_graph=True)
+        second, = lib.autograd.grad((grad * grad).sum(), A)
+        return pinv.grad_fn.name(), grad.detach().numpy(), second.numpy()
+    ours, theirs = first_and_second(torchless), first_and_second(torch)
+    assert ours[0] == theirs[0]
+    _assert_same(list(ours[1:]), list(theirs[1:]), rtol=1e-8)
+    tangent = _sample(shape)
+    op = lambda L, x: L.linalg.pinv(x)  # noqa: E731
+    _assert_same_jvp(_jvp(torchless, op, [a], [tangent]), _jvp(torch, op, [a], [tangent]))

@@ -6,8 +6,9 @@ from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
 from ..autograd.forward_ad import zero_filled
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
-from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, column_major,
-                      scalar_name, singular_error)
+from .lstsq import pinv_backward, pinv_jvp
+from ._checks import (LinAlgError, batch_prefix, check_float, check_float_matrix, column_major, scalar_name,
+                      singular_error)
 
 
 def _mT(array):
@@ -255,7 +256,6 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     Shape:
         A: :math:`(*, m, n)`. Output: :math:`(*, n, m)`.
 
-    Not differentiable here: requesting its gradient raises NotImplementedError.
     """
     a = A._data
     if a.ndim < 2 or a.dtype not in (np.float32, np.float64):
@@ -268,4 +268,28 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     threshold = np.maximum(0 if atol is None else atol, (0 if rtol is None else rtol) * largest)
     s_inverse = np.where(s > threshold, 1 / np.where(s > threshold, s, 1), 0).astype(a.dtype)
     value = (_mT(vh) * s_inverse[..., None, :]) @ _mT(u)
-    return NotDifferentiable.apply(A, value=value.astype(a.dtype), op="linalg_pinv")
+    return PseudoInverse.apply(A, value=value.astype(a.dtype))
+
+
+class PseudoInverse(Node):
+    """The pseudo-inverse ``value`` of ``A``, computed by pinv; its gradient and tangent are PyTorch's
+    (pinv_backward, pinv_jvp)."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, value=None):
+        self.a, self.out = a, value
+        return value
+
+    def backward(self, grad):
+        return (pinv_backward(grad, self.out, self.a),)
+
+    def backward_graph(self, grad):
+        return (pinv_backward(grad, self.graph_output(self.out), self.graph_input(0, self.a),
+                              adjoint=lambda t: t.mT),)
+
+    def jvp(self, tangents, arrays, params, out):
+        return pinv_jvp(tangents[0], out, arrays[0])
+
+    def name(self):
+        return "LinalgPinvBackward0"

@@ -16,9 +16,11 @@ def _H(array):
     return np.conj(np.swapaxes(array, -1, -2))
 
 
-def _pinv_backward(grad, pinv, a):
-    """The gradient of A from that of its pseudo-inverse (PyTorch's pinv_backward, in the smaller dimension)."""
+def pinv_backward(grad, pinv, a, adjoint=_H):
+    """The gradient of A from that of its pseudo-inverse (PyTorch's pinv_backward, in the smaller dimension): of
+    arrays, or of tensors of the graph with their ``adjoint``."""
     m, n = a.shape[-2:]
+    _H = adjoint
     pinv_h, grad_h = _H(pinv), _H(grad)
     if m <= n:
         k = grad_h @ pinv
@@ -29,7 +31,7 @@ def _pinv_backward(grad, pinv, a):
     return -_H(k @ pinv) + (grad_h - a @ k) @ pinv @ pinv_h + pinv_h_k - pinv_h_k @ pinv @ a
 
 
-def _pinv_jvp(tangent, pinv, a):
+def pinv_jvp(tangent, pinv, a):
     """The change of A's pseudo-inverse along ``tangent`` (PyTorch's pinv_jvp, in the smaller dimension)."""
     m, n = a.shape[-2:]
     tangent_h, pinv_h = _H(tangent), _H(pinv)
@@ -64,7 +66,7 @@ class _Solved:
         does not move them: dA = 2 (A X - B) X^H, dB = -2 (A X - B), times each column's gradient)."""
         a, b, x = self.a, self.b, self.x
         if grad_solution is not None:
-            grad_a = _pinv_backward(grad_solution @ _H(b), self.pinv, a) if needs_input_grad[0] else None
+            grad_a = pinv_backward(grad_solution @ _H(b), self.pinv, a) if needs_input_grad[0] else None
             grad_b = _H(self.pinv) @ grad_solution
         else:
             weighted = 2 * (a @ x - b) * grad_residuals[..., None, :]
@@ -78,7 +80,7 @@ class _Solved:
         change_x, change_r = np.zeros_like(self.x), 0  # (change_r: of A X - B)
         if tangent_a is not None:
             tangent_a = np.broadcast_to(tangent_a, self.a.shape)
-            change_x = change_x + _pinv_jvp(tangent_a, self.pinv, self.a) @ self.b
+            change_x = change_x + pinv_jvp(tangent_a, self.pinv, self.a) @ self.b
             change_r = change_r + tangent_a @ self.x
         if tangent_b is not None:
             tangent_b = np.broadcast_to(tangent_b, self.b.shape)
