@@ -466,3 +466,29 @@ def test_pinv_is_differentiable_twice_and_forward_as_torch(shape):
     tangent = _sample(shape)
     op = lambda L, x: L.linalg.pinv(x)  # noqa: E731
     _assert_same_jvp(_jvp(torchless, op, [a], [tangent]), _jvp(torch, op, [a], [tangent]))
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_lstsq_solution_gradient_of_complex_matrices_matches_torch(complex_):
+    a, b = _sample((5, 3), complex_), _sample((5, 2), complex_)
+
+    def gradients(lib):
+        A, B = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        result = lib.linalg.lstsq(A, B, driver="gelsd")
+        loss = (result.solution.abs() ** 2).sum() + result.residuals.sum() * 0.5
+        return [g.numpy() for g in lib.autograd.grad(loss, (A, B))]
+    _assert_same(gradients(torchless), gradients(torch))
+
+
+@pytest.mark.parametrize("shapes", [((1, 5, 3), (2, 5, 2)), ((3, 5), (3, 2)), ((2, 5, 3), (2, 5))])
+def test_lstsq_second_derivatives_match_torch(shapes):
+    a, b = (_sample(shape) for shape in shapes)
+
+    def gradients(lib):
+        A, B = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        result = lib.linalg.lstsq(A, B, driver="gelsd")
+        loss = (result.solution ** 2).sum() + (result.residuals.sum() * 0.5 if result.residuals.numel() else 0)
+        first = lib.autograd.grad(loss, (A, B), create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in first), (A, B))
+        return [g.detach().numpy() for g in first] + [g.numpy() for g in second]
+    _assert_same(gradients(torchless), gradients(torch), rtol=1e-7)

@@ -276,6 +276,7 @@ class PseudoInverse(Node):
     (pinv_backward, pinv_jvp)."""
 
     saved = ("a", "out")
+    complex_aware = True  # (pinv_backward is PyTorch's conjugate Wirtinger formula)
 
     def forward(self, a, value=None):
         self.a, self.out = a, value
@@ -285,8 +286,10 @@ class PseudoInverse(Node):
         return (pinv_backward(grad, self.out, self.a),)
 
     def backward_graph(self, grad):
+        from .decompositions import _tensor_adjoint
+
         return (pinv_backward(grad, self.graph_output(self.out), self.graph_input(0, self.a),
-                              adjoint=lambda t: t.mT),)
+                              adjoint=_tensor_adjoint),)
 
     def jvp(self, tangents, arrays, params, out):
         return pinv_jvp(tangents[0], out, arrays[0])

@@ -4,7 +4,7 @@ import numpy as np
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast
 from ..autograd._joint import joint_outputs
-from ..autograd.graph import Node
+from ..autograd.graph import Node, no_graph_backward_message
 from ..autograd.saved_values import SavedInput, saved_result
 from ..return_types import _RETURN_TYPES
 from ._checks import scalar_name
@@ -96,6 +96,7 @@ class LeastSquares(Node):
     ``solved``, in the layout LAPACK leaves it: the first n rows of a column-major (*, max(m, n), k) buffer."""
 
     saved = ("solved", "a", "b", "out")
+    complex_aware = True  # (pinv_backward and pinv(A)^H dX are PyTorch's conjugate Wirtinger formulas)
     torch_saved = {"self": SavedInput(0, "a"), "b": SavedInput(1, "b"), "solution": saved_result("out")}
 
     def forward(self, a, b, solved=None, vector=False):
@@ -113,6 +114,9 @@ class LeastSquares(Node):
                                                else grad)
         return grad_a, grad_b[..., 0] if self.vector else grad_b
 
+    def backward_graph(self, grad):
+        return _graph_gradients(self, grad_solution=grad)
+
     def jvp(self, tangents, arrays, params, out):
         return _solved_tangents(self, tangents)[0]
 
@@ -124,10 +128,10 @@ class LeastSquaresResiduals(Node):
     """The squared residuals ``(*, k)`` of the least-squares solution ``solved`` (a second output of its node), or
     where the driver computes none (not ``computed``) an empty tensor, still an output of the node."""
 
-    saved = ("solved",)
+    saved = ("solved", "a", "b")
 
     def forward(self, a, b, solved=None, computed=True, vector=False):
-        self.solved, self.computed, self.vector = solved, computed, vector
+        self.solved, self.computed, self.vector, self.a, self.b = solved, computed, vector, a, b
         return solved.residuals if computed else np.zeros(0, solved.residuals.dtype)
 
     def backward(self, grad):
@@ -136,11 +140,41 @@ class LeastSquaresResiduals(Node):
         grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_residuals=grad)
         return grad_a, grad_b[..., 0] if self.vector else grad_b
 
+    def backward_graph(self, grad):
+        return _graph_gradients(self, grad_residuals=grad) if self.computed else (None, None)
+
     def jvp(self, tangents, arrays, params, out):
         return _solved_tangents(self, tangents)[1] if self.computed else np.zeros_like(out)
 
     def name(self):
         return "LinalgLstsqBackward0"
+
+
+def _graph_gradients(node, grad_solution=None, grad_residuals=None):
+    """_Solved.gradients for create_graph=True, of tensors of the graph: X = pinv(A) B through PseudoInverse (whose
+    own backward differentiates pinv), A and B broadcast to their common batch by differentiable expands."""
+    from .._ops._util import unbroadcast_tensor
+    from .decompositions import _tensor_adjoint
+    from .inverse import PseudoInverse
+
+    solved = node.solved
+    if grad_solution is not None and solved.a.dtype.kind == "c":  # (its second derivatives are not PyTorch's yet)
+        raise NotImplementedError(no_graph_backward_message(node))
+    a = node.graph_input(0, node.a).expand(solved.a.shape)
+    b = node.graph_input(1, node.b)
+    b = (b.unsqueeze(-1) if node.vector else b).expand(solved.b.shape)
+    pinv = PseudoInverse.apply(a, value=solved.pinv)
+    if grad_solution is not None:
+        grad = grad_solution.unsqueeze(-1) if node.vector else grad_solution
+        grad_a = pinv_backward(grad @ _tensor_adjoint(b), pinv, a, adjoint=_tensor_adjoint)
+        grad_b = _tensor_adjoint(pinv) @ grad
+    else:
+        x = pinv @ b
+        weighted = 2 * (a @ x - b) * grad_residuals.unsqueeze(-2)
+        grad_a, grad_b = weighted @ _tensor_adjoint(x), -weighted
+    grad_a = unbroadcast_tensor(grad_a, solved.a_shape) if node.needs_input_grad[0] else None
+    grad_b = unbroadcast_tensor(grad_b, solved.b_shape)
+    return grad_a, (grad_b.squeeze(-1) if node.vector else grad_b)
 
 
 def _solved_tangents(node, tangents):
