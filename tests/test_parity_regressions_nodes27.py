@@ -492,3 +492,29 @@ def test_lstsq_second_derivatives_match_torch(shapes):
         second = lib.autograd.grad(sum((g * g).sum() for g in first), (A, B))
         return [g.detach().numpy() for g in first] + [g.numpy() for g in second]
     _assert_same(gradients(torchless), gradients(torch), rtol=1e-7)
+
+
+@pytest.mark.parametrize("which", ["factor", "L", "U", "LU"])
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 3)])
+def test_lu_second_derivatives_match_torch(shape, which):
+    a = _sample(shape)
+
+    def gradients(lib):
+        A = lib.tensor(a, requires_grad=True)
+        if which == "factor":
+            loss = (lib.linalg.lu_factor(A).LU ** 2).sum()
+        else:
+            _, lower, upper = lib.linalg.lu(A)
+            loss = ((lower ** 2).sum() if "L" in which else 0) + ((upper ** 3).sum() if "U" in which else 0)
+        grad, = lib.autograd.grad(loss, A, create_graph=True)
+        second, = lib.autograd.grad((grad * grad).sum(), A)
+        return [grad.detach().numpy(), second.numpy()]
+    _assert_same(gradients(torchless), gradients(torch), rtol=1e-7)
+
+
+def test_create_graph_through_a_node_without_derivative_raises_torchs_error():
+    for lib in (torchless, torch):
+        x = lib.tensor([3.0, 1.0, 3.0], requires_grad=True)
+        values = lib.unique(x)
+        with pytest.raises(NotImplementedError, match="the derivative for '_unique2' is not implemented."):
+            lib.autograd.grad(values.sum(), x, create_graph=True)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _cpu_features as cpu_features, _parser_errors
 from .._ops._util import broadcast_error
-from ..autograd.graph import Node
+from ..autograd.graph import Node, no_graph_backward_message
 from ..return_types import _RETURN_TYPES
 from ._checks import column_major, scalar_name
 from .decompositions import Factorization
@@ -163,6 +163,25 @@ def _lu_gradient(lower, upper, perm, grad_lower, grad_upper):
     return gradient
 
 
+def _check_graph_factors(node, factor):
+    """The square factors of a real matrix, whose gradients create_graph=True differentiates here (else errors)."""
+    if factor.shape[-1] != factor.shape[-2]:
+        raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
+    if factor.dtype.kind == "c":  # (its second derivatives are not PyTorch's yet)
+        raise NotImplementedError(no_graph_backward_message(node))
+
+
+def _graph_lu_gradient(lower, upper, perm, grad_lower, grad_upper):
+    """_lu_gradient of tensors of the graph (create_graph=True): P L^-H (tril(L^H dL, -1) + triu(dU U^H)) U^-H."""
+    from .decompositions import _tensor_adjoint
+    from .triangular import solve_triangular
+
+    phi = (_tensor_adjoint(lower) @ grad_lower).tril(-1) + (grad_upper @ _tensor_adjoint(upper)).triu()
+    left = solve_triangular(_tensor_adjoint(lower), phi, upper=True, unitriangular=True)
+    right = solve_triangular(_tensor_adjoint(upper), left, upper=False, left=False)
+    return right._wrap(permutation_matrix(perm, right._data.dtype)) @ right
+
+
 def _lu_tangent(tangent, lower, upper, perm):
     """dK = L^-1 P^T dA U^-1 for a square A = P L U, of which dL = L tril(dK, -1) and dU = triu(dK) U (PyTorch's
     linalg_lu_jvp)."""
@@ -189,6 +208,13 @@ class LUFactor(Node):
             raise NotImplementedError("the derivative of lu_factor is only implemented here for square matrices")
         lower, upper = unpack(self.lu)
         return (_lu_gradient(lower, upper, self.perm, np.tril(grad, -1), np.triu(grad)),)
+
+    def backward_graph(self, grad):
+        _check_graph_factors(self, self.lu)
+        packed = self.graph_output(self.lu)
+        n = self.lu.shape[-1]
+        lower = packed.tril(-1) + packed._wrap(np.eye(n, dtype=self.lu.dtype))
+        return (_graph_lu_gradient(lower, packed.triu(), self.perm, grad.tril(-1), grad.triu()),)
 
     def jvp(self, tangents, arrays, params, out):
         """The packed change ``L tril(dK, -1) + triu(dK) U`` (see _lu_tangent)."""
@@ -258,6 +284,14 @@ class LUUnpacked(Factorization):
         grad_lower = np.zeros_like(self.lower) if grad_lower is None else np.tril(grad_lower, -1)
         grad_upper = np.zeros_like(self.upper) if grad_upper is None else np.triu(grad_upper)
         return (_lu_gradient(self.lower, self.upper, self.perm, grad_lower, grad_upper),)
+
+    def backward_graph(self, grad):
+        _check_graph_factors(self, self.lower)
+        lower, upper = self.graph_factors()
+        grad_lower, grad_upper = grad.grads
+        grad_lower = lower * 0 if grad_lower is None else grad_lower.tril(-1)
+        grad_upper = upper * 0 if grad_upper is None else grad_upper.triu()
+        return (_graph_lu_gradient(lower, upper, self.perm, grad_lower, grad_upper),)
 
     @staticmethod
     def factor_tangents(tangent, lower, upper, perm=None):
