@@ -7,6 +7,8 @@ and runs its backward once with every output's gradient. A JointNode takes the p
 parts) in the graph: it is the grad_fn of every output, receives their gradients together (OutputGrads) and sums
 what its parts' backwards compute from them; its parts keep what they saved and check, as they did on their own.
 """
+import contextlib
+
 from . import saved_hooks, saved_values
 from .graph import Node, named_as_pytorch, share_output
 
@@ -108,14 +110,33 @@ class JointNode(Node):
         return sorted(names)
 
 
+@contextlib.contextmanager
+def recording_parts():
+    """The block computing the outputs that joint_outputs then joins: their nodes pack nothing for
+    saved_tensors_hooks there, as joint_outputs packs what PyTorch's one node saves, each tensor once."""
+    stack = saved_hooks.state.stack
+    saved_hooks.state.stack = []
+    try:
+        yield
+    finally:
+        saved_hooks.state.stack = stack
+
+
 def joint_outputs(tensors):
-    """Make ``tensors``, the outputs of one op, the outputs of one node as PyTorch records them: each computed
-    by a node of its own (or, for an output whose gradient PyTorch's formula ignores, by none) becomes an output of
-    a JointNode of those nodes. Nothing changes when no output was recorded (no input requires grad). Returns
-    ``tensors``."""
+    """Make ``tensors``, the outputs of one op (computed under recording_parts), the outputs of one node as PyTorch
+    records them: each computed by a node of its own (or, for an output whose gradient PyTorch's formula ignores, by
+    none) becomes an output of a JointNode of those nodes. Nothing changes when no output was recorded (no input
+    requires grad). Returns ``tensors``."""
     parts = [tensor._grad_fn for tensor in tensors]
     if all(part is None for part in parts):
         return tensors
+    if saved_hooks.state.stack:
+        packed = set()
+        for part, tensor in zip(parts, tensors):
+            if part is not None and part._packed is not None:  # (recorded outside recording_parts: packed)
+                packed.update(part._packed)
+            elif part is not None:
+                packed.update(saved_hooks.pack_node(part, tensor, skip=packed))
     node = JointNode(parts)
     node.record_sequence()
     named_as_pytorch(node)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..autograd import forward_ad
-from ..autograd._joint import joint_outputs
+from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from ._checks import check_float_matrix
@@ -193,10 +193,12 @@ def slogdet(A):
     sign = np.asarray(sign, a.dtype)
     logabsdet = np.asarray(logabsdet, a.real.dtype)  # (real for complex matrices)
     # (a real matrix's sign is an output of the node too, whose gradient PyTorch's formula ignores)
-    if a.dtype.kind == "c":
-        sign = ComplexSign.apply(A, sign=sign)
-    else:
-        sign = Tensor._wrap(sign)
-        if forward_ad.tangent_array(A) is not None:  # (constant where it is defined: PyTorch's zero tangent)
-            forward_ad.set_tangent(sign, np.zeros_like(sign._data))
-    return _RETURN_TYPES["linalg_slogdet"](*joint_outputs((sign, LogAbsDeterminant.apply(A, logabsdet=logabsdet))))
+    with recording_parts():
+        if a.dtype.kind == "c":
+            sign = ComplexSign.apply(A, sign=sign)
+        else:
+            sign = Tensor._wrap(sign)
+            if forward_ad.tangent_array(A) is not None:  # (constant where it is defined: PyTorch's zero tangent)
+                forward_ad.set_tangent(sign, np.zeros_like(sign._data))
+        logabsdet = LogAbsDeterminant.apply(A, logabsdet=logabsdet)
+    return _RETURN_TYPES["linalg_slogdet"](*joint_outputs((sign, logabsdet)))

@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast
-from ..autograd._joint import joint_outputs
+from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import Node, no_graph_backward_message
 from ..autograd.saved_values import SavedInput, saved_result
 from ..return_types import _RETURN_TYPES
@@ -235,11 +235,12 @@ def _lstsq(input, b, rcond=None, driver=None):
     eps = np.finfo(a.dtype).eps
     solved = _Solved(a, b._data[..., None] if vector else b._data,
                      eps * max(m, n) if rcond is None else eps if rcond < 0 else rcond)
-    solution = LeastSquares.apply(input, b, solved=solved, vector=vector)
     empty = Tensor._wrap(np.zeros(0, a.real.dtype))
     full_rank = driver == "gels" or (solved.rank == n).all()
-    residuals = LeastSquaresResiduals.apply(input, b, solved=solved, vector=vector,
-                                            computed=m > n and driver != "gelsy" and full_rank)
+    with recording_parts():
+        solution = LeastSquares.apply(input, b, solved=solved, vector=vector)
+        residuals = LeastSquaresResiduals.apply(input, b, solved=solved, vector=vector,
+                                                computed=m > n and driver != "gelsy" and full_rank)
     rank = Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else solved.rank.astype(np.int64))
     singular_values = Tensor._wrap(solved.singular_values) if driver in ("gelsd", "gelss") else empty
     return _RETURN_TYPES["linalg_lstsq"](*joint_outputs((solution, residuals)), rank, singular_values)
