@@ -544,3 +544,17 @@ def test_saved_tensors_hooks_see_each_tensor_of_the_one_node_once(name):
     if name != "slogdet":  # (PyTorch's slogdet saves its LU factors, which torchless does not compute)
         assert ours == theirs
     _assert_same(our_grads, their_grads)
+
+
+@pytest.mark.parametrize("name", ["var_mean", "aminmax", "slogdet", "lu"])
+def test_profiler_shows_the_one_node_of_several_outputs_once(name):
+    op, shapes, _, _ = JOINT_OPS[name]
+    arrays = [RNG.standard_normal(s) for s in shapes]
+
+    def backward_events(lib):
+        inputs = [lib.tensor(a, requires_grad=True) for a in arrays]
+        loss = sum(o.sum() for o in op(lib, *inputs))
+        with lib.profiler.profile() as prof:
+            loss.backward()
+        return [event.name for event in prof.events() if "Backward" in event.name or "Slot" in event.name]
+    assert backward_events(torchless) == backward_events(torch)
