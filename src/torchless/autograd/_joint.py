@@ -1,6 +1,6 @@
 """One node for the outputs of an op that PyTorch records as one node with several differentiable outputs
-(var_mean, std_mean, aminmax, slogdet, lstsq), where torchless computes each output with a node of its own from the
-same inputs (each output's formula is an existing op's: a variance's, a mean's).
+(var_mean, std_mean, aminmax, slogdet, lstsq, native_group_norm), where torchless computes each output with a node of
+its own from the same inputs (each output's formula is an existing op's: a variance's, a mean's).
 
 PyTorch shows one ``grad_fn`` for all of them (``out[0].grad_fn is out[1].grad_fn``, ``output_nr`` their position)
 and runs its backward once with every output's gradient. A JointNode takes the place of the per-output nodes (its
@@ -17,7 +17,7 @@ class JointNode(Node):
     """The one node of outputs each computed by a ``part`` node of the same inputs (None for an output whose
     gradient PyTorch's formula ignores, as a real determinant's sign): named as the parts are."""
 
-    complex_aware = True  # (each part's backward is run as the engine runs it: see _part_backward)
+    complex_aware = True  # (each part's backward is run as the engine would run it: see backward)
 
     def __init__(self, parts):
         self.parts = parts
