@@ -285,7 +285,7 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
 @_native("Tensor input, Tensor? weight, Tensor? bias, int N, int C, int HxW, int group, float eps")
 def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     """Group normalization of ``input`` (N, C, *) with ``HxW`` elements per channel, returning ``(output, mean,
-    rstd)``, each group's statistics (N, group) (outside autograd: PyTorch's backward ignores their gradients)."""
+    rstd)``, each group's statistics (N, group), all three outputs of one node (differentiable, as in PyTorch)."""
     from .nn._functional import group_norm
 
     if input.numel() != N * C * HxW:
@@ -297,7 +297,8 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     else:
         out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
     per_group = C // group * HxW  # (explicit: an empty batch reshapes no -1)
-    return (out,) + _statistics(input._data.reshape(N, group, per_group), -1, eps, input._data.dtype)
+    return group_norm.with_statistics(out, input, *_statistics(input._data.reshape(N, group, per_group), -1, eps,
+                                                               input._data.dtype))
 
 
 @_native("Tensor input, int[] normalized_shape, Tensor? weight, float? eps")

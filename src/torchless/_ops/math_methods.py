@@ -13,6 +13,7 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import result_dtype
+from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import save_tensor_versions
 from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
@@ -445,12 +446,13 @@ def var_mean_impl(name, args, kwargs):
     axes = normalize_dims(dim, self._data.ndim)
     all_dims = dim is None or not self._data.ndim
     node = scan.StdMeanStd if std else scan.VarMeanVar
-    spread = node.apply(self, axes=axes, correction=correction, keepdim=keepdim, all_dims=all_dims, dims=dims,
-                        shown_correction=shown)
-    mean = scan.VarMeanMean.apply(self, axes=axes, keepdim=keepdim, all_dims=all_dims,
-                                  node="StdMeanBackward0" if std else "VarMeanBackward0", dims=dims,
-                                  shown_correction=shown, std=spread if std else None)
-    return spread, mean
+    with recording_parts():
+        spread = node.apply(self, axes=axes, correction=correction, keepdim=keepdim, all_dims=all_dims, dims=dims,
+                            shown_correction=shown)
+        mean = scan.VarMeanMean.apply(self, axes=axes, keepdim=keepdim, all_dims=all_dims,
+                                      node="StdMeanBackward0" if std else "VarMeanBackward0", dims=dims,
+                                      shown_correction=shown, std=spread if std else None)
+    return joint_outputs((spread, mean))
 
 
 def aminmax(self, *, dim=None, keepdim=False):
@@ -469,9 +471,10 @@ def aminmax(self, *, dim=None, keepdim=False):
     if dim is not None and not self._data.ndim:  # (PyTorch's kernel along a dim of a 0-d tensor: its own words)
         self._refuse_complex(f"aminmax not implemented for {self.dtype.scalar_name}", RuntimeError)
     self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
-    low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
-    high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
-    return _RETURN_TYPES["aminmax"](low, high)
+    with recording_parts():
+        low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False, dims=dim)
+        high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True, dims=dim)
+    return _RETURN_TYPES["aminmax"](*joint_outputs((low, high)))
 
 
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")

@@ -281,7 +281,16 @@ class Quantile(Node):
         return "SqueezeBackward4"
 
 
+def _aminmax_result(largest):
+    """The max (min) of aminmax, which PyTorch's one node saves: shown by the part computing it (see
+    autograd._joint)."""
+    return saved_result(lambda node: node.result() if node.largest is largest else None)
+
+
 class AminmaxNode(Extremum):
+    torch_saved = {"self": SavedInput(0, "a"), "dim": lambda node: int64(node.dims),
+                   "keepdim": lambda node: node.keepdim, "max": _aminmax_result(True), "min": _aminmax_result(False)}
+
     def name(self):
         return "AminmaxBackward0"
 

@@ -89,7 +89,8 @@ def _operator_names():
     names = {code: name for code, name in names.items() if name is not None}
     for node_class in _subclasses(graph.Node):
         backward = node_class.__dict__.get("backward")
-        if inspect.isfunction(backward):
+        # (an OutputSlot routes an output's gradient to its node: no node of PyTorch's graph)
+        if inspect.isfunction(backward) and not issubclass(node_class, graph.OutputSlot):
             names[backward.__code__] = _backward_node_name
     step_wrapper = Optimizer.profile_hook_step(lambda self: None).__code__
     names[step_wrapper] = lambda frame: f"Optimizer.step#{type(frame.f_locals['args'][0]).__name__}.step"
@@ -122,7 +123,9 @@ def _subclasses(cls):
 
 
 def _backward_node_name(frame):
-    return type(frame.f_locals["self"]).__name__
+    node = frame.f_locals["self"]
+    # (None for a part of a JointNode, whose backward runs inside the joint node's: PyTorch's graph has only that)
+    return None if node._joined_as is not None else type(node).__name__
 
 
 _ENGINE_PREFIX = "autograd::engine::evaluate_function: "

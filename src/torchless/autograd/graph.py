@@ -78,6 +78,7 @@ class Node:
     # The OutputSlots of the outputs of a node of several that have tensor hooks, in the order they got their first:
     # the node runs their hooks (see _engine._run_output_hooks)
     _hooked_outputs = ()
+    _joined_as = None  # for a part of a JointNode (see _joint), the OutputSlot of the output it computed
     is_view = False  # the output shares its input's memory (and so its version counter)
     # _edge goes through _checked_edge for its tensors: the outputs of a node of several, which all have it as
     # grad_fn (PyTorch's one node) and each reach it through an OutputSlot of their own (see share_among), and views
@@ -219,10 +220,14 @@ class Node:
         return tensor
 
     def graph_output(self, array):
-        """The saved result ``array`` as a tensor of the graph: its gradient flows back into this node."""
+        """The saved result ``array`` as a tensor of the graph: its gradient flows back into this node (or, for a
+        part of a JointNode, into that node's output it computed)."""
         from .._tensor import Tensor
 
         tensor = Tensor._wrap(array)
+        if self._joined_as is not None:
+            give_edge(tensor, self._joined_as)
+            return tensor
         tensor._requires_grad, tensor._grad_fn = True, self
         return tensor
 

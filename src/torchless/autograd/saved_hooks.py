@@ -144,14 +144,17 @@ def _is_wrapped_number(tensor):
     return "_number" in vars(tensor)
 
 
-def pack_node(node, result):
+def pack_node(node, result, skip=frozenset()):
     """Pack the tensors ``node`` (just recorded, its output ``result``) saved, as PyTorch's node saves them: the
-    nodes folded into it first, then its own (``_saved_*`` order)."""
+    nodes folded into it first, then its own (``_saved_*`` order). ``skip``: the (node name, saved name) of tensors
+    packed already (by another part of one node, see _joint). Returns the keys of those it packed."""
     from . import saved_values
 
     kept = {}
     for owner_name, shown, specs in _saved_tensor_specs(node):
         for name, spec in specs:
+            if (owner_name, name) in skip:
+                continue
             tensor = saved_values.read(spec, node, shown)
             if tensor is None or not isinstance(tensor, tuple) and _is_wrapped_number(tensor):
                 continue
@@ -163,6 +166,7 @@ def pack_node(node, result):
             kept[owner_name, name] = packed(tensor, node)
     if kept:
         node._packed = kept
+    return kept.keys()
 
 
 def _saved_tensor_specs(node):

@@ -146,8 +146,11 @@ class Saved:
 
 
 def _slot_among(node, shared):
-    """The OutputSlot of ``shared`` (a node of several outputs) among the edges of ``node`` that leads there."""
-    return next(edge for edge in node.edges if getattr(edge, "node", None) is shared)
+    """The OutputSlot of ``shared`` (a node of several outputs) among the edges of ``node`` that leads there; for
+    ``node`` one of the parts of ``shared``, a JointNode, the slot of the output ``node`` computed (its saved
+    result)."""
+    slot = next((edge for edge in node.edges if getattr(edge, "node", None) is shared), None)
+    return shared.output_slot_of(node) if slot is None else slot
 
 
 class SavedInput(Saved):

@@ -113,5 +113,7 @@ class NotDifferentiable(Node):
     def backward(self, grad):
         raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
 
+    backward_graph = backward  # (create_graph=True meets the same error)
+
     def name(self):
         return self.node or super().name()

@@ -3,8 +3,8 @@
 import numpy as np
 
 from .. import _parser_errors
-from ..autograd import forward_ad
-from ..autograd.graph import Node, _edge, named_as_pytorch, records, share_among, share_output, tensor_class
+from ..autograd import forward_ad, grad_mode
+from ..autograd.graph import Node, _edge, named_as_pytorch, share_among, share_output, tensor_class
 from ..return_types import _RETURN_TYPES
 from ._checks import LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, scalar_name
 
@@ -21,6 +21,12 @@ class SingularValues(Node):
     def forward(self, a, factors=None):
         self.u, self.s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
         return self.s.astype(a.real.dtype, copy=False)  # (real for complex matrices too)
+
+    def jvp(self, tangents, arrays, params, out):
+        """``dS = Re diag(U^H dA V)`` (reduced U, V)."""
+        k = out.shape[-1]
+        u, v = self.u[..., :k], _hermitian_transpose(self.vh[..., :k, :])
+        return np.diagonal(_hermitian_transpose(u) @ tangents[0] @ v, 0, -2, -1).real.astype(out.dtype, copy=False)
 
     def backward(self, grad):
         k = grad.shape[-1]
@@ -91,8 +97,8 @@ class Factorization(Node):
         keeping the factors and ``fields``)."""
         tensors = [tensor_class()._wrap(array) for array in factors]
         if forward_ad.state.tracing:
-            cls._carry_tangents(A, tensors, factors)
-        if not records(A):
+            cls._carry_tangents(A, tensors, factors, fields)
+        if not (grad_mode.state.enabled and A._requires_grad):  # (a tangent alone records no node)
             return tensors
         node = cls()
         vars(node).update(zip(cls.factor_names, factors), **fields)
@@ -101,10 +107,11 @@ class Factorization(Node):
         share_among(named_as_pytorch(node), tensors)
         return tensors
 
-    factor_tangents = None  # forward AD: the factors' tangents from A's, (tangent, *factors) -> tangents
+    # forward AD: the factors' tangents from A's, (tangent, *factors, **fields) -> tangents (fields: outputs')
+    factor_tangents = None
 
     @classmethod
-    def _carry_tangents(cls, A, tensors, factors):
+    def _carry_tangents(cls, A, tensors, factors, fields):
         """Forward AD and vmap: the factors of a batched sample are batched, and they get the tangents
         factor_tangents computes from A's (a factorisation without that formula gives none)."""
         if forward_ad.state.vmap_levels:
@@ -112,7 +119,7 @@ class Factorization(Node):
                 forward_ad.mark_batched(tensor, (A,))
         tangent = forward_ad.tangent_array(A)
         if tangent is not None and cls.factor_tangents is not None:
-            for tensor, factor_tangent in zip(tensors, cls.factor_tangents(tangent, *factors)):
+            for tensor, factor_tangent in zip(tensors, cls.factor_tangents(tangent, *factors, **fields)):
                 forward_ad.set_tangent(tensor, factor_tangent)
 
     def graph_factors(self):
@@ -142,6 +149,46 @@ class SingularValueDecomposition(Factorization):
     def backward_graph(self, grad):
         k = self.s.shape[-1]
         return (_svd_gradient(*_narrowed(grad.grads, k), *_narrowed(self.graph_factors(), k), _TENSOR_MATRIX_OPS),)
+
+    @staticmethod
+    def factor_tangents(tangent, u, s, vh):
+        """Forward AD, PyTorch's svd_jvp: with P = U^H dA V, ``dS = Re diag(P)`` and, X being P off its real
+        diagonal and E_ij = s_j^2 - s_i^2, ``dU = U (sym(X S) / E + i Im diag(P) / 2S)`` and
+        ``dVh = (-sym(S X) / E + i Im diag(P) / 2S) Vh`` (sym(Y) = Y + Y^H), plus for a tall (wide) A the part of
+        dA V S^-1 outside U's span (of S^-1 U^H dA outside Vh's); a full U's (Vh's) columns (rows) past k get 0."""
+        m, n = tangent.shape[-2:]
+        k = s.shape[-1]
+        full_u, full_vh = u, vh
+        u, vh = u[..., :k], vh[..., :k, :]
+        v = _hermitian_transpose(vh)
+        u_h = _hermitian_transpose(u)
+        inner = u_h @ (tangent @ v) if m >= n else (u_h @ tangent) @ v
+        diagonal = np.diagonal(inner, 0, -2, -1)
+        grad_s = diagonal.real if inner.dtype.kind == "c" else diagonal.copy()
+        inner = inner - grad_s[..., None] * np.eye(k, dtype=inner.dtype)
+        squares = s * s
+        gaps = squares[..., None, :] - squares[..., :, None] + np.eye(k, dtype=s.dtype)  # (0 / 1 on the diagonal)
+        phases = None
+        if inner.dtype.kind == "c":
+            phases = np.diagonal(inner, 0, -2, -1) / (2 * s)
+            phases = phases[..., None] * np.eye(k, dtype=inner.dtype)
+        scaled = inner * s[..., None, :]
+        middle_u = (scaled + _hermitian_transpose(scaled)) / gaps
+        scaled = inner * -s[..., :, None]
+        middle_vh = (scaled + _hermitian_transpose(scaled)) / gaps
+        if phases is not None:
+            middle_u, middle_vh = middle_u + phases, middle_vh + phases
+        grad_u, grad_vh = u @ middle_u, middle_vh @ vh
+        if m > k:
+            moved = tangent @ (v / s[..., None, :])
+            grad_u = grad_u + moved - u @ (u_h @ moved)
+            grad_u = np.concatenate([grad_u, np.zeros(full_u.shape[:-1] + (full_u.shape[-1] - k,), grad_u.dtype)], -1)
+        if n > k:
+            moved = (u_h / s[..., :, None]) @ tangent
+            grad_vh = grad_vh + moved - (moved @ v) @ vh
+            grad_vh = np.concatenate([grad_vh, np.zeros(full_vh.shape[:-2] + (full_vh.shape[-2] - k, n),
+                                                         grad_vh.dtype)], -2)
+        return grad_u, grad_s, grad_vh
 
     def name(self):
         return "LinalgSvdBackward0"
@@ -386,6 +433,27 @@ class QRDecomposition(Factorization):
         grad_q = moved if grad_q is None else grad_q + moved
         return ops.concat([_qr_gradient(grad_q, grad_x, q, x, ops), q @ grad_y])
 
+    @staticmethod
+    def factor_tangents(tangent, q, r, mode="reduced"):
+        """Forward AD, PyTorch's linalg_qr_jvp: for m >= n, with M = Q^H dA R^-1, ``dR = triu'(M + M^H) R`` (triu'
+        halving the diagonal) and ``dQ = dA R^-1 - Q triu'(M + M^H)``; a wide A = Q [X | Y] is its square part's,
+        with dY = Q^H (dA_Y - dQ Y). Its errors are the backward's."""
+        if mode == "r":
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                               "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+        m, n = tangent.shape[-2:]
+        if mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m < n:
+            grad_q, grad_x = QRDecomposition.factor_tangents(tangent[..., :m], q, r[..., :m], mode)
+            grad_y = _hermitian_transpose(q) @ (tangent[..., m:] - grad_q @ r[..., m:])
+            return grad_q, np.concatenate([grad_x, grad_y], -1)
+        over_r = _hermitian_transpose(np.linalg.solve(_hermitian_transpose(r), _hermitian_transpose(tangent)))
+        inner = _hermitian_transpose(q) @ over_r
+        upper = np.triu(inner + _hermitian_transpose(inner))
+        upper = upper - 0.5 * np.diagonal(upper, 0, -2, -1)[..., None] * np.eye(n, dtype=upper.dtype)
+        return over_r - q @ upper, upper @ r
+
     def name(self):
         return "LinalgQrBackward0"
 
@@ -492,6 +560,15 @@ class Cholesky(Node):
         inverse = Inverse.apply(lower)
         s = inverse.mT @ phi @ inverse
         return (0.5 * (s + s.mT),)
+
+    def jvp(self, tangents, arrays, params, out):
+        """PyTorch's cholesky_jvp: ``dL = L Phi(L^-1 dA L^-H)``, of the tangent as given (not made symmetric)."""
+        lower = _hermitian_transpose(out) if self.upper else out
+        inner = np.linalg.solve(lower, tangents[0])
+        inner = _hermitian_transpose(np.linalg.solve(lower, _hermitian_transpose(inner)))
+        inner = np.tril(inner) - 0.5 * np.diagonal(inner, 0, -2, -1)[..., None] * np.eye(out.shape[-1], dtype=out.dtype)
+        tangent = lower @ inner
+        return _hermitian_transpose(tangent) if self.upper else tangent
 
     def name(self):
         return "LinalgCholeskyExBackward0"

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..autograd import forward_ad
+from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 from ._checks import check_float_matrix
@@ -39,6 +41,11 @@ def _nudged(a):
         u, s, vh = np.linalg.svd(flat[i])
         flat[i] = (u * np.maximum(s, eps * max(1.0, float(s.max(initial=0))))) @ vh
     return flat.reshape(a.shape)
+
+
+def _relative_change(a, tangent):
+    """tr(A^-1 dA) of each matrix: the change of log det(A) along ``tangent`` (both outputs of slogdet's jvp)."""
+    return np.trace(np.linalg.solve(a, tangent), axis1=-2, axis2=-1)
 
 
 def _cofactors(a):
@@ -91,6 +98,14 @@ class Determinant(Node):
             # matrix that the zero scale makes 0 (not the cofactors its create_graph=True formula gives).
             return (scale * _inverse_transposed(_nudged(self.a)),)
 
+    def jvp(self, tangents, arrays, params, out):
+        """``d det(A) = det(A) tr(A^-1 dA)``: 0 at an exactly singular A, as PyTorch's (see backward)."""
+        a, tangent = arrays[0], tangents[0]
+        try:
+            return out * _relative_change(a, tangent)
+        except np.linalg.LinAlgError:
+            return out * _relative_change(_nudged(a), tangent)
+
     def backward_graph(self, grad):
         from .inverse import Inverse
 
@@ -125,6 +140,9 @@ class LogAbsDeterminant(Node):
 
         return (grad[..., None, None] * Inverse.apply(self.graph_input(0, self.a)).mT,)
 
+    def jvp(self, tangents, arrays, params, out):
+        return _relative_change(arrays[0], tangents[0]).real.astype(out.dtype, copy=False)
+
     def name(self):
         return "LinalgSlogdetBackward0"
 
@@ -143,6 +161,9 @@ class ComplexSign(Node):
     def backward(self, grad):
         turn = np.asarray(1j * (np.conj(self.sign) * grad).imag)
         return (turn[..., None, None] * np.conj(_inverse_transposed(self.a)),)
+
+    def jvp(self, tangents, arrays, params, out):
+        return (1j * _relative_change(arrays[0], tangents[0]).imag * out).astype(out.dtype, copy=False)
 
     def name(self):
         return "LinalgSlogdetBackward0"
@@ -171,5 +192,13 @@ def slogdet(A):
     sign, logabsdet = np.linalg.slogdet(a)
     sign = np.asarray(sign, a.dtype)
     logabsdet = np.asarray(logabsdet, a.real.dtype)  # (real for complex matrices)
-    return _RETURN_TYPES["linalg_slogdet"](ComplexSign.apply(A, sign=sign) if a.dtype.kind == "c" else Tensor._wrap(sign),
-                          LogAbsDeterminant.apply(A, logabsdet=logabsdet))
+    # (a real matrix's sign is an output of the node too, whose gradient PyTorch's formula ignores)
+    with recording_parts():
+        if a.dtype.kind == "c":
+            sign = ComplexSign.apply(A, sign=sign)
+        else:
+            sign = Tensor._wrap(sign)
+            if forward_ad.tangent_array(A) is not None:  # (constant where it is defined: PyTorch's zero tangent)
+                forward_ad.set_tangent(sign, np.zeros_like(sign._data))
+        logabsdet = LogAbsDeterminant.apply(A, logabsdet=logabsdet)
+    return _RETURN_TYPES["linalg_slogdet"](*joint_outputs((sign, logabsdet)))

@@ -3,10 +3,12 @@ import numpy as np
 
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
+from ..autograd.forward_ad import zero_filled
 from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
-from ._checks import (LinAlgError, NotDifferentiable, batch_prefix, check_float, check_float_matrix, column_major,
-                      scalar_name, singular_error)
+from .lstsq import pinv_backward, pinv_jvp
+from ._checks import (LinAlgError, batch_prefix, check_float, check_float_matrix, column_major, scalar_name,
+                      singular_error)
 
 
 def _mT(array):
@@ -34,6 +36,9 @@ class Inverse(Node):
     def backward_graph(self, grad):
         inverse_t = self.graph_output(self.out).mT
         return (-(inverse_t @ grad @ inverse_t),)
+
+    def jvp(self, tangents, arrays, params, out):
+        return -(out @ tangents[0] @ out)
 
     def name(self):
         return "LinalgInvExBackward0"
@@ -113,6 +118,17 @@ class Solve(Node):
         if self.vector:
             grad_b = grad_b[..., 0]
         return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
+
+    def jvp(self, tangents, arrays, params, out):
+        """``dX = A^-1 (dB - dA X)`` (``(dB - X dA) A^-1`` on the right)."""
+        tangent_a, tangent_b = zero_filled(tangents, arrays)
+        tangent_a, tangent_b = _as_matrices(tangent_a, tangent_b, self.vector)
+        x = self.out
+        if self.left:
+            change = np.linalg.solve(self.a, tangent_b - tangent_a @ x)
+        else:
+            change = _mT(np.linalg.solve(_mT(self.a), _mT(tangent_b - x @ tangent_a)))
+        return change[..., 0] if self.vector else change
 
     def backward_graph(self, grad):
         a = self.graph_input(0, self.a)
@@ -240,7 +256,6 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     Shape:
         A: :math:`(*, m, n)`. Output: :math:`(*, n, m)`.
 
-    Not differentiable here: requesting its gradient raises NotImplementedError.
     """
     a = A._data
     if a.ndim < 2 or a.dtype not in (np.float32, np.float64):
@@ -253,4 +268,31 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     threshold = np.maximum(0 if atol is None else atol, (0 if rtol is None else rtol) * largest)
     s_inverse = np.where(s > threshold, 1 / np.where(s > threshold, s, 1), 0).astype(a.dtype)
     value = (_mT(vh) * s_inverse[..., None, :]) @ _mT(u)
-    return NotDifferentiable.apply(A, value=value.astype(a.dtype), op="linalg_pinv")
+    return PseudoInverse.apply(A, value=value.astype(a.dtype))
+
+
+class PseudoInverse(Node):
+    """The pseudo-inverse ``value`` of ``A``, computed by pinv; its gradient and tangent are PyTorch's
+    (pinv_backward, pinv_jvp)."""
+
+    saved = ("a", "out")
+    complex_aware = True  # (pinv_backward is PyTorch's conjugate Wirtinger formula)
+
+    def forward(self, a, value=None):
+        self.a, self.out = a, value
+        return value
+
+    def backward(self, grad):
+        return (pinv_backward(grad, self.out, self.a),)
+
+    def backward_graph(self, grad):
+        from .decompositions import _tensor_adjoint
+
+        return (pinv_backward(grad, self.graph_output(self.out), self.graph_input(0, self.a),
+                              adjoint=_tensor_adjoint),)
+
+    def jvp(self, tangents, arrays, params, out):
+        return pinv_jvp(tangents[0], out, arrays[0])
+
+    def name(self):
+        return "LinalgPinvBackward0"

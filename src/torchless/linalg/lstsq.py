@@ -3,7 +3,9 @@ import numpy as np
 
 from .. import _parser_errors
 from .._ops._util import broadcast_error, unbroadcast
-from ..autograd.graph import Node
+from ..autograd._joint import joint_outputs, recording_parts
+from ..autograd.graph import Node, no_graph_backward_message
+from ..autograd.saved_values import SavedInput, saved_result
 from ..return_types import _RETURN_TYPES
 from ._checks import scalar_name
 
@@ -14,9 +16,11 @@ def _H(array):
     return np.conj(np.swapaxes(array, -1, -2))
 
 
-def _pinv_backward(grad, pinv, a):
-    """The gradient of A from that of its pseudo-inverse (PyTorch's pinv_backward, in the smaller dimension)."""
+def pinv_backward(grad, pinv, a, adjoint=_H):
+    """The gradient of A from that of its pseudo-inverse (PyTorch's pinv_backward, in the smaller dimension): of
+    arrays, or of tensors of the graph with their ``adjoint``."""
     m, n = a.shape[-2:]
+    _H = adjoint
     pinv_h, grad_h = _H(pinv), _H(grad)
     if m <= n:
         k = grad_h @ pinv
@@ -25,6 +29,18 @@ def _pinv_backward(grad, pinv, a):
     k = pinv @ grad_h
     pinv_h_k = pinv_h @ k
     return -_H(k @ pinv) + (grad_h - a @ k) @ pinv @ pinv_h + pinv_h_k - pinv_h_k @ pinv @ a
+
+
+def pinv_jvp(tangent, pinv, a):
+    """The change of A's pseudo-inverse along ``tangent`` (PyTorch's pinv_jvp, in the smaller dimension)."""
+    m, n = a.shape[-2:]
+    tangent_h, pinv_h = _H(tangent), _H(pinv)
+    if m <= n:
+        k = pinv_h @ tangent_h
+        return pinv @ (k - _H(k) - k @ (a @ pinv)) + (tangent_h - pinv @ (a @ tangent_h)) @ (pinv_h @ pinv)
+    k = pinv @ tangent
+    k_h = _H(k)
+    return (k_h - k - (pinv @ a) @ k_h) @ pinv + (pinv @ pinv_h) @ (tangent_h - (tangent_h @ a) @ pinv)
 
 
 class _Solved:
@@ -50,7 +66,7 @@ class _Solved:
         does not move them: dA = 2 (A X - B) X^H, dB = -2 (A X - B), times each column's gradient)."""
         a, b, x = self.a, self.b, self.x
         if grad_solution is not None:
-            grad_a = _pinv_backward(grad_solution @ _H(b), self.pinv, a) if needs_input_grad[0] else None
+            grad_a = pinv_backward(grad_solution @ _H(b), self.pinv, a) if needs_input_grad[0] else None
             grad_b = _H(self.pinv) @ grad_solution
         else:
             weighted = 2 * (a @ x - b) * grad_residuals[..., None, :]
@@ -58,26 +74,51 @@ class _Solved:
             grad_b = -weighted
         return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
 
+    def tangents(self, tangent_a, tangent_b):
+        """(dX, dr) along the tangents of A and B (None: constant): dX = d(pinv(A)) B + pinv(A) dB, and for the
+        squared residuals r = |A X - B|^2, dr = 2 Re(conj(A X - B) (dA X + A dX - dB)) summed down each column."""
+        change_x, change_r = np.zeros_like(self.x), 0  # (change_r: of A X - B)
+        if tangent_a is not None:
+            tangent_a = np.broadcast_to(tangent_a, self.a.shape)
+            change_x = change_x + pinv_jvp(tangent_a, self.pinv, self.a) @ self.b
+            change_r = change_r + tangent_a @ self.x
+        if tangent_b is not None:
+            tangent_b = np.broadcast_to(tangent_b, self.b.shape)
+            change_x = change_x + self.pinv @ tangent_b
+            change_r = change_r - tangent_b
+        change_r = change_r + self.a @ change_x
+        residual = self.a @ self.x - self.b
+        return change_x, (2 * (np.conj(residual) * change_r).real).sum(-2).astype(self.residuals.dtype, copy=False)
+
 
 class LeastSquares(Node):
     """The solution ``X (*, n, k)`` of min |A X - B| (the minimum-norm one for a rank-deficient A), computed by
     ``solved``, in the layout LAPACK leaves it: the first n rows of a column-major (*, max(m, n), k) buffer."""
 
-    saved = ("solved",)
+    saved = ("solved", "a", "b", "out")
+    complex_aware = True  # (pinv_backward and pinv(A)^H dX are PyTorch's conjugate Wirtinger formulas)
+    torch_saved = {"self": SavedInput(0, "a"), "b": SavedInput(1, "b"), "solution": saved_result("out")}
 
     def forward(self, a, b, solved=None, vector=False):
         """``vector``: B was a batch of vectors (given here as columns), and so is the solution."""
-        self.solved, self.vector = solved, vector
+        self.solved, self.vector, self.a, self.b = solved, vector, a, b
         x = solved.x
         n, k = x.shape[-2:]
         buffer = np.swapaxes(np.zeros(x.shape[:-2] + (k, max(a.shape[-2], n)), x.dtype), -1, -2)
         buffer[..., :n, :] = x
-        return buffer[..., :n, 0] if vector else buffer[..., :n, :]
+        self.out = buffer[..., :n, 0] if vector else buffer[..., :n, :]
+        return self.out
 
     def backward(self, grad):
         grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_solution=grad[..., None] if self.vector
                                                else grad)
         return grad_a, grad_b[..., 0] if self.vector else grad_b
+
+    def backward_graph(self, grad):
+        return _graph_gradients(self, grad_solution=grad)
+
+    def jvp(self, tangents, arrays, params, out):
+        return _solved_tangents(self, tangents)[0]
 
     def name(self):
         return "LinalgLstsqBackward0"
@@ -87,10 +128,10 @@ class LeastSquaresResiduals(Node):
     """The squared residuals ``(*, k)`` of the least-squares solution ``solved`` (a second output of its node), or
     where the driver computes none (not ``computed``) an empty tensor, still an output of the node."""
 
-    saved = ("solved",)
+    saved = ("solved", "a", "b")
 
     def forward(self, a, b, solved=None, computed=True, vector=False):
-        self.solved, self.computed, self.vector = solved, computed, vector
+        self.solved, self.computed, self.vector, self.a, self.b = solved, computed, vector, a, b
         return solved.residuals if computed else np.zeros(0, solved.residuals.dtype)
 
     def backward(self, grad):
@@ -99,8 +140,51 @@ class LeastSquaresResiduals(Node):
         grad_a, grad_b = self.solved.gradients(self.needs_input_grad, grad_residuals=grad)
         return grad_a, grad_b[..., 0] if self.vector else grad_b
 
+    def backward_graph(self, grad):
+        return _graph_gradients(self, grad_residuals=grad) if self.computed else (None, None)
+
+    def jvp(self, tangents, arrays, params, out):
+        return _solved_tangents(self, tangents)[1] if self.computed else np.zeros_like(out)
+
     def name(self):
         return "LinalgLstsqBackward0"
+
+
+def _graph_gradients(node, grad_solution=None, grad_residuals=None):
+    """_Solved.gradients for create_graph=True, of tensors of the graph: X = pinv(A) B through PseudoInverse (whose
+    own backward differentiates pinv), A and B broadcast to their common batch by differentiable expands."""
+    from .._ops._util import unbroadcast_tensor
+    from .decompositions import _tensor_adjoint
+    from .inverse import PseudoInverse
+
+    solved = node.solved
+    if grad_solution is not None and solved.a.dtype.kind == "c":  # (its second derivatives are not PyTorch's yet)
+        raise NotImplementedError(no_graph_backward_message(node))
+    a = node.graph_input(0, node.a).expand(solved.a.shape)
+    b = node.graph_input(1, node.b)
+    b = (b.unsqueeze(-1) if node.vector else b).expand(solved.b.shape)
+    pinv = PseudoInverse.apply(a, value=solved.pinv)
+    if grad_solution is not None:
+        grad = grad_solution.unsqueeze(-1) if node.vector else grad_solution
+        grad_a = pinv_backward(grad @ _tensor_adjoint(b), pinv, a, adjoint=_tensor_adjoint)
+        grad_b = _tensor_adjoint(pinv) @ grad
+    else:
+        x = pinv @ b
+        weighted = 2 * (a @ x - b) * grad_residuals.unsqueeze(-2)
+        grad_a, grad_b = weighted @ _tensor_adjoint(x), -weighted
+    grad_a = unbroadcast_tensor(grad_a, solved.a_shape) if node.needs_input_grad[0] else None
+    grad_b = unbroadcast_tensor(grad_b, solved.b_shape)
+    return grad_a, (grad_b.squeeze(-1) if node.vector else grad_b)
+
+
+def _solved_tangents(node, tangents):
+    """Forward AD of the solution and residuals of a least-squares node, from the tangents of A and B (a batch of
+    vectors B as columns, and its solution's tangent as vectors again)."""
+    tangent_a, tangent_b = tangents
+    if node.vector and tangent_b is not None:
+        tangent_b = tangent_b[..., None]
+    change_x, change_r = node.solved.tangents(tangent_a, tangent_b)
+    return (change_x[..., 0] if node.vector else change_x), change_r
 
 
 def _check_lstsq_operands(a, b, rcond, driver):
@@ -151,14 +235,15 @@ def _lstsq(input, b, rcond=None, driver=None):
     eps = np.finfo(a.dtype).eps
     solved = _Solved(a, b._data[..., None] if vector else b._data,
                      eps * max(m, n) if rcond is None else eps if rcond < 0 else rcond)
-    solution = LeastSquares.apply(input, b, solved=solved, vector=vector)
     empty = Tensor._wrap(np.zeros(0, a.real.dtype))
     full_rank = driver == "gels" or (solved.rank == n).all()
-    residuals = LeastSquaresResiduals.apply(input, b, solved=solved, vector=vector,
-                                            computed=m > n and driver != "gelsy" and full_rank)
+    with recording_parts():
+        solution = LeastSquares.apply(input, b, solved=solved, vector=vector)
+        residuals = LeastSquaresResiduals.apply(input, b, solved=solved, vector=vector,
+                                                computed=m > n and driver != "gelsy" and full_rank)
     rank = Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else solved.rank.astype(np.int64))
     singular_values = Tensor._wrap(solved.singular_values) if driver in ("gelsd", "gelss") else empty
-    return _RETURN_TYPES["linalg_lstsq"](solution, residuals, rank, singular_values)
+    return _RETURN_TYPES["linalg_lstsq"](*joint_outputs((solution, residuals)), rank, singular_values)
 
 
 lstsq = _parser_errors.native_entry(

@@ -5,9 +5,10 @@ import numpy as np
 
 from .. import _cpu_features as cpu_features, _parser_errors
 from .._ops._util import broadcast_error
-from ..autograd.graph import Node
+from ..autograd.graph import Node, no_graph_backward_message
 from ..return_types import _RETURN_TYPES
 from ._checks import column_major, scalar_name
+from .decompositions import Factorization
 from .triangular import substitute
 
 
@@ -162,6 +163,35 @@ def _lu_gradient(lower, upper, perm, grad_lower, grad_upper):
     return gradient
 
 
+def _check_graph_factors(node, factor):
+    """The square factors of a real matrix, whose gradients create_graph=True differentiates here (else errors)."""
+    if factor.shape[-1] != factor.shape[-2]:
+        raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
+    if factor.dtype.kind == "c":  # (its second derivatives are not PyTorch's yet)
+        raise NotImplementedError(no_graph_backward_message(node))
+
+
+def _graph_lu_gradient(lower, upper, perm, grad_lower, grad_upper):
+    """_lu_gradient of tensors of the graph (create_graph=True): P L^-H (tril(L^H dL, -1) + triu(dU U^H)) U^-H."""
+    from .decompositions import _tensor_adjoint
+    from .triangular import solve_triangular
+
+    phi = (_tensor_adjoint(lower) @ grad_lower).tril(-1) + (grad_upper @ _tensor_adjoint(upper)).triu()
+    left = solve_triangular(_tensor_adjoint(lower), phi, upper=True, unitriangular=True)
+    right = solve_triangular(_tensor_adjoint(upper), left, upper=False, left=False)
+    return right._wrap(permutation_matrix(perm, right._data.dtype)) @ right
+
+
+def _lu_tangent(tangent, lower, upper, perm):
+    """dK = L^-1 P^T dA U^-1 for a square A = P L U, of which dL = L tril(dK, -1) and dU = triu(dK) U (PyTorch's
+    linalg_lu_jvp)."""
+    if lower.shape[-2] != upper.shape[-1]:
+        raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
+    permuted = np.take_along_axis(tangent, np.broadcast_to(perm[..., :, None], tangent.shape), axis=-2)  # P^T dA
+    left = substitute(lower, permuted, upper=False, unitriangular=True)
+    return _mT(substitute(_mT(upper), _mT(left), upper=False))  # (left U^-1 = (U^-T left^T)^T)
+
+
 class LUFactor(Node):
     """The packed ``LU`` of a square ``A``; dA from the gradients of its two triangles (see _lu_gradient)."""
 
@@ -178,6 +208,19 @@ class LUFactor(Node):
             raise NotImplementedError("the derivative of lu_factor is only implemented here for square matrices")
         lower, upper = unpack(self.lu)
         return (_lu_gradient(lower, upper, self.perm, np.tril(grad, -1), np.triu(grad)),)
+
+    def backward_graph(self, grad):
+        _check_graph_factors(self, self.lu)
+        packed = self.graph_output(self.lu)
+        n = self.lu.shape[-1]
+        lower = packed.tril(-1) + packed._wrap(np.eye(n, dtype=self.lu.dtype))
+        return (_graph_lu_gradient(lower, packed.triu(), self.perm, grad.tril(-1), grad.triu()),)
+
+    def jvp(self, tangents, arrays, params, out):
+        """The packed change ``L tril(dK, -1) + triu(dK) U`` (see _lu_tangent)."""
+        lower, upper = unpack(self.lu)
+        change = _lu_tangent(tangents[0], lower, upper, self.perm)
+        return lower @ np.tril(change, -1) + np.triu(change) @ upper
 
     def name(self):
         return "LinalgLuFactorExBackward0"
@@ -227,24 +270,33 @@ lu_factor = _parser_errors.native_entry(
     "linalg_lu_factor", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu_factor)
 
 
-class LUUnpacked(Node):
-    """``(L, U)`` of ``A (*, m, n)`` packed side by side as ``(*, m, k + n)``, U padded with zero rows to m (one node
-    for both outputs)."""
+class LUUnpacked(Factorization):
+    """``L (*, m, k)`` and ``U (*, k, n)`` of ``A (*, m, n)`` = P L U, one node for both outputs as PyTorch's (P
+    has no gradient)."""
 
-    saved = ("lower", "upper", "perm")
+    saved = factor_names = ("lower", "upper")
     complex_aware = True
 
-    def forward(self, a, lower=None, upper=None, perm=None):
-        self.lower, self.upper, self.perm = lower, upper, perm
-        padding = [(0, 0)] * (upper.ndim - 2) + [(0, lower.shape[-2] - upper.shape[-2]), (0, 0)]
-        return np.concatenate([lower, np.pad(upper, padding)], axis=-1)
-
     def backward(self, grad):
-        k = self.lower.shape[-1]
+        grad_lower, grad_upper = grad.grads
         if self.lower.shape[-2] != self.upper.shape[-1]:
             raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
-        return (_lu_gradient(self.lower, self.upper, self.perm, np.tril(grad[..., :k], -1),
-                             np.triu(grad[..., :k, k:])),)
+        grad_lower = np.zeros_like(self.lower) if grad_lower is None else np.tril(grad_lower, -1)
+        grad_upper = np.zeros_like(self.upper) if grad_upper is None else np.triu(grad_upper)
+        return (_lu_gradient(self.lower, self.upper, self.perm, grad_lower, grad_upper),)
+
+    def backward_graph(self, grad):
+        _check_graph_factors(self, self.lower)
+        lower, upper = self.graph_factors()
+        grad_lower, grad_upper = grad.grads
+        grad_lower = lower * 0 if grad_lower is None else grad_lower.tril(-1)
+        grad_upper = upper * 0 if grad_upper is None else grad_upper.triu()
+        return (_graph_lu_gradient(lower, upper, self.perm, grad_lower, grad_upper),)
+
+    @staticmethod
+    def factor_tangents(tangent, lower, upper, perm=None):
+        change = _lu_tangent(tangent, lower, upper, perm)
+        return lower @ np.tril(change, -1), np.triu(change) @ upper
 
     def name(self):
         return "LinalgLuBackward0"
@@ -262,10 +314,8 @@ def _lu(A, pivot=True):
     lu, pivots, _ = factor(a)
     lower, upper = unpack(lu)
     perm = permutation_of(pivots, a.shape[-2])
-    packed = LUUnpacked.apply(A, lower=lower, upper=upper, perm=perm)
-    k = lower.shape[-1]
-    return _RETURN_TYPES["linalg_lu"](Tensor._wrap(permutation_matrix(perm, a.dtype)), packed[..., :k],
-                                      packed[..., :k, k:])
+    return _RETURN_TYPES["linalg_lu"](Tensor._wrap(permutation_matrix(perm, a.dtype)),
+                                      *LUUnpacked.outputs(A, lower, upper, perm=perm))
 
 
 lu = _parser_errors.native_entry("linalg_lu", ("Tensor A, *, bool pivot=True, TensorList? out=None",), _lu)

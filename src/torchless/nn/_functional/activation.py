@@ -26,6 +26,7 @@ from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
+from ..._kernels.vector_lanes import scalar_tail_nans
 from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
 from ...autograd import forward_ad
 from ...autograd._graph_backward import with_zero_derivative_of
@@ -223,7 +224,11 @@ class Hardtanh(Node):
 
     @laid_out_gradients(iterator_layout_of("grad", "inside"))
     def backward(self, grad):
-        return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
+        passes = self.inside
+        nans = scalar_tail_nans(self.x, others=(grad,))  # (the scalar code passes a NaN's gradient, the vector code 0)
+        if nans is not None:
+            passes = passes | nans
+        return (np.where(passes, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, unary.masked_gradient(self.inside, grad), "HardtanhBackwardBackward0",
@@ -322,10 +327,17 @@ class Elu(Node):
             out = self.out.astype(g.dtype, copy=False)
             with np.errstate(invalid="ignore", over="ignore"):
                 negative = g * self.negiptcoef * (out + self.negcoef)
-            return (np.where(out > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
-        # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
+            return (np.where(self._positive(out, grad), g * self.poscoef, negative).astype(grad.dtype, copy=False),)
         negative = g * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
-        return (np.where(x > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
+        return (np.where(self._positive(x, grad), g * self.poscoef, negative).astype(grad.dtype, copy=False),)
+
+    @staticmethod
+    def _positive(x, grad):
+        """Where the gradient takes the positive side: x > 0, and a NaN that PyTorch's scalar code meets (its vector
+        code takes the negative side, giving NaN)."""
+        positive = x > 0
+        nans = scalar_tail_nans(x, vectors=2, others=(grad,))
+        return positive if nans is None else positive | nans
 
     def backward_graph(self, grad):
         positive = self.x > 0

@@ -6,6 +6,8 @@ from ..._kernels.fma import fused_multiply_add32
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows
 from ..._ops.arithmetic import MulScalar
+from ...autograd import forward_ad
+from ...autograd._joint import joint_outputs
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput, saved_result
 from ._args import unpack_int64
@@ -233,6 +235,28 @@ class _Statistic(Node):
     @property
     def next_functions(self):
         return self.node.next_functions
+
+
+def with_statistics(out, input, mean, rstd):
+    """native_group_norm's ``(out, mean, rstd)``, the statistics tensors (per sample and group) made outputs of
+    ``out``'s node as PyTorch's one node has them (each sending the input its gradient), with their tangents under
+    forward AD."""
+    node = out._grad_fn
+    if isinstance(node, GroupNorm):
+        for tensor, which in ((mean, "mean"), (rstd, "rstd")):
+            tensor._requires_grad, tensor._grad_fn = True, _Statistic(node, which)
+        joint_outputs((out, mean, rstd))
+    tangent = forward_ad.tangent_array(input)
+    if tangent is not None:
+        n, groups = mean.shape
+        compute = compute_dtype(input._data)
+        rows = input._data.reshape(n, groups, -1).astype(compute, copy=False)
+        tangent = tangent.reshape(rows.shape).astype(compute, copy=False)
+        centered = rows - mean._data[..., None].astype(compute)
+        forward_ad.set_tangent(mean, tangent.mean(-1).astype(mean._data.dtype))
+        rstd_tangent = -rstd._data.astype(compute) ** 3 * (centered * tangent).mean(-1)
+        forward_ad.set_tangent(rstd, rstd_tangent.astype(rstd._data.dtype))
+    return out, mean, rstd
 
 
 def _count(rows):

@@ -7,6 +7,7 @@ scalar loop over the last few elements of a tensor can differ for NaN: see the f
 import numpy as np
 
 from ... import _dtype, _memory_format
+from ..._kernels.vector_lanes import scalar_tail, scalar_tail_nans
 from ..._ops.shape import Where
 from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
@@ -99,7 +100,11 @@ class Hardshrink(Node):
 
     @grad_first("x")
     def backward(self, grad):
-        return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
+        outside = self.outside
+        nans = scalar_tail_nans(self.x, others=(grad,))  # (the scalar code passes a NaN's gradient, the vector code 0)
+        if nans is not None:
+            outside = outside | nans
+        return (np.where(outside, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, masked_gradient(self.outside, grad),
@@ -113,9 +118,15 @@ class Softshrink(Hardshrink):
         own = x.dtype.type(lambd)  # (the backward kernel compares in x's dtype, float16 too; the forward in float32)
         self.outside = (x < -own) | (x > own)
         inside = (x >= -lambd) & (x <= lambd)
-        # +0.0 in between, even for x = -0.0 or -0.1 (PyTorch's vectorised kernel; its scalar tail gives x * 0);
-        # a NaN falls through to x + lambd: NaN. (float16 with lambd in float32, rounded once)
-        out = np.where(inside, np.zeros((), x.dtype), np.where(x > lambd, x - lambd, x + lambd))
+        # +0.0 in between, even for x = -0.0 or -0.1, in PyTorch's vectorised loop; x * 0 in its scalar code (see
+        # scalar_tail). A NaN falls through to x + lambd: NaN. (float16 with lambd in float32, rounded once)
+        between = np.zeros((), x.dtype)
+        if x.dtype in (np.float32, np.float64):
+            tail = scalar_tail(x)
+            if tail is not None:
+                with np.errstate(invalid="ignore"):  # (inf * 0, outside the interval anyway)
+                    between = np.where(tail, x * 0, between)
+        out = np.where(inside, between, np.where(x > lambd, x - lambd, x + lambd))
         return out.astype(x.dtype, copy=False)
 
 
@@ -206,9 +217,14 @@ class Hardswish(Node):
     @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
-        # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).
+        # A NaN falls through to the middle formula, giving NaN, in PyTorch's vector loop; its scalar code passes the
+        # gradient (see scalar_tail)
         middle = (g * (x / 3 + x.dtype.type(0.5))).astype(grad.dtype, copy=False)
-        return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(x >= 3, grad, middle)),)
+        passes = x >= 3
+        nans = scalar_tail_nans(self.x, vectors=2, others=(grad,))
+        if nans is not None:
+            passes = passes | nans
+        return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(passes, grad, middle)),)
 
     def backward_graph(self, grad):
         x = self.x

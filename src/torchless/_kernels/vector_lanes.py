@@ -1,0 +1,66 @@
+"""Which elements of an elementwise op PyTorch's CPU kernels compute in their vectorised loop, and which in its scalar
+tail.
+
+The two paths of one kernel disagree where the vector code picks a side with a comparison mask and the scalar code
+branches: at NaN (hardtanh's gradient is 0 in the vector loop, the incoming gradient in the scalar code) and on the
+sign of some zeros. A kernel's loop runs along its operands' elements in memory order (dims coalesced where they are
+contiguous), a block of one or two vectors at a time, and leaves what is left of each run, fewer than a block, to
+the scalar code; a run of at least GRAIN elements is first split among the threads, each chunk with a tail of its
+own. Small tensors (fewer elements than a block) go through the scalar code alone.
+"""
+import numpy as np
+
+from .. import _cpu_features
+from . import parallel
+
+GRAIN = 32768  # at::internal::GRAIN_SIZE: TensorIterator splits a loop among threads from this many elements
+_AVX512 = ("AVX512F", "AVX512BW", "AVX512VL", "AVX512DQ")  # (what PyTorch's AVX512 kernels need)
+
+
+def vector_bytes():
+    """The width of PyTorch's CPU vectors here: 64 bytes with its AVX512 kernels, else 32."""
+    return 64 if all(_cpu_features.has(feature) for feature in _AVX512) else 32
+
+
+def scalar_tail(array, vectors=1, others=()):
+    """A boolean mask of the elements of ``array`` (an elementwise kernel's input, whose layout the output follows)
+    that PyTorch's kernel computes in its scalar code, for a kernel whose vectorised loop takes ``vectors`` vectors at
+    a time; None when there are none. ``others``: the kernel's other operands (a gradient), which can keep the
+    loop from coalescing dims or from vectorising at all."""
+    if not array.size:
+        return None
+    block = vectors * vector_bytes() // array.itemsize
+    if array.size < block:
+        return np.ones(array.shape, bool)
+    operands = (array,) + tuple(np.broadcast_to(other, array.shape) for other in others)
+    dims = sorted((d for d in range(array.ndim) if array.shape[d] > 1), key=lambda d: abs(array.strides[d]))
+    if not all(operand.strides[dims[0]] in (0, operand.itemsize) for operand in operands):
+        return np.ones(array.shape, bool)  # (an inner dim with gaps: the scalar loop throughout)
+    run = 1  # how many of the innermost dims coalesce into one run
+    while run < len(dims) and all(operand.strides[dims[run]] == operand.strides[dims[run - 1]] *
+                                  array.shape[dims[run - 1]] for operand in operands):
+        run += 1
+    memory_order = dims[::-1] + [d for d in range(array.ndim) if array.shape[d] == 1]
+    length = int(np.prod([array.shape[d] for d in dims[:run]]))
+    position = np.arange(array.size).reshape([array.shape[d] for d in memory_order]) % length
+    if run == len(dims) and length >= GRAIN:  # one run, split among the threads
+        threads = min(parallel.get_num_threads(), -(-length // GRAIN))
+        chunk = -(-length // threads)
+        start = position - position % chunk
+        length = np.minimum(chunk, array.size - start)
+        position = position - start
+    tail = position >= length // block * block
+    return np.transpose(tail, np.argsort(memory_order)) if tail.any() else None
+
+
+def scalar_tail_nans(x, vectors=1, others=()):
+    """The NaNs of the float32 or float64 input ``x`` that PyTorch's kernel meets in its scalar code (a mask; None if
+    none), where a piecewise op's branch sends a NaN to the other side from its vector code's mask (see
+    scalar_tail)."""
+    if x.dtype not in (np.float32, np.float64):
+        return None
+    nans = np.isnan(x)
+    if not nans.any():
+        return None
+    tail = scalar_tail(x, vectors, others)
+    return None if tail is None else nans & tail
