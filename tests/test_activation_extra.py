@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
-from torchless._kernels.vector_lanes import vector_bytes
+from torchless._kernels.cpu_loops import vector_bytes
 from helpers import (assert_matches_torch, assert_same_error, examples, finite_difference_check, modules_with_same_repr,
                      outcome, tensor)
 

@@ -1,44 +1,80 @@
-"""Which elements of an element-wise ATen CPU kernel (``cpu_kernel_vec``) its scalar loop computes rather than its
-vectorised one, for the kernels whose two lambdas round differently (a float16 one's scalar lambda may order its
-products otherwise, or take a double).
+"""Which elements of an element-wise ATen CPU kernel (``cpu_kernel_vec``) its vectorised loop computes, and which
+its scalar code, for the kernels whose two paths disagree: at NaN, where the vector code picks a side with a
+comparison mask and the scalar code branches (hardtanh's gradient is 0 in the vector loop, the incoming gradient
+in the scalar code), on the sign of some zeros, and in float16 kernels, whose vector code takes SLEEF's exp or
+ATen's erf and whose scalar code libm's.
 
-TensorIterator merges the dims along which every operand is contiguous (its output is C-contiguous here) into rows;
-a row whose elements are not adjacent in some operand runs one by one. Otherwise each row runs steps of ``vector``
-elements from its start and its last ``length % vector`` elements one by one (measured against torch 2.13 on
-AVX-512: steps of 32 float16 elements in smooth_l1 and huber's backward, of 64, two vectors, in gelu's); a single row
-of more than ``GRAIN_SIZE`` elements is first split into ``get_num_threads()`` equal ranges (``parallel_for``), each
-such.
+A kernel's loop runs along its operands' elements in memory order (dims coalesced where they are contiguous), a
+block of one or two vectors at a time, and leaves what is left of each run, fewer than a block, to the scalar code;
+a run of at least GRAIN_SIZE elements is first split among the threads, each chunk with a tail of its own. Small
+tensors (fewer elements than a block) go through the scalar code alone; a run whose elements are not adjacent in
+some operand runs one by one.
 """
-import math
+import functools
 
 import numpy as np
 
+from .. import _cpu_features
 from . import avx_mathfun, parallel
 
-GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
-_HALF_VECTOR = 32
+GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE: TensorIterator splits a loop among threads from this many elements
+_AVX512 = ("AVX512F", "AVX512BW", "AVX512VL", "AVX512DQ")  # (what PyTorch's AVX512 kernels need)
 
 
-def scalar_tail(shape, *operands, vector=_HALF_VECTOR):
-    """A boolean array of ``shape``: True where the scalar loop computes the element, ``operands`` the kernel's
-    inputs (broadcast to ``shape``)."""
-    size = math.prod(shape)
-    sizes = [n for n in shape if n != 1]  # (TensorIterator drops the dims of size 1)
-    steps = [[s // op.itemsize for n, s in zip(shape, np.broadcast_to(op, shape).strides) if n != 1]
-             for op in operands]
-    if not size or any(step[-1] not in (0, 1) for step in steps if step):
-        return np.full(shape, bool(size))  # (nothing, or every element one by one)
-    row = sizes[-1] if sizes else 1
-    for d in range(len(sizes) - 2, -1, -1):
-        if any(step[d] != step[d + 1] * sizes[d + 1] for step in steps) or row * sizes[d] == 0:
-            break
-        row *= sizes[d]
-    ranges = 1 if row < size or size < GRAIN_SIZE else min(parallel.get_num_threads(), -(-size // GRAIN_SIZE))
-    length = -(-row // ranges)
-    position = np.arange(size) % row
-    start = position // length * length
-    end = np.minimum(start + length, row)
-    return (position >= end - (end - start) % vector).reshape(shape)
+@functools.cache
+def vector_bytes():
+    """The width of PyTorch's CPU vectors here: 64 bytes with its AVX512 kernels, else 32."""
+    return 64 if all(_cpu_features.has(feature) for feature in _AVX512) else 32
+
+
+def scalar_tail(array, vectors=1, others=()):
+    """A boolean mask of the elements of ``array`` (an elementwise kernel's input, whose layout the output follows)
+    that PyTorch's kernel computes in its scalar code, for a kernel whose vectorised loop takes ``vectors`` vectors at
+    a time; None when there are none. ``others``: the kernel's other operands (a gradient), which can keep the
+    loop from coalescing dims or from vectorising at all."""
+    if not array.size:
+        return None
+    block = vectors * vector_bytes() // array.itemsize
+    if array.size < block:
+        return np.ones(array.shape, bool)
+    operands = (array,) + tuple(np.broadcast_to(other, array.shape) for other in others)
+    dims = sorted((d for d in range(array.ndim) if array.shape[d] > 1), key=lambda d: abs(array.strides[d]))
+    if not all(operand.strides[dims[0]] in (0, operand.itemsize) for operand in operands):
+        return np.ones(array.shape, bool)  # (an inner dim with gaps: the scalar loop throughout)
+    run = 1  # how many of the innermost dims coalesce into one run
+    while run < len(dims) and all(operand.strides[dims[run]] == operand.strides[dims[run - 1]] *
+                                  array.shape[dims[run - 1]] for operand in operands):
+        run += 1
+    memory_order = dims[::-1] + [d for d in range(array.ndim) if array.shape[d] == 1]
+    length = int(np.prod([array.shape[d] for d in dims[:run]]))
+    position = np.arange(array.size).reshape([array.shape[d] for d in memory_order]) % length
+    if run == len(dims) and length >= GRAIN_SIZE:  # one run, split among the threads
+        threads = min(parallel.get_num_threads(), -(-length // GRAIN_SIZE))
+        chunk = -(-length // threads)
+        start = position - position % chunk
+        length = np.minimum(chunk, array.size - start)
+        position = position - start
+    tail = position >= length // block * block
+    return np.transpose(tail, np.argsort(memory_order)) if tail.any() else None
+
+
+def scalar_tail_nans(x, vectors=1, others=()):
+    """The NaNs of the float32 or float64 input ``x`` that PyTorch's kernel meets in its scalar code (a mask; None if
+    none), where a piecewise op's branch sends a NaN to the other side from its vector code's mask (see
+    scalar_tail)."""
+    if x.dtype not in (np.float32, np.float64):
+        return None
+    nans = np.isnan(x)
+    if not nans.any():
+        return None
+    tail = scalar_tail(x, vectors, others)
+    return None if tail is None else nans & tail
+
+
+def vectorised(array, vectors=1, others=()):
+    """The complement of scalar_tail as a mask (all True when the scalar code takes no element)."""
+    tail = scalar_tail(array, vectors, others)
+    return np.ones(array.shape, bool) if tail is None else ~tail
 
 
 def kernel_exp(x, vectorised):

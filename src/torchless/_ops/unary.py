@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
-from .._kernels.cpu_loops import kernel_exp, scalar_tail
+from .._kernels.cpu_loops import kernel_exp, vectorised
 from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
 from ..autograd.graph import OUTPUT, Node
@@ -291,8 +291,8 @@ class Sigmoid(Node):
     def forward(self, a):
         if a.dtype == np.float16:  # PyTorch's kernel: 1 / (1 + e^-x) in float32 (SLEEF's e in its vectors), rounded
             with np.errstate(over="ignore"):
-                self.out = (np.float32(1) / (np.float32(1) + kernel_exp(-a.astype(np.float32), ~scalar_tail(
-                    a.shape, a)))).astype(np.float16)
+                self.out = (np.float32(1) / (np.float32(1) + kernel_exp(-a.astype(np.float32), vectorised(a)))).astype(
+                    np.float16)
             return self.out
         x = a
         if x.dtype.kind == "c":  # (the real tricks below would drop the imaginary part)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ... import _cpu_features as cpu_features, _creation, _dtype, _memory_format
 from ..._kernels import avx_mathfun, parallel
-from ..._kernels.cpu_loops import kernel_exp, scalar_tail
+from ..._kernels.cpu_loops import kernel_exp, scalar_tail_nans, vectorised
 from ..._kernels.fma import fused_multiply_add32
 from ..._kernels.reduce_order import VECTOR_LANES, lanes_then_rest_sum, reduce_all_half
 from ..._ops import unary
@@ -26,7 +26,6 @@ from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
-from ..._kernels.vector_lanes import scalar_tail_nans
 from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
 from ...autograd import forward_ad
 from ...autograd._graph_backward import with_zero_derivative_of
@@ -528,7 +527,7 @@ class Silu(Node):
         if x.dtype == np.float16:  # PyTorch's kernel: x / (1 + e^-x) in float32 (SLEEF's e in its vectors), rounded
             opmath = x.astype(np.float32)
             with np.errstate(over="ignore"):
-                one_plus = np.float32(1) + kernel_exp(-opmath, ~scalar_tail(x.shape, x))
+                one_plus = np.float32(1) + kernel_exp(-opmath, vectorised(x))
             self.x, self.s = x, np.float32(1) / one_plus
             return (opmath / one_plus).astype(np.float16)
         self.x, self.s = x, _sigmoid(x)
@@ -656,7 +655,7 @@ class Glu(Node):
         a, b = np.split(x, 2, axis=axis)
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does (a gate of 1e-39 is no 0)
             one = np.float32(1)
-            gate = one / (one + kernel_exp(-b.astype(np.float32), ~scalar_tail(a.shape, a, b)))  # (SLEEF's e^-b)
+            gate = one / (one + kernel_exp(-b.astype(np.float32), vectorised(a, others=(b,))))  # (SLEEF's e^-b)
             self.a, self.gate = a, gate.astype(np.float16)  # (backward's sigmoid(b), a float16 tensor)
             return (a.astype(np.float32) * gate).astype(np.float16)
         self.a, self.gate = a, 1 / (1 + np.exp(-b))
@@ -758,7 +757,7 @@ class Gelu(Node):
     def _half_forward(self, x):
         """x / 2 (1 + erf(x / sqrt 2)) of float16 as PyTorch's kernel computes it, in float32: ATen's vectorised
         erf in its vectors, libm's in its scalar loop (see cpu_loops.scalar_tail), rounded once."""
-        self.vectorised = ~scalar_tail(x.shape, x, vector=64)
+        self.vectorised = vectorised(x, vectors=2)
         self.x = x = x.astype(np.float32)
         scaled = x * np.float32(1 / math.sqrt(2))
         error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))

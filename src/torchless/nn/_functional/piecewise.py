@@ -7,7 +7,7 @@ scalar loop over the last few elements of a tensor can differ for NaN: see the f
 import numpy as np
 
 from ... import _dtype, _memory_format
-from ..._kernels.vector_lanes import scalar_tail, scalar_tail_nans
+from ..._kernels.cpu_loops import scalar_tail, scalar_tail_nans
 from ..._ops.shape import Where
 from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient

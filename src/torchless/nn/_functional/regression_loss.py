@@ -8,7 +8,7 @@ in the input's dtype.
 import numpy as np
 
 from ... import _dtype, _memory_format
-from ..._kernels.cpu_loops import scalar_tail
+from ..._kernels.cpu_loops import vectorised
 from ..._type_promotion import promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
@@ -41,8 +41,9 @@ class _PiecewiseLoss(Node):
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
         common = promote(x.dtype, t.dtype)
-        if common == np.float16:  # (the elements its backward kernel computes one by one, by the layouts)
-            self.scalar_tail = scalar_tail(np.broadcast_shapes(x.shape, t.shape), x, t)
+        if common == np.float16:  # (the elements its backward kernel computes one by one, by the layouts: of the
+            gradient = np.empty(np.broadcast_shapes(x.shape, t.shape), np.float16)  # C-contiguous gradient it makes)
+            self.scalar_tail = ~vectorised(gradient, others=(x, t))
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
         if common == np.float16 and self.float_forward:  # (PyTorch's float16 huber kernel: in float32, rounded once)
             losses = self.losses(np.abs(x.astype(np.float32) - t.astype(np.float32)), param)
