@@ -2,7 +2,7 @@
 by element in memory, whatever their strides."""
 import numpy as np
 
-from .. import _cpu_features
+from .._kernels.cpu_loops import vector_bytes
 from .._ops.tensor_extras import _storage
 
 
@@ -42,13 +42,6 @@ def as_fused_kernel_pairs(array, param):
     return elements.reshape([param.shape[axis] for axis in param_axes]).transpose(np.argsort(param_axes))
 
 
-
-def _vector_bytes():
-    """The width of the vectors PyTorch's CPU kernels are built for here: 64 bytes where its AVX512 build runs
-    (AVX512 F, BW, VL and DQ), else 32 (AVX2)."""
-    return 64 if _cpu_features.has("AVX512_SKX") else 32
-
-
 def scalar_loop_positions(param):
     """The index of ``param``'s elements that PyTorch's CPU fused kernels update in their plain scalar loop, or
     None: after the whole vectors, the compiler runs the remaining elements of a float32 or float64 tensor through
@@ -56,7 +49,7 @@ def scalar_loop_positions(param):
     other products into multiply-adds than the vector code does (measured on AVX512 against torch 2.13)."""
     if param.dtype.char not in "fd":
         return None
-    lanes = _vector_bytes() // param.dtype.itemsize
+    lanes = vector_bytes() // param.dtype.itemsize
     remaining = param.size % lanes
     scalar = remaining - lanes // 2 if remaining >= lanes // 2 else remaining
     if not scalar:
