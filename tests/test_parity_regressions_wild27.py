@@ -11,6 +11,8 @@ and compared against PyTorch:
   .../Resize.cpp:30.)" of PyTorch's C++ warning (``arange``'s without RangeFactories.cpp's), and pointed at a
   torchless line instead of the user's.
 """
+import pathlib
+import shutil
 import warnings
 
 import pytest
@@ -67,6 +69,113 @@ def test_resized_out_tensors_warn_as_pytorch_at_the_callers_line(call):
     expected = _warnings_of(call, torch)
     assert _warnings_of(call, torchless) == expected
     assert all(filename == __file__ for _, _, filename in expected)
+
+
+def test_quickstart_on_mnist(tmp_path):
+    """The quickstart tutorial on the first MNIST images; PyTorch (without torchvision) reads them by hand."""
+    from torchless.vision.datasets import mnist
+
+    bundled = pathlib.Path(mnist.__file__).parent / "data" / "MNIST"
+    shutil.copytree(bundled, tmp_path / "data" / "MNIST")
+    same_script_output(tmp_path, """
+        import torch
+        from torch import nn
+        from torch.utils.data import DataLoader
+        try:
+            from torchvision import datasets
+            from torchvision.transforms import ToTensor
+        except ImportError:  # PyTorch without torchvision: the same MNIST read by hand
+            import gzip, types
+            import numpy as np
+
+            def ToTensor():
+                return lambda image: torch.from_numpy(image).unsqueeze(0).float().div(255)
+
+            class MNIST(torch.utils.data.Dataset):
+                def __init__(self, root, train, download, transform):
+                    split = "train" if train else "t10k"
+                    with gzip.open(f"{root}/MNIST/raw/{split}-images-idx3-ubyte.gz") as f:
+                        self.data = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 28, 28)
+                    with gzip.open(f"{root}/MNIST/raw/{split}-labels-idx1-ubyte.gz") as f:
+                        self.targets = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
+                    self.transform = transform
+
+                def __len__(self):
+                    return len(self.data)
+
+                def __getitem__(self, index):
+                    return self.transform(self.data[index].copy()), int(self.targets[index])
+
+            datasets = types.SimpleNamespace(MNIST=MNIST)
+        torch.manual_seed(0)
+        training_data = datasets.MNIST(root="data", train=True, download=False, transform=ToTensor())
+        test_data = datasets.MNIST(root="data", train=False, download=False, transform=ToTensor())
+        training_data = torch.utils.data.Subset(training_data, range(640))
+        test_data = torch.utils.data.Subset(test_data, range(256))
+        batch_size = 64
+        train_dataloader = DataLoader(training_data, batch_size=batch_size)
+        test_dataloader = DataLoader(test_data, batch_size=batch_size)
+        for X, y in test_dataloader:
+            print(f"Shape of X [N, C, H, W]: {X.shape}")
+            print(f"Shape of y: {y.shape} {y.dtype}")
+            break
+        device = torch.accelerator.current_accelerator().type if torch.accelerator.is_available() else "cpu"
+        print(f"Using {device} device")
+        class NeuralNetwork(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.flatten = nn.Flatten()
+                self.linear_relu_stack = nn.Sequential(nn.Linear(28*28, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+            def forward(self, x):
+                x = self.flatten(x)
+                return self.linear_relu_stack(x)
+        model = NeuralNetwork().to(device)
+        print(model)
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3)
+        def train(dataloader, model, loss_fn, optimizer):
+            size = len(dataloader.dataset)
+            model.train()
+            for batch, (X, y) in enumerate(dataloader):
+                X, y = X.to(device), y.to(device)
+                pred = model(X)
+                loss = loss_fn(pred, y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                if batch % 5 == 0:
+                    loss, current = loss.item(), (batch + 1) * len(X)
+                    print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")
+        def test(dataloader, model, loss_fn):
+            size = len(dataloader.dataset)
+            num_batches = len(dataloader)
+            model.eval()
+            test_loss, correct = 0, 0
+            with torch.no_grad():
+                for X, y in dataloader:
+                    X, y = X.to(device), y.to(device)
+                    pred = model(X)
+                    test_loss += loss_fn(pred, y).item()
+                    correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+            test_loss /= num_batches
+            correct /= size
+            print(f"Test Error: \\n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \\n")
+        for t in range(2):
+            print(f"Epoch {t+1}\\n-------------------------------")
+            train(train_dataloader, model, loss_fn, optimizer)
+            test(test_dataloader, model, loss_fn)
+        torch.save(model.state_dict(), "model.pth")
+        model = NeuralNetwork().to(device)
+        print(model.load_state_dict(torch.load("model.pth", weights_only=True)))
+        classes = [str(i) for i in range(10)]
+        model.eval()
+        x, y = test_data[0][0], test_data[0][1]
+        with torch.no_grad():
+            x = x.to(device)
+            pred = model(x)
+            predicted, actual = classes[pred[0].argmax(0)], classes[y]
+            print(f'Predicted: "{predicted}", Actual: "{actual}"')
+    """)
 
 
 def test_neural_networks_tutorial(tmp_path):
