@@ -71,12 +71,15 @@ def test_resized_out_tensors_warn_as_pytorch_at_the_callers_line(call):
     assert all(filename == __file__ for _, _, filename in expected)
 
 
-def test_quickstart_on_mnist(tmp_path):
-    """The quickstart tutorial on the first MNIST images; PyTorch (without torchvision) reads them by hand."""
+def _with_bundled_mnist(tmp_path):
     from torchless.vision.datasets import mnist
 
-    bundled = pathlib.Path(mnist.__file__).parent / "data" / "MNIST"
-    shutil.copytree(bundled, tmp_path / "data" / "MNIST")
+    shutil.copytree(pathlib.Path(mnist.__file__).parent / "data" / "MNIST", tmp_path / "data" / "MNIST")
+
+
+def test_quickstart_on_mnist(tmp_path):
+    """The quickstart tutorial on the first MNIST images; PyTorch (without torchvision) reads them by hand."""
+    _with_bundled_mnist(tmp_path)
     same_script_output(tmp_path, """
         import torch
         from torch import nn
@@ -175,6 +178,228 @@ def test_quickstart_on_mnist(tmp_path):
             pred = model(x)
             predicted, actual = classes[pred[0].argmax(0)], classes[y]
             print(f'Predicted: "{predicted}", Actual: "{actual}"')
+    """)
+
+
+def test_what_is_torch_nn_really(tmp_path):
+    """The tutorial (raw tensors, nn.functional, nn.Module, nn.Linear, optim, TensorDataset, DataLoader, the CNN
+    with Lambda layers, WrappedDataLoader) on MNIST test images flattened as its pickle has them; the validation
+    losses it prints as float64 numbers are printed to 4 decimals (their 7th digit is float32 rounding)."""
+    _with_bundled_mnist(tmp_path)
+    same_script_output(tmp_path, """
+        import torch, math
+        import numpy as np
+        torch.manual_seed(0)
+        import gzip
+        def read(name, offset, shape):
+            with gzip.open(f"data/MNIST/raw/{name}.gz") as f:
+                return np.frombuffer(f.read(), np.uint8, offset=offset).reshape(shape)
+        images = (read("t10k-images-idx3-ubyte", 16, (-1, 784)) / np.float32(255)).astype(np.float32)
+        labels = read("t10k-labels-idx1-ubyte", 8, (-1,)).astype(np.int64)
+        x_train, y_train, x_valid, y_valid = images[:320], labels[:320], images[320:448], labels[320:448]
+        x_train, y_train, x_valid, y_valid = map(torch.tensor, (x_train, y_train, x_valid, y_valid))
+        n, c = x_train.shape
+        print(x_train, y_train)
+        print(x_train.shape)
+        print(y_train.min(), y_train.max())
+        weights = torch.randn(784, 10) / math.sqrt(784)
+        weights.requires_grad_()
+        bias = torch.zeros(10, requires_grad=True)
+        def log_softmax(x):
+            return x - x.exp().sum(-1).log().unsqueeze(-1)
+        def model(xb):
+            return log_softmax(xb @ weights + bias)
+        bs = 64
+        xb = x_train[0:bs]
+        preds = model(xb)
+        print(preds[0], preds.shape)
+        def nll(input, target):
+            return -input[range(target.shape[0]), target].mean()
+        loss_func = nll
+        yb = y_train[0:bs]
+        print(loss_func(preds, yb))
+        def accuracy(out, yb):
+            preds = torch.argmax(out, dim=1)
+            return (preds == yb).float().mean()
+        print(accuracy(preds, yb))
+        lr = 0.5
+        epochs = 2
+        for epoch in range(epochs):
+            for i in range((n - 1) // bs + 1):
+                start_i = i * bs
+                end_i = start_i + bs
+                xb = x_train[start_i:end_i]
+                yb = y_train[start_i:end_i]
+                pred = model(xb)
+                loss = loss_func(pred, yb)
+                loss.backward()
+                with torch.no_grad():
+                    weights -= weights.grad * lr
+                    bias -= bias.grad * lr
+                    weights.grad.zero_()
+                    bias.grad.zero_()
+        print(loss_func(model(xb), yb), accuracy(model(xb), yb))
+        import torch.nn.functional as F
+        loss_func = F.cross_entropy
+        def model(xb):
+            return xb @ weights + bias
+        print(loss_func(model(xb), yb), accuracy(model(xb), yb))
+        from torch import nn
+        class Mnist_Logistic(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weights = nn.Parameter(torch.randn(784, 10) / math.sqrt(784))
+                self.bias = nn.Parameter(torch.zeros(10))
+            def forward(self, xb):
+                return xb @ self.weights + self.bias
+        model = Mnist_Logistic()
+        print(loss_func(model(xb), yb))
+        def fit():
+            for epoch in range(epochs):
+                for i in range((n - 1) // bs + 1):
+                    start_i = i * bs
+                    end_i = start_i + bs
+                    xb = x_train[start_i:end_i]
+                    yb = y_train[start_i:end_i]
+                    pred = model(xb)
+                    loss = loss_func(pred, yb)
+                    loss.backward()
+                    with torch.no_grad():
+                        for p in model.parameters():
+                            p -= p.grad * lr
+                        model.zero_grad()
+        fit()
+        print(loss_func(model(xb), yb))
+        class Mnist_Logistic(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(784, 10)
+            def forward(self, xb):
+                return self.lin(xb)
+        model = Mnist_Logistic()
+        print(model)
+        print(loss_func(model(xb), yb))
+        fit()
+        print(loss_func(model(xb), yb))
+        from torch import optim
+        def get_model():
+            model = Mnist_Logistic()
+            return model, optim.SGD(model.parameters(), lr=lr)
+        model, opt = get_model()
+        print(loss_func(model(xb), yb))
+        from torch.utils.data import TensorDataset
+        train_ds = TensorDataset(x_train, y_train)
+        print(len(train_ds), train_ds[0][1], train_ds[0:2][0].shape)
+        from torch.utils.data import DataLoader
+        train_dl = DataLoader(train_ds, batch_size=bs)
+        print(len(train_dl))
+        for epoch in range(epochs):
+            for xb, yb in train_dl:
+                pred = model(xb)
+                loss = loss_func(pred, yb)
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+        print(loss_func(model(xb), yb))
+        train_ds = TensorDataset(x_train, y_train)
+        train_dl = DataLoader(train_ds, batch_size=bs, shuffle=True)
+        valid_ds = TensorDataset(x_valid, y_valid)
+        valid_dl = DataLoader(valid_ds, batch_size=bs * 2)
+        model, opt = get_model()
+        for epoch in range(epochs):
+            model.train()
+            for xb, yb in train_dl:
+                pred = model(xb)
+                loss = loss_func(pred, yb)
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+            model.eval()
+            with torch.no_grad():
+                valid_loss = sum(loss_func(model(xb), yb) for xb, yb in valid_dl)
+            print(epoch, valid_loss / len(valid_dl))
+        def loss_batch(model, loss_func, xb, yb, opt=None):
+            loss = loss_func(model(xb), yb)
+            if opt is not None:
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+            return loss.item(), len(xb)
+        def fit(epochs, model, loss_func, opt, train_dl, valid_dl):
+            for epoch in range(epochs):
+                model.train()
+                for xb, yb in train_dl:
+                    loss_batch(model, loss_func, xb, yb, opt)
+                model.eval()
+                with torch.no_grad():
+                    losses, nums = zip(
+                        *[loss_batch(model, loss_func, xb, yb) for xb, yb in valid_dl]
+                    )
+                val_loss = np.sum(np.multiply(losses, nums)) / np.sum(nums)
+                print(epoch, f"{val_loss:.4f}")
+        def get_data(train_ds, valid_ds, bs):
+            return (
+                DataLoader(train_ds, batch_size=bs, shuffle=True),
+                DataLoader(valid_ds, batch_size=bs * 2),
+            )
+        train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+        model, opt = get_model()
+        fit(epochs, model, loss_func, opt, train_dl, valid_dl)
+        lr = 0.1
+        class Lambda(nn.Module):
+            def __init__(self, func):
+                super().__init__()
+                self.func = func
+            def forward(self, x):
+                return self.func(x)
+        def preprocess(x):
+            return x.view(-1, 1, 28, 28)
+        model = nn.Sequential(
+            Lambda(preprocess),
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AvgPool2d(4),
+            Lambda(lambda x: x.view(x.size(0), -1)),
+        )
+        print(model)
+        opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+        fit(1, model, loss_func, opt, train_dl, valid_dl)
+        def preprocess(x, y):
+            return x.view(-1, 1, 28, 28), y
+        class WrappedDataLoader:
+            def __init__(self, dl, func):
+                self.dl = dl
+                self.func = func
+            def __len__(self):
+                return len(self.dl)
+            def __iter__(self):
+                for b in self.dl:
+                    yield (self.func(*b))
+        train_dl, valid_dl = get_data(train_ds, valid_ds, bs)
+        train_dl = WrappedDataLoader(train_dl, preprocess)
+        valid_dl = WrappedDataLoader(valid_dl, preprocess)
+        model = nn.Sequential(
+            nn.Conv2d(1, 16, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 16, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 10, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            Lambda(lambda x: x.view(x.size(0), -1)),
+        )
+        print(model)
+        opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+        fit(1, model, loss_func, opt, train_dl, valid_dl)
+        print(opt.state_dict()['state'][0]['momentum_buffer'].shape, opt)
+        dev = torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
+        print(dev, torch.cuda.is_available())
+        model.to(dev)
+        print(next(iter(train_dl))[0].shape)
     """)
 
 
