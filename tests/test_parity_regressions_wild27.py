@@ -403,6 +403,92 @@ def test_what_is_torch_nn_really(tmp_path):
     """)
 
 
+def test_training_a_classifier(tmp_path):
+    """The CIFAR-10 tutorial's training, checkpoint and per-class accuracy on random 3x32x32 images in [-1, 1]
+    (as its Normalize leaves CIFAR's), loaded by two worker processes."""
+    same_script_output(tmp_path, """
+        import torch, torch.nn as nn, torch.nn.functional as F, torch.optim as optim
+        torch.manual_seed(0)
+        classes = ('plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+        data = torch.utils.data.TensorDataset(torch.rand(24, 3, 32, 32) * 2 - 1, torch.randint(0, 10, (24,)))
+        trainloader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=True, num_workers=2)
+        testloader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=False, num_workers=2)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(3, 6, 5)
+                self.pool = nn.MaxPool2d(2, 2)
+                self.conv2 = nn.Conv2d(6, 16, 5)
+                self.fc1 = nn.Linear(16 * 5 * 5, 120)
+                self.fc2 = nn.Linear(120, 84)
+                self.fc3 = nn.Linear(84, 10)
+            def forward(self, x):
+                x = self.pool(F.relu(self.conv1(x)))
+                x = self.pool(F.relu(self.conv2(x)))
+                x = torch.flatten(x, 1)
+                x = F.relu(self.fc1(x))
+                x = F.relu(self.fc2(x))
+                return self.fc3(x)
+        if __name__ == "__main__":
+            net = Net()
+            criterion = nn.CrossEntropyLoss()
+            optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+            for epoch in range(2):
+                running_loss = 0.0
+                for i, data in enumerate(trainloader, 0):
+                    inputs, labels = data
+                    optimizer.zero_grad()
+                    outputs = net(inputs)
+                    loss = criterion(outputs, labels)
+                    loss.backward()
+                    optimizer.step()
+                    running_loss += loss.item()
+                    if i % 3 == 2:
+                        print(f'[{epoch + 1}, {i + 1:5d}] loss: {running_loss / 3:.3f}')
+                        running_loss = 0.0
+            print('Finished Training')
+            PATH = './cifar_net.pth'
+            torch.save(net.state_dict(), PATH)
+            dataiter = iter(testloader)
+            images, labels = next(dataiter)
+            print('GroundTruth: ', ' '.join(f'{classes[labels[j]]:5s}' for j in range(4)))
+            net = Net()
+            print(net.load_state_dict(torch.load(PATH, weights_only=True)))
+            outputs = net(images)
+            _, predicted = torch.max(outputs, 1)
+            print('Predicted: ', ' '.join(f'{classes[predicted[j]]:5s}' for j in range(4)))
+            correct = 0
+            total = 0
+            with torch.no_grad():
+                for data in testloader:
+                    images, labels = data
+                    outputs = net(images)
+                    _, predicted = torch.max(outputs, 1)
+                    total += labels.size(0)
+                    correct += (predicted == labels).sum().item()
+            print(f'Accuracy of the network on the 10000 test images: {100 * correct // total} %')
+            correct_pred = {classname: 0 for classname in classes}
+            total_pred = {classname: 0 for classname in classes}
+            with torch.no_grad():
+                for data in testloader:
+                    images, labels = data
+                    outputs = net(images)
+                    _, predictions = torch.max(outputs, 1)
+                    for label, prediction in zip(labels, predictions):
+                        if label == prediction:
+                            correct_pred[classes[label]] += 1
+                        total_pred[classes[label]] += 1
+            for classname, correct_count in correct_pred.items():
+                accuracy = 100 * float(correct_count) / max(total_pred[classname], 1)
+                print(f'Accuracy for class: {classname:5s} is {accuracy:.1f} %')
+            device = torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
+            print(device)
+            net.to(device)
+            inputs, labels = data[0].to(device), data[1].to(device)
+            del dataiter
+    """)
+
+
 def test_neural_networks_tutorial(tmp_path):
     same_script_output(tmp_path, """
         import torch
