@@ -9,7 +9,8 @@ and compared against PyTorch:
   ``warnings.simplefilter("always")``, an exception under ``-W error``.
 - An ``out=`` tensor with elements resized to the result's shape warned without the "(Triggered internally at
   .../Resize.cpp:30.)" of PyTorch's C++ warning (``arange``'s without RangeFactories.cpp's), and pointed at a
-  torchless line instead of the user's.
+  torchless line instead of the user's. So did the deprecation warnings of ``torch.lu`` (which PyTorch issues
+  from its own Python code) and ``torch.lu_solve``.
 """
 import pathlib
 import shutil
@@ -75,6 +76,33 @@ def _with_bundled_mnist(tmp_path):
     from torchless.vision.datasets import mnist
 
     shutil.copytree(pathlib.Path(mnist.__file__).parent / "data" / "MNIST", tmp_path / "data" / "MNIST")
+
+
+DEPRECATED_LU_CALLS = {
+    "torch.lu": lambda lib, A, B: lib.lu(A),
+    "Tensor.lu": lambda lib, A, B: A.lu(get_infos=True),
+    "torch.lu_solve": lambda lib, A, B: lib.lu_solve(B, *lib.linalg.lu_factor(A)),
+    "Tensor.lu_solve": lambda lib, A, B: B.lu_solve(*lib.linalg.lu_factor(A)),
+}
+
+
+@pytest.mark.parametrize("call", DEPRECATED_LU_CALLS.values(), ids=DEPRECATED_LU_CALLS.keys())
+def test_deprecated_lu_functions_warn_as_pytorchs_cpp(call):
+    """Their TORCH_WARN_ONCE text ends with its C++ source line; torch.lu's and Tensor.lu's point at the library's
+    Python code that calls the kernel, lu_solve's at the user's line."""
+    def warned(lib):
+        previous = lib.is_warn_always_enabled()
+        lib.set_warn_always(True)
+        try:
+            A, B = lib.eye(3) * 2, lib.ones(3, 1)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                call(lib, A, B)
+        finally:
+            lib.set_warn_always(previous)
+        return [(str(w.message), w.filename == __file__) for w in caught]
+
+    assert warned(torchless) == warned(torch)
 
 
 def test_quickstart_on_mnist(tmp_path):

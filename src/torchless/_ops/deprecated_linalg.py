@@ -12,12 +12,14 @@ from ..return_types import _RETURN_TYPES
 _warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once per process each)
 
 
-def _warn_once(site, message):
+def _warn_once(site, message, in_library=False):
+    """PyTorch's TORCH_WARN_ONCE of ``site``, pointing at the user's call (or, ``in_library``, at the function
+    calling this one, where PyTorch's Python wrapper makes the call that warns)."""
     from .._info import is_warn_always_enabled
 
     if site not in _warned or is_warn_always_enabled():
         _warned.add(site)
-        warnings.warn(message, UserWarning, stacklevel=_callers_level())
+        warnings.warn(message, UserWarning, stacklevel=2 if in_library else _callers_level())
 
 
 def _callers_level():
@@ -204,18 +206,20 @@ _LU_DEPRECATED = (
     "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed in a "
     "future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\nLU, pivots = "
     "torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, "
-    "get_infos=True)\nshould be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+    "get_infos=True)\nshould be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots) "
+    "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2073.)")
 _LU_SOLVE_DEPRECATED = (
     "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch release.\n"
     "Note that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be "
-    "replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
+    "replaced with\nX = torch.linalg.lu_solve(LU, pivots, B) (Triggered internally at "
+    "/__w/pytorch/pytorch/aten/src/ATen/native/BatchLinearAlgebra.cpp:2230.)")
 
 
 def lu(A, pivot=True, get_infos=False, out=None):
     """``(LU, pivots)`` of ``A`` (deprecated: torch.linalg.lu_factor), with the infos too if ``get_infos`` (then as
     torch.return_types._lu_with_info). A zero pivot is no error either way."""
     _check_tensor("lu", "A", 1, A)
-    _warn_once("lu", _LU_DEPRECATED)
+    _warn_once("lu", _LU_DEPRECATED, in_library=True)  # (from torch.lu's and Tensor.lu's Python code)
     from ..linalg import lu_factor_ex
 
     factors = lu_factor_ex(A, pivot=pivot)
