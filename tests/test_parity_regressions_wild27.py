@@ -9,8 +9,10 @@ and compared against PyTorch:
   ``warnings.simplefilter("always")``, an exception under ``-W error``.
 - An ``out=`` tensor with elements resized to the result's shape warned without the "(Triggered internally at
   .../Resize.cpp:30.)" of PyTorch's C++ warning (``arange``'s without RangeFactories.cpp's), and pointed at a
-  torchless line instead of the user's. So did the deprecation warnings of ``torch.lu`` (which PyTorch issues
-  from its own Python code) and ``torch.lu_solve``.
+  torchless line instead of the user's. So did the deprecation warnings of the old linear-algebra functions
+  (``torch.lu``, ``lu_solve``, ``cholesky``, ``qr``, ``triangular_solve``, ``chain_matmul``, ``ger``), each with
+  its own source line (``out=`` variants too); ``torch.lu``'s and ``chain_matmul``'s point at the library's line
+  as PyTorch's Python wrappers do.
 """
 import pathlib
 import shutil
@@ -78,18 +80,27 @@ def _with_bundled_mnist(tmp_path):
     shutil.copytree(pathlib.Path(mnist.__file__).parent / "data" / "MNIST", tmp_path / "data" / "MNIST")
 
 
-DEPRECATED_LU_CALLS = {
+DEPRECATED_LINALG_CALLS = {
     "torch.lu": lambda lib, A, B: lib.lu(A),
     "Tensor.lu": lambda lib, A, B: A.lu(get_infos=True),
     "torch.lu_solve": lambda lib, A, B: lib.lu_solve(B, *lib.linalg.lu_factor(A)),
     "Tensor.lu_solve": lambda lib, A, B: B.lu_solve(*lib.linalg.lu_factor(A)),
+    "chain_matmul": lambda lib, A, B: lib.chain_matmul(A, A),
+    "chain_matmul out": lambda lib, A, B: lib.chain_matmul(A, A, out=lib.empty(3, 3)),
+    "cholesky": lambda lib, A, B: lib.cholesky(A),
+    "Tensor.cholesky": lambda lib, A, B: A.cholesky(upper=True),
+    "cholesky out": lambda lib, A, B: lib.cholesky(A, out=lib.empty(3, 3)),
+    "qr": lambda lib, A, B: lib.qr(A),
+    "qr out": lambda lib, A, B: lib.qr(A, out=(lib.empty(3, 3), lib.empty(3, 3))),
+    "triangular_solve": lambda lib, A, B: lib.triangular_solve(B, A),
+    "ger out": lambda lib, A, B: lib.ger(B[:, 0], B[:, 0], out=lib.empty(3, 3)),
 }
 
 
-@pytest.mark.parametrize("call", DEPRECATED_LU_CALLS.values(), ids=DEPRECATED_LU_CALLS.keys())
-def test_deprecated_lu_functions_warn_as_pytorchs_cpp(call):
-    """Their TORCH_WARN_ONCE text ends with its C++ source line; torch.lu's and Tensor.lu's point at the library's
-    Python code that calls the kernel, lu_solve's at the user's line."""
+@pytest.mark.parametrize("call", DEPRECATED_LINALG_CALLS.values(), ids=DEPRECATED_LINALG_CALLS.keys())
+def test_deprecated_linalg_functions_warn_as_pytorchs_cpp(call):
+    """Their TORCH_WARN_ONCE text ends with its C++ source line; torch.lu's, Tensor.lu's and chain_matmul's point at
+    the library's Python code that calls the kernel, the others' at the user's line."""
     def warned(lib):
         previous = lib.is_warn_always_enabled()
         lib.set_warn_always(True)
