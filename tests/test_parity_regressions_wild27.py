@@ -12,7 +12,9 @@ and compared against PyTorch:
   torchless line instead of the user's. So did the deprecation warnings of the old linear-algebra functions
   (``torch.lu``, ``lu_solve``, ``cholesky``, ``qr``, ``triangular_solve``, ``chain_matmul``, ``ger``), each with
   its own source line (``out=`` variants too); ``torch.lu``'s and ``chain_matmul``'s point at the library's line
-  as PyTorch's Python wrappers do.
+  as PyTorch's Python wrappers do. Under ``set_warn_always(True)`` these once-per-process warnings spent their
+  once (PyTorch's still warn once after it is unset). The reduce argument of ``scatter`` warned naming a torchless
+  line for some call forms, and ``index_reduce`` did not warn that it is in beta.
 """
 import pathlib
 import shutil
@@ -114,6 +116,50 @@ def test_deprecated_linalg_functions_warn_as_pytorchs_cpp(call):
         return [(str(w.message), w.filename == __file__) for w in caught]
 
     assert warned(torchless) == warned(torch)
+
+
+SCATTER_AND_INDEX_REDUCE_CALLS = {
+    "scatter_": lambda lib: lib.zeros(3).scatter_(0, lib.tensor([0]), lib.ones(1), reduce="add"),
+    "scatter": lambda lib: lib.zeros(3).scatter(0, lib.tensor([0]), lib.ones(1), reduce="multiply"),
+    "torch.scatter": lambda lib: lib.scatter(lib.zeros(3), 0, lib.tensor([0]), lib.ones(1), reduce="add"),
+    "scatter_ number": lambda lib: lib.zeros(3).scatter_(0, lib.tensor([0]), 2.0, reduce="add"),
+    "index_reduce_": lambda lib: lib.zeros(3).index_reduce_(0, lib.tensor([0]), lib.ones(1), "prod"),
+    "index_reduce": lambda lib: lib.zeros(3, 2).index_reduce(0, lib.tensor([0]), lib.ones(1, 2), "amax"),
+    "torch.index_reduce": lambda lib: lib.index_reduce(lib.zeros(3), 0, lib.tensor([2]), lib.ones(1), "mean"),
+}
+
+
+@pytest.mark.parametrize("call", SCATTER_AND_INDEX_REDUCE_CALLS.values(), ids=SCATTER_AND_INDEX_REDUCE_CALLS.keys())
+def test_scatter_reduce_and_index_reduce_warn_at_the_callers_line(call):
+    def warned(lib):
+        previous = lib.is_warn_always_enabled()
+        lib.set_warn_always(True)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                call(lib)
+        finally:
+            lib.set_warn_always(previous)
+        return [(str(w.message), w.filename == __file__) for w in caught]
+
+    assert warned(torchless) == warned(torch)
+
+
+def test_warnings_once_are_not_spent_while_warn_always_is_set(tmp_path):
+    same_script_output(tmp_path, """
+        import warnings
+        import torch
+
+        A = torch.eye(2)
+        for always in (True, False, False):
+            torch.set_warn_always(always)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                torch.chain_matmul(A, A)
+                torch.qr(A)
+                torch.zeros(3).index_reduce_(0, torch.tensor([0]), torch.ones(1), "prod")
+            print(always, [str(w.message).split(" (Triggered")[0][:40] for w in caught])
+    """)
 
 
 def test_quickstart_on_mnist(tmp_path):

@@ -15,11 +15,13 @@ _warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once
 def _warn_once(site, message, source, in_library=False):
     """PyTorch's TORCH_WARN_ONCE of ``site``, at ``source`` ("file.cpp:line" in ATen/native) which its message
     names, pointing at the user's call (or, ``in_library``, at the function calling this one, where PyTorch's
-    Python wrapper makes the call that warns)."""
+    Python wrapper makes the call that warns). Under set_warn_always(True) it warns at each call, leaving the once
+    unspent."""
     from .._info import is_warn_always_enabled
 
-    if site not in _warned or is_warn_always_enabled():
-        _warned.add(site)
+    if is_warn_always_enabled() or site not in _warned:
+        if not is_warn_always_enabled():
+            _warned.add(site)
         warnings.warn(f"{message} (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/{source}.)",
                       UserWarning, stacklevel=2 if in_library else _callers_level())
 

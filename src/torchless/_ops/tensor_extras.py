@@ -818,6 +818,21 @@ def as_strided_scatter(self, src, size, stride, storage_offset=None):
 
 # ---------------------------------------------------------------------------- index_reduce
 _INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+_index_reduce_warned = False
+
+
+def _warn_index_reduce_in_beta():
+    """The TORCH_WARN_ONCE of PyTorch's index_reduce kernel: once per process, but at each call under
+    set_warn_always(True), which leaves the once unspent."""
+    global _index_reduce_warned
+    from .._info import is_warn_always_enabled
+    from .._user_warnings import warn_from_user_code
+
+    if is_warn_always_enabled() or not _index_reduce_warned:
+        if not is_warn_always_enabled():
+            _index_reduce_warned = True
+        warn_from_user_code("index_reduce() is in beta and the API may change at any time. (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/TensorAdvancedIndexing.cpp:1523.)")
 
 
 def index_reduce(self, dim, index, source, reduce, *, include_self=True):
@@ -850,6 +865,7 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     if not ndim:
         return index_reduce(self.reshape(1), 0, index.reshape(1), source.reshape(1), reduce,
                             include_self=include_self).reshape(())
+    _warn_index_reduce_in_beta()
     shape = [1] * ndim
     shape[axis] = -1
     full = np.broadcast_to(idx.astype(np.int64).reshape(shape), source._data.shape)
