@@ -6,10 +6,10 @@ import warnings
 from .. import _parser_errors
 from .._out_argument import with_out
 from .._tensor import Tensor
+from .._user_warnings import warns_once
 from ..return_types import _RETURN_TYPES
 
 
-_warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once per process each)
 
 
 def _warn_once(site, message, source, in_library=False):
@@ -17,11 +17,7 @@ def _warn_once(site, message, source, in_library=False):
     names, pointing at the user's call (or, ``in_library``, at the function calling this one, where PyTorch's
     Python wrapper makes the call that warns). Under set_warn_always(True) it warns at each call, leaving the once
     unspent."""
-    from .._info import is_warn_always_enabled
-
-    if is_warn_always_enabled() or site not in _warned:
-        if not is_warn_always_enabled():
-            _warned.add(site)
+    if warns_once(("deprecated linalg", site)):
         warnings.warn(f"{message} (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/{source}.)",
                       UserWarning, stacklevel=2 if in_library else _callers_level())
 

@@ -581,17 +581,12 @@ def matrix_exp(self):
     return linalg_matrix_exp(self)
 
 
-_cross_dim_warned = False
-
-
 def _warn_cross_dim():
-    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), naming the user's line (by
-    torchless.cross or Tensor.cross alike), with ATen's source location."""
-    global _cross_dim_warned
-    if not _cross_dim_warned:
-        _cross_dim_warned = True
-        from .._user_warnings import warn_from_user_code
+    """PyTorch's TORCH_WARN_ONCE, naming the user's line (by torchless.cross or Tensor.cross alike), with ATen's
+    source location."""
+    from .._user_warnings import warn_from_user_code, warns_once
 
+    if warns_once("cross without dim"):
         warn_from_user_code("Using torchless.cross without specifying the dim arg is deprecated.\nPlease either pass "
                             "the dim explicitly or simply use torchless.linalg.cross.\nThe default value of dim will "
                             "change to agree with that of linalg.cross in a future release. (Triggered internally at "
@@ -818,19 +813,13 @@ def as_strided_scatter(self, src, size, stride, storage_offset=None):
 
 # ---------------------------------------------------------------------------- index_reduce
 _INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
-_index_reduce_warned = False
 
 
 def _warn_index_reduce_in_beta():
-    """The TORCH_WARN_ONCE of PyTorch's index_reduce kernel: once per process, but at each call under
-    set_warn_always(True), which leaves the once unspent."""
-    global _index_reduce_warned
-    from .._info import is_warn_always_enabled
-    from .._user_warnings import warn_from_user_code
+    """The TORCH_WARN_ONCE of PyTorch's index_reduce kernel."""
+    from .._user_warnings import warn_from_user_code, warns_once
 
-    if is_warn_always_enabled() or not _index_reduce_warned:
-        if not is_warn_always_enabled():
-            _index_reduce_warned = True
+    if warns_once("index_reduce in beta"):
         warn_from_user_code("index_reduce() is in beta and the API may change at any time. (Triggered internally at "
                             "/__w/pytorch/pytorch/aten/src/ATen/native/TensorAdvancedIndexing.cpp:1523.)")
 
