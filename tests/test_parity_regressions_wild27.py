@@ -159,6 +159,8 @@ def test_warnings_once_are_not_spent_while_warn_always_is_set(tmp_path):
                 torch.qr(A)
                 torch.zeros(3).index_reduce_(0, torch.tensor([0]), torch.ones(1), "prod")
                 torch.cross(torch.ones(2, 3), torch.ones(2, 3))
+                torch.ones(2).add(2, torch.ones(2))
+                torch.stft(torch.ones(64), 16, return_complex=True)
             print(always, [str(w.message).replace("torchless.", "torch.")[:40] for w in caught])
     """)
 
