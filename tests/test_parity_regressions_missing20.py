@@ -308,7 +308,8 @@ def test_resize_backward_and_deprecated_ger_out():
     torchless.set_warn_always(True)
     try:
         with pytest.warns(UserWarning, match=r"^torch\.ger is deprecated and will be removed in a future PyTorch "
-                                             r"release\. Use torch\.outer instead\.$"):
+                                             r"release\. Use torch\.outer instead\. \(Triggered internally at "
+                                             r"/__w/pytorch/pytorch/aten/src/ATen/native/LinearAlgebra\.cpp:1270\.\)$"):
             torchless.ger(torchless.ones(2), torchless.ones(3), out=torchless.empty(2, 3))
     finally:
         torchless.set_warn_always(previous)

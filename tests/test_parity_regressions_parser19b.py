@@ -162,7 +162,7 @@ def test_a_deprecated_overload_still_computes(source):
 
 
 def test_a_deprecated_overload_warns_once_as_pytorch(monkeypatch):
-    monkeypatch.setattr(torchless._parser_errors._schema, "_deprecated_overload_warned", False)
+    monkeypatch.setattr(torchless._user_warnings, "_spent_once", set())
     x = torchless.ones(2, 2)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -131,7 +131,7 @@ def test_switch_errors(call):
 def test_set_default_tensor_type():
     import torchless._info
 
-    torchless._info._default_tensor_type_warned = False  # torchless's warns once a process too: again, here
+    torchless._user_warnings._spent_once.discard("set_default_tensor_type")  # (once a process too: again, here)
     try:
         for lib in (torch, torchless):
             with warnings.catch_warnings(record=True) as caught:  # (torch's warns once a process)

@@ -223,9 +223,6 @@ def get_default_device():
     return current
 
 
-_default_tensor_type_warned = False
-
-
 def set_default_tensor_type(t):
     """Sets the default floating point tensor type (deprecated in PyTorch 2.1 for set_default_dtype)."""
     from . import _legacy_types
@@ -241,9 +238,9 @@ def set_default_tensor_type(t):
         t = legacy
     if not isinstance(t, _legacy_types.LegacyTensorType):
         raise TypeError("invalid type object: only floating-point types are supported as the default type")
-    global _default_tensor_type_warned
-    if not _default_tensor_type_warned:  # PyTorch's TORCH_WARN_ONCE: once per process, whatever the filters
-        _default_tensor_type_warned = True
+    from ._user_warnings import warns_once
+
+    if warns_once("set_default_tensor_type"):
         warnings.warn("torchless.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
                       "torchless.set_default_dtype() and torchless.set_default_device() as alternatives. (Triggered "
                       "internally at /__w/pytorch/pytorch/torch/csrc/tensor/python_tensor.cpp:434.)", UserWarning,

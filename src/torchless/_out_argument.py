@@ -6,10 +6,10 @@ of another shape is resized (with PyTorch's deprecation warning unless it was em
 Such calls are not recorded for autograd, so an operand requiring grad is PyTorch's error while grad mode is on.
 """
 import functools
-import warnings
 
 
 from . import _dtype, _memory_overlap
+from ._user_warnings import warn_from_user_code
 
 
 def with_out(name, function):
@@ -196,6 +196,16 @@ def _check_exact_dtype(name, target, value):
                                        out_cpp=_dtype.CPP_SCALAR_NAMES[out.name]))
 
 
+def warn_resized_output(shape, required_shape):
+    """PyTorch's warning that an out tensor of ``shape`` with elements is resized to ``required_shape``."""
+    warn_from_user_code(
+        f"An output with one or more elements was resized since it had shape {list(shape)}, which does not match "
+        f"the required output shape {list(required_shape)}. This behavior is deprecated, and in a future PyTorch "
+        "release outputs will not be resized unless they have zero elements. You can explicitly reuse an out tensor "
+        "t by resizing it, inplace, to zero elements with t.resize_(0). (Triggered internally at "
+        "/__w/pytorch/pytorch/aten/src/ATen/native/Resize.cpp:30.)")
+
+
 def _write(target, value):
     source, destination = value._data.dtype, target._data.dtype
     if not _dtype.can_cast(source, destination):
@@ -203,12 +213,7 @@ def _write(target, value):
                            f"output type {_dtype.from_numpy_dtype(destination).scalar_name}")
     if target._data.shape != value._data.shape:
         if target._data.size:
-            warnings.warn(
-                f"An output with one or more elements was resized since it had shape {list(target._data.shape)}, "
-                f"which does not match the required output shape {list(value._data.shape)}. This behavior is "
-                "deprecated, and in a future PyTorch release outputs will not be resized unless they have zero "
-                "elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
-                "t.resize_(0).", UserWarning, stacklevel=4)
+            warn_resized_output(target._data.shape, value._data.shape)
         from ._ops.tensor_extras import resized
 
         target._data = resized(target._data, value._data.shape)  # (in the storage of a view of a larger tensor)

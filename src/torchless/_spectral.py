@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from . import _dtype, _numpy_names, _parser_errors
+from ._user_warnings import warns_once
 from .autograd.graph import Node
 
 _SOURCE = "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/SpectralOps.cpp:{}.)"
@@ -28,14 +29,12 @@ _WARNINGS = {
     "zero tail": "The length of signal is shorter than the length parameter. Result is being padded with zeros in "
                  "the tail. Please check your center and hop_length settings. " + _SOURCE.format(1199),
 }
-_warned = set()
 
 
 def _warn_once(key, stacklevel):
     """Warn once per process; ``stacklevel`` counts from the caller (for stft: its Python part, where PyTorch's
     warnings from the native part point; for istft: the user's call, past the wrapper taking x=)."""
-    if key not in _warned:
-        _warned.add(key)
+    if warns_once(("spectral", key)):
         warnings.warn(_WARNINGS[key].replace("torch.", "torchless."), UserWarning, stacklevel=stacklevel + 1)
 
 

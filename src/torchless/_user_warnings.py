@@ -13,3 +13,19 @@ def warn_from_user_code(message):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, UserWarning, stacklevel=level)
 
+
+
+_spent_once = set()
+
+
+def warns_once(key):
+    """Whether PyTorch's TORCH_WARN_ONCE named ``key`` warns now: the first time in the process (whatever the warning
+    filters say), and at every call under ``set_warn_always(True)``, which leaves that first time unspent."""
+    from ._info import is_warn_always_enabled
+
+    if is_warn_always_enabled():
+        return True
+    if key in _spent_once:
+        return False
+    _spent_once.add(key)
+    return True

@@ -47,10 +47,14 @@ class _AliasLoader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec):
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        self.own_spec = module.__spec__
+        return module
 
     def exec_module(self, module):
-        pass
+        # Importing under the alias gave the module the alias's spec: its own goes back, or every relative import
+        # run later inside it (a lazy one in a function) would warn that ``__package__ != __spec__.parent``.
+        module.__spec__ = self.own_spec
 
 
 class AliasFinder(importlib.abc.MetaPathFinder):

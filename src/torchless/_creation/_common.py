@@ -3,13 +3,13 @@ memory keywords, and the parser's checks of sizes, dtypes and numbers with its m
 import functools
 import math
 import numbers
-import warnings
 
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, _shape_arg
 from .._device import require_cpu
+from .._user_warnings import warn_from_user_code
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 
 
@@ -62,11 +62,12 @@ def _with_out(function, resizes_first, keeps_shape, warns_on_resize):
         with no_grad():
             if out._data.shape != shape and not (keeps_shape and out._data.size == result._data.size):
                 if warns_on_resize:
-                    warnings.warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is "
-                                  f"{out._data.size} which does not match the computed number of elements "
-                                  f"{result._data.size}. Note that this may occur as a result of rounding error. The "
-                                  f"out tensor will be resized to a tensor of shape {tuple(shape)}.", UserWarning,
-                                  stacklevel=2)
+                    warn_from_user_code(
+                        f"The number of elements in the out tensor of shape {list(out._data.shape)} is "
+                        f"{out._data.size} which does not match the computed number of elements {result._data.size}. "
+                        "Note that this may occur as a result of rounding error. The out tensor will be resized to a "
+                        f"tensor of shape {tuple(shape)}. (Triggered internally at "
+                        "/__w/pytorch/pytorch/aten/src/ATen/native/RangeFactories.cpp:199.)")
                 out.resize_(shape)
             out.copy_(result.reshape(out._data.shape))
         if requires_grad:

@@ -2,12 +2,12 @@
 element by element: inversion of geometric waiting times below a mean of 10, Hormann's transformed rejection
 (BTRS) from there on, for the rarer outcome's probability."""
 import math
-import warnings
 
 import numpy as np
 
 from .. import _parser_errors
 from .._memory_format import with_c_strides
+from .._out_argument import warn_resized_output
 from .._tensor import Tensor
 
 # log(k!) - (the Stirling series' first terms) for k = 0 .. 9, as PyTorch tabulates it
@@ -97,11 +97,7 @@ def binomial(count, prob, generator=None):
     if count._data.dtype == np.float16:
         raise NotImplementedError("\"binomial_cpu\" not implemented for 'Half'")
     if shape != count._data.shape and count._data.size:  # (PyTorch's output, of count's shape, is resized)
-        warnings.warn(f"An output with one or more elements was resized since it had shape {list(count._data.shape)}, "
-                      f"which does not match the required output shape {list(shape)}. This behavior is deprecated, "
-                      "and in a future PyTorch release outputs will not be resized unless they have zero elements. "
-                      "You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements with "
-                      "t.resize_(0).", UserWarning, stacklevel=2)
+        warn_resized_output(count._data.shape, shape)
     source = stream(generator)
 
     def kernel(counts, probs):

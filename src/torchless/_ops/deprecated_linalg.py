@@ -6,18 +6,20 @@ import warnings
 from .. import _parser_errors
 from .._out_argument import with_out
 from .._tensor import Tensor
+from .._user_warnings import warns_once
 from ..return_types import _RETURN_TYPES
 
 
-_warned = set()  # the call sites PyTorch has warned from (TORCH_WARN_ONCE: once per process each)
 
 
-def _warn_once(site, message):
-    from .._info import is_warn_always_enabled
-
-    if site not in _warned or is_warn_always_enabled():
-        _warned.add(site)
-        warnings.warn(message, UserWarning, stacklevel=_callers_level())
+def _warn_once(site, message, source, in_library=False):
+    """PyTorch's TORCH_WARN_ONCE of ``site``, at ``source`` ("file.cpp:line" in ATen/native) which its message
+    names, pointing at the user's call (or, ``in_library``, at the function calling this one, where PyTorch's
+    Python wrapper makes the call that warns). Under set_warn_always(True) it warns at each call, leaving the once
+    unspent."""
+    if warns_once(("deprecated linalg", site)):
+        warnings.warn(f"{message} (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/{source}.)",
+                      UserWarning, stacklevel=2 if in_library else _callers_level())
 
 
 def _callers_level():
@@ -52,11 +54,11 @@ def chain_matmul(*matrices, out=None):
     for index, matrix in enumerate(matrices):  # (the parser's errors come before the warning)
         if not isinstance(matrix, Tensor):
             raise _parser_errors.element_not_tensor(index, 0, matrix)
-    # (PyTorch's out= variant warns from a call site of its own)
+    # (PyTorch's out= variant warns from a call site of its own; both are called from torch.functional's code)
     _warn_once(("chain_matmul", out is None),
                "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
                "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
-               "parameters.")
+               "parameters.", "LinearAlgebra.cpp:1102" if out is None else "LinearAlgebra.cpp:1120", in_library=True)
     return _matrices_product_into(*matrices, out=out)
 
 
@@ -92,7 +94,9 @@ def cholesky(input, upper=False, *, out=None):
     """The Cholesky factor of ``input`` (deprecated: torch.linalg.cholesky), upper triangular if ``upper``."""
     _check_tensor("cholesky", "input", 1, input)
     _check_flags("cholesky", 2, upper=upper)
-    _warn_once("cholesky", _CHOLESKY_DEPRECATED)
+    if out is not None:  # (PyTorch's out= variant warns, then calls the other, which warns too)
+        _warn_once(("cholesky", "out"), _CHOLESKY_DEPRECATED, "BatchLinearAlgebra.cpp:1800")
+    _warn_once("cholesky", _CHOLESKY_DEPRECATED, "BatchLinearAlgebra.cpp:1765")
     if input.dim() < 2:
         raise RuntimeError("cholesky: The input tensor A must have at least 2 dimensions.")
     from ..linalg import cholesky as linalg_cholesky
@@ -156,7 +160,8 @@ def qr(input, some=True, *, out=None):
     """The QR decomposition (deprecated: torch.linalg.qr), reduced if ``some``."""
     _check_tensor("qr", "input", 1, input)
     _check_flags("qr", 2, some=some)
-    _warn_once("qr", _QR_DEPRECATED)
+    _warn_once(("qr", out is None), _QR_DEPRECATED,
+               "BatchLinearAlgebra.cpp:2505" if out is None else "BatchLinearAlgebra.cpp:2517")
     from ..linalg import qr as linalg_qr
 
     return _into("qr", out, _RETURN_TYPES["qr"](*linalg_qr(input, "reduced" if some else "complete")))
@@ -185,7 +190,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
     _check_tensor("triangular_solve", "input", 1, input)
     _check_tensor("triangular_solve", "A", 2, A)
     _check_flags("triangular_solve", 3, upper=upper, transpose=transpose, unitriangular=unitriangular)
-    _warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED)
+    _warn_once("triangular_solve", _TRIANGULAR_SOLVE_DEPRECATED, "BatchLinearAlgebra.cpp:2273")
     _check_matrices("triangular_solve", "b", input)
     _check_matrices("triangular_solve", "A", A)
     from ..linalg import solve
@@ -215,7 +220,7 @@ def lu(A, pivot=True, get_infos=False, out=None):
     """``(LU, pivots)`` of ``A`` (deprecated: torch.linalg.lu_factor), with the infos too if ``get_infos`` (then as
     torch.return_types._lu_with_info). A zero pivot is no error either way."""
     _check_tensor("lu", "A", 1, A)
-    _warn_once("lu", _LU_DEPRECATED)
+    _warn_once("lu", _LU_DEPRECATED, "BatchLinearAlgebra.cpp:2073", in_library=True)  # (from torch.lu's and Tensor.lu's Python code)
     from ..linalg import lu_factor_ex
 
     factors = lu_factor_ex(A, pivot=pivot)
@@ -230,7 +235,7 @@ def lu_solve(input, LU_data, LU_pivots, *, out=None):
     _check_tensor("lu_solve", "input", 1, input)
     _check_tensor("lu_solve", "LU_data", 2, LU_data)
     _check_tensor("lu_solve", "LU_pivots", 3, LU_pivots)
-    _warn_once("lu_solve", _LU_SOLVE_DEPRECATED)
+    _warn_once("lu_solve", _LU_SOLVE_DEPRECATED, "BatchLinearAlgebra.cpp:2230")
     from ..linalg import lu_solve as linalg_lu_solve
 
     return _into("lu_solve", out, linalg_lu_solve(LU_data, LU_pivots, input))

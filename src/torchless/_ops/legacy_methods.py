@@ -100,7 +100,7 @@ def _ger_function(outer, input, *args, out=None, **kwargs):
         from .deprecated_linalg import _warn_once
 
         _warn_once(("ger", "out"), "torch.ger is deprecated and will be removed in a future PyTorch release. Use "
-                                   "torch.outer instead.")
+                                   "torch.outer instead.", "LinearAlgebra.cpp:1270")
     return outer(input, vec2, out=out)
 
 

@@ -583,17 +583,12 @@ def matrix_exp(self):
     return linalg_matrix_exp(self)
 
 
-_cross_dim_warned = False
-
-
 def _warn_cross_dim():
-    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), naming the user's line (by
-    torchless.cross or Tensor.cross alike), with ATen's source location."""
-    global _cross_dim_warned
-    if not _cross_dim_warned:
-        _cross_dim_warned = True
-        from .._user_warnings import warn_from_user_code
+    """PyTorch's TORCH_WARN_ONCE, naming the user's line (by torchless.cross or Tensor.cross alike), with ATen's
+    source location."""
+    from .._user_warnings import warn_from_user_code, warns_once
 
+    if warns_once("cross without dim"):
         warn_from_user_code("Using torchless.cross without specifying the dim arg is deprecated.\nPlease either pass "
                             "the dim explicitly or simply use torchless.linalg.cross.\nThe default value of dim will "
                             "change to agree with that of linalg.cross in a future release. (Triggered internally at "
@@ -822,6 +817,15 @@ def as_strided_scatter(self, src, size, stride, storage_offset=None):
 _INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
 
 
+def _warn_index_reduce_in_beta():
+    """The TORCH_WARN_ONCE of PyTorch's index_reduce kernel."""
+    from .._user_warnings import warn_from_user_code, warns_once
+
+    if warns_once("index_reduce in beta"):
+        warn_from_user_code("index_reduce() is in beta and the API may change at any time. (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/TensorAdvancedIndexing.cpp:1523.)")
+
+
 def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     """Rows of ``source`` reduced into the rows of this tensor ``index`` names, along ``dim``."""
     if type(dim) is not int:
@@ -852,6 +856,7 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     if not ndim:
         return index_reduce(self.reshape(1), 0, index.reshape(1), source.reshape(1), reduce,
                             include_self=include_self).reshape(())
+    _warn_index_reduce_in_beta()
     shape = [1] * ndim
     shape[axis] = -1
     full = np.broadcast_to(idx.astype(np.int64).reshape(shape), source._data.shape)

@@ -328,11 +328,12 @@ def native_entry(name, overloads, impl, shown=None):
     return entry
 
 def warn_deprecated_overload(name, overload, replacements):
-    global _deprecated_overload_warned
-    if _deprecated_overload_warned:
-        return
-    _deprecated_overload_warned = True
     import warnings
+
+    from .._user_warnings import warns_once
+
+    if not warns_once("deprecated overload"):  # (one TORCH_WARN_ONCE for every overload)
+        return
 
     printed = (_Schema(name, text).printed() for text in replacements)
     warnings.warn(f"This overload of {name} is deprecated:\n\t{name}({_Schema(name, overload).printed()})\n"
@@ -341,5 +342,3 @@ def warn_deprecated_overload(name, overload, replacements):
                   + " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/python_arg_parser.cpp:1841.)",
                   UserWarning, stacklevel=4)
 
-
-_deprecated_overload_warned = False

@@ -4,7 +4,6 @@ take, nonzero/argwhere and where.
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
 import numbers
-import warnings
 
 import numpy as np
 
@@ -14,6 +13,7 @@ from .._ops._util import normalize_dim, raise_if_not_broadcastable
 from ..autograd import grad_mode
 from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
+from .._user_warnings import warn_from_user_code
 from ..autograd import forward_ad
 from ._arguments import check_index_along, check_index_values, check_scatter_arguments
 
@@ -147,10 +147,10 @@ class SelectionMethods:
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
         if isinstance(src, Tensor):
-            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
-                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options. "
-                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                          "TensorAdvancedIndexing.cpp:225.)", UserWarning, stacklevel=3)
+            warn_from_user_code("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+                                "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+                                "reduction options. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
+                                "native/TensorAdvancedIndexing.cpp:225.)")
         with grad_mode.no_grad():
             base = self.detach()
             source = src.detach() if isinstance(src, Tensor) else \

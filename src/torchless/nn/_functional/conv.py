@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._tensor import Tensor
+from ..._user_warnings import warns_once
 from ...autograd.graph import records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
 from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand
@@ -62,19 +63,16 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
 _ASYMMETRIC_SAME_WARNING = ("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
                             "copy of the input be created (Triggered internally at "
                             "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)")
-_asymmetric_same_warned = False
 
 
 def _warn_asymmetric_same_once():
     """PyTorch's warning that an odd total 'same' padding needs a padded copy of the input.
 
-    TORCH_WARN_ONCE: once per process, whatever the warning filters say (even "always"). The warning is
+    TORCH_WARN_ONCE (see warns_once), whatever the warning filters say (even "always"). The warning is
     attributed to the frame calling the functional (through convolve, native's parser, conv*d, _conv and
     _convolution_same), as PyTorch attributes its C++ warnings to the Python caller.
     """
-    global _asymmetric_same_warned
-    if not _asymmetric_same_warned:
-        _asymmetric_same_warned = True
+    if warns_once("asymmetric same padding"):
         warnings.warn(_ASYMMETRIC_SAME_WARNING, UserWarning, stacklevel=7)
 
 
