@@ -14,7 +14,6 @@ def warn_from_user_code(message):
     warnings.warn(message, UserWarning, stacklevel=level)
 
 
-
 _spent_once = set()
 
 
