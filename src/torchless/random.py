@@ -535,6 +535,8 @@ def normal_like(tensor, mean=0.0, std=1.0, generator=None):
     """``tensor.normal_(mean, std)``'s values: drawn in memory order, one by one (PyTorch's serial path) when the
     tensor is not contiguous."""
     serial = not tensor.is_contiguous()
+    if tensor._data.dtype.kind == "c":  # each part's spread, as in PyTorch
+        std = std / math.sqrt(2)
     return draw_like(tensor._data, lambda shape: draw_values(stream(generator).normal, shape, tensor._data.dtype, mean,
                                                              std, serial=serial))
 

@@ -4,7 +4,6 @@ overlaps itself.
 
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
-import math
 import numbers
 import re
 import warnings
@@ -599,8 +598,6 @@ class InPlaceMethods:
         self._check_random_fill("normal_kernel_cpu")
         if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
-            std = std / math.sqrt(2)
         return self._overwrite(normal_like(self, mean, std, generator), "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):

@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
 from .._tensor_methods._arguments import check_uniform_bounds
 from ..autograd import grad_mode
 from ..random import draw_like, normal_like, stream
@@ -117,6 +116,8 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
+    if tensor._data.dtype.kind == "c":
+        return _refuse_complex_trunc_normal(tensor, mean, std, a, b, mass, generator)
     draws, dtype = stream(generator), tensor._data.dtype
     redrawn = []  # whether any value was drawn again
     # PyTorch draws into the tensor and tensors empty_like it: in its memory order, and normals one by one when it
@@ -154,6 +155,18 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
         return values
 
     return _fill(tensor, draw_like(tensor._data, accepted_uniforms), writes=_draw_and_copy(redrawn))
+
+
+def _refuse_complex_trunc_normal(tensor, mean, std, a, b, mass, generator):
+    """PyTorch's trunc_normal_ of a complex tensor: its first draws (into the tensor, which keeps them, and the
+    acceptance uniforms) run, then its first comparison, which has no complex kernel, fails."""
+    with grad_mode.no_grad():
+        if mass > 0.3:
+            tensor.normal_(mean, std, generator=generator)
+            tensor._no_kernel_for("c", "lt_cpu")
+        tensor.uniform_(a, b, generator=generator)
+        tensor.new_empty(tensor.shape).uniform_(generator=generator)
+        tensor._no_kernel_for("c", "gt_cpu")
 
 
 def _draw_and_copy(redrawn):
@@ -260,6 +273,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     tensor._check_random_fill("normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
+    if tensor._data.dtype.kind == "c":  # ... whose QR's signs (torch.sign) it then refuses for complex numbers
+        tensor.new_empty((rows, cols)).normal_(generator=generator).sign()
     if tensor.dtype.name == "float16":
         raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")  # ... and has no half QR
     tensor.view(rows, cols)  # PyTorch copies the matrix in through a view: refused for a tensor it cannot view so

@@ -1,0 +1,86 @@
+"""Regression tests for module27's findings: nn.init, nn.Module and nn.utils driven as a PyTorch user does.
+
+Differences fixed:
+- ``nn.init.sparse_`` of a complex tensor drew its values with twice PyTorch's variance: PyTorch's ``normal_``
+  gives each part of a complex number std / sqrt(2), which only ``Tensor.normal_`` did (now ``normal_like``,
+  behind both).
+- ``nn.init.trunc_normal_`` and ``nn.init.orthogonal_`` of a complex tensor failed with a KeyError of NumPy's
+  dtype, or filled a one-element tensor; PyTorch draws first (into the tensor for trunc_normal_), then refuses
+  complex numbers in its first comparison (``"lt_cpu"``/``"gt_cpu" not implemented for 'ComplexFloat'``) or in
+  torch.sign of the QR's diagonal.
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+COMPLEX = ["complex64", "complex128"]
+
+
+def _both(shape, dtype):
+    """The same zero tensor in each library, each library's default generator seeded alike."""
+    torch.manual_seed(3)
+    torchless.manual_seed(3)
+    return torch.zeros(shape, dtype=getattr(torch, dtype)), torchless.zeros(shape, dtype=getattr(torchless, dtype))
+
+
+def _outcome(call):
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - the exception is what is compared
+        return type(error), str(error)
+    return None
+
+
+def _assert_same_state(expected, actual):
+    """The tensor's values and the default generator's next draw, as PyTorch leaves them."""
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(torchless.rand(3).numpy(), torch.rand(3).numpy())
+
+
+@pytest.mark.parametrize("dtype", COMPLEX)
+@pytest.mark.parametrize("shape", [(4, 6), (1, 1), (7, 2)])
+@pytest.mark.parametrize("std", [0.01, 2.0])
+def test_sparse_of_complex_tensor_draws_pytorch_spread(shape, dtype, std):
+    expected, actual = _both(shape, dtype)
+    torch.nn.init.sparse_(expected, 0.3, std=std)
+    torchless.nn.init.sparse_(actual, 0.3, std=std)
+    _assert_same_state(expected, actual)
+
+
+@pytest.mark.filterwarnings("ignore:mean is more than 2 std")
+@pytest.mark.parametrize("dtype", COMPLEX)
+@pytest.mark.parametrize("shape", [(4, 6), (1, 1), (0, 3), (3,), (2, 3, 2)])
+@pytest.mark.parametrize("bounds", [(0.0, 1.0, -2.0, 2.0), (0.0, 1.0, 3.0, 4.0), (1.0, 2.0, -1.0, 3.0)])
+def test_trunc_normal_refuses_complex_after_pytorch_draws(shape, dtype, bounds):
+    expected, actual = _both(shape, dtype)
+    error = _outcome(lambda: torch.nn.init.trunc_normal_(expected, *bounds))
+    assert error is not None
+    assert _outcome(lambda: torchless.nn.init.trunc_normal_(actual, *bounds)) == error
+    _assert_same_state(expected, actual)
+
+
+@pytest.mark.parametrize("dtype", COMPLEX)
+@pytest.mark.parametrize("shape", [(4, 6), (1, 1), (6, 2), (2, 3, 2)])
+def test_orthogonal_refuses_complex_after_pytorch_draws(shape, dtype):
+    expected, actual = _both(shape, dtype)
+    error = _outcome(lambda: torch.nn.init.orthogonal_(expected))
+    assert error is not None
+    assert _outcome(lambda: torchless.nn.init.orthogonal_(actual)) == error
+    _assert_same_state(expected, actual)
+
+
+def test_orthogonal_of_empty_complex_tensor_is_a_no_op():
+    expected, actual = _both((0, 3), "complex64")
+    assert torch.nn.init.orthogonal_(expected) is expected
+    assert torchless.nn.init.orthogonal_(actual) is actual
+
+
+@pytest.mark.parametrize("dtype", COMPLEX)
+def test_tensor_normal_of_complex_keeps_pytorch_spread(dtype):
+    expected, actual = _both((5, 4), dtype)
+    expected.normal_(0.5, 3.0)
+    actual.normal_(0.5, 3.0)
+    _assert_same_state(expected, actual)
