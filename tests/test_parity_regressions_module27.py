@@ -8,6 +8,10 @@ Differences fixed:
   dtype, or filled a one-element tensor; PyTorch draws first (into the tensor for trunc_normal_), then refuses
   complex numbers in its first comparison (``"lt_cpu"``/``"gt_cpu" not implemented for 'ComplexFloat'``) or in
   torch.sign of the QR's diagonal.
+- ``nn.utils.clip_grads_with_norm_`` given a total norm that is not 0-d read it as a number (or failed in
+  ``item``): PyTorch's ``_foreach_mul_`` (its CPU default) refuses it ("scalar tensor expected to be 0 dim ..."),
+  and with ``foreach=False`` its ``mul_`` broadcasts it into each gradient, dtype group by group, until one
+  cannot hold the product.
 """
 import numpy as np
 import pytest
@@ -84,3 +88,21 @@ def test_tensor_normal_of_complex_keeps_pytorch_spread(dtype):
     expected.normal_(0.5, 3.0)
     actual.normal_(0.5, 3.0)
     _assert_same_state(expected, actual)
+
+
+@pytest.mark.parametrize("foreach", [None, True, False])
+@pytest.mark.parametrize("total_norm", [[1.0, 2.0], [4.0], [[4.0]], [[1.0], [2.0], [3.0]], 4.0])
+def test_clip_grads_with_norm_of_a_shaped_total_norm(total_norm, foreach):
+    def clipped(library):
+        library.manual_seed(0)
+        parameters = [library.nn.Parameter(library.randn(3, 2)), library.nn.Parameter(library.randn(4).double())]
+        for parameter in parameters:
+            parameter.grad = library.randn_like(parameter)
+        error = _outcome(lambda: library.nn.utils.clip_grads_with_norm_(parameters, 1.0, library.tensor(total_norm),
+                                                                         foreach=foreach))
+        return error, [parameter.grad.numpy() for parameter in parameters]
+
+    (expected_error, expected), (error, actual) = clipped(torch), clipped(torchless)
+    assert error == expected_error
+    for expected_grad, grad in zip(expected, actual):
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
