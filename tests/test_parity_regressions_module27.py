@@ -12,6 +12,13 @@ Differences fixed:
   ``item``): PyTorch's ``_foreach_mul_`` (its CPU default) refuses it ("scalar tensor expected to be 0 dim ..."),
   and with ``foreach=False`` its ``mul_`` broadcasts it into each gradient, dtype group by group, until one
   cannot hold the product.
+- nn.init's functions writing their values directly (trunc_normal_, orthogonal_, sparse_, eye_, dirac_) failed
+  with NumPy's "assignment destination is read-only" on a view of an expanded tensor holding each element once
+  (``w.expand(2, 6, 4)[0]``), which PyTorch writes through; on an expanded tensor whose elements share memory,
+  eye_ and dirac_ give PyTorch's result (a 1 wherever a 1 was written to the memory), the others its error.
+- The random fills (``Tensor.uniform_``, ``Tensor.normal_``, so nn.init's initializers too) refused an expanded
+  tensor only after drawing its values, so the generator moved on where PyTorch's, which checks first, does not;
+  ``normal_`` checked the dtype before ``std``, where PyTorch reports a negative std first.
 """
 import numpy as np
 import pytest
@@ -106,3 +113,56 @@ def test_clip_grads_with_norm_of_a_shaped_total_norm(total_norm, foreach):
     assert error == expected_error
     for expected_grad, grad in zip(expected, actual):
         np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
+
+
+INITIALIZERS = [
+    ("uniform_", ()), ("normal_", (1.0, 2.0)), ("xavier_uniform_", ()), ("kaiming_normal_", ()),
+    ("trunc_normal_", ()), ("trunc_normal_", (0.0, 1.0, 2.0, 3.0)), ("orthogonal_", ()), ("eye_", ()),
+    ("constant_", (2.0,)), ("zeros_", ()), ("sparse_", (0.4,)),
+]
+EXPANDED = [  # (a view of an expanded tensor in each library, whether its elements share memory)
+    (lambda L: L.zeros(6, 4).expand(2, 6, 4)[1], False),
+    (lambda L: L.zeros(6, 4).expand(2, 6, 4).transpose(1, 2)[0], False),
+    (lambda L: L.zeros(4).expand(6, 4), True),
+    (lambda L: L.zeros(6, 1).expand(6, 4), True),
+]
+
+
+@pytest.mark.parametrize("view, shares_memory", EXPANDED)
+@pytest.mark.parametrize("name, args", INITIALIZERS)
+def test_initializers_of_expanded_tensors(name, args, view, shares_memory):
+    def initialized(library):
+        library.manual_seed(3)
+        tensor = view(library)
+        error = _outcome(lambda: getattr(library.nn.init, name)(tensor, *args))
+        return error, tensor.clone().numpy(), library.rand(3).numpy()
+
+    (expected_error, expected, expected_next), (error, actual, actual_next) = initialized(torch), initialized(torchless)
+    assert error == expected_error
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(actual_next, expected_next)  # the draws PyTorch makes, none before its error
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 3, 3), (4, 4, 5), (6, 2, 3, 3, 3)])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_dirac_of_expanded_tensor_writes_through(shape, groups):
+    def initialized(library):
+        tensor = library.zeros((1,) + shape[1:]).expand(shape)
+        library.nn.init.dirac_(tensor, groups)
+        return tensor.clone().numpy()
+
+    np.testing.assert_array_equal(initialized(torchless), initialized(torch))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "bool"])
+@pytest.mark.parametrize("method, args", [("normal_", ()), ("uniform_", ()), ("normal_", (0.0, -1.0)),
+                                          ("uniform_", (2.0, 1.0))])
+def test_random_fill_checks_before_drawing(method, args, dtype):
+    def filled(library):
+        library.manual_seed(0)
+        tensor = library.zeros(4, dtype=getattr(library, dtype)).expand(6, 4)
+        return _outcome(lambda: getattr(tensor, method)(*args)), library.rand(3).numpy()
+
+    (expected_error, expected_next), (error, actual_next) = filled(torch), filled(torchless)
+    assert error == expected_error
+    np.testing.assert_array_equal(actual_next, expected_next)

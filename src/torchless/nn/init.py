@@ -61,8 +61,21 @@ def _calculate_correct_fan(tensor, mode):
 def _fill(tensor, values, writes=1):
     """Write ``values`` into ``tensor``, as ``writes`` in-place operations: its version moves on as much as
     PyTorch's init function moves it (one per in-place op it runs)."""
-    with grad_mode.no_grad():
+    try:
         tensor._data[...] = values
+    except ValueError:  # a view of an expanded tensor: read-only in NumPy, PyTorch writes through it
+        tensor._writable_data(fills=np.ndim(values) == 0)[...] = values
+    for _ in range(writes):
+        tensor._bump_version()
+    return tensor
+
+
+def _zero_then_ones(tensor, ones, writes=1):
+    """Zero ``tensor``, then write a 1 where ``ones`` (a boolean array) is set, as PyTorch's eye_ and dirac_ do:
+    in an expanded tensor, whose elements share memory, every element sharing a 1's memory reads 1."""
+    memory = tensor._data if tensor._data.flags.writeable else tensor._writable_data(fills=True)
+    memory[...] = 0
+    memory[ones] = 1
     for _ in range(writes):
         tensor._bump_version()
     return tensor
@@ -141,6 +154,7 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
         return _fill(tensor, draw_like(tensor._data, redrawn_outside), writes=_draw_and_copy(redrawn))
     tensor._no_kernel_for("biu", "check_uniform_bounds")
     check_uniform_bounds(a, b, dtype)
+    tensor._refuse_internal_overlap()
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
 
@@ -207,7 +221,7 @@ def zeros_(tensor):
 def eye_(tensor):
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _zero_then_ones(tensor, np.eye(*tensor.shape, dtype=bool))
 
 
 def dirac_(tensor, groups=1):
@@ -218,7 +232,7 @@ def dirac_(tensor, groups=1):
     if tensor.shape[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
     out_per_group = tensor.shape[0] // groups
-    values = np.zeros(tensor.shape)
+    ones = np.zeros(tensor.shape, bool)
     centre = tuple(k // 2 for k in tensor.shape[2:])
     empty_dims = [dim for dim, size in enumerate(tensor.shape) if dim >= 2 and size == 0]
     if empty_dims and out_per_group and tensor.shape[1]:  # PyTorch's indexing of the first centre fails
@@ -226,8 +240,8 @@ def dirac_(tensor, groups=1):
     ones_per_group = min(out_per_group, tensor.shape[1])
     for g in range(groups):
         for d in range(ones_per_group):
-            values[(g * out_per_group + d, d) + centre] = 1
-    return _fill(tensor, values, writes=1 + groups * ones_per_group)  # PyTorch zeroes it, then sets each one
+            ones[(g * out_per_group + d, d) + centre] = True
+    return _zero_then_ones(tensor, ones, writes=1 + groups * ones_per_group)  # PyTorch zeroes it, then sets each one
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
@@ -272,7 +286,8 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    tensor._check_random_fill("normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
+    # PyTorch draws into a new tensor of the same dtype (refused for an expanded one only as it copies the result) ...
+    tensor._no_kernel_for("biu", "normal_kernel_cpu")
     if tensor._data.dtype.kind == "c":  # ... whose QR's signs (torch.sign) it then refuses for complex numbers
         tensor.new_empty((rows, cols)).normal_(generator=generator).sign()
     if tensor.dtype.name == "float16":
