@@ -19,6 +19,9 @@ Differences fixed:
 - The random fills (``Tensor.uniform_``, ``Tensor.normal_``, so nn.init's initializers too) refused an expanded
   tensor only after drawing its values, so the generator moved on where PyTorch's, which checks first, does not;
   ``normal_`` checked the dtype before ``std``, where PyTorch reports a negative std first.
+- ``functional_call`` with tied weights compares, as PyTorch, the values of all the tied names when several are
+  given (a KeyError for one not given); ``nn.utils.stateless.functional_call`` given a tuple of dicts fails with
+  PyTorch's AttributeError (only ``torch.func``'s takes several dicts).
 """
 import numpy as np
 import pytest
@@ -166,3 +169,41 @@ def test_random_fill_checks_before_drawing(method, args, dtype):
     (expected_error, expected_next), (error, actual_next) = filled(torch), filled(torchless)
     assert error == expected_error
     np.testing.assert_array_equal(actual_next, expected_next)
+
+
+FUNCTIONAL_CALLS = [  # (names of a weight tied three times given a value, each a key of ``values``)
+    {"0.weight": "w", "1.weight": "w"},
+    {"0.weight": "w", "1.weight": "w", "2.weight": "w"},
+    {"0.weight": "w", "1.weight": "2w"},
+    {"0.weight": "w", "1.weight": "2w", "2.weight": "w"},
+    {"1.weight": "2w"},
+]
+
+
+@pytest.mark.parametrize("given", FUNCTIONAL_CALLS)
+def test_functional_call_with_tied_weights(given):
+    def called(library):
+        library.manual_seed(0)
+        layer = library.nn.Linear(3, 3)
+        model = library.nn.Sequential(layer, layer, layer)
+        values = {"w": library.eye(3), "2w": library.eye(3) * 2}
+        x = library.randn(4, 3)
+        result = []
+        error = _outcome(lambda: result.append(library.func.functional_call(
+            model, {name: values[value] for name, value in given.items()}, x)))
+        return error, [r.detach().numpy() for r in result]
+
+    (expected_error, expected), (error, actual) = called(torch), called(torchless)
+    assert error == expected_error
+    for expected_out, out in zip(expected, actual):
+        np.testing.assert_allclose(out, expected_out, rtol=1e-5, atol=1e-6)
+
+
+def test_stateless_functional_call_takes_one_dict():
+    def called(library):
+        model = library.nn.Linear(3, 2)
+        with pytest.warns(FutureWarning):
+            return _outcome(lambda: library.nn.utils.stateless.functional_call(
+                model, ({"weight": library.ones(2, 3)},), library.ones(4, 3)))
+
+    assert called(torchless) == called(torch)
