@@ -18,7 +18,10 @@ Differences fixed:
   eye_ and dirac_ give PyTorch's result (a 1 wherever a 1 was written to the memory), the others its error.
 - The random fills (``Tensor.uniform_``, ``Tensor.normal_``, so nn.init's initializers too) refused an expanded
   tensor only after drawing its values, so the generator moved on where PyTorch's, which checks first, does not;
-  ``normal_`` checked the dtype before ``std``, where PyTorch reports a negative std first.
+  ``normal_`` checked the dtype before ``std``, where PyTorch reports a negative std first. The other random
+  fills (random_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_) too drew first, and checked the
+  dtype or random_'s bounds before the overlap, where PyTorch checks it right after its arguments' values;
+  cauchy_ of a complex tensor named its type "None" in PyTorch's error ("c10::complex<float>").
 - ``functional_call`` with tied weights compares, as PyTorch, the values of all the tied names when several are
   given (a KeyError for one not given); ``nn.utils.stateless.functional_call`` given a tuple of dicts fails with
   PyTorch's AttributeError (only ``torch.func``'s takes several dicts).
@@ -207,3 +210,27 @@ def test_stateless_functional_call_takes_one_dict():
                 model, ({"weight": library.ones(2, 3)},), library.ones(4, 3)))
 
     assert called(torchless) == called(torch)
+
+
+RANDOM_FILLS = [
+    ("random_", ()), ("random_", (3,)), ("random_", (3, 1)), ("random_", (0, 300)), ("bernoulli_", ()),
+    ("bernoulli_", (2.0,)), ("bernoulli_", ("p",)), ("bernoulli_", ("2p",)), ("bernoulli_", ("int p",)),
+    ("exponential_", ()), ("exponential_", (-1.0,)), ("cauchy_", ()), ("cauchy_", (0.0, -1.0)), ("log_normal_", ()),
+    ("geometric_", (0.5,)), ("geometric_", (2.0,)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "bool", "uint8", "complex64"])
+@pytest.mark.parametrize("method, args", RANDOM_FILLS)
+def test_random_fills_of_expanded_tensor_check_before_drawing(method, args, dtype):
+    def filled(library):
+        library.manual_seed(0)
+        tensor = library.zeros(4, dtype=getattr(library, dtype)).expand(6, 4)
+        probabilities = {"p": library.full((6, 4), 0.5), "2p": library.full((6, 4), 2.0),
+                         "int p": library.ones(6, 4, dtype=library.int64)}
+        call_args = [probabilities.get(arg, arg) if isinstance(arg, str) else arg for arg in args]
+        return _outcome(lambda: getattr(tensor, method)(*call_args)), library.rand(3).numpy()
+
+    (expected_error, expected_next), (error, actual_next) = filled(torch), filled(torchless)
+    assert error == expected_error
+    np.testing.assert_array_equal(actual_next, expected_next)

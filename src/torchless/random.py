@@ -680,6 +680,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
     draws = stream(generator)
     if isinstance(p, Tensor):
+        self._refuse_internal_overlap()
         if p._data.dtype.kind != "f":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.dtype.scalar_name}'")
         probabilities = p.expand(self.shape)._data
@@ -690,6 +691,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
         drawn = draws.bernoulli_from(probabilities.transpose(order)).transpose(np.argsort(order))
         return self._overwrite(drawn, "BernoulliBackward1")
     _check_probability(p)
+    self._refuse_internal_overlap()
     return self._overwrite(draw_like(self._data, lambda shape: draws.bernoulli(shape, p)), "BernoulliBackward2")
 
 
