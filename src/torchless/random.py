@@ -535,6 +535,8 @@ def normal_like(tensor, mean=0.0, std=1.0, generator=None):
     """``tensor.normal_(mean, std)``'s values: drawn in memory order, one by one (PyTorch's serial path) when the
     tensor is not contiguous."""
     serial = not tensor.is_contiguous()
+    if tensor._data.dtype.kind == "c":  # each part's spread, as in PyTorch
+        std = std / math.sqrt(2)
     return draw_like(tensor._data, lambda shape: draw_values(stream(generator).normal, shape, tensor._data.dtype, mean,
                                                              std, serial=serial))
 
@@ -680,6 +682,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
     draws = stream(generator)
     if isinstance(p, Tensor):
+        self._refuse_internal_overlap()
         if p._data.dtype.kind != "f":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.dtype.scalar_name}'")
         probabilities = p.expand(self.shape)._data
@@ -690,6 +693,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
         drawn = draws.bernoulli_from(probabilities.transpose(order)).transpose(np.argsort(order))
         return self._overwrite(drawn, "BernoulliBackward1")
     _check_probability(p)
+    self._refuse_internal_overlap()
     return self._overwrite(draw_like(self._data, lambda shape: draws.bernoulli(shape, p)), "BernoulliBackward2")
 
 

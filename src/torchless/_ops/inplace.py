@@ -265,6 +265,7 @@ def random_(self, *args, **kwargs):
     low, high = parsed.get("from"), parsed.get("to")
     _check_int64(low, high)
     _check_leaf(self)
+    self._refuse_internal_overlap()  # (before the bounds: PyTorch's TensorIterator is built first)
     kind = "RandomBackward2" if "to" not in parsed else "RandomBackward1" if "from" not in parsed else "RandomBackward0"
     if high is not None:
         low = low or 0
@@ -297,6 +298,7 @@ def exponential_(self, *args, **kwargs):
     lambd = parsed["lambd"]
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    self._refuse_internal_overlap()
     if self._data.size:  # (a check of PyTorch's kernel, which does not run on an empty tensor)
         _continuous_only(self, "Exponential", self.dtype.scalar_name)
     draws = stream(parsed["generator"])
@@ -312,6 +314,7 @@ def geometric_(self, *args, **kwargs):
     p = parsed["p"]
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    self._refuse_internal_overlap()
     if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
         self._no_kernel_for("b", "geometric_cpu")
     draws = stream(parsed["generator"])
@@ -326,7 +329,8 @@ def cauchy_(self, *args, **kwargs):
     median, sigma = parsed["median"], parsed["sigma"]
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
-    _continuous_only(self, "Cauchy", _dtype.CPP_TYPE_NAMES.get(self._data.dtype.name))
+    _continuous_only(self, "Cauchy", _dtype.cpp_name(self._data.dtype))
+    self._refuse_internal_overlap()
     draws = stream(parsed["generator"])
     return self._overwrite(draw_like(self._data, lambda shape: draws.cauchy(shape, median, sigma)), "CauchyBackward0")
 
@@ -339,6 +343,7 @@ def log_normal_(self, *args, **kwargs):
     mean, std = parsed["mean"], parsed["std"]
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    self._refuse_internal_overlap()
     if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
         self._no_kernel_for("biu", "log_normal_cpu")
     draws = stream(parsed["generator"])

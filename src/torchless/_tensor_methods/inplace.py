@@ -4,7 +4,6 @@ overlaps itself.
 
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
-import math
 import numbers
 import re
 import warnings
@@ -561,8 +560,17 @@ class InPlaceMethods:
         return self._overwrite(value, "FillBackward2")
 
     def _check_random_fill(self, kernel):  # (also nn.init's)
+        """PyTorch's checks, before its random ``kernel`` draws anything into this tensor: the kernel's dtype
+        dispatch, then memory holding no element in several places."""
         if self._data.size:  # PyTorch's random kernels, and their dtype dispatch, do not run on an empty tensor
             self._no_kernel_for("biu", kernel)
+        self._refuse_internal_overlap()
+
+    def _refuse_internal_overlap(self):
+        """PyTorch's error for an op writing values into memory holding an element in several places (an expanded
+        tensor), raised before the op computes (or draws) anything."""
+        if _has_internal_overlap(self._data):
+            raise RuntimeError(_INTERNAL_OVERLAP)
 
     def _no_kernel_for(self, kinds, kernel):
         """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``)."""
@@ -585,6 +593,7 @@ class InPlaceMethods:
         a, b = bounds + (0.0, 1.0)[len(bounds):]
         self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
         check_uniform_bounds(a, b, self._data.dtype)
+        self._refuse_internal_overlap()
         draws = stream(generator)
         values = draw_like(self._data, lambda shape: draw_values(draws.uniform, shape, self._data.dtype, a, b))
         return self._overwrite(values, "UniformBackward0")
@@ -596,11 +605,9 @@ class InPlaceMethods:
             parsed = _parser_errors.parse("normal_", _parser_errors.PARSED_ON_FAILURE["normal_"][0], (mean, std),
                                           {"generator": generator})
             mean, std = parsed["mean"], parsed["std"]
-        self._check_random_fill("normal_kernel_cpu")
         if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
-            std = std / math.sqrt(2)
+        self._check_random_fill("normal_kernel_cpu")
         return self._overwrite(normal_like(self, mean, std, generator), "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):

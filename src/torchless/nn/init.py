@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 
-from .. import _dtype
 from .._tensor_methods._arguments import check_uniform_bounds
 from ..autograd import grad_mode
 from ..random import draw_like, normal_like, stream
@@ -62,8 +61,21 @@ def _calculate_correct_fan(tensor, mode):
 def _fill(tensor, values, writes=1):
     """Write ``values`` into ``tensor``, as ``writes`` in-place operations: its version moves on as much as
     PyTorch's init function moves it (one per in-place op it runs)."""
-    with grad_mode.no_grad():
+    try:
         tensor._data[...] = values
+    except ValueError:  # a view of an expanded tensor: read-only in NumPy, PyTorch writes through it
+        tensor._writable_data(fills=np.ndim(values) == 0)[...] = values
+    for _ in range(writes):
+        tensor._bump_version()
+    return tensor
+
+
+def _zero_then_ones(tensor, ones, writes=1):
+    """Zero ``tensor``, then write a 1 where ``ones`` (a boolean array) is set, as PyTorch's eye_ and dirac_ do:
+    in an expanded tensor, whose elements share memory, every element sharing a 1's memory reads 1."""
+    memory = tensor._data if tensor._data.flags.writeable else tensor._writable_data(fills=True)
+    memory[...] = 0
+    memory[ones] = 1
     for _ in range(writes):
         tensor._bump_version()
     return tensor
@@ -117,6 +129,8 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
+    if tensor._data.dtype.kind == "c":
+        return _refuse_complex_trunc_normal(tensor, mean, std, a, b, mass, generator)
     draws, dtype = stream(generator), tensor._data.dtype
     redrawn = []  # whether any value was drawn again
     # PyTorch draws into the tensor and tensors empty_like it: in its memory order, and normals one by one when it
@@ -140,6 +154,7 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
         return _fill(tensor, draw_like(tensor._data, redrawn_outside), writes=_draw_and_copy(redrawn))
     tensor._no_kernel_for("biu", "check_uniform_bounds")
     check_uniform_bounds(a, b, dtype)
+    tensor._refuse_internal_overlap()
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
 
@@ -154,6 +169,18 @@ def _no_grad_trunc_normal_(tensor, mean, std, a, b, generator=None):
         return values
 
     return _fill(tensor, draw_like(tensor._data, accepted_uniforms), writes=_draw_and_copy(redrawn))
+
+
+def _refuse_complex_trunc_normal(tensor, mean, std, a, b, mass, generator):
+    """PyTorch's trunc_normal_ of a complex tensor: its first draws (into the tensor, which keeps them, and the
+    acceptance uniforms) run, then its first comparison, which has no complex kernel, fails."""
+    with grad_mode.no_grad():
+        if mass > 0.3:
+            tensor.normal_(mean, std, generator=generator)
+            tensor._no_kernel_for("c", "lt_cpu")
+        tensor.uniform_(a, b, generator=generator)
+        tensor.new_empty(tensor.shape).uniform_(generator=generator)
+        tensor._no_kernel_for("c", "gt_cpu")
 
 
 def _draw_and_copy(redrawn):
@@ -194,7 +221,7 @@ def zeros_(tensor):
 def eye_(tensor):
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    return _fill(tensor, np.eye(*tensor.shape))
+    return _zero_then_ones(tensor, np.eye(*tensor.shape, dtype=bool))
 
 
 def dirac_(tensor, groups=1):
@@ -205,7 +232,7 @@ def dirac_(tensor, groups=1):
     if tensor.shape[0] % groups != 0:
         raise ValueError("dim 0 must be divisible by groups")
     out_per_group = tensor.shape[0] // groups
-    values = np.zeros(tensor.shape)
+    ones = np.zeros(tensor.shape, bool)
     centre = tuple(k // 2 for k in tensor.shape[2:])
     empty_dims = [dim for dim, size in enumerate(tensor.shape) if dim >= 2 and size == 0]
     if empty_dims and out_per_group and tensor.shape[1]:  # PyTorch's indexing of the first centre fails
@@ -213,8 +240,8 @@ def dirac_(tensor, groups=1):
     ones_per_group = min(out_per_group, tensor.shape[1])
     for g in range(groups):
         for d in range(ones_per_group):
-            values[(g * out_per_group + d, d) + centre] = 1
-    return _fill(tensor, values, writes=1 + groups * ones_per_group)  # PyTorch zeroes it, then sets each one
+            ones[(g * out_per_group + d, d) + centre] = True
+    return _zero_then_ones(tensor, ones, writes=1 + groups * ones_per_group)  # PyTorch zeroes it, then sets each one
 
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
@@ -259,7 +286,10 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    tensor._check_random_fill("normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
+    # PyTorch draws into a new tensor of the same dtype (refused for an expanded one only as it copies the result) ...
+    tensor._no_kernel_for("biu", "normal_kernel_cpu")
+    if tensor._data.dtype.kind == "c":  # ... whose QR's signs (torch.sign) it then refuses for complex numbers
+        tensor.new_empty((rows, cols)).normal_(generator=generator).sign()
     if tensor.dtype.name == "float16":
         raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")  # ... and has no half QR
     tensor.view(rows, cols)  # PyTorch copies the matrix in through a view: refused for a tensor it cannot view so

@@ -70,11 +70,18 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         from ... import clamp
 
         clamp(clip_coef, max=1.0)
+    clip_coef_clamped = clip_coef.clamp(max=1.0)
+    if clip_coef_clamped.dim():  # a total norm of some shape (given by the caller): PyTorch's _foreach_mul_ refuses
+        if foreach is not False:  # it, its loop of mul_ broadcasts it into each gradient in turn
+            raise RuntimeError(f"scalar tensor expected to be 0 dim but it has {clip_coef_clamped.dim()} dimensions "
+                               f"and {clip_coef_clamped.numel()} elements.")
+        for g in _in_groups_order(grads):
+            g.mul_(clip_coef_clamped)
+        return
     # PyTorch's kernels read a 0-d factor at the precision they compute in (float32 for float16 gradients): as a
     # Python number here, where a float16 gradient times a 0-d tensor would round the factor to float16 first
-    clip_coef_clamped = clip_coef.clamp(max=1.0).item()
     for g in grads:
-        g.mul_(clip_coef_clamped)
+        g.mul_(clip_coef_clamped.item())
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):

@@ -82,11 +82,11 @@ def _untie_named_tensors_map(module, parameters_and_buffers):
     for name, tensor in all_named_tensors.items():
         names_of_tensor.setdefault(id(tensor), set()).add(name)
     tied_names_map = {name: names for names in names_of_tensor.values() if len(names) > 1 for name in names}
-    given_tied = {name for name in parameters_and_buffers if name in tied_names_map}
+    given_tied = {name for name in parameters_and_buffers.keys() if name in tied_names_map}
     for given_name in given_tied:
         tied_names = tied_names_map[given_name]
-        if len(tied_names & given_tied) > 1 and \
-                len({id(parameters_and_buffers[tied]) for tied in tied_names & given_tied}) != 1:
+        # (PyTorch compares the values of all the tied names: a KeyError if one of them was not given)
+        if len(tied_names & given_tied) > 1 and len({id(parameters_and_buffers[tied]) for tied in tied_names}) != 1:
             raise ValueError(f"functional_call got multiple values for keys {sorted(tied_names)}, which are tied. "
                              "Consider using tie_weights=False")
     untied = dict(parameters_and_buffers)
