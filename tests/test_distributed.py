@@ -164,7 +164,6 @@ _COLLECTIVES = [
     lambda d, lib: type(d.all_reduce(_floats(lib), op=d.ReduceOp.PREMUL_SUM)).__name__,
     lambda d, lib: (lambda w: (w.wait(), w.is_completed(), [t.tolist() for t in w.result()]))(
         d.all_reduce(_floats(lib), async_op=True)),
-    lambda d, lib: d.all_reduce(_floats(lib), async_op=True).result(),
     lambda d, lib: (lambda t: (d.all_reduce(t), t.tolist(), t.requires_grad))(lib.ones(2, requires_grad=True)),
     lambda d, lib: (lambda t: (d.broadcast(t, src=0), t.tolist()))(_floats(lib)),
     lambda d, lib: d.broadcast(_floats(lib), src=1),
@@ -210,6 +209,16 @@ def test_collectives_of_a_one_process_world_as_gloo(world, call):
         # pybind11's refusal names an address: the first line and the offending value must agree
         outcomes = [(kind, message.split("\n")[0], message.rsplit(", ", 1)[-1]) for kind, message in outcomes]
     assert outcomes[1] == outcomes[0]
+
+
+def test_result_before_wait_is_refused(world):
+    # gloo completes the work on a thread of its own: torch's result() before wait() raises, unless that thread
+    # happened to finish first (then it returns the tensors); torchless's work is done at once, and always refuses
+    torch_outcome, outcome = _in_both_worlds(world, lambda lib: [t.tolist() for t in lib.distributed.all_reduce(
+        lib.arange(4.), async_op=True).result()])
+    assert outcome == ("RuntimeError", "Work needs to be completed before calling result(). Should call wait() "
+                                       "before result().")
+    assert torch_outcome == outcome or torch_outcome == [[0.0, 1.0, 2.0, 3.0]]
 
 
 def test_collectives_leave_tensors_as_they_are_without_torch(world):
