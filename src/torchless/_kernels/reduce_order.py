@@ -139,6 +139,7 @@ def reduce_all_half(values, op=np.add):
     acc[..., :tail.shape[-1]] = op(acc[..., :tail.shape[-1]], tail)
     return _folded(op(acc[..., :lanes], acc[..., lanes:]), op)
 
+
 _NLL_LEVELS = 8  # nll_loss's cascade_sum_num_levels
 
 
