@@ -8,7 +8,6 @@ floats (IEEE doubles, one rounding per operation) follow LAPACK's reference step
 import math
 
 
-
 class RankDeficient(ArithmeticError):
     """The triangular factor has a zero on its diagonal, first in ``column`` (1-based, as LAPACK's info)."""
 

@@ -10,8 +10,6 @@ from .._user_warnings import warns_once
 from ..return_types import _RETURN_TYPES
 
 
-
-
 def _warn_once(site, message, source, in_library=False):
     """PyTorch's TORCH_WARN_ONCE of ``site``, at ``source`` ("file.cpp:line" in ATen/native) which its message
     names, pointing at the user's call (or, ``in_library``, at the function calling this one, where PyTorch's
