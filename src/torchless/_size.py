@@ -6,8 +6,14 @@ class Size(tuple):
 
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        sizes = tuple(sizes)
+        if not all(type(n) is int for n in sizes) or sizes and not -2 ** 63 <= min(sizes) <= max(sizes) < 2 ** 63:
+            sizes = tuple(_dimension(n, item) for item, n in enumerate(sizes))  # (ints in range need no conversion)
+        return tuple.__new__(cls, sizes)
+
     def __repr__(self):
-        return f"torchless.Size({list(self)})"
+        return f"torchless.Size({[int(n) for n in self]})"  # (a NumPy integer kept as given prints as an int)
 
     __str__ = __repr__
 
@@ -39,3 +45,23 @@ class Size(tuple):
 
     def __reduce__(self):
         return Size, (tuple(self),)
+
+
+def _dimension(n, item):
+    """One of torch.Size()'s sizes as PyTorch's constructor takes it: a Python int (bools read as ints), a NumPy
+    integer kept as it is, an integer or bool tensor of one element read as its value."""
+    import numpy as np
+
+    from ._tensor import Tensor
+
+    if isinstance(n, int):
+        if not -2 ** 63 <= n < 2 ** 63:
+            raise ValueError("Overflow when unpacking long long")
+        return int(n)
+    if isinstance(n, np.integer):
+        return n
+    if isinstance(n, Tensor) and n._data.dtype.kind in "biu" and n._data.size == 1:
+        return int(n._data.reshape(()))
+    from .nn._functional._args import _tp_name
+
+    raise TypeError(f"torch.Size() takes an iterable of 'int' (item {item} is '{_tp_name(n)}')")

@@ -27,6 +27,8 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
                       "more details.")
 
 _NOT_GIVEN = _parser_errors.NOT_GIVEN
+# a NumPy shape is ints already: made a Size without Size()'s checks (Tensor.shape runs everywhere)
+_size_of_shape = tuple.__new__
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
@@ -271,12 +273,12 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _size_of_shape(Size, self._data.shape)
 
     def size(self, dim=None):
         """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
         if dim is None:
-            return Size(self._data.shape)
+            return _size_of_shape(Size, self._data.shape)
         if dim.__class__ is not int and not is_int_argument(dim):
             raise _parser_errors.wrong_type("size", "dim", 1, dim, "int")
         if not self._data.ndim:
