@@ -10,7 +10,7 @@ width measured against torch 2.13 on an AVX-512 machine, bit for bit up to 2,500
 import numpy as np
 
 _SUM_VECTOR_BYTES = 32  # torch.sum's inner reduction's vector width
-_REDUCE_ALL_LANES = VECTOR_LANES = 16  # floats per AVX-512 vector in vec::reduce_all
+VECTOR_LANES = 16  # floats per AVX-512 vector (vec::reduce_all's, the reduced-float softmax's)
 _ACCUMULATORS = 4  # row_sum's instruction-level parallelism
 _CASCADE_LEVELS = 4
 
@@ -72,7 +72,7 @@ def reduce_all(values, op=np.add):
     """ATen's ``vec::reduce_all(op, values)`` over the last axis of the float array ``values`` (``op``: np.add or
     np.maximum): a scalar for a 1-D array, one result per row otherwise."""
     values = np.ascontiguousarray(values)
-    lanes, size = _REDUCE_ALL_LANES, values.shape[-1]
+    lanes, size = VECTOR_LANES, values.shape[-1]
     if size < lanes:  # one partial vector, its elements folded in in order
         return _in_order(values, op)
     whole = size // lanes * lanes
@@ -98,7 +98,7 @@ def _in_order(values, op):
 def _folded(acc, op):
     """ATen's AVX-512 vec_reduce_all of one vector (the last axis, 16 lanes): halves, quarters, pairs of pairs,
     pairs."""
-    lane = np.arange(_REDUCE_ALL_LANES)
+    lane = np.arange(VECTOR_LANES)
     for distance in (8, 4, 2, 1):
         acc = op(acc, acc[..., lane ^ distance])
     return acc[..., 0]
@@ -123,7 +123,7 @@ def reduce_all_half(values, op=np.add):
     it: in float32, two vectors of 16 lanes taking 32 elements at a time (the last ones partly filled), then added
     together and folded."""
     values = np.ascontiguousarray(values, np.float32)
-    lanes, size = _REDUCE_ALL_LANES, values.shape[-1]
+    lanes, size = VECTOR_LANES, values.shape[-1]
     if size < 2 * lanes:
         first, second = values[..., :lanes], values[..., lanes:]
         if size <= lanes:

@@ -899,7 +899,7 @@ class LogSoftmax(Node):
         return (_with_kernel_values(self, gradient, grad),)
 
 
-_HALF_VECTOR = 32  # float16 elements per AVX-512 vector of ATen's kernels
+_HALF_VECTOR = 2 * VECTOR_LANES  # float16 elements per vector of ATen's kernels (Vectorized<Half>: two of floats)
 
 
 def _half_vectorised(shape, axis):
