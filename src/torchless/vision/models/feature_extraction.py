@@ -9,7 +9,7 @@ names, and the extractor runs the model itself with forward hooks that capture t
 - A node is a ``.``-separated module path, named as torchvision names it: ``"layer1"`` (any module: its output),
   ``"layer4.1.relu"`` (a leaf module: its first call), ``"layer4.1.relu_1"`` (its second call, and so on), or the
   name of a positional parameter of the model's ``forward`` (``"x"``: the input). Leaf modules are fx's: those of
-  ``torchless.nn`` (but Sequential) and ``torchless.vision.ops``, modules without children, and the classes given
+  ``torchless.nn`` (but its containers) and ``torchless.vision.ops``, modules without children, and the classes given
   as ``tracer_kwargs["leaf_modules"]``.
 - The operations fx finds between modules -- ``"layer1.0.add"``, ``"flatten"``, ``"getitem"``... -- are not
   modules: asking for one raises NotImplementedError naming it.
@@ -21,6 +21,12 @@ names, and the extractor runs the model itself with forward hooks that capture t
   gives its first output (fx's node is its last). The extractor's parameters and state_dict are those
   of the modules registered up to the last requested node, under the model's own names; its modules are the
   model's.
+- fx records ``out += x`` as an out-of-place addition, which leaves the node ``out`` was as it was: a node's
+  value is a copy, taken again when an in-place module of the model (``ReLU(inplace=True)``) overwrites it, as
+  the module does in fx's run. A functional in-place operation (``F.relu(x, inplace=True)``, in GoogLeNet's and
+  Inception's convolution blocks) overwrites fx's node but not the copy.
+- Without a graph, there is no dead-code elimination before that node: a branch computed earlier but only used
+  after it (Inception's other branches, say) still runs, and its modules stay in the extractor.
 - ``tracer_kwargs`` keeps only ``leaf_modules``; ``concrete_args`` is accepted and ignored.
 """
 import inspect
@@ -29,7 +35,7 @@ import re
 import sys
 from typing import NamedTuple, Optional
 
-from ... import nn
+from ... import Tensor, nn
 
 __all__ = ["create_feature_extractor", "get_graph_node_names"]
 
@@ -45,13 +51,18 @@ def _default_leaf_classes():
     return [obj for _, obj in inspect.getmembers(ops) if inspect.isclass(obj) and issubclass(obj, nn.Module)]
 
 
+_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+
+
 def _is_leaf(module, leaf_classes):
     """Whether fx would record ``module``'s call as one node rather than trace through it (modules without
-    children included: there is nothing inside them to hook)."""
+    children included: there is nothing inside them to hook; containers never: an empty Sequential runs
+    nothing)."""
     if isinstance(module, tuple(leaf_classes)):
         return True
-    from_nn = type(module).__module__.startswith("torchless.nn")
-    return (from_nn and not isinstance(module, nn.Sequential)) or next(module.children(), None) is None
+    if isinstance(module, _CONTAINERS):
+        return False
+    return type(module).__module__.startswith("torchless.nn") or next(module.children(), None) is None
 
 
 def _placeholders(model):
@@ -111,7 +122,6 @@ def _leaf_modules(model, leaf_classes):
 def _operation_names():
     """Names fx gives the functional nodes it records: torch functions, torch.nn.functional, operators and Tensor
     methods."""
-    from ... import Tensor
     from ...nn import functional
 
     torch_namespace = sys.modules[__package__.partition(".")[0]]
@@ -227,18 +237,40 @@ class _FeatureExtractor(nn.Module):
             else:
                 queries_of_module.setdefault(query.module, []).append(query)
         calls = {}
+        # fx records `out += x` in a forward as an out-of-place add, while an in-place leaf module (ReLU(inplace=
+        # True)) still overwrites its input: a node's value is a copy, taken again when such a module overwrites
+        # the tensor -- unless something else changed it first (its version tells), which made it another node
+        nodes_of_tensor = {}  # id -> (tensor, its version when last copied, keys)
+
+        def keep(key, output):
+            captured.pop(key, None)  # a node computed again moves to its new place in the order
+            if isinstance(output, Tensor):
+                _, _, keys = nodes_of_tensor.setdefault(id(output), (output, output._version, []))
+                keys.append(key)
+                output = output.clone()
+            captured[key] = output
+
+        def overwritten(module, inputs, output):
+            tensor, version, keys = nodes_of_tensor.pop(id(output), (None, None, ()))
+            if tensor is not None and output._version == version + 1:
+                for key in keys:
+                    captured[key] = output.clone()
+                nodes_of_tensor[id(output)] = (output, output._version, keys)
 
         def capture(module, inputs, output):
             call = calls.get(module, 0)
             calls[module] = call + 1
             for query in queries_of_module[module]:
                 if query.call in (call, -1):
-                    captured.pop(query.key, None)  # a node computed again moves to its new place in the order
-                    captured[query.key] = output
+                    keep(query.key, output)
             if all(query.key in captured for query in queries):
                 raise _AllNodesCaptured
 
-        handles = [module.register_forward_hook(capture) for module in queries_of_module]
+        # (the in-place modules' hooks first: a requested in-place module updates the nodes it overwrites before
+        # its own capture may end the run)
+        handles = [module.register_forward_hook(overwritten) for module in model.modules()
+                   if getattr(module, "inplace", False) is True]
+        handles += [module.register_forward_hook(capture) for module in queries_of_module]
         try:
             model(*args, **kwargs)
         except _AllNodesCaptured:
