@@ -338,7 +338,8 @@ def assert_weights_enum_recorded(name, recorded):
     from torchless.vision import models
 
     weights_enum = models.get_model_weights(name)
-    assert weights_enum is getattr(models, recorded["enum"]) and weights_enum.__name__ == recorded["enum"]
+    package = models.segmentation if name in models.list_models(module=models.segmentation) else models
+    assert weights_enum is getattr(package, recorded["enum"]) and weights_enum.__name__ == recorded["enum"]
     assert list(weights_enum.__members__) == recorded["names"]
     assert weights_enum.DEFAULT.name == recorded["default"]
     for member in weights_enum:

@@ -376,10 +376,14 @@ EXTRA_BUILDERS += (["mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "vi
                    + [f"regnet_{kind}_{size}" for kind in "xy"
                       for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")]
                    + ["regnet_y_128gf"])  # test_parity_regressions_models25.py
+# models.segmentation's, listed by list_models() but not by list_models(module=models), as in torchvision
+SEGMENTATION_BUILDERS = ["deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
+                         "fcn_resnet50", "lraspp_mobilenet_v3_large"]  # test_parity_regressions_vision28.py
 
 
 def test_registry(without_random_fills):
-    assert models.list_models() == sorted(BRIEFED_BUILDERS + EXTRA_BUILDERS)
+    assert models.list_models() == sorted(BRIEFED_BUILDERS + EXTRA_BUILDERS + SEGMENTATION_BUILDERS)
+    assert models.list_models(module=models.segmentation) == SEGMENTATION_BUILDERS
     assert models.list_models(module=models) == sorted(BRIEFED_BUILDERS + EXTRA_BUILDERS)
     assert models.list_models(include="resnet*", exclude=["*101", "*152"]) == ["resnet18", "resnet34", "resnet50"]
     assert models.get_model_builder("ResNet18") is models.resnet18

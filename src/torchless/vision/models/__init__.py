@@ -58,6 +58,7 @@ from .vision_transformer import (
     ViT_B_16_Weights, ViT_B_32_Weights, ViT_H_14_Weights, ViT_L_16_Weights, ViT_L_32_Weights, VisionTransformer,
     vit_b_16, vit_b_32, vit_h_14, vit_l_16, vit_l_32,
 )
+from . import segmentation
 from .vgg import (
     VGG, VGG11_BN_Weights, VGG11_Weights, VGG13_BN_Weights, VGG13_Weights, VGG16_BN_Weights, VGG16_Weights,
     VGG19_BN_Weights, VGG19_Weights, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,
@@ -103,4 +104,5 @@ __all__ = [
     "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
+    "segmentation",
 ]

@@ -101,10 +101,14 @@ def get_weight(name):
     except ValueError:
         raise ValueError(f"Invalid weight name provided: '{name}'.") from None
     models = importlib.import_module(__name__.rpartition(".")[0])
-    weights_enum = getattr(models, enum_name, None)
-    if not (isinstance(weights_enum, type) and issubclass(weights_enum, WeightsEnum)):
-        raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")
-    return weights_enum[value_name]
+    # the enums of the task packages (segmentation...) are found in those packages only, as in torchvision
+    packages = [models] + [module for _, module in inspect.getmembers(models, inspect.ismodule)
+                           if getattr(module, "__file__", "").endswith("__init__.py")]
+    for package in packages:
+        weights_enum = package.__dict__.get(enum_name)
+        if isinstance(weights_enum, type) and issubclass(weights_enum, WeightsEnum):
+            return weights_enum[value_name]
+    raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")
 
 
 def get_model_weights(name):

@@ -1,5 +1,6 @@
-"""The 1000 ImageNet-1K class names in class-index order: ``meta["categories"]`` of torchvision's classification
-weights (torchvision/models/_meta.py)."""
+"""The class names, in class-index order, of torchvision's weights (torchvision/models/_meta.py): the 1000 of
+ImageNet-1K (``meta["categories"]`` of the classification weights) and the 21 of Pascal VOC, background first (the
+segmentation weights')."""
 
 _IMAGENET_CATEGORIES = [
     "tench", "goldfish", "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "cock", "hen",
@@ -125,4 +126,9 @@ _IMAGENET_CATEGORIES = [
     "valley", "volcano", "ballplayer", "groom", "scuba diver", "rapeseed", "daisy", "yellow lady's slipper", "corn",
     "acorn", "hip", "buckeye", "coral fungus", "agaric", "gyromitra", "stinkhorn", "earthstar", "hen-of-the-woods",
     "bolete", "ear", "toilet tissue",
+]
+
+_VOC_CATEGORIES = [
+    "__background__", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+    "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
 ]

@@ -2,6 +2,7 @@
 weights, MobileNet's channel rounding, and IntermediateLayerGetter (a model's children run up to the last layer
 asked for, their outputs returned by name)."""
 import functools
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -50,52 +51,78 @@ def _sequence_to_str(seq, separate_last=""):
     return head + tail
 
 
+def _legacy_weights(**weights):
+    """Declare a builder's legacy boolean parameters, as torchvision's ``handle_legacy_interface(**weights)``:
+    ``weights_param=(pretrained_param, default)``, ``default`` being the member a true ``pretrained_param`` stands
+    for. Builders that declare none have ``weights=("pretrained", <their enum's IMAGENET1K_V1>)``."""
+
+    def decorate(builder):
+        builder._legacy_weights = weights
+        return builder
+
+    return decorate
+
+
 def _legacy_interface(builder):
-    """torchvision's ``kwonly_to_pos_or_kw`` and ``handle_legacy_interface`` around a builder ``fn(weights=None,
-    progress=True, **kwargs)`` whose ``weights`` annotation names its WeightsEnum: ``weights``/``progress`` given by
-    position warn and are taken by name; the legacy ``pretrained=`` (or a ``weights`` that is no enum member, name
-    or None) warns as in torchvision and becomes ``weights`` -- the enum's IMAGENET1K_V1 when true, None when false.
-    An explicit ``weights`` leaves a ``pretrained`` argument to the model class, which refuses it with a TypeError,
-    as torchvision's do."""
-    weights_enum = _get_enum_from_fn(builder)
+    """torchvision's ``kwonly_to_pos_or_kw`` and ``handle_legacy_interface`` around a builder whose ``weights``
+    annotation names its WeightsEnum: arguments given by position warn and are taken by the names of the builder's
+    parameters; each legacy ``pretrained``-like argument (see :func:`_legacy_weights`), or a weights argument that
+    is no enum member, name or None, warns as in torchvision and becomes its weights argument -- the default member
+    when true, None when false. An explicit weights argument leaves the legacy one to the model class, which refuses
+    it with a TypeError, as torchvision's do."""
+    legacy = getattr(builder, "_legacy_weights", None)
+    if legacy is None:
+        # the legacy pretrained=True meant IMAGENET1K_V1; builders whose enum has none (vit_h_14, regnet_y_128gf:
+        # SWAG weights only) have no legacy default
+        legacy = {"weights": ("pretrained", _get_enum_from_fn(builder).__members__.get("IMAGENET1K_V1"))}
+    parameter_names = tuple(inspect.signature(builder).parameters)
 
     @functools.wraps(builder)
     def wrapper(*args, **kwargs):
         if args:
-            names = ("weights", "progress", "kwargs")[:len(args)]
+            names = parameter_names[:len(args)]
             warnings.warn(f"Using {_sequence_to_str(names, separate_last='and ')} as positional parameter(s) is "
                           f"deprecated since 0.13 and may be removed in the future. Please use keyword "
                           f"parameter(s) instead.")
             kwargs.update(zip(names, args))
-        sentinel = object()
-        weights_arg = kwargs.get("weights", sentinel)
-        if (("weights" not in kwargs and "pretrained" not in kwargs) or isinstance(weights_arg, WeightsEnum)
-                or (isinstance(weights_arg, str) and weights_arg != "legacy") or weights_arg is None):
-            return builder(**kwargs)
-        positional = weights_arg is not sentinel
-        if positional:
-            kwargs["pretrained"] = pretrained_arg = kwargs.pop("weights")
-        else:
-            pretrained_arg = kwargs["pretrained"]
-        # the legacy pretrained=True meant IMAGENET1K_V1; builders whose enum has none (vit_h_14, regnet_y_128gf:
-        # SWAG weights only) have no legacy default
-        default = weights_enum.__members__.get("IMAGENET1K_V1") if pretrained_arg else None
-        if pretrained_arg and default is None:
-            raise ValueError(f"No weights available for model {builder.__name__}")
-        if not positional:
-            warnings.warn("The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
-                          "please use 'weights' instead.")
-        message = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be "
-                   f"removed in the future. The current behavior is equivalent to passing `weights={default}`.")
-        if pretrained_arg:
-            message += (f" You can also use `weights={weights_enum.__name__}.DEFAULT` to get the most up-to-date "
-                        "weights.")
-        warnings.warn(message)
-        del kwargs["pretrained"]
-        kwargs["weights"] = default
+        for weights_param, (pretrained_param, default) in legacy.items():
+            _replace_legacy_argument(builder, kwargs, weights_param, pretrained_param, default)
         return builder(**kwargs)
 
     return wrapper
+
+
+def _replace_legacy_argument(builder, kwargs, weights_param, pretrained_param, default):
+    """``kwargs[weights_param]`` set from a legacy boolean (under ``pretrained_param``, or given as
+    ``weights_param``) with torchvision's deprecation warnings; nothing done for new-style arguments."""
+    sentinel = object()
+    weights_arg = kwargs.get(weights_param, sentinel)
+    if ((weights_param not in kwargs and pretrained_param not in kwargs) or isinstance(weights_arg, WeightsEnum)
+            or (isinstance(weights_arg, str) and weights_arg != "legacy") or weights_arg is None):
+        return
+    positional = weights_arg is not sentinel
+    if positional:
+        kwargs[pretrained_param] = pretrained_arg = kwargs.pop(weights_param)
+    else:
+        pretrained_arg = kwargs[pretrained_param]
+    if pretrained_arg:
+        if not isinstance(default, WeightsEnum):
+            raise ValueError(f"No weights available for model {builder.__name__}")
+        default_weights = default
+    else:
+        default_weights = None
+    if not positional:
+        warnings.warn(f"The parameter '{pretrained_param}' is deprecated since 0.13 and may be removed in the "
+                      f"future, please use '{weights_param}' instead.")
+    message = (f"Arguments other than a weight enum or `None` for '{weights_param}' are deprecated since 0.13 and "
+               f"may be removed in the future. The current behavior is equivalent to passing "
+               f"`{weights_param}={default_weights}`.")
+    if pretrained_arg:
+        message += (f" You can also use `{weights_param}={type(default_weights).__name__}.DEFAULT` to get the most "
+                    "up-to-date weights.")
+    warnings.warn(message)
+    del kwargs[pretrained_param]
+    kwargs[weights_param] = default_weights
 
 
 class PretrainedWeightsUnavailable(RuntimeError):
@@ -142,6 +169,13 @@ def _load_weights(model, weights, progress, convert=None):
         ) from error
     model.load_state_dict(convert(state_dict) if convert is not None else state_dict)
     return model
+
+
+def _ovewrite_value_param(param, actual, expected):
+    """``expected``, refusing a different ``actual`` the caller gave (None: not given)."""
+    if actual is not None and actual != expected:
+        raise ValueError(f"The parameter '{param}' expected value {expected} but got {actual} instead.")
+    return expected
 
 
 def _ovewrite_named_param(kwargs, param, new_value):

@@ -1,11 +1,19 @@
-"""The evaluation transforms of torchvision's pretrained classification weights (``torchvision.transforms._presets``),
+"""The evaluation transforms of torchvision's pretrained classification and segmentation weights (``torchvision.transforms._presets``),
 which ``weights.transforms()`` builds. Like torchvision's, a private module: reach them through the weights."""
 from ... import float32, nn
 from ..._tensor import Tensor
 from . import functional as F
 from ._interpolation import InterpolationMode
 
-__all__ = ["ImageClassification"]
+__all__ = ["ImageClassification", "SemanticSegmentation"]
+
+
+def _normalized_float(img, mean, std):
+    """``img`` (a PIL image or a tensor) as a float32 tensor in [0, 1], normalized with ``mean`` and ``std``."""
+    if not isinstance(img, Tensor):
+        img = F.pil_to_tensor(img)
+    img = F.convert_image_dtype(img, float32)
+    return F.normalize(img, mean=mean, std=std)
 
 
 class ImageClassification(nn.Module):
@@ -38,10 +46,7 @@ class ImageClassification(nn.Module):
     def forward(self, img):
         img = F.resize(img, self.resize_size, interpolation=self.interpolation, antialias=self.antialias)
         img = F.center_crop(img, self.crop_size)
-        if not isinstance(img, Tensor):
-            img = F.pil_to_tensor(img)
-        img = F.convert_image_dtype(img, float32)
-        return F.normalize(img, mean=self.mean, std=self.std)
+        return _normalized_float(img, self.mean, self.std)
 
     def __repr__(self):
         format_string = self.__class__.__name__ + "("
@@ -60,4 +65,52 @@ class ImageClassification(nn.Module):
             f"``interpolation={self.interpolation}``, "
             f"followed by a central crop of ``crop_size={self.crop_size}``. Finally the values are first rescaled to "
             f"``[0.0, 1.0]`` and then normalized using ``mean={self.mean}`` and ``std={self.std}``."
+        )
+
+
+class SemanticSegmentation(nn.Module):
+    """Resize the smaller edge to ``resize_size`` (antialiased; no resize for None), convert to float in [0, 1] and
+    normalize with ``mean`` and ``std``: the preprocessing torchvision's segmentation weights were evaluated with.
+
+    Accepts PIL images, H x W x C arrays standing in for them, and ``(..., C, H, W)`` tensors; returns a float32
+    ``(..., C, H', W')`` tensor.
+
+    Args:
+        resize_size (int or None): the smaller edge after resizing.
+        mean (sequence of float, optional): per-channel means. Default: ImageNet's (0.485, 0.456, 0.406).
+        std (sequence of float, optional): per-channel standard deviations. Default: ImageNet's (0.229, 0.224,
+            0.225).
+        interpolation (InterpolationMode, optional): Default: ``InterpolationMode.BILINEAR``.
+        antialias (bool, optional): Default: True.
+    """
+
+    def __init__(self, *, resize_size, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
+                 interpolation=InterpolationMode.BILINEAR, antialias=True):
+        super().__init__()
+        self.resize_size = [resize_size] if resize_size is not None else None
+        self.mean = list(mean)
+        self.std = list(std)
+        self.interpolation = interpolation
+        self.antialias = antialias
+
+    def forward(self, img):
+        if isinstance(self.resize_size, list):
+            img = F.resize(img, self.resize_size, interpolation=self.interpolation, antialias=self.antialias)
+        return _normalized_float(img, self.mean, self.std)
+
+    def __repr__(self):
+        format_string = self.__class__.__name__ + "("
+        format_string += f"\n    resize_size={self.resize_size}"
+        format_string += f"\n    mean={self.mean}"
+        format_string += f"\n    std={self.std}"
+        format_string += f"\n    interpolation={self.interpolation}"
+        format_string += "\n)"
+        return format_string
+
+    def describe(self):
+        return (
+            "Accepts ``PIL.Image``, batched ``(B, C, H, W)`` and single ``(C, H, W)`` image ``torch.Tensor`` objects. "
+            f"The images are resized to ``resize_size={self.resize_size}`` using "
+            f"``interpolation={self.interpolation}``. Finally the values are first rescaled to ``[0.0, 1.0]`` and "
+            f"then normalized using ``mean={self.mean}`` and ``std={self.std}``."
         )
