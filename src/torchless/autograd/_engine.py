@@ -32,8 +32,7 @@ def root_gradient(output, gradient, index=0):
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
     if gradient is None:
-        if array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        check_root_gradient(output, None)
         return np.ones(array.shape, array.dtype)
     # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
     # output compute in float32
@@ -46,8 +45,12 @@ def check_root_gradient(output, gradient, index=0, positions=None):
     function giving the positions the shape error names (see autograd._root_gradients), else ``index``."""
     array = output._data
     if gradient is None:
-        if output._requires_grad and array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if output._requires_grad:
+            if array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if array.dtype.kind != "f":  # (a complex output: its 1 would not be the gradient of a real loss)
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
+                                   f"{output.dtype}")
         return None
     from .._size import Size
     from .._tensor import Tensor
@@ -57,6 +60,11 @@ def check_root_gradient(output, gradient, index=0, positions=None):
         grad_index, output_index = (index, index) if positions is None else positions()
         raise RuntimeError(f"Mismatch in shape: grad_output[{grad_index}] has a shape of {Size(grad.shape)} and "
                            f"output[{output_index}] has a shape of {Size(array.shape)}.")
+    if (grad.dtype.kind == "c") != (array.dtype.kind == "c"):
+        grad_index, output_index = (index, index) if positions is None else positions()
+        raise RuntimeError("For complex Tensors, both grad_output and output are required to have the same dtype. "
+                           f"Mismatch in dtype: grad_output[{grad_index}] has a dtype of {gradient.dtype} and "
+                           f"output[{output_index}] has a dtype of {output.dtype}.")
     return grad
 
 

@@ -1,0 +1,240 @@
+"""Autograd differences from PyTorch found in the twenty-eighth session, each compared with torch.
+
+* grad/backward's root gradients: a complex output's implicit gradient, and a gradient whose complexness is not
+  its output's, are refused with PyTorch's messages.
+* grad(is_grads_batched=True): a None gradient (vmap's errors), batches of different sizes, no gradients at all,
+  and materialize_grads (zeros without a batch dim, as PyTorch's).
+* materialize_grads under create_graph: zeros requiring grad.
+* grad and backward take a dict of inputs (grad then returns a dict); other Mappings are refused.
+* backward(create_graph=True): a leaf's first .grad is recorded as PyTorch's clone_obey_contract records it
+  (CopyBackwards strided as the leaf, CloneBackward0 for a leaf that is not dense), and the reference-cycle
+  warning is PyTorch's TORCH_WARN_ONCE, with its C++ source location.
+"""
+import collections
+import types
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import run_python
+
+torch = pytest.importorskip("torch")
+
+
+def _summary(value):
+    """A result comparable between the libraries: tensors as (dtype, shape, values, requires_grad, grad_fn
+    name), containers item by item."""
+    if isinstance(value, dict):
+        return {key: _summary(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, [_summary(item) for item in value]
+    if hasattr(value, "grad_fn"):
+        node = value.grad_fn
+        return (str(value.dtype).split(".")[-1], tuple(value.shape),
+                np.round(np.asarray(value.detach().tolist(), dtype=complex), 5).tolist(), value.requires_grad,
+                None if node is None else type(node).__name__)
+    return value
+
+
+def _outcome(fn, lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _summary(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+            return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def _assert_same(fn):
+    expected = _outcome(fn, torch)
+    assert _outcome(fn, torchless) == expected
+    return expected
+
+
+# ---------------------------------------------------------------------------- complex root gradients
+def _square(lib, dtype="float32", shape=(3,)):
+    x = lib.ones(shape, dtype=getattr(lib, dtype), requires_grad=True)
+    return x, x * x
+
+
+_COMPLEX_ROOTS = {
+    "implicit_complex_scalar": lambda lib: lib.autograd.grad(_square(lib, "complex64")[1].sum(),
+                                                             _square(lib, "complex64")[0]),
+    "implicit_complex_backward": lambda lib: _square(lib, "complex128")[1].sum().backward(),
+    "implicit_complex_non_scalar": lambda lib: _square(lib, "complex64")[1].backward(),
+    "complex_gradient_real_output": lambda lib: lib.autograd.grad(*reversed(_square(lib)),
+                                                                  lib.ones(3, dtype=lib.complex64)),
+    "real_gradient_complex_output": lambda lib: _square(lib, "complex64")[1].backward(lib.ones(3)),
+    "second_output_mismatched": lambda lib: (lambda x, y: lib.autograd.grad(
+        [y, y * 2], x, [lib.ones(3), lib.ones(3, dtype=lib.complex128)]))(*_square(lib)),
+    "shape_checked_first": lambda lib: lib.autograd.grad(*reversed(_square(lib)), lib.ones(2, dtype=lib.complex64)),
+    "complex_gradient_complex_output": lambda lib: (lambda x, y: lib.autograd.grad(
+        y, x, lib.ones(3, dtype=lib.complex128)))(*_square(lib, "complex64")),
+    "real_gradients_of_other_dtypes": lambda lib: (lambda x, y: lib.autograd.grad(
+        [y, y * 3], x, [lib.ones(3, dtype=lib.float64), lib.ones(3, dtype=lib.float16)]))(*_square(lib)),
+}
+
+
+@pytest.mark.parametrize("case", _COMPLEX_ROOTS)
+def test_complex_root_gradients_are_checked_as_torch(case):
+    _assert_same(_COMPLEX_ROOTS[case])
+
+
+# ---------------------------------------------------------------------------- batched gradients
+def _batched(grad_outputs, outputs=lambda lib, x: x.exp(), inputs=lambda lib, x: x, **options):
+    def call(lib):
+        x = lib.tensor([[0.5, -1.0, 2.0], [0.25, 1.5, -0.5]], requires_grad=True)
+        return lib.autograd.grad(outputs(lib, x), inputs(lib, x), grad_outputs(lib), is_grads_batched=True,
+                                 **options)
+    return call
+
+
+_BATCHED = {
+    "none_for_non_scalar": _batched(lambda lib: None),
+    "none_for_scalar": _batched(lambda lib: None, outputs=lambda lib, x: x.exp().sum()),
+    "none_in_a_list": _batched(lambda lib: [lib.ones(4, 2, 3), None], outputs=lambda lib, x: [x.exp(), x.sum()]),
+    "none_for_no_grad_output": _batched(lambda lib: [lib.ones(4, 2, 3), None],
+                                        outputs=lambda lib, x: [x.exp(), lib.ones(2)]),
+    "sizes_differ": _batched(lambda lib: [lib.ones(4, 2, 3), lib.ones(5, 2)],
+                             outputs=lambda lib, x: [x.exp(), x.sum(1)]),
+    "sizes_differ_before_shape_error": _batched(lambda lib: [lib.ones(4, 2, 3), lib.ones(5, 3)],
+                                                outputs=lambda lib, x: [x.exp(), x.sum(1)]),
+    "sizes_agree": _batched(lambda lib: [lib.ones(4, 2, 3), lib.full((4, 2), 2.0)],
+                            outputs=lambda lib, x: [x.exp(), x.sum(1)]),
+    "no_gradients": _batched(lambda lib: []),
+    "complex_batch": _batched(lambda lib: lib.ones(2, 2, 3, dtype=lib.complex64)),
+    "float64_batch": _batched(lambda lib: lib.ones(2, 2, 3, dtype=lib.float64)),
+    "batch_of_scalars": _batched(lambda lib: lib.tensor([1.0, 2.0, 3.0]), outputs=lambda lib, x: x.exp().sum()),
+    "materialized_unused": _batched(lambda lib: lib.ones(3, 2, 3), materialize_grads=True,
+                                    inputs=lambda lib, x: [x, lib.ones(5, requires_grad=True)]),
+    "unused_allowed": _batched(lambda lib: lib.ones(3, 2, 3), allow_unused=True,
+                               inputs=lambda lib, x: [lib.ones(5, requires_grad=True), x]),
+    "unused_refused": _batched(lambda lib: lib.ones(3, 2, 3), inputs=lambda lib, x: [x, lib.ones(5, requires_grad=True)]),
+    "dict_of_inputs": _batched(lambda lib: lib.ones(2, 2, 3), inputs=lambda lib, x: {"x": x}),
+}
+
+
+@pytest.mark.parametrize("case", _BATCHED)
+def test_batched_gradients_as_torch(case):
+    _assert_same(_BATCHED[case])
+
+
+# ---------------------------------------------------------------------------- materialize_grads, dict inputs
+def _grad_of_square(inputs, **options):
+    def call(lib):
+        x, z = lib.tensor([1.0, -2.0, 0.5], requires_grad=True), lib.ones(2, 2, requires_grad=True)
+        return lib.autograd.grad((x * x).sum(), inputs(x, z), **options)
+    return call
+
+
+_GRAD_INPUTS = {
+    "materialized_create_graph": _grad_of_square(lambda x, z: [x, z], create_graph=True, materialize_grads=True),
+    "materialized_without_graph": _grad_of_square(lambda x, z: [z, x], materialize_grads=True),
+    "materialized_transposed_leaf": _grad_of_square(lambda x, z: [x, z.t()], materialize_grads=True),
+    "dict": _grad_of_square(lambda x, z: {"b": x, "a": z}, allow_unused=True),
+    "dict_unused_refused": _grad_of_square(lambda x, z: {"b": x, "a": z}),
+    "dict_materialized": _grad_of_square(lambda x, z: {"a": z, "b": x}, materialize_grads=True),
+    "dict_create_graph": _grad_of_square(lambda x, z: {"x": x}, create_graph=True),
+    "empty_dict": _grad_of_square(lambda x, z: {}),
+    "ordered_dict": _grad_of_square(lambda x, z: collections.OrderedDict(x=x)),
+    "mapping_proxy": _grad_of_square(lambda x, z: types.MappingProxyType({"x": x})),
+}
+
+
+@pytest.mark.parametrize("case", _GRAD_INPUTS)
+def test_grad_inputs_as_torch(case):
+    _assert_same(_GRAD_INPUTS[case])
+
+
+def _backward_into(inputs):
+    def call(lib):
+        x, z = lib.tensor([1.0, -2.0, 0.5], requires_grad=True), lib.ones(3, requires_grad=True)
+        (x * z).sum().backward(inputs=inputs(x, z))
+        return x.grad, z.grad
+    return call
+
+
+@pytest.mark.parametrize("inputs", [lambda x, z: {"x": x}, lambda x, z: {"z": z, "x": x}, lambda x, z: {},
+                                    lambda x, z: collections.OrderedDict(x=x),
+                                    lambda x, z: types.MappingProxyType({"x": x})])
+def test_backward_inputs_as_a_dict_as_torch(inputs):
+    _assert_same(_backward_into(inputs))
+
+
+# ---------------------------------------------------------------------------- backward(create_graph=True)
+def _first_grad_under_create_graph(leaf):
+    def call(lib):
+        x = leaf(lib)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (x * x * x).sum().backward(create_graph=True)
+        grad = x.grad
+        nodes = [(None if node is None else type(node).__name__, index)
+                 for node, index in grad.grad_fn.next_functions]
+        return type(grad.grad_fn).__name__, grad.grad_fn.name(), nodes, grad.stride(), grad.tolist()
+    return call
+
+
+_LEAVES = {
+    "contiguous": lambda lib: lib.tensor([1.0, -2.0, 0.5], requires_grad=True),
+    "transposed": lambda lib: lib.arange(12.0).reshape(4, 3).t().requires_grad_(),
+    "channels_last": lambda lib: lib.arange(24.0).reshape(1, 2, 3, 4).to(
+        memory_format=lib.channels_last).requires_grad_(),
+    "not_dense": lambda lib: lib.arange(12.0).reshape(4, 3)[:, ::2].requires_grad_(),
+    "float64": lambda lib: lib.arange(6.0, dtype=lib.float64).reshape(2, 3).requires_grad_(),
+}
+
+
+@pytest.mark.parametrize("leaf", _LEAVES)
+def test_first_grad_under_create_graph_is_recorded_as_torch(leaf):
+    call = _first_grad_under_create_graph(_LEAVES[leaf])
+    _assert_same(call)
+    x = _LEAVES[leaf](torch).detach().numpy()
+    np.testing.assert_allclose(call(torchless)[-1], 3 * x ** 2)  # the gradient of the sum of cubes
+
+
+def test_first_grad_under_create_graph_differentiates_again():
+    def call(lib):
+        x = lib.tensor([1.0, -2.0, 0.5], dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (x ** 3).sum().backward(create_graph=True)
+        return lib.autograd.grad(x.grad.sum(), x)
+
+    expected = _assert_same(call)
+    assert expected[1][0][2] == [6.0, -12.0, 3.0]  # d/dx of 3x², summed
+
+
+def test_create_graph_warning_is_torch_s_warn_once(tmp_path):
+    script = """
+import sys, warnings
+lib = __import__(sys.argv[1])
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    x = lib.ones(3, requires_grad=True)
+    try:
+        (x * 2).backward(create_graph=True)  # refused before the engine runs: no warning yet
+    except RuntimeError:
+        pass
+    lib.autograd.grad((x * x).sum(), x, create_graph=True)  # grad() does not warn
+    (x * x).sum().backward(create_graph=True)
+    lib.autograd.backward((x * x).sum(), create_graph=True)
+    (x * x).sum().backward(create_graph=True, inputs=[x])
+for warning in seen:
+    print(warning.category.__name__, warning.message)
+lib.set_warn_always(True)
+with warnings.catch_warnings(record=True) as seen:
+    warnings.simplefilter("always")
+    (x * x).sum().backward(create_graph=True)
+    (x * x).sum().backward(create_graph=True)
+print(len(seen))
+"""
+    path = tmp_path / "script.py"
+    path.write_text(script)
+    expected, _ = run_python([str(path), "torch"])
+    actual, _ = run_python([str(path), "torchless"])
+    assert actual == expected
+    assert expected.count("UserWarning") == 1 and expected.endswith("2\n")
