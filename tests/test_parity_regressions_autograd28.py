@@ -9,6 +9,11 @@
 * backward(create_graph=True): a leaf's first .grad is recorded as PyTorch's clone_obey_contract records it
   (CopyBackwards strided as the leaf, CloneBackward0 for a leaf that is not dense), and the reference-cycle
   warning is PyTorch's TORCH_WARN_ONCE, with its C++ source location.
+* an inference tensor's _version is refused; a node hook may not replace a None gradient; pre-hooks that return
+  no gradient make the node give none; a custom Function's complex gradient for a real input, and its dirty
+  tensors' versions (bumped once more per mark_dirty entry); anomaly mode names a custom Function's forward;
+  functional.jacobian's message for a non-tensor in a tuple; a reentrant checkpoint under grad() or
+  backward(inputs=...).
 """
 import collections
 import types
@@ -238,3 +243,244 @@ print(len(seen))
     actual, _ = run_python([str(path), "torchless"])
     assert actual == expected
     assert expected.count("UserWarning") == 1 and expected.endswith("2\n")
+
+
+# ---------------------------------------------------------------------------- versions, hooks, custom Functions
+def _inference_version(lib):
+    with lib.inference_mode():
+        made = lib.ones(3)
+    return made._version
+
+
+def _version_of_detached_in_inference_mode(lib):
+    x = lib.ones(3, requires_grad=True)
+    with lib.inference_mode():
+        detached, view = x.detach(), x[:2]
+    return detached._version, view._version, x._version
+
+
+def _node_hook_filling_a_none(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (grad_inputs[0] * 10, lib.ones(3)))
+    (y * 3).sum().backward()
+
+
+def _node_hook_returning_nones(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * lib.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: (None, grad_inputs[1]))
+    (y * 3).sum().backward()
+    return x.grad
+
+
+def _pre_hook_dropping_the_gradient(single_output):
+    def call(lib):
+        x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+        seen = []
+        if single_output:
+            y = x * 2
+            y.grad_fn.register_prehook(lambda grad_outputs: (None,))
+            y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append((grad_inputs, grad_outputs)))
+            loss = (y * 3).sum()
+        else:
+            a, b = x.split(2)
+            a.grad_fn.register_prehook(lambda grad_outputs: (None, None))
+            loss = (a * 3 + b).sum()
+        loss.backward()
+        return x.grad, seen
+    return call
+
+
+def _function_returning(gradient):
+    def call(lib):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad):
+                return gradient(lib, grad)
+
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        Double.apply(x).sum().backward()
+        return x.grad
+    return call
+
+
+def _dirty_versions(lib):
+    class Doubled(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            x.mul_(2)
+            ctx.mark_dirty(x, x)
+            return x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, None
+
+    class DoubledWithCopy(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x, x * 2
+
+        @staticmethod
+        def backward(ctx, grad, other):
+            return grad * 2
+
+    versions = []
+    plain = lib.ones(2)
+    Doubled.apply(plain, 1)
+    versions.append(plain._version)
+    leaf = lib.ones(2, requires_grad=True)
+    recorded = leaf.clone()
+    Doubled.apply(recorded, 1).sum().backward()
+    versions += [recorded._version, leaf.grad.tolist()]
+    with lib.no_grad():
+        untracked = leaf.clone()
+        Doubled.apply(untracked, 1)
+    versions.append(untracked._version)
+    second = leaf.clone()
+    first, _ = DoubledWithCopy.apply(second)
+    versions += [second._version, first._version]
+    return versions
+
+
+_STATE_CASES = {
+    "inference_version": _inference_version,
+    "detached_in_inference_mode": _version_of_detached_in_inference_mode,
+    "node_hook_filling_a_none": _node_hook_filling_a_none,
+    "node_hook_returning_nones": _node_hook_returning_nones,
+    "pre_hook_drops_single": _pre_hook_dropping_the_gradient(True),
+    "pre_hook_drops_several": _pre_hook_dropping_the_gradient(False),
+    "function_complex_gradient": _function_returning(lambda lib, g: lib.ones(2, dtype=lib.complex64)),
+    "function_complex128_gradient": _function_returning(lambda lib, g: g.to(lib.complex128)),
+    "function_int_gradient": _function_returning(lambda lib, g: lib.ones(2, dtype=lib.int64)),
+    "function_float64_gradient": _function_returning(lambda lib, g: g.double() * 3),
+    "function_wrong_shape_first": _function_returning(lambda lib, g: lib.ones(3, dtype=lib.complex64)),
+    "dirty_versions": _dirty_versions,
+}
+
+
+@pytest.mark.parametrize("case", _STATE_CASES)
+def test_versions_hooks_and_functions_as_torch(case):
+    _assert_same(_STATE_CASES[case])
+
+
+def test_pre_hook_dropping_the_gradient_of_one_path_keeps_the_other():
+    def call(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        dropped = x * 2
+        dropped.grad_fn.register_prehook(lambda grad_outputs: (None,))
+        (dropped + x * 3).sum().backward()
+        return x.grad
+
+    _assert_same(call)
+    np.testing.assert_array_equal(call(torchless).numpy(), [3.0, 3.0])  # the other path's alone
+
+
+# ---------------------------------------------------------------------------- anomaly mode, functional, checkpoint
+def _anomaly_record(lib):
+    class NanGradient(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * float("nan")
+
+    x = lib.ones(2, requires_grad=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with lib.autograd.detect_anomaly():
+            y = NanGradient.apply(x)  # the line the warning names
+            try:
+                y.sum().backward()
+            except RuntimeError as error:
+                message = str(error)
+    # (PyTorch's traceback ends in its own Function.apply, which torchless's does not show)
+    return message, [(str(w.message).splitlines()[0], "y = NanGradient.apply(x)  # the line the warning names"
+                      in str(w.message)) for w in seen]
+
+
+def test_anomaly_mode_names_a_custom_function_s_forward():
+    expected = _anomaly_record(torch)
+    assert _anomaly_record(torchless) == expected
+    assert expected[1][1] == ("Error detected in NanGradientBackward. Traceback of forward call that caused the "
+                              "error:", True)
+
+
+@pytest.mark.parametrize("outputs", [lambda x: (x * 2, 3), lambda x: (x, [x]), lambda x: [x, 3], lambda x: 3])
+def test_jacobian_names_the_output_that_is_not_a_tensor(outputs):
+    _assert_same(lambda lib: lib.autograd.functional.jacobian(outputs, lib.ones(2)))
+
+
+@pytest.mark.parametrize("inputs", [lambda lib: (lib.ones(2), 3), lambda lib: (lib.ones(2), lib.ones(1), "a")])
+def test_jacobian_names_the_input_that_is_not_a_tensor(inputs):
+    _assert_same(lambda lib: lib.autograd.functional.jacobian(lambda *a: a[0], inputs(lib)))
+
+
+def _checkpointed(run, use_reentrant):
+    def call(lib):
+        lib.manual_seed(0)
+        net = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.ReLU(), lib.nn.Conv2d(2, 2, 3))
+        x = lib.linspace(-1.0, 1.0, 36).reshape(1, 1, 6, 6).requires_grad_()
+        y = lib.utils.checkpoint.checkpoint(net, x, use_reentrant=use_reentrant)
+        return run(lib, x, y, net)
+    return call
+
+
+_CHECKPOINT_RUNS = {
+    "grad": lambda lib, x, y, net: lib.autograd.grad(y.sum(), x),
+    "backward_inputs": lambda lib, x, y, net: y.sum().backward(inputs=[x]) or x.grad,
+    "backward": lambda lib, x, y, net: y.sum().backward() or net[0].weight.grad.shape,
+    "validity_outside_backward": lambda lib, x, y, net: lib.autograd._is_checkpoint_valid(),
+}
+
+
+@pytest.mark.parametrize("use_reentrant", [True, False])
+@pytest.mark.parametrize("run", _CHECKPOINT_RUNS)
+def test_reentrant_checkpoint_refuses_grad_and_inputs_as_torch(run, use_reentrant):
+    _assert_same(_checkpointed(_CHECKPOINT_RUNS[run], use_reentrant))
+
+
+def test_checkpoint_validity_seen_by_a_node_hook():
+    def call(lib):
+        x = lib.ones(2, requires_grad=True)
+        y = x * 2
+        seen = []
+        y.grad_fn.register_hook(lambda grad_inputs, grad_outputs: seen.append(lib.autograd._is_checkpoint_valid()))
+        y.sum().backward(retain_graph=True)
+        y.sum().backward(inputs=[x], retain_graph=True)
+        lib.autograd.grad(y.sum(), x)
+        return seen
+
+    assert _assert_same(call) == ("list", [True, False, False])
+
+
+# ---------------------------------------------------------------------------- saved values after backward
+_ONE_D_MAX_POOLS = {
+    "max_pool1d": lambda lib, x: lib.nn.functional.max_pool1d(x.reshape(1, 1, 5), 2),
+    "max_pool1d_ceil": lambda lib, x: lib.nn.functional.max_pool1d(x.reshape(1, 1, 5), 2, ceil_mode=True),
+    "max_pool1d_unbatched_indices": lambda lib, x: lib.nn.functional.max_pool1d(x.reshape(1, 5), 2,
+                                                                              return_indices=True)[0],
+    "adaptive_max_pool1d": lambda lib, x: lib.nn.functional.adaptive_max_pool1d(x.reshape(1, 5), 3),
+}
+
+
+@pytest.mark.parametrize("pool", _ONE_D_MAX_POOLS)
+def test_one_d_max_pool_s_saved_sizes_outlive_backward(pool):
+    """Non-tensor saved values stay readable once backward has freed the node's tensors, as in PyTorch."""
+    def call(lib):
+        x = lib.tensor([0.5, 1.0, 1.5, 2.0, 3.0], requires_grad=True)
+        y = _ONE_D_MAX_POOLS[pool](lib, x)
+        before = y.grad_fn._saved_self_sym_sizes
+        y.sum().backward()
+        return before, y.grad_fn._saved_self_sym_sizes, y.grad_fn._saved_dim
+
+    _assert_same(call)

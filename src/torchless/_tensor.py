@@ -176,6 +176,8 @@ class Tensor:
     # a list [n] made only once a tensor is saved, viewed or changed: most tensors never need one.
     @property
     def _version(self):
+        if self._inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         counter = self._counter
         return 0 if counter is None else counter[0]
 

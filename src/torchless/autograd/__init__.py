@@ -8,7 +8,7 @@ from .. import _memory_format
 from .._user_warnings import warn_from_user_code, warns_once
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
-from ._engine import check_root_gradient, root_gradient, run_backward, run_backward_graph
+from ._engine import check_root_gradient, checkpoint_valid, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .variable import Variable
@@ -103,6 +103,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         _warn_reference_cycle_once()
     propagate = run_backward_graph if create_graph else run_backward
     propagate(roots, retain_graph=bool(retain_graph), inputs=inputs)
+
+
+def _is_checkpoint_valid():
+    """Whether the running backward is for every leaf (or none is running): a reentrant checkpoint's backward
+    needs it to be (PyTorch's private function, used by checkpointing code)."""
+    return checkpoint_valid()
 
 
 def _check_inputs(inputs, not_requiring_grad):

@@ -180,6 +180,7 @@ def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
 class _Propagation(threading.local):
     plain = False  # the running backward is run_backward's for every leaf: arrays, no ``inputs``
     run = 0  # which backward is running (0 outside any), as PyTorch's graph task id
+    every_leaf = True  # the running backward is for every leaf (no ``inputs``, not autograd.grad's)
 
 
 _propagation = _Propagation()
@@ -190,6 +191,12 @@ def current_backward():
     """A number identifying the backward running now (0 outside backward): PyTorch's
     ``_current_graph_task_id``, by which a non-reentrant checkpoint recomputes once per backward."""
     return _propagation.run
+
+
+def checkpoint_valid():
+    """PyTorch's ``autograd._is_checkpoint_valid``: whether the running backward is for every leaf (not
+    autograd.grad's, nor backward's with ``inputs``), as a reentrant checkpoint's backward needs."""
+    return _propagation.every_leaf
 
 
 def gradient_unwatched(node):
@@ -224,12 +231,13 @@ def _run_output_hooks(node, grads, graph, accumulate_into):
 
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
     """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
-    outer = _propagation.plain, _propagation.run
+    outer = _propagation.plain, _propagation.run, _propagation.every_leaf
     _propagation.plain, _propagation.run = inputs is None and not graph, next(_run_numbers)
+    _propagation.every_leaf = inputs is None
     try:
         return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
     finally:
-        _propagation.plain, _propagation.run = outer
+        _propagation.plain, _propagation.run, _propagation.every_leaf = outer
 
 
 def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
@@ -302,7 +310,10 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             method = backward_graph_method(node) if graph else None
             if node._pre_hooks:
                 g = run_node_prehooks(node._pre_hooks, g, graph)
-            if anomaly_mode.state.enabled:
+            if g is None or (g.__class__ is OutputGrads and not g.reached):
+                # pre-hooks left no gradient: as PyTorch's nodes given none, this one gives its inputs none
+                input_grads = (None,) * len(node.edges)
+            elif anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
             elif method is not None:
                 input_grads = _graph_backward(method, node, g)
