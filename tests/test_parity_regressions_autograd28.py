@@ -14,6 +14,10 @@
   tensors' versions (bumped once more per mark_dirty entry); anomaly mode names a custom Function's forward;
   functional.jacobian's message for a non-tensor in a tuple; a reentrant checkpoint under grad() or
   backward(inputs=...).
+* instance norm's node (PyTorch's last ViewBackward0) shows _saved_self_sym_sizes; 1-D max pooling's stays
+  readable after backward.
+* torch.autograd.graph.register_multi_grad_hook ("all" and "any"), and with it _will_engine_execute_node's
+  answer; the tensor hooks of a node grad() does not need do not run.
 """
 import collections
 import types
@@ -484,3 +488,101 @@ def test_one_d_max_pool_s_saved_sizes_outlive_backward(pool):
         return before, y.grad_fn._saved_self_sym_sizes, y.grad_fn._saved_dim
 
     _assert_same(call)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4), (1, 2, 6)])
+def test_instance_norm_s_view_node_shows_its_saved_sizes(shape):
+    def call(lib):
+        x = lib.ones(shape, requires_grad=True)
+        y = lib.nn.functional.instance_norm(x) if len(shape) > 2 else lib.nn.InstanceNorm1d(3)(x)
+        before = y.grad_fn._saved_self_sym_sizes
+        y.sum().backward()
+        return y.grad_fn.name(), before, y.grad_fn._saved_self_sym_sizes
+
+    _assert_same(call)
+
+
+# ---------------------------------------------------------------------------- multi-grad hooks
+def _multi_hooked(run, mode="all"):
+    def call(lib):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = lib.tensor([4.0, 5.0, 6.0], requires_grad=True)
+        seen = []
+        return run(lib, a, b, seen, lambda tensors: lib.autograd.graph.register_multi_grad_hook(
+            tensors, seen.append, mode=mode)), seen
+    return call
+
+
+def _split_of(lib, a):
+    return (a * 1).split([1, 2])
+
+
+_MULTI_GRAD_HOOKS = {
+    "leaves_both_reached": lambda lib, a, b, seen, hook: [hook((a, b)), (a * b).sum().backward(),
+                                                         (a * 3).sum().backward()][-1],
+    "non_leaves": lambda lib, a, b, seen, hook: (lambda y, z: [hook((y, z)), (y * z).sum().backward(), a.grad][-1])(
+        a * 2, b * 3),
+    "non_leaf_unreached": lambda lib, a, b, seen, hook: (lambda y, z: [hook((y, z)), (y * 2).sum().backward()])(
+        a * 2, b * 3) and None,
+    "grad_through_one": lambda lib, a, b, seen, hook: (lambda y, z: [hook((y, z)), lib.autograd.grad(
+        (y * z).sum(), a)][-1])(a * 2, b * 3),
+    "grad_of_a_non_leaf": lambda lib, a, b, seen, hook: (lambda y, z: [hook((y, z)), lib.autograd.grad(
+        (y * z).sum(), [y])][-1])(a * 2, b * 3),
+    "grad_of_leaves": lambda lib, a, b, seen, hook: [hook((a, b)), lib.autograd.grad((a * b).sum(), [a])][-1],
+    "outputs_of_one_node": lambda lib, a, b, seen, hook: (lambda p, q: [hook((p, q)), (p.sum() + q.sum() * 2)
+                                                                        .backward(), a.grad][-1])(*_split_of(lib, a)),
+    "one_output_of_one_node": lambda lib, a, b, seen, hook: (lambda p, q: [hook((p, q)), (q.sum() * 2).backward(),
+                                                                           a.grad][-1])(*_split_of(lib, a)),
+    "backward_inputs": lambda lib, a, b, seen, hook: [hook((a, b)), (a * b).sum().backward(inputs=[b])][-1],
+    "removed": lambda lib, a, b, seen, hook: [hook([a, b]).remove(), (a * b).sum().backward()][-1],
+    "not_requiring_grad": lambda lib, a, b, seen, hook: hook((a, lib.ones(2))) and None,
+    "linear_parameters": lambda lib, a, b, seen, hook: (lambda net: [hook(list(net.parameters())),
+                                                                     net(a).sum().backward()][-1])(
+        lib.nn.Linear(3, 2)),
+}
+
+
+@pytest.mark.parametrize("case", _MULTI_GRAD_HOOKS)
+def test_multi_grad_hook_all_as_torch(case):
+    _assert_same(_multi_hooked(_MULTI_GRAD_HOOKS[case]))
+
+
+_ANY_GRAD_HOOKS = {
+    "first_of_two_backwards": lambda lib, a, b, seen, hook: [hook((a, b)), (a * b).sum().backward(),
+                                                             (b * 3).sum().backward()][-1],
+    "skips_tensors_not_requiring_grad": lambda lib, a, b, seen, hook: [hook((a, lib.ones(2))),
+                                                                       (a * 2).sum().backward()][-1],
+    "bad_mode": None,
+}
+
+
+@pytest.mark.parametrize("case", _ANY_GRAD_HOOKS)
+def test_multi_grad_hook_any_as_torch(case):
+    run = _ANY_GRAD_HOOKS[case]
+    if run is None:
+        _assert_same(_multi_hooked(lambda lib, a, b, seen, hook: hook((a, b)), mode="sometimes"))
+    else:
+        _assert_same(_multi_hooked(run, mode="any"))
+
+
+def test_multi_grad_hook_gets_every_reached_gradient_at_once():
+    a = torchless.tensor([1.0, 2.0], requires_grad=True)
+    b = torchless.tensor([3.0, 4.0], requires_grad=True)
+    seen = []
+    torchless.autograd.graph.register_multi_grad_hook((a, b), lambda grads: seen.append([g.tolist() for g in grads]))
+    (a * b).sum().backward()
+    assert seen == [[[3.0, 4.0], [1.0, 2.0]]]  # d(a.b)/da = b, d/db = a
+
+
+def test_hooks_of_a_node_grad_does_not_need_do_not_run():
+    def call(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)
+        y, z = a * 2, b * 3
+        seen = []
+        y.register_hook(lambda g: seen.append(("y", g)))
+        z.register_hook(lambda g: seen.append(("z", g)))
+        return lib.autograd.grad((y * z).sum(), a), seen
+
+    expected = _assert_same(call)
+    assert [entry[1][0] for entry in expected[1][1][1]] == ["y"]

@@ -181,6 +181,8 @@ class _Propagation(threading.local):
     plain = False  # the running backward is run_backward's for every leaf: arrays, no ``inputs``
     run = 0  # which backward is running (0 outside any), as PyTorch's graph task id
     every_leaf = True  # the running backward is for every leaf (no ``inputs``, not autograd.grad's)
+    task = None  # the running backward's (order, leaf roots, targets, leading) from _start and whether it
+    # accumulates into .grad, for will_execute
 
 
 _propagation = _Propagation()
@@ -197,6 +199,26 @@ def checkpoint_valid():
     """PyTorch's ``autograd._is_checkpoint_valid``: whether the running backward is for every leaf (not
     autograd.grad's, nor backward's with ``inputs``), as a reentrant checkpoint's backward needs."""
     return _propagation.every_leaf
+
+
+def will_execute(target):
+    """PyTorch's ``_will_engine_execute_node``: whether the running backward runs ``target``, a node or (for a
+    leaf's gradient accumulator) a leaf tensor: one it reaches and, with ``inputs``, one of them or leading to
+    one."""
+    task = _propagation.task
+    if task is None:
+        raise RuntimeError("_will_engine_execute_node should only be called during the backward pass")
+    order, leaf_roots, targets, leading, accumulate = task
+    if isinstance(target, Node):
+        return (leading is None or id(target) in targets or id(target) in leading) and any(
+            node is target for node in order)
+    if not accumulate:
+        raise RuntimeError("A leaf node was passed to _will_engine_execute_node but we are currently running "
+                           "autograd.grad(). This is currently not supported.")
+    if leading is not None and id(target) not in targets:
+        return False
+    return any(leaf is target for leaf, _ in leaf_roots) or any(edge is target for node in order
+                                                                for edge in node.edges)
 
 
 def gradient_unwatched(node):
@@ -231,13 +253,13 @@ def _run_output_hooks(node, grads, graph, accumulate_into):
 
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
     """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
-    outer = _propagation.plain, _propagation.run, _propagation.every_leaf
+    outer = _propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task
     _propagation.plain, _propagation.run = inputs is None and not graph, next(_run_numbers)
     _propagation.every_leaf = inputs is None
     try:
         return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
     finally:
-        _propagation.plain, _propagation.run, _propagation.every_leaf = outer
+        _propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task = outer
 
 
 def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
@@ -248,6 +270,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     receives their sum: its hooks see the total, once, and ``.grad`` grows by one addition.
     """
     pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+    _propagation.task = order, leaf_roots, targets, leading, accumulate
     accumulate_into = accumulate_leaf_graph if graph else accumulate_leaf
     leaves, leaf_grads = {}, {}  # id of a leaf -> the leaf, the sum of its gradients so far
 
@@ -283,6 +306,10 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 node.check_saved_versions()
             if node._packed is not None:
                 saved_hooks.unpack_node(node)
+            if inputs is not None:
+                target, needed = id(node) in targets, id(node) in leading
+                if not (target or needed):  # a node PyTorch does not run: its output's hooks do not run either
+                    continue
             # The hooks of an output of a node of several run when that node does (see _run_output_hooks), unless
             # the output is what autograd.grad returns
             deferred = node._tensor_hooks and isinstance(node, OutputSlot) and id(node) not in targets
@@ -290,10 +317,6 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 g = _run_output_hooks(node, g, graph, accumulate_into)
             elif node._tensor_hooks and not deferred:
                 g = (run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
-            if inputs is not None:
-                target, needed = id(node) in targets, id(node) in leading
-                if not (target or needed):  # a node PyTorch does not run: its output keeps no gradient
-                    continue
             # A tensor that asked retain_grad() keeps the gradient of every run reaching it, autograd.grad's too
             kept = None
             if node._retained is not None and not deferred:
