@@ -18,6 +18,8 @@
   readable after backward.
 * torch.autograd.graph.register_multi_grad_hook ("all" and "any"), and with it _will_engine_execute_node's
   answer; the tensor hooks of a node grad() does not need do not run.
+* a Tensor's read-only attributes (is_leaf, output_nr, retains_grad, _base, shape, ...) refuse assignment and
+  deletion with PyTorch's message.
 """
 import collections
 import types
@@ -586,3 +588,17 @@ def test_hooks_of_a_node_grad_does_not_need_do_not_run():
 
     expected = _assert_same(call)
     assert [entry[1][0] for entry in expected[1][1][1]] == ["y"]
+
+
+@pytest.mark.parametrize("name", ["is_leaf", "grad_fn", "output_nr", "retains_grad", "_base", "shape", "dtype",
+                                  "device", "ndim", "T", "is_cpu", "itemsize", "nbytes"])
+@pytest.mark.parametrize("operation", ["set", "delete"])
+def test_read_only_tensor_attributes_refuse_writes_as_torch(name, operation):
+    def call(lib):
+        x = lib.ones(2, 2, requires_grad=True) * 2
+        if operation == "set":
+            setattr(x, name, None)
+        else:
+            delattr(x, name)
+
+    assert _assert_same(call)[0] == "AttributeError"

@@ -427,14 +427,6 @@ class Tensor:
             check_unchanged(self)
         return self._grad_fn
 
-    @grad_fn.setter
-    def grad_fn(self, value):
-        raise AttributeError("attribute 'grad_fn' of 'torchless._C.TensorBase' objects is not writable")
-
-    @grad_fn.deleter
-    def grad_fn(self):
-        raise AttributeError("attribute 'grad_fn' of 'torchless._C.TensorBase' objects is not writable")
-
     @property
     def is_leaf(self):
         return checked_output_node(self) is None if self._view_creation is not None else self._grad_fn is None
@@ -1233,6 +1225,19 @@ for _name, _value in list(vars(Tensor).items()):
         _value.parser_arity = True
 _numpy_names.install_methods(Tensor, _parser_errors.method_binding_error, _parser_errors.failure_parse,
                              frozenset(_parser_errors.PARSED_ON_FAILURE), _parser_errors.parsed_when_wrapped())
+
+
+def _refusing_writes(read_only, name):
+    """``read_only``, a property without a setter, refusing assignment and deletion as PyTorch's TensorBase
+    attributes do (Python's own message names the property, not the attribute, and no TensorBase)."""
+    def refuse(self, *value):
+        raise AttributeError(f"attribute '{name}' of 'torchless._C.TensorBase' objects is not writable")
+    return property(read_only.fget, refuse, refuse, read_only.__doc__)
+
+
+for _name, _value in list(vars(Tensor).items()):
+    if isinstance(_value, property) and _value.fset is None:
+        setattr(Tensor, _name, _refusing_writes(_value, _name))
 
 
 def name_methods(cls):
