@@ -602,3 +602,16 @@ def test_read_only_tensor_attributes_refuse_writes_as_torch(name, operation):
             delattr(x, name)
 
     assert _assert_same(call)[0] == "AttributeError"
+
+
+def test_multi_grad_hook_handle_is_a_removable_handle():
+    def call(lib):
+        a = lib.ones(2, requires_grad=True)
+        seen = []
+        handle = lib.autograd.graph.register_multi_grad_hook((a,), seen.append)
+        with handle:  # removed on leaving
+            (a * 2).sum().backward()
+        (a * 2).sum().backward()
+        return isinstance(handle, lib.utils.hooks.RemovableHandle), len(seen)
+
+    assert _assert_same(call) == ("tuple", [True, 1])

@@ -623,23 +623,6 @@ def increment_version(tensor):
         t._version_counter()[0] += 1
 
 
-class _MultiHandle:
-    """The handle of register_multi_grad_hook: ``remove()`` removes the hook it put on each tensor."""
-
-    def __init__(self, handles):
-        self.handles = handles
-
-    def remove(self):
-        for handle in self.handles:
-            handle.remove()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.remove()
-
-
 def register_multi_grad_hook(tensors, fn, *, mode="all"):
     """Register ``fn`` to run once per backward on the gradients of ``tensors``.
 
@@ -647,6 +630,7 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
     computed, ``grads`` holding None for the others. With ``mode="any"``, ``fn(grad)`` runs on the first gradient
     computed among the tensors (those requiring grad). Returns a handle whose ``remove()`` removes the hook.
     """
+    from ..utils.hooks import _MultiHandle
     from ._engine import current_backward, will_execute
 
     supported_modes = ("all", "any")
