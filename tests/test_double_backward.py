@@ -456,9 +456,14 @@ def test_backward_create_graph_accumulates_grad_with_a_graph():
 
 
 def test_backward_create_graph_warns_about_the_reference_cycle():
+    # PyTorch's warning is TORCH_WARN_ONCE: set_warn_always makes it warn here whatever ran before
     x = torchless.tensor([0.5, -1.0], requires_grad=True)
-    with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True will create a reference cycle"):
-        (x ** 3).sum().backward(create_graph=True)
+    torchless.set_warn_always(True)
+    try:
+        with pytest.warns(UserWarning, match="Using backward\\(\\) with create_graph=True will create a reference cycle"):
+            (x ** 3).sum().backward(create_graph=True)
+    finally:
+        torchless.set_warn_always(False)
 
 
 def test_hook_replacing_a_gradient_under_create_graph():

@@ -176,6 +176,8 @@ class Tensor:
     # a list [n] made only once a tensor is saved, viewed or changed: most tensors never need one.
     @property
     def _version(self):
+        if self._inference:
+            raise RuntimeError("Inference tensors do not track version counter.")
         counter = self._counter
         return 0 if counter is None else counter[0]
 
@@ -424,14 +426,6 @@ class Tensor:
         if self._view_creation is not None:
             check_unchanged(self)
         return self._grad_fn
-
-    @grad_fn.setter
-    def grad_fn(self, value):
-        raise AttributeError("attribute 'grad_fn' of 'torchless._C.TensorBase' objects is not writable")
-
-    @grad_fn.deleter
-    def grad_fn(self):
-        raise AttributeError("attribute 'grad_fn' of 'torchless._C.TensorBase' objects is not writable")
 
     @property
     def is_leaf(self):
@@ -1231,6 +1225,19 @@ for _name, _value in list(vars(Tensor).items()):
         _value.parser_arity = True
 _numpy_names.install_methods(Tensor, _parser_errors.method_binding_error, _parser_errors.failure_parse,
                              frozenset(_parser_errors.PARSED_ON_FAILURE), _parser_errors.parsed_when_wrapped())
+
+
+def _refusing_writes(read_only, name):
+    """``read_only``, a property without a setter, refusing assignment and deletion as PyTorch's TensorBase
+    attributes do (Python's own message names the property, not the attribute, and no TensorBase)."""
+    def refuse(self, *value):
+        raise AttributeError(f"attribute '{name}' of 'torchless._C.TensorBase' objects is not writable")
+    return property(read_only.fget, refuse, refuse, read_only.__doc__)
+
+
+for _name, _value in list(vars(Tensor).items()):
+    if isinstance(_value, property) and _value.fset is None:
+        setattr(Tensor, _name, _refusing_writes(_value, _name))
 
 
 def name_methods(cls):

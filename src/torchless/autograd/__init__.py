@@ -1,12 +1,14 @@
 """Reverse-mode automatic differentiation: the graph of Functions and the switches that control it."""
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 
 from .. import _memory_format
+from .._user_warnings import warn_from_user_code, warns_once
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
-from ._engine import check_root_gradient, root_gradient, run_backward, run_backward_graph
+from ._engine import check_root_gradient, checkpoint_valid, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .variable import Variable
@@ -21,7 +23,15 @@ def variable(*args, **kwargs):
 _REFERENCE_CYCLE = ("Using backward() with create_graph=True will create a reference cycle between the parameter and "
                     "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the "
                     "graph to avoid this. If you have to use this function, make sure to reset the .grad fields of "
-                    "your parameters to None after use to break the cycle and avoid the leak.")
+                    "your parameters to None after use to break the cycle and avoid the leak. (Triggered internally "
+                    "at /__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)")
+
+
+def _warn_reference_cycle_once():
+    """PyTorch's engine warns of backward's create_graph once per process (TORCH_WARN_ONCE), once the roots and
+    inputs have passed their checks."""
+    if warns_once("backward create_graph"):
+        warn_from_user_code(_REFERENCE_CYCLE)
 
 
 _NOT_REQUIRING_GRAD = "One of the differentiated Tensors does not require grad"
@@ -72,8 +82,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     differentiated again (the graph is then retained unless ``retain_graph`` says otherwise)."""
     if retain_graph is None:
         retain_graph = create_graph
-    if create_graph:
-        warnings.warn(_REFERENCE_CYCLE, UserWarning, stacklevel=2)
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
         if grad_tensors is None:
@@ -83,7 +91,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                                "`backward()`. Please only use `grad_tensors`.")
     tensors = _as_tuple(tensors)
     if inputs is not None:
-        inputs = _as_tuple(inputs)
+        inputs = _input_tuple(inputs, "backward")
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     roots = _root_gradients(tensors, grad_tensors, create_graph)  # the outputs are checked before the inputs
@@ -91,8 +99,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         _check_inputs(inputs, "can't retain_grad on Tensor that has requires_grad=False")
         for tensor in inputs:
             tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
+    if create_graph:
+        _warn_reference_cycle_once()
     propagate = run_backward_graph if create_graph else run_backward
     propagate(roots, retain_graph=bool(retain_graph), inputs=inputs)
+
+
+def _is_checkpoint_valid():
+    """Whether the running backward is for every leaf (or none is running): a reentrant checkpoint's backward
+    needs it to be (PyTorch's private function, used by checkpointing code)."""
+    return checkpoint_valid()
 
 
 def _check_inputs(inputs, not_requiring_grad):
@@ -107,47 +123,64 @@ def _check_inputs(inputs, not_requiring_grad):
             raise RuntimeError(not_requiring_grad)
 
 
+def _input_tuple(inputs, function):
+    """The tensors ``inputs`` names to ``function`` (grad or backward): one, a sequence, or a dict's values (no
+    other Mapping, as PyTorch)."""
+    if type(inputs) is dict:
+        return tuple(inputs.values())
+    if isinstance(inputs, Mapping):
+        raise TypeError(f"`inputs` argument to `{function}()` must be a dict, not {type(inputs).__name__}. Other "
+                        "Mapping types are not supported.")
+    return _as_tuple(inputs)
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
-    """The gradients of ``outputs`` with respect to each of ``inputs`` (leaves or not), returned as a tuple
-    instead of accumulated into ``.grad``; no ``.grad`` changes. Only the part of the graph between them runs.
+    """The gradients of ``outputs`` with respect to each of ``inputs`` (leaves or not), returned as a tuple (a
+    dict of the same keys for a dict of inputs) instead of accumulated into ``.grad``; no ``.grad`` changes. Only
+    the part of the graph between them runs.
 
     ``grad_outputs`` holds the gradient with respect to each output (None for a scalar's 1); with
     ``is_grads_batched`` each has a leading batch dimension, and the result one too (one backward per entry).
     With ``create_graph`` the gradients are tensors with a graph of their own, which can be differentiated again
     (higher-order derivatives); the graph is then retained unless ``retain_graph`` says otherwise.
+    ``materialize_grads`` gives an input the graph does not reach zeros rather than None.
     """
-    from .._tensor import Tensor
+    from .._creation.filled import zeros_like
 
-    if retain_graph is None:
-        retain_graph = create_graph
-    if not only_inputs:
-        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
-                      "gradient for other parts of the graph, please use torchless.autograd.backward.",
-                      FutureWarning, stacklevel=2)
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
                          "allow_unused=False.")
     allow_unused = materialize_grads if allow_unused is None else allow_unused
-    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
-    if not inputs:
+    outputs, inputs_tuple = _as_tuple(outputs), _input_tuple(inputs, "grad")
+    if not inputs_tuple:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    if is_grads_batched:
-        _check_inputs(inputs, _NOT_REQUIRING_GRAD)
-        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
-                             materialize_grads)
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torchless.autograd.backward.",
+                      FutureWarning, stacklevel=2)
+    if retain_graph is None:
+        retain_graph = create_graph
+    differentiate = _batched_gradients if is_grads_batched else _gradients
+    result = differentiate(outputs, inputs_tuple, grad_outputs, bool(retain_graph), create_graph, allow_unused)
+    if materialize_grads:
+        result = tuple(zeros_like(tensor, requires_grad=create_graph) if gradient is None else gradient
+                       for tensor, gradient in zip(inputs_tuple, result))
+    return dict(zip(inputs.keys(), result)) if type(inputs) is dict else result
+
+
+def _gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    """grad()'s tuple of gradients, None for an input the graph does not reach."""
+    from .._tensor import Tensor
+
     roots = _root_gradients(outputs, grad_outputs, create_graph)  # the outputs are checked before the inputs
     _check_inputs(inputs, _NOT_REQUIRING_GRAD)
     propagate = run_backward_graph if create_graph else run_backward
-    captured = propagate(roots, retain_graph=bool(retain_graph), inputs=inputs, accumulate=False)
+    captured = propagate(roots, retain_graph=retain_graph, inputs=inputs, accumulate=False)
     given = [t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)] if grad_outputs is not None else ()
     result = []
     for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
         if gradient is None:
-            if materialize_grads:
-                gradient = np.zeros(tensor._data.shape, tensor._data.dtype)
-                result.append(Tensor._wrap(gradient))
-                continue
             if not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {index} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
@@ -177,14 +210,19 @@ def _returned_gradient(gradient, dtype, given):
     return Tensor._wrap(gradient.astype(dtype, copy=False))
 
 
-def _check_batched_shapes(outputs, batches):
-    """PyTorch's error for a batch of gradients whose entries are not shaped as their output. (Its message shows
-    the shape of the first entry without its first dim; it finds the positions as _root_gradients says.)"""
+def _batches_of_gradients(outputs, grad_outputs):
+    """The batch of gradients for each output, with PyTorch's checks of is_grads_batched: first those of the
+    gradients (each entry shaped as its output; a None only for a scalar output), then vmap's of the batches (a
+    None, or the 1 it stands for, has no batch dim; every batch of one size). The positions its messages name are
+    found as in _root_gradients."""
     from .._size import Size
     from .._tensor import Tensor
 
-    for output, batch in zip(outputs, batches):
-        if isinstance(batch, Tensor) and batch[0]._data.shape != output._data.shape:
+    batches = (None,) * len(outputs) if grad_outputs is None else _as_tuple(grad_outputs)[:len(outputs)]
+    for index, (output, batch) in enumerate(zip(outputs, batches)):
+        if not isinstance(batch, Tensor):
+            check_root_gradient(output, batch, index)
+        elif batch[0]._data.shape != output._data.shape:
             grad_index, output_index = list(batches).index(batch), list(outputs).index(output)
             raise RuntimeError(
                 "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the batch "
@@ -193,17 +231,36 @@ def _check_batched_shapes(outputs, batches):
                 f"{Size(batch[0]._data.shape[1:])} and output[{output_index}] has a shape of "
                 f"{Size(output._data.shape)}. If you only want some tensors in `grad_output` to be considered "
                 "batched, consider using vmap.")
+        else:
+            check_root_gradient(output, batch[0], index,
+                                lambda: (list(batches).index(batch), list(outputs).index(output)))
+    for output, batch in zip(outputs, batches):
+        if batch is None and not output._requires_grad:
+            raise ValueError("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for an input but the input is of "
+                             "type <class 'NoneType'>. We cannot vmap over non-Tensor arguments, please use None as "
+                             "the respective in_dim")
+        if batch is None and output.dim() == 0:
+            raise ValueError("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, but that input is "
+                             "a Tensor of dimensionality 0 so expected in_dim to satisfy 0 <= in_dim < 0.")
+    batches = tuple(output.new_ones(output.shape) if batch is None else batch for output, batch in zip(outputs, batches))
+    sizes = [len(batch) for batch in batches]
+    if not sizes:
+        raise IndexError("list index out of range")
+    if any(size != sizes[0] for size in sizes):
+        raise ValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
+                         f"{sizes} for the mapped dimension")
+    return batches, sizes[0]
 
 
-def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
-    """grad() with a batch of output gradients (``is_grads_batched``): one backward per entry, stacked."""
+def _batched_gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    """grad()'s gradients for a batch of output gradients (``is_grads_batched``): one backward per entry,
+    stacked."""
     from .._functions import stack
 
-    batches = _as_tuple(grad_outputs)
-    _check_batched_shapes(outputs, batches)
-    size = len(batches[0])
-    per_entry = [grad(outputs, inputs, [g[i] for g in batches], retain_graph=True if i < size - 1 else retain_graph,
-                      create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+    batches, size = _batches_of_gradients(outputs, grad_outputs)
+    _check_inputs(inputs, _NOT_REQUIRING_GRAD)
+    per_entry = [_gradients(outputs, inputs, [g[i] for g in batches], True if i < size - 1 else retain_graph,
+                            create_graph, allow_unused)
                  for i in range(size)]
     return tuple(None if column[0] is None else stack(column) for column in zip(*per_entry))
 

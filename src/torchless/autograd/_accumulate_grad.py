@@ -73,6 +73,17 @@ def accumulate_leaf(tensor, grad):
         run_node_posthooks(post, (), grad, False)
 
 
+def _recorded_copy(tensor, grad):
+    """The first ``.grad`` of ``tensor`` under create_graph, as PyTorch's clone_obey_contract records it: ``grad``
+    copied into a new tensor strided as a dense leaf (CopyBackwards), else cloned contiguous (CloneBackward0)."""
+    from .._tensor import Tensor
+
+    data = tensor._data
+    if not _memory_format.is_dense(data):
+        return grad.clone(memory_format=_memory_format.contiguous_format)
+    return Tensor._wrap(_memory_format.empty_with_strides_of(data, data.dtype)).copy_(grad)
+
+
 def accumulate_leaf_graph(tensor, grad):
     """accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
     create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
@@ -85,7 +96,7 @@ def accumulate_leaf_graph(tensor, grad):
     if pre:
         grad = run_node_prehooks(pre, grad, True)
     grad = grad._cast(tensor._data.dtype)
-    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+    tensor._grad = _recorded_copy(tensor, grad) if tensor._grad is None else tensor._grad + grad
     if tensor._post_accumulate_grad_hooks:
         run_post_accumulate_hooks(tensor)
     if post:

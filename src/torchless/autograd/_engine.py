@@ -32,8 +32,7 @@ def root_gradient(output, gradient, index=0):
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
     if gradient is None:
-        if array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        check_root_gradient(output, None)
         return np.ones(array.shape, array.dtype)
     # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
     # output compute in float32
@@ -46,8 +45,12 @@ def check_root_gradient(output, gradient, index=0, positions=None):
     function giving the positions the shape error names (see autograd._root_gradients), else ``index``."""
     array = output._data
     if gradient is None:
-        if output._requires_grad and array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if output._requires_grad:
+            if array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if array.dtype.kind != "f":  # (a complex output: its 1 would not be the gradient of a real loss)
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
+                                   f"{output.dtype}")
         return None
     from .._size import Size
     from .._tensor import Tensor
@@ -57,6 +60,11 @@ def check_root_gradient(output, gradient, index=0, positions=None):
         grad_index, output_index = (index, index) if positions is None else positions()
         raise RuntimeError(f"Mismatch in shape: grad_output[{grad_index}] has a shape of {Size(grad.shape)} and "
                            f"output[{output_index}] has a shape of {Size(array.shape)}.")
+    if (grad.dtype.kind == "c") != (array.dtype.kind == "c"):
+        grad_index, output_index = (index, index) if positions is None else positions()
+        raise RuntimeError("For complex Tensors, both grad_output and output are required to have the same dtype. "
+                           f"Mismatch in dtype: grad_output[{grad_index}] has a dtype of {gradient.dtype} and "
+                           f"output[{output_index}] has a dtype of {output.dtype}.")
     return grad
 
 
@@ -172,6 +180,9 @@ def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
 class _Propagation(threading.local):
     plain = False  # the running backward is run_backward's for every leaf: arrays, no ``inputs``
     run = 0  # which backward is running (0 outside any), as PyTorch's graph task id
+    every_leaf = True  # the running backward is for every leaf (no ``inputs``, not autograd.grad's)
+    task = None  # the running backward's (order, leaf roots, targets, leading) from _start and whether it
+    # accumulates into .grad, for will_execute
 
 
 _propagation = _Propagation()
@@ -182,6 +193,32 @@ def current_backward():
     """A number identifying the backward running now (0 outside backward): PyTorch's
     ``_current_graph_task_id``, by which a non-reentrant checkpoint recomputes once per backward."""
     return _propagation.run
+
+
+def checkpoint_valid():
+    """PyTorch's ``autograd._is_checkpoint_valid``: whether the running backward is for every leaf (not
+    autograd.grad's, nor backward's with ``inputs``), as a reentrant checkpoint's backward needs."""
+    return _propagation.every_leaf
+
+
+def will_execute(target):
+    """PyTorch's ``_will_engine_execute_node``: whether the running backward runs ``target``, a node or (for a
+    leaf's gradient accumulator) a leaf tensor: one it reaches and, with ``inputs``, one of them or leading to
+    one."""
+    task = _propagation.task
+    if task is None:
+        raise RuntimeError("_will_engine_execute_node should only be called during the backward pass")
+    order, leaf_roots, targets, leading, accumulate = task
+    if isinstance(target, Node):
+        return (leading is None or id(target) in targets or id(target) in leading) and any(
+            node is target for node in order)
+    if not accumulate:
+        raise RuntimeError("A leaf node was passed to _will_engine_execute_node but we are currently running "
+                           "autograd.grad(). This is currently not supported.")
+    if leading is not None and id(target) not in targets:
+        return False
+    return any(leaf is target for leaf, _ in leaf_roots) or any(edge is target for node in order
+                                                                for edge in node.edges)
 
 
 def gradient_unwatched(node):
@@ -216,12 +253,13 @@ def _run_output_hooks(node, grads, graph, accumulate_into):
 
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
     """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
-    outer = _propagation.plain, _propagation.run
+    outer = _propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task
     _propagation.plain, _propagation.run = inputs is None and not graph, next(_run_numbers)
+    _propagation.every_leaf = inputs is None
     try:
         return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
     finally:
-        _propagation.plain, _propagation.run = outer
+        _propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task = outer
 
 
 def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
@@ -232,6 +270,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     receives their sum: its hooks see the total, once, and ``.grad`` grows by one addition.
     """
     pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+    _propagation.task = order, leaf_roots, targets, leading, accumulate
     accumulate_into = accumulate_leaf_graph if graph else accumulate_leaf
     leaves, leaf_grads = {}, {}  # id of a leaf -> the leaf, the sum of its gradients so far
 
@@ -267,6 +306,10 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 node.check_saved_versions()
             if node._packed is not None:
                 saved_hooks.unpack_node(node)
+            if inputs is not None:
+                target, needed = id(node) in targets, id(node) in leading
+                if not (target or needed):  # a node PyTorch does not run: its output's hooks do not run either
+                    continue
             # The hooks of an output of a node of several run when that node does (see _run_output_hooks), unless
             # the output is what autograd.grad returns
             deferred = node._tensor_hooks and isinstance(node, OutputSlot) and id(node) not in targets
@@ -274,10 +317,6 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 g = _run_output_hooks(node, g, graph, accumulate_into)
             elif node._tensor_hooks and not deferred:
                 g = (run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
-            if inputs is not None:
-                target, needed = id(node) in targets, id(node) in leading
-                if not (target or needed):  # a node PyTorch does not run: its output keeps no gradient
-                    continue
             # A tensor that asked retain_grad() keeps the gradient of every run reaching it, autograd.grad's too
             kept = None
             if node._retained is not None and not deferred:
@@ -294,7 +333,10 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             method = backward_graph_method(node) if graph else None
             if node._pre_hooks:
                 g = run_node_prehooks(node._pre_hooks, g, graph)
-            if anomaly_mode.state.enabled:
+            if g is None or (g.__class__ is OutputGrads and not g.reached):
+                # pre-hooks left no gradient: as PyTorch's nodes given none, this one gives its inputs none
+                input_grads = (None,) * len(node.edges)
+            elif anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
             elif method is not None:
                 input_grads = _graph_backward(method, node, g)

@@ -23,9 +23,11 @@ def _hook_replacement(hook, returned, grads, graph):
                            f"expected {len(grads)})")
     replaced = []
     for value, old in zip(returned, grads):
-        if value is None or old is None:
-            replaced.append(None if value is None else value if graph else value._data)
+        if value is None:
+            replaced.append(None)
             continue
+        if old is None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
         array = checked_hook_result(name, value, old._data if graph else old)
         replaced.append(value if graph else array)
     return replaced

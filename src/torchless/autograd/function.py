@@ -14,7 +14,7 @@ import weakref
 
 import numpy as np
 
-from . import forward_ad, grad_mode, saved_hooks
+from . import anomaly_mode, forward_ad, grad_mode, saved_hooks
 from ._basic_ops import delayed_errors
 from ._released import FREED_MESSAGE
 from ._view_checks import mark_version, propagated
@@ -237,6 +237,10 @@ def _fitted(grad, info, index, name):
         leading = grad.ndim - len(shape)
         kept = tuple(i + leading for i, n in enumerate(shape) if n == 1 and grad.shape[i + leading] != 1)
         grad = grad.sum(axis=tuple(range(leading)) + kept).reshape(shape)
+    if grad.dtype.kind == "c" and np.dtype(dtype).kind != "c":  # (PyTorch's engine casts any other gradient)
+        raise RuntimeError("Expected isFloatingType(grad.scalar_type()) || (input_is_complex == grad_is_complex) to "
+                           "be true, but got false.  (Could this error message be improved?  If so, please report "
+                           "an enhancement request to PyTorch.)")
     return grad.astype(dtype, copy=False)
 
 
@@ -320,11 +324,16 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             else:
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, output)
-        output = _returned_inputs_replaced(args, output, getattr(ctx, "dirty_tensors", ()))
+        dirty = getattr(ctx, "dirty_tensors", ())
+        for tensor in dirty:  # (as PyTorch: once for each time a tensor is named)
+            tensor._bump_version()
+        output = _returned_inputs_replaced(args, output, dirty)
         if tangents is not None:
             output_tangents = _output_tangents(cls, ctx, tangents)
         if recording:
             node.connect(args, edges, output)
+            if anomaly_mode.state.enabled:
+                node._forward_stack = anomaly_mode.forward_stack()
         else:
             _mark_views(output)
         if tangents is not None:

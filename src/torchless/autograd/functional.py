@@ -16,11 +16,11 @@ def _as_tuple(value, argument, function):
     Tensor = _tensor_class()
     is_tuple = isinstance(value, tuple)  # (a list is refused, as by PyTorch)
     values = tuple(value) if is_tuple else (value,)
-    for v in values:
+    for index, v in enumerate(values):
         if not isinstance(v, Tensor):
             if is_tuple:
                 raise TypeError(f"The {argument} given to {function} must be either a Tensor or a tuple of Tensors "
-                                f"but one of the elements of {argument} has type {type(v)}.")
+                                f"but the value at index {index} has type {type(v)}.")
             raise TypeError(f"The {argument} given to {function} must be either a Tensor or a tuple of Tensors but "
                             f"the given {argument} has type {type(value)}.")
     return values, is_tuple

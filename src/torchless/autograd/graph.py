@@ -623,6 +623,52 @@ def increment_version(tensor):
         t._version_counter()[0] += 1
 
 
+def register_multi_grad_hook(tensors, fn, *, mode="all"):
+    """Register ``fn`` to run once per backward on the gradients of ``tensors``.
+
+    With ``mode="all"``, ``fn(grads)`` runs once the gradients of all the tensors the backward reaches are
+    computed, ``grads`` holding None for the others. With ``mode="any"``, ``fn(grad)`` runs on the first gradient
+    computed among the tensors (those requiring grad). Returns a handle whose ``remove()`` removes the hook.
+    """
+    from ..utils.hooks import _MultiHandle
+    from ._engine import current_backward, will_execute
+
+    supported_modes = ("all", "any")
+    if mode not in supported_modes:
+        raise ValueError(f"Expects mode to be one of {supported_modes} but got {mode}")
+    if mode == "any":
+        ran = set()  # the backward runs that have called fn
+
+        def first_only(grad):
+            run = current_backward()
+            if run not in ran:
+                ran.add(run)
+                fn(grad)
+
+        return _MultiHandle(tuple(t.register_hook(first_only) for t in tensors if t.requires_grad))
+
+    nodes = [t if t.grad_fn is None else t.grad_fn for t in tensors]  # (a leaf stands for its accumulator)
+    if not all(t.requires_grad for t in tensors):
+        raise AssertionError("Expected gradient function to be set")
+    arrived, buffers, expected = {}, {}, {}
+
+    def collector(index):
+        def collect(grad):
+            run = current_backward()
+            if run not in arrived:  # the first of this backward: how many of the tensors it reaches
+                arrived[run], buffers[run] = 0, [None] * len(tensors)
+                expected[run] = sum(map(will_execute, nodes))
+            arrived[run] += 1
+            buffers[run][index] = grad
+            if arrived[run] == expected[run]:
+                grads = buffers.pop(run)
+                del arrived[run], expected[run]
+                fn(grads)
+        return collect
+
+    return _MultiHandle(tuple(t.register_hook(collector(i)) for i, t in enumerate(tensors)))
+
+
 def records(*tensors):
     """Whether an operation on ``tensors`` (None entries allowed) must go through Node.apply: gradients are being
     recorded and some input requires grad (apply records a node), or some input carries a tangent (a forward AD

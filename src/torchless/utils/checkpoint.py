@@ -15,7 +15,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import backward as _backward
 from ..autograd import grad_mode, saved_hooks
-from ..autograd._engine import current_backward
+from ..autograd._engine import checkpoint_valid, current_backward
 from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "CheckpointPolicy",
@@ -138,6 +138,11 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx, *args):
+        if not checkpoint_valid():  # (gradients for some inputs only: the rerun's own backward would fill .grad)
+            raise RuntimeError("When use_reentrant=True, torchless.utils.checkpoint is incompatible with .grad() or "
+                               "passing an `inputs` parameter to .backward(). To resolve this error, you can either "
+                               "set use_reentrant=False, or call .backward() without passing the `inputs` "
+                               "argument.")
         inputs = list(ctx.inputs)
         for index, tensor in zip(ctx.tensor_indices, ctx.saved_tensors):
             inputs[index] = tensor

@@ -101,6 +101,24 @@ class RemovableHandle:
         self.remove()
 
 
+class _MultiHandle(RemovableHandle):
+    """The handle of ``autograd.graph.register_multi_grad_hook``: ``remove()`` removes the hook it put on each
+    tensor."""
+
+    def __init__(self, handles):
+        self.handles = handles
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+    def __getstate__(self):
+        return self.handles
+
+    def __setstate__(self, state):
+        self.handles = state
+
+
 def unserializable_hook(f):
     """Mark ``f`` as a tensor hook that is not meant to be saved: :func:`warn_if_has_hooks` keeps quiet about it."""
     f.__torch_unserializable__ = True

@@ -170,6 +170,7 @@ class MaxPool(_PooledAs2d):
         """``arguments``: (kernel, stride, padding, dilation, ceil_mode) as PyTorch's node shows them (_saved_*)."""
         self.input_shape, self.spatial, self._name, self.arguments = x.shape, spatial, name, arguments
         self.winners, self.indices = winners, indices
+        self.pooled_length = pooled.shape[-1]  # (kept past backward's release of the winners: see output_length)
         # Pooling a ReLU's output (a CNN's every block), backward can do the ReLU's mask for it, at the
         # pooled resolution (see Relu.masked_by_consumer): where the pooled value is 0. Kept from here, as
         # PyTorch lets the pooled output change in place before backward.
@@ -214,7 +215,7 @@ class MaxPool(_PooledAs2d):
 
     def output_length(self):
         """A 1-D pooling's output length."""
-        return self.indices.shape[-1] if self.winners is None else self.winners.geometry.out_hw[-1]
+        return self.pooled_length
 
     def _add_tapless_windows(self, gx, grad):
         """A window lying wholly in the padding (possible with dilation) has no winner, but PyTorch reports an

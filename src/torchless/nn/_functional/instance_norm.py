@@ -29,6 +29,9 @@ class InstanceNorm(Node):
     saved = ("xhat", "rstd", "weight", "bias")
     saves = (0, 1)  # as PyTorch (its batch norm of the input): the input and the weight
     leaf_arrival_order = (0, 2, 1)  # the input, then the bias and weight PyTorch repeats per sample (last first)
+    # the node is PyTorch's last, the view of its batch norm's (1, N * C, *) result back as (N, C, *)
+    torch_saved = {"self_sym_sizes": lambda node: (1, node.input_shape[0] * node.input_shape[1])
+                   + tuple(node.input_shape[2:])}
 
     @quiet
     def forward(self, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True, momentum=0.1,
