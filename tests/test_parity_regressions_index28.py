@@ -111,6 +111,7 @@ _INDEX_REDUCE_CASES = [
     ((2, 3), 0, [1, 1], (2, 3), "mean", True), ((2,), 0, [1, 1], (2,), "mean", True), ((), 0, [0], (), "mean", True),
     ((3, 4), 1, [0, -9], (3, 2), "amin", False), ((3, 4), 1, [0, -2], (3, 2), "amin", False),
     ((3, 4), 1, [3, 0], (3, 2), "amin", False), ((2, 3), 0, [1, 1], (2, 3), "prod", True),
+    ((3, 1), 1, [], (3, 0), "mean", True), ((3,), 0, [], (0,), "mean", True), ((3, 1), 1, [], (3, 0), "prod", False),
 ]
 
 
@@ -148,10 +149,14 @@ def test_index_fill_and_copy_into_an_empty_tensor(call):
 @pytest.mark.parametrize("dtype,value", [("uint8", -1.5), ("uint8", 300), ("float16", 1e6), ("int8", 200),
                                          ("bool", 3.5), ("int8", True), ("int32", -7.9)])
 @pytest.mark.parametrize("in_place", [False, True])
-def test_index_fill_range_checks_a_tensor_value(dtype, value, in_place):
+@pytest.mark.parametrize("as_tensor", [False, True])
+@pytest.mark.parametrize("shape,index", [((2, 3), [2, 0]), ((2, 3), [5]), ((2, 0), [1]), ((0, 3), [2])])
+def test_index_fill_range_checks_its_value(dtype, value, in_place, as_tensor, shape, index):
+    """The value, a tensor's too, is converted as a number: after self's restriding, before the index values."""
     def fill(lib):
-        x = lib.zeros(2, 3, dtype=getattr(lib, dtype))
-        return getattr(x, "index_fill_" if in_place else "index_fill")(1, lib.tensor([2, 0]), lib.tensor(value))
+        x = lib.zeros(shape, dtype=getattr(lib, dtype))
+        given = lib.tensor(value) if as_tensor else value
+        return getattr(x, "index_fill_" if in_place else "index_fill")(-1, lib.tensor(index), given)
     _assert_same(fill)
 
 

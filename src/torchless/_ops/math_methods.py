@@ -697,10 +697,14 @@ def _is_complex_number(value):
     return isinstance(value, (complex, np.complexfloating))
 
 
-def filled_index(self, axis, index):
-    """The index vector of index_fill_ along ``axis``, with its checks (negative indices count from the end)."""
+def filled_index(self, axis, index, value=None):
+    """The index vector of index_fill_ along ``axis``, with its checks (negative indices count from the end) and,
+    between them as in PyTorch's kernel, the conversion of the number ``value`` to self's dtype (returned too)."""
     idx = _restrided_index(self, axis, index)
-    return _index_vector(self, axis, index, "index_fill_", IndexError, negative=True) if idx is None else idx
+    number = None if value is None else _dtype.fill_value(value, self._data.dtype)
+    if idx is None:
+        idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
+    return idx, number
 
 
 def index_fill(self, dim, index, value):
@@ -718,14 +722,13 @@ def index_fill(self, dim, index, value):
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
-    idx = filled_index(self, axis, index)
+    # (a value tensor is filled as a number too: range-checked as one)
+    idx, number = filled_index(self, axis, index, value._data.item() if isinstance(value, Tensor) else value)
     if isinstance(value, Tensor):
-        _dtype.fill_value(value._data.item(), self._data.dtype)  # (filled as a number: range-checked as one)
         result = index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill",
                                             shown={"dim": dim, "index": index._data})
     else:
-        result = index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
-                                            value=_dtype.fill_value(value, self._data.dtype),
+        result = index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill", value=number,
                                             shown={"dim": dim, "index": index._data})
     return save_tensor_versions(result, index)
 

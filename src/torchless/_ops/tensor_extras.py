@@ -864,7 +864,7 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     outside = (idx < 0) | (idx >= size)  # no negative indices, as in PyTorch
     if outside.any():
         raise IndexError("index out of range in self")
-    if boolean and reduce == "mean":
+    if boolean and reduce == "mean" and idx.size:
         raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
     if not ndim:  # (through a copy of one element: index_reduce_ changes self, which a view would share)
         return index_reduce(self.reshape(1).clone(), 0, index.reshape(1), source.reshape(1), reduce,
