@@ -335,3 +335,19 @@ def test_index_add_rounding_of_float16(shape, dim, index_dtype, alpha):
         return lib.from_numpy(base).half().index_add(dim, lib.tensor(index, dtype=getattr(lib, index_dtype)),
                                                      lib.from_numpy(source).half(), alpha=alpha)
     _assert_same(add)
+
+
+@pytest.mark.parametrize("shape,dim", [((3, 4), 0), ((3, 4), 1), ((2, 3, 4), 1), ((2, 3, 4), -1), ((6,), 0)])
+@pytest.mark.parametrize("index_dtype", ["int64", "int32"])
+def test_index_select_gradient_rounding_of_float16(shape, dim, index_dtype):
+    """index_select's backward index_add_s the gradient: in float32 by the slice-wise kernel (see above)."""
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(shape).astype(np.float16)
+    index = rng.integers(0, 2, 8)
+
+    def gradient(lib):
+        x = lib.from_numpy(base).requires_grad_()
+        y = x.index_select(dim, lib.from_numpy(index.astype(index_dtype)))
+        weights = lib.from_numpy(np.random.default_rng(4).standard_normal(tuple(y.shape)).astype(np.float16))
+        return lib.autograd.grad(y, x, weights)[0]
+    _assert_same(gradient)

@@ -368,12 +368,24 @@ class Index(Node):
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
+        if self._sums_wide(grad):
+            out = np.zeros(self.shape, np.float32)
+            np.add.at(out, self.key, grad.astype(np.float32))
+            return (out.astype(grad.dtype),)
         out = np.zeros(self.shape, grad.dtype)
         if self.basic:
             out[self.key] = grad
         else:
             np.add.at(out, self.key, grad)  # advanced keys may repeat an index: accumulate
         return (out,)
+
+    def _sums_wide(self, grad):
+        """Whether PyTorch sums this 16-bit float gradient in float32, rounding once: index_select's backward
+        index_add_s it, by the slice-wise kernel for an int64 index along the first or last of two or more dims."""
+        if self.node_name != "IndexSelectBackward0" or grad.dtype.kind != "f" or grad.itemsize != 2:
+            return False
+        ndim = len(self.shape)
+        return ndim > 1 and self.shown["index"].dtype == np.int64 and len(self.key) - 1 in (0, ndim - 1)
 
     def backward_graph(self, grad):
         if self.basic and self.node_name in (None, "SliceBackward0"):
