@@ -4,6 +4,7 @@ import numpy as np
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, SavedInput, int64
 from ._util import unbroadcast, unbroadcast_tensor
+from .unary import copy_preserving_layout
 
 
 def _along(ndim, axis, index):
@@ -26,16 +27,23 @@ class IndexWrite(Node):
     torch_saved = {"IndexAddBackward0": {**_WRITTEN, "alpha": lambda node: node.shown["alpha"]},
                    "IndexCopyBackward0": _WRITTEN, "IndexFillBackward0": _ALONG_DIM, "IndexFillBackward1": _ALONG_DIM}
 
-    def forward(self, a, src, axis=0, index=None, mode="add", alpha=1, value=None, shown=None):
+    def forward(self, a, src, axis=0, index=None, mode="add", alpha=1, value=None, shown=None, wide=False):
+        """``wide``: index_add adds in float32 into a 16-bit float tensor (PyTorch's slice-wise kernel), rounding
+        each sum once, rather than after each addend."""
         self.axis, self.index, self.mode, self.alpha, self.ndim = axis, index, mode, alpha, a.ndim
         self.src_shape, self.shown = None if src is None else src.shape, shown
         self.source = None if mode == "fill" else src  # (PyTorch saves it, for its sizes)
         if src is None:
             self.listed_inputs = (0,)  # (a number value: no edge)
         key = _along(a.ndim, axis, index)
-        out = a.copy()
+        # (PyTorch's index_fill writes into a clone in self's layout, index_add and index_copy into a contiguous one)
+        out = copy_preserving_layout(a) if mode == "fill" else a.copy()
         if mode == "add":
             addend = src if alpha == 1 else alpha * src
+            if wide and out.dtype.kind == "f" and out.itemsize == 2:
+                sums = out.astype(np.float32)
+                np.add.at(sums, key, addend.reshape(out[key].shape).astype(np.float32))
+                return sums.astype(out.dtype)
             np.add.at(out, key, addend.reshape(out[key].shape) if a.ndim else addend)
         elif mode == "copy":  # (a repeated index: the last value written stays, as in PyTorch's loop)
             out[key] = src.reshape(out[key].shape) if a.ndim else src.reshape(-1)[-1] if src.size else src

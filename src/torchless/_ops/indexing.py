@@ -6,7 +6,7 @@ from ..autograd import forward_ad
 from ..autograd._basic_ops import DelayedError
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
-from ._util import unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 def is_basic_key(key):
@@ -67,8 +67,15 @@ def single_ellipsis(ndim, key):
             rank, dim = rank + 1, dim + 1
             indexed = dim if part is not None else indexed
         elif isinstance(part, slice):
+            if part.step is not None and part.step < 1:  # (read before the dim)
+                raise _step_error(part.step)
             if dim < rank:
                 walked.append(part)
+            elif dim < _INLINE_SIZES and not _slices_nothing_off(part):
+                # (PyTorch reads the size there as 0: a slice from 0 by 1 to at least 0 returns the tensor itself,
+                # any other one is a slice of that dim)
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got "
+                                 f"{dim})")
             dim += 1
         elif _is_int(part):
             if dim >= rank:  # (PyTorch reads the size past the last one: an unused slot, 0, then a stride)
@@ -85,6 +92,17 @@ def single_ellipsis(ndim, key):
     if indexed > rank:
         raise IndexError(f"too many indices for tensor of dimension {rank} (got {indexed})")
     return tuple(walked)
+
+
+def _slices_nothing_off(part):
+    """Whether PyTorch's indexing skips the slice ``part`` of a dim of size 0: it starts at 0, steps by 1 and
+    stops at 0 or later."""
+    return part.start in (None, 0) and part.step in (None, 1) and (part.stop is None or part.stop >= 0)
+
+
+def _step_error(step):
+    """The error of a slice of a ``step`` below one: Python's own for 0, PyTorch's for a backward one."""
+    return ValueError("slice step cannot be zero" if step == 0 else "step must be greater than zero")
 
 
 def check_steps(shape, key):
@@ -350,12 +368,24 @@ class Index(Node):
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
+        if self._sums_wide(grad):
+            out = np.zeros(self.shape, np.float32)
+            np.add.at(out, self.key, grad.astype(np.float32))
+            return (out.astype(grad.dtype),)
         out = np.zeros(self.shape, grad.dtype)
         if self.basic:
             out[self.key] = grad
         else:
             np.add.at(out, self.key, grad)  # advanced keys may repeat an index: accumulate
         return (out,)
+
+    def _sums_wide(self, grad):
+        """Whether PyTorch sums this 16-bit float gradient in float32, rounding once: index_select's backward
+        index_add_s it, by the slice-wise kernel for an int64 index along the first or last of two or more dims."""
+        if self.node_name != "IndexSelectBackward0" or grad.dtype.kind != "f" or grad.itemsize != 2:
+            return False
+        ndim = len(self.shape)
+        return ndim > 1 and self.shown["index"].dtype == np.int64 and len(self.key) - 1 in (0, ndim - 1)
 
     def backward_graph(self, grad):
         if self.basic and self.node_name in (None, "SliceBackward0"):
@@ -438,7 +468,7 @@ class IndexPut(Node):
     def backward(self, grad):
         ga = gv = None
         if self.needs_input_grad[0]:
-            ga = grad.copy()
+            ga = np.array(grad)  # (a copy, as an array: a 0-d gradient may come as a NumPy scalar)
             ga[self.key] = 0
         if self.needs_input_grad[1]:
             gv = unbroadcast(np.asarray(grad[self.key]), self.value_shape)
@@ -466,7 +496,7 @@ def index_error(shape, key, numpy_error, basic_only=False):
         return IndexError(f"index {key} is out of bounds for dimension 0 with size 0")
     if not shape and isinstance(key, slice):
         if key.step is not None and key.step < 1:  # (the step is read first)
-            return ValueError("slice step cannot be zero" if key.step == 0 else "step must be greater than zero")
+            return _step_error(key.step)
         return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
     # PyTorch counts the dims the key takes first, an object of no index type among them (a float: one dim)
@@ -493,7 +523,7 @@ def index_error(shape, key, numpy_error, basic_only=False):
         if _is_int(part) and not -shape[dim] <= part < shape[dim]:
             return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
         if isinstance(part, slice) and part.step is not None and part.step < 1:
-            return ValueError("slice step cannot be zero" if part.step == 0 else "step must be greater than zero")
+            return _step_error(part.step)
         if isinstance(part, str):  # PyTorch reads it as data for an index tensor, in its turn
             return TypeError(f"new(): invalid data type '{type(part).__name__}'")
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
@@ -600,6 +630,20 @@ def zeroed_if_empty(shape, key):
     return zeroed if not np.size(selected) else None
 
 
+def _fitted_src_gradient(node, gs, src_shape):
+    """The gradient ``gs`` (of the index's shape) of a scatter's src of ``src_shape``, as PyTorch's engine takes it:
+    summed where src broadcasts to it, refused for any other shape (src larger than the index)."""
+    if gs.shape == src_shape:
+        return gs
+    from ..autograd.function import _fitted
+
+    if isinstance(gs, np.ndarray):
+        return _fitted(gs, (src_shape, gs.dtype), 1, node.name())
+    _fitted(np.broadcast_to(np.zeros((), gs._data.dtype), gs._data.shape), (src_shape, gs._data.dtype), 1,
+            node.name())  # (its check)
+    return gs.sum_to_size(src_shape)
+
+
 # What a scatter's node shows: the dim as the call gave it, the index (key's part along that dim)
 _SCATTERED_ALONG = {"dim": lambda node: int64(node.dim),
                     "index": Saved(lambda node: node.key[node.dim % len(node.key)])}
@@ -635,8 +679,7 @@ class Scatter(Node):
             if not self.add:
                 ga[self.key] = 0
         if self.has_src and self.needs_input_grad[1]:
-            gs = np.zeros(self.src_shape, grad.dtype)
-            gs[self.used] = grad[self.key]
+            gs = _fitted_src_gradient(self, grad[self.key], self.src_shape)
         return ga, gs
 
     def backward_graph(self, grad):
@@ -644,9 +687,7 @@ class Scatter(Node):
         if self.needs_input_grad[0]:
             ga = grad if self.add else IndexPut.apply(grad, grad._wrap(np.zeros((), grad._data.dtype)), key=self.key)
         if self.has_src and self.needs_input_grad[1]:
-            gs = Index.apply(grad, key=self.key)
-            if gs._data.shape != self.src_shape:
-                gs = IndexPut.apply(grad._wrap(np.zeros(self.src_shape, grad._data.dtype)), gs, key=self.used)
+            gs = _fitted_src_gradient(self, Index.apply(grad, key=self.key), self.src_shape)
         return ga, gs
 
     def name(self):
@@ -878,13 +919,22 @@ class ScatterReduce(Node):
     def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0):
         """``dim``: the dim along which ``key`` selects, as the call gave it."""
         self.key, self.reduce, self.include_self, self.src_shape, self.dim = key, reduce, include_self, src.shape, dim
-        self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
+        self.used_shape = np.broadcast_shapes(*(np.shape(k) for k in key))
+        self.used = tuple(slice(0, n) for n in self.used_shape)
         self.a, self.src, self.whole_src = a, src[self.used], src
         self.out = scatter_reduced(a, key, self.src, reduce, include_self)
         return self.out
 
+    def _whole_src(self):
+        """src whole, for prod's, amax's and amin's gradients, which PyTorch computes from it broadcast with the
+        index-shaped tensors (its elements beyond the index's shape get a gradient too, by that broadcast)."""
+        error = broadcast_error(self.src_shape, self.used_shape)
+        if error is not None:
+            raise error
+        return self.whole_src
+
     def backward(self, grad):
-        a, src, key, result, reduce = self.a, self.src, self.key, self.out, self.reduce
+        a, key, result, reduce = self.a, self.key, self.out, self.reduce
         if reduce == "sum":
             ga, gs = grad, grad[key]
         elif reduce == "mean":
@@ -894,38 +944,38 @@ class ScatterReduce(Node):
             ga = grad / counts
             gs = ga[key]
         elif reduce == "prod":
+            src = self._whole_src()
             masked_self = np.where(a == 0, 1, a)
-            ga = grad * scatter_reduced(masked_self, key, src, reduce, self.include_self) / masked_self
+            ga = grad * scatter_reduced(masked_self, key, self.src, reduce, self.include_self) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, grad.dtype)
-            np.add.at(zeros, key, src_zero.astype(grad.dtype))
+            np.add.at(zeros, key, src_zero[self.used].astype(grad.dtype))
             single_zero = src_zero & (zeros[key] == 1)
-            masked_result = scatter_reduced(a, key, np.where(single_zero, 1, src), reduce, self.include_self)
+            masked_result = scatter_reduced(a, key, np.where(single_zero, 1, src)[self.used], reduce,
+                                            self.include_self)
             gs = np.where(single_zero, (grad * masked_result)[key], (grad * result)[key] / np.where(src_zero, 1, src))
         else:
+            src = self._whole_src()
             value = result[key]
             self_is_result, src_is_result = a == result, src == value
             count = self_is_result.astype(grad.dtype)
-            np.add.at(count, key, src_is_result.astype(grad.dtype))
+            np.add.at(count, key, src_is_result[self.used].astype(grad.dtype))
             distributed = grad / count
             ga = np.where(self_is_result, distributed, 0)
             gs = np.where(src_is_result, distributed[key], 0)
         if not self.include_self:
             ga = np.array(ga)
             ga[key] = 0
-        if gs.shape != self.src_shape:
-            padded = np.zeros(self.src_shape, grad.dtype)
-            padded[self.used] = gs
-            gs = padded
         return (ga.astype(grad.dtype, copy=False) if self.needs_input_grad[0] else None,
-                gs.astype(grad.dtype, copy=False) if self.needs_input_grad[1] else None)
+                _fitted_src_gradient(self, gs.astype(grad.dtype, copy=False), self.src_shape)
+                if self.needs_input_grad[1] else None)
 
     def backward_graph(self, grad):
         """backward's formulas as tensors of the graph; prod's goes through scatter_reduce itself (of the input
         with its zeros masked), so that it can be differentiated again."""
         from .shape import Where
 
-        a, src, key, reduce = self.a, self.src, self.key, self.reduce
+        a, key, reduce = self.a, self.key, self.reduce
         wrap, dtype = grad._wrap, grad._data.dtype
         if reduce == "sum":
             ga, gs = grad, Index.apply(grad, key=key)
@@ -936,36 +986,37 @@ class ScatterReduce(Node):
             ga = grad / wrap(counts)
             gs = Index.apply(ga, key=key)
         elif reduce == "prod":
+            src = self._whole_src()
             x = self.graph_input(0, a)
-            s = Index.apply(self.graph_input(1, self.whole_src), key=self.used)
+            s = self.graph_input(1, src)
             one = wrap(np.ones((), dtype))
             masked_self = Where.apply(one, x, condition=a == 0)
-            ga = grad * ScatterReduce.apply(masked_self, s, key=key, reduce=reduce,
+            ga = grad * ScatterReduce.apply(masked_self, Index.apply(s, key=self.used), key=key, reduce=reduce,
                                             include_self=self.include_self) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, dtype)
-            np.add.at(zeros, key, src_zero.astype(dtype))
+            np.add.at(zeros, key, src_zero[self.used].astype(dtype))
             single_zero = src_zero & (zeros[key] == 1)
-            masked_result = ScatterReduce.apply(x, Where.apply(one, s, condition=single_zero), key=key, reduce=reduce,
-                                                include_self=self.include_self)
+            masked_src = Index.apply(Where.apply(one, s, condition=single_zero), key=self.used)
+            masked_result = ScatterReduce.apply(x, masked_src, key=key, reduce=reduce, include_self=self.include_self)
             others = Index.apply(grad * self.graph_output(self.out), key=key) / Where.apply(one, s, condition=src_zero)
             gs = Where.apply(Index.apply(grad * masked_result, key=key), others, condition=single_zero)
             if (zeros[key] > 1).any():  # as PyTorch: such a gradient is right, but not differentiable
                 gs = DelayedError.apply(gs, message="scatter_reduce(): Double backward is unsupported for src when "
                                         ">1 zeros in src are scattered to the same position in self")
         else:
+            src = self._whole_src()
             result = self.out
             self_is_result, src_is_result = a == result, src == result[key]
             count = self_is_result.astype(dtype)
-            np.add.at(count, key, src_is_result.astype(dtype))
+            np.add.at(count, key, src_is_result[self.used].astype(dtype))
             distributed = grad / wrap(count)
             ga = distributed * wrap(self_is_result.astype(dtype))
             gs = Index.apply(distributed, key=key) * wrap(src_is_result.astype(dtype))
         if not self.include_self:
             ga = IndexPut.apply(ga, wrap(np.zeros((), dtype)), key=key)
-        if gs._data.shape != self.src_shape:
-            gs = IndexPut.apply(wrap(np.zeros(self.src_shape, dtype)), gs, key=self.used)
-        return (ga if self.needs_input_grad[0] else None, gs if self.needs_input_grad[1] else None)
+        return (ga if self.needs_input_grad[0] else None,
+                _fitted_src_gradient(self, gs, self.src_shape) if self.needs_input_grad[1] else None)
 
     def name(self):
         return "ScatterReduceBackward0"

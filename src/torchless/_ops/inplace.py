@@ -492,7 +492,7 @@ def _put(self, index, source, accumulate, name):
         raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                          f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
     if not n and idx.size:
-        raise IndexError(f"{name}(): Tried to put elements into an empty tensor")
+        raise IndexError("put_(): Tried to put elements into an empty tensor")  # (put is put_ into a copy)
     outside = (idx < -n) | (idx >= n)
     if outside.any():
         raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} elements.")
@@ -531,12 +531,14 @@ def scatter_reduce(self, *args, **kwargs):
     elif reduce in ("amax", "amin"):
         self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
     check_index_values(self._data.shape, axis, idx)
-    if not idx.size:  # nothing to reduce: an empty index of any dtype and rank, a source of any shape
+    if not idx.size and not idx.ndim == self._data.ndim == src._data.ndim:  # nothing to reduce: an empty index
+        # of any dtype and rank, a source of any shape (one of self's rank is kept for its gradient: see Scatter)
         empty = (0,) * max(self._data.ndim, 1)
         index, src = Tensor._wrap(np.zeros(empty, np.int64)), src.reshape(-1)[:0].reshape(empty)
         idx = index._data
-    if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
-        flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
+    if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element (a copy of it
+        # rather than a view, which scatter_reduce_ would change under the node that saved it)
+        flat = scatter_reduce(self.reshape(-1).clone(), 0, index.reshape(-1), src.reshape(-1), reduce,
                               include_self=parsed["include_self"])
         return flat.reshape(self._data.shape)
     key = list(np.indices(idx.shape, sparse=True))

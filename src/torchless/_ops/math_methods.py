@@ -17,6 +17,7 @@ from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import save_tensor_versions
 from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
+from .inplace import checked_storage_window
 from ._util import (
     broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, raise_if_not_broadcastable, scan_axis,
 )
@@ -580,19 +581,33 @@ def _index_vector(self, axis, index, name, index_error_type=RuntimeError, negati
     return (idx % n if negative and n else idx).reshape(-1)
 
 
+def _restrided_index(self, axis, index):
+    """The index vector of index_fill_ and index_copy_ (and of index_reduce_'s fill), checked as PyTorch's
+    TensorIterator kernels check it: they view self with the index's length along ``axis`` (stride 0 there), which
+    must fit self's memory (an empty self refuses a non-empty index), then read the index only if that view has
+    elements (else an empty index: nothing is written)."""
+    if self._data.ndim:
+        size, stride = list(self._data.shape), list(self.stride())
+        size[axis], stride[axis] = index._data.size, 0
+        checked_storage_window(self._data, size, stride, None)
+        if not np.prod(size):
+            return index._data.reshape(-1)[:0]
+    return None
+
+
 def _check_source(self, axis, idx, source, name):
-    """``source``'s shape against self's and the index's length, in the order of ``name``'s checks (index_add_'s
-    meta function checks the dim and the number of indices before the shapes)."""
-    if name == "index_add_":
+    """``source``'s shape against self's and the index's length, in the order of ``name``'s checks (the meta
+    function shared by index_add_ and index_reduce_ checks the dim and the number of indices before the shapes)."""
+    if name in ("index_add_", "index_reduce_"):
         if axis and axis >= source._data.ndim:
-            raise RuntimeError(f"index_add_(): Indexing dim {axis} is out of bounds of the source tensor with dim "
+            raise RuntimeError(f"{name}(): Indexing dim {axis} is out of bounds of the source tensor with dim "
                                f"{source._data.ndim}")
         if not source._data.ndim and idx.size != 1:  # (PyTorch's message reads the size of the source's dim 0)
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         _check_index_count(axis, idx, source, name)
     mismatched = source._data.ndim != self._data.ndim or any(
         s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)
-    if mismatched and (name == "index_add_" or source._data.ndim and self._data.ndim):  # (index_copy_ takes a 0-d
+    if mismatched and (name != "index_copy_" or source._data.ndim and self._data.ndim):  # (index_copy_ takes a 0-d
         # source or self beside another rank)
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(self._data.shape)} source.shape = {list(source._data.shape)}")
@@ -625,14 +640,15 @@ def index_add(self, dim, index, source, *, alpha=1):
     idx = index._data.reshape(-1)
     _check_source(self, axis, idx, source, "index_add_")
     n = self._data.shape[axis] if self._data.ndim else 1
-    # PyTorch's index_add has two kernels with their own words for an index out of range: the slice-wise one
-    # (int64 index, alpha 1, along the first or last of two or more dims) and the elementwise one
-    if ((idx < 0) | (idx >= n)).any() and not (index._data.dtype == np.int64 and alpha == 1 and
-                                               self._data.ndim > 1 and axis in (0, self._data.ndim - 1)):
+    # PyTorch's index_add has two kernels, with their own words for an index out of range and their own rounding:
+    # the slice-wise one (int64 index, alpha 1, along the first or last of two or more dims) and the elementwise one
+    slice_wise = index._data.dtype == np.int64 and alpha == 1 and self._data.ndim > 1 and \
+        axis in (0, self._data.ndim - 1)
+    if ((idx < 0) | (idx >= n)).any() and not slice_wise:
         raise IndexError("index out of range in self")
     idx = _index_vector(self, axis, index, "index_add_")
     result = index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="add",
-                                        alpha=_scale(alpha, self._data.dtype),
+                                        alpha=_scale(alpha, self._data.dtype), wide=slice_wise,
                                         shown={"dim": dim, "index": index._data, "alpha": alpha})
     # (only source's gradient reads the index: PyTorch saves it for that one)
     return save_tensor_versions(result, index) if source.requires_grad else result
@@ -667,7 +683,9 @@ def index_copy(self, dim, index, source):
     if source._data.ndim and index._data.size != source._data.shape[axis]:
         raise IndexError(f"index_copy_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
                          f"({source._data.shape[axis]})")
-    idx = _index_vector(self, axis, index, "index_copy_", IndexError)
+    idx = _restrided_index(self, axis, index)
+    if idx is None:
+        idx = _index_vector(self, axis, index, "index_copy_", IndexError)
     return save_tensor_versions(index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy",
                                                           shown={"dim": dim, "index": index._data}), index)
 
@@ -677,6 +695,16 @@ def _is_complex_number(value):
     if isinstance(value, Tensor):
         return value._data.dtype.kind == "c"
     return isinstance(value, (complex, np.complexfloating))
+
+
+def filled_index(self, axis, index, value=None):
+    """The index vector of index_fill_ along ``axis``, with its checks (negative indices count from the end) and,
+    between them as in PyTorch's kernel, the conversion of the number ``value`` to self's dtype (returned too)."""
+    idx = _restrided_index(self, axis, index)
+    number = None if value is None else _dtype.fill_value(value, self._data.dtype)
+    if idx is None:
+        idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
+    return idx, number
 
 
 def index_fill(self, dim, index, value):
@@ -694,13 +722,13 @@ def index_fill(self, dim, index, value):
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
-    idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
+    # (a value tensor is filled as a number too: range-checked as one)
+    idx, number = filled_index(self, axis, index, value._data.item() if isinstance(value, Tensor) else value)
     if isinstance(value, Tensor):
         result = index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill",
                                             shown={"dim": dim, "index": index._data})
     else:
-        result = index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
-                                            value=_dtype.fill_value(value, self._data.dtype),
+        result = index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill", value=number,
                                             shown={"dim": dim, "index": index._data})
     return save_tensor_versions(result, index)
 
@@ -769,6 +797,8 @@ def take_along_dim(self, indices, dim=None):
     index = indices if indices._data.shape == index_target else indices.expand(index_target)
     if self._data.shape[axis]:  # along a dim PyTorch wraps every index around its size (-1 the last, n the first)
         index = Tensor._wrap(index._data % self._data.shape[axis])
+    elif index._data.size:  # (a size of 0 to wrap around: its integer modulo's error)
+        raise RuntimeError("ZeroDivisionError")
     return source.gather(axis, index)
 
 

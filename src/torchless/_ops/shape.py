@@ -440,7 +440,13 @@ class Rot90(Node):
 
     def forward(self, a, k=1, axes=(0, 1), given=None):
         self.k, self.axes, self.given = k, axes, (k, axes) if given is None else given
-        return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
+        # PyTorch's composition, for its result's strides: a contiguous clone for no turn, else flips (copies in
+        # a's layout) of which an odd number of turns swaps the two dims
+        if k == 0:
+            return a.copy(order="C")  # (PyTorch's clone)
+        if k == 2:
+            return _flipped(a, axes)
+        return np.swapaxes(_flipped(a, axes[1] if k == 1 else axes[0]), *axes)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
@@ -521,9 +527,10 @@ class Diagonal(Node):
         return self.node_name
 
 
-class DiagEmbed(Node):
+class DiagEmbed(ContiguousResult):
     """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor (``diag`` of
     a vector too: a square matrix)."""
+    # (PyTorch writes the diagonal into new zeros, C-contiguous whichever dims hold the planes)
 
     torch_saved = {"dim1": lambda node: int64(node.given[0]), "dim2": lambda node: int64(node.given[1]),
                    "offset": lambda node: int64(node.dims[2])}

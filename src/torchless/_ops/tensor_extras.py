@@ -845,16 +845,29 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"index_reduce_(): self ({self.dtype.scalar_name.capitalize()}) and source "
                            f"({source.dtype.scalar_name.capitalize()}) must have the same scalar type")
-    src_len = source._data.shape[axis] if source._data.ndim else 1
-    if idx.size != src_len:
-        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
-                           f"({src_len}), for dim: {dim}")
+    from .math_methods import _check_source, filled_index
+
+    _check_source(self, axis, idx.reshape(-1), source, "index_reduce_")
+    # then PyTorch's kernel: the positions of an excluded self filled with the reduction's identity (index_fill_,
+    # with its words for an index out of range), the reduction itself, its own dtypes and its index check
+    boolean = self._data.dtype == np.bool_
+    if not include_self:
+        if boolean:
+            raise NotImplementedError("\"index_reduce_func_exclude_input_init\" not implemented for 'Bool'")
+        filled_index(self, axis, index)
+    if ndim > 1 and not self._data.shape[axis] and idx.size:
+        raise IndexError(f"select(): index 0 out of range for tensor of size {list(self._data.shape)} at dimension "
+                         f"{axis}")
+    if boolean and ndim <= 1:
+        raise NotImplementedError("\"index_func_\" not implemented for 'Bool'")
     size = self._data.shape[axis] if ndim else 1
     outside = (idx < 0) | (idx >= size)  # no negative indices, as in PyTorch
     if outside.any():
         raise IndexError("index out of range in self")
-    if not ndim:
-        return index_reduce(self.reshape(1), 0, index.reshape(1), source.reshape(1), reduce,
+    if boolean and reduce == "mean" and idx.size:
+        raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
+    if not ndim:  # (through a copy of one element: index_reduce_ changes self, which a view would share)
+        return index_reduce(self.reshape(1).clone(), 0, index.reshape(1), source.reshape(1), reduce,
                             include_self=include_self).reshape(())
     _warn_index_reduce_in_beta()
     shape = [1] * ndim

@@ -268,8 +268,16 @@ class IndexingMethods:
                 try:
                     self._data[key] = value_t._data
                 except ValueError:
-                    target = self._data[key] if indexing.is_basic_key(key) else None
-                    self._writable_data(target=target)[key] = value_t._data
+                    if not self._data.flags.writeable:  # (memory read-only to NumPy, as expanded: PyTorch checks
+                        # the key, its index values and the value's shape before the memory it writes)
+                        self._check_key_and_value_shape(key, source)
+                    target = self._data[key]
+                    if indexing.is_basic_key(key):  # a copy_ into the view self[key]: refused where it overlaps
+                        writable = self._writable_data(target=target)
+                    else:  # PyTorch's index_put_ only warns (and its masked_fill_ by a mask and one value again)
+                        writable = self._writable_data(fills=("index_put_", "masked_fill_") if indexing.
+                                                       fills_through_mask(key, value_t._data.size) else "index_put_")
+                    writable[key] = value_t._data
             except IndexError as err:
                 self._check_key_and_value_shape(key, source)  # (an index value out of range is found last)
                 raise indexing.index_error(self._data.shape, key, err) from None

@@ -6,7 +6,6 @@ Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
 import numbers
 import re
-import warnings
 import weakref
 
 import numpy as np
@@ -19,6 +18,7 @@ from ..autograd._view_checks import short_name, view_refusal
 from ..autograd.graph import Node, OutputSlot, output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
+from .._user_warnings import warn_from_user_code
 from ._arguments import (
     NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, check_masked_fill_value_and_mask,
     clamp_bounds, check_uniform_bounds, division_operand,
@@ -119,6 +119,13 @@ def _augmented_assignment(in_place):
             return NotImplemented
 
     return method
+
+
+# The ops PyTorch lets write into expanded memory with a deprecation warning: the indexing its warning names, the
+# line of its source
+_EXPANDED_WRITES = {"masked_fill_": ("tensor[mask] = scalar", 2450), "index_fill_": ("tensor[mask] = scalar", 1913),
+                    "index_put_": ("tensor[indices] = tensor", 976)}
+
 
 class InPlaceMethods:
     def _check_inplace(self, key=None):
@@ -229,7 +236,8 @@ class InPlaceMethods:
     def _writable_data(self, fills=False, target=None):
         """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
         where the memory written holds one element in several places, unless the op only ``fills`` it with one
-        value (True, or the name of an op PyTorch warns of doing so, masked_fill_); else a writable view of the
+        value (True), or is one PyTorch lets write there with a warning (its name, or the names of those that warn
+        in turn, as index_put_ and masked_fill_: see _EXPANDED_WRITES); else a writable view of the
         memory (an expanded array is read-only in NumPy, and PyTorch writes through such views). Another ValueError
         than read-only memory is raised again."""
         data = self._data
@@ -248,10 +256,12 @@ class InPlaceMethods:
     def _fill_overlapping(fills):
         """Whether an op that ``fills`` (see _writable_data) may write into memory holding an element in several
         places, with PyTorch's warning for those it deprecates that for."""
-        if isinstance(fills, str):
-            warnings.warn(f"Use of {fills} on expanded tensors is deprecated. Please clone() the tensor before "
-                          "performing this operation. This also applies to advanced indexing e.g. tensor[mask] = "
-                          "scalar", UserWarning, stacklevel=5)
+        for op in (fills,) if isinstance(fills, str) else fills if isinstance(fills, tuple) else ():
+            example, line = _EXPANDED_WRITES[op]
+            warn_from_user_code(f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before "
+                                f"performing this operation. This also applies to advanced indexing e.g. {example} "
+                                f"(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                                f"TensorAdvancedIndexing.cpp:{line}.)")
         return bool(fills)
 
     def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False, overlap=None):

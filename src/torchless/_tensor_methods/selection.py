@@ -123,6 +123,11 @@ class SelectionMethods:
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
         number ``value`` (also accepted in src's place); ``reduce`` ('add' or 'multiply') combines them with the
         values there instead (PyTorch's legacy form, without a derivative)."""
+        return self._scatter_call(dim, index, src, value, reduce, "scatter")
+
+    def _scatter_call(self, dim, index, src, value, reduce, op):
+        """scatter's arguments read; ``op``: the aten name of the call (scatter, or scatter_ whose node the legacy
+        form's refusal to differentiate names)."""
         if type(dim) is not int:
             given = {key: v for key, v in (("value", value), ("reduce", reduce)) if v is not None}
             dim = _parser_errors.method_arguments("scatter", (dim, index) + ((src,) if src is not None else ()),
@@ -130,9 +135,9 @@ class SelectionMethods:
         src = src if value is None else value
         if reduce is None:
             return save_tensor_versions(self._scatter(dim, index, src, add=False, name="scatter"), index)
-        return self._scatter_reduced_legacy(dim, index, src, reduce)
+        return self._scatter_reduced_legacy(dim, index, src, reduce, op)
 
-    def _scatter_reduced_legacy(self, dim, index, src, reduce):
+    def _scatter_reduced_legacy(self, dim, index, src, reduce, op):
         if not isinstance(reduce, str):
             from ..nn._functional._args import _describe_call
 
@@ -163,7 +168,7 @@ class SelectionMethods:
                     raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
                 out = inplace.scatter_reduce(base, dim, index, source, "prod")
         inputs = (self, src) if isinstance(src, Tensor) else (self,)
-        return arithmetic.NotDifferentiable.apply(*inputs, kernel=lambda *arrays: out._data, op="scatter")
+        return arithmetic.NotDifferentiable.apply(*inputs, kernel=lambda *arrays: out._data, op=op)
 
     def scatter_add(self, dim, index, src):
         """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""
@@ -174,7 +179,8 @@ class SelectionMethods:
         return save_tensor_versions(result, index) if getattr(src, "requires_grad", False) else result
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
-        return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src, overlap="any")
+        return self._inplace(lambda t: t._scatter_call(dim, index, src, value, reduce, "scatter_"), src,
+                             overlap="any")
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(lambda t: t.scatter_add(dim, index, src), src, overlap="any")
@@ -196,6 +202,10 @@ class SelectionMethods:
         idx = index._data
         if not idx.size and self._data.ndim:  # nothing written (an index of any dtype and rank, a source of any shape)
             key = (np.zeros(0, np.intp),) * self._data.ndim
+            if isinstance(src, Tensor) and idx.ndim == self._data.ndim == src._data.ndim:
+                # (of the index's shape, for src's gradient: PyTorch's gather of the incoming one by the index)
+                key = (np.zeros(idx.shape, np.intp),) * self._data.ndim
+                return indexing.Scatter.apply(self, src, key=key, add=add, dim=dim)
             if isinstance(src, Tensor):
                 return indexing.Scatter.apply(self, src.reshape(-1), key=key, add=add, dim=dim)
             return indexing.Scatter.apply(self, None, key=key, value=value, dim=dim)

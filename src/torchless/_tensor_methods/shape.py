@@ -563,13 +563,13 @@ class ShapeMethods:
             raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
         if not source._data.ndim:  # a 0-d tensor along a dim: PyTorch's unsqueeze after it, or its size along it
             if isinstance(repeats, Tensor):
-                raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+                raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
             raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {axis + 1})")
         n = source._data.shape[axis] if source._data.ndim else 1
         counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
         if counts.ndim == 1 and counts.size not in (1, n):
             raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
-                               f"{counts.size} and input.size({axis}) = {n}")
+                               f"{counts.size} and input.size({0 if dim is None else dim}) = {n}")
         if (counts < 0).any():  # (the words of PyTorch's kernels for an int and for a tensor of counts)
             raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
                                "Repeats must be non-negative")
