@@ -58,14 +58,16 @@ def _renaming(name, function, accepted, binding_error=None, failure_parse=None):
 
     @functools.wraps(function)
     def call(*args, **kwargs):
+        written = kwargs
         if kwargs and not aliases.isdisjoint(kwargs):
             kwargs = _renamed(name, args, kwargs, accepted)
         try:
             return function(*args, **kwargs)
         except Exception as error:  # (free unless raised: the common call pays nothing)
-            # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's)
+            # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's;
+            # the keywords are parsed as written, as PyTorch's parser names a NumPy one it cannot place)
             if failure_parse is not None and not sys._getframe(1).f_code.co_filename.startswith(_PACKAGE):
-                parsed, rebound = failure_parse(name, args[1:], kwargs)
+                parsed, rebound = failure_parse(name, args[1:], written)
                 if parsed is not None:
                     raise parsed from None
                 if rebound is not None:  # a deprecated overload's call, which PyTorch still takes

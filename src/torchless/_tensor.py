@@ -562,9 +562,10 @@ class Tensor:
             return array.astype(dtype)
         return array
 
-    def __array_wrap__(self, array, context=None, return_scalar=False):
+    def __array_wrap__(self, array):
         """A NumPy ufunc's result on a tensor (``np.exp(t)``) comes back as a tensor, as PyTorch's does (a bool
-        result as uint8, PyTorch's byte tensor)."""
+        result as uint8, PyTorch's byte tensor). PyTorch's takes neither ``context`` nor ``return_scalar``: NumPy 2
+        then warns (DeprecationWarning) as it does for a torch tensor."""
         if array.dtype == np.bool_:
             array = array.astype(np.uint8)
         return Tensor._wrap(np.asarray(array))
