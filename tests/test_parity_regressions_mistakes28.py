@@ -288,3 +288,33 @@ def test_legacy_constructor_takes_a_cpu_device(constructor, keywords):
 
 def test_cuda_legacy_constructor_refuses_keywords_too():
     _same_failure(lambda lib: lib.cuda.FloatTensor([1.0], device="cpu"))
+
+
+# --- torch.cuda's names that code for both CPU and GPU writes -----------------------------------------------
+
+@pytest.mark.parametrize("expression", [
+    "lib.cuda.Stream()", "lib.cuda.Stream(0, 1)", "lib.cuda.Event()", "lib.cuda.Event(enable_timing=True)",
+    "lib.cuda.Event(foo=1)", "lib.cuda.current_stream()", "lib.cuda.default_stream()",
+])
+def test_cuda_streams_and_events_fail_as_pytorch(expression):
+    _same_failure(lambda lib: eval(expression, {"lib": lib}))
+
+
+def test_cuda_memory_queries_answer_as_pytorch():
+    for name in ("memory_stats", "get_arch_list", "memory_cached", "max_memory_cached"):
+        assert getattr(torchless.cuda, name)() == getattr(torch.cuda, name)()
+
+
+@pytest.mark.parametrize("name", ["OutOfMemoryError", "AcceleratorError"])
+def test_out_of_memory_errors_can_be_caught_as_in_pytorch(name):
+    error = getattr(torchless, name)
+    assert issubclass(error, RuntimeError) and repr(error("x")) == repr(getattr(torch, name)("x"))
+    assert repr(error).replace("torchless", "torch") == repr(getattr(torch, name))
+    assert torchless.cuda.OutOfMemoryError is torchless.OutOfMemoryError
+    with pytest.raises(RuntimeError):
+        try:
+            raise error("x")
+        except torchless.cuda.OutOfMemoryError:  # (caught here only if it is that class)
+            if error is not torchless.OutOfMemoryError:
+                raise AssertionError("caught an error of another class") from None
+            raise RuntimeError("caught") from None
