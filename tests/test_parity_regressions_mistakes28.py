@@ -177,7 +177,8 @@ def test_numpy_reductions_on_tensors_fail_as_pytorch(make, function):
 @pytest.mark.parametrize("keywords", [
     {"axis": None, "dtype": None, "out": None}, {"dtype": None, "out": None, "axis": None},
     {"out": None, "axis": None}, {"axis": 0, "out": None}, {"foo": 1, "axis": None}, {"axis": None, "foo": 1},
-    {"axis": None, "dtype": None, "out": None, "ddof": 0}, {"axis": 5}, {"axis": 1.5},
+    {"axis": None, "dtype": None, "out": None, "ddof": 0}, {"axis": 5}, {"axis": 1.5}, {"axis": 0, "dim": 0},
+    {"dim": 0, "axis": 0}, {"keepdims": True, "keepdim": False, "axis": 0},
     {"axis": 0, "keepdims": True, "foo": 1}, {"axis": 0, "keepdims": 1},
 ], ids=repr)
 def test_methods_refusing_numpy_keywords_name_them_as_pytorch(method, keywords):

@@ -59,9 +59,9 @@ def _renaming(name, function, accepted, binding_error=None, failure_parse=None):
     @functools.wraps(function)
     def call(*args, **kwargs):
         written = kwargs
-        if kwargs and not aliases.isdisjoint(kwargs):
-            kwargs = _renamed(name, args, kwargs, accepted)
         try:
+            if kwargs and not aliases.isdisjoint(kwargs):
+                kwargs = _renamed(name, args, kwargs, accepted)
             return function(*args, **kwargs)
         except Exception as error:  # (free unless raised: the common call pays nothing)
             # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's;
