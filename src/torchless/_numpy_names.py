@@ -9,8 +9,9 @@ norm, unique, unflatten, tensordot, ...) takes only its own names, so those are 
 
 A wrapper renames a NumPy name only when the PyTorch name is given neither as a keyword nor in its position, and
 the callable takes it (a parameter of that name, or ``**kwargs`` that it parses itself); given both ways, the
-call fails as PyTorch's does, naming the NumPy keyword as unexpected. Methods take the ``dim``/``keepdim``
-spellings only: renaming ``x2`` would put a wrapper on every binary method for a spelling nobody writes there.
+call fails as PyTorch's does, naming the NumPy keyword as unexpected (or, for a method whose failures are parsed,
+with the parser's message for the keywords as written). Methods take the ``dim``/``keepdim`` spellings only:
+renaming ``x2`` would put a wrapper on every binary method for a spelling nobody writes there.
 """
 import functools
 import inspect
