@@ -47,6 +47,7 @@ from ._memory_format import channels_last, channels_last_3d, contiguous_format, 
 from ._tensor import Tensor, typename
 from ._legacy_types import LEGACY_TYPES as _LEGACY_TYPES
 from ._device import device, layout, sparse_coo, strided
+from ._exceptions import AcceleratorError, OutOfMemoryError
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)

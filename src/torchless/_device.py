@@ -2,12 +2,47 @@
 out. torchless computes on the CPU only, in strided tensors."""
 import re
 
+import numpy as np
+
 # The device types PyTorch's parser knows, in the order its error message lists them.
 _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
                  "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
 
 
 _DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
+
+
+# torch.device's overloads as schemas for PyTorch's parser (see _parser_errors), and as its TypeErrors print them.
+_OVERLOADS = ("device device", "str type, int? index=-1")
+_PRINTED_OVERLOADS = ("torchless.device device", "str type, int index = -1")
+
+
+def _bind(type, index=None):
+    return type, index
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _arguments(args, kwargs):
+    """``(type, index)`` of a call of ``torch.device``: a device, a device string (bytes too) or an accelerator
+    index, and an optional index; else PyTorch's TypeError, from its parser."""
+    try:
+        type, index = _bind(*args, **kwargs)
+    except TypeError:
+        type = index = ...  # (a wrong count or keyword: the parser words it below)
+    if isinstance(type, bytes):
+        type = type.decode()
+    if index is None:
+        if isinstance(type, (str, device)) or _is_int(type):
+            return type, None
+    elif isinstance(type, str) and _is_int(index):
+        return type, int(index)
+    from . import _parser_errors
+
+    _parser_errors.parse("device", _OVERLOADS, args, kwargs)  # raises, but for a bool, which its check lets pass
+    raise _parser_errors.invalid_combination("device", _PRINTED_OVERLOADS, args, kwargs)
 
 
 class device:
@@ -19,14 +54,15 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type="cpu", index=None):
+    def __init__(self, *args, **kwargs):
+        type, index = _arguments(args, kwargs)
         if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
-        if isinstance(type, int) and not isinstance(type, bool):
+            type, index = type.type, type.index
+        if not isinstance(type, str):
             # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
             raise RuntimeError("Device index must not be negative" if type < 0 else
                                "Cannot access accelerator device when none is available.")
-        text = str(type)
+        text = type
         if not text:
             raise RuntimeError("Device string must not be empty")
         # a name of letters and underscores, then optionally ':' and an index without leading zeros
@@ -66,17 +102,34 @@ class device:
         return device, (self.type, self.index)
 
 
+# The device types a CPU-only PyTorch build has no backend linked for: a move there fails naming the type.
+_UNLINKED_TYPES = frozenset(("ipu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+                             "vulkan", "mps"))
+
+# The device types whose PyTorch support lives in a module (torch.hpu, ...) that a build without it lacks.
+_MODULE_TYPES = frozenset(("hpu", "privateuseone"))
+
+_NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
+            "`import mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
+            "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
+
+
 def require_cpu(where):
     """The CPU ``device`` named by ``where`` (a string or device), or PyTorch's error for a device this
     CPU-only build has no support for (a CUDA device: 'Torch not compiled with CUDA enabled')."""
     target = where if isinstance(where, device) else device(where)
-    if target.type == "cpu":
+    kind = target.type
+    if kind == "cpu":
         return target
-    if target.type in ("cuda", "xpu"):
-        raise AssertionError(f"Torch not compiled with {target.type.upper()} enabled")
-    if target.type == "mps":
-        raise RuntimeError("PyTorch is not linked with support for mps devices")
-    raise RuntimeError(f"torchless runs on the CPU only; got device '{target}'")
+    if kind in ("cuda", "xpu"):
+        raise AssertionError(f"Torch not compiled with {kind.upper()} enabled")
+    if kind == "mtia":
+        raise AssertionError(_NO_MTIA)
+    if kind in _UNLINKED_TYPES:
+        raise RuntimeError(f"PyTorch is not linked with support for {kind} devices")
+    if kind in _MODULE_TYPES:
+        raise ModuleNotFoundError(f"No module named 'torchless.{kind}'", name=f"torchless.{kind}")
+    raise RuntimeError(f"torchless runs on the CPU only; got device '{target}'")  # (the meta and lazy devices)
 
 
 CPU = device("cpu")

@@ -12,8 +12,10 @@ class LegacyTensorType(type):
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
 
-    def __call__(cls, *args):
-        return Tensor(*args, dtype=cls.dtype)
+    def __call__(cls, *args, **kwargs):
+        tensor = Tensor.__new__(Tensor)
+        tensor._legacy_init(args, kwargs, cls.dtype)
+        return tensor
 
     def __repr__(cls):
         return f"<class 'torchless.{cls.__name__}'>"
@@ -32,7 +34,7 @@ class CudaLegacyTensorType(LegacyTensorType):
     def __instancecheck__(cls, obj):
         return False
 
-    def __call__(cls, *args):
+    def __call__(cls, *args, **kwargs):
         raise TypeError(f"type torchless.cuda.{cls.__name__} not available. Torch not compiled with CUDA enabled.")
 
     def __repr__(cls):

@@ -9,8 +9,9 @@ norm, unique, unflatten, tensordot, ...) takes only its own names, so those are 
 
 A wrapper renames a NumPy name only when the PyTorch name is given neither as a keyword nor in its position, and
 the callable takes it (a parameter of that name, or ``**kwargs`` that it parses itself); given both ways, the
-call fails as PyTorch's does, naming the NumPy keyword as unexpected. Methods take the ``dim``/``keepdim``
-spellings only: renaming ``x2`` would put a wrapper on every binary method for a spelling nobody writes there.
+call fails as PyTorch's does, naming the NumPy keyword as unexpected (or, for a method whose failures are parsed,
+with the parser's message for the keywords as written). Methods take the ``dim``/``keepdim`` spellings only:
+renaming ``x2`` would put a wrapper on every binary method for a spelling nobody writes there.
 """
 import functools
 import inspect
@@ -58,14 +59,16 @@ def _renaming(name, function, accepted, binding_error=None, failure_parse=None):
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        if kwargs and not aliases.isdisjoint(kwargs):
-            kwargs = _renamed(name, args, kwargs, accepted)
+        written = kwargs
         try:
+            if kwargs and not aliases.isdisjoint(kwargs):
+                kwargs = _renamed(name, args, kwargs, accepted)
             return function(*args, **kwargs)
         except Exception as error:  # (free unless raised: the common call pays nothing)
-            # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's)
+            # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's;
+            # the keywords are parsed as written, as PyTorch's parser names a NumPy one it cannot place)
             if failure_parse is not None and not sys._getframe(1).f_code.co_filename.startswith(_PACKAGE):
-                parsed, rebound = failure_parse(name, args[1:], kwargs)
+                parsed, rebound = failure_parse(name, args[1:], written)
                 if parsed is not None:
                     raise parsed from None
                 if rebound is not None:  # a deprecated overload's call, which PyTorch still takes

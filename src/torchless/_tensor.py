@@ -69,6 +69,30 @@ def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", k
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 
+# The legacy constructor's overloads (torchless.Tensor(...), torchless.FloatTensor(...)) as PyTorch's parser prints
+# them.
+_LEGACY_OVERLOADS = ("*, torchless.device device = None", "torchless.Storage storage", "Tensor other",
+                     "tuple of ints size, *, torchless.device device = None",
+                     "object data, *, torchless.device device = None")
+
+
+def _check_legacy_keywords(args, kwargs):
+    """PyTorch's checks of the keywords given to a legacy constructor, which takes a CPU ``device`` alone (no
+    ``dtype``, no ``requires_grad``: those are torchless.tensor's)."""
+    where = kwargs.get("device")
+    if len(kwargs) > 1 or "device" not in kwargs or isinstance(where, bool) or \
+            not isinstance(where, (str, device, int, type(None))):
+        raise _parser_errors.invalid_combination("new", _LEGACY_OVERLOADS, args, kwargs)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        raise RuntimeError("Legacy tensor constructor of the form torch.Tensor(tensor, device=device) is not "
+                           "supported.  Use torch.tensor(...) or torch.as_tensor(...) instead.")
+    if where is not None:
+        target = where if isinstance(where, device) else device(where)
+        if target.type != "cpu":
+            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {target.type} was "
+                               "passed")
+
+
 _SCALAR_OF_GRAD_TENSOR = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                           "Consider using tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/"
                           "csrc/autograd/generated/python_variable_methods.cpp:822.)")
@@ -94,6 +118,18 @@ def _dtype_cast(dtype, name):
     cast.__name__, cast.__qualname__ = name, f"Tensor.{name}"
     cast.__code__ = cast.__code__.replace(co_name=name)  # (how _written_call finds the call)
     return cast
+
+
+def _accelerator_move(kind):
+    """Tensor.cuda() and its kin for the other accelerators, which a CPU-only build refuses with PyTorch's error
+    for the device asked for (``x.cuda('cpu')``: 'Invalid device, must be cuda device')."""
+    def move(self, device=None, non_blocking=False, memory_format=None):
+        from .nn.modules._module_to import to_accelerator
+        return to_accelerator(self, kind, device)
+
+    move.__name__, move.__qualname__ = kind, f"Tensor.{kind}"
+    move.__code__ = move.__code__.replace(co_name=kind, co_qualname=kind)  # (Python's errors name the method)
+    return move
 
 
 def _refuse_by_position(name, most, least=None):
@@ -122,7 +158,13 @@ class Tensor:
     # a tensor (with its graph), where NumPy would have read t as an array and returned one.
     __array_priority__ = 1000
 
-    def __init__(self, *args, dtype=None):
+    def __init__(self, *args, **kwargs):
+        self._legacy_init(args, kwargs, None)
+
+    def _legacy_init(self, args, kwargs, dtype):
+        """The legacy constructor's (``torchless.Tensor(...)``, ``torchless.LongTensor(...)`` of ``dtype``)."""
+        if kwargs:
+            _check_legacy_keywords(args, kwargs)
         if len(args) == 1 and isinstance(args[0], Tensor):
             # PyTorch aliases a tensor given to a legacy constructor, which must be of that constructor's dtype
             source = args[0]._data
@@ -137,7 +179,9 @@ class Tensor:
             # (an array of the dtype already is shared, as PyTorch shares it)
             array = _infer_array(args[0], dtype or _dtype.get_default_dtype(), "tensor")
         else:  # Tensor() is empty, of shape (0,)
-            shape = _shape_arg(args) if args else 0
+            if len(args) > 1 and not is_int_argument(args[0]):  # (sizes start with an int: no overload takes it)
+                raise _parser_errors.invalid_combination("new", _LEGACY_OVERLOADS, args)
+            shape = _shape_arg(args, "new") if args else 0
             for n in shape if args else ():
                 if n < 0:
                     raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
@@ -395,9 +439,8 @@ class Tensor:
 
     def _check_assigned_grad(self, grad):
         if not isinstance(grad, Tensor):
-            cls = type(grad)
-            name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {name}")
+            from .nn._functional._args import _tp_name
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {_tp_name(grad)}")
         if grad is self:
             raise RuntimeError("can't assign Variable as its own grad")
         if grad._data.dtype != self._data.dtype:
@@ -441,9 +484,8 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            kind = type(value)
-            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
-            raise TypeError(f"Variable data has to be a tensor, but got {name}")
+            from .nn._functional._args import _tp_name
+            raise TypeError(f"Variable data has to be a tensor, but got {_tp_name(value)}")
         # a tensor requiring grad must stay floating or complex (Module.type(torch.int64) fails here, as in PyTorch)
         if self._requires_grad and value._data.dtype.kind not in "fc":
             raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
@@ -514,9 +556,10 @@ class Tensor:
             return array.astype(dtype)
         return array
 
-    def __array_wrap__(self, array, context=None, return_scalar=False):
+    def __array_wrap__(self, array):
         """A NumPy ufunc's result on a tensor (``np.exp(t)``) comes back as a tensor, as PyTorch's does (a bool
-        result as uint8, PyTorch's byte tensor)."""
+        result as uint8, PyTorch's byte tensor). PyTorch's takes neither ``context`` nor ``return_scalar``: NumPy 2
+        then warns (DeprecationWarning) as it does for a torch tensor."""
         if array.dtype == np.bool_:
             array = array.astype(np.uint8)
         return Tensor._wrap(np.asarray(array))
@@ -667,7 +710,8 @@ class Tensor:
         elif dtype is Tensor:
             dtype = _dtype.get_default_dtype()
         elif isinstance(dtype, type):
-            raise ValueError(f"invalid type: '{dtype.__name__}'")
+            from .nn._functional._args import _class_tp_name
+            raise ValueError(f"invalid type: '{_class_tp_name(dtype)}'")
         elif not isinstance(dtype, _dtype.dtype):
             raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
@@ -687,9 +731,10 @@ class Tensor:
     def is_pinned(self, device=None):
         return False
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
-        require_cpu("cuda" if device is None else device)  # raises: no CUDA here
-        return self
+    cuda = _accelerator_move("cuda")
+    xpu = _accelerator_move("xpu")
+    ipu = _accelerator_move("ipu")
+    mtia = _accelerator_move("mtia")
 
     float = _dtype_cast(_dtype.float32, "float")
     double = _dtype_cast(_dtype.float64, "double")

@@ -117,7 +117,7 @@ class _Schema:
     def parse(self, args, kwargs, raise_errors):
         """FunctionSignature::parse: {name: value} or None (raising the reason with ``raise_errors``)."""
         from .._ops._util import is_index_argument
-        from ..nn._functional._args import _tp_name
+        from ..nn._functional._args import _numpy_name, _tp_name
 
         def fail(error):
             if raise_errors:
@@ -133,8 +133,11 @@ class _Schema:
             keyword = position >= len(args)
             if not keyword and param.keyword_only:
                 return fail(self._extra_args(len(args)))
-            present = not keyword or param.name in kwargs
-            value = kwargs.get(param.name) if keyword else args[position]
+            if keyword:  # under its name, else under a NumPy name the parser also takes (axis for dim)
+                key = param.name if param.name in kwargs else _numpy_name(param.name, kwargs)
+                present, value = key is not None, kwargs.get(key)
+            else:
+                present, value = True, args[position]
             if (not present and param.optional) or (present and value is None and param.allow_none):
                 bound[param.name] = value if present else _DEFAULT
             elif not present:

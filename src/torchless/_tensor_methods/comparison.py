@@ -14,9 +14,6 @@ from ._arguments import check_tensor_other, reduced_axes
 from .._ops._util import raise_if_not_broadcastable
 
 
-_COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
-
-
 # The CPU kernels of the ordering comparisons, which name a complex dtype they refuse
 _ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
 
@@ -44,12 +41,10 @@ class ComparisonMethods:
     def _compare(self, other, fn):
         a, b = self._operands(other)
         if a is NotImplemented:
-            if isinstance(other, np.ndarray):  # PyTorch leaves arrays to NumPy, whose == alone compares them
-                if fn is np.equal:
-                    return Tensor._wrap(np.equal(self._data, other))
-                if fn is not np.not_equal:
-                    raise TypeError(f"'{_COMPARISON_SYMBOLS[fn]}' not supported between instances of 'Tensor' and "
-                                    "'numpy.ndarray'")
+            # PyTorch leaves arrays to NumPy, which defers back to the tensor: == alone compares them, != falls
+            # back to identity, an ordering is refused by Python naming the operands as written
+            if fn is np.equal and isinstance(other, np.ndarray):
+                return Tensor._wrap(np.equal(self._data, other))
             return NotImplemented
         raise_if_not_broadcastable(a, b)
         if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)

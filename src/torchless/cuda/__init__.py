@@ -9,9 +9,14 @@ __all__ = ["amp", "device", "device_count", "empty_cache", "is_available", "is_b
            "manual_seed", "manual_seed_all", "max_memory_allocated", "max_memory_reserved", "memory_allocated",
            "memory_reserved", "seed", "seed_all", "synchronize", "current_device", "get_device_name",
            "get_device_properties", "get_device_capability", "set_device", "init", "initial_seed",
-           "get_rng_state", "set_rng_state", "ipc_collect", "mem_get_info", "reset_peak_memory_stats"]
+           "get_rng_state", "set_rng_state", "ipc_collect", "mem_get_info", "reset_peak_memory_stats",
+           "OutOfMemoryError", "Stream", "Event", "current_stream", "default_stream", "memory_stats",
+           "get_arch_list", "memory_cached", "max_memory_cached"]
+
+import collections
 
 from . import amp
+from .._exceptions import OutOfMemoryError
 from .._legacy_types import CUDA_LEGACY_TYPES as _LEGACY_TYPES
 
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
@@ -42,7 +47,7 @@ def _no_device(*args, **kwargs):
 
 current_device = synchronize = get_device_name = get_device_properties = get_device_capability = _no_device
 set_device = init = initial_seed = get_rng_state = set_rng_state = mem_get_info = _no_device
-reset_peak_memory_stats = ipc_collect = _no_device
+reset_peak_memory_stats = ipc_collect = current_stream = default_stream = _no_device
 
 
 def _nothing(*args, **kwargs):
@@ -56,7 +61,31 @@ def memory_allocated(device=None):
     return 0
 
 
-memory_reserved = max_memory_allocated = max_memory_reserved = memory_allocated
+memory_reserved = max_memory_allocated = max_memory_reserved = memory_cached = max_memory_cached = memory_allocated
+
+
+def memory_stats(device=None):
+    """No allocator, no statistics: an empty dictionary, as a CPU-only PyTorch gives."""
+    return collections.OrderedDict()
+
+
+def get_arch_list():
+    """The CUDA architectures this build was compiled for: none."""
+    return []
+
+
+class Stream:
+    """``torch.cuda.Stream``: nameable (``isinstance`` checks, annotations), never made without CUDA."""
+
+    def __new__(cls, device=None, priority=0, **kwargs):
+        raise RuntimeError("torch.cuda.Stream requires CUDA support")
+
+
+class Event:
+    """``torch.cuda.Event``, the timer of CUDA code: nameable, never made without CUDA (PyTorch's dummy base)."""
+
+    def __new__(cls, enable_timing=False, blocking=False, interprocess=False, external=False):
+        raise RuntimeError("Tried to instantiate dummy base class Event")
 
 
 class device:

@@ -51,3 +51,10 @@ for _name, _native in (("logsigmoid", "log_sigmoid"), ("hardshrink", "hardshrink
                        ("softplus", "softplus"), ("gelu", "gelu")):
     globals()[_name] = _with_out(_native, globals()[_name])
 del _name, _native
+
+# PyTorch's functionals say they live here (torch.typename(F.relu) is 'torch.nn.functional.relu', as
+# nn.Sequential's refusal of one prints), not in the private modules that implement them.
+for _function in tuple(globals().values()):
+    if callable(_function) and getattr(_function, "__module__", "").startswith("torchless.nn._functional."):
+        _function.__module__ = __name__
+del _function

@@ -29,7 +29,12 @@ _NAMED_WITH_MODULE = frozenset(("dtype", "device", "Generator", "layout", "Size"
 
 def _tp_name(value):
     """The type name CPython prints for ``value`` (``float``, ``Tensor``, ``numpy.float64``)."""
-    cls = type(value)
+    return _class_tp_name(type(value))
+
+
+def _class_tp_name(cls):
+    """The name CPython prints for the class ``cls``: a class defined in Python by its bare name, a C type
+    (``numpy.float32``) with its module, one of torchless's stand-ins for PyTorch's C++ classes as ``torchless.X``."""
     module = getattr(cls, "__module__", "builtins")  # (a class made where no __name__ is defined has none)
     if module.startswith("torchless") and cls.__name__ in _NAMED_WITH_MODULE:
         return f"torchless.{cls.__name__}"
@@ -248,10 +253,11 @@ def _describe_call(args, kwargs):
 
 def _described_with_items(value):
     """A value as PyTorch's "didn't match" line shows it: "tuple of (int, float)", "list of [int]", "float"."""
-    if isinstance(value, tuple):
-        return "tuple of (" + ", ".join(_tp_name(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, tuple):  # (a subclass by its own name: "torch.Size of (int,)")
+        items = ", ".join(_tp_name(v) for v in value) + ("," if len(value) == 1 else "")
+        return f"{_tp_name(value)} of ({items})"
     if isinstance(value, list):
-        return "list of [" + ", ".join(_tp_name(v) for v in value) + "]"
+        return f"{_tp_name(value)} of [" + ", ".join(_tp_name(v) for v in value) + "]"
     return _tp_name(value)
 
 

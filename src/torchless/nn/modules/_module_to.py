@@ -12,13 +12,6 @@ from ...autograd._accumulate_grad import reset_grads
 from ..parameter import is_lazy
 
 
-# What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _device.require_cpu).
-_NO_IPU = "PyTorch is not linked with support for ipu devices"
-_NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
-            "`import mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
-            "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
-
-
 def _converted_anew(param, fn):
     """A new Parameter of ``fn(param)``, with a new gradient of ``fn(param.grad)``: Module._apply's conversion
     under PyTorch's overwrite switch."""
@@ -42,10 +35,6 @@ def to_accelerator(tensor, kind, where):
     target = device(kind if where is None else where)
     if target.type != kind:
         raise RuntimeError(f"Invalid device, must be {'MTIA' if kind == 'mtia' else kind} device")
-    if kind == "ipu":
-        raise RuntimeError(_NO_IPU)
-    if kind == "mtia":
-        raise AssertionError(_NO_MTIA)
     require_cpu(target)  # raises: no accelerator here
     return tensor
 
