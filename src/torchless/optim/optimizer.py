@@ -380,7 +380,10 @@ class Optimizer:
                         raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), but got "
                                            f"{result}.")
                     args, kwargs = result
-            out = func(*args, **kwargs)
+            # inf and NaN pass through PyTorch's updates without a word (inf * 0, inf - inf), where NumPy's flags
+            # would warn, and raise under a user's "error" filter, which overrides torchless's own (see __init__)
+            with np.errstate(all="ignore"):
+                out = func(*args, **kwargs)
             self._optimizer_step_code()
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)

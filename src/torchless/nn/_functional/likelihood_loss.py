@@ -16,6 +16,7 @@ from ..._tensor import Tensor
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node
 from ._args import _tp_name, check_tensor
+from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
 from .loss import _legacy_reduction, _reduction
 
@@ -60,6 +61,7 @@ def _reduce(loss, reduction):
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
+@quiet
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     r"""The Kullback-Leibler divergence loss, with ``input`` the log-probabilities of the prediction.
 
@@ -80,7 +82,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                           "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                           "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-                          stacklevel=2)
+                          stacklevel=3)  # (the user's call, past the quiet wrapper)
         applied = "sum" if reduction == "batchmean" else _reduction(reduction)
     check_tensor(input, "kl_div")
     check_tensor(target, "kl_div", "target", 2)
@@ -101,6 +103,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return reduced
 
 
+@quiet
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     r"""Negative log-likelihood of a Poisson distribution with rate ``input`` (or ``exp(input)``).
@@ -136,6 +139,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     return _reduce(loss, reduction)
 
 
+@quiet
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     r"""Negative log-likelihood of a Gaussian with mean ``input`` and variance ``var``.
 
@@ -287,6 +291,7 @@ _CTC_OVERLOADS = (
 )
 
 
+@quiet
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     r"""The Connectionist Temporal Classification loss: the negative log-likelihood of each target sequence
     summed over all its alignments with the input steps (labels repeated, blanks in between).

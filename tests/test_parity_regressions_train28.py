@@ -1,0 +1,112 @@
+"""Parity regressions found by differential fuzzing of losses, optimizers and LR schedulers against PyTorch
+(session 28, train28)."""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import torchless
+
+
+def _run_silently(code):
+    """Run ``code`` in a fresh interpreter with every warning an error (pytest resets torchless's own filters, so
+    this cannot be tested in-process) and return its stdout."""
+    script = "import warnings\nwarnings.simplefilter('error')\nimport torchless as torch\n" + textwrap.dedent(code)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+# ---------------------------------------------------------------- inf and NaN without NumPy's warnings
+
+def test_optimizer_steps_are_silent_on_inf_and_nan_under_error_filters():
+    out = _run_silently("""
+        import itertools
+        configs = [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)), ("Adam", dict(amsgrad=True)),
+                   ("Adam", dict(fused=True)), ("AdamW", {}), ("Adamax", {}), ("NAdam", {}), ("RAdam", {}),
+                   ("RMSprop", dict(centered=True, momentum=0.9)), ("Rprop", {}), ("Adagrad", dict(lr_decay=0.1)),
+                   ("Adadelta", {}), ("ASGD", {}), ("Adafactor", {})]
+        specials = [float("inf"), float("-inf"), float("nan"), 0.0, 1e38]
+        nan_count = 0
+        for (name, config), dtype in itertools.product(configs, (torch.float32, torch.float64, torch.float16)):
+            for value, grad in itertools.product(specials, specials):
+                p = torch.tensor([value, 1.0, -2.0], dtype=dtype, requires_grad=True)
+                optimizer = getattr(torch.optim, name)([p], **config)
+                for _ in range(2):
+                    p.grad = torch.tensor([grad, grad, 0.0], dtype=dtype)
+                    optimizer.step()
+                nan_count += int(p.isnan().any())
+        # a parameter large enough for the update to be split over threads
+        big = torch.zeros(300000, requires_grad=True)
+        big.grad = torch.full((300000,), float("inf"))
+        torch.optim.Adam([big]).step()
+        print(nan_count > 0, big.isnan().all().item())
+    """)
+    assert out.split() == ["True", "True"]
+
+
+def test_averaged_model_is_silent_on_inf_under_error_filters():
+    out = _run_silently("""
+        from torchless.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        model = torch.nn.Linear(2, 2)
+        for averaged in (AveragedModel(model), AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9))):
+            model.weight.data.fill_(float("inf"))
+            averaged.update_parameters(model)
+            averaged.update_parameters(model)
+            model.weight.data.fill_(-float("inf"))
+            averaged.update_parameters(model)
+            print(averaged.module.weight.isnan().all().item())
+    """)
+    assert out.split() == ["True", "True"]
+
+
+def test_losses_are_silent_on_inf_and_nan_under_error_filters():
+    out = _run_silently("""
+        import torchless.nn.functional as F
+        inf, nan = float("inf"), float("nan")
+        values = [inf, -inf, nan, 0.0, 1e38, -1e38, 1.0, -1.0]
+        def x():
+            return torch.tensor([values, values[::-1]], requires_grad=True)
+        def probabilities():
+            return torch.tensor([values, values[::-1]]).abs().clamp(max=1.0).nan_to_num()
+        classes = torch.tensor([1, 3])
+        calls = [
+            lambda: F.mse_loss(x(), x()), lambda: F.l1_loss(x(), x()), lambda: F.smooth_l1_loss(x(), x()),
+            lambda: F.huber_loss(x(), x()), lambda: F.cross_entropy(x(), classes, label_smoothing=0.2),
+            lambda: F.cross_entropy(x(), probabilities()), lambda: F.nll_loss(x(), classes),
+            lambda: F.binary_cross_entropy_with_logits(x(), probabilities(), pos_weight=torch.full((8,), 2.0)),
+            lambda: F.kl_div(x(), x(), reduction="batchmean"), lambda: F.poisson_nll_loss(x(), x()),
+            lambda: F.poisson_nll_loss(x(), x(), log_input=False, full=True),
+            lambda: F.gaussian_nll_loss(x(), x(), probabilities()), lambda: F.hinge_embedding_loss(x(), x()),
+            lambda: F.soft_margin_loss(x(), x().detach()), lambda: F.multilabel_soft_margin_loss(x(), probabilities()),
+            lambda: F.multi_margin_loss(x(), classes),
+            lambda: F.multilabel_margin_loss(x(), torch.tensor([[1, 2, -1, 0, 0, 0, 0, 0]] * 2)),
+            lambda: F.cosine_embedding_loss(x(), x(), torch.tensor([1, -1])),
+            lambda: F.margin_ranking_loss(x()[0], x()[1], torch.ones(8)),
+            lambda: F.triplet_margin_loss(x(), x(), x()), lambda: F.triplet_margin_with_distance_loss(x(), x(), x()),
+            lambda: torch.nn.L1Loss()(x(), x()), lambda: torch.nn.PoissonNLLLoss()(x(), x()),
+        ]
+        for call in calls:
+            call().backward()
+        print(len(calls))
+    """)
+    assert out.split() == ["23"]
+
+
+def test_size_warning_of_regression_losses_names_the_callers_line():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    for lib in (torch, torchless):
+        functional = lib.nn.functional
+        input, target = lib.ones(3, 2), lib.ones(2)
+        for loss in (functional.mse_loss, functional.l1_loss, functional.smooth_l1_loss, functional.huber_loss):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                loss(input, target)
+            assert [(w.filename, w.category) for w in caught] == [(__file__, UserWarning)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            functional.kl_div(input, input)
+        assert [(w.filename, w.category) for w in caught] == [(__file__, UserWarning)]
