@@ -110,3 +110,56 @@ def test_size_warning_of_regression_losses_names_the_callers_line():
             warnings.simplefilter("always")
             functional.kl_div(input, input)
         assert [(w.filename, w.category) for w in caught] == [(__file__, UserWarning)]
+
+
+# ---------------------------------------------------------------- margin losses and complex outputs
+
+def _outcome(call):
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - the type and message are what is compared
+        return type(error), str(error).replace("torchless", "torch")
+
+
+@pytest.mark.parametrize("case", ["bool_input2", "complex_target", "complex_all", "hinge_complex", "cosine_complex"])
+def test_margin_losses_refuse_as_pytorch(case):
+    torch = pytest.importorskip("torch")
+
+    def call(lib):
+        functional = lib.nn.functional
+        x = lib.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+        if case == "bool_input2":
+            return lambda: functional.margin_ranking_loss(x, lib.tensor([[True, False]] * 2), lib.ones(2, 2))
+        if case == "complex_target":
+            return lambda: functional.margin_ranking_loss(x, x.detach() * 1j, lib.ones(2, 2) * 1j)
+        if case == "complex_all":
+            z = x.detach() * (1 + 1j)
+            return lambda: functional.margin_ranking_loss(z, z, z)
+        if case == "hinge_complex":
+            return lambda: functional.hinge_embedding_loss(x.detach() * 1j, lib.ones(2, 2) * 1j)
+        return lambda: functional.cosine_embedding_loss(x.detach() * 1j, x.detach() * 1j, lib.ones(2) * 1j)
+
+    expected, got = _outcome(call(torch)), _outcome(call(torchless))
+    assert isinstance(expected, tuple) and isinstance(got, tuple)
+    assert got[0].__name__ == expected[0].__name__ and got[1] == expected[1]
+
+
+@pytest.mark.parametrize("how", ["backward", "grad", "grad_list"])
+def test_implicit_gradient_of_a_complex_scalar_is_refused(how):
+    torch = pytest.importorskip("torch")
+
+    def call(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * lib.tensor([1j, 2])).sum()
+        if how == "backward":
+            return lambda: y.backward()
+        if how == "grad":
+            return lambda: lib.autograd.grad(y, x)
+        return lambda: lib.autograd.grad([y, x.sum()], x)
+
+    expected, got = _outcome(call(torch)), _outcome(call(torchless))
+    assert got[0].__name__ == expected[0].__name__ and got[1] == expected[1]
+    # an explicit complex gradient is accepted, as in PyTorch
+    x = torchless.tensor([1.0, 2.0], requires_grad=True)
+    (grad,) = torchless.autograd.grad((x * torchless.tensor([1j, 2])).sum(), x, grad_outputs=torchless.tensor(1 + 0j))
+    assert grad.tolist() == [0.0, 2.0]

@@ -32,12 +32,19 @@ def root_gradient(output, gradient, index=0):
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
     if gradient is None:
-        if array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        _check_implicit_gradient(output)
         return np.ones(array.shape, array.dtype)
     # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
     # output compute in float32
     return grad.astype(array.dtype, copy=False)
+
+
+def _check_implicit_gradient(output):
+    """PyTorch's conditions for a gradient of 1 made up for ``output``: a real scalar."""
+    if output._data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    if output._data.dtype.kind == "c":
+        raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {output.dtype}")
 
 
 def check_root_gradient(output, gradient, index=0, positions=None):
@@ -46,8 +53,8 @@ def check_root_gradient(output, gradient, index=0, positions=None):
     function giving the positions the shape error names (see autograd._root_gradients), else ``index``."""
     array = output._data
     if gradient is None:
-        if output._requires_grad and array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if output._requires_grad:
+            _check_implicit_gradient(output)
         return None
     from .._size import Size
     from .._tensor import Tensor

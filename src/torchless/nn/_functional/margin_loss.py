@@ -39,6 +39,7 @@ class ClampMin(Clamp):
 
 def clamp_min(x, minimum=0):
     """max(x, minimum) elementwise, the gradient passing where x >= minimum (as at::clamp_min)."""
+    x._refuse_complex("clamp is not supported for complex types")
     return ClampMin.apply(x, min=np.asarray(minimum, x._data.dtype)[()], bounds=(minimum, None))
 
 
@@ -142,7 +143,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
     # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
     margin = check_float_arg(margin, "margin_ranking_loss", "margin", 4)
-    return _apply_reduction(clamp_min(-target * (input1 - input2) + margin), reduction)
+    difference = input1 - input2  # (first, as in PyTorch: a bool input2 is refused as a subtraction)
+    return _apply_reduction(clamp_min(-target * difference + margin), reduction)
 
 
 @quiet
