@@ -4,6 +4,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import torchless
@@ -163,3 +164,54 @@ def test_implicit_gradient_of_a_complex_scalar_is_refused(how):
     x = torchless.tensor([1.0, 2.0], requires_grad=True)
     (grad,) = torchless.autograd.grad((x * torchless.tensor([1j, 2])).sum(), x, grad_outputs=torchless.tensor(1 + 0j))
     assert grad.tolist() == [0.0, 2.0]
+
+
+# ---------------------------------------------------------------- optimizers step by step
+
+def _trajectories(lib, optimizer_class, arrays, grads, dtype, **config):
+    """The parameters and the state of ``optimizer_class`` after each step on ``grads``, as NumPy arrays and floats."""
+    params = [lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True) for a in arrays]
+    optimizer = getattr(lib.optim, optimizer_class)(params, **config)
+    steps = []
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = lib.tensor(g, dtype=p.dtype)
+        optimizer.step()
+        state = optimizer.state[params[0]]
+        steps.append(([p.detach().numpy().copy() for p in params],
+                      {k: v.item() for k, v in state.items() if v.dim() == 0}))
+    return steps
+
+
+def _optimizer_case(seed, steps=25):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    return arrays, [[rng.standard_normal(a.shape) for a in arrays] for _ in range(steps)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("config", [dict(foreach=True), dict(foreach=True, maximize=True, weight_decay=0.1),
+                                    dict(foreach=True, lambd=0.01, alpha=0.6, t0=3)])
+def test_asgd_foreach_eta_is_rounded_as_pytorchs_float32_pow(dtype, config):
+    torch = pytest.importorskip("torch")
+    arrays, grads = _optimizer_case(0)
+    expected = _trajectories(torch, "ASGD", arrays, grads, dtype, **config)
+    got = _trajectories(torchless, "ASGD", arrays, grads, dtype, **config)
+    for (want_params, want_state), (got_params, got_state) in zip(expected, got):
+        assert got_state == want_state  # eta, mu and step bit for bit
+        for want, have in zip(want_params, got_params):
+            np.testing.assert_array_equal(have, want)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("config", [dict(), dict(maximize=True), dict(weight_decay=0.1),
+                                    dict(decoupled_weight_decay=True, weight_decay=0.1)])
+def test_nadam_foreach_takes_a_tensor_lr_as_a_float(dtype, config):
+    torch = pytest.importorskip("torch")
+    arrays, grads = _optimizer_case(1)
+    expected = _trajectories(torch, "NAdam", arrays, grads, dtype, lr=torch.tensor(0.01), foreach=True, **config)
+    got = _trajectories(torchless, "NAdam", arrays, grads, dtype, lr=torchless.tensor(0.01), foreach=True, **config)
+    for (want_params, want_state), (got_params, got_state) in zip(expected, got):
+        assert got_state == want_state
+        for want, have in zip(want_params, got_params):
+            np.testing.assert_allclose(have, want, rtol=1e-12 if dtype == "float64" else 1e-6, atol=0)
