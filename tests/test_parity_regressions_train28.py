@@ -215,3 +215,25 @@ def test_nadam_foreach_takes_a_tensor_lr_as_a_float(dtype, config):
         assert got_state == want_state
         for want, have in zip(want_params, got_params):
             np.testing.assert_allclose(have, want, rtol=1e-12 if dtype == "float64" else 1e-6, atol=0)
+
+
+# ---------------------------------------------------------------- ctc_loss's parser
+
+@pytest.mark.parametrize("keywords", [dict(blank=1.5), dict(blank=True), dict(blank=None), dict(blank="x"),
+                                      dict(blank=np.float64(0.0)), dict(zero_infinity=1), dict(zero_infinity=None),
+                                      dict(zero_infinity=np.int64(1)), dict(blank=2), dict(blank=np.int64(2)),
+                                      dict(zero_infinity=True)])
+@pytest.mark.parametrize("tensor_lengths", [True, False])
+def test_ctc_loss_checks_blank_and_zero_infinity_as_pytorchs_parser(keywords, tensor_lengths):
+    torch = pytest.importorskip("torch")
+    log_probs = np.log(np.random.default_rng(0).dirichlet(np.ones(3), size=(4, 1)))
+
+    def call(lib):
+        lengths = (lib.tensor([4]), lib.tensor([1])) if tensor_lengths else ((4,), (1,))
+        return lambda: lib.nn.functional.ctc_loss(lib.tensor(log_probs), lib.tensor([[1]]), *lengths, **keywords)
+
+    expected, got = _outcome(call(torch)), _outcome(call(torchless))
+    if isinstance(expected, tuple):
+        assert got[0].__name__ == expected[0].__name__ and got[1] == expected[1]
+    else:
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)

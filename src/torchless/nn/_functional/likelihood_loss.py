@@ -5,6 +5,7 @@ third), so they are composed here of the same operations in the same order: the 
 promotion, the broadcasting, the gradients (to the target too) and the ``grad_fn`` names all follow.
 """
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -15,7 +16,7 @@ from ...autograd import grad_mode
 from ..._tensor import Tensor
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node
-from ._args import _tp_name, check_tensor
+from ._args import _is_index, _tp_name, check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
 from .loss import _legacy_reduction, _reduction
@@ -307,13 +308,14 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """
     reduction = _reduction(reduction)
     mixed = isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor)  # (one overload takes both)
-    for lengths in (input_lengths, target_lengths):
-        if mixed or not isinstance(lengths, (Tensor, list, tuple)):
-            from ..._parser_errors import invalid_combination
+    if (mixed or not all(isinstance(lengths, (Tensor, list, tuple)) for lengths in (input_lengths, target_lengths))
+            or not _is_index(blank) or not isinstance(zero_infinity, bool)):
+        from ..._parser_errors import invalid_combination
 
-            raise invalid_combination("ctc_loss", _CTC_OVERLOADS,
-                                      (log_probs, targets, input_lengths, target_lengths, blank,
-                                       {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
+        raise invalid_combination("ctc_loss", _CTC_OVERLOADS,
+                                  (log_probs, targets, input_lengths, target_lengths, blank,
+                                   {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
+    blank = operator.index(blank)
     unbatched = log_probs.dim() != 3  # PyTorch unsqueezes any other rank, then requires 3 dimensions
     inputs = log_probs.unsqueeze(1) if unbatched else log_probs
     target_array = targets._data  # 1-D: the targets one after another (also for an unbatched input)
