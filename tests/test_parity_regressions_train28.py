@@ -237,3 +237,42 @@ def test_ctc_loss_checks_blank_and_zero_infinity_as_pytorchs_parser(keywords, te
         assert got[0].__name__ == expected[0].__name__ and got[1] == expected[1]
     else:
         np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- odd hyper-parameters reaching a step
+
+def _one_step(lib, optimizer_class, **config):
+    p = lib.ones(3, requires_grad=True)
+    p.grad = lib.tensor([0.5, -1.0, 2.0])
+    getattr(lib.optim, optimizer_class)([p], **config).step()
+    return p.detach().tolist()
+
+
+@pytest.mark.parametrize("optimizer_class", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax",
+                                             "Adadelta", "ASGD", "Rprop"])
+@pytest.mark.parametrize("flags", [dict(), dict(foreach=True), dict(fused=True), dict(maximize=True)])
+def test_bool_weight_decay_reaches_add_as_pytorchs(optimizer_class, flags):
+    torch = pytest.importorskip("torch")
+    config = dict(flags, weight_decay=True, **({"lr": 0.1} if optimizer_class == "SGD" else {}))
+    expected = _outcome(lambda: _one_step(torch, optimizer_class, **config))
+    got = _outcome(lambda: _one_step(torchless, optimizer_class, **config))
+    if isinstance(expected, tuple):  # fused kernels take it as 1.0; add_ refuses a bool alpha
+        assert got[0].__name__ == expected[0].__name__ and got[1] == expected[1]
+    else:
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer_class", ["Adam", "AdamW"])
+@pytest.mark.parametrize("flags", [dict(), dict(foreach=True), dict(fused=True), dict(differentiable=True)])
+@pytest.mark.parametrize("with_grad", [True, False])
+def test_adam_step_unpacks_its_betas_first(optimizer_class, flags, with_grad):
+    torch = pytest.importorskip("torch")
+
+    def step(lib):
+        p = lib.ones(3, requires_grad=True)
+        if with_grad:
+            p.grad = lib.ones(3)
+        getattr(lib.optim, optimizer_class)([p], betas=(0.9, 0.99, 0.5), **flags).step()
+
+    expected, got = _outcome(lambda: step(torch)), _outcome(lambda: step(torchless))
+    assert got[0].__name__ == expected[0].__name__ == "ValueError" and got[1] == expected[1]

@@ -256,6 +256,12 @@ def _hyper_value(value, fused=False):
     return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not fused else float(value)
 
 
+def _weight_decay(group):
+    """A group's ``weight_decay`` as its update takes it: a fused kernel reads it as a double (True as 1.0), the
+    others give it to ``add`` as its alpha, which refuses a bool (see _update_math)."""
+    return float(group["weight_decay"]) if group["fused"] else group["weight_decay"]
+
+
 def _get_scalar_dtype(is_fused=None):
     """The dtype of ``step`` counters: float32 for fused kernels, else float64 when that is the default dtype."""
     return _dtype.float32 if is_fused else _dtype.from_numpy_dtype(_scalar_dtype())
