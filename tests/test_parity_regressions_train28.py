@@ -276,3 +276,26 @@ def test_adam_step_unpacks_its_betas_first(optimizer_class, flags, with_grad):
 
     expected, got = _outcome(lambda: step(torch)), _outcome(lambda: step(torchless))
     assert got[0].__name__ == expected[0].__name__ == "ValueError" and got[1] == expected[1]
+
+
+@pytest.mark.parametrize("log_input", [True, False])
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("layout", ["transposed", "channels_last"])
+def test_poisson_nll_loss_gradient_keeps_the_layout_pytorch_gives_it(log_input, full, layout):
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(0).random((2, 3, 4, 5)) + 0.1
+
+    def gradients(lib):
+        def leaf(array):
+            tensor = lib.tensor(array, dtype=lib.float64)
+            tensor = tensor.transpose(0, -1) if layout == "transposed" else \
+                tensor.contiguous(memory_format=lib.channels_last)
+            return tensor.detach().requires_grad_()
+
+        input, target = leaf(values), leaf(values * 3)
+        loss = lib.nn.functional.poisson_nll_loss(input, target, log_input=log_input, full=full, reduction="none")
+        return lib.autograd.grad(loss.sum(), [input, target])
+
+    for want, have in zip(gradients(torch), gradients(torchless)):
+        assert have.stride() == want.stride()
+        np.testing.assert_allclose(have.numpy(), want.numpy(), rtol=1e-12)

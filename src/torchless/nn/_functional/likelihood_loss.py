@@ -129,13 +129,18 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     check_bool_arg(log_input, "poisson_nll_loss", "log_input", 3)
     check_bool_arg(full, "poisson_nll_loss", "full", 4)
     eps = check_float_arg(eps, "poisson_nll_loss", "eps", 5)
+    # PyTorch's C++ evaluates the operands of each operator right to left: the product first, so its gradient
+    # reaches the input last in the backward, added to the exponential's (whose layout the input's gradient keeps)
     if log_input:
-        loss = input.exp() - target * input
+        product = target * input
+        loss = input.exp() - product
     else:
-        loss = input - target * (input + eps).log()
+        product = target * (input + eps).log()
+        loss = input - product
     if full:
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 log 0 is NaN, masked out: silently, as PyTorch
-            stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+            half_log = 0.5 * (2 * math.pi * target).log()
+            stirling = target * target.log() - target + half_log
         loss += stirling.masked_fill(target <= 1, 0)
     return _reduce(loss, reduction)
 
