@@ -33,6 +33,8 @@ import os
 import queue
 import threading
 
+import numpy as np
+
 from . import blas
 
 # Below this many floating-point operations a call is not split: the hand-off to a helper thread
@@ -136,6 +138,9 @@ def into(out, function, *args):
 
 def _helper_loop(tasks, started):
     _helper_ids.append(threading.get_native_id())
+    # PyTorch's kernels pass inf and NaN on silently; NumPy's floating-point flags would warn, and a thread does not
+    # inherit its caller's np.errstate (an optimizer step's, say)
+    np.seterr(all="ignore")
     started.set()
     while True:
         take_shards = tasks.get()

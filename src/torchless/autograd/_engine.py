@@ -32,11 +32,19 @@ def root_gradient(output, gradient, index=0):
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
     if gradient is None:
-        check_root_gradient(output, None)
+        _check_implicit_gradient(output)
         return np.ones(array.shape, array.dtype)
     # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
     # output compute in float32
     return grad.astype(array.dtype, copy=False)
+
+
+def _check_implicit_gradient(output):
+    """PyTorch's conditions for a gradient of 1 made up for ``output``: a real scalar."""
+    if output._data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    if output._data.dtype.kind == "c":
+        raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {output.dtype}")
 
 
 def check_root_gradient(output, gradient, index=0, positions=None):
@@ -46,11 +54,7 @@ def check_root_gradient(output, gradient, index=0, positions=None):
     array = output._data
     if gradient is None:
         if output._requires_grad:
-            if array.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if array.dtype.kind != "f":  # (a complex output: its 1 would not be the gradient of a real loss)
-                raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
-                                   f"{output.dtype}")
+            _check_implicit_gradient(output)
         return None
     from .._size import Size
     from .._tensor import Tensor

@@ -49,9 +49,16 @@ def _fused(x, y, z, dtype):
     return fused_multiply_add64(x, y, z) if dtype.char == "d" else fused_multiply_add32(x, y, z)
 
 
+def _check_alpha(alpha):
+    # (a weight_decay=True reaches PyTorch's add as a bool alpha, which only a bool tensor takes)
+    if type(alpha) is bool:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
 def added(a, b, alpha):
     """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, ``alpha`` first rounded to ``a``'s dtype (as
     PyTorch's vectorized float16 kernel takes it), multiplied and added in one rounding."""
+    _check_alpha(alpha)
     if alpha == 1:
         return np.add(a, b, out=np.empty_like(a), casting="same_kind")
     return _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype).astype(a.dtype, copy=False)
@@ -59,6 +66,7 @@ def added(a, b, alpha):
 
 def add_scaled_(a, b, alpha):
     """``a.add_(b, alpha=alpha)``, computed as :func:`added`."""
+    _check_alpha(alpha)
     if alpha == 1:
         np.add(a, b, out=a, casting="same_kind")
     else:

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _filled_like, _hyper_value, _new_step, _to_scalar
+from .optimizer import Optimizer, _filled_like, _hyper_value, _new_step, _to_scalar, _weight_decay
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, real_views
 
@@ -76,7 +76,7 @@ class Adagrad(Optimizer):
                 step_count += 1
                 _adagrad_update(p, g, state["sum"]._data, step=float(step_count),
                                 lr=_hyper_value(group["lr"], group["fused"]), lr_decay=group["lr_decay"],
-                                eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"])
+                                eps=group["eps"], weight_decay=_weight_decay(group), maximize=group["maximize"])
                 param._version += 1
         return loss
 

@@ -8,7 +8,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _get_value, _hyper_value, _scalar_dtype, _to_scalar,
-    _zeros_like,
+    _weight_decay, _zeros_like,
 )
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import added, in_float32, opmath, real_views, silent_float16_division
@@ -92,6 +92,7 @@ class Adam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            beta1, beta2 = group["betas"]  # (first, as PyTorch's step unpacks them: a third beta fails even without grads)
             amsgrad = group["amsgrad"]
             fresh = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
             if self._records_updates(group):
@@ -102,8 +103,8 @@ class Adam(Optimizer):
                           state["max_exp_avg_sq"]._data if amsgrad else None)
                 fused = group["fused"]
                 hyper = dict(step=step, lr=_hyper_value(group["lr"], fused),
-                             betas=tuple(_hyper_value(beta, fused) for beta in group["betas"][:2]), eps=group["eps"],
-                             weight_decay=group["weight_decay"], maximize=group["maximize"],
+                             betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
+                             weight_decay=_weight_decay(group), maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
                 if fused and p.dtype == np.float16:
                     in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
@@ -121,7 +122,7 @@ class Adam(Optimizer):
         """PyTorch's for-loop with autograd recording (``differentiable=True``): the moments and the parameter are
         updated by tensor operations of the graph. The group's own flag picks the loop's branch (see
         :func:`_differentiable_tail` and :func:`_plain_tail`); the optimizer's default records either way."""
-        lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"][:2]))
+        lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"]))
         weight_decay, differentiable = group["weight_decay"], group["differentiable"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .._creation.from_data import as_tensor
+from .._ops.arithmetic import pow_by_number
 from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -132,7 +133,7 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     else:
         ax[...] = p
     step = float(step_t)
-    eta[...] = _scalar_dtype().type(lr / ((1 + lambd * lr * step) ** alpha))
+    eta[...] = _scalar_dtype().type(lr / pow_by_number(1 + lambd * lr * step, alpha))  # (a tensor lr: float32)
     _next_mu(mu, step, t0)
 
 
@@ -155,7 +156,7 @@ def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, wei
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         base = counter(1) + step_t * counter(lambd * lr)
         # lr / tensor is tensor.reciprocal() * lr in PyTorch
-        eta[...] = np.reciprocal(np.power(base, counter(alpha))) * counter(lr)
+        eta[...] = np.reciprocal(pow_by_number(base, alpha)) * counter(lr)  # (NumPy's float32 pow may be off)
     _next_mu(mu, float(step_t), t0)
 
 

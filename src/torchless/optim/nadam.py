@@ -153,5 +153,7 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     product = float(mu_product)
     mu_product_next = product * mu_next
     denom += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    if foreach:  # (the foreach kernel computes its step sizes from a tensor lr's value, a Python float)
+        lr = float(lr)
     addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - product))
     addcdiv_(p, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))

@@ -256,6 +256,12 @@ def _hyper_value(value, fused=False):
     return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not fused else float(value)
 
 
+def _weight_decay(group):
+    """A group's ``weight_decay`` as its update takes it: a fused kernel reads it as a double (True as 1.0), the
+    others give it to ``add`` as its alpha, which refuses a bool (see _update_math)."""
+    return float(group["weight_decay"]) if group["fused"] else group["weight_decay"]
+
+
 def _get_scalar_dtype(is_fused=None):
     """The dtype of ``step`` counters: float32 for fused kernels, else float64 when that is the default dtype."""
     return _dtype.float32 if is_fused else _dtype.from_numpy_dtype(_scalar_dtype())
@@ -380,7 +386,10 @@ class Optimizer:
                         raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), but got "
                                            f"{result}.")
                     args, kwargs = result
-            out = func(*args, **kwargs)
+            # inf and NaN pass through PyTorch's updates without a word (inf * 0, inf - inf), where NumPy's flags
+            # would warn, and raise under a user's "error" filter, which overrides torchless's own (see __init__)
+            with np.errstate(all="ignore"):
+                out = func(*args, **kwargs)
             self._optimizer_step_code()
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)

@@ -4,7 +4,7 @@ import numpy as np
 from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _to_scalar
+from .optimizer import Optimizer, _to_scalar, _weight_decay
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
 from ._update_math import add_scaled_, added, opmath, scaled
@@ -93,7 +93,7 @@ class SGD(Optimizer):
                 if buf is not None and group["fused"]:
                     buf = as_fused_kernel_pairs(buf, p)
                 new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
-                                      weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                                      weight_decay=_weight_decay(group), nesterov=group["nesterov"],
                                       maximize=group["maximize"], fused=group["fused"])
                 if momentum != 0 and buf is None:
                     self.state[param]["momentum_buffer"] = Tensor._wrap(

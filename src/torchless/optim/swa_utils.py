@@ -5,6 +5,8 @@ import math
 import warnings
 from copy import deepcopy
 
+import numpy as np
+
 from .. import _creation, _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -185,20 +187,24 @@ class AveragedModel(Module):
                 p_averaged.detach().copy_(p_model_)
 
         if self.n_averaged > 0:
-            if self.multi_avg_fn is not None:
-                for group_averaged, group_current in _by_dtype(averaged, current):
-                    self.multi_avg_fn(group_averaged, group_current, self.n_averaged)
-            else:
-                # on the CPU PyTorch's default is the single-tensor SWA average, not its multi-tensor kernel
-                avg_fn = self.avg_fn or get_swa_avg_fn()
-                for p_averaged, p_model in zip(averaged, current, strict=True):
-                    p_averaged.copy_(avg_fn(p_averaged, p_model, self.n_averaged))
+            with np.errstate(all="ignore"):  # (inf and NaN averaged silently, as PyTorch's kernels average them)
+                self._average_in(averaged, current)
 
         if not self.use_buffers:
             # the buffers of the averaged model follow the current model's
             for b_swa, b_model in zip(self.module.buffers(), model.buffers(), strict=True):
                 b_swa.detach().copy_(b_model.detach())
         self.n_averaged += 1
+
+    def _average_in(self, averaged, current):
+        if self.multi_avg_fn is not None:
+            for group_averaged, group_current in _by_dtype(averaged, current):
+                self.multi_avg_fn(group_averaged, group_current, self.n_averaged)
+        else:
+            # on the CPU PyTorch's default is the single-tensor SWA average, not its multi-tensor kernel
+            avg_fn = self.avg_fn or get_swa_avg_fn()
+            for p_averaged, p_model in zip(averaged, current, strict=True):
+                p_averaged.copy_(avg_fn(p_averaged, p_model, self.n_averaged))
 
 
 def update_bn(loader, model, device=None):

@@ -16,7 +16,9 @@ _QUIET = dict(invalid="ignore", divide="ignore", over="ignore")
 
 
 def quiet(forward):
-    """Run ``forward`` without NumPy's floating-point warnings (backward already runs so)."""
+    """Run ``forward`` without NumPy's floating-point warnings (backward already runs so), as PyTorch's kernels run
+    on inf and NaN, even under a user's "error" filter, which overrides torchless's own (see its __init__). The
+    wrapper is one more frame between a warning and its caller: count it in ``stacklevel``."""
     @functools.wraps(forward)
     def wrapped(*args, **kwargs):
         with np.errstate(**_QUIET):

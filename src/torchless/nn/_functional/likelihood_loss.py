@@ -5,6 +5,7 @@ third), so they are composed here of the same operations in the same order: the 
 promotion, the broadcasting, the gradients (to the target too) and the ``grad_fn`` names all follow.
 """
 import math
+import operator
 import warnings
 
 import numpy as np
@@ -15,7 +16,8 @@ from ...autograd import grad_mode
 from ..._tensor import Tensor
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node
-from ._args import _tp_name, check_tensor
+from ._args import _is_index, _tp_name, check_tensor
+from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
 from .loss import _legacy_reduction, _reduction
 
@@ -60,6 +62,7 @@ def _reduce(loss, reduction):
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
+@quiet
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     r"""The Kullback-Leibler divergence loss, with ``input`` the log-probabilities of the prediction.
 
@@ -80,7 +83,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
             warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                           "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                           "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
-                          stacklevel=2)
+                          stacklevel=3)  # (the user's call, past the quiet wrapper)
         applied = "sum" if reduction == "batchmean" else _reduction(reduction)
     check_tensor(input, "kl_div")
     check_tensor(target, "kl_div", "target", 2)
@@ -101,6 +104,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return reduced
 
 
+@quiet
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     r"""Negative log-likelihood of a Poisson distribution with rate ``input`` (or ``exp(input)``).
@@ -125,17 +129,23 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     check_bool_arg(log_input, "poisson_nll_loss", "log_input", 3)
     check_bool_arg(full, "poisson_nll_loss", "full", 4)
     eps = check_float_arg(eps, "poisson_nll_loss", "eps", 5)
+    # PyTorch's C++ evaluates the operands of each operator right to left: the product first, so its gradient
+    # reaches the input last in the backward, added to the exponential's (whose layout the input's gradient keeps)
     if log_input:
-        loss = input.exp() - target * input
+        product = target * input
+        loss = input.exp() - product
     else:
-        loss = input - target * (input + eps).log()
+        product = target * (input + eps).log()
+        loss = input - product
     if full:
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 log 0 is NaN, masked out: silently, as PyTorch
-            stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+            half_log = 0.5 * (2 * math.pi * target).log()
+            stirling = target * target.log() - target + half_log
         loss += stirling.masked_fill(target <= 1, 0)
     return _reduce(loss, reduction)
 
 
+@quiet
 def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
     r"""Negative log-likelihood of a Gaussian with mean ``input`` and variance ``var``.
 
@@ -287,6 +297,7 @@ _CTC_OVERLOADS = (
 )
 
 
+@quiet
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     r"""The Connectionist Temporal Classification loss: the negative log-likelihood of each target sequence
     summed over all its alignments with the input steps (labels repeated, blanks in between).
@@ -302,13 +313,14 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """
     reduction = _reduction(reduction)
     mixed = isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor)  # (one overload takes both)
-    for lengths in (input_lengths, target_lengths):
-        if mixed or not isinstance(lengths, (Tensor, list, tuple)):
-            from ..._parser_errors import invalid_combination
+    if (mixed or not all(isinstance(lengths, (Tensor, list, tuple)) for lengths in (input_lengths, target_lengths))
+            or not _is_index(blank) or not isinstance(zero_infinity, bool)):
+        from ..._parser_errors import invalid_combination
 
-            raise invalid_combination("ctc_loss", _CTC_OVERLOADS,
-                                      (log_probs, targets, input_lengths, target_lengths, blank,
-                                       {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
+        raise invalid_combination("ctc_loss", _CTC_OVERLOADS,
+                                  (log_probs, targets, input_lengths, target_lengths, blank,
+                                   {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
+    blank = operator.index(blank)
     unbatched = log_probs.dim() != 3  # PyTorch unsqueezes any other rank, then requires 3 dimensions
     inputs = log_probs.unsqueeze(1) if unbatched else log_probs
     target_array = targets._data  # 1-D: the targets one after another (also for an unbatched input)

@@ -601,6 +601,7 @@ def _check_tensors(fn, input, target, weight, ignore_index, *label_smoothing):
         check_float_arg(value, fn, "label_smoothing", 6)
 
 
+@quiet
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log-likelihood of class-index targets given log-probabilities: loss_i = -w[t_i] * input[i, t_i].
 
@@ -675,6 +676,7 @@ def _check_smoothing(input, target, weight, ignore_index, reduction, targets, un
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
 
 
+@quiet
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     """Cross entropy between logits and targets: log_softmax over the class dim, then the negative log-likelihood.
@@ -737,8 +739,9 @@ def _half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched)
 
 
 # ---------------------------------------------------------------------------- regression losses
-def _warn_size(input, target, stacklevel=4):
-    """PyTorch's warning for a target that only broadcasts to the input; ``stacklevel`` points at the user's call."""
+def _warn_size(input, target, stacklevel=5):
+    """PyTorch's warning for a target that only broadcasts to the input; ``stacklevel`` points at the user's call
+    (past the loss's :func:`quiet` wrapper)."""
     if target.size() != input.size():
         warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
@@ -833,6 +836,7 @@ def _weighted(errors, weight, input, reduction):
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+@quiet
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error: (input - target)^2 elementwise (target broadcast to the input), then reduced.
 
@@ -849,6 +853,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return MseLoss.apply(input, target, reduction=reduction)
 
 
+@quiet
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
     reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
@@ -958,6 +963,7 @@ def _first_outside_unit_range(input, target):
     return "input" if bad_input.flat[np.argmax(bad)] else "target"
 
 
+@quiet
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross entropy between probabilities in [0, 1] and targets of the same shape.
 
@@ -1073,6 +1079,7 @@ class BinaryCrossEntropyWithLogits(Node):
         return gx, gt
 
 
+@quiet
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     """Binary cross entropy on logits (sigmoid built in, numerically stable).

@@ -20,6 +20,7 @@ from ...autograd import forward_ad
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node, save_tensor_versions
 from ._args import _tp_name, check_tensor
+from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
@@ -38,6 +39,7 @@ class ClampMin(Clamp):
 
 def clamp_min(x, minimum=0):
     """max(x, minimum) elementwise, the gradient passing where x >= minimum (as at::clamp_min)."""
+    x._refuse_complex("clamp is not supported for complex types")
     return ClampMin.apply(x, min=np.asarray(minimum, x._data.dtype)[()], bounds=(minimum, None))
 
 
@@ -91,6 +93,7 @@ class SoftMarginLoss(Node):
         return (g.expand(x.shape) if g._data.shape != x.shape else g, None)
 
 
+@quiet
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""The two-class logistic loss of targets :math:`y \in \{1, -1\}`.
 
@@ -122,6 +125,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 
 # ---------------------------------------------------------------------------- composed margin losses
+@quiet
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     r"""A ranking loss for pairs: ``target`` y = 1 says input1 should rank higher, y = -1 input2.
 
@@ -139,9 +143,11 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
     # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
     margin = check_float_arg(margin, "margin_ranking_loss", "margin", 4)
-    return _apply_reduction(clamp_min(-target * (input1 - input2) + margin), reduction)
+    difference = input1 - input2  # (first, as in PyTorch: a bool input2 is refused as a subtraction)
+    return _apply_reduction(clamp_min(-target * difference + margin), reduction)
 
 
+@quiet
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     r"""The hinge loss of distances ``input`` between pairs labelled similar (y = 1) or dissimilar (y = -1).
 
@@ -225,6 +231,7 @@ class MultiMarginLoss(Node):
             self, grad, (RuntimeError, "derivative for aten::multi_margin_loss_backward is not implemented"))
 
 
+@quiet
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     r"""The multi-class hinge loss of scores ``input`` against class indices ``target``.
@@ -351,6 +358,7 @@ class MultilabelMarginLoss(Node):
             self, grad, (RuntimeError, "derivative for aten::multilabel_margin_loss_backward is not implemented"))
 
 
+@quiet
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""The multi-label hinge loss of scores ``input`` against lists of target classes.
 
@@ -397,6 +405,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
 
 # ---------------------------------------------------------------------------- multi-label soft margin
+@quiet
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     r"""The multi-label one-versus-all logistic loss of scores ``input`` against 0/1 targets.
 

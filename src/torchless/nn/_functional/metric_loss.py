@@ -7,6 +7,7 @@ the same order, so that dtypes, broadcasting, gradients and ``grad_fn`` names fo
 from ... import _creation
 from ..._functions import where
 from ._args import check_tensor
+from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
 from .distance import pairwise_distance
 from .loss import _reduction
@@ -17,6 +18,7 @@ __all__ = ["cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_
 _EPSILON = 1e-12  # added to each squared norm, keeping the cosine of a zero vector finite
 
 
+@quiet
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     r"""A loss on the cosine similarity of pairs labelled similar (y = 1) or dissimilar (y = -1).
 
@@ -54,6 +56,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _apply_reduction(output, reduction)
 
 
+@quiet
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     r"""The triplet loss: an anchor should be nearer its positive than its negative, by ``margin``.
@@ -86,6 +89,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _apply_reduction(clamp_min(margin + dist_pos - dist_neg), reduction)
 
 
+@quiet
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
                                       reduction="mean"):
     r"""The triplet loss :math:`\max(0, \text{margin} + d(a, p) - d(a, n))` with any distance ``d``.

@@ -151,6 +151,7 @@ class HuberLoss(_PiecewiseLoss):
         return d
 
 
+@quiet
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     r"""Smooth L1 loss: a squared error below ``beta``, an absolute error above it.
 
@@ -164,7 +165,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     Shape: input (*), target broadcastable to it (a warning if the sizes differ); output () or, with
     'none', the broadcast shape. The dtype is the promoted one of input and target.
     """
-    _warn_size(input, target, stacklevel=3)
+    _warn_size(input, target, stacklevel=4)
     if size_average is not None or reduce is not None:
         reduction = _reduction(None, size_average, reduce)
     input, target = _broadcast(input, target)
@@ -180,6 +181,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return save_tensor_versions(SmoothL1Loss.apply(input, target, reduction=reduction, param=beta), target)
 
 
+@quiet
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     r"""Huber loss: a squared error below ``delta``, a ``delta``-scaled absolute error above it.
 
@@ -194,7 +196,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     Shape: input (*), target broadcastable to it (a warning if the sizes differ); output () or, with
     'none', the broadcast shape, in the input's dtype.
     """
-    _warn_size(input, target, stacklevel=3)
+    _warn_size(input, target, stacklevel=4)
     input, target = _broadcast(input, target)
     if weight is None:
         return _huber(input, target, _reduction(reduction), delta)
