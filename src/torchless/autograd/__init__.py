@@ -242,7 +242,8 @@ def _batches_of_gradients(outputs, grad_outputs):
         if batch is None and output.dim() == 0:
             raise ValueError("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, but that input is "
                              "a Tensor of dimensionality 0 so expected in_dim to satisfy 0 <= in_dim < 0.")
-    batches = tuple(output.new_ones(output.shape) if batch is None else batch for output, batch in zip(outputs, batches))
+    batches = tuple(output.new_ones(output.shape) if batch is None else batch
+                    for output, batch in zip(outputs, batches))
     sizes = [len(batch) for batch in batches]
     if not sizes:
         raise IndexError("list index out of range")

@@ -92,7 +92,8 @@ class Adam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            beta1, beta2 = group["betas"]  # (first, as PyTorch's step unpacks them: a third beta fails even without grads)
+            # first, as PyTorch's step unpacks them: a third beta fails even without grads
+            beta1, beta2 = group["betas"]
             amsgrad = group["amsgrad"]
             fresh = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
             if self._records_updates(group):
