@@ -231,3 +231,20 @@ def test_double_backward_matches_torch_and_gradcheck(name, x_shape, w_shape, kwa
         X, W, B = (torchless.tensor(a, requires_grad=True) for a in (x, w, b))
         function = getattr(F, name)
         assert torchless.autograd.gradcheck(lambda *args: function(*args, **kwargs), (X, W, B))
+
+
+@pytest.mark.parametrize("kernel,padding", [(3, 3), (2, 2), (3, 1)])
+def test_transposed_of_one_output_channel_channels_last_multiplies_as_channels_first(kernel, padding):
+    # the input gradient convolves the one-channel output gradient, channels-first to oneDNN whatever its strides
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 4, 7, 7)).astype(np.float32)
+    w = rng.standard_normal((4, 1, kernel, kernel)).astype(np.float32)
+    w[0, 0, 0, 0] = np.inf
+    gradients = []
+    for lib in (torch, torchless):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = lib.nn.functional.conv_transpose2d(leaf.contiguous(memory_format=lib.channels_last), lib.tensor(w),
+                                               padding=padding)
+        y.backward(lib.ones_like(y))
+        gradients.append(leaf.grad.numpy())
+    assert_same_pattern(gradients[1], gradients[0], 1e-4)

@@ -106,12 +106,18 @@ def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups
     padding it is given (the even part: PyTorch pads the input itself where padding='same' needs one more cell
     after), but it falls back to its GEMM kernel, which unfolds, for a channels-first problem whose padding reaches
     past the (dilated) kernel's extent, or whose groups have too few channels for its vector kernels (probed on
-    torch 2.13.0's oneDNN with AVX-512; its channels-last kernels skip the padding in all these cases).
+    torch 2.13.0's oneDNN with AVX-512; its channels-last kernels skip the padding in all these cases, but for an
+    array of one channel).
     """
     if not _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
         return None
     even = tuple(min(pair) for pair in padding)
-    if not channels_last:
+    # (the convolved array is the output gradient of a transposed convolution). With one channel it is channels-first
+    # to oneDNN too, and then the other channels-last operands send a 2-D transposed convolution to the GEMM kernel.
+    convolved_channels = w_shape[1] * groups if transposed else in_shape[1]
+    if channels_last and transposed and convolved_channels == 1 and len(in_shape) == 4:
+        return None
+    if not channels_last or convolved_channels == 1:
         extents = [d * (k - 1) + 1 for k, d in zip(w_shape[2:], dilation)]
         if any(p >= extent for p, extent in zip(even, extents)):
             return None
