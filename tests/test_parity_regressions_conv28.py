@@ -248,3 +248,24 @@ def test_transposed_of_one_output_channel_channels_last_multiplies_as_channels_f
         y.backward(lib.ones_like(y))
         gradients.append(leaf.grad.numpy())
     assert_same_pattern(gradients[1], gradients[0], 1e-4)
+
+
+@pytest.mark.parametrize("channels,out_channels,groups", [(4, 4, 4), (3, 4, 1), (16, 16, 2)])
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("dim", [2, 3])
+def test_weight_gradient_of_an_infinite_output_gradient(channels, out_channels, groups, channels_last, dim):
+    # oneDNN's weight gradient of a channels-first grouped 3-D convolution multiplies the padding, others skip it
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((2, channels) + (5,) * dim).astype(np.float32)
+    w = rng.standard_normal((out_channels, channels // groups) + (3,) * dim).astype(np.float32)
+    gy = rng.standard_normal((2, out_channels) + (5,) * dim).astype(np.float32)
+    gy.flat[0] = np.inf
+    gradients = []
+    for lib in (torch, torchless):
+        leaf, W = lib.tensor(x), lib.tensor(w, requires_grad=True)
+        if channels_last:
+            leaf = leaf.contiguous(memory_format=lib.channels_last if dim == 2 else lib.channels_last_3d)
+        y = getattr(lib.nn.functional, f"conv{dim}d")(leaf, W, padding=1, groups=groups)
+        y.backward(lib.tensor(gy))
+        gradients.append(W.grad.numpy())
+    assert_same_pattern(gradients[1], gradients[0], 1e-4)

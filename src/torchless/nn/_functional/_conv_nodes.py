@@ -130,6 +130,14 @@ def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups
     return tuple((p, p) for p in even)
 
 
+def _weight_gradient_skipped_padding(skipped_padding, node, groups, transposed=False):
+    """The padding cells the weight's gradient of ``node`` skips (see _skipped_padding): oneDNN's weight gradient of
+    a channels-first 3-D transposed convolution, or grouped convolution, unfolds the padding (probed)."""
+    if node.x.ndim == 5 and node.layout is None and (transposed or groups > 1):
+        return None
+    return skipped_padding
+
+
 def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
     """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
     arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
@@ -244,8 +252,9 @@ class Convolution(Node):
         gy = _as_4d(grad)
         gx = gw = gb = None
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
+            skipped = _weight_gradient_skipped_padding(self.skipped_padding, self, self.args[3])
             gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
-                                           weight_grad=self.needs_input_grad[1], skipped_padding=self.skipped_padding)
+                                           weight_grad=self.needs_input_grad[1], skipped_padding=skipped)
             gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
@@ -413,9 +422,8 @@ class TransposedConvolution(Node):
             gx = _in_layout(gx, self._input_gradient_layout(), self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
-            # (oneDNN's weight gradient of a channels-first 3-D one unfolds the output gradient's padding: probed)
-            gw_skipped = None if self.x.ndim == 5 and self.layout is None else skipped
-            gw = self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args, skipped_padding=gw_skipped)
+            skipped = _weight_gradient_skipped_padding(skipped, self, self.groups, transposed=True)
+            gw = self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args, skipped_padding=skipped)
             gw = _weight_gradient_in_layout(gw, self)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
