@@ -269,3 +269,21 @@ def test_weight_gradient_of_an_infinite_output_gradient(channels, out_channels, 
         y.backward(lib.tensor(gy))
         gradients.append(W.grad.numpy())
     assert_same_pattern(gradients[1], gradients[0], 1e-4)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_expanded_infinite_input_sums_each_product(transposed):
+    # a stride-0 input repeats its inf: inf * a + inf * b with a, b of either sign is NaN, not inf * (a + b)
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 2, 1)).astype(np.float64)
+    x[1, 0, 0] = -np.inf
+    w = rng.standard_normal((2, 2, 4))
+    name = "conv_transpose1d" if transposed else "conv1d"
+    gradients = []
+    for lib in (torch, torchless):
+        X, W = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = getattr(lib.nn.functional, name)(X.expand(2, 2, 6), W, dilation=2, padding=1)
+        y.backward(lib.tensor(np.random.default_rng(12).standard_normal(tuple(y.shape))))
+        gradients.append((y.detach().numpy(), X.grad.numpy(), W.grad.numpy()))
+    for actual, expected in zip(*reversed(gradients)):
+        assert_same_pattern(actual, expected, 1e-10)

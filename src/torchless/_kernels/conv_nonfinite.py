@@ -49,8 +49,15 @@ def _padded(x, padding):
     return np.pad(x, ((0, 0), (0, 0), *padding))
 
 
+def _without_repeats(*arrays):
+    """The arrays with every value in its own cell: NumPy's einsum multiplies a stride-0 (expanded) operand's one
+    value by the sum of the other's, and inf * (a + b) is not inf * a + inf * b where a and b differ in sign."""
+    return tuple(np.ascontiguousarray(a) if 0 in a.strides else a for a in arrays)
+
+
 def forward(x, w, stride, padding, dilation, groups, skipped_padding=None):
     """y (N, O, *out) = conv(x, w), adding up each tap's products over the channels."""
+    x, w = _without_repeats(x, w)
     N, C = x.shape[:2]
     O, Cg, *kernel = w.shape
     size = x.shape[2:]
@@ -69,6 +76,7 @@ def backward_input(gy, w, input_size, stride, padding, dilation, groups):
     """gx (N, C, *input_size): each output cell's products added into the (padded) input cell it read.
 
     Those into the padding are dropped, by PyTorch's kernels too, whether they form them or not."""
+    gy, w = _without_repeats(gy, w)
     N, O, *out = gy.shape
     _, Cg, *kernel = w.shape
     gx = np.zeros((N, groups, Cg, *(n + a + b for n, (a, b) in zip(input_size, padding))), np.result_type(gy, w))
@@ -82,6 +90,7 @@ def backward_input(gy, w, input_size, stride, padding, dilation, groups):
 
 def backward_weight(gy, x, kernel, stride, padding, dilation, groups, skipped_padding=None):
     """gw (O, C // groups, *kernel): summing, tap by tap, each output cell's gradient times the input cell read."""
+    gy, x = _without_repeats(gy, x)
     N, C = x.shape[:2]
     O, *out = gy.shape[1:]
     size = x.shape[2:]
