@@ -25,9 +25,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import blas, gather, parallel, winograd
+from . import blas, conv_nonfinite, gather, parallel, winograd
 from .blas import matmul
-from .blocks import _tap_slices
 from .im2col import (
     conv_output_hw,
     conv2d_backward_input_im2col,
@@ -480,32 +479,44 @@ def _batch_shards(batch, out_channels, out_hw, w_shape):
     return None if count == 1 else parallel.split(batch, count)
 
 
-def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias=None):
-    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]."""
+def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias=None, skipped_padding=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)].
+
+    ``skipped_padding``: the padding cells whose products the backend imitated never forms, which
+    matters only to infinite or NaN values (see conv_nonfinite)."""
     if x.shape[0] == 1 and x.size and w.size:  # one image (inference): never split
-        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
+        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias, skipped_padding=skipped_padding)
     out_hw = _output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     if x.size == 0 or w.size == 0:
         y = np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
         return y if bias is None else _add_bias(y, bias)
     slices = _batch_shards(x.shape[0], w.shape[0], out_hw, w.shape)
     if slices is None:
-        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
+        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias, skipped_padding=skipped_padding)
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
-    parallel.run_shards(_forward_whole, [(x[part], w, stride, padding, dilation, groups, algorithm, bias, y[part])
-                                         for part in slices])
+    parallel.run_shards(_forward_whole, [(x[part], w, stride, padding, dilation, groups, algorithm, bias, y[part],
+                                          skipped_padding) for part in slices])
     return y
 
 
-def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None):
+def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None, skipped_padding=None):
     """The forward of the whole of x [+ bias], into ``out`` when given (see Algorithm)."""
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype,
                                              _float32_precision[0])
     run = FORWARD[name].run
     if out is None or out.dtype == x.dtype == w.dtype:
-        return run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
-    np.copyto(out, run(x, w, stride, padding, dilation, groups, bias=bias))  # mixed dtypes: cast on the way
-    return out
+        y = run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
+    else:
+        y = out
+        np.copyto(y, run(x, w, stride, padding, dilation, groups, bias=bias))  # mixed dtypes: cast on the way
+    # An inf or NaN weight meets the zeros of extra cells; Winograd's transforms spread an input's into its
+    # neighbours (a check of the output, not of the larger input, on the path that needs it)
+    if not np.isfinite(w).all() or (name.startswith("winograd") and not np.isfinite(y).all()):
+        exact = conv_nonfinite.forward(x, w, stride, padding, dilation, groups, skipped_padding)
+        if bias is not None:
+            exact = _add_bias(exact, bias)
+        y[...] = conv_nonfinite.where_not_finite(y, exact)
+    return y
 
 
 def _add_bias(y, bias):
@@ -513,7 +524,8 @@ def _add_bias(y, bias):
     return y
 
 
-def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True):
+def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True,
+                    skipped_padding=None):
     """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight.
 
     One after the other, each split over the batch when large. A problem too small for that once ran its
@@ -523,7 +535,8 @@ def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
     process busy on the second core (the helper's shard then waits for that core).
     """
     # The weight gradient goes first, where the forward left its gathered columns.
-    gw = conv2d_backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups) if weight_grad else None
+    gw = (conv2d_backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups,
+                                 skipped_padding=skipped_padding) if weight_grad else None)
     gx = conv2d_backward_input(gy, w, x.shape[2:], stride, padding, dilation, groups) if input_grad else None
     return gx, gw
 
@@ -545,67 +558,34 @@ def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, al
     name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
                                                   gy.dtype, _float32_precision[0])
     gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
-    if not np.isfinite(w).all():  # (an inf or NaN weight times extra cells' zeros: see "non-finite values")
-        gx = _exact_where_not_finite(gx, _exact_backward_input(gy, w, input_hw, stride, padding, dilation, groups))
+    if not np.isfinite(w).all():  # (an inf or NaN weight times extra cells' zeros: see conv_nonfinite)
+        exact = conv_nonfinite.backward_input(gy, w, input_hw, stride, padding, dilation, groups)
+        gx = conv_nonfinite.where_not_finite(gx, exact)
     return gx
 
 
-def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None):
-    """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W)."""
+def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None, skipped_padding=None):
+    """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W);
+    ``skipped_padding`` as conv2d_forward's."""
     if gy.size == 0 or x.size == 0:  # e.g. an empty batch: nothing to sum
         return np.zeros((gy.shape[1], x.shape[1] // groups, *kernel_hw), dtype=np.result_type(gy, x))
     slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], (gy.shape[1], x.shape[1] // groups, *kernel_hw))
     if slices is None:
-        return _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm)
+        return _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding)
     partial_sums = parallel.run_shards(_backward_weight_whole, [
-        (gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm) for part in slices])
+        (gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding)
+        for part in slices])
     total = partial_sums[0]
     for partial in partial_sums[1:]:   # in shard order: deterministic
         total += partial
     return total
 
 
-def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm):
+def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding=None):
     name = algorithm or _backward_weight_algorithm(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
                                                    x.dtype, _float32_precision[0])
     gw = BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)
-    if not np.isfinite(gw).all():  # (an input's inf or NaN, maybe in extra cells: see "non-finite values")
-        gw = _exact_where_not_finite(gw, _exact_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups))
+    if not np.isfinite(gw).all():  # (an input's inf or NaN, maybe in extra cells: see conv_nonfinite)
+        exact = conv_nonfinite.backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, skipped_padding)
+        gw = conv_nonfinite.where_not_finite(gw, exact)
     return gw
-
-
-# --------------------------------------------------------------------------- non-finite values
-# The fast layouts compute extra cells (the flat layout's columns past the last block of a row, the zero padding of
-# the flipped kernel's convolution, Winograd's tiles), whose products with zeros vanish only for finite values: an
-# inf times 0 is NaN. Where the gradients come out (or may come out) not finite, they are recomputed tap by tap from
-# the products PyTorch's kernels form, as many of them inf or NaN as there.
-
-def _exact_where_not_finite(fast, exact):
-    """``fast`` where it and ``exact`` are both finite (its own rounding kept), else ``exact``."""
-    return np.where(np.isfinite(fast) & np.isfinite(exact), fast, exact)
-
-
-def _exact_backward_input(gy, w, input_hw, stride, padding, dilation, groups):
-    """conv2d_backward_input adding, tap by tap, each output cell's products into the (padded) input cell it read."""
-    N, O, oH, oW = gy.shape
-    _, Cg, kH, kW = w.shape
-    (top, bottom), (left, right) = padding
-    gx = np.zeros((N, groups, Cg, input_hw[0] + top + bottom, input_hw[1] + left + right), np.result_type(gy, w))
-    gy_groups = gy.reshape(N, groups, O // groups, oH, oW)
-    w_groups = w.reshape(groups, O // groups, Cg, kH, kW)
-    for i, j, rows, columns in _tap_slices((kH, kW), dilation, stride, (oH, oW)):
-        gx[..., rows, columns] += np.einsum("ngohw,goc->ngchw", gy_groups, w_groups[..., i, j])
-    return gx.reshape(N, groups * Cg, *gx.shape[3:])[:, :, top:top + input_hw[0], left:left + input_hw[1]]
-
-
-def _exact_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups):
-    """conv2d_backward_weight summing, tap by tap, each output cell's gradient times the (padded) input cell read."""
-    N, C = x.shape[:2]
-    O, oH, oW = gy.shape[1:]
-    padded = np.pad(x, ((0, 0), (0, 0), *padding))
-    gy_groups = gy.reshape(N, groups, O // groups, oH, oW)
-    gw = np.empty((groups, O // groups, C // groups, *kernel_hw), np.result_type(gy, x))
-    for i, j, rows, columns in _tap_slices(kernel_hw, dilation, stride, (oH, oW)):
-        read = padded[:, :, rows, columns].reshape(N, groups, C // groups, oH, oW)
-        gw[..., i, j] = np.einsum("ngohw,ngchw->goc", gy_groups, read)
-    return gw.reshape(O, C // groups, *kernel_hw)

@@ -26,6 +26,7 @@ input gradient is folded back from the columns' gradient, plane by plane.
 import numpy as np
 
 from . import conv as conv2d
+from . import conv_nonfinite
 from .im2col import conv_output_hw
 
 
@@ -127,22 +128,30 @@ def _planar_kernel(w):
 # --------------------------------------------------------------------------- entry points
 
 
-def conv3d_forward(x, w, stride, padding, dilation, groups, bias=None):
-    """y (N, O, Do, Ho, Wo) = conv(x (N, C, D, H, W), w (O, C // groups, kD, kH, kW)) [+ bias (O,)]."""
+def conv3d_forward(x, w, stride, padding, dilation, groups, bias=None, skipped_padding=None):
+    """y (N, O, Do, Ho, Wo) = conv(x (N, C, D, H, W), w (O, C // groups, kD, kH, kW)) [+ bias (O,)];
+    ``skipped_padding`` as conv2d_forward's."""
     N, _, D, H, W = x.shape
     kernel = w.shape[2:]
     out = conv_output_hw((D, H, W), kernel, stride, padding, dilation)  # any number of dimensions: (Do, Ho, Wo)
     if _is_depth_free(kernel, stride, padding):
         y = conv2d.conv2d_forward(_planar(x), _planar_kernel(w), *_planar_args(stride, padding, dilation), groups,
                                   bias=bias)
-        return y.reshape(N, w.shape[0], *out)
-    columns = depth_columns(x, kernel[0], out[0], stride[0], padding[0][0], dilation[0], groups)
-    y = conv2d.conv2d_forward(columns, stack_kernel_depth(w), stride[1:], padding[1:], dilation[1:], groups,
-                              bias=bias)
-    return batch_into_depth(y, N)
+        y = y.reshape(N, w.shape[0], *out)
+    else:
+        columns = depth_columns(x, kernel[0], out[0], stride[0], padding[0][0], dilation[0], groups)
+        y = batch_into_depth(conv2d.conv2d_forward(columns, stack_kernel_depth(w), stride[1:], padding[1:],
+                                                   dilation[1:], groups, bias=bias), N)
+    if not np.isfinite(w).all():  # (the depth columns' zero planes are multiplied: see conv_nonfinite)
+        exact = conv_nonfinite.forward(x, w, stride, padding, dilation, groups, skipped_padding)
+        if bias is not None:
+            exact += bias.astype(exact.dtype, copy=False).reshape(1, -1, 1, 1, 1)
+        y = conv_nonfinite.where_not_finite(y, exact)
+    return y
 
 
-def conv3d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True):
+def conv3d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True,
+                    skipped_padding=None):
     """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight."""
     N, _, D, H, W = x.shape
     kernel = w.shape[2:]
@@ -150,7 +159,9 @@ def conv3d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
         gx, gw = conv2d.conv2d_backward(_planar(gy), _planar(x), _planar_kernel(w),
                                         *_planar_args(stride, padding, dilation), groups, input_grad=input_grad,
                                         weight_grad=weight_grad)
-        return (None if gx is None else gx.reshape(x.shape)), (None if gw is None else gw.reshape(w.shape))
+        gw = None if gw is None else _exact_where_not_finite(gw.reshape(w.shape), gy, x, stride, padding, dilation,
+                                                             groups, skipped_padding)
+        return (None if gx is None else gx.reshape(x.shape)), gw
     args = stride[1:], padding[1:], dilation[1:], groups
     depth = kernel[0], stride[0], padding[0][0], dilation[0], groups
     gy2d, w2d = depth_into_batch(gy), stack_kernel_depth(w)
@@ -160,7 +171,8 @@ def conv3d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
     else:
         gcolumns, gw2d = conv2d.conv2d_backward_input(gy2d, w2d, (H, W), *args), None
     gx = None if gcolumns is None else fold_depth_columns(gcolumns, N, D, *depth)
-    gw = None if gw2d is None else unstack_kernel_depth(gw2d, kernel[0])
+    gw = None if gw2d is None else _exact_where_not_finite(unstack_kernel_depth(gw2d, kernel[0]), gy, x, stride,
+                                                           padding, dilation, groups, skipped_padding)
     return gx, gw
 
 
@@ -178,14 +190,26 @@ def conv3d_backward_input(gy, w, input_dhw, stride, padding, dilation, groups):
     return fold_depth_columns(gcolumns, N, input_dhw[0], kernel[0], stride[0], padding[0][0], dilation[0], groups)
 
 
-def conv3d_backward_weight(gy, x, kernel_dhw, stride, padding, dilation, groups):
-    """Gradient gw (O, C // groups, kD, kH, kW) w.r.t. the weight, given gy (N, O, Do, Ho, Wo) and x (N, C, D, H, W)."""
+def conv3d_backward_weight(gy, x, kernel_dhw, stride, padding, dilation, groups, skipped_padding=None):
+    """Gradient gw (O, C // groups, kD, kH, kW) w.r.t. the weight, given gy (N, O, Do, Ho, Wo) and x (N, C, D, H, W);
+    ``skipped_padding`` as conv2d_forward's."""
     O = gy.shape[1]
     if _is_depth_free(kernel_dhw, stride, padding):
         gw = conv2d.conv2d_backward_weight(_planar(gy), _planar(x), (1, kernel_dhw[2]),
                                            *_planar_args(stride, padding, dilation), groups)
-        return gw.reshape(O, -1, *kernel_dhw)
-    columns = depth_columns(x, kernel_dhw[0], gy.shape[2], stride[0], padding[0][0], dilation[0], groups)
-    gw2d = conv2d.conv2d_backward_weight(depth_into_batch(gy), columns, kernel_dhw[1:], stride[1:], padding[1:],
-                                         dilation[1:], groups)
-    return unstack_kernel_depth(gw2d, kernel_dhw[0])
+        gw = gw.reshape(O, -1, *kernel_dhw)
+    else:
+        columns = depth_columns(x, kernel_dhw[0], gy.shape[2], stride[0], padding[0][0], dilation[0], groups)
+        gw2d = conv2d.conv2d_backward_weight(depth_into_batch(gy), columns, kernel_dhw[1:], stride[1:], padding[1:],
+                                             dilation[1:], groups)
+        gw = unstack_kernel_depth(gw2d, kernel_dhw[0])
+    return _exact_where_not_finite(gw, gy, x, stride, padding, dilation, groups, skipped_padding)
+
+
+def _exact_where_not_finite(gw, gy, x, stride, padding, dilation, groups, skipped_padding):
+    """A weight gradient ``gw`` with its infinite or NaN cells as PyTorch's (the depth columns' zero planes and
+    the 2-D kernels' padding are multiplied, the backend may skip them: see conv_nonfinite)."""
+    if np.isfinite(gw).all():
+        return gw
+    exact = conv_nonfinite.backward_weight(gy, x, gw.shape[2:], stride, padding, dilation, groups, skipped_padding)
+    return conv_nonfinite.where_not_finite(gw, exact)

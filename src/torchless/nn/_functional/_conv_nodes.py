@@ -94,6 +94,50 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
                                         or math.prod(in_shape[:4]) > 20480)
 
 
+@functools.lru_cache(maxsize=1024)
+def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups, channels_last, transposed=False,
+                     output_padding=()):
+    """The padding cells, (before, after) per spatial dimension, whose products PyTorch's backend never forms when
+    it convolves an input of ``in_shape`` (or a transposed convolution's output gradient) with the weight: None if
+    it forms them all. They count only where a weight, or an input's gradient, is infinite or NaN (an inf times a
+    padding zero is NaN; see torchless._kernels.conv_nonfinite).
+
+    PyTorch's reference kernels unfold the padding into columns and multiply it. oneDNN's direct kernels skip the
+    padding it is given (the even part: PyTorch pads the input itself where padding='same' needs one more cell
+    after), but it falls back to its GEMM kernel, which unfolds, for a channels-first problem whose padding reaches
+    past the (dilated) kernel's extent, or whose groups have too few channels for its vector kernels (probed on
+    torch 2.13.0's oneDNN with AVX-512; its channels-last kernels skip the padding in all these cases, but for an
+    array of one channel).
+    """
+    if not _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
+        return None
+    even = tuple(min(pair) for pair in padding)
+    # (the convolved array is the output gradient of a transposed convolution). With one channel it is channels-first
+    # to oneDNN too, and then the other channels-last operands send a 2-D transposed convolution to the GEMM kernel.
+    convolved_channels = w_shape[1] * groups if transposed else in_shape[1]
+    if channels_last and transposed and convolved_channels == 1 and len(in_shape) == 4:
+        return None
+    if not channels_last or convolved_channels == 1:
+        extents = [d * (k - 1) + 1 for k, d in zip(w_shape[2:], dilation)]
+        if any(p >= extent for p, extent in zip(even, extents)):
+            return None
+        # (the weight of a transposed convolution is that of the convolution of its output to its input)
+        out_per_group, in_per_group = w_shape[0] // groups, w_shape[1]
+        depthwise = out_per_group == in_per_group == 1
+        if groups > 1 and not depthwise and not (
+                out_per_group % 8 == 0 or (out_per_group % 4 == 0 and in_per_group % 4 == 0)):
+            return None
+    return tuple((p, p) for p in even)
+
+
+def _weight_gradient_skipped_padding(skipped_padding, node, groups, transposed=False):
+    """The padding cells the weight's gradient of ``node`` skips (see _skipped_padding): oneDNN's weight gradient of
+    a channels-first 3-D transposed convolution, or grouped convolution, unfolds the padding (probed)."""
+    if node.x.ndim == 5 and node.layout is None and (transposed or groups > 1):
+        return None
+    return skipped_padding
+
+
 def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
     """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
     arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
@@ -186,16 +230,19 @@ class Convolution(Node):
         self.x, self.w = _as_4d(x), _as_4d(w)
         self.kernels = self.kernel_table[self.x.ndim]
         self.args = stride, padding, dilation, groups
-        y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
             self.layout = _layout(x, w, groups)
-            if self.layout is not None:
-                self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
-                self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
-                y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn) \
-                    else _memory_format.in_format(y, self.layout)
+        self.skipped_padding = _skipped_padding(self.x.shape, self.w.shape, x.dtype, *self.args,
+                                                self.layout is not None)
+        y = self.kernels.forward(self.x, self.w, *self.args, bias=b, skipped_padding=self.skipped_padding)
+        y = y.astype(x.dtype, copy=False)
+        if self.layout is not None:
+            self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
+            self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
+            y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn) \
+                else _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
@@ -205,8 +252,9 @@ class Convolution(Node):
         gy = _as_4d(grad)
         gx = gw = gb = None
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
+            skipped = _weight_gradient_skipped_padding(self.skipped_padding, self, self.args[3])
             gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
-                                           weight_grad=self.needs_input_grad[1])
+                                           weight_grad=self.needs_input_grad[1], skipped_padding=skipped)
             gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
@@ -366,12 +414,17 @@ class TransposedConvolution(Node):
             embedded[(slice(None), slice(None)) + full] = gy[(slice(None), slice(None)) + out]
             gy, padding = embedded, ((0, 0),) * len(padding)
         args = self.stride, padding, self.dilation, self.groups
+        skipped = _skipped_padding(self.x.shape, self.w.shape, gy.dtype, *args, self.layout is not None, True,
+                                   self.output_padding())
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _in_layout(self.kernels.forward(gy, self.w, *args), self._input_gradient_layout(), self.ndim)
+            gx = self.kernels.forward(gy, self.w, *args, skipped_padding=skipped)
+            gx = _in_layout(gx, self._input_gradient_layout(), self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
-            gw = _weight_gradient_in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self)
+            skipped = _weight_gradient_skipped_padding(skipped, self, self.groups, transposed=True)
+            gw = self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args, skipped_padding=skipped)
+            gw = _weight_gradient_in_layout(gw, self)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
@@ -424,15 +477,15 @@ def _reference_half_kernels(table, channels_last=False):
     ``torchless._kernels.conv_half``): the adjoints tap by tap, the weight's gradient sample by sample."""
     col2im = functools.partial(conv_half.col2im, taps_reversed=channels_last)
 
-    def backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True):
-        gx = gw = None
+    def backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True, skipped_padding=None):
+        gx = gw = None  # (their padding all multiplied: skipped_padding is None)
         if input_grad:
             gx = col2im(gy, w, x.shape[2:], stride, padding, dilation, groups)
         if weight_grad:
             gw = backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups)
         return gx, gw
 
-    def backward_weight(gy, x, kernel, stride, padding, dilation, groups):
+    def backward_weight(gy, x, kernel, stride, padding, dilation, groups, skipped_padding=None):
         weight_gradient = _in_float32(table.backward_weight)
         return conv_half.summed_per_sample(
             lambda i: weight_gradient(gy[i:i + 1], x[i:i + 1], kernel, stride, padding, dilation, groups), len(x))

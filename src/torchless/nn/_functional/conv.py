@@ -18,7 +18,7 @@ from ...autograd.graph import records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
 from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand
 from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, EmptyConvolution, HalfConvolution,
-                          TransposedConvolution, _in_output_format)
+                          TransposedConvolution, _in_output_format, _output_format, _skipped_padding)
 from .padding import ConstantPadNd
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -219,9 +219,14 @@ def _checked_once(checks):
             x = input._data
             if x.ndim != 3:  # no graph node to record: Node.apply would only wrap the result
                 w = weight._data
-                y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data)
-                if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
-                        and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+                format_suggested = not (x.flags.c_contiguous and x.strides[1] != x.itemsize
+                                        and w.flags.c_contiguous and w.strides[1] != w.itemsize)
+                skipped = _skipped_padding(x.shape, w.shape, x.dtype, params["stride"], params["padding"],
+                                           params["dilation"], params["groups"],
+                                           format_suggested and _output_format(x, w, params["groups"]) is not None)
+                y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data,
+                                             skipped_padding=skipped)
+                if format_suggested:  # (inline: _memory_format.may_suggest_...)
                     # PyTorch's: channels-last for such an input or weight
                     y = _in_output_format(y, x, w, params["groups"])
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
