@@ -860,7 +860,12 @@ class Tensor:
         return id(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data, self._requires_grad))
+        """Pickled as PyTorch pickles a tensor: the whole memory it views, with its offset and strides there (so
+        that a view loads as the same view of a copy of that memory), ``requires_grad`` and the Python attributes
+        set on it; not its grad or its graph."""
+        elements, offset, strides = _tensor_extras.storage_layout(self._data)
+        return (_rebuild_view, (elements, offset, self._data.shape, strides, self._requires_grad,
+                                _python_attributes(self) or None))
 
     def __deepcopy__(self, memo):
         """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
@@ -1159,9 +1164,27 @@ def _deepcopied_array(array, memo):
 
 
 def _rebuild(array, requires_grad):
+    """A tensor as torchless pickled it before pickles kept views (an array of its own values)."""
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
+
+
+def _rebuild_view(elements, offset, shape, strides, requires_grad, attributes):
+    """A tensor pickled by ``Tensor.__reduce_ex__``: the view of the 1-D array ``elements`` (in elements)."""
+    itemsize = elements.itemsize
+    view = np.ndarray(shape, elements.dtype, buffer=elements, offset=offset * itemsize,
+                      strides=tuple(s * itemsize for s in strides))
+    t = _rebuild(view, requires_grad)
+    if attributes:
+        t.__dict__.update(attributes)
+    return t
+
+
+def _python_attributes(tensor):
+    """The attributes a program set on ``tensor``, which pickling and torch.save keep (torchless's own bookkeeping
+    in a tensor's ``__dict__``, such as the base of a view, has class-level defaults)."""
+    return {name: value for name, value in vars(tensor).items() if not hasattr(Tensor, name)}
 
 
 def typename(obj):

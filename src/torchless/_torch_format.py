@@ -51,11 +51,11 @@ import numpy as np
 
 from . import _dtype
 from ._size import Size
-from ._tensor import Tensor
+from ._tensor import Tensor, _python_attributes
 from . import _device as _device_module
 from ._device import device
 from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
-    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _c_contiguous, _python3_name, _python_attributes, \
+    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _python3_name, \
     _safe_globals, _user_safe_global, _weights_only_refusal
 
 __all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
@@ -1057,7 +1057,7 @@ class _TorchPickler(pickle._Pickler):
 
     def _reduce_data(self, tensor, attributes):
         storage, offset, shape, strides = self._storages.tensor_layouts[
-            self._storages.add(tensor, _c_contiguous(tensor._data))]
+            self._storages.add(tensor)]
         # (a Parameter's requires_grad is an argument of its own call)
         requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)
         arguments = (_StorageReference(storage), offset, tuple(shape), tuple(strides), requires_grad, OrderedDict())

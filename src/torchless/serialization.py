@@ -49,9 +49,9 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype
-from ._ops.tensor_extras import _storage, memory_owner
+from ._ops.tensor_extras import memory_owner, storage_layout
 from ._size import Size
-from ._tensor import Tensor
+from ._tensor import Tensor, _python_attributes
 from ._device import device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
@@ -210,7 +210,7 @@ class _Encoder:
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
-        self.arrays = []
+        self.tensors = []  # each distinct tensor once
         self.pickles = []  # whole objects (modules, ...), pickled
         self._index_of = {}
         self._open_containers = set()
@@ -245,8 +245,8 @@ class _Encoder:
     def _encode_tensor(self, tensor):
         key = id(tensor)
         if key not in self._index_of:
-            self._index_of[key] = len(self.arrays)
-            self.arrays.append((tensor, _c_contiguous(tensor._data)))
+            self._index_of[key] = len(self.tensors)
+            self.tensors.append(tensor)
         kind = "Parameter" if isinstance(tensor, self._parameter) else "tensor"
         node = {"type": kind, "index": self._index_of[key], "requires_grad": bool(tensor.requires_grad)}
         attributes = _python_attributes(tensor)
@@ -277,35 +277,28 @@ class _Encoder:
 
 
 class _StorageTable:
-    """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
-    array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
+    """The storages torch.save would write for ``tensors``: tensors viewing one memory share its storage, each at its offset and with its strides, so that they
     load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
     storage of its own."""
 
-    def __init__(self, arrays=()):
+    def __init__(self, tensors=()):
         self.arrays = []  # each storage's elements, 1-D
         self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
         self._index_of = {}
         self._dtype_of_memory = {}
-        for tensor, contiguous in arrays:
-            self.add(tensor, contiguous)
+        for tensor in tensors:
+            self.add(tensor)
 
-    def add(self, tensor, contiguous):
-        """Add ``tensor`` (``contiguous``: its array in C order); returns the index of its layout."""
+    def add(self, tensor):
+        """Add ``tensor``; returns the index of its layout."""
         _check_one_type_per_memory(tensor._data, self._dtype_of_memory)
-        elements, offset, strides = _storage_layout(tensor._data, contiguous)
+        elements, offset, strides = storage_layout(tensor._data)
         key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
         if key not in self._index_of:
             self._index_of[key] = len(self.arrays)
             self.arrays.append(elements)
-        self.tensor_layouts.append((self._index_of[key], offset, contiguous.shape, strides))
+        self.tensor_layouts.append((self._index_of[key], offset, tensor._data.shape, strides))
         return len(self.tensor_layouts) - 1
-
-
-def _python_attributes(tensor):
-    """The attributes a program set on ``tensor``, which torch.save keeps (torchless's own bookkeeping in a
-    tensor's ``__dict__``, such as the base of a view, has class-level defaults)."""
-    return {name: value for name, value in vars(tensor).items() if not hasattr(Tensor, name)}
 
 
 def _check_one_type_per_memory(array, dtype_of_memory):
@@ -315,31 +308,6 @@ def _check_one_type_per_memory(array, dtype_of_memory):
         owner = memory_owner(array).__array_interface__["data"][0]
         if dtype_of_memory.setdefault(owner, array.dtype) != array.dtype:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different types")
-
-
-def _storage_layout(array, contiguous):
-    """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
-    found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
-    itemsize = array.itemsize
-    expressible = all(s >= 0 and s % itemsize == 0 for s in array.strides)
-    if array.size:
-        elements, offset = _storage(array)
-        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == \
-            array.__array_interface__["data"][0]
-        if starts_there and expressible:
-            return elements, offset, tuple(s // itemsize for s in array.strides)
-    elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
-        return contiguous.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
-    return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
-
-
-def _contiguous_strides(shape):
-    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
 
 
 class _TensorPickler(pickle.Pickler):
@@ -450,7 +418,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     else:
         encoder = _Encoder()
         node = encoder.encode(obj)
-        storages = _StorageTable(encoder.arrays)
+        storages = _StorageTable(encoder.tensors)
 
         def write(stream):
             _write_archive(stream, node, storages, encoder.pickles)

@@ -1,0 +1,111 @@
+"""Session 28 (serial28): pickling, saving and loading as PyTorch does -- views keep their strides, offsets and
+sharing, from_numpy's storage, mmap loads, files exchanged with real torch, deepcopy."""
+import copy
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _layout(t):
+    return tuple(t.shape), t.stride(), t.storage_offset(), t.untyped_storage().nbytes(), t.is_contiguous()
+
+
+def _same(ours, theirs):
+    assert _layout(ours) == _layout(theirs)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# the same view taken in both libraries
+_VIEWS = {
+    "transposed": lambda lib: lib.arange(12.).reshape(3, 4).t(),
+    "sliced": lambda lib: lib.arange(12.).reshape(3, 4)[1:, 1:],
+    "stepped": lambda lib: lib.arange(10)[::3],
+    "expanded": lambda lib: lib.arange(6.).reshape(2, 3).expand(2, 2, 3),
+    "empty_transposed": lambda lib: lib.zeros(0, 3).t(),
+    "scalar": lambda lib: lib.tensor(2.5, dtype=lib.float64),
+    "channels_last": lambda lib: lib.arange(24.).reshape(1, 2, 3, 4).to(memory_format=lib.channels_last),
+    "bool_column": lambda lib: (lib.arange(12).reshape(3, 4) > 4)[:, 2],
+    "int8_diagonal": lambda lib: lib.arange(16, dtype=lib.int8).reshape(4, 4).diagonal(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_VIEWS))
+def test_pickle_keeps_a_view_its_strides_offset_and_storage(name):
+    ours = pickle.loads(pickle.dumps(_VIEWS[name](torchless)))
+    theirs = pickle.loads(pickle.dumps(_VIEWS[name](torch)))
+    _same(ours, theirs)
+
+
+def test_pickle_keeps_python_attributes_of_tensors_and_parameters():
+    for lib in (torchless, torch):
+        t = lib.arange(6.).reshape(2, 3)
+        t.note = {"a": 1}
+        p = lib.nn.Parameter(lib.arange(12.).reshape(3, 4)[:, 1:])
+        p.tag = "w"
+        t2, p2 = pickle.loads(pickle.dumps((t, p)))
+        assert t2.note == {"a": 1} and p2.tag == "w"
+        assert type(p2).__name__ == "Parameter" and p2.requires_grad
+        assert (p2.stride(), p2.storage_offset()) == ((4, 1), 1)
+
+
+def test_pickle_of_a_non_leaf_gives_a_leaf_requiring_grad():
+    for lib in (torchless, torch):
+        t = pickle.loads(pickle.dumps(lib.ones(3, requires_grad=True) * 2))
+        assert (t.requires_grad, t.is_leaf, t.grad_fn) == (True, True, None)
+
+
+def test_pickle_written_before_views_were_kept_still_loads():
+    # what an older torchless pickled: torchless._tensor._rebuild(array, requires_grad)
+    from torchless._tensor import _rebuild
+
+    class Old:
+        def __reduce__(self):
+            return _rebuild, (np.arange(3.0), True)
+
+    t = pickle.loads(pickle.dumps(Old()))
+    assert type(t) is torchless.Tensor and t.requires_grad and t.tolist() == [0.0, 1.0, 2.0]
+
+
+_ARRAYS = {
+    "sliced": lambda: np.arange(10)[3:],
+    "block": lambda: np.arange(24.).reshape(4, 6)[1:3, 2:5],
+    "block_transposed": lambda: np.arange(24.).reshape(4, 6)[1:3, 2:5].T,
+    "stepped_copy": lambda: np.arange(10)[::-1].copy()[::2],
+    "empty_of_a_base": lambda: np.arange(24.).reshape(4, 6)[2:, ::2][:0],
+    "broadcast": lambda: np.broadcast_to(np.arange(3.), (2, 3)),
+    "owner": lambda: np.arange(5, dtype=np.int16),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_ARRAYS))
+def test_from_numpy_storage_starts_at_the_first_element(name):
+    _same(torchless.from_numpy(_ARRAYS[name]()), torch.from_numpy(_ARRAYS[name]()))
+
+
+def test_from_numpy_still_shares_memory_with_the_array():
+    base = np.arange(10.)
+    t = torchless.from_numpy(base[2:])
+    t[0] = 100.0
+    t[1:][0] = 101.0
+    assert base[2:4].tolist() == [100.0, 101.0]
+    view = t[3:]
+    assert view.storage_offset() == 3
+    assert view.untyped_storage().data_ptr() == t.untyped_storage().data_ptr()
+    base[9] = -1.0
+    assert t[-1].item() == -1.0
+
+
+def test_from_numpy_refuses_strides_that_are_not_whole_elements():
+    field = np.zeros(3, dtype=[("a", "<f4"), ("b", "<i2")])["a"]
+    with pytest.raises(ValueError) as theirs:
+        torch.from_numpy(field)
+    with pytest.raises(ValueError) as ours:
+        torchless.from_numpy(field)
+    assert str(ours.value) == str(theirs.value)
