@@ -2,6 +2,7 @@
 sharing, from_numpy's storage, mmap loads, files exchanged with real torch, deepcopy."""
 import copy
 import io
+import pathlib
 import pickle
 
 import numpy as np
@@ -109,3 +110,56 @@ def test_from_numpy_refuses_strides_that_are_not_whole_elements():
     with pytest.raises(ValueError) as ours:
         torchless.from_numpy(field)
     assert str(ours.value) == str(theirs.value)
+
+
+def _memory_of(tensor):
+    from torchless._ops.tensor_extras import memory_owner
+
+    return memory_owner(tensor._data)
+
+
+def _checkpoint_by_torch(path):
+    base = torch.arange(12.).reshape(3, 4)
+    torch.save({"t": base.t(), "row": base[1], "half": torch.arange(4, dtype=torch.float16),
+                "flags": torch.tensor([True, False, True]), "empty": torch.zeros(0, 2)}, path)
+
+
+@pytest.mark.parametrize("as_path", [str, pathlib.Path])
+def test_mmap_load_views_the_file_and_keeps_writes_private(tmp_path, as_path):
+    path = tmp_path / "ckpt.pt"
+    _checkpoint_by_torch(path)
+    ours = torchless.load(as_path(path), mmap=True)
+    theirs = torch.load(path, mmap=True)
+    for key in theirs:
+        _same(ours[key], theirs[key])
+    assert isinstance(_memory_of(ours["t"]), np.memmap)
+    assert ours["t"].untyped_storage().data_ptr() == ours["row"].untyped_storage().data_ptr()
+    ours["t"][0, 0] = 100.0  # MAP_PRIVATE, the default: the file keeps its bytes
+    assert ours["row"][0].item() == 4.0 and torch.load(path)["t"][0, 0].item() == 0.0
+
+
+def test_mmap_shared_writes_go_to_the_file(tmp_path):
+    import mmap
+
+    path = tmp_path / "ckpt.pt"
+    _checkpoint_by_torch(path)
+    with torchless.serialization.set_default_mmap_options(mmap.MAP_SHARED):
+        ours = torchless.load(path, mmap=True)
+    ours["row"].add_(1)
+    del ours
+    np.testing.assert_array_equal(torch.load(path)["row"].numpy(), [5.0, 6.0, 7.0, 8.0])
+
+
+def test_mmap_refusals_are_pytorchs(tmp_path):
+    path = tmp_path / "legacy.pt"
+    torch.save(torch.ones(2), path, _use_new_zipfile_serialization=False)
+    for f in (str(path), path):
+        with pytest.raises(RuntimeError) as theirs:
+            torch.load(f, mmap=True)
+        with pytest.raises(RuntimeError) as ours:
+            torchless.load(f, mmap=True)
+        assert str(ours.value) == str(theirs.value)
+    buffer = io.BytesIO()
+    torch.save(torch.ones(2), buffer)
+    with pytest.raises(ValueError, match="f must be a file path in order to use the mmap argument"):
+        torchless.load(io.BytesIO(buffer.getvalue()), mmap=True)

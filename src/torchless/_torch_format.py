@@ -738,6 +738,26 @@ def _element_buffer(nbytes, dtype):
     return np.empty(nbytes // dtype.itemsize, dtype).view(np.uint8)
 
 
+def _entry_data_offset(stream, info, path):
+    """Where the data of the zip entry ``info`` starts in the archive in ``stream``: after its local file header."""
+    stream.seek(info.header_offset)
+    header = stream.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+        raise _Corrupt(f"entry '{path}' has no local file header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return info.header_offset + zipfile.sizeFileHeader + name_length + extra_length
+
+
+def _mapped_entry_bytes(stream, file, info, path, shared):
+    """The data of the stored zip entry ``info`` of the archive in ``stream`` as a uint8 array mapping the bytes of
+    ``file`` (the archive's path): writes go to the file if ``shared`` (``mmap.MAP_SHARED``), else stay private to
+    the process (copy-on-write), as with ``torch.load(..., mmap=True)``."""
+    offset = _entry_data_offset(stream, info, path)
+    if not info.file_size:  # (nothing to map)
+        return np.zeros(0, np.uint8)
+    return np.memmap(file, np.uint8, "r+" if shared else "c", offset, (info.file_size,))
+
+
 def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
     """The data of the stored (uncompressed) zip entry ``info`` of the archive in ``stream``, as a uint8 array
     (over an array of ``dtype``, see :func:`_element_buffer`), checked against its CRC-32 unless that is zero.
@@ -746,12 +766,7 @@ def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
     took half of a ResNet-18 state dict's load, and which refuses the zero CRC-32 that
     ``torch.serialization.set_crc32_options(False)`` writes (PyTorch's reader checks none: a flipped bit loads
     silently there, and is refused here)."""
-    stream.seek(info.header_offset)
-    header = stream.read(zipfile.sizeFileHeader)
-    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
-        raise _Corrupt(f"entry '{path}' has no local file header")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    stream.seek(info.header_offset + zipfile.sizeFileHeader + name_length + extra_length)
+    stream.seek(_entry_data_offset(stream, info, path))
     buffer = _element_buffer(info.file_size, dtype)
     view, filled = memoryview(buffer), 0
     while filled < len(view):
@@ -767,9 +782,10 @@ def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
 class _ArchiveReader(_Reader):
     """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
 
-    def __init__(self, archive, folder, file_size, map_location, weights_only):
+    def __init__(self, archive, folder, file_size, map_location, weights_only, mapped_file=None, shared=False):
         super().__init__(file_size, map_location, weights_only)
         self._archive, self._folder = archive, folder
+        self._mapped_file, self._shared = mapped_file, shared
         self._bytes_read = 0
 
     def read(self):
@@ -790,6 +806,12 @@ class _ArchiveReader(_Reader):
     def _entry(self, name, expected_size=None, dtype=np.uint8):
         """The bytes of the entry ``name`` of the folder as a uint8 array (over an array of ``dtype``), checked
         before allocating."""
+        path, info = self._checked_entry(name, expected_size)
+        return _stored_entry_bytes(self._archive.fp, info, path, dtype)
+
+    def _checked_entry(self, name, expected_size=None):
+        """(the path, the ZipInfo) of the entry ``name`` of the folder, checked to be stored as torch.save stores
+        entries, and not to make the entries read so far hold more bytes than the file."""
         path = f"{self._folder}/{name}"
         info = self._archive.NameToInfo.get(path)
         if info is None:
@@ -804,13 +826,18 @@ class _ArchiveReader(_Reader):
         self._bytes_read += info.file_size
         if self._bytes_read > self._file_size:
             raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
-        return _stored_entry_bytes(self._archive.fp, info, path, dtype)
+        return path, info
 
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
         if array is None:
-            array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes,
-                                                                        storage.dtype)
+            name = f"data/{storage.key}"
+            if self._mapped_file is None:
+                array = self._entry(name, storage.nbytes, storage.dtype)
+            else:
+                path, info = self._checked_entry(name, storage.nbytes)
+                array = _mapped_entry_bytes(self._archive.fp, self._mapped_file, info, path, self._shared)
+            self._storage_arrays[storage.key] = array
         return array
 
 
@@ -903,9 +930,11 @@ _CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexErr
                lzma.LZMAError, _Corrupt)
 
 
-def read_archive(archive, folder, name, file_size, map_location, weights_only=True):
+def read_archive(archive, folder, name, file_size, map_location, weights_only=True, mapped_file=None, shared=False):
     """The object in the PyTorch checkpoint in ``folder`` of the zip ``archive`` (``name`` describes the
-    file for messages), with its tensors as torchless tensors.
+    file for messages), with its tensors as torchless tensors; with ``mapped_file`` (the archive's path), tensors
+    view its storages' bytes mapped from the file (shared with it if ``shared``, else copy-on-write) rather than
+    read into memory.
 
     Raises:
         CheckpointError: the pickle needs a global, an opcode or a persistent id a weights-only load does
@@ -915,7 +944,7 @@ def read_archive(archive, folder, name, file_size, map_location, weights_only=Tr
     if f"{folder}/constants.pkl" in names or any(n.startswith(f"{folder}/code/") for n in names):
         raise CheckpointError(f"{name} is a TorchScript archive (torch.jit.save); torchless.load reads files written "
                               "by torch.save and torchless.save")
-    return _read(_ArchiveReader(archive, folder, file_size, map_location, weights_only), name)
+    return _read(_ArchiveReader(archive, folder, file_size, map_location, weights_only, mapped_file, shared), name)
 
 
 def read_legacy(stream, name, file_size, map_location, weights_only=True):

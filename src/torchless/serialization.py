@@ -124,8 +124,8 @@ def get_default_mmap_options():
 
 class set_default_mmap_options:
     """Set (as a function, or for a ``with`` block) the mmap flags of ``load(..., mmap=True)``:
-    ``mmap.MAP_PRIVATE`` or ``mmap.MAP_SHARED``, checked as PyTorch checks them. (torchless reads tensors into
-    memory: the flags are recorded for PyTorch compatibility.)"""
+    ``mmap.MAP_PRIVATE`` (writes to the tensors stay in the process) or ``mmap.MAP_SHARED`` (they go to the file),
+    checked as PyTorch checks them."""
 
     def __init__(self, flags):
         if flags != _MAP_PRIVATE and flags != _MAP_SHARED:
@@ -850,8 +850,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         weights_only: False to unpickle whole objects (this can run arbitrary code: only for files from a
             trusted source). The default is True, or False when a ``pickle_module`` is given (as in PyTorch,
             which refuses the two together).
-        mmap: accepted for PyTorch compatibility (tensors are read into memory); as in PyTorch, it needs ``f``
-            to be a path, and a file in a zip format.
+        mmap: map the file's storages into memory rather than read them (``np.memmap``), as PyTorch does: tensors
+            view the file's bytes, which are read when used; writes to them stay private to the process, or go to
+            the file under ``set_default_mmap_options(mmap.MAP_SHARED)``. As in PyTorch, it needs ``f`` to be a
+            path, and a file in a zip format. (Tensors needing a conversion -- bool, another byte order, a
+            callable ``map_location``'s storages -- and checkpoints in torchless's own format are read into
+            memory.)
         pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored (but for
             PyTorch's TypeError naming a keyword argument its unpickler would not take).
 
@@ -894,7 +898,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
             return _load_stream(stream, name, map_location, weights_only, mmap=bool(mmap),
-                                mmap_name=f if isinstance(f, str) else None, check_arguments=check_arguments)
+                                mmap_name=f if isinstance(f, str) else None, mapped_file=os.fspath(f) if mmap else None,
+                                check_arguments=check_arguments)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
@@ -963,7 +968,7 @@ def _damaged_zip_error(error, size, name):
 
 
 def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap_of_file_object=False,
-                 mmap_name=None, check_arguments=lambda unpickler: None):
+                 mmap_name=None, mapped_file=None, check_arguments=lambda unpickler: None):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -1013,7 +1018,8 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             folder = _torch_format.archive_folder(archive.namelist())
             if folder is None:
                 raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
-            return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only)
+            return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only, mapped_file,
+                                              shared=_options["mmap_flags"] == _MAP_SHARED)
         try:
             return _load_archive(archive, name, weights_only)
         except CheckpointError:
