@@ -1,9 +1,11 @@
 """Session 28 (serial28): pickling, saving and loading as PyTorch does -- views keep their strides, offsets and
 sharing, from_numpy's storage, mmap loads, files exchanged with real torch, deepcopy."""
+import collections
 import copy
 import io
 import pathlib
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
@@ -163,3 +165,78 @@ def test_mmap_refusals_are_pytorchs(tmp_path):
     torch.save(torch.ones(2), buffer)
     with pytest.raises(ValueError, match="f must be a file path in order to use the mmap argument"):
         torchless.load(io.BytesIO(buffer.getvalue()), mmap=True)
+
+
+def _checkpoint(lib):
+    base = lib.arange(24.).reshape(2, 3, 4)
+    state = collections.OrderedDict(
+        (name, (lib.arange(6).reshape(2, 3) % 3).to(getattr(lib, name)))
+        for name in ("bool", "int8", "uint8", "int16", "int32", "int64", "float16", "float32", "float64", "complex64",
+                     "complex128"))
+    state.update(base=base, moved=base.transpose(0, 2), block=base[1, 1:, ::2], scalar=lib.tensor(3.5),
+                 empty=lib.zeros(0, 4), expanded=lib.ones(3)[:, None].expand(3, 4),
+                 channels_last=lib.ones(2, 3, 4, 5).to(memory_format=lib.channels_last),
+                 parameter=lib.nn.Parameter(lib.ones(2, 2)), leaf=lib.ones(3, requires_grad=True),
+                 nested={"list": [base[0], (base[1], 2, "x")], "plain": (1.5, None, True), "size": lib.Size([2, 3]),
+                         "dtype": lib.float16, "device": lib.device("cpu")})
+    return state
+
+
+def _compare_loaded(ours, theirs, storages):
+    """Recursively: same types, tensors with the same layout, values and flags; ``storages`` collects
+    (our storage, their storage) pointers for the sharing check."""
+    if isinstance(theirs, torch.Tensor):
+        assert type(ours).__name__ == type(theirs).__name__
+        _same(ours.detach(), theirs.detach())
+        assert ours.requires_grad == theirs.requires_grad
+        storages.append((ours.untyped_storage().data_ptr(), theirs.untyped_storage().data_ptr()))
+    elif isinstance(theirs, dict):
+        assert type(ours).__name__ == type(theirs).__name__ and list(ours) == list(theirs)
+        for key in theirs:
+            _compare_loaded(ours[key], theirs[key], storages)
+    elif isinstance(theirs, (list, tuple)) and not isinstance(theirs, torch.Size):
+        assert type(ours).__name__ == type(theirs).__name__ and len(ours) == len(theirs)
+        for mine, other in zip(ours, theirs):
+            _compare_loaded(mine, other, storages)
+    else:
+        assert str(ours).replace("torchless", "torch") == str(theirs)
+
+
+def _same_sharing(storages):
+    # tensors share a storage in one load exactly when they do in the other
+    assert len(set(storages)) == len({ours for ours, _ in storages}) == len({theirs for _, theirs in storages})
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+@pytest.mark.parametrize("zip_format", [True, False])
+@pytest.mark.parametrize("writer", ["torch", "torchless"])
+def test_checkpoints_exchanged_with_torch_load_identically(writer, zip_format, weights_only):
+    buffer = io.BytesIO()
+    saver = torch if writer == "torch" else torchless
+    saver.save(_checkpoint(saver), buffer, _use_new_zipfile_serialization=zip_format)
+    ours = torchless.load(io.BytesIO(buffer.getvalue()), weights_only=weights_only)
+    theirs = torch.load(io.BytesIO(buffer.getvalue()), weights_only=weights_only)
+    storages = []
+    _compare_loaded(ours, theirs, storages)
+    _same_sharing(storages)
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_pickle_protocol_is_written_as_torch_writes_it(protocol):
+    pickles = []
+    for lib in (torch, torchless):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.arange(6.).reshape(2, 3)[:, 1:], "n": [1, "x", 2.5]}, buffer, pickle_protocol=protocol)
+        pickles.append(zipfile.ZipFile(buffer).read("archive/data.pkl"))
+    assert pickles[1] == pickles[0]
+    # a weights-only torch.load refuses the framed pickles of protocols 4 and 5, whoever wrote them
+    for lib in (torch, torchless):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.ones(2)}, buffer, pickle_protocol=protocol)
+        loads = True
+        try:
+            torch.load(io.BytesIO(buffer.getvalue()))
+        except pickle.UnpicklingError:
+            loads = False
+        assert loads == (protocol < 4)
+        assert torchless.load(io.BytesIO(buffer.getvalue()))["w"].tolist() == [1.0, 1.0]

@@ -4,7 +4,7 @@ legacy format (see :class:`_LegacyReader`), whose pickle is read as ``data.pkl``
 A checkpoint is a zip archive whose entries, stored uncompressed, all sit in one folder (``archive/`` when
 saved to a file object, the file name without its extension when saved to a path):
 
-* ``data.pkl``: the saved object, pickled with protocol 2. A tensor is the call
+* ``data.pkl``: the saved object, pickled with protocol 2 (by default). A tensor is the call
   ``torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks)``
   (plus a ``metadata`` dict when the tensor has its negative bit set); a Parameter wraps it in
   ``torch._utils._rebuild_parameter(tensor, requires_grad, backward_hooks)``. A storage is the persistent
@@ -1025,18 +1025,18 @@ class _ParameterData:
 
 
 class _TorchPickler(pickle._Pickler):
-    """Pickles any object (protocol 2) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
+    """Pickles any object (protocol 2 by default) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
     on storage ids (the storages collected in the _StorageTable ``storages``), Parameters, dtypes, devices and
     ``torch.Size`` as PyTorch's, and torchless's classes and functions under PyTorch's names (a torchless
     ``Conv2d`` as ``torch.nn.modules.conv.Conv2d``), so that ``torch.load`` rebuilds PyTorch's objects. With
     ``legacy``, storage ids as the legacy format writes them. (The pure-Python pickler, whose ``save_global``
     can name a global without importing it.)"""
 
-    def __init__(self, stream, storages, legacy=False):
+    def __init__(self, stream, storages, legacy=False, protocol=2):
         from .nn.modules.rnn import RNNBase
         from .nn.parameter import Parameter, is_lazy
 
-        super().__init__(stream, protocol=2)
+        super().__init__(stream, protocol=protocol)
         self._storages, self._legacy = storages, legacy
         self._parameter, self._recurrent, self._is_lazy = Parameter, RNNBase, is_lazy
 
@@ -1101,7 +1101,12 @@ class _TorchPickler(pickle._Pickler):
         module, name = _torch_name(obj, name)
         if module is None:
             return super().save_global(obj, name)
-        self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
+        if self.proto >= 4:  # as pickle writes a global from protocol 4 on
+            self.save(module)
+            self.save(name)
+            self.write(pickle.STACK_GLOBAL)
+        else:
+            self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
         self.memoize(obj)
 
 
@@ -1123,11 +1128,12 @@ def _torch_name(obj, name):
     return "torch" + module[len("torchless"):], name
 
 
-def pickle_for_torch(obj, legacy=False):
-    """(the pickle torch.save writes for ``obj``, the _StorageTable of the storages its tensors view)."""
+def pickle_for_torch(obj, legacy=False, protocol=2):
+    """(the pickle torch.save writes for ``obj`` with pickle ``protocol``, the _StorageTable of the storages its
+    tensors view)."""
     storages = _StorageTable()
     buffer = io.BytesIO()
-    _TorchPickler(buffer, storages, legacy).dump(obj)
+    _TorchPickler(buffer, storages, legacy, protocol).dump(obj)
     return buffer.getvalue(), storages
 
 
@@ -1167,17 +1173,17 @@ def write_archive(stream, pickled, storages, folder="archive", record_byte_order
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
 
 
-def write_legacy(stream, pickled, storages):
+def write_legacy(stream, pickled, storages, protocol=2):
     """Write the object as :func:`write_archive`, in the legacy format of ``torch.save(...,
     _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`); ``pickled`` by
     ``pickle_for_torch(obj, legacy=True)``."""
     system_info = {"protocol_version": PROTOCOL_VERSION, "little_endian": True,
                    "type_sizes": {"short": 2, "int": 4, "long": 4}}
     for header in (MAGIC_NUMBER, PROTOCOL_VERSION, system_info):
-        stream.write(pickle.dumps(header, protocol=2))
+        stream.write(pickle.dumps(header, protocol=protocol))
     stream.write(pickled)
     keys = [str(index) for index in range(len(storages.arrays))]
-    stream.write(pickle.dumps(keys, protocol=2))
+    stream.write(pickle.dumps(keys, protocol=protocol))
     for elements in storages.arrays:
         stream.write(struct.pack("<q", elements.size))
         stream.write(memoryview(elements.astype(elements.dtype.newbyteorder("<"), copy=False)).cast("B"))

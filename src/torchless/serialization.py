@@ -384,16 +384,17 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             model, are pickled (their tensors stored as the others are): loading them takes
             ``weights_only=False``, as in PyTorch.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
-        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (pickle protocol 2, storages
-            aligned to 64 bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain
+        pickle_protocol (int): the pickle protocol of the object's pickle in PyTorch's format (2 by default, as
+            in PyTorch; a weights-only ``torch.load`` reads protocols up to 3).
+        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (storages aligned to 64 bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain
             data; whole objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of
             the same names (a torchless model loads as the PyTorch model); or ``"torchless"`` for torchless's
             own format, JSON and ``.npy`` arrays, which pickles only whole objects. In both, each storage (the
             memory tensors view) is written once, whole, as torch.save writes it, with each tensor's offset and
             strides in it.
 
-    ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; in PyTorch's
-    format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format, and
+    ``pickle_module`` is accepted for PyTorch compatibility and ignored, as is ``pickle_protocol`` in torchless's
+    format; in PyTorch's format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format, and
     ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
@@ -406,12 +407,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
-        pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization)
+        protocol = DEFAULT_PROTOCOL if pickle_protocol is None else pickle_protocol
+        pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization,
+                                                           protocol=protocol)
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
             if not _use_new_zipfile_serialization:
-                _torch_format.write_legacy(stream, pickled, storages)
+                _torch_format.write_legacy(stream, pickled, storages, protocol)
                 return
             _torch_format.write_archive(stream, pickled, storages, folder,
                                         record_byte_order=not _disable_byteorder_record)
