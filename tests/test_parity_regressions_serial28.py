@@ -3,6 +3,7 @@ sharing, from_numpy's storage, mmap loads, files exchanged with real torch, deep
 import collections
 import copy
 import io
+import os
 import pathlib
 import pickle
 import zipfile
@@ -240,3 +241,54 @@ def test_pickle_protocol_is_written_as_torch_writes_it(protocol):
             loads = False
         assert loads == (protocol < 4)
         assert torchless.load(io.BytesIO(buffer.getvalue()))["w"].tolist() == [1.0, 1.0]
+
+
+# files that are no checkpoint: torch.load reads their first pickle, expecting the legacy format's magic number
+_NOT_CHECKPOINTS = {
+    "text": b"hello world garbage", "json": b'{"a": 1}', "zeros": b"\0" * 100, "png": b"\x89PNG\r\n\x1a\n\0\0",
+    "jpeg": b"\xff\xd8\xff\xe0", "none": b"N.", "truncated_int": b"K", "int_then_end": b"K\x05", "mark": b"(",
+    "empty_tuple_of_mark": b"(t.", "tuple1_of_nothing": b"\x85.", "tuple2_of_one": b"K\x01\x86.",
+    "append_to_dict": b"}K\x01a.", "setitem_on_list": b"]K\x01s.", "put_on_empty": b"q\x01", "get_missing": b"h\x05",
+    "long_get_missing": b"j\x01\x00\x00\x00", "bad_utf8": b"X\x02\x00\x00\x00\xff\xfe.",
+    "bad_short_string": b"U\x02\xff\xfe.", "long1": b"\x8a\x02\x01\x02.", "short_float": b"G\x00",
+    "unhashable_key": b"}(K\x01]]u.", "appends_without_mark": b"]e", "reduce_of_int": b"K\x01)R.",
+    "persistent_id_int": b"K\x01Q.", "persistent_id_name": b"X\x01\x00\x00\x00x\x85Q.", "newobj": b"K\x01)\x81.",
+    "blocked_global": b"cos\nsystem\n.", "unknown_global": b"cmypackage\nthing\n.",
+    "npy": b"\x93NUMPY\x01\x00", "pickle2": pickle.dumps({"a": [1, 2.5, None, "x", (1,)], 3: True}, protocol=2),
+    "pickle4": pickle.dumps({"a": [1, 2.5]}, protocol=4), "pickle0": pickle.dumps([1, "x"], protocol=0),
+    "big_int": pickle.dumps(12345678901234567890, protocol=2),
+}
+_RUNS_CODE = ("blocked_global", "unknown_global")  # which torch.load(weights_only=False) would import
+
+
+def _outcome(lib, data, weights_only):
+    try:
+        return "loaded", lib.load(io.BytesIO(data), weights_only=weights_only)
+    except Exception as error:  # (any: the test compares torch's with ours)
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("weights_only", [True, False])
+@pytest.mark.parametrize("name", sorted(_NOT_CHECKPOINTS))
+def test_files_that_are_no_checkpoint_fail_as_in_torch(name, weights_only):
+    if name in _RUNS_CODE and not weights_only:
+        pytest.skip("torch would import the global")
+    data = _NOT_CHECKPOINTS[name]
+    theirs = _outcome(torch, data, weights_only)
+    assert _outcome(torchless, data, weights_only) == theirs
+    if theirs[0] != "loaded":  # still a CheckpointError, as every error of torchless.load about what a file is
+        with pytest.raises(torchless.serialization.CheckpointError):
+            torchless.load(io.BytesIO(data), weights_only=weights_only)
+
+
+def test_a_pickle_of_objects_is_never_run_even_without_weights_only(tmp_path):
+    class Exploit:
+        def __reduce__(self):
+            return (os.mkdir, (str(tmp_path / "pwned"),))
+
+    data = pickle.dumps(Exploit(), protocol=2)
+    for weights_only in (True, False):
+        with pytest.raises(torchless.serialization.CheckpointError):
+            torchless.load(io.BytesIO(data), weights_only=weights_only)
+    assert not (tmp_path / "pwned").exists()

@@ -32,6 +32,7 @@ a storage's size against its zip entry and the file, and, since tensors are copi
 and views that overlap or broadcast a storage can need more memory than the file holds, all tensors
 together may take at most ``8 x file size + 256 MiB``.
 """
+import functools
 import io
 import lzma
 import math
@@ -56,7 +57,7 @@ from . import _device as _device_module
 from ._device import device
 from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
     _PlainRuntimeError, _StorageTable, _assumed_byte_order, _python3_name, \
-    _safe_globals, _user_safe_global, _weights_only_refusal
+    _BLOCKED_MODULES, _safe_globals, _user_safe_global, _weights_only_failure, _weights_only_refusal
 
 __all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
 
@@ -449,6 +450,227 @@ class _WeightsUnpickler(pickle.Unpickler):
         if (storage.dtype, storage.nbytes) != (storage_type.dtype, nbytes):
             raise _Corrupt(f"storage '{key}' is declared twice with different types or sizes")
         return storage
+
+
+# ---------------------------------------------------------------------------------- files that are no checkpoint
+class _BuildsObjects(Exception):
+    """The pickle names a global, calls one or loads a persistent id: more than plain data."""
+
+
+class _PlainDataUnpickler:
+    """PyTorch's weights-only unpickler (torch/_weights_only_unpickler.py) for pickles of plain data: the same
+    operations on the same Python values, so that a file it cannot read fails here with the error it fails with
+    there (an ``UnpicklingError`` of its own, or whatever Python raises: ``KeyError`` for a memo index never
+    written, ``IndexError`` for an empty stack, ``EOFError`` at the end of the file). A global, a call or a
+    persistent id raises _BuildsObjects: nothing of the file runs."""
+
+    def __init__(self, stream, encoding="utf-8"):
+        self.read, self.readline, self.encoding = stream.read, stream.readline, encoding
+        self.memo, self.stack, self.metastack = {}, [], []
+
+    def load(self):
+        while True:
+            key = self.read(1)
+            if not key:
+                raise EOFError
+            opcode = key[0]
+            if opcode == pickle.STOP[0]:
+                return self.stack.pop()
+            handler = self._HANDLERS.get(opcode)
+            if handler is None:
+                raise pickle.UnpicklingError(f"Unsupported operand {opcode}")
+            handler(self)
+
+    def _global(self):
+        module, name = (self.readline()[:-1].decode("utf-8") for _ in range(2))
+        module, name = _python3_name(module, name)
+        if module not in _BLOCKED_MODULES and ((module, name) in _ALLOWED_GLOBALS or module.partition(".")[0] == "torch"
+                                               or _user_safe_global(module, name) is not None):
+            raise _BuildsObjects()
+        raise _UnsupportedGlobal(f"{module}.{name}")
+
+    # what the calls do with the stack before finding that they call nothing allowed (no global is on it)
+    def _reduce(self):
+        self.stack.pop()
+        raise pickle.UnpicklingError(f"Trying to call reduce for unrecognized function {self.stack[-1]}")
+
+    def _newobj(self):
+        self.stack.pop()
+        raise pickle.UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted via "
+                                     f"`add_safe_globals` but got {self.stack.pop()}")
+
+    def _build(self):
+        self.stack.pop()
+        self.stack[-1]
+        raise _BuildsObjects()
+
+    def _persistent_id(self):
+        pid = self.stack.pop()
+        if type(pid) is not tuple and type(pid) is not int:
+            raise pickle.UnpicklingError(f"persistent_load id must be tuple or int, but got {type(pid)}")
+        if type(pid) is tuple and pid and pid[0] not in ("storage", b"storage"):
+            raise pickle.UnpicklingError(f"Only persistent_load of storage is allowed, but got {type(pid[0])}")
+        raise pickle.UnpicklingError("unsupported persistent id encountered")  # (the magic number's pickle has none)
+
+    def _pop_mark(self):
+        items = self.stack
+        self.stack = self.metastack.pop()
+        return items
+
+    def _mark(self):
+        self.metastack.append(self.stack)
+        self.stack = []
+
+    def _append(self):
+        item = self.stack.pop()
+        self._check_type(list, "Can only append to lists")
+        self.stack[-1].append(item)
+
+    def _appends(self):
+        items = self._pop_mark()
+        self._check_type(list, "Can only extend lists")
+        self.stack[-1].extend(items)
+
+    def _setitem(self):
+        value, key = self.stack.pop(), self.stack.pop()
+        self._check_dict("SETITEM")
+        self.stack[-1][key] = value
+
+    def _setitems(self):
+        items = self._pop_mark()
+        self._check_dict("SETITEMS")
+        for i in range(0, len(items), 2):
+            self.stack[-1][items[i]] = items[i + 1]
+
+    def _check_type(self, kind, words):
+        if type(self.stack[-1]) is not kind:
+            raise pickle.UnpicklingError(f"{words}, but got {type(self.stack[-1])}")
+
+    def _check_dict(self, opcode):
+        if type(self.stack[-1]) not in (dict, OrderedDict, Counter):
+            raise pickle.UnpicklingError(f"Can only {opcode} for dict, collections.OrderedDict, collections.Counter, "
+                                         f"but got {type(self.stack[-1])}")
+
+    def _tuple(self):
+        items = self._pop_mark()
+        self.stack.append(tuple(items))
+
+    def _tuple_of(self, count):
+        items = tuple(self.stack[i] for i in range(-count, 0))  # (an IndexError if the stack holds fewer)
+        self.stack[-count:] = [items]
+
+    def _binunicode(self):
+        length = struct.unpack("<I", self.read(4))[0]
+        if length > sys.maxsize:
+            raise pickle.UnpicklingError("String is too long")
+        self.stack.append(str(self.read(length), "utf-8", "surrogatepass"))
+
+    def _short_binstring(self):
+        data = self.read(self.read(1)[0])
+        self.stack.append(data.decode(self.encoding, "strict") if self.encoding != "bytes" else data)
+
+    def _get(self, index):
+        self.stack.append(self.memo[index])
+
+    def _put(self, index):
+        if index < 0:
+            raise ValueError("negative argument")
+        self.memo[index] = self.stack[-1]
+
+    def _long1(self):
+        self.stack.append(pickle.decode_long(self.read(self.read(1)[0])))
+
+    _HANDLERS = {
+        pickle.MARK[0]: _mark, pickle.APPEND[0]: _append, pickle.APPENDS[0]: _appends,
+        pickle.SETITEM[0]: _setitem, pickle.SETITEMS[0]: _setitems,
+        pickle.TUPLE[0]: _tuple,
+        pickle.TUPLE1[0]: lambda self: self._tuple_of(1), pickle.TUPLE2[0]: lambda self: self._tuple_of(2),
+        pickle.TUPLE3[0]: lambda self: self._tuple_of(3),
+        pickle.NONE[0]: lambda self: self.stack.append(None),
+        pickle.NEWFALSE[0]: lambda self: self.stack.append(False),
+        pickle.NEWTRUE[0]: lambda self: self.stack.append(True),
+        pickle.EMPTY_TUPLE[0]: lambda self: self.stack.append(()),
+        pickle.EMPTY_LIST[0]: lambda self: self.stack.append([]),
+        pickle.EMPTY_DICT[0]: lambda self: self.stack.append({}),
+        pickle.EMPTY_SET[0]: lambda self: self.stack.append(set()),
+        pickle.BININT[0]: lambda self: self.stack.append(struct.unpack("<i", self.read(4))[0]),
+        pickle.BININT1[0]: lambda self: self.stack.append(self.read(1)[0]),
+        pickle.BININT2[0]: lambda self: self.stack.append(struct.unpack("<H", self.read(2))[0]),
+        pickle.BINFLOAT[0]: lambda self: self.stack.append(struct.unpack(">d", self.read(8))[0]),
+        pickle.BINUNICODE[0]: _binunicode, pickle.SHORT_BINSTRING[0]: _short_binstring,
+        pickle.BINGET[0]: lambda self: self._get(self.read(1)[0]),
+        pickle.LONG_BINGET[0]: lambda self: self._get(struct.unpack("<I", self.read(4))[0]),
+        pickle.BINPUT[0]: lambda self: self._put(self.read(1)[0]),
+        pickle.LONG_BINPUT[0]: lambda self: self._put(struct.unpack("<I", self.read(4))[0]),
+        pickle.LONG1[0]: _long1,
+        pickle.PROTO[0]: lambda self: self.read(1)[0],
+        pickle.GLOBAL[0]: _global, pickle.REDUCE[0]: _reduce, pickle.NEWOBJ[0]: _newobj, pickle.BUILD[0]: _build,
+        pickle.BINPERSID[0]: _persistent_id,
+    }
+
+
+class _PlainDataPickleUnpickler(pickle.Unpickler):
+    """Python's unpickler (as torch.load, not weights-only, reads a file), refusing globals."""
+
+    def find_class(self, module, name):
+        raise _BuildsObjects()
+
+
+_MEMO_ALLOWANCE = 1 << 20  # memo indices up to which a pickle of a smaller file is run (CPython sizes its memo so)
+
+
+@functools.lru_cache(maxsize=None)
+def _checkpoint_error_named(error_type):
+    """A CheckpointError that is also an ``error_type``, named, built and printed as one (a KeyError, an
+    IndexError...); None for a type that cannot be mixed into one."""
+    try:
+        return type(error_type.__name__, (CheckpointError, error_type),
+                    {"__module__": error_type.__module__, "__init__": error_type.__init__, "__str__": error_type.__str__})
+    except TypeError:
+        return None
+
+
+def first_pickle_failure(stream, end, weights_only):
+    """The error torch.load raises for a file (in ``stream`` from its position to ``end``) that is neither a zip
+    archive nor in the legacy format: it unpickles the file's first pickle, expecting the legacy format's magic
+    number, weights-only (whose own errors it words as its refusals) or with Python's pickle, and raises what that
+    raises, or RuntimeError ``Invalid magic number; corrupt file?`` for any other value. The error is a
+    CheckpointError named as PyTorch's, when it can be. None for a pickle needing globals or calls, which torchless
+    does not run."""
+    start = stream.tell()
+    try:
+        if weights_only:
+            _PlainDataUnpickler(stream).load()
+        else:
+            try:  # the memo indices bounded first, as CPython's unpickler sizes its memo by the largest
+                _check_opcodes(stream, max(end - start, _MEMO_ALLOWANCE), allowed=None)
+            except _Corrupt:
+                return None
+            except Exception:  # (whatever makes genops stop, the unpickler meets on its way)
+                pass
+            stream.seek(start)
+            _PlainDataPickleUnpickler(stream, encoding="utf-8").load()
+    except _BuildsObjects:
+        return None
+    except _UnsupportedGlobal as refusal:
+        return _weights_only_refusal(refusal.name)
+    except pickle.UnpicklingError as error:
+        if weights_only:
+            return _weights_only_failure(str(error))
+        return _as_checkpoint_error(error)
+    except Exception as error:
+        return _as_checkpoint_error(error)
+    return _PlainRuntimeError("Invalid magic number; corrupt file?")
+
+
+def _as_checkpoint_error(error):
+    """``error`` as a CheckpointError of its type, name and message, or itself if it cannot be one."""
+    named = _checkpoint_error_named(type(error))
+    if named is not None:
+        mixed = named(*error.args)
+        if str(mixed) == str(error):  # (an error whose message its own __init__ makes cannot be)
+            return mixed
+    return error
 
 
 # PyTorch's error for a map_location callable giving something else than a storage (followed by its type)

@@ -729,6 +729,14 @@ def _weights_only_refusal(name):
         f"class/function.{_DOCS_MESSAGE}")
 
 
+def _weights_only_failure(message):
+    """PyTorch's UnpicklingError for its weights-only unpickler's own error ``message`` (an opcode it does not read,
+    a value it cannot build)."""
+    return UnpicklingError(f"Weights only load failed. {_UNSAFE_MESSAGE}\nPlease file an issue with the following so "
+                           "that we can make `weights_only=True` compatible with your use case: WeightsUnpickler "
+                           f"error: \n\n{message}{_DOCS_MESSAGE}")
+
+
 class _ObjectUnpickler(pickle.Unpickler):
     """Unpickles a saved whole object: its tensors come from the archive, its globals are imported only when
     the load is not weights-only or they are allowed."""
@@ -798,9 +806,6 @@ def _not_ours(name, reason):
 # pickled (with protocol 2 unless a pickle_protocol was given)
 _LEGACY_MAGICS = tuple(pickle.dumps(MAGIC_NUMBER, protocol=p) for p in range(pickle.HIGHEST_PROTOCOL + 1))
 _LEGACY_HEAD_SIZE = max(map(len, _LEGACY_MAGICS))
-# The pickle opcodes PyTorch's weights-only unpickler reads (torch/_weights_only_unpickler.py): it reads a file
-# that is not a zip archive as a pickle, and refuses one starting with any other byte as an "Unsupported operand".
-_TORCH_UNPICKLER_OPCODES = frozenset(b"()N]}.QRabestuGJXjrKUhqMc\x80\x81\x85\x86\x87\x88\x89\x8a\x8f")
 
 
 def _load_archive(archive, name, weights_only=True):
@@ -867,7 +872,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             corrupt, or is a checkpoint whose pickle needs a global that a weights-only load does not allow (the
             message names it; then its subclass ``UnpicklingError``, the name PyTorch's error has). It is both
             a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an empty file, also an ``EOFError`` (what
-            PyTorch raises, and named so).
+            PyTorch raises, and named so). For a file in no zip format whose first pickle holds plain data (or
+            none), the error PyTorch raises reading it for the legacy format's magic number, in its type
+            (``RuntimeError: Invalid magic number; corrupt file?``, a ``KeyError``, ...) and words.
         RuntimeError: ``map_location`` names a location other than ``'cpu'`` (a CUDA device, ``'cpu:0'``,
             ...), or maps a saved location to one: PyTorch's message on a machine without it.
         ValueError: ``mmap`` is true and ``f`` is a file object (PyTorch's message).
@@ -996,10 +1003,12 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
         if head[:2] == b"PK":
             raise _damaged_zip_error(error, size, name) from None
-        if head[0] not in _TORCH_UNPICKLER_OPCODES:
-            # PyTorch's words (which code catching its errors may look for), on one line, then ours
-            raise CheckpointError(f"Weights only load failed (WeightsUnpickler error: Unsupported operand {head[0]}): "
-                                  f"{_not_ours(name, 'not a zip archive')}") from None
+        from . import _torch_format  # imports this module, for CheckpointError
+
+        stream.seek(start)
+        failure = _torch_format.first_pickle_failure(stream, start + size, weights_only)
+        if failure is not None:
+            raise failure from None
         raise _not_ours(name, "it is a pickle file" if head[:1] == b"\x80" else "not a zip archive") from None
     with archive:
         if _is_torchscript(archive.namelist()):  # as PyTorch: the warning, then a weights-only load's refusal
