@@ -292,3 +292,54 @@ def test_a_pickle_of_objects_is_never_run_even_without_weights_only(tmp_path):
         with pytest.raises(torchless.serialization.CheckpointError):
             torchless.load(io.BytesIO(data), weights_only=weights_only)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_deepcopy_of_a_view_is_a_tensor_of_its_own_sharing_the_copied_memory():
+    for lib in (torchless, torch):
+        base = lib.arange(12.).reshape(3, 4)
+        base.note = "kept"
+        copied_base, copied_view, copied_t = copy.deepcopy([base, base[1:, 1:], base.t()])
+        assert not copied_view._is_view() and copied_view._base is None
+        assert (copied_view.stride(), copied_view.storage_offset()) == ((4, 1), 5)
+        assert copied_t.stride() == (1, 4) and copied_base.note == "kept"
+        assert copied_view.untyped_storage().data_ptr() == copied_base.untyped_storage().data_ptr()
+        # a recorded in-place op on the copied base shows through the copied view, as in PyTorch
+        weight = lib.ones(3, 4, requires_grad=True)
+        copied_base.add_(weight)
+        assert copied_view[0, 0].item() == 6.0 and base[1, 1].item() == 5.0
+        (copied_base * copied_base).sum().backward()
+        np.testing.assert_allclose(weight.grad.numpy(), 2 * (np.arange(12.).reshape(3, 4) + 1))
+        view_alone = copy.deepcopy(base[1:])
+        assert (view_alone._is_view(), view_alone.storage_offset(), view_alone.untyped_storage().nbytes()) == \
+            (False, 4, 48)
+
+
+def test_deepcopy_refuses_non_leaves_with_pytorchs_message():
+    with pytest.raises(RuntimeError) as theirs:
+        copy.deepcopy(torch.ones(2, requires_grad=True) * 2)
+    with pytest.raises(RuntimeError) as ours:
+        copy.deepcopy(torchless.ones(2, requires_grad=True) * 2)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("lib_name", ["torch", "torchless"])
+def test_hub_loads_a_cached_single_file_zip_as_pytorchs_hub(tmp_path, monkeypatch, lib_name):
+    """A checkpoint published as a zip of one file (before torch.save wrote zip archives) is extracted next to it
+    in the cache and loaded; nothing is downloaded."""
+    lib = torch if lib_name == "torch" else torchless
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(lib.hub, "_hub_dir", None)
+    cache = tmp_path / "home" / "hub" / "checkpoints"
+    cache.mkdir(parents=True)
+    torch.save({"w": torch.arange(2.0)}, tmp_path / "inner.pth", _use_new_zipfile_serialization=False)
+    with zipfile.ZipFile(cache / "legacy.zip", "w") as archive:
+        archive.write(tmp_path / "inner.pth", "inner.pth")
+    with pytest.warns(FutureWarning, match="Falling back to the old format < 1.6"):
+        loaded = lib.hub.load_state_dict_from_url("https://example.com/models/legacy.zip", weights_only=True)
+    assert loaded["w"].tolist() == [0.0, 1.0]
+    assert sorted(os.listdir(cache)) == ["inner.pth", "legacy.zip"]
+    # a file of its own format is loaded as it is, from model_dir under file_name
+    torch.save({"w": torch.ones(1)}, tmp_path / "f.pt")
+    loaded = lib.hub.load_state_dict_from_url("https://example.com/a/ignored.pt?x=1", model_dir=str(tmp_path),
+                                              file_name="f.pt")
+    assert loaded["w"].tolist() == [1.0]

@@ -869,7 +869,8 @@ class Tensor:
 
     def __deepcopy__(self, memo):
         """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
-        tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too."""
+        tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too, at their
+        offsets and strides, as tensors of their own (a view's copy is no view, as PyTorch's is made by set_)."""
         if self._grad_fn is not None:
             raise RuntimeError(_DEEPCOPY_NON_LEAF)
         if id(self) in memo:
@@ -877,14 +878,12 @@ class Tensor:
         new = Tensor._wrap(_deepcopied_array(self._data, memo))
         new._requires_grad = self._requires_grad
         memo[id(self)] = new
+        _share_copied_memory(new, memo)
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        if self.__dict__:
-            # (the copy's views, if the deepcopy makes them, add themselves to it: the references to this one's are
-            # not copied)
-            new.__dict__.update(copy.deepcopy({k: v for k, v in self.__dict__.items() if k not in _OWN_VIEWS}, memo))
-            if new._view_base is not None:
-                new._view_base._add_view(new)
+        attributes = _python_attributes(self)
+        if attributes:
+            new.__dict__.update(copy.deepcopy(attributes, memo))
         return new
 
     # ------------------------------------------------------------------ type promotion
@@ -1137,9 +1136,6 @@ def _warn_reversing_t(ndim):
         warnings.warn(_T_WARNINGS[kind], UserWarning, stacklevel=3)
 
 
-# A base's record of its views (Tensor._views), which its deepcopy does not take over
-_OWN_VIEWS = ("_views", "_views_prune_at")
-
 _DEEPCOPY_NON_LEAF = (
     "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  If you "
     "were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, see "
@@ -1161,6 +1157,20 @@ def _deepcopied_array(array, memo):
         memo.setdefault(id(memo), []).append(root)  # copy.deepcopy's keep-alive list: the id stays this array's
     offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
     return np.ndarray(array.shape, array.dtype, buffer=copied, offset=offset, strides=array.strides)
+
+
+def _share_copied_memory(copied, memo):
+    """Record ``copied``, a tensor made by one deepcopy, among those viewing its memory; once several do, they are
+    marked aliased (see Tensor._aliased): a recorded in-place op on one writes into the memory the others see, as
+    in PyTorch, where they share a storage."""
+    owner = copied._data
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    sharers = memo.setdefault(("tensors viewing", id(owner)), [])
+    sharers.append(copied)
+    if len(sharers) > 1:
+        for tensor in sharers:
+            tensor._aliased = True
 
 
 def _rebuild(array, requires_grad):
