@@ -343,3 +343,28 @@ def test_hub_loads_a_cached_single_file_zip_as_pytorchs_hub(tmp_path, monkeypatc
     loaded = lib.hub.load_state_dict_from_url("https://example.com/a/ignored.pt?x=1", model_dir=str(tmp_path),
                                               file_name="f.pt")
     assert loaded["w"].tolist() == [1.0]
+
+
+def _local_function():
+    def inner():
+        pass
+    return inner
+
+
+@pytest.mark.parametrize("what", ["lambda", "local_function", "model_with_lambda"])
+def test_save_refuses_what_pickle_cannot_name_in_pickles_words(what):
+    def thing(lib):
+        if what == "lambda":
+            return {"f": lambda x: x}
+        if what == "local_function":
+            return [_local_function()]
+        model = lib.nn.Linear(1, 1)
+        model.act = lambda x: x
+        return model
+
+    errors = []
+    for lib in (torch, torchless):
+        with pytest.raises(Exception) as info:
+            lib.save(thing(lib), io.BytesIO())
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]

@@ -1322,6 +1322,9 @@ class _TorchPickler(pickle._Pickler):
     def save_global(self, obj, name=None):
         module, name = _torch_name(obj, name)
         if module is None:
+            # a global pickle cannot name (a lambda, a local class) refused by the C pickler torch.save uses, in its
+            # words (this pure-Python one words them otherwise)
+            pickle.dumps(obj, protocol=self.proto)
             return super().save_global(obj, name)
         if self.proto >= 4:  # as pickle writes a global from protocol 4 on
             self.save(module)
