@@ -368,3 +368,34 @@ def test_save_refuses_what_pickle_cannot_name_in_pickles_words(what):
             lib.save(thing(lib), io.BytesIO())
         errors.append((type(info.value), str(info.value)))
     assert errors[1] == errors[0]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # (TypedStorage is deprecated, in both libraries)
+@pytest.mark.parametrize("kind", ["untyped", "typed"])
+@pytest.mark.parametrize("writer", ["torch", "torchless"])
+def test_storages_saved_on_their_own_load_as_typed_storages(writer, kind):
+    saver = torch if writer == "torch" else torchless
+    values = saver.arange(3.0)
+    storage = values.untyped_storage() if kind == "untyped" else values.storage()
+    buffer = io.BytesIO()
+    saver.save({"storage": storage, "n": 1}, buffer)
+    pickles = set()
+    for lib in (torch, torchless):
+        loaded = lib.load(io.BytesIO(buffer.getvalue()))["storage"]
+        assert type(loaded).__name__ == "TypedStorage"
+        assert str(loaded.dtype).split(".")[-1] == ("uint8" if kind == "untyped" else "float32")
+        assert (loaded.nbytes(), list(loaded)) == (12, list(storage))
+    if writer == "torchless":  # the same pickle as torch.save writes
+        for lib in (torch, torchless):
+            buffer = io.BytesIO()
+            values = lib.arange(3.0)
+            lib.save({"storage": values.untyped_storage() if kind == "untyped" else values.storage(), "n": 1}, buffer)
+            pickles.add(zipfile.ZipFile(buffer).read("archive/data.pkl"))
+        assert len(pickles) == 1
+
+
+def test_dtypes_without_torchless_tensors_load_as_dtype_objects():
+    buffer = io.BytesIO()
+    torch.save({"dtypes": [torch.bfloat16, torch.uint16, torch.complex32]}, buffer)
+    assert torchless.load(io.BytesIO(buffer.getvalue()))["dtypes"] == [torchless.bfloat16, torchless.uint16,
+                                                                       torchless.complex32]

@@ -344,6 +344,8 @@ def _allowed_globals():
         "torch.storage.UntypedStorage", dtype=_dtype.uint8)
     for dtype in _dtype.ALL:
         table["torch", dtype.name] = _Global(f"torch.{dtype.name}", dtype=dtype)
+    for dtype in _dtype.ARRAYLESS:  # dtypes of no torchless tensor, which load as the dtype objects
+        table["torch", dtype.name] = _Global(f"torch.{dtype.name}", value=dtype)
     return table
 
 
@@ -858,8 +860,10 @@ class _Reader:
             result = obj.dtype
         elif isinstance(obj, _Global) and obj.value is not None:
             result = obj.value
-        elif isinstance(obj, _Storage):
-            raise _Refused("storages saved on their own are not supported: save tensors")
+        elif isinstance(obj, _Storage):  # saved on its own: a TypedStorage, as PyTorch loads it (of bytes if untyped)
+            from .storage import TypedStorage
+
+            result = TypedStorage(self._storage_elements(obj, obj.dtype.numpy), obj.dtype)
         elif not self._weights_only or _is_user_allowed(obj):
             # a class or function allowed, or an instance of such a class (a whole model when not weights-only),
             # built by the pickle: its attributes may hold tensors still to be read
@@ -1220,6 +1224,7 @@ _SIZE_TYPE = _TorchGlobal("torch", "Size")
 _DEVICE_TYPE = _TorchGlobal("torch", "device")
 _GET_LAYOUT = _TorchGlobal("torch.serialization", "_get_layout")
 _STORAGE_TYPES = {dtype: _TorchGlobal("torch", name) for dtype, name in _STORAGE_NAMES.items()}
+_UNTYPED_STORAGE_TYPE = _TorchGlobal("torch.storage", "UntypedStorage")
 # where torchless's functions defined in private modules (torchless.nn._functional.activation.gelu) are public, as
 # they are in PyTorch
 _PUBLIC_MODULES = ("torchless.nn.functional", "torchless", "torchless.nn.init", "torchless.linalg", "torchless.fft",
@@ -1257,17 +1262,29 @@ class _TorchPickler(pickle._Pickler):
     def __init__(self, stream, storages, legacy=False, protocol=2):
         from .nn.modules.rnn import RNNBase
         from .nn.parameter import Parameter, is_lazy
+        from .storage import TypedStorage, UntypedStorage
+
+        self._storage_classes = (UntypedStorage, TypedStorage)
 
         super().__init__(stream, protocol=protocol)
         self._storages, self._legacy = storages, legacy
         self._parameter, self._recurrent, self._is_lazy = Parameter, RNNBase, is_lazy
 
     def persistent_id(self, obj):
-        if type(obj) is not _StorageReference:
+        if type(obj) is _StorageReference:
+            index = obj.index
+            elements = self._storages.arrays[index]
+            storage_type, numel = _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], elements.size
+        elif isinstance(obj, self._storage_classes):  # a storage saved itself, whole, as torch.save saves one
+            index = self._storages.tensor_layouts[self._storages.add_array(obj._flat)][0]
+            elements = self._storages.arrays[index]
+            if isinstance(obj, self._storage_classes[0]):
+                storage_type, numel = _UNTYPED_STORAGE_TYPE, elements.nbytes
+            else:
+                storage_type, numel = _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], elements.size
+        else:
             return None
-        elements = self._storages.arrays[obj.index]
-        storage_id = ("storage", _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], str(obj.index), "cpu",
-                      elements.size)
+        storage_id = ("storage", storage_type, str(index), "cpu", numel)
         return storage_id + (None,) if self._legacy else storage_id  # (the legacy format's: no storage view)
 
     def reducer_override(self, obj):

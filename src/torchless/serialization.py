@@ -291,13 +291,18 @@ class _StorageTable:
 
     def add(self, tensor):
         """Add ``tensor``; returns the index of its layout."""
-        _check_one_type_per_memory(tensor._data, self._dtype_of_memory)
-        elements, offset, strides = storage_layout(tensor._data)
+        return self.add_array(tensor._data)
+
+    def add_array(self, array):
+        """Add the tensor, or the storage (a 1-D array of its elements or bytes), viewing the memory of ``array``;
+        returns the index of its layout."""
+        _check_one_type_per_memory(array, self._dtype_of_memory)
+        elements, offset, strides = storage_layout(array)
         key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
         if key not in self._index_of:
             self._index_of[key] = len(self.arrays)
             self.arrays.append(elements)
-        self.tensor_layouts.append((self._index_of[key], offset, tensor._data.shape, strides))
+        self.tensor_layouts.append((self._index_of[key], offset, array.shape, strides))
         return len(self.tensor_layouts) - 1
 
 
