@@ -6,6 +6,7 @@ import io
 import os
 import pathlib
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -91,6 +92,14 @@ _ARRAYS = {
 @pytest.mark.parametrize("name", sorted(_ARRAYS))
 def test_from_numpy_storage_starts_at_the_first_element(name):
     _same(torchless.from_numpy(_ARRAYS[name]()), torch.from_numpy(_ARRAYS[name]()))
+
+
+@pytest.mark.parametrize("name", sorted(_ARRAYS))
+@pytest.mark.parametrize("factory", ["as_tensor", "asarray"])
+def test_sharing_factories_give_the_storage_from_numpys(factory, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (read-only arrays)
+        _same(getattr(torchless, factory)(_ARRAYS[name]()), getattr(torch, factory)(_ARRAYS[name]()))
 
 
 def test_from_numpy_still_shares_memory_with_the_array():
@@ -399,3 +408,34 @@ def test_dtypes_without_torchless_tensors_load_as_dtype_objects():
     torch.save({"dtypes": [torch.bfloat16, torch.uint16, torch.complex32]}, buffer)
     assert torchless.load(io.BytesIO(buffer.getvalue()))["dtypes"] == [torchless.bfloat16, torchless.uint16,
                                                                        torchless.complex32]
+
+
+def test_weights_only_load_warns_of_a_protocol_other_than_2_as_torch():
+    for lib in (torch, torchless):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.ones(2)}, buffer, pickle_protocol=3)
+        for reader in (torch, torchless):
+            with pytest.warns(UserWarning, match=r"Detected pickle protocol 3 in the checkpoint, which was not the "
+                                                 r"default pickle protocol used by `torch.load` \(2\)"):
+                assert reader.load(io.BytesIO(buffer.getvalue()))["w"].tolist() == [1.0, 1.0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            torchless.load(io.BytesIO(buffer.getvalue()), weights_only=False)
+
+
+class _TorchlessSubclass(torchless.Tensor):
+    pass
+
+
+class _TorchSubclass(torch.Tensor):
+    pass
+
+
+def test_pickle_keeps_a_tensor_subclass():
+    for lib, cls in ((torch, _TorchSubclass), (torchless, _TorchlessSubclass)):
+        t = lib.arange(6.).reshape(2, 3)[:, 1:].as_subclass(cls)
+        loaded = pickle.loads(pickle.dumps(t))
+        assert type(loaded) is cls and (loaded.stride(), loaded.storage_offset()) == ((3, 1), 1)
+        t.requires_grad_(True)
+        loaded = pickle.loads(pickle.dumps(t))  # (made by as_subclass of a leaf requiring grad: no leaf, in PyTorch)
+        assert (type(loaded), loaded.requires_grad, loaded.is_leaf) == (cls, True, False)

@@ -862,10 +862,10 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         """Pickled as PyTorch pickles a tensor: the whole memory it views, with its offset and strides there (so
         that a view loads as the same view of a copy of that memory), ``requires_grad`` and the Python attributes
-        set on it; not its grad or its graph."""
+        set on it, and its class if it is a subclass; not its grad or its graph."""
         elements, offset, strides = _tensor_extras.storage_layout(self._data)
-        return (_rebuild_view, (elements, offset, self._data.shape, strides, self._requires_grad,
-                                _python_attributes(self) or None))
+        arguments = (elements, offset, self._data.shape, strides, self._requires_grad, _python_attributes(self) or None)
+        return (_rebuild_view, arguments if type(self) is Tensor else arguments + (type(self),))
 
     def __deepcopy__(self, memo):
         """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
@@ -1180,12 +1180,15 @@ def _rebuild(array, requires_grad):
     return t
 
 
-def _rebuild_view(elements, offset, shape, strides, requires_grad, attributes):
-    """A tensor pickled by ``Tensor.__reduce_ex__``: the view of the 1-D array ``elements`` (in elements)."""
+def _rebuild_view(elements, offset, shape, strides, requires_grad, attributes, cls=None):
+    """A tensor pickled by ``Tensor.__reduce_ex__``: the view of the 1-D array ``elements`` (in elements); of the
+    subclass ``cls`` if given, made by ``as_subclass`` as PyTorch makes it (so, one requiring grad, no leaf)."""
     itemsize = elements.itemsize
     view = np.ndarray(shape, elements.dtype, buffer=elements, offset=offset * itemsize,
                       strides=tuple(s * itemsize for s in strides))
     t = _rebuild(view, requires_grad)
+    if cls is not None:
+        t = t.as_subclass(cls)
     if attributes:
         t.__dict__.update(attributes)
     return t

@@ -53,6 +53,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, _python_attributes
+from ._user_warnings import warn_from_user_code
 from . import _device as _device_module
 from ._device import device
 from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
@@ -1017,6 +1018,11 @@ class _ArchiveReader(_Reader):
     def read(self):
         self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
         data = self._entry("data.pkl").tobytes()
+        if self._weights_only and data[:1] == pickle.PROTO and data[1:2] != b"\x02":
+            warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
+                                "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not support "
+                                "all instructions implemented by this protocol, please file an issue for adding "
+                                "support if you encounter this.")
         _check_opcodes(data, allowed=self._allowed_opcodes())
         # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
         return self._convert(self._unpickle(data, eager=not self._weights_only))

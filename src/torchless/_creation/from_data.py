@@ -293,8 +293,11 @@ def as_tensor(data, *, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
-    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device,
-                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
+    array = _infer_array(data, dtype, "as_tensor")
+    if isinstance(data, np.ndarray) and array.base is not None and array.flags.writeable and \
+            array.__array_interface__["data"][0] == data.__array_interface__["data"][0]:
+        array = _own_storage_view(array)  # shared, as from_numpy shares it
+    return _finish(array, device_arg=device, from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
