@@ -899,11 +899,17 @@ class Tensor:
         return id(self)
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data, self._requires_grad))
+        """Pickled as PyTorch pickles a tensor: the whole memory it views, with its offset and strides there (so
+        that a view loads as the same view of a copy of that memory), ``requires_grad`` and the Python attributes
+        set on it, and its class if it is a subclass; not its grad or its graph."""
+        elements, offset, strides = _tensor_extras.storage_layout(self._data)
+        arguments = (elements, offset, self._data.shape, strides, self._requires_grad, _python_attributes(self) or None)
+        return (_rebuild_view, arguments if type(self) is Tensor else arguments + (type(self),))
 
     def __deepcopy__(self, memo):
         """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
-        tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too."""
+        tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too, at their
+        offsets and strides, as tensors of their own (a view's copy is no view, as PyTorch's is made by set_)."""
         if self._grad_fn is not None:
             raise RuntimeError(_DEEPCOPY_NON_LEAF)
         if id(self) in memo:
@@ -911,14 +917,12 @@ class Tensor:
         new = Tensor._wrap(_deepcopied_array(self._data, memo))
         new._requires_grad = self._requires_grad
         memo[id(self)] = new
+        _share_copied_memory(new, memo)
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        if self.__dict__:
-            # (the copy's views, if the deepcopy makes them, add themselves to it: the references to this one's are
-            # not copied)
-            new.__dict__.update(copy.deepcopy({k: v for k, v in self.__dict__.items() if k not in _OWN_VIEWS}, memo))
-            if new._view_base is not None:
-                new._view_base._add_view(new)
+        attributes = _python_attributes(self)
+        if attributes:
+            new.__dict__.update(copy.deepcopy(attributes, memo))
         return new
 
     # ------------------------------------------------------------------ type promotion
@@ -1171,9 +1175,6 @@ def _warn_reversing_t(ndim):
         warnings.warn(_T_WARNINGS[kind], UserWarning, stacklevel=3)
 
 
-# A base's record of its views (Tensor._views), which its deepcopy does not take over
-_OWN_VIEWS = ("_views", "_views_prune_at")
-
 _DEEPCOPY_NON_LEAF = (
     "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  If you "
     "were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, see "
@@ -1197,10 +1198,45 @@ def _deepcopied_array(array, memo):
     return np.ndarray(array.shape, array.dtype, buffer=copied, offset=offset, strides=array.strides)
 
 
+def _share_copied_memory(copied, memo):
+    """Record ``copied``, a tensor made by one deepcopy, among those viewing its memory; once several do, they are
+    marked aliased (see Tensor._aliased): a recorded in-place op on one writes into the memory the others see, as
+    in PyTorch, where they share a storage."""
+    owner = copied._data
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    sharers = memo.setdefault(("tensors viewing", id(owner)), [])
+    sharers.append(copied)
+    if len(sharers) > 1:
+        for tensor in sharers:
+            tensor._aliased = True
+
+
 def _rebuild(array, requires_grad):
+    """A tensor as torchless pickled it before pickles kept views (an array of its own values)."""
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
+
+
+def _rebuild_view(elements, offset, shape, strides, requires_grad, attributes, cls=None):
+    """A tensor pickled by ``Tensor.__reduce_ex__``: the view of the 1-D array ``elements`` (in elements); of the
+    subclass ``cls`` if given, made by ``as_subclass`` as PyTorch makes it (so, one requiring grad, no leaf)."""
+    itemsize = elements.itemsize
+    view = np.ndarray(shape, elements.dtype, buffer=elements, offset=offset * itemsize,
+                      strides=tuple(s * itemsize for s in strides))
+    t = _rebuild(view, requires_grad)
+    if cls is not None:
+        t = t.as_subclass(cls)
+    if attributes:
+        t.__dict__.update(attributes)
+    return t
+
+
+def _python_attributes(tensor):
+    """The attributes a program set on ``tensor``, which pickling and torch.save keep (torchless's own bookkeeping
+    in a tensor's ``__dict__``, such as the base of a view, has class-level defaults)."""
+    return {name: value for name, value in vars(tensor).items() if not hasattr(Tensor, name)}
 
 
 def typename(obj):

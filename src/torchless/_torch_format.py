@@ -4,7 +4,7 @@ legacy format (see :class:`_LegacyReader`), whose pickle is read as ``data.pkl``
 A checkpoint is a zip archive whose entries, stored uncompressed, all sit in one folder (``archive/`` when
 saved to a file object, the file name without its extension when saved to a path):
 
-* ``data.pkl``: the saved object, pickled with protocol 2. A tensor is the call
+* ``data.pkl``: the saved object, pickled with protocol 2 (by default). A tensor is the call
   ``torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks)``
   (plus a ``metadata`` dict when the tensor has its negative bit set); a Parameter wraps it in
   ``torch._utils._rebuild_parameter(tensor, requires_grad, backward_hooks)``. A storage is the persistent
@@ -32,6 +32,7 @@ a storage's size against its zip entry and the file, and, since tensors are copi
 and views that overlap or broadcast a storage can need more memory than the file holds, all tensors
 together may take at most ``8 x file size + 256 MiB``.
 """
+import functools
 import io
 import lzma
 import math
@@ -51,12 +52,13 @@ import numpy as np
 
 from . import _dtype
 from ._size import Size
-from ._tensor import Tensor
+from ._tensor import Tensor, _python_attributes
+from ._user_warnings import warn_from_user_code
 from . import _device as _device_module
 from ._device import device
 from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
-    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _c_contiguous, _python3_name, _python_attributes, \
-    _safe_globals, _user_safe_global, _weights_only_refusal
+    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _python3_name, \
+    _BLOCKED_MODULES, _safe_globals, _user_safe_global, _weights_only_failure, _weights_only_refusal
 
 __all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
 
@@ -343,6 +345,8 @@ def _allowed_globals():
         "torch.storage.UntypedStorage", dtype=_dtype.uint8)
     for dtype in _dtype.ALL:
         table["torch", dtype.name] = _Global(f"torch.{dtype.name}", dtype=dtype)
+    for dtype in _dtype.ARRAYLESS:  # dtypes of no torchless tensor, which load as the dtype objects
+        table["torch", dtype.name] = _Global(f"torch.{dtype.name}", value=dtype)
     return table
 
 
@@ -449,6 +453,227 @@ class _WeightsUnpickler(pickle.Unpickler):
         if (storage.dtype, storage.nbytes) != (storage_type.dtype, nbytes):
             raise _Corrupt(f"storage '{key}' is declared twice with different types or sizes")
         return storage
+
+
+# ---------------------------------------------------------------------------------- files that are no checkpoint
+class _BuildsObjects(Exception):
+    """The pickle names a global, calls one or loads a persistent id: more than plain data."""
+
+
+class _PlainDataUnpickler:
+    """PyTorch's weights-only unpickler (torch/_weights_only_unpickler.py) for pickles of plain data: the same
+    operations on the same Python values, so that a file it cannot read fails here with the error it fails with
+    there (an ``UnpicklingError`` of its own, or whatever Python raises: ``KeyError`` for a memo index never
+    written, ``IndexError`` for an empty stack, ``EOFError`` at the end of the file). A global, a call or a
+    persistent id raises _BuildsObjects: nothing of the file runs."""
+
+    def __init__(self, stream, encoding="utf-8"):
+        self.read, self.readline, self.encoding = stream.read, stream.readline, encoding
+        self.memo, self.stack, self.metastack = {}, [], []
+
+    def load(self):
+        while True:
+            key = self.read(1)
+            if not key:
+                raise EOFError
+            opcode = key[0]
+            if opcode == pickle.STOP[0]:
+                return self.stack.pop()
+            handler = self._HANDLERS.get(opcode)
+            if handler is None:
+                raise pickle.UnpicklingError(f"Unsupported operand {opcode}")
+            handler(self)
+
+    def _global(self):
+        module, name = (self.readline()[:-1].decode("utf-8") for _ in range(2))
+        module, name = _python3_name(module, name)
+        if module not in _BLOCKED_MODULES and ((module, name) in _ALLOWED_GLOBALS or module.partition(".")[0] == "torch"
+                                               or _user_safe_global(module, name) is not None):
+            raise _BuildsObjects()
+        raise _UnsupportedGlobal(f"{module}.{name}")
+
+    # what the calls do with the stack before finding that they call nothing allowed (no global is on it)
+    def _reduce(self):
+        self.stack.pop()
+        raise pickle.UnpicklingError(f"Trying to call reduce for unrecognized function {self.stack[-1]}")
+
+    def _newobj(self):
+        self.stack.pop()
+        raise pickle.UnpicklingError("Can only create new object for nn.Parameter or classes allowlisted via "
+                                     f"`add_safe_globals` but got {self.stack.pop()}")
+
+    def _build(self):
+        self.stack.pop()
+        self.stack[-1]
+        raise _BuildsObjects()
+
+    def _persistent_id(self):
+        pid = self.stack.pop()
+        if type(pid) is not tuple and type(pid) is not int:
+            raise pickle.UnpicklingError(f"persistent_load id must be tuple or int, but got {type(pid)}")
+        if type(pid) is tuple and pid and pid[0] not in ("storage", b"storage"):
+            raise pickle.UnpicklingError(f"Only persistent_load of storage is allowed, but got {type(pid[0])}")
+        raise pickle.UnpicklingError("unsupported persistent id encountered")  # (the magic number's pickle has none)
+
+    def _pop_mark(self):
+        items = self.stack
+        self.stack = self.metastack.pop()
+        return items
+
+    def _mark(self):
+        self.metastack.append(self.stack)
+        self.stack = []
+
+    def _append(self):
+        item = self.stack.pop()
+        self._check_type(list, "Can only append to lists")
+        self.stack[-1].append(item)
+
+    def _appends(self):
+        items = self._pop_mark()
+        self._check_type(list, "Can only extend lists")
+        self.stack[-1].extend(items)
+
+    def _setitem(self):
+        value, key = self.stack.pop(), self.stack.pop()
+        self._check_dict("SETITEM")
+        self.stack[-1][key] = value
+
+    def _setitems(self):
+        items = self._pop_mark()
+        self._check_dict("SETITEMS")
+        for i in range(0, len(items), 2):
+            self.stack[-1][items[i]] = items[i + 1]
+
+    def _check_type(self, kind, words):
+        if type(self.stack[-1]) is not kind:
+            raise pickle.UnpicklingError(f"{words}, but got {type(self.stack[-1])}")
+
+    def _check_dict(self, opcode):
+        if type(self.stack[-1]) not in (dict, OrderedDict, Counter):
+            raise pickle.UnpicklingError(f"Can only {opcode} for dict, collections.OrderedDict, collections.Counter, "
+                                         f"but got {type(self.stack[-1])}")
+
+    def _tuple(self):
+        items = self._pop_mark()
+        self.stack.append(tuple(items))
+
+    def _tuple_of(self, count):
+        items = tuple(self.stack[i] for i in range(-count, 0))  # (an IndexError if the stack holds fewer)
+        self.stack[-count:] = [items]
+
+    def _binunicode(self):
+        length = struct.unpack("<I", self.read(4))[0]
+        if length > sys.maxsize:
+            raise pickle.UnpicklingError("String is too long")
+        self.stack.append(str(self.read(length), "utf-8", "surrogatepass"))
+
+    def _short_binstring(self):
+        data = self.read(self.read(1)[0])
+        self.stack.append(data.decode(self.encoding, "strict") if self.encoding != "bytes" else data)
+
+    def _get(self, index):
+        self.stack.append(self.memo[index])
+
+    def _put(self, index):
+        if index < 0:
+            raise ValueError("negative argument")
+        self.memo[index] = self.stack[-1]
+
+    def _long1(self):
+        self.stack.append(pickle.decode_long(self.read(self.read(1)[0])))
+
+    _HANDLERS = {
+        pickle.MARK[0]: _mark, pickle.APPEND[0]: _append, pickle.APPENDS[0]: _appends,
+        pickle.SETITEM[0]: _setitem, pickle.SETITEMS[0]: _setitems,
+        pickle.TUPLE[0]: _tuple,
+        pickle.TUPLE1[0]: lambda self: self._tuple_of(1), pickle.TUPLE2[0]: lambda self: self._tuple_of(2),
+        pickle.TUPLE3[0]: lambda self: self._tuple_of(3),
+        pickle.NONE[0]: lambda self: self.stack.append(None),
+        pickle.NEWFALSE[0]: lambda self: self.stack.append(False),
+        pickle.NEWTRUE[0]: lambda self: self.stack.append(True),
+        pickle.EMPTY_TUPLE[0]: lambda self: self.stack.append(()),
+        pickle.EMPTY_LIST[0]: lambda self: self.stack.append([]),
+        pickle.EMPTY_DICT[0]: lambda self: self.stack.append({}),
+        pickle.EMPTY_SET[0]: lambda self: self.stack.append(set()),
+        pickle.BININT[0]: lambda self: self.stack.append(struct.unpack("<i", self.read(4))[0]),
+        pickle.BININT1[0]: lambda self: self.stack.append(self.read(1)[0]),
+        pickle.BININT2[0]: lambda self: self.stack.append(struct.unpack("<H", self.read(2))[0]),
+        pickle.BINFLOAT[0]: lambda self: self.stack.append(struct.unpack(">d", self.read(8))[0]),
+        pickle.BINUNICODE[0]: _binunicode, pickle.SHORT_BINSTRING[0]: _short_binstring,
+        pickle.BINGET[0]: lambda self: self._get(self.read(1)[0]),
+        pickle.LONG_BINGET[0]: lambda self: self._get(struct.unpack("<I", self.read(4))[0]),
+        pickle.BINPUT[0]: lambda self: self._put(self.read(1)[0]),
+        pickle.LONG_BINPUT[0]: lambda self: self._put(struct.unpack("<I", self.read(4))[0]),
+        pickle.LONG1[0]: _long1,
+        pickle.PROTO[0]: lambda self: self.read(1)[0],
+        pickle.GLOBAL[0]: _global, pickle.REDUCE[0]: _reduce, pickle.NEWOBJ[0]: _newobj, pickle.BUILD[0]: _build,
+        pickle.BINPERSID[0]: _persistent_id,
+    }
+
+
+class _PlainDataPickleUnpickler(pickle.Unpickler):
+    """Python's unpickler (as torch.load, not weights-only, reads a file), refusing globals."""
+
+    def find_class(self, module, name):
+        raise _BuildsObjects()
+
+
+_MEMO_ALLOWANCE = 1 << 20  # memo indices up to which a pickle of a smaller file is run (CPython sizes its memo so)
+
+
+@functools.lru_cache(maxsize=None)
+def _checkpoint_error_named(error_type):
+    """A CheckpointError that is also an ``error_type``, named, built and printed as one (a KeyError, an
+    IndexError...); None for a type that cannot be mixed into one."""
+    try:
+        return type(error_type.__name__, (CheckpointError, error_type),
+                    {"__module__": error_type.__module__, "__init__": error_type.__init__, "__str__": error_type.__str__})
+    except TypeError:
+        return None
+
+
+def first_pickle_failure(stream, end, weights_only):
+    """The error torch.load raises for a file (in ``stream`` from its position to ``end``) that is neither a zip
+    archive nor in the legacy format: it unpickles the file's first pickle, expecting the legacy format's magic
+    number, weights-only (whose own errors it words as its refusals) or with Python's pickle, and raises what that
+    raises, or RuntimeError ``Invalid magic number; corrupt file?`` for any other value. The error is a
+    CheckpointError named as PyTorch's, when it can be. None for a pickle needing globals or calls, which torchless
+    does not run."""
+    start = stream.tell()
+    try:
+        if weights_only:
+            _PlainDataUnpickler(stream).load()
+        else:
+            try:  # the memo indices bounded first, as CPython's unpickler sizes its memo by the largest
+                _check_opcodes(stream, max(end - start, _MEMO_ALLOWANCE), allowed=None)
+            except _Corrupt:
+                return None
+            except Exception:  # (whatever makes genops stop, the unpickler meets on its way)
+                pass
+            stream.seek(start)
+            _PlainDataPickleUnpickler(stream, encoding="utf-8").load()
+    except _BuildsObjects:
+        return None
+    except _UnsupportedGlobal as refusal:
+        return _weights_only_refusal(refusal.name)
+    except pickle.UnpicklingError as error:
+        if weights_only:
+            return _weights_only_failure(str(error))
+        return _as_checkpoint_error(error)
+    except Exception as error:
+        return _as_checkpoint_error(error)
+    return _PlainRuntimeError("Invalid magic number; corrupt file?")
+
+
+def _as_checkpoint_error(error):
+    """``error`` as a CheckpointError of its type, name and message, or itself if it cannot be one."""
+    named = _checkpoint_error_named(type(error))
+    if named is not None:
+        mixed = named(*error.args)
+        if str(mixed) == str(error):  # (an error whose message its own __init__ makes cannot be)
+            return mixed
+    return error
 
 
 # PyTorch's error for a map_location callable giving something else than a storage (followed by its type)
@@ -636,8 +861,10 @@ class _Reader:
             result = obj.dtype
         elif isinstance(obj, _Global) and obj.value is not None:
             result = obj.value
-        elif isinstance(obj, _Storage):
-            raise _Refused("storages saved on their own are not supported: save tensors")
+        elif isinstance(obj, _Storage):  # saved on its own: a TypedStorage, as PyTorch loads it (of bytes if untyped)
+            from .storage import TypedStorage
+
+            result = TypedStorage(self._storage_elements(obj, obj.dtype.numpy), obj.dtype)
         elif not self._weights_only or _is_user_allowed(obj):
             # a class or function allowed, or an instance of such a class (a whole model when not weights-only),
             # built by the pickle: its attributes may hold tensors still to be read
@@ -738,6 +965,26 @@ def _element_buffer(nbytes, dtype):
     return np.empty(nbytes // dtype.itemsize, dtype).view(np.uint8)
 
 
+def _entry_data_offset(stream, info, path):
+    """Where the data of the zip entry ``info`` starts in the archive in ``stream``: after its local file header."""
+    stream.seek(info.header_offset)
+    header = stream.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+        raise _Corrupt(f"entry '{path}' has no local file header")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return info.header_offset + zipfile.sizeFileHeader + name_length + extra_length
+
+
+def _mapped_entry_bytes(stream, file, info, path, shared):
+    """The data of the stored zip entry ``info`` of the archive in ``stream`` as a uint8 array mapping the bytes of
+    ``file`` (the archive's path): writes go to the file if ``shared`` (``mmap.MAP_SHARED``), else stay private to
+    the process (copy-on-write), as with ``torch.load(..., mmap=True)``."""
+    offset = _entry_data_offset(stream, info, path)
+    if not info.file_size:  # (nothing to map)
+        return np.zeros(0, np.uint8)
+    return np.memmap(file, np.uint8, "r+" if shared else "c", offset, (info.file_size,))
+
+
 def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
     """The data of the stored (uncompressed) zip entry ``info`` of the archive in ``stream``, as a uint8 array
     (over an array of ``dtype``, see :func:`_element_buffer`), checked against its CRC-32 unless that is zero.
@@ -746,12 +993,7 @@ def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
     took half of a ResNet-18 state dict's load, and which refuses the zero CRC-32 that
     ``torch.serialization.set_crc32_options(False)`` writes (PyTorch's reader checks none: a flipped bit loads
     silently there, and is refused here)."""
-    stream.seek(info.header_offset)
-    header = stream.read(zipfile.sizeFileHeader)
-    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
-        raise _Corrupt(f"entry '{path}' has no local file header")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    stream.seek(info.header_offset + zipfile.sizeFileHeader + name_length + extra_length)
+    stream.seek(_entry_data_offset(stream, info, path))
     buffer = _element_buffer(info.file_size, dtype)
     view, filled = memoryview(buffer), 0
     while filled < len(view):
@@ -767,14 +1009,20 @@ def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
 class _ArchiveReader(_Reader):
     """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
 
-    def __init__(self, archive, folder, file_size, map_location, weights_only):
+    def __init__(self, archive, folder, file_size, map_location, weights_only, mapped_file=None, shared=False):
         super().__init__(file_size, map_location, weights_only)
         self._archive, self._folder = archive, folder
+        self._mapped_file, self._shared = mapped_file, shared
         self._bytes_read = 0
 
     def read(self):
         self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
         data = self._entry("data.pkl").tobytes()
+        if self._weights_only and data[:1] == pickle.PROTO and data[1:2] != b"\x02":
+            warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
+                                "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not support "
+                                "all instructions implemented by this protocol, please file an issue for adding "
+                                "support if you encounter this.")
         _check_opcodes(data, allowed=self._allowed_opcodes())
         # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
         return self._convert(self._unpickle(data, eager=not self._weights_only))
@@ -790,6 +1038,12 @@ class _ArchiveReader(_Reader):
     def _entry(self, name, expected_size=None, dtype=np.uint8):
         """The bytes of the entry ``name`` of the folder as a uint8 array (over an array of ``dtype``), checked
         before allocating."""
+        path, info = self._checked_entry(name, expected_size)
+        return _stored_entry_bytes(self._archive.fp, info, path, dtype)
+
+    def _checked_entry(self, name, expected_size=None):
+        """(the path, the ZipInfo) of the entry ``name`` of the folder, checked to be stored as torch.save stores
+        entries, and not to make the entries read so far hold more bytes than the file."""
         path = f"{self._folder}/{name}"
         info = self._archive.NameToInfo.get(path)
         if info is None:
@@ -804,13 +1058,18 @@ class _ArchiveReader(_Reader):
         self._bytes_read += info.file_size
         if self._bytes_read > self._file_size:
             raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
-        return _stored_entry_bytes(self._archive.fp, info, path, dtype)
+        return path, info
 
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
         if array is None:
-            array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes,
-                                                                        storage.dtype)
+            name = f"data/{storage.key}"
+            if self._mapped_file is None:
+                array = self._entry(name, storage.nbytes, storage.dtype)
+            else:
+                path, info = self._checked_entry(name, storage.nbytes)
+                array = _mapped_entry_bytes(self._archive.fp, self._mapped_file, info, path, self._shared)
+            self._storage_arrays[storage.key] = array
         return array
 
 
@@ -903,9 +1162,11 @@ _CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexErr
                lzma.LZMAError, _Corrupt)
 
 
-def read_archive(archive, folder, name, file_size, map_location, weights_only=True):
+def read_archive(archive, folder, name, file_size, map_location, weights_only=True, mapped_file=None, shared=False):
     """The object in the PyTorch checkpoint in ``folder`` of the zip ``archive`` (``name`` describes the
-    file for messages), with its tensors as torchless tensors.
+    file for messages), with its tensors as torchless tensors; with ``mapped_file`` (the archive's path), tensors
+    view its storages' bytes mapped from the file (shared with it if ``shared``, else copy-on-write) rather than
+    read into memory.
 
     Raises:
         CheckpointError: the pickle needs a global, an opcode or a persistent id a weights-only load does
@@ -915,7 +1176,7 @@ def read_archive(archive, folder, name, file_size, map_location, weights_only=Tr
     if f"{folder}/constants.pkl" in names or any(n.startswith(f"{folder}/code/") for n in names):
         raise CheckpointError(f"{name} is a TorchScript archive (torch.jit.save); torchless.load reads files written "
                               "by torch.save and torchless.save")
-    return _read(_ArchiveReader(archive, folder, file_size, map_location, weights_only), name)
+    return _read(_ArchiveReader(archive, folder, file_size, map_location, weights_only, mapped_file, shared), name)
 
 
 def read_legacy(stream, name, file_size, map_location, weights_only=True):
@@ -969,6 +1230,7 @@ _SIZE_TYPE = _TorchGlobal("torch", "Size")
 _DEVICE_TYPE = _TorchGlobal("torch", "device")
 _GET_LAYOUT = _TorchGlobal("torch.serialization", "_get_layout")
 _STORAGE_TYPES = {dtype: _TorchGlobal("torch", name) for dtype, name in _STORAGE_NAMES.items()}
+_UNTYPED_STORAGE_TYPE = _TorchGlobal("torch.storage", "UntypedStorage")
 # where torchless's functions defined in private modules (torchless.nn._functional.activation.gelu) are public, as
 # they are in PyTorch
 _PUBLIC_MODULES = ("torchless.nn.functional", "torchless", "torchless.nn.init", "torchless.linalg", "torchless.fft",
@@ -996,27 +1258,39 @@ class _ParameterData:
 
 
 class _TorchPickler(pickle._Pickler):
-    """Pickles any object (protocol 2) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
+    """Pickles any object (protocol 2 by default) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
     on storage ids (the storages collected in the _StorageTable ``storages``), Parameters, dtypes, devices and
     ``torch.Size`` as PyTorch's, and torchless's classes and functions under PyTorch's names (a torchless
     ``Conv2d`` as ``torch.nn.modules.conv.Conv2d``), so that ``torch.load`` rebuilds PyTorch's objects. With
     ``legacy``, storage ids as the legacy format writes them. (The pure-Python pickler, whose ``save_global``
     can name a global without importing it.)"""
 
-    def __init__(self, stream, storages, legacy=False):
+    def __init__(self, stream, storages, legacy=False, protocol=2):
         from .nn.modules.rnn import RNNBase
         from .nn.parameter import Parameter, is_lazy
+        from .storage import TypedStorage, UntypedStorage
 
-        super().__init__(stream, protocol=2)
+        self._storage_classes = (UntypedStorage, TypedStorage)
+
+        super().__init__(stream, protocol=protocol)
         self._storages, self._legacy = storages, legacy
         self._parameter, self._recurrent, self._is_lazy = Parameter, RNNBase, is_lazy
 
     def persistent_id(self, obj):
-        if type(obj) is not _StorageReference:
+        if type(obj) is _StorageReference:
+            index = obj.index
+            elements = self._storages.arrays[index]
+            storage_type, numel = _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], elements.size
+        elif isinstance(obj, self._storage_classes):  # a storage saved itself, whole, as torch.save saves one
+            index = self._storages.tensor_layouts[self._storages.add_array(obj._flat)][0]
+            elements = self._storages.arrays[index]
+            if isinstance(obj, self._storage_classes[0]):
+                storage_type, numel = _UNTYPED_STORAGE_TYPE, elements.nbytes
+            else:
+                storage_type, numel = _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], elements.size
+        else:
             return None
-        elements = self._storages.arrays[obj.index]
-        storage_id = ("storage", _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], str(obj.index), "cpu",
-                      elements.size)
+        storage_id = ("storage", storage_type, str(index), "cpu", numel)
         return storage_id + (None,) if self._legacy else storage_id  # (the legacy format's: no storage view)
 
     def reducer_override(self, obj):
@@ -1057,7 +1331,7 @@ class _TorchPickler(pickle._Pickler):
 
     def _reduce_data(self, tensor, attributes):
         storage, offset, shape, strides = self._storages.tensor_layouts[
-            self._storages.add(tensor, _c_contiguous(tensor._data))]
+            self._storages.add(tensor)]
         # (a Parameter's requires_grad is an argument of its own call)
         requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)
         arguments = (_StorageReference(storage), offset, tuple(shape), tuple(strides), requires_grad, OrderedDict())
@@ -1071,8 +1345,16 @@ class _TorchPickler(pickle._Pickler):
     def save_global(self, obj, name=None):
         module, name = _torch_name(obj, name)
         if module is None:
+            # a global pickle cannot name (a lambda, a local class) refused by the C pickler torch.save uses, in its
+            # words (this pure-Python one words them otherwise)
+            pickle.dumps(obj, protocol=self.proto)
             return super().save_global(obj, name)
-        self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
+        if self.proto >= 4:  # as pickle writes a global from protocol 4 on
+            self.save(module)
+            self.save(name)
+            self.write(pickle.STACK_GLOBAL)
+        else:
+            self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode("utf-8"))
         self.memoize(obj)
 
 
@@ -1094,11 +1376,12 @@ def _torch_name(obj, name):
     return "torch" + module[len("torchless"):], name
 
 
-def pickle_for_torch(obj, legacy=False):
-    """(the pickle torch.save writes for ``obj``, the _StorageTable of the storages its tensors view)."""
+def pickle_for_torch(obj, legacy=False, protocol=2):
+    """(the pickle torch.save writes for ``obj`` with pickle ``protocol``, the _StorageTable of the storages its
+    tensors view)."""
     storages = _StorageTable()
     buffer = io.BytesIO()
-    _TorchPickler(buffer, storages, legacy).dump(obj)
+    _TorchPickler(buffer, storages, legacy, protocol).dump(obj)
     return buffer.getvalue(), storages
 
 
@@ -1138,17 +1421,17 @@ def write_archive(stream, pickled, storages, folder="archive", record_byte_order
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
 
 
-def write_legacy(stream, pickled, storages):
+def write_legacy(stream, pickled, storages, protocol=2):
     """Write the object as :func:`write_archive`, in the legacy format of ``torch.save(...,
     _use_new_zipfile_serialization=False)`` (see :class:`_LegacyReader`); ``pickled`` by
     ``pickle_for_torch(obj, legacy=True)``."""
     system_info = {"protocol_version": PROTOCOL_VERSION, "little_endian": True,
                    "type_sizes": {"short": 2, "int": 4, "long": 4}}
     for header in (MAGIC_NUMBER, PROTOCOL_VERSION, system_info):
-        stream.write(pickle.dumps(header, protocol=2))
+        stream.write(pickle.dumps(header, protocol=protocol))
     stream.write(pickled)
     keys = [str(index) for index in range(len(storages.arrays))]
-    stream.write(pickle.dumps(keys, protocol=2))
+    stream.write(pickle.dumps(keys, protocol=protocol))
     for elements in storages.arrays:
         stream.write(struct.pack("<q", elements.size))
         stream.write(memoryview(elements.astype(elements.dtype.newbyteorder("<"), copy=False)).cast("B"))

@@ -13,6 +13,7 @@ import sys
 import tempfile
 import urllib.request
 import warnings
+import zipfile
 from urllib.parse import urlparse
 
 __all__ = ["download_url_to_file", "get_dir", "load_state_dict_from_url", "set_dir"]
@@ -197,4 +198,30 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
 
     from .serialization import load
 
+    if _is_legacy_zip_format(cached_file):
+        cached_file = _extracted_legacy_zip(cached_file, os.path.dirname(cached_file))
     return load(cached_file, map_location=map_location, weights_only=weights_only)
+
+
+def _is_legacy_zip_format(path):
+    """Whether ``path`` is a zip archive of one file: how checkpoints were published before torch.save wrote zip
+    archives itself (a checkpoint of that zip format holds several entries)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    return len(members) == 1 and not members[0].is_dir()
+
+
+def _extracted_legacy_zip(path, model_dir):
+    """The path of the one file of the zip archive ``path``, extracted into ``model_dir`` (as PyTorch's hub does,
+    overwriting a file of that name)."""
+    warnings.warn("Falling back to the old format < 1.6. This support will be deprecated in favor of default zipfile "
+                  "format introduced in 1.6. Please redo torch.save() to save it in the new zipfile format.",
+                  FutureWarning, stacklevel=3)
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if len(members) != 1:
+            raise RuntimeError("Only one file(not dir) is allowed in the zipfile")
+        archive.extractall(model_dir)
+        return os.path.join(model_dir, members[0].filename)

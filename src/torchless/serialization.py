@@ -49,9 +49,9 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype
-from ._ops.tensor_extras import _storage, memory_owner
+from ._ops.tensor_extras import memory_owner, storage_layout
 from ._size import Size
-from ._tensor import Tensor
+from ._tensor import Tensor, _python_attributes
 from ._device import device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
@@ -124,8 +124,8 @@ def get_default_mmap_options():
 
 class set_default_mmap_options:
     """Set (as a function, or for a ``with`` block) the mmap flags of ``load(..., mmap=True)``:
-    ``mmap.MAP_PRIVATE`` or ``mmap.MAP_SHARED``, checked as PyTorch checks them. (torchless reads tensors into
-    memory: the flags are recorded for PyTorch compatibility.)"""
+    ``mmap.MAP_PRIVATE`` (writes to the tensors stay in the process) or ``mmap.MAP_SHARED`` (they go to the file),
+    checked as PyTorch checks them."""
 
     def __init__(self, flags):
         if flags != _MAP_PRIVATE and flags != _MAP_SHARED:
@@ -210,7 +210,7 @@ class _Encoder:
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
-        self.arrays = []
+        self.tensors = []  # each distinct tensor once
         self.pickles = []  # whole objects (modules, ...), pickled
         self._index_of = {}
         self._open_containers = set()
@@ -245,8 +245,8 @@ class _Encoder:
     def _encode_tensor(self, tensor):
         key = id(tensor)
         if key not in self._index_of:
-            self._index_of[key] = len(self.arrays)
-            self.arrays.append((tensor, _c_contiguous(tensor._data)))
+            self._index_of[key] = len(self.tensors)
+            self.tensors.append(tensor)
         kind = "Parameter" if isinstance(tensor, self._parameter) else "tensor"
         node = {"type": kind, "index": self._index_of[key], "requires_grad": bool(tensor.requires_grad)}
         attributes = _python_attributes(tensor)
@@ -277,35 +277,33 @@ class _Encoder:
 
 
 class _StorageTable:
-    """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
-    array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
+    """The storages torch.save would write for ``tensors``: tensors viewing one memory share its storage, each at its offset and with its strides, so that they
     load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
     storage of its own."""
 
-    def __init__(self, arrays=()):
+    def __init__(self, tensors=()):
         self.arrays = []  # each storage's elements, 1-D
         self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
         self._index_of = {}
         self._dtype_of_memory = {}
-        for tensor, contiguous in arrays:
-            self.add(tensor, contiguous)
+        for tensor in tensors:
+            self.add(tensor)
 
-    def add(self, tensor, contiguous):
-        """Add ``tensor`` (``contiguous``: its array in C order); returns the index of its layout."""
-        _check_one_type_per_memory(tensor._data, self._dtype_of_memory)
-        elements, offset, strides = _storage_layout(tensor._data, contiguous)
+    def add(self, tensor):
+        """Add ``tensor``; returns the index of its layout."""
+        return self.add_array(tensor._data)
+
+    def add_array(self, array):
+        """Add the tensor, or the storage (a 1-D array of its elements or bytes), viewing the memory of ``array``;
+        returns the index of its layout."""
+        _check_one_type_per_memory(array, self._dtype_of_memory)
+        elements, offset, strides = storage_layout(array)
         key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
         if key not in self._index_of:
             self._index_of[key] = len(self.arrays)
             self.arrays.append(elements)
-        self.tensor_layouts.append((self._index_of[key], offset, contiguous.shape, strides))
+        self.tensor_layouts.append((self._index_of[key], offset, array.shape, strides))
         return len(self.tensor_layouts) - 1
-
-
-def _python_attributes(tensor):
-    """The attributes a program set on ``tensor``, which torch.save keeps (torchless's own bookkeeping in a
-    tensor's ``__dict__``, such as the base of a view, has class-level defaults)."""
-    return {name: value for name, value in vars(tensor).items() if not hasattr(Tensor, name)}
 
 
 def _check_one_type_per_memory(array, dtype_of_memory):
@@ -315,31 +313,6 @@ def _check_one_type_per_memory(array, dtype_of_memory):
         owner = memory_owner(array).__array_interface__["data"][0]
         if dtype_of_memory.setdefault(owner, array.dtype) != array.dtype:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different types")
-
-
-def _storage_layout(array, contiguous):
-    """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
-    found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
-    itemsize = array.itemsize
-    expressible = all(s >= 0 and s % itemsize == 0 for s in array.strides)
-    if array.size:
-        elements, offset = _storage(array)
-        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == \
-            array.__array_interface__["data"][0]
-        if starts_there and expressible:
-            return elements, offset, tuple(s // itemsize for s in array.strides)
-    elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
-        return contiguous.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
-    return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
-
-
-def _contiguous_strides(shape):
-    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
 
 
 class _TensorPickler(pickle.Pickler):
@@ -416,16 +389,17 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             model, are pickled (their tensors stored as the others are): loading them takes
             ``weights_only=False``, as in PyTorch.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
-        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (pickle protocol 2, storages
-            aligned to 64 bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain
+        pickle_protocol (int): the pickle protocol of the object's pickle in PyTorch's format (2 by default, as
+            in PyTorch; a weights-only ``torch.load`` reads protocols up to 3).
+        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (storages aligned to 64 bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain
             data; whole objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of
             the same names (a torchless model loads as the PyTorch model); or ``"torchless"`` for torchless's
             own format, JSON and ``.npy`` arrays, which pickles only whole objects. In both, each storage (the
             memory tensors view) is written once, whole, as torch.save writes it, with each tensor's offset and
             strides in it.
 
-    ``pickle_module`` and ``pickle_protocol`` are accepted for PyTorch compatibility and ignored; in PyTorch's
-    format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format, and
+    ``pickle_module`` is accepted for PyTorch compatibility and ignored, as is ``pickle_protocol`` in torchless's
+    format; in PyTorch's format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format, and
     ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
@@ -438,19 +412,21 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
-        pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization)
+        protocol = DEFAULT_PROTOCOL if pickle_protocol is None else pickle_protocol
+        pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization,
+                                                           protocol=protocol)
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
             if not _use_new_zipfile_serialization:
-                _torch_format.write_legacy(stream, pickled, storages)
+                _torch_format.write_legacy(stream, pickled, storages, protocol)
                 return
             _torch_format.write_archive(stream, pickled, storages, folder,
                                         record_byte_order=not _disable_byteorder_record)
     else:
         encoder = _Encoder()
         node = encoder.encode(obj)
-        storages = _StorageTable(encoder.arrays)
+        storages = _StorageTable(encoder.tensors)
 
         def write(stream):
             _write_archive(stream, node, storages, encoder.pickles)
@@ -758,6 +734,14 @@ def _weights_only_refusal(name):
         f"class/function.{_DOCS_MESSAGE}")
 
 
+def _weights_only_failure(message):
+    """PyTorch's UnpicklingError for its weights-only unpickler's own error ``message`` (an opcode it does not read,
+    a value it cannot build)."""
+    return UnpicklingError(f"Weights only load failed. {_UNSAFE_MESSAGE}\nPlease file an issue with the following so "
+                           "that we can make `weights_only=True` compatible with your use case: WeightsUnpickler "
+                           f"error: \n\n{message}{_DOCS_MESSAGE}")
+
+
 class _ObjectUnpickler(pickle.Unpickler):
     """Unpickles a saved whole object: its tensors come from the archive, its globals are imported only when
     the load is not weights-only or they are allowed."""
@@ -827,9 +811,6 @@ def _not_ours(name, reason):
 # pickled (with protocol 2 unless a pickle_protocol was given)
 _LEGACY_MAGICS = tuple(pickle.dumps(MAGIC_NUMBER, protocol=p) for p in range(pickle.HIGHEST_PROTOCOL + 1))
 _LEGACY_HEAD_SIZE = max(map(len, _LEGACY_MAGICS))
-# The pickle opcodes PyTorch's weights-only unpickler reads (torch/_weights_only_unpickler.py): it reads a file
-# that is not a zip archive as a pickle, and refuses one starting with any other byte as an "Unsupported operand".
-_TORCH_UNPICKLER_OPCODES = frozenset(b"()N]}.QRabestuGJXjrKUhqMc\x80\x81\x85\x86\x87\x88\x89\x8a\x8f")
 
 
 def _load_archive(archive, name, weights_only=True):
@@ -882,8 +863,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         weights_only: False to unpickle whole objects (this can run arbitrary code: only for files from a
             trusted source). The default is True, or False when a ``pickle_module`` is given (as in PyTorch,
             which refuses the two together).
-        mmap: accepted for PyTorch compatibility (tensors are read into memory); as in PyTorch, it needs ``f``
-            to be a path, and a file in a zip format.
+        mmap: map the file's storages into memory rather than read them (``np.memmap``), as PyTorch does: tensors
+            view the file's bytes, which are read when used; writes to them stay private to the process, or go to
+            the file under ``set_default_mmap_options(mmap.MAP_SHARED)``. As in PyTorch, it needs ``f`` to be a
+            path, and a file in a zip format. (Tensors needing a conversion -- bool, another byte order, a
+            callable ``map_location``'s storages -- and checkpoints in torchless's own format are read into
+            memory.)
         pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored (but for
             PyTorch's TypeError naming a keyword argument its unpickler would not take).
 
@@ -892,7 +877,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             corrupt, or is a checkpoint whose pickle needs a global that a weights-only load does not allow (the
             message names it; then its subclass ``UnpicklingError``, the name PyTorch's error has). It is both
             a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an empty file, also an ``EOFError`` (what
-            PyTorch raises, and named so).
+            PyTorch raises, and named so). For a file in no zip format whose first pickle holds plain data (or
+            none), the error PyTorch raises reading it for the legacy format's magic number, in its type
+            (``RuntimeError: Invalid magic number; corrupt file?``, a ``KeyError``, ...) and words.
         RuntimeError: ``map_location`` names a location other than ``'cpu'`` (a CUDA device, ``'cpu:0'``,
             ...), or maps a saved location to one: PyTorch's message on a machine without it.
         ValueError: ``mmap`` is true and ``f`` is a file object (PyTorch's message).
@@ -926,7 +913,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
             return _load_stream(stream, name, map_location, weights_only, mmap=bool(mmap),
-                                mmap_name=f if isinstance(f, str) else None, check_arguments=check_arguments)
+                                mmap_name=f if isinstance(f, str) else None, mapped_file=os.fspath(f) if mmap else None,
+                                check_arguments=check_arguments)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
@@ -995,7 +983,7 @@ def _damaged_zip_error(error, size, name):
 
 
 def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap_of_file_object=False,
-                 mmap_name=None, check_arguments=lambda unpickler: None):
+                 mmap_name=None, mapped_file=None, check_arguments=lambda unpickler: None):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -1020,10 +1008,12 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
         if head[:2] == b"PK":
             raise _damaged_zip_error(error, size, name) from None
-        if head[0] not in _TORCH_UNPICKLER_OPCODES:
-            # PyTorch's words (which code catching its errors may look for), on one line, then ours
-            raise CheckpointError(f"Weights only load failed (WeightsUnpickler error: Unsupported operand {head[0]}): "
-                                  f"{_not_ours(name, 'not a zip archive')}") from None
+        from . import _torch_format  # imports this module, for CheckpointError
+
+        stream.seek(start)
+        failure = _torch_format.first_pickle_failure(stream, start + size, weights_only)
+        if failure is not None:
+            raise failure from None
         raise _not_ours(name, "it is a pickle file" if head[:1] == b"\x80" else "not a zip archive") from None
     with archive:
         if _is_torchscript(archive.namelist()):  # as PyTorch: the warning, then a weights-only load's refusal
@@ -1045,7 +1035,8 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
             folder = _torch_format.archive_folder(archive.namelist())
             if folder is None:
                 raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
-            return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only)
+            return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only, mapped_file,
+                                              shared=_options["mmap_flags"] == _MAP_SHARED)
         try:
             return _load_archive(archive, name, weights_only)
         except CheckpointError:

@@ -293,8 +293,11 @@ def as_tensor(data, *, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
-    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device,
-                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
+    array = _infer_array(data, dtype, "as_tensor")
+    if isinstance(data, np.ndarray) and array.base is not None and array.flags.writeable and \
+            array.__array_interface__["data"][0] == data.__array_interface__["data"][0]:
+        array = _own_storage_view(array)  # shared, as from_numpy shares it
+    return _finish(array, device_arg=device, from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
@@ -394,9 +397,25 @@ def from_numpy(ndarray):
 def _shared_numpy_tensor(ndarray):
     """A tensor over checked ``ndarray``'s memory (a read-only array's too: PyTorch writes into any memory it is
     given)."""
-    if not ndarray.flags.writeable:
-        ndarray = _writable_alias(ndarray)
+    if any(stride % ndarray.itemsize for stride in ndarray.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy array to "
+                         "reallocate the memory.")
+    if ndarray.base is not None or not ndarray.flags.writeable:
+        return Tensor._wrap(_own_storage_view(ndarray))
     return Tensor._wrap(_plain_array(ndarray))
+
+
+def _own_storage_view(array):
+    """``array`` as a writable view of a 1-D array of its own over the bytes from its first element to its last:
+    the storage PyTorch's from_numpy makes of an array, whatever larger array these bytes lie in (so that the
+    tensor's storage_offset is 0 and its storage no larger than it needs; an empty array's is empty)."""
+    if not array.size:
+        return np.lib.stride_tricks.as_strided(np.empty(0, array.dtype), array.shape, array.strides)
+    low, high = byte_bounds(array)
+    memory = (ctypes.c_char * (high - low)).from_address(low)
+    memory.owner = array  # kept alive as long as the storage is
+    storage = np.ndarray(((high - low) // array.itemsize,), array.dtype, buffer=memory)
+    return np.ndarray(array.shape, array.dtype, buffer=storage, offset=array.ctypes.data - low, strides=array.strides)
 
 
 _warned_read_only_buffer = False  # PyTorch warns of the first read-only buffer only

@@ -76,6 +76,32 @@ def _storage(array):
     return np.ascontiguousarray(array).reshape(-1), 0
 
 
+def storage_layout(array):
+    """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements, as a PyTorch
+    tensor over that memory would have them; for an array found in no such memory, or laid out in it as no
+    PyTorch tensor can be (negative strides), those of a C-contiguous copy of it."""
+    itemsize = array.itemsize
+    expressible = all(s >= 0 and s % itemsize == 0 for s in array.strides)
+    if array.size:
+        elements, offset = _storage(array)
+        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == \
+            array.__array_interface__["data"][0]
+        if starts_there and expressible:
+            return elements, offset, tuple(s // itemsize for s in array.strides)
+    elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
+        return array.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
+    return array.copy(order="C").reshape(-1), 0, contiguous_strides(array.shape)
+
+
+def contiguous_strides(shape):
+    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
 def storage_offset(self):
     """The position of the first element in the memory the tensor shares with its base, in elements."""
     return _storage(self._data)[1]

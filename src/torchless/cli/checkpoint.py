@@ -25,7 +25,8 @@ def load_checkpoint(path):
     try:
         checkpoint = load(path)
     except Exception as err:  # any failure to parse is the user's file, not our bug: say so in one line
-        raise CLIError(f"cannot read checkpoint {path}: {err}") from None
+        reason = " ".join(line.strip() for line in str(err).splitlines() if line.strip())  # (PyTorch's span lines)
+        raise CLIError(f"cannot read checkpoint {path}: {reason}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != "torchless-checkpoint":
         raise CLIError(f"{path} is not a torchless checkpoint (written by 'torchless train')")
     return checkpoint

@@ -1,6 +1,6 @@
 """Parameter and Buffer: tensors that a Module registers when they are assigned as attributes; their
 uninitialized forms, which lazy modules hold until their first call."""
-from .._tensor import Tensor
+from .._tensor import Tensor, _python_attributes
 from .. import _creation
 from .._parser_errors import check_bool
 from ._uninitialized import UninitializedTensorMixin
@@ -34,13 +34,23 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (Parameter, (Tensor._wrap(self._data), self._requires_grad))
+        # as PyTorch's: its data (a view pickled as a view), requires_grad, and the Python attributes set on it
+        attributes = _python_attributes(self)
+        if not attributes:
+            return (Parameter, (Tensor._wrap(self._data), self._requires_grad))
+        return (_rebuild_parameter_with_state, (Tensor._wrap(self._data), self._requires_grad, attributes))
 
     def __deepcopy__(self, memo):
         # PyTorch's: a parameter of a clone of the values, without the grad or other attributes of the original
         if id(self) not in memo:
             memo[id(self)] = type(self)(Tensor._wrap(self._data.copy()), self.requires_grad)
         return memo[id(self)]
+
+
+def _rebuild_parameter_with_state(data, requires_grad, attributes):
+    parameter = Parameter(data, requires_grad)
+    parameter.__dict__.update(attributes)
+    return parameter
 
 
 class _BufferMeta(type):
