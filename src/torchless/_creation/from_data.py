@@ -400,9 +400,18 @@ def _shared_numpy_tensor(ndarray):
     if any(stride % ndarray.itemsize for stride in ndarray.strides):
         raise ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy array to "
                          "reallocate the memory.")
-    if ndarray.base is not None or not ndarray.flags.writeable:
-        return Tensor._wrap(_own_storage_view(ndarray))
-    return Tensor._wrap(_plain_array(ndarray))
+    if ndarray.flags.writeable and (ndarray.base is None or _spans_its_owner(ndarray)):
+        return Tensor._wrap(_plain_array(ndarray))
+    return Tensor._wrap(_own_storage_view(ndarray))
+
+
+def _spans_its_owner(array):
+    """Whether ``array`` views all of the contiguous array owning its memory, from its first byte (a reshape or a
+    transpose of a fresh array): that memory is then already the storage PyTorch would make (a view of one of
+    its own costs 8 us more)."""
+    owner = array.base
+    return (type(owner) is np.ndarray and owner.base is None and owner.nbytes == array.nbytes
+            and owner.flags.c_contiguous and owner.__array_interface__["data"][0] == array.__array_interface__["data"][0])
 
 
 def _own_storage_view(array):
