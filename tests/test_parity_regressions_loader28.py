@@ -7,7 +7,8 @@
   once-per-process "not writable" warning, so ``default_collate``/``default_convert`` of such samples do too.
 - A wrong ``generator`` of ``WeightedRandomSampler`` (so of ``multinomial``, where it is keyword-only) is reported
   without a position; parser messages name a Generator ``torch._C.Generator`` as PyTorch does (``random_split``
-  with lengths that are neither ints nor fractions, ``randperm(2.5, generator=g)``).
+  with lengths that are neither ints nor fractions, ``randperm(2.5, generator=g)``), and ``finfo``/``iinfo`` as
+  ``torch.finfo``/``torch.iinfo``.
 - A multi-worker iterator inherited by a later loader's forked worker no longer tries to shut down workers
   that are not that process's children ("Exception ignored ... can only join a child process").
 """
@@ -119,7 +120,11 @@ def test_random_split_float_lengths_error_names_the_generator_as_torch(lengths):
     lambda lib: lib.add(lib.ones(1), lib.Generator()),
     lambda lib: lib.tensor([1], dtype=lib.Generator()),
     lambda lib: lib.zeros(2, dtype=lib.nn.Linear(1, 1)),
-], ids=["randperm", "randperm-dtype", "arange", "add", "tensor-dtype", "zeros-module-dtype"])
+    lambda lib: lib.zeros(2, dtype=lib.finfo()),
+    lambda lib: lib.randperm(lib.iinfo(lib.int8)),
+    lambda lib: lib.randperm(2.5, generator=lib.nn.Parameter(lib.ones(1))),
+], ids=["randperm", "randperm-dtype", "arange", "add", "tensor-dtype", "zeros-module-dtype", "zeros-finfo-dtype",
+        "randperm-iinfo", "randperm-parameter-generator"])
 def test_parser_messages_name_classes_as_torch(call):
     _same_error(call)
 
