@@ -715,7 +715,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
         raise wrong_type("multinomial", "num_samples", 2, num_samples, "int")
     num_samples = operator.index(num_samples)
-    _check_generator_argument("multinomial", generator, 4)
+    _check_generator_argument("multinomial", generator, None)  # (keyword-only: never named with a position)
     probs = input._data
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
@@ -865,7 +865,8 @@ def _is_generator_argument(generator):
 
 
 def _check_generator_argument(name, generator, position):
-    """PyTorch's parser's TypeError for a generator that is not one (where ``name`` has a single overload)."""
+    """PyTorch's parser's TypeError for a generator that is not one (where ``name`` has a single overload);
+    ``position`` None for a keyword-only parameter."""
     if not _is_generator_argument(generator):
         from ._parser_errors import wrong_type
 

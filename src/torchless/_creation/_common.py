@@ -136,16 +136,11 @@ def _size(size, name, keyword=_NO_SIZE, overloads=None):
 
 
 def _type_name(value):
-    """The type name PyTorch's parser prints ('float', 'Tensor', 'numpy.float64'), for torchless's own classes
-    their public name ('torchless.Generator', 'torchless.dtype')."""
-    cls = type(value)
-    if isinstance(value, Tensor):
-        return "Tensor"
-    if cls.__module__ == "builtins":
-        return cls.__name__
-    if cls.__module__.startswith("torchless"):
-        return f"torchless.{cls.__name__}"
-    return f"{cls.__module__}.{cls.__qualname__}"
+    """The type name PyTorch's parser prints ('float', 'Tensor', 'numpy.float64'), for torchless's stand-ins of its
+    compiled classes their names there ('torchless.dtype', 'torchless._C.Generator')."""
+    from ..nn._functional._args import _tp_name  # (imported late: the nn package imports the factories)
+
+    return _tp_name(value)
 
 
 def check_requires_grad(name, requires_grad, none_taken=True):

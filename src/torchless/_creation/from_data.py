@@ -247,6 +247,8 @@ def _infer_array(data, dtype, function):
         array = _plain_array(data)
     else:
         if isinstance(data, np.generic):
+            if isinstance(data, _STRINGS):  # (np.str_, np.bytes_: named as CPython names a C type, with its module)
+                raise TypeError(f"new(): invalid data type 'numpy.{type(data).__name__}'")
             array = np.asarray(data)
             if np_dtype is None:
                 _check_numpy_array(array)
@@ -293,6 +295,8 @@ def as_tensor(data, *, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
+    if isinstance(data, np.ndarray) and not data.flags.writeable:
+        _warn_read_only_array_once()  # PyTorch warns whatever the dtype asked, a copy's too
     array = _infer_array(data, dtype, "as_tensor")
     if isinstance(data, np.ndarray) and array.base is not None and array.flags.writeable and \
             array.__array_interface__["data"][0] == data.__array_interface__["data"][0]:

@@ -67,13 +67,13 @@ def not_tensor(name, argument, position, value):
 
 def wrong_type(name, argument, position, value, expected):
     """PyTorch's "argument 'dim' (position 1) must be int, not str", without the position where the caller passed
-    the argument by keyword."""
+    the argument by keyword or where it is keyword-only (``position`` None)."""
     from .._written_call import user_call
     from ..nn._functional._args import _tp_name
 
     shown = _tp_name(value)
     written = user_call(name)
-    if written is not None and argument in written.keywords:
+    if position is None or written is not None and argument in written.keywords:
         where = ""
     else:
         if written is not None and not written.function_form and position > written.positional:

@@ -23,8 +23,11 @@ __all__ = ["Param", "native", "check_tensor", "call_key", "CheckedCalls"]
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python are named without their module
 
 
-# torchless's stand-ins for PyTorch's C++ classes, which PyTorch prints with their module (``torch.dtype``)
-_NAMED_WITH_MODULE = frozenset(("dtype", "device", "Generator", "layout", "Size", "memory_format"))
+# torchless's stand-ins for PyTorch's C++ classes, which PyTorch prints with their module (``torch.dtype``): the
+# compiled one, ``torch._C.Generator`` (``torch.Generator``'s own name), with its private module
+_NAMED_WITH_MODULE = {"dtype": "torchless.dtype", "device": "torchless.device", "Generator": "torchless._C.Generator",
+                      "layout": "torchless.layout", "Size": "torchless.Size", "memory_format": "torchless.memory_format",
+                      "finfo": "torchless.finfo", "iinfo": "torchless.iinfo"}
 
 
 def _tp_name(value):
@@ -37,7 +40,7 @@ def _class_tp_name(cls):
     (``numpy.float32``) with its module, one of torchless's stand-ins for PyTorch's C++ classes as ``torchless.X``."""
     module = getattr(cls, "__module__", "builtins")  # (a class made where no __name__ is defined has none)
     if module.startswith("torchless") and cls.__name__ in _NAMED_WITH_MODULE:
-        return f"torchless.{cls.__name__}"
+        return _NAMED_WITH_MODULE[cls.__name__]
     if module == "builtins" or cls.__flags__ & _HEAP_TYPE:
         return cls.__name__
     return f"{cls.__module__}.{cls.__qualname__}"

@@ -137,7 +137,8 @@ def default_convert(data):
     data_type = type(data)
     if isinstance(data, Tensor):
         return data
-    if data_type.__module__ == "numpy" and data_type.__name__ not in ("str_", "bytes_"):
+    # NumPy's str_ is kept as it is; any other NumPy type goes to as_tensor, a bytes_ too (refused there, as in PyTorch)
+    if data_type.__module__ == "numpy" and data_type.__name__ != "str_":
         if isinstance(data, np.ndarray) and _STRING_OR_OBJECT_DTYPE.search(data.dtype.str) is not None:
             return data
         return as_tensor(data)

@@ -331,6 +331,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._request_pipes.append(send_requests)
             self._workers.append(process)
         self._shut_down = False
+        self._parent_pid = os.getpid()
         self._start_epoch()
 
     def _start_epoch(self):
@@ -431,8 +432,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._shutdown()
 
     def _shutdown(self):
-        if getattr(self, "_shut_down", True):
-            return
+        if getattr(self, "_shut_down", True) or os.getpid() != self._parent_pid:
+            return  # (or a copy of it, inherited by a later loader's forked worker: its workers are not that one's)
         self._shut_down = True
         for pipe in self._request_pipes:
             try:
