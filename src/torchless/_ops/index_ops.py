@@ -38,6 +38,8 @@ class IndexWrite(Node):
         key = _along(a.ndim, axis, index)
         # (PyTorch's index_fill writes into a clone in self's layout, index_add and index_copy into a contiguous one)
         out = copy_preserving_layout(a) if mode == "fill" else a.copy()
+        if not out.size:  # (nothing to write: an empty self's index_add reads no index)
+            return out
         if mode == "add":
             addend = src if alpha == 1 else alpha * src
             if wide and out.dtype.kind == "f" and out.itemsize == 2:
@@ -62,6 +64,8 @@ class IndexWrite(Node):
             self._check_scalar_index()
             if self.mode == "fill":  # the sum over the distinct filled positions
                 gs = np.asarray(grad[_along(self.ndim, self.axis, np.unique(self.index))].sum(), grad.dtype)
+            elif not grad.size and self.ndim:
+                gs = self._selected_from_empty(grad)
             else:
                 selected = grad[key] * (self.alpha if self.mode == "add" else 1)
                 gs = np.asarray(selected, grad.dtype).reshape(self.src_shape)
@@ -80,10 +84,21 @@ class IndexWrite(Node):
             if self.mode == "fill":
                 gs = Index.apply(grad, key=_along(self.ndim, self.axis, np.unique(self.index))).sum()
             else:
-                selected = Index.apply(grad, key=key) if key else grad
+                if not grad._data.size and self.ndim:  # (as in backward)
+                    selected = grad.index_select(self.axis, grad._wrap(np.asarray(self.index)))
+                else:
+                    selected = Index.apply(grad, key=key) if key else grad
                 gs = (selected * self.alpha if self.mode == "add" and self.alpha != 1 else selected)
                 gs = gs.reshape(self.src_shape)
         return ga, gs
+
+    def _selected_from_empty(self, grad):
+        """The source's gradient from an empty gradient: PyTorch's ``grad.index_select(dim, index)``, with its
+        errors for an index the forward never read (see index_add)."""
+        from .._tensor import Tensor
+
+        selected = Tensor._wrap(grad).index_select(self.axis, Tensor._wrap(np.asarray(self.index)))._data
+        return (selected * self.alpha if self.mode == "add" else selected).reshape(self.src_shape)
 
     def _check_scalar_index(self):
         """The source's gradient selects the gradient at the index (index_select), which a 0-d gradient refuses for

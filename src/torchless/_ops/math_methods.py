@@ -14,7 +14,7 @@ from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import result_dtype
 from ..autograd._joint import joint_outputs, recording_parts
-from ..autograd.graph import save_tensor_versions
+from ..autograd.graph import differentiable_result, save_tensor_versions
 from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
 from .inplace import checked_storage_window
@@ -639,6 +639,10 @@ def index_add(self, dim, index, source, *, alpha=1):
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
     _check_source(self, axis, idx, source, "index_add_")
+    if self._data.ndim > 1 and not self._data.size:
+        # PyTorch's kernel returns before reading the index when self has no elements (only source's gradient,
+        # index_select of the empty gradient, looks at it)
+        return _index_added(self, source, dim, index, axis, idx, alpha, slice_wise=False)
     n = self._data.shape[axis] if self._data.ndim else 1
     # PyTorch's index_add has two kernels, with their own words for an index out of range and their own rounding:
     # the slice-wise one (int64 index, alpha 1, along the first or last of two or more dims) and the elementwise one
@@ -646,7 +650,12 @@ def index_add(self, dim, index, source, *, alpha=1):
         axis in (0, self._data.ndim - 1)
     if ((idx < 0) | (idx >= n)).any() and not slice_wise:
         raise IndexError("index out of range in self")
-    idx = _index_vector(self, axis, index, "index_add_")
+    return _index_added(self, source, dim, index, axis, _index_vector(self, axis, index, "index_add_"), alpha,
+                        slice_wise)
+
+
+def _index_added(self, source, dim, index, axis, idx, alpha, slice_wise):
+    """index_add's node, its arguments checked (``idx``: the index as a vector)."""
     result = index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="add",
                                         alpha=_scale(alpha, self._data.dtype), wide=slice_wise,
                                         shown={"dim": dim, "index": index._data, "alpha": alpha})
@@ -709,6 +718,11 @@ def filled_index(self, axis, index, value=None):
 
 def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
+    return differentiable_result(_index_filled(self, dim, index, value))
+
+
+def _index_filled(self, dim, index, value):
+    """index_fill, whose result index_fill_ writes into self (even an integer one recording a gradient)."""
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]
     # in PyTorch's order: the value tensor's rank, the index's dtype, the dim, the index's rank, its values
@@ -815,6 +829,9 @@ _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm
             "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square nan_to_num".split())
 
 
+# what in-place forms compute in place of the out-of-place method (which refuses results they may write)
+_INPLACE_COMPUTES = {"index_fill": _index_filled}
+
 # in-place forms whose first argument is a second elementwise operand (broadcast to, and promoted with, self)
 # (PyTorch checks the broadcast shape, then the cast of the promoted dtype into self, before computing)
 _ELEMENTWISE_BINARY = {name: "dtype" for name in "hypot fmod remainder bitwise_and bitwise_or bitwise_xor "
@@ -847,7 +864,8 @@ def _inplace_method(name, shown=None):
             if name == "index_fill":  # (its index; its value is read as a number)
                 self._check_overlap(*tensors[:1], overlap=overlap)
                 checked = False
-            return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills, overlap=checked)
+            compute = _INPLACE_COMPUTES.get(name) or (lambda t, *args, **kwargs: getattr(t, name)(*args, **kwargs))
+            return self._inplace(lambda t: compute(t, *args, **kwargs), tensors, fills=fills, overlap=checked)
         except TypeError as error:  # the out-of-place form's argument error, under the in-place name
             message = str(error)
             for prefix in (name, f"TensorBase.{name}"):  # (the parser's wording, or CPython's for no arguments)

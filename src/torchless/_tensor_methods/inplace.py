@@ -462,7 +462,7 @@ class InPlaceMethods:
             check_masked_fill_value_and_mask(value, mask)
             self._check_overlap(mask)  # (not the value, which PyTorch reads as a number)
             self._check_inplace_operand(mask)
-            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+            return self._inplace(lambda t: t._masked_filled(mask, value), value, fills="masked_fill_")
         except RuntimeError:  # (all after the refusal to write into a leaf requiring grad)
             self._check_leaf_first(mask)
             raise

@@ -9,7 +9,7 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
 from .._ops._util import broadcast_error, raise_if_not_broadcastable
 from ..autograd import forward_ad
-from ..autograd.graph import records, save_tensor_versions
+from ..autograd.graph import differentiable_result, records, save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import (
     check_bound, check_masked_fill_arguments, check_masked_fill_value_and_mask, check_tensor_other, clamp_bounds,
@@ -268,6 +268,10 @@ class PointwiseMethods:
         return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
 
     def masked_fill(self, mask, value):
+        return differentiable_result(self._masked_filled(mask, value))
+
+    def _masked_filled(self, mask, value):
+        """masked_fill, whose result masked_fill_ writes into self (even an integer one recording a gradient)."""
         check_masked_fill_arguments("masked_fill", mask, value)
         mask_tensor, mask = mask, mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)

@@ -669,6 +669,14 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
     return _MultiHandle(tuple(t.register_hook(collector(i)) for i, t in enumerate(tensors)))
 
 
+def differentiable_result(result):
+    """``result`` of an out-of-place op, refused as PyTorch refuses to record a result whose dtype carries no
+    gradient (an integer or bool tensor filled with a value requiring grad); the in-place forms write one."""
+    if result._requires_grad and not (result.dtype.is_floating_point or result.dtype.is_complex):
+        raise RuntimeError(f"Autograd not support dtype: {result.dtype.scalar_name}")
+    return result
+
+
 def records(*tensors):
     """Whether an operation on ``tensors`` (None entries allowed) must go through Node.apply: gradients are being
     recorded and some input requires grad (apply records a node), or some input carries a tangent (a forward AD

@@ -3,7 +3,11 @@ import numpy as np
 
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _filled_like, _hyper_value, _new_step, _to_scalar, _weight_decay
+from .optimizer import (
+    Optimizer, _advance, _check_no_grad_scaling, _check_state_steps, _filled_like, _functional_update, _hyper_value,
+    _new_step, _refuse_foreach_differentiable, _to_scalar, _weight_decay,
+)
+from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, real_views
 
@@ -84,25 +88,68 @@ class Adagrad(Optimizer):
 
     def _recorded_step(self, group):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        lr, eps, weight_decay = _to_scalar(group["lr"]), group["eps"], group["weight_decay"]
         with grad_mode.enable_grad():
             for param, _, _ in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:  # (as in step: the constructor's initial value)
                     self._init_state(param, self.defaults["initial_accumulator_value"], group["fused"])
-                state_sum, step = state["sum"], state["step"]
-                step += 1
-                grad = -param.grad if group["maximize"] else param.grad
-                if weight_decay != 0:
-                    grad = grad.add(param, alpha=weight_decay)
-                clr = lr / (1 + (float(step) - 1) * group["lr_decay"])
-                target = param
-                if param.is_complex():
-                    target, grad, state_sum = (view_as_real(t) for t in (param, grad, state_sum))
-                state_sum.addcmul_(grad, grad, value=1)
-                # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
-                std = state_sum.sqrt() + eps if group["differentiable"] else state_sum.sqrt().add_(eps)
-                target.addcdiv_(grad, std, value=-clr)
+                _recorded_update(param, param.grad, state["sum"], state["step"], lr=group["lr"],
+                                 lr_decay=group["lr_decay"], eps=group["eps"], weight_decay=group["weight_decay"],
+                                 maximize=group["maximize"], differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, state_sum, step, *, lr, lr_decay, eps, weight_decay, maximize, differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad)."""
+    lr = _to_scalar(lr)
+    step += 1
+    grad = -grad if maximize else grad
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    clr = lr / (1 + (float(step) - 1) * lr_decay)
+    target = param
+    if param.is_complex():
+        target, grad, state_sum = (view_as_real(t) for t in (param, grad, state_sum))
+    state_sum.addcmul_(grad, grad, value=1)
+    # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
+    std = state_sum.sqrt() + eps if differentiable else state_sum.sqrt().add_(eps)
+    target.addcdiv_(grad, std, value=-clr)
+
+
+@_functional_update
+def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None, found_inf=None, has_sparse_grad=False,
+            foreach=None, differentiable=False, has_complex=False, *, lr, weight_decay, lr_decay, eps, maximize):
+    r"""Functional API that performs Adagrad algorithm computation: updates ``params``, ``state_sums`` and the
+    ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.Adagrad` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    fused = bool(fused)  # (PyTorch's fused kernel wins over foreach)
+    # the checks of PyTorch's kernel, in their order
+    if fused:
+        if not params:
+            return
+        if has_sparse_grad or has_complex:
+            raise RuntimeError("`fused` does not support sparse grad or complex param")
+        if differentiable:
+            raise RuntimeError("adagrad with fused=True does not support differentiable=True")
+    else:
+        if foreach:
+            _refuse_foreach_differentiable(differentiable)
+        _check_no_grad_scaling(grad_scale, found_inf)
+    if differentiable and not foreach:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], state_sums[i], state_steps[i], lr=lr, lr_decay=lr_decay, eps=eps,
+                                 weight_decay=weight_decay, maximize=maximize, differentiable=True)
+        return
+    for i, param in enumerate(params):
+        grad = grads[i]
+        g = as_fused_kernel_pairs(grad._data, param._data) if fused else grad._data
+        _adagrad_update(param._data, g, state_sums[i]._data, step=_advance(state_steps[i]),
+                        lr=_hyper_value(lr, fused), lr_decay=lr_decay, eps=eps,
+                        weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize)
+        param._version += 1
 
 
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):

@@ -7,9 +7,11 @@ from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _get_value, _hyper_value, _scalar_dtype, _to_scalar,
-    _weight_decay, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, _UNIMPROVED, Optimizer, _advance, _check_no_grad_scaling,
+    _check_state_steps, _functional_update, _get_value, _hyper_value, _refuse_capturable,
+    _refuse_foreach_differentiable, _scalar_dtype, _to_scalar, _weight_decay, _zeros_like,
 )
+from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import added, in_float32, opmath, real_views, silent_float16_division
 
@@ -107,14 +109,7 @@ class Adam(Optimizer):
                              betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
                              weight_decay=_weight_decay(group), maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
-                if fused and p.dtype == np.float16:
-                    in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
-                elif p.flags.c_contiguous and g.flags.c_contiguous:
-                    # A large parameter's update runs in slices on all cores (an MNIST CNN's 9216 x 128
-                    # layer: a dozen passes over 4.5 MiB arrays).
-                    parallel.elementwise(_adam_update, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
-                else:
-                    _adam_update(*arrays, **hyper)
+                _adam_step(arrays, fused, **hyper)
         return loss
 
     _records_differentiable_updates = True
@@ -123,32 +118,113 @@ class Adam(Optimizer):
         """PyTorch's for-loop with autograd recording (``differentiable=True``): the moments and the parameter are
         updated by tensor operations of the graph. The group's own flag picks the loop's branch (see
         :func:`_differentiable_tail` and :func:`_plain_tail`); the optimizer's default records either way."""
-        lr, beta1, beta2 = (_to_scalar(value) for value in (group["lr"], *group["betas"]))
-        weight_decay, differentiable = group["weight_decay"], group["differentiable"]
+        beta1, beta2 = group["betas"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
-                grad = -param.grad if group["maximize"] else param.grad
-                exp_avg, exp_avg_sq, step = state["exp_avg"], state["exp_avg_sq"], state["step"]
-                step += 1
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        param.mul_(1 - lr * weight_decay)
-                    elif differentiable and _requires_grad(weight_decay):
-                        grad = grad.addcmul_(param.clone(), weight_decay)
-                    else:
-                        grad = grad.add(param, alpha=weight_decay)
-                target, max_exp_avg_sq = param, state.get("max_exp_avg_sq")
-                if param.is_complex():
-                    grad, exp_avg, exp_avg_sq, target = (view_as_real(t) for t in (grad, exp_avg, exp_avg_sq, param))
-                    max_exp_avg_sq = max_exp_avg_sq if max_exp_avg_sq is None else view_as_real(max_exp_avg_sq)
-                exp_avg.lerp_(grad, 1 - beta1)
-                if differentiable and _requires_grad(beta2):
-                    exp_avg_sq.lerp_(grad.square(), weight=1 - beta2)
-                else:
-                    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                tail = _differentiable_tail if differentiable else _plain_tail
-                tail(target, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr=lr, beta1=beta1, beta2=beta2,
-                     eps=group["eps"])
+                _recorded_update(param, param.grad, state["exp_avg"], state["exp_avg_sq"],
+                                 state.get("max_exp_avg_sq"), state["step"], lr=group["lr"], beta1=beta1, beta2=beta2,
+                                 weight_decay=group["weight_decay"], eps=group["eps"], maximize=group["maximize"],
+                                 decoupled=group["decoupled_weight_decay"], differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2, weight_decay, eps,
+                     maximize, decoupled, differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad): the moments and
+    the parameter updated by tensor operations of the graph."""
+    lr, beta1, beta2 = (_to_scalar(value) for value in (lr, beta1, beta2))
+    grad = -grad if maximize else grad
+    step += 1
+    if weight_decay != 0:
+        if decoupled:
+            param.mul_(1 - lr * weight_decay)
+        elif differentiable and _requires_grad(weight_decay):
+            grad = grad.addcmul_(param.clone(), weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+    target = param
+    if param.is_complex():
+        grad, exp_avg, exp_avg_sq, target = (view_as_real(t) for t in (grad, exp_avg, exp_avg_sq, param))
+        max_exp_avg_sq = max_exp_avg_sq if max_exp_avg_sq is None else view_as_real(max_exp_avg_sq)
+    exp_avg.lerp_(grad, 1 - beta1)
+    if differentiable and _requires_grad(beta2):
+        exp_avg_sq.lerp_(grad.square(), weight=1 - beta2)
+    else:
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    tail = _differentiable_tail if differentiable else _plain_tail
+    tail(target, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+
+
+@_functional_update
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None, capturable=False,
+         differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False,
+         decoupled_weight_decay=False, *, amsgrad, beta1, beta2, lr, weight_decay, eps, maximize):
+    r"""Functional API that performs Adam algorithm computation: updates ``params``, their moments ``exp_avgs``,
+    ``exp_avg_sqs`` (and ``max_exp_avg_sqs`` with ``amsgrad``) and the ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.Adam` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    # the checks of PyTorch's kernel (fused first, then foreach, else its for-loop), in their order
+    if fused or foreach:
+        if not params:
+            return
+        if fused:
+            _check_fused_lists(differentiable, amsgrad, max_exp_avg_sqs, len(params))
+        else:
+            for name, value in (("lr", lr), ("beta1", beta1), ("beta2", beta2)):
+                if isinstance(value, Tensor):
+                    if not capturable:
+                        error = RuntimeError if name == "lr" else ValueError
+                        raise error(f"{name} as a Tensor is not supported for capturable=False and foreach=True")
+                    if value.numel() != 1:
+                        raise ValueError(f"Tensor {name} must be 1-element")
+            _refuse_capturable(capturable, params, _CAPTURABLE_DEVICES_NO_XLA)
+            _check_no_grad_scaling(grad_scale, found_inf)
+            _refuse_foreach_differentiable(differentiable)
+    else:
+        _check_no_grad_scaling(grad_scale, found_inf)
+        _refuse_capturable(capturable, params, _CAPTURABLE_DEVICES)
+    if differentiable and not (fused or foreach):
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], exp_avgs[i], exp_avg_sqs[i],
+                                 max_exp_avg_sqs[i] if amsgrad else None, state_steps[i], lr=lr, beta1=beta1,
+                                 beta2=beta2, weight_decay=weight_decay, eps=eps, maximize=maximize,
+                                 decoupled=decoupled_weight_decay, differentiable=True)
+        return
+    betas = (_hyper_value(beta1, fused), _hyper_value(beta2, fused))
+    for i, param in enumerate(params):
+        grad, p = grads[i], param._data
+        arrays = (p, as_fused_kernel_pairs(grad._data, p) if fused else grad._data, exp_avgs[i]._data,
+                  exp_avg_sqs[i]._data, max_exp_avg_sqs[i]._data if amsgrad else None)
+        _adam_step(arrays, fused, step=_advance(state_steps[i]), lr=_hyper_value(lr, fused), betas=betas, eps=eps,
+                   weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize,
+                   decoupled=decoupled_weight_decay)
+        param._version += 1
+
+
+def _check_fused_lists(differentiable, amsgrad, max_exp_avg_sqs, count):
+    """The checks of PyTorch's fused Adam: no autograd, and ``max_exp_avg_sqs`` as long as the parameters with
+    ``amsgrad``, else empty (its C++ checks' words)."""
+    if differentiable:
+        raise RuntimeError("Adam with fused=True does not support differentiable=True")
+    if amsgrad and len(max_exp_avg_sqs) != count:
+        raise RuntimeError(f"Expected max_exp_avg_sqs.size() == n_tensors to be true, but got false.{_UNIMPROVED}")
+    if not amsgrad and max_exp_avg_sqs:
+        raise RuntimeError(f"Expected max_exp_avg_sqs.empty() to be true, but got false.{_UNIMPROVED}")
+
+
+def _adam_step(arrays, fused, **hyper):
+    """:func:`_adam_update` of ``arrays`` (parameter, gradient, moments), as PyTorch's kernels compute it: a fused
+    float16 update whole in float32, a large parameter's in slices on all cores."""
+    p, g = arrays[:2]
+    if fused and p.dtype == np.float16:
+        in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
+    elif p.flags.c_contiguous and g.flags.c_contiguous:
+        # (an MNIST CNN's 9216 x 128 layer: a dozen passes over 4.5 MiB arrays)
+        parallel.elementwise(_adam_update, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
+    else:
+        _adam_update(*arrays, **hyper)
 
 
 def _differentiable_tail(target, exp_avg, exp_avg_sq, max_exp_avg_sq, step, *, lr, beta1, beta2, eps):

@@ -1,5 +1,5 @@
 """AdamW: Adam with decoupled weight decay."""
-from .adam import Adam
+from .adam import Adam, adam
 
 
 class AdamW(Adam):
@@ -29,3 +29,17 @@ class AdamW(Adam):
         super().__setstate__(state)
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True
+
+
+def adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None, capturable=False,
+          differentiable=False, fused=None, grad_scale=None, found_inf=None, has_complex=False, *, amsgrad, beta1,
+          beta2, lr, weight_decay, eps, maximize):
+    r"""Functional API that performs AdamW algorithm computation: :func:`~torchless.optim.adam.adam` with decoupled
+    weight decay.
+
+    See :class:`~torchless.optim.AdamW` for details.
+    """
+    adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=foreach, capturable=capturable,
+         differentiable=differentiable, fused=fused, grad_scale=grad_scale, found_inf=found_inf,
+         has_complex=has_complex, amsgrad=amsgrad, beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay,
+         eps=eps, maximize=maximize, decoupled_weight_decay=True)

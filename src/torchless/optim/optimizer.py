@@ -39,6 +39,48 @@ def _new_step(fused=False):
     return Tensor._wrap(np.zeros((), np.float32 if fused else _scalar_dtype()))
 
 
+def _check_state_steps(state_steps):
+    """The functional API's refusal of ``state_steps`` holding anything but tensors (once Python numbers)."""
+    if not all(isinstance(step, Tensor) for step in state_steps):
+        raise RuntimeError("API has changed, `state_steps` argument must contain a list of singleton tensors")
+
+
+def _check_no_grad_scaling(grad_scale, found_inf):
+    """The functional API's refusal of gradient scaling where only a fused kernel takes it."""
+    if grad_scale is not None or found_inf is not None:
+        raise AssertionError("Expected grad_scale and found_inf to be None")
+
+
+def _refuse_capturable(capturable, params, devices):
+    """PyTorch's refusal of ``capturable`` for parameters on the CPU (``devices``: those its kernel supports)."""
+    if capturable and params:
+        raise AssertionError(f"If capturable=True, params and state_steps must be on supported devices: {devices}.")
+
+
+def _refuse_foreach_differentiable(differentiable):
+    if differentiable:
+        raise AssertionError("_foreach ops don't support autograd")
+
+
+def _functional_update(function):
+    """A functional optimizer update (``torchless.optim.adam.adam``, ...): silent on inf and NaN, as the optimizers'
+    steps are (see Optimizer.profile_hook_step)."""
+    @functools.wraps(function)
+    def update(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return function(*args, **kwargs)
+
+    return update
+
+
+def _advance(step):
+    """``step += 1`` on a functional call's ``step`` tensor, in place; its new count (as ``_steps`` counts)."""
+    count = step._data
+    count += 1
+    step._version += 1
+    return float(count)
+
+
 def _zeros_like(p, *names):
     """A fresh state entry of zeros shaped like ``p`` for each of ``names``."""
     return {name: Tensor._wrap(np.zeros_like(p)) for name in names}

@@ -3,7 +3,10 @@ import numpy as np
 
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _to_scalar, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update,
+    _refuse_capturable, _refuse_foreach_differentiable, _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcdiv_, addcmul, added, lerp_, opmath, real_view, real_views
 
@@ -77,32 +80,73 @@ class RMSprop(Optimizer):
 
     def _recorded_step(self, group, fresh):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        lr, alpha, eps, weight_decay, momentum = (_to_scalar(group["lr"]), group["alpha"], group["eps"],
-                                                  group["weight_decay"], group["momentum"])
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
-                grad = -param.grad if group["maximize"] else param.grad
-                state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad.add(param, alpha=weight_decay)
-                target, square_avg = param, state["square_avg"]
-                grad_avg, buf = state.get("grad_avg"), state.get("momentum_buffer")
-                if param.is_complex():
-                    target, grad, square_avg = (view_as_real(t) for t in (param, grad, square_avg))
-                    grad_avg, buf = (None if t is None else view_as_real(t) for t in (grad_avg, buf))
-                square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-                if grad_avg is not None:
-                    grad_avg.lerp_(grad, 1 - alpha)
-                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-                else:
-                    avg = square_avg.sqrt()
-                # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
-                avg = avg.add(eps) if group["differentiable"] else avg.add_(eps)
-                if buf is not None:
-                    buf.mul_(momentum).addcdiv_(grad, avg)
-                    target.add_(buf, alpha=-lr)
-                else:
-                    target.addcdiv_(grad, avg, value=-lr)
+                _recorded_update(param, param.grad, state["square_avg"], state.get("grad_avg"),
+                                 state.get("momentum_buffer"), state["step"], lr=group["lr"], alpha=group["alpha"],
+                                 eps=group["eps"], weight_decay=group["weight_decay"], momentum=group["momentum"],
+                                 maximize=group["maximize"], differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, square_avg, grad_avg, buf, step, *, lr, alpha, eps, weight_decay, momentum, maximize,
+                     differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad); ``grad_avg``
+    and ``buf`` None unless centered and with momentum."""
+    lr = _to_scalar(lr)
+    grad = -grad if maximize else grad
+    step += 1
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    target = param
+    if param.is_complex():
+        target, grad, square_avg = (view_as_real(t) for t in (param, grad, square_avg))
+        grad_avg, buf = (None if t is None else view_as_real(t) for t in (grad_avg, buf))
+    square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+    if grad_avg is not None:
+        grad_avg.lerp_(grad, 1 - alpha)
+        avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+    else:
+        avg = square_avg.sqrt()
+    # (the group's own flag: in place, eps overwrites the root sqrt's backward saved)
+    avg = avg.add(eps) if differentiable else avg.add_(eps)
+    if buf is not None:
+        buf.mul_(momentum).addcdiv_(grad, avg)
+        target.add_(buf, alpha=-lr)
+    else:
+        target.addcdiv_(grad, avg, value=-lr)
+
+
+@_functional_update
+def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, foreach=None, maximize=False,
+            differentiable=False, capturable=False, has_complex=False, *, lr, alpha, eps, weight_decay, momentum,
+            centered):
+    r"""Functional API that performs rmsprop algorithm computation: updates ``params``, ``square_avgs`` (and
+    ``grad_avgs`` when ``centered``, ``momentum_buffer_list`` when ``momentum > 0``) and the ``state_steps`` tensors
+    in place.
+
+    See :class:`~torchless.optim.RMSprop` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    if foreach:
+        if not params:
+            return
+        _refuse_foreach_differentiable(differentiable)
+    _refuse_capturable(capturable, params, _CAPTURABLE_DEVICES)
+    if differentiable:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], square_avgs[i], grad_avgs[i] if centered else None,
+                                 momentum_buffer_list[i] if momentum > 0 else None, state_steps[i], lr=lr, alpha=alpha,
+                                 eps=eps, weight_decay=weight_decay, momentum=momentum, maximize=maximize,
+                                 differentiable=True)
+        return
+    for i, param in enumerate(params):
+        grad = grads[i]
+        _advance(state_steps[i])
+        _rmsprop_update(param._data, grad._data, square_avgs[i]._data, grad_avgs[i]._data if centered else None,
+                        momentum_buffer_list[i]._data if momentum > 0 else None, lr=float(lr), alpha=alpha, eps=eps,
+                        weight_decay=weight_decay, momentum=momentum, maximize=maximize)
+        param._version += 1
 
 
 def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize):

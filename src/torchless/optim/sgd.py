@@ -4,7 +4,7 @@ import numpy as np
 from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _to_scalar, _weight_decay
+from .optimizer import Optimizer, _check_no_grad_scaling, _functional_update, _to_scalar, _weight_decay
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
 from ._update_math import add_scaled_, added, opmath, scaled
@@ -144,6 +144,39 @@ class SGD(Optimizer):
         if not group["nesterov"]:
             return buf
         return grad.add_(buf, alpha=momentum) if group["foreach"] else grad.add(buf, alpha=momentum)
+
+
+@_functional_update
+def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=None, fused=None, grad_scale=None,
+        found_inf=None, *, weight_decay, momentum, lr, dampening, nesterov, maximize):
+    r"""Functional API that performs SGD algorithm computation: updates ``params`` in place from their gradients
+    ``d_p_list``, and each momentum buffer of ``momentum_buffer_list`` (a None entry replaced by a new buffer).
+
+    See :class:`~torchless.optim.SGD` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    if foreach or not fused:  # (PyTorch's foreach kernel wins over fused)
+        _check_no_grad_scaling(grad_scale, found_inf)
+    fused = bool(fused) and not foreach
+    lr = float(lr)
+    # PyTorch's foreach kernel adds a Nesterov momentum into the caller's gradients (unless maximize or weight decay
+    # made new ones)
+    nesterov_into_grads = foreach and nesterov and momentum != 0 and not maximize and weight_decay == 0
+    for i, param in enumerate(params):
+        grad, p, buf = d_p_list[i], param._data, momentum_buffer_list[i]
+        g = as_fused_kernel_pairs(grad._data, p) if fused else grad._data
+        buf = None if buf is None else buf._data
+        if buf is not None and fused:
+            buf = as_fused_kernel_pairs(buf, p)
+        new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=dampening,
+                              weight_decay=float(weight_decay) if fused else weight_decay, nesterov=nesterov,
+                              maximize=maximize, fused=fused)
+        if momentum != 0 and buf is None:
+            momentum_buffer_list[i] = Tensor._wrap(_new_momentum_buffer(new_buf.reshape(p.shape), grad._data, p,
+                                                                        fused))
+        if nesterov_into_grads:
+            add_scaled_(np.atleast_1d(grad._data), new_buf, momentum)
+            grad._version += 1
+        param._version += 1
 
 
 def _requires_grad(value):
