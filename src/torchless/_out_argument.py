@@ -91,6 +91,9 @@ def _call_into(name, out, function, args, kwargs):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     _check_out_overlap(name, targets, _tensors_in((args, tuple(kwargs.values()))))
+    if (name in _DTYPE_CHECKED_FIRST and args and isinstance(args[0], Tensor) and len(targets) == 1
+            and not (args[0].is_complex() and name in _OWN_COMPLEX_RULE)):
+        _check_exact_dtype(name, targets[0], args[0])  # (before the kernel's own refusal of the input's dtype)
     if name in _OUT_DTYPE_COMPUTES and kwargs.get("dtype") is None and len(targets) == 1:
         kwargs = {**kwargs, "dtype": targets[0].dtype}
     result = function(*args, **kwargs)
@@ -171,10 +174,18 @@ _EXACT_DTYPE = {
     **{name: "Found dtype {out} but expected {result}"
        for name in ("abs", "absolute", "neg", "negative", "round", "floor", "ceil", "trunc", "fix", "frac", "sign",
                     "sgn", "clamp", "clamp_min", "clamp_max", "clip", "bitwise_not")},
+    **{name: f"{name} does not support non-boolean outputs." for name in ("signbit", "isposinf", "isneginf")},
+    "nan_to_num": "nan_to_num: dtype of out: {out} should be same as input: {result}",
     "nonzero": "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}",
     "cummax": "expected scalar_type {result} but found {out}",
     "cummin": "expected scalar_type {result} but found {out}",
 }
+
+# Of those unary ops, the ones whose out dtype PyTorch checks against the input's before its kernel refuses an input
+# dtype (abs of a bool tensor into a float out is that mismatch, not "abs_cpu" not implemented for 'Bool')
+_DTYPE_CHECKED_FIRST = frozenset(("abs", "absolute", "round", "floor", "ceil", "trunc", "fix", "frac", "bitwise_not"))
+# (and those with a rule of their own for a complex input: a real result, or a refusal before any dtype check)
+_OWN_COMPLEX_RULE = frozenset(("abs", "absolute", "floor", "ceil", "trunc", "fix"))
 
 
 def _check_exact_dtype(name, target, value):

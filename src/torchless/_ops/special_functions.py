@@ -187,7 +187,8 @@ def ldexp(self, other):
     common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
     if common.kind not in "fc":
         common = _dtype.get_default_dtype().numpy
-    return self._cast(common) * other._cast(common).exp2()
+    # 2 ** other is PyTorch's pow(2.0, other): rounded in other's own floating dtype before the product
+    return self._cast(common) * other.__rpow__(2.0)._cast(common)
 
 
 def heaviside(self, values):
