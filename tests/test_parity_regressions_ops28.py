@@ -121,3 +121,143 @@ def test_abs_of_complex_into_a_float_out():
     out = torchless.empty(0)
     torchless.abs(_to_torchless(x), out=out)
     np.testing.assert_allclose(out.numpy(), torch.abs(x).numpy())
+
+
+@pytest.mark.parametrize("input_dtype, exponent_dtype", [
+    ("float32", "int64"), ("float16", "int32"), ("float64", "int16"), ("float64", "int64")])
+def test_ldexp_of_an_integer_exponent_is_exact(input_dtype, exponent_dtype):
+    # std::ldexp: x * 2^n rounded once, even where 2^n alone would overflow or underflow the input's dtype
+    x = torch.tensor([0.5, 3.0, 0.0, -1.25, 1e-3, 7.0, 1.5, -2.5]).to(getattr(torch, input_dtype))
+    n = torch.tensor([128, -149, 5000, 300, -30, -1080, 1100, 15]).to(getattr(torch, exponent_dtype))
+    expected = torch.ldexp(x, n)
+    got = torchless.ldexp(_to_torchless(x), _to_torchless(n))
+    assert str(got.dtype) == str(expected.dtype).replace("torch", "torchless")
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    with np.errstate(over="ignore"):
+        reference = np.ldexp(x.numpy(), np.clip(n.numpy(), -3000, 3000).astype(np.int32))
+    np.testing.assert_array_equal(got.numpy(), reference)
+
+
+def test_ldexp_beside_a_zero_dim_exponent_powers_in_the_promoted_dtype():
+    # a float64 or half input's 2 is a 0-d tensor of its dtype: beside a 0-d exponent, pow promotes the two
+    x = torch.tensor([1.5, -0.3, 7.0], dtype=torch.float64)
+    for exponent in (torch.tensor(0.75, dtype=torch.float16), torch.tensor(-1.3)):
+        expected = torch.ldexp(x, exponent)
+        got = torchless.ldexp(_to_torchless(x), _to_torchless(exponent))
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-15)
+        np.testing.assert_allclose(got.numpy(), x.numpy() * 2.0 ** float(exponent), rtol=1e-15)
+
+
+def test_ldexp_into_an_integer_out():
+    _raises_as_torch(lambda: torch.ldexp(torch.ones(3), torch.tensor([1, 2, 3]), out=torch.empty(0, dtype=torch.long)),
+                     lambda: torchless.ldexp(torchless.ones(3), torchless.tensor([1, 2, 3]),
+                                             out=torchless.empty(0, dtype=torchless.long)))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32"])
+def test_atan2_is_rounded_once_from_float64(dtype):
+    gen = torch.Generator().manual_seed(2)
+    y = (torch.randn(2000, generator=gen) * 10).to(getattr(torch, dtype))
+    x = torch.randn(2000, generator=gen).to(getattr(torch, dtype))
+    got = torchless.atan2(_to_torchless(y), _to_torchless(x)).numpy()
+    reference = np.arctan2(y.numpy().astype(np.float64), x.numpy().astype(np.float64)).astype(got.dtype)
+    np.testing.assert_array_equal(got, reference)
+    # PyTorch's own kernel is within an ulp of that, and equal to it almost everywhere
+    np.testing.assert_allclose(got, torch.atan2(y, x).numpy(), rtol=2e-3 if dtype == "float16" else 2e-7)
+    assert np.mean(got != torch.atan2(y, x).numpy()) < 0.05
+    one = torchless.tensor([1.0], dtype=getattr(torchless, dtype))
+    assert torchless.atan2(one, one).numpy()[0] == torch.atan2(torch.ones(1), torch.ones(1)).to(y.dtype).item()
+
+
+@pytest.mark.parametrize("shape, dim", [((2, 0), 0), ((0, 3), 1)])
+def test_mode_of_an_empty_complex_result(shape, dim):
+    x = torch.zeros(shape, dtype=torch.complex64)
+    values, indices = torch.mode(x, dim)
+    got = torchless.mode(_to_torchless(x), dim)
+    assert got.values.shape == values.shape and got.indices.shape == indices.shape
+    assert got.values.dtype == torchless.complex64 and got.indices.dtype == torchless.int64
+
+
+def test_mode_of_a_nonempty_complex_tensor_is_still_refused():
+    x = torch.ones(2, 3, dtype=torch.complex64)
+    _raises_as_torch(lambda: torch.mode(x, 1), lambda: torchless.mode(_to_torchless(x), 1))
+
+
+_PROMOTED_CAST_CASES = [
+    ("remainder", "int64", "int64", "bool", True), ("floor_divide", "int64", "int64", "bool", True),
+    ("floor_divide", "int32", "int64", "float32", True), ("fmod", "int64", "int64", "bool", True),
+    ("remainder", "complex64", "float32", "float32", False), ("fmod", "complex64", "float32", "int64", False),
+    ("floor_divide", "complex64", "float32", "float64", False), ("bitwise_or", "float32", "float32", "bool", False),
+    ("bitwise_and", "float64", "int64", "int64", False), ("bitwise_xor", "float16", "int64", "bool", False),
+    ("bitwise_left_shift", "float32", "int64", "int64", False), ("atan2", "complex64", "float32", "float32", False),
+    ("atan2", "int64", "int64", "bool", False), ("atan2", "int64", "int64", "int64", False),
+    ("bitwise_or", "float32", "float32", "float32", False), ("add", "float32", "float32", "int64", False)]
+
+
+@pytest.mark.parametrize("op, a_dtype, b_dtype, out_dtype, zero_divisor", _PROMOTED_CAST_CASES)
+def test_binary_out_checks_the_promoted_cast_before_the_kernel(op, a_dtype, b_dtype, out_dtype, zero_divisor):
+    a = torch.tensor([1, 2, 3]).to(getattr(torch, a_dtype))
+    b = (torch.zeros(3) if zero_divisor else torch.tensor([3, 1, 2])).to(getattr(torch, b_dtype))
+    _raises_as_torch(lambda: getattr(torch, op)(a, b, out=torch.empty(0, dtype=getattr(torch, out_dtype))),
+                     lambda: getattr(torchless, op)(_to_torchless(a), _to_torchless(b),
+                                                    out=torchless.empty(0, dtype=getattr(torchless, out_dtype))))
+
+
+@pytest.mark.parametrize("rounding_mode", ["floor", "trunc"])
+def test_div_rounding_out_checks_the_cast_before_the_zero_divisor(rounding_mode):
+    a = torch.tensor([1, 2, 3])
+    _raises_as_torch(lambda: torch.div(a, 0, rounding_mode=rounding_mode, out=torch.empty(0, dtype=torch.bool)),
+                     lambda: torchless.div(_to_torchless(a), 0, rounding_mode=rounding_mode,
+                                           out=torchless.empty(0, dtype=torchless.bool)))
+
+
+def test_binary_out_broadcasting_error_comes_before_the_cast():
+    _raises_as_torch(lambda: torch.remainder(torch.ones(2), torch.ones(3), out=torch.empty(0, dtype=torch.long)),
+                     lambda: torchless.remainder(torchless.ones(2), torchless.ones(3),
+                                                 out=torchless.empty(0, dtype=torchless.long)))
+
+
+_HALF_SCALAR_OPS = {
+    "mul": lambda L, x, s: x * s, "div": lambda L, x, s: x / s, "torch.mul": lambda L, x, s: L.mul(x, s),
+    "mul_": lambda L, x, s: x.clone().mul_(s), "div_": lambda L, x, s: x.clone().div_(s),
+    "floor": lambda L, x, s: L.div(x, s, rounding_mode="floor"), "trunc": lambda L, x, s: L.div(x, s, rounding_mode="trunc"),
+    "floor_divide": lambda L, x, s: L.floor_divide(x, s), "//": lambda L, x, s: x // s,
+    "scalar first": lambda L, x, s: s * x}
+
+
+@pytest.mark.parametrize("op", list(_HALF_SCALAR_OPS))
+@pytest.mark.parametrize("scalar", [0.1, 1.2311444133449163, -3.7,
+                                    ("float64", 0.1), ("float32", 1.2311444133449163), ("float16", 0.1),
+                                    ("int64", 7), ("float64", -2.5)])
+def test_float16_times_a_scalar_computes_in_float32(op, scalar):
+    # PyTorch's float16 mul/div kernels read a CPU scalar (a Python number, or a 0-d tensor as second operand) at
+    # its own value, in float32, and round the result once
+    gen = torch.Generator().manual_seed(3)
+    x = (torch.randn(4000, generator=gen) * 3).half()
+    x[:3] = torch.tensor([0.0, -0.0, float("inf")])
+    if isinstance(scalar, tuple):
+        theirs = torch.tensor(scalar[1], dtype=getattr(torch, scalar[0]))
+        ours = _to_torchless(theirs)
+    else:
+        theirs = ours = scalar
+    fn = _HALF_SCALAR_OPS[op]
+    expected = fn(torch, x, theirs)
+    got = fn(torchless, _to_torchless(x), ours)
+    assert str(got.dtype) == str(expected.dtype).replace("torch", "torchless")
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_float16_times_a_zero_dim_double_against_a_float32_reference():
+    x = np.array([3.0, 0.5, 6.09375, -1.5], np.float16)
+    expected = (x.astype(np.float32) * np.float32(1.2311444133449163)).astype(np.float16)
+    got = torchless.tensor(x) * torchless.tensor(1.2311444133449163, dtype=torchless.float64)
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_float16_times_a_zero_dim_double_keeps_the_gradient():
+    x = torch.tensor([3.0, 0.5, -1.5], dtype=torch.float16, requires_grad=True)
+    s = torch.tensor(0.1, dtype=torch.float64)
+    (x * s).sum().backward()
+    tx = _to_torchless(x)
+    (tx * _to_torchless(s)).sum().backward()
+    np.testing.assert_array_equal(tx.grad.numpy(), x.grad.numpy())
