@@ -261,3 +261,12 @@ def test_float16_times_a_zero_dim_double_keeps_the_gradient():
     tx = _to_torchless(x)
     (tx * _to_torchless(s)).sum().backward()
     np.testing.assert_array_equal(tx.grad.numpy(), x.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["digamma", "erf", "erfc", "erfinv", "i0", "lgamma", "logit"])
+def test_real_only_unary_ops_check_a_complex_cast_before_their_kernel(op):
+    x = torch.tensor([0.5 + 0.5j, 0.2 - 0.1j], dtype=torch.complex64)
+    _raises_as_torch(lambda: getattr(torch, op)(x, out=torch.empty(0)),
+                     lambda: getattr(torchless, op)(_to_torchless(x), out=torchless.empty(0)))
+    _raises_as_torch(lambda: getattr(torch, op)(x, out=torch.empty(0, dtype=torch.complex64)),
+                     lambda: getattr(torchless, op)(_to_torchless(x), out=torchless.empty(0, dtype=torchless.complex64)))

@@ -93,6 +93,9 @@ def _call_into(name, out, function, args, kwargs):
     _check_out_overlap(name, targets, _tensors_in((args, tuple(kwargs.values()))))
     if name == "ldexp" and len(targets) == 1 and targets[0]._data.dtype.kind in "biu":
         raise RuntimeError(f"ldexp can't be cast to the desired output type {targets[0].dtype.scalar_name}")
+    if (name in _REAL_KERNELS_CAST_CHECKED_FIRST and args and isinstance(args[0], Tensor) and len(targets) == 1
+            and args[0]._data.dtype.kind == "c" and not _dtype.can_cast(args[0]._data.dtype, targets[0]._data.dtype)):
+        raise _cast_error(args[0]._data.dtype, targets[0]._data.dtype)
     if name in _PROMOTED_CAST_CHECKED_FIRST and len(args) >= 2 and len(targets) == 1:
         _check_promoted_cast(name, targets[0], args[0], args[1], kwargs)
     if (name in _DTYPE_CHECKED_FIRST and args and isinstance(args[0], Tensor) and len(targets) == 1
@@ -198,6 +201,8 @@ _PROMOTED_CAST_CHECKED_FIRST = frozenset((
     "remainder fmod floor_divide div divide true_divide bitwise_and bitwise_or bitwise_xor bitwise_left_shift "
     "bitwise_right_shift atan2 arctan2").split())
 _INTEGERS_TO_FLOAT = frozenset(("atan2", "arctan2", "true_divide"))
+# The unary ops without a complex kernel whose complex input into a real out is that cast's error, not the kernel's
+_REAL_KERNELS_CAST_CHECKED_FIRST = frozenset("digamma erf erfc erfinv i0 lgamma logit".split())
 
 
 def _check_promoted_cast(name, target, a, b, kwargs):
@@ -221,8 +226,12 @@ def _check_promoted_cast(name, target, a, b, kwargs):
                                    or name in ("div", "divide") and kwargs.get("rounding_mode") is None):
         promoted = _dtype.get_default_dtype().numpy
     if not _dtype.can_cast(promoted, target._data.dtype):
-        raise RuntimeError(f"result type {_dtype.from_numpy_dtype(promoted).scalar_name} can't be cast to the "
-                           f"desired output type {_dtype.from_numpy_dtype(target._data.dtype).scalar_name}")
+        raise _cast_error(promoted, target._data.dtype)
+
+
+def _cast_error(source, destination):
+    return RuntimeError(f"result type {_dtype.from_numpy_dtype(source).scalar_name} can't be cast to the desired "
+                        f"output type {_dtype.from_numpy_dtype(destination).scalar_name}")
 
 
 def _check_exact_dtype(name, target, value):
@@ -257,8 +266,7 @@ def warn_resized_output(shape, required_shape):
 def _write(target, value):
     source, destination = value._data.dtype, target._data.dtype
     if not _dtype.can_cast(source, destination):
-        raise RuntimeError(f"result type {_dtype.from_numpy_dtype(source).scalar_name} can't be cast to the desired "
-                           f"output type {_dtype.from_numpy_dtype(destination).scalar_name}")
+        raise _cast_error(source, destination)
     if target._data.shape != value._data.shape:
         if target._data.size:
             warn_resized_output(target._data.shape, value._data.shape)
