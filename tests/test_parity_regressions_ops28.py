@@ -270,3 +270,16 @@ def test_real_only_unary_ops_check_a_complex_cast_before_their_kernel(op):
                      lambda: getattr(torchless, op)(_to_torchless(x), out=torchless.empty(0)))
     _raises_as_torch(lambda: getattr(torch, op)(x, out=torch.empty(0, dtype=torch.complex64)),
                      lambda: getattr(torchless, op)(_to_torchless(x), out=torchless.empty(0, dtype=torchless.complex64)))
+
+
+@pytest.mark.parametrize("norm", [
+    lambda L, t: t.norm(p=1, dim=1), lambda L, t: L.linalg.vector_norm(t, 1),
+    lambda L, t: L.linalg.vector_norm(t, float("inf"), dim=1), lambda L, t: L.linalg.vector_norm(t, -float("inf"))])
+def test_vector_norm_gradient_at_nan_is_sgn_of_nan(norm):
+    # PyTorch's norm_backward multiplies by sgn(x), 0 at NaN (NumPy's sign is NaN there)
+    x = torch.tensor([[1.0, -3.0, 3.0], [float("nan"), 1.0, -5.0]], dtype=torch.float64, requires_grad=True)
+    norm(torch, x).sum().backward()
+    tx = _to_torchless(x)
+    norm(torchless, tx).sum().backward()
+    np.testing.assert_array_equal(tx.grad.numpy(), x.grad.numpy())
+    assert not np.isnan(tx.grad.numpy()[1, 0])
