@@ -91,6 +91,16 @@ def _call_into(name, out, function, args, kwargs):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     _check_out_overlap(name, targets, _tensors_in((args, tuple(kwargs.values()))))
+    if name == "ldexp" and len(targets) == 1 and targets[0]._data.dtype.kind in "biu":
+        raise RuntimeError(f"ldexp can't be cast to the desired output type {targets[0].dtype.scalar_name}")
+    if (name in _REAL_KERNELS_CAST_CHECKED_FIRST and args and isinstance(args[0], Tensor) and len(targets) == 1
+            and args[0]._data.dtype.kind == "c" and not _dtype.can_cast(args[0]._data.dtype, targets[0]._data.dtype)):
+        raise _cast_error(args[0]._data.dtype, targets[0]._data.dtype)
+    if name in _PROMOTED_CAST_CHECKED_FIRST and len(args) >= 2 and len(targets) == 1:
+        _check_promoted_cast(name, targets[0], args[0], args[1], kwargs)
+    if (name in _DTYPE_CHECKED_FIRST and args and isinstance(args[0], Tensor) and len(targets) == 1
+            and not (args[0].is_complex() and name in _OWN_COMPLEX_RULE)):
+        _check_exact_dtype(name, targets[0], args[0])  # (before the kernel's own refusal of the input's dtype)
     if name in _OUT_DTYPE_COMPUTES and kwargs.get("dtype") is None and len(targets) == 1:
         kwargs = {**kwargs, "dtype": targets[0].dtype}
     result = function(*args, **kwargs)
@@ -171,10 +181,57 @@ _EXACT_DTYPE = {
     **{name: "Found dtype {out} but expected {result}"
        for name in ("abs", "absolute", "neg", "negative", "round", "floor", "ceil", "trunc", "fix", "frac", "sign",
                     "sgn", "clamp", "clamp_min", "clamp_max", "clip", "bitwise_not")},
+    **{name: f"{name} does not support non-boolean outputs." for name in ("signbit", "isposinf", "isneginf")},
+    "nan_to_num": "nan_to_num: dtype of out: {out} should be same as input: {result}",
     "nonzero": "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}",
     "cummax": "expected scalar_type {result} but found {out}",
     "cummin": "expected scalar_type {result} but found {out}",
 }
+
+# Of those unary ops, the ones whose out dtype PyTorch checks against the input's before its kernel refuses an input
+# dtype (abs of a bool tensor into a float out is that mismatch, not "abs_cpu" not implemented for 'Bool')
+_DTYPE_CHECKED_FIRST = frozenset(("abs", "absolute", "round", "floor", "ceil", "trunc", "fix", "frac", "bitwise_not"))
+# (and those with a rule of their own for a complex input: a real result, or a refusal before any dtype check)
+_OWN_COMPLEX_RULE = frozenset(("abs", "absolute", "floor", "ceil", "trunc", "fix"))
+
+# The binary ops whose kernels refuse some dtypes (or an integer zero divisor) after PyTorch's TensorIterator has
+# checked that their promoted dtype casts to out's: floor_divide(ints, 0, out=<bool>) is that cast's error; those
+# of the second set promote integers to the default float dtype (div without a rounding mode)
+_PROMOTED_CAST_CHECKED_FIRST = frozenset((
+    "remainder fmod floor_divide div divide true_divide bitwise_and bitwise_or bitwise_xor bitwise_left_shift "
+    "bitwise_right_shift atan2 arctan2").split())
+_INTEGERS_TO_FLOAT = frozenset(("atan2", "arctan2", "true_divide"))
+# The unary ops without a complex kernel whose complex input into a real out is that cast's error, not the kernel's
+_REAL_KERNELS_CAST_CHECKED_FIRST = frozenset("digamma erf erfc erfinv i0 lgamma logit".split())
+
+
+def _check_promoted_cast(name, target, a, b, kwargs):
+    import numbers
+
+    import numpy as np
+
+    from ._info import result_type
+    from ._tensor import Tensor
+
+    operands = (a, b)
+    if not all(isinstance(v, (Tensor, numbers.Number)) for v in operands) or not any(isinstance(v, Tensor)
+                                                                                     for v in operands):
+        return  # (the parser's error, raised by the call)
+    try:
+        np.broadcast_shapes(*(v._data.shape for v in operands if isinstance(v, Tensor)))
+    except ValueError:
+        return  # (the broadcasting error comes first, raised by the call)
+    promoted = result_type(a, b).numpy
+    if promoted.kind in "biu" and (name in _INTEGERS_TO_FLOAT
+                                   or name in ("div", "divide") and kwargs.get("rounding_mode") is None):
+        promoted = _dtype.get_default_dtype().numpy
+    if not _dtype.can_cast(promoted, target._data.dtype):
+        raise _cast_error(promoted, target._data.dtype)
+
+
+def _cast_error(source, destination):
+    return RuntimeError(f"result type {_dtype.from_numpy_dtype(source).scalar_name} can't be cast to the desired "
+                        f"output type {_dtype.from_numpy_dtype(destination).scalar_name}")
 
 
 def _check_exact_dtype(name, target, value):
@@ -209,8 +266,7 @@ def warn_resized_output(shape, required_shape):
 def _write(target, value):
     source, destination = value._data.dtype, target._data.dtype
     if not _dtype.can_cast(source, destination):
-        raise RuntimeError(f"result type {_dtype.from_numpy_dtype(source).scalar_name} can't be cast to the desired "
-                           f"output type {_dtype.from_numpy_dtype(destination).scalar_name}")
+        raise _cast_error(source, destination)
     if target._data.shape != value._data.shape:
         if target._data.size:
             warn_resized_output(target._data.shape, value._data.shape)

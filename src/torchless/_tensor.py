@@ -982,14 +982,30 @@ class Tensor:
             raise
 
     def _half_scalar_binary(self, other, fn, reverse=False, **params):
-        """``fn`` of a float16 tensor and a Python float or int as PyTorch computes it: the scalar converted to
-        float32, the result rounded once to float16; None for any other operand (left to ``_binary``)."""
+        """``fn`` of a float16 tensor and a scalar (see ``_opmath_scalar``) as PyTorch computes it: the scalar
+        converted to float32, the result rounded once to float16; None for any other operand (left to
+        ``_binary``)."""
+        scalar = self._opmath_scalar(other)
+        if scalar is None or reverse and isinstance(other, Tensor):
+            return None
+        node = arithmetic.HALF_WITH_OPMATH_SCALAR[fn]
+        return node.apply(scalar, self, **params) if reverse else node.apply(self, scalar, **params)
+
+    def _opmath_scalar(self, other):
+        """``other`` as the float32 scalar PyTorch's float16 kernels of mul and div (rounded too) read beside this
+        float16 tensor: a Python float or int, or a 0-d real tensor beside a dimensioned one (a CPU scalar, whose
+        own value they read) unless its gradient is wanted; else None."""
+        if isinstance(other, Tensor):
+            from .autograd.graph import records
+
+            if other._data.ndim or not self._data.ndim or other._data.dtype.kind not in "biuf" or records(other):
+                return None
+            with np.errstate(over="ignore"):
+                return Tensor._wrap(other._data.astype(np.float32))
         if type(other) is not float and not (type(other) is int and -2**63 <= other < 2**63):
             return None
         with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
-            scalar = number_operand(other, np.float32)
-        node = arithmetic.HALF_WITH_OPMATH_SCALAR[fn]
-        return node.apply(scalar, self, **params) if reverse else node.apply(self, scalar, **params)
+            return number_operand(other, np.float32)
 
     def _rbinary(self, other, fn, **params):
         a, b = self._operands(other)

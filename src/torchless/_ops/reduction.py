@@ -6,6 +6,7 @@ from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
+from .unary import sign
 
 
 def half_accumulated(fn, a, **kwargs):
@@ -457,13 +458,13 @@ class VectorNorm(ContiguousResult):
         if not self.keepdim and self.axes != ():
             axes = tuple(range(a.ndim)) if self.axes is None else self.axes
             grad, norm = np.expand_dims(grad, axes), np.expand_dims(norm, axes)
-        if p == 1:
-            return (np.sign(a) * grad,)
+        if p == 1:  # (PyTorch's sgn: 0 at NaN)
+            return (sign(a) * grad,)
         if np.isinf(p):  # as amax/amin of |x|, NaN counting as a maximum
             magnitude = np.abs(a)
             chosen = (magnitude == norm) | np.isnan(magnitude)
             count = np.sum(chosen, axis=self.axes, keepdims=True).astype(grad.dtype)  # an int count would promote
-            return (np.sign(a) * (grad / count) * chosen,)
+            return (sign(a) * (grad / count) * chosen,)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             if p < 1:
                 scaled = np.where(a == 0, 0, np.sign(a) * np.abs(a) ** (p - 1))

@@ -69,7 +69,7 @@ def erfinv_approx(x):
     p_inner, p_outer = np.zeros_like(t), np.zeros_like(t)
     for c_inner, c_outer in zip(inner, outer):
         p_inner, p_outer = p_inner * t + c_inner, p_outer * t + c_outer
-    y = np.where(central, p_inner, p_outer) * x
+    y = np.asarray(np.where(central, p_inner, p_outer) * x)  # (an array even for a 0-d x, for the tail's writes)
     tail = w > _ERFINV_POLYNOMIAL_MAX_W
     if tail.any():
         with np.errstate(divide="ignore"):

@@ -8,7 +8,6 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._tensor import Tensor
-from .._type_promotion import result_dtype
 from ..autograd.graph import Node, records
 from ..autograd.saved_values import SavedInput, saved_result
 from ._util import raise_if_not_broadcastable, required_tensor
@@ -179,15 +178,41 @@ def float_power(self, exponent):
 
 
 def ldexp(self, other):
-    """``input * 2 ** other``, in a floating dtype."""
+    """``input * 2 ** other``: exactly (std::ldexp) for an integer ``other`` beside a floating input, else the product
+    with PyTorch's pow(2, other), in other's dtype beside an integer or float32 input, else in the dtype promoted
+    with the input's (2 is then a 0-d tensor of the input's dtype)."""
     required_tensor(other, "ldexp", "other", 1)
-    if other._data.dtype == np.bool_ and self._data.dtype.kind == "f":  # (an integer input takes a bool exponent)
-        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
-    # in the promoted dtype (float16 with int16 stays float16), the default float one for integers
-    common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
-    if common.kind not in "fc":
-        common = _dtype.get_default_dtype().numpy
-    return self._cast(common) * other._cast(common).exp2()
+    if other._data.dtype.kind in "biu" and self._data.dtype.kind == "f":
+        if other._data.dtype == np.bool_:
+            raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+        return _ldexp_integer_exponent(self, other)
+    if self._data.dtype.kind in "biu" or self._data.dtype == np.float32:
+        return self * other.__rpow__(2.0)
+    from .._creation import tensor
+
+    return self * tensor(2.0, dtype=self.dtype).pow(other)
+
+
+def _ldexp_integer_exponent(self, other):
+    """x * 2^n rounded once, as std::ldexp: the product with three powers of two of the same sign, each a normal
+    number, so that only the last product can leave the normal range. PyTorch's kernel writes into an
+    empty_like(input), so a broadcast result larger than the input warns as a resized out does."""
+    from .._out_argument import warn_resized_output
+
+    raise_if_not_broadcastable(self, other)
+    shape = np.broadcast_shapes(self._data.shape, other._data.shape)
+    if shape != self._data.shape and self._data.size:
+        warn_resized_output(self._data.shape, shape)
+    dtype = self._data.dtype
+    limit = 3 * (np.finfo(dtype).maxexp - 2)  # (beyond it every result is 0 or infinite)
+    n = np.clip(other._data, -limit, limit).astype(np.int32)
+    thirds = (n // 3, n // 3, n - 2 * (n // 3))
+    # (the last third is the largest in magnitude for a negative n: rounding may happen only there)
+    result = self
+    with np.errstate(over="ignore", under="ignore"):  # (an infinite or zero result, silently as in PyTorch)
+        for part in thirds:
+            result = result * Tensor._wrap(np.ldexp(np.ones((), dtype), part))
+    return result
 
 
 def heaviside(self, values):

@@ -506,31 +506,34 @@ class Logit(Node):
 
     def forward(self, a, eps=None):
         self.a, self.eps = a, eps
-        x = a if eps is None else np.clip(a, eps, 1 - eps).astype(a.dtype, copy=False)
+        # (PyTorch's clamp is x < eps ? eps : x > 1 - eps ? 1 - eps : x, so an eps above 1/2 sends x to either end)
+        x = a if eps is None else np.where(a < eps, eps, np.where(a > 1 - eps, 1 - eps, a)).astype(a.dtype, copy=False)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x / (1 - x))
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
+    def _outside(self):
+        """Where the gradient is not the formula's, and its value there: 0 outside [eps, 1 - eps], NaN outside
+        [0, 1] without eps (a negative eps is none to PyTorch's kernels)."""
+        a = self.a
+        if self.eps is None or self.eps < 0:
+            return (a < 0) | (a > 1), np.nan
+        return (a < self.eps) | (a > 1 - self.eps), 0
+
     def backward(self, grad):
         a = self.a
         with np.errstate(divide="ignore", invalid="ignore"):
-            g = grad / (a * (1 - a))
-        if self.eps is None:
-            outside, fill = (a < 0) | (a > 1), np.nan
-        else:
-            outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
+            # (at 0 and 1 PyTorch's kernel answers grad * inf: +inf at -0.0 too, where the formula's sign is -)
+            g = np.where((a == 0) | (a == 1), grad * np.asarray(np.inf, grad.dtype), grad / (a * (1 - a)))
+        outside, fill = self._outside()
         return (np.where(outside, np.asarray(fill, g.dtype), g),)
 
     def backward_graph(self, grad):
         from .shape import Where
 
-        a = self.a
-        x = self.graph_input(0, a)
-        if self.eps is None:
-            outside, fill = (a < 0) | (a > 1), np.nan
-        else:
-            outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
+        x = self.graph_input(0, self.a)
+        outside, fill = self._outside()
         return (Where.apply(grad._wrap(np.asarray(fill, grad._data.dtype)), grad / (x * (1 - x)), condition=outside),)
 
 

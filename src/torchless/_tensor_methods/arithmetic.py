@@ -41,6 +41,17 @@ def _trunc_divide(x, y):
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
+def _with_opmath_divisor(divide, divisor):
+    """``divide`` of a float16 tensor by a scalar as PyTorch's kernels compute it: in float32, by the scalar's
+    float32 value (not its float16 one), rounded once to float16; ``divide`` itself without such a ``divisor``."""
+    if divisor is None:
+        return divide
+    return lambda x, _: divide(x.astype(np.float32), divisor._data).astype(np.float16)
+
+
+_ROUNDED_DIVISIONS = (np.floor_divide, _trunc_divide)
+
+
 class ArithmeticMethods:
     def __add__(self, other):
         return self._binary(other, arithmetic.Add)
@@ -127,6 +138,8 @@ class ArithmeticMethods:
             raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
         if reverse:
             a, b = b, a
+        elif fn in _ROUNDED_DIVISIONS and self._data.dtype == np.float16:
+            fn = _with_opmath_divisor(fn, self._opmath_scalar(other))
         # PyTorch's integer kernels refuse a zero divisor (NumPy gives 0), unless there is nothing to compute.
         if divides and a._data.dtype.kind in "iu" and a._data.size and not b._data.all():
             raise RuntimeError("ZeroDivisionError")

@@ -17,6 +17,14 @@ from ._arguments import (
 )
 
 
+def _round_decimals(x, decimals):
+    """``x`` rounded to ``decimals`` places; a half one scaled and rounded in float32, as PyTorch's kernel does (its
+    opmath type), then rounded once to half."""
+    if x.dtype == np.float16:
+        return x.astype(np.float32).round(decimals).astype(np.float16)
+    return x.round(decimals)
+
+
 def _elementwise_extremum(a, b, largest):
     a, b = a._operands(b)
     a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
@@ -265,7 +273,7 @@ class PointwiseMethods:
             raise TypeError("round(): decimals must be an int")
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
-        return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
+        return self._step(lambda x: _memory_format.preserving(_round_decimals(x, decimals), x), "RoundBackward1")
 
     def masked_fill(self, mask, value):
         return differentiable_result(self._masked_filled(mask, value))
