@@ -628,7 +628,8 @@ def _checkpoint_error_named(error_type):
     IndexError...); None for a type that cannot be mixed into one."""
     try:
         return type(error_type.__name__, (CheckpointError, error_type),
-                    {"__module__": error_type.__module__, "__init__": error_type.__init__, "__str__": error_type.__str__})
+                    {"__module__": error_type.__module__, "__init__": error_type.__init__,
+                     "__str__": error_type.__str__})
     except TypeError:
         return None
 
@@ -1020,9 +1021,9 @@ class _ArchiveReader(_Reader):
         data = self._entry("data.pkl").tobytes()
         if self._weights_only and data[:1] == pickle.PROTO and data[1:2] != b"\x02":
             warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
-                                "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not support "
-                                "all instructions implemented by this protocol, please file an issue for adding "
-                                "support if you encounter this.")
+                                "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not "
+                                "support all instructions implemented by this protocol, please file an issue for "
+                                "adding support if you encounter this.")
         _check_opcodes(data, allowed=self._allowed_opcodes())
         # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
         return self._convert(self._unpickle(data, eager=not self._weights_only))
@@ -1258,12 +1259,12 @@ class _ParameterData:
 
 
 class _TorchPickler(pickle._Pickler):
-    """Pickles any object (protocol 2 by default) as torch.save does: tensors as calls of ``torch._utils._rebuild_tensor_v2``
-    on storage ids (the storages collected in the _StorageTable ``storages``), Parameters, dtypes, devices and
-    ``torch.Size`` as PyTorch's, and torchless's classes and functions under PyTorch's names (a torchless
-    ``Conv2d`` as ``torch.nn.modules.conv.Conv2d``), so that ``torch.load`` rebuilds PyTorch's objects. With
-    ``legacy``, storage ids as the legacy format writes them. (The pure-Python pickler, whose ``save_global``
-    can name a global without importing it.)"""
+    """Pickles any object (protocol 2 by default) as torch.save does: tensors as calls of
+    ``torch._utils._rebuild_tensor_v2`` on storage ids (the storages collected in the _StorageTable ``storages``),
+    Parameters, dtypes, devices and ``torch.Size`` as PyTorch's, and torchless's classes and functions under PyTorch's
+    names (a torchless ``Conv2d`` as ``torch.nn.modules.conv.Conv2d``), so that ``torch.load`` rebuilds PyTorch's
+    objects. With ``legacy``, storage ids as the legacy format writes them. (The pure-Python pickler, whose
+    ``save_global`` can name a global without importing it.)"""
 
     def __init__(self, stream, storages, legacy=False, protocol=2):
         from .nn.modules.rnn import RNNBase

@@ -277,9 +277,9 @@ class _Encoder:
 
 
 class _StorageTable:
-    """The storages torch.save would write for ``tensors``: tensors viewing one memory share its storage, each at its offset and with its strides, so that they
-    load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
-    storage of its own."""
+    """The storages torch.save would write for ``tensors``: tensors viewing one memory share its storage, each at
+    its offset and with its strides, so that they load as views of one storage again; a tensor whose layout a
+    storage cannot express (negative strides) gets a storage of its own."""
 
     def __init__(self, tensors=()):
         self.arrays = []  # each storage's elements, 1-D
@@ -391,16 +391,16 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
         pickle_protocol (int): the pickle protocol of the object's pickle in PyTorch's format (2 by default, as
             in PyTorch; a weights-only ``torch.load`` reads protocols up to 3).
-        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (storages aligned to 64 bytes), which ``torch.load`` reads: weights-only for tensors, state dicts and plain
-            data; whole objects with ``weights_only=False``, torchless's classes and functions as PyTorch's of
-            the same names (a torchless model loads as the PyTorch model); or ``"torchless"`` for torchless's
-            own format, JSON and ``.npy`` arrays, which pickles only whole objects. In both, each storage (the
-            memory tensors view) is written once, whole, as torch.save writes it, with each tensor's offset and
-            strides in it.
+        format (str): ``"torch"`` (default) for the zip format of ``torch.save`` (storages aligned to 64 bytes), which
+            ``torch.load`` reads: weights-only for tensors, state dicts and plain data; whole objects with
+            ``weights_only=False``, torchless's classes and functions as PyTorch's of the same names (a torchless model
+            loads as the PyTorch model); or ``"torchless"`` for torchless's own format, JSON and ``.npy`` arrays, which
+            pickles only whole objects. In both, each storage (the memory tensors view) is written once, whole, as
+            torch.save writes it, with each tensor's offset and strides in it.
 
     ``pickle_module`` is accepted for PyTorch compatibility and ignored, as is ``pickle_protocol`` in torchless's
-    format; in PyTorch's format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip) format, and
-    ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
+    format; in PyTorch's format, ``_use_new_zipfile_serialization=False`` writes torch.save's legacy (non-zip)
+    format, and ``_disable_byteorder_record`` leaves out the ``byteorder`` record, as in PyTorch.
 
     Raises:
         pickle.PicklingError, AttributeError: an object pickle cannot save (a lambda, a local class).

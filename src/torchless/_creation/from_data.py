@@ -414,8 +414,9 @@ def _spans_its_owner(array):
     transpose of a fresh array): that memory is then already the storage PyTorch would make (a view of one of
     its own costs 8 us more)."""
     owner = array.base
-    return (type(owner) is np.ndarray and owner.base is None and owner.nbytes == array.nbytes
-            and owner.flags.c_contiguous and owner.__array_interface__["data"][0] == array.__array_interface__["data"][0])
+    return (type(owner) is np.ndarray and owner.base is None and owner.flags.c_contiguous
+            and owner.nbytes == array.nbytes
+            and owner.__array_interface__["data"][0] == array.__array_interface__["data"][0])
 
 
 def _own_storage_view(array):

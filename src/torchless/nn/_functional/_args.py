@@ -25,9 +25,10 @@ _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python are named 
 
 # torchless's stand-ins for PyTorch's C++ classes, which PyTorch prints with their module (``torch.dtype``): the
 # compiled one, ``torch._C.Generator`` (``torch.Generator``'s own name), with its private module
-_NAMED_WITH_MODULE = {"dtype": "torchless.dtype", "device": "torchless.device", "Generator": "torchless._C.Generator",
-                      "layout": "torchless.layout", "Size": "torchless.Size", "memory_format": "torchless.memory_format",
-                      "finfo": "torchless.finfo", "iinfo": "torchless.iinfo"}
+_NAMED_WITH_MODULE = {"dtype": "torchless.dtype", "device": "torchless.device",
+                      "Generator": "torchless._C.Generator", "layout": "torchless.layout", "Size": "torchless.Size",
+                      "memory_format": "torchless.memory_format", "finfo": "torchless.finfo",
+                      "iinfo": "torchless.iinfo"}
 
 
 def _tp_name(value):

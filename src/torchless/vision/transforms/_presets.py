@@ -1,5 +1,6 @@
 """The evaluation transforms of torchvision's pretrained classification and segmentation weights
-(``torchvision.transforms._presets``), which ``weights.transforms()`` builds. Like torchvision's, a private module: reach them through the weights."""
+(``torchvision.transforms._presets``), which ``weights.transforms()`` builds. Like torchvision's, a private module:
+reach them through the weights."""
 from ... import float32, nn
 from ..._tensor import Tensor
 from . import functional as F
