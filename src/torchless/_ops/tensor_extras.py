@@ -90,16 +90,7 @@ def storage_layout(array):
             return elements, offset, tuple(s // itemsize for s in array.strides)
     elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
         return array.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
-    return array.copy(order="C").reshape(-1), 0, contiguous_strides(array.shape)
-
-
-def contiguous_strides(shape):
-    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
+    return array.copy(order="C").reshape(-1), 0, tuple(_memory_format.strides_for(array.shape, _memory_format.contiguous_format))
 
 
 def storage_offset(self):
