@@ -90,7 +90,8 @@ def storage_layout(array):
             return elements, offset, tuple(s // itemsize for s in array.strides)
     elif expressible:  # an empty tensor keeps its strides, as torch.save keeps them
         return array.reshape(-1), 0, tuple(s // itemsize for s in array.strides)
-    return array.copy(order="C").reshape(-1), 0, tuple(_memory_format.strides_for(array.shape, _memory_format.contiguous_format))
+    c_strides = _memory_format.strides_for(array.shape, _memory_format.contiguous_format)
+    return array.copy(order="C").reshape(-1), 0, tuple(c_strides)
 
 
 def storage_offset(self):
