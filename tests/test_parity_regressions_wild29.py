@@ -22,12 +22,16 @@ DCGAN and style transfer run in float64 (``torch.set_default_dtype``): in float3
 bit of a sum (Adam's first step moves every weight by ``lr`` whatever the sign of a gradient of the order of
 float32's rounding, LBFGS's line searches follow their first evaluations), so the two libraries' float32 runs
 drift apart after a step or two; in float64 they agree to the last printed digit.
+
+Fixed on the way: ``torch.set_grad_enabled(mode)`` echoed an object address at the prompt where PyTorch's shows
+``torch.autograd.grad_mode.set_grad_enabled(mode=True)``.
 """
 import re
 import textwrap
 
 import pytest
 
+import torchless
 from helpers import run_python
 
 torch = pytest.importorskip("torch")
@@ -1830,3 +1834,17 @@ def test_pytorch_examples_super_resolution_fast_neural_style_and_imagenet_accura
             progress.display(i + 1)
         print(top1.avg, top5.sum, acc1)
     """)
+
+
+def test_set_grad_enabled_echoes_its_mode_as_pytorchs():
+    """The transfer learning tutorial's ``torch.set_grad_enabled(phase == 'train')`` typed at a prompt echoes
+    ``torch.autograd.grad_mode.set_grad_enabled(mode=...)``; torchless's showed an object address."""
+    def echoed(lib):
+        try:
+            return [(repr(lib.set_grad_enabled(mode)), str(lib.set_grad_enabled(mode)), lib.is_grad_enabled())
+                    for mode in (False, True)]
+        finally:
+            lib.set_grad_enabled(True)
+
+    assert [(r.replace("torchless.", "torch."), s.replace("torchless.", "torch."), enabled)
+            for r, s, enabled in echoed(torchless)] == echoed(torch)
