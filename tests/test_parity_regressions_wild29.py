@@ -14,6 +14,8 @@ accuracies as the authors format them) and, within float32's precision, the tens
   LBFGS and transfer learning's fine-tuning loop (torchvision's resnet18: PyTorch's side, run without
   torchvision, builds it from torchvision's source), pruning, and per-sample gradients and model ensembling with
   ``torch.func``.
+- d2l.ai, "Computer Vision": anchor boxes and their targets, non-maximum suppression, SSD's prediction layers
+  and loss, FCN's bilinear upsampling kernel.
 - pytorch/examples: super_resolution's model (orthogonal init, PixelShuffle), fast_neural_style's transformer net
   and loss (reflection padding, instance norm, nearest upsampling, batched Gram matrices) and imagenet's
   ``accuracy`` (top-k) with its AverageMeter and ProgressMeter.
@@ -1833,6 +1835,282 @@ def test_pytorch_examples_super_resolution_fast_neural_style_and_imagenet_accura
             top5.update(acc5[0], output.size(0))
             progress.display(i + 1)
         print(top1.avg, top5.sum, acc1)
+    """)
+
+
+def test_d2l_computer_vision_chapter_anchor_boxes_ssd_and_fcn(tmp_path, monkeypatch):
+    """Bounding boxes, anchor boxes (multibox_prior, box_iou, multibox_target, nms, multibox_detection), SSD's
+    prediction layers and loss, and FCN's bilinear kernel for a transposed convolution."""
+    _same_program(tmp_path, monkeypatch, """
+        import torch
+        from torch import nn
+        from torch.nn import functional as F
+        torch.set_printoptions(2)
+        torch.manual_seed(0)
+
+        def box_corner_to_center(boxes):
+            x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+            cx = (x1 + x2) / 2
+            cy = (y1 + y2) / 2
+            w = x2 - x1
+            h = y2 - y1
+            boxes = torch.stack((cx, cy, w, h), axis=-1)
+            return boxes
+
+        def box_center_to_corner(boxes):
+            cx, cy, w, h = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+            x1 = cx - 0.5 * w
+            y1 = cy - 0.5 * h
+            x2 = cx + 0.5 * w
+            y2 = cy + 0.5 * h
+            boxes = torch.stack((x1, y1, x2, y2), axis=-1)
+            return boxes
+
+        dog_bbox, cat_bbox = [60.0, 45.0, 378.0, 516.0], [400.0, 112.0, 655.0, 493.0]
+        boxes = torch.tensor((dog_bbox, cat_bbox))
+        print(box_center_to_corner(box_corner_to_center(boxes)) == boxes)
+
+        def multibox_prior(data, sizes, ratios):
+            in_height, in_width = data.shape[-2:]
+            device, num_sizes, num_ratios = data.device, len(sizes), len(ratios)
+            boxes_per_pixel = (num_sizes + num_ratios - 1)
+            size_tensor = torch.tensor(sizes, device=device)
+            ratio_tensor = torch.tensor(ratios, device=device)
+            offset_h, offset_w = 0.5, 0.5
+            steps_h = 1.0 / in_height
+            steps_w = 1.0 / in_width
+            center_h = (torch.arange(in_height, device=device) + offset_h) * steps_h
+            center_w = (torch.arange(in_width, device=device) + offset_w) * steps_w
+            shift_y, shift_x = torch.meshgrid(center_h, center_w, indexing='ij')
+            shift_y, shift_x = shift_y.reshape(-1), shift_x.reshape(-1)
+            w = torch.cat((size_tensor * torch.sqrt(ratio_tensor[0]),
+                           sizes[0] * torch.sqrt(ratio_tensor[1:])))\\
+                           * in_height / in_width
+            h = torch.cat((size_tensor / torch.sqrt(ratio_tensor[0]),
+                           sizes[0] / torch.sqrt(ratio_tensor[1:])))
+            anchor_manipulations = torch.stack((-w, -h, w, h)).T.repeat(
+                                                in_height * in_width, 1) / 2
+            out_grid = torch.stack([shift_x, shift_y, shift_x, shift_y],
+                        dim=1).repeat_interleave(boxes_per_pixel, dim=0)
+            output = out_grid + anchor_manipulations
+            return output.unsqueeze(0)
+
+        h, w = 56, 72
+        X = torch.rand(size=(1, 3, h, w))
+        Y = multibox_prior(X, sizes=[0.75, 0.5, 0.25], ratios=[1, 2, 0.5])
+        print(Y.shape)
+        boxes = Y.reshape(h, w, 5, 4)
+        print(boxes[25, 25, 0, :])
+
+        def box_iou(boxes1, boxes2):
+            box_area = lambda boxes: ((boxes[:, 2] - boxes[:, 0]) *
+                                      (boxes[:, 3] - boxes[:, 1]))
+            areas1 = box_area(boxes1)
+            areas2 = box_area(boxes2)
+            inter_upperlefts = torch.max(boxes1[:, None, :2], boxes2[:, :2])
+            inter_lowerrights = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+            inters = (inter_lowerrights - inter_upperlefts).clamp(min=0)
+            inter_areas = inters[:, :, 0] * inters[:, :, 1]
+            union_areas = areas1[:, None] + areas2 - inter_areas
+            return inter_areas / union_areas
+
+        def assign_anchor_to_bbox(ground_truth, anchors, device, iou_threshold=0.5):
+            num_anchors, num_gt_boxes = anchors.shape[0], ground_truth.shape[0]
+            jaccard = box_iou(anchors, ground_truth)
+            anchors_bbox_map = torch.full((num_anchors,), -1, dtype=torch.long,
+                                          device=device)
+            max_ious, indices = torch.max(jaccard, dim=1)
+            anc_i = torch.nonzero(max_ious >= iou_threshold).reshape(-1)
+            box_j = indices[max_ious >= iou_threshold]
+            anchors_bbox_map[anc_i] = box_j
+            col_discard = torch.full((num_anchors,), -1)
+            row_discard = torch.full((num_gt_boxes,), -1)
+            for _ in range(num_gt_boxes):
+                max_idx = torch.argmax(jaccard)
+                box_idx = (max_idx % num_gt_boxes).long()
+                anc_idx = (max_idx / num_gt_boxes).long()
+                anchors_bbox_map[anc_idx] = box_idx
+                jaccard[:, box_idx] = col_discard
+                jaccard[anc_idx, :] = row_discard
+            return anchors_bbox_map
+
+        def offset_boxes(anchors, assigned_bb, eps=1e-6):
+            c_anc = box_corner_to_center(anchors)
+            c_assigned_bb = box_corner_to_center(assigned_bb)
+            offset_xy = 10 * (c_assigned_bb[:, :2] - c_anc[:, :2]) / c_anc[:, 2:]
+            offset_wh = 5 * torch.log(eps + c_assigned_bb[:, 2:] / c_anc[:, 2:])
+            offset = torch.cat([offset_xy, offset_wh], axis=1)
+            return offset
+
+        def multibox_target(anchors, labels):
+            batch_size, anchors = labels.shape[0], anchors.squeeze(0)
+            batch_offset, batch_mask, batch_class_labels = [], [], []
+            device, num_anchors = anchors.device, anchors.shape[0]
+            for i in range(batch_size):
+                label = labels[i, :, :]
+                anchors_bbox_map = assign_anchor_to_bbox(
+                    label[:, 1:], anchors, device)
+                bbox_mask = ((anchors_bbox_map >= 0).float().unsqueeze(-1)).repeat(
+                    1, 4)
+                class_labels = torch.zeros(num_anchors, dtype=torch.long,
+                                           device=device)
+                assigned_bb = torch.zeros((num_anchors, 4), dtype=torch.float32,
+                                          device=device)
+                indices_true = torch.nonzero(anchors_bbox_map >= 0)
+                bb_idx = anchors_bbox_map[indices_true]
+                class_labels[indices_true] = label[bb_idx, 0].long() + 1
+                assigned_bb[indices_true] = label[bb_idx, 1:]
+                offset = offset_boxes(anchors, assigned_bb) * bbox_mask
+                batch_offset.append(offset.reshape(-1))
+                batch_mask.append(bbox_mask.reshape(-1))
+                batch_class_labels.append(class_labels)
+            bbox_offset = torch.stack(batch_offset)
+            bbox_mask = torch.stack(batch_mask)
+            class_labels = torch.stack(batch_class_labels)
+            return (bbox_offset, bbox_mask, class_labels)
+
+        ground_truth = torch.tensor([[0, 0.1, 0.08, 0.52, 0.92],
+                                 [1, 0.55, 0.2, 0.9, 0.88]])
+        anchors = torch.tensor([[0, 0.1, 0.2, 0.3], [0.15, 0.2, 0.4, 0.4],
+                            [0.63, 0.05, 0.88, 0.98], [0.66, 0.45, 0.8, 0.8],
+                            [0.57, 0.3, 0.92, 0.9]])
+        labels = multibox_target(anchors.unsqueeze(dim=0),
+                                 ground_truth.unsqueeze(dim=0))
+        print(labels[2])
+        print(labels[1])
+        print(labels[0])
+
+        def offset_inverse(anchors, offset_preds):
+            anc = box_corner_to_center(anchors)
+            pred_bbox_xy = (offset_preds[:, :2] * anc[:, 2:] / 10) + anc[:, :2]
+            pred_bbox_wh = torch.exp(offset_preds[:, 2:] / 5) * anc[:, 2:]
+            pred_bbox = torch.cat((pred_bbox_xy, pred_bbox_wh), axis=1)
+            predicted_bbox = box_center_to_corner(pred_bbox)
+            return predicted_bbox
+
+        def nms(boxes, scores, iou_threshold):
+            B = torch.argsort(scores, dim=-1, descending=True)
+            keep = []
+            while B.numel() > 0:
+                i = B[0]
+                keep.append(i)
+                if B.numel() == 1: break
+                iou = box_iou(boxes[i, :].reshape(-1, 4),
+                              boxes[B[1:], :].reshape(-1, 4)).reshape(-1)
+                inds = torch.nonzero(iou <= iou_threshold).reshape(-1)
+                B = B[inds + 1]
+            return torch.tensor(keep, device=boxes.device)
+
+        def multibox_detection(cls_probs, offset_preds, anchors, nms_threshold=0.5,
+                               pos_threshold=0.009999999):
+            device, batch_size = cls_probs.device, cls_probs.shape[0]
+            anchors = anchors.squeeze(0)
+            num_classes, num_anchors = cls_probs.shape[1], cls_probs.shape[2]
+            out = []
+            for i in range(batch_size):
+                cls_prob, offset_pred = cls_probs[i], offset_preds[i].reshape(-1, 4)
+                conf, class_id = torch.max(cls_prob[1:], 0)
+                predicted_bb = offset_inverse(anchors, offset_pred)
+                keep = nms(predicted_bb, conf, nms_threshold)
+                all_idx = torch.arange(num_anchors, dtype=torch.long, device=device)
+                combined = torch.cat((keep, all_idx))
+                uniques, counts = combined.unique(return_counts=True)
+                non_keep = uniques[counts == 1]
+                all_id_sorted = torch.cat((keep, non_keep))
+                class_id[non_keep] = -1
+                class_id = class_id[all_id_sorted]
+                conf, predicted_bb = conf[all_id_sorted], predicted_bb[all_id_sorted]
+                below_min_idx = (conf < pos_threshold)
+                class_id[below_min_idx] = -1
+                conf[below_min_idx] = 1 - conf[below_min_idx]
+                pred_info = torch.cat((class_id.unsqueeze(1),
+                                       conf.unsqueeze(1),
+                                       predicted_bb), dim=1)
+                out.append(pred_info)
+            return torch.stack(out)
+
+        anchors = torch.tensor([[0.1, 0.08, 0.52, 0.92], [0.08, 0.2, 0.56, 0.95],
+                              [0.15, 0.3, 0.62, 0.91], [0.55, 0.2, 0.9, 0.88]])
+        offset_preds = torch.tensor([0] * anchors.numel())
+        cls_probs = torch.tensor([[0] * 4,
+                              [0.9, 0.8, 0.7, 0.1],
+                              [0.1, 0.2, 0.3, 0.9]])
+        output = multibox_detection(cls_probs.unsqueeze(dim=0),
+                                    offset_preds.unsqueeze(dim=0),
+                                    anchors.unsqueeze(dim=0),
+                                    nms_threshold=0.5)
+        print(output)
+        for i in output[0].detach().numpy():
+            if i[0] == -1:
+                continue
+            label = ('dog=', 'cat=')[int(i[0])] + str(i[1])
+            print(label, i[2:])
+
+        # SSD pieces
+        def cls_predictor(num_inputs, num_anchors, num_classes):
+            return nn.Conv2d(num_inputs, num_anchors * (num_classes + 1),
+                             kernel_size=3, padding=1)
+        def bbox_predictor(num_inputs, num_anchors):
+            return nn.Conv2d(num_inputs, num_anchors * 4, kernel_size=3, padding=1)
+        def forward(x, block):
+            return block(x)
+        Y1 = forward(torch.zeros((2, 8, 20, 20)), cls_predictor(8, 5, 10))
+        Y2 = forward(torch.zeros((2, 16, 10, 10)), cls_predictor(16, 3, 10))
+        print(Y1.shape, Y2.shape)
+        def flatten_pred(pred):
+            return torch.flatten(pred.permute(0, 2, 3, 1), start_dim=1)
+        def concat_preds(preds):
+            return torch.cat([flatten_pred(p) for p in preds], dim=1)
+        print(concat_preds([Y1, Y2]).shape)
+        def down_sample_blk(in_channels, out_channels):
+            blk = []
+            for _ in range(2):
+                blk.append(nn.Conv2d(in_channels, out_channels,
+                                     kernel_size=3, padding=1))
+                blk.append(nn.BatchNorm2d(out_channels))
+                blk.append(nn.ReLU())
+                in_channels = out_channels
+            blk.append(nn.MaxPool2d(2))
+            return nn.Sequential(*blk)
+        print(forward(torch.zeros((2, 3, 20, 20)), down_sample_blk(3, 10)).shape)
+        cls_loss = nn.CrossEntropyLoss(reduction='none')
+        bbox_loss = nn.L1Loss(reduction='none')
+        def calc_loss(cls_preds, cls_labels, bbox_preds, bbox_labels, bbox_masks):
+            batch_size, num_classes = cls_preds.shape[0], cls_preds.shape[2]
+            cls = cls_loss(cls_preds.reshape(-1, num_classes),
+                           cls_labels.reshape(-1)).reshape(batch_size, -1).mean(dim=1)
+            bbox = bbox_loss(bbox_preds * bbox_masks,
+                             bbox_labels * bbox_masks).mean(dim=1)
+            return cls + bbox
+        def cls_eval(cls_preds, cls_labels):
+            return float((cls_preds.argmax(dim=-1).type(
+                cls_labels.dtype) == cls_labels).sum())
+        cls_preds = torch.randn(2, 5, 3, requires_grad=True)
+        print(calc_loss(cls_preds, torch.randint(0, 3, (2, 5)), torch.randn(2, 20), torch.randn(2, 20), torch.ones(2, 20)))
+        print(cls_eval(cls_preds, torch.randint(0, 3, (2, 5))))
+
+        # FCN's bilinear kernel for a transposed convolution
+        def bilinear_kernel(in_channels, out_channels, kernel_size):
+            factor = (kernel_size + 1) // 2
+            if kernel_size % 2 == 1:
+                center = factor - 1
+            else:
+                center = factor - 0.5
+            og = (torch.arange(kernel_size).reshape(-1, 1),
+                  torch.arange(kernel_size).reshape(1, -1))
+            filt = (1 - torch.abs(og[0] - center) / factor) * \\
+                   (1 - torch.abs(og[1] - center) / factor)
+            weight = torch.zeros((in_channels, out_channels,
+                                  kernel_size, kernel_size))
+            weight[range(in_channels), range(out_channels), :, :] = filt
+            return weight
+        conv_trans = nn.ConvTranspose2d(3, 3, kernel_size=4, padding=1, stride=2,
+                                        bias=False)
+        conv_trans.weight.data.copy_(bilinear_kernel(3, 3, 4))
+        img = torch.rand(1, 3, 5, 6)
+        Y = conv_trans(img)
+        print(Y.shape, Y[0, 0, :3, :4])
+        print(bilinear_kernel(1, 1, 3))
     """)
 
 
