@@ -123,6 +123,9 @@ class set_grad_enabled(_GradMode):
     def clone(self):
         return set_grad_enabled(self.mode)
 
+    def __repr__(self):  # what ``torch.set_grad_enabled(False)`` echoes at the prompt
+        return f"{type(self).__module__}.{type(self).__qualname__}(mode={self.mode})"
+
 
 class inference_mode(_GradMode):
     """Context manager (and decorator) for inference, as ``torch.inference_mode``: gradient recording is off and
