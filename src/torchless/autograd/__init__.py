@@ -10,7 +10,7 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
 from ._engine import check_root_gradient, checkpoint_valid, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
-                        set_grad_enabled)
+                        set_grad_enabled, set_multithreading_enabled)
 from .variable import Variable
 
 
@@ -271,7 +271,7 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "forward_ad", "functional",
            "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
-           "no_grad", "set_detect_anomaly", "set_grad_enabled", "Variable"]
+           "no_grad", "set_detect_anomaly", "set_grad_enabled", "set_multithreading_enabled", "Variable"]
 
 
 def __getattr__(name):

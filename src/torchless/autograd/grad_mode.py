@@ -9,6 +9,7 @@ class _State(threading.local):
 
     enabled = True
     inference = False  # inside inference_mode(): new tensors are inference tensors
+    multithreading = True  # set_multithreading_enabled's switch (backward always runs on the calling thread here)
 
 
 state = _State()
@@ -125,6 +126,26 @@ class set_grad_enabled(_GradMode):
 
     def __repr__(self):  # what ``torch.set_grad_enabled(False)`` echoes at the prompt
         return f"{type(self).__module__}.{type(self).__qualname__}(mode={self.mode})"
+
+
+class set_multithreading_enabled(_GradMode):
+    """Switch multithreaded backward on or off, as a function, context manager or decorator (set on construction,
+    restored on exit, per thread). PyTorch runs the backward of accelerator tensors on worker threads; torchless's
+    backward always runs on the calling thread, so the switch is recorded and changes nothing else."""
+
+    def __init__(self, mode):
+        self._previous = state.multithreading
+        state.multithreading = self.mode = mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        state.multithreading = self._previous
+        return False
+
+    def clone(self):
+        return type(self)(self.mode)
 
 
 class inference_mode(_GradMode):
