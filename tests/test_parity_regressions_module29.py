@@ -9,6 +9,8 @@ Differences fixed:
   (``Output 0 of Select is a view ...``), and a change of the input's memory (through ``.detach()``) after the call
   went unrefused where PyTorch's ``grad_fn`` and backward refuse the view ("... its base or another view of its base
   has been modified inplace ...").
+  Of several inputs, only those requiring grad count as the node's differentiable outputs (one: the message of a
+  custom Function's view; several: that of a multi-output node).
 - Backward reported a saved view of split (or of a custom Function) whose base changed in place with the generic
   version-counter error; PyTorch, which asks the saved view for its grad_fn first, refuses the view.
 """
@@ -143,6 +145,22 @@ def test_multi_output_module_views():
         _same_outcome(fn)
 
 
+@pytest.mark.parametrize("second_requires_grad", [False, True])
+def test_in_place_on_an_input_inside_forward(second_requires_grad):
+    # one input requiring grad: a custom Function's single view; several: the views of a multi-output node
+    def run(lib):
+        class AddInPlace(lib.nn.Module):
+            def forward(self, a, b):
+                a.add_(1)
+                return a + b
+
+        a = lib.ones(2, requires_grad=True) * 1
+        b = lib.ones(2, requires_grad=second_requires_grad)
+        _hooked(lib, AddInPlace())(a, b)
+
+    _same_outcome(run)
+
+
 def test_gradients_through_hooked_views_unchanged():
     records = []
     for lib in (torch, torchless):
@@ -172,7 +190,8 @@ def test_saved_view_whose_base_changed(op):
             def backward(ctx, g):
                 return g
 
-        x = lib.ones(4, requires_grad=True) * 1
+        leaf = lib.ones(4, requires_grad=True)
+        x = leaf * 1
         if op == "custom":
             a = Same.apply(x)
             y = a * a
@@ -181,6 +200,6 @@ def test_saved_view_whose_base_changed(op):
             y = a * a if op == "mul" else a.exp()
         x.detach().add_(1)
         y.sum().backward()
-        return x.grad.tolist()
+        return leaf.grad.tolist()
 
     _same_outcome(run)

@@ -147,7 +147,8 @@ class BackwardHookFunctionBackward(Node):
         from .._tensor import Tensor
 
         node = cls(tensors, on_grads)
-        creation = "custom_function" if len(tensors) == 1 else "multi_output"
+        # (the tensors not requiring grad are its non-differentiable outputs, which PyTorch does not count)
+        creation = "custom_function" if sum(node.needs_input_grad) == 1 else "multi_output"
         outputs = []
         for index, t in enumerate(tensors):
             # PyTorch's output is a view of the input (a custom Function returning it as-is): changing its base in
