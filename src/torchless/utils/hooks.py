@@ -21,6 +21,8 @@ _NO_INPUT_GRAD_WARNING = (
     "require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
     "#torch.nn.Module.register_full_backward_hook for more details."
 )
+
+
 class _StrongRef:
     """A reference to a registry that cannot be weakly referenced (a plain dict, as torchless's tensors and graph
     nodes keep their hooks in): called, it returns the registry, as a weakref.ref would."""
