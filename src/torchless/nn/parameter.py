@@ -24,6 +24,9 @@ class Parameter(Tensor):
         # PyTorch's Parameter passes requires_grad to Tensor._make_subclass, whose parser takes a Python bool only
         check_bool("_make_subclass", "require_grad", requires_grad, position=3)
         p = Tensor._wrap.__func__(cls, data._data)
+        # PyTorch's _make_subclass takes data.detach(): one version counter for both, one memory written in place
+        p._counter = data._version_counter()
+        p._aliased = data._aliased = True
         p._set_requires_grad(requires_grad)
         return p
 
