@@ -14,6 +14,7 @@ Differences fixed:
 - ``nn.Parameter(t)`` had a version counter of its own: PyTorch's ``_make_subclass`` detaches ``t``, so both share
   one (an in-place change of either moves both). Hence the versions PyTorch shows for the parametrizations'
   originals (``weight_norm``'s ``original1`` is the weight itself) and for ``Embedding.from_pretrained``'s weight.
+  An inference tensor makes an inference Parameter (refused to require grad outside inference mode), as there.
   The hook-based ``weight_norm`` builds its parameters from ``.data`` (fresh counters), as PyTorch's.
 - ``orthogonal``'s base buffer: PyTorch scales its Q by the signs of R in place (version 1).
 - ``clip_grad_value_`` clamped each gradient once; PyTorch's foreach path (its default) clamps twice, min then max
@@ -262,5 +263,19 @@ def test_clip_grad_value_versions(foreach, clip_value):
             p.grad = p.detach().clone()
         lib.nn.utils.clip_grad_value_(params, clip_value, foreach=foreach)
         return [(p.grad.tolist(), p.grad._version) for p in params]
+
+    _same_outcome(run)
+
+
+@pytest.mark.parametrize("inside", [False, True])
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_parameter_of_an_inference_tensor(inside, requires_grad):
+    def run(lib):
+        with lib.inference_mode():
+            t = lib.ones(2)
+            p = lib.nn.Parameter(t, requires_grad=requires_grad) if inside else None
+        if p is None:
+            p = lib.nn.Parameter(t, requires_grad=requires_grad)
+        return p.is_inference(), p.requires_grad, type(p).__name__
 
     _same_outcome(run)
