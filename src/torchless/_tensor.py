@@ -596,7 +596,11 @@ class Tensor:
     def detach(self):
         """A tensor sharing this one's values (and version counter: changing it in place invalidates what
         backward saved of this one), outside the graph."""
-        detached = Tensor._wrap(self._data)
+        return self._detached_as(Tensor)
+
+    def _detached_as(self, cls):
+        """detach()'s tensor, of the Tensor subclass ``cls`` (a Parameter, as PyTorch's _make_subclass makes it)."""
+        detached = Tensor._wrap.__func__(cls, self._data)
         detached._counter = self._version_counter()
         self._aliased = detached._aliased = True
         if detached._inference is not self._inference:  # made in inference mode from a normal tensor, or out of it

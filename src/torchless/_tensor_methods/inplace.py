@@ -15,7 +15,7 @@ from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
-from ..autograd.graph import Node, OutputSlot, output_node, records
+from ..autograd.graph import output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
 from .._user_warnings import warn_from_user_code
@@ -145,11 +145,6 @@ class InPlaceMethods:
         base = self._view_base
         if base is not None and base._grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE)
-        node = output_node(self)
-        while getattr(node, "is_view", False) and isinstance(node.edges[0], Node):
-            node = node.edges[0]
-        if isinstance(node, OutputSlot) and hasattr(node.node, "modified_inplace_error"):  # a module's with hooks
-            raise RuntimeError(node.node.modified_inplace_error(node.index, self._grad_fn))
 
     def _leaf_inplace_message(self):
         """PyTorch's refusal of an in-place op on this leaf requiring grad: worded for a view when it is one (of a

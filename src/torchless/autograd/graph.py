@@ -259,6 +259,11 @@ class Node:
         """PyTorch's error if an in-place op changed a tensor this node saved, since it saved it."""
         for saved in self._checked_versions:
             if saved.counter[0] != saved.version:
+                tensor = saved.tensor
+                if tensor._view_creation is not None and tensor._grad_fn is not None:
+                    # PyTorch's unpacking asks the saved view for its grad_fn first, which refuses the view of a
+                    # custom Function or of split whose memory changed (see _view_checks)
+                    _view_checks.check_unchanged(tensor)
                 raise RuntimeError(_saved_input_modified(saved))
         saved = self._checked_output
         if saved is not None and saved.counter[0] != saved.version:

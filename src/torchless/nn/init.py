@@ -10,7 +10,7 @@ import numpy as np
 
 from .._tensor_methods._arguments import check_uniform_bounds
 from ..autograd import grad_mode
-from ..random import draw_like, normal_like, stream
+from ..random import draw_like, stream
 
 
 # What a star-import gives (PyTorch's list)
@@ -310,12 +310,12 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.ndimension() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    tensor._check_random_fill("normal_kernel_cpu")  # PyTorch fills it by normal_
-    values = normal_like(tensor, 0.0, std, generator)
+    _no_grad_normal_(tensor, 0.0, std, generator)  # (and normal_'s refusals: a negative std, an integer tensor)
+    values = tensor._data.copy()
     zeros = math.ceil(sparsity * rows)
     for column in range(cols):  # each column's rows from the default generator, as PyTorch draws them
         values[stream().permutation(rows)[:zeros], column] = 0
-    return _fill(tensor, values, writes=1 + cols)  # PyTorch's normal_, then one indexed write a column
+    return _fill(tensor, values, writes=cols)  # one indexed write a column, as PyTorch's
 
 
 def _make_deprecate(method):

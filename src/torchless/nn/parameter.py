@@ -23,7 +23,7 @@ class Parameter(Tensor):
             data = data.detach()
         # PyTorch's Parameter passes requires_grad to Tensor._make_subclass, whose parser takes a Python bool only
         check_bool("_make_subclass", "require_grad", requires_grad, position=3)
-        p = Tensor._wrap.__func__(cls, data._data)
+        p = data._detached_as(cls)  # as PyTorch's _make_subclass: one memory and one version counter with data
         p._set_requires_grad(requires_grad)
         return p
 

@@ -13,23 +13,13 @@ import numpy as np
 
 from .._user_warnings import warn_from_user_code
 from ..autograd._hook_calls import checked_hook_result
+from ..autograd._view_checks import mark_version, propagated
 from ..autograd.graph import Node, _edge, share_output
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
     "require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
     "#torch.nn.Module.register_full_backward_hook for more details."
-)
-_VIEW_OF_CUSTOM_FUNCTION = (
-    "is a view and is being modified inplace. This view was created inside a custom Function (or because an input "
-    "was returned as-is) and the autograd logic to handle view+inplace would override the custom backward "
-    "associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
-    "this by cloning the output of the custom Function."
-)
-_VIEW_OF_MULTI_OUTPUT = (
-    "is a view and is being modified inplace. This view is the output of a function that returns multiple views. "
-    "Such functions do not allow the output views to be modified inplace. You should replace the inplace "
-    "operation by an out-of-place one."
 )
 
 
@@ -159,11 +149,18 @@ class BackwardHookFunctionBackward(Node):
         from .._tensor import Tensor
 
         node = cls(tensors, on_grads)
+        # (the tensors not requiring grad are its non-differentiable outputs, which PyTorch does not count)
+        creation = "custom_function" if sum(node.needs_input_grad) == 1 else "multi_output"
         outputs = []
         for index, t in enumerate(tensors):
-            out = Tensor._wrap(t._data)  # shares the values, as PyTorch's output is a view of the input
+            # PyTorch's output is a view of the input (a custom Function returning it as-is): changing its base in
+            # place afterwards makes its use in autograd an error, as changing it does
+            out = t._as_view(Tensor._wrap(t._data))
             if t._requires_grad:
                 share_output(node, out, index, len(tensors))
+                out._view_creation = propagated(out._view_creation, creation)
+                out._view_output_nr = index
+                mark_version(out)
             outputs.append(out)
         return outputs
 
@@ -172,14 +169,6 @@ class BackwardHookFunctionBackward(Node):
 
     def name(self):
         return "BackwardHookFunctionBackward"
-
-    def modified_inplace_error(self, index, view_node):
-        """PyTorch's refusal to modify output ``index`` (or ``view_node``, the node of a view of it) in place: the
-        hook node would pass on gradients of values that are no longer there."""
-        detail = _VIEW_OF_MULTI_OUTPUT if len(self.edges) > 1 else _VIEW_OF_CUSTOM_FUNCTION
-        if view_node is not self:
-            return f"Output 0 of {view_node.name().removesuffix('Backward0')} {detail}"
-        return f"Output {index} of BackwardHookFunction {detail}"
 
 
 class BackwardHook:

@@ -122,5 +122,13 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp the gradients of ``parameters`` to ``[-clip_value, clip_value]``, in place."""
     clip_value = float(clip_value)
     grads = _in_groups_order([p.grad for p in _as_list(parameters) if p.grad is not None])
+    if foreach is False:
+        for g in grads:
+            g.clamp_(min=-clip_value, max=clip_value)
+        return
+    # PyTorch's foreach path (its CPU default) clamps twice, _foreach_clamp_min_ then _foreach_clamp_max_: two
+    # in-place ops a gradient, as each gradient's version shows
     for g in grads:
-        g.clamp_(min=-clip_value, max=clip_value)
+        g.clamp_min_(-clip_value)
+    for g in grads:
+        g.clamp_max_(clip_value)

@@ -190,7 +190,9 @@ def _make_orthogonal(A):
     diagonal = np.diagonal(r, axis1=-2, axis2=-1)
     signs = np.sign(diagonal) if diagonal.dtype.kind != "c" else \
         np.divide(diagonal, np.abs(diagonal), out=np.zeros_like(diagonal), where=diagonal != 0)
-    return Tensor._wrap(q * signs[..., None, :])
+    q = Tensor._wrap(q)
+    q *= Tensor._wrap(signs[..., None, :])  # in place, as PyTorch's (the version of the base buffer shows it)
+    return q
 
 
 def _reflectors(Q):
