@@ -4,7 +4,10 @@ import numpy as np
 from .._functions import cat
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _to_scalar, _zeros_like
+from .optimizer import (
+    COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update, _hyper_value, _refuse_functional_flags,
+    _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, added, lerp_, opmath, real_views
 
@@ -59,29 +62,63 @@ class Adamax(Optimizer):
     _records_differentiable_updates = True
 
     def _recorded_step(self, group):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``): the infinity norm as the amax of
-        the two candidates stacked, so that its gradient splits between them where they tie."""
-        lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
-            group["weight_decay"]
-        from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
-
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        beta1, beta2 = group["betas"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, _fresh_state):
-                grad = -param.grad if group["maximize"] else param.grad
-                exp_avg, exp_inf, step = state["exp_avg"], state["exp_inf"], state["step"]
-                step += 1
-                if weight_decay != 0:
-                    grad = grad.add(param, alpha=weight_decay)
-                target = param
-                if param.is_complex():
-                    target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
-                exp_avg.lerp_(grad, 1 - beta1)
-                if group["differentiable"]:
-                    norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
-                    exp_inf.copy_(norms.amax(0, keepdim=False))
-                else:  # (the group's own flag: PyTorch's out= variant, which autograd refuses)
-                    maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
-                target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
+                _recorded_update(param, param.grad, state["exp_avg"], state["exp_inf"], state["step"],
+                                 lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                                 weight_decay=group["weight_decay"], maximize=group["maximize"],
+                                 differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, exp_avg, exp_inf, step, *, lr, beta1, beta2, eps, weight_decay, maximize,
+                     differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad): with
+    ``differentiable``, the infinity norm as the amax of the two candidates stacked, so that its gradient splits
+    between them where they tie."""
+    from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
+
+    lr = _to_scalar(lr)
+    grad = -grad if maximize else grad
+    step += 1
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    target = param
+    if param.is_complex():
+        target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
+    exp_avg.lerp_(grad, 1 - beta1)
+    if differentiable:
+        norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
+        exp_inf.copy_(norms.amax(0, keepdim=False))
+    else:  # (PyTorch's out= variant, which autograd refuses)
+        maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
+    target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
+
+
+@_functional_update
+def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximize=False, differentiable=False,
+           capturable=False, has_complex=False, *, eps, beta1, beta2, lr, weight_decay):
+    r"""Functional API that performs adamax algorithm computation: updates ``params``, ``exp_avgs``, ``exp_infs`` and
+    the ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.Adamax` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    _refuse_functional_flags(Adamax, params, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                             differentiable_before_empty=True)
+    if differentiable:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], exp_avgs[i], exp_infs[i], state_steps[i], lr=lr, beta1=beta1,
+                                 beta2=beta2, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                                 differentiable=True)
+        return
+    for i, param in enumerate(params):
+        _adamax_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_infs[i]._data,
+                       step=_advance(state_steps[i]), lr=_hyper_value(lr), betas=(beta1, beta2), eps=eps,
+                       weight_decay=weight_decay, maximize=maximize)
+        param._version += 1
 
 
 def _fresh_state(p, g):

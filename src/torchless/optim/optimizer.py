@@ -62,6 +62,18 @@ def _refuse_foreach_differentiable(differentiable):
         raise AssertionError("_foreach ops don't support autograd")
 
 
+def _refuse_functional_flags(optimizer_class, params, *, foreach, capturable, differentiable,
+                             differentiable_before_empty=False):
+    """PyTorch's CPU refusals of a functional update's flags (NAdam's, RAdam's...), in its kernels' order: the foreach
+    kernel refuses ``differentiable`` once it has parameters (or before looking, ``differentiable_before_empty``),
+    then ``capturable``; the for-loop refuses ``capturable`` at its first parameter. The messages are the class's
+    (see :meth:`Optimizer._capturable_error`)."""
+    if foreach and (params or differentiable_before_empty):
+        _refuse_foreach_differentiable(differentiable)
+    if capturable and params:
+        raise optimizer_class._capturable_error(foreach)
+
+
 def _functional_update(function):
     """A functional optimizer update (``torchless.optim.adam.adam``, ...): silent on inf and NaN, as the optimizers'
     steps are (see Optimizer.profile_hook_step)."""
@@ -672,9 +684,7 @@ class Optimizer:
         if foreach_differentiable and self._foreach_differentiable_first:
             raise AssertionError("_foreach ops don't support autograd")
         if capturable:
-            what = (self._capturable_what_foreach or self._capturable_what) if foreach else self._capturable_what
-            devices = self._capturable_devices[1 if foreach else 0]
-            raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
+            raise self._capturable_error(foreach)
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")
         if self.defaults.get("differentiable") and not self._records_updates(group):
@@ -687,6 +697,13 @@ class Optimizer:
             if any(param.requires_grad or param.grad.requires_grad for param, _, _ in found):
                 raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
                                    "gradients that require grad (the update is not recorded by autograd)")
+
+    @classmethod
+    def _capturable_error(cls, foreach):
+        """PyTorch's CPU error for ``capturable=True``, of its foreach kernel or its for-loop."""
+        what = (cls._capturable_what_foreach or cls._capturable_what) if foreach else cls._capturable_what
+        devices = cls._capturable_devices[1 if foreach else 0]
+        return AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
 
     # Whether the optimizer can run PyTorch's for-loop on tensors under autograd (``differentiable=True``), in
     # its ``_recorded_step``
