@@ -255,3 +255,33 @@ def test_functional_asgd_counts_a_step_given_as_a_number_as_pytorchs_for_loop():
                                  weight_decay=0)
         return steps, etas[0].item(), mus[0].item(), params[0].tolist(), axs[0].tolist()
     assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- tensor learning rates in foreach kernels
+def _tensor_lr_trajectory(lib, name, options, dtype, foreach, steps=8):
+    rng = np.random.default_rng(5)
+    shapes = [(4, 3), (7,), ()]
+    params = [lib.nn.Parameter(lib.tensor(rng.standard_normal(shape).astype(dtype))) for shape in shapes]
+    optimizer = getattr(lib.optim, name)(params, lr=lib.tensor(0.01), foreach=foreach, **options)
+    for _ in range(steps):
+        for param, shape in zip(params, shapes):
+            param.grad = lib.tensor(rng.standard_normal(shape).astype(dtype))
+        optimizer.step()
+    counters = [float(value) for state in optimizer.state.values() for key, value in state.items()
+                if key in ("eta", "mu")]
+    return [param.detach().numpy() for param in params], counters
+
+
+@pytest.mark.parametrize("name, options", [("Adamax", dict(weight_decay=0.1)),
+                                           ("ASGD", dict(lambd=0.01, t0=3, weight_decay=0.01)),
+                                           ("ASGD", dict(lambd=0.3, alpha=0.3))])
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tensor_lr_step_sizes_round_as_pytorchs_kernels(name, options, foreach, dtype):
+    # PyTorch's foreach Adamax reads a tensor lr's value as a double, its for-loop divides the 0-d tensor; foreach
+    # ASGD divides the tensor lr by a tensor (a true division, not a reciprocal times a number)
+    got, got_counters = _tensor_lr_trajectory(torchless, name, options, dtype, foreach)
+    expected, expected_counters = _tensor_lr_trajectory(torch, name, options, dtype, foreach)
+    for have, want in zip(got, expected):
+        np.testing.assert_array_equal(have, want)
+    assert got_counters == expected_counters

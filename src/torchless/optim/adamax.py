@@ -55,8 +55,8 @@ class Adamax(Optimizer):
                 continue
             for p, g, state, step in self._steps(group, _fresh_state):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
-                               lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
-                               weight_decay=group["weight_decay"], maximize=group["maximize"])
+                               lr=_step_size_lr(group["lr"], group["foreach"]), betas=group["betas"],
+                               eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss
 
     _records_differentiable_updates = True
@@ -116,9 +116,15 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximiz
         return
     for i, param in enumerate(params):
         _adamax_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_infs[i]._data,
-                       step=_advance(state_steps[i]), lr=_hyper_value(lr), betas=(beta1, beta2), eps=eps,
+                       step=_advance(state_steps[i]), lr=_step_size_lr(lr, foreach), betas=(beta1, beta2), eps=eps,
                        weight_decay=weight_decay, maximize=maximize)
         param._version += 1
+
+
+def _step_size_lr(lr, foreach):
+    """The lr Adamax's step size is computed from: a tensor lr's value as a double for PyTorch's foreach kernel
+    (its ``_get_value``), the 0-d tensor (dividing in its dtype) for its for-loop."""
+    return _hyper_value(lr, as_double=bool(foreach))
 
 
 def _fresh_state(p, g):

@@ -187,9 +187,12 @@ def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, wei
     addcmul(ax, np.subtract(p, ax), mu, 1, out=ax)
     counter = step_t.dtype.type
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        base = counter(1) + step_t * counter(lambd * lr)
-        # lr / tensor is tensor.reciprocal() * lr in PyTorch
-        eta[...] = np.reciprocal(pow_by_number(base, alpha)) * counter(lr)  # (NumPy's float32 pow may be off)
+        if isinstance(lr, np.generic):  # a tensor lr (see _hyper_value): 0-d tensor arithmetic, a true division
+            eta[...] = lr / pow_by_number(1 + lambd * lr * step_t, alpha)
+        else:
+            base = counter(1) + step_t * counter(lambd * lr)
+            # number / tensor is tensor.reciprocal() * number in PyTorch
+            eta[...] = np.reciprocal(pow_by_number(base, alpha)) * counter(lr)  # (NumPy's float32 pow may be off)
     _next_mu(mu, float(step_t), t0)
 
 

@@ -302,12 +302,12 @@ def _to_scalar(x):
     return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
-def _hyper_value(value, fused=False):
+def _hyper_value(value, as_double=False):
     """A hyper-parameter (``lr``, a beta) for an update's scalar arithmetic: a tensor as a NumPy scalar of its dtype,
     so that step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32
-    step sizes, even for float64 parameters); a number, or any value of a ``fused`` group (whose kernels take a
-    tensor's value as a double), as a Python float."""
-    return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not fused else float(value)
+    step sizes, even for float64 parameters); a number, or any value ``as_double`` (for the kernels that read a
+    tensor's value as a double: fused ones, some foreach ones), as a Python float."""
+    return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not as_double else float(value)
 
 
 def _weight_decay(group):
