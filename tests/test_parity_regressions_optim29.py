@@ -285,3 +285,111 @@ def test_tensor_lr_step_sizes_round_as_pytorchs_kernels(name, options, foreach, 
     for have, want in zip(got, expected):
         np.testing.assert_array_equal(have, want)
     assert got_counters == expected_counters
+
+
+# ---------------------------------------------------------------------------- Adafactor's functional form, the namespace
+_ADAFACTOR_SHAPES = [(3, 4), (5,), (), (2, 3, 2)]
+_ADAFACTOR_OPTIONS = [
+    (dict(d=1.0, lr=0.01, beta2_decay=-0.8, weight_decay=0.0, eps1=None, eps2=1e-3, maximize=False), dict()),
+    (dict(d=1.5, lr=0.1, beta2_decay=-0.5, weight_decay=0.1, eps1=1e-20, eps2=1e-2, maximize=True),
+     dict(d=1.5, lr=0.1, beta2_decay=-0.5, weight_decay=0.1, eps=(1e-20, 1e-2), maximize=True)),
+]
+
+
+def _adafactor_functional_run(lib, options, dtype, foreach, steps=6):
+    rng = np.random.default_rng(0)
+    params = [lib.tensor(rng.standard_normal(shape).astype(dtype)) for shape in _ADAFACTOR_SHAPES]
+    matrices = [len(shape) > 1 for shape in _ADAFACTOR_SHAPES]
+    row_vars = [lib.zeros(s[:-1] + (1,), dtype=p.dtype) if m else None
+                for s, p, m in zip(_ADAFACTOR_SHAPES, params, matrices)]
+    col_vars = [lib.zeros(s[:-2] + (1,) + s[-1:], dtype=p.dtype) if m else None
+                for s, p, m in zip(_ADAFACTOR_SHAPES, params, matrices)]
+    variances = [None if m else lib.zeros_like(p) for p, m in zip(params, matrices)]
+    steps_list = [lib.tensor(0.0) for _ in params]
+    adafactor = importlib.import_module(f"{lib.__name__}.optim._adafactor").adafactor
+    for _ in range(steps):
+        grads = [lib.tensor(rng.standard_normal(shape).astype(dtype)) for shape in _ADAFACTOR_SHAPES]
+        adafactor(params, grads, row_vars, col_vars, variances, steps_list, foreach=foreach, **options)
+    states = [t.numpy() for t in row_vars + col_vars + variances + steps_list if t is not None]
+    return [p.numpy() for p in params], states
+
+
+@pytest.mark.parametrize("options, class_options", _ADAFACTOR_OPTIONS)
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_functional_adafactor_updates_as_the_class_and_as_pytorch(options, class_options, foreach, dtype):
+    got, got_states = _adafactor_functional_run(torchless, options, dtype, foreach)
+    rng = np.random.default_rng(0)
+    params = [torchless.tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
+              for shape in _ADAFACTOR_SHAPES]
+    optimizer = torchless.optim.Adafactor(params, foreach=foreach, **class_options)
+    for _ in range(6):
+        for param, shape in zip(params, _ADAFACTOR_SHAPES):
+            param.grad = torchless.tensor(rng.standard_normal(shape).astype(dtype))
+        optimizer.step()
+    for have, want in zip(got, params):
+        np.testing.assert_array_equal(have, want.detach().numpy())
+    expected, expected_states = _adafactor_functional_run(torch, options, dtype, foreach)
+    tolerance = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
+    for have, want in zip(got + got_states, expected + expected_states):
+        assert have.dtype == want.dtype
+        np.testing.assert_allclose(have, want, **tolerance)
+
+
+def _adafactor_error_calls(lib):
+    adafactor = importlib.import_module(f"{lib.__name__}.optim._adafactor").adafactor
+    options = dict(d=1.0, lr=0.01, beta2_decay=-0.8, weight_decay=0.0, eps1=None, eps2=1e-3, maximize=False)
+
+    def matrix():
+        return [lib.ones(2, 3)]
+
+    def vector():
+        return [lib.ones(3)]
+
+    def steps():
+        return [lib.tensor(0.0)]
+
+    return {
+        "float steps": lambda: adafactor(vector(), vector(), [None], [None], vector(), [0.0], **options),
+        "grad_scale": lambda: adafactor(vector(), vector(), [None], [None], vector(), steps(),
+                                        grad_scale=lib.tensor(1.0), **options),
+        "found_inf foreach": lambda: adafactor(vector(), vector(), [None], [None], vector(), steps(), foreach=True,
+                                               found_inf=lib.tensor(0.0), **options),
+        "found_inf foreach no params": lambda: adafactor([], [], [], [], [], [], foreach=True,
+                                                         found_inf=lib.tensor(0.0), **options),
+        "matrix without row_var": lambda: adafactor(matrix(), matrix(), [None], [lib.zeros(1, 3)], [None], steps(),
+                                                    **options),
+        "vector without variance": lambda: adafactor(vector(), vector(), [None], [None], [None], steps(), **options),
+    }
+
+
+@pytest.mark.parametrize("case", list(_adafactor_error_calls(torch)))
+def test_functional_adafactor_errors_as_pytorchs(case):
+    def run(lib):
+        result = outcome(_adafactor_error_calls(lib)[case])
+        return (result.type, result.message) if result is not None else "returned"
+    assert run(torchless) == run(torch)
+
+
+def test_optim_namespace_as_pytorchs():
+    # the submodules' names dropped (still importable), the functional interface's module held, Adafactor's private
+    import torchless.optim.adam  # noqa: F401
+
+    def public_names(lib):  # (swa_utils is there once imported)
+        return {name for name in dir(lib.optim) if not name.startswith("_")} - {"swa_utils"}
+    for name in ("adam", "sgd", "optimizer", "lbfgs", "sparse_adam"):
+        assert outcome(lambda: getattr(torchless.optim, name)).message == \
+            outcome(lambda: getattr(torch.optim, name)).message.replace("torch", "torchless")
+    assert public_names(torchless) == public_names(torch)
+    assert torchless.optim._functional is sys.modules["torchless.optim._functional"]
+    assert importlib.import_module("torchless.optim._adafactor").Adafactor is torchless.optim.Adafactor
+    assert _signature(importlib.import_module("torchless.optim._adafactor").adafactor) == \
+        _signature(importlib.import_module("torch.optim._adafactor").adafactor)
+
+
+@pytest.mark.parametrize("module", ["adadelta", "adagrad", "adam", "adamax", "adamw", "asgd", "lbfgs", "nadam",
+                                    "optimizer", "radam", "rmsprop", "rprop", "sgd", "sparse_adam", "_adafactor"])
+def test_optim_submodules_export_what_pytorchs_do(module):
+    ours = importlib.import_module(f"torchless.optim.{module}")
+    theirs = importlib.import_module(f"torch.optim.{module}")
+    assert getattr(ours, "__all__", None) == theirs.__all__

@@ -10,6 +10,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcmul, added, opmath, real_views
 
+__all__ = ["Adadelta", "adadelta"]
+
 
 class Adadelta(Optimizer):
     r"""Adadelta, PyTorch's formulation.

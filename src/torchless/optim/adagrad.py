@@ -11,6 +11,8 @@ from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, real_views
 
+__all__ = ["Adagrad", "adagrad"]
+
 
 class Adagrad(Optimizer):
     r"""Adagrad, PyTorch's formulation.

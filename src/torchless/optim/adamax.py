@@ -11,6 +11,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, added, lerp_, opmath, real_views
 
+__all__ = ["Adamax", "adamax"]
+
 
 class Adamax(Optimizer):
     r"""Adamax (the infinity-norm variant of Adam), PyTorch's formulation.

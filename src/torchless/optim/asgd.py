@@ -13,6 +13,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, added, addcmul, opmath, real_views
 
+__all__ = ["ASGD", "asgd"]
+
 
 class ASGD(Optimizer):
     r"""Averaged stochastic gradient descent, PyTorch's formulation.

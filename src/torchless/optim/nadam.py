@@ -11,6 +11,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, lerp_, opmath, real_views, scaled
 
+__all__ = ["NAdam", "nadam"]
+
 
 class NAdam(Optimizer):
     r"""NAdam, PyTorch's formulation.

@@ -17,6 +17,8 @@ from ..autograd._accumulate_grad import reset_grads
 from ..utils.hooks import RemovableHandle
 from ._fused_layout import as_fused_kernel_pairs
 
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
 
 class _RequiredParameter:
     """Marks a hyper-parameter that every parameter group must give (no default)."""

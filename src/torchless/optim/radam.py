@@ -10,6 +10,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcmul, added, lerp_, opmath, real_views, scaled
 
+__all__ = ["RAdam", "radam"]
+
 
 class RAdam(Optimizer):
     r"""RAdam, PyTorch's formulation.

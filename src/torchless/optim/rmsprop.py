@@ -10,6 +10,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcdiv_, addcmul, added, lerp_, opmath, real_view, real_views
 
+__all__ = ["RMSprop", "rmsprop"]
+
 
 class RMSprop(Optimizer):
     r"""RMSprop, PyTorch's formulation.

@@ -11,6 +11,8 @@ from .optimizer import (
 from ._hyperparameters import check_lr, unsupported_flags
 from ._update_math import real_views
 
+__all__ = ["Rprop", "rprop"]
+
 
 class Rprop(Optimizer):
     r"""Resilient backpropagation, PyTorch's formulation.

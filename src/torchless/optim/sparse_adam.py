@@ -3,6 +3,8 @@ from .._tensor import Tensor
 from .optimizer import Optimizer
 from ._hyperparameters import check_nonnegative
 
+__all__ = ["SparseAdam"]
+
 
 class SparseAdam(Optimizer):
     r"""Adam for sparse gradients (``nn.Embedding(..., sparse=True)`` in PyTorch): only the moments of the rows a

@@ -2,8 +2,10 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _hyper_value
+from .optimizer import Optimizer, _advance, _functional_update, _hyper_value
 from ._update_math import lerp_
+
+__all__ = ["Adafactor", "adafactor"]
 
 
 class Adafactor(Optimizer):
@@ -73,6 +75,36 @@ class Adafactor(Optimizer):
                                   beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2, d=group["d"],
                                   weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss
+
+
+@_functional_update
+def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach=None, grad_scale=None,
+              found_inf=None, has_complex=False, *, d, lr, beta2_decay, weight_decay, eps1, eps2, maximize):
+    r"""Functional API that performs Adafactor algorithm computation: updates ``params``, their ``row_vars`` and
+    ``col_vars`` (parameters of two or more dims; None for the others) or ``variances`` (the others), and the
+    ``state_steps`` tensors in place. ``eps1`` None is the machine epsilon of the first parameter's dtype.
+
+    See :class:`~torchless.optim.Adafactor` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    if not all(isinstance(step, Tensor) for step in state_steps):
+        raise RuntimeError("`state_steps` argument must contain a list of singleton tensors")
+    if foreach and not params:
+        return
+    if grad_scale is not None or found_inf is not None:
+        raise AssertionError("Grad scaling should occur outside of optimizer.step()")
+    for i, param in enumerate(params):
+        p, g = param._data, grads[i]._data
+        if eps1 is None:
+            eps1 = float(np.finfo(p.dtype).eps)
+        step = _advance(state_steps[i])
+        state = {"row_var": row_vars[i], "col_var": col_vars[i], "variance": variances[i]}
+        if g.ndim > 1 and (state["row_var"] is None or state["col_var"] is None):
+            raise AssertionError("row_var and col_var should be defined when grad is multidimensional")
+        if g.ndim <= 1 and state["variance"] is None:
+            raise AssertionError("variance should be defined when grad is a vector")
+        _adafactor_update(p, g, state, step=step, lr=_hyper_value(lr), beta2_decay=beta2_decay, eps1=eps1,
+                          eps2=eps2, d=d, weight_decay=weight_decay, maximize=maximize)
+        param._version += 1
 
 
 def _fresh_state(p, g):
