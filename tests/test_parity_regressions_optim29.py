@@ -393,3 +393,19 @@ def test_optim_submodules_export_what_pytorchs_do(module):
     ours = importlib.import_module(f"torchless.optim.{module}")
     theirs = importlib.import_module(f"torch.optim.{module}")
     assert getattr(ours, "__all__", None) == theirs.__all__
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (3, 5), (4, 3, 2), (1, 7)])
+@pytest.mark.parametrize("foreach", [False, True])
+def test_adafactor_row_and_column_means_are_squared_norms_as_pytorchs(shape, foreach):
+    # PyTorch averages g * g as norm(g) ** 2 / n: a row of ones gives 1 - 2**-24 in float32, not 1
+    def run(lib):
+        params = [lib.nn.Parameter(lib.ones(shape))]
+        optimizer = lib.optim.Adafactor(params, foreach=foreach)
+        for scale in (1.0, 3.0):
+            params[0].grad = lib.full(shape, scale)
+            optimizer.step()
+        state = optimizer.state[params[0]]
+        return [state[key].numpy() for key in ("row_var", "col_var")] + [params[0].detach().numpy()]
+    for have, want in zip(run(torchless), run(torch)):
+        np.testing.assert_array_equal(have, want)

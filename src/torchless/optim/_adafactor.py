@@ -129,10 +129,8 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
         p *= scalar(1 - lr * weight_decay)
     if g.ndim > 1:
         row_var, col_var = state["row_var"]._data, state["col_var"]._data
-        row_mean = np.sum(np.square(g), axis=-1, keepdims=True, dtype=g.dtype) / scalar(g.shape[-1])
-        lerp_(row_var, row_mean, weight)
-        col_mean = np.sum(np.square(g), axis=-2, keepdims=True, dtype=g.dtype) / scalar(g.shape[-2])
-        lerp_(col_var, col_mean, weight)
+        lerp_(row_var, _mean_square(g, axis=-1), weight)
+        lerp_(col_var, _mean_square(g, axis=-2), weight)
         estimate = np.matmul(row_var, col_var)
         estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), scalar(eps1))
     else:
@@ -145,3 +143,10 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
     denom = max(1.0, update_rms)
     step_size = scalar(-alpha / denom)
     np.add(p, (update * step_size).reshape(p.shape), out=p)
+
+
+def _mean_square(g, axis):
+    """The mean of ``g * g`` along ``axis`` (kept), as PyTorch's Adafactor computes it without the squares: the
+    2-norm squared, then divided by the count (its own rounding, e.g. 1 - 2**-24 for a row of ones)."""
+    norm = np.sqrt(np.sum(np.square(g), axis=axis, keepdims=True, dtype=g.dtype))
+    return np.square(norm) / g.dtype.type(g.shape[axis])
