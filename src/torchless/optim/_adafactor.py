@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .optimizer import Optimizer, _advance, _functional_update, _hyper_value
-from ._update_math import lerp_
+from ._update_math import add_scaled_, lerp_
 
 __all__ = ["Adafactor", "adafactor"]
 
@@ -141,8 +141,7 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
     update *= np.atleast_1d(g)
     update_rms = float(np.sqrt(np.sum(np.square(update), dtype=update.dtype))) / (update.size ** 0.5 * d)
     denom = max(1.0, update_rms)
-    step_size = scalar(-alpha / denom)
-    np.add(p, (update * step_size).reshape(p.shape), out=p)
+    add_scaled_(p, update.reshape(p.shape), -alpha / denom)
 
 
 def _mean_square(g, axis):
