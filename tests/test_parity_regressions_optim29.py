@@ -409,3 +409,33 @@ def test_adafactor_row_and_column_means_are_squared_norms_as_pytorchs(shape, for
         return [state[key].numpy() for key in ("row_var", "col_var")] + [params[0].detach().numpy()]
     for have, want in zip(run(torchless), run(torch)):
         np.testing.assert_array_equal(have, want)
+
+
+# ---------------------------------------------------------------------------- complex parameters' weight decay
+def _complex_first_step(lib, name, foreach, dtype, state_key):
+    rng = np.random.default_rng(7)
+
+    def complex_array(shape):
+        return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+    params = [lib.nn.Parameter(lib.tensor(complex_array(shape))) for shape in [(40, 30), (7,), ()]]
+    optimizer = getattr(lib.optim, name)(params, weight_decay=0.1, foreach=foreach)
+    for param in params:
+        param.grad = lib.tensor(complex_array(tuple(param.shape)))
+    optimizer.step()
+    if state_key is None:
+        return [param.detach().numpy() for param in params]
+    return [optimizer.state[param][state_key].numpy() for param in params]
+
+
+@pytest.mark.parametrize("name, state_key", [("Adamax", None), ("Adamax", "exp_inf"), ("Adagrad", "sum"),
+                                             ("RMSprop", "square_avg"), ("Adadelta", "square_avg")])
+@pytest.mark.parametrize("foreach", [False, True])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_complex_weight_decay_rounds_as_pytorchs_for_loop_and_foreach_kernels(name, state_key, foreach, dtype):
+    # the for-loops add it as complex numbers (product and sum rounded each), the foreach kernels to the real views
+    # (fused); the first step's moments hold the decayed gradient alone (no square root, whose last bit is the
+    # CPU's), Adamax's parameters too
+    got = _complex_first_step(torchless, name, foreach, dtype, state_key)
+    expected = _complex_first_step(torch, name, foreach, dtype, state_key)
+    for have, want in zip(got, expected):
+        np.testing.assert_array_equal(have, want)

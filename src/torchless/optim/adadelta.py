@@ -8,7 +8,7 @@ from .optimizer import (
     _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcmul, added, opmath, real_views
+from ._update_math import add_scaled_, addcmul, opmath, real_views_with_decayed_gradient
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -63,7 +63,7 @@ class Adadelta(Optimizer):
             for p, g, state, _ in self._steps(group, _fresh_state):
                 _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
                                  rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
-                                 maximize=group["maximize"])
+                                 maximize=group["maximize"], foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
@@ -118,7 +118,7 @@ def adadelta(params, grads, square_avgs, acc_deltas, state_steps, capturable=Fal
     for i, param in enumerate(params):
         _advance(state_steps[i])
         _adadelta_update(param._data, grads[i]._data, square_avgs[i]._data, acc_deltas[i]._data, lr=float(lr),
-                         rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+                         rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
         param._version += 1
 
 
@@ -126,15 +126,13 @@ def _fresh_state(p, g):
     return _zeros_like(p, "square_avg", "acc_delta")
 
 
-def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
-    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
-    p, g, square_avg, acc_delta = real_views(p, g, square_avg, acc_delta)
+def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize, foreach=False):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype (its foreach
+    kernel's with ``foreach``)."""
+    p, g, square_avg, acc_delta = real_views_with_decayed_gradient(
+        p, g, square_avg, acc_delta, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
     scalar = opmath(p.dtype).type
     in_dtype = p.dtype.type  # (add's scalar is taken in the tensor's dtype)
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        g = added(g, p, weight_decay)
     square_avg *= scalar(rho)
     addcmul(square_avg, g, g, 1 - rho, out=square_avg)
     std = np.sqrt(square_avg + in_dtype(eps))

@@ -9,7 +9,7 @@ from .optimizer import (
     _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, added, lerp_, opmath, real_views
+from ._update_math import addcdiv_, lerp_, opmath, real_views_with_decayed_gradient
 
 __all__ = ["Adamax", "adamax"]
 
@@ -58,7 +58,8 @@ class Adamax(Optimizer):
             for p, g, state, step in self._steps(group, _fresh_state):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
                                lr=_step_size_lr(group["lr"], group["foreach"]), betas=group["betas"],
-                               eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"])
+                               eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"],
+                               foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
@@ -119,7 +120,7 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximiz
     for i, param in enumerate(params):
         _adamax_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_infs[i]._data,
                        step=_advance(state_steps[i]), lr=_step_size_lr(lr, foreach), betas=(beta1, beta2), eps=eps,
-                       weight_decay=weight_decay, maximize=maximize)
+                       weight_decay=weight_decay, maximize=maximize, foreach=foreach)
         param._version += 1
 
 
@@ -133,14 +134,12 @@ def _fresh_state(p, g):
     return _zeros_like(p, "exp_avg", "exp_inf")
 
 
-def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
-    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize, foreach=False):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype (its foreach
+    kernel's with ``foreach``)."""
     beta1, beta2 = betas
-    p, g, exp_avg, exp_inf = real_views(p, g, exp_avg, exp_inf)
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        g = added(g, p, weight_decay)
+    p, g, exp_avg, exp_inf = real_views_with_decayed_gradient(p, g, exp_avg, exp_inf, weight_decay=weight_decay,
+                                                              maximize=maximize, foreach=foreach)
     lerp_(exp_avg, g, 1 - beta1)
     exp_inf *= opmath(p.dtype).type(beta2)
     norm = np.abs(g)
