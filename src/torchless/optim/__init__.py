@@ -1,9 +1,9 @@
 """torchless.optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, ...) and learning-rate schedulers, as
 ``torch.optim``."""
 from . import lr_scheduler
+from ._adafactor import Adafactor
 from ._muon import Muon
 from ._stateless import swap_in_optimizer_params_and_state
-from .adafactor import Adafactor
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -26,10 +26,17 @@ __all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax"
 # as PyTorch shows them (torch.optim.Muon), from their private modules
 Adafactor.__module__ = Muon.__module__ = swap_in_optimizer_params_and_state.__module__ = __name__
 
+# PyTorch's namespace drops its public submodules' names (``import torch.optim.adam`` still reaches them)
+for _submodule in ("adadelta", "adagrad", "adam", "adamax", "adamw", "asgd", "lbfgs", "nadam", "optimizer", "radam",
+                   "rmsprop", "rprop", "sgd", "sparse_adam"):
+    del globals()[_submodule]
+del _submodule
+
 
 def __getattr__(name):
-    # swa_utils needs torchless.nn, which ``import torchless.optim`` does not load
-    if name == "swa_utils":
+    # swa_utils needs torchless.nn, which ``import torchless.optim`` does not load; PyTorch's namespace also holds
+    # the functional interface's module
+    if name in ("swa_utils", "_functional"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -134,3 +134,18 @@ def real_views(*arrays):
     """:func:`real_view` of each of ``arrays``."""
     return [real_view(array) for array in arrays]
 
+
+def real_views_with_decayed_gradient(p, g, *state, weight_decay, maximize, foreach):
+    """:func:`real_views` of ``p``, ``g`` and the ``state`` arrays, the gradient first negated when ``maximize`` and
+    given the weight decay (``grad.add(param, alpha=weight_decay)``) as PyTorch's elementwise optimizers give it: for a
+    complex parameter their for-loops add it in complex arithmetic (product and sum rounded each) before viewing the
+    tensors as reals, their foreach kernels to the real views (in one rounding, as for a real parameter)."""
+    def decayed(p, g):
+        if maximize:
+            g = np.negative(g)
+        return added(g, p, weight_decay) if weight_decay != 0 else g
+
+    if p.dtype.kind == "c" and not foreach:
+        return real_views(p, decayed(p, g), *state)
+    p, g, *state = real_views(p, g, *state)
+    return [p, decayed(p, g), *state]

@@ -3,9 +3,14 @@ import numpy as np
 
 from .._ops.complex_ops import view_as_complex, view_as_real
 from ..autograd import grad_mode
-from .optimizer import _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _to_scalar, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update,
+    _refuse_functional_flags, _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcmul, added, opmath, real_views
+from ._update_math import add_scaled_, addcmul, opmath, real_views_with_decayed_gradient
+
+__all__ = ["Adadelta", "adadelta"]
 
 
 class Adadelta(Optimizer):
@@ -58,46 +63,76 @@ class Adadelta(Optimizer):
             for p, g, state, _ in self._steps(group, _fresh_state):
                 _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
                                  rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
-                                 maximize=group["maximize"])
+                                 maximize=group["maximize"], foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
 
     def _recorded_step(self, group):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        lr, rho, eps, weight_decay = _to_scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, _fresh_state):
-                state["step"] += 1
-                grad = -param.grad if group["maximize"] else param.grad
-                if weight_decay != 0:
-                    grad = grad.add(param, alpha=weight_decay)
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-                if param.is_complex():
-                    square_avg, acc_delta, grad = (view_as_real(t) for t in (square_avg, acc_delta, grad))
-                square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
-                std = square_avg.add(eps).sqrt_()
-                delta = acc_delta.add(eps).sqrt_()
-                if group["differentiable"]:
-                    delta = delta.clone()  # (sqrt_'s backward saved its result, which div_ would overwrite)
-                delta.div_(std).mul_(grad)
-                acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
-                param.add_(view_as_complex(delta) if param.is_complex() else delta, alpha=-lr)
+                _recorded_update(param, param.grad, state["square_avg"], state["acc_delta"], state["step"],
+                                 lr=group["lr"], rho=group["rho"], eps=group["eps"],
+                                 weight_decay=group["weight_decay"], maximize=group["maximize"],
+                                 differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, square_avg, acc_delta, step, *, lr, rho, eps, weight_decay, maximize,
+                     differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad)."""
+    lr = _to_scalar(lr)
+    step += 1
+    grad = -grad if maximize else grad
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    if param.is_complex():
+        square_avg, acc_delta, grad = (view_as_real(t) for t in (square_avg, acc_delta, grad))
+    square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+    std = square_avg.add(eps).sqrt_()
+    delta = acc_delta.add(eps).sqrt_()
+    if differentiable:
+        delta = delta.clone()  # (sqrt_'s backward saved its result, which div_ would overwrite)
+    delta.div_(std).mul_(grad)
+    acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+    param.add_(view_as_complex(delta) if param.is_complex() else delta, alpha=-lr)
+
+
+@_functional_update
+def adadelta(params, grads, square_avgs, acc_deltas, state_steps, capturable=False, foreach=None,
+             differentiable=False, has_complex=False, *, lr, rho, eps, weight_decay, maximize):
+    r"""Functional API that performs Adadelta algorithm computation: updates ``params``, ``square_avgs``,
+    ``acc_deltas`` and the ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.Adadelta` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    _refuse_functional_flags(Adadelta, params, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                             differentiable_before_empty=True)
+    if differentiable:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], square_avgs[i], acc_deltas[i], state_steps[i], lr=lr, rho=rho,
+                                 eps=eps, weight_decay=weight_decay, maximize=maximize, differentiable=True)
+        return
+    for i, param in enumerate(params):
+        _advance(state_steps[i])
+        _adadelta_update(param._data, grads[i]._data, square_avgs[i]._data, acc_deltas[i]._data, lr=float(lr),
+                         rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
+        param._version += 1
 
 
 def _fresh_state(p, g):
     return _zeros_like(p, "square_avg", "acc_delta")
 
 
-def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
-    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
-    p, g, square_avg, acc_delta = real_views(p, g, square_avg, acc_delta)
+def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize, foreach=False):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype (its foreach
+    kernel's with ``foreach``)."""
+    p, g, square_avg, acc_delta = real_views_with_decayed_gradient(
+        p, g, square_avg, acc_delta, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
     scalar = opmath(p.dtype).type
     in_dtype = p.dtype.type  # (add's scalar is taken in the tensor's dtype)
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        g = added(g, p, weight_decay)
     square_avg *= scalar(rho)
     addcmul(square_avg, g, g, 1 - rho, out=square_avg)
     std = np.sqrt(square_avg + in_dtype(eps))

@@ -9,7 +9,9 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, addcmul, added, real_views
+from ._update_math import addcdiv_, addcmul, real_views_with_decayed_gradient
+
+__all__ = ["Adagrad", "adagrad"]
 
 
 class Adagrad(Optimizer):
@@ -80,7 +82,8 @@ class Adagrad(Optimizer):
                 step_count += 1
                 _adagrad_update(p, g, state["sum"]._data, step=float(step_count),
                                 lr=_hyper_value(group["lr"], group["fused"]), lr_decay=group["lr_decay"],
-                                eps=group["eps"], weight_decay=_weight_decay(group), maximize=group["maximize"])
+                                eps=group["eps"], weight_decay=_weight_decay(group), maximize=group["maximize"],
+                                foreach=group["foreach"])
                 param._version += 1
         return loss
 
@@ -148,17 +151,16 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
         g = as_fused_kernel_pairs(grad._data, param._data) if fused else grad._data
         _adagrad_update(param._data, g, state_sums[i]._data, step=_advance(state_steps[i]),
                         lr=_hyper_value(lr, fused), lr_decay=lr_decay, eps=eps,
-                        weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize)
+                        weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize,
+                        foreach=foreach)
         param._version += 1
 
 
-def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
-    """Update ``p`` and ``state_sum`` in place, with PyTorch's operations in its order and dtype."""
-    p, g, state_sum = real_views(p, g, state_sum)
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        g = added(g, p, weight_decay)
+def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize, foreach=False):
+    """Update ``p`` and ``state_sum`` in place, with PyTorch's operations in its order and dtype (its foreach
+    kernel's with ``foreach``)."""
+    p, g, state_sum = real_views_with_decayed_gradient(p, g, state_sum, weight_decay=weight_decay,
+                                                       maximize=maximize, foreach=foreach)
     clr = lr / (1 + (step - 1) * lr_decay)
     addcmul(state_sum, g, g, 1, out=state_sum)
     std = np.sqrt(state_sum)

@@ -15,6 +15,8 @@ from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import added, in_float32, opmath, real_views, silent_float16_division
 
+__all__ = ["Adam", "adam"]
+
 
 class Adam(Optimizer):
     r"""Adam, PyTorch's formulation.

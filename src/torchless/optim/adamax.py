@@ -4,9 +4,14 @@ import numpy as np
 from .._functions import cat
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import COMMON_FLAGS, Optimizer, _hyper_value, _to_scalar, _zeros_like
+from .optimizer import (
+    COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update, _hyper_value, _refuse_functional_flags,
+    _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, added, lerp_, opmath, real_views
+from ._update_math import addcdiv_, lerp_, opmath, real_views_with_decayed_gradient
+
+__all__ = ["Adamax", "adamax"]
 
 
 class Adamax(Optimizer):
@@ -52,50 +57,89 @@ class Adamax(Optimizer):
                 continue
             for p, g, state, step in self._steps(group, _fresh_state):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
-                               lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
-                               weight_decay=group["weight_decay"], maximize=group["maximize"])
+                               lr=_step_size_lr(group["lr"], group["foreach"]), betas=group["betas"],
+                               eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"],
+                               foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
 
     def _recorded_step(self, group):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``): the infinity norm as the amax of
-        the two candidates stacked, so that its gradient splits between them where they tie."""
-        lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
-            group["weight_decay"]
-        from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
-
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        beta1, beta2 = group["betas"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, _fresh_state):
-                grad = -param.grad if group["maximize"] else param.grad
-                exp_avg, exp_inf, step = state["exp_avg"], state["exp_inf"], state["step"]
-                step += 1
-                if weight_decay != 0:
-                    grad = grad.add(param, alpha=weight_decay)
-                target = param
-                if param.is_complex():
-                    target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
-                exp_avg.lerp_(grad, 1 - beta1)
-                if group["differentiable"]:
-                    norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
-                    exp_inf.copy_(norms.amax(0, keepdim=False))
-                else:  # (the group's own flag: PyTorch's out= variant, which autograd refuses)
-                    maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
-                target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
+                _recorded_update(param, param.grad, state["exp_avg"], state["exp_inf"], state["step"],
+                                 lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                                 weight_decay=group["weight_decay"], maximize=group["maximize"],
+                                 differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, exp_avg, exp_inf, step, *, lr, beta1, beta2, eps, weight_decay, maximize,
+                     differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad): with
+    ``differentiable``, the infinity norm as the amax of the two candidates stacked, so that its gradient splits
+    between them where they tie."""
+    from .. import maximum  # (PyTorch's out= variant lives with the package's functions)
+
+    lr = _to_scalar(lr)
+    grad = -grad if maximize else grad
+    step += 1
+    if weight_decay != 0:
+        grad = grad.add(param, alpha=weight_decay)
+    target = param
+    if param.is_complex():
+        target, grad, exp_avg, exp_inf = (view_as_real(t) for t in (param, grad, exp_avg, exp_inf))
+    exp_avg.lerp_(grad, 1 - beta1)
+    if differentiable:
+        norms = cat([exp_inf.mul_(beta2).unsqueeze(0), grad.abs().add_(eps).unsqueeze_(0)], 0)
+        exp_inf.copy_(norms.amax(0, keepdim=False))
+    else:  # (PyTorch's out= variant, which autograd refuses)
+        maximum(exp_inf.mul_(beta2), grad.abs().add_(eps), out=exp_inf)
+    target.addcdiv_(exp_avg, exp_inf, value=-(lr / (1 - beta1 ** float(step))))
+
+
+@_functional_update
+def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximize=False, differentiable=False,
+           capturable=False, has_complex=False, *, eps, beta1, beta2, lr, weight_decay):
+    r"""Functional API that performs adamax algorithm computation: updates ``params``, ``exp_avgs``, ``exp_infs`` and
+    the ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.Adamax` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    _refuse_functional_flags(Adamax, params, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                             differentiable_before_empty=True)
+    if differentiable:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], exp_avgs[i], exp_infs[i], state_steps[i], lr=lr, beta1=beta1,
+                                 beta2=beta2, eps=eps, weight_decay=weight_decay, maximize=maximize,
+                                 differentiable=True)
+        return
+    for i, param in enumerate(params):
+        _adamax_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_infs[i]._data,
+                       step=_advance(state_steps[i]), lr=_step_size_lr(lr, foreach), betas=(beta1, beta2), eps=eps,
+                       weight_decay=weight_decay, maximize=maximize, foreach=foreach)
+        param._version += 1
+
+
+def _step_size_lr(lr, foreach):
+    """The lr Adamax's step size is computed from: a tensor lr's value as a double for PyTorch's foreach kernel
+    (its ``_get_value``), the 0-d tensor (dividing in its dtype) for its for-loop."""
+    return _hyper_value(lr, as_double=bool(foreach))
 
 
 def _fresh_state(p, g):
     return _zeros_like(p, "exp_avg", "exp_inf")
 
 
-def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
-    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize, foreach=False):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype (its foreach
+    kernel's with ``foreach``)."""
     beta1, beta2 = betas
-    p, g, exp_avg, exp_inf = real_views(p, g, exp_avg, exp_inf)
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        g = added(g, p, weight_decay)
+    p, g, exp_avg, exp_inf = real_views_with_decayed_gradient(p, g, exp_avg, exp_inf, weight_decay=weight_decay,
+                                                              maximize=maximize, foreach=foreach)
     lerp_(exp_avg, g, 1 - beta1)
     exp_inf *= opmath(p.dtype).type(beta2)
     norm = np.abs(g)

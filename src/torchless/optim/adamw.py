@@ -1,6 +1,8 @@
 """AdamW: Adam with decoupled weight decay."""
 from .adam import Adam, adam
 
+__all__ = ["AdamW", "adamw"]
+
 
 class AdamW(Adam):
     r"""AdamW: Adam whose weight decay shrinks the weights directly instead of entering the moments.

@@ -7,10 +7,13 @@ from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _get_value, _hyper_value, _new_step, _scalar_dtype, _scalar_state, _to_scalar,
+    COMMON_FLAGS, Optimizer, _functional_update, _get_value, _hyper_value, _new_step, _refuse_functional_flags,
+    _scalar_dtype, _scalar_state, _to_scalar,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, added, addcmul, opmath, real_views
+
+__all__ = ["ASGD", "asgd"]
 
 
 class ASGD(Optimizer):
@@ -78,30 +81,62 @@ class ASGD(Optimizer):
     _records_differentiable_updates = True
 
     def _recorded_step(self, group, initial_lr):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``): the parameter and ``ax`` in the
-        graph; ``eta`` enters the update as a number (its ``item()``), so no gradient flows back through it to a tensor
-        lr."""
-        lr, lambd, alpha, t0, weight_decay = _to_scalar(group["lr"]), group["lambd"], group["alpha"], group["t0"], \
-            group["weight_decay"]
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, lambda p, g: _fresh_state(p, initial_lr)):
-                grad = -param.grad if group["maximize"] else param.grad
-                target, ax, eta, mu = param, state["ax"], state["eta"], state["mu"]
-                if param.is_complex():
-                    grad, target, ax = (view_as_real(t) for t in (grad, param, ax))
-                state["step"] += 1
-                if weight_decay != 0:
-                    grad = grad.add(target, alpha=weight_decay)
-                eta_value = _get_value(eta)
-                target.mul_(1 - lambd * eta_value)
-                target.add_(grad, alpha=-eta_value)
-                if _get_value(mu) != 1:
-                    ax.add_(target.sub(ax).mul_(mu))
-                else:
-                    ax.copy_(target)
-                step = _get_value(state["step"])
-                eta.copy_(as_tensor(lr / ((1 + lambd * lr * step) ** alpha)))
-                mu.copy_(as_tensor(1 / max(1, step - t0)))
+                _recorded_update(param, param.grad, state["ax"], state["mu"], state["eta"], state["step"],
+                                 lr=group["lr"], lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
+                                 weight_decay=group["weight_decay"], maximize=group["maximize"])
+
+
+def _recorded_update(param, grad, ax, mu, eta, step_t, *, lr, lambd, alpha, t0, weight_decay, maximize):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad): the parameter
+    and ``ax`` in the graph; ``eta`` enters the update as a number (its ``item()``), so no gradient flows back through
+    it to a tensor lr."""
+    lr = _to_scalar(lr)
+    grad = -grad if maximize else grad
+    target = param
+    if param.is_complex():
+        grad, target, ax = (view_as_real(t) for t in (grad, param, ax))
+    step_t += 1
+    if weight_decay != 0:
+        grad = grad.add(target, alpha=weight_decay)
+    eta_value = _get_value(eta)
+    target.mul_(1 - lambd * eta_value)
+    target.add_(grad, alpha=-eta_value)
+    if _get_value(mu) != 1:
+        ax.add_(target.sub(ax).mul_(mu))
+    else:
+        ax.copy_(target)
+    step = _get_value(step_t)
+    eta.copy_(as_tensor(lr / ((1 + lambd * lr * step) ** alpha)))
+    mu.copy_(as_tensor(1 / max(1, step - t0)))
+
+
+@_functional_update
+def asgd(params, grads, axs, mus, etas, state_steps, foreach=None, maximize=False, differentiable=False,
+         capturable=False, has_complex=False, *, lambd, lr, t0, alpha, weight_decay):
+    r"""Functional API that performs asgd algorithm computation: updates ``params``, ``axs`` and the ``mus``,
+    ``etas`` and ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.ASGD` for details.
+    """
+    _refuse_functional_flags(ASGD, params, foreach=foreach, capturable=capturable, differentiable=differentiable)
+    if differentiable and not foreach:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], axs[i], mus[i], etas[i], state_steps[i], lr=lr, lambd=lambd,
+                                 alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+        return
+    update = _asgd_foreach_update if foreach else _asgd_update
+    for i, param in enumerate(params):
+        # (PyTorch's for-loop also counts a step given as a number, in a variable of its own: the list keeps it)
+        step = state_steps[i] if isinstance(state_steps[i], Tensor) else _scalar_state(state_steps[i])
+        counters = (step, etas[i], mus[i])
+        update(param._data, grads[i]._data, axs[i]._data, *(counter._data for counter in counters),
+               lr=_hyper_value(lr), lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+        for tensor in (param, *counters):
+            tensor._version += 1
 
 
 def _fresh_state(p, lr):
@@ -154,9 +189,12 @@ def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, wei
     addcmul(ax, np.subtract(p, ax), mu, 1, out=ax)
     counter = step_t.dtype.type
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        base = counter(1) + step_t * counter(lambd * lr)
-        # lr / tensor is tensor.reciprocal() * lr in PyTorch
-        eta[...] = np.reciprocal(pow_by_number(base, alpha)) * counter(lr)  # (NumPy's float32 pow may be off)
+        if isinstance(lr, np.generic):  # a tensor lr (see _hyper_value): 0-d tensor arithmetic, a true division
+            eta[...] = lr / pow_by_number(1 + lambd * lr * step_t, alpha)
+        else:
+            base = counter(1) + step_t * counter(lambd * lr)
+            # number / tensor is tensor.reciprocal() * number in PyTorch
+            eta[...] = np.reciprocal(pow_by_number(base, alpha)) * counter(lr)  # (NumPy's float32 pow may be off)
     _next_mu(mu, float(step_t), t0)
 
 

@@ -3,9 +3,15 @@ import numpy as np
 
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _get_value, _hyper_value, _scalar_state, _to_scalar, _zeros_like
+from .._tensor import Tensor
+from .optimizer import (
+    Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _refuse_functional_flags,
+    _scalar_state, _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, lerp_, opmath, real_views, scaled
+
+__all__ = ["NAdam", "nadam"]
 
 
 class NAdam(Optimizer):
@@ -73,41 +79,81 @@ class NAdam(Optimizer):
     _records_differentiable_updates = True
 
     def _recorded_step(self, group):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``): with the group's flag set, both
-        step sizes multiply the gradient and the moment as tensors (a tensor ``lr`` and ``mu_product`` in the graph)
-        instead of entering ``addcdiv_`` as numbers."""
-        lr, (beta1, beta2), eps = _to_scalar(group["lr"]), group["betas"], group["eps"]
-        weight_decay, differentiable = group["weight_decay"], group["differentiable"]
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
+        beta1, beta2 = group["betas"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, _fresh_state):
-                grad = -param.grad if group["maximize"] else param.grad
-                target, exp_avg, exp_avg_sq, mu_product = param, state["exp_avg"], state["exp_avg_sq"], \
-                    state["mu_product"]
-                if param.is_complex():
-                    target, grad, exp_avg, exp_avg_sq = (view_as_real(t) for t in (param, grad, exp_avg, exp_avg_sq))
-                state["step"] += 1
-                step = _get_value(state["step"])
-                bias_correction2 = 1 - beta2 ** step
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        target.mul_(1 - lr * weight_decay)
-                    else:
-                        grad = grad.add(target, alpha=weight_decay)
-                mu, mu_next = _momentum_coefficients(beta1, group["momentum_decay"], step)
-                mu_product *= mu
-                exp_avg.lerp_(grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = exp_avg_sq.div(bias_correction2).sqrt()
-                if differentiable:
-                    denom = denom.add(eps)
-                    mu_product_next = mu_product * mu_next
-                    target.addcdiv_(grad * (-lr * (1.0 - mu) / (1.0 - mu_product)), denom)
-                    target.addcdiv_(exp_avg * (-lr * mu_next / (1.0 - mu_product_next)), denom)
-                else:
-                    product = _get_value(mu_product)
-                    denom.add_(eps)
-                    target.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - product))
-                    target.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - product * mu_next))
+                _recorded_update(param, param.grad, state["exp_avg"], state["exp_avg_sq"], state["mu_product"],
+                                 state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                                 weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
+                                 decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
+                                 differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, exp_avg, exp_avg_sq, mu_product, step_t, *, lr, beta1, beta2, eps, weight_decay,
+                     momentum_decay, decoupled, maximize, differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad): with
+    ``differentiable``, both step sizes multiply the gradient and the moment as tensors (a tensor ``lr`` and
+    ``mu_product`` in the graph) instead of entering ``addcdiv_`` as numbers."""
+    lr = _to_scalar(lr)
+    grad = -grad if maximize else grad
+    target = param
+    if param.is_complex():
+        target, grad, exp_avg, exp_avg_sq = (view_as_real(t) for t in (param, grad, exp_avg, exp_avg_sq))
+    step_t += 1
+    step = _get_value(step_t)
+    bias_correction2 = 1 - beta2 ** step
+    if weight_decay != 0:
+        if decoupled:
+            target.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(target, alpha=weight_decay)
+    mu, mu_next = _momentum_coefficients(beta1, momentum_decay, step)
+    mu_product *= mu
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    denom = exp_avg_sq.div(bias_correction2).sqrt()
+    if differentiable:
+        denom = denom.add(eps)
+        mu_product_next = mu_product * mu_next
+        target.addcdiv_(grad * (-lr * (1.0 - mu) / (1.0 - mu_product)), denom)
+        target.addcdiv_(exp_avg * (-lr * mu_next / (1.0 - mu_product_next)), denom)
+    else:
+        product = _get_value(mu_product)
+        denom.add_(eps)
+        target.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - product))
+        target.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - product * mu_next))
+
+
+@_functional_update
+def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, decoupled_weight_decay=False, foreach=None,
+          capturable=False, differentiable=False, has_complex=False, maximize=False, *, beta1, beta2, lr,
+          weight_decay, momentum_decay, eps):
+    r"""Functional API that performs NAdam algorithm computation: updates ``params``, ``exp_avgs``, ``exp_avg_sqs``
+    and the ``mu_products`` and ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.NAdam` for details.
+    """
+    _check_state_steps(state_steps)
+    if not all(isinstance(mu_product, Tensor) for mu_product in mu_products):
+        raise RuntimeError("API has changed, `mu_products` argument must contain a list of singleton tensors")
+    _refuse_functional_flags(NAdam, params, foreach=foreach, capturable=capturable, differentiable=differentiable)
+    if differentiable and not foreach:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], exp_avgs[i], exp_avg_sqs[i], mu_products[i], state_steps[i],
+                                 lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
+                                 momentum_decay=momentum_decay, decoupled=decoupled_weight_decay, maximize=maximize,
+                                 differentiable=True)
+        return
+    for i, param in enumerate(params):
+        mu_product = mu_products[i]
+        _nadam_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_avg_sqs[i]._data, mu_product._data,
+                      step=_advance(state_steps[i]), lr=_hyper_value(lr), betas=(beta1, beta2), eps=eps,
+                      weight_decay=weight_decay, momentum_decay=momentum_decay, decoupled=decoupled_weight_decay,
+                      maximize=maximize, foreach=foreach)
+        mu_product._version += 1
+        param._version += 1
 
 
 def _fresh_state(p, g):

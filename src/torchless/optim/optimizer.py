@@ -17,6 +17,8 @@ from ..autograd._accumulate_grad import reset_grads
 from ..utils.hooks import RemovableHandle
 from ._fused_layout import as_fused_kernel_pairs
 
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
 
 class _RequiredParameter:
     """Marks a hyper-parameter that every parameter group must give (no default)."""
@@ -60,6 +62,18 @@ def _refuse_capturable(capturable, params, devices):
 def _refuse_foreach_differentiable(differentiable):
     if differentiable:
         raise AssertionError("_foreach ops don't support autograd")
+
+
+def _refuse_functional_flags(optimizer_class, params, *, foreach, capturable, differentiable,
+                             differentiable_before_empty=False):
+    """PyTorch's CPU refusals of a functional update's flags (NAdam's, RAdam's...), in its kernels' order: the foreach
+    kernel refuses ``differentiable`` once it has parameters (or before looking, ``differentiable_before_empty``),
+    then ``capturable``; the for-loop refuses ``capturable`` at its first parameter. The messages are the class's
+    (see :meth:`Optimizer._capturable_error`)."""
+    if foreach and (params or differentiable_before_empty):
+        _refuse_foreach_differentiable(differentiable)
+    if capturable and params:
+        raise optimizer_class._capturable_error(foreach)
 
 
 def _functional_update(function):
@@ -290,12 +304,12 @@ def _to_scalar(x):
     return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
-def _hyper_value(value, fused=False):
+def _hyper_value(value, as_double=False):
     """A hyper-parameter (``lr``, a beta) for an update's scalar arithmetic: a tensor as a NumPy scalar of its dtype,
     so that step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32
-    step sizes, even for float64 parameters); a number, or any value of a ``fused`` group (whose kernels take a
-    tensor's value as a double), as a Python float."""
-    return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not fused else float(value)
+    step sizes, even for float64 parameters); a number, or any value ``as_double`` (for the kernels that read a
+    tensor's value as a double: fused ones, some foreach ones), as a Python float."""
+    return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not as_double else float(value)
 
 
 def _weight_decay(group):
@@ -672,9 +686,7 @@ class Optimizer:
         if foreach_differentiable and self._foreach_differentiable_first:
             raise AssertionError("_foreach ops don't support autograd")
         if capturable:
-            what = (self._capturable_what_foreach or self._capturable_what) if foreach else self._capturable_what
-            devices = self._capturable_devices[1 if foreach else 0]
-            raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
+            raise self._capturable_error(foreach)
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")
         if self.defaults.get("differentiable") and not self._records_updates(group):
@@ -687,6 +699,13 @@ class Optimizer:
             if any(param.requires_grad or param.grad.requires_grad for param, _, _ in found):
                 raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
                                    "gradients that require grad (the update is not recorded by autograd)")
+
+    @classmethod
+    def _capturable_error(cls, foreach):
+        """PyTorch's CPU error for ``capturable=True``, of its foreach kernel or its for-loop."""
+        what = (cls._capturable_what_foreach or cls._capturable_what) if foreach else cls._capturable_what
+        devices = cls._capturable_devices[1 if foreach else 0]
+        return AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
 
     # Whether the optimizer can run PyTorch's for-loop on tensors under autograd (``differentiable=True``), in
     # its ``_recorded_step``

@@ -3,9 +3,14 @@ import numpy as np
 
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _get_value, _hyper_value, _to_scalar, _zeros_like
+from .optimizer import (
+    Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _refuse_functional_flags,
+    _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcmul, added, lerp_, opmath, real_views, scaled
+
+__all__ = ["RAdam", "radam"]
 
 
 class RAdam(Optimizer):
@@ -72,31 +77,65 @@ class RAdam(Optimizer):
 
     def _recorded_step(self, group):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        lr, (beta1, beta2), eps, weight_decay = _to_scalar(group["lr"]), group["betas"], group["eps"], \
-            group["weight_decay"]
+        beta1, beta2 = group["betas"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, _fresh_state):
-                grad = -param.grad if group["maximize"] else param.grad
-                target, exp_avg, exp_avg_sq = param, state["exp_avg"], state["exp_avg_sq"]
-                if param.is_complex():
-                    target, grad, exp_avg, exp_avg_sq = (view_as_real(t) for t in (param, grad, exp_avg, exp_avg_sq))
-                state["step"] += 1
-                step = _get_value(state["step"])
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        target.mul_(1 - lr * weight_decay)
-                    else:
-                        grad = grad.add(target, alpha=weight_decay)
-                exp_avg.lerp_(grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                update = exp_avg / (1 - beta1 ** step) * lr
-                rect = _rectification(beta2, step)
-                if rect is not None:
-                    root = exp_avg_sq.sqrt()
-                    # (the group's own flag: in place, the root saved by sqrt's backward is overwritten)
-                    root = root.add(eps) if group["differentiable"] else root.add_(eps)
-                    update = update * ((1 - beta2 ** step) ** 0.5 / root) * rect
-                target.add_(update, alpha=-1.0)
+                _recorded_update(param, param.grad, state["exp_avg"], state["exp_avg_sq"], state["step"],
+                                 lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                                 weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
+                                 maximize=group["maximize"], differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, exp_avg, exp_avg_sq, step_t, *, lr, beta1, beta2, eps, weight_decay, decoupled,
+                     maximize, differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad)."""
+    lr = _to_scalar(lr)
+    grad = -grad if maximize else grad
+    target = param
+    if param.is_complex():
+        target, grad, exp_avg, exp_avg_sq = (view_as_real(t) for t in (param, grad, exp_avg, exp_avg_sq))
+    step_t += 1
+    step = _get_value(step_t)
+    if weight_decay != 0:
+        if decoupled:
+            target.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(target, alpha=weight_decay)
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    update = exp_avg / (1 - beta1 ** step) * lr
+    rect = _rectification(beta2, step)
+    if rect is not None:
+        root = exp_avg_sq.sqrt()
+        # (with ``differentiable`` out of place: in place, the root saved by sqrt's backward is overwritten)
+        root = root.add(eps) if differentiable else root.add_(eps)
+        update = update * ((1 - beta2 ** step) ** 0.5 / root) * rect
+    target.add_(update, alpha=-1.0)
+
+
+@_functional_update
+def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, decoupled_weight_decay=False, foreach=None,
+          differentiable=False, capturable=False, has_complex=False, maximize=False, *, beta1, beta2, lr,
+          weight_decay, eps):
+    r"""Functional API that performs RAdam algorithm computation: updates ``params``, ``exp_avgs``, ``exp_avg_sqs``
+    and the ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.RAdam` for details.
+    """
+    _check_state_steps(state_steps)
+    _refuse_functional_flags(RAdam, params, foreach=foreach, capturable=capturable, differentiable=differentiable)
+    if differentiable and not foreach:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], exp_avgs[i], exp_avg_sqs[i], state_steps[i], lr=lr, beta1=beta1,
+                                 beta2=beta2, eps=eps, weight_decay=weight_decay, decoupled=decoupled_weight_decay,
+                                 maximize=maximize, differentiable=True)
+        return
+    for i, param in enumerate(params):
+        _radam_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_avg_sqs[i]._data,
+                      step=_advance(state_steps[i]), lr=_hyper_value(lr), betas=(beta1, beta2), eps=eps,
+                      weight_decay=weight_decay, decoupled=decoupled_weight_decay, maximize=maximize, foreach=foreach)
+        param._version += 1
 
 
 def _fresh_state(p, g):

@@ -8,7 +8,9 @@ from .optimizer import (
     _refuse_capturable, _refuse_foreach_differentiable, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcdiv_, addcmul, added, lerp_, opmath, real_view, real_views
+from ._update_math import add_scaled_, addcdiv_, addcmul, lerp_, opmath, real_view, real_views_with_decayed_gradient
+
+__all__ = ["RMSprop", "rmsprop"]
 
 
 class RMSprop(Optimizer):
@@ -73,7 +75,8 @@ class RMSprop(Optimizer):
                                 state["grad_avg"]._data if centered else None,
                                 state["momentum_buffer"]._data if momentum > 0 else None,
                                 lr=float(group["lr"]), alpha=group["alpha"], eps=group["eps"],
-                                weight_decay=group["weight_decay"], momentum=momentum, maximize=group["maximize"])
+                                weight_decay=group["weight_decay"], momentum=momentum, maximize=group["maximize"],
+                                foreach=group["foreach"])
         return loss
 
     _records_differentiable_updates = True
@@ -145,19 +148,18 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
         _advance(state_steps[i])
         _rmsprop_update(param._data, grad._data, square_avgs[i]._data, grad_avgs[i]._data if centered else None,
                         momentum_buffer_list[i]._data if momentum > 0 else None, lr=float(lr), alpha=alpha, eps=eps,
-                        weight_decay=weight_decay, momentum=momentum, maximize=maximize)
+                        weight_decay=weight_decay, momentum=momentum, maximize=maximize, foreach=foreach)
         param._version += 1
 
 
-def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize):
-    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize,
+                    foreach=False):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype (its foreach
+    kernel's with ``foreach``)."""
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
-    p, g, square_avg = real_views(p, g, square_avg)
+    p, g, square_avg = real_views_with_decayed_gradient(p, g, square_avg, weight_decay=weight_decay,
+                                                        maximize=maximize, foreach=foreach)
     scalar = opmath(p.dtype).type
-    if maximize:
-        g = np.negative(g)
-    if weight_decay != 0:
-        g = added(g, p, weight_decay)
     square_avg *= scalar(alpha)
     addcmul(square_avg, g, g, 1 - alpha, out=square_avg)
     # A negative average (alpha > 1, which PyTorch accepts, or a centered variance rounded below 0) has a

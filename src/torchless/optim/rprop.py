@@ -4,9 +4,14 @@ import numpy as np
 from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _filled_like, _to_scalar, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _filled_like, _functional_update,
+    _refuse_functional_flags, _to_scalar, _zeros_like,
+)
 from ._hyperparameters import check_lr, unsupported_flags
 from ._update_math import real_views
+
+__all__ = ["Rprop", "rprop"]
 
 
 class Rprop(Optimizer):
@@ -73,27 +78,61 @@ class Rprop(Optimizer):
     _records_differentiable_updates = True
 
     def _recorded_step(self, group):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``): the step sizes and ``prev`` become
-        functions of the gradients, through the gradients' signs (whose derivative is zero) and the masking."""
+        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
         with grad_mode.enable_grad():
             for param, state in self._recorded_states(group, self._fresh_state(group)):
-                grad = -param.grad if group["maximize"] else param.grad
-                state["step"] += 1
-                target, prev, step_size = param, state["prev"], state["step_size"]
-                if param.is_complex():
-                    grad, prev, target, step_size = (view_as_real(t) for t in (grad, prev, param, step_size))
-                # (the group's own flag: prev as it is is saved by mul's backward, and overwritten below)
-                sign = grad.mul(prev.clone() if group["differentiable"] else prev).sign()
-                sign[sign.gt(0)] = etaplus
-                sign[sign.lt(0)] = etaminus
-                sign[sign.eq(0)] = 1
-                step_size.mul_(sign).clamp_(step_size_min, step_size_max)
-                grad = grad.clone()
-                grad[sign.eq(etaminus)] = 0
-                target.addcmul_(grad.sign(), step_size, value=-1)
-                prev.copy_(grad)
+                _recorded_update(param, param.grad, state["prev"], state["step_size"], state["step"],
+                                 etaminus=etaminus, etaplus=etaplus, step_size_min=step_size_min,
+                                 step_size_max=step_size_max, maximize=group["maximize"],
+                                 differentiable=group["differentiable"])
+
+
+def _recorded_update(param, grad, prev, step_size, step, *, etaminus, etaplus, step_size_min, step_size_max, maximize,
+                     differentiable):
+    """One parameter's update in PyTorch's for-loop with autograd recording (run under enable_grad): the step sizes
+    and ``prev`` become functions of the gradients, through the gradients' signs (whose derivative is zero) and the
+    masking."""
+    grad = -grad if maximize else grad
+    step += 1
+    target = param
+    if param.is_complex():
+        grad, prev, target, step_size = (view_as_real(t) for t in (grad, prev, param, step_size))
+    # (with ``differentiable``, a copy: prev as it is is saved by mul's backward, and overwritten below)
+    sign = grad.mul(prev.clone() if differentiable else prev).sign()
+    sign[sign.gt(0)] = etaplus
+    sign[sign.lt(0)] = etaminus
+    sign[sign.eq(0)] = 1
+    step_size.mul_(sign).clamp_(step_size_min, step_size_max)
+    grad = grad.clone()
+    grad[sign.eq(etaminus)] = 0
+    target.addcmul_(grad.sign(), step_size, value=-1)
+    prev.copy_(grad)
+
+
+@_functional_update
+def rprop(params, grads, prevs, step_sizes, state_steps, foreach=None, capturable=False, maximize=False,
+          differentiable=False, has_complex=False, *, step_size_min, step_size_max, etaminus, etaplus):
+    r"""Functional API that performs rprop algorithm computation: updates ``params``, ``prevs``, ``step_sizes`` and
+    the ``state_steps`` tensors in place.
+
+    See :class:`~torchless.optim.Rprop` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    _check_state_steps(state_steps)
+    _refuse_functional_flags(Rprop, params, foreach=foreach, capturable=capturable, differentiable=differentiable)
+    if differentiable and not foreach:
+        with grad_mode.enable_grad():
+            for i, param in enumerate(params):
+                _recorded_update(param, grads[i], prevs[i], step_sizes[i], state_steps[i], etaminus=etaminus,
+                                 etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max,
+                                 maximize=maximize, differentiable=True)
+        return
+    for i, param in enumerate(params):
+        _advance(state_steps[i])
+        _rprop_update(param._data, grads[i]._data, prevs[i]._data, step_sizes[i]._data, etaminus=etaminus,
+                      etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max, maximize=maximize)
+        param._version += 1
 
 
 def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, step_size_max, maximize):

@@ -9,6 +9,8 @@ from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
 from ._update_math import add_scaled_, added, opmath, scaled
 
+__all__ = ["SGD", "sgd"]
+
 
 class SGD(Optimizer):
     r"""Stochastic gradient descent (optionally with momentum), PyTorch's formulation.

@@ -3,6 +3,8 @@ from .._tensor import Tensor
 from .optimizer import Optimizer
 from ._hyperparameters import check_nonnegative
 
+__all__ = ["SparseAdam"]
+
 
 class SparseAdam(Optimizer):
     r"""Adam for sparse gradients (``nn.Embedding(..., sparse=True)`` in PyTorch): only the moments of the rows a
@@ -47,3 +49,18 @@ class SparseAdam(Optimizer):
             if any(p.grad is not None for p in group["params"]):
                 raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
         return loss
+
+
+def sparse_adam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, eps, beta1, beta2, lr, maximize):
+    r"""Functional API that performs Sparse Adam algorithm computation (``torch.optim._functional.sparse_adam``).
+
+    Its update coalesces each sparse gradient first; torchless's gradients are dense, which PyTorch's ``coalesce``
+    refuses, so any parameter fails with its error. See :class:`~torchless.optim.SparseAdam`.
+    """
+    for i in range(len(params)):
+        _coalesce(-grads[i] if maximize else grads[i])
+
+
+def _coalesce(grad):
+    """PyTorch's ``Tensor.coalesce`` of a dense tensor (the only kind torchless has), which it refuses."""
+    raise RuntimeError("coalesce expected sparse coordinate tensor layout but got Strided")

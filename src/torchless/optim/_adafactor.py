@@ -2,8 +2,10 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _hyper_value
-from ._update_math import lerp_
+from .optimizer import Optimizer, _advance, _functional_update, _hyper_value
+from ._update_math import add_scaled_, lerp_
+
+__all__ = ["Adafactor", "adafactor"]
 
 
 class Adafactor(Optimizer):
@@ -75,6 +77,36 @@ class Adafactor(Optimizer):
         return loss
 
 
+@_functional_update
+def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach=None, grad_scale=None,
+              found_inf=None, has_complex=False, *, d, lr, beta2_decay, weight_decay, eps1, eps2, maximize):
+    r"""Functional API that performs Adafactor algorithm computation: updates ``params``, their ``row_vars`` and
+    ``col_vars`` (parameters of two or more dims; None for the others) or ``variances`` (the others), and the
+    ``state_steps`` tensors in place. ``eps1`` None is the machine epsilon of the first parameter's dtype.
+
+    See :class:`~torchless.optim.Adafactor` for details. On the CPU the foreach and for-loop forms compute alike.
+    """
+    if not all(isinstance(step, Tensor) for step in state_steps):
+        raise RuntimeError("`state_steps` argument must contain a list of singleton tensors")
+    if foreach and not params:
+        return
+    if grad_scale is not None or found_inf is not None:
+        raise AssertionError("Grad scaling should occur outside of optimizer.step()")
+    for i, param in enumerate(params):
+        p, g = param._data, grads[i]._data
+        if eps1 is None:
+            eps1 = float(np.finfo(p.dtype).eps)
+        step = _advance(state_steps[i])
+        state = {"row_var": row_vars[i], "col_var": col_vars[i], "variance": variances[i]}
+        if g.ndim > 1 and (state["row_var"] is None or state["col_var"] is None):
+            raise AssertionError("row_var and col_var should be defined when grad is multidimensional")
+        if g.ndim <= 1 and state["variance"] is None:
+            raise AssertionError("variance should be defined when grad is a vector")
+        _adafactor_update(p, g, state, step=step, lr=_hyper_value(lr), beta2_decay=beta2_decay, eps1=eps1,
+                          eps2=eps2, d=d, weight_decay=weight_decay, maximize=maximize)
+        param._version += 1
+
+
 def _fresh_state(p, g):
     if g.ndim > 1:
         return {"row_var": Tensor._wrap(np.zeros(g.shape[:-1] + (1,), g.dtype)),
@@ -97,10 +129,8 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
         p *= scalar(1 - lr * weight_decay)
     if g.ndim > 1:
         row_var, col_var = state["row_var"]._data, state["col_var"]._data
-        row_mean = np.sum(np.square(g), axis=-1, keepdims=True, dtype=g.dtype) / scalar(g.shape[-1])
-        lerp_(row_var, row_mean, weight)
-        col_mean = np.sum(np.square(g), axis=-2, keepdims=True, dtype=g.dtype) / scalar(g.shape[-2])
-        lerp_(col_var, col_mean, weight)
+        lerp_(row_var, _mean_square(g, axis=-1), weight)
+        lerp_(col_var, _mean_square(g, axis=-2), weight)
         estimate = np.matmul(row_var, col_var)
         estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), scalar(eps1))
     else:
@@ -111,5 +141,11 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
     update *= np.atleast_1d(g)
     update_rms = float(np.sqrt(np.sum(np.square(update), dtype=update.dtype))) / (update.size ** 0.5 * d)
     denom = max(1.0, update_rms)
-    step_size = scalar(-alpha / denom)
-    np.add(p, (update * step_size).reshape(p.shape), out=p)
+    add_scaled_(p, update.reshape(p.shape), -alpha / denom)
+
+
+def _mean_square(g, axis):
+    """The mean of ``g * g`` along ``axis`` (kept), as PyTorch's Adafactor computes it without the squares: the
+    2-norm squared, then divided by the count (its own rounding, e.g. 1 - 2**-24 for a row of ones)."""
+    norm = np.sqrt(np.sum(np.square(g), axis=axis, keepdims=True, dtype=g.dtype))
+    return np.square(norm) / g.dtype.type(g.shape[axis])
