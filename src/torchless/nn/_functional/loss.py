@@ -59,9 +59,10 @@ def _reduction(reduction, size_average=None, reduce=None):
 
 def _reduce(losses, reduction, denominator=None, operands=None):
     """``operands``: the input and target of an elementwise loss, whose unreduced losses PyTorch lays out as its
-    TensorIterator lays out an elementwise op's result (following the input's layout)."""
+    TensorIterator lays out an elementwise op's result (following the input's layout); without them, the losses
+    of a kernel that allocates its output (C-ordered, an empty one too)."""
     if reduction == "none":
-        return losses if operands is None else _memory_format.iterator_layout(losses, operands)
+        return _memory_format.c_ordered(losses) if operands is None else _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
@@ -265,7 +266,8 @@ class CrossEntropy(Node):
             if targets.smooth_valid is not None:
                 smooth *= targets.smooth_valid
             smoothed = _reduce(smooth, reduction, targets.smooth_total)
-            out = (1 - label_smoothing) * out + _smoothing_share(label_smoothing, classes) * smoothed
+            out *= 1 - label_smoothing  # (in place: a new array keeps the layout _reduce gave it)
+            out += _smoothing_share(label_smoothing, classes) * smoothed
         probs /= sums
         shifted -= log_sums  # (in place: the log-probabilities)
         self.probs, self.log_probs = probs, shifted
@@ -1052,7 +1054,7 @@ class BinaryCrossEntropyWithLogits(Node):
             gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:
             # computed from the input, in its dtype (the target's gradient is then cast to the target's)
-            gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
+            gt = -x if p is None else (_floating(p, x.dtype) - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
             gt = gt.astype(self.input_dtype, copy=False)
             gt = self._scaled(gt, grad) if p is None else self._scaled(gt, grad.astype(gt.dtype, copy=False))
             gt = unbroadcast(_memory_format.iterator_layout(gt, (x,)) if p is None else _memory_format.c_ordered(gt),
@@ -1066,7 +1068,7 @@ class BinaryCrossEntropyWithLogits(Node):
         if w is not None:
             scale = scale * grad._wrap(w)
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, t)
-        p_t = None if p is None else grad._wrap(p)
+        p_t = None if p is None else grad._wrap(_floating(p, x.dtype))
         gx = gt = None
         if self.needs_input_grad[0]:
             sigmoid = x_t.sigmoid()
@@ -1077,6 +1079,12 @@ class BinaryCrossEntropyWithLogits(Node):
             gt = -x_t if p is None else (p_t - 1) * softplus_neg - x_t
             gt = unbroadcast_tensor(scale * gt, t.shape)
         return gx, gt
+
+
+def _floating(pos_weight, dtype):
+    """An integer ``pos_weight`` in the floating ``dtype`` for the gradients: PyTorch's are log_sigmoid(-x) -
+    log_sigmoid(x) * pos_weight and products of it, in which no pos_weight - 1 wraps around (the loss's does)."""
+    return pos_weight if pos_weight.dtype.kind == "f" else pos_weight.astype(dtype)
 
 
 @quiet
@@ -1100,6 +1108,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if not input.is_floating_point():
         raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{input.dtype.scalar_name}'")
     if pos_weight is not None:
+        pos_weight._check_bool_sub(1)  # (its pos_weight - 1)
         _check_in_place(input, _broadcast_shape(pos_weight, target))
     if target.dtype.name == "bool":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ... import _creation, _dtype
+from ... import _creation, _dtype, _memory_format
 from ..._ops.unary import Clamp
 from ..._tensor import Tensor
 from ..._type_promotion import promote
@@ -69,6 +69,17 @@ class SoftMarginLoss(Node):
             z = (-x.astype(common, copy=False) * t.astype(common, copy=False)).astype(x.dtype, copy=False)
             losses = np.log1p(np.exp(z))
         return _reduce(losses, reduction, operands=(x, t))
+
+    def jvp(self, tangents, arrays, params, out):
+        """PyTorch's formula, soft_margin_loss_backward(input's tangent, input, target), reads the target's tangent
+        nowhere (a tangent of the target alone gives the result none), and fails on a dual target: that backward
+        op has no formula of its own."""
+        input_tangent, target_tangent = tangents
+        if input_tangent is None:
+            return None
+        if target_tangent is not None:
+            raise forward_ad.not_implemented("soft_margin_loss_backward")
+        return forward_ad.transposed_jvp(self, tangents, arrays, params, out)
 
     def backward(self, grad):
         x, t = self.x, self.t
@@ -183,9 +194,7 @@ class MultiMarginLoss(Node):
         self.x, self.target, self.weight, self.p, self.margin = x, target, weight, p, margin
         self.reduction, self.frames, self.classes, self.per_sample = reduction, frames, classes, per_sample
         if x.size == 0:
-            # PyTorch leaves the reduced output of no samples unwritten; the mean of nothing is NaN here.
-            shape = (frames,) if per_sample else ()
-            return np.full(shape, np.nan if reduction == "mean" and x.dtype.kind == "f" else 0, x.dtype)
+            return _output_of_no_samples((frames,) if per_sample else (), reduction, x.dtype)
         z, active = self._margins()
         h = np.where(active, z if p == 1 else z * z, 0).astype(x.dtype, copy=False)
         if weight is not None:
@@ -295,6 +304,13 @@ def _multi_margin_shape(input, target, weight):
     return frames, classes
 
 
+def _output_of_no_samples(shape, reduction, dtype):
+    """The hinge kernels' output for no samples: PyTorch leaves a reduced one unwritten (the mean of nothing is NaN
+    here), and allocates an unreduced one empty, with C strides."""
+    return _memory_format.with_c_strides(np.full(shape, np.nan if reduction == "mean" and dtype.kind == "f" else 0,
+                                                 dtype))
+
+
 # ---------------------------------------------------------------------------- multi-label margin
 class MultilabelMarginLoss(Node):
     """The multi-label hinge loss of (frames, classes) scores; PyTorch's single node of that name."""
@@ -305,9 +321,7 @@ class MultilabelMarginLoss(Node):
         self.x, self.target, self.reduction = x, target, reduction
         self.frames, self.classes, self.per_sample = frames, classes, per_sample
         if frames == 0:
-            # PyTorch leaves the reduced output of no samples unwritten; the mean of nothing is NaN here.
-            shape = (0,) if per_sample else ()
-            return np.full(shape, np.nan if reduction == "mean" else 0, x.dtype)
+            return _output_of_no_samples((0,) if per_sample else (), reduction, x.dtype)
         z, active = self._margins()
         per_row = np.where(active, z, 0).sum((1, 2), dtype=x.dtype) / x.dtype.type(classes)
         if per_sample:
