@@ -135,7 +135,8 @@ def test_half_layer_norm_with_float32_weight_and_bias_differentiates():
     def gradients(lib):
         tensors = [lib.tensor(x, requires_grad=True), lib.ones(4, requires_grad=True), lib.zeros(4, requires_grad=True)]
         out = lib.nn.functional.layer_norm(tensors[0], [4], *tensors[1:])
-        return [(str(g.dtype).split(".")[-1], g.numpy().astype(np.float64)) for g in lib.autograd.grad(out.sum(), tensors)]
+        gradients = lib.autograd.grad(out.sum(), tensors)
+        return [(str(g.dtype).split(".")[-1], g.numpy().astype(np.float64)) for g in gradients]
 
     for (expected_dtype, expected), (dtype, actual) in zip(*_in_both(gradients)):
         assert dtype == expected_dtype
@@ -166,3 +167,17 @@ def test_soft_margin_loss_forward_ad_reads_only_the_inputs_tangent(dual_input, d
         np.testing.assert_allclose(actual, expected, rtol=1e-12)
     else:
         assert actual == expected
+
+
+# ---------------------------------------------------------------------------- gaussian_nll_loss
+@pytest.mark.parametrize("eps", ["a", None, [1e-3], (1,), 1, True, 1e-3])
+def test_gaussian_nll_loss_eps_fails_as_its_clamp_call_is_written(eps):
+    def outcome(lib):
+        try:
+            return lib.nn.functional.gaussian_nll_loss(lib.ones(2, 3), lib.zeros(2, 3), lib.full((2, 3), 1e-4),
+                                                       eps=eps).item()
+        except (TypeError, RuntimeError) as error:
+            return type(error).__name__, str(error).replace("torchless", "torch")
+
+    expected, actual = _in_both(outcome)
+    assert actual == expected

@@ -62,7 +62,9 @@ def _reduce(losses, reduction, denominator=None, operands=None):
     TensorIterator lays out an elementwise op's result (following the input's layout); without them, the losses
     of a kernel that allocates its output (C-ordered, an empty one too)."""
     if reduction == "none":
-        return _memory_format.c_ordered(losses) if operands is None else _memory_format.iterator_layout(losses, operands)
+        if operands is None:
+            return _memory_format.c_ordered(losses)
+        return _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
