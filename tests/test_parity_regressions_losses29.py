@@ -181,3 +181,19 @@ def test_gaussian_nll_loss_eps_fails_as_its_clamp_call_is_written(eps):
 
     expected, actual = _in_both(outcome)
     assert actual == expected
+
+
+# ---------------------------------------------------------------------------- soft_margin_loss
+@pytest.mark.parametrize("input_dtype", ["float32", "float64", "float16", "int64", "uint8"])
+@pytest.mark.parametrize("target_dtype", ["complex64", "complex128"])
+def test_soft_margin_loss_of_a_complex_target_fails_in_the_inputs_dtype(input_dtype, target_dtype):
+    """PyTorch builds the loss in place in a tensor of the input's dtype: multiplied by a complex target, the result
+    cannot be written there."""
+    def error(lib):
+        with pytest.raises(RuntimeError) as caught:
+            lib.nn.functional.soft_margin_loss(lib.ones(3, dtype=getattr(lib, input_dtype)),
+                                               lib.ones(3, dtype=getattr(lib, target_dtype)))
+        return str(caught.value)
+
+    expected, actual = _in_both(error)
+    assert actual == expected

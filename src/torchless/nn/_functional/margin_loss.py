@@ -127,9 +127,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         raise RuntimeError(_BOOL_NEGATION)
     # PyTorch builds the loss in place in a tensor like the input: -input, *= target, exp_, log1p_.
     _check_in_place(input._data, _broadcast_shape(input, target))
-    if x_dtype.kind != "f":
-        common = promote(x_dtype, target._data.dtype)
-        produced = common if common.kind == "f" else _dtype.get_default_dtype().numpy
+    common = promote(x_dtype, target._data.dtype)
+    if x_dtype.kind != "f" or (common.kind == "c" and x_dtype.kind != "c"):  # (*= target, else exp_, fails)
+        produced = common if common.kind in "fc" else _dtype.get_default_dtype().numpy
         raise RuntimeError(f"result type {_scalar_name(produced)} can't be cast to the desired output type "
                            f"{_scalar_name(x_dtype)}")
     return SoftMarginLoss.apply(input, target, reduction=reduction)
