@@ -197,3 +197,31 @@ def test_soft_margin_loss_of_a_complex_target_fails_in_the_inputs_dtype(input_dt
 
     expected, actual = _in_both(error)
     assert actual == expected
+
+
+@pytest.mark.parametrize("complex_argument", ["weight", "pos_weight"])
+@pytest.mark.parametrize("target_dtype", ["float32", "float64"])
+def test_bce_with_logits_complex_factors_fail_in_place_as_pytorch(complex_argument, target_dtype):
+    def error(lib):
+        options = {complex_argument: lib.ones(3, dtype=lib.complex64)}
+        with pytest.raises(RuntimeError) as caught:
+            lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(2, 3),
+                                                               lib.ones(2, 3, dtype=getattr(lib, target_dtype)),
+                                                               **options)
+        return str(caught.value)
+
+    expected, actual = _in_both(error)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_cross_entropy_complex_weight_fails_in_place_as_pytorch(dtype):
+    def error(lib):
+        probabilities = lib.full((2, 3), 0.5, dtype=getattr(lib, dtype))
+        with pytest.raises(RuntimeError) as caught:
+            lib.nn.functional.binary_cross_entropy(probabilities, probabilities,
+                                                   weight=lib.ones(3, dtype=lib.complex64))
+        return str(caught.value)
+
+    expected, actual = _in_both(error)
+    assert actual == expected

@@ -16,6 +16,7 @@ from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._ops.reduction import half_accumulated
+from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ...autograd import forward_ad
@@ -77,6 +78,14 @@ def _reduce(losses, reduction, denominator=None, operands=None):
         else:
             total = total / denominator
     return total.astype(np.float16) if half else total
+
+
+def _check_real_product(loss_dtype, factor_dtype):
+    """PyTorch's loss.mul_(factor), in place in a real loss: a complex factor's product cannot be written there."""
+    product = promote(loss_dtype, factor_dtype)
+    if product.kind == "c" and loss_dtype.kind != "c":
+        raise RuntimeError(f"result type {from_numpy_dtype(product).scalar_name} can't be cast to the desired output "
+                           f"type {from_numpy_dtype(loss_dtype).scalar_name}")
 
 
 def _refuse_grad(fn, name, tensor):
@@ -993,6 +1002,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     w = None
     if weight is not None:
         _check_in_place(x, weight_shape)
+        _check_real_product(x.dtype, weight._data.dtype)
         w = np.broadcast_to(weight._data.astype(x.dtype, copy=False), weight_shape)
     return save_tensor_versions(BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction), weight)
 
@@ -1112,6 +1122,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if pos_weight is not None:
         pos_weight._check_bool_sub(1)  # (its pos_weight - 1)
         _check_in_place(input, _broadcast_shape(pos_weight, target))
+        _check_real_product(input._data.dtype, promote(pos_weight._data.dtype, target._data.dtype))
     if target.dtype.name == "bool":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
@@ -1120,6 +1131,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                            f"{target.dtype.scalar_name}")
     if weight is not None:
         _check_in_place(target, _broadcast_shape(target, weight))
+        _check_real_product(target._data.dtype, weight._data.dtype)
     input_dtype, out_dtype = input._data.dtype, target._data.dtype
     input, target = _common_dtype(input, target)
     return save_tensor_versions(BinaryCrossEntropyWithLogits.apply(
