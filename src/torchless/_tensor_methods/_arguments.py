@@ -159,15 +159,16 @@ def check_bound(value, name, arg):
         raise _no_overload_matches(name, got, [f"(Tensor {arg})", f"(Number {arg})"], f"!{got}!")
 
 
+CLAMP_OVERLOADS = ("Tensor min = None, Tensor max = None", "Number min = None, Number max = None")  # as printed
+
+
 def clamp_bounds(min, max, name):
     """The bounds of clamp as PyTorch's overloads read them: (Tensor min, Tensor max) or (Number min, Number max),
     None fitting either. A 0-d tensor that does not require grad passes as a Number beside a number, so it is
     read as one (its dtype then counts as a number's); a tensor with dims beside a number fits neither."""
     bounds = (min, max)
     if not all(b is None or _parser_errors.is_operand(b) for b in bounds):  # (read back as given by position)
-        raise _parser_errors.invalid_combination(name, ("Tensor min = None, Tensor max = None",
-                                                        "Number min = None, Number max = None"),
-                                                 bounds if max is not None else (min,))
+        raise _parser_errors.invalid_combination(name, CLAMP_OVERLOADS, bounds if max is not None else (min,))
     if not any(isinstance(b, Tensor) for b in bounds) or all(b is None or isinstance(b, Tensor) for b in bounds):
         return min, max
     if all(not isinstance(b, Tensor) or (not b._data.ndim and not b.requires_grad) for b in bounds):

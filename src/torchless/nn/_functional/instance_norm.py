@@ -179,7 +179,8 @@ def _empty_instance_norm(input, weight, bias, running_mean, running_var, use_inp
     input's statistics are used, the running statistics set to their mean over the batch, which for an
     empty batch is NaN."""
     batch, channels = input.size(0), input.size(1)
-    out = _empty_batch_norm(input, *(None if t is None else t.repeat(batch) for t in (weight, bias)))
+    folded = input.view((1, batch * channels) + tuple(input.shape[2:]))  # (batch norm's view of it)
+    out = _empty_batch_norm(folded, *(None if t is None else t.repeat(batch) for t in (weight, bias)))
     if use_input_stats:
         for running in (running_mean, running_var):
             if running is None:
@@ -201,7 +202,7 @@ def _empty_instance_norm(input, weight, bias, running_mean, running_var, use_inp
                     alias.copy_(running.detach().clone())
                 else:
                     alias.fill_(np.nan)
-    return out
+    return out.view(input.shape)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,

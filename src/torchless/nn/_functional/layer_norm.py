@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from ... import _memory_format
-from ..._dtype import CPP_SCALAR_NAMES
+from ..._dtype import CPP_SCALAR_NAMES, from_numpy_dtype
 from ..._info import finfo
 from ..._kernels import parallel
 from ..._kernels.reduce_order import reduce_all_half
@@ -99,7 +99,15 @@ class LayerNorm(Node):
         """The normalisation's Jacobian is symmetric: tx goes through backward's formula."""
         return _affine_jvp(self, tangents, out, lambda t: normalize_rows_backward(t, self.xhat, self.rstd))
 
+    def check_backward_dtypes(self):
+        """ATen's backward kernel reads the parameters in the input's dtype unless the weight is of another (float32
+        beside float16): a float32 bias without a weight is refused there, though its forward took it."""
+        if self.input_dtype == np.float16 and self.weight is None and self.bias is not None \
+                and self.bias.dtype != np.float16:
+            raise RuntimeError(f"expected scalar type Half but found {from_numpy_dtype(self.bias.dtype).scalar_name}")
+
     def backward(self, grad):
+        self.check_backward_dtypes()
         xhat, weight = self.xhat, self.weight
         g = grad.reshape(xhat.shape).astype(xhat.dtype, copy=False)
         need_x, need_w, need_b = self.needs_input_grad
@@ -170,6 +178,7 @@ class LayerNorm(Node):
         return _memory_format.c_ordered(gx.reshape(self.input_shape).astype(np.float16))
 
     def backward_graph(self, grad):
+        self.check_backward_dtypes()
         params = [p.shape for p in (self.weight, self.bias) if p is not None]
         return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0,), params[0] if params else None,
                                             recorded=True)
@@ -245,7 +254,7 @@ class RMSNorm(Node):
         self.copied_to_format = self.composite_copies(x)
         # a copy when y is xhat itself: the output must not share memory with what backward reads
         y = y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
-        if 1 in x.shape or not _memory_format.is_c_order(x.shape, _memory_format.element_strides(x)):
+        if 1 in x.shape or not y.size or not _memory_format.is_c_order(x.shape, _memory_format.element_strides(x)):
             y = _memory_format.with_strides(y, self.output_strides(x))
         return y
 

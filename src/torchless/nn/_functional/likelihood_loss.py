@@ -10,10 +10,11 @@ import warnings
 
 import numpy as np
 
-from ... import _creation
+from ... import _creation, _parser_errors
 from ...autograd import forward_ad
 from ...autograd import grad_mode
 from ..._tensor import Tensor
+from ..._tensor_methods._arguments import CLAMP_OVERLOADS
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd.graph import Node
 from ._args import _is_index, _tp_name, check_tensor
@@ -177,6 +178,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if reduction not in ("none", "mean", "sum"):
         # concatenated, as in PyTorch: a reduction that is not a str fails with a TypeError
         raise ValueError(reduction + " is not valid")
+    if eps is not None and not _parser_errors.is_operand(eps):  # PyTorch's var.clamp_(min=eps), as its parser reads it
+        raise _parser_errors.invalid_combination("clamp_", CLAMP_OVERLOADS, (), {"min": eps})
     var = var.clone()
     with grad_mode.no_grad():
         var.clamp_(min=eps)

@@ -16,6 +16,7 @@ from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._ops.reduction import half_accumulated
+from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ...autograd import forward_ad
@@ -59,9 +60,12 @@ def _reduction(reduction, size_average=None, reduce=None):
 
 def _reduce(losses, reduction, denominator=None, operands=None):
     """``operands``: the input and target of an elementwise loss, whose unreduced losses PyTorch lays out as its
-    TensorIterator lays out an elementwise op's result (following the input's layout)."""
+    TensorIterator lays out an elementwise op's result (following the input's layout); without them, the losses
+    of a kernel that allocates its output (C-ordered, an empty one too)."""
     if reduction == "none":
-        return losses if operands is None else _memory_format.iterator_layout(losses, operands)
+        if operands is None:
+            return _memory_format.c_ordered(losses)
+        return _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
@@ -74,6 +78,14 @@ def _reduce(losses, reduction, denominator=None, operands=None):
         else:
             total = total / denominator
     return total.astype(np.float16) if half else total
+
+
+def _check_real_product(loss_dtype, factor_dtype):
+    """PyTorch's loss.mul_(factor), in place in a real loss: a complex factor's product cannot be written there."""
+    product = promote(loss_dtype, factor_dtype)
+    if product.kind == "c" and loss_dtype.kind != "c":
+        raise RuntimeError(f"result type {from_numpy_dtype(product).scalar_name} can't be cast to the desired output "
+                           f"type {from_numpy_dtype(loss_dtype).scalar_name}")
 
 
 def _refuse_grad(fn, name, tensor):
@@ -265,7 +277,8 @@ class CrossEntropy(Node):
             if targets.smooth_valid is not None:
                 smooth *= targets.smooth_valid
             smoothed = _reduce(smooth, reduction, targets.smooth_total)
-            out = (1 - label_smoothing) * out + _smoothing_share(label_smoothing, classes) * smoothed
+            out *= 1 - label_smoothing  # (in place: a new array keeps the layout _reduce gave it)
+            out += _smoothing_share(label_smoothing, classes) * smoothed
         probs /= sums
         shifted -= log_sums  # (in place: the log-probabilities)
         self.probs, self.log_probs = probs, shifted
@@ -989,6 +1002,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     w = None
     if weight is not None:
         _check_in_place(x, weight_shape)
+        _check_real_product(x.dtype, weight._data.dtype)
         w = np.broadcast_to(weight._data.astype(x.dtype, copy=False), weight_shape)
     return save_tensor_versions(BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction), weight)
 
@@ -1052,7 +1066,7 @@ class BinaryCrossEntropyWithLogits(Node):
             gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:
             # computed from the input, in its dtype (the target's gradient is then cast to the target's)
-            gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
+            gt = -x if p is None else (_floating(p, x.dtype) - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
             gt = gt.astype(self.input_dtype, copy=False)
             gt = self._scaled(gt, grad) if p is None else self._scaled(gt, grad.astype(gt.dtype, copy=False))
             gt = unbroadcast(_memory_format.iterator_layout(gt, (x,)) if p is None else _memory_format.c_ordered(gt),
@@ -1066,7 +1080,7 @@ class BinaryCrossEntropyWithLogits(Node):
         if w is not None:
             scale = scale * grad._wrap(w)
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, t)
-        p_t = None if p is None else grad._wrap(p)
+        p_t = None if p is None else grad._wrap(_floating(p, x.dtype))
         gx = gt = None
         if self.needs_input_grad[0]:
             sigmoid = x_t.sigmoid()
@@ -1077,6 +1091,12 @@ class BinaryCrossEntropyWithLogits(Node):
             gt = -x_t if p is None else (p_t - 1) * softplus_neg - x_t
             gt = unbroadcast_tensor(scale * gt, t.shape)
         return gx, gt
+
+
+def _floating(pos_weight, dtype):
+    """An integer ``pos_weight`` in the floating ``dtype`` for the gradients: PyTorch's are log_sigmoid(-x) -
+    log_sigmoid(x) * pos_weight and products of it, in which no pos_weight - 1 wraps around (the loss's does)."""
+    return pos_weight if pos_weight.dtype.kind == "f" else pos_weight.astype(dtype)
 
 
 @quiet
@@ -1100,7 +1120,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if not input.is_floating_point():
         raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{input.dtype.scalar_name}'")
     if pos_weight is not None:
+        pos_weight._check_bool_sub(1)  # (its pos_weight - 1)
         _check_in_place(input, _broadcast_shape(pos_weight, target))
+        _check_real_product(input._data.dtype, promote(pos_weight._data.dtype, target._data.dtype))
     if target.dtype.name == "bool":
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                            "`logical_xor()` operator instead.")
@@ -1109,6 +1131,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                            f"{target.dtype.scalar_name}")
     if weight is not None:
         _check_in_place(target, _broadcast_shape(target, weight))
+        _check_real_product(target._data.dtype, weight._data.dtype)
     input_dtype, out_dtype = input._data.dtype, target._data.dtype
     input, target = _common_dtype(input, target)
     return save_tensor_versions(BinaryCrossEntropyWithLogits.apply(

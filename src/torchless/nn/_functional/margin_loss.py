@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ... import _creation, _dtype
+from ... import _creation, _dtype, _memory_format
 from ..._ops.unary import Clamp
 from ..._tensor import Tensor
 from ..._type_promotion import promote
@@ -70,6 +70,17 @@ class SoftMarginLoss(Node):
             losses = np.log1p(np.exp(z))
         return _reduce(losses, reduction, operands=(x, t))
 
+    def jvp(self, tangents, arrays, params, out):
+        """PyTorch's formula, soft_margin_loss_backward(input's tangent, input, target), reads the target's tangent
+        nowhere (a tangent of the target alone gives the result none), and fails on a dual target: that backward
+        op has no formula of its own."""
+        input_tangent, target_tangent = tangents
+        if input_tangent is None:
+            return None
+        if target_tangent is not None:
+            raise forward_ad.not_implemented("soft_margin_loss_backward")
+        return forward_ad.transposed_jvp(self, tangents, arrays, params, out)
+
     def backward(self, grad):
         x, t = self.x, self.t
         if t.dtype == np.bool_:  # PyTorch's backward negates the target
@@ -116,9 +127,9 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
         raise RuntimeError(_BOOL_NEGATION)
     # PyTorch builds the loss in place in a tensor like the input: -input, *= target, exp_, log1p_.
     _check_in_place(input._data, _broadcast_shape(input, target))
-    if x_dtype.kind != "f":
-        common = promote(x_dtype, target._data.dtype)
-        produced = common if common.kind == "f" else _dtype.get_default_dtype().numpy
+    common = promote(x_dtype, target._data.dtype)
+    if x_dtype.kind != "f" or (common.kind == "c" and x_dtype.kind != "c"):  # (*= target, else exp_, fails)
+        produced = common if common.kind in "fc" else _dtype.get_default_dtype().numpy
         raise RuntimeError(f"result type {_scalar_name(produced)} can't be cast to the desired output type "
                            f"{_scalar_name(x_dtype)}")
     return SoftMarginLoss.apply(input, target, reduction=reduction)
@@ -183,9 +194,7 @@ class MultiMarginLoss(Node):
         self.x, self.target, self.weight, self.p, self.margin = x, target, weight, p, margin
         self.reduction, self.frames, self.classes, self.per_sample = reduction, frames, classes, per_sample
         if x.size == 0:
-            # PyTorch leaves the reduced output of no samples unwritten; the mean of nothing is NaN here.
-            shape = (frames,) if per_sample else ()
-            return np.full(shape, np.nan if reduction == "mean" and x.dtype.kind == "f" else 0, x.dtype)
+            return _output_of_no_samples((frames,) if per_sample else (), reduction, x.dtype)
         z, active = self._margins()
         h = np.where(active, z if p == 1 else z * z, 0).astype(x.dtype, copy=False)
         if weight is not None:
@@ -295,6 +304,13 @@ def _multi_margin_shape(input, target, weight):
     return frames, classes
 
 
+def _output_of_no_samples(shape, reduction, dtype):
+    """The hinge kernels' output for no samples: PyTorch leaves a reduced one unwritten (the mean of nothing is NaN
+    here), and allocates an unreduced one empty, with C strides."""
+    return _memory_format.with_c_strides(np.full(shape, np.nan if reduction == "mean" and dtype.kind == "f" else 0,
+                                                 dtype))
+
+
 # ---------------------------------------------------------------------------- multi-label margin
 class MultilabelMarginLoss(Node):
     """The multi-label hinge loss of (frames, classes) scores; PyTorch's single node of that name."""
@@ -305,9 +321,7 @@ class MultilabelMarginLoss(Node):
         self.x, self.target, self.reduction = x, target, reduction
         self.frames, self.classes, self.per_sample = frames, classes, per_sample
         if frames == 0:
-            # PyTorch leaves the reduced output of no samples unwritten; the mean of nothing is NaN here.
-            shape = (0,) if per_sample else ()
-            return np.full(shape, np.nan if reduction == "mean" else 0, x.dtype)
+            return _output_of_no_samples((0,) if per_sample else (), reduction, x.dtype)
         z, active = self._margins()
         per_row = np.where(active, z, 0).sum((1, 2), dtype=x.dtype) / x.dtype.type(classes)
         if per_sample:
