@@ -15,6 +15,10 @@ Differences fixed:
   for any other fill (a NumPy number or a one-element tensor, which work), as torchvision's
   ``_assert_grid_transform_inputs`` does.
 - v2's FiveCrop and TenCrop warn that they pass KeyPoints through.
+- ``to_tensor`` takes torchvision's tensor steps (from_numpy, permute, contiguous, then the uint8 division), so that
+  a one-channel image keeps the channel stride 1 of its permuted view (torchless gave C order's H * W), and
+  ``convert_image_dtype`` lays its result out as the image (torchless: C order). An empty H x W array standing in
+  for a PIL image goes through ``pil_to_tensor`` (torchless raised NumPy's reshape error).
 
 The cases are recorded by ``fixtures/torchvision/make_data29.py`` into ``fixtures/torchvision/data29``: each is a
 Python expression evaluated there with torchvision and here with torchless, which must give the same result
@@ -138,3 +142,14 @@ def test_mnist_alone_reads_the_bundled_copy_without_a_root():
     for cls in (datasets.FashionMNIST, datasets.KMNIST):
         with pytest.raises(TypeError, match=r"^MNIST.__init__\(\) missing 1 required positional argument: 'root'$"):
             cls(None)
+
+
+@pytest.mark.parametrize("shape", [(0, 5), (4, 0), (0, 5, 3), (4, 5), (4, 5, 2)])
+def test_pil_to_tensor_of_empty_arrays(shape):
+    # (an array standing in for a PIL image: torchless's extension) its H x W x C transposed, a new channel axis for
+    # an H x W one
+    array = np.arange(int(np.prod(shape)), dtype=np.uint8).reshape(shape)
+    expected = (array[:, :, None] if array.ndim == 2 else array).transpose(2, 0, 1)
+    got = T.functional.pil_to_tensor(array)
+    assert got.dtype == torchless.uint8
+    np.testing.assert_array_equal(got.numpy(), expected)
