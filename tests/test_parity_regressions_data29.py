@@ -11,6 +11,8 @@ Differences fixed:
   unknown keyword (``transforms=``, say) is MNIST's TypeError, and EMNIST takes ``root`` and ``split`` alone by
   position (torchless named its private base class, or EMNIST, and took EMNIST's ``train`` by position); only MNIST
   needs no root in torchless (the bundled copy), the others' missing root is MNIST's TypeError, as there.
+- ``datasets.utils`` has torchvision's ``calculate_md5``, ``check_md5``, ``check_integrity``, ``list_dir`` and
+  ``list_files`` (which custom datasets import).
 - v1's tensor warps (rotate, affine, perspective) warn "Argument fill should be either int, float, tuple or list"
   for any other fill (a NumPy number or a one-element tensor, which work), as torchvision's
   ``_assert_grid_transform_inputs`` does.
