@@ -20,8 +20,8 @@ Differences fixed:
 - ``to_tensor`` takes torchvision's tensor steps (from_numpy, permute, contiguous, then the uint8 division), so that
   a one-channel image keeps the channel stride 1 of its permuted view (torchless gave C order's H * W), and
   ``convert_image_dtype`` (v1 and v2, and v2's ``to_dtype`` with ``scale=True``) lays its result out as the image
-  (torchless: C order). An empty H x W array standing in
-  for a PIL image goes through ``pil_to_tensor`` (torchless raised NumPy's reshape error).
+  (torchless: C order). An empty H x W array standing in for a PIL image goes through ``pil_to_tensor`` (torchless
+  raised NumPy's reshape error).
 
 The cases are recorded by ``fixtures/torchvision/make_data29.py`` into ``fixtures/torchvision/data29``: each is a
 Python expression evaluated there with torchvision and here with torchless, which must give the same result

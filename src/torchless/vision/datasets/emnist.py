@@ -22,10 +22,9 @@ class EMNIST(_LocalOnlyMNIST):
         split (string): The dataset has 6 different splits: ``byclass``, ``bymerge``,
             ``balanced``, ``letters``, ``digits`` and ``mnist``. This argument specifies
             which one to use.
-        train (bool): the split's training set if ``True``, else its test set.
-        transform (callable, optional): applied to each image (PIL image, or array without Pillow).
-        target_transform (callable, optional): applied to each ``int`` target.
-        download (bool): accepted for compatibility; nothing is downloaded.
+        **kwargs: ``MNIST``'s, by keyword: ``train`` (bool: the split's training set if ``True``, else its test
+            set), ``transform`` (applied to each image: PIL image, or array without Pillow), ``target_transform``
+            (applied to each ``int`` target) and ``download`` (accepted for compatibility; nothing is downloaded).
 
     Attributes:
         data (Tensor): uint8, N x 28 x 28.  targets (Tensor): int64, N.
