@@ -58,16 +58,24 @@ def test_mnist_format_datasets(tmp_path, cls, folder, classes):
 
 
 @pytest.mark.parametrize("cls", [FashionMNIST, KMNIST])
-def test_mnist_format_missing_never_downloads(tmp_path, cls, monkeypatch):
+def test_mnist_format_missing_downloads_only_when_asked(tmp_path, cls, monkeypatch):
+    # as torchvision's, download=True fetches the files from the class's mirrors (here unreachable)
+    import urllib.error
     import urllib.request
 
-    def no_network(*args, **kwargs):
-        raise AssertionError("attempted a download")
+    asked = []
 
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    for download in (False, True):
-        with pytest.raises(RuntimeError, match="^Dataset not found. You can use download=True to download it$"):
-            cls(str(tmp_path), download=download)
+    def offline(request, *args, **kwargs):
+        asked.append(request.full_url if hasattr(request, "full_url") else request)
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(RuntimeError, match="^Dataset not found. You can use download=True to download it$"):
+        cls(str(tmp_path))
+    assert asked == []
+    with pytest.raises(RuntimeError, match="^Error downloading train-images-idx3-ubyte.gz:\nTried http"):
+        cls(str(tmp_path), download=True)
+    assert asked == [cls.mirrors[0] + "train-images-idx3-ubyte.gz"]
     with pytest.raises(TypeError):
         cls()  # root is required, as in torchvision
 

@@ -10,11 +10,11 @@ from ...hub import _fetch  # torchless.hub's downloader: streamed to a temporary
 _CHUNK = 1 << 20
 
 
-def file_digest(path, algorithm, decompress=False):
+def file_digest(path, algorithm, decompress=False, chunk_size=_CHUNK):
     """Hex digest of a file's bytes, or of its gzip-decompressed content."""
     digest = hashlib.new(algorithm)
     with (gzip.open if decompress else open)(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
 

@@ -22,10 +22,9 @@ class EMNIST(_LocalOnlyMNIST):
         split (string): The dataset has 6 different splits: ``byclass``, ``bymerge``,
             ``balanced``, ``letters``, ``digits`` and ``mnist``. This argument specifies
             which one to use.
-        train (bool): the split's training set if ``True``, else its test set.
-        transform (callable, optional): applied to each image (PIL image, or array without Pillow).
-        target_transform (callable, optional): applied to each ``int`` target.
-        download (bool): accepted for compatibility; nothing is downloaded.
+        **kwargs: ``MNIST``'s, by keyword: ``train`` (bool: the split's training set if ``True``, else its test
+            set), ``transform`` (applied to each image: PIL image, or array without Pillow), ``target_transform``
+            (applied to each ``int`` target) and ``download`` (accepted for compatibility; nothing is downloaded).
 
     Attributes:
         data (Tensor): uint8, N x 28 x 28.  targets (Tensor): int64, N.
@@ -36,6 +35,9 @@ class EMNIST(_LocalOnlyMNIST):
         RuntimeError: "Dataset not found..." when the split's files are missing, or naming a corrupt file.
     """
 
+    # torchvision's archive of all the splits (torchless reads the files it unpacks, and downloads nothing)
+    url = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
+    md5 = "58c8d27c78d21e728a6bc7b3cc06412e"
     splits = ("byclass", "bymerge", "balanced", "letters", "digits", "mnist")
     # bymerge and balanced merge the letters whose upper and lower case look alike into one class
     _merged_classes = {"c", "i", "j", "k", "l", "m", "o", "p", "s", "u", "v", "w", "x", "y", "z"}
@@ -49,13 +51,12 @@ class EMNIST(_LocalOnlyMNIST):
         "mnist": list(string.digits),
     }
 
-    def __init__(self, root, split, train=True, transform=None, target_transform=None, download=False):
+    def __init__(self, root, split, **kwargs):
         self.split = verify_str_arg(split, "split", self.splits)
         # the names of torchvision's legacy processed files of the split (torchless never reads them)
         self.training_file, self.test_file = f"training_{split}.pt", f"test_{split}.pt"
         self.classes = self.classes_split_dict[self.split]  # before loading: labels are checked against it
-        super().__init__(root, train=train, transform=transform, target_transform=target_transform,
-                         download=download)
+        super().__init__(root, **kwargs)
 
     @property
     def _file_prefix(self):

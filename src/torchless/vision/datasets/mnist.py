@@ -30,12 +30,16 @@ _CONTENT_SHA256 = {
 }
 
 
-def _verify_download(path, gz_md5, content_sha256):
-    """Accept the upstream .gz (by MD5) or any gzip whose content has the known SHA-256; else ValueError."""
+def _verify_download(path, gz_md5, content_sha256=None):
+    """Accept the upstream .gz (by MD5) or, when its content's SHA-256 is known, any gzip with that content; else
+    ValueError."""
     from ._download import file_digest
 
-    if file_digest(path, "md5") == gz_md5:
+    found_md5 = file_digest(path, "md5")
+    if found_md5 == gz_md5:
         return
+    if content_sha256 is None:
+        raise ValueError(f"checksum mismatch: the file has MD5 {found_md5}, expected {gz_md5}")
     found = file_digest(path, "sha256", decompress=True)
     if found != content_sha256:
         raise ValueError(f"checksum mismatch: decompressed content has SHA-256 {found}, expected {content_sha256}")
@@ -82,12 +86,21 @@ class MNIST(VisionDataset):
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven",
                "8 - eight", "9 - nine"]
 
+    # mirrors serve MNIST's files compressed differently from the originals: their content is known as well
+    _content_sha256 = _CONTENT_SHA256
+
     training_file = "training.pt"  # torchvision's legacy processed files (torchless never reads them)
     test_file = "test.pt"
 
+    _bundled_root = _BUNDLED_ROOT  # what ``root=None`` reads; the other MNIST-format datasets need a root
+
     def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False):
-        super().__init__(_BUNDLED_ROOT if root is None else root, transform=transform,
-                         target_transform=target_transform)
+        if root is None:
+            if self._bundled_root is None:
+                # (torchvision's root has no default; its subclasses' signatures are MNIST's)
+                raise TypeError("MNIST.__init__() missing 1 required positional argument: 'root'")
+            root = self._bundled_root
+        super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         if download:
             self.download()
@@ -142,7 +155,8 @@ class MNIST(VisionDataset):
         for filename, md5 in self.resources:
             name = filename[:-len(".gz")]
             if self._find(name) is None:
-                verify = functools.partial(_verify_download, gz_md5=md5, content_sha256=_CONTENT_SHA256[name])
+                verify = functools.partial(_verify_download, gz_md5=md5,
+                                           content_sha256=self._content_sha256.get(name))
                 download_from_mirrors(self.mirrors, filename, self.raw_folder, verify)
 
     def __getitem__(self, index):
@@ -199,21 +213,17 @@ class MNIST(VisionDataset):
 
 
 class _LocalOnlyMNIST(MNIST):
-    """An MNIST-format dataset read from ``root/<ClassName>/raw``; torchless holds no checksums for it, so it
-    never downloads: ``download=True`` only leads to the same "Dataset not found" error when files are missing."""
+    """An MNIST-format dataset read from ``root/<ClassName>/raw`` that torchless does not download (torchvision
+    unpacks its archives): ``download=True`` only leads to the same "Dataset not found" error when files are
+    missing."""
 
-    mirrors = []
-    resources = []
-
-    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
-        super().__init__(root, train=train, transform=transform, target_transform=target_transform,
-                         download=download)
+    _bundled_root = None
 
     def download(self):
         pass
 
 
-class FashionMNIST(_LocalOnlyMNIST):
+class FashionMNIST(MNIST):
     """Fashion-MNIST (Zalando; MIT licence): 28 x 28 greyscale images of clothes in 10 classes, MNIST's format.
 
     Args:
@@ -221,14 +231,24 @@ class FashionMNIST(_LocalOnlyMNIST):
         train (bool): the training set (60,000 images) if ``True``, else the test set (10,000).
         transform (callable, optional): applied to each image (PIL image, or array without Pillow).
         target_transform (callable, optional): applied to each ``int`` target.
-        download (bool): accepted for compatibility; nothing is downloaded.
+        download (bool): fetch missing files from ``mirrors`` into ``root/FashionMNIST/raw`` first, each checked
+            against the MD5 of ``resources`` (torchvision's).
     """
 
+    _bundled_root = None
+    _content_sha256 = {}
+    mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ]
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                "Ankle boot"]
 
 
-class KMNIST(_LocalOnlyMNIST):
+class KMNIST(MNIST):
     """Kuzushiji-MNIST (CODH; CC BY-SA 4.0): 28 x 28 greyscale cursive Japanese characters in 10 classes.
 
     Args:
@@ -236,9 +256,19 @@ class KMNIST(_LocalOnlyMNIST):
         train (bool): the training set (60,000 images) if ``True``, else the test set (10,000).
         transform (callable, optional): applied to each image (PIL image, or array without Pillow).
         target_transform (callable, optional): applied to each ``int`` target.
-        download (bool): accepted for compatibility; nothing is downloaded.
+        download (bool): fetch missing files from ``mirrors`` into ``root/KMNIST/raw`` first, each checked
+            against the MD5 of ``resources`` (torchvision's).
     """
 
+    _bundled_root = None
+    _content_sha256 = {}
+    mirrors = ["http://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "bdb82020997e1d708af4cf47b453dcf7"),
+        ("train-labels-idx1-ubyte.gz", "e144d726b3acfaa3e44228e80efcd344"),
+        ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
+        ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134"),
+    ]
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
 
 
@@ -259,6 +289,16 @@ class QMNIST(_LocalOnlyMNIST):
     """
 
     subsets = {"train": "train", "test": "test", "test10k": "test", "test50k": "test", "nist": "nist"}
+    # torchvision's sources of each subset's files (torchless reads them from raw/, and downloads nothing)
+    _QMNIST_URL = "https://raw.githubusercontent.com/facebookresearch/qmnist/master/"
+    resources = {
+        "train": [(_QMNIST_URL + "qmnist-train-images-idx3-ubyte.gz", "ed72d4157d28c017586c42bc6afe6370"),
+                  (_QMNIST_URL + "qmnist-train-labels-idx2-int.gz", "0058f8dd561b90ffdd0f734c6a30e5e4")],
+        "test": [(_QMNIST_URL + "qmnist-test-images-idx3-ubyte.gz", "1394631089c404de565df7b7aeaf9412"),
+                 (_QMNIST_URL + "qmnist-test-labels-idx2-int.gz", "5b5b05890a5e13444e108efe57b788aa")],
+        "nist": [(_QMNIST_URL + "xnist-images-idx3-ubyte.xz", "7f124b3b8ab81486c9d8c2749c17f834"),
+                 (_QMNIST_URL + "xnist-labels-idx2-int.xz", "5ed0e788978e45d4a8bd4b7caec3d79d")],
+    }
     # the halves of the test files the two smaller test subsets keep
     _test_rows = {"test10k": slice(0, 10000), "test50k": slice(10000, None)}
 

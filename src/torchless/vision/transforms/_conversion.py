@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._creation import as_tensor, from_numpy
 from ..._tensor import Tensor
 from .._pillow import is_pil_image, require_pil_image
@@ -32,8 +32,7 @@ def to_tensor(pic):
         raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
     if pic.ndim not in (2, 3):
         raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
-    from_numpy(pic)  # torchvision's torch.from_numpy, which refuses negative strides
-    return hwc_batch_to_tensor(pic[None])[0]
+    return _chw_scaled(pic[:, :, None] if pic.ndim == 2 else pic)
 
 
 def hwc_batch_to_tensor(batch):
@@ -52,8 +51,17 @@ def _pil_to_tensor_scaled(pic):
     array = np.array(pic, wide_modes.get(pic.mode, np.uint8), copy=True)
     if pic.mode == "1":
         array = 255 * array
-    array = array.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-    return hwc_batch_to_tensor(array[None])[0]
+    return _chw_scaled(array.reshape(pic.size[1], pic.size[0], len(pic.getbands())))
+
+
+def _chw_scaled(hwc):
+    """torchvision's last steps of ``to_tensor``, in its tensor operations: the H x W x C array ``hwc`` (through
+    torch.from_numpy, which refuses negative strides) as a contiguous C x H x W tensor -- so a one-channel image keeps
+    its strides, (1, W, 1) -- and uint8 scaled to [0, 1] in the default float dtype."""
+    image = from_numpy(hwc).permute(2, 0, 1).contiguous()
+    if image.dtype == _dtype.uint8:
+        return image.to(_dtype.get_default_dtype()).div(255)
+    return image
 
 
 def pil_to_tensor(pic):
@@ -67,7 +75,7 @@ def pil_to_tensor(pic):
     elif isinstance(pic, np.ndarray):
         if pic.ndim not in (2, 3):
             raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
-        array = np.array(pic, copy=True).reshape(pic.shape[0], pic.shape[1], -1)
+        array = np.array(pic[:, :, None] if pic.ndim == 2 else pic, copy=True)
     else:
         raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
     return as_tensor(array).permute(2, 0, 1)
@@ -176,7 +184,9 @@ def convert_image_dtype(image, dtype=_dtype.float32):
     if image.is_floating_point() and dtype.is_floating_point:
         return image.to(dtype)  # as torchvision's: a tv_tensor stays one (the other conversions compute plain tensors)
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range casts: PyTorch's casts do not warn either
-        return Tensor._wrap(convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype)))
+        converted = convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype))
+    # torchvision's casts and products lay the result out as the image (a size-1 dim's stride too)
+    return Tensor._wrap(_memory_format.preserving(converted, image._data))
 
 
 def _convert_to_no_dtype(image):

@@ -278,7 +278,9 @@ def _check_grid_mode(interpolation, modes):
 def _check_fill_channels(shape, fill, v2):
     """torchvision's refusal of a sequence ``fill`` longer than one whose length is not the channel count (v1 reads
     a 2-D image as one channel; v2 indexes ``shape[-3]``, an IndexError for it), and v2's of a fill that is no
-    number or sequence."""
+    number or sequence (v1 only warns)."""
+    if fill is not None and not isinstance(fill, (int, float, tuple, list)) and not v2:
+        warnings.warn("Argument fill should be either int, float, tuple or list")
     if isinstance(fill, (tuple, list)):
         if v2 and len(shape) < 3:
             raise IndexError("tuple index out of range")

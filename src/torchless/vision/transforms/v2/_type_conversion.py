@@ -2,7 +2,7 @@
 and ``to_dtype`` (a cast that, with ``scale=True``, maps one full-intensity value onto the other)."""
 import numpy as np
 
-from .... import _dtype
+from .... import _dtype, _memory_format
 from ...._creation import as_tensor
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image
@@ -67,8 +67,11 @@ def to_dtype(inpt, dtype=_dtype.float32, scale=False):
         raise RuntimeError(f"The conversion from {inpt.dtype} to {dtype} cannot be performed safely.")
     with np.errstate(over="ignore", invalid="ignore"):  # PyTorch's out-of-range casts do not warn
         if source.kind != "f" and target.kind == "f":
-            return Tensor._wrap(_scaled(inpt._data.astype(target), 1.0 / max_value(source), np.multiply))
-        return Tensor._wrap(convert_array_dtype(inpt._data, target))
+            converted = _scaled(inpt._data.astype(target), 1.0 / max_value(source), np.multiply)
+        else:
+            converted = convert_array_dtype(inpt._data, target)
+    # torchvision's casts and products lay the result out as the image (a size-1 dim's stride too)
+    return Tensor._wrap(_memory_format.preserving(converted, inpt._data))
 
 
 def convert_image_dtype(image, dtype=_dtype.float32):

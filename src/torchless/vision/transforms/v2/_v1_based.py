@@ -733,10 +733,15 @@ class _CropsOfImages(V2Repr, SampleTransform):
             raise TypeError(f"BoundingBoxes'es and Mask's are not supported by {type(self).__name__}()")
 
     def transform(self, inpt, params):
+        import warnings
+
         from ... import tv_tensors as tv
 
         if isinstance(inpt, tv.TVTensor):
             if not isinstance(inpt, (tv.Image, tv.Video)):
+                if isinstance(inpt, tv.KeyPoints):  # (boxes and masks were refused by check_inputs)
+                    warnings.warn(f"{type(self).__name__}() is currently passing through inputs of type "
+                                  f"tv_tensors.{type(inpt).__name__}. This will likely change in the future.")
                 return inpt
             return tuple(tv.wrap(crop, like=inpt) for crop in self.forward(tv._pure(inpt)))
         return self.forward(inpt)
