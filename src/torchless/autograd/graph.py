@@ -129,6 +129,10 @@ class Node:
     # An op whose result apply lays out as PyTorch allocates it (see laid_out): an elementwise op as
     # TensorIterator does by default; a node overriding laid_out (a reduction's) as that says.
     elementwise = False
+    # Whether backward runs when no gradient reached the node (every edge into it carried None): PyTorch's engine
+    # runs every node it reaches, but its built-in ones then give their inputs no gradient without computing; a
+    # custom Function's backward runs (on zeros, unless its ctx turned materialize_grads off).
+    runs_without_gradient = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -800,9 +804,9 @@ class OutputGrads:
 
     @classmethod
     def of_one(cls, index, count, grad):
-        """The gradient ``grad`` of output ``index`` of ``count`` outputs, alone."""
+        """The gradient ``grad`` of output ``index`` of ``count`` outputs, alone (none for None)."""
         one = cls.__new__(cls)
-        one.count, one.reached = count, {index: grad}
+        one.count, one.reached = count, {} if grad is None else {index: grad}
         return one
 
     @property
@@ -830,6 +834,7 @@ class OutputSlot(Node):
     OutputGrads: passes its gradient on to that node, under whose name it shows."""
 
     complex_aware = True  # (it passes a complex gradient on as it is: the node's backward follows the convention)
+    runs_without_gradient = True  # (it passes None on as no gradient of its output, so that the node runs)
 
     def __init__(self, node, index, count):
         self.node, self.index, self.count = node, index, count

@@ -1,0 +1,218 @@
+"""Autograd differences from PyTorch found in the twenty-ninth session, each compared with torch.
+
+* nodes no gradient reaches (every edge into them carries None, as from a custom Function's backward returning
+  None) run all the same, as PyTorch's engine runs them: tensor, node and AccumulateGrad hooks see None (and may
+  not replace it), post-accumulate-grad hooks run, a custom Function's backward runs on materialised zeros (or
+  None), and a freed or modified saved tensor on such a path raises PyTorch's error.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _summary(value):
+    """A result comparable between the libraries: tensors as (dtype, shape, values, requires_grad, grad_fn
+    name), containers item by item."""
+    if isinstance(value, dict):
+        return {key: _summary(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, [_summary(item) for item in value]
+    if hasattr(value, "grad_fn"):
+        node = value.grad_fn
+        return (str(value.dtype).split(".")[-1], tuple(value.shape),
+                np.round(np.asarray(value.detach().tolist(), dtype=complex), 5).tolist(), value.requires_grad,
+                None if node is None else type(node).__name__)
+    return value
+
+
+def _outcome(fn, lib):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return _summary(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+            return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def _assert_same(fn):
+    expected = _outcome(fn, torch)
+    assert _outcome(fn, torchless) == expected
+    return expected
+
+
+# ---------------------------------------------------------------------------- nodes reached by no gradient
+def _first_ignored(lib):
+    """A Function whose backward gives its first input no gradient (None)."""
+    class FirstIgnored(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * 2 + y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return None, grad
+    return FirstIgnored
+
+
+def _copied(lib, materialize=True):
+    """A Function copying its input whose backward logs what it gets and adds 1 to it."""
+    class Copied(lib.autograd.Function):
+        log = []
+
+        @staticmethod
+        def forward(ctx, x):
+            ctx.set_materialize_grads(materialize)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            Copied.log.append(None if grad is None else grad.tolist())
+            return None if grad is None else grad + 1
+    return Copied
+
+
+def _leaves(lib):
+    return lib.tensor([1., 2.], requires_grad=True), lib.tensor([3., 4.], requires_grad=True)
+
+
+def _hooked_intermediate(lib):
+    a, b = _leaves(lib)
+    x = a * 3
+    log = []
+    x.register_hook(lambda g: log.append(("x", g)))
+    x.retain_grad()
+    _first_ignored(lib).apply(x, b).sum().backward()
+    return log, x.grad, a.grad, b.grad
+
+
+def _node_hooks(lib):
+    a, b = _leaves(lib)
+    x = a * 3
+    log = []
+    x.grad_fn.register_prehook(lambda outputs: log.append(("pre", outputs)))
+    x.grad_fn.register_hook(lambda inputs, outputs: log.append(("post", inputs, outputs)))
+    _first_ignored(lib).apply(x, b).sum().backward()
+    return log, a.grad
+
+
+def _leaf_hooks(lib):
+    a, b = _leaves(lib)
+    a.grad = lib.tensor([5., 5.])
+    log = []
+    a.register_hook(lambda g: log.append(("hook", g)))
+    a.register_post_accumulate_grad_hook(lambda t: log.append(("post_accumulate", t.grad)))
+    _first_ignored(lib).apply(a, b).sum().backward()
+    return log, a.grad
+
+
+def _accumulator_hooks(lib):
+    a, b = _leaves(lib)
+    x = a * 3
+    log = []
+    accumulator = x.grad_fn.next_functions[0][0]
+    accumulator.register_prehook(lambda outputs: log.append(("pre", outputs)))
+    accumulator.register_hook(lambda inputs, outputs: log.append(("post", inputs, outputs)))
+    _first_ignored(lib).apply(x, b).sum().backward()
+    return log, a.grad
+
+
+def _function_behind(lib, materialize):
+    a, b = _leaves(lib)
+    copied = _copied(lib, materialize)
+    _first_ignored(lib).apply(copied.apply(a), b).sum().backward()
+    return copied.log, a.grad
+
+
+def _function_behind_graph(lib):
+    a, b = _leaves(lib)
+    copied = _copied(lib)
+    _first_ignored(lib).apply(copied.apply(a), b).sum().backward(create_graph=True)
+    return copied.log, a.grad
+
+
+def _outputs_of_split(lib):
+    a, b = _leaves(lib)
+    whole = lib.cat([a, b]) * 2
+    first, second = whole.split(2)
+    log = []
+    first.register_hook(lambda g: log.append(("first", g)))
+    second.register_hook(lambda g: log.append(("second", g)))
+    first.grad_fn.register_prehook(lambda outputs: log.append(("pre", outputs)))
+    first.grad_fn.register_hook(lambda inputs, outputs: log.append(("post", inputs, outputs)))
+    _first_ignored(lib).apply(first, b).sum().backward()
+    return log, a.grad, b.grad
+
+
+def _replaced_by_tensor_hook(lib, leaf):
+    a, b = _leaves(lib)
+    x = a if leaf else a * 3
+    x.register_hook(lambda g: lib.ones(2))
+    _first_ignored(lib).apply(x, b).sum().backward()
+    return a.grad
+
+
+def _replaced_by_prehook(lib):
+    a, b = _leaves(lib)
+    x = a * 3
+    x.grad_fn.register_prehook(lambda outputs: (lib.ones(2),))
+    _first_ignored(lib).apply(x, b).sum().backward()
+    return a.grad
+
+
+def _grad_through_none(lib, wrt_leaf, **kwargs):
+    a, b = _leaves(lib)
+    log = []
+    x = a * 3
+    (a if wrt_leaf else x).register_hook(lambda g: log.append(g))
+    out = _first_ignored(lib).apply(x, b).sum()
+    return log, lib.autograd.grad(out, [a if wrt_leaf else x, b], **kwargs)
+
+
+def _freed_on_none_path(lib):
+    a, b = _leaves(lib)
+    x = a.exp()
+    out = _first_ignored(lib).apply(x, b).sum()
+    out.backward(retain_graph=True)
+    (x * 2).sum().backward()  # frees exp's node
+    out.backward()
+
+
+def _modified_on_none_path(lib):
+    a, b = _leaves(lib)
+    z = a * 1
+    w = z.sin()
+    z.add_(1)
+    _first_ignored(lib).apply(w, b).sum().backward()
+
+
+NONE_EDGES = {
+    "hooked_intermediate": _hooked_intermediate,
+    "node_hooks": _node_hooks,
+    "leaf_hooks": _leaf_hooks,
+    "accumulator_hooks": _accumulator_hooks,
+    "function_behind_materialized": lambda lib: _function_behind(lib, True),
+    "function_behind_unmaterialized": lambda lib: _function_behind(lib, False),
+    "function_behind_graph": _function_behind_graph,
+    "outputs_of_split": _outputs_of_split,
+    "replaced_by_leaf_hook": lambda lib: _replaced_by_tensor_hook(lib, True),
+    "replaced_by_tensor_hook": lambda lib: _replaced_by_tensor_hook(lib, False),
+    "replaced_by_prehook": _replaced_by_prehook,
+    "grad_leaf_allow_unused": lambda lib: _grad_through_none(lib, True, allow_unused=True),
+    "grad_leaf_unused": lambda lib: _grad_through_none(lib, True),
+    "grad_leaf_materialized": lambda lib: _grad_through_none(lib, True, materialize_grads=True),
+    "grad_intermediate": lambda lib: _grad_through_none(lib, False, allow_unused=True),
+    "grad_intermediate_create_graph": lambda lib: _grad_through_none(lib, False, allow_unused=True,
+                                                                     create_graph=True),
+    "freed_on_none_path": _freed_on_none_path,
+    "modified_on_none_path": _modified_on_none_path,
+}
+
+
+@pytest.mark.parametrize("case", NONE_EDGES)
+def test_nodes_reached_by_no_gradient_run_as_pytorch(case):
+    _assert_same(NONE_EDGES[case])
