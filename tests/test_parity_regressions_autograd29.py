@@ -4,6 +4,8 @@
   None) run all the same, as PyTorch's engine runs them: tensor, node and AccumulateGrad hooks see None (and may
   not replace it), post-accumulate-grad hooks run, a custom Function's backward runs on materialised zeros (or
   None), and a freed or modified saved tensor on such a path raises PyTorch's error.
+* torch.autograd.graph.GradientEdge and get_gradient_edge: edges of leaves, intermediates and outputs of nodes of
+  several, as grad's and backward's inputs and outputs, with PyTorch's errors.
 """
 import warnings
 
@@ -216,3 +218,87 @@ NONE_EDGES = {
 @pytest.mark.parametrize("case", NONE_EDGES)
 def test_nodes_reached_by_no_gradient_run_as_pytorch(case):
     _assert_same(NONE_EDGES[case])
+
+
+# ---------------------------------------------------------------------------- GradientEdge
+def _edge_of_intermediate(lib, **kwargs):
+    a = lib.tensor([1., 2.], requires_grad=True)
+    x = a * 3
+    edge = lib.autograd.graph.get_gradient_edge(x)
+    return type(edge).__name__, edge.node.name(), edge.output_nr, lib.autograd.grad((x * x).sum(), edge, **kwargs)
+
+
+def _edge_of_leaf(lib):
+    a = lib.tensor([1., 2.], requires_grad=True, dtype=lib.float64)
+    edge = lib.autograd.graph.get_gradient_edge(a)
+    return edge.node.name(), edge.output_nr, lib.autograd.grad((a * a).sum(), [edge, a])
+
+
+def _edge_as_output(lib, gradient):
+    a = lib.tensor([1., 2.], requires_grad=True)
+    y = (a * a).sum() if gradient is None else a * a
+    edge = lib.autograd.graph.get_gradient_edge(y)
+    return lib.autograd.grad(edge, a, grad_outputs=gradient)
+
+
+def _edge_of_second_output(lib):
+    a = lib.tensor([1., 2., 3., 4.], requires_grad=True)
+    first, second = (a * 2).split(2)
+    edge = lib.autograd.graph.get_gradient_edge(second)
+    return edge.output_nr, edge.node.name(), lib.autograd.grad((first * second).sum(), [edge, a])
+
+
+def _unused_edge(lib, **kwargs):
+    a = lib.tensor([1., 2.], requires_grad=True)
+    edge = lib.autograd.graph.get_gradient_edge(a * 3)
+    return lib.autograd.grad((a * 5).sum(), edge, **kwargs)
+
+
+def _backward_to_edge(lib):
+    a = lib.tensor([1., 2.], requires_grad=True)
+    x = a * 3
+    (x * x).sum().backward(inputs=[lib.autograd.graph.get_gradient_edge(x)])
+    return a.grad
+
+
+def _edge_made_by_hand(lib):
+    a = lib.tensor([1., 2.], requires_grad=True, dtype=lib.float64)
+    x = a * 3
+    edges = lib.autograd.graph.GradientEdge(x.grad_fn, 0), lib.autograd.graph.GradientEdge(
+        x.grad_fn.next_functions[0][0], 0)
+    return lib.autograd.grad((x * x).sum(), edges)
+
+
+def _edge_repr(lib):
+    a = lib.tensor([1., 2.], requires_grad=True)
+    x = a * 3
+    edge = lib.autograd.graph.get_gradient_edge(x)
+    return (repr(edge).split(" object at ")[0], edge == lib.autograd.graph.get_gradient_edge(x), tuple(edge)[1:],
+            edge.ownership_token)
+
+
+GRADIENT_EDGES = {
+    "intermediate": _edge_of_intermediate,
+    "intermediate_create_graph": lambda lib: _edge_of_intermediate(lib, create_graph=True),
+    "leaf": _edge_of_leaf,
+    "as_scalar_output": lambda lib: _edge_as_output(lib, None),
+    "as_output_with_gradient": lambda lib: _edge_as_output(lib, lib.tensor([1., -2.])),
+    "as_output_mismatched_gradient": lambda lib: _edge_as_output(lib, lib.ones(3)),
+    "as_output_implicit_non_scalar": lambda lib: (lambda a: lib.autograd.grad(
+        lib.autograd.graph.get_gradient_edge(a * 2), a))(lib.ones(2, requires_grad=True)),
+    "second_output": _edge_of_second_output,
+    "unused": lambda lib: _unused_edge(lib),
+    "unused_allowed": lambda lib: _unused_edge(lib, allow_unused=True),
+    "unused_materialized": lambda lib: _unused_edge(lib, materialize_grads=True),
+    "backward_inputs": _backward_to_edge,
+    "made_by_hand": _edge_made_by_hand,
+    "repr": _edge_repr,
+    "not_requiring_grad": lambda lib: lib.autograd.graph.get_gradient_edge(lib.ones(2)),
+    "view": lambda lib: (lambda a: lib.autograd.grad(a.view(2).sum(), lib.autograd.graph.get_gradient_edge(
+        a.view(2))))(lib.ones(2, requires_grad=True)),
+}
+
+
+@pytest.mark.parametrize("case", GRADIENT_EDGES)
+def test_gradient_edges_as_pytorch(case):
+    _assert_same(GRADIENT_EDGES[case])
