@@ -6,6 +6,12 @@
   None), and a freed or modified saved tensor on such a path raises PyTorch's error.
 * torch.autograd.graph.GradientEdge and get_gradient_edge: edges of leaves, intermediates and outputs of nodes of
   several, as grad's and backward's inputs and outputs, with PyTorch's errors.
+* a node grad() does not need leaves what it saved unchecked, even when a gradient reaches it (PyTorch's engine
+  skips it before unpacking): an in-place change there is no error.
+* autograd.functional: jacobian in forward mode gives lists for a tuple of inputs and names neither the outputs
+  nor itself in its TypeError; jvp with create_graph records PyTorch's double-backward trick. A gradient summed to
+  a 0-d shape under create_graph is one SumBackward0, as PyTorch's sum_to.
+* gradcheck checks that outputs without a graph do not depend on the inputs only when no output has one.
 """
 import warnings
 
@@ -184,6 +190,14 @@ def _freed_on_none_path(lib):
     out.backward()
 
 
+def _unneeded_node_modified(lib):
+    a, b = _leaves(lib)
+    z = a * 1
+    w = z.sin() * b  # sin's node leads to a alone
+    z.add_(1)
+    return lib.autograd.grad(w.sum(), b)
+
+
 def _modified_on_none_path(lib):
     a, b = _leaves(lib)
     z = a * 1
@@ -212,6 +226,7 @@ NONE_EDGES = {
                                                                      create_graph=True),
     "freed_on_none_path": _freed_on_none_path,
     "modified_on_none_path": _modified_on_none_path,
+    "unneeded_node_modified": _unneeded_node_modified,
 }
 
 
@@ -302,3 +317,72 @@ GRADIENT_EDGES = {
 @pytest.mark.parametrize("case", GRADIENT_EDGES)
 def test_gradient_edges_as_pytorch(case):
     _assert_same(GRADIENT_EDGES[case])
+
+
+# ---------------------------------------------------------------------------- autograd.functional and gradcheck
+def _inputs(lib, *shapes):
+    rng = np.random.default_rng(1)
+    return tuple(lib.tensor(rng.standard_normal(shape), dtype=lib.float64) for shape in shapes)
+
+
+_FUNCTIONS = {
+    "squares": (lambda x: (x ** 2).sum(), [(3,)]),
+    "elementwise": (lambda x: x.exp() * 2, [(2, 2)]),
+    "two_inputs": (lambda x, y: x * y.sum() + x.sin(), [(3,), (2,)]),
+    "tuple_output": (lambda x, y: (x * y, (x + y).sum()), [(3,), (3,)]),
+    "one_of_a_tuple": (lambda x: x * 3, [(3,)]),
+}
+
+
+def _forward_mode_jacobian(lib, name, tupled):
+    func, shapes = _FUNCTIONS[name]
+    inputs = _inputs(lib, *shapes)
+    if len(inputs) == 1 and not tupled:
+        inputs = inputs[0]
+    return lib.autograd.functional.jacobian(func, inputs, vectorize=True, strategy="forward-mode")
+
+
+@pytest.mark.parametrize("tupled", [False, True])
+@pytest.mark.parametrize("name", _FUNCTIONS)
+def test_forward_mode_jacobian_gives_lists_for_tuples_of_inputs_as_pytorch(name, tupled):
+    _assert_same(lambda lib: _forward_mode_jacobian(lib, name, tupled))
+
+
+@pytest.mark.parametrize("output", [lambda x: [x], lambda x: (x, 3), lambda x: 3.0])
+@pytest.mark.parametrize("strategy", ["forward-mode", "reverse-mode"])
+def test_jacobian_non_tensor_outputs_refused_as_pytorch(output, strategy):
+    _assert_same(lambda lib: lib.autograd.functional.jacobian(output, lib.ones(2), vectorize=True,
+                                                              strategy=strategy))
+
+
+@pytest.mark.parametrize("name", _FUNCTIONS)
+def test_jvp_create_graph_recorded_as_pytorch_double_backward_trick(name):
+    func, shapes = _FUNCTIONS[name]
+
+    def products_and_their_gradients(lib):
+        inputs = tuple(t.requires_grad_() for t in _inputs(lib, *shapes))
+        vectors = tuple(lib.ones_like(t) for t in inputs)
+        outputs, products = lib.autograd.functional.jvp(func, inputs, vectors, create_graph=True)
+        products = products if isinstance(products, tuple) else (products,)
+        total = sum((p * p).sum() for p in products)
+        return outputs, products, lib.autograd.grad(total, inputs, allow_unused=True)
+    _assert_same(products_and_their_gradients)
+
+
+@pytest.mark.parametrize("shapes", [((), (3,)), ((), (2, 3)), ((1,), (3,)), ((3, 1), (2, 3, 4))])
+def test_gradient_summed_to_a_scalar_recorded_as_one_sum(shapes):
+    def gradient(lib):
+        x = lib.ones(shapes[0], dtype=lib.float64, requires_grad=True)
+        v = lib.ones(shapes[1], dtype=lib.float64, requires_grad=True)
+        return lib.autograd.grad(x.expand(shapes[1]), x, v, create_graph=True)
+    _assert_same(gradient)
+
+
+@pytest.mark.parametrize("raise_exception", [True, False])
+def test_gradcheck_ignores_outputs_without_graph_beside_others(raise_exception):
+    def check(lib, func):
+        x = lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True)
+        return lib.autograd.gradcheck(func, (x,), raise_exception=raise_exception)
+    _assert_same(lambda lib: check(lib, lambda t: (t * 2, t.detach() * 2)))
+    _assert_same(lambda lib: check(lib, lambda t: t.detach() * 2))
+    _assert_same(lambda lib: check(lib, lambda t: t.detach().round() * 0))

@@ -306,12 +306,6 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             # None: no gradient reached the node (each edge into it carried None), which PyTorch's engine runs all
             # the same: the hooks see None, and a custom Function's backward runs (see Node.runs_without_gradient)
             g = pending.pop(id(node), None)
-            if node._freed:
-                raise RuntimeError(FREED_MESSAGE)
-            if node._saves_tensors:
-                node.check_saved_versions()
-            if node._packed is not None:
-                saved_hooks.unpack_node(node)
             if inputs is not None:
                 target, needed = id(node) in targets, id(node) in leading
                 if not (target or needed):  # a node PyTorch does not run: its output's hooks do not run either
@@ -339,6 +333,14 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             method = backward_graph_method(node) if graph else None
             if node._pre_hooks:
                 g = run_node_prehooks(node._pre_hooks, g, graph)
+            # what the node saved, unpacked as PyTorch's nodes unpack it once they run (a node grad() does not need
+            # does not)
+            if node._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
+            if node._packed is not None:
+                saved_hooks.unpack_node(node)
             if (g is None or (g.__class__ is OutputGrads and not g.reached)) and not node.runs_without_gradient:
                 # as PyTorch's built-in nodes given no gradient (none reached, or pre-hooks left none), none is given
                 input_grads = (None,) * len(node.edges)
