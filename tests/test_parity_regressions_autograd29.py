@@ -386,3 +386,31 @@ def test_gradcheck_ignores_outputs_without_graph_beside_others(raise_exception):
     _assert_same(lambda lib: check(lib, lambda t: (t * 2, t.detach() * 2)))
     _assert_same(lambda lib: check(lib, lambda t: t.detach() * 2))
     _assert_same(lambda lib: check(lib, lambda t: t.detach().round() * 0))
+
+
+_TWO_INPUT_FUNCTIONS = {
+    "independent_of_second": lambda lib: lambda x, y: (x * 2).sum(),
+    "linear": lambda lib: lambda x, y: (x * 2 + y).sum(),
+    "detached": lambda lib: lambda x, y: (x.detach() * y.detach()).sum(),
+    "constant": lambda lib: lambda x, y: lib.ones((), dtype=lib.float64),
+    "quadratic": lambda lib: lambda x, y: (x * x * y).sum(),
+}
+
+
+_OPTIONS = {"plain": {}, "strict": {"strict": True}, "create_graph": {"create_graph": True},
+            "strict_create_graph": {"strict": True, "create_graph": True}}
+
+
+@pytest.mark.parametrize("options", _OPTIONS.values(), ids=_OPTIONS)
+@pytest.mark.parametrize("function", _TWO_INPUT_FUNCTIONS)
+@pytest.mark.parametrize("api", ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"])
+def test_functional_apis_strict_and_create_graph_as_pytorch(api, function, options):
+    def call(lib):
+        inputs = tuple(lib.arange(1., 4., dtype=lib.float64) for _ in range(2))
+        arguments = [_TWO_INPUT_FUNCTIONS[function](lib), inputs]
+        if api == "vjp":
+            arguments.append(lib.ones((), dtype=lib.float64))
+        elif api in ("jvp", "hvp", "vhp"):
+            arguments.append(tuple(t * 0.5 for t in inputs))
+        return getattr(lib.autograd.functional, api)(*arguments, **options)
+    _assert_same(call)

@@ -77,6 +77,12 @@ _INDEPENDENT = {
                  "input {index} is independent of the input. This is not allowed in strict mode. You should ensure "
                  "that your function is twice differentiable and that the jacobian depends on the inputs (this would "
                  "be violated by a linear function for example)."),
+    # jvp's products by the double-backward trick (with respect to the outputs' gradients)
+    "back_trick": ("The gradient with respect to the input is independent of entry {index} in the grad_outputs when "
+                   "using the double backward trick to compute forward mode gradients. This is not allowed in strict "
+                   "mode.",
+                   "The jacobian of the user-provided function is independent of input {index}. This is not allowed in "
+                   "strict mode when create_graph=True."),
     # jvp's: the gradient of the outputs that it differentiates again with respect to the output vectors
     "grad_inputs": ("The output of the user-provided function is independent of input {index}. This is not allowed "
                     "in strict mode.",
@@ -232,7 +238,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             dummies = [Tensor._wrap(np.zeros(o._data.shape, o._data.dtype)).requires_grad_(True) for o in outputs]
             grad_inputs = _vector_products(outputs, inputs, dummies, True, strict, _INDEPENDENT["grad_inputs"])
             if create_graph:
-                products = _vector_products(grad_inputs, dummies, vectors, True)
+                products = _vector_products(grad_inputs, dummies, vectors, True, strict, _INDEPENDENT["back_trick"])
                 outputs = _finished(outputs, create_graph)
                 return (outputs if outputs_tuple else outputs[0]), (products if outputs_tuple else products[0])
     products = []
