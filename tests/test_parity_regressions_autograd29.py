@@ -12,6 +12,8 @@
   nor itself in its TypeError; jvp with create_graph records PyTorch's double-backward trick. A gradient summed to
   a 0-d shape under create_graph is one SumBackward0, as PyTorch's sum_to.
 * gradcheck checks that outputs without a graph do not depend on the inputs only when no output has one.
+* einsum records PyTorch's graph (the diagonals, permutes, unsqueezes, sums, products, bmm and views it decomposes
+  into), with its layouts, gradients and double backward.
 """
 import warnings
 
@@ -414,3 +416,57 @@ def test_functional_apis_strict_and_create_graph_as_pytorch(api, function, optio
             arguments.append(tuple(t * 0.5 for t in inputs))
         return getattr(lib.autograd.functional, api)(*arguments, **options)
     _assert_same(call)
+
+
+# ---------------------------------------------------------------------------- einsum's graph
+def _node_names(tensor):
+    """The grad_fn chain under ``tensor``, depth first in next_functions' order, as (depth, name)."""
+    names = []
+
+    def walk(node, depth):
+        if node is not None:
+            names.append((depth, node.name()))
+            for child, _ in node.next_functions:
+                walk(child, depth + 1)
+    walk(tensor.grad_fn, 0)
+    return names
+
+
+_EQUATIONS = [
+    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("ii->", [(3, 3)]), ("i,j->ij", [(3,), (4,)]),
+    ("...ij->...ji", [(2, 3, 4)]), ("ij,jk->ik", [(3, 4), (4, 5)]), ("i,i->", [(3,), (3,)]),
+    ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("ij->j", [(3, 4)]), ("iij->j", [(2, 2, 3)]), ("ii,ij->j", [(3, 3), (3, 4)]), ("ij,kj->ik", [(0, 3), (4, 3)]),
+    ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]), ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+    ("i,->i", [(3,), ()]), ("ij,jk->ki", [(2, 3), (3, 4)]), ("ij,ij->ij", [(3, 4), (3, 4)]),
+    ("ij,jk", [(3, 1), (1, 5)]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("equation, shapes", _EQUATIONS, ids=[e for e, _ in _EQUATIONS])
+def test_einsum_records_pytorch_s_graph(equation, shapes, dtype):
+    def recorded(lib):
+        rng = np.random.default_rng(0)
+        operands = [lib.tensor(rng.standard_normal(shape), dtype=getattr(lib, dtype), requires_grad=True)
+                    for shape in shapes]
+        result = lib.einsum(equation, *operands)
+        gradient = lib.tensor(rng.standard_normal(tuple(result.shape)), dtype=result.dtype)
+        grads = lib.autograd.grad(result, operands, gradient, create_graph=True)
+        total = sum((g * g).sum() for g in grads)  # (no graph where the einsum is linear in each operand)
+        second = lib.autograd.grad(total, operands, allow_unused=True) if total.requires_grad else ()
+        return (_node_names(result), result.stride(), [_node_names(g) for g in grads], [g.stride() for g in grads],
+                [result.detach().numpy()] + [g.detach().numpy() for g in grads + second if g is not None])
+    (names, *layout, values), (expected_names, *expected_layout, expected) = recorded(torchless), recorded(torch)
+    assert names == expected_names and layout == expected_layout
+    for got, wanted in zip(values, expected):
+        np.testing.assert_allclose(got, wanted, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-5)
+
+
+def test_einsum_operand_changed_in_place_refused_as_pytorch():
+    def changed(lib):
+        a, b = lib.ones(2, 3, requires_grad=True), lib.ones(3, 4, requires_grad=True) * 1
+        result = lib.einsum("ij,jk->ik", a, b)
+        b.add_(1)
+        result.sum().backward()
+    _assert_same(changed)
