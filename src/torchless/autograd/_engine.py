@@ -333,8 +333,8 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             method = backward_graph_method(node) if graph else None
             if node._pre_hooks:
                 g = run_node_prehooks(node._pre_hooks, g, graph)
-            # what the node saved, unpacked as PyTorch's nodes unpack it once they run (a node grad() does not need
-            # does not)
+            # what the node saved, unpacked when it runs, as PyTorch's nodes unpack it (never for a node that grad()
+            # does not need)
             if node._freed:
                 raise RuntimeError(FREED_MESSAGE)
             if node._saves_tensors:
