@@ -129,8 +129,6 @@ def test_einsum_graph_stays_readable_after_backward():
     assert kept[1] == kept[0]
 
 
-@pytest.mark.xfail(strict=True, reason="einsum is one EinsumBackward0 node, where PyTorch records the permutes, "
-                                       "views and bmm it decomposes the contraction into")
 def test_einsum_graph_is_torch_s():
     graphs = []
     for lib in (torch, torchless):

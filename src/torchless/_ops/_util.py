@@ -71,9 +71,11 @@ def unbroadcast(grad, shape):
 def unbroadcast_tensor(grad, shape):
     """unbroadcast for a gradient tensor recorded in the graph (create_graph=True), as PyTorch's sum_to records it:
     one sum (dims kept) over the leading and the stretched dims, then a view to ``shape`` if there were leading
-    dims."""
+    dims; to a 0-d shape, one sum of all."""
     if grad._data.shape == shape:
         return grad
+    if not shape:
+        return grad.sum()
     extra = grad._data.ndim - len(shape)
     reduced = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
                                           if n == 1 and grad._data.shape[extra + i] != 1)

@@ -1,12 +1,16 @@
 """torchless.einsum: sums of products of tensors' elements, named by subscripts (``'ij,jk->ik'``).
 
 The equation is parsed and checked as PyTorch does (same errors, in the same order); NumPy's einsum computes the
-result, and each operand's gradient is again an einsum: of the output's gradient with the other operands.
+result. Where gradients are recorded, the result is computed as PyTorch's einsum computes it, by the differentiable
+ops it decomposes into (diagonal, permute, unsqueeze, sum, mul, bmm, view), so that the graph (its grad_fn chain,
+what it saves, its double backward) is PyTorch's.
 """
+import math
+
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from ..autograd.graph import Node
+from ..autograd.graph import Node, records
 from .._type_promotion import promote
 
 # the subscripts, in the order an implicit output lists them (upper case first, as in PyTorch)
@@ -16,14 +20,10 @@ _ELLIPSIS = "..."
 
 
 class Einsum(Node):
-    """``np.einsum(spec, *operands)`` for a ``spec`` with explicit output and no ellipsis (see ``einsum``)."""
-
-    saved = ("arrays",)
+    """``np.einsum(spec, *operands)`` for a ``spec`` with explicit output and no ellipsis (see ``einsum``), where no
+    gradient is recorded (else einsum is computed by PyTorch's ops, see _recorded_einsum)."""
 
     def forward(self, *arrays, inputs=(), output="", dtype=None):
-        self.arrays, self.inputs, self.output = arrays, inputs, output
-        if len(arrays) > 1:  # PyTorch contracts by bmm, which saves (views of) the operands: changing one is an error
-            self._checked_inputs, self._saves_tensors = tuple(range(len(arrays))), True
         if dtype is not None:
             arrays = [a.astype(dtype) for a in arrays]
         spec = ",".join(inputs) + "->" + output
@@ -35,91 +35,6 @@ class Einsum(Node):
         # 'bhqd,bhkd->bhqk': .view() of it works), where NumPy's tensordot leaves it transposed; one operand's
         # einsum (a permutation, a diagonal) stays a view as in PyTorch
         return _memory_format.c_ordered(out) if len(arrays) > 1 else out
-
-    def backward(self, grad):
-        return tuple(self._operand_grad(grad, i) if need else None for i, need in enumerate(self.needs_input_grad))
-
-    def _operand_grad(self, grad, which):
-        """d(sum(grad * out)) / d operand ``which``: the einsum of ``grad`` and the other operands onto its
-        subscripts, spread over the subscripts only it has, put on the diagonal of its repeated ones and summed
-        over the dimensions it broadcast."""
-        array, labels = self.arrays[which], self.inputs[which]
-        others = [(s, a) for i, (s, a) in enumerate(zip(self.inputs, self.arrays)) if i != which]
-        sizes = _label_sizes([self.output] + [s for s, _ in others], [grad] + [a for _, a in others])
-        unique = "".join(dict.fromkeys(labels))
-        present = "".join(c for c in unique if c in sizes)
-        spec = ",".join([self.output] + [s for s, _ in others]) + "->" + present
-        with np.errstate(all="ignore"):  # (as in forward)
-            g = np.einsum(spec, grad, *[a for _, a in others], optimize=bool(others))
-        # Along the subscripts only this operand has (or has unbroadcast), the output's gradient does not vary.
-        full = tuple(_broadcast(sizes.get(c, 1), array.shape[labels.index(c)]) for c in unique)
-        g = np.broadcast_to(np.expand_dims(g, tuple(i for i, c in enumerate(unique) if c not in sizes)), full)
-        if len(unique) < len(labels):  # repeated subscripts: the gradient lies on their diagonal
-            dx = np.zeros(tuple(full[unique.index(c)] for c in labels), grad.dtype)
-            strides = [0] * len(unique)
-            for c, stride in zip(labels, dx.strides):
-                strides[unique.index(c)] += stride
-            np.lib.stride_tricks.as_strided(dx, full, strides, writeable=True)[...] = g
-            g = dx
-        stretched = tuple(i for i, n in enumerate(array.shape) if n == 1 and g.shape[i] != 1)
-        if stretched:
-            g = g.sum(axis=stretched, keepdims=True)
-        return np.asarray(g, dtype=array.dtype, order="C")  # (ascontiguousarray would make a 0-d gradient 1-d)
-
-    def backward_graph(self, grad):
-        return tuple(self._operand_grad_tensor(grad, i) if need else None
-                     for i, need in enumerate(self.needs_input_grad))
-
-    def _operand_grad_tensor(self, grad, which):
-        """_operand_grad as a tensor of the graph (create_graph=True): the einsum is an Einsum node in turn, and
-        so is the placing on the diagonal of repeated subscripts (a product with identity matrices)."""
-        array, labels = self.arrays[which], self.inputs[which]
-        others = [(s, self.graph_input(i, a)) for i, (s, a) in enumerate(zip(self.inputs, self.arrays)) if i != which]
-        sizes = _label_sizes([self.output] + [s for s, _ in others], [grad._data] + [t._data for _, t in others])
-        unique = "".join(dict.fromkeys(labels))
-        present = "".join(c for c in unique if c in sizes)
-        g = Einsum.apply(grad, *[t for _, t in others], inputs=(self.output, *[s for s, _ in others]),
-                         output=present)
-        for i, c in enumerate(unique):
-            if c not in sizes:
-                g = g.unsqueeze(i)
-        full = tuple(_broadcast(sizes.get(c, 1), array.shape[labels.index(c)]) for c in unique)
-        g = g.expand(*full)
-        if len(unique) < len(labels):
-            # Each repeat of a subscript gets a letter of its own, tied to the first by an identity matrix:
-            # the einsum then writes g on the diagonal and zeros elsewhere.
-            spare = iter(c for c in _ALPHABET if c not in labels)
-            relabeled, pairs, seen = "", [], set()
-            for c in labels:
-                if c in seen:
-                    fresh = next(spare)
-                    pairs.append(c + fresh)
-                    relabeled += fresh
-                else:
-                    seen.add(c)
-                    relabeled += c
-            eyes = [g._wrap(np.eye(full[unique.index(pair[0])], dtype=grad._data.dtype)) for pair in pairs]
-            g = Einsum.apply(g, *eyes, inputs=(unique, *pairs), output=relabeled)
-        stretched = tuple(i for i, n in enumerate(array.shape) if n == 1 and g._data.shape[i] != 1)
-        if stretched:
-            g = g.sum(dim=stretched, keepdim=True)
-        return g._cast(array.dtype)
-
-    def name(self):
-        return "EinsumBackward0"
-
-
-def _broadcast(size, other):
-    return size if other == 1 else other
-
-
-def _label_sizes(subscripts, arrays):
-    """The size of each subscript in ``subscripts`` (strings, one per array), its size other than 1 if it has one."""
-    sizes = {}
-    for labels, array in zip(subscripts, arrays):
-        for c, n in zip(labels, array.shape):
-            sizes[c] = _broadcast(sizes.get(c, 1), n)
-    return sizes
 
 
 def _sublist_equation(args):
@@ -303,7 +218,95 @@ def einsum(*args):
     ellipsis_letters = "".join(free[:ellipsis_ndim])
     inputs = tuple(_explicit(s, a.ndim, ellipsis_letters) for s, a in zip(labels, arrays))
     output = _explicit(output, ellipsis_ndim + len(output) - 1, ellipsis_letters)
-    return Einsum.apply(*operands, inputs=inputs, output=output, dtype=_result_dtype(arrays, inputs, output))
+    dtype = _result_dtype(arrays, inputs, output)
+    if records(*operands):
+        return _recorded_einsum(operands, inputs, output, ellipsis_letters)
+    return Einsum.apply(*operands, inputs=inputs, output=output, dtype=dtype)
+
+
+def _recorded_einsum(operands, inputs, output, ellipsis_letters):
+    """einsum as PyTorch's computes it (aten's einsum): each operand's repeated subscripts taken on their diagonal,
+    its dims unsqueezed and permuted to one order (the output's subscripts, then those summed: the ellipsis's first,
+    then the others alphabetically), then the operands contracted left to right, a pair at a time (by bmm, or a
+    product where nothing is summed), and the summed dims dropped."""
+    summed = [c for c in ellipsis_letters if c not in output]
+    summed += sorted({c for labels in inputs for c in labels if c not in output and c not in summed},
+                     key=_ALPHABET.index)
+    order = list(output) + summed
+    position = {c: i for i, c in enumerate(order)}
+    counts = [0] * len(order)  # how many operands have each dim with a size other than 1
+    aligned = []
+    for operand, labels in zip(operands, inputs):
+        permutation, dim = [None] * len(order), 0
+        for c in labels:
+            if permutation[position[c]] is None:
+                counts[position[c]] += operand.shape[dim] != 1
+                permutation[position[c]] = dim
+                dim += 1
+            else:  # a repeated subscript: its diagonal, where its first dim was
+                first = permutation[position[c]]
+                operand = operand.diagonal(0, first, dim).movedim(-1, first)
+        for i, p in enumerate(permutation):
+            if p is None:
+                operand = operand.unsqueeze(dim)
+                permutation[i] = dim
+                dim += 1
+        aligned.append(operand.permute(permutation))
+    while len(aligned) > 1:
+        a, b = aligned.pop(0), aligned.pop(0)
+        both, only_a, only_b = [], [], []
+        for dim in range(len(output), len(order)):
+            in_a, in_b = a.shape[dim] != 1, b.shape[dim] != 1
+            if in_a and in_b:
+                counts[dim] -= 1
+                if counts[dim] == 1:  # no operand left has it
+                    both.append(dim)
+                    counts[dim] = 0
+            elif counts[dim] == 1 and (in_a or in_b):
+                (only_a if in_a else only_b).append(dim)
+                counts[dim] = 0
+        if only_a:
+            a = a.sum(only_a, keepdim=True)
+        if only_b:
+            b = b.sum(only_b, keepdim=True)
+        aligned.insert(0, _sum_of_products(a, b, both))
+    result = aligned[0]
+    if len(order) > len(output):
+        if len(operands) > 1:  # (each summed dim has size 1 by now)
+            return result.view(result.shape[:len(output)])
+        return result.sum(list(range(len(output), len(order))))
+    return result
+
+
+def _sum_of_products(left, right, summed):
+    """PyTorch's sumproduct_pair (dims kept): ``(left * right).sum(summed, keepdim=True)`` of two operands of one
+    number of dims, by bmm: the dims of both (batch), of the left alone and the summed ones (the product's), of the
+    right alone, each group flattened."""
+    if not summed:
+        return left * right
+    both, only_left, only_right = [], [], []
+    for i in range(left.dim()):
+        in_left, in_right = left.shape[i] != 1, right.shape[i] != 1
+        if i in summed:
+            if in_left and not in_right:
+                left = left.sum(i, keepdim=True)
+            elif in_right and not in_left:
+                right = right.sum(i, keepdim=True)
+        elif in_left and in_right:
+            both.append(i)
+        elif in_left:
+            only_left.append(i)
+        else:
+            only_right.append(i)
+    if only_left and only_right and only_right[-1] < only_left[0]:  # bmm gives the result in the output's order
+        left, right, only_left, only_right = right, left, only_right, only_left
+    sizes = [math.prod(left.shape[i] for i in dims) for dims in (both, only_left, summed)]
+    sizes.append(math.prod(right.shape[i] for i in only_right))
+    product = left.permute(both + only_left + summed + only_right).reshape(sizes[:3]).bmm(
+        right.permute(both + summed + only_right + only_left).reshape(sizes[0], sizes[2], sizes[3]))
+    grouped = both + only_left + summed + only_right
+    shape = [left.shape[i] for i in both + only_left] + [1] * len(summed) + [right.shape[i] for i in only_right]
+    return product.view(shape).permute([grouped.index(i) for i in range(len(grouped))])
 
 
 def _result_dtype(arrays, inputs, output):

@@ -492,6 +492,7 @@ class Diagonal(Node):
 
     torch_saved = {"dim1": lambda node: int64(node.given[0]), "dim2": lambda node: int64(node.given[1]),
                    "offset": lambda node: int64(node.offset), "self_sym_sizes": lambda node: node.shape}
+    backward_is_one_op, backward_inputs = True, ()  # (diagonal_backward reads the gradient alone)
 
     def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0", given=None):
         self.shape, self.offset, self.dims, self.node_name = a.shape, offset, dims, name
@@ -515,13 +516,14 @@ class Diagonal(Node):
     def backward_graph(self, grad):
         from .indexing import IndexPut
 
-        # the diagonal written into zeros laid out as (other dims..., dim1, dim2), then those two put back
+        # the diagonal written into zeros laid out as (other dims..., dim1, dim2), then those two put back, in
+        # PyTorch's layout (diagonal_backward's zeros are contiguous)
         others = [i for i in range(len(self.shape)) if i not in self.dims]
         order = others + list(self.dims)
         moved = tuple(self.shape[i] for i in order)
         zeros = grad._wrap(np.zeros(moved, grad._data.dtype))
         planes = IndexPut.apply(zeros, grad, key=(Ellipsis, *diagonal_positions(*moved[-2:], self.offset)))
-        return (Permute.apply(planes, axes=tuple(np.argsort(order).tolist())),)
+        return (Permute.apply(planes, axes=tuple(np.argsort(order).tolist())).contiguous(),)
 
     def name(self):
         return self.node_name

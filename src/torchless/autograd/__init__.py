@@ -8,6 +8,7 @@ from .. import _memory_format
 from .._user_warnings import warn_from_user_code, warns_once
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
+from .graph import GradientEdge, graph_tensor
 from ._engine import check_root_gradient, checkpoint_valid, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled, set_multithreading_enabled)
@@ -38,9 +39,10 @@ _NOT_REQUIRING_GRAD = "One of the differentiated Tensors does not require grad"
 
 
 def _as_tuple(tensors):
+    """One tensor or GradientEdge (itself a tuple) as a tuple of one; a sequence of them as a tuple."""
     from .._tensor import Tensor
 
-    return (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
+    return (tensors,) if isinstance(tensors, (Tensor, GradientEdge)) else tuple(tensors)
 
 
 def _root_gradients(outputs, grad_outputs, create_graph=False):
@@ -49,8 +51,9 @@ def _root_gradients(outputs, grad_outputs, create_graph=False):
     from .._tensor import Tensor
 
     for output in outputs:
-        if not isinstance(output, Tensor):
+        if not isinstance(output, (Tensor, GradientEdge)):
             raise AssertionError("Expected output to be a torchless.Tensor")
+    outputs = tuple(map(graph_tensor, outputs))
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
@@ -98,7 +101,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         _check_inputs(inputs, "can't retain_grad on Tensor that has requires_grad=False")
         for tensor in inputs:
-            tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
+            if not isinstance(tensor, GradientEdge):
+                tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
+        inputs = tuple(map(graph_tensor, inputs))
     if create_graph:
         _warn_reference_cycle_once()
     propagate = run_backward_graph if create_graph else run_backward
@@ -117,6 +122,8 @@ def _check_inputs(inputs, not_requiring_grad):
     from .._tensor import Tensor
 
     for tensor in inputs:
+        if isinstance(tensor, GradientEdge):
+            continue
         if not isinstance(tensor, Tensor):
             raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(tensor).__name__}")
         if not tensor._requires_grad:
@@ -164,6 +171,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     differentiate = _batched_gradients if is_grads_batched else _gradients
     result = differentiate(outputs, inputs_tuple, grad_outputs, bool(retain_graph), create_graph, allow_unused)
     if materialize_grads:
+        if any(gradient is None and isinstance(tensor, GradientEdge) for tensor, gradient in zip(inputs_tuple, result)):
+            raise RuntimeError("materialize_grads cannot be used when the given input is a GradientEdge")
         result = tuple(zeros_like(tensor, requires_grad=create_graph) if gradient is None else gradient
                        for tensor, gradient in zip(inputs_tuple, result))
     return dict(zip(inputs.keys(), result)) if type(inputs) is dict else result
@@ -176,10 +185,14 @@ def _gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_
     roots = _root_gradients(outputs, grad_outputs, create_graph)  # the outputs are checked before the inputs
     _check_inputs(inputs, _NOT_REQUIRING_GRAD)
     propagate = run_backward_graph if create_graph else run_backward
+    edges = [isinstance(tensor, GradientEdge) for tensor in inputs]
+    inputs = tuple(map(graph_tensor, inputs))
     captured = propagate(roots, retain_graph=retain_graph, inputs=inputs, accumulate=False)
     given = [t for t in _as_tuple(grad_outputs) if isinstance(t, Tensor)] if grad_outputs is not None else ()
     result = []
-    for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
+    for index, (tensor, gradient, edge) in enumerate(zip(inputs, captured, edges)):
+        # (a GradientEdge's gradient has its node's dtype already: an edge made by hand tells no other)
+        dtype = None if edge else tensor._data.dtype
         if gradient is None:
             if not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {index} appears to not have been used in the "
@@ -188,9 +201,10 @@ def _gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_
         elif create_graph:
             if _memory_format.is_efficient_zero(gradient._data):  # (a real sgn's gradient alone: C-strided zeros)
                 gradient = Tensor._wrap(np.zeros(gradient.shape, gradient._data.dtype))
-            result.append(gradient._cast(tensor._data.dtype))
+            result.append(gradient if dtype is None else gradient._cast(dtype))
         else:
-            result.append(_returned_gradient(np.asarray(gradient), tensor._data.dtype, given))
+            gradient = np.asarray(gradient)
+            result.append(_returned_gradient(gradient, gradient.dtype if dtype is None else dtype, given))
     return tuple(result)
 
 

@@ -36,8 +36,8 @@ def reset_grads(tensors, set_to_none):
 
 
 def accumulate_leaf(tensor, grad):
-    from .._tensor import Tensor
-
+    """PyTorch's AccumulateGrad of the leaf ``tensor`` given the gradient array ``grad`` (None when backward reached
+    the leaf but no gradient did): its hooks around ``.grad`` grown by it."""
     if tensor._view_creation == "no_grad" and tensor._grad_fn is None:
         return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
@@ -45,6 +45,18 @@ def accumulate_leaf(tensor, grad):
     pre, post = accumulator_hooks(tensor) if tensor._grad_fn is None else (None, None)
     if pre:
         grad = run_node_prehooks(pre, grad, False)
+    if grad is not None:  # (None: no gradient reached the leaf, whose hooks run all the same, as PyTorch's)
+        _add_to_grad(tensor, grad)
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
+    if post:
+        run_node_posthooks(post, (), grad, False)
+
+
+def _add_to_grad(tensor, grad):
+    """``tensor.grad += grad`` (the array ``grad``), as PyTorch's AccumulateGrad adds it."""
+    from .._tensor import Tensor
+
     if tensor._grad is None:
         # A fresh, writable array (incoming gradients may be views or shared between inputs), laid out as PyTorch's
         # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
@@ -67,10 +79,6 @@ def accumulate_leaf(tensor, grad):
             tensor._grad._bump_version()
         else:
             tensor._grad._data = (old + grad).astype(tensor._data.dtype, copy=False)
-    if tensor._post_accumulate_grad_hooks:
-        run_post_accumulate_hooks(tensor)
-    if post:
-        run_node_posthooks(post, (), grad, False)
 
 
 def _recorded_copy(tensor, grad):
@@ -95,8 +103,9 @@ def accumulate_leaf_graph(tensor, grad):
     pre, post = accumulator_hooks(tensor)
     if pre:
         grad = run_node_prehooks(pre, grad, True)
-    grad = grad._cast(tensor._data.dtype)
-    tensor._grad = _recorded_copy(tensor, grad) if tensor._grad is None else tensor._grad + grad
+    if grad is not None:
+        grad = grad._cast(tensor._data.dtype)
+        tensor._grad = _recorded_copy(tensor, grad) if tensor._grad is None else tensor._grad + grad
     if tensor._post_accumulate_grad_hooks:
         run_post_accumulate_hooks(tensor)
     if post:

@@ -14,7 +14,8 @@ from .. import _memory_format
 from . import anomaly_mode, grad_mode, saved_hooks
 from ._accumulate_grad import accumulate_leaf, accumulate_leaf_graph
 from ._graph_backward import backward_graph_method
-from ._hook_calls import run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph
+from ._hook_calls import (run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph,
+                          run_tensor_hooks_on_none)
 from ._released import FREED_MESSAGE
 from .graph import Node, OutputGrads, OutputSlot, _edge
 
@@ -243,9 +244,7 @@ def _run_output_hooks(node, grads, graph, accumulate_into):
             continue
         grad = grads.reached.get(slot.index)
         if grad is None:
-            for hook in list(slot._tensor_hooks.values()):
-                if hook(None) is not None:
-                    raise RuntimeError("can't replace a None gradient with a non-None value")
+            run_tensor_hooks_on_none(slot._tensor_hooks)
             continue
         grad = grads.reached[slot.index] = (run_tensor_hooks_graph if graph else run_tensor_hooks)(
             slot._tensor_hooks, grad)
@@ -280,16 +279,19 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
 
     def arrive(leaf, grad):
         leaves[id(leaf)] = leaf
-        _accumulate(leaf_grads, id(leaf), grad)
+        if grad is not None:  # (reached with None: its hooks run, with None, as PyTorch's AccumulateGrad's)
+            _accumulate(leaf_grads, id(leaf), grad)
 
     def deliver(tensor, positions, grad):
-        if not graph and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
+        if not graph and grad is not None and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
             grad = grad.real  # a real tensor that entered a complex computation: the real part, as in PyTorch
         if accumulate:
             accumulate_into(tensor, grad)
             return
         if tensor._grad_fn is None and tensor._hooks:
             grad = (run_tensor_hooks_graph if graph else run_tensor_hooks)(tensor._hooks, grad)
+        if grad is None:
+            return
         for position in positions:
             previous = captured[position]
             captured[position] = grad if previous is None else _sum_of(previous, grad)
@@ -301,15 +303,9 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
     with recording, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for node in _execution_order(order):
+            # None: no gradient reached the node (each edge into it carried None), which PyTorch's engine runs all
+            # the same: the hooks see None, and a custom Function's backward runs (see Node.runs_without_gradient)
             g = pending.pop(id(node), None)
-            if g is None:
-                continue
-            if node._freed:
-                raise RuntimeError(FREED_MESSAGE)
-            if node._saves_tensors:
-                node.check_saved_versions()
-            if node._packed is not None:
-                saved_hooks.unpack_node(node)
             if inputs is not None:
                 target, needed = id(node) in targets, id(node) in leading
                 if not (target or needed):  # a node PyTorch does not run: its output's hooks do not run either
@@ -325,10 +321,10 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             kept = None
             if node._retained is not None and not deferred:
                 kept = node._retained()
-                if kept is not None:
+                if kept is not None and g is not None:
                     accumulate_into(kept, g)
             if inputs is not None:
-                if target:
+                if target and g is not None:
                     positions = targets[id(node)]
                     if not (accumulate and kept is inputs[positions[0]]):  # backward(inputs=) retains non-leaves
                         deliver(inputs[positions[0]], positions, g)
@@ -337,8 +333,16 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             method = backward_graph_method(node) if graph else None
             if node._pre_hooks:
                 g = run_node_prehooks(node._pre_hooks, g, graph)
-            if g is None or (g.__class__ is OutputGrads and not g.reached):
-                # pre-hooks left no gradient: as PyTorch's nodes given none, this one gives its inputs none
+            # what the node saved, unpacked when it runs, as PyTorch's nodes unpack it (never for a node that grad()
+            # does not need)
+            if node._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
+            if node._packed is not None:
+                saved_hooks.unpack_node(node)
+            if (g is None or (g.__class__ is OutputGrads and not g.reached)) and not node.runs_without_gradient:
+                # as PyTorch's built-in nodes given no gradient (none reached, or pre-hooks left none), none is given
                 input_grads = (None,) * len(node.edges)
             elif anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
@@ -356,16 +360,17 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             if arrival is not None:
                 input_grads = [input_grads[i] for i in arrival]
             for edge, g_in in zip(edges, input_grads):
-                if edge is None or g_in is None:
+                if edge is None:
                     continue
                 if isinstance(edge, Node):
-                    _accumulate(pending, id(edge), g_in)
+                    if g_in is not None:
+                        _accumulate(pending, id(edge), g_in)
                 elif inputs is None or id(edge) in targets:
                     arrive(edge, g_in)
             if not retain_graph:
                 node.release()
-        for key, grad in leaf_grads.items():
-            leaf = leaves[key]
+        for key, leaf in leaves.items():
+            grad = leaf_grads.get(key)
             if inputs is None:
                 accumulate_into(leaf, grad)
             else:
@@ -435,7 +440,7 @@ def _holomorphic_backward(node, grad):
 def _graph_backward(method, node, grad):
     """``method(node, grad)``, a node's backward_graph: for a complex gradient through a node that is not
     complex_aware, conj(backward_graph(conj(grad))), as _holomorphic_backward (conj is differentiable)."""
-    if node.complex_aware or node.complex_aware_graph or grad.__class__ is OutputGrads or \
+    if grad is None or node.complex_aware or node.complex_aware_graph or grad.__class__ is OutputGrads or \
             grad._data.dtype.kind != "c":
         return method(node, grad)
     return tuple(g if g is None or g._data.dtype.kind != "c" else g.conj() for g in method(node, grad.conj()))

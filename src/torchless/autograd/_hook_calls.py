@@ -68,10 +68,21 @@ def accumulator_hooks(tensor):
     return (None, None) if node is None else (node._pre_hooks, node._post_hooks)
 
 
+def run_tensor_hooks_on_none(hooks):
+    """The hooks of Tensor.register_hook (``{id: hook}``) of a tensor no gradient reached in a backward that reached
+    its node: PyTorch calls them with None, which none may replace."""
+    for hook in list(hooks.values()):
+        if hook(None) is not None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
+
+
 def run_tensor_hooks(hooks, grad):
-    """``grad`` passed through the hooks of Tensor.register_hook (``{id: hook}``), each maybe replacing it."""
+    """``grad`` passed through the hooks of Tensor.register_hook (``{id: hook}``), each maybe replacing it (None:
+    see run_tensor_hooks_on_none)."""
     from .._tensor import Tensor
 
+    if grad is None:
+        return run_tensor_hooks_on_none(hooks)
     for hook in list(hooks.values()):
         replaced = hook(Tensor._wrap(grad))
         if replaced is not None:
@@ -82,6 +93,8 @@ def run_tensor_hooks(hooks, grad):
 def run_tensor_hooks_graph(hooks, grad):
     """run_tensor_hooks for a gradient tensor recorded in the graph: hooks get it, and what they return replaces
     it as it is."""
+    if grad is None:
+        return run_tensor_hooks_on_none(hooks)
     for hook in list(hooks.values()):
         replaced = hook(grad)
         if replaced is not None:

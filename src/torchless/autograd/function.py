@@ -91,6 +91,7 @@ class BackwardCFunction(Node, FunctionCtx):
 
     _forward_cls = None
     saved = ()
+    runs_without_gradient = True
 
     def __init__(self):
         # (shape, dtype) of each tensor output (None for others), for materialised zeros, and of each tensor argument

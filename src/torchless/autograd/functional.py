@@ -42,9 +42,9 @@ def _finished(tensors, create_graph):
     return tuple(tensors) if create_graph else tuple(t.detach() for t in tensors)
 
 
-def _outputs(func, inputs, function, strict):
+def _outputs(func, inputs, function, strict, argument="outputs of the user-provided function"):
     with grad_mode.enable_grad():
-        outputs, is_tuple = _as_tuple(func(*inputs), "outputs of the user-provided function", function)
+        outputs, is_tuple = _as_tuple(func(*inputs), argument, function)
     if strict:
         for index, output in enumerate(outputs):
             if not output.requires_grad:
@@ -77,6 +77,12 @@ _INDEPENDENT = {
                  "input {index} is independent of the input. This is not allowed in strict mode. You should ensure "
                  "that your function is twice differentiable and that the jacobian depends on the inputs (this would "
                  "be violated by a linear function for example)."),
+    # jvp's products by the double-backward trick (with respect to the outputs' gradients)
+    "back_trick": ("The gradient with respect to the input is independent of entry {index} in the grad_outputs when "
+                   "using the double backward trick to compute forward mode gradients. This is not allowed in strict "
+                   "mode.",
+                   "The jacobian of the user-provided function is independent of input {index}. This is not allowed in "
+                   "strict mode when create_graph=True."),
     # jvp's: the gradient of the outputs that it differentiates again with respect to the output vectors
     "grad_inputs": ("The output of the user-provided function is independent of input {index}. This is not allowed "
                     "in strict mode.",
@@ -144,12 +150,18 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         _check_forward_mode(inputs, create_graph, strict, vectorize)
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jacobian")
     inputs = _prepared(inputs, create_graph)
-    outputs, outputs_tuple = _outputs(func, inputs, "jacobian", strict)
+    if strategy == "forward-mode":  # (PyTorch's _jacfwd checks the outputs, naming neither them nor itself)
+        outputs, outputs_tuple = _outputs(func, inputs, None, strict, "outputs")
+    else:
+        outputs, outputs_tuple = _outputs(func, inputs, "jacobian", strict)
     if vectorize and strict and strategy == "reverse-mode":
         raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
                            "supported together. Please either set `strict=False` or `vectorize=False`.")
-    rows = [row if inputs_tuple else row[0] for row in _jacobian_rows(outputs, inputs, create_graph, strict)]
-    return tuple(rows) if outputs_tuple else rows[0]
+    # PyTorch's _jacfwd gives lists where the inputs are a tuple (tuples elsewhere)
+    container = list if strategy == "forward-mode" and inputs_tuple else tuple
+    rows = [container(row) if inputs_tuple else row[0]
+            for row in _jacobian_rows(outputs, inputs, create_graph, strict)]
+    return container(rows) if outputs_tuple else rows[0]
 
 
 def _check_forward_mode(inputs, create_graph, strict, vectorize):
@@ -218,10 +230,17 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     Tensor = _tensor_class()
     inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "jvp", strict)
-    if strict:  # PyTorch's checks of the gradient its double-backward trick differentiates (see _INDEPENDENT)
+    if strict or create_graph:
+        # PyTorch's double-backward trick: the gradient of the outputs, recorded as a function of their (zero)
+        # gradients, is linear in them, and its vector-Jacobian product with v is J v. Its checks in strict mode
+        # (see _INDEPENDENT); with create_graph, the products as it records them.
         with grad_mode.enable_grad():
             dummies = [Tensor._wrap(np.zeros(o._data.shape, o._data.dtype)).requires_grad_(True) for o in outputs]
-            _vector_products(outputs, inputs, dummies, True, True, _INDEPENDENT["grad_inputs"])
+            grad_inputs = _vector_products(outputs, inputs, dummies, True, strict, _INDEPENDENT["grad_inputs"])
+            if create_graph:
+                products = _vector_products(grad_inputs, dummies, vectors, True, strict, _INDEPENDENT["back_trick"])
+                outputs = _finished(outputs, create_graph)
+                return (outputs if outputs_tuple else outputs[0]), (products if outputs_tuple else products[0])
     products = []
     for output, per_input in zip(outputs, _jacobian_rows(outputs, inputs, create_graph)):
         total = Tensor._wrap(np.zeros(output._data.shape, output._data.dtype))

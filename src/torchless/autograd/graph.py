@@ -9,6 +9,7 @@ operations on tensors are ``autograd.Function``s, in ``function.py``, whose call
 The engine that runs backward through these nodes is in _engine.py; what ``create_graph=True`` records is in
 _graph_backward.py.
 """
+import collections
 import inspect
 import itertools
 import re
@@ -129,6 +130,10 @@ class Node:
     # An op whose result apply lays out as PyTorch allocates it (see laid_out): an elementwise op as
     # TensorIterator does by default; a node overriding laid_out (a reduction's) as that says.
     elementwise = False
+    # Whether backward runs when no gradient reached the node (every edge into it carried None): PyTorch's engine
+    # runs every node it reaches, but its built-in ones then give their inputs no gradient without computing; a
+    # custom Function's backward runs (on zeros, unless its ctx turned materialize_grads off).
+    runs_without_gradient = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -674,6 +679,61 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
     return _MultiHandle(tuple(t.register_hook(collector(i)) for i, t in enumerate(tensors)))
 
 
+class GradientEdge(collections.namedtuple("GradientEdge", ("node", "output_nr", "ownership_token"),
+                                          defaults=(None,))):
+    """Object representing a given gradient edge within the autograd graph: where the gradient of output
+    ``output_nr`` of ``node`` goes. ``get_gradient_edge(tensor)`` gives a tensor's; ``autograd.grad`` and
+    ``autograd.backward`` take them in place of tensors, as outputs and as inputs."""
+
+
+def get_gradient_edge(tensor):
+    """Get the gradient edge for computing the gradient of the given Tensor.
+
+    In particular, it is equivalent to call ``g = autograd.grad(loss, input)`` and
+    ``g = autograd.grad(loss, get_gradient_edge(input))``.
+    """
+    from .function import BackwardCFunction
+
+    if not tensor.requires_grad:
+        raise RuntimeError("It is not possible to get the gradient edge for a Tensor that does not require gradients")
+    node = tensor.grad_fn
+    token = None
+    if node is None:
+        node = accumulate_grad_node(tensor)
+    elif isinstance(node, BackwardCFunction):  # (a Python node: PyTorch adds a token, a node that owns it)
+        with grad_mode.enable_grad():
+            token = tensor.view_as(tensor).grad_fn
+    edge = GradientEdge(node, tensor.output_nr, token)
+    edge._stand_in = tensor if tensor._grad_fn is None else _stand_in(_edge(tensor), tensor._data.shape,
+                                                                      tensor._data.dtype)
+    return edge
+
+
+def _stand_in(edge, shape, dtype):
+    """A tensor of the graph of ``shape`` and ``dtype`` (zeros it holds no memory for) whose gradient goes to
+    ``edge``, a node or an OutputSlot: what the engine differentiates with respect to, or from, for a GradientEdge."""
+    tensor = _wrap(np.broadcast_to(np.zeros((), dtype), shape))
+    give_edge(tensor, edge)
+    return tensor
+
+
+def graph_tensor(value):
+    """``value``, a tensor or a GradientEdge, as a tensor of the graph: a GradientEdge's stand-in (see _stand_in;
+    the leaf itself for a leaf's AccumulateGrad). An edge made by hand rather than by get_gradient_edge tells no
+    output's shape: its stand-in is a float32 scalar."""
+    if not isinstance(value, GradientEdge):
+        return value
+    tensor = value.__dict__.get("_stand_in")
+    if tensor is None:
+        node = value.node
+        if getattr(node, "routes_outputs", False):  # (which of the node's OutputSlots it is, only its tensor knows)
+            raise NotImplementedError("torchless: a GradientEdge to an output of a node of several outputs must come "
+                                      "from torchless.autograd.graph.get_gradient_edge")
+        tensor = node.variable if isinstance(node, AccumulateGrad) else _stand_in(node, (), np.float32)
+        value._stand_in = tensor
+    return tensor
+
+
 def differentiable_result(result):
     """``result`` of an out-of-place op, refused as PyTorch refuses to record a result whose dtype carries no
     gradient (an integer or bool tensor filled with a value requiring grad); the in-place forms write one."""
@@ -805,9 +865,9 @@ class OutputGrads:
 
     @classmethod
     def of_one(cls, index, count, grad):
-        """The gradient ``grad`` of output ``index`` of ``count`` outputs, alone."""
+        """The gradient ``grad`` of output ``index`` of ``count`` outputs, alone (none for None)."""
         one = cls.__new__(cls)
-        one.count, one.reached = count, {index: grad}
+        one.count, one.reached = count, {} if grad is None else {index: grad}
         return one
 
     @property
@@ -835,6 +895,7 @@ class OutputSlot(Node):
     OutputGrads: passes its gradient on to that node, under whose name it shows."""
 
     complex_aware = True  # (it passes a complex gradient on as it is: the node's backward follows the convention)
+    runs_without_gradient = True  # (it passes None on as no gradient of its output, so that the node runs)
 
     def __init__(self, node, index, count):
         self.node, self.index, self.count = node, index, count
