@@ -526,9 +526,8 @@ class _ChannelsLastBilinear32:
     def apply(self, x):
         channels = x.shape[-3]
         vectorised = channels - channels % self.lanes
-        with np.errstate(invalid="ignore"):  # an infinite corner weighed 0 gives NaN, as in PyTorch
-            return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum),
-                                   self._summed(x[..., vectorised:, :, :], self._scalar_sum)], axis=-3)
+        return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum),
+                               self._summed(x[..., vectorised:, :, :], self._scalar_sum)], axis=-3)
 
     def _summed(self, x, order):
         rows, columns = self.rows, self.columns
@@ -687,7 +686,9 @@ class Resample(Node):
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         self.infinite_to_nan = infinite_to_nan  # (its backward adds the gradient times 0 too)
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
-        return _resampled(_infinities_as_nan(out) if infinite_to_nan else out, maps, x, joint)
+        # an infinite pixel weighed 0 gives NaN, a sum beyond the dtype's range inf: silently, as in PyTorch
+        with np.errstate(invalid="ignore", over="ignore"):
+            return _resampled(_infinities_as_nan(out) if infinite_to_nan else out, maps, x, joint)
 
     def backward(self, grad):
         if self.backward_error is not None:

@@ -1,0 +1,74 @@
+"""Resizing, padding and sampling on the cases earlier sessions missed, each run on torch and on torchless and
+compared: what is returned (shapes, dtypes, values to float32 precision), the warnings raised, or the exception's
+type and message (torchless's names read as torch's)."""
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+from test_parity_regressions_layers24 import outcome  # noqa: E402  (after the skip)
+
+
+def same_in_both(make):
+    expected, got = outcome(torch, make), outcome(torchless, make)
+    assert got == expected
+    return expected
+
+
+# ---------------------------------------------------------------- resampling non-finite or overflowing pixels
+
+
+def _extreme_pixels(kind):
+    """A (1, 2, 5, 6) float32 image with infinities of both signs among ordinary values (or values up to near
+    float32's largest): resampling them makes NaNs (an infinity weighed 0, inf - inf) or overflows."""
+    pixels = np.random.default_rng(0).standard_normal((1, 2, 5, 6)).astype(np.float32)
+    if kind == "infinite":
+        return np.where(pixels > 1, np.inf, np.where(pixels < -1, -np.inf, pixels)).astype(np.float32)
+    return np.clip(pixels, -1, 1) * np.float32(3e38)
+
+
+@pytest.mark.parametrize("kind", ["infinite", "huge"])
+@pytest.mark.parametrize("mode, antialias", [("bilinear", True), ("bicubic", False), ("bicubic", True)])
+@pytest.mark.parametrize("scale_factor", [0.4, 1.5, 3])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_interpolate_makes_nans_and_infinities_silently(kind, mode, antialias, scale_factor, channels_last):
+    pixels = _extreme_pixels(kind)
+
+    def make(lib):
+        x = lib.tensor(pixels)
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last)
+        return lib.nn.functional.interpolate(x, scale_factor=scale_factor, mode=mode, antialias=antialias)
+
+    _, warned = same_in_both(make)
+    assert warned == []
+
+
+@pytest.mark.parametrize("kind", ["infinite", "huge"])
+@pytest.mark.parametrize("mode, rank", [("linear", 3), ("trilinear", 5)])
+def test_linear_and_trilinear_interpolation_make_nans_silently(kind, mode, rank):
+    pixels = _extreme_pixels(kind)
+    pixels = pixels[0] if rank == 3 else np.stack([pixels, pixels], axis=2)
+
+    _, warned = same_in_both(
+        lambda lib: lib.nn.functional.interpolate(lib.tensor(pixels), scale_factor=1.5, mode=mode))
+    assert warned == []
+
+
+# ---------------------------------------------------------------- affine_grid's size argument
+
+
+@pytest.mark.parametrize("size", [
+    pytest.param(lambda lib: lib.tensor([1, 1, 2, 2]), id="tensor"),
+    pytest.param(lambda lib: lib.tensor([1, 1, 2, 2], dtype=lib.int32), id="int32-tensor"),
+    pytest.param(lambda lib: np.array([1, 1, 2, 2]), id="ndarray"),
+    pytest.param(lambda lib: range(1, 5), id="range"),
+    pytest.param(lambda lib: [1, 1, 2, 2.0], id="list-ending-in-a-float"),
+    pytest.param(lambda lib: (1, lib.tensor(1), 2, 2), id="tuple-with-a-tensor"),
+    pytest.param(lambda lib: lib.Size([1, 1, 2, 2]), id="Size"),
+])
+def test_affine_grid_takes_its_size_as_a_tuple_or_list_only(size):
+    same_in_both(lambda lib: lib.nn.functional.affine_grid(lib.ones(1, 2, 3), size(lib), align_corners=False))
