@@ -72,3 +72,31 @@ def test_linear_and_trilinear_interpolation_make_nans_silently(kind, mode, rank)
 ])
 def test_affine_grid_takes_its_size_as_a_tuple_or_list_only(size):
     same_in_both(lambda lib: lib.nn.functional.affine_grid(lib.ones(1, 2, 3), size(lib), align_corners=False))
+
+
+# ---------------------------------------------------------------- uint8 images resized to a single pixel
+
+
+@pytest.mark.parametrize("shape, layout", [
+    ((1, 3, 5, 5), "contiguous"), ((2, 3, 5, 1), "contiguous"), ((1, 3, 1, 5), "contiguous"),
+    ((1, 3, 1, 5), "transposed"), ((1, 3, 5, 5), "transposed"), ((1, 3, 5, 5), "channels_last"),
+    ((1, 3, 5, 1), "sliced"), ((0, 3, 5, 5), "contiguous"), ((1, 4, 5, 5), "contiguous"),
+    ((1, 2, 5, 5), "contiguous"), ((1, 3, 1, 1), "contiguous"),
+])
+@pytest.mark.parametrize("mode, antialias", [("bilinear", False), ("bicubic", True), ("lanczos", True)])
+def test_uint8_three_channel_image_resized_to_one_pixel(shape, layout, mode, antialias):
+    """PyTorch's AVX2 uint8 kernel fails an internal assert for a 3-channel image laid out contiguously (not
+    channels-last) that it resizes to 1x1 through a height pass; other layouts, channel counts and passes work."""
+    pixels = np.random.default_rng(0).integers(0, 256, shape).astype(np.uint8)
+
+    def make(lib):
+        x = lib.tensor(pixels)
+        if layout == "transposed":
+            x = x.transpose(2, 3)
+        elif layout == "channels_last":
+            x = x.contiguous(memory_format=lib.channels_last)
+        elif layout == "sliced":
+            x = lib.tensor(np.repeat(pixels, 2, axis=1))[:, ::2]
+        return lib.nn.functional.interpolate(x, size=(1, 1), mode=mode, antialias=antialias)
+
+    same_in_both(make)

@@ -110,6 +110,13 @@ def resample_uint8(x, output_size, scales, align_corners, kind, antialias):
     where a size was), ``kind``: "bilinear", "bicubic" or "lanczos"."""
     from .sampling import _area_pixel_scale  # (sampling imports this module)
 
+    if _cpu_features.has("AVX2") and x.shape[0] and x.shape[1] == 3 and tuple(output_size) == (1, 1) and \
+            x.shape[2] != 1 and x.flags.c_contiguous:
+        # PyTorch's AVX2 kernel unpacks the pixels of such an image (not channels-last) to 4 bytes, then has its
+        # height pass write them straight into the output, channels-last as any 1x1 one is, which has 3 channels
+        raise RuntimeError('num_channels == unpacked_output.size(0) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
+                           'aten/src/ATen/native/cpu/UpSampleKernelAVXAntialias.h":269, please report a bug to '
+                           'PyTorch. ')
     # PyTorch's AVX2 kernel takes up to 4 channels; its generic one, the others, gives every row of a contiguous
     # output of width 1 (whose rows' stride is its columns') the weights of row 0, as its float kernels do when
     # antialiasing
