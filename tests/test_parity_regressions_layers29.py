@@ -100,3 +100,30 @@ def test_uint8_three_channel_image_resized_to_one_pixel(shape, layout, mode, ant
         return lib.nn.functional.interpolate(x, size=(1, 1), mode=mode, antialias=antialias)
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- antialiasing to a width of 1
+
+
+@pytest.mark.parametrize("channels", [1, 2, 5])
+@pytest.mark.parametrize("layout", ["contiguous", "to_channels_last", "permuted_channels_last"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("width", [1, 9])
+def test_antialiasing_to_width_one_follows_the_output_rows_stride(channels, layout, mode, width):
+    """PyTorch's antialiased height pass into an output of width 1 whose rows have stride 1 (C order, or
+    channels-last with a single channel) gives every row the weights of row 0; its gradient does not."""
+    pixels = np.random.default_rng(0).standard_normal((2, channels, 11, width))
+
+    def make(lib):
+        if layout == "permuted_channels_last":
+            x = lib.tensor(np.ascontiguousarray(pixels.transpose(0, 2, 3, 1))).permute(0, 3, 1, 2)
+        else:
+            x = lib.tensor(pixels)
+            if layout == "to_channels_last":
+                x = x.to(memory_format=lib.channels_last)
+        x.requires_grad_()
+        out = lib.nn.functional.interpolate(x, size=(3, 1), mode=mode, antialias=True)
+        out.backward(lib.arange(out.numel(), dtype=lib.float64).reshape(out.shape))
+        return out, out.stride(), x.grad
+
+    same_in_both(make)

@@ -21,7 +21,7 @@ from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
 from ._pool_args import _check_output_storage
 from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
-from .sampling_uint8 import resample_uint8
+from .sampling_uint8 import resample_uint8, rows_of_unit_stride
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
 
@@ -267,10 +267,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # the forward kernel skips an axis whose size does not change, even when the scale_factor is not 1;
         # its backward does not
         maps = [None if n == out else taps for n, out, taps in zip(in_sizes, output_size, adjoints)]
-        if output_size[1] == 1 and maps[0] is not None and \
-                _memory_format.suggest(input._data) is _memory_format.contiguous_format:
-            # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
-            # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
+        if output_size[1] == 1 and maps[0] is not None and rows_of_unit_stride(input._data):
+            # PyTorch's vertical pass into an output of width 1 whose rows' stride is 1 gives every row the weights
+            # of row 0 (a channels-last output of several channels is spared, and so is the backward)
             rows, first_row = maps[0], [0] * output_size[0]
             maps[0] = _Taps(rows.index[first_row], rows.weight[first_row], rows.size,
                              None if rows.unfused is None else rows.unfused[first_row], count=rows.count[first_row])

@@ -105,6 +105,12 @@ def _pass(x, axis, taps):
     return np.clip(total >> precision, 0, 255).astype(np.uint8)
 
 
+def rows_of_unit_stride(x):
+    """Whether PyTorch lays the output of resampling ``x`` (N, C, H, W) to a width of 1 out with rows of stride 1:
+    C order (the format ``x`` suggests), or channels-last with a single channel."""
+    return x.shape[1] == 1 or _memory_format.suggest(x) is _memory_format.contiguous_format
+
+
 def resample_uint8(x, output_size, scales, align_corners, kind, antialias):
     """A (N, C, H, W) uint8 array resized to ``output_size`` (H, W); ``scales``: the scale factors given (None
     where a size was), ``kind``: "bilinear", "bicubic" or "lanczos"."""
@@ -117,11 +123,9 @@ def resample_uint8(x, output_size, scales, align_corners, kind, antialias):
         raise RuntimeError('num_channels == unpacked_output.size(0) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
                            'aten/src/ATen/native/cpu/UpSampleKernelAVXAntialias.h":269, please report a bug to '
                            'PyTorch. ')
-    # PyTorch's AVX2 kernel takes up to 4 channels; its generic one, the others, gives every row of a contiguous
-    # output of width 1 (whose rows' stride is its columns') the weights of row 0, as its float kernels do when
-    # antialiasing
-    quirk = (x.shape[1] > 4 or not _cpu_features.has("AVX2")) and output_size[1] == 1 and \
-        _memory_format.suggest(x) is _memory_format.contiguous_format
+    # PyTorch's AVX2 kernel takes up to 4 channels; its generic one, the others, gives every row of an output of
+    # width 1 laid out with rows of stride 1 the weights of row 0, as its float kernels do when antialiasing
+    quirk = (x.shape[1] > 4 or not _cpu_features.has("AVX2")) and output_size[1] == 1 and rows_of_unit_stride(x)
     out = x
     for axis in (3, 2):  # the width first, as PyTorch (and Pillow)
         size, target = x.shape[axis], output_size[axis - 2]
