@@ -127,3 +127,23 @@ def test_antialiasing_to_width_one_follows_the_output_rows_stride(channels, layo
         return out, out.stride(), x.grad
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- padding that crops a dim away
+
+
+@pytest.mark.parametrize("shape, pad", [((1, 2, 4, 3, 4), (-3, -1, 1, 1, 1, 1)), ((2, 3, 4, 5), (-5, 0, 1, 1)),
+                                        ((2, 3, 4, 5), (0, 0, -4, 0)), ((1, 1, 4, 2, 4), (-3, -1, 2, 2, 2, 3))])
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_padding_to_an_empty_output_gives_pytorchs_strides(shape, pad, mode, channels_last):
+    values = np.random.default_rng(0).standard_normal(shape)
+
+    def make(lib):
+        x = lib.tensor(values)
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last if x.dim() == 4 else lib.channels_last_3d)
+        out = lib.nn.functional.pad(x, pad, mode=mode)
+        return out, out.stride()
+
+    same_in_both(make)
