@@ -147,3 +147,28 @@ def test_padding_to_an_empty_output_gives_pytorchs_strides(shape, pad, mode, cha
         return out, out.stride()
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- half-precision resampling, bit for bit
+
+
+@pytest.mark.parametrize("mode, shape, size", [
+    ("trilinear", (3, 3, 2, 5, 4), (10, 11, 2)), ("trilinear", (2, 3, 3, 1, 5), (12, 6, 14)),
+    ("trilinear", (3, 2, 3, 5, 1), (12, 12, 12)), ("bicubic", (2, 2, 7, 8), (13, 14)),
+    ("bicubic", (2, 2, 3, 8), (14, 11)), ("linear", (2, 3, 7), (13,)),
+])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_half_interpolation_rounds_as_pytorchs_float_kernels(mode, shape, size, align_corners, channels_last):
+    """A half input's linear, trilinear and bicubic kernels compute in float, as the float32 ones, fused
+    multiply-adds included: the same half results, bit for bit."""
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float16)
+
+    def make(lib):
+        x = lib.tensor(values)
+        if channels_last and x.dim() > 3:
+            x = x.contiguous(memory_format=lib.channels_last if x.dim() == 4 else lib.channels_last_3d)
+        out = lib.nn.functional.interpolate(x, size=size, mode=mode, align_corners=align_corners)
+        return out.float().numpy().tobytes().hex()
+
+    same_in_both(make)

@@ -289,7 +289,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                                               for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
-        if dtype == np.float32:
+        if dtype == np.float32 or (dtype == np.float16 and kind != "bilinear"):
+            # (a half input's generic kernel computes in float, compiled as for float32; its 2-D bilinear one not)
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
         if dtype == np.float16 and kind != "bilinear":
@@ -552,7 +553,7 @@ def _half_weighted(taps):
     weight = taps.weight.astype(np.float16)
     if weight.shape[1] == 2:
         weight[:, 0] = np.float16(1) - weight[:, 1]
-    return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused)
+    return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused, taps.fused_sum)
 
 
 def _cubic_convolution1(x, a):
