@@ -172,3 +172,48 @@ def test_half_interpolation_rounds_as_pytorchs_float_kernels(mode, shape, size, 
         return out.float().numpy().tobytes().hex()
 
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- which kernel runs, bit for bit
+
+
+@pytest.mark.parametrize("mode, shape, size", [
+    ("bilinear", (2, 3, 37, 41), (90, 80)), ("linear", (2, 3, 37), (90,)), ("trilinear", (1, 2, 5, 6, 7), (9, 11, 13)),
+])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_double_interpolation_rounds_as_pytorchs_generic_kernel(mode, shape, size, align_corners):
+    """PyTorch's generic linear kernels compile their sums of taps with fused multiply-adds in double too."""
+    values = np.random.default_rng(0).standard_normal(shape)
+
+    def make(lib):
+        out = lib.nn.functional.interpolate(lib.tensor(values), size=size, mode=mode, align_corners=align_corners)
+        return out.numpy().tobytes().hex()
+
+    same_in_both(make)
+
+
+@pytest.fixture
+def one_thread():
+    before = torch.get_num_threads(), torchless.get_num_threads()
+    torch.set_num_threads(1)
+    torchless.set_num_threads(1)
+    yield
+    torch.set_num_threads(before[0])
+    torchless.set_num_threads(before[1])
+
+
+@pytest.mark.parametrize("channels", [2, 3, 4])
+def test_bilinear_on_one_thread_runs_the_channels_last_kernel_for_three_channels(one_thread, channels):
+    """On one thread PyTorch resamples a 3-channel image (bilinear, 2-D) with its channels-last kernel whatever the
+    output size: its rounding, and its name in a dtype error."""
+    values = np.random.default_rng(0).standard_normal((2, channels, 37, 41)).astype(np.float32)
+
+    def make(lib):
+        out = lib.nn.functional.interpolate(lib.tensor(values), size=(90, 80), mode="bilinear")
+        try:
+            lib.nn.functional.interpolate(lib.tensor(values).int(), size=(90, 80), mode="bilinear")
+        except NotImplementedError as error:
+            refused = str(error)
+        return out.numpy().tobytes().hex(), out.stride(), refused
+
+    same_in_both(make)

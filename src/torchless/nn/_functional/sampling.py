@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from ... import _cpu_features, _memory_format
+from ..._kernels import parallel
 from ..._kernels.fma import fused_multiply_add32 as _fma32
 from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
@@ -184,14 +185,17 @@ _KINDS = {
 }
 
 
-def _channels_last_kernel(input, output_size, dim):
+def _channels_last_kernel(input, output_size, dim, kind):
     """Whether PyTorch's 2-D or 3-D nearest, bilinear or trilinear resampling runs its channels-last kernel rather
-    than its generic one: for a channels-last contiguous input of more than 3 channels, and in 2-D for any output of
-    H + W <= 128 (faster there, its benchmarks found)."""
+    than its generic one: for a channels-last contiguous input of more than 3 channels, in 2-D for any output of
+    H + W <= 128, and in bilinear 2-D for a 3-channel image run on one thread (faster there, its benchmarks
+    found)."""
     if dim == 1:
         return False
     format_ = _memory_format.channels_last if dim == 2 else _memory_format.channels_last_3d
     if input.shape[1] > 3 and _memory_format.is_contiguous(input._data, format_):
+        return True
+    if dim == 2 and kind == "bilinear" and input.shape[1] == 3 and parallel.get_num_threads() == 1:
         return True
     return dim == 2 and output_size[0] + output_size[1] <= 128
 
@@ -232,7 +236,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         allowed = ("float16", "float32", "float64")
     else:
         allowed = ("float16", "float32", "float64", "uint8")
-    channels_last_kernel = _channels_last_kernel(input, output_size, dim)
+    channels_last_kernel = _channels_last_kernel(input, output_size, dim, kind)
     # the antialiasing kernel copies an input whose size does not change, before its dtype dispatch; its
     # backward, for floating types only, does not
     unresized_aa = kind.endswith("-aa") and list(in_sizes) == list(output_size)
@@ -289,7 +293,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                                               for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
-        if dtype == np.float32 or (dtype == np.float16 and kind != "bilinear"):
+        if dtype in (np.float32, np.float64) or (dtype == np.float16 and kind != "bilinear"):
             # (a half input's generic kernel computes in float, compiled as for float32; its 2-D bilinear one not)
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
@@ -381,7 +385,7 @@ class _Taps:
         # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
         self.unfused = unfused
         # the taps summed as PyTorch's generic kernel compiles ``t0 * w0 + t1 * w1 + ...``: the second product
-        # rounded, the first fused into their sum, each later one fused into the running sum (float32 only)
+        # rounded, the first fused into their sum, each later one fused into the running sum (float32 and float64)
         self.fused_sum = fused_sum
 
     def apply(self, x, axis):
@@ -389,13 +393,15 @@ class _Taps:
             return np.take(x, self.index[:, 0], axis=axis)
         shape = [1] * x.ndim
         shape[axis] = -1
-        if self.fused_sum and x.dtype == np.float32:
+        if self.fused_sum and x.dtype in (np.float32, np.float64):
+            fma = _fma32 if x.dtype == np.float32 else _fma64
+
             def tap(k):
                 return np.take(x, self.index[:, k], axis=axis), self.weight[:, k].reshape(shape)
 
-            out = _fma32(*tap(0), np.multiply(*tap(1)))
+            out = fma(*tap(0), np.multiply(*tap(1)))
             for k in range(2, self.index.shape[1]):
-                out = _fma32(*tap(k), out)
+                out = fma(*tap(k), out)
             return out
         fused = self.unfused is not None and x.dtype == np.float32
         out = None
