@@ -217,3 +217,18 @@ def test_bilinear_on_one_thread_runs_the_channels_last_kernel_for_three_channels
         return out.numpy().tobytes().hex(), out.stride(), refused
 
     same_in_both(make)
+
+
+@pytest.mark.parametrize("shape, size", [((2, 3, 7, 9), (20, 30)), ((2, 3, 37, 41), (90, 80)), ((1, 2, 9, 9), (4, 5))])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_double_bicubic_weights_fuse_as_pytorchs_avx2_build(shape, size, align_corners):
+    """The cubic convolution weights are computed with the same fused multiply-adds in double as in float32."""
+    values = np.random.default_rng(0).standard_normal(shape)
+
+    def make(lib):
+        x = lib.tensor(values, requires_grad=True)
+        out = lib.nn.functional.interpolate(x, size=size, mode="bicubic", align_corners=align_corners)
+        out.backward(lib.ones_like(out))
+        return out.detach().numpy().tobytes().hex(), x.grad
+
+    same_in_both(make)

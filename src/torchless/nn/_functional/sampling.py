@@ -570,15 +570,20 @@ def _cubic_convolution2(x, a):
     return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
 
+def _fma_of(x):
+    return _fma32 if x.dtype == np.float32 else _fma64
+
+
 def _cubic_convolution1_contracted(x, a):
-    """``_cubic_convolution1`` in float32 as PyTorch's AVX2 build computes the upsampling weights: the first
-    multiply-add fused, the final "+ 1" not (measured; the antialiasing filter's fuses that one too)."""
-    return _fma32(a + 2, x, -(a + 3)) * x * x + 1
+    """``_cubic_convolution1`` as PyTorch's AVX2 build computes the upsampling weights: the first multiply-add
+    fused, the final "+ 1" not (measured; the antialiasing filter's fuses that one too)."""
+    return _fma_of(x)(a + 2, x, -(a + 3)) * x * x + 1
 
 
 def _cubic_convolution2_contracted(x, a):
     """``_cubic_convolution2`` likewise: its first two multiply-adds fused, the final "- 4a" not."""
-    return _fma32(_fma32(a, x, -5 * a), x, 8 * a) * x - 4 * a
+    fma = _fma_of(x)
+    return fma(fma(a, x, -5 * a), x, 8 * a) * x - 4 * a
 
 
 def _cubic_taps(size, out, align_corners, scale, dtype):
@@ -586,7 +591,7 @@ def _cubic_taps(size, out, align_corners, scale, dtype):
     first, t = _guard_index_and_lambda(_source_index(scale, out, align_corners, True, dtype), size)
     a = dtype(-0.75)
     near, far = _cubic_convolution1, _cubic_convolution2
-    if dtype == np.float32 and _cpu_features.has("AVX2"):
+    if dtype in (np.float32, np.float64) and _cpu_features.has("AVX2"):
         near, far = _cubic_convolution1_contracted, _cubic_convolution2_contracted
     weights = np.stack([far(t + 1, a), near(t, a), near(1 - t, a), far((1 - t) + 1, a)], 1)
     index = np.clip(first[:, None] + np.arange(-1, 3), 0, size - 1)  # border pixels repeat
