@@ -232,3 +232,21 @@ def test_double_bicubic_weights_fuse_as_pytorchs_avx2_build(shape, size, align_c
         return out.detach().numpy().tobytes().hex(), x.grad
 
     same_in_both(make)
+
+
+@pytest.mark.parametrize("channels", [3, 5, 9, 16])
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_double_bilinear_channels_last_kernel_sums_corners_as_pytorch(channels, channels_last, align_corners):
+    """PyTorch's channels-last bilinear kernel (any output of H + W <= 128) weighs the four corners jointly in
+    double too, its vectors holding 4 channels."""
+    values = np.random.default_rng(0).standard_normal((2, channels, 7, 9))
+
+    def make(lib):
+        x = lib.tensor(values)
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last)
+        out = lib.nn.functional.interpolate(x, size=(20, 30), mode="bilinear", align_corners=align_corners)
+        return out.numpy().tobytes().hex(), out.stride()
+
+    same_in_both(make)

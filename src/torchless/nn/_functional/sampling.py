@@ -288,9 +288,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN (and
         # every input an infinite gradient reaches).
         infinite_to_nan = None in maps
-        if kind == "bilinear" and dtype == np.float32 and channels_last_kernel and _cpu_features.has("AVX2"):
-            joint = _ChannelsLastBilinear32(*(_linear_pair_taps(n, out, align_corners, s, compute)
-                                              for n, out, s in zip(in_sizes, output_size, scales)))
+        if kind == "bilinear" and dtype != np.float16 and channels_last_kernel and _cpu_features.has("AVX2"):
+            joint = _ChannelsLastBilinear(*(_linear_pair_taps(n, out, align_corners, s, compute)
+                                            for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
         if dtype in (np.float32, np.float64) or (dtype == np.float16 and kind != "bilinear"):
@@ -518,36 +518,36 @@ def _linear_pair_taps(size, out, align_corners, scale, dtype):
     return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
 
 
-class _ChannelsLastBilinear32:
-    """PyTorch's channels-last 2-D bilinear kernel on float32 (as compiled for AVX2, with fused multiply-adds),
-    which is not separable: each output pixel weighs its four corners by products of the two axes' lambdas, and
-    the channels are summed in whole vectors of 8 as ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining
-    ones in its scalar loop's order ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
-
-    lanes = 8
+class _ChannelsLastBilinear:
+    """PyTorch's channels-last 2-D bilinear kernel on float32 or float64 (as compiled for AVX2, with fused
+    multiply-adds), which is not separable: each output pixel weighs its four corners by products of the two axes'
+    lambdas, and the channels are summed in whole vectors (8 floats, 4 doubles) as
+    ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining ones in its scalar loop's order
+    ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
 
     def __init__(self, rows, columns):
         self.rows, self.columns = rows, columns
 
     def apply(self, x):
         channels = x.shape[-3]
-        vectorised = channels - channels % self.lanes
-        return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum),
-                               self._summed(x[..., vectorised:, :, :], self._scalar_sum)], axis=-3)
+        vectorised = channels - channels % (32 // x.itemsize)  # (a 256-bit vector's lanes)
+        fma = _fma32 if x.dtype == np.float32 else _fma64
+        return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum, fma),
+                               self._summed(x[..., vectorised:, :, :], self._scalar_sum, fma)], axis=-3)
 
-    def _summed(self, x, order):
+    def _summed(self, x, order, fma):
         rows, columns = self.rows, self.columns
         corners = [(x[..., rows.index[:, i][:, None], columns.index[:, j][None, :]],
                     rows.weight[:, i][:, None] * columns.weight[:, j][None, :]) for i in (0, 1) for j in (0, 1)]
-        return order(*corners)
+        return order(fma, *corners)
 
     @staticmethod
-    def _vector_sum(c00, c01, c10, c11):
-        return _fma32(*c00, _fma32(*c01, _fma32(*c11, np.multiply(*c10))))
+    def _vector_sum(fma, c00, c01, c10, c11):
+        return fma(*c00, fma(*c01, fma(*c11, np.multiply(*c10))))
 
     @staticmethod
-    def _scalar_sum(c00, c01, c10, c11):
-        return _fma32(*c11, _fma32(*c10, _fma32(*c00, np.multiply(*c01))))
+    def _scalar_sum(fma, c00, c01, c10, c11):
+        return fma(*c11, fma(*c10, fma(*c00, np.multiply(*c01))))
 
 
 def _half_weighted(taps):
