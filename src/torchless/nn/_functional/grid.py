@@ -165,8 +165,12 @@ def affine_grid(theta, size, align_corners=None):
                       "of affine_grid for details.", stacklevel=2)
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
-    # affine_grid_generator's parser: quick checks of size's first element and of align_corners (a Python bool
-    # only), then the conversion of size's other elements (where a bool passes as an int).
+    # affine_grid_generator's parser: quick checks of size (a tuple or list, not any sequence), of its first
+    # element and of align_corners (a Python bool only), then the conversion of size's other elements (where a
+    # bool passes as an int).
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{_tp_name(size)}")
     if size and not _is_index(size[0]):
         raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
                         f"element of type {_tp_name(size[0])} at pos 0")

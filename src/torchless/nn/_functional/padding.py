@@ -330,7 +330,9 @@ def pad(input, pad, mode="constant", value=None):
         return out
     if mode == "circular" or not x.size:  # (C order: an empty input suggests no channels-last format)
         return _memory_format.in_c_order(out)
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    if _memory_format.may_suggest_channels_last(x) or not out._data.size:  # (NumPy gives an empty result 0 strides)
+        return _memory_format.keep_channels_last(out, x)
+    return out
 
 
 def _pad(input, pad, mode="constant", value=None):

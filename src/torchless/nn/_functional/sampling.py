@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from ... import _cpu_features, _memory_format
+from ..._kernels import parallel
 from ..._kernels.fma import fused_multiply_add32 as _fma32
 from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
@@ -21,7 +22,7 @@ from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
 from ._pool_args import _check_output_storage
 from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
-from .sampling_uint8 import resample_uint8
+from .sampling_uint8 import resample_uint8, rows_of_unit_stride
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
 
@@ -184,14 +185,17 @@ _KINDS = {
 }
 
 
-def _channels_last_kernel(input, output_size, dim):
+def _channels_last_kernel(input, output_size, dim, kind):
     """Whether PyTorch's 2-D or 3-D nearest, bilinear or trilinear resampling runs its channels-last kernel rather
-    than its generic one: for a channels-last contiguous input of more than 3 channels, and in 2-D for any output of
-    H + W <= 128 (faster there, its benchmarks found)."""
+    than its generic one: for a channels-last contiguous input of more than 3 channels, in 2-D for any output of
+    H + W <= 128, and in bilinear 2-D for a 3-channel image run on one thread (faster there, its benchmarks
+    found)."""
     if dim == 1:
         return False
     format_ = _memory_format.channels_last if dim == 2 else _memory_format.channels_last_3d
     if input.shape[1] > 3 and _memory_format.is_contiguous(input._data, format_):
+        return True
+    if dim == 2 and kind == "bilinear" and input.shape[1] == 3 and parallel.get_num_threads() == 1:
         return True
     return dim == 2 and output_size[0] + output_size[1] <= 128
 
@@ -232,7 +236,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         allowed = ("float16", "float32", "float64")
     else:
         allowed = ("float16", "float32", "float64", "uint8")
-    channels_last_kernel = _channels_last_kernel(input, output_size, dim)
+    channels_last_kernel = _channels_last_kernel(input, output_size, dim, kind)
     # the antialiasing kernel copies an input whose size does not change, before its dtype dispatch; its
     # backward, for floating types only, does not
     unresized_aa = kind.endswith("-aa") and list(in_sizes) == list(output_size)
@@ -267,10 +271,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # the forward kernel skips an axis whose size does not change, even when the scale_factor is not 1;
         # its backward does not
         maps = [None if n == out else taps for n, out, taps in zip(in_sizes, output_size, adjoints)]
-        if output_size[1] == 1 and maps[0] is not None and \
-                _memory_format.suggest(input._data) is _memory_format.contiguous_format:
-            # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
-            # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
+        if output_size[1] == 1 and maps[0] is not None and rows_of_unit_stride(input._data):
+            # PyTorch's vertical pass into an output of width 1 whose rows' stride is 1 gives every row the weights
+            # of row 0 (a channels-last output of several channels is spared, and so is the backward)
             rows, first_row = maps[0], [0] * output_size[0]
             maps[0] = _Taps(rows.index[first_row], rows.weight[first_row], rows.size,
                              None if rows.unfused is None else rows.unfused[first_row], count=rows.count[first_row])
@@ -285,12 +288,13 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN (and
         # every input an infinite gradient reaches).
         infinite_to_nan = None in maps
-        if kind == "bilinear" and dtype == np.float32 and channels_last_kernel and _cpu_features.has("AVX2"):
-            joint = _ChannelsLastBilinear32(*(_linear_pair_taps(n, out, align_corners, s, compute)
-                                              for n, out, s in zip(in_sizes, output_size, scales)))
+        if kind == "bilinear" and dtype != np.float16 and channels_last_kernel and _cpu_features.has("AVX2"):
+            joint = _ChannelsLastBilinear(*(_linear_pair_taps(n, out, align_corners, s, compute)
+                                            for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
-        if dtype == np.float32:
+        if dtype in (np.float32, np.float64) or (dtype == np.float16 and kind != "bilinear"):
+            # (a half input's generic kernel computes in float, compiled as for float32; its 2-D bilinear one not)
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
         if dtype == np.float16 and kind != "bilinear":
@@ -381,7 +385,7 @@ class _Taps:
         # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
         self.unfused = unfused
         # the taps summed as PyTorch's generic kernel compiles ``t0 * w0 + t1 * w1 + ...``: the second product
-        # rounded, the first fused into their sum, each later one fused into the running sum (float32 only)
+        # rounded, the first fused into their sum, each later one fused into the running sum (float32 and float64)
         self.fused_sum = fused_sum
 
     def apply(self, x, axis):
@@ -389,13 +393,15 @@ class _Taps:
             return np.take(x, self.index[:, 0], axis=axis)
         shape = [1] * x.ndim
         shape[axis] = -1
-        if self.fused_sum and x.dtype == np.float32:
+        if self.fused_sum and x.dtype in (np.float32, np.float64):
+            fma = _fma32 if x.dtype == np.float32 else _fma64
+
             def tap(k):
                 return np.take(x, self.index[:, k], axis=axis), self.weight[:, k].reshape(shape)
 
-            out = _fma32(*tap(0), np.multiply(*tap(1)))
+            out = fma(*tap(0), np.multiply(*tap(1)))
             for k in range(2, self.index.shape[1]):
-                out = _fma32(*tap(k), out)
+                out = fma(*tap(k), out)
             return out
         fused = self.unfused is not None and x.dtype == np.float32
         out = None
@@ -512,37 +518,36 @@ def _linear_pair_taps(size, out, align_corners, scale, dtype):
     return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
 
 
-class _ChannelsLastBilinear32:
-    """PyTorch's channels-last 2-D bilinear kernel on float32 (as compiled for AVX2, with fused multiply-adds),
-    which is not separable: each output pixel weighs its four corners by products of the two axes' lambdas, and
-    the channels are summed in whole vectors of 8 as ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining
-    ones in its scalar loop's order ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
-
-    lanes = 8
+class _ChannelsLastBilinear:
+    """PyTorch's channels-last 2-D bilinear kernel on float32 or float64 (as compiled for AVX2, with fused
+    multiply-adds), which is not separable: each output pixel weighs its four corners by products of the two axes'
+    lambdas, and the channels are summed in whole vectors (8 floats, 4 doubles) as
+    ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining ones in its scalar loop's order
+    ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
 
     def __init__(self, rows, columns):
         self.rows, self.columns = rows, columns
 
     def apply(self, x):
         channels = x.shape[-3]
-        vectorised = channels - channels % self.lanes
-        with np.errstate(invalid="ignore"):  # an infinite corner weighed 0 gives NaN, as in PyTorch
-            return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum),
-                                   self._summed(x[..., vectorised:, :, :], self._scalar_sum)], axis=-3)
+        vectorised = channels - channels % (32 // x.itemsize)  # (a 256-bit vector's lanes)
+        fma = _fma32 if x.dtype == np.float32 else _fma64
+        return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum, fma),
+                               self._summed(x[..., vectorised:, :, :], self._scalar_sum, fma)], axis=-3)
 
-    def _summed(self, x, order):
+    def _summed(self, x, order, fma):
         rows, columns = self.rows, self.columns
         corners = [(x[..., rows.index[:, i][:, None], columns.index[:, j][None, :]],
                     rows.weight[:, i][:, None] * columns.weight[:, j][None, :]) for i in (0, 1) for j in (0, 1)]
-        return order(*corners)
+        return order(fma, *corners)
 
     @staticmethod
-    def _vector_sum(c00, c01, c10, c11):
-        return _fma32(*c00, _fma32(*c01, _fma32(*c11, np.multiply(*c10))))
+    def _vector_sum(fma, c00, c01, c10, c11):
+        return fma(*c00, fma(*c01, fma(*c11, np.multiply(*c10))))
 
     @staticmethod
-    def _scalar_sum(c00, c01, c10, c11):
-        return _fma32(*c11, _fma32(*c10, _fma32(*c00, np.multiply(*c01))))
+    def _scalar_sum(fma, c00, c01, c10, c11):
+        return fma(*c11, fma(*c10, fma(*c00, np.multiply(*c01))))
 
 
 def _half_weighted(taps):
@@ -554,7 +559,7 @@ def _half_weighted(taps):
     weight = taps.weight.astype(np.float16)
     if weight.shape[1] == 2:
         weight[:, 0] = np.float16(1) - weight[:, 1]
-    return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused)
+    return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused, taps.fused_sum)
 
 
 def _cubic_convolution1(x, a):
@@ -565,15 +570,20 @@ def _cubic_convolution2(x, a):
     return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
 
+def _fma_of(x):
+    return _fma32 if x.dtype == np.float32 else _fma64
+
+
 def _cubic_convolution1_contracted(x, a):
-    """``_cubic_convolution1`` in float32 as PyTorch's AVX2 build computes the upsampling weights: the first
-    multiply-add fused, the final "+ 1" not (measured; the antialiasing filter's fuses that one too)."""
-    return _fma32(a + 2, x, -(a + 3)) * x * x + 1
+    """``_cubic_convolution1`` as PyTorch's AVX2 build computes the upsampling weights: the first multiply-add
+    fused, the final "+ 1" not (measured; the antialiasing filter's fuses that one too)."""
+    return _fma_of(x)(a + 2, x, -(a + 3)) * x * x + 1
 
 
 def _cubic_convolution2_contracted(x, a):
     """``_cubic_convolution2`` likewise: its first two multiply-adds fused, the final "- 4a" not."""
-    return _fma32(_fma32(a, x, -5 * a), x, 8 * a) * x - 4 * a
+    fma = _fma_of(x)
+    return fma(fma(a, x, -5 * a), x, 8 * a) * x - 4 * a
 
 
 def _cubic_taps(size, out, align_corners, scale, dtype):
@@ -581,7 +591,7 @@ def _cubic_taps(size, out, align_corners, scale, dtype):
     first, t = _guard_index_and_lambda(_source_index(scale, out, align_corners, True, dtype), size)
     a = dtype(-0.75)
     near, far = _cubic_convolution1, _cubic_convolution2
-    if dtype == np.float32 and _cpu_features.has("AVX2"):
+    if dtype in (np.float32, np.float64) and _cpu_features.has("AVX2"):
         near, far = _cubic_convolution1_contracted, _cubic_convolution2_contracted
     weights = np.stack([far(t + 1, a), near(t, a), near(1 - t, a), far((1 - t) + 1, a)], 1)
     index = np.clip(first[:, None] + np.arange(-1, 3), 0, size - 1)  # border pixels repeat
@@ -687,7 +697,9 @@ class Resample(Node):
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         self.infinite_to_nan = infinite_to_nan  # (its backward adds the gradient times 0 too)
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
-        return _resampled(_infinities_as_nan(out) if infinite_to_nan else out, maps, x, joint)
+        # an infinite pixel weighed 0 gives NaN, a sum beyond the dtype's range inf: silently, as in PyTorch
+        with np.errstate(invalid="ignore", over="ignore"):
+            return _resampled(_infinities_as_nan(out) if infinite_to_nan else out, maps, x, joint)
 
     def backward(self, grad):
         if self.backward_error is not None:

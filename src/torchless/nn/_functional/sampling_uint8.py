@@ -105,16 +105,27 @@ def _pass(x, axis, taps):
     return np.clip(total >> precision, 0, 255).astype(np.uint8)
 
 
+def rows_of_unit_stride(x):
+    """Whether PyTorch lays the output of resampling ``x`` (N, C, H, W) to a width of 1 out with rows of stride 1:
+    C order (the format ``x`` suggests), or channels-last with a single channel."""
+    return x.shape[1] == 1 or _memory_format.suggest(x) is _memory_format.contiguous_format
+
+
 def resample_uint8(x, output_size, scales, align_corners, kind, antialias):
     """A (N, C, H, W) uint8 array resized to ``output_size`` (H, W); ``scales``: the scale factors given (None
     where a size was), ``kind``: "bilinear", "bicubic" or "lanczos"."""
     from .sampling import _area_pixel_scale  # (sampling imports this module)
 
-    # PyTorch's AVX2 kernel takes up to 4 channels; its generic one, the others, gives every row of a contiguous
-    # output of width 1 (whose rows' stride is its columns') the weights of row 0, as its float kernels do when
-    # antialiasing
-    quirk = (x.shape[1] > 4 or not _cpu_features.has("AVX2")) and output_size[1] == 1 and \
-        _memory_format.suggest(x) is _memory_format.contiguous_format
+    if _cpu_features.has("AVX2") and x.shape[0] and x.shape[1] == 3 and tuple(output_size) == (1, 1) and \
+            x.shape[2] != 1 and x.flags.c_contiguous:
+        # PyTorch's AVX2 kernel unpacks the pixels of such an image (not channels-last) to 4 bytes, then has its
+        # height pass write them straight into the output, channels-last as any 1x1 one is, which has 3 channels
+        raise RuntimeError('num_channels == unpacked_output.size(0) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
+                           'aten/src/ATen/native/cpu/UpSampleKernelAVXAntialias.h":269, please report a bug to '
+                           'PyTorch. ')
+    # PyTorch's AVX2 kernel takes up to 4 channels; its generic one, the others, gives every row of an output of
+    # width 1 laid out with rows of stride 1 the weights of row 0, as its float kernels do when antialiasing
+    quirk = (x.shape[1] > 4 or not _cpu_features.has("AVX2")) and output_size[1] == 1 and rows_of_unit_stride(x)
     out = x
     for axis in (3, 2):  # the width first, as PyTorch (and Pillow)
         size, target = x.shape[axis], output_size[axis - 2]
