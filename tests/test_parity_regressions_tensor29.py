@@ -1,5 +1,9 @@
 """Parity regressions found by tensor29 (session 29): the print options held in ``torch._tensor_str.PRINT_OPTS``
-(read by get_printoptions, changed for a block by printoptions)."""
+(read by get_printoptions, changed for a block by printoptions); the out= variants of the reductions (their
+``<name>_out`` named tuples, the out tuple's length, the dtype each out tensor must have, the dtype argument against
+out's) and arange's silent resize of an empty out."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -47,3 +51,65 @@ PRINT_OPTIONS = [
 @pytest.mark.parametrize("statement", PRINT_OPTIONS)
 def test_print_options_object_as_pytorch(statement):
     _same_as_torch(statement)
+
+
+def _run(lib, statement):
+    """Run ``statement`` (binding ``r``) with ``torch`` bound to ``lib``: the error's type and message, or r's repr
+    (a tensor's values and dtype, a named tuple's type name too) and the warnings raised, read as torch's."""
+    scope = {"torch": lib, "x": lib.tensor([[1.0, -2.0, 3.0], [0.5, 2.0, -1.0]]), "E": lib.empty}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            exec(statement, scope)
+        except Exception as exc:  # noqa: BLE001 - compared with PyTorch's
+            return type(exc).__name__, str(exc).replace("torchless", "torch")
+    shown = repr(scope["r"]).replace("torchless", "torch")
+    return shown, [str(w.message).replace("torchless", "torch") for w in caught]
+
+
+OUT_VARIANTS = [
+    # the named tuple of an out= variant is PyTorch's <name>_out, holding the out tensors
+    *(f"r = torch.{call}" for call in (
+        "max(x, 1, out=(E(0), E(0, dtype=torch.long)))", "min(x, 0, True, out=[E(0), E(0, dtype=torch.long)])",
+        "sort(x, out=(E(0), E(0, dtype=torch.long)))", "topk(x, 2, out=(E(0), E(0, dtype=torch.long)))",
+        "kthvalue(x, 1, out=(E(0), E(0, dtype=torch.long)))", "mode(x, out=(E(0), E(0, dtype=torch.long)))",
+        "median(x, 1, out=(E(0), E(0, dtype=torch.long)))", "nanmedian(x, 0, out=(E(0), E(0, dtype=torch.long)))",
+        "cummax(x, 0, out=(E(0), E(0, dtype=torch.long)))", "cummin(x, 1, out=(E(0), E(0, dtype=torch.long)))",
+        "aminmax(x, dim=1, out=(E(0), E(0)))", "frexp(x, out=(E(0), E(0, dtype=torch.int32)))",
+        "histogram(x, 3, out=(E(0), E(0)))")),
+    "values, indices = E(0), E(0, dtype=torch.long); r = torch.max(x, 1, out=(values, indices)); "
+    "r = r.values is values and r[1] is indices, type(r).__name__",
+    # an out tuple of another length than the results'
+    *(f"r = torch.{call}" for call in (
+        "max(x, 1, out=(E(0),))", "sort(x, out=(E(0), E(0, dtype=torch.long), E(0)))", "topk(x, 2, out=[E(0)])",
+        "aminmax(x, out=(E(0),))", "histogram(x, 3, out=(E(0),))")),
+    # each out tensor of its result's dtype, checked in PyTorch's order
+    *(f"r = torch.{function}(x, {arguments}out=({values}, {indices}))"
+      for function, arguments in (("kthvalue", "1, "), ("mode", ""), ("median", "1, "), ("nanmedian", "0, "),
+                                  ("frexp", ""), ("histogram", "3, "))
+      for values, indices in (("E(0, dtype=torch.float64)", "E(0, dtype=torch.long)"),
+                              ("E(0, dtype=torch.float64)", "E(0, dtype=torch.int32)"),
+                              ("E(0)", "E(0, dtype=torch.int32)"), ("E(0)", "E(0)"),
+                              ("E(0, dtype=torch.float16)", "E(0, dtype=torch.long)"))),
+    # a reduction's dtype argument must be out's
+    *(f"r = torch.{call}" for call in (
+        "sum(x, 1, dtype=torch.float64, out=E(0))", "sum(x, 1, dtype=torch.int64, out=E(0, dtype=torch.float16))",
+        "sum(x, 1, dtype=torch.float64, out=E(0, dtype=torch.float64))", "prod(x, 1, dtype=torch.float64, out=E(0))",
+        "cumsum(x, 1, dtype=torch.float64, out=E(0, dtype=torch.complex64))",
+        "cumprod(x, 0, dtype=torch.float64, out=E(0, dtype=torch.int64))",
+        "nansum(x, 1, dtype=torch.float64, out=E(0))", "nansum(x, 1, dtype=torch.float64, out=E(0, dtype=torch.int64))",
+        "mean(x, 1, dtype=torch.float64, out=E(0))", "mean(x, dtype=torch.float64, out=E(0))",
+        "mean(x, 1, out=E(0, dtype=torch.float64))", "sum(x, 1, out=E(0, dtype=torch.int64))")),
+    # the parser's refusals of out= calls the function itself takes: sum and prod without a dim have no out
+    "r = torch.sum(x, out=E(0))", "r = torch.prod(x, out=E(0))", "r = torch.sum(x, dtype=torch.float64, out=E(0))",
+    # histc's out is of the input's dtype exactly
+    "r = torch.histc(x, bins=3, out=E(0, dtype=torch.float64))", "r = torch.histc(x, bins=3, out=E(0))",
+    # arange resizes an empty out silently, warns of one with elements
+    "r = torch.arange(5, out=E(0))", "r = torch.arange(5, out=E(0, dtype=torch.long))", "r = torch.arange(5, out=E(3))",
+    "r = torch.arange(0, 1, 0.25, out=E(2, 3))", "r = torch.linspace(0, 1, 5, out=E(3))",
+]
+
+
+@pytest.mark.parametrize("statement", OUT_VARIANTS)
+def test_out_variants_as_pytorch(statement):
+    assert _run(torchless, statement) == _run(torch, statement)
