@@ -113,3 +113,19 @@ OUT_VARIANTS = [
 @pytest.mark.parametrize("statement", OUT_VARIANTS)
 def test_out_variants_as_pytorch(statement):
     assert _run(torchless, statement) == _run(torch, statement)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_unique_along_a_dim_orders_and_merges_slices_with_nan_as_pytorch(seed, dtype):
+    # PyTorch sorts the slices by std::sort under an element-by-element comparator in which NaN decides nothing,
+    # then merges equal neighbours as torch.equal does (NaN equals nothing)
+    rng = np.random.default_rng(seed)
+    rows = (5, 14, 40, 90, 7, 23)[seed]
+    values = rng.choice([np.nan, 0.0, -0.0, 1.0, 2.0, -1.0, np.inf], size=(rows, 1 + seed % 3, 1 + seed % 2))
+    for dim in (0, 1, -1):
+        results = [lib.unique(lib.tensor(values, dtype=getattr(lib, dtype)), dim=dim, return_inverse=True,
+                              return_counts=True) for lib in (torch, torchless)]
+        for expected, got in zip(*results):
+            assert repr(got.numpy().tolist()) == repr(expected.numpy().tolist())
+            assert tuple(got.shape) == tuple(expected.shape) and str(got.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
