@@ -129,3 +129,15 @@ def test_unique_along_a_dim_orders_and_merges_slices_with_nan_as_pytorch(seed, d
         for expected, got in zip(*results):
             assert repr(got.numpy().tolist()) == repr(expected.numpy().tolist())
             assert tuple(got.shape) == tuple(expected.shape) and str(got.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("operands", [
+    "torch.tensor([1., 2.], dtype=torch.float16), 1j", "1j, torch.tensor(1., dtype=torch.float16)",
+    "torch.tensor([1.], dtype=torch.float16), torch.tensor(1j)",
+    "torch.tensor(1j, dtype=torch.complex128), torch.tensor([1.], dtype=torch.float16)",
+    # (complex64 wherever the half tensor does not decide the precision)
+    "torch.tensor([1.], dtype=torch.float16), torch.tensor([1j])", "torch.tensor(1., dtype=torch.float16), "
+    "torch.tensor(1j)", "torch.tensor([1.]), 1j", "torch.tensor([1], dtype=torch.int8), 1j"])
+def test_result_type_of_half_and_complex_is_complex_half(operands):
+    statement = f"r = torch.result_type({operands})"
+    assert _run(torchless, statement) == _run(torch, statement)

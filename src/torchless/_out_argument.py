@@ -240,7 +240,7 @@ def _check_promoted_cast(name, target, a, b, kwargs):
 
     import numpy as np
 
-    from ._info import result_type
+    from ._info import computation_dtype
     from ._tensor import Tensor
 
     operands = (a, b)
@@ -251,7 +251,7 @@ def _check_promoted_cast(name, target, a, b, kwargs):
         np.broadcast_shapes(*(v._data.shape for v in operands if isinstance(v, Tensor)))
     except ValueError:
         return  # (the broadcasting error comes first, raised by the call)
-    promoted = result_type(a, b).numpy
+    promoted = computation_dtype(a, b).numpy
     if promoted.kind in "biu" and (name in _INTEGERS_TO_FLOAT
                                    or name in ("div", "divide") and kwargs.get("rounding_mode") is None):
         promoted = _dtype.get_default_dtype().numpy
