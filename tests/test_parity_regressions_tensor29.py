@@ -141,3 +141,17 @@ def test_unique_along_a_dim_orders_and_merges_slices_with_nan_as_pytorch(seed, d
 def test_result_type_of_half_and_complex_is_complex_half(operands):
     statement = f"r = torch.result_type({operands})"
     assert _run(torchless, statement) == _run(torch, statement)
+
+
+@pytest.mark.parametrize("call", [
+    # the bounds checked as doubles and printed as an ostream prints them (6 significant digits)
+    "arange(float('nan'), 2147483648)", "arange(1234567, float('inf'))", "arange(10**15, float('inf'))",
+    "arange(float('nan'), dtype=torch.int32)", "arange(True, float('inf'))", "arange(torch.tensor(3), float('inf'))",
+    "arange(1e-7, float('inf'))", "arange(-float('inf'), 0)",
+    # an int the parser cannot read as int64 nor uint64, and one it reads as uint64 for an int64 range
+    "arange(0, 10**20)", "arange(10**20)", "arange(0, 10, 10**20)", "arange(-10**20, 0)", "arange(0.5, 10**20)",
+    "arange(2**63)", "arange(2**63, 2**63 + 2)", "arange(0, 2**63, 2)", "arange(2**63 - 5, 2**63)",
+    "arange(-2**63, -2**63 + 3)", "arange(2**62, 2**62 + 2)"])
+def test_arange_bounds_as_pytorch(call):
+    statement = f"r = torch.{call}"
+    assert _run(torchless, statement) == _run(torch, statement)
