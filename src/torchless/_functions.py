@@ -737,7 +737,7 @@ def _number_first(name):
             raise _input_error(name, input, args, kwargs)
         if out is None:
             return getattr(input, name)(*args, **kwargs)
-        return _out_argument._call_into(name, out, getattr(Tensor, name), (input,) + args, kwargs)
+        return _out_argument.call_into(name, out, getattr(Tensor, name), (input,) + args, kwargs)
 
     return _named(fn, name, f"Function form of ``Tensor.{name}``.")
 
@@ -830,7 +830,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else dim
         raise _parser_errors.invalid_combination("linalg_matrix_norm", _MATRIX_NORM, (input, p, dims, keepdim),
                                                  {"dtype": dtype, "out": out})
-    return _out_argument._call_into("linalg_vector_norm" if vector else "linalg_matrix_norm", out, Tensor.norm,
+    return _out_argument.call_into("linalg_vector_norm" if vector else "linalg_matrix_norm", out, Tensor.norm,
                                     (input, p, dim, keepdim, dtype), {})
 
 

@@ -94,6 +94,20 @@ def scalar_dtype(value):
 
 def result_type(tensor, other):
     """The dtype an arithmetic operation on ``tensor`` and ``other`` (tensors or numbers) returns."""
+    dtype, half_precision = _promoted(tensor, other)
+    if dtype is _dtype.complex64 and half_precision:
+        return _dtype.complex32  # (PyTorch's ComplexHalf, which torchless's operations compute in complex64)
+    return dtype
+
+
+def computation_dtype(tensor, other):
+    """The dtype torchless computes an arithmetic operation on ``tensor`` and ``other`` in: ``result_type``'s,
+    complex64 where that is PyTorch's complex32."""
+    return _promoted(tensor, other)[0]
+
+
+def _promoted(tensor, other):
+    """(the promoted dtype of ``tensor`` and ``other``, whether a float16 tensor with dims decides its precision)."""
     from ._tensor import Tensor
     from ._type_promotion import result_dtype
 
@@ -108,7 +122,8 @@ def result_type(tensor, other):
     numbers_only = [not isinstance(v, Tensor) for v in operands]
     if numbers_only[0] != numbers_only[1] and not any(has_dims):  # a number beside a 0-d tensor: the tensor's
         has_dims = [not n for n in numbers_only]
-    return _dtype.from_numpy_dtype(result_dtype(dtypes[0], has_dims[0], dtypes[1], has_dims[1]))
+    promoted = _dtype.from_numpy_dtype(result_dtype(dtypes[0], has_dims[0], dtypes[1], has_dims[1]))
+    return promoted, has_dims[0] != has_dims[1] and dtypes[has_dims.index(True)] == np.float16
 
 
 def promote_types(type1, type2):

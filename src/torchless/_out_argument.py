@@ -9,6 +9,7 @@ import functools
 
 
 from . import _dtype, _memory_overlap
+from .return_types import out_variant
 from ._user_warnings import warn_from_user_code
 
 
@@ -20,7 +21,9 @@ def with_out(name, function):
         try:  # (free unless raised)
             if out is None:
                 return function(*args, **kwargs)
-            return _call_into(name, out, function, args, kwargs)
+            # (PyTorch's parser refuses some out= calls that the function itself takes: sum(x, out=t) has no dim)
+            raise_parser_error(name, args, _with_out_keyword(kwargs, out))
+            return call_into(name, out, function, args, kwargs)
         except Exception:
             raise_parser_error(name, args, _with_out_keyword(kwargs, out))
             raise
@@ -78,7 +81,9 @@ def _tensors_in(values):
             yield from _tensors_in(value)
 
 
-def _call_into(name, out, function, args, kwargs):
+def call_into(name, out, function, args, kwargs):
+    """``function(*args, **kwargs)`` written into ``out`` (a tensor, or a tuple of them), as PyTorch's out= variant
+    ``name`` does."""
     from ._tensor import Tensor
     from .autograd.grad_mode import is_grad_enabled, no_grad
 
@@ -101,20 +106,25 @@ def _call_into(name, out, function, args, kwargs):
     if (name in _DTYPE_CHECKED_FIRST and args and isinstance(args[0], Tensor) and len(targets) == 1
             and not (args[0].is_complex() and name in _OWN_COMPLEX_RULE)):
         _check_exact_dtype(name, targets[0], args[0])  # (before the kernel's own refusal of the input's dtype)
+    if name in _DTYPE_ARGUMENT_IS_OUTS and kwargs.get("dtype") is not None and len(targets) == 1:
+        _check_requested_dtype(name, targets[0], kwargs["dtype"])
     if name in _OUT_DTYPE_COMPUTES and kwargs.get("dtype") is None and len(targets) == 1:
         kwargs = {**kwargs, "dtype": targets[0].dtype}
     result = function(*args, **kwargs)
     results = result if isinstance(result, tuple) else (result,)
+    if isinstance(out, (tuple, list)) and len(results) > 1 and len(results) != len(targets):
+        raise TypeError(f"expected tuple of {len(results)} elements but got {len(targets)}")
     if len(results) != len(targets) or not all(isinstance(r, Tensor) for r in results):
-        raise TypeError(f"{name}(): argument 'out' must be {'a tuple of ' + str(len(results)) + ' tensors' if len(results) > 1 else 'Tensor'}")
-    for target, value in zip(targets, results):
-        _check_exact_dtype(name, target, value)
+        expected = f"a tuple of {len(results)} tensors" if len(results) > 1 else "Tensor"
+        raise TypeError(f"{name}(): argument 'out' must be {expected}")
+    for index in _RESULTS_CHECK_ORDER.get(name, range(len(results))):
+        _check_exact_dtype(name, targets[index], results[index], index)
     with no_grad():
         for target, value in zip(targets, results):
             _write(target, value)
     if isinstance(out, (tuple, list)):
-        # a named pair (values, indices) comes back as one, holding the out tensors
-        return type(result)(*targets) if type(result) is not tuple else tuple(targets)
+        # a named pair (values, indices) comes back as one (max's as a max_out), holding the out tensors
+        return out_variant(type(result))(*targets) if type(result) is not tuple else tuple(targets)
     return out
 
 
@@ -152,8 +162,9 @@ def _check_out_overlap(name, targets, inputs):
 
 
 # Reductions that compute in out's dtype, as if it were given as their dtype argument (sum of floats into an
-# int64 out sums the truncated values; into a bool out, in bool).
+# int64 out sums the truncated values; into a bool out, in bool); a dtype argument given must be out's.
 _OUT_DTYPE_COMPUTES = frozenset(("sum", "prod", "cumsum", "cumprod", "nansum"))
+_DTYPE_ARGUMENT_IS_OUTS = _OUT_DTYPE_COMPUTES | {"mean"}
 
 # The out= variants of PyTorch that want out of the result's dtype exactly (no cast on the way), with their messages
 _SAME_DTYPE = "Expected out tensor to have dtype {result_cpp}, but got {out_cpp} instead"
@@ -186,7 +197,26 @@ _EXACT_DTYPE = {
     "nonzero": "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}",
     "cummax": "expected scalar_type {result} but found {out}",
     "cummin": "expected scalar_type {result} but found {out}",
+    "histc": "torchless.histogram: input tensor and hist tensor should have the same dtype, but got input {result_cpp} "
+             "and hist {out_cpp}",
+    # the functions of several results, a message for each (values, indices)
+    "kthvalue": ("output values must be of same type as input", "output indices must be of scalar type Long"),
+    "mode": ("expected scalar type '{result}' but got '{out}' for values output",
+             "expected scalar type '{result}' but got '{out}' for indices output"),
+    **dict.fromkeys(("median", "nanmedian"), (
+        "Expected tensor for 'values' to have the same type as tensor for argument #2 'self'; but type {out_type} does "
+        "not equal {result_type} (while checking arguments for median)",
+        "Expected tensor for argument #1 'indices' to have scalar type Long; but got {out_type} instead (while "
+        "checking arguments for median)")),
+    "frexp": ("torchless.frexp() expects mantissa to have dtype {result_cpp} but got {out_cpp}",
+              "torchless.frexp() expects exponent to have int dtype but got {out_cpp}"),
+    "histogram": ("torchless.histogram: input tensor and hist tensor should have the same dtype, but got input "
+                  "{result_cpp} and hist {out_cpp}",
+                  "torchless.histogram: input tensor and bin_edges tensor should have the same dtype, but got input "
+                  "{result_cpp} and bin_edges {out_cpp} for dimension 0"),
 }
+# The order PyTorch checks the out tensors of a function of several results in, where it is not theirs
+_RESULTS_CHECK_ORDER = {"median": (1, 0), "nanmedian": (1, 0)}
 
 # Of those unary ops, the ones whose out dtype PyTorch checks against the input's before its kernel refuses an input
 # dtype (abs of a bool tensor into a float out is that mismatch, not "abs_cpu" not implemented for 'Bool')
@@ -210,7 +240,7 @@ def _check_promoted_cast(name, target, a, b, kwargs):
 
     import numpy as np
 
-    from ._info import result_type
+    from ._info import computation_dtype
     from ._tensor import Tensor
 
     operands = (a, b)
@@ -221,7 +251,7 @@ def _check_promoted_cast(name, target, a, b, kwargs):
         np.broadcast_shapes(*(v._data.shape for v in operands if isinstance(v, Tensor)))
     except ValueError:
         return  # (the broadcasting error comes first, raised by the call)
-    promoted = result_type(a, b).numpy
+    promoted = computation_dtype(a, b).numpy
     if promoted.kind in "biu" and (name in _INTEGERS_TO_FLOAT
                                    or name in ("div", "divide") and kwargs.get("rounding_mode") is None):
         promoted = _dtype.get_default_dtype().numpy
@@ -234,7 +264,20 @@ def _cast_error(source, destination):
                         f"output type {_dtype.from_numpy_dtype(destination).scalar_name}")
 
 
-def _check_exact_dtype(name, target, value):
+def _check_requested_dtype(name, target, dtype):
+    """PyTorch's refusal of an out tensor of another dtype than the reduction's ``dtype`` argument."""
+    if target.dtype is dtype:
+        return
+    if name == "nansum":
+        raise RuntimeError(f"nansum: provided dtype must match dtype of result. Got {target.dtype.scalar_name} and "
+                           f"{dtype.scalar_name}.")
+    raise RuntimeError(_SAME_DTYPE.format(result_cpp=_dtype.CPP_SCALAR_NAMES[dtype.numpy.name],
+                                          out_cpp=_dtype.CPP_SCALAR_NAMES[target._data.dtype.name]))
+
+
+def _check_exact_dtype(name, target, value, index=0):
+    """PyTorch's refusal of ``target``, the out tensor of result ``index`` of ``name``, for not having the dtype of
+    that result (``value``)."""
     if target._data.dtype == value._data.dtype:
         return
     if name in ("cat", "concat", "concatenate", "stack") and not _dtype.can_cast(value._data.dtype, target._data.dtype):
@@ -242,15 +285,17 @@ def _check_exact_dtype(name, target, value):
         raise TypeError(f"torchless.cat(): input types can't be cast to the desired output type "
                         f"{_dtype.from_numpy_dtype(target._data.dtype).scalar_name}")
     template = _EXACT_DTYPE.get(name)
+    if isinstance(template, tuple):  # one message per result
+        template = template[index]
     if name == "matmul":  # a product of two vectors is dot's, the others mm's
         template = "result dtype {out} does not match input dtype {result}" if value._data.ndim == 0 else _SAME_DTYPE
     if template is None:
         return
-    result, out = value._data.dtype, target._data.dtype
-    raise RuntimeError(template.format(result=_dtype.from_numpy_dtype(result).scalar_name,
-                                       out=_dtype.from_numpy_dtype(out).scalar_name,
-                                       result_cpp=_dtype.CPP_SCALAR_NAMES[result.name],
-                                       out_cpp=_dtype.CPP_SCALAR_NAMES[out.name]))
+    result, out = _dtype.from_numpy_dtype(value._data.dtype), _dtype.from_numpy_dtype(target._data.dtype)
+    raise RuntimeError(template.format(result=result.scalar_name, out=out.scalar_name,
+                                       result_cpp=_dtype.CPP_SCALAR_NAMES[result.numpy.name],
+                                       out_cpp=_dtype.CPP_SCALAR_NAMES[out.numpy.name],
+                                       result_type=_dtype.type_text(result), out_type=_dtype.type_text(out)))
 
 
 def warn_resized_output(shape, required_shape):

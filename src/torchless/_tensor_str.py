@@ -1,15 +1,24 @@
 """repr() of tensors, following PyTorch's printing rules (precision 4, summarised past 1000 elements)."""
+import contextlib
+import dataclasses
 import math
 
 import numpy as np
 
 from .autograd import _view_checks, forward_ad
 
-PRECISION = 4
-THRESHOLD = 1000
-EDGEITEMS = 3
-LINEWIDTH = 80
-SCI_MODE = None  # True / False force scientific notation on / off for floating tensors; None: chosen per tensor
+@dataclasses.dataclass
+class __PrinterOptions:
+    """How tensors print, as ``set_printoptions`` leaves it (PyTorch's ``torch._tensor_str.PRINT_OPTS``)."""
+
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool | None = None  # True / False force scientific notation on / off for floating tensors
+
+
+PRINT_OPTS = __PrinterOptions()
 
 _PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
 
@@ -18,19 +27,33 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
     """Change how tensors print (precision, summarisation threshold, edge items, line width, scientific notation);
     ``profile`` ("default", "short" or "full") first sets the four numbers. As in PyTorch, ``sci_mode`` is set on
     every call: leaving it out returns it to the automatic choice."""
-    global PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH, SCI_MODE
-
     if profile in _PROFILES:
-        PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = _PROFILES[profile]
+        PRINT_OPTS.precision, PRINT_OPTS.threshold, PRINT_OPTS.edgeitems, PRINT_OPTS.linewidth = _PROFILES[profile]
     if precision is not None:
-        PRECISION = precision
+        PRINT_OPTS.precision = precision
     if threshold is not None:
-        THRESHOLD = threshold
+        PRINT_OPTS.threshold = threshold
     if edgeitems is not None:
-        EDGEITEMS = edgeitems
+        PRINT_OPTS.edgeitems = edgeitems
     if linewidth is not None:
-        LINEWIDTH = linewidth
-    SCI_MODE = sci_mode
+        PRINT_OPTS.linewidth = linewidth
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def get_printoptions():
+    """The current print options, as a dict that ``set_printoptions(**options)`` takes back."""
+    return dataclasses.asdict(PRINT_OPTS)
+
+
+@contextlib.contextmanager
+def printoptions(**kwargs):
+    """Change the print options (the arguments of ``set_printoptions``) for the ``with`` block only."""
+    old_options = get_printoptions()
+    set_printoptions(**kwargs)
+    try:
+        yield
+    finally:
+        set_printoptions(**old_options)
 
 
 class _Formatter:
@@ -51,22 +74,24 @@ class _Formatter:
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         # (set_printoptions(sci_mode=...) overrides the choice; a tensor without a nonzero finite value keeps
         # the fixed format all the same, as in PyTorch)
-        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4 if SCI_MODE is None else SCI_MODE
+        sci_mode = PRINT_OPTS.sci_mode
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4 if sci_mode is None else sci_mode
+        precision = PRINT_OPTS.precision
         if self.int_mode:
-            fmt = (lambda v: f"{v:.{PRECISION}e}") if self.sci_mode else (lambda v: f"{v:.0f}.")
+            fmt = (lambda v: f"{v:.{precision}e}") if self.sci_mode else (lambda v: f"{v:.0f}.")
         else:
-            fmt = (lambda v: f"{v:.{PRECISION}e}") if self.sci_mode else (lambda v: f"{v:.{PRECISION}f}")
+            fmt = (lambda v: f"{v:.{precision}e}") if self.sci_mode else (lambda v: f"{v:.{precision}f}")
         self.max_width = max(len(fmt(v)) for v in finite.tolist())
 
     def format(self, value):
         if not self.floating:
             text = str(value)
         elif self.sci_mode:
-            text = f"{value:{self.max_width}.{PRECISION}e}"
+            text = f"{value:{self.max_width}.{PRINT_OPTS.precision}e}"
         elif self.int_mode:
             text = f"{value:.0f}" + ("" if math.isinf(value) or math.isnan(value) else ".")
         else:
-            text = f"{value:.{PRECISION}f}"
+            text = f"{value:.{PRINT_OPTS.precision}f}"
         return " " * (self.max_width - len(text)) + text
 
 
@@ -89,22 +114,24 @@ def _summarized(a):
     """The elements that will be shown: the edges of every long dimension."""
     if a.ndim == 0:
         return a
-    if a.shape[0] > 2 * EDGEITEMS:
-        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    edge = PRINT_OPTS.edgeitems
+    if a.shape[0] > 2 * edge:
+        a = np.concatenate([a[:edge], a[-edge:]])
     if a.ndim == 1:
         return a
-    if not EDGEITEMS:  # nothing of a summarised matrix shows but "..."
+    if not edge:  # nothing of a summarised matrix shows but "..."
         return a[(slice(0, 0),) * a.ndim]
     return np.stack([_summarized(x) for x in a]) if len(a) else a
 
 
 def _vector(a, indent, summarize, fmt):
-    per_line = max(1, int(math.floor((LINEWIDTH - indent) / (fmt.max_width + 2))))
-    if summarize and not EDGEITEMS:
+    per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2))))
+    edge = PRINT_OPTS.edgeitems
+    if summarize and not edge:
         items = ["..."]
-    elif summarize and a.shape[0] > 2 * EDGEITEMS:
-        items = [fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."]
-        items += [fmt.format(v) for v in a[-EDGEITEMS:].tolist()]
+    elif summarize and a.shape[0] > 2 * edge:
+        items = [fmt.format(v) for v in a[:edge].tolist()] + [" ..."]
+        items += [fmt.format(v) for v in a[-edge:].tolist()]
     else:
         items = [fmt.format(v) for v in a.tolist()]
     lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
@@ -116,9 +143,10 @@ def _nested(a, indent, summarize, fmt):
         return fmt.format(a.item())
     if a.ndim == 1:
         return _vector(a, indent, summarize, fmt)
-    if summarize and a.shape[0] > 2 * EDGEITEMS:
-        parts = [_nested(a[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)] + ["..."]
-        parts += [_nested(a[i], indent + 1, summarize, fmt) for i in range(len(a) - EDGEITEMS, len(a))]
+    edge = PRINT_OPTS.edgeitems
+    if summarize and a.shape[0] > 2 * edge:
+        parts = [_nested(a[i], indent + 1, summarize, fmt) for i in range(edge)] + ["..."]
+        parts += [_nested(a[i], indent + 1, summarize, fmt) for i in range(len(a) - edge, len(a))]
     else:
         parts = [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
@@ -130,7 +158,7 @@ def _add_suffixes(text, suffixes, indent):
     for suffix in suffixes:
         # Wrap where PyTorch would, as if the dtype were spelled "torch.float64": same layout, other prefix.
         width = len(suffix.replace("torchless.", "torch."))
-        if last_line + width + 2 > LINEWIDTH:
+        if last_line + width + 2 > PRINT_OPTS.linewidth:
             out.append(",\n" + " " * indent + suffix)
             last_line = indent + width
         else:
@@ -152,9 +180,9 @@ def tensor_repr(tensor, prefix="tensor("):
         if a.shape != (0,):
             suffixes.append(f"size={tuple(a.shape)}")
     else:
-        if not EDGEITEMS:  # the values may not show: PyTorch names the size
+        if not PRINT_OPTS.edgeitems:  # the values may not show: PyTorch names the size
             suffixes.append(f"size={tuple(a.shape)}")
-        summarize = a.size > THRESHOLD
+        summarize = a.size > PRINT_OPTS.threshold
         shown = _summarized(a) if summarize else a
         if dtype.is_complex:
             fmt = _ComplexFormatter(shown)

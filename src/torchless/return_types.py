@@ -62,6 +62,16 @@ _FIELDS = {
 }
 
 _RETURN_TYPES = {name: _return_type(name, fields) for name, fields in _FIELDS.items()}
+# what the out= variants give back (``torch.max(x, 1, out=(values, indices))``: a ``max_out``); PyTorch's
+# histogramdd and _lu_with_info have none
+_OUT_RETURN_TYPES = {name: _return_type(f"{name}_out", fields) for name, fields in _FIELDS.items()
+                     if name not in ("histogramdd", "_lu_with_info")}
 globals().update(_RETURN_TYPES)
+globals().update({out_type._name: out_type for out_type in _OUT_RETURN_TYPES.values()})
 
-__all__ = sorted(_RETURN_TYPES)
+__all__ = sorted([*_RETURN_TYPES, *(out_type._name for out_type in _OUT_RETURN_TYPES.values())])
+
+
+def out_variant(return_type):
+    """The type of the results of ``return_type``'s op when written into out= tensors (``max`` -> ``max_out``)."""
+    return _OUT_RETURN_TYPES.get(return_type._name, return_type)

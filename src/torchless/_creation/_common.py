@@ -61,7 +61,7 @@ def _with_out(function, resizes_first, keeps_shape, warns_on_resize):
         shape = result._data.shape
         with no_grad():
             if out._data.shape != shape and not (keeps_shape and out._data.size == result._data.size):
-                if warns_on_resize:
+                if warns_on_resize and out._data.size:  # (an empty out is resized silently)
                     warn_from_user_code(
                         f"The number of elements in the out tensor of shape {list(out._data.shape)} is "
                         f"{out._data.size} which does not match the computed number of elements {result._data.size}. "

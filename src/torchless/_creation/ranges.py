@@ -47,6 +47,9 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
         start, end = 0, start
     step = 1 if step is _UNGIVEN else step
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for value in values:
+        if type(value) is int:  # (the parser reads an int as int64, or uint64 if positive)
+            _dtype.check_64_bits(value)
     if dtype is None:
         floating = any(isinstance(v, (float, complex)) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
@@ -58,9 +61,13 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
     if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
         raise RuntimeError("step must be nonzero")
     if not all(math.isfinite(v) for v in values[:2]):
-        raise RuntimeError(f"unsupported range: {_scalar_text(values[0])} -> {_scalar_text(values[1])}")
+        # (PyTorch checks the bounds as doubles, whatever the dtype, and prints them as an ostream does: 6
+        # significant digits)
+        raise RuntimeError(f"unsupported range: {float(values[0]):g} -> {float(values[1]):g}")
     if (values[1] - values[0]) * values[2] < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if np_dtype == np.int64 and any(type(v) is int and v >= 2**63 for v in values):  # (an int read as uint64)
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
     if abs(values[1] - values[0]) / abs(values[2]) > 2**63 - 1:
         raise RuntimeError("invalid size, possible overflow?")
     if math.isinf(values[2]):  # PyTorch counts ceil((end - start) / step) = 0 values; an integer step overflows
@@ -164,15 +171,12 @@ def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, r
         raise RuntimeError("step must be nonzero")
     if (values[1] - values[0]) * values[2] < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if np_dtype == np.int64 and any(type(v) is int and v >= 2**63 for v in values):  # (an int read as uint64)
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
     count = math.floor((values[1] - values[0]) / values[2]) + 1  # the end itself included when reached
     array = values[0] + values[2] * np.arange(count, dtype=np.float64)
     with np.errstate(over="ignore"):
         return _finish(array.astype(np_dtype), requires_grad, device)
-
-
-def _scalar_text(value):
-    """A number as PyTorch's C++ messages print it (an ostream's default: 6 significant digits; a bool as 0 or 1)."""
-    return str(int(value)) if isinstance(value, (int, bool)) else format(value, "g")
 
 
 def _trunc_div(a, b):

@@ -5,6 +5,7 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from .._info import scalar_dtype
 from .._memory_format import with_c_strides
+from .._out_argument import accepts_out
 from .._tensor import Tensor
 from .._type_promotion import result_dtype
 from ..return_types import _RETURN_TYPES
@@ -103,7 +104,8 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+@accepts_out("histogram")
+def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
     default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
     data = input._data

@@ -4,7 +4,7 @@ warnings. torchless.linalg loads on first call, so that ``import torchless`` sta
 import warnings
 
 from .. import _parser_errors
-from .._out_argument import with_out
+from .._out_argument import call_into, with_out
 from .._tensor import Tensor
 from .._user_warnings import warns_once
 from ..return_types import _RETURN_TYPES
@@ -106,7 +106,7 @@ def _into(name, out, result):
     """``result`` written into ``out`` as PyTorch's out= variants do, or itself without ``out``."""
     if out is None:
         return result
-    return with_out(name, lambda: result)(out=out)
+    return call_into(name, out, lambda: result, (), {})
 
 
 def _renamed(result, node_name):

@@ -42,6 +42,45 @@ def unique_dim_argument(dim, name="unique_dim"):
     return dim
 
 
+class _SliceKey:
+    """A slice's values under the comparator PyTorch's unique_dim sorts slices with: element by element, the first
+    pair one of which is less than the other decides (so a NaN, neither less nor greater, decides nothing)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = values
+
+    def __lt__(self, other):
+        for mine, theirs in zip(self.values, other.values):
+            if mine < theirs:
+                return True
+            if mine > theirs:
+                return False
+        return False
+
+
+def unique_slices(data, axis):
+    """``np.unique(data, axis=axis, return_inverse=True, return_counts=True)`` as PyTorch's unique_dim computes it
+    for floating-point slices holding NaN, which NumPy orders otherwise: the slices sorted by std::sort under
+    _SliceKey's comparator, then each slice merged into the run before it if equal to that run's first (as
+    torch.equal: NaN equals nothing)."""
+    moved = np.moveaxis(data, axis, 0)
+    rows = moved.reshape(moved.shape[0], -1)
+    keys, order = [_SliceKey(row.tolist()) for row in rows], list(range(len(rows)))
+    std_sort.sort(keys, order)
+    ordered = rows[order]
+    firsts, inverse, counts = [0], np.zeros(len(rows), np.int64), [1]
+    for position in range(1, len(ordered)):
+        if not np.array_equal(ordered[firsts[-1]], ordered[position]):
+            firsts.append(position)
+            counts.append(0)
+        counts[-1] += 1
+        inverse[order[position]] = len(firsts) - 1
+    values = np.moveaxis(np.take(moved, np.asarray(order)[firsts], axis=0), 0, axis)
+    return values, inverse, np.asarray(counts)
+
+
 def without_derivative(input, values, op, node):
     """``values`` computed from ``input`` as a tensor PyTorch records under ``node`` without a derivative (its
     backward raises), where ``input`` is recorded."""

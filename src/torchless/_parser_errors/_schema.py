@@ -324,7 +324,7 @@ def native_entry(name, overloads, impl, shown=None):
         if out is not None:
             from .. import _out_argument
 
-            return _out_argument._call_into(name, out, impl, (), arguments)
+            return _out_argument.call_into(name, out, impl, (), arguments)
         return impl(**arguments)
 
     entry.__name__ = entry.__qualname__ = name
