@@ -7,6 +7,7 @@ import numpy as np
 
 from .autograd import _view_checks, forward_ad
 
+
 @dataclasses.dataclass
 class __PrinterOptions:
     """How tensors print, as ``set_printoptions`` leaves it (PyTorch's ``torch._tensor_str.PRINT_OPTS``)."""
