@@ -20,9 +20,15 @@ def _in_groups_order(tensors):
     """``tensors`` in the order PyTorch's clipping visits them: grouped by device and dtype, the groups in
     PyTorch's order (which sets the order of the norms summed, and which gradients are clipped before an error);
     PyTorch's errors for an empty list or a None."""
+    return [t for group in _groups(tensors) for t in group]
+
+
+def _groups(tensors):
+    """``tensors`` grouped by device and dtype, as lists in PyTorch's order of the groups; its errors for an empty
+    list or a None."""
     from ...optim.optimizer import _group_tensors_by_device_and_dtype
 
-    return [t for [group], _ in _group_tensors_by_device_and_dtype([tensors]).values() for t in group]
+    return [group for [group], _ in _group_tensors_by_device_and_dtype([tensors]).values()]
 
 
 @no_grad()
@@ -121,14 +127,16 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp the gradients of ``parameters`` to ``[-clip_value, clip_value]``, in place."""
     clip_value = float(clip_value)
-    grads = _in_groups_order([p.grad for p in _as_list(parameters) if p.grad is not None])
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if foreach is False:
-        for g in grads:
+        for g in _in_groups_order(grads):
             g.clamp_(min=-clip_value, max=clip_value)
         return
-    # PyTorch's foreach path (its CPU default) clamps twice, _foreach_clamp_min_ then _foreach_clamp_max_: two
-    # in-place ops a gradient, as each gradient's version shows
-    for g in grads:
-        g.clamp_min_(-clip_value)
-    for g in grads:
-        g.clamp_max_(clip_value)
+    # PyTorch's foreach path (its CPU default) clamps each (device, dtype) group twice, _foreach_clamp_min_ then
+    # _foreach_clamp_max_: two in-place ops a gradient, as each gradient's version shows, and the groups before one
+    # that fails are clipped both ways
+    for group in _groups(grads):
+        for g in group:
+            g.clamp_min_(-clip_value)
+        for g in group:
+            g.clamp_max_(clip_value)
