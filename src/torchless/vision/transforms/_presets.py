@@ -17,6 +17,12 @@ def _normalized_float(img, mean, std):
     return F.normalize(img, mean=mean, std=std)
 
 
+def _settings_repr(preset, names):
+    """torchvision's repr of a preset: its class name, then one indented ``name=value`` line per setting."""
+    settings = "".join(f"\n    {name}={getattr(preset, name)}" for name in names)
+    return f"{type(preset).__name__}({settings}\n)"
+
+
 class ImageClassification(nn.Module):
     """Resize the smaller edge to ``resize_size`` (antialiased), take the central ``crop_size`` square, convert to
     float in [0, 1] and normalize with ``mean`` and ``std``: the preprocessing ImageNet weights were evaluated with.
@@ -50,14 +56,7 @@ class ImageClassification(nn.Module):
         return _normalized_float(img, self.mean, self.std)
 
     def __repr__(self):
-        format_string = self.__class__.__name__ + "("
-        format_string += f"\n    crop_size={self.crop_size}"
-        format_string += f"\n    resize_size={self.resize_size}"
-        format_string += f"\n    mean={self.mean}"
-        format_string += f"\n    std={self.std}"
-        format_string += f"\n    interpolation={self.interpolation}"
-        format_string += "\n)"
-        return format_string
+        return _settings_repr(self, ("crop_size", "resize_size", "mean", "std", "interpolation"))
 
     def describe(self):
         return (
@@ -100,13 +99,7 @@ class SemanticSegmentation(nn.Module):
         return _normalized_float(img, self.mean, self.std)
 
     def __repr__(self):
-        format_string = self.__class__.__name__ + "("
-        format_string += f"\n    resize_size={self.resize_size}"
-        format_string += f"\n    mean={self.mean}"
-        format_string += f"\n    std={self.std}"
-        format_string += f"\n    interpolation={self.interpolation}"
-        format_string += "\n)"
-        return format_string
+        return _settings_repr(self, ("resize_size", "mean", "std", "interpolation"))
 
     def describe(self):
         return (
