@@ -128,10 +128,15 @@ def _swag(file, num_params, acc1, acc5, ops, file_size, *, crop_size, min_size=(
 _SWIN_DOCS = "These weights reproduce closely the results of the paper using a similar training recipe."
 
 
-def _swin(file, num_params, acc1, acc5, ops, file_size, *, crop_size, resize_size, recipe_anchor):
-    """A Swin Transformer's weights, evaluated at ``crop_size`` (their smallest input) with bicubic resizing."""
+_MAXVIT_DOCS = """These weights reproduce closely the results of the paper using a similar training recipe.
+            They were trained with a BatchNorm2D momentum of 0.99 instead of the more correct 0.01."""
+
+
+def _swin(file, num_params, acc1, acc5, ops, file_size, *, crop_size, resize_size, recipe_anchor, docs=_SWIN_DOCS):
+    """A Swin Transformer's (or MaxViT's) weights, evaluated at ``crop_size`` (their smallest input) with bicubic
+    resizing."""
     return _efficientnet(file, num_params, acc1, acc5, ops, file_size, crop_size=crop_size, resize_size=resize_size,
-                         recipe=_RECIPES + recipe_anchor, docs=_SWIN_DOCS, min_size=(crop_size, crop_size))
+                         recipe=_RECIPES + recipe_anchor, docs=docs, min_size=(crop_size, crop_size))
 
 
 def _regnet_v1(file, num_params, acc1, acc5, ops, file_size, size_anchor):
@@ -325,6 +330,9 @@ _TABLE = {
     "Swin_V2_B_Weights": {"IMAGENET1K_V1": _swin("swin_v2_b-781e5279.pth", 87930848, 84.112, 96.864, 20.325,
                                                  336.372, crop_size=256, resize_size=272,
                                                  recipe_anchor="swintransformer-v2")},
+    "MaxVit_T_Weights": {"IMAGENET1K_V1": _swin("maxvit_t-bc5ab103.pth", 30919624, 83.700, 96.722, 5.558, 118.769,
+                                                crop_size=224, resize_size=224, recipe_anchor="maxvit",
+                                                docs=_MAXVIT_DOCS)},
     "RegNet_Y_400MF_Weights": {
         "IMAGENET1K_V1": _regnet_v1("regnet_y_400mf-c65dace8.pth", 4344144, 74.046, 91.716, 0.402, 16.806,
                                     "small-models"),
