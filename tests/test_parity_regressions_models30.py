@@ -187,6 +187,19 @@ def test_stochastic_depth_in_train_mode_matches_torchvision(name, without_random
         assert not np.allclose(out, model.eval()(x).numpy())  # some branches were dropped
 
 
+@pytest.mark.parametrize("name", generator.ATTENTIONS)
+def test_window_attention_dropouts_match_torchvision(name):
+    attention = generator.attention_with_dropout(models, name, torchless.tensor)
+    assert attention.training
+    torchless.manual_seed(5)
+    with torchless.no_grad():
+        out = attention(torchless.tensor(generator.attention_input())).numpy()
+    expected = np.asarray(RECORDED["attention_dropout"][name]).reshape(out.shape)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
+    with torchless.no_grad():
+        assert not np.allclose(out, attention.eval()(torchless.tensor(generator.attention_input())).numpy())
+
+
 def test_builders_stochastic_depth_grows_linearly_with_the_block(without_random_fills):
     probabilities = [m.p for m in models.swin_t().modules()
                      if isinstance(m, models.swin_transformer.StochasticDepth)]
