@@ -376,6 +376,8 @@ EXTRA_BUILDERS += (["mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "vi
                    + [f"regnet_{kind}_{size}" for kind in "xy"
                       for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")]
                    + ["regnet_y_128gf"])  # test_parity_regressions_models25.py
+EXTRA_BUILDERS += ["swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b",
+                   "maxvit_t"]  # test_parity_regressions_models30.py
 # models.segmentation's, listed by list_models() but not by list_models(module=models), as in torchvision
 SEGMENTATION_BUILDERS = ["deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
                          "fcn_resnet50", "lraspp_mobilenet_v3_large"]  # test_parity_regressions_vision28.py

@@ -1,7 +1,8 @@
 """torchvision's classic CNN architectures (``torchvision.models``), with torchvision's module trees, state_dict
 keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, MobileNetV3, SqueezeNet,
 DenseNet, ShuffleNetV2, EfficientNet (B0 to B7, V2 S/M/L), GoogLeNet, Inception v3,
-ConvNeXt, MNASNet, Vision Transformer, RegNet.
+ConvNeXt, MNASNet, Vision Transformer, RegNet, Swin Transformer (V1 and V2),
+MaxViT.
 
 Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
 ``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
@@ -28,6 +29,7 @@ from .efficientnet import (
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
+from .maxvit import MaxVit, MaxVit_T_Weights, maxvit_t
 from .mnasnet import (
     MNASNet, MNASNet0_5_Weights, MNASNet0_75_Weights, MNASNet1_0_Weights, MNASNet1_3_Weights, mnasnet0_5, mnasnet0_75,
     mnasnet1_0, mnasnet1_3,
@@ -57,6 +59,10 @@ from .squeezenet import SqueezeNet, SqueezeNet1_0_Weights, SqueezeNet1_1_Weights
 from .vision_transformer import (
     ViT_B_16_Weights, ViT_B_32_Weights, ViT_H_14_Weights, ViT_L_16_Weights, ViT_L_32_Weights, VisionTransformer,
     vit_b_16, vit_b_32, vit_h_14, vit_l_16, vit_l_32,
+)
+from .swin_transformer import (
+    SwinTransformer, Swin_B_Weights, Swin_S_Weights, Swin_T_Weights, Swin_V2_B_Weights, Swin_V2_S_Weights,
+    Swin_V2_T_Weights, swin_b, swin_s, swin_t, swin_v2_b, swin_v2_s, swin_v2_t,
 )
 from . import segmentation
 from .vgg import (
@@ -102,6 +108,9 @@ __all__ = [
     "regnet_y_400mf", "regnet_y_800mf", "regnet_y_1_6gf", "regnet_y_3_2gf", "regnet_y_8gf", "regnet_y_16gf",
     "regnet_y_32gf", "regnet_y_128gf", "regnet_x_400mf", "regnet_x_800mf", "regnet_x_1_6gf", "regnet_x_3_2gf",
     "regnet_x_8gf", "regnet_x_16gf", "regnet_x_32gf",
+    "SwinTransformer", "Swin_T_Weights", "Swin_S_Weights", "Swin_B_Weights", "Swin_V2_T_Weights", "Swin_V2_S_Weights",
+    "Swin_V2_B_Weights", "swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b",
+    "MaxVit", "MaxVit_T_Weights", "maxvit_t",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
     "segmentation",

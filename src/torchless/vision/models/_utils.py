@@ -171,6 +171,12 @@ def _load_weights(model, weights, progress, convert=None):
     return model
 
 
+def _check(condition, message):
+    """torch._assert: an AssertionError with ``message`` unless ``condition``."""
+    if not condition:
+        raise AssertionError(message)
+
+
 def _ovewrite_value_param(param, actual, expected):
     """``expected``, refusing a different ``actual`` the caller gave (None: not given)."""
     if actual is not None and actual != expected:

@@ -125,6 +125,20 @@ def _swag(file, num_params, acc1, acc5, ops, file_size, *, crop_size, min_size=(
     return weights
 
 
+_SWIN_DOCS = "These weights reproduce closely the results of the paper using a similar training recipe."
+
+
+_MAXVIT_DOCS = """These weights reproduce closely the results of the paper using a similar training recipe.
+            They were trained with a BatchNorm2D momentum of 0.99 instead of the more correct 0.01."""
+
+
+def _swin(file, num_params, acc1, acc5, ops, file_size, *, crop_size, resize_size, recipe_anchor, docs=_SWIN_DOCS):
+    """A Swin Transformer's (or MaxViT's) weights, evaluated at ``crop_size`` (their smallest input) with bicubic
+    resizing."""
+    return _efficientnet(file, num_params, acc1, acc5, ops, file_size, crop_size=crop_size, resize_size=resize_size,
+                         recipe=_RECIPES + recipe_anchor, docs=docs, min_size=(crop_size, crop_size))
+
+
 def _regnet_v1(file, num_params, acc1, acc5, ops, file_size, size_anchor):
     """RegNet's V1 weights, trained with the reference scripts' recipe for models of their size."""
     return _weights(file, num_params, acc1, acc5, ops, file_size, min_size=(1, 1), recipe=_RECIPES + size_anchor,
@@ -302,6 +316,23 @@ _TABLE = {
         "IMAGENET1K_SWAG_LINEAR_V1": _swag("vit_h_14_lc_swag-c1eb923e.pth", 632045800, 85.708, 97.730, 167.295,
                                            2411.209, crop_size=224, min_size=(224, 224)),
     },
+    "Swin_T_Weights": {"IMAGENET1K_V1": _swin("swin_t-704ceda3.pth", 28288354, 81.474, 95.776, 4.491, 108.19,
+                                              crop_size=224, resize_size=232, recipe_anchor="swintransformer")},
+    "Swin_S_Weights": {"IMAGENET1K_V1": _swin("swin_s-5e29d889.pth", 49606258, 83.196, 96.360, 8.741, 189.786,
+                                              crop_size=224, resize_size=246, recipe_anchor="swintransformer")},
+    "Swin_B_Weights": {"IMAGENET1K_V1": _swin("swin_b-68c6b09e.pth", 87768224, 83.582, 96.640, 15.431, 335.364,
+                                              crop_size=224, resize_size=238, recipe_anchor="swintransformer")},
+    "Swin_V2_T_Weights": {"IMAGENET1K_V1": _swin("swin_v2_t-b137f0e2.pth", 28351570, 82.072, 96.132, 5.94, 108.626,
+                                                 crop_size=256, resize_size=260, recipe_anchor="swintransformer-v2")},
+    "Swin_V2_S_Weights": {"IMAGENET1K_V1": _swin("swin_v2_s-637d8ceb.pth", 49737442, 83.712, 96.816, 11.546,
+                                                 190.675, crop_size=256, resize_size=260,
+                                                 recipe_anchor="swintransformer-v2")},
+    "Swin_V2_B_Weights": {"IMAGENET1K_V1": _swin("swin_v2_b-781e5279.pth", 87930848, 84.112, 96.864, 20.325,
+                                                 336.372, crop_size=256, resize_size=272,
+                                                 recipe_anchor="swintransformer-v2")},
+    "MaxVit_T_Weights": {"IMAGENET1K_V1": _swin("maxvit_t-bc5ab103.pth", 30919624, 83.700, 96.722, 5.558, 118.769,
+                                                crop_size=224, resize_size=224, recipe_anchor="maxvit",
+                                                docs=_MAXVIT_DOCS)},
     "RegNet_Y_400MF_Weights": {
         "IMAGENET1K_V1": _regnet_v1("regnet_y_400mf-c65dace8.pth", 4344144, 74.046, 91.716, 0.402, 16.806,
                                     "small-models"),

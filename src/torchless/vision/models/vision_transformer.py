@@ -7,17 +7,11 @@ from typing import Callable, NamedTuple, Optional
 from ... import cat, empty, nn, zeros
 from ..ops.misc import MLP, Conv2dNormActivation
 from ._api import register_model
-from ._utils import _load_weights, _ovewrite_named_param, _verify_weights
+from ._utils import _check, _load_weights, _ovewrite_named_param, _verify_weights
 from ._weights import weights_enum
 
 __all__ = ["VisionTransformer", "ViT_B_16_Weights", "ViT_B_32_Weights", "ViT_L_16_Weights", "ViT_L_32_Weights",
            "ViT_H_14_Weights", "vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"]
-
-
-def _check(condition, message):
-    """torch._assert: an AssertionError with ``message`` unless ``condition``."""
-    if not condition:
-        raise AssertionError(message)
 
 
 class ConvStemConfig(NamedTuple):
