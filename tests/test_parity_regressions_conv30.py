@@ -240,3 +240,49 @@ def test_native_convolution_values_and_gradients(dim, transposed):
     assert (name_l, strides_l) == (name, strides)
     for e, g in zip(expected, got):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------- weight gradients' strides
+def _weight_in_layout(lib, array, layout):
+    """``array`` as a weight tensor laid out as named: C order, made channels-last by .contiguous() (which keeps C
+    strides where size-1 dims allow), allocated channels-last, transposed (H and W), or a slice of channels."""
+    rank_format = lib.channels_last if array.ndim == 4 else lib.channels_last_3d
+    if layout == "contiguous":
+        return lib.tensor(array)
+    if layout == "made channels-last":
+        return lib.tensor(array).contiguous(memory_format=rank_format)
+    if layout == "allocated channels-last":
+        return lib.empty(array.shape, dtype=lib.float64, memory_format=rank_format).copy_(lib.tensor(array))
+    if layout == "transposed":
+        return lib.tensor(np.ascontiguousarray(np.swapaxes(array, -1, -2))).transpose(-1, -2)
+    wider = np.concatenate([array, array], axis=1)
+    return lib.tensor(wider)[:, :array.shape[1]]
+
+
+@pytest.mark.parametrize("call", ["conv2d", "conv_transpose2d", "conv3d", "conv_transpose3d"])
+@pytest.mark.parametrize("layout", ["contiguous", "made channels-last", "allocated channels-last", "transposed",
+                                    "a slice of channels"])
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_weight_gradient_strides_of_the_reference_kernels(call, layout, groups, create_graph):
+    """PyTorch's reference kernels (float64) allocate the weight's gradient of a channels-last convolution like the
+    weight made contiguous in that layout: the weight's own strides where its size-1 dim lets it be so already,
+    fresh channels-last strides otherwise (a transposed weight, or a slice)."""
+    dim = 3 if call.endswith("3d") else 2
+    rng = np.random.default_rng(groups)
+    x = rng.standard_normal((2, 2 * groups) + (4,) * dim)
+    w = rng.standard_normal(((2 * groups, 1) if "transpose" in call else (groups, 2)) + (2,) * dim)
+    if "transpose" not in call:  # (the size-1 dim: one input channel per group)
+        x, w = x[:, :groups], w[:, :1]
+
+    def run(lib):
+        rank_format = lib.channels_last if dim == 2 else lib.channels_last_3d
+        X = lib.tensor(x).contiguous(memory_format=rank_format).requires_grad_()
+        W = _weight_in_layout(lib, w, layout).requires_grad_()
+        y = getattr(lib.nn.functional, call)(X, W, groups=groups)
+        gx, gw = lib.autograd.grad(y, [X, W], lib.ones_like(y), create_graph=create_graph)
+        return W.stride(), gw.stride(), gx.stride(), y.stride(), gw.detach().numpy()
+
+    expected, got = run(torch), run(torchless)
+    assert got[:4] == expected[:4]
+    np.testing.assert_allclose(got[4], expected[4], rtol=1e-12, atol=1e-12)
