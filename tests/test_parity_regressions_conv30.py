@@ -286,3 +286,22 @@ def test_weight_gradient_strides_of_the_reference_kernels(call, layout, groups, 
     expected, got = run(torch), run(torchless)
     assert got[:4] == expected[:4]
     np.testing.assert_allclose(got[4], expected[4], rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- SymInt arguments
+@pytest.mark.parametrize("call", [
+    lambda L, g: L.nn.functional.conv2d(L.ones(1, 4, 6, 6), L.ones(4, 2, 3, 3), groups=g),
+    lambda L, g: L.nn.functional.conv_transpose1d(L.ones(1, 4, 6), L.ones(4, 2, 3), groups=g),
+    lambda L, g: L.nn.functional.conv3d(L.ones(4, 3, 3, 3), L.ones(4, 2, 2, 2, 2), None, 1, "same", 1, g),
+    lambda L, g: L.nn.functional.channel_shuffle(L.ones(1, 4, 2, 2), g),
+])
+@pytest.mark.parametrize("groups", ["bool", "bool list", "int", "int list"])
+def test_symint_groups_given_as_a_tensor(call, groups):
+    """A SymInt (groups) takes a one-element integral tensor; a bool one fails pybind's caster's assertion."""
+    def run(lib):
+        value = {"bool": lib.tensor(True), "bool list": lib.tensor([False]), "int": lib.tensor(2),
+                 "int list": lib.tensor([[2]])}[groups]
+        return outcome_named_as_torch(lambda: tuple(call(lib, value).shape))
+
+    result = _both(run)
+    assert (result[0] == "RuntimeError") == groups.startswith("bool")
