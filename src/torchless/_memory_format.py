@@ -347,14 +347,6 @@ def in_format_of(array, *sources):
     return in_format(array, format_)
 
 
-def contiguous_from_c_order(array, format_):
-    """PyTorch's ``.contiguous(memory_format=format_)`` of a result its kernel wrote in C order: kept so (C strides,
-    size-1 dims included) when that already is contiguous in ``format_`` (where size-1 dims don't count), else
-    copied to ``format_``'s strides."""
-    array = with_c_strides(np.ascontiguousarray(array))
-    return array if is_contiguous(array, format_) else copy_as(array, format_)
-
-
 def in_format(array, format_):
     """``array`` with exactly the strides ``format_`` gives its shape (size-1 dims too), copied if need be."""
     if array.ndim != _RANK[format_] or element_strides(array) == tuple(strides_for(array.shape, format_)):

@@ -56,45 +56,10 @@ _deprecation_warned = set()
 
 
 # ---------------------------------------------------------------------------- convolution
-def _expand_param(values, name, dims):
-    """ATen's expand_param_if_needed: one value for every spatial dim, or exactly one per dim."""
-    if len(values) == 1:
-        return list(values) * dims
-    if len(values) != dims:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dims} values to match the "
-                           f"convolution dimensions, but got {name}={list(values)}")
-    return list(values)
+def _convolve(*args):
+    from .nn._functional.conv import native_convolution
 
-
-def _check_convolution(input, weight, groups):
-    """The checks at::_convolution makes before choosing a kernel; returns the number of spatial dims."""
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    dims = weight.dim() - 2
-    if dims <= 0:
-        raise RuntimeError("weight should have at least three dimensions")
-    if input.dim() != weight.dim():  # (F's conv2d takes an unbatched input; the native function does not)
-        raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
-                           f"{list(weight.shape)}, but got {input.dim()}-dimensional input of size "
-                           f"{list(input.shape)} instead")
-    return dims
-
-
-def _convolve(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
-    dims = _check_convolution(input, weight, groups)
-    if bias is not None and bias.dtype != input.dtype and weight.dtype == input.dtype:
-        # (at::convolution's message; F's convNd, at::convNd in PyTorch, word it otherwise)
-        raise RuntimeError(f"Input type ({input.type()}) and bias type ({bias.type()}) should be the same or input "
-                           "should be a MKLDNN tensor and bias is a dense tensor")
-    stride, dilation = _expand_param(stride, "stride", dims), _expand_param(dilation, "dilation", dims)
-    if isinstance(padding, str):
-        return getattr(_functional(), f"conv{dims}d")(input, weight, bias, stride, padding, dilation, groups)
-    padding = _expand_param(padding, "padding", dims)
-    if not transposed:
-        return getattr(_functional(), f"conv{dims}d")(input, weight, bias, stride, padding, dilation, groups)
-    output_padding = _expand_param(output_padding, "output_padding", dims)
-    return getattr(_functional(), f"conv_transpose{dims}d")(input, weight, bias, stride, padding, output_padding,
-                                                           groups, dilation)
+    return native_convolution(*args)
 
 
 _CONVOLUTION = ("Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, "
@@ -120,7 +85,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
 @_native("Tensor input, Tensor weight, Tensor? bias, int[] stride, str padding, int[] dilation, int groups")
 def _convolution_mode(input, weight, bias, stride, padding, dilation, groups):
     """:func:`convolution` with ``padding`` ``'valid'`` or ``'same'``."""
-    return _convolve(input, weight, bias, stride, padding, dilation, False, (0,), groups)
+    return _convolve(input, weight, bias, stride, padding, dilation, False, [0], groups)
 
 
 @_native("Tensor input, Tensor weight, Tensor bias, int pad=0")

@@ -129,6 +129,15 @@ def unpack_int64(value):
     return index
 
 
+def unpack_symint(value):
+    """A SymInt the parser accepted, unpacked as an int64: a bool tensor (its check takes one-element tensors of
+    any integral dtype) then fails the assertion of pybind's SymInt caster, whose Scalar is no integer."""
+    if isinstance(value, Tensor) and value._data.dtype == np.bool_:
+        raise RuntimeError('scalar.isIntegral( false) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/torch/csrc/utils/'
+                           'pybind.cpp":27, please report a bug to PyTorch. ')
+    return unpack_int64(value)
+
+
 def unpack_lone_int(value, symbolic=False):
     """A lone value the parser accepted for an int list (see _is_list_int), unpacked as one int64. An object that
     only ``__index__`` converts (a 0-d NumPy array) passes the parser's check but fails its unpacking's assertion,
@@ -240,7 +249,9 @@ class Signature:
                 if isinstance(converted, int):
                     raise unpack_error(self.name, p.name, bound[p.name], converted)
                 bound[p.name] = converted
-            elif p.kind in ("int", "SymInt") or (p.kind == "int?" and bound[p.name] is not None):
+            elif p.kind == "SymInt":
+                bound[p.name] = unpack_symint(bound[p.name])
+            elif p.kind == "int" or (p.kind == "int?" and bound[p.name] is not None):
                 bound[p.name] = unpack_int64(bound[p.name])
             elif p.kind == "float":
                 bound[p.name] = float(bound[p.name])

@@ -9,9 +9,9 @@ from ..._type_promotion import category, promote, result_dtype
 from ._conv_nodes import EmptyConvolution, _uses_mkldnn
 
 
-# The dtypes of the slow convolution kernels (all but bool)
-_NUMERIC_DTYPES = frozenset(("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "complex64",
-                             "complex128"))
+# The dtypes of the slow convolution kernels (all but bool and the complex ones, which only torch.convolution hands
+# them: the conv*d functions convolve the real parts)
+_NUMERIC_DTYPES = frozenset(("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64"))
 
 
 def _batchify(input, spatial, fn):

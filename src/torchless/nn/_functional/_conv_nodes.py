@@ -179,13 +179,19 @@ def _layout(x, w, *args):
     return _output_format(x, w, *args)
 
 
+def _weight_keeps_its_strides(node):
+    """Whether PyTorch's reference kernels (not oneDNN's, nor the dilated convolution's) give the weight's gradient
+    of a channels-last call the weight's own strides: they allocate it like the weight made contiguous in the
+    layout, which is the weight itself where it already is so (size-1 dims can make C order channels-last too),
+    else a copy with the layout's strides."""
+    return _memory_format.is_contiguous(node.w, node.layout)
+
+
 def _weight_gradient_in_layout(array4d, node):
-    """A weight's gradient of the kernels laid out as PyTorch's (see _in_layout). Its reference kernels (not
-    oneDNN's, nor the dilated convolution's) write it in C order, then make it contiguous in the channels-last
-    layout, which keeps C strides where size-1 dims make them channels-last too."""
-    if array4d is None or node.layout is None or node.exact_weight_layout:
+    """A weight's gradient of the kernels laid out as PyTorch's (see _in_layout and _weight_keeps_its_strides)."""
+    if array4d is None or node.layout is None or node.exact_weight_layout or not _weight_keeps_its_strides(node):
         return _in_layout(array4d, node.layout, node.ndim)
-    return _like(_memory_format.contiguous_from_c_order(array4d, node.layout), node.ndim)
+    return _like(_memory_format.with_strides(array4d, _memory_format.element_strides(node.w)), node.ndim)
 
 
 def _in_layout(array4d, layout, ndim):
@@ -306,8 +312,11 @@ def _graph_gradient_in_layout(gradient, layout):
 
 
 def _graph_weight_gradient_in_layout(gradient, node):
-    """A 4-D or 5-D weight gradient of backward_graph laid out as backward's (see _weight_gradient_in_layout)."""
-    if node.layout is None or node.exact_weight_layout:
+    """A 4-D or 5-D weight gradient of backward_graph laid out as backward's (see _weight_gradient_in_layout): C
+    order's strides or the layout's, whichever the weight kept has (the likely ones)."""
+    if node.layout is None or node.exact_weight_layout or not _weight_keeps_its_strides(node):
+        return _graph_gradient_in_layout(gradient, node.layout)
+    if _memory_format.element_strides(node.w) == tuple(_memory_format.strides_for(node.w.shape, node.layout)):
         return _graph_gradient_in_layout(gradient, node.layout)
     return _graph_gradient_in_layout(gradient, None).contiguous(memory_format=node.layout)
 

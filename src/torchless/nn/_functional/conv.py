@@ -138,18 +138,28 @@ def _check_bias_dtype(input, bias):
 class _ComplexConvolution(NamedTuple):
     """PyTorch's convolution of complex tensors (its complex_convolution): three real convolutions (``real``, a
     Node's class, with the same parameters) of the parts, by Gauss's trick:
-    a = conv(xr, wr, br), b = conv(xi, wi), c = conv(xr + xi, wr + wi, br + bi); the result a - b + i (c - a - b)."""
+    a = conv(xr, wr, br), b = conv(xi, wi), c = conv(xr + xi, wr + wi, br + bi); the result a - b + i (c - a - b),
+    composed of PyTorch's ops (its graph: AddBackward0 on top, the parts SelectBackward0s of ViewAsRealBackward0s)."""
 
     real: type
 
     def apply(self, x, w, b, **params):
-        from ..._ops.complex_ops import complex as make_complex
+        from ..._ops.arithmetic import mul_scalar
+        from ..._ops.complex_ops import view_as_real
 
-        xr, xi, wr, wi = x.real, x.imag, w.real, w.imag
-        a = self.real.apply(xr, wr, None if b is None else b.real, **params)
+        def parts(t):
+            pairs = view_as_real(t.resolve_conj())
+            return pairs.select(-1, 0), pairs.select(-1, 1)
+
+        (xr, xi), (wr, wi) = parts(x), parts(w)
+        br, bi = (None, None) if b is None else parts(b)
+        a = self.real.apply(xr, wr, br, **params)
         b_ = self.real.apply(xi, wi, None, **params)
-        c = self.real.apply(xr + xi, wr + wi, None if b is None else b.real + b.imag, **params)
-        return make_complex(a - b_, c - a - b_)
+        c = self.real.apply(xr + xi, wr + wi, None if b is None else br + bi, **params)
+        # i times the real difference: PyTorch's C++ mul.Scalar (MulBackward1), computing in the complex dtype
+        # without a node of the graph for the promotion
+        imaginary = (c - a - b_)._promoted(x._data.dtype)
+        return a - b_ + mul_scalar(imaginary, 1j)
 
 
 def _complex_conv(checks, input, weight, bias, *args):
@@ -230,14 +240,39 @@ def _checked_once(checks):
                     # PyTorch's: channels-last for such an input or weight
                     y = _in_output_format(y, x, w, params["groups"])
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
-        y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
-        if y._grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):
-            # PyTorch records the node after the forward, refusing an integer output (from integer
-            # input and weight, and a float bias requiring grad, which only a padding string lets by).
-            raise RuntimeError(f"Autograd not support dtype: {y.dtype.scalar_name}")
+        y = _recorded(function.apply(input if batched else input.unsqueeze(0), weight, bias, **params))
         return y if batched else y.squeeze(0)
 
     return convolve
+
+
+def _recorded(y):
+    """A convolution's output ``y``, which PyTorch records in the graph after the forward, refusing an integer output
+    (from integer input and weight, and a float bias requiring grad, which only a padding string or
+    torch.convolution lets by)."""
+    if y._grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):
+        raise RuntimeError(f"Autograd not support dtype: {y.dtype.scalar_name}")
+    return y
+
+
+def native_convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """PyTorch's ``at::convolution`` (``padding`` a list) and ``at::_convolution_mode`` (``padding`` 'same' or
+    'valid'), which ``torch.convolution`` and ``torch._convolution_mode`` call directly: the conv*d functions'
+    path without their parsing, the batching of an unbatched input, their check of the bias's dtype and their
+    splitting of complex tensors (the int lists as the parser gave them)."""
+    if not isinstance(padding, str):
+        function, params = _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                                        groups)
+    elif padding == "same":
+        function, params = _convolution_same(input, weight, bias, stride, dilation, groups)
+    elif padding == "valid":
+        function, params = _convolution(input, weight, bias, stride, [0], dilation, False, [0], groups)
+    else:
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    y = _recorded(function.apply(input, weight, bias, **params))
+    if y._grad_fn is not None and y.dtype.is_complex:  # (an empty one: a complex one fails in its kernel)
+        raise RuntimeError("convolution does not support automatic differentiation for outputs with complex dtype.")
+    return y
 
 
 # ---------------------------------------------------------------------------- public functions

@@ -90,13 +90,16 @@ class _ConvNd(Module):
         return widths
 
     def reset_parameters(self):
-        """PyTorch's default: kaiming-uniform weight (a=sqrt(5)), bias uniform in ±1/sqrt(fan_in)."""
+        """PyTorch's default: kaiming-uniform weight (a=sqrt(5)), bias uniform in ±1/sqrt(fan_in).
+
+        An empty kernel or no input channels (fan_in 0) makes the bias zeros, drawn all the same: the
+        random numbers that follow are PyTorch's.
+        """
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
