@@ -380,9 +380,14 @@ class Index(Node):
         return (out,)
 
     def _sums_wide(self, grad):
-        """Whether PyTorch sums this 16-bit float gradient in float32, rounding once: index_select's backward
-        index_add_s it, by the slice-wise kernel for an int64 index along the first or last of two or more dims."""
-        if self.node_name != "IndexSelectBackward0" or grad.dtype.kind != "f" or grad.itemsize != 2:
+        """Whether PyTorch sums this 16-bit float gradient in float32, rounding once: gather's backward
+        scatter_add_s it, masked_select's sums it over the dims self was broadcast along, and index_select's
+        index_add_s it by the slice-wise kernel for an int64 index along the first or last of two or more dims."""
+        if grad.dtype.kind != "f" or grad.itemsize != 2:
+            return False
+        if self.node_name in ("GatherBackward0", "MaskedSelectBackward0"):
+            return True
+        if self.node_name != "IndexSelectBackward0":
             return False
         ndim = len(self.shape)
         return ndim > 1 and self.shown["index"].dtype == np.int64 and len(self.key) - 1 in (0, ndim - 1)
@@ -665,9 +670,12 @@ class Scatter(Node):
             out[key] = value
             return out
         self.src_shape = src.shape
-        self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
+        written = np.broadcast_shapes(*(np.shape(k) for k in key))
+        self.used = tuple(slice(0, n) for n in written)
+        if 0 in written:  # (an empty index writes nothing, whatever src's shape: it may be smaller than the index)
+            return out
         if add:
-            np.add.at(out, key, src[self.used])
+            accumulate_at(np.add, out, key, src[self.used])
         else:
             out[key] = src[self.used]
         return out
@@ -881,10 +889,24 @@ class Put(Node):
         return "PutBackward0"
 
 
-def scatter_reduced(a, key, src, reduce, include_self):
+def accumulate_at(ufunc, out, key, src, opmath=True):
+    """``ufunc.at(out, key, src)``; with ``opmath`` a float16 ``out`` accumulates in float32, rounded once at the
+    end, as PyTorch's scatter kernels do (index_reduce's rounds after each step, as NumPy's half ufuncs)."""
+    if opmath and out.dtype == np.float16:
+        wide = out.astype(np.float32)
+        ufunc.at(wide, key, np.asarray(src, np.float32))
+        out[...] = wide
+    else:
+        ufunc.at(out, key, src)
+
+
+def scatter_reduced(a, key, src, reduce, include_self, opmath=True):
     """``a`` with the values of ``src`` (already of the index's shape) reduced into the positions ``key``; mean
-    divides by the count of values each position got (self's counted with ``include_self``)."""
-    out = a.copy()
+    divides by the count of values each position got (self's counted with ``include_self``). ``opmath``: see
+    accumulate_at."""
+    out = a.copy() if a.size else with_c_strides(a.copy())  # (NumPy's empty copy: all-zero strides)
+    if not all(np.broadcast_shapes(*(np.shape(k) for k in key))):  # (an empty index: src may be smaller than it)
+        return out
     ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
     if not include_self:
         largest = reduce == "amax"
@@ -897,7 +919,7 @@ def scatter_reduced(a, key, src, reduce, include_self):
         else:
             identity = np.iinfo(out.dtype).min if largest else np.iinfo(out.dtype).max
         out[key] = identity
-    ufunc.at(out, key, src)
+    accumulate_at(ufunc, out, key, src, opmath)
     if reduce == "mean":
         counts = np.ones(a.shape, np.int64) if include_self else np.zeros(a.shape, np.int64)
         np.add.at(counts, key, 1)
@@ -916,13 +938,14 @@ class ScatterReduce(Node):
                    "reduce": lambda node: node.reduce, "result": saved_result("out"), "self": SavedInput(0, "a"),
                    "src": SavedInput(1, "whole_src")}
 
-    def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0):
-        """``dim``: the dim along which ``key`` selects, as the call gave it."""
+    def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0, opmath=True):
+        """``dim``: the dim along which ``key`` selects, as the call gave it; ``opmath``: see accumulate_at."""
         self.key, self.reduce, self.include_self, self.src_shape, self.dim = key, reduce, include_self, src.shape, dim
+        self.opmath = opmath
         self.used_shape = np.broadcast_shapes(*(np.shape(k) for k in key))
         self.used = tuple(slice(0, n) for n in self.used_shape)
         self.a, self.src, self.whole_src = a, src[self.used], src
-        self.out = scatter_reduced(a, key, self.src, reduce, include_self)
+        self.out = scatter_reduced(a, key, self.src, reduce, include_self, opmath)
         return self.out
 
     def _whole_src(self):
@@ -946,13 +969,14 @@ class ScatterReduce(Node):
         elif reduce == "prod":
             src = self._whole_src()
             masked_self = np.where(a == 0, 1, a)
-            ga = grad * scatter_reduced(masked_self, key, self.src, reduce, self.include_self) / masked_self
+            ga = grad * scatter_reduced(masked_self, key, self.src, reduce, self.include_self,
+                                        self.opmath) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, grad.dtype)
             np.add.at(zeros, key, src_zero[self.used].astype(grad.dtype))
             single_zero = src_zero & (zeros[key] == 1)
             masked_result = scatter_reduced(a, key, np.where(single_zero, 1, src)[self.used], reduce,
-                                            self.include_self)
+                                            self.include_self, self.opmath)
             gs = np.where(single_zero, (grad * masked_result)[key], (grad * result)[key] / np.where(src_zero, 1, src))
         else:
             src = self._whole_src()
@@ -992,13 +1016,14 @@ class ScatterReduce(Node):
             one = wrap(np.ones((), dtype))
             masked_self = Where.apply(one, x, condition=a == 0)
             ga = grad * ScatterReduce.apply(masked_self, Index.apply(s, key=self.used), key=key, reduce=reduce,
-                                            include_self=self.include_self) / masked_self
+                                            include_self=self.include_self, opmath=self.opmath) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, dtype)
             np.add.at(zeros, key, src_zero[self.used].astype(dtype))
             single_zero = src_zero & (zeros[key] == 1)
             masked_src = Index.apply(Where.apply(one, s, condition=single_zero), key=self.used)
-            masked_result = ScatterReduce.apply(x, masked_src, key=key, reduce=reduce, include_self=self.include_self)
+            masked_result = ScatterReduce.apply(x, masked_src, key=key, reduce=reduce, include_self=self.include_self,
+                                                opmath=self.opmath)
             others = Index.apply(grad * self.graph_output(self.out), key=key) / Where.apply(one, s, condition=src_zero)
             gs = Where.apply(Index.apply(grad * masked_result, key=key), others, condition=single_zero)
             if (zeros[key] > 1).any():  # as PyTorch: such a gradient is right, but not differentiable
