@@ -203,3 +203,79 @@ def test_index_reduce_float16_rounds_each_step():
             outs = [lib.tensor(a).index_reduce(0, lib.tensor(index), lib.tensor(source), "prod",
                                                include_self=include_self).numpy() for lib in (torch, torchless)]
             np.testing.assert_array_equal(outs[1], outs[0])
+
+
+# ---------------------------------------------------------------------------- index_put's accumulation
+# (NumPy's ufunc.at misreads a vector of values against an index array of several dims into a vector: each value
+# was added once, or memory past the values read)
+@pytest.mark.parametrize("index", [[[0, 1], [0, 1]], [[0, 0], [0, 0]], [[[0, 1], [2, 1]]], [[2, 2], [1, 0], [0, 0]]])
+@pytest.mark.parametrize("dtype", ["float64", "int64", "float32"])
+def test_index_put_accumulates_a_broadcast_vector_into_a_vector(index, dtype):
+    _assert_same(lambda lib: lib.arange(3).to(getattr(lib, dtype)).index_put(
+        (lib.tensor(index),), lib.tensor([1, 10]).to(getattr(lib, dtype)), accumulate=True))
+
+
+def test_index_put_accumulate_gradients_of_a_broadcast_vector():
+    def call(lib):
+        x = lib.zeros(3, dtype=lib.float64, requires_grad=True)
+        values = lib.tensor([1.0, 10.0], dtype=lib.float64, requires_grad=True)
+        out = (x * 1).index_put((lib.tensor([[0, 1], [0, 1]]),), values, accumulate=True)
+        out.backward(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64))
+        return lib.cat([out.detach(), x.grad, values.grad])
+    _assert_same(call)
+
+
+# ---------------------------------------------------------------------------- assignments through whole keys
+# Ellipses and full slices only, however many Ellipses: PyTorch copies into the tensor itself (CopyBackwards, or
+# FillBackward3 for a number), a slice after a second Ellipsis landing past the last dim, of size 0 there.
+_E, _S = Ellipsis, slice(None)
+
+
+@pytest.mark.parametrize("key", [(_E, _E), (_E, _E, _E), (_S, _E, _E), (_E, _E, _S), (_E, _S, _E), (_S, _S, _E, _E),
+                                 (_E, _E, slice(0, 5)), (_E, slice(0, 5), _E), (_E, _E, slice(0, 2)),
+                                 (_E, _E, slice(1, 2)), (_E, _E, slice(0, -1)), (_E, _S, _S, _S), (_E, _E, None)],
+                         ids=repr)
+@pytest.mark.parametrize("shape", [(2, 3), (3,), ()])
+@pytest.mark.parametrize("number", [False, True])
+def test_assignment_through_several_ellipses(key, shape, number):
+    def call(lib):
+        y = lib.zeros(shape, dtype=lib.float64, requires_grad=True) * 1
+        y[key] = 2.0 if number else lib.ones(shape[-1:], dtype=lib.float64)
+        return y.grad_fn.name()
+    outcomes = []
+    for lib in (torch, torchless):
+        try:
+            outcomes.append(call(lib))
+        except Exception as error:  # noqa: BLE001 (the error is the outcome compared)
+            outcomes.append(type(error).__name__)
+    assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------------------- assignments through index arrays
+# PyTorch applies a key's ints, None and slices short of their dim as views first and index_puts into that view,
+# which its graph records as a write into a view (CopySlices); index arrays with full slices alone write into the
+# tensor itself (IndexPutBackward0). The values and gradients are the same either way.
+_KEYS = ["None, m", "m, None", "t, ..., None", "None, t", "t, None", "t, 1:", "t, 0", "None, None, t", "t, :",
+         "m, 1:", "1:, m2", "t, ...", "t, 0, None", "0, m2", "m, 1", ":2, m2", "m, :", "t, ::2", ":, m2, None"]
+
+
+@pytest.mark.parametrize("key", _KEYS)
+@pytest.mark.parametrize("value", ["7.0", "vector", "column", "scalar"])
+def test_assignment_through_index_arrays_and_views(key, value):
+    def call(lib):
+        m, m2, t = lib.tensor([True, False, True]), lib.tensor([True, False]), lib.tensor([0, 2])
+        x = lib.arange(6.0, dtype=lib.float64).reshape(3, 2).requires_grad_()
+        v = {"7.0": 7.0, "vector": lib.tensor([5.0, 6.0], dtype=lib.float64, requires_grad=True),
+             "column": lib.tensor([[5.0], [6.0]], dtype=lib.float64, requires_grad=True),
+             "scalar": lib.tensor(9.0, dtype=lib.float64, requires_grad=True)}[value]
+        y = x * 1
+        y[eval(f"np.s_[{key}]", {"np": np, "m": m, "m2": m2, "t": t})] = v
+        (y * lib.arange(6.0, dtype=lib.float64).reshape(3, 2)).sum().backward()
+        return y.grad_fn.name(), y.tolist(), x.grad.tolist(), v.grad.tolist() if value != "7.0" else None
+    outcomes = []
+    for lib in (torch, torchless):
+        try:
+            outcomes.append(call(lib))
+        except Exception as error:  # noqa: BLE001 (the error is the outcome compared)
+            outcomes.append((type(error).__name__, str(error).replace("torchless", "torch")))
+    assert outcomes[1] == outcomes[0]

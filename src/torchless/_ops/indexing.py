@@ -120,6 +120,37 @@ def select_first(key):
     parts = key if isinstance(key, tuple) else (key,)
     if not (any(_is_int(p) for p in parts) and any(isinstance(p, np.ndarray) for p in parts)):
         return None
+    return _staged(parts)
+
+
+def views_first(shape, key):
+    """How PyTorch assigns through a ``key`` (of a single Ellipsis) of both index arrays and view-making parts
+    (ints, None, slices short of their whole dim of ``shape``): it index_puts into the view those parts make, so
+    its graph records the write as one into a view (CopySlices). The key of that view and the key for the rest,
+    else None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(p, np.ndarray) for p in parts):
+        return None
+    consumed = sum(np.ndim(p) if getattr(p, "dtype", None) == np.bool_ else 1
+                   for p in parts if p is not None and p is not Ellipsis)
+    if consumed > len(shape):  # (too many indices: refused as the key is written)
+        return None
+    dim = 0
+    for part in parts:
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+            continue
+        if part is None or _is_int(part):
+            return _staged(parts)
+        if isinstance(part, slice) and part.indices(shape[dim]) != (0, shape[dim], 1):
+            return _staged(parts)
+        dim += np.ndim(part) if getattr(part, "dtype", None) == np.bool_ else 1
+    return None
+
+
+def _staged(parts):
+    """The key parts ``parts`` as two keys: the basic parts' (a view; each index array a full slice of the dims it
+    indexes), then the index arrays' into that view."""
     first, rest = [], []
     for part in parts:
         if _is_int(part):
@@ -826,6 +857,10 @@ class IndexPutAccumulate(Node):
         """``node_name``: PyTorch's node of the op this write stands for (an index's backward: see Index)."""
         self.key, self.value_shape, self.node_name, self.shape = key, value.shape, node_name, a.shape
         out = a.copy()
+        if out.ndim == value.ndim == 1:
+            # (broadcast first: NumPy's ufunc.at misreads a vector of values against an index array of several dims
+            # into a vector, adding each value once and reading past the vector's end)
+            value = np.broadcast_to(value, out[key].shape)
         np.add.at(out, key, value)
         return out
 
