@@ -279,3 +279,38 @@ def test_assignment_through_index_arrays_and_views(key, value):
         except Exception as error:  # noqa: BLE001 (the error is the outcome compared)
             outcomes.append((type(error).__name__, str(error).replace("torchless", "torch")))
     assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------------------- views of no elements, 0-d pieces
+# PyTorch's empty slice starts at the slice's start (clamped to the dim) and strides by the step; NumPy's starts at
+# the first element with the dim's stride. An empty diagonal starts at the input's first element.
+def _layout(t):
+    return tuple(t.shape), t.stride(), t.storage_offset(), t._base is not None
+
+
+_EMPTY_VIEWS = ["t[7:1]", "t[30:]", "t[5:5:2]", "t[-3:-3:3]", "m[1:1]", "m[:, 2:2:3]", "m[5:]", "m[1, 3:1]",
+                "m[None, 2:2]", "m.narrow(1, 4, 0)", "m.split(2, 1)", "m.split([4, 0], 1)", "m.split([0, 3, 0], 0)",
+                "m.tensor_split(6, 1)", "m.chunk(5, 0)", "m.t()[2:2]", "m.diagonal(5)", "m.diagonal(-4)",
+                "m.unsqueeze(0).diagonal(3, 1, 2)"]
+
+
+@pytest.mark.parametrize("view", _EMPTY_VIEWS)
+def test_views_of_no_elements_are_placed_as_pytorch_s(view):
+    def layouts(lib):
+        out = eval(view, {"t": lib.arange(10.0), "m": lib.arange(12.0).reshape(3, 4)})
+        return [_layout(piece) for piece in (out if isinstance(out, tuple) else (out,))]
+    assert layouts(torchless) == layouts(torch)
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_unbinding_a_vector_gives_views(dim):
+    # (NumPy hands back a copy for an int per dim: writes through the pieces were lost)
+    def call(lib):
+        vector = lib.arange(4.0)
+        pieces = vector.unbind(dim)
+        pieces[1].fill_(5.0)
+        pieces[3].add_(2.0)
+        rows = list(vector)
+        rows[0].fill_(-1.0)
+        return vector.tolist(), [_layout(p) for p in pieces], vector._version, pieces[1]._version
+    assert call(torchless) == call(torch)

@@ -255,6 +255,56 @@ def _with_unsqueezed_strides(out, a, key):
     return np.lib.stride_tricks.as_strided(out, out.shape, pytorchs, writeable=out.flags.writeable)
 
 
+def _placed_as_pytorch_view(a, key, out):
+    """``out``, the view ``a[key]`` of a basic key, of no elements, placed where PyTorch's views put it: NumPy
+    starts an empty slice at ``a``'s first element and keeps the dim's stride, PyTorch starts it at the slice's
+    start (clamped to the dim) and multiplies the stride by the step, so that empty pieces of a split or narrow
+    keep their storage offsets."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indexed = sum(part is not None and part is not Ellipsis for part in parts)
+    strides, offset, dim, position = list(out.strides), 0, 0, 0  # (position: of the dim in out)
+    for part in parts:
+        if part is None:
+            position += 1
+        elif part is Ellipsis:
+            dim += a.ndim - indexed
+            position += a.ndim - indexed
+        elif isinstance(part, slice):
+            size, start = a.shape[dim], part.start or 0
+            offset += min(max(start + size if start < 0 else start, 0), size) * a.strides[dim]
+            strides[position] = a.strides[dim] * (part.step or 1)
+            dim, position = dim + 1, position + 1
+        else:  # an int
+            offset += (part + a.shape[dim] if part < 0 else part) * a.strides[dim]
+            dim += 1
+    return placed_view(a, offset, out.shape, strides)
+
+
+def basic_view(a, key):
+    """The view ``a[key]`` for a basic ``key``: a 0-d view for an int per dim (NumPy's scalar would be a copy),
+    placed as PyTorch's view when it has no elements (see above)."""
+    out = a[key]
+    if not isinstance(out, np.ndarray):
+        return a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+    return out if out.size else _placed_as_pytorch_view(a, key, out)
+
+
+def placed_view(a, offset, shape, strides):
+    """The view of ``a``'s memory from ``offset`` bytes past its first element, of ``shape`` and ``strides`` (in
+    bytes): for a view of no elements, which may start anywhere up to the memory's end."""
+    interface = a.__array_interface__
+    placed = dict(interface, data=(int(interface["data"][0] + offset), not a.flags.writeable), shape=tuple(shape),
+                  strides=tuple(int(stride) for stride in strides))
+    return np.asarray(_ArrayHolder(placed, a))
+
+
+class _ArrayHolder:
+    """The memory of ``base`` described by the array interface ``interface`` (as NumPy's as_strided holds it)."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__, self.base = interface, base
+
+
 def _advanced_strides(a, key):
     """The strides (in elements) PyTorch gives ``a[key]`` for an advanced key: its basic parts run as views
     (selects, slices, unsqueezes: a 0-d bool one too, the dim it adds then indexed by one index or none), masks
@@ -394,6 +444,8 @@ class Index(Node):
             out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
         elif self.basic and (key is None or isinstance(key, tuple) and None in key):
             out = _with_unsqueezed_strides(out, a, key)
+        if self.basic and not out.size:
+            return _placed_as_pytorch_view(a, key, out)
         return out
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
