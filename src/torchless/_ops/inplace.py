@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
-from ._util import normalize_dim, unbroadcast, unbroadcast_tensor
+from ._util import memory_owner, normalize_dim, unbroadcast, unbroadcast_tensor
 
 
 class Overwrite(Node):
@@ -160,9 +160,7 @@ def squeeze_(self, *args, **kwargs):
 def _storage(array):
     """``array``'s storage as PyTorch sees it: the 1-D array (of array's dtype) over the memory of the array owning
     it, and array's offset in it, in elements. An array not found inside its owner's memory is its own storage."""
-    root = array
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_owner(array)
     itemsize = array.itemsize
     if root.flags.c_contiguous or root.flags.f_contiguous:
         flat = root.reshape(-1, order="A")

@@ -16,7 +16,7 @@ from ..autograd.graph import Node
 from ..autograd.saved_values import Saved
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
-from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
+from ._util import is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
 from .inplace import reduce_scattered
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -48,19 +48,6 @@ def _sizes(args, name):
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
-def memory_owner(array):
-    """The array owning the memory ``array`` views, found through NumPy's chain of bases, which strided views
-    (as_strided, sliding windows) join through a non-array holder."""
-    root = array
-    while True:
-        base = root.base
-        if not isinstance(base, np.ndarray):
-            base = getattr(base, "base", None)  # the holder of an as_strided view
-            if not isinstance(base, np.ndarray):
-                return root
-        root = base
-
-
 def _storage(array):
     """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
     array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
