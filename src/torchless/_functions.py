@@ -17,6 +17,7 @@ from ._user_warnings import warn_from_user_code
 from ._type_promotion import FLOAT, category, promote, scalar_category
 from .autograd.graph import save_tensor_versions
 from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
+from ._tensor_methods.shape import repeated_positions
 
 
 _NO_INPUT = object()  # a function form's input left out (the parser's "missing" error, not Python's)
@@ -203,10 +204,7 @@ def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None)
         if repeats is None:  # (given so: no overload takes it)
             raise TypeError
         if repeats is _NO_REPEATS:  # (the indices, in the counts' dtype)
-            if input._data.dtype in (np.int32, np.int64) and input._data.ndim != 1:  # (the kernel's dtypes first)
-                raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
-            return Tensor._wrap(np.arange(input._data.size, dtype=input._data.dtype)).repeat_interleave(
-                input, output_size=output_size)
+            return Tensor._wrap(repeated_positions(input, output_size))
         return input.repeat_interleave(repeats, dim, output_size=output_size)
     except TypeError:  # the parser's, for the function's overloads
         given = {key: value for key, value in (("dim", dim), ("output_size", output_size)) if value is not None}

@@ -332,3 +332,16 @@ def _c_ordered_gradient(node, grad, gradient):
 # Decorator of a ``backward`` whose PyTorch op allocates its gradients C-contiguous whatever the layouts of grad and
 # the input (_softmax_backward_data, mse_loss_backward): see laid_out_gradients.
 c_ordered_gradients = laid_out_gradients(_c_ordered_gradient)
+
+
+def memory_owner(array):
+    """The array owning the memory ``array`` views, found through NumPy's chain of bases, which strided views
+    (as_strided, sliding windows) join through a non-array holder."""
+    root = array
+    while True:
+        base = root.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)  # the holder of an as_strided view
+            if not isinstance(base, np.ndarray):
+                return root
+        root = base

@@ -120,6 +120,37 @@ def select_first(key):
     parts = key if isinstance(key, tuple) else (key,)
     if not (any(_is_int(p) for p in parts) and any(isinstance(p, np.ndarray) for p in parts)):
         return None
+    return _staged(parts)
+
+
+def views_first(shape, key):
+    """How PyTorch assigns through a ``key`` (of a single Ellipsis) of both index arrays and view-making parts
+    (ints, None, slices short of their whole dim of ``shape``): it index_puts into the view those parts make, so
+    its graph records the write as one into a view (CopySlices). The key of that view and the key for the rest,
+    else None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(p, np.ndarray) for p in parts):
+        return None
+    consumed = sum(np.ndim(p) if getattr(p, "dtype", None) == np.bool_ else 1
+                   for p in parts if p is not None and p is not Ellipsis)
+    if consumed > len(shape):  # (too many indices: refused as the key is written)
+        return None
+    dim = 0
+    for part in parts:
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+            continue
+        if part is None or _is_int(part):
+            return _staged(parts)
+        if isinstance(part, slice) and part.indices(shape[dim]) != (0, shape[dim], 1):
+            return _staged(parts)
+        dim += np.ndim(part) if getattr(part, "dtype", None) == np.bool_ else 1
+    return None
+
+
+def _staged(parts):
+    """The key parts ``parts`` as two keys: the basic parts' (a view; each index array a full slice of the dims it
+    indexes), then the index arrays' into that view."""
     first, rest = [], []
     for part in parts:
         if _is_int(part):
@@ -222,6 +253,56 @@ def _with_unsqueezed_strides(out, a, key):
     if pytorchs == out.strides:
         return out
     return np.lib.stride_tricks.as_strided(out, out.shape, pytorchs, writeable=out.flags.writeable)
+
+
+def _placed_as_pytorch_view(a, key, out):
+    """``out``, the view ``a[key]`` of a basic key, of no elements, placed where PyTorch's views put it: NumPy
+    starts an empty slice at ``a``'s first element and keeps the dim's stride, PyTorch starts it at the slice's
+    start (clamped to the dim) and multiplies the stride by the step, so that empty pieces of a split or narrow
+    keep their storage offsets."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indexed = sum(part is not None and part is not Ellipsis for part in parts)
+    strides, offset, dim, position = list(out.strides), 0, 0, 0  # (position: of the dim in out)
+    for part in parts:
+        if part is None:
+            position += 1
+        elif part is Ellipsis:
+            dim += a.ndim - indexed
+            position += a.ndim - indexed
+        elif isinstance(part, slice):
+            size, start = a.shape[dim], part.start or 0
+            offset += min(max(start + size if start < 0 else start, 0), size) * a.strides[dim]
+            strides[position] = a.strides[dim] * (part.step or 1)
+            dim, position = dim + 1, position + 1
+        else:  # an int
+            offset += (part + a.shape[dim] if part < 0 else part) * a.strides[dim]
+            dim += 1
+    return placed_view(a, offset, out.shape, strides)
+
+
+def basic_view(a, key):
+    """The view ``a[key]`` for a basic ``key``: a 0-d view for an int per dim (NumPy's scalar would be a copy),
+    placed as PyTorch's view when it has no elements (see above)."""
+    out = a[key]
+    if not isinstance(out, np.ndarray):
+        return a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+    return out if out.size else _placed_as_pytorch_view(a, key, out)
+
+
+def placed_view(a, offset, shape, strides):
+    """The view of ``a``'s memory from ``offset`` bytes past its first element, of ``shape`` and ``strides`` (in
+    bytes): for a view of no elements, which may start anywhere up to the memory's end."""
+    interface = a.__array_interface__
+    placed = dict(interface, data=(int(interface["data"][0] + offset), not a.flags.writeable), shape=tuple(shape),
+                  strides=tuple(int(stride) for stride in strides))
+    return np.asarray(_ArrayHolder(placed, a))
+
+
+class _ArrayHolder:
+    """The memory of ``base`` described by the array interface ``interface`` (as NumPy's as_strided holds it)."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__, self.base = interface, base
 
 
 def _advanced_strides(a, key):
@@ -363,6 +444,8 @@ class Index(Node):
             out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
         elif self.basic and (key is None or isinstance(key, tuple) and None in key):
             out = _with_unsqueezed_strides(out, a, key)
+        if self.basic and not out.size:
+            return _placed_as_pytorch_view(a, key, out)
         return out
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
@@ -380,9 +463,14 @@ class Index(Node):
         return (out,)
 
     def _sums_wide(self, grad):
-        """Whether PyTorch sums this 16-bit float gradient in float32, rounding once: index_select's backward
-        index_add_s it, by the slice-wise kernel for an int64 index along the first or last of two or more dims."""
-        if self.node_name != "IndexSelectBackward0" or grad.dtype.kind != "f" or grad.itemsize != 2:
+        """Whether PyTorch sums this 16-bit float gradient in float32, rounding once: gather's backward
+        scatter_add_s it, masked_select's sums it over the dims self was broadcast along, and index_select's
+        index_add_s it by the slice-wise kernel for an int64 index along the first or last of two or more dims."""
+        if grad.dtype.kind != "f" or grad.itemsize != 2:
+            return False
+        if self.node_name in ("GatherBackward0", "MaskedSelectBackward0"):
+            return True
+        if self.node_name != "IndexSelectBackward0":
             return False
         ndim = len(self.shape)
         return ndim > 1 and self.shown["index"].dtype == np.int64 and len(self.key) - 1 in (0, ndim - 1)
@@ -665,9 +753,12 @@ class Scatter(Node):
             out[key] = value
             return out
         self.src_shape = src.shape
-        self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
+        written = np.broadcast_shapes(*(np.shape(k) for k in key))
+        self.used = tuple(slice(0, n) for n in written)
+        if 0 in written:  # (an empty index writes nothing, whatever src's shape: it may be smaller than the index)
+            return out
         if add:
-            np.add.at(out, key, src[self.used])
+            accumulate_at(np.add, out, key, src[self.used])
         else:
             out[key] = src[self.used]
         return out
@@ -818,6 +909,10 @@ class IndexPutAccumulate(Node):
         """``node_name``: PyTorch's node of the op this write stands for (an index's backward: see Index)."""
         self.key, self.value_shape, self.node_name, self.shape = key, value.shape, node_name, a.shape
         out = a.copy()
+        if out.ndim == value.ndim == 1:
+            # (broadcast first: NumPy's ufunc.at misreads a vector of values against an index array of several dims
+            # into a vector, adding each value once and reading past the vector's end)
+            value = np.broadcast_to(value, out[key].shape)
         np.add.at(out, key, value)
         return out
 
@@ -881,10 +976,24 @@ class Put(Node):
         return "PutBackward0"
 
 
-def scatter_reduced(a, key, src, reduce, include_self):
+def accumulate_at(ufunc, out, key, src, opmath=True):
+    """``ufunc.at(out, key, src)``; with ``opmath`` a float16 ``out`` accumulates in float32, rounded once at the
+    end, as PyTorch's scatter kernels do (index_reduce's rounds after each step, as NumPy's half ufuncs)."""
+    if opmath and out.dtype == np.float16:
+        wide = out.astype(np.float32)
+        ufunc.at(wide, key, np.asarray(src, np.float32))
+        out[...] = wide
+    else:
+        ufunc.at(out, key, src)
+
+
+def scatter_reduced(a, key, src, reduce, include_self, opmath=True):
     """``a`` with the values of ``src`` (already of the index's shape) reduced into the positions ``key``; mean
-    divides by the count of values each position got (self's counted with ``include_self``)."""
-    out = a.copy()
+    divides by the count of values each position got (self's counted with ``include_self``). ``opmath``: see
+    accumulate_at."""
+    out = a.copy() if a.size else with_c_strides(a.copy())  # (NumPy's empty copy: all-zero strides)
+    if not all(np.broadcast_shapes(*(np.shape(k) for k in key))):  # (an empty index: src may be smaller than it)
+        return out
     ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
     if not include_self:
         largest = reduce == "amax"
@@ -897,7 +1006,7 @@ def scatter_reduced(a, key, src, reduce, include_self):
         else:
             identity = np.iinfo(out.dtype).min if largest else np.iinfo(out.dtype).max
         out[key] = identity
-    ufunc.at(out, key, src)
+    accumulate_at(ufunc, out, key, src, opmath)
     if reduce == "mean":
         counts = np.ones(a.shape, np.int64) if include_self else np.zeros(a.shape, np.int64)
         np.add.at(counts, key, 1)
@@ -916,13 +1025,14 @@ class ScatterReduce(Node):
                    "reduce": lambda node: node.reduce, "result": saved_result("out"), "self": SavedInput(0, "a"),
                    "src": SavedInput(1, "whole_src")}
 
-    def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0):
-        """``dim``: the dim along which ``key`` selects, as the call gave it."""
+    def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0, opmath=True):
+        """``dim``: the dim along which ``key`` selects, as the call gave it; ``opmath``: see accumulate_at."""
         self.key, self.reduce, self.include_self, self.src_shape, self.dim = key, reduce, include_self, src.shape, dim
+        self.opmath = opmath
         self.used_shape = np.broadcast_shapes(*(np.shape(k) for k in key))
         self.used = tuple(slice(0, n) for n in self.used_shape)
         self.a, self.src, self.whole_src = a, src[self.used], src
-        self.out = scatter_reduced(a, key, self.src, reduce, include_self)
+        self.out = scatter_reduced(a, key, self.src, reduce, include_self, opmath)
         return self.out
 
     def _whole_src(self):
@@ -946,13 +1056,14 @@ class ScatterReduce(Node):
         elif reduce == "prod":
             src = self._whole_src()
             masked_self = np.where(a == 0, 1, a)
-            ga = grad * scatter_reduced(masked_self, key, self.src, reduce, self.include_self) / masked_self
+            ga = grad * scatter_reduced(masked_self, key, self.src, reduce, self.include_self,
+                                        self.opmath) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, grad.dtype)
             np.add.at(zeros, key, src_zero[self.used].astype(grad.dtype))
             single_zero = src_zero & (zeros[key] == 1)
             masked_result = scatter_reduced(a, key, np.where(single_zero, 1, src)[self.used], reduce,
-                                            self.include_self)
+                                            self.include_self, self.opmath)
             gs = np.where(single_zero, (grad * masked_result)[key], (grad * result)[key] / np.where(src_zero, 1, src))
         else:
             src = self._whole_src()
@@ -992,13 +1103,14 @@ class ScatterReduce(Node):
             one = wrap(np.ones((), dtype))
             masked_self = Where.apply(one, x, condition=a == 0)
             ga = grad * ScatterReduce.apply(masked_self, Index.apply(s, key=self.used), key=key, reduce=reduce,
-                                            include_self=self.include_self) / masked_self
+                                            include_self=self.include_self, opmath=self.opmath) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, dtype)
             np.add.at(zeros, key, src_zero[self.used].astype(dtype))
             single_zero = src_zero & (zeros[key] == 1)
             masked_src = Index.apply(Where.apply(one, s, condition=single_zero), key=self.used)
-            masked_result = ScatterReduce.apply(x, masked_src, key=key, reduce=reduce, include_self=self.include_self)
+            masked_result = ScatterReduce.apply(x, masked_src, key=key, reduce=reduce, include_self=self.include_self,
+                                                opmath=self.opmath)
             others = Index.apply(grad * self.graph_output(self.out), key=key) / Where.apply(one, s, condition=src_zero)
             gs = Where.apply(Index.apply(grad * masked_result, key=key), others, condition=single_zero)
             if (zeros[key] > 1).any():  # as PyTorch: such a gradient is right, but not differentiable

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
-from ._util import normalize_dim, unbroadcast, unbroadcast_tensor
+from ._util import memory_owner, normalize_dim, unbroadcast, unbroadcast_tensor
 
 
 class Overwrite(Node):
@@ -160,9 +160,7 @@ def squeeze_(self, *args, **kwargs):
 def _storage(array):
     """``array``'s storage as PyTorch sees it: the 1-D array (of array's dtype) over the memory of the array owning
     it, and array's offset in it, in elements. An array not found inside its owner's memory is its own storage."""
-    root = array
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_owner(array)
     itemsize = array.itemsize
     if root.flags.c_contiguous or root.flags.f_contiguous:
         flat = root.reshape(-1, order="A")
@@ -517,7 +515,13 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 def scatter_reduce(self, *args, **kwargs):
     parsed = _parser_errors.method_arguments("scatter_reduce", args, kwargs)
-    dim, index, src, reduce = parsed["dim"], parsed["index"], parsed["src"], parsed["reduce"]
+    return reduce_scattered(self, parsed["dim"], parsed["index"], parsed["src"], parsed["reduce"],
+                            parsed["include_self"])
+
+
+def reduce_scattered(self, dim, index, src, reduce, include_self, opmath=True):
+    """scatter_reduce of arguments read; ``opmath``: whether float16 accumulates in float32 (see
+    indexing.accumulate_at)."""
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch takes the legacy names, unlisted)
     # PyTorch's order: the dim, the index dtype, the source dtype, the shapes, the reduction's name, the kernel,
     # the index values
@@ -526,8 +530,8 @@ def scatter_reduce(self, *args, **kwargs):
     check_scatter_arguments(self._data, axis, idx, src._data, "scatter")
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if reduce == "mean":
-        self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
+    if reduce == "mean":  # (an empty index skips the kernel: its division by the counts refuses bools then)
+        self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean" if idx.size else "div_floor_cpu")
     elif reduce in ("amax", "amin"):
         self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
     check_index_values(self._data.shape, axis, idx)
@@ -538,13 +542,13 @@ def scatter_reduce(self, *args, **kwargs):
         idx = index._data
     if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element (a copy of it
         # rather than a view, which scatter_reduce_ would change under the node that saved it)
-        flat = scatter_reduce(self.reshape(-1).clone(), 0, index.reshape(-1), src.reshape(-1), reduce,
-                              include_self=parsed["include_self"])
+        flat = reduce_scattered(self.reshape(-1).clone(), 0, index.reshape(-1), src.reshape(-1), reduce,
+                                include_self, opmath)
         return flat.reshape(self._data.shape)
     key = list(np.indices(idx.shape, sparse=True))
     key[axis] = idx
-    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"],
-                                       dim=dim)
+    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=include_self, dim=dim,
+                                       opmath=opmath)
     if out._grad_fn is not None:
         from .._tensor_methods._arguments import refuse_complex_gradient
 

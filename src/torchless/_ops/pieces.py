@@ -7,6 +7,7 @@ from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import mark_version, propagated
 from ..autograd.graph import Node, _edge, renamed, share_among, tensor_class
 from ..autograd.saved_values import int64
+from .indexing import basic_view
 
 
 def _dim(node):
@@ -75,7 +76,7 @@ def pieces_of(tensor, keys, axis, dim, shown, node_name, unsafe=False):
     node shows them."""
     Tensor = tensor_class()
     data = tensor._data
-    pieces = tuple([Tensor._wrap(data[key]) for key in keys])
+    pieces = tuple([Tensor._wrap(basic_view(data, key)) for key in keys])
     if not unsafe:
         marks = grad_mode.state.enabled and not grad_mode.state.inference
         for index, piece in enumerate(pieces):

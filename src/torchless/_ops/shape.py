@@ -501,6 +501,10 @@ class Diagonal(Node):
         self.is_view = not name.endswith("_copy")
         if not self.is_view:
             return diagonal.copy()
+        if not diagonal.size:  # (PyTorch's empty diagonal starts at the input's first element)
+            from .indexing import placed_view
+
+            return placed_view(a, 0, diagonal.shape, diagonal.strides)
         if a.flags.writeable:
             diagonal.flags.writeable = True  # NumPy flags its diagonal views read-only; PyTorch's write through
         return diagonal

@@ -16,7 +16,8 @@ from ..autograd.graph import Node
 from ..autograd.saved_values import Saved
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
-from ._util import is_int_argument, normalize_dim, raise_if_not_broadcastable
+from ._util import is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
+from .inplace import reduce_scattered
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
 
@@ -47,19 +48,6 @@ def _sizes(args, name):
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
-def memory_owner(array):
-    """The array owning the memory ``array`` views, found through NumPy's chain of bases, which strided views
-    (as_strided, sliding windows) join through a non-array holder."""
-    root = array
-    while True:
-        base = root.base
-        if not isinstance(base, np.ndarray):
-            base = getattr(base, "base", None)  # the holder of an as_strided view
-            if not isinstance(base, np.ndarray):
-                return root
-        root = base
-
-
 def _storage(array):
     """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
     array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
@@ -412,10 +400,25 @@ def sum_to_size(self, *size, **kwargs):
     return out
 
 
+def _check_narrow_copy(self, dim, start, length):
+    """PyTorch's narrow_copy checks apart from narrow's: a dim past the last one fails its bare assertion, and a
+    negative length is refused after start's range, as a range that exceeds the dim."""
+    if self._data.ndim and dim >= self._data.ndim:
+        raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be true, but got false.  "
+                           "(Could this error message be improved?  If so, please report an enhancement request to "
+                           "PyTorch.)")
+    if length < 0:
+        self.narrow(dim, start, 0)  # (the 0-d tensor's, the dim's and start's errors)
+        size = self._data.shape[normalize_dim(dim, self._data.ndim)]
+        raise RuntimeError(f"start ({start + size if start < 0 else start}) + length ({length}) exceeds dimension "
+                           f"size ({size}).")
+
+
 def narrow_copy(self, dim, start, length):
     if type(dim) is not int or type(start) is not int or type(length) is not int:
         parsed = _parser_errors.method_arguments("narrow_copy", (dim, start, length))
         dim, start, length = parsed["dim"], parsed["start"], parsed["length"]
+    _check_narrow_copy(self, dim, start, length)
     # (contiguous, as PyTorch's kernel allocates it: clone would keep the input's layout)
     return _named(_memory_format.in_c_order(self.narrow(dim, start, length).clone()), "NarrowCopyBackward0")
 
@@ -891,8 +894,9 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     shape = [1] * ndim
     shape[axis] = -1
     full = np.broadcast_to(idx.astype(np.int64).reshape(shape), source._data.shape)
-    return _named(self.scatter_reduce(axis, Tensor._wrap(np.ascontiguousarray(full)), source, reduce,
-                                      include_self=include_self), "IndexReduceBackward0")
+    # (its kernel rounds a float16 after each step, where scatter_reduce's accumulates in float32)
+    return _named(reduce_scattered(self, axis, Tensor._wrap(np.ascontiguousarray(full)), source, reduce,
+                                   include_self, opmath=False), "IndexReduceBackward0")
 
 
 def index_reduce_(self, dim, index, source, reduce, *, include_self=True):

@@ -65,20 +65,22 @@ def _fills_through_byte_mask(shape, key):
 
 
 def _whole_key(key, shape):
-    """Whether ``key`` is made of full slices (from 0 or None, to None or past the end, of step 1) and at most one
-    Ellipsis: PyTorch's indexing then returns the tensor itself, not a view of it."""
+    """Whether ``key`` is made of full slices (from 0 or None, to None or past the end, of step 1) and Ellipses:
+    PyTorch's indexing then returns the tensor itself, not a view of it. Each Ellipsis skips the dims the rest of
+    the key leaves, so a slice after a second one lands past the last dim, whose size PyTorch reads as 0."""
     parts = key if type(key) is tuple else (key,)
-    ellipses = sum(part is Ellipsis for part in parts)
-    if ellipses > 1 or len(parts) - ellipses > len(shape):
+    ndim = len(shape)
+    skipped = ndim - sum(part is not Ellipsis for part in parts)  # (by each Ellipsis)
+    if skipped < 0:
         return False
-    # (found by identity: tuple.index would compare an index array with ==)
-    after = next(i for i, part in enumerate(parts) if part is Ellipsis) if ellipses else len(parts)
-    for position, part in enumerate(parts):
+    dim = 0
+    for part in parts:
         if part is Ellipsis:
-            continue
-        size = shape[position] if position < after else shape[len(shape) - (len(parts) - position)]
-        if type(part) is not slice or not _full_slice(part, size):
+            dim += skipped
+        elif type(part) is not slice or not _full_slice(part, shape[dim] if dim < ndim else 0):
             return False
+        else:
+            dim += 1
     return True
 
 
@@ -209,9 +211,9 @@ class IndexingMethods:
         """``self[key] = value_t`` for a NumPy ``key`` and a tensor value (``plain``: see _plain_key)."""
         if not plain:
             indexing.check_steps(self._data.shape, key)
-        staged = None if plain else indexing.select_first(key)
+        staged = None if plain else indexing.views_first(self._data.shape, key)
         if staged is not None:
-            # PyTorch selects with the ints first and index_puts into that view
+            # PyTorch applies the ints, None and slices first and index_puts into that view
             try:
                 view = indexing.Index.apply(self, key=staged[0])
             except IndexError as err:

@@ -8,13 +8,14 @@ import numbers
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
-from .._ops import arithmetic, indexing, inplace
+from .._ops import indexing, inplace
 from .._ops._util import normalize_dim, raise_if_not_broadcastable
 from ..autograd import grad_mode
 from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
 from .._user_warnings import warn_from_user_code
 from ..autograd import forward_ad
+from ..autograd._basic_ops import NotImplementedDerivative
 from ._arguments import check_index_along, check_index_values, check_scatter_arguments
 
 
@@ -168,7 +169,8 @@ class SelectionMethods:
                     raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
                 out = inplace.scatter_reduce(base, dim, index, source, "prod")
         inputs = (self, src) if isinstance(src, Tensor) else (self,)
-        return arithmetic.NotDifferentiable.apply(*inputs, kernel=lambda *arrays: out._data, op=op)
+        # (laid out as scatter's clone of self, C-contiguous: not as an elementwise op's result)
+        return NotImplementedDerivative.apply(*inputs, kernel=lambda *arrays: out._data, op=op)
 
     def scatter_add(self, dim, index, src):
         """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""

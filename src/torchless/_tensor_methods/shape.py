@@ -63,6 +63,27 @@ def _infer_shape(shape, numel):
 _INT_ONLY = frozenset({int})
 
 
+def repeated_positions(repeats, output_size=None):
+    """PyTorch's repeat_interleave kernel: each position ``i`` of the vector of counts ``repeats`` repeated
+    ``repeats[i]`` times, in the counts' dtype; its checks in its order (an output size given is checked against
+    the total before the counts' signs, and none at all for no counts)."""
+    counts = repeats._data
+    if counts.dtype not in (np.int32, np.int64):
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
+    if counts.ndim != 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    if not counts.size:
+        return _memory_format.with_c_strides(np.zeros(0, counts.dtype))  # (NumPy's has a zero stride)
+    if output_size is not None:
+        if output_size < 0:  # (the result's allocation)
+            raise RuntimeError(f"Trying to create tensor with negative dimension {output_size}: [{output_size}]")
+        if output_size != counts.sum():
+            raise RuntimeError("allocated size does not match required size")
+    if (counts < 0).any():
+        raise RuntimeError("repeats can not be negative")
+    return np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
+
+
 class ShapeMethods:
     def _view_as_dtype(self, dtype):
         """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
@@ -516,6 +537,8 @@ class ShapeMethods:
                 "tensor_split"], given)
             dim = parsed["dim"]
             indices_or_sections = parsed[("indices", "tensor_indices_or_sections", "sections")[overload]]
+        if not self._data.ndim:  # (before any check of a tensor of indices or sections)
+            raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
         if isinstance(indices_or_sections, Tensor):  # a 0-d int64 tensor of sections, a vector of indices
             split = indices_or_sections._data
             if split.dtype != np.int64:
@@ -525,8 +548,6 @@ class ShapeMethods:
                 raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
                                    f"one-dimensional tensor, but got a tensor with {split.ndim} dims")
             indices_or_sections = split.tolist()
-        if not self._data.ndim:
-            raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if isinstance(indices_or_sections, (tuple, list)):
@@ -558,29 +579,44 @@ class ShapeMethods:
             given = {} if output_size is None else {"output_size": output_size}
             parsed = _parser_errors.method_arguments("repeat_interleave", (repeats, dim), given)
             repeats, dim = parsed["repeats"], parsed["dim"]
+        if isinstance(repeats, Tensor):
+            index = self._repeated_positions(repeats, dim, output_size)
+        else:
+            index = self._repeated_positions_by_int(repeats, dim, output_size)
         source, axis = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self._data.ndim))
-        if isinstance(repeats, Tensor) and repeats._data.dtype not in (np.int32, np.int64):  # (its kernel's dtypes)
-            raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
-        if not source._data.ndim:  # a 0-d tensor along a dim: PyTorch's unsqueeze after it, or its size along it
-            if isinstance(repeats, Tensor):
-                raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-            raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {axis + 1})")
-        n = source._data.shape[axis] if source._data.ndim else 1
-        counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
-        if counts.ndim == 1 and counts.size not in (1, n):
-            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
-                               f"{counts.size} and input.size({0 if dim is None else dim}) = {n}")
-        if (counts < 0).any():  # (the words of PyTorch's kernels for an int and for a tensor of counts)
-            raise RuntimeError("repeats can not be negative" if isinstance(repeats, Tensor) else
-                               "Repeats must be non-negative")
-        index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)) if counts.ndim else counts)
-        if output_size is not None and output_size != index.size:
-            raise RuntimeError("allocated size does not match required size" if isinstance(repeats, Tensor) else
-                               f"repeat_interleave: Invalid output_size, expected {index.size} but got {output_size}")
         picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
             indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
         return picked if isinstance(repeats, Tensor) else picked.view(picked.shape)
+
+    def _repeated_positions(self, repeats, dim, output_size):
+        """The positions along ``dim`` that repeat_interleave picks for the tensor of counts ``repeats``, after
+        PyTorch's checks in its order: the counts' rank, the dim (looked up in the flattened input for dim None) and
+        their number, then its kernel's (one count broadcast to every position)."""
+        counts = repeats._data
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        given = 0 if dim is None else dim
+        if dim is not None and not self._data.ndim:
+            raise IndexError(f"Dimension specified as {given} but tensor has no dimensions")
+        n = self._data.size if dim is None else self._data.shape[normalize_dim(dim, self._data.ndim)]
+        if counts.size not in (1, n):
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{counts.size} and input.size({given}) = {n}")
+        return repeated_positions(Tensor._wrap(np.broadcast_to(counts.reshape(-1), (n,))), output_size)
+
+    def _repeated_positions_by_int(self, count, dim, output_size):
+        """repeat_interleave's positions for an int ``count``: the dim wrapped first (a 0-d tensor's as a vector's),
+        the count's sign checked before that dim is looked up."""
+        axis = normalize_dim(0 if dim is None else dim, self._data.ndim)
+        if count < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        if dim is not None and not self._data.ndim:  # (PyTorch's unsqueeze after the dim)
+            raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {axis + 1})")
+        index = np.repeat(np.arange(self._data.size if dim is None else self._data.shape[axis]), count)
+        if output_size is not None and output_size != index.size:
+            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {index.size} but got {output_size}")
+        return index
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         """The n-th forward difference along ``dim`` (for bools: whether neighbours differ)."""
