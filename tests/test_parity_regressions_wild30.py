@@ -16,18 +16,33 @@ them) and the tensors a script saves.
   generator, ReduceLROnPlateau, early stopping with ``copy.deepcopy(model.state_dict())``, confusion matrices by
   ``bincount`` and ``index_put_``, accuracies in f-strings, OneCycleLR. It runs in float64 (its conv biases ahead
   of BatchNorm have gradients of pure rounding noise, which Adam turns into steps of ``lr`` either way in float32).
+- "Extending torch.func with autograd.Function": NumpySort and NumpyTake (forward on NumPy arrays, their own vmap
+  staticmethods), MyCube with ``generate_vmap_rule``, under grad, vmap, jacrev and their compositions.
+- A Kaggle digit-recognizer-style loop: a Dataset over CSV-like rows, WeightedRandomSampler, ``model.apply`` with
+  Kaiming and Xavier inits, a torchsummary-like table from forward hooks, frozen layers, AdamW, clip_grad_norm_,
+  StepLR, CosineAnnealingLR, LambdaLR and pytorch/examples' log lines.
 
 Losses summed over hundreds of elements are printed to 10 significant digits: PyTorch adds a long float row in its
 own vectorised order, torchless in NumPy's pairwise one, which can differ in the last bit.
 
-Fixed on the way: ``with torch.device(...):`` was refused (a device is a context manager making itself the
-default device for the block), and ``torch.get_default_device()`` dropped a default device's index ('cpu:0')
-and refused an indexed CUDA device, which PyTorch returns as it is.
+Fixed on the way:
+
+- ``with torch.device(...):`` was refused (a device is a context manager making itself the default device for the
+  block), and ``torch.get_default_device()`` dropped a default device's index ('cpu:0') and refused an indexed
+  CUDA device, which PyTorch returns as it is.
+- ``Tensor.numpy()`` refused a tensor requiring grad even with grad mode off (under ``no_grad``, and so in an
+  autograd Function's forward, which NumPy-backed Functions rely on); PyTorch refuses it only with grad enabled.
+- An autograd Function under vmap ran its forward on the batched samples whatever it declared: its vmap
+  staticmethod now maps it (given each sample as a batch of one, torchless's vmap running sample by sample),
+  ``generate_vmap_rule = True`` keeps forward, and one with neither, or both, or a Function without
+  setup_context inside any torch.func transform, raises PyTorch's errors.
+- ``dir(tensor)`` listed torchless's private helpers too, 753 names: past 750 Python stops suggesting "Did you mean:
+  'size'?" for a mistyped attribute, which PyTorch's 749 still get.
 """
 import pytest
 
 import torchless
-from helpers import same_program
+from helpers import run_python, same_program
 
 torch = pytest.importorskip("torch")
 
@@ -68,6 +83,109 @@ def test_get_default_device_returns_an_indexed_device_as_it_is(name, expected):
                     lib.get_default_device()
         finally:
             lib.set_default_device(None)
+
+
+@pytest.mark.parametrize("lib", [torch, torchless], ids=["torch", "torchless"])
+def test_numpy_of_a_tensor_requiring_grad_is_refused_only_with_grad_enabled(lib):
+    x = lib.ones(2, requires_grad=True)
+    with lib.no_grad():
+        assert x.numpy().tolist() == [1.0, 1.0]
+    with lib.inference_mode():
+        assert x.numpy().tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match=r"^Can't call numpy\(\) on Tensor that requires grad. Use "
+                                           r"tensor.detach\(\).numpy\(\) instead.$"):
+        x.numpy()
+
+    class Doubled(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return lib.from_numpy(x.numpy() * 2)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    y = Doubled.apply(x)
+    y.sum().backward()
+    assert y.tolist() == [2.0, 2.0] and x.grad.tolist() == [2.0, 2.0]
+
+
+def _doubling_function(lib, vmap_rule=None, generate=False, setup_context=True):
+    """A Function doubling its input, with the given vmap staticmethod and generate_vmap_rule."""
+    namespace = {"generate_vmap_rule": generate, "backward": staticmethod(lambda ctx, g: g * 2)}
+    if setup_context:
+        namespace["forward"] = staticmethod(lambda x: x * 2)
+        namespace["setup_context"] = staticmethod(lambda ctx, inputs, output: None)
+    else:
+        namespace["forward"] = staticmethod(lambda ctx, x: x * 2)
+    if vmap_rule is not None:
+        namespace["vmap"] = staticmethod(vmap_rule)
+    return type("Doubling", (lib.autograd.Function,), namespace)
+
+
+VMAP_RULE_CASES = {
+    "rule": (dict(vmap_rule=lambda info, in_dims, x: (x * 2, in_dims[0])), None),
+    "rule moving the batch dimension": (dict(vmap_rule=lambda info, in_dims, x: ((x * 2).movedim(in_dims[0], -1), -1)),
+                                        None),
+    "generated": (dict(generate=True), None),
+    "neither": (dict(), r"^You tried to vmap over Doubling, but it does not have vmap support. Please override and "
+                        r"implement the vmap staticmethod or set generate_vmap_rule=True. For more details, please "
+                        r"see https://pytorch.org/docs/main/notes/extending.func.html$"),
+    "both": (dict(vmap_rule=lambda info, in_dims, x: (x * 2, 0), generate=True),
+             r"^You tried to vmap over Doubling, but it has both generate_vmap_rule=True and an overridden vmap "
+             r"staticmethod."),
+    "one return": (dict(vmap_rule=lambda info, in_dims, x: x * 2),
+                   r"^Expected the vmap staticmethod to have two returns, an output and out_dims with pytree "
+                   r"structure compatible with the output. Got a <class '(torch|torchless).Tensor'> instead$"),
+    "three returns": (dict(vmap_rule=lambda info, in_dims, x: (x, 0, 0)), r"Got 3 returns instead$"),
+    "no setup_context": (dict(setup_context=False), r"^In order to use an autograd.Function with functorch "
+                                                    r"transforms \(vmap, grad, jvp, jacrev, ...\), it must override "
+                                                    r"the setup_context staticmethod."),
+}
+
+
+@pytest.mark.parametrize("case", VMAP_RULE_CASES)
+@pytest.mark.parametrize("lib", [torch, torchless], ids=["torch", "torchless"])
+def test_autograd_function_under_vmap_and_grad(lib, case):
+    options, error = VMAP_RULE_CASES[case]
+    function = _doubling_function(lib, **options)
+    x = lib.arange(6.0).reshape(2, 3)
+    if error is not None:
+        with pytest.raises(RuntimeError, match=error):
+            lib.vmap(function.apply)(x)
+        return
+    assert lib.vmap(function.apply)(x).tolist() == (x * 2).tolist()
+    assert lib.vmap(function.apply, in_dims=1)(x).tolist() == (x * 2).T.tolist()
+    assert lib.func.grad(lambda t: lib.vmap(function.apply)(t).sum())(x).tolist() == [[2.0] * 3] * 2
+    assert lib.vmap(lib.func.grad(lambda t: function.apply(t).sum()))(x).tolist() == [[2.0] * 3] * 2
+    unmapped = lib.vmap(lambda t: function.apply(lib.ones(3)) + t)(x)  # (no batched input: forward runs as is)
+    assert unmapped.tolist() == (x + 2).tolist()
+
+
+@pytest.mark.parametrize("lib", [torch, torchless], ids=["torch", "torchless"])
+def test_a_function_without_setup_context_is_refused_by_grad_but_not_by_autograd(lib):
+    function = _doubling_function(lib, setup_context=False)
+    with pytest.raises(RuntimeError, match="must override the setup_context staticmethod"):
+        lib.func.grad(lambda t: function.apply(t).sum())(lib.ones(2))
+    x = lib.ones(2, requires_grad=True)
+    function.apply(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_mistyped_tensor_attribute_gets_pythons_suggestion_as_with_pytorch(tmp_path):
+    (tmp_path / "script.py").write_text(
+        "import sys\n"
+        "import torch\n"
+        "for name in ('sizee', 'requires_grd', 'detatch', 'numpyy'):\n"
+        "    try:\n"
+        "        getattr(torch.nn.Parameter(torch.ones(2)) if name == 'requires_grd' else torch.ones(2), name)\n"
+        "    except AttributeError as error:\n"
+        "        sys.excepthook(type(error), error, None)  # (Python's display, which adds the suggestion)\n")
+    _, expected = run_python(["script.py"], cwd=tmp_path)
+    _, actual = run_python(["-m", "torchless.as_torch", "script.py"], cwd=tmp_path)
+    assert "Did you mean: 'size'?" in expected and actual == expected
+    names = dir(torchless.ones(1))
+    assert names == sorted(names) and "_version" in names and "_data" not in names
 
 
 
@@ -846,6 +964,207 @@ def test_extending_pytorch_with_autograd_functions(tmp_path, monkeypatch):
     """)
 
 
+def test_extending_torch_func_with_autograd_functions(tmp_path, monkeypatch):
+    same_program(tmp_path, monkeypatch, r"""
+        import torch
+        import numpy as np
+        from torch.func import grad, vmap, jacrev
+
+        def show(fn):
+            try:
+                r = fn()
+                print("ok", r)
+            except Exception as e:
+                print(type(e).__name__ + ":", e)
+
+        def to_numpy(tensor):
+            return tensor.cpu().numpy()
+
+        class NumpySort(torch.autograd.Function):
+            @staticmethod
+            def forward(x, dim):
+                device = x.device
+                x = to_numpy(x)
+                ind = np.argsort(x, axis=dim)
+                ind_inv = np.argsort(ind, axis=dim)
+                result = np.take_along_axis(x, ind, axis=dim)
+                return (
+                    torch.tensor(result, device=device),
+                    torch.tensor(ind, device=device),
+                    torch.tensor(ind_inv, device=device),
+                )
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, dim = inputs
+                _, ind, ind_inv = output
+                ctx.mark_non_differentiable(ind, ind_inv)
+                ctx.save_for_backward(ind, ind_inv)
+                ctx.dim = dim
+
+            @staticmethod
+            def backward(ctx, grad_output, _0, _1):
+                ind, ind_inv = ctx.saved_tensors
+                return NumpyTake.apply(grad_output, ind_inv, ind, ctx.dim), None
+
+            @staticmethod
+            def vmap(info, in_dims, x, dim):
+                x_bdim, _ = in_dims
+                x = x.movedim(x_bdim, 0)
+                dim = dim if dim >= 0 else dim + x.dim() - 1
+                result = NumpySort.apply(x, dim + 1)
+                return NumpySort.apply(x, dim + 1), (0, 0, 0)
+
+        class NumpyTake(torch.autograd.Function):
+            @staticmethod
+            def forward(x, ind, ind_inv, dim):
+                device = x.device
+                x = to_numpy(x)
+                ind = to_numpy(ind)
+                return torch.tensor(np.take_along_axis(x, ind, dim), device=device)
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, ind, ind_inv, dim = inputs
+                ctx.save_for_backward(ind, ind_inv)
+                ctx.dim = dim
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                ind, ind_inv = ctx.saved_tensors
+                result = NumpyTake.apply(grad_output, ind_inv, ind, ctx.dim)
+                return result, None, None, None
+
+            @staticmethod
+            def vmap(info, in_dims, x, ind, ind_inv, dim):
+                x_bdim, ind_bdim, ind_inv_bdim, _ = in_dims
+                logical_dim = x.dim() if x_bdim is None else x_bdim - 1
+                dim = dim if dim >= 0 else dim + logical_dim
+                def maybe_expand_bdim_at_front(x, x_bdim):
+                    if x_bdim is None:
+                        return x.expand(info.batch_size, *x.shape)
+                    return x.movedim(x_bdim, 0)
+                x = maybe_expand_bdim_at_front(x, x_bdim)
+                ind = maybe_expand_bdim_at_front(ind, ind_bdim)
+                ind_inv = maybe_expand_bdim_at_front(ind_inv, ind_inv_bdim)
+                return NumpyTake.apply(x, ind, ind_inv, dim + 1), 0
+
+        def numpy_sort(x, dim=-1):
+            result, _, _ = NumpySort.apply(x, dim)
+            return result
+
+        torch.manual_seed(0)
+        x = torch.randn(2, 3)
+        result = numpy_sort(x)
+        print(torch.allclose(result, x.sort().values))
+        x = torch.randn(2, 3, requires_grad=True)
+        result = numpy_sort(x)
+        print(result.grad_fn.name())
+        result.sum().backward() if False else None
+        def f(x):
+            return numpy_sort(x).sum()
+        x = torch.randn(3)
+        print(grad(f)(x))
+        x = torch.randn(2, 3)
+        print(torch.allclose(vmap(numpy_sort)(x), x.sort().values))
+
+        class MyCube(torch.autograd.Function):
+            generate_vmap_rule = True
+
+            @staticmethod
+            def forward(x):
+                result = x ** 3
+                dx = 3 * x ** 2
+                return result, dx
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, = inputs
+                result, dx = output
+                ctx.save_for_backward(x, dx)
+
+            @staticmethod
+            def backward(ctx, grad_output, grad_dx):
+                x, dx = ctx.saved_tensors
+                result = grad_output * dx + grad_dx * 6 * x
+                return result
+
+        def my_cube(x):
+            result, dx = MyCube.apply(x)
+            return result
+
+        x = torch.randn(3)
+        print(torch.allclose(vmap(my_cube)(x), x ** 3))
+        print(torch.allclose(grad(my_cube)(torch.tensor(2.0)), torch.tensor(12.0)))
+        print(jacrev(my_cube)(torch.tensor([1.0, 2.0])))
+        print(grad(grad(my_cube))(torch.tensor(2.0)))
+
+        class OldStyle(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        show(lambda: grad(lambda x: OldStyle.apply(x).sum())(torch.ones(2)))
+
+        class NoVmap(torch.autograd.Function):
+            @staticmethod
+            def forward(x):
+                return x * 2
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                pass
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        show(lambda: vmap(NoVmap.apply)(torch.ones(2, 3)))
+        print(grad(lambda x: NoVmap.apply(x).sum())(torch.ones(2)))
+        x = torch.randn(2, 3)
+        result = torch.vmap(numpy_sort)(x)
+        print(torch.allclose(result, numpy_sort(result, 1)))
+        print(vmap(grad(f))(torch.randn(4, 3)))
+        w = torch.tensor([[3., 1., 2.], [0., 5., -1.]])
+        print(jacrev(lambda x: vmap(numpy_sort)(x * w).sum(0))(torch.ones(2, 3)).shape)
+        print(vmap(numpy_sort, in_dims=1)(torch.randn(3, 4)))
+        print(vmap(lambda t: NumpyTake.apply(torch.arange(3.), t, t, 0))(torch.tensor([[2, 0, 1], [1, 2, 0]])))
+        print(vmap(vmap(numpy_sort))(torch.randn(2, 2, 3)).shape)
+        class Both(torch.autograd.Function):
+            generate_vmap_rule = True
+            @staticmethod
+            def forward(x):
+                return x * 2
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                pass
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+            @staticmethod
+            def vmap(info, in_dims, x):
+                return x * 2, in_dims[0]
+        show(lambda: vmap(Both.apply)(torch.ones(2, 3)))
+
+        class BadRule(NoVmap):
+            @staticmethod
+            def vmap(info, in_dims, x):
+                return x * 2
+        show(lambda: vmap(BadRule.apply)(torch.ones(2, 3)))
+        class MovedRule(NoVmap):
+            @staticmethod
+            def vmap(info, in_dims, x):
+                return (x * 2).movedim(0, 1), 1
+        print(vmap(MovedRule.apply, randomness="same")(torch.arange(6.).reshape(2, 3)))
+        print(torch.func.grad(lambda x: vmap(MovedRule.apply)(x).sum())(torch.arange(6.).reshape(2, 3)))
+    """)
+
+
 def test_learning_pytorch_with_examples_by_hand(tmp_path, monkeypatch):
     same_program(tmp_path, monkeypatch, r"""
         import math
@@ -1168,6 +1487,25 @@ def test_saving_loading_and_default_device_recipes(tmp_path, monkeypatch):
         torch.save(m.state_dict(), "checkpoint_old.pth", _use_new_zipfile_serialization=False)
         show(lambda: torch.load('checkpoint_old.pth', mmap=True, weights_only=True))
         print(sorted(torch.load('checkpoint_old.pth', weights_only=True)))
+        # ... and building the module under a meta device context before assigning the checkpoint's tensors
+        class SomeModule(torch.nn.Module):
+            def __init__(self, size):
+                super().__init__()
+                self.linears = nn.ModuleList([nn.Linear(size, size) for i in range(3)])
+            def forward(self, x):
+                return self.linears(x)
+        m = SomeModule(8)
+        torch.save(m.state_dict(), 'checkpoint.pth')
+        state_dict = torch.load('checkpoint.pth', mmap=True, weights_only=True)
+        with torch.device('meta'):
+            meta_m = SomeModule(8)
+        print(meta_m.load_state_dict(state_dict, assign=True))
+        print(meta_m.linears[0].weight.device, torch.equal(meta_m.linears[1].bias, m.linears[1].bias), type(meta_m.linears[0].weight).__name__)
+        state_dict = torch.load('checkpoint.pth', mmap=True, weights_only=True)
+        with torch.device('meta'):
+            meta_m = SomeModule(8)
+        print(meta_m.load_state_dict(state_dict, assign=True, strict=False))
+        print(sum(p.numel() for p in meta_m.parameters()))
     """)
 
 
@@ -1321,4 +1659,147 @@ def test_kaggle_style_mnist_cnn(tmp_path, monkeypatch):
         state = torch.load("results.pt", weights_only=True)
         for k, v in state.items():
             print(k, v.dtype, tuple(v.shape), f"{v.float().abs().sum().item():.3f}")
+    """)
+
+
+def test_kaggle_digit_recognizer_style_training_loop(tmp_path, monkeypatch):
+    same_program(tmp_path, monkeypatch, r"""
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch.utils.data import Dataset, DataLoader, WeightedRandomSampler, Subset
+
+        torch.set_default_dtype(torch.float64)
+        torch.manual_seed(7)
+        np.random.seed(7)
+        # digit-recognizer style: a CSV-like array, label first then 64 pixels
+        raw = np.random.randint(0, 256, size=(60, 65)).astype(np.int64)
+        raw[:, 0] = np.random.randint(0, 3, size=60)
+
+        class DigitDataset(Dataset):
+            def __init__(self, array, transform=None):
+                self.labels = torch.from_numpy(array[:, 0]).long()
+                self.images = torch.tensor(array[:, 1:], dtype=torch.float64).reshape(-1, 1, 8, 8) / 255.
+                self.transform = transform
+
+            def __len__(self):
+                return len(self.labels)
+
+            def __getitem__(self, idx):
+                image = self.images[idx]
+                if self.transform:
+                    image = self.transform(image)
+                return image, self.labels[idx]
+
+        normalize = lambda x: (x - 0.1307) / 0.3081
+        ds = DigitDataset(raw, transform=normalize)
+        print(len(ds), ds[0][0].shape, ds[0][1], ds[0][0].dtype)
+        class_counts = torch.bincount(ds.labels)
+        print(class_counts, class_counts.tolist())
+        weights = 1.0 / class_counts.double()
+        sample_weights = weights[ds.labels]
+        sampler = WeightedRandomSampler(sample_weights, num_samples=len(sample_weights), replacement=True,
+                                        generator=torch.Generator().manual_seed(3))
+        print(list(sampler)[:10])
+        train_idx, val_idx = torch.randperm(len(ds), generator=torch.Generator().manual_seed(5)).split([48, 12])
+        train_ds, val_ds = Subset(ds, train_idx.tolist()), Subset(ds, val_idx)
+        loader = DataLoader(train_ds, batch_size=16, shuffle=True, drop_last=True)
+        val_loader = DataLoader(val_ds, batch_size=6)
+        print(len(loader), len(val_loader), next(iter(val_loader))[1])
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(
+                    nn.Conv2d(1, 6, 3, padding=1), nn.BatchNorm2d(6), nn.LeakyReLU(0.1),
+                    nn.Conv2d(6, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Dropout(0.2))
+                self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(6 * 4 * 4, 16), nn.ReLU(), nn.Dropout(0.3),
+                                                nn.Linear(16, 3))
+
+            def forward(self, x):
+                return self.classifier(self.features(x))
+
+        def init_weights(m):
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+                if m.bias is not None:
+                    nn.init.constant_(m.bias, 0)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+            elif isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+        model = Net()
+        model.apply(init_weights)
+        for name, module in model.named_modules():
+            if name:
+                print(name, type(module).__name__)
+        print(sum(p.numel() for p in model.parameters()), torch.nn.utils.parameters_to_vector(model.parameters()).shape)
+
+        # a torchsummary-like table built with forward hooks
+        summary, hooks = [], []
+        def register(module):
+            def hook(module, input, output):
+                params = sum(p.numel() for p in module.parameters(recurse=False))
+                summary.append((f"{type(module).__name__}-{len(summary) + 1}", list(output.shape), params))
+            if not isinstance(module, (nn.Sequential, Net)):
+                hooks.append(module.register_forward_hook(hook))
+        model.apply(register)
+        model(torch.zeros(2, 1, 8, 8))
+        for h in hooks:
+            h.remove()
+        print("-" * 64)
+        print("{:>20}  {:>25} {:>15}".format("Layer (type)", "Output Shape", "Param #"))
+        for layer, shape, params in summary:
+            print("{:>20}  {:>25} {:>15}".format(layer, str(shape), "{0:,}".format(params)))
+
+        # freeze the first conv, train the rest with AdamW, gradient clipping, schedulers
+        for p in model.features[0].parameters():
+            p.requires_grad_(False)
+        optimizer = torch.optim.AdamW(filter(lambda p: p.requires_grad, model.parameters()), lr=3e-3, weight_decay=0.01)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+        cosine = torch.optim.lr_scheduler.CosineAnnealingLR(torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1), T_max=4)
+        lam = torch.optim.lr_scheduler.LambdaLR(torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.1), lambda e: 0.95 ** e)
+        for epoch in range(1, 3):
+            model.train()
+            for batch_idx, (data, target) in enumerate(loader):
+                optimizer.zero_grad()
+                output = F.log_softmax(model(data), dim=1)
+                loss = F.nll_loss(output, target)
+                loss.backward()
+                norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+                optimizer.step()
+                if batch_idx % 2 == 0:
+                    print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}\tgrad norm {:.4f}'.format(
+                        epoch, batch_idx * len(data), len(loader.dataset),
+                        100. * batch_idx / len(loader), loss.item(), norm))
+            scheduler.step()
+            cosine.optimizer.step(); cosine.step()
+            lam.optimizer.step(); lam.step()
+            model.eval()
+            test_loss, correct = 0, 0
+            with torch.no_grad():
+                for data, target in val_loader:
+                    output = F.log_softmax(model(data), dim=1)
+                    test_loss += F.nll_loss(output, target, reduction='sum').item()
+                    pred = output.argmax(dim=1, keepdim=True)
+                    correct += pred.eq(target.view_as(pred)).sum().item()
+            test_loss /= len(val_loader.dataset)
+            print('\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n'.format(
+                test_loss, correct, len(val_loader.dataset), 100. * correct / len(val_loader.dataset)))
+            print(scheduler.get_last_lr(), [round(v, 8) for v in cosine.get_last_lr()], lam.get_last_lr())
+        print(model.features[0].weight.grad, model.features[3].weight.grad is None)
+        probs = F.softmax(model(torch.stack([ds[i][0] for i in range(4)])), dim=1)
+        top_p, top_class = probs.topk(1, dim=1)
+        print(top_p.shape, top_class.view(-1), probs.sum(1))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(torch.stack([ds[i][0] for i in range(4)]).float().double())
+        print(out.dtype)
+        results = {f"model.{k}": v for k, v in model.state_dict().items()}
+        results["probs"] = probs.detach()
+        torch.save(results, "results.pt")
     """)
