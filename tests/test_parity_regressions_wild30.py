@@ -38,6 +38,8 @@ Fixed on the way:
   setup_context inside any torch.func transform, raises PyTorch's errors.
 - ``dir(tensor)`` listed torchless's private helpers too, 753 names: past 750 Python stops suggesting "Did you mean:
   'size'?" for a mistyped attribute, which PyTorch's 749 still get.
+- gradcheck warned that a complex128 input is not in double precision (and not that a complex64 one is), naming
+  the caller's line where PyTorch names gradcheck's.
 """
 import pytest
 
@@ -186,6 +188,23 @@ def test_a_mistyped_tensor_attribute_gets_pythons_suggestion_as_with_pytorch(tmp
     assert "Did you mean: 'size'?" in expected and actual == expected
     names = dir(torchless.ones(1))
     assert names == sorted(names) and "_version" in names and "_data" not in names
+
+
+@pytest.mark.parametrize("dtype", ["float64", "complex128", "float32", "complex64", "float16"])
+def test_gradcheck_warns_of_inputs_not_in_double_precision_from_its_own_line(dtype):
+    def warned(lib):
+        import os
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.autograd.gradcheck(lambda t: t * 2, (lib.ones(2, dtype=getattr(lib, dtype), requires_grad=True),),
+                                   atol=0.1, rtol=0.1, raise_exception=False)
+        return [(str(w.message), os.path.basename(w.filename)) for w in caught]
+
+    expected = warned(torch)
+    assert warned(torchless) == expected
+    assert bool(expected) == (dtype not in ("float64", "complex128"))
 
 
 
