@@ -40,6 +40,12 @@ Fixed on the way:
   'size'?" for a mistyped attribute, which PyTorch's 749 still get.
 - gradcheck warned that a complex128 input is not in double precision (and not that a complex64 one is), naming
   the caller's line where PyTorch names gradcheck's.
+- A tensor packed by saved_tensors_hooks and changed in place before backward raised the in-place modification
+  error, where PyTorch's packed tensors have no version to check (backward uses what unpack_hook gives). They no
+  longer do where backward reads the unpacked tensor (ops keeping the saved tensor as such, custom Functions);
+  an op whose backward reads its own copy of the memory (torchless's convolutions, linear, norms, pooling) keeps
+  the check, which is an error where PyTorch's result would differ, never a silently different gradient. On it,
+  ``torch.autograd.graph.allow_mutation_on_saved_tensors``, which was missing.
 """
 import pytest
 
@@ -205,6 +211,80 @@ def test_gradcheck_warns_of_inputs_not_in_double_precision_from_its_own_line(dty
     expected = warned(torch)
     assert warned(torchless) == expected
     assert bool(expected) == (dtype not in ("float64", "complex128"))
+
+
+def _close(actual, expected):
+    """Whether nested lists of numbers (and strings) agree, numbers to float32's precision."""
+    if isinstance(expected, list):
+        return isinstance(actual, list) and len(actual) == len(expected) and all(map(_close, actual, expected))
+    if isinstance(expected, str):
+        return actual == expected
+    return abs(actual - expected) <= 1e-5 * max(1.0, abs(expected))
+
+
+def _changed_after_saving(lib, pack_hook):
+    """A tensor saved by ops and by a custom Function under saved_tensors_hooks(pack_hook, identity), then changed
+    in place before backward: the input's gradients, or the error backward raised."""
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 3 * x ** 2 * grad
+
+    grads = []
+    for make in (lambda b: (b ** 2).sum(), lambda b: (b * b.exp()).sum(), lambda b: Cube.apply(b).sum()):
+        a = lib.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(pack_hook, lambda kept: kept):
+            b = a.clone()
+            out = make(b)
+        b.sin_()
+        try:
+            out.backward()
+        except RuntimeError as error:
+            grads.append(str(error).replace("torchless", "torch"))
+        else:
+            grads.append(a.grad.tolist())
+    return grads
+
+
+@pytest.mark.parametrize("pack_hook", [lambda t: t, lambda t: t.detach().clone()], ids=["identity", "copy"])
+def test_tensors_packed_by_saved_tensors_hooks_have_no_version_to_check(pack_hook):
+    expected = _changed_after_saving(torch, pack_hook)
+    assert _close(_changed_after_saving(torchless, pack_hook), expected)
+
+
+def test_allow_mutation_on_saved_tensors():
+    def run(lib):
+        with lib.autograd.graph.allow_mutation_on_saved_tensors():
+            a = lib.ones(2, 3, requires_grad=True)
+            b = a.clone()
+            out = (b ** 2).sum()
+            b.sin_()
+            out.sum().backward()
+            x = lib.tensor([1.0, 2.0, -0.5], requires_grad=True)
+            y = x.clone()
+            z = y.exp()
+            w = (z * y / (y + 3)).sum() + (y * y).sum() + lib.softmax(y, 0)[0] + y.tanh().sum()
+            z.mul_(2)
+            y.add_(1)
+            w.backward()
+            with pytest.raises(RuntimeError, match="^allow_mutation_on_saved_tensors contexts cannot be nested$"):
+                with lib.autograd.graph.allow_mutation_on_saved_tensors():
+                    pass
+        return [b.tolist(), a.grad.tolist(), x.grad.tolist()]
+
+    assert _close(run(torchless), run(torch))
+    for lib in (torch, torchless):
+        with lib.autograd.graph.allow_mutation_on_saved_tensors():
+            out = (lib.ones(2, requires_grad=True).clone() ** 2).sum()
+        with pytest.raises(AssertionError, match="^Trying to backward outside of the 'allow_mutation_on_saved_tensors' "
+                                                 "contextin which the graph was originally recorded.$"):
+            out.backward()
 
 
 
@@ -685,6 +765,56 @@ def test_gentle_introduction_to_autograd_and_autograd_mechanics(tmp_path, monkey
         show(lambda: torch.autograd.grad((x ** 3).sum(), [x, torch.ones(1, requires_grad=True)]))
         print(torch.autograd.grad((x ** 3).sum(), [x, torch.ones(1, requires_grad=True)], allow_unused=True))
         print(torch.autograd.grad((x ** 3).sum(), [x, torch.ones(1, requires_grad=True)], allow_unused=True, materialize_grads=True))
+        # torch.autograd.graph: hooks across tensors, mutation of saved tensors, nodes
+        a = torch.ones(2, requires_grad=True)
+        b = torch.ones(2, requires_grad=True) * 3
+        with torch.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+            show(lambda: torch.autograd.graph.saved_tensors_hooks(lambda x: x, lambda x: x).__enter__())
+        print(torch.autograd.graph.disable_saved_tensors_hooks)
+        seen = []
+        h = torch.autograd.graph.register_multi_grad_hook((a, b), lambda grads: seen.append([g is None for g in grads]))
+        (a * 2).sum().backward()
+        print(seen)
+        h.remove()
+        h = torch.autograd.graph.register_multi_grad_hook((a, b), lambda grad: seen.append(grad.shape), mode="any")
+        (a * b).sum().backward()
+        print(seen)
+        h.remove()
+        with torch.autograd.graph.allow_mutation_on_saved_tensors() as ctx:
+            x = torch.ones(3, requires_grad=True).clone()
+            y = x.sin()
+            x.add_(1) if False else None
+            z = x * 2
+            x.mul_(3)
+            z.sum().backward()
+        print(x)
+        x = torch.ones(2, requires_grad=True)
+        y = x.exp()
+        print(y.grad_fn.metadata, y.grad_fn._saved_result.shape, type(y.grad_fn).__name__, y.grad_fn.next_functions[0][0].variable is x)
+        y.grad_fn.metadata["k"] = 1
+        print(y.grad_fn.metadata)
+        node = y.grad_fn
+        print(isinstance(node, torch.autograd.graph.Node), node.name(), torch.autograd.graph.Node.__subclasshook__ is not None)
+        y.sum().backward()
+        show(lambda: node._saved_result)
+        with torch.autograd.set_multithreading_enabled(False):
+            (x * 2).sum().backward()
+        print(x.grad)
+        with torch.autograd.detect_anomaly(check_nan=False):
+            (x * 2).sum().backward()
+        print(torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
+        def pack(t):
+            print("pack", t.shape)
+            return t.detach().clone()
+        def unpack(t):
+            print("unpack", t.shape)
+            return t
+        torch.manual_seed(0)
+        w = torch.randn(3, 3, requires_grad=True)
+        with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+            out = torch.nn.functional.linear(torch.ones(2, 3), w).relu().sum()
+        out.backward()
+        print(w.grad.sum())
     """)
 
 

@@ -62,15 +62,15 @@ class FunctionCtx:
             return tuple(getattr(self, "_saved_for_forward", ()))
         if getattr(self, "_released", False):
             raise RuntimeError(FREED_MESSAGE)
+        packed = getattr(self, "_packed_saved", None)
+        if packed is not None:  # kept by saved_tensors_hooks: unpacked at every read, with no version, as in PyTorch
+            return tuple(None if kept is None else kept.unpacked(self) for kept in packed)
         for saved, node in getattr(self, "_saved_versions", ()):
             if saved.counter[0] != saved.version:
                 if node is None:
                     raise RuntimeError(_saved_input_modified(saved))
                 # one of the Function's outputs: the error names its node, as it was when saved
                 raise RuntimeError(_modified_message(saved, node(), saved.tensor._data))
-        packed = getattr(self, "_packed_saved", None)
-        if packed is not None:  # kept by saved_tensors_hooks: unpacked at every read, as in PyTorch
-            return tuple(None if kept is None else kept.unpacked(self) for kept in packed)
         return tuple(getattr(self, "_to_save", ()))
 
     def mark_dirty(self, *tensors):
