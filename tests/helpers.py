@@ -15,6 +15,7 @@ Imported as ``from helpers import ...``: pytest puts tests/ on ``sys.path`` (``p
 import io
 import os
 import pickle
+import re
 import struct
 import subprocess
 import sys
@@ -321,6 +322,34 @@ def same_script_output(tmp_path, source):
     actual, _ = run_python(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
     assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
     return actual
+
+
+def same_program(tmp_path, monkeypatch, source):
+    """``source`` run as a script by PyTorch and through ``torchless.as_torch`` prints the same lines, and the
+    tensors it saves in ``results.pt`` (if any) are the same to float32's (float64's) precision."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the tiny batches gain nothing from threads on a shared machine
+    import torch
+
+    runs = {}
+    for name, prefix in (("torch", []), ("torchless", ["-m", "torchless.as_torch"])):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "script.py").write_text(textwrap.dedent(source))
+        printed, _ = run_python([*prefix, "script.py"], cwd=tmp_path / name)
+        results = tmp_path / name / "results.pt"
+        runs[name] = printed, torch.load(results, weights_only=True) if results.exists() else {}
+    (expected, expected_results), (actual, actual_results) = runs["torch"], runs["torchless"]
+    # (objects printed with their addresses, such as pruning hooks, compared without them)
+    expected, actual = (re.sub(r" at 0x[0-9a-f]+>", ">", text) for text in (expected, actual))
+    assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
+    assert list(actual_results) == list(expected_results)
+    for key, want in expected_results.items():
+        got = actual_results[key]
+        if want is None:
+            assert got is None, key
+            continue
+        scale = want.abs().max().item() if want.numel() else 0.0
+        rtol = 1e-4 if want.dtype == torch.float32 else 1e-9
+        torch.testing.assert_close(got, want, rtol=rtol, atol=rtol * 0.1 * scale, msg=key)
 
 
 def _nan_free(value):

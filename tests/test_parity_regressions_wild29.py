@@ -28,45 +28,16 @@ drift apart after a step or two; in float64 they agree to the last printed digit
 Fixed on the way: ``torch.set_grad_enabled(mode)`` echoed an object address at the prompt where PyTorch's shows
 ``torch.autograd.grad_mode.set_grad_enabled(mode=True)``.
 """
-import re
-import textwrap
-
 import pytest
 
 import torchless
-from helpers import run_python
+from helpers import same_program
 
 torch = pytest.importorskip("torch")
 
 
-def _same_program(tmp_path, monkeypatch, source):
-    """``source`` run as a script by PyTorch and through ``torchless.as_torch`` prints the same lines, and the
-    tensors it saves in ``results.pt`` (if any) are the same to float32's (float64's) precision."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the tiny batches gain nothing from threads on a shared machine
-    runs = {}
-    for name, prefix in (("torch", []), ("torchless", ["-m", "torchless.as_torch"])):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "script.py").write_text(textwrap.dedent(source))
-        printed, _ = run_python([*prefix, "script.py"], cwd=tmp_path / name)
-        results = tmp_path / name / "results.pt"
-        runs[name] = printed, torch.load(results, weights_only=True) if results.exists() else {}
-    (expected, expected_results), (actual, actual_results) = runs["torch"], runs["torchless"]
-    # (objects printed with their addresses, such as pruning hooks, compared without them)
-    expected, actual = (re.sub(r" at 0x[0-9a-f]+>", ">", text) for text in (expected, actual))
-    assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
-    assert list(actual_results) == list(expected_results)
-    for key, want in expected_results.items():
-        got = actual_results[key]
-        if want is None:
-            assert got is None, key
-            continue
-        scale = want.abs().max().item() if want.numel() else 0.0
-        rtol = 1e-4 if want.dtype == torch.float32 else 1e-9
-        torch.testing.assert_close(got, want, rtol=rtol, atol=rtol * 0.1 * scale, msg=key)
-
-
 def test_d2l_convolutional_neural_networks_chapter(tmp_path, monkeypatch):
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         from torch import nn
         from torch.nn import functional as F
@@ -297,7 +268,7 @@ def test_d2l_convolutional_neural_networks_chapter(tmp_path, monkeypatch):
 
 
 def test_d2l_modern_convolutional_neural_networks_chapter(tmp_path, monkeypatch):
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         from torch import nn
         from torch.nn import functional as F
@@ -609,7 +580,7 @@ def test_d2l_modern_convolutional_neural_networks_chapter(tmp_path, monkeypatch)
 
 def test_fgsm_adversarial_example_tutorial(tmp_path, monkeypatch):
     """A few Adadelta steps on random images stand in for the downloaded LeNet weights."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -735,7 +706,7 @@ def test_fgsm_adversarial_example_tutorial(tmp_path, monkeypatch):
 
 def test_dcgan_tutorial(tmp_path, monkeypatch):
     """Two steps of both networks on random 64x64 images (narrower networks: ngf = ndf = 16), in float64."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import random
         import torch
         import torch.nn as nn
@@ -894,7 +865,7 @@ def test_dcgan_tutorial(tmp_path, monkeypatch):
 
 def test_spatial_transformer_networks_tutorial(tmp_path, monkeypatch):
     """Two epochs on random images, recording the align_corners warnings of affine_grid and grid_sample."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import warnings
         import torch
         import torch.nn as nn
@@ -1040,7 +1011,7 @@ def test_spatial_transformer_networks_tutorial(tmp_path, monkeypatch):
 
 def test_neural_style_transfer_tutorial(tmp_path, monkeypatch):
     """A small VGG-like feature net replaces the downloaded vgg19; in float64."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -1199,7 +1170,7 @@ def test_neural_style_transfer_tutorial(tmp_path, monkeypatch):
 
 def test_transfer_learning_fine_tuning(tmp_path, monkeypatch):
     """The fine-tuning loop (the first part of the tutorial) on random 64x64 images, two epochs."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import copy
         import torch
         import torch.nn as nn
@@ -1367,7 +1338,7 @@ def test_transfer_learning_fine_tuning(tmp_path, monkeypatch):
 
 def test_pruning_tutorial(tmp_path, monkeypatch):
     """Printed objects are compared without their addresses."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         from torch import nn
         import torch.nn.utils.prune as prune
@@ -1497,7 +1468,7 @@ def test_pruning_tutorial(tmp_path, monkeypatch):
 def test_per_sample_gradients_and_model_ensembling_tutorials(tmp_path, monkeypatch):
     """torchless has no meta device: the ensembling base model stays on the CPU (functional_call replaces its
     parameters either way)."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -1613,7 +1584,7 @@ def test_per_sample_gradients_and_model_ensembling_tutorials(tmp_path, monkeypat
 
 
 def test_pytorch_examples_super_resolution_fast_neural_style_and_imagenet_accuracy(tmp_path, monkeypatch):
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         import torch.nn as nn
         import torch.nn.init as init
@@ -1841,7 +1812,7 @@ def test_pytorch_examples_super_resolution_fast_neural_style_and_imagenet_accura
 def test_d2l_computer_vision_chapter_anchor_boxes_ssd_and_fcn(tmp_path, monkeypatch):
     """Bounding boxes, anchor boxes (multibox_prior, box_iou, multibox_target, nms, multibox_detection), SSD's
     prediction layers and loss, and FCN's bilinear kernel for a transposed convolution."""
-    _same_program(tmp_path, monkeypatch, """
+    same_program(tmp_path, monkeypatch, """
         import torch
         from torch import nn
         from torch.nn import functional as F

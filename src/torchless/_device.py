@@ -101,6 +101,19 @@ class device:
     def __reduce__(self):
         return device, (self.type, self.index)
 
+    def __enter__(self):
+        """``with torch.device(...):`` makes the device the default one (:func:`torchless.get_default_device`)
+        until the block ends, as PyTorch's device context does; entering checks nothing, as PyTorch's."""
+        ENTERED.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        ENTERED.pop()
+
+
+# The devices of the ``with device(...)`` blocks being run, innermost last.
+ENTERED = []
+
 
 # The device types a CPU-only PyTorch build has no backend linked for: a move there fails naming the type.
 _UNLINKED_TYPES = frozenset(("ipu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",

@@ -227,15 +227,18 @@ def set_default_device(device):
 
 
 def get_default_device():
-    """Gets the default device tensors are allocated on ('cpu')."""
-    from ._device import device as make_device
+    """Gets the default device tensors are allocated on: the device of the innermost ``with torch.device(...)``
+    block, else the one :func:`set_default_device` set, else 'cpu'."""
+    from ._device import CPU, ENTERED, require_cpu
 
-    current = _state["device"]
-    if current is None or current.type == "cpu":
-        return make_device("cpu")
-    if current.type == "cuda":
-        raise AssertionError("Torch not compiled with CUDA enabled")
-    return current
+    current = ENTERED[-1] if ENTERED else _state["device"]
+    if current is None:
+        return CPU
+    # PyTorch returns a device with an index as it is, and asks a device without one for an empty tensor's:
+    # which only the CPU and the meta device (shapes only) can allocate in a CPU-only build.
+    if current.index is not None or current.type == "meta":
+        return current
+    return require_cpu(current)
 
 
 def set_default_tensor_type(t):

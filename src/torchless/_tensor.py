@@ -142,6 +142,11 @@ def _refuse_by_position(name, most, least=None):
         raise error
 
 
+# The single-underscore attributes of PyTorch's tensors that torchless's have too (its other ones are its own).
+_PYTORCH_PRIVATE_NAMES = frozenset(("_base", "_grad", "_grad_fn", "_is_view", "_post_accumulate_grad_hooks",
+                                    "_version"))
+
+
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
 
@@ -535,14 +540,15 @@ class Tensor:
         return self._matrix_transpose("mH").conj()
 
     def numpy(self, force=_NOT_GIVEN):
-        """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
+        """The underlying array (shared memory). Refused for a tensor that requires grad while grad mode is
+        enabled, as in PyTorch (under ``no_grad`` and in an autograd Function's forward it is given)."""
         if force is not _NOT_GIVEN:  # (force is keyword-only, a bool: checked off the common path)
             _refuse_by_position("numpy", 0)
             if force.__class__ is not bool:
                 from .nn._functional._args import _tp_name
 
                 raise TypeError(f"numpy(): argument 'force' must be bool, not {_tp_name(force)}")
-        if self._requires_grad and force is not True:
+        if self._requires_grad and force is not True and _mode_state.enabled:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if _tracing_state.vmap_levels:
             forward_ad.refuse_in_vmap(self, "data")
@@ -551,7 +557,7 @@ class Tensor:
     def __array__(self, dtype=None):
         # PyTorch's takes no ``copy``: NumPy 2 then copies as needed itself, with its DeprecationWarning (np.array
         # of a tensor, matplotlib's imshow) or its ValueError (copy=False), as for a torch tensor
-        array = self.numpy()  # refused for a tensor that requires grad, as in PyTorch
+        array = self.numpy()  # refused for a tensor that requires grad (with grad enabled), as in PyTorch
         if dtype is not None and np.dtype(dtype) != array.dtype:
             return array.astype(dtype)
         return array
@@ -849,6 +855,12 @@ class Tensor:
         return str(self)
 
     # ------------------------------------------------------------------ Python protocol
+    def __dir__(self):
+        # PyTorch's names: torchless's private helpers left out, which also keeps the listing under the 750 names
+        # beyond which Python gives up suggesting "Did you mean: ...?" for a mistyped attribute
+        return [name for name in object.__dir__(self)
+                if not name.startswith("_") or name.startswith("__") or name in _PYTORCH_PRIVATE_NAMES]
+
     def __len__(self):
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")

@@ -13,6 +13,7 @@ The same hook marks, while torch.func.vmap runs its function, the tensors comput
 torchless maps one at a time then refuse too.
 """
 import collections
+import contextlib
 import itertools
 
 import numpy as np
@@ -250,6 +251,26 @@ class vmap_level:
     def mark(self, tensor):
         tensor.__dict__["_vmap_level"] = self.number
         return tensor
+
+
+def batch_level(tensors):
+    """The number of the innermost vmap call running that marked one of ``tensors`` batched, or None."""
+    levels = [t.__dict__.get("_vmap_level") for t in tensors if hasattr(t, "__dict__")]
+    return max((level for level in levels if level in state.vmap_levels), key=state.vmap_levels.index, default=None)
+
+
+@contextlib.contextmanager
+def vmap_lowered(number):
+    """The vmap call ``number`` set aside for the block (PyTorch's ``interpreter.lower()``): its samples read as
+    plain tensors there, and what is computed from them is not marked batched."""
+    position = state.vmap_levels.index(number)
+    del state.vmap_levels[position]
+    _update_tracing()
+    try:
+        yield
+    finally:
+        state.vmap_levels.insert(position, number)
+        _update_tracing()
 
 
 def batched(tensor):

@@ -6,9 +6,11 @@ as ``MyFunction.apply(*args)``. ``forward`` runs on tensors with gradient record
 grad, its outputs get a graph node (``MyFunctionBackward``) that calls ``backward`` with the gradients of the
 outputs and takes back one gradient per argument of ``forward`` (None for those that need none).
 """
+import collections
 import contextlib
 import functools
 import inspect
+import sys
 import warnings
 import weakref
 
@@ -60,15 +62,15 @@ class FunctionCtx:
             return tuple(getattr(self, "_saved_for_forward", ()))
         if getattr(self, "_released", False):
             raise RuntimeError(FREED_MESSAGE)
+        packed = getattr(self, "_packed_saved", None)
+        if packed is not None:  # kept by saved_tensors_hooks: unpacked at every read, with no version, as in PyTorch
+            return tuple(None if kept is None else kept.unpacked(self) for kept in packed)
         for saved, node in getattr(self, "_saved_versions", ()):
             if saved.counter[0] != saved.version:
                 if node is None:
                     raise RuntimeError(_saved_input_modified(saved))
                 # one of the Function's outputs: the error names its node, as it was when saved
                 raise RuntimeError(_modified_message(saved, node(), saved.tensor._data))
-        packed = getattr(self, "_packed_saved", None)
-        if packed is not None:  # kept by saved_tensors_hooks: unpacked at every read, as in PyTorch
-            return tuple(None if kept is None else kept.unpacked(self) for kept in packed)
         return tuple(getattr(self, "_to_save", ()))
 
     def mark_dirty(self, *tensors):
@@ -291,6 +293,18 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
     def setup_context(ctx, inputs, output):
         raise NotImplementedError("setup_context is not implemented.")
 
+    # Under vmap, run forward on the batched tensors (True), or the vmap staticmethod below (False, overridden).
+    generate_vmap_rule = False
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """This Function under :func:`torchless.vmap`: given ``info`` (``batch_size``, ``randomness``), the
+        ``in_dims`` of ``args`` (None for an argument not mapped over) and ``args`` with their mapped dimension
+        there, returns ``(output, out_dims)``, ``out_dims`` giving where each output has it (None: not there).
+        Override it, or set ``generate_vmap_rule = True`` (not both)."""
+        raise NotImplementedError("To use autograd.Function with vmap, you must either override the vmap staticmethod "
+                                  "or set generate_vmap_rule=True.")
+
     @staticmethod
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("You must implement either the backward or vjp method for your custom "
@@ -310,6 +324,12 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         Tensor = _tensor_class()
         if kwargs:
             args, kwargs = _bound_positionally(cls, args, kwargs)
+        if forward_ad.state.vmap_levels or _func_transforms_running():
+            if cls.setup_context is Function.setup_context:
+                raise RuntimeError(_NEEDS_SETUP_CONTEXT)
+            level = forward_ad.batch_level([a for a in args if isinstance(a, Tensor)])
+            if level is not None and not _vmap_generated(cls):
+                return _applied_by_vmap_rule(cls, level, args)
         node = ctx = cls._backward_cls()
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx.needs_input_grad = needs
@@ -343,6 +363,76 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                 if isinstance(tensor, Tensor) and tangent is not None:
                     forward_ad.set_tangent(tensor, tangent)
         return output
+
+
+_NEEDS_SETUP_CONTEXT = ("In order to use an autograd.Function with functorch transforms (vmap, grad, jvp, jacrev, "
+                        "...), it must override the setup_context staticmethod. For more details, please see "
+                        "https://pytorch.org/docs/main/notes/extending.func.html")
+
+VmapInfo = collections.namedtuple("VmapInfo", ["batch_size", "randomness"])
+VmapInfo.__doc__ = "What a Function's vmap staticmethod is told of the vmap call: its batch size and randomness."
+
+
+_TRANSFORMS_MODULE = __name__.rsplit(".", 2)[0] + ".func._transforms"
+
+
+def _func_transforms_running():
+    """Whether a torch.func transform (grad, vjp, jacrev, jvp, ...) is running (looked up, not imported: one that
+    was never imported has never run)."""
+    transforms = sys.modules.get(_TRANSFORMS_MODULE)
+    return transforms is not None and bool(transforms._running or transforms._forward_running)
+
+
+def _vmap_generated(cls):
+    """Whether ``cls`` runs under vmap by its forward on batched tensors (else by its vmap staticmethod); PyTorch's
+    error if it has neither or both."""
+    overridden = cls.vmap is not Function.vmap
+    if cls.generate_vmap_rule and overridden:
+        raise RuntimeError(f"You tried to vmap over {cls.__name__}, but it has both generate_vmap_rule=True and an "
+                           "overridden vmap staticmethod. Please set generate_vmap_rule=False or delete the overridden "
+                           "vmap staticmethod to avoid ambiguity. For more details, please see "
+                           "https://pytorch.org/docs/main/notes/extending.func.html")
+    if not (cls.generate_vmap_rule or overridden):
+        raise RuntimeError(f"You tried to vmap over {cls.__name__}, but it does not have vmap support. Please "
+                           "override and implement the vmap staticmethod or set generate_vmap_rule=True. For more "
+                           "details, please see https://pytorch.org/docs/main/notes/extending.func.html")
+    return cls.generate_vmap_rule
+
+
+def _applied_by_vmap_rule(cls, level, args):
+    """``cls.apply(*args)`` inside the vmap call ``level`` that batched some of ``args``, by ``cls.vmap``.
+
+    torchless's vmap runs one sample at a time, so the rule is given that sample's arguments as a batch of one
+    (their mapped dimension first), with the vmap call set aside as PyTorch's rule runs below it; each output is
+    taken back at index 0 of the dimension ``out_dims`` names, and marked batched again.
+    """
+    from .. import random
+    from ..func._pytree import broadcast_prefix, tree_flatten, tree_unflatten
+
+    Tensor = _tensor_class()
+    mapped = [isinstance(a, Tensor) and a.__dict__.get("_vmap_level") == level for a in args]
+    in_dims = tuple([0 if m else None for m in mapped])
+    with forward_ad.vmap_lowered(level):
+        batch = [a.unsqueeze(0) if m else a for a, m in zip(args, mapped)]
+        result = cls.vmap(VmapInfo(1, random.vmap_randomness[-1]), in_dims, *batch)
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise RuntimeError("Expected the vmap staticmethod to have two returns, an output and out_dims with pytree "
+                               "structure compatible with the output. " + (
+                                   f"Got {len(result)} returns instead" if isinstance(result, tuple) else
+                                   f"Got a {type(result)} instead"))
+        output, out_dims = result
+        flat_outputs, spec = tree_flatten(output)
+        flat_dims = broadcast_prefix(out_dims, output)
+        if flat_dims is None:
+            raise RuntimeError(f"The Python autograd.Function's vmap staticmethod must return an out_dims with "
+                               f"pytree structure compatible with the output. Got out_dims={out_dims!r}.")
+        samples = [o if d is None or not isinstance(o, Tensor) else o.select(d, 0)
+                   for o, d in zip(flat_outputs, flat_dims)]
+    source = args[mapped.index(True)]
+    for tensor, dim in zip(samples, flat_dims):
+        if isinstance(tensor, Tensor) and dim is not None:
+            forward_ad.mark_batched(tensor, [source])
+    return tree_unflatten(samples, spec)
 
 
 def _bound_positionally(cls, args, kwargs):

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from . import grad as _grad
 from . import grad_mode
 from .graph import tensor_class as _tensor_class
@@ -76,10 +77,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them "
                          "have requires_grad=True.")
     for index in differentiable:
-        if inputs[index].dtype.itemsize < 8 or not inputs[index].is_floating_point():
+        if inputs[index].dtype not in (_dtype.float64, _dtype.complex128):
             warnings.warn(f"Input #{index} requires gradient and is not a double precision floating point or "
                           "complex. This check will likely fail if all the inputs are not of double precision "
-                          "floating point or complex. ", UserWarning, stacklevel=2)
+                          "floating point or complex. ", UserWarning)  # (naming gradcheck's line, as PyTorch's)
     outputs = _tensor_outputs(func, inputs)
     differentiable_outputs = [(p, o) for p, o in outputs.items() if o.requires_grad]
     if not differentiable_outputs:  # (outputs without a graph among others are left unchecked, as by PyTorch)

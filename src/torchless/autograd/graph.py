@@ -623,6 +623,7 @@ def folded(name, edge, folded_into):
 saved_tensors_hooks = saved_hooks.saved_tensors_hooks
 save_on_cpu = saved_hooks.save_on_cpu
 disable_saved_tensors_hooks = saved_hooks.disable_saved_tensors_hooks
+allow_mutation_on_saved_tensors = saved_hooks.allow_mutation_on_saved_tensors
 
 
 def increment_version(tensor):

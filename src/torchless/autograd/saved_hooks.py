@@ -21,6 +21,7 @@ class _State(threading.local):
         # one applies.
         self.stack = []
         self.disabled_message = None  # the error disable_saved_tensors_hooks gives, while it is in force
+        self.mutation_context = None  # the allow_mutation_on_saved_tensors context entered, if any
 
 
 state = _State()
@@ -88,6 +89,59 @@ def disable_saved_tensors_hooks(error_message):
 disable_saved_tensors_hooks.__module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
 
 
+_BACKWARD_OUTSIDE = ("Trying to backward outside of the 'allow_mutation_on_saved_tensors' context"
+                     "in which the graph was originally recorded.")  # (PyTorch's words, without their space)
+
+
+class _AllowMutationOnSavedContext:
+    """The saved_tensors_hooks of an allow_mutation_on_saved_tensors context: each tensor saved is kept with its
+    version and a copy of its values, which backward uses if the tensor has changed in place since. (PyTorch copies
+    on the first in-place change, which its dispatch mode sees; torchless copies when the tensor is saved.)"""
+
+    def __init__(self):
+        self.hooks = saved_tensors_hooks(self._pack, self._unpack)
+
+    @staticmethod
+    def _pack(tensor):
+        return tensor, tensor._version, tensor.detach().clone()
+
+    def _unpack(self, kept):
+        if state.mutation_context is not self:
+            raise AssertionError(_BACKWARD_OUTSIDE)
+        tensor, version, values = kept
+        return tensor if tensor._version == version else values
+
+
+@contextlib.contextmanager
+def allow_mutation_on_saved_tensors():
+    """Context manager under which tensors saved for backward may be changed in place: backward uses their values
+    as they were saved. Run both forward and backward inside it. (Where torchless's backward of an op reads a saved
+    tensor other than through what the hooks give back, as its convolutions do, changing that tensor in place
+    stays an error.)
+
+    Example::
+
+        >>> with torchless.autograd.graph.allow_mutation_on_saved_tensors():
+        ...     a = torchless.ones(2, 3, requires_grad=True)
+        ...     b = a.clone()
+        ...     out = (b ** 2).sum()
+        ...     b.sin_()
+        ...     out.sum().backward()  # a.grad is 2 everywhere, the gradient at b before sin_
+    """
+    ctx = _AllowMutationOnSavedContext()
+    with ctx.hooks:
+        try:
+            if state.mutation_context is not None:
+                raise RuntimeError("allow_mutation_on_saved_tensors contexts cannot be nested")
+            state.mutation_context = ctx
+            yield ctx
+        finally:
+            state.mutation_context = None
+
+
+allow_mutation_on_saved_tensors.__module__ = "torchless.autograd.graph"  # (its public home, as PyTorch's)
+
+
 _OWN_OUTPUT = object()  # a Packed's grad_fn for the output of the node that saved it
 
 
@@ -151,6 +205,8 @@ def pack_node(node, result, skip=frozenset()):
     from . import saved_values
 
     kept = {}
+    own = node.name()
+    replaced, read_as_saved = [], []  # the tensors packed whose unpacked values backward reads, and the others
     for owner_name, shown, specs in _saved_tensor_specs(node):
         for name, spec in specs:
             if (owner_name, name) in skip:
@@ -164,9 +220,30 @@ def pack_node(node, result, skip=frozenset()):
             if result is not None and tensor._grad_fn is node and tensor._data is result._data:
                 tensor = result  # the output itself, as PyTorch passes it
             kept[owner_name, name] = packed(tensor, node)
+            (replaced if owner_name == own and _replaceable(node, spec) else read_as_saved).append(tensor)
+    for tensor in replaced:
+        if all(tensor is not other for other in read_as_saved):
+            _unchecked(node, tensor, result)
     if kept:
         node._packed = kept
     return kept.keys()
+
+
+def _replaceable(node, spec):
+    """Whether the tensor ``spec`` describes is read by ``node``'s backward from an attribute that an unpack_hook's
+    tensor replaces (see unpack_node)."""
+    attribute = getattr(spec, "attribute", None)
+    return attribute is not None and getattr(node, attribute, None) is not None
+
+
+def _unchecked(node, tensor, result):
+    """Stop checking the version of ``tensor``, saved by ``node`` and packed: as in PyTorch, backward uses what the
+    unpack_hook gives, whatever in-place changes the tensor saw. (A tensor backward reads otherwise stays checked:
+    its changes would reach backward.)"""
+    if tensor is result:
+        node._checked_output = None
+    else:
+        node._checked_versions = [saved for saved in node._checked_versions if saved.tensor is not tensor]
 
 
 def _saved_tensor_specs(node):
