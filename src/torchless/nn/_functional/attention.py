@@ -175,6 +175,8 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
         raise _parser_errors.too_many_positional("scaled_dot_product_attention", 6, 3, 6 + len(more))
     _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     _validate_sdpa_input(query, key, value, attn_mask)
+    if query.size(-2) == 0 or 0 in value.shape:
+        return _nothing_to_attend(query, key, value)
     fused = _SDP_ENABLED["flash"] and _fused_cpu_kernel_applies(query, key, value, attn_mask, dropout_p, enable_gqa)
     if not (fused or _SDP_ENABLED["math"]):  # (torch.nn.attention.sdpa_kernel left no backend taking the call)
         raise RuntimeError("No available kernel.  Aborting execution." if _SDP_ENABLED["flash"] else
@@ -192,6 +194,14 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
         needs = (query.requires_grad, key.requires_grad, value.requires_grad)
         return _FlashAttentionForCpu.apply(query, key, value, attend=attend, needs=needs)
     return attend(query, key, value)
+
+
+def _nothing_to_attend(query, key, value):
+    """PyTorch's result when there is no query or the value is empty, before any other check: zeros of the
+    output's shape (query's, with value's last size), made to depend on every input (times 0, so a NaN input
+    still shows) so that backward gives each a zero gradient."""
+    zeros = _creation.zeros(tuple(query.shape[:-1]) + (value.size(-1),), dtype=query.dtype)
+    return zeros + (query.sum() + key.sum() + value.sum()) * 0
 
 
 class _FlashAttentionForCpu(Node):
@@ -240,7 +250,10 @@ def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, sca
         bias = causal if bias is None else bias + causal
     if enable_gqa:
         key, value = _repeat_heads(query, key, value)
-    scale_factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    if scale is not None:
+        scale_factor = scale
+    else:  # (an empty head dimension scales empty products by inf, as PyTorch's C++ division does)
+        scale_factor = 1.0 / math.sqrt(query.size(-1)) if query.size(-1) else math.inf
     scores = (query * scale_factor).matmul(key.transpose(-2, -1))
     if bias is not None:
         _add_in_place_shape(scores, bias)

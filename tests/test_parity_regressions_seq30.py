@@ -1,0 +1,143 @@
+"""Session 30's parity regressions of the recurrent and attention layers (and their helpers) against PyTorch:
+packing of unsorted batches, padding of inconsistent packed sequences, attention with nothing to attend."""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_error, assert_same_outcome
+
+torch = pytest.importorskip("torch")
+
+
+def _both(fn):
+    """``fn(lib)`` for torch and torchless after the same seed."""
+    results = []
+    for lib in (torch, torchless):
+        lib.manual_seed(0)
+        results.append(fn(lib))
+    return results
+
+
+def _assert_close(expected, actual, rtol=1e-6, atol=1e-7):
+    if expected is None:
+        assert actual is None
+        return
+    assert actual is not None
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert actual.dtype.name == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(actual.detach().numpy().astype(np.float64),
+                               expected.detach().numpy().astype(np.float64), rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------------------- pack_padded_sequence
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("lengths", [[2, 3], [5, 1, 2], [4, 1, 2], [4, 4, 4], [2, 3, 1, 1], [1, 2, 3]])
+def test_unsorted_packing_takes_the_sequences_its_lengths_name(batch_first, lengths):
+    """enforce_sorted=False selects the batch by the sorted indices first (PyTorch's index_select), so fewer
+    lengths than sequences pack those sequences only, and more are an index error, not a length mismatch."""
+    def pack(lib):
+        padded = lib.arange(24.0, dtype=lib.float64).reshape(4, 3, 2).requires_grad_()
+        packed = lib.nn.utils.rnn.pack_padded_sequence(padded, lengths, batch_first=batch_first,
+                                                       enforce_sorted=False)
+        (packed.data * packed.data).sum().backward()
+        return (packed.data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices, padded.grad)
+
+    assert_same_outcome(pack)
+
+
+# ---------------------------------------------------------------------------- pad_packed_sequence
+@pytest.mark.parametrize("rows", [7, 5, 3, 2, 0])
+@pytest.mark.parametrize("batch_sizes", [[2, 2, 1], [3, 1, 1], [2]])
+def test_padding_a_packed_sequence_with_more_or_fewer_rows_than_its_batch_sizes(rows, batch_sizes):
+    """PyTorch's kernel pads the rows the batch sizes describe, ignores more, and fails on too few as the view of
+    the run of steps where they end fails."""
+    def pad(lib):
+        packed = lib.nn.utils.rnn.PackedSequence(lib.arange(rows * 3.0).reshape(rows, 3), lib.tensor(batch_sizes))
+        return lib.nn.utils.rnn.pad_packed_sequence(packed, padding_value=-1.0)
+
+    assert_same_outcome(pad)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("lengths", [[4, 1], [4, 3], [5, 5, 2]])
+def test_lengths_past_the_padded_steps_fail_when_padded_again(batch_first, lengths):
+    """A length beyond the padded steps packs fewer rows than its batch sizes count: padding them back fails."""
+    def round_trip(lib):
+        padded = lib.arange(6.0 * len(lengths)).reshape(3, len(lengths), 2)
+        padded = padded.transpose(0, 1) if batch_first else padded
+        packed = lib.nn.utils.rnn.pack_padded_sequence(padded, lengths, batch_first=batch_first)
+        return lib.nn.utils.rnn.pad_packed_sequence(packed, batch_first=batch_first)
+
+    assert_same_error(lambda: round_trip(torch), lambda: round_trip(torchless))
+
+
+# ---------------------------------------------------------------------------- scaled_dot_product_attention
+NOTHING_TO_ATTEND = {
+    "no keys": ((2, 3, 4, 5), (2, 3, 0, 5), (2, 3, 0, 7)),
+    "no queries": ((2, 3, 0, 5), (2, 3, 6, 6), (2, 3, 6, 7)),
+    "empty value features": ((2, 3, 4, 5), (2, 3, 6, 5), (2, 3, 6, 0)),
+    "empty batch": ((0, 3, 4, 5), (0, 3, 6, 5), (0, 3, 6, 7)),
+    "broadcast batch": ((1, 3, 4, 5), (2, 1, 0, 5), (2, 1, 0, 7)),
+    "unbatched": ((0, 5), (6, 5), (6, 7)),
+}
+
+
+@pytest.mark.parametrize("shapes", NOTHING_TO_ATTEND.values(), ids=NOTHING_TO_ATTEND.keys())
+@pytest.mark.parametrize("extra", [{}, {"is_causal": True, "mask": (3, 1)}, {"enable_gqa": True},
+                                   {"dropout_p": 2.0}, {"mask": (5, 2)}])
+def test_attention_with_nothing_to_attend_is_zeros_before_other_checks(shapes, extra):
+    """No query or an empty value: PyTorch returns zeros shaped as query with value's features before checking
+    the mask's shape, the causal hint with a mask, the head grouping or the dropout probability; backward gives
+    every input a zero gradient and none to the mask."""
+    extra = dict(extra)
+    mask_shape = extra.pop("mask", None)
+
+    def attend(lib):
+        q, k, v = (lib.randn(*shape, dtype=lib.float64, requires_grad=True) for shape in shapes)
+        mask = None if mask_shape is None else lib.zeros(*mask_shape, dtype=lib.float64, requires_grad=True)
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, mask, **extra)
+        (out * out + out).sum().backward()
+        return out, q.grad, k.grad, v.grad, None if mask is None else mask.grad
+
+    expected, actual = _both(attend)
+    assert type(actual[0].grad_fn).__name__ == type(expected[0].grad_fn).__name__ == "AddBackward0"
+    for theirs, ours in zip(expected, actual, strict=True):
+        _assert_close(theirs, ours)
+
+
+def test_attention_with_nothing_to_attend_keeps_a_nan_and_the_dtype():
+    def attend(lib):
+        nan_query = lib.full((2, 1, 4, 5), float("nan"))
+        return (lib.nn.functional.scaled_dot_product_attention(nan_query, lib.ones(2, 1, 0, 5), lib.ones(2, 1, 0, 3)),
+                lib.nn.functional.scaled_dot_product_attention(lib.ones(0, 5, dtype=lib.int64),
+                                                               lib.ones(6, 5, dtype=lib.int64),
+                                                               lib.ones(6, 7, dtype=lib.int64)))
+
+    expected, actual = _both(attend)
+    for theirs, ours in zip(expected, actual, strict=True):
+        assert ours.grad_fn is None
+        _assert_close(theirs, ours)
+
+
+@pytest.mark.parametrize("scale", [None, 0.5])
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_attention_over_an_empty_head_dimension_averages_the_values(scale, is_causal):
+    """Empty query and key features (the value's are not): every score is 0, each query the mean of the values
+    it may see (PyTorch's default scale is then 1 / sqrt(0) = inf, not a division error)."""
+    def attend(lib):
+        q, k = lib.randn(2, 3, 4, 0, dtype=lib.float64), lib.randn(2, 3, 6, 0, dtype=lib.float64)
+        v = lib.randn(2, 3, 6, 7, dtype=lib.float64, requires_grad=True)
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=is_causal, scale=scale)
+        out.pow(2).sum().backward()
+        return out, v.grad
+
+    expected, actual = _both(attend)
+    for theirs, ours in zip(expected, actual, strict=True):
+        _assert_close(theirs, ours, rtol=1e-12, atol=1e-12)
+    torch.manual_seed(0)  # (an independent check of the mean: the same draws)
+    torch.randn(2, 3, 4, 0), torch.randn(2, 3, 6, 0)
+    v = torch.randn(2, 3, 6, 7, dtype=torch.float64)
+    mean = v.mean(-2, keepdim=True).expand(2, 3, 4, 7)
+    if is_causal:
+        mean = v[..., :4, :].cumsum(-2) / torch.arange(1, 5, dtype=torch.float64)[:, None]
+    np.testing.assert_allclose(actual[0].detach().numpy(), mean.numpy(), rtol=1e-12)
