@@ -141,3 +141,23 @@ def test_attention_over_an_empty_head_dimension_averages_the_values(scale, is_ca
     if is_causal:
         mean = v[..., :4, :].cumsum(-2) / torch.arange(1, 5, dtype=torch.float64)[:, None]
     np.testing.assert_allclose(actual[0].detach().numpy(), mean.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("options", [{"scale": 2.0}, {"scale": "tensor"}, {"scale": "int tensor"}, {"scale": "bool tensor"},
+                                     {"scale": "1-d tensor"}, {"scale": "tensor requiring grad"},
+                                     {"dropout_p": "tensor"}, {"dropout_p": "tensor requiring grad"},
+                                     {"dropout_p": 2}, {"dropout_p": 1e10}, {"dropout_p": 1.5}])
+def test_attention_float_arguments_as_pytorchs_parser_takes_them(options):
+    """A float argument may be a 0-d tensor not requiring grad; an out-of-range dropout probability is printed as
+    C++ prints a double ("2", "1e+10")."""
+    values = {"tensor": lambda lib: lib.tensor(2.0) if "scale" in options else lib.tensor(0.0),
+              "int tensor": lambda lib: lib.tensor(2), "bool tensor": lambda lib: lib.tensor(True),
+              "1-d tensor": lambda lib: lib.tensor([2.0]),
+              "tensor requiring grad": lambda lib: lib.tensor(0.0, requires_grad=True)}
+
+    def attend(lib):
+        query = lib.arange(12.0).reshape(1, 3, 4) / 10
+        keywords = {name: values[value](lib) if isinstance(value, str) else value for name, value in options.items()}
+        return lib.nn.functional.scaled_dot_product_attention(query, query.flip(1), query.cos(), **keywords)
+
+    assert_same_outcome(attend)

@@ -5,7 +5,6 @@ Both are composed from differentiable tensor ops (matmul, softmax, dropout, line
 needs no attention-specific backward.
 """
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -20,7 +19,7 @@ from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd import forward_ad
 from ...autograd.grad_mode import enable_grad
 from ...autograd.graph import Node, records
-from ._args import REQUIRED, _tp_name, missing_arguments
+from ._args import REQUIRED, _tp_name, is_float_arg, missing_arguments
 from .activation import softmax
 from .dropout import dropout
 from .linear import linear
@@ -44,7 +43,7 @@ def _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, sc
     if attn_mask is not None and not isinstance(attn_mask, Tensor):
         raise TypeError(f"{fn}: argument 'attn_mask' must be Tensor, not {_tp_name(attn_mask)}")
     for name, arg, optional in (("dropout_p", dropout_p, False), ("scale", scale, True)):
-        if not (isinstance(arg, numbers.Real) or (optional and arg is None)):
+        if not (is_float_arg(arg) or (optional and arg is None)):
             raise TypeError(f"{fn}: argument '{name}' must be float, not {_tp_name(arg)}")
     _parser_errors.check_bools(fn[:-2], is_causal=is_causal, enable_gqa=enable_gqa)
 
@@ -174,6 +173,7 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
     if more:
         raise _parser_errors.too_many_positional("scaled_dot_product_attention", 6, 3, 6 + len(more))
     _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    dropout_p, scale = float(dropout_p), None if scale is None else float(scale)  # (a 0-d tensor will do)
     _validate_sdpa_input(query, key, value, attn_mask)
     if query.size(-2) == 0 or 0 in value.shape:
         return _nothing_to_attend(query, key, value)
@@ -262,7 +262,7 @@ def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, sca
     weights = _safe_softmax(scores) if bias is not None else softmax(scores, -1)
     if dropout_p > 0:
         if dropout_p > 1:  # PyTorch's native dropout: a RuntimeError, where F.dropout's is a ValueError
-            raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+            raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p:g}")
         weights = dropout(weights, dropout_p, True)
     return weights.matmul(value)
 
