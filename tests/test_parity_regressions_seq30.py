@@ -143,8 +143,8 @@ def test_attention_over_an_empty_head_dimension_averages_the_values(scale, is_ca
     np.testing.assert_allclose(actual[0].detach().numpy(), mean.numpy(), rtol=1e-12)
 
 
-@pytest.mark.parametrize("options", [{"scale": 2.0}, {"scale": "tensor"}, {"scale": "int tensor"}, {"scale": "bool tensor"},
-                                     {"scale": "1-d tensor"}, {"scale": "tensor requiring grad"},
+@pytest.mark.parametrize("options", [{"scale": 2.0}, {"scale": "tensor"}, {"scale": "int tensor"},
+                                     {"scale": "bool tensor"}, {"scale": "1-d tensor"}, {"scale": "tensor requiring grad"},
                                      {"dropout_p": "tensor"}, {"dropout_p": "tensor requiring grad"},
                                      {"dropout_p": 2}, {"dropout_p": 1e10}, {"dropout_p": 1.5}])
 def test_attention_float_arguments_as_pytorchs_parser_takes_them(options):
@@ -161,3 +161,21 @@ def test_attention_float_arguments_as_pytorchs_parser_takes_them(options):
         return lib.nn.functional.scaled_dot_product_attention(query, query.flip(1), query.cos(), **keywords)
 
     assert_same_outcome(attend)
+
+
+# ---------------------------------------------------------------------------- Transformer layers
+@pytest.mark.parametrize("layer", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+@pytest.mark.parametrize("activation", ["relu", "gelu", "F.relu", "F.gelu", "ReLU", "GELU", "F.silu"])
+def test_transformer_layer_recognises_the_public_relu_and_gelu(layer, activation):
+    """``activation_relu_or_gelu`` (which decides the encoder's nested-tensor path) is 1 for relu, 2 for gelu, given
+    by name, as the public functional or as a module; a string becomes the public function itself."""
+    def build(lib):
+        given = {"F.relu": lib.nn.functional.relu, "F.gelu": lib.nn.functional.gelu, "F.silu": lib.nn.functional.silu,
+                 "ReLU": lib.nn.ReLU(), "GELU": lib.nn.GELU()}.get(activation, activation)
+        module = getattr(lib.nn, layer)(8, 2, 16, activation=given)
+        public = {"relu": lib.nn.functional.relu, "gelu": lib.nn.functional.gelu}
+        return (getattr(module, "activation_relu_or_gelu", None),
+                module.activation is public.get(activation, module.activation))
+
+    expected, actual = _both(build)
+    assert actual == expected
