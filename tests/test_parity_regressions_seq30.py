@@ -179,3 +179,32 @@ def test_transformer_layer_recognises_the_public_relu_and_gelu(layer, activation
 
     expected, actual = _both(build)
     assert actual == expected
+
+
+# ---------------------------------------------------------------------------- recurrent layers
+@pytest.mark.parametrize("layer, options", [("RNN", {}), ("RNN", {"bidirectional": True}), ("GRU", {"num_layers": 2}),
+                                            ("LSTM", {"proj_size": 1}), ("GRU", {"batch_first": True}),
+                                            ("LSTM", {"batch_first": True, "bidirectional": True}),
+                                            ("RNN", {"nonlinearity": "relu", "num_layers": 2, "dropout": 0.5})])
+@pytest.mark.parametrize("input_kind", ["padded", "unbatched", "packed"])
+def test_recurrent_outputs_end_in_pytorchs_nodes(layer, options, input_kind):
+    """The steps' outputs are stacked (a padded batch), concatenated (packed, or two directions), transposed in
+    place for batch_first, as PyTorch's kernels do: the same node names, and the same values and gradients."""
+    def run(lib):
+        module = getattr(lib.nn, layer)(2, 3, dtype=lib.float64, **options)
+        x = (lib.arange(30.0, dtype=lib.float64).reshape(5, 3, 2) / 30).cos().requires_grad_()
+        if input_kind == "unbatched":
+            output, hidden = module(x[:, 0])
+        elif input_kind == "packed":
+            output, hidden = module(lib.nn.utils.rnn.pack_padded_sequence(x, [5, 2, 4], enforce_sorted=False))
+            output = output.data
+        else:
+            output, hidden = module(x)
+        hidden = hidden[0] if isinstance(hidden, tuple) else hidden
+        (output.sin().sum() + hidden.sum()).backward()
+        return output.grad_fn.name(), hidden.grad_fn.name(), output, x.grad, [p.grad for p in module.parameters()]
+
+    expected, actual = _both(run)
+    assert actual[:2] == expected[:2]
+    for theirs, ours in zip([*expected[2:4], *expected[4]], [*actual[2:4], *actual[4]], strict=True):
+        _assert_close(theirs, ours, rtol=1e-10, atol=1e-12)
