@@ -71,6 +71,66 @@ def test_lengths_past_the_padded_steps_fail_when_padded_again(batch_first, lengt
     assert_same_error(lambda: round_trip(torch), lambda: round_trip(torchless))
 
 
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("padding", ["pad_sequence", "pad_packed_sequence"])
+def test_padded_batches_are_written_into_slices_as_pytorchs(batch_first, padding):
+    """The sequences are copied into slices of the padding (PyTorch's node: CopySlices), with the same values and
+    first and second gradients."""
+    def pad(lib):
+        x = lib.randn(4, 3, 2, dtype=lib.float64, requires_grad=True)
+        sequences = [x[:, 0], x[:1, 1], x[:3, 2]]
+        if padding == "pad_sequence":
+            out = lib.nn.utils.rnn.pad_sequence(sequences, batch_first=batch_first, padding_value=1.5)
+        else:
+            packed = lib.nn.utils.rnn.pack_sequence(sequences, enforce_sorted=False)
+            out = lib.nn.utils.rnn.pad_packed_sequence(packed, batch_first, 1.5, total_length=6)[0]
+        (grad,) = lib.autograd.grad((out ** 3).sum(), x, create_graph=True)
+        (second,) = lib.autograd.grad((grad * grad.cos()).sum(), x)
+        return out.grad_fn.name(), out, grad, second
+
+    expected, actual = _both(pad)
+    assert actual[0] == expected[0]
+    for theirs, ours in zip(expected[1:], actual[1:], strict=True):
+        _assert_close(theirs, ours, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_padding_a_packed_sequence_as_pytorchs_kernel_then_index_select(enforce_sorted, batch_first):
+    """PyTorch pads time-major, transposes (a view) for batch_first, then index_selects an unsorted batch back into
+    its order: the result's node and strides are those steps'."""
+    def pad(lib):
+        x = lib.arange(24.0, dtype=lib.float64).reshape(4, 3, 2).requires_grad_()
+        packed = lib.nn.utils.rnn.pack_sequence([x[:, 0], x[:3, 2], x[:1, 1]], enforce_sorted=enforce_sorted)
+        padded, lengths = lib.nn.utils.rnn.pad_packed_sequence(packed, batch_first, 1.5, total_length=6)
+        return padded.grad_fn.name(), padded.stride(), padded.tolist(), lengths.tolist()
+
+    expected, actual = _both(pad)
+    assert actual == expected
+
+
+PACKED_SEQUENCE_ERRORS = {
+    "empty batch_sizes": lambda lib: lib.nn.utils.rnn.pad_packed_sequence(
+        lib.nn.utils.rnn.PackedSequence(lib.ones(0, 2), lib.tensor([], dtype=lib.int64))),
+    "empty batch_sizes, negative total_length": lambda lib: lib.nn.utils.rnn.pad_packed_sequence(
+        lib.nn.utils.rnn.PackedSequence(lib.ones(0, 2), lib.tensor([], dtype=lib.int64)), total_length=-1),
+    "sorted_indices out of range": lambda lib: lib.nn.utils.rnn.PackedSequence(
+        lib.ones(3, 2), lib.tensor([2, 1]), lib.tensor([1, 3])),
+    "int32 sorted_indices": lambda lib: lib.nn.utils.rnn.PackedSequence(
+        lib.ones(3, 2), lib.tensor([2, 1]), lib.tensor([1, 0], dtype=lib.int32)),
+    "float sorted_indices": lambda lib: lib.nn.utils.rnn.PackedSequence(
+        lib.ones(3, 2), lib.tensor([2, 1]), lib.tensor([1.0, 0.0])),
+    "2-d permutation": lambda lib: lib.nn.utils.rnn.invert_permutation(lib.tensor([[1, 0]])),
+}
+
+
+@pytest.mark.parametrize("call", PACKED_SEQUENCE_ERRORS.values(), ids=PACKED_SEQUENCE_ERRORS.keys())
+def test_packed_sequence_errors(call):
+    """invert_permutation is PyTorch's scatter (its errors); an empty batch_sizes is the kernel's error, after
+    Python's total_length check."""
+    assert_same_error(lambda: call(torch), lambda: call(torchless))
+
+
 # ---------------------------------------------------------------------------- scaled_dot_product_attention
 NOTHING_TO_ATTEND = {
     "no keys": ((2, 3, 4, 5), (2, 3, 0, 5), (2, 3, 0, 7)),

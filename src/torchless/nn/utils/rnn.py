@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from ... import _dtype
-from ..._creation import arange, as_tensor
+from ..._creation import arange, as_tensor, empty_like
 from ..._functions import cat
 from ..._ops import indexing
 from ..._ops._util import broadcast_error
@@ -119,10 +119,8 @@ def invert_permutation(permutation):
     """The inverse of the 1-D int64 tensor ``permutation`` (None for None): ``out[permutation[i]] = i``."""
     if permutation is None:
         return None
-    indices = permutation.numpy()
-    inverse = np.empty_like(indices)
-    inverse[indices] = np.arange(indices.size)
-    return Tensor._wrap(inverse)
+    # (a scatter, as PyTorch's: an index out of range or of another dtype is its error)
+    return empty_like(permutation).scatter_(0, permutation, arange(0, permutation.numel()))
 
 
 # ---------------------------------------------------------------------------- packing
@@ -241,15 +239,18 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
             raise ValueError("Expected total_length to be at least the length of the longest sequence in input, but "
                              f"got total_length={total_length} and max sequence length being {num_steps}")
         num_steps = _int_argument(total_length, "_pad_packed_sequence", "total_length", 5)
+    if not batch_sizes.size:  # (the kernel's check, after Python's)
+        raise RuntimeError("batch_sizes can not be empty")
     lengths = _lengths(batch_sizes)
     data = _packed_rows(sequence.data, batch_sizes)
-    # Column of each sorted sequence in the output: where unsorted_indices (PyTorch's index_select) puts it.
+    # time-major, in the sorted order, then transposed and put back in the original order: PyTorch's kernel and
+    # index_select, whose nodes and strides the result has
+    padded = _scatter_rows(data, _packed_positions(batch_sizes), (num_steps, lengths.size), float(padding_value))
+    if batch_first:
+        padded = padded.transpose(0, 1)
     unsorted = sequence.unsorted_indices
-    columns = np.arange(lengths.size) if unsorted is None else invert_permutation(unsorted).numpy()
-    padded = _scatter_rows(data, _packed_positions(batch_sizes, columns, num_steps, batch_first),
-                           (lengths.size, num_steps) if batch_first else (num_steps, lengths.size),
-                           float(padding_value))
     if unsorted is not None:
+        padded = padded.index_select(0 if batch_first else 1, unsorted)
         lengths = lengths[unsorted.numpy()]
     return padded, Tensor._wrap(lengths)
 
@@ -282,22 +283,21 @@ def _lengths(batch_sizes):
     return np.count_nonzero(batch_sizes[None, :] > np.arange(batch)[:, None], axis=1).astype(np.int64)
 
 
-def _packed_positions(batch_sizes, columns, num_steps, batch_first):
-    """For each packed row, its row in the padded output flattened to (T * B) or (B * T); ``columns[k]``
-    is the output column of the k-th longest sequence."""
+def _packed_positions(batch_sizes):
+    """For each packed row, its row in the time-major padded output (T, B) flattened, the sequences sorted."""
     steps = np.repeat(np.arange(batch_sizes.size), batch_sizes)
     ranks = np.arange(steps.size) - np.repeat(np.cumsum(batch_sizes) - batch_sizes, batch_sizes)
-    sequences = columns[ranks]
-    return sequences * num_steps + steps if batch_first else steps * columns.size + sequences
+    return steps * int(batch_sizes[0]) + ranks
 
 
 def _scatter_rows(rows, positions, leading_shape, padding_value):
     """A tensor of ``leading_shape + rows.shape[1:]`` filled with ``padding_value`` (cast to ``rows``'s dtype,
     as PyTorch does), with row i of ``rows`` at flat position ``positions[i]``; differentiable in ``rows``."""
     trailing = tuple(rows.shape[1:])
-    filled = np.full((int(np.prod(leading_shape)),) + trailing, padding_value).astype(rows._data.dtype)
-    out = indexing.IndexPut.apply(Tensor._wrap(filled), rows, key=positions)
-    return out.reshape(tuple(leading_shape) + trailing)
+    padded = Tensor._wrap(np.full(tuple(leading_shape) + trailing, padding_value).astype(rows._data.dtype))
+    # written through a view, as PyTorch's copies into slices of it: its node is CopySlices
+    padded.view((math.prod(leading_shape),) + trailing).index_put_((Tensor._wrap(positions),), rows)
+    return padded
 
 
 # ---------------------------------------------------------------------------- lists of sequences
