@@ -268,3 +268,39 @@ def test_recurrent_outputs_end_in_pytorchs_nodes(layer, options, input_kind):
     assert actual[:2] == expected[:2]
     for theirs, ours in zip([*expected[2:4], *expected[4]], [*actual[2:4], *actual[4]], strict=True):
         _assert_close(theirs, ours, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mask", [None, "bool", "float32", "float16"])
+@pytest.mark.parametrize("is_causal", [False, True])
+def test_half_attention_is_computed_in_float32_and_rounded_once(mask, is_causal):
+    """PyTorch's math kernel (3-D inputs) attends to half inputs in float32 and copies the result to half: the
+    same bits, the same gradients and the output's node ToCopyBackward0."""
+    if mask and is_causal:
+        pytest.skip("a mask and the causal hint are refused together")
+
+    def attend(lib):
+        q, k, v = (lib.randn(3, n, 8).half().requires_grad_() for n in (4, 6, 6))
+        masks = {"bool": lib.rand(4, 6) < 0.7, "float32": lib.randn(4, 6), "float16": lib.randn(4, 6).half()}
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, masks.get(mask), is_causal=is_causal)
+        out.float().pow(2).sum().backward()
+        return out.grad_fn.name(), out, q.grad, k.grad, v.grad
+
+    expected, actual = _both(attend)
+    assert actual[0] == expected[0]
+    for theirs, ours in zip(expected[1:], actual[1:], strict=True):
+        _assert_close(theirs, ours, rtol=0, atol=1e-6)
+
+
+def test_half_grouped_query_attention_has_a_gradient():
+    """Grouped-query attention repeats the key and value heads (repeat_interleave, an index_select whose half
+    gradient is summed in float32): its backward ran into a missing index."""
+    def attend(lib):
+        q = lib.randn(2, 4, 5, 8).half().requires_grad_()
+        k, v = (lib.randn(2, 2, 5, 8).half().requires_grad_() for _ in range(2))
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+        out.float().pow(2).sum().backward()
+        return out, q.grad, k.grad, v.grad
+
+    expected, actual = _both(attend)
+    for theirs, ours in zip(expected, actual, strict=True):  # (PyTorch's fused kernel: its own float32 order)
+        _assert_close(theirs, ours, rtol=4e-3, atol=4e-3)

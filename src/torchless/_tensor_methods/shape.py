@@ -578,7 +578,8 @@ class ShapeMethods:
             raise RuntimeError("allocated size does not match required size" if isinstance(repeats, Tensor) else
                                f"repeat_interleave: Invalid output_size, expected {index.size} but got {output_size}")
         picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
-            indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
+            indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0",
+                                 shown={"dim": axis, "index": index}))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
         return picked if isinstance(repeats, Tensor) else picked.view(picked.shape)
 

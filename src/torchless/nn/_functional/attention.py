@@ -244,6 +244,10 @@ def _zeros_if_none(gradient, array):
 
 def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
     """softmax(Q K^T * scale + mask) V by differentiable ops, the arguments checked."""
+    if query.dtype == _dtype.float16:
+        # PyTorch's CPU kernels attend in float32 and round the result once (its math kernel by a copy to half)
+        upcast = (query.float(), key.float(), value.float())
+        return _composite_attention(*upcast, attn_mask, dropout_p, is_causal, scale, enable_gqa).to(query.dtype)
     bias = _additive_mask(attn_mask, query.dtype)
     if is_causal:
         causal = _causal_bias(query.size(-2), key.size(-2), query.dtype)
