@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error, assert_same_outcome
+from helpers import assert_same_error, assert_same_error_as_written, assert_same_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -304,3 +304,29 @@ def test_half_grouped_query_attention_has_a_gradient():
     expected, actual = _both(attend)
     for theirs, ours in zip(expected, actual, strict=True):  # (PyTorch's fused kernel: its own float32 order)
         _assert_close(theirs, ours, rtol=4e-3, atol=4e-3)
+
+
+SDPA_PARSER_CALLS = {
+    "attn_mask by position": "S(x, x, x, [[0.0]])",
+    "attn_mask by keyword": "S(x, x, x, attn_mask=[[0.0]])",
+    "dropout_p by position": "S(x, x, x, None, 'a')",
+    "dropout_p by keyword": "S(x, x, x, dropout_p='a')",
+    "is_causal by position": "S(x, x, x, None, 0.0, 1)",
+    "is_causal by keyword": "S(x, x, x, is_causal=1)",
+    "query by keyword": "S(query=[1], key=x, value=x)",
+    "key by position": "S(x, [1])",
+    "value by keyword": "S(x, x, value=1)",
+    "scale": "S(x, x, x, scale='a')",
+    "enable_gqa": "S(x, x, x, enable_gqa=1)",
+    "first bad argument in order": "S(x, x, x, None, 'a', 1)",
+    "missing key, value given": "S(x, value=x)",
+    "missing query": "S(key=x, value=x)",
+    "bad query before missing ones": "S([1])",
+}
+
+
+@pytest.mark.parametrize("call", SDPA_PARSER_CALLS.values(), ids=SDPA_PARSER_CALLS.keys())
+def test_attention_parser_errors_name_positions_as_written(call):
+    """PyTorch's parser checks the arguments in the signature's order and names the position of one passed by
+    position only; a missing required argument lists it and every required one after it."""
+    assert_same_error_as_written(call.replace("S(", "lib.nn.functional.scaled_dot_product_attention("))

@@ -14,6 +14,7 @@ from ..._functions import cat
 from ...backends.cuda import _sdp_enabled as _SDP_ENABLED
 from ..._ops._util import broadcast_error
 from ..._tensor import Tensor
+from ..._written_call import written_keywords
 from ...autograd import grad as autograd_grad
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd import forward_ad
@@ -30,22 +31,32 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 # ---------------------------------------------------------------------------- scaled_dot_product_attention
 def _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
-    """The TypeErrors of PyTorch's argument parser, which names the position of an argument passed by position:
-    query, key and value are taken as passed that way, the others by keyword (the usual call, and the only way
-    for scale and enable_gqa)."""
-    fn = "scaled_dot_product_attention()"
-    tensors = (("query", query), ("key", key), ("value", value))
-    for position, (name, arg) in enumerate(tensors, start=1):
-        if not isinstance(arg, Tensor):
-            if arg is REQUIRED:  # (left out: the parser names it and every required one after it)
-                raise missing_arguments(fn[:-2], [name for name, _ in tensors[position - 1:]])
-            raise TypeError(f"{fn}: argument '{name}' (position {position}) must be Tensor, not {_tp_name(arg)}")
-    if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        raise TypeError(f"{fn}: argument 'attn_mask' must be Tensor, not {_tp_name(attn_mask)}")
-    for name, arg, optional in (("dropout_p", dropout_p, False), ("scale", scale, True)):
-        if not (is_float_arg(arg) or (optional and arg is None)):
-            raise TypeError(f"{fn}: argument '{name}' must be float, not {_tp_name(arg)}")
-    _parser_errors.check_bools(fn[:-2], is_causal=is_causal, enable_gqa=enable_gqa)
+    """The TypeErrors of PyTorch's argument parser, in the order of its signature. They name the position of an
+    argument the call passed by position (read back from the call as written; where that cannot be read, query,
+    key and value are taken as passed by position, the others by keyword: the usual call)."""
+    fn = "scaled_dot_product_attention"
+    arguments = [("query", query, "Tensor", False), ("key", key, "Tensor", False), ("value", value, "Tensor", False),
+                 ("attn_mask", attn_mask, "Tensor", True), ("dropout_p", dropout_p, "float", False),
+                 ("is_causal", is_causal, "bool", False), ("scale", scale, "float", True),
+                 ("enable_gqa", enable_gqa, "bool", False)]
+    accepts = {"Tensor": lambda arg: isinstance(arg, Tensor), "float": is_float_arg,
+               "bool": lambda arg: arg.__class__ is bool}
+    for position, (name, arg, kind, optional) in enumerate(arguments, start=1):
+        if not (accepts[kind](arg) or (optional and arg is None)):
+            if arg is REQUIRED:  # (the parser names it and every required one after it, given or not)
+                raise missing_arguments(fn, ["query", "key", "value"][position - 1:])
+            raise TypeError(f"{fn}(): argument '{name}'{_written_position(name, position)} must be {kind}, not "
+                            f"{_tp_name(arg)}")
+
+
+def _written_position(name, position):
+    """" (position n)" where the failing call passed ``name`` by position (scale and enable_gqa are keyword-only)."""
+    keywords = written_keywords()
+    if keywords is None:  # (unreadable: the usual call)
+        by_position = name in ("query", "key", "value")
+    else:
+        by_position = name not in keywords and name not in ("scale", "enable_gqa")
+    return f" (position {position})" if by_position else ""
 
 
 def _validate_sdpa_input(query, key, value, attn_mask):
