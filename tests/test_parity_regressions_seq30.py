@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error, assert_same_error_as_written, assert_same_outcome
+from helpers import (assert_same_error, assert_same_error_as_written, assert_same_outcome, described,
+                     outcome_named_as_torch)
 
 torch = pytest.importorskip("torch")
 
@@ -330,3 +331,32 @@ def test_attention_parser_errors_name_positions_as_written(call):
     """PyTorch's parser checks the arguments in the signature's order and names the position of one passed by
     position only; a missing required argument lists it and every required one after it."""
     assert_same_error_as_written(call.replace("S(", "lib.nn.functional.scaled_dot_product_attention("))
+
+
+PACKED_LSTM_STATES = {
+    "one direction for two": ({"bidirectional": True}, [(1, 2, 3), (1, 2, 3)]),
+    "too many layers": ({"bidirectional": True}, [(4, 2, 3), (4, 2, 3)]),
+    "too few layers": ({"num_layers": 2}, [(1, 2, 3), (1, 2, 3)]),
+    "odd layers": ({"num_layers": 2}, [(3, 2, 3), (3, 2, 3)]),
+    "h sized as a projection": ({}, [(1, 2, 4), (1, 2, 3)]),
+    "c sized apart": ({}, [(1, 2, 3), (1, 2, 4)]),
+    "projection without a projected h": ({"proj_size": 2}, [(1, 2, 3), (1, 2, 3)]),
+    "2-d states": ({}, [(2, 3), (2, 3)]),
+    "one state": ({}, [(1, 2, 3)]),
+    "three states": ({}, [(1, 2, 3)] * 3),
+}
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+@pytest.mark.parametrize("options, shapes", PACKED_LSTM_STATES.values(), ids=PACKED_LSTM_STATES.keys())
+def test_packed_lstm_state_errors_are_its_kernels(options, shapes, enforce_sorted):
+    """PyTorch checks a packed LSTM's states in its kernel only: the pair, the projection inferred from the
+    states' sizes, the number of states per layer and direction, with its own words. (An unsorted batch's states
+    are permuted first, into a pair: a third state is dropped there.)"""
+    def run(lib):
+        packed = lib.nn.utils.rnn.pack_sequence([lib.ones(3, 2), lib.ones(1, 2)], enforce_sorted=enforce_sorted)
+        output, (h_n, c_n) = lib.nn.LSTM(2, 3, **options)(packed, tuple(lib.zeros(*shape) for shape in shapes))
+        return described((output.data, h_n, c_n))
+
+    expected, actual = _both(lambda lib: outcome_named_as_torch(lambda: run(lib)))
+    assert actual == expected

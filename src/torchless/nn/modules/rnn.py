@@ -450,8 +450,18 @@ class LSTM(RNNBase):
                                "Expected hidden[1] size {}, got {}")
 
     def _check_packed_args(self, rows, hidden, batch_sizes):
-        # (PyTorch's LSTM leaves a packed batch's checks to its kernel: a subclass's check_forward_args is not
-        # called, these checks are LSTM's own)
+        # PyTorch's LSTM leaves a packed batch's checks to its kernel (a subclass's check_forward_args is not
+        # called). Its first errors are these, in its order: the pair, the projection it infers from the states'
+        # sizes (then the number of weights it expects), the number of states per layer and direction. Past
+        # them, its errors are its ops' (a broadcast, a product) where LSTM's own checks say what is wrong.
+        _check_two_states(hidden)
+        h, c = hidden
+        if (h.size(2) != c.size(2)) != (self.proj_size > 0):
+            raise RuntimeError("got an incorrect number of RNN parameters")
+        if self.bidirectional and h.size(0) % 2:
+            raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+        if h.size(0) != self.num_layers * self._num_directions:
+            raise RuntimeError("Expected more hidden states in stacked_rnn")
         LSTM.check_forward_args(self, rows, hidden, batch_sizes)
 
     def permute_hidden(self, hx, permutation):
