@@ -239,20 +239,25 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
             raise ValueError("Expected total_length to be at least the length of the longest sequence in input, but "
                              f"got total_length={total_length} and max sequence length being {num_steps}")
         num_steps = _int_argument(total_length, "_pad_packed_sequence", "total_length", 5)
-    if not batch_sizes.size:  # (the kernel's check, after Python's)
-        raise RuntimeError("batch_sizes can not be empty")
-    lengths = _lengths(batch_sizes)
-    data = _packed_rows(sequence.data, batch_sizes)
-    # time-major, in the sorted order, then transposed and put back in the original order: PyTorch's kernel and
-    # index_select, whose nodes and strides the result has
-    padded = _scatter_rows(data, _packed_positions(batch_sizes), (num_steps, lengths.size), float(padding_value))
-    if batch_first:
-        padded = padded.transpose(0, 1)
+    padded, lengths = _padded_from_packed(sequence.data, batch_sizes, batch_first, padding_value, num_steps)
+    # put back in the original order as PyTorch does, by index_select (its node and strides)
     unsorted = sequence.unsorted_indices
     if unsorted is not None:
         padded = padded.index_select(0 if batch_first else 1, unsorted)
         lengths = lengths[unsorted.numpy()]
     return padded, Tensor._wrap(lengths)
+
+
+def _padded_from_packed(data, batch_sizes, batch_first, padding_value, num_steps):
+    """PyTorch's ``_pad_packed_sequence`` kernel: the packed ``data`` padded with ``padding_value`` to ``num_steps``
+    steps, time-major (transposed, a view, for ``batch_first``), and the lengths (an int64 array), the sequences in
+    their sorted order. ``batch_sizes``: the int64 array."""
+    if not batch_sizes.size:
+        raise RuntimeError("batch_sizes can not be empty")
+    lengths = _lengths(batch_sizes)
+    rows = _packed_rows(data, batch_sizes)
+    padded = _scatter_rows(rows, _packed_positions(batch_sizes), (num_steps, lengths.size), float(padding_value))
+    return (padded.transpose(0, 1) if batch_first else padded), lengths
 
 
 def _packed_rows(data, batch_sizes):
