@@ -738,7 +738,7 @@ def _pack_padded_sequence(input, lengths, batch_first):
     from .nn.utils import rnn
 
     _check_lengths(lengths)
-    return rnn._pack_rows(input, lengths, batch_first, None)
+    return rnn._pack_rows(input, lengths, batch_first)
 
 
 @_native("Tensor data, Tensor batch_sizes, bool batch_first, Number padding_value, int total_length")
@@ -755,11 +755,7 @@ def _pad_packed_sequence(data, batch_sizes, batch_first, padding_value, total_le
             raise RuntimeError("Expected total_length to be at least the length of the longest sequence in input, "
                                f"but got total_length={total_length} and max sequence length being {steps}")
         steps = total_length
-    lengths = rnn._lengths(sizes)
-    batch = lengths.size
-    positions = rnn._packed_positions(sizes, np.arange(batch), steps, batch_first)
-    padded = rnn._scatter_rows(data, positions, (batch, steps) if batch_first else (steps, batch),
-                               float(padding_value))
+    padded, lengths = rnn._padded_from_packed(data, sizes, batch_first, padding_value, steps)
     return padded, _wrap(lengths)
 
 

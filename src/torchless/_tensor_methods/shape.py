@@ -585,7 +585,8 @@ class ShapeMethods:
             index = self._repeated_positions_by_int(repeats, dim, output_size)
         source, axis = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self._data.ndim))
         picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
-            indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
+            indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0",
+                                 shown={"dim": axis, "index": index}))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
         return picked if isinstance(repeats, Tensor) else picked.view(picked.shape)
 

@@ -5,7 +5,6 @@ Both are composed from differentiable tensor ops (matmul, softmax, dropout, line
 needs no attention-specific backward.
 """
 import math
-import numbers
 import warnings
 
 import numpy as np
@@ -15,12 +14,13 @@ from ..._functions import cat
 from ...backends.cuda import _sdp_enabled as _SDP_ENABLED
 from ..._ops._util import broadcast_error
 from ..._tensor import Tensor
+from ..._written_call import written_keywords
 from ...autograd import grad as autograd_grad
 from ...autograd._graph_backward import gradients_without_derivative
 from ...autograd import forward_ad
 from ...autograd.grad_mode import enable_grad
 from ...autograd.graph import Node, records
-from ._args import REQUIRED, _tp_name, missing_arguments
+from ._args import REQUIRED, _tp_name, is_float_arg, missing_arguments
 from .activation import softmax
 from .dropout import dropout
 from .linear import linear
@@ -31,22 +31,32 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 # ---------------------------------------------------------------------------- scaled_dot_product_attention
 def _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
-    """The TypeErrors of PyTorch's argument parser, which names the position of an argument passed by position:
-    query, key and value are taken as passed that way, the others by keyword (the usual call, and the only way
-    for scale and enable_gqa)."""
-    fn = "scaled_dot_product_attention()"
-    tensors = (("query", query), ("key", key), ("value", value))
-    for position, (name, arg) in enumerate(tensors, start=1):
-        if not isinstance(arg, Tensor):
-            if arg is REQUIRED:  # (left out: the parser names it and every required one after it)
-                raise missing_arguments(fn[:-2], [name for name, _ in tensors[position - 1:]])
-            raise TypeError(f"{fn}: argument '{name}' (position {position}) must be Tensor, not {_tp_name(arg)}")
-    if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        raise TypeError(f"{fn}: argument 'attn_mask' must be Tensor, not {_tp_name(attn_mask)}")
-    for name, arg, optional in (("dropout_p", dropout_p, False), ("scale", scale, True)):
-        if not (isinstance(arg, numbers.Real) or (optional and arg is None)):
-            raise TypeError(f"{fn}: argument '{name}' must be float, not {_tp_name(arg)}")
-    _parser_errors.check_bools(fn[:-2], is_causal=is_causal, enable_gqa=enable_gqa)
+    """The TypeErrors of PyTorch's argument parser, in the order of its signature. They name the position of an
+    argument the call passed by position (read back from the call as written; where that cannot be read, query,
+    key and value are taken as passed by position, the others by keyword: the usual call)."""
+    fn = "scaled_dot_product_attention"
+    arguments = [("query", query, "Tensor", False), ("key", key, "Tensor", False), ("value", value, "Tensor", False),
+                 ("attn_mask", attn_mask, "Tensor", True), ("dropout_p", dropout_p, "float", False),
+                 ("is_causal", is_causal, "bool", False), ("scale", scale, "float", True),
+                 ("enable_gqa", enable_gqa, "bool", False)]
+    accepts = {"Tensor": lambda arg: isinstance(arg, Tensor), "float": is_float_arg,
+               "bool": lambda arg: arg.__class__ is bool}
+    for position, (name, arg, kind, optional) in enumerate(arguments, start=1):
+        if not (accepts[kind](arg) or (optional and arg is None)):
+            if arg is REQUIRED:  # (the parser names it and every required one after it, given or not)
+                raise missing_arguments(fn, ["query", "key", "value"][position - 1:])
+            raise TypeError(f"{fn}(): argument '{name}'{_written_position(name, position)} must be {kind}, not "
+                            f"{_tp_name(arg)}")
+
+
+def _written_position(name, position):
+    """" (position n)" where the failing call passed ``name`` by position (scale and enable_gqa are keyword-only)."""
+    keywords = written_keywords()
+    if keywords is None:  # (unreadable: the usual call)
+        by_position = name in ("query", "key", "value")
+    else:
+        by_position = name not in keywords and name not in ("scale", "enable_gqa")
+    return f" (position {position})" if by_position else ""
 
 
 def _validate_sdpa_input(query, key, value, attn_mask):
@@ -174,7 +184,10 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
     if more:
         raise _parser_errors.too_many_positional("scaled_dot_product_attention", 6, 3, 6 + len(more))
     _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    dropout_p, scale = float(dropout_p), None if scale is None else float(scale)  # (a 0-d tensor will do)
     _validate_sdpa_input(query, key, value, attn_mask)
+    if query.size(-2) == 0 or 0 in value.shape:
+        return _nothing_to_attend(query, key, value)
     fused = _SDP_ENABLED["flash"] and _fused_cpu_kernel_applies(query, key, value, attn_mask, dropout_p, enable_gqa)
     if not (fused or _SDP_ENABLED["math"]):  # (torch.nn.attention.sdpa_kernel left no backend taking the call)
         raise RuntimeError("No available kernel.  Aborting execution." if _SDP_ENABLED["flash"] else
@@ -192,6 +205,14 @@ def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, a
         needs = (query.requires_grad, key.requires_grad, value.requires_grad)
         return _FlashAttentionForCpu.apply(query, key, value, attend=attend, needs=needs)
     return attend(query, key, value)
+
+
+def _nothing_to_attend(query, key, value):
+    """PyTorch's result when there is no query or the value is empty, before any other check: zeros of the
+    output's shape (query's, with value's last size), made to depend on every input (times 0, so a NaN input
+    still shows) so that backward gives each a zero gradient."""
+    zeros = _creation.zeros(tuple(query.shape[:-1]) + (value.size(-1),), dtype=query.dtype)
+    return zeros + (query.sum() + key.sum() + value.sum()) * 0
 
 
 class _FlashAttentionForCpu(Node):
@@ -234,13 +255,20 @@ def _zeros_if_none(gradient, array):
 
 def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
     """softmax(Q K^T * scale + mask) V by differentiable ops, the arguments checked."""
+    if query.dtype == _dtype.float16:
+        # PyTorch's CPU kernels attend in float32 and round the result once (its math kernel by a copy to half)
+        upcast = (query.float(), key.float(), value.float())
+        return _composite_attention(*upcast, attn_mask, dropout_p, is_causal, scale, enable_gqa).to(query.dtype)
     bias = _additive_mask(attn_mask, query.dtype)
     if is_causal:
         causal = _causal_bias(query.size(-2), key.size(-2), query.dtype)
         bias = causal if bias is None else bias + causal
     if enable_gqa:
         key, value = _repeat_heads(query, key, value)
-    scale_factor = 1.0 / math.sqrt(query.size(-1)) if scale is None else scale
+    if scale is not None:
+        scale_factor = scale
+    else:  # (an empty head dimension scales empty products by inf, as PyTorch's C++ division does)
+        scale_factor = 1.0 / math.sqrt(query.size(-1)) if query.size(-1) else math.inf
     scores = (query * scale_factor).matmul(key.transpose(-2, -1))
     if bias is not None:
         _add_in_place_shape(scores, bias)
@@ -249,7 +277,7 @@ def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, sca
     weights = _safe_softmax(scores) if bias is not None else softmax(scores, -1)
     if dropout_p > 0:
         if dropout_p > 1:  # PyTorch's native dropout: a RuntimeError, where F.dropout's is a ValueError
-            raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+            raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p:g}")
         weights = dropout(weights, dropout_p, True)
     return weights.matmul(value)
 

@@ -93,6 +93,9 @@ class RNNBase(Module):
     """
     __constants__ = ["mode", "input_size", "hidden_size", "num_layers",
                      "bias", "batch_first", "dropout", "bidirectional", "proj_size"]
+    # (PyTorch's RNN and GRU kernels transpose a batch_first output in place, its LSTM kernel does not: the output's
+    # node is TransposeBackward1 or TransposeBackward0)
+    _transposes_output_in_place = True
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
@@ -246,11 +249,12 @@ class RNNBase(Module):
 
     # --- unrolling, on the rows of a packed sequence ---
 
-    def _unroll(self, rows, batch_sizes, initial_states):
-        """``rows`` (T, H_in): the steps of a packed batch, step t being the first ``batch_sizes[t]`` sequences
-        (sorted by decreasing length); initial states each (num_layers * D, N, ·). Returns the output rows
-        (T, D * H_out) and the final states, each stacked to (num_layers * D, N, ·)."""
-        layer_input, finals = rows, []
+    def _unroll(self, steps, batch_sizes, initial_states, packed):
+        """Runs every layer over ``steps``: a padded batch (L, N, H_in), time-major, or the rows (T, H_in) of a
+        packed one (``packed``), step t being the first ``batch_sizes[t]`` sequences (sorted by decreasing
+        length). Initial states each (num_layers * D, N, ·). Returns the output, (L, N, D * H_out) or rows
+        (T, D * H_out), and the final states, each stacked to (num_layers * D, N, ·)."""
+        layer_input, finals = steps, []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
                 layer_input = _dropout(layer_input, self.dropout, self.training)
@@ -258,34 +262,35 @@ class RNNBase(Module):
             for direction in range(self._num_directions):
                 index = layer * self._num_directions + direction
                 state = tuple(states[index] for states in initial_states)
-                output, state = self._run_direction(layer_input, batch_sizes, state,
+                output, state = self._run_direction(layer_input, batch_sizes, state, packed,
                                                     self._layer_weights(layer, direction), reverse=direction == 1)
                 direction_outputs.append(output)
                 finals.append(state)
             layer_input = cat(direction_outputs, -1) if len(direction_outputs) > 1 else direction_outputs[0]
         return layer_input, tuple(stack([state[k] for state in finals]) for k in range(len(initial_states)))
 
-    def _run_direction(self, rows, batch_sizes, initial, weights, reverse):
-        """Runs one layer in one direction over the packed ``rows`` (T, H_in); returns its output rows
-        (T, H_out) and the final state of every sequence (a tuple: (h,) or (h, c), each (N, ·))."""
+    def _run_direction(self, layer_input, batch_sizes, initial, packed, weights, reverse):
+        """Runs one layer in one direction over ``layer_input`` (as :meth:`_unroll` takes it); returns its output,
+        (L, N, H_out) or rows (T, H_out), and the final state of every sequence (a tuple: (h,) or (h, c), each
+        (N, ·))."""
         weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
-        steps = linear(rows, weight_ih, bias_ih).split(batch_sizes)  # one product projects every step's input
+        projected = linear(layer_input, weight_ih, bias_ih)  # one product projects every step's input
+        steps = projected.split(batch_sizes) if packed else projected.unbind(0)
 
         def step(input_gates, state):
             return self._step(input_gates, state, weight_hh, bias_hh, weight_hr)
 
         run = _backward_in_time if reverse else _forward_in_time
         outputs, final = run(step, steps, batch_sizes, initial)
-        return cat(outputs), final
+        # (the steps' outputs joined as PyTorch's kernels join them: their graphs end in the same node)
+        return cat(outputs) if packed else stack(outputs), final
 
     def _unroll_padded(self, input, initial_states):
         """``input`` (L, N, H_in), time-major: returns output (L, N, D * H_out) and the final states."""
         length, batch = input.shape[0], input.shape[1]
         if length == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        rows = input.reshape(length * batch, input.shape[2])
-        output, finals = self._unroll(rows, [batch] * length, initial_states)
-        return output.reshape(length, batch, output.shape[-1]), finals
+        return self._unroll(input, [batch] * length, initial_states, packed=False)
 
     def _forward_packed(self, packed, hx):
         """The forward of a PackedSequence: ``hx`` the initial hidden state in the batch's original order, or
@@ -293,7 +298,7 @@ class RNNBase(Module):
         rows, batch_sizes, sorted_indices, unsorted_indices = packed
         hx = self._zero_hidden(rows, batch_sizes) if hx is None else self.permute_hidden(hx, sorted_indices)
         self._check_packed_args(rows, hx, batch_sizes)
-        output, finals = self._unroll(rows, [int(n) for n in batch_sizes.tolist()], self._states(hx))
+        output, finals = self._unroll(rows, [int(n) for n in batch_sizes.tolist()], self._states(hx), packed=True)
         output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
         return output, self.permute_hidden(self._hidden(finals), unsorted_indices)
 
@@ -312,7 +317,7 @@ class RNNBase(Module):
 
     def _batch_major_output(self, output, batched):
         if self.batch_first:
-            output = output.transpose(0, 1)
+            output = output.transpose_(0, 1) if self._transposes_output_in_place else output.transpose(0, 1)
         return output if batched else output.squeeze(0 if self.batch_first else 1)
 
     def extra_repr(self):
@@ -427,6 +432,8 @@ class LSTM(RNNBase):
           packed input, output is packed like it and (h_n, c_n) are as for :class:`RNN`.
     """
 
+    _transposes_output_in_place = False
+
     def __init__(self, *args, **kwargs):
         # (LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
         # bidirectional=False, proj_size=0, device=None, dtype=None), read by RNNBase as in PyTorch)
@@ -443,8 +450,18 @@ class LSTM(RNNBase):
                                "Expected hidden[1] size {}, got {}")
 
     def _check_packed_args(self, rows, hidden, batch_sizes):
-        # (PyTorch's LSTM leaves a packed batch's checks to its kernel: a subclass's check_forward_args is not
-        # called, these checks are LSTM's own)
+        # PyTorch's LSTM leaves a packed batch's checks to its kernel (a subclass's check_forward_args is not
+        # called). Its first errors are these, in its order: the pair, the projection it infers from the states'
+        # sizes (then the number of weights it expects), the number of states per layer and direction. Past
+        # them, its errors are its ops' (a broadcast, a product) where LSTM's own checks say what is wrong.
+        _check_two_states(hidden)
+        h, c = hidden
+        if (h.size(2) != c.size(2)) != (self.proj_size > 0):
+            raise RuntimeError("got an incorrect number of RNN parameters")
+        if self.bidirectional and h.size(0) % 2:
+            raise RuntimeError("Odd number of params or hiddens given to a bidirectional RNN")
+        if h.size(0) != self.num_layers * self._num_directions:
+            raise RuntimeError("Expected more hidden states in stacked_rnn")
         LSTM.check_forward_args(self, rows, hidden, batch_sizes)
 
     def permute_hidden(self, hx, permutation):

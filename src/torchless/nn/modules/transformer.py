@@ -12,7 +12,7 @@ from ... import _creation
 from ...amp.autocast_mode import is_autocast_enabled
 from ...autograd import grad_mode
 from .. import init
-from .._functional import activation as F_act
+from .. import functional as F  # (the public functions: F.gelu is wrapped for out=, and compared by identity)
 from .._functional.attention import _canonical_mask, _none_or_dtype
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
@@ -55,17 +55,17 @@ def _get_clones(module, n):
 
 def _get_activation_fn(activation):
     if activation == "relu":
-        return F_act.relu
+        return F.relu
     if activation == "gelu":
-        return F_act.gelu
+        return F.gelu
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
 def _relu_or_gelu(activation):
     """PyTorch's ``activation_relu_or_gelu``: 1 for relu, 2 for gelu, 0 for anything else."""
-    if activation is F_act.relu or isinstance(activation, ReLU):
+    if activation is F.relu or isinstance(activation, ReLU):
         return 1
-    if activation is F_act.gelu or isinstance(activation, GELU):
+    if activation is F.gelu or isinstance(activation, GELU):
         return 2
     return 0
 
@@ -92,7 +92,7 @@ class Transformer(Module):
     """
 
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
-                 dropout=0.1, activation=F_act.relu, custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
+                 dropout=0.1, activation=F.relu, custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
         factory = {"device": device, "dtype": dtype}
@@ -280,7 +280,7 @@ class TransformerEncoderLayer(Module):
     """
     __constants__ = ["norm_first"]
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F_act.relu, layer_norm_eps=1e-5,
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
         factory = {"device": device, "dtype": dtype}
@@ -301,7 +301,7 @@ class TransformerEncoderLayer(Module):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self.__dict__.setdefault("activation", F_act.relu)  # as PyTorch: pickled before it could be chosen
+        self.__dict__.setdefault("activation", F.relu)  # as PyTorch: pickled before it could be chosen
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """``is_causal``: a hint that ``src_mask`` is the causal mask."""
@@ -342,7 +342,7 @@ class TransformerDecoderLayer(Module):
     """
     __constants__ = ["norm_first"]
 
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F_act.relu, layer_norm_eps=1e-5,
+    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
         factory = {"device": device, "dtype": dtype}
@@ -364,7 +364,7 @@ class TransformerDecoderLayer(Module):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        self.__dict__.setdefault("activation", F_act.relu)  # as PyTorch: pickled before it could be chosen
+        self.__dict__.setdefault("activation", F.relu)  # as PyTorch: pickled before it could be chosen
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):

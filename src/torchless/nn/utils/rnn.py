@@ -9,6 +9,7 @@ own length.
 Packing and padding are one gather or scatter of rows each, so their backward costs O(size) whatever
 the number of sequences.
 """
+import math
 import numbers
 import operator
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from ... import _dtype
-from ..._creation import arange, as_tensor
+from ..._creation import arange, as_tensor, empty_like
 from ..._functions import cat
 from ..._ops import indexing
 from ..._ops._util import broadcast_error
@@ -118,10 +119,8 @@ def invert_permutation(permutation):
     """The inverse of the 1-D int64 tensor ``permutation`` (None for None): ``out[permutation[i]] = i``."""
     if permutation is None:
         return None
-    indices = permutation.numpy()
-    inverse = np.empty_like(indices)
-    inverse[indices] = np.arange(indices.size)
-    return Tensor._wrap(inverse)
+    # (a scatter, as PyTorch's: an index out of range or of another dtype is its error)
+    return empty_like(permutation).scatter_(0, permutation, arange(0, permutation.numel()))
 
 
 # ---------------------------------------------------------------------------- packing
@@ -145,7 +144,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     sorted_indices = None
     if not enforce_sorted:
         lengths, sorted_indices = lengths.sort(descending=True)
-    data, batch_sizes = _pack_rows(input, lengths, batch_first, sorted_indices)
+        # (as PyTorch: the batch is then the sequences ``lengths`` names, an index past the batch an IndexError)
+        input = input.index_select(0 if batch_first else 1, sorted_indices)
+    data, batch_sizes = _pack_rows(input, lengths, batch_first)
     return PackedSequence(data, batch_sizes, sorted_indices, None)
 
 
@@ -155,9 +156,8 @@ def _int64_lengths(lengths):
     return as_tensor(lengths, dtype=_dtype.int64)
 
 
-def _pack_rows(input, lengths, batch_first, sorted_indices):
-    """``data`` and ``batch_sizes`` of ``input`` packed; its sequences taken in the order ``sorted_indices``
-    (None: as they are), with the sorted ``lengths``."""
+def _pack_rows(input, lengths, batch_first):
+    """``data`` and ``batch_sizes`` of ``input``, whose sequences have the decreasing ``lengths``, packed."""
     if lengths.dim() != 1:
         raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {lengths.dim()}D cpu Long "
                            "tensor")
@@ -167,14 +167,35 @@ def _pack_rows(input, lengths, batch_first, sorted_indices):
         raise RuntimeError("Cannot pack empty tensors.")
     sorted_lengths = lengths.numpy()
     _check_packable_lengths(sorted_lengths, batch)
-    order = np.arange(batch) if sorted_indices is None else sorted_indices.numpy()
     # (t, k) for each valid step t of the k-th longest sequence, in packed order: t first, then k.
-    steps, ranks = np.nonzero(np.arange(num_steps)[:, None] < sorted_lengths[None, :])
-    sequences = order[ranks]
+    steps, sequences = np.nonzero(np.arange(num_steps)[:, None] < sorted_lengths[None, :])
     rows = sequences * num_steps + steps if batch_first else steps * batch + sequences
     flat = input.reshape((num_steps * batch,) + tuple(input.shape[2:]))
-    data = indexing.Index.apply(flat, key=rows, name="PackPaddedSequenceBackward0")
+    data = _PackedRows.apply(flat, key=rows, padded_shape=(num_steps, batch) + tuple(input.shape[2:]),
+                             counted_steps=int(sorted_lengths[0]))
     return data, _batch_sizes(sorted_lengths)
+
+
+class _PackedRows(indexing.Index):
+    """The gather of the packed rows. PyTorch's backward writes the gradient of each step ``batch_sizes`` counts
+    into the time-major padded one, so a length past the padded steps (packed as far as they go) fails there."""
+
+    def forward(self, a, key=None, padded_shape=None, counted_steps=None):
+        self.padded_shape, self.counted_steps = padded_shape, counted_steps
+        return super().forward(a, key=key, name="PackPaddedSequenceBackward0")
+
+    def _check_steps(self):
+        if self.counted_steps > self.padded_shape[0]:
+            raise IndexError(f"select(): index {self.padded_shape[0]} out of range for tensor of size "
+                             f"{list(self.padded_shape)} at dimension 0")
+
+    def backward(self, grad):
+        self._check_steps()
+        return super().backward(grad)
+
+    def backward_graph(self, grad):
+        self._check_steps()
+        return super().backward_graph(grad)
 
 
 def _check_packable_lengths(sorted_lengths, batch):
@@ -218,16 +239,39 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
             raise ValueError("Expected total_length to be at least the length of the longest sequence in input, but "
                              f"got total_length={total_length} and max sequence length being {num_steps}")
         num_steps = _int_argument(total_length, "_pad_packed_sequence", "total_length", 5)
-    lengths = _lengths(batch_sizes)
-    # Column of each sorted sequence in the output: where unsorted_indices (PyTorch's index_select) puts it.
+    padded, lengths = _padded_from_packed(sequence.data, batch_sizes, batch_first, padding_value, num_steps)
+    # put back in the original order as PyTorch does, by index_select (its node and strides)
     unsorted = sequence.unsorted_indices
-    columns = np.arange(lengths.size) if unsorted is None else invert_permutation(unsorted).numpy()
-    padded = _scatter_rows(sequence.data, _packed_positions(batch_sizes, columns, num_steps, batch_first),
-                           (lengths.size, num_steps) if batch_first else (num_steps, lengths.size),
-                           float(padding_value))
     if unsorted is not None:
+        padded = padded.index_select(0 if batch_first else 1, unsorted)
         lengths = lengths[unsorted.numpy()]
     return padded, Tensor._wrap(lengths)
+
+
+def _padded_from_packed(data, batch_sizes, batch_first, padding_value, num_steps):
+    """PyTorch's ``_pad_packed_sequence`` kernel: the packed ``data`` padded with ``padding_value`` to ``num_steps``
+    steps, time-major (transposed, a view, for ``batch_first``), and the lengths (an int64 array), the sequences in
+    their sorted order. ``batch_sizes``: the int64 array."""
+    if not batch_sizes.size:
+        raise RuntimeError("batch_sizes can not be empty")
+    lengths = _lengths(batch_sizes)
+    rows = _packed_rows(data, batch_sizes)
+    padded = _scatter_rows(rows, _packed_positions(batch_sizes), (num_steps, lengths.size), float(padding_value))
+    return (padded.transpose(0, 1) if batch_first else padded), lengths
+
+
+def _packed_rows(data, batch_sizes):
+    """The first sum(batch_sizes) rows of ``data``, those ``batch_sizes`` describe (PyTorch ignores any more).
+    Too few rows fail as PyTorch's kernel fails: viewing the run of steps of one batch size where they end."""
+    if data.shape[0] >= batch_sizes.sum():
+        return data if data.shape[0] == batch_sizes.sum() else data[:int(batch_sizes.sum())]
+    run_starts = np.flatnonzero(np.diff(batch_sizes, prepend=-1))
+    run_lengths = np.diff(run_starts, append=batch_sizes.size)
+    run_ends = np.cumsum(batch_sizes[run_starts] * run_lengths)
+    short = int(np.argmax(run_ends > data.shape[0]))
+    present = max(0, data.shape[0] - (run_ends[short] - batch_sizes[run_starts[short]] * run_lengths[short]))
+    shape = [int(run_lengths[short]), int(batch_sizes[run_starts[short]]), *data.shape[1:]]
+    raise RuntimeError(f"shape '{shape}' is invalid for input of size {present * math.prod(data.shape[1:])}")
 
 
 def _int_argument(value, function, name, position):
@@ -244,22 +288,21 @@ def _lengths(batch_sizes):
     return np.count_nonzero(batch_sizes[None, :] > np.arange(batch)[:, None], axis=1).astype(np.int64)
 
 
-def _packed_positions(batch_sizes, columns, num_steps, batch_first):
-    """For each packed row, its row in the padded output flattened to (T * B) or (B * T); ``columns[k]``
-    is the output column of the k-th longest sequence."""
+def _packed_positions(batch_sizes):
+    """For each packed row, its row in the time-major padded output (T, B) flattened, the sequences sorted."""
     steps = np.repeat(np.arange(batch_sizes.size), batch_sizes)
     ranks = np.arange(steps.size) - np.repeat(np.cumsum(batch_sizes) - batch_sizes, batch_sizes)
-    sequences = columns[ranks]
-    return sequences * num_steps + steps if batch_first else steps * columns.size + sequences
+    return steps * int(batch_sizes[0]) + ranks
 
 
 def _scatter_rows(rows, positions, leading_shape, padding_value):
     """A tensor of ``leading_shape + rows.shape[1:]`` filled with ``padding_value`` (cast to ``rows``'s dtype,
     as PyTorch does), with row i of ``rows`` at flat position ``positions[i]``; differentiable in ``rows``."""
     trailing = tuple(rows.shape[1:])
-    filled = np.full((int(np.prod(leading_shape)),) + trailing, padding_value).astype(rows._data.dtype)
-    out = indexing.IndexPut.apply(Tensor._wrap(filled), rows, key=positions)
-    return out.reshape(tuple(leading_shape) + trailing)
+    padded = Tensor._wrap(np.full(tuple(leading_shape) + trailing, padding_value).astype(rows._data.dtype))
+    # written through a view, as PyTorch's copies into slices of it: its node is CopySlices
+    padded.view((math.prod(leading_shape),) + trailing).index_put_((Tensor._wrap(positions),), rows)
+    return padded
 
 
 # ---------------------------------------------------------------------------- lists of sequences
