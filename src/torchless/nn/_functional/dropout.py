@@ -35,7 +35,8 @@ def _native_arguments(name, input, p, training, inplace):
         raise TypeError(f"{fn}(): argument 'train' (position 3) must be bool, not {_tp_name(training)}")
     p = float(p)
     if not 0 <= p <= 1:
-        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+        # printed by C++'s operator<< (six significant digits: 2, 1.5, 1e+10, nan)
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p:g}")
     return p
 
 
