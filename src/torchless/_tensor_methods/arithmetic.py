@@ -143,8 +143,8 @@ class ArithmeticMethods:
         # PyTorch's integer kernels refuse a zero divisor (NumPy gives 0), unless there is nothing to compute.
         if divides and a._data.dtype.kind in "iu" and a._data.size and not b._data.all():
             raise RuntimeError("ZeroDivisionError")
-        # x // 0 is nan or inf for floats, INT_MIN // -1 wraps: silently, as in PyTorch
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # x // 0 is nan or inf for floats, x // 1e38 underflows, INT_MIN // -1 wraps: silently, as in PyTorch
+        with np.errstate(all="ignore"):
             if node is not None and records(a, b):
                 return node.apply(a, b, kernel=fn, **params)
             return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
