@@ -216,11 +216,19 @@ class Div(Node):
     def backward(self, grad):
         a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
+        if self.scalar_numerator:
+            # PyTorch's reciprocal(b) * number: MulBackward0 (grad * number), then ReciprocalBackward0
+            # (-grad * (r * r)), whose roundings (and its NaN where r * r underflows beside an infinite grad * number)
+            # differ from the quotient's formula below
+            reciprocal = 1 / b
+            return None, (laid_out_product(-(grad * a) * (reciprocal * reciprocal), grad, b) if need_b else None)
         ga = unbroadcast(laid_out_product(grad / b, grad, b), a.shape) if need_a else None
         gb = unbroadcast(laid_out_product(-grad * ((a / b) / b), grad, a, b), b.shape) if need_b else None
         return ga, gb
 
     def backward_graph(self, grad):
+        if self.scalar_numerator:
+            return _reciprocal_times_number_graph(self, grad)
         a, b = self.a, self.b
         b_t = self.graph_input(1, b)
         # (other's first, as PyTorch's DivBackward0 computes them)
@@ -275,7 +283,7 @@ def _half_with_opmath_scalar(node, backward_graph):
 
 
 class Remainder(Node):
-    """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
+    """``a % b`` (``kernel`` PyTorch's remainder), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
     and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
     overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
     elementwise = True
@@ -1132,14 +1140,19 @@ def _half_mul_scalar_graph(self, grad):
     return None, (grad * float(self.a) if self.needs_input_grad[1] else None)
 
 
+def _reciprocal_times_number_graph(self, grad):
+    """The gradient under create_graph of a number over a tensor, PyTorch's reciprocal(b) * number: MulBackward0
+    (grad * number), then ReciprocalBackward0 (-grad * r * r)."""
+    if not self.needs_input_grad[1]:
+        return None, None
+    reciprocal = self.graph_input(1, self.b).reciprocal()
+    return None, -(grad * float(self.a)) * (reciprocal * reciprocal)
+
+
 def _half_div_scalar_graph(self, grad):
     if not self.scalar_numerator:
         return (grad / float(self.b) if self.needs_input_grad[0] else None), None
-    if not self.needs_input_grad[1]:
-        return None, None
-    # PyTorch's reciprocal(b) * number: MulBackward0 (grad * number), then ReciprocalBackward0 (-grad * r * r)
-    reciprocal = self.graph_input(1, self.b).reciprocal()
-    return None, -(grad * float(self.a)) * (reciprocal * reciprocal)
+    return _reciprocal_times_number_graph(self, grad)
 
 
 class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_graph)):
