@@ -25,14 +25,17 @@ def _both(fn, *arrays, requires_grad=False):
     return results
 
 
-def _assert_identical(ours, theirs):
-    """Bit-for-bit equality, NaNs in the same places and zeros of the same sign."""
+def _assert_identical(ours, theirs, rtol=0.0):
+    """Equality (bit for bit unless ``rtol``), NaNs in the same places and zeros of the same sign."""
     ours, theirs = np.asarray(ours), np.asarray(theirs)
     assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
     nan = np.isnan(theirs)
     assert np.array_equal(np.isnan(ours), nan)
-    assert np.array_equal(ours[~nan], theirs[~nan])
     assert np.array_equal(np.signbit(ours[~nan]), np.signbit(theirs[~nan]))
+    if rtol:
+        np.testing.assert_allclose(ours[~nan], theirs[~nan], rtol=rtol, atol=0)
+    else:
+        assert np.array_equal(ours[~nan], theirs[~nan])
 
 
 def _pairs(dtype):
@@ -210,3 +213,155 @@ def test_number_over_tensor_double_backward(dtype):
     _assert_identical(results[1][0], results[0][0])
     _assert_identical(results[1][1], results[0][1])
     assert results[1][2] == results[0][2]
+
+
+# ---------------------------------------------------------------- losses and activations at their edges
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("options", [{}, {"weight": [1.0, 2.0, 0.0, 1.0]}, {"ignore_index": 0}])
+def test_cross_entropy_none_gives_minus_zero_where_the_target_is_certain(dtype, options):
+    """PyTorch's per-element loss is -log_softmax(x)[target]: -0.0 where the target's log-probability is 0."""
+    logits = np.array([[-0.0, 1e38, -1e38, 1e-45], [0.0, 5.0, 1.0, 2.0], [3.0, 3.0, 3.0, 3.0],
+                       [0.0, 200.0, 0.0, 0.0], [INF, 1.0, 2.0, 0.0]], dtype)
+    targets = np.array([1, 0, 0, 1, 2])
+    results = []
+    for lib in (torch, torchless):
+        kwargs = {k: lib.tensor(np.array(v, dtype)) if k == "weight" else v for k, v in options.items()}
+        out = lib.nn.functional.cross_entropy(lib.tensor(logits), lib.tensor(targets), reduction="none", **kwargs)
+        results.append(out.numpy())
+    _assert_identical(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_acosh_gradient_is_pytorchs_rsqrt_of_x_squared_minus_one(dtype):
+    """(x^2 - 1).rsqrt(): +inf at x = -1 (the factored (x - 1)(x + 1) is -0.0 there) and PyTorch's roundings."""
+    x = np.concatenate([1 + np.abs(np.random.default_rng(2).standard_normal(300)), [-1.0, 1.0, -3.0, 1e38, INF, NAN]])
+    x = x.astype(dtype)
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        (first,) = lib.autograd.grad(lib.acosh(t).sum(), t, create_graph=True)
+        (second,) = lib.autograd.grad(first.sum(), t)
+        results.append((first.detach().numpy(), second.numpy()))
+    _assert_identical(results[1][0], results[0][0])
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [1, 8, 16, 17, 31, 32, 33, 100])
+def test_logit_gradient_at_minus_zero_follows_the_kernel_loop(dtype, length):
+    """At -0.0 PyTorch's vector loop divides by x (1 - x) = -0.0 (-inf for a positive grad) and its scalar code
+    answers grad * inf (+inf): which elements each takes depends on the length and the CPU's vector width."""
+    x = np.full(length, 0.5, dtype)
+    x[[0, -1]] = -0.0
+    x[length // 2] = 0.0
+    grad = np.ones(length, dtype)
+    grad[length // 3] = -1.0
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        lib.logit(t).backward(lib.tensor(grad))
+        results.append(t.grad.numpy())
+    _assert_identical(results[1], results[0])
+
+
+# ---------------------------------------------------------------- special functions at poles and extremes
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_trigamma_at_poles_is_the_reflection_in_the_input_dtype(dtype):
+    """PyTorch's trigamma at x = -1, -2, ... is pi^2 / sin(pi x)^2, finite in floating point and computed in the
+    input's dtype (float32: 1.29e15 at -1, float64: 6.58e32); NaN at -inf and where pi x overflows. The same
+    values are digamma's gradient."""
+    x = np.array([-1.0, -2.0, -100.0, -3000.0, -1e38, -3e38, -INF, -0.0, 0.0, 3.0], dtype)
+    if dtype == np.float64:
+        x = np.concatenate([x, np.array([-1e308])])
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        lib.digamma(t).sum().backward()
+        results.append((lib.polygamma(1, t.detach()).numpy(), t.grad.numpy()))
+    for ours, theirs in zip(results[1], results[0]):
+        poles = x <= 0
+        _assert_identical(ours[poles], theirs[poles])
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_lgamma_of_subnormals_is_minus_log_x():
+    x = np.array([5e-324, -5e-324, 1e-310, -1e-310, 1e-21, -1e-21, 1e-19, 0.0])
+    with np.errstate(divide="ignore"):
+        expected = -np.log(np.abs(x))  # (the Euler term, gamma x, is below float64's precision for |x| < 1e-17)
+    np.testing.assert_allclose(torchless.lgamma(torchless.tensor(x)).numpy(), expected, rtol=1e-15)
+    np.testing.assert_array_equal(torchless.lgamma(torchless.tensor(x)).numpy(), torch.lgamma(torch.tensor(x)))
+
+
+def test_bessel_i_of_huge_float64_arguments_overflows_to_inf():
+    """i0e(1e308) is 1/sqrt(2 pi 1e308) = 3.99e-155 (2 pi x overflowed), so i0(1e308) is inf, not 0 * inf."""
+    x = np.array([1e308, -1e308, 3e307, 1e200, 800.0, -800.0, 700.0])
+    for name in ("i0", "special.i0e", "special.i1", "special.i1e"):
+        results = []
+        for lib in (torch, torchless):
+            fn = lib
+            for part in name.split("."):
+                fn = getattr(fn, part)
+            results.append(fn(lib.tensor(x)).numpy())
+        assert np.array_equal(np.isnan(results[1]), np.isnan(results[0])), name
+        np.testing.assert_allclose(results[1], results[0], rtol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_odd_bessel_functions_sign_of_zero(dtype):
+    """i1(-0.0) and i1e(-0.0) are +0.0 (Cephes negates only for x < 0); bessel_j1(-0.0) is -0.0 (its x * ...)."""
+    x = np.array([-0.0, 0.0, -1.0, 1.0, -1e-30], dtype)
+    for name in ("i1", "i1e", "bessel_j1"):
+        expected = getattr(torch.special, name)(torch.tensor(x)).numpy()
+        _assert_identical(getattr(torchless.special, name)(torchless.tensor(x)).numpy(), expected, rtol=1e-6)
+
+
+def test_zeta_with_nan_exponent_at_the_poles_of_q():
+    """Cephes's zeta tests s == 1 and s < 1 first, which a NaN s passes: q = 0, -1, ..., -inf then give inf."""
+    s = np.repeat([NAN, 2.0, 1.0, 0.5], 6)
+    q = np.tile([0.0, -0.0, -1.0, -INF, NAN, 2.0], 4)
+    expected = torch.special.zeta(torch.tensor(s), torch.tensor(q)).numpy()
+    _assert_identical(torchless.special.zeta(torchless.tensor(s), torchless.tensor(q)).numpy(), expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- reductions and scans
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_var_mean_mean_is_nan_where_an_infinity_is_followed(name, dtype):
+    """PyTorch's Welford mean (mean += (x - mean) / n) is NaN once an infinity is followed by another element, and
+    infinite only where the slice's one infinity comes last (the mean alone is infinite either way)."""
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        x = rng.standard_normal((3, 4, 5)).astype(dtype)
+        for _ in range(rng.integers(1, 3)):
+            x[tuple(rng.integers(0, n) for n in x.shape)] = rng.choice([INF, -INF])
+        for dim, keepdim in [(None, False), (0, False), (2, True), ((0, 2), False), ((1, 2), True)]:
+            results = []
+            for lib in (torch, torchless):
+                t = lib.tensor(x)
+                results.append((getattr(lib, name)(t) if dim is None else
+                                getattr(lib, name)(t, dim, keepdim=keepdim))[1].numpy())
+            _assert_identical(results[1], results[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_running_sums_start_from_zero(dtype):
+    """cumsum's and logcumsumexp's accumulators start at 0.0 (-inf): a leading run of -0.0 gives 0.0; the gradient
+    of cumsum (a reversed running sum) too."""
+    x = np.array([[-0.0, -0.0, 1.0, -1.0, -0.0], [-0.0, 2.0, -0.0, -0.0, NAN]], dtype)
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        out = t.cumsum(1)
+        out.backward(lib.full_like(out, -0.0))
+        scans = [out.detach().numpy(), t.cumsum(0).detach().numpy(), t.grad.numpy()]
+        if dtype != np.float16:
+            scans.append(lib.logcumsumexp(t.detach(), 1).numpy())
+        results.append(scans)
+    for ours, theirs in zip(results[1], results[0]):
+        _assert_identical(ours, theirs, rtol=1e-6)
