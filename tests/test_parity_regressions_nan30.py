@@ -121,8 +121,11 @@ def test_the_user_numpy_state_is_left_alone():
     out, _ = run_python(["-c", textwrap.dedent("""
         import numpy as np
         import torchless
-        np.seterr(over="raise")
-        torchless.tensor([1e38]) * torchless.tensor([10.0])
+        np.seterr(all="raise")
+        x = torchless.tensor([1e38, 1e-45, 0.0, float("inf")], requires_grad=True)
+        (x * torchless.tensor([10.0, 1e-10, float("inf"), 0.0]) + x.logit()).sum().backward()
+        x.detach() // 1e38
+        torchless.optim.Adam([x]).step()
         try:
             np.float32(1e38) * np.float32(10)
         except FloatingPointError:

@@ -283,8 +283,8 @@ def _half_with_opmath_scalar(node, backward_graph):
 
 
 class Remainder(Node):
-    """``a % b`` (``kernel`` PyTorch's remainder), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
-    and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
+    """``a % b`` (``kernel`` PyTorch's remainder), or fmod (np.fmod, ``truncated``): the gradient passes to ``a``
+    unchanged, and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
     overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
     elementwise = True
 
