@@ -368,3 +368,33 @@ def test_running_sums_start_from_zero(dtype):
         results.append(scans)
     for ours, theirs in zip(results[1], results[0]):
         _assert_identical(ours, theirs, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- float16 activations at NaN and -0.0
+
+
+@pytest.mark.parametrize("length", [1, 16, 40, 64, 100])
+@pytest.mark.parametrize("name", ["elu", "selu", "celu", "relu6", "hardtanh", "hardswish", "hardshrink", "softshrink",
+                                  "leaky_relu", "threshold"])
+def test_float16_activation_gradients_at_nan_follow_the_kernel_loop(name, length):
+    """A NaN's gradient is the vector loop's mask in PyTorch's float16 kernels as in its float32 ones (0 or NaN)
+    and the scalar code's branch (the incoming gradient) in the tail the vectors leave (32 halves a vector on
+    AVX512)."""
+    results = []
+    for lib in (torch, torchless):
+        x = lib.full((length,), NAN, dtype=lib.float16, requires_grad=True)
+        fn = getattr(lib.nn.functional, name)
+        (fn(x, 0.5, 2.0) if name == "threshold" else fn(x)).sum().backward()
+        results.append(x.grad.numpy())
+    _assert_identical(results[1], results[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("length", [1, 16, 33, 64, 100])
+def test_softshrink_sign_of_zero_between_the_thresholds(dtype, length):
+    """+0.0 in PyTorch's vector loop, x * 0 (-0.0 for a negative x) in its scalar code, float16 included."""
+    x = np.full(length, -0.0, dtype)
+    x[length // 2] = -0.1
+    x[-1] = NAN
+    expected = torch.nn.functional.softshrink(torch.tensor(x)).numpy()
+    _assert_identical(torchless.nn.functional.softshrink(torchless.tensor(x)).numpy(), expected)
