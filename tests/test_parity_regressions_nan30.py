@@ -398,3 +398,17 @@ def test_softshrink_sign_of_zero_between_the_thresholds(dtype, length):
     x[-1] = NAN
     expected = torch.nn.functional.softshrink(torch.tensor(x)).numpy()
     _assert_identical(torchless.nn.functional.softshrink(torchless.tensor(x)).numpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("length", [1, 8, 16, 17, 32, 33, 100])
+def test_maximum_minimum_of_zeros_of_both_signs_follow_the_kernel_loop(dtype, length):
+    """maximum(0.0, -0.0): the second operand in PyTorch's vector loop (its max instruction), the first in its
+    scalar code (std::max); a 0-d operand and a broadcast one too."""
+    zeros, negative_zeros = np.zeros(length, dtype), np.full(length, -0.0, dtype)
+    cases = [lambda T, a, b: T.maximum(a, b), lambda T, a, b: T.maximum(b, a), lambda T, a, b: T.minimum(a, b),
+             lambda T, a, b: T.minimum(b, a), lambda T, a, b: T.maximum(a, b[0]),
+             lambda T, a, b: T.minimum(b[:1, None], a[None, :].expand(3, length))]
+    for case in cases:
+        (expected, _), (out, _) = _both(case, zeros, negative_zeros)
+        _assert_identical(out.numpy(), expected.numpy())

@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import _memory_format
+from .._kernels.cpu_loops import scalar_tail
 from .._kernels.blas import matmul as _blas_matmul
 from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
 from .._memory_format import view_strides
@@ -592,9 +593,11 @@ class Extremum(Node):
     def forward(self, a, b, largest=True):
         self.shapes, self.largest = (a.shape, b.shape), largest
         a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
-        tie = 0.5 * (a == b)
+        equal = a == b
+        tie = 0.5 * equal
         self.weights = tuple((1 - loses - tie).astype(a.dtype, copy=False) for loses in (a_loses, b_loses))
-        return np.maximum(a, b) if largest else np.minimum(a, b)
+        out = np.maximum(a, b) if largest else np.minimum(a, b)
+        return _zero_ties_as_the_kernel(out, a, b, equal) if out.dtype.kind == "f" else out
 
     def backward(self, grad):
         return tuple(unbroadcast(grad * weight, shape) if needed else None
@@ -606,6 +609,17 @@ class Extremum(Node):
 
     def name(self):
         return "MaximumBackward0" if self.largest else "MinimumBackward0"
+
+
+def _zero_ties_as_the_kernel(out, a, b, equal):
+    """``out``, the maximum or minimum of ``a`` and ``b``, with ties of 0.0 and -0.0 resolved as PyTorch's kernel
+    does: its vector loop's max/min instruction gives the second operand, its scalar code (std::max) the first (see
+    cpu_loops.scalar_tail); NumPy's loops give the second (float32, float64) or the first (float16) throughout."""
+    zero_ties = equal & (a == 0)
+    if not zero_ties.any():
+        return out
+    tail = scalar_tail(out, others=(a, b))
+    return np.where(zero_ties, b if tail is None else np.where(tail, a, b), out).astype(out.dtype, copy=False)
 
 
 class ClampTensor(Node):
