@@ -9,7 +9,7 @@ import importlib as _importlib
 import math as _math
 import warnings as _warnings
 
-from . import _dtype, _parser_errors
+from . import _dtype, _floating_point, _parser_errors
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
 from .amp.autocast_mode import (
@@ -101,9 +101,9 @@ del _public
 
 # inf and NaN flow through PyTorch's kernels silently (a NaN from inf * 0 in a convolution, say), where NumPy
 # warns about the floating-point flags its ufuncs and matmul raise. Those warnings, attributed to torchless's
-# own modules, are silenced once here: np.errstate around every kernel call would cost ~2 us each.
-_warnings.filterwarnings("ignore", r"(invalid value|divide by zero|overflow|underflow) encountered",
-                         RuntimeWarning, r"torchless\.")
+# own modules, are silenced once here (a user's 'error' filter, which comes first, is met where they arise: see
+# _floating_point).
+_warnings.filterwarnings("ignore", _floating_point.FLAG_WARNING, RuntimeWarning, r"torchless\.")
 
 from .version import __version__  # PyTorch's release, torchless's as its local label (see version.py)
 

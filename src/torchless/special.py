@@ -378,11 +378,11 @@ class _Polygamma(Node):
 
     def forward(self, a, n=0):
         self.a, self.n = a, n
-        return _in_dtype(lambda x: special_math.polygamma(n, x), a)
+        return _in_dtype(lambda x: special_math.polygamma(n, x, a.dtype), a)
 
     def backward(self, grad):
         with np.errstate(all="ignore"):
-            derivative = special_math.polygamma(self.n + 1, self.a.astype(np.float64))
+            derivative = special_math.polygamma(self.n + 1, self.a.astype(np.float64), self.a.dtype)
         return ((grad * derivative).astype(grad.dtype, copy=False),)
 
     def name(self):

@@ -197,7 +197,7 @@ def _sequence_array(data, np_dtype):
     if array.dtype == object:  # ints beyond 64 bits become floats (10**400: OverflowError, as in PyTorch)
         array = array.astype(np.bool_ if np_dtype == np.bool_ else np.float64)
     if np_dtype is None:
-        with np.errstate(over="ignore"):  # beyond float16 or float32: inf, silently as in PyTorch
+        with np.errstate(over="ignore", under="ignore"):  # beyond float16 or float32: inf (or 0), silently
             return array.astype(inferred, copy=False)
     return array
 
@@ -264,7 +264,7 @@ def _infer_array(data, dtype, function):
                     _check_store(data, _sizes(data), 0, _store_check(np_dtype))
                 raise
     if np_dtype is not None and array.dtype != np_dtype:
-        with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
+        with np.errstate(all="ignore"):  # inf, 0 for a subnormal, or an arbitrary int for nan, silently
             # always a new array (a complex one's real part is a strided view), laid out as the source (as
             # PyTorch's preserve_format: a dense source's strides, its size-1 dims' too)
             array = _memory_format.preserving(_dtype.cast_source(array, np_dtype).astype(np_dtype), array)

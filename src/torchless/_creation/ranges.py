@@ -349,4 +349,6 @@ def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=No
         values = np.array([_dtype.fill_value(values[0], np_dtype, check_half=False)])
     if np_dtype == np.float16:  # PyTorch's double result becomes a float, then a half
         values = values.astype(np.float32)
-    return _finish(values.astype(np_dtype), requires_grad, device)
+    with np.errstate(all="ignore"):  # (inf or NaN cast to an integer dtype: whatever the cast gives, silently)
+        values = values.astype(np_dtype)
+    return _finish(values, requires_grad, device)

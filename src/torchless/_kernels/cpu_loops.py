@@ -59,10 +59,9 @@ def scalar_tail(array, vectors=1, others=()):
 
 
 def scalar_tail_nans(x, vectors=1, others=()):
-    """The NaNs of the float32 or float64 input ``x`` that PyTorch's kernel meets in its scalar code (a mask; None if
-    none), where a piecewise op's branch sends a NaN to the other side from its vector code's mask (see
-    scalar_tail)."""
-    if x.dtype not in (np.float32, np.float64):
+    """The NaNs of the floating input ``x`` that PyTorch's kernel meets in its scalar code (a mask; None if none),
+    where a piecewise op's branch sends a NaN to the other side from its vector code's mask (see scalar_tail)."""
+    if x.dtype not in (np.float16, np.float32, np.float64):
         return None
     nans = np.isnan(x)
     if not nans.any():

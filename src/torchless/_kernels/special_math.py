@@ -107,8 +107,13 @@ def _bessel_i_scaled(a, order):
         term = -term * (mu - (2 * k - 1) ** 2) * inv8x / k
         total += term
     with _errstate():
-        out[~small] = total / np.sqrt(2 * math.pi * big)
+        out[~small] = total / (math.sqrt(2 * math.pi) * np.sqrt(big))  # (2 pi a would overflow from 2.9e307)
     return out
+
+
+def _odd(value, x):
+    """An odd function's ``value`` at |x|, negated where x < 0, as PyTorch's Cephes kernels do: +0.0 at -0.0."""
+    return np.where(x < 0, -value, value)
 
 
 def i0e(x):
@@ -124,7 +129,7 @@ def i1e(x):
     with _errstate():
         out = _bessel_i_scaled(np.where(np.isnan(x), 0.0, np.abs(x)), 1)
     out[np.isinf(x)] = 0.0
-    return np.where(np.isnan(x), x, np.copysign(out, x))
+    return np.where(np.isnan(x), x, _odd(out, x))
 
 
 def i0(x):
@@ -142,7 +147,7 @@ def i1(x):
     with _errstate():
         out = i1e(a) * np.exp(a)
     out[np.isinf(x)] = np.nan
-    return np.where(np.isnan(x), x, np.copysign(out, x))
+    return np.where(np.isnan(x), x, _odd(out, x))
 
 
 _K_STEP = 0.1
@@ -281,7 +286,7 @@ def _bessel_jy(x, order, kind):
             out[far] = jv if kind == "j" else yv
     # +-inf stay NaN, PyTorch's value
     if kind == "j":
-        return np.where(x < 0, -out, out) if order == 1 else out
+        return np.where(np.signbit(x), -out, out) if order == 1 else out  # (odd: -0.0 at -0.0, as PyTorch's x * ...)
     out[x == 0] = -np.inf
     out[x < 0] = np.nan
     return out
@@ -416,12 +421,13 @@ def zeta(s, q):
     # s = inf: PyTorch's 1 at q = 1, inf below (its first term), NaN above (its tail's 0 * inf)
     out = np.where(s == np.inf, np.where(q == 1, 1.0, np.where(q < 1, np.inf, np.nan)), out)
     out = np.where(q == np.inf, np.nan, out)
+    out = np.where(np.isnan(s) | np.isnan(q), np.nan, out)
+    # Cephes's tests, in its order (a NaN s passes them: inf at the poles of q all the same)
     out = np.where(s == 1, np.inf, out)
     out = np.where(s < 1, np.nan, out)
     nonpositive = q <= 0
-    out = np.where(nonpositive & (q == np.floor(q)) & (s >= 1), np.inf, out)
-    out = np.where(nonpositive & (q != np.floor(q)) & (s != np.floor(s)) & (s > 1), np.nan, out)
-    return np.where(np.isnan(s) | np.isnan(q), np.nan, out)
+    out = np.where(nonpositive & (q == np.floor(q)) & ~(s < 1) & (s != 1), np.inf, out)
+    return np.where(nonpositive & (q != np.floor(q)) & (s != np.floor(s)) & (s > 1), np.nan, out)
 
 
 def _log_gamma(a):
@@ -590,8 +596,20 @@ def polynomial(kind, x, n):
     return _polynomial(kind, np.asarray(x, np.float64), n)
 
 
-def polygamma(n, x):
-    """The n-th derivative of digamma: digamma itself for n = 0, else (-1)^(n+1) n! zeta(n + 1, x)."""
+def trigamma_at_poles(x, dtype):
+    """PyTorch's trigamma at its poles x = -1, -2, ...: its reflection's pi^2 / sin(pi x)^2, finite there in floating
+    point, computed in the input's ``dtype`` (float32's sin(pi x) is 8.7e-8 at -1, where float64's is 1.2e-16), NaN
+    where pi x overflows."""
+    dtype = np.float32 if dtype == np.float32 else np.float64
+    pi = dtype(math.pi)
+    with _errstate():
+        sin = np.sin((pi * x.astype(dtype)).astype(np.float64)).astype(dtype)  # (correctly rounded, as libm's)
+        return (pi * pi) / (sin * sin)
+
+
+def polygamma(n, x, dtype=np.float64):
+    """The n-th derivative of digamma: digamma itself for n = 0, else (-1)^(n+1) n! zeta(n + 1, x). ``dtype``: the
+    input's, whose roundings trigamma's poles take (see trigamma_at_poles)."""
     from .._ops.special_functions import _polygamma
 
     x = np.asarray(x, np.float64)
@@ -599,9 +617,9 @@ def polygamma(n, x):
         return _polygamma(x, 0)
     with _errstate():
         out = (-1.0) ** (n + 1) * math.exp(math.lgamma(n + 1)) * zeta(np.float64(n + 1), x)
-        if n == 1:  # PyTorch's trigamma: its reflection's (pi / sin(pi x))^2 at the poles x = -1, -2, ..., 0 at inf
-            poles = (x < 0) & (x == np.floor(x))
-            out[poles] = (math.pi / np.sin(math.pi * x[poles])) ** 2
+        if n == 1:  # PyTorch's trigamma: its reflection at the poles x = -1, -2, ..., 0 at inf
+            poles = (x < 0) & (x == np.floor(x)) & (x != -np.inf)
+            out[poles] = trigamma_at_poles(x[poles], dtype)
             out[x == np.inf] = 0.0
             out[x == -np.inf] = np.nan
     return out

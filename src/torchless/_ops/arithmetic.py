@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import _memory_format
+from .._kernels.cpu_loops import scalar_tail
 from .._kernels.blas import matmul as _blas_matmul
 from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
 from .._memory_format import view_strides
@@ -216,11 +217,19 @@ class Div(Node):
     def backward(self, grad):
         a, b = self.a, self.b
         need_a, need_b = self.needs_input_grad
+        if self.scalar_numerator:
+            # PyTorch's reciprocal(b) * number: MulBackward0 (grad * number), then ReciprocalBackward0
+            # (-grad * (r * r)), whose roundings (and its NaN where r * r underflows beside an infinite grad * number)
+            # differ from the quotient's formula below
+            reciprocal = 1 / b
+            return None, (laid_out_product(-(grad * a) * (reciprocal * reciprocal), grad, b) if need_b else None)
         ga = unbroadcast(laid_out_product(grad / b, grad, b), a.shape) if need_a else None
         gb = unbroadcast(laid_out_product(-grad * ((a / b) / b), grad, a, b), b.shape) if need_b else None
         return ga, gb
 
     def backward_graph(self, grad):
+        if self.scalar_numerator:
+            return _reciprocal_times_number_graph(self, grad)
         a, b = self.a, self.b
         b_t = self.graph_input(1, b)
         # (other's first, as PyTorch's DivBackward0 computes them)
@@ -275,8 +284,8 @@ def _half_with_opmath_scalar(node, backward_graph):
 
 
 class Remainder(Node):
-    """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
-    and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
+    """``a % b`` (``kernel`` PyTorch's remainder), or fmod (np.fmod, ``truncated``): the gradient passes to ``a``
+    unchanged, and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
     overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
     elementwise = True
 
@@ -584,9 +593,11 @@ class Extremum(Node):
     def forward(self, a, b, largest=True):
         self.shapes, self.largest = (a.shape, b.shape), largest
         a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
-        tie = 0.5 * (a == b)
+        equal = a == b
+        tie = 0.5 * equal
         self.weights = tuple((1 - loses - tie).astype(a.dtype, copy=False) for loses in (a_loses, b_loses))
-        return np.maximum(a, b) if largest else np.minimum(a, b)
+        out = np.maximum(a, b) if largest else np.minimum(a, b)
+        return _zero_ties_as_the_kernel(out, a, b, equal) if out.dtype.kind == "f" else out
 
     def backward(self, grad):
         return tuple(unbroadcast(grad * weight, shape) if needed else None
@@ -598,6 +609,17 @@ class Extremum(Node):
 
     def name(self):
         return "MaximumBackward0" if self.largest else "MinimumBackward0"
+
+
+def _zero_ties_as_the_kernel(out, a, b, equal):
+    """``out``, the maximum or minimum of ``a`` and ``b``, with ties of 0.0 and -0.0 resolved as PyTorch's kernel
+    does: its vector loop's max/min instruction gives the second operand, its scalar code (std::max) the first (see
+    cpu_loops.scalar_tail); NumPy's loops give the second (float32, float64) or the first (float16) throughout."""
+    zero_ties = equal & (a == 0)
+    if not zero_ties.any():
+        return out
+    tail = scalar_tail(out, others=(a, b))
+    return np.where(zero_ties, b if tail is None else np.where(tail, a, b), out).astype(out.dtype, copy=False)
 
 
 class ClampTensor(Node):
@@ -1132,14 +1154,19 @@ def _half_mul_scalar_graph(self, grad):
     return None, (grad * float(self.a) if self.needs_input_grad[1] else None)
 
 
+def _reciprocal_times_number_graph(self, grad):
+    """The gradient under create_graph of a number over a tensor, PyTorch's reciprocal(b) * number: MulBackward0
+    (grad * number), then ReciprocalBackward0 (-grad * r * r)."""
+    if not self.needs_input_grad[1]:
+        return None, None
+    reciprocal = self.graph_input(1, self.b).reciprocal()
+    return None, -(grad * float(self.a)) * (reciprocal * reciprocal)
+
+
 def _half_div_scalar_graph(self, grad):
     if not self.scalar_numerator:
         return (grad / float(self.b) if self.needs_input_grad[0] else None), None
-    if not self.needs_input_grad[1]:
-        return None, None
-    # PyTorch's reciprocal(b) * number: MulBackward0 (grad * number), then ReciprocalBackward0 (-grad * r * r)
-    reciprocal = self.graph_input(1, self.b).reciprocal()
-    return None, -(grad * float(self.a)) * (reciprocal * reciprocal)
+    return _reciprocal_times_number_graph(self, grad)
 
 
 class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_graph)):

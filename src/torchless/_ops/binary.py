@@ -27,6 +27,12 @@ def _logaddexp(a, b):
         return (larger + np.log1p(np.exp((a + b - larger) - larger))).astype(larger.dtype, copy=False)
 
 
+def _fmax(a, b, largest):
+    """fmax/fmin as PyTorch's kernels (C's fmax/fmin): ``a`` where it wins, ties included, or ``b`` is NaN, else
+    ``b``; so fmax(0.0, -0.0) is 0.0 and fmax(-0.0, 0.0) is -0.0 (NumPy's give ``b``'s zero)."""
+    return np.where(_fmax_grads(a, b, None, largest)[0], a, b)
+
+
 def _fmax_grads(a, b, out, largest):
     """fmax/fmin: the gradient goes to ``a`` where it wins (ties included) or ``b`` is NaN, else to ``b``."""
     to_a = ((a >= b) if largest else (a <= b)) | np.isnan(b)
@@ -57,8 +63,8 @@ BINARY = {
     # PyTorch: the gradient of copysign(a, b) is result / a (0 where a is 0); b gets zeros
     "copysign": (np.copysign,
                  lambda a, b, out: (np.where(a == 0, 0, out / np.where(a == 0, 1, a)), np.zeros(b.shape, bool))),
-    "fmax": (np.fmax, lambda a, b, out: _fmax_grads(a, b, out, True)),
-    "fmin": (np.fmin, lambda a, b, out: _fmax_grads(a, b, out, False)),
+    "fmax": (lambda a, b: _fmax(a, b, True), lambda a, b, out: _fmax_grads(a, b, out, True)),
+    "fmin": (lambda a, b: _fmax(a, b, False), lambda a, b, out: _fmax_grads(a, b, out, False)),
     # PyTorch: d/dx is log(y), but 0 where x == 0 and y <= 0
     "xlogy": (_xlogy, lambda a, b, out: (np.where((a == 0) & (b <= 0), 0, np.log(b)), a / b)),
 }

@@ -585,10 +585,19 @@ def running_sum(a, axis):
     if axis is None:
         a, axis = a.reshape(-1), 0
     if a.dtype == np.float32:
-        return np.add.accumulate(a, axis=axis, dtype=np.float64).astype(np.float32)
+        return started_from_zero(np.add.accumulate(a, axis=axis, dtype=np.float64)).astype(np.float32)
     if a.dtype == np.float16:
-        return half_accumulated(np.add.accumulate, a, axis=axis)
-    return np.add.accumulate(a, axis=axis)
+        return started_from_zero(half_accumulated(np.add.accumulate, a, axis=axis))
+    return started_from_zero(np.add.accumulate(a, axis=axis))
+
+
+def started_from_zero(running):
+    """Running sums (or log-sum-exps) ``running`` as PyTorch's scan kernels make them, each from an accumulator
+    started at 0.0 (-inf): a leading run of -0.0 gives 0.0 there, where NumPy's accumulation starts from the first
+    element itself. In place, for floating dtypes (x + 0.0 is x but at -0.0)."""
+    if running.dtype.kind == "f":
+        np.add(running, 0.0, out=running)
+    return running
 
 
 class Cumsum(ContiguousResult):

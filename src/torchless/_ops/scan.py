@@ -5,7 +5,9 @@ import numpy as np
 from ..autograd.graph import ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
-from .reduction import Extremum, Mean, Std, Var, _variance_saved, half_accumulated, running_sum
+from .reduction import (
+    Extremum, Mean, Std, Var, _variance_saved, half_accumulated, running_sum, started_from_zero,
+)
 
 
 def _rows(a, axis):
@@ -162,9 +164,9 @@ def _log_running_sum(x, axis):
             out[i] = _logaddexp(out[i - 1], out[i])
         return np.moveaxis(out, 0, axis)
     wider = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}.get(x.dtype)
-    if wider is None:
-        return np.logaddexp.accumulate(x, axis=axis)
-    return np.logaddexp.accumulate(x.astype(wider), axis=axis).astype(x.dtype)
+    with np.errstate(all="ignore"):  # (NaN and infinities of both signs: NaN, silently as in PyTorch)
+        running = np.logaddexp.accumulate(x if wider is None else x.astype(wider), axis=axis)
+    return started_from_zero(running).astype(x.dtype, copy=False)
 
 
 class Logcumsumexp(ContiguousResult):
@@ -325,10 +327,27 @@ class VarMeanMean(Mean):
         self.node_name, self.shown_correction = node, shown_correction
         self.std, self.std_node = (None, None) if std is None else (std._data, std._grad_fn)
         if a.dtype not in (np.float16, np.float32):
-            return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
-        # PyTorch's var_mean kernel accumulates the mean in double (with the variance), rounding it once
-        mean = super().forward(a.astype(np.float64), axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
-        return mean.astype(a.dtype)
+            mean = super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
+        else:  # PyTorch's var_mean kernel accumulates the mean in double (with the variance), rounding it once
+            mean = super().forward(a.astype(np.float64), axes=axes, keepdim=keepdim, all_dims=all_dims,
+                                   dims=dims).astype(a.dtype)
+        return _welford_mean_nans(a, mean, axes, keepdim) if a.dtype.kind == "f" and a.ndim else mean
 
     def name(self):
         return self.node_name
+
+
+def _welford_mean_nans(a, mean, axes, keepdim):
+    """``mean`` NaN where PyTorch's var_mean makes it so: its Welford update, mean += (x - mean) / n, turns an
+    infinite mean NaN at the next element, so a slice with an infinity anywhere but at its end (in the order of the
+    reduced dims) has a NaN mean, where the sum's mean is infinite."""
+    infinite = np.isinf(a)
+    if not infinite.any():
+        return mean
+    axes = tuple(range(a.ndim)) if axes is None else tuple(axes)
+    kept = a.ndim - len(axes)
+    reduced_last = np.moveaxis(infinite, axes, range(kept, a.ndim))
+    followed = reduced_last.reshape(reduced_last.shape[:kept] + (-1,))[..., :-1].any(-1)
+    if keepdim:
+        followed = np.expand_dims(followed, axes)
+    return np.where(followed, np.asarray(np.nan, mean.dtype), mean)

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype, _memory_format
+from .._kernels import special_math
 from .._tensor import Tensor
 from ..autograd.graph import Node, records
 from ..autograd.saved_values import SavedInput, saved_result
@@ -32,6 +33,9 @@ def _lgamma(x):
         direct = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(series)
         reflected = math.log(math.pi) - np.log(np.abs(np.sin(math.pi * x))) - direct
     out = np.where(reflect, reflected, direct)
+    # near 0, -log|x| to float64's precision (sin(pi x) of a subnormal x would lose digits to the rounding of pi x)
+    tiny = (np.abs(x) < 1e-20) & (x != 0)
+    out[tiny] = -np.log(np.abs(x[tiny]))
     poles = (x <= 0) & (x == np.floor(x))
     out[poles] = np.inf
     out[np.isinf(x)] = np.inf
@@ -80,7 +84,9 @@ def _tetragamma(x):
 
 
 def _polygamma(x, order):
-    """digamma / trigamma in float64: recurrence up to x >= 6, reflection for x < 0."""
+    """digamma / trigamma in float64: recurrence up to x >= 6, reflection for x < 0 (trigamma's poles in ``x``'s
+    dtype, see special_math.trigamma_at_poles)."""
+    dtype = np.asarray(x).dtype
     x = np.asarray(x, np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         reflect = x < 0
@@ -93,9 +99,13 @@ def _polygamma(x, order):
         else:
             value = np.where(reflect, -value + (math.pi / np.sin(math.pi * x)) ** 2, value)
     poles = (x < 0) & (x == np.floor(x))
-    value[poles] = np.nan if order == 0 else np.inf
     if order == 0:
+        value[poles] = np.nan
         value[x == np.inf] = np.inf
+    else:
+        poles &= x != -np.inf  # (no pole: PyTorch's reflection's sin(pi x) is NaN there)
+        value[poles] = special_math.trigamma_at_poles(x[poles], dtype)
+        value[x == -np.inf] = np.nan
     return value
 
 

@@ -690,7 +690,8 @@ def nextafter(self, other):
     raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name}'")
-    return Tensor._wrap(np.nextafter(a._data, b._data))
+    with np.errstate(all="ignore"):  # (the step below the smallest normal float underflows, silently)
+        return Tensor._wrap(np.nextafter(a._data, b._data))
 
 
 def nextafter_(self, other):

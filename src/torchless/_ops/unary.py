@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
-from .._kernels.cpu_loops import kernel_exp, vectorised
+from .._kernels.cpu_loops import kernel_exp, scalar_tail, vectorised
 from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
 from ..autograd.graph import OUTPUT, Node
@@ -361,7 +361,7 @@ SMOOTH = {
     "asinh": (np.arcsinh, lambda a, out: 1 / np.sqrt(a * a + 1), "AsinhBackward0"),
     # (a complex a needs the two square roots apart: the root of the product is on the other branch for Re a < 0)
     "acosh": (np.arccosh, lambda a, out: 1 / (np.sqrt(a - 1) * np.sqrt(a + 1)) if a.dtype.kind == "c" else
-              1 / np.sqrt((a - 1) * (a + 1)), "AcoshBackward0"),
+              1 / np.sqrt(a * a - 1), "AcoshBackward0"),  # (PyTorch's (a^2 - 1).rsqrt(): +inf at a = -1)
     "atanh": (np.arctanh, lambda a, out: 1 / (1 - a * a), "AtanhBackward0"),
     # computed in float64 and rounded once, so float32 results are correctly rounded nearly always
     "erf": (lambda a: special.erf(a.astype(np.float64)).astype(a.dtype),
@@ -397,7 +397,7 @@ SMOOTH_GRAPH = {
     "asin": lambda a, out: 1 / (1 - a * a).sqrt(),
     "acos": lambda a, out: -1 / (1 - a * a).sqrt(),
     "asinh": lambda a, out: 1 / (a * a + 1).sqrt(),
-    "acosh": lambda a, out: 1 / ((a - 1).sqrt() * (a + 1).sqrt()) if a.is_complex() else 1 / ((a - 1) * (a + 1)).sqrt(),
+    "acosh": lambda a, out: 1 / ((a - 1).sqrt() * (a + 1).sqrt()) if a.is_complex() else (a * a - 1).rsqrt(),
     "atanh": lambda a, out: 1 / (1 - a * a),
     "erfinv": lambda a, out: _SQRT_PI_OVER_TWO * (out() * out()).exp(),
     "deg2rad": lambda a, out: math.pi / 180,
@@ -524,8 +524,14 @@ class Logit(Node):
     def backward(self, grad):
         a = self.a
         with np.errstate(divide="ignore", invalid="ignore"):
-            # (at 0 and 1 PyTorch's kernel answers grad * inf: +inf at -0.0 too, where the formula's sign is -)
-            g = np.where((a == 0) | (a == 1), grad * np.asarray(np.inf, grad.dtype), grad / (a * (1 - a)))
+            g = grad / (a * (1 - a))
+            # At 0 and 1 PyTorch's scalar code answers grad * inf, the same but at -0.0, where its vector loop's
+            # formula (this) gives -inf for a positive grad (see cpu_loops.scalar_tail)
+            negative_zeros = (a == 0) & np.signbit(a)
+            if negative_zeros.any():
+                tail = scalar_tail(a, vectors=2, others=(grad,))
+                if tail is not None:
+                    g = np.where(negative_zeros & tail, grad * np.asarray(np.inf, grad.dtype), g)
         outside, fill = self._outside()
         return (np.where(outside, np.asarray(fill, g.dtype), g),)
 

@@ -41,6 +41,16 @@ def _trunc_divide(x, y):
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
+def _remainder(x, y):
+    """x % y with the divisor's sign, as PyTorch's kernel computes it: fmod, plus y where fmod's nonzero result has
+    the other sign. A zero result keeps fmod's sign (the dividend's: -4.0 % 2 is -0.0), where NumPy's mod gives
+    the divisor's."""
+    if x.dtype.kind != "f":
+        return np.mod(x, y)
+    remainder = np.fmod(x, y)
+    return np.where((remainder != 0) & ((y < 0) != (remainder < 0)), remainder + y, remainder)
+
+
 def _with_opmath_divisor(divide, divisor):
     """``divide`` of a float16 tensor by a scalar as PyTorch's kernels compute it: in float32, by the scalar's
     float32 value (not its float16 one), rounded once to float16; ``divide`` itself without such a ``divisor``."""
@@ -143,8 +153,8 @@ class ArithmeticMethods:
         # PyTorch's integer kernels refuse a zero divisor (NumPy gives 0), unless there is nothing to compute.
         if divides and a._data.dtype.kind in "iu" and a._data.size and not b._data.all():
             raise RuntimeError("ZeroDivisionError")
-        # x // 0 is nan or inf for floats, INT_MIN // -1 wraps: silently, as in PyTorch
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # x // 0 is nan or inf for floats, x // 1e38 underflows, INT_MIN // -1 wraps: silently, as in PyTorch
+        with np.errstate(all="ignore"):
             if node is not None and records(a, b):
                 return node.apply(a, b, kernel=fn, **params)
             return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
@@ -161,13 +171,15 @@ class ArithmeticMethods:
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __mod__(self, other):
-        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, _remainder, "remainder_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor))
 
     def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", reverse=True, divides=True,
+        if isinstance(other, Tensor):  # (called by name: PyTorch's remainder(other, self), differentiable)
+            return other % self
+        return self._checked_binary(other, _remainder, "remainder_cpu", "bc", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
     def __pow__(self, exponent, modulo=None):

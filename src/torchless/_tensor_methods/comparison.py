@@ -87,13 +87,15 @@ class ComparisonMethods:
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         rtol, atol, equal_nan = self._closeness_arguments("allclose", other, rtol, atol, equal_nan)
-        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        with np.errstate(all="ignore"):  # (the difference of huge values of opposite signs: inf, silently)
+            return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         rtol, atol, equal_nan = self._closeness_arguments("isclose", other, rtol, atol, equal_nan)
+        with np.errstate(all="ignore"):  # (as allclose)
+            close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
         # (laid out as PyTorch's composite of elementwise ops lays it out)
-        return Tensor._wrap(_memory_format.iterator_layout(
-            np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan), (self._data, other._data)))
+        return Tensor._wrap(_memory_format.iterator_layout(close, (self._data, other._data)))
 
     def _closeness_arguments(self, name, other, rtol, atol, equal_nan):
         """(rtol, atol, equal_nan) of isclose/allclose as PyTorch's parser reads them (floats: a number, a 0-d

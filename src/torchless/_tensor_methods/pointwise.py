@@ -20,9 +20,10 @@ from ._arguments import (
 def _round_decimals(x, decimals):
     """``x`` rounded to ``decimals`` places; a half one scaled and rounded in float32, as PyTorch's kernel does (its
     opmath type), then rounded once to half."""
-    if x.dtype == np.float16:
-        return x.astype(np.float32).round(decimals).astype(np.float16)
-    return x.round(decimals)
+    with np.errstate(all="ignore"):  # (a huge x scaled beyond the dtype's range: inf, silently as in PyTorch)
+        if x.dtype == np.float16:
+            return x.astype(np.float32).round(decimals).astype(np.float16)
+        return x.round(decimals)
 
 
 def _elementwise_extremum(a, b, largest):

@@ -301,7 +301,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             arrive(tensor, grad)
     recording = grad_mode.enable_grad() if graph else grad_mode.no_grad()
     # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
-    with recording, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with recording, np.errstate(all="ignore"):
         for node in _execution_order(order):
             # None: no gradient reached the node (each edge into it carried None), which PyTorch's engine runs all
             # the same: the hooks see None, and a custom Function's backward runs (see Node.runs_without_gradient)

@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 
 from .. import _memory_format
+from .._floating_point import FLAG_ERRORS, is_flag_warning
 from . import _view_checks, anomaly_mode, forward_ad, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
 
@@ -154,7 +155,13 @@ class Node:
                 arrays.append(t._data)
                 if t._requires_grad:
                     any_requires_grad = True
-        out = node.forward(*arrays, **params)
+        try:
+            out = node.forward(*arrays, **params)
+        except FLAG_ERRORS as warning:  # NumPy's inf or NaN under a user's 'error' filter: see _floating_point
+            if not is_flag_warning(warning):
+                raise
+            with np.errstate(all="ignore"):
+                out = node.forward(*arrays, **params)
         result = _wrap(node.laid_out(out, arrays) if cls.elementwise and (out.ndim > 1 or not out.size) else out)
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.

@@ -264,7 +264,10 @@ class CrossEntropy(Node):
         probs = np.exp(shifted)
         sums = probs.sum(axis=1, keepdims=True)
         log_sums = np.log(sums)
-        losses = log_sums[:, 0] - targets.pick(shifted)
+        if reduction == "none":  # PyTorch's -log_softmax(x)[target], whose zero is -0.0 (log_sums - picked: 0.0)
+            losses = -(targets.pick(shifted) - log_sums[:, 0])
+        else:
+            losses = log_sums[:, 0] - targets.pick(shifted)
         if targets.weight is not None:
             losses *= targets.weight
         out = _reduce(losses, reduction, targets.total_weight)

@@ -121,7 +121,7 @@ class Softshrink(Hardshrink):
         # +0.0 in between, even for x = -0.0 or -0.1, in PyTorch's vectorised loop; x * 0 in its scalar code (see
         # scalar_tail). A NaN falls through to x + lambd: NaN. (float16 with lambd in float32, rounded once)
         between = np.zeros((), x.dtype)
-        if x.dtype in (np.float32, np.float64):
+        if x.dtype in (np.float16, np.float32, np.float64):
             tail = scalar_tail(x)
             if tail is not None:
                 with np.errstate(invalid="ignore"):  # (inf * 0, outside the interval anyway)
