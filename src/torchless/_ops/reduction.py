@@ -184,8 +184,10 @@ class Mean(ContiguousResult):
         self.count = a.size // total.size if total.size else 1
         if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
             return np.full(total.shape, _nan(a.dtype), a.dtype)
-        with np.errstate(invalid="ignore"):  # (a complex infinity's quotient has NaN parts, silently as in PyTorch)
-            return (total / self.count).astype(a.dtype, copy=False)
+        if a.dtype.kind == "c":
+            with np.errstate(invalid="ignore"):  # (a complex infinity's quotient has NaN parts, silently as PyTorch's)
+                return (total / self.count).astype(a.dtype, copy=False)
+        return (total / self.count).astype(a.dtype, copy=False)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
