@@ -104,17 +104,23 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+_HISTOGRAM_OVERLOADS = (
+    "Tensor input, Tensor bins, *, Tensor weight = None, bool density = False, tuple of Tensors out = None",
+    "Tensor input, int bins = 100, *, tuple of floats range = None, Tensor weight = None, bool density = False, "
+    "tuple of Tensors out = None")
+
+
 @accepts_out("histogram")
 def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
     default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
-    data = input._data
-    input._no_kernel_for("c", "histogramdd")
-    if data.dtype.kind != "f":
-        raise RuntimeError(f"torchless.histogram: input tensor and bins tensors should have the same dtype, but got "
-                           f"input {input.dtype.scalar_name} and bins Float")
-    edges = bins._data if isinstance(bins, Tensor) else bins
-    hist, edge_values = np.histogram(data.astype(np.float64).reshape(-1), edges, range=range, density=density,
-                                     weights=None if weight is None else weight._data.reshape(-1))
-    return _RETURN_TYPES["histogram"](Tensor._wrap(hist.astype(data.dtype)),
-                                      Tensor._wrap(edge_values.astype(data.dtype)))
+    from .histogramdd import histogram_of_points
+
+    if isinstance(bins, Tensor) and range is not None:  # (the overload of bin edges takes no range)
+        given = dict({"range": range}, **({} if weight is None else {"weight": weight}),
+                     **({"density": density} if density else {}))
+        raise _parser_errors.invalid_combination("histogram", _HISTOGRAM_OVERLOADS, (input, bins), given)
+    # PyTorch's histogramdd of the values as points of one coordinate, the weights flattened alike
+    hist, edges = histogram_of_points(input.reshape(-1, 1), [bins], range, None if weight is None else
+                                      weight.reshape(-1), density, edges_first=False)
+    return _RETURN_TYPES["histogram"](hist.reshape(-1), edges[0])
