@@ -249,3 +249,95 @@ def test_prod_double_backward_graph_as_pytorchs(data, dim, keepdim):
     assert results[1][:3] == results[0][:3]
     if results[0][3] is not None:
         np.testing.assert_allclose(results[1][3], results[0][3], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- histogram / histogramdd
+def _histogram_outcome(module, name, data, bins, **kwargs):
+    x = module.from_numpy(np.array(data))
+    if isinstance(bins, np.ndarray):
+        bins = module.from_numpy(bins.copy())
+        bins = [bins] * (x.shape[-1] if name == "histogramdd" else 1) if name == "histogramdd" else bins
+    if "weight" in kwargs:
+        kwargs["weight"] = module.from_numpy(np.array(kwargs["weight"]))
+    hist, edges = getattr(module, name)(x, bins, **kwargs)
+    return hist, edges if name == "histogram" else tuple(edges)
+
+
+def _same_histogram(name, data, bins, **kwargs):
+    try:
+        expected = _histogram_outcome(torch, name, data, bins, **dict(kwargs))
+    except Exception:
+        _raises_as_torch(lambda: _histogram_outcome(torch, name, data, bins, **dict(kwargs)),
+                         lambda: _histogram_outcome(torchless, name, data, bins, **dict(kwargs)))
+        return
+    got = _histogram_outcome(torchless, name, data, bins, **dict(kwargs))
+    _same(got[0], expected[0])
+    for g, e in zip(got[1] if name == "histogramdd" else [got[1]], expected[1] if name == "histogramdd" else
+                    [expected[1]]):
+        _same(g, e)
+
+
+_POINTS = np.array([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0], [3.0, -0.5], [0.0, 2.0]], np.float32)
+
+
+@pytest.mark.parametrize("name", ["histogram", "histogramdd"])
+@pytest.mark.parametrize("case", [
+    dict(bins=3), dict(bins=0), dict(bins=-1), dict(bins=-2), dict(bins=2, range=(0.0, 1.0, -1.0, 1.0)),
+    dict(bins=2, range=(0.0, 1.0)), dict(bins=2, range=(0.0,)), dict(bins=2, range=(1.0, 0.0, 0.0, 1.0)),
+    dict(bins=2, range=(0.0, INF, 0.0, 1.0)), dict(bins=3, density=True),
+    dict(bins=np.array([0.0, 1.0, 2.5], np.float32)), dict(bins=np.array([0.5], np.float32)),
+    dict(bins=np.array([], np.float32)), dict(bins=np.array(1.0, np.float32)),
+    dict(bins=np.array([0.0, 1.0], np.float64)), dict(bins=np.array([0.0, 1.0], np.int64)),
+    dict(bins=np.array([2], np.int64)), dict(bins=3, weight=np.ones(5, np.float64)),
+    dict(bins=3, weight=np.arange(5, dtype=np.float32)), dict(bins=3, weight=np.ones(4, np.float32)),
+    dict(bins=3, weight=np.float32(2.0))])
+def test_histograms_check_as_aten_and_count_alike(name, case):
+    # (histogram bins the values as histogramdd bins points of one coordinate: ATen's checks, in its order)
+    case = dict(case)
+    bins = case.pop("bins")
+    if name == "histogram" and isinstance(case.get("range"), tuple) and len(case["range"]) == 4:
+        case["range"] = case["range"][:2]
+    if name == "histogram" and "weight" in case and np.ndim(case["weight"]) == 1 and len(case["weight"]) == 5:
+        case["weight"] = np.concatenate([case["weight"], case["weight"]])
+    if isinstance(bins, np.ndarray) and bins.ndim == 1 and bins.dtype == np.int64 and len(bins) == 1 and \
+            name == "histogram":
+        return  # (torch.histogram's Tensor overload: no one-element integer tensor reading there)
+    _same_histogram(name, _POINTS, bins, **case)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float16, np.complex64, np.bool_])
+@pytest.mark.parametrize("name", ["histogram", "histogramdd"])
+@pytest.mark.parametrize("ranged", [False, True])
+def test_histograms_of_unsupported_dtypes_fail_where_aten_does(dtype, name, ranged):
+    data = _POINTS.astype(dtype)
+    kwargs = {"range": (0.0, 1.0) if name == "histogram" else (0.0, 1.0, 0.0, 1.0)} if ranged else {}
+    _same_histogram(name, data, 2, **kwargs)
+
+
+def test_histogram_of_edges_takes_no_range():
+    t, u = _pair(_POINTS)
+    _raises_as_torch(lambda: torch.histogram(t, torch.tensor([0.0, 1.0]), range=(0.0, 1.0)),
+                     lambda: torchless.histogram(u, torchless.tensor([0.0, 1.0]), range=(0.0, 1.0)))
+
+
+@pytest.mark.parametrize("data", [[[NAN, 1.0]], [[-INF, 1.0], [0.0, 2.0]], [[0.123456789, INF]]])
+def test_histogramdd_prints_a_non_finite_range_as_cpp(data):
+    t, u = _pair(np.array(data, np.float32))
+    _raises_as_torch(lambda: torch.histogramdd(t, 2), lambda: torchless.histogramdd(u, 2))
+
+
+# ---------------------------------------------------------------------------- unique
+@pytest.mark.parametrize("size", [5, 23, 80, 300])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_unique_orders_each_nan_as_pytorchs_unstable_sort(size, dtype):
+    # each NaN is a value of its own: its place among the others (the inverse) is where torch.sort puts it
+    rng = np.random.default_rng(size)
+    data = rng.standard_normal(size).astype(dtype)
+    data[rng.integers(0, size, max(2, size // 5))] = np.nan
+    data[::7] = 0.5
+    t, u = _pair(data)
+    for sorted_ in (True, False):
+        expected = torch.unique(t, sorted=sorted_, return_inverse=True, return_counts=True)
+        got = torchless.unique(u, sorted=sorted_, return_inverse=True, return_counts=True)
+        for g, e in zip(got, expected):
+            _same(g, e)

@@ -472,7 +472,9 @@ class ReductionMethods:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from .._ops.modal_reductions import unique_axis, unique_dim_argument, unique_slices, without_derivative
+        from .._ops.modal_reductions import (
+            unique_axis, unique_dim_argument, unique_slices, unique_values, without_derivative,
+        )
 
         if dim is not None:  # (the parser's checks, in the order of its signature)
             dim = unique_dim_argument(dim)
@@ -480,9 +482,11 @@ class ReductionMethods:
                                    return_inverse=return_inverse, return_counts=return_counts)
         self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
-        if axis is not None and self._data.dtype.kind == "f" and self._data.size and np.isnan(self._data).any():
+        if axis is None:
+            values, inverse, counts = unique_values(self._data)
+        elif self._data.dtype.kind == "f" and self._data.size and np.isnan(self._data).any():
             values, inverse, counts = unique_slices(self._data, axis)  # (NumPy sorts slices with NaN otherwise)
-        else:  # each NaN is a value of its own in PyTorch, where NumPy merges them
+        else:
             values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
                                                 equal_nan=False)
         out = (without_derivative(self, values, "_unique2", "Unique2Backward0") if axis is None else
