@@ -341,3 +341,38 @@ def test_unique_orders_each_nan_as_pytorchs_unstable_sort(size, dtype):
         got = torchless.unique(u, sorted=sorted_, return_inverse=True, return_counts=True)
         for g, e in zip(got, expected):
             _same(g, e)
+
+
+# ---------------------------------------------------------------------------- searchsorted / bucketize
+@pytest.mark.parametrize("boundaries", [[1.0, NAN, 3.0], [NAN, 1.0, 2.0], [1.0, 2.0, NAN], [1.0, 2.0, 3.0], [],
+                                        [3.0, 1.0, 2.0, 0.0, 5.0]])
+@pytest.mark.parametrize("right", [False, True])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_searchsorted_is_pytorchs_binary_search(boundaries, right, dtype):
+    # a NaN boundary compares as lower than every value, a NaN value lands past every boundary
+    values = np.array([0.0, 1.0, 1.5, 2.0, 3.0, 4.0, NAN, -INF, INF], dtype)
+    t, u = _pair(np.array(boundaries, dtype))
+    tv, uv = _pair(values)
+    _same(torchless.searchsorted(u, uv, right=right), torch.searchsorted(t, tv, right=right))
+    _same(torchless.bucketize(uv, u, right=right), torch.bucketize(tv, t, right=right))
+    rows_t, rows_u = _pair(np.array([boundaries, boundaries[::-1]], dtype))
+    _same(torchless.searchsorted(rows_u, torchless.stack([uv, uv]), right=right),
+          torch.searchsorted(rows_t, torch.stack([tv, tv]), right=right))
+
+
+@pytest.mark.parametrize("boundaries, sorter", [
+    ([1.0, 2.0, 3.0], [0, 1]), ([1.0, 2.0, 3.0], np.array([0, 1, 2], np.int32)), ([1.0, 2.0, 3.0], [0, 1, 3]),
+    ([1.0, 2.0, 3.0], [-1, 0, 1]), ([1.0, 2.0, 3.0], [[0, 1, 2]]), (1.0, 0), ([3.0, 1.0, 2.0], [1, 2, 0])])
+def test_searchsorted_checks_the_sorter_first(boundaries, sorter):
+    t, u = _pair(np.array(boundaries, np.float32))
+    ts, us = _pair(np.array(sorter, np.int64) if not isinstance(sorter, np.ndarray) else sorter)
+    _same_outcome(lambda: torch.searchsorted(t, torch.tensor([2.0]), sorter=ts),
+                  lambda: torchless.searchsorted(u, torchless.tensor([2.0]), sorter=us))
+
+
+@pytest.mark.parametrize("values", [2.0, np.array(2.0, np.float32), np.array([2.0], np.float32),
+                                    np.zeros((2, 0), np.float32)])
+def test_searchsorted_refuses_zero_dim_boundaries(values):
+    t, u = _pair(np.array(1.0, np.float32))
+    tv, uv = (values, values) if isinstance(values, float) else _pair(values)
+    _same_outcome(lambda: torch.searchsorted(t, tv), lambda: torchless.searchsorted(u, uv))

@@ -138,13 +138,15 @@ def _linear_edges(points, counts, range_):
 
 
 def _bin_indices(values, edges):
-    """Each value's bin among ``edges`` (left-closed, the last bin closed), -1 outside them."""
+    """Each value's bin among ``edges`` (left-closed, the last bin closed), -1 outside them (or NaN): ATen's binary
+    search (std::upper_bound, which unsorted edges lead where they lead it)."""
+    from .bucketing import bounds
+
     count = len(edges) - 1
     if count < 1:
         return np.full(values.shape, -1, np.int64)
-    index = np.searchsorted(edges, values, side="right") - 1
-    index = np.where(values == edges[-1], count - 1, index)
-    inside = (values >= edges[0]) & (values <= edges[-1]) & (index >= 0) & (index < count)
+    index = np.minimum(bounds(edges[None, :], values[None, :], right=True)[0] - 1, count - 1)
+    inside = (values >= edges[0]) & (values <= edges[-1])
     return np.where(inside, index, -1)
 
 
