@@ -376,3 +376,23 @@ def test_searchsorted_refuses_zero_dim_boundaries(values):
     t, u = _pair(np.array(1.0, np.float32))
     tv, uv = (values, values) if isinstance(values, float) else _pair(values)
     _same_outcome(lambda: torch.searchsorted(t, tv), lambda: torchless.searchsorted(u, uv))
+
+
+# ---------------------------------------------------------------------------- norms
+@pytest.mark.parametrize("ord", [3, 3.0, 0, 1e20, "abc"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_matrix_norm_checks_the_order_before_the_input(ord, shape):
+    t, u = _pair(np.ones(shape, np.float32))
+    _raises_as_torch(lambda: torch.linalg.matrix_norm(t, ord), lambda: torchless.linalg.matrix_norm(u, ord))
+
+
+@pytest.mark.parametrize("ord", [-2, float("inf"), -1.5])
+@pytest.mark.parametrize("shape, dim, dtype", [
+    ((0,), -1, torch.complex128), ((3, 0), (0, 1), torch.float64), ((0, 3), (0,), torch.complex64),
+    ((0,), None, torch.complex128), ((2, 0), (1, 1), None)])
+def test_vector_norm_refuses_an_empty_dim_before_the_dtype_and_dims(ord, shape, dim, dtype):
+    t, u = _pair(np.ones(shape, np.float32))
+    _raises_as_torch(
+        lambda: torch.linalg.vector_norm(t, ord, dim, dtype=dtype),
+        lambda: torchless.linalg.vector_norm(u, ord, dim, dtype=None if dtype is None else getattr(
+            torchless, str(dtype).split(".")[-1])))
