@@ -25,38 +25,68 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                "while right was True")
         right = side == "right"
     seq = sorted_sequence._data
-    if sorter is not None:
-        seq = np.take_along_axis(seq, sorter._data, -1)
     scalar = not isinstance(input, Tensor)
     if scalar and not _parser_errors.is_number_argument(input):
         raise TypeError(f"searchsorted(): expected a Tensor or a Number, not {type(input).__name__}")  # (the
         # parser's, on the failure path)
     values = np.asarray(input, scalar_dtype(input)) if scalar else input._data
-    how = "right" if right else "left"
+    # searchsorted_pre_check's order: the sorter, a scalar input, the boundaries' dims
+    if sorter is not None:
+        _check_sorter(seq, sorter._data)
+    if not values.ndim and seq.ndim != 1:
+        raise RuntimeError(f"torchless.searchsorted(): input value can be a scalar only when boundaries tensor "
+                           f"dimension is 1, but we got boundaries tensor dim({seq.ndim}) and input value's "
+                           f"dim(0) numel(1)")
+    if not seq.ndim:
+        raise RuntimeError("torchless.searchsorted(): boundaries tensor should have positive dimension, but got 0 "
+                           "dimension")
+    if seq.ndim > 1 and seq.shape[:-1] != values.shape[:-1]:
+        raise RuntimeError(f"torchless.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           f"dimensions of boundaries tensor and input value tensor must match, but we got "
+                           f"boundaries tensor {list(seq.shape)} and input value tensor {list(values.shape)}")
     out_dtype = np.int32 if out_int32 else np.int64
-    if seq.ndim == 1:
-        if not values.size:  # (PyTorch's kernel returns before its dtypes: a new empty tensor)
-            return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
-        seq, values = _promoted(seq, values, scalar)
-        _no_bool_search(seq, values)
-        out = np.searchsorted(seq, values, side=how)
-    else:
-        if not values.ndim:
-            raise RuntimeError(f"torchless.searchsorted(): input value can be a scalar only when boundaries tensor "
-                               f"dimension is 1, but we got boundaries tensor dim({seq.ndim}) and input value's "
-                               f"dim(0) numel(1)")
-        if seq.shape[:-1] != values.shape[:-1]:
-            raise RuntimeError(f"torchless.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
-                               f"dimensions of boundaries tensor and input value tensor must match, but we got "
-                               f"boundaries tensor {list(seq.shape)} and input value tensor "
-                               f"{list(values.shape)}")
-        if not values.size:
-            return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
-        seq, values = _promoted(seq, values, scalar)
-        _no_bool_search(seq, values)
-        rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
-        out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
-    return Tensor._wrap(np.asarray(out, out_dtype))
+    if not values.size:  # (PyTorch's kernel returns before its dtypes: a new empty tensor)
+        return Tensor._wrap(with_c_strides(np.empty(values.shape, out_dtype)))
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, -1)
+    seq, values = _promoted(seq, values, scalar)
+    _no_bool_search(seq, values)
+    rows = seq.reshape(int(np.prod(seq.shape[:-1])), seq.shape[-1])
+    out = bounds(rows, values.reshape(rows.shape[0], -1), right)
+    return Tensor._wrap(out.reshape(values.shape).astype(out_dtype))
+
+
+def _check_sorter(seq, sorter):
+    if sorter.shape != seq.shape:
+        raise RuntimeError(f"torchless.searchsorted(): boundary and sorter must have the same size, but got boundary "
+                           f"tensor {list(seq.shape)}and got sorter tensor {list(sorter.shape)}")  # (sic: no space)
+    if sorter.dtype != np.int64:
+        raise RuntimeError("torchless.searchsorted(): sorter must be a tensor of long dtype but got dtype "
+                           f"{_dtype.from_numpy_dtype(sorter.dtype).scalar_name}")
+    if sorter.size:
+        if not sorter.ndim:  # (the check of the indices reads the size of the last dim, of which a 0-d one has none)
+            raise RuntimeError("ArrayRef: attempted to access back() of empty list")
+        if sorter.min() < 0 or sorter.max() >= sorter.shape[-1]:
+            raise RuntimeError("torchless.searchsorted(): sorter index out of range")
+
+
+def bounds(rows, values, right):
+    """Each value's insertion point in its row (``rows`` (R, n), ``values`` (R, m)), by PyTorch's binary search
+    (cus_lower_bound / cus_upper_bound): a NaN among the boundaries reads as lower than every value, a NaN value goes
+    past every boundary, where NumPy's searchsorted orders NaN last."""
+    start = np.zeros(values.shape, np.int64)
+    end = np.full(values.shape, rows.shape[-1], np.int64)
+    row = np.arange(rows.shape[0])[:, None]
+    searching = start < end
+    while searching.any():
+        middle = start + ((end - start) >> 1)
+        middle_value = rows[row, np.minimum(middle, rows.shape[-1] - 1)]
+        with np.errstate(invalid="ignore"):
+            after = ~(middle_value > values) if right else ~(middle_value >= values)
+        start = np.where(searching & after, middle + 1, start)
+        end = np.where(searching & ~after, middle, end)
+        searching = start < end
+    return start
 
 
 _SEARCH_OVERLOADS = {
@@ -104,17 +134,23 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
+_HISTOGRAM_OVERLOADS = (
+    "Tensor input, Tensor bins, *, Tensor weight = None, bool density = False, tuple of Tensors out = None",
+    "Tensor input, int bins = 100, *, tuple of floats range = None, Tensor weight = None, bool density = False, "
+    "tuple of Tensors out = None")
+
+
 @accepts_out("histogram")
 def histogram(input, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
     """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
     default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
-    data = input._data
-    input._no_kernel_for("c", "histogramdd")
-    if data.dtype.kind != "f":
-        raise RuntimeError(f"torchless.histogram: input tensor and bins tensors should have the same dtype, but got "
-                           f"input {input.dtype.scalar_name} and bins Float")
-    edges = bins._data if isinstance(bins, Tensor) else bins
-    hist, edge_values = np.histogram(data.astype(np.float64).reshape(-1), edges, range=range, density=density,
-                                     weights=None if weight is None else weight._data.reshape(-1))
-    return _RETURN_TYPES["histogram"](Tensor._wrap(hist.astype(data.dtype)),
-                                      Tensor._wrap(edge_values.astype(data.dtype)))
+    from .histogramdd import histogram_of_points
+
+    if isinstance(bins, Tensor) and range is not None:  # (the overload of bin edges takes no range)
+        given = dict({"range": range}, **({} if weight is None else {"weight": weight}),
+                     **({"density": density} if density else {}))
+        raise _parser_errors.invalid_combination("histogram", _HISTOGRAM_OVERLOADS, (input, bins), given)
+    # PyTorch's histogramdd of the values as points of one coordinate, the weights flattened alike
+    hist, edges = histogram_of_points(input.reshape(-1, 1), [bins], range, None if weight is None else
+                                      weight.reshape(-1), density, edges_first=False)
+    return _RETURN_TYPES["histogram"](hist.reshape(-1), edges[0])

@@ -487,10 +487,8 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         interpolated = {} if interpolation == "linear" else {"interpolation": interpolation}
         dim = _parser_errors.method_arguments(name, (q, dim, keepdim), interpolated)["dim"]
     name = "quantile"  # (nanquantile's errors too)
-    # in PyTorch's order: the interpolation's name, a number q's range, the input and q tensor, the dim, q's values
-    if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
-                           f"got {interpolation}")
+    # in PyTorch's order: a number q's range (its overload checks it first), the interpolation's name, the input
+    # and q tensor, the dim, q's values
     if not isinstance(q, Tensor):
         if not isinstance(q, (numbers.Real, np.bool_)):
             raise _parser_errors.invalid_combination(name, (
@@ -498,6 +496,9 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
                 'float q, int dim = None, bool keepdim = False, *, str interpolation = "linear"'), (q,))
         if not 0 <= q <= 1:
             raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
+                           f"got {interpolation}")
     if not self._data.size:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     if isinstance(q, Tensor) and q._data.ndim > 1:
@@ -532,6 +533,8 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     valid = (moved.shape[0] - nan.sum(axis=0)) if ignore_nan else np.full(moved.shape[1], moved.shape[0])
     q_flat = np.atleast_1d(qs).astype(data.dtype)
     ranks = q_flat[:, None] * (valid[None, :] - 1).astype(data.dtype)  # (len(q), columns)
+    if not ignore_nan:  # a column with a NaN: PyTorch takes its last sorted element, a NaN, and the gradient goes there
+        ranks = np.where(nan.any(axis=0), moved.shape[0] - 1, ranks).astype(data.dtype, copy=False)
     if interpolation == "lower":
         ranks = np.floor(ranks)
     elif interpolation == "higher":
@@ -552,7 +555,10 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     missing = (valid == 0)[None, :] if ignore_nan else nan.any(axis=0)[None, :]
     missing = np.broadcast_to(missing, below.shape)
     shape = ((len(q_flat),) if qs.ndim else ()) + out_shape
-    return scan.Quantile.apply(self, below=below_pos, above=above_pos, weight=weight.astype(data.dtype),
+    if interpolation in ("lower", "higher", "nearest"):  # (PyTorch gathers these, without lerp's arithmetic)
+        weight = None
+    return scan.Quantile.apply(self, below=below_pos, above=above_pos,
+                               weight=None if weight is None else weight.astype(data.dtype),
                                nan=missing if missing.any() else None, shape=shape, q_dim=bool(qs.ndim))
 
 

@@ -81,6 +81,21 @@ def unique_slices(data, axis):
     return values, inverse, np.asarray(counts)
 
 
+def unique_values(data):
+    """``np.unique(data, return_inverse=True, return_counts=True, equal_nan=False)`` in PyTorch's order: the values
+    sorted as its unstable sort orders them, which places each NaN, a value of its own, among the others (where
+    NumPy's quicksort puts them otherwise)."""
+    flat = data.reshape(-1)
+    order = std_sort.unstable_sort_order(flat, 0, False, np.argsort(flat, kind="stable"))
+    ordered = flat[order]
+    starts = np.empty(ordered.size, bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])  # (NaN differs from everything)
+    inverse = np.empty(flat.size, np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return ordered[starts], inverse, np.diff(np.append(np.flatnonzero(starts), flat.size))
+
+
 def without_derivative(input, values, op, node):
     """``values`` computed from ``input`` as a tensor PyTorch records under ``node`` without a derivative (its
     backward raises), where ``input`` is recorded."""

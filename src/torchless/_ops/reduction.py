@@ -127,14 +127,18 @@ class Prod(ContiguousResult):
         if self.axes is not None and not self.keepdim:
             grad = grad.unsqueeze(self.axes[0])
         if (a == 0).any():
-            # Without a division, and so differentiable again at the zeros (their second derivatives are not 0)
-            if self.axes is None:
-                return (grad * _products_of_the_others_tensor(x.reshape(-1), 0).reshape(a.shape),)
+            # Without a division, and so differentiable again at the zeros (their second derivatives are not 0);
+            # PyTorch's prod_safe_zeros_backward passes the gradient of a product of one element as it is
+            if self.axes is None:  # (over the flattened input, viewed back)
+                flat = grad if a.size == 1 else grad * _products_of_the_others_tensor(x.reshape(-1), 0)
+                return (flat.view(a.shape),)
+            if a.shape[self.axes[0]] == 1:
+                return (grad,)
             return (grad * _products_of_the_others_tensor(x, self.axes[0]),)
         out = self.graph_output(self.out)
         if self.axes is not None and not self.keepdim:
             out = out.unsqueeze(self.axes[0])
-        return (grad * out / x,)
+        return (grad * (out / x),)
 
     def name(self):
         return "ProdBackward0" if self.axes is None else "ProdBackward1"
@@ -180,6 +184,9 @@ class Mean(ContiguousResult):
         self.count = a.size // total.size if total.size else 1
         if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
             return np.full(total.shape, _nan(a.dtype), a.dtype)
+        if a.dtype.kind == "c":
+            with np.errstate(invalid="ignore"):  # (a complex infinity's quotient has NaN parts, silently as PyTorch's)
+                return (total / self.count).astype(a.dtype, copy=False)
         return (total / self.count).astype(a.dtype, copy=False)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
@@ -330,6 +337,12 @@ class Var(ContiguousResult):
         self.dims, self.shown_correction = dims, shown_correction
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
+        if all_dims and self.dof <= 0:
+            # backward's gradient: inf, or NaN where x equals the mean (an infinite x too, whose x - mean is NaN)
+            with np.errstate(invalid="ignore", over="ignore"):
+                mean = np.add.reduce(a, axis=None, dtype=np.float32 if a.dtype == np.float16 else None) / a.size
+            self.without_dof = np.where(a == mean.astype(a.dtype), np.nan, np.inf).astype(
+                a.dtype if a.dtype.kind == "f" else a.real.dtype)
         if (n if a.size else 0) - correction <= 0:  # (PyTorch's count: input numel / output numel, 0 if empty)
             from .._user_warnings import warn_from_user_code
 
@@ -346,16 +359,22 @@ class Var(ContiguousResult):
             # rounded), rounded
             with np.errstate(divide="ignore", invalid="ignore"):
                 mean = (np.add.reduce(a, axis=axes, keepdims=True, dtype=np.float32) / count).astype(np.float16)
-            half_centered = a - mean
+                half_centered = a - mean  # (inf - inf: NaN, silently as in PyTorch)
             a = a.astype(np.float32)
         self.centered = c = _centered(a, axes, count)
-        if c.dtype == np.float32:
+        if c.dtype in (np.float32, np.complex64):
             # PyTorch's kernel accumulates a float32 (or float16) variance in double, rounding the result once
-            c = _centered(a.astype(np.float64), axes, count)
-        # (complex numbers: the mean of |x - mean|^2, real; the gradient 2 / dof (x - mean) is as for reals)
-        squares = c * c if c.dtype.kind != "c" else c.real * c.real + c.imag * c.imag
+            c = _centered(a.astype(np.float64 if c.dtype == np.float32 else np.complex128), axes, count)
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.exact_var = sum_of_rows(squares, axes, keepdims=keepdim) / max(0, self.dof)  # (Std's root of it)
+            if c.dtype.kind == "c":
+                # PyTorch's complex variance: the real parts' variance plus the imaginary parts', each rounded to
+                # the real dtype (so one part's 0 / 0 makes it NaN where the other's x / 0 is inf); the gradient
+                # 2 / dof (x - mean) is as for reals
+                real = self.centered.real.dtype
+                self.exact_var = (sum_of_rows(c.real * c.real, axes, keepdims=keepdim) / max(0, self.dof)).astype(
+                    real) + (sum_of_rows(c.imag * c.imag, axes, keepdims=keepdim) / max(0, self.dof)).astype(real)
+            else:  # (Std takes the root of it)
+                self.exact_var = sum_of_rows(c * c, axes, keepdims=keepdim) / max(0, self.dof)
         if not count:  # (nothing reduced: NaN, whatever the correction, as PyTorch's)
             self.exact_var = np.full_like(self.exact_var, np.nan)
         if half:
@@ -371,7 +390,7 @@ class Var(ContiguousResult):
         # Without degrees of freedom PyTorch's gradients are not 2 / dof * (x - mean) with dof clamped to 0 as
         # in forward: over all dims inf, or nan where x is its mean; along dims the unclamped dof (inf at 0).
         if self.all_dims and self.dof <= 0:
-            return (grad * np.where(self.centered == 0, np.nan, np.inf).astype(self.centered.dtype),)
+            return (grad * self.without_dof,)
         scale = 2 / self.dof if self.dof else np.inf
         with np.errstate(invalid="ignore", over="ignore"):
             if grad.dtype == np.float16:  # (PyTorch's (2 / dof) * grad in float32, rounded, then times x - mean)
@@ -385,7 +404,7 @@ class Var(ContiguousResult):
             for axis in sorted(self.axes):
                 grad = grad.unsqueeze(axis)
         if self.all_dims and self.dof <= 0:
-            return (grad * grad._wrap(np.where(self.centered == 0, np.nan, np.inf).astype(self.centered.dtype)),)
+            return (grad * grad._wrap(self.without_dof),)
         x = self.graph_input(0, self.centered)  # x up to a shift (a leaf enters as itself), which centring removes
         centered = x - x.mean(self.axes or None, keepdim=True)
         return ((2 / self.dof if self.dof else np.inf) * grad * centered,)

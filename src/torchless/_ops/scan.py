@@ -185,26 +185,27 @@ class Logcumsumexp(ContiguousResult):
 
     def backward(self, grad):
         a, out = self.a, self.out
-        axis = self.axis if a.ndim else 0
-        a1, out1, g1 = (x.reshape(-1) if not a.ndim else x for x in (a, out, grad))
+        if not a.ndim:  # PyTorch passes a 0-d tensor's gradient through as it is (an infinite or NaN input's too)
+            return (grad,)
+        axis = self.axis
         if a.dtype.kind == "c":  # d out_j / d a_i = exp(a_i - out_j) for i <= j (the engine conjugates around it)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                later = np.flip(np.cumsum(np.flip(g1 * np.exp(-out1), axis), axis), axis)
-                return ((np.exp(a1) * later).astype(grad.dtype, copy=False).reshape(a.shape),)
+                later = np.flip(np.cumsum(np.flip(grad * np.exp(-out), axis), axis), axis)
+                return ((np.exp(a) * later).astype(grad.dtype, copy=False),)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            pos, neg = (np.exp(a1 + np.flip(_log_running_sum(np.flip(np.log(part) - out1, axis), axis), axis))
-                        for part in (np.maximum(g1, 0), np.maximum(-g1, 0)))
-        return ((pos - neg).astype(grad.dtype, copy=False).reshape(a.shape),)
+            pos, neg = (np.exp(a + np.flip(_log_running_sum(np.flip(np.log(part) - out, axis), axis), axis))
+                        for part in (np.maximum(grad, 0), np.maximum(-grad, 0)))
+        return ((pos - neg).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         # backward's formula on tensors of the graph; a zero part of the gradient is the lowest finite number in
         # the log domain rather than -inf, so that its own gradient stays finite (PyTorch's choice)
         from .shape import Where
 
-        shape, axis = self.a.shape, self.axis if self.a.ndim else 0
-        a, out = self.graph_input(0, self.a), self.graph_output(self.out)
         if not self.a.ndim:
-            a, out, grad = a.reshape(-1), out.reshape(-1), grad.reshape(-1)
+            return (grad,)
+        shape, axis = self.a.shape, self.axis
+        a, out = self.graph_input(0, self.a), self.graph_output(self.out)
         dtype = grad._data.dtype
         lowest = grad._wrap(np.asarray(np.finfo(dtype).min, dtype))
         log_magnitude = grad.abs().log()
@@ -248,13 +249,21 @@ class Quantile(Node):
     quantile from sort, lerp and views, its last node SqueezeBackward4."""
 
     def forward(self, a, below=None, above=None, weight=None, nan=None, shape=(), q_dim=False):
-        """``q_dim``: the output's first dim is that of a vector q, which PyTorch computes last, then moves to
-        the front (so it is the innermost in memory)."""
+        """``weight`` None: the elements at ``below`` themselves (an infinite one stays so, where lerp's weight 0
+        would give inf - inf). ``q_dim``: the output's first dim is that of a vector q, which PyTorch computes
+        last, then moves to the front (so it is the innermost in memory)."""
+        gathered = weight is None
+        if gathered:
+            above, weight = below, np.zeros(below.shape, a.dtype)
         self.shape, self.below, self.above, self.weight, self.out_shape = a.shape, below, above, weight, shape
         flat = a.reshape(-1)
         lo, hi = flat[below], flat[above]
-        diff = hi - lo
-        out = np.where(np.abs(weight) < 0.5, lo + weight * diff, hi - diff * (1 - weight)).astype(a.dtype)
+        if gathered:
+            out = lo
+        else:
+            with np.errstate(invalid="ignore"):  # (lerp between infinities: NaN, silently as in PyTorch)
+                diff = hi - lo
+                out = np.where(np.abs(weight) < 0.5, lo + weight * diff, hi - diff * (1 - weight)).astype(a.dtype)
         if nan is not None:
             out[nan] = np.nan
         if q_dim:
@@ -328,26 +337,32 @@ class VarMeanMean(Mean):
         self.std, self.std_node = (None, None) if std is None else (std._data, std._grad_fn)
         if a.dtype not in (np.float16, np.float32):
             mean = super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
-        else:  # PyTorch's var_mean kernel accumulates the mean in double (with the variance), rounding it once
+        else:
+            # PyTorch's var_mean kernel accumulates the mean in double (with the variance), rounding it once
             mean = super().forward(a.astype(np.float64), axes=axes, keepdim=keepdim, all_dims=all_dims,
                                    dims=dims).astype(a.dtype)
-        return _welford_mean_nans(a, mean, axes, keepdim) if a.dtype.kind == "f" and a.ndim else mean
+        return _welford_nonfinite_means(a, axes, mean)
 
     def name(self):
         return self.node_name
 
 
-def _welford_mean_nans(a, mean, axes, keepdim):
-    """``mean`` NaN where PyTorch's var_mean makes it so: its Welford update, mean += (x - mean) / n, turns an
-    infinite mean NaN at the next element, so a slice with an infinity anywhere but at its end (in the order of the
-    reduced dims) has a NaN mean, where the sum's mean is infinite."""
-    infinite = np.isinf(a)
-    if not infinite.any():
+def _welford_nonfinite_means(a, axes, mean):
+    """``mean`` (of ``a`` over ``axes``, its shape kept or not) where it is not finite, as PyTorch's Welford update
+    m += (x - m) / k leaves it: an infinity makes the running mean infinite, and any value after it NaN (x - inf,
+    or inf - inf), so a group means its infinity only when that is its last value and its only non-finite one,
+    else NaN; a group of finite values whose sum overflows keeps a finite mean. Complex numbers: each part."""
+    if not a.size or not axes or np.isfinite(mean).all():  # (an empty group's NaN stands)
         return mean
-    axes = tuple(range(a.ndim)) if axes is None else tuple(axes)
-    kept = a.ndim - len(axes)
-    reduced_last = np.moveaxis(infinite, axes, range(kept, a.ndim))
-    followed = reduced_last.reshape(reduced_last.shape[:kept] + (-1,))[..., :-1].any(-1)
-    if keepdim:
-        followed = np.expand_dims(followed, axes)
-    return np.where(followed, np.asarray(np.nan, mean.dtype), mean)
+    if a.dtype.kind == "c":
+        parts = np.empty_like(mean)  # (not real + 1j * imag: 1j * inf is nan + infj)
+        parts.real = _welford_nonfinite_means(a.real, axes, mean.real)
+        parts.imag = _welford_nonfinite_means(a.imag, axes, mean.imag)
+        return parts
+    groups = np.moveaxis(a, axes, range(-len(axes), 0))
+    groups = groups.reshape(groups.shape[:a.ndim - len(axes)] + (-1,))
+    last, nonfinite = groups[..., -1], (~np.isfinite(groups)).sum(-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = (groups / groups.shape[-1]).sum(-1, dtype=np.float64 if a.dtype.kind == "f" else None)
+    welford = np.where(nonfinite == 0, scaled, np.where((nonfinite == 1) & ~np.isfinite(last), last, np.nan))
+    return np.where(np.isfinite(mean), mean, welford.reshape(mean.shape)).astype(mean.dtype)

@@ -44,6 +44,35 @@ def _refuse_as_written(name, params, **keywords):
         raise error
 
 
+def _widened_histc_range(value, np_dtype):
+    """PyTorch's histc range about one ``value`` (bins_edges_correction): a float32 or float64 input's spans at least
+    the neighbouring representable numbers (so a large value still has bins of its own), other dtypes' value +- 1."""
+    low, high = value - 1, value + 1
+    if np_dtype in (np.float32, np.float64):
+        real = np_dtype.type
+        limit = np.finfo(np_dtype).max
+        low = min(float(np.nextafter(real(value), -limit)), low)
+        high = max(float(np.nextafter(real(value), limit)), high)
+    return low, high
+
+
+def _linear_bin_counts(values, bins, low, high):
+    """histc's counts, as PyTorch's kernel bins them: each value in [low, high] (of the input's dtype) in bin
+    (value - low) * bins / (high - low) computed in that dtype and truncated, the last bin closed; values outside,
+    and NaN, skipped. A position that overflows the dtype (float16's often do) or is 0 / 0 converts to the integer
+    0x8000000000000000 on x86, whose element offset wraps around to bin 0. A range wider than the dtype holds
+    counts nothing: linspace's infinite step makes the outer edges inf * 0, NaN."""
+    real = values.dtype.type
+    with np.errstate(over="ignore"):
+        if not np.isfinite(high - low):
+            return np.zeros(bins, values.dtype)
+    inside = values[(values >= low) & (values <= high)]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        position = (inside - low) * real(bins) / (high - low)
+    position = np.where(np.isfinite(position), position, 0).astype(np.int64)
+    return np.bincount(np.minimum(position, bins - 1), minlength=bins).astype(values.dtype)
+
+
 class ReductionMethods:
     def _accumulation_dtype(self, dtype):
         """The NumPy dtype sum and prod compute in: ``dtype``, else int64 for integers and bools (NumPy would
@@ -422,27 +451,30 @@ class ReductionMethods:
             bins = _parser_errors.method_arguments("histc", (bins, min, max))["bins"]
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
-        if min > max:
-            raise RuntimeError("torchless.histc: max must be larger than min")
-        if self._data.size:  # (complex: the data's range, else the histogram, has no kernel)
-            self._no_kernel_for("c", "aminmax_cpu" if min == max else "histogram_cpu")
+        min, max = float(min), float(max)
         if min == max and self._data.size:
-            min, max = self._data.min().item(), self._data.max().item()
-        if min == max:  # a range of one value: PyTorch widens it by 1 on each side
-            min, max = min - 1, max + 1
+            self._no_kernel_for("c", "aminmax_cpu")
+            min, max = float(self._data.min()), float(self._data.max())
+            if self._data.size > 1:  # (the NaN of PyTorch's vectorised aminmax is x86's default one, negative)
+                min, max = (np.copysign(np.nan, -1) if np.isnan(v) else v for v in (min, max))
+        if min == max:
+            min, max = _widened_histc_range(min, self._data.dtype)
         if not (np.isfinite(min) and np.isfinite(max)):
-            # (C++ prints the NaN that the min/max of data with a NaN give as -nan)
-            shown = ["-nan" if np.isnan(v) else f"{float(v):g}" for v in (min, max)]
+            shown = [("-nan" if np.signbit(v) else "nan") if np.isnan(v) else f"{v:g}" for v in (min, max)]
             raise RuntimeError(f"torchless.histc: range of [{shown[0]}, {shown[1]}] is not finite")
+        if not min < max:
+            raise RuntimeError("torchless.histc: max must be larger than min")
         self._no_kernel_for("b", "linspace_cpu")
-        if self._data.dtype == np.uint8 and min < 0:
-            raise RuntimeError("value cannot be converted to type uint8_t without overflow")
+        # (the linspace of the bin edges converts the range to self's dtype, refusing a value beyond it)
+        low, high = (_dtype.fill_value(v, self._data.dtype) for v in (min, max))
         self._no_kernel_for("biuc", "histogram_cpu")  # (an empty complex tensor reaches it)
-        return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
+        return Tensor._wrap(_linear_bin_counts(self._data.reshape(-1), bins, low, high))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from .._ops.modal_reductions import unique_axis, unique_dim_argument, unique_slices, without_derivative
+        from .._ops.modal_reductions import (
+            unique_axis, unique_dim_argument, unique_slices, unique_values, without_derivative,
+        )
 
         if dim is not None:  # (the parser's checks, in the order of its signature)
             dim = unique_dim_argument(dim)
@@ -450,9 +482,11 @@ class ReductionMethods:
                                    return_inverse=return_inverse, return_counts=return_counts)
         self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
-        if axis is not None and self._data.dtype.kind == "f" and self._data.size and np.isnan(self._data).any():
+        if axis is None:
+            values, inverse, counts = unique_values(self._data)
+        elif self._data.dtype.kind == "f" and self._data.size and np.isnan(self._data).any():
             values, inverse, counts = unique_slices(self._data, axis)  # (NumPy sorts slices with NaN otherwise)
-        else:  # each NaN is a value of its own in PyTorch, where NumPy merges them
+        else:
             values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
                                                 equal_nan=False)
         out = (without_derivative(self, values, "_unique2", "Unique2Backward0") if axis is None else

@@ -47,13 +47,17 @@ def check_float(name, array):
         raise error(message)
 
 
+def check_floating_or_complex(name, array):
+    if array.dtype.kind not in "fc":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(array)}")
+
+
 def norm_input(name, x, dtype):
     """``x`` as the norm ``name`` takes it with a ``dtype`` argument (None: x's own): PyTorch requires a floating
     input and a floating dtype at least as wide as the input's, and computes in that dtype. A complex input
     (with a complex dtype) enters as its magnitudes: real, and differentiable through abs."""
+    check_floating_or_complex(name, x._data)
     kind = x._data.dtype.kind
-    if kind not in "fc":
-        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(x._data)}")
     if dtype is None:
         return x.abs() if kind == "c" else x
     target = _dtype.from_numpy_dtype(_dtype.argument(dtype, name.replace(".", "_")))

@@ -4,7 +4,7 @@ import numbers
 
 from .._ops import reduction
 from .._ops._util import every_dim_if_empty, normalize_dim, normalize_dims
-from ._checks import check_float, check_matrix, norm_input
+from ._checks import check_float, check_floating_or_complex, check_matrix, norm_input
 from .decompositions import svdvals
 
 _MATRIX_ORDERS = ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2)
@@ -19,13 +19,14 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """
     if keepdim.__class__ is not bool or isinstance(ord, bool) or not isinstance(ord, numbers.Number):
         _parse_as_written(x, ord, dim, keepdim, dtype)
-    x = norm_input("linalg.vector_norm", x, dtype)
-    a = x._data
+    # in PyTorch's order: the input's dtype, the empty dims without an identity, the dtype argument, the dims
+    check_floating_or_complex("linalg.vector_norm", x._data)
     dim = every_dim_if_empty(dim)  # dim=(): every dim, PyTorch's legacy reading (not none)
-    axes = normalize_dims(dim, a.ndim) if dim is not None else None
+    check_empty_norm(ord, x._data.shape, dim)
+    x = norm_input("linalg.vector_norm", x, dtype)
+    axes = normalize_dims(dim, x._data.ndim) if dim is not None else None
     if ord == 0:
         return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim, shown=(ord, dim))
-    check_empty_norm(ord, a.shape, dim)
     return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim, shown=(ord, dim))
 
 
@@ -56,7 +57,7 @@ def check_empty_norm(ord, shape, dims):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
                            "operation does not have an identity")
     for dim in (dims,) if isinstance(dims, int) else dims:
-        if shape[dim % len(shape)] == 0:
+        if shape[normalize_dim(dim, len(shape))] == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension {dim}"
                                "because this dimension is empty and the operation does not have an identity")
 
@@ -69,9 +70,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     Shape:
         A: :math:`(*, m, n)` (or any tensor with ``dim`` naming two dimensions). Output: :math:`(*)`.
     """
+    if ord not in _MATRIX_ORDERS or isinstance(ord, bool):  # (checked first: the input's checks depend on it)
+        shown = format(ord, "g") if isinstance(ord, numbers.Real) else ord  # (a number as C++ streams a double)
+        raise RuntimeError(f"linalg.matrix_norm: Order {shown} not supported.")
     check_matrix("linalg.matrix_norm", A._data, square=False)
-    if ord not in _MATRIX_ORDERS or isinstance(ord, bool):
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     given = A
     A = norm_input("linalg.matrix_norm", A, dtype)
     if ord in ("nuc", 2, -2):  # computed from singular values, which PyTorch has no half kernel for
