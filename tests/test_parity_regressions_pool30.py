@@ -1,0 +1,71 @@
+"""Pooling and unpooling on cases earlier sessions missed (session 30), each run on torch and on torchless from the
+same arrays: shapes, strides, values (float32 precision, NaN and inf where they fall), gradients, or the exception's
+type and message (torchless's names read as torch's)."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def record(lib, make):
+    """``make(lib)``'s tensors as (shape, strides, values rounded to float32 precision), or the exception."""
+    try:
+        result = make(lib)
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    results = result if isinstance(result, tuple) else (result,)
+    return [(tuple(t.shape), t.stride(), comparable(t.detach().numpy())) for t in results]
+
+
+def comparable(values):
+    """``values`` rounded to float32 precision, as nested lists whose NaNs compare equal (as the string "nan")."""
+    rounded = np.round(values.astype(np.float64), 5)
+    listed = rounded.astype(object)
+    listed[np.isnan(rounded)] = "nan"
+    return listed.tolist()
+
+
+def same_in_both(make):
+    expected, got = record(torch, make), record(torchless, make)
+    assert got == expected
+    return expected
+
+
+@pytest.fixture
+def torch_on_one_thread():
+    """PyTorch's unpooling kernel splits its loop between threads, each of which may report the invalid index it
+    met last: on one thread that is the last in the kernel's order (which torchless reports)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+# ---------------------------------------------------------------- max unpooling of a channels-last input
+# PyTorch's 2-D unpooling runs its channels-last kernel for an input suggesting that format: its dtype error names
+# that kernel, and it reads the indices pixel by pixel (N, H, W, C), so reports the last invalid one in that order.
+
+
+def test_unpool2d_of_a_channels_last_integer_input_names_the_channels_last_kernel():
+    values = np.arange(2 * 3 * 2 * 2).reshape(2, 3, 2, 2)
+    same_in_both(lambda lib: lib.nn.functional.max_unpool2d(
+        lib.tensor(values).contiguous(memory_format=lib.channels_last), lib.zeros(2, 3, 2, 2, dtype=lib.int64), 2))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+def test_unpool2d_reports_the_last_invalid_index_in_the_kernel_order(layout, torch_on_one_thread):
+    indices = np.zeros((1, 2, 3, 2), np.int64)
+    indices[0, 0, 2, 1] = 40  # last in (N, C, H, W) order
+    indices[0, 1, 0, 0] = 41
+    indices[0, 1, 1, 0] = 42  # last in (N, H, W, C) order
+    expected = 40 if layout == "channels_last" else 42
+
+    def make(lib):
+        x = lib.ones(1, 2, 3, 2)
+        if layout == "channels_last":
+            x = x.contiguous(memory_format=lib.channels_last)
+        return lib.nn.functional.max_unpool2d(x, lib.tensor(indices), 2)
+    error = same_in_both(make)
+    assert error[1].startswith(f"Found an invalid max index: {expected} ")
