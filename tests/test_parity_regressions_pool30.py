@@ -69,3 +69,49 @@ def test_unpool2d_reports_the_last_invalid_index_in_the_kernel_order(layout, tor
         return lib.nn.functional.max_unpool2d(x, lib.tensor(indices), 2)
     error = same_in_both(make)
     assert error[1].startswith(f"Found an invalid max index: {expected} ")
+
+
+# ---------------------------------------------------------------- average pooling's double backward, laid out
+# The derivative of PyTorch's avg_pool2d_backward (adaptive_avg_pool2d_backward) in the output's gradient is
+# avg_pool2d (adaptive_avg_pool2d) of the input gradient's gradient: channels-last for a channels-last one, as those
+# kernels lay out their output (in 3-D, C-contiguous).
+
+AVERAGE_POOLINGS = {
+    "avg_pool1d": lambda F, x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+    "avg_pool2d": lambda F, x: F.avg_pool2d(x, (3, 2), (2, 1), 1, ceil_mode=True, count_include_pad=False),
+    "avg_pool2d_divisor": lambda F, x: F.avg_pool2d(x, 2, 1, 1, divisor_override=3),
+    "avg_pool3d": lambda F, x: F.avg_pool3d(x, 2, 1, 1, count_include_pad=False),
+    "adaptive_avg_pool1d": lambda F, x: F.adaptive_avg_pool1d(x, 4),
+    "adaptive_avg_pool2d": lambda F, x: F.adaptive_avg_pool2d(x, (4, 3)),
+    "adaptive_avg_pool3d": lambda F, x: F.adaptive_avg_pool3d(x, (2, 3, 2)),
+}
+
+
+def _in_layout(lib, x, layout):
+    if layout == "transposed":
+        return x.transpose(-1, -2).contiguous().transpose(-1, -2)
+    if layout == "channels_last":
+        return x.contiguous(memory_format=lib.channels_last if x.dim() == 4 else lib.channels_last_3d)
+    return x
+
+
+@pytest.mark.parametrize("pooling", AVERAGE_POOLINGS)
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+def test_average_pooling_double_backward_values_and_layout(pooling, layout):
+    spatial = 3 if pooling.endswith("3d") else 2 if pooling.endswith("2d") or pooling == "avg_pool2d_divisor" else 1
+    if layout == "channels_last" and spatial == 1:
+        pytest.skip("no channels-last format for a 3-D tensor")
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((2, 3) + (5, 6, 7)[-spatial:])
+    weights = rng.standard_normal(values.shape)
+
+    def make(lib):
+        x = _in_layout(lib, lib.tensor(values), layout).requires_grad_()
+        y = AVERAGE_POOLINGS[pooling](lib.nn.functional, x)
+        g = lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape)), requires_grad=True)
+        gx, = lib.autograd.grad(y, x, g, create_graph=True)
+        gg, = lib.autograd.grad((gx * _in_layout(lib, lib.tensor(weights), layout) * gx.detach().sin()).sum(), g,
+                                create_graph=True)
+        ggg, = lib.autograd.grad((gg * gg).sum(), g)  # the pooling's own gradient, recorded again
+        return gx, gg, ggg
+    same_in_both(make)
