@@ -115,3 +115,36 @@ def test_average_pooling_double_backward_values_and_layout(pooling, layout):
         ggg, = lib.autograd.grad((gg * gg).sum(), g)  # the pooling's own gradient, recorded again
         return gx, gg, ggg
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- max pooling windows wholly in the padding
+# With dilation a window can lie wholly in the padding: PyTorch reports an index past it (its first tap past the
+# padding) and its backward kernel writes that window's gradient past the plane (memory it does not own), so
+# torchless drops it; under create_graph=True too, where it raised NumPy's IndexError.
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_max_pool1d_gradient_of_windows_wholly_in_the_padding_is_dropped(create_graph):
+    values = np.array([[0.5], [-2.0], [3.0]])
+    pooled, indices = torch.nn.functional.max_pool1d(torch.tensor(values), 3, None, 1, 2, True, return_indices=True)
+    x = torchless.tensor(values, requires_grad=True)
+    y, got_indices = torchless.nn.functional.max_pool1d(x, 3, None, 1, 2, True, return_indices=True)
+    assert got_indices.tolist() == indices.tolist() == [[1], [1], [1]]  # past each one-cell plane
+    assert y.tolist() == pooled.tolist()
+    gradient, = torchless.autograd.grad(y, x, torchless.ones_like(y), create_graph=create_graph)
+    assert gradient.tolist() == [[0.0], [0.0], [0.0]]
+
+
+def test_max_pool3d_double_backward_with_windows_wholly_in_the_padding_matches_backward():
+    # depth 1, kernel 2, padding 1, dilation 2: every window's depth taps are padding; its index lands in the plane
+    values = np.random.default_rng(5).standard_normal((1, 4, 6, 1))
+    x = torchless.tensor(values, requires_grad=True)
+    y = torchless.nn.functional.max_pool3d(x, 2, None, 1, 2, True)
+    g = torchless.ones_like(y, requires_grad=True)
+    plain, = torchless.autograd.grad(y, x, g, retain_graph=True)
+    recorded, = torchless.autograd.grad(y, x, g, create_graph=True)
+    np.testing.assert_array_equal(recorded.detach().numpy(), plain.numpy())
+    second, = torchless.autograd.grad(recorded.sum(), g)
+    indices = torchless.nn.functional.max_pool3d(x, 2, None, 1, 2, True, return_indices=True)[1].numpy()
+    # the linear map's adjoint: 1 where a window's index lies in the plane (4 * 6 * 1 cells), else 0
+    np.testing.assert_array_equal(second.numpy(), (indices < 24).astype(np.float64))

@@ -250,9 +250,13 @@ class MaxPool(_PooledAs2d):
         planes = math.prod(self.input_shape[:-self.spatial])
         cells = math.prod(self.input_shape[-self.spatial:])
         windows = math.prod(grad._data.shape[-self.spatial:])  # (not -1: an empty batch has no planes to infer from)
+        indices, shares = indices.reshape(planes, windows), grad.reshape(planes, windows)
+        outside = (indices < 0) | (indices >= cells)
+        if outside.any():  # windows wholly in the padding, whose index lies past the plane: dropped, as in backward
+            indices, shares = np.where(outside, 0, indices), shares * grad._wrap(~outside)
         zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
-        key = (np.arange(planes)[:, None], indices.reshape(planes, windows))
-        scattered = Scatter.apply(zeros, grad.reshape(planes, windows), key=key, add=True).reshape(self.input_shape)
+        key = (np.arange(planes)[:, None], indices)
+        scattered = Scatter.apply(zeros, shares, key=key, add=True).reshape(self.input_shape)
         return (_gradient_reading_input(self, scattered, grad),)
 
     def name(self):
