@@ -148,3 +148,44 @@ def test_max_pool3d_double_backward_with_windows_wholly_in_the_padding_matches_b
     indices = torchless.nn.functional.max_pool3d(x, 2, None, 1, 2, True, return_indices=True)[1].numpy()
     # the linear map's adjoint: 1 where a window's index lies in the plane (4 * 6 * 1 cells), else 0
     np.testing.assert_array_equal(second.numpy(), (indices < 24).astype(np.float64))
+
+
+# ---------------------------------------------------------------- max pooling's gradient, bit for bit
+# Where windows overlap, a cell wins several of them: PyTorch's backward adds their gradients to it in window order
+# (row-major), rounding each sum to the dtype; torchless adds them in that order too, so float16 and float32
+# gradients have the same bits.
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("kernel, stride, padding, dilation, ceil_mode",
+                         [(3, 1, 1, 1, False), (3, 2, 1, 1, True), (4, 2, 1, 2, True), ((2, 3), (1, 2), 0, (2, 1), False)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_max_pool2d_gradient_sums_overlapping_windows_in_window_order(dtype, kernel, stride, padding, dilation,
+                                                                        ceil_mode, channels_last):
+    rng = np.random.default_rng(7)
+    values = np.round(rng.standard_normal((2, 3, 9, 11)), 1).astype(dtype)  # ties: one cell wins many windows
+    gradients = {}
+    for lib in (torch, torchless):
+        x = lib.tensor(values)
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last)
+        x.requires_grad_()
+        y = lib.nn.functional.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode)
+        g = np.random.default_rng(8).standard_normal(tuple(y.shape)).astype(dtype) * 10
+        y.backward(lib.tensor(g))
+        gradients[lib.__name__] = (x.grad.stride(), x.grad.numpy())
+    (expected_strides, expected), (got_strides, got) = gradients["torch"], gradients["torchless"]
+    assert got_strides == expected_strides
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_max_pool1d_gradient_sums_overlapping_windows_in_window_order(dtype):
+    values = np.round(np.random.default_rng(9).standard_normal((3, 4, 40)), 1).astype(dtype)
+    gradients = []
+    for lib in (torch, torchless):
+        x = lib.tensor(values, requires_grad=True)
+        y = lib.nn.functional.max_pool1d(x, 5, 1, 2)
+        y.backward(lib.tensor(np.random.default_rng(10).standard_normal(tuple(y.shape)).astype(dtype) * 10))
+        gradients.append(x.grad.numpy())
+    np.testing.assert_array_equal(gradients[1], gradients[0])

@@ -531,11 +531,13 @@ def _max_pool_backward_planes(gy_planes, ids, geometry):
     # pass cheaper than the bitwise select (10-15% on 3x3 windows); inf or NaN need the select.
     finite = not geometry.one_tap_per_phase and bool(np.isfinite(gy_planes).all())
     # Block by block, all taps over one block: its ids, gradient and temporaries stay in cache
-    # across the taps instead of streaming from memory once per tap.
+    # across the taps instead of streaming from memory once per tap. The taps go last to first: a
+    # cell's later windows read it by earlier taps, so it sums its windows' gradients in window
+    # order, as PyTorch's kernel does (the same bits where windows overlap, float16's too).
     for start in range(0, length, BACKWARD_BLOCK):
         stop = min(length, start + BACKWARD_BLOCK)
         block_values, block_ids = values[start:stop], ids[start:stop]
-        for tap_id, phase, offset in geometry.taps:
+        for tap_id, phase, offset in reversed(geometry.taps):
             target = gphases[phase][offset + start:offset + stop]
             if geometry.one_tap_per_phase:
                 _select(block_values, block_ids, tap_id, out=target.view(bits))
