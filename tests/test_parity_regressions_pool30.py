@@ -189,3 +189,34 @@ def test_max_pool1d_gradient_sums_overlapping_windows_in_window_order(dtype):
         y.backward(lib.tensor(np.random.default_rng(10).standard_normal(tuple(y.shape)).astype(dtype) * 10))
         gradients.append(x.grad.numpy())
     np.testing.assert_array_equal(gradients[1], gradients[0])
+
+
+# Where windows overlap along one axis only, the separable kernels of average pooling's backward and of 3-D max
+# pooling's sum a cell's windows in window order too: the same bits as PyTorch.
+ONE_AXIS_OVERLAPS = {
+    "avg_pool1d": ((2, 3, 30), lambda F, x: F.avg_pool1d(x, 4, 1, 2, True, False)),
+    "avg_pool2d_w": ((2, 3, 8, 8), lambda F, x: F.avg_pool2d(x, (2, 3), (2, 1), (0, 1))),
+    "avg_pool2d_h": ((2, 3, 8, 8), lambda F, x: F.avg_pool2d(x, (3, 2), (1, 2), (1, 0), divisor_override=3)),
+    "avg_pool3d_d": ((2, 3, 6, 8, 8), lambda F, x: F.avg_pool3d(x, (3, 2, 2), (1, 2, 2), (1, 0, 0))),
+    "max_pool3d_d": ((2, 3, 6, 8, 8), lambda F, x: F.max_pool3d(x, (3, 2, 2), (1, 2, 2), (1, 0, 0))),
+    "max_pool3d_h": ((2, 3, 6, 8, 8), lambda F, x: F.max_pool3d(x, (2, 3, 2), (2, 1, 2), (0, 1, 0))),
+}
+
+
+@pytest.mark.parametrize("pooling", ONE_AXIS_OVERLAPS)
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_separable_pooling_gradients_sum_overlapping_windows_in_window_order(pooling, channels_last):
+    shape, pool = ONE_AXIS_OVERLAPS[pooling]
+    if channels_last and len(shape) == 3:
+        pytest.skip("no channels-last format for a 3-D tensor")
+    values = np.round(np.random.default_rng(11).standard_normal(shape), 1).astype(np.float32)
+    gradients = []
+    for lib in (torch, torchless):
+        x = lib.tensor(values)
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last if len(shape) == 4 else lib.channels_last_3d)
+        x.requires_grad_()
+        y = pool(lib.nn.functional, x)
+        y.backward(lib.tensor(np.random.default_rng(12).standard_normal(tuple(y.shape)).astype(np.float32) * 10))
+        gradients.append(x.grad.numpy())
+    np.testing.assert_array_equal(gradients[1], gradients[0])

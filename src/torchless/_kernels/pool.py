@@ -668,11 +668,13 @@ def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
     Hp = max(H + 2 * pH, (Ho - 1) * sH + kH)
     Wp = max(W + 2 * pW, (Wo - 1) * sW + kW)
     # Spread each window's share over its columns, then over its rows (separable adjoint of the sum).
+    # Taps last to first: a cell sums its windows' shares along each axis in window order, as PyTorch
+    # does (the same bits where windows overlap along one axis only, a 1-D pooling's).
     col_spread = np.zeros((N, C, Ho, Wp), dtype=g.dtype)
-    for j in range(kW):
+    for j in reversed(range(kW)):
         col_spread[:, :, :, _offset_slice(j, sW, Wo)] += g
     gxp = np.zeros((N, C, Hp, Wp), dtype=g.dtype)
-    for i in range(kH):
+    for i in reversed(range(kH)):
         gxp[:, :, _offset_slice(i, sH, Ho), :] += col_spread
     return _cropped_copy(gxp, pH, pW, H, W)
 
