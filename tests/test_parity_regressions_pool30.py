@@ -220,3 +220,39 @@ def test_separable_pooling_gradients_sum_overlapping_windows_in_window_order(poo
         y.backward(lib.tensor(np.random.default_rng(12).standard_normal(tuple(y.shape)).astype(np.float32) * 10))
         gradients.append(x.grad.numpy())
     np.testing.assert_array_equal(gradients[1], gradients[0])
+
+
+# ---------------------------------------------------------------- adaptive average pooling's divisions
+# PyTorch divides a window's sum (its forward) or its gradient (its backward) by the window's extent along each axis
+# in turn, sum / kd / kh / kw, which rounds differently from one division by their product: on sums without
+# rounding (integer values) its results have the same bits.
+
+
+@pytest.mark.parametrize("shape, output_size", [((2, 3, 9, 11), (4, 5)), ((2, 3, 16, 16), (5, 7)),
+                                                ((2, 3, 6, 7, 8), (4, 5, 3)), ((2, 3, 8, 12), (4, 3)),
+                                                ((2, 3, 6, 9, 12), (3, 3, 4))])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_adaptive_avg_pool_divides_by_each_extent_in_turn(shape, output_size, channels_last):
+    values = np.round(np.random.default_rng(13).standard_normal(shape) * 8).astype(np.float32)
+    outputs = []
+    for lib in (torch, torchless):
+        x = lib.tensor(values)
+        if channels_last:
+            x = x.contiguous(memory_format=lib.channels_last if len(shape) == 4 else lib.channels_last_3d)
+        pool = lib.nn.functional.adaptive_avg_pool2d if len(shape) == 4 else lib.nn.functional.adaptive_avg_pool3d
+        outputs.append(pool(x, output_size).numpy())
+    np.testing.assert_array_equal(outputs[1], outputs[0])
+
+
+@pytest.mark.parametrize("shape, output_size", [((2, 3, 9, 8), (4, 4)), ((2, 3, 7, 11), (7, 4)),
+                                                ((2, 3, 4, 6, 10), (4, 3, 3))])
+def test_adaptive_avg_pool_gradient_divides_by_each_extent_in_turn(shape, output_size):
+    # windows overlapping along one axis at most: PyTorch's order of additions is then the window order torchless sums in
+    gradients = []
+    for lib in (torch, torchless):
+        x = lib.zeros(shape, requires_grad=True)
+        pool = lib.nn.functional.adaptive_avg_pool2d if len(shape) == 4 else lib.nn.functional.adaptive_avg_pool3d
+        y = pool(x, output_size)
+        y.backward(lib.tensor(np.round(np.random.default_rng(14).standard_normal(tuple(y.shape)) * 8).astype(np.float32)))
+        gradients.append(x.grad.numpy())
+    np.testing.assert_array_equal(gradients[1], gradients[0])

@@ -714,14 +714,26 @@ def adaptive_avg_pool_forward(x, output_size):
         # (add.reduce, then the division, as ndarray.mean computes: whose floating-point warnings would come from
         # NumPy's own Python code, not from torchless, whose such warnings are silenced)
         axes = tuple(range(3, 2 + 2 * len(spatial), 2))
-        count = int(np.prod([n // out for n, out in zip(spatial, output_size)]))
-        return np.true_divide(np.add.reduce(x.reshape(split), axis=axes, dtype=x.dtype), count, dtype=x.dtype)
+        extents = [np.full(out, n // out) for n, out in zip(spatial, output_size)]
+        return _divided_by_extents(np.add.reduce(x.reshape(split), axis=axes, dtype=x.dtype), extents)
     windows = [_adaptive_windows(n, out) for n, out in zip(spatial, output_size)]
     sums = x
     for axis, (starts, ends) in enumerate(windows, start=2):
         sums = _window_sums(sums, starts, ends, axis)
-    sizes = functools.reduce(np.multiply.outer, [ends - starts for starts, ends in windows]).astype(x.dtype)
-    return sums / sizes  # a fresh contiguous array (the sums are a strided view)
+    # (a fresh contiguous array: the sums are a strided view)
+    return _divided_by_extents(sums, [ends - starts for starts, ends in windows])
+
+
+def _divided_by_extents(values, extents):
+    """``values`` (N, C, *windows), one per window, divided by the window's extent along each axis in turn
+    (``extents``: one array per axis), as PyTorch's adaptive average pooling divides a window's sum or gradient
+    (sum / kd / kh / kw: dividing once by their product rounds differently). A new array."""
+    result = None
+    for axis, extent in enumerate(extents, start=2):
+        divisor = extent.astype(values.dtype).reshape((-1,) + (1,) * (values.ndim - 1 - axis))
+        result = np.true_divide(values, divisor, dtype=values.dtype) if result is None else \
+            np.true_divide(result, divisor, out=result)
+    return result
 
 
 def adaptive_avg_pool_backward(gy, input_shape):
@@ -731,8 +743,7 @@ def adaptive_avg_pool_backward(gy, input_shape):
     window sum again, over the output axis (so an inf gradient reaches only its own window's cells).
     """
     windows = [_adaptive_windows(n, out) for n, out in zip(input_shape[2:], gy.shape[2:])]
-    sizes = functools.reduce(np.multiply.outer, [ends - starts for starts, ends in windows]).astype(gy.dtype)
-    gx = gy / sizes
+    gx = _divided_by_extents(gy, [ends - starts for starts, ends in windows])
     for axis, ((starts, ends), n) in enumerate(zip(windows, input_shape[2:]), start=2):
         # Windows holding cell h: those ending after it up to those starting at or before it.
         cells = np.arange(n)
