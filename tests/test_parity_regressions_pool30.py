@@ -256,3 +256,27 @@ def test_adaptive_avg_pool_gradient_divides_by_each_extent_in_turn(shape, output
         y.backward(lib.tensor(np.round(np.random.default_rng(14).standard_normal(tuple(y.shape)) * 8).astype(np.float32)))
         gradients.append(x.grad.numpy())
     np.testing.assert_array_equal(gradients[1], gradients[0])
+
+
+# ---------------------------------------------------------------- fractional max pooling's own samples
+# Without _random_samples, both draw them with rand from the default generator: after the same manual_seed, the same
+# windows.
+
+
+@pytest.mark.parametrize("spatial, shape", [(2, (2, 3, 11, 9)), (2, (3, 10, 10)), (3, (2, 2, 7, 8, 9)),
+                                            (3, (2, 6, 7, 8))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("as_module", [False, True])
+def test_fractional_max_pool_draws_the_samples_torch_draws(spatial, shape, dtype, as_module):
+    values = np.random.default_rng(15).standard_normal(shape).astype(dtype)
+
+    def make(lib):
+        lib.manual_seed(1234)
+        if as_module:
+            pool = getattr(lib.nn, f"FractionalMaxPool{spatial}d")(2, output_ratio=0.6, return_indices=True)
+            first = pool(lib.tensor(values))
+        else:
+            first = getattr(lib.nn.functional, f"fractional_max_pool{spatial}d")(lib.tensor(values), (2,) * spatial,
+                                                                                  output_size=4, return_indices=True)
+        return first + (lib.rand(2),)  # (the generator's state after the draw)
+    same_in_both(make)

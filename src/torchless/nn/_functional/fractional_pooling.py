@@ -174,8 +174,8 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
         return_indices: also return the int64 flat index h * W_in + w of each maximum (for
             :func:`max_unpool2d`).
         _random_samples: (N, C, 2) samples in [0, 1), the input's dtype, placing each plane's windows (the
-            first along W, the second along H); drawn from torchless's generator when None, so they differ
-            from PyTorch's draws.
+            first along W, the second along H); drawn from the default generator when None, as PyTorch
+            draws them (the same samples after the same ``manual_seed``).
 
     Shape: output (N, C, H_out, W_out) or (C, H_out, W_out). Along an axis of size n, window i < out - 1 starts
     at int((i + u) * alpha) - int(u * alpha) with alpha = (n - k) / (out - 1) and u the plane's sample; the last
