@@ -280,3 +280,25 @@ def test_fractional_max_pool_draws_the_samples_torch_draws(spatial, shape, dtype
                                                                                   output_size=4, return_indices=True)
         return first + (lib.rand(2),)  # (the generator's state after the draw)
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- adaptive max pooling's recorded gradient
+# PyTorch's adaptive_max_pool2d_backward refuses an empty output plane under create_graph=True too (fractional max
+# pooling's backward has no such check).
+
+
+@pytest.mark.parametrize("pooling, shape, output_size", [
+    ("adaptive_max_pool1d", (2, 3, 7), 0), ("adaptive_max_pool2d", (2, 3, 7, 8), (0, 4)),
+    ("adaptive_max_pool3d", (1, 2, 4, 5, 4), (2, 0, 2)), ("fractional_max_pool2d", (2, 3, 7, 8), (0, 3))])
+def test_recorded_gradient_of_an_empty_output_plane(pooling, shape, output_size):
+    def make(lib):
+        x = lib.zeros(shape, dtype=lib.float64, requires_grad=True)
+        if pooling.startswith("fractional"):
+            y = lib.nn.functional.fractional_max_pool2d(x, 2, output_size=output_size,
+                                                        _random_samples=lib.full((2, 3, 2), 0.3, dtype=lib.float64))
+        else:
+            y = getattr(lib.nn.functional, pooling)(x, output_size)
+        g = lib.ones(y.shape, dtype=lib.float64, requires_grad=True)
+        gx, = lib.autograd.grad(y, x, g, create_graph=True)
+        return gx, lib.autograd.grad(gx.sum(), g)[0]
+    same_in_both(make)

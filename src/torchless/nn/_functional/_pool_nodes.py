@@ -243,21 +243,9 @@ class MaxPool(_PooledAs2d):
         return gx
 
     def backward_graph(self, grad):
-        # A scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes.
-        from ..._ops.indexing import Scatter
-
-        indices = self.indices if self.winners is None else self.winners.flat_indices()
-        planes = math.prod(self.input_shape[:-self.spatial])
-        cells = math.prod(self.input_shape[-self.spatial:])
-        windows = math.prod(grad._data.shape[-self.spatial:])  # (not -1: an empty batch has no planes to infer from)
-        indices, shares = indices.reshape(planes, windows), grad.reshape(planes, windows)
-        outside = (indices < 0) | (indices >= cells)
-        if outside.any():  # windows wholly in the padding, whose index lies past the plane: dropped, as in backward
-            indices, shares = np.where(outside, 0, indices), shares * grad._wrap(~outside)
-        zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
-        key = (np.arange(planes)[:, None], indices)
-        scattered = Scatter.apply(zeros, shares, key=key, add=True).reshape(self.input_shape)
-        return (_gradient_reading_input(self, scattered, grad),)
+        if self.winners is None:  # (adaptive max pooling's backward refuses an empty output plane, recorded or not)
+            _check_grad_output(grad._data, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
+        return (_gradient_reading_input(self, _scattered_to_maxima(self, grad), grad),)
 
     def name(self):
         return self._name
@@ -265,6 +253,24 @@ class MaxPool(_PooledAs2d):
     def pooled_2d(self):
         name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
         return name, _unsqueezed_specs(self.torch_saved[name], result1=Saved(_unsqueezed_indices))
+
+
+def _scattered_to_maxima(node, grad):
+    """The input gradient of the max pooling ``node`` (plain, adaptive or fractional) as an op of the graph: a
+    scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes."""
+    from ..._ops.indexing import Scatter
+
+    indices = node.indices if node.winners is None else node.winners.flat_indices()
+    planes = math.prod(node.input_shape[:-node.spatial])
+    cells = math.prod(node.input_shape[-node.spatial:])
+    windows = math.prod(grad._data.shape[-node.spatial:])  # (not -1: an empty batch has no planes to infer from)
+    indices, shares = indices.reshape(planes, windows), grad.reshape(planes, windows)
+    outside = (indices < 0) | (indices >= cells)
+    if outside.any():  # windows wholly in the padding, whose index lies past the plane: dropped, as in backward
+        indices, shares = np.where(outside, 0, indices), shares * grad._wrap(~outside)
+    zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
+    key = (np.arange(planes)[:, None], indices)
+    return Scatter.apply(zeros, shares, key=key, add=True).reshape(node.input_shape)
 
 
 _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
