@@ -302,3 +302,30 @@ def test_recorded_gradient_of_an_empty_output_plane(pooling, shape, output_size)
         gx, = lib.autograd.grad(y, x, g, create_graph=True)
         return gx, lib.autograd.grad(gx.sum(), g)[0]
     same_in_both(make)
+
+
+# ---------------------------------------------------------------- a 1-D pooling's input changed in place
+# PyTorch's 1-D pooling saves its input as the 2-D pooling it runs sees it, unsqueezed to (..., 1, L): the error of an
+# in-place change before backward describes that view (AsStrided once its base changed).
+
+
+@pytest.mark.parametrize("pooling", ["max_pool1d", "max_pool1d_indices", "avg_pool1d", "adaptive_avg_pool1d",
+                                     "adaptive_max_pool1d"])
+@pytest.mark.parametrize("source", ["product", "slice", "transpose"])
+def test_in_place_change_of_a_1d_pooling_input_is_described_unsqueezed(pooling, source):
+    values = np.random.default_rng(16).standard_normal((3, 6, 6))
+
+    def make(lib):
+        leaf = lib.tensor(values, requires_grad=True)
+        x = {"product": lambda: leaf * 2, "slice": lambda: (leaf * 2)[1:],
+             "transpose": lambda: (leaf * 2).transpose(1, 2)}[source]()
+        F = lib.nn.functional
+        y = {"max_pool1d": lambda: F.max_pool1d(x, 2), "avg_pool1d": lambda: F.avg_pool1d(x, 3, 1, 1),
+             "max_pool1d_indices": lambda: F.max_pool1d(x, 3, 2, 1, return_indices=True)[0],
+             "adaptive_avg_pool1d": lambda: F.adaptive_avg_pool1d(x, 4),
+             "adaptive_max_pool1d": lambda: F.adaptive_max_pool1d(x, 4)}[pooling]()
+        x.add_(1)
+        y.sum().backward()
+        return leaf.grad
+    error = same_in_both(make)
+    assert error[0] == "RuntimeError" and ", 1, 6]], which is output 0 of AsStrided," in error[1]

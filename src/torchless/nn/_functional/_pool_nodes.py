@@ -47,6 +47,9 @@ _SQUEEZED_1D = {"dim": constant(int64(-2)),
                 "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
 
 
+_SAVED_UNSQUEEZED = {0: _memory_format.unsqueezed_view}
+
+
 class _UnsqueezedInput(Saved):
     """A 1-D pooling's input as the 2-D pooling PyTorch runs it on saves it: unsqueezed to (..., 1, L), a tensor of
     the UnsqueezeBackward0 node that the pooling's node lists."""
@@ -66,6 +69,12 @@ class _PooledAs2d(Node):
 
     pooled_2d = None
     grad_format = None  # the channels-last format of the input's gradient, if any (see _keep_channels_last)
+
+    @property
+    def saved_as_views(self):
+        """A 1-D pooling's input is saved as PyTorch's 2-D pooling saves it: its unsqueeze(-2) (which an in-place
+        change's error describes)."""
+        return _SAVED_UNSQUEEZED if self.spatial == 1 else {}
 
     def _in_grad_format(self, gx):
         """The input's gradient ``gx`` laid out in grad_format (a 1-D pooling's: as its unsqueeze(-2))."""
