@@ -531,11 +531,13 @@ def _max_pool_backward_planes(gy_planes, ids, geometry):
     # pass cheaper than the bitwise select (10-15% on 3x3 windows); inf or NaN need the select.
     finite = not geometry.one_tap_per_phase and bool(np.isfinite(gy_planes).all())
     # Block by block, all taps over one block: its ids, gradient and temporaries stay in cache
-    # across the taps instead of streaming from memory once per tap.
+    # across the taps instead of streaming from memory once per tap. The taps go last to first: a
+    # cell's later windows read it by earlier taps, so it sums its windows' gradients in window
+    # order, as PyTorch's kernel does (the same bits where windows overlap, float16's too).
     for start in range(0, length, BACKWARD_BLOCK):
         stop = min(length, start + BACKWARD_BLOCK)
         block_values, block_ids = values[start:stop], ids[start:stop]
-        for tap_id, phase, offset in geometry.taps:
+        for tap_id, phase, offset in reversed(geometry.taps):
             target = gphases[phase][offset + start:offset + stop]
             if geometry.one_tap_per_phase:
                 _select(block_values, block_ids, tap_id, out=target.view(bits))
@@ -666,11 +668,13 @@ def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
     Hp = max(H + 2 * pH, (Ho - 1) * sH + kH)
     Wp = max(W + 2 * pW, (Wo - 1) * sW + kW)
     # Spread each window's share over its columns, then over its rows (separable adjoint of the sum).
+    # Taps last to first: a cell sums its windows' shares along each axis in window order, as PyTorch
+    # does (the same bits where windows overlap along one axis only, a 1-D pooling's).
     col_spread = np.zeros((N, C, Ho, Wp), dtype=g.dtype)
-    for j in range(kW):
+    for j in reversed(range(kW)):
         col_spread[:, :, :, _offset_slice(j, sW, Wo)] += g
     gxp = np.zeros((N, C, Hp, Wp), dtype=g.dtype)
-    for i in range(kH):
+    for i in reversed(range(kH)):
         gxp[:, :, _offset_slice(i, sH, Ho), :] += col_spread
     return _cropped_copy(gxp, pH, pW, H, W)
 
@@ -710,14 +714,26 @@ def adaptive_avg_pool_forward(x, output_size):
         # (add.reduce, then the division, as ndarray.mean computes: whose floating-point warnings would come from
         # NumPy's own Python code, not from torchless, whose such warnings are silenced)
         axes = tuple(range(3, 2 + 2 * len(spatial), 2))
-        count = int(np.prod([n // out for n, out in zip(spatial, output_size)]))
-        return np.true_divide(np.add.reduce(x.reshape(split), axis=axes, dtype=x.dtype), count, dtype=x.dtype)
+        extents = [np.full(out, n // out) for n, out in zip(spatial, output_size)]
+        return _divided_by_extents(np.add.reduce(x.reshape(split), axis=axes, dtype=x.dtype), extents)
     windows = [_adaptive_windows(n, out) for n, out in zip(spatial, output_size)]
     sums = x
     for axis, (starts, ends) in enumerate(windows, start=2):
         sums = _window_sums(sums, starts, ends, axis)
-    sizes = functools.reduce(np.multiply.outer, [ends - starts for starts, ends in windows]).astype(x.dtype)
-    return sums / sizes  # a fresh contiguous array (the sums are a strided view)
+    # (a fresh contiguous array: the sums are a strided view)
+    return _divided_by_extents(sums, [ends - starts for starts, ends in windows])
+
+
+def _divided_by_extents(values, extents):
+    """``values`` (N, C, *windows), one per window, divided by the window's extent along each axis in turn
+    (``extents``: one array per axis), as PyTorch's adaptive average pooling divides a window's sum or gradient
+    (sum / kd / kh / kw: dividing once by their product rounds differently). A new array."""
+    result = None
+    for axis, extent in enumerate(extents, start=2):
+        divisor = extent.astype(values.dtype).reshape((-1,) + (1,) * (values.ndim - 1 - axis))
+        result = np.true_divide(values, divisor, dtype=values.dtype) if result is None else \
+            np.true_divide(result, divisor, out=result)
+    return result
 
 
 def adaptive_avg_pool_backward(gy, input_shape):
@@ -727,8 +743,7 @@ def adaptive_avg_pool_backward(gy, input_shape):
     window sum again, over the output axis (so an inf gradient reaches only its own window's cells).
     """
     windows = [_adaptive_windows(n, out) for n, out in zip(input_shape[2:], gy.shape[2:])]
-    sizes = functools.reduce(np.multiply.outer, [ends - starts for starts, ends in windows]).astype(gy.dtype)
-    gx = gy / sizes
+    gx = _divided_by_extents(gy, [ends - starts for starts, ends in windows])
     for axis, ((starts, ends), n) in enumerate(zip(windows, input_shape[2:]), start=2):
         # Windows holding cell h: those ending after it up to those starting at or before it.
         cells = np.arange(n)

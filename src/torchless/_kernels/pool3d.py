@@ -199,7 +199,7 @@ def _depth_backward(gy, depth_ids, windows):
     values = gy.view(bits)
     allocate = np.empty if windows.partition else np.zeros
     sliced = allocate((gy.shape[0], windows.size, gy.shape[2]), gy.dtype)
-    for tap, out_slices, in_slices in windows.taps:
+    for tap, out_slices, in_slices in reversed(windows.taps):  # (in window order: see _depth_spread)
         won = depth_ids[:, out_slices]
         if windows.disjoint:
             pool._select(values[:, out_slices], won, tap, out=sliced.view(bits)[:, in_slices])
@@ -227,7 +227,8 @@ def _depth_sums(x, windows):
 def _depth_spread(g, windows):
     """The adjoint of _depth_sums: (P, D, M) from g (P, Do, M)."""
     spread = (np.empty if windows.partition else np.zeros)((g.shape[0], windows.size, g.shape[2]), g.dtype)
-    for _, out_slices, in_slices in windows.taps:
+    # Taps last to first: a slice sums its windows' values in window order, as PyTorch's kernels do.
+    for _, out_slices, in_slices in reversed(windows.taps):
         if windows.disjoint:
             spread[:, in_slices] = g[:, out_slices]
         else:

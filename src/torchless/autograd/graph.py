@@ -41,8 +41,8 @@ class SavedVersion:
 
     def __init__(self, counter, version, tensor, array):
         self.counter, self.version = counter, version
-        # A saved input is kept to name it (its grad_fn) in the error, ``array`` then saying whether it was saved
-        # as its transpose; a saved output is its node's own result, kept as its array only: the tensor would hold
+        # A saved input is kept to name it (its grad_fn) in the error, ``array`` then the view of it PyTorch saved
+        # (see Node.saved_as_views), or False; a saved output is its node's own result, kept as its array only: the tensor would hold
         # its grad_fn, that is the node, in a cycle.
         self.tensor, self.array = tensor, array
 
@@ -111,8 +111,9 @@ class Node:
     saves = None
     # Tensors PyTorch saves only for some input's gradient, as a*b saves a for b's: {input or OUTPUT: (inputs,)}.
     saved_only_for = {}
-    # Inputs PyTorch saves as their transpose (linear's weight, as w.t()), which its error describes.
-    saved_transposed = ()
+    # Inputs PyTorch saves as a view of theirs, which its error describes: {input: the view of its array}, as
+    # linear's weight is saved as w.t() (np.transpose) and a 1-D pooling's input as its unsqueeze(-2).
+    saved_as_views = {}
     # A node PyTorch's graph has none of: next_functions list its input in its place (see shown_edge).
     listed_through = False
     _checked_versions = ()  # SavedVersion of each saved input, checked before backward
@@ -455,7 +456,7 @@ def _record_saved_versions(node, inputs, needs, result):
         if tensor._inference:
             raise RuntimeError(_INFERENCE_SAVED)
         counter = tensor._version_counter()
-        saved.append(SavedVersion(counter, counter[0], tensor, i in node.saved_transposed))
+        saved.append(SavedVersion(counter, counter[0], tensor, node.saved_as_views.get(i, False)))
     node._checked_versions = saved
     if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
         counter = result._counter = [0]
@@ -471,15 +472,16 @@ _INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do n
 
 
 def _saved_input_modified(saved):
-    """The error for a saved input; ``saved.array`` is True for one PyTorch saved as its transpose, a view (whose
-    node, AsStrided once its base changed, the error names when it requires grad)."""
+    """The error for a saved input; ``saved.array`` is the view of its array PyTorch saved instead (see
+    Node.saved_as_views), if any: a view whose node, AsStrided once its base changed, the error names when it
+    requires grad."""
     tensor = saved.tensor
     if not saved.array:
         return _modified_message(saved, tensor._grad_fn, tensor._data)
     grad_fn = Node() if tensor._requires_grad else None
     if grad_fn is not None:
         grad_fn.is_view = True
-    return _modified_message(saved, grad_fn, tensor._data.T)
+    return _modified_message(saved, grad_fn, saved.array(tensor._data))
 
 
 def _modified_message(saved, grad_fn, array):

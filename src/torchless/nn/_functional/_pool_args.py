@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from ... import _memory_format
 from ..._kernels import pool as kernels
-from ._args import _is_list_int, _tp_name, unpack_int64, unpack_lone_int
+from ._args import _is_list_int, _tp_name, unpack_lone_int
 from ._norm_checks import int_list_arg
 
 

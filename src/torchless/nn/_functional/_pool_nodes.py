@@ -17,7 +17,7 @@ from ...autograd._engine import gradient_unwatched
 from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import FoldedNode, Node
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
-from ._conv_nodes import TransposedConvolution, _graph_gradient_in_layout
+from ._conv_nodes import _graph_gradient_in_layout
 from ._pool_args import _output_size, _view_2d
 
 
@@ -47,6 +47,9 @@ _SQUEEZED_1D = {"dim": constant(int64(-2)),
                 "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
 
 
+_SAVED_UNSQUEEZED = {0: _memory_format.unsqueezed_view}
+
+
 class _UnsqueezedInput(Saved):
     """A 1-D pooling's input as the 2-D pooling PyTorch runs it on saves it: unsqueezed to (..., 1, L), a tensor of
     the UnsqueezeBackward0 node that the pooling's node lists."""
@@ -66,6 +69,12 @@ class _PooledAs2d(Node):
 
     pooled_2d = None
     grad_format = None  # the channels-last format of the input's gradient, if any (see _keep_channels_last)
+
+    @property
+    def saved_as_views(self):
+        """A 1-D pooling's input is saved as PyTorch's 2-D pooling saves it: its unsqueeze(-2) (which an in-place
+        change's error describes)."""
+        return _SAVED_UNSQUEEZED if self.spatial == 1 else {}
 
     def _in_grad_format(self, gx):
         """The input's gradient ``gx`` laid out in grad_format (a 1-D pooling's: as its unsqueeze(-2))."""
@@ -243,17 +252,9 @@ class MaxPool(_PooledAs2d):
         return gx
 
     def backward_graph(self, grad):
-        # A scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes.
-        from ..._ops.indexing import Scatter
-
-        indices = self.indices if self.winners is None else self.winners.flat_indices()
-        planes = math.prod(self.input_shape[:-self.spatial])
-        cells = math.prod(self.input_shape[-self.spatial:])
-        windows = math.prod(grad._data.shape[-self.spatial:])  # (not -1: an empty batch has no planes to infer from)
-        zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
-        key = (np.arange(planes)[:, None], indices.reshape(planes, windows))
-        scattered = Scatter.apply(zeros, grad.reshape(planes, windows), key=key, add=True).reshape(self.input_shape)
-        return (_gradient_reading_input(self, scattered, grad),)
+        if self.winners is None:  # (adaptive max pooling's backward refuses an empty output plane, recorded or not)
+            _check_grad_output(grad._data, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
+        return (_gradient_reading_input(self, _scattered_to_maxima(self, grad), grad),)
 
     def name(self):
         return self._name
@@ -261,6 +262,24 @@ class MaxPool(_PooledAs2d):
     def pooled_2d(self):
         name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
         return name, _unsqueezed_specs(self.torch_saved[name], result1=Saved(_unsqueezed_indices))
+
+
+def _scattered_to_maxima(node, grad):
+    """The input gradient of the max pooling ``node`` (plain, adaptive or fractional) as an op of the graph: a
+    scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes."""
+    from ..._ops.indexing import Scatter
+
+    indices = node.indices if node.winners is None else node.winners.flat_indices()
+    planes = math.prod(node.input_shape[:-node.spatial])
+    cells = math.prod(node.input_shape[-node.spatial:])
+    windows = math.prod(grad._data.shape[-node.spatial:])  # (not -1: an empty batch has no planes to infer from)
+    indices, shares = indices.reshape(planes, windows), grad.reshape(planes, windows)
+    outside = (indices < 0) | (indices >= cells)
+    if outside.any():  # windows wholly in the padding, whose index lies past the plane: dropped, as in backward
+        indices, shares = np.where(outside, 0, indices), shares * grad._wrap(~outside)
+    zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
+    key = (np.arange(planes)[:, None], indices)
+    return Scatter.apply(zeros, shares, key=key, add=True).reshape(node.input_shape)
 
 
 _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
@@ -313,20 +332,13 @@ class AvgPool(_PooledAs2d):
         return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
-        # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
-        if not math.prod(self.input_shape[:-self.spatial]):  # no planes (an empty batch): nothing to spread
-            return (_gradient_reading_input(self, grad.reshape(self.input_shape), grad),)
-        kernel, stride, padding, _, count_include_pad, divisor_override = self.args
-        shares = grad.reshape(_plane_shape(grad._data.shape, self.spatial))
-        in_hw, out_hw, dtype = _plane_shape(self.input_shape, self.spatial)[2:], shares._data.shape[2:], grad._data.dtype
-        divisor = kernels._avg_pool_divisor(in_hw, out_hw, kernel, stride, padding, count_include_pad,
-                                            divisor_override, dtype)
-        output_padding = tuple(n - ((m - 1) * s - 2 * p + k) for n, m, s, p, k in zip(in_hw, out_hw, stride, padding,
-                                                                                         kernel))
-        gx = TransposedConvolution.apply(shares / grad._wrap(divisor), grad._wrap(np.ones((1, 1, *kernel), dtype)),
-                                         None, stride=tuple(stride), padding=tuple((p, p) for p in padding),
-                                         dilation=(1,) * len(kernel), groups=1, output_padding=output_padding)
-        return (_gradient_reading_input(self, gx.reshape(self.input_shape), grad),)
+        return (_gradient_reading_input(self, _recorded_gradient(self, grad), grad),)
+
+    def pooling_arguments(self):
+        """The keywords of ``apply`` pooling as this node does, in 2-D for a 1-D pooling (see PoolingBackward)."""
+        kernel, stride, padding, ceil_mode, count_include_pad, divisor_override = self.args
+        return dict(spatial=max(self.spatial, 2), kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                    count_include_pad=count_include_pad, divisor_override=divisor_override)
 
     def name(self):
         return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
@@ -370,11 +382,11 @@ class AdaptiveAvgPool(_PooledAs2d):
         return (_memory_format.c_ordered(gx) if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
-        if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
-            gx = AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2)
-        else:
-            gx = AdaptiveAvgPoolBackward.apply(grad, pool=self)
-        return (_gradient_reading_input(self, gx, grad),)
+        return (_gradient_reading_input(self, _recorded_gradient(self, grad), grad),)
+
+    def pooling_arguments(self):
+        """The keywords of ``apply`` pooling as this node does, in 2-D for a 1-D pooling (see PoolingBackward)."""
+        return dict(spatial=max(self.spatial, 2), output_size=self.output_size)
 
     def name(self):
         return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
@@ -383,25 +395,45 @@ class AdaptiveAvgPool(_PooledAs2d):
         return "AdaptiveAvgPool2DBackward0", _unsqueezed_specs(self.torch_saved["AdaptiveAvgPool2DBackward0"])
 
 
-class AdaptiveAvgPoolBackward(Node):
-    """AdaptiveAvgPool's gradient as an op of the graph (create_graph=True): linear in the output's gradient, whose
-    adjoint is the pooling itself."""
+def _recorded_gradient(pool, grad):
+    """The input's gradient of the average pooling ``pool`` (plain or adaptive), computed from ``grad`` as an op of
+    the graph (create_graph=True)."""
+    if pool.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
+        return PoolingBackward.apply(grad.unsqueeze(-2), pool=pool).squeeze(-2)
+    return PoolingBackward.apply(grad, pool=pool)
+
+
+class PoolingBackward(Node):
+    """An average pooling's gradient as an op of the graph: linear in the output's gradient, whose adjoint is the
+    pooling itself (PyTorch's avg_pool2d_backward's derivative is avg_pool2d, ...), laid out as that pooling's
+    kernel lays out its output: in 2-D in the channels-last format its input suggests, in 3-D C-contiguous."""
 
     def forward(self, grad, pool=None):
-        self.spatial, self.output_size = max(pool.spatial, 2), pool.output_size
-        if pool.spatial == 1:  # a 1-D pool's gradient comes and goes as (..., 1, L), 2-D pooling's shape
+        self.pooling, self.arguments, self.unsqueezed = type(pool), pool.pooling_arguments(), pool.spatial == 1
+        if self.unsqueezed:  # a 1-D pool's gradient comes and goes as (..., 1, L), 2-D pooling's shape
             gx = pool.backward(grad.squeeze(-2))[0]
             return gx.reshape(gx.shape[:-1] + (1,) + gx.shape[-1:])
         return pool.backward(grad)[0]
 
+    def _as_pooled(self, grad):
+        """``grad`` (..., 1, L) of a 1-D pooling with the strides of PyTorch's unsqueeze(-2), which the pooling's
+        layout follows (squeeze's gradient may give its axis of 1 any stride)."""
+        return _memory_format.unsqueezed_view(grad[..., 0, :]) if self.unsqueezed else grad
+
     def backward(self, grad):
-        return (AdaptiveAvgPool().forward(grad, spatial=self.spatial, output_size=self.output_size),)
+        pooled = self.pooling().forward(grad, **self.arguments)
+        if self.arguments["spatial"] == 3:
+            return (_memory_format.c_ordered(pooled),)
+        return (_memory_format.in_format_of(pooled, self._as_pooled(grad)),)
 
     def backward_graph(self, grad):
-        return (AdaptiveAvgPool.apply(grad, spatial=self.spatial, output_size=self.output_size),)
+        pooled = self.pooling.apply(grad, **self.arguments)
+        if self.arguments["spatial"] == 3:
+            return (_memory_format.in_c_order(pooled),)
+        return (_keep_channels_last(pooled, self._as_pooled(grad._data)),)
 
     def name(self):
-        return f"AdaptiveAvgPool{self.spatial}DBackwardBackward0"
+        return f"{self.pooling.__name__}{self.arguments['spatial']}DBackwardBackward0"
 
 
 def _check_grad_output(grad, spatial, fn):

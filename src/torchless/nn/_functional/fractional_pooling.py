@@ -11,7 +11,7 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
 from ._args import Param, native
 from ._pool_args import _check_float, _torch_ntuple, dispatch_on_return_indices
-from ._pool_nodes import MaxPool, _flat_planes
+from ._pool_nodes import _flat_planes, _gradient_reading_input, _scattered_to_maxima
 from .loss import _refuse_grad
 
 __all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
@@ -34,7 +34,7 @@ class FractionalMaxPool(Node):
 
     def forward(self, x, pooled=None, indices=None, spatial=2, kernel_size=None):
         self.input_shape, self.indices, self.spatial, self.kernel_size = x.shape, indices, spatial, kernel_size
-        self.winners = None  # (for MaxPool.backward_graph: flat indices, no winners)
+        self.winners = None  # (for _scattered_to_maxima: flat indices, no winners)
         return pooled
 
     def _check_indices(self):
@@ -53,9 +53,9 @@ class FractionalMaxPool(Node):
                                          _flat_planes(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
 
-    def backward_graph(self, grad):  # MaxPool's: a recorded scatter-add to the argmaxes
+    def backward_graph(self, grad):
         self._check_indices()
-        return MaxPool.backward_graph(self, grad)
+        return (_gradient_reading_input(self, _scattered_to_maxima(self, grad), grad),)
 
     def name(self):
         return f"FractionalMaxPool{self.spatial}DBackward0"
@@ -174,8 +174,8 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
         return_indices: also return the int64 flat index h * W_in + w of each maximum (for
             :func:`max_unpool2d`).
         _random_samples: (N, C, 2) samples in [0, 1), the input's dtype, placing each plane's windows (the
-            first along W, the second along H); drawn from torchless's generator when None, so they differ
-            from PyTorch's draws.
+            first along W, the second along H); drawn from the default generator when None, as PyTorch
+            draws them (the same samples after the same ``manual_seed``).
 
     Shape: output (N, C, H_out, W_out) or (C, H_out, W_out). Along an axis of size n, window i < out - 1 starts
     at int((i + u) * alpha) - int(u * alpha) with alpha = (n - k) / (out - 1) and u the plane's sample; the last

@@ -58,7 +58,7 @@ class Linear(Node):
 
     saved = ("x", "w")
     saved_only_for = {0: (1,), 1: (0,)}  # PyTorch's addmm/mm saves each factor for the other's gradient
-    saved_transposed = (1,)  # as w.t()
+    saved_as_views = {1: np.transpose}  # as w.t()
     _output_as_matrix = {"self_sym_sizes": lambda node: (math.prod(node.x.shape[:-1]), node.w.shape[0])}
     torch_saved = {"AddmmBackward0": _product_saved(SavedInput(0, "x", needed_for=(1,)), "mat1"),
                    "MmBackward0": _product_saved(SavedInput(0, "x", needed_for=(1,)), "self"),

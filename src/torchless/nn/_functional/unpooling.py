@@ -97,17 +97,21 @@ def _check_unpool_output_size(output_size, dim):
                          f"output_size[{dim}]={output_size[dim]}")
 
 
-def _check_unpool_indices(input, indices, output_size, fn):
-    """The values and indices checks every max unpooling ends with (``fn`` names the kernel)."""
+def _check_unpool_indices(input, indices, output_size, fn, channels_last=False):
+    """The values and indices checks every max unpooling ends with (``fn`` names the kernel; ``channels_last``:
+    its channels-last variant runs, which PyTorch's 2-D unpooling picks for an input suggesting that format)."""
     output_size = tuple(output_size)
     _check_output_resize(tuple(input.shape[:-len(output_size)]) + output_size, input)
     planes = math.prod(input.shape[:-len(output_size)])
     if planes * math.prod(output_size):  # PyTorch's kernel does not run on an empty output
-        _check_float(input, fn)
-        flat = indices._data.reshape(planes, -1)
+        _check_float(input, f"{fn}_channels_last" if channels_last else fn)
+        # the indices in the order the kernel reads them: plane by plane, or pixel by pixel (N, H, W, C)
+        ordered = np.moveaxis(indices._data, 1, -1) if channels_last else indices._data
+        flat = ordered.reshape(-1)
         bad = (flat < 0) | (flat >= math.prod(output_size))
         if bad.any():
-            # PyTorch's kernel reports the last invalid index it meets.
+            # PyTorch's kernel reports the last invalid index it meets (run on one thread; on several, the
+            # last one met by whichever thread reports last).
             raise RuntimeError(f"Found an invalid max index: {flat[bad][-1]} (output volumes are of size "
                                + "x".join(str(n) for n in output_size) + ")")
 
@@ -126,10 +130,12 @@ def _max_unpool2d_native(input, indices, output_size):
         raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
                            f"{input.dim()} dimensions.")
     _check_unpool_shapes(input, indices, "max_unpooling2d_forward_out_cpu()")
-    _check_unpool_indices(input, indices, output_size, "max_unpool2d")
-    out = save_tensor_versions(MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size)), indices)
     x = input._data  # PyTorch's kernel: channels-last for such values (whatever the indices' layout)
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    may_be_channels_last = _memory_format.may_suggest_channels_last(x)
+    _check_unpool_indices(input, indices, output_size, "max_unpool2d",
+                          may_be_channels_last and _memory_format.suggest(x) is _memory_format.channels_last)
+    out = save_tensor_versions(MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size)), indices)
+    return _memory_format.keep_channels_last(out, x) if may_be_channels_last else out
 
 
 def _check_unpool_shapes(input, indices, fn):
