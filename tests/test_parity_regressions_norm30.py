@@ -106,3 +106,18 @@ def test_large_mean_batch_norm_gradients_match_pytorch():
         grads.append([g.numpy() for g in lib.autograd.grad((y * lib.tensor(upstream)).sum(), (x_lib, w, b))])
     for theirs, ours in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-2 * np.abs(theirs).max())
+
+
+def test_native_batch_norm_saves_a_zero_invstd_for_a_zero_variance_with_zero_eps_silently():
+    import warnings
+
+    saved = []
+    for lib in (torch, torchless):
+        x = lib.ones(2, 3, 2)
+        x[:, 1] = lib.arange(4.0).reshape(2, 2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (NumPy's divide-by-zero warning: PyTorch gives none)
+            saved.append([t.numpy() for t in lib.native_batch_norm(x, None, None, None, None, True, 0.1, 0.0)[1:]])
+    for theirs, ours in zip(*saved):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    assert saved[1][1][0] == 0 and saved[1][1][2] == 0
