@@ -153,7 +153,8 @@ def _statistics(x, axes, eps, dtype=None, keepdims=False):
     mean, var = mean.reshape(kept), var.reshape(kept)
     if count == 0:  # PyTorch's Welford mean of no values is its starting 0 (the variance 0 / 0, NaN)
         mean = np.zeros_like(mean)
-    rstd = 1 / np.sqrt(var + compute.type(eps))
+    with np.errstate(divide="ignore", invalid="ignore"):  # (a zero variance with eps 0: inf, silently, as PyTorch)
+        rstd = 1 / np.sqrt(var + compute.type(eps))
     dtype = dtype or compute  # (C-ordered whatever the input's layout, as PyTorch allocates them, empty ones too)
     return tuple(_wrap(_memory_format.with_c_strides(np.ascontiguousarray(values, dtype))) for values in (mean, rstd))
 
@@ -161,7 +162,10 @@ def _statistics(x, axes, eps, dtype=None, keepdims=False):
 def _channel_statistics(input, eps):
     """The per-channel batch mean and inverse standard deviation of (N, C, *) ``input`` (float32 for half)."""
     x = input._data
-    return _statistics(x, (0,) + tuple(range(2, x.ndim)), eps)
+    mean, invstd = _statistics(x, (0,) + tuple(range(2, x.ndim)), eps)
+    if not eps:  # ATen's InvStd: with eps 0, a zero variance has 1 / std 0 (the output its bias), not inf
+        invstd._data[np.isinf(invstd._data)] = 0
+    return mean, invstd
 
 
 def _wrap(array):

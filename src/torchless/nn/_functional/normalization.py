@@ -2,13 +2,13 @@
 import numpy as np
 
 from ... import _dtype, _memory_format
-from ..._kernels.fma import fused_multiply_add32
+from ..._kernels.fma import fused_multiply_add, fused_multiply_add32
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import laid_out_gradients
 from ...autograd import forward_ad
 from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, SavedInput
-from ._moments import constant_rows_as_pytorch, normalization_backward_graph
+from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
 from .loss import _refuse_grad
 
@@ -96,11 +96,16 @@ class BatchNorm(Node):
         self.statistics = running_mean, running_var, eps  # (what PyTorch's node shows of them: grad_fn._saved_eps)
         self.count = N * x3.shape[2]
         channel = (1, C, 1)
+        # PyTorch's kernel for an input in a contiguous layout (of its own dtype) works through per-channel linear terms
+        linear_terms = not (half or compute_in_float32) and _in_contiguous_layout(x)
         if training:
             mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
-            var = _channel_means(np.square(centered)) if not half else \
-                _half_channel_sums(np.square(centered)) / np.float32(self.count)
+            if linear_terms:  # the squares summed in float64 and rounded once, then divided in the input's dtype
+                var = _channel_sums(np.square(centered)) / x3.dtype.type(self.count)
+            else:
+                var = _channel_means(np.square(centered)) if not half else \
+                    _half_channel_sums(np.square(centered)) / np.float32(self.count)
             subtracted = mean
             if half and not compute_in_float32:  # the batch's mean and 1 / std are kept as float16 (save_mean, ...)
                 subtracted = mean.astype(np.float16).astype(np.float32)
@@ -118,7 +123,10 @@ class BatchNorm(Node):
             var = running_var.astype(x3.dtype, copy=False)  # (float16 statistics read into float32)
             self.forward_statistics = running_mean.copy(), running_var.copy()
         with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
-            self.invstd = 1 / np.sqrt(var + eps)
+            if linear_terms and training:
+                self.invstd = _batch_invstd(var, eps)
+            else:
+                self.invstd = 1 / np.sqrt(var + eps)
         if half and training and not compute_in_float32:
             self.invstd = self.invstd.astype(np.float16).astype(np.float32)
         if half and training:  # (its backward kernel reads x - mean; its parameters' gradients are of their dtype)
@@ -133,8 +141,9 @@ class BatchNorm(Node):
             y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
             if bias is not None:
                 y += bias.reshape(channel)
-            if training and eps:  # (no eps: PyTorch's 1 / std of a zero variance is 0, the output the bias)
-                constant_rows_as_pytorch(y, x3, mean.reshape(1, C), (var == 0).reshape(1, C), eps, weight, bias)
+            if linear_terms:
+                _cancelling_channels_as_pytorch(y, x3, subtracted, self.invstd, var == 0 if training else None,
+                                                weight, bias)
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
         if _memory_format.may_suggest_channels_last(x):
             y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
@@ -235,6 +244,42 @@ class BatchNorm(Node):
 
     def name(self):
         return "NativeBatchNormBackward0"
+
+
+def _in_contiguous_layout(x):
+    """Whether ATen's batch_norm kernel reads ``x`` (N, C, *) directly: C order or a channels-last format. Other
+    strides go through TensorIterator's elementwise ((x - mean) * invstd) * weight + bias instead."""
+    return (x.flags.c_contiguous or _memory_format.is_contiguous(x, _memory_format.channels_last)
+            or _memory_format.is_contiguous(x, _memory_format.channels_last_3d))
+
+
+def _batch_invstd(var, eps):
+    """The batch's 1 / sqrt(var + eps) as ATen's InvStd takes it, in float64 and rounded once to var's dtype; 0 for
+    a zero variance with eps 0 (the output then the bias, where 1 / 0 would give NaNs)."""
+    invstd = 1 / np.sqrt(var.astype(np.float64) + eps)
+    if not eps:
+        invstd[var == 0] = 0
+    return invstd.astype(var.dtype)
+
+
+def _cancelling_channels_as_pytorch(y, x3, mean, invstd, constant, weight, bias):
+    """Recomputes in ``y`` (N, C, L) the channels where ATen's CPU kernel, for an input in a contiguous layout, makes
+    an error beyond float rounding, as it does: it computes x * alpha + beta, alpha = invstd * weight and beta = bias
+    - mean * alpha, both fused multiply-adds, and for a mean large against the spread (1e4 + 1e-2 noise in float32)
+    x * alpha and beta nearly cancel, leaving their rounding in the output (1e-2 and more). A constant channel
+    (``constant``, in training) keeps a bias off by the rounding of x * alpha. Elsewhere y = (x - mean) * invstd *
+    weight + bias is within a few ulp of that, and costs a fraction of the emulated fused multiply-adds."""
+    with np.errstate(all="ignore"):
+        cancelling = np.abs(mean * invstd) > 64  # (where the rounding of x * alpha exceeds 64 ulp of y)
+    if constant is not None:
+        cancelling |= constant
+    if not cancelling.any():
+        return
+    dtype = x3.dtype.type
+    alpha = invstd[cancelling] if weight is None else invstd[cancelling] * weight[cancelling].astype(dtype)
+    shift = np.zeros_like(alpha) if bias is None else bias[cancelling].astype(dtype)
+    beta = fused_multiply_add(-mean[cancelling].astype(dtype), alpha, shift)
+    y[:, cancelling] = fused_multiply_add(x3[:, cancelling], alpha[:, None], beta[:, None])
 
 
 def _half_batch_norm_output(x3, mean, invstd, weight, bias):
