@@ -42,8 +42,8 @@ class SavedVersion:
     def __init__(self, counter, version, tensor, array):
         self.counter, self.version = counter, version
         # A saved input is kept to name it (its grad_fn) in the error, ``array`` then the view of it PyTorch saved
-        # (see Node.saved_as_views), or False; a saved output is its node's own result, kept as its array only: the tensor would hold
-        # its grad_fn, that is the node, in a cycle.
+        # (see Node.saved_as_views), or False; a saved output is its node's own result, kept as its array only:
+        # the tensor would hold its grad_fn, that is the node, in a cycle.
         self.tensor, self.array = tensor, array
 
 
