@@ -81,6 +81,36 @@ def same_in_both(scenario):
     return expected
 
 
+def recorded_tensors(lib, make):
+    """``make(lib)``'s tensors as (shape, strides, values rounded to float32 precision), or the exception's type
+    name and message (torchless's names read as torch's)."""
+    try:
+        result = make(lib)
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    results = result if isinstance(result, tuple) else (result,)
+    return [(tuple(t.shape), t.stride(), float32_comparable(t.detach().numpy())) for t in results]
+
+
+def float32_comparable(values):
+    """``values`` rounded to float32 precision, as nested lists whose NaNs compare equal (as the string "nan")."""
+    rounded = np.round(values.astype(np.float64), 5)
+    listed = rounded.astype(object)
+    listed[np.isnan(rounded)] = "nan"
+    return listed.tolist()
+
+
+def assert_raises_as_torch(torch_call, torchless_call):
+    """torchless's call raises torch's exception type, with torch's message once its names read as torch's."""
+    import pytest
+
+    with pytest.raises(Exception) as expected:
+        torch_call()
+    with pytest.raises(type(expected.value)) as got:
+        torchless_call()
+    assert str(got.value).replace("torchless", "torch") == str(expected.value)
+
+
 def assert_same_outcome(fn, rtol=1e-5, atol=1e-6):
     """``fn(lib)`` raises the same error in torch and torchless, or returns tensors (or a tuple of them) of the
     same shape, dtype and values. Call it only where torch imports (after ``pytest.importorskip("torch")``)."""

@@ -5,30 +5,13 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import recorded_tensors
 
 torch = pytest.importorskip("torch")
 
 
-def record(lib, make):
-    """``make(lib)``'s tensors as (shape, strides, values rounded to float32 precision), or the exception."""
-    try:
-        result = make(lib)
-    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
-        return type(error).__name__, str(error).replace("torchless", "torch")
-    results = result if isinstance(result, tuple) else (result,)
-    return [(tuple(t.shape), t.stride(), comparable(t.detach().numpy())) for t in results]
-
-
-def comparable(values):
-    """``values`` rounded to float32 precision, as nested lists whose NaNs compare equal (as the string "nan")."""
-    rounded = np.round(values.astype(np.float64), 5)
-    listed = rounded.astype(object)
-    listed[np.isnan(rounded)] = "nan"
-    return listed.tolist()
-
-
 def same_in_both(make):
-    expected, got = record(torch, make), record(torchless, make)
+    expected, got = recorded_tensors(torch, make), recorded_tensors(torchless, make)
     assert got == expected
     return expected
 
