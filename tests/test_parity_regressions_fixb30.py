@@ -78,3 +78,68 @@ def test_symint_index_argument(call, value):
             result = tuple(result) if call == "Embedding" else result.tolist()  # (Embedding's weights are random)
         outcomes.append((kind, result))
     assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------- 3. the recurrent modules' flags reach the parser
+
+def _recurrent_call(lib, cls, options, form, training=None):
+    module = getattr(lib.nn, cls)(4, 5, **options)
+    if training is not None:
+        module.training = training
+    directions = 2 if module.bidirectional else 1
+    h = lib.zeros(module.num_layers * directions, 2, 5)
+    if form == "padded":
+        return module(lib.ones(3, 2, 4))
+    if form == "unbatched":
+        return module(lib.ones(3, 4))
+    if form == "hx":
+        return module(lib.ones(3, 2, 4), [h, h] if cls == "LSTM" else h)
+    sequences = [lib.ones(3, 4), lib.ones(2, 4)]
+    if form == "packed":
+        return module(lib.nn.utils.rnn.pack_sequence(sequences))
+    return module(lib.nn.utils.rnn.pack_sequence(sequences[::-1], enforce_sorted=False), (h, h) if cls == "LSTM" else h)
+
+
+_RECURRENT_FLAGS = {
+    "bidirectional_1": ({"bidirectional": 1}, None), "bidirectional_0": ({"bidirectional": 0}, None),
+    "bidirectional_none": ({"bidirectional": None}, None), "bidirectional_numpy": ({"bidirectional": np.bool_(True)}, None),
+    "num_layers_true": ({"num_layers": True}, None), "num_layers_numpy": ({"num_layers": np.int64(2)}, None),
+    "training_1": ({}, 1), "batch_first_bidirectional_1": ({"batch_first": True, "bidirectional": 1}, None),
+}
+
+
+@pytest.mark.parametrize("form", ["padded", "unbatched", "hx", "packed", "packed_hx"])
+@pytest.mark.parametrize("flags", sorted(_RECURRENT_FLAGS))
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_recurrent_flags_checked_by_the_native_parser(cls, flags, form):
+    options, training = _RECURRENT_FLAGS[flags]
+    outcomes = [_outcome(lambda: _recurrent_call(lib, cls, options, form, training) and None) for lib in (torch, torchless)]
+    assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("name", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("variant", range(8))
+def test_native_recurrence_parses_as_pytorch(name, variant):
+    outcomes = []
+    for lib in (torch, torchless):
+        module = {"lstm": lib.nn.LSTM, "gru": lib.nn.GRU}.get(name, lib.nn.RNN)(4, 5)
+        weights = [lib.tensor(np.linspace(-0.5, 0.5, w.numel(), dtype=np.float32).reshape(tuple(w.shape)))
+                   for w in module._flat_weights]
+        x, h = lib.ones(3, 2, 4), lib.zeros(1, 2, 5)
+        hx = (h, h) if name == "lstm" else h
+        args = [(x, hx, weights, True, 1, 0.0, False, False, False),
+                (x, hx, weights, True, 1, 0.0, False, 1, False),
+                (x, hx, weights, True, 1, 0.0, False, False),
+                (x, hx, weights, True, 1, 0.0, False, False, False, 3),
+                (x, hx, weights, True, 1, 0, False, False, None),
+                (x, hx, tuple(weights), True, np.int64(1), 0.0, False, False, False),
+                (x[0], lib.tensor([2]), hx, weights, True, 1, 0.0, False, False),
+                (x, hx, weights + [1], True, 1, 0.0, False, False, False)][variant]
+        kind, result = _outcome(lambda: getattr(lib, name)(*args))
+        outcomes.append((kind, [r.detach().numpy() for r in result] if kind == "ok" else result))
+    assert outcomes[1][0] == outcomes[0][0]
+    if outcomes[0][0] != "ok":
+        assert outcomes[1][1] == outcomes[0][1]
+    else:
+        for ours, theirs in zip(outcomes[1][1], outcomes[0][1]):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
