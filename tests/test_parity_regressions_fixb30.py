@@ -143,3 +143,60 @@ def test_native_recurrence_parses_as_pytorch(name, variant):
     else:
         for ours, theirs in zip(outcomes[1][1], outcomes[0][1]):
             np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- 6. saved tensors changed in place under saved hooks
+
+_SAVING_OPS = {
+    "linear": lambda lib, t, p: lib.nn.functional.linear(t, p["linear_weight"]),
+    "linear_bias": lambda lib, t, p: lib.nn.functional.linear(t, p["linear_weight"], p["bias"]),
+    "conv2d": lambda lib, t, p: lib.nn.functional.conv2d(t.reshape(2, 3, 2, 2), p["conv_weight"], padding=1),
+    "max_pool2d": lambda lib, t, p: lib.nn.functional.max_pool2d(t.reshape(2, 3, 2, 2), 2),
+    "batch_norm": lambda lib, t, p: lib.nn.functional.batch_norm(t, None, None, p["norm_weight"], None, training=True),
+    "gelu": lambda lib, t, p: lib.nn.functional.gelu(t),
+    "gelu_tanh": lambda lib, t, p: lib.nn.functional.gelu(t, approximate="tanh"),
+    "leaky_relu": lambda lib, t, p: lib.nn.functional.leaky_relu(t, 0.1),
+}
+
+
+def _saved_then_changed(lib, op, context, input_requires_grad):
+    rng = np.random.default_rng(3)
+    values = {"input": (2, 12), "linear_weight": (4, 12), "bias": (4,), "conv_weight": (5, 3, 3, 3), "norm_weight": (12,)}
+    params = {name: lib.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=name != "input")
+              for name, shape in values.items()}
+    source = params.pop("input").requires_grad_(input_requires_grad)
+    hooks = lib.autograd.graph.allow_mutation_on_saved_tensors() if context == "allow_mutation" else \
+        lib.autograd.graph.saved_tensors_hooks(lambda tensor: tensor.clone(), lambda tensor: tensor)
+    with hooks:
+        t = source * 1.0 if input_requires_grad else source.clone()
+        out = _SAVING_OPS[op](lib, t, params)
+        loss = (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape)).astype(np.float32))).sum()
+        t.mul_(2)
+        loss.backward()
+    return [x.grad.numpy() for x in [source, *params.values()] if x.grad is not None]
+
+
+_PARAMETERLESS = ("gelu", "gelu_tanh", "leaky_relu", "max_pool2d")  # (their input must require grad for a graph)
+
+
+@pytest.mark.parametrize("context", ["allow_mutation", "copying_hooks"])
+@pytest.mark.parametrize("op, input_requires_grad", [(op, requires) for op in sorted(_SAVING_OPS)
+                                                     for requires in (False, True)
+                                                     if requires or op not in _PARAMETERLESS])
+def test_saved_tensor_changed_in_place_backward_uses_the_saved_values(op, context, input_requires_grad):
+    expected = _saved_then_changed(torch, op, context, input_requires_grad)
+    got = _saved_then_changed(torchless, op, context, input_requires_grad)
+    assert len(got) == len(expected)
+    for ours, theirs in zip(got, expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_saved_tensor_changed_in_place_without_hooks_is_still_an_error():
+    outcomes = []
+    for lib in (torch, torchless):
+        weight = lib.ones(4, 3, requires_grad=True)
+        t = lib.ones(2, 3)
+        out = lib.nn.functional.linear(t, weight).sum()
+        t.mul_(2)
+        outcomes.append(_outcome(out.backward)[0])
+    assert outcomes == ["RuntimeError", "RuntimeError"]
