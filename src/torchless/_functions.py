@@ -140,9 +140,9 @@ def where(condition, input=None, other=None):
         np_dtype = scalar_dtype(input)
         input = Tensor._wrap(np.asarray(_dtype.fill_value(input, np_dtype, check_half=False), np_dtype))
     if isinstance(input, Tensor):
-        a, b = input._operands(_scalar_as_fill(other, input))
+        a, b = _where_operands(input, other)
     else:
-        b, a = other._operands(_scalar_as_fill(input, other))
+        b, a = _where_operands(other, input)
     if cond.dtype == np.uint8:  # (checked after the numbers are converted, as PyTorch wraps them first)
         _warn_uint8_condition()
         cond = cond.astype(np.bool_)
@@ -169,6 +169,14 @@ def _warn_uint8_condition():
     if not _uint8_condition_warned[0]:
         _uint8_condition_warned[0] = True
         warn_from_user_code(_UINT8_CONDITION_WARNING)
+
+
+def _where_operands(tensor, value):
+    """``tensor`` and ``value`` (a tensor or a number) in the dtype where() computes in. Beside a number the
+    tensor is converted by ``.to()``, as PyTorch's where.ScalarOther does (a ToCopyBackward0 in its graph);
+    beside a tensor, by the kernel (no node)."""
+    a, b = tensor._operands(_scalar_as_fill(value, tensor))
+    return (a, b) if isinstance(value, Tensor) else (tensor._cast(a._data.dtype), b)
 
 
 def _scalar_as_fill(value, like):

@@ -490,27 +490,8 @@ _ENTRY_POINTS.append(lstm_cell)
 
 
 # ---------------------------------------------------------------------------- multi-layer recurrences
-# ATen's lstm / gru / rnn_tanh / rnn_relu: an input form (batch_first last) and a packed one (data, batch_sizes);
-# ``params`` is the flat weight list nn.LSTM & co. keep (w_ih, w_hh[, b_ih, b_hh][, w_hr] per layer and direction).
-_INPUT_FORM = ("input", "hx", "params", "has_biases", "num_layers", "dropout", "train", "bidirectional",
-               "batch_first")
-_PACKED_FORM = ("data", "batch_sizes", "hx", "params", "has_biases", "num_layers", "dropout", "train",
-                "bidirectional")
-
-
-def _bind(name, names, args, kwargs):
-    if len(args) > len(names):
-        raise TypeError(f"{name}() takes {len(names)} positional arguments but {len(args)} were given")
-    bound = dict(zip(names, args))
-    for key, value in kwargs.items():
-        if key not in names:
-            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
-        bound[key] = value
-    missing = [f'"{n}"' for n in names if n not in bound]
-    if missing:
-        raise TypeError(f"{name}() missing {len(missing)} required positional argument{'s' * (len(missing) == 1)}: "
-                        + ", ".join(missing))
-    return bound
+# ATen's lstm / gru / rnn_tanh / rnn_relu: an input form (batch_first last) and a packed one (data, batch_sizes), as
+# nn.modules.rnn.native_overloads gives them.
 
 
 def _recurrent_module(name, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
@@ -539,12 +520,11 @@ def _recurrent_module(name, params, has_biases, num_layers, dropout, train, bidi
 def _recurrence(name):
     def fn(*args, **kwargs):
         from . import func
-        from ._tensor import Tensor
+        from .nn.modules.rnn import native_overloads
         from .nn.utils import rnn
 
-        hx_position = 1 if name == "lstm" else 2  # (where the packed form's batch_sizes or hx, a tensor, is)
-        packed = "data" in kwargs or (len(args) > hx_position and isinstance(args[hx_position], Tensor))
-        bound = _bind(name, _PACKED_FORM if packed else _INPUT_FORM, args, kwargs)
+        form, bound = _parser_errors.parse_overload(name, native_overloads(name), args, kwargs)
+        packed = form == 0  # (the packed form is listed first)
         module = _recurrent_module(name, bound["params"], bound["has_biases"], bound["num_layers"], bound["dropout"],
                                    bound["train"], bound["bidirectional"], bound.get("batch_first", False))
         weights = dict(zip(module._flat_weights_names, bound["params"]))

@@ -8,7 +8,6 @@ calls it; nn.functional is imported on the first call, keeping ``import torchles
 import functools
 import inspect
 import math
-import operator
 import warnings
 
 
@@ -204,10 +203,11 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     """Rows of ``weight`` at ``indices``; a negative ``padding_idx`` means none (ATen's encoding), as does one past
     the rows (ATen's kernel, unlike F, checks no range: no row is the padding one)."""
     from ._tensor import Tensor
+    from .nn._functional._args import unpack_symint
 
     if not isinstance(weight, Tensor) or isinstance(padding_idx, bool) or not hasattr(padding_idx, "__index__"):
         raise TypeError("embedding(): invalid arguments")  # (PyTorch's parser error replaces it, see install)
-    padding_idx = operator.index(padding_idx)
+    padding_idx = unpack_symint(padding_idx)
     padding = padding_idx if 0 <= padding_idx < (weight.size(0) if weight.dim() else 0) else None
     return _functional().embedding(indices, weight, padding, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 

@@ -956,7 +956,7 @@ class Tensor:
         if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision
             real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
             common = a if real is None else np.result_type(real, np.complex64)
-            return self._cast(common), number_operand(other, common)
+            return self._promoted(common), number_operand(other, common)
         if scalar_category(other) > category(a):
             common = _dtype.get_default_dtype().numpy if scalar_category(other) == FLOAT else \
                 np.dtype(np.int64)

@@ -116,8 +116,8 @@ class _AllowMutationOnSavedContext:
 def allow_mutation_on_saved_tensors():
     """Context manager under which tensors saved for backward may be changed in place: backward uses their values
     as they were saved. Run both forward and backward inside it. (Where torchless's backward of an op reads a saved
-    tensor other than through what the hooks give back, as its convolutions do, changing that tensor in place
-    stays an error.)
+    tensor through a view of its own, as linear's of a 3-D input does, changing that tensor in place stays an
+    error.)
 
     Example::
 
@@ -207,6 +207,7 @@ def pack_node(node, result, skip=frozenset()):
     kept = {}
     own = node.name()
     replaced, read_as_saved = [], []  # the tensors packed whose unpacked values backward reads, and the others
+    keys = {}  # id(tensor): its key in kept
     for owner_name, shown, specs in _saved_tensor_specs(node):
         for name, spec in specs:
             if (owner_name, name) in skip:
@@ -221,12 +222,41 @@ def pack_node(node, result, skip=frozenset()):
                 tensor = result  # the output itself, as PyTorch passes it
             kept[owner_name, name] = packed(tensor, node)
             (replaced if owner_name == own and _replaceable(node, spec) else read_as_saved).append(tensor)
+            keys[id(tensor)] = owner_name, name
     for tensor in replaced:
         if all(tensor is not other for other in read_as_saved):
             _unchecked(node, tensor, result)
+    # The others, where backward reads the tensor's array from attributes of the node, as PyTorch reads its saved
+    # tensor: those attributes take the unpacked values too (where no other array of the node may share the memory,
+    # which backward would read changed: its changes then stay an error)
+    holders = {}
+    for tensor in read_as_saved:
+        names = _attributes_holding(node, tensor._data)
+        if names is not None:
+            holders[keys[id(tensor)]] = names
+            _unchecked(node, tensor, result)
+    if holders:
+        node._holders = holders
     if kept:
         node._packed = kept
     return kept.keys()
+
+
+def _attributes_holding(node, array):
+    """The names of ``node``'s attributes holding ``array`` itself, whose values the unpacked tensor replaces;
+    None when another of its arrays may share that memory (a view of it), which backward would read changed."""
+    import numpy as np
+
+    names = []
+    for name, value in vars(node).items():
+        if value is array:
+            names.append(name)
+        elif isinstance(value, np.ndarray) and np.may_share_memory(value, array):
+            return None
+        elif isinstance(value, (tuple, list)) and any(
+                isinstance(item, np.ndarray) and np.may_share_memory(item, array) for item in value):
+            return None
+    return names
 
 
 def _replaceable(node, spec):
@@ -292,6 +322,8 @@ def unpack_node(node):
         tensors = _unpacked(kept, node)
         if owner_name == own and not isinstance(tensors, tuple):
             _replace_saved(node, name, tensors)
+        for attribute in node._holders.get((owner_name, name), ()):
+            setattr(node, attribute, tensors._data)
 
 
 def _op_class(node):

@@ -284,11 +284,11 @@ def _legacy_name(param):
 
 def _legacy_type_matches(param, value):
     """The formatter's type check: the printed type before the name, so a parameter with a default
-    ("Tensor bias =") never matches, and "tuple of ints" matches nothing."""
+    ("Tensor bias =") never matches, and "tuple of ints" matches nothing; a float takes an int too."""
     if not param.required:
         return False
     accepted = {"Tensor": ("Tensor",), "Tensor?": ("Tensor",), "int": ("int", "long"), "SymInt": ("int", "long"),
-                "int?": ("int", "long"),
+                "int?": ("int", "long"), "float": ("float", "int", "long"),
                 "bool": ("bool",), "str": ("str",)}.get(param.kind, ())
     return _tp_name(value) in accepted
 

@@ -18,7 +18,7 @@ from ...autograd import grad_mode
 from ...autograd._graph_backward import gradient_without_derivative
 from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved, int64
-from ._args import _is_index, _is_list_int, _tp_name, check_tensor, unpack_int64
+from ._args import _is_index, _is_list_int, _tp_name, check_tensor, unpack_int64, unpack_symint
 from ._norm_checks import check_bool_arg, check_float_arg
 
 __all__ = ["embedding", "embedding_bag"]
@@ -153,7 +153,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise TypeError(f"embedding(): argument 'padding_idx' (position 3) must be int, not {_tp_name(padding_idx)}")
     check_bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
     check_bool_arg(sparse, "embedding", "sparse", 5)
-    padding_idx = unpack_int64(padding_idx)
+    padding_idx = unpack_symint(padding_idx)
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     _check_indices(input, 1, "embedding")

@@ -26,7 +26,7 @@ from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, r
 from ...autograd._released import released
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, save_tensor_versions, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
-from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
+from ._args import _is_list_int, _tp_name, check_tensor, unpack_symint
 from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -626,7 +626,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     reduction = _reduction(reduction, size_average, reduce)
     _check_tensors("nll_loss_nd", input, target, weight, ignore_index)
-    ignore_index = unpack_int64(ignore_index)
+    ignore_index = unpack_symint(ignore_index)
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     x = input._data
     if x.ndim == 4 and not x.flags.c_contiguous and x.size and \
@@ -705,7 +705,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _reduction(reduction, size_average, reduce)
     _check_tensors("cross_entropy_loss", input, target, weight, ignore_index, label_smoothing)
-    ignore_index, label_smoothing = unpack_int64(ignore_index), float(label_smoothing)
+    ignore_index, label_smoothing = unpack_symint(ignore_index), float(label_smoothing)
     if input._data.shape == target._data.shape:
         return _cross_entropy_probabilities(input, target, weight, reduction, ignore_index, label_smoothing)
     smoothing = max(label_smoothing, 0.0)

@@ -27,6 +27,16 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 _NONLINEARITY_MODES = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
+_NATIVE_NAMES = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu", "LSTM": "lstm", "GRU": "gru"}
+
+
+def native_overloads(name):
+    """The schemas of ATen's multi-layer recurrence ``name`` (lstm, gru, rnn_tanh, rnn_relu) as PyTorch's parser
+    lists them: the packed form (data, batch_sizes) first, then the input form (batch_first last). ``params`` is
+    the flat weight list the modules keep: w_ih, w_hh[, b_ih, b_hh][, w_hr] per layer and direction."""
+    hx = "TensorList hx" if name == "lstm" else "Tensor hx"  # (LSTM's is the pair (h, c))
+    flags = "TensorList params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional"
+    return f"Tensor data, Tensor batch_sizes, {hx}, {flags}", f"Tensor input, {hx}, {flags}, bool batch_first"
 
 
 def _uniform_init(module):
@@ -230,6 +240,21 @@ class RNNBase(Module):
 
     def _check_packed_args(self, rows, hidden, batch_sizes):
         self.check_forward_args(rows, hidden, batch_sizes)
+        self._check_native_arguments(rows, batch_sizes, hidden)
+
+    def _check_native_arguments(self, *leading):
+        """PyTorch's forward passes its attributes on to the native recurrence, whose parser checks their types:
+        ``bidirectional=1``, ``num_layers=True`` or ``training = 1`` fail there, with the parser's message for
+        the call (``leading``: the input and hx, or a packed batch's data, batch_sizes and hx). The usual call
+        costs three type checks."""
+        if type(self.bidirectional) is bool and type(self.num_layers) is int and type(self.training) is bool:
+            return
+        from ... import _parser_errors
+
+        name = _NATIVE_NAMES[self.mode]
+        flags = (self._flat_weights, self.bias, self.num_layers, self.dropout, self.training, self.bidirectional)
+        batch_first = () if len(leading) == 3 else (self.batch_first,)
+        _parser_errors.parse(name, native_overloads(name), leading + flags + batch_first)
 
     def flatten_parameters(self):
         """Nothing to do: PyTorch compacts the weights into one buffer for cuDNN, which torchless does not use."""
@@ -354,6 +379,7 @@ class _SingleStateRNN(RNNBase):
         if hx is None:
             hx = self._zero_hidden(input, None)
         self.check_forward_args(input, hx, None)
+        self._check_native_arguments(input, hx)
         output, (h_n,) = self._unroll_padded(self._time_major(input), (hx,))
         return self._batch_major_output(output, batched), h_n if batched else h_n.squeeze(1)
 
@@ -454,6 +480,7 @@ class LSTM(RNNBase):
         # called). Its first errors are these, in its order: the pair, the projection it infers from the states'
         # sizes (then the number of weights it expects), the number of states per layer and direction. Past
         # them, its errors are its ops' (a broadcast, a product) where LSTM's own checks say what is wrong.
+        self._check_native_arguments(rows, batch_sizes, hidden)
         _check_two_states(hidden)
         h, c = hidden
         if (h.size(2) != c.size(2)) != (self.proj_size > 0):
@@ -500,6 +527,7 @@ class LSTM(RNNBase):
             if not batched:  # (rebuilt as a pair: a third state is dropped)
                 hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
         self.check_forward_args(input, hx, None)
+        self._check_native_arguments(input, hx)
         output, (h_n, c_n) = self._unroll_padded(self._time_major(input), self._states(hx))
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
