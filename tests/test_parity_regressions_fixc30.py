@@ -155,3 +155,15 @@ def test_float16_layer_and_group_norm_unchanged_at_large_means():
     for ours, theirs in ((F.layer_norm(lx, (6,)), torch.nn.functional.layer_norm(tx, (6,))),
                          (F.group_norm(lx, 2), torch.nn.functional.group_norm(tx, 2))):
         np.testing.assert_allclose(ours.numpy().astype(np.float32), theirs.numpy().astype(np.float32), atol=2e-2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_native_statistics_at_large_means(dtype):
+    x = _large_mean((3, 4, 37), dtype, 51)
+    (tx,), (lx,) = _both(x)
+    for ours, theirs in zip(torchless.native_layer_norm(lx, (4, 37), None, None, 1e-5),
+                            torch.native_layer_norm(tx, (4, 37), None, None, 1e-5)):
+        _assert_same(ours, theirs)
+    for ours, theirs in zip(torchless.native_group_norm(lx, None, None, 3, 4, 37, 2, 1e-5),
+                            torch.native_group_norm(tx, None, None, 3, 4, 37, 2, 1e-5)):
+        _assert_same(ours, theirs)

@@ -88,11 +88,11 @@ def cancelling_rows(mu, rstd):
 
 def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var):
     """Recomputes in place, for the rows of ``rows`` (..., K: float32 or float64) whose mean is large against their
-    spread, their mean ``mu``, 1 / std ``rstd`` (both (..., 1)) and normalised values ``xhat`` as PyTorch's layer and
-    group norm kernels compute them: the moments by ATen's Welford algorithm (``rowwise_moments``), whose float
-    rounding there is far from exact (1e4 + 1e-2 noise in float32: outputs 0.1 off), then ``invstd_of_var(var)``.
-    Returns the boolean mask (...) of those rows, or None where there are none (the normal case: one comparison
-    per row)."""
+    spread, their mean ``mu``, 1 / std ``rstd`` (both (..., 1)) and normalised values ``xhat`` (None: not wanted) as
+    PyTorch's layer and group norm kernels compute them: the moments by ATen's Welford algorithm
+    (``rowwise_moments``), whose float rounding there is far from exact (1e4 + 1e-2 noise in float32: outputs 0.1
+    off), then ``invstd_of_var(var)``. Returns the boolean mask (...) of those rows, or None where there are none
+    (the normal case: one comparison per row)."""
     if rows.dtype not in (np.float32, np.float64):
         return None
     cancelling = cancelling_rows(mu[..., 0], rstd[..., 0])
@@ -102,7 +102,8 @@ def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var):
     picked_mean, picked_var = rowwise_moments(picked)
     with np.errstate(**_QUIET):
         picked_rstd = invstd_of_var(picked_var)
-        xhat[cancelling] = (picked - picked_mean[:, None]) * picked_rstd[:, None]
+        if xhat is not None:
+            xhat[cancelling] = (picked - picked_mean[:, None]) * picked_rstd[:, None]
     mu[cancelling], rstd[cancelling] = picked_mean[:, None], picked_rstd[:, None]
     return cancelling
 

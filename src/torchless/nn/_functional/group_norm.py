@@ -28,6 +28,18 @@ def _running_sum(a, keepdims=False):
     return total[..., None] if keepdims else total
 
 
+def _invstd(eps):
+    """1 / sqrt(var + eps) as ATen's group-norm kernel takes it, for a var: in float64 (eps a double), rounded once
+    to var's dtype."""
+    return lambda var: (1 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype)
+
+
+def renormalize_statistics(rows, mean, rstd, eps):
+    """``mean`` and ``rstd`` (N, G, 1) of ``rows`` (N, G, K), float32 or float64, recomputed in place as PyTorch's
+    contiguous kernel rounds them where that shows (torch.native_group_norm's statistics)."""
+    renormalize_cancelling_rows(rows, None, mean, rstd, _invstd(eps))
+
+
 class GroupNorm(Node):
     """Input (N, C, *) viewed as (N, G, C/G * spatial): one row per (sample, group) is normalised,
     then y = xhat * weight[c] + bias[c]."""
@@ -60,9 +72,7 @@ class GroupNorm(Node):
         linear_rows = constant
         # (its channels-last kernel sums x and x^2 instead, its float16 one works in float32: neither emulated)
         if self.input_format is None and x.dtype == rows.dtype:
-            cancelling = renormalize_cancelling_rows(
-                rows, self.xhat, self.mean, self.rstd,
-                lambda var: (1 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype))
+            cancelling = renormalize_cancelling_rows(rows, self.xhat, self.mean, self.rstd, _invstd(eps))
             if cancelling is not None:
                 rstd = np.where(constant, rstd, self.rstd)
                 linear_rows = constant | cancelling[..., None]

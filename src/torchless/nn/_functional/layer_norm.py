@@ -33,6 +33,17 @@ def _param_grad(grad, param):
     return grad.reshape(param.shape).astype(param.dtype, copy=False)
 
 
+def _invstd(eps):
+    """1 / sqrt(var + eps) as ATen's layer-norm kernel takes it, in var's dtype (eps too), for a var."""
+    return lambda var: var.dtype.type(1) / np.sqrt(var + var.dtype.type(eps))
+
+
+def renormalize_statistics(rows, mean, rstd, eps):
+    """``mean`` and ``rstd`` (M, 1) of ``rows`` (M, K), float32 or float64, recomputed in place as PyTorch's kernel
+    rounds them where that shows (torch.native_layer_norm's statistics)."""
+    renormalize_cancelling_rows(rows, None, mean, rstd, _invstd(eps))
+
+
 def _affine_as_pytorch(rows, row_mean, rstd, xhat, weight, bias):
     """y of ``rows`` (whose mean, 1 / std and normalised values are given) as PyTorch's float kernel rounds it, where
     that shows (rows of a large mean): xhat * weight + bias one fused multiply-add, or without a weight
@@ -101,11 +112,9 @@ class LayerNorm(Node):
         self.weight, self.bias = weight, bias
         rows = _rows(x, normalized_ndim, compute_dtype(x))
         self.xhat, row_mean, _, self.rstd = normalize_rows(rows, eps)
-        dtype = rows.dtype.type
         cancelling = None
         if x.dtype == rows.dtype:  # (float16's kernel, in float32, is not emulated)
-            cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd,
-                                                     lambda var: dtype(1) / np.sqrt(var + dtype(eps)))
+            cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps))
         y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(-1)
