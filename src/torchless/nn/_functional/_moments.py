@@ -81,9 +81,9 @@ def _recentre_near_constant_rows(x, mu, xhat, var):
 
 def cancelling_rows(mu, rstd):
     """Where a row's mean ``mu`` is large against its spread (1 / ``rstd``): where the float rounding of PyTorch's
-    statistics shows in its outputs. NaN and infinite rows compare False (left as they are)."""
-    with np.errstate(**_QUIET):
-        return np.abs(mu * rstd) > _CANCELLING_RATIO
+    statistics shows in its outputs. NaN and infinite rows compare False (left as they are). Called under the
+    normalisations' ``quiet`` (its own errstate would cost more than the comparison)."""
+    return np.abs(mu * rstd) > _CANCELLING_RATIO
 
 
 def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var):

@@ -34,6 +34,7 @@ def _invstd(eps):
     return lambda var: (1 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype)
 
 
+@quiet
 def renormalize_statistics(rows, mean, rstd, eps):
     """``mean`` and ``rstd`` (N, G, 1) of ``rows`` (N, G, K), float32 or float64, recomputed in place as PyTorch's
     contiguous kernel rounds them where that shows (torch.native_group_norm's statistics)."""
@@ -67,8 +68,7 @@ class GroupNorm(Node):
         self.xhat, self.mean, var, self.rstd = normalize_rows(rows, eps)
         constant = var == 0
         # a constant row's rstd as PyTorch's kernel takes it: 1 / sqrt(0 + eps) in float64 (eps a double), rounded
-        with np.errstate(divide="ignore"):
-            rstd = np.where(constant, rows.dtype.type(1 / np.sqrt(np.float64(eps))), self.rstd)
+        rstd = np.where(constant, rows.dtype.type(1 / np.sqrt(np.float64(eps))), self.rstd)
         linear_rows = constant
         # (its channels-last kernel sums x and x^2 instead, its float16 one works in float32: neither emulated)
         if self.input_format is None and x.dtype == rows.dtype:

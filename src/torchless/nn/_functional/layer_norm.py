@@ -38,6 +38,7 @@ def _invstd(eps):
     return lambda var: var.dtype.type(1) / np.sqrt(var + var.dtype.type(eps))
 
 
+@quiet
 def renormalize_statistics(rows, mean, rstd, eps):
     """``mean`` and ``rstd`` (M, 1) of ``rows`` (M, K), float32 or float64, recomputed in place as PyTorch's kernel
     rounds them where that shows (torch.native_layer_norm's statistics)."""
