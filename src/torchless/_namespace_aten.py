@@ -246,9 +246,15 @@ def batch_norm_update_stats(input, running_mean, running_var, momentum):
 def native_layer_norm(input, normalized_shape, weight, bias, eps):
     """Layer normalization returning ``(output, mean, rstd)``, the statistics of each normalized slice (size 1
     along the normalized dims, in the input's dtype, without autograd)."""
+    from .nn._functional import layer_norm
+
     out = _functional().layer_norm(input, normalized_shape, weight, bias, eps)
     x = input._data
-    return (out,) + _statistics(x, tuple(range(x.ndim - len(normalized_shape), x.ndim)), eps, x.dtype, True)
+    mean, rstd = _statistics(x, tuple(range(x.ndim - len(normalized_shape), x.ndim)), eps, x.dtype, True)
+    if x.dtype in (np.float32, np.float64) and x.size:  # (C-ordered statistics: their reshapes are views)
+        layer_norm.renormalize_statistics(x.reshape(mean.numel(), -1), mean._data.reshape(-1, 1),
+                                          rstd._data.reshape(-1, 1), eps)
+    return out, mean, rstd
 
 
 @_native("Tensor input, Tensor? weight, Tensor? bias, int N, int C, int HxW, int group, float eps")
@@ -266,8 +272,11 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     else:
         out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
     per_group = C // group * HxW  # (explicit: an empty batch reshapes no -1)
-    return group_norm.with_statistics(out, input, *_statistics(input._data.reshape(N, group, per_group), -1, eps,
-                                                               input._data.dtype))
+    rows = input._data.reshape(N, group, per_group)
+    mean, rstd = _statistics(rows, -1, eps, rows.dtype)
+    if rows.dtype in (np.float32, np.float64) and _memory_format.suggested_channels_last(input._data) is None:
+        group_norm.renormalize_statistics(rows, mean._data[..., None], rstd._data[..., None], eps)
+    return group_norm.with_statistics(out, input, mean, rstd)
 
 
 @_native("Tensor input, int[] normalized_shape, Tensor? weight, float? eps")

@@ -6,13 +6,19 @@ import numpy as np
 
 from ... import _memory_format
 from ..._kernels.fma import fused_multiply_add
+from ..._kernels.moments import rowwise_moments
 from ...autograd.graph import Node
 
-__all__ = ["centred_rows", "constant_rows_as_pytorch", "mean", "normalize_rows", "normalize_rows_backward", "quiet"]
+__all__ = ["cancelling_rows", "centred_rows", "constant_rows_as_pytorch", "linear_rows_as_pytorch", "mean", "normalize_rows",
+           "normalize_rows_backward", "quiet", "renormalize_cancelling_rows"]
 
 # A constant row with eps = 0 has an infinite 1 / std and NaN outputs, an empty row a NaN mean:
 # PyTorch returns those values without warnings, and so do these functions.
 _QUIET = dict(invalid="ignore", divide="ignore", over="ignore")
+
+# Beyond this |mean| * rstd, the rounding of PyTorch's statistics (an ulp of the mean, times rstd) moves its outputs
+# by more than 64 of their ulp: only there do its statistics need computing as it computes them
+_CANCELLING_RATIO = 64
 
 
 def quiet(forward):
@@ -73,24 +79,61 @@ def _recentre_near_constant_rows(x, mu, xhat, var):
     var[near_constant] = mean(np.square(offsets), -1)
 
 
+def cancelling_rows(mu, rstd):
+    """Where a row's mean ``mu`` is large against its spread (1 / ``rstd``): where the float rounding of PyTorch's
+    statistics shows in its outputs. NaN and infinite rows compare False (left as they are). Called under the
+    normalisations' ``quiet`` (its own errstate would cost more than the comparison)."""
+    return np.abs(mu * rstd) > _CANCELLING_RATIO
+
+
+def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var):
+    """Recomputes in place, for the rows of ``rows`` (..., K: float32 or float64) whose mean is large against their
+    spread, their mean ``mu``, 1 / std ``rstd`` (both (..., 1)) and normalised values ``xhat`` (None: not wanted) as
+    PyTorch's layer and group norm kernels compute them: the moments by ATen's Welford algorithm
+    (``rowwise_moments``), whose float rounding there is far from exact (1e4 + 1e-2 noise in float32: outputs 0.1
+    off), then ``invstd_of_var(var)``. Returns the boolean mask (...) of those rows, or None where there are none
+    (the normal case: one comparison per row)."""
+    if rows.dtype not in (np.float32, np.float64):
+        return None
+    cancelling = cancelling_rows(mu[..., 0], rstd[..., 0])
+    if not cancelling.any():
+        return None
+    picked = rows[cancelling]
+    picked_mean, picked_var = rowwise_moments(picked)
+    with np.errstate(**_QUIET):
+        picked_rstd = invstd_of_var(picked_var)
+        if xhat is not None:
+            xhat[cancelling] = (picked - picked_mean[:, None]) * picked_rstd[:, None]
+    mu[cancelling], rstd[cancelling] = picked_mean[:, None], picked_rstd[:, None]
+    return cancelling
+
+
 def constant_rows_as_pytorch(y, x, mean, constant, eps, weight, bias):
     """Writes into ``y`` (N, C, L), for the rows of ``x`` (N, C, L) that ``constant`` marks, what PyTorch's batch-norm
-    kernel (and group norm's, given a weight or a bias) makes of them: it computes x * alpha + beta, alpha = rstd *
-    weight, beta = bias - mean * alpha, both fused multiply-adds; for a constant row (mean x) x * alpha is rounded
-    in beta and not in y, whose bias gains that rounding error (up to half an ulp of x * alpha: 1e-2 for 1000.1s).
-    Their rstd, 1 / sqrt(0 + eps), is taken in float64. ``mean`` and ``constant`` broadcast to (N, C); ``weight``
-    and ``bias`` are (C,) arrays or None."""
-    rows = np.broadcast_to(constant, y.shape[:2])
+    kernel (and group norm's, given a weight or a bias) makes of them (see linear_rows_as_pytorch): for a constant
+    row (mean x) x * alpha is rounded in beta and not in y, whose bias gains that rounding error (up to half an ulp
+    of x * alpha: 1e-2 for 1000.1s). Their rstd, 1 / sqrt(0 + eps), is taken in float64."""
+    with np.errstate(**_QUIET):  # (eps 0: an infinite rstd, NaN outputs, as PyTorch's group norm gives)
+        rstd = y.dtype.type(1 / np.sqrt(np.float64(eps)))
+    linear_rows_as_pytorch(y, x, mean, rstd, constant, weight, bias)
+
+
+def linear_rows_as_pytorch(y, x, mean, rstd, rows, weight, bias):
+    """Writes into ``y`` (N, C, L), for the rows of ``x`` (N, C, L) that ``rows`` marks, x * alpha + beta as PyTorch's
+    batch-norm and group-norm kernels compute it: alpha = rstd * weight, beta = bias - mean * alpha, both fused
+    multiply-adds. ``mean``, ``rstd`` and ``rows`` broadcast to (N, C); ``weight`` and ``bias`` are (C,) arrays or
+    None."""
+    rows = np.broadcast_to(rows, y.shape[:2])
     if not rows.any():
         return
     samples, channels = np.nonzero(rows)
     dtype = y.dtype.type
-    with np.errstate(**_QUIET):  # (eps 0: an infinite rstd, NaN outputs, as PyTorch's group norm gives)
-        rstd = dtype(1 / np.sqrt(np.float64(eps)))
-    alpha = np.full(len(samples), rstd) if weight is None else rstd * weight.astype(dtype, copy=False)[channels]
+    rstd = np.broadcast_to(rstd, rows.shape)[samples, channels].astype(dtype)
+    alpha = rstd if weight is None else rstd * weight.astype(dtype, copy=False)[channels]
     shift = dtype(0) if bias is None else bias.astype(dtype, copy=False)[channels]
-    beta = fused_multiply_add(-np.broadcast_to(mean, rows.shape)[samples, channels].astype(dtype), alpha, shift)
-    y[samples, channels] = fused_multiply_add(x[samples, channels], alpha[:, None], beta[:, None])
+    with np.errstate(**_QUIET):
+        beta = fused_multiply_add(-np.broadcast_to(mean, rows.shape)[samples, channels].astype(dtype), alpha, shift)
+        y[samples, channels] = fused_multiply_add(x[samples, channels], alpha[:, None], beta[:, None])
 
 
 def normalize_rows_backward(grad_xhat, xhat, rstd):

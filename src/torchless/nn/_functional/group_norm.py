@@ -11,8 +11,8 @@ from ...autograd._joint import joint_outputs
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput, saved_result
 from ._args import unpack_int64
-from ._moments import (constant_rows_as_pytorch, normalization_backward_graph, normalize_rows,
-                       normalize_rows_backward, quiet)
+from ._moments import (linear_rows_as_pytorch, normalization_backward_graph, normalize_rows, normalize_rows_backward,
+                       quiet, renormalize_cancelling_rows)
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
 from .normalization import _verify_batch_size
@@ -26,6 +26,19 @@ def _running_sum(a, keepdims=False):
     for k in range(a.shape[-1]):
         total += a[..., k]
     return total[..., None] if keepdims else total
+
+
+def _invstd(eps):
+    """1 / sqrt(var + eps) as ATen's group-norm kernel takes it, for a var: in float64 (eps a double), rounded once
+    to var's dtype."""
+    return lambda var: (1 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype)
+
+
+@quiet
+def renormalize_statistics(rows, mean, rstd, eps):
+    """``mean`` and ``rstd`` (N, G, 1) of ``rows`` (N, G, K), float32 or float64, recomputed in place as PyTorch's
+    contiguous kernel rounds them where that shows (torch.native_group_norm's statistics)."""
+    renormalize_cancelling_rows(rows, None, mean, rstd, _invstd(eps))
 
 
 class GroupNorm(Node):
@@ -53,6 +66,16 @@ class GroupNorm(Node):
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
         rows = rows.astype(compute_dtype(x), copy=False)
         self.xhat, self.mean, var, self.rstd = normalize_rows(rows, eps)
+        constant = var == 0
+        # a constant row's rstd as PyTorch's kernel takes it: 1 / sqrt(0 + eps) in float64 (eps a double), rounded
+        rstd = np.where(constant, rows.dtype.type(1 / np.sqrt(np.float64(eps))), self.rstd)
+        linear_rows = constant
+        # (its channels-last kernel sums x and x^2 instead, its float16 one works in float32: neither emulated)
+        if self.input_format is None and x.dtype == rows.dtype:
+            cancelling = renormalize_cancelling_rows(rows, self.xhat, self.mean, self.rstd, _invstd(eps))
+            if cancelling is not None:
+                rstd = np.where(constant, rstd, self.rstd)
+                linear_rows = constant | cancelling[..., None]
         xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
         if x.dtype == np.float16 and x.size:
             return self._half_output(rows, weight, bias).reshape(x.shape)
@@ -60,8 +83,9 @@ class GroupNorm(Node):
         if bias is not None:
             y += bias.reshape(1, c, 1)
         if weight is not None or bias is not None:  # (without them PyTorch computes (x - mean) * rstd: exact 0s)
-            mean, constant = (np.repeat(stat[..., 0], c // num_groups, axis=1) for stat in (self.mean, var == 0))
-            constant_rows_as_pytorch(y, rows.reshape(xhat.shape), mean, constant, eps, weight, bias)
+            mean, rstd, linear_rows = (np.repeat(stat[..., 0], c // num_groups, axis=1)
+                                       for stat in (self.mean, rstd, linear_rows))
+            linear_rows_as_pytorch(y, rows.reshape(xhat.shape), mean, rstd, linear_rows, weight, bias)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def _half_output(self, rows, weight, bias):

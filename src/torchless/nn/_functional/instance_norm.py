@@ -10,9 +10,9 @@ from ... import _dtype, _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd._graph_backward import BackwardOfBackward
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
-from ._moments import (constant_rows_as_pytorch, mean, normalization_backward_graph, normalize_rows,
+from ._moments import (cancelling_rows, constant_rows_as_pytorch, mean, normalization_backward_graph, normalize_rows,
                        normalize_rows_backward, quiet)
-from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads
+from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads, training_channels_as_pytorch
 from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
 
 __all__ = ["instance_norm"]
@@ -75,7 +75,15 @@ class InstanceNorm(Node):
         y = self.xhat * weight.reshape(1, c, 1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(1, c, 1)
-        if use_input_stats and not half_statistics and eps:  # (no eps: as above, the bias)
+        if use_input_stats and x.dtype in (np.float32, np.float64):
+            # PyTorch's batch-norm kernel's rounding, where it shows: constant instances, or of a large mean
+            recomputed = (constant | cancelling_rows(instance_mean, self.rstd))[..., 0].reshape(-1)
+            if recomputed.any():
+                y = np.ascontiguousarray(y)  # (its folded view below is written to)
+                folded = (1, n * c, rows.shape[2])
+                training_channels_as_pytorch(y.reshape(folded), rows.reshape(folded), recomputed, eps,
+                                             *(None if p is None else np.tile(p, n) for p in (weight, bias)))
+        elif use_input_stats and not half_statistics and eps:  # (no eps: as above, the bias)
             constant_rows_as_pytorch(y, rows, instance_mean[..., 0], constant[..., 0], eps, weight, bias)
         # PyTorch normalizes input.contiguous() viewed as one batch: a C-contiguous output, whatever the input's layout
         return np.ascontiguousarray(y.reshape(x.shape).astype(x.dtype, copy=False))

@@ -9,11 +9,13 @@ from ... import _memory_format
 from ..._dtype import CPP_SCALAR_NAMES, from_numpy_dtype
 from ..._info import finfo
 from ..._kernels import parallel
+from ..._kernels.fma import fused_multiply_add
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows, unbroadcast_tensor
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
-from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
+from ._moments import (mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet,
+                       renormalize_cancelling_rows)
 from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype, int_list_arg)
 
@@ -29,6 +31,28 @@ def _rows(x, normalized_ndim, dtype):
 
 def _param_grad(grad, param):
     return grad.reshape(param.shape).astype(param.dtype, copy=False)
+
+
+def _invstd(eps):
+    """1 / sqrt(var + eps) as ATen's layer-norm kernel takes it, in var's dtype (eps too), for a var."""
+    return lambda var: var.dtype.type(1) / np.sqrt(var + var.dtype.type(eps))
+
+
+@quiet
+def renormalize_statistics(rows, mean, rstd, eps):
+    """``mean`` and ``rstd`` (M, 1) of ``rows`` (M, K), float32 or float64, recomputed in place as PyTorch's kernel
+    rounds them where that shows (torch.native_layer_norm's statistics)."""
+    renormalize_cancelling_rows(rows, None, mean, rstd, _invstd(eps))
+
+
+def _affine_as_pytorch(rows, row_mean, rstd, xhat, weight, bias):
+    """y of ``rows`` (whose mean, 1 / std and normalised values are given) as PyTorch's float kernel rounds it, where
+    that shows (rows of a large mean): xhat * weight + bias one fused multiply-add, or without a weight
+    (x - mean) * rstd + bias one."""
+    shift = rows.dtype.type(0) if bias is None else bias.reshape(-1)
+    if weight is None:
+        return fused_multiply_add(rows - row_mean, rstd, shift)
+    return fused_multiply_add(xhat, weight.reshape(-1), shift)
 
 
 def _affine_jvp(node, tangents, out, normalization_jvp):
@@ -87,10 +111,17 @@ class LayerNorm(Node):
     def forward(self, x, weight, bias, normalized_ndim=1, eps=1e-5):
         self.input_shape, self.input_dtype = x.shape, x.dtype
         self.weight, self.bias = weight, bias
-        self.xhat, _, _, self.rstd = normalize_rows(_rows(x, normalized_ndim, compute_dtype(x)), eps)
+        rows = _rows(x, normalized_ndim, compute_dtype(x))
+        self.xhat, row_mean, _, self.rstd = normalize_rows(rows, eps)
+        cancelling = None
+        if x.dtype == rows.dtype:  # (float16's kernel, in float32, is not emulated)
+            cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps))
         y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(-1)
+        if cancelling is not None and (weight is not None or bias is not None):
+            y[cancelling] = _affine_as_pytorch(rows[cancelling], row_mean[cancelling], self.rstd[cancelling],
+                                               self.xhat[cancelling], weight, bias)
         # PyTorch's kernel writes a C-contiguous output; the rows of a channels-last batch of one are a
         # strided view whose layout the products above would keep
         return _memory_format.c_ordered(y.reshape(x.shape).astype(x.dtype, copy=False))

@@ -282,6 +282,22 @@ def _cancelling_channels_as_pytorch(y, x3, mean, invstd, constant, weight, bias)
     y[:, cancelling] = fused_multiply_add(x3[:, cancelling], alpha[:, None], beta[:, None])
 
 
+def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
+    """Recomputes in ``y`` (N, C, L) the ``channels`` (a boolean mask over C) of ``x3`` (N, C, L: float32 or
+    float64) as ATen's kernel does in training for an input in a contiguous layout, its statistics too (see
+    _cancelling_channels_as_pytorch): for instance_norm, which runs it on its input viewed as (1, N * C, L), on the
+    instances its own statistics find constant or of a mean large against their spread."""
+    picked = x3[:, channels]
+    mean = _channel_means(picked)
+    var = _channel_sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(x3.shape[0] * x3.shape[2])
+    with np.errstate(all="ignore"):
+        invstd = _batch_invstd(var, eps)
+    recomputed = y[:, channels]
+    _cancelling_channels_as_pytorch(recomputed, picked, mean, invstd, var == 0,
+                                    *(None if p is None else p[channels] for p in (weight, bias)))
+    y[:, channels] = recomputed
+
+
 def _half_batch_norm_output(x3, mean, invstd, weight, bias):
     """batch_norm's output for a float16 input as ATen's kernel computes it in float32: per channel
     alpha = invstd * weight and beta = bias - mean * alpha, then x * alpha + beta, one fused multiply-add."""
