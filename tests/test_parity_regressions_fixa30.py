@@ -3,7 +3,6 @@ size-1 dims, storage offsets of empty views, nansum into an integer dtype, norm 
 overflow, all compared with PyTorch at run time."""
 import math
 
-import numpy as np
 import pytest
 
 import torchless
@@ -79,3 +78,83 @@ def test_several_ellipses_check_each_int_in_its_dim(shape, parts):
 ])
 def test_empty_index_broadcast_reads_no_index(shape, parts):
     _read_and_write(shape, parts)
+
+
+_ODD_LAYOUTS = {  # tensors whose size-1 dims have strides C order would not give them
+    "t_of_row": lambda lib: lib.arange(4.).reshape(1, 4).t(),
+    "t_of_column": lambda lib: lib.arange(3.).reshape(3, 1).t(),
+    "permuted": lambda lib: lib.arange(6.).reshape(2, 1, 3).permute(2, 1, 0),
+    "last_dim_one": lambda lib: lib.arange(8.).reshape(2, 4)[:, 1:2],
+    "all_ones": lambda lib: lib.arange(6.).reshape(2, 3)[1:, 2:],
+    "contiguous": lambda lib: lib.arange(6.).reshape(2, 3),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_ODD_LAYOUTS))
+@pytest.mark.parametrize("grad", [False, True])
+@pytest.mark.parametrize("call", [
+    lambda x: x.view(x.shape),
+    lambda x: x.view(-1),
+    lambda x: x.view(x.shape + (1,)),
+    lambda x: x.view((1,) + tuple(x.shape) + (1,)),
+    lambda x: x.reshape(x.shape),
+    lambda x: x.reshape(1, -1, 1),
+    lambda x: x.flatten(),
+    lambda x: x.unflatten(-1, (1, x.shape[-1], 1)),
+    lambda x: x.unflatten(0, (x.shape[0], 1)),
+])
+def test_view_strides_of_size_one_dims_as_compute_stride(layout, grad, call):
+    def strides(lib):
+        x = _ODD_LAYOUTS[layout](lib)
+        if grad:
+            x.requires_grad_()
+        y = call(x)
+        return tuple(y.shape), y.stride(), y.storage_offset(), y.tolist(), y.is_contiguous()
+    _same(strides)
+
+
+def test_unflatten_view_writes_through():
+    def written(lib):
+        x = lib.arange(4.).reshape(1, 4).t()
+        y = x.unflatten(1, (1, 1))
+        y[2, 0, 0] = 100
+        return y.stride(), x.tolist()
+    _same(written)
+
+
+@pytest.mark.parametrize("view", [
+    lambda x: x[1],
+    lambda x: x[1:],
+    lambda x: x[-1, ..., 0:] if x.dim() > 1 else x[-1],
+    lambda x: x.select(0, x.shape[0] - 1),
+    lambda x: x.transpose(0, -1)[..., 1:],
+    lambda x: x.unbind(0)[-1],
+    lambda x: x[1:].reshape(-1),
+])
+@pytest.mark.parametrize("shape", [(2, 0), (3, 0, 2), (2, 2, 0), (4, 0, 0, 1)])
+def test_storage_offset_of_empty_views(view, shape):
+    def layout(lib):
+        y = view(lib.zeros(shape))
+        return tuple(y.shape), y.stride(), y.storage_offset()
+    _same(layout)
+
+
+@pytest.mark.parametrize("values", [[math.inf], [-math.inf], [math.inf, 1.0], [math.nan, 2.5], [1e10], [-2.5, 3.7],
+                                    [70000.0, -math.inf, math.nan]])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("out_dtype", ["int32", "int64", "int16", "int8", "uint8", "bool"])
+@pytest.mark.parametrize("dim", [None, 0])
+def test_nansum_into_integers_reads_through_nan_to_num(values, dtype, out_dtype, dim):
+    def summed(lib):
+        x = lib.tensor(values, dtype=getattr(lib, dtype))
+        args = () if dim is None else (dim,)
+        return lib.nansum(x, *args, dtype=getattr(lib, out_dtype))
+    _same(summed)
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (3, 0), (2, 0, 1)])
+@pytest.mark.parametrize("p", [math.inf, -math.inf, -1, -0.5, 2, 0])
+@pytest.mark.parametrize("dim", [(0, 0), [0, -1], (0, 0, 0), (0, 1, 0), (-1, -1), (1, 1), (0, 5), (5, 0)])
+def test_norm_over_repeated_empty_dims_refuses_the_empty_dim_first(shape, p, dim):
+    _same(lambda lib: lib.ones(shape).norm(p, dim))
+    _same(lambda lib: lib.linalg.vector_norm(lib.ones(shape), p, dim))
