@@ -464,8 +464,11 @@ def reshaped_view(array, shape):
     dims, which c10's computeStride derives from the dims next to them (C order's, scaled by the stride of the last
     dim, for an array contiguous but for its size-1 dims)."""
     out = array.reshape(shape)
-    if array.ndim and array.strides[-1] == array.itemsize and array.flags.c_contiguous and out.shape != array.shape:
-        return out  # (C order laid out anew: NumPy's strides are PyTorch's; for the same shape NumPy keeps them)
+    # C order laid out anew: NumPy's strides are PyTorch's, unless a size-1 dim has a stride of its own that NumPy
+    # keeps (the same shape) or that c10 scales the others by (the last dim's)
+    if array.flags.c_contiguous and (1 not in array.shape or array.strides[-1] == array.itemsize and
+                                     out.shape != array.shape):
+        return out
     strides = view_strides(array.shape, element_strides(array), shape) if array.ndim else None
     if strides is None:
         return out  # (a copy, in C order, or a 0-d array's view)
