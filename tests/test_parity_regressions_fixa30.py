@@ -18,7 +18,7 @@ def _outcome(lib, fn):
     except Exception as error:  # noqa: BLE001 (the exception is what we compare)
         return type(error).__name__, str(error)
     if isinstance(result, (lib.Tensor,)):
-        return "tensor", tuple(result.shape), str(result.dtype).split(".")[-1], result.tolist()
+        return "tensor", tuple(result.shape), str(result.dtype).split(".")[-1], repr(result.tolist())  # (NaN == NaN)
     return "value", result
 
 
@@ -158,3 +158,43 @@ def test_nansum_into_integers_reads_through_nan_to_num(values, dtype, out_dtype,
 def test_norm_over_repeated_empty_dims_refuses_the_empty_dim_first(shape, p, dim):
     _same(lambda lib: lib.ones(shape).norm(p, dim))
     _same(lambda lib: lib.linalg.vector_norm(lib.ones(shape), p, dim))
+
+
+_HUGE_ROWS = [[1e308, 1e308], [1e308, -1e308], [1.5e308, 1.7e308, 1.6e308], [1.7e308, 1.7e308, -1e307],
+              [1e308, 5e307, math.inf], [1e200, -1e200, 1e200], [3e38, 3e38], [1.0, 2.0, 4.0]]
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
+@pytest.mark.parametrize("row", _HUGE_ROWS)
+@pytest.mark.parametrize("repeats", [1, 2])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fn", ["var", "std"])
+@pytest.mark.parametrize("dim", [None, 1, 0, (0, 1)])
+@pytest.mark.parametrize("correction", [1, 0, 2])
+def test_variance_where_the_sum_overflows_as_welford_or_the_one_output_kernel(row, repeats, dtype, fn, dim,
+                                                                                 correction):
+    _same(lambda lib: getattr(lib, fn)(lib.tensor([row] * repeats, dtype=getattr(lib, dtype)), dim,
+                                       correction=correction))
+
+
+@pytest.mark.parametrize("fn", ["var", "std"])
+def test_variance_of_one_output_of_float32_whose_mean_overflows(fn):
+    _same(lambda lib: getattr(lib, fn)(lib.full((3, 4), 3e38)))
+    _same(lambda lib: getattr(lib, fn)(lib.full((1, 4), -3e38), 1))
+
+
+def test_variance_part_of_var_mean_is_welford():
+    _same(lambda lib: lib.var_mean(lib.tensor([[1e308, 1e308]] * 3, dtype=lib.float64))[0])
+    _same(lambda lib: lib.std_mean(lib.tensor([[1.7e308, 1.7e308, -1e307]], dtype=lib.float64), 1)[0])
+
+
+@pytest.mark.parametrize("shape, dim, index, source", [
+    ((0, 1), -2, [0], (1, 1)),
+    ((0, 3), 0, [0], (1, 3)),
+    ((0, 3, 2), 0, [0, 1], (2, 3, 2)),
+    ((2, 0), 1, [0], (2, 1)),
+    ((3, 0, 2), -2, [0], (3, 1, 2)),
+])
+def test_index_copy_into_an_empty_tensor(shape, dim, index, source):
+    _same(lambda lib: lib.zeros(shape, dtype=lib.long).index_copy(dim, lib.tensor(index),
+                                                                     lib.ones(source, dtype=lib.long)))
