@@ -459,6 +459,25 @@ def view_strides(shape, strides, new_shape):
     return None if view_d != -1 else new_strides
 
 
+def reshaped_view(array, shape):
+    """``array.reshape(shape)`` with PyTorch's strides where it is a view: NumPy picks its own strides for size-1
+    dims, which c10's computeStride derives from the dims next to them (C order's, scaled by the stride of the last
+    dim, for an array contiguous but for its size-1 dims)."""
+    out = array.reshape(shape)
+    # C order laid out anew: NumPy's strides are PyTorch's, unless a size-1 dim has a stride of its own that NumPy
+    # keeps (the same shape) or that c10 scales the others by (the last dim's)
+    if array.flags.c_contiguous and (1 not in array.shape or array.strides[-1] == array.itemsize and
+                                     out.shape != array.shape):
+        return out
+    strides = view_strides(array.shape, element_strides(array), shape) if array.ndim else None
+    if strides is None:
+        return out  # (a copy, in C order, or a 0-d array's view)
+    strides = tuple(stride * array.itemsize for stride in strides)
+    if out.strides == strides:
+        return out
+    return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=array.flags.writeable)
+
+
 def _is_dense(shape, strides):
     """Non-overlapping and dense (c10's is_non_overlapping_and_dense) for strides in elements."""
     return dense_in_order(shape, strides, sorted(range(len(shape)), key=lambda d: strides[d]))

@@ -42,18 +42,21 @@ def _is_int(part):
 _INLINE_SIZES = 5  # (c10's SizesAndStrides keeps 5 sizes, then 5 strides, inline)
 
 
-def single_ellipsis(ndim, key):
-    """``key`` with at most one Ellipsis, where PyTorch reads more. PyTorch walks the key over the dims, each
-    Ellipsis skipping the dims the rest of the key leaves (so a second one skips them again): a part that then
-    lands past the last dim fails as PyTorch's walk makes it (an int reads a size of 0, None and a bool unsqueeze
-    out of range, index tensors count too many indices), a slice there does nothing."""
+def single_ellipsis(shape, key):
+    """``key`` with at most one Ellipsis, where PyTorch reads more. PyTorch walks the key over the dims of
+    ``shape``, each Ellipsis skipping the dims the rest of the key leaves (so a second one skips them again): an
+    int out of its dim's range fails there, as does a part that lands past the last dim (an int reads a size of
+    0, None and a bool unsqueeze out of range, index tensors count too many indices); a slice there does
+    nothing."""
     if not isinstance(key, tuple) or sum(p is Ellipsis for p in key) < 2:
         return key
+    ndim = len(shape)
     specified = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 for p in key
                     if p is not None and p is not Ellipsis)
     if specified > ndim:
         return key  # (too many indices: refused as any such key)
     skipped = ndim - specified
+    sizes = list(shape)  # the sizes so far (those of dims already passed stay as they were: none is read again)
     rank, dim, indexed, walked = ndim, 0, 0, []  # the rank so far, the dim reached, the dims indexed by tensors
     for position, part in enumerate(key):
         if part is Ellipsis:
@@ -64,6 +67,7 @@ def single_ellipsis(ndim, key):
                 raise IndexError(f"Dimension out of range (expected to be in range of [{-rank - 1}, {rank}], but got "
                                  f"{dim})")
             walked.append(part)
+            sizes.insert(dim, 1)
             rank, dim = rank + 1, dim + 1
             indexed = dim if part is not None else indexed
         elif isinstance(part, slice):
@@ -83,6 +87,9 @@ def single_ellipsis(ndim, key):
                     raise IndexError(f"index {part} is out of bounds for dimension {position} with size 0")
                 raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got "
                                  f"{dim})")
+            size = sizes.pop(dim)
+            if not -size <= part < size:
+                raise IndexError(f"index {part} is out of bounds for dimension {position} with size {size}")
             walked.append(part)
             rank -= 1
         else:  # an index array or a mask
@@ -652,7 +659,7 @@ def index_error(shape, key, numpy_error, basic_only=False):
         elif part.ndim:
             index_shapes.append(part.shape)
     try:
-        np.broadcast_shapes(*index_shapes)
+        index_shape = np.broadcast_shapes(*index_shapes)
     except ValueError:
         shapes = ", ".join(str(list(shape_)) for shape_ in index_shapes)
         return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
@@ -664,11 +671,11 @@ def index_error(shape, key, numpy_error, basic_only=False):
         if part.dtype == np.bool_:
             rank += max(part.ndim, 1)
             continue
-        if shape[dim] == 0 and part.size:
+        if shape[dim] == 0 and 0 not in index_shape:  # (no element to select, yet an index into nothing)
             return IndexError("index is out of bounds for dimension with size 0")
         indices.append((part, shape[dim], rank))
         rank += 1
-    error = _index_value_error(indices)
+    error = _index_value_error(indices, index_shape)
     if error is None and numpy_error is None:
         return None
     return error or IndexError(str(numpy_error).replace("axis", "dimension"))
@@ -684,13 +691,14 @@ def check_empty_masks(shape, key):
             raise error
 
 
-def _index_value_error(indices):
+def _index_value_error(indices, index_shape):
     """PyTorch's error for the first index value out of range, as its kernel meets them: element by element of the
-    broadcast indices (C order), each element's indices in turn. None when all are in range. ``indices``: (index
-    array, size of its dim, its rank) triples."""
+    indices broadcast to ``index_shape`` (C order; a mask's count of True elements takes part in it), each
+    element's indices in turn. None when all are in range. ``indices``: (index array, size of its dim, its rank)
+    triples."""
     if not indices:
         return None
-    arrays = np.broadcast_arrays(*(index for index, _, _ in indices))
+    arrays = [np.broadcast_to(index, index_shape) for index, _, _ in indices]
     outside = np.stack([((a < -size) | (a >= size)).reshape(-1) for a, (_, size, _) in zip(arrays, indices)], axis=1)
     failing = np.flatnonzero(outside.any(axis=1))
     if not failing.size:

@@ -317,6 +317,28 @@ def _centered(a, axes, count):
         return a - (total / count if count else np.full_like(total, _nan(total.dtype)))
 
 
+def _welford_where_overflowed(a, axes, variance, dof):
+    """``variance`` (of ``a`` over ``axes``, ``dof`` degrees of freedom) where the two-pass formula overflowed on
+    finite values, as PyTorch's Welford kernel gives it: its running mean and sum of squared deviations never form
+    the overflowing sum (equal huge values: 0), though they overflow in their own way (-inf where a step's
+    deviation does). A group with a non-finite value is NaN either way."""
+    flat = variance.reshape(-1)
+    overflowed = np.flatnonzero(~np.isfinite(flat))
+    if not overflowed.size:
+        return variance  # (the usual case: one pass over the output)
+    groups = np.moveaxis(a, axes, range(-len(axes), 0)).reshape(flat.size, -1)[overflowed]
+    finite = np.isfinite(groups).all(-1)
+    mean = m2 = np.zeros(int(finite.sum()))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for count, x in enumerate(groups[finite].T.astype(np.float64), 1):  # (one step per value of a group)
+            delta = x - mean
+            mean = mean + delta / count
+            m2 = m2 + delta * (x - mean)
+        flat = flat.copy()
+        flat[overflowed[finite]] = m2 / max(0, dof)
+    return flat.reshape(variance.shape)
+
+
 def _variance_saved(**more):
     """What PyTorch's var/std node saves: the input, the dims and correction as the call gave them (None when
     it gave neither, nor unbiased), keepdim."""
@@ -362,8 +384,12 @@ class Var(ContiguousResult):
                 half_centered = a - mean  # (inf - inf: NaN, silently as in PyTorch)
             a = a.astype(np.float32)
         self.centered = c = _centered(a, axes, count)
-        if c.dtype in (np.float32, np.complex64):
+        # PyTorch's CPU kernel for one real output (not var_mean's) centres by the mean in the input's dtype and
+        # sums the squares in double; any other variance is Welford's, accumulated in double
+        welford = self.function.endswith("_mean") or c.dtype.kind == "c" or half or a.size > count
+        if c.dtype in (np.float32, np.complex64) and (welford or not c.size or np.isfinite(c.flat[0])):
             # PyTorch's kernel accumulates a float32 (or float16) variance in double, rounding the result once
+            # (unless the float32 mean overflowed: the variance of one output is then inf or NaN, as here)
             c = _centered(a.astype(np.float64 if c.dtype == np.float32 else np.complex128), axes, count)
         with np.errstate(divide="ignore", invalid="ignore"):
             if c.dtype.kind == "c":
@@ -375,6 +401,8 @@ class Var(ContiguousResult):
                     real) + (sum_of_rows(c.imag * c.imag, axes, keepdims=keepdim) / max(0, self.dof)).astype(real)
             else:  # (Std takes the root of it)
                 self.exact_var = sum_of_rows(c * c, axes, keepdims=keepdim) / max(0, self.dof)
+                if welford and count:
+                    self.exact_var = _welford_where_overflowed(a, axes, self.exact_var, self.dof)
         if not count:  # (nothing reduced: NaN, whatever the correction, as PyTorch's)
             self.exact_var = np.full_like(self.exact_var, np.nan)
         if half:

@@ -226,6 +226,10 @@ class Nansum(ContiguousResult):
             return half_accumulated(np.nansum, a, axis=axes, keepdims=keepdim)
         if a.dtype == np.float32 and (dtype is None or dtype == a.dtype):  # sum_of_rows's accumulation
             return np.asarray(sum_of_rows(np.where(self.keep, a, np.float32(0)), axes, keepdim))
+        if self.keep is not None and dtype is not None and np.dtype(dtype).kind in "biu":
+            # PyTorch reads a float input through nan_to_num before summing it as integers: an infinity counts as
+            # the largest finite value of the input's dtype (65504 for a half), not as the cast of an infinity
+            a = np.nan_to_num(a)
         with np.errstate(invalid="ignore", over="ignore"):  # (see reduction.half_accumulated)
             return np.asarray(np.nansum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 

@@ -29,7 +29,7 @@ class Reshape(Node):
         NumPy's reshape picks its own; ``kept_axes``: the input's axes squeeze keeps, with their strides (NumPy's
         reshape picks its own for the size-1 ones)."""
         self.input_shape, self.node_name, self.dim = a.shape, name, dim
-        out = a.reshape(shape)
+        out = _memory_format.reshaped_view(a, shape)
         if kept_axes is not None and 1 in shape:
             strides = tuple(a.strides[i] for i in kept_axes)
             if out.strides != strides:

@@ -59,7 +59,8 @@ def _storage(array):
             flat = flat.view(np.uint8).view(array.dtype)
         offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
                                     array.itemsize)
-        if not misaligned and 0 <= offset <= flat.size:
+        # (an empty view may start past its memory's end: PyTorch's offset counts its base's strides, as here)
+        if not misaligned and 0 <= offset and (offset <= flat.size or not array.size):
             return flat, offset
     return np.ascontiguousarray(array).reshape(-1), 0
 

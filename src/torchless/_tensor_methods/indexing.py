@@ -124,7 +124,7 @@ class IndexingMethods:
                 pass  # (the general path below words the error, or finds nothing to read)
         # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
         # tensor's error message is about)
-        key = indexing.single_ellipsis(self._data.ndim,
+        key = indexing.single_ellipsis(self._data.shape,
                                        subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
         indexing.check_empty_masks(self._data.shape, key)
         try:
@@ -191,7 +191,7 @@ class IndexingMethods:
                 pass  # (the general path below words the error, or finds nothing to write)
         if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
             raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
-        key = indexing.single_ellipsis(self._data.ndim,
+        key = indexing.single_ellipsis(self._data.shape,
                                        subscript_key(self._data.shape, (key,) if isinstance(key, Tensor) else key))
         if any(isinstance(item, str) for item in (key if isinstance(key, tuple) else (key,))):
             raise indexing.index_error(self._data.shape, key, None)  # (PyTorch reads a str as index data)

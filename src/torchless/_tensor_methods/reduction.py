@@ -526,12 +526,12 @@ class ReductionMethods:
                 return self.abs().norm(p, dim, keepdim)
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                                f"{self.dtype.scalar_name}")
-        axes = normalize_dims(dim, self._data.ndim)
-        if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
-            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim, shown=(p, dim))
-        if self._data.size == 0 and p != "fro":
+        if self._data.size == 0 and p != "fro":  # (before the dims are checked for repeats, as in PyTorch)
             from ..linalg.norms import check_empty_norm  # (here: linalg imports this module)
 
             check_empty_norm(p, self._data.shape, dim)
+        axes = normalize_dims(dim, self._data.ndim)
+        if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
+            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim, shown=(p, dim))
         return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim,
                                           shown=(2 if p == "fro" else p, dim))

@@ -126,7 +126,7 @@ class ShapeMethods:
         if shape and not keywords and _INT_ONLY.issuperset(map(type, shape)) and min(shape) >= -1 \
                 and data.flags.c_contiguous and not records(self):
             try:
-                return self._as_view(Tensor._wrap(data.reshape(shape)))
+                return self._as_view(Tensor._wrap(_memory_format.reshaped_view(data, shape)))
             except ValueError:
                 pass
         if keywords:
@@ -148,7 +148,7 @@ class ShapeMethods:
                     "spans across two contiguous subspaces). Use .reshape(...) instead."
                 ) from None
         if not records(self):  # no graph node to record
-            return self._as_view(Tensor._wrap(self._data.reshape(shape)))
+            return self._as_view(Tensor._wrap(_memory_format.reshaped_view(self._data, shape)))
         return shape_ops.Reshape.apply(self, shape=shape)
 
     def _reshaped(self, shape):
@@ -157,7 +157,7 @@ class ShapeMethods:
         a batch-1 forward's flatten a microsecond."""
         data = self._data
         if data.flags.c_contiguous and not records(self):
-            return self._as_view(Tensor._wrap(data.reshape(shape)))
+            return self._as_view(Tensor._wrap(_memory_format.reshaped_view(data, shape)))
         return shape_ops.Reshape.apply(self, shape=shape, name=None)  # (the node named as PyTorch's reshape's)
 
     def view_as(self, other):
