@@ -100,6 +100,18 @@ def float32_comparable(values):
     return listed.tolist()
 
 
+def tensor_outcome(call, lib):
+    """``call(lib)``'s result as comparable data (its values, shape, dtype and strides), or its error's type name
+    and message (torchless's names read as torch's); warnings on the way are ignored."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = call(lib)
+    except Exception as error:  # noqa: BLE001 (the error is the outcome compared)
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return out.tolist(), tuple(out.shape), str(out.dtype).split(".")[-1], tuple(out.stride())
+
+
 def assert_raises_as_torch(torch_call, torchless_call):
     """torchless's call raises torch's exception type, with torch's message once its names read as torch's."""
     import pytest

@@ -1,29 +1,18 @@
 """Parity regressions of session 30's indexing sweep: scatters through an empty index whose src is smaller than it,
 narrow_copy's own checks, repeat_interleave's checks in PyTorch's order. Every expectation is torch's, computed at
 run time."""
-import warnings
 
 import numpy as np
 import pytest
 
 import torchless
+from helpers import tensor_outcome
 
 torch = pytest.importorskip("torch")
 
 
-def _outcome(call, lib):
-    """The result of ``call(lib)`` as comparable data: its values, shape, dtype and strides, or its error."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            out = call(lib)
-    except Exception as error:  # noqa: BLE001 (the error is the outcome compared)
-        return type(error).__name__, str(error).replace("torchless", "torch")
-    return out.tolist(), tuple(out.shape), str(out.dtype).split(".")[-1], tuple(out.stride())
-
-
 def _assert_same(call):
-    assert _outcome(call, torchless) == _outcome(call, torch)
+    assert tensor_outcome(call, torchless) == tensor_outcome(call, torch)
 
 
 # ---------------------------------------------------------------------------- scatters through an empty index
