@@ -10,6 +10,8 @@ nodes PyTorch records before the op and torchless folds into it (cross_entropy's
 import contextlib
 import threading
 
+import numpy as np
+
 from ._released import FREED_MESSAGE
 
 
@@ -245,8 +247,6 @@ def pack_node(node, result, skip=frozenset()):
 def _attributes_holding(node, array):
     """The names of ``node``'s attributes holding ``array`` itself, whose values the unpacked tensor replaces;
     None when another of its arrays may share that memory (a view of it), which backward would read changed."""
-    import numpy as np
-
     names = []
     for name, value in vars(node).items():
         if value is array:
