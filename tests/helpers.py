@@ -112,6 +112,41 @@ def tensor_outcome(call, lib):
     return out.tolist(), tuple(out.shape), str(out.dtype).split(".")[-1], tuple(out.stride())
 
 
+def graph_summary(value):
+    """A result comparable between the libraries: tensors as (dtype, shape, values, requires_grad, grad_fn
+    name), containers item by item."""
+    if isinstance(value, dict):
+        return {key: graph_summary(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, [graph_summary(item) for item in value]
+    if hasattr(value, "grad_fn"):
+        node = value.grad_fn
+        return (str(value.dtype).split(".")[-1], tuple(value.shape),
+                np.round(np.asarray(value.detach().tolist(), dtype=complex), 5).tolist(), value.requires_grad,
+                None if node is None else type(node).__name__)
+    return value
+
+
+def graph_outcome(fn, lib):
+    """``graph_summary(fn(lib))``, or its error's type name and message (torchless's names read as torch's);
+    warnings on the way are ignored."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return graph_summary(fn(lib))
+        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+            return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def assert_same_graph_outcome(fn):
+    """``fn(lib)`` gives torch's graph_outcome in torchless; returns torch's. Call it only where torch imports."""
+    import torch
+
+    expected = graph_outcome(fn, torch)
+    assert graph_outcome(fn, torchless) == expected
+    return expected
+
+
 def assert_raises_as_torch(torch_call, torchless_call):
     """torchless's call raises torch's exception type, with torch's message once its names read as torch's."""
     import pytest

@@ -29,39 +29,9 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import run_python
+from helpers import assert_same_graph_outcome, run_python
 
 torch = pytest.importorskip("torch")
-
-
-def _summary(value):
-    """A result comparable between the libraries: tensors as (dtype, shape, values, requires_grad, grad_fn
-    name), containers item by item."""
-    if isinstance(value, dict):
-        return {key: _summary(item) for key, item in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value).__name__, [_summary(item) for item in value]
-    if hasattr(value, "grad_fn"):
-        node = value.grad_fn
-        return (str(value.dtype).split(".")[-1], tuple(value.shape),
-                np.round(np.asarray(value.detach().tolist(), dtype=complex), 5).tolist(), value.requires_grad,
-                None if node is None else type(node).__name__)
-    return value
-
-
-def _outcome(fn, lib):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return _summary(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
-            return type(error).__name__, str(error).replace("torchless", "torch")
-
-
-def _assert_same(fn):
-    expected = _outcome(fn, torch)
-    assert _outcome(fn, torchless) == expected
-    return expected
 
 
 # ---------------------------------------------------------------------------- complex root gradients
@@ -90,7 +60,7 @@ _COMPLEX_ROOTS = {
 
 @pytest.mark.parametrize("case", _COMPLEX_ROOTS)
 def test_complex_root_gradients_are_checked_as_torch(case):
-    _assert_same(_COMPLEX_ROOTS[case])
+    assert_same_graph_outcome(_COMPLEX_ROOTS[case])
 
 
 # ---------------------------------------------------------------------------- batched gradients
@@ -129,7 +99,7 @@ _BATCHED = {
 
 @pytest.mark.parametrize("case", _BATCHED)
 def test_batched_gradients_as_torch(case):
-    _assert_same(_BATCHED[case])
+    assert_same_graph_outcome(_BATCHED[case])
 
 
 # ---------------------------------------------------------------------------- materialize_grads, dict inputs
@@ -156,7 +126,7 @@ _GRAD_INPUTS = {
 
 @pytest.mark.parametrize("case", _GRAD_INPUTS)
 def test_grad_inputs_as_torch(case):
-    _assert_same(_GRAD_INPUTS[case])
+    assert_same_graph_outcome(_GRAD_INPUTS[case])
 
 
 def _backward_into(inputs):
@@ -171,7 +141,7 @@ def _backward_into(inputs):
                                     lambda x, z: collections.OrderedDict(x=x),
                                     lambda x, z: types.MappingProxyType({"x": x})])
 def test_backward_inputs_as_a_dict_as_torch(inputs):
-    _assert_same(_backward_into(inputs))
+    assert_same_graph_outcome(_backward_into(inputs))
 
 
 # ---------------------------------------------------------------------------- backward(create_graph=True)
@@ -201,7 +171,7 @@ _LEAVES = {
 @pytest.mark.parametrize("leaf", _LEAVES)
 def test_first_grad_under_create_graph_is_recorded_as_torch(leaf):
     call = _first_grad_under_create_graph(_LEAVES[leaf])
-    _assert_same(call)
+    assert_same_graph_outcome(call)
     x = _LEAVES[leaf](torch).detach().numpy()
     np.testing.assert_allclose(call(torchless)[-1], 3 * x ** 2)  # the gradient of the sum of cubes
 
@@ -214,7 +184,7 @@ def test_first_grad_under_create_graph_differentiates_again():
             (x ** 3).sum().backward(create_graph=True)
         return lib.autograd.grad(x.grad.sum(), x)
 
-    expected = _assert_same(call)
+    expected = assert_same_graph_outcome(call)
     assert expected[1][0][2] == [6.0, -12.0, 3.0]  # d/dx of 3x², summed
 
 
@@ -374,7 +344,7 @@ _STATE_CASES = {
 
 @pytest.mark.parametrize("case", _STATE_CASES)
 def test_versions_hooks_and_functions_as_torch(case):
-    _assert_same(_STATE_CASES[case])
+    assert_same_graph_outcome(_STATE_CASES[case])
 
 
 def test_pre_hook_dropping_the_gradient_of_one_path_keeps_the_other():
@@ -385,7 +355,7 @@ def test_pre_hook_dropping_the_gradient_of_one_path_keeps_the_other():
         (dropped + x * 3).sum().backward()
         return x.grad
 
-    _assert_same(call)
+    assert_same_graph_outcome(call)
     np.testing.assert_array_equal(call(torchless).numpy(), [3.0, 3.0])  # the other path's alone
 
 
@@ -423,12 +393,12 @@ def test_anomaly_mode_names_a_custom_function_s_forward():
 
 @pytest.mark.parametrize("outputs", [lambda x: (x * 2, 3), lambda x: (x, [x]), lambda x: [x, 3], lambda x: 3])
 def test_jacobian_names_the_output_that_is_not_a_tensor(outputs):
-    _assert_same(lambda lib: lib.autograd.functional.jacobian(outputs, lib.ones(2)))
+    assert_same_graph_outcome(lambda lib: lib.autograd.functional.jacobian(outputs, lib.ones(2)))
 
 
 @pytest.mark.parametrize("inputs", [lambda lib: (lib.ones(2), 3), lambda lib: (lib.ones(2), lib.ones(1), "a")])
 def test_jacobian_names_the_input_that_is_not_a_tensor(inputs):
-    _assert_same(lambda lib: lib.autograd.functional.jacobian(lambda *a: a[0], inputs(lib)))
+    assert_same_graph_outcome(lambda lib: lib.autograd.functional.jacobian(lambda *a: a[0], inputs(lib)))
 
 
 def _checkpointed(run, use_reentrant):
@@ -452,7 +422,7 @@ _CHECKPOINT_RUNS = {
 @pytest.mark.parametrize("use_reentrant", [True, False])
 @pytest.mark.parametrize("run", _CHECKPOINT_RUNS)
 def test_reentrant_checkpoint_refuses_grad_and_inputs_as_torch(run, use_reentrant):
-    _assert_same(_checkpointed(_CHECKPOINT_RUNS[run], use_reentrant))
+    assert_same_graph_outcome(_checkpointed(_CHECKPOINT_RUNS[run], use_reentrant))
 
 
 def test_checkpoint_validity_seen_by_a_node_hook():
@@ -466,7 +436,7 @@ def test_checkpoint_validity_seen_by_a_node_hook():
         lib.autograd.grad(y.sum(), x)
         return seen
 
-    assert _assert_same(call) == ("list", [True, False, False])
+    assert assert_same_graph_outcome(call) == ("list", [True, False, False])
 
 
 # ---------------------------------------------------------------------------- saved values after backward
@@ -489,7 +459,7 @@ def test_one_d_max_pool_s_saved_sizes_outlive_backward(pool):
         y.sum().backward()
         return before, y.grad_fn._saved_self_sym_sizes, y.grad_fn._saved_dim
 
-    _assert_same(call)
+    assert_same_graph_outcome(call)
 
 
 @pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4), (1, 2, 6)])
@@ -501,7 +471,7 @@ def test_instance_norm_s_view_node_shows_its_saved_sizes(shape):
         y.sum().backward()
         return y.grad_fn.name(), before, y.grad_fn._saved_self_sym_sizes
 
-    _assert_same(call)
+    assert_same_graph_outcome(call)
 
 
 # ---------------------------------------------------------------------------- multi-grad hooks
@@ -546,7 +516,7 @@ _MULTI_GRAD_HOOKS = {
 
 @pytest.mark.parametrize("case", _MULTI_GRAD_HOOKS)
 def test_multi_grad_hook_all_as_torch(case):
-    _assert_same(_multi_hooked(_MULTI_GRAD_HOOKS[case]))
+    assert_same_graph_outcome(_multi_hooked(_MULTI_GRAD_HOOKS[case]))
 
 
 _ANY_GRAD_HOOKS = {
@@ -562,9 +532,9 @@ _ANY_GRAD_HOOKS = {
 def test_multi_grad_hook_any_as_torch(case):
     run = _ANY_GRAD_HOOKS[case]
     if run is None:
-        _assert_same(_multi_hooked(lambda lib, a, b, seen, hook: hook((a, b)), mode="sometimes"))
+        assert_same_graph_outcome(_multi_hooked(lambda lib, a, b, seen, hook: hook((a, b)), mode="sometimes"))
     else:
-        _assert_same(_multi_hooked(run, mode="any"))
+        assert_same_graph_outcome(_multi_hooked(run, mode="any"))
 
 
 def test_multi_grad_hook_gets_every_reached_gradient_at_once():
@@ -586,7 +556,7 @@ def test_hooks_of_a_node_grad_does_not_need_do_not_run():
         z.register_hook(lambda g: seen.append(("z", g)))
         return lib.autograd.grad((y * z).sum(), a), seen
 
-    expected = _assert_same(call)
+    expected = assert_same_graph_outcome(call)
     assert [entry[1][0] for entry in expected[1][1][1]] == ["y"]
 
 
@@ -601,7 +571,7 @@ def test_read_only_tensor_attributes_refuse_writes_as_torch(name, operation):
         else:
             delattr(x, name)
 
-    assert _assert_same(call)[0] == "AttributeError"
+    assert assert_same_graph_outcome(call)[0] == "AttributeError"
 
 
 def test_multi_grad_hook_handle_is_a_removable_handle():
@@ -614,4 +584,4 @@ def test_multi_grad_hook_handle_is_a_removable_handle():
         (a * 2).sum().backward()
         return isinstance(handle, lib.utils.hooks.RemovableHandle), len(seen)
 
-    assert _assert_same(call) == ("tuple", [True, 1])
+    assert assert_same_graph_outcome(call) == ("tuple", [True, 1])

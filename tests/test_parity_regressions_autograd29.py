@@ -15,44 +15,14 @@
 * einsum records PyTorch's graph (the diagonals, permutes, unsqueezes, sums, products, bmm and views it decomposes
   into), with its layouts, gradients and double backward.
 """
-import warnings
 
 import numpy as np
 import pytest
 
 import torchless
+from helpers import assert_same_graph_outcome
 
 torch = pytest.importorskip("torch")
-
-
-def _summary(value):
-    """A result comparable between the libraries: tensors as (dtype, shape, values, requires_grad, grad_fn
-    name), containers item by item."""
-    if isinstance(value, dict):
-        return {key: _summary(item) for key, item in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value).__name__, [_summary(item) for item in value]
-    if hasattr(value, "grad_fn"):
-        node = value.grad_fn
-        return (str(value.dtype).split(".")[-1], tuple(value.shape),
-                np.round(np.asarray(value.detach().tolist(), dtype=complex), 5).tolist(), value.requires_grad,
-                None if node is None else type(node).__name__)
-    return value
-
-
-def _outcome(fn, lib):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return _summary(fn(lib))
-        except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
-            return type(error).__name__, str(error).replace("torchless", "torch")
-
-
-def _assert_same(fn):
-    expected = _outcome(fn, torch)
-    assert _outcome(fn, torchless) == expected
-    return expected
 
 
 # ---------------------------------------------------------------------------- nodes reached by no gradient
@@ -234,7 +204,7 @@ NONE_EDGES = {
 
 @pytest.mark.parametrize("case", NONE_EDGES)
 def test_nodes_reached_by_no_gradient_run_as_pytorch(case):
-    _assert_same(NONE_EDGES[case])
+    assert_same_graph_outcome(NONE_EDGES[case])
 
 
 # ---------------------------------------------------------------------------- GradientEdge
@@ -318,7 +288,7 @@ GRADIENT_EDGES = {
 
 @pytest.mark.parametrize("case", GRADIENT_EDGES)
 def test_gradient_edges_as_pytorch(case):
-    _assert_same(GRADIENT_EDGES[case])
+    assert_same_graph_outcome(GRADIENT_EDGES[case])
 
 
 # ---------------------------------------------------------------------------- autograd.functional and gradcheck
@@ -347,13 +317,13 @@ def _forward_mode_jacobian(lib, name, tupled):
 @pytest.mark.parametrize("tupled", [False, True])
 @pytest.mark.parametrize("name", _FUNCTIONS)
 def test_forward_mode_jacobian_gives_lists_for_tuples_of_inputs_as_pytorch(name, tupled):
-    _assert_same(lambda lib: _forward_mode_jacobian(lib, name, tupled))
+    assert_same_graph_outcome(lambda lib: _forward_mode_jacobian(lib, name, tupled))
 
 
 @pytest.mark.parametrize("output", [lambda x: [x], lambda x: (x, 3), lambda x: 3.0])
 @pytest.mark.parametrize("strategy", ["forward-mode", "reverse-mode"])
 def test_jacobian_non_tensor_outputs_refused_as_pytorch(output, strategy):
-    _assert_same(lambda lib: lib.autograd.functional.jacobian(output, lib.ones(2), vectorize=True,
+    assert_same_graph_outcome(lambda lib: lib.autograd.functional.jacobian(output, lib.ones(2), vectorize=True,
                                                               strategy=strategy))
 
 
@@ -368,7 +338,7 @@ def test_jvp_create_graph_recorded_as_pytorch_double_backward_trick(name):
         products = products if isinstance(products, tuple) else (products,)
         total = sum((p * p).sum() for p in products)
         return outputs, products, lib.autograd.grad(total, inputs, allow_unused=True)
-    _assert_same(products_and_their_gradients)
+    assert_same_graph_outcome(products_and_their_gradients)
 
 
 @pytest.mark.parametrize("shapes", [((), (3,)), ((), (2, 3)), ((1,), (3,)), ((3, 1), (2, 3, 4))])
@@ -377,7 +347,7 @@ def test_gradient_summed_to_a_scalar_recorded_as_one_sum(shapes):
         x = lib.ones(shapes[0], dtype=lib.float64, requires_grad=True)
         v = lib.ones(shapes[1], dtype=lib.float64, requires_grad=True)
         return lib.autograd.grad(x.expand(shapes[1]), x, v, create_graph=True)
-    _assert_same(gradient)
+    assert_same_graph_outcome(gradient)
 
 
 @pytest.mark.parametrize("raise_exception", [True, False])
@@ -385,9 +355,9 @@ def test_gradcheck_ignores_outputs_without_graph_beside_others(raise_exception):
     def check(lib, func):
         x = lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True)
         return lib.autograd.gradcheck(func, (x,), raise_exception=raise_exception)
-    _assert_same(lambda lib: check(lib, lambda t: (t * 2, t.detach() * 2)))
-    _assert_same(lambda lib: check(lib, lambda t: t.detach() * 2))
-    _assert_same(lambda lib: check(lib, lambda t: t.detach().round() * 0))
+    assert_same_graph_outcome(lambda lib: check(lib, lambda t: (t * 2, t.detach() * 2)))
+    assert_same_graph_outcome(lambda lib: check(lib, lambda t: t.detach() * 2))
+    assert_same_graph_outcome(lambda lib: check(lib, lambda t: t.detach().round() * 0))
 
 
 _TWO_INPUT_FUNCTIONS = {
@@ -415,7 +385,7 @@ def test_functional_apis_strict_and_create_graph_as_pytorch(api, function, optio
         elif api in ("jvp", "hvp", "vhp"):
             arguments.append(tuple(t * 0.5 for t in inputs))
         return getattr(lib.autograd.functional, api)(*arguments, **options)
-    _assert_same(call)
+    assert_same_graph_outcome(call)
 
 
 # ---------------------------------------------------------------------------- einsum's graph
@@ -469,4 +439,4 @@ def test_einsum_operand_changed_in_place_refused_as_pytorch():
         result = lib.einsum("ij,jk->ik", a, b)
         b.add_(1)
         result.sum().backward()
-    _assert_same(changed)
+    assert_same_graph_outcome(changed)

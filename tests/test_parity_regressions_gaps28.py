@@ -3,6 +3,7 @@ masked_fill refused to autograd, and PyTorch's functional optimizer API (torch.o
 import pytest
 
 import torchless
+from helpers import take_steps
 
 torch = pytest.importorskip("torch")
 
@@ -183,10 +184,7 @@ def _class_run(config, flags, dtype):
     arrays, grads = _data(dtype)
     params = [torchless.tensor(a.copy(), requires_grad=True) for a in arrays]
     optimizer = getattr(torchless.optim, class_name)(params, **class_kwargs, **flags)
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = torchless.tensor(g.copy())
-        optimizer.step()
+    take_steps(torchless, optimizer, params, grads)
     return [p.detach().numpy() for p in params], optimizer.state, params
 
 

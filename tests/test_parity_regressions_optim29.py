@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import outcome
+from helpers import outcome, take_steps
 
 import torchless
 import torchless.optim._functional  # noqa: F401
@@ -121,10 +121,7 @@ def _class_run(config, flags, dtype):
     arrays, grads = _data(dtype)
     params = [torchless.tensor(a.copy(), requires_grad=not flags.get("differentiable")) for a in arrays]
     optimizer = getattr(torchless.optim, class_name)(params, **class_kwargs, **flags)
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = torchless.tensor(g.copy())
-        optimizer.step()
+    take_steps(torchless, optimizer, params, grads)
     return [p.detach().numpy() for p in params], optimizer.state, params
 
 
