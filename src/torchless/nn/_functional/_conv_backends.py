@@ -289,4 +289,6 @@ def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
                            "dimension size -1 can be any value and is ambiguous")
     if input.dim() == 3:
         del shape[2]  # the height of 1 of a 1-D convolution
-    return EmptyConvolution, {"shape": tuple(shape), "dtype": dtype}
+    return EmptyConvolution, {"shape": tuple(shape), "dtype": dtype, "stride": tuple(stride), "padding": tuple(padding),
+                              "dilation": tuple(dilation), "groups": groups, "transposed": transposed,
+                              "output_padding": tuple(output_padding)}

@@ -1,0 +1,90 @@
+"""Parity regressions (session 31): the convolution family against torch 2.13.0.
+
+* the node of a convolution without batch or channels (PyTorch's "Empty" backend) saves what any convolution's
+  node saves: the input, the weight, the bias's size and every argument (``grad_fn._saved_stride``, ...);
+* a padding string given as bytes, which PyTorch's argument parser reads as a string.
+"""
+import warnings
+
+import pytest
+
+import torchless
+from helpers import outcome_named_as_torch, same_in_both
+
+torch = pytest.importorskip("torch")
+
+_SAVED_ARGUMENTS = ("bias_sym_sizes_opt", "stride", "padding", "dilation", "groups", "transposed", "output_padding")
+
+
+# ---------------------------------------------------------------------------- the empty backend's saved values
+@pytest.mark.parametrize("fn, x_shape, w_shape, bias_size, kwargs", [
+    ("conv1d", (0, 2, 5), (3, 2, 3), 3, {}),
+    ("conv1d", (2, 0, 5), (3, 0, 3), None, dict(stride=2, dilation=2)),
+    ("conv2d", (0, 2, 5, 5), (3, 2, 2, 2), 3, dict(padding="same")),  # (the input padded by one cell first)
+    ("conv2d", (0, 2, 5, 5), (3, 2, 3, 3), 3, dict(padding="same", dilation=2)),
+    ("conv2d", (0, 2, 5, 4), (4, 1, 3, 2), None, dict(padding=(1, 0), stride=(2, 1), groups=2)),
+    ("conv_transpose2d", (0, 2, 5, 5), (2, 3, 3, 3), 6, dict(groups=2, stride=2, output_padding=1, padding=1)),
+    ("conv_transpose1d", (0, 2, 4), (2, 3, 3), None, dict(stride=3, output_padding=2)),
+    ("conv3d", (2, 0, 5, 5, 5), (3, 0, 3, 3, 3), 3, dict(padding=(1, 2, 0), dilation=(1, 2, 1), stride=3)),
+    ("conv_transpose3d", (0, 3, 2, 2, 2), (3, 1, 2, 2, 2), 1, dict(dilation=(2, 1, 1))),
+])
+@pytest.mark.parametrize("input_requires_grad", [True, False])
+def test_empty_convolution_saves_the_arguments(fn, x_shape, w_shape, bias_size, kwargs, input_requires_grad):
+    def scenario(lib):
+        x = lib.ones(x_shape, requires_grad=input_requires_grad)
+        w = lib.ones(w_shape, requires_grad=True)
+        b = None if bias_size is None else lib.ones(bias_size, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the asymmetric 'same' padding's warning)
+            node = getattr(lib.nn.functional, fn)(x, w, b, **kwargs).grad_fn
+        saved_input, saved_weight = node._saved_input, node._saved_weight
+        return (node.name(), [getattr(node, "_saved_" + name) for name in _SAVED_ARGUMENTS],
+                tuple(saved_input.shape), saved_input.stride(), saved_input is x, saved_weight is w)
+
+    same_in_both(scenario)
+
+
+def test_empty_convolution_of_an_unbatched_input_saves_the_unsqueezed_input_until_backward():
+    def scenario(lib):
+        x = lib.ones(0, 5, requires_grad=True)
+        y = lib.nn.functional.conv1d(x, lib.ones(3, 0, 3, requires_grad=True), stride=2)
+        node = y.grad_fn.next_functions[0][0]
+        saved = node._saved_input
+        before = node.name(), tuple(saved.shape), type(saved.grad_fn).__name__, node._saved_stride
+        y.sum().backward()
+        return before, outcome_named_as_torch(lambda: node._saved_input), node._saved_stride
+
+    same_in_both(scenario)
+
+
+def test_empty_convolution_saved_values_without_torch():
+    x = torchless.ones(0, 2, 7, 6, requires_grad=True)
+    w = torchless.ones(4, 1, 3, 2, requires_grad=True)
+    node = torchless.nn.functional.conv2d(x, w, None, (2, 1), (1, 0), (3, 1), 2).grad_fn
+    assert node._saved_input is x and node._saved_weight is w
+    assert (node._saved_stride, node._saved_padding, node._saved_dilation, node._saved_groups) == \
+        ((2, 1), (1, 0), (3, 1), 2)
+    assert (node._saved_transposed, node._saved_output_padding, node._saved_bias_sym_sizes_opt) == \
+        (False, (0, 0), (0,))
+
+
+# ---------------------------------------------------------------------------- padding strings as bytes
+@pytest.mark.parametrize("fn, x_shape, w_shape", [
+    ("conv1d", (1, 2, 5), (3, 2, 2)), ("conv2d", (2, 5, 5), (3, 2, 2, 3)), ("conv3d", (1, 2, 3, 4, 5), (3, 2, 2, 1, 3)),
+])
+@pytest.mark.parametrize("padding", [b"same", b"valid", b"full"])
+def test_padding_string_given_as_bytes(fn, x_shape, w_shape, padding):
+    def scenario(lib):
+        def call():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                y = getattr(lib.nn.functional, fn)(lib.ones(x_shape), lib.ones(w_shape), None, 1, padding)
+            return tuple(y.shape), y.sum().item()
+        return outcome_named_as_torch(call)
+
+    same_in_both(scenario)
+
+
+def test_padding_string_given_as_bytes_without_torch():
+    y = torchless.conv1d(torchless.ones(1, 1, 4), torchless.ones(1, 1, 3), padding=b"same")
+    assert y.tolist() == [[[2.0, 3.0, 3.0, 2.0]]]
