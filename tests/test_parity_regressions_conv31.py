@@ -6,6 +6,8 @@
 """
 import warnings
 
+import numpy as np
+
 import pytest
 
 import torchless
@@ -88,3 +90,99 @@ def test_padding_string_given_as_bytes(fn, x_shape, w_shape, padding):
 def test_padding_string_given_as_bytes_without_torch():
     y = torchless.conv1d(torchless.ones(1, 1, 4), torchless.ones(1, 1, 3), padding=b"same")
     assert y.tolist() == [[[2.0, 3.0, 3.0, 2.0]]]
+
+
+# ---------------------------------------------------------------------------- torch.nn.grad: convolution_backward
+def _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes=("float64", "float64"), **kwargs):
+    """torch.nn.grad.conv<dims>d_<gradient> of seeded values: the tensor given (the weight, or the input) of
+    dtypes[0], grad_output of dtypes[1], both requiring grad."""
+    rng = np.random.default_rng(0)
+    grad_output = lib.tensor(rng.standard_normal(grad_shape).astype(dtypes[1]), requires_grad=True)
+    if gradient == "input":
+        given = lib.tensor(rng.standard_normal(weight_size).astype(dtypes[0]), requires_grad=True)
+        result = getattr(lib.nn.grad, f"conv{dims}d_input")(input_size, given, grad_output, **kwargs)
+    else:
+        given = lib.tensor(rng.standard_normal(input_size).astype(dtypes[0]), requires_grad=True)
+        result = getattr(lib.nn.grad, f"conv{dims}d_weight")(given, weight_size, grad_output, **kwargs)
+    return result, given, grad_output
+
+
+@pytest.mark.parametrize("dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs", [
+    # the reference kernels (float64, or float32 of one sample): slow_conv2d's checks, channels first
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 5, 5), ("float64", "float64"), {}),
+    (2, "weight", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 5), ("float32", "float32"), {}),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), {}),
+    (2, "input", (1, 4, 6, 6), (4, 2, 3, 3), (1, 6, 4, 4), ("float64", "float64"), dict(groups=2)),  # by group
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 2, 3), ("float64", "float64"), dict(stride=2)),
+    (1, "weight", (1, 2, 6), (3, 2, 3), (1, 3, 5), ("float64", "float64"), {}),  # (as 2-D: size[3])
+    # slow_conv3d's, all groups at once
+    (3, "input", (1, 2, 6, 6, 6), (3, 2, 3, 3, 3), (1, 3, 4, 4, 5), ("float64", "float64"), {}),
+    (3, "weight", (1, 4, 6, 6, 6), (4, 2, 3, 3, 3), (1, 5, 4, 4, 4), ("float64", "float64"), dict(groups=2)),
+    # the dilated kernels': batch, channels, then the spatial sizes
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (2, 3, 2, 2), ("float64", "float64"), dict(dilation=2)),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 4, 2, 2), ("float64", "float64"), dict(dilation=2)),
+    (3, "weight", (1, 2, 6, 6, 6), (3, 2, 3, 3, 3), (1, 3, 2, 2, 3), ("float64", "float64"), dict(dilation=2)),
+    (1, "input", (1, 2, 6), (3, 2, 3), (1, 3, 5), ("float64", "float64"), dict(dilation=2)),
+    # oneDNN's (float32 batches): any other size fails to make its primitive
+    (2, "input", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 5, 5), ("float32", "float32"), {}),
+    (2, "weight", (2, 2, 6, 6), (3, 2, 3, 3), (3, 3, 4, 4), ("float32", "float32"), {}),
+    # grad_output of another rank
+    (2, "input", (1, 4, 6, 6), (4, 2, 3, 3), (1, 4, 4, 4, 4), ("float64", "float64"), dict(groups=2)),
+    (1, "weight", (1, 2, 6), (3, 2, 3), (1, 3, 4, 4), ("float64", "float64"), {}),
+    # dtypes: the reference kernels' dispatch, then their mismatch; oneDNN's own words
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("int64", "int64"), {}),
+    (3, "weight", (1, 2, 6, 6, 6), (3, 2, 3, 3, 3), (1, 3, 4, 4, 4), ("int64", "int64"), {}),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float32"), {}),
+    (2, "weight", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float32", "float64"), {}),
+    (2, "input", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 4, 4), ("float64", "float32"), {}),
+    (2, "weight", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 4, 5), ("float32", "int64"), {}),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 5, 5), ("float64", "float32"), {}),  # (the sizes first)
+])
+def test_nn_grad_checks_as_convolution_backward(dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs):
+    def scenario(lib):
+        return outcome_named_as_torch(lambda: _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape,
+                                                       dtypes, **kwargs)[0].shape)
+
+    assert isinstance(same_in_both(scenario), tuple)  # (torch raised)
+
+
+@pytest.mark.parametrize("dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs", [
+    # the reference kernels read the input's batch of grad_output, and each group its first channels
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (3, 3, 4, 4), ("float64", "float64"), {}),
+    (2, "weight", (1, 2, 6, 6), (3, 2, 3, 3), (3, 3, 4, 4), ("float64", "float64"), {}),
+    (3, "weight", (1, 2, 4, 4, 4), (3, 2, 3, 3, 3), (2, 3, 2, 2, 2), ("float64", "float64"), {}),
+    (2, "input", (1, 4, 6, 6), (4, 2, 3, 3), (1, 5, 4, 4), ("float64", "float64"), dict(groups=2)),
+    (2, "weight", (1, 4, 6, 6), (4, 2, 3, 3), (1, 5, 4, 4), ("float64", "float64"), dict(groups=2)),
+    (1, "weight", (1, 1, 3), (2, 1, 1), (2, 2, 5), ("float64", "float64"), dict(padding=1)),
+    # the "Empty" backend: zeros, whatever grad_output's size, in its dtype
+    (2, "input", (0, 2, 6, 6), (3, 2, 3, 3), (0, 3, 5, 4), ("float64", "float32"), {}),
+    (2, "weight", (0, 2, 6, 6), (3, 2, 3, 3), (2, 3, 5, 4), ("float64", "float32"), {}),
+    (2, "weight", (2, 0, 6, 6), (3, 0, 3, 3), (2, 3, 4, 4), ("float32", "float32"), {}),
+    # well-sized calls, whose double backward PyTorch runs too (not for the sizes above)
+    (2, "input", (1, 4, 7, 6), (4, 1, 3, 2), (1, 4, 3, 3), ("float64", "float64"), dict(groups=4, stride=2)),
+    (1, "weight", (2, 2, 7), (3, 2, 2), (2, 3, 3), ("float64", "float64"), dict(dilation=2, stride=2)),
+])
+def test_nn_grad_values_and_graph(dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs):
+    def scenario(lib):
+        result, given, grad_output = _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes,
+                                              **kwargs)
+        record = (tuple(result.shape), result.stride(), str(result.dtype).split(".")[-1], type(result.grad_fn).__name__,
+                  [None if node is None else type(node).__name__ for node, _ in result.grad_fn.next_functions],
+                  np.round(result.detach().numpy().astype(np.float64), 4).tolist())
+        if "stride" in kwargs:
+            result.pow(2).sum().backward()
+            record += (np.round(given.grad.numpy().astype(np.float64), 3).tolist(),)
+        return record
+
+    same_in_both(scenario)
+
+
+def test_nn_grad_of_a_larger_grad_output_without_torch():
+    # the reference kernel reads the first sample of grad_output only: the gradient of that sample's convolution
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 1, 4)).astype(np.float64)
+    w = rng.standard_normal((1, 1, 2))
+    grad_output = rng.standard_normal((2, 1, 3))
+    expected = np.array([[[x[0, 0, j:j + 3] @ grad_output[0, 0] for j in range(2)]]])
+    got = torchless.nn.grad.conv1d_weight(torchless.tensor(x), w.shape, torchless.tensor(grad_output))
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
