@@ -137,6 +137,12 @@ def _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes=("
     (2, "input", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 4, 4), ("float64", "float32"), {}),
     (2, "weight", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 4, 5), ("float32", "int64"), {}),
     (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 5, 5), ("float64", "float32"), {}),  # (the sizes first)
+    # convolution_backward's own check of groups, and the sizes as expand reads them
+    (2, "input", (1, 4, 6, 6), (4, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), dict(groups=0)),
+    (3, "weight", (1, 4, 6, 6, 6), (4, 2, 3, 3, 3), (1, 4, 4, 4, 4), ("float32", "float32"), dict(groups=-2)),
+    (2, "input", (1, 4, 6.0, 6), (4, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), dict(groups=2)),
+    (2, "input", (1, 4, -2, 2), (4, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), dict(groups=2)),
+    (1, "weight", (1, 4, 6), None, (1, 4, 4), ("float64", "float64"), {}),
 ])
 def test_nn_grad_checks_as_convolution_backward(dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs):
     def scenario(lib):
@@ -186,3 +192,23 @@ def test_nn_grad_of_a_larger_grad_output_without_torch():
     expected = np.array([[[x[0, 0, j:j + 3] @ grad_output[0, 0] for j in range(2)]]])
     got = torchless.nn.grad.conv1d_weight(torchless.tensor(x), w.shape, torchless.tensor(grad_output))
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dims, weight_layout, grad_layout", [
+    (2, None, "channels_last"), (2, "channels_last", None), (2, "channels_last", "channels_last"),
+    (3, None, "channels_last_3d"), (3, "channels_last_3d", None),
+])
+@pytest.mark.parametrize("batch, groups, dtype", [(1, 1, "float64"), (2, 2, "float32"), (1, 2, "float32")])
+def test_nn_grad_input_gradient_is_laid_out_as_the_weight_suggests(dims, weight_layout, grad_layout, batch, groups,
+                                                                   dtype):
+    # not as grad_output: PyTorch's input is an expanded scalar, which suggests no layout, and the weight decides
+    def scenario(lib):
+        def laid_out(t, layout):
+            return t if layout is None else t.contiguous(memory_format=getattr(lib, layout))
+        weight = laid_out(lib.ones((4, 4 // groups) + (3,) * dims, dtype=getattr(lib, dtype)), weight_layout)
+        grad_output = laid_out(lib.ones((batch, 4) + (4,) * dims, dtype=getattr(lib, dtype)), grad_layout)
+        result = getattr(lib.nn.grad, f"conv{dims}d_input")((batch, 4) + (6,) * dims, weight, grad_output,
+                                                           groups=groups)
+        return result.stride(), result.sum().item()
+
+    same_in_both(scenario)

@@ -49,7 +49,7 @@ def _checked(dims, input_size, input_dtype, weight_size, weight_dtype, grad_outp
     Returns (stride, padding, dilation) as lists of ints, one per spatial dimension of the weight, and the part of
     grad_output that backend reads, or None for the "Empty" backend's zeros (an input without batch or channels).
     """
-    input_size, weight_size = [int(n) for n in input_size], [int(n) for n in weight_size]
+    input_size, weight_size = list(input_size), list(weight_size)
     stride, padding, dilation = (_spatial(v, name, dims, len(weight_size) - 2) for v, name in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     _check_shape_forward(input_size, weight_size, None, stride, padding, dilation, False, [0] * len(stride), groups)
@@ -130,8 +130,18 @@ def _zeros(size, dtype):
     return Tensor._wrap(_memory_format.with_strides(zeros, (0,) * zeros.ndim) if zeros.size == 0 else zeros)
 
 
+def _unlaid(size, like):
+    """PyTorch's stand-in for the tensor nn.grad is not given: a scalar expanded to ``size`` (no layout)."""
+    return np.broadcast_to(np.zeros((), like._data.dtype), tuple(size))
+
+
+def _expanded_size(grad_output, size):
+    """``size`` as PyTorch's nn.grad reads it, expanding a tensor to it (with expand's errors)."""
+    return grad_output.new_empty(1).expand(size).shape
+
+
 def _input_gradient(dims, input_size, weight, grad_output, stride, padding, dilation, groups):
-    given = grad_output
+    given, input_size = grad_output, _expanded_size(grad_output, input_size)
     stride, padding, dilation, grad_output = _checked(dims, input_size, grad_output.dtype, weight.shape, weight.dtype,
                                                       grad_output, stride, padding, dilation, groups, "input")
     if grad_output is None:
@@ -141,18 +151,24 @@ def _input_gradient(dims, input_size, weight, grad_output, stride, padding, dila
                       zip(input_size[2:], grad_output.shape[2:], weight.shape[2:], stride, padding, dilation)]
     gradient = _TRANSPOSED[dims](grad_output, weight.to(grad_output.dtype),  # (oneDNN's takes a half-precision one)
                                  None, stride, padding, output_padding, groups, dilation)
+    # laid out as the weight and PyTorch's input (an expanded scalar, suggesting no layout) suggest, not grad_output
+    layout = _layout(_unlaid(input_size, weight), weight._data, groups)
+    if dims == 1:
+        gradient = _graph_gradient_in_layout(gradient.unsqueeze(2), layout).squeeze(2)
+    else:
+        gradient = _graph_gradient_in_layout(gradient, layout)
     return _recorded(gradient, given, None, weight)
 
 
 def _weight_gradient(dims, input, weight_size, grad_output, stride, padding, dilation, groups):
-    given = grad_output
+    given, weight_size = grad_output, _expanded_size(grad_output, weight_size)
     stride, padding, dilation, grad_output = _checked(dims, input.shape, input.dtype, weight_size, grad_output.dtype,
                                                       grad_output, stride, padding, dilation, groups, "weight")
     if grad_output is None:
         return _recorded(_zeros(weight_size, given.dtype), given, input, None)
     grad_output = grad_output.to(input.dtype)  # (oneDNN's takes a half-precision grad_output)
     # PyTorch's weight is an expanded scalar (all-zero strides, suggesting no layout): the input's layout decides
-    layout = _layout(input._data, np.broadcast_to(np.zeros((), input._data.dtype), weight_size), groups)
+    layout = _layout(input._data, _unlaid(weight_size, input), groups)
     planes = input
     if dims == 1:  # as a 2-D convolution of height 1
         planes, grad_output = input.unsqueeze(2), grad_output.unsqueeze(2)
