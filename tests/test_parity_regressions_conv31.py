@@ -2,7 +2,10 @@
 
 * the node of a convolution without batch or channels (PyTorch's "Empty" backend) saves what any convolution's
   node saves: the input, the weight, the bias's size and every argument (``grad_fn._saved_stride``, ...);
-* a padding string given as bytes, which PyTorch's argument parser reads as a string.
+* a padding string given as bytes, which PyTorch's argument parser reads as a string;
+* torch.nn.grad as PyTorch's convolution_backward: its dispatcher's, its own and its CPU backends' checks (oneDNN's,
+  the reference kernels'), the part of a larger grad_output those kernels read, the Empty backend's zeros, the
+  layout the weight suggests and the ConvolutionBackwardBackward0 node that records the result.
 """
 import warnings
 
@@ -143,6 +146,13 @@ def _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes=("
     (2, "input", (1, 4, 6.0, 6), (4, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), dict(groups=2)),
     (2, "input", (1, 4, -2, 2), (4, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), dict(groups=2)),
     (1, "weight", (1, 4, 6), None, (1, 4, 4), ("float64", "float64"), {}),
+    # values no int64 of the op's schema, refused by PyTorch's dispatcher (the first such argument)
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(stride=1.0, groups=2.0)),
+    (2, "weight", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(padding=(0, 1.5))),
+    (1, "input", (1, 2, 6), (3, 2, 3), (1, 3, 4), ("float64", "float64"), dict(dilation=[None])),
+    (3, "input", (1, 2, 6, 6, 6), (3, 2, 3, 3, 3), (1, 3, 4, 4, 4), ("float64", "float64"), dict(groups=None)),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(padding=2 ** 70)),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(stride="a")),
 ])
 def test_nn_grad_checks_as_convolution_backward(dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs):
     def scenario(lib):
@@ -167,6 +177,9 @@ def test_nn_grad_checks_as_convolution_backward(dims, gradient, input_size, weig
     # well-sized calls, whose double backward PyTorch runs too (not for the sizes above)
     (2, "input", (1, 4, 7, 6), (4, 1, 3, 2), (1, 4, 3, 3), ("float64", "float64"), dict(groups=4, stride=2)),
     (1, "weight", (2, 2, 7), (3, 2, 2), (2, 3, 3), ("float64", "float64"), dict(dilation=2, stride=2)),
+    # ints as the dispatcher casts them
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(groups=True, stride=True)),
+    (2, "weight", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(padding=np.int64(0))),
 ])
 def test_nn_grad_values_and_graph(dims, gradient, input_size, weight_size, grad_shape, dtypes, kwargs):
     def scenario(lib):

@@ -7,6 +7,8 @@ channels). Both are recorded as PyTorch records its convolution_backward (one Co
 so they can be differentiated in turn. The checks are convolution_backward's, then those of the CPU backend it picks
 (oneDNN's or a reference kernel's), with their messages.
 """
+import operator
+
 import numpy as np
 
 from .. import _dtype, _memory_format
@@ -17,21 +19,55 @@ from ..autograd.graph import listed_edge
 from ._functional import conv as _conv
 from ._functional._conv_backends import _check_shape_forward, _not_implemented
 from ._functional._conv_nodes import _graph_gradient_in_layout, _layout, _uses_mkldnn, _weight_gradient_tensor
+from .modules.utils import _ntuple
 
 __all__ = ["conv1d_input", "conv1d_weight", "conv2d_input", "conv2d_weight", "conv3d_input", "conv3d_weight"]
 
 # What PyTorch's oneDNN kernel says when the sizes given do not make a convolution giving grad_output
 _NO_PRIMITIVE = ("could not create a primitive descriptor for the convolution forward propagation primitive. Run "
                  "workload with environment variable ONEDNN_VERBOSE=all to get additional diagnostic information.")
+# convolution_backward's overloads, as its dispatcher shows them
+_SCHEMA = ("(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_sizes, SymInt[] stride, SymInt[] padding, "
+           "SymInt[] dilation, bool transposed, SymInt[] output_padding, SymInt groups, bool[3] output_mask")
+_DECLARATIONS = (f"aten::convolution_backward{_SCHEMA}) -> (Tensor, Tensor, Tensor)",
+                 f"aten::convolution_backward.out{_SCHEMA}, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> "
+                 "(Tensor(a!), Tensor(b!), Tensor(c!))")
+_NONE = object()
 # The dtypes of the reference kernels' gradients (slow_conv2d's and slow_conv3d's), as torchless has them
 _FLOATING = frozenset(("float16", "float32", "float64"))
 _TRANSPOSED = {1: _conv.conv_transpose1d, 2: _conv.conv_transpose2d, 3: _conv.conv_transpose3d}
 
 
+def _check_schema(stride, padding, dilation, groups):
+    """The refusal by PyTorch's dispatcher (nn.grad calls the op itself) of a value that is no int64, or a list of
+    them, for the first such argument of convolution_backward's schema."""
+    for position, name, value in ((4, "stride", stride), (5, "padding", padding), (6, "dilation", dilation),
+                                  (9, "groups", groups)):
+        bad = next((item for item in (value if name != "groups" else (value,)) if not _is_int64(item)), _NONE)
+        if bad is _NONE:
+            continue
+        expected = "int" if name == "groups" else "List[int]"
+        raise RuntimeError("Overloaded torch operator invoked from Python failed to match any schema:\n" + "".join(
+            f"aten::convolution_backward() Expected a value of type '{expected}' for argument '{name}' but instead "
+            f"found type '{type(value).__name__}'.\nPosition: {position}\nValue: {value!r}\nDeclaration: {declaration}"
+            f"\nCast error details: Unable to cast Python instance of type {type(bad)} to C++ type '?' (#define "
+            "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)\n\n" for declaration in _DECLARATIONS))
+
+
+def _is_int64(value):
+    """Whether pybind's cast takes ``value`` for a SymInt: an int64 (a bool, a NumPy integer) or a tensor."""
+    if isinstance(value, Tensor):
+        return True
+    try:
+        return -2 ** 63 <= operator.index(value) < 2 ** 63
+    except TypeError:
+        return False
+
+
 def _spatial(value, name, dims, weight_dims):
     """``value`` made a tuple for ``dims`` dimensions (_single, _pair, _triple), then fitted to the ``weight_dims``
     spatial dimensions of the weight, as PyTorch's convolution_backward fits it."""
-    values = list(value) if isinstance(value, (tuple, list)) else [value] * dims
+    values = list(value)
     if len(values) == 1:
         return values * weight_dims
     if len(values) != weight_dims:
@@ -46,10 +82,14 @@ def _checked(dims, input_size, input_dtype, weight_size, weight_dtype, grad_outp
     of ``input_size`` by a weight of ``weight_size``, in the order it makes them: the convolution's own checks, then
     those of the CPU backend it picks (see _check_backend_shapes).
 
-    Returns (stride, padding, dilation) as lists of ints, one per spatial dimension of the weight, and the part of
-    grad_output that backend reads, or None for the "Empty" backend's zeros (an input without batch or channels).
+    Returns (stride, padding, dilation) as lists of ints, one per spatial dimension of the weight, groups as an int,
+    and the part of grad_output that backend reads, or None for the "Empty" backend's zeros (an input without batch
+    or channels).
     """
     input_size, weight_size = list(input_size), list(weight_size)
+    stride, padding, dilation = (_ntuple(dims)(v) for v in (stride, padding, dilation))
+    _check_schema(stride, padding, dilation, groups)
+    groups = int(groups)  # (True, a NumPy integer or a one-element tensor, as the dispatcher casts them)
     stride, padding, dilation = (_spatial(v, name, dims, len(weight_size) - 2) for v, name in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     _check_shape_forward(input_size, weight_size, None, stride, padding, dilation, False, [0] * len(stride), groups)
@@ -60,7 +100,7 @@ def _checked(dims, input_size, input_dtype, weight_size, weight_dtype, grad_outp
         (n + 2 * p - d * (k - 1) - 1) // s + 1
         for n, k, s, p, d in zip(input_size[2:], weight_size[2:], stride, padding, dilation)]
     if input_size[0] == 0 or input_size[1] == 0:  # (the "Empty" backend: zeros, whatever grad_output's size)
-        return stride, padding, dilation, None
+        return stride, padding, dilation, groups, None
     shapes = [input_size, weight_size, list(grad_output.shape), output_size]
     geometry = [list(stride), list(padding), list(dilation)]
     if dims == 1:  # viewed as a 2-D convolution of height 1, as PyTorch's backends see it
@@ -71,7 +111,7 @@ def _checked(dims, input_size, input_dtype, weight_size, weight_dtype, grad_outp
         del read[2]
     if read != list(grad_output.shape):
         grad_output = grad_output[tuple(slice(0, n) for n in read)]
-    return stride, padding, dilation, grad_output
+    return stride, padding, dilation, groups, grad_output
 
 
 def _check_backend_shapes(in_shape, w_shape, grad_shape, out_shape, stride, padding, dilation, groups, input_dtype,
@@ -142,8 +182,9 @@ def _expanded_size(grad_output, size):
 
 def _input_gradient(dims, input_size, weight, grad_output, stride, padding, dilation, groups):
     given, input_size = grad_output, _expanded_size(grad_output, input_size)
-    stride, padding, dilation, grad_output = _checked(dims, input_size, grad_output.dtype, weight.shape, weight.dtype,
-                                                      grad_output, stride, padding, dilation, groups, "input")
+    stride, padding, dilation, groups, grad_output = _checked(dims, input_size, grad_output.dtype, weight.shape,
+                                                              weight.dtype, grad_output, stride, padding, dilation,
+                                                              groups, "input")
     if grad_output is None:
         return _recorded(_zeros(input_size, given.dtype), given, None, weight)
     # the output padding that makes the transposed convolution's output the input's size (below the stride)
@@ -162,8 +203,9 @@ def _input_gradient(dims, input_size, weight, grad_output, stride, padding, dila
 
 def _weight_gradient(dims, input, weight_size, grad_output, stride, padding, dilation, groups):
     given, weight_size = grad_output, _expanded_size(grad_output, weight_size)
-    stride, padding, dilation, grad_output = _checked(dims, input.shape, input.dtype, weight_size, grad_output.dtype,
-                                                      grad_output, stride, padding, dilation, groups, "weight")
+    stride, padding, dilation, groups, grad_output = _checked(dims, input.shape, input.dtype, weight_size,
+                                                              grad_output.dtype, grad_output, stride, padding,
+                                                              dilation, groups, "weight")
     if grad_output is None:
         return _recorded(_zeros(weight_size, given.dtype), given, input, None)
     grad_output = grad_output.to(input.dtype)  # (oneDNN's takes a half-precision grad_output)
