@@ -98,14 +98,18 @@ def test_padding_string_given_as_bytes_without_torch():
 # ---------------------------------------------------------------------------- torch.nn.grad: convolution_backward
 def _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes=("float64", "float64"), **kwargs):
     """torch.nn.grad.conv<dims>d_<gradient> of seeded values: the tensor given (the weight, or the input) of
-    dtypes[0], grad_output of dtypes[1], both requiring grad."""
+    dtypes[0], grad_output of dtypes[1], both requiring grad where their dtype can."""
     rng = np.random.default_rng(0)
-    grad_output = lib.tensor(rng.standard_normal(grad_shape).astype(dtypes[1]), requires_grad=True)
+
+    def tensor(size, dtype):
+        return lib.tensor(rng.standard_normal(size).astype(dtype), requires_grad=np.dtype(dtype).kind in "fc")
+
+    grad_output = tensor(grad_shape, dtypes[1])
     if gradient == "input":
-        given = lib.tensor(rng.standard_normal(weight_size).astype(dtypes[0]), requires_grad=True)
+        given = tensor(weight_size, dtypes[0])
         result = getattr(lib.nn.grad, f"conv{dims}d_input")(input_size, given, grad_output, **kwargs)
     else:
-        given = lib.tensor(rng.standard_normal(input_size).astype(dtypes[0]), requires_grad=True)
+        given = tensor(input_size, dtypes[0])
         result = getattr(lib.nn.grad, f"conv{dims}d_weight")(given, weight_size, grad_output, **kwargs)
     return result, given, grad_output
 
@@ -140,6 +144,12 @@ def _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes=("
     (2, "input", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 4, 4), ("float64", "float32"), {}),
     (2, "weight", (2, 2, 6, 6), (3, 2, 3, 3), (2, 3, 4, 5), ("float32", "int64"), {}),
     (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 5, 5), ("float64", "float32"), {}),  # (the sizes first)
+    # the weight's gradient unfolds the input first (its dispatch), the dilated kernels take no int but int64
+    (2, "weight", (1, 2, 6, 6), (2, 2, 3, 3), (1, 2, 4, 4), ("bool", "bool"), {}),
+    (3, "weight", (1, 2, 6, 6, 6), (2, 2, 1, 1, 1), (1, 2, 3, 3, 3), ("complex64", "complex64"), dict(stride=2)),
+    (2, "weight", (1, 2, 6, 6), (2, 2, 1, 1), (1, 2, 6, 6), ("complex64", "complex64"), {}),
+    (2, "input", (1, 2, 6, 6), (2, 2, 3, 3), (1, 2, 2, 2), ("int32", "int32"), dict(dilation=2)),
+    (3, "weight", (1, 2, 6, 6, 6), (2, 2, 3, 3, 3), (1, 2, 2, 2, 2), ("complex64", "complex64"), dict(dilation=2)),
     # convolution_backward's own check of groups, and the sizes as expand reads them
     (2, "input", (1, 4, 6, 6), (4, 2, 3, 3), (1, 4, 4, 4), ("float64", "float64"), dict(groups=0)),
     (3, "weight", (1, 4, 6, 6, 6), (4, 2, 3, 3, 3), (1, 4, 4, 4, 4), ("float32", "float32"), dict(groups=-2)),
@@ -177,6 +187,7 @@ def test_nn_grad_checks_as_convolution_backward(dims, gradient, input_size, weig
     # well-sized calls, whose double backward PyTorch runs too (not for the sizes above)
     (2, "input", (1, 4, 7, 6), (4, 1, 3, 2), (1, 4, 3, 3), ("float64", "float64"), dict(groups=4, stride=2)),
     (1, "weight", (2, 2, 7), (3, 2, 2), (2, 3, 3), ("float64", "float64"), dict(dilation=2, stride=2)),
+    (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 2, 2), ("int64", "int64"), dict(dilation=2)),
     # ints as the dispatcher casts them
     (2, "input", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(groups=True, stride=True)),
     (2, "weight", (1, 2, 6, 6), (3, 2, 3, 3), (1, 3, 4, 4), ("float64", "float64"), dict(padding=np.int64(0))),
@@ -186,7 +197,8 @@ def test_nn_grad_values_and_graph(dims, gradient, input_size, weight_size, grad_
         result, given, grad_output = _nn_grad(lib, dims, gradient, input_size, weight_size, grad_shape, dtypes,
                                               **kwargs)
         record = (tuple(result.shape), result.stride(), str(result.dtype).split(".")[-1], type(result.grad_fn).__name__,
-                  [None if node is None else type(node).__name__ for node, _ in result.grad_fn.next_functions],
+                  result.grad_fn and [None if node is None else type(node).__name__
+                                      for node, _ in result.grad_fn.next_functions],
                   np.round(result.detach().numpy().astype(np.float64), 4).tolist())
         if "stride" in kwargs:
             result.pow(2).sum().backward()

@@ -17,7 +17,7 @@ from ..autograd import grad_mode
 from ..autograd._graph_backward import BackwardOfBackward
 from ..autograd.graph import listed_edge
 from ._functional import conv as _conv
-from ._functional._conv_backends import _check_shape_forward, _not_implemented
+from ._functional._conv_backends import _NUMERIC_DTYPES, _check_shape_forward, _not_implemented
 from ._functional._conv_nodes import _graph_gradient_in_layout, _layout, _uses_mkldnn, _weight_gradient_tensor
 from .modules.utils import _ntuple
 
@@ -35,6 +35,7 @@ _DECLARATIONS = (f"aten::convolution_backward{_SCHEMA}) -> (Tensor, Tensor, Tens
 _NONE = object()
 # The dtypes of the reference kernels' gradients (slow_conv2d's and slow_conv3d's), as torchless has them
 _FLOATING = frozenset(("float16", "float32", "float64"))
+_DILATED = _FLOATING | {"int64"}  # (the dilated kernels', which take int64 too)
 _TRANSPOSED = {1: _conv.conv_transpose1d, 2: _conv.conv_transpose2d, 3: _conv.conv_transpose3d}
 
 
@@ -140,6 +141,7 @@ def _check_backend_shapes(in_shape, w_shape, grad_shape, out_shape, stride, padd
         if grad_shape[2:] != out_shape[2:]:
             raise RuntimeError(f"grad_output[2:] shape[{', '.join(map(str, grad_shape[2:]))}] must be equal to output "
                                f"size {' '.join(map(str, out_shape[2:]))}")
+        _not_implemented("slow_conv_dilated<>", input_dtype, _DILATED)
     else:
         for axis, (size, expected) in enumerate(zip([channels] + grad_shape[2:], [out_channels] + out_shape[2:]),
                                                 start=1):
@@ -148,6 +150,11 @@ def _check_backend_shapes(in_shape, w_shape, grad_shape, out_shape, stride, padd
                                    f"got: dimension {ndim} and tensor.size[{axis}] = {size}")
         if grad_shape[0] < in_shape[0]:  # (PyTorch's kernels would read past grad_output's end: no result to match)
             raise RuntimeError(_NO_PRIMITIVE)
+        # the weight's gradient unfolds the input into columns first (as the forward: its dispatch, its name), but for
+        # a 1x1 kernel without stride or padding (in 3-D, of one group)
+        if gradient == "weight" and (any(k != 1 for k in w_shape[2:]) or any(s != 1 for s in stride) or any(padding)
+                                     or (spatial == 3 and groups != 1)):
+            _not_implemented("slow_conv2d_cpu" if spatial == 2 else "compute_columns3d", input_dtype, _NUMERIC_DTYPES)
         _not_implemented(f"slow_conv{spatial}d_cpu_grad_{gradient}", input_dtype, _FLOATING)
     if weight_dtype != input_dtype:
         raise RuntimeError(f"expected scalar type {input_dtype.scalar_name} but found {weight_dtype.scalar_name}")
