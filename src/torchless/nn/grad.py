@@ -32,7 +32,7 @@ _SCHEMA = ("(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_siz
 _DECLARATIONS = (f"aten::convolution_backward{_SCHEMA}) -> (Tensor, Tensor, Tensor)",
                  f"aten::convolution_backward.out{_SCHEMA}, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> "
                  "(Tensor(a!), Tensor(b!), Tensor(c!))")
-_NONE = object()
+_NONE = object()  # (no bad element found)
 # The dtypes of the reference kernels' gradients (slow_conv2d's and slow_conv3d's), as torchless has them
 _FLOATING = frozenset(("float16", "float32", "float64"))
 _DILATED = _FLOATING | {"int64"}  # (the dilated kernels', which take int64 too)
@@ -65,9 +65,9 @@ def _is_int64(value):
         return False
 
 
-def _spatial(value, name, dims, weight_dims):
-    """``value`` made a tuple for ``dims`` dimensions (_single, _pair, _triple), then fitted to the ``weight_dims``
-    spatial dimensions of the weight, as PyTorch's convolution_backward fits it."""
+def _spatial(value, name, weight_dims):
+    """The tuple ``value`` (as _single, _pair or _triple made it) fitted to the ``weight_dims`` spatial dimensions of
+    the weight, as PyTorch's convolution_backward fits it."""
     values = list(value)
     if len(values) == 1:
         return values * weight_dims
@@ -91,7 +91,7 @@ def _checked(dims, input_size, input_dtype, weight_size, weight_dtype, grad_outp
     stride, padding, dilation = (_ntuple(dims)(v) for v in (stride, padding, dilation))
     _check_schema(stride, padding, dilation, groups)
     groups = int(groups)  # (True, a NumPy integer or a one-element tensor, as the dispatcher casts them)
-    stride, padding, dilation = (_spatial(v, name, dims, len(weight_size) - 2) for v, name in
+    stride, padding, dilation = (_spatial(v, name, len(weight_size) - 2) for v, name in
                                  ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     _check_shape_forward(input_size, weight_size, None, stride, padding, dilation, False, [0] * len(stride), groups)
     if grad_output.dim() != len(input_size):
