@@ -107,8 +107,8 @@ class Param:
             return value is None or _is_index(value)
         if self.kind == "bool":
             return isinstance(value, bool)
-        if self.kind == "str":
-            return isinstance(value, str)
+        if self.kind == "str":  # (bytes too, which PyTorch's parser reads as a C++ string)
+            return isinstance(value, (str, bytes))
         if self.kind == "float":
             return is_float_arg(value)
         if value is None:
@@ -255,6 +255,8 @@ class Signature:
                 bound[p.name] = unpack_int64(bound[p.name])
             elif p.kind == "float":
                 bound[p.name] = float(bound[p.name])
+            elif p.kind == "str" and isinstance(bound[p.name], bytes):
+                bound[p.name] = bound[p.name].decode()
         return bound
 
 

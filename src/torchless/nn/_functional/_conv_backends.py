@@ -39,6 +39,8 @@ def _check_shape_forward(in_shape, w_shape, bias, stride, padding, dilation, tra
         raise RuntimeError("non-positive stride is not supported")
     if any(d < 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
+    if groups <= 0:  # (reached by convolution_backward only: the convolutions check it before, in other words)
+        raise RuntimeError(f"expected groups to be greater than 0, but got groups={groups}")
     if len(w_shape) != len(in_shape):
         raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional weight {w_shape}, "
                            f"but got {len(in_shape)}-dimensional input of size {in_shape} instead")
@@ -289,4 +291,6 @@ def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
                            "dimension size -1 can be any value and is ambiguous")
     if input.dim() == 3:
         del shape[2]  # the height of 1 of a 1-D convolution
-    return EmptyConvolution, {"shape": tuple(shape), "dtype": dtype}
+    return EmptyConvolution, {"shape": tuple(shape), "dtype": dtype, "stride": tuple(stride), "padding": tuple(padding),
+                              "dilation": tuple(dilation), "groups": groups, "transposed": transposed,
+                              "output_padding": tuple(output_padding)}

@@ -570,6 +570,11 @@ class HalfTransposedConvolution(_InFloat32, TransposedConvolution):
 _HALF_NODES = {Convolution: HalfConvolution, TransposedConvolution: HalfTransposedConvolution}
 
 
+def _saved_geometry(name):
+    """A saved value of EmptyConvolution's: its per-axis argument ``name`` for its input's own spatial axes."""
+    return lambda node: _spatial(node, node.geometry[name])
+
+
 class EmptyConvolution(Node):
     """PyTorch's "Empty" backend, for an input without batch or channels: an empty output, zero gradients.
 
@@ -583,9 +588,20 @@ class EmptyConvolution(Node):
     backward_is_one_op = True
     backward_inputs = (0, 1)
     backward_op_ties_inputs = True
+    # (the convolution's arguments, which its node saves whichever backend ran it)
+    torch_saved = {
+        "input": SavedInput(0, "x"),
+        "weight": SavedInput(1, "w"),
+        "bias_sym_sizes_opt": lambda node: (0 if node.b is None else node.b.shape[0],),
+        **{name: _saved_geometry(name) for name in ("stride", "padding", "dilation", "output_padding")},
+        "groups": lambda node: node.geometry["groups"],
+        "transposed": lambda node: node.geometry["transposed"],
+    }
 
-    def forward(self, x, w, b, shape=None, dtype=None):
-        self.x, self.w, self.b = x, w, b
+    def forward(self, x, w, b, shape=None, dtype=None, **geometry):
+        """``geometry``: the convolution's stride, padding, dilation, groups, transposed and output_padding (the
+        lists given for 2-D or 3-D, as the kernels take them)."""
+        self.x, self.w, self.b, self.ndim, self.geometry = x, w, b, x.ndim, geometry
         out = np.zeros(shape, dtype)
         if x.shape[1] and out.shape == x.shape:
             # PyTorch's input * weight.view(-1)[0], laid out as the input, which the view to the same shape keeps
