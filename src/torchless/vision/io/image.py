@@ -256,7 +256,9 @@ def _open(data, message, expected_format=None):
         raw = _as_libpng_reads(raw)
     try:
         image = Image.open(io.BytesIO(raw))
-    except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        # Pillow's "cannot identify image file", or a header whose size it takes for a decompression bomb (a size
+        # that disagrees with the bitstream's own, which the formats' decoders refuse)
         if expected_format in ("GIF", "WEBP") or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
             message = _corrupt(expected_format, raw)
         raise RuntimeError(message) from None
@@ -316,17 +318,101 @@ def _gif_failure(raw):
 
 
 def _webp_failure(raw):
-    """libwebp's error, as torchvision reports it, for WEBP bytes Pillow could not decode: WebPGetFeatures
-    fails with VP8_STATUS_NOT_ENOUGH_DATA (7) on fewer bytes than a RIFF header and VP8_STATUS_BITSTREAM_ERROR (3)
-    on a bitstream whose frame header it cannot read; past that, the decoding itself fails."""
+    """libwebp's error, as torchvision reports it, for WEBP bytes Pillow could not decode: what WebPGetFeatures
+    (``_webp_features_status``) says of their headers, or, when it could read them, the decoding's own failure."""
+    status = _webp_features_status(raw)
+    if status != 0:
+        return f"WebPGetFeatures failed with error code {status}"
+    is_animated = raw[12:16] == b"VP8X" and raw[20] & 0x02  # (features read: a RIFF file, its VP8X whole)
+    return "Animated webp files are not supported." if is_animated else "WebPDecodeRGB[A] failed."
+
+
+def _webp_features_status(raw):
+    """libwebp's ``ParseHeadersInternal`` as WebPGetFeatures runs it (not all the data at hand): 0 (OK) once the
+    headers are read, VP8_STATUS_NOT_ENOUGH_DATA (7) for bytes that stop before they end, VP8_STATUS_BITSTREAM_ERROR
+    (3) for headers it refuses. An extended file (VP8X) whose later headers are cut short is OK: its VP8X chunk
+    gave the features."""
+    status, canvas = _webp_headers_status(raw)
+    return 0 if status == 7 and canvas is not None else status
+
+
+def _webp_headers_status(raw):
+    """``_webp_features_status``'s status before an extended file's leniency, and the VP8X canvas (width, height),
+    or None without one."""
+    not_enough_data, bitstream_error = 7, 3
     if len(raw) < 12:
-        return "WebPGetFeatures failed with error code 7"
-    chunk = raw[12:16] if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP" else b""
-    lossy = chunk == b"VP8 " and raw[23:26] == b"\x9d\x01\x2a"  # a VP8 key frame's start code
-    lossless = chunk == b"VP8L" and len(raw) > 20 and raw[20] == 0x2F  # VP8L's signature byte
-    if lossy or lossless:
-        return "WebPDecodeRGB[A] failed."
-    return "WebPGetFeatures failed with error code 3"
+        return not_enough_data, None
+    riff_size, position, canvas = 0, 0, None
+    if raw[:4] == b"RIFF":
+        if raw[8:12] != b"WEBP":
+            return bitstream_error, None
+        riff_size = int.from_bytes(raw[4:8], "little")
+        if not 12 <= riff_size <= 0xFFFFFFF6:  # at least one chunk header; at most libwebp's largest payload
+            return bitstream_error, None
+        position = 12
+    if len(raw) - position < 8:
+        return not_enough_data, None
+    if raw[position:position + 4] == b"VP8X":
+        if int.from_bytes(raw[position + 4:position + 8], "little") != 10:
+            return bitstream_error, None
+        if len(raw) - position < 18:
+            return not_enough_data, None
+        canvas = (1 + int.from_bytes(raw[position + 12:position + 15], "little"),
+                  1 + int.from_bytes(raw[position + 15:position + 18], "little"))
+        if canvas[0] * canvas[1] >= 1 << 32 or not riff_size:
+            return bitstream_error, None
+        if raw[position + 8] & 0x02:  # animated: the VP8X says all WebPGetFeatures tells
+            return 0, canvas
+        position += 18
+        # the optional chunks (ALPH, ICCP, ...) up to the frame's, each within the RIFF size
+        total_size = 22
+        while True:
+            if len(raw) - position < 8:
+                return not_enough_data, canvas
+            chunk_size = int.from_bytes(raw[position + 4:position + 8], "little")
+            if chunk_size > 0xFFFFFFF6:
+                return bitstream_error, canvas
+            disk_size = (8 + chunk_size + 1) & ~1
+            total_size += disk_size
+            if total_size > riff_size:
+                return bitstream_error, canvas
+            if raw[position:position + 4] in (b"VP8 ", b"VP8L"):
+                break
+            if len(raw) - position < disk_size:
+                return not_enough_data, canvas
+            position += disk_size
+    elif len(raw) - position < 4:
+        return not_enough_data, canvas
+    tag = raw[position:position + 4]
+    if tag in (b"VP8 ", b"VP8L"):
+        size = int.from_bytes(raw[position + 4:position + 8], "little")
+        if riff_size >= 12 and size > riff_size - 12:
+            return bitstream_error, canvas
+        lossless, position = tag == b"VP8L", position + 8
+    else:  # a raw bitstream, lossless if it has VP8L's signature
+        lossless = _vp8l_signature(raw[position:])
+        size = len(raw) - position
+    frame = raw[position:]
+    if len(frame) < (5 if lossless else 10):
+        return not_enough_data, canvas
+    if lossless:
+        bits = int.from_bytes(frame[1:5], "little")
+        dimensions = (1 + (bits & 0x3FFF), 1 + (bits >> 14 & 0x3FFF)) if _vp8l_signature(frame) else None
+    else:
+        bits = int.from_bytes(frame[:3], "little")
+        dimensions = (int.from_bytes(frame[6:8], "little") & 0x3FFF, int.from_bytes(frame[8:10], "little") & 0x3FFF)
+        key_frame = not bits & 1
+        if not (frame[3:6] == b"\x9d\x01\x2a" and key_frame and (bits >> 1) & 7 <= 3 and (bits >> 4) & 1
+                and bits >> 5 < size and all(dimensions)):
+            dimensions = None
+    if dimensions is None or canvas not in (None, dimensions):
+        return bitstream_error, canvas
+    return 0, canvas
+
+
+def _vp8l_signature(frame):
+    # VP8L's signature byte, then (past 14-bit width and height and the alpha bit) a 3-bit version of 0
+    return len(frame) >= 5 and frame[0] == 0x2F and frame[4] >> 5 == 0
 
 
 def _jpeg_has_no_frame(raw):
@@ -349,10 +435,11 @@ def _as_libpng_reads(raw):
     """The bytes of a PNG file as libpng, driven by torchvision, takes them in, or its RuntimeError.
 
     libpng reads chunk by chunk through torchvision's callback, which complains when the bytes run out before the
-    image data is complete; before that, a chunk it rejects (a type that is not four letters, a length beyond
-    2 ** 31 - 1, a critical chunk whose CRC does not match) goes through its error handler, for which torchvision
+    image data is complete; before that, a chunk it rejects (a type that is not four letters or has the reserved bit
+    set, a length beyond 2 ** 31 - 1, a header that is not the first chunk or not 13 bytes long, a palette image's
+    data before its palette, a critical chunk whose CRC does not match) goes through its error handler, for which torchvision
     only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
-    file), and nothing after the image data is read at all."""
+    file), and nothing after the image data is read at all (so Pillow is handed the file ended there)."""
     position, kept, dropped, image_data = 8, [raw[:8]], False, False
     while position < len(raw) or not image_data:
         if position + 8 > len(raw):
@@ -362,7 +449,8 @@ def _as_libpng_reads(raw):
         length, tag = struct.unpack(">I4s", raw[position:position + 8])
         if image_data and tag != b"IDAT":
             break
-        if length > 0x7FFFFFFF or not tag.isalpha():
+        if length > 0x7FFFFFFF or not tag.isalpha() or tag[2:3].islower() or _misplaced_png_chunk(raw, tag, length,
+                                                                                                   position, kept):
             raise RuntimeError("Internal error.")
         end = position + 8 + length
         if end + 4 > len(raw):
@@ -377,7 +465,20 @@ def _as_libpng_reads(raw):
         position = end + 4
         if tag == b"IEND":
             break
+    if image_data:  # the file as far as libpng reads it, ended there (whatever follows, whole or cut short)
+        return b"".join(kept) + _png.IEND
     return b"".join(kept) + raw[position:] if dropped else raw
+
+
+def _misplaced_png_chunk(raw, tag, length, position, kept):
+    """Whether libpng refuses the chunk ``tag`` of ``length`` bytes at ``position`` before reading it: a header
+    (IHDR) that is not the first chunk or not 13 bytes long, or a palette image's first image data (IDAT) before
+    its palette (``kept``: the chunks read so far)."""
+    if tag == b"IHDR":
+        return length != 13 or position != 8
+    if tag == b"IDAT" and raw[25:26] == b"\x03":  # colour type 3: a palette image
+        return not any(chunk[4:8] == b"PLTE" for chunk in kept[1:])
+    return False
 
 
 def _loaded(image, apply_exif_orientation):
