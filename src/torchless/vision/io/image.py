@@ -11,7 +11,7 @@ from ..._tensor import Tensor
 from ..._device import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
-from . import _gif, _png
+from . import _gif, _jpeg, _png
 from ._file import (check_byte_tensor, check_encoded_data, check_op_arguments, read_file, warn_deprecated,
                     write_file)
 from ._read_mode import ImageReadMode, as_read_mode
@@ -254,6 +254,8 @@ def _open(data, message, expected_format=None):
     raw = data.numpy().tobytes()
     if expected_format == "PNG" and raw.startswith(_SIGNATURES["PNG"]):
         raw = _as_libpng_reads(raw)
+    elif expected_format == "JPEG":
+        raw = _jpeg.as_libjpeg_reads(raw)
     try:
         image = Image.open(io.BytesIO(raw))
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
@@ -277,8 +279,8 @@ def _corrupt(file_format, raw):
         return _gif_failure(raw)
     if file_format == "WEBP":
         return _webp_failure(raw)
-    if file_format == "JPEG" and _jpeg_has_no_frame(raw):
-        return "JPEG datastream contains no image"
+    if file_format == "JPEG":
+        return _jpeg.failure(raw) or _CORRUPT["JPEG"]
     return _CORRUPT.get(file_format, _UNSUPPORTED_FILE)
 
 
@@ -415,30 +417,14 @@ def _vp8l_signature(frame):
     return len(frame) >= 5 and frame[0] == 0x2F and frame[4] >> 5 == 0
 
 
-def _jpeg_has_no_frame(raw):
-    """Whether libjpeg, walking the markers of ``raw`` from its SOI, meets the EOI before any frame header."""
-    position = 2
-    while position + 4 <= len(raw) and raw[position] == 0xFF:
-        marker = raw[position + 1]
-        if marker == 0xD9:
-            return True
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn: a frame
-            return False
-        if marker == 0xFF:
-            position += 1
-            continue
-        position += 2 + int.from_bytes(raw[position + 2:position + 4], "big")
-    return position + 2 <= len(raw) and raw[position:position + 2] == b"\xff\xd9"
-
-
 def _as_libpng_reads(raw):
     """The bytes of a PNG file as libpng, driven by torchvision, takes them in, or its RuntimeError.
 
     libpng reads chunk by chunk through torchvision's callback, which complains when the bytes run out before the
     image data is complete; before that, a chunk it rejects (a type that is not four letters or has the reserved bit
     set, a length beyond 2 ** 31 - 1, a header that is not the first chunk or not 13 bytes long, a palette image's
-    data before its palette, a critical chunk whose CRC does not match) goes through its error handler, for which torchvision
-    only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
+    data before its palette, a critical chunk whose CRC does not match) goes through its error handler, for which
+    torchvision only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
     file), and nothing after the image data is read at all (so Pillow is handed the file ended there)."""
     position, kept, dropped, image_data = 8, [raw[:8]], False, False
     while position < len(raw) or not image_data:
