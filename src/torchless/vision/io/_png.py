@@ -3,10 +3,11 @@
 libpng, as torchvision drives it: 8-bit grey or RGB, no ancillary chunks; each row filtered by whichever of the
 five PNG filters leaves the smallest sum of its bytes read as signed (the first of equal ones: none, sub, up,
 average, Paeth) -- of those that can help: an image one row high is left to none and sub, one pixel wide to none
-and up (``png_write_start_row``); the rows deflated by zlib with ``Z_FILTERED``, memory level 8 and a window shrunk (from 2 ** 15
-down to no less than 2 ** 9) while the image, plus zlib's 262-byte lookahead, fits in half of it, and the zlib
-header then rewritten to claim the smallest window the image fits in; the stream cut into IDAT chunks of at most
-8192 bytes. Level 0 on images whose stored blocks outgrow libpng's 8192-byte output buffer splits them elsewhere.
+and up (``png_write_start_row``); the rows deflated by zlib with ``Z_FILTERED``, memory level 8 and a window
+shrunk (from 2 ** 15 down to no less than 2 ** 9) while the image, plus zlib's 262-byte lookahead, fits in half
+of it, and the zlib header then rewritten to claim the smallest window the image fits in; the stream cut into IDAT
+chunks of at most 8192 bytes. Level 0 on images whose stored blocks outgrow libpng's 8192-byte output buffer
+splits them elsewhere.
 """
 import struct
 import zlib
