@@ -1,6 +1,31 @@
 """Regressions found by the images31 session: real image files of every common format and mode through
 torchless.vision's io, transforms, datasets and utils, against torchvision 0.29.
 
+Differences fixed:
+
+- ``encode_png`` of an image one row high or one pixel wide gives torchvision's bytes: libpng tries only the
+  filters that can differ from none there (torchless picked average or Paeth where they scored lowest).
+- A WEBP cut short fails as libwebp does: ``WebPGetFeatures`` error 7 until its headers are whole (an extended
+  file's VP8X chunk is enough), then "WebPDecodeRGB[A] failed." (torchless said error 3 for any cut); its checks of
+  the RIFF size, the optional chunks and the canvas against the frame are libwebp's, and a header Pillow takes for
+  a decompression bomb is the decoder's error, not Pillow's.
+- A PNG is read as libpng reads it: nothing after the image data (a file cut in a later chunk decodes, where
+  torchless said "Internal error."), and a chunk type with the reserved bit, a misplaced or mis-sized IHDR and a
+  palette image's IDAT before its PLTE are libpng's errors.
+- A JPEG whose headers libjpeg refuses gives libjpeg's message (bogus marker lengths, Huffman and quantization
+  tables, DHT/DQT/DAC indices, sampling factors, component ids, precision, SOF types, unknown markers, progressive
+  parameters, missing tables, fractional sampling), where torchless said "Image is incomplete or truncated"; bytes
+  libjpeg skips before a marker are skipped (the file decodes, as there).
+- ``rgb_to_grayscale`` (v1 and v2) lays its result out as torchvision: the luma's channel stride H * W (NumPy's
+  new axis had 0), three channels as an expanded view (v2 copied them, so in-place writes worked where torch
+  refuses them), a one-channel image cloned in its own layout (v1 made a C-order copy, or a stride-0 view when
+  asked for three channels).
+
+Not matched (torchless has no uint16 tensors): 16-bit PNGs and PIL ``I;16`` images, which torchvision gives as
+uint16, are compared through ``to_dtype(..., uint8, scale=True)``. Left out: palette PNGs of 4 colours or fewer
+decoded UNCHANGED, and palette PNGs without transparency decoded with an alpha channel, where torchvision returns
+memory libpng never wrote.
+
 The cases are recorded by ``fixtures/torchvision/make_images31.py`` into ``fixtures/torchvision/images31`` (the
 files' bytes too): each is a Python expression evaluated there with torchvision and here with torchless, which
 must give the same result (integer pixels exactly, JPEG decodes within a couple of levels) or raise the same
