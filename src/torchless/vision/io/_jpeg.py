@@ -1,13 +1,16 @@
 """libjpeg-turbo's reading of a JPEG file's headers, as torchvision's decoder drives it (``jpeg_read_header`` up to
 the first scan, then ``jpeg_start_decompress``): the error it stops with, for the files Pillow cannot decode.
 
-Only the markers and tables are walked (``jdmarker.c``), then the checks made before the first scan is decoded
+Only the markers and tables are walked (``jdmarker.c``), with the checks made before each scan is decoded
 (``jdinput.c``'s ``initial_setup`` and ``latch_quant_tables``, the Huffman tables' derivation in ``jdhuff.c``, the
-upsampler's sampling ratios); errors in the entropy-coded data are the caller's to report.
+upsampler's sampling ratios); a scan's entropy-coded data is skipped to the marker that ends it, and errors in
+that data are the caller's to report.
 """
-_SOF_SUPPORTED = {0xC0: (False, False), 0xC1: (False, False), 0xC2: (True, False), 0xC9: (False, True),
-                  0xCA: (True, True)}  # SOFn: (progressive, arithmetic)
-_SOF_UNSUPPORTED = {0xC3, 0xC5, 0xC6, 0xC7, 0xC8, 0xCB, 0xCD, 0xCE, 0xCF}
+# SOFn: the process (sequential, progressive or lossless) and whether arithmetic-coded
+_SOF_SUPPORTED = {0xC0: ("sequential", False), 0xC1: ("sequential", False), 0xC2: ("progressive", False),
+                  0xC3: ("lossless", False), 0xC9: ("sequential", True), 0xCA: ("progressive", True),
+                  0xCB: ("lossless", True)}
+_SOF_UNSUPPORTED = {0xC5, 0xC6, 0xC7, 0xC8, 0xCD, 0xCE, 0xCF}
 _TABLES = 4  # NUM_HUFF_TBLS, NUM_QUANT_TBLS
 _MAX_DIMENSION = 65500
 _MAX_COMPONENTS = 10
@@ -39,6 +42,21 @@ class _Reader:
             else:
                 self.position += count
 
+    def skip_scan_data(self):
+        """Past a scan's entropy-coded data, to the marker that ends it: its stuffed 0xFF 0x00 and restart markers
+        are data (the bytes running out, the file is truncated)."""
+        while True:
+            found = self.raw.find(b"\xff", self.position)
+            while 0 <= found < len(self.raw) - 1 and self.raw[found + 1] == 0xFF:
+                found += 1
+            if found < 0 or found + 1 >= len(self.raw):
+                raise _OutOfData
+            code = self.raw[found + 1]
+            if code != 0 and not 0xD0 <= code <= 0xD7:
+                self.position = found  # (next_marker reads the marker from here)
+                return
+            self.position = found + 2
+
     def next_marker(self):
         """The next marker's code, past any bytes before it and the 0xFF fill bytes (libjpeg's next_marker)."""
         while True:
@@ -54,7 +72,8 @@ class _Reader:
 class _Header:
     def __init__(self):
         self.components = []  # [id, h, v, quant table]
-        self.progressive = None  # None until the frame header (SOF) is read
+        self.process = None  # "sequential", "progressive" or "lossless"; None until the frame header (SOF) is read
+        self.single_scan = False  # a sequential image whose first scan holds every component
         self.dc_tables, self.ac_tables, self.quant_tables = {}, {}, set()
 
 
@@ -95,7 +114,7 @@ def failure(raw):
 
 
 def _read_headers(reader):
-    header, seen_soi = _Header(), False
+    header, seen_soi, scans = _Header(), False, 0
     reader.two_bytes()  # the SOI marker (checked by the caller)
     code = 0xD8
     while True:
@@ -110,9 +129,17 @@ def _read_headers(reader):
         elif code in _SOF_UNSUPPORTED:
             return f"Unsupported JPEG process: SOF type 0x{code:02x}"
         elif code == 0xDA:
-            return _read_scan(reader, header)
+            message = _read_scan(reader, header, first=not scans)
+            if message:
+                return message
+            if scans and header.single_scan:
+                return "Didn't expect more than one scan"
+            scans += 1
+            reader.skip_scan_data()
         elif code == 0xD9:
-            if header.progressive is not None:
+            if scans:
+                return None  # (the image's data is read: the failure lies in it)
+            if header.process is not None:
                 return "Invalid JPEG file structure: missing SOS marker"
             return "JPEG datastream contains no image"
         elif code == 0xC4:
@@ -139,10 +166,10 @@ def _read_headers(reader):
 
 
 def _read_frame(reader, header, process):
+    if header.process is not None:
+        return "Invalid JPEG file structure: two SOF markers"
     length = reader.two_bytes()
     precision, height, width, count = reader.byte(), reader.two_bytes(), reader.two_bytes(), reader.byte()
-    if header.progressive is not None:
-        return "Invalid JPEG file structure: two SOF markers"
     if height <= 0 or width <= 0 or count <= 0:
         return "Empty JPEG image (DNL not supported)"
     if length - 8 != count * 3:
@@ -150,11 +177,11 @@ def _read_frame(reader, header, process):
     for _ in range(count):
         identifier, sampling, quant_table = reader.byte(), reader.byte(), reader.byte()
         header.components.append((identifier, sampling >> 4, sampling & 15, quant_table))
-    (header.progressive, header.arithmetic), header.size, header.precision = process, (height, width), precision
+    (header.process, header.arithmetic), header.size, header.precision = process, (height, width), precision
 
 
-def _read_scan(reader, header):
-    if header.progressive is None:
+def _read_scan(reader, header, first):
+    if header.process is None:
         return "Invalid JPEG file structure: SOS before SOF"
     length, count = reader.two_bytes(), reader.byte()
     if length != count * 2 + 6 or not 1 <= count <= 4:
@@ -162,20 +189,25 @@ def _read_scan(reader, header):
     scan = []
     for i in range(count):
         identifier, tables = reader.byte(), reader.byte()
-        if any(identifier == header.components[c][0] for c, _ in scan):
-            # a repeated id: libjpeg makes up one past the largest of the scan's so far
-            identifier = max(header.components[c][0] for c, _ in scan) + 1
-        index = next((c for c, component in enumerate(header.components) if component[0] == identifier), None)
+        # libjpeg-turbo takes the component of that id among those whose index has no scan slot filled yet: the
+        # i-th of the scan is one of the frame's i-th to fourth
+        index = next((c for c in range(i, min(len(header.components), 4)) if header.components[c][0] == identifier),
+                     None)
         if index is None:
             return f"Invalid component ID {identifier} in SOS"
         scan.append((index, tables))
     spectral_start, spectral_end, approximation = reader.byte(), reader.byte(), reader.byte()
-    return _check_first_scan(header, scan, spectral_start, spectral_end, approximation)
+    if first:
+        message = _check_frame(header, scan)
+        if message:
+            return message
+    return _check_scan(header, scan, spectral_start, spectral_end, approximation)
 
 
-def _check_first_scan(header, scan, spectral_start, spectral_end, approximation):
-    """The checks libjpeg makes once the headers are read, before the first scan's data (``initial_setup``, the
-    upsampler's, ``latch_quant_tables``, the entropy decoder's start)."""
+def _check_frame(header, scan):
+    """The checks libjpeg makes once the headers are read, before the first scan (``initial_setup``, the
+    upsampler's)."""
+    header.single_scan = header.process == "sequential" and len(scan) == len(header.components)
     height, width = header.size
     if height > _MAX_DIMENSION or width > _MAX_DIMENSION:
         return f"Maximum supported image dimension is {_MAX_DIMENSION} pixels"
@@ -189,13 +221,18 @@ def _check_first_scan(header, scan, spectral_start, spectral_end, approximation)
     max_v = max(v for _, _, v, _ in header.components)
     if any(max_h % h or max_v % v for _, h, v, _ in header.components):
         return "Fractional sampling not implemented yet"
+    return None
+
+
+def _check_scan(header, scan, spectral_start, spectral_end, approximation):
+    """The checks libjpeg makes before a scan's data (``latch_quant_tables``, the entropy decoder's start)."""
     for index, _ in scan:
         quant_table = header.components[index][3]
         if quant_table not in header.quant_tables:
             return f"Quantization table 0x{quant_table:02x} was not defined"
     if header.arithmetic:
         return None  # (the arithmetic decoders' tables are not checked here)
-    if header.progressive:
+    if header.process == "progressive":
         high, low = approximation >> 4, approximation & 15
         dc_band = spectral_start == 0
         if (spectral_end != 0 if dc_band else spectral_start > spectral_end or spectral_end >= 64 or len(scan) != 1) \
