@@ -14,8 +14,10 @@ Differences fixed:
   palette image's IDAT before its PLTE are libpng's errors.
 - A JPEG whose headers libjpeg refuses gives libjpeg's message (bogus marker lengths, Huffman and quantization
   tables, DHT/DQT/DAC indices, sampling factors, component ids, precision, SOF types, unknown markers, progressive
-  parameters, missing tables, fractional sampling), where torchless said "Image is incomplete or truncated"; bytes
-  libjpeg skips before a marker are skipped (the file decodes, as there).
+  parameters, missing tables, fractional sampling), where torchless said "Image is incomplete or truncated"; so
+  does a marker that ends a scan's data early and that libjpeg refuses between scans (a second scan of a
+  single-scan image, a second SOF or SOI, an unknown marker); bytes libjpeg skips before a marker are skipped (the
+  file decodes, as there).
 - ``rgb_to_grayscale`` (v1 and v2) lays its result out as torchvision: the luma's channel stride H * W (NumPy's
   new axis had 0), three channels as an expanded view (v2 copied them, so in-place writes worked where torch
   refuses them), a one-channel image cloned in its own layout (v1 made a C-order copy, or a stride-0 view when
