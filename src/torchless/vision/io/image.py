@@ -285,38 +285,13 @@ def _corrupt(file_format, raw):
 
 
 def _gif_failure(raw):
-    """giflib's error, as torchvision reports it, for GIF bytes Pillow could not decode: opening needs the
-    6-byte signature (D_GIF_ERR_READ_FAILED, 102), "GIF" at its start (D_GIF_ERR_NOT_GIF_FILE, 103) and the
-    7-byte screen descriptor with its colour table (D_GIF_ERR_NO_SCRN_DSCR, 104); reading the records then fails on an unknown record
-    type (D_GIF_ERR_WRONG_RECORD, 107) or on running out of bytes (102)."""
-    if len(raw) < 6:
-        return "DGifOpenFileName() failed - 102"
-    if raw[:3] != b"GIF":
-        return "DGifOpenFileName() failed - 103"
-    position = 13 + (3 << ((raw[10] & 7) + 1) if len(raw) > 10 and raw[10] & 0x80 else 0)
-    if len(raw) < position:  # the screen descriptor or its global colour table cut short
-        return "DGifOpenFileName() failed - 104"
-
-    def skip_blocks(position):  # data sub-blocks, each a length byte, up to an empty one
-        while position < len(raw) and raw[position]:
-            position += raw[position] + 1
-        return position + 1
-
-    while position < len(raw):
-        record = raw[position]
-        if record == 0x3B:  # the trailer: the file was whole
-            return _CORRUPT["GIF"]
-        if record == 0x21:  # an extension: its label, then sub-blocks
-            position = skip_blocks(position + 2)
-        elif record == 0x2C:  # an image: its descriptor, local colour table, LZW code size, then sub-blocks
-            if position + 10 > len(raw):
-                break
-            flags = raw[position + 9]
-            position += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-            position = skip_blocks(position + 1)
-        else:
-            return "DGifSlurp() failed - 107"
-    return "DGifSlurp() failed - 102"
+    """giflib's error, as torchvision reports it, for GIF bytes Pillow could not decode (torchless's own GIF
+    decoder reads them as giflib does); "DGifSlurp() failed - 102" for a file giflib would decode."""
+    try:
+        _gif.decode_frames(raw)
+    except _gif.GifError as error:
+        return str(error)
+    return _CORRUPT["GIF"]
 
 
 def _webp_failure(raw):
@@ -551,11 +526,10 @@ def _decode_png(image, mode, apply_exif_orientation):
 def _decode_gif(image):
     """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
     (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory."""
-    image = _loaded(image, False)
-    try:
+    try:  # (torchless's own decoder: Pillow's reading of a defective file is not giflib's)
         frames = _gif.decode_frames(image.encoded)
-    except _gif.GifError:
-        raise RuntimeError(_gif_failure(image.encoded)) from None
+    except _gif.GifError as error:
+        raise RuntimeError(str(error)) from None
     return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
