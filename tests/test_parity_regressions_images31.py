@@ -18,6 +18,10 @@ Differences fixed:
   does a marker that ends a scan's data early and that libjpeg refuses between scans (a second scan of a
   single-scan image, a second SOF or SOI, an unknown marker); bytes libjpeg skips before a marker are skipped (the
   file decodes, as there).
+- A GIF whose records or LZW data are defective is read as giflib reads it: its error code (112 for a code past
+  the table or an empty sub-block among the data, 113 for an end code before the last pixel, 0 for an image of
+  no width or height, 107 for an unknown record), or the pixels giflib makes of the stream (torchless said 102,
+  or refused streams giflib decodes); an extension whose first sub-block is empty reads on to the next empty one.
 - ``rgb_to_grayscale`` (v1 and v2) lays its result out as torchvision: the luma's channel stride H * W (NumPy's
   new axis had 0), three channels as an expanded view (v2 copied them, so in-place writes worked where torch
   refuses them), a one-channel image cloned in its own layout (v1 made a C-order copy, or a stride-0 view when
