@@ -22,11 +22,10 @@ _PIL_MODES = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageRead
 _UNSUPPORTED_FILE = ("Unsupported image file. Only jpeg, png, webp and gif are currently supported. For avif and heic "
                      "format, please rely on `decode_avif` and `decode_heic` directly.")
 # What each of torchvision's decoders says of a file with the right signature that it cannot decode (truncated,
-# corrupt): libjpeg's premature end, libpng's read callback running out of bytes, giflib's D_GIF_ERR_READ_FAILED
+# corrupt): libjpeg's premature end, libpng's read callback running out of bytes (GIFs are torchless's own to read)
 _CORRUPT = {"JPEG": "Image is incomplete or truncated",
-            "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted",
-            "GIF": "DGifSlurp() failed - 102"}
-_SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n", "GIF": b"GIF8"}
+            "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted"}
+_SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n"}
 # The schemas of torchvision's C++ operators, whose argument types the dispatcher checks
 _DECLARATIONS = {name: f"image::{name}({parameters}) -> Tensor" for name, parameters in (
     ("decode_image", "Tensor data, int mode, bool apply_exif_orientation=False"),
@@ -186,8 +185,14 @@ def decode_gif(input):
 
 
 def _gif_from_bytes(input):
-    image = _open(input, None, "GIF")  # (Pillow tells the files giflib refuses, and giflib's error)
-    return _decode_gif(image)
+    """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
+    (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory. Decoded
+    by torchless's own reader (``_gif``), which reads defective files as giflib does (Pillow reads them otherwise)."""
+    try:
+        frames = _gif.decode_frames(input.numpy().tobytes())
+    except _gif.GifError as error:
+        raise RuntimeError(str(error)) from None
+    return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
@@ -261,7 +266,7 @@ def _open(data, message, expected_format=None):
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         # Pillow's "cannot identify image file", or a header whose size it takes for a decompression bomb (a size
         # that disagrees with the bitstream's own, which the formats' decoders refuse)
-        if expected_format in ("GIF", "WEBP") or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
+        if expected_format == "WEBP" or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
             message = _corrupt(expected_format, raw)
         raise RuntimeError(message) from None
     if expected_format is not None and image.format != expected_format:
@@ -275,23 +280,11 @@ def _corrupt(file_format, raw):
     if file_format == "PNG":
         # the chunks were whole (``_as_libpng_reads``): libpng's error handler met a defect in the image data
         return "Internal error."
-    if file_format == "GIF":
-        return _gif_failure(raw)
     if file_format == "WEBP":
         return _webp_failure(raw)
     if file_format == "JPEG":
         return _jpeg.failure(raw) or _CORRUPT["JPEG"]
     return _CORRUPT.get(file_format, _UNSUPPORTED_FILE)
-
-
-def _gif_failure(raw):
-    """giflib's error, as torchvision reports it, for GIF bytes Pillow could not decode (torchless's own GIF
-    decoder reads them as giflib does); "DGifSlurp() failed - 102" for a file giflib would decode."""
-    try:
-        _gif.decode_frames(raw)
-    except _gif.GifError as error:
-        return str(error)
-    return _CORRUPT["GIF"]
 
 
 def _webp_failure(raw):
@@ -521,16 +514,6 @@ def _decode_png(image, mode, apply_exif_orientation):
         planes = [luma] if mode == ImageReadMode.GRAY else [luma, rgba[..., 3]]
         return as_tensor(np.stack(planes, axis=-1).astype(np.uint8)).permute(2, 0, 1)
     return _decode_generic(image, mode, False)
-
-
-def _decode_gif(image):
-    """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
-    (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory."""
-    try:  # (torchless's own decoder: Pillow's reading of a defective file is not giflib's)
-        frames = _gif.decode_frames(image.encoded)
-    except _gif.GifError as error:
-        raise RuntimeError(str(error)) from None
-    return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
 def _unchanged_mode(image):
