@@ -142,15 +142,15 @@ def check_kernel_supports(array, format_):
         raise RuntimeError(f"Unsupported memory format. Supports only {_KERNEL_NAMES[format_]}, Contiguous")
 
 
-def unsqueezed_view(array, axis=-2):
+def unsqueezed_view(array, axis=-2, writeable=False):
     """``array`` as a PyTorch kernel that unsqueezes it sees it (a view): by default the input of a 1-D pooling
     run by the 2-D kernel, its ``unsqueeze(-2)``; the new axis' stride PyTorch's (that of the axis after it times
-    its size)."""
+    its size, where NumPy's ``None`` index gives 0). ``writeable``: a view to hand out as a result."""
     shape, strides = array.shape, array.strides
     axis %= array.ndim + 1  # (unsqueeze's dim: the new axis' place in the result)
     stride = shape[axis] * strides[axis] if axis < array.ndim else array.itemsize
     return np.lib.stride_tricks.as_strided(array, shape[:axis] + (1,) + shape[axis:],
-                                           strides[:axis] + (stride,) + strides[axis:], writeable=False)
+                                           strides[:axis] + (stride,) + strides[axis:], writeable=writeable)
 
 
 def kernel_name(name, array, unsqueezed=False):

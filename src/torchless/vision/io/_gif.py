@@ -16,8 +16,19 @@ _OVER_PREVIOUS = (0, 1, 3)
 _MAX_CODES = 4096  # GIF's LZW codes are at most 12 bits wide
 
 
+# giflib's error codes, which torchvision reports ("DGifSlurp() failed - <code>")
+READ_FAILED, NOT_GIF_FILE, NO_SCREEN_DESCRIPTOR, WRONG_RECORD, IMAGE_DEFECT, EOF_TOO_SOON = 102, 103, 104, 107, 112, 113
+_LZ_MAX_CODE = 4095
+_NO_SUCH_CODE = 4098
+
+
 class GifError(ValueError):
-    """The bytes are not a GIF file giflib would decode."""
+    """The bytes are not a GIF file giflib would decode; its message is torchvision's: the giflib function that
+    failed (``DGifOpenFileName`` opening the file, ``DGifSlurp`` reading its records) and giflib's error code (0
+    where DGifSlurp fails without setting one)."""
+
+    def __init__(self, code=READ_FAILED, opening=False):
+        super().__init__(f"{'DGifOpenFileName' if opening else 'DGifSlurp'}() failed - {code}")
 
 
 def decode_frames(raw):
@@ -25,13 +36,20 @@ def decode_frames(raw):
     (frames, height, width, 3), the canvas as large as the logical screen and at least as the first frame.
 
     Raises:
-        GifError: for bytes that end early or hold an unknown record.
+        GifError: for bytes giflib would not decode, with torchvision's message.
     """
     reader = _Reader(raw)
-    if reader.take(6)[:3] != b"GIF":
-        raise GifError("not a GIF file")
-    screen_width, screen_height, flags, background_index, _ = reader.unpack("<HHBBB")
-    global_palette = reader.palette(flags)
+    # DGifOpen: the 6-byte signature, "GIF" at its start, the screen descriptor and its colour table
+    if len(raw) < 6:
+        raise GifError(READ_FAILED, opening=True)
+    if raw[:3] != b"GIF":
+        raise GifError(NOT_GIF_FILE, opening=True)
+    try:
+        reader.take(6)
+        screen_width, screen_height, flags, background_index, _ = reader.unpack("<HHBBB")
+        global_palette = reader.palette(flags)
+    except GifError:
+        raise GifError(NO_SCREEN_DESCRIPTOR, opening=True) from None
     frames = []
     control = _GraphicsControl()
     while True:
@@ -41,22 +59,34 @@ def decode_frames(raw):
         if record == 0x21:  # an extension: a graphic control block holds the next frame's disposal and transparency
             label = reader.take(1)[0]
             blocks = reader.sub_blocks()
+            if not blocks:  # (DGifSlurp reads on after an empty first sub-block, up to the next empty one)
+                reader.sub_blocks()
             if label == 0xF9 and blocks and len(blocks[0]) >= 4:
                 control = _GraphicsControl(blocks[0])
         elif record == 0x2C:
             left, top, width, height, flags = reader.unpack("<HHHHB")
             palette = reader.palette(flags)
             min_code_size = reader.take(1)[0]
-            indices = _lzw_decode(b"".join(reader.sub_blocks()), min_code_size, width * height)
+            if min_code_size > 8:  # (giflib's "somewhat bogus" read error)
+                raise GifError(READ_FAILED)
+            if not width or not height:  # (DGifSlurp gives up without an error code)
+                raise GifError(0)
+            start = reader.position
+            # (GIF's code sizes start at 2; below that, and for a defective stream, giflib's reading decides)
+            indices = None if min_code_size < 2 else _lzw_decode(b"".join(reader.sub_blocks()), min_code_size,
+                                                                 width * height)
+            if indices is None:
+                reader.position = start
+                indices = _LzwReader(reader, min_code_size).pixels(width * height)
             indices = indices.reshape(height, width)
             if flags & 0x40:
                 indices = _deinterlaced(indices)
             frames.append((left, top, indices, global_palette if palette is None else palette, control))
             control = _GraphicsControl()
         else:
-            raise GifError(f"unknown record type {record}")
+            raise GifError(WRONG_RECORD)
     if not frames:
-        raise GifError("no image")
+        raise GifError(READ_FAILED)  # (no image: what torchvision reported of such files before)
     return _composed(frames, screen_width, screen_height, global_palette, background_index)
 
 
@@ -72,7 +102,7 @@ def _composed(frames, screen_width, screen_height, global_palette, background_in
         else:
             canvas[i, :screen_height, :screen_width] = background
         if palette is None:
-            raise GifError("no colour map")
+            raise GifError(READ_FAILED)  # (a frame without a colour table, and no global one)
         # (a frame reaching past the canvas is cut to it)
         height, width = min(indices.shape[0], out_height - top), min(indices.shape[1], out_width - left)
         if height <= 0 or width <= 0:
@@ -101,7 +131,7 @@ class _Reader:
 
     def take(self, count):
         if self.position + count > len(self.raw):
-            raise GifError("the file ends early")
+            raise GifError(READ_FAILED)  # (the file ends early)
         chunk = self.raw[self.position:self.position + count]
         self.position += count
         return chunk
@@ -126,8 +156,9 @@ class _Reader:
 
 
 def _lzw_decode(data, min_code_size, pixel_count):
-    """The ``pixel_count`` colour indices in GIF's variable-width LZW ``data`` (codes packed least significant
-    bit first); a code stream that ends early leaves the remaining indices 0."""
+    """The ``pixel_count`` colour indices (uint8 array) in GIF's variable-width LZW ``data`` (codes packed least
+    significant bit first), decoded a table entry at a time; None for a stream that is not sound (a code past the
+    table, an end before the pixels do), which ``_LzwReader`` then reads as giflib does."""
     clear, end = 1 << min_code_size, (1 << min_code_size) + 1
     table = [bytes([i]) for i in range(clear)] + [b"", b""]
     code_size, previous = min_code_size + 1, None
@@ -136,7 +167,7 @@ def _lzw_decode(data, min_code_size, pixel_count):
     while len(out) < pixel_count:
         while bit_count < code_size:
             if position >= len(data):
-                return _indices(out, pixel_count)
+                return None
             bits |= data[position] << bit_count
             position += 1
             bit_count += 8
@@ -148,7 +179,7 @@ def _lzw_decode(data, min_code_size, pixel_count):
             code_size, previous = min_code_size + 1, None
             continue
         if code == end:
-            break
+            return None
         if code < len(table):
             entry = table[code]
             if previous is not None and len(table) < _MAX_CODES:
@@ -157,19 +188,116 @@ def _lzw_decode(data, min_code_size, pixel_count):
             entry = previous + previous[:1]
             table.append(entry)
         else:
-            raise GifError("corrupt LZW code")
+            return None
         out += entry
         previous = entry
         if len(table) == 1 << code_size and code_size < 12:
             code_size += 1
-    return _indices(out, pixel_count)
+    return np.frombuffer(bytes(out[:pixel_count]), np.uint8)
 
 
-def _indices(out, pixel_count):
-    indices = np.zeros(pixel_count, np.uint8)
-    count = min(len(out), pixel_count)
-    indices[:count] = np.frombuffer(bytes(out[:count]), np.uint8)
-    return indices
+
+
+class _LzwReader:
+    """giflib's LZW decompression (``DGifDecompressLine``), reading the image's data sub-blocks as it goes: the
+    same pixels for a sound stream, and for a defective one the same pixels or the same error (a code past the
+    table, a stream that ends before the pixels do, an empty sub-block among the data)."""
+
+    def __init__(self, reader, min_code_size):
+        self.reader, self.block, self.at = reader, b"", 0
+        self.clear = 1 << min_code_size
+        self.end = self.clear + 1
+        self.min_code_size = min_code_size
+        self.bits = self.bit_count = 0
+        self.suffix = [0] * (_LZ_MAX_CODE + 1)
+        self._reset()
+
+    def _reset(self):
+        self.prefix = [_NO_SUCH_CODE] * (_LZ_MAX_CODE + 1)
+        self.running_code, self.running_bits = self.end + 1, self.min_code_size + 1
+        self.max_code = 1 << self.running_bits
+        self.last_code = _NO_SUCH_CODE
+
+    def _byte(self):
+        # DGifBufferedInput: the next byte of the current sub-block, reading the next sub-block when it is used up
+        if self.at == len(self.block):
+            size = self.reader.take(1)[0]
+            if size == 0:
+                raise GifError(IMAGE_DEFECT)  # (an empty sub-block among the image data)
+            self.block, self.at = self.reader.take(size), 0
+        self.at += 1
+        return self.block[self.at - 1]
+
+    def _code(self):
+        # DGifDecompressInput
+        if self.running_bits > 12:
+            raise GifError(IMAGE_DEFECT)  # (LZW codes wider than 12 bits)
+        while self.bit_count < self.running_bits:
+            self.bits |= self._byte() << self.bit_count
+            self.bit_count += 8
+        code = self.bits & ((1 << self.running_bits) - 1)
+        self.bits >>= self.running_bits
+        self.bit_count -= self.running_bits
+        if self.running_code < _LZ_MAX_CODE + 2:
+            self.running_code += 1
+            if self.running_code > self.max_code and self.running_bits < 12:
+                self.max_code <<= 1
+                self.running_bits += 1
+        return code
+
+    def _prefix_char(self, code):
+        # DGifGetPrefixChar
+        steps = 0
+        while code > self.clear and steps <= _LZ_MAX_CODE:
+            steps += 1
+            if code > _LZ_MAX_CODE:
+                return _NO_SUCH_CODE
+            code = self.prefix[code]
+        return code
+
+    def pixels(self, count):
+        """The ``count`` colour indices of the image (uint8 array), then the rest of its data skipped, as
+        DGifGetLine flushes it."""
+        out, stack = bytearray(), []
+        prefix, suffix = self.prefix, self.suffix
+        while len(out) < count:
+            code = self._code()
+            if code == self.end:
+                raise GifError(EOF_TOO_SOON)  # (the LZW stream ends before the image)
+            if code == self.clear:
+                self._reset()
+                prefix = self.prefix
+                continue
+            if code < self.clear:
+                out.append(code & 0xFF)
+            else:
+                if prefix[code] == _NO_SUCH_CODE:
+                    current_prefix = self.last_code
+                    # (only the code about to be defined is valid here: its first pixel is the last code's)
+                    known = self.last_code if code == self.running_code - 2 else code
+                    suffix[self.running_code - 2] = first = self._prefix_char(known) & 0xFF
+                    stack.append(first)
+                else:
+                    current_prefix = code
+                while len(stack) < _LZ_MAX_CODE and self.clear < current_prefix <= _LZ_MAX_CODE:
+                    stack.append(suffix[current_prefix])
+                    current_prefix = prefix[current_prefix]
+                if len(stack) >= _LZ_MAX_CODE or current_prefix > _LZ_MAX_CODE:
+                    raise GifError(IMAGE_DEFECT)  # (a code past the table)
+                stack.append(current_prefix & 0xFF)
+                while stack and len(out) < count:
+                    out.append(stack.pop())
+            new = self.running_code - 2
+            if self.last_code != _NO_SUCH_CODE and new < _LZ_MAX_CODE + 1 and prefix[new] == _NO_SUCH_CODE:
+                prefix[new] = self.last_code
+                known = self.last_code if code == new else code
+                suffix[new] = self._prefix_char(known) & 0xFF
+            self.last_code = code
+        size = self.reader.take(1)[0]
+        while size:  # the data's remaining sub-blocks, up to the empty one
+            self.reader.take(size)
+            size = self.reader.take(1)[0]
+        return np.frombuffer(bytes(out), np.uint8)
 
 
 def _deinterlaced(rows):

@@ -2,10 +2,12 @@
 
 libpng, as torchvision drives it: 8-bit grey or RGB, no ancillary chunks; each row filtered by whichever of the
 five PNG filters leaves the smallest sum of its bytes read as signed (the first of equal ones: none, sub, up,
-average, Paeth); the rows deflated by zlib with ``Z_FILTERED``, memory level 8 and a window shrunk (from 2 ** 15
-down to no less than 2 ** 9) while the image, plus zlib's 262-byte lookahead, fits in half of it, and the zlib
-header then rewritten to claim the smallest window the image fits in; the stream cut into IDAT chunks of at most
-8192 bytes. Level 0 on images whose stored blocks outgrow libpng's 8192-byte output buffer splits them elsewhere.
+average, Paeth) -- of those that can help: an image one row high is left to none and sub, one pixel wide to none
+and up (``png_write_start_row``); the rows deflated by zlib with ``Z_FILTERED``, memory level 8 and a window
+shrunk (from 2 ** 15 down to no less than 2 ** 9) while the image, plus zlib's 262-byte lookahead, fits in half
+of it, and the zlib header then rewritten to claim the smallest window the image fits in; the stream cut into IDAT
+chunks of at most 8192 bytes. Level 0 on images whose stored blocks outgrow libpng's 8192-byte output buffer
+splits them elsewhere.
 """
 import struct
 import zlib
@@ -21,6 +23,9 @@ def _chunk(tag, data):
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
 
+IEND = _chunk(b"IEND", b"")  # the chunk that ends every PNG file
+
+
 def _paeth(left, up, up_left):
     estimate = left + up - up_left
     to_left, to_up, to_up_left = np.abs(estimate - left), np.abs(estimate - up), np.abs(estimate - up_left)
@@ -29,6 +34,11 @@ def _paeth(left, up, up_left):
 
 def _filtered(rows, bytes_per_pixel):
     """Each row of ``rows`` (H x row bytes, uint8) prefixed by the filter type libpng picks and filtered by it."""
+    allowed = [True] * 5  # none, sub, up, average, Paeth
+    if rows.shape[0] == 1:  # no row above: up, average and Paeth would only repeat none and sub
+        allowed[2] = allowed[3] = allowed[4] = False
+    if rows.shape[1] == bytes_per_pixel:  # no pixel to the left: sub, average and Paeth would repeat none and up
+        allowed[1] = allowed[3] = allowed[4] = False
     out = []
     up = np.zeros(rows.shape[1], np.int32)
     for row in rows.astype(np.int32):
@@ -37,7 +47,7 @@ def _filtered(rows, bytes_per_pixel):
         candidates = [row, row - left, row - up, row - ((left + up) >> 1), row - _paeth(left, up, up_left)]
         candidates = [candidate & 0xFF for candidate in candidates]
         costs = [int(np.minimum(candidate, 256 - candidate).sum()) for candidate in candidates]
-        best = min(range(5), key=lambda k: (costs[k], k))
+        best = min((k for k in range(5) if allowed[k]), key=lambda k: (costs[k], k))
         out.append(bytes([best]) + candidates[best].astype(np.uint8).tobytes())
         up = row
     return b"".join(out)
@@ -82,4 +92,4 @@ def encode(chw, compression_level):
     stream = _smallest_window_header(deflate.compress(data) + deflate.flush(), len(data))
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPES[channels], 0, 0, 0)
     idat = b"".join(_chunk(b"IDAT", stream[i:i + _IDAT_SIZE]) for i in range(0, len(stream), _IDAT_SIZE))
-    return _SIGNATURE + _chunk(b"IHDR", header) + idat + _chunk(b"IEND", b"")
+    return _SIGNATURE + _chunk(b"IHDR", header) + idat + IEND

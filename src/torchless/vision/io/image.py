@@ -11,7 +11,7 @@ from ..._tensor import Tensor
 from ..._device import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
-from . import _gif, _png
+from . import _gif, _jpeg, _png
 from ._file import (check_byte_tensor, check_encoded_data, check_op_arguments, read_file, warn_deprecated,
                     write_file)
 from ._read_mode import ImageReadMode, as_read_mode
@@ -22,11 +22,10 @@ _PIL_MODES = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageRead
 _UNSUPPORTED_FILE = ("Unsupported image file. Only jpeg, png, webp and gif are currently supported. For avif and heic "
                      "format, please rely on `decode_avif` and `decode_heic` directly.")
 # What each of torchvision's decoders says of a file with the right signature that it cannot decode (truncated,
-# corrupt): libjpeg's premature end, libpng's read callback running out of bytes, giflib's D_GIF_ERR_READ_FAILED
+# corrupt): libjpeg's premature end, libpng's read callback running out of bytes (GIFs are torchless's own to read)
 _CORRUPT = {"JPEG": "Image is incomplete or truncated",
-            "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted",
-            "GIF": "DGifSlurp() failed - 102"}
-_SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n", "GIF": b"GIF8"}
+            "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted"}
+_SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n"}
 # The schemas of torchvision's C++ operators, whose argument types the dispatcher checks
 _DECLARATIONS = {name: f"image::{name}({parameters}) -> Tensor" for name, parameters in (
     ("decode_image", "Tensor data, int mode, bool apply_exif_orientation=False"),
@@ -186,8 +185,14 @@ def decode_gif(input):
 
 
 def _gif_from_bytes(input):
-    image = _open(input, None, "GIF")  # (Pillow tells the files giflib refuses, and giflib's error)
-    return _decode_gif(image)
+    """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
+    (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory. Decoded
+    by torchless's own reader (``_gif``), which reads defective files as giflib does (Pillow reads them otherwise)."""
+    try:
+        frames = _gif.decode_frames(input.numpy().tobytes())
+    except _gif.GifError as error:
+        raise RuntimeError(str(error)) from None
+    return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
@@ -254,10 +259,14 @@ def _open(data, message, expected_format=None):
     raw = data.numpy().tobytes()
     if expected_format == "PNG" and raw.startswith(_SIGNATURES["PNG"]):
         raw = _as_libpng_reads(raw)
+    elif expected_format == "JPEG":
+        raw = _jpeg.as_libjpeg_reads(raw)
     try:
         image = Image.open(io.BytesIO(raw))
-    except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
-        if expected_format in ("GIF", "WEBP") or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        # Pillow's "cannot identify image file", or a header whose size it takes for a decompression bomb (a size
+        # that disagrees with the bitstream's own, which the formats' decoders refuse)
+        if expected_format == "WEBP" or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
             message = _corrupt(expected_format, raw)
         raise RuntimeError(message) from None
     if expected_format is not None and image.format != expected_format:
@@ -271,88 +280,120 @@ def _corrupt(file_format, raw):
     if file_format == "PNG":
         # the chunks were whole (``_as_libpng_reads``): libpng's error handler met a defect in the image data
         return "Internal error."
-    if file_format == "GIF":
-        return _gif_failure(raw)
     if file_format == "WEBP":
         return _webp_failure(raw)
-    if file_format == "JPEG" and _jpeg_has_no_frame(raw):
-        return "JPEG datastream contains no image"
+    if file_format == "JPEG":
+        return _jpeg.failure(raw) or _CORRUPT["JPEG"]
     return _CORRUPT.get(file_format, _UNSUPPORTED_FILE)
 
 
-def _gif_failure(raw):
-    """giflib's error, as torchvision reports it, for GIF bytes Pillow could not decode: opening needs the
-    6-byte signature (D_GIF_ERR_READ_FAILED, 102), "GIF" at its start (D_GIF_ERR_NOT_GIF_FILE, 103) and the
-    7-byte screen descriptor with its colour table (D_GIF_ERR_NO_SCRN_DSCR, 104); reading the records then fails on an unknown record
-    type (D_GIF_ERR_WRONG_RECORD, 107) or on running out of bytes (102)."""
-    if len(raw) < 6:
-        return "DGifOpenFileName() failed - 102"
-    if raw[:3] != b"GIF":
-        return "DGifOpenFileName() failed - 103"
-    position = 13 + (3 << ((raw[10] & 7) + 1) if len(raw) > 10 and raw[10] & 0x80 else 0)
-    if len(raw) < position:  # the screen descriptor or its global colour table cut short
-        return "DGifOpenFileName() failed - 104"
-
-    def skip_blocks(position):  # data sub-blocks, each a length byte, up to an empty one
-        while position < len(raw) and raw[position]:
-            position += raw[position] + 1
-        return position + 1
-
-    while position < len(raw):
-        record = raw[position]
-        if record == 0x3B:  # the trailer: the file was whole
-            return _CORRUPT["GIF"]
-        if record == 0x21:  # an extension: its label, then sub-blocks
-            position = skip_blocks(position + 2)
-        elif record == 0x2C:  # an image: its descriptor, local colour table, LZW code size, then sub-blocks
-            if position + 10 > len(raw):
-                break
-            flags = raw[position + 9]
-            position += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-            position = skip_blocks(position + 1)
-        else:
-            return "DGifSlurp() failed - 107"
-    return "DGifSlurp() failed - 102"
-
-
 def _webp_failure(raw):
-    """libwebp's error, as torchvision reports it, for WEBP bytes Pillow could not decode: WebPGetFeatures
-    fails with VP8_STATUS_NOT_ENOUGH_DATA (7) on fewer bytes than a RIFF header and VP8_STATUS_BITSTREAM_ERROR (3)
-    on a bitstream whose frame header it cannot read; past that, the decoding itself fails."""
+    """libwebp's error, as torchvision reports it, for WEBP bytes Pillow could not decode: what WebPGetFeatures
+    (``_webp_features_status``) says of their headers, or, when it could read them, the decoding's own failure."""
+    status = _webp_features_status(raw)
+    if status != 0:
+        return f"WebPGetFeatures failed with error code {status}"
+    is_animated = raw[12:16] == b"VP8X" and raw[20] & 0x02  # (features read: a RIFF file, its VP8X whole)
+    return "Animated webp files are not supported." if is_animated else "WebPDecodeRGB[A] failed."
+
+
+def _webp_features_status(raw):
+    """libwebp's ``ParseHeadersInternal`` as WebPGetFeatures runs it (not all the data at hand): 0 (OK) once the
+    headers are read, VP8_STATUS_NOT_ENOUGH_DATA (7) for bytes that stop before they end, VP8_STATUS_BITSTREAM_ERROR
+    (3) for headers it refuses. An extended file (VP8X) whose later headers are cut short is OK: its VP8X chunk
+    gave the features."""
+    status, canvas = _webp_headers_status(raw)
+    return 0 if status == 7 and canvas is not None else status
+
+
+def _webp_headers_status(raw):
+    """``_webp_features_status``'s status before an extended file's leniency, and the VP8X canvas (width, height),
+    or None without one."""
+    not_enough_data, bitstream_error = 7, 3
     if len(raw) < 12:
-        return "WebPGetFeatures failed with error code 7"
-    chunk = raw[12:16] if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP" else b""
-    lossy = chunk == b"VP8 " and raw[23:26] == b"\x9d\x01\x2a"  # a VP8 key frame's start code
-    lossless = chunk == b"VP8L" and len(raw) > 20 and raw[20] == 0x2F  # VP8L's signature byte
-    if lossy or lossless:
-        return "WebPDecodeRGB[A] failed."
-    return "WebPGetFeatures failed with error code 3"
+        return not_enough_data, None
+    riff_size, position, canvas = 0, 0, None
+    if raw[:4] == b"RIFF":
+        if raw[8:12] != b"WEBP":
+            return bitstream_error, None
+        riff_size = int.from_bytes(raw[4:8], "little")
+        if not 12 <= riff_size <= 0xFFFFFFF6:  # at least one chunk header; at most libwebp's largest payload
+            return bitstream_error, None
+        position = 12
+    if len(raw) - position < 8:
+        return not_enough_data, None
+    if raw[position:position + 4] == b"VP8X":
+        if int.from_bytes(raw[position + 4:position + 8], "little") != 10:
+            return bitstream_error, None
+        if len(raw) - position < 18:
+            return not_enough_data, None
+        canvas = (1 + int.from_bytes(raw[position + 12:position + 15], "little"),
+                  1 + int.from_bytes(raw[position + 15:position + 18], "little"))
+        if canvas[0] * canvas[1] >= 1 << 32 or not riff_size:
+            return bitstream_error, None
+        if raw[position + 8] & 0x02:  # animated: the VP8X says all WebPGetFeatures tells
+            return 0, canvas
+        position += 18
+        # the optional chunks (ALPH, ICCP, ...) up to the frame's, each within the RIFF size
+        total_size = 22
+        while True:
+            if len(raw) - position < 8:
+                return not_enough_data, canvas
+            chunk_size = int.from_bytes(raw[position + 4:position + 8], "little")
+            if chunk_size > 0xFFFFFFF6:
+                return bitstream_error, canvas
+            disk_size = (8 + chunk_size + 1) & ~1
+            total_size += disk_size
+            if total_size > riff_size:
+                return bitstream_error, canvas
+            if raw[position:position + 4] in (b"VP8 ", b"VP8L"):
+                break
+            if len(raw) - position < disk_size:
+                return not_enough_data, canvas
+            position += disk_size
+    elif len(raw) - position < 4:
+        return not_enough_data, canvas
+    tag = raw[position:position + 4]
+    if tag in (b"VP8 ", b"VP8L"):
+        size = int.from_bytes(raw[position + 4:position + 8], "little")
+        if riff_size >= 12 and size > riff_size - 12:
+            return bitstream_error, canvas
+        lossless, position = tag == b"VP8L", position + 8
+    else:  # a raw bitstream, lossless if it has VP8L's signature
+        lossless = _vp8l_signature(raw[position:])
+        size = len(raw) - position
+    frame = raw[position:]
+    if len(frame) < (5 if lossless else 10):
+        return not_enough_data, canvas
+    if lossless:
+        bits = int.from_bytes(frame[1:5], "little")
+        dimensions = (1 + (bits & 0x3FFF), 1 + (bits >> 14 & 0x3FFF)) if _vp8l_signature(frame) else None
+    else:
+        bits = int.from_bytes(frame[:3], "little")
+        dimensions = (int.from_bytes(frame[6:8], "little") & 0x3FFF, int.from_bytes(frame[8:10], "little") & 0x3FFF)
+        key_frame = not bits & 1
+        if not (frame[3:6] == b"\x9d\x01\x2a" and key_frame and (bits >> 1) & 7 <= 3 and (bits >> 4) & 1
+                and bits >> 5 < size and all(dimensions)):
+            dimensions = None
+    if dimensions is None or canvas not in (None, dimensions):
+        return bitstream_error, canvas
+    return 0, canvas
 
 
-def _jpeg_has_no_frame(raw):
-    """Whether libjpeg, walking the markers of ``raw`` from its SOI, meets the EOI before any frame header."""
-    position = 2
-    while position + 4 <= len(raw) and raw[position] == 0xFF:
-        marker = raw[position + 1]
-        if marker == 0xD9:
-            return True
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn: a frame
-            return False
-        if marker == 0xFF:
-            position += 1
-            continue
-        position += 2 + int.from_bytes(raw[position + 2:position + 4], "big")
-    return position + 2 <= len(raw) and raw[position:position + 2] == b"\xff\xd9"
+def _vp8l_signature(frame):
+    # VP8L's signature byte, then (past 14-bit width and height and the alpha bit) a 3-bit version of 0
+    return len(frame) >= 5 and frame[0] == 0x2F and frame[4] >> 5 == 0
 
 
 def _as_libpng_reads(raw):
     """The bytes of a PNG file as libpng, driven by torchvision, takes them in, or its RuntimeError.
 
     libpng reads chunk by chunk through torchvision's callback, which complains when the bytes run out before the
-    image data is complete; before that, a chunk it rejects (a type that is not four letters, a length beyond
-    2 ** 31 - 1, a critical chunk whose CRC does not match) goes through its error handler, for which torchvision
-    only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
-    file), and nothing after the image data is read at all."""
+    image data is complete; before that, a chunk it rejects (a type that is not four letters or has the reserved bit
+    set, a length beyond 2 ** 31 - 1, a header that is not the first chunk or not 13 bytes long, a palette image's
+    data before its palette, a critical chunk whose CRC does not match) goes through its error handler, for which
+    torchvision only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
+    file), and nothing after the image data is read at all (so Pillow is handed the file ended there)."""
     position, kept, dropped, image_data = 8, [raw[:8]], False, False
     while position < len(raw) or not image_data:
         if position + 8 > len(raw):
@@ -362,7 +403,8 @@ def _as_libpng_reads(raw):
         length, tag = struct.unpack(">I4s", raw[position:position + 8])
         if image_data and tag != b"IDAT":
             break
-        if length > 0x7FFFFFFF or not tag.isalpha():
+        if length > 0x7FFFFFFF or not tag.isalpha() or tag[2:3].islower() or _misplaced_png_chunk(raw, tag, length,
+                                                                                                   position, kept):
             raise RuntimeError("Internal error.")
         end = position + 8 + length
         if end + 4 > len(raw):
@@ -377,7 +419,20 @@ def _as_libpng_reads(raw):
         position = end + 4
         if tag == b"IEND":
             break
+    if image_data:  # the file as far as libpng reads it, ended there (whatever follows, whole or cut short)
+        return b"".join(kept) + _png.IEND
     return b"".join(kept) + raw[position:] if dropped else raw
+
+
+def _misplaced_png_chunk(raw, tag, length, position, kept):
+    """Whether libpng refuses the chunk ``tag`` of ``length`` bytes at ``position`` before reading it: a header
+    (IHDR) that is not the first chunk or not 13 bytes long, or a palette image's first image data (IDAT) before
+    its palette (``kept``: the chunks read so far)."""
+    if tag == b"IHDR":
+        return length != 13 or position != 8
+    if tag == b"IDAT" and raw[25:26] == b"\x03":  # colour type 3: a palette image
+        return not any(chunk[4:8] == b"PLTE" for chunk in kept[1:])
+    return False
 
 
 def _loaded(image, apply_exif_orientation):
@@ -459,17 +514,6 @@ def _decode_png(image, mode, apply_exif_orientation):
         planes = [luma] if mode == ImageReadMode.GRAY else [luma, rgba[..., 3]]
         return as_tensor(np.stack(planes, axis=-1).astype(np.uint8)).permute(2, 0, 1)
     return _decode_generic(image, mode, False)
-
-
-def _decode_gif(image):
-    """giflib's output, as torchvision returns it whatever the mode (and without EXIF orientation): RGB, one
-    (3, H, W) image per frame, stacked to (N, 3, H, W) when there are several, channels last in memory."""
-    image = _loaded(image, False)
-    try:
-        frames = _gif.decode_frames(image.encoded)
-    except _gif.GifError:
-        raise RuntimeError(_gif_failure(image.encoded)) from None
-    return as_tensor(frames[0] if len(frames) == 1 else frames).movedim(-1, -3)
 
 
 def _unchanged_mode(image):

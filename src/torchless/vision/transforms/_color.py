@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format, _memory_overlap
 from ..._kernels.fma import fused_multiply_add32
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
@@ -52,16 +52,24 @@ def _tensor_grayscale(img, num_output_channels):
         r, g, b = (data[..., c, :, :].astype(np.float32) for c in range(3))
         half = lambda x: x.astype(np.float16).astype(np.float32)  # noqa: E731
         luma = half(half(half(np.float32(0.2989) * r) + half(np.float32(0.587) * g)) + half(np.float32(0.114) * b))
-        luma = luma.astype(np.float16)[..., None, :, :]
+        luma = unsqueezed_luma(luma.astype(np.float16), data)
     elif channels == 3:
         compute = data.dtype.type if data.dtype.kind == "f" else _dtype.get_default_dtype().numpy.type
         r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
-        luma = (compute(0.2989) * r + compute(0.587) * g + compute(0.114) * b).astype(data.dtype)[..., None, :, :]
-    else:
-        luma = data.copy()
-    if num_output_channels == 3:
-        return np.broadcast_to(luma, data.shape)  # torchvision's expand: a view of the luma, not a copy
-    return luma
+        luma = unsqueezed_luma((compute(0.2989) * r + compute(0.587) * g + compute(0.114) * b).astype(data.dtype), data)
+    else:  # torchvision's ``img.clone()``, laid out as the image
+        luma = _memory_format.preserving(data.copy(order="K"), data)
+    if num_output_channels == 3 and channels == 3:
+        return _memory_overlap.expanded(luma, data.shape)  # torchvision's expand: a view of the luma, not a copy
+    return luma  # (v1 expands a one-channel image to its own shape: it stays one channel)
+
+
+def unsqueezed_luma(luma, data):
+    """The luma (..., H, W) of the image ``data`` (..., C, H, W) laid out as torchvision's: as TensorIterator lays
+    out an elementwise op on the image's channel planes, then ``unsqueeze(dim=-3)`` (whose stride NumPy's ``None``
+    index would leave 0)."""
+    luma = _memory_format.iterator_layout(luma, [data[..., 0, :, :]])
+    return _memory_format.unsqueezed_view(luma, -3, writeable=True)
 
 
 def _array_grayscale(img, num_output_channels):

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from .... import _dtype
+from .... import _dtype, _memory_format, _memory_overlap
 from ...._kernels.fma import fused_multiply_add32
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image as _is_pil_image
@@ -130,13 +130,16 @@ def rgb_to_grayscale(inpt, num_output_channels=1):
         return _v1.rgb_to_grayscale(inpt, num_output_channels)
     data = inpt._data
     channels = data.shape[-3]
-    if channels == 1:
+    if channels == 1 and num_output_channels == 1:  # v2's ``image.clone()``, laid out as the image
+        return Tensor._wrap(_memory_format.preserving(data.copy(order="K"), data))
+    if channels == 1:  # v2's ``image.repeat``
         repeats = [1] * data.ndim
         repeats[-3] = num_output_channels
         return Tensor._wrap(np.tile(data, repeats))
     _r, _g, _b = np.moveaxis(data, -3, 0)  # v2's ``image.unbind(dim=-3)``: the same ValueError for 2 or 4 channels
-    luma = _float_luma(data).astype(data.dtype)
-    return Tensor._wrap(np.broadcast_to(luma, data.shape).copy() if num_output_channels == 3 else luma)
+    # v2's ``l_img.unsqueeze(dim=-3)``, then ``expand``ed to 3 channels: a view of the luma, as there
+    luma = _color.unsqueezed_luma(_float_luma(data)[..., 0, :, :].astype(data.dtype), data)
+    return Tensor._wrap(_memory_overlap.expanded(luma, data.shape) if num_output_channels == 3 else luma)
 
 
 # ------------------------------------------------------------------ v2's tensor kernels for the colour adjustments
