@@ -80,3 +80,61 @@ def test_rrelu_refuses_backward_after_its_saved_tensor_changed(training, inplace
         return out.grad_fn.name(), x.grad.shape
 
     same_in_both(record)
+
+
+# ---------------------------------------------------------------------------- Number arguments beyond 64 bits
+BIG_NUMBER_CALLS = {
+    "softshrink": lambda F, x, big: F.softshrink(x, big),
+    "softshrink keyword": lambda F, x, big: F.softshrink(x, lambd=big),
+    "hardshrink": lambda F, x, big: F.hardshrink(x, big),
+    "rrelu lower": lambda F, x, big: F.rrelu(x, big),
+    "rrelu upper": lambda F, x, big: F.rrelu(x, 0.1, big),
+    "rrelu_ upper": lambda F, x, big: F.rrelu_(x, 0.1, big),
+    "elu": lambda F, x, big: F.elu(x, big),
+    "softplus threshold": lambda F, x, big: F.softplus(x, 1, big),
+    "normalize p": lambda F, x, big: F.normalize(x, p=big),
+}
+
+
+@pytest.mark.parametrize("call", list(BIG_NUMBER_CALLS))
+@pytest.mark.parametrize("big", [10**20, 2**64, -2**63 - 1, -10**20, 2**63, 2**63 - 1])
+def test_number_arguments_beyond_64_bits_overflow_as_pytorchs_parser(call, big):
+    """PyTorch's parser reads a Python int as int64, or uint64: beyond both, Python's OverflowError."""
+    def record(lib):
+        x = lib.tensor([[-1.5, 0.2, 3.0], [0.5, -0.1, -2.0]])
+        try:
+            out = BIG_NUMBER_CALLS[call](lib.nn.functional, x, big)
+        except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+            return type(error).__name__, str(error).replace("torchless", "torch")
+        return tuple(out.shape)
+
+    same_in_both(record)
+
+
+# ---------------------------------------------------------------------------- vector norms' ord and dim
+NORM_CALLS = {
+    "complex ord": lambda lib, x: x.norm(1 + 2j, 1, True),
+    "complex ord of no elements": lambda lib, x: x[:0].norm(-1 + 0j, 1),
+    "complex ord of an int tensor": lambda lib, x: x.long().norm(1j),
+    "vector_norm complex ord": lambda lib, x: lib.linalg.vector_norm(x, 1 + 2j),
+    "big ord": lambda lib, x: x.norm(10**20, 1, True),
+    "big ord, dim out of range": lambda lib, x: x.norm(10**20, 5),
+    "big ord, float dims": lambda lib, x: x.norm(10**20, [1.0]),
+    "vector_norm big ord": lambda lib, x: lib.linalg.vector_norm(x, -10**20),
+    "float dims": lambda lib, x: x.norm(2, [1.0], True),
+    "float dims in a tuple": lambda lib, x: x.norm(2, (0, 0.5)),
+    "vector_norm float dims": lambda lib, x: lib.linalg.vector_norm(x, 2, [1.0]),
+    "normalize complex p": lambda lib, x: lib.nn.functional.normalize(x, p=1 + 2j),
+    "normalize float dims": lambda lib, x: lib.nn.functional.normalize(x, dim=[1.0]),
+}
+
+
+@pytest.mark.parametrize("call", list(NORM_CALLS))
+def test_vector_norm_refuses_complex_orders_big_ints_and_float_dims_as_pytorch(call):
+    def record(lib):
+        try:
+            return tuple(NORM_CALLS[call](lib, lib.ones(2, 3)).shape)
+        except Exception as error:  # noqa: BLE001 - the error is the outcome compared
+            return type(error).__name__, str(error).replace("torchless", "torch")
+
+    same_in_both(record)

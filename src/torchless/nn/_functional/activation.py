@@ -71,6 +71,8 @@ def number_argument(value, fn, name, position, wrapped=False):
     if isinstance(value, (np.number, np.bool_)):
         return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
+        if type(value) is int:
+            _dtype.check_64_bits(value)  # (the parser reads an int as int64, or uint64)
         return value
     if value is REQUIRED:
         raise missing_arguments(fn, [name])
