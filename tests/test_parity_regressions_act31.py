@@ -138,3 +138,40 @@ def test_vector_norm_refuses_complex_orders_big_ints_and_float_dims_as_pytorch(c
             return type(error).__name__, str(error).replace("torchless", "torch")
 
     same_in_both(record)
+
+
+# ---------------------------------------------------------------------------- create_graph through mul.Scalar
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_probability_target_smoothing_differentiates_as_mul_scalar(dtype, weighted):
+    """PyTorch smooths a probability target with mul.Scalar: the target's gradient under create_graph is a
+    MulBackward1, whose second derivatives follow."""
+    rng = np.random.default_rng(0)
+    logits, target, weight = rng.random((3, 4)), rng.random((3, 4)), rng.random(4) + 0.5
+
+    def record(lib):
+        tensors = [lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=True) for a in (logits, target, weight)]
+        x, t, w = tensors
+        out = lib.nn.functional.cross_entropy(x, t, weight=w if weighted else None, label_smoothing=0.15)
+        wrt = tensors if weighted else tensors[:2]
+        grads = lib.autograd.grad(out, wrt, create_graph=True)
+        seconds = lib.autograd.grad(sum((g * g).sum() for g in grads), wrt)
+        return ([g.grad_fn.name() for g in grads],
+                [np.round(np.asarray(g.detach().double().tolist()), 2).tolist() for g in grads + seconds])
+
+    same_in_both(record)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_mul_scalar_gradient_under_create_graph_is_a_mul_scalar(dtype):
+    """mul.Scalar's derivative multiplies by the number as mul.Scalar again (MulBackward1); checked by hand, as
+    mul.Scalar is what PyTorch's C++ composite ops call (here through trapezoid's spacing)."""
+    from torchless._ops import arithmetic
+
+    b = torchless.tensor([0.5, -1.0, 2.0], dtype=getattr(torchless, dtype), requires_grad=True)
+    c = torchless.tensor([1.5, 2.0, -0.25], dtype=getattr(torchless, dtype), requires_grad=True)
+    grad, = torchless.autograd.grad((arithmetic.mul_scalar(b, 0.75) * c).sum(), b, create_graph=True)
+    assert grad.grad_fn.name() == "MulBackward1"
+    np.testing.assert_allclose(grad.detach().double().numpy(), 0.75 * np.array([1.5, 2.0, -0.25]), rtol=1e-3)
+    second, = torchless.autograd.grad(grad.sum(), c)
+    np.testing.assert_allclose(second.double().numpy(), [0.75] * 3, rtol=1e-3)
