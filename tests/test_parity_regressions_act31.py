@@ -175,3 +175,30 @@ def test_mul_scalar_gradient_under_create_graph_is_a_mul_scalar(dtype):
     np.testing.assert_allclose(grad.detach().double().numpy(), 0.75 * np.array([1.5, 2.0, -0.25]), rtol=1e-3)
     second, = torchless.autograd.grad(grad.sum(), c)
     np.testing.assert_allclose(second.double().numpy(), [0.75] * 3, rtol=1e-3)
+
+
+# ---------------------------------------------------------------------------- cosine_embedding_loss's graph
+def _graph_names(node, depth=0):
+    if node is None:
+        return None
+    return node.name(), [_graph_names(next_node, depth + 1) for next_node, _ in node.next_functions] if depth < 9 else []
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("shapes", [((4, 3), (4,)), ((3,), ())])
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_cosine_embedding_loss_records_pytorchs_scalar_ops(dtype, shapes, reduction):
+    """PyTorch's C++ adds eps with add.Scalar, subtracts the margin with sub.Scalar and computes 1 - cos as a
+    tensor of ones minus cos in place: its AddBackward1, SubBackward1 and SubBackward0 (no RsubBackward1)."""
+    rng = np.random.default_rng(0)
+    shape, target_shape = shapes
+    x1, x2, target = rng.random(shape), rng.random(shape), np.sign(rng.standard_normal(target_shape))
+
+    def record(lib):
+        a, b = (lib.tensor(v, dtype=getattr(lib, dtype), requires_grad=True) for v in (x1, x2))
+        out = lib.nn.functional.cosine_embedding_loss(a, b, lib.tensor(target), margin=0.3, reduction=reduction)
+        grads = lib.autograd.grad(out.sum(), [a, b])
+        return (_graph_names(out.grad_fn), out.stride(),
+                [np.round(np.asarray(t.detach().double().tolist()), 3).tolist() for t in (out,) + grads])
+
+    same_in_both(record)
