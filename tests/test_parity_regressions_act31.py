@@ -202,3 +202,62 @@ def test_cosine_embedding_loss_records_pytorchs_scalar_ops(dtype, shapes, reduct
                 [np.round(np.asarray(t.detach().double().tolist()), 3).tolist() for t in (out,) + grads])
 
     same_in_both(record)
+
+
+# ---------------------------------------------------------------------------- gradient layouts of losses
+def _laid_out(lib, values, layout, requires_grad=False):
+    tensor = lib.tensor(values)
+    if layout == "transposed":
+        tensor = lib.tensor(np.ascontiguousarray(values.T)).t()
+    elif layout == "channels_last":
+        tensor = tensor.contiguous(memory_format=lib.channels_last)
+    elif layout == "sliced":
+        tensor = lib.tensor(np.repeat(values, 2, axis=-1))[..., ::2]
+    return tensor.requires_grad_(requires_grad)
+
+
+@pytest.mark.parametrize("input_layout", ["contiguous", "transposed", "sliced"])
+@pytest.mark.parametrize("target_layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_input_gradient_has_the_inputs_layout(input_layout, target_layout, reduction, weighted):
+    """PyTorch's binary_cross_entropy_backward writes into empty_like(input)."""
+    rng = np.random.default_rng(0)
+    probabilities, target = rng.random((4, 6)) * 0.8 + 0.1, rng.random((4, 6))
+
+    def record(lib):
+        x = _laid_out(lib, probabilities, input_layout, True)
+        t = _laid_out(lib, target, target_layout, True)
+        out = lib.nn.functional.binary_cross_entropy(x, t, weight=lib.full((6,), 2.0) if weighted else None,
+                                                    reduction=reduction)
+        grads = lib.autograd.grad(out, [x, t], lib.ones_like(out))
+        return [(g.stride(), np.round(g.numpy(), 6).tolist()) for g in grads]
+
+    same_in_both(record)
+
+
+def test_binary_cross_entropy_input_gradient_keeps_channels_last():
+    values = np.random.default_rng(1).random((2, 3, 4, 4)) * 0.8 + 0.1
+
+    def record(lib):
+        x = _laid_out(lib, values, "channels_last", True)
+        grad, = lib.autograd.grad(lib.nn.functional.binary_cross_entropy(x, lib.tensor(values)), x)
+        return grad.stride(), np.round(grad.numpy(), 6).tolist()
+
+    same_in_both(record)
+
+
+@pytest.mark.parametrize("layout", ["transposed", "sliced"])
+@pytest.mark.parametrize("p", [1, 2])
+@pytest.mark.parametrize("reduction", ["none", "mean"])
+def test_multi_margin_loss_gradient_is_c_contiguous(layout, p, reduction):
+    """PyTorch's multi_margin_loss_backward allocates its result C-contiguous, whatever the input's layout."""
+    values = np.random.default_rng(2).standard_normal((4, 3))
+
+    def record(lib):
+        x = _laid_out(lib, values, layout, True)
+        out = lib.nn.functional.multi_margin_loss(x, lib.tensor([0, 1, 2, 1]), p=p, reduction=reduction)
+        grad, = lib.autograd.grad(out, x, lib.ones_like(out))
+        return grad.stride(), np.round(grad.numpy(), 6).tolist()
+
+    same_in_both(record)

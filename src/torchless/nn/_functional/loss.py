@@ -915,6 +915,8 @@ class BinaryCrossEntropy(Node):
         if self.needs_input_grad[0]:
             # PyTorch's kernel, each op rounded in the input's dtype
             gx = self._weighted_mean(grad * (x - t) / np.maximum((1 - x) * x, _bce_epsilon(x.dtype)))
+            if not x.flags.c_contiguous:  # (PyTorch's kernel writes into empty_like(input): the input's layout)
+                gx = _memory_format.preserving(gx, x)
         if self.needs_input_grad[1]:
             # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient
             gt = self._weighted_mean(-np.log(x / (1 - x)) * grad)
