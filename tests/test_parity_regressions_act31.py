@@ -261,3 +261,21 @@ def test_multi_margin_loss_gradient_is_c_contiguous(layout, p, reduction):
         return grad.stride(), np.round(grad.numpy(), 6).tolist()
 
     same_in_both(record)
+
+
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("input_layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("grad_layout", ["contiguous", "transposed"])
+def test_rrelu_gradient_under_create_graph_is_laid_out_as_without(training, input_layout, grad_layout):
+    """In eval PyTorch's rrelu gradient is leaky_relu_backward's (the input's layout), after training C order."""
+    values = np.random.default_rng(3).standard_normal((4, 2))
+
+    def record(lib):
+        lib.manual_seed(0)
+        x = (lib.tensor(values).t() if input_layout == "transposed" else lib.tensor(values.T.copy())).requires_grad_()
+        out = lib.nn.functional.rrelu(x * 1, 0.1, 0.3, training)
+        grad = lib.tensor(np.ones((4, 2))).t() if grad_layout == "transposed" else lib.ones(2, 4, dtype=lib.float64)
+        graphed, = lib.autograd.grad(out, x, grad, create_graph=True)
+        return graphed.stride(), graphed.requires_grad
+
+    same_in_both(record)

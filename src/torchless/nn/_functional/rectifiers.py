@@ -148,7 +148,8 @@ class RreluWithNoise(Node):
     def backward_graph(self, grad):  # the slopes are constants of the graph
         if self.mean_slope is not None:
             check_in_place_slope(self.inplace, self.mean_slope)
-        return (zero_derivative_of_operand(self, grad * grad._wrap(self.scale), "RreluWithNoiseBackwardBackward0",
+        # (the slopes first, whose layout backward's is: C order after training, else the input's)
+        return (zero_derivative_of_operand(self, grad._wrap(self.scale) * grad, "RreluWithNoiseBackwardBackward0",
                                            grad, self.input.shape, result=self.inplace),)
 
     def name(self):
