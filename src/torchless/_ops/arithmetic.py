@@ -167,6 +167,11 @@ class MulScalar(Mul):
 
     listed_inputs = (0,)  # the number is no input of PyTorch's node
 
+    backward = Mul.backward  # (its own: the engine takes the backward_graph defined beside the backward)
+
+    def backward_graph(self, grad):  # (PyTorch's formula multiplies by the number as mul.Scalar too: MulBackward1)
+        return (mul_scalar(grad, self.b.item()) if self.needs_input_grad[0] else None), None
+
     def name(self):
         return "MulBackward1"
 
@@ -1197,7 +1202,7 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_gr
 
 # the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
 HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar,
-                           MulScalar: _half_with_opmath_scalar(MulScalar, _half_mul_scalar_graph)}
+                           MulScalar: _half_with_opmath_scalar(MulScalar, MulScalar.backward_graph)}
 
 
 def mul_scalar(tensor, number):

@@ -197,8 +197,9 @@ class Relu(Node):
             if zero is None:
                 zero = cls._zeros[a.dtype] = np.zeros((), a.dtype)
             out = np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
-            # (laid out as TensorIterator where NumPy's order may differ: not for a C-contiguous input, the hot path)
-            return out if a.flags.c_contiguous else _memory_format.iterator_layout(out, (a,))
+            # (laid out as TensorIterator where NumPy's order may differ: not for a C-contiguous input, the hot path,
+            # unless empty, which NumPy gives all-zero strides)
+            return out if a.flags.c_contiguous and a.size else _memory_format.iterator_layout(out, (a,))
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out

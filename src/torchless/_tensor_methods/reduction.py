@@ -516,16 +516,23 @@ class ReductionMethods:
         if p is None:
             p = 2.0
         if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
-                dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
+                dim is None or type(dim) is int or isinstance(dim, (tuple, list)) and all(type(d) is int for d in dim)):
+            # linalg.vector_norm's parser
             _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM,
                                  (self, 2 if p == "fro" else p, [dim] if isinstance(dim, int) else dim, keepdim))
             # (as torch.norm passes them on: an int dim, a bool too, in a list)
+        if type(p) is int:
+            _dtype.check_64_bits(p)  # (the parser's conversion of a Scalar)
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
                 return self.abs().norm(p, dim, keepdim)
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                                f"{self.dtype.scalar_name}")
+        if isinstance(p, complex):
+            from ..linalg._checks import check_real_order  # (here: linalg imports this module)
+
+            check_real_order(p)
         if self._data.size == 0 and p != "fro":  # (before the dims are checked for repeats, as in PyTorch)
             from ..linalg.norms import check_empty_norm  # (here: linalg imports this module)
 

@@ -13,6 +13,12 @@ class LinAlgError(RuntimeError):
 LinAlgError.__name__ = LinAlgError.__qualname__ = "_LinAlgError"
 
 
+def check_real_order(ord):
+    """linalg.vector_norm's refusal of a complex ``ord`` (after the input's dtype is checked)."""
+    if isinstance(ord, complex):
+        raise RuntimeError("linalg.vector_norm: Expected a non-complex scalar as the order of norm.")
+
+
 def scalar_name(array):
     return _dtype.from_numpy_dtype(array.dtype).scalar_name
 

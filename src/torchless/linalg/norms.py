@@ -4,7 +4,8 @@ import numbers
 
 from .._ops import reduction
 from .._ops._util import every_dim_if_empty, normalize_dim, normalize_dims
-from ._checks import check_float, check_floating_or_complex, check_matrix, norm_input
+from .. import _dtype
+from ._checks import check_float, check_floating_or_complex, check_matrix, check_real_order, norm_input
 from .decompositions import svdvals
 
 _MATRIX_ORDERS = ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2)
@@ -17,10 +18,15 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     Shape:
         x: :math:`(*)`. Output: ``x``'s shape without ``dim`` (kept as size 1 if ``keepdim``).
     """
-    if keepdim.__class__ is not bool or isinstance(ord, bool) or not isinstance(ord, numbers.Number):
+    if keepdim.__class__ is not bool or isinstance(ord, bool) or not isinstance(ord, numbers.Number) or not (
+            dim is None or type(dim) is int or isinstance(dim, (tuple, list)) and all(type(d) is int for d in dim)):
         _parse_as_written(x, ord, dim, keepdim, dtype)
-    # in PyTorch's order: the input's dtype, the empty dims without an identity, the dtype argument, the dims
+    if type(ord) is int:
+        _dtype.check_64_bits(ord)  # (the parser's conversion of a Scalar)
+    # in PyTorch's order: the input's dtype, the order, the empty dims without an identity, the dtype argument, the
+    # dims
     check_floating_or_complex("linalg.vector_norm", x._data)
+    check_real_order(ord)
     dim = every_dim_if_empty(dim)  # dim=(): every dim, PyTorch's legacy reading (not none)
     check_empty_norm(ord, x._data.shape, dim)
     x = norm_input("linalg.vector_norm", x, dtype)

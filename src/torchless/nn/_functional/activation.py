@@ -47,6 +47,12 @@ def opmath_operands(*arrays):
     return tuple(a.astype(np.float32) if a.dtype == np.float16 else a for a in arrays)
 
 
+def _c_strided(out):
+    """``out``, a kernel's C-contiguous result, with the C strides PyTorch allocates it with even when empty (NumPy
+    gives an empty result all-zero strides)."""
+    return out if out.size else _memory_format.with_c_strides(out)
+
+
 def _check_floating(input, kernel):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
@@ -65,6 +71,8 @@ def number_argument(value, fn, name, position, wrapped=False):
     if isinstance(value, (np.number, np.bool_)):
         return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
+        if type(value) is int:
+            _dtype.check_64_bits(value)  # (the parser reads an int as int64, or uint64)
         return value
     if value is REQUIRED:
         raise missing_arguments(fn, [name])
@@ -573,7 +581,8 @@ class LogSigmoid(Node):
         # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels. (float16 in
         # float32, rounded once: logsigmoid(30) is -0.0)
         opmath = opmath_operands(x)[0]
-        return (np.minimum(opmath, 0) - np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
+        out = (np.minimum(opmath, 0) - np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
+        return _c_strided(out)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
@@ -657,9 +666,11 @@ class Glu(Node):
             one = np.float32(1)
             gate = one / (one + kernel_exp(-b.astype(np.float32), vectorised(a, others=(b,))))  # (SLEEF's e^-b)
             self.a, self.gate = a, gate.astype(np.float16)  # (backward's sigmoid(b), a float16 tensor)
-            return (a.astype(np.float32) * gate).astype(np.float16)
-        self.a, self.gate = a, 1 / (1 + np.exp(-b))
-        return a * self.gate
+            out = (a.astype(np.float32) * gate).astype(np.float16)
+        else:
+            self.a, self.gate = a, 1 / (1 + np.exp(-b))
+            out = a * self.gate
+        return _memory_format.iterator_layout(out, (a, b))  # (PyTorch's glu is a TensorIterator over the halves)
 
     @c_ordered_gradients  # (glu_backward allocates its result C-contiguous)
     def backward(self, grad):
@@ -834,7 +845,7 @@ class Softmax(Node):
             out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
             out /= out.sum(axis=axis, keepdims=True)
-        self.out = out = out.astype(x.dtype, copy=False)
+        self.out = out = _c_strided(out.astype(x.dtype, copy=False))
         return out
 
     def jvp(self, tangents, arrays, params, out):  # y (t - sum(y t))
@@ -878,7 +889,7 @@ class LogSoftmax(Node):
                 return self.out
             out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
             out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
-        self.out = out = out.astype(x.dtype, copy=False)
+        self.out = out = _c_strided(out.astype(x.dtype, copy=False))
         return out
 
     def jvp(self, tangents, arrays, params, out):  # t - sum(softmax t)

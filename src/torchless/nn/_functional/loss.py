@@ -656,7 +656,9 @@ def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index,
     if label_smoothing > 0:
         if label_smoothing > 1.0:
             raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
-        target = target * (1 - label_smoothing) + label_smoothing / max(classes, 1)  # no classes: no targets
+        # (times a number as PyTorch's C++ multiplies, mul.Scalar: MulBackward1 in the target's gradient)
+        target = arithmetic.mul_scalar(target, 1 - label_smoothing) + label_smoothing / max(classes, 1)
+        # (no classes: no targets)
     terms = log_probs * target
     if weight is not None:
         terms = terms * weight.reshape((classes,) + (1,) * (input.dim() - class_dim - 1))
@@ -913,6 +915,8 @@ class BinaryCrossEntropy(Node):
         if self.needs_input_grad[0]:
             # PyTorch's kernel, each op rounded in the input's dtype
             gx = self._weighted_mean(grad * (x - t) / np.maximum((1 - x) * x, _bce_epsilon(x.dtype)))
+            if not x.flags.c_contiguous:  # (PyTorch's kernel writes into empty_like(input): the input's layout)
+                gx = _memory_format.preserving(gx, x)
         if self.needs_input_grad[1]:
             # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient
             gt = self._weighted_mean(-np.log(x / (1 - x)) * grad)

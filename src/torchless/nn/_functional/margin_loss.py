@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from ... import _creation, _dtype, _memory_format
+from ..._ops._util import c_ordered_gradients
 from ..._ops.unary import Clamp
 from ..._tensor import Tensor
 from ..._type_promotion import promote
@@ -222,6 +223,7 @@ class MultiMarginLoss(Node):
     def forward_ad_name(self):
         return "multi_margin_loss"
 
+    @c_ordered_gradients  # (multi_margin_loss_backward allocates its result C-contiguous)
     def backward(self, grad):
         x = self.x
         if x.size == 0:

@@ -6,6 +6,7 @@ the same order, so that dtypes, broadcasting, gradients and ``grad_fn`` names fo
 """
 from ... import _creation
 from ..._functions import where
+from ..._ops.arithmetic import AddScalar, SubScalar
 from ._args import check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -46,12 +47,13 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
         raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
                            f"{list(input1.shape)} and {list(input2.shape)}.")
     prod_sum = (input1 * input2).sum(target_dim)
-    mag_square1 = (input1 * input1).sum(target_dim) + _EPSILON
-    mag_square2 = (input2 * input2).sum(target_dim) + _EPSILON
+    # (numbers added and subtracted as C++ does: add.Scalar and sub.Scalar, its AddBackward1 and SubBackward1)
+    mag_square1 = (input1 * input1).sum(target_dim)._binary(_EPSILON, AddScalar)
+    mag_square2 = (input2 * input2).sum(target_dim)._binary(_EPSILON, AddScalar)
     cos = prod_sum / (mag_square1 * mag_square2).sqrt()
     zeros = _creation.zeros_like(cos)
-    pos = 1 - cos
-    neg = clamp_min(cos - margin)
+    pos = _creation.full_like(cos, 1).sub_(cos)  # C++'s 1 - cos: a tensor of ones, cos subtracted in place
+    neg = clamp_min(cos._binary(margin, SubScalar))
     output = where(target == 1, pos, zeros) + where(target == -1, neg, zeros)
     return _apply_reduction(output, reduction)
 

@@ -15,14 +15,15 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import Generator, stream
 from ._args import Param, _tp_name, check_tensor, native, native_binding
-from .activation import (_check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar,
-                         real_scalar, zero_derivative_of_operand)
+from .activation import (_c_strided, _check_floating, _maybe_inplace, check_in_place_slope, number_argument,
+                         opmath_scalar, real_scalar, zero_derivative_of_operand)
 
 __all__ = ["prelu", "rrelu", "rrelu_"]
 
 
 # ---------------------------------------------------------------------------- prelu
 class PreluKernel(Node):
+    elementwise = True  # (a TensorIterator over the input and the weight: apply lays the result out)
     backward_is_one_op = True
     saved = ("x", "weight")
     # (the weight as the kernel reads it, shaped to the channels' dim: a view of PyTorch's, here a plain tensor)
@@ -100,6 +101,7 @@ class RreluWithNoise(Node):
     mean slope's (leaky_relu's) gradient when upper - lower <= 1e-6."""
 
     saved = ("scale", "input", "noise")
+    saves = (0,)  # PyTorch saves the input (rrelu_with_noise_: the result)
     _shown = {"lower": lambda node: node.lower, "upper": lambda node: node.upper,
               "training": lambda node: node.training, "noise": Saved("noise")}
     # (in eval PyTorch's noise is an empty tensor its kernel never writes: any values; these are the slopes used)
@@ -108,6 +110,8 @@ class RreluWithNoise(Node):
 
     def forward(self, x, lower, upper, training, inplace=False, generator=None):
         self.inplace, self.lower, self.upper, self.training, self.input = inplace, lower, upper, training, x
+        if inplace:
+            self._checked_inputs, self._saves_output = (), True
         dtype = x.dtype.type
         mean = dtype((lower + upper) / 2)
         if training:
@@ -121,7 +125,7 @@ class RreluWithNoise(Node):
             self.mean_slope = None  # (in training, PyTorch's in-place backward takes any slope)
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             self.noise = noise
-            return x * noise
+            return _c_strided(x * noise)
         if x.dtype == np.float16:  # leaky_relu's float16 kernel: the slope in float32, the product rounded once
             mean = np.float32((lower + upper) / 2)
         noise = np.where(x > 0, mean.dtype.type(1), mean)  # leaky_relu: a NaN takes the slope
@@ -129,7 +133,7 @@ class RreluWithNoise(Node):
         self.scale, self.mean_slope, self.noise = noise, mean, noise
         # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
         with np.errstate(invalid="ignore"):  # (0 * an infinite slope: NaN, silently)
-            return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
+            return _c_strided(np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind"))
 
     def backward(self, grad):
         if self.mean_slope is not None:
@@ -144,7 +148,8 @@ class RreluWithNoise(Node):
     def backward_graph(self, grad):  # the slopes are constants of the graph
         if self.mean_slope is not None:
             check_in_place_slope(self.inplace, self.mean_slope)
-        return (zero_derivative_of_operand(self, grad * grad._wrap(self.scale), "RreluWithNoiseBackwardBackward0",
+        # (the slopes first, whose layout backward's is: C order after training, else the input's)
+        return (zero_derivative_of_operand(self, grad._wrap(self.scale) * grad, "RreluWithNoiseBackwardBackward0",
                                            grad, self.input.shape, result=self.inplace),)
 
     def name(self):
