@@ -203,7 +203,8 @@ class InPlaceMethods:
             old = output_node(base)
             base._grad_fn, base._requires_grad = scattered._grad_fn, scattered._requires_grad
             _carry_retained(base, old)
-            forward_ad.carry_tangent(base, scattered)
+            if self._tangent_base is None:
+                forward_ad.carry_tangent(base, scattered)
         self._bump_version()
         if base is not None:  # (the version at which this view's node was last set: see check_saved_versions)
             self.__dict__["_rebased_at"] = self._counter[0]
@@ -213,6 +214,8 @@ class InPlaceMethods:
                 result._grad_fn._output_view = weakref.ref(self)
         if base is None:
             base = self
+        if forward_ad.state.level is not None:
+            self._update_view_tangents(base)
         if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
             for view in base._live_views():
                 # (a view whose node PyTorch does not rewrite refuses its later use instead: see _view_checks)
@@ -227,6 +230,31 @@ class InPlaceMethods:
                     view._grad_fn, view._requires_grad = gathered._grad_fn, True
                     _carry_retained(view, old)
         return self
+
+    def _update_view_tangents(self, base):
+        """After this in-place op on ``base`` or a view of it, within a forward AD level: the tangents of the tensors
+        sharing its memory, as PyTorch's, whose tangent of a view is a view of its base's. The base of a tangent is
+        the view base, or the dual tensor the view was made from (make_dual's result owns its tangent: a view for
+        values, not for tangents): that base's tangent gets this tensor's over its elements, and each other view
+        of it re-reads its own from it."""
+        tangent_base = base if self._tangent_base is None else self._tangent_base
+        if tangent_base is not self and tangent_base is not base:
+            tangent = forward_ad.tangent_array(self)
+            if tangent is not None:
+                written = forward_ad.tangent_array(tangent_base)
+                written = np.zeros_like(tangent_base._data) if written is None else written.copy()
+                written.reshape(-1)[indexing.view_positions(tangent_base._data, self._data, repeats=True)] = tangent
+                forward_ad.set_tangent(tangent_base, written)
+        base_tangent = forward_ad.tangent_array(tangent_base)
+        if base_tangent is None:
+            return
+        for view in base._live_views():
+            if view is self or view is tangent_base or (base if view._tangent_base is None else view._tangent_base) \
+                    is not tangent_base:
+                continue
+            positions = indexing.view_positions(tangent_base._data, view._data, repeats=True)
+            if positions is not None:
+                forward_ad.set_tangent(view, base_tangent.reshape(-1)[positions])
 
     def _writable_data(self, fills=False, target=None):
         """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error

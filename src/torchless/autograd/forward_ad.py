@@ -141,6 +141,7 @@ def make_dual(tensor, tangent, *, level=None):
                            f"Tensor, this is not supported. Tensor is of size {list(tensor._data.shape)} while the "
                            f"given forward gradient is of size {list(tangent._data.shape)}.")
     dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
+    dual._tangent_base = dual  # (its views' tangents are views of its tangent, not of its base's)
     set_tangent(dual, tangent)
     return dual
 
