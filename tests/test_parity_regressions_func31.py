@@ -5,6 +5,12 @@
   PyTorch's tangent of a view is a view of its base's. make_dual's result owns its tangent: a view made from it
   writes into that tangent, not into the primal's (which stays without one). CopySlices' tangent was its base's
   alone, and the other views kept stale tangents.
+- vmap: batch norm in training refuses running statistics not mapped over with a mapped input (PyTorch's text;
+  torchless updated them once per sample); randomness="same" refuses draws whose distribution's parameters are
+  mapped over (bernoulli, normal, multinomial, poisson, bernoulli_ by a tensor).
+- vjp and jacrev refuse outputs that are not floating point or complex (torchless gave zero gradients).
+- linearize as PyTorch's: func's output as it is (any structure, non-tensors too), primals nested in dicts and
+  lists, the tangents' structure, shapes and dtypes checked with PyTorch's texts, non-tensor outputs passed through.
 """
 import pytest
 
@@ -128,3 +134,176 @@ def _inplace_relu_on_view(lib, fwAD):
                                      _overlapping_views, _setitem_on_clone_of_dual, _inplace_relu_on_view])
 def test_forward_ad_tangents_of_views_written_in_place(program):
     _assert_same(_tangents(torchless, program), _tangents(torch, program), rtol=1e-10)
+
+
+# ------------------------------------------------------------------ vmap: batch norm's running statistics
+
+def _batch_norm_programs():
+    def stats(lib):
+        return lib.zeros(4), lib.ones(4)
+
+    def functional(lib, training, **mapped):
+        F, vmap = lib.nn.functional, lib.func.vmap
+        x = lib.arange(3 * 2 * 4 * 9.).reshape(3, 2, 4, 3, 3).sin()
+        mean, var = stats(lib)
+        if mapped.get("stats"):
+            return vmap(lambda a, m, v: F.batch_norm(a, m, v, training=training))(x, mean.expand(3, 4).clone(),
+                                                                                 var.expand(3, 4).clone())
+        if mapped.get("mean_only"):
+            return vmap(lambda a, m: F.batch_norm(a, m, var, training=training))(x, mean.expand(3, 4).clone())
+        if mapped.get("input_not"):
+            return vmap(lambda m: F.batch_norm(x[0], m, var, training=training))(mean.expand(3, 4).clone())
+        return vmap(lambda a: F.batch_norm(a, mean, mapped.get("var", var), training=training))(x)
+
+    def module(lib, training, cls="BatchNorm2d", **options):
+        layer = getattr(lib.nn, cls)(4, **options).train(training)
+        x = lib.arange(3 * 2 * 4 * 9.).reshape(3, 2, 4, 3, 3).cos()
+        out = lib.func.vmap(layer)(x)
+        return out, layer.running_mean
+
+    def instance(lib, use_input_stats):
+        F = lib.nn.functional
+        mean, var = stats(lib)
+        x = lib.arange(3 * 2 * 4 * 9.).reshape(3, 2, 4, 3, 3).sin()
+        return lib.func.vmap(lambda a: F.instance_norm(a, mean, var, use_input_stats=use_input_stats))(x), mean
+
+    return {
+        "training": lambda lib: functional(lib, True),
+        "training_var_none": lambda lib: functional(lib, True, var=None),
+        "training_mapped_stats": lambda lib: functional(lib, True, stats=True),
+        "training_mean_mapped_only": lambda lib: functional(lib, True, mean_only=True),
+        "training_input_not_mapped": lambda lib: functional(lib, True, input_not=True),
+        "eval": lambda lib: functional(lib, False),
+        "module_train": lambda lib: module(lib, True),
+        "module_eval": lambda lib: module(lib, False),
+        "module_untracked": lambda lib: module(lib, True, track_running_stats=False),
+        "instance_norm_module_tracked": lambda lib: module(lib, True, "InstanceNorm2d", track_running_stats=True),
+        "instance_norm_input_stats": lambda lib: instance(lib, True),
+        "instance_norm_running_stats": lambda lib: instance(lib, False),
+    }
+
+
+@pytest.mark.parametrize("case", list(_batch_norm_programs()))
+def test_vmap_batch_norm_running_statistics(case):
+    program = _batch_norm_programs()[case]
+    try:
+        expected = program(torch)
+    except RuntimeError:
+        _same_error(program)
+        return
+    _assert_same(program(torchless), expected)
+
+
+# ------------------------------------------------------------------ vmap: randomness="same" and mapped parameters
+
+_SAME_RANDOMNESS = {
+    "bernoulli_mapped": lambda lib, a: lib.bernoulli(a),
+    "bernoulli_p_mapped_input": lambda lib, a: lib.bernoulli(a, 0.3),
+    "bernoulli_unmapped": lambda lib, a: lib.bernoulli(lib.full((4,), 0.5)) * 0 + a,
+    "normal_mean_mapped": lambda lib, a: lib.normal(a, 1.0),
+    "normal_std_mapped": lambda lib, a: lib.normal(0.0, a),
+    "normal_both_mapped": lambda lib, a: lib.normal(a, a),
+    "normal_unmapped": lambda lib, a: lib.normal(lib.zeros(4), 1.0) * 0 + a,
+    "rand_like": lambda lib, a: lib.rand_like(a) * 0 + a,
+    "uniform_": lambda lib, a: a.clone().uniform_() * 0 + a,
+    "dropout": lambda lib, a: lib.nn.functional.dropout(a, 0.5) * 0 + a,
+    "multinomial_mapped": lambda lib, a: lib.multinomial(a, 2),
+    "multinomial_unmapped": lambda lib, a: lib.multinomial(lib.ones(4), 4) * 0 + a,
+    "poisson_mapped": lambda lib, a: lib.poisson(a),
+    "bernoulli__float": lambda lib, a: a.clone().bernoulli_(0.3) * 0 + a,
+    "bernoulli__mapped_tensor": lambda lib, a: a.clone().bernoulli_(a),
+}
+
+
+@pytest.mark.parametrize("randomness", ["same", "different"])
+@pytest.mark.parametrize("case", list(_SAME_RANDOMNESS))
+def test_vmap_randomness_same_refuses_mapped_parameters(case, randomness):
+    def program(lib):
+        a = lib.full((3, 4), 0.5)
+        return lib.func.vmap(lambda x: _SAME_RANDOMNESS[case](lib, x), randomness=randomness)(a)
+
+    try:
+        expected = program(torch)
+    except RuntimeError:
+        _same_error(program)
+        return
+    actual = program(torchless)
+    assert actual.shape == tuple(expected.shape)
+    if case.endswith("unmapped") or case in ("rand_like", "uniform_", "dropout", "bernoulli__float"):
+        _assert_same(actual, expected)  # (the draws multiplied by zero)
+
+
+# ------------------------------------------------------------------ vjp, jacrev: outputs without gradients
+
+_NON_FLOAT_OUTPUTS = {
+    "vjp_bool": lambda lib, x: lib.func.vjp(lambda a: a > 0, x),
+    "vjp_long_in_tuple": lambda lib, x: lib.func.vjp(lambda a: (a, (a > 0).long()), x),
+    "vjp_aux_bool": lambda lib, x: lib.func.vjp(lambda a: (a.sum(), a > 0), x, has_aux=True)[2],
+    "jacrev_long": lambda lib, x: lib.func.jacrev(lambda a: (a, (a > 0).long()))(x),
+    "jacrev_int_argnums": lambda lib, x: lib.func.jacrev(lambda a, b: (a * b).int(), argnums=(0, 1))(x, x),
+    "jacrev_aux_bool": lambda lib, x: lib.func.jacrev(lambda a: (a.sin(), a > 0), has_aux=True)(x),
+    "grad_of_long_sum": lambda lib, x: lib.func.grad(lambda a: (a > 0).sum() * 1.0)(x),
+    "jacfwd_long": lambda lib, x: lib.func.jacfwd(lambda a: (a * 2).long())(x),
+    "jvp_long": lambda lib, x: lib.func.jvp(lambda a: (a * 2).long(), (x,), (x,)),
+}
+
+
+@pytest.mark.parametrize("case", list(_NON_FLOAT_OUTPUTS))
+def test_vjp_and_jacrev_refuse_outputs_without_gradients(case):
+    def program(lib):
+        return _NON_FLOAT_OUTPUTS[case](lib, lib.tensor([[0.5, -1.0], [2.0, -0.25]]))
+
+    try:
+        expected = program(torch)
+    except RuntimeError:
+        _same_error(program)
+        return
+    _assert_same(program(torchless), expected)
+
+
+# ------------------------------------------------------------------ linearize
+
+def _sin_times(a, b):
+    return a.sin() * b
+
+
+_LINEARIZE = {
+    "one": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: (x.cos(),)),
+    "two": (lambda lib: _sin_times, lambda lib, x: (x, x * 3), lambda lib, x: (x, x.exp())),
+    "dict": (lambda lib: lambda d: d["u"].sin() * d["v"], lambda lib, x: ({"u": x, "v": x + 1},),
+             lambda lib, x: ({"u": x.cos(), "v": x},)),
+    "dict_keys_reordered": (lambda lib: lambda d: d["u"].sin() * d["v"], lambda lib, x: ({"u": x, "v": x + 1},),
+                            lambda lib, x: ({"v": x, "u": x.cos()},)),
+    "list": (lambda lib: lambda pair: pair[0] @ pair[1], lambda lib, x: ([x, x.t()],), lambda lib, x: ([x, x],)),
+    "integer_output": (lambda lib: lambda a: (a * 3).long(), lambda lib, x: (x,), lambda lib, x: (x,)),
+    "constant_output": (lambda lib: lambda a: (a * 2, lib.ones(2)), lambda lib, x: (x,), lambda lib, x: (x,)),
+    "non_tensor_output": (lambda lib: lambda a: (a.sin(), 3), lambda lib, x: (x,), lambda lib, x: (x,)),
+    "only_non_tensor_output": (lambda lib: lambda a: 3, lambda lib, x: (x,), lambda lib, x: (x,)),
+    "shape": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: (x[0],)),
+    "dtype": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: (x.double(),)),
+    "too_many": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: (x, x)),
+    "none": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: ()),
+    "nested": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: ((x,),)),
+    "number_tangent": (lambda lib: lambda a: a.sin(), lambda lib, x: (x,), lambda lib, x: (3.0,)),
+    "integer_primal": (lambda lib: lambda a: a, lambda lib, x: (x.long(),), lambda lib, x: (x,)),
+    "number_primal": (lambda lib: lambda a, b: a * b, lambda lib, x: (x, 3.0), lambda lib, x: (x, x)),
+    "primal_requiring_grad": (lambda lib: lambda a: a.sin(), lambda lib, x: (x.detach().requires_grad_(),),
+                              lambda lib, x: (x,)),
+}
+
+
+@pytest.mark.parametrize("case", list(_LINEARIZE))
+def test_linearize(case):
+    func, primals, tangents = _LINEARIZE[case]
+
+    def program(lib):
+        x = lib.tensor([[0.5, -1.0], [2.0, -0.25]])
+        output, jvp_fn = lib.func.linearize(func(lib), *primals(lib, x))
+        return output, jvp_fn(*tangents(lib, x))
+
+    try:
+        expected = program(torch)
+    except (RuntimeError, ValueError, AttributeError, TypeError):
+        _same_error(program)
+        return
+    _assert_same(program(torchless), expected)

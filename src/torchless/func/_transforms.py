@@ -161,6 +161,16 @@ def _output_tensors(output, api):
     return leaves, spec
 
 
+def _differentiable_outputs(output, api):
+    """:func:`_output_tensors`, refusing (as vjp, and jacrev through it) outputs of a dtype without gradients."""
+    leaves, spec = _output_tensors(output, api)
+    for leaf in leaves:
+        if not (leaf.is_floating_point() or leaf.is_complex()):
+            raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
+                               f"with dtype {leaf.dtype}")
+    return leaves, spec
+
+
 def _gradients(outputs, inputs, cotangents, keep_graph):
     """The gradients of ``outputs`` (weighted by ``cotangents``) with respect to ``inputs``, zeros where they do
     not depend on one."""
@@ -230,7 +240,7 @@ def vjp(func, *primals, has_aux=False):
     output = _traced(func, tree_unflatten(inputs, spec), {})
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
-    outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
+    outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
         given, given_spec = tree_flatten(cotangents)
@@ -378,11 +388,39 @@ def _jacobian_vector_products(outputs, inputs, tangents, keep_graph):
 
 
 def linearize(func, *primals):
-    r"""(``func(*primals)``, a function of tangents returning the Jacobian-vector products at ``primals``)."""
-    output = jvp(func, primals, tuple(primal.new_zeros(primal.shape) for primal in primals))[0]
+    r"""(``func(*primals)``, a function of tangents returning the Jacobian-vector products at ``primals``).
+
+    ``primals`` may be nested in tuples, lists and dicts; the tangents given to the function returned are nested as
+    they are, each of its primal's shape and dtype. Outputs of ``func`` that are not tensors come back as they are,
+    the tangents of integer outputs (or of outputs depending on no primal) are zeros.
+    """
+    output = func(*primals)
+    flat_primals, primals_spec = tree_flatten(primals)
+    for primal in flat_primals:
+        if not isinstance(primal, _tensor_class()):  # (PyTorch reads each primal's new_empty first)
+            raise AttributeError(f"'{type(primal).__name__}' object has no attribute 'new_empty'")
+    _check_dual_pairs(flat_primals, flat_primals)
 
     def jvp_fn(*tangents):
-        return jvp(func, primals, tangents)[1]
+        flat_tangents, tangents_spec = tree_flatten(tangents)
+        if tangents_spec != primals_spec:
+            raise RuntimeError(f"Expected the tangents {tangents_spec} to have the same argspec as the primals "
+                               f"{primals_spec}")
+        for index, (tangent, primal) in enumerate(zip(flat_tangents, flat_primals)):
+            for what in ("shape", "device", "dtype"):
+                if getattr(tangent, what) != getattr(primal, what):
+                    raise RuntimeError(f"tangent:{index} with {what} {getattr(tangent, what)} in flattened pytree "
+                                       f"doesn't match the {what} {getattr(primal, what)} of the corresponding primal.")
+        leaves, output_spec = tree_flatten(output)
+        if not any(isinstance(leaf, _tensor_class()) for leaf in leaves):
+            return output
+
+        def tensor_outputs(*args):
+            return tuple(leaf for leaf in tree_flatten(func(*args))[0] if isinstance(leaf, _tensor_class()))
+
+        products = iter(jvp(tensor_outputs, primals, tangents)[1])
+        return tree_unflatten([next(products) if isinstance(leaf, _tensor_class()) else leaf for leaf in leaves],
+                              output_spec)
 
     return output, jvp_fn
 
@@ -483,7 +521,7 @@ def _jacobian(func, argnums, has_aux):
     def transformed(*args, **kwargs):
         output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, kwargs)
         output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
-        outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
+        outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
         jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph), spec)
                                     for output in outputs], out_spec)
         return (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians
