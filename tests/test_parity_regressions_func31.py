@@ -5,6 +5,11 @@
   PyTorch's tangent of a view is a view of its base's. make_dual's result owns its tangent: a view made from it
   writes into that tangent, not into the primal's (which stays without one). CopySlices' tangent was its base's
   alone, and the other views kept stale tangents.
+- forward AD: tangents are differentiable, as PyTorch's: with grad mode on, the tangent of a result requiring grad,
+  or computed from a tangent requiring grad, is a tensor of the graph (reverse mode differentiates it with respect
+  to the primals, the tangents and the weights). They were arrays outside autograd (the known gap "forward-AD
+  tangents not requiring grad"). Normalisations are checked against finite differences: PyTorch's own gradients
+  of their tangents are wrong (or refused, for softmax, by a version check of its own).
 - vmap: batch norm in training refuses running statistics not mapped over with a mapped input (PyTorch's text;
   torchless updated them once per sample); randomness="same" refuses draws whose distribution's parameters are
   mapped over (bernoulli, normal, multinomial, poisson, bernoulli_ by a tensor).
@@ -12,6 +17,7 @@
 - linearize as PyTorch's: func's output as it is (any structure, non-tensors too), primals nested in dicts and
   lists, the tangents' structure, shapes and dtypes checked with PyTorch's texts, non-tensor outputs passed through.
 """
+import numpy as np
 import pytest
 
 import torchless
@@ -307,3 +313,82 @@ def test_linearize(case):
         _same_error(program)
         return
     _assert_same(program(torchless), expected)
+
+
+# ------------------------------------------------------------------ forward AD: differentiable tangents
+
+def _tangent_ops():
+    def conv(lib, x, w, b):
+        return lib.nn.functional.conv2d(x, w, b, padding=1, stride=2)
+
+    return {
+        "conv2d": conv,
+        "conv_transpose2d": lambda lib, x, w, b: lib.nn.functional.conv_transpose2d(x, w.transpose(0, 1), b, stride=2),
+        "max_pool2d": lambda lib, x, w, b: lib.nn.functional.max_pool2d(conv(lib, x, w, b), 2),
+        "avg_pool2d": lambda lib, x, w, b: lib.nn.functional.avg_pool2d(x, 3, 2, 1, ceil_mode=True),
+        "relu_linear": lambda lib, x, w, b: lib.nn.functional.linear(x.relu().flatten(1)[:, :27], w.flatten(1), b),
+        "gelu_sigmoid": lambda lib, x, w, b: lib.nn.functional.gelu(x) * x.sigmoid(),
+        "mse_loss": lambda lib, x, w, b: lib.nn.functional.mse_loss(conv(lib, x, w, b), lib.ones(2, 4, 3, 3)),
+        "bce_with_logits": lambda lib, x, w, b: lib.nn.functional.binary_cross_entropy_with_logits(
+            x, lib.full(x.shape, 0.25, dtype=lib.float64)),
+        "bce_with_float32_target": lambda lib, x, w, b: lib.nn.functional.binary_cross_entropy_with_logits(
+            x, lib.full(x.shape, 0.25)),  # (a float32 result, its tangent float64: PyTorch's)
+        "views": lambda lib, x, w, b: x.transpose(1, 2)[:, 1:].reshape(2, -1) * b.sum(),
+        "interpolate": lambda lib, x, w, b: lib.nn.functional.interpolate(x, scale_factor=2, mode="bilinear"),
+    }
+
+
+def _differentiated_tangent(lib, op, requiring):
+    """(the tangent of ``op``'s result, whether it requires grad, the gradients of its weighted sum with respect to
+    the primals and tangents), those in ``requiring`` requiring grad."""
+    fwAD = lib.autograd.forward_ad
+    values = {name: lib.tensor(np.random.default_rng(seed).standard_normal(shape))
+              for seed, (name, shape) in enumerate([("x", (2, 3, 6, 6)), ("tx", (2, 3, 6, 6)), ("w", (4, 3, 3, 3)),
+                                                    ("tw", (4, 3, 3, 3)), ("b", (4,)), ("tb", (4,))])}
+    for name in requiring:
+        values[name].requires_grad_()
+    with fwAD.dual_level():
+        duals = [fwAD.make_dual(values[p], values["t" + p]) for p in ("x", "w", "b")]
+        tangent = fwAD.unpack_dual(op(lib, *duals)).tangent
+        if not tangent.requires_grad:
+            return tangent, False, None
+        weight = lib.linspace(-1, 1, tangent.numel(), dtype=lib.float64).reshape(tangent.shape)
+        wanted = [values[name] for name in requiring]
+        grads = lib.autograd.grad((tangent * weight).sum(), wanted, allow_unused=True, materialize_grads=True)
+    return tangent, True, grads
+
+
+@pytest.mark.parametrize("requiring", [("x", "w", "b", "tx", "tw", "tb"), ("x",), ("tx",), ("w", "tb"), ()])
+@pytest.mark.parametrize("op", list(_tangent_ops()))
+def test_forward_ad_tangents_are_differentiable(op, requiring):
+    actual = _differentiated_tangent(torchless, _tangent_ops()[op], requiring)
+    expected = _differentiated_tangent(torch, _tangent_ops()[op], requiring)
+    _assert_same(actual, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("op", ["layer_norm", "batch_norm", "instance_norm", "softmax", "log_softmax"])
+def test_forward_ad_tangents_of_normalisations_differentiable(op):
+    """d/dx <J(x) t, w> against central differences of the tangent (float64)."""
+    F = torchless.nn.functional
+    apply = {"layer_norm": lambda a: F.layer_norm(a, (5,)),
+             "batch_norm": lambda a: F.batch_norm(a, None, None, training=True),
+             "instance_norm": lambda a: F.instance_norm(a.unsqueeze(0)).squeeze(0),
+             "softmax": lambda a: F.softmax(a, 1), "log_softmax": lambda a: F.log_softmax(a, 1)}[op]
+    rng = np.random.default_rng(31)
+    x, t, w = (rng.standard_normal((3, 5)) for _ in range(3))
+    fwAD = torchless.autograd.forward_ad
+
+    def weighted_tangent(x_values, requires_grad=False):
+        primal = torchless.tensor(x_values, requires_grad=requires_grad)
+        with fwAD.dual_level():
+            tangent = fwAD.unpack_dual(apply(fwAD.make_dual(primal, torchless.tensor(t)))).tangent
+            return primal, (tangent * torchless.tensor(w)).sum()
+
+    primal, total = weighted_tangent(x, requires_grad=True)
+    gradient, = torchless.autograd.grad(total, primal)
+    step, expected = 1e-6, np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        shift = np.zeros_like(x)
+        shift[index] = step
+        expected[index] = (weighted_tangent(x + shift)[1].item() - weighted_tangent(x - shift)[1].item()) / (2 * step)
+    np.testing.assert_allclose(gradient.numpy(), expected, rtol=1e-6, atol=1e-7)

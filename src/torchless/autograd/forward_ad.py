@@ -2,7 +2,9 @@
 
 Inside a ``dual_level``, ``make_dual(x, t)`` gives a tensor carrying the tangent ``t``; every differentiable op
 applied to it (a graph Node's ``apply``) computes its result's tangent with the op's ``jvp``, which sits next to
-its ``backward`` in the op's Node class. ``unpack_dual`` reads a tangent back.
+its ``backward`` in the op's Node class. ``unpack_dual`` reads a tangent back. With grad mode on, a tangent that
+depends on a tensor requiring grad (the primals' or the tangents') is a tensor of the graph, as PyTorch's: the jvp
+is then taken through the op's differentiable backward (see _differentiable_tangent).
 
 A tangent lives in the tensor's ``__dict__`` with the number of the level it belongs to: leaving the level makes
 every tangent of it unreadable at once, as PyTorch's do, without visiting the tensors. Ops check
@@ -216,7 +218,12 @@ def propagate(node, inputs, arrays, params, result):
         return
     if result._requires_grad and state.graph_refused is not None:
         raise state.graph_refused
-    out = node.jvp(tangents, arrays, params, result._data)
+    out = node.jvp(tangents, arrays, params, result._data)  # (first: it raises PyTorch's refusals)
+    if out is not None and _tangent_differentiable(inputs, result):
+        tangent = _differentiable_tangent(node, inputs, result, out.dtype)
+        if tangent is not None:
+            set_tangent(result, tangent)
+            return
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
@@ -345,6 +352,50 @@ def transposed_jvp(node, tangents, arrays, params, out):
     finally:
         node.needs_input_grad, node.edges = needs, edges
     return jvp._data
+
+def _tangent_differentiable(inputs, result):
+    """Whether the tangent of ``result`` must be differentiable, as PyTorch's are: grad mode is on and a tangent of
+    the inputs requires grad, or ``result`` does (the jvp reading its inputs' values)."""
+    from . import grad_mode
+
+    if not grad_mode.is_grad_enabled():
+        return False
+    if result._requires_grad:
+        return True
+    return any(t is not None and getattr(tangent_of(t), "_requires_grad", False) for t in inputs)
+
+
+def _differentiable_tangent(node, inputs, result, dtype):
+    """The tangent of ``result`` as a tensor of the graph (reverse mode differentiates it with respect to the
+    inputs and their tangents), of the ``dtype`` of the op's jvp: J t as the gradient of <J^T v, t> with respect to
+    v, by the op's differentiable backward reading the inputs themselves. None for an op without one, or a complex
+    one: its tangent then is computed without a graph."""
+    from .._tensor import Tensor
+    from . import grad, grad_mode
+    from ._graph_backward import _refuse_graph_backward, backward_graph_method
+    from .graph import _edge
+
+    method = backward_graph_method(node)
+    tangents = [None if t is None else tangent_of(t) for t in inputs]
+    if method is _refuse_graph_backward or result._data.dtype.kind == "c" or any(
+            t is not None and t._data.dtype.kind == "c" for t in tangents):
+        return None
+    needs, edges = node.needs_input_grad, node.edges
+    node.needs_input_grad = tuple(t is not None for t in tangents)
+    node.edges = tuple(None if t is None or not t._requires_grad else _edge(t) for t in inputs)
+    try:
+        with grad_mode.enable_grad():
+            direction = Tensor._wrap(np.ones(result._data.shape, dtype)).requires_grad_()
+            products = [(gradient * tangent).sum() for gradient, tangent in zip(method(node, direction), tangents)
+                        if tangent is not None and gradient is not None and gradient._requires_grad]
+            if not products:
+                return None
+            jvp, = grad(sum(products[1:], products[0]), direction, create_graph=True, allow_unused=True,
+                        materialize_grads=True)
+    finally:
+        node.needs_input_grad, node.edges = needs, edges
+    return jvp
+
 
 def zero_filled(tangents, arrays):
     """The tangents, a missing one as zeros of its input's shape and dtype."""
