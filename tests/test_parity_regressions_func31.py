@@ -13,6 +13,8 @@
 - vmap: batch norm in training refuses running statistics not mapped over with a mapped input (PyTorch's text;
   torchless updated them once per sample); randomness="same" refuses draws whose distribution's parameters are
   mapped over (bernoulli, normal, multinomial, poisson, bernoulli_ by a tensor).
+- vmap: tensors made like a sample (zeros_like and the other *_like factories, new_zeros and the other new_*
+  methods, detach) are batched as PyTorch's: reading their values (.item(), bool(), tolist()) is refused.
 - vjp and jacrev refuse outputs that are not floating point or complex (torchless gave zero gradients).
 - linearize as PyTorch's: func's output as it is (any structure, non-tensors too), primals nested in dicts and
   lists, the tangents' structure, shapes and dtypes checked with PyTorch's texts, non-tensor outputs passed through.
@@ -392,3 +394,26 @@ def test_forward_ad_tangents_of_normalisations_differentiable(op):
         shift[index] = step
         expected[index] = (weighted_tangent(x + shift)[1].item() - weighted_tangent(x - shift)[1].item()) / (2 * step)
     np.testing.assert_allclose(gradient.numpy(), expected, rtol=1e-6, atol=1e-7)
+
+
+# ------------------------------------------------------------------ vmap: tensors made like a sample are batched
+
+_MADE_LIKE = {
+    "detach": lambda lib, x: x.detach().sum().item(),
+    "zeros_like": lambda lib, x: lib.zeros_like(x).sum().item(),
+    "ones_like": lambda lib, x: bool(lib.ones_like(x, dtype=lib.float64)[0]),
+    "empty_like": lambda lib, x: lib.empty_like(x).zero_().tolist(),
+    "full_like": lambda lib, x: bool(lib.full_like(x, 2.0).sum()),
+    "rand_like": lambda lib, x: lib.rand_like(x)[0].item(),
+    "randn_like": lambda lib, x: lib.randn_like(x).tolist(),
+    "randint_like": lambda lib, x: int(lib.randint_like(x, 5)[0]),
+    "new_zeros": lambda lib, x: bool(x.new_zeros(2).sum() > 0),
+    "new_ones": lambda lib, x: x.new_ones(()).item(),
+    "new_full": lambda lib, x: float(x.new_full((2,), 3.0)[1]),
+    "new_empty": lambda lib, x: x.new_empty(3).zero_().tolist(),
+}
+
+
+@pytest.mark.parametrize("case", list(_MADE_LIKE))
+def test_vmap_tensors_made_like_a_sample_are_batched(case):
+    _same_error(lambda lib: lib.func.vmap(lambda x: _MADE_LIKE[case](lib, x), randomness="different")(lib.ones(3, 4)))

@@ -618,6 +618,8 @@ class Tensor:
             detached._inference = self._inference
         if self._inference:
             detached._detached_inference = True
+        if forward_ad.state.vmap_levels:  # (inlined batched_like: detach runs in optimizers' steps)
+            forward_ad.mark_batched(detached, (self,))
         return detached
 
     def detach_(self):
@@ -1174,7 +1176,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     out = Tensor._wrap(_memory_format.c_ordered(full_array(shape, value, np_dtype)))  # (an empty one's strides too)
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
-    return out
+    return forward_ad.batched_like(out, like)
 
 
 def _all_ints(value):

@@ -295,6 +295,14 @@ def mark_batched(result, inputs):
     return result
 
 
+def batched_like(result, source):
+    """``result``, a new tensor made like ``source`` (zeros_like, new_zeros, detach), marked batched if ``source``
+    is, as PyTorch's are. Returns ``result``."""
+    if state.vmap_levels and hasattr(source, "__dict__"):
+        mark_batched(result, (source,))
+    return result
+
+
 def refuse_in_vmap(tensor, use):
     """PyTorch's error for reading the values of a batched tensor inside vmap: ``use`` is "item" (item(), float(),
     int()), "control flow" (bool()) or "data" (tolist(), numpy())."""
