@@ -15,6 +15,9 @@
   mapped over (bernoulli, normal, multinomial, poisson, bernoulli_ by a tensor).
 - vmap: tensors made like a sample (zeros_like and the other *_like factories, new_zeros and the other new_*
   methods, detach) are batched as PyTorch's: reading their values (.item(), bool(), tolist()) is refused.
+- vmap: an in-place op writing mapped values into an input not mapped over (in_dims None), or a view of it, is
+  refused with PyTorch's texts (add_'s shape check with the batch sizes, "inplace arithmetic", or the aten op at its
+  transform level); torchless wrote each sample's values in turn.
 - vjp and jacrev refuse outputs that are not floating point or complex (torchless gave zero gradients).
 - linearize as PyTorch's: func's output as it is (any structure, non-tensors too), primals nested in dicts and
   lists, the tangents' structure, shapes and dtypes checked with PyTorch's texts, non-tensor outputs passed through.
@@ -417,3 +420,53 @@ _MADE_LIKE = {
 @pytest.mark.parametrize("case", list(_MADE_LIKE))
 def test_vmap_tensors_made_like_a_sample_are_batched(case):
     _same_error(lambda lib: lib.func.vmap(lambda x: _MADE_LIKE[case](lib, x), randomness="different")(lib.ones(3, 4)))
+
+
+# ------------------------------------------------------------------ vmap: in-place writes into unmapped inputs
+
+_WRITES = {
+    "add_": lambda p, s: s.add_(p),
+    "add_alpha": lambda p, s: s.add_(p, alpha=2),
+    "add_0d": lambda p, s: s.add_(p.sum()),
+    "add_broadcast": lambda p, s: s[:1].add_(p),
+    "sub_": lambda p, s: s.sub_(p),
+    "mul_": lambda p, s: s.mul_(p),
+    "div_": lambda p, s: s.div_(p),
+    "pow_": lambda p, s: s.abs_().pow_(p),
+    "fmod_": lambda p, s: s.fmod_(p),
+    "remainder_": lambda p, s: s.remainder_(p),
+    "lerp_": lambda p, s: s.lerp_(p, 0.5),
+    "copy_": lambda p, s: s.copy_(p),
+    "copy_view": lambda p, s: s[1].copy_(p[0]),
+    "masked_fill_mask": lambda p, s: s.masked_fill_(p > 0, 1.0),
+    "masked_fill_value": lambda p, s: s.masked_fill_(s > 0, p[0]),
+    "fill_": lambda p, s: s.fill_(p[0]),
+    "setitem": lambda p, s: s.__setitem__(0, p[0]),
+    "setitem_slice": lambda p, s: s.__setitem__(slice(1, 3), p[:2]),
+    "into_sample": lambda p, s: p.add_(s),
+    "into_zeros_like": lambda p, s: p.zero_() + s.mul(1).zero_(),
+}
+# (grad refuses writes into the tensors its function captured, the samples there: torchless does not)
+_WRITE_NESTINGS = [(case, nesting) for case in _WRITES for nesting in ("vmap", "nested_vmap", "grad_of_vmap")
+                   if not (nesting == "grad_of_vmap" and case.startswith("into_"))]
+
+
+@pytest.mark.parametrize("case, nesting", _WRITE_NESTINGS)
+def test_vmap_refuses_mapped_values_written_into_unmapped_inputs(case, nesting):
+    def program(lib):
+        vmap, write = lib.func.vmap, _WRITES[case]
+        mapped, unmapped = lib.linspace(0.5, 2.0, 24).reshape(2, 3, 4), lib.linspace(1.0, 2.0, 4)
+        if nesting == "vmap":
+            return vmap(lambda p, s: write(p, s) * 1, in_dims=(0, None))(mapped[0], unmapped.clone()), None
+        if nesting == "nested_vmap":
+            inner = vmap(lambda p, s: write(p, s) * 1, in_dims=(0, None))
+            return vmap(inner, in_dims=(0, None))(mapped, unmapped.clone()), None
+        return lib.func.grad(lambda x: vmap(lambda p, s: write(p, s) * 1, in_dims=(0, None))(
+            mapped[0], x.clone()).sum())(unmapped), None
+
+    try:
+        expected = program(torch)
+    except RuntimeError:
+        _same_error(program)
+        return
+    _assert_same(program(torchless), expected)

@@ -287,7 +287,7 @@ class InPlaceMethods:
                                 f"TensorAdvancedIndexing.cpp:{line}.)")
         return bool(fills)
 
-    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False, overlap=None):
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False, overlap=None, name=None):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
         ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
         PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
@@ -296,10 +296,13 @@ class InPlaceMethods:
         too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make); "float": that of an
         op computing integers as the default float dtype (atan2, copysign, xlogy). ``overlap``: "partial" or "any",
         the overlap of self's memory with the tensors in ``other`` that PyTorch refuses (see _check_overlap); by
-        default "partial" for an ``operand`` op, none for the others; False: none."""
+        default "partial" for an ``operand`` op, none for the others; False: none. ``name``: the op's, for vmap's
+        refusal of batched operands written into an unbatched self."""
         if overlap is None and operand:
             overlap = "partial"
         others = other if isinstance(other, (list, tuple)) else (other,)
+        if forward_ad.state.vmap_levels and name is not None:
+            forward_ad.refuse_writing_batched(self, others, name)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
@@ -382,7 +385,7 @@ class InPlaceMethods:
             raise RuntimeError(f"result type {result} can't be cast to the desired output type {target}")
 
     def add_(self, other=NOT_GIVEN, *, alpha=1):
-        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype")
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype", name="add_")
 
     def sub_(self, other=NOT_GIVEN, *, alpha=1):
         if isinstance(other, (Tensor, numbers.Number, np.bool_)):
@@ -391,11 +394,11 @@ class InPlaceMethods:
             except RuntimeError:
                 self._check_leaf_first(other)
                 raise
-        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype")
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype", name="sub_")
 
     def mul_(self, other=NOT_GIVEN):
         try:
-            return self._inplace(lambda t: t * other, other, operand="dtype")
+            return self._inplace(lambda t: t * other, other, operand="dtype", name="mul_")
         except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
             self.mul(other)
             raise
@@ -403,13 +406,13 @@ class InPlaceMethods:
 
     def div_(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
-                             operand=division_operand(rounding_mode))
+                             operand=division_operand(rounding_mode), name="div_")
 
     def pow_(self, exponent=NOT_GIVEN):
         if type(exponent) is int and exponent < 0 and self._data.dtype.kind in "biu":  # (before the cast's check)
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
-            return self._inplace(lambda t: t ** exponent, exponent, operand="dtype")
+            return self._inplace(lambda t: t ** exponent, exponent, operand="dtype", name="pow_")
         except TypeError:  # (as mul_)
             try:
                 self.pow(exponent)
@@ -418,13 +421,13 @@ class InPlaceMethods:
             raise
 
     def floor_divide_(self, other=NOT_GIVEN):
-        return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype")
+        return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype", name="floor_divide_")
 
     def remainder_(self, other):
-        return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
+        return self._inplace(lambda t: t.remainder(other), other, operand="dtype", name="remainder_")
 
     def fmod_(self, other):
-        return self._inplace(lambda t: t.fmod(other), other, operand="dtype")
+        return self._inplace(lambda t: t.fmod(other), other, operand="dtype", name="fmod_")
 
     def clamp_(self, min=None, max=None):
         return self._clamp_inplace(min, max, "clamp_")
@@ -485,7 +488,10 @@ class InPlaceMethods:
             check_masked_fill_value_and_mask(value, mask)
             self._check_overlap(mask)  # (not the value, which PyTorch reads as a number)
             self._check_inplace_operand(mask)
-            return self._inplace(lambda t: t._masked_filled(mask, value), value, fills="masked_fill_")
+            if forward_ad.state.vmap_levels:
+                forward_ad.refuse_writing_batched(self, (mask,), "masked_fill_ mask")
+            return self._inplace(lambda t: t._masked_filled(mask, value), value, fills="masked_fill_",
+                                 name="masked_fill_")
         except RuntimeError:  # (all after the refusal to write into a leaf requiring grad)
             self._check_leaf_first(mask)
             raise
@@ -501,7 +507,7 @@ class InPlaceMethods:
             except RuntimeError:
                 self._check_leaf_first(end)
                 raise
-        return self._inplace(lambda t: t.lerp(end, weight), [end, weight], overlap="partial")
+        return self._inplace(lambda t: t.lerp(end, weight), [end, weight], overlap="partial", name="lerp_")
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -527,6 +533,8 @@ class InPlaceMethods:
                 self._check_leaf_first(source)
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
+        if forward_ad.state.vmap_levels:
+            forward_ad.refuse_writing_batched(self, (source,), "copy_")
         if records(self, source):
             return self._record_copy(source)
         return self._write_untracked(_dtype.cast_source(source._data, self._data.dtype))
@@ -577,6 +585,8 @@ class InPlaceMethods:
 
     def fill_(self, value):
         if isinstance(value, Tensor):
+            if forward_ad.state.vmap_levels:
+                forward_ad.refuse_writing_batched(self, (value,), "fill_")
             if value._data.ndim:
                 self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "

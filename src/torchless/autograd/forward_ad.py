@@ -243,17 +243,31 @@ _CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor 
 _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
 
 
+_batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
+
+
 class vmap_level:
-    """A vmap call mapping its function over samples: ``mark(sample)`` marks each as batched."""
+    """A vmap call mapping its function over ``size`` samples: ``mark(sample)`` marks each as batched, and
+    ``unmapped`` (the tensors passed whole to every call, in_dims None) are marked as such while it runs."""
+
+    def __init__(self, size, unmapped=()):
+        self.size, self.unmapped = size, [t for t in unmapped if hasattr(t, "_data")]
 
     def __enter__(self):
         self.number = next(_vmap_numbers)
         state.vmap_levels.append(self.number)
+        _batch_sizes[self.number] = self.size
+        for tensor in self.unmapped:
+            tensor.__dict__.setdefault("_vmap_unmapped", self.number)
         _update_tracing()
         return self
 
     def __exit__(self, *exc):
         state.vmap_levels.remove(self.number)
+        del _batch_sizes[self.number]
+        for tensor in self.unmapped:
+            if tensor.__dict__.get("_vmap_unmapped") == self.number:
+                del tensor.__dict__["_vmap_unmapped"]
         _update_tracing()
 
     def mark(self, tensor):
@@ -293,6 +307,45 @@ def mark_batched(result, inputs):
             result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
             break
     return result
+
+
+# How PyTorch's batching rules refuse an in-place op writing batched operands into an unbatched tensor: the shape
+# check of an op with a broadcasting rule, the generic text of most others, naming the op or not, or the op's aten
+# name with the transform level
+_INPLACE_BROADCAST = {"add_"}
+_INPLACE_AT_LEVEL = {"pow_", "floor_divide_", "remainder_", "fmod_", "lerp_", "masked_fill_"}
+_INPLACE_NAMED = {"fill_"}
+
+
+def refuse_writing_batched(tensor, operands, op):
+    """vmap's refusal of the in-place op ``op`` (its method name; "masked_fill_ mask" for its mask, "index_put_" for
+    an assignment) writing batched ``operands`` into ``tensor``, an input of the vmap call not mapped over (or a
+    view of one): PyTorch's one batched call cannot write them into it, where torchless would write each sample's
+    in turn. (Tensors made inside the function are not all marked batched, so only such inputs are refused.)"""
+    base = tensor if tensor._view_base is None else tensor._view_base
+    if base.__dict__.get("_vmap_unmapped") not in state.vmap_levels or batched(tensor):
+        return
+    mapped = [t for t in operands if hasattr(t, "_data") and batched(t)]
+    if not mapped:
+        return
+    if op in _INPLACE_BROADCAST:
+        levels = state.vmap_levels[:state.vmap_levels.index(batch_level(mapped)) + 1]
+        shape = tensor._data.shape
+        sample_shape = np.broadcast_shapes(shape, mapped[0]._data.shape)
+        broadcast = [_batch_sizes[number] for number in levels] + list(sample_shape)
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {broadcast}")
+    if op in _INPLACE_AT_LEVEL:
+        from ..func import _transforms
+
+        name = f"aten::{op}"
+        where = f"at level {len(state.vmap_levels) + len(_transforms._running) + len(_transforms._forward_running)}"
+    else:
+        name, where = (op if op in _INPLACE_NAMED else "inplace arithmetic"), "in a vmap"
+    raise RuntimeError(f"vmap: {name}(self, *extra_args) is not possible because there exists a Tensor `other` in "
+                       "extra_args that has more elements than `self`. This happened due to `other` being vmapped "
+                       f"over but `self` not being vmapped over {where}. Please try to use out-of-place operators "
+                       f"instead of {name}. If said operator is being called inside the PyTorch framework, please "
+                       "file a bug report instead.")
 
 
 def batched_like(result, source):
