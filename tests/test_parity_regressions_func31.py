@@ -10,6 +10,10 @@
   to the primals, the tangents and the weights). They were arrays outside autograd (the known gap "forward-AD
   tangents not requiring grad"). Normalisations are checked against finite differences: PyTorch's own gradients
   of their tangents are wrong (or refused, for softmax, by a version check of its own).
+- forward AD: a tangent is laid out as its tensor (make_dual's copied into the primal's layout, a jvp's into its
+  result's: channels_last through a convolution), as PyTorch copies one of another layout; unpack_dual gives a view
+  of a tensor without a tangent too (inside a level, or given a level >= 0), refuses a level other than the one of
+  the tangent the tensor has, and make_dual refuses a negative level as "no level exists".
 - vmap: batch norm in training refuses running statistics not mapped over with a mapped input (PyTorch's text;
   torchless updated them once per sample); randomness="same" refuses draws whose distribution's parameters are
   mapped over (bernoulli, normal, multinomial, poisson, bernoulli_ by a tensor).
@@ -463,6 +467,71 @@ def test_vmap_refuses_mapped_values_written_into_unmapped_inputs(case, nesting):
             return vmap(inner, in_dims=(0, None))(mapped, unmapped.clone()), None
         return lib.func.grad(lambda x: vmap(lambda p, s: write(p, s) * 1, in_dims=(0, None))(
             mapped[0], x.clone()).sum())(unmapped), None
+
+    try:
+        expected = program(torch)
+    except RuntimeError:
+        _same_error(program)
+        return
+    _assert_same(program(torchless), expected)
+
+
+# ------------------------------------------------------------------ forward AD: layouts and levels
+
+_LAYOUTS = {
+    "tangent_transposed": lambda lib, x, t: (x, t.transpose(2, 3).contiguous().transpose(2, 3), lambda d: d),
+    "primal_channels_last": lambda lib, x, t: (x.contiguous(memory_format=lib.channels_last), t, lambda d: d),
+    "conv_channels_last": lambda lib, x, t: (x.contiguous(memory_format=lib.channels_last), t,
+                                             lambda d: lib.nn.functional.conv2d(d, lib.ones(4, 3, 3, 3))),
+    "relu_channels_last": lambda lib, x, t: (x.contiguous(memory_format=lib.channels_last), t,
+                                             lambda d: lib.nn.functional.relu(d)),
+    "pool_channels_last": lambda lib, x, t: (x, t.contiguous(memory_format=lib.channels_last),
+                                             lambda d: lib.nn.functional.max_pool2d(d, 2)),
+    "slice_of_primal": lambda lib, x, t: (x[:, :, ::2], t[:, :, ::2].contiguous(), lambda d: d * 2),
+}
+
+
+@pytest.mark.parametrize("case", list(_LAYOUTS))
+def test_forward_ad_tangent_layout(case):
+    def program(lib):
+        x = lib.arange(2 * 3 * 5 * 5.).reshape(2, 3, 5, 5).sin()
+        primal, tangent, op = _LAYOUTS[case](lib, x, x.cos())
+        fwAD = lib.autograd.forward_ad
+        with fwAD.dual_level():
+            dual = fwAD.make_dual(primal, tangent)
+            tangents = [fwAD.unpack_dual(dual).tangent, fwAD.unpack_dual(op(dual)).tangent]
+        return tangents, [tuple(t.stride()) for t in tangents]
+
+    _assert_same(program(torchless), program(torch))
+
+
+def _levels(lib, fwAD, x):
+    outside = [("unpack_level_0", lambda: fwAD.unpack_dual(x, level=0)),
+               ("unpack_level_1", lambda: fwAD.unpack_dual(x, level=1)),
+               ("unpack_level_negative", lambda: fwAD.unpack_dual(x, level=-1)),
+               ("unpack_default", lambda: fwAD.unpack_dual(x))]
+    inside = [("dual_level_0", lambda d: fwAD.unpack_dual(d, level=0)),
+              ("dual_level_1", lambda d: fwAD.unpack_dual(d, level=1)),
+              ("dual_level_negative", lambda d: fwAD.unpack_dual(d, level=-1)),
+              ("plain_level_1", lambda d: fwAD.unpack_dual(x, level=1)),
+              ("plain_default", lambda d: fwAD.unpack_dual(x)),
+              ("make_level_1", lambda d: fwAD.make_dual(x, x, level=1)),
+              ("make_level_negative", lambda d: fwAD.make_dual(x.clone(), x, level=-1))]
+    return outside, inside
+
+
+@pytest.mark.parametrize("case", range(11))
+def test_forward_ad_levels(case):
+    def program(lib):
+        fwAD = lib.autograd.forward_ad
+        x = lib.ones(2)
+        outside, inside = _levels(lib, fwAD, x)
+        if case < len(outside):
+            result = outside[case][1]()
+        else:
+            with fwAD.dual_level():
+                result = inside[case - len(outside)][1](fwAD.make_dual(x, lib.full((2,), 2.0)))
+        return result.primal is x, result.tangent
 
     try:
         expected = program(torch)

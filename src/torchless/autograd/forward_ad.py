@@ -118,7 +118,7 @@ class disabled:
 
 
 def _check_level(level):
-    if state.level is None:
+    if state.level is None or (level is not None and level < 0):
         raise RuntimeError(_NO_LEVEL)
     if level is not None and level != state.level:
         raise RuntimeError("Invalid level given to _make_dual")
@@ -144,8 +144,33 @@ def make_dual(tensor, tangent, *, level=None):
                            f"given forward gradient is of size {list(tangent._data.shape)}.")
     dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
     dual._tangent_base = dual  # (its views' tangents are views of its tangent, not of its base's)
+    if not (tangent._requires_grad or _same_layout(tangent._data, tensor._data)):
+        tangent = Tensor._wrap(_laid_out_like(tangent._data, tensor._data))
     set_tangent(dual, tangent)
     return dual
+
+
+def _same_layout(array, other):
+    """Whether ``array`` has the strides of ``other`` (of its shape), where they matter (dims of more than one)."""
+    return all(size == 1 or a == b for size, a, b in zip(array.shape, array.strides, other.strides))
+
+
+def _laid_out_like(tangent, primal):
+    """``tangent`` in the layout of ``primal``: PyTorch copies a tangent of another layout than its tensor's
+    (make_dual's, or a jvp formula's) into new memory of that tensor's strides, gaps included (of a slice). Where
+    elements would share memory (an expanded tensor), dense in the tensor's order instead."""
+    if _same_layout(tangent, primal):
+        return tangent
+    from .. import _memory_format
+
+    strides = _memory_format.element_strides(primal)
+    if not primal.size or any(stride <= 0 for n, stride in zip(primal.shape, strides) if n > 1):
+        return _memory_format.preserving(tangent, primal)
+    span = 1 + sum((n - 1) * stride for n, stride in zip(primal.shape, strides) if n > 1)
+    laid_out = np.lib.stride_tricks.as_strided(np.empty(span, tangent.dtype), primal.shape,
+                                               [stride * tangent.itemsize for stride in strides])
+    laid_out[...] = tangent
+    return laid_out
 
 
 def unpack_dual(tensor, *, level=None):
@@ -155,12 +180,14 @@ def unpack_dual(tensor, *, level=None):
 
     if not isinstance(tensor, Tensor):
         raise TypeError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not {type(tensor).__name__}")
-    if level is not None and level != state.level:
+    if level is None:
+        level = -1 if state.level is None else state.level
+    if level < 0:
         return UnpackedDualTensor(tensor, None)
     tangent = tangent_of(tensor)
-    if tangent is None:
-        return UnpackedDualTensor(tensor, None)
-    return UnpackedDualTensor(_primal_view(tensor), tangent)
+    if tangent is not None and level != state.level:
+        raise RuntimeError("Invalid level given to _fw_primal")
+    return UnpackedDualTensor(_primal_view(tensor), tangent)  # (a view, as PyTorch's, with a tangent or not)
 
 
 def _primal_view(tensor):
@@ -227,7 +254,7 @@ def propagate(node, inputs, arrays, params, result):
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
-        set_tangent(result, out)
+        set_tangent(result, _laid_out_like(out, result._data))
 
 
 # ------------------------------------------------------------------ vmap's batched tensors
