@@ -237,24 +237,26 @@ class InPlaceMethods:
         the view base, or the dual tensor the view was made from (make_dual's result owns its tangent: a view for
         values, not for tangents): that base's tangent gets this tensor's over its elements, and each other view
         of it re-reads its own from it."""
-        tangent_base = base if self._tangent_base is None else self._tangent_base
-        if tangent_base is not self and tangent_base is not base:
-            tangent = forward_ad.tangent_array(self)
-            if tangent is not None:
+        def tangent_base_of(tensor):
+            return base if tensor._tangent_base is None else tensor._tangent_base
+
+        tangent_base = tangent_base_of(self)
+        tangent = forward_ad.tangent_array(self)
+        if tangent_base is not self and tangent_base is not base and tangent is not None:
+            positions = indexing.view_positions(tangent_base._data, self._data, repeats=True)
+            if positions is not None:
                 written = forward_ad.tangent_array(tangent_base)
                 written = np.zeros_like(tangent_base._data) if written is None else written.copy()
-                written.reshape(-1)[indexing.view_positions(tangent_base._data, self._data, repeats=True)] = tangent
+                written.reshape(-1)[positions] = tangent
                 forward_ad.set_tangent(tangent_base, written)
         base_tangent = forward_ad.tangent_array(tangent_base)
         if base_tangent is None:
             return
         for view in base._live_views():
-            if view is self or view is tangent_base or (base if view._tangent_base is None else view._tangent_base) \
-                    is not tangent_base:
-                continue
-            positions = indexing.view_positions(tangent_base._data, view._data, repeats=True)
-            if positions is not None:
-                forward_ad.set_tangent(view, base_tangent.reshape(-1)[positions])
+            if view is not self and view is not tangent_base and tangent_base_of(view) is tangent_base:
+                positions = indexing.view_positions(tangent_base._data, view._data, repeats=True)
+                if positions is not None:
+                    forward_ad.set_tangent(view, base_tangent.reshape(-1)[positions])
 
     def _writable_data(self, fills=False, target=None):
         """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
