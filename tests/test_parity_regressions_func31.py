@@ -14,6 +14,8 @@
   result's: channels_last through a convolution), as PyTorch copies one of another layout; unpack_dual gives a view
   of a tensor without a tangent too (inside a level, or given a level >= 0), refuses a level other than the one of
   the tangent the tensor has, and make_dual refuses a negative level as "no level exists".
+- forward AD: an in-place view op (unsqueeze_, squeeze_, t_, transpose_) gives the tensor's tangent its new shape;
+  it kept the old one.
 - vmap: batch norm in training refuses running statistics not mapped over with a mapped input (PyTorch's text;
   torchless updated them once per sample); randomness="same" refuses draws whose distribution's parameters are
   mapped over (bernoulli, normal, multinomial, poisson, bernoulli_ by a tensor).
@@ -539,3 +541,34 @@ def test_forward_ad_levels(case):
         _same_error(program)
         return
     _assert_same(program(torchless), expected)
+
+
+# ------------------------------------------------------------------ forward AD: in-place ops on a dual tensor
+
+_DUAL_WRITES = {
+    "unsqueeze_": lambda lib, d: d.unsqueeze_(0),
+    "squeeze_": lambda lib, d: d.view(3, 1).squeeze_(1),
+    "squeeze_all": lambda lib, d: d.view(1, 3, 1).squeeze_(),
+    "t_": lambda lib, d: d.view(3, 1).t_(),
+    "transpose_": lambda lib, d: d.view(1, 3).transpose_(0, 1),
+    "swapdims_": lambda lib, d: d.view(1, 3).swapdims_(0, 1),
+    "copy_plain": lambda lib, d: d.copy_(lib.zeros(3)),
+    "zero_": lambda lib, d: d.zero_(),
+    "mul_plain": lambda lib, d: d.mul_(lib.tensor([2.0, 3.0, 4.0])),
+    "relu_": lambda lib, d: d.relu_(),
+    "setitem": lambda lib, d: d.__setitem__(slice(0, 2), lib.tensor([7.0, 8.0])),
+    "masked_fill_": lambda lib, d: d.masked_fill_(d > 0, 0.0),
+    "div_dual": lambda lib, d: d.div_(lib.autograd.forward_ad.make_dual(lib.full((3,), 2.0), lib.tensor([1.0, 0, 1]))),
+}
+
+
+@pytest.mark.parametrize("case", list(_DUAL_WRITES))
+def test_forward_ad_in_place_ops_on_a_dual(case):
+    def program(lib):
+        fwAD = lib.autograd.forward_ad
+        with fwAD.dual_level():
+            dual = fwAD.make_dual(lib.tensor([1.0, -2.0, 3.0]), lib.tensor([1.0, 0.5, 2.0]))
+            result = _DUAL_WRITES[case](lib, dual)
+            return fwAD.unpack_dual(dual).tangent, None if result is None else fwAD.unpack_dual(result).tangent
+
+    _assert_same(program(torchless), program(torch))
