@@ -25,6 +25,9 @@
   refused with PyTorch's texts (add_'s shape check with the batch sizes, "inplace arithmetic", or the aten op at its
   transform level); torchless wrote each sample's values in turn.
 - vjp and jacrev refuse outputs that are not floating point or complex (torchless gave zero gradients).
+- argnums checked as PyTorch checks them: each in turn (type, then range), then the tuple, wrapped (a negative
+  argnum repeating a positive one is a repeat); jacrev takes no keyword arguments (TypeError), jacfwd checks its
+  randomness when called, and vjp refuses an empty output.
 - linearize as PyTorch's: func's output as it is (any structure, non-tensors too), primals nested in dicts and
   lists, the tangents' structure, shapes and dtypes checked with PyTorch's texts, non-tensor outputs passed through.
 """
@@ -572,3 +575,42 @@ def test_forward_ad_in_place_ops_on_a_dual(case):
             return fwAD.unpack_dual(dual).tangent, None if result is None else fwAD.unpack_dual(result).tangent
 
     _assert_same(program(torchless), program(torch))
+
+
+# ------------------------------------------------------------------ argument checks of the transforms
+
+def _square(a, b=None):
+    return a ** 2 * (1 if b is None else b)
+
+
+_TRANSFORM_ARGUMENTS = {
+    "jacrev_argnums_repeated_negative": lambda lib, x: lib.func.jacrev(_square, argnums=(0, -2))(x, x),
+    "grad_argnums_repeated_negative": lambda lib, x: lib.func.grad(lambda a, b: (a * b).sum(), argnums=(1, -1))(x, x),
+    "jacfwd_argnums_range_before_type": lambda lib, x: lib.func.jacfwd(_square, argnums=(5, "a"))(x, x),
+    "jacrev_argnums_type_before_range": lambda lib, x: lib.func.jacrev(_square, argnums=("a", 5))(x, x),
+    "jacrev_argnums_empty": lambda lib, x: lib.func.jacrev(_square, argnums=())(x, x),
+    "jacrev_argnums_list": lambda lib, x: lib.func.jacrev(_square, argnums=[0])(x, x),
+    "jacrev_negative": lambda lib, x: lib.func.jacrev(_square, argnums=-1)(x, x),
+    "jacrev_keyword_arguments": lambda lib, x: lib.func.jacrev(_square)(x, b=x),
+    "jacfwd_keyword_arguments": lambda lib, x: lib.func.jacfwd(_square)(x, b=x),
+    "grad_keyword_arguments": lambda lib, x: lib.func.grad(lambda a, b=None: (a * b).sum())(x, b=x),
+    "jacfwd_randomness_when_called": lambda lib, x: lib.func.jacfwd(_square, randomness="x")(x),
+    "jacfwd_randomness_after_argnums": lambda lib, x: lib.func.jacfwd(_square, argnums=3, randomness="x")(x),
+    "jacfwd_randomness_created": lambda lib, x: lib.func.jacfwd(_square, randomness="x") and None,
+    "vjp_empty_output": lambda lib, x: lib.func.vjp(lambda a: (), x),
+    "vjp_none_output": lambda lib, x: lib.func.vjp(lambda a: None, x),
+    "jacrev_empty_output": lambda lib, x: lib.func.jacrev(lambda a: [])(x),
+}
+
+
+@pytest.mark.parametrize("case", list(_TRANSFORM_ARGUMENTS))
+def test_transform_arguments(case):
+    def program(lib):
+        return _TRANSFORM_ARGUMENTS[case](lib, lib.arange(1.0, 4.0))
+
+    try:
+        expected = program(torch)
+    except (RuntimeError, TypeError, ValueError):
+        _same_error(program)
+        return
+    _assert_same(program(torchless), expected)
