@@ -496,10 +496,12 @@ _LAYOUTS = {
 }
 
 
-@pytest.mark.parametrize("case", list(_LAYOUTS))
-def test_forward_ad_tangent_layout(case):
+# (a tangent requiring grad is copied in the graph, whose copy_ lays a strided primal's gaps out densely)
+@pytest.mark.parametrize("case, requires_grad", [(case, requires_grad) for case in _LAYOUTS for requires_grad in
+                                                 (False, True) if not (requires_grad and case == "slice_of_primal")])
+def test_forward_ad_tangent_layout(case, requires_grad):
     def program(lib):
-        x = lib.arange(2 * 3 * 5 * 5.).reshape(2, 3, 5, 5).sin()
+        x = lib.arange(2 * 3 * 5 * 5.).reshape(2, 3, 5, 5).sin().requires_grad_(requires_grad)
         primal, tangent, op = _LAYOUTS[case](lib, x, x.cos())
         fwAD = lib.autograd.forward_ad
         with fwAD.dual_level():

@@ -144,15 +144,22 @@ def make_dual(tensor, tangent, *, level=None):
                            f"given forward gradient is of size {list(tangent._data.shape)}.")
     dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
     dual._tangent_base = dual  # (its views' tangents are views of its tangent, not of its base's)
-    if not (tangent._requires_grad or _same_layout(tangent._data, tensor._data)):
-        tangent = Tensor._wrap(_laid_out_like(tangent._data, tensor._data))
-    set_tangent(dual, tangent)
+    set_tangent(dual, _tangent_laid_out_like(tangent, tensor._data))
     return dual
 
 
 def _same_layout(array, other):
     """Whether ``array`` has the strides of ``other`` (of its shape), where they matter (dims of more than one)."""
     return all(size == 1 or a == b for size, a, b in zip(array.shape, array.strides, other.strides))
+
+
+def _tangent_laid_out_like(tangent, primal):
+    """The tangent tensor ``tangent`` in the layout of the array ``primal`` (see _laid_out_like); one requiring grad
+    copied by copy_, in the graph."""
+    if _same_layout(tangent._data, primal):
+        return tangent
+    laid_out = tangent._wrap(_laid_out_like(tangent._data, primal))
+    return laid_out.copy_(tangent) if tangent._requires_grad else laid_out
 
 
 def _laid_out_like(tangent, primal):
@@ -249,7 +256,7 @@ def propagate(node, inputs, arrays, params, result):
     if out is not None and _tangent_differentiable(inputs, result):
         tangent = _differentiable_tangent(node, inputs, result, out.dtype)
         if tangent is not None:
-            set_tangent(result, tangent)
+            set_tangent(result, _tangent_laid_out_like(tangent, result._data))
             return
     if out is not None:
         if out.shape != result._data.shape:
@@ -456,8 +463,8 @@ def _tangent_differentiable(inputs, result):
 def _differentiable_tangent(node, inputs, result, dtype):
     """The tangent of ``result`` as a tensor of the graph (reverse mode differentiates it with respect to the
     inputs and their tangents), of the ``dtype`` of the op's jvp: J t as the gradient of <J^T v, t> with respect to
-    v, by the op's differentiable backward reading the inputs themselves. None for an op without one, or a complex
-    one: its tangent then is computed without a graph."""
+    v, by the op's differentiable backward reading the inputs themselves. None for an op without one (or whose
+    formulas have none), or a complex one: its tangent then is computed without a graph."""
     from .._tensor import Tensor
     from . import grad, grad_mode
     from ._graph_backward import _refuse_graph_backward, backward_graph_method
@@ -480,6 +487,8 @@ def _differentiable_tangent(node, inputs, result, dtype):
                 return None
             jvp, = grad(sum(products[1:], products[0]), direction, create_graph=True, allow_unused=True,
                         materialize_grads=True)
+    except NotImplementedError:  # (a formula of the backward without a differentiable backward of its own)
+        return None
     finally:
         node.needs_input_grad, node.edges = needs, edges
     return jvp
