@@ -270,6 +270,9 @@ class Tensor:
     # their memory is refused too (see autograd._view_checks).
     _view_creation = None
     _view_output_nr = 0
+    # The dual tensor (autograd.forward_ad.make_dual's result) a view was made from, whose tangent its own is a view
+    # of (see _tensor_methods.inplace's _update_view_tangents); None: its view base's
+    _tangent_base = None
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
@@ -292,6 +295,8 @@ class Tensor:
             base = self
         view._view_base = base
         base._add_view(view)
+        if self._tangent_base is not None:
+            view._tangent_base = self._tangent_base
         if view._inference is not self._inference:
             view._inference = self._inference
         return view
@@ -613,6 +618,8 @@ class Tensor:
             detached._inference = self._inference
         if self._inference:
             detached._detached_inference = True
+        if forward_ad.state.vmap_levels:  # (inlined batched_like: detach runs in optimizers' steps)
+            forward_ad.mark_batched(detached, (self,))
         return detached
 
     def detach_(self):
@@ -1169,7 +1176,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     out = Tensor._wrap(_memory_format.c_ordered(full_array(shape, value, np_dtype)))  # (an empty one's strides too)
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
-    return out
+    return forward_ad.batched_like(out, like)
 
 
 def _all_ints(value):

@@ -478,17 +478,26 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
 vmap_randomness = []
 
 
-def _refuse_draws_in_vmap():
+def _refuse_draws_in_vmap(parameters=()):
+    """vmap's refusal of random draws in its "error" mode, and in its "same" mode of draws from distributions whose
+    ``parameters`` (tensors: a mean, probabilities) are mapped over: one draw cannot serve every sample then."""
     if vmap_randomness and vmap_randomness[-1] == "error":
         raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
                            "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
                            "of vmap")
+    if vmap_randomness and vmap_randomness[-1] == "same" and parameters:
+        from .autograd import forward_ad
+
+        if any(forward_ad.batched(tensor) for tensor in parameters):
+            raise RuntimeError("Vmap does not currently support same randomness with a batched tensor input. Please "
+                               "file an issue with functorch")
 
 
-def stream(generator=None):
-    """``generator``, or the default one: the source of PyTorch's draws (Generator.uniform, .normal, ...)."""
+def stream(generator=None, parameters=()):
+    """``generator``, or the default one: the source of PyTorch's draws (Generator.uniform, .normal, ...).
+    ``parameters``: the tensors the draws' distribution takes its parameters from (see _refuse_draws_in_vmap)."""
     if vmap_randomness:
-        _refuse_draws_in_vmap()
+        _refuse_draws_in_vmap(parameters)
     return generator if generator is not None else default_generator
 
 
@@ -594,7 +603,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
         given = (mean, std) if size is None else (mean, std, size)
         raise invalid_combination("normal", _NORMAL_OVERLOADS, given,
                                   None if generator is None else {"generator": generator})
-    draws = stream(generator)
+    draws = stream(generator, [tensor for tensor in (mean, std) if isinstance(tensor, Tensor)])
     if not (mean_tensor or std_tensor):
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
@@ -653,7 +662,7 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
                 given["p"] = p
             _parser_errors.parse_overload("bernoulli", _BERNOULLI, args, given)
         raise _not_tensor("bernoulli", "input", 1, input)
-    draws = stream(generator)
+    draws = stream(generator, (input,))  # (of a given p too: PyTorch's batching rule refuses the input)
     if p is not None:
         _check_probability(p)
         return _random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype), input)
@@ -680,7 +689,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     broadcasts to self's shape)."""
     from ._tensor import Tensor
 
-    draws = stream(generator)
+    draws = stream(generator, (p,) if isinstance(p, Tensor) else ())
     if isinstance(p, Tensor):
         self._refuse_internal_overlap()
         if p._data.dtype.kind != "f":
@@ -729,7 +738,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if rows.shape[0] == 0:
         return Tensor._wrap(np.zeros(probs.shape[:-1] + (num_samples,), np.int64))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge weights: sums overflow quietly
-        draws = stream(generator)
+        draws = stream(generator, (input,))
         # PyTorch draws the exponentials into a tensor empty_like the input: in its memory order
         samples = _multinomial_rows(rows, num_samples, replacement, draws,
                                     lambda: draw_like(probs, lambda shape: draws.exponential(shape, probs.dtype)))
@@ -855,7 +864,7 @@ def poisson(input, generator=None):
     rates = input._data
     if rates.size and not np.all(rates >= 0):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    source = stream(generator)
+    source = stream(generator, (input,))
     return _random_node("PoissonBackward0", lambda x: source.poisson(x).astype(x.dtype), input)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor
+from ..autograd import forward_ad
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
                       _memory_keywords, _NO_SIZE, _size, _type_name, _UNGIVEN, check_requires_grad, full_array)
 
@@ -132,7 +133,8 @@ def _filled_like(input, value, dtype, requires_grad, device, memory_format, func
     """zeros_like and friends: ``input``'s shape filled with ``value``, in ``dtype`` or input's, laid out as
     ``memory_format`` asks."""
     strides = _like_strides(input, memory_format, function)
-    return _laid_out(_filled(input.shape, value, _like(input, dtype), requires_grad, device, function), strides)
+    result = _laid_out(_filled(input.shape, value, _like(input, dtype), requires_grad, device, function), strides)
+    return forward_ad.batched_like(result, input)
 
 
 @_memory_keywords

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops._util import check_int64, is_index_argument
+from ..autograd import forward_ad
 from ..random import draw_values, stream
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _memory_keywords, _NO_SIZE, _size,
                       _type_name)
@@ -82,23 +83,23 @@ def _random_size(size_args, name, size, **keywords):
 @_memory_keywords
 def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     strides = _like_strides(input, memory_format, "rand_like")
-    return _laid_out(rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad),
-                     strides)
+    return forward_ad.batched_like(_laid_out(rand(input.shape, dtype=_like(input, dtype), generator=generator,
+                                                  requires_grad=requires_grad), strides), input)
 
 
 @_memory_keywords
 def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     strides = _like_strides(input, memory_format, "randn_like")
     if strides is None or _memory_format.is_c_order(input.shape, strides):
-        return _laid_out(randn(input.shape, dtype=_like(input, dtype), generator=generator,
-                               requires_grad=requires_grad), strides)
+        return forward_ad.batched_like(_laid_out(randn(input.shape, dtype=_like(input, dtype), generator=generator,
+                                                       requires_grad=requires_grad), strides), input)
     # PyTorch's normal_ draws a tensor that is not contiguous one value at a time, in memory order
     np_dtype = _dtype.argument(_like(input, dtype), "randn_like")
     if np_dtype.kind != "f":
         raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for "
                                   f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     values = stream(generator).normal(tuple(input.shape), np_dtype, serial=True)
-    return _laid_out(_finish(values, requires_grad, device), strides)
+    return forward_ad.batched_like(_laid_out(_finish(values, requires_grad, device), strides), input)
 
 
 @_memory_keywords
@@ -163,8 +164,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, generator=None, require
     if high is None:
         low, high = 0, low
     strides = _like_strides(input, memory_format, "randint_like")
-    return _laid_out(randint(low, high, tuple(input.shape), dtype=_like(input, dtype), generator=generator,
-                             requires_grad=requires_grad), strides)
+    return forward_ad.batched_like(_laid_out(randint(low, high, tuple(input.shape), dtype=_like(input, dtype),
+                                                     generator=generator, requires_grad=requires_grad), strides), input)
 
 
 _RANDPERM_OVERLOADS = (

@@ -843,7 +843,12 @@ class ViewScatter(Node):
         self.positions, self.overlapping = positions, overlapping
         return a
 
-    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+    def jvp(self, tangents, arrays, params, out):
+        # (linear: the base's tangent with the in-place result's written over the view's elements, as the values)
+        base_tangent, value_tangent = forward_ad.zero_filled(tangents, arrays)
+        tangent = np.array(base_tangent, copy=True, order="C")
+        tangent.reshape(-1)[params["positions"]] = value_tangent
+        return tangent
 
     def backward(self, grad):
         if self.overlapping:  # written through an expanded view: PyTorch computes the forward, refuses this

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, _parser_errors
+from ..autograd import forward_ad
 from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
 from ._util import memory_owner, normalize_dim, unbroadcast, unbroadcast_tensor
@@ -90,6 +91,7 @@ def _restrided(self, view):
         if self._view_base is None:  # a base stays one (PyTorch's messages name its node, not AsStrided)
             view._grad_fn.is_view = False
         self._grad_fn = view._grad_fn
+    forward_ad.carry_tangent(self, view)  # (its tangent takes the new shape too)
     self._bump_version()
     return self
 

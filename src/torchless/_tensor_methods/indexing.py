@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _dtype, _memory_overlap
 from .._ops import indexing
+from ..autograd import forward_ad
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor, _LEAF_INPLACE
 from ._index_keys import subscript_key
@@ -153,6 +154,8 @@ class IndexingMethods:
             from ..nn._functional._args import _tp_name
 
             raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
+        if forward_ad.state.vmap_levels:
+            forward_ad.refuse_writing_batched(self, (value_t,), "index_put_")
         if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.

@@ -203,7 +203,8 @@ class InPlaceMethods:
             old = output_node(base)
             base._grad_fn, base._requires_grad = scattered._grad_fn, scattered._requires_grad
             _carry_retained(base, old)
-            forward_ad.carry_tangent(base, scattered)
+            if self._tangent_base is None:
+                forward_ad.carry_tangent(base, scattered)
         self._bump_version()
         if base is not None:  # (the version at which this view's node was last set: see check_saved_versions)
             self.__dict__["_rebased_at"] = self._counter[0]
@@ -213,6 +214,8 @@ class InPlaceMethods:
                 result._grad_fn._output_view = weakref.ref(self)
         if base is None:
             base = self
+        if forward_ad.state.level is not None:
+            self._update_view_tangents(base)
         if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
             for view in base._live_views():
                 # (a view whose node PyTorch does not rewrite refuses its later use instead: see _view_checks)
@@ -227,6 +230,33 @@ class InPlaceMethods:
                     view._grad_fn, view._requires_grad = gathered._grad_fn, True
                     _carry_retained(view, old)
         return self
+
+    def _update_view_tangents(self, base):
+        """After this in-place op on ``base`` or a view of it, within a forward AD level: the tangents of the tensors
+        sharing its memory, as PyTorch's, whose tangent of a view is a view of its base's. The base of a tangent is
+        the view base, or the dual tensor the view was made from (make_dual's result owns its tangent: a view for
+        values, not for tangents): that base's tangent gets this tensor's over its elements, and each other view
+        of it re-reads its own from it."""
+        def tangent_base_of(tensor):
+            return base if tensor._tangent_base is None else tensor._tangent_base
+
+        tangent_base = tangent_base_of(self)
+        tangent = forward_ad.tangent_array(self)
+        if tangent_base is not self and tangent_base is not base and tangent is not None:
+            positions = indexing.view_positions(tangent_base._data, self._data, repeats=True)
+            if positions is not None:
+                written = forward_ad.tangent_array(tangent_base)
+                written = np.zeros_like(tangent_base._data) if written is None else written.copy()
+                written.reshape(-1)[positions] = tangent
+                forward_ad.set_tangent(tangent_base, written)
+        base_tangent = forward_ad.tangent_array(tangent_base)
+        if base_tangent is None:
+            return
+        for view in base._live_views():
+            if view is not self and view is not tangent_base and tangent_base_of(view) is tangent_base:
+                positions = indexing.view_positions(tangent_base._data, view._data, repeats=True)
+                if positions is not None:
+                    forward_ad.set_tangent(view, base_tangent.reshape(-1)[positions])
 
     def _writable_data(self, fills=False, target=None):
         """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
@@ -259,7 +289,7 @@ class InPlaceMethods:
                                 f"TensorAdvancedIndexing.cpp:{line}.)")
         return bool(fills)
 
-    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False, overlap=None):
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False, overlap=None, name=None):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
         ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
         PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
@@ -268,10 +298,13 @@ class InPlaceMethods:
         too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make); "float": that of an
         op computing integers as the default float dtype (atan2, copysign, xlogy). ``overlap``: "partial" or "any",
         the overlap of self's memory with the tensors in ``other`` that PyTorch refuses (see _check_overlap); by
-        default "partial" for an ``operand`` op, none for the others; False: none."""
+        default "partial" for an ``operand`` op, none for the others; False: none. ``name``: the op's, for vmap's
+        refusal of batched operands written into an unbatched self."""
         if overlap is None and operand:
             overlap = "partial"
         others = other if isinstance(other, (list, tuple)) else (other,)
+        if forward_ad.state.vmap_levels and name is not None:
+            forward_ad.refuse_writing_batched(self, others, name)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
@@ -354,7 +387,7 @@ class InPlaceMethods:
             raise RuntimeError(f"result type {result} can't be cast to the desired output type {target}")
 
     def add_(self, other=NOT_GIVEN, *, alpha=1):
-        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype")
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype", name="add_")
 
     def sub_(self, other=NOT_GIVEN, *, alpha=1):
         if isinstance(other, (Tensor, numbers.Number, np.bool_)):
@@ -363,11 +396,11 @@ class InPlaceMethods:
             except RuntimeError:
                 self._check_leaf_first(other)
                 raise
-        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype")
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype", name="sub_")
 
     def mul_(self, other=NOT_GIVEN):
         try:
-            return self._inplace(lambda t: t * other, other, operand="dtype")
+            return self._inplace(lambda t: t * other, other, operand="dtype", name="mul_")
         except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
             self.mul(other)
             raise
@@ -375,13 +408,13 @@ class InPlaceMethods:
 
     def div_(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
-                             operand=division_operand(rounding_mode))
+                             operand=division_operand(rounding_mode), name="div_")
 
     def pow_(self, exponent=NOT_GIVEN):
         if type(exponent) is int and exponent < 0 and self._data.dtype.kind in "biu":  # (before the cast's check)
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
-            return self._inplace(lambda t: t ** exponent, exponent, operand="dtype")
+            return self._inplace(lambda t: t ** exponent, exponent, operand="dtype", name="pow_")
         except TypeError:  # (as mul_)
             try:
                 self.pow(exponent)
@@ -390,13 +423,13 @@ class InPlaceMethods:
             raise
 
     def floor_divide_(self, other=NOT_GIVEN):
-        return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype")
+        return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype", name="floor_divide_")
 
     def remainder_(self, other):
-        return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
+        return self._inplace(lambda t: t.remainder(other), other, operand="dtype", name="remainder_")
 
     def fmod_(self, other):
-        return self._inplace(lambda t: t.fmod(other), other, operand="dtype")
+        return self._inplace(lambda t: t.fmod(other), other, operand="dtype", name="fmod_")
 
     def clamp_(self, min=None, max=None):
         return self._clamp_inplace(min, max, "clamp_")
@@ -457,7 +490,10 @@ class InPlaceMethods:
             check_masked_fill_value_and_mask(value, mask)
             self._check_overlap(mask)  # (not the value, which PyTorch reads as a number)
             self._check_inplace_operand(mask)
-            return self._inplace(lambda t: t._masked_filled(mask, value), value, fills="masked_fill_")
+            if forward_ad.state.vmap_levels:
+                forward_ad.refuse_writing_batched(self, (mask,), "masked_fill_ mask")
+            return self._inplace(lambda t: t._masked_filled(mask, value), value, fills="masked_fill_",
+                                 name="masked_fill_")
         except RuntimeError:  # (all after the refusal to write into a leaf requiring grad)
             self._check_leaf_first(mask)
             raise
@@ -473,7 +509,7 @@ class InPlaceMethods:
             except RuntimeError:
                 self._check_leaf_first(end)
                 raise
-        return self._inplace(lambda t: t.lerp(end, weight), [end, weight], overlap="partial")
+        return self._inplace(lambda t: t.lerp(end, weight), [end, weight], overlap="partial", name="lerp_")
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -499,6 +535,8 @@ class InPlaceMethods:
                 self._check_leaf_first(source)
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
+        if forward_ad.state.vmap_levels:
+            forward_ad.refuse_writing_batched(self, (source,), "copy_")
         if records(self, source):
             return self._record_copy(source)
         return self._write_untracked(_dtype.cast_source(source._data, self._data.dtype))
@@ -549,6 +587,8 @@ class InPlaceMethods:
 
     def fill_(self, value):
         if isinstance(value, Tensor):
+            if forward_ad.state.vmap_levels:
+                forward_ad.refuse_writing_batched(self, (value,), "fill_")
             if value._data.ndim:
                 self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "

@@ -2,7 +2,9 @@
 
 Inside a ``dual_level``, ``make_dual(x, t)`` gives a tensor carrying the tangent ``t``; every differentiable op
 applied to it (a graph Node's ``apply``) computes its result's tangent with the op's ``jvp``, which sits next to
-its ``backward`` in the op's Node class. ``unpack_dual`` reads a tangent back.
+its ``backward`` in the op's Node class. ``unpack_dual`` reads a tangent back. With grad mode on, a tangent that
+depends on a tensor requiring grad (the primals' or the tangents') is a tensor of the graph, as PyTorch's: the jvp
+is then taken through the op's differentiable backward (see _differentiable_tangent).
 
 A tangent lives in the tensor's ``__dict__`` with the number of the level it belongs to: leaving the level makes
 every tangent of it unreadable at once, as PyTorch's do, without visiting the tensors. Ops check
@@ -116,7 +118,7 @@ class disabled:
 
 
 def _check_level(level):
-    if state.level is None:
+    if state.level is None or (level is not None and level < 0):
         raise RuntimeError(_NO_LEVEL)
     if level is not None and level != state.level:
         raise RuntimeError("Invalid level given to _make_dual")
@@ -141,8 +143,41 @@ def make_dual(tensor, tangent, *, level=None):
                            f"Tensor, this is not supported. Tensor is of size {list(tensor._data.shape)} while the "
                            f"given forward gradient is of size {list(tangent._data.shape)}.")
     dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
-    set_tangent(dual, tangent)
+    dual._tangent_base = dual  # (its views' tangents are views of its tangent, not of its base's)
+    set_tangent(dual, _tangent_laid_out_like(tangent, tensor._data))
     return dual
+
+
+def _same_layout(array, other):
+    """Whether ``array`` has the strides of ``other`` (of its shape), where they matter (dims of more than one)."""
+    return all(size == 1 or a == b for size, a, b in zip(array.shape, array.strides, other.strides))
+
+
+def _tangent_laid_out_like(tangent, primal):
+    """The tangent tensor ``tangent`` in the layout of the array ``primal`` (see _laid_out_like); one requiring grad
+    copied by copy_, in the graph."""
+    if _same_layout(tangent._data, primal):
+        return tangent
+    laid_out = tangent._wrap(_laid_out_like(tangent._data, primal))
+    return laid_out.copy_(tangent) if tangent._requires_grad else laid_out
+
+
+def _laid_out_like(tangent, primal):
+    """``tangent`` in the layout of ``primal``: PyTorch copies a tangent of another layout than its tensor's
+    (make_dual's, or a jvp formula's) into new memory of that tensor's strides, gaps included (of a slice). Where
+    elements would share memory (an expanded tensor), dense in the tensor's order instead."""
+    if _same_layout(tangent, primal):
+        return tangent
+    from .. import _memory_format
+
+    strides = _memory_format.element_strides(primal)
+    if not primal.size or any(stride <= 0 for n, stride in zip(primal.shape, strides) if n > 1):
+        return _memory_format.preserving(tangent, primal)
+    span = 1 + sum((n - 1) * stride for n, stride in zip(primal.shape, strides) if n > 1)
+    laid_out = np.lib.stride_tricks.as_strided(np.empty(span, tangent.dtype), primal.shape,
+                                               [stride * tangent.itemsize for stride in strides])
+    laid_out[...] = tangent
+    return laid_out
 
 
 def unpack_dual(tensor, *, level=None):
@@ -152,12 +187,14 @@ def unpack_dual(tensor, *, level=None):
 
     if not isinstance(tensor, Tensor):
         raise TypeError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not {type(tensor).__name__}")
-    if level is not None and level != state.level:
+    if level is None:
+        level = -1 if state.level is None else state.level
+    if level < 0:
         return UnpackedDualTensor(tensor, None)
     tangent = tangent_of(tensor)
-    if tangent is None:
-        return UnpackedDualTensor(tensor, None)
-    return UnpackedDualTensor(_primal_view(tensor), tangent)
+    if tangent is not None and level != state.level:
+        raise RuntimeError("Invalid level given to _fw_primal")
+    return UnpackedDualTensor(_primal_view(tensor), tangent)  # (a view, as PyTorch's, with a tangent or not)
 
 
 def _primal_view(tensor):
@@ -215,11 +252,16 @@ def propagate(node, inputs, arrays, params, result):
         return
     if result._requires_grad and state.graph_refused is not None:
         raise state.graph_refused
-    out = node.jvp(tangents, arrays, params, result._data)
+    out = node.jvp(tangents, arrays, params, result._data)  # (first: it raises PyTorch's refusals)
+    if out is not None and _tangent_differentiable(inputs, result):
+        tangent = _differentiable_tangent(node, inputs, result, out.dtype)
+        if tangent is not None:
+            set_tangent(result, _tangent_laid_out_like(tangent, result._data))
+            return
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
-        set_tangent(result, out)
+        set_tangent(result, _laid_out_like(out, result._data))
 
 
 # ------------------------------------------------------------------ vmap's batched tensors
@@ -235,17 +277,31 @@ _CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor 
 _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
 
 
+_batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
+
+
 class vmap_level:
-    """A vmap call mapping its function over samples: ``mark(sample)`` marks each as batched."""
+    """A vmap call mapping its function over ``size`` samples: ``mark(sample)`` marks each as batched, and
+    ``unmapped`` (the tensors passed whole to every call, in_dims None) are marked as such while it runs."""
+
+    def __init__(self, size, unmapped=()):
+        self.size, self.unmapped = size, [t for t in unmapped if hasattr(t, "_data")]
 
     def __enter__(self):
         self.number = next(_vmap_numbers)
         state.vmap_levels.append(self.number)
+        _batch_sizes[self.number] = self.size
+        for tensor in self.unmapped:
+            tensor.__dict__.setdefault("_vmap_unmapped", self.number)
         _update_tracing()
         return self
 
     def __exit__(self, *exc):
         state.vmap_levels.remove(self.number)
+        del _batch_sizes[self.number]
+        for tensor in self.unmapped:
+            if tensor.__dict__.get("_vmap_unmapped") == self.number:
+                del tensor.__dict__["_vmap_unmapped"]
         _update_tracing()
 
     def mark(self, tensor):
@@ -284,6 +340,53 @@ def mark_batched(result, inputs):
         if tensor is not None and hasattr(tensor, "__dict__") and batched(tensor):
             result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
             break
+    return result
+
+
+# How PyTorch's batching rules refuse an in-place op writing batched operands into an unbatched tensor: the shape
+# check of an op with a broadcasting rule, the generic text of most others, naming the op or not, or the op's aten
+# name with the transform level
+_INPLACE_BROADCAST = {"add_"}
+_INPLACE_AT_LEVEL = {"pow_", "floor_divide_", "remainder_", "fmod_", "lerp_", "masked_fill_"}
+_INPLACE_NAMED = {"fill_"}
+
+
+def refuse_writing_batched(tensor, operands, op):
+    """vmap's refusal of the in-place op ``op`` (its method name; "masked_fill_ mask" for its mask, "index_put_" for
+    an assignment) writing batched ``operands`` into ``tensor``, an input of the vmap call not mapped over (or a
+    view of one): PyTorch's one batched call cannot write them into it, where torchless would write each sample's
+    in turn. (Tensors made inside the function are not all marked batched, so only such inputs are refused.)"""
+    base = tensor if tensor._view_base is None else tensor._view_base
+    if base.__dict__.get("_vmap_unmapped") not in state.vmap_levels or batched(tensor):
+        return
+    mapped = [t for t in operands if hasattr(t, "_data") and batched(t)]
+    if not mapped:
+        return
+    if op in _INPLACE_BROADCAST:
+        levels = state.vmap_levels[:state.vmap_levels.index(batch_level(mapped)) + 1]
+        shape = tensor._data.shape
+        sample_shape = np.broadcast_shapes(shape, mapped[0]._data.shape)
+        broadcast = [_batch_sizes[number] for number in levels] + list(sample_shape)
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {broadcast}")
+    if op in _INPLACE_AT_LEVEL:
+        from ..func import _transforms
+
+        name = f"aten::{op}"
+        where = f"at level {len(state.vmap_levels) + len(_transforms._running) + len(_transforms._forward_running)}"
+    else:
+        name, where = (op if op in _INPLACE_NAMED else "inplace arithmetic"), "in a vmap"
+    raise RuntimeError(f"vmap: {name}(self, *extra_args) is not possible because there exists a Tensor `other` in "
+                       "extra_args that has more elements than `self`. This happened due to `other` being vmapped "
+                       f"over but `self` not being vmapped over {where}. Please try to use out-of-place operators "
+                       f"instead of {name}. If said operator is being called inside the PyTorch framework, please "
+                       "file a bug report instead.")
+
+
+def batched_like(result, source):
+    """``result``, a new tensor made like ``source`` (zeros_like, new_zeros, detach), marked batched if ``source``
+    is, as PyTorch's are. Returns ``result``."""
+    if state.vmap_levels and hasattr(source, "__dict__"):
+        mark_batched(result, (source,))
     return result
 
 
@@ -344,6 +447,52 @@ def transposed_jvp(node, tangents, arrays, params, out):
     finally:
         node.needs_input_grad, node.edges = needs, edges
     return jvp._data
+
+def _tangent_differentiable(inputs, result):
+    """Whether the tangent of ``result`` must be differentiable, as PyTorch's are: grad mode is on and a tangent of
+    the inputs requires grad, or ``result`` does (the jvp reading its inputs' values)."""
+    from . import grad_mode
+
+    if not grad_mode.is_grad_enabled():
+        return False
+    if result._requires_grad:
+        return True
+    return any(t is not None and getattr(tangent_of(t), "_requires_grad", False) for t in inputs)
+
+
+def _differentiable_tangent(node, inputs, result, dtype):
+    """The tangent of ``result`` as a tensor of the graph (reverse mode differentiates it with respect to the
+    inputs and their tangents), of the ``dtype`` of the op's jvp: J t as the gradient of <J^T v, t> with respect to
+    v, by the op's differentiable backward reading the inputs themselves. None for an op without one (or whose
+    formulas have none), or a complex one: its tangent then is computed without a graph."""
+    from .._tensor import Tensor
+    from . import grad, grad_mode
+    from ._graph_backward import _refuse_graph_backward, backward_graph_method
+    from .graph import _edge
+
+    method = backward_graph_method(node)
+    tangents = [None if t is None else tangent_of(t) for t in inputs]
+    if method is _refuse_graph_backward or result._data.dtype.kind == "c" or any(
+            t is not None and t._data.dtype.kind == "c" for t in tangents):
+        return None
+    needs, edges = node.needs_input_grad, node.edges
+    node.needs_input_grad = tuple(t is not None for t in tangents)
+    node.edges = tuple(None if t is None or not t._requires_grad else _edge(t) for t in inputs)
+    try:
+        with grad_mode.enable_grad():
+            direction = Tensor._wrap(np.ones(result._data.shape, dtype)).requires_grad_()
+            products = [(gradient * tangent).sum() for gradient, tangent in zip(method(node, direction), tangents)
+                        if tangent is not None and gradient is not None and gradient._requires_grad]
+            if not products:
+                return None
+            jvp, = grad(sum(products[1:], products[0]), direction, create_graph=True, allow_unused=True,
+                        materialize_grads=True)
+    except NotImplementedError:  # (a formula of the backward without a differentiable backward of its own)
+        return None
+    finally:
+        node.needs_input_grad, node.edges = needs, edges
+    return jvp
+
 
 def zero_filled(tangents, arrays):
     """The tangents, a missing one as zeros of its input's shape and dtype."""

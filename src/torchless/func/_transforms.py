@@ -36,24 +36,23 @@ def _tensor_class():
 
 
 def _positions(argnums, count):
-    """The positions ``argnums`` selects among ``count`` positional arguments, with PyTorch's errors."""
-    if isinstance(argnums, int):
-        chosen = (argnums,)
-    elif isinstance(argnums, tuple):
-        if not argnums:
-            raise RuntimeError("argnums must be non-empty")
-        for argnum in argnums:
-            if not isinstance(argnum, int):
-                raise RuntimeError(f"argnum must be int, got: {type(argnum)}")
-        if len(set(argnums)) != len(argnums):
-            raise RuntimeError(f"argnums elements must be unique, got {argnums}")
-        chosen = argnums
-    else:
+    """The positions ``argnums`` selects among ``count`` positional arguments, with PyTorch's errors (each argnum
+    checked in turn, then the tuple, wrapped: non-empty, without repeats)."""
+    if not isinstance(argnums, (int, tuple)):
         raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
-    for argnum in chosen:
+    chosen = []
+    for argnum in (argnums,) if isinstance(argnums, int) else argnums:
+        if not isinstance(argnum, int):
+            raise RuntimeError(f"argnum must be int, got: {type(argnum)}")
         if not -count <= argnum < count:
             raise RuntimeError(f"Got argnum={argnum}, but only {count} positional inputs")
-    return [argnum % count for argnum in chosen]
+        chosen.append(argnum % count)
+    if isinstance(argnums, tuple):
+        if not chosen:
+            raise RuntimeError("argnums must be non-empty")
+        if len(set(chosen)) != len(chosen):
+            raise RuntimeError(f"argnums elements must be unique, got {tuple(chosen)}")
+    return chosen
 
 
 def _differentiable(tree, api="transform API"):
@@ -161,6 +160,16 @@ def _output_tensors(output, api):
     return leaves, spec
 
 
+def _differentiable_outputs(output, api):
+    """:func:`_nonempty_outputs`, refusing (as vjp, and jacrev through it) outputs of a dtype without gradients."""
+    leaves, spec = _nonempty_outputs(output, api)
+    for leaf in leaves:
+        if not (leaf.is_floating_point() or leaf.is_complex()):
+            raise RuntimeError("vjp(f, ...): All outputs of f must be floating-point or complex Tensors, got Tensor "
+                               f"with dtype {leaf.dtype}")
+    return leaves, spec
+
+
 def _gradients(outputs, inputs, cotangents, keep_graph):
     """The gradients of ``outputs`` (weighted by ``cotangents``) with respect to ``inputs``, zeros where they do
     not depend on one."""
@@ -230,7 +239,7 @@ def vjp(func, *primals, has_aux=False):
     output = _traced(func, tree_unflatten(inputs, spec), {})
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
-    outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
+    outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
 
     def vjp_fn(cotangents, *, retain_graph=True, create_graph=None):
         given, given_spec = tree_flatten(cotangents)
@@ -282,7 +291,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             duals = [forward_ad.make_dual(primal, tangent) for primal, tangent in zip(primal_leaves, tangent_leaves)]
             output = func(*tree_unflatten(duals, primal_spec))
             output, aux = _split_aux(output, has_aux, api)
-            outputs, out_spec = _forward_outputs(output, api)
+            outputs, out_spec = _nonempty_outputs(output, api)
             result = (tree_unflatten([forward_ad.unpack_dual(o).primal for o in outputs], out_spec),
                       tree_unflatten([_output_tangent(o) for o in outputs], out_spec))
             return result + (_forward_aux(aux),) if has_aux else result
@@ -329,7 +338,7 @@ def _composable(primals):
         is_grad_enabled() and any(primal.requires_grad for primal in primals))
 
 
-def _forward_outputs(output, api):
+def _nonempty_outputs(output, api):
     """The output's leaves (tensors, with PyTorch's errors for an empty output or another leaf) and structure."""
     leaves, spec = tree_flatten(output)
     if not leaves or (len(leaves) == 1 and leaves[0] is None):
@@ -359,7 +368,7 @@ def _jvp_by_double_backward(func, primals, tangent_leaves, has_aux):
     output = _traced(func, tree_unflatten(inputs, spec), {})
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, api)
-    outputs, out_spec = _forward_outputs(output, api)
+    outputs, out_spec = _nonempty_outputs(output, api)
     products = _jacobian_vector_products(outputs, inputs, tangent_leaves, keep_graph)
     result = (tree_unflatten([_kept(output, keep_graph) for output in outputs], out_spec),
               tree_unflatten(products, out_spec))
@@ -378,11 +387,39 @@ def _jacobian_vector_products(outputs, inputs, tangents, keep_graph):
 
 
 def linearize(func, *primals):
-    r"""(``func(*primals)``, a function of tangents returning the Jacobian-vector products at ``primals``)."""
-    output = jvp(func, primals, tuple(primal.new_zeros(primal.shape) for primal in primals))[0]
+    r"""(``func(*primals)``, a function of tangents returning the Jacobian-vector products at ``primals``).
+
+    ``primals`` may be nested in tuples, lists and dicts; the tangents given to the function returned are nested as
+    they are, each of its primal's shape and dtype. Outputs of ``func`` that are not tensors come back as they are,
+    the tangents of integer outputs (or of outputs depending on no primal) are zeros.
+    """
+    output = func(*primals)
+    flat_primals, primals_spec = tree_flatten(primals)
+    for primal in flat_primals:
+        if not isinstance(primal, _tensor_class()):  # (PyTorch reads each primal's new_empty first)
+            raise AttributeError(f"'{type(primal).__name__}' object has no attribute 'new_empty'")
+    _check_dual_pairs(flat_primals, flat_primals)
 
     def jvp_fn(*tangents):
-        return jvp(func, primals, tangents)[1]
+        flat_tangents, tangents_spec = tree_flatten(tangents)
+        if tangents_spec != primals_spec:
+            raise RuntimeError(f"Expected the tangents {tangents_spec} to have the same argspec as the primals "
+                               f"{primals_spec}")
+        for index, (tangent, primal) in enumerate(zip(flat_tangents, flat_primals)):
+            for what in ("shape", "device", "dtype"):
+                if getattr(tangent, what) != getattr(primal, what):
+                    raise RuntimeError(f"tangent:{index} with {what} {getattr(tangent, what)} in flattened pytree "
+                                       f"doesn't match the {what} {getattr(primal, what)} of the corresponding primal.")
+        leaves, output_spec = tree_flatten(output)
+        if not any(isinstance(leaf, _tensor_class()) for leaf in leaves):
+            return output
+
+        def tensor_outputs(*args):
+            return tuple(leaf for leaf in tree_flatten(func(*args))[0] if isinstance(leaf, _tensor_class()))
+
+        products = iter(jvp(tensor_outputs, primals, tangents)[1])
+        return tree_unflatten([next(products) if isinstance(leaf, _tensor_class()) else leaf for leaf in leaves],
+                              output_spec)
 
     return output, jvp_fn
 
@@ -404,9 +441,6 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     r"""``func``'s Jacobian with respect to the arguments ``argnums`` (shaped as :func:`jacrev`'s), by forward mode:
     one Jacobian-vector product per input element. ``randomness``: as vmap's (PyTorch maps the products),
     ``"error"`` refusing random operations in ``func``, ``"same"`` drawing the same numbers for every product."""
-    if randomness not in ("error", "different", "same"):
-        raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
-
     @functools.wraps(func)
     def transformed(*args):
         positions = _positions(argnums, len(args))
@@ -415,6 +449,9 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
         for primal in primals:
             if not isinstance(primal, _tensor_class()):
                 raise ValueError(f"Thing passed to transform API must be Tensor, got {type(primal)}")
+        if randomness not in ("error", "different", "same"):  # (checked by the vmap PyTorch's call runs)
+            raise RuntimeError("Only allowed values for randomness are 'error', 'different', or 'same'. Got "
+                               f"{randomness}")
         _check_dual_pairs(primals, primals)
         if not _composable(primals):
             try:
@@ -442,7 +479,7 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
                          for i, primal in enumerate(primals)]
                 output = func(*_with_selected(args, positions, argnums, duals, spec))
                 output, aux_output = _split_aux(output, has_aux, api)
-                flat, out_spec = _forward_outputs(output, api)
+                flat, out_spec = _nonempty_outputs(output, api)
                 columns.append([_output_tangent(o) for o in flat])
                 if outputs is None:
                     outputs = [forward_ad.unpack_dual(o).primal for o in flat]
@@ -480,10 +517,10 @@ def hessian(func, argnums=0):
 
 def _jacobian(func, argnums, has_aux):
     @functools.wraps(func)
-    def transformed(*args, **kwargs):
-        output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, kwargs)
+    def transformed(*args):  # (no keyword arguments, as PyTorch's)
+        output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, {})
         output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
-        outputs, out_spec = _output_tensors(output, "vjp(f, *primals)")
+        outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
         jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph), spec)
                                     for output in outputs], out_spec)
         return (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians

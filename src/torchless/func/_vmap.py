@@ -100,7 +100,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, args, kwargs):
         with _randomness("different"):
             stand_in = func(*tree_unflatten(leaves, args_spec), **kwargs)
         return _stacked(name, [stand_in], out_dims, empty=True)
-    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level() as level:
+    unmapped = [arg for arg, dim in zip(flat_args, flat_dims) if dim is None]
+    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(sizes[0], unmapped) as level:
         outputs = []
         for index in range(sizes[0]):
             before_each_sample()

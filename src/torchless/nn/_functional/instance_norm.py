@@ -12,7 +12,8 @@ from ...autograd._graph_backward import BackwardOfBackward
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
 from ._moments import (cancelling_rows, constant_rows_as_pytorch, mean, normalization_backward_graph, normalize_rows,
                        normalize_rows_backward, quiet)
-from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads, training_channels_as_pytorch
+from .normalization import (_check_dtypes, _empty_batch_norm, refuse_statistic_grads, refuse_unbatched_running_stats,
+                            training_channels_as_pytorch)
 from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
 
 __all__ = ["instance_norm"]
@@ -242,6 +243,8 @@ def native_instance_norm(input, weight, bias, running_mean, running_var, use_inp
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     batch, channels = input.size(0), input.size(1)
     _check_repeatable((weight, bias, running_mean, running_var))
+    if use_input_stats:
+        refuse_unbatched_running_stats(input, running_mean, running_var)
     if input.numel() == 0:
         return _empty_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats)
     # Running statistics of another dtype than the weight (or input) are converted to it, the mean with its

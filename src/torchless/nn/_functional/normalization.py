@@ -405,6 +405,21 @@ def _refuse_statistic_rank(stat):
     raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {stat.dim()}")
 
 
+_UNBATCHED_RUNNING_STATS = (
+    "Batch norm got a batched tensor as input while the running_mean or running_var, which will be updated in "
+    "place, were not batched.\nIf you are using a module and do not need eval mode, please set "
+    "`track_running_stats` to be False.If you are using a prebuilt module and do not need eval mode, please see the "
+    "functorch website for resources on how to patch your module to work with vmap")
+
+
+def refuse_unbatched_running_stats(input, running_mean, running_var):
+    """torch.func.vmap's refusal to update running statistics shared by the samples (not mapped over) from a mapped
+    input: each sample would update them in turn, where PyTorch's one batched call cannot."""
+    if forward_ad.state.vmap_levels and forward_ad.batched(input) and any(
+            stat is not None and not forward_ad.batched(stat) for stat in (running_mean, running_var)):
+        raise RuntimeError(_UNBATCHED_RUNNING_STATS)
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) of input (N, C, *) to zero mean and unit variance, then scale and shift.
 
@@ -426,6 +441,8 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     """torch.batch_norm's native part, ATen's argument order: :func:`batch_norm` without the checks PyTorch makes
     in Python (a batch of one value per channel in training, the sign of eps)."""
     _check_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    if training:
+        refuse_unbatched_running_stats(input, running_mean, running_var)
     if input.numel() == 0:
         return _empty_batch_norm(input, weight, bias)
     # PyTorch counts no features in a 1-D input: its parameters fail the size checks, or, if none is
