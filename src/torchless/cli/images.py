@@ -375,10 +375,12 @@ def _resize(array, size):
 
 
 def _centre_of_mass_shift(field):
+    """``field`` shifted by whole pixels to put the ink's centre of mass nearest pixel (14, 14), where MNIST's
+    digits have theirs (row and column 14 +- 0.5 in the test set, not the field's middle at 13.5)."""
     total = field.sum()
     ys, xs = np.indices(field.shape)
-    dy = int(round((FIELD - 1) / 2 - (ys * field).sum() / total))
-    dx = int(round((FIELD - 1) / 2 - (xs * field).sum() / total))
+    dy = int(np.floor(FIELD / 2 + 0.5 - (ys * field).sum() / total))
+    dx = int(np.floor(FIELD / 2 + 0.5 - (xs * field).sum() / total))
     shifted = np.zeros_like(field)
     src = field[max(0, -dy) : FIELD - max(0, dy), max(0, -dx) : FIELD - max(0, dx)]
     shifted[max(0, dy) : max(0, dy) + src.shape[0], max(0, dx) : max(0, dx) + src.shape[1]] = src
