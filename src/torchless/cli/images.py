@@ -28,7 +28,7 @@ NPY_MAGIC = b"\x93NUMPY"
 # stroke on a digit that fills the picture.
 OPENING = 0.35
 # Once the strokes are found, the squares are made this many strokes wide.
-STROKES_PER_SQUARE = 3.0
+STROKES_PER_SQUARE = 2.0
 # The width of MNIST's thinner strokes in its 20-pixel boxes: a quarter of the test set's are narrower (the
 # median is 2.3 pixels, measured as _stroke_width does).
 MNIST_THIN_STROKE = 2.0
