@@ -201,8 +201,12 @@ def _ink(ink_side, dark_ink, paper_level):
     ink = ink_side - paper_level
     if dark_ink:
         ink *= 255.0 / np.maximum(255.0 - paper_level, MIN_CONTRAST)
-    ink -= np.median(ink)  # the paper's grain is not ink either (and most of a picture is paper)
-    grain = 1.4826 * np.median(np.abs(ink))  # the grain's standard deviation, robustly
+    # The paper's grain is not ink either (and most of a picture is paper). A quarter of the pixels tell its
+    # median and spread as well as all of them, in a quarter of the time.
+    sample = ink[::2, ::2]
+    paper = np.median(sample)
+    grain = 1.4826 * np.median(np.abs(sample - paper))  # the grain's standard deviation, robustly
+    ink -= paper
     return np.clip(ink, 0, None, out=ink), grain
 
 
