@@ -7,8 +7,8 @@ photo of one too:
 
 * the ink is measured against the paper's level where it lies (a room's light falls unevenly across a
   sheet, and a phone casts sharp shadows), as a fraction of the paper's brightness there;
-* the digit is the heaviest connected piece of ink and the pieces near it, not the specks of dirt, the
-  margin's ruled line or the table's edge that share the picture;
+* the digit is the heaviest connected piece of ink and the pieces near it, not the specks of dirt or the
+  margin's ruled line that share the picture;
 * a fine pen's strokes are thickened to MNIST's, which a 20-pixel box would otherwise fade.
 """
 import os
@@ -277,9 +277,9 @@ def _extreme_filter(a, size, extreme):
 def _digit_strokes(mask, ink):
     """The part of ``mask`` that is the digit: its heaviest connected piece (by ``ink``) and the pieces near it.
 
-    Specks of dirt, a margin's ruled line or a strip of the table beside the sheet are ink too. They are left
-    out as pieces far lighter than the digit or away from it, and as pieces running from one side of the
-    picture to the other (a digit is seldom cut by both edges).
+    Specks of dirt, a margin's ruled line or a thin strip of the table along the picture's edge are ink too.
+    They are left out as pieces far lighter than the digit or away from it, and as pieces running from one
+    side of the picture to the other (a digit is seldom cut by both edges).
     """
     runs, piece, count = _connected_runs(mask)
     row, start, stop = runs
