@@ -610,17 +610,22 @@ def _avg_pool_out_hw(input_hw, kernel, stride, padding, ceil_mode):
 
 
 def avg_pool2d_sums(x, kernel, stride, padding, out_hw):
-    """Window sums (N, C, Ho, Wo) of x (N, C, H, W) with zero padding."""
+    """Window sums (N, C, Ho, Wo) of x (N, C, H, W) with zero padding, one pass per kernel tap.
+
+    Each window is summed row by row, left to right, as PyTorch's kernels (NCHW and channels-last alike)
+    sum it: the same float32 bits. (A separable sum, rows then columns, would take kH + kW passes instead
+    of kH * kW but adds in another order wherever the kernel is 2-D.)
+    """
     N, C = x.shape[:2]
     (kH, kW), (sH, sW), (Ho, Wo) = kernel, stride, out_hw
     xp = _pad_to_cover(x, padding, out_hw, kernel, stride, (1, 1), 0)
-    # Separable window sum: kH row passes then kW column passes, instead of kH * kW.
-    row_sums = np.zeros((N, C, Ho, xp.shape[3]), dtype=x.dtype)
-    for i in range(kH):
-        row_sums += xp[:, :, _offset_slice(i, sH, Ho), :]
-    y = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
-    for j in range(kW):
-        y += row_sums[:, :, :, _offset_slice(j, sW, Wo)]
+    taps = [xp[:, :, _offset_slice(i, sH, Ho), _offset_slice(j, sW, Wo)] for i in range(kH) for j in range(kW)]
+    y = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    # The first two taps summed into y at once (not added to zeros): a pass fewer. PyTorch's sum starts
+    # from +0, which only a window of -0.0 alone would show.
+    np.add(taps[0], taps[1] if len(taps) > 1 else 0, out=y)
+    for tap in taps[2:]:
+        y += tap
     return y
 
 
@@ -665,17 +670,13 @@ def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
         for i in range(1, kH):
             windows[:, :, :, i, :] = windows[:, :, :, 0, :]
         return gx
-    Hp = max(H + 2 * pH, (Ho - 1) * sH + kH)
-    Wp = max(W + 2 * pW, (Wo - 1) * sW + kW)
-    # Spread each window's share over its columns, then over its rows (separable adjoint of the sum).
-    # Taps last to first: a cell sums its windows' shares along each axis in window order, as PyTorch
-    # does (the same bits where windows overlap along one axis only, a 1-D pooling's).
-    col_spread = np.zeros((N, C, Ho, Wp), dtype=g.dtype)
-    for j in reversed(range(kW)):
-        col_spread[:, :, :, _offset_slice(j, sW, Wo)] += g
-    gxp = np.zeros((N, C, Hp, Wp), dtype=g.dtype)
+    gxp = np.zeros((N, C, max(H + 2 * pH, (Ho - 1) * sH + kH), max(W + 2 * pW, (Wo - 1) * sW + kW)), g.dtype)
+    # One pass per tap, taps last to first: each cell then sums its windows' shares in the windows' order
+    # (row by row, left to right), as PyTorch's backward kernels do.
     for i in reversed(range(kH)):
-        gxp[:, :, _offset_slice(i, sH, Ho), :] += col_spread
+        rows = gxp[:, :, _offset_slice(i, sH, Ho), :]
+        for j in reversed(range(kW)):
+            rows[:, :, :, _offset_slice(j, sW, Wo)] += g
     return _cropped_copy(gxp, pH, pW, H, W)
 
 
@@ -811,14 +812,7 @@ def avg_pool2d_backward_half(gy, input_shape, kernel, stride, padding, ceil_mode
     divisor = _avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
                                 divisor_override, np.float32)
     shares = (gy.astype(np.float32) / divisor).astype(np.float16)
-    N, C, H, W = input_shape
-    (kH, kW), (sH, sW), (pH, pW) = kernel, stride, padding
-    Ho, Wo = gy.shape[2:]
-    gxp = np.zeros((N, C, max(H + 2 * pH, (Ho - 1) * sH + kH), max(W + 2 * pW, (Wo - 1) * sW + kW)), np.float16)
-    for i in reversed(range(kH)):
-        for j in reversed(range(kW)):
-            gxp[:, :, _offset_slice(i, sH, Ho), _offset_slice(j, sW, Wo)] += shares
-    return _cropped_copy(gxp, pH, pW, H, W)
+    return avg_pool2d_spread(shares, input_shape, kernel, stride, padding)
 
 
 def adaptive_avg_pool3d_forward_half(x, output_size):
