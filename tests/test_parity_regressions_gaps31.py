@@ -74,3 +74,49 @@ def test_avg_pool2d_in_pytorchs_order_in_other_dtypes(dtype, kernel, stride, pad
 def test_avg_pool2d_of_a_batch_sized_input_in_pytorchs_order():
     x = random_array((4, 8, 28, 28), seed=2)
     assert_same_bits(lambda lib: lib.nn.functional.avg_pool2d(lib.tensor(x), 3, 2, 1))
+
+
+# ---------------------------------------------------------------- group_norm of a channels-last input
+# PyTorch's channels-last kernel takes each group's moments from its sums of x and x^2 (lane by lane, or split
+# between threads past 1024 pixels per plane), whose cancellation shows wherever the mean is large against the
+# spread (outputs hundreds off at a mean of 1e3 in float32), then outputs x * scale + shift without weight and bias
+# too: its outputs and statistics (native_group_norm's mean and rstd) bit for bit.
+
+GROUPINGS = [((2, 8, 5, 7), 2), ((2, 6, 3, 4, 5), 3), ((3, 12, 4, 4), 12), ((2, 40, 6, 5), 2), ((1, 8, 32, 33), 4),
+             ((1, 6, 40, 30), 3)]
+
+
+@pytest.mark.parametrize("shape, groups", GROUPINGS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("loc", [0.0, 3.0, 1e3])
+@pytest.mark.parametrize("affine", ["none", "both", "bias"])
+def test_group_norm_of_a_channels_last_input_as_its_kernel(shape, groups, dtype, loc, affine):
+    x = random_array(shape, seed=3, dtype=dtype, loc=loc, scale=0.5)
+    weight, bias = random_array(shape[1], seed=4, dtype=dtype), random_array(shape[1], seed=5, dtype=dtype)
+
+    def make(lib):
+        layout = lib.channels_last if len(shape) == 4 else lib.channels_last_3d
+        inp = lib.tensor(x).contiguous(memory_format=layout)
+        w = lib.tensor(weight) if affine in ("both", "weight") else None
+        b = lib.tensor(bias) if affine in ("both", "bias") else None
+        y = lib.nn.functional.group_norm(inp, groups, w, b)
+        assert y.stride() == inp.stride()
+        n, c = shape[:2]
+        _, mean, rstd = lib.native_group_norm(inp, w, b, n, c, int(np.prod(shape[2:])), groups, 1e-5)
+        return y, mean, rstd
+    assert_same_bits(make)
+
+
+@pytest.mark.parametrize("loc", [0.0, 30.0])
+def test_group_norm_gradients_of_a_channels_last_input(loc):
+    x = random_array((2, 6, 5, 4), seed=6, dtype=np.float64, loc=loc)
+    gy = random_array((2, 6, 5, 4), seed=7, dtype=np.float64)
+
+    def gradients(lib):
+        leaf = lib.tensor(x, requires_grad=True)
+        weight = lib.tensor(random_array(6, seed=8, dtype=np.float64), requires_grad=True)
+        y = lib.nn.functional.group_norm(leaf.contiguous(memory_format=lib.channels_last), 3, weight)
+        y.backward(lib.tensor(gy))
+        return leaf.grad.numpy(), weight.grad.numpy()
+    for have, want in zip(gradients(torchless), gradients(torch)):
+        np.testing.assert_allclose(have, want, rtol=1e-7, atol=1e-9)
