@@ -120,3 +120,50 @@ def test_group_norm_gradients_of_a_channels_last_input(loc):
         return leaf.grad.numpy(), weight.grad.numpy()
     for have, want in zip(gradients(torchless), gradients(torch)):
         np.testing.assert_allclose(have, want, rtol=1e-7, atol=1e-9)
+
+
+# ---------------------------------------------------------------- number / tensor
+# PyTorch's Tensor.__rtruediv__ is self.reciprocal() * number: both rounded in the result's dtype, which differs from
+# number / x in the last bit for about a third of float32 values.
+
+@pytest.mark.parametrize("number", [3, 0.1, 2.5, -7, 1e-3, 1e30, 1e40, True, np.float64(0.1), np.float32(0.1), np.int64(3)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_number_over_a_tensor_is_its_reciprocal_times_the_number(number, dtype):
+    x = random_array((50, 40), seed=9, scale=3.0)
+    assert_same_bits(lambda lib: number / lib.tensor(x, dtype=getattr(lib, dtype)))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: 3 / lib.arange(0, 5),
+    lambda lib: 0.1 / lib.tensor([1, 2, 3], dtype=lib.int32),
+    lambda lib: 0.1 / lib.tensor(2.7),
+    lambda lib: 3 / lib.tensor([0.0, -0.0, np.inf, np.nan, 1e-40]),
+    lambda lib: 0.1 / lib.tensor(random_array((5, 4), seed=10)).t(),
+    lambda lib: (1 + 2j) / lib.tensor(random_array((3,), seed=11)),
+    lambda lib: 2 / lib.tensor(random_array((3,), seed=12).astype(np.complex64)),
+])
+def test_number_over_a_tensor_of_other_kinds(make):
+    assert_same_bits(make)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_number_over_a_tensor_gradient(dtype):
+    x = random_array((6, 5), seed=13, scale=3.0, dtype=dtype)
+
+    def make(lib):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = 0.3 / leaf
+        y.backward(lib.tensor(random_array((6, 5), seed=14, dtype=dtype)))
+        assert type(y.grad_fn).__name__ == "MulBackward0"
+        return y, leaf.grad
+    assert_same_bits(make)
+
+
+@pytest.mark.parametrize("number", [np.float64(0.1), np.float32(0.1), np.int64(3), np.uint8(7)])
+@pytest.mark.parametrize("operation", ["mul", "rmul", "div", "rdiv"])
+def test_numpy_scalars_beside_a_half_tensor_are_numbers(number, operation):
+    """PyTorch reads NumPy's scalars as numbers: beside a float16 tensor, in float32 (its opmath) and rounded once."""
+    x = random_array(200, seed=15, scale=3.0, dtype=np.float16)
+    apply = {"mul": lambda t: t * number, "rmul": lambda t: number * t, "div": lambda t: t / number,
+             "rdiv": lambda t: number / t}[operation]
+    assert_same_bits(lambda lib: apply(lib.tensor(x)))
