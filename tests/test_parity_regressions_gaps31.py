@@ -167,3 +167,53 @@ def test_numpy_scalars_beside_a_half_tensor_are_numbers(number, operation):
     apply = {"mul": lambda t: t * number, "rmul": lambda t: number * t, "div": lambda t: t / number,
              "rdiv": lambda t: number / t}[operation]
     assert_same_bits(lambda lib: apply(lib.tensor(x)))
+
+
+# ---------------------------------------------------------------- linear under allow_mutation_on_saved_tensors
+# PyTorch's linear saves views of its operands (weight.t(), a 1-D or N-D input as rows): changed in place after the
+# forward (the input, or the weight by an optimizer step), backward still uses the values saved, inside
+# allow_mutation_on_saved_tensors; under plain identity hooks the changed ones; outside any, the change is an error.
+
+def _linear_after_mutation(lib, shape, weight_shape, mutate, context, bias):
+    rng = np.random.default_rng(16)
+    x, w = rng.standard_normal(shape), rng.standard_normal(weight_shape + shape[-1:])
+    leaf_x, leaf_w = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+    b = lib.tensor(rng.standard_normal(3), requires_grad=True) if bias else None
+    contexts = {"allow": lib.autograd.graph.allow_mutation_on_saved_tensors,
+                "hooks": lambda: lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t)}
+    try:
+        with contexts[context]():
+            x_in, w_in = leaf_x.clone(), leaf_w.clone() if mutate != "leaf weight" else leaf_w
+            y = lib.nn.functional.linear(x_in, w_in, b)
+            with lib.no_grad():
+                if mutate in ("input", "both"):
+                    x_in.mul_(2)
+                if mutate in ("weight", "both", "leaf weight"):
+                    w_in.add_(1)
+            y.sum().backward()
+    except RuntimeError as error:
+        return "RuntimeError", str(error).replace("torchless", "torch")
+    return leaf_x.grad.numpy().tolist(), leaf_w.grad.numpy().tolist()
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 4), (2, 3, 4), (2, 1, 3, 4)])
+@pytest.mark.parametrize("mutate", ["input", "weight", "both", "leaf weight"])
+@pytest.mark.parametrize("context, bias", [("allow", True), ("allow", False), ("hooks", False)])
+def test_linear_with_its_saved_views_changed_in_place(shape, mutate, context, bias):
+    expected = _linear_after_mutation(torch, shape, (3,), mutate, context, bias)
+    assert _linear_after_mutation(torchless, shape, (3,), mutate, context, bias) == expected
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3, 4)])
+def test_linear_with_a_saved_view_changed_outside_any_context_is_an_error(shape):
+    def run(lib):
+        leaf_w = lib.tensor(np.ones((3, 4)), requires_grad=True)
+        y = lib.nn.functional.linear(lib.tensor(np.ones(shape), requires_grad=True), leaf_w)
+        with lib.no_grad():
+            leaf_w.add_(1)
+        try:
+            y.sum().backward()
+        except RuntimeError as error:
+            return str(error).replace("torchless", "torch")
+    message = run(torch)
+    assert message is not None and run(torchless) == message
