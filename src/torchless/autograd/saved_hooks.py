@@ -362,6 +362,9 @@ def pack_with(node, owner_name, name, tensor, hooks):
     if node._packed is None:
         node._packed = {}
     node._packed[key] = kept
+    spec = next((dict(specs).get(name) for owner, _, specs in _saved_tensor_specs(node) if owner == owner_name), None)
+    if _replaceable(node, spec) and (owner_name == node.name() or spec.restores is not None):
+        node._restored = {**node._restored, key: spec}  # (backward reads the unpacked values)
 
 
 def unpacked_saved(node, owner_name, name):
