@@ -71,6 +71,24 @@ def test_avg_pool2d_in_pytorchs_order_in_other_dtypes(dtype, kernel, stride, pad
     assert_same_bits(make)
 
 
+@pytest.mark.parametrize("kernel, stride, padding", [(3, 2, 0), (3, 1, 1), (2, 2, 0), ((2, 3, 1), (1, 2, 1), (1, 1, 0))])
+@pytest.mark.parametrize("ceil_mode, count_include_pad, divisor_override", [(False, True, None), (True, False, None),
+                                                                            (True, True, 5)])
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last_3d"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_avg_pool3d_sums_and_spreads_in_pytorchs_order(kernel, stride, padding, ceil_mode, count_include_pad,
+                                                       divisor_override, layout, dtype):
+    x = random_array((2, 3, 5, 9, 8), dtype=dtype)
+
+    def make(lib):
+        leaf = lib.tensor(x, requires_grad=True)
+        inp = leaf.contiguous(memory_format=lib.channels_last_3d) if layout == "channels_last_3d" else leaf
+        y = lib.nn.functional.avg_pool3d(inp, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        y.backward(lib.tensor(random_array(tuple(y.shape), 1, dtype=dtype)))
+        return y, leaf.grad
+    assert_same_bits(make)
+
+
 def test_avg_pool2d_of_a_batch_sized_input_in_pytorchs_order():
     x = random_array((4, 8, 28, 28), seed=2)
     assert_same_bits(lambda lib: lib.nn.functional.avg_pool2d(lib.tensor(x), 3, 2, 1))
