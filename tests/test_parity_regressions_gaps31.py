@@ -71,7 +71,8 @@ def test_avg_pool2d_in_pytorchs_order_in_other_dtypes(dtype, kernel, stride, pad
     assert_same_bits(make)
 
 
-@pytest.mark.parametrize("kernel, stride, padding", [(3, 2, 0), (3, 1, 1), (2, 2, 0), ((2, 3, 1), (1, 2, 1), (1, 1, 0))])
+@pytest.mark.parametrize("kernel, stride, padding",
+                         [(3, 2, 0), (3, 1, 1), (2, 2, 0), ((2, 3, 1), (1, 2, 1), (1, 1, 0))])
 @pytest.mark.parametrize("ceil_mode, count_include_pad, divisor_override", [(False, True, None), (True, False, None),
                                                                             (True, True, 5)])
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last_3d"])
@@ -144,7 +145,8 @@ def test_group_norm_gradients_of_a_channels_last_input(loc):
 # PyTorch's Tensor.__rtruediv__ is self.reciprocal() * number: both rounded in the result's dtype, which differs from
 # number / x in the last bit for about a third of float32 values.
 
-@pytest.mark.parametrize("number", [3, 0.1, 2.5, -7, 1e-3, 1e30, 1e40, True, np.float64(0.1), np.float32(0.1), np.int64(3)])
+@pytest.mark.parametrize("number",
+                         [3, 0.1, 2.5, -7, 1e-3, 1e30, 1e40, True, np.float64(0.1), np.float32(0.1), np.int64(3)])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 def test_number_over_a_tensor_is_its_reciprocal_times_the_number(number, dtype):
     x = random_array((50, 40), seed=9, scale=3.0)
@@ -235,3 +237,27 @@ def test_linear_with_a_saved_view_changed_outside_any_context_is_an_error(shape)
             return str(error).replace("torchless", "torch")
     message = run(torch)
     assert message is not None and run(torchless) == message
+
+
+# ---------------------------------------------------------------- float16 layer_norm
+# PyTorch's float16 layer norm takes each row's moments by its Welford algorithm on 16-half vectors, each as two
+# float vectors (in float32), then x * rstd - mean * rstd and the affine map as fused multiply-adds in float32:
+# bit for bit its float16 outputs, at large means too (a half-ulp off before, in hundreds of elements).
+
+@pytest.mark.parametrize("size", [5, 33, 100, 300, 1000])
+@pytest.mark.parametrize("loc", [0.0, 10.0, 1e3])
+@pytest.mark.parametrize("affine", ["none", "both", "weight", "bias"])
+def test_float16_layer_norm_as_its_kernel(size, loc, affine):
+    x = random_array((6, size), seed=17, dtype=np.float16, loc=loc, scale=0.5)
+    weight, bias = random_array(size, seed=18, dtype=np.float16), random_array(size, seed=19, dtype=np.float16)
+
+    def make(lib):
+        w = lib.tensor(weight) if affine in ("both", "weight") else None
+        b = lib.tensor(bias) if affine in ("both", "bias") else None
+        return lib.nn.functional.layer_norm(lib.tensor(x), (size,), w, b)
+    assert_same_bits(make)
+
+
+def test_float16_layer_norm_statistics_as_its_kernel():
+    x = random_array((4, 3, 300), seed=20, dtype=np.float16, loc=500.0)
+    assert_same_bits(lambda lib: lib.native_layer_norm(lib.tensor(x), (300,), None, None, 1e-5))

@@ -1,6 +1,7 @@
 """The mean and biased variance of rows as ATen's ``RowwiseMoments`` (native/cpu/moments_utils.h) computes them, for
-layer and group normalisation's float32 and float64 kernels, whose rounding shows where a row's mean is large
-against its spread (1e4 + 1e-2 noise in float32: a mean off by an ulp of 1e4 moves every output by 0.1).
+layer and group normalisation's float32 and float64 kernels (and layer normalisation's float16 one), whose rounding
+shows where a row's mean is large against its spread (1e4 + 1e-2 noise in float32: a mean off by an ulp of 1e4
+moves every output by 0.1).
 
 Its Welford algorithm runs on 32-byte vectors (8 floats, 4 doubles: the width of the kernel PyTorch dispatches to
 on an AVX2 or AVX-512 CPU, measured bit for bit against torch 2.13): each lane takes every 8th (4th) element, in
@@ -63,21 +64,25 @@ def _chunk_moments(vectors):
 
 
 def rowwise_moments(rows):
-    """(mean, biased variance) of each row of the float32 or float64 matrix ``rows`` (M, N), 1-D arrays of M values
-    rounded as ATen's ``RowwiseMoments`` rounds them."""
-    dtype = rows.dtype.type
+    """(mean, biased variance) of each row of the float32, float64 or float16 matrix ``rows`` (M, N), 1-D arrays of M
+    values rounded as ATen's ``RowwiseMoments`` rounds them (a float16 row's in float32: each vector of 16 halves
+    taken as two float vectors, their Welford moments merged one after the other)."""
+    half = rows.dtype == np.float16
+    dtype = np.float32 if half else rows.dtype.type
     size = rows.shape[1]
     lanes = _VECTOR_BYTES // rows.itemsize
     count = size // lanes
-    chunk_means, chunk_m2s = _chunk_moments(rows[:, :count * lanes].reshape(len(rows), count, lanes))
-    chunks = chunk_means.shape[1]
+    vectors = rows[:, :count * lanes].reshape(len(rows), count, lanes)
+    parts = [_chunk_moments(part.astype(dtype)) for part in ((vectors[..., :8], vectors[..., 8:]) if half else
+                                                              (vectors,))]
+    chunks = parts[0][0].shape[1]
     depth = _ceil_log2(chunks)
-    zeros = np.zeros((len(rows), lanes), rows.dtype)
+    zeros = np.zeros((len(rows), lanes // len(parts)), dtype)
     empty = (0, zeros, zeros)
     stack = [empty] * depth
     for i in range(chunks):
-        chunk = (min(_CHUNK, count - i * _CHUNK), chunk_means[:, i], chunk_m2s[:, i])
-        stack[0] = _merge_vectors(chunk, stack[0])
+        for chunk_means, chunk_m2s in parts:
+            stack[0] = _merge_vectors((min(_CHUNK, count - i * _CHUNK), chunk_means[:, i], chunk_m2s[:, i]), stack[0])
         # a binary counter: the level below is merged up (and emptied) at each carry
         level, mask = 1, i + 1
         while level < depth and not mask & 1:
@@ -87,15 +92,15 @@ def rowwise_moments(rows):
     for level in range(1, depth):
         stack[0] = _merge_vectors(stack[level], stack[0])
     _, lane_means, lane_m2s = stack[0]
-    moments = (0, np.zeros(len(rows), rows.dtype), np.zeros(len(rows), rows.dtype))
+    moments = (0, np.zeros(len(rows), dtype), np.zeros(len(rows), dtype))
     for k in range(count * lanes, size):  # the scalar tail: plain Welford, no fused operations
-        x = rows[:, k]
+        x = rows[:, k].astype(dtype)
         seen, mean, m2 = moments
         delta = x - mean
         mean = mean + delta / dtype(seen + 1)
         moments = (seen + 1, mean, m2 + delta * (x - mean))
-    for lane in range(lanes):
-        moments = _merge_scalars((count, lane_means[:, lane], lane_m2s[:, lane]), moments)
+    for lane in range(lane_means.shape[1]):  # (a float16 lane holds two vectors' moments)
+        moments = _merge_scalars((count * len(parts), lane_means[:, lane], lane_m2s[:, lane]), moments)
     _, mean, m2 = moments
     return mean, m2 / dtype(size)
 
