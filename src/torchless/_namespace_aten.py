@@ -267,15 +267,18 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
         raise RuntimeError("Expected X.numel() == N * C * HxW to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
     group_norm._check_group_norm_inputs(input, weight, bias, C, group)  # (showing the input's own shape)
+    channels_last = None
     if tuple(input.shape[:2]) == (N, C):  # (the input itself: its layout, channels last say, is kept)
         out = group_norm.native_group_norm(input, group, weight, bias, eps)
+        if _memory_format.suggested_channels_last(input._data) is not None:
+            channels_last = input._data
     else:
         out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
     per_group = C // group * HxW  # (explicit: an empty batch reshapes no -1)
     rows = input._data.reshape(N, group, per_group)
     mean, rstd = _statistics(rows, -1, eps, rows.dtype)
-    if rows.dtype in (np.float32, np.float64) and _memory_format.suggested_channels_last(input._data) is None:
-        group_norm.renormalize_statistics(rows, mean._data[..., None], rstd._data[..., None], eps)
+    if rows.dtype in (np.float32, np.float64):
+        group_norm.renormalize_statistics(rows, mean._data[..., None], rstd._data[..., None], eps, channels_last)
     return group_norm.with_statistics(out, input, mean, rstd)
 
 

@@ -977,7 +977,9 @@ class Tensor:
         if a.kind in "fc" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
             raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
-            if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= other <= _dtype.FLOAT_MAX[a]:
+            value = other.item() if isinstance(other, np.generic) else other  # (a NumPy float32 compared with
+            # float64's maximum would overflow, warning)
+            if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
                     return self, number_operand(other, a)
             return self, number_operand(other, a)
@@ -1025,7 +1027,9 @@ class Tensor:
                 return None
             with np.errstate(over="ignore"):
                 return Tensor._wrap(other._data.astype(np.float32))
-        if type(other) is not float and not (type(other) is int and -2**63 <= other < 2**63):
+        # (NumPy's scalars too, which PyTorch reads as numbers; not bools)
+        if isinstance(other, (bool, np.bool_)) or not isinstance(other, (float, np.floating)) and not (
+                isinstance(other, (int, np.integer)) and -2**63 <= other < 2**63):
             return None
         with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
             return number_operand(other, np.float32)

@@ -15,7 +15,12 @@ def fused_multiply_add32(a, b, c):
     rounded onto a float32 midpoint would then be rounded a second time, possibly the wrong way, so those (about
     one in 2**28) are nudged one float64 step towards the exact value first, which breaks the tie as it should.
     """
-    product = np.multiply(a, b, dtype=np.float64)
+    return _rounded_to_float32(np.multiply(a, b, dtype=np.float64), c)
+
+
+def _rounded_to_float32(product, c):
+    """float32 ``product + c`` rounded once, for a float64 ``product`` exact (of two float32 values): see
+    fused_multiply_add32."""
     total = product + c
     midpoint = (total.view(np.int64) & _BELOW_FLOAT32) == _FLOAT32_MIDPOINT
     if midpoint.any():
@@ -47,17 +52,8 @@ def fused_multiply_add64(a, b, c):
     """float64 ``a * b + c`` rounded once (to within ties nothing here meets): Dekker's exact product as a sum of two
     float64 values, added to ``c`` with TwoSum's error kept (Ogita, Rump and Oishi's accurate sum of three)."""
     a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
-    with np.errstate(invalid="ignore", over="ignore"):  # (infinities and NaNs pass through silently, as in fma)
-        product = a * b
-        a_high, a_low = _split(a)
-        b_high, b_low = _split(b)
-        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-        total = product + c
-        c_part = total - product
-        sum_error = (product - (total - c_part)) + (c - c_part)
-        corrected = total + (sum_error + product_error)
-    # an infinite (or NaN) sum is the result: its error terms are inf - inf, NaN
-    corrected = np.where(np.isfinite(total), corrected, total)
+    product, product_error = _two_product(a, b)
+    corrected, total = _sum_of_three(product, product_error, c)
     lost = ~np.isfinite(corrected) & np.isfinite(total)
     if lost.any():  # Veltkamp's split overflowed (past about 2**996): again, scaled down by a power of two (exact)
         a, b, c = (np.broadcast_to(v, lost.shape)[lost] for v in (a, b, c))
@@ -66,6 +62,42 @@ def fused_multiply_add64(a, b, c):
         corrected = np.array(corrected)
         corrected[lost] = fused_multiply_add64(a, b, c * _DOWN) / _DOWN
     return corrected
+
+
+def _two_product(a, b):
+    """Dekker's product of float64 arrays: (a * b rounded, its error), whose sum is a * b exactly."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        product = a * b
+        a_high, a_low = _split(a)
+        b_high, b_low = _split(b)
+        return product, ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+
+
+def _sum_of_three(product, product_error, c):
+    """(product + product_error + c rounded once, product + c rounded): TwoSum's error of the latter kept (Ogita,
+    Rump and Oishi); an infinite (or NaN) sum is the result, where its error terms are inf - inf, NaN."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = product + c
+        c_part = total - product
+        sum_error = (product - (total - c_part)) + (c - c_part)
+        corrected = total + (sum_error + product_error)
+    return np.where(np.isfinite(total), corrected, total), total
+
+
+class ExactProducts:
+    """The products a * b of two float32 (or float64) arrays, held exactly (in float64, or as Dekker's pairs), for a
+    loop of fused multiply-adds on slices of them: ``fused_add(index, c)`` is fused_multiply_add(a[index],
+    b[index], c) without computing the product again (finite values: no overflow rescaling)."""
+
+    def __init__(self, a, b):
+        self.single = a.dtype == np.float32
+        self.parts = (np.multiply(a, b, dtype=np.float64),) if self.single else _two_product(a, b)
+
+    def fused_add(self, index, c):
+        if self.single:
+            return _rounded_to_float32(self.parts[0][index], c)
+        product, product_error = (part[index] for part in self.parts)
+        return _sum_of_three(product, product_error, c)[0]
 
 
 _DOWN = 2.0 ** -80

@@ -1,6 +1,7 @@
 """The mean and biased variance of rows as ATen's ``RowwiseMoments`` (native/cpu/moments_utils.h) computes them, for
-layer and group normalisation's float32 and float64 kernels, whose rounding shows where a row's mean is large
-against its spread (1e4 + 1e-2 noise in float32: a mean off by an ulp of 1e4 moves every output by 0.1).
+layer and group normalisation's float32 and float64 kernels (and layer normalisation's float16 one), whose rounding
+shows where a row's mean is large against its spread (1e4 + 1e-2 noise in float32: a mean off by an ulp of 1e4
+moves every output by 0.1).
 
 Its Welford algorithm runs on 32-byte vectors (8 floats, 4 doubles: the width of the kernel PyTorch dispatches to
 on an AVX2 or AVX-512 CPU, measured bit for bit against torch 2.13): each lane takes every 8th (4th) element, in
@@ -10,7 +11,7 @@ are those of its code (``fmadd``) and those its compiler contracts in the scalar
 """
 import numpy as np
 
-from .fma import fused_multiply_add
+from .fma import ExactProducts, fused_multiply_add
 
 _VECTOR_BYTES = 32
 _CHUNK = 16
@@ -63,21 +64,25 @@ def _chunk_moments(vectors):
 
 
 def rowwise_moments(rows):
-    """(mean, biased variance) of each row of the float32 or float64 matrix ``rows`` (M, N), 1-D arrays of M values
-    rounded as ATen's ``RowwiseMoments`` rounds them."""
-    dtype = rows.dtype.type
+    """(mean, biased variance) of each row of the float32, float64 or float16 matrix ``rows`` (M, N), 1-D arrays of M
+    values rounded as ATen's ``RowwiseMoments`` rounds them (a float16 row's in float32: each vector of 16 halves
+    taken as two float vectors, their Welford moments merged one after the other)."""
+    half = rows.dtype == np.float16
+    dtype = np.float32 if half else rows.dtype.type
     size = rows.shape[1]
     lanes = _VECTOR_BYTES // rows.itemsize
     count = size // lanes
-    chunk_means, chunk_m2s = _chunk_moments(rows[:, :count * lanes].reshape(len(rows), count, lanes))
-    chunks = chunk_means.shape[1]
+    vectors = rows[:, :count * lanes].reshape(len(rows), count, lanes)
+    parts = [_chunk_moments(part.astype(dtype)) for part in ((vectors[..., :8], vectors[..., 8:]) if half else
+                                                              (vectors,))]
+    chunks = parts[0][0].shape[1]
     depth = _ceil_log2(chunks)
-    zeros = np.zeros((len(rows), lanes), rows.dtype)
+    zeros = np.zeros((len(rows), lanes // len(parts)), dtype)
     empty = (0, zeros, zeros)
     stack = [empty] * depth
     for i in range(chunks):
-        chunk = (min(_CHUNK, count - i * _CHUNK), chunk_means[:, i], chunk_m2s[:, i])
-        stack[0] = _merge_vectors(chunk, stack[0])
+        for chunk_means, chunk_m2s in parts:
+            stack[0] = _merge_vectors((min(_CHUNK, count - i * _CHUNK), chunk_means[:, i], chunk_m2s[:, i]), stack[0])
         # a binary counter: the level below is merged up (and emptied) at each carry
         level, mask = 1, i + 1
         while level < depth and not mask & 1:
@@ -87,14 +92,137 @@ def rowwise_moments(rows):
     for level in range(1, depth):
         stack[0] = _merge_vectors(stack[level], stack[0])
     _, lane_means, lane_m2s = stack[0]
-    moments = (0, np.zeros(len(rows), rows.dtype), np.zeros(len(rows), rows.dtype))
+    moments = (0, np.zeros(len(rows), dtype), np.zeros(len(rows), dtype))
     for k in range(count * lanes, size):  # the scalar tail: plain Welford, no fused operations
-        x = rows[:, k]
+        x = rows[:, k].astype(dtype)
         seen, mean, m2 = moments
         delta = x - mean
         mean = mean + delta / dtype(seen + 1)
         moments = (seen + 1, mean, m2 + delta * (x - mean))
-    for lane in range(lanes):
-        moments = _merge_scalars((count, lane_means[:, lane], lane_m2s[:, lane]), moments)
+    for lane in range(lane_means.shape[1]):  # (a float16 lane holds two vectors' moments)
+        moments = _merge_scalars((count * len(parts), lane_means[:, lane], lane_m2s[:, lane]), moments)
     _, mean, m2 = moments
     return mean, m2 / dtype(size)
+
+
+# ATen's channels-last group norm kernel takes a group's moments from its sums of x and x^2 (no Welford): beyond a
+# threshold of 1024 pixels per plane it splits the (sample, pixel) rows between threads instead of (sample, group).
+_THREADED_PIXELS = 1024
+# Rows per thread up to which its sums of squares are always emulated step by step (a few ms)
+_FUSED_STEPS = 2048
+
+
+def _lane_total(lanes):
+    """``vec_reduce_all`` of a 32-byte vector's lanes (the last axis): a tree of halves for floats (its AVX2
+    shuffles), one lane after another for doubles (its generic loop)."""
+    if lanes.dtype == np.float32:
+        while lanes.shape[-1] > 1:
+            half = lanes.shape[-1] // 2
+            lanes = lanes[..., :half] + lanes[..., half:]
+        return lanes[..., 0]
+    total = lanes[..., 0]
+    for lane in range(1, lanes.shape[-1]):
+        total = total + lanes[..., lane]
+    return total
+
+
+def _in_order(values, axis=-1):
+    """The sums of ``values`` along ``axis``, added one after another (cumsum's order; NumPy's sum is pairwise)."""
+    return np.cumsum(values, axis=axis).take(-1, axis=axis)
+
+
+def _plane_sums(pixels, groups):
+    """``ColumnwiseMoments``: each (sample, group)'s sums of x and x^2 over pixels (N, HxW, C), one 32-byte vector
+    lane per channel modulo the lane count (the group's last, partial vector padded with zeros), each lane adding
+    its channels pixel after pixel, then the lanes reduced (see _lane_total)."""
+    n, plane, channels = pixels.shape
+    per_group = channels // groups
+    lanes = _VECTOR_BYTES // pixels.itemsize
+    vectors = -(-per_group // lanes)
+    padded = np.zeros((n, plane, groups, vectors * lanes), pixels.dtype)
+    padded[..., :per_group] = pixels.reshape(n, plane, groups, per_group)
+    # (N, G, lane, pixel and vector in the kernel's order)
+    sequences = padded.reshape(n, plane, groups, vectors, lanes).transpose(0, 2, 4, 1, 3)
+    sequences = sequences.reshape(n, groups, lanes, plane * vectors)
+    return _lane_total(_in_order(sequences)), _lane_total(_in_order(np.square(sequences)))
+
+
+def _thread_chunks(pixels, threads):
+    """The rows (sample, pixel) of ``pixels`` (N, HxW, C) as at::parallel_for splits them between ``threads``:
+    (threads, chunk, C) contiguous chunks, zeros past the last row, and each row's sample (threads, chunk)."""
+    n, plane, channels = pixels.shape
+    rows = pixels.reshape(n * plane, channels)
+    threads = max(1, min(threads, len(rows)))
+    chunk = -(-len(rows) // threads)
+    padded = np.zeros((threads * chunk, channels), pixels.dtype)
+    padded[:len(rows)] = rows
+    sample_of = np.minimum(np.arange(threads * chunk) // plane, n - 1)
+    return padded.reshape(threads, chunk, channels), sample_of.reshape(threads, chunk)
+
+
+def _per_group(partial, groups):
+    """Per (sample, group), the per-thread sums ``partial`` (threads, N, C) added channel after channel, thread
+    after thread (the kernel's order)."""
+    threads, n, channels = partial.shape
+    ordered = partial.reshape(threads, n, groups, channels // groups).transpose(1, 2, 3, 0)
+    return _in_order(ordered.reshape(n, groups, -1))
+
+
+def _threaded_sums(pixels, groups, threads):
+    """The sums of x and x^2 per (sample, group) as the kernel's threaded path adds them: the rows (sample, pixel)
+    split in contiguous chunks between the threads (see _thread_chunks), each thread adding its rows per (sample,
+    channel), then per group the channels' totals thread after thread, channel after channel. Its x^2 terms are
+    fused multiply-adds, here rounded apart (see _fused_square_sums)."""
+    by_thread, sample_of = _thread_chunks(pixels, threads)
+    partial = np.zeros((2,) + by_thread.shape[:1] + pixels.shape[::2], pixels.dtype)
+    for thread, (rows, samples) in enumerate(zip(by_thread, sample_of)):
+        for sample in np.unique(samples):
+            segment = rows[samples == sample]
+            partial[0, thread, sample] = _in_order(segment, axis=0)
+            partial[1, thread, sample] = _in_order(np.square(segment), axis=0)
+    return _per_group(partial[0], groups), _per_group(partial[1], groups)
+
+
+def _fused_square_sums(pixels, groups, threads):
+    """_threaded_sums's sums of x^2 with each thread's x * x + sum fused, as the kernel's: one step at a time (all
+    threads at once), hundreds of times slower, for the groups whose cancellation shows that last bit."""
+    by_thread, sample_of = _thread_chunks(pixels, threads)
+    squares = ExactProducts(by_thread, by_thread)
+    partial = np.zeros((len(by_thread),) + pixels.shape[::2], pixels.dtype)
+    threads_ids = np.arange(len(by_thread))
+    sums = np.zeros((len(by_thread), pixels.shape[2]), pixels.dtype)  # each thread's running sums
+    for step in range(by_thread.shape[1]):
+        if step and (sample_of[:, step] != sample_of[:, step - 1]).any():  # a thread's rows reach the next sample
+            partial[threads_ids, sample_of[:, step - 1]] = sums
+            sums[sample_of[:, step] != sample_of[:, step - 1]] = 0
+        sums = squares.fused_add((slice(None), step), sums)
+    partial[threads_ids, sample_of[:, -1]] = sums
+    return _per_group(partial, groups)
+
+
+def channels_last_group_moments(pixels, groups, threads):
+    """(mean, biased variance) (N, G) of the groups of channels of ``pixels`` (N, HxW, C: a channels-last input's
+    layout), float32 or float64, rounded as ATen's channels-last group norm kernel rounds them: the mean its sum
+    times 1 / count, the variance E[x^2] - mean^2 (a fused multiply-add, clamped at 0), whose cancellation shows
+    wherever the mean is large against the spread. ``threads``: torch.get_num_threads()."""
+    n, plane, channels = pixels.shape
+    dtype = pixels.dtype.type
+    scale = dtype(dtype(1) / dtype(plane * (channels // groups)))
+    threaded = plane >= _THREADED_PIXELS
+    total, total_square = _threaded_sums(pixels, groups, threads) if threaded else _plane_sums(pixels, groups)
+    mean = total * scale
+    variance = fused_multiply_add(total_square, scale, -(mean * mean))
+    if threaded:
+        # The squares' roundings move the variance by about eps * (1 + (mean / spread)^2) of itself, a last bit (not
+        # always) up to 4 spreads, more beyond: there, or everywhere while the loop is short, the squares are
+        # added again as the kernel fuses them
+        exact = ~(mean * mean <= 16 * variance)
+        if -(-n * plane // threads) <= _FUSED_STEPS:
+            exact[:] = True
+        if exact.any():
+            groups_in = exact.any(axis=0)
+            picked = pixels.reshape(n, plane, groups, -1)[:, :, groups_in].reshape(n, plane, -1)
+            fused = _fused_square_sums(picked, int(groups_in.sum()), threads)
+            total_square[:, groups_in] = np.where(exact[:, groups_in], fused, total_square[:, groups_in])
+            variance = fused_multiply_add(total_square, scale, -(mean * mean))
+    return mean, np.maximum(variance, dtype(0))

@@ -609,18 +609,40 @@ def _avg_pool_out_hw(input_hw, kernel, stride, padding, ceil_mode):
     )
 
 
-def avg_pool2d_sums(x, kernel, stride, padding, out_hw):
-    """Window sums (N, C, Ho, Wo) of x (N, C, H, W) with zero padding."""
-    N, C = x.shape[:2]
-    (kH, kW), (sH, sW), (Ho, Wo) = kernel, stride, out_hw
-    xp = _pad_to_cover(x, padding, out_hw, kernel, stride, (1, 1), 0)
-    # Separable window sum: kH row passes then kW column passes, instead of kH * kW.
-    row_sums = np.zeros((N, C, Ho, xp.shape[3]), dtype=x.dtype)
-    for i in range(kH):
-        row_sums += xp[:, :, _offset_slice(i, sH, Ho), :]
-    y = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
-    for j in range(kW):
-        y += row_sums[:, :, :, _offset_slice(j, sW, Wo)]
+def _window_taps(padded, kernel, stride, out_size):
+    """The views (N, C, *out_size) of ``padded`` (N, C, *spatial) at each kernel tap, in PyTorch's order of a
+    window's elements (depth by depth, row by row, left to right)."""
+    return [padded[(slice(None), slice(None)) + tuple(_offset_slice(t, s, n) for t, s, n in zip(tap, stride, out_size))]
+            for tap in itertools.product(*map(range, kernel))]
+
+
+def _covering_shape(input_size, kernel, stride, padding, out_size):
+    """The spatial shape of the zero-padded input every window lies in (ceil mode may hang past the padding)."""
+    return tuple(max(size + 2 * p, (out - 1) * s + k)
+                 for size, k, s, p, out in zip(input_size, kernel, stride, padding, out_size))
+
+
+def avg_pool_sums(x, kernel, stride, padding, out_size):
+    """Window sums (N, C, *out_size) of x (N, C, *spatial: 2 or 3 axes) with zero padding, one pass per kernel tap.
+
+    Each window is summed in PyTorch's order (see _window_taps), as its kernels (NCHW and channels-last alike) sum
+    it: the same float32 bits. (A separable sum, axis after axis, would take kH + kW passes instead of kH * kW but
+    adds in another order wherever the kernel has two axes or more.)
+    """
+    if len(out_size) == 2:
+        padded = _pad_to_cover(x, padding, out_size, kernel, stride, (1, 1), 0)
+    elif any(padding) or _covering_shape(x.shape[2:], kernel, stride, padding, out_size) != x.shape[2:]:
+        padded = np.zeros(x.shape[:2] + _covering_shape(x.shape[2:], kernel, stride, padding, out_size), x.dtype)
+        padded[_crop(padding, x.shape[2:])] = x
+    else:
+        padded = x
+    taps = _window_taps(padded, kernel, stride, out_size)
+    y = np.empty(x.shape[:2] + tuple(out_size), dtype=x.dtype)
+    # The first two taps summed into y at once (not added to zeros): a pass fewer. PyTorch's sum starts
+    # from +0, which only a window of -0.0 alone would show.
+    np.add(taps[0], taps[1] if len(taps) > 1 else 0, out=y)
+    for tap in taps[2:]:
+        y += tap
     return y
 
 
@@ -628,7 +650,7 @@ def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad,
     """Average pooling of x (N, C, H, W) with zero padding; returns y (N, C, Ho, Wo)."""
     input_hw = x.shape[2:]
     out_hw = _avg_pool_out_hw(input_hw, kernel, stride, padding, ceil_mode)
-    y = avg_pool2d_sums(x, kernel, stride, padding, out_hw)
+    y = avg_pool_sums(x, kernel, stride, padding, out_hw)
     y /= _avg_pool_divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
     return y
 
@@ -637,27 +659,24 @@ def avg_pool2d_backward(gy, input_shape, kernel, stride, padding, ceil_mode, cou
     """Gradient (N, C, H, W) of avg_pool2d_forward given gy (N, C, Ho, Wo)."""
     divisor = _avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
                                 divisor_override, gy.dtype)
-    return avg_pool2d_spread(gy / divisor, input_shape, kernel, stride, padding)
+    return avg_pool_spread(gy / divisor, input_shape, kernel, stride, padding)
 
 
-def _cropped_copy(padded, pH, pW, H, W):
-    """The (H, W) crop at (pH, pW) of the planes ``padded``, C-strided: a copy also where the crop is contiguous
-    (only rows cut from the end), as NumPy's flag overlooks its size-1 dims' strides, which PyTorch shows."""
-    if padded.shape[2:] == (H, W):
-        return padded
-    return padded[:, :, pH:pH + H, pW:pW + W].copy()
+def _crop(padding, size):
+    """The index of the input's cells (N, C, *size) in its copy padded by ``padding`` on the leading sides."""
+    return (slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in zip(padding, size))
 
 
-def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
-    """The adjoint of avg_pool2d_sums: each input cell (N, C, H, W) gets the sum of the values g
-    (N, C, Ho, Wo) of the windows holding it."""
-    N, C, H, W = input_shape
-    (kH, kW), (sH, sW), (pH, pW) = kernel, stride, padding
-    Ho, Wo = g.shape[2:]
-    if (kH, kW) == (sH, sW) and (pH, pW) == (0, 0) and (Ho * kH, Wo * kW) == (H, W):
+def avg_pool_spread(g, input_shape, kernel, stride, padding):
+    """The adjoint of avg_pool_sums: each input cell (N, C, *spatial) gets the sum of the values g (N, C, *out_size)
+    of the windows holding it."""
+    out_size, size = g.shape[2:], input_shape[2:]
+    if len(size) == 2 and tuple(kernel) == tuple(stride) and not any(padding) and \
+            tuple(n * k for n, k in zip(out_size, kernel)) == tuple(size):
         # Windows tile the input exactly: every input cell gets its window's share, once.  Fill
         # the first row of each window column by column, then copy it to the window's other
         # rows (long strided loops; a broadcasting assignment would loop over kW elements).
+        (N, C, _, W), (kH, kW), Ho = input_shape, kernel, out_size[0]
         gx = np.empty(input_shape, dtype=g.dtype)
         windows = gx.reshape(N, C, Ho, kH, W)
         for j in range(kW):
@@ -665,18 +684,16 @@ def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
         for i in range(1, kH):
             windows[:, :, :, i, :] = windows[:, :, :, 0, :]
         return gx
-    Hp = max(H + 2 * pH, (Ho - 1) * sH + kH)
-    Wp = max(W + 2 * pW, (Wo - 1) * sW + kW)
-    # Spread each window's share over its columns, then over its rows (separable adjoint of the sum).
-    # Taps last to first: a cell sums its windows' shares along each axis in window order, as PyTorch
-    # does (the same bits where windows overlap along one axis only, a 1-D pooling's).
-    col_spread = np.zeros((N, C, Ho, Wp), dtype=g.dtype)
-    for j in reversed(range(kW)):
-        col_spread[:, :, :, _offset_slice(j, sW, Wo)] += g
-    gxp = np.zeros((N, C, Hp, Wp), dtype=g.dtype)
-    for i in reversed(range(kH)):
-        gxp[:, :, _offset_slice(i, sH, Ho), :] += col_spread
-    return _cropped_copy(gxp, pH, pW, H, W)
+    padded = np.zeros(tuple(input_shape[:2]) + _covering_shape(size, kernel, stride, padding, out_size), g.dtype)
+    # One pass per tap, taps last to first: each cell then sums its windows' shares in the windows' order
+    # (see _window_taps), as PyTorch's backward kernels do.
+    for tap in reversed(_window_taps(padded, kernel, stride, out_size)):
+        tap += g
+    if padded.shape[2:] == tuple(size):
+        return padded
+    # (a copy also where the crop is contiguous (only rows cut from the end): NumPy's flag overlooks its size-1
+    # dims' strides, which PyTorch shows)
+    return padded[_crop(padding, size)].copy()
 
 
 def _adaptive_windows(in_size, out_size):
@@ -811,14 +828,7 @@ def avg_pool2d_backward_half(gy, input_shape, kernel, stride, padding, ceil_mode
     divisor = _avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
                                 divisor_override, np.float32)
     shares = (gy.astype(np.float32) / divisor).astype(np.float16)
-    N, C, H, W = input_shape
-    (kH, kW), (sH, sW), (pH, pW) = kernel, stride, padding
-    Ho, Wo = gy.shape[2:]
-    gxp = np.zeros((N, C, max(H + 2 * pH, (Ho - 1) * sH + kH), max(W + 2 * pW, (Wo - 1) * sW + kW)), np.float16)
-    for i in reversed(range(kH)):
-        for j in reversed(range(kW)):
-            gxp[:, :, _offset_slice(i, sH, Ho), _offset_slice(j, sW, Wo)] += shares
-    return _cropped_copy(gxp, pH, pW, H, W)
+    return avg_pool_spread(shares, input_shape, kernel, stride, padding)
 
 
 def adaptive_avg_pool3d_forward_half(x, output_size):

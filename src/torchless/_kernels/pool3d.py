@@ -199,7 +199,7 @@ def _depth_backward(gy, depth_ids, windows):
     values = gy.view(bits)
     allocate = np.empty if windows.partition else np.zeros
     sliced = allocate((gy.shape[0], windows.size, gy.shape[2]), gy.dtype)
-    for tap, out_slices, in_slices in reversed(windows.taps):  # (in window order: see _depth_spread)
+    for tap, out_slices, in_slices in reversed(windows.taps):  # (last to first: windows added in order)
         won = depth_ids[:, out_slices]
         if windows.disjoint:
             pool._select(values[:, out_slices], won, tap, out=sliced.view(bits)[:, in_slices])
@@ -210,56 +210,21 @@ def _depth_backward(gy, depth_ids, windows):
 
 
 # ---------------------------------------------------------------------------- average pooling
-def _depth_sums(x, windows):
-    """Window sums along axis 1 of x (P, D, M) with zero padding: (P, Do, M)."""
-    if windows.first_covers_all:
-        _, out_slices, in_slices = windows.taps[0]
-        sums = np.array(x[:, in_slices])
-        later = windows.taps[1:]
-    else:
-        sums = np.zeros((x.shape[0], windows.out, x.shape[2]), x.dtype)
-        later = windows.taps
-    for _, out_slices, in_slices in later:
-        sums[:, out_slices] += x[:, in_slices]
-    return sums
-
-
-def _depth_spread(g, windows):
-    """The adjoint of _depth_sums: (P, D, M) from g (P, Do, M)."""
-    spread = (np.empty if windows.partition else np.zeros)((g.shape[0], windows.size, g.shape[2]), g.dtype)
-    # Taps last to first: a slice sums its windows' values in window order, as PyTorch's kernels do.
-    for _, out_slices, in_slices in reversed(windows.taps):
-        if windows.disjoint:
-            spread[:, in_slices] = g[:, out_slices]
-        else:
-            spread[:, in_slices] += g[:, out_slices]
-    return spread
-
-
 def avg_pool3d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
     """Average pooling of x (N, C, D, H, W) with zero padding; returns y (N, C, Do, Ho, Wo).
 
-    The divisor of a window is the product of its per-axis counts, as in PyTorch (see
-    :func:`.pool._avg_divisor`), or ``divisor_override``.
+    Each window is summed in PyTorch's order, tap after tap (see :func:`.pool.avg_pool_sums`); its divisor is the
+    product of its per-axis counts, as in PyTorch (see :func:`.pool._avg_divisor`), or ``divisor_override``.
     """
-    N, C, D, H, W = x.shape
-    windows, kernel2, stride2, padding2, _ = _split(kernel, stride, padding, (1, 1, 1), ceil_mode, D)
-    out_size = pool._avg_pool_out_hw((D, H, W), kernel, stride, padding, ceil_mode)
-    deep = _depth_sums(x.reshape(N * C, D, H * W), windows).reshape(N * C, windows.out, H, W)
-    y = pool.avg_pool2d_sums(deep, kernel2, stride2, padding2, out_size[1:])
-    y /= pool._avg_pool_divisor((D, H, W), out_size, kernel, stride, padding, count_include_pad, divisor_override,
+    out_size = pool._avg_pool_out_hw(x.shape[2:], kernel, stride, padding, ceil_mode)
+    y = pool.avg_pool_sums(x, kernel, stride, padding, out_size)
+    y /= pool._avg_pool_divisor(x.shape[2:], out_size, kernel, stride, padding, count_include_pad, divisor_override,
                                 x.dtype)
-    return y.reshape((N, C) + out_size)
+    return y
 
 
 def avg_pool3d_backward(gy, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
     """Gradient (N, C, D, H, W) of avg_pool3d_forward given gy (N, C, Do, Ho, Wo)."""
-    N, C, D, H, W = input_shape
-    Do, Ho, Wo = gy.shape[2:]
-    windows, kernel2, stride2, padding2, _ = _split(kernel, stride, padding, (1, 1, 1), ceil_mode, D)
-    divisor = pool._avg_pool_divisor((D, H, W), (Do, Ho, Wo), kernel, stride, padding, count_include_pad,
+    divisor = pool._avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
                                      divisor_override, gy.dtype)
-    shares = (gy / divisor).reshape(N * C, Do, Ho * Wo)
-    deep = _depth_spread(shares, windows).reshape(N * C, D, Ho, Wo)
-    gx = pool.avg_pool2d_spread(deep, (N * C, D, H, W), kernel2, stride2, padding2)
-    return gx.reshape(input_shape)
+    return pool.avg_pool_spread(gy / divisor, input_shape, kernel, stride, padding)

@@ -200,13 +200,14 @@ class Div(Node):
             self.listed_inputs = (0,)
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
-        # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the
-        # last bit for about a third of float32 values. Matching it takes a second pass (np.divide(1, b), then
-        # an in-place multiply; np.reciprocal is slower still): 3 / x went from 10.4 to 11.6 us on (64, 10)
-        # float32, and from 161 to 243 us on (256, 4096), so the quotient is computed directly.
-        if b.ndim == 0 and b:
-            return a / b
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan, silently as in PyTorch
+            if scalar_numerator:
+                # PyTorch computes a number over a tensor as reciprocal(b) * a, in the result's dtype: a / b
+                # differs in the last bit for about a third of float32 values (a second pass, as PyTorch's)
+                dtype = np.result_type(a, b)
+                quotient = np.divide(1, b, dtype=dtype)
+                quotient *= np.asarray(a, dtype)
+                return quotient
             return a / b
 
     # PyTorch's formulas, whose roundings these are: grad / other, and -grad * ((self / other) / other) (about half

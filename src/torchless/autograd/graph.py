@@ -126,6 +126,7 @@ class Node:
     _kept_no_tensor = False
     _packed = None  # {(node name, saved name): Packed} of what saved_tensors_hooks packed (see saved_hooks)
     _holders = {}  # {(node name, saved name): names of the attributes holding a packed tensor's array} (ditto)
+    _restored = {}  # {(node name, saved name): the Saved spec restoring a packed tensor's attribute} (ditto)
     # What PyTorch's node shows of its saved values as ``_saved_<name>`` attributes: {name: spec} (see
     # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
     torch_saved = {}

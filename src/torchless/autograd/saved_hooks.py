@@ -118,7 +118,7 @@ class _AllowMutationOnSavedContext:
 def allow_mutation_on_saved_tensors():
     """Context manager under which tensors saved for backward may be changed in place: backward uses their values
     as they were saved. Run both forward and backward inside it. (Where torchless's backward of an op reads a saved
-    tensor through a view of its own, as linear's of a 3-D input does, changing that tensor in place stays an
+    tensor through a view of its own that its saved values do not give back, changing that tensor in place stays an
     error.)
 
     Example::
@@ -209,7 +209,7 @@ def pack_node(node, result, skip=frozenset()):
     kept = {}
     own = node.name()
     replaced, read_as_saved = [], []  # the tensors packed whose unpacked values backward reads, and the others
-    keys = {}  # id(tensor): its key in kept
+    keys, restored = {}, {}  # id(tensor): its key in kept; key: the spec of a replaced tensor
     for owner_name, shown, specs in _saved_tensor_specs(node):
         for name, spec in specs:
             if (owner_name, name) in skip:
@@ -222,12 +222,21 @@ def pack_node(node, result, skip=frozenset()):
                 continue
             if result is not None and tensor._grad_fn is node and tensor._data is result._data:
                 tensor = result  # the output itself, as PyTorch passes it
+            viewed = _input_viewed(node, spec)
+            if viewed is not None:  # a view of an input (w.T): its version is the input's, as PyTorch's view's
+                tensor._counter = viewed._version_counter()
             kept[owner_name, name] = packed(tensor, node)
-            (replaced if owner_name == own and _replaceable(node, spec) else read_as_saved).append(tensor)
             keys[id(tensor)] = owner_name, name
+            if _replaceable(node, spec) and (owner_name == own or spec.restores is not None):
+                replaced.append(tensor if viewed is None else viewed)
+                restored[owner_name, name] = spec
+            else:
+                read_as_saved.append(tensor)
     for tensor in replaced:
         if all(tensor is not other for other in read_as_saved):
             _unchecked(node, tensor, result)
+    if restored:
+        node._restored = restored
     # The others, where backward reads the tensor's array from attributes of the node, as PyTorch reads its saved
     # tensor: those attributes take the unpacked values too (where no other array of the node may share the memory,
     # which backward would read changed: its changes then stay an error)
@@ -264,6 +273,16 @@ def _replaceable(node, spec):
     tensor replaces (see unpack_node)."""
     attribute = getattr(spec, "attribute", None)
     return attribute is not None and getattr(node, attribute, None) is not None
+
+
+def _input_viewed(node, spec):
+    """The input (a tensor whose version ``node`` checks) of which the saved tensor ``spec`` describes a view that
+    an unpack_hook's values give back (see Saved's ``restores``), else None."""
+    if getattr(spec, "restores", None) is None:
+        return None
+    array = getattr(node, spec.attribute, None)
+    return next((saved.tensor for saved in node._checked_versions
+                 if saved.tensor is not None and saved.tensor._data is array), None)
 
 
 def _unchecked(node, tensor, result):
@@ -320,8 +339,9 @@ def unpack_node(node):
     own = node.name()
     for (owner_name, name), kept in sorted(node._packed.items(), key=lambda item: item[0][0] != own):
         tensors = _unpacked(kept, node)
-        if owner_name == own and not isinstance(tensors, tuple):
-            _replace_saved(node, name, tensors)
+        spec = node._restored.get((owner_name, name))
+        if spec is not None and not isinstance(tensors, tuple):
+            spec.restore(node, tensors._data)
         for attribute in node._holders.get((owner_name, name), ()):
             setattr(node, attribute, tensors._data)
 
@@ -329,15 +349,6 @@ def unpack_node(node):
 def _op_class(node):
     """The op class of a recorded node (its class is the subclass named as PyTorch's node, see graph)."""
     return type(node).__dict__.get("_named_from", type(node))
-
-
-def _replace_saved(node, name, tensor):
-    from . import saved_values
-
-    spec = saved_values.specs_for(_op_class(node), node.name()).get(name)
-    attribute = getattr(spec, "attribute", None)
-    if attribute is not None and getattr(node, attribute, None) is not None:
-        setattr(node, attribute, tensor._data)
 
 
 def pack_with(node, owner_name, name, tensor, hooks):
@@ -351,6 +362,9 @@ def pack_with(node, owner_name, name, tensor, hooks):
     if node._packed is None:
         node._packed = {}
     node._packed[key] = kept
+    spec = next((dict(specs).get(name) for owner, _, specs in _saved_tensor_specs(node) if owner == owner_name), None)
+    if _replaceable(node, spec) and (owner_name == node.name() or spec.restores is not None):
+        node._restored = {**node._restored, key: spec}  # (backward reads the unpacked values)
 
 
 def unpacked_saved(node, owner_name, name):

@@ -112,10 +112,17 @@ class Saved:
     function of (node, node read), gives the node of the graph it comes out of, None for a tensor outside the
     graph (argmax indices, a target, a mask)."""
 
-    def __init__(self, array, grad_fn=None, needed_for=None):
+    def __init__(self, array, grad_fn=None, needed_for=None, restores=None):
         self.array, self.grad_fn, self.needed_for = _reader(array), grad_fn, needed_for
-        # the node's attribute holding the values, which an unpack_hook's tensor replaces (see saved_hooks)
-        self.attribute = array if isinstance(array, str) else None
+        # the node's attribute holding the values, which an unpack_hook's tensor replaces (see saved_hooks); for
+        # values that view an attribute (w.T, x's rows), ``restores`` is (that attribute, a function of (node,
+        # values) giving it back)
+        self.restores = restores
+        self.attribute = array if isinstance(array, str) else restores[0] if restores else None
+
+    def restore(self, node, values):
+        """Puts an unpack_hook's ``values`` (an array) where the node reads these saved values."""
+        setattr(node, self.attribute, values if self.restores is None else self.restores[1](node, values))
 
     def tensor(self, node, shown):
         """The tensor ``shown`` (the node the user reads it from) exposes, from ``node`` (whose fields hold it)."""

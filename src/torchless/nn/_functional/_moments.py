@@ -86,20 +86,24 @@ def cancelling_rows(mu, rstd):
     return np.abs(mu * rstd) > _CANCELLING_RATIO
 
 
-def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var):
+def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var, half=False):
     """Recomputes in place, for the rows of ``rows`` (..., K: float32 or float64) whose mean is large against their
     spread, their mean ``mu``, 1 / std ``rstd`` (both (..., 1)) and normalised values ``xhat`` (None: not wanted) as
     PyTorch's layer and group norm kernels compute them: the moments by ATen's Welford algorithm
     (``rowwise_moments``), whose float rounding there is far from exact (1e4 + 1e-2 noise in float32: outputs 0.1
-    off), then ``invstd_of_var(var)``. Returns the boolean mask (...) of those rows, or None where there are none
-    (the normal case: one comparison per row)."""
+    off), then ``invstd_of_var(var)``. ``half``: ``rows`` are the float32 values of a float16 input, whose moments
+    PyTorch's kernels take from its float16 vectors (in float32). Returns the boolean mask (...) of those rows, or
+    None where there are none (the normal case: one comparison per row)."""
     if rows.dtype not in (np.float32, np.float64):
         return None
-    cancelling = cancelling_rows(mu[..., 0], rstd[..., 0])
+    if half:  # (float16 outputs show the float32 rounding of any row's statistics: every finite row)
+        cancelling = np.isfinite(mu[..., 0] * rstd[..., 0])
+    else:
+        cancelling = cancelling_rows(mu[..., 0], rstd[..., 0])
     if not cancelling.any():
         return None
     picked = rows[cancelling]
-    picked_mean, picked_var = rowwise_moments(picked)
+    picked_mean, picked_var = rowwise_moments(picked.astype(np.float16) if half else picked)
     with np.errstate(**_QUIET):
         picked_rstd = invstd_of_var(picked_var)
         if xhat is not None:

@@ -2,7 +2,9 @@
 import numpy as np
 
 from ... import _memory_format
-from ..._kernels.fma import fused_multiply_add32
+from ..._kernels import parallel
+from ..._kernels.fma import fused_multiply_add, fused_multiply_add32
+from ..._kernels.moments import channels_last_group_moments
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows
 from ..._ops.arithmetic import MulScalar
@@ -34,11 +36,25 @@ def _invstd(eps):
     return lambda var: (1 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype)
 
 
+def _channels_last_statistics(x, groups, eps):
+    """(mean, rstd) (N, G) of the channels-last float32 or float64 array x (N, C, *) as PyTorch's channels-last
+    kernel computes them, from x's sums of x and x^2 (see channels_last_group_moments: far from the two-pass values
+    where the mean is large against the spread)."""
+    n, c = x.shape[:2]
+    pixels = np.moveaxis(x, 1, -1).reshape(n, -1, c)  # (a view of a channels-last array)
+    mean, var = channels_last_group_moments(pixels, groups, parallel.get_num_threads())
+    return mean, _invstd(eps)(var)
+
+
 @quiet
-def renormalize_statistics(rows, mean, rstd, eps):
+def renormalize_statistics(rows, mean, rstd, eps, channels_last=None):
     """``mean`` and ``rstd`` (N, G, 1) of ``rows`` (N, G, K), float32 or float64, recomputed in place as PyTorch's
-    contiguous kernel rounds them where that shows (torch.native_group_norm's statistics)."""
-    renormalize_cancelling_rows(rows, None, mean, rstd, _invstd(eps))
+    kernel rounds them (torch.native_group_norm's statistics): its contiguous kernel's where that shows, or, given
+    ``channels_last`` (the input x (N, C, *), a channels-last array), its channels-last kernel's."""
+    if channels_last is None:
+        renormalize_cancelling_rows(rows, None, mean, rstd, _invstd(eps))
+    elif rows.size:
+        mean[..., 0], rstd[..., 0] = _channels_last_statistics(channels_last, rows.shape[1], eps)
 
 
 class GroupNorm(Node):
@@ -65,12 +81,14 @@ class GroupNorm(Node):
         self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
         rows = rows.astype(compute_dtype(x), copy=False)
+        if self.input_format is not None and x.dtype == rows.dtype and x.size:
+            return self._channels_last_output(x, rows, weight, bias, eps)
         self.xhat, self.mean, var, self.rstd = normalize_rows(rows, eps)
         constant = var == 0
         # a constant row's rstd as PyTorch's kernel takes it: 1 / sqrt(0 + eps) in float64 (eps a double), rounded
         rstd = np.where(constant, rows.dtype.type(1 / np.sqrt(np.float64(eps))), self.rstd)
         linear_rows = constant
-        # (its channels-last kernel sums x and x^2 instead, its float16 one works in float32: neither emulated)
+        # (its float16 kernel works in float32: not emulated)
         if self.input_format is None and x.dtype == rows.dtype:
             cancelling = renormalize_cancelling_rows(rows, self.xhat, self.mean, self.rstd, _invstd(eps))
             if cancelling is not None:
@@ -87,6 +105,26 @@ class GroupNorm(Node):
                                        for stat in (self.mean, rstd, linear_rows))
             linear_rows_as_pytorch(y, rows.reshape(xhat.shape), mean, rstd, linear_rows, weight, bias)
         return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def _channels_last_output(self, x, rows, weight, bias, eps):
+        """The output for a channels-last float32 or float64 x (``rows`` its (N, G, K) view) as PyTorch's
+        channels-last kernel computes it: its statistics (_channels_last_statistics), then x * scale + shift for every
+        channel, without weight and bias too: scale = rstd * weight, shift = bias - scale * mean (a fused
+        multiply-add only where a weight scales it: that kernel's compiled code), y a fused multiply-add."""
+        n, c = x.shape[:2]
+        mean, rstd = _channels_last_statistics(x, self.groups, eps)
+        self.mean, self.rstd = mean[..., None], rstd[..., None]
+        self.xhat = (rows - self.mean) * self.rstd
+        dtype = x.dtype.type
+        scale, mean = (np.repeat(stat, c // self.groups, axis=1) for stat in (rstd, mean))
+        if weight is not None:
+            scale = scale * weight
+            shift = fused_multiply_add(-scale, mean, dtype(0) if bias is None else bias)
+        else:
+            shift = -scale * mean if bias is None else -scale * mean + bias
+        pixels = np.moveaxis(x, 1, -1).reshape(n, -1, c)
+        y = fused_multiply_add(pixels, scale[:, None, :], shift[:, None, :])  # (N, HxW, C)
+        return np.moveaxis(y.reshape((n,) + x.shape[2:] + (c,)), -1, 1)
 
     def _half_output(self, rows, weight, bias):
         """The output for a float16 input as ATen's kernel computes it in float32: per (sample, channel)

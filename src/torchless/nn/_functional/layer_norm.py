@@ -55,6 +55,15 @@ def _affine_as_pytorch(rows, row_mean, rstd, xhat, weight, bias):
     return fused_multiply_add(xhat, weight.reshape(-1), shift)
 
 
+def _half_affine_as_pytorch(rows, row_mean, rstd, weight, bias):
+    """y of the float32 ``rows`` of a float16 input as PyTorch's reduced-float kernel computes it in float32, where
+    that shows (rows of a large mean): x * rstd - mean * rstd one fused multiply-add, times the weight plus the bias
+    another."""
+    scaled = fused_multiply_add(rows, rstd, -(row_mean * rstd))
+    weight = np.float32(1) if weight is None else weight.reshape(-1).astype(np.float32)
+    return fused_multiply_add(scaled, weight, np.float32(0) if bias is None else bias.reshape(-1).astype(np.float32))
+
+
 def _affine_jvp(node, tangents, out, normalization_jvp):
     """The tangent of xhat * weight + bias (no bias for RMSNorm), xhat a normalisation of x whose tangent
     ``normalization_jvp`` gives from tx: that times the weight, plus xhat tw + tb."""
@@ -114,12 +123,16 @@ class LayerNorm(Node):
         rows = _rows(x, normalized_ndim, compute_dtype(x))
         self.xhat, row_mean, _, self.rstd = normalize_rows(rows, eps)
         cancelling = None
-        if x.dtype == rows.dtype:  # (float16's kernel, in float32, is not emulated)
-            cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps))
+        if x.dtype in (rows.dtype, np.float16):
+            cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps),
+                                                     half=x.dtype == np.float16)
         y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(-1)
-        if cancelling is not None and (weight is not None or bias is not None):
+        if cancelling is not None and x.dtype == np.float16:
+            y[cancelling] = _half_affine_as_pytorch(rows[cancelling], row_mean[cancelling], self.rstd[cancelling],
+                                                    weight, bias)
+        elif cancelling is not None and (weight is not None or bias is not None):
             y[cancelling] = _affine_as_pytorch(rows[cancelling], row_mean[cancelling], self.rstd[cancelling],
                                                self.xhat[cancelling], weight, bias)
         # PyTorch's kernel writes a C-contiguous output; the rows of a channels-last batch of one are a

@@ -41,11 +41,16 @@ def _product_saved(first, first_name):
     def matrix(node):
         return node.x if node.x.ndim == 2 else _rows(node.x, node.x.shape[-1])
 
+    def as_input(node, rows):
+        return rows.reshape(node.x.shape)
+
     x_grad, w_grad = (0,), (1,)
-    factors = {first_name: first or Saved(matrix, grad_fn=listed(0), needed_for=w_grad),
+    # (each a view of the node's x or w: an unpack_hook's values give them back, see Saved)
+    factors = {first_name: first or Saved(matrix, grad_fn=listed(0), needed_for=w_grad, restores=("x", as_input)),
                first_name + "_sym_sizes": lambda node: sizes(matrix(node)),
                first_name + "_sym_strides": needed_for(x_grad, lambda node: strides(matrix(node))),
-               "mat2": Saved(lambda node: node.w.T, grad_fn=listed(1), needed_for=x_grad),
+               "mat2": Saved(lambda node: node.w.T, grad_fn=listed(1), needed_for=x_grad,
+                             restores=("w", lambda node, w_t: w_t.T)),
                "mat2_sym_sizes": lambda node: sizes(node.w.T),
                "mat2_sym_strides": needed_for(w_grad, lambda node: strides(node.w.T))}
     if first_name == "self":
