@@ -99,7 +99,7 @@ def test_avg_pool2d_of_a_batch_sized_input_in_pytorchs_order():
 # PyTorch's channels-last kernel takes each group's moments from its sums of x and x^2 (lane by lane, or split
 # between threads past 1024 pixels per plane), whose cancellation shows wherever the mean is large against the
 # spread (outputs hundreds off at a mean of 1e3 in float32), then outputs x * scale + shift without weight and bias
-# too: its outputs and statistics (native_group_norm's mean and rstd) bit for bit.
+# too: where a group's mean lies beyond 4 spreads, its outputs and statistics (native_group_norm's mean and rstd) bit for bit.
 
 GROUPINGS = [((2, 8, 5, 7), 2), ((2, 6, 3, 4, 5), 3), ((3, 12, 4, 4), 12), ((2, 40, 6, 5), 2), ((1, 8, 32, 33), 4),
              ((1, 6, 40, 30), 3)]
@@ -123,7 +123,12 @@ def test_group_norm_of_a_channels_last_input_as_its_kernel(shape, groups, dtype,
         n, c = shape[:2]
         _, mean, rstd = lib.native_group_norm(inp, w, b, n, c, int(np.prod(shape[2:])), groups, 1e-5)
         return y, mean, rstd
-    assert_same_bits(make)
+    if loc:
+        assert_same_bits(make)
+    else:  # no cancellation: torchless keeps its two-pass moments, a last bit away (see group_norm._cancels)
+        for have, want in zip(make(torchless), make(torch)):
+            np.testing.assert_allclose(have.numpy(), want.numpy(), rtol=1e-5 if dtype == "float32" else 1e-12,
+                                       atol=1e-6 if dtype == "float32" else 1e-14)
 
 
 @pytest.mark.parametrize("loc", [0.0, 30.0])
