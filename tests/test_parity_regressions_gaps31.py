@@ -99,7 +99,8 @@ def test_avg_pool2d_of_a_batch_sized_input_in_pytorchs_order():
 # PyTorch's channels-last kernel takes each group's moments from its sums of x and x^2 (lane by lane, or split
 # between threads past 1024 pixels per plane), whose cancellation shows wherever the mean is large against the
 # spread (outputs hundreds off at a mean of 1e3 in float32), then outputs x * scale + shift without weight and bias
-# too: where a group's mean lies beyond 4 spreads, its outputs and statistics (native_group_norm's mean and rstd) bit for bit.
+# too: where a group's mean lies beyond 4 spreads, its outputs and statistics (native_group_norm's mean and rstd)
+# bit for bit.
 
 GROUPINGS = [((2, 8, 5, 7), 2), ((2, 6, 3, 4, 5), 3), ((3, 12, 4, 4), 12), ((2, 40, 6, 5), 2), ((1, 8, 32, 33), 4),
              ((1, 6, 40, 30), 3)]
