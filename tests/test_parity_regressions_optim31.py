@@ -74,6 +74,19 @@ def test_vector_norm_two_rounds_as_torchs_kernel(dtype, shape, dim, keepdim):
     assert torchless.tensor(x).norm().item() == torch.tensor(x).norm().item()
 
 
+@pytest.mark.parametrize("dims", [(1, 0), (2, 1, 0), (0, 2, 1), (1, 0, 2), (2, 0, 1)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_vector_norm_two_of_a_permuted_tensor_walks_its_memory_in_order_as_torch(dims, keepdim):
+    # ATen reduces a whole tensor in memory order, so a transposed or permuted contiguous tensor (a transposed
+    # gradient, say) has the norm of its storage; torchless summed it in NumPy's order.
+    for seed in range(4):
+        x = _wide_range_array(seed, (7, 5, 3)[:len(dims)], "float32")
+        expected = torch.linalg.vector_norm(torch.tensor(x).permute(*dims), keepdim=keepdim)
+        actual = torchless.linalg.vector_norm(torchless.tensor(x).permute(*dims), keepdim=keepdim)
+        assert actual.shape == tuple(expected.shape)
+        np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("foreach", [None, True, False])
 @pytest.mark.parametrize("seed", range(4))
@@ -86,6 +99,7 @@ def test_clip_grad_norm_total_and_clipped_gradients_are_torchs_to_the_last_bit(d
         params = [lib.zeros(s, dtype=getattr(lib, dtype), requires_grad=True) for s in shapes]
         for p, g in zip(params, grads):
             p.grad = lib.tensor(g.copy())
+        params[0].grad = lib.tensor(grads[0].T.copy()).t()  # (a transposed gradient: its norm in memory order)
         total = lib.nn.utils.clip_grad_norm_(params, 0.5, foreach=foreach)
         results.append((total.item(), [p.grad.numpy() for p in params]))
     (expected_total, expected), (total, clipped) = results
