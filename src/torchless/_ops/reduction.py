@@ -1,7 +1,10 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
+import math
+
 import numpy as np
 
 from .. import _memory_format
+from .._kernels.reduce_order import norm_two_squares
 from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
@@ -466,6 +469,30 @@ class Std(Var):
         return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
 
 
+_EXACT_TWO_NORM_SIZE = 1 << 16
+
+
+def two_norm(a, axes, keepdim):
+    """The 2-norm of ``a`` over ``axes`` (None: all, else non-negative). Where those axes are the trailing ones of a
+    C-contiguous float32 or float64 array once its size-1 dims are left out (as ATen's iterator leaves them), or all
+    the axes of an array contiguous in some order of its dims, it is the norm of each row of their elements, rounded
+    as ATen's kernel for such rows rounds it (:func:`norm_two_squares`) up to 2**16 elements; beyond, where those
+    lane-by-lane sums take ten times NumPy's pairwise sum, and where ATen reduces in other orders, NumPy's sum (the
+    last bits may differ)."""
+    reduced = range(a.ndim) if axes is None else axes
+    order = [axis in reduced for axis, size in enumerate(a.shape) if size != 1]
+    trailing = order == sorted(order)  # (no kept dim after a reduced one)
+    if len(reduced) == a.ndim and not a.flags.c_contiguous:
+        # ATen walks the elements of a whole reduction in memory order: a permuted contiguous array's is a row
+        a = a.transpose(np.argsort(a.strides, kind="stable")[::-1])
+    if not (trailing and a.dtype.char in "fd" and a.flags.c_contiguous and 0 < a.size <= _EXACT_TWO_NORM_SIZE):
+        return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+    out_shape = tuple(1 if axis in reduced else size for axis, size in enumerate(a.shape)
+                      if keepdim or axis not in reduced)
+    rows = a.reshape(-1, math.prod(a.shape[axis] for axis in reduced))
+    return np.sqrt(norm_two_squares(rows)).reshape(out_shape)
+
+
 class VectorNorm(ContiguousResult):
     """linalg.vector_norm of order p > 0 (inf included) over ``axes``, with PyTorch's backward: 0 where the
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
@@ -490,7 +517,7 @@ class VectorNorm(ContiguousResult):
         elif p == 1:
             out = np.sum(magnitude, axis=axes, keepdims=keepdim)
         elif p == 2:
-            out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+            out = two_norm(a, axes, keepdim)
         else:
             # (a zero under a negative order, a large one's powers: inf or 0, silently, as in PyTorch)
             with np.errstate(divide="ignore", over="ignore", under="ignore"):

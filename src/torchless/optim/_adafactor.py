@@ -1,6 +1,8 @@
 """Adafactor: Adam-like steps with the second moment of a matrix kept as its row and column means."""
 import numpy as np
 
+from .._kernels.reduce_order import cascade_sum
+from .._ops.reduction import two_norm
 from .._tensor import Tensor
 from .optimizer import Optimizer, _advance, _functional_update, _hyper_value
 from ._update_math import add_scaled_, lerp_
@@ -30,7 +32,7 @@ class Adafactor(Optimizer):
             (default: (None, 1e-3)).
         d (float): clipping threshold of the update's RMS, >= 1 (default: 1.0).
         weight_decay (float): decoupled weight decay :math:`\lambda` (default: 0).
-        foreach (bool): accepted for compatibility (there is one implementation).
+        foreach (bool): PyTorch's multi-tensor form, whose last bits differ: it scales an update and then adds it.
         maximize (bool): maximize the objective instead of minimizing it (default: False).
 
     State per parameter: ``step``, and ``row_var`` and ``col_var`` (the gradient's shape with the last,
@@ -73,7 +75,8 @@ class Adafactor(Optimizer):
                     eps1 = float(np.finfo(p.dtype).eps)
                 _adafactor_update(p, g, state, step=step, lr=_hyper_value(group["lr"]),
                                   beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2, d=group["d"],
-                                  weight_decay=group["weight_decay"], maximize=group["maximize"])
+                                  weight_decay=group["weight_decay"], maximize=group["maximize"],
+                                  foreach=group["foreach"])
         return loss
 
 
@@ -84,7 +87,7 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach
     ``col_vars`` (parameters of two or more dims; None for the others) or ``variances`` (the others), and the
     ``state_steps`` tensors in place. ``eps1`` None is the machine epsilon of the first parameter's dtype.
 
-    See :class:`~torchless.optim.Adafactor` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.Adafactor` for details.
     """
     if not all(isinstance(step, Tensor) for step in state_steps):
         raise RuntimeError("`state_steps` argument must contain a list of singleton tensors")
@@ -103,7 +106,7 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach
         if g.ndim <= 1 and state["variance"] is None:
             raise AssertionError("variance should be defined when grad is a vector")
         _adafactor_update(p, g, state, step=step, lr=_hyper_value(lr), beta2_decay=beta2_decay, eps1=eps1,
-                          eps2=eps2, d=d, weight_decay=weight_decay, maximize=maximize)
+                          eps2=eps2, d=d, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
         param._version += 1
 
 
@@ -114,16 +117,17 @@ def _fresh_state(p, g):
     return {"variance": Tensor._wrap(np.zeros_like(g))}
 
 
-def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weight_decay, maximize):
+def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weight_decay, maximize, foreach):
     """Update ``p`` and its state arrays in place for step number ``step`` (counted from 1), with PyTorch's
-    operations in its order; the step sizes are Python floats, the array work stays in the parameter's dtype."""
+    operations in its order; the step sizes are Python floats, the array work stays in the parameter's dtype.
+    PyTorch's foreach kernel scales the update and adds it in two roundings, its for-loop in one (add_'s alpha)."""
     scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     weight = step ** beta2_decay  # 1 - beta2 at this step
     rho = min(lr, 1 / step ** 0.5)
     # a parameter with no elements divides by zero here, as in PyTorch
-    rms = float(np.sqrt(np.sum(np.square(p, dtype=p.dtype), dtype=p.dtype))) / p.size ** 0.5
+    rms = float(two_norm(p, None, False)) / p.size ** 0.5
     alpha = max(eps2, rms) * rho
     if weight_decay != 0:
         p *= scalar(1 - lr * weight_decay)
@@ -132,20 +136,32 @@ def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weig
         lerp_(row_var, _mean_square(g, axis=-1), weight)
         lerp_(col_var, _mean_square(g, axis=-2), weight)
         estimate = np.matmul(row_var, col_var)
-        estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), scalar(eps1))
+        estimate /= np.maximum(_mean_of_rows(row_var), scalar(eps1))
     else:
         variance = np.atleast_1d(state["variance"]._data)
         lerp_(variance, np.atleast_1d(g * g), weight)
         estimate = variance.copy()
     update = 1 / np.sqrt(np.maximum(estimate, scalar(eps1 * eps1)))
     update *= np.atleast_1d(g)
-    update_rms = float(np.sqrt(np.sum(np.square(update), dtype=update.dtype))) / (update.size ** 0.5 * d)
+    update_rms = float(two_norm(update, None, False)) / (update.size ** 0.5 * d)
     denom = max(1.0, update_rms)
-    add_scaled_(p, update.reshape(p.shape), -alpha / denom)
+    if foreach:
+        p += update.reshape(p.shape) * scalar(-alpha / denom)
+    else:
+        add_scaled_(p, update.reshape(p.shape), -alpha / denom)
+
+
+def _mean_of_rows(row_var):
+    """``row_var.mean(dim=-2, keepdim=True)`` of the (..., rows, 1) ``row_var`` as PyTorch computes it: each
+    column summed as torch.sum adds a contiguous row (its cascade), then divided by the count."""
+    rows = row_var.shape[-2]
+    columns = row_var.reshape(-1, rows)
+    sums = np.array([cascade_sum(column) for column in columns], row_var.dtype)
+    return (sums / row_var.dtype.type(rows)).reshape(row_var.shape[:-2] + (1, 1))
 
 
 def _mean_square(g, axis):
     """The mean of ``g * g`` along ``axis`` (kept), as PyTorch's Adafactor computes it without the squares: the
     2-norm squared, then divided by the count (its own rounding, e.g. 1 - 2**-24 for a row of ones)."""
-    norm = np.sqrt(np.sum(np.square(g), axis=axis, keepdims=True, dtype=g.dtype))
+    norm = two_norm(g, (g.ndim + axis,), True)
     return np.square(norm) / g.dtype.type(g.shape[axis])

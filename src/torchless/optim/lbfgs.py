@@ -7,10 +7,11 @@ PyTorch's does (NEP 50), so the trajectory follows PyTorch's to float32 precisio
 """
 import numpy as np
 
+from .._kernels.reduce_order import cascade_sum
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import Optimizer
-from ._update_math import real_view
+from ._update_math import add_scaled_, real_view
 
 __all__ = ["LBFGS"]
 
@@ -191,7 +192,7 @@ class LBFGS(Optimizer):
         offset = 0
         for p in self._params:
             data = real_view(p._data)
-            data += np.multiply(update[offset:offset + data.size].reshape(data.shape), data.dtype.type(step_size))
+            add_scaled_(data, update[offset:offset + data.size].reshape(data.shape), step_size)
             offset += data.size
             p._version += 1
 
@@ -224,6 +225,9 @@ class LBFGS(Optimizer):
             return self._step(closure)
 
     def _step(self, closure):
+        # (add_param_group is Optimizer's and takes a second group; the step refuses it as PyTorch's does)
+        if len(self.param_groups) != 1:
+            raise AssertionError(f"Expected exactly one param_group, but got {len(self.param_groups)}")
         group = self.param_groups[0]
         lr = _unwrap(group["lr"])
         max_iter, max_eval = group["max_iter"], group["max_eval"]
@@ -269,7 +273,7 @@ class LBFGS(Optimizer):
 
             # the first step is scaled down by the gradient's L1 norm, as minFunc does
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
+                t = min(1.0, 1.0 / cascade_sum(np.abs(flat_grad))) * lr
             else:
                 t = lr
 
@@ -342,9 +346,9 @@ class LBFGS(Optimizer):
         for i in range(len(old_dirs) - 1, -1, -1):
             al_i = old_stps[i].dot(q) * ro[i]
             al[i] = _wrap(al_i)
-            q -= old_dirs[i] * al_i
+            add_scaled_(q, old_dirs[i], -al_i)
         r = q * H_diag
         for i in range(len(old_dirs)):
             be_i = old_dirs[i].dot(r) * ro[i]
-            r += old_stps[i] * (_unwrap(al[i]) - be_i)
+            add_scaled_(r, old_stps[i], _unwrap(al[i]) - be_i)
         return r, H_diag
