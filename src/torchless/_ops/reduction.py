@@ -469,16 +469,16 @@ class Std(Var):
         return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
 
 
-_EXACT_TWO_NORM_SIZE = 1 << 16
+_EXACT_TWO_NORM_SIZE = 1 << 13
 
 
 def two_norm(a, axes, keepdim):
     """The 2-norm of ``a`` over ``axes`` (None: all, else non-negative). Where those axes are the trailing ones of a
     C-contiguous float32 or float64 array once its size-1 dims are left out (as ATen's iterator leaves them), or all
     the axes of an array contiguous in some order of its dims, it is the norm of each row of their elements, rounded
-    as ATen's kernel for such rows rounds it (:func:`norm_two_squares`) up to 2**16 elements; beyond, where those
-    lane-by-lane sums take ten times NumPy's pairwise sum, and where ATen reduces in other orders, NumPy's sum (the
-    last bits may differ)."""
+    as ATen's kernel for such rows rounds it (:func:`norm_two_squares`) up to 2**13 elements; beyond, where those
+    lane-by-lane sums take two to ten times NumPy's pairwise sum (a clip_grad_norm_ of every step), and where ATen
+    reduces in other orders, NumPy's sum (the last bits may differ)."""
     reduced = range(a.ndim) if axes is None else axes
     order = [axis in reduced for axis, size in enumerate(a.shape) if size != 1]
     trailing = order == sorted(order)  # (no kept dim after a reduced one)
