@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype, _memory_format, _parser_errors
+from . import _determinism, _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, inplace, unary
 from ._device import CPU, device, require_cpu, strided
 from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
@@ -191,6 +191,7 @@ class Tensor:
                 if n < 0:
                     raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
             array = np.empty(shape, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+            _determinism.fill_uninitialized(array)
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
@@ -1070,7 +1071,9 @@ class Tensor:
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
     def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, sizes, 0, dtype, requires_grad, "new_empty", device, pin_memory, size)
+        out = _new_filled(self, sizes, 0, dtype, requires_grad, "new_empty", device, pin_memory, size)
+        _determinism.fill_uninitialized(out._data)
+        return out
 
     def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                           pin_memory=False):
