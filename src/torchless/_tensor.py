@@ -271,6 +271,11 @@ class Tensor:
     # their memory is refused too (see autograd._view_checks).
     _view_creation = None
     _view_output_nr = 0
+    # A view made with grad mode off (or in inference mode) of a tensor requiring grad requires grad by inheritance
+    # alone, as in PyTorch: ops on it are recorded, but no gradient edge leads to it (its node's next_functions show
+    # None; backward accumulates nothing into it, autograd.grad finds it unused). Setting its requires_grad makes it
+    # an ordinary leaf.
+    _grad_goes_nowhere = False
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
@@ -282,6 +287,7 @@ class Tensor:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
                 view._requires_grad = True
+                view._grad_goes_nowhere = True
             mark_version(view)
         elif self._view_creation is not None:
             view._view_creation = self._view_creation
@@ -423,6 +429,8 @@ class Tensor:
         if value and self._inference and not _mode_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(value)
+        if self._grad_goes_nowhere:  # (its own flag now: a leaf receiving its gradient)
+            self._grad_goes_nowhere = False
 
     @property
     def grad(self):
