@@ -23,6 +23,14 @@ Fixed on the way:
   constructors' sizes (``torch.Tensor(3)``, ``t.new(2)``) and what ``resize_`` adds beyond the old storage hold NaN
   (floating, complex) or the dtype's largest value (integers; True for bool), unless
   ``torch.utils.deterministic.fill_uninitialized_memory`` (a module that was missing) is set to False.
+- A view made under no_grad (or inference_mode) and then given ``requires_grad`` itself never received its gradient
+  (reformer's reversible layers make such leaves of chunks inside a Function's backward); one that requires grad by
+  inheritance alone (of a base requiring grad) now has no gradient edge, as in PyTorch: its node's next_functions
+  show None, ``autograd.grad`` finds it unused, and backward from it is refused.
+- ``torch.utils.checkpoint``'s ``get_device_states``, ``set_device_states`` and ``DefaultDeviceType`` and
+  ``torch.cuda._initialized`` were missing.
+- The ``_foreach_*`` binary ops took their operand by position only, not by its overloads' names (``scalar=``,
+  ``scalars=``, ``other=``).
 - ``torch.backends.cudnn.flags(...)``, the context manager seeding recipes and test suites use, was missing, and
   ``cudnn.benchmark_limit`` was 10 where PyTorch without cuDNN has None.
 """
@@ -124,6 +132,142 @@ def test_cudnn_flags_set_every_flag_for_the_block_and_restore_them():
         finally:
             cudnn.benchmark, cudnn.deterministic, cudnn.enabled = False, False, True
         outcomes.append(seen)
+    assert outcomes[1] == outcomes[0]
+
+
+
+def _views_made_with_grad_mode_off(lib):
+    """How gradients reach views made under no_grad and inference_mode, then given requires_grad or not."""
+    seen = []
+
+    def record(label, *tensors):
+        seen.append((label, *(None if t is None else t.tolist() for t in tensors)))
+
+    for mode in (lib.no_grad, lib.inference_mode):
+        base = lib.ones(3, requires_grad=True)
+        with mode():
+            view = base[:2]  # requires grad by inheritance alone: no edge leads to it
+        out = view * 2
+        seen.append(("inherited", view.requires_grad, view.is_leaf, [f for f, _ in out.grad_fn.next_functions]))
+        out.sum().backward()
+        record("inherited grads", view.grad, base.grad)
+    base = lib.ones(3, requires_grad=True)
+    with lib.no_grad():
+        view = base[:2]
+    with pytest.raises(RuntimeError) as caught:
+        lib.autograd.grad((view * 2).sum(), view)
+    seen.append(("grad of inherited", str(caught.value)))
+    with pytest.raises(RuntimeError) as caught:
+        view.backward(lib.ones(2))
+    seen.append(("inherited as root", str(caught.value)))
+    for flip in ([True], [False, True]):
+        base = lib.ones(3, requires_grad=True)
+        with lib.no_grad():
+            view = base[:2]
+        for value in flip:
+            view.requires_grad_(value)
+        (view * 2).sum().backward()
+        record("own flag", view.grad, base.grad)
+    # reformer's reversible backward: a chunk of a detached tensor made a leaf inside a Function's backward
+    with lib.no_grad():
+        first, second = lib.ones(2, 4).chunk(2, dim=1)
+    first.requires_grad = True
+    first.register_hook(lambda g: g * 10)
+    with lib.enable_grad():
+        lib.autograd.backward((first * 5).sum(), lib.tensor(1.0))
+    record("chunk made a leaf", first.grad, second.grad)
+    with lib.no_grad():
+        plain = lib.ones(2, 2).view(4)
+    plain.requires_grad = True
+    record("grad of a view made a leaf", *lib.autograd.grad((plain * 3).sum(), plain))
+    return seen
+
+
+def test_views_made_with_grad_mode_off_get_gradients_once_they_require_grad_themselves():
+    ours = _views_made_with_grad_mode_off(torchless)
+    theirs = _views_made_with_grad_mode_off(torch)
+    assert [tuple(type(v).__name__ if k == 3 else v for k, v in enumerate(row)) for row in ours] == \
+        [tuple(type(v).__name__ if k == 3 else v for k, v in enumerate(row)) for row in theirs]
+    assert ours[0][3] == [None, None] and ours[2][3] == [None, None]
+
+
+def test_views_made_in_a_function_backward_get_their_gradients():
+    def run(lib):
+        inner = []
+
+        class Twice(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, grad):  # (grad mode off, as in PyTorch's engine)
+                first, _ = lib.ones(2, 4).chunk(2, dim=1)
+                with lib.enable_grad():
+                    first.requires_grad = True
+                    lib.autograd.backward((first * 5).sum())
+                inner.append(first.grad.tolist())
+                return grad * 2
+
+        x = lib.ones(2, requires_grad=True)
+        Twice.apply(x).sum().backward()
+        return inner, x.grad.tolist()
+
+    assert run(torchless) == run(torch) == ([[[5.0, 5.0], [5.0, 5.0]]], [2.0, 2.0])
+
+
+@pytest.mark.parametrize("device_type", [None, "cpu", "meta", "cuda"])
+def test_checkpoints_device_state_helpers(device_type):
+    outcomes = []
+    for lib in (torch, torchless):
+        checkpoint = lib.utils.checkpoint
+        seen = [checkpoint.get_device_states(lib.ones(2), [lib.ones(1)], 3), checkpoint.set_device_states([], []),
+                checkpoint.DefaultDeviceType.get_device_type(), lib.cuda._initialized]
+        try:
+            seen.append(checkpoint.set_device_states([0], [lib.ones(2)], device_type=device_type))
+        except (AttributeError, RuntimeError) as error:
+            seen.append((type(error).__name__, str(error).replace("torchless.", "torch.")))
+        outcomes.append(seen)
+    assert outcomes[1] == outcomes[0]
+
+
+def test_checkpoints_default_device_type_is_settable():
+    for lib in (torch, torchless):
+        default = lib.utils.checkpoint.DefaultDeviceType
+        try:
+            default.set_device_type()
+            assert default.get_device_type() == "cuda"
+            default.set_device_type("meta")
+            assert default.get_device_type() == "meta"
+        finally:
+            default._default_device_type = None
+        assert default.get_device_type() == "cpu"
+
+
+
+FOREACH_CALLS = [
+    "_foreach_mul_(a, scalar=0.5)", "_foreach_mul(a, scalar=2)", "_foreach_add_(a, scalar=2)",
+    "_foreach_div_(a, scalars=[2.0, 4.0])", "_foreach_sub(a, scalars=[1, 2])", "_foreach_mul_(a, other=b)",
+    "_foreach_add_(a, other=b, alpha=0.1)", "_foreach_mul_(a, other=lib.tensor(3.0))",
+    "_foreach_clamp_min_(a, scalar=2)", "_foreach_maximum(a, scalar=1.5)", "_foreach_mul_(a, 0.5)",
+    # PyTorch's parser errors: no operand, two, one of the wrong kind, a name no overload has
+    "_foreach_mul_(a)", "_foreach_mul_(a, 2, scalar=3)", "_foreach_mul_(a, scalar=[2.0, 3.0])",
+    "_foreach_mul_(a, other=2.0)", "_foreach_mul_(a, scalars=b)", "_foreach_mul_(a, scale=2)", "_foreach_mul_(a, 2, 3)",
+]
+
+
+@pytest.mark.parametrize("call", FOREACH_CALLS)
+def test_foreach_binary_ops_take_their_operand_by_its_overloads_names(call):
+    """timm's ModelEmaV3 falls back to ``_foreach_mul_(ema, scalar=decay)`` and ``_foreach_add_(ema, model,
+    alpha=1 - decay)``."""
+    outcomes = []
+    for lib in (torch, torchless):
+        a, b = [lib.ones(2), lib.arange(3.0)], [lib.arange(2.0), lib.full((3,), 2.0)]
+        try:
+            result = eval(f"lib.{call}", {"lib": lib, "a": a, "b": b})
+            outcomes.append(("ok", [t.tolist() for t in result], result is a, [t.tolist() for t in a]))
+        except TypeError as error:
+            outcomes.append(("TypeError", str(error).replace("torchless.", "torch.")))
     assert outcomes[1] == outcomes[0]
 
 
@@ -1475,4 +1619,246 @@ def test_weight_averaging_checkpointed_dropout_seeded_workers_and_deep_dream_ops
         print(round(q.item(), 5), round(sal.mean().item(), 5), np.percentile(img.numpy(), 99).round(5))
         print(torch.quantile(img, torch.tensor([0.25, 0.75]), dim=3, keepdim=True, interpolation='midpoint').shape)
         torch.save({'ema': ema_model(X[:4]).detach(), 'up': up, 'down': down, 'down2': down2, 'back': back, 'blur': blur}, 'results.pt')
+    """)
+
+
+def test_visualising_filters_and_feature_maps_with_matplotlib(tmp_path, monkeypatch):
+    """Filters, hooked feature maps, curves, histograms and a saliency overlay drawn by matplotlib (Agg) straight from
+    tensors, compared by the digest of the rendered pixels."""
+    same_program(tmp_path, monkeypatch, r"""
+        import hashlib
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 4, 3), nn.ReLU())
+
+        def digest(fig):
+            fig.canvas.draw()
+            buf = np.asarray(fig.canvas.buffer_rgba())
+            return hashlib.md5(buf.tobytes()).hexdigest()[:12]
+
+        # filters, straight from the weight tensor
+        weights = model[0].weight.data
+        fig = plt.figure(figsize=(4, 3), dpi=40)
+        for i, filt in enumerate(weights):
+            plt.subplot(2, 3, i + 1)
+            plt.imshow(filt[0, :, :].detach(), cmap='gray')
+            plt.axis('off')
+        print('filters', digest(fig))
+        plt.close(fig)
+
+        # feature maps of every conv collected by hooks
+        outputs, names = [], []
+        for name, layer in model.named_children():
+            if isinstance(layer, nn.Conv2d):
+                def hook(module, input, output, name=name):
+                    outputs.append(output)
+                    names.append(name)
+                layer.register_forward_hook(hook)
+        image = torch.rand(1, 1, 12, 12)
+        model(image)
+        processed = []
+        for feature_map in outputs:
+            feature_map = feature_map.squeeze(0)
+            gray_scale = torch.sum(feature_map, 0)
+            gray_scale = gray_scale / feature_map.shape[0]
+            processed.append(gray_scale.data.cpu().numpy())
+        print([fm.shape for fm in processed])
+        fig = plt.figure(figsize=(3, 2), dpi=40)
+        for i in range(len(processed)):
+            a = fig.add_subplot(1, 2, i + 1)
+            imgplot = plt.imshow(processed[i])
+            a.axis("off")
+            a.set_title(names[i].split('(')[0], fontsize=6)
+        print('maps', digest(fig))
+        plt.close(fig)
+
+        fig, axes = plt.subplots(1, 3, figsize=(3, 1), dpi=40)
+        for ax, t in zip(axes, outputs[0][0, :3]):
+            ax.imshow(t.detach(), cmap='viridis', vmin=0)
+            ax.set_xticks([]); ax.set_yticks([])
+        print('subplots', digest(fig))
+        plt.close(fig)
+
+        # curves and histograms drawn from tensors
+        losses = torch.linspace(2.3, 0.4, 20) + 0.05 * torch.randn(20)
+        fig = plt.figure(figsize=(3, 2), dpi=40)
+        plt.plot(losses, label='train')
+        plt.plot(torch.arange(20), losses.flip(0), '--')
+        plt.hist(model[0].weight.detach().flatten(), bins=10)
+        plt.scatter(torch.rand(10), torch.rand(10), c=torch.randint(0, 3, (10,)))
+        plt.bar(torch.arange(3), torch.tensor([1., 3., 2.]))
+        plt.legend()
+        print('curves', digest(fig))
+        plt.close(fig)
+
+        # saliency overlay
+        x = torch.rand(1, 1, 12, 12, requires_grad=True)
+        model(x).sum().backward()
+        sal = x.grad.abs().squeeze()
+        fig, ax = plt.subplots(figsize=(2, 2), dpi=40)
+        ax.imshow(x.detach().squeeze(), cmap='gray')
+        ax.imshow(sal, cmap='hot', alpha=0.5)
+        print('overlay', digest(fig))
+        try:
+            ax.imshow(x.squeeze())
+        except RuntimeError as e:
+            print('RuntimeError', e)
+        plt.close(fig)
+        img = torch.rand(3, 8, 8)
+        fig = plt.figure(figsize=(1, 1), dpi=40)
+        plt.imshow(img.permute(1, 2, 0))
+        print('rgb', digest(fig))
+        plt.imshow(np.transpose(img.numpy(), (1, 2, 0)))
+        print('rgb2', digest(fig))
+        plt.close(fig)
+    """)
+
+
+def test_reformer_reversible_layers_recompute_with_recorded_random_states(tmp_path, monkeypatch):
+    """lucidrains' reformer_pytorch reversible layers: a Function whose backward recomputes each block with the
+    forward's random states (torch.get_rng_state, fork_rng, get_device_states / set_device_states) and makes
+    chunks of a detached output leaves to take their gradients."""
+    same_program(tmp_path, monkeypatch, r"""
+        import torch
+        import torch.nn as nn
+        from torch.autograd.function import Function
+        from torch.utils.checkpoint import get_device_states, set_device_states
+
+        # lucidrains' reformer_pytorch reversible layers: recompute in backward with the forward's random states
+        class Deterministic(nn.Module):
+            def __init__(self, net):
+                super().__init__()
+                self.net = net
+                self.cpu_state = None
+                self.cuda_in_fwd = None
+                self.gpu_devices = None
+                self.gpu_states = None
+
+            def record_rng(self, *args):
+                self.cpu_state = torch.get_rng_state()
+                if torch.cuda._initialized:
+                    self.cuda_in_fwd = True
+                    self.gpu_devices, self.gpu_states = get_device_states(*args)
+
+            def forward(self, *args, record_rng=False, set_rng=False, **kwargs):
+                if record_rng:
+                    self.record_rng(*args)
+                if not set_rng:
+                    return self.net(*args, **kwargs)
+                rng_devices = []
+                if self.cuda_in_fwd:
+                    rng_devices = self.gpu_devices
+                with torch.random.fork_rng(devices=rng_devices, enabled=True):
+                    torch.set_rng_state(self.cpu_state)
+                    if self.cuda_in_fwd:
+                        set_device_states(self.gpu_devices, self.gpu_states)
+                    return self.net(*args, **kwargs)
+
+        class ReversibleBlock(nn.Module):
+            def __init__(self, f, g):
+                super().__init__()
+                self.f = Deterministic(f)
+                self.g = Deterministic(g)
+
+            def forward(self, x, f_args={}, g_args={}):
+                x1, x2 = torch.chunk(x, 2, dim=2)
+                y1, y2 = None, None
+                with torch.no_grad():
+                    y1 = x1 + self.f(x2, record_rng=self.training, **f_args)
+                    y2 = x2 + self.g(y1, record_rng=self.training, **g_args)
+                return torch.cat([y1, y2], dim=2)
+
+            def backward_pass(self, y, dy, f_args={}, g_args={}):
+                y1, y2 = torch.chunk(y, 2, dim=2)
+                del y
+                dy1, dy2 = torch.chunk(dy, 2, dim=2)
+                del dy
+                with torch.enable_grad():
+                    y1.requires_grad = True
+                    gy1 = self.g(y1, set_rng=True, **g_args)
+                    torch.autograd.backward(gy1, dy2)
+                with torch.no_grad():
+                    x2 = y2 - gy1
+                    del y2, gy1
+                    dx1 = dy1 + y1.grad
+                    del dy1
+                    y1.grad = None
+                with torch.enable_grad():
+                    x2.requires_grad = True
+                    fx2 = self.f(x2, set_rng=True, **f_args)
+                    torch.autograd.backward(fx2, dx1, retain_graph=True)
+                with torch.no_grad():
+                    x1 = y1 - fx2
+                    del y1, fx2
+                    dx2 = dy2 + x2.grad
+                    del dy2
+                    x2.grad = None
+                    x = torch.cat([x1, x2.detach()], dim=2)
+                    dx = torch.cat([dx1, dx2], dim=2)
+                return x, dx
+
+        class _ReversibleFunction(Function):
+            @staticmethod
+            def forward(ctx, x, blocks, kwargs):
+                ctx.kwargs = kwargs
+                for block in blocks:
+                    x = block(x, **kwargs)
+                ctx.y = x.detach()
+                ctx.blocks = blocks
+                return x
+
+            @staticmethod
+            def backward(ctx, dy):
+                y = ctx.y
+                kwargs = ctx.kwargs
+                for block in ctx.blocks[::-1]:
+                    y, dy = block.backward_pass(y, dy, **kwargs)
+                return dy, None, None
+
+        class ReversibleSequence(nn.Module):
+            def __init__(self, blocks):
+                super().__init__()
+                self.blocks = nn.ModuleList([ReversibleBlock(f, g) for f, g in blocks])
+
+            def forward(self, x, arg_route=(True, True), **kwargs):
+                f_args, g_args = map(lambda route: kwargs if route else {}, arg_route)
+                block_kwargs = {'f_args': f_args, 'g_args': g_args}
+                return _ReversibleFunction.apply(x, self.blocks, block_kwargs)
+
+        def ff(dim):
+            return nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, dim * 2), nn.GELU(), nn.Dropout(0.3), nn.Linear(dim * 2, dim))
+
+        torch.manual_seed(0)
+        dim = 4
+        rev = ReversibleSequence([(ff(dim), ff(dim)) for _ in range(2)])
+        x = torch.randn(2, 3, dim * 2, requires_grad=True)
+        torch.manual_seed(1)
+        out = rev(x)
+        print(out.shape, out.grad_fn.__class__.__name__, round(out.sum().item(), 4))
+        (out ** 2).sum().backward()
+        print(x.grad.shape, round(x.grad.abs().sum().item(), 4))
+        print(get_device_states(x, [x], 3), torch.cuda._initialized)
+        # the same network run plainly with the same masks gives the same gradients
+        def plain(x):
+            for block in rev.blocks:
+                x1, x2 = torch.chunk(x, 2, dim=2)
+                torch.set_rng_state(block.f.cpu_state)
+                y1 = x1 + block.f.net(x2)
+                torch.set_rng_state(block.g.cpu_state)
+                y2 = x2 + block.g.net(y1)
+                x = torch.cat([y1, y2], dim=2)
+            return x
+        x2 = x.detach().clone().requires_grad_()
+        grads = [p.grad.clone() for p in rev.parameters()]
+        rev.zero_grad()
+        (plain(x2) ** 2).sum().backward()
+        print(torch.allclose(x.grad, x2.grad, atol=1e-5), all(torch.allclose(a, p.grad, atol=1e-5) for a, p in zip(grads, rev.parameters())))
+        torch.save({'xgrad': x.grad, 'out': out.detach()}, 'results.pt')
     """)
