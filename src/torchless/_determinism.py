@@ -1,10 +1,17 @@
 """``torch.use_deterministic_algorithms``: the switch is kept, and every torchless kernel is deterministic anyway.
 
 Results depend only on the inputs, shapes and thread count, never on timing (see ``_kernels/parallel.py``),
-so there is no non-deterministic algorithm to refuse or warn about.
+so there is no non-deterministic algorithm to refuse or warn about. What the switch does change, as in PyTorch,
+is uninitialised memory (``empty``, ``new_empty``, what ``resize_`` adds): while it is on, and
+``torch.utils.deterministic.fill_uninitialized_memory`` (default True), such memory is filled with NaN (floating
+and complex) or the dtype's largest value (integers, True for bool), so that a program reading it by mistake
+shows it; otherwise torchless's is zeros.
 """
+import numpy as np
+
 _deterministic = False
 _warn_only = False
+_fill_uninitialized_memory = True
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
@@ -47,3 +54,23 @@ def set_deterministic_debug_mode(debug_mode):
 def get_deterministic_debug_mode():
     """0, 1 or 2, as set by set_deterministic_debug_mode (or use_deterministic_algorithms)."""
     return 0 if not _deterministic else 1 if _warn_only else 2
+
+
+def fill_uninitialized(array):
+    """``array``, new memory no one has written yet, filled as PyTorch fills it in deterministic mode (see the
+    module's docstring); left as it is otherwise."""
+    if _deterministic and _fill_uninitialized_memory and array.size:
+        kind = array.dtype.kind
+        array.fill(np.nan if kind in "fc" else True if kind == "b" else np.iinfo(array.dtype).max)
+    return array
+
+
+def get_fill_uninitialized_memory():
+    return _fill_uninitialized_memory
+
+
+def set_fill_uninitialized_memory(mode):
+    global _fill_uninitialized_memory
+    if type(mode) is not bool:
+        raise RuntimeError(f"expected a bool, but got {type(mode).__name__}")
+    _fill_uninitialized_memory = mode

@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype, _memory_format, _parser_errors
+from . import _determinism, _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, inplace, unary
 from ._device import CPU, device, require_cpu, strided
 from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
@@ -191,6 +191,7 @@ class Tensor:
                 if n < 0:
                     raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
             array = np.empty(shape, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+            _determinism.fill_uninitialized(array)
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
@@ -273,6 +274,11 @@ class Tensor:
     # The dual tensor (autograd.forward_ad.make_dual's result) a view was made from, whose tangent its own is a view
     # of (see _tensor_methods.inplace's _update_view_tangents); None: its view base's
     _tangent_base = None
+    # A view made with grad mode off (or in inference mode) of a tensor requiring grad requires grad by inheritance
+    # alone, as in PyTorch: ops on it are recorded, but no gradient edge leads to it (its node's next_functions show
+    # None; backward accumulates nothing into it, autograd.grad finds it unused). Setting its requires_grad makes it
+    # an ordinary leaf.
+    _grad_goes_nowhere = False
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
@@ -284,6 +290,7 @@ class Tensor:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
                 view._requires_grad = True
+                view._grad_goes_nowhere = True
             mark_version(view)
         elif self._view_creation is not None:
             view._view_creation = self._view_creation
@@ -427,6 +434,8 @@ class Tensor:
         if value and self._inference and not _mode_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(value)
+        if self._grad_goes_nowhere:  # (its own flag now: a leaf receiving its gradient)
+            self._grad_goes_nowhere = False
 
     @property
     def grad(self):
@@ -1081,7 +1090,9 @@ class Tensor:
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
     def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, sizes, 0, dtype, requires_grad, "new_empty", device, pin_memory, size)
+        out = _new_filled(self, sizes, 0, dtype, requires_grad, "new_empty", device, pin_memory, size)
+        _determinism.fill_uninitialized(out._data)
+        return out
 
     def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                           pin_memory=False):

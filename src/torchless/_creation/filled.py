@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, _memory_format, _parser_errors
+from .. import _determinism, _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor
 from ..autograd import forward_ad
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
@@ -37,9 +37,11 @@ def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False
 @_memory_keywords
 @_accepts_out(resizes_first=True)
 def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory; laid out in
-    ``memory_format`` (contiguous by default)."""
+    """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory (in deterministic
+    mode filled as PyTorch's is: see ``use_deterministic_algorithms``); laid out in ``memory_format`` (contiguous
+    by default)."""
     out = _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
+    _determinism.fill_uninitialized(out._data)
     if memory_format is None or memory_format is _memory_format.contiguous_format:
         return out
     _memory_format.check(memory_format, "empty")
@@ -65,7 +67,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     np_dtype = _dtype.argument(dtype, "empty_strided") if dtype is not None else _dtype.get_default_dtype().numpy
     elements = 0 if 0 in shape else 1 + sum((n - 1) * step for n, step in zip(shape, strides))
     itemsize = np_dtype.itemsize
-    array = np.lib.stride_tricks.as_strided(np.zeros(elements, np_dtype), shape, [step * itemsize for step in strides])
+    memory = _determinism.fill_uninitialized(np.zeros(elements, np_dtype))
+    array = np.lib.stride_tricks.as_strided(memory, shape, [step * itemsize for step in strides])
     return _finish(array, requires_grad, device)
 
 
@@ -149,7 +152,9 @@ def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
 
 @_memory_keywords
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled_like(input, 0, dtype, requires_grad, device, memory_format, "empty_like")
+    out = _filled_like(input, 0, dtype, requires_grad, device, memory_format, "empty_like")
+    _determinism.fill_uninitialized(out._data)
+    return out
 
 
 @_memory_keywords

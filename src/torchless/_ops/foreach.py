@@ -27,6 +27,12 @@ _CPP_TYPE_NAMES = {"Bool": "bool", "Byte": "unsigned char", "Char": "signed char
 # The binary ops whose Tensor-list (and 0-dim Tensor) form takes ``alpha``
 _TAKES_ALPHA = ("add", "sub")
 
+# The second operand's names in PyTorch's overloads of the binary ops (timm's EMA calls
+# ``_foreach_mul_(params, scalar=decay)``), as its parser lists them
+_OPERAND_NAMES = ("scalars", "other", "scalar")
+_BINARY_OVERLOADS = ("tuple of Tensors self, tuple of Scalars scalars", "tuple of Tensors self, Tensor other",
+                     "tuple of Tensors self, tuple of Tensors other", "tuple of Tensors self, Number scalar")
+
 
 def _checked_list(name, tensors):
     if not isinstance(tensors, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensors):
@@ -95,7 +101,8 @@ def _binary(op, inplace):
     name = f"_foreach_{op}{'_' * inplace}"
     method = BINARY_OPS[op] + "_" * inplace
 
-    def foreach(self, other, *, alpha=None):
+    def foreach(self, *operand, alpha=None, **named):
+        other = operand[0] if len(operand) == 1 and not named else _named_operand(name, self, operand, named, alpha)
         _checked_list(name, self)
         others = _per_tensor(self, other)
         if alpha is not None and op not in _TAKES_ALPHA:
@@ -112,6 +119,29 @@ def _binary(op, inplace):
 
     foreach.__name__ = foreach.__qualname__ = name
     return foreach
+
+
+def _named_operand(name, tensors, operand, named, alpha):
+    """The second operand of a binary op given under one of its overloads' names (``scalar=0.5``), or PyTorch's
+    parser error for none, two, one of the wrong kind, or a name no overload has."""
+    given = list(operand) + [named[key] for key in _OPERAND_NAMES if key in named]
+    if len(given) != 1 or set(named) - set(_OPERAND_NAMES) or not all(_fits(key, named[key]) for key in named):
+        from .._parser_errors import invalid_combination
+
+        keywords = dict(named) if alpha is None else {**named, "alpha": alpha}
+        raise invalid_combination(name, _BINARY_OVERLOADS, (tensors, *operand), keywords)
+    return given[0]
+
+
+def _fits(name, operand):
+    """Whether ``operand`` is of the kind its name stands for in PyTorch's overloads."""
+    from .._parser_errors import is_number_argument
+
+    if name == "scalar":
+        return is_number_argument(operand)
+    if not isinstance(operand, (list, tuple)):
+        return name == "other" and isinstance(operand, Tensor)
+    return all(isinstance(item, Tensor) == (name == "other") for item in operand)
 
 
 def _with_cpp_type_name(error):

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from .. import _dtype, _memory_format, _parser_errors
+from .. import _determinism, _dtype, _memory_format, _parser_errors
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved
@@ -244,8 +244,8 @@ _NEW_OVERLOADS = ("*, torchless.device device = None", "torchless.Storage storag
 
 
 def new(self, *args, **kwargs):
-    """The legacy constructor: ``new()`` an empty tensor, ``new(*sizes)`` an uninitialised one (zeros here),
-    ``new(data)`` a tensor of ``data``; always of this tensor's dtype."""
+    """The legacy constructor: ``new()`` an empty tensor, ``new(*sizes)`` an uninitialised one (zeros here, or
+    deterministic mode's fill), ``new(data)`` a tensor of ``data``; always of this tensor's dtype."""
     from .. import _creation
     from .._size import Size
 
@@ -264,9 +264,9 @@ def new(self, *args, **kwargs):
                 raise TypeError(f"expected {_dtype.tensor_options(dtype)} (got {_dtype.tensor_options(arg._data.dtype)})")
             return arg.detach()
         if isinstance(arg, Size):
-            return _zeros_of(arg, dtype)
+            return _uninitialized(arg, dtype)
         if not isinstance(arg, bool) and hasattr(arg, "__index__") and not isinstance(arg, (np.ndarray,)):
-            return _zeros_of((int(arg),), dtype)
+            return _uninitialized((int(arg),), dtype)
         if isinstance(arg, (list, tuple, np.ndarray)):
             return _creation.tensor(arg, dtype=self.dtype)
         raise TypeError(f"new(): data must be a sequence (got {type(arg).__name__})")
@@ -275,7 +275,7 @@ def new(self, *args, **kwargs):
             from ..nn._functional._args import _tp_name
             raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type "
                             f"must be tuple of ints,but got {_tp_name(n)}\"")
-    return _zeros_of(args, dtype)
+    return _uninitialized(args, dtype)
 
 
 def _check_legacy_device(where):
@@ -291,25 +291,26 @@ def _check_legacy_device(where):
         raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {kind} was passed")
 
 
-def _zeros_of(shape, dtype):
+def _uninitialized(shape, dtype):
     shape = tuple(int(n) for n in shape)
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
-    return Tensor._wrap(np.zeros(shape, dtype))
+    return Tensor._wrap(_determinism.fill_uninitialized(np.zeros(shape, dtype)))
 
 
 def resized(array, shape):
     """``array`` resized to ``shape`` as PyTorch's resize_ does: laid out contiguously from where its elements start
     in memory, reading on in its storage (a view's base) while that is large enough, else in new memory holding the
-    old elements first (and zeros after them, where PyTorch leaves them uninitialised)."""
+    old elements first (and zeros after them, where PyTorch leaves them uninitialised; in deterministic mode filled as
+    PyTorch's are)."""
     count = math.prod(shape)
     if array.flags.c_contiguous and count == array.size:
         return array.reshape(shape)
     flat, offset = _storage(array)
     if offset + count <= flat.size:
         return flat[offset:offset + count].reshape(shape)
-    grown = np.zeros(count, array.dtype)
+    grown = _determinism.fill_uninitialized(np.zeros(count, array.dtype))
     kept = flat[offset:]
     grown[:kept.size] = kept
     return grown.reshape(shape)

@@ -38,8 +38,6 @@ def reset_grads(tensors, set_to_none):
 def accumulate_leaf(tensor, grad):
     """PyTorch's AccumulateGrad of the leaf ``tensor`` given the gradient array ``grad`` (None when backward reached
     the leaf but no gradient did): its hooks around ``.grad`` grown by it."""
-    if tensor._view_creation == "no_grad" and tensor._grad_fn is None:
-        return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
     pre, post = accumulator_hooks(tensor) if tensor._grad_fn is None else (None, None)
@@ -96,8 +94,6 @@ def accumulate_leaf_graph(tensor, grad):
     """accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
     create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
     of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
-    if tensor._view_creation == "no_grad" and tensor._grad_fn is None:  # (see accumulate_leaf)
-        return
     if tensor._hooks:
         grad = run_tensor_hooks_graph(tensor._hooks, grad)
     pre, post = accumulator_hooks(tensor)

@@ -29,7 +29,7 @@ def root_gradient(output, gradient, index=0):
     ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
     if gradient is not None:
         grad = check_root_gradient(output, gradient, index)
-    if not output._requires_grad:
+    if not output._requires_grad or output._grad_goes_nowhere and output._grad_fn is None:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
     if gradient is None:

@@ -784,11 +784,13 @@ def _wrap(array):
 
 def _edge(tensor):
     """Where a gradient for ``tensor`` goes: its producing node (the OutputSlot of its output, for a node of several
-    outputs), or the leaf tensor itself."""
+    outputs), or the leaf tensor itself (None for a view whose gradient goes nowhere: see Tensor._grad_goes_nowhere)."""
     node = tensor._grad_fn
     if node is None:
         if tensor._view_creation is not None:  # (a view made in no_grad or inference mode)
             _view_checks.check_unchanged(tensor)
+            if tensor._grad_goes_nowhere:
+                return None
         return tensor
     if node.checks_edges:
         return _checked_edge(tensor, node)

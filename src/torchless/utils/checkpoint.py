@@ -19,8 +19,9 @@ from ..autograd._engine import checkpoint_valid, current_backward
 from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction", "CheckpointPolicy",
-           "check_backward_validity", "create_selective_checkpoint_contexts", "detach_variable", "noop_context_fn",
-           "set_checkpoint_debug_enabled", "set_checkpoint_early_stop"]
+           "check_backward_validity", "create_selective_checkpoint_contexts", "DefaultDeviceType", "detach_variable",
+           "get_device_states", "noop_context_fn", "set_checkpoint_debug_enabled", "set_checkpoint_early_stop",
+           "set_device_states"]
 
 _DEFAULT_DETERMINISM_MODE = "default"
 _DETERMINISM_CHECKS = ("default", "none")
@@ -81,6 +82,46 @@ def create_selective_checkpoint_contexts(policy_fn_or_list, allow_cache_entry_mu
     if not isinstance(policy_fn_or_list, list) and not callable(policy_fn_or_list):
         raise TypeError("policy_fn_or_list must be either a function or a list of ops.")
     return contextlib.nullcontext(), contextlib.nullcontext()
+
+
+class DefaultDeviceType:
+    """The device type whose random states checkpointing saves when no input is on an accelerator: the current
+    accelerator's until set (the CPU here, which has none)."""
+
+    _default_device_type = None
+
+    @staticmethod
+    def set_device_type(device="cuda"):
+        """Set the default device type for checkpointing (``"cuda"`` unless given)."""
+        DefaultDeviceType._default_device_type = device
+
+    @staticmethod
+    def get_device_type():
+        """The current default device type for checkpointing."""
+        if not DefaultDeviceType._default_device_type:
+            DefaultDeviceType._default_device_type = "cpu"
+        return DefaultDeviceType._default_device_type
+
+
+def get_device_states(*args):
+    """The ids of the accelerator devices the tensors among ``args`` are on, and their random states: none here,
+    every tensor being on the CPU (``([], [])``)."""
+    return [], []
+
+
+def set_device_states(devices, states, *, device_type=None):
+    """Set the random states of the accelerator ``devices`` to ``states`` (as get_device_states gave them), for
+    devices of ``device_type`` (by default DefaultDeviceType's)."""
+    if device_type is None:
+        device_type = DefaultDeviceType.get_device_type()
+    if device_type == "meta":
+        return
+    import torchless
+
+    device_module = getattr(torchless, device_type)  # (PyTorch's device modules: torch.cuda, torch.cpu...)
+    for device, state in zip(devices, states):
+        with device_module.device(device):
+            device_module.set_rng_state(state)
 
 
 def detach_variable(inputs):
