@@ -38,9 +38,35 @@ class _WeightedLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Cross entropy between logits (N, C) / (N, C, d1, ...) and class indices or class probabilities.
+    """The cross entropy between logits and class indices or class probabilities.
 
-    See ``torchless.nn.functional.cross_entropy`` for weight, ignore_index, reduction and label_smoothing.
+    It applies :class:`LogSoftmax` over the class dimension (dim 1, or dim 0 of an unbatched input) and then the
+    negative log-likelihood. For class indices y, l_n = -w_{y_n} * log(softmax(x_n)_{y_n}) (0 where
+    y_n = ignore_index) and ``'mean'`` divides by the sum of the weights w_{y_n} of the targets not ignored. For
+    class probabilities y (the same shape as the input), l_n = -sum_c w_c * y_{n, c} * log(softmax(x_n)_c) and
+    ``'mean'`` divides by N. A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
+
+    Args:
+        weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
+        ignore_index (int, optional): a target class index that contributes neither loss nor weight. Default: ``-100``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        label_smoothing (float, optional): s, in [0, 1]. Default: ``0.0``
+
+    Shape:
+        - Input: (N, C) or (C), or (N, C, d_1, ..., d_K) for K-dimensional losses
+        - Target: (N) or (), or (N, d_1, ..., d_K), of class indices in [0, C - 1];
+          or class probabilities of the input's shape and dtype
+        - Output: scalar; with ``reduction='none'``, (N) or (N, d_1, ..., d_K)
+
+    Examples::
+
+        >>> loss = nn.CrossEntropyLoss()
+        >>> loss(torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), torch.tensor([0, 2]))
+        tensor(0.8955)
+        >>> loss(torch.randn(4, 10, 8, 8), torch.randint(10, (4, 8, 8))).shape
+        torchless.Size([])
     """
     __constants__ = ["ignore_index", "reduction", "label_smoothing"]
 
@@ -55,7 +81,30 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices given log-probabilities (use after LogSoftmax)."""
+    """The negative log-likelihood loss of class indices given log-probabilities.
+
+    For input x (log-probabilities, e.g. the output of :class:`LogSoftmax`) and target classes y,
+    l_n = -w_{y_n} * x_{n, y_n}, and l_n = 0 where y_n = ignore_index. ``'mean'`` divides the sum of the l_n by
+    the sum of the weights w_{y_n} of the targets not ignored; ``'sum'`` adds them up.
+
+    Args:
+        weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
+        ignore_index (int, optional): a target value that contributes neither loss nor weight. Default: ``-100``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (N, C) or (C), or (N, C, d_1, ..., d_K) for K-dimensional losses
+        - Target: (N) or (), or (N, d_1, ..., d_K), of class indices in [0, C - 1]
+        - Output: scalar; with ``reduction='none'``, (N) or (N, d_1, ..., d_K)
+
+    Examples::
+
+        >>> loss = nn.NLLLoss()
+        >>> loss(torch.tensor([[-0.1, -2.4], [-1.2, -0.4]]), torch.tensor([0, 1]))
+        tensor(0.2500)
+    """
     __constants__ = ["ignore_index", "reduction"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -68,7 +117,32 @@ class NLLLoss(_WeightedLoss):
 
 
 class NLLLoss2d(NLLLoss):
-    """NLLLoss under its old name for (N, C, H, W) inputs; deprecated, with PyTorch's FutureWarning."""
+    """:class:`NLLLoss` under its former name, for (N, C, H, W) inputs; deprecated.
+
+    Constructing it issues PyTorch's FutureWarning; it then behaves exactly as :class:`NLLLoss`, which accepts
+    inputs of any number of spatial dimensions.
+
+    Args:
+        weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None``
+        ignore_index (int, optional): a target value that is ignored. Default: ``-100``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (N, C, H, W)
+        - Target: (N, H, W), of class indices in [0, C - 1]
+        - Output: scalar; with ``reduction='none'``, (N, H, W)
+
+    Examples::
+
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter('ignore')
+        ...     loss = nn.NLLLoss2d()
+        >>> loss(torch.zeros(1, 2, 3, 3), torch.zeros(1, 3, 3, dtype=torch.long))
+        tensor(0.)
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
@@ -78,7 +152,27 @@ class NLLLoss2d(NLLLoss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+    """Measures the mean squared error between input x and target y.
+
+    With ``reduction='none'`` the loss is l_n = (x_n - y_n)^2; ``'mean'`` averages these over all elements and
+    ``'sum'`` adds them up.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.MSELoss()
+        >>> loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
+        tensor(4.3333)
+    """
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -86,7 +180,27 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error |input - target|, reduced by 'mean' (default), 'sum' or 'none'."""
+    """Measures the mean absolute error between input x and target y.
+
+    With ``reduction='none'`` the loss is l_n = |x_n - y_n|; ``'mean'`` averages these over all elements and
+    ``'sum'`` adds them up.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.L1Loss()
+        >>> loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
+        tensor(1.6667)
+    """
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -94,7 +208,29 @@ class L1Loss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross entropy between probabilities and targets in [0, 1] of the same shape."""
+    """Measures the binary cross entropy between predicted probabilities x and targets y.
+
+    With ``reduction='none'`` the loss is l_n = -w_n * (y_n * log(x_n) + (1 - y_n) * log(1 - x_n)), each log
+    clamped at -100 so that x = 0 or 1 gives a finite loss; ``'mean'`` averages over all elements and ``'sum'``
+    adds them up. The input must lie in [0, 1] (apply a Sigmoid first, or use :class:`BCEWithLogitsLoss`).
+
+    Args:
+        weight (Tensor, optional): a rescaling weight w_n, broadcast against the input. Default: ``None``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.BCELoss()
+        >>> loss(torch.tensor([0.8, 0.2]), torch.tensor([1.0, 0.0]))
+        tensor(0.2231)
+    """
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -102,7 +238,31 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid followed by binary cross entropy, computed stably from logits; pos_weight weighs positives."""
+    """Combines a Sigmoid and :class:`BCELoss` in one numerically stable loss on logits x.
+
+    With ``reduction='none'`` the loss is
+    l_n = -w_n * (p * y_n * log(sigmoid(x_n)) + (1 - y_n) * log(1 - sigmoid(x_n))), computed with the log-sum-exp
+    trick; ``'mean'`` averages over all elements and ``'sum'`` adds them up.
+
+    Args:
+        weight (Tensor, optional): a rescaling weight w_n, broadcast against the input. Default: ``None``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        pos_weight (Tensor, optional): the weight p of positive examples, broadcast along the last (class)
+            dimension. Default: ``None`` (p = 1)
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.BCEWithLogitsLoss()
+        >>> loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
+        tensor(0.2201)
+    """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
         super().__init__(size_average, reduce, reduction)
@@ -204,10 +364,26 @@ class GaussianNLLLoss(_Loss):
 
 # ---------------------------------------------------------------------------- margins
 class SoftMarginLoss(_Loss):
-    r"""Two-class logistic loss log(1 + exp(-y x)) of targets y in {1, -1}.
+    """The two-class logistic loss of inputs x and targets y in {1, -1}.
 
-    See ``torchless.nn.functional.soft_margin_loss``. Shape: input (*), target (*); output () or, with
-    'none', (*).
+    With ``reduction='none'`` the loss is l_n = log(1 + exp(-y_n * x_n)); ``'mean'`` averages over all elements
+    and ``'sum'`` adds them up.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.SoftMarginLoss()
+        >>> loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 1.0]))
+        tensor(0.7201)
     """
     __constants__ = ["reduction"]
 
@@ -232,10 +408,28 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    r"""Hinge loss of distances x: x where y = 1, max(0, margin - x) where y = -1.
+    """The hinge embedding loss of inputs x (typically distances) and targets y in {1, -1}.
 
-    See ``torchless.nn.functional.hinge_embedding_loss``. Shape: input (*), target (*); output () or,
-    with 'none', (*).
+    With ``reduction='none'`` the loss is l_n = x_n where y_n = 1 and max(0, margin - x_n) where y_n = -1;
+    ``'mean'`` averages over all elements and ``'sum'`` adds them up. It pulls similar pairs (y = 1) together
+    and pushes dissimilar ones (y = -1) at least ``margin`` apart.
+
+    Args:
+        margin (float, optional): the margin for y = -1. Default: ``1.0``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.HingeEmbeddingLoss(margin=1.0)
+        >>> loss(torch.tensor([0.3, 0.4]), torch.tensor([1.0, -1.0]))
+        tensor(0.4500)
     """
     __constants__ = ["margin", "reduction"]
 
