@@ -492,6 +492,12 @@ class SELU(Module):
     Shape:
         - Input: any shape :math:`(*)`, floating point
         - Output: the input's shape
+
+    Examples::
+
+        >>> m = nn.SELU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.5202,  0.0000,  3.1521])
     """
     __constants__ = ["inplace"]
 

@@ -1,0 +1,98 @@
+"""The docstrings of the public API: each documented object has a PyTorch-style docstring (a Shape: section
+where it has shapes), and its Examples:: block runs under torchless, printing what the docstring shows; the
+same examples run under PyTorch must print the same (so the shown outputs are PyTorch's, not ours alone)."""
+import doctest
+import warnings
+
+import pytest
+
+import torchless
+import torchless.nn as nn
+import torchless.nn.functional as F
+
+# Objects with shapes: their docstring must have Args-like prose, a Shape: section and an Examples:: block
+SHAPED_MODULES = [
+    # activations
+    "ReLU", "LeakyReLU", "Hardtanh", "ReLU6", "ELU", "CELU", "SiLU", "GELU", "Sigmoid", "Tanh", "LogSigmoid",
+    "Hardsigmoid", "Hardswish", "Mish", "Softplus", "Softsign", "Hardshrink", "Softshrink", "Tanhshrink",
+    "Threshold", "PReLU", "RReLU", "GLU", "Softmax", "LogSoftmax", "Softmin", "Softmax2d", "SELU",
+    # dropout, reshaping
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout", "Flatten", "Unflatten",
+    "Identity",
+    # padding
+    *[f"{kind}Pad{nd}d" for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular") for nd in (1, 2, 3)],
+    # pooling
+    *[f"{kind}{nd}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool") for nd in (1, 2, 3)],
+    # losses
+    "CrossEntropyLoss", "NLLLoss", "NLLLoss2d", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss",
+    "SoftMarginLoss", "HingeEmbeddingLoss",
+    # layers
+    "Conv1d", "Conv2d", "Conv3d", "Linear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Sequential",
+]
+# Containers and the like: no shapes of their own, but an example
+UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]
+
+DOCUMENTED = [(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + UNSHAPED_MODULES]
+
+
+def _examples(obj):
+    return doctest.DocTestParser().get_examples(obj.__doc__ or "")
+
+
+@pytest.mark.parametrize("name", SHAPED_MODULES)
+def test_shaped_docstring_has_shape_args_and_examples(name):
+    doc = getattr(nn, name).__doc__ or ""
+    assert len(doc) > 200, name
+    assert "\n    Shape:\n" in doc, name
+    assert "\n    Examples::\n" in doc, name
+    assert _examples(getattr(nn, name)), name
+
+
+@pytest.mark.parametrize("name", UNSHAPED_MODULES)
+def test_unshaped_docstring_has_examples(name):
+    doc = getattr(nn, name).__doc__ or ""
+    assert len(doc) > 200 and "\n    Examples::\n" in doc, name
+    assert _examples(getattr(nn, name)), name
+
+
+def _run(obj, globs, rewrite=lambda text: text):
+    """Run the examples of ``obj``'s docstring with ``globs``; the failures' report (empty when all pass)."""
+    examples = _examples(obj)
+    for example in examples:
+        example.want = rewrite(example.want)
+    test = doctest.DocTest(examples, dict(globs), obj.__qualname__, None, 0, None)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
+    report = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runner.run(test, out=report.append)
+    return "".join(report)
+
+
+@pytest.mark.parametrize("name,obj", DOCUMENTED, ids=[name for name, _ in DOCUMENTED])
+def test_examples_run_under_torchless(name, obj):
+    torchless.manual_seed(0)
+    assert _run(obj, {"torch": torchless, "nn": nn, "F": F}) == ""
+
+
+@pytest.mark.parametrize("name,obj", DOCUMENTED, ids=[name for name, _ in DOCUMENTED])
+def test_examples_show_what_pytorch_prints(name, obj):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as torch_F
+    torch.manual_seed(0)
+    report = _run(obj, {"torch": torch, "nn": torch.nn, "F": torch_F},
+                  rewrite=lambda text: text.replace("torchless.", "torch."))
+    assert report == ""
+
+
+def test_a_wrong_example_output_is_caught():
+    """The runner above must be able to fail: an example showing a wrong value is reported."""
+
+    class Documented:
+        """Examples::
+
+            >>> torch.tensor([1.0, 2.0]).sum()
+            tensor(4.)
+        """
+
+    assert "Failed example" in _run(Documented, {"torch": torchless})
