@@ -31,28 +31,41 @@ SHAPED_MODULES = [
 ]
 # Containers and the like: no shapes of their own, but an example
 UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]
+SHAPED_FUNCTIONS = [
+    "dropout", "dropout1d", "dropout2d", "feature_alpha_dropout", "linear", "avg_pool1d", "max_pool1d_with_indices",
+    "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices", "normalize", "cosine_similarity", "pairwise_distance",
+]
+# Element-wise functions (in-place variants and the like): a docstring with an example
+UNSHAPED_FUNCTIONS = ["leaky_relu_", "hardtanh_", "selu_", "celu_", "tanh", "threshold_"]
 
-DOCUMENTED = [(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + UNSHAPED_MODULES]
+DOCUMENTED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + UNSHAPED_MODULES]
+              + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS + UNSHAPED_FUNCTIONS])
+SHAPED = [(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES] + [
+    (f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS]
+UNSHAPED = [(f"nn.{name}", getattr(nn, name)) for name in UNSHAPED_MODULES] + [
+    (f"F.{name}", getattr(F, name)) for name in UNSHAPED_FUNCTIONS]
 
 
 def _examples(obj):
     return doctest.DocTestParser().get_examples(obj.__doc__ or "")
 
 
-@pytest.mark.parametrize("name", SHAPED_MODULES)
-def test_shaped_docstring_has_shape_args_and_examples(name):
-    doc = getattr(nn, name).__doc__ or ""
-    assert len(doc) > 200, name
-    assert "\n    Shape:\n" in doc, name
-    assert "\n    Examples::\n" in doc, name
-    assert _examples(getattr(nn, name)), name
+@pytest.mark.parametrize("name,obj", SHAPED, ids=[name for name, _ in SHAPED])
+def test_shaped_docstring_has_shape_and_examples(name, obj):
+    doc = obj.__doc__ or ""
+    assert len(doc) > 200
+    assert "\n    Shape:\n" in doc
+    assert "\n    Examples::\n" in doc
+    assert _examples(obj)
 
 
-@pytest.mark.parametrize("name", UNSHAPED_MODULES)
-def test_unshaped_docstring_has_examples(name):
-    doc = getattr(nn, name).__doc__ or ""
-    assert len(doc) > 200 and "\n    Examples::\n" in doc, name
-    assert _examples(getattr(nn, name)), name
+@pytest.mark.parametrize("name,obj", UNSHAPED, ids=[name for name, _ in UNSHAPED])
+def test_unshaped_docstring_has_examples(name, obj):
+    doc = obj.__doc__ or ""
+    assert len(doc) > 150 and "\n    Examples::\n" in doc
+    assert _examples(obj)
 
 
 def _run(obj, globs, rewrite=lambda text: text):

@@ -79,6 +79,16 @@ threshold = _threshold  # PyTorch's function is named _threshold too (its TypeEr
 
 @native_binding
 def threshold_(input, threshold, value):
+    """threshold_(input, threshold, value) -> Tensor
+
+    In-place version of :func:`threshold`: elements of ``input`` not greater than ``threshold`` become ``value``.
+
+    Examples::
+
+        >>> x = torch.tensor([-1.0, 0.5, 2.0])
+        >>> F.threshold_(x, 1.0, 0.0)
+        tensor([0., 0., 2.])
+    """
     return _threshold(input, threshold, value, inplace=True)
 
 
