@@ -109,3 +109,43 @@ def test_a_wrong_example_output_is_caught():
         """
 
     assert "Failed example" in _run(Documented, {"torch": torchless})
+
+
+def _public_methods():
+    import inspect
+    for name in dir(torchless.Tensor):
+        if name.startswith("_"):
+            continue
+        if isinstance(inspect.getattr_static(torchless.Tensor, name), property):
+            continue
+        method = getattr(torchless.Tensor, name)
+        if callable(method):
+            yield name, method
+
+
+def test_every_public_tensor_method_has_a_docstring():
+    undocumented = [name for name, method in _public_methods() if not (method.__doc__ or "").strip()]
+    assert undocumented == []
+
+
+def test_tensor_method_docstrings_point_to_what_exists():
+    """A method documented as mirroring ``torchless.<name>`` or as the in-place ``<name>_`` of a method names
+    something real, and its signature line names the method itself."""
+    from torchless import _tensor_docs
+    for signature in _tensor_docs._MIRRORS.splitlines():
+        name = signature[:signature.index("(")]
+        assert callable(getattr(torchless, name)), name
+        assert getattr(torchless.Tensor, name).__doc__.startswith(name + "("), name
+    for signature in _tensor_docs._IN_PLACE.splitlines():
+        name = signature[:signature.index("(")]
+        assert name.endswith("_") and callable(getattr(torchless.Tensor, name[:-1])), name
+        assert f":meth:`~Tensor.{name[:-1]}`" in getattr(torchless.Tensor, name).__doc__
+
+
+def test_tensor_method_signature_lines_match_pytorch_methods():
+    """The signature lines name methods PyTorch's Tensor has (no invented API)."""
+    torch = pytest.importorskip("torch")
+    from torchless import _tensor_docs
+    names = [line[:line.index("(")] for line in (_tensor_docs._MIRRORS + _tensor_docs._IN_PLACE).splitlines()]
+    names += list(_tensor_docs._OWN)
+    assert [name for name in names if not hasattr(torch.Tensor, name)] == []

@@ -192,3 +192,8 @@ def is_floating_point(input):
     if not isinstance(input, Tensor):
         raise _parser_errors.not_tensor("is_floating_point", "input", 1, input)
     return input.is_floating_point()
+
+
+# Last, once every Tensor method exists: the docstrings of those without one of their own
+from . import _tensor_docs  # noqa: E402
+_tensor_docs.attach_all()
