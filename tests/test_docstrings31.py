@@ -39,13 +39,19 @@ SHAPED_FUNCTIONS = [
 ]
 # Element-wise functions (in-place variants and the like): a docstring with an example
 UNSHAPED_FUNCTIONS = ["leaky_relu_", "hardtanh_", "selu_", "celu_", "tanh", "threshold_"]
+SHAPED_TORCH = ["zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "broadcast_to",
+                "atleast_1d", "atleast_2d"]
+UNSHAPED_TORCH = ["is_tensor", "numel", "is_floating_point"]
 
 DOCUMENTED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + UNSHAPED_MODULES]
-              + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS + UNSHAPED_FUNCTIONS])
-SHAPED = [(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES] + [
-    (f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS]
-UNSHAPED = [(f"nn.{name}", getattr(nn, name)) for name in UNSHAPED_MODULES] + [
-    (f"F.{name}", getattr(F, name)) for name in UNSHAPED_FUNCTIONS]
+              + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS + UNSHAPED_FUNCTIONS]
+              + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH + UNSHAPED_TORCH])
+SHAPED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES]
+          + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS]
+          + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH])
+UNSHAPED = ([(f"nn.{name}", getattr(nn, name)) for name in UNSHAPED_MODULES]
+            + [(f"F.{name}", getattr(F, name)) for name in UNSHAPED_FUNCTIONS]
+            + [(f"torch.{name}", getattr(torchless, name)) for name in UNSHAPED_TORCH])
 
 
 def _examples(obj):
