@@ -28,6 +28,7 @@ SHAPED_MODULES = [
     "SoftMarginLoss", "HingeEmbeddingLoss",
     # layers
     "Conv1d", "Conv2d", "Conv3d", "Linear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Sequential",
+    "RNNCell", "GRUCell", "LSTMCell",
 ]
 # Containers and the like: no shapes of their own, but an example
 UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]
@@ -35,7 +36,8 @@ SHAPED_FUNCTIONS = [
     "dropout", "dropout1d", "dropout2d", "feature_alpha_dropout", "linear", "avg_pool1d", "max_pool1d_with_indices",
     "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_avg_pool1d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
-    "adaptive_max_pool3d_with_indices", "normalize", "cosine_similarity", "pairwise_distance",
+    "adaptive_max_pool3d_with_indices", "normalize", "cosine_similarity", "pairwise_distance", "one_hot",
+    "conv_transpose1d",
 ]
 # Element-wise functions (in-place variants and the like): a docstring with an example
 UNSHAPED_FUNCTIONS = ["leaky_relu_", "hardtanh_", "selu_", "celu_", "tanh", "threshold_"]

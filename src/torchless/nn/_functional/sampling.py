@@ -772,9 +772,27 @@ class ResampleGradient(Node):
 # ---------------------------------------------------------------------------- one_hot
 @native("one_hot", [Param("input", "Tensor"), Param("num_classes", "int", "-1", -1)], list_size=1)
 def one_hot(input, num_classes=-1):
-    """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1).
+    """one_hot(input, num_classes=-1) -> LongTensor
 
-    A native function in PyTorch: its parser's TypeErrors, and its first argument is named ``input``.
+    Returns the one-hot encoding of the class indices ``input``: a new last dimension of size ``num_classes`` that is
+    1 at each index and 0 elsewhere.
+
+    Args:
+        input (LongTensor): class indices, in [0, num_classes - 1]
+        num_classes (int, optional): the number of classes; -1 infers it as ``input.max() + 1``. Default: ``-1``
+
+    Shape:
+        - Input: (*), int64
+        - Output: (*, num_classes), int64
+
+    Examples::
+
+        >>> F.one_hot(torch.tensor([0, 2, 1]))
+        tensor([[1, 0, 0],
+                [0, 0, 1],
+                [0, 1, 0]])
+        >>> F.one_hot(torch.tensor([[0], [1]]), num_classes=4).shape
+        torchless.Size([2, 1, 4])
     """
     if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
