@@ -9,6 +9,7 @@ import pytest
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
+import torchless.utils.data as data
 
 # Objects with shapes: their docstring must have Args-like prose, a Shape: section and an Examples:: block
 SHAPED_MODULES = [
@@ -44,16 +45,20 @@ UNSHAPED_FUNCTIONS = ["leaky_relu_", "hardtanh_", "selu_", "celu_", "tanh", "thr
 SHAPED_TORCH = ["zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "broadcast_to",
                 "atleast_1d", "atleast_2d"]
 UNSHAPED_TORCH = ["is_tensor", "numel", "is_floating_point"]
+UNSHAPED_DATA = ["ConcatDataset", "ChainDataset", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
 
 DOCUMENTED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + UNSHAPED_MODULES]
               + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS + UNSHAPED_FUNCTIONS]
-              + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH + UNSHAPED_TORCH])
+              + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH + UNSHAPED_TORCH]
+              + [(f"data.{name}", getattr(data, name)) for name in ["TensorDataset"] + UNSHAPED_DATA])
 SHAPED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES]
           + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS]
-          + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH])
+          + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH]
+          + [("data.TensorDataset", data.TensorDataset)])
 UNSHAPED = ([(f"nn.{name}", getattr(nn, name)) for name in UNSHAPED_MODULES]
             + [(f"F.{name}", getattr(F, name)) for name in UNSHAPED_FUNCTIONS]
-            + [(f"torch.{name}", getattr(torchless, name)) for name in UNSHAPED_TORCH])
+            + [(f"torch.{name}", getattr(torchless, name)) for name in UNSHAPED_TORCH]
+            + [(f"data.{name}", getattr(data, name)) for name in UNSHAPED_DATA])
 
 
 def _examples(obj):
