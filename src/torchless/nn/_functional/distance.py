@@ -31,7 +31,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
         p (float): the exponent of the norm. Default: ``2``
         dim (int or tuple of ints): the dimension(s) reduced. Default: ``1``
         eps (float): a lower bound of the norm, to avoid dividing by zero. Default: ``1e-12``
-        out (Tensor, optional): the output tensor (which must not require grad). Default: ``None``
+        out (Tensor, optional): the output tensor; not differentiable. Default: ``None``
 
     Shape:
         - Input: (*), any number of dimensions
@@ -55,13 +55,13 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor
 
-    The cosine similarity of x1 and x2 along ``dim``: x1 . x2 / max(||x1||_2 * ||x2||_2, eps), the inputs
-    broadcast together first.
+    The cosine similarity of x1 and x2 along ``dim``: x1 . x2 / (max(||x1||_2, eps) * max(||x2||_2, eps)),
+    the inputs broadcast together first.
 
     Args:
         x1, x2 (Tensor): the inputs, broadcastable to a common shape
         dim (int, optional): the dimension of the vectors. Default: ``1``
-        eps (float, optional): a lower bound of the product of norms. Default: ``1e-8``
+        eps (float, optional): a lower bound of each norm. Default: ``1e-8``
 
     Shape:
         - Input1: (*1, D, *2), D at position ``dim``

@@ -412,7 +412,7 @@ class PReLU(Module):
         init (float, optional): initial value of ``a``. Default: ``0.25``
 
     Shape:
-        - Input: (*), any number of dimensions; with num_parameters = C, dim 1 (dim 0 of a 1-D input) has size C
+        - Input: (*), any number of dimensions; with num_parameters = C > 1, at least two, dim 1 of size C
         - Output: (*), same shape as the input
 
     Attributes:

@@ -44,7 +44,7 @@ class CrossEntropyLoss(_WeightedLoss):
     negative log-likelihood. For class indices y, l_n = -w_{y_n} * log(softmax(x_n)_{y_n}) (0 where
     y_n = ignore_index) and ``'mean'`` divides by the sum of the weights w_{y_n} of the targets not ignored. For
     class probabilities y (the same shape as the input), l_n = -sum_c w_c * y_{n, c} * log(softmax(x_n)_c) and
-    ``'mean'`` divides by N. A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
+    ``'mean'`` divides by the number of samples, N * d_1 * ... * d_K. A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
 
     Args:
         weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
