@@ -38,7 +38,7 @@ SHAPED_FUNCTIONS = [
     "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_avg_pool1d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
     "adaptive_max_pool3d_with_indices", "normalize", "cosine_similarity", "pairwise_distance", "one_hot",
-    "conv_transpose1d",
+    "conv_transpose1d", "hardsigmoid", "pixel_unshuffle", "upsample", "upsample_nearest", "upsample_bilinear",
 ]
 # Element-wise functions (in-place variants and the like): a docstring with an example
 UNSHAPED_FUNCTIONS = ["leaky_relu_", "hardtanh_", "selu_", "celu_", "tanh", "threshold_"]
