@@ -29,7 +29,7 @@ SHAPED_MODULES = [
     "SoftMarginLoss", "HingeEmbeddingLoss",
     # layers
     "Conv1d", "Conv2d", "Conv3d", "Linear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Sequential",
-    "RNNCell", "GRUCell", "LSTMCell",
+    "RNNCell", "GRUCell", "LSTMCell", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
 ]
 # Containers and the like: no shapes of their own, but an example
 UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]
