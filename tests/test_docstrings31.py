@@ -26,10 +26,11 @@ SHAPED_MODULES = [
     *[f"{kind}{nd}d" for kind in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool") for nd in (1, 2, 3)],
     # losses
     "CrossEntropyLoss", "NLLLoss", "NLLLoss2d", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss",
-    "SoftMarginLoss", "HingeEmbeddingLoss",
+    "SoftMarginLoss", "HingeEmbeddingLoss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
     # layers
     "Conv1d", "Conv2d", "Conv3d", "Linear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Sequential",
-    "RNNCell", "GRUCell", "LSTMCell", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+    "RNNCell", "GRUCell", "LSTMCell", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "PixelShuffle",
+    "PixelUnshuffle", "Embedding",
 ]
 # Containers and the like: no shapes of their own, but an example
 UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]

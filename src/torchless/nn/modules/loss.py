@@ -44,7 +44,8 @@ class CrossEntropyLoss(_WeightedLoss):
     negative log-likelihood. For class indices y, l_n = -w_{y_n} * log(softmax(x_n)_{y_n}) (0 where
     y_n = ignore_index) and ``'mean'`` divides by the sum of the weights w_{y_n} of the targets not ignored. For
     class probabilities y (the same shape as the input), l_n = -sum_c w_c * y_{n, c} * log(softmax(x_n)_c) and
-    ``'mean'`` divides by the number of samples, N * d_1 * ... * d_K. A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
+    ``'mean'`` divides by the number of samples, N * d_1 * ... * d_K.
+    A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
 
     Args:
         weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
@@ -276,10 +277,28 @@ class BCEWithLogitsLoss(_Loss):
 
 # ---------------------------------------------------------------------------- robust regression
 class SmoothL1Loss(_Loss):
-    r"""Smooth L1 loss: 0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta; then reduced.
+    """A loss that is quadratic for small errors and linear for large ones (Girshick, Fast R-CNN).
 
-    See ``torchless.nn.functional.smooth_l1_loss``. Shape: input (*), target (*); output () or, with
-    reduction='none', (*).
+    With d_n = |x_n - y_n| and ``reduction='none'``, l_n = 0.5 * d_n^2 / beta if d_n < beta, else
+    d_n - 0.5 * beta; ``'mean'`` averages over all elements and ``'sum'`` adds them up. It is less sensitive to
+    outliers than :class:`MSELoss`; beta = 0 makes it :class:`L1Loss`, and it equals :class:`HuberLoss` / beta.
+
+    Args:
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        beta (float, optional): the error size where the loss turns linear; >= 0. Default: ``1.0``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.SmoothL1Loss()
+        >>> loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
+        tensor(1.3125)
     """
     __constants__ = ["reduction"]
 
@@ -292,10 +311,27 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    r"""Huber loss: 0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta); then reduced.
+    """The Huber loss: quadratic for errors below ``delta``, linear above.
 
-    See ``torchless.nn.functional.huber_loss``. Shape: input (*), target (*); output () or, with
-    reduction='none', (*).
+    With d_n = |x_n - y_n| and ``reduction='none'``, l_n = 0.5 * d_n^2 if d_n < delta, else
+    delta * (d_n - 0.5 * delta); ``'mean'`` averages over all elements and ``'sum'`` adds them up. It is
+    :class:`SmoothL1Loss` with beta = delta, scaled by delta.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        delta (float, optional): the error size where the loss turns linear; > 0. Default: ``1.0``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.HuberLoss(delta=2.0)
+        >>> loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
+        tensor(2.0625)
     """
     __constants__ = ["reduction", "delta"]
 
@@ -311,10 +347,29 @@ class HuberLoss(_Loss):
 
 # ---------------------------------------------------------------------------- likelihoods
 class KLDivLoss(_Loss):
-    r"""Kullback-Leibler divergence y (log y - x) of targets y from log-probabilities x (e^y (y - x) with
-    log_target); reduction 'batchmean' is the mathematical KL divergence.
+    """The Kullback-Leibler divergence of a target distribution y from a predicted one, given as log-probabilities x.
 
-    See ``torchless.nn.functional.kl_div``. Shape: input (*), target (*); output () or, with 'none', (*).
+    With ``reduction='none'``, l_n = y_n * (log(y_n) - x_n) (0 where y_n = 0), or exp(y_n) * (y_n - x_n) with
+    ``log_target=True`` (y given as log-probabilities too). ``'sum'`` adds them up, ``'batchmean'`` divides
+    the sum by the batch size N (the divergence proper, averaged over samples) and ``'mean'`` averages over all
+    elements (which is not the divergence; PyTorch keeps it as the default for compatibility).
+
+    Args:
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        reduction (str, optional): ``'none'``, ``'batchmean'``, ``'sum'`` or ``'mean'``. Default: ``'mean'``
+        log_target (bool, optional): whether the target is given as log-probabilities. Default: ``False``
+
+    Shape:
+        - Input: (*), log-probabilities
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.KLDivLoss(reduction='batchmean')
+        >>> x = torch.tensor([[0.25, 0.75]]).log()
+        >>> loss(x, torch.tensor([[0.5, 0.5]]))
+        tensor(0.1438)
     """
     __constants__ = ["reduction"]
 
