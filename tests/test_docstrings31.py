@@ -30,7 +30,8 @@ SHAPED_MODULES = [
     # layers
     "Conv1d", "Conv2d", "Conv3d", "Linear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Sequential",
     "RNNCell", "GRUCell", "LSTMCell", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "PixelShuffle",
-    "PixelUnshuffle", "Embedding",
+    "PixelUnshuffle", "Embedding", "GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm", "InstanceNorm1d",
+    "InstanceNorm2d", "InstanceNorm3d", "RNN", "LSTM",
 ]
 # Containers and the like: no shapes of their own, but an example
 UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]

@@ -386,7 +386,7 @@ class _SingleStateRNN(RNNBase):
 
 @owns("forward")
 class RNN(_SingleStateRNN):
-    r"""Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+    """Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
 
     Args:
         input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
@@ -399,6 +399,13 @@ class RNN(_SingleStateRNN):
         - output: (L, N, D * H) (batch_first: (N, L, D * H)); h_n: like h_0. For a packed input, output is
           packed like it and h_n holds each sequence's state after its own last step (the reverse direction's:
           after step 0), in the batch's original order.
+
+    Examples::
+
+        >>> rnn = nn.RNN(10, 20, 2)
+        >>> output, h_n = rnn(torch.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        (torchless.Size([5, 3, 20]), torchless.Size([2, 3, 20]))
     """
 
     def __init__(self, *args, **kwargs):
@@ -441,7 +448,7 @@ class GRU(_SingleStateRNN):
 
 
 class LSTM(RNNBase):
-    r"""Multi-layer long short-term memory, gates i, f, g, o:
+    """Multi-layer long short-term memory, gates i, f, g, o:
 
     c' = f * c + i * g, h' = o * tanh(c') (then h' W_hr^T if proj_size > 0).
 
@@ -456,6 +463,13 @@ class LSTM(RNNBase):
           unbatched without N; zeros if omitted
         - output: (L, N, D * H_out) (batch_first: (N, L, D * H_out)); (h_n, c_n): like (h_0, c_0). For a
           packed input, output is packed like it and (h_n, c_n) are as for :class:`RNN`.
+
+    Examples::
+
+        >>> lstm = nn.LSTM(10, 20, 2, batch_first=True)
+        >>> output, (h_n, c_n) = lstm(torch.randn(3, 5, 10))
+        >>> output.shape, h_n.shape, c_n.shape
+        (torchless.Size([3, 5, 20]), torchless.Size([2, 3, 20]), torchless.Size([2, 3, 20]))
     """
 
     _transposes_output_in_place = False
