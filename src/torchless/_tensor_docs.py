@@ -11,7 +11,7 @@ absolute() -> Tensor
 add(other, *, alpha=1) -> Tensor
 adjoint() -> Tensor
 all(dim=None, keepdim=False) -> Tensor
-allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor
+allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool
 amax(dim=None, keepdim=False) -> Tensor
 amin(dim=None, keepdim=False) -> Tensor
 any(dim=None, keepdim=False) -> Tensor
@@ -54,7 +54,7 @@ gather(dim, index) -> Tensor
 ge(other) -> Tensor
 geqrf() -> (Tensor, Tensor)
 ger(vec2) -> Tensor
-get_device() -> Device ordinal (Integer)
+get_device() -> int
 greater(other) -> Tensor
 greater_equal(other) -> Tensor
 gt(other) -> Tensor
@@ -282,9 +282,9 @@ _OWN = {
     "ipu": ("ipu(device=None, non_blocking=False, memory_format=torchless.preserve_format) -> Tensor",
             "Returns the tensor on the IPU device. torchless runs on the CPU alone, so this raises the error "
             "PyTorch gives when that device is not available."),
-    "is_pinned": ("is_pinned(device=None) -> Tensor",
+    "is_pinned": ("is_pinned(device=None) -> bool",
                   "Returns whether the tensor is in pinned memory: always ``False`` in torchless."),
-    "is_shared": ("is_shared() -> Tensor",
+    "is_shared": ("is_shared() -> bool",
                   "Returns whether the tensor is in shared memory."),
     "log_normal_": ("log_normal_(mean=1, std=2, *, generator=None)",
                     "Fills ``self`` with samples of the log-normal distribution: exp(X), X normal of the given "
