@@ -33,6 +33,10 @@ SHAPED_MODULES = [
     "PixelUnshuffle", "Embedding", "GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "RNN", "LSTM",
 ]
+# Losses whose docstrings state their shapes in a sentence ("Shape: input (N, C); ..."): an example as well
+INLINE_SHAPE_MODULES = ["MarginRankingLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss",
+                        "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "PoissonNLLLoss",
+                        "GaussianNLLLoss"]
 # Containers and the like: no shapes of their own, but an example
 UNSHAPED_MODULES = ["ModuleList", "ModuleDict", "Parameter"]
 SHAPED_FUNCTIONS = [
@@ -49,7 +53,7 @@ SHAPED_TORCH = ["zeros_like", "ones_like", "empty_like", "full_like", "rand_like
 UNSHAPED_TORCH = ["is_tensor", "numel", "is_floating_point"]
 UNSHAPED_DATA = ["ConcatDataset", "ChainDataset", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"]
 
-DOCUMENTED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + UNSHAPED_MODULES]
+DOCUMENTED = ([(f"nn.{name}", getattr(nn, name)) for name in SHAPED_MODULES + INLINE_SHAPE_MODULES + UNSHAPED_MODULES]
               + [(f"F.{name}", getattr(F, name)) for name in SHAPED_FUNCTIONS + UNSHAPED_FUNCTIONS]
               + [(f"torch.{name}", getattr(torchless, name)) for name in SHAPED_TORCH + UNSHAPED_TORCH]
               + [(f"data.{name}", getattr(data, name)) for name in ["TensorDataset"] + UNSHAPED_DATA])
@@ -74,6 +78,13 @@ def test_shaped_docstring_has_shape_and_examples(name, obj):
     assert "\n    Shape:\n" in doc
     assert "\n    Examples::\n" in doc
     assert _examples(obj)
+
+
+@pytest.mark.parametrize("name", INLINE_SHAPE_MODULES)
+def test_inline_shape_docstring_has_examples(name):
+    doc = getattr(nn, name).__doc__ or ""
+    assert "Shape:" in doc and "\n    Examples::\n" in doc
+    assert _examples(getattr(nn, name))
 
 
 @pytest.mark.parametrize("name,obj", UNSHAPED, ids=[name for name, _ in UNSHAPED])

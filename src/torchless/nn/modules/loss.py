@@ -382,11 +382,17 @@ class KLDivLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
-    r"""Poisson negative log-likelihood: exp(x) - y x with log_input, else x - y log(x + eps); full adds the
+    """Poisson negative log-likelihood: exp(x) - y x with log_input, else x - y log(x + eps); full adds the
     Stirling term of log(y!).
 
     See ``torchless.nn.functional.poisson_nll_loss``. Shape: input (*), target (*); output () or, with
     'none', (*).
+
+    Examples::
+
+        >>> loss = nn.PoissonNLLLoss()
+        >>> loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]))
+        tensor(0.8591)
     """
     __constants__ = ["log_input", "full", "eps", "reduction"]
 
@@ -400,11 +406,17 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
-    r"""Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at eps.
+    """Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at eps.
 
     See ``torchless.nn.functional.gaussian_nll_loss``. Shape: input (N, *) or (*), target like input,
     var like input or with one dimension of size 1 or without the last one; output () or, with 'none',
     the input's shape.
+
+    Examples::
+
+        >>> loss = nn.GaussianNLLLoss()
+        >>> loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 1.0]), torch.tensor([1.0, 2.0]))
+        tensor(0.4233)
     """
     __constants__ = ["full", "eps", "reduction"]
 
@@ -447,10 +459,16 @@ class SoftMarginLoss(_Loss):
 
 
 class MarginRankingLoss(_Loss):
-    r"""Pairwise ranking loss max(0, -y (x1 - x2) + margin) of targets y in {1, -1}.
+    """Pairwise ranking loss max(0, -y (x1 - x2) + margin) of targets y in {1, -1}.
 
     See ``torchless.nn.functional.margin_ranking_loss``. Shape: input1 (N) or (), input2 and target
     like it; output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MarginRankingLoss(margin=0.5)
+        >>> loss(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0]))
+        tensor(0.7500)
     """
     __constants__ = ["margin", "reduction"]
 
@@ -497,10 +515,16 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class MultiMarginLoss(_WeightedLoss):
-    r"""Multi-class hinge loss: per sample, sum over i != y of w_y max(0, margin - x_y + x_i)^p, over C.
+    """Multi-class hinge loss: per sample, sum over i != y of w_y max(0, margin - x_y + x_i)^p, over C.
 
     See ``torchless.nn.functional.multi_margin_loss``. p is 1 or 2; weight a 1-D (C) tensor. Shape:
     input (N, C) or (C), target (N) or (); output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MultiMarginLoss()
+        >>> loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]))
+        tensor(0.3250)
     """
     __constants__ = ["p", "margin", "reduction"]
 
@@ -518,11 +542,17 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class MultiLabelMarginLoss(_Loss):
-    r"""Multi-label hinge loss: per sample, the sum over listed classes j and unlisted classes i of
+    """Multi-label hinge loss: per sample, the sum over listed classes j and unlisted classes i of
     max(0, 1 - (x_j - x_i)), over C.
 
     See ``torchless.nn.functional.multilabel_margin_loss``. Shape: input (N, C) or (C), target of the same
     shape (int64 class indices, ended by -1); output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MultiLabelMarginLoss()
+        >>> loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
     """
     __constants__ = ["reduction"]
 
@@ -568,10 +598,16 @@ class LinearCrossEntropyLoss(_WeightedLoss):
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
-    r"""Multi-label one-versus-all logistic loss, averaged over the C classes of each sample.
+    """Multi-label one-versus-all logistic loss, averaged over the C classes of each sample.
 
     See ``torchless.nn.functional.multilabel_soft_margin_loss``. Shape: input (N, C), target (N, C);
     output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MultiLabelSoftMarginLoss()
+        >>> loss(torch.tensor([[2.0, -1.0]]), torch.tensor([[1.0, 0.0]]))
+        tensor(0.2201)
     """
     __constants__ = ["reduction"]
 
@@ -581,10 +617,16 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
 # ---------------------------------------------------------------------------- embeddings
 class CosineEmbeddingLoss(_Loss):
-    r"""1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
 
     See ``torchless.nn.functional.cosine_embedding_loss``. Shape: input1, input2 (N, D) or (D), target
     (N) or (); output () or, with 'none', (N) or ().
+
+    Examples::
+
+        >>> loss = nn.CosineEmbeddingLoss()
+        >>> loss(torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]]), torch.tensor([1]))
+        tensor(1.)
     """
     __constants__ = ["margin", "reduction"]
 
@@ -597,10 +639,16 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class TripletMarginLoss(_Loss):
-    r"""Triplet loss max(0, d(a, p) - d(a, n) + margin), d the p-norm distance (with the distance swap if swap).
+    """Triplet loss max(0, d(a, p) - d(a, n) + margin), d the p-norm distance (with the distance swap if swap).
 
     See ``torchless.nn.functional.triplet_margin_loss``. Shape: anchor, positive, negative (N, D) or (D);
     output () or, with 'none', (N) or ().
+
+    Examples::
+
+        >>> loss = nn.TripletMarginLoss(margin=1.0)
+        >>> loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16)).shape
+        torchless.Size([])
     """
     __constants__ = ["margin", "p", "eps", "swap", "reduction"]
 
@@ -616,10 +664,20 @@ class TripletMarginLoss(_Loss):
 
 
 class TripletMarginWithDistanceLoss(_Loss):
-    r"""Triplet loss max(0, margin + d(a, p) - d(a, n)) with a distance function of one's choice.
+    """Triplet loss max(0, margin + d(a, p) - d(a, n)) with a distance function of one's choice.
 
     See ``torchless.nn.functional.triplet_margin_with_distance_loss``; ``distance_function`` defaults to a
     :class:`PairwiseDistance` module (shown as a child in the repr).
+
+    Shape:
+        - Anchor, positive, negative: (N, *), whatever the distance function takes; its result has shape (N)
+        - Output: scalar; with ``reduction='none'``, (N)
+
+    Examples::
+
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance())
+        >>> loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16)).shape
+        torchless.Size([])
     """
     __constants__ = ["margin", "swap", "reduction"]
 
