@@ -189,6 +189,25 @@ def __dir__():
 
 
 def is_floating_point(input):
+    """is_floating_point(input) -> bool
+
+    Returns ``True`` if the dtype of ``input`` is a floating point dtype (float16, bfloat16, float32, float64, ...).
+
+    Args:
+        input (Tensor): the input tensor
+
+    Examples::
+
+        >>> torch.is_floating_point(torch.tensor([1.0]))
+        True
+        >>> torch.is_floating_point(torch.tensor([1]))
+        False
+    """
     if not isinstance(input, Tensor):
         raise _parser_errors.not_tensor("is_floating_point", "input", 1, input)
     return input.is_floating_point()
+
+
+# Last, once every Tensor method exists: the docstrings of those without one of their own
+from . import _tensor_docs  # noqa: E402
+_tensor_docs.attach_all()

@@ -194,10 +194,39 @@ def _scalar_as_fill(value, like):
 
 
 def is_tensor(obj):
+    """is_tensor(obj) -> bool
+
+    Returns ``True`` if ``obj`` is a torchless tensor (a :class:`~torchless.Tensor` or a subclass such as
+    :class:`~torchless.nn.Parameter`): ``isinstance(obj, torchless.Tensor)``.
+
+    Args:
+        obj (object): the object to test
+
+    Examples::
+
+        >>> torch.is_tensor(torch.tensor([1, 2]))
+        True
+        >>> torch.is_tensor([1, 2])
+        False
+    """
     return isinstance(obj, Tensor)
 
 
 def numel(*args, **kwargs):
+    """numel(input) -> int
+
+    Returns the total number of elements of ``input``: the product of its sizes (1 for a 0-d tensor).
+
+    Args:
+        input (Tensor): the input tensor
+
+    Examples::
+
+        >>> torch.numel(torch.zeros(1, 2, 3, 4))
+        24
+        >>> torch.numel(torch.tensor(5.0))
+        1
+    """
     if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):  # (input by keyword, or the parser's error)
         return _parser_errors.parse("numel", ("Tensor input",), args, kwargs)["input"].numel()
     return args[0].numel()
@@ -259,14 +288,71 @@ def broadcast_tensors(*tensors):
 
 
 def broadcast_to(input, size):
+    """broadcast_to(input, size) -> Tensor
+
+    Broadcasts ``input`` to the shape ``size``: ``input.expand(size)``, a view whose expanded dimensions have
+    stride 0 (no memory is copied). -1 keeps a dimension's size.
+
+    Args:
+        input (Tensor): the input tensor
+        size (list, tuple or torchless.Size): the new shape
+
+    Shape:
+        - Input: (*), broadcastable to ``size``: each dimension 1 or equal to its counterpart, aligned right
+        - Output: ``size``
+
+    Examples::
+
+        >>> torch.broadcast_to(torch.tensor([1, 2, 3]), (2, 3))
+        tensor([[1, 2, 3],
+                [1, 2, 3]])
+    """
     return input.expand(size)
 
 
 def atleast_1d(*tensors):
+    """atleast_1d(*tensors) -> Tensor or tuple of Tensors
+
+    Returns a view of each input with at least one dimension: a 0-d tensor becomes a one-element 1-D tensor,
+    others are returned as they are.
+
+    Args:
+        *tensors (Tensor or list/tuple of Tensors): the inputs
+
+    Shape:
+        - Input: () or (*)
+        - Output: (1) for a 0-d input, else the input's shape
+
+    Examples::
+
+        >>> torch.atleast_1d(torch.tensor(1.5))
+        tensor([1.5000])
+        >>> torch.atleast_1d(torch.tensor(1), torch.tensor([2, 3]))
+        (tensor([1]), tensor([2, 3]))
+    """
     return _atleast(tensors, 1)
 
 
 def atleast_2d(*tensors):
+    """atleast_2d(*tensors) -> Tensor or tuple of Tensors
+
+    Returns a view of each input with at least two dimensions: a 0-d tensor becomes (1, 1) and a 1-D tensor of
+    size n becomes (1, n); others are returned as they are.
+
+    Args:
+        *tensors (Tensor or list/tuple of Tensors): the inputs
+
+    Shape:
+        - Input: (), (n) or (*)
+        - Output: (1, 1), (1, n) or the input's shape
+
+    Examples::
+
+        >>> torch.atleast_2d(torch.tensor([1.0, 2.0]))
+        tensor([[1., 2.]])
+        >>> torch.atleast_2d(torch.tensor(3)).shape
+        torchless.Size([1, 1])
+    """
     return _atleast(tensors, 2)
 
 

@@ -142,16 +142,95 @@ def _filled_like(input, value, dtype, requires_grad, device, memory_format, func
 
 @_memory_keywords
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """zeros_like(input, *, dtype=None, layout=None, device=None,
+            requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
+
+    Returns a tensor of the size of ``input`` filled with 0: ``torchless.zeros(input.size(), dtype=input.dtype)``.
+
+    Args:
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+
+    Keyword args:
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+
+    Shape:
+        - Input: (*), any size
+        - Output: (*), the input's size
+
+    Examples::
+
+        >>> torch.zeros_like(torch.empty(2, 3))
+        tensor([[0., 0., 0.],
+                [0., 0., 0.]])
+    """
     return _filled_like(input, 0, dtype, requires_grad, device, memory_format, "zeros_like")
 
 
 @_memory_keywords
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """ones_like(input, *, dtype=None, layout=None, device=None,
+            requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
+
+    Returns a tensor of the size of ``input`` filled with 1: ``torchless.ones(input.size(), dtype=input.dtype)``.
+
+    Args:
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+
+    Keyword args:
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+
+    Shape:
+        - Input: (*), any size
+        - Output: (*), the input's size
+
+    Examples::
+
+        >>> torch.ones_like(torch.empty(2, 3))
+        tensor([[1., 1., 1.],
+                [1., 1., 1.]])
+    """
     return _filled_like(input, 1, dtype, requires_grad, device, memory_format, "ones_like")
 
 
 @_memory_keywords
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """empty_like(input, *, dtype=None, layout=None, device=None,
+            requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
+
+    Returns a tensor of the size of ``input`` whose values are not to be relied on (PyTorch leaves them
+    uninitialised; torchless zeroes them, so that results never depend on stale memory, or fills them with NaN
+    or the integer maximum under ``torchless.use_deterministic_algorithms(True)``, as PyTorch does).
+
+    Args:
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+
+    Keyword args:
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+
+    Shape:
+        - Input: (*), any size
+        - Output: (*), the input's size
+
+    Examples::
+
+        >>> torch.empty_like(torch.ones(2, 3, dtype=torch.int32)).shape
+        torchless.Size([2, 3])
+    """
     out = _filled_like(input, 0, dtype, requires_grad, device, memory_format, "empty_like")
     _determinism.fill_uninitialized(out._data)
     return out
@@ -159,6 +238,36 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 
 @_memory_keywords
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
+    """full_like(input, fill_value, *, dtype=None, layout=None, device=None,
+            requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
+
+    Returns a tensor of the size of ``input`` filled with ``fill_value``, in ``input``'s dtype unless ``dtype``
+    is given (the value is cast to it).
+
+    Args:
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        fill_value (Number): the value to fill it with
+
+    Keyword args:
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+
+    Shape:
+        - Input: (*), any size
+        - Output: (*), the input's size
+
+    Examples::
+
+        >>> torch.full_like(torch.zeros(2, 2), 7)
+        tensor([[7., 7.],
+                [7., 7.]])
+        >>> torch.full_like(torch.zeros(2, dtype=torch.int64), 2.7)
+        tensor([2, 2])
+    """
     if isinstance(input, Tensor) and not _parser_errors.is_number_argument(fill_value):
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_type_name(fill_value)}")
     return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")

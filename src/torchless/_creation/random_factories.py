@@ -82,6 +82,34 @@ def _random_size(size_args, name, size, **keywords):
 
 @_memory_keywords
 def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
+    """rand_like(input, *, dtype=None, layout=None, device=None,
+            requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
+
+    Returns a tensor of the size of ``input`` filled with uniform on [0, 1) random numbers:
+    ``torchless.rand(input.size(), dtype=input.dtype)``. ``input`` must have a floating dtype
+    unless ``dtype`` is given.
+
+    Args:
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+
+    Keyword args:
+        generator (torchless.Generator, optional): the source of randomness. Default: the global one
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+
+    Shape:
+        - Input: (*), any size
+        - Output: (*), the input's size
+
+    Examples::
+
+        >>> torch.rand_like(torch.zeros(2, 3)).shape
+        torchless.Size([2, 3])
+    """
     strides = _like_strides(input, memory_format, "rand_like")
     return forward_ad.batched_like(_laid_out(rand(input.shape, dtype=_like(input, dtype), generator=generator,
                                                   requires_grad=requires_grad), strides), input)
@@ -89,6 +117,34 @@ def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=
 
 @_memory_keywords
 def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
+    """randn_like(input, *, dtype=None, layout=None, device=None,
+            requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
+
+    Returns a tensor of the size of ``input`` filled with standard normal random numbers:
+    ``torchless.randn(input.size(), dtype=input.dtype)``. ``input`` must have a floating dtype
+    unless ``dtype`` is given.
+
+    Args:
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+
+    Keyword args:
+        generator (torchless.Generator, optional): the source of randomness. Default: the global one
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+
+    Shape:
+        - Input: (*), any size
+        - Output: (*), the input's size
+
+    Examples::
+
+        >>> torch.randn_like(torch.zeros(2, 3)).shape
+        torchless.Size([2, 3])
+    """
     strides = _like_strides(input, memory_format, "randn_like")
     if strides is None or _memory_format.is_c_order(input.shape, strides):
         return forward_ad.batched_like(_laid_out(randn(input.shape, dtype=_like(input, dtype), generator=generator,

@@ -12,7 +12,25 @@ __all__ = ["Parameter", "UninitializedParameter", "is_lazy", "Buffer", "Uninitia
 
 
 class Parameter(Tensor):
-    """A leaf tensor, sharing ``data``'s memory, that requires grad by default and is listed in ``Module.parameters()``."""
+    """A tensor that is a module parameter.
+
+    Assigned as an attribute of a :class:`Module`, a Parameter is registered automatically: it appears in
+    ``parameters()`` and ``state_dict()`` and is updated by optimisers. It is a leaf tensor sharing the memory of
+    ``data``, and requires grad by default (even inside ``no_grad``).
+
+    Args:
+        data (Tensor, optional): the values. Default: an empty tensor
+        requires_grad (bool, optional): whether autograd records operations on it. Default: ``True``
+
+    Examples::
+
+        >>> p = nn.Parameter(torch.ones(2))
+        >>> p
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        >>> p.requires_grad, p.is_leaf
+        (True, True)
+    """
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:

@@ -206,6 +206,16 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 @native_binding
 def leaky_relu_(input, negative_slope=0.01):
+    """leaky_relu_(input, negative_slope=0.01) -> Tensor
+
+    In-place version of :func:`leaky_relu`: writes x if x >= 0, else negative_slope * x into ``input``.
+
+    Examples::
+
+        >>> x = torch.tensor([-2.0, 3.0])
+        >>> F.leaky_relu_(x, 0.5)
+        tensor([-1.,  3.])
+    """
     return leaky_relu(input, negative_slope, inplace=True)
 
 
@@ -269,6 +279,16 @@ def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
 
 @native_binding
 def hardtanh_(input, min_val=-1, max_val=1):  # (PyTorch's native defaults, ints, which its node shows)
+    """hardtanh_(input, min_val=-1., max_val=1.) -> Tensor
+
+    In-place version of :func:`hardtanh`: clamps ``input`` to [min_val, max_val] in place.
+
+    Examples::
+
+        >>> x = torch.tensor([-2.0, 0.5, 3.0])
+        >>> F.hardtanh_(x)
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
     # the native hardtanh_ itself: no check of min_val > max_val (max_val wins, as in a clamp)
     return _hardtanh(input, min_val, max_val, "hardtanh_", inplace=True, wrapped=False)
 
@@ -431,6 +451,16 @@ def selu(input, inplace=False):
 
 @native_binding
 def selu_(input):
+    """selu_(input) -> Tensor
+
+    In-place version of :func:`selu`: scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) written into ``input``.
+
+    Examples::
+
+        >>> x = torch.tensor([-1.0, 1.0])
+        >>> F.selu_(x)
+        tensor([-1.1113,  1.0507])
+    """
     return selu(input, inplace=True)
 
 
@@ -455,6 +485,16 @@ def celu(input, alpha=1.0, inplace=False):
 
 @native_binding
 def celu_(input, alpha=1.0):
+    """celu_(input, alpha=1.) -> Tensor
+
+    In-place version of :func:`celu`: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) written into ``input``.
+
+    Examples::
+
+        >>> x = torch.tensor([-1.0, 1.0])
+        >>> F.celu_(x, alpha=2.0)
+        tensor([-0.7869,  1.0000])
+    """
     return celu(input, alpha, inplace=True)
 
 
@@ -514,6 +554,17 @@ def sigmoid(input):
 
 
 def tanh(input):
+    """tanh(input) -> Tensor
+
+    Applies the hyperbolic tangent element-wise: tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x)).
+
+    See :class:`~torchless.nn.Tanh` for the module form; integer inputs give the default float dtype.
+
+    Examples::
+
+        >>> F.tanh(torch.tensor([-1.0, 0.0, 1.0]))
+        tensor([-0.7616,  0.0000,  0.7616])
+    """
     return input.tanh()
 
 

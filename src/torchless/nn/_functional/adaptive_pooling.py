@@ -105,7 +105,20 @@ def _mean_in_input_format(mean, input, format_=_memory_format.channels_last):
 # named with its position only when passed by position.
 @native("adaptive_avg_pool1d", [Param("input", "Tensor"), Param("output_size", "int[]")], list_size=1)
 def adaptive_avg_pool1d(input, output_size):
-    """Average pooling of (N, C, L) or (C, L) to a fixed length output_size."""
+    """adaptive_avg_pool1d(input, output_size) -> Tensor
+
+    Applies 1-D average pooling whose windows are chosen to give length ``output_size``. See
+    :class:`~torchless.nn.AdaptiveAvgPool1d`.
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, output_size) or (C, output_size)
+
+    Examples::
+
+        >>> F.adaptive_avg_pool1d(torch.tensor([[1.0, 2.0, 3.0, 4.0]]), 2)
+        tensor([[1.5000, 3.5000]])
+    """
     _check_rank_2_to_3(input, "adaptive_avg_pool1d")
     length = _one_list_int(output_size, "adaptive_avg_pool1d", "output_size")
     _check_output_size((1, length))
@@ -155,7 +168,21 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, H, W) or (C, H, W) to a fixed (H_out, W_out), windows as in adaptive_avg_pool2d."""
+    """adaptive_max_pool2d(input, output_size, return_indices=False)
+
+    Applies 2-D max pooling whose windows are chosen to give size ``output_size``; with ``return_indices``, returns
+    ``(output, indices)``. See :class:`~torchless.nn.AdaptiveMaxPool2d`.
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, *output_size) or (C, *output_size)
+
+    Examples::
+
+        >>> F.adaptive_max_pool2d(torch.arange(16.0).reshape(1, 4, 4), 2)
+        tensor([[[ 5.,  7.],
+                 [13., 15.]]])
+    """
     fn = "adaptive_max_pool2d"
     output_hw = _int_list(_adaptive_output_size(output_size, input.size(), 2), fn, "output_size", 2)
     if input.dim() not in (3, 4):
@@ -167,7 +194,20 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, L) or (C, L) to a fixed length output_size."""
+    """adaptive_max_pool1d(input, output_size, return_indices=False)
+
+    Applies 1-D max pooling whose windows are chosen to give size ``output_size``; with ``return_indices``, returns
+    ``(output, indices)``. See :class:`~torchless.nn.AdaptiveMaxPool1d`.
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, output_size) or (C, output_size)
+
+    Examples::
+
+        >>> F.adaptive_max_pool1d(torch.tensor([[1.0, 5.0, 3.0, 4.0]]), 2)
+        tensor([[5., 4.]])
+    """
     fn = "adaptive_max_pool1d"
     check_tensor(input, fn)
     _int_list(output_size, fn, "output_size", 2)  # the parser's check, before the rank's
@@ -180,12 +220,40 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
-    """adaptive_max_pool2d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
+    """adaptive_max_pool2d_with_indices(input, output_size, return_indices=False)
+
+    2-D adaptive max pooling that returns ``(output, indices)``: :func:`adaptive_max_pool2d` with
+    ``return_indices=True``.
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output and indices: (N, C, *output_size) or (C, *output_size)
+
+    Examples::
+
+        >>> F.adaptive_max_pool2d_with_indices(torch.arange(16.0).reshape(1, 4, 4), 2)
+        (tensor([[[ 5.,  7.],
+                 [13., 15.]]]), tensor([[[ 5,  7],
+                 [13, 15]]]))
+    """
     return _adaptive_max_pool2d(input, output_size, return_indices=True)
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
-    """adaptive_max_pool1d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
+    """adaptive_max_pool1d_with_indices(input, output_size, return_indices=False)
+
+    1-D adaptive max pooling that returns ``(output, indices)``: :func:`adaptive_max_pool1d` with
+    ``return_indices=True``.
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output and indices: (N, C, output_size) or (C, output_size)
+
+    Examples::
+
+        >>> F.adaptive_max_pool1d_with_indices(torch.tensor([[1.0, 5.0, 3.0, 4.0]]), 2)
+        (tensor([[5., 4.]]), tensor([[1, 3]]))
+    """
     return _adaptive_max_pool1d(input, output_size, return_indices=True)
 
 

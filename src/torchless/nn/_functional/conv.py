@@ -339,9 +339,36 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 @_checked_once
 @native("conv_transpose1d", _conv_transpose_signature(), list_size=1)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution over (N, C_in, L) or (C_in, L); weight (C_in, C_out / groups, kL).
+    """conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+            dilation=1) -> Tensor
 
-    L_out = (L - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1.
+    Applies a 1-D transposed convolution (the gradient of :func:`conv1d` with respect to its input, sometimes
+    called "deconvolution"). See :class:`~torchless.nn.ConvTranspose1d`.
+
+    Args:
+        input (Tensor): (N, C_in, L_in) or (C_in, L_in)
+        weight (Tensor): filters of shape (C_in, C_out / groups, kL)
+        bias (Tensor, optional): of shape (C_out). Default: ``None``
+        stride (int or 1-tuple, optional): the stride of the convolution. Default: ``1``
+        padding (int or 1-tuple, optional): dilation * (kL - 1) - padding zeros are added to each side of the input.
+            Default: ``0``
+        output_padding (int or 1-tuple, optional): extra size added to one side of the output; smaller than stride
+            or dilation. Default: ``0``
+        groups (int, optional): splits the channels into groups; divides C_in. Default: ``1``
+        dilation (int or 1-tuple, optional): spacing between kernel elements. Default: ``1``
+
+    Shape:
+        - Input: (N, C_in, L_in) or (C_in, L_in)
+        - Output: (N, C_out, L_out) or (C_out, L_out), where
+
+          L_out = (L_in - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1
+
+    Examples::
+
+        >>> F.conv_transpose1d(torch.ones(1, 1, 3), torch.ones(1, 1, 2))
+        tensor([[[1., 2., 2., 1.]]])
+        >>> F.conv_transpose1d(torch.randn(20, 16, 50), torch.randn(16, 33, 5), stride=2).shape
+        torchless.Size([20, 33, 103])
     """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
                            "conv_transpose1d")

@@ -24,8 +24,25 @@ _pdist_native = native("pdist", [Param("input", "Tensor"), Param("p", "float", "
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """``input / max(||input||_p, eps)``, the norm taken along ``dim``: unit vectors along that dim; with ``out``,
-    written into it (torch.div's out: its dtype and resize rules)."""
+    """Scales the slices of the input along ``dim`` to unit p-norm: v / max(||v||_p, eps).
+
+    Args:
+        input (Tensor): the input, of any shape
+        p (float): the exponent of the norm. Default: ``2``
+        dim (int or tuple of ints): the dimension(s) reduced. Default: ``1``
+        eps (float): a lower bound of the norm, to avoid dividing by zero. Default: ``1e-12``
+        out (Tensor, optional): the output tensor; not differentiable. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> F.normalize(torch.tensor([[3.0, 4.0], [0.0, 0.0]]))
+        tensor([[0.6000, 0.8000],
+                [0.0000, 0.0000]])
+    """
     denominator = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     if out is None:
         return input / denominator
@@ -36,9 +53,25 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 @_cosine_similarity_native
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (x1 and x2 broadcast together).
+    """cosine_similarity(x1, x2, dim=1, eps=1e-8) -> Tensor
 
-    Shape: x1 and x2 broadcast to (*, D, *); the output drops dim ``dim``.
+    The cosine similarity of x1 and x2 along ``dim``: x1 . x2 / (max(||x1||_2, eps) * max(||x2||_2, eps)),
+    the inputs broadcast together first.
+
+    Args:
+        x1, x2 (Tensor): the inputs, broadcastable to a common shape
+        dim (int, optional): the dimension of the vectors. Default: ``1``
+        eps (float, optional): a lower bound of each norm. Default: ``1e-8``
+
+    Shape:
+        - Input1: (*1, D, *2), D at position ``dim``
+        - Input2: broadcastable to Input1's shape
+        - Output: (*1, *2), the broadcast shape without ``dim``
+
+    Examples::
+
+        >>> F.cosine_similarity(torch.tensor([[1.0, 0.0], [1.0, 1.0]]), torch.tensor([[1.0, 0.0], [-1.0, -1.0]]))
+        tensor([ 1.0000, -1.0000])
     """
     if not eps >= 0:  # (NaN too)
         raise RuntimeError(f"eps must be non-negative, got: {eps:g}")
@@ -65,9 +98,25 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 @_pairwise_distance_native
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """``||x1 - x2 + eps||_p`` along the last dim (eps keeps the gradient finite where x1 == x2).
+    """pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False) -> Tensor
 
-    Shape: x1 and x2 broadcast to (*, D); the output is (*) (or (*, 1) with ``keepdim``).
+    The p-norm distance ||x1 - x2 + eps||_p between the rows (the last dimension) of x1 and x2.
+
+    Args:
+        x1, x2 (Tensor): the inputs, broadcastable to a common shape
+        p (float, optional): the norm degree. Default: ``2``
+        eps (float, optional): added to the difference, avoiding a zero norm. Default: ``1e-6``
+        keepdim (bool, optional): keep the last dimension, with size 1. Default: ``False``
+
+    Shape:
+        - Input1: (N, D) or (D)
+        - Input2: broadcastable to Input1's shape
+        - Output: (N) or (), or with keepdim (N, 1) or (1)
+
+    Examples::
+
+        >>> F.pairwise_distance(torch.tensor([[0.0, 0.0]]), torch.tensor([[3.0, 4.0]]), eps=0.0)
+        tensor([5.])
     """
     # PyTorch's C++: the difference plus eps as add(Scalar) (AddBackward1), then at::norm over the innermost dim
     # of the broadcast (NormBackward1)

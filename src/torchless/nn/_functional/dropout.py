@@ -83,9 +83,27 @@ def _dropout_impl(input, p, training, inplace, leading=None, alpha=False):
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only).
+    """Randomly zeroes elements of the input with probability ``p`` during training.
 
-    Returns ``input`` itself when not training or when p == 0.
+    The kept elements are scaled by 1 / (1 - p), so that the expected value is unchanged. See
+    :class:`~torchless.nn.Dropout`.
+
+    Args:
+        input (Tensor): the input
+        p (float): probability of an element being zeroed. Default: ``0.5``
+        training (bool): apply dropout if ``True``; otherwise return the input unchanged. Default: ``True``
+        inplace (bool): do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> F.dropout(torch.ones(2, 4), p=0.5).shape
+        torchless.Size([2, 4])
+        >>> F.dropout(torch.ones(3), training=False)
+        tensor([1., 1., 1.])
     """
     _check_p(p)
     p = _native_arguments("dropout", input, p, training, inplace)
@@ -93,9 +111,24 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    """Zero entire channels of (N, C, H, W) input with probability p, scaling the rest by 1 / (1 - p).
+    """Randomly zeroes whole channels (the input[n, c] feature maps) with probability ``p`` during training.
 
-    A 3-D input is taken as (N, C, L) (PyTorch's current behaviour, with its warning).
+    The kept channels are scaled by 1 / (1 - p). See :class:`~torchless.nn.Dropout2d`.
+
+    Args:
+        input (Tensor): the input
+        p (float): probability of a channel being zeroed. Default: ``0.5``
+        training (bool): apply dropout if ``True``; otherwise return the input unchanged. Default: ``True``
+        inplace (bool): do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: (N, C, H, W) or (C, H, W)
+        - Output: same shape as the input
+
+    Examples::
+
+        >>> F.dropout2d(torch.ones(2, 3, 4, 4), p=0.5).shape
+        torchless.Size([2, 3, 4, 4])
     """
     _check_p(p)
     ndim = input.dim()  # Python in PyTorch: a non-tensor fails here, with an AttributeError
@@ -146,7 +179,25 @@ def _unbatched_feature_dropout(input, p, training, inplace):
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    """Zero entire channels of (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p)."""
+    """Randomly zeroes whole channels (the input[n, c] feature maps) with probability ``p`` during training.
+
+    The kept channels are scaled by 1 / (1 - p). See :class:`~torchless.nn.Dropout1d`.
+
+    Args:
+        input (Tensor): the input
+        p (float): probability of a channel being zeroed. Default: ``0.5``
+        training (bool): apply dropout if ``True``; otherwise return the input unchanged. Default: ``True``
+        inplace (bool): do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: (N, C, L) or (C, L)
+        - Output: same shape as the input
+
+    Examples::
+
+        >>> F.dropout1d(torch.ones(2, 3, 4), p=0.5).shape
+        torchless.Size([2, 3, 4])
+    """
     _check_p(p)
     ndim = input.dim()  # Python in PyTorch: a non-tensor fails here, with an AttributeError
     if ndim not in (2, 3):
@@ -191,9 +242,25 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """Alpha dropout of whole channels: one draw per (sample, channel) of (N, C, *) input.
+    """Applies alpha dropout to whole channels: see :class:`~torchless.nn.FeatureAlphaDropout`.
 
-    Note the default ``training=False``, as in PyTorch. Shape: (N, C, *), at least 2-D.
+    A dropped channel is set to SELU's negative saturation value; then all values are scaled and shifted to keep
+    zero mean and unit variance. Unlike the other dropouts, ``training`` defaults to ``False``.
+
+    Args:
+        input (Tensor): the input, of shape (N, C, *) or (C, *)
+        p (float): probability of a channel being dropped. Default: ``0.5``
+        training (bool): apply the dropout if ``True``. Default: ``False``
+        inplace (bool): do the operation in place. Default: ``False``
+
+    Shape:
+        - Input: (N, C, *) or (C, *)
+        - Output: same shape as the input
+
+    Examples::
+
+        >>> F.feature_alpha_dropout(torch.ones(2, 3, 4), 0.2, training=True).shape
+        torchless.Size([2, 3, 4])
     """
     _check_p(p)
     p = _native_arguments("feature_alpha_dropout", input, p, training, inplace)

@@ -276,9 +276,26 @@ def _bias_added_after(input, bias):
 
 
 def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
-    """y = x W^T + b for input (*, in_features), weight (out_features, in_features), bias (out_features,).
+    """linear(input, weight, bias=None) -> Tensor
 
-    Output: (*, out_features). Any number of leading dimensions, including none.
+    Applies the affine map y = x A^T + b to the last dimension of the input. See :class:`~torchless.nn.Linear`.
+
+    Args:
+        input (Tensor): (*, in_features)
+        weight (Tensor): A, of shape (out_features, in_features) or (in_features)
+        bias (Tensor, optional): b, of shape (out_features) or (). Default: ``None``
+
+    Shape:
+        - Input: (*, in_features), any number of leading dimensions
+        - Weight: (out_features, in_features) or (in_features)
+        - Bias: (out_features) or ()
+        - Output: (*, out_features), or (*) for a 1-D weight
+
+    Examples::
+
+        >>> F.linear(torch.ones(2, 3), torch.ones(4, 3), torch.zeros(4))
+        tensor([[3., 3., 3., 3.],
+                [3., 3., 3., 3.]])
     """
     # (the defaults and ``more`` only give PyTorch's parser's TypeErrors for a call missing or with too many
     # arguments, with no cost to the others, as a wrapper of native_binding's would)

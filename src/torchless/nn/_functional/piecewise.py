@@ -79,6 +79,16 @@ threshold = _threshold  # PyTorch's function is named _threshold too (its TypeEr
 
 @native_binding
 def threshold_(input, threshold, value):
+    """threshold_(input, threshold, value) -> Tensor
+
+    In-place version of :func:`threshold`: elements of ``input`` not greater than ``threshold`` become ``value``.
+
+    Examples::
+
+        >>> x = torch.tensor([-1.0, 0.5, 2.0])
+        >>> F.threshold_(x, 1.0, 0.0)
+        tensor([0., 0., 2.])
+    """
     return _threshold(input, threshold, value, inplace=True)
 
 
@@ -189,9 +199,23 @@ _NO_HARDSIGMOID_DERIVATIVE = RuntimeError, "derivative for aten::hardsigmoid_bac
 
 
 def hardsigmoid(input, inplace=False):
-    r"""Hardsigmoid(x) = 0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise; elementwise.
+    """hardsigmoid(input, inplace=False) -> Tensor
 
-    Shape: any; the output has the input's shape and floating dtype.
+    Applies the hard sigmoid element-wise: 0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise. See
+    :class:`~torchless.nn.Hardsigmoid`.
+
+    Args:
+        input (Tensor): a floating point tensor
+        inplace (bool, optional): write the result into ``input``. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> F.hardsigmoid(torch.tensor([-4.0, 0.0, 1.5, 4.0]))
+        tensor([0.0000, 0.5000, 0.7500, 1.0000])
     """
     check_tensor(input, "hardsigmoid_" if inplace else "hardsigmoid")
     _check_floating(input, "hardsigmoid_cpu")

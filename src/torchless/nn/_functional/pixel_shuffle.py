@@ -161,7 +161,28 @@ def _pixel_shuffle(input, upscale_factor):
 def pixel_unshuffle(*args, **kwargs):
     """pixel_unshuffle(input, downscale_factor) -> Tensor
 
-    The inverse of :func:`pixel_shuffle`: (*, C, H * r, W * r) -> (*, C * r^2, H, W), r the ``downscale_factor``.
+    The inverse of :func:`pixel_shuffle`: moves each r x r block of pixels into r^2 channels, r the
+    ``downscale_factor``; output channel c * r^2 + i * r + j holds input[c, h * r + i, w * r + j].
+
+    Args:
+        input (Tensor): at least 3-D, its last two dimensions divisible by r
+        downscale_factor (int): the factor r (positive)
+
+    Shape:
+        - Input: (*, C_in, H_in, W_in)
+        - Output: (*, C_out, H_out, W_out), where
+
+          C_out = C_in * downscale_factor^2
+          H_out = H_in / downscale_factor
+          W_out = W_in / downscale_factor
+
+    Examples::
+
+        >>> F.pixel_unshuffle(torch.arange(16.0).reshape(1, 4, 4), 2)[0]
+        tensor([[ 0.,  2.],
+                [ 8., 10.]])
+        >>> F.pixel_unshuffle(torch.randn(1, 1, 12, 12), 3).shape
+        torchless.Size([1, 9, 4, 4])
     """
     _two_positional("pixel_unshuffle", args)
     return _pixel_unshuffle(*args, **kwargs)

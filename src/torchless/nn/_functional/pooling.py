@@ -53,7 +53,24 @@ _max_pool2d_checked = CheckedCalls()  # normalised (kernel, stride, padding, dil
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    """max_pool2d that always returns (output, indices); indices are flat positions h * W + w in each plane."""
+    """2-D max pooling that returns ``(output, indices)``: :func:`max_pool2d` with ``return_indices=True``.
+
+    The indices are flat positions within each (H_in, W_in) input plane, as :func:`max_unpool2d` takes them.
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output and indices: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = floor((H_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)
+          W_out = floor((W_in + 2 * padding[1] - dilation[1] * (kernel_size[1] - 1) - 1) / stride[1] + 1)
+
+    Examples::
+
+        >>> out, idx = F.max_pool2d_with_indices(torch.arange(16.0).reshape(1, 1, 4, 4), 2)
+        >>> idx
+        tensor([[[[ 5,  7],
+                  [13, 15]]]])
+    """
     return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -173,7 +190,19 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    """max_pool1d that always returns (output, indices)."""
+    """1-D max pooling that returns ``(output, indices)``: :func:`max_pool1d` with ``return_indices=True``.
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output and indices: (N, C, L_out) or (C, L_out), where
+
+          L_out = floor((L_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)
+
+    Examples::
+
+        >>> F.max_pool1d_with_indices(torch.tensor([[1.0, 3.0, 2.0, 0.0]]), 2)
+        (tensor([[3., 2.]]), tensor([[1, 2]]))
+    """
     return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -259,9 +288,28 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 @native("avg_pool1d", _avg_pool_signature(False), list_size=1)
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """1-D average pooling over an input of shape (N, C, L) or (C, L).
+    """avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True) -> Tensor
 
-    L_out = floor((L + 2 * padding - kernel_size) / stride) + 1 (ceil with ceil_mode).
+    Applies 1-D average pooling: the mean of each window. See :class:`~torchless.nn.AvgPool1d`.
+
+    Args:
+        input (Tensor): (N, C, L_in) or (C, L_in)
+        kernel_size (int or 1-tuple): size of the window
+        stride (int or 1-tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or 1-tuple, optional): implicit zero padding on both sides. Default: ``0``
+        ceil_mode (bool, optional): ceil instead of floor in the output size. Default: ``False``
+        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, L_out) or (C, L_out), where
+
+          L_out = floor((L_in + 2 * padding - kernel_size) / stride + 1)
+
+    Examples::
+
+        >>> F.avg_pool1d(torch.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]]]), kernel_size=3, stride=2)
+        tensor([[[2., 4., 6.]]])
     """
     fn = "avg_pool1d"
     _check_rank_2_to_3(input, fn)

@@ -152,7 +152,19 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    """max_pool3d that always returns (output, indices)."""
+    """3-D max pooling that returns ``(output, indices)``: :func:`max_pool3d` with ``return_indices=True``.
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output and indices: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), with each size
+          X_out = floor((X_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)
+
+    Examples::
+
+        >>> out, idx = F.max_pool3d_with_indices(torch.randn(1, 2, 4, 4, 4), 2)
+        >>> out.shape, idx.dtype
+        (torchless.Size([1, 2, 2, 2, 2]), torchless.int64)
+    """
     return _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
@@ -263,7 +275,20 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
-    """adaptive_max_pool3d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
+    """adaptive_max_pool3d_with_indices(input, output_size, return_indices=False)
+
+    3-D adaptive max pooling that returns ``(output, indices)``. See :class:`~torchless.nn.AdaptiveMaxPool3d`.
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output and indices: (N, C, *output_size) or (C, *output_size)
+
+    Examples::
+
+        >>> out, idx = F.adaptive_max_pool3d_with_indices(torch.randn(1, 2, 5, 6, 7), (2, 3, 4))
+        >>> out.shape
+        torchless.Size([1, 2, 2, 3, 4])
+    """
     return _adaptive_max_pool3d(input, output_size, return_indices=True)
 
 

@@ -143,21 +143,76 @@ def _is_integer(x):
 
 # ---------------------------------------------------------------------------- the deprecated wrappers
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Deprecated alias of :func:`interpolate` (without ``recompute_scale_factor`` and ``antialias``)."""
+    """upsample(input, size=None, scale_factor=None, mode='nearest', align_corners=None) -> Tensor
+
+    Deprecated alias of :func:`interpolate` (which also takes ``recompute_scale_factor`` and ``antialias``),
+    with a deprecation warning.
+
+    Args:
+        input (Tensor): the input, with a batch and a channel dimension
+        size (int or tuple, optional): the output spatial size. Default: ``None``
+        scale_factor (float or tuple, optional): the multiplier of the spatial size. Default: ``None``
+        mode (str, optional): ``'nearest'``, ``'linear'``, ``'bilinear'``, ``'bicubic'``, ``'trilinear'``,
+            ``'area'`` or ``'nearest-exact'``. Default: ``'nearest'``
+        align_corners (bool, optional): for the linear modes, align the corner pixels' centres. Default: ``None``
+
+    Shape:
+        - Input: (N, C, W_in), (N, C, H_in, W_in) or (N, C, D_in, H_in, W_in)
+        - Output: (N, C, W_out), (N, C, H_out, W_out) or (N, C, D_out, H_out, W_out), each size
+          ``size`` if given, else floor(X_in * scale_factor)
+
+    Examples::
+
+        >>> F.upsample(torch.tensor([[[1.0, 2.0]]]), scale_factor=2)
+        tensor([[[1., 1., 2., 2.]]])
+    """
     _warn_deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
-    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    """upsample_nearest(input, size=None, scale_factor=None) -> Tensor
+
+    Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``, with a deprecation warning.
+
+    Args:
+        input (Tensor): the input, with a batch and a channel dimension
+        size (int or tuple, optional): the output spatial size. Default: ``None``
+        scale_factor (int, optional): the multiplier of the spatial size. Default: ``None``
+
+    Shape:
+        - Input: (N, C, W_in), (N, C, H_in, W_in) or (N, C, D_in, H_in, W_in)
+        - Output: (N, C, W_out), (N, C, H_out, W_out) or (N, C, D_out, H_out, W_out), each size
+          ``size`` if given, else floor(X_in * scale_factor)
+
+    Examples::
+
+        >>> F.upsample_nearest(torch.tensor([[[1.0, 2.0]]]), size=4)
+        tensor([[[1., 1., 2., 2.]]])
+    """
     _warn_deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
-    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``.
+    """upsample_bilinear(input, size=None, scale_factor=None) -> Tensor
 
-    Shape: (N, C, H, W) -> (N, C, H_out, W_out).
+    Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``, with a
+    deprecation warning.
+
+    Args:
+        input (Tensor): the 4-D input
+        size (int or pair, optional): the output size (H_out, W_out). Default: ``None``
+        scale_factor (int or pair, optional): the multiplier of the spatial size. Default: ``None``
+
+    Shape:
+        - Input: (N, C, H_in, W_in)
+        - Output: (N, C, H_out, W_out), each size ``size`` if given, else floor(X_in * scale_factor)
+
+    Examples::
+
+        >>> F.upsample_bilinear(torch.tensor([[[[0.0, 3.0]]]]), size=(1, 4))
+        tensor([[[[0., 1., 2., 3.]]]])
     """
     _warn_deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
@@ -772,9 +827,27 @@ class ResampleGradient(Node):
 # ---------------------------------------------------------------------------- one_hot
 @native("one_hot", [Param("input", "Tensor"), Param("num_classes", "int", "-1", -1)], list_size=1)
 def one_hot(input, num_classes=-1):
-    """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1).
+    """one_hot(input, num_classes=-1) -> LongTensor
 
-    A native function in PyTorch: its parser's TypeErrors, and its first argument is named ``input``.
+    Returns the one-hot encoding of the class indices ``input``: a new last dimension of size ``num_classes`` that is
+    1 at each index and 0 elsewhere.
+
+    Args:
+        input (LongTensor): class indices, in [0, num_classes - 1]
+        num_classes (int, optional): the number of classes; -1 infers it as ``input.max() + 1``. Default: ``-1``
+
+    Shape:
+        - Input: (*), int64
+        - Output: (*, num_classes), int64
+
+    Examples::
+
+        >>> F.one_hot(torch.tensor([0, 2, 1]))
+        tensor([[1, 0, 0],
+                [0, 0, 1],
+                [0, 1, 0]])
+        >>> F.one_hot(torch.tensor([[0], [1]]), num_classes=4).shape
+        torchless.Size([2, 1, 4])
     """
     if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")

@@ -20,7 +20,23 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
 
 
 class ReLU(Module):
-    """max(0, x) elementwise; with inplace=True the input tensor is overwritten."""
+    """Applies the rectified linear unit element-wise.
+
+    ReLU(x) = max(0, x)
+
+    Args:
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.ReLU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([0., 0., 3.])
+    """
     __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
@@ -35,7 +51,24 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x for x > 0, negative_slope * x otherwise."""
+    """Applies the leaky rectified linear unit element-wise.
+
+    LeakyReLU(x) = x if x >= 0, else negative_slope * x
+
+    Args:
+        negative_slope (float, optional): slope for negative inputs. Default: ``1e-2``
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.LeakyReLU(0.1)
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.2000,  0.0000,  3.0000])
+    """
     __constants__ = ["inplace", "negative_slope"]
 
     def __init__(self, negative_slope=0.01, inplace=False):
@@ -50,7 +83,25 @@ class LeakyReLU(Module):
 
 
 class Hardtanh(Module):
-    """x clamped to [min_val, max_val]."""
+    """Applies the hard tanh element-wise: the input clamped to [min_val, max_val].
+
+    Hardtanh(x) = max_val if x > max_val, min_val if x < min_val, else x
+
+    Args:
+        min_val (float, optional): lower end of the linear region. Default: ``-1``
+        max_val (float, optional): upper end of the linear region; must exceed min_val. Default: ``1``
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Hardtanh(-1.0, 2.0)
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.,  0.,  2.])
+    """
     __constants__ = ["min_val", "max_val", "inplace"]
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
@@ -76,7 +127,23 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """min(max(0, x), 6)."""
+    """Applies ReLU capped at 6 element-wise.
+
+    ReLU6(x) = min(max(0, x), 6)
+
+    Args:
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.ReLU6()
+        >>> m(torch.tensor([-2.0, 3.0, 8.0]))
+        tensor([0., 3., 6.])
+    """
 
     def __init__(self, inplace=False):
         super().__init__(0.0, 6.0, inplace)
@@ -86,7 +153,24 @@ class ReLU6(Hardtanh):
 
 
 class ELU(Module):
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    """Applies the exponential linear unit element-wise.
+
+    ELU(x) = x if x > 0, else alpha * (exp(x) - 1)
+
+    Args:
+        alpha (float, optional): the value ELU tends to as x -> -inf is -alpha. Default: ``1.0``
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.ELU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.8647,  0.0000,  3.0000])
+    """
     __constants__ = ["alpha", "inplace"]
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -101,7 +185,23 @@ class ELU(Module):
 
 
 class SiLU(Module):
-    """x * sigmoid(x)."""
+    """Applies the sigmoid linear unit (swish) element-wise.
+
+    SiLU(x) = x * sigmoid(x)
+
+    Args:
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.SiLU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.2384,  0.0000,  2.8577])
+    """
     __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
@@ -116,7 +216,24 @@ class SiLU(Module):
 
 
 class GELU(Module):
-    """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' for the tanh approximation."""
+    """Applies the Gaussian error linear unit element-wise.
+
+    GELU(x) = x * Phi(x), Phi the standard normal CDF; with approximate='tanh',
+    GELU(x) = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
+
+    Args:
+        approximate (str, optional): ``'none'`` (exact, with erf) or ``'tanh'``. Default: ``'none'``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.GELU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.0455,  0.0000,  2.9959])
+    """
     __constants__ = ["approximate"]
 
     def __init__(self, approximate="none"):
@@ -131,19 +248,64 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x))."""
+    """Applies the logistic sigmoid element-wise.
+
+    Sigmoid(x) = 1 / (1 + exp(-x))
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Sigmoid()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([0.1192, 0.5000, 0.9526])
+    """
 
     def forward(self, input):
         return input.sigmoid()
 
 
 class Tanh(Module):
+    """Applies the hyperbolic tangent element-wise.
+
+    Tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Tanh()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.9640,  0.0000,  0.9951])
+    """
+
     def forward(self, input):
         return input.tanh()
 
 
 class Softmax(Module):
-    """exp(x_i) / sum_j exp(x_j) along ``dim``, so the slices along dim sum to 1."""
+    """Rescales the slices along ``dim`` into probability distributions.
+
+    Softmax(x)_i = exp(x_i) / sum_j exp(x_j), so each slice along dim is in [0, 1] and sums to 1
+
+    Args:
+        dim (int): the dimension along which Softmax is computed
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Softmax(dim=1)
+        >>> m(torch.tensor([[0.0, 0.0], [1.0, 3.0]]))
+        tensor([[0.5000, 0.5000],
+                [0.1192, 0.8808]])
+    """
     __constants__ = ["dim"]
 
     def __init__(self, dim=None):
@@ -164,7 +326,24 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log(softmax(x)) along ``dim``, computed stably."""
+    """Applies log(Softmax(x)) along ``dim``, computed stably.
+
+    LogSoftmax(x)_i = x_i - log(sum_j exp(x_j))
+
+    Args:
+        dim (int): the dimension along which LogSoftmax is computed
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.LogSoftmax(dim=1)
+        >>> m(torch.tensor([[0.0, 0.0], [1.0, 3.0]]))
+        tensor([[-0.6931, -0.6931],
+                [-2.1269, -0.1269]])
+    """
     __constants__ = ["dim"]
 
     def __init__(self, dim=None):
@@ -190,7 +369,25 @@ def _inplace_repr(inplace, first=False):
 
 
 class Threshold(Module):
-    """x if x > threshold, else value."""
+    """Replaces the elements at or below a threshold by a value.
+
+    Threshold(x) = x if x > threshold, else value
+
+    Args:
+        threshold (float): the value to compare with
+        value (float): what replaces the elements not above ``threshold``
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Threshold(0.5, -1.0)
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1., -1.,  3.])
+    """
     __constants__ = ["threshold", "value", "inplace"]
 
     def __init__(self, threshold, value, inplace=False):
@@ -205,8 +402,28 @@ class Threshold(Module):
 
 
 class PReLU(Module):
-    """max(0, x) + a * min(0, x), ``a`` a learnable weight: one for all channels (num_parameters=1) or one per
-    channel (num_parameters = C, the input's dim 1), each initialised to ``init``."""
+    """Applies the parametric ReLU element-wise, its negative slope learnt.
+
+    PReLU(x) = max(0, x) + a * min(0, x), ``a`` the learnable ``weight``: one value shared by all
+    channels, or one per channel of dim 1 of the input
+
+    Args:
+        num_parameters (int, optional): 1, or the number of channels C. Default: ``1``
+        init (float, optional): initial value of ``a``. Default: ``0.25``
+
+    Shape:
+        - Input: (*), any number of dimensions; with num_parameters = C > 1, at least two, dim 1 of size C
+        - Output: (*), same shape as the input
+
+    Attributes:
+        weight (Tensor): the learnable slopes, of shape (num_parameters,)
+
+    Examples::
+
+        >>> m = nn.PReLU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.5000,  0.0000,  3.0000], grad_fn=<PreluKernelBackward0>)
+    """
     __constants__ = ["num_parameters"]
 
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
@@ -228,7 +445,26 @@ class PReLU(Module):
 
 
 class RReLU(Module):
-    """x if x >= 0, a * x otherwise: a ~ U(lower, upper) per element in training, (lower + upper) / 2 in eval."""
+    """Applies the randomized leaky ReLU element-wise.
+
+    RReLU(x) = x if x >= 0, else a * x, with a drawn from U(lower, upper) for each element in
+    training and a = (lower + upper) / 2 in eval mode
+
+    Args:
+        lower (float, optional): lower bound of the slope. Default: ``1/8``
+        upper (float, optional): upper bound of the slope. Default: ``1/3``
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.RReLU(0.1, 0.3).eval()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.4000,  0.0000,  3.0000])
+    """
     __constants__ = ["lower", "upper", "inplace"]
 
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
@@ -256,6 +492,12 @@ class SELU(Module):
     Shape:
         - Input: any shape :math:`(*)`, floating point
         - Output: the input's shape
+
+    Examples::
+
+        >>> m = nn.SELU()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.5202,  0.0000,  3.1521])
     """
     __constants__ = ["inplace"]
 
@@ -271,7 +513,24 @@ class SELU(Module):
 
 
 class CELU(Module):
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    """Applies the continuously differentiable ELU element-wise.
+
+    CELU(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
+
+    Args:
+        alpha (float, optional): scale of the negative part; must not be 0. Default: ``1.0``
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.CELU(2.0)
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.2642,  0.0000,  3.0000])
+    """
     __constants__ = ["alpha", "inplace"]
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -286,7 +545,23 @@ class CELU(Module):
 
 
 class GLU(Module):
-    """a * sigmoid(b), a and b the halves of the input along ``dim``."""
+    """Applies the gated linear unit: the input split in two halves a, b along ``dim``.
+
+    GLU(a, b) = a * sigmoid(b)
+
+    Args:
+        dim (int, optional): the dimension to split; its size must be even. Default: ``-1``
+
+    Shape:
+        - Input: (*1, M, *2), M even and at position ``dim``
+        - Output: (*1, M / 2, *2)
+
+    Examples::
+
+        >>> m = nn.GLU()
+        >>> m(torch.randn(4, 6)).shape
+        torchless.Size([4, 3])
+    """
     __constants__ = ["dim"]
 
     def __init__(self, dim=-1):
@@ -301,14 +576,43 @@ class GLU(Module):
 
 
 class LogSigmoid(Module):
-    """log(1 / (1 + exp(-x)))."""
+    """Applies the logarithm of the sigmoid element-wise, computed without overflow.
+
+    LogSigmoid(x) = log(1 / (1 + exp(-x))) = -softplus(-x)
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.LogSigmoid()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-2.1269, -0.6931, -0.0486])
+    """
 
     def forward(self, input):
         return F_act.logsigmoid(input)
 
 
 class Hardsigmoid(Module):
-    """0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise. (PyTorch's repr shows no inplace flag.)"""
+    """Applies the piecewise-linear approximation of the sigmoid element-wise.
+
+    Hardsigmoid(x) = 0 if x <= -3, 1 if x >= 3, else x / 6 + 1 / 2
+
+    Args:
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Hardsigmoid()
+        >>> m(torch.tensor([-4.0, 0.0, 1.5, 4.0]))
+        tensor([0.0000, 0.5000, 0.7500, 1.0000])
+    """
     __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
@@ -320,7 +624,23 @@ class Hardsigmoid(Module):
 
 
 class Hardswish(Module):
-    """0 if x <= -3, x if x >= 3, x * (x + 3) / 6 otherwise. (PyTorch's repr shows no inplace flag.)"""
+    """Applies the hard swish element-wise (MobileNetV3).
+
+    Hardswish(x) = 0 if x <= -3, x if x >= 3, else x * (x + 3) / 6
+
+    Args:
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Hardswish()
+        >>> m(torch.tensor([-4.0, 0.0, 1.5, 4.0]))
+        tensor([-0.0000, 0.0000, 1.1250, 4.0000])
+    """
     __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
@@ -332,7 +652,23 @@ class Hardswish(Module):
 
 
 class Mish(Module):
-    """x * tanh(softplus(x))."""
+    """Applies the Mish activation element-wise.
+
+    Mish(x) = x * tanh(softplus(x))
+
+    Args:
+        inplace (bool, optional): write the result into the input tensor. Default: ``False``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Mish()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.2525,  0.0000,  2.9865])
+    """
     __constants__ = ["inplace"]
 
     def __init__(self, inplace=False):
@@ -347,7 +683,25 @@ class Mish(Module):
 
 
 class Softplus(Module):
-    """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold."""
+    """Applies the softplus, a smooth ReLU, element-wise.
+
+    Softplus(x) = log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold
+    (the two agree there to float precision, and the linear form cannot overflow)
+
+    Args:
+        beta (float, optional): sharpness of the bend. Default: ``1.0``
+        threshold (float, optional): beta * x above which the identity is used. Default: ``20.0``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Softplus()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([0.1269, 0.6931, 3.0486])
+    """
     __constants__ = ["beta", "threshold"]
 
     def __init__(self, beta=1.0, threshold=20.0):
@@ -362,14 +716,43 @@ class Softplus(Module):
 
 
 class Softsign(Module):
-    """x / (1 + |x|)."""
+    """Applies the softsign element-wise.
+
+    Softsign(x) = x / (1 + |x|)
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Softsign()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-0.6667,  0.0000,  0.7500])
+    """
 
     def forward(self, input):
         return F_act.softsign(input)
 
 
 class Hardshrink(Module):
-    """x if |x| > lambd, else 0."""
+    """Applies the hard shrinkage element-wise.
+
+    Hardshrink(x) = x if |x| > lambd, else 0
+
+    Args:
+        lambd (float, optional): the threshold. Default: ``0.5``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Hardshrink(1.0)
+        >>> m(torch.tensor([-2.0, 0.5, 3.0]))
+        tensor([-2.,  0.,  3.])
+    """
     __constants__ = ["lambd"]
 
     def __init__(self, lambd=0.5):
@@ -384,7 +767,23 @@ class Hardshrink(Module):
 
 
 class Softshrink(Module):
-    """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+    """Applies the soft shrinkage element-wise.
+
+    Softshrink(x) = x - lambd if x > lambd, x + lambd if x < -lambd, else 0
+
+    Args:
+        lambd (float, optional): the threshold; must be >= 0. Default: ``0.5``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Softshrink(1.0)
+        >>> m(torch.tensor([-2.0, 0.5, 3.0]))
+        tensor([-1.,  0.,  2.])
+    """
     __constants__ = ["lambd"]
 
     def __init__(self, lambd=0.5):
@@ -399,14 +798,44 @@ class Softshrink(Module):
 
 
 class Tanhshrink(Module):
-    """x - tanh(x)."""
+    """Applies the tanh shrinkage element-wise.
+
+    Tanhshrink(x) = x - tanh(x)
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Tanhshrink()
+        >>> m(torch.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.0360,  0.0000,  2.0049])
+    """
 
     def forward(self, input):
         return F_act.tanhshrink(input)
 
 
 class Softmin(Module):
-    """exp(-x_i) / sum_j exp(-x_j) along ``dim``."""
+    """Applies Softmax to the negated input along ``dim``.
+
+    Softmin(x)_i = exp(-x_i) / sum_j exp(-x_j)
+
+    Args:
+        dim (int): the dimension along which Softmin is computed
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), same shape as the input
+
+    Examples::
+
+        >>> m = nn.Softmin(dim=1)
+        >>> m(torch.tensor([[0.0, 0.0], [1.0, 3.0]]))
+        tensor([[0.5000, 0.5000],
+                [0.8808, 0.1192]])
+    """
     __constants__ = ["dim"]
 
     def __init__(self, dim=None):
@@ -425,7 +854,20 @@ class Softmin(Module):
 
 
 class Softmax2d(Module):
-    """Softmax over the channels (dim -3) at each location of a (N, C, H, W) or (C, H, W) input."""
+    """Applies Softmax over the channels at each spatial location.
+
+    Softmax2d(x) = Softmax(dim=-3)(x), for (N, C, H, W) or (C, H, W) inputs
+
+    Shape:
+        - Input: (N, C, H, W) or (C, H, W)
+        - Output: same shape as the input
+
+    Examples::
+
+        >>> m = nn.Softmax2d()
+        >>> m(torch.zeros(1, 4, 2, 2))[0, :, 0, 0]
+        tensor([0.2500, 0.2500, 0.2500, 0.2500])
+    """
 
     def forward(self, input):
         if input.dim() not in (3, 4):

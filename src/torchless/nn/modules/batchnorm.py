@@ -121,11 +121,32 @@ class _BatchNorm(_NormBase):
                           self.weight, self.bias, use_batch_stats, factor, self.eps)
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation over (N, C) or (N, C, L) input, per channel C.
+    """Applies batch normalisation over a (N, C) or (N, C, L) input, channel by channel.
 
-    Training: y = (x - mean) / sqrt(var + eps) * weight + bias with the batch's mean and biased variance;
-    running_mean / running_var follow (1 - momentum) * running + momentum * batch (unbiased variance;
-    momentum=None: cumulative average). Eval: the running statistics are used instead.
+    y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
+    N (and L). In training they are the batch's (biased variance), and the running estimates are updated as
+    running = (1 - momentum) * running + momentum * batch (unbiased variance); in eval mode the running
+    estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
+
+    Args:
+        num_features (int): the number of channels C
+        eps (float, optional): added to the variance for numerical stability. Default: ``1e-5``
+        momentum (float, optional): weight of the new batch in the running estimates; ``None`` for a cumulative
+            (simple) average. Default: ``0.1``
+        affine (bool, optional): learn gamma (``weight``, initially 1) and beta (``bias``, initially 0).
+            Default: ``True``
+        track_running_stats (bool, optional): keep ``running_mean`` and ``running_var`` buffers. Default: ``True``
+        device, dtype (optional): where and of which floating dtype the parameters and buffers are created.
+
+    Shape:
+        - Input: (N, C) or (N, C, L)
+        - Output: (N, C) or (N, C, L), same shape as the input
+
+    Examples::
+
+        >>> m = nn.BatchNorm1d(100)
+        >>> m(torch.randn(20, 100)).shape
+        torchless.Size([20, 100])
     """
 
     def _check_input_dim(self, input):
@@ -134,7 +155,33 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation over (N, C, H, W) input, per channel C; statistics over N, H and W (see BatchNorm1d)."""
+    """Applies batch normalisation over a (N, C, H, W) input, channel by channel.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
+    N, H and W. In training they are the batch's (biased variance), and the running estimates are updated as
+    running = (1 - momentum) * running + momentum * batch (unbiased variance); in eval mode the running
+    estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
+
+    Args:
+        num_features (int): the number of channels C
+        eps (float, optional): added to the variance for numerical stability. Default: ``1e-5``
+        momentum (float, optional): weight of the new batch in the running estimates; ``None`` for a cumulative
+            (simple) average. Default: ``0.1``
+        affine (bool, optional): learn gamma (``weight``, initially 1) and beta (``bias``, initially 0).
+            Default: ``True``
+        track_running_stats (bool, optional): keep ``running_mean`` and ``running_var`` buffers. Default: ``True``
+        device, dtype (optional): where and of which floating dtype the parameters and buffers are created.
+
+    Shape:
+        - Input: (N, C, H, W)
+        - Output: (N, C, H, W), same shape as the input
+
+    Examples::
+
+        >>> m = nn.BatchNorm2d(100)
+        >>> m(torch.randn(20, 100, 35, 45)).shape
+        torchless.Size([20, 100, 35, 45])
+    """
 
     def _check_input_dim(self, input):
         if input.dim() != 4:
@@ -142,8 +189,33 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Batch normalisation over (N, C, D, H, W) input, per channel C; statistics over N, D, H and W (see
-    BatchNorm1d)."""
+    """Applies batch normalisation over a (N, C, D, H, W) input, channel by channel.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
+    N, D, H and W. In training they are the batch's (biased variance), and the running estimates are updated as
+    running = (1 - momentum) * running + momentum * batch (unbiased variance); in eval mode the running
+    estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
+
+    Args:
+        num_features (int): the number of channels C
+        eps (float, optional): added to the variance for numerical stability. Default: ``1e-5``
+        momentum (float, optional): weight of the new batch in the running estimates; ``None`` for a cumulative
+            (simple) average. Default: ``0.1``
+        affine (bool, optional): learn gamma (``weight``, initially 1) and beta (``bias``, initially 0).
+            Default: ``True``
+        track_running_stats (bool, optional): keep ``running_mean`` and ``running_var`` buffers. Default: ``True``
+        device, dtype (optional): where and of which floating dtype the parameters and buffers are created.
+
+    Shape:
+        - Input: (N, C, D, H, W)
+        - Output: (N, C, D, H, W), same shape as the input
+
+    Examples::
+
+        >>> m = nn.BatchNorm3d(100)
+        >>> m(torch.randn(2, 100, 4, 5, 5)).shape
+        torchless.Size([2, 100, 4, 5, 5])
+    """
 
     def _check_input_dim(self, input):
         if input.dim() != 5:

@@ -55,10 +55,26 @@ class Container(Module):
 
 
 class Sequential(Module):
-    """Modules applied in order, each to the previous one's output.
+    """A container that applies its modules in order, each to the output of the previous one.
 
-    ``Sequential(m1, m2, ...)`` names them "0", "1", ...; ``Sequential(OrderedDict(name=module, ...))``
-    keeps the given names. Supports indexing, slicing (a new Sequential), len, iteration and append.
+    Modules are given as arguments (named "0", "1", ...) or as an ``OrderedDict`` of name -> module. A Sequential
+    supports indexing, slicing (a new Sequential), ``len``, iteration, ``append``, ``insert``, ``extend`` and
+    ``+``; its forward takes one input and returns the last module's output.
+
+    Args:
+        *args (Module or OrderedDict): the modules, in order
+
+    Shape:
+        - Input: whatever the first module takes
+        - Output: whatever the last module returns
+
+    Examples::
+
+        >>> model = nn.Sequential(nn.Conv2d(1, 20, 5), nn.ReLU(), nn.Conv2d(20, 64, 5), nn.ReLU())
+        >>> model(torch.randn(1, 1, 28, 28)).shape
+        torchless.Size([1, 64, 20, 20])
+        >>> model[0]
+        Conv2d(1, 20, kernel_size=(5, 5), stride=(1, 1))
     """
 
     def __init__(self, *args):
@@ -170,7 +186,24 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules, registered so that their parameters belong to the owner. Has no forward."""
+    """Holds submodules in a list.
+
+    The modules are registered in the owner, so that their parameters appear in ``parameters()``, move with
+    ``to()`` and are saved in ``state_dict()`` (with keys "0", "1", ...), which a plain Python list would not
+    do. It supports indexing, slicing, ``len``, iteration, ``append``, ``extend``, ``insert`` and ``+=``, and has
+    no forward of its own.
+
+    Args:
+        modules (iterable, optional): the modules to add. Default: ``None``
+
+    Examples::
+
+        >>> layers = nn.ModuleList([nn.Linear(10, 10) for _ in range(3)])
+        >>> len(layers), len(list(layers.parameters()))
+        (3, 6)
+        >>> layers[-1]
+        Linear(in_features=10, out_features=10, bias=True)
+    """
 
     def __init__(self, modules=None):
         super().__init__()
@@ -258,7 +291,23 @@ class ModuleList(Module):
 
 
 class ModuleDict(Module):
-    """An ordered dict of modules, registered so that their parameters belong to the owner. Has no forward."""
+    """Holds submodules in a dictionary, in insertion order.
+
+    As :class:`ModuleList`, the modules are registered in the owner; keys are strings. It supports indexing by
+    key, ``in``, ``len``, iteration over keys, ``keys()``, ``values()``, ``items()``, ``update()``, ``pop()`` and
+    ``clear()``, and has no forward of its own.
+
+    Args:
+        modules (mapping or iterable of (str, Module) pairs, optional): the modules to add. Default: ``None``
+
+    Examples::
+
+        >>> acts = nn.ModuleDict({'relu': nn.ReLU(), 'tanh': nn.Tanh()})
+        >>> acts['relu'](torch.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+        >>> list(acts.keys())
+        ['relu', 'tanh']
+    """
 
     def __init__(self, modules=None):
         super().__init__()

@@ -146,15 +146,42 @@ class _Conv(_ConvNd):
 
 @owns("forward")
 class Conv1d(_Conv):
-    r"""1-D convolution over an input of shape (N, C_in, L) or (C_in, L).
+    """Applies a 1-D convolution (a cross-correlation) over an input of C_in channels.
 
-    Args: in_channels, out_channels, kernel_size, stride=1, padding=0 (int, 1-tuple, 'valid' or
-    'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect', 'replicate' or
-    'circular'), device=None, dtype=None.
+    out(N_i, C_out_j) = bias(C_out_j) + sum over k of weight(C_out_j, k) * input(N_i, k), the product being the
+    1-D cross-correlation; with ``groups`` = g the channels are split into g groups, each convolved with its own
+    C_out / g filters.
 
-    Output (N, C_out, L_out), L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1).
-    Weight (C_out, C_in / groups, kernel_size) and bias (C_out,) are drawn from
-    U(-sqrt(k), sqrt(k)), k = groups / (C_in * kernel_size).
+    Args:
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel. Default: ``1``
+        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
+            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+            Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, C_in, L_in) or (C_in, L_in)
+        - Output: (N, C_out, L_out) or (C_out, L_out), where
+
+          L_out = floor((L_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)
+
+    Attributes:
+        weight (Tensor): learnable, of shape (out_channels, in_channels / groups, kernel_size), initialised from
+            U(-sqrt(k), sqrt(k)) with k = groups / (C_in * kernel_size)
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
+        >>> m(torch.randn(20, 16, 50)).shape
+        torchless.Size([20, 33, 24])
     """
 
     _spatial = 1
@@ -168,16 +195,43 @@ class Conv1d(_Conv):
 
 @owns("forward")
 class Conv2d(_Conv):
-    r"""2-D convolution over an input of shape (N, C_in, H, W) or (C_in, H, W).
+    """Applies a 2-D convolution (a cross-correlation) over an input of C_in channels.
 
-    Args: in_channels, out_channels, kernel_size (int or (kH, kW)), stride=1, padding=0 (int, pair,
-    'valid' or 'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect',
-    'replicate' or 'circular'), device=None, dtype=None.
+    out(N_i, C_out_j) = bias(C_out_j) + sum over k of weight(C_out_j, k) * input(N_i, k), the product being the
+    2-D cross-correlation; with ``groups`` = g the channels are split into g groups, each convolved with its own
+    C_out / g filters.
 
-    Output (N, C_out, H_out, W_out) with
-    H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1), likewise W_out.
-    Weight (C_out, C_in / groups, kH, kW) and bias (C_out,) are drawn from U(-sqrt(k), sqrt(k)),
-    k = groups / (C_in * kH * kW).
+    Args:
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel. Default: ``1``
+        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
+            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+            Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, C_in, H_in, W_in) or (C_in, H_in, W_in)
+        - Output: (N, C_out, H_out, W_out) or (C_out, H_out, W_out), where
+
+          H_out = floor((H_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)
+          W_out = floor((W_in + 2 * padding[1] - dilation[1] * (kernel_size[1] - 1) - 1) / stride[1] + 1)
+
+    Attributes:
+        weight (Tensor): learnable, of shape (out_channels, in_channels / groups, kH, kW), initialised from
+            U(-sqrt(k), sqrt(k)) with k = groups / (C_in * kH * kW)
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2))
+        >>> m(torch.randn(20, 16, 50, 100)).shape
+        torchless.Size([20, 33, 28, 100])
     """
 
     _spatial = 2
@@ -191,16 +245,44 @@ class Conv2d(_Conv):
 
 @owns("forward")
 class Conv3d(_Conv):
-    r"""3-D convolution over an input of shape (N, C_in, D, H, W) or (C_in, D, H, W).
+    """Applies a 3-D convolution (a cross-correlation) over an input of C_in channels.
 
-    Args: in_channels, out_channels, kernel_size (int or (kD, kH, kW)), stride=1, padding=0 (int,
-    triple, 'valid' or 'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect',
-    'replicate' or 'circular'), device=None, dtype=None.
+    out(N_i, C_out_j) = bias(C_out_j) + sum over k of weight(C_out_j, k) * input(N_i, k), the product being the
+    3-D cross-correlation; with ``groups`` = g the channels are split into g groups, each convolved with its own
+    C_out / g filters.
 
-    Output (N, C_out, D_out, H_out, W_out) with
-    D_out = floor((D + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1), likewise
-    H_out and W_out. Weight (C_out, C_in / groups, kD, kH, kW) and bias (C_out,) are drawn from
-    U(-sqrt(k), sqrt(k)), k = groups / (C_in * kD * kH * kW).
+    Args:
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel. Default: ``1``
+        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
+            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+            Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, C_in, D_in, H_in, W_in) or (C_in, D_in, H_in, W_in)
+        - Output: (N, C_out, D_out, H_out, W_out) or (C_out, D_out, H_out, W_out), where
+
+          D_out = floor((D_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)
+          H_out = floor((H_in + 2 * padding[1] - dilation[1] * (kernel_size[1] - 1) - 1) / stride[1] + 1)
+          W_out = floor((W_in + 2 * padding[2] - dilation[2] * (kernel_size[2] - 1) - 1) / stride[2] + 1)
+
+    Attributes:
+        weight (Tensor): learnable, of shape (out_channels, in_channels / groups, kD, kH, kW), initialised from
+            U(-sqrt(k), sqrt(k)) with k = groups / (C_in * kD * kH * kW)
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.Conv3d(16, 33, 3, stride=2)
+        >>> m(torch.randn(2, 16, 10, 50, 50)).shape
+        torchless.Size([2, 33, 4, 24, 24])
     """
 
     _spatial = 3
@@ -266,14 +348,46 @@ class _ConvTransposeNd(_ConvNd):
 
 @owns("forward")
 class ConvTranspose1d(_ConvTransposeNd):
-    r"""1-D transposed convolution over (N, C_in, L) or (C_in, L); the gradient of Conv1d w.r.t. its input.
+    """Applies a 1-D transposed convolution over an input of C_in channels.
 
-    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-    bias=True, dilation=1, padding_mode='zeros' (the only mode), device=None, dtype=None.
+    It is the gradient of :class:`Conv1d` with respect to its input (sometimes called a "deconvolution" or a
+    fractionally-strided convolution): each input value scatters a weighted copy of the kernel into the output,
+    ``stride`` apart, which makes it the usual upsampling layer of decoders and generators.
 
-    L_out = (L - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1, or
-    exactly ``output_size`` when ``forward(input, output_size)`` is given one.
-    Weight (C_in, C_out / groups, kernel_size), bias (C_out,).
+    Args:
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
+        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
+            input, so that a convolution with the same padding inverts the shape. Default: ``0``
+        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
+            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, C_in, L_in) or (C_in, L_in)
+        - Output: (N, C_out, L_out) or (C_out, L_out), where
+
+          L_out = (L_in - 1) * stride - 2 * padding + dilation * (kernel_size - 1)
+                  + output_padding + 1
+
+          or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
+
+    Attributes:
+        weight (Tensor): learnable, of shape (in_channels, out_channels / groups, kernel_size), initialised from
+            U(-sqrt(k), sqrt(k)) with k = groups / (C_out * kernel_size)
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.ConvTranspose1d(16, 33, 3, stride=2)
+        >>> m(torch.randn(20, 16, 50)).shape
+        torchless.Size([20, 33, 101])
     """
 
     _spatial = 1
@@ -287,14 +401,52 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 @owns("forward")
 class ConvTranspose2d(_ConvTransposeNd):
-    r"""2-D transposed convolution ("deconvolution") over (N, C_in, H, W) or (C_in, H, W).
+    """Applies a 2-D transposed convolution over an input of C_in channels.
 
-    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-    bias=True, dilation=1, padding_mode='zeros' (the only mode), device=None, dtype=None.
+    It is the gradient of :class:`Conv2d` with respect to its input (sometimes called a "deconvolution" or a
+    fractionally-strided convolution): each input value scatters a weighted copy of the kernel into the output,
+    ``stride`` apart, which makes it the usual upsampling layer of decoders and generators.
 
-    H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1,
-    likewise W_out; or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
-    Weight (C_in, C_out / groups, kH, kW), bias (C_out,).
+    Args:
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
+        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
+            input, so that a convolution with the same padding inverts the shape. Default: ``0``
+        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
+            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, C_in, H_in, W_in) or (C_in, H_in, W_in)
+        - Output: (N, C_out, H_out, W_out) or (C_out, H_out, W_out), where
+
+          H_out = (H_in - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1)
+                  + output_padding[0] + 1
+          W_out = (W_in - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kernel_size[1] - 1)
+                  + output_padding[1] + 1
+
+          or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
+
+    Attributes:
+        weight (Tensor): learnable, of shape (in_channels, out_channels / groups, kH, kW), initialised from
+            U(-sqrt(k), sqrt(k)) with k = groups / (C_out * kH * kW)
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.ConvTranspose2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2))
+        >>> m(torch.randn(20, 16, 50, 100)).shape
+        torchless.Size([20, 33, 93, 100])
+
+        >>> up = nn.ConvTranspose2d(16, 16, 3, stride=2, padding=1)
+        >>> up(torch.randn(1, 16, 6, 6), output_size=[12, 12]).shape
+        torchless.Size([1, 16, 12, 12])
     """
 
     _spatial = 2
@@ -308,14 +460,50 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 @owns("forward")
 class ConvTranspose3d(_ConvTransposeNd):
-    r"""3-D transposed convolution ("deconvolution") over (N, C_in, D, H, W) or (C_in, D, H, W).
+    """Applies a 3-D transposed convolution over an input of C_in channels.
 
-    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-    bias=True, dilation=1, padding_mode='zeros' (the only mode), device=None, dtype=None.
+    It is the gradient of :class:`Conv3d` with respect to its input (sometimes called a "deconvolution" or a
+    fractionally-strided convolution): each input value scatters a weighted copy of the kernel into the output,
+    ``stride`` apart, which makes it the usual upsampling layer of decoders and generators.
 
-    D_out = (D - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1,
-    likewise H_out and W_out; or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
-    Weight (C_in, C_out / groups, kD, kH, kW), bias (C_out,).
+    Args:
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
+        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
+            input, so that a convolution with the same padding inverts the shape. Default: ``0``
+        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
+            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, C_in, D_in, H_in, W_in) or (C_in, D_in, H_in, W_in)
+        - Output: (N, C_out, D_out, H_out, W_out) or (C_out, D_out, H_out, W_out), where
+
+          D_out = (D_in - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1)
+                  + output_padding[0] + 1
+          H_out = (H_in - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kernel_size[1] - 1)
+                  + output_padding[1] + 1
+          W_out = (W_in - 1) * stride[2] - 2 * padding[2] + dilation[2] * (kernel_size[2] - 1)
+                  + output_padding[2] + 1
+
+          or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
+
+    Attributes:
+        weight (Tensor): learnable, of shape (in_channels, out_channels / groups, kD, kH, kW), initialised from
+            U(-sqrt(k), sqrt(k)) with k = groups / (C_out * kD * kH * kW)
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.ConvTranspose3d(16, 33, 3, stride=2)
+        >>> m(torch.randn(2, 16, 5, 10, 10)).shape
+        torchless.Size([2, 33, 11, 21, 21])
     """
 
     _spatial = 3

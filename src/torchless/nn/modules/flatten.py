@@ -7,7 +7,24 @@ __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    """Flatten dims start_dim..end_dim into one: (N, C, H, W) -> (N, C * H * W) by default."""
+    """Flattens the contiguous range of dimensions start_dim..end_dim into one.
+
+    Args:
+        start_dim (int, optional): first dimension to flatten. Default: ``1`` (the batch dimension is kept)
+        end_dim (int, optional): last dimension to flatten. Default: ``-1``
+
+    Shape:
+        - Input: (*, S_start, ..., S_end, *)
+        - Output: (*, S_start * ... * S_end, *); a (N, C, H, W) input gives (N, C * H * W) by default
+
+    Examples::
+
+        >>> m = nn.Flatten()
+        >>> m(torch.zeros(32, 1, 5, 5)).shape
+        torchless.Size([32, 25])
+        >>> nn.Flatten(0, 2)(torch.zeros(32, 1, 5, 5)).shape
+        torchless.Size([160, 5])
+    """
     __constants__ = ["start_dim", "end_dim"]
 
     def __init__(self, start_dim=1, end_dim=-1):
@@ -22,7 +39,23 @@ class Flatten(Module):
 
 
 class Unflatten(Module):
-    """Expand dim ``dim`` into ``unflattened_size`` (a tuple or list of ints, one of which may be -1)."""
+    """Expands one dimension of the input into several: the inverse of :class:`Flatten`.
+
+    Args:
+        dim (int): the dimension to expand
+        unflattened_size (tuple or list of int): its new sizes; their product must equal the size of ``dim``, and
+            one of them may be -1 (inferred)
+
+    Shape:
+        - Input: (*, S_dim, *)
+        - Output: (*, U_1, ..., U_n, *), with U = unflattened_size and U_1 * ... * U_n = S_dim
+
+    Examples::
+
+        >>> m = nn.Unflatten(1, (2, 5, 5))
+        >>> m(torch.zeros(2, 50)).shape
+        torchless.Size([2, 2, 5, 5])
+    """
     __constants__ = ["dim", "unflattened_size"]
 
     def __init__(self, dim, unflattened_size):

@@ -70,6 +70,12 @@ class InstanceNorm1d(_InstanceNorm):
     Shape:
         - Input: :math:`(N, C, L)`, or :math:`(C, L)` for a single sample
         - Output: the input's shape
+
+    Examples::
+
+        >>> m = nn.InstanceNorm1d(100, affine=True)
+        >>> m(torch.randn(20, 100, 40)).shape
+        torchless.Size([20, 100, 40])
     """
 
     def _get_no_batch_dim(self):
@@ -89,6 +95,12 @@ class InstanceNorm2d(_InstanceNorm):
     Shape:
         - Input: :math:`(N, C, H, W)`, or :math:`(C, H, W)` for a single sample
         - Output: the input's shape
+
+    Examples::
+
+        >>> m = nn.InstanceNorm2d(100)
+        >>> m(torch.randn(20, 100, 35, 45)).shape
+        torchless.Size([20, 100, 35, 45])
     """
 
     def _get_no_batch_dim(self):
@@ -108,6 +120,12 @@ class InstanceNorm3d(_InstanceNorm):
     Shape:
         - Input: :math:`(N, C, D, H, W)`, or :math:`(C, D, H, W)` for a single sample
         - Output: the input's shape
+
+    Examples::
+
+        >>> m = nn.InstanceNorm3d(100)
+        >>> m(torch.randn(2, 100, 4, 5, 5)).shape
+        torchless.Size([2, 100, 4, 5, 5])
     """
 
     def _get_no_batch_dim(self):

@@ -15,7 +15,21 @@ __all__ = ["Bilinear", "Identity", "LazyLinear", "Linear"]
 
 
 class Identity(Module):
-    """Returns its input unchanged; accepts and ignores any constructor arguments."""
+    """A placeholder module that returns its input unchanged.
+
+    Any constructor arguments are accepted and ignored, so that it can stand in for another layer.
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Output: (*), the input itself
+
+    Examples::
+
+        >>> m = nn.Identity(54, unused_argument=0.1)
+        >>> x = torch.randn(128, 20)
+        >>> m(x) is x
+        True
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -25,10 +39,28 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """y = x W^T + b for input (*, in_features), output (*, out_features).
+    """Applies an affine map to the last dimension: y = x A^T + b.
 
-    weight (out_features, in_features) ~ kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in));
-    bias (out_features,) ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (PyTorch's initialisation).
+    Args:
+        in_features (int): size of each input sample
+        out_features (int): size of each output sample
+        bias (bool, optional): learn an additive bias b. Default: ``True``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (*, H_in), any number of leading dimensions, H_in = in_features
+        - Output: (*, H_out), the same leading dimensions, H_out = out_features
+
+    Attributes:
+        weight (Tensor): the learnable A, of shape (out_features, in_features), initialised from
+            U(-sqrt(k), sqrt(k)) with k = 1 / in_features
+        bias (Tensor): the learnable b, of shape (out_features), from the same distribution; ``None`` if not bias
+
+    Examples::
+
+        >>> m = nn.Linear(20, 30)
+        >>> m(torch.randn(128, 20)).shape
+        torchless.Size([128, 30])
     """
     __constants__ = ["in_features", "out_features"]
 

@@ -38,9 +38,36 @@ class _WeightedLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Cross entropy between logits (N, C) / (N, C, d1, ...) and class indices or class probabilities.
+    """The cross entropy between logits and class indices or class probabilities.
 
-    See ``torchless.nn.functional.cross_entropy`` for weight, ignore_index, reduction and label_smoothing.
+    It applies :class:`LogSoftmax` over the class dimension (dim 1, or dim 0 of an unbatched input) and then the
+    negative log-likelihood. For class indices y, l_n = -w_{y_n} * log(softmax(x_n)_{y_n}) (0 where
+    y_n = ignore_index) and ``'mean'`` divides by the sum of the weights w_{y_n} of the targets not ignored. For
+    class probabilities y (the same shape as the input), l_n = -sum_c w_c * y_{n, c} * log(softmax(x_n)_c) and
+    ``'mean'`` divides by the number of samples, N * d_1 * ... * d_K.
+    A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
+
+    Args:
+        weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
+        ignore_index (int, optional): a target class index that contributes neither loss nor weight. Default: ``-100``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        label_smoothing (float, optional): s, in [0, 1]. Default: ``0.0``
+
+    Shape:
+        - Input: (N, C) or (C), or (N, C, d_1, ..., d_K) for K-dimensional losses
+        - Target: (N) or (), or (N, d_1, ..., d_K), of class indices in [0, C - 1];
+          or class probabilities of the input's shape and dtype
+        - Output: scalar; with ``reduction='none'``, (N) or (N, d_1, ..., d_K)
+
+    Examples::
+
+        >>> loss = nn.CrossEntropyLoss()
+        >>> loss(torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), torch.tensor([0, 2]))
+        tensor(0.8955)
+        >>> loss(torch.randn(4, 10, 8, 8), torch.randint(10, (4, 8, 8))).shape
+        torchless.Size([])
     """
     __constants__ = ["ignore_index", "reduction", "label_smoothing"]
 
@@ -55,7 +82,30 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices given log-probabilities (use after LogSoftmax)."""
+    """The negative log-likelihood loss of class indices given log-probabilities.
+
+    For input x (log-probabilities, e.g. the output of :class:`LogSoftmax`) and target classes y,
+    l_n = -w_{y_n} * x_{n, y_n}, and l_n = 0 where y_n = ignore_index. ``'mean'`` divides the sum of the l_n by
+    the sum of the weights w_{y_n} of the targets not ignored; ``'sum'`` adds them up.
+
+    Args:
+        weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
+        ignore_index (int, optional): a target value that contributes neither loss nor weight. Default: ``-100``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (N, C) or (C), or (N, C, d_1, ..., d_K) for K-dimensional losses
+        - Target: (N) or (), or (N, d_1, ..., d_K), of class indices in [0, C - 1]
+        - Output: scalar; with ``reduction='none'``, (N) or (N, d_1, ..., d_K)
+
+    Examples::
+
+        >>> loss = nn.NLLLoss()
+        >>> loss(torch.tensor([[-0.1, -2.4], [-1.2, -0.4]]), torch.tensor([0, 1]))
+        tensor(0.2500)
+    """
     __constants__ = ["ignore_index", "reduction"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -68,7 +118,32 @@ class NLLLoss(_WeightedLoss):
 
 
 class NLLLoss2d(NLLLoss):
-    """NLLLoss under its old name for (N, C, H, W) inputs; deprecated, with PyTorch's FutureWarning."""
+    """:class:`NLLLoss` under its former name, for (N, C, H, W) inputs; deprecated.
+
+    Constructing it issues PyTorch's FutureWarning; it then behaves exactly as :class:`NLLLoss`, which accepts
+    inputs of any number of spatial dimensions.
+
+    Args:
+        weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None``
+        ignore_index (int, optional): a target value that is ignored. Default: ``-100``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (N, C, H, W)
+        - Target: (N, H, W), of class indices in [0, C - 1]
+        - Output: scalar; with ``reduction='none'``, (N, H, W)
+
+    Examples::
+
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter('ignore')
+        ...     loss = nn.NLLLoss2d()
+        >>> loss(torch.zeros(1, 2, 3, 3), torch.zeros(1, 3, 3, dtype=torch.long))
+        tensor(0.)
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
@@ -78,7 +153,27 @@ class NLLLoss2d(NLLLoss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (input - target)^2, reduced by 'mean' (default), 'sum' or 'none'."""
+    """Measures the mean squared error between input x and target y.
+
+    With ``reduction='none'`` the loss is l_n = (x_n - y_n)^2; ``'mean'`` averages these over all elements and
+    ``'sum'`` adds them up.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.MSELoss()
+        >>> loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
+        tensor(4.3333)
+    """
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -86,7 +181,27 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error |input - target|, reduced by 'mean' (default), 'sum' or 'none'."""
+    """Measures the mean absolute error between input x and target y.
+
+    With ``reduction='none'`` the loss is l_n = |x_n - y_n|; ``'mean'`` averages these over all elements and
+    ``'sum'`` adds them up.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.L1Loss()
+        >>> loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
+        tensor(1.6667)
+    """
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -94,7 +209,29 @@ class L1Loss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross entropy between probabilities and targets in [0, 1] of the same shape."""
+    """Measures the binary cross entropy between predicted probabilities x and targets y.
+
+    With ``reduction='none'`` the loss is l_n = -w_n * (y_n * log(x_n) + (1 - y_n) * log(1 - x_n)), each log
+    clamped at -100 so that x = 0 or 1 gives a finite loss; ``'mean'`` averages over all elements and ``'sum'``
+    adds them up. The input must lie in [0, 1] (apply a Sigmoid first, or use :class:`BCEWithLogitsLoss`).
+
+    Args:
+        weight (Tensor, optional): a rescaling weight w_n, broadcast against the input. Default: ``None``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.BCELoss()
+        >>> loss(torch.tensor([0.8, 0.2]), torch.tensor([1.0, 0.0]))
+        tensor(0.2231)
+    """
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -102,7 +239,31 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid followed by binary cross entropy, computed stably from logits; pos_weight weighs positives."""
+    """Combines a Sigmoid and :class:`BCELoss` in one numerically stable loss on logits x.
+
+    With ``reduction='none'`` the loss is
+    l_n = -w_n * (p * y_n * log(sigmoid(x_n)) + (1 - y_n) * log(1 - sigmoid(x_n))), computed with the log-sum-exp
+    trick; ``'mean'`` averages over all elements and ``'sum'`` adds them up.
+
+    Args:
+        weight (Tensor, optional): a rescaling weight w_n, broadcast against the input. Default: ``None``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        pos_weight (Tensor, optional): the weight p of positive examples, broadcast along the last (class)
+            dimension. Default: ``None`` (p = 1)
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.BCEWithLogitsLoss()
+        >>> loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
+        tensor(0.2201)
+    """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
         super().__init__(size_average, reduce, reduction)
@@ -116,10 +277,28 @@ class BCEWithLogitsLoss(_Loss):
 
 # ---------------------------------------------------------------------------- robust regression
 class SmoothL1Loss(_Loss):
-    r"""Smooth L1 loss: 0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta; then reduced.
+    """A loss that is quadratic for small errors and linear for large ones (Girshick, Fast R-CNN).
 
-    See ``torchless.nn.functional.smooth_l1_loss``. Shape: input (*), target (*); output () or, with
-    reduction='none', (*).
+    With d_n = |x_n - y_n| and ``reduction='none'``, l_n = 0.5 * d_n^2 / beta if d_n < beta, else
+    d_n - 0.5 * beta; ``'mean'`` averages over all elements and ``'sum'`` adds them up. It is less sensitive to
+    outliers than :class:`MSELoss`; beta = 0 makes it :class:`L1Loss`, and it equals :class:`HuberLoss` / beta.
+
+    Args:
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        beta (float, optional): the error size where the loss turns linear; >= 0. Default: ``1.0``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.SmoothL1Loss()
+        >>> loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
+        tensor(1.3125)
     """
     __constants__ = ["reduction"]
 
@@ -132,10 +311,27 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    r"""Huber loss: 0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta); then reduced.
+    """The Huber loss: quadratic for errors below ``delta``, linear above.
 
-    See ``torchless.nn.functional.huber_loss``. Shape: input (*), target (*); output () or, with
-    reduction='none', (*).
+    With d_n = |x_n - y_n| and ``reduction='none'``, l_n = 0.5 * d_n^2 if d_n < delta, else
+    delta * (d_n - 0.5 * delta); ``'mean'`` averages over all elements and ``'sum'`` adds them up. It is
+    :class:`SmoothL1Loss` with beta = delta, scaled by delta.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        delta (float, optional): the error size where the loss turns linear; > 0. Default: ``1.0``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.HuberLoss(delta=2.0)
+        >>> loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
+        tensor(2.0625)
     """
     __constants__ = ["reduction", "delta"]
 
@@ -151,10 +347,29 @@ class HuberLoss(_Loss):
 
 # ---------------------------------------------------------------------------- likelihoods
 class KLDivLoss(_Loss):
-    r"""Kullback-Leibler divergence y (log y - x) of targets y from log-probabilities x (e^y (y - x) with
-    log_target); reduction 'batchmean' is the mathematical KL divergence.
+    """The Kullback-Leibler divergence of a target distribution y from a predicted one, given as log-probabilities x.
 
-    See ``torchless.nn.functional.kl_div``. Shape: input (*), target (*); output () or, with 'none', (*).
+    With ``reduction='none'``, l_n = y_n * (log(y_n) - x_n) (0 where y_n = 0), or exp(y_n) * (y_n - x_n) with
+    ``log_target=True`` (y given as log-probabilities too). ``'sum'`` adds them up, ``'batchmean'`` divides
+    the sum by the batch size N (the divergence proper, averaged over samples) and ``'mean'`` averages over all
+    elements (which is not the divergence; PyTorch keeps it as the default for compatibility).
+
+    Args:
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        reduction (str, optional): ``'none'``, ``'batchmean'``, ``'sum'`` or ``'mean'``. Default: ``'mean'``
+        log_target (bool, optional): whether the target is given as log-probabilities. Default: ``False``
+
+    Shape:
+        - Input: (*), log-probabilities
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.KLDivLoss(reduction='batchmean')
+        >>> x = torch.tensor([[0.25, 0.75]]).log()
+        >>> loss(x, torch.tensor([[0.5, 0.5]]))
+        tensor(0.1438)
     """
     __constants__ = ["reduction"]
 
@@ -167,11 +382,17 @@ class KLDivLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
-    r"""Poisson negative log-likelihood: exp(x) - y x with log_input, else x - y log(x + eps); full adds the
+    """Poisson negative log-likelihood: exp(x) - y x with log_input, else x - y log(x + eps); full adds the
     Stirling term of log(y!).
 
     See ``torchless.nn.functional.poisson_nll_loss``. Shape: input (*), target (*); output () or, with
     'none', (*).
+
+    Examples::
+
+        >>> loss = nn.PoissonNLLLoss()
+        >>> loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 2.0]))
+        tensor(0.8591)
     """
     __constants__ = ["log_input", "full", "eps", "reduction"]
 
@@ -185,11 +406,17 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
-    r"""Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at eps.
+    """Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at eps.
 
     See ``torchless.nn.functional.gaussian_nll_loss``. Shape: input (N, *) or (*), target like input,
     var like input or with one dimension of size 1 or without the last one; output () or, with 'none',
     the input's shape.
+
+    Examples::
+
+        >>> loss = nn.GaussianNLLLoss()
+        >>> loss(torch.tensor([0.0, 1.0]), torch.tensor([1.0, 1.0]), torch.tensor([1.0, 2.0]))
+        tensor(0.4233)
     """
     __constants__ = ["full", "eps", "reduction"]
 
@@ -204,10 +431,26 @@ class GaussianNLLLoss(_Loss):
 
 # ---------------------------------------------------------------------------- margins
 class SoftMarginLoss(_Loss):
-    r"""Two-class logistic loss log(1 + exp(-y x)) of targets y in {1, -1}.
+    """The two-class logistic loss of inputs x and targets y in {1, -1}.
 
-    See ``torchless.nn.functional.soft_margin_loss``. Shape: input (*), target (*); output () or, with
-    'none', (*).
+    With ``reduction='none'`` the loss is l_n = log(1 + exp(-y_n * x_n)); ``'mean'`` averages over all elements
+    and ``'sum'`` adds them up.
+
+    Args:
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.SoftMarginLoss()
+        >>> loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 1.0]))
+        tensor(0.7201)
     """
     __constants__ = ["reduction"]
 
@@ -216,10 +459,16 @@ class SoftMarginLoss(_Loss):
 
 
 class MarginRankingLoss(_Loss):
-    r"""Pairwise ranking loss max(0, -y (x1 - x2) + margin) of targets y in {1, -1}.
+    """Pairwise ranking loss max(0, -y (x1 - x2) + margin) of targets y in {1, -1}.
 
     See ``torchless.nn.functional.margin_ranking_loss``. Shape: input1 (N) or (), input2 and target
     like it; output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MarginRankingLoss(margin=0.5)
+        >>> loss(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0]))
+        tensor(0.7500)
     """
     __constants__ = ["margin", "reduction"]
 
@@ -232,10 +481,28 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    r"""Hinge loss of distances x: x where y = 1, max(0, margin - x) where y = -1.
+    """The hinge embedding loss of inputs x (typically distances) and targets y in {1, -1}.
 
-    See ``torchless.nn.functional.hinge_embedding_loss``. Shape: input (*), target (*); output () or,
-    with 'none', (*).
+    With ``reduction='none'`` the loss is l_n = x_n where y_n = 1 and max(0, margin - x_n) where y_n = -1;
+    ``'mean'`` averages over all elements and ``'sum'`` adds them up. It pulls similar pairs (y = 1) together
+    and pushes dissimilar ones (y = -1) at least ``margin`` apart.
+
+    Args:
+        margin (float, optional): the margin for y = -1. Default: ``1.0``
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+
+    Shape:
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+
+    Examples::
+
+        >>> loss = nn.HingeEmbeddingLoss(margin=1.0)
+        >>> loss(torch.tensor([0.3, 0.4]), torch.tensor([1.0, -1.0]))
+        tensor(0.4500)
     """
     __constants__ = ["margin", "reduction"]
 
@@ -248,10 +515,16 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class MultiMarginLoss(_WeightedLoss):
-    r"""Multi-class hinge loss: per sample, sum over i != y of w_y max(0, margin - x_y + x_i)^p, over C.
+    """Multi-class hinge loss: per sample, sum over i != y of w_y max(0, margin - x_y + x_i)^p, over C.
 
     See ``torchless.nn.functional.multi_margin_loss``. p is 1 or 2; weight a 1-D (C) tensor. Shape:
     input (N, C) or (C), target (N) or (); output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MultiMarginLoss()
+        >>> loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([3]))
+        tensor(0.3250)
     """
     __constants__ = ["p", "margin", "reduction"]
 
@@ -269,11 +542,17 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class MultiLabelMarginLoss(_Loss):
-    r"""Multi-label hinge loss: per sample, the sum over listed classes j and unlisted classes i of
+    """Multi-label hinge loss: per sample, the sum over listed classes j and unlisted classes i of
     max(0, 1 - (x_j - x_i)), over C.
 
     See ``torchless.nn.functional.multilabel_margin_loss``. Shape: input (N, C) or (C), target of the same
     shape (int64 class indices, ended by -1); output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MultiLabelMarginLoss()
+        >>> loss(torch.tensor([[0.1, 0.2, 0.4, 0.8]]), torch.tensor([[3, 0, -1, 1]]))
+        tensor(0.8500)
     """
     __constants__ = ["reduction"]
 
@@ -319,10 +598,16 @@ class LinearCrossEntropyLoss(_WeightedLoss):
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
-    r"""Multi-label one-versus-all logistic loss, averaged over the C classes of each sample.
+    """Multi-label one-versus-all logistic loss, averaged over the C classes of each sample.
 
     See ``torchless.nn.functional.multilabel_soft_margin_loss``. Shape: input (N, C), target (N, C);
     output () or, with 'none', (N).
+
+    Examples::
+
+        >>> loss = nn.MultiLabelSoftMarginLoss()
+        >>> loss(torch.tensor([[2.0, -1.0]]), torch.tensor([[1.0, 0.0]]))
+        tensor(0.2201)
     """
     __constants__ = ["reduction"]
 
@@ -332,10 +617,16 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
 
 # ---------------------------------------------------------------------------- embeddings
 class CosineEmbeddingLoss(_Loss):
-    r"""1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
 
     See ``torchless.nn.functional.cosine_embedding_loss``. Shape: input1, input2 (N, D) or (D), target
     (N) or (); output () or, with 'none', (N) or ().
+
+    Examples::
+
+        >>> loss = nn.CosineEmbeddingLoss()
+        >>> loss(torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]]), torch.tensor([1]))
+        tensor(1.)
     """
     __constants__ = ["margin", "reduction"]
 
@@ -348,10 +639,16 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class TripletMarginLoss(_Loss):
-    r"""Triplet loss max(0, d(a, p) - d(a, n) + margin), d the p-norm distance (with the distance swap if swap).
+    """Triplet loss max(0, d(a, p) - d(a, n) + margin), d the p-norm distance (with the distance swap if swap).
 
     See ``torchless.nn.functional.triplet_margin_loss``. Shape: anchor, positive, negative (N, D) or (D);
     output () or, with 'none', (N) or ().
+
+    Examples::
+
+        >>> loss = nn.TripletMarginLoss(margin=1.0)
+        >>> loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16)).shape
+        torchless.Size([])
     """
     __constants__ = ["margin", "p", "eps", "swap", "reduction"]
 
@@ -367,10 +664,20 @@ class TripletMarginLoss(_Loss):
 
 
 class TripletMarginWithDistanceLoss(_Loss):
-    r"""Triplet loss max(0, margin + d(a, p) - d(a, n)) with a distance function of one's choice.
+    """Triplet loss max(0, margin + d(a, p) - d(a, n)) with a distance function of one's choice.
 
     See ``torchless.nn.functional.triplet_margin_with_distance_loss``; ``distance_function`` defaults to a
     :class:`PairwiseDistance` module (shown as a child in the repr).
+
+    Shape:
+        - Anchor, positive, negative: (N, *), whatever the distance function takes; its result has shape (N)
+        - Output: scalar; with ``reduction='none'``, (N)
+
+    Examples::
+
+        >>> loss = nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance())
+        >>> loss(torch.randn(8, 16), torch.randn(8, 16), torch.randn(8, 16)).shape
+        torchless.Size([])
     """
     __constants__ = ["margin", "swap", "reduction"]
 

@@ -24,6 +24,12 @@ class LocalResponseNorm(Module):
     Shape:
         - Input: :math:`(N, C, *)`
         - Output: :math:`(N, C, *)` (same shape as input)
+
+    Examples::
+
+        >>> m = nn.LocalResponseNorm(2)
+        >>> m(torch.randn(32, 5, 24, 24)).shape
+        torchless.Size([32, 5, 24, 24])
     """
     __constants__ = ["size", "alpha", "beta", "k"]
 
@@ -55,6 +61,13 @@ class LayerNorm(Module):
     Shape:
         - Input: :math:`(N, *)`, ending in ``normalized_shape``
         - Output: :math:`(N, *)` (same shape as input)
+
+    Examples::
+
+        >>> m = nn.LayerNorm([10, 10])
+        >>> y = m(torch.randn(20, 5, 10, 10))
+        >>> y.shape, round(y[0, 0].mean().item(), 4) == 0
+        (torchless.Size([20, 5, 10, 10]), True)
     """
     __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
 
@@ -77,7 +90,7 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Group normalisation: the C channels split into ``num_groups`` groups, each normalised per sample.
+    r"""Group normalisation: the C channels split into ``num_groups`` groups, each normalised per sample.
 
     y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, the mean and biased variance over one
     group's channels and all positions of a sample, in training and evaluation alike. With
@@ -85,8 +98,14 @@ class GroupNorm(Module):
     ``num_channels`` must be divisible by ``num_groups``.
 
     Shape:
-        - Input: :math:`(N, C, *)` where :math:`C = \\text{num\\_channels}`
+        - Input: :math:`(N, C, *)` where :math:`C = \text{num\_channels}`
         - Output: :math:`(N, C, *)` (same shape as input)
+
+    Examples::
+
+        >>> m = nn.GroupNorm(3, 6)
+        >>> m(torch.randn(20, 6, 10, 10)).shape
+        torchless.Size([20, 6, 10, 10])
     """
     __constants__ = ["num_groups", "num_channels", "eps", "affine"]
 
@@ -119,6 +138,12 @@ class RMSNorm(Module):
     Shape:
         - Input: :math:`(N, *)`, ending in ``normalized_shape``
         - Output: :math:`(N, *)` (same shape as input)
+
+    Examples::
+
+        >>> m = nn.RMSNorm([2, 3])
+        >>> m(torch.randn(2, 2, 3)).shape
+        torchless.Size([2, 2, 3])
     """
     __constants__ = ["normalized_shape", "eps", "elementwise_affine"]
 

@@ -48,26 +48,112 @@ class _ConstantPadNd(_PadNd):
 
 @owns("__init__")
 class ConstantPad1d(_ConstantPadNd):
-    """Pad the last dimension with ``value``: padding = int or (left, right)."""
+    """Pads the last dimension of the input with a constant.
+
+    The new border entries are ``value``.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+        value (float): the fill value
+
+    Shape:
+        - Input: (N, C, W_in) or (C, W_in)
+        - Output: (N, C, W_out) or (C, W_out), where
+
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ConstantPad1d(1, 3.5)
+        >>> m(torch.arange(3.0).reshape(1, 1, 3))
+        tensor([[[3.5000, 0.0000, 1.0000, 2.0000, 3.5000]]])
+    """
 
     _spatial = 1
 
 
 @owns("__init__")
 class ConstantPad2d(_ConstantPadNd):
-    """Pad the last two dimensions with ``value``: padding = int or (left, right, top, bottom)."""
+    """Pads the last two dimensions of the input with a constant.
+
+    The new border entries are ``value``.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+        value (float): the fill value
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ConstantPad2d(1, 3.5)
+        >>> m(torch.arange(4.0).reshape(1, 2, 2))
+        tensor([[[3.5000, 3.5000, 3.5000, 3.5000],
+                 [3.5000, 0.0000, 1.0000, 3.5000],
+                 [3.5000, 2.0000, 3.0000, 3.5000],
+                 [3.5000, 3.5000, 3.5000, 3.5000]]])
+    """
     __constants__ = ["padding", "value"]
 
 
 @owns("__init__")
 class ConstantPad3d(_ConstantPadNd):
-    """Pad the last three dimensions with ``value``: padding = int or (left, right, top, bottom, front, back)."""
+    """Pads the last three dimensions of the input with a constant.
+
+    The new border entries are ``value``.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right,
+            padding_top, padding_bottom, padding_front, padding_back)
+        value (float): the fill value
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = D_in + padding_front + padding_back
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ConstantPad3d(1, 3.5)
+        >>> m(torch.ones(1, 1, 2, 2, 2)).shape
+        torchless.Size([1, 1, 4, 4, 4])
+    """
 
     _spatial = 3
 
 
 class ZeroPad1d(ConstantPad1d):
-    """Pad the last dimension with zeros: padding = int or (left, right)."""
+    """Pads the last dimension of the input with zeros.
+
+    The new border entries are 0.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+
+    Shape:
+        - Input: (N, C, W_in) or (C, W_in)
+        - Output: (N, C, W_out) or (C, W_out), where
+
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ZeroPad1d(1)
+        >>> m(torch.arange(3.0).reshape(1, 1, 3))
+        tensor([[[0., 0., 1., 2., 0.]]])
+    """
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -77,7 +163,30 @@ class ZeroPad1d(ConstantPad1d):
 
 
 class ZeroPad2d(ConstantPad2d):
-    """Pad the last two dimensions with zeros: padding = int or (left, right, top, bottom)."""
+    """Pads the last two dimensions of the input with zeros.
+
+    The new border entries are 0.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ZeroPad2d(1)
+        >>> m(torch.arange(4.0).reshape(1, 2, 2))
+        tensor([[[0., 0., 0., 0.],
+                 [0., 0., 1., 0.],
+                 [0., 2., 3., 0.],
+                 [0., 0., 0., 0.]]])
+    """
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -87,7 +196,29 @@ class ZeroPad2d(ConstantPad2d):
 
 
 class ZeroPad3d(ConstantPad3d):
-    """Pad the last three dimensions with zeros: padding = int or (left, right, top, bottom, front, back)."""
+    """Pads the last three dimensions of the input with zeros.
+
+    The new border entries are 0.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right,
+            padding_top, padding_bottom, padding_front, padding_back)
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = D_in + padding_front + padding_back
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ZeroPad3d(1)
+        >>> m(torch.ones(1, 1, 2, 2, 2)).shape
+        torchless.Size([1, 1, 4, 4, 4])
+    """
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -104,19 +235,86 @@ class _ReflectionPadNd(_PadNd):
 
 @owns("__init__")
 class ReflectionPad1d(_ReflectionPadNd):
-    """Mirror the last dimension at its edges (without repeating them): padding = int or (left, right)."""
+    """Pads the last dimension of the input with its own reflection.
+
+    The border mirrors the input about its edge values, which are not repeated:
+    each padding must be smaller than the size of its dimension.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+
+    Shape:
+        - Input: (N, C, W_in) or (C, W_in)
+        - Output: (N, C, W_out) or (C, W_out), where
+
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ReflectionPad1d(1)
+        >>> m(torch.arange(3.0).reshape(1, 1, 3))
+        tensor([[[1., 0., 1., 2., 1.]]])
+    """
 
     _spatial = 1
 
 
 @owns("__init__")
 class ReflectionPad2d(_ReflectionPadNd):
-    """Mirror the last two dimensions at their edges: padding = int or (left, right, top, bottom)."""
+    """Pads the last two dimensions of the input with its own reflection.
+
+    The border mirrors the input about its edge values, which are not repeated:
+    each padding must be smaller than the size of its dimension.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ReflectionPad2d(1)
+        >>> m(torch.arange(4.0).reshape(1, 2, 2))
+        tensor([[[3., 2., 3., 2.],
+                 [1., 0., 1., 0.],
+                 [3., 2., 3., 2.],
+                 [1., 0., 1., 0.]]])
+    """
 
 
 @owns("__init__")
 class ReflectionPad3d(_ReflectionPadNd):
-    """Mirror the last three dimensions at their edges: padding = int or (left, right, top, bottom, front, back)."""
+    """Pads the last three dimensions of the input with its own reflection.
+
+    The border mirrors the input about its edge values, which are not repeated:
+    each padding must be smaller than the size of its dimension.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right,
+            padding_top, padding_bottom, padding_front, padding_back)
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = D_in + padding_front + padding_back
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ReflectionPad3d(1)
+        >>> m(torch.ones(1, 1, 2, 2, 2)).shape
+        torchless.Size([1, 1, 4, 4, 4])
+    """
 
     _spatial = 3
 
@@ -129,20 +327,83 @@ class _ReplicationPadNd(_PadNd):
 
 @owns("__init__")
 class ReplicationPad1d(_ReplicationPadNd):
-    """Repeat the edge values of the last dimension: padding = int or (left, right)."""
+    """Pads the last dimension of the input by repeating its edge values.
+
+    Every new entry copies the nearest edge value of the input.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+
+    Shape:
+        - Input: (N, C, W_in) or (C, W_in)
+        - Output: (N, C, W_out) or (C, W_out), where
+
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ReplicationPad1d(1)
+        >>> m(torch.arange(3.0).reshape(1, 1, 3))
+        tensor([[[0., 0., 1., 2., 2.]]])
+    """
 
     _spatial = 1
 
 
 @owns("__init__")
 class ReplicationPad2d(_ReplicationPadNd):
-    """Repeat the edge values of the last two dimensions: padding = int or (left, right, top, bottom)."""
+    """Pads the last two dimensions of the input by repeating its edge values.
+
+    Every new entry copies the nearest edge value of the input.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ReplicationPad2d(1)
+        >>> m(torch.arange(4.0).reshape(1, 2, 2))
+        tensor([[[0., 0., 1., 1.],
+                 [0., 0., 1., 1.],
+                 [2., 2., 3., 3.],
+                 [2., 2., 3., 3.]]])
+    """
 
 
 @owns("__init__")
 class ReplicationPad3d(_ReplicationPadNd):
-    """Repeat the edge values of the last three dimensions: padding = int or (left, right, top, bottom, front,
-    back)."""
+    """Pads the last three dimensions of the input by repeating its edge values.
+
+    Every new entry copies the nearest edge value of the input.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right,
+            padding_top, padding_bottom, padding_front, padding_back)
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = D_in + padding_front + padding_back
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.ReplicationPad3d(1)
+        >>> m(torch.ones(1, 1, 2, 2, 2)).shape
+        torchless.Size([1, 1, 4, 4, 4])
+    """
 
     _spatial = 3
 
@@ -165,20 +426,85 @@ class _CircularPadNd(_PadNd):
 
 @owns("__init__")
 class CircularPad1d(_CircularPadNd):
-    """Wrap the last dimension around: padding = int or (left, right). Input (N, C, L) or (C, L)."""
+    """Pads the last dimension of the input by wrapping it around.
+
+    The left border takes the input's last values and the right border its first
+    (periodic boundary conditions); each padding must not exceed the size of its dimension.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+
+    Shape:
+        - Input: (N, C, W_in) or (C, W_in)
+        - Output: (N, C, W_out) or (C, W_out), where
+
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.CircularPad1d(1)
+        >>> m(torch.arange(3.0).reshape(1, 1, 3))
+        tensor([[[2., 0., 1., 2., 0.]]])
+    """
 
     _spatial = 1
 
 
 @owns("__init__")
 class CircularPad2d(_CircularPadNd):
-    """Wrap the last two dimensions around: padding = int or (left, right, top, bottom). Input (N, C, H, W) or
-    (C, H, W)."""
+    """Pads the last two dimensions of the input by wrapping it around.
+
+    The left border takes the input's last values and the right border its first
+    (periodic boundary conditions); each padding must not exceed the size of its dimension.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.CircularPad2d(1)
+        >>> m(torch.arange(4.0).reshape(1, 2, 2))
+        tensor([[[3., 2., 3., 2.],
+                 [1., 0., 1., 0.],
+                 [3., 2., 3., 2.],
+                 [1., 0., 1., 0.]]])
+    """
 
 
 @owns("__init__")
 class CircularPad3d(_CircularPadNd):
-    """Wrap the last three dimensions around: padding = int or (left, right, top, bottom, front, back). Input
-    (N, C, D, H, W) or (C, D, H, W)."""
+    """Pads the last three dimensions of the input by wrapping it around.
+
+    The left border takes the input's last values and the right border its first
+    (periodic boundary conditions); each padding must not exceed the size of its dimension.
+
+    Args:
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right,
+            padding_top, padding_bottom, padding_front, padding_back)
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = D_in + padding_front + padding_back
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+
+    Examples::
+
+        >>> m = nn.CircularPad3d(1)
+        >>> m(torch.ones(1, 1, 2, 2, 2)).shape
+        torchless.Size([1, 1, 4, 4, 4])
+    """
 
     _spatial = 3

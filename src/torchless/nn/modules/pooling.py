@@ -41,9 +41,32 @@ class _MaxPoolNd(Module):
 
 @owns("forward")
 class MaxPool1d(_MaxPoolNd):
-    """1-D max pooling over (N, C, L) or (C, L); see ``torchless.nn.functional.max_pool1d``.
+    """Applies 1-D max pooling: the maximum of each window of the input.
 
-    L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1 (ceil with ceil_mode).
+    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+
+    Args:
+        kernel_size (int): size of the window
+        stride (int, optional): step between windows. Default: ``kernel_size``
+        padding (int, optional): implicit -inf padding on every side; at most half the kernel. Default: ``0``
+        dilation (int, optional): spacing of the window's elements. Default: ``1``
+        return_indices (bool, optional): also return the flat indices of the maxima (for :class:`MaxUnpool1d`).
+            Default: ``False``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
+            starting inside the input or left padding is kept. Default: ``False``
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, L_out) or (C, L_out), where
+
+          L_out = floor((L_in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)
+
+    Examples::
+
+        >>> m = nn.MaxPool1d(3, stride=2)
+        >>> m(torch.randn(20, 16, 50)).shape
+        torchless.Size([20, 16, 24])
     """
 
     _functional = staticmethod(F_pool.max_pool1d)
@@ -51,10 +74,33 @@ class MaxPool1d(_MaxPoolNd):
 
 @owns("forward")
 class MaxPool2d(_MaxPoolNd):
-    """2-D max pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.max_pool2d``.
+    """Applies 2-D max pooling: the maximum of each window of the input.
 
-    Args: kernel_size, stride=None (= kernel_size), padding=0, dilation=1, return_indices=False, ceil_mode=False.
-    H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1, likewise W_out.
+    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+
+    Args:
+        kernel_size (int or tuple): size of the window
+        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or tuple, optional): implicit -inf padding on every side; at most half the kernel. Default: ``0``
+        dilation (int or tuple, optional): spacing of the window's elements. Default: ``1``
+        return_indices (bool, optional): also return the flat indices of the maxima (for :class:`MaxUnpool2d`).
+            Default: ``False``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
+            starting inside the input or left padding is kept. Default: ``False``
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = floor((H_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)
+          W_out = floor((W_in + 2 * padding[1] - dilation[1] * (kernel_size[1] - 1) - 1) / stride[1] + 1)
+
+    Examples::
+
+        >>> m = nn.MaxPool2d(3, stride=2)
+        >>> m(torch.randn(20, 16, 50, 32)).shape
+        torchless.Size([20, 16, 24, 15])
     """
 
     _functional = staticmethod(F_pool.max_pool2d)
@@ -62,11 +108,34 @@ class MaxPool2d(_MaxPoolNd):
 
 @owns("forward")
 class MaxPool3d(_MaxPoolNd):
-    """3-D max pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.max_pool3d``.
+    """Applies 3-D max pooling: the maximum of each window of the input.
 
-    Args: kernel_size, stride=None (= kernel_size), padding=0, dilation=1, return_indices=False, ceil_mode=False.
-    D_out = floor((D + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1, likewise
-    H_out and W_out.
+    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+
+    Args:
+        kernel_size (int or tuple): size of the window
+        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or tuple, optional): implicit -inf padding on every side; at most half the kernel. Default: ``0``
+        dilation (int or tuple, optional): spacing of the window's elements. Default: ``1``
+        return_indices (bool, optional): also return the flat indices of the maxima (for :class:`MaxUnpool3d`).
+            Default: ``False``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
+            starting inside the input or left padding is kept. Default: ``False``
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = floor((D_in + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1)
+          H_out = floor((H_in + 2 * padding[1] - dilation[1] * (kernel_size[1] - 1) - 1) / stride[1] + 1)
+          W_out = floor((W_in + 2 * padding[2] - dilation[2] * (kernel_size[2] - 1) - 1) / stride[2] + 1)
+
+    Examples::
+
+        >>> m = nn.MaxPool3d(3, stride=2)
+        >>> m(torch.randn(2, 4, 10, 12, 12)).shape
+        torchless.Size([2, 4, 4, 5, 5])
     """
 
     _functional = staticmethod(F_pool3d.max_pool3d)
@@ -81,7 +150,30 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool1d(_AvgPoolNd):
-    """1-D average pooling over (N, C, L) or (C, L); L_out = floor((L + 2 * padding - kernel_size) / stride) + 1."""
+    """Applies 1-D average pooling: the mean of each window of the input.
+
+    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input zero-padded by ``padding``.
+
+    Args:
+        kernel_size (int): size of the window
+        stride (int, optional): step between windows. Default: ``kernel_size``
+        padding (int, optional): implicit zero padding on every side; at most half the kernel. Default: ``0``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size. Default: ``False``
+        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, L_out) or (C, L_out), where
+
+          L_out = floor((L_in + 2 * padding - kernel_size) / stride + 1)
+
+    Examples::
+
+        >>> m = nn.AvgPool1d(3, stride=2)
+        >>> m(torch.randn(20, 16, 50)).shape
+        torchless.Size([20, 16, 24])
+    """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
@@ -116,10 +208,31 @@ class _DivisorAvgPoolNd(_AvgPoolNd):
 
 @owns("__init__", "forward")
 class AvgPool2d(_DivisorAvgPoolNd):
-    """2-D average pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.avg_pool2d``.
+    """Applies 2-D average pooling: the mean of each window of the input.
 
-    Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
-    divisor_override=None. H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1, likewise W_out.
+    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input zero-padded by ``padding``.
+
+    Args:
+        kernel_size (int or tuple): size of the window
+        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or tuple, optional): implicit zero padding on every side; at most half the kernel. Default: ``0``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size. Default: ``False``
+        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
+        divisor_override (int, optional): divide every window's sum by this instead. Default: ``None``
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = floor((H_in + 2 * padding[0] - kernel_size[0]) / stride[0] + 1)
+          W_out = floor((W_in + 2 * padding[1] - kernel_size[1]) / stride[1] + 1)
+
+    Examples::
+
+        >>> m = nn.AvgPool2d(3, stride=2)
+        >>> m(torch.randn(20, 16, 50, 32)).shape
+        torchless.Size([20, 16, 24, 15])
     """
 
     _functional = staticmethod(F_pool.avg_pool2d)
@@ -127,11 +240,32 @@ class AvgPool2d(_DivisorAvgPoolNd):
 
 @owns("__init__", "forward")
 class AvgPool3d(_DivisorAvgPoolNd):
-    """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.avg_pool3d``.
+    """Applies 3-D average pooling: the mean of each window of the input.
 
-    Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
-    divisor_override=None. D_out = floor((D + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1, likewise
-    H_out and W_out.
+    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input zero-padded by ``padding``.
+
+    Args:
+        kernel_size (int or tuple): size of the window
+        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or tuple, optional): implicit zero padding on every side; at most half the kernel. Default: ``0``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size. Default: ``False``
+        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
+        divisor_override (int, optional): divide every window's sum by this instead. Default: ``None``
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = floor((D_in + 2 * padding[0] - kernel_size[0]) / stride[0] + 1)
+          H_out = floor((H_in + 2 * padding[1] - kernel_size[1]) / stride[1] + 1)
+          W_out = floor((W_in + 2 * padding[2] - kernel_size[2]) / stride[2] + 1)
+
+    Examples::
+
+        >>> m = nn.AvgPool3d(3, stride=2)
+        >>> m(torch.randn(2, 4, 10, 12, 12)).shape
+        torchless.Size([2, 4, 4, 5, 5])
     """
 
     _functional = staticmethod(F_pool3d.avg_pool3d)
@@ -175,44 +309,165 @@ class _AdaptiveMaxPoolNd(_AdaptivePool):
 
 @owns("forward")
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
-    """Average pooling of (N, C, L) or (C, L) to length output_size."""
+    """Applies 1-D average pooling that produces a given output size.
+
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+
+    Args:
+        output_size (int): the target output size
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, L_out) or (C, L_out), where
+
+          L_out = output_size
+
+    Examples::
+
+        >>> m = nn.AdaptiveAvgPool1d(5)
+        >>> m(torch.randn(1, 64, 8)).shape
+        torchless.Size([1, 64, 5])
+    """
 
     _functional = staticmethod(F_adaptive.adaptive_avg_pool1d)
 
 
 @owns("forward")
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
-    """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
+    """Applies 2-D average pooling that produces a given output size.
+
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+
+    Args:
+        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = output_size[0]
+          W_out = output_size[1]
+
+    Examples::
+
+        >>> m = nn.AdaptiveAvgPool2d((5, 7))
+        >>> m(torch.randn(1, 64, 8, 9)).shape
+        torchless.Size([1, 64, 5, 7])
+    """
 
     _functional = staticmethod(F_adaptive.adaptive_avg_pool2d)
 
 
 @owns("forward")
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
-    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep
-    the size)."""
+    """Applies 3-D average pooling that produces a given output size.
+
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+
+    Args:
+        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = output_size[0]
+          H_out = output_size[1]
+          W_out = output_size[2]
+
+    Examples::
+
+        >>> m = nn.AdaptiveAvgPool3d((5, 7, 9))
+        >>> m(torch.randn(1, 64, 8, 9, 10)).shape
+        torchless.Size([1, 64, 5, 7, 9])
+    """
 
     _functional = staticmethod(F_pool3d.adaptive_avg_pool3d)
 
 
 @owns("forward")
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    """Max pooling of (N, C, L) or (C, L) to length output_size."""
+    """Applies 1-D max pooling that produces a given output size.
+
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+
+    Args:
+        output_size (int): the target output size
+        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+
+    Shape:
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, L_out) or (C, L_out), where
+
+          L_out = output_size
+
+    Examples::
+
+        >>> m = nn.AdaptiveMaxPool1d(5)
+        >>> m(torch.randn(1, 64, 8)).shape
+        torchless.Size([1, 64, 5])
+    """
 
     _functional = staticmethod(F_adaptive.adaptive_max_pool1d)
 
 
 @owns("forward")
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    """Max pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
+    """Applies 2-D max pooling that produces a given output size.
+
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+
+    Args:
+        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+
+    Shape:
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = output_size[0]
+          W_out = output_size[1]
+
+    Examples::
+
+        >>> m = nn.AdaptiveMaxPool2d((5, 7))
+        >>> m(torch.randn(1, 64, 8, 9)).shape
+        torchless.Size([1, 64, 5, 7])
+    """
 
     _functional = staticmethod(F_adaptive.adaptive_max_pool2d)
 
 
 @owns("forward")
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep the
-    size)."""
+    """Applies 3-D max pooling that produces a given output size.
+
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+
+    Args:
+        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+
+    Shape:
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = output_size[0]
+          H_out = output_size[1]
+          W_out = output_size[2]
+
+    Examples::
+
+        >>> m = nn.AdaptiveMaxPool3d((5, 7, 9))
+        >>> m(torch.randn(1, 64, 8, 9, 10)).shape
+        torchless.Size([1, 64, 5, 7, 9])
+    """
 
     _functional = staticmethod(F_pool3d.adaptive_max_pool3d)
 

@@ -386,7 +386,7 @@ class _SingleStateRNN(RNNBase):
 
 @owns("forward")
 class RNN(_SingleStateRNN):
-    r"""Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+    """Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
 
     Args:
         input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
@@ -399,6 +399,13 @@ class RNN(_SingleStateRNN):
         - output: (L, N, D * H) (batch_first: (N, L, D * H)); h_n: like h_0. For a packed input, output is
           packed like it and h_n holds each sequence's state after its own last step (the reverse direction's:
           after step 0), in the batch's original order.
+
+    Examples::
+
+        >>> rnn = nn.RNN(10, 20, 2)
+        >>> output, h_n = rnn(torch.randn(5, 3, 10))
+        >>> output.shape, h_n.shape
+        (torchless.Size([5, 3, 20]), torchless.Size([2, 3, 20]))
     """
 
     def __init__(self, *args, **kwargs):
@@ -441,7 +448,7 @@ class GRU(_SingleStateRNN):
 
 
 class LSTM(RNNBase):
-    r"""Multi-layer long short-term memory, gates i, f, g, o:
+    """Multi-layer long short-term memory, gates i, f, g, o:
 
     c' = f * c + i * g, h' = o * tanh(c') (then h' W_hr^T if proj_size > 0).
 
@@ -456,6 +463,13 @@ class LSTM(RNNBase):
           unbatched without N; zeros if omitted
         - output: (L, N, D * H_out) (batch_first: (N, L, D * H_out)); (h_n, c_n): like (h_0, c_0). For a
           packed input, output is packed like it and (h_n, c_n) are as for :class:`RNN`.
+
+    Examples::
+
+        >>> lstm = nn.LSTM(10, 20, 2, batch_first=True)
+        >>> output, (h_n, c_n) = lstm(torch.randn(3, 5, 10))
+        >>> output.shape, h_n.shape, c_n.shape
+        (torchless.Size([3, 5, 20]), torchless.Size([2, 3, 20]), torchless.Size([2, 3, 20]))
     """
 
     _transposes_output_in_place = False
@@ -618,9 +632,34 @@ class _SingleStateCell(RNNCellBase):
 
 @owns("forward")
 class RNNCell(_SingleStateCell):
-    """One Elman RNN step h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu); G = 1.
+    """An Elman RNN cell: one step of :class:`RNN`.
 
-    Shape: input (N, H_in) or (H_in); hidden (N, H) or (H), zeros if omitted; output like hidden.
+    h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or with ReLU in place of tanh.
+
+    Args:
+        input_size (int): the number of features H_in of the input x
+        hidden_size (int): the number of features H of the hidden state h
+        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+        nonlinearity (str, optional): ``'tanh'`` or ``'relu'``. Default: ``'tanh'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, H_in) or (H_in)
+        - Hidden: (N, H) or (H), the initial hidden state; zeros if omitted
+        - Output: h', of the hidden state's shape
+
+    Attributes:
+        weight_ih (Tensor): the learnable input-hidden weights, of shape (hidden_size, input_size)
+        weight_hh (Tensor): the learnable hidden-hidden weights, of shape (hidden_size, hidden_size)
+        bias_ih, bias_hh (Tensor): the learnable biases, of shape (hidden_size)
+
+        All are initialised from U(-sqrt(k), sqrt(k)), k = 1 / hidden_size.
+
+    Examples::
+
+        >>> cell = nn.RNNCell(10, 20)
+        >>> cell(torch.randn(3, 10)).shape
+        torchless.Size([3, 20])
     """
     __constants__ = ["input_size", "hidden_size", "bias", "nonlinearity"]
 
@@ -638,9 +677,36 @@ class RNNCell(_SingleStateCell):
 
 @owns("forward")
 class GRUCell(_SingleStateCell):
-    """One GRU step (gates r, z, n; see :class:`GRU`); G = 3.
+    """A gated recurrent unit cell: one step of :class:`GRU`.
 
-    Shape: input (N, H_in) or (H_in); hidden (N, H) or (H), zeros if omitted; output like hidden.
+    With gates r (reset), z (update) and the candidate n:
+    r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr), z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz),
+    n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)), h' = (1 - z) * n + z * h.
+
+    Args:
+        input_size (int): the number of features H_in of the input x
+        hidden_size (int): the number of features H of the hidden state h
+        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, H_in) or (H_in)
+        - Hidden: (N, H) or (H), the initial hidden state; zeros if omitted
+        - Output: h', of the hidden state's shape
+
+    Attributes:
+        weight_ih (Tensor): the learnable input-hidden weights, of shape (3 * hidden_size, input_size)
+        weight_hh (Tensor): the learnable hidden-hidden weights, of shape (3 * hidden_size, hidden_size)
+        bias_ih, bias_hh (Tensor): the learnable biases, of shape (3 * hidden_size)
+
+        All are initialised from U(-sqrt(k), sqrt(k)), k = 1 / hidden_size. The gates' blocks are stacked in the
+        order r, z, n.
+
+    Examples::
+
+        >>> cell = nn.GRUCell(10, 20)
+        >>> cell(torch.randn(3, 10), torch.zeros(3, 20)).shape
+        torchless.Size([3, 20])
     """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
@@ -651,10 +717,38 @@ class GRUCell(_SingleStateCell):
 
 
 class LSTMCell(RNNCellBase):
-    """One LSTM step (gates i, f, g, o; see :class:`LSTM`); G = 4.
+    """A long short-term memory cell: one step of :class:`LSTM`.
 
-    Shape: input (N, H_in) or (H_in); hx = (h_0, c_0), each (N, H) or (H), zeros if omitted;
-    returns (h_1, c_1) shaped like them.
+    With input, forget, cell and output gates i, f, g, o:
+    i = sigmoid(x W_ii^T + b_ii + h W_hi^T + b_hi), f = sigmoid(x W_if^T + b_if + h W_hf^T + b_hf),
+    g = tanh(x W_ig^T + b_ig + h W_hg^T + b_hg), o = sigmoid(x W_io^T + b_io + h W_ho^T + b_ho),
+    c' = f * c + i * g, h' = o * tanh(c').
+
+    Args:
+        input_size (int): the number of features H_in of the input x
+        hidden_size (int): the number of features H of the hidden state h
+        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+
+    Shape:
+        - Input: (N, H_in) or (H_in)
+        - hx: a pair (h, c), each (N, H) or (H); zeros if omitted
+        - Output: the pair (h', c'), each of the shape of h
+
+    Attributes:
+        weight_ih (Tensor): the learnable input-hidden weights, of shape (4 * hidden_size, input_size)
+        weight_hh (Tensor): the learnable hidden-hidden weights, of shape (4 * hidden_size, hidden_size)
+        bias_ih, bias_hh (Tensor): the learnable biases, of shape (4 * hidden_size)
+
+        All are initialised from U(-sqrt(k), sqrt(k)), k = 1 / hidden_size. The gates' blocks are stacked in the
+        order i, f, g, o.
+
+    Examples::
+
+        >>> cell = nn.LSTMCell(10, 20)
+        >>> h, c = cell(torch.randn(3, 10))
+        >>> h.shape, c.shape
+        (torchless.Size([3, 20]), torchless.Size([3, 20]))
     """
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):

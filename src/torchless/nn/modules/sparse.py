@@ -23,23 +23,38 @@ def _padding_row(padding_idx, num_embeddings, label):
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
 class Embedding(Module):
-    r"""A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index.
+    """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim``, indexed by integers.
+
+    The output replaces each index i of the input by row i of ``weight``; gradients flow to the rows looked up.
 
     Args:
-        num_embeddings (int): the number of vectors (rows of ``weight``).
-        embedding_dim (int): the size of each vector.
-        padding_idx (int, optional): a row that gets no gradient and starts as zeros (negative counts from
-            the end, stored as its non-negative position).
-        max_norm (float, optional): looked-up rows whose ``norm_type``-norm exceeds it are rescaled in
-            place to norm max_norm.
-        norm_type (float): the p of the norm for ``max_norm``. Default: 2.
-        scale_grad_by_freq (bool): divide each row's gradient by its index's count in the mini-batch.
-        sparse (bool): sparse gradients; not supported by torchless (see ``functional.embedding``).
+        num_embeddings (int): the number of vectors (rows of ``weight``)
+        embedding_dim (int): the size of each vector
+        padding_idx (int, optional): a row that gets no gradient and starts as zeros, e.g. for padding tokens;
+            negative counts from the end. Default: ``None``
+        max_norm (float, optional): looked-up rows whose ``norm_type``-norm exceeds it are rescaled in place to
+            norm max_norm. Default: ``None``
+        norm_type (float, optional): the p of the norm for ``max_norm``. Default: ``2.0``
+        scale_grad_by_freq (bool, optional): divide each row's gradient by its index's count in the mini-batch.
+            Default: ``False``
+        sparse (bool, optional): sparse gradients; not supported by torchless (see ``functional.embedding``).
+            Default: ``False``
+        device, dtype (optional): where and of which floating dtype ``weight`` is created. Default: ``None``
 
     Attributes:
-        weight (Tensor): (num_embeddings, embedding_dim), initialised from N(0, 1).
+        weight (Tensor): the learnable table, of shape (num_embeddings, embedding_dim), initialised from N(0, 1)
 
-    Shape: input (*), int64 or int32 indices; output (*, embedding_dim).
+    Shape:
+        - Input: (*), int64 or int32 indices in [0, num_embeddings - 1]
+        - Output: (*, H), H = embedding_dim
+
+    Examples::
+
+        >>> m = nn.Embedding(10, 3)
+        >>> m(torch.tensor([[1, 2, 4, 5], [4, 3, 2, 9]])).shape
+        torchless.Size([2, 4, 3])
+        >>> nn.Embedding(4, 2, padding_idx=0).weight[0]
+        tensor([0., 0.], grad_fn=<SelectBackward0>)
     """
     __constants__ = ["num_embeddings", "embedding_dim", "padding_idx", "max_norm",
                      "norm_type", "scale_grad_by_freq", "sparse"]

@@ -81,10 +81,24 @@ def _index_array(indices):
 
 
 class TensorDataset(Dataset[tuple[Tensor, ...]]):
-    """Dataset wrapping tensors: sample ``i`` is ``tuple(t[i] for t in tensors)``.
+    """A dataset of tensors indexed together along their first dimension.
+
+    Sample ``i`` is ``tuple(tensor[i] for tensor in tensors)`` and the length is the common size of the first
+    dimension, so inputs and targets stay paired, e.g. for a :class:`DataLoader`.
 
     Args:
-        *tensors (Tensor): tensors with the same size of the first dimension.
+        *tensors (Tensor): tensors whose first dimensions have the same size N
+
+    Shape:
+        - Each tensor: (N, *), its own trailing dimensions
+        - Sample i: a tuple of (*)-shaped tensors, one per input tensor
+
+    Examples::
+
+        >>> data = torch.utils.data
+        >>> ds = data.TensorDataset(torch.zeros(5, 3), torch.arange(5))
+        >>> len(ds), ds[2][0].shape, ds[2][1]
+        (5, torchless.Size([3]), tensor(2))
     """
 
     def __init__(self, *tensors):
@@ -107,10 +121,20 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
 
 class ConcatDataset(Dataset[_T_co]):
-    """The concatenation of several map-style datasets.
+    """A map-style dataset that is several datasets one after the other.
+
+    Index ``i`` falls in the first dataset whose cumulative length exceeds it, so ``len`` is the sum of the lengths
+    and negative indices count from the end of the whole. Iterable datasets are refused.
 
     Args:
-        datasets (iterable): the datasets to concatenate, in order.
+        datasets (iterable): the map-style datasets to concatenate, in order; there must be at least one
+
+    Examples::
+
+        >>> data = torch.utils.data
+        >>> ds = data.ConcatDataset([data.TensorDataset(torch.arange(3)), data.TensorDataset(torch.arange(10, 12))])
+        >>> len(ds), ds[3], ds[-1]
+        (5, (tensor(10),), (tensor(11),))
     """
 
     @staticmethod
@@ -147,7 +171,25 @@ class ConcatDataset(Dataset[_T_co]):
 
 
 class ChainDataset(IterableDataset):
-    """The concatenation of several iterable datasets, streamed one after the other."""
+    """An iterable dataset that streams several iterable datasets one after the other.
+
+    Iterating it iterates each dataset in turn (lazily: chaining happens as one iterates, which suits large
+    streams); ``len`` is the sum of their lengths, when they all have one.
+
+    Args:
+        datasets (iterable of IterableDataset): the datasets to chain, in order
+
+    Examples::
+
+        >>> data = torch.utils.data
+        >>> class Count(data.IterableDataset):
+        ...     def __init__(self, n):
+        ...         self.n = n
+        ...     def __iter__(self):
+        ...         return iter(range(self.n))
+        >>> list(data.ChainDataset([Count(2), Count(3)]))
+        [0, 1, 0, 1, 2]
+    """
 
     def __init__(self, datasets):
         self.datasets = datasets

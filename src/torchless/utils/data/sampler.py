@@ -26,7 +26,19 @@ class Sampler(Generic[_T_co]):
 
 
 class SequentialSampler(Sampler[int]):
-    """Yields ``0, 1, ..., len(data_source) - 1``."""
+    """Samples the indices of a dataset in order: ``0, 1, ..., len(data_source) - 1``.
+
+    It is the sampler a :class:`DataLoader` uses when ``shuffle=False``.
+
+    Args:
+        data_source (Sized): the dataset (only its length is used)
+
+    Examples::
+
+        >>> data = torch.utils.data
+        >>> list(data.SequentialSampler(range(4)))
+        [0, 1, 2, 3]
+    """
 
     def __init__(self, data_source):
         self.data_source = data_source
@@ -91,7 +103,20 @@ class RandomSampler(Sampler[int]):
 
 
 class SubsetRandomSampler(Sampler[int]):
-    """Yields the given ``indices`` in random order, without replacement."""
+    """Samples the given indices in a random order, each once (without replacement).
+
+    Used to draw a random subset of a dataset, e.g. a train / validation split over one dataset.
+
+    Args:
+        indices (sequence): the indices to sample from
+        generator (Generator, optional): the source of randomness. Default: ``None`` (the global one)
+
+    Examples::
+
+        >>> data = torch.utils.data
+        >>> sorted(data.SubsetRandomSampler([3, 5, 7]))
+        [3, 5, 7]
+    """
 
     def __init__(self, indices, generator=None):
         self.indices = indices
@@ -130,7 +155,26 @@ def _check_multinomial(weights, num_samples, replacement):
 
 
 class WeightedRandomSampler(Sampler[int]):
-    """Yields ``num_samples`` indices in ``[0, len(weights))`` drawn with probabilities proportional to ``weights``."""
+    """Samples indices in ``[0, len(weights) - 1]`` with probabilities proportional to ``weights``.
+
+    Index i is drawn with probability weights[i] / sum(weights) (the weights need not sum to 1), e.g. to rebalance
+    classes. ``num_samples`` indices are drawn, with replacement by default.
+
+    Args:
+        weights (sequence): non-negative weights, one per index
+        num_samples (int): the number of indices to draw
+        replacement (bool, optional): draw with replacement; without it, num_samples must not exceed the number
+            of non-zero weights. Default: ``True``
+        generator (Generator, optional): the source of randomness. Default: ``None`` (the global one)
+
+    Examples::
+
+        >>> data = torch.utils.data
+        >>> list(data.WeightedRandomSampler([0.0, 0.0, 1.0], 3))
+        [2, 2, 2]
+        >>> len(data.WeightedRandomSampler([1.0, 2.0], 5))
+        5
+    """
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
