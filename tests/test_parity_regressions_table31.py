@@ -131,6 +131,7 @@ TABLES = {
     "lamp": dict(margins=(60, 60, 60, 60), lamp=1.5),
     "turned": dict(margins=(40, 40, 40, 40), turn=10.0),
     "wood": dict(margins=(60, 60, 60, 60), table=110.0, wood=25.0),
+    "small": dict(margins=(300, 300, 300, 300)),  # a sheet a sixteenth of the picture
 }
 
 
@@ -143,6 +144,18 @@ def test_a_sheet_on_a_table_reads_as_the_sheet_alone(bundled, pen_drawings, digi
     assert _ink_box(framed) == pytest.approx(_ink_box(alone), abs=1)
     assert _correlation(framed, alone) > 0.85
     assert predict_arrays(bundled, [framed]).argmax() == digit
+
+
+@pytest.mark.parametrize("digit", [0, 3, 7])
+def test_a_table_is_found_beside_a_shadow_on_the_sheet(pen_drawings, digit):
+    """The shadow, joined to the table, is the darker of the two modes; the table is what is darker still."""
+    margins = (50, 70, 60, 40)
+    sheet = _sheet(pen_drawings[digit]) * np.where(np.arange(600) < 300, 0.6, 1.0)
+    table = images._table(_on_a_table(sheet, margins, seed=digit))
+    outline = np.zeros(table.shape, bool)
+    outline[50:650, 60:660] = True
+    assert not table[_eroded(outline, images.TABLE_RIM + 1)].any()
+    assert table[_eroded(~outline, 1)].all()
 
 
 # ------------------------------------------------------------------ what is no table

@@ -39,8 +39,9 @@ MIN_PIECE, NEAR = 0.05, 0.25
 # A darker table around a photographed sheet is told from the sheet's own dark patches by touching at least
 # this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
 TABLE_EDGE, TABLE_RIM = 0.15, 3
-# The sheet covers at least this fraction of the picture, and this fraction of its own bounding box.
-MIN_SHEET, MIN_SHEET_FILL = 0.2, 0.6
+# The sheet covers at least this fraction of the picture and this fraction of its own bounding box, and ink
+# darker than the table's threshold at least this fraction of the sheet.
+MIN_SHEET, MIN_SHEET_FILL, MIN_SHEET_INK = 0.1, 0.6, 1e-3
 
 
 def read_image(path):
@@ -229,10 +230,22 @@ def _table(grey):
     The table is darker than the paper, and the ink along their edge would be the heaviest piece of all. The
     table is the dark pieces touching the picture's edge, dark by the threshold between the two modes of the
     grey levels (Otsu's); the sheet and all it holds is what they enclose. A phone's shadow across the sheet
-    is dark and reaches the edge too, but holds the digit's strokes, much darker than itself: that is no table.
+    may be the darker mode instead, joined to the table: then the table is what is darker than the shadow.
     """
     counts = np.bincount(np.clip(grey[::2, ::2], 0, 255).astype(np.uint8).ravel(), minlength=256)
-    dark = grey < _otsu_threshold(counts)
+    threshold = _otsu_threshold(counts)
+    table = _dark_at_the_edge(grey, threshold)
+    if table is None and threshold > 1:
+        table = _dark_at_the_edge(grey, _otsu_threshold(counts[:threshold]))
+    if table is None:
+        return None
+    rim = 2 * TABLE_RIM + 1
+    return _extreme_filter(np.pad(table, TABLE_RIM, mode="edge").view(np.uint8), rim, np.maximum).view(bool)
+
+
+def _dark_at_the_edge(grey, threshold):
+    """The pieces of ``grey`` darker than ``threshold`` that touch the picture's edge, if they are a table."""
+    dark = grey < threshold
     if _border(dark).mean() < TABLE_EDGE:  # (most photos: the paper reaches the edge all round)
         return None
     (row, start, stop), piece, count = _connected_runs(dark)
@@ -241,17 +254,19 @@ def _table(grey):
     at_edge[piece[(row == 0) | (row == height - 1) | (start == 0) | (stop == width)]] = True
     runs = at_edge[piece]
     table = _paint_runs(dark.shape, row[runs], start[runs], stop[runs])
-    # The sheet is a solid quadrilateral, turned a little at most, not the strokes of a light digit on black.
+    # The sheet is a solid quadrilateral, turned a little at most, holding dark ink: not the strokes of a
+    # light digit on black.
     rows, cols = np.nonzero(~table)
     if (_border(table).mean() < TABLE_EDGE or len(rows) < MIN_SHEET * table.size
-            or len(rows) < MIN_SHEET_FILL * (np.ptp(rows) + 1) * (np.ptp(cols) + 1)):
+            or len(rows) < MIN_SHEET_FILL * (np.ptp(rows) + 1) * (np.ptp(cols) + 1)
+            or np.count_nonzero(dark) - np.count_nonzero(table) < MIN_SHEET_INK * len(rows)):
         return None
+    # A shadow across the sheet holds the digit's strokes, much darker than itself; a table holds none.
     paper, below = np.median(grey[~table]), grey[table]
     level = np.median(below)
     if paper - level < MIN_CONTRAST or np.count_nonzero(below < level - (paper - level) / 2) > 1e-3 * below.size:
         return None
-    rim = 2 * TABLE_RIM + 1
-    return _extreme_filter(np.pad(table, TABLE_RIM, mode="edge").view(np.uint8), rim, np.maximum).view(bool)
+    return table
 
 
 def _otsu_threshold(counts):
