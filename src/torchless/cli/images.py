@@ -7,6 +7,7 @@ photo of one too:
 
 * the ink is measured against the paper's level where it lies (a room's light falls unevenly across a
   sheet, and a phone casts sharp shadows), as a fraction of the paper's brightness there;
+* a darker table around a sheet that does not fill the frame is left out, its edge with the paper too;
 * the digit is the heaviest connected piece of ink and the pieces near it, not the specks of dirt or the
   margin's ruled line that share the picture;
 * a fine pen's strokes are thickened to MNIST's, which a 20-pixel box would otherwise fade.
@@ -35,6 +36,12 @@ MNIST_THIN_STROKE = 2.0
 # Pieces of ink kept with the heaviest: at least this fraction of its ink, and no farther from its box than
 # this fraction of its size (the bar of a 5 or a 7 drawn apart, a 4 drawn in two strokes).
 MIN_PIECE, NEAR = 0.05, 0.25
+# A darker table around a photographed sheet is told from the sheet's own dark patches by touching at least
+# this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
+TABLE_EDGE, TABLE_RIM = 0.15, 3
+# The sheet covers at least this fraction of the picture and this fraction of its own bounding box, and ink
+# darker than the table's threshold at least this fraction of the sheet.
+MIN_SHEET, MIN_SHEET_FILL, MIN_SHEET_INK = 0.1, 0.6, 1e-3
 
 
 def read_image(path):
@@ -128,14 +135,16 @@ def to_mnist(grey):
         if grey.max(initial=0) <= 0:
             raise CLIError("the image is blank: no digit found")
         return (grey / 255.0).astype(np.float32)  # already MNIST-like
-    ink_side, dark_ink = _ink_side(grey)
+    table = _table(grey)
+    ink_side, dark_ink = _ink_side(grey, table)
+    table = table if dark_ink else None
     blocks, block = _block_medians(ink_side)
     # First with squares wider than any stroke could be, then with squares a few strokes wide: the narrower
     # the square, the closer the paper's level follows a shadow into its corners.
-    ink, strokes = _find_digit(ink_side, dark_ink, blocks, block, OPENING * min(blocks.shape))
+    ink, strokes = _find_digit(ink_side, dark_ink, table, blocks, block, OPENING * min(blocks.shape))
     # (+ 2: the grain's 3x3 averaging of the blocks widens each stroke by a block on either side)
     square = min(OPENING * min(blocks.shape), STROKES_PER_SQUARE * _stroke_width(strokes) / block + 2)
-    ink, strokes = _find_digit(ink_side, dark_ink, blocks, block, square)
+    ink, strokes = _find_digit(ink_side, dark_ink, table, blocks, block, square)
     rows, cols = np.nonzero(strokes)
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     # The strokes' anti-aliased rims lie just outside the threshold: a pixel's margin keeps them.
@@ -151,10 +160,10 @@ def to_mnist(grey):
     return (field / max(field.max(), 1e-12)).astype(np.float32)
 
 
-def _find_digit(ink_side, dark_ink, blocks, block, square):
+def _find_digit(ink_side, dark_ink, table, blocks, block, square):
     """The ink (see ``_ink``) with the paper's level taken by squares of ``square`` blocks, and the digit's
     strokes in it (a boolean mask)."""
-    ink, grain = _ink(ink_side, dark_ink, _paper_level(blocks, block, ink_side.shape, square))
+    ink, grain = _ink(ink_side, dark_ink, table, _paper_level(blocks, block, ink_side.shape, square))
     # The ink is judged averaged over 3x3 pixels: one speck of noise would stretch the box.
     smoothed = _mean3x3(ink)
     if smoothed.max(initial=0) < max(MIN_CONTRAST, GRAIN_SPREADS * grain):
@@ -178,22 +187,24 @@ def _mnist_strokes(ink, width):
     return _extreme_filter(np.pad(ink, 2 * grow), 2 * grow + 1, np.maximum) if grow > 0 else ink
 
 
-def _ink_side(grey):
+def _ink_side(grey, table=None):
     """``grey`` turned so the ink is high and the paper low, and whether the ink is darker than the paper.
 
     The ink is the darker or the lighter extreme of the grey levels, whichever fewer pixels come near: strokes
     cover less of a picture than the paper does. (A fixed mid-grey threshold takes the paper of a dim photo
-    for ink, and the level at the border is no guide when a shadow darkens half the sheet.)
+    for ink, and the level at the border is no guide when a shadow darkens half the sheet.) Only the sheet
+    counts, not the ``table`` around it.
     """
-    darkest, lightest = np.percentile(grey, [0.1, 99.9])
+    sheet = grey if table is None else grey[~table]
+    darkest, lightest = np.percentile(sheet, [0.1, 99.9])
     near = (lightest - darkest) / 4
-    dark_ink = np.count_nonzero(grey <= darkest + near) <= np.count_nonzero(grey >= lightest - near)
+    dark_ink = np.count_nonzero(sheet <= darkest + near) <= np.count_nonzero(sheet >= lightest - near)
     return (255.0 - grey if dark_ink else grey.copy()), dark_ink
 
 
-def _ink(ink_side, dark_ink, paper_level):
-    """How far each pixel of ``ink_side`` stands above the paper's level there (0 on paper), and the spread of
-    the paper's grain in the same units.
+def _ink(ink_side, dark_ink, table, paper_level):
+    """How far each pixel of ``ink_side`` stands above the paper's level there (0 on paper and on the ``table``
+    mask, if any), and the spread of the paper's grain in the same units.
 
     Dark ink is measured as a fraction of the paper's brightness where it lies: light scales both, so a stroke
     in a shadow is as much a stroke as one in full light.
@@ -204,10 +215,72 @@ def _ink(ink_side, dark_ink, paper_level):
     # The paper's grain is not ink either (and most of a picture is paper). A quarter of the pixels tell its
     # median and spread as well as all of them, in a quarter of the time.
     sample = ink[::2, ::2]
+    if table is not None:
+        sample = sample[~table[::2, ::2]]
+        ink[table] = 0.0
     paper = np.median(sample)
     grain = 1.4826 * np.median(np.abs(sample - paper))  # the grain's standard deviation, robustly
     ink -= paper
     return np.clip(ink, 0, None, out=ink), grain
+
+
+def _table(grey):
+    """The table around a photographed sheet of paper (a boolean mask), or None if the paper fills the picture.
+
+    The table is darker than the paper, and the ink along their edge would be the heaviest piece of all. The
+    table is the dark pieces touching the picture's edge, dark by the threshold between the two modes of the
+    grey levels (Otsu's); the sheet and all it holds is what they enclose. A phone's shadow across the sheet
+    may be the darker mode instead, joined to the table: then the table is what is darker than the shadow.
+    """
+    counts = np.bincount(np.clip(grey[::2, ::2], 0, 255).astype(np.uint8).ravel(), minlength=256)
+    threshold = _otsu_threshold(counts)
+    table = _dark_at_the_edge(grey, threshold)
+    if table is None and threshold > 1:
+        table = _dark_at_the_edge(grey, _otsu_threshold(counts[:threshold]))
+    if table is None:
+        return None
+    rim = 2 * TABLE_RIM + 1
+    return _extreme_filter(np.pad(table, TABLE_RIM, mode="edge").view(np.uint8), rim, np.maximum).view(bool)
+
+
+def _dark_at_the_edge(grey, threshold):
+    """The pieces of ``grey`` darker than ``threshold`` that touch the picture's edge, if they are a table."""
+    dark = grey < threshold
+    if _border(dark).mean() < TABLE_EDGE:  # (most photos: the paper reaches the edge all round)
+        return None
+    (row, start, stop), piece, count = _connected_runs(dark)
+    height, width = dark.shape
+    at_edge = np.zeros(count, bool)
+    at_edge[piece[(row == 0) | (row == height - 1) | (start == 0) | (stop == width)]] = True
+    runs = at_edge[piece]
+    table = _paint_runs(dark.shape, row[runs], start[runs], stop[runs])
+    # The sheet is a solid quadrilateral, turned a little at most, holding dark ink: not the strokes of a
+    # light digit on black.
+    rows, cols = np.nonzero(~table)
+    if (_border(table).mean() < TABLE_EDGE or len(rows) < MIN_SHEET * table.size
+            or len(rows) < MIN_SHEET_FILL * (np.ptp(rows) + 1) * (np.ptp(cols) + 1)
+            or np.count_nonzero(dark) - np.count_nonzero(table) < MIN_SHEET_INK * len(rows)):
+        return None
+    # A shadow across the sheet holds the digit's strokes, much darker than itself; a table holds none.
+    paper, below = np.median(grey[~table]), grey[table]
+    level = np.median(below)
+    if paper - level < MIN_CONTRAST or np.count_nonzero(below < level - (paper - level) / 2) > 1e-3 * below.size:
+        return None
+    return table
+
+
+def _otsu_threshold(counts):
+    """The grey level splitting a histogram's ``counts`` in two classes with the widest spread between their
+    means (Otsu's method): the pixels at or above it are the bright class."""
+    levels = np.arange(len(counts))
+    weight = np.cumsum(counts)[:-1]  # the dark class's count for each threshold 1, 2, ...
+    total = weight[-1] + counts[-1]
+    dark_sum = np.cumsum(counts * levels)[:-1]
+    bright_sum = (counts * levels).sum() - dark_sum
+    both = weight * (total - weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = np.where(both > 0, both * (dark_sum / weight - bright_sum / (total - weight)) ** 2, -1.0)
+    return int(np.argmax(between)) + 1
 
 
 def _block_medians(ink_side, cells=192):
