@@ -158,11 +158,11 @@ def test_tensor_method_docstrings_point_to_what_exists():
     """A method documented as mirroring ``torchless.<name>`` or as the in-place ``<name>_`` of a method names
     something real, and its signature line names the method itself."""
     from torchless import _tensor_docs
-    for signature in _tensor_docs._MIRRORS.splitlines():
+    for signature in _tensor_docs._entries(_tensor_docs._MIRRORS):
         name = signature[:signature.index("(")]
         assert callable(getattr(torchless, name)), name
         assert getattr(torchless.Tensor, name).__doc__.startswith(name + "("), name
-    for signature in _tensor_docs._IN_PLACE.splitlines():
+    for signature in _tensor_docs._entries(_tensor_docs._IN_PLACE):
         name = signature[:signature.index("(")]
         assert name.endswith("_") and callable(getattr(torchless.Tensor, name[:-1])), name
         assert f":meth:`~Tensor.{name[:-1]}`" in getattr(torchless.Tensor, name).__doc__
@@ -172,6 +172,7 @@ def test_tensor_method_signature_lines_match_pytorch_methods():
     """The signature lines name methods PyTorch's Tensor has (no invented API)."""
     torch = pytest.importorskip("torch")
     from torchless import _tensor_docs
-    names = [line[:line.index("(")] for line in (_tensor_docs._MIRRORS + _tensor_docs._IN_PLACE).splitlines()]
+    entries = _tensor_docs._entries(_tensor_docs._MIRRORS) + _tensor_docs._entries(_tensor_docs._IN_PLACE)
+    names = [line[:line.index("(")] for line in entries]
     names += list(_tensor_docs._OWN)
     assert [name for name in names if not hasattr(torch.Tensor, name)] == []

@@ -11,7 +11,7 @@ from torchless import Tensor, _tensor_docs
 # A docstring body that is nothing but a pointer to the other form of the op
 POINTER = re.compile(r"(See :func:`[\w.]+`\.|Function form of ``Tensor\.\w+``\.)")
 
-MIRRORS = [line.partition(" :: ")[::2] for line in _tensor_docs._MIRRORS.splitlines()]
+MIRRORS = [line.partition(" :: ")[::2] for line in _tensor_docs._entries(_tensor_docs._MIRRORS)]
 
 
 def _body(doc):

@@ -3,6 +3,7 @@
 points to it, an in-place variant to its out-of-place method, and the others say what they do. The function forms
 that _functions.py makes from methods get their signature and that same sentence (or their method's docstring)."""
 import inspect
+import re
 import sys
 
 from ._tensor import Tensor
@@ -10,30 +11,43 @@ from ._tensor import Tensor
 
 # Methods mirrored by a torchless function of the same name: their signature as a method, " :: ", and what they
 # compute, said of ``input``: the one sentence both docs show, the method's with ``self`` for every "input" (so no
-# sentence has another word containing it, as "input2"); one line each, however long
+# sentence has another word containing it, as "input2"); an entry goes on over indented lines (see _entries)
 _MIRRORS = """\
 abs() -> Tensor :: The absolute value of each element of ``input``.
 absolute() -> Tensor :: Alias of ``abs``: the absolute value of each element of ``input``.
 add(other, *, alpha=1) -> Tensor :: ``input + alpha * other``, broadcast together and in their promoted dtype.
 adjoint() -> Tensor :: A view of ``input`` with its last two dimensions swapped and, for complex dtypes, conjugated.
-all(dim=None, keepdim=False) -> Tensor :: Whether every element of ``input`` is nonzero, over all elements (dim=None) or along ``dim``; a bool tensor (uint8 for a uint8 tensor).
-allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool :: Whether ``|input - other| <= atol + rtol * |other|`` holds for every element, broadcast together.
-amax(dim=None, keepdim=False) -> Tensor :: The largest element of ``input`` along ``dim`` (all dimensions when it is empty or None), without indices.
-amin(dim=None, keepdim=False) -> Tensor :: The smallest element of ``input`` along ``dim`` (all dimensions when it is empty or None), without indices.
-any(dim=None, keepdim=False) -> Tensor :: Whether some element of ``input`` is nonzero, over all elements (dim=None) or along ``dim``; a bool tensor (uint8 for a uint8 tensor).
-argmax(dim=None, keepdim=False) -> LongTensor :: The index of the largest element of ``input``: in its flattened form when ``dim`` is None, else along ``dim``.
-argmin(dim=None, keepdim=False) -> LongTensor :: The index of the smallest element of ``input``: in its flattened form when ``dim`` is None, else along ``dim``.
+all(dim=None, keepdim=False) -> Tensor :: Whether every element of ``input`` is nonzero, over all elements (dim=None) or
+    along ``dim``; a bool tensor (uint8 for a uint8 tensor).
+allclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool :: Whether ``|input - other| <= atol + rtol * |other|``
+    holds for every element, broadcast together.
+amax(dim=None, keepdim=False) -> Tensor :: The largest element of ``input`` along ``dim`` (all dimensions when it is
+    empty or None), without indices.
+amin(dim=None, keepdim=False) -> Tensor :: The smallest element of ``input`` along ``dim`` (all dimensions when it is
+    empty or None), without indices.
+any(dim=None, keepdim=False) -> Tensor :: Whether some element of ``input`` is nonzero, over all elements (dim=None) or
+    along ``dim``; a bool tensor (uint8 for a uint8 tensor).
+argmax(dim=None, keepdim=False) -> LongTensor :: The index of the largest element of ``input``: in its flattened form
+    when ``dim`` is None, else along ``dim``.
+argmin(dim=None, keepdim=False) -> LongTensor :: The index of the smallest element of ``input``: in its flattened form
+    when ``dim`` is None, else along ``dim``.
 argsort(dim=-1, descending=False) -> LongTensor :: The indices that sort ``input`` along ``dim``.
 argwhere() -> Tensor :: The indices of the nonzero elements of ``input``, one row per element.
-as_strided(size, stride, storage_offset=None) -> Tensor :: A view of the storage of ``input`` with the given size, strides and storage offset.
-bmm(batch2) -> Tensor :: The batched matrix product of ``input`` (b, n, m) and ``batch2`` (b, m, p): (b, n, p), without broadcasting.
+as_strided(size, stride, storage_offset=None) -> Tensor :: A view of the storage of ``input`` with the given size,
+    strides and storage offset.
+bmm(batch2) -> Tensor :: The batched matrix product of ``input`` (b, n, m) and ``batch2`` (b, m, p): (b, n, p), without
+    broadcasting.
 broadcast_to(shape) -> Tensor :: A view of ``input`` broadcast to ``shape`` (-1 keeps a size).
 ceil() -> Tensor :: The smallest integer not below each element of ``input``, in its dtype.
-cholesky(upper=False) -> Tensor :: The Cholesky factor of the symmetric positive-definite matrix ``input`` (lower unless ``upper``).
+cholesky(upper=False) -> Tensor :: The Cholesky factor of the symmetric positive-definite matrix ``input`` (lower unless
+    ``upper``).
 cholesky_inverse(upper=False) -> Tensor :: The inverse of the matrix whose Cholesky factor is ``input``.
-cholesky_solve(input2, upper=False) -> Tensor :: The solution X of A X = ``input``, A given by its Cholesky factor (the second argument).
-chunk(chunks, dim=0) -> List of Tensors :: ``input`` split along ``dim`` into at most ``chunks`` views of equal size (the last may be smaller).
-clamp(min=None, max=None) -> Tensor :: Each element of ``input`` limited to the range [min, max] (either bound may be omitted).
+cholesky_solve(input2, upper=False) -> Tensor :: The solution X of A X = ``input``, A given by its Cholesky factor (the
+    second argument).
+chunk(chunks, dim=0) -> List of Tensors :: ``input`` split along ``dim`` into at most ``chunks`` views of equal size
+    (the last may be smaller).
+clamp(min=None, max=None) -> Tensor :: Each element of ``input`` limited to the range [min, max] (either bound may be
+    omitted).
 clamp_max(max) -> Tensor :: Each element of ``input`` limited to at most ``max``.
 clamp_min(min) -> Tensor :: Each element of ``input`` limited to at least ``min``.
 clip(min=None, max=None) -> Tensor :: Alias of ``clamp``: each element of ``input`` limited to the range [min, max].
@@ -41,39 +55,48 @@ conj() -> Tensor :: The complex conjugate of ``input`` (``input`` itself for rea
 cos() -> Tensor :: The cosine of each element of ``input`` (in radians); integer tensors give the default float dtype.
 count_nonzero(dim=None) -> Tensor :: The number of nonzero elements of ``input``, over all elements or along ``dim``.
 det() -> Tensor :: The determinant of the square matrix ``input`` (or of each matrix in a batch).
-diagonal_scatter(src, offset=0, dim1=0, dim2=1) -> Tensor :: A copy of ``input`` whose ``offset``-th diagonal over (dim1, dim2) holds ``src``.
-div(value, *, rounding_mode=None) -> Tensor :: ``input / value``, broadcast; true division unless ``rounding_mode`` is 'trunc' or 'floor'.
-divide(value, *, rounding_mode=None) -> Tensor :: Alias of ``div``: ``input / value``, broadcast, rounded as ``rounding_mode`` says.
+diagonal_scatter(src, offset=0, dim1=0, dim2=1) -> Tensor :: A copy of ``input`` whose ``offset``-th diagonal over
+    (dim1, dim2) holds ``src``.
+div(value, *, rounding_mode=None) -> Tensor :: ``input / value``, broadcast; true division unless ``rounding_mode`` is
+    'trunc' or 'floor'.
+divide(value, *, rounding_mode=None) -> Tensor :: Alias of ``div``: ``input / value``, broadcast, rounded as
+    ``rounding_mode`` says.
 dot(other) -> Tensor :: The inner product of the 1-D tensors ``input`` and ``other`` of the same size.
 eq(other) -> Tensor :: Element-wise ``input == other``, broadcast, as a bool tensor.
 equal(other) -> bool :: Whether ``input`` and ``other`` have the same size and the same elements.
 exp() -> Tensor :: The exponential of each element of ``input``.
 expm1() -> Tensor :: ``exp(x) - 1`` for each element x of ``input``, accurate near 0.
 fix() -> Tensor :: Alias of ``trunc``: each element of ``input`` rounded toward zero.
-flatten(start_dim=0, end_dim=-1) -> Tensor :: ``input`` with the dimensions from ``start_dim`` to ``end_dim`` merged into one (a view when possible).
+flatten(start_dim=0, end_dim=-1) -> Tensor :: ``input`` with the dimensions from ``start_dim`` to ``end_dim`` merged
+    into one (a view when possible).
 fliplr() -> Tensor :: ``input`` reversed along its second dimension (left-right); needs at least 2 dimensions.
 flipud() -> Tensor :: ``input`` reversed along its first dimension (up-down); needs at least 1 dimension.
 floor() -> Tensor :: The largest integer not above each element of ``input``, in its dtype.
 floor_divide(value) -> Tensor :: ``input / value`` rounded down to an integer, broadcast.
 frac() -> Tensor :: The fractional part of each element of ``input``: ``x - trunc(x)``.
-gather(dim, index) -> Tensor :: The elements of ``input`` picked along ``dim`` by ``index``, a tensor of the size of ``index``.
+gather(dim, index) -> Tensor :: The elements of ``input`` picked along ``dim`` by ``index``, a tensor of the size of
+    ``index``.
 ge(other) -> Tensor :: Element-wise ``input >= other``, broadcast, as a bool tensor.
-geqrf() -> (Tensor, Tensor) :: The QR factorisation of ``input`` in LAPACK's form: R above the diagonal and Householder reflectors below, with their scales tau.
+geqrf() -> (Tensor, Tensor) :: The QR factorisation of ``input`` in LAPACK's form: R above the diagonal and Householder
+    reflectors below, with their scales tau.
 ger(vec2) -> Tensor :: Alias of ``outer``: the outer product of the vectors ``input`` and ``vec2``.
 get_device() -> int :: The index of the device holding ``input``: -1 for the CPU.
 greater(other) -> Tensor :: Alias of ``gt``: element-wise ``input > other``, broadcast, as a bool tensor.
 greater_equal(other) -> Tensor :: Alias of ``ge``: element-wise ``input >= other``, broadcast, as a bool tensor.
 gt(other) -> Tensor :: Element-wise ``input > other``, broadcast, as a bool tensor.
 hardshrink(lambd=0.5) -> Tensor :: Each element x of ``input`` where ``|x| > lambd``, else 0.
-histogram(bins, *, range=None, weight=None, density=False) -> (Tensor, Tensor) :: The histogram of the values of ``input`` and its bin edges.
-index_put(indices, values, accumulate=False) -> Tensor :: A copy of ``input`` with ``values`` written (or added) at the positions of the tuple of index tensors ``indices``.
+histogram(bins, *, range=None, weight=None, density=False) -> (Tensor, Tensor) :: The histogram of the values of
+    ``input`` and its bin edges.
+index_put(indices, values, accumulate=False) -> Tensor :: A copy of ``input`` with ``values`` written (or added) at the
+    positions of the tuple of index tensors ``indices``.
 inverse() -> Tensor :: The inverse of the square matrix ``input`` (or of each matrix in a batch).
 is_complex() -> bool :: Whether the dtype of ``input`` is complex.
 is_conj() -> bool :: Whether ``input`` is a lazily conjugated view.
 is_floating_point() -> bool :: Whether the dtype of ``input`` is a floating-point one.
 is_inference() -> bool :: Whether ``input`` was made in inference mode.
 is_neg() -> bool :: Whether ``input`` is a lazily negated view.
-isclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor :: Element-wise ``|input - other| <= atol + rtol * |other|``, broadcast, as a bool tensor.
+isclose(other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor :: Element-wise ``|input - other| <= atol + rtol *
+    |other|``, broadcast, as a bool tensor.
 isfinite() -> Tensor :: Whether each element of ``input`` is finite (neither infinite nor NaN).
 isinf() -> Tensor :: Whether each element of ``input`` is positive or negative infinity.
 isnan() -> Tensor :: Whether each element of ``input`` is NaN.
@@ -90,35 +113,49 @@ logical_not() -> Tensor :: Element-wise logical NOT of ``input`` (nonzero is tru
 logical_or(other) -> Tensor :: Element-wise logical OR of ``input`` and ``other`` (nonzero is true), as a bool tensor.
 logical_xor(other) -> Tensor :: Element-wise logical XOR of ``input`` and ``other`` (nonzero is true), as a bool tensor.
 lt(other) -> Tensor :: Element-wise ``input < other``, broadcast, as a bool tensor.
-lu_solve(LU_data, LU_pivots) -> Tensor :: The solution X of A X = ``input``, A given by its LU factorisation (``LU_data``, ``LU_pivots``).
-masked_fill(mask, value) -> Tensor :: A copy of ``input`` with ``value`` where the bool ``mask`` (broadcast to its shape) is true.
-matmul(tensor2) -> Tensor :: The matrix product of ``input`` and ``tensor2``, with NumPy's rules for 1-D operands and batch broadcasting.
+lu_solve(LU_data, LU_pivots) -> Tensor :: The solution X of A X = ``input``, A given by its LU factorisation
+    (``LU_data``, ``LU_pivots``).
+masked_fill(mask, value) -> Tensor :: A copy of ``input`` with ``value`` where the bool ``mask`` (broadcast to its
+    shape) is true.
+matmul(tensor2) -> Tensor :: The matrix product of ``input`` and ``tensor2``, with NumPy's rules for 1-D operands and
+    batch broadcasting.
 matrix_exp() -> Tensor :: The matrix exponential of the square matrix ``input`` (or of each matrix in a batch).
-matrix_power(n) -> Tensor :: The square matrix ``input`` multiplied by itself ``n`` times (the inverse's power for n < 0, the identity for 0).
+matrix_power(n) -> Tensor :: The square matrix ``input`` multiplied by itself ``n`` times (the inverse's power for n <
+    0, the identity for 0).
 maximum(other) -> Tensor :: The element-wise maximum of ``input`` and ``other``, broadcast; NaN wins.
-mean(dim=None, keepdim=False, *, dtype=None) -> Tensor :: The mean of the elements of ``input``, over all of them or along ``dim``; floating or complex dtypes only.
-min(dim=None, keepdim=False) -> Tensor or (Tensor, Tensor) :: The smallest element of ``input``; with ``dim``, the minima along it and their indices.
+mean(dim=None, keepdim=False, *, dtype=None) -> Tensor :: The mean of the elements of ``input``, over all of them or
+    along ``dim``; floating or complex dtypes only.
+min(dim=None, keepdim=False) -> Tensor or (Tensor, Tensor) :: The smallest element of ``input``; with ``dim``, the
+    minima along it and their indices.
 minimum(other) -> Tensor :: The element-wise minimum of ``input`` and ``other``, broadcast; NaN wins.
 mm(mat2) -> Tensor :: The matrix product of the 2-D tensors ``input`` (n, m) and ``mat2`` (m, p): (n, p).
-moveaxis(source, destination) -> Tensor :: Alias of ``movedim``: ``input`` with the dimensions ``source`` moved to the positions ``destination``.
+moveaxis(source, destination) -> Tensor :: Alias of ``movedim``: ``input`` with the dimensions ``source`` moved to the
+    positions ``destination``.
 mul(value) -> Tensor :: ``input * value``, broadcast, in their promoted dtype.
 multiply(value) -> Tensor :: Alias of ``mul``: ``input * value``, broadcast.
-narrow_copy(dimension, start, length) -> Tensor :: A copy of the ``length`` elements of ``input`` from ``start`` along ``dimension``.
+narrow_copy(dimension, start, length) -> Tensor :: A copy of the ``length`` elements of ``input`` from ``start`` along
+    ``dimension``.
 ne(other) -> Tensor :: Element-wise ``input != other``, broadcast, as a bool tensor.
 neg() -> Tensor :: The negation ``-x`` of each element of ``input``.
 negative() -> Tensor :: Alias of ``neg``: the negation of each element of ``input``.
-norm(p='fro', dim=None, keepdim=False, dtype=None) -> Tensor :: The p-norm of ``input`` (Frobenius by default) over all elements or along ``dim``.
+norm(p='fro', dim=None, keepdim=False, dtype=None) -> Tensor :: The p-norm of ``input`` (Frobenius by default) over all
+    elements or along ``dim``.
 not_equal(other) -> Tensor :: Alias of ``ne``: element-wise ``input != other``, broadcast, as a bool tensor.
 numel() -> int :: The number of elements of ``input``.
-orgqr(input2) -> Tensor :: The explicit Q of a QR factorisation given by ``geqrf``'s reflectors ``input`` and scales tau (the second argument).
-ormqr(input2, input3, left=True, transpose=False) -> Tensor :: The third argument multiplied by the Q of ``geqrf``'s reflectors ``input`` and scales tau (the second).
+orgqr(input2) -> Tensor :: The explicit Q of a QR factorisation given by ``geqrf``'s reflectors ``input`` and scales tau
+    (the second argument).
+ormqr(input2, input3, left=True, transpose=False) -> Tensor :: The third argument multiplied by the Q of ``geqrf``'s
+    reflectors ``input`` and scales tau (the second).
 permute(*dims) -> Tensor :: A view of ``input`` with its dimensions reordered as ``dims``.
 pinverse() -> Tensor :: The Moore-Penrose pseudo-inverse of the matrix ``input`` (or of each matrix in a batch).
 positive() -> Tensor :: ``input`` itself (refused for bool tensors).
 pow(exponent) -> Tensor :: Each element of ``input`` raised to ``exponent`` (a number or a tensor broadcast with it).
-prelu(weight) -> Tensor :: Each element x of ``input`` where positive, else ``weight * x`` (one weight, or one per channel of dimension 1).
-put(index, source, accumulate=False) -> Tensor :: A copy of ``input`` with ``source`` written (or added) at ``index`` of its flattened form.
-qr(some=True) -> (Tensor, Tensor) :: The QR decomposition of the matrix ``input``: Q with orthonormal columns and R upper triangular.
+prelu(weight) -> Tensor :: Each element x of ``input`` where positive, else ``weight * x`` (one weight, or one per
+    channel of dimension 1).
+put(index, source, accumulate=False) -> Tensor :: A copy of ``input`` with ``source`` written (or added) at ``index`` of
+    its flattened form.
+qr(some=True) -> (Tensor, Tensor) :: The QR decomposition of the matrix ``input``: Q with orthonormal columns and R
+    upper triangular.
 reciprocal() -> Tensor :: ``1 / x`` for each element x of ``input``; integer tensors give the default float dtype.
 relu() -> Tensor :: ``max(x, 0)`` for each element x of ``input``.
 remainder(divisor) -> Tensor :: ``input`` modulo ``divisor``, broadcast, with the sign of the divisor (Python's %).
@@ -127,42 +164,55 @@ resolve_conj() -> Tensor :: ``input`` with a lazy conjugation carried out (``inp
 resolve_neg() -> Tensor :: ``input`` with a lazy negation carried out (``input`` itself when there is none).
 round(decimals=0) -> Tensor :: Each element of ``input`` rounded to ``decimals`` decimals, halves to even.
 rsqrt() -> Tensor :: ``1 / sqrt(x)`` for each element x of ``input``.
-scatter_reduce(dim, index, src, reduce, *, include_self=True) -> Tensor :: A copy of ``input`` into which the elements of ``src`` are reduced ('sum', 'prod', 'mean', 'amax' or 'amin') at ``index`` along ``dim``.
+scatter_reduce(dim, index, src, reduce, *, include_self=True) -> Tensor :: A copy of ``input`` into which the elements
+    of ``src`` are reduced ('sum', 'prod', 'mean', 'amax' or 'amin') at ``index`` along ``dim``.
 select_scatter(src, dim, index) -> Tensor :: A copy of ``input`` whose slice at ``index`` along ``dim`` holds ``src``.
 sigmoid() -> Tensor :: The logistic function ``1 / (1 + exp(-x))`` of each element x of ``input``.
 sign() -> Tensor :: The sign (-1, 0 or 1) of each element of ``input``.
 sin() -> Tensor :: The sine of each element of ``input`` (in radians); integer tensors give the default float dtype.
-slice_scatter(src, dim=0, start=None, end=None, step=1) -> Tensor :: A copy of ``input`` whose slice ``start:end:step`` along ``dim`` holds ``src``.
-slogdet() -> (Tensor, Tensor) :: The sign and the log of the absolute value of the determinant of the square matrix ``input``.
+slice_scatter(src, dim=0, start=None, end=None, step=1) -> Tensor :: A copy of ``input`` whose slice ``start:end:step``
+    along ``dim`` holds ``src``.
+slogdet() -> (Tensor, Tensor) :: The sign and the log of the absolute value of the determinant of the square matrix
+    ``input``.
 softmax(dim) -> Tensor :: ``exp(x) / sum(exp(x))`` of ``input`` along ``dim``, computed stably.
-sort(dim=-1, descending=False) -> (Tensor, LongTensor) :: The elements of ``input`` sorted along ``dim``, and their original indices.
-split(split_size, dim=0) -> Tensor :: ``input`` split along ``dim`` into views of ``split_size`` elements each (the last may be smaller), or of the sizes in a list.
-split_with_sizes(split_sizes, dim=0) -> Tensor :: ``input`` split along ``dim`` into views of the sizes ``split_sizes``, which must add up to its size.
+sort(dim=-1, descending=False) -> (Tensor, LongTensor) :: The elements of ``input`` sorted along ``dim``, and their
+    original indices.
+split(split_size, dim=0) -> Tensor :: ``input`` split along ``dim`` into views of ``split_size`` elements each (the last
+    may be smaller), or of the sizes in a list.
+split_with_sizes(split_sizes, dim=0) -> Tensor :: ``input`` split along ``dim`` into views of the sizes ``split_sizes``,
+    which must add up to its size.
 sqrt() -> Tensor :: The square root of each element of ``input``.
 square() -> Tensor :: The square of each element of ``input``.
 squeeze(dim=None) -> Tensor :: A view of ``input`` without its dimensions of size 1 (only those in ``dim`` when given).
 sub(other, *, alpha=1) -> Tensor :: ``input - alpha * other``, broadcast, in their promoted dtype.
 subtract(other, *, alpha=1) -> Tensor :: Alias of ``sub``: ``input - alpha * other``, broadcast.
-sum(dim=None, keepdim=False, dtype=None) -> Tensor :: The sum of the elements of ``input``, over all of them or along ``dim``; integers and bools sum in int64.
-svd(some=True, compute_uv=True) -> (Tensor, Tensor, Tensor) :: The singular value decomposition ``input = U diag(S) V^H`` as (U, S, V).
+sum(dim=None, keepdim=False, dtype=None) -> Tensor :: The sum of the elements of ``input``, over all of them or along
+    ``dim``; integers and bools sum in int64.
+svd(some=True, compute_uv=True) -> (Tensor, Tensor, Tensor) :: The singular value decomposition ``input = U diag(S)
+    V^H`` as (U, S, V).
 swapaxes(axis0, axis1) -> Tensor :: Alias of ``transpose``: a view of ``input`` with the two dimensions swapped.
 swapdims(dim0, dim1) -> Tensor :: Alias of ``transpose``: a view of ``input`` with the two dimensions swapped.
 t() -> Tensor :: A view of ``input`` (at most 2-D) with its two dimensions swapped.
 tanh() -> Tensor :: The hyperbolic tangent of each element of ``input``.
-topk(k, dim=None, largest=True, sorted=True) -> (Tensor, LongTensor) :: The ``k`` largest (or smallest) elements of ``input`` along ``dim`` (the last by default) and their indices.
+topk(k, dim=None, largest=True, sorted=True) -> (Tensor, LongTensor) :: The ``k`` largest (or smallest) elements of
+    ``input`` along ``dim`` (the last by default) and their indices.
 trace() -> Tensor :: The sum of the main diagonal of the 2-D tensor ``input``.
 transpose(dim0, dim1) -> Tensor :: A view of ``input`` with the dimensions ``dim0`` and ``dim1`` swapped.
-triangular_solve(A, upper=True, transpose=False, unitriangular=False) -> (Tensor, Tensor) :: The solution X of ``A`` X = ``input`` for a triangular ``A``, and a copy of ``A``.
+triangular_solve(A, upper=True, transpose=False, unitriangular=False) -> (Tensor, Tensor) :: The solution X of ``A`` X =
+    ``input`` for a triangular ``A``, and a copy of ``A``.
 tril(diagonal=0) -> Tensor :: A copy of ``input`` with the elements above its ``diagonal``-th diagonal set to 0.
 triu(diagonal=0) -> Tensor :: A copy of ``input`` with the elements below its ``diagonal``-th diagonal set to 0.
 true_divide(value) -> Tensor :: Alias of ``div`` without rounding: ``input / value``, broadcast.
 trunc() -> Tensor :: Each element of ``input`` rounded toward zero.
 unbind(dim=0) -> seq :: The slices of ``input`` along ``dim``, as a tuple of views without that dimension.
 unflatten(dim, sizes) -> Tensor :: ``input`` with dimension ``dim`` split into dimensions of the sizes ``sizes``.
-unsafe_chunk(chunks, dim=0) -> List of Tensors :: As ``chunk``, without the checks autograd makes of in-place changes to the views.
-unsafe_split_with_sizes(split_sizes, dim=0) -> Tensor :: As ``split_with_sizes``, without the checks autograd makes of in-place changes to the views.
+unsafe_chunk(chunks, dim=0) -> List of Tensors :: As ``chunk``, without the checks autograd makes of in-place changes to
+    the views.
+unsafe_split_with_sizes(split_sizes, dim=0) -> Tensor :: As ``split_with_sizes``, without the checks autograd makes of
+    in-place changes to the views.
 unsqueeze(dim) -> Tensor :: A view of ``input`` with a dimension of size 1 inserted at ``dim``.
-where(condition, y) -> Tensor :: The elements of ``input`` where ``condition`` holds, else those of ``y``, all broadcast together.
+where(condition, y) -> Tensor :: The elements of ``input`` where ``condition`` holds, else those of ``y``, all broadcast
+    together.
 xlogy(other) -> Tensor :: ``input * log(other)`` element-wise, 0 where ``input`` is 0.
 """
 
@@ -511,6 +561,11 @@ _OWN = {
 }
 
 
+def _entries(table):
+    """The entries of one of the tables above: its lines, each joined with the indented lines that continue it."""
+    return re.sub(r"\n +", " ", table).splitlines()
+
+
 def _attach(name, doc):
     """Give the method ``name`` its docstring, unless it already has one (its own always wins)."""
     method = getattr(Tensor, name)
@@ -538,18 +593,18 @@ def _document_functions(meanings):
 def attach_all():
     """Attach the docstrings (once, last in the package __init__, when every method and function exists)."""
     meanings = {}  # name -> (method signature, meaning said of ``input``), for the function forms
-    for line in _MIRRORS.splitlines():
+    for line in _entries(_MIRRORS):
         signature, meaning = line.split(" :: ")
         name = signature[:signature.index("(")]
         meanings[name] = signature, meaning
         _attach(name, f"{signature}\n\n{meaning.replace('input', 'self')} See :func:`torchless.{name}`.")
-    for signature in _IN_PLACE.splitlines():
+    for signature in _entries(_IN_PLACE):
         name = signature[:signature.index("(")]
         _attach(name, f"{signature}\n\nIn-place version of :meth:`~Tensor.{name[:-1]}`.")
     for name, (signature, text) in _OWN.items():
         _attach(name, f"{signature}\n\n{text}")
         meanings[name] = signature, text.replace("``self``", "``input``")
-    for signature in _SELF_DOCUMENTED.splitlines():
+    for signature in _entries(_SELF_DOCUMENTED):
         name = signature[:signature.index("(")]
         doc = getattr(Tensor, name).__doc__
         meanings[name] = signature, inspect.cleandoc(doc) if "\n" in doc else doc
