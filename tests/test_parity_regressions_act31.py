@@ -181,7 +181,8 @@ def test_mul_scalar_gradient_under_create_graph_is_a_mul_scalar(dtype):
 def _graph_names(node, depth=0):
     if node is None:
         return None
-    return node.name(), [_graph_names(next_node, depth + 1) for next_node, _ in node.next_functions] if depth < 9 else []
+    inputs = [_graph_names(next_node, depth + 1) for next_node, _ in node.next_functions] if depth < 9 else []
+    return node.name(), inputs
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])

@@ -135,7 +135,6 @@ def test_cudnn_flags_set_every_flag_for_the_block_and_restore_them():
     assert outcomes[1] == outcomes[0]
 
 
-
 def _views_made_with_grad_mode_off(lib):
     """How gradients reach views made under no_grad and inference_mode, then given requires_grad or not."""
     seen = []
@@ -242,7 +241,6 @@ def test_checkpoints_default_device_type_is_settable():
         finally:
             default._default_device_type = None
         assert default.get_device_type() == "cpu"
-
 
 
 FOREACH_CALLS = [
@@ -703,7 +701,8 @@ def test_grad_cam_as_pytorch_grad_cam_writes_it_on_numpy(tmp_path, monkeypatch):
 
         # numpy interop that visualisation code leans on
         t = torch.linspace(-1, 1, 12).reshape(3, 2, 2)
-        print(np.asarray(t).dtype, np.array(t, dtype=np.float64).dtype, np.mean(t.numpy()), np.transpose(t.numpy(), (1, 2, 0)).shape)
+        print(np.asarray(t).dtype, np.array(t, dtype=np.float64).dtype, np.mean(t.numpy()),
+              np.transpose(t.numpy(), (1, 2, 0)).shape)
         print(np.uint8(t.clamp(0, 1).numpy() * 255).tolist())
         print(np.clip(t.numpy(), 0, 1).max(), float(t.max()), int(t.argmax()))
         img = (t.permute(1, 2, 0) * 0.5 + 0.5).mul(255).add_(0.5).clamp_(0, 255).to('cpu', torch.uint8).numpy()

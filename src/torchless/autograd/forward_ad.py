@@ -448,6 +448,7 @@ def transposed_jvp(node, tangents, arrays, params, out):
         node.needs_input_grad, node.edges = needs, edges
     return jvp._data
 
+
 def _tangent_differentiable(inputs, result):
     """Whether the tangent of ``result`` must be differentiable, as PyTorch's are: grad mode is on and a tangent of
     the inputs requires grad, or ``result`` does (the jvp reading its inputs' values)."""

@@ -52,7 +52,8 @@ def _check_schema(stride, padding, dilation, groups):
             f"aten::convolution_backward() Expected a value of type '{expected}' for argument '{name}' but instead "
             f"found type '{type(value).__name__}'.\nPosition: {position}\nValue: {value!r}\nDeclaration: {declaration}"
             f"\nCast error details: Unable to cast Python instance of type {type(bad)} to C++ type '?' (#define "
-            "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)\n\n" for declaration in _DECLARATIONS))
+            "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)\n\n"
+            for declaration in _DECLARATIONS))
 
 
 def _is_int64(value):

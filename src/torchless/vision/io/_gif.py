@@ -196,8 +196,6 @@ def _lzw_decode(data, min_code_size, pixel_count):
     return np.frombuffer(bytes(out[:pixel_count]), np.uint8)
 
 
-
-
 class _LzwReader:
     """giflib's LZW decompression (``DGifDecompressLine``), reading the image's data sub-blocks as it goes: the
     same pixels for a sound stream, and for a defective one the same pixels or the same error (a code past the

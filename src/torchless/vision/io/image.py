@@ -392,8 +392,8 @@ def _as_libpng_reads(raw):
     image data is complete; before that, a chunk it rejects (a type that is not four letters or has the reserved bit
     set, a length beyond 2 ** 31 - 1, a header that is not the first chunk or not 13 bytes long, a palette image's
     data before its palette, a critical chunk whose CRC does not match) goes through its error handler, for which
-    torchvision only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
-    file), and nothing after the image data is read at all (so Pillow is handed the file ended there)."""
+    torchvision only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would
+    refuse the file), and nothing after the image data is read at all (so Pillow is handed the file ended there)."""
     position, kept, dropped, image_data = 8, [raw[:8]], False, False
     while position < len(raw) or not image_data:
         if position + 8 > len(raw):
