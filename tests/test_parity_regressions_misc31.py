@@ -20,3 +20,33 @@ def test_generator_prints_as_the_compiled_class(make):
     def shown(library):
         return re.sub(r"0x[0-9a-f]+", "0x", repr(make(library))).replace("torchless", "torch")
     assert shown(torchless) == shown(torch)
+
+
+def _outcome(call, library):
+    """The error ``call(library)`` raises as (type name, message spelt as PyTorch's), or "ran"."""
+    try:
+        call(library)
+    except Exception as error:  # noqa: BLE001
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return "ran"
+
+
+CHUNK_SIZES = [1.5, 1.0, 4.0, 0, -1, True, False, "2", None, 1, 2, 7]
+
+
+@pytest.mark.parametrize("chunk_size", CHUNK_SIZES, ids=repr)
+@pytest.mark.parametrize("shape,in_dims", [((3,), 0), ((1,), 0), ((2, 5), 1), ((2, 5), -1)])
+@pytest.mark.parametrize("vmap", ["vmap", "func.vmap"])
+def test_vmap_chunk_size_is_checked_as_torch_checks_it(vmap, shape, in_dims, chunk_size):
+    def call(library):
+        transform = library.vmap if vmap == "vmap" else library.func.vmap
+        return transform(lambda x: x.sin() * 2, in_dims=in_dims, chunk_size=chunk_size)(library.ones(shape))
+    assert _outcome(call, torchless) == _outcome(call, torch)
+
+
+@pytest.mark.parametrize("chunk_size", CHUNK_SIZES, ids=repr)
+@pytest.mark.parametrize("size", [1, 3, 6])
+def test_jacrev_chunk_size_is_checked_as_torch_checks_it(size, chunk_size):
+    def call(library):
+        return library.func.jacrev(lambda x: (x.sin(), x[:1] * 2), chunk_size=chunk_size)(library.ones(size))
+    assert _outcome(call, torchless) == _outcome(call, torch)
