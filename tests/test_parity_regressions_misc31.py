@@ -50,3 +50,33 @@ def test_jacrev_chunk_size_is_checked_as_torch_checks_it(size, chunk_size):
     def call(library):
         return library.func.jacrev(lambda x: (x.sin(), x[:1] * 2), chunk_size=chunk_size)(library.ones(size))
     assert _outcome(call, torchless) == _outcome(call, torch)
+
+
+def _hooked_step(library, optimizer, replacement):
+    """The outcome of ``optimizer``'s step whose pre-hook returns ``replacement(opt)`` (new args and kwargs)."""
+    param = library.nn.Parameter(library.linspace(-1, 1, 3))
+    param.grad = library.ones(3)
+    opt = getattr(library.optim, optimizer)([param], lr=0.1)
+    opt.register_step_pre_hook(lambda o, args, kwargs: replacement(o))
+    try:
+        return "ran", opt.step(), param.tolist()
+    except Exception as error:  # noqa: BLE001
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+REPLACEMENTS = {"no args": lambda o: ((), {}), "no args, closure": lambda o: ((), {"closure": None}),
+                "empty list": lambda o: ([], {}), "None as self": lambda o: ((None,), {}),
+                "unknown keyword": lambda o: ((), {"x": 1}), "kwargs not a mapping": lambda o: ((o,), 3),
+                "args not iterable": lambda o: (1, 2), "own args": lambda o: ((o,), {}),
+                "closure": lambda o: ((o,), {"closure": lambda: 2.5}), "stray keyword": lambda o: ((o,), {"x": 1})}
+
+
+@pytest.mark.parametrize("replacement", REPLACEMENTS.values(), ids=REPLACEMENTS.keys())
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "ASGD", "NAdam",
+                                       "RAdam", "RMSprop", "Rprop"])
+def test_step_pre_hook_arguments_meet_the_step_as_in_torch(optimizer, replacement):
+    ours, theirs = _hooked_step(torchless, optimizer, replacement), _hooked_step(torch, optimizer, replacement)
+    if ours[0] == "ran" == theirs[0]:
+        assert ours[1] == theirs[1] and ours[2] == pytest.approx(theirs[2], rel=1e-6)
+    else:
+        assert ours == theirs
