@@ -80,3 +80,26 @@ def test_step_pre_hook_arguments_meet_the_step_as_in_torch(optimizer, replacemen
         assert ours[1] == theirs[1] and ours[2] == pytest.approx(theirs[2], rel=1e-6)
     else:
         assert ours == theirs
+
+
+def _first_line(call, library):
+    """``_outcome``'s, the message cut to its first line (PyTorch goes on with the C++ stack of an overflow)."""
+    outcome = _outcome(call, library)
+    return outcome if outcome == "ran" else (outcome[0], outcome[1].partition("\n")[0].removesuffix('"'))
+
+
+NORM_CALLS = {
+    "method dim": lambda lib, x: x.norm(2, 10 ** 20), "keyword dim": lambda lib, x: x.norm(2, dim=10 ** 20),
+    "function": lambda lib, x: lib.norm(x, 2, 10 ** 20), "function keyword": lambda lib, x: lib.norm(x, dim=-10 ** 20),
+    "in a tuple": lambda lib, x: x.norm(2, (0, 10 ** 20)), "in a list": lambda lib, x: x.norm(1, [2 ** 63], True),
+    "2**63": lambda lib, x: x.norm(2, 2 ** 63), "fro": lambda lib, x: x.norm("fro", 2 ** 64),
+    "p=0": lambda lib, x: x.norm(0, -2 ** 63 - 1), "largest int64": lambda lib, x: x.norm(2, 2 ** 63 - 1),
+    "in range": lambda lib, x: x.norm(3, (1, -2)),
+}
+
+
+@pytest.mark.parametrize("call", NORM_CALLS.values(), ids=NORM_CALLS.keys())
+def test_norm_dim_beyond_int64_is_the_parsers_type_error(call):
+    def run(library):
+        return call(library, library.ones(2, 3))
+    assert _first_line(run, torchless) == _first_line(run, torch)
