@@ -1,6 +1,7 @@
 """Parity regressions found in session 31's last sweep (misc31): each compared with PyTorch at run time."""
 import re
 
+import numpy as np
 import pytest
 
 import torchless
@@ -22,13 +23,20 @@ def test_generator_prints_as_the_compiled_class(make):
     assert shown(torchless) == shown(torch)
 
 
-def _outcome(call, library):
-    """The error ``call(library)`` raises as (type name, message spelt as PyTorch's), or "ran"."""
+def _outcome_or_value(call, library):
+    """What ``call(library)`` returns, or the error it raises as (type name, message spelt as PyTorch's)."""
     try:
-        call(library)
+        return call(library)
     except Exception as error:  # noqa: BLE001
         return type(error).__name__, str(error).replace("torchless", "torch")
-    return "ran"
+
+
+def _outcome(call, library):
+    """The error ``call(library)`` raises as (type name, message spelt as PyTorch's), or "ran"."""
+    def ran(library):
+        call(library)
+        return "ran"
+    return _outcome_or_value(ran, library)
 
 
 CHUNK_SIZES = [1.5, 1.0, 4.0, 0, -1, True, False, "2", None, 1, 2, 7]
@@ -103,3 +111,31 @@ def test_norm_dim_beyond_int64_is_the_parsers_type_error(call):
     def run(library):
         return call(library, library.ones(2, 3))
     assert _first_line(run, torchless) == _first_line(run, torch)
+
+
+LRN_SCALARS = [dict(alpha=1 + 2j), dict(beta=0.5 + 1j), dict(k=2j), dict(alpha=1j, beta=1j, k=1j),
+               dict(alpha=1j, beta=-1, k=0), dict(alpha=2, beta=-1, k=1), dict(alpha=True, beta=0.5, k=False)]
+
+
+@pytest.mark.parametrize("scalars", LRN_SCALARS, ids=str)
+@pytest.mark.parametrize("shape", [(2, 3, 4), (1, 4, 2, 3), (1, 3, 2, 2, 2)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_local_response_norm_takes_complex_scalars_as_torch(dtype, shape, scalars):
+    data = np.random.default_rng(sum(shape)).uniform(-3, 3, shape).astype(dtype)
+    grad = dtype != "int64"
+
+    def run(library):
+        x = library.tensor(data, requires_grad=grad)
+        out = library.nn.functional.local_response_norm(x, 3, **scalars)
+        if grad:
+            out.abs().sum().backward()
+        return str(out.dtype).replace("torchless", "torch"), out.detach().numpy(), grad and x.grad.numpy()
+    ours, theirs = _outcome_or_value(run, torchless), _outcome_or_value(run, torch)
+    if isinstance(theirs, tuple) and len(theirs) == 3:
+        assert ours[0] == theirs[0]
+        tolerance = 1e-4 if dtype != "float64" else 1e-10
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=tolerance, atol=tolerance)
+        if grad:
+            np.testing.assert_allclose(ours[2], theirs[2], rtol=tolerance, atol=tolerance)
+    else:
+        assert ours == theirs
