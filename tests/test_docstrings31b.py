@@ -76,3 +76,10 @@ def test_every_mirror_is_a_method_and_a_function():
     for signature, _ in MIRRORS:
         name = signature[:signature.index("(")]
         assert callable(getattr(Tensor, name)) and callable(getattr(torchless, name))
+
+
+@pytest.mark.parametrize("name", ["orgqr", "eig", "lstsq", "solve", "symeig"])
+def test_functions_made_lazily_get_their_docs(name):
+    # (made by the package __getattr__ on first use, after attach_all ran)
+    doc = getattr(torchless, name).__doc__
+    assert doc and doc.startswith(f"{name}(input") and len(_body(doc)) > 40

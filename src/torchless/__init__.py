@@ -154,6 +154,7 @@ def __getattr__(name):
         from ._functions import parsing_failures
 
         function = globals()[name] = parsing_failures(name, function, globals())
+        _tensor_docs.document_lazy_function(name)
         return function
     if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
         from ._summary import summary

@@ -590,9 +590,20 @@ def _document_functions(meanings):
             function.__doc__ = f"{function_name}({parameters}\n\n{text}"
 
 
+# name -> (method signature, meaning said of ``input``), for the function forms: kept for those the package makes
+# lazily, after attach_all (document_lazy_function)
+_FUNCTION_MEANINGS = {}
+
+
+def document_lazy_function(name):
+    """Give the function form ``name``, which the package __getattr__ has just made, its docstring."""
+    if name in _FUNCTION_MEANINGS:
+        _document_functions({name: _FUNCTION_MEANINGS[name]})
+
+
 def attach_all():
     """Attach the docstrings (once, last in the package __init__, when every method and function exists)."""
-    meanings = {}  # name -> (method signature, meaning said of ``input``), for the function forms
+    meanings = _FUNCTION_MEANINGS
     for line in _entries(_MIRRORS):
         signature, meaning = line.split(" :: ")
         name = signature[:signature.index("(")]

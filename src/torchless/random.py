@@ -32,6 +32,9 @@ class Generator:
         self.device = _generator_device(device)
         self._seed_stream(_DEFAULT_SEED)
 
+    def __repr__(self):  # PyTorch's Generator is a compiled class, which prints with its private module
+        return f"<torchless._C.Generator object at {hex(id(self))}>"
+
     def manual_seed(self, seed):
         if type(seed) is not int:  # (its subclass bool too) PyTorch's binding takes a Python int only
             kind = type(seed).__name__

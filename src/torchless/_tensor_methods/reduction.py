@@ -11,7 +11,8 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._kernels import std_sort
 from .._ops import indexing, reduction
 from .._ops._util import (
-    check_int64, every_dim_if_empty, is_index_argument, is_int_argument, normalize_dim, normalize_dims, scan_axis,
+    INT64, check_int64, every_dim_if_empty, is_index_argument, is_int_argument, normalize_dim, normalize_dims,
+    scan_axis,
 )
 from ..autograd.graph import records
 from .._tensor import Tensor, _refuse_by_position
@@ -515,9 +516,10 @@ class ReductionMethods:
             return matrix_norm(self, p, dims, keepdim)  # (an int as torch.norm passes it on: a list of one dim)
         if p is None:
             p = 2.0
+        dims = () if dim is None else (dim,) if type(dim) is int else dim
         if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
-                dim is None or type(dim) is int or isinstance(dim, (tuple, list)) and all(type(d) is int for d in dim)):
-            # linalg.vector_norm's parser
+                isinstance(dims, (tuple, list)) and all(type(d) is int and d in INT64 for d in dims)):
+            # linalg.vector_norm's parser (its TypeError for a dim beyond int64 too)
             _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM,
                                  (self, 2 if p == "fro" else p, [dim] if isinstance(dim, int) else dim, keepdim))
             # (as torch.norm passes them on: an int dim, a bool too, in a list)

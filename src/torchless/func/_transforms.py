@@ -16,6 +16,7 @@ import functools
 
 from ..autograd import forward_ad
 from ._pytree import tree_flatten, tree_unflatten
+from ._vmap import chunk_sizes
 
 # Transforms running, innermost last: inside one, gradients keep their graph for the one outside
 _running = []
@@ -434,7 +435,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     """
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError("jacrev: `chunk_size` should be greater than 0.")
-    return _jacobian(func, argnums, has_aux)
+    return _jacobian(func, argnums, has_aux, chunk_size)
 
 
 def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
@@ -515,12 +516,15 @@ def hessian(func, argnums=0):
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _jacobian(func, argnums, has_aux):
+def _jacobian(func, argnums, has_aux, chunk_size=None):
     @functools.wraps(func)
     def transformed(*args):  # (no keyword arguments, as PyTorch's)
         output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, {})
         output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
         outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
+        rows = sum(output.numel() for output in outputs)
+        if chunk_size and chunk_size < rows:  # PyTorch's first chunk of the basis, for the errors a float or bool meets
+            outputs[0].new_zeros(chunk_sizes(rows, chunk_size)[0], outputs[0].numel())
         jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph), spec)
                                     for output in outputs], out_spec)
         return (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians

@@ -9,7 +9,9 @@ PyTorch's batched tensors do (a value read through an op that marks nothing goes
 as PyTorch does).
 """
 import functools
+import itertools
 
+from .. import _parser_errors
 from ..autograd import forward_ad
 from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
 
@@ -40,12 +42,12 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     """
     if randomness not in _RANDOMNESS:
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
-    if chunk_size is not None and chunk_size <= 0:
+    if not (chunk_size is None or chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
     @functools.wraps(func)
     def mapped(*args, **kwargs):
-        return _mapped_call(func, in_dims, out_dims, randomness, args, kwargs)
+        return _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs)
 
     return mapped
 
@@ -54,7 +56,7 @@ def _name(func):
     return getattr(func, "__name__", repr(func))
 
 
-def _mapped_call(func, in_dims, out_dims, randomness, args, kwargs):
+def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     from .._tensor import Tensor
 
     name = _name(func)
@@ -89,6 +91,11 @@ def _mapped_call(func, in_dims, out_dims, randomness, args, kwargs):
     if len(set(sizes)) > 1:
         raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
                          f"{sizes} for the mapped dimension")
+    if chunk_size is not None:  # PyTorch's split of the inputs, read as its parser reads it, for its errors
+        split = tuple(itertools.accumulate(chunk_sizes(sizes[0], chunk_size)))
+        dim = next(dim for dim in flat_dims if dim is not None)
+        _parser_errors.parse_overload("tensor_split", _parser_errors.METHOD_OVERLOADS["tensor_split"], (split,),
+                                      {"dim": dim})
 
     def sample(index, level):
         leaves = [arg if dim is None else level.mark(arg.select(dim, index)) for arg, dim in zip(flat_args, flat_dims)]
@@ -107,6 +114,16 @@ def _mapped_call(func, in_dims, out_dims, randomness, args, kwargs):
             before_each_sample()
             outputs.append(sample(index, level))
     return _stacked(name, outputs, out_dims)
+
+
+def chunk_sizes(total, chunk_size):
+    """PyTorch's chunks of ``total`` samples: as many of ``chunk_size`` as fit, then the remainder. torchless runs
+    one sample at a time, so its vmap and jacrev make them only to meet the errors PyTorch's chunking raises for a
+    ``chunk_size`` that is no int (a float fails here, a bool in the op splitting with them)."""
+    sizes = [chunk_size] * (total // chunk_size)
+    if total % chunk_size:
+        sizes.append(total % chunk_size)
+    return sizes
 
 
 class _randomness:

@@ -5,7 +5,7 @@ from .._ops.complex_ops import view_as_complex, view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update,
-    _refuse_functional_flags, _to_scalar, _zeros_like,
+    _reads_defaults_first, _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcmul, opmath, real_views_with_decayed_gradient
@@ -53,6 +53,7 @@ class Adadelta(Optimizer):
         unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

@@ -5,7 +5,7 @@ from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     Optimizer, _advance, _check_no_grad_scaling, _check_state_steps, _filled_like, _functional_update, _hyper_value,
-    _new_step, _refuse_foreach_differentiable, _to_scalar, _weight_decay,
+    _new_step, _reads_defaults_first, _refuse_foreach_differentiable, _to_scalar, _weight_decay,
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
@@ -66,6 +66,7 @@ class Adagrad(Optimizer):
     def share_memory(self):
         """PyTorch moves the ``sum`` tensors to shared memory; NumPy arrays need nothing."""
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

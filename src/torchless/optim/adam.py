@@ -8,7 +8,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, _UNIMPROVED, Optimizer, _advance, _check_no_grad_scaling,
-    _check_state_steps, _functional_update, _get_value, _hyper_value, _refuse_capturable,
+    _check_state_steps, _functional_update, _get_value, _hyper_value, _reads_defaults_first, _refuse_capturable,
     _refuse_foreach_differentiable, _scalar_dtype, _to_scalar, _weight_decay, _zeros_like,
 )
 from ._fused_layout import as_fused_kernel_pairs
@@ -92,6 +92,7 @@ class Adam(Optimizer):
                     p_state["step"] = Tensor._wrap(np.array(float(p_state["step"]),
                                                             np.float32 if fused else _scalar_dtype()))
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

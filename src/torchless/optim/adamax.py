@@ -5,8 +5,8 @@ from .._functions import cat
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update, _hyper_value, _refuse_functional_flags,
-    _to_scalar, _zeros_like,
+    COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update, _hyper_value, _reads_defaults_first,
+    _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, lerp_, opmath, real_views_with_decayed_gradient
@@ -48,6 +48,7 @@ class Adamax(Optimizer):
         unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

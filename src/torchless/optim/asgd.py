@@ -7,8 +7,8 @@ from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _functional_update, _get_value, _hyper_value, _new_step, _refuse_functional_flags,
-    _scalar_dtype, _scalar_state, _to_scalar,
+    COMMON_FLAGS, Optimizer, _functional_update, _get_value, _hyper_value, _new_step, _reads_defaults_first,
+    _refuse_functional_flags, _scalar_dtype, _scalar_state, _to_scalar,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, added, addcmul, opmath, real_views
@@ -58,6 +58,7 @@ class ASGD(Optimizer):
         unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

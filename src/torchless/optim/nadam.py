@@ -5,8 +5,8 @@ from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .._tensor import Tensor
 from .optimizer import (
-    Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _refuse_functional_flags,
-    _scalar_state, _to_scalar, _zeros_like,
+    Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _reads_defaults_first,
+    _refuse_functional_flags, _scalar_state, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, lerp_, opmath, real_views, scaled
@@ -61,6 +61,7 @@ class NAdam(Optimizer):
         unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

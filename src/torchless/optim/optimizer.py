@@ -294,6 +294,14 @@ def _use_grad_for_differentiable(func):
     return _use_grad
 
 
+def _reads_defaults_first(step):
+    """Mark a built-in ``step`` that PyTorch wraps in ``_use_grad_for_differentiable``. torchless's steps set grad
+    mode themselves, sparing every step the wrapper's call; arguments a step pre-hook put in place of the step's own
+    meet the wrapper, as in PyTorch (its ``args[0].defaults``: an IndexError for no arguments)."""
+    step.reads_defaults_first = True
+    return step
+
+
 def _get_value(x):
     """A 0-d tensor's number (``step`` counters), anything else as it is."""
     return x.item() if isinstance(x, Tensor) else x
@@ -434,7 +442,7 @@ class Optimizer:
         """``func`` (a ``step``) wrapped to run the step pre-hooks before it and the post-hooks after it."""
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            self = args[0]
+            self, step = args[0], func
             for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
                 result = pre_hook(self, args, kwargs)
                 if result is not None:
@@ -442,10 +450,12 @@ class Optimizer:
                         raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), but got "
                                            f"{result}.")
                     args, kwargs = result
+                    if getattr(func, "reads_defaults_first", False):
+                        step = _use_grad_for_differentiable(func)  # meeting new arguments as PyTorch's step does
             # inf and NaN pass through PyTorch's updates without a word (inf * 0, inf - inf), where NumPy's flags
             # would warn, and raise under a user's "error" filter, which overrides torchless's own (see __init__)
             with np.errstate(all="ignore"):
-                out = func(*args, **kwargs)
+                out = step(*args, **kwargs)
             self._optimizer_step_code()
             for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
                 post_hook(self, args, kwargs)

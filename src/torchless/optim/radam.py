@@ -4,8 +4,8 @@ import numpy as np
 from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
-    Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _refuse_functional_flags,
-    _to_scalar, _zeros_like,
+    Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _reads_defaults_first,
+    _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcmul, added, lerp_, opmath, real_views, scaled
@@ -59,6 +59,7 @@ class RAdam(Optimizer):
         unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

@@ -5,7 +5,7 @@ from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update,
-    _refuse_capturable, _refuse_foreach_differentiable, _to_scalar, _zeros_like,
+    _reads_defaults_first, _refuse_capturable, _refuse_foreach_differentiable, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcdiv_, addcmul, lerp_, opmath, real_view, real_views_with_decayed_gradient
@@ -60,6 +60,7 @@ class RMSprop(Optimizer):
         unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

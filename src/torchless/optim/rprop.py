@@ -6,7 +6,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _filled_like, _functional_update,
-    _refuse_functional_flags, _to_scalar, _zeros_like,
+    _reads_defaults_first, _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, unsupported_flags
 from ._update_math import real_views
@@ -52,6 +52,7 @@ class Rprop(Optimizer):
         unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

@@ -4,7 +4,9 @@ import numpy as np
 from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import Optimizer, _check_no_grad_scaling, _functional_update, _to_scalar, _weight_decay
+from .optimizer import (
+    Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _to_scalar, _weight_decay,
+)
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
 from ._update_math import add_scaled_, added, opmath, scaled
@@ -74,6 +76,7 @@ class SGD(Optimizer):
 
     _records_differentiable_updates = True
 
+    @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)

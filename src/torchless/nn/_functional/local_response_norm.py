@@ -47,12 +47,12 @@ def _composite(input, size, alpha, beta, k):
 
 
 def _check_scalar(value, op):
-    if not isinstance(value, (numbers.Real, np.bool_, Tensor)):
+    if not isinstance(value, (numbers.Real, complex, np.bool_, Tensor)):
         raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {_tp_name(value)}")
 
 
 def _check_exponent(value):
-    if not isinstance(value, (numbers.Real, np.bool_, Tensor)):
+    if not isinstance(value, (numbers.Real, complex, np.bool_, Tensor)):
         name, shown = _tp_name(value), _described_with_items(value)  # a sequence is shown with its items' types
         raise TypeError(f"pow() received an invalid combination of arguments - got ({name}), but expected one of:\n"
                         " * (Tensor exponent)\n"
@@ -61,30 +61,12 @@ def _check_exponent(value):
                         f"      didn't match because some of the arguments have invalid types: (!{shown}!)\n")
 
 
-def _is_integral(value):
-    if isinstance(value, Tensor):
-        return not value.is_floating_point()
-    return isinstance(value, numbers.Integral)
-
-
 def _integer_local_response_norm(input, size, alpha, beta, k):
-    """PyTorch's composite on an int64 input: the average pool divides with truncation, and each
-    scalar step stays integral with an integral scalar, else moves to the default float dtype."""
+    """PyTorch's composite on an int64 input: the average pool divides with truncation (NumPy's here: torchless's
+    pools take floats), then the scalar steps promote as Tensor ops do."""
     x = input._data
-    div = _window_sum(x * x, size // 2, (size - 1) // 2) // size
-    default = _dtype.get_default_dtype().numpy
-    for value, step in ((alpha, np.multiply), (k, np.add)):
-        div = step(div, int(value)) if _is_integral(value) and div.dtype.kind == "i" else \
-            step(div.astype(default if div.dtype.kind == "i" else div.dtype), float(value))
-    if _is_integral(beta) and div.dtype.kind == "i":
-        if int(beta) < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        div = div ** int(beta)
-    else:
-        div = div.astype(default if div.dtype.kind == "i" else div.dtype) ** float(beta)
-    out_dtype = default if div.dtype.kind == "i" else div.dtype
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return Tensor._wrap((x / div).astype(out_dtype, copy=False))
+    div = Tensor._wrap(_window_sum(x * x, size // 2, (size - 1) // 2) // size)
+    return input / div.mul(alpha).add(k).pow(beta)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
