@@ -73,3 +73,27 @@ def test_complex_nan_to_num_and_isreal_strides(name, index):
     got = getattr(torchless, name)(torchless.zeros(200, dtype=torchless.complex64).as_strided(shape, strides))
     assert got.stride() == expected.stride()
     np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def _torchvision_grayscale(img, num_output_channels):
+    """torchvision's tensor rgb_to_grayscale (v1), written with torch's ops."""
+    r, g, b = img.unbind(dim=-3)
+    luma = (0.2989 * r + 0.587 * g + 0.114 * b).to(img.dtype).unsqueeze(dim=-3)
+    return luma.expand(img.shape) if num_output_channels == 3 else luma
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 5), (3, 4, 0), (2, 3, 0, 5), (0, 3, 4, 5), (1, 3, 2, 2), (1, 1, 3, 2, 2),
+                                   (1, 3, 0, 2), (2, 3, 4, 5)])
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+@pytest.mark.parametrize("num_output_channels", [1, 3])
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_rgb_to_grayscale_strides(shape, dtype, num_output_channels, version):
+    from torchless.vision.transforms import functional as v1
+    from torchless.vision.transforms.v2 import functional as v2
+
+    values = np.random.default_rng(0).integers(0, 256, shape).astype(dtype)
+    expected = _torchvision_grayscale(torch.from_numpy(values), num_output_channels)
+    functional = v1 if version == "v1" else v2
+    got = functional.rgb_to_grayscale(torchless.from_numpy(values), num_output_channels)
+    assert (tuple(got.shape), got.stride()) == (tuple(expected.shape), expected.stride())
+    np.testing.assert_allclose(got.numpy().astype(np.float64), expected.numpy().astype(np.float64), atol=1)
