@@ -143,16 +143,21 @@ def _expanded_strides(a, shape):
     return tuple(strides)
 
 
+def expanded_view(a, shape):
+    """``a`` viewed as ``shape`` (read-only) with the strides PyTorch's ``expand`` gives it (see _expanded_strides)."""
+    out = np.broadcast_to(a, shape)
+    strides = _expanded_strides(a, out.shape)
+    if strides != out.strides:
+        out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)
+    return out
+
+
 class Expand(Node):
     is_view = True
     torch_saved = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
     def forward(self, a, shape=None):
         self.input_shape = a.shape
-        out = np.broadcast_to(a, shape)
-        strides = _expanded_strides(a, out.shape)
-        if strides != out.strides:
-            out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)
-        return out
+        return expanded_view(a, shape)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 

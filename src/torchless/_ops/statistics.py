@@ -2,7 +2,7 @@
 """
 import numpy as np
 
-from .. import _dtype, _parser_errors
+from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor
 
 
@@ -92,8 +92,10 @@ def isreal(self):
     """Whether each element is real: True for every element of a real tensor, for a complex one where its
     imaginary part is 0."""
     if self._data.dtype.kind == "c":
-        return Tensor._wrap(self._data.imag == 0)
-    return Tensor._wrap(np.ones(self.shape, bool))
+        # PyTorch's imag(input) == 0: TensorIterator with a wrapped number orders the dims by the input's strides alone
+        return Tensor._wrap(_memory_format.iterator_layout(self._data.imag == 0, (self._data, np.zeros(()))))
+    # PyTorch's ones_like(input, bool): laid out as empty_like(input)
+    return Tensor._wrap(_memory_format.empty_like(self._data, bool, _memory_format.preserve_format, np.ones))
 
 
 def logdet(self):

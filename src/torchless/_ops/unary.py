@@ -430,10 +430,9 @@ _SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
 # as the first operand's order where the two disagree (NumPy follows neither)
 _DERIVATIVE_FIRST = frozenset({"erf", "erfc", "erfinv", "sinc"})
 _SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
-# computed by PyTorch as a product with a wrapped number: TensorIterator orders the dims by the tensor's strides
-# (rather than its fast setup, which gives a C-contiguous input C order's strides, size-1 dims' too)
-_TIMES_A_NUMBER = frozenset({"deg2rad", "rad2deg"})
-_NUMBER_OPERAND = np.zeros(())
+# computed by PyTorch into empty_like(input), whose strides it keeps when dense, size-1 dims' too (where TensorIterator
+# would give a C-contiguous input C order's)
+_INTO_EMPTY_LIKE = frozenset({"deg2rad", "rad2deg"})
 
 
 class Smooth(Node):
@@ -464,7 +463,9 @@ class Smooth(Node):
         return self.out
 
     def laid_out(self, out, arrays):
-        return super().laid_out(out, (arrays[0], _NUMBER_OPERAND) if self.op in _TIMES_A_NUMBER else arrays)
+        if self.op in _INTO_EMPTY_LIKE:
+            return self.laid_out_like_input(out, arrays)
+        return super().laid_out(out, arrays)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
@@ -550,6 +551,8 @@ class NanToNum(Node):
     elementwise = True  # (laid out as TensorIterator does: NumPy's copy would follow an expanded input's strides)
     saved = ("finite", "a")
     torch_saved = {"self": SavedInput(0, "a")}
+
+    laid_out = Node.laid_out_like_input  # (PyTorch's nan_to_num writes into empty_like(input))
 
     def forward(self, a, nan=0.0, posinf=None, neginf=None):
         self.finite, self.a = np.isfinite(a), a

@@ -208,7 +208,7 @@ class PointwiseMethods:
             if self._data.dtype.kind != "c":
                 return self.clone()
             refuse_complex_gradient("nan_to_num", self)
-            out = np.empty_like(self._data)
+            out = _memory_format.empty_like(self._data, self._data.dtype, _memory_format.preserve_format, np.empty)
             for part in ("real", "imag"):
                 setattr(out, part, Tensor._wrap(getattr(self._data, part)).nan_to_num(nan, posinf, neginf)._data)
             return Tensor._wrap(out)

@@ -193,6 +193,12 @@ class Node:
         """An elementwise op's result ``out`` in the layout PyTorch gives it from the op's operands ``arrays``."""
         return _memory_format.iterator_layout(out, arrays)
 
+    def laid_out_like_input(self, out, arrays):
+        """``laid_out`` for an op whose PyTorch kernel writes into ``empty_like(input)``, which keeps the input's
+        strides when it is dense (size-1 dims' too, which TensorIterator would give C order's): set it as
+        ``laid_out = Node.laid_out_like_input``."""
+        return _memory_format.preserving(out, arrays[0])
+
     def forward(self, *arrays, **params):  # pragma: no cover - interface
         raise NotImplementedError
 

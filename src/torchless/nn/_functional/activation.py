@@ -236,6 +236,8 @@ class Hardtanh(Node):
         self.inside = (x > low) & (x < high)
         return np.clip(x, low, high).astype(x.dtype, copy=False)
 
+    laid_out = Node.laid_out_like_input  # (PyTorch's hardtanh runs clamp_out into empty_like(input))
+
     # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 

@@ -9,7 +9,8 @@ import warnings
 
 import numpy as np
 
-from ... import _dtype, _memory_format, _memory_overlap
+from ... import _dtype, _memory_format
+from ..._ops.shape import expanded_view
 from ..._kernels.fma import fused_multiply_add32
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
@@ -60,7 +61,7 @@ def _tensor_grayscale(img, num_output_channels):
     else:  # torchvision's ``img.clone()``, laid out as the image
         luma = _memory_format.preserving(data.copy(order="K"), data)
     if num_output_channels == 3 and channels == 3:
-        return _memory_overlap.expanded(luma, data.shape)  # torchvision's expand: a view of the luma, not a copy
+        return expanded_view(luma, data.shape)  # torchvision's expand: a view of the luma, not a copy
     return luma  # (v1 expands a one-channel image to its own shape: it stays one channel)
 
 

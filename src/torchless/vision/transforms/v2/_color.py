@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from .... import _dtype, _memory_format, _memory_overlap
+from .... import _dtype, _memory_format
+from ...._ops.shape import expanded_view
 from ...._kernels.fma import fused_multiply_add32
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image as _is_pil_image
@@ -139,7 +140,7 @@ def rgb_to_grayscale(inpt, num_output_channels=1):
     _r, _g, _b = np.moveaxis(data, -3, 0)  # v2's ``image.unbind(dim=-3)``: the same ValueError for 2 or 4 channels
     # v2's ``l_img.unsqueeze(dim=-3)``, then ``expand``ed to 3 channels: a view of the luma, as there
     luma = _color.unsqueezed_luma(_float_luma(data)[..., 0, :, :].astype(data.dtype), data)
-    return Tensor._wrap(_memory_overlap.expanded(luma, data.shape) if num_output_channels == 3 else luma)
+    return Tensor._wrap(expanded_view(luma, data.shape) if num_output_channels == 3 else luma)
 
 
 # ------------------------------------------------------------------ v2's tensor kernels for the colour adjustments
