@@ -209,7 +209,14 @@ def _flipped(a, axes):
     # (an empty one, or a size-1 dim: nothing to flip there, and NumPy's view would have negative strides to
     # preserve)
     flipped = tuple(axis for axis in np.atleast_1d(axes).tolist() if a.shape[axis] > 1) if a.size else ()
-    return copy_preserving_layout(np.flip(a, flipped) if flipped else a)
+    if not flipped:
+        return copy_preserving_layout(a)
+    if a.flags.c_contiguous:
+        out = np.empty_like(a)
+        if out.strides == a.strides:  # C order (the common case), without working out the layout of the flipped view
+            np.copyto(out, np.flip(a, flipped))
+            return out
+    return copy_preserving_layout(np.flip(a, flipped))
 
 
 def _concatenated(out, arrays):
