@@ -1,4 +1,6 @@
 """Operations that rearrange elements without computing: reshape, permute, expand, cat, stack, pad."""
+import itertools
+
 import numpy as np
 
 from .. import _memory_format
@@ -240,7 +242,7 @@ class Cat(Node):
 
     def forward(self, *arrays, dim=0, given_dim=None):
         self.dim, self.given_dim = dim, given_dim
-        self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
+        self.bounds = list(itertools.accumulate(a.shape[dim] for a in arrays[:-1]))  # (where backward splits)
         return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
@@ -251,7 +253,7 @@ class Cat(Node):
     def backward_graph(self, grad):
         from .indexing import Index
 
-        bounds = [0, *self.bounds.tolist(), grad._data.shape[self.dim]]
+        bounds = [0, *self.bounds, grad._data.shape[self.dim]]
         lead = (slice(None),) * self.dim
         return tuple(Index.apply(grad, key=lead + (slice(lo, hi),)) if need else None
                      for lo, hi, need in zip(bounds[:-1], bounds[1:], self.needs_input_grad))
