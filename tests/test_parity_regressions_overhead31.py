@@ -145,3 +145,21 @@ def test_flip_gradient(dims):
         gradients.append((x.grad.numpy(), x.grad.stride()))
     np.testing.assert_array_equal(gradients[0][0], gradients[1][0])
     assert gradients[0][1] == gradients[1][1]
+
+
+@pytest.mark.parametrize("shapes, dim", [([(2, 3), (4, 3), (1, 3)], 0), ([(2, 3), (2, 0), (2, 5)], 1), ([(2, 3)], -1),
+                                         ([(2, 1, 3), (2, 2, 3)], -2)])
+def test_cat_gradient_and_its_graph(shapes, dim):
+    rng = np.random.default_rng(4)
+    values = [rng.standard_normal(shape) for shape in shapes]
+    weights = rng.standard_normal(np.concatenate(values, dim).shape)
+    outcomes = []
+    for lib in (torchless, torch):
+        inputs = [lib.tensor(v, requires_grad=True) for v in values]
+        scale = lib.tensor(weights, requires_grad=True)
+        out = lib.cat(inputs, dim)
+        grads = lib.autograd.grad((out * scale).sum(), inputs, create_graph=True)  # (its backward as a graph too)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), scale)[0]
+        outcomes.append([g.detach().numpy() for g in grads] + [second.numpy(), out.detach().numpy()])
+    for mine, theirs in zip(*outcomes):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
