@@ -58,14 +58,23 @@ def number_operand(number, np_dtype, value=None):
     return operand
 
 
+_SIZE_SEQUENCES = (tuple, list, Size)
+
+
 def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
     """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
     ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
     is the 0-d shape). ``overloads``: the schemas of ``name`` when it has more than the one taking ``kind arg``, for
     PyTorch's message listing them; ``kind``: "int[]" for dims (permute's, which read a bool tensor as 1),
     "SymInt[]" for sizes (which refuse it)."""
-    if not keywords and args and all(type(a) is int and a in INT64 for a in args):
-        return args  # the common case, without the parser (which refuses an int beyond int64)
+    if not keywords and args:
+        # the common cases, without the parser (which refuses an int beyond int64): the sizes as ints, or as one
+        # tuple, list or Size of them (``expand(other.shape)``)
+        if all(type(a) is int and a in INT64 for a in args):
+            return args
+        sizes = args[0]
+        if len(args) == 1 and type(sizes) in _SIZE_SEQUENCES and all(type(a) is int and a in INT64 for a in sizes):
+            return tuple(sizes)
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 

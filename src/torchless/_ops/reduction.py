@@ -511,17 +511,16 @@ class VectorNorm(ContiguousResult):
         dtype = a.dtype
         if dtype == np.float16:  # computed in float32 and rounded once, as PyTorch's kernel (x * x overflows half)
             a = a.astype(np.float32)
-        magnitude = np.abs(a)
-        if np.isinf(p):
-            out = (np.max if p > 0 else np.min)(magnitude, axis=axes, keepdims=keepdim)
-        elif p == 1:
-            out = np.sum(magnitude, axis=axes, keepdims=keepdim)
-        elif p == 2:
+        if p == 2:  # (squares: no magnitudes needed)
             out = two_norm(a, axes, keepdim)
+        elif np.isinf(p):
+            out = (np.max if p > 0 else np.min)(np.abs(a), axis=axes, keepdims=keepdim)
+        elif p == 1:
+            out = np.sum(np.abs(a), axis=axes, keepdims=keepdim)
         else:
             # (a zero under a negative order, a large one's powers: inf or 0, silently, as in PyTorch)
             with np.errstate(divide="ignore", over="ignore", under="ignore"):
-                out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+                out = np.sum(np.abs(a) ** p, axis=axes, keepdims=keepdim) ** (1 / p)
         self.out = np.asarray(out, dtype)
         return self.out
 

@@ -1,4 +1,6 @@
 """Operations that rearrange elements without computing: reshape, permute, expand, cat, stack, pad."""
+import itertools
+
 import numpy as np
 
 from .. import _memory_format
@@ -214,7 +216,14 @@ def _flipped(a, axes):
     # (an empty one, or a size-1 dim: nothing to flip there, and NumPy's view would have negative strides to
     # preserve)
     flipped = tuple(axis for axis in np.atleast_1d(axes).tolist() if a.shape[axis] > 1) if a.size else ()
-    return copy_preserving_layout(np.flip(a, flipped) if flipped else a)
+    if not flipped:
+        return copy_preserving_layout(a)
+    if a.flags.c_contiguous:
+        out = np.empty_like(a)
+        if out.strides == a.strides:  # C order (the common case), without working out the layout of the flipped view
+            np.copyto(out, np.flip(a, flipped))
+            return out
+    return copy_preserving_layout(np.flip(a, flipped))
 
 
 def _concatenated(out, arrays):
@@ -238,7 +247,7 @@ class Cat(Node):
 
     def forward(self, *arrays, dim=0, given_dim=None):
         self.dim, self.given_dim = dim, given_dim
-        self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
+        self.bounds = list(itertools.accumulate(a.shape[dim] for a in arrays[:-1]))  # (where backward splits)
         return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
@@ -249,7 +258,7 @@ class Cat(Node):
     def backward_graph(self, grad):
         from .indexing import Index
 
-        bounds = [0, *self.bounds.tolist(), grad._data.shape[self.dim]]
+        bounds = [0, *self.bounds, grad._data.shape[self.dim]]
         lead = (slice(None),) * self.dim
         return tuple(Index.apply(grad, key=lead + (slice(lo, hi),)) if need else None
                      for lo, hi, need in zip(bounds[:-1], bounds[1:], self.needs_input_grad))

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
-from .._ops._util import broadcast_error, raise_if_not_broadcastable
+from .._ops._util import INT64, broadcast_error, raise_if_not_broadcastable
 from ..autograd import forward_ad
 from ..autograd.graph import differentiable_result, records, save_tensor_versions
 from .._tensor import Tensor
@@ -34,6 +34,10 @@ def _elementwise_extremum(a, b, largest):
     except ValueError:
         raise_if_not_broadcastable(a, b)
         raise
+
+
+def _is_float_or_int64(number):
+    return type(number) is float or type(number) is int and number in INT64
 
 
 class PointwiseMethods:
@@ -101,8 +105,10 @@ class PointwiseMethods:
             min, max = self._real_clamp_bounds(min, max, node)
         source = self
         for bound in (min, max):
-            if bound is not None:
-                source = source._operands(bound)[0]  # a float bound makes an integer tensor float
+            # a float bound makes an integer tensor float; a floating tensor keeps its dtype beside a Python float
+            # or int64 (the common case, without building the operand)
+            if bound is not None and not (self._data.dtype.kind == "f" and _is_float_or_int64(bound)):
+                source = source._operands(bound)[0]
         np_dtype = source._data.dtype
         source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")

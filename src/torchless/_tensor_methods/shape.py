@@ -401,9 +401,12 @@ class ShapeMethods:
 
     def flip(self, *args, **kwargs):
         """Reversed along ``dims`` (a list of dims, or the dims as separate arguments)."""
-        dims = args[0] if len(args) == 1 and not kwargs and type(args[0]) in (tuple, list) and \
-            all(type(d) is int for d in args[0]) else \
-            _parser_errors.method_arguments("flip", args, kwargs)["dims"]
+        if not kwargs and args and all(type(d) is int for d in args):  # the dims as separate ints
+            dims = args
+        elif len(args) == 1 and not kwargs and type(args[0]) in (tuple, list) and all(type(d) is int for d in args[0]):
+            dims = args[0]
+        else:
+            dims = _parser_errors.method_arguments("flip", args, kwargs)["dims"]
         return shape_ops.Flip.apply(self, axes=normalize_dims(list(dims), self._data.ndim))
 
     def fliplr(self):
