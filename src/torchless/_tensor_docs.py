@@ -583,8 +583,8 @@ def _document_functions(meanings):
         parameters = f"input{parameters}" if parameters[0] == ")" else f"input, {parameters}"
         for function_name in (name, name + "_"):
             function = functions.get(function_name)
-            if function is None or function.__doc__ and not function.__doc__.startswith("Function form of "):
-                continue
+            if not callable(function) or function.__doc__ and not function.__doc__.startswith("Function form of "):
+                continue  # (not callable: None, or a dtype such as bfloat16, undocumented under python -OO)
             text = meaning if function_name == name else \
                 f"In-place ``{name}``: ``input`` is overwritten with the result and returned.\n\n{meaning}"
             function.__doc__ = f"{function_name}({parameters}\n\n{text}"
@@ -618,5 +618,7 @@ def attach_all():
     for signature in _entries(_SELF_DOCUMENTED):
         name = signature[:signature.index("(")]
         doc = getattr(Tensor, name).__doc__
+        if doc is None:  # python -OO stripped it: there is nothing to mirror
+            continue
         meanings[name] = signature, inspect.cleandoc(doc) if "\n" in doc else doc
     _document_functions(meanings)
