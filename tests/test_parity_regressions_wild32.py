@@ -25,7 +25,12 @@ Fixed on the way (``torch.jit``):
 - ``trace_module``, ``TracerWarning`` and ``Error`` were missing; ``trace`` of a module's bound ``forward`` traces the
   module; a list of example inputs is taken as the arguments; tracing a ScriptModule again warns and returns it;
   a module without example inputs is refused with torch 2.13's message ("example_kwarg_inputs should be a dict").
+- ``torch.onnx`` was missing: model code asks ``is_in_onnx_export()`` and scripts end with ``torch.onnx.export``,
+  which torchless cannot do. It now fails where PyTorch's fails without the exporters' packages (``onnxscript``;
+  for the legacy exporter ``onnx``, after its DeprecationWarning and one traced run of the model in eval mode), and
+  is refused, naming torchless, where they are installed.
 """
+import importlib.util
 import warnings
 
 import pytest
@@ -1567,6 +1572,52 @@ def test_jit_trace_and_script_of_a_small_cnn(tmp_path, monkeypatch):
         print([str(w.message).splitlines()[0] for w in caught if w.category is torch.jit.TracerWarning][-1:])
         print(torch.jit.is_tracing(), torch.jit.is_scripting())
         torch.save({'ref': ref, 'traced': traced(x).detach()}, 'results.pt')
+        ''')
+
+
+def test_onnx_export_at_the_end_of_a_script(tmp_path, monkeypatch):
+    """``torch.onnx.export`` as deployment scripts call it, by both exporters, where their packages (onnxscript,
+    onnx) are not installed: the legacy exporter first traces the model once in eval mode, with
+    ``is_in_onnx_export()`` true. (PyTorch also gives the traced forward its Python-number arguments as tensors and
+    warns TracerWarnings of its own graph; neither is compared.)"""
+    if any(importlib.util.find_spec(name) for name in ("onnx", "onnxscript")):
+        pytest.skip("PyTorch exports with the packages installed; torchless refuses")
+    same_program(tmp_path, monkeypatch, r'''
+        import os
+        import warnings
+        import torch
+        import torch.nn as nn
+
+
+        class P(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(2, 2)
+                self.drop = nn.Dropout(0.5)
+
+            def forward(self, x, scale=1.0):
+                print('forward ran', torch.onnx.is_in_onnx_export(), torch.jit.is_tracing(), torch.is_grad_enabled(), self.training)
+                return self.drop(self.fc(x)) * scale
+
+
+        p = P()
+        print(torch.onnx.is_in_onnx_export(), issubclass(torch.onnx.OnnxExporterError, RuntimeError))
+        for kwargs in [dict(dynamo=False), dict(dynamo=False, input_names=['input'], output_names=['output'],
+                                                dynamic_axes={'input': {0: 'batch_size'}, 'output': {0: 'batch_size'}},
+                                                opset_version=11, export_params=True, do_constant_folding=True),
+                       {}, dict(dynamo=True)]:
+            for args in [(torch.ones(1, 2),), torch.ones(1, 2), (torch.ones(1, 2), {'scale': 2.0})]:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter('always')
+                    try:
+                        torch.onnx.export(p, args, 'model.onnx', **kwargs)
+                    except Exception as e:
+                        print(type(e).__name__, e)
+                print('DeprecationWarning' in {w.category.__name__ for w in caught}, p.training, os.path.exists('model.onnx'))
+        try:
+            torch.onnx.export(p, (torch.ones(1, 2),), 'model.onnx', dynamo=False, dynamic_shapes={'x': {0: 'b'}})
+        except Exception as e:
+            print(type(e).__name__, e)
         ''')
 
 

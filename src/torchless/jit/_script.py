@@ -5,6 +5,7 @@ PyTorch's ``torch.jit.script(model)`` compiles ``forward`` into TorchScript and 
 their own ``training`` flags and hooks. Here each copy is an instance of a class derived from both
 RecursiveScriptModule and the module's own class, so the original Python methods run on the copy's attributes.
 """
+import contextlib
 import copy as copy_module
 import functools
 import inspect
@@ -222,14 +223,21 @@ def _run(func, inputs, by_keyword):
     return func(**inputs) if by_keyword else func(*inputs)
 
 
-def _traced_run(func, inputs, by_keyword, strict):
-    """``func``'s output on ``inputs``, run as the tracer runs it: with is_tracing() true, the output checked."""
+@contextlib.contextmanager
+def tracing():
+    """is_tracing() true for the block."""
     global _tracing
     outer, _tracing = _tracing, True
     try:
-        output = _run(func, inputs, by_keyword)
+        yield
     finally:
         _tracing = outer
+
+
+def _traced_run(func, inputs, by_keyword, strict):
+    """``func``'s output on ``inputs``, run as the tracer runs it: with is_tracing() true, the output checked."""
+    with tracing():
+        output = _run(func, inputs, by_keyword)
     if output is None:
         raise RuntimeError("The traced function didn't return any values! Side-effects are not captured in traces, "
                            "so it would be a no-op.")
