@@ -29,6 +29,8 @@ Fixed on the way (``torch.jit``):
   which torchless cannot do. It now fails where PyTorch's fails without the exporters' packages (``onnxscript``;
   for the legacy exporter ``onnx``, after its DeprecationWarning and one traced run of the model in eval mode), and
   is refused, naming torchless, where they are installed.
+- ``torch.hub.load``, ``list`` and ``help`` were missing: they read a repository's ``hubconf.py``, local or downloaded
+  from GitHub into the hub directory as PyTorch does (trust prompt, fork validation, cache), and run its entries.
 """
 import importlib.util
 import warnings
@@ -1621,6 +1623,73 @@ def test_onnx_export_at_the_end_of_a_script(tmp_path, monkeypatch):
         ''')
 
 
+def test_torch_hub_load_from_a_local_hubconf(tmp_path, monkeypatch):
+    """``torch.hub.load(dir, entry, source='local')`` runs the directory's hubconf.py (which imports its own
+    modules) with the entry's arguments, refusing missing entries, dependencies and sources as PyTorch does."""
+    same_program(tmp_path, monkeypatch, r'''
+        import os
+        import textwrap
+        import torch
+
+        os.makedirs('myrepo', exist_ok=True)
+        with open('myrepo/hubconf.py', 'w') as f:
+            f.write(textwrap.dedent("""
+                dependencies = ['torch']
+                import torch
+                import torch.nn as nn
+                from mymodels import TinyNet
+
+
+                def tiny(pretrained=False, num_classes=3, **kwargs):
+                    'A tiny CNN; pretrained weights are a fixed seed here.'
+                    if pretrained:
+                        torch.manual_seed(0)
+                    return TinyNet(num_classes, **kwargs)
+
+
+                def _private():
+                    return None
+
+
+                needs_missing = None
+                """))
+        with open('myrepo/mymodels.py', 'w') as f:
+            f.write(textwrap.dedent("""
+                import torch.nn as nn
+
+
+                class TinyNet(nn.Module):
+                    def __init__(self, num_classes, width=4):
+                        super().__init__()
+                        self.features = nn.Sequential(nn.Conv2d(3, width, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+                        self.fc = nn.Linear(width, num_classes)
+
+                    def forward(self, x):
+                        return self.fc(self.features(x).flatten(1))
+                """))
+        with open('badrepo_hubconf.py', 'w') as f:
+            f.write("dependencies = ['no_such_package_xyz', 'torch', 'another_missing_one']\ndef m():\n    return 1\n")
+        os.makedirs('badrepo', exist_ok=True)
+        os.replace('badrepo_hubconf.py', 'badrepo/hubconf.py')
+
+        model = torch.hub.load('myrepo', 'tiny', source='local', pretrained=True, width=5)
+        print(model)
+        print(type(model).__module__, sum(p.numel() for p in model.parameters()))
+        print(model(torch.ones(2, 3, 6, 6)).shape, f'{model.fc.weight.sum().item():.5f}')
+        m2 = torch.hub.load('./myrepo', 'tiny', 7, source='LOCAL')
+        print(m2.fc.out_features)
+        for args, kwargs in [(('myrepo', 'nope'), dict(source='local')), (('myrepo', '_private'), dict(source='local')),
+                             (('myrepo', 'needs_missing'), dict(source='local')), (('myrepo', 3), dict(source='local')),
+                             (('badrepo', 'm'), dict(source='local')), (('myrepo', 'tiny'), dict(source='gitlab'))]:
+            try:
+                torch.hub.load(*args, **kwargs)
+            except Exception as e:
+                print(type(e).__name__, str(e).split(' (')[0])
+        print('myrepo' in ' '.join(__import__('sys').path))
+        ''')
+
+
+
 class _Returning:
     """A module class whose forward returns ``make(x)``, built for either library."""
 
@@ -1712,3 +1781,47 @@ def test_trace_runs_forward_as_often_as_pytorchs_tracer(options):
 
     assert run(torchless) == run(torch)
     assert not torchless.jit.is_tracing()
+
+
+def _offline_hub_loads(lib, hub_dir, monkeypatch):
+    """hub.load of GitHub repositories with no network: one cached in the hub directory, one not, one untrusted."""
+    import urllib.request
+    from urllib.error import URLError
+
+    def offline(*args, **kwargs):
+        raise URLError("offline")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setattr(lib.hub, "urlopen", offline, raising=False)  # (PyTorch's hub imports the function itself)
+    lib.hub.set_dir(str(hub_dir))
+    outcomes = []
+    for repo, options in [("someone/cached", {"trust_repo": True}), ("someone/cached:master", {"trust_repo": True}),
+                          ("someone/missing", {"trust_repo": True}), ("pytorch/cached", {}),
+                          ("someone/cached", {"trust_repo": True, "verbose": False})]:
+        try:
+            outcomes.append(lib.hub.load(repo, "entry", 2, **options))
+        except Exception as error:  # (each library's exception, compared by type and message)
+            outcomes.append((type(error).__name__, str(error).replace(str(hub_dir), "<hub>")))
+    outcomes.append(lib.hub.list("someone/cached", trust_repo=True))
+    outcomes.append(lib.hub.help("someone/cached", "entry", trust_repo=True))
+    outcomes.append((hub_dir / "trusted_list").read_text())
+    return outcomes
+
+
+def test_torch_hub_load_of_github_repositories_offline(tmp_path, monkeypatch, capfd):
+    """Without network the ref is the cached one (main, else master), the cache is used (and said so on stderr
+    unless not verbose), and an uncached repository is refused with PyTorch's message."""
+    outcomes = []
+    try:
+        for lib in (torch, torchless):
+            hub_dir = tmp_path / lib.__name__
+            for name in ("someone_cached_main", "someone_cached_master", "pytorch_cached_main"):
+                (hub_dir / name).mkdir(parents=True)
+                (hub_dir / name / "hubconf.py").write_text(
+                    f"def entry(n):\n    '''Doubles n.'''\n    return ({name!r}, n * 2)\n\n\ndef _hidden():\n    pass\n")
+            outcomes.append(_offline_hub_loads(lib, hub_dir, monkeypatch))
+            outcomes.append(capfd.readouterr().err.replace(str(hub_dir), "<hub>"))
+    finally:  # (the hub directories back to their defaults)
+        torch.hub._hub_dir = torchless.hub._hub_dir = None
+    assert outcomes[2:] == outcomes[:2]
+    assert outcomes[0][0] == ("someone_cached_main", 4)
