@@ -20,6 +20,9 @@ Fixed on the way (``torch.jit``):
   ``is_tracing()`` true, and its default ``check_trace`` traces it again and runs it plainly for each check input
   (``forward`` runs three times; its prints show three times), warning a ``TracerWarning`` for each output of the
   two that differs (a model left in training mode with dropout).
+- Reading a tensor's values while tracing (``bool``, ``item``, ``int``, ``float``, ``tolist``, ``numpy``, ``len``) and
+  making a tensor of data (``torch.tensor``, ``as_tensor``, ``from_numpy``) warn PyTorch's TracerWarnings at the
+  reader's line; the library's own reads are filtered out as PyTorch filters its own.
 - What a traced function returns is checked as PyTorch checks it: None, numbers and (with ``strict``) dicts are
   refused with PyTorch's messages, a list is warned of.
 - ``trace_module``, ``TracerWarning`` and ``Error`` were missing; ``trace`` of a module's bound ``forward`` traces the
@@ -35,6 +38,7 @@ Fixed on the way (``torch.jit``):
 import importlib.util
 import warnings
 
+import numpy as np
 import pytest
 
 import torchless
@@ -1825,3 +1829,39 @@ def test_torch_hub_load_of_github_repositories_offline(tmp_path, monkeypatch, ca
         torch.hub._hub_dir = torchless.hub._hub_dir = None
     assert outcomes[2:] == outcomes[:2]
     assert outcomes[0][0] == ("someone_cached_main", 4)
+
+
+VALUE_READS = {
+    "bool": lambda lib, x: x * 2 if x.sum() > 0 else x,
+    "item": lambda lib, x: x * x.sum().item(),
+    "int": lambda lib, x: x * int(x.sum()),
+    "float": lambda lib, x: x * float(x.sum()),
+    "index": lambda lib, x: x * [1, 2, 3, 4][x.sum().long()],
+    "tolist": lambda lib, x: x * x.tolist()[0],
+    "numpy": lambda lib, x: x * float(x.detach().numpy()[0]),
+    "len": lambda lib, x: x * len(x),
+    "tensor": lambda lib, x: lib.tensor([1.0]) + x,
+    "as_tensor": lambda lib, x: lib.as_tensor([1.0]) + x,
+    "from_numpy": lambda lib, x: lib.from_numpy(np.ones(3, dtype=np.float32)) + x,
+    "asarray": lambda lib, x: lib.asarray([1.0]) + x,
+    "shape": lambda lib, x: x * x.shape[0],
+    "a plain op": lambda lib, x: x.relu().sum(0, keepdim=True),
+    "a module": lambda lib, x: lib.nn.functional.layer_norm(x, (3,)) + lib.nn.functional.dropout(x, 0.0),
+}
+
+
+@pytest.mark.parametrize("read", VALUE_READS.values(), ids=VALUE_READS.keys())
+def test_reading_values_while_tracing_warns_as_pytorchs_tracer_at_the_readers_line(read):
+    """Under the default warning filters, as scripts run: the library's own reads are not shown, PyTorch's nor
+    torchless's, and the values read outside a trace warn of nothing."""
+    def run(lib, library):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.resetwarnings()
+            warnings.simplefilter("ignore", DeprecationWarning)
+            # (the libraries' filter of their own tracer warnings, which pytest took away)
+            warnings.filterwarnings("ignore", category=lib.jit.TracerWarning, module=library + r"\.(?!jit)")
+            lib.jit.trace(lambda x: read(lib, x), lib.ones(3), check_trace=False)
+            read(lib, lib.ones(3))
+        return [(w.category.__name__, str(w.message), w.filename) for w in caught]
+
+    assert run(torchless, "torchless") == run(torch, "torch")

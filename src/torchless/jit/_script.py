@@ -223,15 +223,62 @@ def _run(func, inputs, by_keyword):
     return func(**inputs) if by_keyword else func(*inputs)
 
 
+_CONSTANT_VALUE = ("Converting a tensor to {} might cause the trace to be incorrect. We can't record the data flow of "
+                   "Python values, so this value will be treated as a constant in the future. This means that the trace "
+                   "might not generalize to other inputs!")
+# What PyTorch's tracer warns of when traced code reads a tensor's values: Tensor method -> warning
+_VALUE_READS = {
+    "__bool__": _CONSTANT_VALUE.format("a Python boolean"), "item": _CONSTANT_VALUE.format("a Python number"),
+    "__int__": _CONSTANT_VALUE.format("a Python integer"), "__float__": _CONSTANT_VALUE.format("a Python float"), "tolist": _CONSTANT_VALUE.format("a Python list"),
+    "numpy": _CONSTANT_VALUE.format("a NumPy array"),
+    "__len__": "Using len to get tensor shape might cause the trace to be incorrect. Recommended usage would be "
+               "tensor.shape[0]. Passing a tensor of different shape might lead to errors or silently give incorrect "
+               "results.",
+}
+# torchless's functions making tensors of data, whose results PyTorch's tracer records as constants
+_CONSTANT_MAKERS = ("tensor", "as_tensor", "from_numpy")
+_CONSTANT_TENSOR = ("torch.{} results are registered as constants in the trace. You can safely ignore this warning if "
+                    "you use this function to create tensors out of constant variables that would be the same every "
+                    "time you call this function. In any other case, this might cause the trace to be incorrect.")
+# PyTorch ignores the tracer's warnings raised inside the library (its own shape checks read values), not in torch.jit.
+warnings.filterwarnings("ignore", category=TracerWarning, module=r"torchless\.(?!jit)")
+
+
+def _warning_on_call(function, message):
+    """``function`` warning ``message`` (a TracerWarning, attributed to its caller) before it runs."""
+    @functools.wraps(function)
+    def warned(*args, **kwargs):
+        warnings.warn(message, TracerWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    return warned
+
+
 @contextlib.contextmanager
 def tracing():
-    """is_tracing() true for the block."""
+    """is_tracing() true for the block, in which reading a tensor's values (``bool(t)``, ``t.item()``, ``len(t)``)
+    or making one of data (``torch.tensor(...)``) warns as PyTorch's tracer does. The warning versions of those methods stand in the
+    Tensor class only for the block, so that code run outside traces pays nothing for them."""
     global _tracing
-    outer, _tracing = _tracing, True
+    if _tracing:
+        yield
+        return
+    import torchless
+
+    methods = {name: Tensor.__dict__[name] for name in _VALUE_READS}
+    makers = {name: getattr(torchless, name) for name in _CONSTANT_MAKERS}
+    for name, message in _VALUE_READS.items():
+        setattr(Tensor, name, _warning_on_call(methods[name], message))
+    for name, maker in makers.items():
+        setattr(torchless, name, _warning_on_call(maker, _CONSTANT_TENSOR.format(name)))
+    _tracing = True
     try:
         yield
     finally:
-        _tracing = outer
+        _tracing = False
+        for owner, originals in ((Tensor, methods), (torchless, makers)):
+            for name, original in originals.items():
+                setattr(owner, name, original)
 
 
 def _traced_run(func, inputs, by_keyword, strict):
