@@ -1822,7 +1822,8 @@ def test_torch_hub_load_of_github_repositories_offline(tmp_path, monkeypatch, ca
             for name in ("someone_cached_main", "someone_cached_master", "pytorch_cached_main"):
                 (hub_dir / name).mkdir(parents=True)
                 (hub_dir / name / "hubconf.py").write_text(
-                    f"def entry(n):\n    '''Doubles n.'''\n    return ({name!r}, n * 2)\n\n\ndef _hidden():\n    pass\n")
+                    f"def entry(n):\n    '''Doubles n.'''\n    return ({name!r}, n * 2)\n"
+                    "\n\ndef _hidden():\n    pass\n")
             outcomes.append(_offline_hub_loads(lib, hub_dir, monkeypatch))
             outcomes.append(capfd.readouterr().err.replace(str(hub_dir), "<hub>"))
     finally:  # (the hub directories back to their defaults)

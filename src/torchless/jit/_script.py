@@ -132,9 +132,9 @@ class Error(Exception):
 
 _tracing = False  # whether a module or function is running to be traced (torch.jit.is_tracing)
 
-_CONTAINER_OUTPUT = ("Encountering a {} at the output of the tracer might cause the trace to be incorrect, this is only "
-                     "valid if the container structure does not change based on the module's inputs. Consider using a "
-                     "constant container instead (e.g. for `list`, use a `tuple` instead. for `dict`, use a "
+_CONTAINER_OUTPUT = ("Encountering a {} at the output of the tracer might cause the trace to be incorrect, this is "
+                     "only valid if the container structure does not change based on the module's inputs. Consider "
+                     "using a constant container instead (e.g. for `list`, use a `tuple` instead. for `dict`, use a "
                      "`NamedTuple` instead). If you absolutely need this and know the side effects, pass strict=False "
                      "to trace() to allow this behavior.")
 
@@ -223,14 +223,14 @@ def _run(func, inputs, by_keyword):
     return func(**inputs) if by_keyword else func(*inputs)
 
 
-_CONSTANT_VALUE = ("Converting a tensor to {} might cause the trace to be incorrect. We can't record the data flow of "
-                   "Python values, so this value will be treated as a constant in the future. This means that the trace "
-                   "might not generalize to other inputs!")
+_CONSTANT_VALUE = ("Converting a tensor to {} might cause the trace to be incorrect. We can't record the data flow "
+                   "of Python values, so this value will be treated as a constant in the future. This means that the "
+                   "trace might not generalize to other inputs!")
 # What PyTorch's tracer warns of when traced code reads a tensor's values: Tensor method -> warning
 _VALUE_READS = {
     "__bool__": _CONSTANT_VALUE.format("a Python boolean"), "item": _CONSTANT_VALUE.format("a Python number"),
-    "__int__": _CONSTANT_VALUE.format("a Python integer"), "__float__": _CONSTANT_VALUE.format("a Python float"), "tolist": _CONSTANT_VALUE.format("a Python list"),
-    "numpy": _CONSTANT_VALUE.format("a NumPy array"),
+    "__int__": _CONSTANT_VALUE.format("a Python integer"), "__float__": _CONSTANT_VALUE.format("a Python float"),
+    "tolist": _CONSTANT_VALUE.format("a Python list"), "numpy": _CONSTANT_VALUE.format("a NumPy array"),
     "__len__": "Using len to get tensor shape might cause the trace to be incorrect. Recommended usage would be "
                "tensor.shape[0]. Passing a tensor of different shape might lead to errors or silently give incorrect "
                "results.",
@@ -257,8 +257,8 @@ def _warning_on_call(function, message):
 @contextlib.contextmanager
 def tracing():
     """is_tracing() true for the block, in which reading a tensor's values (``bool(t)``, ``t.item()``, ``len(t)``)
-    or making one of data (``torch.tensor(...)``) warns as PyTorch's tracer does. The warning versions of those methods stand in the
-    Tensor class only for the block, so that code run outside traces pays nothing for them."""
+    or making one of data (``torch.tensor(...)``) warns as PyTorch's tracer does. The warning versions of those
+    methods stand in the Tensor class only for the block, so that code run outside traces pays nothing for them."""
     global _tracing
     if _tracing:
         yield
