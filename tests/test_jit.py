@@ -140,5 +140,5 @@ def test_functions_and_directives():
     traced = torchless.jit.trace(lambda x: x + 1, torchless.ones(2))
     np.testing.assert_array_equal(traced(torchless.zeros(2)).numpy(), [1.0, 1.0])
     assert torchless.jit.ignore(len) is len and not torchless.jit.is_scripting()
-    with pytest.raises(RuntimeError, match="example_kwarg_inputs or example_inputs"):
+    with pytest.raises(RuntimeError, match="example_kwarg_inputs should be a dict"):
         torchless.jit.trace(torchless.nn.Linear(2, 2))

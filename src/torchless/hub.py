@@ -2,27 +2,39 @@
 which fetch a checkpoint once into ``<hub dir>/checkpoints`` and read it with :func:`torchless.load`.
 
 The cache is torch's own (``~/.cache/torch/hub`` unless ``TORCH_HOME`` or ``XDG_CACHE_HOME`` says otherwise), so
-checkpoints that PyTorch or torchvision downloaded are found here too, and the other way round. Loading
-torchvision hub repositories (``torch.hub.load``) is not provided: it runs a repository's Python code, written for
-torch.
+checkpoints that PyTorch or torchvision downloaded are found here too, and the other way round.
+
+``load``, ``list`` and ``help`` read a repository's ``hubconf.py``, from a local directory or from GitHub (downloaded
+into the hub directory, as torch does), and run its entry points: the repository's code imports torch, so it runs
+on torchless only where ``torch`` resolves to torchless (``python -m torchless.as_torch``).
 """
+import contextlib
 import hashlib
+import importlib.util
+import json
 import os
+import pathlib
 import re
+import shutil
 import sys
 import tempfile
 import urllib.request
 import warnings
 import zipfile
+from urllib.error import HTTPError, URLError
 from urllib.parse import urlparse
 
-__all__ = ["download_url_to_file", "get_dir", "load_state_dict_from_url", "set_dir"]
+__all__ = ["download_url_to_file", "get_dir", "help", "list", "load", "load_state_dict_from_url", "set_dir"]
 
 # the hex digits between a '-' and the next '.', e.g. 'abcd1234' in 'net-abcd1234.pth'
 HASH_REGEX = re.compile(r"-([a-f0-9]*)\.")
 ENV_TORCH_HOME = "TORCH_HOME"
 ENV_XDG_CACHE_HOME = "XDG_CACHE_HOME"
 DEFAULT_CACHE_DIR = "~/.cache"
+ENV_GITHUB_TOKEN = "GITHUB_TOKEN"
+VAR_DEPENDENCY = "dependencies"
+MODULE_HUBCONF = "hubconf.py"
+_TRUSTED_REPO_OWNERS = ("facebookresearch", "facebookincubator", "pytorch", "fairinternal")
 READ_DATA_CHUNK = 128 * 1024
 # A stalled connection fails after this long without data instead of hanging (torch sets no timeout).
 _TIMEOUT_S = 60.0
@@ -225,3 +237,215 @@ def _extracted_legacy_zip(path, model_dir):
             raise RuntimeError("Only one file(not dir) is allowed in the zipfile")
         archive.extractall(model_dir)
         return os.path.join(model_dir, members[0].filename)
+
+
+def list(github, force_reload=False, skip_validation=False, trust_repo="check", verbose=True):
+    """The names of the callable entry points in the ``hubconf.py`` of the GitHub repository ``github``
+    (``"repo_owner/repo_name[:ref]"``; without a ref, ``main`` if it exists, else ``master``)."""
+    hub_module = _hubconf(_get_cache_or_reload(github, force_reload, trust_repo, verbose, skip_validation))
+    return [name for name in dir(hub_module) if callable(getattr(hub_module, name)) and not name.startswith("_")]
+
+
+def help(github, model, force_reload=False, skip_validation=False, trust_repo="check"):
+    """The docstring of the entry point ``model`` of the GitHub repository ``github`` (see :func:`list`)."""
+    hub_module = _hubconf(_get_cache_or_reload(github, force_reload, trust_repo, True, skip_validation))
+    return _load_entry_from_hubconf(hub_module, model).__doc__
+
+
+def load(repo_or_dir, model, *args, source="github", trust_repo="check", force_reload=False, verbose=True,
+         skip_validation=False, **kwargs):
+    """What the entry point ``model`` of a repository's ``hubconf.py`` returns for ``*args`` and ``**kwargs``.
+
+    Args:
+        repo_or_dir (str): with ``source="github"``, ``"repo_owner/repo_name[:ref]"`` (downloaded into
+            :func:`get_dir` unless already there); with ``source="local"``, a directory holding ``hubconf.py``.
+        model (str): the name of a callable in ``hubconf.py``.
+        trust_repo (bool or str): ``"check"`` (repositories not yet trusted are asked about, as with False), True
+            (trusted without asking) or False (asked about).
+        force_reload (bool): download the repository again even if it is cached.
+        verbose (bool): say when the cached repository is used.
+        skip_validation (bool): do not ask GitHub's API whether the ref belongs to the repository.
+    """
+    source = source.lower()
+    if source not in ("github", "local"):
+        raise ValueError(f'Unknown source: "{source}". Allowed values: "github" | "local".')
+    if source == "github":
+        repo_or_dir = _get_cache_or_reload(repo_or_dir, force_reload, trust_repo, verbose, skip_validation)
+    with _added_to_sys_path(repo_or_dir):
+        entry = _load_entry_from_hubconf(_import_module(MODULE_HUBCONF, os.path.join(repo_or_dir, MODULE_HUBCONF)),
+                                         model)
+        return entry(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _added_to_sys_path(path):
+    sys.path.insert(0, path)
+    try:
+        yield
+    finally:
+        sys.path.remove(path)
+
+
+def _import_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _hubconf(repo_dir):
+    with _added_to_sys_path(repo_dir):
+        return _import_module(MODULE_HUBCONF, os.path.join(repo_dir, MODULE_HUBCONF))
+
+
+def _load_entry_from_hubconf(hub_module, model):
+    if not isinstance(model, str):
+        raise ValueError("Invalid input: model should be a string of function name")
+    dependencies = getattr(hub_module, VAR_DEPENDENCY, None)
+    if dependencies is not None:
+        missing = [package for package in dependencies if importlib.util.find_spec(package) is None]
+        if missing:
+            raise RuntimeError(f"Missing dependencies: {', '.join(missing)}")
+    entry = getattr(hub_module, model, None) if model in dir(hub_module) else None
+    if entry is None or not callable(entry):
+        raise RuntimeError(f"Cannot find callable {model} in hubconf")
+    return entry
+
+
+def _parse_repo_info(github):
+    """Owner, name and ref of ``"owner/name[:ref]"``; without a ref, ``main`` if GitHub has it, else ``master``
+    (offline: whichever is cached)."""
+    repo_info, _, ref = github.partition(":")
+    repo_owner, repo_name = repo_info.split("/")
+    if ref:
+        return repo_owner, repo_name, ref
+    try:
+        with urllib.request.urlopen(f"https://github.com/{repo_owner}/{repo_name}/tree/main/"):
+            return repo_owner, repo_name, "main"
+    except HTTPError as error:
+        if error.code == 404:
+            return repo_owner, repo_name, "master"
+        raise
+    except URLError as error:
+        for cached in ("main", "master"):
+            if os.path.exists(f"{get_dir()}/{repo_owner}_{repo_name}_{cached}"):
+                return repo_owner, repo_name, cached
+        raise RuntimeError("It looks like there is no internet connection and the repo could not be found in the "
+                           f"cache ({get_dir()})") from error
+
+
+def _validate_not_a_forked_repo(repo_owner, repo_name, ref):
+    """That ``ref`` is a branch, tag or commit of the repository itself (GitHub lists a fork's commits too)."""
+    headers = {"Accept": "application/vnd.github.v3+json"}
+    token = os.environ.get(ENV_GITHUB_TOKEN)
+    if token is not None:
+        headers["Authorization"] = f"token {token}"
+    for url_prefix in (f"https://api.github.com/repos/{repo_owner}/{repo_name}/branches",
+                       f"https://api.github.com/repos/{repo_owner}/{repo_name}/tags"):
+        page = 0
+        while True:
+            page += 1
+            url = f"{url_prefix}?per_page=100&page={page}"
+            try:
+                response = json.loads(_read_url(urllib.request.Request(url, headers=headers)))
+            except HTTPError:
+                headers.pop("Authorization", None)
+                response = json.loads(_read_url(urllib.request.Request(url, headers=headers)))
+            if not response:
+                break
+            if any(branch["name"] == ref or branch["commit"]["sha"].startswith(ref) for branch in response):
+                return
+    raise ValueError(f"Cannot find {ref} in https://github.com/{repo_owner}/{repo_name}. If it's a commit from a "
+                     "forked repo, please call hub.load() with forked repo directly.")
+
+
+def _read_url(url):
+    with urllib.request.urlopen(url, timeout=_TIMEOUT_S) as response:
+        return response.read().decode(response.headers.get_content_charset("utf-8"))
+
+
+def _get_cache_or_reload(github, force_reload, trust_repo, verbose=True, skip_validation=False):
+    """The directory of the repository ``github`` in the hub directory, downloaded there unless cached."""
+    hub_dir = get_dir()
+    os.makedirs(hub_dir, exist_ok=True)
+    repo_owner, repo_name, ref = _parse_repo_info(github)
+    normalized_ref = ref.replace("/", "_")
+    owner_name_branch = "_".join([repo_owner, repo_name, normalized_ref])
+    repo_dir = os.path.join(hub_dir, owner_name_branch)
+    _check_repo_is_trusted(repo_owner, repo_name, owner_name_branch, trust_repo)
+    if not force_reload and os.path.exists(repo_dir):
+        if verbose:
+            sys.stderr.write(f"Using cache found in {repo_dir}\n")
+        return repo_dir
+    if not skip_validation:
+        _validate_not_a_forked_repo(repo_owner, repo_name, ref)
+    cached_file = os.path.join(hub_dir, normalized_ref + ".zip")
+    _remove_if_exists(cached_file)
+    url = f"https://github.com/{repo_owner}/{repo_name}/zipball/{ref}"
+    sys.stdout.write(f'Downloading: "{url}" to {cached_file}\n')
+    try:
+        download_url_to_file(url, cached_file, progress=False)
+    except HTTPError as error:
+        if error.code != 300:
+            raise
+        warnings.warn(f"The ref {ref} is ambiguous. Perhaps it is both a tag and a branch in the repo? Torchhub will "
+                      "now assume that it's a branch. You can disambiguate tags and branches by explicitly passing "
+                      "refs/heads/branch_name or refs/tags/tag_name as the ref. That might require using "
+                      "skip_validation=True.", stacklevel=2)
+        download_url_to_file(f"https://github.com/{repo_owner}/{repo_name}/zipball/refs/heads/{ref}", cached_file,
+                             progress=False)
+    with zipfile.ZipFile(cached_file) as archive:
+        extracted_repo = os.path.join(hub_dir, archive.infolist()[0].filename)
+        _remove_if_exists(extracted_repo)
+        _safe_extract_zip(archive, hub_dir)
+    _remove_if_exists(cached_file)
+    _remove_if_exists(repo_dir)
+    shutil.move(extracted_repo, repo_dir)
+    return repo_dir
+
+
+def _check_repo_is_trusted(repo_owner, repo_name, owner_name_branch, trust_repo):
+    """Ask (on stdin) before running a repository's code, unless it is trusted; remember it as trusted after."""
+    hub_dir = get_dir()
+    trusted_list = os.path.join(hub_dir, "trusted_list")
+    pathlib.Path(trusted_list).touch()
+    with open(trusted_list) as file:
+        trusted_repos = tuple(line.strip() for line in file)
+    owner_name = "_".join([repo_owner, repo_name])
+    is_trusted = (owner_name in trusted_repos or owner_name_branch in next(os.walk(hub_dir))[1]
+                  or repo_owner in _TRUSTED_REPO_OWNERS)
+    if trust_repo is False or (trust_repo == "check" and not is_trusted):
+        response = input(f"The repository {owner_name} does not belong to the list of trusted repositories and as such "
+                         "cannot be downloaded. Do you trust this repository and wish to add it to the trusted list "
+                         "of repositories (y/N)?")
+        if response.lower() in ("y", "yes"):
+            if is_trusted:
+                print("The repository is already trusted.")
+        elif response.lower() in ("n", "no", ""):
+            raise Exception("Untrusted repository.")
+        else:
+            raise ValueError(f"Unrecognized response {response}.")
+    if not is_trusted:
+        with open(trusted_list, "a") as file:
+            file.write(owner_name + "\n")
+
+
+def _remove_if_exists(path):
+    if os.path.isfile(path):
+        os.remove(path)
+    elif os.path.exists(path):
+        shutil.rmtree(path)
+
+
+def _safe_extract_zip(archive, extract_to):
+    """Extract ``archive``, refusing entries that would land outside ``extract_to`` (zip slip)."""
+    extract_to = pathlib.Path(extract_to).resolve(strict=False)
+    for member in archive.infolist():
+        filename = os.path.normpath(member.filename)
+        if filename.startswith(("/", "\\")) or (len(filename) >= 2 and filename[1] == ":" and filename[0].isalpha()):
+            raise ValueError(f"Archive entry has absolute path: {member.filename}")
+        if ".." in re.split(r"[/\\]", filename):
+            raise ValueError(f"Archive entry contains directory traversal: {member.filename}")
+        if not (extract_to / filename).resolve(strict=False).is_relative_to(extract_to):
+            raise ValueError(f"Archive entry escapes target directory: {member.filename}")
+        archive.extract(member, extract_to)

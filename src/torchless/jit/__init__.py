@@ -5,11 +5,11 @@ Python ``forward`` (sharing its parameters, as PyTorch's scripted modules do), a
 that :func:`load` reads back into such a module. The file holds a pickle of the model, so loading it needs the
 model's class importable, as ``torchless.load`` of a whole model does; PyTorch's TorchScript files are not read.
 """
-from ._script import (RecursiveScriptModule, ScriptFunction, ScriptModule, TopLevelTracedModule, annotate, export,
-                      freeze, ignore, interface, is_scripting, is_tracing, optimize_for_inference, script, trace,
-                      unused)
+from ._script import (Error, RecursiveScriptModule, ScriptFunction, ScriptModule, TopLevelTracedModule, TracerWarning,
+                      annotate, export, freeze, ignore, interface, is_scripting, is_tracing, optimize_for_inference,
+                      script, trace, trace_module, unused)
 from ._serialization import load, save
 
-__all__ = ["RecursiveScriptModule", "ScriptFunction", "ScriptModule", "TopLevelTracedModule", "annotate", "export",
-           "freeze", "ignore", "interface", "is_scripting", "is_tracing", "load", "optimize_for_inference", "save",
-           "script", "trace", "unused"]
+__all__ = ["Error", "RecursiveScriptModule", "ScriptFunction", "ScriptModule", "TopLevelTracedModule", "TracerWarning",
+           "annotate", "export", "freeze", "ignore", "interface", "is_scripting", "is_tracing", "load",
+           "optimize_for_inference", "save", "script", "trace", "trace_module", "unused"]

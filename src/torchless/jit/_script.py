@@ -5,11 +5,13 @@ PyTorch's ``torch.jit.script(model)`` compiles ``forward`` into TorchScript and 
 their own ``training`` flags and hooks. Here each copy is an instance of a class derived from both
 RecursiveScriptModule and the module's own class, so the original Python methods run on the copy's attributes.
 """
+import contextlib
 import copy as copy_module
 import functools
 import inspect
 import warnings
 
+from .._tensor import Tensor
 from ..nn.modules.module import Module
 
 _MODULE_STATE = ("_parameters", "_buffers", "_modules")
@@ -120,21 +122,227 @@ def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
                        "instead")
 
 
+class TracerWarning(Warning):
+    """What the tracer warns of: code whose trace might not generalise to other inputs."""
+
+
+class Error(Exception):
+    """PyTorch's error of TorchScript programs (``torch.jit.Error``)."""
+
+
+_tracing = False  # whether a module or function is running to be traced (torch.jit.is_tracing)
+
+_CONTAINER_OUTPUT = ("Encountering a {} at the output of the tracer might cause the trace to be incorrect, this is "
+                     "only valid if the container structure does not change based on the module's inputs. Consider "
+                     "using a constant container instead (e.g. for `list`, use a `tuple` instead. for `dict`, use a "
+                     "`NamedTuple` instead). If you absolutely need this and know the side effects, pass strict=False "
+                     "to trace() to allow this behavior.")
+
+
 def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inputs=None, check_tolerance=1e-05,
           strict=True, _force_outplace=False, _module_class=None, _compilation_unit=None, example_kwarg_inputs=None,
           _store_inputs=True):
-    """A traced form of ``func`` (a module or a function), after running it once on ``example_inputs`` (a tensor
-    or a tuple of them), as PyTorch's tracer does. The result runs the Python code again on each call rather
-    than replaying the recorded operations, so data-dependent control flow is not frozen."""
+    """A traced form of ``func`` (a module, its ``forward``, or a function), after running it on ``example_inputs``
+    (a tensor or a tuple of them; ``example_kwarg_inputs``: a dict of keyword arguments) with
+    :func:`is_tracing` true, and, with ``check_trace``, tracing it again and comparing that with a plain run, as
+    PyTorch's tracer does (so ``forward`` runs three times). The result runs the Python code again on each call
+    rather than replaying the recorded operations, so data-dependent control flow is not frozen."""
     deprecated("trace")
-    if example_inputs is None and example_kwarg_inputs is None:
-        raise RuntimeError("example_kwarg_inputs or example_inputs should be given for tracing")
-    args = example_inputs if isinstance(example_inputs, tuple) else (() if example_inputs is None else
-                                                                     (example_inputs,))
-    func(*args, **(example_kwarg_inputs or {}))
-    if isinstance(func, Module):
-        return _copy_tree(func, TopLevelTracedModule, _TracedSubmodule)
+    if isinstance(func, ScriptModule):
+        warnings.warn("The input to trace is already a ScriptModule, tracing it is a no-op. Returning the object as "
+                      "is.", stacklevel=2)
+        return func
+    owner = getattr(func, "__self__", None)
+    if isinstance(func, Module) or (isinstance(owner, Module) and func.__name__ == "forward"):
+        if example_inputs is None:
+            if not isinstance(example_kwarg_inputs, dict):
+                raise RuntimeError("example_kwarg_inputs should be a dict")
+            example_inputs = example_kwarg_inputs
+        checks = None if check_inputs is None else [{"forward": inputs} for inputs in check_inputs]
+        return trace_module(func if owner is None else owner, {"forward": example_inputs}, None, check_trace, checks,
+                            check_tolerance, strict, example_inputs_is_kwarg=isinstance(example_kwarg_inputs, dict))
+    by_keyword = isinstance(example_kwarg_inputs, dict)
+    inputs = example_kwarg_inputs if by_keyword else _as_tuple(example_inputs)
+    if isinstance(owner, Module):
+        raise AttributeError("trace doesn't support compiling individual module's functions.\nPlease use trace_module")
+    _traced_run(func, inputs, by_keyword, strict)
+    if check_trace:
+        _check_trace(func, [inputs] if check_inputs is None else check_inputs, by_keyword, strict, check_tolerance,
+                     "trace")
     return ScriptFunction(func)
+
+
+def trace_module(mod, inputs, optimize=None, check_trace=True, check_inputs=None, check_tolerance=1e-05, strict=True,
+                 _force_outplace=False, _module_class=None, _compilation_unit=None, example_inputs_is_kwarg=False,
+                 _store_inputs=True):
+    """A traced form of the module ``mod`` whose methods named in ``inputs`` (a dict of method name to example
+    inputs) ran with :func:`is_tracing` true; see :func:`trace`."""
+    deprecated("trace_method")
+    if not isinstance(mod, Module):
+        raise AttributeError("expected torch.nn.Module as the first argument")
+    if not isinstance(inputs, dict):
+        raise AttributeError("expected a dictionary of (method_name, input) pairs")
+    for method_name, example in inputs.items():
+        method = mod if method_name == "forward" else getattr(mod, method_name)  # (forward runs with its hooks)
+        by_keyword = isinstance(example, dict) and example_inputs_is_kwarg
+        if by_keyword:
+            names = list(inspect.signature(mod.forward if method is mod else method).parameters)
+            for key in example:
+                if key not in names:
+                    raise NameError(f"""'{key}' is not in forward() method's arguments,
+                         valid arguments name are [{",".join(names)}]""")
+        else:
+            example = _as_tuple(example)
+        _traced_run(method, example, by_keyword, strict)
+        if check_trace:
+            checks = [example] if check_inputs is None else [check[method_name] for check in check_inputs]
+            _check_trace(method, checks, by_keyword, strict, check_tolerance, "trace_method")
+    return _copy_tree(mod, TopLevelTracedModule, _TracedSubmodule)
+
+
+def _as_tuple(example_inputs):
+    """Example inputs as the positional arguments they stand for: a tensor (or dict) alone, any iterable's items."""
+    if isinstance(example_inputs, (Tensor, dict)):
+        return (example_inputs,)
+    return example_inputs if isinstance(example_inputs, tuple) else tuple(example_inputs)
+
+
+def _clone_inputs(inputs):
+    """Copies of the tensors in ``inputs`` (in nested tuples, lists and dicts), for a run that must not see another
+    run's in-place changes."""
+    if isinstance(inputs, Tensor):
+        return inputs.detach().clone().requires_grad_(inputs.requires_grad)
+    if isinstance(inputs, (tuple, list)):
+        return type(inputs)(_clone_inputs(item) for item in inputs)
+    if isinstance(inputs, dict):
+        return {key: _clone_inputs(value) for key, value in inputs.items()}
+    return inputs
+
+
+def _run(func, inputs, by_keyword):
+    return func(**inputs) if by_keyword else func(*inputs)
+
+
+_CONSTANT_VALUE = ("Converting a tensor to {} might cause the trace to be incorrect. We can't record the data flow "
+                   "of Python values, so this value will be treated as a constant in the future. This means that the "
+                   "trace might not generalize to other inputs!")
+# What PyTorch's tracer warns of when traced code reads a tensor's values: Tensor method -> warning
+_VALUE_READS = {
+    "__bool__": _CONSTANT_VALUE.format("a Python boolean"), "item": _CONSTANT_VALUE.format("a Python number"),
+    "__int__": _CONSTANT_VALUE.format("a Python integer"), "__float__": _CONSTANT_VALUE.format("a Python float"),
+    "tolist": _CONSTANT_VALUE.format("a Python list"), "numpy": _CONSTANT_VALUE.format("a NumPy array"),
+    "__len__": "Using len to get tensor shape might cause the trace to be incorrect. Recommended usage would be "
+               "tensor.shape[0]. Passing a tensor of different shape might lead to errors or silently give incorrect "
+               "results.",
+}
+# torchless's functions making tensors of data, whose results PyTorch's tracer records as constants
+_CONSTANT_MAKERS = ("tensor", "as_tensor", "from_numpy")
+_CONSTANT_TENSOR = ("torch.{} results are registered as constants in the trace. You can safely ignore this warning if "
+                    "you use this function to create tensors out of constant variables that would be the same every "
+                    "time you call this function. In any other case, this might cause the trace to be incorrect.")
+# PyTorch ignores the tracer's warnings raised inside the library (its own shape checks read values), not in torch.jit.
+warnings.filterwarnings("ignore", category=TracerWarning, module=r"torchless\.(?!jit)")
+
+
+def _warning_on_call(function, message):
+    """``function`` warning ``message`` (a TracerWarning, attributed to its caller) before it runs."""
+    @functools.wraps(function)
+    def warned(*args, **kwargs):
+        warnings.warn(message, TracerWarning, stacklevel=2)
+        return function(*args, **kwargs)
+
+    return warned
+
+
+@contextlib.contextmanager
+def tracing():
+    """is_tracing() true for the block, in which reading a tensor's values (``bool(t)``, ``t.item()``, ``len(t)``)
+    or making one of data (``torch.tensor(...)``) warns as PyTorch's tracer does. The warning versions of those
+    methods stand in the Tensor class only for the block, so that code run outside traces pays nothing for them."""
+    global _tracing
+    if _tracing:
+        yield
+        return
+    import torchless
+
+    methods = {name: Tensor.__dict__[name] for name in _VALUE_READS}
+    makers = {name: getattr(torchless, name) for name in _CONSTANT_MAKERS}
+    for name, message in _VALUE_READS.items():
+        setattr(Tensor, name, _warning_on_call(methods[name], message))
+    for name, maker in makers.items():
+        setattr(torchless, name, _warning_on_call(maker, _CONSTANT_TENSOR.format(name)))
+    _tracing = True
+    try:
+        yield
+    finally:
+        _tracing = False
+        for owner, originals in ((Tensor, methods), (torchless, makers)):
+            for name, original in originals.items():
+                setattr(owner, name, original)
+
+
+def _traced_run(func, inputs, by_keyword, strict):
+    """``func``'s output on ``inputs``, run as the tracer runs it: with is_tracing() true, the output checked."""
+    with tracing():
+        output = _run(func, inputs, by_keyword)
+    if output is None:
+        raise RuntimeError("The traced function didn't return any values! Side-effects are not captured in traces, "
+                           "so it would be a no-op.")
+    _check_traceable(output, strict)
+    return output
+
+
+def _check_trace(func, checks, by_keyword, strict, check_tolerance, entry_point):
+    """PyTorch's check of a trace: for each of ``checks`` (inputs), ``func`` traced again (through ``entry_point``,
+    which warns of its deprecation again) and run plainly, their outputs compared."""
+    for inputs in checks:
+        inputs = inputs if by_keyword else _as_tuple(inputs)
+        deprecated(entry_point)
+        retraced = _traced_run(func, _clone_inputs(inputs), by_keyword, strict)
+        _compare_outputs(retraced, _run(func, inputs, by_keyword), check_tolerance)
+
+
+def _check_traceable(output, strict):
+    """PyTorch's checks of what a traced function returns: tensors in tuples; lists warned of and dicts refused
+    unless not ``strict``."""
+    if isinstance(output, Tensor):
+        return
+    if isinstance(output, dict):
+        if strict:
+            raise RuntimeError(_CONTAINER_OUTPUT.format("dict"))
+        output = list(output.values())
+    elif isinstance(output, list) and strict:
+        warnings.warn(_CONTAINER_OUTPUT.format("list"), TracerWarning)
+    elif not isinstance(output, (tuple, list)):
+        raise RuntimeError("Only tensors, lists, tuples of tensors, or dictionary of tensors can be output from traced "
+                           "functions")
+    for item in output:
+        _check_traceable(item, strict)
+
+
+def _flat_tensors(output):
+    if isinstance(output, Tensor):
+        return [output]
+    items = output.values() if isinstance(output, dict) else output
+    return [tensor for item in items for tensor in _flat_tensors(item)]
+
+
+def _compare_outputs(traced, python, check_tolerance):
+    """The tensors a trace's run gave against the plain run's: a TracerWarning for each that differs (a model left
+    in training mode with dropout, say)."""
+    from ..testing import assert_close
+    from ..testing._comparison import _DTYPE_PRECISIONS
+
+    for number, (got, expected) in enumerate(zip(_flat_tensors(traced), _flat_tensors(python)), 1):
+        atol = max(_DTYPE_PRECISIONS.get(t._data.dtype, (0, 0))[1] for t in (got, expected))
+        complex_pair = got.is_complex() or expected.is_complex()
+        try:
+            assert_close(got.cdouble() if complex_pair else got.double(),
+                         expected.cdouble() if complex_pair else expected.double(),
+                         rtol=check_tolerance, atol=atol, equal_nan=True)
+        except AssertionError as error:
+            warnings.warn(f"Output nr {number}. of the traced function does not match the corresponding output of the "
+                          f"Python function. Detailed error:\n{error}", TracerWarning)
 
 
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
@@ -180,8 +388,8 @@ def is_scripting():
 
 
 def is_tracing():
-    """False: tracing runs the Python code as it is."""
-    return False
+    """Whether the code runs to be traced, inside :func:`trace` or :func:`trace_module`."""
+    return _tracing
 
 
 def annotate(the_type, the_value):
