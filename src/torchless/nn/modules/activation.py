@@ -9,6 +9,7 @@ from .._functional import activation as F_act
 from .._functional import piecewise as F_piece
 from .._functional import rectifiers as F_rect
 from ..parameter import Parameter
+from ._owned import owns
 from .module import Module
 
 
@@ -287,7 +288,25 @@ class Tanh(Module):
         return input.tanh()
 
 
-class Softmax(Module):
+class _NormalizedAlongDim(Module):
+    """The softmax family's layers: a function of the slices along ``dim`` (None: the dimension PyTorch's
+    legacy rule picks, with a warning)."""
+    __constants__ = ["dim"]
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+@owns("__init__")
+class Softmax(_NormalizedAlongDim):
     """Rescales the slices along ``dim`` into probability distributions.
 
     Softmax(x)_i = exp(x_i) / sum_j exp(x_j), so each slice along dim is in [0, 1] and sums to 1
@@ -306,26 +325,15 @@ class Softmax(Module):
         tensor([[0.5000, 0.5000],
                 [0.1192, 0.8808]])
     """
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         # (_stacklevel names Module.__call__'s line: PyTorch's 5 names its _wrapped_call_impl, a library line too,
         # torchless's __call__ being one frame)
         return F_act.softmax(input, self.dim, _stacklevel=4)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+@owns("__init__")
+class LogSoftmax(_NormalizedAlongDim):
     """Applies log(Softmax(x)) along ``dim``, computed stably.
 
     LogSoftmax(x)_i = x_i - log(sum_j exp(x_j))
@@ -344,21 +352,9 @@ class LogSoftmax(Module):
         tensor([[-0.6931, -0.6931],
                 [-2.1269, -0.1269]])
     """
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         return F_act.log_softmax(input, self.dim, _stacklevel=4)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 def _inplace_repr(inplace, first=False):
@@ -817,7 +813,8 @@ class Tanhshrink(Module):
         return F_act.tanhshrink(input)
 
 
-class Softmin(Module):
+@owns("__init__")
+class Softmin(_NormalizedAlongDim):
     """Applies Softmax to the negated input along ``dim``.
 
     Softmin(x)_i = exp(-x_i) / sum_j exp(-x_j)
@@ -836,21 +833,9 @@ class Softmin(Module):
         tensor([[0.5000, 0.5000],
                 [0.8808, 0.1192]])
     """
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         return F_act.softmin(input, self.dim, _stacklevel=4)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class Softmax2d(Module):
