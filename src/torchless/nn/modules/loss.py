@@ -35,6 +35,22 @@ reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (
 }
 
 
+# The docstring entries the losses share, each as it stands in them (stripped: it is filled in at its
+# indentation): the reduction arguments and the shapes of an element-wise loss
+_LOSS_DOCS = {
+    "reduction_args": """
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+    """.strip(),
+    "elementwise_shape": """
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+    """.strip(),
+}
+
+
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
