@@ -20,6 +20,13 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
            "LogSoftmax"]
 
 
+def _inplace_repr(inplace, first=False):
+    """The ``inplace=True`` of an extra_repr (nothing when False), after other fields unless ``first``."""
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
+
+
 class ReLU(Module):
     """Applies the rectified linear unit element-wise.
 
@@ -48,7 +55,7 @@ class ReLU(Module):
         return F_act.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self.inplace, first=True)
 
 
 class LeakyReLU(Module):
@@ -80,7 +87,7 @@ class LeakyReLU(Module):
         return F_act.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        return f"negative_slope={self.negative_slope}" + _inplace_repr(self.inplace)
 
 
 class Hardtanh(Module):
@@ -124,7 +131,7 @@ class Hardtanh(Module):
         return F_act.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self.inplace)
 
 
 class ReLU6(Hardtanh):
@@ -150,7 +157,7 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self.inplace, first=True)
 
 
 class ELU(Module):
@@ -182,7 +189,7 @@ class ELU(Module):
         return F_act.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
 
 
 class SiLU(Module):
@@ -213,7 +220,7 @@ class SiLU(Module):
         return F_act.silu(input, inplace=self.inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self.inplace, first=True)
 
 
 class GELU(Module):
@@ -355,13 +362,6 @@ class LogSoftmax(_NormalizedAlongDim):
 
     def forward(self, input):
         return F_act.log_softmax(input, self.dim, _stacklevel=4)
-
-
-def _inplace_repr(inplace, first=False):
-    """The ``inplace=True`` of an extra_repr (nothing when False), after other fields unless ``first``."""
-    if not inplace:
-        return ""
-    return "inplace=True" if first else ", inplace=True"
 
 
 class Threshold(Module):
