@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _determinism, _dtype, _memory_format, _parser_errors
+from .._doc_templates import filled_docstring
 from .._tensor import Tensor
 from ..autograd import forward_ad
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
@@ -124,10 +125,7 @@ _LIKE_DOC_BLOCKS = {
 }
 
 
-def _like_docstring(factory):
-    """``factory`` with the shared *_like blocks filled into the ``{like_...}`` fields of its docstring."""
-    factory.__doc__ = factory.__doc__.format(**_LIKE_DOC_BLOCKS)
-    return factory
+_like_docstring = filled_docstring(**_LIKE_DOC_BLOCKS)
 
 
 def _like_strides(input, memory_format, function):

@@ -11,6 +11,7 @@ from ... import _dtype, zeros_like
 from ... import max as maximum_of
 from ... import min as minimum_of
 from ..._creation import full_like
+from ..._doc_templates import filled_docstring
 from ..._functions import cat
 from ..._tensor import Tensor
 from ...autograd.graph import Node
@@ -170,6 +171,17 @@ def loss_inter_union(boxes1, boxes2):
     intersection[overlapping] = (right[overlapping] - left[overlapping]) * (bottom[overlapping] - top[overlapping])
     union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intersection
     return intersection, union
+
+
+# The Args and Returns entries of the box IoU losses (generalized, distance, complete), filled into their docstrings
+box_loss_docstring = filled_docstring(
+    args="""
+        boxes1, boxes2 (Tensor[N, 4] or Tensor[4]): (x1, y1, x2, y2) boxes, ``0 <= x1 < x2``, ``0 <= y1 < y2``.
+        reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'none'``
+        eps (float): keeps the divisions finite. Default: 1e-7
+    """.strip(),
+    returns="Tensor: the loss, reduced.",
+)
 
 
 def reduced_loss(loss, reduction, empty_mean_is_zero=True):
