@@ -50,6 +50,21 @@ def rois_of(boxes, output_size):
     return (boxes if isinstance(boxes, Tensor) else convert_boxes_to_roi_format(boxes)), output_size
 
 
+# The Args entries of the RoI poolers (roi_align, roi_pool and their position-sensitive forms), filled into their
+# docstrings
+roi_pooler_docstring = filled_docstring(
+    roi_args="""
+        boxes (Tensor[K, 5] or List[Tensor[L, 4]]): (batch index, x1, y1, x2, y2) rows, or (x1, y1, x2, y2) boxes
+            per image of the batch; the input's dtype.
+        output_size (int or Tuple[int, int]): the bins (height, width).
+        spatial_scale (float): the scale from the boxes' coordinates to the input's. Default: 1.0
+    """.strip(),
+    sampling_ratio="""
+        sampling_ratio (int): samples per bin along each axis; <= 0: ``ceil`` of the bin's size. Default: -1
+    """.strip(),
+)
+
+
 def checked_kernel_arguments(declaration, input, rois, spatial_scale, *ints_and_flags):
     """The operator's arguments as its C++ kernel receives them: the schema's type check, then the number ones
     converted (a one-element tensor read as its item)."""
@@ -104,6 +119,19 @@ def empty_result(input, shape, kernel):
         return Tensor._wrap(np.zeros(shape, input._data.dtype))
     check_kernel_dtype(kernel, input)
     return None
+
+
+def checked_output(input, rois, pooled_height, pooled_width, kernel, position_sensitive=False):
+    """What a RoI pooler's CPU kernel checks before it pools, in its order (see :func:`check_kernel_inputs` and
+    :func:`empty_result`): (the input's (C, H, W), the empty result when there is nothing to pool, else None).
+    A ``position_sensitive`` pooler's output has a group of channels per bin."""
+    channels, height, width = check_kernel_inputs(input, rois)
+    if position_sensitive:
+        channels_out = position_sensitive_channels(channels, pooled_height, pooled_width)
+    else:
+        channels_out = channels
+    empty = empty_result(input, (rois.shape[0], channels_out, pooled_height, pooled_width), kernel)
+    return (channels, height, width), empty
 
 
 def check_kernel_dtype(kernel, input):
