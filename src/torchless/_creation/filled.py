@@ -111,17 +111,23 @@ def _like(input, dtype):
 
 
 # What every *_like factory's docstring says of its input, its keywords and its shapes (PyTorch's
-# factory_like_common_args), indented for the place each stands in
+# factory_like_common_args), each as it stands there (stripped: it is filled in at its indentation)
 _LIKE_DOC_BLOCKS = {
-    "like_input": "input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes",
-    "like_keywords": """dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+    "like_input": """
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+    """.strip(),
+    "like_keywords": """
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
         device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
         requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
         memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
             the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``""",
-    "like_shape": """- Input: (*), any size
-        - Output: (*), the input's size""",
+        layout (optional): only ``torchless.strided``. Default: ``None``
+    """.strip(),
+    "like_shape": """
+        - Input: (*), any size
+        - Output: (*), the input's size
+    """.strip(),
 }
 
 

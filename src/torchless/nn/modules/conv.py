@@ -29,10 +29,14 @@ def _ntuple(value, n):
     return (value,) * n
 
 
-# The entries Conv1d/2d/3d and ConvTranspose1d/2d/3d share in their docstrings (Args:, the bias attribute)
-_BIAS_ATTRIBUTE = ("bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if "
-                   "not bias")
-_CONV_DOCS = {"args": """in_channels (int): number of channels C_in of the input
+# The docstring entries Conv1d/2d/3d and ConvTranspose1d/2d/3d share, as they stand in them (stripped: filled in at
+# their indentation): their arguments and the bias attribute
+_BIAS_ATTRIBUTE = """
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+""".strip()
+_CONV_DOCS = {
+    "args": """
+        in_channels (int): number of channels C_in of the input
         out_channels (int): number of channels C_out produced
         kernel_size (int or tuple): size of the kernel
         stride (int or tuple, optional): step of the kernel. Default: ``1``
@@ -43,9 +47,13 @@ _CONV_DOCS = {"args": """in_channels (int): number of channels C_in of the input
         bias (bool, optional): add a learnable bias. Default: ``True``
         padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
             Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``""",
-              "bias_attribute": _BIAS_ATTRIBUTE}
-_CONV_TRANSPOSE_DOCS = {"args": """in_channels (int): number of channels C_in of the input
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+    """.strip(),
+    "bias_attribute": _BIAS_ATTRIBUTE,
+}
+_CONV_TRANSPOSE_DOCS = {
+    "args": """
+        in_channels (int): number of channels C_in of the input
         out_channels (int): number of channels C_out produced
         kernel_size (int or tuple): size of the kernel
         stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
@@ -57,8 +65,10 @@ _CONV_TRANSPOSE_DOCS = {"args": """in_channels (int): number of channels C_in of
         bias (bool, optional): add a learnable bias. Default: ``True``
         dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
         padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``""",
-                        "bias_attribute": _BIAS_ATTRIBUTE}
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+    """.strip(),
+    "bias_attribute": _BIAS_ATTRIBUTE,
+}
 
 
 class _ConvNd(Module):

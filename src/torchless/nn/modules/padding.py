@@ -17,30 +17,49 @@ def _widths(padding, count):
     return _ntuple(count)(padding)
 
 
-# The Args and Shape entries of the padding layers, by how many trailing dimensions they pad
+# The Args and Shape entries of the padding layers, by how many trailing dimensions they pad, each as it stands in
+# their docstrings (stripped: it is filled in at its indentation)
 _PADDING_DOCS = {
-    1: {"padding": """padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right)""",
-        "shape": """- Input: (N, C, W_in) or (C, W_in)
+    1: {
+        "padding": """
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+        """.strip(),
+        "shape": """
+        - Input: (N, C, W_in) or (C, W_in)
         - Output: (N, C, W_out) or (C, W_out), where
 
-          W_out = W_in + padding_left + padding_right"""},
-    2: {"padding": """padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right, padding_top, padding_bottom)""",
-        "shape": """- Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+          W_out = W_in + padding_left + padding_right
+        """.strip(),
+    },
+    2: {
+        "padding": """
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+        """.strip(),
+        "shape": """
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
         - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
 
           H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right"""},
-    3: {"padding": """padding (int or tuple): the same width on every side, or
+          W_out = W_in + padding_left + padding_right
+        """.strip(),
+    },
+    3: {
+        "padding": """
+        padding (int or tuple): the same width on every side, or
             (padding_left, padding_right,
-            padding_top, padding_bottom, padding_front, padding_back)""",
-        "shape": """- Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+            padding_top, padding_bottom, padding_front, padding_back)
+        """.strip(),
+        "shape": """
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
         - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
 
           D_out = D_in + padding_front + padding_back
           H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right"""},
+          W_out = W_in + padding_left + padding_right
+        """.strip(),
+    },
 }
 
 
