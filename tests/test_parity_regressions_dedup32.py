@@ -6,7 +6,8 @@ whole: no field left unfilled, no brace doubled. The pooling functionals' window
 PyTorch's messages; Softmax/LogSoftmax/Softmin (one base now) keep their constructor errors, repr and unpickling;
 the activations' reprs keep their ``inplace`` flag; grid_sample's 2-D and 3-D nodes (one forward now) keep their
 values, gradients and names; the RoI poolers' shared prelude keeps torchvision's checks; RandomErasing's value
-check (one method now) keeps v1's and v2's wordings.
+check (one method now) keeps v1's and v2's wordings; Adadelta, Adamax, NAdam and RAdam (one step loop now) keep
+their updates, recorded or not.
 """
 import pickle
 import re
@@ -16,7 +17,7 @@ import pytest
 
 import torchless
 import torchless.nn as nn
-from helpers import assert_same_error, outcome_named_as_torch
+from helpers import assert_same_error, optimizer_problem, outcome_named_as_torch, run_optimizer
 
 torch = pytest.importorskip("torch")
 
@@ -187,3 +188,50 @@ def test_random_erasing_value_check(version, word):
     for value, expected in ((5, {5.0}), ((1, 2, 3), {1.0, 2.0, 3.0})):
         erased = erasing(p=1.0, value=value, scale=(0.5, 0.5), ratio=(1.0, 1.0))(image)
         assert set(np.unique(erased.numpy())) - {0.0} == expected
+
+
+# ---------------------------------------------------------------------------- the optimizers' shared step loop
+@pytest.mark.parametrize("name, options", [
+    ("Adadelta", {}), ("Adadelta", {"lr": 0.5, "weight_decay": 0.1, "maximize": True}),
+    ("Adadelta", {"foreach": True}), ("Adamax", {}), ("Adamax", {"weight_decay": 0.1, "foreach": True}),
+    ("Adamax", {"maximize": True}), ("NAdam", {}), ("NAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("NAdam", {"momentum_decay": 0.01, "foreach": True}), ("RAdam", {}), ("RAdam", {"weight_decay": 0.1}),
+    ("RAdam", {"decoupled_weight_decay": True, "weight_decay": 0.1, "maximize": True}),
+])
+def test_per_parameter_optimizers_step_as_pytorchs(name, options):
+    initial, grads = optimizer_problem(np.float64, seed=7, steps=8)  # (RAdam's rectification starts at step 6)
+    theirs, their_optimizer = run_optimizer(torch, name, options, initial, grads)
+    ours, our_optimizer = run_optimizer(torchless, name, options, initial, grads)
+    for got, want in zip(ours, theirs):
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-14)
+    for got, want in zip(our_optimizer.state.values(), their_optimizer.state.values()):
+        assert list(got) == list(want)
+        for key in got:
+            np.testing.assert_allclose(np.asarray(got[key]), np.asarray(want[key]), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "NAdam", "RAdam"])
+def test_per_parameter_optimizers_closure_skipped_params_and_recorded_steps(name):
+    results = []
+    for lib in (torch, torchless):
+        used, unused = lib.nn.Parameter(lib.tensor([1.0, -2.0])), lib.nn.Parameter(lib.tensor([3.0]))
+        optimizer = getattr(lib.optim, name)([used, unused], lr=0.1)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = (used ** 2).sum()
+            loss.backward()
+            return loss
+
+        losses = [float(optimizer.step(closure).detach()) for _ in range(3)]
+        recorded = lib.tensor([0.5, 1.5], requires_grad=True)
+        weight = recorded.clone()  # a non-leaf updated under autograd (differentiable=True)
+        weight.grad = recorded * 2
+        getattr(lib.optim, name)([weight], lr=0.1, differentiable=True).step()
+        (gradient,) = lib.autograd.grad(weight.sum(), recorded)
+        results.append((losses, used.detach().tolist(), unused.detach().tolist(), len(optimizer.state),
+                        weight.detach().tolist(), gradient.tolist()))
+    theirs, ours = results
+    assert ours[2:4] == theirs[2:4] == ([3.0], 1)  # no gradient: no update, no state
+    np.testing.assert_allclose(np.array(ours[0] + ours[1] + ours[4] + ours[5]),
+                               np.array(theirs[0] + theirs[1] + theirs[4] + theirs[5]), rtol=1e-6)
