@@ -7,7 +7,8 @@ PyTorch's messages; Softmax/LogSoftmax/Softmin (one base now) keep their constru
 the activations' reprs keep their ``inplace`` flag; grid_sample's 2-D and 3-D nodes (one forward now) keep their
 values, gradients and names; the RoI poolers' shared prelude keeps torchvision's checks; RandomErasing's value
 check (one method now) keeps v1's and v2's wordings; Adadelta, Adamax, NAdam and RAdam (one step loop now) keep
-their updates, recorded or not.
+their updates, recorded or not; the lazy convolutions (two shared constructors now) keep their signatures' errors,
+reprs and materialisation.
 """
 import pickle
 import re
@@ -235,3 +236,23 @@ def test_per_parameter_optimizers_closure_skipped_params_and_recorded_steps(name
     assert ours[2:4] == theirs[2:4] == ([3.0], 1)  # no gradient: no update, no state
     np.testing.assert_allclose(np.array(ours[0] + ours[1] + ours[4] + ours[5]),
                                np.array(theirs[0] + theirs[1] + theirs[4] + theirs[5]), rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------- the lazy convolutions' constructors
+@pytest.mark.parametrize("name", ["LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+                                  "LazyConvTranspose2d", "LazyConvTranspose3d"])
+@pytest.mark.parametrize("args, kwargs", [((), {}), ((4,), {}), ((4, 3), {"x": 1}), ((4, 3), {}),
+                                          ((4, 3), {"bias": False, "stride": 2}), ((4, 3), {"groups": 2}),
+                                          ((4, 3, 1, 1, 1, 1, True, "zeros", None, None, "extra"), {})], ids=repr)
+def test_lazy_convolutions_construct_and_materialise_as_pytorchs(name, args, kwargs):
+    spatial = int(name[-2])
+    values = np.arange(2 * 4 * 5 ** spatial, dtype=np.float32).reshape((2, 4) + (5,) * spatial) / 100
+
+    def build(lib):
+        module = getattr(lib.nn, name)(*args, **kwargs)
+        record = [repr(module), module.has_uninitialized_params()]
+        output = module(lib.tensor(values))
+        return record + [type(module).__name__, repr(module), tuple(output.shape), sorted(module.state_dict()),
+                         tuple(module.weight.shape)]
+
+    assert outcome_named_as_torch(lambda: build(torchless)) == outcome_named_as_torch(lambda: build(torch))

@@ -527,79 +527,70 @@ class _LazyConvXdMixin(LazyModuleMixin):
         return self._spatial
 
 
-class LazyConv1d(_LazyConvXdMixin, Conv1d):
+class _LazyConv(_LazyConvXdMixin):
+    """LazyConv1d/2d/3d's construction: their convolution's arguments but ``in_channels``."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        # bias=False: no bias tensor to create only to be replaced
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    """LazyConvTranspose1d/2d/3d's construction: their convolution's arguments but ``in_channels``."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        # bias=False: no bias tensor to create only to be replaced
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
+
+
+@owns("__init__")
+class LazyConv1d(_LazyConv, Conv1d):
     """:class:`Conv1d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first input
     (``input.size(0)`` unbatched); the other arguments are Conv1d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = Conv1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        # bias=False: no bias tensor to create only to be replaced
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConv2d(_LazyConvXdMixin, Conv2d):
+@owns("__init__")
+class LazyConv2d(_LazyConv, Conv2d):
     """:class:`Conv2d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first input
     (``input.size(0)`` unbatched); the other arguments are Conv2d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = Conv2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        # bias=False: no bias tensor to create only to be replaced
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConv3d(_LazyConvXdMixin, Conv3d):
+@owns("__init__")
+class LazyConv3d(_LazyConv, Conv3d):
     """:class:`Conv3d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first input
     (``input.size(0)`` unbatched); the other arguments are Conv3d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = Conv3d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        # bias=False: no bias tensor to create only to be replaced
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConvTranspose1d(_LazyConvXdMixin, ConvTranspose1d):
+@owns("__init__")
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
     """:class:`ConvTranspose1d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first
     input (``input.size(0)`` unbatched); the other arguments are ConvTranspose1d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = ConvTranspose1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
-                         device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConvTranspose2d(_LazyConvXdMixin, ConvTranspose2d):
+@owns("__init__")
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
     """:class:`ConvTranspose2d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first
     input (``input.size(0)`` unbatched); the other arguments are ConvTranspose2d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = ConvTranspose2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
-                         device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConvTranspose3d(_LazyConvXdMixin, ConvTranspose3d):
+@owns("__init__")
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
     """:class:`ConvTranspose3d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first
     input (``input.size(0)`` unbatched); the other arguments are ConvTranspose3d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = ConvTranspose3d
-
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
-                         device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
