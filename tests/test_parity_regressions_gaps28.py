@@ -3,17 +3,9 @@ masked_fill refused to autograd, and PyTorch's functional optimizer API (torch.o
 import pytest
 
 import torchless
-from helpers import take_steps
+from helpers import outcome_named_as_torch, take_steps
 
 torch = pytest.importorskip("torch")
-
-
-def _outcome(call):
-    try:
-        result = call()
-    except Exception as error:  # noqa: BLE001 - the type and message are compared
-        return type(error).__name__, str(error).replace("torchless", "torch")
-    return result
 
 
 # ---------------------------------------------------------------------------- index_add into an empty tensor
@@ -29,7 +21,7 @@ def test_index_add_into_an_empty_tensor(shape, dim, source_shape, alpha, index, 
             out = lib.zeros(*shape)
             method = out.index_add_ if in_place else out.index_add
             return tuple(method(dim, lib.tensor(index), lib.ones(*source_shape), alpha=alpha).shape)
-        return _outcome(call)
+        return outcome_named_as_torch(call)
     assert run(torchless) == run(torch)
 
 
@@ -45,7 +37,7 @@ def test_index_add_into_an_empty_tensor_backward(shape, dim, source_shape, index
             source = lib.ones(*source_shape, requires_grad=source_requires_grad)
             x.index_add(dim, lib.tensor(index), source, alpha=2).sum().backward()
             return tuple(x.grad.shape), None if source.grad is None else source.grad.tolist()
-        return _outcome(call)
+        return outcome_named_as_torch(call)
     assert run(torchless) == run(torch)
 
 
@@ -72,8 +64,8 @@ def _fill(lib, op, dtype, value_requires_grad):
 @pytest.mark.parametrize("dtype", _FILLED_DTYPES)
 @pytest.mark.parametrize("value_requires_grad", [False, True])
 def test_fill_of_an_integer_tensor_with_a_value_requiring_grad(op, dtype, value_requires_grad):
-    expected = _outcome(lambda: _fill(torch, op, dtype, value_requires_grad))
-    assert _outcome(lambda: _fill(torchless, op, dtype, value_requires_grad)) == expected
+    expected = outcome_named_as_torch(lambda: _fill(torch, op, dtype, value_requires_grad))
+    assert outcome_named_as_torch(lambda: _fill(torchless, op, dtype, value_requires_grad)) == expected
 
 
 def test_fill_of_an_integer_tensor_without_grad_mode_is_not_refused():
@@ -302,7 +294,7 @@ def _error_calls(lib):
 @pytest.mark.parametrize("case", list(_error_calls(torch)))
 def test_functional_optimizer_errors_as_pytorchs(case):
     def run(lib):
-        outcome = _outcome(_error_calls(lib)[case])
+        outcome = outcome_named_as_torch(_error_calls(lib)[case])
         return outcome if isinstance(outcome, tuple) else "returned"
     assert run(torchless) == run(torch)
 
@@ -351,7 +343,7 @@ def test_functional_optimizers_differentiable_as_pytorchs(name, kwargs, through_
             out.append(weight.grad.numpy())
         return out
 
-    expected, got = _outcome(lambda: run(torch)), _outcome(lambda: run(torchless))
+    expected, got = outcome_named_as_torch(lambda: run(torch)), outcome_named_as_torch(lambda: run(torchless))
     if isinstance(expected, tuple) and isinstance(expected[0], str):  # an error
         assert got == expected
         return

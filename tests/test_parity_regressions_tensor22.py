@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import outcome
 
 torch = pytest.importorskip("torch")
 
@@ -91,15 +92,8 @@ def test_printing_without_edge_items(restore_printoptions, make, options):
 
 
 # ---------------------------------------------------------------------------- fill values
-def _outcome(call):
-    try:
-        return call()
-    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
-        return type(error).__name__, str(error)
-
-
 def _same_outcome(call):
-    theirs, ours = (_outcome(lambda lib=lib: call(lib)) for lib in (torch, torchless))
+    theirs, ours = (outcome(lambda lib=lib: call(lib)) for lib in (torch, torchless))
     if isinstance(theirs, tuple):
         assert ours == theirs
     else:
@@ -200,7 +194,7 @@ def _evaluated(source, setup):
 
 
 def _same_result(source, setup):
-    theirs, ours = (_outcome(lambda lib=lib: _evaluated(source, setup)(lib)) for lib in (torch, torchless))
+    theirs, ours = (outcome(lambda lib=lib: _evaluated(source, setup)(lib)) for lib in (torch, torchless))
     if isinstance(theirs, tuple) and isinstance(theirs[0], str) or not isinstance(theirs, (tuple, torch.Tensor)):
         assert ours == theirs  # an error's (type name, message), or a plain value
         return

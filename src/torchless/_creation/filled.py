@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from .. import _determinism, _dtype, _memory_format, _parser_errors
+from .._doc_templates import filled_docstring
 from .._tensor import Tensor
 from ..autograd import forward_ad
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
@@ -109,6 +110,30 @@ def _like(input, dtype):
     return dtype if dtype is not None else input.dtype
 
 
+# What every *_like factory's docstring says of its input, its keywords and its shapes (PyTorch's
+# factory_like_common_args), each as it stands there (stripped: it is filled in at its indentation)
+_LIKE_DOC_BLOCKS = {
+    "like_input": """
+        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+    """.strip(),
+    "like_keywords": """
+        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
+        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
+        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
+        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
+            the strides of a dense input. Default: ``torchless.preserve_format``
+        layout (optional): only ``torchless.strided``. Default: ``None``
+    """.strip(),
+    "like_shape": """
+        - Input: (*), any size
+        - Output: (*), the input's size
+    """.strip(),
+}
+
+
+_like_docstring = filled_docstring(**_LIKE_DOC_BLOCKS)
+
+
 def _like_strides(input, memory_format, function):
     """The strides (in elements) a ``*_like`` factory lays its result out with, None for C order (the common
     case): ``preserve_format`` (also None) keeps a dense input's strides, makes any other dense in its dims'
@@ -141,6 +166,7 @@ def _filled_like(input, value, dtype, requires_grad, device, memory_format, func
 
 
 @_memory_keywords
+@_like_docstring
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     """zeros_like(input, *, dtype=None, layout=None, device=None,
             requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
@@ -148,19 +174,13 @@ def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     Returns a tensor of the size of ``input`` filled with 0: ``torchless.zeros(input.size(), dtype=input.dtype)``.
 
     Args:
-        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        {like_input}
 
     Keyword args:
-        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
-        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
-        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
-        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
-            the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``
+        {like_keywords}
 
     Shape:
-        - Input: (*), any size
-        - Output: (*), the input's size
+        {like_shape}
 
     Examples::
 
@@ -172,6 +192,7 @@ def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 
 
 @_memory_keywords
+@_like_docstring
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     """ones_like(input, *, dtype=None, layout=None, device=None,
             requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
@@ -179,19 +200,13 @@ def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
     Returns a tensor of the size of ``input`` filled with 1: ``torchless.ones(input.size(), dtype=input.dtype)``.
 
     Args:
-        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        {like_input}
 
     Keyword args:
-        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
-        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
-        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
-        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
-            the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``
+        {like_keywords}
 
     Shape:
-        - Input: (*), any size
-        - Output: (*), the input's size
+        {like_shape}
 
     Examples::
 
@@ -203,6 +218,7 @@ def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
 
 
 @_memory_keywords
+@_like_docstring
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     """empty_like(input, *, dtype=None, layout=None, device=None,
             requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
@@ -212,19 +228,13 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     or the integer maximum under ``torchless.use_deterministic_algorithms(True)``, as PyTorch does).
 
     Args:
-        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        {like_input}
 
     Keyword args:
-        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
-        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
-        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
-        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
-            the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``
+        {like_keywords}
 
     Shape:
-        - Input: (*), any size
-        - Output: (*), the input's size
+        {like_shape}
 
     Examples::
 
@@ -237,6 +247,7 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
 
 
 @_memory_keywords
+@_like_docstring
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     """full_like(input, fill_value, *, dtype=None, layout=None, device=None,
             requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
@@ -245,20 +256,14 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     is given (the value is cast to it).
 
     Args:
-        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        {like_input}
         fill_value (Number): the value to fill it with
 
     Keyword args:
-        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
-        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
-        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
-        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
-            the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``
+        {like_keywords}
 
     Shape:
-        - Input: (*), any size
-        - Output: (*), the input's size
+        {like_shape}
 
     Examples::
 

@@ -12,7 +12,7 @@ from ..autograd import forward_ad
 from ..random import draw_values, stream
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _memory_keywords, _NO_SIZE, _size,
                       _type_name)
-from .filled import _laid_out, _like, _like_strides
+from .filled import _laid_out, _like, _like_docstring, _like_strides
 
 _RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}",
                      f"SymInt[] size, *, {_FACTORY_KEYWORDS}")
@@ -81,6 +81,7 @@ def _random_size(size_args, name, size, **keywords):
 
 
 @_memory_keywords
+@_like_docstring
 def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     """rand_like(input, *, dtype=None, layout=None, device=None,
             requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
@@ -90,20 +91,14 @@ def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=
     unless ``dtype`` is given.
 
     Args:
-        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        {like_input}
 
     Keyword args:
         generator (torchless.Generator, optional): the source of randomness. Default: the global one
-        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
-        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
-        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
-        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
-            the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``
+        {like_keywords}
 
     Shape:
-        - Input: (*), any size
-        - Output: (*), the input's size
+        {like_shape}
 
     Examples::
 
@@ -116,6 +111,7 @@ def rand_like(input, *, dtype=None, generator=None, requires_grad=False, device=
 
 
 @_memory_keywords
+@_like_docstring
 def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     """randn_like(input, *, dtype=None, layout=None, device=None,
             requires_grad=False, memory_format=torchless.preserve_format) -> Tensor
@@ -125,20 +121,14 @@ def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device
     unless ``dtype`` is given.
 
     Args:
-        input (Tensor): the tensor whose size (and, by default, dtype and layout) the result takes
+        {like_input}
 
     Keyword args:
         generator (torchless.Generator, optional): the source of randomness. Default: the global one
-        dtype (torchless.dtype, optional): the result's dtype. Default: ``input``'s
-        device (torchless.device, optional): the result's device (the CPU). Default: ``input``'s
-        requires_grad (bool, optional): whether autograd records operations on the result. Default: ``False``
-        memory_format (torchless.memory_format, optional): the result's layout; ``torchless.preserve_format`` keeps
-            the strides of a dense input. Default: ``torchless.preserve_format``
-        layout (optional): only ``torchless.strided``. Default: ``None``
+        {like_keywords}
 
     Shape:
-        - Input: (*), any size
-        - Output: (*), the input's size
+        {like_shape}
 
     Examples::
 

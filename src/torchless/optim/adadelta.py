@@ -56,16 +56,13 @@ class Adadelta(Optimizer):
     @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            if self._records_updates(group):
-                self._recorded_step(group)
-                continue
-            for p, g, state, _ in self._steps(group, _fresh_state):
-                _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
-                                 rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
-                                 maximize=group["maximize"], foreach=group["foreach"])
-        return loss
+        return self._step_each_parameter(closure, _fresh_state)
+
+    @staticmethod
+    def _update(group, p, g, state, step):
+        _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
+                         rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
+                         maximize=group["maximize"], foreach=group["foreach"])
 
     _records_differentiable_updates = True
 

@@ -64,18 +64,15 @@ class NAdam(Optimizer):
     @_reads_defaults_first
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            if self._records_updates(group):
-                self._recorded_step(group)
-                continue
-            for p, g, state, step in self._steps(group, _fresh_state):
-                _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
-                              step=step, lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
-                              weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
-                              decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
-                              foreach=group["foreach"])
-        return loss
+        return self._step_each_parameter(closure, _fresh_state)
+
+    @staticmethod
+    def _update(group, p, g, state, step):
+        _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
+                      step=step, lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
+                      weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
+                      decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
+                      foreach=group["foreach"])
 
     _records_differentiable_updates = True
 

@@ -739,6 +739,20 @@ class Optimizer:
                 state.update(fresh_state(p, g))
             yield param, state
 
+    def _step_each_parameter(self, closure, fresh_state):
+        """The whole of ``step`` for an optimizer whose update is PyTorch's for-loop over the parameters:
+        ``closure`` evaluated, then each group either recorded under autograd by ``_recorded_step``
+        (``differentiable=True``) or each of its parameters with a gradient, as :meth:`_steps` yields them, given to
+        the optimizer's ``_update(group, p, g, state, step)``."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            if self._records_updates(group):
+                self._recorded_step(group)
+                continue
+            for p, g, state, step in self._steps(group, fresh_state):
+                self._update(group, p, g, state, step)
+        return loss
+
     def _steps(self, group, fresh_state):
         """For each parameter of ``group`` with a gradient, (param array, grad array, state, step number) for its
         update, the step counted from 1.

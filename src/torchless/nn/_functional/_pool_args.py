@@ -55,6 +55,20 @@ def _check_c_int(values):
             raise RuntimeError("value cannot be converted to type int without overflow")
 
 
+_NUMBER_WORDS = {2: "two", 3: "three"}
+
+
+def _check_window_argument(fn, name, values, dims, wording="must either be", may_omit=False):
+    """PyTorch's check that the pooling argument ``name`` holds one int or ``dims`` of them (or none, when it
+    ``may_omit`` them: stride, whose default is the kernel size), then that each fits a C int. ``wording``: how
+    PyTorch's message for this argument puts it (dilation's says "must be either", avg_pool3d's "must be")."""
+    count = len(values)
+    if count != 1 and count != dims and (count or not may_omit):
+        omitted = "omitted, " if may_omit else ""
+        raise RuntimeError(f"{fn}: {name} {wording} {omitted}a single int, or a tuple of {_NUMBER_WORDS[dims]} ints")
+    _check_c_int(values)
+
+
 def _pair(values, default=None):
     if not values:
         return default

@@ -289,12 +289,12 @@ _GRID_SAMPLER_SAVED = {"input": SavedInput(0), "grid": SavedInput(1),
                        "align_corners": lambda node: node.align_corners}
 
 
-class GridSampler2D(Node):
-    """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
+class _GridSampler(Node):
+    """What the 2-D and 3-D grid samplers share: forward, which keeps the arguments backward needs and has
+    ``_sample`` compute the output, and what PyTorch shows of the node."""
 
     backward_is_one_op = True
     backward_op_ties_inputs = True  # (its gradients require grad as the input does)
-    saved = ("planes", "taps", "dx", "dy", "input", "grid", "local")
     torch_saved = _GRID_SAMPLER_SAVED
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
@@ -303,6 +303,12 @@ class GridSampler2D(Node):
         self.padding_mode, self.align_corners = padding_mode, align_corners
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
+
+
+class GridSampler2D(_GridSampler):
+    """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
+
+    saved = ("planes", "taps", "dx", "dy", "input", "grid", "local")
 
     def _sample(self, input, grid, mode, padding_mode, align_corners):
         # As the 3-D kernel, PyTorch's 2-D one (its scalar fallback for float16) computes in the input's own type,
@@ -563,20 +569,11 @@ def _flat_index_3d(px, py, pz, depth, height, width):
     return index
 
 
-class GridSampler3D(Node):
+class GridSampler3D(_GridSampler):
     """Trilinear ('bilinear') or nearest sampling of (N, C, D, H, W) volumes at grid points (N, D', H', W', 3):
     output[n, c, p] = sum over taps k of weight_k[n, p] * input[n, c, index_k[n, p]], as in GridSampler2D."""
 
-    backward_is_one_op = True
-    backward_op_ties_inputs = True  # (its gradients require grad as the input does)
     saved = ("planes", "taps", "dx", "dy", "dz", "lost", "input", "grid", "local")
-    torch_saved = _GRID_SAMPLER_SAVED
-
-    def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
-        self.input, self.grid, self.local = input, grid, None
-        self.padding_mode, self.align_corners = padding_mode, align_corners
-        with np.errstate(invalid="ignore", over="ignore"):
-            return self._sample(input, grid, mode, padding_mode, align_corners)
 
     def _sample(self, input, grid, mode, padding_mode, align_corners):
         # PyTorch's scalar 3-D kernel computes in the input's own type, float16 included (every step rounded to

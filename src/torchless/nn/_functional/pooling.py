@@ -12,7 +12,7 @@ from ..._tensor import Tensor
 from ...autograd.graph import records
 from ._args import CheckedCalls, Param, call_key, check_tensor, native
 from ._pool_args import (_as_parsed, _check_c_int, _check_float, _check_not_bool, _check_pool2d, _check_rank_2_to_3,
-                         _int_lists, _one_int, _one_list_int, _one_value, _output_size, _pair, _torch_pair, _view_2d,
+                         _check_window_argument, _int_lists, _one_int, _one_list_int, _one_value, _output_size, _pair, _torch_pair, _view_2d,
                          dispatch_on_return_indices)
 from ._pool_nodes import AvgPool, MaxPool, _as_planes, _from_planes, _keep_channels_last
 from .activation import relu
@@ -115,18 +115,10 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
     kernel, stride, padding, dilation = _int_lists(  # the parser's checks all come before the sizes'
         parsed, ((kernel_size, "kernel_size", 2), (() if stride is None else stride, "stride", 3),
                  (padding, "padding", 4), (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
-    if len(kernel) not in (1, 2):
-        raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
-    _check_c_int(kernel)
-    if len(stride) > 2:
-        raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
-    _check_c_int(stride)
-    if len(padding) not in (1, 2):
-        raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
-    _check_c_int(padding)
-    if len(dilation) not in (1, 2):
-        raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of two ints")
-    _check_c_int(dilation)
+    _check_window_argument(fn, "kernel_size", kernel, 2)
+    _check_window_argument(fn, "stride", stride, 2, may_omit=True)
+    _check_window_argument(fn, "padding", padding, 2)
+    _check_window_argument(fn, "dilation", dilation, 2, wording="must be either")
     kernel = _pair(kernel)
     stride, padding, dilation = _pair(stride, kernel), _pair(padding), _pair(dilation)
     if input.dim() not in (3, 4):
@@ -271,15 +263,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     fn = "avg_pool2d"
     # Sequences reach here as given, of any length (the parser repeats a lone int only).
     kernel = kernel_size
-    if len(kernel) not in (1, 2):
-        raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
-    _check_c_int(kernel)
-    if len(stride) > 2:
-        raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
-    _check_c_int(stride)
-    if len(padding) not in (1, 2):
-        raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
-    _check_c_int(padding)
+    _check_window_argument(fn, "kernel_size", kernel, 2)
+    _check_window_argument(fn, "stride", stride, 2, may_omit=True)
+    _check_window_argument(fn, "padding", padding, 2)
     shown = tuple(kernel), tuple(stride), tuple(padding)
     kernel = _pair(kernel)
     return _avg_pool(input, 2, kernel, _pair(stride, kernel), _pair(padding), ceil_mode, count_include_pad,

@@ -11,8 +11,8 @@ import numpy as np
 from ... import _memory_format
 from ...autograd.graph import save_tensor_versions
 from ._args import Param, native
-from ._pool_args import (_check_c_int, _check_float, _check_output_resize, _check_output_storage, _output_size,
-                         _torch_triple, dispatch_on_return_indices)
+from ._pool_args import (_check_float, _check_output_resize, _check_output_storage, _check_window_argument,
+                         _output_size, _torch_triple, dispatch_on_return_indices)
 from ._pool_nodes import AdaptiveAvgPool, AvgPool, _keep_channels_last
 from .adaptive_pooling import _adaptive_max, _adaptive_output_size, _mean_in_input_format
 from .pooling import _lp_pool, _max_pool
@@ -66,18 +66,10 @@ def _output_sizes(shape, kernel, stride, padding, dilation, ceil_mode):
 def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     """max_pool3d's checks, in PyTorch's order; (kernel, stride, padding, dilation) as triples."""
     fn = "max_pool3d"
-    if len(kernel) not in (1, 3):
-        raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of three ints")
-    _check_c_int(kernel)
-    if len(stride) not in (0, 1, 3):
-        raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of three ints")
-    _check_c_int(stride)
-    if len(padding) not in (1, 3):
-        raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of three ints")
-    _check_c_int(padding)
-    if len(dilation) not in (1, 3):
-        raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of three ints")
-    _check_c_int(dilation)
+    _check_window_argument(fn, "kernel_size", kernel, 3)
+    _check_window_argument(fn, "stride", stride, 3, may_omit=True)
+    _check_window_argument(fn, "padding", padding, 3)
+    _check_window_argument(fn, "dilation", dilation, 3, wording="must be either")
     kernel = _triple(kernel)
     stride, padding, dilation = _triple(stride, kernel), _triple(padding), _triple(dilation)
     if input.dim() == 4:  # unbatched: strides suggesting (2-D) channels_last reach no kernel
@@ -185,15 +177,9 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
     likewise H_out and W_out.
     """
     fn = "avg_pool3d"
-    if len(kernel_size) not in (1, 3):
-        raise RuntimeError(f"{fn}: kernel_size must be a single int, or a tuple of three ints")
-    _check_c_int(kernel_size)
-    if len(stride) not in (0, 1, 3):
-        raise RuntimeError(f"{fn}: stride must be omitted, a single int, or a tuple of three ints")
-    _check_c_int(stride)
-    if len(padding) not in (1, 3):
-        raise RuntimeError(f"{fn}: padding must be a single int, or a tuple of three ints")
-    _check_c_int(padding)
+    _check_window_argument(fn, "kernel_size", kernel_size, 3, wording="must be")
+    _check_window_argument(fn, "stride", stride, 3, wording="must be", may_omit=True)
+    _check_window_argument(fn, "padding", padding, 3, wording="must be")
     kernel = _triple(kernel_size)
     stride_given, padding_given = stride, padding  # (as the node shows them: an omitted stride as ())
     stride, padding = _triple(stride, kernel), _triple(padding)

@@ -9,6 +9,7 @@ from .._functional import activation as F_act
 from .._functional import piecewise as F_piece
 from .._functional import rectifiers as F_rect
 from ..parameter import Parameter
+from ._owned import owns
 from .module import Module
 
 
@@ -17,6 +18,13 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
            "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink", "LeakyReLU", "LogSigmoid", "Softplus",
            "Softshrink", "MultiheadAttention", "PReLU", "Softsign", "Tanhshrink", "Softmin", "Softmax", "Softmax2d",
            "LogSoftmax"]
+
+
+def _inplace_repr(inplace, first=False):
+    """The ``inplace=True`` of an extra_repr (nothing when False), after other fields unless ``first``."""
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
 
 
 class ReLU(Module):
@@ -47,7 +55,7 @@ class ReLU(Module):
         return F_act.relu(input, inplace=self.inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self.inplace, first=True)
 
 
 class LeakyReLU(Module):
@@ -79,7 +87,7 @@ class LeakyReLU(Module):
         return F_act.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        return f"negative_slope={self.negative_slope}" + _inplace_repr(self.inplace)
 
 
 class Hardtanh(Module):
@@ -123,7 +131,7 @@ class Hardtanh(Module):
         return F_act.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self.inplace)
 
 
 class ReLU6(Hardtanh):
@@ -149,7 +157,7 @@ class ReLU6(Hardtanh):
         super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self.inplace, first=True)
 
 
 class ELU(Module):
@@ -181,7 +189,7 @@ class ELU(Module):
         return F_act.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
 
 
 class SiLU(Module):
@@ -212,7 +220,7 @@ class SiLU(Module):
         return F_act.silu(input, inplace=self.inplace)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self.inplace, first=True)
 
 
 class GELU(Module):
@@ -287,7 +295,25 @@ class Tanh(Module):
         return input.tanh()
 
 
-class Softmax(Module):
+class _NormalizedAlongDim(Module):
+    """The softmax family's layers: a function of the slices along ``dim`` (None: the dimension PyTorch's
+    legacy rule picks, with a warning)."""
+    __constants__ = ["dim"]
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+@owns("__init__")
+class Softmax(_NormalizedAlongDim):
     """Rescales the slices along ``dim`` into probability distributions.
 
     Softmax(x)_i = exp(x_i) / sum_j exp(x_j), so each slice along dim is in [0, 1] and sums to 1
@@ -306,26 +332,15 @@ class Softmax(Module):
         tensor([[0.5000, 0.5000],
                 [0.1192, 0.8808]])
     """
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         # (_stacklevel names Module.__call__'s line: PyTorch's 5 names its _wrapped_call_impl, a library line too,
         # torchless's __call__ being one frame)
         return F_act.softmax(input, self.dim, _stacklevel=4)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+@owns("__init__")
+class LogSoftmax(_NormalizedAlongDim):
     """Applies log(Softmax(x)) along ``dim``, computed stably.
 
     LogSoftmax(x)_i = x_i - log(sum_j exp(x_j))
@@ -344,28 +359,9 @@ class LogSoftmax(Module):
         tensor([[-0.6931, -0.6931],
                 [-2.1269, -0.1269]])
     """
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         return F_act.log_softmax(input, self.dim, _stacklevel=4)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-def _inplace_repr(inplace, first=False):
-    """The ``inplace=True`` of an extra_repr (nothing when False), after other fields unless ``first``."""
-    if not inplace:
-        return ""
-    return "inplace=True" if first else ", inplace=True"
 
 
 class Threshold(Module):
@@ -817,7 +813,8 @@ class Tanhshrink(Module):
         return F_act.tanhshrink(input)
 
 
-class Softmin(Module):
+@owns("__init__")
+class Softmin(_NormalizedAlongDim):
     """Applies Softmax to the negated input along ``dim``.
 
     Softmin(x)_i = exp(-x_i) / sum_j exp(-x_j)
@@ -836,21 +833,9 @@ class Softmin(Module):
         tensor([[0.5000, 0.5000],
                 [0.8808, 0.1192]])
     """
-    __constants__ = ["dim"]
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         return F_act.softmin(input, self.dim, _stacklevel=4)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
 
 class Softmax2d(Module):

@@ -120,15 +120,11 @@ class _BatchNorm(_NormBase):
         return batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
                           self.weight, self.bias, use_batch_stats, factor, self.eps)
 
-class BatchNorm1d(_BatchNorm):
-    """Applies batch normalisation over a (N, C) or (N, C, L) input, channel by channel.
 
-    y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
-    N (and L). In training they are the batch's (biased variance), and the running estimates are updated as
-    running = (1 - momentum) * running + momentum * batch (unbiased variance); in eval mode the running
-    estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
-
-    Args:
+# The Args entries BatchNorm1d/2d/3d share, as they stand in the docstrings (stripped: filled in at their
+# indentation)
+_BATCH_NORM_DOCS = {
+    "args": """
         num_features (int): the number of channels C
         eps (float, optional): added to the variance for numerical stability. Default: ``1e-5``
         momentum (float, optional): weight of the new batch in the running estimates; ``None`` for a cumulative
@@ -137,6 +133,20 @@ class BatchNorm1d(_BatchNorm):
             Default: ``True``
         track_running_stats (bool, optional): keep ``running_mean`` and ``running_var`` buffers. Default: ``True``
         device, dtype (optional): where and of which floating dtype the parameters and buffers are created.
+    """.strip(),
+}
+
+
+class BatchNorm1d(_BatchNorm):
+    __doc__ = """Applies batch normalisation over a (N, C) or (N, C, L) input, channel by channel.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
+    N (and L). In training they are the batch's (biased variance), and the running estimates are updated as
+    running = (1 - momentum) * running + momentum * batch (unbiased variance); in eval mode the running
+    estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
+
+    Args:
+        {args}
 
     Shape:
         - Input: (N, C) or (N, C, L)
@@ -147,7 +157,7 @@ class BatchNorm1d(_BatchNorm):
         >>> m = nn.BatchNorm1d(100)
         >>> m(torch.randn(20, 100)).shape
         torchless.Size([20, 100])
-    """
+    """.format(**_BATCH_NORM_DOCS)
 
     def _check_input_dim(self, input):
         if input.dim() not in (2, 3):
@@ -155,7 +165,7 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Applies batch normalisation over a (N, C, H, W) input, channel by channel.
+    __doc__ = """Applies batch normalisation over a (N, C, H, W) input, channel by channel.
 
     y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
     N, H and W. In training they are the batch's (biased variance), and the running estimates are updated as
@@ -163,14 +173,7 @@ class BatchNorm2d(_BatchNorm):
     estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
 
     Args:
-        num_features (int): the number of channels C
-        eps (float, optional): added to the variance for numerical stability. Default: ``1e-5``
-        momentum (float, optional): weight of the new batch in the running estimates; ``None`` for a cumulative
-            (simple) average. Default: ``0.1``
-        affine (bool, optional): learn gamma (``weight``, initially 1) and beta (``bias``, initially 0).
-            Default: ``True``
-        track_running_stats (bool, optional): keep ``running_mean`` and ``running_var`` buffers. Default: ``True``
-        device, dtype (optional): where and of which floating dtype the parameters and buffers are created.
+        {args}
 
     Shape:
         - Input: (N, C, H, W)
@@ -181,7 +184,7 @@ class BatchNorm2d(_BatchNorm):
         >>> m = nn.BatchNorm2d(100)
         >>> m(torch.randn(20, 100, 35, 45)).shape
         torchless.Size([20, 100, 35, 45])
-    """
+    """.format(**_BATCH_NORM_DOCS)
 
     def _check_input_dim(self, input):
         if input.dim() != 4:
@@ -189,7 +192,7 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm3d(_BatchNorm):
-    """Applies batch normalisation over a (N, C, D, H, W) input, channel by channel.
+    __doc__ = """Applies batch normalisation over a (N, C, D, H, W) input, channel by channel.
 
     y = (x - E[x]) / sqrt(Var[x] + eps) * gamma + beta, with the mean and variance of each channel taken over
     N, D, H and W. In training they are the batch's (biased variance), and the running estimates are updated as
@@ -197,14 +200,7 @@ class BatchNorm3d(_BatchNorm):
     estimates are used, unless ``track_running_stats=False``, in which case the batch statistics always are.
 
     Args:
-        num_features (int): the number of channels C
-        eps (float, optional): added to the variance for numerical stability. Default: ``1e-5``
-        momentum (float, optional): weight of the new batch in the running estimates; ``None`` for a cumulative
-            (simple) average. Default: ``0.1``
-        affine (bool, optional): learn gamma (``weight``, initially 1) and beta (``bias``, initially 0).
-            Default: ``True``
-        track_running_stats (bool, optional): keep ``running_mean`` and ``running_var`` buffers. Default: ``True``
-        device, dtype (optional): where and of which floating dtype the parameters and buffers are created.
+        {args}
 
     Shape:
         - Input: (N, C, D, H, W)
@@ -215,7 +211,7 @@ class BatchNorm3d(_BatchNorm):
         >>> m = nn.BatchNorm3d(100)
         >>> m(torch.randn(2, 100, 4, 5, 5)).shape
         torchless.Size([2, 100, 4, 5, 5])
-    """
+    """.format(**_BATCH_NORM_DOCS)
 
     def _check_input_dim(self, input):
         if input.dim() != 5:

@@ -29,6 +29,48 @@ def _ntuple(value, n):
     return (value,) * n
 
 
+# The docstring entries Conv1d/2d/3d and ConvTranspose1d/2d/3d share, as they stand in them (stripped: filled in at
+# their indentation): their arguments and the bias attribute
+_BIAS_ATTRIBUTE = """
+        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+""".strip()
+_CONV_DOCS = {
+    "args": """
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel. Default: ``1``
+        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
+            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
+            Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+    """.strip(),
+    "bias_attribute": _BIAS_ATTRIBUTE,
+}
+_CONV_TRANSPOSE_DOCS = {
+    "args": """
+        in_channels (int): number of channels C_in of the input
+        out_channels (int): number of channels C_out produced
+        kernel_size (int or tuple): size of the kernel
+        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
+        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
+            input, so that a convolution with the same padding inverts the shape. Default: ``0``
+        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
+            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
+        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
+        bias (bool, optional): add a learnable bias. Default: ``True``
+        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
+        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
+        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+    """.strip(),
+    "bias_attribute": _BIAS_ATTRIBUTE,
+}
+
+
 class _ConvNd(Module):
     """What every convolution layer shares: argument checks, parameters, initialisation and repr."""
     __constants__ = ["stride", "padding", "dilation", "groups", "padding_mode", "output_padding", "in_channels",
@@ -146,25 +188,14 @@ class _Conv(_ConvNd):
 
 @owns("forward")
 class Conv1d(_Conv):
-    """Applies a 1-D convolution (a cross-correlation) over an input of C_in channels.
+    __doc__ = """Applies a 1-D convolution (a cross-correlation) over an input of C_in channels.
 
     out(N_i, C_out_j) = bias(C_out_j) + sum over k of weight(C_out_j, k) * input(N_i, k), the product being the
     1-D cross-correlation; with ``groups`` = g the channels are split into g groups, each convolved with its own
     C_out / g filters.
 
     Args:
-        in_channels (int): number of channels C_in of the input
-        out_channels (int): number of channels C_out produced
-        kernel_size (int or tuple): size of the kernel
-        stride (int or tuple, optional): step of the kernel. Default: ``1``
-        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
-            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
-        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
-        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
-        bias (bool, optional): add a learnable bias. Default: ``True``
-        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
-            Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+        {args}
 
     Shape:
         - Input: (N, C_in, L_in) or (C_in, L_in)
@@ -175,14 +206,14 @@ class Conv1d(_Conv):
     Attributes:
         weight (Tensor): learnable, of shape (out_channels, in_channels / groups, kernel_size), initialised from
             U(-sqrt(k), sqrt(k)) with k = groups / (C_in * kernel_size)
-        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+        {bias_attribute}
 
     Examples::
 
         >>> m = nn.Conv1d(16, 33, 3, stride=2)
         >>> m(torch.randn(20, 16, 50)).shape
         torchless.Size([20, 33, 24])
-    """
+    """.format(**_CONV_DOCS)
 
     _spatial = 1
     _convolve = staticmethod(F_conv.conv1d)
@@ -195,25 +226,14 @@ class Conv1d(_Conv):
 
 @owns("forward")
 class Conv2d(_Conv):
-    """Applies a 2-D convolution (a cross-correlation) over an input of C_in channels.
+    __doc__ = """Applies a 2-D convolution (a cross-correlation) over an input of C_in channels.
 
     out(N_i, C_out_j) = bias(C_out_j) + sum over k of weight(C_out_j, k) * input(N_i, k), the product being the
     2-D cross-correlation; with ``groups`` = g the channels are split into g groups, each convolved with its own
     C_out / g filters.
 
     Args:
-        in_channels (int): number of channels C_in of the input
-        out_channels (int): number of channels C_out produced
-        kernel_size (int or tuple): size of the kernel
-        stride (int or tuple, optional): step of the kernel. Default: ``1``
-        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
-            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
-        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
-        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
-        bias (bool, optional): add a learnable bias. Default: ``True``
-        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
-            Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+        {args}
 
     Shape:
         - Input: (N, C_in, H_in, W_in) or (C_in, H_in, W_in)
@@ -225,14 +245,14 @@ class Conv2d(_Conv):
     Attributes:
         weight (Tensor): learnable, of shape (out_channels, in_channels / groups, kH, kW), initialised from
             U(-sqrt(k), sqrt(k)) with k = groups / (C_in * kH * kW)
-        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+        {bias_attribute}
 
     Examples::
 
         >>> m = nn.Conv2d(16, 33, (3, 5), stride=(2, 1), padding=(4, 2))
         >>> m(torch.randn(20, 16, 50, 100)).shape
         torchless.Size([20, 33, 28, 100])
-    """
+    """.format(**_CONV_DOCS)
 
     _spatial = 2
     _convolve = staticmethod(F_conv.conv2d)
@@ -245,25 +265,14 @@ class Conv2d(_Conv):
 
 @owns("forward")
 class Conv3d(_Conv):
-    """Applies a 3-D convolution (a cross-correlation) over an input of C_in channels.
+    __doc__ = """Applies a 3-D convolution (a cross-correlation) over an input of C_in channels.
 
     out(N_i, C_out_j) = bias(C_out_j) + sum over k of weight(C_out_j, k) * input(N_i, k), the product being the
     3-D cross-correlation; with ``groups`` = g the channels are split into g groups, each convolved with its own
     C_out / g filters.
 
     Args:
-        in_channels (int): number of channels C_in of the input
-        out_channels (int): number of channels C_out produced
-        kernel_size (int or tuple): size of the kernel
-        stride (int or tuple, optional): step of the kernel. Default: ``1``
-        padding (int or tuple or str, optional): padding added to every side, or ``'valid'`` (none) or
-            ``'same'`` (an output as long as the input; stride 1 only). Default: ``0``
-        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
-        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
-        bias (bool, optional): add a learnable bias. Default: ``True``
-        padding_mode (str, optional): ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``.
-            Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+        {args}
 
     Shape:
         - Input: (N, C_in, D_in, H_in, W_in) or (C_in, D_in, H_in, W_in)
@@ -276,14 +285,14 @@ class Conv3d(_Conv):
     Attributes:
         weight (Tensor): learnable, of shape (out_channels, in_channels / groups, kD, kH, kW), initialised from
             U(-sqrt(k), sqrt(k)) with k = groups / (C_in * kD * kH * kW)
-        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+        {bias_attribute}
 
     Examples::
 
         >>> m = nn.Conv3d(16, 33, 3, stride=2)
         >>> m(torch.randn(2, 16, 10, 50, 50)).shape
         torchless.Size([2, 33, 4, 24, 24])
-    """
+    """.format(**_CONV_DOCS)
 
     _spatial = 3
     _convolve = staticmethod(F_conv.conv3d)
@@ -348,26 +357,14 @@ class _ConvTransposeNd(_ConvNd):
 
 @owns("forward")
 class ConvTranspose1d(_ConvTransposeNd):
-    """Applies a 1-D transposed convolution over an input of C_in channels.
+    __doc__ = """Applies a 1-D transposed convolution over an input of C_in channels.
 
     It is the gradient of :class:`Conv1d` with respect to its input (sometimes called a "deconvolution" or a
     fractionally-strided convolution): each input value scatters a weighted copy of the kernel into the output,
     ``stride`` apart, which makes it the usual upsampling layer of decoders and generators.
 
     Args:
-        in_channels (int): number of channels C_in of the input
-        out_channels (int): number of channels C_out produced
-        kernel_size (int or tuple): size of the kernel
-        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
-        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
-            input, so that a convolution with the same padding inverts the shape. Default: ``0``
-        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
-            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
-        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
-        bias (bool, optional): add a learnable bias. Default: ``True``
-        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
-        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+        {args}
 
     Shape:
         - Input: (N, C_in, L_in) or (C_in, L_in)
@@ -381,14 +378,14 @@ class ConvTranspose1d(_ConvTransposeNd):
     Attributes:
         weight (Tensor): learnable, of shape (in_channels, out_channels / groups, kernel_size), initialised from
             U(-sqrt(k), sqrt(k)) with k = groups / (C_out * kernel_size)
-        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+        {bias_attribute}
 
     Examples::
 
         >>> m = nn.ConvTranspose1d(16, 33, 3, stride=2)
         >>> m(torch.randn(20, 16, 50)).shape
         torchless.Size([20, 33, 101])
-    """
+    """.format(**_CONV_TRANSPOSE_DOCS)
 
     _spatial = 1
     _convolve = staticmethod(F_conv.conv_transpose1d)
@@ -401,26 +398,14 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 @owns("forward")
 class ConvTranspose2d(_ConvTransposeNd):
-    """Applies a 2-D transposed convolution over an input of C_in channels.
+    __doc__ = """Applies a 2-D transposed convolution over an input of C_in channels.
 
     It is the gradient of :class:`Conv2d` with respect to its input (sometimes called a "deconvolution" or a
     fractionally-strided convolution): each input value scatters a weighted copy of the kernel into the output,
     ``stride`` apart, which makes it the usual upsampling layer of decoders and generators.
 
     Args:
-        in_channels (int): number of channels C_in of the input
-        out_channels (int): number of channels C_out produced
-        kernel_size (int or tuple): size of the kernel
-        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
-        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
-            input, so that a convolution with the same padding inverts the shape. Default: ``0``
-        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
-            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
-        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
-        bias (bool, optional): add a learnable bias. Default: ``True``
-        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
-        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+        {args}
 
     Shape:
         - Input: (N, C_in, H_in, W_in) or (C_in, H_in, W_in)
@@ -436,7 +421,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     Attributes:
         weight (Tensor): learnable, of shape (in_channels, out_channels / groups, kH, kW), initialised from
             U(-sqrt(k), sqrt(k)) with k = groups / (C_out * kH * kW)
-        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+        {bias_attribute}
 
     Examples::
 
@@ -447,7 +432,7 @@ class ConvTranspose2d(_ConvTransposeNd):
         >>> up = nn.ConvTranspose2d(16, 16, 3, stride=2, padding=1)
         >>> up(torch.randn(1, 16, 6, 6), output_size=[12, 12]).shape
         torchless.Size([1, 16, 12, 12])
-    """
+    """.format(**_CONV_TRANSPOSE_DOCS)
 
     _spatial = 2
     _convolve = staticmethod(F_conv.conv_transpose2d)
@@ -460,26 +445,14 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 @owns("forward")
 class ConvTranspose3d(_ConvTransposeNd):
-    """Applies a 3-D transposed convolution over an input of C_in channels.
+    __doc__ = """Applies a 3-D transposed convolution over an input of C_in channels.
 
     It is the gradient of :class:`Conv3d` with respect to its input (sometimes called a "deconvolution" or a
     fractionally-strided convolution): each input value scatters a weighted copy of the kernel into the output,
     ``stride`` apart, which makes it the usual upsampling layer of decoders and generators.
 
     Args:
-        in_channels (int): number of channels C_in of the input
-        out_channels (int): number of channels C_out produced
-        kernel_size (int or tuple): size of the kernel
-        stride (int or tuple, optional): step of the kernel in the output. Default: ``1``
-        padding (int or tuple, optional): dilation * (kernel_size - 1) - padding zeros are added to both sides of the
-            input, so that a convolution with the same padding inverts the shape. Default: ``0``
-        output_padding (int or tuple, optional): extra size added to one side of the output, to pick among the input
-            sizes a strided convolution maps to the same output; smaller than stride or dilation. Default: ``0``
-        groups (int, optional): number of blocked connections; divides C_in and C_out. Default: ``1``
-        bias (bool, optional): add a learnable bias. Default: ``True``
-        dilation (int or tuple, optional): spacing between kernel elements. Default: ``1``
-        padding_mode (str, optional): only ``'zeros'``. Default: ``'zeros'``
-        device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
+        {args}
 
     Shape:
         - Input: (N, C_in, D_in, H_in, W_in) or (C_in, D_in, H_in, W_in)
@@ -497,14 +470,14 @@ class ConvTranspose3d(_ConvTransposeNd):
     Attributes:
         weight (Tensor): learnable, of shape (in_channels, out_channels / groups, kD, kH, kW), initialised from
             U(-sqrt(k), sqrt(k)) with k = groups / (C_out * kD * kH * kW)
-        bias (Tensor): learnable, of shape (out_channels), drawn from the same distribution; ``None`` if not bias
+        {bias_attribute}
 
     Examples::
 
         >>> m = nn.ConvTranspose3d(16, 33, 3, stride=2)
         >>> m(torch.randn(2, 16, 5, 10, 10)).shape
         torchless.Size([2, 33, 11, 21, 21])
-    """
+    """.format(**_CONV_TRANSPOSE_DOCS)
 
     _spatial = 3
     _convolve = staticmethod(F_conv.conv_transpose3d)
@@ -554,79 +527,70 @@ class _LazyConvXdMixin(LazyModuleMixin):
         return self._spatial
 
 
-class LazyConv1d(_LazyConvXdMixin, Conv1d):
+class _LazyConv(_LazyConvXdMixin):
+    """LazyConv1d/2d/3d's construction: their convolution's arguments but ``in_channels``."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        # bias=False: no bias tensor to create only to be replaced
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
+
+
+class _LazyConvTranspose(_LazyConvXdMixin):
+    """LazyConvTranspose1d/2d/3d's construction: their convolution's arguments but ``in_channels``."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        # bias=False: no bias tensor to create only to be replaced
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._uninitialized(out_channels, bias, device, dtype)
+
+
+@owns("__init__")
+class LazyConv1d(_LazyConv, Conv1d):
     """:class:`Conv1d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first input
     (``input.size(0)`` unbatched); the other arguments are Conv1d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = Conv1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        # bias=False: no bias tensor to create only to be replaced
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConv2d(_LazyConvXdMixin, Conv2d):
+@owns("__init__")
+class LazyConv2d(_LazyConv, Conv2d):
     """:class:`Conv2d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first input
     (``input.size(0)`` unbatched); the other arguments are Conv2d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = Conv2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        # bias=False: no bias tensor to create only to be replaced
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConv3d(_LazyConvXdMixin, Conv3d):
+@owns("__init__")
+class LazyConv3d(_LazyConv, Conv3d):
     """:class:`Conv3d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first input
     (``input.size(0)`` unbatched); the other arguments are Conv3d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = Conv3d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        # bias=False: no bias tensor to create only to be replaced
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConvTranspose1d(_LazyConvXdMixin, ConvTranspose1d):
+@owns("__init__")
+class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
     """:class:`ConvTranspose1d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first
     input (``input.size(0)`` unbatched); the other arguments are ConvTranspose1d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = ConvTranspose1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
-                         device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConvTranspose2d(_LazyConvXdMixin, ConvTranspose2d):
+@owns("__init__")
+class LazyConvTranspose2d(_LazyConvTranspose, ConvTranspose2d):
     """:class:`ConvTranspose2d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first
     input (``input.size(0)`` unbatched); the other arguments are ConvTranspose2d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = ConvTranspose2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
-                         device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)
 
-
-class LazyConvTranspose3d(_LazyConvXdMixin, ConvTranspose3d):
+@owns("__init__")
+class LazyConvTranspose3d(_LazyConvTranspose, ConvTranspose3d):
     """:class:`ConvTranspose3d` whose ``in_channels`` (and so the weight's shape) is ``input.size(1)`` of the first
     input (``input.size(0)`` unbatched); the other arguments are ConvTranspose3d's. See :class:`LazyModuleMixin`."""
 
     cls_to_become = ConvTranspose3d
-
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
-                         device, dtype)
-        self._uninitialized(out_channels, bias, device, dtype)

@@ -26,17 +26,31 @@ class _DropoutNd(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+# The docstring entries the dropout layers share, as they stand in them (stripped: filled in at their
+# indentation): what channel-wise dropout does, and the arguments
+_DROPOUT_DOCS = {
+    "channel_dropout": """
+    In training mode each channel ``input[n, c]`` is zeroed as a whole with probability ``p`` and the others
+    are scaled by 1 / (1 - p); in eval mode the module is the identity. Adjacent pixels of a feature map are
+    strongly correlated, so dropping whole maps regularises convolutional layers better than element-wise dropout.
+    """.strip(),
+    "args": """
+        p (float, optional): probability of an element being zeroed. Default: ``0.5``
+        inplace (bool, optional): do the operation in place. Default: ``False``
+    """.strip(),
+}
+
+
 @owns("forward")
 class Dropout(_DropoutNd):
-    """Randomly zeroes elements of the input during training (Srivastava et al., 2014).
+    __doc__ = """Randomly zeroes elements of the input during training (Srivastava et al., 2014).
 
     In training mode each element is zeroed independently with probability ``p`` (a Bernoulli draw) and the
     survivors are scaled by 1 / (1 - p), so the expected value of every element is unchanged; in eval mode the
     module is the identity.
 
     Args:
-        p (float, optional): probability of an element being zeroed. Default: ``0.5``
-        inplace (bool, optional): do the operation in place. Default: ``False``
+        {args}
 
     Shape:
         - Input: (*), any number of dimensions
@@ -49,22 +63,19 @@ class Dropout(_DropoutNd):
         torchless.Size([2, 3])
         >>> m.eval()(torch.ones(3))
         tensor([1., 1., 1.])
-    """
+    """.format(**_DROPOUT_DOCS)
 
     _functional = staticmethod(F_drop.dropout)
 
 
 @owns("forward")
 class Dropout1d(_DropoutNd):
-    """Randomly zeroes whole channels (the 1-D feature maps) of the input during training.
+    __doc__ = """Randomly zeroes whole channels (the 1-D feature maps) of the input during training.
 
-    In training mode each channel ``input[n, c]`` is zeroed as a whole with probability ``p`` and the others
-    are scaled by 1 / (1 - p); in eval mode the module is the identity. Adjacent pixels of a feature map are
-    strongly correlated, so dropping whole maps regularises convolutional layers better than element-wise dropout.
+    {channel_dropout}
 
     Args:
-        p (float, optional): probability of an element being zeroed. Default: ``0.5``
-        inplace (bool, optional): do the operation in place. Default: ``False``
+        {args}
 
     Shape:
         - Input: (N, C, L) or (C, L)
@@ -75,25 +86,22 @@ class Dropout1d(_DropoutNd):
         >>> m = nn.Dropout1d(p=0.2)
         >>> m(torch.randn(4, 3, 5)).shape
         torchless.Size([4, 3, 5])
-    """
+    """.format(**_DROPOUT_DOCS)
 
     _functional = staticmethod(F_drop.dropout1d)
 
 
 @owns("forward")
 class Dropout2d(_DropoutNd):
-    """Randomly zeroes whole channels (the 2-D feature maps) of the input during training.
+    __doc__ = """Randomly zeroes whole channels (the 2-D feature maps) of the input during training.
 
-    In training mode each channel ``input[n, c]`` is zeroed as a whole with probability ``p`` and the others
-    are scaled by 1 / (1 - p); in eval mode the module is the identity. Adjacent pixels of a feature map are
-    strongly correlated, so dropping whole maps regularises convolutional layers better than element-wise dropout.
+    {channel_dropout}
 
     A 3-D input is read, as in PyTorch 2.x and with its warning, as (N, C, L): whole rows input[n, c] are
     zeroed (channel-wise 1-D dropout); use :class:`Dropout1d` for such inputs.
 
     Args:
-        p (float, optional): probability of an element being zeroed. Default: ``0.5``
-        inplace (bool, optional): do the operation in place. Default: ``False``
+        {args}
 
     Shape:
         - Input: (N, C, H, W) or (N, C, L)
@@ -104,22 +112,19 @@ class Dropout2d(_DropoutNd):
         >>> m = nn.Dropout2d(p=0.2)
         >>> m(torch.randn(4, 3, 5, 5)).shape
         torchless.Size([4, 3, 5, 5])
-    """
+    """.format(**_DROPOUT_DOCS)
 
     _functional = staticmethod(F_drop.dropout2d)
 
 
 @owns("forward")
 class Dropout3d(_DropoutNd):
-    """Randomly zeroes whole channels (the 3-D feature maps) of the input during training.
+    __doc__ = """Randomly zeroes whole channels (the 3-D feature maps) of the input during training.
 
-    In training mode each channel ``input[n, c]`` is zeroed as a whole with probability ``p`` and the others
-    are scaled by 1 / (1 - p); in eval mode the module is the identity. Adjacent pixels of a feature map are
-    strongly correlated, so dropping whole maps regularises convolutional layers better than element-wise dropout.
+    {channel_dropout}
 
     Args:
-        p (float, optional): probability of an element being zeroed. Default: ``0.5``
-        inplace (bool, optional): do the operation in place. Default: ``False``
+        {args}
 
     Shape:
         - Input: (N, C, D, H, W) or (C, D, H, W)
@@ -130,7 +135,7 @@ class Dropout3d(_DropoutNd):
         >>> m = nn.Dropout3d(p=0.2)
         >>> m(torch.randn(4, 3, 2, 5, 5)).shape
         torchless.Size([4, 3, 2, 5, 5])
-    """
+    """.format(**_DROPOUT_DOCS)
 
     _functional = staticmethod(F_drop.dropout3d)
 

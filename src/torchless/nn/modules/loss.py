@@ -23,6 +23,34 @@ __all__ = ["L1Loss", "NLLLoss", "NLLLoss2d", "PoissonNLLLoss", "GaussianNLLLoss"
            "TripletMarginWithDistanceLoss", "CTCLoss"]
 
 
+# The docstring entries the losses share: the reduction arguments and the shapes of an element-wise loss
+_LOSS_DOCS = {
+    "reduction_args": """\
+reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``""",
+    "elementwise_shape": """- Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input""",
+}
+
+
+# The docstring entries the losses share, each as it stands in them (stripped: it is filled in at its
+# indentation): the reduction arguments and the shapes of an element-wise loss
+_LOSS_DOCS = {
+    "reduction_args": """
+        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
+            Default: ``'mean'``
+        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+    """.strip(),
+    "elementwise_shape": """
+        - Input: (*), any number of dimensions
+        - Target: (*), same shape as the input
+        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+    """.strip(),
+}
+
+
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
@@ -38,21 +66,19 @@ class _WeightedLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """The cross entropy between logits and class indices or class probabilities.
+    __doc__ = """The cross entropy between logits and class indices or class probabilities.
 
     It applies :class:`LogSoftmax` over the class dimension (dim 1, or dim 0 of an unbatched input) and then the
-    negative log-likelihood. For class indices y, l_n = -w_{y_n} * log(softmax(x_n)_{y_n}) (0 where
-    y_n = ignore_index) and ``'mean'`` divides by the sum of the weights w_{y_n} of the targets not ignored. For
-    class probabilities y (the same shape as the input), l_n = -sum_c w_c * y_{n, c} * log(softmax(x_n)_c) and
+    negative log-likelihood. For class indices y, l_n = -w_{{y_n}} * log(softmax(x_n)_{{y_n}}) (0 where
+    y_n = ignore_index) and ``'mean'`` divides by the sum of the weights w_{{y_n}} of the targets not ignored. For
+    class probabilities y (the same shape as the input), l_n = -sum_c w_c * y_{{n, c}} * log(softmax(x_n)_c) and
     ``'mean'`` divides by the number of samples, N * d_1 * ... * d_K.
     A label_smoothing s > 0 mixes the targets with the uniform distribution: (1 - s) * target + s / C.
 
     Args:
         weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
         ignore_index (int, optional): a target class index that contributes neither loss nor weight. Default: ``-100``
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
         label_smoothing (float, optional): s, in [0, 1]. Default: ``0.0``
 
     Shape:
@@ -68,7 +94,7 @@ class CrossEntropyLoss(_WeightedLoss):
         tensor(0.8955)
         >>> loss(torch.randn(4, 10, 8, 8), torch.randint(10, (4, 8, 8))).shape
         torchless.Size([])
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["ignore_index", "reduction", "label_smoothing"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
@@ -82,18 +108,16 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """The negative log-likelihood loss of class indices given log-probabilities.
+    __doc__ = """The negative log-likelihood loss of class indices given log-probabilities.
 
     For input x (log-probabilities, e.g. the output of :class:`LogSoftmax`) and target classes y,
-    l_n = -w_{y_n} * x_{n, y_n}, and l_n = 0 where y_n = ignore_index. ``'mean'`` divides the sum of the l_n by
-    the sum of the weights w_{y_n} of the targets not ignored; ``'sum'`` adds them up.
+    l_n = -w_{{y_n}} * x_{{n, y_n}}, and l_n = 0 where y_n = ignore_index. ``'mean'`` divides the sum of the l_n by
+    the sum of the weights w_{{y_n}} of the targets not ignored; ``'sum'`` adds them up.
 
     Args:
         weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None`` (all 1)
         ignore_index (int, optional): a target value that contributes neither loss nor weight. Default: ``-100``
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
         - Input: (N, C) or (C), or (N, C, d_1, ..., d_K) for K-dimensional losses
@@ -105,7 +129,7 @@ class NLLLoss(_WeightedLoss):
         >>> loss = nn.NLLLoss()
         >>> loss(torch.tensor([[-0.1, -2.4], [-1.2, -0.4]]), torch.tensor([0, 1]))
         tensor(0.2500)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["ignore_index", "reduction"]
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -118,7 +142,7 @@ class NLLLoss(_WeightedLoss):
 
 
 class NLLLoss2d(NLLLoss):
-    """:class:`NLLLoss` under its former name, for (N, C, H, W) inputs; deprecated.
+    __doc__ = """:class:`NLLLoss` under its former name, for (N, C, H, W) inputs; deprecated.
 
     Constructing it issues PyTorch's FutureWarning; it then behaves exactly as :class:`NLLLoss`, which accepts
     inputs of any number of spatial dimensions.
@@ -126,9 +150,7 @@ class NLLLoss2d(NLLLoss):
     Args:
         weight (Tensor, optional): a weight for each class, of shape (C). Default: ``None``
         ignore_index (int, optional): a target value that is ignored. Default: ``-100``
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
         - Input: (N, C, H, W)
@@ -143,7 +165,7 @@ class NLLLoss2d(NLLLoss):
         ...     loss = nn.NLLLoss2d()
         >>> loss(torch.zeros(1, 2, 3, 3), torch.zeros(1, 3, 3, dtype=torch.long))
         tensor(0.)
-    """
+    """.format(**_LOSS_DOCS)
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
@@ -153,27 +175,23 @@ class NLLLoss2d(NLLLoss):
 
 
 class MSELoss(_Loss):
-    """Measures the mean squared error between input x and target y.
+    __doc__ = """Measures the mean squared error between input x and target y.
 
     With ``reduction='none'`` the loss is l_n = (x_n - y_n)^2; ``'mean'`` averages these over all elements and
     ``'sum'`` adds them up.
 
     Args:
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.MSELoss()
         >>> loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
         tensor(4.3333)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -181,27 +199,23 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Measures the mean absolute error between input x and target y.
+    __doc__ = """Measures the mean absolute error between input x and target y.
 
     With ``reduction='none'`` the loss is l_n = |x_n - y_n|; ``'mean'`` averages these over all elements and
     ``'sum'`` adds them up.
 
     Args:
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.L1Loss()
         >>> loss(torch.tensor([1.0, 2.0, 3.0]), torch.tensor([1.0, 0.0, 0.0]))
         tensor(1.6667)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -209,7 +223,7 @@ class L1Loss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
-    """Measures the binary cross entropy between predicted probabilities x and targets y.
+    __doc__ = """Measures the binary cross entropy between predicted probabilities x and targets y.
 
     With ``reduction='none'`` the loss is l_n = -w_n * (y_n * log(x_n) + (1 - y_n) * log(1 - x_n)), each log
     clamped at -100 so that x = 0 or 1 gives a finite loss; ``'mean'`` averages over all elements and ``'sum'``
@@ -217,21 +231,17 @@ class BCELoss(_WeightedLoss):
 
     Args:
         weight (Tensor, optional): a rescaling weight w_n, broadcast against the input. Default: ``None``
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.BCELoss()
         >>> loss(torch.tensor([0.8, 0.2]), torch.tensor([1.0, 0.0]))
         tensor(0.2231)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -239,7 +249,7 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Combines a Sigmoid and :class:`BCELoss` in one numerically stable loss on logits x.
+    __doc__ = """Combines a Sigmoid and :class:`BCELoss` in one numerically stable loss on logits x.
 
     With ``reduction='none'`` the loss is
     l_n = -w_n * (p * y_n * log(sigmoid(x_n)) + (1 - y_n) * log(1 - sigmoid(x_n))), computed with the log-sum-exp
@@ -247,23 +257,19 @@ class BCEWithLogitsLoss(_Loss):
 
     Args:
         weight (Tensor, optional): a rescaling weight w_n, broadcast against the input. Default: ``None``
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
         pos_weight (Tensor, optional): the weight p of positive examples, broadcast along the last (class)
             dimension. Default: ``None`` (p = 1)
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.BCEWithLogitsLoss()
         >>> loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 0.0]))
         tensor(0.2201)
-    """
+    """.format(**_LOSS_DOCS)
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
         super().__init__(size_average, reduce, reduction)
@@ -277,7 +283,7 @@ class BCEWithLogitsLoss(_Loss):
 
 # ---------------------------------------------------------------------------- robust regression
 class SmoothL1Loss(_Loss):
-    """A loss that is quadratic for small errors and linear for large ones (Girshick, Fast R-CNN).
+    __doc__ = """A loss that is quadratic for small errors and linear for large ones (Girshick, Fast R-CNN).
 
     With d_n = |x_n - y_n| and ``reduction='none'``, l_n = 0.5 * d_n^2 / beta if d_n < beta, else
     d_n - 0.5 * beta; ``'mean'`` averages over all elements and ``'sum'`` adds them up. It is less sensitive to
@@ -290,16 +296,14 @@ class SmoothL1Loss(_Loss):
         beta (float, optional): the error size where the loss turns linear; >= 0. Default: ``1.0``
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.SmoothL1Loss()
         >>> loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
         tensor(1.3125)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["reduction"]
 
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -311,7 +315,7 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """The Huber loss: quadratic for errors below ``delta``, linear above.
+    __doc__ = """The Huber loss: quadratic for errors below ``delta``, linear above.
 
     With d_n = |x_n - y_n| and ``reduction='none'``, l_n = 0.5 * d_n^2 if d_n < delta, else
     delta * (d_n - 0.5 * delta); ``'mean'`` averages over all elements and ``'sum'`` adds them up. It is
@@ -323,16 +327,14 @@ class HuberLoss(_Loss):
         delta (float, optional): the error size where the loss turns linear; > 0. Default: ``1.0``
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.HuberLoss(delta=2.0)
         >>> loss(torch.tensor([0.5, 3.0]), torch.tensor([0.0, 0.0]))
         tensor(2.0625)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["reduction", "delta"]
 
     def __init__(self, reduction="mean", delta=1.0):
@@ -431,27 +433,23 @@ class GaussianNLLLoss(_Loss):
 
 # ---------------------------------------------------------------------------- margins
 class SoftMarginLoss(_Loss):
-    """The two-class logistic loss of inputs x and targets y in {1, -1}.
+    __doc__ = """The two-class logistic loss of inputs x and targets y in {{1, -1}}.
 
     With ``reduction='none'`` the loss is l_n = log(1 + exp(-y_n * x_n)); ``'mean'`` averages over all elements
     and ``'sum'`` adds them up.
 
     Args:
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.SoftMarginLoss()
         >>> loss(torch.tensor([2.0, -1.0]), torch.tensor([1.0, 1.0]))
         tensor(0.7201)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["reduction"]
 
     def forward(self, input, target):
@@ -481,7 +479,7 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    """The hinge embedding loss of inputs x (typically distances) and targets y in {1, -1}.
+    __doc__ = """The hinge embedding loss of inputs x (typically distances) and targets y in {{1, -1}}.
 
     With ``reduction='none'`` the loss is l_n = x_n where y_n = 1 and max(0, margin - x_n) where y_n = -1;
     ``'mean'`` averages over all elements and ``'sum'`` adds them up. It pulls similar pairs (y = 1) together
@@ -489,21 +487,17 @@ class HingeEmbeddingLoss(_Loss):
 
     Args:
         margin (float, optional): the margin for y = -1. Default: ``1.0``
-        reduction (str, optional): ``'none'`` (the per-element losses l_n), ``'mean'`` (their mean) or ``'sum'``.
-            Default: ``'mean'``
-        size_average, reduce (bool, optional): deprecated spellings of ``reduction``. Default: ``None``
+        {reduction_args}
 
     Shape:
-        - Input: (*), any number of dimensions
-        - Target: (*), same shape as the input
-        - Output: scalar; with ``reduction='none'``, (*), same shape as the input
+        {elementwise_shape}
 
     Examples::
 
         >>> loss = nn.HingeEmbeddingLoss(margin=1.0)
         >>> loss(torch.tensor([0.3, 0.4]), torch.tensor([1.0, -1.0]))
         tensor(0.4500)
-    """
+    """.format(**_LOSS_DOCS)
     __constants__ = ["margin", "reduction"]
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):

@@ -17,6 +17,52 @@ def _widths(padding, count):
     return _ntuple(count)(padding)
 
 
+# The Args and Shape entries of the padding layers, by how many trailing dimensions they pad, each as it stands in
+# their docstrings (stripped: it is filled in at its indentation)
+_PADDING_DOCS = {
+    1: {
+        "padding": """
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right)
+        """.strip(),
+        "shape": """
+        - Input: (N, C, W_in) or (C, W_in)
+        - Output: (N, C, W_out) or (C, W_out), where
+
+          W_out = W_in + padding_left + padding_right
+        """.strip(),
+    },
+    2: {
+        "padding": """
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right, padding_top, padding_bottom)
+        """.strip(),
+        "shape": """
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+        """.strip(),
+    },
+    3: {
+        "padding": """
+        padding (int or tuple): the same width on every side, or
+            (padding_left, padding_right,
+            padding_top, padding_bottom, padding_front, padding_back)
+        """.strip(),
+        "shape": """
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = D_in + padding_front + padding_back
+          H_out = H_in + padding_top + padding_bottom
+          W_out = W_in + padding_left + padding_right
+        """.strip(),
+    },
+}
+
+
 class _PadNd(Module):
     _mode = "constant"
     _spatial = 2
@@ -48,48 +94,39 @@ class _ConstantPadNd(_PadNd):
 
 @owns("__init__")
 class ConstantPad1d(_ConstantPadNd):
-    """Pads the last dimension of the input with a constant.
+    __doc__ = """Pads the last dimension of the input with a constant.
 
     The new border entries are ``value``.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right)
+        {padding}
         value (float): the fill value
 
     Shape:
-        - Input: (N, C, W_in) or (C, W_in)
-        - Output: (N, C, W_out) or (C, W_out), where
-
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ConstantPad1d(1, 3.5)
         >>> m(torch.arange(3.0).reshape(1, 1, 3))
         tensor([[[3.5000, 0.0000, 1.0000, 2.0000, 3.5000]]])
-    """
+    """.format(**_PADDING_DOCS[1])
 
     _spatial = 1
 
 
 @owns("__init__")
 class ConstantPad2d(_ConstantPadNd):
-    """Pads the last two dimensions of the input with a constant.
+    __doc__ = """Pads the last two dimensions of the input with a constant.
 
     The new border entries are ``value``.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right, padding_top, padding_bottom)
+        {padding}
         value (float): the fill value
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
@@ -99,61 +136,50 @@ class ConstantPad2d(_ConstantPadNd):
                  [3.5000, 0.0000, 1.0000, 3.5000],
                  [3.5000, 2.0000, 3.0000, 3.5000],
                  [3.5000, 3.5000, 3.5000, 3.5000]]])
-    """
+    """.format(**_PADDING_DOCS[2])
     __constants__ = ["padding", "value"]
 
 
 @owns("__init__")
 class ConstantPad3d(_ConstantPadNd):
-    """Pads the last three dimensions of the input with a constant.
+    __doc__ = """Pads the last three dimensions of the input with a constant.
 
     The new border entries are ``value``.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right,
-            padding_top, padding_bottom, padding_front, padding_back)
+        {padding}
         value (float): the fill value
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = D_in + padding_front + padding_back
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ConstantPad3d(1, 3.5)
         >>> m(torch.ones(1, 1, 2, 2, 2)).shape
         torchless.Size([1, 1, 4, 4, 4])
-    """
+    """.format(**_PADDING_DOCS[3])
 
     _spatial = 3
 
 
 class ZeroPad1d(ConstantPad1d):
-    """Pads the last dimension of the input with zeros.
+    __doc__ = """Pads the last dimension of the input with zeros.
 
     The new border entries are 0.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right)
+        {padding}
 
     Shape:
-        - Input: (N, C, W_in) or (C, W_in)
-        - Output: (N, C, W_out) or (C, W_out), where
-
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ZeroPad1d(1)
         >>> m(torch.arange(3.0).reshape(1, 1, 3))
         tensor([[[0., 0., 1., 2., 0.]]])
-    """
+    """.format(**_PADDING_DOCS[1])
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -163,20 +189,15 @@ class ZeroPad1d(ConstantPad1d):
 
 
 class ZeroPad2d(ConstantPad2d):
-    """Pads the last two dimensions of the input with zeros.
+    __doc__ = """Pads the last two dimensions of the input with zeros.
 
     The new border entries are 0.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right, padding_top, padding_bottom)
+        {padding}
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
@@ -186,7 +207,7 @@ class ZeroPad2d(ConstantPad2d):
                  [0., 0., 1., 0.],
                  [0., 2., 3., 0.],
                  [0., 0., 0., 0.]]])
-    """
+    """.format(**_PADDING_DOCS[2])
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -196,29 +217,22 @@ class ZeroPad2d(ConstantPad2d):
 
 
 class ZeroPad3d(ConstantPad3d):
-    """Pads the last three dimensions of the input with zeros.
+    __doc__ = """Pads the last three dimensions of the input with zeros.
 
     The new border entries are 0.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right,
-            padding_top, padding_bottom, padding_front, padding_back)
+        {padding}
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = D_in + padding_front + padding_back
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ZeroPad3d(1)
         >>> m(torch.ones(1, 1, 2, 2, 2)).shape
         torchless.Size([1, 1, 4, 4, 4])
-    """
+    """.format(**_PADDING_DOCS[3])
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -235,48 +249,39 @@ class _ReflectionPadNd(_PadNd):
 
 @owns("__init__")
 class ReflectionPad1d(_ReflectionPadNd):
-    """Pads the last dimension of the input with its own reflection.
+    __doc__ = """Pads the last dimension of the input with its own reflection.
 
     The border mirrors the input about its edge values, which are not repeated:
     each padding must be smaller than the size of its dimension.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right)
+        {padding}
 
     Shape:
-        - Input: (N, C, W_in) or (C, W_in)
-        - Output: (N, C, W_out) or (C, W_out), where
-
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ReflectionPad1d(1)
         >>> m(torch.arange(3.0).reshape(1, 1, 3))
         tensor([[[1., 0., 1., 2., 1.]]])
-    """
+    """.format(**_PADDING_DOCS[1])
 
     _spatial = 1
 
 
 @owns("__init__")
 class ReflectionPad2d(_ReflectionPadNd):
-    """Pads the last two dimensions of the input with its own reflection.
+    __doc__ = """Pads the last two dimensions of the input with its own reflection.
 
     The border mirrors the input about its edge values, which are not repeated:
     each padding must be smaller than the size of its dimension.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right, padding_top, padding_bottom)
+        {padding}
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
@@ -286,35 +291,28 @@ class ReflectionPad2d(_ReflectionPadNd):
                  [1., 0., 1., 0.],
                  [3., 2., 3., 2.],
                  [1., 0., 1., 0.]]])
-    """
+    """.format(**_PADDING_DOCS[2])
 
 
 @owns("__init__")
 class ReflectionPad3d(_ReflectionPadNd):
-    """Pads the last three dimensions of the input with its own reflection.
+    __doc__ = """Pads the last three dimensions of the input with its own reflection.
 
     The border mirrors the input about its edge values, which are not repeated:
     each padding must be smaller than the size of its dimension.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right,
-            padding_top, padding_bottom, padding_front, padding_back)
+        {padding}
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = D_in + padding_front + padding_back
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ReflectionPad3d(1)
         >>> m(torch.ones(1, 1, 2, 2, 2)).shape
         torchless.Size([1, 1, 4, 4, 4])
-    """
+    """.format(**_PADDING_DOCS[3])
 
     _spatial = 3
 
@@ -327,46 +325,37 @@ class _ReplicationPadNd(_PadNd):
 
 @owns("__init__")
 class ReplicationPad1d(_ReplicationPadNd):
-    """Pads the last dimension of the input by repeating its edge values.
+    __doc__ = """Pads the last dimension of the input by repeating its edge values.
 
     Every new entry copies the nearest edge value of the input.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right)
+        {padding}
 
     Shape:
-        - Input: (N, C, W_in) or (C, W_in)
-        - Output: (N, C, W_out) or (C, W_out), where
-
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ReplicationPad1d(1)
         >>> m(torch.arange(3.0).reshape(1, 1, 3))
         tensor([[[0., 0., 1., 2., 2.]]])
-    """
+    """.format(**_PADDING_DOCS[1])
 
     _spatial = 1
 
 
 @owns("__init__")
 class ReplicationPad2d(_ReplicationPadNd):
-    """Pads the last two dimensions of the input by repeating its edge values.
+    __doc__ = """Pads the last two dimensions of the input by repeating its edge values.
 
     Every new entry copies the nearest edge value of the input.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right, padding_top, padding_bottom)
+        {padding}
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
@@ -376,34 +365,27 @@ class ReplicationPad2d(_ReplicationPadNd):
                  [0., 0., 1., 1.],
                  [2., 2., 3., 3.],
                  [2., 2., 3., 3.]]])
-    """
+    """.format(**_PADDING_DOCS[2])
 
 
 @owns("__init__")
 class ReplicationPad3d(_ReplicationPadNd):
-    """Pads the last three dimensions of the input by repeating its edge values.
+    __doc__ = """Pads the last three dimensions of the input by repeating its edge values.
 
     Every new entry copies the nearest edge value of the input.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right,
-            padding_top, padding_bottom, padding_front, padding_back)
+        {padding}
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = D_in + padding_front + padding_back
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.ReplicationPad3d(1)
         >>> m(torch.ones(1, 1, 2, 2, 2)).shape
         torchless.Size([1, 1, 4, 4, 4])
-    """
+    """.format(**_PADDING_DOCS[3])
 
     _spatial = 3
 
@@ -426,48 +408,39 @@ class _CircularPadNd(_PadNd):
 
 @owns("__init__")
 class CircularPad1d(_CircularPadNd):
-    """Pads the last dimension of the input by wrapping it around.
+    __doc__ = """Pads the last dimension of the input by wrapping it around.
 
     The left border takes the input's last values and the right border its first
     (periodic boundary conditions); each padding must not exceed the size of its dimension.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right)
+        {padding}
 
     Shape:
-        - Input: (N, C, W_in) or (C, W_in)
-        - Output: (N, C, W_out) or (C, W_out), where
-
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.CircularPad1d(1)
         >>> m(torch.arange(3.0).reshape(1, 1, 3))
         tensor([[[2., 0., 1., 2., 0.]]])
-    """
+    """.format(**_PADDING_DOCS[1])
 
     _spatial = 1
 
 
 @owns("__init__")
 class CircularPad2d(_CircularPadNd):
-    """Pads the last two dimensions of the input by wrapping it around.
+    __doc__ = """Pads the last two dimensions of the input by wrapping it around.
 
     The left border takes the input's last values and the right border its first
     (periodic boundary conditions); each padding must not exceed the size of its dimension.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right, padding_top, padding_bottom)
+        {padding}
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
@@ -477,34 +450,27 @@ class CircularPad2d(_CircularPadNd):
                  [1., 0., 1., 0.],
                  [3., 2., 3., 2.],
                  [1., 0., 1., 0.]]])
-    """
+    """.format(**_PADDING_DOCS[2])
 
 
 @owns("__init__")
 class CircularPad3d(_CircularPadNd):
-    """Pads the last three dimensions of the input by wrapping it around.
+    __doc__ = """Pads the last three dimensions of the input by wrapping it around.
 
     The left border takes the input's last values and the right border its first
     (periodic boundary conditions); each padding must not exceed the size of its dimension.
 
     Args:
-        padding (int or tuple): the same width on every side, or
-            (padding_left, padding_right,
-            padding_top, padding_bottom, padding_front, padding_back)
+        {padding}
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = D_in + padding_front + padding_back
-          H_out = H_in + padding_top + padding_bottom
-          W_out = W_in + padding_left + padding_right
+        {shape}
 
     Examples::
 
         >>> m = nn.CircularPad3d(1)
         >>> m(torch.ones(1, 1, 2, 2, 2)).shape
         torchless.Size([1, 1, 4, 4, 4])
-    """
+    """.format(**_PADDING_DOCS[3])
 
     _spatial = 3

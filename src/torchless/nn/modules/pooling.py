@@ -18,6 +18,70 @@ __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "MaxUnpool1d", "MaxUnpool2d", 
            "AdaptiveAvgPool3d"]
 
 
+# The docstring entries the pooling layers share, each as it stands in them (stripped: it is filled in at its
+# indentation): how their windows are laid, their common arguments and the shapes of the adaptive poolings (by
+# dimension, whichever the reduction)
+_POOL_DOCS = {
+    "max_pool_windows": """
+    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+    """.strip(),
+    "avg_pool_windows": """
+    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
+    elements of the input zero-padded by ``padding``.
+    """.strip(),
+    "adaptive_pool_windows": """
+    The window of output index i spans input indices floor(i * L_in / L_out) to
+    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    """.strip(),
+    "max_pool_window_args": """
+        kernel_size (int or tuple): size of the window
+        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or tuple, optional): implicit -inf padding on every side; at most half the kernel. Default: ``0``
+        dilation (int or tuple, optional): spacing of the window's elements. Default: ``1``
+    """.strip(),
+    "max_pool_ceil_mode": """
+        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
+            starting inside the input or left padding is kept. Default: ``False``
+    """.strip(),
+    "avg_pool_divisor_args": """
+        kernel_size (int or tuple): size of the window
+        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
+        padding (int or tuple, optional): implicit zero padding on every side; at most half the kernel. Default: ``0``
+        ceil_mode (bool, optional): use ceil instead of floor in the output size. Default: ``False``
+        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
+        divisor_override (int, optional): divide every window's sum by this instead. Default: ``None``
+    """.strip(),
+    "adaptive_output_size": """
+        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+    """.strip(),
+    "adaptive_return_indices": """
+        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+    """.strip(),
+    "adaptive_shape_1d": """
+        - Input: (N, C, L_in) or (C, L_in)
+        - Output: (N, C, L_out) or (C, L_out), where
+
+          L_out = output_size
+    """.strip(),
+    "adaptive_shape_2d": """
+        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
+        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
+
+          H_out = output_size[0]
+          W_out = output_size[1]
+    """.strip(),
+    "adaptive_shape_3d": """
+        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
+        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
+
+          D_out = output_size[0]
+          H_out = output_size[1]
+          W_out = output_size[2]
+    """.strip(),
+}
+
+
 class _MaxPoolNd(Module):
     __constants__ = ["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"]
     _functional = None
@@ -41,10 +105,9 @@ class _MaxPoolNd(Module):
 
 @owns("forward")
 class MaxPool1d(_MaxPoolNd):
-    """Applies 1-D max pooling: the maximum of each window of the input.
+    __doc__ = """Applies 1-D max pooling: the maximum of each window of the input.
 
-    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
-    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+    {max_pool_windows}
 
     Args:
         kernel_size (int): size of the window
@@ -53,8 +116,7 @@ class MaxPool1d(_MaxPoolNd):
         dilation (int, optional): spacing of the window's elements. Default: ``1``
         return_indices (bool, optional): also return the flat indices of the maxima (for :class:`MaxUnpool1d`).
             Default: ``False``
-        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
-            starting inside the input or left padding is kept. Default: ``False``
+        {max_pool_ceil_mode}
 
     Shape:
         - Input: (N, C, L_in) or (C, L_in)
@@ -67,27 +129,22 @@ class MaxPool1d(_MaxPoolNd):
         >>> m = nn.MaxPool1d(3, stride=2)
         >>> m(torch.randn(20, 16, 50)).shape
         torchless.Size([20, 16, 24])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool.max_pool1d)
 
 
 @owns("forward")
 class MaxPool2d(_MaxPoolNd):
-    """Applies 2-D max pooling: the maximum of each window of the input.
+    __doc__ = """Applies 2-D max pooling: the maximum of each window of the input.
 
-    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
-    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+    {max_pool_windows}
 
     Args:
-        kernel_size (int or tuple): size of the window
-        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
-        padding (int or tuple, optional): implicit -inf padding on every side; at most half the kernel. Default: ``0``
-        dilation (int or tuple, optional): spacing of the window's elements. Default: ``1``
+        {max_pool_window_args}
         return_indices (bool, optional): also return the flat indices of the maxima (for :class:`MaxUnpool2d`).
             Default: ``False``
-        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
-            starting inside the input or left padding is kept. Default: ``False``
+        {max_pool_ceil_mode}
 
     Shape:
         - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
@@ -101,27 +158,22 @@ class MaxPool2d(_MaxPoolNd):
         >>> m = nn.MaxPool2d(3, stride=2)
         >>> m(torch.randn(20, 16, 50, 32)).shape
         torchless.Size([20, 16, 24, 15])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool.max_pool2d)
 
 
 @owns("forward")
 class MaxPool3d(_MaxPoolNd):
-    """Applies 3-D max pooling: the maximum of each window of the input.
+    __doc__ = """Applies 3-D max pooling: the maximum of each window of the input.
 
-    Each output value is the maximum over a kernel_size window of one channel; windows start every ``stride``
-    elements of the input padded with -inf by ``padding``, and ``dilation`` spaces the elements of a window.
+    {max_pool_windows}
 
     Args:
-        kernel_size (int or tuple): size of the window
-        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
-        padding (int or tuple, optional): implicit -inf padding on every side; at most half the kernel. Default: ``0``
-        dilation (int or tuple, optional): spacing of the window's elements. Default: ``1``
+        {max_pool_window_args}
         return_indices (bool, optional): also return the flat indices of the maxima (for :class:`MaxUnpool3d`).
             Default: ``False``
-        ceil_mode (bool, optional): use ceil instead of floor in the output size, so that a last partial window
-            starting inside the input or left padding is kept. Default: ``False``
+        {max_pool_ceil_mode}
 
     Shape:
         - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
@@ -136,7 +188,7 @@ class MaxPool3d(_MaxPoolNd):
         >>> m = nn.MaxPool3d(3, stride=2)
         >>> m(torch.randn(2, 4, 10, 12, 12)).shape
         torchless.Size([2, 4, 4, 5, 5])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool3d.max_pool3d)
 
@@ -150,10 +202,9 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool1d(_AvgPoolNd):
-    """Applies 1-D average pooling: the mean of each window of the input.
+    __doc__ = """Applies 1-D average pooling: the mean of each window of the input.
 
-    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
-    elements of the input zero-padded by ``padding``.
+    {avg_pool_windows}
 
     Args:
         kernel_size (int): size of the window
@@ -173,7 +224,7 @@ class AvgPool1d(_AvgPoolNd):
         >>> m = nn.AvgPool1d(3, stride=2)
         >>> m(torch.randn(20, 16, 50)).shape
         torchless.Size([20, 16, 24])
-    """
+    """.format(**_POOL_DOCS)
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
@@ -208,18 +259,12 @@ class _DivisorAvgPoolNd(_AvgPoolNd):
 
 @owns("__init__", "forward")
 class AvgPool2d(_DivisorAvgPoolNd):
-    """Applies 2-D average pooling: the mean of each window of the input.
+    __doc__ = """Applies 2-D average pooling: the mean of each window of the input.
 
-    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
-    elements of the input zero-padded by ``padding``.
+    {avg_pool_windows}
 
     Args:
-        kernel_size (int or tuple): size of the window
-        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
-        padding (int or tuple, optional): implicit zero padding on every side; at most half the kernel. Default: ``0``
-        ceil_mode (bool, optional): use ceil instead of floor in the output size. Default: ``False``
-        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
-        divisor_override (int, optional): divide every window's sum by this instead. Default: ``None``
+        {avg_pool_divisor_args}
 
     Shape:
         - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
@@ -233,25 +278,19 @@ class AvgPool2d(_DivisorAvgPoolNd):
         >>> m = nn.AvgPool2d(3, stride=2)
         >>> m(torch.randn(20, 16, 50, 32)).shape
         torchless.Size([20, 16, 24, 15])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool.avg_pool2d)
 
 
 @owns("__init__", "forward")
 class AvgPool3d(_DivisorAvgPoolNd):
-    """Applies 3-D average pooling: the mean of each window of the input.
+    __doc__ = """Applies 3-D average pooling: the mean of each window of the input.
 
-    Each output value is the mean over a kernel_size window of one channel; windows start every ``stride``
-    elements of the input zero-padded by ``padding``.
+    {avg_pool_windows}
 
     Args:
-        kernel_size (int or tuple): size of the window
-        stride (int or tuple, optional): step between windows. Default: ``kernel_size``
-        padding (int or tuple, optional): implicit zero padding on every side; at most half the kernel. Default: ``0``
-        ceil_mode (bool, optional): use ceil instead of floor in the output size. Default: ``False``
-        count_include_pad (bool, optional): count the padding zeros in the divisor. Default: ``True``
-        divisor_override (int, optional): divide every window's sum by this instead. Default: ``None``
+        {avg_pool_divisor_args}
 
     Shape:
         - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
@@ -266,7 +305,7 @@ class AvgPool3d(_DivisorAvgPoolNd):
         >>> m = nn.AvgPool3d(3, stride=2)
         >>> m(torch.randn(2, 4, 10, 12, 12)).shape
         torchless.Size([2, 4, 4, 5, 5])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool3d.avg_pool3d)
 
@@ -309,165 +348,135 @@ class _AdaptiveMaxPoolNd(_AdaptivePool):
 
 @owns("forward")
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
-    """Applies 1-D average pooling that produces a given output size.
+    __doc__ = """Applies 1-D average pooling that produces a given output size.
 
-    The window of output index i spans input indices floor(i * L_in / L_out) to
-    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    {adaptive_pool_windows}
 
     Args:
         output_size (int): the target output size
 
     Shape:
-        - Input: (N, C, L_in) or (C, L_in)
-        - Output: (N, C, L_out) or (C, L_out), where
-
-          L_out = output_size
+        {adaptive_shape_1d}
 
     Examples::
 
         >>> m = nn.AdaptiveAvgPool1d(5)
         >>> m(torch.randn(1, 64, 8)).shape
         torchless.Size([1, 64, 5])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_adaptive.adaptive_avg_pool1d)
 
 
 @owns("forward")
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
-    """Applies 2-D average pooling that produces a given output size.
+    __doc__ = """Applies 2-D average pooling that produces a given output size.
 
-    The window of output index i spans input indices floor(i * L_in / L_out) to
-    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    {adaptive_pool_windows}
 
     Args:
-        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+        {adaptive_output_size}
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = output_size[0]
-          W_out = output_size[1]
+        {adaptive_shape_2d}
 
     Examples::
 
         >>> m = nn.AdaptiveAvgPool2d((5, 7))
         >>> m(torch.randn(1, 64, 8, 9)).shape
         torchless.Size([1, 64, 5, 7])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_adaptive.adaptive_avg_pool2d)
 
 
 @owns("forward")
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
-    """Applies 3-D average pooling that produces a given output size.
+    __doc__ = """Applies 3-D average pooling that produces a given output size.
 
-    The window of output index i spans input indices floor(i * L_in / L_out) to
-    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    {adaptive_pool_windows}
 
     Args:
-        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
+        {adaptive_output_size}
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = output_size[0]
-          H_out = output_size[1]
-          W_out = output_size[2]
+        {adaptive_shape_3d}
 
     Examples::
 
         >>> m = nn.AdaptiveAvgPool3d((5, 7, 9))
         >>> m(torch.randn(1, 64, 8, 9, 10)).shape
         torchless.Size([1, 64, 5, 7, 9])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool3d.adaptive_avg_pool3d)
 
 
 @owns("forward")
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    """Applies 1-D max pooling that produces a given output size.
+    __doc__ = """Applies 1-D max pooling that produces a given output size.
 
-    The window of output index i spans input indices floor(i * L_in / L_out) to
-    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    {adaptive_pool_windows}
 
     Args:
         output_size (int): the target output size
-        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+        {adaptive_return_indices}
 
     Shape:
-        - Input: (N, C, L_in) or (C, L_in)
-        - Output: (N, C, L_out) or (C, L_out), where
-
-          L_out = output_size
+        {adaptive_shape_1d}
 
     Examples::
 
         >>> m = nn.AdaptiveMaxPool1d(5)
         >>> m(torch.randn(1, 64, 8)).shape
         torchless.Size([1, 64, 5])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_adaptive.adaptive_max_pool1d)
 
 
 @owns("forward")
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    """Applies 2-D max pooling that produces a given output size.
+    __doc__ = """Applies 2-D max pooling that produces a given output size.
 
-    The window of output index i spans input indices floor(i * L_in / L_out) to
-    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    {adaptive_pool_windows}
 
     Args:
-        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
-        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+        {adaptive_output_size}
+        {adaptive_return_indices}
 
     Shape:
-        - Input: (N, C, H_in, W_in) or (C, H_in, W_in)
-        - Output: (N, C, H_out, W_out) or (C, H_out, W_out), where
-
-          H_out = output_size[0]
-          W_out = output_size[1]
+        {adaptive_shape_2d}
 
     Examples::
 
         >>> m = nn.AdaptiveMaxPool2d((5, 7))
         >>> m(torch.randn(1, 64, 8, 9)).shape
         torchless.Size([1, 64, 5, 7])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_adaptive.adaptive_max_pool2d)
 
 
 @owns("forward")
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    """Applies 3-D max pooling that produces a given output size.
+    __doc__ = """Applies 3-D max pooling that produces a given output size.
 
-    The window of output index i spans input indices floor(i * L_in / L_out) to
-    ceil((i + 1) * L_in / L_out) - 1 along each dimension, so the windows cover the input and may overlap.
+    {adaptive_pool_windows}
 
     Args:
-        output_size (int or tuple): the target output size; an entry ``None`` keeps that input size
-        return_indices (bool, optional): also return the flat indices of the maxima. Default: ``False``
+        {adaptive_output_size}
+        {adaptive_return_indices}
 
     Shape:
-        - Input: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in)
-        - Output: (N, C, D_out, H_out, W_out) or (C, D_out, H_out, W_out), where
-
-          D_out = output_size[0]
-          H_out = output_size[1]
-          W_out = output_size[2]
+        {adaptive_shape_3d}
 
     Examples::
 
         >>> m = nn.AdaptiveMaxPool3d((5, 7, 9))
         >>> m(torch.randn(1, 64, 8, 9, 10)).shape
         torchless.Size([1, 64, 5, 7, 9])
-    """
+    """.format(**_POOL_DOCS)
 
     _functional = staticmethod(F_pool3d.adaptive_max_pool3d)
 

@@ -563,6 +563,21 @@ def _check_two_states(hx):
         raise RuntimeError("lstm expects two hidden states")
 
 
+# The docstring entries the RNN cells share, as they stand in them (stripped: filled in at their indentation)
+_CELL_DOCS = {
+    "cell_args": """
+        input_size (int): the number of features H_in of the input x
+        hidden_size (int): the number of features H of the hidden state h
+        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+    """.strip(),
+    "single_state_shape": """
+        - Input: (N, H_in) or (H_in)
+        - Hidden: (N, H) or (H), the initial hidden state; zeros if omitted
+        - Output: h', of the hidden state's shape
+    """.strip(),
+}
+
+
 class RNNCellBase(Module):
     """Shared parameters and checks of the cells: ``weight_ih`` (G*H, H_in), ``weight_hh`` (G*H, H),
     ``bias_ih`` and ``bias_hh`` (G*H), all ~ U(-1/sqrt(H), 1/sqrt(H))."""
@@ -632,21 +647,17 @@ class _SingleStateCell(RNNCellBase):
 
 @owns("forward")
 class RNNCell(_SingleStateCell):
-    """An Elman RNN cell: one step of :class:`RNN`.
+    __doc__ = """An Elman RNN cell: one step of :class:`RNN`.
 
     h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or with ReLU in place of tanh.
 
     Args:
-        input_size (int): the number of features H_in of the input x
-        hidden_size (int): the number of features H of the hidden state h
-        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+        {cell_args}
         nonlinearity (str, optional): ``'tanh'`` or ``'relu'``. Default: ``'tanh'``
         device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
 
     Shape:
-        - Input: (N, H_in) or (H_in)
-        - Hidden: (N, H) or (H), the initial hidden state; zeros if omitted
-        - Output: h', of the hidden state's shape
+        {single_state_shape}
 
     Attributes:
         weight_ih (Tensor): the learnable input-hidden weights, of shape (hidden_size, input_size)
@@ -660,7 +671,7 @@ class RNNCell(_SingleStateCell):
         >>> cell = nn.RNNCell(10, 20)
         >>> cell(torch.randn(3, 10)).shape
         torchless.Size([3, 20])
-    """
+    """.format(**_CELL_DOCS)
     __constants__ = ["input_size", "hidden_size", "bias", "nonlinearity"]
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
@@ -677,22 +688,18 @@ class RNNCell(_SingleStateCell):
 
 @owns("forward")
 class GRUCell(_SingleStateCell):
-    """A gated recurrent unit cell: one step of :class:`GRU`.
+    __doc__ = """A gated recurrent unit cell: one step of :class:`GRU`.
 
     With gates r (reset), z (update) and the candidate n:
     r = sigmoid(x W_ir^T + b_ir + h W_hr^T + b_hr), z = sigmoid(x W_iz^T + b_iz + h W_hz^T + b_hz),
     n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)), h' = (1 - z) * n + z * h.
 
     Args:
-        input_size (int): the number of features H_in of the input x
-        hidden_size (int): the number of features H of the hidden state h
-        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+        {cell_args}
         device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
 
     Shape:
-        - Input: (N, H_in) or (H_in)
-        - Hidden: (N, H) or (H), the initial hidden state; zeros if omitted
-        - Output: h', of the hidden state's shape
+        {single_state_shape}
 
     Attributes:
         weight_ih (Tensor): the learnable input-hidden weights, of shape (3 * hidden_size, input_size)
@@ -707,7 +714,7 @@ class GRUCell(_SingleStateCell):
         >>> cell = nn.GRUCell(10, 20)
         >>> cell(torch.randn(3, 10), torch.zeros(3, 20)).shape
         torchless.Size([3, 20])
-    """
+    """.format(**_CELL_DOCS)
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
@@ -717,7 +724,7 @@ class GRUCell(_SingleStateCell):
 
 
 class LSTMCell(RNNCellBase):
-    """A long short-term memory cell: one step of :class:`LSTM`.
+    __doc__ = """A long short-term memory cell: one step of :class:`LSTM`.
 
     With input, forget, cell and output gates i, f, g, o:
     i = sigmoid(x W_ii^T + b_ii + h W_hi^T + b_hi), f = sigmoid(x W_if^T + b_if + h W_hf^T + b_hf),
@@ -725,9 +732,7 @@ class LSTMCell(RNNCellBase):
     c' = f * c + i * g, h' = o * tanh(c').
 
     Args:
-        input_size (int): the number of features H_in of the input x
-        hidden_size (int): the number of features H of the hidden state h
-        bias (bool, optional): learn the biases b_ih and b_hh. Default: ``True``
+        {cell_args}
         device, dtype (optional): where and of which floating dtype the parameters are created. Default: ``None``
 
     Shape:
@@ -749,7 +754,7 @@ class LSTMCell(RNNCellBase):
         >>> h, c = cell(torch.randn(3, 10))
         >>> h.shape, c.shape
         (torchless.Size([3, 20]), torchless.Size([3, 20]))
-    """
+    """.format(**_CELL_DOCS)
 
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)

@@ -11,6 +11,7 @@ from ... import _dtype, zeros_like
 from ... import max as maximum_of
 from ... import min as minimum_of
 from ..._creation import full_like
+from ..._doc_templates import filled_docstring
 from ..._functions import cat
 from ..._tensor import Tensor
 from ...autograd.graph import Node
@@ -47,6 +48,21 @@ def rois_of(boxes, output_size):
     check_roi_boxes_shape(boxes)
     output_size = _pair(output_size)
     return (boxes if isinstance(boxes, Tensor) else convert_boxes_to_roi_format(boxes)), output_size
+
+
+# The Args entries of the RoI poolers (roi_align, roi_pool and their position-sensitive forms), filled into their
+# docstrings
+roi_pooler_docstring = filled_docstring(
+    roi_args="""
+        boxes (Tensor[K, 5] or List[Tensor[L, 4]]): (batch index, x1, y1, x2, y2) rows, or (x1, y1, x2, y2) boxes
+            per image of the batch; the input's dtype.
+        output_size (int or Tuple[int, int]): the bins (height, width).
+        spatial_scale (float): the scale from the boxes' coordinates to the input's. Default: 1.0
+    """.strip(),
+    sampling_ratio="""
+        sampling_ratio (int): samples per bin along each axis; <= 0: ``ceil`` of the bin's size. Default: -1
+    """.strip(),
+)
 
 
 def checked_kernel_arguments(declaration, input, rois, spatial_scale, *ints_and_flags):
@@ -103,6 +119,19 @@ def empty_result(input, shape, kernel):
         return Tensor._wrap(np.zeros(shape, input._data.dtype))
     check_kernel_dtype(kernel, input)
     return None
+
+
+def checked_output(input, rois, pooled_height, pooled_width, kernel, position_sensitive=False):
+    """What a RoI pooler's CPU kernel checks before it pools, in its order (see :func:`check_kernel_inputs` and
+    :func:`empty_result`): (the input's (C, H, W), the empty result when there is nothing to pool, else None).
+    A ``position_sensitive`` pooler's output has a group of channels per bin."""
+    channels, height, width = check_kernel_inputs(input, rois)
+    if position_sensitive:
+        channels_out = position_sensitive_channels(channels, pooled_height, pooled_width)
+    else:
+        channels_out = channels
+    empty = empty_result(input, (rois.shape[0], channels_out, pooled_height, pooled_width), kernel)
+    return (channels, height, width), empty
 
 
 def check_kernel_dtype(kernel, input):
@@ -170,6 +199,17 @@ def loss_inter_union(boxes1, boxes2):
     intersection[overlapping] = (right[overlapping] - left[overlapping]) * (bottom[overlapping] - top[overlapping])
     union = (x2 - x1) * (y2 - y1) + (x2g - x1g) * (y2g - y1g) - intersection
     return intersection, union
+
+
+# The Args and Returns entries of the box IoU losses (generalized, distance, complete), filled into their docstrings
+box_loss_docstring = filled_docstring(
+    args="""
+        boxes1, boxes2 (Tensor[N, 4] or Tensor[4]): (x1, y1, x2, y2) boxes, ``0 <= x1 < x2``, ``0 <= y1 < y2``.
+        reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'none'``
+        eps (float): keeps the divisions finite. Default: 1e-7
+    """.strip(),
+    returns="Tensor: the loss, reduced.",
+)
 
 
 def reduced_loss(loss, reduction, empty_mean_is_zero=True):

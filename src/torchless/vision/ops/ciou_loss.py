@@ -3,23 +3,22 @@ Instance Segmentation <https://arxiv.org/abs/2005.03572>`_)."""
 import math
 
 from ... import atan, no_grad, pow
-from ._utils import reduced_loss, upcast_non_float
+from ._utils import box_loss_docstring, reduced_loss, upcast_non_float
 from .diou_loss import diou_iou_loss
 
 __all__ = ["complete_box_iou_loss"]
 
 
+@box_loss_docstring
 def complete_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
     """The distance IoU loss of paired boxes plus a penalty on the difference of their aspect ratios, weighted by
     a factor that is a constant of the graph. Symmetric.
 
     Args:
-        boxes1, boxes2 (Tensor[N, 4] or Tensor[4]): (x1, y1, x2, y2) boxes, ``0 <= x1 < x2``, ``0 <= y1 < y2``.
-        reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'none'``
-        eps (float): keeps the divisions finite. Default: 1e-7
+        {args}
 
     Returns:
-        Tensor: the loss, reduced.
+        {returns}
     """
     boxes1, boxes2 = upcast_non_float(boxes1), upcast_non_float(boxes2)
     diou_loss, iou = diou_iou_loss(boxes1, boxes2)  # (torchvision's eps stays its default here)

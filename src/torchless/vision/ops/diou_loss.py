@@ -1,22 +1,21 @@
 """The distance IoU loss (`Distance-IoU Loss <https://arxiv.org/abs/1911.08287>`_)."""
 from ... import max as maximum_of
 from ... import min as minimum_of
-from ._utils import loss_inter_union, reduced_loss, upcast_non_float
+from ._utils import box_loss_docstring, loss_inter_union, reduced_loss, upcast_non_float
 
 __all__ = ["distance_box_iou_loss"]
 
 
+@box_loss_docstring
 def distance_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
     """1 - IoU of paired boxes plus the squared distance of their centres over the squared diagonal of their
     smallest enclosing box (a gradient even for boxes that do not overlap). Symmetric.
 
     Args:
-        boxes1, boxes2 (Tensor[N, 4] or Tensor[4]): (x1, y1, x2, y2) boxes, ``0 <= x1 < x2``, ``0 <= y1 < y2``.
-        reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'none'``
-        eps (float): keeps the divisions finite. Default: 1e-7
+        {args}
 
     Returns:
-        Tensor: the loss, reduced.
+        {returns}
     """
     boxes1, boxes2 = upcast_non_float(boxes1), upcast_non_float(boxes2)
     loss, _ = diou_iou_loss(boxes1, boxes2, eps)

@@ -1,22 +1,21 @@
 """The generalized IoU loss (`Generalized Intersection over Union <https://arxiv.org/abs/1902.09630>`_)."""
 from ... import max as maximum_of
 from ... import min as minimum_of
-from ._utils import loss_inter_union, reduced_loss, upcast_non_float
+from ._utils import box_loss_docstring, loss_inter_union, reduced_loss, upcast_non_float
 
 __all__ = ["generalized_box_iou_loss"]
 
 
+@box_loss_docstring
 def generalized_box_iou_loss(boxes1, boxes2, reduction="none", eps=1e-7):
     """1 - GIoU of paired boxes: 1 - IoU, plus the part of their smallest enclosing box that their union leaves
     empty (non-zero, and so a gradient, even for boxes that do not overlap). Symmetric.
 
     Args:
-        boxes1, boxes2 (Tensor[N, 4] or Tensor[4]): (x1, y1, x2, y2) boxes, ``0 <= x1 < x2``, ``0 <= y1 < y2``.
-        reduction (str): ``'none'`` | ``'mean'`` | ``'sum'``. Default: ``'none'``
-        eps (float): keeps the divisions finite. Default: 1e-7
+        {args}
 
     Returns:
-        Tensor: the loss, reduced.
+        {returns}
     """
     boxes1, boxes2 = upcast_non_float(boxes1), upcast_non_float(boxes2)
     intersection, union = loss_inter_union(boxes1, boxes2)

@@ -3,8 +3,7 @@ input channels, with torchvision's CPU kernel's arithmetic in the input's dtype 
 import numpy as np
 
 from ... import nn
-from ._utils import (RoiPoolerNode, check_kernel_inputs, checked_kernel_arguments, empty_result,
-                     position_sensitive_channels, rois_of)
+from ._utils import RoiPoolerNode, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
 from .roi_align import RoiGeometry, aligned_backward, bilinear_samples, bin_sums, sample_taps
 
 __all__ = ["ps_roi_align", "PSRoIAlign"]
@@ -55,17 +54,15 @@ class PSRoIAlignFunction(RoiPoolerNode):
         return _ps_roi_align_backward(grad, self.rois, spatial_scale, pooled, sampling_ratio, shape, self.dtype)
 
 
+@roi_pooler_docstring
 def ps_roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1):
     """Position-sensitive RoI Align (Light-Head R-CNN): as :func:`roi_align` with ``aligned=True``, but bin (i, j)
     of output channel c averages its samples of input channel (c * output_size[0] + i) * output_size[1] + j.
 
     Args:
         input (Tensor[N, C, H, W]): the feature maps (float32, float64 or float16), C a multiple of the bins.
-        boxes (Tensor[K, 5] or List[Tensor[L, 4]]): (batch index, x1, y1, x2, y2) rows, or (x1, y1, x2, y2) boxes
-            per image of the batch; the input's dtype.
-        output_size (int or Tuple[int, int]): the bins (height, width).
-        spatial_scale (float): the scale from the boxes' coordinates to the input's. Default: 1.0
-        sampling_ratio (int): samples per bin along each axis; <= 0: ``ceil`` of the bin's size. Default: -1
+        {roi_args}
+        {sampling_ratio}
 
     Returns:
         Tensor[K, C / (output_size[0] * output_size[1]), output_size[0], output_size[1]]
@@ -73,14 +70,12 @@ def ps_roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
     rois, output_size = rois_of(boxes, output_size)
     scale, (pooled_height, pooled_width, sampling_ratio) = checked_kernel_arguments(
         _DECLARATION, input, rois, spatial_scale, output_size[0], output_size[1], sampling_ratio)
-    channels, height, width = check_kernel_inputs(input, rois)
-    groups = position_sensitive_channels(channels, pooled_height, pooled_width)
-    shape = (rois.shape[0], groups, pooled_height, pooled_width)
-    empty = empty_result(input, shape, "ps_roi_align_forward_kernel")
+    geometry, empty = checked_output(input, rois, pooled_height, pooled_width, "ps_roi_align_forward_kernel",
+                                     position_sensitive=True)
     if empty is not None:
         return empty
     return PSRoIAlignFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
-                                    sampling_ratio=sampling_ratio, geometry=(channels, height, width))
+                                    sampling_ratio=sampling_ratio, geometry=geometry)
 
 
 class PSRoIAlign(nn.Module):

@@ -6,8 +6,7 @@ import math
 import numpy as np
 
 from ... import nn
-from ._utils import (RoiPoolerNode, batch_index, check_kernel_inputs, checked_kernel_arguments, empty_result,
-                     position_sensitive_channels, rois_of)
+from ._utils import RoiPoolerNode, batch_index, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
 from .roi_pool import rounded
 
 __all__ = ["ps_roi_pool", "PSRoIPool"]
@@ -76,6 +75,7 @@ class PSRoIPoolFunction(RoiPoolerNode):
         return _ps_roi_pool_backward(grad, self.rois, spatial_scale, pooled, shape, self.dtype)
 
 
+@roi_pooler_docstring
 def ps_roi_pool(input, boxes, output_size, spatial_scale=1.0):
     """Position-sensitive RoI Pool (R-FCN): each box's region (its corners rounded to pixels) divided into
     ``output_size`` bins, bin (i, j) of output channel c the average of input channel
@@ -83,10 +83,7 @@ def ps_roi_pool(input, boxes, output_size, spatial_scale=1.0):
 
     Args:
         input (Tensor[N, C, H, W]): the feature maps (float32, float64 or float16), C a multiple of the bins.
-        boxes (Tensor[K, 5] or List[Tensor[L, 4]]): (batch index, x1, y1, x2, y2) rows, or (x1, y1, x2, y2) boxes
-            per image of the batch; the input's dtype.
-        output_size (int or Tuple[int, int]): the bins (height, width).
-        spatial_scale (float): the scale from the boxes' coordinates to the input's. Default: 1.0
+        {roi_args}
 
     Returns:
         Tensor[K, C / (output_size[0] * output_size[1]), output_size[0], output_size[1]]
@@ -94,14 +91,12 @@ def ps_roi_pool(input, boxes, output_size, spatial_scale=1.0):
     rois, output_size = rois_of(boxes, output_size)
     scale, (pooled_height, pooled_width) = checked_kernel_arguments(_DECLARATION, input, rois, spatial_scale,
                                                                     output_size[0], output_size[1])
-    channels, height, width = check_kernel_inputs(input, rois)
-    groups = position_sensitive_channels(channels, pooled_height, pooled_width)
-    shape = (rois.shape[0], groups, pooled_height, pooled_width)
-    empty = empty_result(input, shape, "ps_roi_pool_forward_kernel")
+    geometry, empty = checked_output(input, rois, pooled_height, pooled_width, "ps_roi_pool_forward_kernel",
+                                     position_sensitive=True)
     if empty is not None:
         return empty
     return PSRoIPoolFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
-                                   geometry=(channels, height, width))
+                                   geometry=geometry)
 
 
 class PSRoIPool(nn.Module):

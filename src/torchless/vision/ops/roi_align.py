@@ -8,8 +8,7 @@ import numpy as np
 from ... import nn
 from ..._tensor import Tensor
 from ...nn._functional._args import _tp_name
-from ._utils import (RoiPoolerNode, batch_index, check_kernel_inputs, checked_kernel_arguments, empty_result,
-                     rois_of)
+from ._utils import RoiPoolerNode, batch_index, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
 
 __all__ = ["roi_align", "RoIAlign"]
 
@@ -163,17 +162,15 @@ class RoIAlignFunction(RoiPoolerNode):
         return _roi_align_backward(grad, self.rois, spatial_scale, pooled, sampling_ratio, aligned, shape, self.dtype)
 
 
+@roi_pooler_docstring
 def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
     """RoI Align (Mask R-CNN): each box's region of ``input`` pooled into ``output_size`` bins, each bin the
     average of a grid of bilinear samples.
 
     Args:
         input (Tensor[N, C, H, W]): the feature maps (float32, float64 or float16).
-        boxes (Tensor[K, 5] or List[Tensor[L, 4]]): (batch index, x1, y1, x2, y2) rows, or (x1, y1, x2, y2) boxes
-            per image of the batch; the input's dtype.
-        output_size (int or Tuple[int, int]): the bins (height, width).
-        spatial_scale (float): the scale from the boxes' coordinates to the input's. Default: 1.0
-        sampling_ratio (int): samples per bin along each axis; <= 0: ``ceil`` of the bin's size. Default: -1
+        {roi_args}
+        {sampling_ratio}
         aligned (bool): shift the boxes by -0.5 pixel (Detectron2); False keeps the legacy behaviour, where
             boxes smaller than a pixel are made 1 x 1. Default: False
 
@@ -185,13 +182,11 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
         raise AttributeError(f"'{_tp_name(input)}' object has no attribute 'is_quantized'")
     scale, (pooled_height, pooled_width, sampling_ratio, aligned) = checked_kernel_arguments(
         _DECLARATION, input, rois, spatial_scale, output_size[0], output_size[1], sampling_ratio, aligned)
-    channels, height, width = check_kernel_inputs(input, rois)
-    shape = (rois.shape[0], channels, pooled_height, pooled_width)
-    empty = empty_result(input, shape, "roi_align_forward_kernel")
+    geometry, empty = checked_output(input, rois, pooled_height, pooled_width, "roi_align_forward_kernel")
     if empty is not None:
         return empty
     return RoIAlignFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
-                                  sampling_ratio=sampling_ratio, aligned=aligned, geometry=(channels, height, width))
+                                  sampling_ratio=sampling_ratio, aligned=aligned, geometry=geometry)
 
 
 class RoIAlign(nn.Module):

@@ -5,8 +5,7 @@ import math
 import numpy as np
 
 from ... import nn
-from ._utils import (RoiPoolerNode, batch_index, check_kernel_inputs, checked_kernel_arguments, empty_result,
-                     rois_of)
+from ._utils import RoiPoolerNode, batch_index, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
 
 __all__ = ["roi_pool", "RoIPool"]
 
@@ -79,16 +78,14 @@ class RoIPoolFunction(RoiPoolerNode):
         return grad_input.reshape(shape)
 
 
+@roi_pooler_docstring
 def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     """RoI Pool (Fast R-CNN): each box's region of ``input`` (its corners rounded to pixels) max-pooled into
     ``output_size`` bins.
 
     Args:
         input (Tensor[N, C, H, W]): the feature maps (float32, float64 or float16).
-        boxes (Tensor[K, 5] or List[Tensor[L, 4]]): (batch index, x1, y1, x2, y2) rows, or (x1, y1, x2, y2) boxes
-            per image of the batch; the input's dtype.
-        output_size (int or Tuple[int, int]): the bins (height, width).
-        spatial_scale (float): the scale from the boxes' coordinates to the input's. Default: 1.0
+        {roi_args}
 
     Returns:
         Tensor[K, C, output_size[0], output_size[1]]
@@ -96,13 +93,11 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     rois, output_size = rois_of(boxes, output_size)
     scale, (pooled_height, pooled_width) = checked_kernel_arguments(_DECLARATION, input, rois, spatial_scale,
                                                                     output_size[0], output_size[1])
-    channels, height, width = check_kernel_inputs(input, rois)
-    shape = (rois.shape[0], channels, pooled_height, pooled_width)
-    empty = empty_result(input, shape, "roi_pool_forward_kernel")
+    geometry, empty = checked_output(input, rois, pooled_height, pooled_width, "roi_pool_forward_kernel")
     if empty is not None:
         return empty
     return RoIPoolFunction.apply(input, rois, spatial_scale=scale, pooled=(pooled_height, pooled_width),
-                                 geometry=(channels, height, width))
+                                 geometry=geometry)
 
 
 class RoIPool(nn.Module):

@@ -62,17 +62,23 @@ class RandomErasing(_Transform):
             return i, j, h, w, v
         return 0, 0, img_h, img_w, img
 
+    def _erasing_value(self, channels):
+        """``value`` as the erased pixels' channel values: one for every channel or one per channel (a sequence of
+        another length refused), or None for "random"."""
+        if isinstance(self.value, (int, float)):
+            value = [float(self.value)]
+        elif isinstance(self.value, str):
+            value = None
+        else:
+            value = [float(v) for v in self.value]
+        if value is not None and len(value) not in (1, channels):
+            raise ValueError("If value is a sequence, it should have either a single value or "
+                             f"{channels} (number of {self._input_word} channels)")
+        return value
+
     def forward(self, img):
         if _rand_tensor() < self.p:
-            if isinstance(self.value, (int, float)):
-                value = [float(self.value)]
-            elif isinstance(self.value, str):
-                value = None
-            else:
-                value = [float(v) for v in self.value]
-            if value is not None and len(value) not in (1, img.shape[-3]):
-                raise ValueError("If value is a sequence, it should have either a single value or "
-                                 f"{img.shape[-3]} (number of {self._input_word} channels)")
+            value = self._erasing_value(img.shape[-3])
             x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
             return F.erase(img, x, y, h, w, v, self.inplace)
         return img

@@ -14,6 +14,24 @@ _COCO_VOC_DOCS = ("Trained on the images of COCO that show the 20 categories of 
                   "(and the background) as labels.")
 
 
+# The Args and Shape entries of the models built on _SimpleSegmentationModel (FCN, DeepLabV3), as they stand in
+# their docstrings (stripped: filled in at their indentation)
+_SEGMENTATION_MODEL_DOCS = {
+    "args": """
+        backbone (nn.Module): computes the features: an OrderedDict with the last feature map under ``"out"``, and
+            the one the auxiliary classifier reads under ``"aux"``.
+        classifier (nn.Module): the dense prediction from the ``"out"`` features.
+        aux_classifier (nn.Module, optional): the prediction from the ``"aux"`` features, for an auxiliary loss in
+            training.
+    """.strip(),
+    "shape": """
+        - Input: (N, 3, H, W)
+        - Output: OrderedDict ``{"out": (N, num_classes, H, W)}``, with ``"aux"`` of the same shape when there is
+          an auxiliary classifier.
+    """.strip(),
+}
+
+
 class _SimpleSegmentationModel(nn.Module):
     """A backbone returning an OrderedDict of feature maps (``"out"``, and ``"aux"`` when there is an auxiliary
     classifier), a head on each, and their scores upsampled bilinearly to the input's height and width."""

@@ -8,7 +8,8 @@ from .._api import WeightsEnum, register_model
 from .._utils import IntermediateLayerGetter, _legacy_weights, _load_weights
 from ..mobilenetv3 import MobileNet_V3_Large_Weights, mobilenet_v3_large
 from ..resnet import ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
-from ._utils import _coco_voc_weights, _documented, _SimpleSegmentationModel, _verify_segmentation_weights
+from ._utils import (_coco_voc_weights, _documented, _SEGMENTATION_MODEL_DOCS, _SimpleSegmentationModel,
+                     _verify_segmentation_weights)
 from .fcn import FCNHead
 
 __all__ = ["DeepLabV3", "DeepLabV3_ResNet50_Weights", "DeepLabV3_ResNet101_Weights",
@@ -17,21 +18,15 @@ __all__ = ["DeepLabV3", "DeepLabV3_ResNet50_Weights", "DeepLabV3_ResNet101_Weigh
 
 
 class DeepLabV3(_SimpleSegmentationModel):
-    """The DeepLabV3 model of `Rethinking Atrous Convolution for Semantic Image Segmentation
+    __doc__ = """The DeepLabV3 model of `Rethinking Atrous Convolution for Semantic Image Segmentation
     <https://arxiv.org/abs/1706.05587>`_.
 
     Args:
-        backbone (nn.Module): computes the features: an OrderedDict with the last feature map under ``"out"``, and
-            the one the auxiliary classifier reads under ``"aux"``.
-        classifier (nn.Module): the dense prediction from the ``"out"`` features.
-        aux_classifier (nn.Module, optional): the prediction from the ``"aux"`` features, for an auxiliary loss in
-            training.
+        {args}
 
     Shape:
-        - Input: (N, 3, H, W)
-        - Output: OrderedDict ``{"out": (N, num_classes, H, W)}``, with ``"aux"`` of the same shape when there is
-          an auxiliary classifier.
-    """
+        {shape}
+    """.format(**_SEGMENTATION_MODEL_DOCS)
 
 
 class DeepLabHead(nn.Sequential):

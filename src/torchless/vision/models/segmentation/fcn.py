@@ -5,26 +5,22 @@ from .... import nn
 from .._api import WeightsEnum, register_model
 from .._utils import IntermediateLayerGetter, _legacy_weights, _load_weights
 from ..resnet import ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
-from ._utils import _coco_voc_weights, _documented, _SimpleSegmentationModel, _verify_segmentation_weights
+from ._utils import (_coco_voc_weights, _documented, _SEGMENTATION_MODEL_DOCS, _SimpleSegmentationModel,
+                     _verify_segmentation_weights)
 
 __all__ = ["FCN", "FCN_ResNet50_Weights", "FCN_ResNet101_Weights", "fcn_resnet50", "fcn_resnet101"]
 
 
 class FCN(_SimpleSegmentationModel):
-    """The FCN model of `Fully Convolutional Networks for Semantic Segmentation <https://arxiv.org/abs/1411.4038>`_.
+    __doc__ = """The FCN model of `Fully Convolutional Networks for Semantic Segmentation
+    <https://arxiv.org/abs/1411.4038>`_.
 
     Args:
-        backbone (nn.Module): computes the features: an OrderedDict with the last feature map under ``"out"``, and
-            the one the auxiliary classifier reads under ``"aux"``.
-        classifier (nn.Module): the dense prediction from the ``"out"`` features.
-        aux_classifier (nn.Module, optional): the prediction from the ``"aux"`` features, for an auxiliary loss in
-            training.
+        {args}
 
     Shape:
-        - Input: (N, 3, H, W)
-        - Output: OrderedDict ``{"out": (N, num_classes, H, W)}``, with ``"aux"`` of the same shape when there is
-          an auxiliary classifier.
-    """
+        {shape}
+    """.format(**_SEGMENTATION_MODEL_DOCS)
 
 
 class FCNHead(nn.Sequential):

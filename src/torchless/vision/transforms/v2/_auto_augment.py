@@ -79,6 +79,24 @@ def _shared_space():
     }
 
 
+# The docstring entries the automatic augmentations share, as they stand in them (stripped: filled in at their
+# indentation)
+_AUGMENT_DOCS = {
+    "images_only": """
+    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
+    leading dimensions) or a PIL image in mode "L" or "RGB".
+    """.strip(),
+    "num_magnitude_bins": """
+        num_magnitude_bins (int, optional): how many magnitude bins each operation's range is split into.
+            Default: 31.
+    """.strip(),
+    "fill": """
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
+    """.strip(),
+}
+
+
 class _AutoAugmentBase(Transform):
     # torchless's arrays stand in for PIL images here (as in v1's classes)
     _transformed_types = (Tensor, is_pil_image, np.ndarray)
@@ -138,12 +156,11 @@ class _AutoAugmentBase(Transform):
 
 
 class AutoAugment(_AutoAugmentBase):
-    """AutoAugment, from `"AutoAugment: Learning Augmentation Strategies from Data"
+    __doc__ = """AutoAugment, from `"AutoAugment: Learning Augmentation Strategies from Data"
     <https://arxiv.org/pdf/1805.09501.pdf>`_: apply one randomly chosen sub-policy (two operations, each with
     its own probability and magnitude) of a policy learned on a dataset.
 
-    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
-    leading dimensions) or a PIL image in mode "L" or "RGB".
+    {images_only}
 
     Args:
         policy (AutoAugmentPolicy, optional): which learned policy to use, a
@@ -156,7 +173,7 @@ class AutoAugment(_AutoAugmentBase):
             Default: ``"nearest"``.
         fill (sequence or number, optional): value of the pixels outside the transformed image: one per
             channel, or one number for all channels. Default: ``None``.
-    """
+    """.format(**_AUGMENT_DOCS)
 
     _AUGMENTATION_SPACE = {**_shared_space(), "Invert": _NO_MAGNITUDE}
 
@@ -182,23 +199,21 @@ class AutoAugment(_AutoAugmentBase):
 
 
 class RandAugment(_AutoAugmentBase):
-    """RandAugment, from `"RandAugment: Practical automated data augmentation with a reduced search space"
+    __doc__ = """RandAugment, from `"RandAugment: Practical automated data augmentation with a reduced search space"
     <https://arxiv.org/abs/1909.13719>`_: apply ``num_ops`` operations drawn uniformly at random, all at the
     same ``magnitude``.
 
-    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
-    leading dimensions) or a PIL image in mode "L" or "RGB".
+    {images_only}
 
     Args:
         num_ops (int, optional): how many operations to apply in a row, an integer >= 0. Default: 2.
         magnitude (int, optional): the magnitude bin used by every operation. Default: 9.
-        num_magnitude_bins (int, optional): how many magnitude bins each operation's range is split into.
-            Default: 31.
+        {num_magnitude_bins}
         interpolation (str or InterpolationMode, optional): resampling for the geometric operations, as for
             ``AutoAugment``. Default: ``"nearest"``.
         fill (sequence or number, optional): value of the pixels outside the transformed image: one per
             channel, or one number for all channels. Default: ``None``.
-    """
+    """.format(**_AUGMENT_DOCS)
 
     _AUGMENTATION_SPACE = {"Identity": _NO_MAGNITUDE, **_shared_space()}
 
@@ -222,21 +237,19 @@ class RandAugment(_AutoAugmentBase):
 
 
 class TrivialAugmentWide(_AutoAugmentBase):
-    """TrivialAugment Wide, from `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation"
+    __doc__ = """TrivialAugment Wide, from `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation"
     <https://arxiv.org/abs/2103.10158>`_: apply one operation drawn at random, at a magnitude drawn at
     random; nothing depends on the dataset.
 
-    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
-    leading dimensions) or a PIL image in mode "L" or "RGB".
+    {images_only}
 
     Args:
-        num_magnitude_bins (int, optional): how many magnitude bins each operation's range is split into.
-            Default: 31.
+        {num_magnitude_bins}
         interpolation (str or InterpolationMode, optional): resampling for the geometric operations, as for
             ``AutoAugment``. Default: ``"nearest"``.
         fill (sequence or number, optional): value of the pixels outside the transformed image: one per
             channel, or one number for all channels. Default: ``None``.
-    """
+    """.format(**_AUGMENT_DOCS)
 
     _AUGMENTATION_SPACE = {
         "Identity": _NO_MAGNITUDE, "ShearX": _uniform_bins(0.99), "ShearY": _uniform_bins(0.99),
@@ -259,12 +272,11 @@ class TrivialAugmentWide(_AutoAugmentBase):
 
 
 class AugMix(_AutoAugmentBase):
-    """AugMix, from `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
+    __doc__ = """AugMix, from `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
     <https://arxiv.org/abs/1912.02781>`_: mix the image with several chains of random operations, with
     Dirichlet and Beta weights.
 
-    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
-    leading dimensions) or a PIL image in mode "L" or "RGB".
+    {images_only}
 
     Args:
         severity (int, optional): strength of the operations, from 1 to 10. Default: ``3``.
@@ -279,7 +291,7 @@ class AugMix(_AutoAugmentBase):
             ``AutoAugment``. Default: ``"bilinear"``.
         fill (sequence or number, optional): value of the pixels outside the transformed image: one per
             channel, or one number for all channels. Default: ``None``.
-    """
+    """.format(**_AUGMENT_DOCS)
 
     _PARTIAL_AUGMENTATION_SPACE = {
         "ShearX": _uniform_bins(0.3), "ShearY": _uniform_bins(0.3),

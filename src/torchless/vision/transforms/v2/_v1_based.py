@@ -486,15 +486,7 @@ class RandomErasing(SampleTransform, V2Repr, _v1.RandomErasing, TransformModule)
         from ._utils import query_chw
 
         channels, height, width = query_chw(flat_inputs)
-        if isinstance(self.value, (int, float)):
-            value = [float(self.value)]
-        elif isinstance(self.value, str):
-            value = None
-        else:
-            value = [float(v) for v in self.value]
-        if value is not None and len(value) not in (1, channels):
-            raise ValueError("If value is a sequence, it should have either a single value or "
-                             f"{channels} (number of {self._input_word} channels)")
+        value = self._erasing_value(channels)
         standin = _size_standin(height, width, channels)
         i, j, h, w, v = self.get_params(standin, scale=self.scale, ratio=self.ratio, value=value)
         # ten failed draws leave the images as they are
