@@ -8,7 +8,8 @@ def filled_docstring(**entries):
     without its first line's indentation, which the field's place gives it."""
 
     def fill(function):
-        function.__doc__ = function.__doc__.format(**entries)
+        if function.__doc__ is not None:  # (None under python -OO)
+            function.__doc__ = function.__doc__.format(**entries)
         return function
 
     return fill
