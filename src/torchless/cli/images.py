@@ -210,11 +210,23 @@ def _ink_side(grey, table=None):
     for ink, and the level at the border is no guide when a shadow darkens half the sheet.) Only the sheet
     counts, not the ``table`` around it.
     """
-    sheet = grey if table is None else grey[~table]
+    # (Each pixel against a plane fitted to the picture's levels: light falling off across a large photo would
+    # otherwise make its dark corner the extreme a small digit's strokes are too few to reach.)
+    sheet = _without_slope(grey)
+    sheet = sheet if table is None else sheet[~table]
     darkest, lightest = np.percentile(sheet, [0.1, 99.9])
     near = (lightest - darkest) / 4
     dark_ink = np.count_nonzero(sheet <= darkest + near) <= np.count_nonzero(sheet >= lightest - near)
     return (255.0 - grey if dark_ink else grey.copy()), dark_ink
+
+
+def _without_slope(grey):
+    """``grey`` less the plane fitted to its levels (by least squares, on every fourth pixel of every fourth row)."""
+    ys, xs = np.indices(grey.shape, dtype=np.float64)
+    sample = (slice(None, None, 4), slice(None, None, 4))
+    basis = np.stack([np.ones_like(ys[sample]), ys[sample], xs[sample]], -1).reshape(-1, 3)
+    (level, dy, dx), *_ = np.linalg.lstsq(basis, grey[sample].ravel(), rcond=None)
+    return grey - (level + dy * ys + dx * xs)
 
 
 def _ink(ink_side, dark_ink, table, paper_level):
