@@ -376,11 +376,15 @@ def _extreme_filter(a, size, extreme, axes=(0, 1)):
 
 
 def _along(mask, size, extreme, axis):
-    """``extreme`` over the ``size`` long segment centred on each pixel of the boolean ``mask`` along ``axis``
-    (the picture's edge continued beyond it)."""
-    half = [(0, 0), (0, 0)]
-    half[axis] = (size // 2, size // 2)
-    return _extreme_filter(np.pad(mask, half, mode="edge").view(np.uint8), size, extreme, (axis,)).view(bool)
+    """``extreme`` (np.minimum or np.maximum) over the ``size`` long segment centred on each pixel of the boolean
+    ``mask`` along ``axis`` (the picture's edge continued beyond it): whether all or any of the segment is true,
+    by counting its true pixels."""
+    mask = np.moveaxis(mask, axis, -1)
+    padded = np.pad(mask, [(0, 0), (size // 2 + 1, size // 2)], mode="edge")
+    padded[:, 0] = False  # (so the running count starts from 0)
+    counts = np.cumsum(padded, axis=-1, dtype=np.int32)
+    in_window = counts[:, size:] - counts[:, :-size]
+    return np.moveaxis(in_window == size if extreme is np.minimum else in_window > 0, -1, axis)
 
 
 def _printed_lines(mask):
