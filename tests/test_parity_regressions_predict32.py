@@ -290,15 +290,3 @@ def test_extreme_filter_along_one_axis_is_the_segments_min_and_max(axis, size):
     windows = np.lib.stride_tricks.sliding_window_view(a, window)
     np.testing.assert_array_equal(images._extreme_filter(a, size, np.maximum, (axis,)), windows.max(axis=(-2, -1)))
     np.testing.assert_array_equal(images._extreme_filter(a, size, np.minimum, (axis,)), windows.min(axis=(-2, -1)))
-
-
-@pytest.mark.parametrize("axis", [0, 1])
-@pytest.mark.parametrize("size", [1, 3, 7])
-def test_along_is_the_centred_segments_all_and_any(axis, size):
-    mask = np.random.default_rng(size + axis).random((15, 19)) < 0.55
-    half = [(0, 0), (0, 0)]
-    half[axis] = (size // 2, size // 2)
-    window = (size, 1) if axis == 0 else (1, size)
-    segments = np.lib.stride_tricks.sliding_window_view(np.pad(mask, half, mode="edge"), window)
-    np.testing.assert_array_equal(images._along(mask, size, np.minimum, axis), segments.all(axis=(-2, -1)))
-    np.testing.assert_array_equal(images._along(mask, size, np.maximum, axis), segments.any(axis=(-2, -1)))

@@ -375,18 +375,6 @@ def _extreme_filter(a, size, extreme, axes=(0, 1)):
     return a
 
 
-def _along(mask, size, extreme, axis):
-    """``extreme`` (np.minimum or np.maximum) over the ``size`` long segment centred on each pixel of the boolean
-    ``mask`` along ``axis`` (the picture's edge continued beyond it): whether all or any of the segment is true,
-    by counting its true pixels."""
-    mask = np.moveaxis(mask, axis, -1)
-    padded = np.pad(mask, [(0, 0), (size // 2 + 1, size // 2)], mode="edge")
-    padded[:, 0] = False  # (so the running count starts from 0)
-    counts = np.cumsum(padded, axis=-1, dtype=np.int32)
-    in_window = counts[:, size:] - counts[:, :-size]
-    return np.moveaxis(in_window == size if extreme is np.minimum else in_window > 0, -1, axis)
-
-
 def _printed_lines(mask):
     """The pixels of ``mask`` on the straight lines printed across ruled or squared paper (a boolean mask).
 
@@ -412,18 +400,24 @@ def _printed_lines(mask):
     (row, start, stop), piece, _ = _connected_runs(between)
     largest = np.argmax(np.bincount(piece, stop - start)) == piece
     stroke_width = _stroke_width(_paint_runs(mask.shape, row[largest], start[largest], stop[largest]))
-    for straight, width, line_width in zip(found, thickness, line_width):
-        if straight.any() and line_width < THINNER_LINES * stroke_width:
-            lines |= straight & (width <= 2 * line_width + 1)
+    for straight, across, width in zip(found, thickness, line_width):
+        if straight.any() and width < THINNER_LINES * stroke_width:
+            lines |= straight & (across <= 2 * width + 1)
     return lines
 
 
 def _straight_across(mask, axis):
     """The pieces of ``mask`` straight along ``axis`` in every stretch, running on across most of the picture."""
     length = mask.shape[axis]
-    stretch = max(3, round(LINE_STRETCH * length)) | 1
-    level = _along(mask, 3, np.maximum, 1 - axis)
-    straight = mask & _along(_along(level, stretch, np.minimum, axis), stretch, np.maximum, axis)
+    stretch = max(3, round(LINE_STRETCH * length))
+    # Up to a pixel either side counts as level (the mask widened by one across ``axis``), and a run as long as a
+    # stretch is straight along it (a binary opening by a segment keeps exactly the runs as long as it).
+    level = mask.copy()
+    near, far = [slice(None), slice(None)], [slice(None), slice(None)]
+    near[1 - axis], far[1 - axis] = slice(None, -1), slice(1, None)
+    level[tuple(far)] |= mask[tuple(near)]
+    level[tuple(near)] |= mask[tuple(far)]
+    straight = mask & (_run_lengths(level, axis) >= stretch)
     if not straight.any():
         return straight
     (row, start, stop), piece, count = _connected_runs(straight if axis == 1 else straight.T)
