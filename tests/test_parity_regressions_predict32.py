@@ -211,6 +211,19 @@ def test_a_digit_touching_the_edge_is_still_the_digit(bundled, pen_drawings):
     assert predict_arrays(bundled, [images.to_mnist(_noisy(cropped, 7))]).argmax() == 7
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_tight_crop_keeps_a_stroke_apart_at_the_edge(generator, seed):
+    """A 5 whose bar is drawn apart, cropped so the bar touches the top edge: the bar is the digit's, not a pen
+    reaching in (the same drawing with a wide margin is the reference)."""
+    body = [(0.1, 0.15), (0.05, 0.45)] + generator._arc(0.27, 0.68, 0.3, 0.3, 230, 490, 10)[1:]
+    five = [[(0.6, 0.0), (0.2, 0.0)], body]
+    coverage = generator.ink_coverage(5, np.random.default_rng(seed), 160, 0.06, five)
+    tight = images.to_mnist(_noisy(240 - 210 * np.pad(coverage, ((0, 8), (8, 8))), seed))
+    wide = images.to_mnist(_noisy(240 - 210 * np.pad(coverage, 60), seed))
+    assert _ink_box(tight) == pytest.approx(_ink_box(wide), abs=1)
+    assert _correlation(tight, wide) > 0.95
+
+
 def test_a_long_stem_filling_the_picture_is_no_printed_line(pen_drawings):
     """A 1 spanning nearly the whole height is as straight and as long as a line, but as wide as its strokes."""
     one = pen_drawings[1][50:250, 70:270][20:190]

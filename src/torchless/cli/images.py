@@ -449,7 +449,8 @@ def _digit_strokes(mask, ink, boxed=False):
     Specks of dirt, a margin's ruled line, a thin strip of the table along the picture's edge, a thumb or a pen
     reaching in from the edge are ink too. They are left out as pieces far lighter than the digit or away from it,
     as pieces running from one side of the picture to the other (a digit is seldom cut by both edges), and as
-    pieces at the edge when the digit lies clear of it. A box printed around the digit is taken off it.
+    pieces at the edge when the digit lies clear of it (farther from every edge than the pieces near it may be).
+    A box printed around the digit is taken off it.
     """
     runs, piece, count = _connected_runs(mask)
     row, start, stop = runs
@@ -471,7 +472,10 @@ def _digit_strokes(mask, ink, boxed=False):
     reach = NEAR * max(bottom[main] - top[main], right[main] - left[main])
     near = ((top <= bottom[main] + reach) & (bottom >= top[main] - reach)
             & (left <= right[main] + reach) & (right >= left[main] - reach))
-    kept = candidate & near & (mass >= MIN_PIECE * mass[main]) & (at_edge[main] | ~at_edge)
+    # (a digit cropped tightly may have a stroke apart at the edge: only one lying clear of the edges has no part
+    # there)
+    clear = min(top[main], left[main], height - 1 - bottom[main], width - 1 - right[main]) > reach
+    kept = candidate & near & (mass >= MIN_PIECE * mass[main]) & ~(clear & at_edge)
     strokes = _paint_runs(mask.shape, row[kept[piece]], start[kept[piece]], stop[kept[piece]])
     box = None if boxed else _box_around(strokes)
     if box is not None and (strokes & ~box).sum() >= MIN_BOXED * strokes.sum():
