@@ -8,8 +8,10 @@ photo of one too:
 * the ink is measured against the paper's level where it lies (a room's light falls unevenly across a
   sheet, and a phone casts sharp shadows), as a fraction of the paper's brightness there;
 * a darker table around a sheet that does not fill the frame is left out, its edge with the paper too;
-* the digit is the heaviest connected piece of ink and the pieces near it, not the specks of dirt or the
-  margin's ruled line that share the picture;
+* the lines printed across ruled or squared paper, finer than the pen's strokes, are taken off the ink;
+* the digit is the heaviest connected piece of ink (the nearer the centre, the heavier it counts) and the
+  pieces near it, not the specks of dirt, the margin's ruled line, a thumb or pen at the picture's edge, or a
+  box printed around the digit, that share the picture;
 * a fine pen's strokes are thickened to MNIST's, which a 20-pixel box would otherwise fade.
 """
 import os
@@ -36,6 +38,15 @@ MNIST_THIN_STROKE = 2.0
 # Pieces of ink kept with the heaviest: at least this fraction of its ink, and no farther from its box than
 # this fraction of its size (the bar of a 5 or a 7 drawn apart, a 4 drawn in two strokes).
 MIN_PIECE, NEAR = 0.05, 0.25
+# The lines printed on ruled or squared paper are straight over every stretch of this fraction of the picture, and
+# run on across at least this fraction of it.
+LINE_STRETCH, LINE_SPAN = 0.125, 0.7
+# They are printed finer than this fraction of the width of the pen's strokes.
+THINNER_LINES = 0.7
+# A box printed around the digit: ink along at least this fraction of each side of the digit's bounding box, in a
+# band this fraction of its size wide (a photographed box is turned a little); the digit inside holds at least
+# this fraction of the ink.
+BOX_COVER, BOX_SIDE, MIN_BOXED = 0.9, 0.06, 0.2
 # A darker table around a photographed sheet is told from the sheet's own dark patches by touching at least
 # this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
 TABLE_EDGE, TABLE_RIM = 0.15, 3
@@ -168,7 +179,11 @@ def _find_digit(ink_side, dark_ink, table, blocks, block, square):
     smoothed = _mean3x3(ink)
     if smoothed.max(initial=0) < max(MIN_CONTRAST, GRAIN_SPREADS * grain):
         raise CLIError("the image is blank: no digit found")
-    return ink, _digit_strokes(smoothed > 0.2 * smoothed.max(), smoothed)
+    mask = smoothed > 0.2 * smoothed.max()
+    lines = _printed_lines(mask)
+    if lines.all(where=mask):
+        raise CLIError("the image is blank: no digit found")
+    return ink, _digit_strokes(mask & ~lines, smoothed)
 
 
 def _mnist_strokes(ink, width):
@@ -195,11 +210,23 @@ def _ink_side(grey, table=None):
     for ink, and the level at the border is no guide when a shadow darkens half the sheet.) Only the sheet
     counts, not the ``table`` around it.
     """
-    sheet = grey if table is None else grey[~table]
+    # (Each pixel against a plane fitted to the picture's levels: light falling off across a large photo would
+    # otherwise make its dark corner the extreme a small digit's strokes are too few to reach.)
+    sheet = _without_slope(grey)
+    sheet = sheet if table is None else sheet[~table]
     darkest, lightest = np.percentile(sheet, [0.1, 99.9])
     near = (lightest - darkest) / 4
     dark_ink = np.count_nonzero(sheet <= darkest + near) <= np.count_nonzero(sheet >= lightest - near)
     return (255.0 - grey if dark_ink else grey.copy()), dark_ink
+
+
+def _without_slope(grey):
+    """``grey`` less the plane fitted to its levels (by least squares, on every fourth pixel of every fourth row)."""
+    ys, xs = np.indices(grey.shape, dtype=np.float64)
+    sample = (slice(None, None, 4), slice(None, None, 4))
+    basis = np.stack([np.ones_like(ys[sample]), ys[sample], xs[sample]], -1).reshape(-1, 3)
+    (level, dy, dx), *_ = np.linalg.lstsq(basis, grey[sample].ravel(), rcond=None)
+    return grey - (level + dy * ys + dx * xs)
 
 
 def _ink(ink_side, dark_ink, table, paper_level):
@@ -329,14 +356,15 @@ def _stroke_width(mask):
     return 2.0 * np.count_nonzero(mask) / max(edges * np.pi / 4, 1.0)
 
 
-def _extreme_filter(a, size, extreme):
+def _extreme_filter(a, size, extreme, axes=(0, 1)):
     """``extreme`` (np.minimum or np.maximum) over every ``size`` x ``size`` square wholly inside ``a`` (so the
-    result is ``size - 1`` smaller than ``a`` along both axes).
+    result is ``size - 1`` smaller than ``a`` along both axes), or over every ``size`` long segment along the one
+    axis in ``axes``.
 
     Each axis in turn by van Herk and Gil & Werman's method: running extremes forwards and backwards within
     blocks of ``size``, two of which cover any window, whatever its size.
     """
-    for axis in (0, 1):
+    for axis in axes:
         a = np.moveaxis(a, axis, -1)
         length = a.shape[-1]
         blocks = -(-length // size)
@@ -347,12 +375,82 @@ def _extreme_filter(a, size, extreme):
     return a
 
 
-def _digit_strokes(mask, ink):
-    """The part of ``mask`` that is the digit: its heaviest connected piece (by ``ink``) and the pieces near it.
+def _printed_lines(mask):
+    """The pixels of ``mask`` on the straight lines printed across ruled or squared paper (a boolean mask).
 
-    Specks of dirt, a margin's ruled line or a thin strip of the table along the picture's edge are ink too.
-    They are left out as pieces far lighter than the digit or away from it, and as pieces running from one
-    side of the picture to the other (a digit is seldom cut by both edges).
+    A line is a piece of ink straight along a row or a column in every stretch of LINE_STRETCH of the picture,
+    running on across most of it: a digit's own bars are as straight, but shorter. (A photo seldom keeps the
+    lines level: each stretch is straight up to a pixel either side, and the stretches join across a tilt.)
+    Where a stroke crosses a line or runs along it, the ink is thicker than the line: that ink is the stroke's.
+    (A line as thick as the strokes is left in: the lines cannot be told from a digit filling the picture.)
+    """
+    found = [_straight_across(mask, axis) for axis in (0, 1)]
+    lines = np.zeros_like(mask)
+    if not (found[0].any() or found[1].any()):
+        return lines
+    # The lines' commonest thickness (where lines cross, or a stroke runs along them, they are thicker) is a
+    # printed line's, finer than a pen's strokes (those of the largest piece left between the lines): the long
+    # stem of a 1 filling the picture is as wide as the rest of it.
+    thickness = [_run_lengths(mask, 1 - axis) for axis in (0, 1)]
+    line_width = [np.bincount(t[f]).argmax() if f.any() else 0 for t, f in zip(thickness, found)]
+    between = mask & ~(found[0] & (thickness[0] <= 2 * line_width[0] + 1))
+    between &= ~(found[1] & (thickness[1] <= 2 * line_width[1] + 1))
+    if not between.any():  # ruled paper and nothing else, or a digit all straight strokes (a marker's 1)
+        return lines if _connected_runs(found[0] | found[1])[2] < 2 else found[0] | found[1]
+    (row, start, stop), piece, _ = _connected_runs(between)
+    largest = np.argmax(np.bincount(piece, stop - start)) == piece
+    stroke_width = _stroke_width(_paint_runs(mask.shape, row[largest], start[largest], stop[largest]))
+    for straight, across, width in zip(found, thickness, line_width):
+        if straight.any() and width < THINNER_LINES * stroke_width:
+            lines |= straight & (across <= 2 * width + 1)
+    return lines
+
+
+def _straight_across(mask, axis):
+    """The pieces of ``mask`` straight along ``axis`` in every stretch, running on across most of the picture."""
+    length = mask.shape[axis]
+    stretch = max(3, round(LINE_STRETCH * length))
+    # Up to a pixel either side counts as level (the mask widened by one across ``axis``), and a run as long as a
+    # stretch is straight along it (a binary opening by a segment keeps exactly the runs as long as it).
+    level = mask.copy()
+    near, far = [slice(None), slice(None)], [slice(None), slice(None)]
+    near[1 - axis], far[1 - axis] = slice(None, -1), slice(1, None)
+    level[tuple(far)] |= mask[tuple(near)]
+    level[tuple(near)] |= mask[tuple(far)]
+    straight = mask & (_run_lengths(level, axis) >= stretch)
+    if not straight.any():
+        return straight
+    (row, start, stop), piece, count = _connected_runs(straight if axis == 1 else straight.T)
+    first, last = np.full(count, length), np.full(count, -1)
+    np.minimum.at(first, piece, start)
+    np.maximum.at(last, piece, stop)
+    across = (last - first >= LINE_SPAN * length)[piece]
+    found = _paint_runs((mask.shape[1 - axis], length), row[across], start[across], stop[across])
+    return found if axis == 1 else found.T
+
+
+def _run_lengths(mask, axis):
+    """For each pixel of ``mask``, the length of the run of true pixels along ``axis`` it lies in (0 off it)."""
+    along_rows = mask if axis == 1 else mask.T
+    edges = np.diff(np.pad(along_rows, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    row, start = np.nonzero(edges == 1)
+    stop = np.nonzero(edges == -1)[1]
+    marks = np.zeros((along_rows.shape[0], along_rows.shape[1] + 1), np.int64)
+    np.add.at(marks, (row, start), stop - start)
+    np.add.at(marks, (row, stop), start - stop)
+    lengths = np.cumsum(marks, axis=1)[:, :-1]
+    return lengths if axis == 1 else lengths.T
+
+
+def _digit_strokes(mask, ink, boxed=False):
+    """The part of ``mask`` that is the digit: its heaviest connected piece (by ``ink``, the more so the nearer the
+    picture's centre) and the pieces near it.
+
+    Specks of dirt, a margin's ruled line, a thin strip of the table along the picture's edge, a thumb or a pen
+    reaching in from the edge are ink too. They are left out as pieces far lighter than the digit or away from it,
+    as pieces running from one side of the picture to the other (a digit is seldom cut by both edges), and as
+    pieces at the edge when the digit lies clear of it (farther from every edge than the pieces near it may be).
+    A box printed around the digit is taken off it.
     """
     runs, piece, count = _connected_runs(mask)
     row, start, stop = runs
@@ -366,13 +464,46 @@ def _digit_strokes(mask, ink):
     np.minimum.at(left, piece, start)
     np.maximum.at(right, piece, stop - 1)
     spanning = ((top == 0) & (bottom == height - 1)) | ((left == 0) & (right == width - 1))
+    at_edge = (top == 0) | (bottom == height - 1) | (left == 0) | (right == width - 1)
     candidate = ~spanning if not spanning.all() else np.ones(count, bool)
-    main = np.flatnonzero(candidate)[np.argmax(mass[candidate])]
+    # (0 at the picture's centre, 1 in its corners: a digit is photographed near the middle)
+    off_centre = np.hypot((top + bottom + 1) / height - 1, (left + right + 1) / width - 1) / np.sqrt(2)
+    main = np.flatnonzero(candidate)[np.argmax((mass * (1 - off_centre))[candidate])]
     reach = NEAR * max(bottom[main] - top[main], right[main] - left[main])
     near = ((top <= bottom[main] + reach) & (bottom >= top[main] - reach)
             & (left <= right[main] + reach) & (right >= left[main] - reach))
-    kept = candidate & near & (mass >= MIN_PIECE * mass[main])
-    return _paint_runs(mask.shape, row[kept[piece]], start[kept[piece]], stop[kept[piece]])
+    # (a digit cropped tightly may have a stroke apart at the edge: only one lying clear of the edges has no part
+    # there)
+    clear = min(top[main], left[main], height - 1 - bottom[main], width - 1 - right[main]) > reach
+    kept = candidate & near & (mass >= MIN_PIECE * mass[main]) & ~(clear & at_edge)
+    strokes = _paint_runs(mask.shape, row[kept[piece]], start[kept[piece]], stop[kept[piece]])
+    box = None if boxed else _box_around(strokes)
+    if box is not None and (strokes & ~box).sum() >= MIN_BOXED * strokes.sum():
+        return _digit_strokes(mask & ~box, ink, boxed=True)
+    return strokes
+
+
+def _box_around(strokes):
+    """The sides of a box drawn around the digit in ``strokes`` (a boolean mask), if ``strokes`` is one: ink
+    along nearly the whole of each side of its bounding box, which no digit has."""
+    rows, cols = np.nonzero(strokes)
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    band = max(2, round(BOX_SIDE * max(bottom - top, right - left)))
+    covered = [strokes[top : top + band, left:right].any(0), strokes[bottom - band : bottom, left:right].any(0),
+               strokes[top:bottom, left : left + band].any(1), strokes[top:bottom, right - band : right].any(1)]
+    if min(side.mean() for side in covered) < BOX_COVER:
+        return None
+    sides = np.zeros_like(strokes)
+    for axis, ends in ((0, (slice(top, top + band), slice(bottom - band, bottom))),
+                       (1, (slice(left, left + band), slice(right - band, right)))):
+        # Across a side, the box's line is thinner than where the digit's strokes touch it: those stay the digit's.
+        thickness = _run_lengths(strokes, axis)
+        for end in ends:
+            side = np.zeros_like(strokes)
+            side[(end, slice(left, right)) if axis == 0 else (slice(top, bottom), end)] = True
+            side &= strokes
+            sides |= side & (thickness <= 2 * np.bincount(thickness[side]).argmax() + 1)
+    return sides
 
 
 def _connected_runs(mask):
