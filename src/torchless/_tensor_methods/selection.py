@@ -182,10 +182,10 @@ class SelectionMethods:
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         return self._inplace(lambda t: t._scatter_call(dim, index, src, value, reduce, "scatter_"), src,
-                             overlap="any")
+                             overlap="any", name="scatter_")
 
     def scatter_add_(self, dim, index, src):
-        return self._inplace(lambda t: t.scatter_add(dim, index, src), src, overlap="any")
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src, overlap="any", name="scatter_add_")
 
     def _scatter_axis(self, dim, index, src, name):
         """The axis ``dim`` names, after PyTorch's checks of a scatter's arguments: the dim, the index dtype, the

@@ -344,37 +344,45 @@ def mark_batched(result, inputs):
 
 
 # How PyTorch's batching rules refuse an in-place op writing batched operands into an unbatched tensor: the shape
-# check of an op with a broadcasting rule, the generic text of most others, naming the op or not, or the op's aten
-# name with the transform level
-_INPLACE_BROADCAST = {"add_"}
-_INPLACE_AT_LEVEL = {"pow_", "floor_divide_", "remainder_", "fmod_", "lerp_", "masked_fill_"}
-_INPLACE_NAMED = {"fill_"}
+# check of an op with a broadcasting rule, the generic text of an op with a rule of its own, naming the op or not,
+# else (the ops its fallback runs) the op's aten name with the transform level
+_INPLACE_BROADCAST = {"add_", "atan2_", "copysign_"}
+_INPLACE_ARITHMETIC = {"sub_", "mul_", "div_", "clamp_min_", "clamp_max_", "copy_", "setitem", "masked_fill_ mask"}
+_INPLACE_NAMED = {"fill_", "index_add_", "index_fill_", "scatter_add_", "index_put_"}
 
 
 def refuse_writing_batched(tensor, operands, op):
-    """vmap's refusal of the in-place op ``op`` (its method name; "masked_fill_ mask" for its mask, "index_put_" for
-    an assignment) writing batched ``operands`` into ``tensor``, an input of the vmap call not mapped over (or a
-    view of one): PyTorch's one batched call cannot write them into it, where torchless would write each sample's
-    in turn. (Tensors made inside the function are not all marked batched, so only such inputs are refused.)"""
-    base = tensor if tensor._view_base is None else tensor._view_base
-    if base.__dict__.get("_vmap_unmapped") not in state.vmap_levels or batched(tensor):
-        return
+    """vmap's refusal of the in-place op ``op`` (its method name; "masked_fill_ mask" for its mask, "setitem" for
+    an assignment) writing ``operands`` batched by a vmap call into ``tensor`` not batched by it: an input of the
+    call not mapped over, a tensor the function captured or made (or a view of one). PyTorch's one batched call
+    cannot write them into it, where torchless would write each sample's in turn. (Integer results of batched
+    tensors are not all marked batched, so an integer ``tensor`` is refused only as an unmapped input.)"""
     mapped = [t for t in operands if hasattr(t, "_data") and batched(t)]
     if not mapped:
         return
+    level = batch_level(mapped)
+    own = batch_level((tensor,))
+    if own is not None and state.vmap_levels.index(own) >= state.vmap_levels.index(level):
+        return
+    base = tensor if tensor._view_base is None else tensor._view_base
+    if tensor._data.dtype.kind not in "fc" and base.__dict__.get("_vmap_unmapped") not in state.vmap_levels:
+        return
     if op in _INPLACE_BROADCAST:
-        levels = state.vmap_levels[:state.vmap_levels.index(batch_level(mapped)) + 1]
-        shape = tensor._data.shape
-        sample_shape = np.broadcast_shapes(shape, mapped[0]._data.shape)
+        levels = state.vmap_levels[:state.vmap_levels.index(level) + 1]
+        sample_shape = np.broadcast_shapes(tensor._data.shape, mapped[0]._data.shape)
         broadcast = [_batch_sizes[number] for number in levels] + list(sample_shape)
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {broadcast}")
-    if op in _INPLACE_AT_LEVEL:
+        # (a tensor batched by outer calls only is laid out with their batch sizes, and size 1 for the others)
+        outer = 0 if own is None else state.vmap_levels.index(own) + 1
+        shape = [_batch_sizes[number] for number in levels[:outer]] + [1] * (len(levels) - outer) * bool(outer)
+        shape += list(tensor._data.shape)
+        raise RuntimeError(f"output with shape {shape} doesn't match the broadcast shape {broadcast}")
+    if op in _INPLACE_ARITHMETIC or op in _INPLACE_NAMED:
+        name, where = (op if op in _INPLACE_NAMED else "inplace arithmetic"), "in a vmap"
+    else:
         from ..func import _transforms
 
         name = f"aten::{op}"
         where = f"at level {len(state.vmap_levels) + len(_transforms._running) + len(_transforms._forward_running)}"
-    else:
-        name, where = (op if op in _INPLACE_NAMED else "inplace arithmetic"), "in a vmap"
     raise RuntimeError(f"vmap: {name}(self, *extra_args) is not possible because there exists a Tensor `other` in "
                        "extra_args that has more elements than `self`. This happened due to `other` being vmapped "
                        f"over but `self` not being vmapped over {where}. Please try to use out-of-place operators "
