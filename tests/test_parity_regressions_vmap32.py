@@ -6,6 +6,13 @@
   arithmetic", the op's name, or its aten name at the transform level), clamp_, addcmul_, index_copy_, scatter_,
   put_, index_put_, set_ and resize_as_ among them. out= calls on batched tensors are refused as PyTorch's have no
   batching rule.
+- vmap's results are laid out as PyTorch's: the batch dimension outermost in memory and moved to ``out_dims`` (a
+  view: non-contiguous for out_dims != 0), each sample's dims in their memory order (a transposed sample stays
+  transposed), and, for outputs shaped as the samples of contiguous inputs mapped along one dimension, where those
+  inputs have it (PyTorch's elementwise ops keep it there). They were stacked contiguously at out_dims.
+- vmap over an empty batch runs the function on batched stand-in samples with the call's randomness: .item(),
+  bool(), tolist(), random ops (randomness="error") and outputs returned for out_dims=None are refused as PyTorch
+  refuses them; chunk_size fails with PyTorch's assertion.
 """
 import warnings
 
@@ -106,3 +113,129 @@ def test_vmap_in_place_writes_that_stay_batched_or_unbatched_are_allowed(lib_nam
         torch.arange(6.0).reshape(2, 3))
     result = lib.vmap(func)(x)
     torch.testing.assert_close(torch.as_tensor(result.numpy()), expected)
+
+
+def _same_result(program, rtol=1e-5):
+    """``program(lib)`` gives torch's tensors (nested in tuples): shapes, dtypes, strides and values; or its
+    error."""
+    try:
+        expected = program(torch)
+    except (RuntimeError, IndexError, ValueError):
+        _same_error(program)
+        return
+    actual = program(torchless)
+    if isinstance(expected, tuple):
+        assert isinstance(actual, tuple) and len(actual) == len(expected)
+        for want, got in zip(expected, actual):
+            _assert_same_tensor(got, want, rtol)
+    else:
+        _assert_same_tensor(actual, expected, rtol)
+
+
+def _assert_same_tensor(actual, expected, rtol):
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert str(actual.dtype).replace("torchless", "torch") == str(expected.dtype)
+    if expected.numel():  # (the strides of size-1 dims do not matter)
+        assert [stride for stride, size in zip(actual.stride(), actual.shape) if size != 1] == \
+            [stride for stride, size in zip(expected.stride(), expected.shape) if size != 1]
+    torch.testing.assert_close(torch.from_numpy(actual.detach().numpy().copy()), expected.detach(), rtol=rtol, atol=rtol)
+
+
+_LAYOUT_FUNCS = {
+    "double": lambda lib: lambda x: x * 2,
+    "exp": lambda lib: lambda x: x.exp(),
+    "relu": lambda lib: lambda x: lib.relu(x),
+    "sum0": lambda lib: lambda x: x.sum(0),
+    "transpose": lambda lib: lambda x: x.transpose(0, 1),
+    "unsqueeze": lambda lib: lambda x: x.unsqueeze(0),
+    "first_row": lambda lib: lambda x: x[0],
+    "flatten": lambda lib: lambda x: x.reshape(-1),
+    "matmul": lambda lib: lambda x: x @ x.mT,
+    "clone": lambda lib: lambda x: x.clone(),
+    "pair": lambda lib: lambda x: (x.t(), x.mean()),
+}
+
+
+@pytest.mark.parametrize("func", sorted(_LAYOUT_FUNCS))
+@pytest.mark.parametrize("in_dims, out_dims", [(0, 0), (0, 1), (0, -1), (1, 0), (1, 1), (2, 0), (-1, -1), (1, 2)])
+def test_vmap_results_are_laid_out_as_pytorchs(func, in_dims, out_dims):
+    def program(lib):
+        return lib.vmap(_LAYOUT_FUNCS[func](lib), in_dims=in_dims, out_dims=out_dims)(
+            lib.arange(60.0).reshape(3, 4, 5))
+
+    _same_result(program)
+
+
+@pytest.mark.parametrize("out_dims", [0, 1, (1, 0)])
+def test_vmap_layout_of_two_inputs_mapped_apart_and_of_conv(out_dims):
+    def program(lib):
+        x, y = lib.arange(12.0).reshape(3, 4), lib.arange(12.0).reshape(4, 3)
+        summed = lib.vmap(lambda a, b: (a + b, a * b), in_dims=(0, 1), out_dims=out_dims)(x, y)
+        images = lib.arange(150.0).reshape(2, 3, 5, 5) / 100
+        conv = lib.vmap(lambda image: lib.nn.functional.conv2d(image[None], lib.ones(2, 3, 3, 3))[0],
+                        out_dims=out_dims if isinstance(out_dims, int) else 0)(images)
+        return summed + (conv,)
+
+    _same_result(program)
+
+
+_EMPTY_BATCH = {
+    "item": (lambda lib: lambda x: x.sum().item(), {}),
+    "bool": (lambda lib: lambda x: bool(x.sum() > 0), {}),
+    "tolist": (lambda lib: lambda x: x.tolist(), {}),
+    "randn_like": (lambda lib: lambda x: lib.randn_like(x), {}),
+    "dropout": (lambda lib: lambda x: lib.nn.functional.dropout(x), {}),
+    "out_dims_none": (lambda lib: lambda x: x * 2, {"out_dims": None}),
+    "chunk_size": (lambda lib: lambda x: x * 2, {"chunk_size": 2}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_EMPTY_BATCH))
+def test_vmap_over_an_empty_batch_refuses_what_a_batched_call_refuses(case):
+    func, options = _EMPTY_BATCH[case]
+    _same_error(lambda lib: lib.vmap(func(lib), **options)(lib.ones(0, 3)))
+
+
+@pytest.mark.parametrize("randomness", ["same", "different"])
+@pytest.mark.parametrize("in_dims, out_dims, shape", [(0, 0, (0, 3)), (0, 1, (0, 3)), (1, 0, (3, 0)),
+                                                      (0, -1, (0, 2, 3)), (2, 1, (2, 3, 0))])
+def test_vmap_over_an_empty_batch_gives_pytorchs_empty_results(randomness, in_dims, out_dims, shape):
+    def program(lib):
+        def func(x):
+            return lib.nn.functional.dropout(x).t() if x.dim() == 2 else (x * 2, x.sum())
+
+        return lib.vmap(func, in_dims=in_dims, out_dims=out_dims, randomness=randomness)(lib.ones(*shape))
+
+    _same_result(program)
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, 2])
+@pytest.mark.parametrize("view", ["identity", "t", "slice_t", "select", "unsqueeze"])
+def test_vmap_of_a_view_is_a_view_of_the_input_with_pytorchs_gradients_and_tangents(in_dims, view):
+    views = {"identity": lambda s: s, "t": lambda s: s.t(), "slice_t": lambda s: s[1:].t(), "select": lambda s: s[0],
+             "unsqueeze": lambda s: s.unsqueeze(1)}
+
+    def program(lib):
+        x = lib.arange(24.0, dtype=lib.float64).reshape(2, 3, 4).requires_grad_()
+        result = lib.vmap(views[view], in_dims=in_dims)(x)
+        weights = lib.arange(float(result.numel()), dtype=lib.float64).reshape(result.shape)
+        (grad,) = lib.autograd.grad((result * weights).sum(), x)
+        _, tangent = lib.func.jvp(lambda a: lib.vmap(views[view], in_dims=in_dims)(a), (x.detach(),),
+                                  (lib.arange(24.0, dtype=lib.float64).reshape(2, 3, 4),))
+        return result, grad.contiguous(), tangent  # (the gradient's layout is not compared)
+
+    _same_result(program)
+    x = torchless.ones(2, 3, 4)
+    assert torchless.vmap(views[view], in_dims=in_dims)(x).data_ptr() == x.data_ptr() + 0 * in_dims or view in (
+        "slice_t", "select")
+
+
+@pytest.mark.parametrize("out_dims", [0, 1, 2])  # (PyTorch's out_dims=-1 expands to sizes read from no memory)
+def test_vmap_of_an_unbatched_output_expands_it_as_pytorch(out_dims):
+    def program(lib):
+        captured = lib.arange(6.0).reshape(1, 6)
+        result = lib.vmap(lambda x: captured, out_dims=out_dims)(lib.ones(4, 3))
+        assert result.data_ptr() == captured.data_ptr()
+        return result
+
+    _same_result(program)
