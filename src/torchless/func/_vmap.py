@@ -11,8 +11,6 @@ as PyTorch does).
 import functools
 import itertools
 
-import numpy as np
-
 from .. import _parser_errors
 from ..autograd import forward_ad
 from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
@@ -254,7 +252,8 @@ def _view_of_input(column, inputs):
 
 
 def _memory_root(array):
-    while isinstance(array.base, np.ndarray):
+    """The object owning ``array``'s memory (NumPy's broadcast and strided views hold it through a stand-in)."""
+    while getattr(array, "base", None) is not None:
         array = array.base
     return array
 
