@@ -13,6 +13,11 @@
 - vmap over an empty batch runs the function on batched stand-in samples with the call's randomness: .item(),
   bool(), tolist(), random ops (randomness="error") and outputs returned for out_dims=None are refused as PyTorch
   refuses them; chunk_size fails with PyTorch's assertion.
+- forward AD: with grad mode on, the tangent of an op whose formula multiplies the tangents by values of its
+  inputs or result (products: mul, div, matmul, linear, addcmul; piecewise-linear activations: relu, hardtanh,
+  relu6, leaky_relu, threshold, hardshrink, softshrink, prelu, rrelu) is a tensor of the graph when those values
+  require grad, as PyTorch's is, with a zero derivative with respect to them where the formula's is (relu's mask).
+  It did not require grad. (clamp, max pooling, maximum, where keep tangents that do not, as PyTorch's.)
 """
 import warnings
 
@@ -210,10 +215,10 @@ def test_vmap_over_an_empty_batch_gives_pytorchs_empty_results(randomness, in_di
 
 
 @pytest.mark.parametrize("in_dims", [0, 1, 2])
-@pytest.mark.parametrize("view", ["identity", "t", "slice_t", "select", "unsqueeze"])
+@pytest.mark.parametrize("view", ["identity", "t", "slice_t", "select", "unsqueeze", "expand"])
 def test_vmap_of_a_view_is_a_view_of_the_input_with_pytorchs_gradients_and_tangents(in_dims, view):
     views = {"identity": lambda s: s, "t": lambda s: s.t(), "slice_t": lambda s: s[1:].t(), "select": lambda s: s[0],
-             "unsqueeze": lambda s: s.unsqueeze(1)}
+             "unsqueeze": lambda s: s.unsqueeze(1), "expand": lambda s: s[None].expand(2, *s.shape)}
 
     def program(lib):
         x = lib.arange(24.0, dtype=lib.float64).reshape(2, 3, 4).requires_grad_()
@@ -222,7 +227,8 @@ def test_vmap_of_a_view_is_a_view_of_the_input_with_pytorchs_gradients_and_tange
         (grad,) = lib.autograd.grad((result * weights).sum(), x)
         _, tangent = lib.func.jvp(lambda a: lib.vmap(views[view], in_dims=in_dims)(a), (x.detach(),),
                                   (lib.arange(24.0, dtype=lib.float64).reshape(2, 3, 4),))
-        return result, grad.contiguous(), tangent  # (the gradient's layout is not compared)
+        # (the gradient's layout is not compared, nor an expanded tangent's: torchless's is not a view of one)
+        return result, grad.contiguous(), tangent.contiguous() if view == "expand" else tangent
 
     _same_result(program)
     x = torchless.ones(2, 3, 4)
@@ -239,3 +245,42 @@ def test_vmap_of_an_unbatched_output_expands_it_as_pytorch(out_dims):
         return result
 
     _same_result(program)
+
+
+_TANGENT_OPS = {
+    "relu": lambda lib, x: lib.relu(x), "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x, -0.5, 0.5),
+    "relu6": lambda lib, x: lib.nn.functional.relu6(x * 4), "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x),
+    "threshold": lambda lib, x: lib.nn.functional.threshold(x, 0.1, 0.0),
+    "hardshrink": lambda lib, x: lib.nn.functional.hardshrink(x), "softshrink": lambda lib, x: lib.nn.functional.softshrink(x),
+    "prelu": lambda lib, x: lib.nn.functional.prelu(x, lib.tensor([0.25], dtype=lib.float64)),
+    "rrelu_eval": lambda lib, x: lib.nn.functional.rrelu(x), "mul_number": lambda lib, x: x * 2,
+    "div_tensor": lambda lib, x: x / lib.full((2, 3), 2.0, dtype=lib.float64),
+    "matmul": lambda lib, x: x @ lib.ones(3, 4, dtype=lib.float64),
+    "linear": lambda lib, x: lib.nn.functional.linear(x, lib.ones(4, 3, dtype=lib.float64)),
+    "addcmul": lambda lib, x: lib.addcmul(x, x, lib.ones(2, 3, dtype=lib.float64)),
+    "clamp": lambda lib, x: x.clamp(-0.5, 0.5), "max_pool1d": lambda lib, x: lib.nn.functional.max_pool1d(x[None], 2, 1),
+    "maximum": lambda lib, x: lib.maximum(x, lib.zeros(2, 3, dtype=lib.float64)), "abs": lambda lib, x: x.abs(),
+    "where": lambda lib, x: lib.where(x > 0, x, 0.0), "exp": lambda lib, x: x.exp(),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_TANGENT_OPS))
+@pytest.mark.parametrize("primal_requires_grad, tangent_requires_grad", [(True, False), (False, True), (True, True)])
+def test_forward_ad_tangents_require_grad_as_pytorchs(op, primal_requires_grad, tangent_requires_grad):
+    def program(lib):
+        primal = lib.tensor([[0.3, -0.7, 1.2], [-0.1, 0.9, -2.0]], dtype=lib.float64,
+                            requires_grad=primal_requires_grad)
+        direction = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64,
+                               requires_grad=tangent_requires_grad)
+        with lib.autograd.forward_ad.dual_level():
+            dual = lib.autograd.forward_ad.make_dual(primal, direction)
+            tangent = lib.autograd.forward_ad.unpack_dual(_TANGENT_OPS[op](lib, dual)).tangent
+        leaves = [t for t in (primal, direction) if t.requires_grad]
+        grads = lib.autograd.grad((tangent * tangent).sum(), leaves, allow_unused=True, materialize_grads=True) \
+            if tangent.requires_grad else ()
+        return tangent.requires_grad, tangent.grad_fn is not None, tangent.detach(), tuple(grads)
+
+    expected, actual = program(torch), program(torchless)
+    assert actual[:2] == expected[:2]
+    for got, want in zip((actual[2],) + actual[3], (expected[2],) + expected[3]):
+        torch.testing.assert_close(torch.from_numpy(got.numpy().copy()), want)

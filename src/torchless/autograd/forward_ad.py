@@ -16,6 +16,7 @@ torchless maps one at a time then refuse too.
 """
 import collections
 import contextlib
+import functools
 import itertools
 
 import numpy as np
@@ -253,15 +254,51 @@ def propagate(node, inputs, arrays, params, result):
     if result._requires_grad and state.graph_refused is not None:
         raise state.graph_refused
     out = node.jvp(tangents, arrays, params, result._data)  # (first: it raises PyTorch's refusals)
-    if out is not None and _tangent_differentiable(inputs, result):
+    differentiable = out is not None and _tangent_differentiable(inputs, result)
+    if differentiable:
         tangent = _differentiable_tangent(node, inputs, result, out.dtype)
         if tangent is not None:
-            set_tangent(result, _tangent_laid_out_like(tangent, result._data))
+            set_tangent(result, _reading_values(node, _tangent_laid_out_like(tangent, result._data), result))
             return
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
-        set_tangent(result, _laid_out_like(out, result._data))
+        out = _laid_out_like(out, result._data)
+        set_tangent(result, _reading_values(node, out, result) if differentiable else out)
+
+
+def _reading_values(node, tangent, result):
+    """``tangent``, made a tensor of the graph depending on ``result`` where PyTorch's is: an op whose formula
+    multiplies the tangents by values of its inputs or result (``jvp_reads_values``: products, piecewise-linear
+    activations) records it on them when they require grad, though the derivative with respect to them may be
+    zero (relu's mask). The dependence added has that zero derivative."""
+    from .._tensor import Tensor
+
+    if not (getattr(node, "jvp_reads_values", False) and result._requires_grad) or (
+            isinstance(tangent, Tensor) and tangent._requires_grad):
+        return tangent
+    if not isinstance(tangent, Tensor):
+        tangent = Tensor._wrap(tangent)
+    return _reading_values_node().apply(tangent, result)
+
+
+@functools.cache
+def _reading_values_node():
+    from .graph import Node  # (graph imports this module)
+
+    class ReadingValues(Node):
+        """A tangent (passed through) recorded as reading values (given a zero gradient)."""
+
+        def forward(self, tangent, values):
+            return tangent.copy()
+
+        def backward(self, grad):
+            return grad, np.zeros_like(grad)
+
+        def backward_graph(self, grad):
+            return grad, grad._wrap(np.zeros_like(grad._data))
+
+    return ReadingValues
 
 
 # ------------------------------------------------------------------ vmap's batched tensors

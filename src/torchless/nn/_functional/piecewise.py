@@ -25,6 +25,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
+    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
     elementwise = True
     backward_is_one_op = True
     saved = ("keep", "x")
@@ -94,6 +95,7 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
+    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
     elementwise = True
     backward_is_one_op = True
     saved = ("outside", "x")
@@ -173,6 +175,7 @@ def softshrink(input, lambd=0.5):
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
 class Hardsigmoid(Node):
+    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
     elementwise = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
