@@ -17,7 +17,9 @@
   inputs or result (products: mul, div, matmul, linear, addcmul; piecewise-linear activations: relu, hardtanh,
   relu6, leaky_relu, threshold, hardshrink, softshrink, prelu, rrelu) is a tensor of the graph when those values
   require grad, as PyTorch's is, with a zero derivative with respect to them where the formula's is (relu's mask).
-  It did not require grad. (clamp, max pooling, maximum, where keep tangents that do not, as PyTorch's.)
+  It did not require grad. (clamp, max pooling, maximum, where keep tangents that do not, as PyTorch's.) The
+  tangent of hardsigmoid, whose formula is its backward without a derivative, is recorded with a backward raising
+  PyTorch's error; the tangent failed to compute.
 """
 import warnings
 
@@ -284,3 +286,19 @@ def test_forward_ad_tangents_require_grad_as_pytorchs(op, primal_requires_grad, 
     assert actual[:2] == expected[:2]
     for got, want in zip((actual[2],) + actual[3], (expected[2],) + expected[3]):
         torch.testing.assert_close(torch.from_numpy(got.numpy().copy()), want)
+
+
+@pytest.mark.parametrize("primal_requires_grad, tangent_requires_grad", [(True, False), (False, True), (True, True)])
+def test_forward_ad_tangent_of_hardsigmoid_has_pytorchs_backward_error(primal_requires_grad, tangent_requires_grad):
+    def program(lib):
+        primal = lib.tensor([0.3, -0.7, 4.0], requires_grad=primal_requires_grad)
+        direction = lib.tensor([1.0, 2.0, 3.0], requires_grad=tangent_requires_grad)
+        with lib.autograd.forward_ad.dual_level():
+            dual = lib.autograd.forward_ad.make_dual(primal, direction)
+            tangent = lib.autograd.forward_ad.unpack_dual(lib.nn.functional.hardsigmoid(dual)).tangent
+        assert tangent.requires_grad
+        torch.testing.assert_close(torch.tensor(tangent.tolist()), torch.tensor([1 / 6, 2 / 6, 0.0]))
+        leaf = primal if primal_requires_grad else direction
+        lib.autograd.grad(tangent.sum(), leaf)
+
+    _same_error(program)

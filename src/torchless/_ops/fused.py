@@ -125,7 +125,7 @@ def _add_pointwise(input, t1, t2, value, divide):
 
 class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
-    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
+    tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
 
     saved = ("t1", "t2")

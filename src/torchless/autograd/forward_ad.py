@@ -16,7 +16,6 @@ torchless maps one at a time then refuse too.
 """
 import collections
 import contextlib
-import functools
 import itertools
 
 import numpy as np
@@ -256,49 +255,45 @@ def propagate(node, inputs, arrays, params, result):
     out = node.jvp(tangents, arrays, params, result._data)  # (first: it raises PyTorch's refusals)
     differentiable = out is not None and _tangent_differentiable(inputs, result)
     if differentiable:
-        tangent = _differentiable_tangent(node, inputs, result, out.dtype)
+        try:
+            tangent = _differentiable_tangent(node, inputs, result, out.dtype)
+        except RuntimeError as error:  # (the op's backward is not differentiable: see _without_derivative)
+            tangent = _without_derivative(out, inputs, error)
         if tangent is not None:
-            set_tangent(result, _reading_values(node, _tangent_laid_out_like(tangent, result._data), result))
+            set_tangent(result, recorded_on_values(node, _tangent_laid_out_like(tangent, result._data), result))
             return
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
         out = _laid_out_like(out, result._data)
-        set_tangent(result, _reading_values(node, out, result) if differentiable else out)
+        set_tangent(result, recorded_on_values(node, out, result) if differentiable else out)
 
 
-def _reading_values(node, tangent, result):
+def _without_derivative(out, inputs, error):
+    """The tangent ``out`` as PyTorch records it when its formula is the op's backward and that backward has no
+    derivative (hardsigmoid_backward): a tensor of the graph, on the first input carrying a tangent and that
+    tangent, whose backward raises ``error``."""
+    from ._graph_backward import gradient_without_derivative
+
+    read = next(t for t in inputs if t is not None and tangent_of(t) is not None)
+    primal, tangent = unpack_dual(read)  # (the primal without its tangent: this node has no jvp of its own)
+    return gradient_without_derivative(out, tangent, primal, (type(error), str(error)))
+
+
+def recorded_on_values(node, tangent, result):
     """``tangent``, made a tensor of the graph depending on ``result`` where PyTorch's is: an op whose formula
-    multiplies the tangents by values of its inputs or result (``jvp_reads_values``: products, piecewise-linear
-    activations) records it on them when they require grad, though the derivative with respect to them may be
-    zero (relu's mask). The dependence added has that zero derivative."""
+    multiplies the tangents by values of its inputs or result (products, piecewise-linear activations: its
+    ``tangent_node_name`` names the node PyTorch's tangent then has) records it on them when they require grad,
+    though its derivative with respect to them may be zero (relu's mask), as the dependence added here is."""
     from .._tensor import Tensor
+    from ._graph_backward import with_zero_derivative_of
 
-    if not (getattr(node, "jvp_reads_values", False) and result._requires_grad) or (
-            isinstance(tangent, Tensor) and tangent._requires_grad):
+    name = getattr(node, "tangent_node_name", None)
+    if name is None or not result._requires_grad or (isinstance(tangent, Tensor) and tangent._requires_grad):
         return tangent
     if not isinstance(tangent, Tensor):
         tangent = Tensor._wrap(tangent)
-    return _reading_values_node().apply(tangent, result)
-
-
-@functools.cache
-def _reading_values_node():
-    from .graph import Node  # (graph imports this module)
-
-    class ReadingValues(Node):
-        """A tangent (passed through) recorded as reading values (given a zero gradient)."""
-
-        def forward(self, tangent, values):
-            return tangent.copy()
-
-        def backward(self, grad):
-            return grad, np.zeros_like(grad)
-
-        def backward_graph(self, grad):
-            return grad, grad._wrap(np.zeros_like(grad._data))
-
-    return ReadingValues
+    return with_zero_derivative_of(tangent, result, name)
 
 
 # ------------------------------------------------------------------ vmap's batched tensors

@@ -25,7 +25,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
-    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
+    tangent_node_name = "ThresholdBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     backward_is_one_op = True
     saved = ("keep", "x")
@@ -95,7 +95,7 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
-    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
+    tangent_node_name = "HardshrinkBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     backward_is_one_op = True
     saved = ("outside", "x")
@@ -125,6 +125,8 @@ class Hardshrink(Node):
 
 
 class Softshrink(Hardshrink):
+    tangent_node_name = "SoftshrinkBackwardBackward0"  # (see forward_ad.recorded_on_values)
+
     def forward(self, x, lambd, given=None):
         self.x, self.given = x, given
         own = x.dtype.type(lambd)  # (the backward kernel compares in x's dtype, float16 too; the forward in float32)
@@ -175,7 +177,6 @@ def softshrink(input, lambd=0.5):
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
 class Hardsigmoid(Node):
-    jvp_reads_values = True  # (its tangent records values read: see forward_ad._reading_values)
     elementwise = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
