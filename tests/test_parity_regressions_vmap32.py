@@ -20,6 +20,9 @@
   It did not require grad. (clamp, max pooling, maximum, where keep tangents that do not, as PyTorch's.) The
   tangent of hardsigmoid, whose formula is its backward without a derivative, is recorded with a backward raising
   PyTorch's error; the tangent failed to compute.
+- vmap refuses ops whose result's shape depends on a batched tensor's values, with PyTorch's texts: indexing (or
+  assigning) through a batched boolean mask, unique (values, dim, consecutive), masked_select by a batched mask,
+  nonzero(as_tuple=True). They ran sample by sample.
 """
 import warnings
 
@@ -302,3 +305,31 @@ def test_forward_ad_tangent_of_hardsigmoid_has_pytorchs_backward_error(primal_re
         lib.autograd.grad(tangent.sum(), leaf)
 
     _same_error(program)
+
+
+_DYNAMIC_SHAPES = {
+    "mask_index": lambda lib, a: a[a > 0], "mask_of_captured": lambda lib, a: lib.arange(3.0)[a > 0],
+    "mask_in_tuple": lambda lib, a: a[None][:, a > 0], "mask_assign": lambda lib, a: a.clone().__setitem__(a > 0, 0.0),
+    "unique": lambda lib, a: a.unique(), "unique_function": lambda lib, a: lib.unique(a, return_counts=True),
+    "unique_dim": lambda lib, a: a.unique(dim=0), "unique_consecutive": lambda lib, a: a.unique_consecutive(),
+    "unique_consecutive_dim": lambda lib, a: lib.unique_consecutive(a[None], dim=0),
+    "masked_select": lambda lib, a: a.masked_select(a > 0),
+    "masked_select_of_captured": lambda lib, a: lib.masked_select(lib.ones(3), a > 0),
+    "nonzero_as_tuple": lambda lib, a: a.nonzero(as_tuple=True),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_DYNAMIC_SHAPES))
+def test_vmap_refuses_ops_of_value_dependent_shapes(op):
+    _same_error(lambda lib: lib.vmap(lambda a: (_DYNAMIC_SHAPES[op](lib, a), a)[1])(lib.ones(2, 3)))
+
+
+@pytest.mark.parametrize("op", ["mask", "unique", "masked_select"])
+def test_vmap_runs_ops_of_value_dependent_shapes_on_unbatched_tensors(op):
+    def program(lib):
+        mask = lib.tensor([True, False, True])
+        ops = {"mask": lambda a: a[mask], "unique": lambda a: lib.tensor([2.0, 1.0, 2.0]).unique() * a[:2],
+               "masked_select": lambda a: a.masked_select(mask)}
+        return lib.vmap(ops[op])(lib.arange(6.0).reshape(2, 3))
+
+    _same_result(program)

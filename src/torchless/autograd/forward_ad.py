@@ -422,6 +422,23 @@ def refuse_writing_batched(tensor, operands, op):
                        "file a bug report instead.")
 
 
+def refuse_dynamic_shape(tensor, op):
+    """vmap's refusal of the op ``op`` (its aten name) on a batched ``tensor``: its result's shape depends on the
+    values, which one batched call cannot give every sample."""
+    if state.vmap_levels and batched(tensor):
+        raise RuntimeError(f"vmap: We do not support batching operators that can output dynamic shape. Attempted to "
+                           f"vmap over aten::{op}. Please file an issue at https://github.com/pytorch/pytorch/issues "
+                           "if you need this feature.")
+
+
+def refuse_batched_mask(key):
+    """vmap's refusal of indexing by a batched boolean mask (``key``: a tensor or a tuple of index parts)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(hasattr(part, "_data") and part._data.dtype in (np.bool_, np.uint8) and batched(part) for part in parts):
+        raise RuntimeError("vmap: We do not support batching operators that can support dynamic shape. Attempting to "
+                           "batch over indexing with a boolean mask.")
+
+
 def batched_like(result, source):
     """``result``, a new tensor made like ``source`` (zeros_like, new_zeros, detach), marked batched if ``source``
     is, as PyTorch's are. Returns ``result``."""
