@@ -9,6 +9,7 @@ import functools
 
 
 from . import _dtype, _memory_overlap
+from .autograd import forward_ad
 from .return_types import out_variant
 from ._user_warnings import warn_from_user_code
 
@@ -95,6 +96,8 @@ def call_into(name, out, function, args, kwargs):
     if is_grad_enabled() and any(t.requires_grad for t in _tensors_in((args, tuple(kwargs.values()), targets))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    if forward_ad.state.vmap_levels:
+        _refuse_batched_out(name, args, kwargs, targets)
     _check_out_overlap(name, targets, _tensors_in((args, tuple(kwargs.values()))))
     if name == "ldexp" and len(targets) == 1 and targets[0]._data.dtype.kind in "biu":
         raise RuntimeError(f"ldexp can't be cast to the desired output type {targets[0].dtype.scalar_name}")
@@ -126,6 +129,29 @@ def call_into(name, out, function, args, kwargs):
         # a named pair (values, indices) comes back as one (max's as a max_out), holding the out tensors
         return out_variant(type(result))(*targets) if type(result) is not tuple else tuple(targets)
     return out
+
+
+# The aten overloads of the out= variants whose name is not ``{name}.out``; the batching fallback cannot make one
+# for those listed with None
+_OUT_OVERLOADS = {"sum": "sum.IntList_out", "max": "max.dim_max", "min": "min.dim_min", "cat": None, "concat": None,
+                  "concatenate": None, "stack": None, "hstack": None, "vstack": None, "dstack": None}
+
+
+def _refuse_batched_out(name, args, kwargs, targets):
+    """vmap's refusal of an out= call on a batched tensor: PyTorch has no batching rule for out= variants."""
+    from ._tensor import Tensor
+
+    if not any(forward_ad.batched(t) for t in _tensors_in((args, tuple(kwargs.values()), targets))):
+        return
+    if name == "pow":
+        overload = "pow.Tensor_Tensor_out" if all(isinstance(a, Tensor) for a in args[:2]) else \
+            "pow.Tensor_Scalar_out" if isinstance(args[0], Tensor) else "pow.Scalar_out"
+    else:
+        overload = _OUT_OVERLOADS.get(name, f"{name}.out")
+    if overload is None:
+        raise RuntimeError(f"Batching rule not implemented for aten::{name}.out. We could not generate a fallback.")
+    raise RuntimeError(f"Batching rule not implemented for aten::{overload}; the fallback path doesn't work on out= "
+                       "or view ops.")
 
 
 # The out= variants that refuse an input sharing memory with out (see _memory_overlap): PyTorch's elementwise ops

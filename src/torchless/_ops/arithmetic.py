@@ -136,6 +136,7 @@ class Rsub(Node):
 
 
 class Mul(Node):
+    tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
@@ -177,6 +178,7 @@ class MulScalar(Mul):
 
 
 class Div(Node):
+    tangent_node_name = "DivBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
@@ -706,6 +708,7 @@ def _promote_vectors(a, b):
 
 
 class MatMul(ContiguousResult):
+    tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
     # PyTorch's products allocate their result C-contiguous (a batch of 2 or more dims is reshaped, copied if need
     # be, into one for bmm); NumPy's batch of products follows the operands' batch layout
     saved = ("a", "b")

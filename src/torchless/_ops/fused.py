@@ -125,6 +125,7 @@ def _add_pointwise(input, t1, t2, value, divide):
 
 class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
+    tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
 
     saved = ("t1", "t2")

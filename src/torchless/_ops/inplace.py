@@ -441,6 +441,8 @@ def _fills_through_mask(indices, values):
 def index_put_(self, indices, values, *positional, accumulate=False):
     key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate, self._data.shape)
     _check_leaf(self)
+    if forward_ad.state.vmap_levels:
+        forward_ad.refuse_writing_batched(self, (values, *indices), "index_put_")
     fills_through_mask = not accumulate and _fills_through_mask(indices, values)
     if not fills_through_mask:
         # (its value must broadcast to the indexed shape as it is: unlike t[key] = value, no leading size-1 dim
@@ -504,7 +506,7 @@ def put_(self, index, source, accumulate=False):
         _check_leaf(self)
     idx = _put(self, index, source, accumulate, "put_")
     return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate,
-                                                      given_index=index._data), source, overlap="any")
+                                                      given_index=index._data), source, overlap="any", name="put_")
 
 
 def put(self, index, source, accumulate=False):

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from .._dtype import cpp_name
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd._basic_ops import NOT_IMPLEMENTED, DelayedError
 from ..autograd.graph import _edge, renamed
 
@@ -170,6 +170,8 @@ def set_(self, *args, **kwargs):
     from .inplace import _check_leaf
 
     _check_leaf(self)
+    if forward_ad.state.vmap_levels and isinstance(source, Tensor):
+        forward_ad.refuse_writing_batched(self, (source,), "set_")
     if source is None:
         array = np.empty(1, self._data.dtype)[:0]  # (of stride 1, as PyTorch's empty tensor: NumPy's has 0)
     elif isinstance(source, Tensor) and size is None:

@@ -781,7 +781,7 @@ def masked_scatter_(self, mask, source):
         if mask._data.dtype != np.bool_:
             raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                                f"{mask.dtype.scalar_name}")
-    return self._inplace(lambda t: t.masked_scatter(mask, source), [mask, source])
+    return self._inplace(lambda t: t.masked_scatter(mask, source), [mask, source], name="masked_scatter_")
 
 
 def take_along_dim(self, indices, dim=None):
@@ -858,6 +858,7 @@ def _inplace_method(name, shown=None):
     fills = f"{name}_" if name == "index_fill" else False  # may write into an expanded tensor, as masked_fill_
     binary = _ELEMENTWISE_BINARY.get(name, False)
     overlap = _OVERLAP.get(name)
+    inplace_name = f"{name}_"
 
     def method(self, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
@@ -865,13 +866,14 @@ def _inplace_method(name, shown=None):
             if binary and len(args) == 1 and not kwargs and (isinstance(args[0], Tensor) or name not in ("gcd", "lcm")):
                 # (gcd and lcm take no number: their own TypeError comes first)
                 return self._inplace(lambda t: getattr(t, name)(*args), args[0], fills=fills, operand=binary,
-                                     overlap=overlap)
+                                     overlap=overlap, name=inplace_name)
             checked = overlap
             if name == "index_fill":  # (its index; its value is read as a number)
                 self._check_overlap(*tensors[:1], overlap=overlap)
                 checked = False
             compute = _INPLACE_COMPUTES.get(name) or (lambda t, *args, **kwargs: getattr(t, name)(*args, **kwargs))
-            return self._inplace(lambda t: compute(t, *args, **kwargs), tensors, fills=fills, overlap=checked)
+            return self._inplace(lambda t: compute(t, *args, **kwargs), tensors, fills=fills, overlap=checked,
+                                 name=inplace_name)
         except TypeError as error:  # the out-of-place form's argument error, under the in-place name
             message = str(error)
             for prefix in (name, f"TensorBase.{name}"):  # (the parser's wording, or CPython's for no arguments)

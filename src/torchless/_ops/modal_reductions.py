@@ -8,6 +8,7 @@ from .. import _memory_format, _parser_errors
 from .._kernels import std_sort
 from .._tensor import Tensor
 from .._tensor_methods._arguments import EVERY_DIM, KEEPDIM_OMITTED
+from ..autograd import forward_ad
 from ..autograd.graph import records
 from ..return_types import _RETURN_TYPES
 from . import indexing
@@ -108,6 +109,7 @@ def without_derivative(input, values, op, node):
 
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
+    forward_ad.refuse_dynamic_shape(self, "unique_consecutive")
     if dim is not None:  # (the parser's checks, in the order of its signature)
         dim = unique_dim_argument(dim, "unique_consecutive")
     _parser_errors.check_bools("unique_consecutive", return_inverse=return_inverse, return_counts=return_counts)

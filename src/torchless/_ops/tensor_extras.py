@@ -346,6 +346,8 @@ def _restride(self, memory_format):
 
 def resize_as_(self, the_template, *, memory_format=None):
     _check_tensor(the_template, "resize_as_", "the_template", 1)
+    if forward_ad.state.vmap_levels:
+        forward_ad.refuse_writing_batched(self, (the_template,), "resize_as_")
     return resize_(self, the_template._data.shape, memory_format=memory_format)
 
 

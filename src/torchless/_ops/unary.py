@@ -170,6 +170,7 @@ class Clamp(Node):
 class Relu(Node):
     """max(x, 0); the gradient is PyTorch's threshold_backward: ``grad`` where the output is not
     <= 0 (so a NaN output passes its gradient), an exact 0 elsewhere (even for an inf or NaN grad)."""
+    tangent_node_name = "ThresholdBackwardBackward0"  # (see forward_ad.recorded_on_values)
 
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}

@@ -118,6 +118,8 @@ class IndexingMethods:
         return save_tensor_versions(self._index(key), *_index_tensors(key))
 
     def _index(self, key):
+        if forward_ad.state.vmap_levels:
+            forward_ad.refuse_batched_mask(key)
         if _direct_index(key):  # t[index], t[mask]
             try:
                 return indexing.Index.apply(self, key=key._data)
@@ -155,7 +157,8 @@ class IndexingMethods:
 
             raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
         if forward_ad.state.vmap_levels:
-            forward_ad.refuse_writing_batched(self, (value_t,), "index_put_")
+            forward_ad.refuse_writing_batched(self, (value_t,), "setitem")
+            forward_ad.refuse_batched_mask(key)
         if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.

@@ -453,6 +453,8 @@ class InPlaceMethods:
             raise RuntimeError(f"result type {_dtype.get_default_dtype().to_complex().scalar_name} can't be cast to "
                                f"the desired output type {_dtype.CPP_TYPE_NAMES[self._data.dtype.name]}")
         tensor_bounds = [bound for bound in (min, max) if isinstance(bound, Tensor)]
+        if forward_ad.state.vmap_levels:
+            forward_ad.refuse_writing_batched(self, tensor_bounds, name)
         try:
             self._check_overlap(*tensor_bounds)
         except RuntimeError:  # (after the refusal to write into a leaf requiring grad)

@@ -476,6 +476,9 @@ class ReductionMethods:
         from .._ops.modal_reductions import (
             unique_axis, unique_dim_argument, unique_slices, unique_values, without_derivative,
         )
+        from ..autograd import forward_ad
+
+        forward_ad.refuse_dynamic_shape(self, "_unique2" if dim is None else "unique_dim")
 
         if dim is not None:  # (the parser's checks, in the order of its signature)
             dim = unique_dim_argument(dim)

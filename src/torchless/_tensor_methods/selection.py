@@ -86,6 +86,11 @@ class SelectionMethods:
         """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
         if mask._data.dtype != np.bool_:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
+        if forward_ad.state.vmap_levels and forward_ad.batched(mask):
+            raise RuntimeError("vmap: Attempted to vmap over `mask` in torch.masked_select(self, mask) We cannot "
+                               "support this because for each batch this would return a differently shaped Tensor. "
+                               "Please file an issue at https://github.com/pytorch/pytorch/issues if you need this "
+                               "feature.")
         raise_if_not_broadcastable(mask, self)
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
         shown = {"mask": mask._data}
@@ -182,10 +187,10 @@ class SelectionMethods:
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
         return self._inplace(lambda t: t._scatter_call(dim, index, src, value, reduce, "scatter_"), src,
-                             overlap="any")
+                             overlap="any", name="scatter_")
 
     def scatter_add_(self, dim, index, src):
-        return self._inplace(lambda t: t.scatter_add(dim, index, src), src, overlap="any")
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src, overlap="any", name="scatter_add_")
 
     def _scatter_axis(self, dim, index, src, name):
         """The axis ``dim`` names, after PyTorch's checks of a scatter's arguments: the dim, the index dtype, the
@@ -224,9 +229,10 @@ class SelectionMethods:
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
         _parser_errors.check_bool("nonzero", "as_tuple", as_tuple)
         if forward_ad.state.vmap_levels and forward_ad.batched(self):
-            raise RuntimeError("vmap: We do not support batching operators that can output dynamic shape. Attempted "
-                               "to vmap over aten::nonzero. Please file an issue at "
-                               "https://github.com/pytorch/pytorch/issues if you need this feature.")
+            if as_tuple:  # (PyTorch's batching fallback cannot run the op returning several tensors)
+                raise RuntimeError("Batching rule not implemented for aten::nonzero_numpy. We could not generate a "
+                                   "fallback.")
+            forward_ad.refuse_dynamic_shape(self, "nonzero")
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero

@@ -253,15 +253,47 @@ def propagate(node, inputs, arrays, params, result):
     if result._requires_grad and state.graph_refused is not None:
         raise state.graph_refused
     out = node.jvp(tangents, arrays, params, result._data)  # (first: it raises PyTorch's refusals)
-    if out is not None and _tangent_differentiable(inputs, result):
-        tangent = _differentiable_tangent(node, inputs, result, out.dtype)
+    differentiable = out is not None and _tangent_differentiable(inputs, result)
+    if differentiable:
+        try:
+            tangent = _differentiable_tangent(node, inputs, result, out.dtype)
+        except RuntimeError as error:  # (the op's backward is not differentiable: see _without_derivative)
+            tangent = _without_derivative(out, inputs, error)
         if tangent is not None:
-            set_tangent(result, _tangent_laid_out_like(tangent, result._data))
+            set_tangent(result, recorded_on_values(node, _tangent_laid_out_like(tangent, result._data), result))
             return
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
-        set_tangent(result, _laid_out_like(out, result._data))
+        out = _laid_out_like(out, result._data)
+        set_tangent(result, recorded_on_values(node, out, result) if differentiable else out)
+
+
+def _without_derivative(out, inputs, error):
+    """The tangent ``out`` as PyTorch records it when its formula is the op's backward and that backward has no
+    derivative (hardsigmoid_backward): a tensor of the graph, on the first input carrying a tangent and that
+    tangent, whose backward raises ``error``."""
+    from ._graph_backward import gradient_without_derivative
+
+    read = next(t for t in inputs if t is not None and tangent_of(t) is not None)
+    primal, tangent = unpack_dual(read)  # (the primal without its tangent: this node has no jvp of its own)
+    return gradient_without_derivative(out, tangent, primal, (type(error), str(error)))
+
+
+def recorded_on_values(node, tangent, result):
+    """``tangent``, made a tensor of the graph depending on ``result`` where PyTorch's is: an op whose formula
+    multiplies the tangents by values of its inputs or result (products, piecewise-linear activations: its
+    ``tangent_node_name`` names the node PyTorch's tangent then has) records it on them when they require grad,
+    though its derivative with respect to them may be zero (relu's mask), as the dependence added here is."""
+    from .._tensor import Tensor
+    from ._graph_backward import with_zero_derivative_of
+
+    name = getattr(node, "tangent_node_name", None)
+    if name is None or not result._requires_grad or (isinstance(tangent, Tensor) and tangent._requires_grad):
+        return tangent
+    if not isinstance(tangent, Tensor):
+        tangent = Tensor._wrap(tangent)
+    return with_zero_derivative_of(tangent, result, name)
 
 
 # ------------------------------------------------------------------ vmap's batched tensors
@@ -344,42 +376,67 @@ def mark_batched(result, inputs):
 
 
 # How PyTorch's batching rules refuse an in-place op writing batched operands into an unbatched tensor: the shape
-# check of an op with a broadcasting rule, the generic text of most others, naming the op or not, or the op's aten
-# name with the transform level
-_INPLACE_BROADCAST = {"add_"}
-_INPLACE_AT_LEVEL = {"pow_", "floor_divide_", "remainder_", "fmod_", "lerp_", "masked_fill_"}
-_INPLACE_NAMED = {"fill_"}
+# check of an op with a broadcasting rule, the generic text of an op with a rule of its own, naming the op or not,
+# else (the ops its fallback runs) the op's aten name with the transform level
+_INPLACE_BROADCAST = {"add_", "atan2_", "copysign_"}
+_INPLACE_ARITHMETIC = {"sub_", "mul_", "div_", "clamp_min_", "clamp_max_", "copy_", "setitem", "masked_fill_ mask"}
+_INPLACE_NAMED = {"fill_", "index_add_", "index_fill_", "scatter_add_", "index_put_"}
 
 
 def refuse_writing_batched(tensor, operands, op):
-    """vmap's refusal of the in-place op ``op`` (its method name; "masked_fill_ mask" for its mask, "index_put_" for
-    an assignment) writing batched ``operands`` into ``tensor``, an input of the vmap call not mapped over (or a
-    view of one): PyTorch's one batched call cannot write them into it, where torchless would write each sample's
-    in turn. (Tensors made inside the function are not all marked batched, so only such inputs are refused.)"""
-    base = tensor if tensor._view_base is None else tensor._view_base
-    if base.__dict__.get("_vmap_unmapped") not in state.vmap_levels or batched(tensor):
-        return
+    """vmap's refusal of the in-place op ``op`` (its method name; "masked_fill_ mask" for its mask, "setitem" for
+    an assignment) writing ``operands`` batched by a vmap call into ``tensor`` not batched by it: an input of the
+    call not mapped over, a tensor the function captured or made (or a view of one). PyTorch's one batched call
+    cannot write them into it, where torchless would write each sample's in turn. (Integer results of batched
+    tensors are not all marked batched, so an integer ``tensor`` is refused only as an unmapped input.)"""
     mapped = [t for t in operands if hasattr(t, "_data") and batched(t)]
     if not mapped:
         return
+    level = batch_level(mapped)
+    own = batch_level((tensor,))
+    if own is not None and state.vmap_levels.index(own) >= state.vmap_levels.index(level):
+        return
+    base = tensor if tensor._view_base is None else tensor._view_base
+    if tensor._data.dtype.kind not in "fc" and base.__dict__.get("_vmap_unmapped") not in state.vmap_levels:
+        return
     if op in _INPLACE_BROADCAST:
-        levels = state.vmap_levels[:state.vmap_levels.index(batch_level(mapped)) + 1]
-        shape = tensor._data.shape
-        sample_shape = np.broadcast_shapes(shape, mapped[0]._data.shape)
+        levels = state.vmap_levels[:state.vmap_levels.index(level) + 1]
+        sample_shape = np.broadcast_shapes(tensor._data.shape, mapped[0]._data.shape)
         broadcast = [_batch_sizes[number] for number in levels] + list(sample_shape)
-        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {broadcast}")
-    if op in _INPLACE_AT_LEVEL:
+        # (a tensor batched by outer calls only is laid out with their batch sizes, and size 1 for the others)
+        outer = 0 if own is None else state.vmap_levels.index(own) + 1
+        shape = [_batch_sizes[number] for number in levels[:outer]] + [1] * (len(levels) - outer) * bool(outer)
+        shape += list(tensor._data.shape)
+        raise RuntimeError(f"output with shape {shape} doesn't match the broadcast shape {broadcast}")
+    if op in _INPLACE_ARITHMETIC or op in _INPLACE_NAMED:
+        name, where = (op if op in _INPLACE_NAMED else "inplace arithmetic"), "in a vmap"
+    else:
         from ..func import _transforms
 
         name = f"aten::{op}"
         where = f"at level {len(state.vmap_levels) + len(_transforms._running) + len(_transforms._forward_running)}"
-    else:
-        name, where = (op if op in _INPLACE_NAMED else "inplace arithmetic"), "in a vmap"
     raise RuntimeError(f"vmap: {name}(self, *extra_args) is not possible because there exists a Tensor `other` in "
                        "extra_args that has more elements than `self`. This happened due to `other` being vmapped "
                        f"over but `self` not being vmapped over {where}. Please try to use out-of-place operators "
                        f"instead of {name}. If said operator is being called inside the PyTorch framework, please "
                        "file a bug report instead.")
+
+
+def refuse_dynamic_shape(tensor, op):
+    """vmap's refusal of the op ``op`` (its aten name) on a batched ``tensor``: its result's shape depends on the
+    values, which one batched call cannot give every sample."""
+    if state.vmap_levels and batched(tensor):
+        raise RuntimeError(f"vmap: We do not support batching operators that can output dynamic shape. Attempted to "
+                           f"vmap over aten::{op}. Please file an issue at https://github.com/pytorch/pytorch/issues "
+                           "if you need this feature.")
+
+
+def refuse_batched_mask(key):
+    """vmap's refusal of indexing by a batched boolean mask (``key``: a tensor or a tuple of index parts)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(hasattr(part, "_data") and part._data.dtype in (np.bool_, np.uint8) and batched(part) for part in parts):
+        raise RuntimeError("vmap: We do not support batching operators that can support dynamic shape. Attempting to "
+                           "batch over indexing with a boolean mask.")
 
 
 def batched_like(result, source):

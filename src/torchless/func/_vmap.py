@@ -97,23 +97,40 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         _parser_errors.parse_overload("tensor_split", _parser_errors.METHOD_OVERLOADS["tensor_split"], (split,),
                                       {"dim": dim})
 
+    if sizes[0] == 0 and chunk_size is not None:  # (PyTorch's chunking finds no chunk to take the inputs' spec from)
+        raise AssertionError("arg_spec must not be None")
+
     def sample(index, level):
-        leaves = [arg if dim is None else level.mark(arg.select(dim, index)) for arg, dim in zip(flat_args, flat_dims)]
+        if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
+            leaves = [arg if dim is None else level.mark(arg.new_zeros(arg.shape[:dim % arg.dim()] +
+                                                                       arg.shape[dim % arg.dim() + 1:]))
+                      for arg, dim in zip(flat_args, flat_dims)]
+        else:
+            leaves = [arg if dim is None else level.mark(arg.select(dim, index))
+                      for arg, dim in zip(flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
-    if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
-        leaves = [arg if dim is None else arg.new_zeros(arg.shape[:dim % arg.dim()] + arg.shape[dim % arg.dim() + 1:])
-                  for arg, dim in zip(flat_args, flat_dims)]
-        with _randomness("different"):
-            stand_in = func(*tree_unflatten(leaves, args_spec), **kwargs)
-        return _stacked(name, [stand_in], out_dims, empty=True)
     unmapped = [arg for arg, dim in zip(flat_args, flat_dims) if dim is None]
     with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(sizes[0], unmapped) as level:
         outputs = []
-        for index in range(sizes[0]):
+        for index in range(max(sizes[0], 1)):
             before_each_sample()
             outputs.append(sample(index, level))
-    return _stacked(name, outputs, out_dims)
+        flat_outputs = [tree_flatten(output)[0] for output in outputs]
+        batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
+                   if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
+    mapped = [(arg, dim % arg.dim()) for arg, dim in zip(flat_args, flat_dims) if dim is not None]
+    return _stacked(name, outputs, out_dims, batched, sizes[0], mapped)
+
+
+def _kept_layout(mapped_inputs):
+    """(the per-sample shape, the mapped dimension) of the mapped inputs when they agree on both and are
+    contiguous, else None: PyTorch's elementwise ops leave the batch dimension where such inputs have it, so an
+    output of that per-sample shape is laid out as they are."""
+    mapped = {(tensor.shape[:dim] + tensor.shape[dim + 1:], dim) for tensor, dim in mapped_inputs}
+    if len(mapped) != 1 or not all(tensor.is_contiguous() for tensor, _ in mapped_inputs):
+        return None
+    return mapped.pop()
 
 
 def chunk_sizes(total, chunk_size):
@@ -149,9 +166,10 @@ class _randomness:
         random.vmap_randomness.pop()
 
 
-def _stacked(name, outputs, out_dims, empty=False):
-    """The samples' outputs stacked along ``out_dims`` (with ``empty``, the stand-in's shapes for zero samples)."""
-    from .._functions import stack
+def _stacked(name, outputs, out_dims, batched, size, mapped_inputs):
+    """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
+    the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
+    (tensor, dim) for each input mapped over. Laid out as PyTorch's are (see _stacked_column)."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -164,17 +182,92 @@ def _stacked(name, outputs, out_dims, empty=False):
         raise ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
                          f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs "
                          f"has structure {out_spec}.")
+    kept_layout = _kept_layout(mapped_inputs)
+    mapped_inputs = [tensor for tensor, _ in mapped_inputs]
     stacked = []
     for position, (first, dim) in enumerate(zip(flat_outputs, flat_dims)):
         column = [flat[position] for flat, _ in flat_per_sample]
+        unbatched = position not in batched and all(
+            first is t or (first.dtype.is_floating_point or first.is_complex()) and first.equal(t) for t in column)
         if dim is None:
-            if isinstance(first, Tensor) and not all(first is t or first.equal(t) for t in column):
+            if isinstance(first, Tensor) and not unbatched:
                 raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor when out_dim is None")
             stacked.append(first)
             continue
         if not isinstance(first, Tensor):
             raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(first)}. Did you "
                              "mean to set out_dims= to None for output?")
-        result = stack(column, dim=dim)
-        stacked.append(result.narrow(dim, 0, 0) if empty else result)
+        stacked.append(_stacked_column(column, dim, size, kept_layout, unbatched, mapped_inputs))
     return tree_unflatten(stacked, out_spec)
+
+
+def _stacked_column(column, dim, size, kept_layout, unbatched, mapped_inputs):
+    """One output of every sample stacked at ``dim``, as PyTorch's batched tensor unwrapped there: an unbatched
+    output (the same in every sample) expanded to the batch size, a view of a mapped input the view of it PyTorch's
+    view ops give, an output of the samples' shape where the inputs have their mapped dimension (kept_layout), any
+    other with the batch outermost in memory; the batch dimension then moved to ``dim``."""
+    from .._functions import stack
+
+    first = column[0]
+    if unbatched and -first.dim() - 1 <= dim <= first.dim():  # (PyTorch expands it as if the batch came first)
+        shape = list(first.shape)
+        shape.insert(dim % (first.dim() + 1), size)
+        return first.expand(shape)
+    batch_dim = 0
+    result = _view_of_input(column, mapped_inputs) if size > 1 else None
+    if result is None:
+        if kept_layout is not None and first.shape == kept_layout[0]:
+            batch_dim = kept_layout[1]
+        result = stack(column, batch_dim) if batch_dim else _stacked_samples(column)
+        if size == 0:
+            result = result.narrow(batch_dim, 0, 0)
+    return result if dim == batch_dim else result.movedim(batch_dim, dim)
+
+
+def _view_of_input(column, inputs):
+    """The samples' outputs as one view of the mapped input of ``inputs`` whose memory they all view, one sample a
+    fixed step after the other (a view op's result, as PyTorch's batched view is), else None. The view is made only
+    where gradients and tangents flow through it as through the samples' outputs."""
+    first = column[0]._data
+    root = _memory_root(first)
+    for tensor in inputs:
+        if _memory_root(tensor._data) is root:
+            break
+    else:
+        return None
+    tangent = forward_ad.has_tangent([tensor])
+    if any(t.requires_grad != tensor.requires_grad or t._data.strides != first.strides or
+           forward_ad.has_tangent([t]) != tangent for t in column):
+        return None
+    itemsize = first.itemsize
+    start = tensor._data.__array_interface__["data"][0]
+    offsets = [t._data.__array_interface__["data"][0] - start for t in column]
+    step = offsets[1] - offsets[0]
+    if step < 0 or step % itemsize or offsets[0] % itemsize or any(
+            later - earlier != step for earlier, later in zip(offsets, offsets[1:])):
+        return None
+    strides = [step // itemsize] + [stride // itemsize for stride in first.strides]
+    return tensor.as_strided((len(column),) + tuple(column[0].shape), strides,
+                             tensor.storage_offset() + offsets[0] // itemsize)
+
+
+def _memory_root(array):
+    """The object owning ``array``'s memory (NumPy's broadcast and strided views hold it through a stand-in)."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def _stacked_samples(samples):
+    """``samples`` stacked along a new first dimension, laid out as PyTorch's batched result is: the batch outermost,
+    the dims of each sample in their memory order (a transposed sample stays transposed)."""
+    from .. import _memory_format
+    from .._functions import stack
+
+    first = samples[0]._data
+    strides = _memory_format.element_strides(first)
+    order = sorted(range(first.ndim), key=lambda d: -strides[d])
+    if order == sorted(order) or not _memory_format.is_dense(first):
+        return stack(samples)
+    restored = [0] + [1 + order.index(d) for d in range(first.ndim)]
+    return stack([sample.permute(order) for sample in samples]).permute(restored)

@@ -155,6 +155,7 @@ def check_in_place_slope(inplace, slope):
 
 
 class LeakyRelu(Node):
+    tangent_node_name = "LeakyReluBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
@@ -220,6 +221,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class Hardtanh(Node):
+    tangent_node_name = "HardtanhBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     backward_is_one_op = True
     saved, saves = ("inside", "x"), (0,)  # as PyTorch, which saves the input

@@ -60,6 +60,7 @@ def _product_saved(first, first_name):
 
 class Linear(Node):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
+    tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
 
     saved = ("x", "w")
     saved_only_for = {0: (1,), 1: (0,)}  # PyTorch's addmm/mm saves each factor for the other's gradient

@@ -25,6 +25,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
+    tangent_node_name = "ThresholdBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     backward_is_one_op = True
     saved = ("keep", "x")
@@ -94,6 +95,7 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
+    tangent_node_name = "HardshrinkBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
     backward_is_one_op = True
     saved = ("outside", "x")
@@ -123,6 +125,8 @@ class Hardshrink(Node):
 
 
 class Softshrink(Hardshrink):
+    tangent_node_name = "SoftshrinkBackwardBackward0"  # (see forward_ad.recorded_on_values)
+
     def forward(self, x, lambd, given=None):
         self.x, self.given = x, given
         own = x.dtype.type(lambd)  # (the backward kernel compares in x's dtype, float16 too; the forward in float32)

@@ -23,6 +23,7 @@ __all__ = ["prelu", "rrelu", "rrelu_"]
 
 # ---------------------------------------------------------------------------- prelu
 class PreluKernel(Node):
+    tangent_node_name = "WhereBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True  # (a TensorIterator over the input and the weight: apply lays the result out)
     backward_is_one_op = True
     saved = ("x", "weight")
@@ -99,6 +100,7 @@ class RreluWithNoise(Node):
     """x * noise, noise 1 where x > 0 and a slope elsewhere: drawn from U(lower, upper) per element in
     training, (lower + upper) / 2 otherwise. The gradient is grad * noise, except that PyTorch takes the
     mean slope's (leaky_relu's) gradient when upper - lower <= 1e-6."""
+    tangent_node_name = "RreluWithNoiseBackwardBackward0"  # (see forward_ad.recorded_on_values)
 
     saved = ("scale", "input", "noise")
     saves = (0,)  # PyTorch saves the input (rrelu_with_noise_: the result)
