@@ -18,6 +18,11 @@ Differences fixed:
   contiguous results, as torchvision's ``stack`` and ``gather`` (torchless kept a transposed image's layout).
 - Every v2 transform is a ``v2.Transform`` (``isinstance`` / ``issubclass``), those built on v1's classes too
   (Compose, RandomApply, ColorJitter, Resize, ... were not), and so are the user's subclasses of them; v1's are not.
+- v2's ``make_params`` gives torchvision's parameters, which a subclass overriding it sees and changes: ColorJitter's
+  ``fn_idx`` tensor and ``brightness_factor`` ...; RandomCrop's ``height``, ``width`` and ``needs_pad``;
+  RandomPhotometricDistort's ``*_factor`` and ``channel_permutation``; RandomChannelPermutation's permutation as a
+  tensor; ScaleJitter's and RandomShortestSize's size as a tuple; JPEG's ``quality``, drawn once for the whole
+  sample (torchless drew one per image).
 
 The torchvision cases are recorded by ``fixtures/torchvision/make_data32.py`` into ``fixtures/torchvision/data32``:
 each is a Python expression evaluated there with torchvision and here with torchless, which must give the same

@@ -168,18 +168,19 @@ class RandomCrop(SampleTransform, V2Repr, _v1.RandomCrop, TransformModule):
                              f"{'padded ' if self.padding else ''}input image size {(height, width)}.")
         crop_top = _v1._randint(0, height - self.size[0] + 1) if height > self.size[0] else 0
         crop_left = _v1._randint(0, width - self.size[1] + 1) if width > self.size[1] else 0
-        return {"padding": [left, top, right, bottom], "top": crop_top, "left": crop_left,
-                "needs_crop": height > self.size[0] or width > self.size[1]}
+        padding = [left, top, right, bottom]
+        return {"needs_crop": height > self.size[0] or width > self.size[1], "top": crop_top, "left": crop_left,
+                "height": self.size[0], "width": self.size[1], "needs_pad": any(padding), "padding": padding}
 
     def transform(self, inpt, params):
         from . import functional as F2
         from ._auto_augment import _get_fill
 
-        if any(params["padding"]):
+        if params["needs_pad"]:
             inpt = self._call_kernel(F2.pad, inpt, params["padding"], fill=_get_fill(self._fill, type(inpt)),
                                      padding_mode=self.padding_mode)
         if params["needs_crop"]:
-            inpt = self._call_kernel(F2.crop, inpt, params["top"], params["left"], self.size[0], self.size[1])
+            inpt = self._call_kernel(F2.crop, inpt, params["top"], params["left"], params["height"], params["width"])
         return inpt
 
 
@@ -294,17 +295,21 @@ class ColorJitter(SampleTransform, V2Repr, _v1.ColorJitter, TransformModule):
     def forward(self, img):
         return self(img)
 
+    _FACTORS = ("brightness_factor", "contrast_factor", "saturation_factor", "hue_factor")
+
     def make_params(self, flat_inputs):
+        # torchvision's: the order as drawn (a tensor), each factor under its name (None for no change)
         fn_idx, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
-        return {"fn_idx": fn_idx.tolist(), "factors": factors}
+        return {"fn_idx": fn_idx, **dict(zip(self._FACTORS, factors))}
 
     def transform(self, inpt, params):
         from . import functional as F2
 
         adjust = (F2.adjust_brightness, F2.adjust_contrast, F2.adjust_saturation, F2.adjust_hue)
         for fn_id in params["fn_idx"]:
-            if params["factors"][fn_id] is not None:
-                inpt = self._call_kernel(adjust[fn_id], inpt, params["factors"][fn_id])
+            factor = params[self._FACTORS[int(fn_id)]]
+            if factor is not None:
+                inpt = self._call_kernel(adjust[int(fn_id)], inpt, factor)
         return inpt
 
 
@@ -641,7 +646,7 @@ class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
     def __call__(self, *inputs):
         from ._extra_transforms import _permutation
 
-        return _chain([self.transforms[i] for i in _permutation(len(self.transforms))], inputs)
+        return _chain([self.transforms[i] for i in _permutation(len(self.transforms)).tolist()], inputs)
 
 
 def _check_sequence_of_some(transforms):
