@@ -22,7 +22,11 @@ Differences fixed:
   ``fn_idx`` tensor and ``brightness_factor`` ...; RandomCrop's ``height``, ``width`` and ``needs_pad``;
   RandomPhotometricDistort's ``*_factor`` and ``channel_permutation``; RandomChannelPermutation's permutation as a
   tensor; ScaleJitter's and RandomShortestSize's size as a tuple; JPEG's ``quality``, drawn once for the whole
-  sample (torchless drew one per image).
+  sample (torchless drew one per image); RandomPerspective's ``coefficients``; MixUp's ``lam`` and CutMix's ``box``
+  and ``lam_adjusted`` from ``make_params`` (torchless: a private method a subclass could not override), their
+  ``transform`` taking the labels and batch size from the parameters. The containers (Compose, RandomApply,
+  RandomChoice, RandomOrder) have the base's ``check_inputs``, ``make_params`` and ``transform``
+  (NotImplementedError).
 
 The torchvision cases are recorded by ``fixtures/torchvision/make_data32.py`` into ``fixtures/torchvision/data32``:
 each is a Python expression evaluated there with torchvision and here with torchless, which must give the same

@@ -411,14 +411,17 @@ class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective, Transfor
     _v2_random_apply = True
 
     def make_params(self, flat_inputs):
+        from .._warp import _get_perspective_coeffs
+
+        # torchvision's: the corners drawn, then the homography's eight coefficients
         height, width = query_size(flat_inputs)
-        return dict(zip(("startpoints", "endpoints"), self.get_params(width, height, self.distortion_scale)))
+        return {"coefficients": _get_perspective_coeffs(*self.get_params(width, height, self.distortion_scale))}
 
     def transform(self, inpt, params):
         from . import functional as F2
 
-        return self._call_kernel(F2.perspective, inpt, **params, interpolation=self.interpolation,
-                                 fill=_fill_for(self, inpt))
+        return self._call_kernel(F2.perspective, inpt, None, None, interpolation=self.interpolation,
+                                 fill=_fill_for(self, inpt), coefficients=params["coefficients"])
 
 
 class ElasticTransform(SampleTransform, V2Repr, _v1.ElasticTransform, TransformModule):
@@ -561,7 +564,21 @@ class Lambda(_v1.Lambda, TransformModule):
         return module_repr(self)
 
 
-class _ListedTransforms:
+class _Container:
+    """``v2.Transform``'s interface on the containers, which run their transforms in ``forward``: nothing to check,
+    no parameters of their own, no transform of one input (NotImplementedError, as torchvision's base)."""
+
+    def check_inputs(self, flat_inputs):
+        pass
+
+    def make_params(self, flat_inputs):
+        return {}
+
+    def transform(self, inpt, params):
+        raise NotImplementedError
+
+
+class _ListedTransforms(_Container):
     """v2's repr of ``Compose`` and ``RandomApply``: one ``    {transform}`` line per transform."""
 
     def extra_repr(self):
@@ -608,7 +625,7 @@ class RandomApply(_ListedTransforms, _v1.RandomApply, TransformModule):
         return _chain(self.transforms, inputs)
 
 
-class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
+class RandomChoice(_Container, V2Repr, _v1.RandomChoice, TransformModule):
     __doc__ = _v1.RandomChoice.__doc__
 
     def forward(self, *inputs):
@@ -632,7 +649,7 @@ class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
         return self.transforms[int(multinomial(tensor(self.p), 1))](*inputs)
 
 
-class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
+class RandomOrder(_Container, V2Repr, _v1.RandomOrder, TransformModule):
     __doc__ = _v1.RandomOrder.__doc__
 
     def forward(self, *inputs):
