@@ -368,10 +368,10 @@ def adjust_gamma(img, gamma, gain=1):
         if a.dtype == np.float16:
             # PyTorch's half pow: the exponent rounded to half, the power taken in float32 and rounded to half
             powered = (a.astype(np.float32) ** np.float32(np.float16(gamma))).astype(np.float16)
-            return np.clip(half_scaled(powered, gain), 0, 1)
+            return in_layout_of(a, np.clip(half_scaled(powered, gain), 0, 1))
         result = a if a.dtype.kind == "f" else convert_array_dtype(a, np.dtype(np.float32))
         result = np.clip(gain * result ** gamma, 0, 1)
-        return convert_array_dtype(result, a.dtype)
+        return in_layout_of(a, convert_array_dtype(result, a.dtype))
 
     return _colour_op(img, fn)
 

@@ -330,7 +330,7 @@ def autocontrast(inpt):
     inv_scale = np.where(flat, kind(1), (maximum - minimum) * kind(1.0 / bound))
     minimum = np.where(flat, kind(0), minimum)
     with np.errstate(invalid="ignore"):  # float32 cannot hold int32's / int64's bound: PyTorch casts silently
-        return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))
+        return Tensor._wrap(in_layout_of(data, np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype)))
 
 
 def adjust_gamma(inpt, gamma, gain=1):
