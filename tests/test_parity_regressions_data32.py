@@ -28,6 +28,9 @@ Differences fixed:
   RandomChoice, RandomOrder) have the base's ``check_inputs``, ``make_params`` and ``transform``
   (NotImplementedError).
 
+- ``torch.utils.data._utils.worker`` (``WorkerInfo``, ``get_worker_info``) and ``_utils``'s
+  ``MP_STATUS_CHECK_INTERVAL`` and ``IS_WINDOWS`` exist, as there.
+
 The torchvision cases are recorded by ``fixtures/torchvision/make_data32.py`` into ``fixtures/torchvision/data32``:
 each is a Python expression evaluated there with torchvision and here with torchless, which must give the same
 result (float16 exactly) or raise the same exception with the same message.
@@ -132,3 +135,15 @@ def test_prefetch_factor_zero_fails_when_iterated_with_workers(library):
     with pytest.raises(AssertionError, match="^prefetch_factor must be greater than 0 for "
                                              "MultiProcessingDataLoaderIter$"):
         iter(loader)
+
+
+@pytest.mark.parametrize("library", ["torch", "torchless"])
+def test_utils_worker_module_holds_worker_info(library):
+    data = torch.utils.data if library == "torch" else torchless.utils.data
+    import importlib
+
+    worker = importlib.import_module(f"{data.__name__}._utils.worker")
+    assert worker.get_worker_info is data.get_worker_info and worker.get_worker_info() is None
+    assert worker.WorkerInfo.__name__ == "WorkerInfo"
+    assert data._utils.MP_STATUS_CHECK_INTERVAL == torch.utils.data._utils.MP_STATUS_CHECK_INTERVAL
+    assert data._utils.IS_WINDOWS == torch.utils.data._utils.IS_WINDOWS
