@@ -13,9 +13,10 @@ Differences fixed:
   ``image.mul(ratio).add_(other, alpha=1 - ratio)`` for the brightness, contrast and saturation blends, and the
   sharpness blend of the interior), now go through the add kernel's rounding, in the image's own layout (a
   transposed image was taken element by element in C order).
-- The colour blends (v1 and v2), v1's flips and gamma and v2's autocontrast lay their results out as PyTorch's preserve_format (an expanded
-  batch dense and outermost; NumPy's order "K" put it innermost); v2's ``adjust_hue`` and ``equalize`` give
-  contiguous results, as torchvision's ``stack`` and ``gather`` (torchless kept a transposed image's layout).
+- The colour blends (v1 and v2), v1's flips and gamma and v2's autocontrast lay their results out as PyTorch's
+  preserve_format (an expanded batch dense and outermost; NumPy's order "K" put it innermost); v2's ``adjust_hue``
+  and ``equalize`` give contiguous results, as torchvision's ``stack`` and ``gather`` (torchless kept a transposed
+  image's layout).
 - Every v2 transform is a ``v2.Transform`` (``isinstance`` / ``issubclass``), those built on v1's classes too
   (Compose, RandomApply, ColorJitter, Resize, ... were not), and so are the user's subclasses of them; v1's are not.
 - v2's ``make_params`` gives torchvision's parameters, which a subclass overriding it sees and changes: ColorJitter's
