@@ -19,16 +19,21 @@ from ._util import broadcast_error, grad_first, laid_out_product, unbroadcast, u
 
 def plus_scaled(a, b, alpha, subtract=False):
     """``a + alpha * b`` (``a - alpha * b``) as PyTorch's CPU add kernel computes it: for floating dtypes one fused
-    multiply-add, rounded once (float16 in float32 with alpha first rounded to float16, then rounded to float16);
-    as written otherwise."""
+    multiply-add, rounded once; float16 with alpha first rounded to float16, then in float32 rounded to float16 by
+    the vector loop, but in float16 arithmetic by the scalar code (``alpha * b`` rounded, then the sum: see
+    cpu_loops.scalar_tail); as written otherwise."""
     dtype = a.dtype
     if dtype == np.float32:
         return fused_multiply_add32(b, np.float32(-alpha if subtract else alpha), a)
     if dtype == np.float64:
         return fused_multiply_add64(b, -alpha if subtract else alpha, a)
     if dtype == np.float16:
-        half_alpha = np.float32(np.float16(alpha))
-        return fused_multiply_add32(b, -half_alpha if subtract else half_alpha, a).astype(np.float16)
+        half_alpha = np.float16(-alpha if subtract else alpha)
+        out = fused_multiply_add32(b, np.float32(half_alpha), a).astype(np.float16)
+        # (the kernel walks the operands in the layout of ``a`` where it has the result's shape, as the in-place
+        # add_ writes it; NumPy may have laid ``out`` out otherwise)
+        tail = scalar_tail(a if a.shape == out.shape else out, others=(a, b))
+        return out if tail is None else np.where(tail, a + half_alpha * np.asarray(b, np.float16), out)
     return a - alpha * b if subtract else a + alpha * b
 
 

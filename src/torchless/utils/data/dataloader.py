@@ -309,6 +309,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         loader.check_worker_number_rationality()
+        if not loader.prefetch_factor > 0:  # zero passes the loader's checks; PyTorch asserts it here, before forking
+            raise AssertionError("prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter")
         context = loader.multiprocessing_context or multiprocessing.get_context()
         self._workers_count = loader.num_workers
         self._prefetch = loader.prefetch_factor * loader.num_workers

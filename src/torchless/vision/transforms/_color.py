@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype, _memory_format
+from ..._ops.arithmetic import plus_scaled
 from ..._ops.shape import expanded_view
 from ..._kernels.fma import fused_multiply_add32
 from ..._tensor import Tensor
@@ -122,7 +123,7 @@ def _blend(img1, img2, ratio):
         mixed = half_scaled(img1, ratio) + half_scaled(np.asarray(img2, np.float16), 1.0 - ratio)
     else:
         mixed = compute(ratio) * img1.astype(compute) + compute(1.0 - ratio) * np.asarray(img2, compute)
-    return np.clip(mixed, 0, max_value(img1.dtype)).astype(img1.dtype)
+    return in_layout_of(img1, np.clip(mixed, 0, max_value(img1.dtype)).astype(img1.dtype))
 
 
 def half_scaled(half, scalar):
@@ -367,10 +368,10 @@ def adjust_gamma(img, gamma, gain=1):
         if a.dtype == np.float16:
             # PyTorch's half pow: the exponent rounded to half, the power taken in float32 and rounded to half
             powered = (a.astype(np.float32) ** np.float32(np.float16(gamma))).astype(np.float16)
-            return np.clip(half_scaled(powered, gain), 0, 1)
+            return in_layout_of(a, np.clip(half_scaled(powered, gain), 0, 1))
         result = a if a.dtype.kind == "f" else convert_array_dtype(a, np.dtype(np.float32))
         result = np.clip(gain * result ** gamma, 0, 1)
-        return convert_array_dtype(result, a.dtype)
+        return in_layout_of(a, convert_array_dtype(result, a.dtype))
 
     return _colour_op(img, fn)
 
@@ -428,7 +429,7 @@ def _v2_sharpened(a, smoothed, sharpness_factor):
     if compute == np.float32:
         view[...] = (view.astype(np.float64) + np.float64(np.float32(alpha)) * difference).astype(np.float32)
     else:
-        view += compute(alpha) * difference
+        view[...] = plus_scaled(view, difference, alpha)
     return np.clip(out, 0, max_value(a.dtype)).astype(a.dtype)
 
 

@@ -92,7 +92,7 @@ def in_memory_format(array, channels_last):
 
 
 def in_layout_of(image, result):
-    """``result`` (of ``image``'s shape) stored with ``image``'s strides, as PyTorch's preserve_format leaves it."""
-    out = np.empty_like(image, dtype=result.dtype)  # (order "K": the image's layout)
-    out[...] = result
-    return out
+    """``result`` (of ``image``'s shape) laid out as PyTorch's preserve_format lays out a result like ``image``: with
+    its strides where it is dense, else densely in its dims' memory order (an expanded batch outermost, where
+    NumPy's order "K" puts it innermost)."""
+    return _memory_format.preserving(result, image)

@@ -35,6 +35,7 @@ from ._image import as_image as _as_image
 from ._image import assert_image_tensor as _assert_image_tensor
 from ._image import compute_dtype as _compute_dtype
 from ._image import get_dimensions
+from ._image import in_layout_of as _in_layout_of
 from ._image import in_memory_format as _in_memory_format
 from ._image import is_channels_last as _is_channels_last
 from ._image import on_hw_axes as _on_hw_axes
@@ -476,7 +477,7 @@ def hflip(img):
     img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().hflip(img)
-    return _on_hw_axes(img, lambda a: a[..., ::-1].copy(order="K"))  # (torch.flip keeps the image's layout)
+    return _on_hw_axes(img, lambda a: _in_layout_of(a, a[..., ::-1]))  # (torch.flip keeps the image's layout)
 
 
 def vflip(img):
@@ -484,7 +485,7 @@ def vflip(img):
     img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().vflip(img)
-    return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy(order="K"))  # (torch.flip keeps the image's layout)
+    return _on_hw_axes(img, lambda a: _in_layout_of(a, a[..., ::-1, :]))  # (torch.flip keeps the image's layout)
 
 
 def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):

@@ -8,11 +8,13 @@ import warnings
 import numpy as np
 
 from .... import _dtype, _memory_format
+from ...._ops.arithmetic import plus_scaled
 from ...._ops.shape import expanded_view
 from ...._kernels.fma import fused_multiply_add32
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image as _is_pil_image
 from .. import _color
+from .._image import in_layout_of
 from .. import functional as _v1
 from ._type_conversion import to_dtype
 
@@ -94,7 +96,9 @@ def equalize(inpt):
     image = to_dtype(inpt, _dtype.uint8, scale=True)
     data = image._data
     planes = data.reshape(-1, *data.shape[-2:])
-    equalized = Tensor._wrap(np.stack([_color._equalized(plane) for plane in planes]).reshape(data.shape))
+    # (contiguous whatever the image's layout, as v2's gather leaves it; NumPy's stack keeps the planes' layout)
+    equalized = np.ascontiguousarray(np.stack([_color._equalized(plane) for plane in planes]))
+    equalized = Tensor._wrap(equalized.reshape(data.shape))
     return to_dtype(equalized, inpt.dtype, scale=True)
 
 
@@ -165,12 +169,10 @@ def _float_luma(data):
     """v2's ``r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114)``, kept as float (float32 for integer dtypes)."""
     compute = data.dtype.type if data.dtype.kind == "f" else np.float32
     if compute is np.float16:
-        # PyTorch's CPU kernels compute each float16 op in float32 and round its result to float16; add_'s alpha
-        # is first rounded to float16 itself (mul's scalar is not)
-        r, g, b = (data[..., c, :, :].astype(np.float32) for c in range(3))
-        luma = (r * np.float32(0.2989)).astype(np.float16).astype(np.float32)
-        luma = _fma(luma, np.float16(0.587), g).astype(np.float16).astype(np.float32)
-        return _fma(luma, np.float16(0.114), b).astype(np.float16)[..., None, :, :]
+        # mul computes in float32 with its scalar in float32, rounded to float16; add_ as PyTorch's add kernel
+        r, g, b = (data[..., c, :, :] for c in range(3))
+        luma = plus_scaled(plus_scaled(_color.half_scaled(r, 0.2989), g, 0.587), b, 0.114)
+        return luma[..., None, :, :]
     r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
     if compute is not np.float32:
         return (r * compute(0.2989) + g * compute(0.587) + b * compute(0.114))[..., None, :, :]
@@ -181,16 +183,15 @@ def _v2_blend(image, other, ratio):
     """v2's ``image.mul(ratio).add_(other, alpha=1 - ratio).clamp_(0, bound)``, truncated back to integer dtypes."""
     ratio = float(ratio)
     if image.dtype == np.float16:
-        # mul's scalar stays float32; add_'s alpha is rounded to half; each result rounded to half
-        scaled = _color.half_scaled(image, ratio).astype(np.float32)
-        other = np.asarray(other, np.float16).astype(np.float32)
-        mixed = _fma(scaled, np.float16(1.0 - ratio), other).astype(np.float16)
+        # mul's scalar stays float32, its product rounded to half; add_ as PyTorch's add kernel
+        other = np.broadcast_to(np.asarray(other, np.float16), image.shape)
+        mixed = plus_scaled(_color.half_scaled(image, ratio), other, 1.0 - ratio)
     elif image.dtype.kind == "f":
         kind = image.dtype.type
         mixed = image * kind(ratio) + np.asarray(other, image.dtype) * kind(1.0 - ratio)
     else:
         mixed = _fma(image.astype(np.float32) * np.float32(ratio), 1.0 - ratio, np.asarray(other, np.float32))
-    return np.clip(mixed, 0, _color.max_value(image.dtype)).astype(image.dtype)
+    return in_layout_of(image, np.clip(mixed, 0, _color.max_value(image.dtype)).astype(image.dtype))
 
 
 def adjust_brightness(inpt, brightness_factor):
@@ -290,7 +291,8 @@ def _v2_hsv_to_rgb(image):
     p = np.clip(one_minus_s * v, 0.0, 1.0)
     choices = np.stack((v, p, q, t))
     channels = [np.take_along_axis(choices, _V2_HSV_SELECT[c][sector][None], axis=0)[0] for c in range(3)]
-    return np.stack(channels, axis=-3).astype(np.float32)
+    # contiguous as torch.stack's result (NumPy's keeps a transposed image's layout)
+    return np.ascontiguousarray(np.stack(channels, axis=-3), np.float32)
 
 
 def adjust_saturation(inpt, saturation_factor):
@@ -328,7 +330,7 @@ def autocontrast(inpt):
     inv_scale = np.where(flat, kind(1), (maximum - minimum) * kind(1.0 / bound))
     minimum = np.where(flat, kind(0), minimum)
     with np.errstate(invalid="ignore"):  # float32 cannot hold int32's / int64's bound: PyTorch casts silently
-        return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))
+        return Tensor._wrap(in_layout_of(data, np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype)))
 
 
 def adjust_gamma(inpt, gamma, gain=1):

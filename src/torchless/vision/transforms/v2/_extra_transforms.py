@@ -3,11 +3,14 @@
 (v1's, with v2's refusal of PIL images) and the size jitters ``RandomResize``, ``RandomShortestSize``,
 ``ScaleJitter`` and ``RandomZoomOut``. Their random draws come from torchless's generator (reproducible with
 ``torchless.manual_seed``, not PyTorch's streams); what they do with the drawn parameters is v2's."""
+import numpy as np
+
+from ...._creation import as_tensor
 from ..._pillow import is_pil_image
 from .. import transforms as _v1
 from .._transform_base import _check_sequence_input, _rand, _randint, _uniform
 from . import functional as F
-from ._transform import Transform
+from ._transform import Transform, image_leaf
 from ._utils import query_chw, query_size
 from ._v1_based import _fill_for, _v2_fill
 
@@ -30,9 +33,10 @@ class _ImageTransform(Transform):
 
 
 def _permutation(n):
-    from ....random import stream  # torch.randperm's draws, from the generator torchless.manual_seed seeds
+    """``torch.randperm(n)``: an int64 tensor, drawn from the generator torchless.manual_seed seeds."""
+    from ....random import stream
 
-    return [int(i) for i in stream().permutation(n)]
+    return as_tensor(stream().permutation(n).astype(np.int64))
 
 
 class Identity(Transform):
@@ -81,25 +85,26 @@ class RandomPhotometricDistort(_ImageTransform):
     def make_params(self, flat_inputs):
         channels = query_chw(flat_inputs)[0]
         params = {name: _uniform(bounds[0], bounds[1]) if _rand() < self.p else None
-                  for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
-                                       ("saturation", self.saturation), ("hue", self.hue))}
-        params["contrast_before"] = _rand() < 0.5
-        params["permutation"] = _permutation(channels) if _rand() < self.p else None
+                  for name, bounds in (("brightness_factor", self.brightness), ("contrast_factor", self.contrast),
+                                       ("saturation_factor", self.saturation), ("hue_factor", self.hue))}
+        params["contrast_before"] = bool(_rand() < 0.5)
+        params["channel_permutation"] = _permutation(channels) if _rand() < self.p else None
         return params
 
     def transform(self, inpt, params):
-        if params["brightness"] is not None:
-            inpt = self._call_kernel(F.adjust_brightness, inpt, params["brightness"])
-        if params["contrast"] is not None and params["contrast_before"]:
-            inpt = self._call_kernel(F.adjust_contrast, inpt, params["contrast"])
-        if params["saturation"] is not None:
-            inpt = self._call_kernel(F.adjust_saturation, inpt, params["saturation"])
-        if params["hue"] is not None:
-            inpt = self._call_kernel(F.adjust_hue, inpt, params["hue"])
-        if params["contrast"] is not None and not params["contrast_before"]:
-            inpt = self._call_kernel(F.adjust_contrast, inpt, params["contrast"])
-        if params["permutation"] is not None:
-            inpt = self._call_kernel(F.permute_channels, inpt, params["permutation"])
+        contrast = params["contrast_factor"]
+        if params["brightness_factor"] is not None:
+            inpt = self._call_kernel(F.adjust_brightness, inpt, params["brightness_factor"])
+        if contrast is not None and params["contrast_before"]:
+            inpt = self._call_kernel(F.adjust_contrast, inpt, contrast)
+        if params["saturation_factor"] is not None:
+            inpt = self._call_kernel(F.adjust_saturation, inpt, params["saturation_factor"])
+        if params["hue_factor"] is not None:
+            inpt = self._call_kernel(F.adjust_hue, inpt, params["hue_factor"])
+        if contrast is not None and not params["contrast_before"]:
+            inpt = self._call_kernel(F.adjust_contrast, inpt, contrast)
+        if params["channel_permutation"] is not None:
+            inpt = self._call_kernel(F.permute_channels, inpt, params["channel_permutation"])
         return inpt
 
 
@@ -129,8 +134,11 @@ class JPEG(_ImageTransform):
             raise ValueError(f"quality must be an integer from 1 to 100, got {quality =}")
         self.quality = quality
 
-    def _transform(self, inpt):
-        return F.jpeg(inpt, quality=_randint(self.quality[0], self.quality[1] + 1))
+    def make_params(self, flat_inputs):
+        return {"quality": _randint(self.quality[0], self.quality[1] + 1)}  # (one quality for the whole sample)
+
+    def transform(self, inpt, params):
+        return image_leaf(inpt, lambda image: F.jpeg(image, quality=params["quality"]))
 
 
 class LinearTransformation(Transform, _v1.LinearTransformation):
@@ -193,7 +201,7 @@ class RandomShortestSize(_SizeJitter):
         ratio = self.min_size[_randint(0, len(self.min_size))] / min(height, width)
         if self.max_size is not None:
             ratio = min(ratio, self.max_size / max(height, width))
-        return [int(height * ratio), int(width * ratio)]
+        return int(height * ratio), int(width * ratio)
 
 
 class ScaleJitter(_SizeJitter):
@@ -211,7 +219,7 @@ class ScaleJitter(_SizeJitter):
     def _draw_size(self, height, width):
         scale = self.scale_range[0] + _rand() * (self.scale_range[1] - self.scale_range[0])
         ratio = min(self.target_size[1] / height, self.target_size[0] / width) * scale
-        return [int(height * ratio), int(width * ratio)]
+        return int(height * ratio), int(width * ratio)
 
 
 class RandomZoomOut(_ImageTransform):

@@ -64,7 +64,6 @@ class _BaseMixUpCutMix(Transform):
 
     def forward(self, *inputs):
         from ... import tv_tensors as tv
-        from ._transform import image_leaf
         from ._utils import has_any, tree_flatten, tree_unflatten
 
         inputs = inputs if len(inputs) > 1 else inputs[0]
@@ -86,17 +85,19 @@ class _BaseMixUpCutMix(Transform):
         if labels.ndim == 1 and self.num_classes is None:
             raise ValueError("num_classes must be passed if the labels are index-based (1D)")
         # the images (v2's heuristic: Images and Videos, else the first pure tensor) and the labels are mixed
-        params = self._params([leaf for leaf, needs in zip(flat, needs_transform_list) if needs])
-        out = []
-        for leaf, needs in zip(flat, needs_transform_list):
-            if leaf is labels:
-                out.append(self._mixup_label(leaf, self._label_weight(params)))
-            elif needs:
-                self._check_image(leaf, labels.shape[0])
-                out.append(image_leaf(leaf, lambda images: self._mix(images, params)))
-            else:
-                out.append(leaf)
+        params = self.make_params([leaf for leaf, needs in zip(flat, needs_transform_list) if needs])
+        params.update(labels=labels, batch_size=labels.shape[0])
+        out = [self.transform(leaf, params) if needs or leaf is labels else leaf
+               for leaf, needs in zip(flat, needs_transform_list)]
         return tree_unflatten(out, spec)
+
+    def transform(self, inpt, params):
+        from ._transform import image_leaf
+
+        if inpt is params["labels"]:
+            return self._mixup_label(inpt, self._label_weight(params))
+        self._check_image(inpt, params["batch_size"])
+        return image_leaf(inpt, lambda images: self._mix(images, params))
 
     def _draw_lambda(self):
         # torchvision's ``Beta(tensor([alpha]), tensor([alpha])).sample(())``: a float32 two-class Dirichlet draw
@@ -134,7 +135,7 @@ class MixUp(_BaseMixUpCutMix):
         labels_getter ("default", callable or None): where the labels are in the sample.
     """
 
-    def _params(self, images):
+    def make_params(self, flat_inputs):
         return {"lam": self._draw_lambda()}
 
     @staticmethod
@@ -155,11 +156,11 @@ class CutMix(_BaseMixUpCutMix):
     Args: as ``MixUp``'s.
     """
 
-    def _params(self, images):
-        if not images:
+    def make_params(self, flat_inputs):
+        if not flat_inputs:
             raise TypeError("No image, video, mask, bounding box of keypoint was found in the sample")
         lam = self._draw_lambda()
-        height, width = images[0].shape[-2:]
+        height, width = flat_inputs[0].shape[-2:]
         r_x, r_y = _randint(0, width), _randint(0, height)
         r = 0.5 * math.sqrt(1.0 - lam)
         r_w_half, r_h_half = int(r * width), int(r * height)

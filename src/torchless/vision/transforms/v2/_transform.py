@@ -93,7 +93,22 @@ class SampleTransform:
         return needs_transform_list
 
 
-class Transform(SampleTransform, TransformModule):
+class _V2TransformType(type):
+    """The type of ``Transform``: every v2 transform is a ``v2.Transform``, as in torchvision, including those built
+    on v1's classes (which take their machinery from v1 and SampleTransform rather than from Transform) and the
+    user's subclasses of them; v1's transforms are not."""
+
+    def __subclasscheck__(cls, subclass):
+        if type.__subclasscheck__(cls, subclass):
+            return True
+        return cls is Transform and isinstance(subclass, type) and issubclass(subclass, TransformModule) and any(
+            getattr(base, "__module__", "").startswith(__package__) for base in subclass.__mro__)
+
+    def __instancecheck__(cls, instance):
+        return cls.__subclasscheck__(type(instance))
+
+
+class Transform(SampleTransform, TransformModule, metaclass=_V2TransformType):
     """The base of v2 transforms (``torchvision.transforms.v2.Transform``): subclasses define
     ``make_params(flat_inputs)`` (the random parameters, drawn once per call) and ``transform(inpt, params)``
     (one leaf); ``_transformed_types`` says which leaves are transformed (the others pass through). The repr

@@ -168,18 +168,19 @@ class RandomCrop(SampleTransform, V2Repr, _v1.RandomCrop, TransformModule):
                              f"{'padded ' if self.padding else ''}input image size {(height, width)}.")
         crop_top = _v1._randint(0, height - self.size[0] + 1) if height > self.size[0] else 0
         crop_left = _v1._randint(0, width - self.size[1] + 1) if width > self.size[1] else 0
-        return {"padding": [left, top, right, bottom], "top": crop_top, "left": crop_left,
-                "needs_crop": height > self.size[0] or width > self.size[1]}
+        padding = [left, top, right, bottom]
+        return {"needs_crop": height > self.size[0] or width > self.size[1], "top": crop_top, "left": crop_left,
+                "height": self.size[0], "width": self.size[1], "needs_pad": any(padding), "padding": padding}
 
     def transform(self, inpt, params):
         from . import functional as F2
         from ._auto_augment import _get_fill
 
-        if any(params["padding"]):
+        if params["needs_pad"]:
             inpt = self._call_kernel(F2.pad, inpt, params["padding"], fill=_get_fill(self._fill, type(inpt)),
                                      padding_mode=self.padding_mode)
         if params["needs_crop"]:
-            inpt = self._call_kernel(F2.crop, inpt, params["top"], params["left"], self.size[0], self.size[1])
+            inpt = self._call_kernel(F2.crop, inpt, params["top"], params["left"], params["height"], params["width"])
         return inpt
 
 
@@ -294,17 +295,21 @@ class ColorJitter(SampleTransform, V2Repr, _v1.ColorJitter, TransformModule):
     def forward(self, img):
         return self(img)
 
+    _FACTORS = ("brightness_factor", "contrast_factor", "saturation_factor", "hue_factor")
+
     def make_params(self, flat_inputs):
+        # torchvision's: the order as drawn (a tensor), each factor under its name (None for no change)
         fn_idx, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
-        return {"fn_idx": fn_idx.tolist(), "factors": factors}
+        return {"fn_idx": fn_idx, **dict(zip(self._FACTORS, factors))}
 
     def transform(self, inpt, params):
         from . import functional as F2
 
         adjust = (F2.adjust_brightness, F2.adjust_contrast, F2.adjust_saturation, F2.adjust_hue)
         for fn_id in params["fn_idx"]:
-            if params["factors"][fn_id] is not None:
-                inpt = self._call_kernel(adjust[fn_id], inpt, params["factors"][fn_id])
+            factor = params[self._FACTORS[int(fn_id)]]
+            if factor is not None:
+                inpt = self._call_kernel(adjust[int(fn_id)], inpt, factor)
         return inpt
 
 
@@ -406,14 +411,17 @@ class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective, Transfor
     _v2_random_apply = True
 
     def make_params(self, flat_inputs):
+        from .._warp import _get_perspective_coeffs
+
+        # torchvision's: the corners drawn, then the homography's eight coefficients
         height, width = query_size(flat_inputs)
-        return dict(zip(("startpoints", "endpoints"), self.get_params(width, height, self.distortion_scale)))
+        return {"coefficients": _get_perspective_coeffs(*self.get_params(width, height, self.distortion_scale))}
 
     def transform(self, inpt, params):
         from . import functional as F2
 
-        return self._call_kernel(F2.perspective, inpt, **params, interpolation=self.interpolation,
-                                 fill=_fill_for(self, inpt))
+        return self._call_kernel(F2.perspective, inpt, None, None, interpolation=self.interpolation,
+                                 fill=_fill_for(self, inpt), coefficients=params["coefficients"])
 
 
 class ElasticTransform(SampleTransform, V2Repr, _v1.ElasticTransform, TransformModule):
@@ -548,7 +556,21 @@ class Lambda(_v1.Lambda, TransformModule):
         return module_repr(self)
 
 
-class _ListedTransforms:
+class _Container:
+    """``v2.Transform``'s interface on the containers, which run their transforms in ``forward``: nothing to check,
+    no parameters of their own, no transform of one input (NotImplementedError, as torchvision's base)."""
+
+    def check_inputs(self, flat_inputs):
+        pass
+
+    def make_params(self, flat_inputs):
+        return {}
+
+    def transform(self, inpt, params):
+        raise NotImplementedError
+
+
+class _ListedTransforms(_Container):
     """v2's repr of ``Compose`` and ``RandomApply``: one ``    {transform}`` line per transform."""
 
     def extra_repr(self):
@@ -595,7 +617,7 @@ class RandomApply(_ListedTransforms, _v1.RandomApply, TransformModule):
         return _chain(self.transforms, inputs)
 
 
-class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
+class RandomChoice(_Container, V2Repr, _v1.RandomChoice, TransformModule):
     __doc__ = _v1.RandomChoice.__doc__
 
     def forward(self, *inputs):
@@ -619,7 +641,7 @@ class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
         return self.transforms[int(multinomial(tensor(self.p), 1))](*inputs)
 
 
-class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
+class RandomOrder(_Container, V2Repr, _v1.RandomOrder, TransformModule):
     __doc__ = _v1.RandomOrder.__doc__
 
     def forward(self, *inputs):
@@ -633,7 +655,7 @@ class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
     def __call__(self, *inputs):
         from ._extra_transforms import _permutation
 
-        return _chain([self.transforms[i] for i in _permutation(len(self.transforms))], inputs)
+        return _chain([self.transforms[i] for i in _permutation(len(self.transforms)).tolist()], inputs)
 
 
 def _check_sequence_of_some(transforms):
