@@ -1,0 +1,95 @@
+"""Session 32, per-call overhead of common functions: the calls that took faster paths, compared with PyTorch 2.13.0.
+
+- sort (unstable), topk and unique start from NumPy's default (quicksort) order where every row with ties is
+  replayed as PyTorch's std::sort leaves them (any correct order will do there), not its stable one; unique replays
+  its order only where ties show in its results (NaNs, zeros of both signs). Ties, NaNs, signed zeros, both
+  directions, every dim, short rows (insertion sort's 16) and long ones.
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _both(array):
+    return torchless.tensor(array), torch.tensor(array)
+
+
+def _assert_same(actual, expected):
+    """Same values (NaN and the sign of zero included), dtype, shape and strides."""
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        assert str(a.dtype).split(".")[-1] == str(e.dtype).split(".")[-1]
+        assert a.shape == e.shape and a.stride() == e.stride()
+        a, e = a.numpy(), e.numpy()
+        np.testing.assert_array_equal(a, e)
+        if a.dtype.kind == "f":
+            np.testing.assert_array_equal(np.signbit(a), np.signbit(e))
+
+
+def _values(kind, shape, seed):
+    rng = np.random.default_rng(seed)
+    if kind == "distinct":
+        return rng.permutation(int(np.prod(shape))).reshape(shape).astype(np.float32) / 7
+    if kind == "int":
+        return rng.integers(0, 5, shape)
+    if kind == "uint8":
+        return rng.integers(0, 5, shape).astype(np.uint8)
+    values = rng.integers(-3, 4, shape).astype(np.float64 if kind.startswith("f64") else np.float32)
+    if kind.endswith("nan"):
+        values[rng.random(shape) < 0.2] = np.nan
+    if kind.endswith("zeros"):
+        values[rng.random(shape) < 0.3] = -0.0
+    return values
+
+
+KINDS = ["distinct", "int", "uint8", "f32", "f64", "f32nan", "f64nan", "f32zeros", "f64zeros"]
+SHAPES = [(5,), (16,), (17,), (40,), (3, 33), (4, 20, 3), (1,), (2, 1)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sort_and_argsort_ties_as_torch(kind, shape):
+    mine, theirs = _both(_values(kind, shape, seed=len(shape) * 100 + shape[0]))
+    for dim in range(-len(shape), len(shape)):
+        for descending in (False, True):
+            _assert_same(tuple(torchless.sort(mine, dim, descending)), tuple(torch.sort(theirs, dim, descending)))
+            _assert_same(torchless.sort(mine, dim=dim, descending=descending, stable=True),
+                         torch.sort(theirs, dim=dim, descending=descending, stable=True))
+            _assert_same(mine.argsort(dim, descending), theirs.argsort(dim, descending))
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_topk_ties_as_torch(kind, shape):
+    mine, theirs = _both(_values(kind, shape, seed=len(shape) * 10 + shape[0]))
+    for dim in range(-len(shape), len(shape)):
+        n = shape[dim]
+        for k in sorted({0, 1, n // 2, n}):
+            for largest in (True, False):
+                for sorted_ in (True, False):
+                    _assert_same(tuple(torchless.topk(mine, k, dim, largest, sorted_)),
+                                 tuple(torch.topk(theirs, k, dim, largest, sorted_)))
+
+
+@pytest.mark.parametrize("kind", KINDS + ["bool"])
+@pytest.mark.parametrize("shape", [(5,), (40,), (3, 33), (300,), (0,)])
+def test_unique_as_torch(kind, shape):
+    values = _values("int", shape, 0).astype(bool) if kind == "bool" else _values(kind, shape, seed=shape[0])
+    mine, theirs = _both(values)
+    for inverse in (False, True):
+        for counts in (False, True):
+            _assert_same(torchless.unique(mine, return_inverse=inverse, return_counts=counts),
+                         torch.unique(theirs, return_inverse=inverse, return_counts=counts))
+
+
+@pytest.mark.parametrize("zeros", [[0.0, -0.0], [-0.0, 0.0], [-0.0, -0.0], [0.0, 0.0]])
+def test_unique_of_signed_zeros_among_others(zeros):
+    values = np.array([3.0, *zeros, 1.0, 2.0, *zeros, -1.0] * 5, np.float32)
+    mine, theirs = _both(values)
+    _assert_same(torchless.unique(mine, return_inverse=True, return_counts=True),
+                 torch.unique(theirs, return_inverse=True, return_counts=True))
