@@ -4,7 +4,12 @@
   replayed as PyTorch's std::sort leaves them (any correct order will do there), not its stable one; unique replays
   its order only where ties show in its results (NaNs, zeros of both signs). Ties, NaNs, signed zeros, both
   directions, every dim, short rows (insertion sort's 16) and long ones.
+- erf (and gelu, erfc through it): an input whose every element takes the series skips the continued fraction's
+  loop over nothing, and the series reuses its scratch arrays. Checked against math.erf / math.erfc in float64 and
+  against torch (values and gradients).
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -93,3 +98,45 @@ def test_unique_of_signed_zeros_among_others(zeros):
     mine, theirs = _both(values)
     _assert_same(torchless.unique(mine, return_inverse=True, return_counts=True),
                  torch.unique(theirs, return_inverse=True, return_counts=True))
+
+
+_ERF_INPUTS = {
+    "near": lambda rng: rng.standard_normal((7, 9)),
+    "mixed": lambda rng: rng.standard_normal(200) * 3,
+    "far": lambda rng: rng.standard_normal(50) * 20,
+    "tiny": lambda rng: rng.standard_normal(30) * 1e-30,
+    "specials": lambda rng: np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 2.999, 3.0, -3.0, 1.5, -1.5]),
+    "0-d": lambda rng: np.array(0.75),
+    "0-d far": lambda rng: np.array(-4.5),
+    "empty": lambda rng: np.zeros((0, 4)),
+}
+
+
+@pytest.mark.parametrize("name", list(_ERF_INPUTS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_erf_and_erfc_against_the_math_module(name, dtype):
+    values = _ERF_INPUTS[name](np.random.default_rng(3)).astype(dtype)
+    for function, reference in ((torchless.erf, math.erf), (torchless.erfc, math.erfc)):
+        result = function(torchless.tensor(values))
+        assert result.shape == values.shape and str(result.dtype) == f"torchless.{dtype}"
+        expected = np.vectorize(reference, otypes=[np.float64])(values.astype(np.float64)).reshape(values.shape)
+        tolerance = 5e-14 if dtype == "float64" else 2e-7  # (erfc's continued fraction, far out, a few ulps)
+        np.testing.assert_allclose(result.numpy(), expected.astype(dtype), rtol=tolerance, atol=1e-300)
+        number = ~np.isnan(expected)
+        np.testing.assert_array_equal(np.signbit(result.numpy()[number]), np.signbit(expected[number]))
+
+
+@pytest.mark.parametrize("name", ["near", "mixed", "specials", "0-d", "empty"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_values_and_gradient_as_torch(name, dtype):
+    values = _ERF_INPUTS[name](np.random.default_rng(4)).astype(dtype)
+    mine = torchless.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    out_mine, out_theirs = torchless.nn.functional.gelu(mine), torch.nn.functional.gelu(theirs)
+    tolerance = dict(rtol=1e-6, atol=2e-6) if dtype == "float32" else dict(rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(out_mine.detach().numpy(), out_theirs.detach().numpy(), **tolerance)
+    if values.size:
+        finite = np.isfinite(values)
+        out_mine[torchless.tensor(finite)].sum().backward()
+        out_theirs[torch.tensor(finite)].sum().backward()
+        np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), **tolerance)
