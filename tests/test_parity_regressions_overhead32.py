@@ -10,6 +10,9 @@
 - Factories: arange of ints, linspace/logspace of plain numbers, fill values that are Python floats, zeros (and
   empty) of every dtype take short paths; linspace makes both halves in one fused pass, and the fused multiply-add's
   rare midpoint correction no longer broadcasts its operands. Values (to the bit), dtypes, strides, errors.
+- gather, sort and topk take their values by flat offsets from a C-contiguous input (one index array per dim was
+  NumPy's slow path), and gather/scatter check their indices in one pass (read as unsigned). Every dim, int32 and
+  int64 indices, transposed and size-1/empty inputs, gradients, out-of-range and negative indices.
 """
 import math
 
@@ -209,3 +212,42 @@ def test_zeros_and_empty_as_torch(dtype, shape):
     _assert_same(torchless.zeros(shape, dtype=getattr(torchless, dtype)), torch.zeros(shape, dtype=getattr(torch, dtype)))
     empty = torchless.empty(shape, dtype=getattr(torchless, dtype))
     assert empty.shape == torch.Size(shape) and empty.stride() == torch.empty(shape).stride()
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (3, 4, 5), (2, 3, 4, 5), (1, 6), (6, 1), (5,), (0, 3), (3, 0, 2)])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("index_dtype", [np.int64, np.int32])
+def test_gather_values_and_gradient_as_torch(shape, layout, index_dtype):
+    rng = np.random.default_rng(len(shape))
+    values = rng.standard_normal(shape)
+    for dim in range(-len(shape), len(shape)):
+        index_shape = [max(0, n - 1) if d != dim % len(shape) else n + 2 for d, n in enumerate(shape)]
+        index = rng.integers(0, max(shape[dim], 1), index_shape).astype(index_dtype) if shape[dim] else \
+            np.zeros([0] * len(shape), index_dtype)
+        mine, theirs = torchless.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+        mine_in, theirs_in = mine, theirs
+        if layout == "transposed" and len(shape) > 1:
+            mine_in = mine.transpose(0, -1).contiguous().transpose(0, -1)
+            theirs_in = theirs.transpose(0, -1).contiguous().transpose(0, -1)
+        out_mine = torchless.gather(mine_in, dim, torchless.tensor(index))
+        out_theirs = torch.gather(theirs_in, dim, torch.tensor(index))
+        _assert_same(out_mine.detach(), out_theirs.detach())
+        if out_theirs.numel():
+            weights = rng.standard_normal(tuple(out_theirs.shape))
+            out_mine.backward(torchless.tensor(weights))
+            out_theirs.backward(torch.tensor(weights))
+            np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("index", [[[0, -1]], [[5, 0]], [[0, 4]], [[-3, 9]], [[3, 0]]])
+@pytest.mark.parametrize("index_dtype", ["int64", "int32"])
+@pytest.mark.parametrize("call", ["gather", "scatter", "scatter_add", "scatter_reduce"])
+def test_index_range_errors_as_torch(index, index_dtype, call):
+    def run(lib):
+        x = lib.zeros(3, 4)
+        i = lib.tensor(index, dtype=getattr(lib, index_dtype))
+        calls = {"gather": lambda: lib.gather(x, 1, i), "scatter": lambda: x.scatter(1, i, 1.0),
+                 "scatter_add": lambda: x.scatter_add(1, i, lib.ones(1, 2)),
+                 "scatter_reduce": lambda: x.scatter_reduce(1, i, lib.ones(1, 2), "sum")}
+        return _outcome(calls[call])
+    _assert_same_outcome(run(torchless), run(torch))
