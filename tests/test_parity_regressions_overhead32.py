@@ -15,8 +15,12 @@
   int64 indices, transposed and size-1/empty inputs, gradients, out-of-range and negative indices.
 - Constant padding writes the borders itself (np.pad's general machinery cost more than the copy); layer, group and
   instance norm compute their moments under one np.errstate. Values, dtypes, strides and gradients vs torch.
+- The float32 fused multiply-add corrects its sums at float32 midpoints by index (no full float64 copy of the
+  addend, no boolean passes over broadcast operands): checked against exact rational arithmetic, with many
+  midpoints (products of few bits), broadcast and 0-d operands, and infinities.
 """
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -302,3 +306,41 @@ def test_normalisations_as_torch(rows, dtype):
         # (float32 rows far from 0: both backward kernels round their sums differently, ~1e-4 apart)
         np.testing.assert_allclose(mine.grad.numpy(), theirs.grad.numpy(),
                                    **(dict(rtol=1e-4, atol=3e-4) if dtype == "float32" else tolerance))
+
+
+def _correctly_rounded32(exact):
+    """The float32 nearest the Fraction ``exact`` (ties to even)."""
+    guess = np.float32(float(exact))
+    candidates = [np.nextafter(guess, np.float32(-np.inf)), guess, np.nextafter(guess, np.float32(np.inf))]
+    return min(candidates, key=lambda v: (abs(Fraction(float(v)) - exact), int(np.array(v).view(np.int32)) & 1))
+
+
+@pytest.mark.parametrize("addend_shape", ["full", "row", "scalar", "0-d"])
+def test_fused_multiply_add32_rounds_once(addend_shape):
+    from torchless._kernels.fma import fused_multiply_add32
+
+    rng = np.random.default_rng(8)
+    a = (rng.integers(-2 ** 12, 2 ** 12, (40, 50)) / 2 ** 6).astype(np.float32)  # few bits: many midpoints
+    b = (rng.integers(1, 2 ** 12, (40, 50)) / 2 ** 10).astype(np.float32)
+    c = {"full": rng.standard_normal((40, 50)), "row": rng.standard_normal(50), "scalar": np.float32(0.1),
+         "0-d": np.array(1.3)}[addend_shape]
+    c = np.asarray(c, np.float32) if addend_shape != "scalar" else c
+    result = fused_multiply_add32(a, b, c)
+    assert result.dtype == np.float32 and result.shape == (40, 50)
+    addend = np.broadcast_to(c, (40, 50))
+    for i, j in zip(*np.nonzero(np.ones((40, 50), bool)[::1, ::3])):
+        j = j * 3
+        exact = Fraction(float(a[i, j])) * Fraction(float(b[i, j])) + Fraction(float(addend[i, j]))
+        assert result[i, j] == _correctly_rounded32(exact)
+
+
+def test_fused_multiply_add32_of_0d_and_infinite_operands():
+    from torchless._kernels.fma import fused_multiply_add32
+
+    half = np.float32(0.5)
+    assert fused_multiply_add32(np.array(0.75, np.float32), half, np.float32(1)) == np.float32(1.375)
+    a = np.array([0.5, np.inf, np.nan, 1.5, 3.0], np.float32)
+    c = np.array([1.0, -np.inf, 0.0, np.inf, 5.0], np.float32)
+    with np.errstate(invalid="ignore"):  # (inf - inf)
+        result = fused_multiply_add32(a, np.float32(0.75), c)
+    np.testing.assert_array_equal(result, np.array([1.375, np.nan, np.nan, np.inf, 7.25], np.float32))
