@@ -328,8 +328,7 @@ def test_fused_multiply_add32_rounds_once(addend_shape):
     result = fused_multiply_add32(a, b, c)
     assert result.dtype == np.float32 and result.shape == (40, 50)
     addend = np.broadcast_to(c, (40, 50))
-    for i, j in zip(*np.nonzero(np.ones((40, 50), bool)[::1, ::3])):
-        j = j * 3
+    for i, j in ((i, j) for i in range(40) for j in range(0, 50, 3)):
         exact = Fraction(float(a[i, j])) * Fraction(float(b[i, j])) + Fraction(float(addend[i, j]))
         assert result[i, j] == _correctly_rounded32(exact)
 
