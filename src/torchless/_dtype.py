@@ -1,5 +1,4 @@
 """torchless dtypes: thin named wrappers around NumPy dtypes, printed the way PyTorch prints them."""
-import warnings
 
 import numpy as np
 
@@ -220,6 +219,8 @@ def fill_value(value, np_dtype, check_half=True):
     float16 rounds them to inf with ``check_half`` False: PyTorch skips that check where it writes
     the value directly (``t[i] = v``, where()'s number operand, a fill of a single element).
     """
+    if type(value) is _builtins.float and np_dtype.kind == "f":  # the common case, without the checks for others
+        return _float_fill(value, np_dtype, check_half)
     if isinstance(value, (_builtins.bool, np.bool_)):
         return value
     if isinstance(value, _builtins.int):
@@ -236,12 +237,7 @@ def fill_value(value, np_dtype, check_half=True):
     elif np_dtype == _COMPLEX64:
         _check_complex64(value)
     if np_dtype.kind == "f":
-        if np_dtype == np.float32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
-            raise RuntimeError("value cannot be converted to type float without overflow")
-        if np_dtype == np.float16 and check_half and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
-            raise RuntimeError("value cannot be converted to type c10::Half without overflow")
-        with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
-            return np_dtype.type(value)
+        return _float_fill(value, np_dtype, check_half)
     if np_dtype.kind not in "iu":
         return value
     if not isinstance(value, (_builtins.int, np.integer)):
@@ -253,7 +249,20 @@ def fill_value(value, np_dtype, check_half=True):
     return _builtins.int(value) % (1 << info.bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
 
 
+def _float_fill(value, np_dtype, check_half):
+    """fill_value's float ``value`` (not complex) in the float ``np_dtype``."""
+    if np_dtype == _FLOAT32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
+        raise RuntimeError("value cannot be converted to type float without overflow")
+    if np_dtype == _FLOAT16 and check_half and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
+        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+    if type(value) in (_builtins.float, _builtins.int) and (np_dtype == _FLOAT32 or np_dtype == _FLOAT64):
+        return np_dtype.type(value)  # (nothing to silence: a double or int64 fits either, float32's range checked)
+    with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
+        return np_dtype.type(value)
+
+
 _COMPLEX64 = np.dtype(np.complex64)
+_FLOAT16, _FLOAT64 = np.dtype(np.float16), np.dtype(np.float64)
 
 
 def _check_complex64(value):

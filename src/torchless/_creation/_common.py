@@ -163,9 +163,10 @@ def allocation_error(shape, np_dtype):
 def full_array(shape, value, np_dtype):
     """An array of ``shape`` filled with ``value`` converted as PyTorch's fill converts it, with PyTorch's error for
     a size it cannot allocate."""
+    zero = type(value) is int and value == 0  # (zeros and empty: fits every dtype, and NumPy zeroes faster)
     # (PyTorch writes a single element without its range check for half)
-    value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
+    value = 0 if zero else _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
     try:
-        return np.full(shape, value, np_dtype)
+        return np.zeros(shape, np_dtype) if zero else np.full(shape, value, np_dtype)
     except (ValueError, MemoryError):  # (NumPy's refusal of a size it cannot hold)
         raise allocation_error(shape, np_dtype) from None

@@ -35,6 +35,11 @@ def _real_bound(value):
 @_accepts_out(keeps_shape=True, warns_on_resize=True)
 def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
+    if dtype is None and type(start) is int and (end is _UNGIVEN and step is _UNGIVEN or type(end) is int and (
+            step is _UNGIVEN or type(step) is int)):  # the usual call, by ints: int64, refused as below otherwise
+        first, last, step_by = (0, start, 1) if end is _UNGIVEN else (start, end, 1 if step is _UNGIVEN else step)
+        if step_by and (last - first) * step_by >= 0 and all(-2**62 < v < 2**62 for v in (first, last, step_by)):
+            return _finish(_int64_arange(first, last, step_by), requires_grad, device)
     given = tuple(v for v in (start, end, step) if v is not _UNGIVEN)
     if step is not _UNGIVEN and (start is _UNGIVEN or end is _UNGIVEN):  # (arange(1, step=2), arange(end=4,
         # step=2): no overload takes them)
@@ -83,12 +88,17 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
         if np_dtype == np.int64:
             if step == 0:
                 raise ValueError("step must be nonzero")
-            size = _trunc_div(int(values[1]) - first + step - (1 if step > 0 else -1), step)
+            array = _int64_arange(first, int(values[1]), step)
         else:
-            size = math.ceil((values[1] - values[0]) / values[2])
-        array = first + step * np.arange(max(size, 0), dtype=np.int64)
+            array = first + step * np.arange(max(math.ceil((values[1] - values[0]) / values[2]), 0), dtype=np.int64)
     with np.errstate(over="ignore"):  # beyond float16: inf, silently as in PyTorch
         return _finish(array.astype(np_dtype), requires_grad, device)
+
+
+def _int64_arange(first, last, step):
+    """arange's int64 values: as many as PyTorch's kernel counts, (last - first) / step rounded up in integers."""
+    size = _trunc_div(last - first + step - (1 if step > 0 else -1), step)
+    return first + step * np.arange(max(size, 0), dtype=np.int64)
 
 
 # PyTorch's arange kernel fills one 256-bit vector register of the dtype at a time; at::parallel_for gives a thread
@@ -198,15 +208,17 @@ def _float_linspace(start, end, steps, np_dtype):
     if steps <= 1:
         return np.full(steps, first, np_dtype)
     step = kind(last - first) / kind(steps - 1)
+    half = steps // 2
     index = np.arange(steps)
     fused = _FUSED_MULTIPLY_ADD.get(np_dtype)
     if fused is None:
-        from_start = first + step * index.astype(kind)
-        from_end = last - step * (steps - 1 - index).astype(kind)
-    else:
-        from_start = fused(step, index.astype(kind), first)
-        from_end = fused(-step, (steps - 1 - index).astype(kind), last)
-    return np.where(index < steps // 2, from_start, from_end).astype(np_dtype)
+        return np.concatenate([first + step * index[:half].astype(kind),
+                               last - step * (steps - 1 - index[half:]).astype(kind)]).astype(np_dtype)
+    # one fused pass over both halves: start + step * i, then end + (-step) * (steps - 1 - i)
+    index[half:] = steps - 1 - index[half:]
+    step_by, add_to = np.full(steps, step), np.full(steps, first)
+    step_by[half:], add_to[half:] = -step, last
+    return fused(step_by, index.astype(kind), add_to).astype(np_dtype)
 
 
 @_memory_keywords
@@ -244,7 +256,8 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
 def _space_dtype(name, start, end, dtype, np_dtype):
     """linspace's / logspace's dtype: with a complex end, the default complex dtype unless ``dtype`` is given
     (PyTorch's error for a real one)."""
-    if not any(isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (start, end)):
+    if type(start) in _PLAIN_NUMBERS and type(end) in _PLAIN_NUMBERS or not any(
+            isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (start, end)):
         return np_dtype
     inferred = _dtype.get_default_dtype().to_complex()
     if dtype is None:
@@ -256,9 +269,14 @@ def _space_dtype(name, start, end, dtype, np_dtype):
     return np_dtype
 
 
+_PLAIN_NUMBERS = (int, float)  # (the arguments needing no more look at them than their type)
+
+
 def _checked_space_arguments(name, overloads, given, dtype):
     """linspace's / logspace's steps, after PyTorch's parser's checks of the call (its ends numbers or tensors,
     steps an int, logspace's base a float)."""
+    if type(given[2]) is int and all(type(v) in _PLAIN_NUMBERS for v in given[:2] + given[3:]):  # (the usual call)
+        return given[2]
     given = tuple(v for v in given if v is not _UNGIVEN)
     start, end, steps = (given + (None,))[:3]
     if len(given) < 3 or type(steps) is not int or not all(
@@ -271,6 +289,8 @@ def _checked_space_arguments(name, overloads, given, dtype):
 def _scalar_ends(name, start, end):
     """linspace's / logspace's ends as numbers: a tensor end must be 0-d (PyTorch's message names the ends given as
     tensors), and is read as its value."""
+    if type(start) in _PLAIN_NUMBERS and type(end) in _PLAIN_NUMBERS:
+        return start, end
     tensors = [(label, v) for label, v in (("start", start), ("end", end)) if isinstance(v, Tensor)]
     if any(v._data.ndim for _, v in tensors):
         got = " and ".join(f"{label} with {v._data.ndim} dimension(s)" for label, v in tensors)

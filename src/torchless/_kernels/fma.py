@@ -24,13 +24,21 @@ def _rounded_to_float32(product, c):
     total = product + c
     midpoint = (total.view(np.int64) & _BELOW_FLOAT32) == _FLOAT32_MIDPOINT
     if midpoint.any():
-        total = np.array(total)
-        both = np.broadcast_arrays(product, np.asarray(c, np.float64), total)
-        p, addend, rounded = (part[midpoint] for part in both)
+        total = total if isinstance(total, np.ndarray) else np.array(total)  # (a new array, but for scalars)
+        where = np.nonzero(midpoint) if midpoint.ndim else midpoint  # (by index: few, in large broadcasts too)
+        p, addend, rounded = (_taken(part, where, total.shape) for part in (product, c, total))
         p_part = rounded - addend
         lost = (p - p_part) + (addend - (rounded - p_part))  # TwoSum's error term (0: the sum was exact)
-        total[midpoint] = np.where(lost == 0, rounded, np.nextafter(rounded, np.copysign(np.inf, lost)))
+        total[where] = np.where(lost == 0, rounded, np.nextafter(rounded, np.copysign(np.inf, lost)))
     return total.astype(np.float32)
+
+
+def _taken(operand, where, shape):
+    """The float64 values of ``operand`` (broadcast to ``shape``) at ``where``; a scalar as it is."""
+    operand = np.asarray(operand)
+    if operand.ndim:
+        operand = (operand if operand.shape == shape else np.broadcast_to(operand, shape))[where]
+    return operand.astype(np.float64, copy=False)
 
 
 def fused_multiply_add(a, b, c):

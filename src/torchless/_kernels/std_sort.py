@@ -9,6 +9,8 @@ Each function takes ``keys`` (a list compared with ``<`` only) and ``items`` (a 
 reorders both in place over [first, last).
 """
 
+import math
+
 import numpy as np
 
 _THRESHOLD = 16  # libstdc++'s _S_threshold: shorter ranges are left to the final insertion sort
@@ -18,9 +20,18 @@ MAX_REPLAYED_LENGTH = 2 ** 20
 
 
 # --------------------------------------------------------------------------- PyTorch's uses, on one row
+def numpy_sort_kind(length, topk=False):
+    """The kind of NumPy sort to give unstable_sort_order (``topk``: topk_order) for rows of ``length``: where every
+    row with ties is replayed, any correct order will do, and NumPy's default sort is the fastest (a vectorised
+    quicksort, several times its stable sort); elsewhere the stable order is the answer."""
+    replayed = (topk or length > _THRESHOLD) and length <= MAX_REPLAYED_LENGTH
+    return "quicksort" if replayed else "stable"
+
+
 def unstable_sort_order(values, axis, descending, stable_order):
-    """PyTorch's unstable sort's indices along ``axis``, from NumPy's stable ``stable_order`` of ``values``: the same
-    but in rows longer than insertion sort's 16 where values tie, which are replayed."""
+    """PyTorch's unstable sort's indices along ``axis``, from NumPy's stable ``stable_order`` of ``values`` (any
+    correct order where numpy_sort_kind says so): the same but in rows longer than insertion sort's 16 where
+    values tie, which are replayed."""
     if values.shape[axis] <= _THRESHOLD:
         return stable_order
     return _replayed(values, axis, stable_order, lambda row: sort_order(row, descending), everywhere=False)
@@ -28,8 +39,9 @@ def unstable_sort_order(values, axis, descending, stable_order):
 
 def topk_order(values, axis, k, largest, sorted, stable_order):
     """PyTorch's topk indices along ``axis`` (k of them), from NumPy's stable ``stable_order`` of ``values``
-    (descending when ``largest``): the stable order's first k, but replayed in rows where values tie, and in every
-    row when unsorted and not a partial sort (nth_element's own order, past its insertion sort of up to 3)."""
+    (descending when ``largest``; any correct order where numpy_sort_kind says so): the stable order's first k,
+    but replayed in rows where values tie, and in every row when unsorted and not a partial sort (nth_element's
+    own order, past its insertion sort of up to 3)."""
     n = values.shape[axis]
     everywhere = not sorted and k * 64 > n and n > 3
     return _replayed(values, axis, stable_order, lambda row: row_topk_order(row, k, largest, sorted), everywhere, k)
@@ -39,27 +51,35 @@ def _replayed(values, axis, stable_order, replay, everywhere, width=None):
     """``stable_order`` with the rows along ``axis`` that need it (all, or those with ties) replaced by ``replay``
     of the row (``width`` indices each: the first ``width`` of the stable order elsewhere)."""
     moved = np.moveaxis(values, axis, -1)
-    rows = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])  # (-1 is ambiguous with 0 per row)
+    rows = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])  # (-1 is ambiguous with 0 per row)
     order = np.moveaxis(stable_order, axis, -1).reshape(rows.shape)
     if rows.shape[1] > MAX_REPLAYED_LENGTH:
-        chosen = np.zeros(0, np.int64)
+        chosen = ()
     elif everywhere:
-        chosen = np.arange(rows.shape[0])
+        chosen = range(rows.shape[0])
     else:
-        ordered = np.take_along_axis(rows, order, axis=1)
-        tied = ordered[:, 1:] == ordered[:, :-1]
-        if rows.dtype.kind in "fc":
-            tied |= (ordered[:, 1:] != ordered[:, 1:]) & (ordered[:, :-1] != ordered[:, :-1])  # two NaNs
-        chosen = np.flatnonzero(tied.any(axis=1))
+        chosen = _tied_rows(rows, order)
     if width is not None:
         order = order[:, :width]
-    if not chosen.size:
-        return stable_order if width is None else np.take(stable_order, np.arange(width), axis=axis)
+    if not len(chosen):
+        if width is None:
+            return stable_order
+        return np.ascontiguousarray(stable_order[(slice(None),) * (axis % values.ndim) + (slice(width),)])
     order = order.copy()
     for i in chosen:
         order[i] = replay(rows[i])
     shape = np.moveaxis(stable_order, axis, -1).shape[:-1] + (order.shape[1],)
     return np.moveaxis(order.reshape(shape), -1, axis)
+
+
+def _tied_rows(rows, order):
+    """The indices of the ``rows`` (2-D) in which values tie, ``order`` sorting each (ascending or descending)."""
+    ordered = rows[np.arange(rows.shape[0])[:, None], order]
+    tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    if rows.dtype.kind in "fc" and rows.shape[1] > 1:  # NaNs tie too: NumPy's sorts put them together at one end
+        for end in (ordered[:, :2], ordered[:, -2:]):
+            tied |= (end != end).all(axis=1)
+    return np.flatnonzero(tied)
 
 
 def _ranks(row, descending):

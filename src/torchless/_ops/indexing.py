@@ -195,6 +195,21 @@ def sliced_part(key):
 
 
 _SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
+# The nodes of SelectionMethods._gather: keys of one index array per dim, in range and not negative
+_GATHERED = frozenset({"GatherBackward0", "SortBackward0", "SortBackward1", "TopkBackward0"})
+
+
+def _gathered(a, key):
+    """``a[key]`` for a key of one index array per dim (broadcast together), each in range and not negative: taken
+    by flat offsets from a C-contiguous ``a``, which NumPy does several times faster than indexing by many arrays."""
+    if a.ndim < 2 or not a.flags.c_contiguous or not isinstance(key, tuple) or len(key) != a.ndim:
+        return a[key]
+    offsets = None
+    # (the small broadcast parts first: one pass over the full-sized array at the end)
+    for size, index, stride in sorted((np.size(k), i, a.strides[i] // a.itemsize) for i, k in enumerate(key)):
+        part = key[index] * stride if stride != 1 else key[index]
+        offsets = part if offsets is None else offsets + part
+    return np.take(a.reshape(-1), offsets)
 
 
 _INT64_MAX = (1 << 63) - 1  # the end PyTorch's slice node shows for an open-ended slice
@@ -440,7 +455,7 @@ class Index(Node):
             self.saved = ("key",)
             if name in _SAVES_INPUT:
                 self._checked_inputs, self._saves_tensors = (0,), True
-        out = a[key]
+        out = _gathered(a, key) if name in _GATHERED else a[key]
         if not self.basic and name is None:
             out = with_strides(out, _advanced_strides(a, key))
         elif not self.basic and not out.size:  # (sort's, gather's ... result, allocated: C order's strides)

@@ -87,14 +87,29 @@ def unique_values(data):
     sorted as its unstable sort orders them, which places each NaN, a value of its own, among the others (where
     NumPy's quicksort puts them otherwise)."""
     flat = data.reshape(-1)
-    order = std_sort.unstable_sort_order(flat, 0, False, np.argsort(flat, kind="stable"))
+    order = np.argsort(flat)
     ordered = flat[order]
+    if _ties_show(ordered):
+        order = std_sort.unstable_sort_order(flat, 0, False, np.argsort(flat, kind="stable"))
+        ordered = flat[order]
     starts = np.empty(ordered.size, bool)
     starts[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])  # (NaN differs from everything)
     inverse = np.empty(flat.size, np.int64)
     inverse[order] = np.cumsum(starts) - 1
     return ordered[starts], inverse, np.diff(np.append(np.flatnonzero(starts), flat.size))
+
+
+def _ties_show(ordered):
+    """Whether the order of equal values in ``ordered`` (sorted by NumPy, NaN last) shows in unique's results: only
+    where a NaN (each one a value of its own, numbered by its place) or zeros of both signs (the first one is the
+    value shown) are among them."""
+    if ordered.dtype.kind != "f" or not ordered.size:
+        return False
+    if ordered[-1] != ordered[-1]:
+        return True
+    zeros = np.signbit(ordered[np.searchsorted(ordered, 0, "left"):np.searchsorted(ordered, 0, "right")])
+    return bool(zeros.any() and not zeros.all())
 
 
 def without_derivative(input, values, op, node):

@@ -343,6 +343,23 @@ class Where(Node):
         return self.node_name
 
 
+def _constant_padded(a, widths, value):
+    """``np.pad(a, widths, mode="constant", constant_values=value)`` (non-negative widths) without its general
+    machinery, to the same result: laid out as NumPy pads (Fortran order for a Fortran array), the value converted
+    as it converts it, written over each dim's borders."""
+    shape = tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, widths))
+    padded = np.empty(shape, a.dtype, order="F" if a.flags.fnc else "C")
+    padded[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))] = a
+    value = np.asarray(value).reshape(-1)[0]
+    for axis, (lo, hi) in enumerate(widths):
+        along = (slice(None),) * axis
+        if lo:
+            padded[along + (slice(0, lo),)] = value
+        if hi:
+            padded[along + (slice(shape[axis] - hi, None),)] = value
+    return padded
+
+
 class ConstantPad(Node):
     """Padding with a constant; negative widths crop, as in PyTorch."""
 
@@ -362,7 +379,7 @@ class ConstantPad(Node):
         kept), which the node shows."""
         self.widths, self.pad = widths, pad
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
-        grown = np.pad(a, grow, mode="constant", constant_values=value) if any(map(any, grow)) else a
+        grown = _constant_padded(a, grow, value) if any(map(any, grow)) else a
         self.grown_shape = grown.shape
         self.crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, grown.shape))
         self.original = tuple(slice(lo, lo + n) for (lo, _), n in zip(grow, a.shape))

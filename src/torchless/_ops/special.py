@@ -13,10 +13,13 @@ def _erf_series(a):
     """erf(a) for 0 <= a (< 3 for accuracy): 2/sqrt(pi) * exp(-a^2) * sum_n a (2a^2)^n / (1*3*...*(2n+1)),
     a series of positive terms (no cancellation), summed in a's dtype to its precision."""
     term, total, two_a2 = a.copy(), a.copy(), 2 * a * a
+    eps = np.finfo(a.dtype).eps
+    scratch, unsettled = np.empty_like(a), np.empty(a.shape, bool)  # (reused: the loop runs up to ~30 times)
     n = 0
-    while np.any(term > np.finfo(a.dtype).eps * total):  # terms shrink once 2n + 1 > 2a^2 (< 18)
+    while np.greater(term, np.multiply(eps, total, out=scratch), out=unsettled).any():
+        # terms shrink once 2n + 1 > 2a^2 (< 18)
         n += 1
-        term *= two_a2 / (2 * n + 1)
+        term *= np.divide(two_a2, 2 * n + 1, out=scratch)
         total += term
     return _TWO_OVER_SQRT_PI * np.exp(-a * a) * total
 
@@ -33,8 +36,10 @@ def _erfc_fraction(a, terms):
 def erf(x):
     """erf(x) to about machine precision in x's dtype (float32 or float64); erf(+-inf) = +-1, erf(-0) = -0."""
     a = np.abs(x)
-    out = np.empty_like(a)
     near = a < 3
+    if near.all():  # (the common case, without the copies in and out and the fraction's loop over nothing)
+        return np.copysign(_erf_series(a.reshape(-1)).reshape(a.shape), x)
+    out = np.empty_like(a)
     out[near] = _erf_series(a[near])
     large = a[~near]
     with np.errstate(invalid="ignore"):  # NaN stays NaN

@@ -137,8 +137,9 @@ def check_scatter_arguments(array, axis, idx, source, name):
 def check_index_values(shape, axis, idx):
     """The kernel's check of each index along ``axis`` of an array of ``shape``: in range (negative ones too)."""
     size = shape[axis] if len(shape) else 1
-    outside = (idx < 0) | (idx >= size)
-    if outside.any():
+    # (one pass first: read as unsigned, a negative index is beyond any size)
+    if idx.size and idx.view(np.dtype(f"u{idx.itemsize}")).max() >= size:
+        outside = (idx < 0) | (idx >= size)
         raise RuntimeError(f"index {idx.reshape(-1)[np.argmax(outside.reshape(-1))]} is out of bounds for dimension "
                            f"{axis} with size {size}")
 

@@ -268,7 +268,8 @@ class ReductionMethods:
             indices = np.zeros((), np.int64)
             values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
             return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
-        order = std_sort.topk_order(self._data, axis, k, largest, sorted, self._sort_order(axis, largest))
+        kind = std_sort.numpy_sort_kind(self._data.shape[axis], topk=True)
+        order = std_sort.topk_order(self._data, axis, k, largest, sorted, self._sort_order(axis, largest, kind))
         indices = _memory_format.c_ordered(order.astype(np.int64, copy=False))
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
@@ -286,9 +287,12 @@ class ReductionMethods:
         if self._data.ndim == 0:
             order = np.zeros((), np.int64)
         else:
-            order = self._sort_order(axis, descending)
-            if not stable:  # PyTorch's std::sort: ties as it leaves them
-                order = std_sort.unstable_sort_order(self._data, axis, descending, order)
+            if stable:
+                order = self._sort_order(axis, descending)
+            else:  # PyTorch's std::sort: ties as it leaves them
+                kind = std_sort.numpy_sort_kind(self._data.shape[axis])
+                order = std_sort.unstable_sort_order(self._data, axis, descending,
+                                                     self._sort_order(axis, descending, kind))
             order = order.astype(np.int64, copy=False)
         if order.ndim > 1 or not order.size:  # PyTorch's sort lays both results out as its input (preserve_format)
             order = _memory_format.preserving(order, self._data)
@@ -297,13 +301,13 @@ class ReductionMethods:
             values._data = _memory_format.preserving(values._data, self._data)
         return _RETURN_TYPES["sort"](values, Tensor._wrap(order))
 
-    def _sort_order(self, axis, descending):
-        """Stable sorting indices along ``axis``. Descending is the ascending order of the reversed values,
-        reversed: ties keep their order and NaN comes first, as in PyTorch (negating would wrap uint8
-        and fail on bool, and would put NaN last)."""
+    def _sort_order(self, axis, descending, kind="stable"):
+        """Sorting indices along ``axis`` (stable unless NumPy's ``kind`` says otherwise). Descending is the
+        ascending order of the reversed values, reversed: ties keep their order and NaN comes first, as in PyTorch
+        (negating would wrap uint8 and fail on bool, and would put NaN last)."""
         if not descending:
-            return np.argsort(self._data, axis=axis, kind="stable")
-        ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
+            return np.argsort(self._data, axis=axis, kind=kind)
+        ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind=kind)
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
     def argsort(self, dim=-1, descending=False, stable=_parser_errors.NOT_GIVEN):

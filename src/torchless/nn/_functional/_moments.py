@@ -1,6 +1,7 @@
 """Normalisation over the last axis of an array, and its backward: the arithmetic that layer, group
 and instance normalisation share (each views its input so that one row is one normalised group)."""
 import functools
+import math
 
 import numpy as np
 
@@ -35,17 +36,22 @@ def quiet(forward):
 
 def mean(a, axis):
     """``a.mean(axis, keepdims=True)``; over an empty axis NaN, without NumPy's "Mean of empty slice" warning."""
-    count = np.prod([a.shape[i] for i in np.atleast_1d(axis)], dtype=np.int64)
     with np.errstate(**_QUIET):
-        return a.sum(axis=axis, keepdims=True) / a.dtype.type(count)
+        return _unquiet_mean(a, axis)
+
+
+def _unquiet_mean(a, axis):
+    """mean, for callers already under np.errstate(**_QUIET)."""
+    count = a.shape[axis] if type(axis) is int else math.prod(a.shape[i] for i in np.atleast_1d(axis))
+    return a.sum(axis=axis, keepdims=True) / a.dtype.type(count)
 
 
 def normalize_rows(x, eps):
     """(xhat, mean, var, rstd) of ``x`` along its last axis: xhat = (x - mean) / sqrt(var + eps), the moments
     those of centred_rows. mean, var and rstd keep the reduced axis (length 1).
     """
-    mu, xhat, var = centred_rows(x)
     with np.errstate(**_QUIET):
+        mu, xhat, var = _unquiet_centred_rows(x)
         rstd = 1 / np.sqrt(var + eps)
         xhat *= rstd
     return xhat, mu, var, rstd
@@ -54,9 +60,16 @@ def normalize_rows(x, eps):
 def centred_rows(x):
     """(mean, x - mean, biased variance) of ``x`` along its last axis (mean and variance keep it, of length 1), the
     variance taken from the centred values (two passes: no cancellation between E[x^2] and E[x]^2)."""
-    mu = mean(x, -1)
+    with np.errstate(**_QUIET):
+        return _unquiet_centred_rows(x)
+
+
+def _unquiet_centred_rows(x):
+    """centred_rows, for callers already under np.errstate(**_QUIET) (one errstate costs more than a small row's
+    arithmetic)."""
+    mu = _unquiet_mean(x, -1)
     xhat = x - mu
-    var = mean(np.square(xhat), -1)
+    var = _unquiet_mean(np.square(xhat), -1)
     _recentre_near_constant_rows(x, mu, xhat, var)
     return mu, xhat, var
 
@@ -65,18 +78,18 @@ def _recentre_near_constant_rows(x, mu, xhat, var):
     """Centres again, in place, the rows of ``x`` whose spread is within a few roundings of their mean, on their
     first value: PyTorch's Welford mean of a constant row is that value exactly, and its variance 0 (its outputs 0,
     or the bias), where the rounded sum over the count leaves every centred value at the mean's rounding error,
-    which 1 / sqrt(eps) then magnifies (1e-4 and more, for a row of 7.77s)."""
-    with np.errstate(**_QUIET):  # (NaN and infinite rows compare False: left as they are)
-        near_constant = var[..., 0] <= np.square(mu[..., 0] * (256 * np.finfo(x.dtype).eps))
+    which 1 / sqrt(eps) then magnifies (1e-4 and more, for a row of 7.77s). Called under np.errstate(**_QUIET)."""
+    # (NaN and infinite rows compare False: left as they are)
+    near_constant = var[..., 0] <= np.square(mu[..., 0] * (256 * np.finfo(x.dtype).eps))
     if not near_constant.any():
         return
     rows = x[near_constant]
     offsets = rows - rows[:, :1]
-    shift = mean(offsets, -1)
+    shift = _unquiet_mean(offsets, -1)
     offsets -= shift
     xhat[near_constant] = offsets
     mu[near_constant] = rows[:, :1] + shift
-    var[near_constant] = mean(np.square(offsets), -1)
+    var[near_constant] = _unquiet_mean(np.square(offsets), -1)
 
 
 def cancelling_rows(mu, rstd):
