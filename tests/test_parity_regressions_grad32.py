@@ -341,3 +341,71 @@ def test_full_reduction_gradient_layout_as_torch(name, create_graph):
         g, = lib.autograd.grad(getattr(x, name)(), x, create_graph=create_graph)
         results.append((g,))
     _assert_same_gradients(*results)
+
+
+def _course_cnn_second_order(lib):
+    """The course CNN's (two conv + relu + max-pool stages, a linear layer, cross-entropy) gradient with
+    create_graph=True, its Hessian-vector product by a second backward, and autograd.functional's hvp and vhp."""
+    F = lib.nn.functional
+    rng = np.random.default_rng(0)
+    shapes = [(5, 1, 3, 3), (5,), (10, 5, 3, 3), (10,), (10, 490), (10,)]
+    params = [lib.tensor(rng.standard_normal(s) * 0.3, requires_grad=True) for s in shapes]
+    x, y = lib.tensor(rng.standard_normal((2, 1, 28, 28))), lib.tensor([1, 7])
+    v = tuple(lib.tensor(rng.standard_normal(s)) for s in shapes)
+
+    def net(w1, b1, w2, b2, w3, b3):
+        h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=1)), 2, 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2, padding=1)), 2, 2)
+        return F.cross_entropy(F.linear(h.view(-1, 490), w3, b3), y)
+
+    g = lib.autograd.grad(net(*params), params, create_graph=True)
+    hv = lib.autograd.grad(g, params, v)
+    detached = tuple(p.detach() for p in params)
+    return g, hv, lib.autograd.functional.hvp(net, detached, v)[1], lib.autograd.functional.vhp(net, detached, v)[1]
+
+
+def test_course_cnn_hessian_vector_products_as_torch():
+    # hvp takes PyTorch's one more derivative (the double-backward trick): the gradient of the weights' gradients'
+    # gradient lays out as a convolution's weight gradient, C order
+    ours, theirs = _course_cnn_second_order(torchless), _course_cnn_second_order(torch)
+    for mine, reference in zip(ours, theirs):
+        _assert_same_gradients(mine, reference, rtol=1e-10)
+    assert [type(t.grad_fn).__name__ for t in ours[0]] == [type(t.grad_fn).__name__ for t in theirs[0]]
+
+
+@pytest.mark.parametrize("functional", ["jacobian", "hessian"])
+def test_forward_mode_jacobian_laid_out_as_jacfwd(functional):
+    # vmap gives each output's Jacobian C-ordered over (inputs' total size, *output); _jacfwd moves the batch dim
+    # last and reshapes: permuted strides, views where they can be
+    rng = np.random.default_rng(0)
+    values = (rng.standard_normal(3), rng.standard_normal((2, 2)))
+    results = []
+    for lib in (torchless, torch):
+        x, y = (lib.tensor(v) for v in values)
+        AF = lib.autograd.functional
+        if functional == "jacobian":
+            result = AF.jacobian(lambda a, b: (a * 2, b.t() @ b, lib.stack([a[0] * b[0, 1], a.sum()])), (x, y),
+                                 vectorize=True, strategy="forward-mode")
+            results.append([block for row in result for block in row])
+        else:
+            results.append([AF.hessian(lambda a: (a ** 3).sum() + a.prod(), x, vectorize=True,
+                                       outer_jacobian_strategy="reverse-mode")])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+        assert a.stride() == b.stride()
+
+
+@pytest.mark.parametrize("shape,dims,keepdim", [((2, 1, 3), (1,), False), ((2, 1, 3), (0,), False),
+                                                ((2, 1, 3), (1,), True), ((1, 3, 1), (0, 2), False),
+                                                ((2, 2, 1, 1, 1), (0, 2, 3, 4), False), ((2, 1, 3), (-1,), False),
+                                                ((3, 1), (0,), True)])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_sum_gradient_size_one_dim_strides_as_torch(shape, dims, keepdim, create_graph):
+    # sum_backward's unsqueeze-then-expand view: its size-1 dims keep the unsqueeze's strides (NumPy's 0)
+    strides = []
+    for lib in (torchless, torch):
+        x = lib.ones(shape, dtype=lib.float64, requires_grad=True)
+        y = x.sum(dim=dims, keepdim=keepdim)
+        g, = lib.autograd.grad(y, x, lib.ones_like(y, requires_grad=create_graph), create_graph=create_graph)
+        strides.append(g.stride())
+    assert strides[0] == strides[1]

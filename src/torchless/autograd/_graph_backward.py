@@ -110,6 +110,24 @@ class SeenGradient(Node):
         return (grad,)
 
 
+class GradientOfGradientLaidOut(Node):
+    """An identity on a gradient a backward_graph computed, which lays out the gradient, one order up, with respect
+    to the gradient that differentiates it (the ``grad`` its own backward_graph receives): where PyTorch computes
+    that one by ops of its double backward (a convolution's, in which the weight's gradient's gradient is a weight)
+    whose layout the ops torchless composes do not give."""
+    listed_through = True
+
+    def forward(self, value, strides=None):
+        self.strides = strides
+        return value
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (with_gradient_strides(grad, self.strides),)
+
+
 def with_gradient_laid_out(tensor, lay_out):
     """``tensor`` as a backward_graph reads it, its gradient through that read laid out by ``lay_out`` (see
     GradientLaidOut)."""

@@ -16,7 +16,7 @@ from ..._kernels import conv_half
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
 from ...autograd import forward_ad
-from ...autograd._graph_backward import with_gradient_strides
+from ...autograd._graph_backward import GradientOfGradientLaidOut, with_gradient_strides
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 
@@ -297,7 +297,7 @@ class Convolution(Node):
         x = self.graph_input(0, _like(self.x, self.ndim))
         x = _read_by_double_backward(x.unsqueeze(2) if self.ndim == 3 else x, self.layout)
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
-        gw = _graph_weight_gradient_in_layout(gw, self)
+        gw = _differentiated_as_a_weight(_graph_weight_gradient_in_layout(gw, self), self.layout)
         return gw.squeeze(2) if self.ndim == 3 else gw
 
 
@@ -339,6 +339,16 @@ def _read_by_double_backward(tensor, layout):
     ``layout``."""
     return with_gradient_strides(
         tensor, _memory_format.strides_for(tensor._data.shape, layout or _memory_format.contiguous_format))
+
+
+def _differentiated_as_a_weight(gradient, layout):
+    """A weight's gradient (4-D or 5-D) computed by backward_graph, whose own gradient with respect to the gradient
+    differentiating it is laid out as PyTorch's: its double backward convolves with that gradient as a weight,
+    whose gradient is C-ordered (or in the channels-last ``layout``)."""
+    if not gradient._requires_grad:
+        return gradient
+    strides = _memory_format.strides_for(gradient._data.shape, layout or _memory_format.contiguous_format)
+    return GradientOfGradientLaidOut.apply(gradient, strides=tuple(strides))
 
 
 def _weight_read_by_double_backward(weight, conv_input_shape, conv_output_shape, stride, padding, dilation):
@@ -497,6 +507,7 @@ class TransposedConvolution(Node):
             x = self.graph_input(0, _like(self.x, self.ndim))
             x = _read_by_double_backward(x.unsqueeze(2) if self.ndim == 3 else x, self._input_gradient_layout())
             gw = _graph_weight_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self)
+            gw = _differentiated_as_a_weight(gw, self.layout)
             gw = gw.squeeze(2) if self.ndim == 3 else gw
         if self.needs_input_grad[2]:
             gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)
