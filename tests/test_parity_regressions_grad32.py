@@ -409,3 +409,36 @@ def test_sum_gradient_size_one_dim_strides_as_torch(shape, dims, keepdim, create
         g, = lib.autograd.grad(y, x, lib.ones_like(y, requires_grad=create_graph), create_graph=create_graph)
         strides.append(g.stride())
     assert strides[0] == strides[1]
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border"])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_grid_sample_double_backward_input_gradient_contiguous(mode, padding_mode, channels_last):
+    # the grid's gradient reads the input's planes padded with a zero pixel: the input's gradient through that read
+    # is C-ordered as PyTorch's, not a slice of the padded planes' gradient
+    results = []
+    for lib in (torchless, torch):
+        rng = np.random.default_rng(0)
+        x = lib.tensor(rng.standard_normal((2, 3, 4, 4)))
+        x = (x.contiguous(memory_format=lib.channels_last) if channels_last else x).requires_grad_()
+        grid = lib.tensor(rng.standard_normal((2, 3, 3, 2)), requires_grad=True)
+        y = lib.nn.functional.grid_sample(x, grid.tanh() * 1.2, mode=mode, padding_mode=padding_mode,
+                                          align_corners=False)
+        gs = lib.autograd.grad((y * lib.tensor(rng.standard_normal(tuple(y.shape)))).sum(), (x, grid),
+                               create_graph=True)
+        results.append(lib.autograd.grad(sum((g * g).sum() for g in gs if g.requires_grad), (x, grid),
+                                         allow_unused=True))
+    _assert_same_gradients(*results)
+
+
+def test_logcumsumexp_gradient_graph_as_torch():
+    # PyTorch's logcumsumexp_backward ends with output_pos - output_neg (SubBackward0), no reshape
+    results = []
+    for lib in (torchless, torch):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+        v = lib.tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
+        g, = lib.autograd.grad(x.logcumsumexp(1), x, v, create_graph=True)
+        results.append((g,) + lib.autograd.grad((g * g).sum(), (x, v)))
+    _assert_same_gradients(*results)
+    assert type(results[0][0].grad_fn).__name__ == type(results[1][0].grad_fn).__name__

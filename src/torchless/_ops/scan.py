@@ -211,7 +211,8 @@ class Logcumsumexp(ContiguousResult):
         log_magnitude = grad.abs().log()
         pos, neg = ((Where.apply(log_magnitude, lowest, condition=part) - out).flip(axis).logcumsumexp(axis)
                     .flip(axis).add(a).exp() for part in (grad._data > 0, grad._data < 0))
-        return ((pos - neg).reshape(shape),)
+        gradient = pos - neg  # (PyTorch's output_pos - output_neg: SubBackward0)
+        return (gradient if gradient._data.shape == shape else gradient.reshape(shape),)
 
 
 class Nansum(ContiguousResult):
