@@ -442,3 +442,20 @@ def test_logcumsumexp_gradient_graph_as_torch():
         results.append((g,) + lib.autograd.grad((g * g).sum(), (x, v)))
     _assert_same_gradients(*results)
     assert type(results[0][0].grad_fn).__name__ == type(results[1][0].grad_fn).__name__
+
+
+@pytest.mark.parametrize("name", ["std", "std_mean", "nansum", "var"])
+def test_reduction_gradient_graph_of_permuted_input_as_torch(name):
+    # std's saved result is C-ordered as PyTorch's (NumPy kept a permuted input's order), and nansum's gradient is
+    # the expanded grad times the not-NaN mask (MulBackward0), laid out by the expanded grad first
+    results = []
+    for lib in (torchless, torch):
+        values = np.random.default_rng(0).standard_normal((2, 3, 4, 4))
+        values[0, 1, 2, 3] = np.nan if name == "nansum" else values[0, 1, 2, 3]
+        x = lib.tensor(values).permute(3, 1, 2, 0).contiguous().permute(3, 1, 2, 0).requires_grad_()
+        y = lib.std_mean(x, dim=1)[0] if name == "std_mean" else getattr(x, name)(dim=1)
+        v = lib.tensor(np.random.default_rng(1).standard_normal(tuple(y.shape)), requires_grad=True)
+        g, = lib.autograd.grad(y, x, v, create_graph=True)
+        results.append((g,) + lib.autograd.grad((g * g).sum(), (x, v), allow_unused=True))
+    _assert_same_gradients(*results, rtol=1e-10)
+    assert type(results[0][0].grad_fn).__name__ == type(results[1][0].grad_fn).__name__

@@ -458,6 +458,9 @@ class Std(Var):
                                                all_dims=all_dims, dims=dims, shown_correction=shown_correction))
             if a.dtype in (np.float16, np.float32):  # the root of the double variance, rounded once
                 self.out = np.sqrt(self.exact_var).astype(a.dtype)
+        # C-ordered as PyTorch's result (NumPy's reduction of a permuted input keeps its order), which the
+        # gradient's graph reads
+        self.out = _memory_format.c_ordered(self.out)
         return self.out
 
     def backward(self, grad):
