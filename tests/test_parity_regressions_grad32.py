@@ -41,11 +41,12 @@ def _assert_same_gradients(ours, theirs, rtol=1e-10):
 
 
 CONV_CASES = [(1, 0, 1, 1), (2, 1, 1, 2), (2, 0, 2, 2), (3, 1, 1, 1)]
+# (stride, padding, dilation, groups) per dimension: fewer of the slow 3-D ones
+CONV_GEOMETRIES = [(dim, *case) for dim in (1, 2, 3) for case in (CONV_CASES if dim < 3 else CONV_CASES[::3])]
 
 
-@pytest.mark.parametrize("dim", [1, 2, 3])
 @pytest.mark.parametrize("transposed", [False, True])
-@pytest.mark.parametrize("stride,padding,dilation,groups", CONV_CASES)
+@pytest.mark.parametrize("dim,stride,padding,dilation,groups", CONV_GEOMETRIES)
 @pytest.mark.parametrize("used", [(0,), (1,), (0, 1, 2)])
 def test_conv_double_backward_gradients_laid_out_as_torch(dim, transposed, stride, padding, dilation, groups, used):
     # PyTorch's _convolution_double_backward computes the input's and output gradient's gradients by
