@@ -256,10 +256,15 @@ def preserving(out, array):
 
 
 def with_strides(array, strides):
-    """``array``, or a copy of it laid out with ``strides`` (in elements) where its own differ."""
+    """``array``, or a copy of it laid out with ``strides`` (in elements) where its own differ: strides of any
+    non-overlapping layout, a narrowed view's too (whose memory spans more than its elements)."""
     if element_strides(array) == tuple(strides):
         return array
-    laid_out = _strided(array.shape, array.dtype, strides, np.empty)
+    if 0 in array.shape:
+        return _strided(array.shape, array.dtype, strides, np.empty)
+    span = 1 + sum((n - 1) * abs(s) for n, s in zip(array.shape, strides))
+    laid_out = np.lib.stride_tricks.as_strided(np.empty(max(span, array.size), array.dtype), array.shape,
+                                               [s * array.itemsize for s in strides])
     laid_out[...] = array
     return laid_out
 

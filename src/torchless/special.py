@@ -13,9 +13,9 @@ import operator
 
 import numpy as np
 
-from . import _dtype, _parser_errors
+from . import _dtype, _memory_format, _parser_errors
 from ._kernels import special_math
-from ._ops._util import is_int_argument, unbroadcast
+from ._ops._util import is_int_argument, unbroadcast, unbroadcast_tensor
 from ._out_argument import with_out
 from ._tensor import Tensor
 from .autograd.graph import Node
@@ -104,6 +104,35 @@ _DIFFERENTIABLE = {
 }
 
 
+def _i1_graph_derivative(grad, a, out, scaled=False):
+    """PyTorch's i1_backward (i1e_backward if ``scaled``) under create_graph: x moved off 0 for the formula,
+    whose gradient where() still computes, and 0.5 at 0 (FunctionsManual.cpp)."""
+    from . import where
+
+    eps = float(np.finfo(a._data.dtype).eps)
+    not_tiny = a.abs() > eps
+    safe = where(not_tiny, a, eps)
+    if scaled:
+        derivative = i0e(safe) - out * (safe.sgn() + safe.reciprocal())
+    else:
+        derivative = safe.i0() - out * safe.reciprocal()
+    return grad * where(not_tiny, derivative, 0.5)
+
+
+# name: PyTorch's formula (derivatives.yaml) of the gradient from grad, the input and the result as tensors of the
+# graph, which create_graph=True differentiates
+_GRAPH_DERIVATIVES = {
+    "entr": lambda grad, a, out: grad * (-(1 + a.log())),
+    "erfcx": lambda grad, a, out: (2.0 * a * out - 2.0 / math.sqrt(math.pi)) * grad,
+    "i0": lambda grad, a, out: grad * i1(a),
+    "i0e": lambda grad, a, out: grad * (i1e(a) - a.sgn() * out),
+    "i1": _i1_graph_derivative,
+    "i1e": lambda grad, a, out: _i1_graph_derivative(grad, a, out, scaled=True),
+    "log_ndtr": lambda grad, a, out: grad / _SQRT_2PI * (out + a.pow(2) / 2).neg().exp(),
+    "ndtri": lambda grad, a, out: grad * _SQRT_2PI * (out.square() / 2).exp(),
+}
+
+
 class _SpecialUnary(Node):
     """One of the functions of ``_DIFFERENTIABLE``, with its derivative."""
     elementwise = True
@@ -119,7 +148,12 @@ class _SpecialUnary(Node):
     def backward(self, grad):
         with np.errstate(all="ignore"):
             derivative = _DIFFERENTIABLE[self.op][1](self.a.astype(np.float64), self.out.astype(np.float64))
-        return ((grad * derivative).astype(grad.dtype, copy=False),)
+        # (laid out as TensorIterator's first operand: for erfcx's formula the derivative, in the input's layout)
+        operands = (self.a, grad) if self.op == "erfcx" else (grad, derivative)
+        return (_memory_format.iterator_layout((grad * derivative).astype(grad.dtype, copy=False), operands),)
+
+    def backward_graph(self, grad):
+        return (_GRAPH_DERIVATIVES[self.op](grad, self.graph_input(0, self.a), self.graph_output(self.out)),)
 
     def name(self):
         return _DIFFERENTIABLE[self.op][2]
@@ -199,8 +233,11 @@ spherical_bessel_j0 = _no_gradient("spherical_bessel_j0", special_math.spherical
 
 def _ndtr(input):
     tensor = _floating(_input(input, "ndtr"))
-    # PyTorch composes it so (its node is MulBackward1, and float32 rounds the tail to 0 as here)
-    return (1 + (tensor * math.sqrt(0.5)).erf()) * 0.5
+    # PyTorch's C++ composes it so, by numbers (mul.Scalar, add.Scalar: MulBackward1 and AddBackward1 nodes, and
+    # its gradient's own); float32 rounds the tail to 0 as here
+    from ._ops.arithmetic import AddScalar, mul_scalar
+
+    return mul_scalar(mul_scalar(tensor, math.sqrt(0.5)).erf()._binary(1, AddScalar), 0.5)
 
 
 ndtr = with_out("special_ndtr", _ndtr)
@@ -274,24 +311,47 @@ class _SpecialBinary(Node):
         self.out = _binary_kernel(_BINARY[op], a, b)
         return self.out
 
-    def backward(self, grad):
-        needs = self.needs_input_grad
-        if self.op == "zeta":
+    def _check_derivatives(self):
+        """PyTorch's errors for the derivatives it does not implement (zeta's, the incomplete gammas' input's)."""
+        if self.op == "zeta" and self.needs_input_grad[0]:
             raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        if self.op in ("igamma", "igammac") and self.needs_input_grad[0]:
+            raise NotImplementedError(f"the derivative for '{self.op}: input' is not implemented.")
+
+    def backward(self, grad):
+        self._check_derivatives()
+        needs = self.needs_input_grad
         a, b = self.a.astype(np.float64), self.b.astype(np.float64)
         with np.errstate(all="ignore"):
             if self.op == "xlog1py":
-                da = _xlog1py_kernel((a != 0).astype(np.float64), b) if needs[0] else None
-                db = a / (b + 1) if needs[1] else None
+                # PyTorch's xlog1py(grad, other).masked_fill((self == 0) & (other <= -1), 0)
+                ga = np.where((a == 0) & (b <= -1), 0.0, _xlog1py_kernel(grad.astype(np.float64), b)) \
+                    if needs[0] else None
+                gb = grad * (a / (b + 1)) if needs[1] else None
+            elif self.op == "zeta":  # (of the Hurwitz zeta's q: -s zeta(s + 1, q))
+                ga, gb = None, grad * (-a * special_math.zeta(a + 1, b))
             else:
-                if needs[0]:
-                    raise NotImplementedError(f"the derivative for '{self.op}: input' is not implemented.")
-                da = None
-                db = np.exp((a - 1) * np.log(b) - b - special_math._log_gamma(a))
+                ga = None
+                gb = grad * np.exp((a - 1) * np.log(b) - b - special_math._log_gamma(a))
                 if self.op == "igammac":
-                    db = -db
-        return tuple(None if d is None else unbroadcast((grad * d).astype(grad.dtype, copy=False), x.shape)
-                     for d, x in zip((da, db), (self.a, self.b)))
+                    gb = -gb
+        return tuple(None if g is None else unbroadcast(g.astype(grad.dtype, copy=False), x.shape)
+                     for g, x in zip((ga, gb), (self.a, self.b)))
+
+    def backward_graph(self, grad):
+        # PyTorch's formulas (derivatives.yaml), as tensors of the graph
+        self._check_derivatives()
+        needs = self.needs_input_grad
+        a, b = self.graph_input(0, self.a), self.graph_input(1, self.b)
+        if self.op == "xlog1py":
+            ga = xlog1py(grad, b).masked_fill(grad._wrap((self.a == 0) & (self.b <= -1)), 0.0) if needs[0] else None
+            gb = grad * a / (b + 1) if needs[1] else None
+        elif self.op == "zeta":
+            ga, gb = None, grad * -a * zeta(a + 1, b)
+        else:
+            ga = None
+            gb = (-grad if self.op == "igammac" else grad) * ((a - 1) * b.log() - b - a.lgamma()).exp()
+        return tuple(None if g is None else unbroadcast_tensor(g, x.shape) for g, x in zip((ga, gb), (self.a, self.b)))
 
     def name(self):
         names = {"xlog1py": "SpecialXlog1Py", "zeta": "SpecialZeta", "igamma": "Igamma", "igammac": "Igammac"}
@@ -385,6 +445,9 @@ class _Polygamma(Node):
             derivative = special_math.polygamma(self.n + 1, self.a.astype(np.float64), self.a.dtype)
         return ((grad * derivative).astype(grad.dtype, copy=False),)
 
+    def backward_graph(self, grad):  # (PyTorch's grad * polygamma(n + 1, self))
+        return (grad * _Polygamma.apply(self.graph_input(0, self.a), n=self.n + 1),)
+
     def name(self):
         return "PolygammaBackward0"
 
@@ -430,6 +493,12 @@ class _Multigammaln(Node):
             x = self.a.astype(np.float64)[..., None] - 0.5 * np.arange(self.p)
             derivative = special_math.polygamma(0, x).sum(-1)
         return ((grad * derivative).astype(grad.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        # PyTorch's mvlgamma_backward: grad * (arange(-p/2 + 1/2, 1/2, 1/2) + self.unsqueeze(-1)).digamma().sum(-1)
+        a = self.graph_input(0, self.a)
+        shifts = a._wrap(np.arange(-self.p / 2 + 0.5, 0.5, 0.5).astype(self.a.dtype))
+        return (grad * (shifts + a.unsqueeze(-1)).digamma().sum(-1),)
 
     def name(self):
         return "MvlgammaBackward0"

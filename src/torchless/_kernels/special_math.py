@@ -607,19 +607,40 @@ def trigamma_at_poles(x, dtype):
         return (pi * pi) / (sin * sin)
 
 
+def trigamma(x, dtype=np.float64):
+    """PyTorch's trigamma (calc_trigamma) in float64, computed as its kernel does in the input's ``dtype`` (float32
+    for float32 and narrower): the reflection below 1/2, six steps of the recurrence, then four terms of the
+    asymptotic series. Its truncation is PyTorch's values' (1e-9 off the true ones near 0.5), which gradients of
+    digamma and lgamma carry."""
+    real = np.float64 if np.dtype(dtype) == np.float64 else np.float32
+    x = given = np.asarray(x).astype(real)
+    with _errstate():
+        pi = real(math.pi)
+        reflected = x < real(0.5)
+        sin_pi_x = np.sin(pi * x)
+        result = np.where(reflected, -(pi * pi) / (sin_pi_x * sin_pi_x), real(0))
+        x = np.where(reflected, real(1) - x, x)
+        for _ in range(6):
+            result = result + real(1) / (x * x)
+            x = x + real(1)
+        ixx = real(1) / (x * x)
+        result = result + (real(1) + real(1) / (real(2) * x)
+                           + ixx * (real(1 / 6) - ixx * (real(1 / 30) - ixx * real(1 / 42)))) / x
+        result = np.where(reflected, -result, result).astype(np.float64)
+        poles = (given < 0) & (given == np.floor(given)) & np.isfinite(given)
+        result[poles] = trigamma_at_poles(given[poles], dtype)
+    return result
+
+
 def polygamma(n, x, dtype=np.float64):
     """The n-th derivative of digamma: digamma itself for n = 0, else (-1)^(n+1) n! zeta(n + 1, x). ``dtype``: the
     input's, whose roundings trigamma's poles take (see trigamma_at_poles)."""
-    from .._ops.special_functions import _polygamma
+    from .._ops.special_functions import _digamma
 
     x = np.asarray(x, np.float64)
     if n == 0:
-        return _polygamma(x, 0)
+        return _digamma(x, dtype)
+    if n == 1:
+        return trigamma(x, dtype)
     with _errstate():
-        out = (-1.0) ** (n + 1) * math.exp(math.lgamma(n + 1)) * zeta(np.float64(n + 1), x)
-        if n == 1:  # PyTorch's trigamma: its reflection at the poles x = -1, -2, ..., 0 at inf
-            poles = (x < 0) & (x == np.floor(x)) & (x != -np.inf)
-            out[poles] = trigamma_at_poles(x[poles], dtype)
-            out[x == np.inf] = 0.0
-            out[x == -np.inf] = np.nan
-    return out
+        return (-1.0) ** (n + 1) * math.exp(math.lgamma(n + 1)) * zeta(np.float64(n + 1), x)

@@ -224,10 +224,26 @@ def every_dim_if_empty(dim):
 
 
 def expand_reduced(grad, shape, axes, keepdim):
-    """Broadcast the gradient of a reduction over ``axes`` back to the input's ``shape``."""
-    if not keepdim and axes:
-        grad = np.expand_dims(grad, axes)
-    return np.broadcast_to(grad, shape)
+    """Broadcast the gradient of a reduction over ``axes`` back to the input's ``shape``: PyTorch's sum_backward
+    view (an unsqueeze per reduced dim, then expand), whose size-1 dims keep the strides the unsqueezes give them
+    where NumPy's broadcast makes them 0."""
+    if 1 not in shape or not grad.ndim:
+        return _broadcast_reduced(grad, shape, axes, keepdim)
+    sizes, strides = list(grad.shape), [stride // grad.itemsize for stride in grad.strides]
+    if not keepdim and axes is not None:
+        for axis in sorted(int(axis) % len(shape) for axis in (axes if isinstance(axes, tuple) else
+                                                               np.atleast_1d(axes))):
+            strides.insert(axis, 1 if axis >= len(sizes) else sizes[axis] * strides[axis])
+            sizes.insert(axis, 1)
+    if len(sizes) != len(shape):  # (a broadcast along new leading dims: NumPy's strides are PyTorch's)
+        return _broadcast_reduced(grad, shape, axes, keepdim)
+    strides = [0 if size != target else stride for size, stride, target in zip(sizes, strides, shape)]
+    return np.lib.stride_tricks.as_strided(grad, shape, [stride * grad.itemsize for stride in strides],
+                                           writeable=False)
+
+
+def _broadcast_reduced(grad, shape, axes, keepdim):
+    return np.broadcast_to(np.expand_dims(grad, axes) if not keepdim and axes else grad, shape)
 
 
 def expand_reduced_tensor(grad, shape, axes, keepdim):

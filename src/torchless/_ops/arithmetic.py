@@ -319,11 +319,16 @@ class Remainder(Node):
         return (unbroadcast(grad, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(-grad * quotient, b.shape) if self.needs_input_grad[1] else None)
 
-    def backward_graph(self, grad):  # the quotient is piecewise constant: a constant of the graph
+    def backward_graph(self, grad):
+        # PyTorch's -grad * self.div(other, rounding_mode): the rounded quotient is of the graph (DivBackward2,
+        # whose gradient is zero), so the divisor's gradient requires grad where the inputs do
         a, b = self.a, self.b
-        quotient = grad._wrap(np.trunc(a / b) if self.truncated else np.floor_divide(a, b))
-        return (unbroadcast_tensor(grad, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(-grad * quotient, b.shape) if self.needs_input_grad[1] else None)
+        gb = None
+        if self.needs_input_grad[1]:
+            quotient = self.graph_input(0, a).div(self.graph_input(1, b),
+                                                  rounding_mode="trunc" if self.truncated else "floor")
+            gb = unbroadcast_tensor(-grad * quotient, b.shape)
+        return (unbroadcast_tensor(grad, a.shape) if self.needs_input_grad[0] else None), gb
 
     def name(self):
         return f"{'Fmod' if self.truncated else 'Remainder'}Backward{0 if self.scalar_divisor else 1}"
@@ -387,6 +392,8 @@ class ZeroGradient(Node):
 
     def forward(self, *arrays, kernel=None, name=None):
         self.shapes, self.node_name = [x.shape for x in arrays], name
+        if name == "AngleBackward0":
+            self.input = arrays[0]
         return kernel(*arrays)
 
     def backward(self, grad):
@@ -395,6 +402,8 @@ class ZeroGradient(Node):
         if self.node_name == "SgnBackward0":
             return tuple(_memory_format.efficient_zero(shape, grad.dtype) if need else None
                          for shape, need in zip(self.shapes, self.needs_input_grad))
+        if self.node_name == "AngleBackward0":  # (a real input's angle_backward: zeros_like(self), its layout)
+            return (_memory_format.empty_like(self.input, grad.dtype, _memory_format.preserve_format),)
         like_grad = grad.ndim > 1
         return tuple((_memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format)
                       if like_grad and shape == grad.shape else np.zeros(shape, grad.dtype)) if need else None
@@ -608,16 +617,19 @@ class Extremum(Node):
         a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
         equal = a == b
         tie = 0.5 * equal
-        self.weights = tuple((1 - loses - tie).astype(a.dtype, copy=False) for loses in (a_loses, b_loses))
+        # laid out as PyTorch's where(self == other, grad / 2, grad), whose condition, first, orders the dims
+        self.weights = tuple(_memory_format.iterator_layout((1 - loses - tie).astype(a.dtype, copy=False), (a, b))
+                             for loses in (a_loses, b_loses))
         out = np.maximum(a, b) if largest else np.minimum(a, b)
         return _zero_ties_as_the_kernel(out, a, b, equal) if out.dtype.kind == "f" else out
 
     def backward(self, grad):
-        return tuple(unbroadcast(grad * weight, shape) if needed else None
+        return tuple(unbroadcast(_memory_format.iterator_layout(grad * weight, (weight, grad)), shape)
+                     if needed else None
                      for weight, shape, needed in zip(self.weights, self.shapes, self.needs_input_grad))
 
     def backward_graph(self, grad):
-        return tuple(unbroadcast_tensor(grad * grad._wrap(weight), shape) if needed else None
+        return tuple(unbroadcast_tensor(grad._wrap(weight) * grad, shape) if needed else None
                      for weight, shape, needed in zip(self.weights, self.shapes, self.needs_input_grad))
 
     def name(self):

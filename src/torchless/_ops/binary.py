@@ -123,11 +123,14 @@ class Binary(Node):
             grads = [masked_gradient(mask, grad) for mask in masks]
         else:
             a, b = self.graph_input(0, self.a), self.graph_input(1, self.b)
-            derivatives = _graph_derivatives(op, a, b, lambda: self.graph_output(self.out), needs)
-            if op == "copysign":
-                grads = [grad * derivatives[0], masked_gradient(masks[1], grad)]
+            if op in _GRAPH_GRADIENTS:
+                grads = _GRAPH_GRADIENTS[op](grad, a, b, lambda: self.graph_output(self.out), needs)
             else:
-                grads = [None if d is None else grad * d for d in derivatives]
+                derivatives = _graph_derivatives(op, a, b, lambda: self.graph_output(self.out), needs)
+                if op == "copysign":
+                    grads = [grad * derivatives[0], masked_gradient(masks[1], grad)]
+                else:
+                    grads = [None if d is None else grad * d for d in derivatives]
         return tuple(unbroadcast_tensor(g, x.shape) if need else None
                      for g, x, need in zip(grads, (self.a, self.b), needs))
 
@@ -152,15 +155,26 @@ def _graph_derivatives(op, a, b, out, needs):
         squared = a * a + b * b
         inverse = _zero_where(squared._data == 0, squared.reciprocal())  # 0 at the origin, as the first order
         return b * inverse, -a * inverse
-    if op == "hypot":
-        result = out()
-        return a / result, b / result
     if op in ("logaddexp", "logaddexp2"):
         power = (lambda t: t.exp()) if op == "logaddexp" else (lambda t: 2 ** t)
         return (1 / (1 + power(b - a)) if needs[0] else None, 1 / (1 + power(a - b)) if needs[1] else None)
     if op == "copysign":
         return _zero_where(a._data == 0, out() / a), None
-    if op == "xlogy":
-        return (_zero_where((a._data == 0) & (b._data <= 0), b.log()) if needs[0] else None,
-                a / b if needs[1] else None)
     raise AssertionError(op)
+
+
+def _hypot_gradients(grad, a, b, out, needs):
+    result = out()
+    return (grad * a / result if needs[0] else None, grad * b / result if needs[1] else None)
+
+
+def _xlogy_gradients(grad, a, b, out, needs):
+    # (xlogy(grad, other).masked_fill((self == 0) & (other <= 0), 0): its gradient stops at the mask)
+    masked = grad._wrap((a._data == 0) & (b._data <= 0))
+    return (Binary.apply(grad, b, op="xlogy").masked_fill(masked, 0.0) if needs[0] else None,
+            grad * a / b if needs[1] else None)
+
+
+# op: PyTorch's formulas of the gradients themselves (grad * self / result: DivBackward0 nodes), from grad, the
+# graph tensors of the inputs, a function giving the output's and which inputs need one
+_GRAPH_GRADIENTS = {"hypot": _hypot_gradients, "xlogy": _xlogy_gradients}

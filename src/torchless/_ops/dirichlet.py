@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _parser_errors
 from .._tensor import Tensor
-from .special_functions import _polygamma
+from .special_functions import _digamma
 
 # PyTorch's coefficients of the rational correction: [numerator, denominator][power of u][power of a][power of b]
 _CORRECTION = np.array([
@@ -30,10 +30,6 @@ _CORRECTION = np.array([
       [0.001925008108, -0.002869809258, 0.0008000589141, -6.063713228e-05],
       [-0.0003477407336, 6.959756487e-05, 1.097287507e-05, -1.650964693e-06]]],
 ])
-
-
-def _digamma(x):
-    return _polygamma(x, 0)
 
 
 def _grad_alpha_small(x, alpha, beta):

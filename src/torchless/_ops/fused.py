@@ -160,12 +160,15 @@ class AddPointwise(Node):
                 unbroadcast(g2, t2.shape) if need[2] else None)
 
     def backward_graph(self, grad):
+        # PyTorch's formulas: grad * (value / tensor2) (C++'s number / tensor: a reciprocal times it) and -grad *
+        # (value * tensor1 / tensor2^2); grad * (tensor2 * value) and grad * (tensor1 * value) for addcmul
+        from .arithmetic import mul_scalar
+
         t1, t2 = self.graph_input(1, self.t1), self.graph_input(2, self.t2)
-        g = grad * self.value
         if self.divide:
-            g1, g2 = g / t2, -g * t1 / (t2 * t2)
+            g1, g2 = grad * mul_scalar(t2.reciprocal(), self.value), -grad * (mul_scalar(t1, self.value) / (t2 * t2))
         else:
-            g1, g2 = g * t2, g * t1
+            g1, g2 = grad * mul_scalar(t2, self.value), grad * mul_scalar(t1, self.value)
         need = self.needs_input_grad
         return (unbroadcast_tensor(grad, self.input_shape) if need[0] else None,
                 unbroadcast_tensor(g1, self.t1.shape) if need[1] else None,

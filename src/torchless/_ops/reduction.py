@@ -246,13 +246,16 @@ class Extremum(ContiguousResult):
         share = hit / hit.sum(axis=self.axes, keepdims=True)
         if not self.keepdim:
             grad = np.expand_dims(grad, self.axes)
-        return ((grad * share).astype(self.a.dtype, copy=False),)
+        gradient = (grad * share).astype(self.a.dtype, copy=False)
+        # (max()'s evenly_distribute_backward fills grad.new_zeros(sizes): C order; amax's follows the input's)
+        return (gradient if self.amax else _memory_format.c_ordered(gradient),)
 
     def backward_graph(self, grad):  # the ties, and so the shares, are constants of the graph
         hit = self.a == self.out
         if not self.amax and self.a.dtype.kind == "f":
             hit |= np.isnan(self.a) & np.isnan(self.out)
-        share = grad._wrap((hit / hit.sum(axis=self.axes, keepdims=True)).astype(self.a.dtype, copy=False))
+        share = (hit / hit.sum(axis=self.axes, keepdims=True)).astype(self.a.dtype, copy=False)
+        share = grad._wrap(share if self.amax else _memory_format.c_ordered(share))
         return (expand_reduced_tensor(grad, self.a.shape, self.axes, self.keepdim) * share,)
 
     def name(self):
@@ -455,6 +458,9 @@ class Std(Var):
                                                all_dims=all_dims, dims=dims, shown_correction=shown_correction))
             if a.dtype in (np.float16, np.float32):  # the root of the double variance, rounded once
                 self.out = np.sqrt(self.exact_var).astype(a.dtype)
+        # C-ordered as PyTorch's result (NumPy's reduction of a permuted input keeps its order), which the
+        # gradient's graph reads
+        self.out = _memory_format.c_ordered(self.out)
         return self.out
 
     def backward(self, grad):

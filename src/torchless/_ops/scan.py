@@ -211,7 +211,8 @@ class Logcumsumexp(ContiguousResult):
         log_magnitude = grad.abs().log()
         pos, neg = ((Where.apply(log_magnitude, lowest, condition=part) - out).flip(axis).logcumsumexp(axis)
                     .flip(axis).add(a).exp() for part in (grad._data > 0, grad._data < 0))
-        return ((pos - neg).reshape(shape),)
+        gradient = pos - neg  # (PyTorch's output_pos - output_neg: SubBackward0)
+        return (gradient if gradient._data.shape == shape else gradient.reshape(shape),)
 
 
 class Nansum(ContiguousResult):
@@ -239,12 +240,9 @@ class Nansum(ContiguousResult):
         return (g if self.keep is None else g * self.keep,)
 
     def backward_graph(self, grad):
-        from .shape import Where
-
+        # (PyTorch's expanded grad * self.isnan().logical_not(): MulBackward0, laid out by the expanded grad first)
         g = expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim)
-        if self.keep is None:
-            return (g,)
-        return (Where.apply(g, grad._wrap(np.zeros((), grad._data.dtype)), condition=self.keep),)
+        return (g if self.keep is None else g * grad._wrap(self.keep),)
 
 
 class Quantile(Node):

@@ -43,15 +43,6 @@ def _lgamma(x):
     return out
 
 
-def _polygamma_large(x, order):
-    """digamma (order 0) or trigamma (order 1) for x >= 6 from their asymptotic series."""
-    inv2 = 1 / (x * x)
-    if order == 0:
-        return np.log(x) - 0.5 / x - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240
-                                                                                              - inv2 / 132))))
-    return 1 / x + 0.5 * inv2 + inv2 / x * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
-
-
 def _recurred_up(y, bound, term):
     """(``y`` raised by whole steps to at least ``bound``, the sum of ``term`` over the values stepped past): the
     recurrences carry the argument up to where the asymptotic series converges."""
@@ -83,30 +74,39 @@ def _tetragamma(x):
     return value
 
 
-def _polygamma(x, order):
-    """digamma / trigamma in float64: recurrence up to x >= 6, reflection for x < 0 (trigamma's poles in ``x``'s
-    dtype, see special_math.trigamma_at_poles)."""
-    dtype = np.asarray(x).dtype
-    x = np.asarray(x, np.float64)
+# Cephes' coefficients of digamma's asymptotic series in 1 / x^2, as PyTorch's calc_digamma evaluates it
+_DIGAMMA_SERIES = (8.33333333333333333333E-2, -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                   -4.16666666666666666667E-3, 3.96825396825396825397E-3, -8.33333333333333333333E-3,
+                   8.33333333333333333333E-2)
+_DIGAMMA_10 = 2.25175258906672110764
+
+
+def _digamma(x, dtype=np.float64):
+    """PyTorch's digamma (calc_digamma), computed as its kernel does in ``dtype`` (float32 for float32 and
+    narrower): the reflection -pi / tan(pi frac(x)) below 0 (in double), the recurrence up to x >= 10 (digamma(10)
+    itself there), then the asymptotic series; -+inf at +-0, NaN at the negative integers."""
+    real = np.float64 if np.dtype(dtype) == np.float64 else np.float32
+    x = given = np.asarray(x).astype(real)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        reflect = x < 0
-        y, shift = _recurred_up(np.where(reflect, 1 - x, x), 6, (lambda v: 1 / v) if order == 0 else
-                                lambda v: 1 / (v * v))
-        value = _polygamma_large(y, order) + (-shift if order == 0 else shift)
-        if order == 0:
-            value = np.where(reflect, value - math.pi / np.tan(math.pi * x), value)
-            value = np.where(x == 0, -np.copysign(np.inf, x), value)  # digamma(+-0) = -+inf
-        else:
-            value = np.where(reflect, -value + (math.pi / np.sin(math.pi * x)) ** 2, value)
-    poles = (x < 0) & (x == np.floor(x))
-    if order == 0:
-        value[poles] = np.nan
-        value[x == np.inf] = np.inf
-    else:
-        poles &= x != -np.inf  # (no pole: PyTorch's reflection's sin(pi x) is NaN there)
-        value[poles] = special_math.trigamma_at_poles(x[poles], dtype)
-        value[x == -np.inf] = np.nan
-    return value
+        negative = x < 0
+        reflection = (math.pi / np.tan(math.pi * np.modf(x.astype(np.float64))[0])).astype(real)
+        x = np.where(negative, real(1) - x, x)
+        result = np.zeros_like(x)
+        small = x < 10
+        while small.any():
+            result = np.where(small, result - real(1) / x, result)
+            x = np.where(small, x + real(1), x)
+            small = x < 10
+        z = real(1) / (x * x)
+        series = np.full_like(x, real(_DIGAMMA_SERIES[0]))
+        for coefficient in _DIGAMMA_SERIES[1:]:
+            series = series * z + real(coefficient)
+        tail = np.where(x < real(1e17), z * series, real(0))
+        value = np.where(x == 10, result + real(_DIGAMMA_10), result + np.log(x) - real(0.5) / x - tail)
+        value = np.where(negative, value - reflection, value)
+        value = np.where(given == 0, -np.copysign(real(np.inf), given), value)
+        value = np.where(negative & (given == np.trunc(given)), real(np.nan), value)
+    return value.astype(np.float64)
 
 
 class _Special(Node):
@@ -128,7 +128,10 @@ class _Special(Node):
 
     def backward_graph(self, grad):
         if self.op == "exp2":
-            return (grad * self.graph_output(self.out) * math.log(2),)
+            # (PyTorch's grad * result * M_LN2, by the number as mul.Scalar: MulBackward1)
+            from .arithmetic import mul_scalar
+
+            return (mul_scalar(grad * self.graph_output(self.out), math.log(2)),)
         if self.op in ("lgamma", "digamma"):
             derivative = "digamma" if self.op == "lgamma" else "trigamma"
             return (grad * _Special.apply(self.graph_input(0, self.a), op=derivative),)
@@ -143,11 +146,11 @@ class _Special(Node):
 
 
 _SPECIAL = {
-    "lgamma": (_lgamma, lambda a, out: _polygamma(a, 0)),
-    "digamma": (lambda a: _polygamma(a, 0), lambda a, out: _polygamma(a, 1)),
+    "lgamma": (_lgamma, lambda a, out: _digamma(a, a.dtype)),
+    "digamma": (lambda a: _digamma(a, a.dtype), lambda a, out: special_math.trigamma(a, a.dtype)),
     "exp2": (np.exp2, lambda a, out: out * math.log(2)),
     # digamma's derivative, polygamma(1, x), as an op of the graph (create_graph=True)
-    "trigamma": (lambda a: _polygamma(a, 1), lambda a, out: _tetragamma(a)),
+    "trigamma": (lambda a: special_math.trigamma(a, a.dtype), lambda a, out: _tetragamma(a)),
 }
 
 

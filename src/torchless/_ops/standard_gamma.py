@@ -7,7 +7,7 @@ import numpy as np
 from .. import _parser_errors
 from .._tensor import Tensor
 from ..autograd.graph import Node
-from .special_functions import _polygamma
+from .special_functions import _digamma
 
 
 class StandardGamma(Node):
@@ -79,7 +79,7 @@ def _small_x(alpha, x):
         series2 = series2 + numer / (denom * denom)
     pow_x_alpha = np.power(x, alpha)
     pdf = np.power(x, alpha - 1) * np.exp(-x)
-    cdf_alpha = (np.log(x) - _polygamma(alpha, 0)) * (pow_x_alpha * series1) - pow_x_alpha * series2
+    cdf_alpha = (np.log(x) - _digamma(alpha)) * (pow_x_alpha * series1) - pow_x_alpha * series2
     result = -cdf_alpha / pdf
     return np.where(np.isnan(result), 0.0, result)
 

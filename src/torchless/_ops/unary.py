@@ -382,15 +382,15 @@ _TWO_OVER_SQRT_PI, _SQRT_PI_OVER_TWO = 2 / math.sqrt(math.pi), math.sqrt(math.pi
 
 # name: f'(x) from the graph tensors of x and f(x), for the functions of SMOOTH that support create_graph=True
 SMOOTH_GRAPH = {
-    "log2": lambda a, out: 1 / (a * _LN2),
-    "log10": lambda a, out: 1 / (a * _LN10),
-    "log1p": lambda a, out: 1 / (a + 1),
+    "log2": lambda a, out: a * _LN2,  # (the divisors of those in _GRAPH_DIVIDES)
+    "log10": lambda a, out: a * _LN10,
+    "log1p": lambda a, out: a + 1,
     "expm1": lambda a, out: out() + 1,
     "reciprocal": lambda a, out: -out() * out(),
     "sin": lambda a, out: a.cos(),
     "cos": lambda a, out: -a.sin(),
     "tan": lambda a, out: 1 + out() * out(),
-    "atan": lambda a, out: 1 / (1 + a * a),
+    "atan": lambda a, out: a * a + 1,
     "sinh": lambda a, out: a.cosh(),
     "cosh": lambda a, out: a.sinh(),
     "erf": lambda a, out: _TWO_OVER_SQRT_PI * (-a * a).exp(),
@@ -400,24 +400,24 @@ SMOOTH_GRAPH = {
     "acos": lambda a, out: -1 / (1 - a * a).sqrt(),
     "asinh": lambda a, out: 1 / (a * a + 1).sqrt(),
     "acosh": lambda a, out: 1 / ((a - 1).sqrt() * (a + 1).sqrt()) if a.is_complex() else (a * a - 1).rsqrt(),
-    "atanh": lambda a, out: 1 / (1 - a * a),
+    "atanh": lambda a, out: 1 - a * a,
     "erfinv": lambda a, out: _SQRT_PI_OVER_TWO * (out() * out()).exp(),
     "deg2rad": lambda a, out: math.pi / 180,
     "rad2deg": lambda a, out: 180 / math.pi,
-    "sinc": lambda a, out: _sinc_derivative(a, out()),
 }
+# whose PyTorch formula divides grad by the function of SMOOTH_GRAPH (grad / (1 + a * a)): DivBackward0
+_GRAPH_DIVIDES = frozenset({"log2", "log10", "log1p", "atan", "atanh"})
 
 
-def _sinc_derivative(a, out):
-    """sinc's derivative as tensors of the graph: (cos(pi a) - sinc(a)) / a, masked to 0 at a = 0 (where, as in
-    PyTorch, its own derivative is then NaN: the mask passes a zero gradient through 0 / 0)."""
+def _sinc_gradient(grad, a):
+    """PyTorch's sinc_backward as tensors of the graph: grad (pi a cos(pi a) - sin(pi a)) / (pi a^2), where()d to
+    0 at a = 0 (where, as in PyTorch, its own derivative is then NaN: the mask passes a zero gradient through
+    0 / 0), laid out by that mask (the input's layout)."""
     from .shape import Where
 
-    derivative = ((math.pi * a).cos() - out) / a
-    zero = a._data == 0
-    if not zero.any():
-        return derivative
-    return Where.apply(a._wrap(np.zeros((), a._data.dtype)), derivative, condition=zero)
+    a_pi, a_squared_pi = a * math.pi, a * a * math.pi
+    gradient = grad * ((a_pi * a_pi.cos()) - a_pi.sin()) / a_squared_pi
+    return Where.apply(a._wrap(np.zeros((), a._data.dtype)), gradient, condition=a_squared_pi._data == 0)
 
 
 # name: (exception, message) of the functions of SMOOTH that PyTorch refuses for complex tensors
@@ -482,12 +482,18 @@ class Smooth(Node):
         return (_memory_format.iterator_layout(gradient, operands),)
 
     def backward_graph(self, grad):
+        if self.op == "sinc":
+            return (_sinc_gradient(grad, self.graph_input(0, self.a)),)
         derivative = SMOOTH_GRAPH.get(self.op)
         if derivative is None:
             from ..autograd.graph import no_graph_backward_message
 
             raise NotImplementedError(no_graph_backward_message(self))
-        return (grad * derivative(self.graph_input(0, self.a), lambda: self.graph_output(self.out)),)
+        derivative = derivative(self.graph_input(0, self.a), lambda: self.graph_output(self.out))
+        if self.op in _GRAPH_DIVIDES:
+            return (grad / derivative,)
+        # (PyTorch's derivative * grad is laid out as the derivative, the input's layout)
+        return (derivative * grad if self.op in _DERIVATIVE_FIRST else grad * derivative,)
 
     def name(self):
         return SMOOTH[self.op][2]

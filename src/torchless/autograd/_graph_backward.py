@@ -74,6 +74,90 @@ class BackwardOfBackward(Node):
         return self.listed
 
 
+class GradientLaidOut(Node):
+    """An identity in front of a tensor a backward_graph reads, which lays that tensor's gradient out by
+    ``lay_out`` (array -> array): where PyTorch's double backward op computes the gradient by its own ops, which
+    lay it out otherwise than the backward of the ops torchless composes would."""
+    listed_through = True
+
+    def forward(self, value, lay_out=None):
+        self.lay_out = lay_out
+        return value
+
+    def backward(self, grad):
+        return (self.lay_out(grad),)
+
+    def backward_graph(self, grad):
+        return (_relaid(grad, self.lay_out(grad._data), grad),)
+
+
+class SeenGradient(Node):
+    """An identity on a backward_graph's result that keeps the gradient reaching it (an array), which the
+    GradientLaidOut in front of the tensors that backward_graph read lay theirs out by (see
+    laid_out_as_iterator_of_gradient)."""
+    listed_through = True
+    seen = None
+
+    def forward(self, value):
+        return value
+
+    def backward(self, grad):
+        self.seen = grad
+        return (grad,)
+
+    def backward_graph(self, grad):
+        self.seen = grad._data
+        return (grad,)
+
+
+class GradientOfGradientLaidOut(Node):
+    """An identity on a gradient a backward_graph computed, which lays out the gradient, one order up, with respect
+    to the gradient that differentiates it (the ``grad`` its own backward_graph receives): where PyTorch computes
+    that one by ops of its double backward (a convolution's, in which the weight's gradient's gradient is a weight)
+    whose layout the ops torchless composes do not give."""
+    listed_through = True
+
+    def forward(self, value, strides=None):
+        self.strides = strides
+        return value
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (with_gradient_strides(grad, self.strides),)
+
+
+def with_gradient_laid_out(tensor, lay_out):
+    """``tensor`` as a backward_graph reads it, its gradient through that read laid out by ``lay_out`` (see
+    GradientLaidOut)."""
+    return GradientLaidOut.apply(tensor, lay_out=lay_out) if tensor._requires_grad else tensor
+
+
+def with_gradient_strides(tensor, strides):
+    """``tensor`` as a backward_graph reads it, its gradient through that read laid out with ``strides``."""
+    strides = tuple(strides)
+    return with_gradient_laid_out(tensor, lambda array: _memory_format.with_strides(array, strides))
+
+
+def laid_out_as_iterator_of_gradient(formula, tensors, operands):
+    """``formula(*tensors)``, a gradient computed by backward_graph, whose own gradients (those of ``tensors``)
+    are laid out as PyTorch's double backward formulas allocate theirs: by TensorIterator over the gradient that
+    reaches the result first, then the arrays ``operands`` (the first to order the dims decides), where a where()
+    of torchless's formula would follow its condition's layout."""
+    seen = []
+
+    def lay_out(array):
+        return _memory_format.with_strides(array, _memory_format.iterator_strides(array.shape, (seen[0].seen,
+                                                                                                   *operands)))
+
+    result = formula(*(with_gradient_laid_out(t, lay_out) for t in tensors))
+    if result._requires_grad:
+        result = SeenGradient.apply(result)
+        seen.append(result._grad_fn)
+    return result
+
+
 def _backward_op_inputs(node, grad):
     """next_functions of PyTorch's node of ``node``'s backward op: the gradient's node, then those of the tensors
     the op reads (see Node.backward_inputs)."""

@@ -159,9 +159,26 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
                            "supported together. Please either set `strict=False` or `vectorize=False`.")
     # PyTorch's _jacfwd gives lists where the inputs are a tuple (tuples elsewhere)
     container = list if strategy == "forward-mode" and inputs_tuple else tuple
-    rows = [container(row) if inputs_tuple else row[0]
-            for row in _jacobian_rows(outputs, inputs, create_graph, strict)]
+    rows = _jacobian_rows(outputs, inputs, create_graph, strict)
+    if strategy == "forward-mode":
+        rows = [[_laid_out_as_jacfwd(block, inputs, index) for index, block in enumerate(row)] for row in rows]
+    rows = [container(row) if inputs_tuple else row[0] for row in rows]
     return container(rows) if outputs_tuple else rows[0]
+
+
+def _laid_out_as_jacfwd(block, inputs, index):
+    """The Jacobian ``block`` of an output (shape O) with respect to input ``index`` (shape I), laid out as
+    PyTorch's _jacfwd lays it out: vmap gives each output's Jacobian as one C-ordered (inputs' total size, *O)
+    tensor, whose rows of this input, their batch dim moved last, are reshaped to O + I (a view where one can)."""
+    from .._memory_format import reshaped_view
+
+    sizes = [t.numel() for t in inputs]
+    start, size = sum(sizes[:index]), sizes[index]
+    out_shape = block.shape[:block.dim() - inputs[index].dim()]
+    whole = np.empty((sum(sizes), *out_shape), block._data.dtype)
+    rows = whole[start:start + size]
+    rows[...] = np.moveaxis(block._data.reshape(*out_shape, size), -1, 0)
+    return block._wrap(reshaped_view(np.moveaxis(rows, 0, -1), tuple(block.shape)))
 
 
 def _check_forward_mode(inputs, create_graph, strict, vectorize):
@@ -314,10 +331,17 @@ def _second_order_product(func, inputs, v, create_graph, strict, function):
     with grad_mode.enable_grad():
         output = _single_element_output(func, function, strict)(*inputs)
         gradients = _vector_products((output,), inputs, (None,), True, strict, _INDEPENDENT["jacobian"])
+        if function == "hvp":
+            # PyTorch's double-backward trick: v^T H's gradient with respect to v is H v, whose values v^T H has
+            # (H is symmetric) but not the layouts (the gradients of the double backward's own gradient input)
+            differentiated = tuple(_tensor_class()._wrap(np.zeros(t._data.shape, t._data.dtype)).requires_grad_(True)
+                                   for t in inputs)
+            gradients = _vector_products(gradients, inputs, differentiated, True)
+        else:
+            differentiated = inputs
     with grad_mode.set_grad_enabled(create_graph or grad_mode.is_grad_enabled()):
-        # (PyTorch's hvp takes one more derivative, whose own error it gives for a Hessian without input i)
         messages = _INDEPENDENT["double_back" if function == "vhp" else "double_back_trick"]
-        products = _finished(_vector_products(gradients, inputs, vectors, create_graph, strict, messages),
+        products = _finished(_vector_products(gradients, differentiated, vectors, create_graph, strict, messages),
                              create_graph)
     output = _finished((output,), create_graph)[0]
     return output, (products if inputs_tuple else products[0])
@@ -331,7 +355,6 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H v): the Hessian-vector product of ``func`` (returning a single element) at ``inputs``;
-    ``v`` may be None for a single input of a single element. The Hessian of a twice continuously differentiable
-    function is symmetric, so this is v^T H computed as ``vhp`` does (PyTorch takes one more derivative to get
-    H v; the two agree up to rounding)."""
+    ``v`` may be None for a single input of a single element. Computed as PyTorch does, by one more derivative
+    than ``vhp`` takes: the gradient with respect to u of u^T H, along v."""
     return _second_order_product(func, inputs, v, create_graph, strict, "hvp")

@@ -16,6 +16,7 @@ from ..._kernels import conv_half
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
 from ...autograd import forward_ad
+from ...autograd._graph_backward import GradientOfGradientLaidOut, with_gradient_strides
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 
@@ -271,29 +272,32 @@ class Convolution(Node):
     def backward_graph(self, grad):
         stride, padding, dilation, groups = self.args
         gy = grad.unsqueeze(2) if self.ndim == 3 else grad
+        summed_gy = gy  # (the bias's gradient reads it as it is: PyTorch's double backward expands that one's)
+        gy = _read_by_double_backward(gy, _output_gradient_layout(self, gy._data.shape, groups))
         gx = gw = gb = None
         if self.needs_input_grad[0]:
             # The input's gradient is the transposed convolution of the output's, cut to the input's size.
             w = self.graph_input(1, _like(self.w, self.ndim))
+            w = _weight_read_by_double_backward(w.unsqueeze(2) if self.ndim == 3 else w, self.x.shape,
+                                                gy._data.shape, stride, padding, dilation)
             in_hw, out_hw, kernel = self.x.shape[2:], gy._data.shape[2:], self.w.shape[2:]
             output_padding = tuple(n - ((m - 1) * s - 2 * p + d * (k - 1) + 1)
                                    for n, m, s, (p, _), d, k in zip(in_hw, out_hw, stride, padding, dilation, kernel))
-            gx = TransposedConvolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, stride=stride,
-                                             padding=padding, dilation=dilation, groups=groups,
-                                             output_padding=output_padding)
+            gx = TransposedConvolution.apply(gy, w, None, stride=stride, padding=padding, dilation=dilation,
+                                             groups=groups, output_padding=output_padding)
             gx = _graph_gradient_in_layout(gx, self.layout)
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             gw = self._weight_gradient(gy, stride, padding, dilation, groups)
         if self.needs_input_grad[2]:
-            gb = gy.sum(dim=(0, *range(2, gy._data.ndim)))._cast(self.bias_dtype)
+            gb = summed_gy.sum(dim=(0, *range(2, gy._data.ndim)))._cast(self.bias_dtype)
         return gx, gw, gb
 
     def _weight_gradient(self, gy, stride, padding, dilation, groups):
         x = self.graph_input(0, _like(self.x, self.ndim))
-        x = x.unsqueeze(2) if self.ndim == 3 else x
+        x = _read_by_double_backward(x.unsqueeze(2) if self.ndim == 3 else x, self.layout)
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
-        gw = _graph_weight_gradient_in_layout(gw, self)
+        gw = _differentiated_as_a_weight(_graph_weight_gradient_in_layout(gw, self), self.layout)
         return gw.squeeze(2) if self.ndim == 3 else gw
 
 
@@ -319,6 +323,45 @@ def _graph_weight_gradient_in_layout(gradient, node):
     if _memory_format.element_strides(node.w) == tuple(_memory_format.strides_for(node.w.shape, node.layout)):
         return _graph_gradient_in_layout(gradient, node.layout)
     return _graph_gradient_in_layout(gradient, None).contiguous(memory_format=node.layout)
+
+
+def _output_gradient_layout(node, shape, groups):
+    """The layout of a convolution's output (``shape``, 4-D or 5-D), which PyTorch's double backward gives the
+    output gradient's gradient (a sum of convolutions like the forward's)."""
+    if node.layout is None or _groups_concatenated_in_c_order(shape, groups, node.uses_mkldnn):
+        return None
+    return node.layout
+
+
+def _read_by_double_backward(tensor, layout):
+    """``tensor`` (4-D or 5-D) read by a convolution's backward_graph, its gradient through it laid out as
+    PyTorch's double backward (_convolution_double_backward) computes it, by a convolution: C order, or
+    ``layout``."""
+    return with_gradient_strides(
+        tensor, _memory_format.strides_for(tensor._data.shape, layout or _memory_format.contiguous_format))
+
+
+def _differentiated_as_a_weight(gradient, layout):
+    """A weight's gradient (4-D or 5-D) computed by backward_graph, whose own gradient with respect to the gradient
+    differentiating it is laid out as PyTorch's: its double backward convolves with that gradient as a weight,
+    whose gradient is C-ordered (or in the channels-last ``layout``)."""
+    if not gradient._requires_grad:
+        return gradient
+    strides = _memory_format.strides_for(gradient._data.shape, layout or _memory_format.contiguous_format)
+    return GradientOfGradientLaidOut.apply(gradient, strides=tuple(strides))
+
+
+def _weight_read_by_double_backward(weight, conv_input_shape, conv_output_shape, stride, padding, dilation):
+    """The (4-D or 5-D) weight read by a convolution's backward_graph, its gradient through it laid out as
+    PyTorch's double backward computes it: a convolution of the input and output gradients, their batch as
+    channels (the stride and dilation swapped), which gives each group's C-ordered (transposed weight) kernel
+    over the padded input's whole extent, concatenated, transposed back and cut to the kernel. The shapes are
+    those of the equivalent forward convolution (for a transposed one, of its output to its input)."""
+    shape = weight._data.shape
+    whole = tuple((n + sum(pads) - s * (m - 1) - 1) // d + 1 for n, m, pads, s, d in
+                  zip(conv_input_shape[2:], conv_output_shape[2:], padding, stride, dilation))
+    strides = _memory_format.strides_for((shape[1], shape[0]) + whole, _memory_format.contiguous_format)
+    return with_gradient_strides(weight, (strides[1], strides[0], *strides[2:]))
 
 
 def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):
@@ -442,6 +485,8 @@ class TransposedConvolution(Node):
         # The transposed convolution is the adjoint of the convolution (same weight) of its output to its input:
         # its input's gradient is that convolution of the output's gradient, its weight's that convolution's.
         gy = grad.unsqueeze(2) if self.ndim == 3 else grad
+        gy = _read_by_double_backward(gy, _output_gradient_layout(self, gy._data.shape, self.groups))
+        out_shape = gy._data.shape
         padding = self.padding
         if self.full_hw is not None:
             # The output was cut from (and padded beyond) the uncropped one: the gradient goes back into that
@@ -454,13 +499,15 @@ class TransposedConvolution(Node):
         gx = gw = gb = None
         if self.needs_input_grad[0]:
             w = self.graph_input(1, _like(self.w, self.ndim))
-            gx = _graph_gradient_in_layout(Convolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, **args),
-                                           self._input_gradient_layout())
+            w = _weight_read_by_double_backward(w.unsqueeze(2) if self.ndim == 3 else w, out_shape, self.x.shape,
+                                                self.stride, self.padding, self.dilation)
+            gx = _graph_gradient_in_layout(Convolution.apply(gy, w, None, **args), self._input_gradient_layout())
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))
-            x = x.unsqueeze(2) if self.ndim == 3 else x
+            x = _read_by_double_backward(x.unsqueeze(2) if self.ndim == 3 else x, self._input_gradient_layout())
             gw = _graph_weight_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self)
+            gw = _differentiated_as_a_weight(gw, self.layout)
             gw = gw.squeeze(2) if self.ndim == 3 else gw
         if self.needs_input_grad[2]:
             gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)

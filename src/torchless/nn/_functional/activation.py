@@ -28,7 +28,7 @@ from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
 from ...autograd import forward_ad
-from ...autograd._graph_backward import with_zero_derivative_of
+from ...autograd._graph_backward import laid_out_as_iterator_of_gradient, with_zero_derivative_of
 from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
@@ -347,8 +347,12 @@ class Elu(Node):
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
+    def _check_backward(self):
+        """Raise the error PyTorch's backward raises for this call's arguments (celu's)."""
+
     @unary.grad_first("x")
     def backward(self, grad):
+        self._check_backward()
         if self.inplace and not self.given[0] >= 0:  # (PyTorch checks alpha itself: a NaN fails)
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                                "supported. This is caused by calling in-place forward function with a negative "
@@ -371,13 +375,18 @@ class Elu(Node):
         return positive if nans is None else positive | nans
 
     def backward_graph(self, grad):
+        # (elu_double_backward's gradients are laid out by the gradient reaching it, not by its mask)
+        self._check_backward()
+        return (laid_out_as_iterator_of_gradient(self._gradient_tensor, (self.graph_input(0, self.x), grad),
+                                                 (grad._data, self.x)),)
+
+    def _gradient_tensor(self, x, grad):
         positive = self.x > 0
         # the exponential of the negative side only: an inf on the other would make its gradient NaN. Its
         # gradient flows where x < 0 alone (PyTorch's elu_double_backward masks by self < 0): none at a zero.
-        x = Where.apply(self.graph_input(0, self.x), grad._wrap(np.where(positive, np.zeros((), self.x.dtype), self.x)),
-                        condition=self.x < 0)
+        x = Where.apply(x, grad._wrap(np.where(positive, np.zeros((), self.x.dtype), self.x)), condition=self.x < 0)
         negative = grad * (self.negiptcoef * self.negcoef) * (x * self.negiptcoef).exp()
-        return (Where.apply(grad * self.poscoef, negative, condition=positive),)
+        return Where.apply(grad * self.poscoef, negative, condition=positive)
 
     def name(self):
         return f"{self.kind}Backward1" if self.inplace else f"{self.kind}Backward0"
@@ -396,13 +405,8 @@ class Celu(Elu):
             self.negiptcoef = compute_dtype(x).type(1.0 / float(np.float32(alpha)))
         return out
 
-    def backward(self, grad):
+    def _check_backward(self):
         _dtype.scalar_argument(self.given[0], np.dtype(np.float32))  # (alpha.toFloat(): its overflow's error)
-        return super().backward(grad)
-
-    def backward_graph(self, grad):
-        _dtype.scalar_argument(self.given[0], np.dtype(np.float32))
-        return super().backward_graph(grad)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -528,14 +532,18 @@ class Softplus(Node):
             return (np.where(self.linear, grad, (g * z / (z + 1)).astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
-        x = self.graph_input(0, self.x)
+        # (softplus_double_backward's gradients are laid out by the gradient reaching it, not by its mask)
+        return (laid_out_as_iterator_of_gradient(self._gradient_tensor, (self.graph_input(0, self.x), grad),
+                                                 (grad._data, self.x)),)
+
+    def _gradient_tensor(self, x, grad):
         # PyTorch's softplus_double_backward keeps the curvature only where beta x < threshold: at beta x ==
         # threshold, where forward and backward are still the smooth branch, the gradient's own derivative is 0
         with np.errstate(over="ignore", invalid="ignore"):
             at_threshold = self.x * self.beta == self.threshold
         if at_threshold.any():
             x = Where.apply(x.detach(), x, condition=at_threshold)
-        return (Where.apply(grad, grad * (x * self.beta).sigmoid(), condition=self.linear),)
+        return Where.apply(grad, grad * (x * self.beta).sigmoid(), condition=self.linear)
 
 
 @native_binding

@@ -18,7 +18,7 @@ from ..._creation.ranges import _float_linspace
 from ..._kernels import fma
 from ..._tensor import Tensor
 from ...autograd import forward_ad
-from ...autograd._graph_backward import with_zero_derivative_of
+from ...autograd._graph_backward import with_gradient_strides, with_zero_derivative_of
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import _is_index, _tp_name
@@ -479,7 +479,10 @@ def _taps_backward_graph(node, grad, weights, derivatives, lost=None):
             grad_grid = Where.apply(_constant(grad, 0), grad.sum(), condition=np.ones(node.grid_shape, bool))
             grad_grid = with_zero_derivative_of(grad_grid, node.graph_input(1, node.grid), node.name())
         else:
-            image = node.graph_input(0, node.input).to(grad.dtype).reshape(n, c, length)
+            # (the image's gradient through this read C-ordered, as PyTorch's, not the padded planes' slice)
+            image = node.graph_input(0, node.input)
+            image = with_gradient_strides(image, _memory_format.strides_for(node.shape, _memory_format.contiguous_format))
+            image = image.to(grad.dtype).reshape(n, c, length)
             image = cat([image, _constant(grad, np.zeros((n, c, 1)))], dim=2)  # the zero pixel outside taps read
             totals = [None] * node.grid_shape[-1]
             for (index, _), along_axes in zip(node.taps, derivatives):

@@ -1081,22 +1081,29 @@ class BinaryCrossEntropyWithLogits(Node):
         return gx, gt
 
     def backward_graph(self, grad):
+        # PyTorch's formulas: the derivative times grad, times weight, then (a mean) divided by the number of
+        # losses, a number (DivBackward1)
         x, t, w, p = self.x, self.t, self.w, self.pos_weight
         size = np.broadcast(x, t, *(a for a in (w, p) if a is not None)).size
-        scale = grad / size if self.reduction == "mean" else grad
-        if w is not None:
-            scale = scale * grad._wrap(w)
+
+        def scaled(gradient):
+            gradient = gradient * grad
+            if w is not None:
+                gradient = gradient * grad._wrap(w)
+            return gradient._binary(size, arithmetic.Div, scalar_divisor=True) if self.reduction == "mean" \
+                else gradient
+
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, t)
         p_t = None if p is None else grad._wrap(_floating(p, x.dtype))
         gx = gt = None
         if self.needs_input_grad[0]:
             sigmoid = x_t.sigmoid()
-            gx = scale * (sigmoid - t_t) if p is None else scale * ((1 + (p_t - 1) * t_t) * sigmoid - p_t * t_t)
-            gx = unbroadcast_tensor(gx, x.shape)
+            gx = sigmoid - t_t if p is None else (p_t * t_t + 1 - t_t) * sigmoid - p_t * t_t
+            gx = unbroadcast_tensor(scaled(gx), x.shape)
         if self.needs_input_grad[1]:
             softplus_neg = (-x_t).relu() + (-x_t.abs()).exp().log1p()  # as forward's, without overflow
             gt = -x_t if p is None else (p_t - 1) * softplus_neg - x_t
-            gt = unbroadcast_tensor(scale * gt, t.shape)
+            gt = unbroadcast_tensor(scaled(gt), t.shape)
         return gx, gt
 
 

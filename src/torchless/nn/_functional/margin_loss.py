@@ -60,6 +60,8 @@ _BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported
 
 class SoftMarginLoss(Node):
     """log(1 + exp(-y x)) per element, reduced; computed as PyTorch does, in place in the input's dtype."""
+    backward_is_one_op = True  # (soft_margin_loss_backward, differentiable: SoftMarginLossBackwardBackward0)
+    backward_inputs = (0,)  # (which its node lists after the gradient: the input, not the target)
 
     saved = ("x", "t")
 
