@@ -28,13 +28,25 @@ def _channel_sums(a):
     return np.add.reduce(a, axis=(0, 2), dtype=accumulation).astype(a.dtype)
 
 
-def _channel_means(a):
+def _channel_means(a, in_order=False):
     """Per-channel means of an (N, C, L) array, a float32 one accumulated in float64 as PyTorch's kernel
     does: NumPy's float32 mean is a few ulp off, and that error of the batch mean reaches every gradient
-    (the weight's: 4x PyTorch's error)."""
+    (the weight's: 4x PyTorch's error). ``in_order``: a float64 one's sums as _statistic_sums adds them."""
     if a.dtype == np.float32:
         return (np.add.reduce(a, axis=(0, 2), dtype=np.float64) / (a.shape[0] * a.shape[2])).astype(np.float32)
+    if in_order and a.dtype == np.float64:
+        return _statistic_sums(a) / (a.shape[0] * a.shape[2])
     return a.mean(axis=(0, 2))
+
+
+def _statistic_sums(a):
+    """Per-channel sums of an (N, C, L) array as ATen's kernel collects a batch's statistics from an input in a
+    contiguous layout: in its accumulation type (see _channel_sums), a float64 one value after value, sample after
+    sample (its scalar loop; NumPy's pairwise sum differs in the last bits, which a mean large against the spread
+    turns into errors of 1e-7 in the outputs)."""
+    if a.dtype != np.float64 or not a.size:
+        return _channel_sums(a)
+    return np.cumsum(np.moveaxis(a, 1, 0).reshape(a.shape[1], -1), axis=1)[:, -1]
 
 
 def _half_channel_sums(a):
@@ -81,7 +93,8 @@ class BatchNorm(Node):
     def batch_mean(self):
         """The batch's mean per channel, which backward does not need (it was subtracted in xhat)."""
         x = SavedInput(0).tensor(self, self)._data
-        return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False))
+        return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False),
+                              _in_contiguous_layout(x))
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
                 compute_in_float32=False):
@@ -99,10 +112,10 @@ class BatchNorm(Node):
         # PyTorch's kernel for an input in a contiguous layout (of its own dtype) works through per-channel linear terms
         linear_terms = not (half or compute_in_float32) and _in_contiguous_layout(x)
         if training:
-            mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
+            mean = _channel_means(x3, linear_terms) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
             if linear_terms:  # the squares summed in float64 and rounded once, then divided in the input's dtype
-                var = _channel_sums(np.square(centered)) / x3.dtype.type(self.count)
+                var = _statistic_sums(np.square(centered)) / x3.dtype.type(self.count)
             else:
                 var = _channel_means(np.square(centered)) if not half else \
                     _half_channel_sums(np.square(centered)) / np.float32(self.count)
@@ -288,8 +301,8 @@ def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
     _cancelling_channels_as_pytorch): for instance_norm, which runs it on its input viewed as (1, N * C, L), on the
     instances its own statistics find constant or of a mean large against their spread."""
     picked = x3[:, channels]
-    mean = _channel_means(picked)
-    var = _channel_sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(x3.shape[0] * x3.shape[2])
+    mean = _channel_means(picked, in_order=True)
+    var = _statistic_sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(x3.shape[0] * x3.shape[2])
     with np.errstate(all="ignore"):
         invstd = _batch_invstd(var, eps)
     recomputed = y[:, channels]
