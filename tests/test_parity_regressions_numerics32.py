@@ -63,3 +63,85 @@ def test_float64_batch_norm_saved_mean_is_torchs():
     theirs_out = F.batch_norm(t, None, None, training=True)
     ours_out = TF.batch_norm(ours, None, None, training=True)
     np.testing.assert_array_equal(ours_out.grad_fn._saved_result1.numpy(), theirs_out.grad_fn._saved_result1.numpy())
+
+
+# ---- 3. norms' argument parsing, local_response_norm's scalars ---------------------------------------------------
+
+def _outcome(lib, call):
+    try:
+        result = call(lib)
+    except Exception as error:  # noqa: BLE001 - the outcome compared is the error itself
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    return "ok", str(result.dtype).replace("torchless", "torch"), tuple(result.shape), result.detach().numpy().tolist()
+
+
+_X3 = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+
+
+# (written out: the TypeErrors list the arguments as the call gave them, by position or keyword)
+_MATRIX_NORM_CALLS = [
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), dim=None),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), dim=0),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), dim=(0.0, 1)),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), ord=2, dim=None),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), dim=0, ord="abc"),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), keepdim=1),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), ord=None),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), ord=[1]),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), "fro", 0),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), 2, (0.0, 1), True),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), dim=(0, 1, 2), ord="fro"),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), dim=(0, 0)),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), 1, (0, 3)),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_X3), -2, [0, 2], True),
+]
+
+
+@pytest.mark.parametrize("call", _MATRIX_NORM_CALLS)
+def test_matrix_norm_argument_errors_as_torch(call):
+    ours, theirs = _outcome(torchless, call), _outcome(torch, call)
+    if theirs[0] == "ok":
+        assert ours[:3] == theirs[:3]
+        np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-5)
+    else:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("kwargs", [dict(dim=(0, 0)), dict(dim=(1, -2)), dict(dim=(0, 5)), dict(ord="fro", dim=(0, 0)),
+                                    dict(ord=2, dim=(0, 0)), dict(dim=(0, 2), keepdim=True)])
+def test_linalg_norm_without_ord_is_a_vector_norm(kwargs):
+    # ord None: PyTorch's linalg.norm takes the 2-norm through vector_norm, whose checks and messages apply
+    call = lambda lib: lib.linalg.norm(lib.tensor(_X3), **kwargs)  # noqa: E731
+    ours, theirs = _outcome(torchless, call), _outcome(torch, call)
+    if theirs[0] == "ok":
+        assert ours[:3] == theirs[:3]
+        np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6)
+    else:
+        assert ours == theirs
+
+
+def test_norm_matrix_out_not_a_tensor_as_torch():
+    call = lambda lib: lib.norm(lib.tensor(_X3), p="nuc", dim=(0, 1), out=3)  # noqa: E731
+    assert _outcome(torchless, call) == _outcome(torch, call)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("alpha", __import__("fractions").Fraction(1, 3)), ("k", __import__("fractions").Fraction(1, 3)),
+    ("beta", __import__("fractions").Fraction(3, 4)), ("alpha", __import__("decimal").Decimal("0.5")),
+    ("size", __import__("fractions").Fraction(1, 3)), ("alpha", np.complex64(1e-4 + 2j)), ("k", np.complex64(2 + 1j)),
+    ("alpha", np.float64(2e-4)), ("alpha", np.int64(1)), ("k", np.float16(0.5)), ("alpha", np.bool_(True)),
+])
+def test_local_response_norm_scalars_as_torch(name, value):
+    # PyTorch's mul/add/pow take Python and NumPy numbers only; a NumPy complex64 by its real part (ComplexWarning)
+    x = np.abs(_X3).reshape(1, 2, 3, 4)
+    kwargs = {"size": 2, name: value}
+
+    def call(lib):
+        with __import__("warnings").catch_warnings():
+            __import__("warnings").simplefilter("ignore")
+            return lib.nn.functional.local_response_norm(lib.tensor(x), **kwargs)
+
+    ours, theirs = _outcome(torchless, call), _outcome(torch, call)
+    assert ours[:3] == theirs[:3]
+    if theirs[0] == "ok":
+        np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6)
