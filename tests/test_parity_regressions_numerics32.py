@@ -145,3 +145,38 @@ def test_local_response_norm_scalars_as_torch(name, value):
     assert ours[:3] == theirs[:3]
     if theirs[0] == "ok":
         np.testing.assert_allclose(ours[3], theirs[3], rtol=1e-6)
+
+
+# ---- 5. special values ---------------------------------------------------------------------------------------------
+
+_FMOD_VALUES = {np.float32: [1.0, -1.0, 3e38, -3e38, 1e-45, -1e-45, 0.5, 2.0, 1e-39, 7.0, np.inf, 0.0, 1e30, 1e-30],
+                np.float64: [1.0, -1.0, 1e308, -1e308, 5e-324, -5e-324, 0.5, 2.0, 1e-310, 7.0, np.inf, 0.0, 1e300,
+                             1e-300]}
+
+
+def _same_values(ours, theirs):
+    ours, theirs = ours.numpy(), theirs.numpy()
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    same = (ours == theirs) & (np.signbit(ours) == np.signbit(theirs)) | np.isnan(ours) & np.isnan(theirs)
+    assert same.all(), (ours[~same], theirs[~same])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 7, 15, 16, 17, 40, 67])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "outer"])
+def test_fmod_and_remainder_of_overflowing_quotients(dtype, size, layout):
+    # ATen's vectorised fmod gives NaN where the quotient overflows (1.0 by 1e-45); its scalar code is exact
+    rng = np.random.default_rng(size)
+    x, y = (rng.choice(np.array(_FMOD_VALUES[dtype], dtype), size) for _ in range(2))
+
+    def run(lib):
+        a, b = lib.tensor(x), lib.tensor(y)
+        if layout == "transposed":
+            a, b = lib.tensor(np.stack([x, x])).t(), lib.tensor(np.stack([y, y])).t()
+        elif layout == "outer":
+            a, b = a.reshape(-1, 1), b.reshape(1, -1)
+        tiny = float(_FMOD_VALUES[dtype][4])
+        return lib.fmod(a, b), lib.remainder(a, b), a % b, lib.fmod(a, 0.5), lib.remainder(a, tiny), a.fmod(b)
+
+    for ours, theirs in zip(run(torchless), run(torch)):
+        _same_values(ours, theirs)
