@@ -16,6 +16,7 @@ __all__ = ["batch_norm"]
 
 
 _ACCUMULATION_DTYPES = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
+_CANCELLING_RATIO = 64  # |mean| / std beyond which the rounding of x * alpha exceeds 64 ulp of y
 
 
 def _channel_sums(a):
@@ -28,25 +29,37 @@ def _channel_sums(a):
     return np.add.reduce(a, axis=(0, 2), dtype=accumulation).astype(a.dtype)
 
 
-def _channel_means(a, in_order=False):
+def _channel_means(a):
     """Per-channel means of an (N, C, L) array, a float32 one accumulated in float64 as PyTorch's kernel
     does: NumPy's float32 mean is a few ulp off, and that error of the batch mean reaches every gradient
-    (the weight's: 4x PyTorch's error). ``in_order``: a float64 one's sums as _statistic_sums adds them."""
+    (the weight's: 4x PyTorch's error)."""
     if a.dtype == np.float32:
         return (np.add.reduce(a, axis=(0, 2), dtype=np.float64) / (a.shape[0] * a.shape[2])).astype(np.float32)
-    if in_order and a.dtype == np.float64:
-        return _statistic_sums(a) / (a.shape[0] * a.shape[2])
     return a.mean(axis=(0, 2))
 
 
 def _statistic_sums(a):
-    """Per-channel sums of an (N, C, L) array as ATen's kernel collects a batch's statistics from an input in a
-    contiguous layout: in its accumulation type (see _channel_sums), a float64 one value after value, sample after
-    sample (its scalar loop; NumPy's pairwise sum differs in the last bits, which a mean large against the spread
-    turns into errors of 1e-7 in the outputs)."""
-    if a.dtype != np.float64 or not a.size:
-        return _channel_sums(a)
+    """Per-channel sums of a float64 (N, C, L) array as ATen's kernel collects a batch's statistics from an input in
+    a contiguous layout: value after value, sample after sample (its scalar loop in double; NumPy's pairwise sums
+    differ in the last bits, which a mean large against the spread turns into errors of 1e-7 in the outputs)."""
     return np.cumsum(np.moveaxis(a, 1, 0).reshape(a.shape[1], -1), axis=1)[:, -1]
+
+
+def _cancelling_statistics_in_order(x3, mean, centered, var, eps):
+    """``mean``, ``centered`` (in place) and ``var`` of a float64 batch (N, C, L) in a contiguous layout, their
+    channels of a mean large against the spread recomputed as ATen's kernel adds them (_statistic_sums): there the
+    last bits of the statistics show in every output. Elsewhere NumPy's sums are kept (as exact, and cheaper)."""
+    with np.errstate(all="ignore"):
+        cancelling = np.abs(mean) * _batch_invstd(var, eps) > _CANCELLING_RATIO
+    if not cancelling.any():
+        return mean, var
+    count = x3.shape[0] * x3.shape[2]
+    picked = x3[:, cancelling]
+    mean, var = mean.copy(), var.copy()
+    mean[cancelling] = _statistic_sums(picked) / count
+    centered[:, cancelling] = picked - mean[cancelling].reshape(1, -1, 1)
+    var[cancelling] = _statistic_sums(np.square(centered[:, cancelling])) / count
+    return mean, var
 
 
 def _half_channel_sums(a):
@@ -93,8 +106,7 @@ class BatchNorm(Node):
     def batch_mean(self):
         """The batch's mean per channel, which backward does not need (it was subtracted in xhat)."""
         x = SavedInput(0).tensor(self, self)._data
-        return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False),
-                              _in_contiguous_layout(x))
+        return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False))
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
                 compute_in_float32=False):
@@ -112,10 +124,12 @@ class BatchNorm(Node):
         # PyTorch's kernel for an input in a contiguous layout (of its own dtype) works through per-channel linear terms
         linear_terms = not (half or compute_in_float32) and _in_contiguous_layout(x)
         if training:
-            mean = _channel_means(x3, linear_terms) if not half else _half_channel_sums(x3) / np.float32(self.count)
+            mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
             if linear_terms:  # the squares summed in float64 and rounded once, then divided in the input's dtype
-                var = _statistic_sums(np.square(centered)) / x3.dtype.type(self.count)
+                var = _channel_sums(np.square(centered)) / x3.dtype.type(self.count)
+                if x3.dtype == np.float64 and self.count:
+                    mean, var = _cancelling_statistics_in_order(x3, mean, centered, var, eps)
             else:
                 var = _channel_means(np.square(centered)) if not half else \
                     _half_channel_sums(np.square(centered)) / np.float32(self.count)
@@ -283,7 +297,7 @@ def _cancelling_channels_as_pytorch(y, x3, mean, invstd, constant, weight, bias)
     (``constant``, in training) keeps a bias off by the rounding of x * alpha. Elsewhere y = (x - mean) * invstd *
     weight + bias is within a few ulp of that, and costs a fraction of the emulated fused multiply-adds."""
     with np.errstate(all="ignore"):
-        cancelling = np.abs(mean * invstd) > 64  # (where the rounding of x * alpha exceeds 64 ulp of y)
+        cancelling = np.abs(mean * invstd) > _CANCELLING_RATIO
     if constant is not None:
         cancelling |= constant
     if not cancelling.any():
@@ -301,8 +315,10 @@ def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
     _cancelling_channels_as_pytorch): for instance_norm, which runs it on its input viewed as (1, N * C, L), on the
     instances its own statistics find constant or of a mean large against their spread."""
     picked = x3[:, channels]
-    mean = _channel_means(picked, in_order=True)
-    var = _statistic_sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(x3.shape[0] * x3.shape[2])
+    count = x3.shape[0] * x3.shape[2]
+    sums = _statistic_sums if x3.dtype == np.float64 else _channel_sums
+    mean = _statistic_sums(picked) / count if x3.dtype == np.float64 else _channel_means(picked)
+    var = sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(count)
     with np.errstate(all="ignore"):
         invstd = _batch_invstd(var, eps)
     recomputed = y[:, channels]
