@@ -920,14 +920,10 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     vector = not isinstance(p, str) or p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)
     if not vector and not isinstance(out, Tensor):  # (matrix_norm's overloads both take out: neither matches)
         dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else dim
-        raise _parser_errors.invalid_combination("linalg_matrix_norm", _MATRIX_NORM, (input, p, dims, keepdim),
-                                                 {"dtype": dtype, "out": out})
+        _parser_errors.parse("linalg_matrix_norm", _parser_errors.MATRIX_NORM, (input, p, dims, keepdim),
+                             {"dtype": dtype, "out": out})
     return _out_argument.call_into("linalg_vector_norm" if vector else "linalg_matrix_norm", out, Tensor.norm,
                                     (input, p, dim, keepdim, dtype), {})
-
-
-_MATRIX_NORM = tuple(f"Tensor input, {ord}, tuple of ints dim = {{-2,-1}}, bool keepdim = False, *, "
-                     "torchless.dtype dtype = None, Tensor out = None" for ord in ("Number ord", 'str ord = "fro"'))
 
 
 def real(input):

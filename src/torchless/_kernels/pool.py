@@ -89,16 +89,18 @@ def tiled_max(x, kernel, out_hw):
         if kW == 1:
             return np.array(y)  # a copy, never a view of x
     else:
-        y = np.maximum(rows[:, :, :, 0], rows[:, :, :, 1])
+        # (the later tap first: NumPy's maximum returns its second operand on ties, so the earlier one wins, as in
+        # PyTorch's scan: max(0.0, -0.0) is 0.0)
+        y = np.maximum(rows[:, :, :, 1], rows[:, :, :, 0])
         for i in range(2, kH):
-            np.maximum(y, rows[:, :, :, i], out=y)  # propagates NaN, as PyTorch does
+            np.maximum(rows[:, :, :, i], y, out=y)  # propagates NaN, as PyTorch does
         if kW == 1:
             return y
     if W != Wo * kW:
         y = y[..., :Wo * kW]
-    out = np.maximum(y[..., 0::kW], y[..., 1::kW])
+    out = np.maximum(y[..., 1::kW], y[..., 0::kW])
     for j in range(2, kW):
-        np.maximum(out, y[..., j::kW], out=out)
+        np.maximum(y[..., j::kW], out, out=out)
     return out
 
 
@@ -316,7 +318,9 @@ def _scan_tap(best, ids, candidate, tap_id, nan_aware=False, better=None, claim=
         # id than it: max(winner, better * id) selects without a (slow, branchy) np.where.
         tap_claim = np.multiply(is_better.view(np.uint8), tap_id, dtype=ids.dtype, out=claim)
         np.maximum(ids, tap_claim, out=ids)
-    np.maximum(best, candidate, out=best)  # NaN propagates, as PyTorch's maximum does
+    # NaN propagates, as PyTorch's maximum does; on ties NumPy's maximum returns its second operand: the first
+    # maximum's value stays (0.0 before -0.0, as PyTorch's scan keeps it)
+    np.maximum(candidate, best, out=best)
 
 
 # Up to this many input values, tiling windows are scanned on strided views of the taps: the phase

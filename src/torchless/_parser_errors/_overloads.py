@@ -187,6 +187,9 @@ def parsed_when_wrapped():
 
 # linalg.vector_norm's parser, which Tensor.norm reaches too
 VECTOR_NORM = ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",)
+# linalg.matrix_norm's, its two overloads (torch.norm's matrix norms reach it too)
+MATRIX_NORM = tuple(f"Tensor input, {ord}, int[] dim={{-2,-1}}, bool keepdim=False, *, dtype? dtype=None, "
+                    "Tensor? out=None" for ord in ("Number ord", 'str ord="fro"'))
 
 
 # The function forms whose arguments are parsed before the method is called

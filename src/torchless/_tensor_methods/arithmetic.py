@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._parser_errors import NOT_GIVEN
+from .._kernels.cpu_loops import vectorised
 from .._ops import arithmetic
 from ..autograd.graph import records
 from .._tensor import Tensor
@@ -41,13 +42,27 @@ def _trunc_divide(x, y):
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
+def _fmod(x, y):
+    """fmod as PyTorch's kernel computes it: exact (NumPy's), but NaN where its vectorised loop meets a finite
+    dividend whose quotient overflows (1.0 by 1e-45, 3e38 by 0.5 in float32): its vector fmod reduces by the
+    quotient, its scalar code (a short or partial vector) is libm's."""
+    remainder = np.fmod(x, y)
+    if remainder.dtype not in (np.float32, np.float64) or not remainder.ndim:
+        return remainder  # (a 0-d result: one element, the scalar code's)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        overflowed = np.isinf(x / y) & np.isfinite(x)
+    if overflowed.any():
+        remainder[overflowed & vectorised(remainder, others=(x, y))] = np.nan
+    return remainder
+
+
 def _remainder(x, y):
-    """x % y with the divisor's sign, as PyTorch's kernel computes it: fmod, plus y where fmod's nonzero result has
-    the other sign. A zero result keeps fmod's sign (the dividend's: -4.0 % 2 is -0.0), where NumPy's mod gives
-    the divisor's."""
+    """x % y with the divisor's sign, as PyTorch's kernel computes it: fmod (see _fmod), plus y where fmod's nonzero
+    result has the other sign. A zero result keeps fmod's sign (the dividend's: -4.0 % 2 is -0.0), where NumPy's mod
+    gives the divisor's."""
     if x.dtype.kind != "f":
         return np.mod(x, y)
-    remainder = np.fmod(x, y)
+    remainder = _fmod(x, y)
     return np.where((remainder != 0) & ((y < 0) != (remainder < 0)), remainder + y, remainder)
 
 
@@ -374,7 +389,7 @@ class ArithmeticMethods:
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
         if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
-        return self._checked_binary(other, np.fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, _fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     def floor_divide(self, other=NOT_GIVEN):

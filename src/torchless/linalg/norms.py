@@ -19,8 +19,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         x: :math:`(*)`. Output: ``x``'s shape without ``dim`` (kept as size 1 if ``keepdim``).
     """
     if keepdim.__class__ is not bool or isinstance(ord, bool) or not isinstance(ord, numbers.Number) or not (
-            dim is None or type(dim) is int or isinstance(dim, (tuple, list)) and all(type(d) is int for d in dim)):
-        _parse_as_written(x, ord, dim, keepdim, dtype)
+            dim is None or type(dim) is int or _is_int_sequence(dim)):
+        _parse_as_written("vector_norm", x, ord, dim, keepdim, dtype)
     if type(ord) is int:
         _dtype.check_64_bits(ord)  # (the parser's conversion of a Scalar)
     # in PyTorch's order: the input's dtype, the order, the empty dims without an identity, the dtype argument, the
@@ -36,20 +36,24 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim, shown=(ord, dim))
 
 
-def _parse_as_written(x, ord, dim, keepdim, dtype):
-    """vector_norm's arguments through PyTorch's parser as the user's call gave them (by position or keyword,
-    which its TypeErrors tell): its TypeError for what it refuses."""
+def _is_int_sequence(dim):
+    return isinstance(dim, (tuple, list)) and all(type(d) is int for d in dim)
+
+
+def _parse_as_written(name, x, ord, dim, keepdim, dtype):
+    """The arguments of linalg's ``name`` (vector_norm or matrix_norm) through PyTorch's parser as the user's call
+    gave them (by position or keyword, which its TypeErrors tell): its TypeError for what it refuses."""
     from .. import _parser_errors
     from .._written_call import user_call
 
     values = {"input": x, "ord": ord, "dim": dim, "keepdim": keepdim}
-    written = user_call("vector_norm")
+    written = user_call(name)
     positional = len(values) if written is None else written.positional
-    keywords = {name: values[name] for name in (written.keywords if written else ()) if name in values}
+    keywords = {key: values[key] for key in (written.keywords if written else ()) if key in values}
     if dtype is not None:
         keywords["dtype"] = dtype
-    _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM, tuple(values.values())[:positional],
-                         keywords)
+    overloads = _parser_errors.VECTOR_NORM if name == "vector_norm" else _parser_errors.MATRIX_NORM
+    _parser_errors.parse(f"linalg_{name}", overloads, tuple(values.values())[:positional], keywords)
 
 
 def check_empty_norm(ord, shape, dims):
@@ -76,6 +80,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     Shape:
         A: :math:`(*, m, n)` (or any tensor with ``dim`` naming two dimensions). Output: :math:`(*)`.
     """
+    if keepdim.__class__ is not bool or not isinstance(ord, (numbers.Number, str)) or not _is_int_sequence(dim):
+        _parse_as_written("matrix_norm", A, ord, dim, keepdim, dtype)  # (its parser's TypeError: an int dim too)
     if ord not in _MATRIX_ORDERS or isinstance(ord, bool):  # (checked first: the input's checks depend on it)
         shown = format(ord, "g") if isinstance(ord, numbers.Real) else ord  # (a number as C++ streams a double)
         raise RuntimeError(f"linalg.matrix_norm: Order {shown} not supported.")
@@ -136,7 +142,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
         dims = tuple(range(A._data.ndim))
     else:
         dims = None
-    if isinstance(ord, str) or (dims is not None and len(dims) == 2):
-        return matrix_norm(A, "fro" if ord is None else ord, dims if dims is not None else (-2, -1), keepdim,
-                           dtype=dtype)
+    # (ord None: the 2-norm, a vector norm over the dims given, whose checks PyTorch runs: a Frobenius norm alike)
+    if isinstance(ord, str) or (ord is not None and dims is not None and len(dims) == 2):
+        return matrix_norm(A, ord, dims if dims is not None else (-2, -1), keepdim, dtype=dtype)
     return vector_norm(A, 2.0 if ord is None else ord, dims, keepdim, dtype=dtype)

@@ -96,10 +96,10 @@ class GroupNorm(Node):
         # a constant row's rstd as PyTorch's kernel takes it: 1 / sqrt(0 + eps) in float64 (eps a double), rounded
         rstd = np.where(constant, rows.dtype.type(1 / np.sqrt(np.float64(eps))), self.rstd)
         linear_rows = constant
-        # (its float16 kernel works in float32: not emulated)
-        if self.input_format is None and x.dtype == rows.dtype:
-            cancelling = renormalize_cancelling_rows(rows, self.xhat, self.mean, self.rstd, _invstd(eps))
-            if cancelling is not None:
+        half = x.dtype == np.float16
+        if self.input_format is None and (x.dtype == rows.dtype or half):
+            cancelling = renormalize_cancelling_rows(rows, self.xhat, self.mean, self.rstd, _invstd(eps), half=half)
+            if cancelling is not None and not half:
                 rstd = np.where(constant, rstd, self.rstd)
                 linear_rows = constant | cancelling[..., None]
         xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
@@ -135,9 +135,12 @@ class GroupNorm(Node):
         return np.moveaxis(y.reshape((n,) + x.shape[2:] + (c,)), -1, 1)
 
     def _half_output(self, rows, weight, bias):
-        """The output for a float16 input as ATen's kernel computes it in float32: per (sample, channel)
-        scale = rstd * w and shift = b - scale * mean, then x * scale + shift, each a fused multiply-add."""
+        """The output for a float16 input as ATen's kernel computes it in float32: (x - mean) * rstd without weight
+        and bias, else per (sample, channel) scale = rstd * w and shift = b - scale * mean, then x * scale + shift,
+        each a fused multiply-add."""
         n, c = self.input_shape[:2]
+        if weight is None and bias is None:
+            return ((rows - self.mean) * self.rstd).astype(np.float16)
         per_group = c // self.groups
         scale = np.repeat(self.rstd.reshape(n, self.groups), per_group, axis=1)
         if weight is not None:

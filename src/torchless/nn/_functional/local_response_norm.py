@@ -5,8 +5,6 @@ PyTorch composes it in Python (square, zero-pad the channels, average-pool them,
 power, divide); its errors come from those steps and are reproduced here in the same order. A float
 input goes through the same steps as recorded ops, so that its graph is PyTorch's.
 """
-import numbers
-
 import numpy as np
 
 from ... import _dtype
@@ -46,13 +44,26 @@ def _composite(input, size, alpha, beta, k):
     return input / div.mul(alpha).add(k).pow(beta)
 
 
+# What PyTorch's parser takes for a Number beside a Tensor: Python's and NumPy's numbers, not every numbers.Number
+# (a Fraction or a Decimal is refused)
+_NUMBERS = (int, float, complex, np.number, np.bool_, Tensor)
+
+
+def _as_pytorch_reads(value):
+    """A scalar as PyTorch's parser reads it: a NumPy complex number that is no Python complex (complex64) by its
+    real part, NumPy's ComplexWarning said."""
+    if isinstance(value, np.complexfloating) and not isinstance(value, complex):
+        return float(value)
+    return value
+
+
 def _check_scalar(value, op):
-    if not isinstance(value, (numbers.Real, complex, np.bool_, Tensor)):
+    if not isinstance(value, _NUMBERS):
         raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {_tp_name(value)}")
 
 
 def _check_exponent(value):
-    if not isinstance(value, (numbers.Real, complex, np.bool_, Tensor)):
+    if not isinstance(value, _NUMBERS):
         name, shown = _tp_name(value), _described_with_items(value)  # a sequence is shown with its items' types
         raise TypeError(f"pow() received an invalid combination of arguments - got ({name}), but expected one of:\n"
                         " * (Tensor exponent)\n"
@@ -94,7 +105,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input.size(1) + before + after < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     pool = "avg_pool2d" if dim == 3 else "avg_pool3d"
-    if isinstance(size, (bool, np.bool_)):
+    if isinstance(size, (bool, np.bool_)) or not _is_list_int(size):  # (a Fraction: its halves were ints)
         raise TypeError(f"{pool}(): argument 'kernel_size' (position 2) must be tuple of ints, but found element of "
                         f"type {_tp_name(size)} at pos 0")
     if size <= -2:  # the pooled size is checked first: padding 0 must be at most int(size / 2)
@@ -108,8 +119,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         kernel = "avg_pool2d" if dim == 3 else "avg_pool3d_out_frame"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     _check_scalar(alpha, "mul")
+    alpha = _as_pytorch_reads(alpha)
     _check_scalar(k, "add")
+    k = _as_pytorch_reads(k)
     _check_exponent(beta)
+    beta = _as_pytorch_reads(beta)
     size = int(size)
     if not input.is_floating_point():
         return _integer_local_response_norm(input, size, alpha, beta, k)

@@ -16,6 +16,7 @@ __all__ = ["batch_norm"]
 
 
 _ACCUMULATION_DTYPES = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
+_CANCELLING_RATIO = 64  # |mean| / std beyond which the rounding of x * alpha exceeds 64 ulp of y
 
 
 def _channel_sums(a):
@@ -35,6 +36,30 @@ def _channel_means(a):
     if a.dtype == np.float32:
         return (np.add.reduce(a, axis=(0, 2), dtype=np.float64) / (a.shape[0] * a.shape[2])).astype(np.float32)
     return a.mean(axis=(0, 2))
+
+
+def _statistic_sums(a):
+    """Per-channel sums of a float64 (N, C, L) array as ATen's kernel collects a batch's statistics from an input in
+    a contiguous layout: value after value, sample after sample (its scalar loop in double; NumPy's pairwise sums
+    differ in the last bits, which a mean large against the spread turns into errors of 1e-7 in the outputs)."""
+    return np.cumsum(np.moveaxis(a, 1, 0).reshape(a.shape[1], -1), axis=1)[:, -1]
+
+
+def _cancelling_statistics_in_order(x3, mean, centered, var, eps):
+    """``mean``, ``centered`` (in place) and ``var`` of a float64 batch (N, C, L) in a contiguous layout, their
+    channels of a mean large against the spread recomputed as ATen's kernel adds them (_statistic_sums): there the
+    last bits of the statistics show in every output. Elsewhere NumPy's sums are kept (as exact, and cheaper)."""
+    with np.errstate(all="ignore"):
+        cancelling = np.abs(mean) * _batch_invstd(var, eps) > _CANCELLING_RATIO
+    if not cancelling.any():
+        return mean, var
+    count = x3.shape[0] * x3.shape[2]
+    picked = x3[:, cancelling]
+    mean, var = mean.copy(), var.copy()
+    mean[cancelling] = _statistic_sums(picked) / count
+    centered[:, cancelling] = picked - mean[cancelling].reshape(1, -1, 1)
+    var[cancelling] = _statistic_sums(np.square(centered[:, cancelling])) / count
+    return mean, var
 
 
 def _half_channel_sums(a):
@@ -103,6 +128,8 @@ class BatchNorm(Node):
             centered = x3 - mean.reshape(channel)
             if linear_terms:  # the squares summed in float64 and rounded once, then divided in the input's dtype
                 var = _channel_sums(np.square(centered)) / x3.dtype.type(self.count)
+                if x3.dtype == np.float64 and self.count:
+                    mean, var = _cancelling_statistics_in_order(x3, mean, centered, var, eps)
             else:
                 var = _channel_means(np.square(centered)) if not half else \
                     _half_channel_sums(np.square(centered)) / np.float32(self.count)
@@ -270,7 +297,7 @@ def _cancelling_channels_as_pytorch(y, x3, mean, invstd, constant, weight, bias)
     (``constant``, in training) keeps a bias off by the rounding of x * alpha. Elsewhere y = (x - mean) * invstd *
     weight + bias is within a few ulp of that, and costs a fraction of the emulated fused multiply-adds."""
     with np.errstate(all="ignore"):
-        cancelling = np.abs(mean * invstd) > 64  # (where the rounding of x * alpha exceeds 64 ulp of y)
+        cancelling = np.abs(mean * invstd) > _CANCELLING_RATIO
     if constant is not None:
         cancelling |= constant
     if not cancelling.any():
@@ -288,8 +315,10 @@ def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
     _cancelling_channels_as_pytorch): for instance_norm, which runs it on its input viewed as (1, N * C, L), on the
     instances its own statistics find constant or of a mean large against their spread."""
     picked = x3[:, channels]
-    mean = _channel_means(picked)
-    var = _channel_sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(x3.shape[0] * x3.shape[2])
+    count = x3.shape[0] * x3.shape[2]
+    sums = _statistic_sums if x3.dtype == np.float64 else _channel_sums
+    mean = _statistic_sums(picked) / count if x3.dtype == np.float64 else _channel_means(picked)
+    var = sums(np.square(picked - mean.reshape(1, -1, 1))) / x3.dtype.type(count)
     with np.errstate(all="ignore"):
         invstd = _batch_invstd(var, eps)
     recomputed = y[:, channels]
