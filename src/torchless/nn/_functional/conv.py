@@ -211,39 +211,60 @@ def _checked_once(checks):
     """
     plans = CheckedCalls()
 
+    def planned(args, kwargs):
+        """checks' (batched, Node, params) and, where a call recording nothing can go straight to the array kernel,
+        that kernel, its arguments after x and w (taken out of params once, not passed by keyword on each call)
+        and the padding it skips for a channels-first call: all follow from the call_key."""
+        batched, function, params = checks(*args, **kwargs)
+        direct = None
+        if batched and function is Convolution:
+            input, weight, _ = _tensors(args, kwargs)
+            x, w = input._data, weight._data
+            if x.ndim != 3:  # (a 1-D convolution runs as a 2-D one, through Node.apply)
+                stride, padding, dilation, groups = (params[name]
+                                                     for name in ("stride", "padding", "dilation", "groups"))
+                skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups, False)
+                direct = _KERNELS[x.ndim].forward, (stride, padding, dilation, groups), skipped
+        return batched, function, params, direct
+
     @functools.wraps(checks)
     def convolve(*args, **kwargs):
         key = call_key(args, kwargs)
         plan = plans.get(key)
         if plan is None:
-            plan = plans.remember(key, checks(*args, **kwargs))
-        batched, function, params = plan
-        if len(args) >= 3:
-            input, weight, bias = args[:3]
-        else:
-            input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
-                                   for i, name in enumerate(("input", "weight", "bias")))
-            if input is None:  # given under a NumPy name (x=), which the parser took
-                input = kwargs[_numpy_name("input", kwargs)]
-        if batched and function is Convolution and not records(input, weight, bias):
-            x = input._data
-            if x.ndim != 3:  # no graph node to record: Node.apply would only wrap the result
-                w = weight._data
-                format_suggested = not (x.flags.c_contiguous and x.strides[1] != x.itemsize
-                                        and w.flags.c_contiguous and w.strides[1] != w.itemsize)
-                skipped = _skipped_padding(x.shape, w.shape, x.dtype, params["stride"], params["padding"],
-                                           params["dilation"], params["groups"],
-                                           format_suggested and _output_format(x, w, params["groups"]) is not None)
-                y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data,
-                                             skipped_padding=skipped)
-                if format_suggested:  # (inline: _memory_format.may_suggest_...)
-                    # PyTorch's: channels-last for such an input or weight
-                    y = _in_output_format(y, x, w, params["groups"])
-                return Tensor._wrap(y.astype(x.dtype, copy=False))
+            plan = plans.remember(key, planned(args, kwargs))
+        batched, function, params, direct = plan
+        input, weight, bias = args[:3] if len(args) >= 3 else _tensors(args, kwargs)
+        if direct is not None and not records(input, weight, bias):
+            # no graph node to record: Node.apply would only wrap the result
+            forward, (stride, padding, dilation, groups), skipped = direct
+            x, w = input._data, weight._data
+            format_suggested = not (x.flags.c_contiguous and x.strides[1] != x.itemsize
+                                    and w.flags.c_contiguous and w.strides[1] != w.itemsize)
+            if format_suggested:
+                skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups,
+                                           _output_format(x, w, groups) is not None)
+            y = forward(x, w, stride, padding, dilation, groups, bias=None if bias is None else bias._data,
+                        skipped_padding=skipped)
+            if format_suggested:  # (inline: _memory_format.may_suggest_...)
+                # PyTorch's: channels-last for such an input or weight
+                y = _in_output_format(y, x, w, groups)
+            return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = _recorded(function.apply(input if batched else input.unsqueeze(0), weight, bias, **params))
         return y if batched else y.squeeze(0)
 
     return convolve
+
+
+def _tensors(args, kwargs):
+    """(input, weight, bias) of a convolution's call that passed its checks, given by position or keyword."""
+    if len(args) >= 3:
+        return args[:3]
+    input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
+                           for i, name in enumerate(("input", "weight", "bias")))
+    if input is None:  # given under a NumPy name (x=), which the parser took
+        input = kwargs[_numpy_name("input", kwargs)]
+    return input, weight, bias
 
 
 def _recorded(y):
