@@ -9,7 +9,6 @@ its centre of mass on pixel (14, 14), each measured with NumPy on the output rat
 """
 import io
 import json
-import pathlib
 from collections import deque
 
 import numpy as np
@@ -21,30 +20,15 @@ from torchless.cli import images  # noqa: E402  (after the skip without Pillow)
 from torchless.cli.errors import CLIError  # noqa: E402
 from torchless.cli.main import main  # noqa: E402
 from torchless.cli.predict import predict_arrays, read_digit  # noqa: E402
+import digit_pictures  # noqa: E402  (PIL.Image, imported there too)
 
-DIGITS = pathlib.Path(__file__).parent / "fixtures" / "digits"
+DIGITS = digit_pictures.DIGITS
 PHOTOS = sorted((DIGITS / "photos").glob("[0-9]_*.*"))
-
-
-def _label(path):
-    return int(pathlib.Path(path).name[0])
 
 
 def _centre_of_mass(field):
     ys, xs = np.indices(field.shape)
     return (ys * field).sum() / field.sum(), (xs * field).sum() / field.sum()
-
-
-def _ink_box(field, level=0.1):
-    rows, cols = np.nonzero(field > level)
-    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-
-
-def _correlation(a, b):
-    """The best correlation of ``a`` and ``b`` shifted by up to a pixel: centring by mass rounds to whole pixels,
-    and a centre of mass half-way between two flips with the least change."""
-    return max(np.corrcoef(np.roll(a, (dy, dx), (0, 1)).ravel(), b.ravel())[0, 1]
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +40,7 @@ def bundled():
 
 @pytest.fixture(scope="module")
 def pen_drawings():
-    """The pen-drawn fixtures as grey levels (dark ink on light paper), by digit."""
-    drawings = {}
-    for path in sorted(DIGITS.glob("[0-9]_pen.png")):
-        with Image.open(path) as image:
-            drawings[_label(path)] = np.asarray(image.convert("L"), np.float64)
-    return drawings
+    return digit_pictures.pen_drawings()
 
 
 # ------------------------------------------------------------------ the committed pictures
@@ -69,7 +48,7 @@ def pen_drawings():
 
 def test_the_fixture_set_is_small_and_covers_every_digit():
     assert len(PHOTOS) == 36 and sum(p.stat().st_size for p in PHOTOS) < 300_000
-    assert sorted({_label(p) for p in PHOTOS}) == list(range(10))
+    assert sorted({digit_pictures.label(p) for p in PHOTOS}) == list(range(10))
 
 
 @pytest.mark.parametrize("path", PHOTOS, ids=[p.name for p in PHOTOS])
@@ -82,7 +61,7 @@ def test_each_picture_becomes_an_mnist_like_field(path):
     frame = np.ones((28, 28), bool)
     frame[1:-1, 1:-1] = False
     assert field[frame].max() < 0.05
-    top, bottom, left, right = _ink_box(field)
+    top, bottom, left, right = digit_pictures.ink_box(field)
     assert max(bottom - top, right - left) == 20 and min(bottom - top, right - left) >= 4
     cy, cx = _centre_of_mass(field)
     assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
@@ -90,7 +69,7 @@ def test_each_picture_becomes_an_mnist_like_field(path):
 
 def test_the_bundled_model_names_the_photographed_digits(bundled):
     predicted = predict_arrays(bundled, [read_digit(str(p)) for p in PHOTOS]).argmax(1)
-    wrong = [p.name for p, c in zip(PHOTOS, predicted) if c != _label(p)]
+    wrong = [p.name for p, c in zip(PHOTOS, predicted) if c != digit_pictures.label(p)]
     assert len(wrong) <= 2, wrong  # all 30 on this machine (23 before)
 
 
@@ -103,7 +82,7 @@ def test_a_model_trained_here_names_the_photographed_digits(tmp_path, capsys):
     assert main(["predict", str(checkpoint), *map(str, PHOTOS), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["path"] for row in rows] == list(map(str, PHOTOS))
-    assert sum(row["class"] == _label(row["path"]) for row in rows) >= 24
+    assert sum(row["class"] == digit_pictures.label(row["path"]) for row in rows) >= 24
 
 
 # ------------------------------------------------------------------ what the preprocessing ignores
@@ -124,8 +103,8 @@ def test_a_sharp_shadow_is_not_ink(bundled, pen_drawings, digit, depth, angle):
     was taken for the paper), and the digit was lost in a box of shadow."""
     clean = images.to_mnist(pen_drawings[digit])
     shadowed = images.to_mnist(_shadowed(pen_drawings[digit], depth, angle, seed=digit))
-    assert _ink_box(shadowed) == pytest.approx(_ink_box(clean), abs=1)
-    assert _correlation(shadowed, clean) > 0.85
+    assert digit_pictures.ink_box(shadowed) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
+    assert digit_pictures.shifted_correlation(shadowed, clean) > 0.85
     assert predict_arrays(bundled, [shadowed]).argmax() == digit
 
 
@@ -155,8 +134,8 @@ def test_a_margin_line_and_dirt_are_not_the_digit(bundled, pen_drawings, digit):
     """Both stretched the ink's box before: the digit shrank into a corner of it."""
     clean = images.to_mnist(pen_drawings[digit])
     soiled = images.to_mnist(_soiled(pen_drawings[digit], seed=digit))
-    assert _ink_box(soiled) == pytest.approx(_ink_box(clean), abs=1)
-    assert _correlation(soiled, clean) > 0.85
+    assert digit_pictures.ink_box(soiled) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
+    assert digit_pictures.shifted_correlation(soiled, clean) > 0.85
     assert predict_arrays(bundled, [soiled]).argmax() == digit
 
 

@@ -8,10 +8,8 @@ as no digit (a spanning piece), so a line's fragment was read instead: 12 of 30 
 drawing without the lines, thumb, pen or box, lines drawn at known places, and brute-force run lengths and
 windowed extremes.
 """
-import importlib.util
 import io
 import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -23,23 +21,10 @@ from torchless.cli import images  # noqa: E402  (after the skip without Pillow)
 from torchless.cli.errors import CLIError  # noqa: E402
 from torchless.cli.main import main  # noqa: E402
 from torchless.cli.predict import predict_arrays, read_digit  # noqa: E402
+import digit_pictures  # noqa: E402  (PIL.Image, imported there too)
 
-DIGITS = pathlib.Path(__file__).parent / "fixtures" / "digits"
+DIGITS = digit_pictures.DIGITS
 WRITTEN = sorted((DIGITS / "photos" / "written").glob("[0-9]_*.jpg"))
-
-
-def _label(path):
-    return int(pathlib.Path(path).name[0])
-
-
-def _ink_box(field, level=0.1):
-    rows, cols = np.nonzero(field > level)
-    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-
-
-def _correlation(a, b):
-    return max(np.corrcoef(np.roll(a, (dy, dx), (0, 1)).ravel(), b.ravel())[0, 1]
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +36,17 @@ def bundled():
 
 @pytest.fixture(scope="module")
 def generator():
-    spec = importlib.util.spec_from_file_location("generate_photos", DIGITS / "photos" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return digit_pictures.photo_generator()
 
 
 @pytest.fixture(scope="module")
 def pen_drawings():
     """The pen-drawn fixtures as grey levels (dark ink on light paper), by digit, on a wider sheet."""
     drawings = {}
-    for path in sorted(DIGITS.glob("[0-9]_pen.png")):
-        with Image.open(path) as image:
-            drawing = np.asarray(image.convert("L"), np.float64)
+    for digit, drawing in digit_pictures.pen_drawings().items():
         sheet = np.full((300, 340), 242.0)
         sheet[50:250, 70:270] = drawing
-        drawings[_label(path)] = sheet
+        drawings[digit] = sheet
     return drawings
 
 
@@ -80,7 +60,7 @@ def test_the_written_pictures_are_small_and_named_by_condition():
 
 def test_the_generator_redraws_the_committed_pictures(generator, tmp_path):
     for path in WRITTEN:
-        digit, condition = _label(path), path.stem.split("_", 1)[1]
+        digit, condition = digit_pictures.label(path), path.stem.split("_", 1)[1]
         image, extension, options = generator.written(digit, condition, np.random.default_rng([digit, 32]))
         image.save(tmp_path / path.name, **options)
         assert (tmp_path / path.name).read_bytes() == path.read_bytes()
@@ -88,7 +68,7 @@ def test_the_generator_redraws_the_committed_pictures(generator, tmp_path):
 
 def test_the_bundled_model_names_the_written_pictures(bundled):
     predicted = predict_arrays(bundled, [read_digit(str(p)) for p in WRITTEN]).argmax(1)
-    assert [int(c) for c in predicted] == [_label(p) for p in WRITTEN]  # 6 of 12 before
+    assert [int(c) for c in predicted] == [digit_pictures.label(p) for p in WRITTEN]  # 6 of 12 before
 
 
 def test_a_model_trained_here_names_the_written_pictures(tmp_path, capsys):
@@ -99,20 +79,20 @@ def test_a_model_trained_here_names_the_written_pictures(tmp_path, capsys):
     capsys.readouterr()
     assert main(["predict", str(checkpoint), *map(str, WRITTEN), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert sum(row["class"] == _label(row["path"]) for row in rows) >= 11
+    assert sum(row["class"] == digit_pictures.label(row["path"]) for row in rows) >= 11
 
 
 @pytest.mark.parametrize("path", [p for p in WRITTEN if p.stem.endswith(("grid", "ruled"))],
                          ids=lambda p: p.name)
 def test_a_lined_picture_reads_as_the_same_drawing_on_plain_paper(generator, monkeypatch, path, tmp_path):
     """The generator draws the same digit without its lines when it prints none (its random draws unchanged)."""
-    digit, condition = _label(path), path.stem.split("_", 1)[1]
+    digit, condition = digit_pictures.label(path), path.stem.split("_", 1)[1]
     monkeypatch.setattr(generator, "_lines", lambda frame, *args, **kwargs: np.zeros(frame))
     image, _, options = generator.written(digit, condition, np.random.default_rng([digit, 32]))
     image.save(tmp_path / path.name, **options)
     plain, lined = read_digit(str(tmp_path / path.name)), read_digit(str(path))
-    assert _ink_box(lined) == pytest.approx(_ink_box(plain), abs=1)
-    assert _correlation(lined, plain) > 0.85
+    assert digit_pictures.ink_box(lined) == pytest.approx(digit_pictures.ink_box(plain), abs=1)
+    assert digit_pictures.shifted_correlation(lined, plain) > 0.85
 
 
 # ------------------------------------------------------------------ the same drawing with and without
@@ -150,8 +130,8 @@ def test_printed_lines_are_not_ink(bundled, pen_drawings, digit, paper):
              "ruled_dark": dict(spacing=45, horizontal=True, vertical=False, level=90, width=2)}[paper]
     clean = images.to_mnist(_noisy(sheet, digit))
     lined = images.to_mnist(_noisy(_lined(sheet, seed=digit, **lines), digit))
-    assert _ink_box(lined) == pytest.approx(_ink_box(clean), abs=1)
-    assert _correlation(lined, clean) > 0.85
+    assert digit_pictures.ink_box(lined) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
+    assert digit_pictures.shifted_correlation(lined, clean) > 0.85
     assert predict_arrays(bundled, [lined]).argmax() == digit
 
 
@@ -176,8 +156,8 @@ def test_a_printed_box_is_not_the_digit(bundled, pen_drawings, digit, gap):
     ImageDraw.Draw(image).rectangle(box, outline=90, width=3)
     clean = images.to_mnist(_noisy(sheet, digit))
     boxed = images.to_mnist(_noisy(np.asarray(image, np.float64), digit))
-    assert _ink_box(boxed) == pytest.approx(_ink_box(clean), abs=1)
-    assert _correlation(boxed, clean) > 0.8
+    assert digit_pictures.ink_box(boxed) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
+    assert digit_pictures.shifted_correlation(boxed, clean) > 0.8
     assert predict_arrays(bundled, [boxed]).argmax() == digit
 
 
@@ -197,8 +177,8 @@ def test_a_thumb_or_pen_at_the_edge_is_not_the_digit(bundled, pen_drawings, digi
         sheet[100:110, width - 60 :] = 40.0
     clean = images.to_mnist(_noisy(pen_drawings[digit], digit))
     intruded = images.to_mnist(_noisy(sheet, digit))
-    assert _ink_box(intruded) == pytest.approx(_ink_box(clean), abs=1)
-    assert _correlation(intruded, clean) > 0.85
+    assert digit_pictures.ink_box(intruded) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
+    assert digit_pictures.shifted_correlation(intruded, clean) > 0.85
     assert predict_arrays(bundled, [intruded]).argmax() == digit
 
 
@@ -220,8 +200,8 @@ def test_a_tight_crop_keeps_a_stroke_apart_at_the_edge(generator, seed):
     coverage = generator.ink_coverage(5, np.random.default_rng(seed), 160, 0.06, five)
     tight = images.to_mnist(_noisy(240 - 210 * np.pad(coverage, ((0, 8), (8, 8))), seed))
     wide = images.to_mnist(_noisy(240 - 210 * np.pad(coverage, 60), seed))
-    assert _ink_box(tight) == pytest.approx(_ink_box(wide), abs=1)
-    assert _correlation(tight, wide) > 0.95
+    assert digit_pictures.ink_box(tight) == pytest.approx(digit_pictures.ink_box(wide), abs=1)
+    assert digit_pictures.shifted_correlation(tight, wide) > 0.95
 
 
 def test_a_long_stem_filling_the_picture_is_no_printed_line(pen_drawings):

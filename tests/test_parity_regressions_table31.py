@@ -5,8 +5,6 @@ digit: the bundled model named none of 18 such photos. The table is now found (t
 picture's edge, by Otsu's threshold) and left out of the ink. The references here are the same sheet without
 its table, the sheet's known outline in the generated pictures, and a brute-force Otsu.
 """
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
@@ -15,8 +13,9 @@ Image = pytest.importorskip("PIL.Image")
 
 from torchless.cli import images  # noqa: E402  (after the skip without Pillow)
 from torchless.cli.predict import predict_arrays, read_digit  # noqa: E402
+import digit_pictures  # noqa: E402  (PIL.Image, imported there too)
 
-DIGITS = pathlib.Path(__file__).parent / "fixtures" / "digits"
+DIGITS = digit_pictures.DIGITS
 TABLE_PHOTOS = sorted((DIGITS / "photos").glob("[0-9]_table.jpg"))
 
 
@@ -29,30 +28,12 @@ def bundled():
 
 @pytest.fixture(scope="module")
 def generator():
-    """tests/fixtures/digits/photos/generate.py, which draws the table pictures and knows their sheets."""
-    spec = importlib.util.spec_from_file_location("generate_photos", DIGITS / "photos" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return digit_pictures.photo_generator()
 
 
 @pytest.fixture(scope="module")
 def pen_drawings():
-    drawings = {}
-    for path in sorted(DIGITS.glob("[0-9]_pen.png")):
-        with Image.open(path) as image:
-            drawings[int(path.name[0])] = np.asarray(image.convert("L"), np.float64)
-    return drawings
-
-
-def _ink_box(field, level=0.1):
-    rows, cols = np.nonzero(field > level)
-    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-
-
-def _correlation(a, b):
-    return max(np.corrcoef(np.roll(a, (dy, dx), (0, 1)).ravel(), b.ravel())[0, 1]
-               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+    return digit_pictures.pen_drawings()
 
 
 def _eroded(mask, radius):
@@ -141,8 +122,8 @@ def test_a_sheet_on_a_table_reads_as_the_sheet_alone(bundled, pen_drawings, digi
     sheet = _sheet(pen_drawings[digit])
     alone = images.to_mnist(_turned(sheet, TABLES[table].get("turn", 0.0), fill=240.0))
     framed = images.to_mnist(_on_a_table(sheet, seed=digit, **TABLES[table]))
-    assert _ink_box(framed) == pytest.approx(_ink_box(alone), abs=1)
-    assert _correlation(framed, alone) > 0.85
+    assert digit_pictures.ink_box(framed) == pytest.approx(digit_pictures.ink_box(alone), abs=1)
+    assert digit_pictures.shifted_correlation(framed, alone) > 0.85
     assert predict_arrays(bundled, [framed]).argmax() == digit
 
 

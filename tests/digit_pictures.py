@@ -1,0 +1,44 @@
+"""What the tests of ``torchless predict`` on pictures share: the fixtures' folder, the photo generator, the
+pen-drawn digits as grey levels, and the two comparisons of a preprocessed digit with its clean twin."""
+import importlib.util
+import pathlib
+
+import numpy as np
+from PIL import Image
+
+DIGITS = pathlib.Path(__file__).parent / "fixtures" / "digits"
+
+
+def label(path):
+    """The digit a fixture shows: the first character of its name."""
+    return int(pathlib.Path(path).name[0])
+
+
+def photo_generator():
+    """tests/fixtures/digits/photos/generate.py as a module (it draws the photo fixtures and knows their sheets)."""
+    spec = importlib.util.spec_from_file_location("generate_photos", DIGITS / "photos" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pen_drawings():
+    """The pen-drawn fixtures as grey levels (dark ink on light paper), by digit."""
+    drawings = {}
+    for path in sorted(DIGITS.glob("[0-9]_pen.png")):
+        with Image.open(path) as image:
+            drawings[label(path)] = np.asarray(image.convert("L"), np.float64)
+    return drawings
+
+
+def ink_box(field, level=0.1):
+    """(top, bottom, left, right) of the ink above ``level`` in a 28x28 input, bottom and right exclusive."""
+    rows, cols = np.nonzero(field > level)
+    return rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+
+
+def shifted_correlation(a, b):
+    """The best correlation of ``a`` and ``b`` shifted by up to a pixel: centring by mass rounds to whole pixels,
+    and a centre of mass half-way between two flips with the least change."""
+    return max(np.corrcoef(np.roll(a, (dy, dx), (0, 1)).ravel(), b.ravel())[0, 1]
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
