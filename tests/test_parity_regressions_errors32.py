@@ -1,0 +1,77 @@
+"""Differences from PyTorch found by a thirty-second differential error-input fuzz of the CNN course's surface,
+each compared with torch at run time.
+
+* torch.concat and torch.concatenate fail as torch.cat does, in their own names (an empty list, tensors of other
+  ranks or sizes, a dim out of range, a 0-d tensor): their out= wrappers re-read the failing call as
+  PyTorch's parser and named a private keyword instead ("cat() got an unexpected keyword argument '_name'");
+* a str key of ``t[key]`` (and ``t[key] = v``) is a sequence to PyTorch: a non-empty one warns its "non-tuple
+  sequence for multidimensional indexing" deprecation before the refusal "new(): invalid data type 'str'"; a bytes
+  part of a key is refused in the same words ("invalid data type 'bytes'", not the IndexError of other types).
+"""
+import warnings
+
+import pytest
+
+import torchless
+from helpers import outcome
+
+
+def _outcome_and_warnings(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = outcome(call)
+    if not isinstance(result, tuple):
+        result = (tuple(result.shape), str(result.dtype).split(".")[-1])
+    else:
+        result = (result[0], result[1].replace("torchless", "torch"))
+    return result, [(w.category.__name__, str(w.message)) for w in caught]
+
+
+_CAT_CALLS = [
+    lambda lib, x, f: f([]),
+    lambda lib, x, f: f([x, lib.ones(2, 3)]),
+    lambda lib, x, f: f([x, lib.ones(2, 4, 3)]),
+    lambda lib, x, f: f([x, x], dim=3),
+    lambda lib, x, f: f([x, x], -4),
+    lambda lib, x, f: f([x, x], 1.0),
+    lambda lib, x, f: f([x, x], dim="a"),
+    lambda lib, x, f: f([lib.tensor(1.), lib.tensor(2.)]),
+    lambda lib, x, f: f((x, 1)),
+    lambda lib, x, f: f([x, x], 1, out=5),
+    lambda lib, x, f: f([x, x], foo=1),
+    lambda lib, x, f: f([x, x], 1, 2),
+    lambda lib, x, f: f([x, x.double()], 2),
+    lambda lib, x, f: f([x, lib.ones(0)], dim=1),
+    lambda lib, x, f: f(x),
+]
+
+
+@pytest.mark.parametrize("name", ["cat", "concat", "concatenate"])
+@pytest.mark.parametrize("index", range(len(_CAT_CALLS)))
+def test_concat_and_concatenate_fail_as_cat_in_their_own_names(name, index):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        return _outcome_and_warnings(lambda: _CAT_CALLS[index](lib, lib.ones(2, 3, 4), getattr(lib, name)))
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("key", ["a", "ab", "", b"a", b"", ("a",), (0, "a"), ["a"], (0, b"a"), [b"a"],
+                                 [0, slice(None)], [None]])
+@pytest.mark.parametrize("assign", [False, True])
+def test_str_and_bytes_keys_warn_and_fail_as_in_torch(key, assign):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.ones(2, 3)
+
+        def index():
+            if assign:
+                x[key] = 1.0
+                return x
+            return x[key]
+
+        return _outcome_and_warnings(index)
+
+    assert run(torchless) == run(torch)
