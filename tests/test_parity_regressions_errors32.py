@@ -6,7 +6,9 @@ each compared with torch at run time.
   PyTorch's parser and named a private keyword instead ("cat() got an unexpected keyword argument '_name'");
 * a str key of ``t[key]`` (and ``t[key] = v``) is a sequence to PyTorch: a non-empty one warns its "non-tuple
   sequence for multidimensional indexing" deprecation before the refusal "new(): invalid data type 'str'"; a bytes
-  part of a key is refused in the same words ("invalid data type 'bytes'", not the IndexError of other types).
+  part of a key is refused in the same words ("invalid data type 'bytes'", not the IndexError of other types);
+* F.relu and F.silu of a non-tensor with a true ``inplace`` name their in-place native functions relu_ and silu_,
+  as PyTorch's parser does.
 """
 import warnings
 
@@ -73,5 +75,17 @@ def test_str_and_bytes_keys_warn_and_fail_as_in_torch(key, assign):
             return x[key]
 
         return _outcome_and_warnings(index)
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["relu", "silu"])
+@pytest.mark.parametrize("inplace", [True, 1, "a", False, 0, "", None])
+@pytest.mark.parametrize("value", [[1.0], None, 2.0])
+def test_in_place_activations_of_non_tensors_name_their_in_place_function(name, inplace, value):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        return _outcome_and_warnings(lambda: getattr(lib.nn.functional, name)(value, inplace=inplace))
 
     assert run(torchless) == run(torch)
