@@ -8,7 +8,10 @@ each compared with torch at run time.
   sequence for multidimensional indexing" deprecation before the refusal "new(): invalid data type 'str'"; a bytes
   part of a key is refused in the same words ("invalid data type 'bytes'", not the IndexError of other types);
 * F.relu and F.silu of a non-tensor with a true ``inplace`` name their in-place native functions relu_ and silu_,
-  as PyTorch's parser does.
+  as PyTorch's parser does;
+* the hot Tensor methods of no arguments (t, dim, numel, relu, relu_, detach; ndimension and nelement, no longer
+  their aliases) refuse arguments in CPython's words for PyTorch's METH_NOARGS methods ("TensorBase.t() takes no
+  arguments (1 given)"), not Python's ("t() takes 1 positional argument but 2 were given").
 """
 import warnings
 
@@ -22,10 +25,10 @@ def _outcome_and_warnings(call):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = outcome(call)
-    if not isinstance(result, tuple):
-        result = (tuple(result.shape), str(result.dtype).split(".")[-1])
-    else:
+    if isinstance(result, tuple):
         result = (result[0], result[1].replace("torchless", "torch"))
+    elif hasattr(result, "shape"):
+        result = (tuple(result.shape), str(result.dtype).split(".")[-1])
     return result, [(w.category.__name__, str(w.message)) for w in caught]
 
 
@@ -87,5 +90,19 @@ def test_in_place_activations_of_non_tensors_name_their_in_place_function(name, 
 
     def run(lib):
         return _outcome_and_warnings(lambda: getattr(lib.nn.functional, name)(value, inplace=inplace))
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("name", ["t", "dim", "numel", "relu", "relu_", "detach", "ndimension", "nelement"])
+@pytest.mark.parametrize("arguments", ["", "1", "0, 1", "'a'", "None"])
+def test_hot_methods_of_no_arguments_refuse_arguments_in_cpythons_words(name, arguments):
+    torch = pytest.importorskip("torch")
+    # (written out, as users call them: a bound method object called later words its error otherwise in PyTorch)
+    call = compile(f"x.{name}({arguments})", "<call>", "eval")
+
+    def run(lib):
+        x = lib.ones(2, 3)
+        return _outcome_and_warnings(lambda: eval(call, {"x": x}))
 
     assert run(torchless) == run(torch)
