@@ -66,13 +66,31 @@ def _dim_argument(name, positional, dim):
 
 
 @accepts_out("cat")
-def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
+def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
     """Join tensors along an existing dimension."""
-    tensors = _tensor_list(tensors, _name)
+    return _concatenated("cat", tensors, positional, dim)
+
+
+@accepts_out("concat")
+def concat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
+    """cat under another name (which PyTorch's errors give)."""
+    return _concatenated("concat", tensors, positional, dim)
+
+
+@accepts_out("concatenate")
+def concatenate(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
+    """cat under another name (which PyTorch's errors give)."""
+    return _concatenated("concatenate", tensors, positional, dim)
+
+
+def _concatenated(name, tensors, positional, dim):
+    """cat, concat and concatenate (``name``, which the errors give), below their out= wrappers: each wrapper
+    reports its own parser errors."""
+    tensors = _tensor_list(tensors, name)
     if dim is _DIM_NOT_GIVEN and not positional:
         dim = 0
     elif positional or type(dim) is not int:
-        dim = _dim_argument(_name, positional, dim)
+        dim = _dim_argument(name, positional, dim)
     for i, t in enumerate(tensors):  # (each at its place in the list given, before any other check)
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
@@ -92,18 +110,6 @@ def cat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN, _name="cat"):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
                                    f"got size {y} for tensor number {i} in the list.")
     return shape_ops.Cat.apply(*(t for _, t in kept), dim=axis, given_dim=dim)
-
-
-@accepts_out("concat")
-def concat(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
-    """cat under another name (which PyTorch's errors give)."""
-    return cat(tensors, *positional, dim=dim, _name="concat")
-
-
-@accepts_out("concatenate")
-def concatenate(tensors=NOT_GIVEN, *positional, dim=_DIM_NOT_GIVEN):
-    """cat under another name (which PyTorch's errors give)."""
-    return cat(tensors, *positional, dim=dim, _name="concatenate")
 
 
 @accepts_out("stack")
@@ -461,14 +467,6 @@ def _method(name, checked=True):
     """The function form calling the method ``name`` of its input (``checked``: with the refusal of
     _without_varargs where it applies, in the same function, so as to add no call)."""
 
-    def fn(input=_NO_INPUT, *args, **kwargs):
-        if not isinstance(input, Tensor):
-            raise _input_error(name, input, args, kwargs)
-        try:
-            return getattr(input, name)(*args, **kwargs)
-        except TypeError as error:  # (free unless raised)
-            raise _as_function_binding_error(name, error, input, args, kwargs)
-
     if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
         def fn(input=_NO_INPUT, *args, **kwargs):  # (one sequence of ints, the common call, passes)
             if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
@@ -485,6 +483,14 @@ def _method(name, checked=True):
             if not isinstance(input, Tensor):
                 raise _parser_errors.not_tensor(name, "input", 1, input)
             return getattr(input, name)(*args, **kwargs)
+    else:
+        def fn(input=_NO_INPUT, *args, **kwargs):
+            if not isinstance(input, Tensor):
+                raise _input_error(name, input, args, kwargs)
+            try:
+                return getattr(input, name)(*args, **kwargs)
+            except TypeError as error:  # (free unless raised)
+                raise _as_function_binding_error(name, error, input, args, kwargs)
 
     return _named(fn, name, f"Function form of ``Tensor.{name}``.")
 

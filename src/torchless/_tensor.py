@@ -377,19 +377,25 @@ class Tensor:
         # PyTorch's: the tensor flipped along dim 0 (a 0-d tensor itself), not an iterator
         return self if self._data.ndim == 0 else self.flip(0)
 
-    def dim(self):
+    def dim(self, *refused):  # (refused: CPython's error for PyTorch's METH_NOARGS method, at no wrapper's cost)
+        if refused:
+            raise _parser_errors.no_arguments_error("dim", refused, {})
         return self._data.ndim
 
-    ndimension = dim
+    def ndimension(self):
+        return self._data.ndim
 
     @property
     def ndim(self):
         return self._data.ndim
 
-    def numel(self):
+    def numel(self, *refused):
+        if refused:
+            raise _parser_errors.no_arguments_error("numel", refused, {})
         return self._data.size
 
-    nelement = numel
+    def nelement(self):
+        return self._data.size
 
     def element_size(self):
         return self._data.itemsize
@@ -622,9 +628,11 @@ class Tensor:
         out.__dict__.update(source.__dict__)
         return out
 
-    def detach(self):
+    def detach(self, *refused):
         """A tensor sharing this one's values (and version counter: changing it in place invalidates what
         backward saved of this one), outside the graph."""
+        if refused:
+            raise _parser_errors.no_arguments_error("detach", refused, {})
         return self._detached_as(Tensor)
 
     def _detached_as(self, cls):

@@ -634,7 +634,7 @@ def index_error(shape, key, numpy_error, basic_only=False):
             return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
         if isinstance(part, slice) and part.step is not None and part.step < 1:
             return _step_error(part.step)
-        if isinstance(part, str):  # PyTorch reads it as data for an index tensor, in its turn
+        if isinstance(part, (str, bytes)):  # PyTorch reads it as data for an index tensor, in its turn
             return TypeError(f"new(): invalid data type '{type(part).__name__}'")
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
             from ..nn._functional._args import _tp_name

@@ -96,14 +96,9 @@ def word_binding_errors_as_the_parser(cls):
             setattr(cls, name, _renaming(name, value, {}, method_binding_error, failure_parse))
     for name in dir(cls):  # the methods of no arguments: CPython's METH_NOARGS errors ("takes no arguments")
         value = getattr(cls, name)
-        if not name.startswith("_") and name not in METHOD_SIGNATURES and name not in _HOT_METHODS_OF_NO_ARGUMENTS \
-                and inspect.isfunction(value) and takes_no_arguments(value):
+        if not name.startswith("_") and name not in METHOD_SIGNATURES and inspect.isfunction(value) \
+                and takes_no_arguments(value):  # (the hot ones, unwrapped, refuse arguments given to *refused)
             setattr(cls, name, _refusing_arguments(name, value))
-
-
-# Methods of no arguments left unwrapped, as on the hot paths (a wrapper's call costs each call): their binding
-# errors keep Python's words
-_HOT_METHODS_OF_NO_ARGUMENTS = frozenset({"relu", "relu_", "t", "detach", "dim", "numel"})
 
 
 def _refusing_arguments(name, function):

@@ -1,7 +1,6 @@
 """How the key of ``t[key]`` (or of an index argument) becomes a NumPy key, by PyTorch's rules: tensors inside it
 become arrays (byte tensors masks), lists index tensors, a 0-d integer tensor an int."""
 import operator
-import warnings
 
 import numpy as np
 
@@ -30,7 +29,7 @@ def _sequence_as_tuple(key):
             line = 359
         else:
             continue
-        warnings.warn(_SEQUENCE_AS_TUPLE_WARNING.format(line), UserWarning, stacklevel=4)
+        warn_from_user_code(_SEQUENCE_AS_TUPLE_WARNING.format(line))
         return True
     return False
 
@@ -104,6 +103,8 @@ _REFUSED_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool 
 def subscript_key(shape, key):
     """The NumPy key of ``t[key]`` for a tensor of ``shape``. An index tensor of a dtype PyTorch refuses fails only
     after what PyTorch checks before it reads the index tensors: the number of dims, the ints and slices in order."""
+    if type(key) is str:  # a sequence to PyTorch too, of str items: read as their tuple (which is refused)
+        _sequence_as_tuple(list(key))
     try:
         return index_key(key, subscript=True)
     except IndexError as refused:

@@ -469,7 +469,9 @@ class InPlaceMethods:
 
         return self._inplace(clamped, cpp_type_names=not tensor_bounds)
 
-    def relu_(self):
+    def relu_(self, *refused):
+        if refused:
+            raise _parser_errors.no_arguments_error("relu_", refused, {})
         return self._inplace(lambda t: t.relu())
 
     def sqrt_(self):

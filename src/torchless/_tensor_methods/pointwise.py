@@ -140,7 +140,9 @@ class PointwiseMethods:
         check_bound(max, "clamp_max", "max")
         return self._clamp(None, max, "clamp", "ClampMax")
 
-    def relu(self):
+    def relu(self, *refused):
+        if refused:
+            raise _parser_errors.no_arguments_error("relu", refused, {})
         if self._data.dtype.kind in "bc":
             refuse_relu(self)
         return unary.Relu.apply(self)

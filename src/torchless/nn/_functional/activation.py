@@ -114,7 +114,8 @@ def _maybe_inplace(input, function, overwrite, fills=False, **params):
 # ---------------------------------------------------------------------------- relu family
 def relu(input, inplace=False):
     """max(0, x) elementwise; integer tensors stay integer."""
-    check_tensor(input, "relu")
+    if not isinstance(input, Tensor):  # (the in-place form is relu_ to PyTorch's parser)
+        check_tensor(input, "relu_" if inplace else "relu")
     if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
         refuse_relu(input)
     if inplace:
@@ -623,7 +624,7 @@ class Silu(Node):
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
-    check_tensor(input, "silu")
+    check_tensor(input, "silu_" if inplace else "silu")  # (the in-place form is silu_ to PyTorch's parser)
     if input._data.dtype.kind == "c":  # computed, without a derivative, as in PyTorch
         refuse_complex_gradient("silu", input)
     else:
