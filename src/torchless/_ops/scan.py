@@ -75,7 +75,7 @@ class Cumprod(ContiguousResult):
         return (_unrows(result, moved, axis),)
 
     def backward_graph(self, grad):
-        from .shape import Cat, Stack
+        from .shape import Cat
 
         a, axis = self.a, self.axis
         if not a.ndim or a.shape[axis] <= 1:  # each output is its own input
@@ -91,13 +91,14 @@ class Cumprod(ContiguousResult):
         ones_shape = list(a.shape)
         ones_shape[axis] = 1
         ones = grad._wrap(np.ones(ones_shape, grad._data.dtype))
-        columns = []
+        # each slice written into zeros in place, as PyTorch's (its gradient a CopySlices node)
+        grad_input = grad._wrap(np.zeros(a.shape, grad._data.dtype))
         for k in range(n):
             omitted = Cat.apply(ones, x.narrow(axis, k + 1, n - k - 1).cumprod(axis), dim=axis)
             if k:
                 omitted = omitted * x.narrow(axis, 0, k).prod(axis, keepdim=True)
-            columns.append((grad.narrow(axis, k, n - k) * omitted).sum(axis))
-        return (Stack.apply(*columns, dim=axis),)
+            grad_input.select(axis, k).copy_((grad.narrow(axis, k, n - k) * omitted).sum(axis))
+        return (grad_input,)
 
 
 def cumulative_extremum(a, axis, largest):

@@ -29,10 +29,10 @@ class Reshape(Node):
         """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows); ``new_axis``: the
         axis unsqueeze adds, given PyTorch's stride (that of the axis after it times its size, 1 at the end), where
         NumPy's reshape picks its own; ``kept_axes``: the input's axes squeeze keeps, with their strides (NumPy's
-        reshape picks its own for the size-1 ones)."""
+        reshape picks its own for the size-1 ones, and for an empty array's)."""
         self.input_shape, self.node_name, self.dim = a.shape, name, dim
         out = _memory_format.reshaped_view(a, shape)
-        if kept_axes is not None and 1 in shape:
+        if kept_axes is not None and (1 in shape or not a.size):
             strides = tuple(a.strides[i] for i in kept_axes)
             if out.strides != strides:
                 out = np.lib.stride_tricks.as_strided(a, shape, strides, writeable=a.flags.writeable)

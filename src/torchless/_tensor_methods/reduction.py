@@ -294,10 +294,11 @@ class ReductionMethods:
                 order = std_sort.unstable_sort_order(self._data, axis, descending,
                                                      self._sort_order(axis, descending, kind))
             order = order.astype(np.int64, copy=False)
-        if order.ndim > 1 or not order.size:  # PyTorch's sort lays both results out as its input (preserve_format)
+        laid_out_as_input = order.ndim > 1 or not order.size
+        if laid_out_as_input:  # PyTorch's sort lays both results out as its input (preserve_format)
             order = _memory_format.preserving(order, self._data)
         values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
-        if order.ndim > 1:
+        if laid_out_as_input:
             values._data = _memory_format.preserving(values._data, self._data)
         return _RETURN_TYPES["sort"](values, Tensor._wrap(order))
 

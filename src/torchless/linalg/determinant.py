@@ -74,6 +74,18 @@ def _svd_cofactors(a):
     return ((sign[..., None, None] * u * others[..., None, :]) @ vh).astype(a.dtype, copy=False)
 
 
+def _solve_diagonal(matrix, scale):
+    """``scale matrix^-1`` of the graph tensors ``matrix (*, n, n)`` and ``scale (*)``, as PyTorch's det and slogdet
+    backward formulas compute ``scale A^-H`` under create_graph: ``linalg.solve(A^H, D)`` for the diagonal ``D``
+    made F-transposed (what its lu_solve would take), so the result is a solve's, laid out column-major."""
+    from .._ops.index_grids import diag_embed
+    from .inverse import solve
+
+    if scale.dtype != matrix.dtype:  # (the real gradient of a complex matrix's log|det|)
+        scale = scale.to(matrix.dtype)
+    return solve(matrix, diag_embed(scale.unsqueeze(-1).expand(matrix.shape[:-1])).mT)
+
+
 class Determinant(Node):
     """``det(A)`` for ``A (*, n, n)``; ``dA = g det(A) A^-T``, the cofactors (0 at a singular A, as PyTorch's
     backward without create_graph, unless ``exact``: then the cofactors there too, for _cofactors' minors)."""
@@ -107,15 +119,13 @@ class Determinant(Node):
             return out * _relative_change(_nudged(a), tangent)
 
     def backward_graph(self, grad):
-        from .inverse import Inverse
-
         a = self.a
         if _singular(a).any():
             # det(A) A^-T is the matrix of cofactors, which a singular matrix has too: the determinants of its
             # minors (their own second derivatives come from this method again)
             return (grad[..., None, None] * _cofactors(self.graph_input(0, a)),)
-        scale = (grad * self.graph_output(self.out))[..., None, None]
-        return (scale * Inverse.apply(self.graph_input(0, a)).mT,)
+        # (A^-T, not A^-H: the engine conjugates the gradient of this holomorphic node of a complex matrix)
+        return (_solve_diagonal(self.graph_input(0, a).mT, grad * self.graph_output(self.out)),)
 
     def name(self):
         return "LinalgDetBackward0"
@@ -136,9 +146,7 @@ class LogAbsDeterminant(Node):
         return (grad[..., None, None] * (np.conj(inverse_t) if inverse_t.dtype.kind == "c" else inverse_t),)
 
     def backward_graph(self, grad):
-        from .inverse import Inverse
-
-        return (grad[..., None, None] * Inverse.apply(self.graph_input(0, self.a)).mT,)
+        return (_solve_diagonal(self.graph_input(0, self.a).mH, grad),)
 
     def jvp(self, tangents, arrays, params, out):
         return _relative_change(arrays[0], tangents[0]).real.astype(out.dtype, copy=False)

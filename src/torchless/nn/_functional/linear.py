@@ -355,13 +355,15 @@ class Bilinear(Node):
         return g1, g2, gw
 
     def backward_graph(self, grad):
-        from ..._ops.einsum import einsum
-
         x1, x2, w = (self.graph_input(i, a) for i, a in enumerate((self.x1, self.x2, self.w)))
         need1, need2, need_w = self.needs_input_grad
-        return (einsum("...o,oij,...j->...i", grad, w, x2) if need1 else None,
-                einsum("...o,oij,...i->...j", grad, w, x1) if need2 else None,
-                einsum("...o,...i,...j->oij", grad, x1, x2) if need_w else None)
+        # PyTorch's _trilinear backward on the inputs' rows, each gradient a _trilinear of the others and the
+        # gradient, the inputs' viewed back to their shapes
+        rows1, rows2 = x1.reshape(-1, x1.shape[-1]), x2.reshape(-1, x2.shape[-1])
+        grad_rows = grad.reshape(-1, grad.shape[-1])
+        return (Trilinear.apply(grad_rows, w, rows2, subscripts="no,oij,nj->ni").view(x1.shape) if need1 else None,
+                Trilinear.apply(rows1, w, grad_rows, subscripts="ni,oij,no->nj").view(x2.shape) if need2 else None,
+                Trilinear.apply(rows1, grad_rows, rows2, subscripts="ni,no,nj->oij") if need_w else None)
 
     def name(self):
         return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
@@ -376,6 +378,37 @@ class Bilinear(Node):
                 edge = folded(name, edge, self)
             rows.append((edge, 0))
         return ((FoldedNode("TrilinearBackward0", (rows[0], (w, 0), rows[1]), self), 0),)
+
+
+class Trilinear(Node):
+    """PyTorch's _trilinear as Bilinear's gradients record it under create_graph: the contraction of three
+    operands by ``subscripts`` (named axes, each in at least two terms); an operand's gradient is the contraction
+    of the other two and the gradient in its place, a _trilinear again."""
+
+    saved = ("operands",)
+
+    def forward(self, a, b, c, subscripts):
+        self.operands, self.subscripts = (a, b, c), subscripts
+        return _memory_format.c_ordered(np.einsum(subscripts, a, b, c, optimize=True))
+
+    def _gradient_subscripts(self, k):
+        inputs, output = self.subscripts.split("->")
+        terms = inputs.split(",")
+        return ",".join(terms[:k] + [output] + terms[k + 1:]) + "->" + terms[k]
+
+    def backward(self, grad):
+        operands = self.operands
+        return tuple(_memory_format.c_ordered(np.einsum(self._gradient_subscripts(k), *operands[:k], grad,
+                                                        *operands[k + 1:], optimize=True))
+                     if self.needs_input_grad[k] else None for k in range(3))
+
+    def backward_graph(self, grad):
+        operands = [self.graph_input(k, a) for k, a in enumerate(self.operands)]
+        return tuple(Trilinear.apply(*operands[:k], grad, *operands[k + 1:], subscripts=self._gradient_subscripts(k))
+                     if self.needs_input_grad[k] else None for k in range(3))
+
+    def name(self):
+        return "TrilinearBackward0"
 
 
 def _reshape_node_names(array):

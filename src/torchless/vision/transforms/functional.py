@@ -15,13 +15,14 @@ shape H x W or H x W x C (what ``torchless.vision.datasets.MNIST`` returns).
 
 Only ``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data.
 """
+import math
 import numbers
 import operator
 import warnings
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._creation import as_tensor
 from ..._tensor import Tensor
 from .._pillow import is_pil_image as _is_pil_image
@@ -329,25 +330,37 @@ def pad(img, padding, fill=0, padding_mode="constant"):
         _assert_image_tensor(img)
         _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode)
         left, top, right, bottom = (int(amount) for amount in (left, top, right, bottom))
-        if padding_mode in ("edge", "reflect"):
-            return _pad_with_torch(img, [left, right, top, bottom], padding_mode)
+        if padding_mode != "symmetric":
+            return _pad_with_torch(img, [left, right, top, bottom], fill, padding_mode)
+        # torchvision gathers the mirrored rows and columns by indexing, which allocates in C order (empty too)
+        return Tensor._wrap(_memory_format.c_ordered(_pad_chw(img._data, left, top, right, bottom, fill, padding_mode)))
     elif padding_mode == "reflect":
         _check_reflect_padding((1,) + img.shape[:2], left, top, right, bottom)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
 
 
-def _pad_with_torch(img, pad, padding_mode):
-    """torchvision's edge and reflect padding of a tensor: ``torch.nn.functional.pad`` (replicate / reflect) of it
-    batched to 4-D, in float32 unless it is float32 or float64. Negative amounts are that pad's: the output pixels
-    index the input as if every border were padded at once (not a crop followed by padding), and its errors."""
+def _pad_with_torch(img, pad, fill, padding_mode):
+    """torchvision's constant, edge and reflect padding of a tensor: ``torch.nn.functional.pad`` (constant with
+    ``float(fill)``, replicate, reflect) of it batched to 4-D, edge and reflect in float32 unless it is float32 or
+    float64. Negative amounts are that pad's: the output pixels index the input as if every border were padded at
+    once (not a crop followed by padding), and its errors; the result is laid out as that pad lays it out (a
+    channels-last batch stays so)."""
     from ...nn.functional import pad as torch_pad
 
     batched = img.ndim < 4
     out = img.unsqueeze(0) if batched else img
-    cast = out.dtype not in (_dtype.float32, _dtype.float64)
+    cast = padding_mode != "constant" and out.dtype not in (_dtype.float32, _dtype.float64)
     if cast:
         out = out.to(_dtype.float32)
-    out = torch_pad(out, pad, mode="replicate" if padding_mode == "edge" else padding_mode)
+    if padding_mode == "constant":
+        value = float(fill)
+        if out._data.dtype.kind in "iu" and math.isfinite(value):
+            # (torchvision's PyTorch wrote a fill up to one past an integer type's largest value truncated, where
+            # today's pad refuses it: _check_tensor_padding keeps the former's check, the value goes in truncated)
+            value = float(math.trunc(value))
+        out = torch_pad(out, pad, value=value)
+    else:
+        out = torch_pad(out, pad, mode="replicate" if padding_mode == "edge" else padding_mode)
     if batched:
         out = out.squeeze(0)
     return out.to(img.dtype) if cast else out

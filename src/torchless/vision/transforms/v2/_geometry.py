@@ -1,6 +1,8 @@
 """The functionals where torchvision's v2 differs from v1 outside colour: ``pad`` (v2's argument errors, and a
 per-channel fill for tensors too), ``erase`` (PIL images too, through a tensor), and ``rotate``, ``affine`` and
 ``perspective`` (interpolation as a string too; the bilinear fill of tensors blended in v2's own rounding)."""
+import math
+
 import numpy as np
 
 from ...._tensor import Tensor
@@ -36,11 +38,12 @@ def pad(inpt, padding, fill=None, padding_mode="constant"):
         raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
     if padding_mode == "constant":
         fill = float(fill)  # as v2 hands it to torch's pad (a string fails here)
-    if inpt.ndim <= 4:
-        return _v1.pad(inpt, [left, top, right, bottom], fill, padding_mode)
-    batched = Tensor._wrap(inpt._data.reshape((-1,) + inpt.shape[-3:]))
+    # v2 pads a batch of images reshaped as torch reshapes (a size-1 batch's stride rewritten, so a single
+    # channels-last image comes out contiguous) and reshapes the result back
+    channels, height, width = inpt.shape[-3:]
+    batched = inpt.reshape(math.prod(inpt.shape[:-3]), channels, height, width)
     out = _v1.pad(batched, [left, top, right, bottom], fill, padding_mode)
-    return Tensor._wrap(out._data.reshape(inpt.shape[:-2] + out.shape[-2:]))
+    return out.reshape(inpt.shape[:-3] + out.shape[-3:])
 
 
 def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
