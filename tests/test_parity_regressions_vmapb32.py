@@ -1,0 +1,64 @@
+"""vmap's results laid out as PyTorch's where its batching rules move the batch dimension to the front (softmax,
+layer_norm, scans, tril, roll, masked_fill, gathers, contiguous) and where pointwise ops and permuting views keep it
+where the inputs have it (compared with torch at run time)."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+_FUNCTIONS = {
+    "softmax": lambda lib: lambda x: x.softmax(-1),
+    "log_softmax": lambda lib: lambda x: x.log_softmax(-1),
+    "softmin": lambda lib: lambda x: lib.nn.functional.softmin(x, -1),
+    "layer_norm": lambda lib: lambda x: lib.nn.functional.layer_norm(x, (5,)),
+    "logsigmoid": lambda lib: lambda x: lib.nn.functional.logsigmoid(x),
+    "cumsum": lambda lib: lambda x: x.cumsum(0),
+    "cumprod": lambda lib: lambda x: x.cumprod(1),
+    "cummax": lambda lib: lambda x: x.cummax(0)[0],
+    "logcumsumexp": lambda lib: lambda x: x.logcumsumexp(0),
+    "tril": lambda lib: lambda x: x.tril(),
+    "triu": lambda lib: lambda x: x.triu(1),
+    "roll": lambda lib: lambda x: x.roll(1, 0),
+    "masked_fill": lambda lib: lambda x: x.masked_fill(x > 0, 0.0),
+    "contiguous": lambda lib: lambda x: x.contiguous(),
+    "index_select": lambda lib: lambda x: x.index_select(0, lib.tensor([2, 0, 1])),
+    "gather": lambda lib: lambda x: x.gather(1, lib.zeros(3, 5, dtype=lib.long)),
+    "repeat": lambda lib: lambda x: x.repeat(1, 1),
+    "topk": lambda lib: lambda x: x.topk(5, -1)[0],
+    "softmax_then_mul": lambda lib: lambda x: x.softmax(-1) * 2,
+    "softmax_plus_input": lambda lib: lambda x: x.softmax(-1) + x,
+    "t_mul": lambda lib: lambda x: x.t() * 2,
+    "t_sin": lambda lib: lambda x: x.t().sin(),
+    "transpose_exp": lambda lib: lambda x: x.transpose(0, 1).exp(),
+    "permute_add": lambda lib: lambda x: x.permute(1, 0) + 1,
+    "mT_relu": lambda lib: lambda x: x.mT.relu(),
+    "slice_mul": lambda lib: lambda x: x[1:] * 2,
+    "sort": lambda lib: lambda x: x.sort(-1)[0],
+    "clone": lambda lib: lambda x: x.clone(),
+    "mul_self": lambda lib: lambda x: x * x,
+    "reshape_add": lambda lib: lambda x: x.reshape(-1) + 1,
+    "sum": lambda lib: lambda x: x.sum(0),
+}
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, 2])
+@pytest.mark.parametrize("name", sorted(_FUNCTIONS))
+def test_vmap_result_strides_as_pytorchs_batching_rules(name, in_dims):
+    data = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    data = np.stack([data * (i + 1) for i in range(4)], in_dims)  # (4 samples of shape (3, 5) at in_dims)
+    expected = torch.vmap(_FUNCTIONS[name](torch), in_dims=in_dims)(torch.tensor(data))
+    actual = torchless.vmap(_FUNCTIONS[name](torchless), in_dims=in_dims)(torchless.tensor(data))
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert actual.stride() == expected.stride()
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("out_dims", [0, 1, -1])
+def test_vmap_front_moved_result_moved_to_out_dims(out_dims):
+    data = np.random.default_rng(1).standard_normal((3, 4, 5)).astype(np.float32)
+    expected = torch.vmap(lambda x: x.softmax(-1), in_dims=1, out_dims=out_dims)(torch.tensor(data))
+    actual = torchless.vmap(lambda x: x.softmax(-1), in_dims=1, out_dims=out_dims)(torchless.tensor(data))
+    assert actual.stride() == expected.stride()
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
