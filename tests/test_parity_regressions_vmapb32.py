@@ -62,3 +62,26 @@ def test_vmap_front_moved_result_moved_to_out_dims(out_dims):
     actual = torchless.vmap(lambda x: x.softmax(-1), in_dims=1, out_dims=out_dims)(torchless.tensor(data))
     assert actual.stride() == expected.stride()
     np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+_UNWRAPPING = {
+    "input": lambda lib, u: lib.vmap(u)(lib.arange(6.0).reshape(2, 3)),
+    "input_in_dims_1": lambda lib, u: lib.vmap(u, in_dims=1)(lib.arange(24.0).reshape(2, 3, 4)),
+    "nested": lambda lib, u: lib.vmap(lib.vmap(u, in_dims=1), in_dims=2)(lib.arange(24.0).reshape(2, 3, 4)),
+    "nested_not_recursing": lambda lib, u: lib.vmap(lib.vmap(lambda x: u(x, recurse=False), in_dims=1),
+                                                    in_dims=2)(lib.arange(24.0).reshape(2, 3, 4)),
+    "unmapped": lambda lib, u: lib.vmap(lambda x, y: u(y) * 2, in_dims=(1, None))(lib.ones(2, 3), lib.arange(5.0)),
+    "mixed": lambda lib, u: lib.vmap(lambda x: (u(x) * x).sum())(lib.arange(6.0).reshape(2, 3)),
+    "empty_batch": lambda lib, u: lib.vmap(u)(lib.ones(0, 3)),
+    "plain": lambda lib, u: u(lib.arange(3.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_UNWRAPPING))
+def test_debug_unwrap_gives_the_whole_mapped_input(name):
+    expected = _UNWRAPPING[name](torch, torch.func.debug_unwrap)
+    actual = _UNWRAPPING[name](torchless, torchless.func.debug_unwrap)
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert [s for s, n in zip(actual.stride(), actual.shape) if n != 1] == \
+        [s for s, n in zip(expected.stride(), expected.shape) if n != 1]
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())

@@ -109,8 +109,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
             leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
-        leaves = [leaf if dim is None else forward_ad.mark_batch_rank(level.mark(leaf), batch_rank)
-                  for leaf, dim in zip(leaves, flat_dims)]
+        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg)
+                  for leaf, arg, dim in zip(leaves, flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
     unmapped = [arg for arg, dim in zip(flat_args, flat_dims) if dim is None]
@@ -123,6 +123,29 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
     return _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped])
+
+
+def _mapped_sample(sample, level, batch_rank, whole):
+    """``sample``, a sample of the mapped input ``whole``, marked batched by the vmap call ``level`` with the
+    batch rank of its input, and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched
+    tensor to it)."""
+    sample.__dict__["_vmap_input"] = whole
+    return forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
+
+
+def debug_unwrap(tensor, *, recurse=True):
+    r"""Unwraps a batched tensor to the tensor it wraps: within a function vmap maps, an input sample gives the
+    whole input it comes from (itself a sample of an enclosing vmap's input, unwrapped in turn if ``recurse``).
+
+    torchless runs the samples one by one, so a tensor computed inside the function has no whole batched tensor
+    to give: it is returned as it is, as a tensor no transform wraps. This function is meant for debugging only.
+    """
+    from .._tensor import Tensor
+
+    if not (isinstance(tensor, Tensor) and "_vmap_input" in tensor.__dict__ and forward_ad.batched(tensor)):
+        return tensor
+    whole = tensor.__dict__["_vmap_input"]
+    return debug_unwrap(whole) if recurse else whole
 
 
 def _batch_rank(mapped_inputs):
