@@ -40,6 +40,35 @@ _FUNCTIONS = {
     "mul_self": lambda lib: lambda x: x * x,
     "reshape_add": lambda lib: lambda x: x.reshape(-1) + 1,
     "sum": lambda lib: lambda x: x.sum(0),
+    "argsort": lambda lib: lambda x: x.argsort(-1),
+    "sort_indices": lambda lib: lambda x: x.sort(0)[1],
+    "long": lambda lib: lambda x: x.long(),
+    "select_mul": lambda lib: lambda x: x[0] * 2,
+    "select_column_mul": lambda lib: lambda x: x[:, 1] * 2,
+    "unsqueeze_mul": lambda lib: lambda x: x.unsqueeze(0) * 2,
+    "unsqueeze_inner_mul": lambda lib: lambda x: x.unsqueeze(1) * 2,
+    "diagonal_mul": lambda lib: lambda x: x.diagonal() * 2,
+    "strided_slice_mul": lambda lib: lambda x: x[:, ::2] * 2,
+    "split_mul": lambda lib: lambda x: x.split(2)[0] * 2,
+    "chunk_mul": lambda lib: lambda x: x.chunk(3, 1)[1] * 2,
+    "unbind_mul": lambda lib: lambda x: x.unbind(1)[0] * 2,
+    "view_mul": lambda lib: lambda x: x.view(3, 5, 1) * 2,
+    "reshape_mul": lambda lib: lambda x: x.reshape(5, 3) * 2,
+    "t_flatten_add": lambda lib: lambda x: x.t().flatten() + 1,
+    "t_clone": lambda lib: lambda x: x.t().clone(),
+    "t_contiguous_mul": lambda lib: lambda x: x.t().contiguous() * 2,
+    "t_zeros_like_add": lambda lib: lambda x: lib.zeros_like(x.t()) + x.t(),
+    "t_square": lambda lib: lambda x: x.t() ** 2,
+    "t_softplus": lambda lib: lambda x: lib.nn.functional.softplus(x.t()),
+    "t_log_softmax": lambda lib: lambda x: x.t().log_softmax(0),
+    "t_cumsum": lambda lib: lambda x: x.t().cumsum(0),
+    "t_inplace_add": lambda lib: lambda x: x.t().clone().add_(1),
+    "t_masked_fill": lambda lib: lambda x: x.t().masked_fill(x.t() > 0, 1.0),
+    "sub_mean": lambda lib: lambda x: x - x.mean(-1, keepdim=True),
+    "add_unmapped": lambda lib: lambda x: x + lib.ones(5),
+    "where_unmapped_mask": lambda lib: lambda x: lib.where(lib.ones(3, 5, dtype=lib.bool), x, 0.0),
+    "greater": lambda lib: lambda x: x > 0,
+    "pad": lambda lib: lambda x: lib.nn.functional.pad(x, (1, 1)),
 }
 
 
@@ -50,9 +79,16 @@ def test_vmap_result_strides_as_pytorchs_batching_rules(name, in_dims):
     data = np.stack([data * (i + 1) for i in range(4)], in_dims)  # (4 samples of shape (3, 5) at in_dims)
     expected = torch.vmap(_FUNCTIONS[name](torch), in_dims=in_dims)(torch.tensor(data))
     actual = torchless.vmap(_FUNCTIONS[name](torchless), in_dims=in_dims)(torchless.tensor(data))
-    assert tuple(actual.shape) == tuple(expected.shape)
-    assert actual.stride() == expected.stride()
+    _assert_same_layout(actual, expected)
     np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def _assert_same_layout(actual, expected):
+    """Same shape, dtype and strides (but those of size-1 dims, which address no other element)."""
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert str(actual.dtype).replace("torchless", "torch") == str(expected.dtype)
+    assert [s for s, n in zip(actual.stride(), actual.shape) if n != 1] == \
+        [s for s, n in zip(expected.stride(), expected.shape) if n != 1]
 
 
 @pytest.mark.parametrize("out_dims", [0, 1, -1])
@@ -60,7 +96,7 @@ def test_vmap_front_moved_result_moved_to_out_dims(out_dims):
     data = np.random.default_rng(1).standard_normal((3, 4, 5)).astype(np.float32)
     expected = torch.vmap(lambda x: x.softmax(-1), in_dims=1, out_dims=out_dims)(torch.tensor(data))
     actual = torchless.vmap(lambda x: x.softmax(-1), in_dims=1, out_dims=out_dims)(torchless.tensor(data))
-    assert actual.stride() == expected.stride()
+    _assert_same_layout(actual, expected)
     np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
 
 
@@ -81,7 +117,5 @@ _UNWRAPPING = {
 def test_debug_unwrap_gives_the_whole_mapped_input(name):
     expected = _UNWRAPPING[name](torch, torch.func.debug_unwrap)
     actual = _UNWRAPPING[name](torchless, torchless.func.debug_unwrap)
-    assert tuple(actual.shape) == tuple(expected.shape)
-    assert [s for s, n in zip(actual.stride(), actual.shape) if n != 1] == \
-        [s for s, n in zip(expected.stride(), expected.shape) if n != 1]
+    _assert_same_layout(actual, expected)
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())

@@ -381,8 +381,9 @@ def mark_batched(result, inputs):
 
 
 def mark_batch_rank(sample, rank):
-    """Record that the batch dimension of the batched tensor ``sample`` sits after its ``rank`` outermost dims in
-    memory (their order: by stride), as in PyTorch's physical tensor mapped over a dim of a contiguous input.
+    """Record that the batch dimension of the batched tensor ``sample`` sits after its ``rank`` outermost dims of
+    size above 1 in memory (their order: by stride), as in PyTorch's physical tensor mapped over a dim of a
+    contiguous input.
     Pointwise ops and views keep the rank; the ops whose batching rules move the batch dimension to the front
     (``moveBatchDimToFront``) drop it (_batch_rank_after), and vmap stacks the samples' results after it."""
     if rank:

@@ -101,7 +101,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         raise AssertionError("arg_spec must not be None")
 
     mapped = [(arg, dim % arg.dim()) for arg, dim in zip(flat_args, flat_dims) if dim is not None]
-    batch_rank = _batch_rank(mapped)
+    kept_layout = _kept_layout(mapped)
+    batch_rank = kept_layout[1] if kept_layout else 0
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -122,7 +123,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    return _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped])
+    return _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
 
 
 def _mapped_sample(sample, level, batch_rank, whole):
@@ -148,14 +149,15 @@ def debug_unwrap(tensor, *, recurse=True):
     return debug_unwrap(whole) if recurse else whole
 
 
-def _batch_rank(mapped_inputs):
-    """The mapped dimension of the mapped inputs when they agree on it and on the samples' shape and are
-    contiguous, else 0: PyTorch's pointwise ops and views leave the batch dimension where such inputs have it
-    (see forward_ad.mark_batch_rank); otherwise its batching rules move it to the front."""
+def _kept_layout(mapped_inputs):
+    """(the samples' shape, their batch rank) when the mapped inputs agree on both and are contiguous, else None:
+    PyTorch's pointwise ops and views leave the batch dimension where such inputs have it, after the dims of size
+    above 1 before it (see forward_ad.mark_batch_rank); otherwise its batching rules move it to the front."""
     mapped = {(tensor.shape[:dim] + tensor.shape[dim + 1:], dim) for tensor, dim in mapped_inputs}
     if len(mapped) != 1 or not all(tensor.is_contiguous() for tensor, _ in mapped_inputs):
-        return 0
-    return mapped.pop()[1]
+        return None
+    shape, dim = mapped.pop()
+    return shape, sum(size > 1 for size in shape[:dim])
 
 
 def chunk_sizes(total, chunk_size):
@@ -191,10 +193,12 @@ class _randomness:
         random.vmap_randomness.pop()
 
 
-def _stacked(name, outputs, out_dims, batched, size, mapped_inputs):
+def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    the inputs mapped over. Laid out as PyTorch's are (see _stacked_column)."""
+    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None. Laid out as PyTorch's are
+    (see _stacked_column): an output the call did not mark (an integer one) with the inputs' batch rank if it has
+    their samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -220,14 +224,18 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs):
         if not isinstance(first, Tensor):
             raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(first)}. Did you "
                              "mean to set out_dims= to None for output?")
-        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs))
+        if position in batched:
+            rank = first.__dict__.get("_vmap_rank", 0)
+        else:
+            rank = kept_layout[1] if kept_layout and first.shape == kept_layout[0] else 0
+        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs, rank))
     return tree_unflatten(stacked, out_spec)
 
 
-def _stacked_column(column, dim, size, unbatched, mapped_inputs):
+def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank):
     """One output of every sample stacked at ``dim``, as PyTorch's batched tensor unwrapped there: an unbatched
     output (the same in every sample) expanded to the batch size, a view of a mapped input the view of it PyTorch's
-    view ops give, any other with the batch after the sample's outermost dims its batch rank counts
+    view ops give, any other with the batch after the sample's ``rank`` outermost dims of size above 1
     (forward_ad.mark_batch_rank); the batch dimension then moved to ``dim``."""
     first = column[0]
     if unbatched and -first.dim() - 1 <= dim <= first.dim():  # (PyTorch expands it as if the batch came first)
@@ -236,7 +244,7 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs):
         return first.expand(shape)
     result = _view_of_input(column, mapped_inputs) if size > 1 else None
     if result is None:
-        result = _stacked_samples(column, first.__dict__.get("_vmap_rank", 0))
+        result = _stacked_samples(column, rank)
         if size == 0:
             result = result.narrow(0, 0, 0)
     return result if dim == 0 else result.movedim(0, dim)
@@ -278,7 +286,8 @@ def _memory_root(array):
 
 def _stacked_samples(samples, rank):
     """``samples`` stacked along a new first dimension, laid out as PyTorch's batched result is: the dims of each
-    sample in their memory order (a transposed sample stays transposed), the batch after the ``rank`` outermost."""
+    sample in their memory order (a transposed sample stays transposed), the batch after the ``rank`` outermost of
+    size above 1."""
     from .. import _memory_format
     from .._functions import stack
 
@@ -287,9 +296,10 @@ def _stacked_samples(samples, rank):
     order = sorted(range(first.ndim), key=lambda d: -strides[d])
     if not _memory_format.is_dense(first):
         order = sorted(order)
-    rank = min(rank, first.ndim)
-    if order == sorted(order) and not rank:
+    outer = [position for position, d in enumerate(order) if first.shape[d] > 1][:rank]
+    batch_position = outer[-1] + 1 if outer else 0
+    if order == sorted(order) and not batch_position:
         return stack(samples)
-    physical = order[:rank] + [None] + order[rank:]  # (None: the batch dimension)
+    physical = order[:batch_position] + [None] + order[batch_position:]  # (None: the batch dimension)
     restored = [physical.index(None)] + [physical.index(d) for d in range(first.ndim)]
-    return stack([sample.permute(order) for sample in samples], rank).permute(restored)
+    return stack([sample.permute(order) for sample in samples], batch_position).permute(restored)
