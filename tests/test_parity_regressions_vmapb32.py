@@ -69,6 +69,20 @@ _FUNCTIONS = {
     "where_unmapped_mask": lambda lib: lambda x: lib.where(lib.ones(3, 5, dtype=lib.bool), x, 0.0),
     "greater": lambda lib: lambda x: x > 0,
     "pad": lambda lib: lambda x: lib.nn.functional.pad(x, (1, 1)),
+    "batch_norm": lambda lib: lambda x: lib.nn.functional.batch_norm(x[None], lib.zeros(3), lib.ones(3)),
+    "group_norm": lambda lib: lambda x: lib.nn.functional.group_norm(x[None], 1),
+    "instance_norm": lambda lib: lambda x: lib.nn.functional.instance_norm(x[None]),
+    "rms_norm": lambda lib: lambda x: lib.nn.functional.rms_norm(x, (5,)),
+    "interpolate": lambda lib: lambda x: lib.nn.functional.interpolate(x[None], scale_factor=1.0),
+    "scatter": lambda lib: lambda x: x.scatter(0, lib.zeros(3, 5, dtype=lib.long), x),
+    "scatter_add": lambda lib: lambda x: x.scatter_add(1, lib.zeros(3, 5, dtype=lib.long), x),
+    "index_copy": lambda lib: lambda x: x.index_copy(0, lib.tensor([1]), x[:1]),
+    "index_add": lambda lib: lambda x: x.index_add(0, lib.tensor([0]), x[:1]),
+    "index_fill": lambda lib: lambda x: x.index_fill(0, lib.tensor([0]), 1.0),
+    "cross": lambda lib: lambda x: lib.cross(x[:, :3], x[:, :3], dim=1),
+    "hardtanh_inplace": lambda lib: lambda x: lib.nn.functional.hardtanh(x.clone(), inplace=True),
+    "addcmul": lambda lib: lambda x: lib.addcmul(x, x, x),
+    "lerp": lambda lib: lambda x: lib.lerp(x, x * 2, 0.3),
 }
 
 

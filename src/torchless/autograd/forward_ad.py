@@ -394,16 +394,17 @@ def mark_batch_rank(sample, rank):
 
 
 # The ops whose PyTorch batching rules move the batch dimension to the front before running the op on the
-# physical tensor (softmax's, layer_norm's, masked_fill's, roll's rules; the indexing ones), by torchless node:
+# physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
-_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "LogSigmoid", "Roll", "Topk"}
+_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "BatchNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
+                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
 def _batch_rank_after(node, inputs, params, result):
     """The batch rank of ``node``'s batched ``result`` (see mark_batch_rank) from that of its input: 0 where the
     op's rule moves the batch to the front (a scan or any op allocating a contiguous result, masked_fill, a
-    gathering index, contiguous's copy, a reshape that copies, any other op changing the samples' shape), that of
+    gathering index, writing batched values at indices, contiguous's copy, a reshape that copies, any other op changing the samples' shape), that of
     the memory a view reads (the dims it reads from above the batch), else the input's."""
     from .graph import ContiguousResult
 
@@ -417,6 +418,8 @@ def _batch_rank_after(node, inputs, params, result):
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
     if params and (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
+        return 0
+    if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
         return 0
     return rank if source.shape == result.shape else 0
 
