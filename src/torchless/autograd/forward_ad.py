@@ -404,8 +404,9 @@ _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the
 def _batch_rank_after(node, inputs, params, result):
     """The batch rank of ``node``'s batched ``result`` (see mark_batch_rank) from that of its input: 0 where the
     op's rule moves the batch to the front (a scan or any op allocating a contiguous result, masked_fill, a
-    gathering index, writing batched values at indices, contiguous's copy, a reshape that copies, any other op changing the samples' shape), that of
-    the memory a view reads (the dims it reads from above the batch), else the input's."""
+    gathering index, writing batched values at indices, contiguous's copy, a reshape that copies, any other op
+    changing the samples' shape), that of the memory a view reads (the dims it reads from above the batch), else
+    the input's."""
     from .graph import ContiguousResult
 
     source = next((t for t in inputs if t is not None and "_vmap_rank" in t.__dict__), None)
@@ -414,10 +415,10 @@ def _batch_rank_after(node, inputs, params, result):
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    name = type(node).__name__
+    name, params = type(node).__name__, params or {}
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
-    if params and (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
+    if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
         return 0
     if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
         return 0
@@ -431,7 +432,7 @@ def _rank_of_view(source, rank, view):
 
     strides = _memory_format.element_strides(source._data)
     order = sorted(range(source.dim()), key=lambda d: -strides[d])
-    outer = [strides[d] for d in order[:rank] if source.shape[d] > 1]
+    outer = [strides[d] for d in order if source.shape[d] > 1][:rank]
     if not outer:
         return 0
     return sum(1 for size, stride in zip(view.shape, _memory_format.element_strides(view._data))
