@@ -245,6 +245,8 @@ def propagate(node, inputs, arrays, params, result):
     vmap's mark of a batched tensor."""
     if state.vmap_levels:
         mark_batched(result, inputs)
+        if "_vmap_rank" in result.__dict__:
+            mark_batch_rank(result, _batch_rank_after(node, inputs, params, result))
     if state.level is None:
         return
     tangents = [None if t is None else tangent_array(t) for t in inputs]
@@ -367,12 +369,74 @@ def batched(tensor):
 
 
 def mark_batched(result, inputs):
-    """Mark ``result`` batched if an input is (called while vmap runs). Returns ``result``."""
+    """Mark ``result`` batched if an input is (called while vmap runs), with that input's batch rank. Returns
+    ``result``."""
     for tensor in inputs:
         if tensor is not None and hasattr(tensor, "__dict__") and batched(tensor):
             result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
+            if "_vmap_rank" in tensor.__dict__:
+                result.__dict__["_vmap_rank"] = tensor.__dict__["_vmap_rank"]
             break
     return result
+
+
+def mark_batch_rank(sample, rank):
+    """Record that the batch dimension of the batched tensor ``sample`` sits after its ``rank`` outermost dims of
+    size above 1 in memory (their order: by stride), as in PyTorch's physical tensor mapped over a dim of a
+    contiguous input.
+    Pointwise ops and views keep the rank; the ops whose batching rules move the batch dimension to the front
+    (``moveBatchDimToFront``) drop it (_batch_rank_after), and vmap stacks the samples' results after it."""
+    if rank:
+        sample.__dict__["_vmap_rank"] = rank
+    else:
+        sample.__dict__.pop("_vmap_rank", None)
+    return sample
+
+
+# The ops whose PyTorch batching rules move the batch dimension to the front before running the op on the
+# physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
+# their result is laid out with the batch outermost, wherever the inputs had it
+_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "BatchNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
+                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross"}
+_GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
+
+
+def _batch_rank_after(node, inputs, params, result):
+    """The batch rank of ``node``'s batched ``result`` (see mark_batch_rank) from that of its input: 0 where the
+    op's rule moves the batch to the front (a scan or any op allocating a contiguous result, masked_fill, a
+    gathering index, writing batched values at indices, contiguous's copy, a reshape that copies, any other op
+    changing the samples' shape), that of the memory a view reads (the dims it reads from above the batch), else
+    the input's."""
+    from .graph import ContiguousResult
+
+    source = next((t for t in inputs if t is not None and "_vmap_rank" in t.__dict__), None)
+    if source is None:
+        return 0
+    rank = source.__dict__["_vmap_rank"]
+    if node.is_view:
+        return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
+    name, params = type(node).__name__, params or {}
+    if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
+        return 0
+    if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
+        return 0
+    if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
+        return 0
+    return rank if source.shape == result.shape else 0
+
+
+def _rank_of_view(source, rank, view):
+    """The batch rank of ``view``, a view of ``source`` of batch rank ``rank``: its dims reading memory with the
+    stride of one of ``source``'s dims outer to the batch or more (the batch's stride lies below those)."""
+    from .. import _memory_format
+
+    strides = _memory_format.element_strides(source._data)
+    order = sorted(range(source.dim()), key=lambda d: -strides[d])
+    outer = [strides[d] for d in order if source.shape[d] > 1][:rank]
+    if not outer:
+        return 0
+    return sum(1 for size, stride in zip(view.shape, _memory_format.element_strides(view._data))
+               if size > 1 and stride >= min(outer))
 
 
 # How PyTorch's batching rules refuse an in-place op writing batched operands into an unbatched tensor: the shape

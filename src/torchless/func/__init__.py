@@ -9,7 +9,7 @@ from ._functional_call import functional_call
 from ._module_state import replace_all_batch_norm_modules_, stack_module_state
 from ._rearrange import rearrange
 from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
-from ._vmap import vmap
+from ._vmap import debug_unwrap, vmap
 
 __all__ = ["debug_unwrap", "functional_call", "functionalize", "grad", "grad_and_value", "hessian", "jacfwd",
            "jacrev", "jvp", "linearize", "rearrange", "replace_all_batch_norm_modules_", "stack_module_state", "vjp", "vmap"]
@@ -29,7 +29,3 @@ def functionalize(func, *, remove="mutations"):
                            f"Valid options are:{options}\n")
     return func
 
-
-def debug_unwrap(tensor, *, recurse=True):
-    """``tensor`` as it is: torchless's transforms do not wrap tensors."""
-    return tensor

@@ -100,14 +100,18 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     if sizes[0] == 0 and chunk_size is not None:  # (PyTorch's chunking finds no chunk to take the inputs' spec from)
         raise AssertionError("arg_spec must not be None")
 
+    mapped = [(arg, dim % arg.dim()) for arg, dim in zip(flat_args, flat_dims) if dim is not None]
+    kept_layout = _kept_layout(mapped)
+    batch_rank = kept_layout[1] if kept_layout else 0
+
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
-            leaves = [arg if dim is None else level.mark(arg.new_zeros(arg.shape[:dim % arg.dim()] +
-                                                                       arg.shape[dim % arg.dim() + 1:]))
+            leaves = [arg if dim is None else arg.new_zeros(arg.shape[:dim % arg.dim()] + arg.shape[dim % arg.dim() + 1:])
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
-            leaves = [arg if dim is None else level.mark(arg.select(dim, index))
-                      for arg, dim in zip(flat_args, flat_dims)]
+            leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
+        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg)
+                  for leaf, arg, dim in zip(leaves, flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
     unmapped = [arg for arg, dim in zip(flat_args, flat_dims) if dim is None]
@@ -119,18 +123,41 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    mapped = [(arg, dim % arg.dim()) for arg, dim in zip(flat_args, flat_dims) if dim is not None]
-    return _stacked(name, outputs, out_dims, batched, sizes[0], mapped)
+    return _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
+
+
+def _mapped_sample(sample, level, batch_rank, whole):
+    """``sample``, a sample of the mapped input ``whole``, marked batched by the vmap call ``level`` with the
+    batch rank of its input, and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched
+    tensor to it)."""
+    sample.__dict__["_vmap_input"] = whole
+    return forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
+
+
+def debug_unwrap(tensor, *, recurse=True):
+    r"""Unwraps a batched tensor to the tensor it wraps: within a function vmap maps, an input sample gives the
+    whole input it comes from (itself a sample of an enclosing vmap's input, unwrapped in turn if ``recurse``).
+
+    torchless runs the samples one by one, so a tensor computed inside the function has no whole batched tensor
+    to give: it is returned as it is, as a tensor no transform wraps. This function is meant for debugging only.
+    """
+    from .._tensor import Tensor
+
+    if not (isinstance(tensor, Tensor) and "_vmap_input" in tensor.__dict__ and forward_ad.batched(tensor)):
+        return tensor
+    whole = tensor.__dict__["_vmap_input"]
+    return debug_unwrap(whole) if recurse else whole
 
 
 def _kept_layout(mapped_inputs):
-    """(the per-sample shape, the mapped dimension) of the mapped inputs when they agree on both and are
-    contiguous, else None: PyTorch's elementwise ops leave the batch dimension where such inputs have it, so an
-    output of that per-sample shape is laid out as they are."""
+    """(the samples' shape, their batch rank) when the mapped inputs agree on both and are contiguous, else None:
+    PyTorch's pointwise ops and views leave the batch dimension where such inputs have it, after the dims of size
+    above 1 before it (see forward_ad.mark_batch_rank); otherwise its batching rules move it to the front."""
     mapped = {(tensor.shape[:dim] + tensor.shape[dim + 1:], dim) for tensor, dim in mapped_inputs}
     if len(mapped) != 1 or not all(tensor.is_contiguous() for tensor, _ in mapped_inputs):
         return None
-    return mapped.pop()
+    shape, dim = mapped.pop()
+    return shape, sum(size > 1 for size in shape[:dim])
 
 
 def chunk_sizes(total, chunk_size):
@@ -166,10 +193,12 @@ class _randomness:
         random.vmap_randomness.pop()
 
 
-def _stacked(name, outputs, out_dims, batched, size, mapped_inputs):
+def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    (tensor, dim) for each input mapped over. Laid out as PyTorch's are (see _stacked_column)."""
+    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None. Laid out as PyTorch's are
+    (see _stacked_column): an output the call did not mark (an integer one) with the inputs' batch rank if it has
+    their samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -182,8 +211,6 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs):
         raise ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
                          f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs "
                          f"has structure {out_spec}.")
-    kept_layout = _kept_layout(mapped_inputs)
-    mapped_inputs = [tensor for tensor, _ in mapped_inputs]
     stacked = []
     for position, (first, dim) in enumerate(zip(flat_outputs, flat_dims)):
         column = [flat[position] for flat, _ in flat_per_sample]
@@ -197,31 +224,30 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs):
         if not isinstance(first, Tensor):
             raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(first)}. Did you "
                              "mean to set out_dims= to None for output?")
-        stacked.append(_stacked_column(column, dim, size, kept_layout, unbatched, mapped_inputs))
+        if position in batched:
+            rank = first.__dict__.get("_vmap_rank", 0)
+        else:
+            rank = kept_layout[1] if kept_layout and first.shape == kept_layout[0] else 0
+        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs, rank))
     return tree_unflatten(stacked, out_spec)
 
 
-def _stacked_column(column, dim, size, kept_layout, unbatched, mapped_inputs):
+def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank):
     """One output of every sample stacked at ``dim``, as PyTorch's batched tensor unwrapped there: an unbatched
     output (the same in every sample) expanded to the batch size, a view of a mapped input the view of it PyTorch's
-    view ops give, an output of the samples' shape where the inputs have their mapped dimension (kept_layout), any
-    other with the batch outermost in memory; the batch dimension then moved to ``dim``."""
-    from .._functions import stack
-
+    view ops give, any other with the batch after the sample's ``rank`` outermost dims of size above 1
+    (forward_ad.mark_batch_rank); the batch dimension then moved to ``dim``."""
     first = column[0]
     if unbatched and -first.dim() - 1 <= dim <= first.dim():  # (PyTorch expands it as if the batch came first)
         shape = list(first.shape)
         shape.insert(dim % (first.dim() + 1), size)
         return first.expand(shape)
-    batch_dim = 0
     result = _view_of_input(column, mapped_inputs) if size > 1 else None
     if result is None:
-        if kept_layout is not None and first.shape == kept_layout[0]:
-            batch_dim = kept_layout[1]
-        result = stack(column, batch_dim) if batch_dim else _stacked_samples(column)
+        result = _stacked_samples(column, rank)
         if size == 0:
-            result = result.narrow(batch_dim, 0, 0)
-    return result if dim == batch_dim else result.movedim(batch_dim, dim)
+            result = result.narrow(0, 0, 0)
+    return result if dim == 0 else result.movedim(0, dim)
 
 
 def _view_of_input(column, inputs):
@@ -258,16 +284,22 @@ def _memory_root(array):
     return array
 
 
-def _stacked_samples(samples):
-    """``samples`` stacked along a new first dimension, laid out as PyTorch's batched result is: the batch outermost,
-    the dims of each sample in their memory order (a transposed sample stays transposed)."""
+def _stacked_samples(samples, rank):
+    """``samples`` stacked along a new first dimension, laid out as PyTorch's batched result is: the dims of each
+    sample in their memory order (a transposed sample stays transposed), the batch after the ``rank`` outermost of
+    size above 1."""
     from .. import _memory_format
     from .._functions import stack
 
     first = samples[0]._data
     strides = _memory_format.element_strides(first)
     order = sorted(range(first.ndim), key=lambda d: -strides[d])
-    if order == sorted(order) or not _memory_format.is_dense(first):
+    if not _memory_format.is_dense(first):
+        order = sorted(order)
+    outer = [position for position, d in enumerate(order) if first.shape[d] > 1][:rank]
+    batch_position = outer[-1] + 1 if outer else 0
+    if order == sorted(order) and not batch_position:
         return stack(samples)
-    restored = [0] + [1 + order.index(d) for d in range(first.ndim)]
-    return stack([sample.permute(order) for sample in samples]).permute(restored)
+    physical = order[:batch_position] + [None] + order[batch_position:]  # (None: the batch dimension)
+    restored = [physical.index(None)] + [physical.index(d) for d in range(first.ndim)]
+    return stack([sample.permute(order) for sample in samples], batch_position).permute(restored)
