@@ -109,10 +109,10 @@ def computation_dtype(tensor, other):
 def _promoted(tensor, other):
     """(the promoted dtype of ``tensor`` and ``other``, whether a float16 tensor with dims decides its precision)."""
     from ._tensor import Tensor
-    from ._type_promotion import result_dtype
+    from ._type_promotion import NUMBERS, result_dtype
 
     operands = (tensor, other)
-    if not all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in operands):
+    if not all(isinstance(v, (Tensor, NUMBERS)) for v in operands):
         from ._parser_errors import invalid_combination
 
         raise invalid_combination("result_type", _RESULT_TYPE_OVERLOADS, operands)

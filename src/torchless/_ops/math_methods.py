@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
-from .._type_promotion import result_dtype
+from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import differentiable_result, save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -128,7 +128,7 @@ def logaddexp2(self, other):
 
 def copysign(self, other):
     """|self| with the sign of ``other`` (a tensor or a number); integers give the default float dtype."""
-    if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+    if not isinstance(other, (Tensor, NUMBERS)):
         got = type(other).__name__
         raise TypeError(f"copysign() received an invalid combination of arguments - got ({got}), but expected "
                         f"one of:\n * (Tensor other)\n * (Number other)\n")
@@ -149,14 +149,14 @@ def xlogy_impl(x, y, function=False):
     """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number. ``function``:
     called as torchless.xlogy, whose argument errors list the function's overloads."""
     x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-    numbers_ok = all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in (x, y))
+    numbers_ok = all(isinstance(v, (Tensor, NUMBERS)) for v in (x, y))
     if not x_tensor and not y_tensor or function and not numbers_ok:
         got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (x, y))
         raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor input, Tensor other, *, Tensor out = None)\n"
                         " * (Number self, Tensor other, *, Tensor out = None)\n"
                         " * (Tensor input, Number other, *, Tensor out = None)\n")
-    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Number, np.bool_)):
+    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, NUMBERS):
         raise _parser_errors.invalid_combination("xlogy", ("Tensor other", "Number other"), (y if x_tensor else x,))
     if x_tensor:
         a, b = x._operands(y)
@@ -709,7 +709,7 @@ def _is_complex_number(value):
     """A complex Python or NumPy number, or a complex tensor (index_fill reads a 0-d one as a number)."""
     if isinstance(value, Tensor):
         return value._data.dtype.kind == "c"
-    return isinstance(value, (complex, np.complexfloating))
+    return isinstance(as_parsed_number(value), (complex, np.complexfloating))
 
 
 def filled_index(self, axis, index, value=None):

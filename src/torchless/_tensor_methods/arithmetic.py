@@ -15,13 +15,13 @@ from ..autograd.graph import records
 from .._tensor import Tensor
 from ._arguments import NO_ROUNDING_MODE, check_lerp_arguments
 from .._ops._util import raise_if_not_broadcastable
-from .._type_promotion import result_dtype
+from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
 
 
 def _alpha_number(name, alpha):
     """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
-    if isinstance(alpha, (numbers.Number, np.bool_)):
-        return alpha
+    if isinstance(alpha, NUMBERS):
+        return as_parsed_number(alpha)
     if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
         from ..nn._functional._args import _tp_name
 
@@ -31,7 +31,7 @@ def _alpha_number(name, alpha):
 
 
 # What PyTorch's parser takes for a Tensor operand of the arithmetic methods: a tensor or a number
-_OPERANDS = (Tensor, numbers.Number, np.bool_)
+_OPERANDS = (Tensor, NUMBERS)
 
 
 def _trunc_divide(x, y):
@@ -287,7 +287,7 @@ class ArithmeticMethods:
     def _check_other_operand(other, method):
         """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
         an array, None): the operators would return NotImplemented, or repeat a sequence, instead; or left out."""
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        if not isinstance(other, (Tensor, NUMBERS)):
             if other is NOT_GIVEN:
                 raise _parser_errors.missing_operand(method)
             raise _parser_errors.not_tensor(method, "other", 1, other)
@@ -381,19 +381,19 @@ class ArithmeticMethods:
         return self / other
 
     def remainder(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
             raise _parser_errors.invalid_binary_method("remainder", "other", other)
         return self % other
 
     def fmod(self, other):
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
         return self._checked_binary(other, _fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     def floor_divide(self, other=NOT_GIVEN):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):  # (the operator's NotImplemented)
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):  # (the operator's NotImplemented)
             raise _parser_errors.missing_operand("floor_divide") if other is NOT_GIVEN else \
                 _parser_errors.invalid_binary_method("floor_divide", "other", other)
         return self // other
@@ -436,7 +436,7 @@ class ArithmeticMethods:
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
     def pow(self, exponent=NOT_GIVEN):
-        if not isinstance(exponent, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(exponent, (Tensor, NUMBERS, np.ndarray)):
             if exponent is NOT_GIVEN:
                 raise _parser_errors.missing_operand("pow")
             raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)
