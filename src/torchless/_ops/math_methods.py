@@ -181,10 +181,11 @@ def xlogy(self, other):
 def _scale(value, np_dtype):
     """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: for integers converted as a fill value
     is (truncated, range-checked: uint8 takes -1 as 255, refuses 300)."""
-    if value.__class__ not in (int, float) and not _parser_errors.is_number_argument(value):
-        raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
-    if isinstance(value, Tensor):  # (a 0-d tensor outside the graph, which the parser takes for a Number)
-        value = value.item()
+    if value.__class__ not in (int, float):
+        if not _parser_errors.is_number_argument(value):
+            raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
+        # (a 0-d tensor outside the graph, which the parser takes for a Number; a NumPy complex64 by its real part)
+        value = value.item() if isinstance(value, Tensor) else as_parsed_number(value)
     if np_dtype.kind == "b":
         return bool(value)
     if np_dtype.kind in "iu":
@@ -729,8 +730,8 @@ def index_fill(self, dim, index, value):
 
 def _index_filled(self, dim, index, value):
     """index_fill, whose result index_fill_ writes into self (even an integer one recording a gradient)."""
-    if type(dim) is not int:
-        dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]
+    if type(dim) is not int or not isinstance(value, (Tensor, NUMBERS)):  # (the parser's TypeError for a value
+        dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]  # no Number: a Fraction)
     # in PyTorch's order: the value tensor's rank, the index's dtype, the dim, the index's rank, its values
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "

@@ -21,7 +21,7 @@ from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
 def _alpha_number(name, alpha):
     """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
     if isinstance(alpha, NUMBERS):
-        return as_parsed_number(alpha)
+        return alpha
     if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
         from ..nn._functional._args import _tp_name
 
@@ -297,9 +297,9 @@ class ArithmeticMethods:
         ``kwargs``: keywords it has no parameter for, ``keywords``: its own keyword-only ones, NOT_GIVEN where left
         out), as PyTorch's parser takes it: its TypeError, or the call of its deprecated overload (add(2, x):
         alpha first)."""
-        if not args and not kwargs:
-            self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
         given = {key: value for key, value in keywords.items() if value is not NOT_GIVEN}
+        if not args and not kwargs and not given:  # (with a keyword, div's overloads are listed: the parser's)
+            self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
         arguments = _parser_errors.refused_operand_call(name, other, args, {**given, **kwargs})
         other = arguments.pop("other")
         return getattr(self, name)(other, **arguments)
@@ -336,15 +336,19 @@ class ArithmeticMethods:
         if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
         if kind != "f":
-            if kind != "c":  # (a complex result takes any number; PyTorch reads NumPy's bool as a float)
+            if kind == "c":  # (a complex result takes any number, a NumPy complex64 by its real part as PyTorch's
+                alpha = as_parsed_number(alpha)  # parser reads it)
+            else:  # (PyTorch reads NumPy's bool, and complex64, as a float)
                 if not isinstance(alpha, numbers.Integral):
                     raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
                                        "number.")
                 alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
         elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
             _dtype.scalar_argument(alpha, a._data.dtype)
-        elif isinstance(alpha, numbers.Complex):
-            raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+        else:
+            alpha = as_parsed_number(alpha)  # (a NumPy complex64: its real part; a NumPy bool is no Real)
+            if not isinstance(alpha, (numbers.Real, np.bool_)):
+                raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha, **params)
 
     def mul(self, other=NOT_GIVEN, *args, **kwargs):

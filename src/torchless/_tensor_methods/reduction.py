@@ -452,7 +452,8 @@ class ReductionMethods:
         """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
         values outside are ignored."""
         # in PyTorch's order: the arguments, the range, the bin edges (made in self's dtype), the kernel
-        if type(bins) is not int:
+        if type(bins) is not int or not (_parser_errors.is_number_argument(min) and
+                                         _parser_errors.is_number_argument(max)):  # (a Fraction is no Number)
             bins = _parser_errors.method_arguments("histc", (bins, min, max))["bins"]
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
