@@ -186,6 +186,8 @@ def _scale(value, np_dtype):
             raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
         # (a 0-d tensor outside the graph, which the parser takes for a Number; a NumPy complex64 by its real part)
         value = value.item() if isinstance(value, Tensor) else as_parsed_number(value)
+        if isinstance(value, complex) and np_dtype.kind != "c":  # (PyTorch's conversion: the imaginary part refused)
+            value = _dtype.scalar_argument(value, np_dtype).item()
     if np_dtype.kind == "b":
         return bool(value)
     if np_dtype.kind in "iu":

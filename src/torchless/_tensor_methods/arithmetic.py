@@ -109,8 +109,8 @@ class ArithmeticMethods:
     def __rsub__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind == "b" or isinstance(other, bool):
-            self._check_bool_sub(other)
+        if (self._data.dtype.kind == "b" or isinstance(other, bool)) and _parser_errors.is_operand(other):
+            self._check_bool_sub(other)  # (no operand, a Fraction: _rbinary's NotImplemented)
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
 
     def __mul__(self, other):
@@ -337,7 +337,7 @@ class ArithmeticMethods:
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
         if kind != "f":
             if kind == "c":  # (a complex result takes any number, a NumPy complex64 by its real part as PyTorch's
-                alpha = as_parsed_number(alpha)  # parser reads it)
+                alpha = complex(as_parsed_number(alpha))  # parser reads it; a Python one, which keeps the dtype)
             else:  # (PyTorch reads NumPy's bool, and complex64, as a float)
                 if not isinstance(alpha, numbers.Integral):
                     raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
@@ -437,6 +437,13 @@ class ArithmeticMethods:
         raise_if_not_broadcastable(self, end)
         if isinstance(weight, Tensor):
             return arithmetic.Lerp.apply(self, end, weight)
+        if isinstance(weight, (complex, np.complexfloating)):
+            # PyTorch's reading of the number: a NumPy complex64 by its real part, a complex one's imaginary part
+            # refused by a real dtype (float16's kernel computing in float32)
+            weight = as_parsed_number(weight)
+            if self._data.dtype.kind != "c":
+                opmath = np.dtype(np.float32) if self._data.dtype == np.float16 else self._data.dtype
+                weight = _dtype.scalar_argument(weight, opmath).item()
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
     def pow(self, exponent=NOT_GIVEN):

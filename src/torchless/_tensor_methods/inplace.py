@@ -410,7 +410,8 @@ class InPlaceMethods:
                              operand=division_operand(rounding_mode), name="div_")
 
     def pow_(self, exponent=NOT_GIVEN):
-        if type(exponent) is int and exponent < 0 and self._data.dtype.kind in "biu":  # (before the cast's check)
+        if isinstance(exponent, (int, np.integer)) and exponent < 0 and self._data.dtype.kind in "biu":  # (before
+            # the cast's check)
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
             return self._inplace(lambda t: t.pow(exponent), exponent, operand="dtype", name="pow_")
