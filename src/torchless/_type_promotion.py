@@ -19,15 +19,19 @@ def scalar_category(value):
     # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float; so too a
     # NumPy complex number that is no Python complex, see as_parsed_number)
     return BOOL if isinstance(value, bool) else INT if isinstance(value, numbers.Integral) else \
-        FLOAT if isinstance(value, (numbers.Real, np.bool_)) or as_parsed_number(value) is not value else COMPLEX
+        FLOAT if isinstance(value, (numbers.Real, np.bool_)) or _read_as_float(value) else COMPLEX
+
+
+def _read_as_float(value):
+    """Whether PyTorch's parser reads the complex ``value`` as a float: a NumPy complex number that is no Python
+    complex (complex64), which it reads through its __float__."""
+    return isinstance(value, np.complexfloating) and not isinstance(value, complex)
 
 
 def as_parsed_number(value):
     """A number as PyTorch's parser reads it: a NumPy complex number that is no Python complex (complex64) by its
     real part, through its __float__ (NumPy's ComplexWarning said); any other as it is."""
-    if isinstance(value, np.complexfloating) and not isinstance(value, complex):
-        return float(value)
-    return value
+    return float(value) if _read_as_float(value) else value
 
 
 def promote(a, b):

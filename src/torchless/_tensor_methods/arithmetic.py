@@ -298,7 +298,8 @@ class ArithmeticMethods:
         out), as PyTorch's parser takes it: its TypeError, or the call of its deprecated overload (add(2, x):
         alpha first)."""
         given = {key: value for key, value in keywords.items() if value is not NOT_GIVEN}
-        if not args and not kwargs and not given:  # (with a keyword, div's overloads are listed: the parser's)
+        # (an operand given with a keyword: div's overloads listed, as by the parser)
+        if not args and not kwargs and (not given or other is NOT_GIVEN):
             self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
         arguments = _parser_errors.refused_operand_call(name, other, args, {**given, **kwargs})
         other = arguments.pop("other")
