@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._type_promotion import as_parsed_number
+
 
 class dtype:
     """A tensor element type (``torchless.float32``, ``torchless.int64``, ...)."""
@@ -223,6 +225,7 @@ def fill_value(value, np_dtype, check_half=True):
         return _float_fill(value, np_dtype, check_half)
     if isinstance(value, (_builtins.bool, np.bool_)):
         return value
+    value = as_parsed_number(value)
     if isinstance(value, _builtins.int):
         check_64_bits(value)
     elif isinstance(value, (_builtins.complex, np.complexfloating)) and np_dtype.kind != "c":

@@ -14,7 +14,7 @@ from ._ops._util import broadcast_error, is_int_argument, normalize_dim, raise_i
 from ._size import Size
 from ._tensor import Tensor
 from ._user_warnings import warn_from_user_code
-from ._type_promotion import FLOAT, category, promote, scalar_category
+from ._type_promotion import FLOAT, NUMBERS, category, promote, scalar_category
 from .autograd.graph import save_tensor_versions
 from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
 from ._tensor_methods.shape import repeated_positions
@@ -136,8 +136,7 @@ def where(condition, input=None, other=None):
     cond = condition._data
     if input is None and other is None:  # (nonzero(as_tuple=True): a 0-d condition counts as one element)
         return condition.nonzero(as_tuple=True)
-    if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
-                                                                                       np.bool_))):
+    if not (isinstance(input, (Tensor, NUMBERS)) and isinstance(other, (Tensor, NUMBERS))):
         raise _parser_errors.invalid_where((condition, input, other))
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
         # kind's dtype (a NumPy float64 too gives the default float dtype, as PyTorch's wrapped numbers do)
@@ -188,7 +187,7 @@ def _where_operands(tensor, value):
 def _scalar_as_fill(value, like):
     """A Python number beside the tensor ``like``, as where() converts it to the result's dtype: range-checked
     like a fill value (uint8 takes -1 as 255, refuses 300; float32 refuses 1e40), not wrapped like an operand."""
-    if not isinstance(value, (numbers.Number, np.bool_)):
+    if not isinstance(value, NUMBERS):
         return value
     np_dtype = like._data.dtype
     value_category = scalar_category(value)
@@ -659,7 +658,7 @@ def _checked_binary(name):
             if name in _COMPARISONS:  # no overload without other: the parser's listing of them
                 raise _parser_errors.invalid_function_call(name, (input,))
             other = 0
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)) or not isinstance(input, Tensor):
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)) or not isinstance(input, Tensor):
             if name in _COMPARISONS:
                 if not (_parser_errors.is_operand(input) and _parser_errors.is_operand(other)) or \
                         not isinstance(input, Tensor):
@@ -685,7 +684,7 @@ def _numbers_as_tensors(function):
 
     def fn(input=_NO_INPUT, *args, **kwargs):
         try:  # (free unless raised)
-            if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
+            if isinstance(input, NUMBERS) and not isinstance(input, Tensor):
                 by_keyword = not args and "other" in kwargs
                 other = kwargs["other"] if by_keyword else args[0] if args else None
                 if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
@@ -694,7 +693,7 @@ def _numbers_as_tensors(function):
                     other, input = other._float_operands(input)  # a true division: in the float dtype of the result
                 elif isinstance(other, Tensor):
                     other, input = other._operands(input)  # the number in the dtype of the result
-                elif isinstance(other, (numbers.Number, np.bool_)):
+                elif isinstance(other, NUMBERS):
                     from ._creation import tensor as make
 
                     if type(input) is int:  # (read into PyTorch's Scalar first: int64, or uint64 if positive)
@@ -806,8 +805,8 @@ def _number_or_tensor(name):
 
     def fn(input, *args, **kwargs):
         other = args[0] if args else kwargs.get("exponent" if name == "pow" else "other")
-        if not isinstance(input, Tensor) or not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            if reverse and isinstance(input, (numbers.Number, np.bool_)) and isinstance(other, Tensor) and \
+        if not isinstance(input, Tensor) or not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
+            if reverse and isinstance(input, NUMBERS) and isinstance(other, Tensor) and \
                     len(args) + len(kwargs) == 1:
                 return getattr(other, reverse)(input)
             raise _parser_errors.invalid_binary_function(name, (input,) + args, kwargs)

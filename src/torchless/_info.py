@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from ._type_promotion import as_parsed_number
 from ._kernels import conv as _kernels_conv
 
 
@@ -87,7 +88,7 @@ def scalar_dtype(value):
         return np.dtype(np.bool_)
     if isinstance(value, numbers.Integral):
         return np.dtype(np.int64)
-    if not isinstance(value, (numbers.Real, np.bool_)):
+    if not isinstance(as_parsed_number(value), (numbers.Real, np.bool_)):  # (a NumPy complex64 reads as a float)
         return _dtype.get_default_dtype().to_complex().numpy
     return _dtype.get_default_dtype().numpy
 
@@ -109,10 +110,10 @@ def computation_dtype(tensor, other):
 def _promoted(tensor, other):
     """(the promoted dtype of ``tensor`` and ``other``, whether a float16 tensor with dims decides its precision)."""
     from ._tensor import Tensor
-    from ._type_promotion import result_dtype
+    from ._type_promotion import NUMBERS, result_dtype
 
     operands = (tensor, other)
-    if not all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in operands):
+    if not all(isinstance(v, (Tensor, NUMBERS)) for v in operands):
         from ._parser_errors import invalid_combination
 
         raise invalid_combination("result_type", _RESULT_TYPE_OVERLOADS, operands)

@@ -13,7 +13,7 @@ from ._ops import arithmetic, inplace, unary
 from ._device import CPU, device, require_cpu, strided
 from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
 from ._size import Size
-from ._type_promotion import FLOAT, category, result_dtype, scalar_category
+from ._type_promotion import FLOAT, NUMBERS, as_parsed_number, category, result_dtype, scalar_category
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
@@ -906,7 +906,9 @@ class Tensor:
 
     def __contains__(self, element):
         """``x in t``: whether ``element`` (a number, or a tensor broadcast against t) equals any element."""
-        if not isinstance(element, (Tensor, numbers.Number, np.bool_)):
+        # (PyTorch's check is Python's numbers.Number: a NumPy bool is refused, a Fraction passes to ==, which
+        # returns NotImplemented for it, and Python's False has no any())
+        if not isinstance(element, (Tensor, numbers.Number)):
             raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
                                f"{type(element)}.")
         return bool((element == self).any())
@@ -984,9 +986,12 @@ class Tensor:
                 return self, other
             common = self._common_with_tensor(other)
             return self._promoted(common), other._promoted(common)
-        if not isinstance(other, (numbers.Number, np.bool_)):  # an array too: NumPy computes tensor + array
+        if not isinstance(other, NUMBERS):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
         if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision
+            parsed = as_parsed_number(other)
+            if parsed is not other:  # (checked here, off the real numbers' path)
+                return self._operands(parsed)
             real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
             common = a if real is None else np.result_type(real, np.complex64)
             return self._promoted(common), number_operand(other, common)

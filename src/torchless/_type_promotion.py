@@ -5,6 +5,9 @@ import numbers
 import numpy as np
 
 BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+# What PyTorch's parser takes for a Number: Python's and NumPy's numbers (their subclasses too), not every
+# numbers.Number (a Fraction or a Decimal is refused, and the operators return NotImplemented for it)
+NUMBERS = (int, float, complex, np.number, np.bool_)
 
 
 def category(np_dtype):
@@ -13,9 +16,22 @@ def category(np_dtype):
 
 
 def scalar_category(value):
-    # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float)
+    # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float; so too a
+    # NumPy complex number that is no Python complex, see as_parsed_number)
     return BOOL if isinstance(value, bool) else INT if isinstance(value, numbers.Integral) else \
-        FLOAT if isinstance(value, (numbers.Real, np.bool_)) else COMPLEX
+        FLOAT if isinstance(value, (numbers.Real, np.bool_)) or _read_as_float(value) else COMPLEX
+
+
+def _read_as_float(value):
+    """Whether PyTorch's parser reads the complex ``value`` as a float: a NumPy complex number that is no Python
+    complex (complex64), which it reads through its __float__."""
+    return isinstance(value, np.complexfloating) and not isinstance(value, complex)
+
+
+def as_parsed_number(value):
+    """A number as PyTorch's parser reads it: a NumPy complex number that is no Python complex (complex64) by its
+    real part, through its __float__ (NumPy's ComplexWarning said); any other as it is."""
+    return float(value) if _read_as_float(value) else value
 
 
 def promote(a, b):

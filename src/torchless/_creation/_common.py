@@ -2,13 +2,13 @@
 memory keywords, and the parser's checks of sizes, dtypes and numbers with its messages."""
 import functools
 import math
-import numbers
 
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, _shape_arg
 from .._device import require_cpu
+from .._type_promotion import NUMBERS
 from .._user_warnings import warn_from_user_code
 from ..autograd.grad_mode import is_grad_enabled, no_grad
 
@@ -109,7 +109,7 @@ def _is_number_argument(value):
     """What PyTorch's parser takes for a Number: a Python or NumPy number, or a 0-d tensor not requiring grad."""
     if isinstance(value, Tensor):
         return not value.dim() and not value.requires_grad
-    return isinstance(value, (numbers.Number, np.bool_))
+    return isinstance(value, NUMBERS)
 
 
 def _dtype_argument(dtype, name, overloads, args):

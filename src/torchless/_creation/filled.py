@@ -7,6 +7,7 @@ import numpy as np
 from .. import _determinism, _dtype, _memory_format, _parser_errors
 from .._doc_templates import filled_docstring
 from .._tensor import Tensor
+from .._type_promotion import as_parsed_number
 from ..autograd import forward_ad
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
                       _memory_keywords, _NO_SIZE, _size, _type_name, _UNGIVEN, check_requires_grad, full_array)
@@ -83,8 +84,7 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
     if not _parser_errors.is_number_argument(fill_value):
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
+    fill_value = fill_value.item() if isinstance(fill_value, Tensor) else as_parsed_number(fill_value)
     if dtype is None:
         # (PyTorch infers from the Python type: a NumPy bool gives the default float dtype)
         if isinstance(fill_value, bool):

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._tensor import Tensor
+from .._type_promotion import FLOAT, as_parsed_number, scalar_category
 from .._kernels import fma, parallel
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _is_number_argument,
                       _memory_keywords, _UNGIVEN)
@@ -51,12 +52,12 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
     elif end is _UNGIVEN:
         start, end = 0, start
     step = 1 if step is _UNGIVEN else step
-    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    values = [v.item() if isinstance(v, Tensor) else as_parsed_number(v) for v in (start, end, step)]
     for value in values:
         if type(value) is int:  # (the parser reads an int as int64, or uint64 if positive)
             _dtype.check_64_bits(value)
     if dtype is None:
-        floating = any(isinstance(v, (float, complex)) for v in values)
+        floating = any(scalar_category(v) >= FLOAT for v in values)  # (NumPy's floats and bool too)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     np_dtype = _dtype_argument(dtype, "arange", _ARANGE_OVERLOADS, given)
     if np_dtype.kind in "bc":
@@ -295,7 +296,7 @@ def _scalar_ends(name, start, end):
     if any(v._data.ndim for _, v in tensors):
         got = " and ".join(f"{label} with {v._data.ndim} dimension(s)" for label, v in tensors)
         raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got {got}.")
-    return tuple(v._data.item() if isinstance(v, Tensor) else v for v in (start, end))
+    return tuple(v._data.item() if isinstance(v, Tensor) else as_parsed_number(v) for v in (start, end))
 
 
 def _complex_powers(base, exponents):

@@ -1,12 +1,12 @@
 """Bitwise and integer ops of tensors: and, or, xor, shifts (with PyTorch's results for shifts past the width),
 not, gcd and lcm.
 """
-import numbers
 
 import numpy as np
 
 from .. import _parser_errors
 from .._tensor import Tensor
+from .._type_promotion import NUMBERS
 from ._util import as_tensor
 
 
@@ -15,7 +15,7 @@ def _bitwise(name, fn, refused="f"):
         if not isinstance(self, Tensor):  # a number first (torchless.bitwise_and(1, t)): the tensor's dtype rules
             return getattr(other, name)(self) if name not in _SHIFTS else as_tensor(self).__getattribute__(name)(
                 other)
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)) or name in _TENSOR_ONLY and \
+        if not isinstance(other, (Tensor, NUMBERS)) or name in _TENSOR_ONLY and \
                 not isinstance(other, Tensor):
             raise _parser_errors.not_tensor(name, "other", 1, other)
         kernel = {"bitwise_left_shift": "lshift_cpu", "bitwise_right_shift": "rshift_cpu"}.get(name, f"{name}_cpu")

@@ -1,11 +1,11 @@
 """In-place writes recorded in the graph: the new values replace the old ones, which get no gradient; and the
 Tensor methods PyTorch has beyond the basic in-place ops (see install)."""
-import numbers
 import warnings
 
 import numpy as np
 
 from .. import _dtype, _parser_errors
+from .._type_promotion import NUMBERS
 from ..autograd import forward_ad
 from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
@@ -366,7 +366,7 @@ def _comparison_inplace(name):
         if len(args) + len(kwargs) != 1 or (kwargs and "other" not in kwargs):
             raise _parser_errors.invalid_combination(f"{name}_", ("Tensor other", "Number other"), args, kwargs)
         other = args[0] if args else kwargs["other"]
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        if not isinstance(other, (Tensor, NUMBERS)):
             raise _parser_errors.invalid_method_other(f"{name}_", other)
         _check_leaf(self)
         self._check_overlap(other)

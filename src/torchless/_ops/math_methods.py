@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
-from .._type_promotion import result_dtype
+from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import differentiable_result, save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -128,7 +128,7 @@ def logaddexp2(self, other):
 
 def copysign(self, other):
     """|self| with the sign of ``other`` (a tensor or a number); integers give the default float dtype."""
-    if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+    if not isinstance(other, (Tensor, NUMBERS)):
         got = type(other).__name__
         raise TypeError(f"copysign() received an invalid combination of arguments - got ({got}), but expected "
                         f"one of:\n * (Tensor other)\n * (Number other)\n")
@@ -149,14 +149,14 @@ def xlogy_impl(x, y, function=False):
     """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number. ``function``:
     called as torchless.xlogy, whose argument errors list the function's overloads."""
     x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-    numbers_ok = all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in (x, y))
+    numbers_ok = all(isinstance(v, (Tensor, NUMBERS)) for v in (x, y))
     if not x_tensor and not y_tensor or function and not numbers_ok:
         got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (x, y))
         raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor input, Tensor other, *, Tensor out = None)\n"
                         " * (Number self, Tensor other, *, Tensor out = None)\n"
                         " * (Tensor input, Number other, *, Tensor out = None)\n")
-    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Number, np.bool_)):
+    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, NUMBERS):
         raise _parser_errors.invalid_combination("xlogy", ("Tensor other", "Number other"), (y if x_tensor else x,))
     if x_tensor:
         a, b = x._operands(y)
@@ -181,10 +181,13 @@ def xlogy(self, other):
 def _scale(value, np_dtype):
     """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: for integers converted as a fill value
     is (truncated, range-checked: uint8 takes -1 as 255, refuses 300)."""
-    if value.__class__ not in (int, float) and not _parser_errors.is_number_argument(value):
-        raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
-    if isinstance(value, Tensor):  # (a 0-d tensor outside the graph, which the parser takes for a Number)
-        value = value.item()
+    if value.__class__ not in (int, float):
+        if not _parser_errors.is_number_argument(value):
+            raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
+        # (a 0-d tensor outside the graph, which the parser takes for a Number; a NumPy complex64 by its real part)
+        value = value.item() if isinstance(value, Tensor) else as_parsed_number(value)
+        if isinstance(value, complex) and np_dtype.kind != "c":  # (PyTorch's conversion: the imaginary part refused)
+            value = _dtype.scalar_argument(value, np_dtype).item()
     if np_dtype.kind == "b":
         return bool(value)
     if np_dtype.kind in "iu":
@@ -709,7 +712,7 @@ def _is_complex_number(value):
     """A complex Python or NumPy number, or a complex tensor (index_fill reads a 0-d one as a number)."""
     if isinstance(value, Tensor):
         return value._data.dtype.kind == "c"
-    return isinstance(value, (complex, np.complexfloating))
+    return isinstance(as_parsed_number(value), (complex, np.complexfloating))
 
 
 def filled_index(self, axis, index, value=None):
@@ -729,8 +732,8 @@ def index_fill(self, dim, index, value):
 
 def _index_filled(self, dim, index, value):
     """index_fill, whose result index_fill_ writes into self (even an integer one recording a gradient)."""
-    if type(dim) is not int:
-        dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]
+    if type(dim) is not int or not isinstance(value, (Tensor, NUMBERS)):  # (the parser's TypeError for a value
+        dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]  # no Number: a Fraction)
     # in PyTorch's order: the value tensor's rank, the index's dtype, the dim, the index's rank, its values
     if isinstance(value, Tensor) and value._data.ndim:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "

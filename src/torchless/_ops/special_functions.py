@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype, _memory_format
 from .._kernels import special_math
 from .._tensor import Tensor
+from .._type_promotion import NUMBERS, as_parsed_number
 from ..autograd.graph import Node, records
 from ..autograd.saved_values import SavedInput, saved_result
 from ._util import raise_if_not_broadcastable, required_tensor
@@ -170,6 +171,7 @@ def _special_method(op):
 def float_power(self, exponent):
     """``input ** exponent`` computed in double precision (the result is float64, complex128 when either is
     complex)."""
+    self, exponent = (as_parsed_number(v) for v in (self, exponent))
     complex_operand = any(v._data.dtype.kind == "c" if isinstance(v, Tensor) else
                           isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (self, exponent))
     target, scalar = (_dtype.complex128, complex) if complex_operand else (_dtype.float64, float)
@@ -179,7 +181,7 @@ def float_power(self, exponent):
     base = self._cast(target.numpy) if isinstance(self, Tensor) else self
     if isinstance(exponent, Tensor):
         exponent = exponent._cast(target.numpy)
-    elif isinstance(exponent, numbers.Number):
+    elif isinstance(exponent, NUMBERS):
         exponent = scalar(exponent)
     if not isinstance(base, Tensor):
         if isinstance(exponent, Tensor):  # (as PyTorch's pow of a number base: a C-contiguous result)

@@ -1,11 +1,9 @@
 """The TypeErrors of PyTorch's argument parser, as it words them: an argument of the wrong type, a missing or
 surplus one, an invalid combination of arguments listing the overloads."""
-import numbers
 import os
 import re
 import sys
 
-import numpy as np
 
 # The package's directory: a frame from a file under it is torchless's own
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -20,8 +18,9 @@ NOT_GIVEN = object()
 def is_operand(value):
     """A Tensor or a Python/NumPy number: what PyTorch's ``other`` takes."""
     from .._tensor import Tensor
+    from .._type_promotion import NUMBERS
 
-    return isinstance(value, (Tensor, numbers.Number, np.bool_))
+    return isinstance(value, (Tensor, NUMBERS))
 
 
 def is_number_argument(value):

@@ -1,7 +1,6 @@
 """PyTorch's argument parser reading a call against native schemas (``int dim``, ``int[1]? dim``, ``bool
 keepdim=False``, ``*`` for keyword-only): the arguments by name, or the parser's TypeError."""
 import functools
-import numbers
 import operator
 
 import numpy as np
@@ -54,7 +53,8 @@ class _SchemaParam:
         if self.kind == "float":
             if isinstance(value, Tensor):  # PyTorch's parser takes a 0-d tensor outside the graph for a float
                 return not value.dim() and not value.requires_grad, None
-            return isinstance(value, (numbers.Real, np.bool_)), None  # a bool too: PyTorch's parser takes any int
+            # a bool too (PyTorch's parser takes any int), and any NumPy number, read through __float__
+            return isinstance(value, (int, float, np.number, np.bool_)), None
         if self.kind == "bool":
             return isinstance(value, bool), None  # (no NumPy bool, which PyTorch reads as a float)
         if self.kind == "dtype":
@@ -300,7 +300,8 @@ def float_arguments(name, **values):
         if value is not None:
             if not _SchemaParam(f"float? {argument}=None", False).check(value)[0]:
                 raise wrong_type(name, argument, position, value, "float")
-            value = float(value.item()) if isinstance(value, Tensor) else value
+            value = float(value.item()) if isinstance(value, Tensor) else \
+                float(value) if isinstance(value, np.complexfloating) else value  # (NumPy's ComplexWarning)
         read.append(value)
     return read
 

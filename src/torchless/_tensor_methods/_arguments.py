@@ -1,12 +1,12 @@
 """Argument checks that Tensor methods share with their torch-namespace and nn.functional forms, with PyTorch's
 exceptions and messages."""
-import numbers
 
 import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._ops._util import list_elements, normalize_dim, normalize_dims
 from .._tensor import Tensor
+from .._type_promotion import NUMBERS
 from ..autograd.graph import records
 
 EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
@@ -55,7 +55,7 @@ def arg_extremum_arguments(name, args, kwargs, input=()):
 
 def check_lerp_arguments(name, end, weight):
     """lerp's overloads take a tensor ``end`` and a tensor or number ``weight``."""
-    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
+    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, NUMBERS)):
         raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
                                                  (end, weight))
     if type(weight) is int:  # (read into PyTorch's Scalar: int64, or uint64 if positive)
@@ -155,7 +155,7 @@ def _no_overload_matches(name, got, overloads, marked=None):
 
 def check_bound(value, name, arg):
     """PyTorch's TypeError for a clamp_min/clamp_max bound that is neither a tensor nor a number (None too)."""
-    if not isinstance(value, (Tensor, numbers.Number, np.bool_)):
+    if not isinstance(value, (Tensor, NUMBERS)):
         got = type(value).__name__
         raise _no_overload_matches(name, got, [f"(Tensor {arg})", f"(Number {arg})"], f"!{got}!")
 

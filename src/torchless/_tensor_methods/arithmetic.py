@@ -15,12 +15,12 @@ from ..autograd.graph import records
 from .._tensor import Tensor
 from ._arguments import NO_ROUNDING_MODE, check_lerp_arguments
 from .._ops._util import raise_if_not_broadcastable
-from .._type_promotion import result_dtype
+from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
 
 
 def _alpha_number(name, alpha):
     """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
-    if isinstance(alpha, (numbers.Number, np.bool_)):
+    if isinstance(alpha, NUMBERS):
         return alpha
     if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
         from ..nn._functional._args import _tp_name
@@ -31,7 +31,7 @@ def _alpha_number(name, alpha):
 
 
 # What PyTorch's parser takes for a Tensor operand of the arithmetic methods: a tensor or a number
-_OPERANDS = (Tensor, numbers.Number, np.bool_)
+_OPERANDS = (Tensor, NUMBERS)
 
 
 def _trunc_divide(x, y):
@@ -109,8 +109,8 @@ class ArithmeticMethods:
     def __rsub__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind == "b" or isinstance(other, bool):
-            self._check_bool_sub(other)
+        if (self._data.dtype.kind == "b" or isinstance(other, bool)) and _parser_errors.is_operand(other):
+            self._check_bool_sub(other)  # (no operand, a Fraction: _rbinary's NotImplemented)
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
 
     def __mul__(self, other):
@@ -287,7 +287,7 @@ class ArithmeticMethods:
     def _check_other_operand(other, method):
         """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
         an array, None): the operators would return NotImplemented, or repeat a sequence, instead; or left out."""
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        if not isinstance(other, (Tensor, NUMBERS)):
             if other is NOT_GIVEN:
                 raise _parser_errors.missing_operand(method)
             raise _parser_errors.not_tensor(method, "other", 1, other)
@@ -297,9 +297,10 @@ class ArithmeticMethods:
         ``kwargs``: keywords it has no parameter for, ``keywords``: its own keyword-only ones, NOT_GIVEN where left
         out), as PyTorch's parser takes it: its TypeError, or the call of its deprecated overload (add(2, x):
         alpha first)."""
-        if not args and not kwargs:
-            self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
         given = {key: value for key, value in keywords.items() if value is not NOT_GIVEN}
+        # (an operand given with a keyword: div's overloads listed, as by the parser)
+        if not args and not kwargs and (not given or other is NOT_GIVEN):
+            self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
         arguments = _parser_errors.refused_operand_call(name, other, args, {**given, **kwargs})
         other = arguments.pop("other")
         return getattr(self, name)(other, **arguments)
@@ -336,15 +337,19 @@ class ArithmeticMethods:
         if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
         if kind != "f":
-            if kind != "c":  # (a complex result takes any number; PyTorch reads NumPy's bool as a float)
+            if kind == "c":  # (a complex result takes any number, a NumPy complex64 by its real part as PyTorch's
+                alpha = complex(as_parsed_number(alpha))  # parser reads it; a Python one, which keeps the dtype)
+            else:  # (PyTorch reads NumPy's bool, and complex64, as a float)
                 if not isinstance(alpha, numbers.Integral):
                     raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
                                        "number.")
                 alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
         elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
             _dtype.scalar_argument(alpha, a._data.dtype)
-        elif isinstance(alpha, numbers.Complex):
-            raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+        else:
+            alpha = as_parsed_number(alpha)  # (a NumPy complex64: its real part; a NumPy bool is no Real)
+            if not isinstance(alpha, (numbers.Real, np.bool_)):
+                raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha, **params)
 
     def mul(self, other=NOT_GIVEN, *args, **kwargs):
@@ -381,19 +386,19 @@ class ArithmeticMethods:
         return self / other
 
     def remainder(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
             raise _parser_errors.invalid_binary_method("remainder", "other", other)
         return self % other
 
     def fmod(self, other):
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
         return self._checked_binary(other, _fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     def floor_divide(self, other=NOT_GIVEN):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):  # (the operator's NotImplemented)
+        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):  # (the operator's NotImplemented)
             raise _parser_errors.missing_operand("floor_divide") if other is NOT_GIVEN else \
                 _parser_errors.invalid_binary_method("floor_divide", "other", other)
         return self // other
@@ -433,10 +438,17 @@ class ArithmeticMethods:
         raise_if_not_broadcastable(self, end)
         if isinstance(weight, Tensor):
             return arithmetic.Lerp.apply(self, end, weight)
+        if isinstance(weight, (complex, np.complexfloating)):
+            # PyTorch's reading of the number: a NumPy complex64 by its real part, a complex one's imaginary part
+            # refused by a real dtype (float16's kernel computing in float32)
+            weight = as_parsed_number(weight)
+            if self._data.dtype.kind != "c":
+                opmath = np.dtype(np.float32) if self._data.dtype == np.float16 else self._data.dtype
+                weight = _dtype.scalar_argument(weight, opmath).item()
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
     def pow(self, exponent=NOT_GIVEN):
-        if not isinstance(exponent, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(exponent, (Tensor, NUMBERS, np.ndarray)):
             if exponent is NOT_GIVEN:
                 raise _parser_errors.missing_operand("pow")
             raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)

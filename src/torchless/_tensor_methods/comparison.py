@@ -3,12 +3,12 @@ isnan/isinf/isfinite, logical_not, all/any.
 
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
-import numbers
 
 import numpy as np
 
 from .. import _memory_format, _parser_errors
 from .._tensor import Tensor
+from .._type_promotion import NUMBERS
 from ..autograd import forward_ad
 from ._arguments import check_tensor_other, reduced_axes
 from .._ops._util import raise_if_not_broadcastable
@@ -18,7 +18,7 @@ from .._ops._util import raise_if_not_broadcastable
 _ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
 
 
-_OPERANDS = (Tensor, numbers.Number, np.bool_)
+_OPERANDS = (Tensor, NUMBERS)
 _tracing_state = forward_ad.state  # (inside vmap, results computed from its samples are marked batched)
 
 

@@ -4,7 +4,6 @@ overlaps itself.
 
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
-import numbers
 import re
 import weakref
 
@@ -17,7 +16,7 @@ from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
 from ..autograd.graph import output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
-from .._type_promotion import COMPLEX, FLOAT, category, scalar_category
+from .._type_promotion import COMPLEX, FLOAT, NUMBERS, category, scalar_category
 from .._user_warnings import warn_from_user_code
 from ._arguments import (
     NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, check_masked_fill_value_and_mask,
@@ -66,7 +65,7 @@ def _writable_alias(array):
 
 def _rshift_operand(tensor, number):
     """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
-    if not isinstance(number, (numbers.Number, np.bool_)):
+    if not isinstance(number, NUMBERS):
         return NotImplemented
     dtype = tensor._data.dtype
     if scalar_category(number) > category(dtype):
@@ -308,7 +307,7 @@ class InPlaceMethods:
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
-            if operand and not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            if operand and not isinstance(other, (Tensor, NUMBERS)):
                 compute(self)  # (raises the parser's TypeError, which comes before the leaf check)
             self._check_inplace()
         if overlap:
@@ -373,7 +372,7 @@ class InPlaceMethods:
             common = self._common_with_tensor(other)
             # (a complex 0-d tensor beside float16 ones: PyTorch's complex32, which torchless computes in complex64)
             complex_half = other._data.dtype.kind == "c" and other._data.ndim == 0 < self._data.ndim
-        elif isinstance(other, (numbers.Number, np.bool_)) and scalar_category(other) > category(self._data.dtype):
+        elif isinstance(other, NUMBERS) and scalar_category(other) > category(self._data.dtype):
             common = _number_result_dtype(self._data.dtype, other)
             complex_half = scalar_category(other) == COMPLEX
         else:
@@ -390,7 +389,7 @@ class InPlaceMethods:
         return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype", name="add_")
 
     def sub_(self, other=NOT_GIVEN, *, alpha=1):
-        if isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        if isinstance(other, (Tensor, NUMBERS)):
             try:
                 self._check_bool_sub(other)  # before the shapes, as PyTorch
             except RuntimeError:
@@ -411,10 +410,11 @@ class InPlaceMethods:
                              operand=division_operand(rounding_mode), name="div_")
 
     def pow_(self, exponent=NOT_GIVEN):
-        if type(exponent) is int and exponent < 0 and self._data.dtype.kind in "biu":  # (before the cast's check)
+        if isinstance(exponent, (int, np.integer)) and exponent < 0 and self._data.dtype.kind in "biu":  # (before
+            # the cast's check)
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
-            return self._inplace(lambda t: t ** exponent, exponent, operand="dtype", name="pow_")
+            return self._inplace(lambda t: t.pow(exponent), exponent, operand="dtype", name="pow_")
         except TypeError:  # (as mul_)
             try:
                 self.pow(exponent)
@@ -517,7 +517,7 @@ class InPlaceMethods:
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
-            if not isinstance(src, (numbers.Number, np.bool_)):
+            if not isinstance(src, NUMBERS):
                 raise _parser_errors.not_tensor("copy_", "other", 1, src)
             src = Tensor._wrap(np.asarray(src))
         source = src

@@ -453,11 +453,14 @@ class ReductionMethods:
         """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
         values outside are ignored."""
         # in PyTorch's order: the arguments, the range, the bin edges (made in self's dtype), the kernel
-        if type(bins) is not int:
+        if type(bins) is not int or not (_parser_errors.is_number_argument(min) and
+                                         _parser_errors.is_number_argument(max)):  # (a Fraction is no Number)
             bins = _parser_errors.method_arguments("histc", (bins, min, max))["bins"]
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
-        min, max = float(min), float(max)
+        # (a complex bound converted to double as PyTorch converts it: its imaginary part refused)
+        min, max = (float(_dtype.scalar_argument(v, np.dtype(np.float64)) if isinstance(v, complex) else v)
+                    for v in (min, max))
         if min == max and self._data.size:
             self._no_kernel_for("c", "aminmax_cpu")
             min, max = float(self._data.min()), float(self._data.max())

@@ -3,7 +3,6 @@ take, nonzero/argwhere and where.
 
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
-import numbers
 
 import numpy as np
 
@@ -13,6 +12,7 @@ from .._ops._util import normalize_dim, raise_if_not_broadcastable
 from ..autograd import grad_mode
 from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
+from .._type_promotion import NUMBERS
 from .._user_warnings import warn_from_user_code
 from ..autograd import forward_ad
 from ..autograd._basic_ops import NotImplementedDerivative
@@ -249,6 +249,6 @@ class SelectionMethods:
     def where(self, condition, other):
         from .._functions import where
 
-        if not (isinstance(condition, Tensor) and isinstance(other, (Tensor, numbers.Number, np.bool_))):
+        if not (isinstance(condition, Tensor) and isinstance(other, (Tensor, NUMBERS))):
             raise _parser_errors.invalid_where((condition, other), method=True)
         return where(condition, self, other)

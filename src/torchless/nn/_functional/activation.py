@@ -9,7 +9,6 @@ Piecewise-defined activations (threshold, shrinkage, hardsigmoid, hardswish) are
 prelu and rrelu in ``rectifiers``.
 """
 import math
-import numbers
 import operator
 import sys
 import warnings
@@ -26,6 +25,7 @@ from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
+from ..._type_promotion import NUMBERS, as_parsed_number
 from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
 from ...autograd import forward_ad
 from ...autograd._graph_backward import laid_out_as_iterator_of_gradient, with_zero_derivative_of
@@ -69,8 +69,9 @@ def number_argument(value, fn, name, position, wrapped=False):
     if isinstance(value, Tensor) and value.dim() == 0:
         return value.item()
     if isinstance(value, (np.number, np.bool_)):
-        return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
-    if isinstance(value, numbers.Number):
+        value = as_parsed_number(value)  # a Python scalar, as the parser's: a NumPy one would promote the kernel's
+        return value if type(value) is float else value.item()  # arithmetic
+    if isinstance(value, NUMBERS):
         if type(value) is int:
             _dtype.check_64_bits(value)  # (the parser reads an int as int64, or uint64)
         return value

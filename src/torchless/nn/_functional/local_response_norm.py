@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
+from ..._type_promotion import NUMBERS, as_parsed_number
 from ._args import _described_with_items, _is_list_int, _tp_name
 
 __all__ = ["local_response_norm"]
@@ -44,26 +45,13 @@ def _composite(input, size, alpha, beta, k):
     return input / div.mul(alpha).add(k).pow(beta)
 
 
-# What PyTorch's parser takes for a Number beside a Tensor: Python's and NumPy's numbers, not every numbers.Number
-# (a Fraction or a Decimal is refused)
-_NUMBERS = (int, float, complex, np.number, np.bool_, Tensor)
-
-
-def _as_pytorch_reads(value):
-    """A scalar as PyTorch's parser reads it: a NumPy complex number that is no Python complex (complex64) by its
-    real part, NumPy's ComplexWarning said."""
-    if isinstance(value, np.complexfloating) and not isinstance(value, complex):
-        return float(value)
-    return value
-
-
 def _check_scalar(value, op):
-    if not isinstance(value, _NUMBERS):
+    if not isinstance(value, (Tensor, NUMBERS)):
         raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {_tp_name(value)}")
 
 
 def _check_exponent(value):
-    if not isinstance(value, _NUMBERS):
+    if not isinstance(value, (Tensor, NUMBERS)):
         name, shown = _tp_name(value), _described_with_items(value)  # a sequence is shown with its items' types
         raise TypeError(f"pow() received an invalid combination of arguments - got ({name}), but expected one of:\n"
                         " * (Tensor exponent)\n"
@@ -119,11 +107,11 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         kernel = "avg_pool2d" if dim == 3 else "avg_pool3d_out_frame"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     _check_scalar(alpha, "mul")
-    alpha = _as_pytorch_reads(alpha)
+    alpha = as_parsed_number(alpha)
     _check_scalar(k, "add")
-    k = _as_pytorch_reads(k)
+    k = as_parsed_number(k)
     _check_exponent(beta)
-    beta = _as_pytorch_reads(beta)
+    beta = as_parsed_number(beta)
     size = int(size)
     if not input.is_floating_point():
         return _integer_local_response_norm(input, size, alpha, beta, k)

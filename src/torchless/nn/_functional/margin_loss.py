@@ -7,7 +7,6 @@ The others PyTorch composes of tensor operations (margin_ranking_loss and hinge_
 multilabel_soft_margin_loss in Python); they are composed here of the same operations in the same order,
 so that dtypes, broadcasting, gradients and ``grad_fn`` names follow.
 """
-import numbers
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from ... import _creation, _dtype, _memory_format
 from ..._ops._util import c_ordered_gradients
 from ..._ops.unary import Clamp
 from ..._tensor import Tensor
-from ..._type_promotion import promote
+from ..._type_promotion import NUMBERS, promote
 from ..._functions import where
 from ...autograd import forward_ad
 from ...autograd._graph_backward import gradients_without_derivative
@@ -269,7 +268,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     check_tensor(input, fn)
     check_tensor(target, fn, "target", 2)
     for name, value, position in (("p", p, 3), ("margin", margin, 4)):  # the parser's Scalar arguments
-        if not (isinstance(value, (numbers.Number, np.bool_)) or isinstance(value, Tensor) and value.dim() == 0):
+        if not (isinstance(value, NUMBERS) or isinstance(value, Tensor) and value.dim() == 0):
             raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
     _refuse_grad(fn, "weight", weight)
     frames, classes = _multi_margin_shape(input, target, weight)
