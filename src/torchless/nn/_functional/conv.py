@@ -211,11 +211,12 @@ def _checked_once(checks):
     """
     plans = CheckedCalls()
 
-    def planned(args, kwargs):
+    def planned(checked, args, kwargs):
         """checks' (batched, Node, params) and, where a call recording nothing can go straight to the array kernel,
         that kernel, its arguments after x and w (taken out of params once, not passed by keyword on each call)
-        and the padding it skips for a channels-first call: all follow from the call_key."""
-        batched, function, params = checks(*args, **kwargs)
+        and the padding it skips for a channels-first call: all follow from the call_key. (checks runs in
+        convolve itself: its warnings name the functional's caller by a fixed stack level.)"""
+        batched, function, params = checked
         direct = None
         if batched and function is Convolution:
             input, weight, _ = _tensors(args, kwargs)
@@ -232,7 +233,7 @@ def _checked_once(checks):
         key = call_key(args, kwargs)
         plan = plans.get(key)
         if plan is None:
-            plan = plans.remember(key, planned(args, kwargs))
+            plan = plans.remember(key, planned(checks(*args, **kwargs), args, kwargs))
         batched, function, params, direct = plan
         input, weight, bias = args[:3] if len(args) >= 3 else _tensors(args, kwargs)
         if direct is not None and not records(input, weight, bias):
