@@ -115,10 +115,10 @@ del _LEGACY_TYPES
 globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
-_LAZY_SUBMODULES = {"__future__", "distributed", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
-                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version", "onnx",
-                    "xpu", "mps", "special", "fft", "signal", "quasirandom", "cpu", "multiprocessing", "distributions", "profiler", "compiler",
-                    "serialization"}
+_LAZY_SUBMODULES = {"__future__", "distributed", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz",
+                    "explain", "backends", "func", "cuda", "return_types", "testing", "amp", "accelerator", "linalg",
+                    "jit", "hub", "storage", "version", "onnx", "xpu", "mps", "special", "fft", "signal", "quasirandom",
+                    "cpu", "multiprocessing", "distributions", "profiler", "compiler", "serialization"}
 
 
 from ._ops.foreach import names as _foreach_names  # noqa: E402

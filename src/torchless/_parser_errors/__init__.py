@@ -32,7 +32,8 @@ from ._schema import float_arguments, native_entry, parse, parse_overload
 
 __all__ = [
     "FUNCTION_FORM_OVERLOADS", "FUNCTION_OVERLOADS", "FUNCTION_PARSED_FIRST", "MATRIX_NORM", "METHOD_OVERLOADS",
-    "NOT_GIVEN", "OPERAND_FUNCTIONS", "PARSED_ON_FAILURE", "VECTOR_NORM", "arg_extremum_arguments", "check_bool", "check_bools",
+    "NOT_GIVEN", "OPERAND_FUNCTIONS", "PARSED_ON_FAILURE", "VECTOR_NORM", "arg_extremum_arguments", "check_bool",
+    "check_bools",
     "check_tensor_list", "element_not_tensor", "extremum_arguments", "failure_parse", "float_arguments",
     "function_error", "function_operands_error", "function_positions", "in_place_named", "invalid_binary_function",
     "invalid_binary_method", "invalid_combination", "invalid_function_call", "invalid_method_other", "invalid_where",

@@ -106,7 +106,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
-            leaves = [arg if dim is None else arg.new_zeros(arg.shape[:dim % arg.dim()] + arg.shape[dim % arg.dim() + 1:])
+            leaves = [arg if dim is None else
+                      arg.new_zeros(arg.shape[:dim % arg.dim()] + arg.shape[dim % arg.dim() + 1:])
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
             leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]

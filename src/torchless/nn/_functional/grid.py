@@ -481,7 +481,8 @@ def _taps_backward_graph(node, grad, weights, derivatives, lost=None):
         else:
             # (the image's gradient through this read C-ordered, as PyTorch's, not the padded planes' slice)
             image = node.graph_input(0, node.input)
-            image = with_gradient_strides(image, _memory_format.strides_for(node.shape, _memory_format.contiguous_format))
+            image = with_gradient_strides(image,
+                                          _memory_format.strides_for(node.shape, _memory_format.contiguous_format))
             image = image.to(grad.dtype).reshape(n, c, length)
             image = cat([image, _constant(grad, np.zeros((n, c, 1)))], dim=2)  # the zero pixel outside taps read
             totals = [None] * node.grid_shape[-1]

@@ -12,8 +12,8 @@ from ..._tensor import Tensor
 from ...autograd.graph import records
 from ._args import CheckedCalls, Param, call_key, check_tensor, native
 from ._pool_args import (_as_parsed, _check_c_int, _check_float, _check_not_bool, _check_pool2d, _check_rank_2_to_3,
-                         _check_window_argument, _int_lists, _one_int, _one_list_int, _one_value, _output_size, _pair, _torch_pair, _view_2d,
-                         dispatch_on_return_indices)
+                         _check_window_argument, _int_lists, _one_int, _one_list_int, _one_value, _output_size, _pair,
+                         _torch_pair, _view_2d, dispatch_on_return_indices)
 from ._pool_nodes import AvgPool, MaxPool, _as_planes, _from_planes, _keep_channels_last
 from .activation import relu
 
