@@ -103,7 +103,7 @@ def matmul(a, b, out=None):
 # operands (its "small matrix" kernels, sgemm_small_kernel_permit; above, it packs them first). For a thin left
 # operand the packing costs more than it saves: such a product runs in column pieces under that bound in
 # 0.45-0.82 of the time (thread CPU time, one thread, (m x k) @ (k x n), m*k <= 512, pieces of >= 1953
-# columns: 45x10x14400, the course CNN's input gradient, 0.52-0.60, 0.66-0.78 inside its training step; 18x9
+# columns: 45x10x14400, the course CNN's input gradient, 0.52-0.60, 0.65-0.79 inside its training step; 18x9
 # 0.47, 31x9 0.45, 16x16 0.65, 2x4 0.65, 64x8 0.82, 100x5 0.78; but 90x10, pieces of 1111 columns, 1.11), with
 # the same bits in every value while k < 32 and m >= 2 (measured for m*k <= 500, both layouts of the left
 # operand; from k = 32 on, and for m = 1, NumPy's gemv, some values differ in their last bit).
