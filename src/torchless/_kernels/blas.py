@@ -79,8 +79,10 @@ def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` (a and b at least 2-D) on one BLAS thread, split when large."""
     m, k = a.shape[-2:]
     each = m * k * b.shape[-1]  # multiply-adds of each 2-D product
-    if each <= BLAS_OWN_SINGLE_THREAD_MAX or parallel.inside_shard():  # already on one thread
+    if each <= BLAS_OWN_SINGLE_THREAD_MAX:  # already on one thread
         return np.matmul(a, b, out=out)
+    if parallel.inside_shard():
+        return _product(a, b, out)
     libraries = thread_controls()
     if not libraries:
         return np.matmul(a, b, out=out)
@@ -92,13 +94,71 @@ def matmul(a, b, out=None):
             return parts[0]
     previous = _hold_to_one_thread(libraries)
     try:
-        return np.matmul(a, b, out=out)
+        return _product(a, b, out)
     finally:
         _restore_threads(libraries, previous)
 
 
+# OpenBLAS's SkylakeX kernels multiply a float32 product of at most 10**6 multiply-adds straight from its
+# operands (its "small matrix" kernels, sgemm_small_kernel_permit; above, it packs them first). For a thin left
+# operand the packing costs more than it saves: such a product runs in column pieces under that bound in
+# 0.45-0.82 of the time (thread CPU time, one thread, (m x k) @ (k x n), m*k <= 512, pieces of >= 1953
+# columns: 45x10x14400, the course CNN's input gradient, 0.52-0.60, 0.65-0.79 inside its training step; 18x9
+# 0.47, 31x9 0.45, 16x16 0.65, 2x4 0.65, 64x8 0.82, 100x5 0.78; but 90x10, pieces of 1111 columns, 1.11), with
+# the same bits in every value while k < 32 and m >= 2 (measured for m*k <= 500, both layouts of the left
+# operand; from k = 32 on, and for m = 1, NumPy's gemv, some values differ in their last bit).
+SMALL_KERNEL_MAX_MULTIPLY_ADDS = 10 ** 6
+SMALL_KERNEL_ARCHITECTURES = ("SkylakeX",)
+THIN_MAX_LEFT_VALUES = 512
+THIN_MAX_DEPTH = 31
+
+_small_kernels = None
+
+
+def _has_small_kernels():
+    """Whether the loaded BLAS is OpenBLAS on one of SMALL_KERNEL_ARCHITECTURES (fixed per machine)."""
+    global _small_kernels
+    if _small_kernels is None:
+        _small_kernels = any(getattr(library, "internal_api", None) == "openblas"
+                             and getattr(library, "architecture", None) in SMALL_KERNEL_ARCHITECTURES
+                             for library in thread_controls())
+    return _small_kernels
+
+
+def small_kernel_columns(rows, depth, dtype):
+    """How many columns a product (rows x depth) @ (depth x columns) of ``dtype`` may have for OpenBLAS to
+    multiply it unpacked, where that is faster and gives the bits of one whole product (see
+    SMALL_KERNEL_MAX_MULTIPLY_ADDS); None where not."""
+    if (depth > THIN_MAX_DEPTH or rows < 2 or rows * depth > THIN_MAX_LEFT_VALUES or dtype != np.float32
+            or not _has_small_kernels()):
+        return None
+    return SMALL_KERNEL_MAX_MULTIPLY_ADDS // (rows * depth)
+
+
+def _product(a, b, out):
+    """``np.matmul(a, b, out=out)`` on the calling thread, a thin float32 product in column pieces that
+    OpenBLAS multiplies unpacked (see SMALL_KERNEL_MAX_MULTIPLY_ADDS): the same values, faster."""
+    m, k = a.shape[-2:]
+    n = b.shape[-1]
+    if m * k * n <= SMALL_KERNEL_MAX_MULTIPLY_ADDS or b.dtype != a.dtype:
+        return np.matmul(a, b, out=out)
+    most = small_kernel_columns(m, k, a.dtype)
+    if most is None:
+        return np.matmul(a, b, out=out)
+    if out is None:
+        if a.ndim != 2 or b.ndim != 2:  # (np.matmul may lay a batch's result out otherwise)
+            return np.matmul(a, b)
+        out = np.empty((m, n), np.float32)
+    elif out.dtype != np.float32 or np.may_share_memory(out, a) or np.may_share_memory(out, b):
+        return np.matmul(a, b, out=out)  # (a piece written could be an operand of the next)
+    columns = -(-n // -(-n // most))  # equal pieces, each within the bound
+    for start in range(0, n, columns):
+        np.matmul(a, b[..., start:start + columns], out=out[..., start:start + columns])
+    return out
+
+
 def _matmul_into(a, b, out):
-    np.matmul(a, b, out=out)
+    _product(a, b, out)
 
 
 def _parts(a, b, out, flop):
