@@ -19,7 +19,8 @@ that PyTorch is imported once per test.
   super-resolution model with SSIM and PSNR; a SegNet with MaxUnpool2d, the padding modes and the rarer pooling,
   padding, folding and dropout modules.
 - Data: IterableDataset with workers, samplers (WeightedRandomSampler, DistributedSampler, batch samplers),
-  default_collate, pad_sequence, random_split; every LR scheduler in a loop, custom ones, and their state dicts.
+  default_collate, pad_sequence, random_split and seeded workers; every LR scheduler in a loop, custom ones, and
+  their state dicts; k-fold cross-validation with test-time augmentation, a CSV submission and matplotlib plots.
 - ImageFolder over a directory of PNG files with transforms and a WeightedRandomSampler (torchvision is not installed
   beside the oracle: the images are checked against Pillow's pixels).
 
@@ -63,9 +64,10 @@ def test_saving_pruning_freezing_and_utilities(tmp_path, monkeypatch):
     same_program(tmp_path, monkeypatch, _script(SAVE_LOAD, PRUNING, FREEZING, NN_UTILS, SUPER_RESOLUTION, SEGNET))
 
 
-def test_data_pipelines_samplers_and_schedulers(tmp_path, monkeypatch):
+def test_data_pipelines_samplers_schedulers_and_k_fold_inference(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    same_program(tmp_path, monkeypatch, _script(DATA_PIPELINE, WEIGHTED_SAMPLER, SCHEDULERS))
+    pytest.importorskip("matplotlib")
+    same_program(tmp_path, monkeypatch, _script(DATA_PIPELINE, WEIGHTED_SAMPLER, SCHEDULERS, K_FOLD_AND_TTA))
 
 
 def test_image_folder_with_transforms_and_a_weighted_sampler(tmp_path):
@@ -2354,6 +2356,91 @@ print(sl.state_dict().keys(), [type(s).__name__ for s in sl._schedulers])
 m, opt = make()
 lam = S.LambdaLR(opt, lambda e: 0.9 ** e)
 print(list(lam.state_dict().keys()), lam.state_dict()["lr_lambdas"])
+'''
+
+
+K_FOLD_AND_TTA = r'''
+import csv
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset, SubsetRandomSampler
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+torch.manual_seed(0)
+np.random.seed(0)
+X = torch.randn(60, 1, 12, 12)
+y = torch.randint(0, 3, (60,))
+ds = TensorDataset(X, y)
+
+
+def make_model():
+    return nn.Sequential(nn.Conv2d(1, 6, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.25),
+                         nn.Linear(6 * 5 * 5, 3))
+
+
+folds = np.array_split(np.random.permutation(len(ds)), 3)
+history = {"train_loss": [], "val_acc": []}
+oof = torch.zeros(len(ds), 3)
+models = []
+for k, val_idx in enumerate(folds):
+    train_idx = np.concatenate([f for j, f in enumerate(folds) if j != k])
+    tl = DataLoader(ds, batch_size=10, sampler=SubsetRandomSampler(train_idx))
+    vl = DataLoader(ds, batch_size=10, sampler=SubsetRandomSampler(val_idx))
+    model = make_model()
+    opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, momentum=0.1, centered=True)
+    for epoch in range(2):
+        model.train()
+        running = 0.0
+        for xb, yb in tl:
+            opt.zero_grad()
+            loss = F.nll_loss(F.log_softmax(model(xb), dim=1), yb)
+            loss.backward()
+            opt.step()
+            running += loss.item() * xb.size(0)
+        history["train_loss"].append(running / len(train_idx))
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for xb, yb in vl:
+            correct += (model(xb).argmax(1) == yb).sum().item()
+        probs = F.softmax(model(X[val_idx]), dim=1)
+        oof[val_idx] = probs
+    history["val_acc"].append(correct / len(val_idx))
+    models.append(model)
+    print(f"fold {k}: train {history['train_loss'][-1]:.4f} val acc {history['val_acc'][-1]:.3f}")
+print("CV", np.mean(history["val_acc"]), np.std(history["val_acc"]))
+test = torch.randn(5, 1, 12, 12)
+preds = []
+with torch.inference_mode():
+    for m in models:
+        p = F.softmax(m(test), 1) + F.softmax(m(torch.flip(test, dims=[3])), 1) + F.softmax(m(test.flip(2)), 1)
+        preds.append(p / 3)
+ens = torch.stack(preds).mean(0)
+labels = np.argmax(ens.numpy(), axis=1)
+with open("submission.csv", "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "label", "confidence"])
+    for i, (lab, conf) in enumerate(zip(labels, ens.max(1).values.tolist())):
+        w.writerow([i, int(lab), f"{conf:.4f}"])
+print(open("submission.csv").read())
+oof_np = oof.numpy()
+print(oof_np.shape, oof_np.dtype, np.round(oof_np.sum(1)[:3], 5), (oof.argmax(1) == y).float().mean().item())
+fig, ax = plt.subplots(1, 2)
+ax[0].plot(history["train_loss"])
+ax[1].imshow(X[0, 0], cmap="gray")
+ax[1].imshow(models[0][0].weight.detach()[0, 0], cmap="viridis")
+plt.hist(torch.randn(100).numpy(), bins=10)
+fig.savefig("curves.png")
+print(np.asarray(torch.arange(4)), np.array(torch.ones(2, dtype=torch.float64)).dtype, torch.tensor(np.int64(3)).dtype)
+print(float(torch.tensor(2.5)), int(torch.tensor(3.9)), torch.tensor(5) // 2, np.float32(2) * torch.ones(2))
+print(type(torch.tensor([1.0]).numpy()[0]).__name__, torch.tensor([1.5]).numpy().tolist(),
+      np.mean(torch.ones(3).numpy()))
+print(torch.from_numpy(np.ones((2, 2), dtype=np.float32)).T.is_contiguous(), torch.as_tensor(np.arange(3.)).dtype)
+results.update({"k_fold_and_tta/oof": oof, "k_fold_and_tta/ens": ens})
 '''
 
 
