@@ -12,7 +12,8 @@ that PyTorch is imported once per test.
   MobileNetV2's inverted residuals (ReLU6, depthwise) with weight averages (AveragedModel with EMA functions and
   buffers, SWALR, update_bn), torch.utils.checkpoint, a ViT (Conv2d patch embedding, nn.TransformerEncoder, AdamW
   parameter groups, warmup-cosine LambdaLR), early stopping with ReduceLROnPlateau, tqdm and hand-written metrics
-  (precision, recall, F1, AUROC), SimCLR's NT-Xent loss with a custom LARS optimizer, GradScaler on the CPU.
+  (precision, recall, F1, AUROC), SimCLR's NT-Xent loss with a custom LARS optimizer, GradScaler on the CPU, a
+  capsule network (squash, dynamic routing, broadcast matmul, margin loss, masked reconstruction).
 - Saving and utilities: torch.save and torch.load of a whole module, of state dicts with weights_only=True, and of
   checkpoints; nn.utils.prune (random, L1, structured, global, custom methods); fine-tuning with frozen layers and
   parameter groups; parametrizations, conv-bn fusion, torch.func, initialisations and gradient clipping; an ESPCN
@@ -28,10 +29,10 @@ Seen and left (they are not behaviours these programs depend on):
 
 - Gradients that are rounding noise (the bias of a layer right before a batch, group or instance norm, which the norm
   cancels) differ between the libraries, and Adam scales noise up to steps of the learning rate's size, so such
-  biases and the running means after them drift apart; the programs here leave those biases out.
+  biases and the running means after them drift apart; the programs here leave those biases out or train with SGD.
 - Floats summed or dotted in a different order (PyTorch's vectorised reductions and MKL's dot, torchless's NumPy)
-  and GELU's float32 values (PyTorch's oneDNN kernel) differ in the last bits; chaotic loops (LBFGS, many Adam steps)
-  grow that, so those are printed to fewer digits.
+  and GELU's float32 values (PyTorch runs oneDNN's gelu_erf on contiguous float32 inputs) differ in the last bits;
+  loops that amplify them (LBFGS's line search, a maximum pooling's ties flipping, many steps) print fewer digits.
 - torchless has no bfloat16 tensors: autocast(device_type="cpu") warns and computes in float32.
 """
 import os
@@ -56,7 +57,7 @@ def test_training_recipes(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("tqdm")
     same_program(tmp_path, monkeypatch, _script(RESNET_ONE_CYCLE, MOBILENET_EMA, CHECKPOINT, VIT, EARLY_STOPPING,
-                                                SIMCLR_LARS, GRAD_SCALER))
+                                                SIMCLR_LARS, GRAD_SCALER, CAPSULE_NETWORK))
 
 
 def test_saving_pruning_freezing_and_utilities(tmp_path, monkeypatch):
@@ -1455,6 +1456,98 @@ try:
 except RuntimeError as e:
     print("RuntimeError:", e)
 print(sorted(k for k in scaler2.__dict__ if not k.startswith("_per")))
+'''
+
+
+CAPSULE_NETWORK = r'''
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+
+
+def squash(s, dim=-1):
+    squared_norm = (s ** 2).sum(dim=dim, keepdim=True)
+    return squared_norm / (1 + squared_norm) * s / (torch.sqrt(squared_norm) + 1e-8)
+
+
+class PrimaryCaps(nn.Module):
+    def __init__(self, num_capsules=4, in_channels=8, out_channels=4, kernel_size=3):
+        super().__init__()
+        self.capsules = nn.ModuleList([nn.Conv2d(in_channels, out_channels, kernel_size, stride=2)
+                                       for _ in range(num_capsules)])
+
+    def forward(self, x):
+        u = torch.stack([capsule(x) for capsule in self.capsules], dim=1)
+        u = u.view(x.size(0), -1, 4)
+        return squash(u)
+
+
+class DigitCaps(nn.Module):
+    def __init__(self, num_routes, num_capsules=3, in_channels=4, out_channels=6, iterations=3):
+        super().__init__()
+        self.iterations = iterations
+        self.W = nn.Parameter(0.1 * torch.randn(1, num_routes, num_capsules, out_channels, in_channels))
+
+    def forward(self, x):
+        batch_size = x.size(0)
+        x = x.unsqueeze(2).unsqueeze(4)
+        u_hat = torch.matmul(self.W, x).squeeze(-1)
+        b_ij = torch.zeros(batch_size, u_hat.size(1), u_hat.size(2), 1)
+        for iteration in range(self.iterations):
+            c_ij = F.softmax(b_ij, dim=2)
+            s_j = (c_ij * u_hat).sum(dim=1, keepdim=True)
+            v_j = squash(s_j)
+            if iteration < self.iterations - 1:
+                a_ij = (u_hat * v_j).sum(-1, keepdim=True)
+                b_ij = b_ij + a_ij
+        return v_j.squeeze(1)
+
+
+class CapsNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 5)
+        self.primary = PrimaryCaps()
+        self.digit = DigitCaps(num_routes=100)
+        self.decoder = nn.Sequential(nn.Linear(6 * 3, 32), nn.ReLU(), nn.Linear(32, 16 * 16), nn.Sigmoid())
+
+    def forward(self, x, y=None):
+        v = self.digit(self.primary(F.relu(self.conv(x))))
+        lengths = v.norm(dim=-1)
+        if y is None:
+            y = lengths.argmax(1)
+        mask = F.one_hot(y, 3).float()
+        recon = self.decoder((v * mask.unsqueeze(-1)).flatten(1))
+        return lengths, recon
+
+
+def margin_loss(lengths, labels, m_pos=0.9, m_neg=0.1, lam=0.5):
+    t = F.one_hot(labels, 3).float()
+    return (t * F.relu(m_pos - lengths) ** 2 + lam * (1 - t) * F.relu(lengths - m_neg) ** 2).sum(1).mean()
+
+
+net = CapsNet()
+x = torch.rand(6, 1, 16, 16)
+y = torch.randint(0, 3, (6,))
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+for step in range(3):
+    lengths, recon = net(x, y)
+    loss = margin_loss(lengths, y) + 0.0005 * F.mse_loss(recon, x.view(6, -1), reduction='sum')
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    print(step, f"{loss.item():.6f}", lengths.argmax(1).tolist(), f"{net.digit.W.grad.norm().item():.6f}")
+a = torch.randn(2, 1, 3, 4, 5, requires_grad=True)
+b = torch.randn(7, 1, 5, 2, requires_grad=True)
+c = torch.matmul(a, b)
+c.sum().backward()
+print(c.shape, a.grad.shape, b.grad.shape, f"{b.grad.sum().item():.4f}")
+e = torch.einsum('bij,bjk->bik', torch.randn(2, 3, 4), torch.randn(2, 4, 5))
+print(e.shape, torch.einsum('...ij->...ji', torch.randn(2, 3, 4)).shape, torch.einsum('ii', torch.eye(3)))
+results.update({"capsule_network/W": net.digit.W.detach(), "capsule_network/lengths": lengths.detach(),
+                "capsule_network/ag": a.grad})
 '''
 
 
