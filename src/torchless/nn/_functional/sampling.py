@@ -345,8 +345,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # every input an infinite gradient reaches).
         infinite_to_nan = None in maps
         if kind == "bilinear" and dtype != np.float16 and channels_last_kernel and _cpu_features.has("AVX2"):
-            joint = _ChannelsLastBilinear(*(_linear_pair_taps(n, out, align_corners, s, compute) if taps is None
-                                            else taps for n, out, s, taps in zip(in_sizes, output_size, scales, maps)))
+            joint = _ChannelsLastBilinear.of(*(_linear_pair_taps(n, out, align_corners, s, compute)
+                                               for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
         if dtype in (np.float32, np.float64) or (dtype == np.float16 and kind != "bilinear"):
@@ -584,6 +584,12 @@ class _ChannelsLastBilinear:
     lambdas, and the channels are summed in whole vectors (8 floats, 4 doubles) as
     ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining ones in its scalar loop's order
     ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
+
+    @staticmethod
+    @functools.lru_cache(maxsize=256)
+    def of(rows, columns):
+        """The kernel of two axes' taps, kept for them (themselves kept per shape by _linear_pair_taps)."""
+        return _ChannelsLastBilinear(rows, columns)
 
     def __init__(self, rows, columns):
         self.rows, self.columns = rows, columns
