@@ -468,3 +468,37 @@ def test_operand_and_tensor_list_errors_as_torch(torch):
         _assert_same(mine.masked_fill(mask_mine, value) if not isinstance(value, complex) else mine * 1,
                      theirs.masked_fill(mask_theirs, value) if not isinstance(value, complex) else theirs * 1)
     _assert_same(torchless.cat((mine, mine), 1), torch.cat((theirs, theirs), 1))
+
+
+# --------------------------------------------------------------------------- batch_norm's dtype checks
+def test_batch_norm_dtype_checks_and_eval_values_as_torch(torch):
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 3, 4, 4)).astype(np.float32)
+    stats = [rng.standard_normal(3).astype(np.float32), rng.uniform(0.5, 2, 3).astype(np.float32),
+             rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)]
+
+    def both(x_dtype, dtypes, training=False, stat_shape=None):
+        arrays = [s.astype(d) for s, d in zip(stats, dtypes)]
+        if stat_shape is not None:
+            arrays[0] = arrays[0].reshape(stat_shape)
+        calls = []
+        for lib in (torchless, torch):
+            tensors = [lib.tensor(a) for a in arrays]
+            calls.append(lambda lib=lib, tensors=tensors: lib.nn.functional.batch_norm(
+                lib.tensor(x.astype(x_dtype)), tensors[0], tensors[1], tensors[2], tensors[3], training=training))
+        return calls
+
+    for x_dtype, dtypes in [("float32", ["float32"] * 4), ("float64", ["float64"] * 4)]:
+        for training in (False, True):
+            mine, theirs = both(x_dtype, dtypes, training)
+            _assert_same(mine(), theirs(), exact=False)
+    for x_dtype, dtypes, training, stat_shape in [
+            ("float32", ["float64", "float32", "float32", "float32"], False, None),
+            ("float32", ["float32", "float32", "float64", "float32"], False, None),
+            ("float32", ["float32", "float32", "float64", "float32"], True, None),
+            ("float16", ["float32", "float32", "float64", "float32"], False, None),
+            ("float64", ["float32"] * 4, False, None),
+            ("float32", ["float32"] * 4, False, (3, 1)),
+            ("int64", ["float32"] * 4, False, None)]:
+        mine, theirs = both(x_dtype, dtypes, training, stat_shape)
+        _same_error(mine, theirs)
