@@ -502,3 +502,32 @@ def test_batch_norm_dtype_checks_and_eval_values_as_torch(torch):
             ("int64", ["float32"] * 4, False, None)]:
         mine, theirs = both(x_dtype, dtypes, training, stat_shape)
         _same_error(mine, theirs)
+
+
+# --------------------------------------------------------------------------- constant padding by zero
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint8", "bool"])
+def test_constant_pad_values_strides_and_gradients_as_torch(torch, dtype):
+    rng = np.random.default_rng(13)
+    x = (rng.standard_normal((2, 3, 4, 5)) * 3).astype(dtype)
+    for layout in ("contiguous", "transposed", "channels_last"):
+        mine, theirs = torchless.tensor(x), torch.tensor(x)
+        if layout == "transposed":
+            mine, theirs = mine.transpose(0, -1), theirs.transpose(0, -1)
+        elif layout == "channels_last":
+            mine = mine.contiguous(memory_format=torchless.channels_last)
+            theirs = theirs.contiguous(memory_format=torch.channels_last)
+        for pad in [(1, 1), (1, 2, 0, 3), (0, 0, 1, 0), (-1, 2), (2, -1, 1, 1)]:
+            for value in ((), (0,), (0.0,), (-0.0,), (1.5,), (float("nan"),), (True,)):
+                try:
+                    expected = torch.nn.functional.pad(theirs, pad, "constant", *value)
+                except Exception:
+                    _same_error(lambda: torchless.nn.functional.pad(mine, pad, "constant", *value),
+                                lambda: torch.nn.functional.pad(theirs, pad, "constant", *value))
+                    continue
+                _assert_same(torchless.nn.functional.pad(mine, pad, "constant", *value), expected)
+    if dtype.startswith("float"):
+        mine, theirs = torchless.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        upstream = rng.standard_normal((2, 3, 6, 8)).astype(dtype)
+        torchless.nn.functional.pad(mine, (1, 2, 1, 1)).backward(torchless.tensor(upstream))
+        torch.nn.functional.pad(theirs, (1, 2, 1, 1)).backward(torch.tensor(upstream))
+        _assert_same(mine.grad, theirs.grad)
