@@ -531,3 +531,32 @@ def test_constant_pad_values_strides_and_gradients_as_torch(torch, dtype):
         torchless.nn.functional.pad(mine, (1, 2, 1, 1)).backward(torchless.tensor(upstream))
         torch.nn.functional.pad(theirs, (1, 2, 1, 1)).backward(torch.tensor(upstream))
         _assert_same(mine.grad, theirs.grad)
+
+
+# --------------------------------------------------------------------------- layer/group norm's row tests
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layer_and_group_norm_rows_as_torch(torch, dtype):
+    """Near-constant rows (recentred on their first value) and rows of a large mean (PyTorch's Welford moments)
+    beside ordinary ones, and inputs with neither."""
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((6, 10)).astype(dtype)
+    plain = x.copy()
+    x[1] = 7.77
+    x[3] = 1e4 + rng.standard_normal(10) * 1e-2
+    x[4, :] = np.inf
+    for source in (plain, x):
+        mine, theirs = torchless.tensor(source, requires_grad=True), torch.tensor(source, requires_grad=True)
+        out = torchless.nn.functional.layer_norm(mine, (10,))
+        expected = torch.nn.functional.layer_norm(theirs, (10,))
+        _assert_same(out, expected, exact=False)
+        finite = np.isfinite(source).all(axis=1)
+        finite[3] = source is plain  # (the large mean's gradient is PyTorch's rounding, 1e2 off: not compared)
+        if source is plain:
+            reference = (source - source.mean(1, keepdims=True)) / np.sqrt(source.var(1, keepdims=True) + 1e-5)
+            np.testing.assert_allclose(out.detach().numpy(), reference, rtol=1e-5, atol=1e-5)
+        upstream = rng.standard_normal(source.shape).astype(dtype)
+        out.backward(torchless.tensor(upstream))
+        expected.backward(torch.tensor(upstream))
+        np.testing.assert_allclose(mine.grad.numpy()[finite], theirs.grad.numpy()[finite], rtol=1e-4, atol=1e-4)
+        _assert_same(torchless.nn.functional.group_norm(torchless.tensor(source).reshape(3, 2, 10), 2),
+                     torch.nn.functional.group_norm(torch.tensor(source).reshape(3, 2, 10), 2), exact=False)
