@@ -560,3 +560,25 @@ def test_layer_and_group_norm_rows_as_torch(torch, dtype):
         np.testing.assert_allclose(mine.grad.numpy()[finite], theirs.grad.numpy()[finite], rtol=1e-4, atol=1e-4)
         _assert_same(torchless.nn.functional.group_norm(torchless.tensor(source).reshape(3, 2, 10), 2),
                      torch.nn.functional.group_norm(torch.tensor(source).reshape(3, 2, 10), 2), exact=False)
+
+
+# --------------------------------------------------------------------------- sigmoid
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_as_torch_and_float64(torch, dtype):
+    x = np.concatenate([np.random.default_rng(15).standard_normal(50) * 10,
+                        [0.0, -0.0, 30.0, -30.0, 100.0, -100.0, 800.0, -800.0, np.inf, -np.inf, np.nan]]).astype(dtype)
+    mine, theirs = torchless.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = mine.sigmoid()
+    expected = theirs.sigmoid()
+    _assert_same(out, expected, exact=False)
+    with np.errstate(over="ignore"):
+        reference = 1 / (1 + np.exp(-x.astype(np.float64)))
+    np.testing.assert_allclose(out.detach().numpy(), reference, rtol=2e-7 if dtype == "float32" else 1e-15,
+                               atol=np.finfo(dtype).tiny)  # (subnormal results keep fewer digits)
+    out.sum().backward()
+    expected.sum().backward()
+    _assert_same(mine.grad, theirs.grad, exact=False)
+    _assert_same(torchless.tensor(x.reshape(61, 1)).t().sigmoid(), torch.tensor(x.reshape(61, 1)).t().sigmoid(),
+                 exact=False)
