@@ -371,7 +371,23 @@ def iterator_layout(out, operands):
     operands = [a for a in operands if a is not None]
     if len(operands) == 1 and operands[0].shape == out.shape and element_strides(operands[0]) == element_strides(out):
         return out  # (a dense operand's own strides, which TensorIterator keeps for a pointwise op of one tensor)
+    if out.flags.c_contiguous and 1 not in out.shape and all(_falling_strides(a) for a in operands):
+        return out  # (x / x.norm(dim, keepdim=True), or by its expand: no operand orders any dims otherwise)
     return with_strides(out, iterator_strides(out.shape, operands))
+
+
+def _falling_strides(array):
+    """Whether ``array``'s strides, broadcast into an output without size-1 dims (its own size-1 dims then
+    count as stride 0), fall strictly from each dim that moves to the next: then it orders no two dims against C
+    order in TensorIterator's sort (layout_strides), and an operand that does not is needed to leave it."""
+    previous, itemsize = None, array.itemsize
+    for size, stride in zip(array.shape, array.strides):
+        stride //= itemsize  # (in elements, as layout_strides reads them)
+        if size != 1 and stride:
+            if stride < 0 or previous is not None and stride >= previous:
+                return False
+            previous = stride
+    return True
 
 
 def empty_for_iterator(shape, dtype, operands):

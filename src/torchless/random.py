@@ -320,8 +320,12 @@ def _box_muller_blocks_float32(blocks, mean, std):
         rows = blocks[start:start + _FLOAT32_BLOCK_ROWS]
         radius = np.sqrt(np.float32(-2) * avx_mathfun.log(np.float32(1) - rows[:, :8]))
         sin_theta, cos_theta = avx_mathfun.sincos(np.float32(2 * math.pi) * rows[:, 8:])
-        rows[:, 8:] = fused_multiply_add32(radius * sin_theta, std, mean)
-        rows[:, :8] = fused_multiply_add32(radius * cos_theta, std, mean)
+        if std == 1 and mean == 0:  # (randn) r * 1 + 0, rounded once, is r + 0 exactly: -0 becomes +0
+            rows[:, 8:] = radius * sin_theta + np.float32(0)
+            rows[:, :8] = radius * cos_theta + np.float32(0)
+        else:
+            rows[:, 8:] = fused_multiply_add32(radius * sin_theta, std, mean)
+            rows[:, :8] = fused_multiply_add32(radius * cos_theta, std, mean)
 
 
 def _box_muller_blocks_float64(blocks, mean, std):

@@ -33,11 +33,14 @@ _FOUR_OVER_PI = _F32(1.27323954473516)
 _MINUS_PI_OVER_4 = [_F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8)]  # in 3 parts
 _SIN_POLYNOMIAL = [_F32(c) for c in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
 _COS_POLYNOMIAL = [_F32(c) for c in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
+# both as one (degree + 1, 2) stack, which sincos evaluates in one pass per degree rather than two
+_COS_SIN_POLYNOMIALS = np.array([_COS_POLYNOMIAL, _SIN_POLYNOMIAL], _F32).T.copy()
 
 
 def _polynomial(coefficients, x):
-    """Horner's rule, each step one fused multiply-add."""
-    y = np.full(np.shape(x), coefficients[0], _F32)
+    """Horner's rule, each step one fused multiply-add. Coefficients that are arrays (of one shape, broadcast
+    against x's) evaluate several polynomials of one degree at once."""
+    y = coefficients[0]  # (broadcast by the first step)
     for coefficient in coefficients[1:]:
         y = fused_multiply_add32(y, x, coefficient)
     return y
@@ -70,9 +73,8 @@ def sincos(x):
     for part in _MINUS_PI_OVER_4:
         x = fused_multiply_add32(y, part, x)
     z = x * x
-    cosine = _polynomial(_COS_POLYNOMIAL, z) * z
+    cosine, sine = _polynomial(_COS_SIN_POLYNOMIALS.reshape(_COS_SIN_POLYNOMIALS.shape + (1,) * z.ndim), z) * z
     cosine = fused_multiply_add32(cosine, z, -(z * _F32(0.5))) + _F32(1)
-    sine = _polynomial(_SIN_POLYNOMIAL, z) * z
     sine = fused_multiply_add32(sine, x, x)
     swapped = (octant & 2) != 0  # in these octants sin is the cosine polynomial's and cos the sine one's
     sin_x = np.where(swapped, cosine, sine) + _F32(0)  # (+ 0: the kernel's select by masks turns -0 into +0)

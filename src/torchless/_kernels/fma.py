@@ -23,7 +23,7 @@ def _rounded_to_float32(product, c):
     fused_multiply_add32."""
     total = product + c
     midpoint = (total.view(np.int64) & _BELOW_FLOAT32) == _FLOAT32_MIDPOINT
-    if midpoint.any():
+    if np.count_nonzero(midpoint):  # (ndarray.any's Python wrapper cost more than this whole test on small arrays)
         total = total if isinstance(total, np.ndarray) else np.array(total)  # (a new array, but for scalars)
         where = np.nonzero(midpoint) if midpoint.ndim else midpoint  # (by index: few, in large broadcasts too)
         p, addend, rounded = (_taken(part, where, total.shape) for part in (product, c, total))

@@ -50,9 +50,9 @@ def topk_order(values, axis, k, largest, sorted, stable_order):
 def _replayed(values, axis, stable_order, replay, everywhere, width=None):
     """``stable_order`` with the rows along ``axis`` that need it (all, or those with ties) replaced by ``replay``
     of the row (``width`` indices each: the first ``width`` of the stable order elsewhere)."""
-    moved = np.moveaxis(values, axis, -1)
+    moved = _axis_last(values, axis)
     rows = moved.reshape(math.prod(moved.shape[:-1]), moved.shape[-1])  # (-1 is ambiguous with 0 per row)
-    order = np.moveaxis(stable_order, axis, -1).reshape(rows.shape)
+    order = _axis_last(stable_order, axis).reshape(rows.shape)
     if rows.shape[1] > MAX_REPLAYED_LENGTH:
         chosen = ()
     elif everywhere:
@@ -68,17 +68,27 @@ def _replayed(values, axis, stable_order, replay, everywhere, width=None):
     order = order.copy()
     for i in chosen:
         order[i] = replay(rows[i])
-    shape = np.moveaxis(stable_order, axis, -1).shape[:-1] + (order.shape[1],)
-    return np.moveaxis(order.reshape(shape), -1, axis)
+    shape = _axis_last(stable_order, axis).shape[:-1] + (order.shape[1],)
+    order = order.reshape(shape)
+    return order if axis == order.ndim - 1 or axis == -1 else np.moveaxis(order, -1, axis)
+
+
+def _axis_last(array, axis):
+    """``array`` with ``axis`` moved last (np.moveaxis, whose argument checks cost more than the move, only when
+    it is not last already)."""
+    return array if axis == array.ndim - 1 or axis == -1 else np.moveaxis(array, axis, -1)
 
 
 def _tied_rows(rows, order):
     """The indices of the ``rows`` (2-D) in which values tie, ``order`` sorting each (ascending or descending)."""
     ordered = rows[np.arange(rows.shape[0])[:, None], order]
-    tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    # (the ufuncs' reduce: ndarray.any/all go through Python wrappers, a large part of a small sort's time)
+    tied = np.logical_or.reduce(ordered[:, 1:] == ordered[:, :-1], axis=1)
     if rows.dtype.kind in "fc" and rows.shape[1] > 1:  # NaNs tie too: NumPy's sorts put them together at one end
-        for end in (ordered[:, :2], ordered[:, -2:]):
-            tied |= (end != end).all(axis=1)
+        nan = ordered != ordered
+        if np.count_nonzero(nan) > 1:
+            for end in (nan[:, :2], nan[:, -2:]):
+                tied |= np.logical_and.reduce(end, axis=1)
     return np.flatnonzero(tied)
 
 

@@ -327,6 +327,15 @@ class _ArrayHolder:
         self.__array_interface__, self.base = interface, base
 
 
+def _c_ordered_in_both(a, key, out):
+    """Whether ``out``, NumPy's ``a[key]``, has the strides _advanced_strides gives without working them out: for a
+    lone 1-D index array or mask (of any dims) into a C-contiguous input, both lay the result out in C order (the
+    index makes one dim in front of the input's others, nothing for TensorIterator to reorder). Size-1 dims, whose
+    strides NumPy leaves free, and empty results take the general way."""
+    return (key.__class__ is np.ndarray and (key.ndim == 1 or key.dtype == np.bool_ and key.ndim)
+            and a.flags.c_contiguous and out.flags.c_contiguous and out.size and 1 not in out.shape)
+
+
 def _advanced_strides(a, key):
     """The strides (in elements) PyTorch gives ``a[key]`` for an advanced key: its basic parts run as views
     (selects, slices, unsqueezes: a 0-d bool one too, the dim it adds then indexed by one index or none), masks
@@ -456,7 +465,7 @@ class Index(Node):
             if name in _SAVES_INPUT:
                 self._checked_inputs, self._saves_tensors = (0,), True
         out = _gathered(a, key) if name in _GATHERED else a[key]
-        if not self.basic and name is None:
+        if not self.basic and name is None and not _c_ordered_in_both(a, key, out):
             out = with_strides(out, _advanced_strides(a, key))
         elif not self.basic and not out.size:  # (sort's, gather's ... result, allocated: C order's strides)
             out = with_c_strides(out)

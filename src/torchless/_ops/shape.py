@@ -1,5 +1,6 @@
 """Operations that rearrange elements without computing: reshape, permute, expand, cat, stack, pad."""
 import itertools
+import math
 
 import numpy as np
 
@@ -348,8 +349,14 @@ def _constant_padded(a, widths, value):
     machinery, to the same result: laid out as NumPy pads (Fortran order for a Fortran array), the value converted
     as it converts it, written over each dim's borders."""
     shape = tuple(n + lo + hi for n, (lo, hi) in zip(a.shape, widths))
-    padded = np.empty(shape, a.dtype, order="F" if a.flags.fnc else "C")
-    padded[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))] = a
+    order = "F" if a.flags.fnc else "C"
+    interior = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
+    if value.__class__ in (int, float) and value == 0 and math.copysign(1.0, value) > 0:
+        padded = np.zeros(shape, a.dtype, order=order)  # (zero padding, the common case: no border writes)
+        padded[interior] = a
+        return padded
+    padded = np.empty(shape, a.dtype, order=order)
+    padded[interior] = a
     value = np.asarray(value).reshape(-1)[0]
     for axis, (lo, hi) in enumerate(widths):
         along = (slice(None),) * axis

@@ -302,7 +302,8 @@ class Sigmoid(Node):
                 self.out = 1 / (1 + np.exp(-x))
             return self.out
         e = np.exp(-np.abs(x))  # (of a non-positive number only: no overflow warnings for large |a|)
-        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        denominator = 1 + e
+        self.out = np.where(x >= 0, 1 / denominator, e / denominator).astype(a.dtype, copy=False)
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)

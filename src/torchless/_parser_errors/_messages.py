@@ -17,10 +17,16 @@ NOT_GIVEN = object()
 
 def is_operand(value):
     """A Tensor or a Python/NumPy number: what PyTorch's ``other`` takes."""
-    from .._tensor import Tensor
-    from .._type_promotion import NUMBERS
+    global _OPERAND_TYPES
+    if _OPERAND_TYPES is None:  # (imported at the first call: this module is imported before the tensor's)
+        from .._tensor import Tensor
+        from .._type_promotion import NUMBERS
 
-    return isinstance(value, (Tensor, NUMBERS))
+        _OPERAND_TYPES = (Tensor, *NUMBERS)
+    return isinstance(value, _OPERAND_TYPES)
+
+
+_OPERAND_TYPES = None
 
 
 def is_number_argument(value):
@@ -118,11 +124,12 @@ def check_tensor_list(name, value, argument="tensors", position=1):
     """PyTorch's parser check of a Tensor[] argument: a list or tuple (not a tensor) of tensors only, its
     elements checked in order; the element's error counts arguments from 0, the argument's from 1."""
     from .._tensor import Tensor
-    from ..nn._functional._args import _tp_name
 
     if isinstance(value, Tensor) or not isinstance(value, (list, tuple)):
         if value is NOT_GIVEN:
             raise missing_arguments(name, [argument])
+        from ..nn._functional._args import _tp_name
+
         raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be tuple of Tensors, not "
                         f"{_tp_name(value)}")
     for i, item in enumerate(value):

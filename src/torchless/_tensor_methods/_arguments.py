@@ -228,6 +228,9 @@ def variance_arguments(name, args, kwargs, overloads=None):
     1 or 0 from the unbiased ones (``x.var(None)``, ``x.var(unbiased=False)``)."""
     if not args and not kwargs:
         return None, 1, False, None
+    if overloads is None and len(args) == 1 and args[0].__class__ is int and -2 ** 63 <= args[0] < 2 ** 63 and (
+            not kwargs or kwargs.keys() == {"keepdim"} and kwargs["keepdim"].__class__ is bool):
+        return [args[0]], 1, kwargs.get("keepdim", False), 1  # (x.var(dim): the parser's reading, without it)
     index, bound = _parser_errors.parse_overload(name, overloads or _parser_errors.METHOD_OVERLOADS[name], args,
                                                  kwargs)
     if index == 1:

@@ -40,6 +40,9 @@ def _is_float_or_int64(number):
     return type(number) is float or type(number) is int and number in INT64
 
 
+_PLAIN_BOUNDS = (float, int, type(None))  # clamp's bounds that need no parsing (bool, a subclass, does)
+
+
 class PointwiseMethods:
     def _float_self(self):
         return self if self._data.dtype.kind in "fc" else self._cast(_dtype.get_default_dtype().numpy)
@@ -78,7 +81,8 @@ class PointwiseMethods:
 
     def _clamp(self, min, max, name, node=None):
         """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
-        min, max = clamp_bounds(min, max, name)
+        if min.__class__ not in _PLAIN_BOUNDS or max.__class__ not in _PLAIN_BOUNDS:  # (plain ones parse as given)
+            min, max = clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
         tensor_bounds = isinstance(min, Tensor) or isinstance(max, Tensor)

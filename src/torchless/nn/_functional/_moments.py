@@ -74,14 +74,20 @@ def _unquiet_centred_rows(x):
     return mu, xhat, var
 
 
+@functools.lru_cache(maxsize=None)
+def _epsilon(dtype):
+    """np.finfo(dtype).eps, kept (np.finfo's lookup cost a small normalisation's arithmetic)."""
+    return np.finfo(dtype).eps
+
+
 def _recentre_near_constant_rows(x, mu, xhat, var):
     """Centres again, in place, the rows of ``x`` whose spread is within a few roundings of their mean, on their
     first value: PyTorch's Welford mean of a constant row is that value exactly, and its variance 0 (its outputs 0,
     or the bias), where the rounded sum over the count leaves every centred value at the mean's rounding error,
     which 1 / sqrt(eps) then magnifies (1e-4 and more, for a row of 7.77s). Called under np.errstate(**_QUIET)."""
     # (NaN and infinite rows compare False: left as they are)
-    near_constant = var[..., 0] <= np.square(mu[..., 0] * (256 * np.finfo(x.dtype).eps))
-    if not near_constant.any():
+    near_constant = var[..., 0] <= np.square(mu[..., 0] * (256 * _epsilon(x.dtype)))
+    if not np.count_nonzero(near_constant):  # (ndarray.any's Python wrapper: a tenth of a small row's arithmetic)
         return
     rows = x[near_constant]
     offsets = rows - rows[:, :1]
@@ -113,7 +119,7 @@ def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var, half=False)
         cancelling = np.isfinite(mu[..., 0] * rstd[..., 0])
     else:
         cancelling = cancelling_rows(mu[..., 0], rstd[..., 0])
-    if not cancelling.any():
+    if not np.count_nonzero(cancelling):
         return None
     picked = rows[cancelling]
     picked_mean, picked_var = rowwise_moments(picked.astype(np.float16) if half else picked)

@@ -907,7 +907,7 @@ class Softmax(Node):
             if x.dtype == np.float16 and x.size:
                 self.out = _half_softmax(x, axis % x.ndim)
                 return self.out
-            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            out = x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)  # (np.max: a wrapper of it)
             np.exp(out, out=out)
             out /= out.sum(axis=axis, keepdims=True)
         self.out = out = _c_strided(out.astype(x.dtype, copy=False))
@@ -952,7 +952,7 @@ class LogSoftmax(Node):
             if x.dtype == np.float16 and x.size:
                 self.out = _half_log_softmax(x, axis % x.ndim)
                 return self.out
-            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            out = x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
             out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
         self.out = out = _c_strided(out.astype(x.dtype, copy=False))
         return out

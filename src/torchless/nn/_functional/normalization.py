@@ -1,7 +1,7 @@
 """Batch normalisation (``batch_norm``): one fused node with the analytic backward, and the running statistics."""
 import numpy as np
 
-from ... import _dtype, _memory_format
+from ... import _memory_format
 from ..._kernels.fma import fused_multiply_add, fused_multiply_add32
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import laid_out_gradients
@@ -392,8 +392,10 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     one given is of another dtype than the input, and must then all be float32 for a float16 input.
     Otherwise each is read as the input's dtype, in the order the kernel reads them.
     """
+    # (dtypes compared as the arrays', one to one with torchless's: the dtype property costs a lookup each time)
     parameters = [t for t in (weight, bias, running_mean, running_var) if t is not None]
-    mixed = parameters and parameters[0].dtype != input.dtype
+    input_dtype = input._data.dtype
+    mixed = parameters and parameters[0]._data.dtype != input_dtype
     if not input.is_floating_point():
         x = input._data
         if training and not mixed and x.dtype.kind != "c" and not (
@@ -404,9 +406,9 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
                                f"complex dtype. Got: {input.dtype.scalar_name}")
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
     if mixed:
-        if any(p.dtype != _dtype.float32 for p in parameters):
+        if any(p._data.dtype != np.float32 for p in parameters):
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        if input.dtype != _dtype.float16:
+        if input_dtype != np.float16:
             raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
         return True
     # Training updates the running statistics first; evaluation reads the affine parameters first.
@@ -414,9 +416,9 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     for tensor in read:
         if tensor is None:
             continue
-        if (tensor is running_mean or tensor is running_var) and tensor.dim() != 1:
+        if (tensor is running_mean or tensor is running_var) and tensor._data.ndim != 1:
             _refuse_statistic_rank(tensor)
-        if tensor.dtype != input.dtype:
+        if tensor._data.dtype != input_dtype:
             raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {tensor.dtype.scalar_name}")
     return False
 

@@ -6,6 +6,7 @@ the adjoint scatter. The weights are PyTorch's, computed in the same precision (
 and float32 input, float64 for float64) so that discrete choices such as nearest's floor agree, and stored
 as PyTorch's generic kernel stores them (in half for a float16 input).
 """
+import functools
 import math
 import operator
 
@@ -344,8 +345,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # every input an infinite gradient reaches).
         infinite_to_nan = None in maps
         if kind == "bilinear" and dtype != np.float16 and channels_last_kernel and _cpu_features.has("AVX2"):
-            joint = _ChannelsLastBilinear(*(_linear_pair_taps(n, out, align_corners, s, compute)
-                                            for n, out, s in zip(in_sizes, output_size, scales)))
+            joint = _ChannelsLastBilinear.of(*(_linear_pair_taps(n, out, align_corners, s, compute)
+                                               for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
         if dtype in (np.float32, np.float64) or (dtype == np.float16 and kind != "bilinear"):
@@ -561,16 +562,20 @@ def _linear_taps(size, out, align_corners, scale, dtype):
     return _linear_pair_taps(size, out, align_corners, scale, dtype)
 
 
+@functools.lru_cache(maxsize=256)
 def _linear_pair_taps(size, out, align_corners, scale, dtype):
     """PyTorch's compute_source_index_and_lambda for every output pixel: the two input pixels it reads and their
-    weights (an unchanged size reads each pixel with weights 1 and 0)."""
+    weights (an unchanged size reads each pixel with weights 1 and 0). Kept per axis (a model resamples the same
+    shapes at every call), read-only."""
     if out == size:
         index = np.arange(out)
-        return _Taps(np.stack([index, index], 1), np.tile(np.array([1, 0], dtype), (out, 1)), size)
-    scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
-    first, fraction = _guard_index_and_lambda(_source_index(scale, out, align_corners, False, dtype), size)
-    second = first + (first < size - 1)
-    return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
+        index, weight = np.stack([index, index], 1), np.tile(np.array([1, 0], dtype), (out, 1))
+    else:
+        scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
+        first, fraction = _guard_index_and_lambda(_source_index(scale, out, align_corners, False, dtype), size)
+        index, weight = np.stack([first, first + (first < size - 1)], 1), np.stack([1 - fraction, fraction], 1)
+    index.flags.writeable = weight.flags.writeable = False
+    return _Taps(index, weight, size)
 
 
 class _ChannelsLastBilinear:
@@ -580,21 +585,32 @@ class _ChannelsLastBilinear:
     ``i00 w00 + (i01 w01 + (i10 w10 + i11 w11))``, the remaining ones in its scalar loop's order
     ``((i00 w00 + i01 w01) + i10 w10) + i11 w11``."""
 
+    @staticmethod
+    @functools.lru_cache(maxsize=256)
+    def of(rows, columns):
+        """The kernel of two axes' taps, kept for them (themselves kept per shape by _linear_pair_taps)."""
+        return _ChannelsLastBilinear(rows, columns)
+
     def __init__(self, rows, columns):
         self.rows, self.columns = rows, columns
+        # the four corners' offsets in a row-major (height * width) plane, so that one take gathers them all
+        self.offsets = np.stack([rows.index[:, i][:, None] * columns.size + columns.index[:, j][None, :]
+                                 for i in (0, 1) for j in (0, 1)])
+        self.weights = [rows.weight[:, i][:, None] * columns.weight[:, j][None, :] for i in (0, 1) for j in (0, 1)]
 
     def apply(self, x):
         channels = x.shape[-3]
         vectorised = channels - channels % (32 // x.itemsize)  # (a 256-bit vector's lanes)
         fma = _fma32 if x.dtype == np.float32 else _fma64
-        return np.concatenate([self._summed(x[..., :vectorised, :, :], self._vector_sum, fma),
-                               self._summed(x[..., vectorised:, :, :], self._scalar_sum, fma)], axis=-3)
+        parts = [self._summed(part, order, fma) for part, order in (
+            (x[..., :vectorised, :, :], self._vector_sum), (x[..., vectorised:, :, :], self._scalar_sum))
+            if part.shape[-3]]  # (3 channels, say, have no whole vector: no passes over nothing)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-3)
 
     def _summed(self, x, order, fma):
-        rows, columns = self.rows, self.columns
-        corners = [(x[..., rows.index[:, i][:, None], columns.index[:, j][None, :]],
-                    rows.weight[:, i][:, None] * columns.weight[:, j][None, :]) for i in (0, 1) for j in (0, 1)]
-        return order(fma, *corners)
+        planes = x.reshape(x.shape[:-2] + (x.shape[-2] * x.shape[-1],))
+        gathered = np.take(planes, self.offsets, axis=-1)
+        return order(fma, *((gathered[..., k, :, :], weight) for k, weight in enumerate(self.weights)))
 
     @staticmethod
     def _vector_sum(fma, c00, c01, c10, c11):
