@@ -43,6 +43,8 @@ MIN_PIECE, NEAR = 0.05, 0.25
 LINE_STRETCH, LINE_SPAN = 0.125, 0.7
 # They are printed finer than this fraction of the width of the pen's strokes.
 THINNER_LINES = 0.7
+# A sheet turned by up to this many degrees is sheared straight when that piles its lines up by this factor more.
+LINE_TURN, LINE_TURN_GAIN = 15.0, 1.25
 # A box printed around the digit: ink along at least this fraction of each side of the digit's bounding box, in a
 # band this fraction of its size wide (a photographed box is turned a little); the digit inside holds at least
 # this fraction of the ink.
@@ -180,10 +182,69 @@ def _find_digit(ink_side, dark_ink, table, blocks, block, square):
     if smoothed.max(initial=0) < max(MIN_CONTRAST, GRAIN_SPREADS * grain):
         raise CLIError("the image is blank: no digit found")
     mask = smoothed > 0.2 * smoothed.max()
-    lines = _printed_lines(mask)
+    lines = _printed_lines_on_the_sheet(mask, None if table is None else ~table)
     if lines.all(where=mask):
         raise CLIError("the image is blank: no digit found")
     return ink, _digit_strokes(mask & ~lines, smoothed)
+
+
+def _printed_lines_on_the_sheet(mask, sheet):
+    """The printed lines (see ``_printed_lines``) in ``mask``, on a ``sheet`` (a boolean mask of the paper, or None
+    when it fills the picture) that may lie turned: the lines run across the sheet, not the picture, and a sheet
+    turned by a few degrees is sheared straight first (a line turned by more than a pixel in a stretch is no
+    longer straight along a row)."""
+    sheet = np.ones_like(mask) if sheet is None else sheet
+    slope = _lines_slope(mask)
+    if slope == 0:
+        lines = np.zeros_like(mask)
+        box = _bounding_slices(sheet)
+        lines[box] = _printed_lines(mask[box])
+        return lines
+    rows, cols = _sheared_indices(mask.shape, slope)
+    shape = (rows.max() + 1, cols.max() + 1)
+    sheared, sheared_sheet = np.zeros(shape, bool), np.zeros(shape, bool)
+    sheared[rows, cols], sheared_sheet[rows, cols] = mask, sheet
+    lines = np.zeros(shape, bool)
+    box = _bounding_slices(sheared_sheet)
+    lines[box] = _printed_lines(sheared[box])
+    return lines[rows, cols]
+
+
+def _lines_slope(mask):
+    """The slope (rise over run) of the printed lines in ``mask`` if they are turned by a degree or more, else 0:
+    the one whose rows and columns, sheared straight by it, pile the mask's pixels up highest (the sum of the
+    squared counts of each row and column is largest)."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return 0.0
+    slopes = np.tan(np.radians(np.arange(-LINE_TURN, LINE_TURN + 0.25, 0.5)))
+    scores = []
+    for slope in slopes:
+        along_rows = np.bincount(np.rint(ys - xs * slope).astype(np.int64) - int(np.floor(-abs(slope) * xs.max())))
+        along_cols = np.bincount(np.rint(xs + ys * slope).astype(np.int64) - int(np.floor(-abs(slope) * ys.max())))
+        scores.append(float(along_rows @ along_rows.astype(np.float64) + along_cols @ along_cols.astype(np.float64)))
+    best = int(np.argmax(scores))
+    level = len(slopes) // 2
+    turned = abs(slopes[best]) >= np.tan(np.radians(1.0)) and scores[best] >= LINE_TURN_GAIN * scores[level]
+    return float(slopes[best]) if turned else 0.0
+
+
+def _sheared_indices(shape, slope):
+    """Where each pixel of an image of ``shape`` goes when its columns are shifted by ``-slope`` times their column
+    and then its rows by ``slope`` times their (new) row: lines of that slope become rows and columns. Both shifts
+    are whole pixels, so no two pixels meet."""
+    ys, xs = np.indices(shape)
+    rows = ys - np.rint(xs * slope).astype(np.int64)
+    rows -= rows.min()
+    cols = xs + np.rint(rows * slope).astype(np.int64)
+    cols -= cols.min()
+    return rows, cols
+
+
+def _bounding_slices(mask):
+    """The (rows, columns) slices of the bounding box of ``mask``'s true pixels."""
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def _mnist_strokes(ink, width):
@@ -275,7 +336,15 @@ def _dark_at_the_edge(grey, threshold):
     dark = grey < threshold
     if _border(dark).mean() < TABLE_EDGE:  # (most photos: the paper reaches the edge all round)
         return None
-    (row, start, stop), piece, count = _connected_runs(dark)
+    # The printed lines of ruled paper reach the sheet's edge, and the digit's strokes cross them: opened by a
+    # square wider than the lines, the table no longer reaches the digit through them. (Along the picture's edge,
+    # the opening would take off the thin wedges of table beside a turned sheet: there the table stays whole.)
+    size = 2 * TABLE_RIM + 1
+    opened = _extreme_filter(np.pad(dark, TABLE_RIM, mode="edge").view(np.uint8), size, np.minimum)
+    solid = _extreme_filter(np.pad(opened, TABLE_RIM, mode="edge"), size, np.maximum).view(bool)
+    for edge in (np.s_[:size], np.s_[-size:], np.s_[:, :size], np.s_[:, -size:]):
+        solid[edge] |= dark[edge]
+    (row, start, stop), piece, count = _connected_runs(solid)
     height, width = dark.shape
     at_edge = np.zeros(count, bool)
     at_edge[piece[(row == 0) | (row == height - 1) | (start == 0) | (stop == width)]] = True
