@@ -49,6 +49,9 @@ LINE_TURN, LINE_TURN_GAIN = 15.0, 1.25
 # band this fraction of its size wide (a photographed box is turned a little); the digit inside holds at least
 # this fraction of the ink.
 BOX_COVER, BOX_SIDE, MIN_BOXED = 0.9, 0.06, 0.2
+# The box's sides are straight runs at least this fraction of the strokes' width or height, and span at least this
+# fraction of both.
+BOX_RUN, BOX_SPAN = 0.4, 0.6
 # A darker table around a photographed sheet is told from the sheet's own dark patches by touching at least
 # this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
 TABLE_EDGE, TABLE_RIM = 0.15, 3
@@ -554,8 +557,17 @@ def _digit_strokes(mask, ink, boxed=False):
 
 def _box_around(strokes):
     """The sides of a box drawn around the digit in ``strokes`` (a boolean mask), if ``strokes`` is one: ink
-    along nearly the whole of each side of its bounding box, which no digit has."""
+    along nearly the whole of each side of a box, which no digit has.
+
+    The box's top and bottom are the outermost long rows of ink, its left and right the outermost long columns
+    (not the strokes' bounding box: a digit touching the box may reach across its side).
+    """
     rows, cols = np.nonzero(strokes)
+    height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
+    rows = np.nonzero((_run_lengths(strokes, 1) >= BOX_RUN * width).any(1))[0]
+    cols = np.nonzero((_run_lengths(strokes, 0) >= BOX_RUN * height).any(0))[0]
+    if len(rows) == 0 or len(cols) == 0 or np.ptp(rows) + 1 < BOX_SPAN * height or np.ptp(cols) + 1 < BOX_SPAN * width:
+        return None
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     band = max(2, round(BOX_SIDE * max(bottom - top, right - left)))
     covered = [strokes[top : top + band, left:right].any(0), strokes[bottom - band : bottom, left:right].any(0),
@@ -563,15 +575,26 @@ def _box_around(strokes):
     if min(side.mean() for side in covered) < BOX_COVER:
         return None
     sides = np.zeros_like(strokes)
-    for axis, ends in ((0, (slice(top, top + band), slice(bottom - band, bottom))),
-                       (1, (slice(left, left + band), slice(right - band, right)))):
-        # Across a side, the box's line is thinner than where the digit's strokes touch it: those stay the digit's.
+    outer = np.pad(strokes, 1)  # (what lies just outside each side, off the picture too)
+    for axis, ends in ((0, ((top, 1), (bottom - 1, -1))), (1, ((left, 1), (right - 1, -1)))):
+        # Across a side, the box's line is thinner than where the digit's strokes touch it: those stay the digit's,
+        # but for the line's own width along the side's outer edge where no stroke goes on beyond the box.
         thickness = _run_lengths(strokes, axis)
-        for end in ends:
+        for edge, inwards in ends:
+            within = slice(edge, edge + inwards * band, inwards) if inwards > 0 else slice(edge, edge - band, -1)
             side = np.zeros_like(strokes)
-            side[(end, slice(left, right)) if axis == 0 else (slice(top, bottom), end)] = True
+            side[(within, slice(left, right)) if axis == 0 else (slice(top, bottom), within)] = True
             side &= strokes
-            sides |= side & (thickness <= 2 * np.bincount(thickness[side]).argmax() + 1)
+            width = np.bincount(thickness[side]).argmax()
+            line = np.zeros_like(strokes)
+            strip = slice(min(edge, edge + inwards * width), max(edge + 1, edge + 1 + inwards * width))
+            beyond = outer[edge + 1 - inwards] if axis == 0 else outer[:, edge + 1 - inwards]
+            beyond = beyond[1:-1]
+            if axis == 0:
+                line[strip, left:right] = ~beyond[None, left:right]
+            else:
+                line[top:bottom, strip] = ~beyond[top:bottom, None]
+            sides |= side & ((thickness <= 2 * width + 1) | line)
     return sides
 
 
