@@ -43,6 +43,8 @@ MIN_PIECE, NEAR = 0.05, 0.25
 LINE_STRETCH, LINE_SPAN = 0.125, 0.7
 # They are printed finer than this fraction of the width of the pen's strokes.
 THINNER_LINES = 0.7
+# Ink faded by glare to this fraction of the strongest is still judged against the ink near it.
+FADED_INK = 0.25
 # A sheet turned by up to this many degrees is sheared straight when that piles its lines up by this factor more.
 LINE_TURN, LINE_TURN_GAIN = 15.0, 1.25
 # A box printed around the digit: ink along at least this fraction of each side of the digit's bounding box, in a
@@ -188,7 +190,14 @@ def _find_digit(ink_side, dark_ink, table, blocks, block, square):
     smoothed = _mean3x3(ink)
     if smoothed.max(initial=0) < max(MIN_CONTRAST, GRAIN_SPREADS * grain):
         raise CLIError("the image is blank: no digit found")
-    mask = smoothed > 0.2 * smoothed.max()
+    # Light reflected off glossy paper washes out the ink under it, fading a stroke along its way: the ink is
+    # judged against the strongest ink near it (within a square of the paper's), not the strongest of all, and
+    # brought up to it (down to a floor, below which paper grain would be ink too).
+    size = max(3, round(square * block)) | 1
+    level = _extreme_filter(np.pad(smoothed, size // 2, mode="edge"), size, np.maximum)
+    level = np.maximum(level, FADED_INK * smoothed.max())
+    mask = smoothed > 0.2 * level
+    ink = np.minimum(ink / level, 1.0) * smoothed.max()
     lines = _printed_lines_on_the_sheet(mask, None if table is None else ~table)
     if lines.all(where=mask):
         raise CLIError("the image is blank: no digit found")
