@@ -35,6 +35,7 @@ STROKES_PER_SQUARE = 2.0
 # The median width of MNIST's strokes in its 20-pixel boxes, where the ink is at least half its brightest (as
 # _stroke_width measures it: 2.2 to 2.5 pixels by digit in the test set; a quarter are narrower than 2.0).
 MNIST_STROKE = 2.3
+THICKENING_STEPS = 3
 # Pieces of ink kept with the heaviest: at least this fraction of its ink, and no farther from its box than
 # this fraction of its size (the bar of a 5 or a 7 drawn apart, a 4 drawn in two strokes).
 MIN_PIECE, NEAR = 0.05, 0.25
@@ -190,18 +191,44 @@ def _find_digit(ink_side, dark_ink, table, blocks, block, square):
     smoothed = _mean3x3(ink)
     if smoothed.max(initial=0) < max(MIN_CONTRAST, GRAIN_SPREADS * grain):
         raise CLIError("the image is blank: no digit found")
-    # Light reflected off glossy paper washes out the ink under it, fading a stroke along its way: the ink is
-    # judged against the strongest ink near it (within a square of the paper's), not the strongest of all, and
-    # brought up to it (down to a floor, below which paper grain would be ink too).
-    size = max(3, round(square * block)) | 1
-    level = _extreme_filter(np.pad(smoothed, size // 2, mode="edge"), size, np.maximum)
-    level = np.maximum(level, FADED_INK * smoothed.max())
-    mask = smoothed > 0.2 * level
-    ink = np.minimum(ink / level, 1.0) * smoothed.max()
-    lines = _printed_lines_on_the_sheet(mask, None if table is None else ~table)
+    mask = smoothed > 0.2 * smoothed.max()
+    sheet = None if table is None else ~table
+    lines = _printed_lines_on_the_sheet(mask, sheet)
     if lines.all(where=mask):
         raise CLIError("the image is blank: no digit found")
-    return ink, _digit_strokes(mask & ~lines, smoothed)
+    strokes = _digit_strokes(mask & ~lines, smoothed)
+    # Light reflected off glossy paper washes out the ink under it, fading a stroke along its way: where the
+    # strongest ink near a pixel (within a square of the paper's) is itself faded to under half the strongest of
+    # all, the strokes go on as far as the ink is a fifth of that (down to a floor, below which paper grain would be
+    # ink too), and are brought up to it. Not along printed lines, whose faint rims would reach from the digit
+    # across the picture, nor beside a printed box's strong line.
+    level = np.maximum(_strongest_near(smoothed, block, square), FADED_INK * smoothed.max())
+    faint = (smoothed > 0.2 * level) & (level < 0.5 * smoothed.max())
+    ink = np.minimum(ink / level, 1.0) * smoothed.max()
+    if not (faint & ~mask).any():  # (no faded ink: the strokes are as found)
+        return ink, strokes
+    lines |= _printed_lines_on_the_sheet(faint | mask, sheet)
+    if lines.any():
+        faint &= ~_extreme_filter(np.pad(lines, 2).view(np.uint8), 5, np.maximum).view(bool)
+    (row, start, stop), piece, count = _connected_runs(strokes | faint)
+    counted = np.pad(np.cumsum(strokes, axis=1), ((0, 0), (1, 0)))
+    on_strokes = np.zeros(count, bool)
+    on_strokes[piece[counted[row, stop] > counted[row, start]]] = True
+    runs = on_strokes[piece]
+    return ink, _paint_runs(strokes.shape, row[runs], start[runs], stop[runs])
+
+
+def _strongest_near(ink, block, square):
+    """The strongest ``ink`` within about ``square`` blocks of ``block`` pixels of each pixel: the maximum over each
+    block, then over each square of blocks (a square, not a pixel's distance, is all the glare rule needs, and the
+    blocks are a few hundred times fewer than the pixels)."""
+    height, width = ink.shape
+    rows, cols = -(-height // block), -(-width // block)
+    padded = np.pad(ink, ((0, rows * block - height), (0, cols * block - width)), mode="edge")
+    strongest = padded.reshape(rows, block, cols, block).max(axis=(1, 3))
+    size = max(3, round(square)) | 1
+    strongest = _extreme_filter(np.pad(strongest, size // 2, mode="edge"), size, np.maximum)
+    return np.repeat(np.repeat(strongest, block, 0), block, 1)[:height, :width]
 
 
 def _printed_lines_on_the_sheet(mask, sheet):
@@ -273,13 +300,19 @@ def _mnist_strokes(ink, boxed):
     of a few pixels' strokes is too rough a guess to act on). Thick strokes are left as they are: thinning
     ink breaks strokes at every speck of the paper's grain.
     """
-    wanted, length = MNIST_STROKE, max(ink.shape)
-    width = _stroke_width(boxed > 0.5 * boxed.max())
-    if length < 2 * BOX or width >= wanted:
+    wanted = MNIST_STROKE
+    if max(ink.shape) < 2 * BOX:
         return boxed
-    # Growing each side by ``grow`` pixels widens the strokes and the box alike: solve for the width wanted.
-    grow = round((wanted - width) * length / BOX / (2 * (1 - wanted / BOX)))
-    return _boxed(_extreme_filter(np.pad(ink, 2 * grow), 2 * grow + 1, np.maximum)) if grow > 0 else boxed
+    # Growing each side by ``grow`` pixels widens the strokes and the box alike: solve for the width wanted. (A
+    # hairline comes out of the scaling wider than its share of the box, blurred: a few steps reach the width.)
+    for _ in range(THICKENING_STEPS):
+        width, length = _stroke_width(boxed > 0.5 * boxed.max()), max(ink.shape)
+        grow = round((wanted - width) * length / BOX / (2 * (1 - wanted / BOX)))
+        if grow <= 0:
+            break
+        ink = _extreme_filter(np.pad(ink, 2 * grow), 2 * grow + 1, np.maximum)
+        boxed = _boxed(ink)
+    return boxed
 
 
 def _ink_side(grey, table=None):
@@ -358,16 +391,22 @@ def _dark_at_the_edge(grey, threshold):
     # The printed lines of ruled paper reach the sheet's edge, and the digit's strokes cross them: opened by a
     # square wider than the lines, the table no longer reaches the digit through them. (Along the picture's edge,
     # the opening would take off the thin wedges of table beside a turned sheet: there the table stays whole.)
+    # (The lines' ends at the edge, where the sheet reaches it, are no table: a piece of table holds opened pixels
+    # or runs along the edge wider than the square.)
     size = 2 * TABLE_RIM + 1
     opened = _extreme_filter(np.pad(dark, TABLE_RIM, mode="edge").view(np.uint8), size, np.minimum)
-    solid = _extreme_filter(np.pad(opened, TABLE_RIM, mode="edge"), size, np.maximum).view(bool)
+    opened = _extreme_filter(np.pad(opened, TABLE_RIM, mode="edge"), size, np.maximum).view(bool)
+    solid = opened.copy()
     for edge in (np.s_[:size], np.s_[-size:], np.s_[:, :size], np.s_[:, -size:]):
         solid[edge] |= dark[edge]
     (row, start, stop), piece, count = _connected_runs(solid)
     height, width = dark.shape
-    at_edge = np.zeros(count, bool)
-    at_edge[piece[(row == 0) | (row == height - 1) | (start == 0) | (stop == width)]] = True
-    runs = at_edge[piece]
+    along_edge = ((row == 0) | (row == height - 1)) * (stop - start) + (start == 0) + (stop == width)
+    along_edge = np.bincount(piece, along_edge, count)
+    counted = np.pad(np.cumsum(opened, axis=1), ((0, 0), (1, 0)))
+    holds_opened = np.zeros(count, bool)
+    holds_opened[piece[counted[row, stop] > counted[row, start]]] = True
+    runs = ((along_edge > 0) & holds_opened | (along_edge >= size))[piece]
     table = _paint_runs(dark.shape, row[runs], start[runs], stop[runs])
     # The sheet is a solid quadrilateral, turned a little at most, holding dark ink: not the strokes of a
     # light digit on black.
@@ -591,26 +630,15 @@ def _box_around(strokes):
     if min(side.mean() for side in covered) < BOX_COVER:
         return None
     sides = np.zeros_like(strokes)
-    outer = np.pad(strokes, 1)  # (what lies just outside each side, off the picture too)
-    for axis, ends in ((0, ((top, 1), (bottom - 1, -1))), (1, ((left, 1), (right - 1, -1)))):
-        # Across a side, the box's line is thinner than where the digit's strokes touch it: those stay the digit's,
-        # but for the line's own width along the side's outer edge where no stroke goes on beyond the box.
+    for axis, ends in ((0, (slice(top, top + band), slice(bottom - band, bottom))),
+                       (1, (slice(left, left + band), slice(right - band, right)))):
+        # Across a side, the box's line is thinner than where the digit's strokes touch it: those stay the digit's.
         thickness = _run_lengths(strokes, axis)
-        for edge, inwards in ends:
-            within = slice(edge, edge + inwards * band, inwards) if inwards > 0 else slice(edge, edge - band, -1)
+        for end in ends:
             side = np.zeros_like(strokes)
-            side[(within, slice(left, right)) if axis == 0 else (slice(top, bottom), within)] = True
+            side[(end, slice(left, right)) if axis == 0 else (slice(top, bottom), end)] = True
             side &= strokes
-            width = np.bincount(thickness[side]).argmax()
-            line = np.zeros_like(strokes)
-            strip = slice(min(edge, edge + inwards * width), max(edge + 1, edge + 1 + inwards * width))
-            beyond = outer[edge + 1 - inwards] if axis == 0 else outer[:, edge + 1 - inwards]
-            beyond = beyond[1:-1]
-            if axis == 0:
-                line[strip, left:right] = ~beyond[None, left:right]
-            else:
-                line[top:bottom, strip] = ~beyond[top:bottom, None]
-            sides |= side & ((thickness <= 2 * width + 1) | line)
+            sides |= side & (thickness <= 2 * np.bincount(thickness[side]).argmax() + 1)
     return sides
 
 
