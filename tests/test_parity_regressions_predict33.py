@@ -279,3 +279,16 @@ def _outline(mask):
             count += int(y + 1 < padded.shape[0] and padded[y, x] != padded[y + 1, x])
             count += int(x + 1 < padded.shape[1] and padded[y, x] != padded[y, x + 1])
     return count
+
+
+@pytest.mark.parametrize("every", [True, False])
+@pytest.mark.parametrize("size", [1, 3, 7])
+@pytest.mark.parametrize("density", [0.3, 0.8])
+def test_square_filter_is_the_squares_all_or_any(every, size, density):
+    """Against a brute-force window over the mask padded by its edge."""
+    mask = np.random.default_rng(size).random((23, 31)) < density
+    half = size // 2
+    padded = np.pad(mask, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
+    expected = windows.all(axis=(-2, -1)) if every else windows.any(axis=(-2, -1))
+    np.testing.assert_array_equal(images._square_filter(mask, size, every), expected)

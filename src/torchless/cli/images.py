@@ -394,8 +394,7 @@ def _dark_at_the_edge(grey, threshold):
     # (The lines' ends at the edge, where the sheet reaches it, are no table: a piece of table holds opened pixels
     # or runs along the edge wider than the square.)
     size = 2 * TABLE_RIM + 1
-    opened = _extreme_filter(np.pad(dark, TABLE_RIM, mode="edge").view(np.uint8), size, np.minimum)
-    opened = _extreme_filter(np.pad(opened, TABLE_RIM, mode="edge"), size, np.maximum).view(bool)
+    opened = _square_filter(_square_filter(dark, size, every=True), size, every=False)
     solid = opened.copy()
     for edge in (np.s_[:size], np.s_[-size:], np.s_[:, :size], np.s_[:, -size:]):
         solid[edge] |= dark[edge]
@@ -500,6 +499,20 @@ def _extreme_filter(a, size, extreme, axes=(0, 1)):
         backward = extreme.accumulate(padded[..., ::-1], axis=-1)[..., ::-1].reshape(a.shape[0], -1)
         a = np.moveaxis(extreme(backward[:, : length - size + 1], forward[:, size - 1 : length]), -1, axis)
     return a
+
+
+def _square_filter(mask, size, every):
+    """Whether ``every`` pixel (an erosion) or any pixel (a dilation) of ``mask`` in the ``size`` x ``size`` square
+    around each pixel is true, the mask going on beyond its border as it ends there (``_extreme_filter`` on a mask
+    padded by its edge, by counts in running sums: a few times faster on a whole picture)."""
+    half = size // 2
+    for axis in (0, 1):
+        padded = np.pad(mask, [(half + 1, half) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
+        padded[(0, slice(None)) if axis == 0 else (slice(None), 0)] = False  # (so each window's count is a difference)
+        summed = np.cumsum(padded, axis=axis, dtype=np.int32)
+        counts = summed[size:] - summed[:-size] if axis == 0 else summed[:, size:] - summed[:, :-size]
+        mask = counts == size if every else counts > 0
+    return mask
 
 
 def _printed_lines(mask):
