@@ -201,7 +201,9 @@ def test_a_tight_crop_keeps_a_stroke_apart_at_the_edge(generator, seed):
     tight = images.to_mnist(_noisy(240 - 210 * np.pad(coverage, ((0, 8), (8, 8))), seed))
     wide = images.to_mnist(_noisy(240 - 210 * np.pad(coverage, 60), seed))
     assert digit_pictures.ink_box(tight) == pytest.approx(digit_pictures.ink_box(wide), abs=1)
-    assert digit_pictures.shifted_correlation(tight, wide) > 0.95
+    # (0.9: the strokes are thickened to MNIST's since predict33, and a row's difference in the crop moves them by
+    # part of a pixel)
+    assert digit_pictures.shifted_correlation(tight, wide) > 0.9
 
 
 def test_a_long_stem_filling_the_picture_is_no_printed_line(pen_drawings):

@@ -32,9 +32,10 @@ NPY_MAGIC = b"\x93NUMPY"
 OPENING = 0.35
 # Once the strokes are found, the squares are made this many strokes wide.
 STROKES_PER_SQUARE = 2.0
-# The width of MNIST's thinner strokes in its 20-pixel boxes: a quarter of the test set's are narrower (the
-# median is 2.3 pixels, measured as _stroke_width does).
-MNIST_THIN_STROKE = 2.0
+# The median width of MNIST's strokes in its 20-pixel boxes, where the ink is at least half its brightest (as
+# _stroke_width measures it: 2.2 to 2.5 pixels by digit in the test set; a quarter are narrower than 2.0).
+MNIST_STROKE = 2.3
+THICKENING_STEPS = 3
 # Pieces of ink kept with the heaviest: at least this fraction of its ink, and no farther from its box than
 # this fraction of its size (the bar of a 5 or a 7 drawn apart, a 4 drawn in two strokes).
 MIN_PIECE, NEAR = 0.05, 0.25
@@ -43,10 +44,17 @@ MIN_PIECE, NEAR = 0.05, 0.25
 LINE_STRETCH, LINE_SPAN = 0.125, 0.7
 # They are printed finer than this fraction of the width of the pen's strokes.
 THINNER_LINES = 0.7
+# Ink faded by glare to this fraction of the strongest is still judged against the ink near it.
+FADED_INK = 0.25
+# A sheet turned by up to this many degrees is sheared straight when that piles its lines up by this factor more.
+LINE_TURN, LINE_TURN_GAIN = 15.0, 1.25
 # A box printed around the digit: ink along at least this fraction of each side of the digit's bounding box, in a
 # band this fraction of its size wide (a photographed box is turned a little); the digit inside holds at least
 # this fraction of the ink.
 BOX_COVER, BOX_SIDE, MIN_BOXED = 0.9, 0.06, 0.2
+# The box's sides are straight runs at least this fraction of the strokes' width or height, and span at least this
+# fraction of both.
+BOX_RUN, BOX_SPAN = 0.4, 0.6
 # A darker table around a photographed sheet is told from the sheet's own dark patches by touching at least
 # this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
 TABLE_EDGE, TABLE_RIM = 0.15, 3
@@ -160,15 +168,19 @@ def to_mnist(grey):
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     # The strokes' anti-aliased rims lie just outside the threshold: a pixel's margin keeps them.
     ink = np.where(_extreme_filter(np.pad(strokes, 1), 3, np.maximum), ink, 0.0)[top:bottom, left:right]
-    ink = _mnist_strokes(ink, _stroke_width(strokes))
-    scale = BOX / max(ink.shape)
-    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
-    boxed = _resize(ink, size)
+    boxed = _mnist_strokes(ink, _boxed(ink))
     field = np.zeros((FIELD, FIELD))
     top, left = (FIELD - boxed.shape[0]) // 2, (FIELD - boxed.shape[1]) // 2
     field[top : top + boxed.shape[0], left : left + boxed.shape[1]] = boxed
     field = _centre_of_mass_shift(field)
     return (field / max(field.max(), 1e-12)).astype(np.float32)
+
+
+def _boxed(ink):
+    """``ink`` scaled so its longer side is BOX pixels."""
+    scale = BOX / max(ink.shape)
+    size = (max(1, round(ink.shape[1] * scale)), max(1, round(ink.shape[0] * scale)))
+    return _resize(ink, size)
 
 
 def _find_digit(ink_side, dark_ink, table, blocks, block, square):
@@ -180,26 +192,127 @@ def _find_digit(ink_side, dark_ink, table, blocks, block, square):
     if smoothed.max(initial=0) < max(MIN_CONTRAST, GRAIN_SPREADS * grain):
         raise CLIError("the image is blank: no digit found")
     mask = smoothed > 0.2 * smoothed.max()
-    lines = _printed_lines(mask)
+    sheet = None if table is None else ~table
+    lines = _printed_lines_on_the_sheet(mask, sheet)
     if lines.all(where=mask):
         raise CLIError("the image is blank: no digit found")
-    return ink, _digit_strokes(mask & ~lines, smoothed)
+    strokes = _digit_strokes(mask & ~lines, smoothed)
+    # Light reflected off glossy paper washes out the ink under it, fading a stroke along its way: where the
+    # strongest ink near a pixel (within a square of the paper's) is itself faded to under half the strongest of
+    # all, the strokes go on as far as the ink is a fifth of that (down to a floor, below which paper grain would be
+    # ink too), and are brought up to it. Not along printed lines, whose faint rims would reach from the digit
+    # across the picture, nor beside a printed box's strong line.
+    level = np.maximum(_strongest_near(smoothed, block, square), FADED_INK * smoothed.max())
+    faint = (smoothed > 0.2 * level) & (level < 0.5 * smoothed.max())
+    ink = np.minimum(ink / level, 1.0) * smoothed.max()
+    if not (faint & ~mask).any():  # (no faded ink: the strokes are as found)
+        return ink, strokes
+    lines |= _printed_lines_on_the_sheet(faint | mask, sheet)
+    if lines.any():
+        faint &= ~_extreme_filter(np.pad(lines, 2).view(np.uint8), 5, np.maximum).view(bool)
+    (row, start, stop), piece, count = _connected_runs(strokes | faint)
+    counted = np.pad(np.cumsum(strokes, axis=1), ((0, 0), (1, 0)))
+    on_strokes = np.zeros(count, bool)
+    on_strokes[piece[counted[row, stop] > counted[row, start]]] = True
+    runs = on_strokes[piece]
+    return ink, _paint_runs(strokes.shape, row[runs], start[runs], stop[runs])
 
 
-def _mnist_strokes(ink, width):
-    """``ink`` (a digit's box) with its strokes, ``width`` pixels wide, thickened to the narrowest of MNIST's
-    strokes once the box is scaled to 20 pixels: a fine pen's hairline would otherwise fade to a faint trace.
+def _strongest_near(ink, block, square):
+    """The strongest ``ink`` within about ``square`` blocks of ``block`` pixels of each pixel: the maximum over each
+    block, then over each square of blocks (a square, not a pixel's distance, is all the glare rule needs, and the
+    blocks are a few hundred times fewer than the pixels)."""
+    height, width = ink.shape
+    rows, cols = -(-height // block), -(-width // block)
+    padded = np.pad(ink, ((0, rows * block - height), (0, cols * block - width)), mode="edge")
+    strongest = padded.reshape(rows, block, cols, block).max(axis=(1, 3))
+    size = max(3, round(square)) | 1
+    strongest = _extreme_filter(np.pad(strongest, size // 2, mode="edge"), size, np.maximum)
+    return np.repeat(np.repeat(strongest, block, 0), block, 1)[:height, :width]
+
+
+def _printed_lines_on_the_sheet(mask, sheet):
+    """The printed lines (see ``_printed_lines``) in ``mask``, on a ``sheet`` (a boolean mask of the paper, or None
+    when it fills the picture) that may lie turned: the lines run across the sheet, not the picture, and a sheet
+    turned by a few degrees is sheared straight first (a line turned by more than a pixel in a stretch is no
+    longer straight along a row)."""
+    sheet = np.ones_like(mask) if sheet is None else sheet
+    slope = _lines_slope(mask)
+    if slope == 0:
+        lines = np.zeros_like(mask)
+        box = _bounding_slices(sheet)
+        lines[box] = _printed_lines(mask[box])
+        return lines
+    rows, cols = _sheared_indices(mask.shape, slope)
+    shape = (rows.max() + 1, cols.max() + 1)
+    sheared, sheared_sheet = np.zeros(shape, bool), np.zeros(shape, bool)
+    sheared[rows, cols], sheared_sheet[rows, cols] = mask, sheet
+    lines = np.zeros(shape, bool)
+    box = _bounding_slices(sheared_sheet)
+    lines[box] = _printed_lines(sheared[box])
+    return lines[rows, cols]
+
+
+def _lines_slope(mask):
+    """The slope (rise over run) of the printed lines in ``mask`` if they are turned by a degree or more, else 0:
+    the one whose rows and columns, sheared straight by it, pile the mask's pixels up highest (the sum of the
+    squared counts of each row and column is largest)."""
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return 0.0
+    slopes = np.tan(np.radians(np.arange(-LINE_TURN, LINE_TURN + 0.25, 0.5)))
+    scores = []
+    for slope in slopes:
+        along_rows = np.bincount(np.rint(ys - xs * slope).astype(np.int64) - int(np.floor(-abs(slope) * xs.max())))
+        along_cols = np.bincount(np.rint(xs + ys * slope).astype(np.int64) - int(np.floor(-abs(slope) * ys.max())))
+        scores.append(float(along_rows @ along_rows.astype(np.float64) + along_cols @ along_cols.astype(np.float64)))
+    best = int(np.argmax(scores))
+    level = len(slopes) // 2
+    turned = abs(slopes[best]) >= np.tan(np.radians(1.0)) and scores[best] >= LINE_TURN_GAIN * scores[level]
+    return float(slopes[best]) if turned else 0.0
+
+
+def _sheared_indices(shape, slope):
+    """Where each pixel of an image of ``shape`` goes when its columns are shifted by ``-slope`` times their column
+    and then its rows by ``slope`` times their (new) row: lines of that slope become rows and columns. Both shifts
+    are whole pixels, so no two pixels meet."""
+    ys, xs = np.indices(shape)
+    rows = ys - np.rint(xs * slope).astype(np.int64)
+    rows -= rows.min()
+    cols = xs + np.rint(rows * slope).astype(np.int64)
+    cols -= cols.min()
+    return rows, cols
+
+
+def _bounding_slices(mask):
+    """The (rows, columns) slices of the bounding box of ``mask``'s true pixels."""
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def _mnist_strokes(ink, boxed):
+    """``boxed`` (``ink``, a digit's box, scaled to 20 pixels), or ``ink`` thickened and boxed again if the strokes
+    in ``boxed`` are narrower than MNIST's: a fine pen's hairline would otherwise fade to a faint trace, and even a
+    ballpoint's strokes come out thinner than a model trained on MNIST knows digits (their width is measured where
+    the ink is at least half its brightest, as in MNIST, after scaling).
 
     Only a box much larger than 20 pixels is thickened, where a pixel is a small part of a stroke (the width
     of a few pixels' strokes is too rough a guess to act on). Thick strokes are left as they are: thinning
     ink breaks strokes at every speck of the paper's grain.
     """
-    wanted = MNIST_THIN_STROKE
-    if max(ink.shape) < 2 * BOX or width * BOX / max(ink.shape) >= wanted:
-        return ink
-    # Growing each side by ``grow`` pixels widens the strokes and the box alike: solve for the width wanted.
-    grow = round((wanted * max(ink.shape) / BOX - width) / (2 * (1 - wanted / BOX)))
-    return _extreme_filter(np.pad(ink, 2 * grow), 2 * grow + 1, np.maximum) if grow > 0 else ink
+    wanted = MNIST_STROKE
+    if max(ink.shape) < 2 * BOX:
+        return boxed
+    # Growing each side by ``grow`` pixels widens the strokes and the box alike: solve for the width wanted. (A
+    # hairline comes out of the scaling wider than its share of the box, blurred: a few steps reach the width.)
+    for _ in range(THICKENING_STEPS):
+        width, length = _stroke_width(boxed > 0.5 * boxed.max()), max(ink.shape)
+        grow = round((wanted - width) * length / BOX / (2 * (1 - wanted / BOX)))
+        if grow <= 0:
+            break
+        ink = _extreme_filter(np.pad(ink, 2 * grow), 2 * grow + 1, np.maximum)
+        boxed = _boxed(ink)
+    return boxed
 
 
 def _ink_side(grey, table=None):
@@ -275,11 +388,24 @@ def _dark_at_the_edge(grey, threshold):
     dark = grey < threshold
     if _border(dark).mean() < TABLE_EDGE:  # (most photos: the paper reaches the edge all round)
         return None
-    (row, start, stop), piece, count = _connected_runs(dark)
+    # The printed lines of ruled paper reach the sheet's edge, and the digit's strokes cross them: opened by a
+    # square wider than the lines, the table no longer reaches the digit through them. (Along the picture's edge,
+    # the opening would take off the thin wedges of table beside a turned sheet: there the table stays whole.)
+    # (The lines' ends at the edge, where the sheet reaches it, are no table: a piece of table holds opened pixels
+    # or runs along the edge wider than the square.)
+    size = 2 * TABLE_RIM + 1
+    opened = _square_filter(_square_filter(dark, size, every=True), size, every=False)
+    solid = opened.copy()
+    for edge in (np.s_[:size], np.s_[-size:], np.s_[:, :size], np.s_[:, -size:]):
+        solid[edge] |= dark[edge]
+    (row, start, stop), piece, count = _connected_runs(solid)
     height, width = dark.shape
-    at_edge = np.zeros(count, bool)
-    at_edge[piece[(row == 0) | (row == height - 1) | (start == 0) | (stop == width)]] = True
-    runs = at_edge[piece]
+    along_edge = ((row == 0) | (row == height - 1)) * (stop - start) + (start == 0) + (stop == width)
+    along_edge = np.bincount(piece, along_edge, count)
+    counted = np.pad(np.cumsum(opened, axis=1), ((0, 0), (1, 0)))
+    holds_opened = np.zeros(count, bool)
+    holds_opened[piece[counted[row, stop] > counted[row, start]]] = True
+    runs = ((along_edge > 0) & holds_opened | (along_edge >= size))[piece]
     table = _paint_runs(dark.shape, row[runs], start[runs], stop[runs])
     # The sheet is a solid quadrilateral, turned a little at most, holding dark ink: not the strokes of a
     # light digit on black.
@@ -373,6 +499,20 @@ def _extreme_filter(a, size, extreme, axes=(0, 1)):
         backward = extreme.accumulate(padded[..., ::-1], axis=-1)[..., ::-1].reshape(a.shape[0], -1)
         a = np.moveaxis(extreme(backward[:, : length - size + 1], forward[:, size - 1 : length]), -1, axis)
     return a
+
+
+def _square_filter(mask, size, every):
+    """Whether ``every`` pixel (an erosion) or any pixel (a dilation) of ``mask`` in the ``size`` x ``size`` square
+    around each pixel is true, the mask going on beyond its border as it ends there (``_extreme_filter`` on a mask
+    padded by its edge, by counts in running sums: a few times faster on a whole picture)."""
+    half = size // 2
+    for axis in (0, 1):
+        padded = np.pad(mask, [(half + 1, half) if a == axis else (0, 0) for a in (0, 1)], mode="edge")
+        padded[(0, slice(None)) if axis == 0 else (slice(None), 0)] = False  # (so each window's count is a difference)
+        summed = np.cumsum(padded, axis=axis, dtype=np.int32)
+        counts = summed[size:] - summed[:-size] if axis == 0 else summed[:, size:] - summed[:, :-size]
+        mask = counts == size if every else counts > 0
+    return mask
 
 
 def _printed_lines(mask):
@@ -485,8 +625,17 @@ def _digit_strokes(mask, ink, boxed=False):
 
 def _box_around(strokes):
     """The sides of a box drawn around the digit in ``strokes`` (a boolean mask), if ``strokes`` is one: ink
-    along nearly the whole of each side of its bounding box, which no digit has."""
+    along nearly the whole of each side of a box, which no digit has.
+
+    The box's top and bottom are the outermost long rows of ink, its left and right the outermost long columns
+    (not the strokes' bounding box: a digit touching the box may reach across its side).
+    """
     rows, cols = np.nonzero(strokes)
+    height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
+    rows = np.nonzero((_run_lengths(strokes, 1) >= BOX_RUN * width).any(1))[0]
+    cols = np.nonzero((_run_lengths(strokes, 0) >= BOX_RUN * height).any(0))[0]
+    if len(rows) == 0 or len(cols) == 0 or np.ptp(rows) + 1 < BOX_SPAN * height or np.ptp(cols) + 1 < BOX_SPAN * width:
+        return None
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     band = max(2, round(BOX_SIDE * max(bottom - top, right - left)))
     covered = [strokes[top : top + band, left:right].any(0), strokes[bottom - band : bottom, left:right].any(0),
