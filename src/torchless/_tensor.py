@@ -715,7 +715,7 @@ class Tensor:
             data = _dtype.cast_source(self._data, dtype.numpy)
             with np.errstate(invalid="ignore"):
                 out = data.astype(dtype.numpy)
-                return Tensor._wrap(_memory_format.preserving(out, self._data))
+                return forward_ad.batched_like(Tensor._wrap(_memory_format.preserving(out, self._data)), self)
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
     def _cast_in_format(self, dtype, memory_format, name):

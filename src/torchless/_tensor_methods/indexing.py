@@ -115,7 +115,10 @@ class IndexingMethods:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-        return save_tensor_versions(self._index(key), *_index_tensors(key))
+        result = self._index(key)
+        if forward_ad.state.vmap_levels:
+            forward_ad.mark_indexed_by_batched(result, key)
+        return save_tensor_versions(result, *_index_tensors(key))
 
     def _index(self, key):
         if forward_ad.state.vmap_levels:

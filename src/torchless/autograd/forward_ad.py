@@ -503,6 +503,23 @@ def refuse_batched_mask(key):
                            "batch over indexing with a boolean mask.")
 
 
+def mark_indexed_by_batched(result, key):
+    """Mark ``result``, a tensor indexed by ``key``, batched when ``result`` is not and an index tensor of ``key``
+    is (a captured table read at batched indices), laid out as PyTorch's index rule gives it: the batch after the
+    dims the key's leading slices keep (they stay in front of the advanced indices' dims)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indices = [part for part in parts if hasattr(part, "_data") and part._data.ndim]
+    if batched(result) or not any(batched(index) for index in indices):
+        return
+    mark_batched(result, indices)
+    leading = 0
+    for part in parts:
+        if not isinstance(part, slice):
+            break
+        leading += 1
+    mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]))
+
+
 def batched_like(result, source):
     """``result``, a new tensor made like ``source`` (zeros_like, new_zeros, detach), marked batched if ``source``
     is, as PyTorch's are. Returns ``result``."""
