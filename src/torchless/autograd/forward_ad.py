@@ -397,7 +397,7 @@ def mark_batch_rank(sample, rank):
 # physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
 _BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "BatchNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
-                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross"}
+                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
@@ -415,7 +415,8 @@ def _batch_rank_after(node, inputs, params, result):
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    name, params = type(node).__name__, params or {}
+    # (the op class's name: a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)
+    name, params = type(node).__dict__.get("_named_from", type(node)).__name__, params or {}
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
     if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
@@ -525,6 +526,8 @@ def batched_like(result, source):
     is, as PyTorch's are. Returns ``result``."""
     if state.vmap_levels and hasattr(source, "__dict__"):
         mark_batched(result, (source,))
+        if result.shape != source.shape:  # (new_zeros(size): PyTorch's rule makes it with the batch in front)
+            mark_batch_rank(result, 0)
     return result
 
 
