@@ -1,0 +1,192 @@
+"""Session 33 (vmap33): torch.func.vmap results of batched integer intermediates, nested calls and transposed
+inputs laid out as PyTorch's, randomness across nested calls, per-sample gradients of a CNN."""
+import numpy as np
+import pytest
+
+import torchless
+
+RANDOM_IN_ERROR_MODE = ("vmap: called random operation while in randomness error mode. Please either use the 'same' "
+                        "or 'different' randomness flags on vmap or perform the randomness operation out of vmap")
+
+
+def _samples(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
+
+
+def _transposed(lib, values):
+    """``values`` as a tensor whose memory holds its dims in reverse order (strides ascending)."""
+    return lib.tensor(np.ascontiguousarray(values.transpose())).permute(*reversed(range(values.ndim)))
+
+
+# Functions whose results depend on their sample only through integer values (argmax, indices): equal for every
+# sample here, they are still batched and laid out as PyTorch's batched results, not expanded with stride 0
+INTEGER_PATHS = {
+    "embedding of argmax": (lambda lib, a: lib.nn.functional.embedding(a.argmax(-1), lib.ones(5, 3)),
+                            lambda a: np.ones(a.shape[:-1] + (3,), np.float32)),
+    "table read at argmax": (lambda lib, a: lib.ones(5, 3)[a.argmax(-1)],
+                             lambda a: np.ones(a.shape[:-1] + (3,), np.float32)),
+    "table columns at argmax": (lambda lib, a: lib.ones(3, 5)[:, a.argmax(-1)],
+                                lambda a: np.ones((3,) + a.shape[:-1], np.float32)),
+    "argmax times zero": (lambda lib, a: (a.argmax(-1) * 0).float() + 1, lambda a: np.ones(a.shape[:-1], np.float32)),
+    "integer cast": (lambda lib, a: (a > 100).long().float(), lambda a: np.zeros(a.shape, np.float32)),
+}
+
+
+@pytest.mark.parametrize("out_dims", [0, 1])
+@pytest.mark.parametrize("in_dims", [0, 1, -1])
+@pytest.mark.parametrize("name", sorted(INTEGER_PATHS))
+def test_vmap_results_computed_through_batched_integers_are_batched(name, in_dims, out_dims):
+    func, reference = INTEGER_PATHS[name]
+    values = _samples((3, 4, 5))
+    result = torchless.vmap(lambda a: func(torchless, a), in_dims=in_dims, out_dims=out_dims)(torchless.tensor(values))
+    per_sample = [reference(sample) for sample in np.moveaxis(values, in_dims, 0)]
+    expected = np.moveaxis(np.stack(per_sample), 0, out_dims)
+    np.testing.assert_array_equal(result.numpy(), expected)
+    assert 0 not in result.stride()  # (not an unbatched output expanded over the batch)
+    torch = pytest.importorskip("torch")
+    wanted = torch.vmap(lambda a: func(torch, a), in_dims=in_dims, out_dims=out_dims)(torch.tensor(values))
+    assert tuple(result.shape) == tuple(wanted.shape)
+    assert result.stride() == wanted.stride()
+
+
+@pytest.mark.parametrize("out_dims", [0, 1])
+def test_vmap_embedding_of_batched_indices_keeps_their_batch_dim(out_dims):
+    table = np.arange(30, dtype=np.float32).reshape(6, 5)
+    indices = np.array([[0, 1], [2, 3], [1, 5]])
+    result = torchless.vmap(lambda i: torchless.nn.functional.embedding(i, torchless.tensor(table)), in_dims=1,
+                            out_dims=out_dims)(torchless.tensor(indices))
+    np.testing.assert_array_equal(result.numpy(), np.moveaxis(table[indices.T], 0, out_dims))
+    torch = pytest.importorskip("torch")
+    wanted = torch.vmap(lambda i: torch.nn.functional.embedding(i, torch.tensor(table)), in_dims=1,
+                        out_dims=out_dims)(torch.tensor(indices))
+    assert result.stride() == wanted.stride()
+
+
+@pytest.mark.parametrize("inner", ["error", "different", "same"])
+def test_nested_vmap_outer_error_mode_refuses_random_draws(inner):
+    def run(lib):
+        mapped = lib.vmap(lib.vmap(lambda a: a + lib.rand(()), randomness=inner), randomness="error")
+        return mapped(lib.ones(2, 3))
+
+    with pytest.raises(RuntimeError) as caught:
+        run(torchless)
+    assert str(caught.value) == RANDOM_IN_ERROR_MODE
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as expected:
+        run(torch)
+    assert str(caught.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("outer", ["different", "same"])
+@pytest.mark.parametrize("inner", ["different", "same"])
+def test_nested_vmap_randomness_modes_and_layout(outer, inner):
+    def run(lib):
+        lib.manual_seed(0)
+        return lib.vmap(lib.vmap(lambda a: a + lib.rand(()), randomness=inner), randomness=outer)(lib.ones(2, 3))
+
+    result = run(torchless)
+    values = result.numpy()
+    assert bool((values[0] == values[1]).all()) is (outer == "same")
+    assert bool((values[:, 0] == values[:, 1]).all()) is (inner == "same")
+    assert result.stride() == (3, 1)  # (batched by the outer call, not an unbatched output expanded)
+    torch = pytest.importorskip("torch")
+    assert result.stride() == run(torch).stride()
+
+
+UNARY = {"neg": lambda a: -a, "exp": lambda a: a.exp(), "relu": lambda a: a.relu(), "tanh": lambda a: a.tanh(),
+         "sigmoid": lambda a: a.sigmoid(), "abs": lambda a: a.abs(), "clamp": lambda a: a.clamp(-0.5, 0.5)}
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, -1])
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_vmap_pointwise_results_of_a_transposed_input_keep_its_memory_order(name, in_dims):
+    values = _samples((3, 4, 5))
+    whole = _transposed(torchless, values)
+    result = torchless.vmap(UNARY[name], in_dims=in_dims)(whole)
+    # a pointwise op on PyTorch's batched tensor writes a result laid out as its input, the batch moved to the front
+    expected_strides = whole.movedim(in_dims, 0).stride()
+    assert result.stride() == expected_strides
+    np.testing.assert_allclose(result.numpy(), UNARY[name](torchless.tensor(np.moveaxis(values, in_dims, 0))).numpy())
+    torch = pytest.importorskip("torch")
+    wanted = torch.vmap(UNARY[name], in_dims=in_dims)(_transposed(torch, values))
+    assert result.stride() == wanted.stride()
+    np.testing.assert_allclose(result.numpy(), wanted.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, -1])
+def test_vmap_batch_to_front_ops_when_the_input_requires_grad(in_dims):
+    values = _samples((3, 4, 5))
+    for requires_grad in (False, True):
+        whole = torchless.tensor(values, requires_grad=requires_grad)
+        result = torchless.vmap(lambda a: a.softmax(-1), in_dims=in_dims)(whole)
+        assert result.is_contiguous()  # (softmax's batching rule moves the batch to the front)
+        exps = np.exp(np.moveaxis(values, in_dims, 0).astype(np.float64))
+        np.testing.assert_allclose(result.detach().numpy(), exps / exps.sum(-1, keepdims=True), rtol=1e-5)
+    torch = pytest.importorskip("torch")
+    wanted = torch.vmap(lambda a: a.softmax(-1), in_dims=in_dims)(torch.tensor(values, requires_grad=True))
+    assert result.stride() == wanted.stride()
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("in_dims", [0, 1, -1])
+def test_vmap_linear_and_new_zeros_layouts(layout, in_dims):
+    values = _samples((3, 4, 5))
+    weight = _samples((5, values.shape[-1] if in_dims != -1 else values.shape[1]), seed=1)
+
+    def run(lib):
+        whole = lib.tensor(values) if layout == "contiguous" else _transposed(lib, values)
+        linear = lib.vmap(lambda a: lib.nn.functional.linear(a, lib.tensor(weight)), in_dims=in_dims)(whole)
+        made = lib.vmap(lambda a: a.new_zeros(2, 3), in_dims=in_dims)(whole)
+        return linear, made
+
+    linear, made = run(torchless)
+    expected = np.einsum("bij,kj->bik", np.moveaxis(values, in_dims, 0).astype(np.float64), weight)
+    np.testing.assert_allclose(linear.numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert linear.is_contiguous() and made.is_contiguous()  # (their rules make them with the batch in front)
+    torch = pytest.importorskip("torch")
+    wanted_linear, wanted_made = run(torch)
+    assert (linear.stride(), made.stride()) == (wanted_linear.stride(), wanted_made.stride())
+
+
+def test_vmap_argmax_moves_the_batch_to_the_front():
+    values = _samples((3, 4, 5))
+    result = torchless.vmap(lambda a: a.argmax(-1), in_dims=1)(torchless.tensor(values))
+    np.testing.assert_array_equal(result.numpy(), np.moveaxis(values, 1, 0).argmax(-1))
+    assert result.stride() == (3, 1)
+    torch = pytest.importorskip("torch")
+    assert result.stride() == torch.vmap(lambda a: a.argmax(-1), in_dims=1)(torch.tensor(values)).stride()
+
+
+def test_per_sample_gradients_of_a_cnn_with_functional_call():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    weights = {"conv.weight": rng.standard_normal((4, 1, 3, 3)), "conv.bias": rng.standard_normal(4),
+               "fc.weight": rng.standard_normal((10, 64)), "fc.bias": rng.standard_normal(10)}
+    images = rng.standard_normal((5, 1, 6, 6)).astype(np.float32)
+    labels = np.array([1, 2, 3, 4, 0])
+
+    def per_sample_gradients(lib):
+        nn, F = lib.nn, lib.nn.functional
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv, self.fc = nn.Conv2d(1, 4, 3), nn.Linear(64, 10)
+
+            def forward(self, x):
+                return self.fc(F.max_pool2d(F.relu(self.conv(x)), 1).flatten(1))
+
+        model = Net()
+        params = {name: lib.tensor((value * 0.2).astype(np.float32)) for name, value in weights.items()}
+
+        def loss(params, image, label):
+            output = lib.func.functional_call(model, params, (image.unsqueeze(0),))
+            return F.cross_entropy(output, label.unsqueeze(0))
+
+        return lib.vmap(lib.func.grad(loss), in_dims=(None, 0, 0))(params, lib.tensor(images), lib.tensor(labels))
+
+    result, wanted = per_sample_gradients(torchless), per_sample_gradients(torch)
+    for name in weights:
+        assert tuple(result[name].shape) == tuple(wanted[name].shape)
+        assert result[name].stride() == wanted[name].stride()
+        np.testing.assert_allclose(result[name].numpy(), wanted[name].numpy(), rtol=1e-4, atol=1e-6)
