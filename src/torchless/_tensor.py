@@ -212,6 +212,8 @@ class Tensor:
         self._counter = None
         if _mode_state.inference:
             self._inference = True
+        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+            self.__dict__["_transform_epoch"] = _mode_state.transform_epoch
 
     @classmethod
     def _wrap(cls, array):
@@ -227,6 +229,8 @@ class Tensor:
         t._counter = None
         if _mode_state.inference:
             t._inference = True
+        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+            t.__dict__["_transform_epoch"] = _mode_state.transform_epoch
         return t
 
     # ------------------------------------------------------------------ version counter
@@ -644,6 +648,8 @@ class Tensor:
             detached._inference = self._inference
         if self._inference:
             detached._detached_inference = True
+        if _mode_state.transform_epoch:  # (a captured tensor detached inside a transform is still captured)
+            detached.__dict__["_transform_epoch"] = self.__dict__.get("_transform_epoch", 0)
         if forward_ad.state.vmap_levels:  # (inlined batched_like: detach runs in optimizers' steps)
             forward_ad.mark_batched(detached, (self,))
         return detached

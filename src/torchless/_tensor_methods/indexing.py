@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype, _memory_overlap
 from .._ops import indexing
-from ..autograd import forward_ad
+from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor, _LEAF_INPLACE
 from ._index_keys import subscript_key
@@ -159,6 +159,11 @@ class IndexingMethods:
             from ..nn._functional._args import _tp_name
 
             raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
+        if grad_mode.state.transform_epoch:  # (a basic key writes a view by copy_, any other by index_put_)
+            from ..func import _transforms
+
+            _transforms.refuse_mutating_captured(
+                self, name="aten::copy_" if indexing.is_basic_key(key) else "aten::index_put_")
         if forward_ad.state.vmap_levels:
             forward_ad.refuse_writing_batched(self, (value_t,), "setitem")
             forward_ad.refuse_batched_mask(key)

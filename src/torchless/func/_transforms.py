@@ -13,8 +13,10 @@ the vector-Jacobian product with respect to its cotangent instead (the "double b
 reverse mode can differentiate in turn.
 """
 import functools
+import itertools
+import sys
 
-from ..autograd import forward_ad
+from ..autograd import forward_ad, grad_mode
 from ._pytree import tree_flatten, tree_unflatten
 from ._vmap import chunk_sizes
 
@@ -22,6 +24,13 @@ from ._vmap import chunk_sizes
 _running = []
 # Forward-mode transforms (jvp, jacfwd) running their function on dual tensors
 _forward_running = []
+# The transforms running their function, innermost last: (its number, the ids of its inputs and of their bases)
+_epochs = []
+_epoch_numbers = itertools.count(1)
+# PyTorch's overloads of the in-place ops its refusal names (aten::add_.Tensor): those taking a number as a Scalar
+# overload and a tensor as a Tensor one, and those always dispatched as Tensor (a number wrapped)
+_SCALAR_OR_TENSOR = {"fill_", "masked_fill_", "lerp_", "pow_", "index_fill_"}
+_TENSOR_OVERLOAD = {"add_", "sub_", "mul_", "div_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"}
 
 
 class _ComposedWithForward(Exception):
@@ -80,7 +89,7 @@ def _traced_with_respect_to(func, argnums, args, kwargs):
     positions = _positions(argnums, len(args))
     selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
     inputs, spec, keep_graph = _differentiable(selected)
-    output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+    output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs, inputs)
     return output, inputs, spec, _keeps_graph(keep_graph, output, inputs)
 
 
@@ -119,16 +128,74 @@ def _with_selected(args, positions, argnums, inputs, spec):
     return args
 
 
-def _traced(func, args, kwargs):
-    """``func(*args, **kwargs)`` recorded for differentiation, as one transform level."""
+def _traced(func, args, kwargs, inputs=()):
+    """``func(*args, **kwargs)`` recorded for differentiation, as one transform level (``inputs``: the tensors
+    given to ``func`` to differentiate with respect to)."""
     from ..autograd.grad_mode import enable_grad
 
     _running.append(func)
     try:
-        with enable_grad():
+        with enable_grad(), _transform_epoch(inputs):
             return func(*args, **kwargs)
     finally:
         _running.pop()
+
+
+class _transform_epoch:
+    """A transform running its function: the tensors made meanwhile are stamped with its number, and its
+    ``inputs`` (with the tensors they view) are its own, the only ones ``func`` may write in place (see
+    refuse_mutating_captured)."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+
+    def __enter__(self):
+        number = next(_epoch_numbers)
+        owned = {id(tensor) for tensor in self.inputs} | {id(tensor._view_base) for tensor in self.inputs}
+        _epochs.append((number, owned))
+        for tensor in self.inputs:  # (and what they make, detach()'s alias, is the transform's too)
+            tensor.__dict__["_transform_epoch"] = number
+        self.previous, grad_mode.state.transform_epoch = grad_mode.state.transform_epoch, number
+
+    def __exit__(self, *exc):
+        grad_mode.state.transform_epoch = self.previous
+        _epochs.pop()
+
+
+def refuse_mutating_captured(tensor, operand=None, name=None):
+    """PyTorch's refusal of an in-place op, inside a function a grad transform runs, on a tensor the function did
+    not make nor get as an input to differentiate (a tensor it captured, or a view of one): ``name``, the op's
+    aten name, else its method's read from the caller's frames; ``operand``: its value (a number picks the Scalar
+    overload of some ops)."""
+    if not _epochs:
+        return
+    number, owned = _epochs[-1]
+    base = tensor if tensor._view_base is None else tensor._view_base
+    if id(tensor) in owned or id(base) in owned or base.__dict__.get("_transform_epoch", 0) >= number:
+        return
+    raise RuntimeError(f"During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to call "
+                       f"in-place operation ({name or _aten_inplace_name(operand)}) that would mutate a captured Tensor. "
+                       "This "
+                       "is not supported; please rewrite the function being transformed to explicitly accept the "
+                       "mutated Tensor(s) as inputs.")
+
+
+def _aten_inplace_name(operand):
+    """The aten name of the in-place method running (the innermost caller named as one: ``relu_``, ``add_``; an
+    assignment ``t[key] = v`` is named by its caller), with PyTorch's overload."""
+    frame = sys._getframe(2)
+    for _ in range(4):  # (the method is a few frames up: add_ -> _inplace -> here; __iadd__ calls add_)
+        name = frame.f_code.co_name
+        if name.endswith("_") and not name.startswith("_"):
+            break
+        frame = frame.f_back
+    else:
+        return "aten::copy_"
+    if name in _TENSOR_OVERLOAD:
+        return f"aten::{name}.Tensor"
+    if name in _SCALAR_OR_TENSOR:
+        return f"aten::{name}.{'Tensor' if isinstance(operand, _tensor_class()) else 'Scalar'}"
+    return f"aten::{name}"
 
 
 def _split_aux(output, has_aux, api):
@@ -237,7 +304,7 @@ def vjp(func, *primals, has_aux=False):
     r"""(``func(*primals)``, a function of cotangents shaped as that output returning the vector-Jacobian products,
     one per primal); with ``has_aux``, the auxiliary output third."""
     inputs, spec, keep_graph = _differentiable(primals)
-    output = _traced(func, tree_unflatten(inputs, spec), {})
+    output = _traced(func, tree_unflatten(inputs, spec), {}, inputs)
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
     outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
@@ -311,8 +378,11 @@ class _forward_level:
         _forward_running.append(self.func)
         forward_ad.enter_dual_level()
         forward_ad.state.graph_refused = _ComposedWithForward
+        self.epoch = _transform_epoch(())
+        self.epoch.__enter__()
 
     def __exit__(self, *exc):
+        self.epoch.__exit__(*exc)
         forward_ad.state.graph_refused = None
         forward_ad.exit_dual_level()
         _forward_running.pop()
@@ -366,7 +436,7 @@ def _jvp_by_double_backward(func, primals, tangent_leaves, has_aux):
     """jvp for composition with other transforms: J v as the gradient of J^T u with respect to u."""
     api = "jvp(f, primals, tangents)"
     inputs, spec, keep_graph = _differentiable(primals)
-    output = _traced(func, tree_unflatten(inputs, spec), {})
+    output = _traced(func, tree_unflatten(inputs, spec), {}, inputs)
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, api)
     outputs, out_spec = _nonempty_outputs(output, api)
