@@ -190,3 +190,91 @@ def test_per_sample_gradients_of_a_cnn_with_functional_call():
         assert tuple(result[name].shape) == tuple(wanted[name].shape)
         assert result[name].stride() == wanted[name].stride()
         np.testing.assert_allclose(result[name].numpy(), wanted[name].numpy(), rtol=1e-4, atol=1e-6)
+
+
+CAPTURED_WRITES = {
+    "add_ number": (lambda lib, c, a: c.add_(1), "aten::add_.Tensor"),
+    "add_ tensor": (lambda lib, c, a: c.add_(a), "aten::add_.Tensor"),
+    "mul_ number": (lambda lib, c, a: c.mul_(2), "aten::mul_.Tensor"),
+    "augmented": (lambda lib, c, a: c.__iadd__(a), "aten::add_.Tensor"),
+    "pow_": (lambda lib, c, a: c.pow_(2), "aten::pow_.Scalar"),
+    "clamp_": (lambda lib, c, a: c.clamp_(0, 1), "aten::clamp_"),
+    "copy_": (lambda lib, c, a: c.copy_(a), "aten::copy_"),
+    "zero_": (lambda lib, c, a: c.zero_(), "aten::zero_"),
+    "fill_ number": (lambda lib, c, a: c.fill_(2), "aten::fill_.Scalar"),
+    "fill_ tensor": (lambda lib, c, a: c.fill_(a.sum()), "aten::fill_.Tensor"),
+    "assign a slice": (lambda lib, c, a: c.__setitem__(0, 1.), "aten::copy_"),
+    "assign at indices": (lambda lib, c, a: c.__setitem__(lib.tensor([0, 1]), 1.), "aten::index_put_"),
+    "masked_fill_": (lambda lib, c, a: c.masked_fill_(c > 0, 1.), "aten::masked_fill_.Scalar"),
+    "relu_": (lambda lib, c, a: c.relu_(), "aten::relu_"),
+    "relu inplace": (lambda lib, c, a: lib.nn.functional.relu(c, inplace=True), "aten::relu_"),
+    "uniform_": (lambda lib, c, a: c.uniform_(), "aten::uniform_"),
+    "lerp_": (lambda lib, c, a: c.lerp_(a, 0.5), "aten::lerp_.Scalar"),
+    "a view": (lambda lib, c, a: c[:2].add_(1), "aten::add_.Tensor"),
+    "detached": (lambda lib, c, a: c.detach().add_(1), "aten::add_.Tensor"),
+}
+
+
+def _mutating(lib, name, transform):
+    write = CAPTURED_WRITES[name][0]
+    captured = lib.ones(3)
+
+    def func(a):
+        write(lib, captured, a)
+        return (a * 2).sum()
+
+    try:
+        if transform == "grad":
+            lib.func.grad(func)(lib.ones(3))
+        elif transform == "vjp":
+            lib.func.vjp(func, lib.ones(3))
+        elif transform == "jvp":
+            lib.func.jvp(func, (lib.ones(3),), (lib.ones(3),))
+        else:
+            lib.func.jacrev(func)(lib.ones(3))
+    except RuntimeError as error:
+        return str(error), captured.tolist()
+    return None, captured.tolist()
+
+
+@pytest.mark.parametrize("transform", ["grad", "vjp", "jvp", "jacrev"])
+@pytest.mark.parametrize("name", sorted(CAPTURED_WRITES))
+def test_transforms_refuse_writing_a_captured_tensor_in_place(name, transform):
+    message, values = _mutating(torchless, name, transform)
+    assert message == (f"During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to call "
+                       f"in-place operation ({CAPTURED_WRITES[name][1]}) that would mutate a captured Tensor. This is "
+                       "not supported; please rewrite the function being transformed to explicitly accept the mutated "
+                       "Tensor(s) as inputs.")
+    assert values == [1.0, 1.0, 1.0]  # (refused before writing)
+    torch = pytest.importorskip("torch")
+    assert (message, values) == _mutating(torch, name, transform)
+
+
+def test_transforms_let_the_function_write_what_it_makes():
+    def func(lib, a):
+        total = lib.zeros(3)
+        total += a  # (an accumulator made inside)
+        scale = lib.ones(3)
+        scale[:2].mul_(2)
+        return (total * scale).sum()
+
+    result = torchless.func.grad(lambda a: func(torchless, a))(torchless.ones(3))
+    assert result.tolist() == [2.0, 2.0, 1.0]
+    torch = pytest.importorskip("torch")
+    assert torch.func.grad(lambda a: func(torch, a))(torch.ones(3)).tolist() == result.tolist()
+
+
+def test_grad_through_batch_norm_in_training_refuses_updating_its_running_statistics():
+    def run(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4))
+        params = {name: value.detach() for name, value in model.named_parameters()}
+        with pytest.raises(RuntimeError) as caught:
+            lib.func.grad(lambda p: lib.func.functional_call(model, p, (lib.ones(5, 3),)).sum())(params)
+        return str(caught.value), model[1].running_mean.tolist()
+
+    message, running_mean = run(torchless)
+    assert "(aten::add_.Tensor) that would mutate a captured Tensor" in message
+    assert running_mean == [0.0] * 4
+    torch = pytest.importorskip("torch")
+    assert (message, running_mean) == run(torch)

@@ -173,9 +173,9 @@ def refuse_mutating_captured(tensor, operand=None, name=None):
     base = tensor if tensor._view_base is None else tensor._view_base
     if id(tensor) in owned or id(base) in owned or base.__dict__.get("_transform_epoch", 0) >= number:
         return
+    name = name or _aten_inplace_name(operand)
     raise RuntimeError(f"During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to call "
-                       f"in-place operation ({name or _aten_inplace_name(operand)}) that would mutate a captured Tensor. "
-                       "This "
+                       f"in-place operation ({name}) that would mutate a captured Tensor. This "
                        "is not supported; please rewrite the function being transformed to explicitly accept the "
                        "mutated Tensor(s) as inputs.")
 
