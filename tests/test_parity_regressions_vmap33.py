@@ -278,3 +278,38 @@ def test_grad_through_batch_norm_in_training_refuses_updating_its_running_statis
     assert running_mean == [0.0] * 4
     torch = pytest.importorskip("torch")
     assert (message, running_mean) == run(torch)
+
+
+CHUNKED = {
+    "pointwise, mapped and put at dim 1": lambda lib, x: lib.vmap(lambda a: a * 2, in_dims=1, out_dims=1,
+                                                                  chunk_size=2)(x),
+    "one chunk": lambda lib, x: lib.vmap(lambda a: a * 2, in_dims=1, out_dims=1, chunk_size=10)(x),
+    "unbatched output": lambda lib, x: lib.vmap(lambda a: lib.ones(2), chunk_size=3)(x),
+    "view of the input": lambda lib, x: lib.vmap(lambda a: a[:2], chunk_size=3)(x),
+    "nested": lambda lib, x: lib.vmap(lib.vmap(lambda a: a * 2, chunk_size=1), in_dims=1, chunk_size=2)(x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHUNKED))
+def test_vmap_with_chunk_size_joins_the_chunks_into_a_new_contiguous_tensor(name):
+    values = np.arange(15, dtype=np.float32).reshape(5, 3)
+    whole = torchless.tensor(values)
+    result = CHUNKED[name](torchless, whole)
+    assert result.is_contiguous() and 0 not in result.stride()  # (cat's copy: neither expanded nor a view)
+    assert not np.shares_memory(result.numpy(), whole.numpy())
+    torch = pytest.importorskip("torch")
+    wanted = CHUNKED[name](torch, torch.tensor(values))
+    assert result.stride() == wanted.stride()
+    np.testing.assert_array_equal(result.numpy(), wanted.numpy())
+
+
+def test_vmap_with_chunk_size_refuses_out_dims_none_as_cat_does():
+    def run(lib):
+        with pytest.raises(TypeError) as caught:
+            lib.vmap(lambda a: (a * 2, lib.ones(2)), out_dims=(0, None), chunk_size=2)(lib.ones(5, 3))
+        return str(caught.value)
+
+    message = run(torchless)
+    assert message == "cat(): argument 'dim' must be int, not NoneType"
+    torch = pytest.importorskip("torch")
+    assert message == run(torch)

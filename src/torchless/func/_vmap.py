@@ -125,6 +125,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
     result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
+    if chunk_size is not None:
+        result = _joined_chunks(result, out_dims, chunk_sizes(sizes[0], chunk_size))
     if forward_ad.state.vmap_levels:  # (nested: what the samples computed from the inputs is batched outside too)
         outer = [arg for arg in flat_args if isinstance(arg, Tensor) and forward_ad.batched(arg)]
         if outer:
@@ -179,6 +181,19 @@ def _batch_rank(tensor, dim):
         return None
     strides = _memory_format.element_strides(tensor._data)
     return sum(size > 1 and stride > strides[dim] for size, stride in zip(tensor.shape, strides))
+
+
+def _joined_chunks(result, out_dims, sizes):
+    """The outputs of a vmap call with a chunk_size as PyTorch's are: each the cat of its chunks' (of ``sizes``)
+    along its out_dim, a new tensor laid out as cat lays it out (of one chunk too), where an out_dim None meets
+    cat's refusal."""
+    from .._functions import cat
+
+    flat, spec = tree_flatten(result)
+    count = len(sizes)
+    joined = [cat([leaf] * count, dim=None) if dim is None else cat(leaf.split(sizes, dim), dim=dim)
+              for leaf, dim in zip(flat, broadcast_prefix(out_dims, result))]
+    return tree_unflatten(joined, spec)
 
 
 def chunk_sizes(total, chunk_size):
