@@ -313,3 +313,51 @@ def test_vmap_with_chunk_size_refuses_out_dims_none_as_cat_does():
     assert message == "cat(): argument 'dim' must be int, not NoneType"
     torch = pytest.importorskip("torch")
     assert message == run(torch)
+
+
+MISMATCHED = {
+    "sample and an unbatched tensor": (lambda lib: lib.vmap(lambda a: a + lib.ones(3))(lib.ones(3, 4, 5)), 2),
+    "unbatched tensor first": (lambda lib: lib.vmap(lambda a: lib.ones(3) * a)(lib.ones(3, 4, 5)), 2),
+    "higher-rank operand": (lambda lib: lib.vmap(lambda a: a + lib.ones(2, 1, 3))(lib.ones(3, 4, 5)), 3),
+    "both batched": (lambda lib: lib.vmap(lambda a, b: a + b)(lib.ones(2, 4), lib.ones(2, 3)), 1),
+    "nested": (lambda lib: lib.vmap(lib.vmap(lambda a: a + lib.ones(3)))(lib.ones(3, 4, 5)), 2),
+    "nested, batched apart": (lambda lib: lib.vmap(lib.vmap(lambda a, b: a + b, in_dims=(0, None)),
+                                                   in_dims=(None, 0))(lib.ones(4, 5), lib.ones(2, 3)), 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MISMATCHED))
+def test_vmap_broadcast_errors_count_the_batch_dims(name):
+    run, dimension = MISMATCHED[name]
+    with pytest.raises(RuntimeError) as caught:
+        run(torchless)
+    assert str(caught.value).endswith(f"at non-singleton dimension {dimension}")
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as expected:
+        run(torch)
+    assert str(caught.value) == str(expected.value)
+
+
+def test_broadcast_errors_outside_vmap_unchanged():
+    with pytest.raises(RuntimeError, match="must match the size of tensor b \\(3\\) at non-singleton dimension 0$"):
+        torchless.ones(4) + torchless.ones(3)
+
+
+RRELU_CALLS = {
+    "F.rrelu": lambda lib, a: lib.nn.functional.rrelu(a),
+    "F.rrelu in place": lambda lib, a: lib.nn.functional.rrelu(a, inplace=True),
+    "rrelu_": lambda lib, a: lib.rrelu_(a.clone()),
+    "of an unbatched tensor": lambda lib, a: lib.nn.functional.rrelu(lib.ones(2)) + a[0, :2],
+    "module": lambda lib, a: lib.nn.RReLU()(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RRELU_CALLS))
+def test_vmap_refuses_rrelu(name):
+    with pytest.raises(RuntimeError) as caught:
+        torchless.vmap(lambda a: RRELU_CALLS[name](torchless, a))(torchless.ones(3, 4))
+    assert str(caught.value).startswith("vmap: we do not yet support aten::rrelu")
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as expected:
+        torch.vmap(lambda a: RRELU_CALLS[name](torch, a))(torch.ones(3, 4))
+    assert str(caught.value) == str(expected.value)
