@@ -361,3 +361,22 @@ def test_vmap_refuses_rrelu(name):
     with pytest.raises(RuntimeError) as expected:
         torch.vmap(lambda a: RRELU_CALLS[name](torch, a))(torch.ones(3, 4))
     assert str(caught.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, 2])
+def test_vmap_mse_loss_without_reduction_keeps_the_batch_only_where_samples_flatten_to_views(in_dims):
+    values, targets = _samples((3, 4, 5)), _samples((3, 4, 5), seed=1)
+
+    def run(lib):
+        def loss(a, b):
+            return lib.nn.functional.mse_loss(a, b, reduction="none")
+
+        return lib.vmap(loss, in_dims=(in_dims, in_dims))(lib.tensor(values, requires_grad=True), lib.tensor(targets))
+
+    result = run(torchless)
+    expected = np.moveaxis((values.astype(np.float64) - targets) ** 2, in_dims, 0)
+    np.testing.assert_allclose(result.detach().numpy(), expected, rtol=1e-5)
+    # (PyTorch's rule flattens the samples: a view when the batch is the first or last dim, a copy otherwise)
+    assert result.is_contiguous() is (in_dims != 2)
+    torch = pytest.importorskip("torch")
+    assert result.stride() == run(torch).stride()

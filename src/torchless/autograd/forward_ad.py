@@ -423,7 +423,17 @@ def _batch_rank_after(node, inputs, params, result):
         return 0
     if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
         return 0
+    if name == "MseLoss" and not _flattens_to_a_view(source):  # (its rule flattens the samples: a copy then)
+        return 0
     return rank if source.shape == result.shape else 0
+
+
+def _flattens_to_a_view(tensor):
+    """Whether ``tensor.flatten()`` is a view (its memory in index order, whatever the steps)."""
+    from .. import _memory_format
+
+    return _memory_format.view_strides(tensor.shape, _memory_format.element_strides(tensor._data),
+                                       (tensor.numel(),)) is not None
 
 
 def _rank_of_view(source, rank, view):
