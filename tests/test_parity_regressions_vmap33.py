@@ -380,3 +380,15 @@ def test_vmap_mse_loss_without_reduction_keeps_the_batch_only_where_samples_flat
     assert result.is_contiguous() is (in_dims != 2)
     torch = pytest.importorskip("torch")
     assert result.stride() == run(torch).stride()
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, -1])
+@pytest.mark.parametrize("in_dims", [0, 1, 2, 3])
+def test_vmap_rot90_keeps_the_batch_where_its_flips_leave_it(in_dims, k):
+    values = _samples((3, 4, 5, 6))
+    result = torchless.vmap(lambda a: a.rot90(k, (0, 2)), in_dims=in_dims)(torchless.tensor(values))
+    expected = np.stack([np.rot90(sample, k, (0, 2)) for sample in np.moveaxis(values, in_dims, 0)])
+    np.testing.assert_array_equal(result.numpy(), expected)
+    torch = pytest.importorskip("torch")
+    wanted = torch.vmap(lambda a: a.rot90(k, (0, 2)), in_dims=in_dims)(torch.tensor(values))
+    assert result.stride() == wanted.stride()

@@ -425,6 +425,8 @@ def _batch_rank_after(node, inputs, params, result):
         return 0
     if name == "MseLoss" and not _flattens_to_a_view(source):  # (its rule flattens the samples: a copy then)
         return 0
+    if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
+        return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
 
 
