@@ -392,3 +392,34 @@ def test_vmap_rot90_keeps_the_batch_where_its_flips_leave_it(in_dims, k):
     torch = pytest.importorskip("torch")
     wanted = torch.vmap(lambda a: a.rot90(k, (0, 2)), in_dims=in_dims)(torch.tensor(values))
     assert result.stride() == wanted.stride()
+
+
+JACOBIANS = {
+    "jacfwd": lambda lib, x: lib.func.jacfwd(lambda a: a.sin() * a)(x),
+    "jacfwd of a matrix input": lambda lib, x: lib.func.jacfwd(lambda m: m @ x[:3])(x.reshape(2, 3)),
+    "jacfwd, two inputs": lambda lib, x: lib.func.jacfwd(lambda a, b: a * b, argnums=(0, 1))(x, x)[1],
+    "hessian": lambda lib, x: lib.func.hessian(lambda a: (a.sin() * a).sum())(x),
+    "hessian, two inputs": lambda lib, x: lib.func.hessian(lambda a, b: (a * b).sum(), argnums=(0, 1))(x, x)[0][1],
+    "vmap of jacfwd": lambda lib, x: lib.vmap(lib.func.jacfwd(lambda a: a.sin() * a))(x.reshape(2, 3)),
+    "vmap of hessian": lambda lib, x: lib.vmap(lib.func.hessian(lambda a: (a.sin() * a).sum()))(x.reshape(2, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JACOBIANS))
+def test_forward_jacobians_are_laid_out_column_by_column(name):
+    values = _samples(6)
+    result = JACOBIANS[name](torchless, torchless.tensor(values))
+    assert result.stride()[-1] != 1  # (PyTorch stacks the columns first, then moves their dim last)
+    torch = pytest.importorskip("torch")
+    wanted = JACOBIANS[name](torch, torch.tensor(values))
+    assert result.stride() == wanted.stride()
+    if name != "hessian, two inputs":  # (torchless lays each block of a composed Jacobian out on its own)
+        assert result.storage_offset() == wanted.storage_offset()
+    np.testing.assert_allclose(result.numpy(), wanted.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_jacfwd_values_against_the_formula():
+    values = _samples(4).astype(np.float64)
+    result = torchless.func.jacfwd(lambda a: a.sin() * a)(torchless.tensor(values))
+    np.testing.assert_allclose(result.numpy(), np.diag(np.cos(values) * values + np.sin(values)), rtol=1e-12)
+    assert result.stride() == (1, 4)

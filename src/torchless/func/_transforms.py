@@ -529,9 +529,34 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                 return _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness)
             except _ComposedWithForward:
                 pass
-        return _jacobian(func, argnums, has_aux)(*args)
+        result = _jacobian(func, argnums, has_aux)(*args)
+        jacobians = result[0] if has_aux else result
+        flat, out_spec = tree_flatten(jacobians)
+        in_shapes = [tuple(primal.shape) for primal in primals] * (len(flat) // max(len(primals), 1))
+        jacobians = tree_unflatten([_in_forward_layout(jacobian, shape) for jacobian, shape in zip(flat, in_shapes)],
+                                   out_spec)
+        return (jacobians, result[1]) if has_aux else jacobians
 
     return transformed
+
+
+def _in_forward_layout(jacobian, in_shape):
+    """``jacobian`` (of shape out + ``in_shape``) laid out as PyTorch's jacfwd gives it: one column per input
+    element, each column contiguous, the columns' dim moved last and unflattened (the Jacobian's transpose in
+    memory)."""
+    count = 1
+    for size in in_shape:
+        count *= size
+    out_shape = tuple(jacobian.shape[:jacobian.dim() - len(in_shape)])
+    if not count or not jacobian.numel():
+        return jacobian
+    columns = jacobian.reshape(out_shape + (count,)).movedim(-1, 0).contiguous()
+    return _unflattened_last(columns.movedim(0, -1), in_shape)
+
+
+def _unflattened_last(tensor, shape):
+    """``tensor``'s last dim unflattened into ``shape`` (a 0-d input's: removed), as torch.func's safe_unflatten."""
+    return tensor.squeeze(-1) if not shape else tensor.unflatten(-1, shape)
 
 
 def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness):
@@ -556,14 +581,15 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
                     outputs = [forward_ad.unpack_dual(o).primal for o in flat]
                     aux = _forward_aux(aux_output) if has_aux else None
     per_output = []
+    counts = [primal.numel() for primal in primals]
     for position, output in enumerate(outputs):
-        blocks, start = [], 0
-        for primal in primals:
-            count = primal.numel()
-            block = [column[position] for column in columns[start:start + count]]
-            start += count
-            jacobian = stack(block, dim=-1) if block else output.new_zeros(output.shape + (0,))
-            blocks.append(jacobian.reshape(tuple(output.shape) + tuple(primal.shape)))
+        if units:  # (PyTorch's layout: the columns stacked first, that dim moved last, split per primal)
+            moved = stack([column[position] for column in columns]).movedim(0, -1)
+            blocks = [_unflattened_last(block, tuple(primal.shape)) if count else
+                      output.new_zeros(tuple(output.shape) + tuple(primal.shape))
+                      for block, primal, count in zip(moved.split(counts, dim=-1), primals, counts)]
+        else:
+            blocks = [output.new_zeros(tuple(output.shape) + tuple(primal.shape)) for primal in primals]
         per_output.append(tree_unflatten(blocks, spec))
     jacobians = tree_unflatten(per_output, out_spec)
     return (jacobians, aux) if has_aux else jacobians
