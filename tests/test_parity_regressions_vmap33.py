@@ -423,3 +423,27 @@ def test_jacfwd_values_against_the_formula():
     result = torchless.func.jacfwd(lambda a: a.sin() * a)(torchless.tensor(values))
     np.testing.assert_allclose(result.numpy(), np.diag(np.cos(values) * values + np.sin(values)), rtol=1e-12)
     assert result.stride() == (1, 4)
+
+
+LOSSES = ["mse_loss", "huber_loss", "smooth_l1_loss", "soft_margin_loss", "l1_loss"]
+
+
+@pytest.mark.filterwarnings("ignore:There is a performance drop")
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+@pytest.mark.parametrize("in_dims", [0, 1, 2])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_vmap_losses_without_reduction_laid_out_as_pytorchs_rules(loss, in_dims, layout):
+    values = _samples((3, 4, 5))
+
+    def run(lib):
+        whole = lib.tensor(values) if layout == "contiguous" else _transposed(lib, values)
+        function = getattr(lib.nn.functional, loss)
+        return lib.vmap(lambda a: function(a, lib.zeros_like(a), reduction="none"), in_dims=in_dims)(whole)
+
+    result = run(torchless)
+    if loss != "l1_loss":  # (flattened samples, or (soft margin) run one by one: C order unless a flat view)
+        assert result.is_contiguous() is not (loss != "soft_margin_loss" and layout == "contiguous" and in_dims == 2)
+    torch = pytest.importorskip("torch")
+    wanted = run(torch)
+    assert result.stride() == wanted.stride()
+    np.testing.assert_allclose(result.numpy(), wanted.numpy(), rtol=1e-5, atol=1e-6)

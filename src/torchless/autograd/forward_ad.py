@@ -247,6 +247,9 @@ def propagate(node, inputs, arrays, params, result):
         mark_batched(result, inputs)
         if "_vmap_rank" in result.__dict__:
             mark_batch_rank(result, _batch_rank_after(node, inputs, params, result))
+        if _copied_in_c_order(node, inputs) and batched(result):
+            result._data = np.ascontiguousarray(result._data)
+            mark_batch_rank(result, 0)
     if state.level is None:
         return
     tangents = [None if t is None else tangent_array(t) for t in inputs]
@@ -423,11 +426,24 @@ def _batch_rank_after(node, inputs, params, result):
         return 0
     if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
         return 0
-    if name == "MseLoss" and not _flattens_to_a_view(source):  # (its rule flattens the samples: a copy then)
-        return 0
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+# The losses whose PyTorch batching rule flattens each sample (reshape: a view, or a C-order copy) and those it
+# runs sample by sample (no rule: its fallback stacks the results), by torchless node
+_FLATTENING_LOSSES = {"MseLoss", "HuberLoss", "SmoothL1Loss"}
+_RUN_SAMPLE_BY_SAMPLE = {"SoftMarginLoss"}
+
+
+def _copied_in_c_order(node, inputs):
+    """Whether PyTorch's batched result of ``node`` is a C-contiguous tensor with the batch in front: an op its
+    vmap runs sample by sample, or a loss whose rule flattens samples that do not flatten to views."""
+    name = type(node).__dict__.get("_named_from", type(node)).__name__
+    if name in _RUN_SAMPLE_BY_SAMPLE:
+        return True
+    return name in _FLATTENING_LOSSES and inputs[0] is not None and not _flattens_to_a_view(inputs[0])
 
 
 def _flattens_to_a_view(tensor):
