@@ -447,3 +447,29 @@ def test_vmap_losses_without_reduction_laid_out_as_pytorchs_rules(loss, in_dims,
     wanted = run(torch)
     assert result.stride() == wanted.stride()
     np.testing.assert_allclose(result.numpy(), wanted.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:There is a performance drop")
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("in_dims", [0, 1])
+@pytest.mark.parametrize("loss", LOSSES)
+def test_vmap_reduced_losses_give_one_value_per_sample(loss, in_dims, reduction):
+    values = _samples((3, 4, 5))
+    whole = _transposed(torchless, values)
+    function = getattr(torchless.nn.functional, loss)
+    result = torchless.vmap(lambda a: function(a, torchless.zeros_like(a), reduction=reduction), in_dims=in_dims)(whole)
+    assert tuple(result.shape) == (values.shape[in_dims],)
+    torch = pytest.importorskip("torch")
+    function = getattr(torch.nn.functional, loss)
+    wanted = torch.vmap(lambda a: function(a, torch.zeros_like(a), reduction=reduction),
+                        in_dims=in_dims)(_transposed(torch, values))
+    np.testing.assert_allclose(result.numpy(), wanted.numpy(), rtol=1e-5)
+
+
+def test_vmap_reductions_of_batched_comparisons_put_the_batch_in_front():
+    values = _samples((3, 4, 5))
+    result = torchless.vmap(lambda a: (a > 0).any(-1), in_dims=1)(torchless.tensor(values))
+    np.testing.assert_array_equal(result.numpy(), (np.moveaxis(values, 1, 0) > 0).any(-1))
+    assert result.stride() == (3, 1)
+    torch = pytest.importorskip("torch")
+    assert result.stride() == torch.vmap(lambda a: (a > 0).any(-1), in_dims=1)(torch.tensor(values)).stride()

@@ -244,11 +244,11 @@ def propagate(node, inputs, arrays, params, result):
     """Give ``result``, made by ``node`` from ``inputs``, the tangent its op's jvp computes from theirs (if any), and
     vmap's mark of a batched tensor."""
     if state.vmap_levels:
-        mark_batched(result, inputs)
-        if "_vmap_rank" in result.__dict__:
+        if batched(mark_batched(result, inputs)):
             mark_batch_rank(result, _batch_rank_after(node, inputs, params, result))
         if _copied_in_c_order(node, inputs) and batched(result):
-            result._data = np.ascontiguousarray(result._data)
+            if not result._data.flags.c_contiguous:
+                result._data = result._data.copy(order="C")
             mark_batch_rank(result, 0)
     if state.level is None:
         return
@@ -377,8 +377,10 @@ def mark_batched(result, inputs):
     for tensor in inputs:
         if tensor is not None and hasattr(tensor, "__dict__") and batched(tensor):
             result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
-            if "_vmap_rank" in tensor.__dict__:
-                result.__dict__["_vmap_rank"] = tensor.__dict__["_vmap_rank"]
+            rank = tensor.__dict__.get("_vmap_rank")
+            if rank and result.shape != tensor.shape:  # (a view reads the memory's order, any other op's
+                rank = _rank_of_view(tensor, rank, result) if np.may_share_memory(result._data, tensor._data) else 0
+            mark_batch_rank(result, rank)  # result, made anew, starts with the batch in front)
             break
     return result
 
@@ -412,8 +414,8 @@ def _batch_rank_after(node, inputs, params, result):
     the input's."""
     from .graph import ContiguousResult
 
-    source = next((t for t in inputs if t is not None and "_vmap_rank" in t.__dict__), None)
-    if source is None:
+    source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
+    if source is None or "_vmap_rank" not in source.__dict__:
         return 0
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
