@@ -262,6 +262,10 @@ class Tensor:
     def is_inference(self):
         return self._inference
 
+    # The number of the torch.func transform (grad, vjp, jvp) running as this tensor was made, 0 outside any: a
+    # function a transform runs may write in place only what it made (func._transforms.refuse_mutating_captured)
+    _transform_epoch = 0
+
     # A view's base (the tensor whose memory it shares, not itself a view), which a recorded in-place op on the view
     # writes through to (PyTorch's CopySlices); a base's views, whose nodes such an op re-reads from the base: weak
     # references in a plain list, pruned of the dead ones each time it doubles (at _views_prune_at). A WeakSet's
@@ -649,7 +653,7 @@ class Tensor:
         if self._inference:
             detached._detached_inference = True
         if _mode_state.transform_epoch:  # (a captured tensor detached inside a transform is still captured)
-            detached.__dict__["_transform_epoch"] = self.__dict__.get("_transform_epoch", 0)
+            detached.__dict__["_transform_epoch"] = self._transform_epoch
         if forward_ad.state.vmap_levels:  # (inlined batched_like: detach runs in optimizers' steps)
             forward_ad.mark_batched(detached, (self,))
         return detached

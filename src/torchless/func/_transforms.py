@@ -171,7 +171,7 @@ def refuse_mutating_captured(tensor, operand=None, name=None):
         return
     number, owned = _epochs[-1]
     base = tensor if tensor._view_base is None else tensor._view_base
-    if id(tensor) in owned or id(base) in owned or base.__dict__.get("_transform_epoch", 0) >= number:
+    if id(tensor) in owned or id(base) in owned or base._transform_epoch >= number:
         return
     name = name or _aten_inplace_name(operand)
     raise RuntimeError(f"During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to call "
