@@ -212,6 +212,8 @@ class Tensor:
         self._counter = None
         if _mode_state.inference:
             self._inference = True
+        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+            self.__dict__["_transform_epoch"] = _mode_state.transform_epoch
 
     @classmethod
     def _wrap(cls, array):
@@ -227,6 +229,8 @@ class Tensor:
         t._counter = None
         if _mode_state.inference:
             t._inference = True
+        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+            t.__dict__["_transform_epoch"] = _mode_state.transform_epoch
         return t
 
     # ------------------------------------------------------------------ version counter
@@ -257,6 +261,10 @@ class Tensor:
 
     def is_inference(self):
         return self._inference
+
+    # The number of the torch.func transform (grad, vjp, jvp) running as this tensor was made, 0 outside any: a
+    # function a transform runs may write in place only what it made (func._transforms.refuse_mutating_captured)
+    _transform_epoch = 0
 
     # A view's base (the tensor whose memory it shares, not itself a view), which a recorded in-place op on the view
     # writes through to (PyTorch's CopySlices); a base's views, whose nodes such an op re-reads from the base: weak
@@ -644,6 +652,8 @@ class Tensor:
             detached._inference = self._inference
         if self._inference:
             detached._detached_inference = True
+        if _mode_state.transform_epoch:  # (a captured tensor detached inside a transform is still captured)
+            detached.__dict__["_transform_epoch"] = self._transform_epoch
         if forward_ad.state.vmap_levels:  # (inlined batched_like: detach runs in optimizers' steps)
             forward_ad.mark_batched(detached, (self,))
         return detached
@@ -715,7 +725,7 @@ class Tensor:
             data = _dtype.cast_source(self._data, dtype.numpy)
             with np.errstate(invalid="ignore"):
                 out = data.astype(dtype.numpy)
-                return Tensor._wrap(_memory_format.preserving(out, self._data))
+                return forward_ad.batched_like(Tensor._wrap(_memory_format.preserving(out, self._data)), self)
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
     def _cast_in_format(self, dtype, memory_format, name):

@@ -488,7 +488,7 @@ vmap_randomness = []
 def _refuse_draws_in_vmap(parameters=()):
     """vmap's refusal of random draws in its "error" mode, and in its "same" mode of draws from distributions whose
     ``parameters`` (tensors: a mean, probabilities) are mapped over: one draw cannot serve every sample then."""
-    if vmap_randomness and vmap_randomness[-1] == "error":
+    if "error" in vmap_randomness:  # (a draw reaches every vmap level: an outer one in error mode refuses it too)
         raise RuntimeError("vmap: called random operation while in randomness error mode. Please either use the "
                            "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
                            "of vmap")

@@ -263,23 +263,35 @@ def sum_backward_tensor(grad, shape, axes, keepdim):
     return grad.expand(shape)
 
 
-def broadcast_error(shape_a, shape_b):
-    """PyTorch's RuntimeError for two shapes that do not broadcast (it reports the rightmost clash)."""
+def broadcast_error(shape_a, shape_b, batch_dims=0):
+    """PyTorch's RuntimeError for two shapes that do not broadcast (it reports the rightmost clash); with
+    ``batch_dims`` batch dimensions in front of them (vmap's, which its message counts)."""
     ndim = max(len(shape_a), len(shape_b))
     a = (1,) * (ndim - len(shape_a)) + tuple(shape_a)
     b = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
     for i in range(ndim - 1, -1, -1):
         if a[i] != b[i] and a[i] != 1 and b[i] != 1:
             return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
-                                f"non-singleton dimension {i}")
+                                f"non-singleton dimension {i + batch_dims}")
     return None
 
 
 def raise_if_not_broadcastable(a, b):
     if a._data.shape != b._data.shape:
-        error = broadcast_error(a._data.shape, b._data.shape)
+        error = broadcast_error(a._data.shape, b._data.shape, _batch_dims(a, b))
         if error is not None:
             raise error
+
+
+def _batch_dims(*tensors):
+    """The batch dims PyTorch's batched operands carry in front inside vmap: one per vmap call running, out to the
+    innermost that batched one of ``tensors`` (0 outside vmap)."""
+    from ..autograd import forward_ad
+
+    if not forward_ad.state.vmap_levels:
+        return 0
+    level = forward_ad.batch_level(tensors)
+    return 0 if level is None else forward_ad.state.vmap_levels.index(level) + 1
 
 
 def _tie_keeps_first(dtype):

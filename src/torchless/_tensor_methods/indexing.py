@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype, _memory_overlap
 from .._ops import indexing
-from ..autograd import forward_ad
+from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import records, save_tensor_versions
 from .._tensor import Tensor, _LEAF_INPLACE
 from ._index_keys import subscript_key
@@ -115,7 +115,10 @@ class IndexingMethods:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-        return save_tensor_versions(self._index(key), *_index_tensors(key))
+        result = self._index(key)
+        if forward_ad.state.vmap_levels:
+            forward_ad.mark_indexed_by_batched(result, key)
+        return save_tensor_versions(result, *_index_tensors(key))
 
     def _index(self, key):
         if forward_ad.state.vmap_levels:
@@ -156,6 +159,11 @@ class IndexingMethods:
             from ..nn._functional._args import _tp_name
 
             raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
+        if grad_mode.state.transform_epoch:  # (a basic key writes a view by copy_, any other by index_put_)
+            from ..func import _transforms
+
+            _transforms.refuse_mutating_captured(
+                self, name="aten::copy_" if indexing.is_basic_key(key) else "aten::index_put_")
         if forward_ad.state.vmap_levels:
             forward_ad.refuse_writing_batched(self, (value_t,), "setitem")
             forward_ad.refuse_batched_mask(key)

@@ -126,6 +126,13 @@ _EXPANDED_WRITES = {"masked_fill_": ("tensor[mask] = scalar", 2450), "index_fill
                     "index_put_": ("tensor[indices] = tensor", 976)}
 
 
+def _transforms():
+    """torch.func's transforms module (imported on first use: it imports tensors)."""
+    from ..func import _transforms as module
+
+    return module
+
+
 class InPlaceMethods:
     def _check_inplace(self, key=None):
         """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one, or an output
@@ -299,6 +306,8 @@ class InPlaceMethods:
         the overlap of self's memory with the tensors in ``other`` that PyTorch refuses (see _check_overlap); by
         default "partial" for an ``operand`` op, none for the others; False: none. ``name``: the op's, for vmap's
         refusal of batched operands written into an unbatched self."""
+        if grad_mode.state.transform_epoch:
+            _transforms().refuse_mutating_captured(self, other)
         if overlap is None and operand:
             overlap = "partial"
         others = other if isinstance(other, (list, tuple)) else (other,)
@@ -539,6 +548,8 @@ class InPlaceMethods:
                 self._check_leaf_first(source)
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
+        if grad_mode.state.transform_epoch:
+            _transforms().refuse_mutating_captured(self, name="aten::copy_")
         if forward_ad.state.vmap_levels:
             forward_ad.refuse_writing_batched(self, (source,), "copy_")
         if records(self, source):
@@ -569,6 +580,8 @@ class InPlaceMethods:
     def _overwrite(self, values, kind, other=None):
         """Replace every value; recorded as a node passing no gradient back when self is in the graph. ``other``:
         a tensor operand the values were computed from (eq_'s), which gets a zero gradient too."""
+        if grad_mode.state.transform_epoch:
+            _transforms().refuse_mutating_captured(self, other)
         if records(self) if other is None else records(self, other):
             self._check_inplace()
             memory = self._shared_memory()
@@ -590,6 +603,9 @@ class InPlaceMethods:
         return self._overwrite(0, "ZeroBackward0")
 
     def fill_(self, value):
+        if grad_mode.state.transform_epoch:
+            _transforms().refuse_mutating_captured(self, value, name="aten::fill_." + (
+                "Tensor" if isinstance(value, Tensor) else "Scalar"))
         if isinstance(value, Tensor):
             if forward_ad.state.vmap_levels:
                 forward_ad.refuse_writing_batched(self, (value,), "fill_")

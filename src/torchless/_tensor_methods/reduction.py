@@ -14,6 +14,7 @@ from .._ops._util import (
     INT64, check_int64, every_dim_if_empty, is_index_argument, is_int_argument, normalize_dim, normalize_dims,
     scan_axis,
 )
+from ..autograd import forward_ad
 from ..autograd.graph import records
 from .._tensor import Tensor, _refuse_by_position
 from ._arguments import (
@@ -244,13 +245,17 @@ class ReductionMethods:
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
-            out = fn(self._data)
-            return Tensor._wrap(np.asarray(out, np.int64).reshape((1,) * self._data.ndim if keepdim else ()))
-        axis = normalize_dim(dim, self._data.ndim)
-        if self._data.ndim == 0:
-            return Tensor._wrap(np.zeros((), np.int64))
-        return Tensor._wrap(_memory_format.c_ordered(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64,
-                                                                                                       copy=False)))
+            out = np.asarray(fn(self._data), np.int64).reshape((1,) * self._data.ndim if keepdim else ())
+        elif self._data.ndim == 0:
+            normalize_dim(dim, 0)
+            out = np.zeros((), np.int64)
+        else:
+            axis = normalize_dim(dim, self._data.ndim)
+            out = _memory_format.c_ordered(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
+        out = Tensor._wrap(out)
+        if forward_ad.state.vmap_levels:  # an index of batched values is batched too, the batch moved to the front
+            forward_ad.mark_batch_rank(forward_ad.mark_batched(out, (self,)), 0)
+        return out
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         if type(k) is not int or type(dim) is not int or largest.__class__ is not bool or \

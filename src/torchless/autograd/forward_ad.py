@@ -244,9 +244,12 @@ def propagate(node, inputs, arrays, params, result):
     """Give ``result``, made by ``node`` from ``inputs``, the tangent its op's jvp computes from theirs (if any), and
     vmap's mark of a batched tensor."""
     if state.vmap_levels:
-        mark_batched(result, inputs)
-        if "_vmap_rank" in result.__dict__:
+        if batched(mark_batched(result, inputs)):
             mark_batch_rank(result, _batch_rank_after(node, inputs, params, result))
+        if _copied_in_c_order(node, inputs) and batched(result):
+            if not result._data.flags.c_contiguous:
+                result._data = result._data.copy(order="C")
+            mark_batch_rank(result, 0)
     if state.level is None:
         return
     tangents = [None if t is None else tangent_array(t) for t in inputs]
@@ -374,8 +377,10 @@ def mark_batched(result, inputs):
     for tensor in inputs:
         if tensor is not None and hasattr(tensor, "__dict__") and batched(tensor):
             result.__dict__["_vmap_level"] = tensor.__dict__["_vmap_level"]
-            if "_vmap_rank" in tensor.__dict__:
-                result.__dict__["_vmap_rank"] = tensor.__dict__["_vmap_rank"]
+            rank = tensor.__dict__.get("_vmap_rank")
+            if rank and result.shape != tensor.shape:  # (a view reads the memory's order, any other op's
+                rank = _rank_of_view(tensor, rank, result) if np.may_share_memory(result._data, tensor._data) else 0
+            mark_batch_rank(result, rank)  # result, made anew, starts with the batch in front)
             break
     return result
 
@@ -397,7 +402,7 @@ def mark_batch_rank(sample, rank):
 # physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
 _BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "BatchNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
-                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross"}
+                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
@@ -409,20 +414,46 @@ def _batch_rank_after(node, inputs, params, result):
     the input's."""
     from .graph import ContiguousResult
 
-    source = next((t for t in inputs if t is not None and "_vmap_rank" in t.__dict__), None)
-    if source is None:
+    source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
+    if source is None or "_vmap_rank" not in source.__dict__:
         return 0
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    name, params = type(node).__name__, params or {}
+    # (the op class's name: a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)
+    name, params = type(node).__dict__.get("_named_from", type(node)).__name__, params or {}
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
     if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
         return 0
     if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
         return 0
+    if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
+        return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+# The losses whose PyTorch batching rule flattens each sample (reshape: a view, or a C-order copy) and those it
+# runs sample by sample (no rule: its fallback stacks the results), by torchless node
+_FLATTENING_LOSSES = {"MseLoss", "HuberLoss", "SmoothL1Loss"}
+_RUN_SAMPLE_BY_SAMPLE = {"SoftMarginLoss"}
+
+
+def _copied_in_c_order(node, inputs):
+    """Whether PyTorch's batched result of ``node`` is a C-contiguous tensor with the batch in front: an op its
+    vmap runs sample by sample, or a loss whose rule flattens samples that do not flatten to views."""
+    name = type(node).__dict__.get("_named_from", type(node)).__name__
+    if name in _RUN_SAMPLE_BY_SAMPLE:
+        return True
+    return name in _FLATTENING_LOSSES and inputs[0] is not None and not _flattens_to_a_view(inputs[0])
+
+
+def _flattens_to_a_view(tensor):
+    """Whether ``tensor.flatten()`` is a view (its memory in index order, whatever the steps)."""
+    from .. import _memory_format
+
+    return _memory_format.view_strides(tensor.shape, _memory_format.element_strides(tensor._data),
+                                       (tensor.numel(),)) is not None
 
 
 def _rank_of_view(source, rank, view):
@@ -503,11 +534,30 @@ def refuse_batched_mask(key):
                            "batch over indexing with a boolean mask.")
 
 
+def mark_indexed_by_batched(result, key):
+    """Mark ``result``, a tensor indexed by ``key``, batched when ``result`` is not and an index tensor of ``key``
+    is (a captured table read at batched indices), laid out as PyTorch's index rule gives it: the batch after the
+    dims the key's leading slices keep (they stay in front of the advanced indices' dims)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indices = [part for part in parts if hasattr(part, "_data") and part._data.ndim]
+    if batched(result) or not any(batched(index) for index in indices):
+        return
+    mark_batched(result, indices)
+    leading = 0
+    for part in parts:
+        if not isinstance(part, slice):
+            break
+        leading += 1
+    mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]))
+
+
 def batched_like(result, source):
     """``result``, a new tensor made like ``source`` (zeros_like, new_zeros, detach), marked batched if ``source``
     is, as PyTorch's are. Returns ``result``."""
     if state.vmap_levels and hasattr(source, "__dict__"):
         mark_batched(result, (source,))
+        if result.shape != source.shape:  # (new_zeros(size): PyTorch's rule makes it with the batch in front)
+            mark_batch_rank(result, 0)
     return result
 
 

@@ -10,6 +10,7 @@ class _State(threading.local):
     enabled = True
     inference = False  # inside inference_mode(): new tensors are inference tensors
     multithreading = True  # set_multithreading_enabled's switch (backward always runs on the calling thread here)
+    transform_epoch = 0  # the number of the innermost torch.func transform running, stamped on the tensors made in it
 
 
 state = _State()

@@ -13,8 +13,10 @@ the vector-Jacobian product with respect to its cotangent instead (the "double b
 reverse mode can differentiate in turn.
 """
 import functools
+import itertools
+import sys
 
-from ..autograd import forward_ad
+from ..autograd import forward_ad, grad_mode
 from ._pytree import tree_flatten, tree_unflatten
 from ._vmap import chunk_sizes
 
@@ -22,6 +24,13 @@ from ._vmap import chunk_sizes
 _running = []
 # Forward-mode transforms (jvp, jacfwd) running their function on dual tensors
 _forward_running = []
+# The transforms running their function, innermost last: (its number, the ids of its inputs and of their bases)
+_epochs = []
+_epoch_numbers = itertools.count(1)
+# PyTorch's overloads of the in-place ops its refusal names (aten::add_.Tensor): those taking a number as a Scalar
+# overload and a tensor as a Tensor one, and those always dispatched as Tensor (a number wrapped)
+_SCALAR_OR_TENSOR = {"fill_", "masked_fill_", "lerp_", "pow_", "index_fill_"}
+_TENSOR_OVERLOAD = {"add_", "sub_", "mul_", "div_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_"}
 
 
 class _ComposedWithForward(Exception):
@@ -80,7 +89,7 @@ def _traced_with_respect_to(func, argnums, args, kwargs):
     positions = _positions(argnums, len(args))
     selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
     inputs, spec, keep_graph = _differentiable(selected)
-    output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs)
+    output = _traced(func, _with_selected(args, positions, argnums, inputs, spec), kwargs, inputs)
     return output, inputs, spec, _keeps_graph(keep_graph, output, inputs)
 
 
@@ -119,16 +128,74 @@ def _with_selected(args, positions, argnums, inputs, spec):
     return args
 
 
-def _traced(func, args, kwargs):
-    """``func(*args, **kwargs)`` recorded for differentiation, as one transform level."""
+def _traced(func, args, kwargs, inputs=()):
+    """``func(*args, **kwargs)`` recorded for differentiation, as one transform level (``inputs``: the tensors
+    given to ``func`` to differentiate with respect to)."""
     from ..autograd.grad_mode import enable_grad
 
     _running.append(func)
     try:
-        with enable_grad():
+        with enable_grad(), _transform_epoch(inputs):
             return func(*args, **kwargs)
     finally:
         _running.pop()
+
+
+class _transform_epoch:
+    """A transform running its function: the tensors made meanwhile are stamped with its number, and its
+    ``inputs`` (with the tensors they view) are its own, the only ones ``func`` may write in place (see
+    refuse_mutating_captured)."""
+
+    def __init__(self, inputs):
+        self.inputs = inputs
+
+    def __enter__(self):
+        number = next(_epoch_numbers)
+        owned = {id(tensor) for tensor in self.inputs} | {id(tensor._view_base) for tensor in self.inputs}
+        _epochs.append((number, owned))
+        for tensor in self.inputs:  # (and what they make, detach()'s alias, is the transform's too)
+            tensor.__dict__["_transform_epoch"] = number
+        self.previous, grad_mode.state.transform_epoch = grad_mode.state.transform_epoch, number
+
+    def __exit__(self, *exc):
+        grad_mode.state.transform_epoch = self.previous
+        _epochs.pop()
+
+
+def refuse_mutating_captured(tensor, operand=None, name=None):
+    """PyTorch's refusal of an in-place op, inside a function a grad transform runs, on a tensor the function did
+    not make nor get as an input to differentiate (a tensor it captured, or a view of one): ``name``, the op's
+    aten name, else its method's read from the caller's frames; ``operand``: its value (a number picks the Scalar
+    overload of some ops)."""
+    if not _epochs:
+        return
+    number, owned = _epochs[-1]
+    base = tensor if tensor._view_base is None else tensor._view_base
+    if id(tensor) in owned or id(base) in owned or base._transform_epoch >= number:
+        return
+    name = name or _aten_inplace_name(operand)
+    raise RuntimeError(f"During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to call "
+                       f"in-place operation ({name}) that would mutate a captured Tensor. This "
+                       "is not supported; please rewrite the function being transformed to explicitly accept the "
+                       "mutated Tensor(s) as inputs.")
+
+
+def _aten_inplace_name(operand):
+    """The aten name of the in-place method running (the innermost caller named as one: ``relu_``, ``add_``; an
+    assignment ``t[key] = v`` is named by its caller), with PyTorch's overload."""
+    frame = sys._getframe(2)
+    for _ in range(4):  # (the method is a few frames up: add_ -> _inplace -> here; __iadd__ calls add_)
+        name = frame.f_code.co_name
+        if name.endswith("_") and not name.startswith("_"):
+            break
+        frame = frame.f_back
+    else:
+        return "aten::copy_"
+    if name in _TENSOR_OVERLOAD:
+        return f"aten::{name}.Tensor"
+    if name in _SCALAR_OR_TENSOR:
+        return f"aten::{name}.{'Tensor' if isinstance(operand, _tensor_class()) else 'Scalar'}"
+    return f"aten::{name}"
 
 
 def _split_aux(output, has_aux, api):
@@ -237,7 +304,7 @@ def vjp(func, *primals, has_aux=False):
     r"""(``func(*primals)``, a function of cotangents shaped as that output returning the vector-Jacobian products,
     one per primal); with ``has_aux``, the auxiliary output third."""
     inputs, spec, keep_graph = _differentiable(primals)
-    output = _traced(func, tree_unflatten(inputs, spec), {})
+    output = _traced(func, tree_unflatten(inputs, spec), {}, inputs)
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
     outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
@@ -311,8 +378,11 @@ class _forward_level:
         _forward_running.append(self.func)
         forward_ad.enter_dual_level()
         forward_ad.state.graph_refused = _ComposedWithForward
+        self.epoch = _transform_epoch(())
+        self.epoch.__enter__()
 
     def __exit__(self, *exc):
+        self.epoch.__exit__(*exc)
         forward_ad.state.graph_refused = None
         forward_ad.exit_dual_level()
         _forward_running.pop()
@@ -366,7 +436,7 @@ def _jvp_by_double_backward(func, primals, tangent_leaves, has_aux):
     """jvp for composition with other transforms: J v as the gradient of J^T u with respect to u."""
     api = "jvp(f, primals, tangents)"
     inputs, spec, keep_graph = _differentiable(primals)
-    output = _traced(func, tree_unflatten(inputs, spec), {})
+    output = _traced(func, tree_unflatten(inputs, spec), {}, inputs)
     keep_graph = _keeps_graph(keep_graph, output, inputs)
     output, aux = _split_aux(output, has_aux, api)
     outputs, out_spec = _nonempty_outputs(output, api)
@@ -459,9 +529,34 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                 return _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness)
             except _ComposedWithForward:
                 pass
-        return _jacobian(func, argnums, has_aux)(*args)
+        result = _jacobian(func, argnums, has_aux)(*args)
+        jacobians = result[0] if has_aux else result
+        flat, out_spec = tree_flatten(jacobians)
+        in_shapes = [tuple(primal.shape) for primal in primals] * (len(flat) // max(len(primals), 1))
+        jacobians = tree_unflatten([_in_forward_layout(jacobian, shape) for jacobian, shape in zip(flat, in_shapes)],
+                                   out_spec)
+        return (jacobians, result[1]) if has_aux else jacobians
 
     return transformed
+
+
+def _in_forward_layout(jacobian, in_shape):
+    """``jacobian`` (of shape out + ``in_shape``) laid out as PyTorch's jacfwd gives it: one column per input
+    element, each column contiguous, the columns' dim moved last and unflattened (the Jacobian's transpose in
+    memory)."""
+    count = 1
+    for size in in_shape:
+        count *= size
+    out_shape = tuple(jacobian.shape[:jacobian.dim() - len(in_shape)])
+    if not count or not jacobian.numel():
+        return jacobian
+    columns = jacobian.reshape(out_shape + (count,)).movedim(-1, 0).contiguous()
+    return _unflattened_last(columns.movedim(0, -1), in_shape)
+
+
+def _unflattened_last(tensor, shape):
+    """``tensor``'s last dim unflattened into ``shape`` (a 0-d input's: removed), as torch.func's safe_unflatten."""
+    return tensor.squeeze(-1) if not shape else tensor.unflatten(-1, shape)
 
 
 def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness):
@@ -486,14 +581,15 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
                     outputs = [forward_ad.unpack_dual(o).primal for o in flat]
                     aux = _forward_aux(aux_output) if has_aux else None
     per_output = []
+    counts = [primal.numel() for primal in primals]
     for position, output in enumerate(outputs):
-        blocks, start = [], 0
-        for primal in primals:
-            count = primal.numel()
-            block = [column[position] for column in columns[start:start + count]]
-            start += count
-            jacobian = stack(block, dim=-1) if block else output.new_zeros(output.shape + (0,))
-            blocks.append(jacobian.reshape(tuple(output.shape) + tuple(primal.shape)))
+        if units:  # (PyTorch's layout: the columns stacked first, that dim moved last, split per primal)
+            moved = stack([column[position] for column in columns]).movedim(0, -1)
+            blocks = [_unflattened_last(block, tuple(primal.shape)) if count else
+                      output.new_zeros(tuple(output.shape) + tuple(primal.shape))
+                      for block, primal, count in zip(moved.split(counts, dim=-1), primals, counts)]
+        else:
+            blocks = [output.new_zeros(tuple(output.shape) + tuple(primal.shape)) for primal in primals]
         per_output.append(tree_unflatten(blocks, spec))
     jacobians = tree_unflatten(per_output, out_spec)
     return (jacobians, aux) if has_aux else jacobians

@@ -124,7 +124,17 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    return _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
+    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
+    if chunk_size is not None:
+        result = _joined_chunks(result, out_dims, chunk_sizes(sizes[0], chunk_size))
+    if forward_ad.state.vmap_levels:  # (nested: what the samples computed from the inputs is batched outside too)
+        outer = [arg for arg in flat_args if isinstance(arg, Tensor) and forward_ad.batched(arg)]
+        if outer:
+            flat_result, _ = tree_flatten(result)
+            for position in batched:
+                if isinstance(flat_result[position], Tensor) and not forward_ad.batched(flat_result[position]):
+                    forward_ad.mark_batched(flat_result[position], outer)
+    return result
 
 
 def _mapped_sample(sample, level, batch_rank, whole):
@@ -151,14 +161,39 @@ def debug_unwrap(tensor, *, recurse=True):
 
 
 def _kept_layout(mapped_inputs):
-    """(the samples' shape, their batch rank) when the mapped inputs agree on both and are contiguous, else None:
-    PyTorch's pointwise ops and views leave the batch dimension where such inputs have it, after the dims of size
-    above 1 before it (see forward_ad.mark_batch_rank); otherwise its batching rules move it to the front."""
-    mapped = {(tensor.shape[:dim] + tensor.shape[dim + 1:], dim) for tensor, dim in mapped_inputs}
-    if len(mapped) != 1 or not all(tensor.is_contiguous() for tensor, _ in mapped_inputs):
+    """(the samples' shape, their batch rank) when the mapped inputs agree on both, else None: PyTorch's pointwise
+    ops and views leave the batch dimension where the inputs have it in memory, after the dims of size above 1
+    outer to it in the order TensorIterator lays out a result like the input (see forward_ad.mark_batch_rank: a
+    transposed input's batch may come last, an expanded one's keeps its place); otherwise its batching rules move
+    it to the front."""
+    mapped = {(tensor.shape[:dim] + tensor.shape[dim + 1:], _batch_rank(tensor, dim)) for tensor, dim in mapped_inputs}
+    return mapped.pop() if len(mapped) == 1 and None not in next(iter(mapped)) else None
+
+
+def _batch_rank(tensor, dim):
+    """The number of dims of size above 1 outer to the mapped dim ``dim`` in ``tensor``'s memory, None when its
+    memory orders no dims (an expanded tensor: PyTorch's unary and binary rules then lay results out apart)."""
+    from .. import _memory_format
+
+    if tensor.is_contiguous():
+        return sum(size > 1 for size in tensor.shape[:dim])
+    if not _memory_format.is_dense(tensor._data):
         return None
-    shape, dim = mapped.pop()
-    return shape, sum(size > 1 for size in shape[:dim])
+    strides = _memory_format.element_strides(tensor._data)
+    return sum(size > 1 and stride > strides[dim] for size, stride in zip(tensor.shape, strides))
+
+
+def _joined_chunks(result, out_dims, sizes):
+    """The outputs of a vmap call with a chunk_size as PyTorch's are: each the cat of its chunks' (of ``sizes``)
+    along its out_dim, a new tensor laid out as cat lays it out (of one chunk too), where an out_dim None meets
+    cat's refusal."""
+    from .._functions import cat
+
+    flat, spec = tree_flatten(result)
+    count = len(sizes)
+    joined = [cat([leaf] * count, dim=None) if dim is None else cat(leaf.split(sizes, dim), dim=dim)
+              for leaf, dim in zip(flat, broadcast_prefix(out_dims, result))]
+    return tree_unflatten(joined, spec)
 
 
 def chunk_sizes(total, chunk_size):

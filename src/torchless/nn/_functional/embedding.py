@@ -169,8 +169,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     refuse_complex_gradient("embedding", weight)  # (after the lookup, as PyTorch's autograd wrapper)
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError("torchless does not support sparse gradients: use embedding with sparse=False")
-    return save_tensor_versions(Embedding.apply(weight, indices=indices, padding_idx=padding_idx,
-                                               scale_grad_by_freq=scale_grad_by_freq), input)
+    result = Embedding.apply(weight, indices=indices, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+    if forward_ad.state.vmap_levels and not forward_ad.batched(result):  # (rows read at batched indices: the
+        forward_ad.mark_batched(result, (input,))  # batch where the indices have it)
+        forward_ad.mark_batch_rank(result, input.__dict__.get("_vmap_rank", 0))
+    return save_tensor_versions(result, input)
 
 
 # ---------------------------------------------------------------------------- embedding_bag

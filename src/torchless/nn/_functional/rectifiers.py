@@ -11,6 +11,7 @@ from ... import _memory_format
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ..._parser_errors import wrong_type
+from ...autograd import forward_ad
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import Generator, stream
@@ -179,6 +180,8 @@ def native_rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
     if generator is not None and not isinstance(generator, Generator):
         raise wrong_type(name, "generator", 5, generator, "torchless.Generator")
+    if forward_ad.state.vmap_levels:  # PyTorch's vmap refuses the op inside it, batched input or not
+        raise RuntimeError(f"vmap: we do not yet support aten::{name}. Please file an issue")
     lower, upper = real_scalar(lower), real_scalar(upper)
     if not inplace:  # (the out-of-place native's checks: rrelu_ has none)
         for bound, value in (("lower", lower), ("upper", upper)):
