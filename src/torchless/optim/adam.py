@@ -87,7 +87,7 @@ class Adam(Optimizer):
             fused = group.setdefault("fused", None)
             for p in group["params"]:
                 p_state = self.state.get(p, {})
-                if p_state and not isinstance(p_state["step"], Tensor):
+                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):  # (PyTorch's test)
                     # old checkpoints kept ``step`` as a Python number
                     p_state["step"] = Tensor._wrap(np.array(float(p_state["step"]),
                                                             np.float32 if fused else _scalar_dtype()))
