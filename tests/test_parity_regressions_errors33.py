@@ -411,3 +411,40 @@ def test_orthogonal_gain_of_a_tensor_scales_without_torch():
     assert (scaled[:, 0] == 2 * plain[:, 0]).all() and (scaled[:, 1:] == plain[:, 1:]).all()
     with pytest.raises(TypeError, match=r"^mul_\(\): argument 'other' \(position 1\) must be Tensor, not NoneType$"):
         torchless.nn.init.orthogonal_(torchless.zeros(3, 4), None)
+
+
+@pytest.mark.parametrize("name", _OPTIMIZERS)
+@pytest.mark.parametrize("weight_decay", [None, "x", [0.1], 0.1, 0, "tensor"])
+@pytest.mark.parametrize("how", ["add_param_group", "group"])
+def test_a_groups_weight_decay_meets_adds_alpha_parser(name, weight_decay, how):
+    def step(lib):
+        first, second = lib.ones(2, 3, requires_grad=True), lib.ones(3, requires_grad=True)
+        decay = lib.tensor(0.1) if weight_decay == "tensor" else weight_decay
+        kwargs = {"momentum": 0.9} if name == "SGD" else {}
+        if how == "group":
+            optimizer = getattr(lib.optim, name)([{"params": [first]}, {"params": [second], "weight_decay": decay}],
+                                                 lr=0.1, **kwargs)
+        else:
+            optimizer = getattr(lib.optim, name)([first], lr=0.1, **kwargs)
+            optimizer.add_param_group({"params": [second], "weight_decay": decay})
+        for param in (first, second):
+            param.grad = lib.full_like(param, 0.5)
+        optimizer.step()
+        return [round(v, 5) for v in second.detach().tolist()]
+
+    if weight_decay is None and name not in ("AdamW", "Rprop"):  # (AdamW decays otherwise, Rprop not at all)
+        message = "argument 'alpha' must be Number, not NoneType"
+        assert _outcome(step, torchless)[0] == "TypeError" and message in _outcome(step, torchless)[1]
+    _assert_same(step)
+
+
+@pytest.mark.parametrize("betas", [(0.9, 0.99, 0.9), (0.9,), "ab"])
+def test_sparse_adam_unpacks_its_betas_before_looking_at_gradients(betas):
+    def step(lib):
+        param = lib.ones(2, requires_grad=True)
+        optimizer = lib.optim.SparseAdam([param])
+        optimizer.param_groups[0]["betas"] = betas
+        param.grad = lib.ones(2)
+        optimizer.step()
+
+    _assert_same(step)
