@@ -13,7 +13,10 @@ and, where the expected text is PyTorch's own words, also without it.
   pickle's "Ran out of input";
 * an optimizer's step with a ``differentiable`` flag that is no bool fails in set_grad_enabled's parser, as
   PyTorch's steps set grad mode to it first (``_use_grad_for_differentiable`` passes it as given too);
-  load_state_dict of a state that is not a dict fails at PyTorch's ``len(p_state)``;
+  load_state_dict of a state that is not a dict fails at PyTorch's ``len(p_state)``; a param group's weight_decay or
+  eps that is no number (None, which made NaNs, or a string) meets add's parser as in PyTorch's update; a group's
+  ``capturable`` key is ignored by an optimizer without that flag (SGD, Adagrad, Adafactor); SparseAdam unpacks its
+  betas before looking at the gradients;
 * MultiplicativeLR's state_dict/load_state_dict and Module.register_module are methods of their own, named so in
   the TypeError of a call with wrong arguments;
 * Module.to reads its device (a malformed string, an index without accelerator fail there), then refuses an
@@ -447,4 +450,40 @@ def test_sparse_adam_unpacks_its_betas_before_looking_at_gradients(betas):
         param.grad = lib.ones(2)
         optimizer.step()
 
+    _assert_same(step)
+
+
+@pytest.mark.parametrize("name", _OPTIMIZERS)
+@pytest.mark.parametrize("eps", [None, "x", 1e-3, "tensor"])
+def test_a_groups_eps_meets_adds_parser(name, eps):
+    def step(lib):
+        param = lib.ones(2, 3, requires_grad=True)
+        optimizer = getattr(lib.optim, name)([param], lr=0.1)
+        if "eps" in optimizer.param_groups[0]:
+            optimizer.param_groups[0]["eps"] = lib.tensor(1e-3) if eps == "tensor" else eps
+        param.grad = lib.full_like(param, 0.5)
+        optimizer.step()
+        return [round(v, 5) for v in param.detach().flatten().tolist()]
+
+    if eps is None and name in ("Adam", "AdamW", "Adamax", "Adagrad", "RMSprop", "NAdam", "Adadelta"):
+        add = "add" if name == "Adadelta" else "add_"
+        assert _outcome(step, torchless) == (
+            "TypeError", f"{add}(): argument 'other' (position 1) must be Tensor, not NoneType")  # (it made NaNs)
+    _assert_same(step)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "Adafactor", "Adam", "RMSprop"])
+def test_a_capturable_key_of_an_optimizer_without_the_flag_is_ignored(name):
+    def step(lib):
+        param = lib.ones(2, requires_grad=True)
+        optimizer = getattr(lib.optim, name)([param], lr=0.1)
+        optimizer.add_param_group({"params": [lib.ones(1, requires_grad=True)], "capturable": True})
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                p.grad = lib.ones_like(p)
+        optimizer.step()
+        return [round(v, 5) for v in param.detach().tolist()]
+
+    if name in ("SGD", "Adagrad"):
+        assert step(torchless) == [0.9, 0.9]
     _assert_same(step)

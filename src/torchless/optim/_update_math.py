@@ -64,6 +64,17 @@ def _check_alpha(alpha, name):
         raise TypeError(f"{name}(): argument 'alpha' must be Number, not {_tp_name(alpha)}")
 
 
+def added_scalar(dtype, value, op="add_"):
+    """``value`` in ``dtype``, as PyTorch's ``op`` (``add_`` or ``add``) adds a number to a tensor of that dtype;
+    its parser's TypeError for a value that is no number or tensor (a param group's ``eps=None``, which would make
+    NaNs)."""
+    if value.__class__ is not float and not isinstance(value, (NUMBERS, Tensor)):
+        from ..nn._functional._args import _tp_name
+
+        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {_tp_name(value)}")
+    return dtype.type(value)
+
+
 def added(a, b, alpha):
     """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, ``alpha`` first rounded to ``a``'s dtype (as
     PyTorch's vectorized float16 kernel takes it), multiplied and added in one rounding."""

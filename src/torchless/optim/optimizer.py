@@ -698,7 +698,7 @@ class Optimizer:
         foreach_differentiable = foreach and differentiable and self._foreach_refuses_differentiable
         if foreach_differentiable and self._foreach_differentiable_first:
             raise AssertionError("_foreach ops don't support autograd")
-        if capturable:
+        if capturable and "capturable" in self.defaults:  # (a group's key an optimizer has no flag for is ignored)
             raise self._capturable_error(foreach)
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")
