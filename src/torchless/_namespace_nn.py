@@ -351,14 +351,13 @@ _SCHEMAS = {
 
 
 def _with_parser_errors(fn, schema):
-    """``fn``, whose failing calls that PyTorch's parser would refuse for ``schema`` get the parser's error (only on
-    that path: a successful call costs a frame). Any error: the parser runs before anything (``v=None`` would fail
-    reading ``v.dim()``, an AttributeError)."""
+    """``fn``, whose calls failing with a TypeError or an AttributeError (``v=None`` read as a tensor) that PyTorch's
+    parser would refuse for ``schema`` get the parser's (only on that path: a successful call costs a frame)."""
     @functools.wraps(fn)
     def entry(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except Exception:  # noqa: BLE001 - re-raised unless the parser refuses the call
+        except (TypeError, AttributeError):
             from . import _parser_errors
 
             _parser_errors.parse(fn.__name__, (schema,), args, kwargs)  # (raises where the call does not parse)
