@@ -24,8 +24,8 @@ and, where the expected text is PyTorch's own words, also without it.
 * a plain RNN's gate size is hidden_size itself: ``RNN(3, True)`` fails as a size of bool, as in PyTorch;
 * nn.init.orthogonal_ multiplies by its gain as PyTorch (mul_ under no_grad): a tensor gain broadcasts, None or a
   str is mul_'s TypeError (None made NaNs), a complex one its cast error;
-* torch.norm_except_dim fails with PyTorch's parser errors for every failing call that does not parse (``v=None``,
-  a str ``pow``), and nn.utils.weight_norm calls it (a str or float dim, a parameter that is None).
+* torch.norm_except_dim fails with PyTorch's parser errors where it does not parse (``v=None``, a ``pow`` that is no
+  int, a float one too), and nn.utils.weight_norm calls it (a str or float dim, a parameter that is None).
 """
 import io
 import math
