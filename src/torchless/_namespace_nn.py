@@ -281,6 +281,11 @@ def norm_except_dim(v, pow=2, dim=0):
     """The ``pow``-norm of ``v`` over every dim but ``dim`` (-1: the whole tensor's), weight_norm's length."""
     from .nn.utils import _weight_norm_math
 
+    if pow.__class__ is not int:  # a float pow computes, but PyTorch's parser takes an int only
+        from . import _parser_errors
+
+        _parser_errors.parse("norm_except_dim", (_SCHEMAS["norm_except_dim"],), (v, pow, dim), {})
+
     return _weight_norm_math.norm_except_dim(v, pow, dim)
 
 
@@ -346,13 +351,13 @@ _SCHEMAS = {
 
 
 def _with_parser_errors(fn, schema):
-    """``fn``, whose calls failing with a TypeError that PyTorch's parser would refuse for ``schema`` get the
-    parser's (only on that path: a successful call costs a frame)."""
+    """``fn``, whose calls failing with a TypeError or an AttributeError (``v=None`` read as a tensor) that PyTorch's
+    parser would refuse for ``schema`` get the parser's (only on that path: a successful call costs a frame)."""
     @functools.wraps(fn)
     def entry(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except TypeError:
+        except (TypeError, AttributeError):
             from . import _parser_errors
 
             _parser_errors.parse(fn.__name__, (schema,), args, kwargs)  # (raises where the call does not parse)

@@ -57,7 +57,7 @@ from ._user_warnings import warn_from_user_code
 from . import _device as _device_module
 from ._device import device
 from .serialization import MAGIC_NUMBER, PROTOCOL_VERSION, CheckpointError, UnpicklingError, \
-    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _python3_name, \
+    _PlainRuntimeError, _StorageTable, _assumed_byte_order, _python3_name, _stream_reader_error, \
     _BLOCKED_MODULES, _safe_globals, _user_safe_global, _weights_only_failure, _weights_only_refusal
 
 __all__ = ["archive_folder", "pickle_for_torch", "read_archive", "read_legacy", "write_archive", "write_legacy"]
@@ -700,6 +700,20 @@ class _PlainTypeError(CheckpointError, TypeError):
 _PlainTypeError.__name__ = _PlainTypeError.__qualname__ = "TypeError"
 
 
+class _PlainValueError(CheckpointError, ValueError):
+    """PyTorch's ValueError for a record of the file it does not read (a byteorder neither little nor big)."""
+
+
+_PlainValueError.__name__ = _PlainValueError.__qualname__ = "ValueError"
+
+
+class _PlainIndexError(CheckpointError, IndexError):
+    """PyTorch's IndexError (C++'s std::out_of_range) for a version record out of range."""
+
+
+_PlainIndexError.__name__ = _PlainIndexError.__qualname__ = "IndexError"
+
+
 def restore_location_error(location):
     """The error PyTorch's ``default_restore_location`` raises on a CPU-only machine for a storage restored at
     ``location`` (a string), its taggers tried in order; None for the CPU. (The meta device, which PyTorch
@@ -727,12 +741,17 @@ def restore_location_error(location):
 
 def _location_checker(map_location):
     """A function raising PyTorch's error for a storage saved at a location, as ``map_location`` maps it, that
-    this CPU-only machine cannot restore it to (see restore_location_error)."""
+    this CPU-only machine cannot restore it to (see restore_location_error). As in PyTorch, it is called for each
+    storage as the pickle names it: a file without storages never meets a bad ``map_location``."""
     def restore(location):
         if isinstance(map_location, dict):
             location = map_location.get(location, location)
-        elif map_location is not None:  # a device (checked by load) or a callable, which cannot see a torch storage
+        elif isinstance(map_location, (str, device)):
+            location = str(map_location)
+        elif callable(map_location):  # called with the storage, read later (see _storage_bytes)
             return
+        elif map_location is not None:  # PyTorch calls any other map_location on each storage
+            raise _PlainTypeError(f"'{type(map_location).__name__}' object is not callable")
         error = restore_location_error(str(location))
         if error is not None:
             raise error
@@ -1018,6 +1037,8 @@ class _ArchiveReader(_Reader):
 
     def read(self):
         self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
+        if f"{self._folder}/data.pkl" not in self._archive.NameToInfo:
+            raise _stream_reader_error("locating file data.pkl: file not found")
         data = self._entry("data.pkl").tobytes()
         if self._weights_only and data[:1] == pickle.PROTO and data[1:2] != b"\x02":
             warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
@@ -1033,7 +1054,7 @@ class _ArchiveReader(_Reader):
             return _assumed_byte_order().encode()
         value = self._entry("byteorder").tobytes()
         if value not in (b"little", b"big"):
-            raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
+            raise _PlainValueError(f"Unknown endianness type: {value.decode('utf-8', 'replace')}")
         return value
 
     def _entry(self, name, expected_size=None, dtype=np.uint8):
@@ -1147,13 +1168,77 @@ class _LegacyReader(_Reader):
         return array
 
 
-def archive_folder(names):
-    """The folder of the PyTorch checkpoint in a zip archive with entries ``names``, or None if it holds
-    none. As in PyTorch, the first entry's folder is the checkpoint's."""
+# What PyTorch's zip reader (caffe2's inline_container.cc) prefixes its refusals with, by the line raising them
+_ENFORCE_FAIL = "[enforce fail at inline_container.cc:{}] . "
+_MIN_ARCHIVE_VERSION, _MAX_ARCHIVE_VERSION = 1, 10  # the versions of the format PyTorch 2.13 reads
+_VERSION_RECORD_LIMIT = 64  # bytes of a version record read: more digits are out of range anyway
+
+
+def archive_folder(archive, name="the file"):
+    """The folder of the PyTorch checkpoint in the zip ``archive``: as in PyTorch, the first entry's folder, which
+    must hold a version record PyTorch reads, and every entry. Raises PyTorch's errors for an archive that is not
+    so (``archive`` with no entries is read as PyTorch reads it: not as a zip archive, see serialization), a
+    CheckpointError for a damaged version record (``name`` describes the file)."""
+    names = archive.namelist()
     if not names:
         return None
-    folder = names[0].partition("/")[0]
-    return folder if f"{folder}/data.pkl" in names else None
+    folder, slash, _ = names[0].partition("/")
+    if not slash:
+        raise _PlainRuntimeError(_ENFORCE_FAIL.format(180) + f"file in archive is not in a subdirectory: {names[0]}")
+    record = next((f"{folder}/{record}" for record in (".data/version", "version")
+                   if f"{folder}/{record}" in archive.NameToInfo), None)
+    if record is None:
+        raise _PlainRuntimeError('Expected hasRecord("version") to be true, but got false.  (Could this error message '
+                                 'be improved?  If so, please report an enhancement request to PyTorch.)')
+    try:
+        text = _record_head(archive, record).decode("utf-8", "replace")
+    except _CORRUPTION as error:
+        raise CheckpointError(f"corrupt PyTorch checkpoint {name}: {type(error).__name__}: {error}") from None
+    version = _stoull(text)
+    if version is None:
+        raise _PlainRuntimeError(_ENFORCE_FAIL.format(215) + f"Couldn't parse the version {text} as Long Long.")
+    version = version - 2 ** 64 if version >= 2 ** 63 else version  # (PyTorch keeps it in an int64)
+    if version < _MIN_ARCHIVE_VERSION:
+        raise _PlainRuntimeError(
+            _ENFORCE_FAIL.format(219) + f"Attempted to read a PyTorch file with version {version}, but the minimum "
+            f"supported version for reading is {_MIN_ARCHIVE_VERSION}. Your PyTorch script module file is too old. "
+            "Please regenerate it with latest version of PyTorch to mitigate this issue.")
+    if version > _MAX_ARCHIVE_VERSION:
+        raise _PlainRuntimeError(
+            _ENFORCE_FAIL.format(230) + f"Attempted to read a PyTorch file with version {version}, but the maximum "
+            f"supported version for reading is {_MAX_ARCHIVE_VERSION}. The version of your PyTorch installation may "
+            "be too old, please upgrade PyTorch to latest version to mitigate this issue.")
+    for entry in names:  # (torch.load lists them all, looking for a TorchScript archive)
+        if not entry.startswith(folder + "/"):
+            raise _PlainRuntimeError(_ENFORCE_FAIL.format(340) + f"file in archive is not in a subdirectory "
+                                     f"{folder}/: {entry}")
+    return folder
+
+
+def _record_head(archive, path):
+    """The first bytes of the entry ``path`` of ``archive``: a stored one's read from the file, unchecked as
+    PyTorch's reader leaves it (``set_crc32_options(False)`` writes zero CRC-32s, which zipfile's reader refuses)."""
+    info = archive.NameToInfo[path]
+    if info.compress_type != zipfile.ZIP_STORED:
+        with archive.open(info) as entry:
+            return entry.read(_VERSION_RECORD_LIMIT)
+    archive.fp.seek(_entry_data_offset(archive.fp, info, path))
+    return archive.fp.read(min(info.file_size, _VERSION_RECORD_LIMIT))
+
+
+def _stoull(text):
+    """``text`` read as C++'s std::stoull reads it (spaces, a sign, then the longest run of decimal digits; a minus
+    sign wraps around 2**64), or None where it finds no number; PyTorch's IndexError for one out of range."""
+    digits = text.lstrip(" \t\n\v\f\r")
+    sign = digits[:1] if digits[:1] in "+-" else ""
+    digits = digits[len(sign):]
+    count = len(digits) - len(digits.lstrip("0123456789"))
+    if count == 0:
+        return None
+    value = int(digits[:count])
+    if value >= 2 ** 64:
+        raise _PlainIndexError("stoull")
+    return (2 ** 64 - value) % 2 ** 64 if sign == "-" else value
 
 
 # what a damaged or forged file can make the pickle and zip readers raise (OSError: seeks to forged offsets, and

@@ -665,9 +665,11 @@ def _checkpoint_pickles(archive):
         return [archive.read(n) for n in names if n.startswith("objects/")], _BASE_GLOBALS
     from . import _torch_format  # imports this module, for CheckpointError
 
-    folder = _torch_format.archive_folder(names)
+    folder = _torch_format.archive_folder(archive)  # (PyTorch's errors for an archive its reader refuses)
     if folder is None:
         raise ValueError("Expected input to be a checkpoint returned by torch.save")
+    if f"{folder}/data.pkl" not in archive.NameToInfo:
+        raise _stream_reader_error("locating file data.pkl: file not found")
     return [archive.read(f"{folder}/data.pkl")], _torch_format.ALLOWED_GLOBAL_NAMES
 
 
@@ -897,18 +899,6 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         if pickle_module in (None, pickle):  # (another module's unpickler takes what it takes)
             _check_pickle_load_args(pickle_load_args, weights_only, unpickler)
 
-    if isinstance(map_location, (str, device)):
-        from . import _torch_format  # imports this module, for CheckpointError
-
-        # PyTorch's error for restoring a storage there (a CUDA device it does not have, 'cpu:0', ...)
-        _torch_format._location_checker(None)(str(map_location))
-    elif isinstance(map_location, dict):
-        from . import _torch_format  # imports this module, for CheckpointError
-
-        _torch_format._location_checker(map_location)("cpu")  # where a CPU tensor would go
-    elif not (map_location is None or isinstance(map_location, dict) or callable(map_location)):
-        # PyTorch calls any other map_location on each storage
-        raise TypeError(f"'{type(map_location).__name__}' object is not callable")
     if isinstance(f, (str, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
@@ -969,16 +959,20 @@ def _is_legacy_torch_file(head):
 _ZIP_END_RECORD_SIZE = 22  # the end of central directory record, without which nothing of an archive is found
 
 
+def _stream_reader_error(failure):
+    """PyTorch's zip reader's error for an archive it cannot read (``failure``: what it failed doing)."""
+    return _PlainRuntimeError(
+        f"PytorchStreamReader failed {failure}. This is an internal miniz error. If you are seeing this error, there "
+        "is a high likelihood that your checkpoint file is corrupted. This can happen if the checkpoint was not saved "
+        "properly, was transferred incorrectly, or the file was modified after saving.")
+
+
 def _damaged_zip_error(error, size, name):
     """The error for a file that starts as a zip archive but cannot be opened as one: a truncated file gets
     PyTorch's message (its zip reader's words when it finds no central directory)."""
     if isinstance(error, zipfile.BadZipFile) and str(error) == "File is not a zip file":
         reason = "not a ZIP archive" if size < _ZIP_END_RECORD_SIZE else "failed finding central directory"
-        return _PlainRuntimeError(
-            f"PytorchStreamReader failed reading zip archive: {reason}. This is an internal miniz error. If you are "
-            "seeing this error, there is a high likelihood that your checkpoint file is corrupted. This can happen if "
-            "the checkpoint was not saved properly, was transferred incorrectly, or the file was modified after "
-            "saving.")
+        return _stream_reader_error(f"reading zip archive: {reason}")
     return CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: {error})")
 
 
@@ -999,8 +993,8 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
         head = stream.read(_LEGACY_HEAD_SIZE)
         if not isinstance(head, bytes):  # a text stream, as PyTorch's unpickler finds it
             raise AssertionError(f"Expected bytes, got {type(head).__name__}") from None
-        if not head:
-            raise _EmptyFileError() from None
+        if not head:  # (pickle's own unpickler, which PyTorch's load without weights_only uses, says more)
+            raise (_EmptyFileError() if weights_only else _EmptyFileError("Ran out of input")) from None
         if _is_legacy_torch_file(head):
             from . import _torch_format  # imports this module, for CheckpointError
 
@@ -1032,11 +1026,16 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
         if _STRUCTURE not in archive.NameToInfo:
             from . import _torch_format  # imports this module, for CheckpointError
 
-            folder = _torch_format.archive_folder(archive.namelist())
+            folder = _torch_format.archive_folder(archive, name)
             if folder is None:
                 raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
             return _torch_format.read_archive(archive, folder, name, size, map_location, weights_only, mapped_file,
                                               shared=_options["mmap_flags"] == _MAP_SHARED)
+        from . import _torch_format  # imports this module, for CheckpointError
+
+        # torchless's own format has its tensors on the CPU: map_location is checked as PyTorch would check it
+        # for a CPU storage
+        _torch_format._location_checker(map_location)("cpu")
         try:
             return _load_archive(archive, name, weights_only)
         except CheckpointError:

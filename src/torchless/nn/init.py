@@ -302,7 +302,11 @@ def orthogonal_(tensor, gain=1, generator=None):
         q = q.T
     # PyTorch copies q in, then multiplies the tensor by the gain (in its dtype): two writes
     q = q.reshape(tensor.shape).astype(tensor._data.dtype)
-    return _fill(tensor, q * q.dtype.type(gain), writes=2)
+    if isinstance(gain, (int, float)):
+        return _fill(tensor, q * q.dtype.type(gain), writes=2)
+    _fill(tensor, q)
+    with grad_mode.no_grad():  # a tensor gain, or PyTorch's errors for a complex one or one of no number
+        return tensor.mul_(gain)
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):

@@ -8,6 +8,8 @@ import contextlib
 import numpy as np
 
 from .._kernels.fma import fused_multiply_add32, fused_multiply_add64
+from .._tensor import Tensor
+from .._type_promotion import NUMBERS
 
 
 _FLOAT32 = np.dtype(np.float32)
@@ -49,16 +51,34 @@ def _fused(x, y, z, dtype):
     return fused_multiply_add64(x, y, z) if dtype.char == "d" else fused_multiply_add32(x, y, z)
 
 
-def _check_alpha(alpha):
+def _check_alpha(alpha, name):
+    kind = type(alpha)
+    if kind is float or kind is int:
+        return
     # (a weight_decay=True reaches PyTorch's add as a bool alpha, which only a bool tensor takes)
-    if type(alpha) is bool:
+    if kind is bool:
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not isinstance(alpha, (NUMBERS, Tensor)):  # (a param group's weight_decay=None or a string: its parser's)
+        from ..nn._functional._args import _tp_name
+
+        raise TypeError(f"{name}(): argument 'alpha' must be Number, not {_tp_name(alpha)}")
+
+
+def added_scalar(dtype, value, op="add_"):
+    """``value`` in ``dtype``, as PyTorch's ``op`` (``add_`` or ``add``) adds a number to a tensor of that dtype;
+    its parser's TypeError for a value that is no number or tensor (a param group's ``eps=None``, which would make
+    NaNs)."""
+    if value.__class__ is not float and not isinstance(value, (NUMBERS, Tensor)):
+        from ..nn._functional._args import _tp_name
+
+        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {_tp_name(value)}")
+    return dtype.type(value)
 
 
 def added(a, b, alpha):
     """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, ``alpha`` first rounded to ``a``'s dtype (as
     PyTorch's vectorized float16 kernel takes it), multiplied and added in one rounding."""
-    _check_alpha(alpha)
+    _check_alpha(alpha, "add")
     if alpha == 1:
         return np.add(a, b, out=np.empty_like(a), casting="same_kind")
     return _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype).astype(a.dtype, copy=False)
@@ -66,7 +86,7 @@ def added(a, b, alpha):
 
 def add_scaled_(a, b, alpha):
     """``a.add_(b, alpha=alpha)``, computed as :func:`added`."""
-    _check_alpha(alpha)
+    _check_alpha(alpha, "add_")
     if alpha == 1:
         np.add(a, b, out=a, casting="same_kind")
     else:

@@ -9,7 +9,7 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, addcmul, real_views_with_decayed_gradient
+from ._update_math import addcdiv_, addcmul, added_scalar, real_views_with_decayed_gradient
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -165,5 +165,5 @@ def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, m
     clr = lr / (1 + (step - 1) * lr_decay)
     addcmul(state_sum, g, g, 1, out=state_sum)
     std = np.sqrt(state_sum)
-    std += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    std += added_scalar(p.dtype, eps)
     addcdiv_(p, g, std, -clr)

@@ -13,7 +13,7 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import added, in_float32, opmath, real_views, silent_float16_division
+from ._update_math import added, added_scalar, in_float32, opmath, real_views, silent_float16_division
 
 __all__ = ["Adam", "adam"]
 
@@ -87,7 +87,7 @@ class Adam(Optimizer):
             fused = group.setdefault("fused", None)
             for p in group["params"]:
                 p_state = self.state.get(p, {})
-                if p_state and not isinstance(p_state["step"], Tensor):
+                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):  # (PyTorch's test)
                     # old checkpoints kept ``step`` as a Python number
                     p_state["step"] = Tensor._wrap(np.array(float(p_state["step"]),
                                                             np.float32 if fused else _scalar_dtype()))
@@ -325,7 +325,7 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     denom = np.sqrt(second_moment)
     # (a tensor's ** 0.5 is its sqrt kernel; a float's, Python's pow)
     denom /= scalar(np.sqrt(bias_correction2) if isinstance(bias_correction2, np.generic) else bias_correction2 ** 0.5)
-    denom += in_dtype(eps)  # (add_ takes its scalar in the tensor's dtype, even float16)
+    denom += added_scalar(p.dtype, eps)  # (even float16)
 
     # p.addcdiv_(exp_avg, denom, value=-step_size)
     np.multiply(exp_avg, scalar(-step_size), out=work)

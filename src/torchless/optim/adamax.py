@@ -9,7 +9,7 @@ from .optimizer import (
     _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, lerp_, opmath, real_views_with_decayed_gradient
+from ._update_math import addcdiv_, added_scalar, lerp_, opmath, real_views_with_decayed_gradient
 
 __all__ = ["Adamax", "adamax"]
 
@@ -141,7 +141,7 @@ def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay
     lerp_(exp_avg, g, 1 - beta1)
     exp_inf *= opmath(p.dtype).type(beta2)
     norm = np.abs(g)
-    norm += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    norm += added_scalar(p.dtype, eps)
     np.maximum(exp_inf, norm, out=exp_inf)
     clr = lr / (1 - beta1 ** step)
     addcdiv_(p, exp_avg, exp_inf, -clr)

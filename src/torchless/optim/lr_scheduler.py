@@ -231,8 +231,14 @@ class MultiplicativeLR(LRScheduler):
                 raise TypeError(f"lr_lambda should be a function, but got {type(function).__name__}")
         super().__init__(optimizer, last_epoch)
 
-    state_dict = LambdaLR.state_dict
-    load_state_dict = LambdaLR.load_state_dict
+    # LambdaLR's, under this class's own names (in the TypeError of a call with extra arguments, as PyTorch's)
+    def state_dict(self):
+        """The scheduler's state; a lambda's state is saved only if it is a callable object (not a function)."""
+        return LambdaLR.state_dict(self)
+
+    def load_state_dict(self, state_dict):
+        """Restore the state returned by :meth:`state_dict`."""
+        return LambdaLR.load_state_dict(self, state_dict)
 
     def get_lr(self):
         self._warn_if_called_outside_step()

@@ -9,7 +9,7 @@ from .optimizer import (
     _refuse_functional_flags, _scalar_state, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, addcmul, added, lerp_, opmath, real_views, scaled
+from ._update_math import addcdiv_, addcmul, added, added_scalar, lerp_, opmath, real_views, scaled
 
 __all__ = ["NAdam", "nadam"]
 
@@ -196,7 +196,7 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
         denom = np.sqrt(scaled(exp_avg_sq, bias_correction2, divide=True))
     product = float(mu_product)
     mu_product_next = product * mu_next
-    denom += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    denom += added_scalar(p.dtype, eps)
     if foreach:  # (the foreach kernel computes its step sizes from a tensor lr's value, a Python float)
         lr = float(lr)
     addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - product))

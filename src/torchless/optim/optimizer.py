@@ -286,7 +286,7 @@ def _use_grad_for_differentiable(func):
     def _use_grad(*args, **kwargs):
         previous = grad_mode.is_grad_enabled()
         try:
-            grad_mode.set_grad_enabled(bool(args[0].defaults["differentiable"]))
+            grad_mode.set_grad_enabled(args[0].defaults["differentiable"])
             return func(*args, **kwargs)
         finally:
             grad_mode.set_grad_enabled(previous)
@@ -432,8 +432,8 @@ class Optimizer:
             for key, default in group_defaults:
                 group.setdefault(key, default)
             for p in group["params"]:
-                p_state = self.state.get(p)
-                if p_state:
+                p_state = self.state.get(p, [])
+                if len(p_state) != 0:  # (PyTorch's test: a state that is no dict fails here, as there)
                     for key in counters:
                         p_state[key] = _scalar_state(p_state[key])
 
@@ -619,6 +619,9 @@ class Optimizer:
 
     def _evaluate(self, closure):
         """Run ``closure`` with gradients recorded, as PyTorch's optimizers do before updating."""
+        differentiable = self.defaults.get("differentiable", False)
+        if differentiable.__class__ is not bool:  # PyTorch's steps start setting grad mode to it: its TypeError
+            grad_mode.set_grad_enabled(differentiable)
         if closure is None:
             return None
         with grad_mode.enable_grad():
@@ -695,7 +698,7 @@ class Optimizer:
         foreach_differentiable = foreach and differentiable and self._foreach_refuses_differentiable
         if foreach_differentiable and self._foreach_differentiable_first:
             raise AssertionError("_foreach ops don't support autograd")
-        if capturable:
+        if capturable and "capturable" in self.defaults:  # (a group's key an optimizer has no flag for is ignored)
             raise self._capturable_error(foreach)
         if foreach_differentiable:
             raise AssertionError("_foreach ops don't support autograd")

@@ -8,7 +8,7 @@ from .optimizer import (
     _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcmul, added, lerp_, opmath, real_views, scaled
+from ._update_math import addcmul, added, added_scalar, lerp_, opmath, real_views, scaled
 
 __all__ = ["RAdam", "radam"]
 
@@ -179,7 +179,7 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
     if rect is not None:
         # PyTorch evaluates ``number / tensor`` as ``tensor.reciprocal() * number``
         adaptive_lr = np.sqrt(exp_avg_sq)
-        adaptive_lr += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+        adaptive_lr += added_scalar(p.dtype, eps)
         adaptive_lr = np.reciprocal(adaptive_lr)
         adaptive_lr *= scalar(bias_correction2 ** 0.5)
         update *= adaptive_lr
@@ -196,7 +196,7 @@ def _foreach_radam_step(p, exp_avg, exp_avg_sq, *, rect, lr, eps, bias_correctio
     unrectified_step_size = (lr * (0 if rect > 0 else 1.0) / bias_correction1) * -1
     step_size = (bias_correction2 ** 0.5) * (lr * rect / bias_correction1) * -1
     buffer = np.sqrt(exp_avg_sq)
-    buffer += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    buffer += added_scalar(p.dtype, eps)
     with np.errstate(divide="ignore", invalid="ignore"):  # (silent, as in PyTorch: a zero moment times inf)
         np.divide(buffer, scalar(step_size), out=buffer, casting="same_kind")
         np.reciprocal(buffer, out=buffer)

@@ -8,7 +8,8 @@ from .optimizer import (
     _reads_defaults_first, _refuse_capturable, _refuse_foreach_differentiable, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcdiv_, addcmul, lerp_, opmath, real_view, real_views_with_decayed_gradient
+from ._update_math import add_scaled_, addcdiv_, addcmul, added_scalar, lerp_, opmath, real_view, \
+    real_views_with_decayed_gradient
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -172,7 +173,7 @@ def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_d
             avg = np.sqrt(addcmul(square_avg, grad_avg, grad_avg, -1))
         else:
             avg = np.sqrt(square_avg)
-    avg += p.dtype.type(eps)  # (add_ takes its scalar in the tensor's dtype)
+    avg += added_scalar(p.dtype, eps)
     if buf is not None:
         buf = real_view(buf)
         buf *= scalar(momentum)

@@ -46,6 +46,7 @@ class SparseAdam(Optimizer):
         """
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            beta1, beta2 = group["betas"]  # (unpacked before the gradients are looked at, as PyTorch's step does)
             if any(p.grad is not None for p in group["params"]):
                 raise RuntimeError("SparseAdam does not support dense gradients, please consider Adam instead")
         return loss

@@ -182,11 +182,11 @@ class ConversionMethods:
         """Convert floating-point parameters and buffers to a dtype: ``to(device=None, dtype=None,
         non_blocking=False)``, ``to(dtype, non_blocking=False)`` or ``to(tensor, non_blocking=False)``, read as
         PyTorch's parser reads them (devices other than the CPU are refused)."""
-        from ..._device import require_cpu
+        from ..._device import device as device_class, require_cpu
 
         device, dtype = parse_to(args, kwargs)
-        if device is not None:
-            require_cpu(device)
+        if device is not None and not isinstance(device, device_class):
+            device = device_class(device)  # PyTorch's parser reads it (its errors for a malformed one) ...
         memory_format = kwargs.get("memory_format")
         if dtype is not None:
             if not (dtype.is_floating_point or dtype.is_complex):
@@ -194,6 +194,8 @@ class ConversionMethods:
                                 f"dtype={dtype}")
             if dtype.is_complex:
                 warnings.warn(_COMPLEX_MODULE_WARNING)
+        if device is not None:  # ... and the dtype's checks come before moving the first tensor there
+            require_cpu(device)
 
         # as PyTorch: floating-point and complex parameters and buffers take the dtype, integer ones stay
         def cast(t):

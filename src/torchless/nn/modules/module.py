@@ -381,7 +381,9 @@ class Module:
             raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = _registration_hooks(_global_module_registration_hooks, self, name, module)
 
-    register_module = add_module
+    def register_module(self, name, module):
+        """Alias for :meth:`add_module` (a method of its own, whose name PyTorch's errors give)."""
+        self.add_module(name, module)
 
     def compile(self, *args, **kwargs):
         """Compile this module's forward in place (PyTorch's ``Module.compile``): torchless has no compiler, so

@@ -140,7 +140,9 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, as_float
         self.bidirectional, self.proj_size = bidirectional, proj_size
-        self._register_weights(_GATES[mode] * hidden_size, {"device": device, "dtype": dtype})
+        # PyTorch's gate size of a plain RNN is hidden_size itself (a bool one then fails as a size, as there)
+        gate_size = hidden_size if _GATES[mode] == 1 else _GATES[mode] * hidden_size
+        self._register_weights(gate_size, {"device": device, "dtype": dtype})
         self.reset_parameters()
 
     def __setstate__(self, state):

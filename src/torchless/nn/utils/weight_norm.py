@@ -3,7 +3,7 @@ weight recomputed from them by a forward pre-hook (see https://arxiv.org/abs/160
 import warnings
 
 from ..parameter import Parameter, is_lazy
-from ._weight_norm_math import norm_except_dim, weight_norm as _weight_norm
+from ._weight_norm_math import weight_norm as _weight_norm
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
 
@@ -31,6 +31,8 @@ class WeightNorm:
             raise ValueError("The module passed to `WeightNorm` can't have uninitialized parameters. "
                              "Make sure to run the dummy forward before applying weight normalization")
         del module._parameters[name]
+        from ... import norm_except_dim  # PyTorch's native function, with its parser's errors (a str dim)
+
         module.register_parameter(name + "_g", Parameter(norm_except_dim(weight, 2, fn.dim).data))
         module.register_parameter(name + "_v", Parameter(weight.data))
         setattr(module, name, fn.compute_weight(module))
