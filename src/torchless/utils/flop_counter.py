@@ -519,11 +519,27 @@ def _watch_linear(counter, frame):
     return finish
 
 
+def _gradients_wanted(node):
+    """Which of ``node``'s input gradients the running backward uses: PyTorch's nodes compute only those
+    (``should_compute_output``), where torchless's compute every gradient an input requires."""
+    from ..autograd import _engine
+
+    needs = list(node.needs_input_grad)
+    task = _engine._propagation.task
+    leading = None if task is None else task[3]
+    if leading is None:  # (a backward of every leaf)
+        return needs
+    targets = task[2]
+    return [need and edge is not None and (id(edge) in targets or id(edge) in leading)
+            for need, edge in zip(needs, node.edges)]
+
+
 def _watch_convolution_backward(counter, frame, transposed):
     node, grad = frame.f_locals["self"], frame.f_locals["grad"]
     if getattr(node, "_joined_as", None) is not None:
         return None
-    needs = tuple(node.needs_input_grad) + (False,) * (3 - len(node.needs_input_grad))
+    needs = _gradients_wanted(node)
+    needs = tuple(needs) + (False,) * (3 - len(needs))
     groups = node.groups if transposed else node.args[3]
 
     def finish(result):
@@ -541,31 +557,32 @@ def _watch_product_backward(counter, frame, plan_of):
         return None
 
     def finish(result):
-        plan, needs = plan_of(node)
+        plan, needs = plan_of(node, _gradients_wanted(node))
         if plan is not None:
             for operator, arguments in _gradient_products(plan, *needs):
                 counter._count_flops(operator, None, arguments, {})
     return finish
 
 
-def _linear_backward_plan(node):
+def _linear_backward_plan(node, wanted):
+    """(the forward's product, as in the backward: mm for addmm; which operands' gradients are wanted)."""
     x, w = node.x, node.w
     plan = _linear_plan(x, w, True if node.has_bias else None, x.flags.c_contiguous, node.needs_input_grad[1])
     if plan is not None and plan[0] is aten.addmm:  # (addmm's gradients are matrix products)
         plan = (aten.mm,) + plan[1:]
-    return plan, node.needs_input_grad[:2]
+    return plan, wanted[:2]
 
 
-def _matmul_backward_plan(node):
+def _matmul_backward_plan(node, wanted):
     needs = node.needs_input_grad
     return _product_plan(node.a.shape, node.b.shape, node.batched, needs[0], needs[1], node.a.strides,
-                         node.b.strides), needs[:2]
+                         node.b.strides), wanted[:2]
 
 
-def _add_product_backward_plan(node):
+def _add_product_backward_plan(node, wanted):
     operator = {"addmm": aten.mm, "baddbmm": aten.bmm}.get(node.kind)
     plan = None if operator is None else (operator, node.x.shape, node.y.shape)
-    return plan, node.needs_input_grad[1:3]
+    return plan, wanted[1:3]
 
 
 @functools.cache
@@ -576,7 +593,7 @@ def _watchers():
     from .._tensor import Tensor
     from ..nn._functional import _conv_nodes, attention, conv, linear
 
-    return {
+    watchers = {
         conv.conv2d.__code__: _watch_convolve,  # (one code for every conv*d and conv_transpose*d)
         conv.native_convolution.__code__: _watch_native_convolution,
         linear.linear.__code__: _watch_linear,
@@ -587,15 +604,18 @@ def _watchers():
         math_methods.addbmm.__code__: None,
         attention.scaled_dot_product_attention.__code__: None,
         attention._FlashAttentionForCpu.backward.__code__: None,
-        _conv_nodes.Convolution.backward.__code__: functools.partial(_watch_convolution_backward, transposed=False),
-        _conv_nodes.TransposedConvolution.backward.__code__: functools.partial(_watch_convolution_backward,
-                                                                                transposed=True),
-        linear.Linear.backward.__code__: functools.partial(_watch_product_backward, plan_of=_linear_backward_plan),
-        arithmetic.MatMul.backward.__code__: functools.partial(_watch_product_backward,
-                                                               plan_of=_matmul_backward_plan),
-        fused.AddProduct.backward.__code__: functools.partial(_watch_product_backward,
-                                                              plan_of=_add_product_backward_plan),
     }
+    backward_watchers = {
+        _conv_nodes.Convolution: functools.partial(_watch_convolution_backward, transposed=False),
+        _conv_nodes.TransposedConvolution: functools.partial(_watch_convolution_backward, transposed=True),
+        linear.Linear: functools.partial(_watch_product_backward, plan_of=_linear_backward_plan),
+        arithmetic.MatMul: functools.partial(_watch_product_backward, plan_of=_matmul_backward_plan),
+        fused.AddProduct: functools.partial(_watch_product_backward, plan_of=_add_product_backward_plan),
+    }
+    for node_class, watcher in backward_watchers.items():
+        # (backward_graph, under create_graph, records its products for a backward of the backward)
+        watchers[node_class.backward.__code__] = watchers[node_class.backward_graph.__code__] = watcher
+    return watchers
 
 
 def _nothing(result):
