@@ -6,9 +6,9 @@ formulas, forward and backward (convolution_backward; a product's backward as pr
 the backward uses), per module of the hierarchy, and its table as PyTorch's hands it to ``tabulate``. The expected
 numbers come from PyTorch at run time and, without it, from the formulas written out here.
 
-Seen and left: einsum counts nothing here (PyTorch counts its bmm); nn.LSTM counts its products here (PyTorch's
-fused CPU kernel counts none); a convolution's gradient penalty (create_graph) splits its total (equal to PyTorch's)
-otherwise between convolution and convolution_backward.
+Seen and left: einsum of operands requiring no gradient counts nothing here (NumPy's einsum; PyTorch counts its
+bmm); nn.LSTM counts its products here (PyTorch's fused CPU kernel counts none); a convolution's gradient penalty
+(create_graph) splits its total (equal to PyTorch's) otherwise between convolution and convolution_backward.
 """
 import collections
 import contextlib
@@ -237,6 +237,12 @@ def _layer_cases():
         lib.autograd.grad(lib.nn.functional.conv2d(x, weight).sum(), x)
         lib.autograd.grad(lib.nn.functional.conv_transpose2d(x, weight.transpose(0, 1)).sum(), weight)
 
+    def einsum_with_gradients(lib):
+        for equation, shapes in (("bhid,bhjd->bhij", ((2, 3, 4, 8), (2, 3, 5, 8))), ("ij,ij->", ((3, 4), (3, 4))),
+                                 ("ij,jk,kl->il", ((3, 4), (4, 5), (5, 6))), ("ijk,jl->il", ((3, 4, 2), (4, 5)))):
+            operands = [lib.randn(*shape, requires_grad=True) for shape in shapes]
+            lib.einsum(equation, *operands).sum().backward()
+
     def double_backward(lib):
         a, b = lib.randn(3, 4, requires_grad=True), lib.randn(4, 5, requires_grad=True)
         grad, = lib.autograd.grad((a @ b).pow(2).sum(), a, create_graph=True)
@@ -247,7 +253,7 @@ def _layer_cases():
 
     return [conv_transpose, conv_transpose_groups, conv_groups, conv1d_3d, conv_unbatched_same_and_native,
             linear_only, frozen_weight, matmuls, fused_products, attention, recurrent_cells, gradients_used_only,
-            double_backward]
+            einsum_with_gradients, double_backward]
 
 
 @pytest.mark.parametrize("case", _layer_cases(), ids=lambda case: case.__name__)
