@@ -463,6 +463,44 @@ def test_module_tracker_refuses_autograd_grad_of_a_module_input_as_pytorch(torch
     assert errors[0] == errors[1]
 
 
+def _tracked(lib):
+    """What a ModuleTracker shows inside a module's forward and inside its backward, and after each."""
+    tracker_class = lib.utils.module_tracker.ModuleTracker
+    seen = []
+
+    class Spy(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            seen.append(("forward", sorted(tracker.parents), tracker.is_bw))
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(("backward", sorted(tracker.parents), tracker.is_bw))
+            return grad
+
+    class Inner(lib.nn.Module):
+        def forward(self, x):
+            return Spy.apply(x) * 2
+
+    lib.manual_seed(0)
+    net = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.Sequential(Inner()))
+    with tracker_class() as tracker:
+        out = net(lib.randn(2, 3))
+        seen.append(("after forward", sorted(tracker.parents), tracker.is_bw))
+        out.sum().backward()
+        seen.append(("after backward", sorted(tracker.parents), tracker.is_bw))
+    return seen
+
+
+def test_module_tracker_as_pytorch(torch):
+    import torch.utils.module_tracker  # noqa: F401
+
+    ours = _tracked(torchless)
+    assert ours == _tracked(torch)
+    assert ours[2] == ("backward", ["Global", "Sequential", "Sequential.1", "Sequential.1.0"], True)
+
+
 def test_no_hook_outside_a_counter():
     previous = sys.getprofile()
     with FlopCounterMode(display=False):

@@ -377,7 +377,7 @@ class FlopCounterMode:
     def _count_flops(self, func_packet, out, args, kwargs):
         if func_packet in self.flop_registry:
             flop_count = self.flop_registry[func_packet](*args, **kwargs, out_val=out)
-            for par in set(self.mod_tracker.current_parents()):
+            for par in set(self.mod_tracker.parents):
                 self.flop_counts[par][func_packet] += flop_count
         return out
 

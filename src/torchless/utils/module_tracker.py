@@ -18,7 +18,7 @@ class ModuleTracker:
     """
 
     def __init__(self):
-        self.parents = {"Global"}
+        self._parents = {"Global"}
         self._known_modules = weakref.WeakKeyDictionary()
         self._seen_modules = weakref.WeakSet()
         self._backward_entered = 0  # the backward run (see _engine.current_backward) that entered a module, or 0
@@ -30,19 +30,21 @@ class ModuleTracker:
 
         return current_backward() != 0
 
-    def _reset_after_backward(self):
+    @property
+    def parents(self):
         """PyTorch resets ``parents`` in a callback at the end of the backward that entered a module; torchless
         does it when ``parents`` is next looked at after that backward."""
         if self._backward_entered:
             from ..autograd._engine import current_backward
 
             if current_backward() != self._backward_entered:
-                self.parents = {"Global"}
+                self._parents = {"Global"}
                 self._backward_entered = 0
+        return self._parents
 
-    def current_parents(self):
-        self._reset_after_backward()
-        return self.parents
+    @parents.setter
+    def parents(self, value):
+        self._parents = value
 
     def _get_mod_name(self, mod):
         if mod not in self._known_modules:
@@ -57,15 +59,15 @@ class ModuleTracker:
 
     def _get_append_fn(self, name, is_bw):
         def fn(*args):
-            self._reset_after_backward()
+            parents = self.parents
             if is_bw and not self._backward_entered:
                 from ..autograd._engine import current_backward
 
                 self._backward_entered = current_backward()
-            if name in self.parents:
+            if name in parents:
                 logger.info("The module hierarchy tracking seems to be broken as this Module was already entered. "
                             "%s during %s", name, "backward" if is_bw else "forward")
-            self.parents.add(name)
+            parents.add(name)
 
         return fn
 
