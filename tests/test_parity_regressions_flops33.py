@@ -6,9 +6,8 @@ formulas, forward and backward (convolution_backward; a product's backward as pr
 the backward uses), per module of the hierarchy, and its table as PyTorch's hands it to ``tabulate``. The expected
 numbers come from PyTorch at run time and, without it, from the formulas written out here.
 
-Seen and left: einsum of operands requiring no gradient counts nothing here (NumPy's einsum; PyTorch counts its
-bmm); nn.LSTM counts its products here (PyTorch's fused CPU kernel counts none); a convolution's gradient penalty
-(create_graph) splits its total (equal to PyTorch's) otherwise between convolution and convolution_backward.
+Seen and left: nn.LSTM counts its products here (PyTorch's fused CPU kernel counts none); a convolution's gradient
+penalty (create_graph) splits its total (equal to PyTorch's) otherwise between convolution and convolution_backward.
 """
 import collections
 import contextlib
@@ -237,11 +236,21 @@ def _layer_cases():
         lib.autograd.grad(lib.nn.functional.conv2d(x, weight).sum(), x)
         lib.autograd.grad(lib.nn.functional.conv_transpose2d(x, weight.transpose(0, 1)).sum(), weight)
 
-    def einsum_with_gradients(lib):
-        for equation, shapes in (("bhid,bhjd->bhij", ((2, 3, 4, 8), (2, 3, 5, 8))), ("ij,ij->", ((3, 4), (3, 4))),
-                                 ("ij,jk,kl->il", ((3, 4), (4, 5), (5, 6))), ("ijk,jl->il", ((3, 4, 2), (4, 5)))):
-            operands = [lib.randn(*shape, requires_grad=True) for shape in shapes]
-            lib.einsum(equation, *operands).sum().backward()
+    def einsum(lib):
+        """PyTorch's contraction of a pair at a time by bmm, with or without gradients (NumPy's einsum here)."""
+        for grad in (False, True):
+            for equation, shapes in (
+                    ("bhid,bhjd->bhij", ((2, 3, 4, 8), (2, 3, 5, 8))), ("ij,ij->", ((3, 4), (3, 4))),
+                    ("ij,ij->ij", ((3, 4), (3, 4))), ("ij,jk,kl->il", ((3, 4), (4, 5), (5, 6))),
+                    ("ijk,jl->il", ((3, 4, 2), (4, 5))), ("...ij,...jk", ((2, 3, 4), (4, 5))),
+                    ("bn,anm,bm->ba", ((2, 3), (4, 3, 5), (2, 5))), ("ii,ij->j", ((3, 3), (3, 4))),
+                    ("bij,jk->bik", ((1, 3, 4), (4, 5))), ("ij,jk->ik", ((3, 1), (1, 5)))):
+                operands = [lib.randn(*shape, requires_grad=grad) for shape in shapes]
+                out = lib.einsum(equation, *operands)
+                if grad:
+                    out.sum().backward()
+        lib.einsum("ij,jk->ik", [lib.randn(3, 4), lib.randn(4, 5)])
+        lib.einsum(lib.randn(3, 4), [0, 1], lib.randn(4, 5), [1, 2], [0, 2])
 
     def double_backward(lib):
         a, b = lib.randn(3, 4, requires_grad=True), lib.randn(4, 5, requires_grad=True)
@@ -253,7 +262,7 @@ def _layer_cases():
 
     return [conv_transpose, conv_transpose_groups, conv_groups, conv1d_3d, conv_unbatched_same_and_native,
             linear_only, frozen_weight, matmuls, fused_products, attention, recurrent_cells, gradients_used_only,
-            einsum_with_gradients, double_backward]
+            einsum, double_backward]
 
 
 @pytest.mark.parametrize("case", _layer_cases(), ids=lambda case: case.__name__)
@@ -273,6 +282,15 @@ def test_conv_transpose_and_backward_by_formula():
     counter = _count(torchless, lambda: layer(x).sum().backward())
     forward = 2 * 2 * 5 * 5 * 9 * 4 * 3  # batch, input points, filter, in channels, out channels per group
     assert _counts(counter)["Global"] == {"aten.convolution": forward, "aten.convolution_backward": forward * 3}
+
+
+def test_einsum_by_formula():
+    """Left to right: i,j contracted over k (2 * 3 * 4 * 5), then with the third over l (2 * 3 * 5 * 6); a pair with
+    nothing to sum is a product of elements, no bmm."""
+    r = torchless.randn
+    counter = _count(torchless, lambda: (torchless.einsum("ik,kl,lj->ij", r(3, 4), r(4, 5), r(5, 6)),
+                                         torchless.einsum("ij,ij->ij", r(3, 4), r(3, 4))))
+    assert _counts(counter) == {"Global": {"aten.bmm": 2 * 3 * 4 * 5 + 2 * 3 * 5 * 6}}
 
 
 def test_linear_decomposition_by_formula():

@@ -585,11 +585,73 @@ def _add_product_backward_plan(node, wanted):
     return plan, wanted[1:3]
 
 
+def _einsum_products(shapes, inputs, output):
+    """The (batch, rows, summed) and (batch, summed, columns) sizes of the bmm products PyTorch's einsum runs for
+    operands of ``shapes`` subscripted ``inputs`` (one letter per dim) into ``output``, as _ops.einsum's
+    _recorded_einsum runs them: left to right, a pair at a time, the dims no later operand has summed first
+    (without a product), a pair with nothing to sum multiplied (no product)."""
+    summed = sorted({label for labels in inputs for label in labels if label not in output})
+    order = list(output) + summed
+    holders = collections.Counter()  # how many operands have each dim with a size other than 1
+    aligned = []
+    for shape, labels in zip(shapes, inputs):
+        sizes = dict.fromkeys(order, 1)
+        sizes.update(zip(labels, shape))  # (a repeated subscript's diagonal has its size)
+        holders.update(label for label in set(labels) if sizes[label] != 1)
+        aligned.append(sizes)
+    products = []
+    while len(aligned) > 1:
+        left, right = aligned.pop(0), aligned.pop(0)
+        contracted = []
+        for label in summed:
+            in_left, in_right = left[label] != 1, right[label] != 1
+            if in_left and in_right:
+                holders[label] -= 1
+                if holders[label] == 1:  # no operand left has it
+                    contracted.append(label)
+                    holders[label] = 0
+            elif holders[label] == 1 and (in_left or in_right):
+                (left if in_left else right)[label] = 1
+                holders[label] = 0
+        if not contracted:
+            aligned.insert(0, {label: max(left[label], right[label]) for label in order})
+            continue
+        batch = rows = columns = 1
+        result = {}
+        for label in order:
+            if label in contracted:
+                result[label] = 1
+            elif left[label] != 1:
+                if right[label] != 1:
+                    batch *= left[label]
+                else:
+                    rows *= left[label]
+                result[label] = left[label]
+            else:
+                columns *= right[label]
+                result[label] = right[label]
+        inner = math.prod(left[label] for label in contracted)
+        products.append(((batch, rows, inner), (batch, inner, columns)))
+        aligned.insert(0, result)
+    return products
+
+
+def _watch_einsum(counter, frame, operands_name):
+    values = frame.f_locals
+    shapes = [tuple(operand.shape) for operand in values[operands_name]]
+    inputs, output = values["inputs"], values["output"]
+
+    def finish(result):
+        for first, second in _einsum_products(shapes, inputs, output):
+            _counted_product(counter, (aten.bmm, first, second))
+    return finish
+
+
 @functools.cache
 def _watchers():
     """{code object: watcher(counter, frame) -> finish(result) or None} of the calls whose products count; an
     entry of None marks a call whose inner products count nothing (PyTorch runs them in one uncounted kernel)."""
-    from .._ops import arithmetic, fused, math_methods
+    from .._ops import arithmetic, einsum, fused, math_methods
     from .._tensor import Tensor
     from ..nn._functional import _conv_nodes, attention, conv, linear
 
@@ -604,6 +666,9 @@ def _watchers():
         math_methods.addbmm.__code__: None,
         attention.scaled_dot_product_attention.__code__: None,
         attention._FlashAttentionForCpu.backward.__code__: None,
+        # (the path of operands requiring a gradient, by bmm products, and the other one, by NumPy's einsum)
+        einsum._recorded_einsum.__code__: functools.partial(_watch_einsum, operands_name="operands"),
+        einsum.Einsum.forward.__code__: functools.partial(_watch_einsum, operands_name="arrays"),
     }
     backward_watchers = {
         _conv_nodes.Convolution: functools.partial(_watch_convolution_backward, transposed=False),
