@@ -6,8 +6,8 @@ formulas, forward and backward (convolution_backward; a product's backward as pr
 the backward uses), per module of the hierarchy, and its table as PyTorch's hands it to ``tabulate``. The expected
 numbers come from PyTorch at run time and, without it, from the formulas written out here.
 
-Seen and left: nn.LSTM counts its products here (PyTorch's fused CPU kernel counts none); a convolution's gradient
-penalty (create_graph) splits its total (equal to PyTorch's) otherwise between convolution and convolution_backward.
+Seen and left: a convolution's gradient penalty (create_graph) splits its total (equal to PyTorch's) otherwise
+between convolution and convolution_backward.
 """
 import collections
 import contextlib
@@ -227,6 +227,19 @@ def _layer_cases():
         for cls in (lib.nn.LSTMCell, lib.nn.GRUCell, lib.nn.RNNCell):
             cls(4, 3)(lib.randn(2, 4))[0].sum().backward()
 
+    def lstm(lib):
+        """PyTorch's oneDNN LSTM (float32, not packed, no projections) counts nothing, forward or backward; its other
+        paths count their products."""
+        nn = lib.nn
+        tagger = nn.Sequential(nn.LSTM(4, 6, batch_first=True, num_layers=2, bias=False))
+        head = nn.Linear(6, 5)
+        head(tagger(lib.randn(2, 7, 4, requires_grad=True))[0]).sum().backward()
+        nn.LSTM(4, 3)(lib.randn(5, 4))[0].sum().backward()
+        nn.LSTM(4, 3).double()(lib.randn(5, 2, 4, dtype=lib.float64))[0].sum().backward()
+        nn.LSTM(4, 6, proj_size=3)(lib.randn(5, 2, 4))[0].sum().backward()
+        packed = nn.utils.rnn.pack_padded_sequence(lib.randn(5, 2, 4, requires_grad=True), [5, 3])
+        nn.LSTM(4, 3, num_layers=2)(packed)[0].data.sum().backward()
+
     def gradients_used_only(lib):
         a, b = lib.randn(3, 4, requires_grad=True), lib.randn(4, 5, requires_grad=True)
         lib.autograd.grad((a @ b).sum(), a)
@@ -261,11 +274,12 @@ def _layer_cases():
         grad.pow(2).sum().backward()
 
     return [conv_transpose, conv_transpose_groups, conv_groups, conv1d_3d, conv_unbatched_same_and_native,
-            linear_only, frozen_weight, matmuls, fused_products, attention, recurrent_cells, gradients_used_only,
+            linear_only, frozen_weight, matmuls, fused_products, attention, recurrent_cells, lstm, gradients_used_only,
             einsum, double_backward]
 
 
 @pytest.mark.parametrize("case", _layer_cases(), ids=lambda case: case.__name__)
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 def test_counts_as_pytorch(torch, case):
     def run(lib):
         lib.manual_seed(0)

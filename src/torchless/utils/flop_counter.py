@@ -19,6 +19,7 @@ import functools
 import math
 import sys
 import warnings
+import weakref
 
 from ._pytree import tree_flatten, tree_map, tree_map_, tree_unflatten
 from .module_tracker import ModuleTracker
@@ -302,6 +303,7 @@ class FlopCounterMode:
             **{k: v if getattr(v, "_get_raw", False) else shape_wrapper(v) for k, v in custom_mapping.items()},
         }
         self.mod_tracker = ModuleTracker()
+        self._fused_nodes = weakref.WeakSet()  # nodes of what PyTorch runs as one uncounted kernel (nn.LSTM)
 
     def get_total_flops(self):
         return sum(self.flop_counts["Global"].values())
@@ -553,7 +555,7 @@ def _watch_convolution_backward(counter, frame, transposed):
 
 def _watch_product_backward(counter, frame, plan_of):
     node = frame.f_locals["self"]
-    if getattr(node, "_joined_as", None) is not None:
+    if getattr(node, "_joined_as", None) is not None or node in counter._fused_nodes:
         return None
 
     def finish(result):
@@ -636,6 +638,31 @@ def _einsum_products(shapes, inputs, output):
     return products
 
 
+def _watch_fused_lstm(counter, frame):
+    """nn.LSTM, which PyTorch runs (forward and backward) as one oneDNN kernel counting nothing for a float32 input
+    not packed without projections; torchless's products in it (its graph's, between the output and the inputs)
+    count nothing either."""
+    from .._dtype import float32
+    from .._tensor import Tensor
+
+    values = frame.f_locals
+    if not isinstance(values["input"], Tensor) or values["input"].dtype != float32 or values["self"].proj_size:
+        return _UNWATCHED
+    inputs = tree_flatten((values["input"], values["hx"]))[0]
+    stops = {id(tensor._grad_fn) for tensor in inputs if isinstance(tensor, Tensor) and tensor._grad_fn is not None}
+
+    def finish(result):
+        pending = [tensor._grad_fn for tensor in tree_flatten(result)[0]
+                   if isinstance(tensor, Tensor) and tensor._grad_fn is not None]
+        while pending:
+            node = pending.pop()
+            if id(node) in stops or node in counter._fused_nodes:
+                continue
+            counter._fused_nodes.add(node)
+            pending.extend(edge for edge in node.edges if edge is not None and not isinstance(edge, Tensor))
+    return finish
+
+
 def _watch_einsum(counter, frame, operands_name):
     values = frame.f_locals
     shapes = [tuple(operand.shape) for operand in values[operands_name]]
@@ -654,6 +681,7 @@ def _watchers():
     from .._ops import arithmetic, einsum, fused, math_methods
     from .._tensor import Tensor
     from ..nn._functional import _conv_nodes, attention, conv, linear
+    from ..nn.modules import rnn
 
     watchers = {
         conv.conv2d.__code__: _watch_convolve,  # (one code for every conv*d and conv_transpose*d)
@@ -669,6 +697,7 @@ def _watchers():
         # (the path of operands requiring a gradient, by bmm products, and the other one, by NumPy's einsum)
         einsum._recorded_einsum.__code__: functools.partial(_watch_einsum, operands_name="operands"),
         einsum.Einsum.forward.__code__: functools.partial(_watch_einsum, operands_name="arrays"),
+        rnn.LSTM.forward.__code__: _watch_fused_lstm,
     }
     backward_watchers = {
         _conv_nodes.Convolution: functools.partial(_watch_convolution_backward, transposed=False),
@@ -685,6 +714,10 @@ def _watchers():
 
 def _nothing(result):
     return None
+
+
+def _UNWATCHED(result):
+    """What a watcher returns for a call whose inner products count as they would on their own."""
 
 
 class _FlopCounterMode:
@@ -706,8 +739,9 @@ class _FlopCounterMode:
                 watcher = self._watchers.get(frame.f_code, _nothing)
                 if watcher is _nothing:
                     return
-                self._open_frame = frame
-                self._finish = _nothing if watcher is None else (watcher(self.counter, frame) or _nothing)
+                finish = _nothing if watcher is None else (watcher(self.counter, frame) or _nothing)
+                if finish is not _UNWATCHED:
+                    self._open_frame, self._finish = frame, finish
         elif event == "return" and frame is self._open_frame:
             finish, self._open_frame, self._finish = self._finish, None, None
             if arg is not None:  # (None: the call raised)
