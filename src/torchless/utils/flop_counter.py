@@ -21,6 +21,8 @@ import sys
 import warnings
 import weakref
 
+import numpy as np
+
 from ._pytree import tree_flatten, tree_map, tree_map_, tree_unflatten
 from .module_tracker import ModuleTracker
 
@@ -388,8 +390,6 @@ class FlopCounterMode:
 def _shaped(shape):
     """A tensor of ``shape`` holding no memory, standing for an operand PyTorch's decomposition would make (a
     matrix of folded rows, a transposed weight) in a formula's arguments."""
-    import numpy as np
-
     from .._tensor import Tensor
 
     return Tensor._wrap(np.broadcast_to(np.zeros((), np.float32), tuple(shape)))
@@ -421,8 +421,6 @@ def _product_plan(a_shape, b_shape, batched, a_requires_grad, b_requires_grad, a
             if a_dims == 1:
                 return None
             return aten.mm, (math.prod(transposed_shape[:-1]), b_shape[-2]), a_shape[::-1]
-    import numpy as np
-
     batch = math.prod(np.broadcast_shapes(a_shape[:-2], b_shape[:-2]))
     rows = a_shape[-2] if a_dims >= 2 else 1
     columns = b_shape[-1] if b_dims >= 2 else 1
