@@ -576,11 +576,17 @@ def test_pytree_flatten_unflatten():
 def test_pytree_as_pytorch(torch):
     import torch.utils._pytree as theirs
 
-    for module in (pytree, theirs):
+    for module, lib in ((pytree, torchless), (theirs, torch)):
+        size_spec = module.tree_structure(lib.Size([2, 3]))
+        maxima = lib.max(lib.tensor([[1.0, 2.0]]), 1)
+        rebuilt = module.tree_map(lambda leaf: leaf, (lib.Size([2, 3]), maxima))
+        assert type(rebuilt[0]) is lib.Size and type(rebuilt[1]) is type(maxima)
+        assert len(module.tree_leaves(maxima)) == 2
         leaves, spec = module.tree_flatten(_nested())
         result = [leaves, repr(spec), type(spec).__name__, repr(module.tree_flatten(3)[1]),
                   type(module.tree_flatten(3)[1]).__name__, module.tree_flatten(collections.deque([1, 2]))[0],
-                  module.tree_map(lambda x: x, collections.defaultdict(int, b=1))]
+                  module.tree_map(lambda x: x, collections.defaultdict(int, b=1)), repr(size_spec),
+                  repr(module.tree_structure(maxima))]
         errors = []
         for bad in (lambda: module.tree_map(lambda a, b: a + b, (1, [2]), (10, (20,))),
                     lambda: module.tree_unflatten([1, 2], spec)):

@@ -9,6 +9,9 @@ structure. As in PyTorch 2.13, None is a leaf; a dict's keys keep their insertio
 import collections
 import functools
 
+from .._size import Size
+from ..return_types import _ReturnType
+
 __all__ = ["LeafSpec", "TreeSpec", "register_pytree_node", "tree_all", "tree_any", "tree_flatten", "tree_leaves",
            "tree_map", "tree_map_", "tree_map_only", "tree_map_only_", "tree_structure", "tree_unflatten"]
 
@@ -58,6 +61,7 @@ register_pytree_node(collections.OrderedDict, _dict_flatten, _ordered_dict_unfla
 register_pytree_node(collections.defaultdict, _defaultdict_flatten, _defaultdict_unflatten)
 register_pytree_node(collections.deque, _deque_flatten,
                      lambda children, context: collections.deque(children, maxlen=context))
+register_pytree_node(Size, lambda node: (list(node), None), lambda children, context: Size(children))
 
 
 class _NamedTupleKind:
@@ -74,16 +78,18 @@ SUPPORTED_NODES[namedtuple] = _NodeDef(namedtuple, lambda node: (list(node), typ
                                        lambda children, context: context(*children))
 
 
-def _is_namedtuple_instance(tree):
-    return isinstance(tree, tuple) and hasattr(type(tree), "_fields") and type(tree) not in SUPPORTED_NODES
-
-
 def _node_type(tree):
     """The registered node type ``tree`` is one of, or None for a leaf (only exact registered types are nodes)."""
-    if _is_namedtuple_instance(tree):
-        return namedtuple
     kind = type(tree)
-    return kind if kind in SUPPORTED_NODES else None
+    if kind in SUPPORTED_NODES:
+        return kind
+    if isinstance(tree, _ReturnType):  # (PyTorch's structseqs: nodes of their own type, without context)
+        SUPPORTED_NODES[kind] = _NodeDef(kind, lambda node: (list(node), None),
+                                         lambda children, context: kind(*children))
+        return kind
+    if isinstance(tree, tuple) and hasattr(kind, "_fields"):
+        return namedtuple
+    return None
 
 
 class TreeSpec:
