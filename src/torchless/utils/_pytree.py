@@ -61,7 +61,8 @@ register_pytree_node(collections.OrderedDict, _dict_flatten, _ordered_dict_unfla
 register_pytree_node(collections.defaultdict, _defaultdict_flatten, _defaultdict_unflatten)
 register_pytree_node(collections.deque, _deque_flatten,
                      lambda children, context: collections.deque(children, maxlen=context))
-register_pytree_node(Size, lambda node: (list(node), None), lambda children, context: Size(children))
+# (PyTorch's Size comes back a plain tuple: its sizes may have been mapped to anything)
+register_pytree_node(Size, lambda node: (list(node), None), lambda children, context: tuple(children))
 
 
 class _NamedTupleKind:
