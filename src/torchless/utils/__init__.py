@@ -1,7 +1,7 @@
 """Utilities; ``torchless.utils.data`` (datasets, samplers, DataLoader) loads on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"data", "checkpoint", "dlpack", "deterministic"}
+_LAZY_SUBMODULES = {"data", "checkpoint", "dlpack", "deterministic", "_pytree"}
 
 
 def __getattr__(name):
