@@ -440,3 +440,42 @@ def test_cdist_gradients_are_c_ordered_as_torch(torch, p):
     if p == 1:  # d/da sum_ij |a_i - b_j|_1 = sum_j sign(a_i - b_j)
         expected = np.sign(first[:, None] - second[None]).sum(1)
         np.testing.assert_allclose(run(torchless)[0][0], expected)
+
+
+@pytest.mark.parametrize("input_layout,gradient_layout", [("C", "T"), ("T", "C"), ("CL", "C"), ("C", "CL")])
+def test_hardswish_output_gradient_second_order_laid_out_as_torch(torch, input_layout, gradient_layout):
+    # the output gradient's gradient is hardswish_backward(the gradient reaching it, self): that gradient's layout
+    rng = np.random.default_rng(7)
+    values, output_gradient = rng.standard_normal((2, 3, 4, 5)) * 3, rng.standard_normal((2, 3, 4, 5))
+
+    def run(lib):
+        x = _laid_out(lib, values, input_layout).requires_grad_()
+        gy = _laid_out(lib, output_gradient, gradient_layout).requires_grad_()
+        g, = lib.autograd.grad(lib.nn.functional.hardswish(x), x, gy, create_graph=True)
+        return [(h.numpy(), h.stride()) for h in lib.autograd.grad((g * g).sum(), (x, gy))]
+
+    for (value, stride), (expected, expected_stride) in zip(run(torchless), run(torch)):
+        np.testing.assert_allclose(value, expected, rtol=1e-12, atol=1e-12)
+        assert stride == expected_stride
+    middle = np.abs(values) < 3  # d(g^2)/dgy = 2 gy hardswish'(x)^2, hardswish'(x) = x / 3 + 1 / 2 inside (-3, 3)
+    slope = np.where(middle, values / 3 + 0.5, (values >= 3).astype(float))
+    np.testing.assert_allclose(run(torchless)[1][0], 2 * output_gradient * slope ** 2, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_logdet_of_a_negative_determinant_has_no_gradient(torch, create_graph):
+    # PyTorch's real logdet is where(sign == -1, nan, logabsdet) (WhereBackward0): NaN, and a zero gradient, where
+    # the determinant is negative (log|det|'s A^-T passed through an addition before)
+    matrices = np.array([[[0.0, 1.0], [1.0, 0.0]], [[2.0, 0.0], [0.5, 1.0]]])
+
+    def run(lib):
+        a = lib.tensor(matrices, requires_grad=True)
+        y = lib.logdet(a)
+        g, = lib.autograd.grad(y.sum(), a, create_graph=create_graph)
+        return y.detach().tolist(), y.grad_fn.name(), g.detach().numpy(), g.stride()
+
+    ours, theirs = run(torchless), run(torch)
+    assert np.isnan(ours[0][0]) and ours[0][1] == pytest.approx(np.log(2.0))
+    assert ours[1] == theirs[1] and ours[3] == theirs[3]
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-14)
+    np.testing.assert_allclose(ours[2], [np.zeros((2, 2)), np.linalg.inv(matrices[1]).T], rtol=1e-14)
