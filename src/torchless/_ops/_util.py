@@ -317,9 +317,15 @@ def laid_out_gradients(layout):
     out ``backward_graph``'s gradients by the same rule (autograd._graph_backward.backward_graph_method), as
     PyTorch's op is the same."""
     def decorate(backward):
-        @functools.wraps(backward)
-        def laid_out(self, grad):
-            return tuple(None if g is None else layout(self, grad, g) for g in backward(self, grad))
+        if getattr(layout, "by_position", False):  # (a rule of each input's: layout(node, grad, gradient, position))
+            @functools.wraps(backward)
+            def laid_out(self, grad):
+                return tuple(None if g is None else layout(self, grad, g, i)
+                             for i, g in enumerate(backward(self, grad)))
+        else:
+            @functools.wraps(backward)
+            def laid_out(self, grad):
+                return tuple(None if g is None else layout(self, grad, g) for g in backward(self, grad))
         laid_out.gradient_layout = layout
         return laid_out
     return decorate

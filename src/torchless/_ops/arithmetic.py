@@ -14,7 +14,7 @@ from ..autograd._basic_ops import NotImplementedDerivative
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, grad_first, laid_out_product, unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, laid_out_gradients, laid_out_product, unbroadcast, unbroadcast_tensor
 
 
 def plus_scaled(a, b, alpha, subtract=False):
@@ -464,6 +464,19 @@ def pow_by_number(base, exponent):
     return float_pow(base, np.asarray(exponent, base.dtype))
 
 
+def _pow_gradient_layout(node, grad, gradient, position):
+    """The layout of PyTorch's pow gradients: grad's first (grad * ...), but the base's by a tensor exponent,
+    pow_backward_self's where(exponent == 0, 0, grad * ...), which the exponent's order leads."""
+    if gradient.shape != grad.shape:
+        return gradient
+    if position == 0 and not node.number and not node.scalar_base:
+        return _memory_format.iterator_layout(gradient, [node.b, grad, node.a])
+    return _memory_format.iterator_layout(gradient, [grad, node.a])
+
+
+_pow_gradient_layout.by_position = True
+
+
 class Pow(Node):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
     elementwise = True
@@ -523,7 +536,7 @@ class Pow(Node):
                 total = term if total is None else total + term
         return total
 
-    @grad_first("a")
+    @laid_out_gradients(_pow_gradient_layout)
     def backward(self, grad):
         a, b = self.a, self.b
         ga = gb = None

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import _memory_format
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result, scalar
 from ._util import unbroadcast, unbroadcast_tensor
@@ -69,6 +70,43 @@ BINARY = {
     "xlogy": (_xlogy, lambda a, b, out: (np.where((a == 0) & (b <= 0), 0, np.log(b)), a / b)),
 }
 
+# op: for each input, how PyTorch's formula of its gradient combines the arrays ("grad", "a", "b"; "C": one
+# C-ordered, as pow(2, tensor)'s result), pair by pair, as nested tuples: TensorIterator lays each result out by
+# its operands in order (atan2's grad * other * recip is ((grad, other), recip), recip's layout (a, b)'s, as the
+# result's).
+# None: C order, as masked_fill's copy (fmax/fmin's grad.masked_fill, xlogy's xlogy(grad, other).masked_fill);
+# "zeros": C-ordered zeros (copysign's other's).
+_GRADIENT_LAYOUTS = {
+    "atan2": ((("grad", "b"), ("a", "b")), (("grad", "a"), ("a", "b"))),
+    "hypot": ((("grad", "a"), ("a", "b")), (("grad", "b"), ("a", "b"))),
+    "logaddexp": (("grad", ("b", "a")), ("grad", ("a", "b"))),
+    "logaddexp2": (("grad", "C"), ("grad", "C")),
+    "copysign": (("grad", (("a", "b"), "a")), "zeros"),
+    "fmax": (None, None),
+    "fmin": (None, None),
+    "xlogy": (None, (("grad", "a"), "b")),
+}
+
+
+def _laid_out_as_formula(gradient, formula, arrays):
+    """``gradient`` laid out as TensorIterator lays out the result of ``formula`` (see _GRADIENT_LAYOUTS) on
+    ``arrays`` ({name: array}, broadcast to the gradient's shape)."""
+    shape = gradient.shape
+    if gradient.ndim < 2 or all(a.flags.c_contiguous or not any(a.strides) for a in arrays.values()):
+        # (C order, the common case: an operand broadcast whole, as a sum's gradient, orders no dims)
+        return _memory_format.c_ordered(gradient)
+    leaves = {name: np.broadcast_to(array, shape) for name, array in arrays.items()}
+
+    def operand(term):
+        if term == "C":
+            return np.empty(shape, bool)
+        if isinstance(term, str):
+            return leaves[term]
+        return _memory_format.empty_for_iterator(shape, bool, [operand(t) for t in term])
+
+    return _memory_format.iterator_layout(gradient, [operand(t) for t in formula])
+
+
 _NAMES = {"atan2": "Atan2", "hypot": "Hypot", "logaddexp": "Logaddexp", "logaddexp2": "Logaddexp2",
           "copysign": "Copysign", "fmax": "Fmax", "fmin": "Fmin", "xlogy": "Xlogy"}
 
@@ -97,38 +135,43 @@ class Binary(Node):
     def forward(self, a, b, op=None, overload=0):
         self.op, self.overload, self.a, self.b = op, overload, a, b
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            self.out = np.asarray(BINARY[op][0](a, b)).astype(np.result_type(a, b), copy=False)
+            out = np.asarray(BINARY[op][0](a, b)).astype(np.result_type(a, b), copy=False)
+        # (laid out as the result already: its saved value enters the gradients' formulas, and their layouts)
+        self.out = self.laid_out(out, (a, b))
         return self.out
 
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             da, db = BINARY[self.op][1](self.a, self.b, self.out)
         out = []
-        for d, x, need in zip((da, db), (self.a, self.b), self.needs_input_grad):
+        arrays = {"grad": grad, "a": self.a, "b": self.b}
+        for d, x, need, layout in zip((da, db), (self.a, self.b), self.needs_input_grad, _GRADIENT_LAYOUTS[self.op]):
             if not need:
                 out.append(None)
-                continue
-            g = np.where(d, grad, np.zeros((), grad.dtype)) if np.asarray(d).dtype == np.bool_ else grad * d
-            out.append(unbroadcast(np.asarray(g, grad.dtype), x.shape))
+            elif layout == "zeros":
+                out.append(np.zeros(x.shape, grad.dtype))
+            else:
+                g = np.where(d, grad, np.zeros((), grad.dtype)) if np.asarray(d).dtype == np.bool_ else grad * d
+                g = np.asarray(g, grad.dtype)
+                g = _memory_format.c_ordered(g) if layout is None else _laid_out_as_formula(g, layout, arrays)
+                out.append(unbroadcast(g, x.shape))
         return tuple(out)
 
     def backward_graph(self, grad):
-        from .unary import masked_gradient
-
         needs = self.needs_input_grad
         op = self.op
         if op in ("fmax", "fmin", "copysign"):  # b's gradient is a mask, constant in the graph
             masks = BINARY[op][1](self.a, self.b, self.out)
-        if op in ("fmax", "fmin"):
-            grads = [masked_gradient(mask, grad) for mask in masks]
+        if op in ("fmax", "fmin"):  # (grad.masked_fill(the other input's mask, 0))
+            grads = [grad.masked_fill(grad._wrap(~mask), 0.0) for mask in masks]
         else:
             a, b = self.graph_input(0, self.a), self.graph_input(1, self.b)
             if op in _GRAPH_GRADIENTS:
                 grads = _GRAPH_GRADIENTS[op](grad, a, b, lambda: self.graph_output(self.out), needs)
             else:
                 derivatives = _graph_derivatives(op, a, b, lambda: self.graph_output(self.out), needs)
-                if op == "copysign":
-                    grads = [grad * derivatives[0], masked_gradient(masks[1], grad)]
+                if op == "copysign":  # (other's: zeros, a constant)
+                    grads = [grad * derivatives[0], grad._wrap(np.zeros(self.b.shape, grad._data.dtype))]
                 else:
                     grads = [None if d is None else grad * d for d in derivatives]
         return tuple(unbroadcast_tensor(g, x.shape) if need else None
@@ -151,21 +194,26 @@ def _zero_where(mask, tensor):
 def _graph_derivatives(op, a, b, out, needs):
     """(d op / d a, d op / d b) as tensors of the graph (None where not needed), from the graph tensors of the
     inputs and a function giving the output's; the formulas of BINARY's second entries."""
-    if op == "atan2":
-        squared = a * a + b * b
-        inverse = _zero_where(squared._data == 0, squared.reciprocal())  # 0 at the origin, as the first order
-        return b * inverse, -a * inverse
-    if op in ("logaddexp", "logaddexp2"):
-        power = (lambda t: t.exp()) if op == "logaddexp" else (lambda t: 2 ** t)
-        return (1 / (1 + power(b - a)) if needs[0] else None, 1 / (1 + power(a - b)) if needs[1] else None)
     if op == "copysign":
         return _zero_where(a._data == 0, out() / a), None
     raise AssertionError(op)
 
 
+def _atan2_gradients(grad, a, b, out, needs):
+    # (grad * other * recip, grad * -self * recip)
+    squared = a * a + b * b
+    inverse = _zero_where(squared._data == 0, squared.reciprocal())  # 0 at the origin, as the first order
+    return grad * b * inverse if needs[0] else None, grad * -a * inverse if needs[1] else None
+
+
 def _hypot_gradients(grad, a, b, out, needs):
     result = out()
     return (grad * a / result if needs[0] else None, grad * b / result if needs[1] else None)
+
+
+def _logaddexp_gradients(grad, a, b, out, needs, power=lambda t: t.exp()):
+    # (grad / (1 + exp(other - self)).conj(): DivBackward0 nodes)
+    return (grad / (1 + power(b - a)) if needs[0] else None, grad / (1 + power(a - b)) if needs[1] else None)
 
 
 def _xlogy_gradients(grad, a, b, out, needs):
@@ -177,4 +225,5 @@ def _xlogy_gradients(grad, a, b, out, needs):
 
 # op: PyTorch's formulas of the gradients themselves (grad * self / result: DivBackward0 nodes), from grad, the
 # graph tensors of the inputs, a function giving the output's and which inputs need one
-_GRAPH_GRADIENTS = {"hypot": _hypot_gradients, "xlogy": _xlogy_gradients}
+_GRAPH_GRADIENTS = {"atan2": _atan2_gradients, "hypot": _hypot_gradients, "xlogy": _xlogy_gradients, "logaddexp": _logaddexp_gradients,
+                    "logaddexp2": lambda *args: _logaddexp_gradients(*args, power=lambda t: 2 ** t)}

@@ -66,8 +66,10 @@ class Cdist(Node):
 
     def backward(self, grad):
         x1, x2, dist, p = self.x1, self.x2, self.out, self.p
+        # (PyTorch's _cdist_backward allocates its gradients C-contiguous)
         if p == 0:
-            return tuple(np.zeros_like(x) if need else None for x, need in zip((x1, x2), self.needs_input_grad))
+            return tuple(np.zeros(x.shape, x.dtype) if need else None
+                         for x, need in zip((x1, x2), self.needs_input_grad))
         if p == 2:
             # d dist_ij / d x1_i = (x1_i - x2_j) / dist_ij (0 where dist is 0, as in PyTorch): one matrix product
             # instead of the (P, R, M) differences
@@ -75,7 +77,7 @@ class Cdist(Node):
             dx1 = x1 * scaled.sum(-1)[..., None] - scaled @ x2
             dx2 = x2 * scaled.sum(-2)[..., None] - np.swapaxes(scaled, -1, -2) @ x1
             return dx1, dx2
-        dx1, dx2 = np.zeros_like(x1), np.zeros_like(x2)
+        dx1, dx2 = np.zeros(x1.shape, x1.dtype), np.zeros(x2.shape, x2.dtype)
         for rows in _row_blocks(math.prod(x1.shape[:-2]), x1.shape[-2], x2.shape[-2], x1.shape[-1]):
             diff = x1[..., rows, None, :] - x2[..., None, :, :]
             term = self._norm_gradient(diff, grad[..., rows, :, None], dist[..., rows, :, None])

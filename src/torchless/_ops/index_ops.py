@@ -1,6 +1,7 @@
 """Writes through a vector of indices along one dim (index_add, index_copy, index_fill) and masked_scatter."""
 import numpy as np
 
+from .. import _memory_format
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, SavedInput, int64
 from ._util import unbroadcast, unbroadcast_tensor
@@ -130,7 +131,9 @@ class MaskedScatter(Node):
     def backward(self, grad):
         ga = gs = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast(np.where(self.mask, np.zeros((), grad.dtype), grad), self.a_shape)
+            # (PyTorch's grad.masked_fill(mask, 0): a C-ordered copy)
+            kept = _memory_format.c_ordered(np.where(self.mask, np.zeros((), grad.dtype), grad))
+            ga = unbroadcast(kept, self.a_shape)
         if self.needs_input_grad[1]:
             flat = np.zeros(int(np.prod(self.src_shape)), grad.dtype)
             chosen = grad[self.mask]
@@ -139,16 +142,20 @@ class MaskedScatter(Node):
         return ga, gs
 
     def backward_graph(self, grad):
+        from ..autograd._graph_backward import BackwardOfBackward
+        from ..autograd.graph import _edge, shown_edge
         from .indexing import Index, Scatter
-        from .unary import masked_gradient
 
         ga = gs = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast_tensor(masked_gradient(~self.mask, grad), self.a_shape)
+            ga = unbroadcast_tensor(grad.masked_fill(grad._wrap(self.mask), 0.0), self.a_shape)
         if self.needs_input_grad[1]:
             chosen = Index.apply(grad, key=self.mask)  # the written values, in order, go back to src's first ones
             flat = grad._wrap(np.zeros(int(np.prod(self.src_shape)), grad._data.dtype))
             gs = Scatter.apply(flat, chosen, key=(np.arange(chosen._data.size),)).reshape(self.src_shape)
+            # (PyTorch's masked_scatter_backward, an op of its own listing the gradient alone)
+            listed = ((shown_edge(_edge(grad)) if grad._requires_grad else None, 0),)
+            gs = BackwardOfBackward.apply(gs, node_name="MaskedScatterBackwardBackward0", listed=listed)
         return ga, gs
 
     def name(self):

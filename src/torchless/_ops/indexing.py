@@ -195,6 +195,9 @@ def sliced_part(key):
 
 
 _SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
+# the nodes whose PyTorch backward writes into zeros_like(self), in the input's layout (gather's, index_select's ...
+# zeros(sizes) are C-ordered)
+_ZEROS_LIKE_INPUT = frozenset({"TakeBackward0", "MaskedSelectBackward0"})
 # The nodes of SelectionMethods._gather: keys of one index array per dim, in range and not negative
 _GATHERED = frozenset({"GatherBackward0", "SortBackward0", "SortBackward1", "TopkBackward0"})
 
@@ -464,6 +467,8 @@ class Index(Node):
             self.saved = ("key",)
             if name in _SAVES_INPUT:
                 self._checked_inputs, self._saves_tensors = (0,), True
+        if name in _ZEROS_LIKE_INPUT and a.ndim > 1:
+            self.zeros_like = a  # (the input, whose layout the gradient takes)
         out = _gathered(a, key) if name in _GATHERED else a[key]
         if not self.basic and name is None and not _c_ordered_in_both(a, key, out):
             out = with_strides(out, _advanced_strides(a, key))
@@ -481,12 +486,19 @@ class Index(Node):
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
+    zeros_like = None
+
+    def _zeros(self, dtype):
+        out = np.zeros(self.shape, dtype)
+        return out if self.zeros_like is None else preserving(out, self.zeros_like)
+
     def backward(self, grad):
         if self._sums_wide(grad):
             out = np.zeros(self.shape, np.float32)
             np.add.at(out, self.key, grad.astype(np.float32))
-            return (out.astype(grad.dtype),)
-        out = np.zeros(self.shape, grad.dtype)
+            out = out.astype(grad.dtype)
+            return (out if self.zeros_like is None else preserving(out, self.zeros_like),)
+        out = self._zeros(grad.dtype)
         if self.basic:
             out[self.key] = grad
         else:
@@ -513,7 +525,7 @@ class Index(Node):
                 steps = [(self.node_name, len(self.key) - 1, self.key[-1], self.shape)]
             # (no view at all: PyTorch's alias, whose gradient is the output's itself)
             return (_views_undone(grad, steps) if steps else grad,)
-        zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
+        zeros = grad._wrap(self._zeros(grad._data.dtype))
         if self.basic:
             return (IndexPut.apply(zeros, grad, key=self.key),)
         # Any advanced key (masks, arrays, mixed with slices): one accumulating write into zeros, whose own gradient
@@ -945,7 +957,8 @@ class IndexPutAccumulate(Node):
     def forward(self, a, value, key=None, node_name="IndexPutBackward0"):
         """``node_name``: PyTorch's node of the op this write stands for (an index's backward: see Index)."""
         self.key, self.value_shape, self.node_name, self.shape = key, value.shape, node_name, a.shape
-        out = a.copy()
+        # (a clone in a's layout, as PyTorch's: an index's gradient is written into zeros_like(input) for some)
+        out = a.copy() if a.flags.c_contiguous else preserving(a.copy(order="K"), a)
         if out.ndim == value.ndim == 1:
             # (broadcast first: NumPy's ufunc.at misreads a vector of values against an index array of several dims
             # into a vector, adding each value once and reading past the vector's end)

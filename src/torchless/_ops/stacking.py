@@ -87,8 +87,10 @@ def block_diag(*tensors):
 
 
 def ravel(self):
-    """The elements as a 1-D tensor (a view when possible)."""
-    return self.reshape(-1)
+    """The elements as a 1-D tensor: a view of ``self`` when it is contiguous, else of a contiguous copy."""
+    # PyTorch's ravel is contiguous().view(-1): a strided input is copied (CloneBackward0) rather than reshaped,
+    # so the result always has stride 1 and a ViewBackward0
+    return self.contiguous().view(-1)
 
 
 def msort(self):

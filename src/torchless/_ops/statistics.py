@@ -105,5 +105,7 @@ def logdet(self):
     sign, logabsdet = slogdet(self)
     if sign._data.dtype.kind == "c":  # log|det| + i arg(det), as PyTorch composes it
         return logabsdet + sign.log()
-    nan = Tensor._wrap(np.where(sign._data < 0, np.nan, 0).astype(logabsdet._data.dtype))
-    return logabsdet + nan
+    # PyTorch's where(sign == -1, nan, logabsdet): no gradient where the determinant is negative
+    from .._functions import where
+
+    return where(sign == -1.0, np.nan, logabsdet)

@@ -32,6 +32,12 @@ def backward_graph_method(node):
 def _laid_out_as_backward(method, layout):
     """``method`` (a backward_graph) with its gradients laid out by ``layout``, the rule by which the node's
     ``backward`` lays out its arrays (see _ops._util.laid_out_gradients): the same PyTorch op computes both."""
+    if getattr(layout, "by_position", False):
+        def backward_graph(node, grad):
+            return tuple(_relaid(g, layout(node, grad._data, g._data, i), grad) if g is not None and hasattr(g, "_data")
+                         else g for i, g in enumerate(method(node, grad)))
+        return backward_graph
+
     def backward_graph(node, grad):
         return tuple(_relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
                      else g for g in method(node, grad))

@@ -91,24 +91,38 @@ class Determinant(Node):
     backward without create_graph, unless ``exact``: then the cofactors there too, for _cofactors' minors)."""
 
     saved = ("a", "out")
+    # PyTorch's conjugate formula, grad conj(det(A)) A^-H, computed as it is (a 1x1 matrix's gradient, passed on
+    # as it is, keeps its layout)
+    complex_aware = complex_aware_graph = True
 
     def forward(self, a, exact=False):
         self.a, self.out, self.exact = a, np.asarray(np.linalg.det(a), a.dtype), exact
         return self.out
 
     def backward(self, grad):
+        if self.a.shape[-1] == 1:
+            # d det/dA = 1: PyTorch passes the gradient on as grad.unsqueeze(-1).unsqueeze(-1).expand_as(A), whose
+            # new dims have stride 1 (a gradient expanded from a sum's keeps its stride 0)
+            grad = np.asarray(grad)
+            return (np.lib.stride_tricks.as_strided(grad, self.a.shape, grad.strides + (grad.itemsize,) * 2,
+                                                    writeable=False),)
+        if self.a.dtype.kind == "c":
+            return (np.conj(self._real_convention_gradient(np.conj(grad))),)
+        return (self._real_convention_gradient(grad),)
+
+    def _real_convention_gradient(self, grad):
         scale = (grad * self.out)[..., None, None]
         try:
-            return (scale * _inverse_transposed(self.a),)
+            return scale * _inverse_transposed(self.a)
         except np.linalg.LinAlgError:
             if self.exact:  # a minor of _cofactors: the true gradient, the cofactors, even where det is 0
                 singular = _singular(self.a)
                 gradient = scale * _inverse_transposed(_nudged(self.a))
                 gradient[singular] = grad[singular][:, None, None] * _svd_cofactors(self.a[singular])
-                return (gradient,)
+                return gradient
             # An exactly singular matrix (det 0): PyTorch solves with its LU's zero pivots nudged to eps, a finite
             # matrix that the zero scale makes 0 (not the cofactors its create_graph=True formula gives).
-            return (scale * _inverse_transposed(_nudged(self.a)),)
+            return scale * _inverse_transposed(_nudged(self.a))
 
     def jvp(self, tangents, arrays, params, out):
         """``d det(A) = det(A) tr(A^-1 dA)``: 0 at an exactly singular A, as PyTorch's (see backward)."""
@@ -120,12 +134,14 @@ class Determinant(Node):
 
     def backward_graph(self, grad):
         a = self.a
+        if a.shape[-1] == 1:
+            return (grad.unsqueeze(-1).unsqueeze(-1).expand(a.shape),)
         if _singular(a).any():
             # det(A) A^-T is the matrix of cofactors, which a singular matrix has too: the determinants of its
             # minors (their own second derivatives come from this method again)
-            return (grad[..., None, None] * _cofactors(self.graph_input(0, a)),)
-        # (A^-T, not A^-H: the engine conjugates the gradient of this holomorphic node of a complex matrix)
-        return (_solve_diagonal(self.graph_input(0, a).mT, grad * self.graph_output(self.out)),)
+            cofactors = _cofactors(self.graph_input(0, a))
+            return (grad[..., None, None] * (cofactors.conj() if cofactors.is_complex() else cofactors),)
+        return (_solve_diagonal(self.graph_input(0, a).mH, grad * self.graph_output(self.out).conj()),)
 
     def name(self):
         return "LinalgDetBackward0"

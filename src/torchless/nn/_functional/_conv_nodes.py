@@ -16,7 +16,8 @@ from ..._kernels import conv_half
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
 from ...autograd import forward_ad
-from ...autograd._graph_backward import GradientOfGradientLaidOut, with_gradient_strides
+from ...autograd._graph_backward import (GradientOfGradientLaidOut, SeenGradient, with_gradient_laid_out,
+                                         with_gradient_strides)
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 
@@ -277,29 +278,33 @@ class Convolution(Node):
         summed_gy = gy  # (the bias's gradient reads it as it is: PyTorch's double backward expands that one's)
         gy = _read_by_double_backward(gy, _output_gradient_layout(self, gy._data.shape, groups))
         gx = gw = gb = None
+        # (the output padding by which transposed convolutions of the output gradient give the input size)
+        in_hw, out_hw, kernel = self.x.shape[2:], gy._data.shape[2:], self.w.shape[2:]
+        output_padding = tuple(n - ((m - 1) * s - 2 * p + d * (k - 1) + 1)
+                               for n, m, s, (p, _), d, k in zip(in_hw, out_hw, stride, padding, dilation, kernel))
         if self.needs_input_grad[0]:
             # The input's gradient is the transposed convolution of the output's, cut to the input's size.
             w = self.graph_input(1, _like(self.w, self.ndim))
             w = _weight_read_by_double_backward(w.unsqueeze(2) if self.ndim == 3 else w, self.x.shape,
                                                 gy._data.shape, stride, padding, dilation)
-            in_hw, out_hw, kernel = self.x.shape[2:], gy._data.shape[2:], self.w.shape[2:]
-            output_padding = tuple(n - ((m - 1) * s - 2 * p + d * (k - 1) + 1)
-                                   for n, m, s, (p, _), d, k in zip(in_hw, out_hw, stride, padding, dilation, kernel))
             gx = TransposedConvolution.apply(gy, w, None, stride=stride, padding=padding, dilation=dilation,
                                              groups=groups, output_padding=output_padding)
             gx = _graph_gradient_in_layout(gx, self.layout)
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
-            gw = self._weight_gradient(gy, stride, padding, dilation, groups)
+            gw = self._weight_gradient(gy, stride, padding, dilation, groups, output_padding)
         if self.needs_input_grad[2]:
             gb = summed_gy.sum(dim=(0, *range(2, gy._data.ndim)))._cast(self.bias_dtype)
         return gx, gw, gb
 
-    def _weight_gradient(self, gy, stride, padding, dilation, groups):
+    def _weight_gradient(self, gy, stride, padding, dilation, groups, output_padding):
         x = self.graph_input(0, _like(self.x, self.ndim))
-        x = _read_by_double_backward(x.unsqueeze(2) if self.ndim == 3 else x, self.layout)
+        # (the input's gradient through it: the transposed convolution of gy by the weight gradient's gradient)
+        x, watched = _read_for_weight_gradient(
+            x.unsqueeze(2) if self.ndim == 3 else x, gy, self.ndim,
+            lambda gy, ggw: _output_format(gy, ggw, groups, True, stride, output_padding))
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
-        gw = _differentiated_as_a_weight(_graph_weight_gradient_in_layout(gw, self), self.layout)
+        gw = watched(_differentiated_as_a_weight(_graph_weight_gradient_in_layout(gw, self), self.layout))
         return gw.squeeze(2) if self.ndim == 3 else gw
 
 
@@ -341,6 +346,28 @@ def _read_by_double_backward(tensor, layout):
     ``layout``."""
     return with_gradient_strides(
         tensor, _memory_format.strides_for(tensor._data.shape, layout or _memory_format.contiguous_format))
+
+
+def _read_for_weight_gradient(tensor, gy, ndim, output_format):
+    """A convolution's (4-D or 5-D) input ``tensor`` as backward_graph reads it for the weight's gradient, and the
+    function to pass that gradient through: PyTorch's double backward gives the input the convolution of the
+    output gradient ``gy`` by the weight gradient's gradient, laid out as ``output_format(gy, that gradient)``
+    (arrays) tells (a 1-D convolution's tensors suggest no channels-last layout), known once that gradient is
+    seen at backward."""
+    seen = []
+
+    def lay_out(array):
+        format_ = None if ndim == 3 else output_format(gy._data, seen[0].seen)
+        return _memory_format.with_strides(array, _memory_format.strides_for(
+            array.shape, format_ or _memory_format.contiguous_format))
+
+    def watched(weight_gradient):
+        if weight_gradient._requires_grad:
+            weight_gradient = SeenGradient.apply(weight_gradient)
+            seen.append(weight_gradient._grad_fn)
+        return weight_gradient
+
+    return with_gradient_laid_out(tensor, lay_out), watched
 
 
 def _differentiated_as_a_weight(gradient, layout):
@@ -507,9 +534,10 @@ class TransposedConvolution(Node):
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))
-            x = _read_by_double_backward(x.unsqueeze(2) if self.ndim == 3 else x, self._input_gradient_layout())
+            x, watched = _read_for_weight_gradient(x.unsqueeze(2) if self.ndim == 3 else x, gy, self.ndim,
+                                                   lambda gy, ggw: _output_format(gy, ggw, self.groups))
             gw = _graph_weight_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self)
-            gw = _differentiated_as_a_weight(gw, self.layout)
+            gw = watched(_differentiated_as_a_weight(gw, self.layout))
             gw = gw.squeeze(2) if self.ndim == 3 else gw
         if self.needs_input_grad[2]:
             gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)

@@ -935,6 +935,22 @@ class Softmax(Node):
         return (_with_kernel_values(self, g - y * g.sum(dim=self.axis, keepdim=True), grad),)
 
 
+class SafeSoftmax(Softmax):
+    """PyTorch's _safe_softmax, which scaled_dot_product_attention's math kernel takes: softmax, but 0 on the rows
+    where every input is -inf (nothing to attend to), not NaN; its gradient, softmax's, is 0 there."""
+
+    def forward(self, x, axis=-1):
+        out = super().forward(x, axis)
+        with np.errstate(invalid="ignore"):
+            dead = (x == -np.inf).all(axis=axis, keepdims=True)
+        if dead.any():
+            out[np.broadcast_to(dead, out.shape)] = 0
+        return out
+
+    def name(self):
+        return "SafeSoftmaxBackward0"
+
+
 class LogSoftmax(Node):
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
     backward_inputs = (OUTPUT,)

@@ -13,6 +13,7 @@ from ... import _creation, _dtype, _parser_errors
 from ..._functions import cat
 from ...backends.cuda import _sdp_enabled as _SDP_ENABLED
 from ..._ops._util import broadcast_error
+from ..._ops.arithmetic import MulScalar
 from ..._tensor import Tensor
 from ..._written_call import written_keywords
 from ...autograd import grad as autograd_grad
@@ -21,7 +22,7 @@ from ...autograd import forward_ad
 from ...autograd.grad_mode import enable_grad
 from ...autograd.graph import Node, records
 from ._args import REQUIRED, _tp_name, is_float_arg, missing_arguments
-from .activation import softmax
+from .activation import SafeSoftmax, softmax
 from .dropout import dropout
 from .linear import linear
 from .padding import pad
@@ -146,17 +147,6 @@ def _add_in_place_shape(scores, bias):
         raise RuntimeError(f"output with shape {list(target)} doesn't match the broadcast shape {list(broadcast)}")
 
 
-def _safe_softmax(scores):
-    """softmax over the last dim, but 0 (not NaN) on rows where every score is -inf (nothing to attend to).
-
-    Such rows are set to 0 before the softmax and its output zeroed there, so no NaN reaches the gradient.
-    """
-    dead = (scores == float("-inf")).all(-1, keepdim=True)
-    if not dead.any():
-        return softmax(scores, -1)
-    return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
-
-
 def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, *more, scale=None, enable_gqa=False):
     r"""softmax(Q K^T * scale + mask) V, over any number of leading batch dimensions (broadcast).
@@ -269,12 +259,16 @@ def _composite_attention(query, key, value, attn_mask, dropout_p, is_causal, sca
         scale_factor = scale
     else:  # (an empty head dimension scales empty products by inf, as PyTorch's C++ division does)
         scale_factor = 1.0 / math.sqrt(query.size(-1)) if query.size(-1) else math.inf
-    scores = (query * scale_factor).matmul(key.transpose(-2, -1))
+    # PyTorch's math kernel scales both operands by the factor's square root (the query's negated for a negative
+    # factor): Scalar products (MulBackward1), rounded as its
+    root = math.sqrt(abs(scale_factor))
+    scores = query._binary(-root if scale_factor < 0 else root, MulScalar).matmul(
+        key.transpose(-2, -1)._binary(root, MulScalar))
     if bias is not None:
         _add_in_place_shape(scores, bias)
         # PyTorch adds in place: the scores keep their dtype (half scores with a float32 mask stay half)
         scores = scores + bias if bias.dtype == scores.dtype else (scores + bias).to(scores.dtype)
-    weights = _safe_softmax(scores) if bias is not None else softmax(scores, -1)
+    weights = SafeSoftmax.apply(scores, axis=-1)
     if dropout_p > 0:
         if dropout_p > 1:  # PyTorch's native dropout: a RuntimeError, where F.dropout's is a ValueError
             raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p:g}")

@@ -1,7 +1,7 @@
 """Vector normalisation and similarity: normalize, cosine_similarity, pairwise_distance, pdist."""
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._ops import arithmetic, reduction
 from ..._ops._util import broadcast_error
 from ..._type_promotion import promote
@@ -148,6 +148,8 @@ class Pdist(Node):
             dist = np.sqrt((diff * diff).sum(axis=1))
         else:
             dist = (magnitude ** p).sum(axis=1) ** (1 / p)
+        if not dist.size:  # (no pair: NumPy's empty result has stride 0, PyTorch's the C order's)
+            dist = _memory_format.with_c_strides(dist)
         self.diff, self.dist = diff, dist
         return dist
 

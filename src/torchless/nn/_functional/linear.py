@@ -324,64 +324,21 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     return Linear.apply(input, weight, bias)
 
 
+def _bilinear_form(x1, w, x2):
+    """y[..., o] = sum_ij x1[..., i] w[o, i, j] x2[..., j] in PyTorch's _trilinear order: x1 contracted with the
+    weight first, rounded to the dtype, then with x2; float16 products accumulate in float32, as its matrix products
+    do."""
+    compute = np.float32 if x1.dtype == np.float16 else x1.dtype
+    partial = np.tensordot(x1.astype(compute, copy=False), w.astype(compute, copy=False), axes=([-1], [1]))
+    partial = partial.astype(x1.dtype, copy=False).astype(compute, copy=False)  # (..., O, J)
+    return np.matmul(partial, x2.astype(compute, copy=False)[..., :, None])[..., 0].astype(x1.dtype, copy=False)
 
-class Bilinear(Node):
-    """y[..., o] = sum_ij x1[..., i] A[o, i, j] x2[..., j]; the bias is added by the core's addition."""
 
-    saved = ("x1", "x2", "w")
-    leaf_arrival_order = (2, 1, 0)  # PyTorch's _trilinear of views of the inputs and of the weight
-    # its ViewBackward0's: the size of the _trilinear result, the rows of features by the output features
-    torch_saved = {"self_sym_sizes": lambda node: (int(np.prod(node.x1.shape[:-1])), node.w.shape[0])}
-
-    def forward(self, x1, x2, w):
-        self.x1, self.x2, self.w = x1, x2, w
-        self.reshapes = tuple(_reshape_node_names(x) for x in (x1, x2))
-        # PyTorch's _trilinear order: x1 contracted with the weight first, rounded to the dtype, then with x2;
-        # float16 products accumulate in float32, as its matrix products do
-        compute = np.float32 if x1.dtype == np.float16 else x1.dtype
-        partial = np.tensordot(x1.astype(compute, copy=False), w.astype(compute, copy=False), axes=([-1], [1]))
-        partial = partial.astype(x1.dtype, copy=False).astype(compute, copy=False)  # (..., O, J)
-        return np.matmul(partial, x2.astype(compute, copy=False)[..., :, None])[..., 0].astype(x1.dtype, copy=False)
-
-    def backward(self, grad):
-        x1, x2, w = self.x1, self.x2, self.w
-        g1 = g2 = gw = None
-        if self.needs_input_grad[0]:
-            g1 = np.einsum("...o,oij,...j->...i", grad, w, x2, optimize=True)
-        if self.needs_input_grad[1]:
-            g2 = np.einsum("...o,oij,...i->...j", grad, w, x1, optimize=True)
-        if self.needs_input_grad[2]:
-            gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
-        return g1, g2, gw
-
-    def backward_graph(self, grad):
-        x1, x2, w = (self.graph_input(i, a) for i, a in enumerate((self.x1, self.x2, self.w)))
-        need1, need2, need_w = self.needs_input_grad
-        # PyTorch's _trilinear backward on the inputs' rows, each gradient a _trilinear of the others and the
-        # gradient, the inputs' viewed back to their shapes
-        rows1, rows2 = x1.reshape(-1, x1.shape[-1]), x2.reshape(-1, x2.shape[-1])
-        grad_rows = grad.reshape(-1, grad.shape[-1])
-        return (Trilinear.apply(grad_rows, w, rows2, subscripts="no,oij,nj->ni").view(x1.shape) if need1 else None,
-                Trilinear.apply(rows1, w, grad_rows, subscripts="ni,oij,no->nj").view(x2.shape) if need2 else None,
-                Trilinear.apply(rows1, grad_rows, rows2, subscripts="ni,no,nj->oij") if need_w else None)
-
-    def name(self):
-        return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
-
-    def pytorch_inputs(self):
-        """PyTorch's _trilinear (TrilinearBackward0) of the inputs reshaped as rows of their features, in its
-        order: input1, weight, input2."""
-        x1, x2, w = (shown_edge(edge) for edge in self.edges)
-        rows = []
-        for edge, names in zip((x1, x2), self.reshapes):
-            for name in names:
-                edge = folded(name, edge, self)
-            rows.append((edge, 0))
-        return ((FoldedNode("TrilinearBackward0", (rows[0], (w, 0), rows[1]), self), 0),)
+_BILINEAR_ROWS = "ni,oij,nj->no"
 
 
 class Trilinear(Node):
-    """PyTorch's _trilinear as Bilinear's gradients record it under create_graph: the contraction of three
+    """PyTorch's _trilinear, which bilinear records (and its gradients under create_graph): the contraction of three
     operands by ``subscripts`` (named axes, each in at least two terms); an operand's gradient is the contraction
     of the other two and the gradient in its place, a _trilinear again."""
 
@@ -389,6 +346,8 @@ class Trilinear(Node):
 
     def forward(self, a, b, c, subscripts):
         self.operands, self.subscripts = (a, b, c), subscripts
+        if subscripts == _BILINEAR_ROWS:  # (bilinear's own contraction, rounded as PyTorch's)
+            return _bilinear_form(a, b, c)
         return _memory_format.c_ordered(np.einsum(subscripts, a, b, c, optimize=True))
 
     def _gradient_subscripts(self, k):
@@ -409,17 +368,6 @@ class Trilinear(Node):
 
     def name(self):
         return "TrilinearBackward0"
-
-
-def _reshape_node_names(array):
-    """The nodes of PyTorch's reshape of ``array`` as rows of its last dim, innermost first: a view of a contiguous
-    one, an alias of one whose strides allow, else a view of its copy."""
-    if _memory_format.is_c_order(array.shape, _memory_format.element_strides(array)):
-        return ("ViewBackward0",)
-    rows = (int(np.prod(array.shape[:-1])), array.shape[-1])
-    if _memory_format.view_strides(array.shape, _memory_format.element_strides(array), rows) is not None:
-        return ("ReshapeAliasBackward0",)
-    return ("CloneBackward0", "UnsafeViewBackward0")
 
 
 @native_binding
@@ -463,5 +411,12 @@ def bilinear(input1, input2, weight, bias=None):
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     for operand in (input1, input2, weight):  # (the _trilinear it records has no complex derivative)
         refuse_complex_gradient("_trilinear", operand)
-    out = Bilinear.apply(input1, input2, weight)
+    if records(input1, input2, weight):
+        # PyTorch's graph itself (a view of each input as rows of its features, _trilinear, a view to the batch
+        # shape): a second backward meets the gradients of an input where PyTorch's does, at its rows' view
+        rows = Trilinear.apply(input1.reshape(-1, input1.shape[-1]), weight, input2.reshape(-1, input2.shape[-1]),
+                               subscripts=_BILINEAR_ROWS)
+        out = rows.view(*input1.shape[:-1], weight.shape[0])
+    else:
+        out = Tensor._wrap(_bilinear_form(input1._data, weight._data, input2._data))
     return out if bias is None else out + bias

@@ -12,7 +12,7 @@ from ..._ops.shape import Where
 from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
 from ...autograd import forward_ad
-from ...autograd._graph_backward import gradient_without_derivative
+from ...autograd._graph_backward import gradient_without_derivative, laid_out_as_iterator_of_gradient
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor, native_binding
@@ -255,9 +255,13 @@ class Hardswish(Node):
         return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(passes, grad, middle)),)
 
     def backward_graph(self, grad):
+        # (the output gradient's own gradient is hardswish_backward(that gradient, self): laid out by it first)
+        return (laid_out_as_iterator_of_gradient(self._gradient_tensor, (grad,), (self.x,)),)
+
+    def _gradient_tensor(self, grad):
         x = self.x
         middle = grad * (self.graph_input(0, x) / 3 + x.dtype.type(0.5))
-        return (masked_gradient(~(x <= -3), Where.apply(grad, middle, condition=x >= 3)),)
+        return masked_gradient(~(x <= -3), Where.apply(grad, middle, condition=x >= 3))
 
 
 def hardswish(input, inplace=False):
