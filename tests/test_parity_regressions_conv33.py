@@ -501,3 +501,44 @@ def test_pooling_values_match_numpy_windows():
         expected_avg[:, :, i, j] = zero_padded[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2].sum((-1, -2)) / inside
     got = torchless.nn.functional.avg_pool2d(torchless.tensor(x), 2, 2, 1, ceil_mode=True, count_include_pad=False)
     np.testing.assert_allclose(got.numpy(), expected_avg, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- .grad of an expanded (not dense) leaf
+def _expanded_leaf_grad_strides(lib):
+    """The .grad strides of expanded leaves: PyTorch takes a contiguous gradient nothing else holds as it is (its
+    strides at size-1 dims too), and clones any other contiguous."""
+    weight = lib.randn(1, 1, 1, 2, 2).expand(4, 1, 1, 2, 2).requires_grad_()
+    x = lib.randn(2, 2, 3, 3, 3).contiguous(memory_format=lib.channels_last_3d)
+    lib.nn.functional.conv3d(x, weight, groups=2).sum().backward()  # a channels-last weight gradient
+    strides = [weight.grad.stride()]
+    leaf = lib.randn(1, 1, 3).expand(2, 1, 3).requires_grad_()
+    held = lib.randn(2, 3, 1).permute(0, 2, 1)  # contiguous, its size-1 dim strided 1
+    leaf.backward(held)  # held by the caller: cloned
+    strides.append(leaf.grad.stride())
+    leaf.grad = None
+    leaf.clone().backward(held)  # passed on as it is by the clone's node: still held
+    strides.append(leaf.grad.stride())
+    leaf.grad = None
+    (leaf * 2).backward(held.clone(memory_format=lib.contiguous_format))  # a new gradient nothing else holds
+    strides.append(leaf.grad.stride())
+    leaf.grad = None
+    leaf.backward(held, inputs=[leaf])
+    strides.append(leaf.grad.stride())
+    return strides
+
+
+def test_gradient_of_an_expanded_leaf_is_laid_out_as_in_torch():
+    torch = pytest.importorskip("torch")
+    assert _expanded_leaf_grad_strides(torchless) == _expanded_leaf_grad_strides(torch)
+
+
+def test_gradient_of_an_expanded_leaf_without_torch():
+    assert _expanded_leaf_grad_strides(torchless) == [(4, 1, 4, 2, 1), (3, 3, 1), (3, 3, 1), (3, 3, 1), (3, 3, 1)]
+    weight = torchless.randn(1, 1, 1, 2, 2).expand(4, 1, 1, 2, 2).requires_grad_()
+    x = torchless.randn(2, 2, 3, 3, 3).contiguous(memory_format=torchless.channels_last_3d)
+    torchless.nn.functional.conv3d(x, weight, groups=2).sum().backward()
+    # each weight cell's gradient: the sum of its group's input over the windows it slides through
+    values = x.numpy()
+    windows = values[..., :2, :2], values[..., :2, 1:], values[..., 1:, :2], values[..., 1:, 1:]
+    expected = np.array([[w[:, g].sum() for w in windows] for g in (0, 0, 1, 1)]).reshape(4, 1, 1, 2, 2)
+    np.testing.assert_allclose(weight.grad.numpy(), expected, rtol=1e-5)
