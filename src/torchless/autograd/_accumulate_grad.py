@@ -35,24 +35,26 @@ def reset_grads(tensors, set_to_none):
             grad.zero_()
 
 
-def accumulate_leaf(tensor, grad):
+def accumulate_leaf(tensor, grad, sole=False):
     """PyTorch's AccumulateGrad of the leaf ``tensor`` given the gradient array ``grad`` (None when backward reached
-    the leaf but no gradient did): its hooks around ``.grad`` grown by it."""
+    the leaf but no gradient did): its hooks around ``.grad`` grown by it. ``sole``: nothing else holds ``grad``
+    (PyTorch's use count of one), which PyTorch may then take as ``.grad`` itself."""
     if tensor._hooks:
-        grad = run_tensor_hooks(tensor._hooks, grad)
+        grad, sole = run_tensor_hooks(tensor._hooks, grad), False
     pre, post = accumulator_hooks(tensor) if tensor._grad_fn is None else (None, None)
     if pre:
-        grad = run_node_prehooks(pre, grad, False)
+        grad, sole = run_node_prehooks(pre, grad, False), False
     if grad is not None:  # (None: no gradient reached the leaf, whose hooks run all the same, as PyTorch's)
-        _add_to_grad(tensor, grad)
+        _add_to_grad(tensor, grad, sole)
     if tensor._post_accumulate_grad_hooks:
         run_post_accumulate_hooks(tensor)
     if post:
         run_node_posthooks(post, (), grad, False)
 
 
-def _add_to_grad(tensor, grad):
-    """``tensor.grad += grad`` (the array ``grad``), as PyTorch's AccumulateGrad adds it."""
+def _add_to_grad(tensor, grad, sole=False):
+    """``tensor.grad += grad`` (the array ``grad``, held by nothing else if ``sole``), as PyTorch's AccumulateGrad
+    adds it."""
     from .._tensor import Tensor
 
     if tensor._grad is None:
@@ -65,6 +67,11 @@ def _add_to_grad(tensor, grad):
             if fresh.strides != data.strides or getattr(grad, "strides", data.strides) != data.strides:
                 # strides differing at size-1 dims (a channels-last N1HW leaf), or a gradient in another layout
                 fresh = _memory_format.empty_with_strides_of(grad if _obeys_layout(grad, data) else data, data.dtype)
+        elif sole and isinstance(grad, np.ndarray) and grad.shape == data.shape and \
+                _memory_format.is_c_order(grad.shape, _memory_format.element_strides(grad)):
+            # PyTorch takes a contiguous gradient nothing else holds as it is, with its strides at size-1 dims (the
+            # channels-last weight gradient of an expanded weight): its clone would be contiguous
+            fresh = _memory_format.empty_with_strides_of(grad, data.dtype)
         else:
             fresh = np.empty(data.shape, data.dtype)
         fresh[...] = grad

@@ -369,12 +369,17 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                     arrive(edge, g_in)
             if not retain_graph:
                 node.release()
+        # (the last node's gradients, let go so that a leaf's gradient held by nothing else counts as such)
+        g = input_grads = g_in = None
         for key, leaf in leaves.items():
-            grad = leaf_grads.get(key)
-            if inputs is None:
+            grad = leaf_grads.pop(key, None)
+            if inputs is not None:
+                deliver(leaf, targets[id(leaf)], grad)
+            elif graph:
                 accumulate_into(leaf, grad)
             else:
-                deliver(leaf, targets[id(leaf)], grad)
+                sole = sys.getrefcount(grad) == _SOLE_LOCAL  # (counted before a call's arguments hold it too)
+                accumulate_leaf(leaf, grad, sole)
     return captured
 
 
