@@ -606,13 +606,12 @@ class _InFloat32:
 
     def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
         gradients = super().backward_graph(grad)
-        if self.kernel_table is not _ONEDNN_HALF_KERNELS:
-            # PyTorch's convolution_backward computes the same values under create_graph: the reference kernels'
-            # (their roundings differ from the tensor ops'), which the graph's gradients then carry (the
-            # derivatives of these linear maps read their inputs, never these values)
-            for gradient, values in zip(gradients, self.backward(grad._data)):
-                if gradient is not None:
-                    np.copyto(gradient._data, values)
+        # PyTorch's convolution_backward computes the same values under create_graph: oneDNN's or the reference
+        # kernels' (their roundings differ from the tensor ops'), which the graph's gradients then carry (the
+        # derivatives of these linear maps read their inputs, never these values)
+        for gradient, values in zip(gradients, self.backward(grad._data)):
+            if gradient is not None:
+                np.copyto(gradient._data, values)
         return gradients
 
     def name(self):
