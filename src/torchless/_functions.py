@@ -155,11 +155,12 @@ def where(condition, input=None, other=None):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     shape = cond.shape
-    for operand in (a._data.shape, b._data.shape):
-        error = broadcast_error(shape, operand)
-        if error is not None:
-            raise error
-        shape = np.broadcast_shapes(shape, operand)
+    if a._data.shape != shape or b._data.shape != shape:  # (equal shapes, the common call, broadcast as they are)
+        for operand in (a._data.shape, b._data.shape):
+            error = broadcast_error(shape, operand)
+            if error is not None:
+                raise error
+            shape = np.broadcast_shapes(shape, operand)
     return save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
 
 
