@@ -30,6 +30,13 @@ _STACKING_NAMES["row_stack"] = "vstack"
 
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
+    if tensors.__class__ in _SEQUENCES and tensors and isinstance(tensors[0], Tensor):  # tensors of one dtype: as
+        dtype = tensors[0]._data.dtype  # they are (the checks one by one cost a quarter of a small cat)
+        for t in tensors:
+            if not (isinstance(t, Tensor) and t._data.dtype == dtype):
+                break
+        else:
+            return list(tensors)
     _parser_errors.check_tensor_list(name, tensors)  # (before emptiness and dtypes, as PyTorch's parser)
     if not tensors:
         if name in _STACKING_NAMES:
@@ -39,6 +46,9 @@ def _tensor_list(tensors, name):
     for t in tensors[1:]:
         common = promote(common, t._data.dtype)
     return [t._cast(common) for t in tensors]
+
+
+_SEQUENCES = (list, tuple)
 
 
 class _DefaultDim(int):
@@ -102,6 +112,8 @@ def _concatenated(name, tensors, positional, dim):
     first = kept[0][1]
     axis = normalize_dim(dim, first._data.ndim)
     for i, t in kept[1:]:  # (numbered at their places in the list given)
+        if t._data.shape == first._data.shape:
+            continue
         if t._data.ndim != first._data.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and "
                                f"{t._data.ndim}")
