@@ -58,6 +58,9 @@ def _reduction(reduction, size_average=None, reduce=None):
     return reduction
 
 
+_add_reduce = np.add.reduce
+
+
 def _reduce(losses, reduction, denominator=None, operands=None):
     """``operands``: the input and target of an elementwise loss, whose unreduced losses PyTorch lays out as its
     TensorIterator lays out an elementwise op's result (following the input's layout); without them, the losses
@@ -69,7 +72,7 @@ def _reduce(losses, reduction, denominator=None, operands=None):
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
-    total = losses.sum(dtype=np.float32) if half else losses.sum()
+    total = _add_reduce(losses, None, np.float32 if half else None)  # (ndarray.sum without its Python wrapper)
     if reduction != "sum":
         denominator = losses.size if denominator is None else denominator
         if denominator == 0:
@@ -112,9 +115,9 @@ class _ClassTargets:
         # does not fit uint8.
         indices = target.astype(np.intp, copy=False)
         valid = indices != ignore_index
-        self.valid = None if valid.all() else valid
+        self.valid = None if np.count_nonzero(valid) == valid.size else valid
         safe = indices if self.valid is None else np.where(valid, indices, 0)
-        if safe.size and (safe.min() < 0 or safe.max() >= classes):
+        if safe.size and (np.minimum.reduce(safe, None) < 0 or np.maximum.reduce(safe, None) >= classes):
             # PyTorch names the first bad target in its scan (a 2-D 'none' loss split over threads
             # may name a later one).
             bad = safe[(safe < 0) | (safe >= classes)].flat[0]
@@ -253,16 +256,18 @@ class CrossEntropy(Node):
         """The dtype of the saved total weight: the input's."""
         return self.log_probs.dtype
 
-    @quiet  # (a row of infinities: NaN, silently, as in PyTorch)
+    # (not quiet itself: applied only by cross_entropy, which is; a row of infinities gives NaN silently, as in
+    # PyTorch)
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
         self.targets = targets
         if unbatched:
             x = x[None]
-        # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift)
-        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x.copy()
+        # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift; the ufuncs'
+        # reduce rather than ndarray's methods, whose Python wrappers cost as much as a small batch's reductions)
+        shifted = x - np.maximum.reduce(x, 1, None, None, True) if x.shape[1] else x.copy()
         probs = np.exp(shifted)
-        sums = probs.sum(axis=1, keepdims=True)
+        sums = np.add.reduce(probs, 1, None, None, True)
         log_sums = np.log(sums)
         if reduction == "none":  # PyTorch's -log_softmax(x)[target], whose zero is -0.0 (log_sums - picked: 0.0)
             losses = -(targets.pick(shifted) - log_sums[:, 0])
