@@ -477,3 +477,88 @@ def test_dropout_masks_against_torch(torch, p):
     mine, theirs = torchless.tensor(x), torch.tensor(x)
     assert (torchless.nn.functional.dropout(mine, p, False) is mine) == \
         (torch.nn.functional.dropout(theirs, p, False) is theirs)
+
+
+# --------------------------------------------------------------------------- nearest interpolation
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "uint8"])
+def test_nearest_interpolation_to_the_bit_twice(torch, mode, dtype):
+    x = (np.arange(2 * 3 * 5 * 4).reshape(2, 3, 5, 4) * 7 % 23).astype(dtype)
+    for scale in (2, 1.5, 0.5, 1, 3):
+        for channels_last in (False, True):
+            for _ in range(2):  # (the second call reads the taps the first one kept)
+                mine, theirs = torchless.tensor(x), torch.tensor(x)
+                if channels_last:
+                    mine = mine.contiguous(memory_format=torchless.channels_last)
+                    theirs = theirs.contiguous(memory_format=torch.channels_last)
+                got = torchless.nn.functional.interpolate(mine, scale_factor=scale, mode=mode)
+                _assert_same(got, torch.nn.functional.interpolate(theirs, scale_factor=scale, mode=mode))
+        if mode == "nearest" and scale == 2:  # (each pixel repeated twice along both axes, by hand)
+            np.testing.assert_array_equal(got.numpy(), x.repeat(2, axis=2).repeat(2, axis=3))
+
+
+@pytest.mark.parametrize("size", [(3,), (7, 9), (2, 3, 4)])
+def test_nearest_interpolation_gradients_and_ranks(torch, size):
+    rank = len(size)
+    x = np.random.default_rng(11).standard_normal((1, 2) + tuple(n + 1 for n in size)).astype(np.float32)
+    for _ in range(2):
+        mine, theirs = _both(torch, x, requires_grad=True)
+        got = torchless.nn.functional.interpolate(mine, size=size, mode="nearest")
+        expected = torch.nn.functional.interpolate(theirs, size=size, mode="nearest")
+        _assert_same(got, expected)
+        weights = np.arange(got.numel(), dtype=np.float32).reshape(tuple(got.shape))
+        (got * torchless.tensor(weights)).sum().backward()
+        (expected * torch.tensor(weights)).sum().backward()
+        _assert_same(mine.grad, theirs.grad)
+    assert rank == got.dim() - 2
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: m.nn.functional.interpolate(m.ones(1, 2, 4, 4, dtype=m.int64), size=(2, 2)),
+    lambda m: m.nn.functional.interpolate(m.ones(1, 2, 4, 4), size=(0, 2)),
+    lambda m: m.nn.functional.interpolate(m.ones(1, 0, 4, 4), size=(2, 2)),
+    lambda m: m.nn.functional.interpolate(m.ones(1, 2, 4, 4, dtype=m.uint8), size=(2, 2), mode="bilinear"),
+    lambda m: m.nn.functional.interpolate(m.ones(1, 2, 4, dtype=m.float16), size=(2,), mode="linear"),
+    lambda m: m.nn.functional.interpolate(m.ones(1, 2, 4, 4, dtype=m.float16), size=(2, 2), mode="bilinear",
+                                          antialias=True),
+])
+def test_interpolation_dtype_and_size_errors(torch, case):
+    try:
+        expected = case(torch)
+    except Exception:
+        _same_error(lambda: case(torchless), lambda: case(torch))
+        return
+    _assert_same(case(torchless), expected, exact=False, rtol=1e-3)
+
+
+# --------------------------------------------------------------------------- preserve_format's strides
+def _layouts(m):
+    base = m.arange(2 * 3 * 4 * 5, dtype=m.float32).reshape(2, 3, 4, 5) * 0.37
+    return [base, base.contiguous(memory_format=m.channels_last), base.transpose(1, 3), base[:, :1], base[:1, :, :1],
+            base[..., ::2], base[:, :, :1].expand(2, 3, 4, 5), base[:, :, :0], base.reshape(6, 20).t(),
+            base.reshape(-1), base.reshape(1, 120), m.ones(1, 1, 1, 1)]
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, t: t.double(), lambda m, t: t.half(), lambda m, t: t.clone(), lambda m, t: m.zeros_like(t),
+    lambda m, t: m.ones_like(t, dtype=m.float64), lambda m, t: t.sort(-1)[0], lambda m, t: t.sort(-1)[1],
+    lambda m, t: t.sort(0)[1], lambda m, t: t.argsort(-1), lambda m, t: m.empty_like(t).zero_(),
+    lambda m, t: m.as_tensor(t, dtype=m.float64),
+])
+def test_results_keep_pytorchs_preserved_strides(torch, call):
+    for mine, theirs in zip(_layouts(torchless), _layouts(torch)):
+        _assert_same(call(torchless, mine), call(torch, theirs))
+
+
+def test_preserved_strides_gradients_and_tensor_from_lists(torch):
+    for mine, theirs in zip(_layouts(torchless), _layouts(torch)):
+        if not mine.numel():  # (an empty leaf's gradient has all-zero strides, PyTorch's C order's: see the report)
+            continue
+        mine, theirs = mine.detach().clone().requires_grad_(), theirs.detach().clone().requires_grad_()
+        (mine.double().sort(-1)[0] * 2).sum().backward()
+        (theirs.double().sort(-1)[0] * 2).sum().backward()
+        _assert_same(mine.grad, theirs.grad)
+    for data in ([1.0, 2.0, 3.0], [[1, 2], [3, 4]], [True, False], [[1.5], [2.5]], [], [[]], 3.5, [1, 2.5]):
+        got = torchless.tensor(data)
+        _assert_same(got, torch.tensor(data))
+        np.testing.assert_array_equal(got.numpy(), np.array(data, dtype=got.numpy().dtype))  # (NumPy's reading)
