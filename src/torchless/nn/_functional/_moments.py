@@ -43,11 +43,7 @@ def mean(a, axis):
 def _unquiet_mean(a, axis):
     """mean, for callers already under np.errstate(**_QUIET)."""
     count = a.shape[axis] if type(axis) is int else math.prod(a.shape[i] for i in np.atleast_1d(axis))
-    # (the ufunc's reduce, which ndarray.sum calls through a Python wrapper costing as much as a small row's sum)
-    return _add_reduce(a, axis, None, None, True) / a.dtype.type(count)
-
-
-_add_reduce = np.add.reduce
+    return a.sum(axis=axis, keepdims=True) / a.dtype.type(count)
 
 
 def normalize_rows(x, eps):

@@ -58,9 +58,6 @@ def _reduction(reduction, size_average=None, reduce=None):
     return reduction
 
 
-_add_reduce = np.add.reduce
-
-
 def _reduce(losses, reduction, denominator=None, operands=None):
     """``operands``: the input and target of an elementwise loss, whose unreduced losses PyTorch lays out as its
     TensorIterator lays out an elementwise op's result (following the input's layout); without them, the losses
@@ -72,7 +69,7 @@ def _reduce(losses, reduction, denominator=None, operands=None):
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
-    total = _add_reduce(losses, None, np.float32 if half else None)  # (ndarray.sum without its Python wrapper)
+    total = losses.sum(dtype=np.float32) if half else losses.sum()
     if reduction != "sum":
         denominator = losses.size if denominator is None else denominator
         if denominator == 0:
@@ -115,9 +112,9 @@ class _ClassTargets:
         # does not fit uint8.
         indices = target.astype(np.intp, copy=False)
         valid = indices != ignore_index
-        self.valid = None if np.count_nonzero(valid) == valid.size else valid
+        self.valid = None if np.count_nonzero(valid) == valid.size else valid  # (ndarray.all's wrapper costs more)
         safe = indices if self.valid is None else np.where(valid, indices, 0)
-        if safe.size and (np.minimum.reduce(safe, None) < 0 or np.maximum.reduce(safe, None) >= classes):
+        if safe.size and (safe.min() < 0 or safe.max() >= classes):
             # PyTorch names the first bad target in its scan (a 2-D 'none' loss split over threads
             # may name a later one).
             bad = safe[(safe < 0) | (safe >= classes)].flat[0]
@@ -263,11 +260,10 @@ class CrossEntropy(Node):
         self.targets = targets
         if unbatched:
             x = x[None]
-        # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift; the ufuncs'
-        # reduce rather than ndarray's methods, whose Python wrappers cost as much as a small batch's reductions)
-        shifted = x - np.maximum.reduce(x, 1, None, None, True) if x.shape[1] else x.copy()
+        # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift)
+        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x.copy()
         probs = np.exp(shifted)
-        sums = np.add.reduce(probs, 1, None, None, True)
+        sums = probs.sum(axis=1, keepdims=True)
         log_sums = np.log(sums)
         if reduction == "none":  # PyTorch's -log_softmax(x)[target], whose zero is -0.0 (log_sums - picked: 0.0)
             losses = -(targets.pick(shifted) - log_sums[:, 0])
