@@ -562,3 +562,18 @@ def test_preserved_strides_gradients_and_tensor_from_lists(torch):
         got = torchless.tensor(data)
         _assert_same(got, torch.tensor(data))
         np.testing.assert_array_equal(got.numpy(), np.array(data, dtype=got.numpy().dtype))  # (NumPy's reading)
+
+
+# --------------------------------------------------------------------------- elementwise results' layout
+@pytest.mark.parametrize("op", [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a.sigmoid() - b,
+                                lambda a, b: a > b])
+def test_elementwise_layouts_of_every_pair(torch, op):
+    mine_layouts, their_layouts = _layouts(torchless), _layouts(torch)
+    for i, (a_mine, a_theirs) in enumerate(zip(mine_layouts, their_layouts)):
+        for b_mine, b_theirs in zip(mine_layouts[i:], their_layouts[i:]):
+            try:
+                expected = op(a_theirs, b_theirs)
+            except RuntimeError:  # (shapes that do not broadcast: the same error)
+                _same_error(lambda: op(a_mine, b_mine), lambda: op(a_theirs, b_theirs))
+                continue
+            _assert_same(op(a_mine, b_mine), expected, exact=False, rtol=1e-6)
