@@ -577,3 +577,26 @@ def test_elementwise_layouts_of_every_pair(torch, op):
                 _same_error(lambda: op(a_mine, b_mine), lambda: op(a_theirs, b_theirs))
                 continue
             _assert_same(op(a_mine, b_mine), expected, exact=False, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- batch_norm's cancelling channels
+@pytest.mark.parametrize("training", [False, True])
+@pytest.mark.parametrize("shift", [0.0, 1e4])
+def test_batch_norm_channels_far_from_their_mean(torch, training, shift):
+    rng = np.random.default_rng(12)
+    x = (rng.standard_normal((4, 3, 5, 5)) * 1e-2 + shift).astype(np.float32)
+    x[:, 1] = shift  # (a constant channel)
+    weight, bias = np.array([0.5, 1.0, 2.0], np.float32), np.array([-1.0, 0.0, 1.0], np.float32)
+    statistics = {}
+    outputs = {}
+    for m in (torchless, torch):
+        mean, var = m.full((3,), shift), m.full((3,), 1e-4)
+        outputs[m] = m.nn.functional.batch_norm(m.tensor(x), mean, var, m.tensor(weight), m.tensor(bias), training)
+        statistics[m] = mean, var
+    _assert_same(outputs[torchless], outputs[torch], exact=False, rtol=1e-6)
+    for mine, theirs in zip(statistics[torchless], statistics[torch]):
+        _assert_same(mine, theirs, exact=False, rtol=1e-6)
+    # (at 1e4 PyTorch's x * alpha + beta keeps their rounding, 2e-2 here, which the comparison above checks)
+    if not training and not shift:  # (x - mean) / sqrt(var + eps) * weight + bias, in float64
+        expected = (x.astype(np.float64) - shift) / np.sqrt(1e-4 + 1e-5) * weight[:, None, None] + bias[:, None, None]
+        np.testing.assert_allclose(outputs[torchless].numpy(), expected, rtol=1e-3, atol=2e-2)
