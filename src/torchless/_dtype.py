@@ -245,11 +245,24 @@ def fill_value(value, np_dtype, check_half=True):
         return value
     if not isinstance(value, (_builtins.int, np.integer)):
         value = _builtins.float(value)
-    info = np.iinfo(np_dtype)
-    lowest = -info.max if np_dtype.kind == "u" and isinstance(value, (_builtins.int, np.integer)) else info.min
-    if not lowest <= value <= info.max:  # False for NaN too
+    smallest, largest, bits = integer_limits(np_dtype)
+    lowest = -largest if np_dtype.kind == "u" and isinstance(value, (_builtins.int, np.integer)) else smallest
+    if not lowest <= value <= largest:  # False for NaN too
         raise RuntimeError(f"value cannot be converted to type {_C_TYPES[np_dtype.name]} without overflow")
-    return _builtins.int(value) % (1 << info.bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
+    return _builtins.int(value) % (1 << bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
+
+
+def integer_limits(np_dtype):
+    """(min, max, bits) of the integer NumPy dtype ``np_dtype``, kept per dtype (np.iinfo's lookup costs as much
+    as a small factory's draw)."""
+    limits = _INTEGER_LIMITS.get(np_dtype)
+    if limits is None:
+        info = np.iinfo(np_dtype)
+        limits = _INTEGER_LIMITS[np_dtype] = (info.min, info.max, info.bits)
+    return limits
+
+
+_INTEGER_LIMITS = {}
 
 
 def _float_fill(value, np_dtype, check_half):

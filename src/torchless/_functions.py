@@ -30,6 +30,13 @@ _STACKING_NAMES["row_stack"] = "vstack"
 
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
+    if tensors.__class__ in _SEQUENCES and tensors and isinstance(tensors[0], Tensor):  # tensors of one dtype: as
+        dtype = tensors[0]._data.dtype  # they are (the checks one by one cost a quarter of a small cat)
+        for t in tensors:
+            if not (isinstance(t, Tensor) and t._data.dtype == dtype):
+                break
+        else:
+            return list(tensors)
     _parser_errors.check_tensor_list(name, tensors)  # (before emptiness and dtypes, as PyTorch's parser)
     if not tensors:
         if name in _STACKING_NAMES:
@@ -39,6 +46,9 @@ def _tensor_list(tensors, name):
     for t in tensors[1:]:
         common = promote(common, t._data.dtype)
     return [t._cast(common) for t in tensors]
+
+
+_SEQUENCES = (list, tuple)
 
 
 class _DefaultDim(int):
@@ -102,6 +112,8 @@ def _concatenated(name, tensors, positional, dim):
     first = kept[0][1]
     axis = normalize_dim(dim, first._data.ndim)
     for i, t in kept[1:]:  # (numbered at their places in the list given)
+        if t._data.shape == first._data.shape:
+            continue
         if t._data.ndim != first._data.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and "
                                f"{t._data.ndim}")
@@ -155,11 +167,12 @@ def where(condition, input=None, other=None):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     shape = cond.shape
-    for operand in (a._data.shape, b._data.shape):
-        error = broadcast_error(shape, operand)
-        if error is not None:
-            raise error
-        shape = np.broadcast_shapes(shape, operand)
+    if a._data.shape != shape or b._data.shape != shape:  # (equal shapes, the common call, broadcast as they are)
+        for operand in (a._data.shape, b._data.shape):
+            error = broadcast_error(shape, operand)
+            if error is not None:
+                raise error
+            shape = np.broadcast_shapes(shape, operand)
     return save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
 
 

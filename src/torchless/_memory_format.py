@@ -188,16 +188,16 @@ def empty(shape, dtype, format_, allocate=np.zeros):
 def _preserved_strides(array):
     """preserve_format's strides (in elements) for a new array like ``array``: its own when it is dense and
     non-overlapping, else dense ones in its dims' memory order (at::infer_dense_strides)."""
-    from ._ops.unary import dense_strides_like
-
     strides = element_strides(array)
     if not array.size:  # PyTorch counts an empty tensor dense: its strides are kept, whatever they are
         return strides
-    order = sorted(range(array.ndim), key=lambda d: strides[d])
+    order = sorted(range(array.ndim), key=strides.__getitem__)
     expected = 1
     for d in order:
         if array.shape[d] != 1:
             if strides[d] != expected:
+                from ._ops.unary import dense_strides_like
+
                 return dense_strides_like(array)
             expected *= array.shape[d]
     return strides
@@ -252,6 +252,9 @@ def empty_like(array, dtype, format_, allocate=np.zeros):
 def preserving(out, array):
     """``out``, a NumPy copy of ``array`` (``astype``, order 'K'), with PyTorch's preserve_format strides: NumPy
     keeps the dims' order but not the strides of size-1 dims (nor the layout of arrays not dense)."""
+    if array.flags.c_contiguous and out.flags.c_contiguous and out.shape == array.shape and array.size \
+            and 1 not in array.shape:
+        return out  # (both in C order, which preserve_format keeps: the common case, without working strides out)
     return with_strides(out, _preserved_strides(array))
 
 
@@ -366,7 +369,12 @@ def iterator_layout(out, operands):
     where PyTorch follows the first operand whose strides order the dims. Copied only when the strides differ."""
     if not out.size:  # (NumPy gives an empty result all-zero strides, PyTorch allocates it as any other)
         return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
-    if out.ndim < 2 or all(a is None or _c_order(a) for a in operands):
+    if out.ndim < 2:
+        return out
+    for a in operands:  # (a loop: all() of a generator cost a third of this call for every elementwise op)
+        if a is not None and not _c_order(a):
+            break
+    else:
         return out  # (C-order operands give a C-order output both ways)
     operands = [a for a in operands if a is not None]
     if len(operands) == 1 and operands[0].shape == out.shape and element_strides(operands[0]) == element_strides(out):

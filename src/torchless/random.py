@@ -288,8 +288,9 @@ class Generator:
         high = pairs[:, 0] & np.uint32(2**21 - 1)  # the high word's low 21 bits, then the low word
         threshold_high, threshold_low = divmod(math.ceil(p * 2.0**53), 2**32)
         drawn = high < threshold_high
-        ties = np.flatnonzero(high == threshold_high)
-        drawn[ties] = pairs[ties, 1] < threshold_low
+        ties = np.nonzero(high == threshold_high)[0]  # (np.flatnonzero's wrapper, for a 1-D array)
+        if ties.size:
+            drawn[ties] = pairs[ties, 1] < threshold_low
         return drawn.reshape(shape)
 
     def bernoulli_from(self, probabilities):

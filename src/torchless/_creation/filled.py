@@ -80,6 +80,11 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {_type_name(size)}")
+    value_type = fill_value.__class__
+    if value_type is float or value_type is int or value_type is bool:  # (a plain number: taken as it is)
+        if dtype is None and value_type is not float:
+            dtype = _dtype.int64 if value_type is int else _dtype.bool
+        return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device, "full")
     if fill_value is _UNGIVEN:
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
     if not _parser_errors.is_number_argument(fill_value):

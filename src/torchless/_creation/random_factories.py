@@ -24,9 +24,11 @@ _RANDPERM_SCHEMAS = (f"SymInt n, *, Generator? generator, {_FACTORY_KEYWORDS}", 
 
 def _check_generator(name, overloads, args, generator, **keywords):
     """PyTorch's parser's TypeError for a ``generator`` that is no Generator (``keywords``: the others given)."""
+    if generator is None:
+        return
     from ..random import Generator
 
-    if generator is not None and not isinstance(generator, Generator):
+    if not isinstance(generator, Generator):
         given = {key: value for key, value in keywords.items() if value is not None}
         _parser_errors.parse(name, overloads, args, dict(given, generator=generator))
 
@@ -197,7 +199,7 @@ def _check_random_range(low, high, np_dtype):
                               "will become an error in version 1.7 release, please fix the code in advance",
                               UserWarning, stacklevel=4)
         return
-    smallest, largest = (0, 1) if np_dtype.kind == "b" else (np.iinfo(np_dtype).min, np.iinfo(np_dtype).max)
+    smallest, largest = (0, 1) if np_dtype.kind == "b" else _dtype.integer_limits(np_dtype)[:2]
     for label, value in (("from", low), ("to - 1", high - 1)):
         if not smallest <= value <= largest:
             raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[np_dtype.name]}")

@@ -303,7 +303,9 @@ class Sigmoid(Node):
             return self.out
         e = np.exp(-np.abs(x))  # (of a non-positive number only: no overflow warnings for large |a|)
         denominator = 1 + e
-        self.out = np.where(x >= 0, 1 / denominator, e / denominator).astype(a.dtype, copy=False)
+        # 1 / (1 + e) where x >= 0, else e / (1 + e): one division of the chosen numerators, the same quotients
+        quotient = np.where(x >= 0, 1, e)
+        self.out = np.divide(quotient, denominator, out=quotient).astype(a.dtype, copy=False)
         return self.out
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)

@@ -11,7 +11,7 @@ from ..._kernels.moments import rowwise_moments
 from ...autograd.graph import Node
 
 __all__ = ["cancelling_rows", "centred_rows", "constant_rows_as_pytorch", "linear_rows_as_pytorch", "mean", "normalize_rows",
-           "normalize_rows_backward", "quiet", "renormalize_cancelling_rows"]
+           "normalize_rows_backward", "quiet", "renormalize_cancelling_rows", "unquiet_normalize_rows"]
 
 # A constant row with eps = 0 has an infinite 1 / std and NaN outputs, an empty row a NaN mean:
 # PyTorch returns those values without warnings, and so do these functions.
@@ -51,9 +51,14 @@ def normalize_rows(x, eps):
     those of centred_rows. mean, var and rstd keep the reduced axis (length 1).
     """
     with np.errstate(**_QUIET):
-        mu, xhat, var = _unquiet_centred_rows(x)
-        rstd = 1 / np.sqrt(var + eps)
-        xhat *= rstd
+        return unquiet_normalize_rows(x, eps)
+
+
+def unquiet_normalize_rows(x, eps):
+    """normalize_rows, for callers already under np.errstate(**_QUIET) (a forward decorated with ``quiet``)."""
+    mu, xhat, var = _unquiet_centred_rows(x)
+    rstd = 1 / np.sqrt(var + eps)
+    xhat *= rstd
     return xhat, mu, var, rstd
 
 

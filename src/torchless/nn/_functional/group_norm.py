@@ -13,8 +13,8 @@ from ...autograd._joint import joint_outputs
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput, saved_result
 from ._args import unpack_int64
-from ._moments import (linear_rows_as_pytorch, normalization_backward_graph, normalize_rows, normalize_rows_backward,
-                       quiet, renormalize_cancelling_rows)
+from ._moments import (linear_rows_as_pytorch, normalization_backward_graph, normalize_rows_backward, quiet,
+                       renormalize_cancelling_rows, unquiet_normalize_rows)
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
 from .normalization import _verify_batch_size
@@ -89,7 +89,7 @@ class GroupNorm(Node):
         self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
         rows = rows.astype(compute_dtype(x), copy=False)
-        self.xhat, self.mean, var, self.rstd = normalize_rows(rows, eps)
+        self.xhat, self.mean, var, self.rstd = unquiet_normalize_rows(rows, eps)  # (forward is quiet)
         if self.input_format is not None and x.dtype == rows.dtype and x.size and _cancels(self.mean, var):
             return self._channels_last_output(x, rows, weight, bias, eps)
         constant = var == 0

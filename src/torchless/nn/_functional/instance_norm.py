@@ -10,8 +10,8 @@ from ... import _dtype, _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd._graph_backward import BackwardOfBackward
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
-from ._moments import (cancelling_rows, constant_rows_as_pytorch, mean, normalization_backward_graph, normalize_rows,
-                       normalize_rows_backward, quiet)
+from ._moments import (cancelling_rows, constant_rows_as_pytorch, mean, normalization_backward_graph,
+                       normalize_rows_backward, quiet, unquiet_normalize_rows)
 from .normalization import (_check_dtypes, _empty_batch_norm, refuse_statistic_grads, refuse_unbatched_running_stats,
                             training_channels_as_pytorch)
 from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
@@ -48,7 +48,7 @@ class InstanceNorm(Node):
         self.weight, self.bias = weight, bias
         rows = (x.reshape(n, c, -1) if x.size else x.reshape(n, c, 0)).astype(compute_dtype(x), copy=False)
         if use_input_stats:
-            self.xhat, instance_mean, instance_var, self.rstd = normalize_rows(rows, eps)
+            self.xhat, instance_mean, instance_var, self.rstd = unquiet_normalize_rows(rows, eps)  # (forward is quiet)
             if half_statistics:
                 self.rstd = self.rstd.astype(np.float16).astype(rows.dtype)
                 self.xhat = (rows - instance_mean.astype(np.float16).astype(rows.dtype)) * self.rstd

@@ -12,10 +12,11 @@ from ..._kernels import parallel
 from ..._kernels.fma import fused_multiply_add
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows, unbroadcast_tensor
+from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
-from ._moments import (mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet,
-                       renormalize_cancelling_rows)
+from ._moments import (mean, normalization_backward_graph, normalize_rows_backward, quiet,
+                       renormalize_cancelling_rows, unquiet_normalize_rows)
 from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype, int_list_arg)
 
@@ -121,7 +122,7 @@ class LayerNorm(Node):
         self.input_shape, self.input_dtype = x.shape, x.dtype
         self.weight, self.bias = weight, bias
         rows = _rows(x, normalized_ndim, compute_dtype(x))
-        self.xhat, row_mean, _, self.rstd = normalize_rows(rows, eps)
+        self.xhat, row_mean, _, self.rstd = unquiet_normalize_rows(rows, eps)  # (forward is quiet)
         cancelling = None
         if x.dtype in (rows.dtype, np.float16):
             cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps),
@@ -255,6 +256,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, with the biased variance over those
     dimensions; weight and bias (optional) have shape ``normalized_shape``. Output: same shape as input.
     """
+    if _passes_checks(input, normalized_shape, weight, bias, eps):
+        return LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=eps)
     check_tensor_arg(input, "layer_norm", "input", 1, optional=False)
     normalized_shape = int_list_arg(normalized_shape, "layer_norm", "normalized_shape", 2)
     check_tensor_arg(weight, "layer_norm", "weight", 3)
@@ -265,6 +268,32 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_input_shape(input, normalized_shape, ", ")
     check_kernel_dtypes(input, weight, bias, "LayerNormKernelImpl")
     return LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=float(eps))
+
+
+def _passes_checks(input, normalized_shape, weight, bias, eps):
+    """Whether layer_norm's arguments are the common call every check passes: a float32 or float64 input whose
+    trailing dims are the ints of ``normalized_shape``, parameters of that shape and the input's dtype or None, a
+    float eps (the checks, read one by one, cost a tenth of a small call)."""
+    if not isinstance(input, Tensor) or type(eps) is not float or not isinstance(normalized_shape, (tuple, list)):
+        return False
+    x = input._data
+    n = len(normalized_shape)
+    if not (0 < n <= x.ndim and x.dtype in _FLOAT_DTYPES):
+        return False
+    shape = x.shape[x.ndim - n:]
+    for size in normalized_shape:
+        if type(size) is not int:
+            return False
+    if shape != tuple(normalized_shape):
+        return False
+    for param in (weight, bias):
+        if param is not None and not (isinstance(param, Tensor) and param._data.dtype == x.dtype
+                                      and param._data.shape == shape):
+            return False
+    return True
+
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class RMSNorm(Node):

@@ -112,7 +112,7 @@ class _ClassTargets:
         # does not fit uint8.
         indices = target.astype(np.intp, copy=False)
         valid = indices != ignore_index
-        self.valid = None if valid.all() else valid
+        self.valid = None if np.count_nonzero(valid) == valid.size else valid  # (ndarray.all's wrapper costs more)
         safe = indices if self.valid is None else np.where(valid, indices, 0)
         if safe.size and (safe.min() < 0 or safe.max() >= classes):
             # PyTorch names the first bad target in its scan (a 2-D 'none' loss split over threads
@@ -253,7 +253,8 @@ class CrossEntropy(Node):
         """The dtype of the saved total weight: the input's."""
         return self.log_probs.dtype
 
-    @quiet  # (a row of infinities: NaN, silently, as in PyTorch)
+    # (not quiet itself: applied only by cross_entropy, which is; a row of infinities gives NaN silently, as in
+    # PyTorch)
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
         self.targets = targets

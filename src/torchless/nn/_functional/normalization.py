@@ -300,7 +300,7 @@ def _cancelling_channels_as_pytorch(y, x3, mean, invstd, constant, weight, bias)
         cancelling = np.abs(mean * invstd) > _CANCELLING_RATIO
     if constant is not None:
         cancelling |= constant
-    if not cancelling.any():
+    if not np.count_nonzero(cancelling):  # (ndarray.any's Python wrapper cost a twentieth of an eval call)
         return
     dtype = x3.dtype.type
     alpha = invstd[cancelling] if weight is None else invstd[cancelling] * weight[cancelling].astype(dtype)

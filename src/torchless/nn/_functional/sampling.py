@@ -267,12 +267,18 @@ def _kernel_dtype_name(kind, dim, channels_last_kernel):
     return "compute_indices_weights_nearest" if kind.startswith("nearest") else "compute_indices_weights_linear"
 
 
+# The dtypes the upsample kernels take: antialiasing ones, linear (and trilinear) ones, the others
+_FLOAT_DTYPES = tuple(np.dtype(name) for name in ("float16", "float32", "float64"))
+_AA_DTYPES = _FLOAT_DTYPES[1:] + (np.dtype(np.uint8),)
+_NEAREST_DTYPES = _FLOAT_DTYPES + (np.dtype(np.uint8),)
+
+
 def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     """PyTorch's upsample_* kernels: argument parsing, output size, checks, then the resampling itself."""
     fn, grad_name = (pattern.format(dim) for pattern in _KINDS[kind])
     output_size, scale_factors = _parse_native(fn, dim, input, output_size, scale_factors, align_corners,
                                                has_align=kind not in ("nearest", "nearest-exact"))
-    in_sizes = tuple(input.shape[2:])
+    in_sizes = input._data.shape[2:]  # (the array's: Size's indexing costs more than a small resampling's taps)
     if output_size is None:
         output_size = [checked_int64(n * s) for n, s in zip(in_sizes, scale_factors)]
     if min(in_sizes) <= 0 or min(output_size) <= 0:
@@ -281,25 +287,25 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         joint = " and output" if dim == 1 else " output"
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got_in}){joint} "
                            f"({got_out})")
-    if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
+    if input._data.size == 0 and math.prod(input._data.shape[1:]) == 0:
         raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
-    _check_output_storage(tuple(input.shape[:2]) + tuple(output_size), input)
+    _check_output_storage(input._data.shape[:2] + tuple(output_size), input)
     dtype = input._data.dtype
     if kind.endswith("-aa"):
-        allowed = ("float32", "float64", "uint8")
+        allowed = _AA_DTYPES
     elif kind in ("linear", "trilinear"):
-        allowed = ("float16", "float32", "float64")
+        allowed = _FLOAT_DTYPES
     else:
-        allowed = ("float16", "float32", "float64", "uint8")
+        allowed = _NEAREST_DTYPES
     channels_last_kernel = _channels_last_kernel(input, output_size, dim, kind)
     # the antialiasing kernel copies an input whose size does not change, before its dtype dispatch; its
     # backward, for floating types only, does not
     unresized_aa = kind.endswith("-aa") and list(in_sizes) == list(output_size)
     backward_error = None
-    if unresized_aa and dtype.name not in ("float32", "float64"):
+    if unresized_aa and dtype not in _FLOAT_DTYPES[1:]:
         backward_error = f"\"{fn.lstrip('_')}_backward_cpu\" not implemented for '{input.dtype.scalar_name}'"
-    elif dtype.name not in allowed:
+    elif dtype not in allowed:  # (dtypes compared: NumPy's dtype.name is a Python property)
         raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim, channels_last_kernel)}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
     scales = [None] * dim if scale_factors is None else list(scale_factors)
@@ -533,13 +539,15 @@ def _guard_index_and_lambda(source, size):
     return first, fraction
 
 
+@functools.lru_cache(maxsize=256)
 def _nearest_taps(size, out, scale, exact, dtype, shortcuts=False, rounded=False):
     """Output i reads input floor(i * scale) (nearest) or floor((i + 0.5) * scale) (nearest-exact, which the
-    1-D and 3-D forwards compute as round-half-up of (i + 0.5) * scale - 0.5: ``rounded``)."""
+    1-D and 3-D forwards compute as round-half-up of (i + 0.5) * scale - 0.5: ``rounded``). Kept per axis (a model
+    resamples the same shapes at every call), read-only."""
     if shortcuts and out == size:  # the 2-D kernel copies, or halves the index, with no arithmetic
-        return _Taps(np.arange(out)[:, None], None, size)
+        return _read_only_taps(np.arange(out)[:, None], size)
     if shortcuts and out == 2 * size:
-        return _Taps((np.arange(out) >> 1)[:, None], None, size)
+        return _read_only_taps((np.arange(out) >> 1)[:, None], size)
     scale = _area_pixel_scale(size, out, False, scale, dtype)
     i = np.arange(out)
     if exact and rounded:
@@ -553,7 +561,12 @@ def _nearest_taps(size, out, scale, exact, dtype, shortcuts=False, rounded=False
     else:
         source = (i.astype(dtype) + dtype(0.5)) * scale if exact else i.astype(dtype) * scale
     index = np.minimum(np.floor(source.astype(np.float32)).astype(np.intp), size - 1)
-    return _Taps(index[:, None], None, size)
+    return _read_only_taps(index[:, None], size)
+
+
+def _read_only_taps(index, size):
+    index.flags.writeable = False
+    return _Taps(index, None, size)
 
 
 def _linear_taps(size, out, align_corners, scale, dtype):
