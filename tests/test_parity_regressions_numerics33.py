@@ -1,0 +1,140 @@
+"""Session 33 numerics: last bits and special values against torch 2.13 (gelu's oneDNN and ATen kernels, ...)."""
+import math
+
+import numpy as np
+import pytest
+
+import torchless
+import torchless.nn.functional as TF
+from torchless._kernels.cpu_loops import vector_bytes
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _bits(array):
+    array = np.ascontiguousarray(array)
+    return array.view({2: np.int16, 4: np.int32, 8: np.int64}[array.itemsize])
+
+
+def _assert_same_bits(ours, theirs):
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    # (NaN's sign and payload aside: they are not PyTorch's API)
+    nan = np.isnan(ours) & np.isnan(theirs)
+    mismatched = (_bits(ours) != _bits(theirs)) & ~nan
+    assert not mismatched.any(), (ours[mismatched][:5], theirs[mismatched][:5])
+
+
+def _gelu_grid():
+    dense = np.linspace(-20, 20, 200_001, dtype=np.float32)
+    tails = np.logspace(-45, 38, 4001).astype(np.float32)
+    special = np.float32([np.inf, -np.inf, np.nan, 0.0, -0.0, 3e38, -3e38, 1e-45, -1e-45])
+    grid = np.concatenate([dense, tails, -tails, special])
+    return np.concatenate([grid, np.zeros(-len(grid) % 64, np.float32)])
+
+
+# ---- 1. gelu -----------------------------------------------------------------------------------------------------
+
+needs_avx512 = pytest.mark.skipif(vector_bytes() != 64, reason="oneDNN's AVX-512 gelu kernels are reproduced")
+
+
+@needs_avx512
+def test_float32_gelu_of_a_contiguous_tensor_is_onednns_bit_for_bit():
+    torch = _torch()
+    x = _gelu_grid()
+    _assert_same_bits(TF.gelu(torchless.tensor(x)).numpy(), torch.nn.functional.gelu(torch.tensor(x)).numpy())
+
+
+@needs_avx512
+def test_float32_gelu_tails_are_onednns():
+    # oneDNN's erf saturates at |x| = 5.54 and goes to -1 before: gelu is -0 at -5.5426 where the correctly
+    # rounded formula (and ATen's kernel) still gives -1.65e-7, and exactly x from 5.33
+    x = np.float32([-5.5426, -6.0, -100.0, 5.5, 6.0, 1e30])
+    out = TF.gelu(torchless.tensor(x)).numpy()
+    assert _bits(out[:3]).tolist() == _bits(np.float32([-0.0] * 3)).tolist()
+    np.testing.assert_array_equal(out[3:], x[3:])
+
+
+def test_float32_gelu_is_accurate_where_it_does_not_cancel():
+    # torch-free: against the float64 formula (oneDNN's polynomials and ATen's erf are within a few ulp here)
+    x = np.linspace(-3, 8, 100_001, dtype=np.float32)
+    exact = 0.5 * x.astype(np.float64) * (1 + np.vectorize(math.erf)(x.astype(np.float64) / math.sqrt(2)))
+    for layout in (lambda t: t, lambda t: t.reshape(-1, 1).expand(-1, 2)[:, 0]):  # oneDNN's; ATen's
+        out = TF.gelu(layout(torchless.tensor(x))).numpy().astype(np.float64)
+        np.testing.assert_allclose(out, exact, rtol=4e-6, atol=1.5e-6)
+
+
+@pytest.mark.parametrize("layout", ["transposed", "channels_last", "strided", "narrowed", "0-d", "one", "expanded",
+                                    "33"])
+def test_float32_gelu_of_other_layouts_runs_atens_kernel(layout):
+    # ATen's own kernel: Abramowitz and Stegun's erf in its vectors (+inf goes to NaN... in oneDNN's too), libm's
+    # erf in its scalar loop (glibc's erff misses by an ulp now and then: the strided inputs are compared loosely)
+    torch = _torch()
+    x = (np.random.default_rng(3).standard_normal(4096) * 3).astype(np.float32)
+    x[[5, 9, 11, 40]] = [np.inf, -np.inf, np.nan, -5.52]
+
+    def view(lib):
+        t = lib.tensor(x)
+        return {"transposed": t.reshape(64, 64).T, "strided": t[::2], "narrowed": t.reshape(64, 64)[:, :40],
+                "channels_last": t.reshape(1, 4, 32, 32).contiguous(memory_format=lib.channels_last),
+                "0-d": t[40], "one": t[40:41], "expanded": t[:3].reshape(3, 1).expand(3, 50), "33": t[:33]}[layout]
+
+    ours, theirs = TF.gelu(view(torchless)).numpy(), torch.nn.functional.gelu(view(torch)).numpy()
+    if layout in ("strided", "narrowed"):
+        np.testing.assert_allclose(ours, theirs, rtol=3e-7, atol=2e-7, equal_nan=True)
+    else:
+        _assert_same_bits(ours, theirs)
+
+
+def test_float32_gelu_without_mkldnn_runs_atens_kernel():
+    torch = _torch()
+    x = (np.random.default_rng(4).standard_normal(4096) * 3).astype(np.float32)
+    x[:4] = [-5.52, -5.6, np.inf, -np.inf]
+    before = torchless.backends.mkldnn.enabled, torch.backends.mkldnn.enabled
+    try:
+        torchless.backends.mkldnn.enabled = torch.backends.mkldnn.enabled = False
+        ours, theirs = TF.gelu(torchless.tensor(x)).numpy(), torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    finally:
+        torchless.backends.mkldnn.enabled, torch.backends.mkldnn.enabled = before
+    _assert_same_bits(ours, theirs)
+    assert ours[0] != 0  # (ATen's erf(-3.90) is not -1 yet: oneDNN's gelu would be -0 here)
+
+
+@needs_avx512
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("how", ["sum", "grad"])
+def test_gelu_backward_of_a_contiguous_tensor_is_onednns_bit_for_bit(dtype, how):
+    torch = _torch()
+    x = _gelu_grid()[::4]
+    with np.errstate(over="ignore"):
+        x = np.clip(x, -7e4, 7e4).astype(dtype)  # (float16: the ends infinite)
+    g = (np.random.default_rng(5).standard_normal(x.shape) * 2).astype(dtype)
+
+    def grad(lib, functional):
+        t = lib.tensor(x).requires_grad_()
+        y = functional.gelu(t)
+        y.sum().backward() if how == "sum" else y.backward(lib.tensor(g))
+        return t.grad.numpy()
+
+    _assert_same_bits(grad(torchless, TF), grad(torch, torch.nn.functional))
+
+
+@needs_avx512
+def test_float16_gelu_of_a_contiguous_tensor_is_onednns_where_it_has_avx512_fp16():
+    torch = _torch()
+    x = (np.random.RandomState(0).randn(30000) * 3).astype(np.float16)
+    x[:8] = [np.inf, -np.inf, np.nan, 0, -0.0, 65504, -65504, 6e-8]
+    _assert_same_bits(TF.gelu(torchless.tensor(x)).numpy(), torch.nn.functional.gelu(torch.tensor(x)).numpy())
+
+
+@needs_avx512
+def test_onednn_gelu_derivative_against_finite_differences():
+    # torch-free: the derivative oneDNN's backward computes is gelu's to float32 accuracy
+    from torchless._kernels import onednn_gelu
+    x = np.linspace(-6, 6, 2001)
+    step = 1e-6
+    gelu64 = np.vectorize(lambda v: 0.5 * v * (1 + math.erf(v / math.sqrt(2))))
+    central = (gelu64(x + step) - gelu64(x - step)) / (2 * step)
+    np.testing.assert_allclose(onednn_gelu.gelu_erf_derivative(x.astype(np.float32)), central, atol=3e-6)
