@@ -3,7 +3,8 @@
 ATen hands a contiguous float32 ``gelu`` of more than one element to oneDNN (``use_mkldnn``), whose AVX-512 code
 approximates erf(x / sqrt 2) by 25 degree-5 polynomials in |x|, one per range picked from the exponent and two
 mantissa bits, Horner's rule one fused multiply-add a step, then x (1 + erf) / 2. The tails differ from ATen's own
-kernel by far: it is exactly 0 from x = -5.49 (ATen's: -5.54) and exactly x from 5.33 (measured against torch 2.13
+kernel by far: it is -0 here and there from x = -5.49 on and throughout from -5.54 (ATen's: from -5.54), exactly x
+from 5.33 (measured against torch 2.13
 on 1,040,000 values from -3e38 to 3e38, infinities and NaN among them: every bit equal). Its gelu_backward goes
 to oneDNN likewise, whose derivative takes Abramowitz and Stegun's erf and oneDNN's own exp (every bit equal on
 400,000 values from -12 to 12 and the special ones). float16 on CPUs with AVX-512 FP16 goes the same way, in float32.

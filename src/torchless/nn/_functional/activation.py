@@ -835,8 +835,8 @@ class Gelu(Node):
     def _float_forward(self, x):
         """float32 x / 2 (1 + erf(x / sqrt 2)) as PyTorch computes it: oneDNN's kernel where ATen calls it, else
         ATen's own, whose vectors take its erf (Abramowitz and Stegun's) and whose scalar loop libm's (here the
-        correctly rounded erf, which glibc's erff misses by an ulp now and then). Their tails differ: 0 from
-        x = -5.49 in oneDNN's, from -5.54 in ATen's (where the erf rounds to -1)."""
+        correctly rounded erf, which glibc's erff misses by an ulp now and then). Their tails differ: oneDNN's is -0
+        at points from x = -5.49 on, ATen's from -5.54 (where its erf rounds to -1)."""
         self.x = x
         self.onednn = _onednn_gelu(x)
         if self.onednn:
