@@ -175,3 +175,29 @@ def test_float32_sigmoid_against_float64():
     ours = torchless.sigmoid(torchless.tensor(x)).numpy().astype(np.float64)
     exact = 1 / (1 + np.exp(-x.astype(np.float64)))
     np.testing.assert_allclose(ours, exact, rtol=2.5e-7, atol=0)
+
+
+# ---- 3. binary ops' special values ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_logaddexp2_adds_the_scaled_log1p_in_one_rounding(dtype):
+    # max(a, b) + log1p(2^-|a - b|) * (1 / ln 2), the product fused into the sum: logaddexp2(-1, -1) is not 0
+    torch = _torch()
+    a = np.array([-1.0, 3.0, 0.5, np.inf, -np.inf, np.inf, np.nan, -7.25], dtype)
+    b = np.array([-1.0, 3.0, -2.0, np.inf, -np.inf, -np.inf, 1.0, -7.25], dtype)
+    ours = torchless.logaddexp2(torchless.tensor(a), torchless.tensor(b)).numpy()
+    _assert_same_bits(ours, torch.logaddexp2(torch.tensor(a), torch.tensor(b)).numpy())
+    # torch-free: the rounding of 1 / ln 2 shows: ln 2 / 1 rounded twice is 1 - 1.06e-8 (float32), not 1
+    reciprocal = np.dtype(dtype).type(1 / math.log(2))
+    expected = float(np.log1p(np.dtype(dtype).type(1))) * float(reciprocal) - 1  # (exact in float64 for float32)
+    assert ours[0] != 0 and (dtype == "float64" or ours[0] == np.float32(expected))
+
+
+def test_float16_nextafter_of_equal_values_is_the_target():
+    # C's nextafter(x, y) is y where x == y: the sign of a zero target shows (NumPy's float16 one gave x)
+    torch = _torch()
+    a = np.float16([0.0, -0.0, 0.0, -0.0, 1.0, 65504])
+    b = np.float16([-0.0, 0.0, 0.0, -0.0, 2.0, np.inf])
+    ours = torchless.nextafter(torchless.tensor(a), torchless.tensor(b)).numpy()
+    _assert_same_bits(ours, torch.nextafter(torch.tensor(a), torch.tensor(b)).numpy())
+    assert np.signbit(ours[:4]).tolist() == [True, False, False, True]
