@@ -201,3 +201,39 @@ def test_float16_nextafter_of_equal_values_is_the_target():
     ours = torchless.nextafter(torchless.tensor(a), torchless.tensor(b)).numpy()
     _assert_same_bits(ours, torch.nextafter(torch.tensor(a), torch.tensor(b)).numpy())
     assert np.signbit(ours[:4]).tolist() == [True, False, False, True]
+
+
+# ---- 4. complex negation -------------------------------------------------------------------------------------------
+
+_COMPLEX_ZEROS = np.array([100j, 0j, -1 + 0j, 0.5 - 0j, complex(-0.0, 0.0), complex(np.nan, 0.0)] * 8, np.complex64)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "five", "37", "strided", "transposed", "complex128", "in-place"])
+def test_complex_negation_keeps_torchs_signed_zeros(layout):
+    # the kernel's vectors take 0 - z (a zero part comes out +0), its scalar loop -z (-0)
+    torch = _torch()
+
+    def negated(lib):
+        z = lib.tensor(_COMPLEX_ZEROS.astype(np.complex128) if layout == "complex128" else _COMPLEX_ZEROS)
+        z = {"five": z[:5], "37": z[:37], "strided": z[::2], "transposed": z.reshape(6, 8).T}.get(layout, z)
+        return z.neg_() if layout == "in-place" else -z
+
+    ours, theirs = (np.ascontiguousarray(negated(lib).numpy()) for lib in (torchless, torch))
+    _assert_same_bits(ours.view(ours.real.dtype), theirs.view(theirs.real.dtype))
+    # torch-free: 0 - z gives +0 for zero parts in the vectorised head, -z gives -0 in a short tensor
+    if layout == "contiguous":
+        assert not np.signbit(ours[1].real) and not np.signbit(ours[1].imag)
+    if layout == "five":
+        assert np.signbit(ours[1].real) and np.signbit(ours[1].imag)
+
+
+def test_complex_negation_gradient_as_torch():
+    torch = _torch()
+
+    def gradient(lib):
+        z = lib.tensor(_COMPLEX_ZEROS, requires_grad=True)
+        z.neg().backward(lib.tensor(_COMPLEX_ZEROS))
+        return z.grad.numpy()
+
+    ours, theirs = gradient(torchless), gradient(torch)
+    _assert_same_bits(ours.view(np.float32), theirs.view(np.float32))

@@ -696,16 +696,32 @@ class ClampTensor(Node):
         return self.node
 
 
+def _negative(a):
+    """-a as PyTorch's kernel computes it: for complex numbers its vectors take 0 - a, so a zero part comes out +0,
+    and its scalar loop -a, -0 (see cpu_loops.scalar_tail)."""
+    if a.dtype.kind != "c":
+        return -a
+    tail = scalar_tail(a, vectors=2)
+    if tail is None:
+        return np.subtract(a.dtype.type(0), a)
+    out = -a
+    if not tail.all():
+        vectorised = ~tail
+        out[vectorised] = a.dtype.type(0) - a[vectorised]
+    return out
+
+
 class Neg(Node):
     elementwise = True
+    complex_aware = True  # (-grad is its conjugate convention's already: no conjugations around it, as PyTorch)
 
     def forward(self, a):
-        return -a
+        return _negative(a)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
-        return (-grad,)
+        return (_negative(grad),)
 
     def backward_graph(self, grad):
         return (-grad,)
