@@ -237,3 +237,37 @@ def test_complex_negation_gradient_as_torch():
 
     ours, theirs = gradient(torchless), gradient(torch)
     _assert_same_bits(ours.view(np.float32), theirs.view(np.float32))
+
+
+# ---- 5. complex add and sub: alpha b is a complex product ------------------------------------------------------
+
+_INFINITE_PARTS = np.array([complex(np.inf, -1), complex(-np.inf, 0.5), complex(np.nan, -2.5), complex(1, np.inf),
+                            complex(-0.0, -0.0), 0j, complex(-0.0, 0.0), 3 + 4j] * 5, np.complex64)
+_COMPLEX_SELF = np.array([100j, 0j, complex(-0.0, -0.0), 1 - 1j, complex(np.inf, 2)] * 8, np.complex64)
+_REAL_SELF = np.float32([0.0, -0.0, np.inf, -np.inf, 1.5] * 8)
+
+
+@pytest.mark.parametrize("case", ["add", "sub", "add alpha", "sub alpha", "float + complex", "complex - float",
+                                  "number", "add_", "sub_", "rsub", "short", "complex128"])
+def test_complex_add_and_sub_multiply_the_other_operand_by_alpha(case):
+    # a + alpha b with (alpha + 0j) b a complex product even for alpha = 1: 100j + (inf - 1j) is inf + nanj
+    torch = _torch()
+
+    def result(lib):
+        a, b, f = lib.tensor(_COMPLEX_SELF), lib.tensor(_INFINITE_PARTS), lib.tensor(_REAL_SELF)
+        return {"add": lambda: a + b, "sub": lambda: a - b, "add alpha": lambda: lib.add(a, b, alpha=2),
+                "sub alpha": lambda: lib.sub(a, b, alpha=2), "float + complex": lambda: f + b,
+                "complex - float": lambda: a - f, "number": lambda: a + complex(np.inf, 1), "add_": lambda: a.add_(b),
+                "sub_": lambda: a.sub_(b), "rsub": lambda: lib.rsub(a, b), "short": lambda: a[:3] + b[:3],
+                "complex128": lambda: a.to(lib.complex128) + b}[case]()
+
+    ours, theirs = result(torchless).numpy(), result(torch).numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)  # (NaN in the same parts)
+    if case == "add":  # torch-free: the imaginary part of 100j + (inf - 1j) is inf * 0
+        assert np.isinf(ours[0].real) and np.isnan(ours[0].imag)
+
+
+def test_real_add_keeps_finite_parts():
+    x = torchless.tensor(np.float32([np.inf, 1.0]))
+    np.testing.assert_array_equal((x + x).numpy(), [np.inf, 2.0])

@@ -34,7 +34,20 @@ def plus_scaled(a, b, alpha, subtract=False):
         # add_ writes it; NumPy may have laid ``out`` out otherwise)
         tail = scalar_tail(a if a.shape == out.shape else out, others=(a, b))
         return out if tail is None else np.where(tail, a + half_alpha * np.asarray(b, np.float16), out)
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        # a + (alpha + 0j) b, a complex product even for alpha = 1 (sub: -alpha): an infinite part of b makes the
+        # other part NaN (inf * 0) as in PyTorch, where 100j + (inf - 1j) is inf + nanj
+        dtype = np.result_type(a, b)
+        with np.errstate(invalid="ignore"):
+            return (a + b * dtype.type(-complex(alpha) if subtract else complex(alpha))).astype(dtype, copy=False)
     return a - alpha * b if subtract else a + alpha * b
+
+
+def _sum_or_difference(a, b, alpha, subtract):
+    """``a + alpha * b`` (``a - alpha * b``): for alpha = 1 NumPy's sum, unless complex (see plus_scaled)."""
+    if alpha == 1 and a.dtype.kind != "c" and b.dtype.kind != "c":
+        return a - b if subtract else a + b
+    return plus_scaled(a, b, alpha, subtract)
 
 
 class Add(Node):
@@ -44,7 +57,7 @@ class Add(Node):
     def forward(self, a, b, alpha=1):
         self.shapes = a.shape, b.shape
         self.alpha = alpha
-        return a + b if alpha == 1 else plus_scaled(a, b, alpha)
+        return _sum_or_difference(a, b, alpha, False)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
@@ -79,7 +92,7 @@ class Sub(Node):
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
         if scalar_minuend:  # PyTorch's rsub(tensor, number): the number is no input of its node
             self.listed_inputs = (1,)
-        return a - b if alpha == 1 else plus_scaled(a, b, alpha, subtract=True)
+        return _sum_or_difference(a, b, alpha, True)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
@@ -119,7 +132,7 @@ class Rsub(Node):
         self.alpha = alpha
         if scalar_other:
             self.scalar_other, self.listed_inputs = True, (0,)
-        return b - a if alpha == 1 else plus_scaled(b, a, alpha, subtract=True)
+        return _sum_or_difference(b, a, alpha, True)
 
     def _input_grad(self, grad):
         return -grad if self.alpha == 1 else grad * -self.alpha
