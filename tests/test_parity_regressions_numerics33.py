@@ -271,3 +271,19 @@ def test_complex_add_and_sub_multiply_the_other_operand_by_alpha(case):
 def test_real_add_keeps_finite_parts():
     x = torchless.tensor(np.float32([np.inf, 1.0]))
     np.testing.assert_array_equal((x + x).numpy(), [np.inf, 2.0])
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "rsub"])
+@pytest.mark.parametrize("alpha", [1, 2, -1])
+def test_complex_add_and_sub_signed_zeros_and_infinities_bit_for_bit(op, alpha):
+    # sub is a + (-alpha + 0j) b: (-0 - 100j) - 100j keeps its real -0
+    torch = _torch()
+    parts = [0.0, -0.0, 1.0, -100.0, np.inf, -np.inf, np.nan]
+    values = np.array([complex(r, i) for r in parts for i in parts], np.complex64)
+    a, b = np.repeat(values, values.size), np.tile(values, values.size)
+
+    def result(lib):
+        return getattr(lib, op)(lib.tensor(a), lib.tensor(b), alpha=alpha).numpy()
+
+    ours, theirs = result(torchless), result(torch)
+    _assert_same_bits(ours.view(np.float32), theirs.view(np.float32))

@@ -35,11 +35,13 @@ def plus_scaled(a, b, alpha, subtract=False):
         tail = scalar_tail(a if a.shape == out.shape else out, others=(a, b))
         return out if tail is None else np.where(tail, a + half_alpha * np.asarray(b, np.float16), out)
     if a.dtype.kind == "c" or b.dtype.kind == "c":
-        # a + (alpha + 0j) b, a complex product even for alpha = 1 (sub: -alpha): an infinite part of b makes the
+        # a + (alpha + 0j) b, a complex product even for alpha = 1 (sub: -alpha + 0j): an infinite part of b makes the
         # other part NaN (inf * 0) as in PyTorch, where 100j + (inf - 1j) is inf + nanj
+        # (a real alpha, which reaches here as complex too, negated as a real number: its imaginary part stays +0)
+        factor = complex(-alpha.real, -alpha.imag if alpha.imag else 0.0) if subtract else complex(alpha)
         dtype = np.result_type(a, b)
         with np.errstate(invalid="ignore"):
-            return (a + b * dtype.type(-complex(alpha) if subtract else complex(alpha))).astype(dtype, copy=False)
+            return (a + b * dtype.type(factor)).astype(dtype, copy=False)
     return a - alpha * b if subtract else a + alpha * b
 
 
