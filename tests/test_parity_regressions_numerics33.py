@@ -105,7 +105,8 @@ def test_float32_gelu_without_mkldnn_runs_atens_kernel():
 @needs_avx512
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("how", ["sum", "grad"])
-def test_gelu_backward_of_a_contiguous_tensor_is_onednns_bit_for_bit(dtype, how):
+def test_gelu_backward_of_a_contiguous_tensor_as_onednns(dtype, how):
+    # float16: bit for bit; float32 takes the plain formula (the emulated fused multiply-adds cost 50x): close
     torch = _torch()
     x = _gelu_grid()[::4]
     with np.errstate(over="ignore"):
@@ -118,7 +119,11 @@ def test_gelu_backward_of_a_contiguous_tensor_is_onednns_bit_for_bit(dtype, how)
         y.sum().backward() if how == "sum" else y.backward(lib.tensor(g))
         return t.grad.numpy()
 
-    _assert_same_bits(grad(torchless, TF), grad(torch, torch.nn.functional))
+    ours, theirs = grad(torchless, TF), grad(torch, torch.nn.functional)
+    if dtype == "float16":
+        _assert_same_bits(ours, theirs)
+    else:
+        np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-6 * np.abs(g).max(), equal_nan=True)
 
 
 @needs_avx512
