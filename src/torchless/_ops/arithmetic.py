@@ -34,7 +34,22 @@ def plus_scaled(a, b, alpha, subtract=False):
         # add_ writes it; NumPy may have laid ``out`` out otherwise)
         tail = scalar_tail(a if a.shape == out.shape else out, others=(a, b))
         return out if tail is None else np.where(tail, a + half_alpha * np.asarray(b, np.float16), out)
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        # a + (alpha + 0j) b, a complex product even for alpha = 1 (sub: -alpha + 0j): an infinite part of b makes the
+        # other part NaN (inf * 0) as in PyTorch, where 100j + (inf - 1j) is inf + nanj
+        # (a real alpha, which reaches here as complex too, negated as a real number: its imaginary part stays +0)
+        factor = complex(-alpha.real, -alpha.imag if alpha.imag else 0.0) if subtract else complex(alpha)
+        dtype = np.result_type(a, b)
+        with np.errstate(invalid="ignore"):
+            return (a + b * dtype.type(factor)).astype(dtype, copy=False)
     return a - alpha * b if subtract else a + alpha * b
+
+
+def _sum_or_difference(a, b, alpha, subtract):
+    """``a + alpha * b`` (``a - alpha * b``): for alpha = 1 NumPy's sum, unless complex (see plus_scaled)."""
+    if alpha == 1 and a.dtype.kind != "c" and b.dtype.kind != "c":
+        return a - b if subtract else a + b
+    return plus_scaled(a, b, alpha, subtract)
 
 
 class Add(Node):
@@ -44,7 +59,7 @@ class Add(Node):
     def forward(self, a, b, alpha=1):
         self.shapes = a.shape, b.shape
         self.alpha = alpha
-        return a + b if alpha == 1 else plus_scaled(a, b, alpha)
+        return _sum_or_difference(a, b, alpha, False)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
@@ -79,7 +94,7 @@ class Sub(Node):
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
         if scalar_minuend:  # PyTorch's rsub(tensor, number): the number is no input of its node
             self.listed_inputs = (1,)
-        return a - b if alpha == 1 else plus_scaled(a, b, alpha, subtract=True)
+        return _sum_or_difference(a, b, alpha, True)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
@@ -119,7 +134,7 @@ class Rsub(Node):
         self.alpha = alpha
         if scalar_other:
             self.scalar_other, self.listed_inputs = True, (0,)
-        return b - a if alpha == 1 else plus_scaled(b, a, alpha, subtract=True)
+        return _sum_or_difference(b, a, alpha, True)
 
     def _input_grad(self, grad):
         return -grad if self.alpha == 1 else grad * -self.alpha
@@ -709,16 +724,32 @@ class ClampTensor(Node):
         return self.node
 
 
+def _negative(a):
+    """-a as PyTorch's kernel computes it: for complex numbers its vectors take 0 - a, so a zero part comes out +0,
+    and its scalar loop -a, -0 (see cpu_loops.scalar_tail)."""
+    if a.dtype.kind != "c":
+        return -a
+    tail = scalar_tail(a, vectors=2)
+    if tail is None:
+        return np.subtract(a.dtype.type(0), a)
+    out = -a
+    if not tail.all():
+        vectorised = ~tail
+        out[vectorised] = a.dtype.type(0) - a[vectorised]
+    return out
+
+
 class Neg(Node):
     elementwise = True
+    complex_aware = True  # (-grad is its conjugate convention's already: no conjugations around it, as PyTorch)
 
     def forward(self, a):
-        return -a
+        return _negative(a)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
-        return (-grad,)
+        return (_negative(grad),)
 
     def backward_graph(self, grad):
         return (-grad,)

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import _memory_format
+from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result, scalar
 from ._util import unbroadcast, unbroadcast_tensor
@@ -26,6 +27,19 @@ def _logaddexp(a, b):
     larger = np.where(a.real >= b.real, a, b)
     with np.errstate(all="ignore"):
         return (larger + np.log1p(np.exp((a + b - larger) - larger))).astype(larger.dtype, copy=False)
+
+
+def _logaddexp2(a, b):
+    """log2(2^a + 2^b) as PyTorch's kernel: max(a, b) + log1p(2^-|a - b|) / ln 2 for float32 and float64, the
+    division a multiplication by 1 / ln 2 fused into the addition (so logaddexp2(-1, -1) is -1.06e-8, not 0);
+    a or b where both are the same infinity."""
+    if a.dtype not in (np.float32, np.float64) or a.dtype != b.dtype:
+        return np.logaddexp2(a, b)
+    compute = a.dtype.type
+    with np.errstate(all="ignore"):
+        tail = np.log1p(np.exp2(-np.abs(a - b)))
+        out = fused_multiply_add(tail, compute(1 / _LN2), np.maximum(a, b))
+        return np.where(np.isinf(a) & (a == b), a, out)
 
 
 def _fmax(a, b, largest):
@@ -60,7 +74,7 @@ BINARY = {
     "atan2": (_atan2, lambda a, b, out: _atan2_grads(a, b)),
     "hypot": (np.hypot, lambda a, b, out: (a / out, b / out)),
     "logaddexp": (_logaddexp, lambda a, b, out: (1 / (1 + np.exp(b - a)), 1 / (1 + np.exp(a - b)))),
-    "logaddexp2": (np.logaddexp2, lambda a, b, out: (1 / (1 + np.exp2(b - a)), 1 / (1 + np.exp2(a - b)))),
+    "logaddexp2": (_logaddexp2, lambda a, b, out: (1 / (1 + np.exp2(b - a)), 1 / (1 + np.exp2(a - b)))),
     # PyTorch: the gradient of copysign(a, b) is result / a (0 where a is 0); b gets zeros
     "copysign": (np.copysign,
                  lambda a, b, out: (np.where(a == 0, 0, out / np.where(a == 0, 1, a)), np.zeros(b.shape, bool))),

@@ -695,7 +695,10 @@ def nextafter(self, other):
     if a._data.dtype.kind != "f":
         raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name}'")
     with np.errstate(all="ignore"):  # (the step below the smallest normal float underflows, silently)
-        return Tensor._wrap(np.nextafter(a._data, b._data))
+        result = np.nextafter(a._data, b._data)
+    if result.dtype == np.float16:  # (NumPy's float16 nextafter gives x where x == y; C's, and PyTorch's, y)
+        result = np.where(a._data == b._data, b._data, result)
+    return Tensor._wrap(result)
 
 
 def nextafter_(self, other):

@@ -301,6 +301,13 @@ class Sigmoid(Node):
             with np.errstate(all="ignore"):
                 self.out = 1 / (1 + np.exp(-x))
             return self.out
+        if x.dtype == np.float32:
+            # PyTorch's kernel's 1 / (1 + e^-x) (its scalar loop's exactly, with libm's correctly rounded e; SLEEF's
+            # in its vectors is within an ulp): 0 where e^-x overflows (x below -88.72), not a subnormal
+            with np.errstate(over="ignore"):
+                exponential = np.exp(np.negative(x, dtype=np.float64)).astype(np.float32)
+                self.out = np.float32(1) / (np.float32(1) + exponential)
+            return self.out
         e = np.exp(-np.abs(x))  # (of a non-positive number only: no overflow warnings for large |a|)
         denominator = 1 + e
         # 1 / (1 + e) where x >= 0, else e / (1 + e): one division of the chosen numerators, the same quotients

@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 
 from ... import _cpu_features as cpu_features, _creation, _dtype, _memory_format
-from ..._kernels import avx_mathfun, parallel
-from ..._kernels.cpu_loops import kernel_exp, scalar_tail_nans, vectorised
+from ..._kernels import avx_mathfun, onednn_gelu, parallel
+from ..._kernels.cpu_loops import kernel_exp, scalar_tail_nans, vector_bytes, vectorised
 from ..._kernels.fma import fused_multiply_add32
 from ..._kernels.reduce_order import VECTOR_LANES, lanes_then_rest_sum, reduce_all_half
 from ..._ops import unary
@@ -797,18 +797,21 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
-def _vectorised_erf_gelu(dtype, x):
-    """Whether PyTorch's gelu takes +inf to NaN: the erf of its vectorised float kernel does, which it runs on a
-    contiguous input of more than one element (its scalar loop, and float64's kernel, give inf); float16 reaches
-    that kernel on CPUs with AVX-512 FP16 only."""
-    vectorised = x.size > 1 and x.flags.c_contiguous
-    return vectorised and (dtype == np.float32 or (dtype == np.float16 and cpu_features.has("AVX512FP16")))
+def _onednn_gelu(x):
+    """Whether ATen hands this gelu (erf form) of float32 (or float16 on CPUs with AVX-512 FP16) and its backward to
+    oneDNN (its use_mkldnn: a contiguous input of more than one element, torch.backends.mkldnn enabled), whose
+    AVX-512 kernels are reproduced here (see onednn_gelu)."""
+    from ...backends import mkldnn
+    if x.dtype == np.float16 and not cpu_features.has("AVX512FP16"):  # (ATen's mkldnn_fp16_device_check)
+        return False
+    return x.size > 1 and x.flags.c_contiguous and mkldnn.enabled and vector_bytes() == 64
 
 
 class Gelu(Node):
     elementwise = True
     backward_is_one_op = True
     saved = ("x", "cdf", "inner")
+    onednn = False  # whether oneDNN's kernels compute it (see _onednn_gelu)
     torch_saved = {"self": SavedInput(0, lambda node: node.x.astype(node.dtype, copy=False)),
                    "approximate": lambda node: node.approximate}
 
@@ -818,6 +821,8 @@ class Gelu(Node):
         self.approximate, self.dtype = approximate, x.dtype
         if x.dtype == np.float16 and approximate == "none":
             return self._half_forward(x)
+        if x.dtype == np.float32 and approximate == "none":
+            return self._float_forward(x)
         x = self.x = x.astype(np.float32) if x.dtype == np.float16 else x
         with np.errstate(all="ignore"):  # an infinite x: inf or NaN, silently, as PyTorch's kernels
             if approximate == "tanh":
@@ -825,31 +830,64 @@ class Gelu(Node):
                 self.inner = np.tanh(k * (x + 0.044715 * x * x * x))
                 return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
             self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-            out = x * self.cdf
-        if _vectorised_erf_gelu(self.dtype, self.x) and np.isposinf(x).any():
-            out = np.where(x == np.inf, np.float32(np.nan), out)
-        return out.astype(self.dtype, copy=False)
+            return x * self.cdf
+
+    def _float_forward(self, x):
+        """float32 x / 2 (1 + erf(x / sqrt 2)) as PyTorch computes it: oneDNN's kernel where ATen calls it, else
+        ATen's own, whose vectors take its erf (Abramowitz and Stegun's) and whose scalar loop libm's (here the
+        correctly rounded erf, which glibc's erff misses by an ulp now and then). Their tails differ: oneDNN's is -0
+        at points from x = -5.49 on, ATen's from -5.54 (where its erf rounds to -1)."""
+        self.x = x
+        self.onednn = _onednn_gelu(x)
+        if self.onednn:
+            one_plus_erf = onednn_gelu.erf_of_scaled(x) + np.float32(1)
+            with np.errstate(all="ignore"):
+                out = x * one_plus_erf * np.float32(0.5)
+        else:
+            vector = vectorised(x, vectors=2)
+            with np.errstate(all="ignore"):
+                scaled = x * np.float32(1 / math.sqrt(2))
+                if vector.all():
+                    error_function = avx_mathfun.erf(scaled)
+                else:
+                    error_function = _erf(scaled.astype(np.float64)).astype(np.float32)
+                    if vector.any():
+                        error_function = np.where(vector, avx_mathfun.erf(scaled), error_function)
+                one_plus_erf = np.float32(1) + error_function
+                out = x * np.float32(0.5) * one_plus_erf
+        self.cdf = one_plus_erf * np.float32(0.5)
+        return out
 
     def _half_forward(self, x):
         """x / 2 (1 + erf(x / sqrt 2)) of float16 as PyTorch's kernel computes it, in float32: ATen's vectorised
-        erf in its vectors, libm's in its scalar loop (see cpu_loops.scalar_tail), rounded once."""
+        erf in its vectors, libm's in its scalar loop (see cpu_loops.scalar_tail), rounded once; oneDNN's where
+        ATen calls it, on CPUs with AVX-512 FP16."""
         self.vectorised = vectorised(x, vectors=2)
+        self.onednn = _onednn_gelu(x)
         self.x = x = x.astype(np.float32)
         scaled = x * np.float32(1 / math.sqrt(2))
         error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))
         with np.errstate(all="ignore"):
             self.cdf = np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))
+            if self.onednn:
+                return (x * (onednn_gelu.erf_of_scaled(x) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
             return (x * np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))).astype(np.float16)
 
-    def _half_backward(self, grad):
-        """gelu_backward of float16 as PyTorch's kernel: dy (cdf + x pdf), pdf = e^(-x^2 / 2) 2 / sqrt(pi) /
-        sqrt(2) / 2 in float32 (SLEEF's e in its vectors), the sum one fused multiply-add there."""
+    def _kernel_backward(self, grad):
+        """gelu_backward of float16 as PyTorch computes it: oneDNN's derivative where oneDNN ran the forward, else
+        ATen's kernel's dy (cdf + x pdf), pdf = e^(-x^2 / 2) 2 / sqrt(pi) / sqrt(2) / 2 in float32 (SLEEF's e in
+        its vectors), the sum one fused multiply-add. (float32's takes the plain formula below: these emulated
+        fused multiply-adds made its backward 50 times slower, for last bits.)"""
         x = self.x
-        beta = np.float32(2 / math.sqrt(math.pi)) * np.float32(1 / math.sqrt(2)) * np.float32(0.5)
+        if self.onednn:
+            derivative = onednn_gelu.gelu_erf_derivative(x)
+        else:
+            beta = np.float32(2 / math.sqrt(math.pi)) * np.float32(1 / math.sqrt(2)) * np.float32(0.5)
+            with np.errstate(all="ignore"):
+                pdf = beta * kernel_exp(x * x * np.float32(-0.5), self.vectorised)
+                derivative = fused_multiply_add32(x, pdf, self.cdf)
         with np.errstate(all="ignore"):
-            pdf = beta * kernel_exp(x * x * np.float32(-0.5), self.vectorised)
-            derivative = fused_multiply_add32(x, pdf, self.cdf)
-            return (grad.astype(np.float32) * derivative).astype(np.float16)
+            return (grad.astype(np.float32) * derivative).astype(self.dtype, copy=False)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
@@ -857,7 +895,7 @@ class Gelu(Node):
     def backward(self, grad):
         x = self.x
         if self.dtype == np.float16 and self.approximate == "none":
-            return (self._half_backward(grad),)
+            return (self._kernel_backward(grad),)
         if self.approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             t = self.inner
