@@ -84,20 +84,20 @@ class ConvExplanation:
         from . import _creation, nn
         from .autograd import grad_mode
 
-        with warnings.catch_warnings():  # (an empty kernel's "Initializing zero-element tensors is a no-op")
+        # (the warnings of an empty kernel's initialization and of 'same' padding an even kernel: no news here)
+        with warnings.catch_warnings(), grad_mode.no_grad():
             warnings.simplefilter("ignore")
             layer = nn.Conv2d(self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding_arg,
                               self.dilation, self.groups, self.bias)
-        pads = (0, 0) if isinstance(self.padding_arg, str) else _pair(self.padding_arg)
-        positive = min(self.kernel_size + self.stride + self.dilation + self.input_hw) >= 1 and min(pads) >= 0
-        spans = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
-        padded = [n + (d * (k - 1) if self.padding_arg == "same" else 2 * p)
-                  for n, k, d, p in zip(self.input_hw, self.kernel_size, self.dilation, pads)]
-        if positive and self.in_channels >= 1 and all(n >= k for n, k in zip(padded, spans)):
-            return
-        with grad_mode.no_grad():
+            pads = (0, 0) if isinstance(self.padding_arg, str) else _pair(self.padding_arg)
+            positive = min(self.kernel_size + self.stride + self.dilation + self.input_hw) >= 1 and min(pads) >= 0
+            spans = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
+            padded = [n + (d * (k - 1) if self.padding_arg == "same" else 2 * p)
+                      for n, k, d, p in zip(self.input_hw, self.kernel_size, self.dilation, pads)]
+            if positive and min(self.in_channels, self.out_channels) >= 1 and all(n >= k for n, k in zip(padded, spans)):
+                return
             layer(_creation.zeros((self.in_channels,) + self.input_hw))
-        raise ValueError("channels and sizes must be positive")  # (a call PyTorch accepts: no channels)
+        raise ValueError("channels and sizes must be positive")  # (a layer PyTorch runs: no channels, nothing to explain)
 
     def _padding(self, padding):
         """Per axis (before, after); 'same' splits d*(k-1) with the odd cell after, as PyTorch does."""
