@@ -94,10 +94,12 @@ class ConvExplanation:
             spans = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
             padded = [n + (d * (k - 1) if self.padding_arg == "same" else 2 * p)
                       for n, k, d, p in zip(self.input_hw, self.kernel_size, self.dilation, pads)]
-            if positive and min(self.in_channels, self.out_channels) >= 1 and all(n >= k for n, k in zip(padded, spans)):
+            channels = min(self.in_channels, self.out_channels)
+            if positive and channels >= 1 and all(n >= k for n, k in zip(padded, spans)):
                 return
             layer(_creation.zeros((self.in_channels,) + self.input_hw))
-        raise ValueError("channels and sizes must be positive")  # (a layer PyTorch runs: no channels, nothing to explain)
+        # (a layer PyTorch runs without channels: nothing to explain)
+        raise ValueError("channels and sizes must be positive")
 
     def _padding(self, padding):
         """Per axis (before, after); 'same' splits d*(k-1) with the odd cell after, as PyTorch does."""
