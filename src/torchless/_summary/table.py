@@ -92,10 +92,10 @@ def _cell(layer, name, summary):
         return "--" if kernel is None else str(list(kernel) if isinstance(kernel, (tuple, list)) else kernel)
     if name == "mult_adds":
         return f"{layer.mult_adds:,}" if layer.mult_adds else "--"
-    if name == "trainable":
-        if not layer.num_params:
-            return "--"
-        return "True" if not layer.frozen_params else "False" if not layer.trainable_params else "Partial"
+    if name == "trainable":  # (over a container's parameters too, as torchinfo)
+        params = list(layer.module.parameters()) if layer.module is not None else []
+        trainable = sum(p.requires_grad for p in params)
+        return "--" if not params else "True" if trainable == len(params) else "False" if not trainable else "Partial"
     if layer.geometry_lost:
         return "?"
     return _axes(layer.receptive_field if name == "receptive_field" else layer.jump)
