@@ -344,6 +344,9 @@ def test_table_settings_show_torchinfos_rows_and_columns(settings):
     result = torchless.summary(build(torchless.nn), input_size=(2, 3, 8, 8), verbose=0, **settings)
     expected_body, body = _table_body(expected), _table_body(result)
     assert len(body) == len(expected_body)
+    if "col_names" not in settings:  # Param # follows the output shape in both tables
+        params = lambda line: line.split("]")[-1].split()[0].rstrip("*").replace("(reused)", "(recursive)")
+        assert [params(row) for row in body] == [params(row) for row in expected_body]
     header = next(line for line in str(result).splitlines() if line.startswith("Layer"))
     if "col_names" in settings:
         from torchinfo.formatting import HEADER_TITLES
@@ -372,3 +375,33 @@ def test_summary_argument_errors_are_torchinfos(arguments):
         return type(raised.value), str(raised.value)
 
     assert call(torchless.summary, torchless.nn, torchless.zeros) == call(torchinfo.summary, torch.nn, torch.zeros)
+
+
+@pytest.mark.parametrize("arguments", [{}, dict(depth=1, row_settings=["depth"]), dict(col_names=["num_params"])])
+def test_summary_without_input_lists_parameters_as_torchinfo(arguments):
+    torch = pytest.importorskip("torch")
+    torchinfo = pytest.importorskip("torchinfo")
+
+    def build(nn):
+        model = nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()), nn.BatchNorm2d(4),
+                              nn.ModuleDict({"head": nn.Linear(144, 3)}))
+        model[0][0].bias.requires_grad_(False)
+        return model
+
+    expected = torchinfo.summary(build(torch.nn), verbose=0, **arguments)
+    result = torchless.summary(build(torchless.nn), verbose=0, **arguments)
+    assert (result.total_params, result.trainable_params) == (expected.total_params, expected.trainable_params)
+    assert result.total_mult_adds == expected.total_mult_adds == 0
+    params = lambda body: [line.split()[-1].rstrip("*") for line in body]
+    assert params(_table_body(result)) == params(_table_body(expected))
+    assert "Total mult-adds" not in str(result) and "Params size" not in str(result)
+
+
+def test_summary_without_input_refuses_columns_that_need_one():
+    torch = pytest.importorskip("torch")
+    torchinfo = pytest.importorskip("torchinfo")
+    with pytest.raises(ValueError) as expected:
+        torchinfo.summary(torch.nn.Linear(2, 2), col_names=["output_size"], verbose=0)
+    with pytest.raises(ValueError) as raised:
+        torchless.summary(torchless.nn.Linear(2, 2), col_names=["output_size"], verbose=0)
+    assert str(raised.value) == str(expected.value)

@@ -62,7 +62,8 @@ def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forwa
         model (nn.Module): the model to describe.
         input_size (tuple or list of tuples): the shape of the input, batch dimension included,
             e.g. ``(1, 1, 28, 28)``; a list of shapes for a model taking several inputs. The summary
-            feeds zeros of this shape.
+            feeds zeros of this shape. Without ``input_size`` and ``input_data``, the table lists each
+            module and its parameters only, as torchinfo's does.
         input_data (Tensor, sequence or dict): actual inputs, instead of ``input_size``: a Tensor, a sequence of
             the positional arguments of ``forward`` or a dict of its keyword arguments, as torchinfo takes them.
         batch_dim (int): where to insert a batch dimension of 1 into each ``input_size`` (given without it).
@@ -93,16 +94,21 @@ def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forwa
         >>> result.total_params
         5420
     """
-    options = TableOptions(col_names, col_width, depth, row_settings)
+    without_input = input_size is None and input_data is None
+    options = TableOptions(col_names, col_width, depth, row_settings, without_input)
     if verbose not in (None, 0, 1, 2):
         raise ValueError("Verbose must be either 0 (quiet), 1 (default), or 2 (verbose).")
     if mode not in ("eval", "train", "same"):
         raise ValueError(f"mode must be 'eval', 'train' or 'same', got {mode!r}")
-    args, keywords = _inputs(input_size, input_data, batch_dim, dtypes)
-    inputs = list(tensors([args, keywords]))
-    layers = _record(model, args, dict(keywords, **kwargs), mode)
-    track([layer for layer in layers if layer.is_leaf], list(inputs[0].shape) if inputs else None)
-    result = ModelSummary(model, layers, inputs, options)
+    if without_input:  # (torchinfo's parameters-only table: no forward pass)
+        layers = [_parameters_row(module, name) for name, module in model.named_modules()]
+        result = ModelSummary(model, layers, [], options)
+    else:
+        args, keywords = _inputs(input_size, input_data, batch_dim, dtypes)
+        inputs = list(tensors([args, keywords]))
+        layers = _record(model, args, dict(keywords, **kwargs), mode)
+        track([layer for layer in layers if layer.is_leaf], list(inputs[0].shape) if inputs else None)
+        result = ModelSummary(model, layers, inputs, options)
     if verbose is None:
         verbose = 0 if hasattr(sys, "ps1") else 1
     if verbose:
@@ -117,8 +123,6 @@ def _inputs(input_size, input_data, batch_dim, dtypes):
 
     if input_size is not None and input_data is not None:
         raise RuntimeError("Only one of (input_data, input_size) should be specified.")
-    if input_size is None and input_data is None:
-        raise ValueError("summary() needs exactly one of input_size and input_data")
     if input_data is not None:
         if isinstance(input_data, dict):
             return [], dict(input_data)
@@ -130,6 +134,14 @@ def _inputs(input_size, input_data, batch_dim, dtypes):
     if len(dtypes) != len(sizes):
         raise ValueError(f"got {len(dtypes)} dtypes for {len(sizes)} inputs")
     return [_creation.zeros(tuple(size), dtype=dtype) for size, dtype in zip(sizes, dtypes)], {}
+
+
+def _parameters_row(module, name):
+    layer = LayerInfo(module, name, name.count(".") + 1 if name else 0)
+    own = list(module.parameters(recurse=False))
+    layer.num_params = sum(p.numel() for p in own)
+    layer.trainable_params = sum(p.numel() for p in own if p.requires_grad)
+    return layer
 
 
 def _record(model, args, kwargs, mode):

@@ -6,15 +6,22 @@ HEADERS = {"input_size": "Input Shape", "output_size": "Output Shape", "num_para
            "trainable": "Trainable", "receptive_field": "Receptive field", "jump": "Jump"}
 DEFAULT_COLUMNS = ("output_size", "num_params", "mult_adds", "receptive_field", "jump")
 ROW_SETTINGS = ("ascii_only", "depth", "var_names", "hide_recursive_layers")
+NEED_INPUT = ("input_size", "output_size", "mult_adds", "receptive_field", "jump")
 LEFT_ALIGNED = {"input_size", "output_size", "kernel_size", "trainable"}
 
 
 class TableOptions:
     """The table's columns and rows, torchinfo's ``col_names``, ``col_width``, ``depth`` and ``row_settings``."""
 
-    def __init__(self, col_names=None, col_width=25, depth=None, row_settings=None):
+    def __init__(self, col_names=None, col_width=25, depth=None, row_settings=None, without_input=False):
+        default = ("num_params",) if without_input else DEFAULT_COLUMNS
         self.columns = tuple(_checked(name, HEADERS, "ColumnSettings")
-                             for name in (DEFAULT_COLUMNS if col_names is None else col_names))
+                             for name in (default if col_names is None else col_names))
+        self.without_input = without_input
+        needing_input = [name for name in self.columns if name in NEED_INPUT]
+        if without_input and needing_input:
+            members = ", ".join(f"<ColumnSettings.{name.upper()}: {name!r}>" for name in needing_input)
+            raise ValueError(f"You must pass input_data or input_size in order to use columns: {{{members}}}")
         if col_width <= 0:
             raise ValueError(f"Column width must be greater than 0: col_width={col_width}")
         self.col_width = col_width if col_names is not None else 0  # (the default table fits its cells)
@@ -45,14 +52,15 @@ def format_table(summary):
     out = [rule, line(header), rule, *map(line, rows), rule,
            f"Total params: {summary.total_params:,}",
            f"Trainable params: {summary.trainable_params:,}",
-           f"Non-trainable params: {summary.non_trainable_params:,}",
-           f"Total mult-adds: {summary.total_mult_adds:,} ({summary.total_mult_adds / 1e6:.2f} M)",
-           rule,
-           f"Input size (MB): {mb(summary.input_bytes)}",
-           f"Forward/backward pass size (MB): {mb(summary.forward_backward_bytes)}",
-           f"Params size (MB): {mb(summary.params_bytes)}",
-           f"Estimated Total Size (MB): {mb(summary.total_bytes)}",
-           rule]
+           f"Non-trainable params: {summary.non_trainable_params:,}"]
+    if not options.without_input:
+        out += [f"Total mult-adds: {summary.total_mult_adds:,} ({summary.total_mult_adds / 1e6:.2f} M)",
+                rule,
+                f"Input size (MB): {mb(summary.input_bytes)}",
+                f"Forward/backward pass size (MB): {mb(summary.forward_backward_bytes)}",
+                f"Params size (MB): {mb(summary.params_bytes)}",
+                f"Estimated Total Size (MB): {mb(summary.total_bytes)}"]
+    out.append(rule)
     out += _notes(summary)
     return "\n".join(out)
 
@@ -83,7 +91,11 @@ def _cell(layer, name, summary):
     if name == "num_params":
         if layer.reused:
             return "(reused)"
-        return f"{layer.num_params:,}" + ("*" if layer.frozen_params else "") if layer.num_params else "--"
+        count, frozen = layer.num_params, layer.frozen_params
+        if layer.depth == summary.options.depth and layer.module is not None:  # (its children's rows are hidden)
+            params = list(layer.module.parameters())
+            count, frozen = sum(p.numel() for p in params), any(not p.requires_grad for p in params)
+        return f"{count:,}" + ("*" if frozen else "") if count else "--"
     if name == "params_percent":
         share = layer.num_params / summary.total_params if summary.total_params else 0
         return f"{share:.2%}" if layer.num_params and not layer.reused else "--"
