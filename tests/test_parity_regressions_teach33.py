@@ -405,3 +405,14 @@ def test_summary_without_input_refuses_columns_that_need_one():
     with pytest.raises(ValueError) as raised:
         torchless.summary(torchless.nn.Linear(2, 2), col_names=["output_size"], verbose=0)
     assert str(raised.value) == str(expected.value)
+
+
+def test_summary_answers_to_torchinfos_attribute_names():
+    torch = pytest.importorskip("torch")
+    torchinfo = pytest.importorskip("torchinfo")
+    expected = torchinfo.summary(_lenet5(torch.nn, torch.nn.functional), input_size=(2, 1, 28, 28), verbose=0)
+    result = torchless.summary(_lenet5(torchless.nn, torchless.nn.functional), input_size=(2, 1, 28, 28), verbose=0)
+    for name in ("total_params", "trainable_params", "total_mult_adds", "total_output_bytes", "total_param_bytes"):
+        assert getattr(result, name) == getattr(expected, name), name
+    assert 0 <= expected.total_input - result.total_input <= 100
+    assert [layer.class_name for layer in result.summary_list] == [row.class_name for row in expected.summary_list]

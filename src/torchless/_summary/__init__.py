@@ -21,6 +21,8 @@ class ModelSummary:
             parameters, the activations of a training step and their sum. The activations are
             estimated like torchinfo: the output of every call of a layer with parameters, twice (the
             output kept by the forward pass and its gradient in the backward pass).
+        total_input, total_output_bytes, total_param_bytes, summary_list: torchinfo's names for input_bytes,
+            forward_backward_bytes, params_bytes and layers.
     """
 
     def __init__(self, model, layers, inputs, options=None):
@@ -36,6 +38,12 @@ class ModelSummary:
         self.params_bytes = sum(p.numel() * p.element_size() for p in params)
         self.forward_backward_bytes = 2 * sum(layer.output_bytes for layer in leaves if layer.has_params)
         self.total_bytes = self.input_bytes + self.params_bytes + self.forward_backward_bytes
+
+    # torchinfo's ModelStatistics names for the same numbers
+    total_input = property(lambda self: self.input_bytes)
+    total_output_bytes = property(lambda self: self.forward_backward_bytes)
+    total_param_bytes = property(lambda self: self.params_bytes)
+    summary_list = property(lambda self: self.layers)
 
     def __str__(self):
         return format_table(self)
