@@ -416,3 +416,39 @@ def test_summary_answers_to_torchinfos_attribute_names():
         assert getattr(result, name) == getattr(expected, name), name
     assert 0 <= expected.total_input - result.total_input <= 100
     assert [layer.class_name for layer in result.summary_list] == [row.class_name for row in expected.summary_list]
+
+
+# ---------------------------------------------------------------- the profiler's FLOPs
+FLOP_CASES = {  # name: (call, FLOPs by hand: 2 x multiply-adds for products, one per element for add and mul)
+    "matmul_operator": (lambda lib: lib.ones(4, 5) @ lib.ones(5, 6), 2 * 4 * 6 * 5),
+    "mm": (lambda lib: lib.mm(lib.ones(4, 5), lib.ones(5, 6)), 2 * 4 * 6 * 5),
+    "addmm": (lambda lib: lib.addmm(lib.ones(4, 6), lib.ones(4, 5), lib.ones(5, 6)), 2 * 4 * 6 * 5),
+    "addmm_method": (lambda lib: lib.ones(4, 6).addmm(lib.ones(4, 5), lib.ones(5, 6)), 2 * 4 * 6 * 5),
+    "baddbmm": (lambda lib: lib.baddbmm(lib.ones(2, 4, 6), lib.ones(2, 4, 5), lib.ones(2, 5, 6)), 2 * 2 * 4 * 6 * 5),
+    "bmm": (lambda lib: lib.bmm(lib.ones(2, 4, 5), lib.ones(2, 5, 6)), 2 * 2 * 4 * 6 * 5),
+    "conv1d": (lambda lib: lib.nn.functional.conv1d(lib.ones(2, 3, 9), lib.ones(4, 3, 3)), 0),  # PyTorch's 0
+    "conv3d": (lambda lib: lib.nn.functional.conv3d(lib.ones(1, 2, 5, 5, 5), lib.ones(3, 2, 3, 3, 3)), 0),
+    "conv2d": (lambda lib: lib.nn.functional.conv2d(lib.ones(2, 3, 9, 9), lib.ones(4, 3, 3, 3), stride=2, padding=1),
+               2 * (2 * 4 * 5 * 5) * 3 * 3 * 3),
+}
+
+
+def _total_flops(lib, call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with lib.profiler.profile(activities=[lib.profiler.ProfilerActivity.CPU], with_flops=True) as prof:
+            call(lib)
+    return sum(event.flops for event in prof.key_averages())
+
+
+@pytest.mark.parametrize("name", list(FLOP_CASES))
+def test_profiler_flops_by_hand(name):
+    call, flops = FLOP_CASES[name]
+    assert _total_flops(torchless, call) == flops
+
+
+@pytest.mark.parametrize("name", list(FLOP_CASES))
+def test_profiler_flops_match_torch(name):
+    torch = pytest.importorskip("torch")
+    call, _ = FLOP_CASES[name]
+    assert _total_flops(torchless, call) == _total_flops(torch, call)
