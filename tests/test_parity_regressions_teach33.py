@@ -430,6 +430,10 @@ FLOP_CASES = {  # name: (call, FLOPs by hand: 2 x multiply-adds for products, on
     "conv3d": (lambda lib: lib.nn.functional.conv3d(lib.ones(1, 2, 5, 5, 5), lib.ones(3, 2, 3, 3, 3)), 0),
     "conv2d": (lambda lib: lib.nn.functional.conv2d(lib.ones(2, 3, 9, 9), lib.ones(4, 3, 3, 3), stride=2, padding=1),
                2 * (2 * 4 * 5 * 5) * 3 * 3 * 3),
+    # PyTorch counts a conv2d only on batched input, and a matmul only where it runs mm or bmm (not mv or dot)
+    "conv2d_unbatched": (lambda lib: lib.nn.functional.conv2d(lib.ones(3, 9, 9), lib.ones(4, 3, 3, 3)), 0),
+    "matmul_by_vector": (lambda lib: lib.matmul(lib.ones(4, 5), lib.ones(5)), 0),
+    "vector_by_matrix": (lambda lib: lib.ones(5) @ lib.ones(5, 6), 2 * 6 * 5),
 }
 
 

@@ -141,9 +141,13 @@ def _flops(name, arguments, result):
     output = getattr(result, "_data", None)
     if not isinstance(output, np.ndarray):
         return 0
-    if name == "aten::conv2d" and len(arguments) > 1:  # (PyTorch counts no conv1d or conv3d)
-        weight = getattr(arguments[1], "_data", None)
-        return 2 * output.size * int(np.prod(weight.shape[1:])) if isinstance(weight, np.ndarray) else 0
+    if name == "aten::conv2d" and len(arguments) > 1:  # (PyTorch counts no conv1d, conv3d or unbatched conv2d)
+        image, weight = (getattr(argument, "_data", None) for argument in arguments[:2])
+        if not isinstance(weight, np.ndarray) or getattr(image, "ndim", 0) != 4:
+            return 0
+        return 2 * output.size * int(np.prod(weight.shape[1:]))
+    if name == "aten::matmul" and len(arguments) > 1 and getattr(arguments[1], "ndim", 2) == 1:
+        return 0  # PyTorch's matmul by a vector runs mv or dot, which it counts nothing for
     # the matrix products: 2 x output elements x the shared dimension, read off the first matrix
     first_matrix = {"aten::linear": 0, "aten::matmul": 0, "aten::mm": 0, "aten::bmm": 0, "aten::addmm": 1,
                     "aten::baddbmm": 1}.get(name)
