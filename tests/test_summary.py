@@ -212,8 +212,10 @@ def test_input_data_dtypes_and_several_inputs():
     assert result.total_mult_adds == 2 * (4 * 3 + 4) + 2 * (4 * 5 + 4)
     from_data = torchless.summary(Two(), input_data=[torchless.ones(2, 3), torchless.ones(2, 5)], verbose=0)
     assert from_data.total_mult_adds == result.total_mult_adds
-    with pytest.raises(ValueError, match="exactly one"):
-        torchless.summary(Two(), verbose=0)
+    without_input = torchless.summary(Two(), verbose=0)  # torchinfo's parameters-only table
+    assert without_input.total_params == 16 + 24 and without_input.total_mult_adds == 0
+    with pytest.raises(RuntimeError, match="Only one of"):
+        torchless.summary(Two(), input_size=(2, 3), input_data=torchless.ones(2, 3), verbose=0)
 
 
 def test_transposed_and_grouped_convolution_mult_adds():

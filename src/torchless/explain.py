@@ -7,6 +7,7 @@ a single kernel position while a centre pixel is used by ``k x k`` of them.
 """
 import math
 import textwrap
+import warnings
 
 import numpy as np
 
@@ -58,11 +59,10 @@ class ConvExplanation:
         self.input_hw = (height, width)
         self.out_channels, self.groups, self.bias = int(out_channels), int(groups), bool(bias)
         self.kernel_size, self.stride, self.dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
-        self._check()
         self.padding_arg = padding
+        self._check_like_torch()
         self.padding = self._padding(padding)
         self.output_hw = tuple(_output_length(n, k, s, sum(p), d) for n, k, s, p, d in self._axes())
-        self._check_fits()
         self.output_shape = (self.out_channels,) + self.output_hw
         per_output = self.in_channels // self.groups * math.prod(self.kernel_size)
         self.weights = self.out_channels * per_output
@@ -74,46 +74,45 @@ class ConvExplanation:
         self.usage_without_padding = self._usage(((0, 0), (0, 0))) if fits_unpadded else None
 
     # ------------------------------------------------------------------ numbers
-    def _check(self):
-        if min(self.input_hw) < 1 or self.in_channels < 1 or self.out_channels < 1:
-            raise ValueError("channels and sizes must be positive")
-        if min(self.kernel_size) < 1:
-            raise ValueError(f"kernel size should be greater than zero, but got {self.kernel_size}")
-        if min(self.stride) < 1:
-            raise ValueError("non-positive stride is not supported")
-        if min(self.dilation) < 1:
-            raise ValueError(f"dilation should be greater than zero, but got {list(self.dilation)}")
-        if self.groups < 1 or self.in_channels % self.groups or self.out_channels % self.groups:
-            raise ValueError(f"in_channels ({self.in_channels}) and out_channels ({self.out_channels}) must be "
-                             f"divisible by groups ({self.groups})")
+    def _check_like_torch(self):
+        """Raise what ``nn.Conv2d(...)(input)`` raises for these settings, PyTorch's type and message.
+
+        The layer's constructor checks groups and the padding string; the call checks the sizes (in an
+        order and with messages that depend on which backend PyTorch picks), so an impossible layer is
+        called on zeros to get its error. A possible one is not called: that would be a whole convolution.
+        """
+        from . import _creation, nn
+        from .autograd import grad_mode
+
+        # (the warnings of an empty kernel's initialization and of 'same' padding an even kernel: no news here)
+        with warnings.catch_warnings(), grad_mode.no_grad():
+            warnings.simplefilter("ignore")
+            layer = nn.Conv2d(self.in_channels, self.out_channels, self.kernel_size, self.stride, self.padding_arg,
+                              self.dilation, self.groups, self.bias)
+            pads = (0, 0) if isinstance(self.padding_arg, str) else _pair(self.padding_arg)
+            positive = min(self.kernel_size + self.stride + self.dilation + self.input_hw) >= 1 and min(pads) >= 0
+            spans = [d * (k - 1) + 1 for k, d in zip(self.kernel_size, self.dilation)]
+            padded = [n + (d * (k - 1) if self.padding_arg == "same" else 2 * p)
+                      for n, k, d, p in zip(self.input_hw, self.kernel_size, self.dilation, pads)]
+            channels = min(self.in_channels, self.out_channels)
+            if positive and channels >= 1 and all(n >= k for n, k in zip(padded, spans)):
+                return
+            layer(_creation.zeros((self.in_channels,) + self.input_hw))
+        # (a layer PyTorch runs without channels: nothing to explain)
+        raise ValueError("channels and sizes must be positive")
 
     def _padding(self, padding):
         """Per axis (before, after); 'same' splits d*(k-1) with the odd cell after, as PyTorch does."""
         if padding == "valid":
             return ((0, 0), (0, 0))
         if padding == "same":
-            if self.stride != (1, 1):
-                raise ValueError("padding='same' is not supported for strided convolutions")
             totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
             return tuple((t // 2, t - t // 2) for t in totals)
-        if isinstance(padding, str):
-            raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
-        pads = _pair(padding)
-        if min(pads) < 0:
-            raise ValueError("negative padding is not supported")
-        return tuple((p, p) for p in pads)
+        return tuple((p, p) for p in _pair(padding))
 
     def _axes(self):
         """Per axis (H, then W): (input length, kernel, stride, (pad before, pad after), dilation)."""
         return zip(self.input_hw, self.kernel_size, self.stride, self.padding, self.dilation)
-
-    def _check_fits(self):
-        padded = [n + sum(p) for n, _, _, p, _ in self._axes()]
-        spans = [d * (k - 1) + 1 for _, k, _, _, d in self._axes()]
-        if any(n < k for n, k in zip(padded, spans)):
-            raise ValueError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). "
-                             f"Kernel size: ({spans[0]} x {spans[1]}). Kernel size can't be greater than "
-                             "actual input size")
 
     def _usage(self, padding):
         counts = [_axis_usage(n, k, s, p, d) for (n, k, s, _, d), p in zip(self._axes(), padding)]

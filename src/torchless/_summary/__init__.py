@@ -2,9 +2,9 @@
 import sys
 
 from .functional import FunctionalLayerInfo, recording_window_functions
-from .layer import LayerInfo
+from .layer import LayerInfo, tensors
 from .receptive import track
-from .table import format_table
+from .table import TableOptions, format_table
 
 __all__ = ["summary", "ModelSummary", "LayerInfo", "FunctionalLayerInfo"]
 
@@ -21,10 +21,13 @@ class ModelSummary:
             parameters, the activations of a training step and their sum. The activations are
             estimated like torchinfo: the output of every call of a layer with parameters, twice (the
             output kept by the forward pass and its gradient in the backward pass).
+        total_input, total_output_bytes, total_param_bytes, summary_list: torchinfo's names for input_bytes,
+            forward_backward_bytes, params_bytes and layers.
     """
 
-    def __init__(self, model, layers, inputs):
+    def __init__(self, model, layers, inputs, options=None):
         self.layers = layers
+        self.options = options or TableOptions()
         params = list(model.parameters())
         self.total_params = sum(p.numel() for p in params)
         self.trainable_params = sum(p.numel() for p in params if p.requires_grad)
@@ -36,19 +39,28 @@ class ModelSummary:
         self.forward_backward_bytes = 2 * sum(layer.output_bytes for layer in leaves if layer.has_params)
         self.total_bytes = self.input_bytes + self.params_bytes + self.forward_backward_bytes
 
+    # torchinfo's ModelStatistics names for the same numbers
+    total_input = property(lambda self: self.input_bytes)
+    total_output_bytes = property(lambda self: self.forward_backward_bytes)
+    total_param_bytes = property(lambda self: self.params_bytes)
+    summary_list = property(lambda self: self.layers)
+
     def __str__(self):
         return format_table(self)
 
     __repr__ = __str__
 
 
-def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, mode="eval"):
+def summary(model, input_size=None, input_data=None, batch_dim=None, cache_forward_pass=None, col_names=None,
+            col_width=25, depth=None, device=None, dtypes=None, mode="eval", row_settings=None, verbose=None,
+            **kwargs):
     """Run ``model`` once and tabulate every module call, like torchinfo's ``summary``.
 
     For each module call (nested modules indented under their container): the output shape, the
     module's own parameters, its multiply-accumulates (counted like torchinfo: each weight and bias
-    once per output pixel of a convolution, per row of a Linear layer, per sample elsewhere) and, for convolution and pooling layers, the
-    receptive field and jump. Then the totals and the memory of input, parameters and activations.
+    once per output pixel of a convolution, per row of a Linear layer, per sample elsewhere) and, for convolution
+    and pooling layers, the receptive field and jump. Then the totals and the memory of input, parameters and
+    activations.
     Convolutions and pooling that ``forward`` calls as functions (``F.max_pool2d(x, 2)``, ``F.conv2d``) are rows
     too, named ``F.max_pool2d``: they change the shapes and the receptive field that follow (torchinfo, which sees
     only modules, leaves them out; a functional convolution's multiply-accumulates count in the total). Other
@@ -58,14 +70,27 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, 
         model (nn.Module): the model to describe.
         input_size (tuple or list of tuples): the shape of the input, batch dimension included,
             e.g. ``(1, 1, 28, 28)``; a list of shapes for a model taking several inputs. The summary
-            feeds zeros of this shape.
-        input_data (Tensor or sequence of Tensors): actual inputs, instead of ``input_size``.
+            feeds zeros of this shape. Without ``input_size`` and ``input_data``, the table lists each
+            module and its parameters only, as torchinfo's does.
+        input_data (Tensor, sequence or dict): actual inputs, instead of ``input_size``: a Tensor, a sequence of
+            the positional arguments of ``forward`` or a dict of its keyword arguments, as torchinfo takes them.
+        batch_dim (int): where to insert a batch dimension of 1 into each ``input_size`` (given without it).
+        cache_forward_pass, device: accepted for torchinfo's signature; the forward pass always runs, on the CPU.
+        col_names (sequence of str): the columns, out of ``"input_size"``, ``"output_size"``, ``"num_params"``,
+            ``"params_percent"``, ``"kernel_size"``, ``"mult_adds"``, ``"trainable"`` (torchinfo's) and
+            ``"receptive_field"``, ``"jump"``. Default: output size, parameters, mult-adds, receptive field, jump.
+        col_width (int): the least width of a column (columns grow to fit their cells).
+        depth (int): show the calls nested at most this deep (the model's children are at depth 1); default: all.
         dtypes (list of torchless.dtype): the dtype of each input made from ``input_size``
             (default: the default float dtype).
-        verbose (int): 1 prints the table, 0 only returns it. Default: 0 in an interactive session
-            (where the returned summary shows itself), 1 in a script.
         mode (str): ``"eval"`` (default: no dropout, BatchNorm statistics left alone), ``"train"``
             or ``"same"``; the model's own mode is restored afterwards.
+        row_settings (sequence of str): ``"var_names"`` (default) labels rows ``name (Class)``, without it ``Class``;
+            ``"depth"`` adds torchinfo's ``depth-index``; ``"hide_recursive_layers"`` leaves out later calls of a
+            module; ``"ascii_only"`` is accepted (the table is ASCII anyway).
+        verbose (int): 1 or 2 prints the table, 0 only returns it. Default: 0 in an interactive session
+            (where the returned summary shows itself), 1 in a script.
+        **kwargs: further keyword arguments of ``model``'s ``forward``.
 
     Returns:
         ModelSummary: ``str()`` is the table; ``.total_params``, ``.trainable_params``,
@@ -77,12 +102,21 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, 
         >>> result.total_params
         5420
     """
-    inputs = _inputs(input_size, input_data, dtypes)
+    without_input = input_size is None and input_data is None
+    options = TableOptions(col_names, col_width, depth, row_settings, without_input)
+    if verbose not in (None, 0, 1, 2):
+        raise ValueError("Verbose must be either 0 (quiet), 1 (default), or 2 (verbose).")
     if mode not in ("eval", "train", "same"):
         raise ValueError(f"mode must be 'eval', 'train' or 'same', got {mode!r}")
-    layers = _record(model, inputs, mode)
-    track([layer for layer in layers if layer.is_leaf], list(inputs[0].shape) if inputs else None)
-    result = ModelSummary(model, layers, inputs)
+    if without_input:  # (torchinfo's parameters-only table: no forward pass)
+        layers = [_parameters_row(module, name) for name, module in model.named_modules()]
+        result = ModelSummary(model, layers, [], options)
+    else:
+        args, keywords = _inputs(input_size, input_data, batch_dim, dtypes)
+        inputs = list(tensors([args, keywords]))
+        layers = _record(model, args, dict(keywords, **kwargs), mode)
+        track([layer for layer in layers if layer.is_leaf], list(inputs[0].shape) if inputs else None)
+        result = ModelSummary(model, layers, inputs, options)
     if verbose is None:
         verbose = 0 if hasattr(sys, "ps1") else 1
     if verbose:
@@ -90,26 +124,36 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, 
     return result
 
 
-def _inputs(input_size, input_data, dtypes):
+def _inputs(input_size, input_data, batch_dim, dtypes):
+    """The positional and keyword arguments of the forward pass."""
     from .. import _creation
     from .._tensor import Tensor
 
-    if (input_size is None) == (input_data is None):
-        raise ValueError("summary() needs exactly one of input_size and input_data")
+    if input_size is not None and input_data is not None:
+        raise RuntimeError("Only one of (input_data, input_size) should be specified.")
     if input_data is not None:
-        inputs = [input_data] if isinstance(input_data, Tensor) else list(input_data)
-        if not all(isinstance(x, Tensor) for x in inputs):
-            raise TypeError("input_data must be a Tensor or a sequence of Tensors")
-        return inputs
+        if isinstance(input_data, dict):
+            return [], dict(input_data)
+        return ([input_data] if isinstance(input_data, Tensor) else list(input_data)), {}
     sizes = list(input_size) if isinstance(input_size[0], (tuple, list)) else [input_size]
+    if batch_dim is not None:
+        sizes = [(*size[:batch_dim], 1, *size[batch_dim:]) for size in sizes]
     dtypes = list(dtypes) if dtypes is not None else [None] * len(sizes)
     if len(dtypes) != len(sizes):
         raise ValueError(f"got {len(dtypes)} dtypes for {len(sizes)} inputs")
-    return [_creation.zeros(tuple(size), dtype=dtype) for size, dtype in zip(sizes, dtypes)]
+    return [_creation.zeros(tuple(size), dtype=dtype) for size, dtype in zip(sizes, dtypes)], {}
 
 
-def _record(model, inputs, mode):
-    """Call ``model(*inputs)`` without gradients, with hooks recording a LayerInfo per module call."""
+def _parameters_row(module, name):
+    layer = LayerInfo(module, name, name.count(".") + 1 if name else 0)
+    own = list(module.parameters(recurse=False))
+    layer.num_params = sum(p.numel() for p in own)
+    layer.trainable_params = sum(p.numel() for p in own if p.requires_grad)
+    return layer
+
+
+def _record(model, args, kwargs, mode):
+    """Call ``model(*args, **kwargs)`` without gradients, with hooks recording a LayerInfo per module call."""
     from ..autograd import grad_mode
 
     names = {id(module): name for name, module in model.named_modules()}
@@ -138,7 +182,7 @@ def _record(model, inputs, mode):
         if mode != "same":
             model.train(mode == "train")
         with grad_mode.no_grad(), recording_window_functions(functional_call):
-            model(*inputs)
+            model(*args, **kwargs)
     except Exception as err:
         done = ", ".join(layer.name or layer.class_name for layer in layers if layer.output_shape is not None)
         reason = (str(err).splitlines() or [""])[0]

@@ -141,15 +141,28 @@ def _flops(name, arguments, result):
     output = getattr(result, "_data", None)
     if not isinstance(output, np.ndarray):
         return 0
-    if name in ("aten::conv1d", "aten::conv2d", "aten::conv3d") and len(arguments) > 1:
-        weight = getattr(arguments[1], "_data", None)
-        return 2 * output.size * int(np.prod(weight.shape[1:])) if isinstance(weight, np.ndarray) else 0
-    if name in ("aten::linear", "aten::matmul", "aten::mm", "aten::bmm") and len(arguments) > 1:
-        first = getattr(arguments[0], "_data", None)
+    if name == "aten::conv2d" and len(arguments) > 1:  # (PyTorch counts no conv1d, conv3d or unbatched conv2d)
+        image, weight = (getattr(argument, "_data", None) for argument in arguments[:2])
+        if not isinstance(weight, np.ndarray) or getattr(image, "ndim", 0) != 4:
+            return 0
+        return 2 * output.size * int(np.prod(weight.shape[1:]))
+    if name == "aten::matmul" and len(arguments) > 1 and getattr(arguments[1], "ndim", 2) == 1:
+        return 0  # PyTorch's matmul by a vector runs mv or dot, which it counts nothing for
+    # the matrix products: 2 x output elements x the shared dimension, read off the first matrix
+    first_matrix = {"aten::linear": 0, "aten::matmul": 0, "aten::mm": 0, "aten::bmm": 0, "aten::addmm": 1,
+                    "aten::baddbmm": 1}.get(name)
+    if first_matrix is not None and len(arguments) > first_matrix + 1:
+        first = getattr(arguments[first_matrix], "_data", None)
         return 2 * output.size * first.shape[-1] if isinstance(first, np.ndarray) and first.ndim else 0
     if name in ("aten::add", "aten::mul"):
         return output.size
     return 0
+
+
+def _clear_flops(events):
+    for event in events:
+        event.flops = 0
+        _clear_flops(event.cpu_children)
 
 
 class _Open:
@@ -247,6 +260,8 @@ class Recorder:
         event.end_us = self._now_us()
         if self.with_flops:
             event.flops = _flops(event.name, opened.arguments, result)
+            if event.flops:  # counted once, by the outermost call (torchless's mm calls its matmul, a @ b matmul)
+                _clear_flops(event.cpu_children)
         if event.cpu_parent is not None:
             event.cpu_parent.cpu_children.append(event)
         self.events.append(event)

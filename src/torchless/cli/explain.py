@@ -53,7 +53,7 @@ def run_conv(args):
     try:
         explanation = explain.conv(args.input, args.out_channels, groups=args.groups, bias=not args.no_bias,
                                    **settings)
-    except ValueError as err:
+    except (ValueError, RuntimeError) as err:  # (the layer's settings, then its call, as in PyTorch)
         raise CLIError(str(err)) from None
     print(explanation)
     if args.png:
