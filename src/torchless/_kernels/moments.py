@@ -285,12 +285,13 @@ def _in_order_down(rows):
 def layer_norm_bias_gradient(grad, threads):
     """The bias's gradient of layer normalisation as ATen's kernel adds ``grad`` (M, N) up: each thread its share of
     rows (see _thread_shares) in order into a buffer, then the threads' buffers in order."""
-    shares = _thread_shares(len(grad), threads)
-    if not shares:
+    size = len(grad)
+    if not size:
         return np.zeros(grad.shape[1], grad.dtype)
-    total = _in_order_down(grad[:shares[0][1]])  # (0 + the first buffer: itself)
-    for begin, end in shares[1:]:
-        total += _in_order_down(grad[begin:end])
+    share = -(-size // min(threads, size))
+    total = _in_order_down(grad[:share])  # (0 + the first buffer: itself)
+    for begin in range(share, size, share):
+        total += _in_order_down(grad[begin:begin + share])
     return total
 
 

@@ -127,10 +127,11 @@ class LayerNorm(Node):
         if x.dtype in (rows.dtype, np.float16):
             cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps),
                                                      half=x.dtype == np.float16)
-        # A float input's rows, mean and rows whose mean is large against their spread (None: none), where backward
-        # computes as PyTorch's kernel does: its rounding is most of the gradients of x and of the weight there
-        self.rows, self.mean = (rows, row_mean) if x.dtype == rows.dtype else (None, None)
-        self.cancelling = cancelling if x.dtype == rows.dtype else None
+        # A float input's rows whose mean is large against their spread (None: none), with the rows and means, where
+        # backward computes as PyTorch's kernel does: its rounding is most of the gradients of x and of the weight
+        self.cancelling = self.rows = self.mean = None
+        if cancelling is not None and x.dtype == rows.dtype:
+            self.cancelling, self.rows, self.mean = cancelling, rows, row_mean
         y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(-1)
@@ -176,7 +177,7 @@ class LayerNorm(Node):
                 g, self.rows, self.mean[:, 0], self.rstd[:, 0], parallel.get_num_threads())
             gw = _param_grad(gw, weight)
         if need_b:
-            total = sum_of_rows(g, 0) if self.rows is None else layer_norm_bias_gradient(g, parallel.get_num_threads())
+            total = sum_of_rows(g, 0) if half else layer_norm_bias_gradient(g, parallel.get_num_threads())
             gb = _param_grad(total, self.bias)
         return gx, gw, gb
 
