@@ -141,7 +141,11 @@ def test_layer_norm_bias_gradient_against_float64():
     g = randn(4096, 64, seed=1).astype(np.float32)
     bias = torchless.zeros(64, requires_grad=True)
     torchless.nn.functional.layer_norm(x, (64,), None, bias).backward(torchless.tensor(g))
-    np.testing.assert_array_equal(bias.grad.numpy(), g.astype(np.float64).sum(0).astype(np.float32))
+    # PyTorch's kernel adds the rows in float32, each thread its share in order (normgrad33): as close as that
+    np.testing.assert_allclose(bias.grad.numpy(), g.astype(np.float64).sum(0), rtol=0, atol=5e-4)
+    expected = torch.zeros(64, requires_grad=True)
+    torch.nn.functional.layer_norm(torch.tensor(x.numpy()), (64,), None, expected).backward(torch.tensor(g))
+    np.testing.assert_array_equal(bias.grad.numpy(), expected.grad.numpy())
 
 
 def test_rms_norm_weight_gradient_over_many_rows():

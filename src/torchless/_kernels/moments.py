@@ -226,3 +226,89 @@ def channels_last_group_moments(pixels, groups, threads):
             total_square[:, groups_in] = np.where(exact[:, groups_in], fused, total_square[:, groups_in])
             variance = fused_multiply_add(total_square, scale, -(mean * mean))
     return mean, np.maximum(variance, dtype(0))
+
+
+def _row_dots(first, second):
+    """The sums along the last axis of first * second (M, N) as ATen's ``vec::map2_reduce_all`` adds them (a
+    ``map3``'s product of three is ``first`` times the third): the products rounded, each lane of a 32-byte vector
+    adding every 8th (4th) one in order, the partial last vector's products fused into their lanes (its compiler's
+    contraction there), the lanes then reduced (see _lane_total); a row shorter than a vector adds its rounded
+    products one after another."""
+    first, second = np.broadcast_arrays(first, second)
+    products = first * second
+    rows, size = products.shape
+    lanes = _VECTOR_BYTES // products.itemsize
+    if size < lanes:
+        return _in_order(products) if size else np.zeros(rows, products.dtype)
+    whole = size // lanes * lanes
+    # (a reduction down the middle axis: NumPy adds those vectors in order, the lanes its inner loop)
+    totals = np.add.reduce(products[:, :whole].reshape(rows, -1, lanes), axis=1)
+    rest = size - whole
+    if rest:
+        totals[:, :rest] = fused_multiply_add(first[:, whole:], second[:, whole:], totals[:, :rest])
+    return _lane_total(totals)
+
+
+def layer_norm_input_gradient(grad, rows, mean, rstd, weight):
+    """d loss / d x of layer normalisation as ATen's float kernel (``LayerNormBackwardKernelImplInternal``) computes
+    it from ``grad`` and the input ``rows`` (M, N), the mean and 1 / std (M,) its forward saved and the weight (N,)
+    or None: per row ds = sum(dy x w), db = sum(dy w) (see _row_dots), b = (db mean - ds) rstd^3 / N and
+    c = -b mean - db rstd / N, then dx = rstd dy w + b x + c, the multiply-adds fused where its compiler fuses
+    them. Where a row's mean is large against its spread, b x and c cancel, and their rounding is all of dx."""
+    dtype = rows.dtype.type
+    scale = dtype(dtype(1) / dtype(rows.shape[1]))
+    if weight is None:
+        ds, db = _row_dots(grad, rows), _row_dots(grad, dtype(1))
+    else:
+        ds, db = _row_dots(grad * rows, weight), _row_dots(grad, weight)
+    b = fused_multiply_add(db, mean, -ds) * rstd * rstd * rstd * scale
+    c = fused_multiply_add(-b, mean, -(db * rstd * scale))
+    direct = rstd[:, None] * grad if weight is None else rstd[:, None] * grad * weight
+    return fused_multiply_add(b[:, None], rows, direct) + c[:, None]
+
+
+def _thread_shares(size, threads):
+    """The row ranges at::parallel_for gives each of ``threads`` threads over ``size`` rows (grain 1)."""
+    if not size:
+        return []
+    share = -(-size // max(1, min(threads, size)))
+    return [(begin, min(size, begin + share)) for begin in range(0, size, share)]
+
+
+def _in_order_down(rows):
+    """The sums down axis 0 of ``rows`` (M, N), added one row after another."""
+    if rows.shape[1] == 1:  # (a reduction along the inner axis would be NumPy's pairwise one)
+        return _in_order(rows[:, 0])[None]
+    return np.add.reduce(rows, axis=0)
+
+
+def layer_norm_bias_gradient(grad, threads):
+    """The bias's gradient of layer normalisation as ATen's kernel adds ``grad`` (M, N) up: each thread its share of
+    rows (see _thread_shares) in order into a buffer, then the threads' buffers in order."""
+    size = len(grad)
+    if not size:
+        return np.zeros(grad.shape[1], grad.dtype)
+    share = -(-size // min(threads, size))
+    total = _in_order_down(grad[:share])  # (0 + the first buffer: itself)
+    for begin in range(share, size, share):
+        total += _in_order_down(grad[begin:begin + share])
+    return total
+
+
+def layer_norm_weight_gradient(grad, rows, mean, rstd, threads):
+    """The weight's gradient of layer normalisation as ATen's float kernel adds it up: each thread, row after row of
+    its share, dy (rstd x - rstd mean) into a buffer (two fused multiply-adds: where a row's mean is large against
+    its spread, the rounding of rstd x - rstd mean is most of xhat), then the threads' buffers in order."""
+    shares = _thread_shares(len(grad), threads)
+    if not shares:
+        return np.zeros(grad.shape[1], grad.dtype)
+    length = shares[0][1] - shares[0][0]
+    buffers = np.zeros((len(shares), grad.shape[1]), grad.dtype)
+    offsets = -rstd * mean
+    for step in range(length):
+        # the step-th row of every thread's share (the last share may be shorter)
+        picked = [begin + step for begin, end in shares if begin + step < end]
+        taken = len(picked)
+        xhat = fused_multiply_add(rstd[picked, None], rows[picked], offsets[picked, None])
+        buffers[:taken] = fused_multiply_add(grad[picked], xhat, buffers[:taken])
+    return _in_order_down(np.concatenate([np.zeros((1, grad.shape[1]), grad.dtype), buffers]))

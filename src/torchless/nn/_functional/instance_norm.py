@@ -82,8 +82,14 @@ class InstanceNorm(Node):
             if recomputed.any():
                 y = np.ascontiguousarray(y)  # (its folded view below is written to)
                 folded = (1, n * c, rows.shape[2])
-                training_channels_as_pytorch(y.reshape(folded), rows.reshape(folded), recomputed, eps,
-                                             *(None if p is None else np.tile(p, n) for p in (weight, bias)))
+                saved_mean, saved_invstd = training_channels_as_pytorch(
+                    y.reshape(folded), rows.reshape(folded), recomputed, eps,
+                    *(None if p is None else np.tile(p, n) for p in (weight, bias)))
+                # backward from the statistics the kernel saved: its mean's rounding moves every x - mean there
+                self.xhat, self.rstd = np.ascontiguousarray(self.xhat), np.ascontiguousarray(self.rstd)
+                instances = rows.reshape(n * c, -1)[recomputed]
+                self.xhat.reshape(n * c, -1)[recomputed] = (instances - saved_mean[:, None]) * saved_invstd[:, None]
+                self.rstd.reshape(n * c)[recomputed] = saved_invstd
         elif use_input_stats and not half_statistics and eps:  # (no eps: as above, the bias)
             constant_rows_as_pytorch(y, rows, instance_mean[..., 0], constant[..., 0], eps, weight, bias)
         # PyTorch normalizes input.contiguous() viewed as one batch: a C-contiguous output, whatever the input's layout

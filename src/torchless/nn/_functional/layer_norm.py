@@ -10,6 +10,7 @@ from ..._dtype import CPP_SCALAR_NAMES, from_numpy_dtype
 from ..._info import finfo
 from ..._kernels import parallel
 from ..._kernels.fma import fused_multiply_add
+from ..._kernels.moments import layer_norm_bias_gradient, layer_norm_input_gradient, layer_norm_weight_gradient
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import sum_of_rows, unbroadcast_tensor
 from ..._tensor import Tensor
@@ -87,7 +88,7 @@ class LayerNorm(Node):
     backward_is_one_op = True
     backward_inputs = (0, None, None, 1, 2)  # native_layer_norm_backward's: input, mean, rstd, weight, bias
 
-    saved = ("xhat", "rstd", "weight", "bias")
+    saved = ("xhat", "rstd", "weight", "bias", "rows", "mean", "cancelling")
     saves = (0, 1, 2)  # as PyTorch: the input (whose change in place before backward is an error), weight, bias
     torch_saved = {
         "input": SavedInput(0),
@@ -127,6 +128,11 @@ class LayerNorm(Node):
         if x.dtype in (rows.dtype, np.float16):
             cancelling = renormalize_cancelling_rows(rows, self.xhat, row_mean, self.rstd, _invstd(eps),
                                                      half=x.dtype == np.float16)
+        # A float input's rows whose mean is large against their spread (None: none), with the rows and means, where
+        # backward computes as PyTorch's kernel does: its rounding is most of the gradients of x and of the weight
+        self.cancelling = self.rows = self.mean = None
+        if cancelling is not None and x.dtype == rows.dtype:
+            self.cancelling, self.rows, self.mean = cancelling, rows, row_mean
         y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(-1)
@@ -161,17 +167,29 @@ class LayerNorm(Node):
         if half and (need_w or need_b) and (weight if weight is not None else self.bias).dtype == np.float16:
             gw, gb = self._half_parameter_gradients(g, need_w, need_b)
             need_w = need_b = False
+        cancelling = self.cancelling
         if need_x and half:
             gx = self._half_input_gradient(g)
         elif need_x:
-            grad_xhat = g * weight.reshape(-1) if weight is not None else g
-            gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
+            gx = self._input_gradient(g, cancelling)
             gx = _memory_format.c_ordered(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False))
         if need_w:
-            gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
+            gw = sum_of_rows(g * xhat, 0) if cancelling is None else layer_norm_weight_gradient(
+                g, self.rows, self.mean[:, 0], self.rstd[:, 0], parallel.get_num_threads())
+            gw = _param_grad(gw, weight)
         if need_b:
-            gb = _param_grad(sum_of_rows(g, 0), self.bias)
+            total = sum_of_rows(g, 0) if half else layer_norm_bias_gradient(g, parallel.get_num_threads())
+            gb = _param_grad(total, self.bias)
         return gx, gw, gb
+
+    def _input_gradient(self, g, cancelling):
+        """The input's gradient, in the ``cancelling`` rows (a mask, or None) as PyTorch's kernel computes it."""
+        weight = None if self.weight is None else self.weight.reshape(-1)
+        gx = normalize_rows_backward(g if weight is None else g * weight, self.xhat, self.rstd)
+        if cancelling is not None:
+            gx[cancelling] = layer_norm_input_gradient(g[cancelling], self.rows[cancelling], self.mean[cancelling, 0],
+                                                       self.rstd[cancelling, 0], weight)
+        return gx
 
     def _half_statistics(self):
         """The input as float32 rows, and the mean and 1 / std ATen's kernel saved for backward: float16 unless

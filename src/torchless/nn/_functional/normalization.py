@@ -313,7 +313,8 @@ def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
     """Recomputes in ``y`` (N, C, L) the ``channels`` (a boolean mask over C) of ``x3`` (N, C, L: float32 or
     float64) as ATen's kernel does in training for an input in a contiguous layout, its statistics too (see
     _cancelling_channels_as_pytorch): for instance_norm, which runs it on its input viewed as (1, N * C, L), on the
-    instances its own statistics find constant or of a mean large against their spread."""
+    instances its own statistics find constant or of a mean large against their spread. Returns the channels'
+    mean and 1 / std, as the kernel saves them for backward."""
     picked = x3[:, channels]
     count = x3.shape[0] * x3.shape[2]
     sums = _statistic_sums if x3.dtype == np.float64 else _channel_sums
@@ -325,6 +326,7 @@ def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
     _cancelling_channels_as_pytorch(recomputed, picked, mean, invstd, var == 0,
                                     *(None if p is None else p[channels] for p in (weight, bias)))
     y[:, channels] = recomputed
+    return mean, invstd
 
 
 def _half_batch_norm_output(x3, mean, invstd, weight, bias):
