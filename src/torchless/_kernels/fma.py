@@ -16,7 +16,13 @@ def fused_multiply_add32(a, b, c):
     rounded onto a float32 midpoint would then be rounded a second time, possibly the wrong way, so those (about
     one in 2**28) are nudged one float64 step towards the exact value first, which breaks the tie as it should.
     """
-    return _rounded_to_float32(np.multiply(_in_float64(a), _in_float64(b), dtype=np.float64), c)
+    a, b, c = _in_float64(a), _in_float64(b), _in_float64(c)
+    total = np.multiply(a, b, dtype=np.float64)
+    if isinstance(total, np.ndarray) and (np.ndim(c) == 0 or np.shape(c) == total.shape):
+        np.add(total, c, out=total)  # (in place: a Box-Muller piece's fill 20% faster than with a new array)
+    else:
+        total = total + c
+    return _float32_of_sum(total, lambda where: _taken(a, where, total.shape) * _taken(b, where, total.shape), c)
 
 
 def _in_float64(operand):
@@ -31,12 +37,19 @@ def _in_float64(operand):
 def _rounded_to_float32(product, c):
     """float32 ``product + c`` rounded once, for a float64 ``product`` exact (of two float32 values): see
     fused_multiply_add32."""
-    total = product + _in_float64(c)
+    c = _in_float64(c)
+    total = product + c
+    return _float32_of_sum(total, lambda where: _taken(product, where, total.shape), c)
+
+
+def _float32_of_sum(total, product_at, c):
+    """float32 of the float64 ``total`` of an exact product and ``c``, rounded once: the sums on a float32 midpoint
+    repaired, with the product's values there, ``product_at(where)``."""
     midpoint = np.left_shift(total.view(np.int64), _BITS_ABOVE_FLOAT32) == _MIDPOINT_SHIFTED
     if np.count_nonzero(midpoint):  # (ndarray.any's Python wrapper cost more than this whole test on small arrays)
         total = total if isinstance(total, np.ndarray) else np.array(total)  # (a new array, but for scalars)
         where = np.nonzero(midpoint) if midpoint.ndim else midpoint  # (by index: few, in large broadcasts too)
-        p, addend, rounded = (_taken(part, where, total.shape) for part in (product, c, total))
+        p, addend, rounded = product_at(where), _taken(c, where, total.shape), _taken(total, where, total.shape)
         p_part = rounded - addend
         lost = (p - p_part) + (addend - (rounded - p_part))  # TwoSum's error term (0: the sum was exact)
         total[where] = np.where(lost == 0, rounded, np.nextafter(rounded, np.copysign(np.inf, lost)))
