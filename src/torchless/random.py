@@ -140,9 +140,19 @@ class Generator:
         """unit_uniforms(count, dtype) as an array of ``work``, a float type that holds them exactly (converted
         from their integers, in one pass fewer than through float64)."""
         digits = _MANTISSA_DIGITS[np.dtype(dtype)]
-        values = self._mantissa_integers(count, digits).astype(work)
-        values *= work(2.0 ** -digits)
+        values = np.empty(count, work)
+        for piece in self._mantissa_pieces(values, digits):
+            piece *= work(2.0 ** -digits)
         return values
+
+    def _mantissa_pieces(self, out, digits):
+        """Fills ``out`` (1-D) with the integers k of uniforms k / 2**digits, in pieces: yields each piece once
+        filled, to be transformed while in the cache. (Words and conversions of a whole large fill at once cost more
+        in new memory's page faults than they do themselves: 10**8 words, CPU 0.67 s at once, 0.26 s in pieces.)"""
+        for start in range(0, out.size, _UNIFORM_PIECE):
+            piece = out[start:start + _UNIFORM_PIECE]
+            piece[...] = self._mantissa_integers(piece.size, digits)
+            yield piece
 
     def _mantissa_integers(self, count, digits):
         """The integers k of ``count`` uniforms k / 2**digits (int64: converted to float faster than uint64)."""
@@ -165,10 +175,14 @@ class Generator:
         # k / 2**digits * span + low with k < 2**24: the product is exact in float64 (24-bit times 24-bit mantissas,
         # the power of two taken with span's), so that the float32 rounding below is the only one, as a fused
         # multiply-add's
-        x = self._mantissa_integers(math.prod(shape), digits).astype(np.float64)
-        x *= span * 2.0 ** -digits
-        x += np.float64(low32)
-        values = x.astype(np.float32).astype(dtype, copy=False)
+        values = np.empty(math.prod(shape), dtype)
+        work = np.empty(min(values.size, _UNIFORM_PIECE), np.float64)  # (in pieces: see _mantissa_pieces)
+        for start in range(0, values.size, _UNIFORM_PIECE):
+            x = work[:min(_UNIFORM_PIECE, values.size - start)]
+            x[...] = self._mantissa_integers(x.size, digits)
+            x *= span * 2.0 ** -digits
+            x += np.float64(low32)
+            values[start:start + x.size] = x.astype(np.float32)
         # (rounding is monotonic: when the largest draw's value is below high, no value needs the comparison's pass)
         largest = dtype.type(np.float32((1 - 2.0 ** -digits) * span + np.float64(low32)))
         if not largest < dtype.type(high):
@@ -322,6 +336,7 @@ class Generator:
 
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
+_UNIFORM_PIECE = 1 << 16  # uniforms drawn and converted at a time (Generator._mantissa_pieces)
 
 
 # Box-Muller in blocks (PyTorch's normal_fill_16): each row of 16 uniforms u becomes 16 normals, in place, with
