@@ -73,14 +73,15 @@ def sincos(x):
     x = np.abs(x)
     octant = (x * _FOUR_OVER_PI).astype(np.int32)
     octant = (octant + 1) & ~1  # rounded up to even: y pi/4 is the multiple of pi/2 nearest to x
-    y = octant.astype(_F32)
+    y = octant.astype(_F32).astype(np.float64)  # (converted to float64 once, not by each multiply-add)
     for part in _MINUS_PI_OVER_4:
         x = fused_multiply_add32(y, part, x)
     z = x * x
-    z_wide = z.astype(np.float64)  # (converted once for the polynomials' steps)
+    z_wide = z.astype(np.float64)
     cosine, sine = _polynomial(_COS_SIN_POLYNOMIALS.reshape(_COS_SIN_POLYNOMIALS.shape + (1,) * z.ndim), z_wide) * z
-    cosine = fused_multiply_add32(cosine, z, -(z * _F32(0.5))) + _F32(1)
-    sine = fused_multiply_add32(sine, x, x)
+    cosine = fused_multiply_add32(cosine, z_wide, -(z * _F32(0.5))) + _F32(1)
+    x_wide = x.astype(np.float64)
+    sine = fused_multiply_add32(sine, x_wide, x_wide)
     swapped = (octant & 2) != 0  # in these octants sin is the cosine polynomial's and cos the sine one's
     sin_x = np.where(swapped, cosine, sine) + _F32(0)  # (+ 0: the kernel's select by masks turns -0 into +0)
     cos_x = np.where(swapped, sine, cosine) + _F32(0)
