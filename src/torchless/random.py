@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from ._kernels import avx_mathfun, std_sort
+from ._kernels import avx_mathfun, parallel, std_sort
 from ._kernels.fma import fused_multiply_add32, fused_multiply_add64
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
@@ -134,8 +134,30 @@ class Generator:
         """``count`` uniforms on [0, 1) with ``dtype``'s mantissa of random bits (53 from a 64-bit word, the others
         from a 32-bit one), exact in float64."""
         digits = _MANTISSA_DIGITS[np.dtype(dtype)]
+        return self._mantissa_integers(count, digits).astype(np.float64) * 2.0 ** -digits
+
+    def _unit_uniforms_in(self, count, dtype, work):
+        """unit_uniforms(count, dtype) as an array of ``work``, a float type that holds them exactly (converted
+        from their integers, in one pass fewer than through float64)."""
+        digits = _MANTISSA_DIGITS[np.dtype(dtype)]
+        values = np.empty(count, work)
+        for piece in self._mantissa_pieces(values, digits):
+            piece *= work(2.0 ** -digits)
+        return values
+
+    def _mantissa_pieces(self, out, digits):
+        """Fills ``out`` (1-D) with the integers k of uniforms k / 2**digits, in pieces: yields each piece once
+        filled, to be transformed while in the cache. (Words and conversions of a whole large fill at once cost more
+        in new memory's page faults than they do themselves: 10**8 words, CPU 0.67 s at once, 0.26 s in pieces.)"""
+        for start in range(0, out.size, _UNIFORM_PIECE):
+            piece = out[start:start + _UNIFORM_PIECE]
+            piece[...] = self._mantissa_integers(piece.size, digits)
+            yield piece
+
+    def _mantissa_integers(self, count, digits):
+        """The integers k of ``count`` uniforms k / 2**digits (int64: converted to float faster than uint64)."""
         words = self.long_words(count) if digits == 53 else self.words(count)
-        return (words & np.uint64((1 << digits) - 1)).astype(np.float64) * 2.0 ** -digits
+        return np.bitwise_and(words, np.uint64((1 << digits) - 1), out=words).view(np.int64)
 
     def uniform(self, shape, dtype, low=0.0, high=1.0):
         """``uniform_(low, high)``: x * (high - low) + low; for float16 and float32 with float32 bounds, in float32
@@ -143,16 +165,28 @@ class Generator:
         it in half of the values), then rounded to float16. A value that rounds to ``high`` in the dtype is ``low``
         instead, as PyTorch keeps its draws below ``high``."""
         dtype = np.dtype(dtype)
-        x = self.unit_uniforms(math.prod(shape), dtype)
         if dtype == np.float64:
-            values = fused_multiply_add64(x, high - low, low)
-        else:
-            low32, high32 = np.float32(low), np.float32(high)
-            span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
-            x *= span  # exact in float64 (24-bit times 24-bit mantissas) ...
-            x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
-            values = x.astype(np.float32).astype(dtype, copy=False)
-        values[values == dtype.type(high)] = dtype.type(low)
+            values = fused_multiply_add64(self.unit_uniforms(math.prod(shape), dtype), high - low, low)
+            values[values == dtype.type(high)] = dtype.type(low)
+            return values.reshape(shape)
+        digits = _MANTISSA_DIGITS[dtype]
+        low32, high32 = np.float32(low), np.float32(high)
+        span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
+        # k / 2**digits * span + low with k < 2**24: the product is exact in float64 (24-bit times 24-bit mantissas,
+        # the power of two taken with span's), so that the float32 rounding below is the only one, as a fused
+        # multiply-add's
+        values = np.empty(math.prod(shape), dtype)
+        work = np.empty(min(values.size, _UNIFORM_PIECE), np.float64)  # (in pieces: see _mantissa_pieces)
+        for start in range(0, values.size, _UNIFORM_PIECE):
+            x = work[:min(_UNIFORM_PIECE, values.size - start)]
+            x[...] = self._mantissa_integers(x.size, digits)
+            x *= span * 2.0 ** -digits
+            x += np.float64(low32)
+            values[start:start + x.size] = x.astype(np.float32)
+        # (rounding is monotonic: when the largest draw's value is below high, no value needs the comparison's pass)
+        largest = dtype.type(np.float32((1 - 2.0 ** -digits) * span + np.float64(low32)))
+        if not largest < dtype.type(high):
+            values[values == dtype.type(high)] = dtype.type(low)
         return values.reshape(shape)
 
     def normal(self, shape, dtype, mean=0.0, std=1.0, serial=False):
@@ -168,12 +202,12 @@ class Generator:
         work = np.float64 if dtype == np.float64 else np.float32
         blocks = count // 16
         # float16 is filled through a float32 buffer that draws only the whole blocks' uniforms first
-        values = self.unit_uniforms(blocks * 16 if dtype == np.float16 else count, dtype).astype(work)
+        values = self._unit_uniforms_in(blocks * 16 if dtype == np.float16 else count, dtype, work)
         values.resize(count, refcheck=False)
         transform = _BOX_MULLER.get(dtype, _box_muller_blocks_in_float32)
         transform(values[:blocks * 16].reshape(blocks, 16), mean, std)
         if count % 16:
-            tail = self.unit_uniforms(16, dtype).astype(work)
+            tail = self._unit_uniforms_in(16, dtype, work)
             transform(tail.reshape(1, 16), mean, std)
             values[count - 16:] = tail
         return values.astype(dtype, copy=False).reshape(shape)
@@ -303,30 +337,42 @@ class Generator:
 
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
+_UNIFORM_PIECE = 1 << 16  # uniforms drawn and converted at a time (Generator._mantissa_pieces)
 
 
 # Box-Muller in blocks (PyTorch's normal_fill_16): each row of 16 uniforms u becomes 16 normals, in place, with
 # r = sqrt(-2 log(1 - u[j])) and t = 2 pi u[j + 8], r cos t at j and r sin t at j + 8, then times std plus mean.
 #
-# Rows of 16 transformed at a time by the float32 kernel, whose ~100 passes over float64 temporaries then stay in the
-# cache (randn of a million values, best of 7: 69 ms in one piece, 48 ms in pieces of 4096 rows, 50 ms of 2048 or
-# 8192, 68 ms of 512; PyTorch's vectorised loop takes 3 ms, the libm-based transform this replaced 13 ms)
-_FLOAT32_BLOCK_ROWS = 4096
+# Rows of 16 transformed at a time by the float32 kernel, whose ~100 passes over temporaries then stay in the cache
+# (randn of a million values, CPU ms: 128 rows 135, 512 69, 1024 57, 2048 53, 4096 54); the pieces are independent,
+# so a large fill's are shared by the cores (parallel.run_shards: each thread claims the next piece left).
+_FLOAT32_BLOCK_ROWS = 2048
+# What transforming one value costs, in parallel.py's units (about 40 element-wise passes): fills from about 65,000
+# values (two pieces) are split
+_BOX_MULLER_FLOP_PER_VALUE = 40 * parallel.ELEMENTWISE_PASS_FLOP
 
 
 def _box_muller_blocks_float32(blocks, mean, std):
     """float32: PyTorch's vectorised kernel, its polynomial log and sincos and its fused multiply-adds."""
     mean, std = np.float32(mean), np.float32(std)
-    for start in range(0, blocks.shape[0], _FLOAT32_BLOCK_ROWS):
-        rows = blocks[start:start + _FLOAT32_BLOCK_ROWS]
-        radius = np.sqrt(np.float32(-2) * avx_mathfun.log(np.float32(1) - rows[:, :8]))
-        sin_theta, cos_theta = avx_mathfun.sincos(np.float32(2 * math.pi) * rows[:, 8:])
-        if std == 1 and mean == 0:  # (randn) r * 1 + 0, rounded once, is r + 0 exactly: -0 becomes +0
-            rows[:, 8:] = radius * sin_theta + np.float32(0)
-            rows[:, :8] = radius * cos_theta + np.float32(0)
-        else:
-            rows[:, 8:] = fused_multiply_add32(radius * sin_theta, std, mean)
-            rows[:, :8] = fused_multiply_add32(radius * cos_theta, std, mean)
+    pieces = [(blocks[start:start + _FLOAT32_BLOCK_ROWS], mean, std)
+              for start in range(0, blocks.shape[0], _FLOAT32_BLOCK_ROWS)]
+    if parallel.shard_count(len(pieces), blocks.size * _BOX_MULLER_FLOP_PER_VALUE) > 1:
+        parallel.run_shards(_box_muller_rows_float32, pieces)
+    else:
+        for piece in pieces:
+            _box_muller_rows_float32(*piece)
+
+
+def _box_muller_rows_float32(rows, mean, std):
+    radius = np.sqrt(np.float32(-2) * avx_mathfun.log(np.float32(1) - rows[:, :8]))
+    sin_theta, cos_theta = avx_mathfun.sincos(np.float32(2 * math.pi) * rows[:, 8:])
+    if std == 1 and mean == 0:  # (randn) r * 1 + 0, rounded once, is r + 0 exactly: -0 becomes +0
+        rows[:, 8:] = radius * sin_theta + np.float32(0)
+        rows[:, :8] = radius * cos_theta + np.float32(0)
+    else:
+        rows[:, 8:] = fused_multiply_add32(radius * sin_theta, std, mean)
+        rows[:, :8] = fused_multiply_add32(radius * cos_theta, std, mean)
 
 
 def _box_muller_blocks_float64(blocks, mean, std):

@@ -39,7 +39,8 @@ _COS_SIN_POLYNOMIALS = np.array([_COS_POLYNOMIAL, _SIN_POLYNOMIAL], _F32).T.copy
 
 def _polynomial(coefficients, x):
     """Horner's rule, each step one fused multiply-add. Coefficients that are arrays (of one shape, broadcast
-    against x's) evaluate several polynomials of one degree at once."""
+    against x's) evaluate several polynomials of one degree at once. ``x`` float32 values, faster held in a float64
+    array (converted once rather than at each step)."""
     y = coefficients[0]  # (broadcast by the first step)
     for coefficient in coefficients[1:]:
         y = fused_multiply_add32(y, x, coefficient)
@@ -56,10 +57,13 @@ def log(x):
     exponent = exponent - small.astype(_F32)
     m = (mantissa - _F32(1)) + np.where(small, mantissa, _F32(0))
     m_squared = m * m
-    y = _polynomial(_LOG_POLYNOMIAL, m) * m
+    y = _polynomial(_LOG_POLYNOMIAL, m.astype(np.float64)) * m
     y = fused_multiply_add32(y, m_squared, exponent * _LN2_LOW)
-    y = fused_multiply_add32(m_squared, _F32(-0.5), y)
-    return fused_multiply_add32(exponent, _LN2_HIGH, m + y)
+    # The last two multiply-adds' products are float32 numbers (m**2 times a power of two, at least 2**-49 or 0; an
+    # exponent of 8 bits times ln 2's high part of 9): fused or not, one rounding of an exact sum, a float32 add.
+    # (Their float64 sums often end on a float32 midpoint, exactly: fused_multiply_add32 would check each of them.)
+    y = y - m_squared * _F32(0.5)
+    return exponent * _LN2_HIGH + (m + y)
 
 
 def sincos(x):
@@ -69,13 +73,15 @@ def sincos(x):
     x = np.abs(x)
     octant = (x * _FOUR_OVER_PI).astype(np.int32)
     octant = (octant + 1) & ~1  # rounded up to even: y pi/4 is the multiple of pi/2 nearest to x
-    y = octant.astype(_F32)
+    y = octant.astype(_F32).astype(np.float64)  # (converted to float64 once, not by each multiply-add)
     for part in _MINUS_PI_OVER_4:
         x = fused_multiply_add32(y, part, x)
     z = x * x
-    cosine, sine = _polynomial(_COS_SIN_POLYNOMIALS.reshape(_COS_SIN_POLYNOMIALS.shape + (1,) * z.ndim), z) * z
-    cosine = fused_multiply_add32(cosine, z, -(z * _F32(0.5))) + _F32(1)
-    sine = fused_multiply_add32(sine, x, x)
+    z_wide = z.astype(np.float64)
+    cosine, sine = _polynomial(_COS_SIN_POLYNOMIALS.reshape(_COS_SIN_POLYNOMIALS.shape + (1,) * z.ndim), z_wide) * z
+    cosine = fused_multiply_add32(cosine, z_wide, -(z * _F32(0.5))) + _F32(1)
+    x_wide = x.astype(np.float64)
+    sine = fused_multiply_add32(sine, x_wide, x_wide)
     swapped = (octant & 2) != 0  # in these octants sin is the cosine polynomial's and cos the sine one's
     sin_x = np.where(swapped, cosine, sine) + _F32(0)  # (+ 0: the kernel's select by masks turns -0 into +0)
     cos_x = np.where(swapped, sine, cosine) + _F32(0)
