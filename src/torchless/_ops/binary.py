@@ -239,5 +239,6 @@ def _xlogy_gradients(grad, a, b, out, needs):
 
 # op: PyTorch's formulas of the gradients themselves (grad * self / result: DivBackward0 nodes), from grad, the
 # graph tensors of the inputs, a function giving the output's and which inputs need one
-_GRAPH_GRADIENTS = {"atan2": _atan2_gradients, "hypot": _hypot_gradients, "xlogy": _xlogy_gradients, "logaddexp": _logaddexp_gradients,
+_GRAPH_GRADIENTS = {"atan2": _atan2_gradients, "hypot": _hypot_gradients, "xlogy": _xlogy_gradients,
+                    "logaddexp": _logaddexp_gradients,
                     "logaddexp2": lambda *args: _logaddexp_gradients(*args, power=lambda t: 2 ** t)}
