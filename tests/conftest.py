@@ -1,6 +1,7 @@
-"""Suite-wide settings."""
+"""Suite-wide settings and shared fixtures."""
 import os
 
+import pytest
 from hypothesis import settings
 
 # In CI, property tests draw the same examples on every run (a failure there can be replayed, and a rare
@@ -8,3 +9,20 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+# The tests of `torchless predict` on pictures (helpers in digit_pictures.py) share these.
+@pytest.fixture(scope="module")
+def bundled():
+    """The course CNN that ships with torchless, in eval mode."""
+    from torchless.models import pretrained
+
+    return pretrained("course").eval()
+
+
+@pytest.fixture(scope="module")
+def generator():
+    """tests/fixtures/digits/photos/generate.py as a module."""
+    import digit_pictures
+
+    return digit_pictures.photo_generator()

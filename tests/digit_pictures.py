@@ -1,5 +1,6 @@
 """What the tests of ``torchless predict`` on pictures share: the fixtures' folder, the photo generator, the
-pen-drawn digits as grey levels, and the two comparisons of a preprocessed digit with its clean twin."""
+pen-drawn digits as grey levels, and the two comparisons of a preprocessed digit with its clean twin (the pytest
+fixtures ``bundled`` and ``generator`` built on them are in conftest.py)."""
 import importlib.util
 import pathlib
 
@@ -28,6 +29,16 @@ def pen_drawings():
     for path in sorted(DIGITS.glob("[0-9]_pen.png")):
         with Image.open(path) as image:
             drawings[label(path)] = np.asarray(image.convert("L"), np.float64)
+    return drawings
+
+
+def pen_drawings_on_a_sheet():
+    """The pen-drawn fixtures as grey levels, by digit, each on a wider sheet of paper (300 x 340)."""
+    drawings = {}
+    for digit, drawing in pen_drawings().items():
+        sheet = np.full((300, 340), 242.0)
+        sheet[50:250, 70:270] = drawing
+        drawings[digit] = sheet
     return drawings
 
 

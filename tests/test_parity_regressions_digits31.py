@@ -32,13 +32,6 @@ def _centre_of_mass(field):
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    from torchless.models import pretrained
-
-    return pretrained("course").eval()
-
-
-@pytest.fixture(scope="module")
 def pen_drawings():
     return digit_pictures.pen_drawings()
 

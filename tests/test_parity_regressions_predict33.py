@@ -24,26 +24,8 @@ HARD = sorted((digit_pictures.DIGITS / "photos" / "hard").glob("[0-9]_*.jpg"))
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    from torchless.models import pretrained
-
-    return pretrained("course").eval()
-
-
-@pytest.fixture(scope="module")
-def generator():
-    return digit_pictures.photo_generator()
-
-
-@pytest.fixture(scope="module")
 def pen_drawings():
-    """The pen-drawn fixtures as grey levels (dark ink on light paper), by digit, on a wider sheet."""
-    drawings = {}
-    for digit, drawing in digit_pictures.pen_drawings().items():
-        sheet = np.full((300, 340), 242.0)
-        sheet[50:250, 70:270] = drawing
-        drawings[digit] = sheet
-    return drawings
+    return digit_pictures.pen_drawings_on_a_sheet()
 
 
 def _noisy(grey, seed):

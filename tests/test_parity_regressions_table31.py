@@ -20,18 +20,6 @@ TABLE_PHOTOS = sorted((DIGITS / "photos").glob("[0-9]_table.jpg"))
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    from torchless.models import pretrained
-
-    return pretrained("course").eval()
-
-
-@pytest.fixture(scope="module")
-def generator():
-    return digit_pictures.photo_generator()
-
-
-@pytest.fixture(scope="module")
 def pen_drawings():
     return digit_pictures.pen_drawings()
 
