@@ -24,6 +24,7 @@ from torchless import _memory_format
 from torchless._kernels import avx_mathfun
 from torchless._kernels.fma import fused_multiply_add32
 from torchless._ops.indexing import _advanced_strides
+from helpers import assert_same_error
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +47,7 @@ def _assert_same(actual, expected, exact=True):
 
 
 def _same_error(call_mine, call_theirs):
-    with pytest.raises(Exception) as mine:
-        call_mine()
-    with pytest.raises(Exception) as theirs:
-        call_theirs()
-    assert type(mine.value) is type(theirs.value)
-    assert str(mine.value) == str(theirs.value).replace("torch.", "torchless.")
+    assert_same_error(call_theirs, call_mine)
 
 
 # --------------------------------------------------------------------------- bilinear, channels-last kernel

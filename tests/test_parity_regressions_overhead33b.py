@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import assert_same_error
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +46,7 @@ def _assert_same(actual, expected, exact=True, rtol=2e-6):
 
 
 def _same_error(call_mine, call_theirs):
-    with pytest.raises(Exception) as mine:
-        call_mine()
-    with pytest.raises(Exception) as theirs:
-        call_theirs()
-    assert type(mine.value) is type(theirs.value)
-    assert str(mine.value) == str(theirs.value).replace("torch.", "torchless.")
+    assert_same_error(call_theirs, call_mine)
 
 
 def _both(torch, array, requires_grad=False):
