@@ -8,7 +8,8 @@ from .optimizer import (
     _reads_defaults_first, _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcmul, added_scalar, opmath, real_views_with_decayed_gradient
+from ._update_math import (add_scaled_, addcmul, added_scalar, opmath, real_views_with_decayed_gradient,
+                           refuse_integral_result)
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -130,6 +131,8 @@ def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay,
     p, g, square_avg, acc_delta = real_views_with_decayed_gradient(
         p, g, square_avg, acc_delta, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
     scalar = opmath(p.dtype).type
+    if p.dtype.kind not in "fc":
+        refuse_integral_result(square_avg, rho)
     square_avg *= scalar(rho)
     addcmul(square_avg, g, g, 1 - rho, out=square_avg)
     eps = added_scalar(p.dtype, eps, "add")  # (add's scalar is taken in the tensor's dtype)

@@ -13,7 +13,8 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import added, added_scalar, in_float32, opmath, real_views, silent_float16_division
+from ._update_math import (added, added_scalar, in_float32, opmath, real_views, refuse_integral_lerp,
+                           refuse_integral_result, silent_float16_division)
 
 __all__ = ["Adam", "adam"]
 
@@ -282,6 +283,10 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         # ones are updated as their real and imaginary parts
         p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
     scalar = opmath(p.dtype).type  # (of the real view for a complex parameter)
+    if p.dtype.kind not in "fc":  # (an integer parameter: PyTorch's first op that refuses it)
+        if weight_decay != 0 and decoupled:
+            refuse_integral_result(p, 1 - lr * weight_decay)
+        refuse_integral_lerp(exp_avg)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

@@ -11,7 +11,7 @@ from .optimizer import (
     _refuse_functional_flags, _scalar_dtype, _scalar_state, _to_scalar,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, added, addcmul, opmath, real_views
+from ._update_math import add_scaled_, added, addcmul, opmath, real_views, refuse_integral_result
 
 __all__ = ["ASGD", "asgd"]
 
@@ -159,6 +159,8 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     if weight_decay != 0:
         g = added(g, p, weight_decay)
     eta_value = float(eta)
+    if p.dtype.kind not in "fc":
+        refuse_integral_result(p, 1 - lambd * eta_value)
     p *= scalar(1 - lambd * eta_value)
     add_scaled_(p, g, -eta_value)
     if float(mu) != 1:
