@@ -1,0 +1,192 @@
+"""Parity regressions of session 33's leftovers: an empty leaf's gradient strides, the layout of mul's gradient into
+an expanded leaf, and the errors of optimizers stepping integer parameters. Each against PyTorch at run time and
+against a reference that needs no torch (C-order strides, float64 NumPy values, PyTorch's messages as written)."""
+import numpy as np
+import pytest
+
+import torchless
+
+
+def _c_strides(shape):
+    """PyTorch's contiguous strides: each dim's stride the product of the later sizes, a size 0 counted as 1."""
+    strides, running = [], 1
+    for size in reversed(shape):
+        strides.append(running)
+        running *= max(size, 1)
+    return tuple(reversed(strides))
+
+
+def _empty_leaf_case(lib, name):
+    x = lib.zeros(2, 3, 0, 5, requires_grad=True)
+    if name == "mul":
+        (x * 2).sum().backward()
+    elif name == "sum":
+        x.sum().backward()
+    elif name == "mean":
+        x.mean((1, 2)).sum().backward()
+    else:  # matmul's left factor: a (2*3, 0) view of the leaf times a (0, 4) matrix
+        x = lib.zeros(3, 0, requires_grad=True)
+        (x @ lib.zeros(0, 4)).sum().backward()
+    return x
+
+
+@pytest.mark.parametrize("name", ["mul", "sum", "mean", "mm"])
+def test_empty_leaf_gradient_takes_the_leafs_strides(name):
+    x = _empty_leaf_case(torchless, name)
+    assert tuple(x.grad.shape) == tuple(x.shape)
+    assert x.grad.stride() == _c_strides(tuple(x.shape))  # was (0, 0, 0, 0) for mul and sum, (0, 0) for mm
+    torch = pytest.importorskip("torch")
+    expected = _empty_leaf_case(torch, name)
+    assert x.grad.stride() == expected.grad.stride()
+
+
+def test_empty_channels_last_leaf_gradient_keeps_its_layout():
+    def run(lib):
+        x = lib.zeros(0, 3, 4, 5).contiguous(memory_format=lib.channels_last).requires_grad_()
+        (x * 2).sum().backward()
+        return x.grad.stride()
+
+    assert run(torchless) == (60, 1, 15, 3)
+    torch = pytest.importorskip("torch")
+    assert run(torchless) == run(torch)
+
+
+def _expanded_leaf_gradient(lib, values, grad_values, base_shape):
+    leaf = lib.tensor(values).reshape(base_shape).expand(2, 1, 3).requires_grad_()
+    grad = lib.tensor(grad_values).reshape(2, 3, 1).permute(0, 2, 1)  # strides (3, 1, 1): C order but dim 1's
+    (leaf * 2).backward(grad)
+    return leaf.grad
+
+
+@pytest.mark.parametrize("base_shape", [(1, 1, 3), (2, 1, 1)])
+def test_mul_gradient_into_expanded_leaf_keeps_size_one_stride(base_shape):
+    rng = np.random.default_rng(33)
+    values = rng.standard_normal(int(np.prod(base_shape))).astype(np.float32).tolist()
+    grad_values = rng.standard_normal(6).astype(np.float32).tolist()
+    got = _expanded_leaf_gradient(torchless, values, grad_values, base_shape)
+    assert got.stride() == (3, 1, 1)  # was (3, 3, 1): NumPy's C-ordered product
+    reference = 2 * np.array(grad_values, np.float64).reshape(2, 3, 1).transpose(0, 2, 1)
+    np.testing.assert_allclose(got.numpy(), reference, rtol=1e-7, atol=0)
+    torch = pytest.importorskip("torch")
+    expected = _expanded_leaf_gradient(torch, values, grad_values, base_shape)
+    assert got.stride() == expected.stride()
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
+def test_div_gradient_into_expanded_leaf_keeps_size_one_stride():
+    def run(lib):
+        leaf = lib.tensor([[[1.0, 2.0, 4.0]]]).expand(2, 1, 3).requires_grad_()
+        (leaf / 2).backward(lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).reshape(2, 3, 1).permute(0, 2, 1))
+        return leaf.grad
+
+    got = run(torchless)
+    assert got.stride() == (3, 1, 1)
+    np.testing.assert_array_equal(got.numpy(), np.array([[[0.5, 1.0, 1.5]], [[2.0, 2.5, 3.0]]], np.float32))
+    torch = pytest.importorskip("torch")
+    assert got.stride() == run(torch).stride()
+
+
+_ALPHA = (RuntimeError, "For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def _result_type(target):
+    return RuntimeError, f"result type Float can't be cast to the desired output type {target}"
+
+
+def _lerp(name):
+    return NotImplementedError, f"\"lerp_kernel_scalar\" not implemented for '{name}'"
+
+
+# PyTorch 2.13's errors of a step on an integer parameter: which op of each optimizer's step refuses it first
+_INTEGER_STEP_ERRORS = {
+    "SGD": {"Long": _ALPHA, "Int": _ALPHA},  # param.add_(grad, alpha=-lr)
+    "LBFGS": {"Long": _ALPHA, "Int": _ALPHA},  # p.add_(update, alpha=step_size)
+    "Adam": {"Long": _lerp("Long"), "Int": _lerp("Int")},  # exp_avg.lerp_(grad, 1 - beta1)
+    "Adamax": {"Long": _lerp("Long"), "Int": _lerp("Int")},
+    "NAdam": {"Long": _lerp("Long"), "Int": _lerp("Int")},
+    "RAdam": {"Long": _lerp("Long"), "Int": _lerp("Int")},
+    "Muon": {"Long": _lerp("Long"), "Int": _lerp("Int")},  # buf.lerp_(grad, 1 - momentum)
+    "AdamW": {"Long": _result_type("Long"), "Int": _result_type("Int")},  # param.mul_(1 - lr * weight_decay)
+    "Adagrad": {"Long": _result_type("Long"), "Int": _result_type("Int")},  # param.addcdiv_(grad, std, value=-clr)
+    "Adadelta": {"Long": _result_type("Long"), "Int": _result_type("Int")},  # square_avg.mul_(rho)
+    "RMSprop": {"Long": _result_type("Long"), "Int": _result_type("Int")},  # square_avg.mul_(alpha)
+    "ASGD": {"Long": _result_type("Long"), "Int": _result_type("Int")},  # param.mul_(1 - lambd * eta)
+    "Rprop": {"Long": _result_type("long int"), "Int": _result_type("int")},  # step_size.clamp_(min, max)
+    "Adafactor": {name: (TypeError, "{lib}.finfo() requires a floating point input type. Use {lib}.iinfo to "
+                                    "handle '{lib}.finfo'") for name in ("Long", "Int")},
+}
+_DTYPES = {"Long": "int64", "Int": "int32"}
+
+
+def _integer_step_error(lib, optimizer, dtype_name):
+    param = lib.ones(2, 2, dtype=getattr(lib, _DTYPES[dtype_name]))
+    param.grad = lib.ones(2, 2, dtype=param.dtype)
+    opt = getattr(lib.optim, optimizer)([param])
+    with pytest.raises(Exception) as info:
+        opt.step((lambda: lib.tensor(1.0)) if optimizer == "LBFGS" else None)
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize("dtype_name", ["Long", "Int"])
+@pytest.mark.parametrize("optimizer", sorted(_INTEGER_STEP_ERRORS))
+def test_optimizer_step_of_integer_parameter_raises_pytorchs_error(optimizer, dtype_name):
+    kind, message = _INTEGER_STEP_ERRORS[optimizer][dtype_name]
+    got = _integer_step_error(torchless, optimizer, dtype_name)
+    assert got == (kind, message.format(lib="torchless"))
+    torch = pytest.importorskip("torch")
+    expected = _integer_step_error(torch, optimizer, dtype_name)
+    assert (got[0], got[1].replace("torchless", "torch")) == expected
+
+
+def test_sgd_integer_parameter_with_integer_lr_steps_as_pytorch():
+    """An integral alpha is no error: lr=1 subtracts the gradient, in integers."""
+    def run(lib):
+        param = lib.tensor([5, 7], dtype=lib.int64)
+        param.grad = lib.tensor([2, 3], dtype=lib.int64)
+        lib.optim.SGD([param], lr=1).step()
+        return param
+
+    got = run(torchless)
+    assert got.dtype == torchless.int64 and got.tolist() == [3, 4]
+    torch = pytest.importorskip("torch")
+    assert got.tolist() == run(torch).tolist()
+
+
+def test_sgd_float_parameter_before_an_integer_one_is_updated_first():
+    """PyTorch's for-loop updates the parameters before the one that raises."""
+    def run(lib):
+        first = lib.tensor([1.0, 2.0])
+        first.grad = lib.tensor([1.0, 1.0])
+        second = lib.ones(2, dtype=lib.int64)
+        second.grad = lib.ones(2, dtype=lib.int64)
+        with pytest.raises(RuntimeError, match="argument alpha must not be a floating point number"):
+            lib.optim.SGD([first, second], lr=0.5).step()
+        return first.tolist(), second.tolist()
+
+    got = run(torchless)
+    assert got == ([0.5, 1.5], [1, 1])
+    torch = pytest.importorskip("torch")
+    assert got == run(torch)
+
+
+def _integer_sgd_momentum_steps(lib, momentum):
+    param = lib.tensor([5, 7])
+    param.grad = lib.tensor([2, 3])
+    opt = lib.optim.SGD([param], lr=1, momentum=momentum)
+    opt.step()  # (the first step clones the gradient into the buffer: no multiply yet)
+    try:
+        opt.step()
+    except RuntimeError as error:
+        return str(error), param.tolist()
+    return None, param.tolist(), opt.state[param]["momentum_buffer"].tolist()
+
+
+@pytest.mark.parametrize("momentum", [0.5, 2])
+def test_sgd_integer_momentum_buffer(momentum):
+    got = _integer_sgd_momentum_steps(torchless, momentum)
+    if momentum == 0.5:  # buf.mul_(0.5) refuses, after the first step's update
+        assert got == ("result type Float can't be cast to the desired output type Long", [3, 4])
+    else:  # buf = 2 * [2, 3] + [2, 3]; p = [3, 4] - buf
+        assert got == (None, [-3, -5], [6, 9])
+    torch = pytest.importorskip("torch")
+    assert got == _integer_sgd_momentum_steps(torch, momentum)
