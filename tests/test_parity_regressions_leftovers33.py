@@ -190,3 +190,50 @@ def test_sgd_integer_momentum_buffer(momentum):
         assert got == (None, [-3, -5], [6, 9])
     torch = pytest.importorskip("torch")
     assert got == _integer_sgd_momentum_steps(torch, momentum)
+
+
+# PyTorch 2.13's error for a param group's lr of two elements: its _to_scalar squeezes only a one-element tensor,
+# and the step's first op taking lr as a number refuses the tensor
+_MULTI_ELEMENT_LR_ERRORS = {
+    "SGD": (TypeError, "add_(): argument 'alpha' must be Number, not Tensor"),
+    "Adadelta": (TypeError, "add_(): argument 'alpha' must be Number, not Tensor"),
+    "Adam": (TypeError, "addcdiv_(): argument 'value' must be Number, not Tensor"),
+    "AdamW": (TypeError, "addcdiv_(): argument 'value' must be Number, not Tensor"),
+    "Adamax": (TypeError, "addcdiv_(): argument 'value' must be Number, not Tensor"),
+    "Adagrad": (TypeError, "addcdiv_(): argument 'value' must be Number, not Tensor"),
+    "NAdam": (TypeError, "addcdiv_(): argument 'value' must be Number, not Tensor"),
+    "RMSprop": (TypeError, "addcdiv_(): argument 'value' must be Number, not Tensor"),
+    "ASGD": (RuntimeError, "a Tensor with 2 elements cannot be converted to Scalar"),
+}
+
+
+def _multi_element_lr_error(lib, optimizer):
+    param = lib.ones(2)
+    param.grad = lib.ones(2)
+    opt = getattr(lib.optim, optimizer)([{"params": [param], "lr": lib.tensor([0.01, 0.02])}])
+    with pytest.raises(Exception) as info:
+        opt.step()
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize("optimizer", sorted(_MULTI_ELEMENT_LR_ERRORS))
+def test_multi_element_tensor_lr_is_refused_as_pytorch_refuses_it(optimizer):
+    got = _multi_element_lr_error(torchless, optimizer)
+    assert got == _MULTI_ELEMENT_LR_ERRORS[optimizer]  # was silently its first element (or float()'s ValueError)
+    torch = pytest.importorskip("torch")
+    assert got == _multi_element_lr_error(torch, optimizer)
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "RMSprop", "ASGD"])
+def test_one_element_tensor_lr_still_steps(optimizer):
+    def run(lib):
+        param = lib.tensor([1.0, -2.0], dtype=lib.float64)
+        param.grad = lib.tensor([0.5, 0.25], dtype=lib.float64)
+        getattr(lib.optim, optimizer)([{"params": [param], "lr": lib.tensor([0.125], dtype=lib.float64)}]).step()
+        return param.tolist()
+
+    got = run(torchless)
+    if optimizer == "SGD":  # p - lr * g, exactly in binary
+        assert got == [1.0 - 0.125 * 0.5, -2.0 - 0.125 * 0.25]
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(got, run(torch), rtol=1e-15, atol=0)

@@ -5,7 +5,7 @@ from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _to_scalar, _weight_decay,
+    Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _scalar_lr, _to_scalar, _weight_decay,
 )
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
@@ -187,7 +187,7 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
 def _step_lr(lr):
     """``lr`` as the step's ``add_`` takes it (alpha=-lr): an int stays one, an integral alpha that an integer
     parameter accepts (a float one is refused); anything else as a float."""
-    return lr if type(lr) is int else float(lr)
+    return lr if type(lr) is int else float(_scalar_lr(lr, "add_", "alpha"))
 
 
 def _requires_grad(value):
