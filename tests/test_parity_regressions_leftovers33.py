@@ -237,3 +237,80 @@ def test_one_element_tensor_lr_still_steps(optimizer):
         assert got == [1.0 - 0.125 * 0.5, -2.0 - 0.125 * 0.25]
     torch = pytest.importorskip("torch")
     np.testing.assert_allclose(got, run(torch), rtol=1e-15, atol=0)
+
+
+def _graph_names(tensor):
+    """The names of the nodes of ``tensor``'s graph, breadth first (AccumulateGrad without its C++ namespace)."""
+    names, queue = [], [tensor.grad_fn]
+    while queue:
+        node = queue.pop(0)
+        if node is None:
+            continue
+        names.append(node.name().replace("torch::autograd::", ""))
+        queue.extend(next_node for next_node, _ in node.next_functions)
+    return names
+
+
+_MULTI_DOT_CHAINS = {
+    "two": ([(2, 3), (3, 4)], "(0 1)",
+            ["ViewBackward0", "MmBackward0", "AccumulateGrad", "AccumulateGrad"]),
+    "vector ends": ([(5,), (5, 6), (6,)], "((0 1) 2)",
+                    ["ViewBackward0", "MmBackward0", "UnsqueezeBackward0", "MmBackward0", "AccumulateGrad",
+                     "AccumulateGrad", "UnsqueezeBackward0", "AccumulateGrad"]),
+    "three, right first": ([(10, 2), (2, 10), (10, 2)], "(0 (1 2))",
+                           ["ViewBackward0", "MmBackward0", "AccumulateGrad", "MmBackward0", "AccumulateGrad",
+                            "AccumulateGrad"]),
+    "three, left first": ([(2, 10), (10, 2), (2, 10)], "((0 1) 2)",
+                          ["ViewBackward0", "MmBackward0", "MmBackward0", "AccumulateGrad", "AccumulateGrad",
+                           "AccumulateGrad"]),
+    "five, chain order": ([(9, 2), (2, 8), (8, 3), (3, 1), (1, 6)], "((0 (1 (2 3))) 4)",
+                          ["ViewBackward0", "MmBackward0", "MmBackward0", "AccumulateGrad", "AccumulateGrad",
+                           "MmBackward0", "AccumulateGrad", "MmBackward0", "AccumulateGrad", "AccumulateGrad"]),
+}
+
+
+def _chain_value(arrays, order):
+    """The product of float64 ``arrays`` (1-D ends as a row and a column) in the parenthesization ``order``."""
+    tokens = order.replace("(", " ( ").replace(")", " ) ").split()
+
+    def parse(position):
+        if tokens[position] != "(":
+            index = int(tokens[position])
+            array = arrays[index]
+            if array.ndim == 1:
+                array = array[None, :] if index == 0 else array[:, None]
+            return array, position + 1
+        left, position = parse(position + 1)
+        right, position = parse(position)
+        return left @ right, position + 1  # (the closing parenthesis)
+
+    return parse(0)[0]
+
+
+@pytest.mark.parametrize("case", sorted(_MULTI_DOT_CHAINS))
+def test_multi_dot_multiplies_in_pytorchs_order_and_views_the_result(case):
+    shapes, order, expected_names = _MULTI_DOT_CHAINS[case]
+    rng = np.random.default_rng(len(case))
+    arrays = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+
+    def run(lib):
+        tensors = [lib.tensor(a.tolist(), requires_grad=True) for a in arrays]
+        result = lib.linalg.multi_dot(tensors)
+        result.sum().backward()
+        return result, tensors
+
+    result, tensors = run(torchless)
+    names = _graph_names(result)
+    assert names[0] == "ViewBackward0"  # was the last product's MmBackward0 (or a SqueezeBackward1)
+    assert names == expected_names  # (the chain order's products, breadth first: the order itself)
+    assert names.count("MmBackward0") == len(shapes) - 1
+    reference = _chain_value([a.astype(np.float64) for a in arrays], order).reshape(tuple(result.shape))
+    np.testing.assert_allclose(result.detach().numpy(), reference, rtol=2e-5, atol=2e-5)
+    torch = pytest.importorskip("torch")
+    expected, expected_tensors = run(torch)
+    assert names == _graph_names(expected)
+    assert tuple(result.shape) == tuple(expected.shape) and result.stride() == expected.stride()
+    np.testing.assert_allclose(result.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for got, want in zip(tensors, expected_tensors):
+        assert got.grad.stride() == want.grad.stride()
+        np.testing.assert_allclose(got.grad.numpy(), want.grad.numpy(), rtol=1e-5, atol=1e-5)
