@@ -314,3 +314,58 @@ def test_multi_dot_multiplies_in_pytorchs_order_and_views_the_result(case):
     for got, want in zip(tensors, expected_tensors):
         assert got.grad.stride() == want.grad.stride()
         np.testing.assert_allclose(got.grad.numpy(), want.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def _block_diag_case(lib):
+    empty = lib.zeros(0, requires_grad=True)
+    square = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    scalar = lib.tensor(3.0, requires_grad=True)
+    row = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    transposed = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).t().requires_grad_()
+    leaves = (empty, square, scalar, row, transposed)
+    result = lib.block_diag(*leaves)
+    (result * lib.arange(result.numel()).reshape(result.shape)).sum().backward()
+    return result, leaves
+
+
+def test_block_diag_is_one_node_with_pytorchs_gradient_blocks():
+    result, leaves = _block_diag_case(torchless)
+    assert result.grad_fn.name() == "BlockDiagBackward0"  # was CatBackward0 of CatBackward0s
+    assert [node.name() for node, _ in result.grad_fn.next_functions] == ["torch::autograd::AccumulateGrad"] * 5
+    # the forward places each block one row below the last (the empty 1-d input takes a row of none) ...
+    expected = np.zeros((8, 8))
+    expected[1:3, 0:2] = [[1, 2], [3, 4]]
+    expected[3, 2] = 3
+    expected[4, 3:6] = [1, 2, 3]
+    expected[5:8, 6:8] = [[1, 4], [2, 5], [3, 6]]
+    np.testing.assert_array_equal(result.detach().numpy(), expected)
+    # ... PyTorch's backward skips the empty input's row: every later gradient is read one row up
+    weights = np.arange(64.0).reshape(8, 8)
+    np.testing.assert_array_equal(leaves[1].grad.numpy(), weights[0:2, 0:2])
+    assert leaves[2].grad.item() == weights[2, 2]
+    np.testing.assert_array_equal(leaves[3].grad.numpy(), weights[3, 3:6])
+    np.testing.assert_array_equal(leaves[4].grad.numpy(), weights[4:7, 6:8])
+    assert tuple(leaves[0].grad.shape) == (0,)
+    torch = pytest.importorskip("torch")
+    expected_result, expected_leaves = _block_diag_case(torch)
+    np.testing.assert_array_equal(result.detach().numpy(), expected_result.detach().numpy())
+    for got, want in zip(leaves, expected_leaves):
+        assert got.grad.stride() == want.grad.stride()
+        assert str(got.grad.dtype).split(".")[-1] == str(want.grad.dtype).split(".")[-1]
+        np.testing.assert_array_equal(got.grad.numpy(), want.grad.numpy())
+
+
+def test_block_diag_gradient_under_create_graph():
+    def run(lib):
+        square = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        row = lib.tensor([5.0], requires_grad=True)
+        grad, = lib.autograd.grad((lib.block_diag(square, row) ** 3).sum(), square, create_graph=True)
+        name = grad.grad_fn.name()
+        grad.sum().backward()
+        return grad.tolist(), name, square.grad.tolist()
+
+    got = run(torchless)
+    # d/dx of x**3 is 3x**2, and its derivative 6x
+    assert got == ([[3.0, 12.0], [27.0, 48.0]], "SliceBackward0", [[6.0, 12.0], [18.0, 24.0]])
+    torch = pytest.importorskip("torch")
+    assert got == run(torch)
