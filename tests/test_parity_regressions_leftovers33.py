@@ -369,3 +369,42 @@ def test_block_diag_gradient_under_create_graph():
     assert got == ([[3.0, 12.0], [27.0, 48.0]], "SliceBackward0", [[6.0, 12.0], [18.0, 24.0]])
     torch = pytest.importorskip("torch")
     assert got == run(torch)
+
+
+@pytest.mark.parametrize("shapes", [((2, 2), (3, 3)), ((3,), (2, 2)), ((2, 1, 2), (3,)), ((), (2,))])
+def test_kron_graph_is_pytorchs_composite(shapes):
+    rng = np.random.default_rng(7)
+    a_values, b_values = (rng.standard_normal(shape) for shape in shapes)
+
+    def run(lib):
+        a = lib.tensor(a_values.tolist(), dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(b_values.tolist(), dtype=lib.float64, requires_grad=True)
+        result = lib.kron(a, b)
+        result.sum().backward()
+        return result, a, b
+
+    result, a, b = run(torchless)
+    assert _graph_names(result) == ["UnsafeViewBackward0", "MulBackward0", "UnsafeViewBackward0",
+                                    "UnsafeViewBackward0", "AccumulateGrad", "AccumulateGrad"]  # was KronBackward0
+    np.testing.assert_allclose(result.detach().numpy(), np.kron(a_values, b_values), rtol=1e-15)
+    # d(sum of kron)/da is sum(b) everywhere, and conversely
+    np.testing.assert_allclose(a.grad.numpy(), np.full(shapes[0], b_values.sum()), rtol=1e-14)
+    np.testing.assert_allclose(b.grad.numpy(), np.full(shapes[1], a_values.sum()), rtol=1e-14)
+    assert tuple(a.grad.shape) == shapes[0] and tuple(b.grad.shape) == shapes[1]
+    torch = pytest.importorskip("torch")
+    expected, expected_a, expected_b = run(torch)
+    assert _graph_names(result) == _graph_names(expected)
+    assert result.stride() == expected.stride()
+    np.testing.assert_allclose(a.grad.numpy(), expected_a.grad.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(b.grad.numpy(), expected_b.grad.numpy(), rtol=1e-14)
+
+
+def test_kron_graph_without_a_gradient_for_one_input():
+    def run(lib):
+        result = lib.kron(lib.ones(2, 3, requires_grad=True), lib.ones(2))
+        return _graph_names(result), [node is None for node, _ in result.grad_fn.next_functions[0][0].next_functions]
+
+    got = run(torchless)
+    assert got == (["UnsafeViewBackward0", "MulBackward0", "UnsafeViewBackward0", "AccumulateGrad"], [False, True])
+    torch = pytest.importorskip("torch")
+    assert got == run(torch)
