@@ -1,6 +1,11 @@
 """Parity regressions of session 33's leftovers: an empty leaf's gradient strides, the layout of mul's gradient into
-an expanded leaf, and the errors of optimizers stepping integer parameters. Each against PyTorch at run time and
-against a reference that needs no torch (C-order strides, float64 NumPy values, PyTorch's messages as written)."""
+an expanded leaf, the errors of optimizers stepping integer parameters or given an lr tensor of several elements, and
+the graphs of linalg.multi_dot (PyTorch's product order), block_diag and kron. Each against PyTorch at run time and
+against a reference that needs no torch (C-order strides, float64 NumPy values, PyTorch's messages as written).
+
+Seen and left: amax/amin of signed zeros (PyTorch's vectorized reduction picks the zero by lane and chunk order),
+RAdam's elementwise step with an lr tensor of several elements, and the sum of two gradients into an expanded leaf
+(leaf * leaf), whose strides PyTorch keeps from the in-place sum."""
 import numpy as np
 import pytest
 
