@@ -508,8 +508,10 @@ def reshaped_view(array, shape):
 
 
 def _is_dense(shape, strides):
-    """Non-overlapping and dense (c10's is_non_overlapping_and_dense) for strides in elements."""
-    return dense_in_order(shape, strides, sorted(range(len(shape)), key=lambda d: strides[d]))
+    """Non-overlapping and dense (c10's is_non_overlapping_and_dense) for strides in elements: dims of size 0 or 1
+    don't count, so an empty array is dense when its other dims are (an empty leaf's gradient takes its strides)."""
+    return dense_in_order(shape, strides, sorted((d for d in range(len(shape)) if shape[d] > 1),
+                                                 key=lambda d: strides[d]))
 
 
 def is_dense(array):

@@ -342,10 +342,17 @@ def grad_first(like):
 def laid_out_product(result, *operands):
     """``result``, a backward's elementwise product (quotient) of the arrays ``operands`` (grad first), laid out as
     TensorIterator lays it out: NumPy's order differs where the operands' orders do (a permuted grad times a
-    broadcast factor). Two flag tests when all are C-contiguous, the common case."""
-    if result.ndim < 2 or all(a.flags.c_contiguous for a in operands):
+    broadcast factor), or where an operand's size-1 dims have other strides than C order's (TensorIterator keeps
+    them: a gradient into an expanded leaf, which AccumulateGrad then takes as it is). A few tests when all are
+    C-contiguous and those of the result's shape strided as NumPy's result, the common case."""
+    if result.ndim < 2:
         return result
-    return _memory_format.iterator_layout(result, operands)
+    ones = 1 in result.shape
+    for operand in operands:  # (a loop: all() of a generator costs more than these tests)
+        if not operand.flags.c_contiguous or ones and operand.strides != result.strides and \
+                operand.shape == result.shape:
+            return _memory_format.iterator_layout(result, operands)
+    return result
 
 
 def iterator_layout_of(*operands):

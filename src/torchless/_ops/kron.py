@@ -1,22 +1,40 @@
 """torchless.kron: the Kronecker product, every element of one tensor times the whole of the other."""
 import numpy as np
 
-from ..autograd.graph import Node
+from ..autograd.graph import FoldedNode, Node, folded
 
 
 class Kron(Node):
-    """``np.kron(a, b)`` of two tensors of the same number of dimensions ``n`` and dtype: element
-    ``(i_0 * B_0 + k_0, ..., i_n * B_n + k_n)`` is ``a[i] * b[k]``."""
+    """``np.kron(a, b)`` of two tensors of one dtype, the one of fewer dims given leading size-1 dims: element
+    ``(i_0 * B_0 + k_0, ..., i_n * B_n + k_n)`` is ``a[i] * b[k]``. Listed as PyTorch's composite kron: the
+    _unsafe_view of the product (mul) of _unsafe_views of the inputs."""
 
     saved = ("a", "b")
     saves = ()  # PyTorch's kron (reshapes and a product) checks no version
 
     def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        ndim = max(a.ndim, b.ndim)
+        a, b = a.reshape((1,) * (ndim - a.ndim) + a.shape), b.reshape((1,) * (ndim - b.ndim) + b.shape)
         self.a, self.b = a, b
         with np.errstate(all="ignore"):  # inf and NaN silently, as PyTorch (np.kron is NumPy's Python code)
             return np.kron(a, b)
 
+    def name(self):
+        return "UnsafeViewBackward0"
+
+    def pytorch_inputs(self):
+        (a_edge, _), (b_edge, _) = self.listed_edges()
+        product = FoldedNode("MulBackward0", ((folded("UnsafeViewBackward0", a_edge, self), 0),
+                                              (folded("UnsafeViewBackward0", b_edge, self), 0)), self)
+        return ((product, 0),)
+
     def backward(self, grad):
+        a_grad, b_grad = self._padded_backward(grad)
+        return (None if a_grad is None else a_grad.reshape(self.shapes[0]),
+                None if b_grad is None else b_grad.reshape(self.shapes[1]))
+
+    def _padded_backward(self, grad):
         a, b = self.a, self.b
         n = a.ndim
         # The output as (A_0, B_0, A_1, B_1, ...), then a's axes first: a (A, B) matrix, A = a.size, B = b.size.
@@ -32,8 +50,8 @@ class Kron(Node):
         interleaved = grad.reshape(tuple(size for pair in zip(a.shape, b.shape) for size in pair))
         blocks = interleaved.permute(tuple(range(0, 2 * n, 2)) + tuple(range(1, 2 * n, 2))).reshape(a.size, b.size)
         need_a, need_b = self.needs_input_grad
-        return ((blocks @ self.graph_input(1, b).reshape(-1)).reshape(a.shape) if need_a else None,
-                (self.graph_input(0, a).reshape(-1) @ blocks).reshape(b.shape) if need_b else None)
+        return ((blocks @ self.graph_input(1, b).reshape(-1)).reshape(self.shapes[0]) if need_a else None,
+                (self.graph_input(0, a).reshape(-1) @ blocks).reshape(self.shapes[1]) if need_b else None)
 
 
 _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one dimension spans across "
@@ -97,10 +115,4 @@ def kron(input, other):
     if _product_cannot_be_viewed(input._data, other._data):
         raise RuntimeError(_VIEW_ERROR)
     common = promote(input._data.dtype, other._data.dtype)
-    a, b = input._cast(common), other._cast(common)
-    ndim = max(a._data.ndim, b._data.ndim)
-    if a._data.ndim < ndim:
-        a = a.reshape((1,) * (ndim - a._data.ndim) + a._data.shape)
-    if b._data.ndim < ndim:
-        b = b.reshape((1,) * (ndim - b._data.ndim) + b._data.shape)
-    return Kron.apply(a, b)
+    return Kron.apply(input._cast(common), other._cast(common))

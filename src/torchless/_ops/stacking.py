@@ -5,7 +5,9 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, _parser_errors
+from .. import _parser_errors
+from ..autograd import forward_ad
+from ..autograd.graph import Node
 
 
 def atleast_3d(*tensors):
@@ -60,7 +62,6 @@ def _split_along(name, dim, minimum):
 def block_diag(*tensors):
     """The tensors (0-d, 1-d as a row, or 2-d) placed along the diagonal of one matrix."""
     from .._creation import zeros
-    from .._functions import cat
 
     _parser_errors.check_tensor_list("block_diag", tensors)
     mats = []
@@ -75,15 +76,62 @@ def block_diag(*tensors):
     for m in mats[1:]:
         common = np.promote_types(common, m._data.dtype) if common.kind == m._data.dtype.kind else \
             max(common, m._data.dtype, key=lambda d: "biufc".index(d.kind))
-    total = sum(m.shape[1] for m in mats)
-    rows, left = [], 0
-    for m in mats:
-        h, w = m.shape
-        pieces = [zeros(h, left, dtype=_dtype.from_numpy_dtype(common)), m._cast(common),
-                  zeros(h, total - left - w, dtype=_dtype.from_numpy_dtype(common))]
-        rows.append(cat(pieces, 1))
-        left += w
-    return cat(rows, 0)
+    return BlockDiag.apply(*tensors, dtype=common)
+
+
+class BlockDiag(Node):
+    """block_diag as PyTorch's one node (BlockDiagBackward0), its inputs' own edges (0-d and 1-d ones too)."""
+
+    def forward(self, *arrays, dtype):
+        self.shapes, self.dtypes = [a.shape for a in arrays], [a.dtype for a in arrays]
+        blocks = [a.reshape(1, -1) if a.ndim < 2 else a for a in arrays]
+        out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)), dtype)
+        top = left = 0
+        for block in blocks:
+            out[top:top + block.shape[0], left:left + block.shape[1]] = block
+            top, left = top + block.shape[0], left + block.shape[1]
+        return out
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
+    def _blocks(self):
+        """Each input's block of the gradient, as PyTorch's block_diag_backward cuts it: an empty 1-d input takes
+        an empty gradient without moving past its row (the next blocks are then read one row up, as in PyTorch's
+        backward, though its forward placed them one row down)."""
+        top = left = 0
+        for shape in self.shapes:
+            if shape == (0,):
+                yield None
+                continue
+            height, width = shape if len(shape) == 2 else (1, shape[0] if shape else 1)
+            yield (slice(top, top + height), slice(left, left + width))
+            top, left = top + height, left + width
+
+    def backward(self, grad):
+        grads = []
+        for key, shape, dtype in zip(self._blocks(), self.shapes, self.dtypes):
+            if key is None:
+                grads.append(np.zeros(0, grad.dtype if dtype.kind == "c" or grad.dtype.kind != "c" else dtype))
+                continue
+            block = grad[key]
+            if block.dtype.kind == "c" and dtype.kind != "c":  # (a real input's gradient: the real part)
+                block = block.real
+            grads.append(block.reshape(shape))
+        return tuple(grads)
+
+    def backward_graph(self, grad):
+        from .indexing import Index
+
+        grads = []
+        for key, shape, dtype, need in zip(self._blocks(), self.shapes, self.dtypes, self.needs_input_grad):
+            if not need:
+                grads.append(None)
+            elif key is None:
+                grads.append(grad.new_zeros(0))
+            else:
+                block = Index.apply(grad.real if grad.is_complex() and dtype.kind != "c" else grad, key=key)
+                grads.append(block if tuple(block.shape) == shape else block.reshape(shape))
+        return tuple(grads)
 
 
 def ravel(self):

@@ -102,14 +102,44 @@ def multi_dot(tensors):
         if left[1] != right[0]:
             raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(left)} and {list(right)} "
                                "cannot be multiplied")
-    result = matrices[0]
-    for matrix in matrices[1:]:
-        result = result @ matrix
-    if last_is_vector:
-        result = result.squeeze(-1)
-    if first_is_vector:
-        result = result.squeeze(0)
-    return result
+    out_shape = (() if first_is_vector else (matrices[0]._data.shape[0],)) + \
+        (() if last_is_vector else (matrices[-1]._data.shape[1],))
+    # PyTorch's order of the products (its rounding, its graph's MmBackward0 nodes), then its view to the shape
+    if count == 3:
+        a, b = matrices[0]._data.shape
+        c, d = matrices[2]._data.shape
+        if a * c * (b + d) > b * d * (a + c):
+            return (matrices[0] @ (matrices[1] @ matrices[2])).view(out_shape)
+        return ((matrices[0] @ matrices[1]) @ matrices[2]).view(out_shape)
+    if count == 2:
+        return (matrices[0] @ matrices[1]).view(out_shape)
+    return _chain_product(matrices, _matrix_chain_splits(matrices), 0, count - 1).view(out_shape)
+
+
+def _matrix_chain_splits(matrices):
+    """PyTorch's matrix_chain_order: ``splits[i][j]`` the index k where the cheapest product of matrices i..j
+    splits into i..k times k+1..j (dynamic programming on the count of scalar multiplications, the first
+    cheapest split kept)."""
+    n = len(matrices)
+    dims = [m._data.shape[0] for m in matrices] + [matrices[-1]._data.shape[1]]
+    cost = [[0] * n for _ in range(n)]
+    splits = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], splits[i][j] = q, k
+    return splits
+
+
+def _chain_product(matrices, splits, i, j):
+    if i == j:
+        return matrices[i]
+    k = splits[i][j]
+    return _chain_product(matrices, splits, i, k) @ _chain_product(matrices, splits, k + 1, j)
 
 
 def _vander(x, N=None):

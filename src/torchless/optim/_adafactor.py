@@ -1,6 +1,8 @@
 """Adafactor: Adam-like steps with the second moment of a matrix kept as its row and column means."""
 import numpy as np
 
+from .. import _dtype
+from .._info import finfo
 from .._kernels.reduce_order import cascade_sum
 from .._ops.reduction import two_norm
 from .._tensor import Tensor
@@ -72,7 +74,7 @@ class Adafactor(Optimizer):
             for p, g, state, step in self._steps(group, _fresh_state):
                 # as PyTorch, a missing eps1 is the first updated parameter's machine epsilon for the whole group
                 if eps1 is None:
-                    eps1 = float(np.finfo(p.dtype).eps)
+                    eps1 = finfo(_dtype.from_numpy_dtype(p.dtype)).eps
                 _adafactor_update(p, g, state, step=step, lr=_hyper_value(group["lr"]),
                                   beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2, d=group["d"],
                                   weight_decay=group["weight_decay"], maximize=group["maximize"],
@@ -98,7 +100,7 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach
     for i, param in enumerate(params):
         p, g = param._data, grads[i]._data
         if eps1 is None:
-            eps1 = float(np.finfo(p.dtype).eps)
+            eps1 = finfo(_dtype.from_numpy_dtype(p.dtype)).eps
         step = _advance(state_steps[i])
         state = {"row_var": row_vars[i], "col_var": col_vars[i], "variance": variances[i]}
         if g.ndim > 1 and (state["row_var"] is None or state["col_var"] is None):

@@ -7,6 +7,7 @@ import contextlib
 
 import numpy as np
 
+from .. import _dtype
 from .._kernels.fma import fused_multiply_add32, fused_multiply_add64
 from .._tensor import Tensor
 from .._type_promotion import NUMBERS
@@ -51,9 +52,14 @@ def _fused(x, y, z, dtype):
     return fused_multiply_add64(x, y, z) if dtype.char == "d" else fused_multiply_add32(x, y, z)
 
 
-def _check_alpha(alpha, name):
+def _check_alpha(alpha, name, a, b):
     kind = type(alpha)
-    if kind is float or kind is int:
+    if kind is int:
+        return
+    if kind is float or isinstance(alpha, np.floating):
+        # (PyTorch's alpha_check on the sum's dtype: an SGD or LBFGS step of an integer parameter stops here)
+        if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         return
     # (a weight_decay=True reaches PyTorch's add as a bool alpha, which only a bool tensor takes)
     if kind is bool:
@@ -62,6 +68,24 @@ def _check_alpha(alpha, name):
         from ..nn._functional._args import _tp_name
 
         raise TypeError(f"{name}(): argument 'alpha' must be Number, not {_tp_name(alpha)}")
+
+
+def refuse_integral_result(array, number, cpp_names=False):
+    """PyTorch's in-place op (mul_, clamp_) of the integer (or bool) ``array`` with a float ``number``: the result
+    type, the default dtype, cannot be written back (clamp_ names the target as C++ does). Called where an update's
+    first such op is, guarded by the array's dtype kind (the check costs nothing for floating-point parameters)."""
+    if type(number) is float or isinstance(number, np.floating):
+        target = _dtype.CPP_TYPE_NAMES[array.dtype.name] if cpp_names else \
+            _dtype.from_numpy_dtype(array.dtype).scalar_name
+        raise RuntimeError(f"result type {_dtype.get_default_dtype().scalar_name} can't be cast to the desired "
+                           f"output type {target}")
+
+
+def refuse_integral_lerp(start):
+    """PyTorch's lerp_ of an integer (or bool) ``start`` with a number: no kernel (the first op of the Adam family's
+    step on an integer parameter)."""
+    raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for '
+                              f"'{_dtype.from_numpy_dtype(start.dtype).scalar_name}'")
 
 
 def added_scalar(dtype, value, op="add_"):
@@ -78,7 +102,7 @@ def added_scalar(dtype, value, op="add_"):
 def added(a, b, alpha):
     """``a.add(b, alpha=alpha)``: a new array of ``a``'s dtype, ``alpha`` first rounded to ``a``'s dtype (as
     PyTorch's vectorized float16 kernel takes it), multiplied and added in one rounding."""
-    _check_alpha(alpha, "add")
+    _check_alpha(alpha, "add", a, b)
     if alpha == 1:
         return np.add(a, b, out=np.empty_like(a), casting="same_kind")
     return _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype).astype(a.dtype, copy=False)
@@ -86,7 +110,7 @@ def added(a, b, alpha):
 
 def add_scaled_(a, b, alpha):
     """``a.add_(b, alpha=alpha)``, computed as :func:`added`."""
-    _check_alpha(alpha, "add_")
+    _check_alpha(alpha, "add_", a, b)
     if alpha == 1:
         np.add(a, b, out=a, casting="same_kind")
     else:
@@ -114,6 +138,8 @@ def addcmul(a, t1, t2, value, out=None):
 def addcdiv_(a, t1, t2, value):
     """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2`` computed in ``a``'s :func:`opmath` dtype and
     rounded once."""
+    if a.dtype.kind not in "fc":  # (Adagrad's step on an integer parameter, whose std is of the default dtype)
+        refuse_integral_result(a, 0.0)
     work = np.multiply(t1, opmath(a.dtype).type(value), dtype=opmath(a.dtype))
     with silent_float16_division(a.dtype):
         work /= t2
@@ -126,6 +152,8 @@ def lerp_(start, end, weight):
     PyTorch switches formulas at ``|weight| = 0.5`` so that ``weight = 1`` gives ``end`` exactly; the rounding
     differs between the two, hence both are kept.
     """
+    if start.dtype.kind not in "fc":
+        refuse_integral_lerp(start)
     compute = opmath(start.dtype).type
     weight = compute(weight)
     diff = np.subtract(end, start, dtype=compute)

@@ -5,10 +5,11 @@ from .._ops.complex_ops import view_as_complex, view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update,
-    _reads_defaults_first, _refuse_functional_flags, _to_scalar, _zeros_like,
+    _reads_defaults_first, _refuse_functional_flags, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcmul, added_scalar, opmath, real_views_with_decayed_gradient
+from ._update_math import (add_scaled_, addcmul, added_scalar, opmath, real_views_with_decayed_gradient,
+                           refuse_integral_result)
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -60,7 +61,8 @@ class Adadelta(Optimizer):
 
     @staticmethod
     def _update(group, p, g, state, step):
-        _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
+        _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data,
+                         lr=float(_scalar_lr(group["lr"], "add_", "alpha")),
                          rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
                          maximize=group["maximize"], foreach=group["foreach"])
 
@@ -115,7 +117,8 @@ def adadelta(params, grads, square_avgs, acc_deltas, state_steps, capturable=Fal
         return
     for i, param in enumerate(params):
         _advance(state_steps[i])
-        _adadelta_update(param._data, grads[i]._data, square_avgs[i]._data, acc_deltas[i]._data, lr=float(lr),
+        _adadelta_update(param._data, grads[i]._data, square_avgs[i]._data, acc_deltas[i]._data,
+                         lr=float(_scalar_lr(lr, "add_", "alpha")),
                          rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
         param._version += 1
 
@@ -130,6 +133,8 @@ def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay,
     p, g, square_avg, acc_delta = real_views_with_decayed_gradient(
         p, g, square_avg, acc_delta, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
     scalar = opmath(p.dtype).type
+    if p.dtype.kind not in "fc":
+        refuse_integral_result(square_avg, rho)
     square_avg *= scalar(rho)
     addcmul(square_avg, g, g, 1 - rho, out=square_avg)
     eps = added_scalar(p.dtype, eps, "add")  # (add's scalar is taken in the tensor's dtype)

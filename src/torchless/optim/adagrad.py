@@ -5,7 +5,7 @@ from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     Optimizer, _advance, _check_no_grad_scaling, _check_state_steps, _filled_like, _functional_update, _hyper_value,
-    _new_step, _reads_defaults_first, _refuse_foreach_differentiable, _to_scalar, _weight_decay,
+    _new_step, _reads_defaults_first, _refuse_foreach_differentiable, _scalar_lr, _to_scalar, _weight_decay,
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
@@ -82,7 +82,8 @@ class Adagrad(Optimizer):
                 step_count = state["step"]._data
                 step_count += 1
                 _adagrad_update(p, g, state["sum"]._data, step=float(step_count),
-                                lr=_hyper_value(group["lr"], group["fused"]), lr_decay=group["lr_decay"],
+                                lr=_hyper_value(_scalar_lr(group["lr"], "addcdiv_", "value"), group["fused"]),
+                                lr_decay=group["lr_decay"],
                                 eps=group["eps"], weight_decay=_weight_decay(group), maximize=group["maximize"],
                                 foreach=group["foreach"])
                 param._version += 1
@@ -151,7 +152,7 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
         grad = grads[i]
         g = as_fused_kernel_pairs(grad._data, param._data) if fused else grad._data
         _adagrad_update(param._data, g, state_sums[i]._data, step=_advance(state_steps[i]),
-                        lr=_hyper_value(lr, fused), lr_decay=lr_decay, eps=eps,
+                        lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused), lr_decay=lr_decay, eps=eps,
                         weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize,
                         foreach=foreach)
         param._version += 1

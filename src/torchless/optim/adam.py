@@ -9,11 +9,12 @@ from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, _UNIMPROVED, Optimizer, _advance, _check_no_grad_scaling,
     _check_state_steps, _functional_update, _get_value, _hyper_value, _reads_defaults_first, _refuse_capturable,
-    _refuse_foreach_differentiable, _scalar_dtype, _to_scalar, _weight_decay, _zeros_like,
+    _refuse_foreach_differentiable, _scalar_dtype, _scalar_lr, _to_scalar, _weight_decay, _zeros_like,
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import added, added_scalar, in_float32, opmath, real_views, silent_float16_division
+from ._update_math import (added, added_scalar, in_float32, opmath, real_views, refuse_integral_lerp,
+                           refuse_integral_result, silent_float16_division)
 
 __all__ = ["Adam", "adam"]
 
@@ -108,7 +109,7 @@ class Adam(Optimizer):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
                 fused = group["fused"]
-                hyper = dict(step=step, lr=_hyper_value(group["lr"], fused),
+                hyper = dict(step=step, lr=_hyper_value(_scalar_lr(group["lr"], "addcdiv_", "value"), fused),
                              betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
                              weight_decay=_weight_decay(group), maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
@@ -200,7 +201,8 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         grad, p = grads[i], param._data
         arrays = (p, as_fused_kernel_pairs(grad._data, p) if fused else grad._data, exp_avgs[i]._data,
                   exp_avg_sqs[i]._data, max_exp_avg_sqs[i]._data if amsgrad else None)
-        _adam_step(arrays, fused, step=_advance(state_steps[i]), lr=_hyper_value(lr, fused), betas=betas, eps=eps,
+        _adam_step(arrays, fused, step=_advance(state_steps[i]),
+                   lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused), betas=betas, eps=eps,
                    weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize,
                    decoupled=decoupled_weight_decay)
         param._version += 1
@@ -282,6 +284,10 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         # ones are updated as their real and imaginary parts
         p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
     scalar = opmath(p.dtype).type  # (of the real view for a complex parameter)
+    if p.dtype.kind not in "fc":  # (an integer parameter: PyTorch's first op that refuses it)
+        if weight_decay != 0 and decoupled:
+            refuse_integral_result(p, 1 - lr * weight_decay)
+        refuse_integral_lerp(exp_avg)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

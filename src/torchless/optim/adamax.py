@@ -6,7 +6,7 @@ from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update, _hyper_value, _reads_defaults_first,
-    _refuse_functional_flags, _to_scalar, _zeros_like,
+    _refuse_functional_flags, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, added_scalar, lerp_, opmath, real_views_with_decayed_gradient
@@ -125,7 +125,7 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximiz
 def _step_size_lr(lr, foreach):
     """The lr Adamax's step size is computed from: a tensor lr's value as a double for PyTorch's foreach kernel
     (its ``_get_value``), the 0-d tensor (dividing in its dtype) for its for-loop."""
-    return _hyper_value(lr, as_double=bool(foreach))
+    return _hyper_value(_scalar_lr(lr, "addcdiv_", "value"), as_double=bool(foreach))
 
 
 def _fresh_state(p, g):

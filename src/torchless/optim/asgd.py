@@ -8,10 +8,10 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
     COMMON_FLAGS, Optimizer, _functional_update, _get_value, _hyper_value, _new_step, _reads_defaults_first,
-    _refuse_functional_flags, _scalar_dtype, _scalar_state, _to_scalar,
+    _refuse_functional_flags, _scalar_dtype, _scalar_state, _scalar_lr, _to_scalar,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, added, addcmul, opmath, real_views
+from ._update_math import add_scaled_, added, addcmul, opmath, real_views, refuse_integral_result
 
 __all__ = ["ASGD", "asgd"]
 
@@ -63,7 +63,7 @@ class ASGD(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr = _hyper_value(group["lr"])
+            lr = _hyper_value(_scalar_lr(group["lr"], None, None))
             if self._records_updates(group):
                 self._recorded_step(group, lr)
                 continue
@@ -135,7 +135,8 @@ def asgd(params, grads, axs, mus, etas, state_steps, foreach=None, maximize=Fals
         step = state_steps[i] if isinstance(state_steps[i], Tensor) else _scalar_state(state_steps[i])
         counters = (step, etas[i], mus[i])
         update(param._data, grads[i]._data, axs[i]._data, *(counter._data for counter in counters),
-               lr=_hyper_value(lr), lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)
+               lr=_hyper_value(_scalar_lr(lr, None, None)), lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
+               maximize=maximize)
         for tensor in (param, *counters):
             tensor._version += 1
 
@@ -159,6 +160,8 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     if weight_decay != 0:
         g = added(g, p, weight_decay)
     eta_value = float(eta)
+    if p.dtype.kind not in "fc":
+        refuse_integral_result(p, 1 - lambd * eta_value)
     p *= scalar(1 - lambd * eta_value)
     add_scaled_(p, g, -eta_value)
     if float(mu) != 1:

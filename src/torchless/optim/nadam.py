@@ -6,7 +6,7 @@ from ..autograd import grad_mode
 from .._tensor import Tensor
 from .optimizer import (
     Optimizer, _advance, _check_state_steps, _functional_update, _get_value, _hyper_value, _reads_defaults_first,
-    _refuse_functional_flags, _scalar_state, _to_scalar, _zeros_like,
+    _refuse_functional_flags, _scalar_state, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import addcdiv_, addcmul, added, added_scalar, lerp_, opmath, real_views, scaled
@@ -69,7 +69,8 @@ class NAdam(Optimizer):
     @staticmethod
     def _update(group, p, g, state, step):
         _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
-                      step=step, lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
+                      step=step, lr=_hyper_value(_scalar_lr(group["lr"], "addcdiv_", "value")),
+                      betas=group["betas"], eps=group["eps"],
                       weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                       decoupled=group["decoupled_weight_decay"], maximize=group["maximize"],
                       foreach=group["foreach"])
@@ -147,7 +148,8 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, decoup
     for i, param in enumerate(params):
         mu_product = mu_products[i]
         _nadam_update(param._data, grads[i]._data, exp_avgs[i]._data, exp_avg_sqs[i]._data, mu_product._data,
-                      step=_advance(state_steps[i]), lr=_hyper_value(lr), betas=(beta1, beta2), eps=eps,
+                      step=_advance(state_steps[i]), lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value")),
+                      betas=(beta1, beta2), eps=eps,
                       weight_decay=weight_decay, momentum_decay=momentum_decay, decoupled=decoupled_weight_decay,
                       maximize=maximize, foreach=foreach)
         mu_product._version += 1

@@ -312,6 +312,17 @@ def _to_scalar(x):
     return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
+def _scalar_lr(value, op, argument):
+    """``lr`` where the step's first op using it takes a number (``op``'s ``argument``): a tensor of several
+    elements is refused there, as PyTorch's parser refuses it (its _to_scalar squeezes a one-element one only).
+    ASGD's ``op`` None: PyTorch reads its value (as .item() would)."""
+    if isinstance(value, Tensor) and value._data.size != 1:
+        if op is None:
+            raise RuntimeError(f"a Tensor with {value._data.size} elements cannot be converted to Scalar")
+        raise TypeError(f"{op}(): argument '{argument}' must be Number, not Tensor")
+    return value
+
+
 def _hyper_value(value, as_double=False):
     """A hyper-parameter (``lr``, a beta) for an update's scalar arithmetic: a tensor as a NumPy scalar of its dtype,
     so that step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32

@@ -5,7 +5,7 @@ from .._ops.complex_ops import view_as_real
 from ..autograd import grad_mode
 from .optimizer import (
     _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _advance, _check_state_steps, _functional_update,
-    _reads_defaults_first, _refuse_capturable, _refuse_foreach_differentiable, _to_scalar, _zeros_like,
+    _reads_defaults_first, _refuse_capturable, _refuse_foreach_differentiable, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, addcdiv_, addcmul, added_scalar, lerp_, opmath, real_view, \
@@ -76,7 +76,8 @@ class RMSprop(Optimizer):
                 _rmsprop_update(p, g, state["square_avg"]._data,
                                 state["grad_avg"]._data if centered else None,
                                 state["momentum_buffer"]._data if momentum > 0 else None,
-                                lr=float(group["lr"]), alpha=group["alpha"], eps=group["eps"],
+                                lr=float(_scalar_lr(group["lr"], "addcdiv_", "value")),
+                                alpha=group["alpha"], eps=group["eps"],
                                 weight_decay=group["weight_decay"], momentum=momentum, maximize=group["maximize"],
                                 foreach=group["foreach"])
         return loss
@@ -149,7 +150,8 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
         grad = grads[i]
         _advance(state_steps[i])
         _rmsprop_update(param._data, grad._data, square_avgs[i]._data, grad_avgs[i]._data if centered else None,
-                        momentum_buffer_list[i]._data if momentum > 0 else None, lr=float(lr), alpha=alpha, eps=eps,
+                        momentum_buffer_list[i]._data if momentum > 0 else None,
+                        lr=float(_scalar_lr(lr, "addcdiv_", "value")), alpha=alpha, eps=eps,
                         weight_decay=weight_decay, momentum=momentum, maximize=maximize, foreach=foreach)
         param._version += 1
 

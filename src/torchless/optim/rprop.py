@@ -9,7 +9,7 @@ from .optimizer import (
     _reads_defaults_first, _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, unsupported_flags
-from ._update_math import real_views
+from ._update_math import real_views, refuse_integral_result
 
 __all__ = ["Rprop", "rprop"]
 
@@ -147,6 +147,9 @@ def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, st
     sign[sign < 0] = scalar(etaminus)
     sign[sign == 0] = 1
     step_size *= sign
+    if p.dtype.kind not in "fc":  # (clamp_ names the type as C++ does)
+        refuse_integral_result(step_size, step_size_min, cpp_names=True)
+        refuse_integral_result(step_size, step_size_max, cpp_names=True)
     np.clip(step_size, scalar(step_size_min), scalar(step_size_max), out=step_size)
     # after a sign change the weight stays put, and the zero stored in ``prev`` keeps the next step size as is
     g = g.copy()

@@ -5,11 +5,11 @@ from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _to_scalar, _weight_decay,
+    Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _scalar_lr, _to_scalar, _weight_decay,
 )
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
-from ._update_math import add_scaled_, added, opmath, scaled
+from ._update_math import add_scaled_, added, opmath, refuse_integral_result, scaled
 
 __all__ = ["SGD", "sgd"]
 
@@ -85,7 +85,7 @@ class SGD(Optimizer):
             if self._records_updates(group):
                 self._recorded_step(group, [param for param, _, _ in params])
                 continue
-            lr, momentum = float(group["lr"]), group["momentum"]
+            lr, momentum = _step_lr(group["lr"]), group["momentum"]
             # Every buffer is read before any update, as in PyTorch: a parameter listed twice in a group is then
             # updated twice from the same buffer (or twice without one on the first step, the last new one kept).
             buffers = [self.state[param].get("momentum_buffer") if momentum != 0 else None for param, _, _ in params]
@@ -162,7 +162,7 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
     if foreach or not fused:  # (PyTorch's foreach kernel wins over fused)
         _check_no_grad_scaling(grad_scale, found_inf)
     fused = bool(fused) and not foreach
-    lr = float(lr)
+    lr = _step_lr(lr)
     # PyTorch's foreach kernel adds a Nesterov momentum into the caller's gradients (unless maximize or weight decay
     # made new ones)
     nesterov_into_grads = foreach and nesterov and momentum != 0 and not maximize and weight_decay == 0
@@ -182,6 +182,12 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
             add_scaled_(np.atleast_1d(grad._data), new_buf, momentum)
             grad._version += 1
         param._version += 1
+
+
+def _step_lr(lr):
+    """``lr`` as the step's ``add_`` takes it (alpha=-lr): an int stays one, an integral alpha that an integer
+    parameter accepts (a float one is refused); anything else as a float."""
+    return lr if type(lr) is int else float(_scalar_lr(lr, "add_", "alpha"))
 
 
 def _requires_grad(value):
@@ -254,6 +260,8 @@ def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, m
             buf = np.atleast_1d(buf)
             scalar_loop = scalar_loop_positions(p) if fused else None
             before = None if scalar_loop is None else buf[scalar_loop]
+            if buf.dtype.kind not in "fc":  # (an integer parameter's buffer: buf.mul_(momentum) refuses a float)
+                refuse_integral_result(buf, momentum)
             buf *= opmath(buf.dtype).type(momentum)
             add_scaled_(buf, d_p, 1 - dampening)
             if before is not None:
