@@ -458,3 +458,23 @@ def assert_weights_enum_recorded(name, recorded):
         assert meta.pop("_docs")
         assert _nan_free(meta) == expected["meta"]
         assert models.get_weight(repr(member)) is member
+
+
+def course_cnn(nn):
+    """The course's CNN (torchless.models' CourseCNN) built from ``nn``, torch's or torchless's: conv 1->5 and 5->10
+    (3x3, padding 1), ReLU, 2x2 max-pool, Linear 490->10; its relu and pool modules are called twice."""
+    class CourseCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.relu = nn.ReLU()
+            self.conv1 = nn.Conv2d(1, 5, 3, padding=1)
+            self.conv2 = nn.Conv2d(5, 10, 3, padding=1)
+            self.pool = nn.MaxPool2d(2, 2)
+            self.fc = nn.Linear(490, 10)
+
+        def forward(self, x):
+            x = self.pool(self.relu(self.conv1(x)))
+            x = self.pool(self.relu(self.conv2(x)))
+            return self.fc(x.view(-1, 490))
+
+    return CourseCNN()

@@ -22,6 +22,7 @@ import torchless
 from torchless.utils import _pytree as pytree
 from torchless.utils import flop_counter
 from torchless.utils.flop_counter import FlopCounterMode
+from helpers import course_cnn
 
 
 @pytest.fixture
@@ -36,26 +37,6 @@ def torch():
 def _counts(counter):
     """{module: {operator name: flops}} with the operators by their printed names, comparable across libraries."""
     return {module: {str(op): flops for op, flops in ops.items()} for module, ops in counter.get_flop_counts().items()}
-
-
-def _course_cnn(lib):
-    nn = lib.nn
-
-    class CourseCNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.relu = nn.ReLU()
-            self.conv1 = nn.Conv2d(1, 5, 3, padding=1)
-            self.conv2 = nn.Conv2d(5, 10, 3, padding=1)
-            self.pool = nn.MaxPool2d(2, 2)
-            self.fc = nn.Linear(490, 10)
-
-        def forward(self, x):
-            x = self.pool(self.relu(self.conv1(x)))
-            x = self.pool(self.relu(self.conv2(x)))
-            return self.fc(x.view(-1, 490))
-
-    return CourseCNN()
 
 
 def _count(lib, run, counter_class=None, **options):
@@ -95,7 +76,7 @@ def _course_expected(batch, backward):
 @pytest.mark.parametrize("backward", [False, True])
 def test_course_cnn_counts_by_formula(backward):
     torchless.manual_seed(0)
-    model = _course_cnn(torchless)
+    model = course_cnn(torchless.nn)
     images = torchless.randn(4, 1, 28, 28)
 
     def run():
@@ -112,7 +93,7 @@ def test_course_cnn_counts_by_formula(backward):
 def test_course_cnn_counts_as_pytorch(torch, backward):
     def run(lib):
         lib.manual_seed(0)
-        out = _course_cnn(lib)(lib.randn(3, 1, 28, 28))
+        out = course_cnn(lib.nn)(lib.randn(3, 1, 28, 28))
         if backward:
             out.sum().backward()
     ours, theirs = _both(torch, run)
@@ -356,7 +337,7 @@ def test_table_rows_as_pytorch(torch, recording_tabulate, depth):
     tables = []
     for lib in (torchless, torch):
         lib.manual_seed(0)
-        model = _course_cnn(lib)
+        model = course_cnn(lib.nn)
         net = lib.nn.Sequential(model)
         images = lib.randn(2, 1, 28, 28)
         printed, counter = _displayed(lib, lambda: (net(images).sum().backward(), lib.randn(3, 4) @ lib.randn(4, 5)),
@@ -388,7 +369,7 @@ def test_table_text_as_pytorch(torch):
     texts = []
     for lib in (torchless, torch):
         lib.manual_seed(0)
-        model = _course_cnn(lib)
+        model = course_cnn(lib.nn)
         printed, _ = _displayed(lib, lambda: model(lib.randn(2, 1, 28, 28)).sum().backward())
         texts.append(printed)
     assert texts[0] == texts[1]
@@ -398,7 +379,7 @@ def test_table_text_as_pytorch(torch):
 def test_table_numbers_by_formula(recording_tabulate):
     """The FLOP column in the unit of the total's magnitude (one step lower than its digits: 1.01B shows as
     1001M), three decimals; the percentages with two."""
-    model = _course_cnn(torchless)
+    model = course_cnn(torchless.nn)
     _displayed(torchless, lambda: model(torchless.randn(4, 1, 28, 28)), depth=1)
     rows = recording_tabulate.calls[0][0]
     assert rows == [["CourseCNN", "1027.040K", "100.00%"], [" - aten.convolution", "987.840K", "96.18%"],

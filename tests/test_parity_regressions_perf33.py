@@ -7,6 +7,7 @@ import pytest
 import torchless
 from torchless._kernels import blas
 from torchless._kernels.gather import _same_view
+from helpers import course_cnn
 
 
 def _bits(array):
@@ -119,23 +120,6 @@ def test_pieces_give_the_bits_of_one_product_where_they_run():
 
 # ---------------------------------------------------------------- the course CNN's step, bit for bit
 
-def _course_cnn(nn):
-    class CourseCNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.relu = nn.ReLU()
-            self.conv1 = nn.Conv2d(1, 5, kernel_size=3, padding=1)
-            self.conv2 = nn.Conv2d(5, 10, kernel_size=3, padding=1)
-            self.pool = nn.MaxPool2d(2, 2)
-            self.fc = nn.Linear(490, 10)
-
-        def forward(self, x):
-            x = self.pool(self.relu(self.conv1(x)))
-            x = self.pool(self.relu(self.conv2(x)))
-            return self.fc(x.view(-1, 490))
-    return CourseCNN()
-
-
 def _batches(count=5):
     rng = np.random.default_rng(4)
     return [(rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)) for _ in range(count)]
@@ -149,7 +133,7 @@ def _weights():
 
 
 def _train(library, batches, weights):
-    model = _course_cnn(library.nn)
+    model = course_cnn(library.nn)
     model.load_state_dict({name: library.tensor(value) for name, value in weights.items()})
     optimizer = library.optim.Adam(model.parameters(), lr=1e-3)
     criterion = library.nn.CrossEntropyLoss()
