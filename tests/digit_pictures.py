@@ -5,7 +5,7 @@ import importlib.util
 import pathlib
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 DIGITS = pathlib.Path(__file__).parent / "fixtures" / "digits"
 
@@ -40,6 +40,30 @@ def pen_drawings_on_a_sheet():
         sheet[50:250, 70:270] = drawing
         drawings[digit] = sheet
     return drawings
+
+
+def lined(sheet, spacing, horizontal=True, vertical=False, tilt=0.0, level=150, width=1, seed=0):
+    """``sheet`` with lines ``spacing`` pixels apart printed across it (grey ``level``), turned by ``tilt`` degrees."""
+    height, width_ = sheet.shape
+    lines = Image.new("L", (2 * width_, 2 * height), 0)
+    pen = ImageDraw.Draw(lines)
+    offset = np.random.default_rng(seed).uniform(0, spacing, 2)
+    if horizontal:
+        for y in np.arange(offset[0], 2 * height, spacing):
+            pen.line([(0, y), (2 * width_, y)], fill=255, width=width)
+    if vertical:
+        for x in np.arange(offset[1], 2 * width_, spacing):
+            pen.line([(x, 0), (x, 2 * height)], fill=255, width=width)
+    lines = lines.rotate(tilt, Image.BILINEAR)
+    coverage = np.asarray(lines, np.float64)[height // 2 : height // 2 + height, width_ // 2 : width_ // 2 + width_]
+    coverage = coverage / 255
+    return np.minimum(sheet, 242.0 - (242.0 - level) * coverage)
+
+
+def eroded(mask, radius):
+    """``mask`` where every pixel within ``radius`` (a square) is in it too (beyond the picture counts as in)."""
+    padded = np.pad(mask, radius, constant_values=True)
+    return np.lib.stride_tricks.sliding_window_view(padded, (2 * radius + 1,) * 2).all(axis=(-2, -1))
 
 
 def ink_box(field, level=0.1):

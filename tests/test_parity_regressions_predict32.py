@@ -80,24 +80,6 @@ def test_a_lined_picture_reads_as_the_same_drawing_on_plain_paper(generator, mon
 # ------------------------------------------------------------------ the same drawing with and without
 
 
-def _lined(sheet, spacing, horizontal, vertical, tilt=0.0, level=150, width=1, seed=0):
-    """``sheet`` with lines ``spacing`` pixels apart printed across it, turned by ``tilt`` degrees."""
-    height, width_ = sheet.shape
-    lines = Image.new("L", (2 * width_, 2 * height), 0)
-    pen = ImageDraw.Draw(lines)
-    offset = np.random.default_rng(seed).uniform(0, spacing, 2)
-    if horizontal:
-        for y in np.arange(offset[0], 2 * height, spacing):
-            pen.line([(0, y), (2 * width_, y)], fill=255, width=width)
-    if vertical:
-        for x in np.arange(offset[1], 2 * width_, spacing):
-            pen.line([(x, 0), (x, 2 * height)], fill=255, width=width)
-    lines = lines.rotate(tilt, Image.BILINEAR)
-    coverage = np.asarray(lines, np.float64)[height // 2 : height // 2 + height, width_ // 2 : width_ // 2 + width_]
-    coverage = coverage / 255
-    return np.minimum(sheet, 242.0 - (242.0 - level) * coverage)
-
-
 def _noisy(grey, seed):
     return np.clip(grey + np.random.default_rng(seed).normal(0, 2, grey.shape), 0, 255)
 
@@ -111,14 +93,14 @@ def test_printed_lines_are_not_ink(bundled, pen_drawings, digit, paper):
              "ruled": dict(spacing=40, horizontal=True, vertical=False, width=2),
              "ruled_dark": dict(spacing=45, horizontal=True, vertical=False, level=90, width=2)}[paper]
     clean = images.to_mnist(_noisy(sheet, digit))
-    lined = images.to_mnist(_noisy(_lined(sheet, seed=digit, **lines), digit))
+    lined = images.to_mnist(_noisy(digit_pictures.lined(sheet, seed=digit, **lines), digit))
     assert digit_pictures.ink_box(lined) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
     assert digit_pictures.shifted_correlation(lined, clean) > 0.85
     assert predict_arrays(bundled, [lined]).argmax() == digit
 
 
 def test_ruled_paper_without_a_digit_is_blank():
-    paper = _noisy(_lined(np.full((240, 320), 242.0), 30, True, False, level=120, width=2), 0)
+    paper = _noisy(digit_pictures.lined(np.full((240, 320), 242.0), 30, True, False, level=120, width=2), 0)
     with pytest.raises(CLIError, match="the image is blank: no digit found"):
         images.to_mnist(paper)
 

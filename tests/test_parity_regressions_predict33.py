@@ -99,38 +99,11 @@ def test_the_table_under_a_ruled_sheet_is_the_outside_of_the_sheet(generator, di
     # The sheet's edge is blurred and the mask widened over it by a few pixels: beyond those, exact (but for a line's
     # end where it meets a wedge of table along the picture's edge, within the square the table is opened by and the
     # rim it is widened by).
-    inside = _eroded(sheet, images.TABLE_RIM + 2)
+    inside = digit_pictures.eroded(sheet, images.TABLE_RIM + 2)
     band = 3 * images.TABLE_RIM + 1
     inside[:band], inside[-band:], inside[:, :band], inside[:, -band:] = False, False, False, False
     assert not table[inside].any()
-    assert table[_eroded(~sheet, 2)].all()
-
-
-def _eroded(mask, by):
-    """``mask`` less every pixel within ``by`` pixels (a square) of its outside, by brute force."""
-    padded = np.pad(mask, by, constant_values=True)
-    eroded = np.ones_like(mask)
-    for dy in range(2 * by + 1):
-        for dx in range(2 * by + 1):
-            eroded &= padded[dy : dy + mask.shape[0], dx : dx + mask.shape[1]]
-    return eroded
-
-
-def _lined(sheet, spacing, tilt, horizontal=True, vertical=False, level=140, width=2, seed=0):
-    """``sheet`` with lines ``spacing`` pixels apart printed across it, turned by ``tilt`` degrees."""
-    height, width_ = sheet.shape
-    lines = Image.new("L", (2 * width_, 2 * height), 0)
-    pen = ImageDraw.Draw(lines)
-    offset = np.random.default_rng(seed).uniform(0, spacing, 2)
-    if horizontal:
-        for y in np.arange(offset[0], 2 * height, spacing):
-            pen.line([(0, y), (2 * width_, y)], fill=255, width=width)
-    if vertical:
-        for x in np.arange(offset[1], 2 * width_, spacing):
-            pen.line([(x, 0), (x, 2 * height)], fill=255, width=width)
-    lines = lines.rotate(tilt, Image.BILINEAR)
-    coverage = np.asarray(lines, np.float64)[height // 2 : height // 2 + height, width_ // 2 : width_ // 2 + width_]
-    return np.minimum(sheet, 242.0 - (242.0 - level) * coverage / 255)
+    assert table[digit_pictures.eroded(~sheet, 2)].all()
 
 
 @pytest.mark.parametrize("digit, tilt, squared", [(0, 5.0, False), (2, -9.0, False), (3, 12.0, False),
@@ -140,7 +113,7 @@ def test_the_lines_of_a_turned_sheet_are_not_ink(bundled, pen_drawings, digit, t
     off it)."""
     sheet = pen_drawings[digit]
     clean = images.to_mnist(_noisy(sheet, digit))
-    lined = images.to_mnist(_noisy(_lined(sheet, 36, tilt, vertical=squared, seed=digit), digit))
+    lined = images.to_mnist(_noisy(digit_pictures.lined(sheet, 36, vertical=squared, tilt=tilt, level=140, width=2, seed=digit), digit))
     assert digit_pictures.ink_box(lined) == pytest.approx(digit_pictures.ink_box(clean), abs=1)
     assert digit_pictures.shifted_correlation(lined, clean) > 0.85
     assert predict_arrays(bundled, [lined]).argmax() == digit
@@ -148,13 +121,13 @@ def test_the_lines_of_a_turned_sheet_are_not_ink(bundled, pen_drawings, digit, t
 
 @pytest.mark.parametrize("tilt", [-12.0, -4.5, 3.0, 8.0])
 def test_lines_slope_is_the_drawn_lines_tilt(tilt):
-    mask = _lined(np.full((240, 320), 242.0), 30, tilt, width=1) < 200
+    mask = digit_pictures.lined(np.full((240, 320), 242.0), 30, tilt=tilt, level=140) < 200
     # (Pillow turns the picture counter-clockwise: a line's rows fall as its columns grow)
     assert images._lines_slope(mask) == pytest.approx(-np.tan(np.radians(tilt)), abs=np.tan(np.radians(0.5)))
 
 
 def test_lines_slope_of_level_lines_or_none_is_zero(pen_drawings):
-    assert images._lines_slope(_lined(np.full((240, 320), 242.0), 30, 0.0, width=1) < 200) == 0.0
+    assert images._lines_slope(digit_pictures.lined(np.full((240, 320), 242.0), 30, level=140) < 200) == 0.0
     assert images._lines_slope(pen_drawings[4] < 128) == 0.0
     assert images._lines_slope(np.zeros((20, 30), bool)) == 0.0
 

@@ -24,12 +24,6 @@ def pen_drawings():
     return digit_pictures.pen_drawings()
 
 
-def _eroded(mask, radius):
-    """``mask`` where every pixel within ``radius`` (a square) is in it too (beyond the picture counts as in)."""
-    padded = np.pad(mask, radius, constant_values=True)
-    return np.lib.stride_tricks.sliding_window_view(padded, (2 * radius + 1,) * 2).all(axis=(-2, -1))
-
-
 # ------------------------------------------------------------------ the committed pictures
 
 
@@ -57,8 +51,8 @@ def test_the_table_mask_is_the_outside_of_the_known_sheet(generator, digit):
     table = images._table(np.asarray(image.convert("L"), np.float64))
     assert table is not None and table.shape == sheet.shape
     # The sheet's edge is blurred and the mask widened over it by a few pixels: beyond those, exact.
-    assert not table[_eroded(sheet, images.TABLE_RIM + 2)].any()
-    assert table[_eroded(~sheet, 2)].all()
+    assert not table[digit_pictures.eroded(sheet, images.TABLE_RIM + 2)].any()
+    assert table[digit_pictures.eroded(~sheet, 2)].all()
 
 
 # ------------------------------------------------------------------ a sheet pasted on a table
@@ -123,8 +117,8 @@ def test_a_table_is_found_beside_a_shadow_on_the_sheet(pen_drawings, digit):
     table = images._table(_on_a_table(sheet, margins, seed=digit))
     outline = np.zeros(table.shape, bool)
     outline[50:650, 60:660] = True
-    assert not table[_eroded(outline, images.TABLE_RIM + 1)].any()
-    assert table[_eroded(~outline, 1)].all()
+    assert not table[digit_pictures.eroded(outline, images.TABLE_RIM + 1)].any()
+    assert table[digit_pictures.eroded(~outline, 1)].all()
 
 
 # ------------------------------------------------------------------ what is no table
