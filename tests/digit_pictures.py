@@ -42,6 +42,16 @@ def pen_drawings_on_a_sheet():
     return drawings
 
 
+def assert_redrawn(paths, draw, session, folder):
+    """Each picture of ``paths`` is what ``draw(digit, condition, rng)`` (a generator's function of the fixtures of
+    ``session``, seeded by [digit, session] as they were drawn) saves into ``folder``, byte for byte."""
+    for path in paths:
+        digit, condition = label(path), path.stem.split("_", 1)[1]
+        image, _, options = draw(digit, condition, np.random.default_rng([digit, session]))
+        image.save(folder / path.name, **options)
+        assert (folder / path.name).read_bytes() == path.read_bytes(), path.name
+
+
 def lined(sheet, spacing, horizontal=True, vertical=False, tilt=0.0, level=150, width=1, seed=0):
     """``sheet`` with lines ``spacing`` pixels apart printed across it (grey ``level``), turned by ``tilt`` degrees."""
     height, width_ = sheet.shape

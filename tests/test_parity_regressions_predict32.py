@@ -41,11 +41,7 @@ def test_the_written_pictures_are_small_and_named_by_condition():
 
 
 def test_the_generator_redraws_the_committed_pictures(generator, tmp_path):
-    for path in WRITTEN:
-        digit, condition = digit_pictures.label(path), path.stem.split("_", 1)[1]
-        image, extension, options = generator.written(digit, condition, np.random.default_rng([digit, 32]))
-        image.save(tmp_path / path.name, **options)
-        assert (tmp_path / path.name).read_bytes() == path.read_bytes()
+    digit_pictures.assert_redrawn(WRITTEN, generator.written, 32, tmp_path)
 
 
 def test_the_bundled_model_names_the_written_pictures(bundled):

@@ -52,11 +52,7 @@ def test_the_hard_pictures_are_small_and_named_by_condition(generator):
 
 
 def test_the_generator_redraws_the_committed_pictures(generator, tmp_path):
-    for path in HARD:
-        digit, condition = digit_pictures.label(path), path.stem.split("_", 1)[1]
-        image, extension, options = generator.hard(digit, condition, np.random.default_rng([digit, 33]))
-        image.save(tmp_path / path.name, **options)
-        assert (tmp_path / path.name).read_bytes() == path.read_bytes()
+    digit_pictures.assert_redrawn(HARD, generator.hard, 33, tmp_path)
 
 
 def test_the_bundled_model_names_the_hard_pictures(bundled):
