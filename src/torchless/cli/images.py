@@ -59,8 +59,9 @@ BOX_RUN, BOX_SPAN = 0.4, 0.6
 # this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
 TABLE_EDGE, TABLE_RIM = 0.15, 3
 # The sheet covers at least this fraction of the picture and this fraction of its own bounding box, and ink
-# darker than the table's threshold at least this fraction of the sheet.
-MIN_SHEET, MIN_SHEET_FILL, MIN_SHEET_INK = 0.1, 0.6, 1e-3
+# darker than the table's threshold at least this fraction of the sheet, and at most this fraction (more is the
+# holes of a light digit on black, filled in: the "sheet" would be the digit).
+MIN_SHEET, MIN_SHEET_FILL, MIN_SHEET_INK, MAX_SHEET_INK = 0.1, 0.6, 1e-3, 0.3
 
 
 def read_image(path):
@@ -410,9 +411,10 @@ def _dark_at_the_edge(grey, threshold):
     # The sheet is a solid quadrilateral, turned a little at most, holding dark ink: not the strokes of a
     # light digit on black.
     rows, cols = np.nonzero(~table)
+    ink = (np.count_nonzero(dark) - np.count_nonzero(table)) / max(len(rows), 1)
     if (_border(table).mean() < TABLE_EDGE or len(rows) < MIN_SHEET * table.size
             or len(rows) < MIN_SHEET_FILL * (np.ptp(rows) + 1) * (np.ptp(cols) + 1)
-            or np.count_nonzero(dark) - np.count_nonzero(table) < MIN_SHEET_INK * len(rows)):
+            or not MIN_SHEET_INK <= ink <= MAX_SHEET_INK):
         return None
     # A shadow across the sheet holds the digit's strokes, much darker than itself; a table holds none.
     paper, below = np.median(grey[~table]), grey[table]
