@@ -166,6 +166,12 @@ def to_mnist(grey):
     square = min(OPENING * min(blocks.shape), STROKES_PER_SQUARE * _stroke_width(strokes) / block + 2)
     ink, strokes = _find_digit(ink_side, dark_ink, table, blocks, block, square)
     rows, cols = np.nonzero(strokes)
+    if max(np.ptp(rows), np.ptp(cols)) + 1 < 2 * BOX:
+        # The mask, found on the ink averaged over 3x3 pixels, reaches a pixel beyond every stroke's end: in a
+        # digit under twice the box's size that pixel is a sizeable part of it (a tenth of one 20 pixels tall),
+        # so there the box is the ink's own.
+        inked = strokes & (ink > 0.2 * ink.max())
+        rows, cols = np.nonzero(inked) if inked.any() else (rows, cols)
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     # The strokes' anti-aliased rims lie just outside the threshold: a pixel's margin keeps them.
     ink = np.where(_extreme_filter(np.pad(strokes, 1), 3, np.maximum), ink, 0.0)[top:bottom, left:right]
