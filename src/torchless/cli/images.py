@@ -59,8 +59,9 @@ BOX_RUN, BOX_SPAN = 0.4, 0.6
 # this fraction of the picture's edge, and its rim is widened by this many pixels (the sheet's blurred edge).
 TABLE_EDGE, TABLE_RIM = 0.15, 3
 # The sheet covers at least this fraction of the picture and this fraction of its own bounding box, and ink
-# darker than the table's threshold at least this fraction of the sheet.
-MIN_SHEET, MIN_SHEET_FILL, MIN_SHEET_INK = 0.1, 0.6, 1e-3
+# darker than the table's threshold at least this fraction of the sheet, and at most this fraction (more is the
+# holes of a light digit on black, filled in: the "sheet" would be the digit).
+MIN_SHEET, MIN_SHEET_FILL, MIN_SHEET_INK, MAX_SHEET_INK = 0.1, 0.6, 1e-3, 0.3
 
 
 def read_image(path):
@@ -165,6 +166,12 @@ def to_mnist(grey):
     square = min(OPENING * min(blocks.shape), STROKES_PER_SQUARE * _stroke_width(strokes) / block + 2)
     ink, strokes = _find_digit(ink_side, dark_ink, table, blocks, block, square)
     rows, cols = np.nonzero(strokes)
+    if max(np.ptp(rows), np.ptp(cols)) + 1 < 2 * BOX:
+        # The mask, found on the ink averaged over 3x3 pixels, reaches a pixel beyond every stroke's end: in a
+        # digit under twice the box's size that pixel is a sizeable part of it (a tenth of one 20 pixels tall),
+        # so there the box is the ink's own.
+        inked = strokes & (ink > 0.2 * ink.max())
+        rows, cols = np.nonzero(inked) if inked.any() else (rows, cols)
     top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     # The strokes' anti-aliased rims lie just outside the threshold: a pixel's margin keeps them.
     ink = np.where(_extreme_filter(np.pad(strokes, 1), 3, np.maximum), ink, 0.0)[top:bottom, left:right]
@@ -410,9 +417,10 @@ def _dark_at_the_edge(grey, threshold):
     # The sheet is a solid quadrilateral, turned a little at most, holding dark ink: not the strokes of a
     # light digit on black.
     rows, cols = np.nonzero(~table)
+    ink = (np.count_nonzero(dark) - np.count_nonzero(table)) / max(len(rows), 1)
     if (_border(table).mean() < TABLE_EDGE or len(rows) < MIN_SHEET * table.size
             or len(rows) < MIN_SHEET_FILL * (np.ptp(rows) + 1) * (np.ptp(cols) + 1)
-            or np.count_nonzero(dark) - np.count_nonzero(table) < MIN_SHEET_INK * len(rows)):
+            or not MIN_SHEET_INK <= ink <= MAX_SHEET_INK):
         return None
     # A shadow across the sheet holds the digit's strokes, much darker than itself; a table holds none.
     paper, below = np.median(grey[~table]), grey[table]
