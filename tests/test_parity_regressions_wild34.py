@@ -22,7 +22,8 @@ imported once per test.
 torchvision is not installed beside the oracle: its programs run through torchless alone and are checked against
 references built independently: PyTorch drawing the same random numbers and doing the pixel work with NumPy
 (RandomCrop/RandomHorizontalFlip/Normalize/RandomErasing, MixUp/CutMix), the bytes of the files written (MNIST,
-FashionMNIST, CIFAR-10, PNG folders), published parameter counts (resnet18, mobilenet_v2) and make_grid's layout.
+FashionMNIST, CIFAR-10, older torchvision's processed MNIST tensors, PNG folders), published parameter counts
+(resnet18, mobilenet_v2) and make_grid's layout.
 
 Seen and left (see the report of the session): torchless has no bfloat16 tensors (autocast computes in float32 and
 warns, so the programs print no autocast dtype) and no uint16 tensors (``torch.from_numpy`` of a 16-bit PNG's array).
@@ -264,6 +265,39 @@ def test_mnist_fashion_mnist_and_cifar10_read_from_local_files_and_batched(tmp_p
         f"3 {list(sampler)} 28 [20, 28]",
         "10 2 (10, 32, 32, 3) <class 'PIL.Image.Image'> RGB [0, 3, 1, 4, 2, 5, 3, 6, 4, 7] "
         f"{written['CIFAR10', 'test_batch'][1]}",
+    ]
+
+
+def _legacy_processed_files(root, torch):
+    """``root``/MNIST/processed/ as torchvision before 0.9 left it: the parsed (data, targets) tensors of each split,
+    the training file in the pre-1.6 format, and no raw files; FashionMNIST's, and an MNIST split missing."""
+    rng = np.random.default_rng(2)
+    arrays = {split: (rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n)) for split, n in
+              (("training", 5), ("test", 3))}
+    for name in ("MNIST", "FashionMNIST", "KMNIST"):
+        (root / name / "processed").mkdir(parents=True)
+        for split, (data, targets) in arrays.items():
+            if name == "KMNIST" and split == "test":
+                continue
+            torch.save((torch.from_numpy(data), torch.from_numpy(targets)), root / name / "processed" / f"{split}.pt",
+                       _use_new_zipfile_serialization=split != "training")
+    return arrays
+
+
+def test_mnist_reads_the_tensors_older_torchvision_saved_in_processed(tmp_path):
+    # torchvision reads processed/training.pt and test.pt (weights-only) when both are there, raw files or not
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("PIL")
+    arrays = _legacy_processed_files(tmp_path / "data", torch)
+    printed = _as_torch(tmp_path, LEGACY_PROCESSED)
+    (train_data, train_targets), (test_data, test_targets) = arrays["training"], arrays["test"]
+    got = _saved(torch, tmp_path / "legacy.pt")
+    assert got["train_data"].tolist() == train_data.tolist() and got["test_data"].tolist() == test_data.tolist()
+    np.testing.assert_allclose(got["item1"].numpy()[0], train_data[1] / np.float32(255), rtol=1e-6)
+    assert printed == [
+        f"5 3 torch.uint8 torch.int64 {train_targets.tolist()} {test_targets.tolist()} {train_targets[1]}",
+        f"5 {test_targets[2]}",
+        "RuntimeError Dataset not found. You can use download=True to download it",
     ]
 
 
@@ -1936,4 +1970,21 @@ y1 = v2.TrivialAugmentWide()(x)
 torch.manual_seed(0)
 y2 = v2.TrivialAugmentWide()(x)
 print('v2', y1.shape, y1.dtype, torch.equal(y1, y2))
+'''
+
+LEGACY_PROCESSED = r'''
+import torch
+from torchvision import datasets, transforms
+
+train_set = datasets.MNIST('data', train=True, download=True, transform=transforms.ToTensor())
+test_set = datasets.MNIST('data', train=False)
+print(len(train_set), len(test_set), train_set.data.dtype, train_set.targets.dtype, train_set.targets.tolist(),
+      test_set.targets.tolist(), train_set[1][1])
+fashion = datasets.FashionMNIST('data')
+print(len(fashion), datasets.FashionMNIST('data', train=False)[2][1])
+try:
+    datasets.KMNIST('data')
+except RuntimeError as e:
+    print('RuntimeError', e)
+torch.save({'train_data': train_set.data, 'test_data': test_set.data, 'item1': train_set[1][0]}, 'legacy.pt')
 '''
