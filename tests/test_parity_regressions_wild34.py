@@ -11,7 +11,9 @@ imported once per test.
   eval, no_grad and inference_mode; the same training in both memory formats; autocast(bfloat16) on the CPU.
 - Boilerplate and recipes: seeding everything, device selection, disabled GradScaler, LazyLinear, model.apply
   initialisation, label smoothing; a Kaggle digit CSV read with numpy and a submission written back; the transfer
-  learning tutorial's train/val phases with frozen features; a two-headed network with hand-written metrics.
+  learning tutorial's train/val phases with frozen features; a two-headed network with hand-written metrics; the
+  errors and warnings of StackOverflow's questions (channel, shape, target dtype and range mismatches, in-place
+  modifications, backward twice, implicit softmax dims, broadcasting losses).
 - Saving: early stopping with checkpoints, a whole model refused by weights-only loading, single-image inference
   through PIL; resuming model, optimizer, scheduler and RNG states bit for bit; DataParallel's ``module.`` prefix,
   half and double models; checkpoints holding argparse and NumPy objects under safe_globals.
@@ -55,11 +57,11 @@ def test_training_loops_schedulers_accumulation_formats_and_autocast(tmp_path, m
                                                 ACCUMULATION_CHANNELS_LAST_INFERENCE, FORMATS_AND_AUTOCAST))
 
 
-def test_course_boilerplate_kaggle_csv_transfer_learning_and_metrics(tmp_path, monkeypatch):
+def test_course_boilerplate_kaggle_csv_transfer_learning_metrics_and_common_errors(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("tqdm")
     same_program(tmp_path, monkeypatch, _script(COURSE_BOILERPLATE, KAGGLE_CSV, TRANSFER_PHASES,
-                                                TWO_HEADS_AND_METRICS))
+                                                TWO_HEADS_AND_METRICS, STACKOVERFLOW_ERRORS))
 
 
 def test_checkpoints_resuming_single_image_inference_and_safe_globals(tmp_path, monkeypatch):
@@ -1033,6 +1035,91 @@ print(torch.nn.utils.get_total_norm([p.grad for p in model.parameters()]) > 0)
 results.update({f'two_heads.{k}': v for k, v in model.state_dict().items()})
 '''
 
+
+STACKOVERFLOW_ERRORS = r'''
+# the errors and warnings StackOverflow questions quote, and the mistakes behind them
+import warnings
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+
+
+def attempt(label, fn):
+    try:
+        fn()
+        print(label, 'ok')
+    except Exception as e:
+        print(label, type(e).__name__, str(e).splitlines()[0])
+
+
+x = torch.randn(64, 3, 28, 28)
+conv = nn.Conv2d(1, 32, 3)
+attempt('channels', lambda: conv(x))
+fc = nn.Linear(512, 10)
+attempt('linear', lambda: fc(torch.randn(64, 1024)))
+attempt('flatten-missing', lambda: fc(torch.randn(64, 32, 4, 4)))
+ce = nn.CrossEntropyLoss()
+attempt('float-target', lambda: ce(torch.randn(4, 10), torch.tensor([1., 2., 3., 4.])))
+attempt('target-oob', lambda: ce(torch.randn(4, 10), torch.tensor([1, 2, 3, 10])))
+attempt('onehot-int-target', lambda: ce(torch.randn(4, 10), F.one_hot(torch.tensor([1, 2, 3, 4]), 10)))
+attempt('nll-2d', lambda: F.nll_loss(torch.randn(4, 10), torch.zeros(4, 1, dtype=torch.long)))
+attempt('ce-shape', lambda: ce(torch.randn(4, 10), torch.zeros(5, dtype=torch.long)))
+attempt('bce-range', lambda: F.binary_cross_entropy(torch.randn(4), torch.rand(4)))
+attempt('bce-int', lambda: F.binary_cross_entropy_with_logits(torch.randn(4), torch.tensor([0, 1, 1, 0])))
+attempt('bce-shape', lambda: nn.BCELoss()(torch.rand(4, 1), torch.rand(4)))
+attempt('view', lambda: torch.randn(4, 5).t().view(20))
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter('always')
+    F.mse_loss(torch.randn(64, 1), torch.randn(64))
+    F.softmax(torch.randn(2, 3))
+    F.log_softmax(torch.randn(2, 3))
+    nn.BCELoss(reduce=False)
+print([(w.category.__name__, str(w.message)) for w in caught])
+w = torch.randn(3, requires_grad=True)
+def inplace():
+    y = w.sigmoid()
+    y.mul_(2)
+    y.sum().backward()
+attempt('inplace', inplace)
+def twice():
+    y = (w * w).sum()
+    y.backward()
+    y.backward()
+attempt('twice', twice)
+attempt('nonscalar', lambda: (w * 2).backward())
+attempt('leaf-inplace', lambda: w.add_(1))
+attempt('numpy-grad', lambda: w.numpy())
+attempt('item-multi', lambda: torch.randn(2).item())
+attempt('bool-multi', lambda: bool(torch.randn(2)))
+attempt('pool-too-small', lambda: F.max_pool2d(torch.randn(1, 1, 1, 1), 2))
+attempt('conv-too-small', lambda: nn.Conv2d(1, 1, 5)(torch.randn(1, 1, 3, 3)))
+attempt('bn-eval-1', lambda: nn.BatchNorm1d(4)(torch.randn(1, 4)))
+attempt('dtype-mismatch', lambda: fc(torch.randn(2, 512, dtype=torch.float64)))
+attempt('int-input', lambda: fc(torch.randint(0, 5, (2, 512))))
+attempt('cat-dim', lambda: torch.cat([torch.randn(2, 3), torch.randn(2, 4)]))
+attempt('stack-shape', lambda: torch.stack([torch.randn(2, 3), torch.randn(3, 3)]))
+attempt('reshape', lambda: torch.randn(4, 5).reshape(3, -1))
+attempt('index', lambda: torch.randn(4)[4])
+attempt('matmul', lambda: torch.randn(2, 3) @ torch.randn(2, 3))
+attempt('embedding-oob', lambda: nn.Embedding(5, 2)(torch.tensor([5])))
+attempt('grad-none', lambda: print(nn.Linear(2, 2).weight.grad.zero_()))
+attempt('conv3d-input', lambda: conv(torch.randn(2, 1, 2, 8, 8)))
+attempt('unbatched', lambda: print(conv(torch.randn(1, 8, 8)).shape))
+attempt('param-assign', lambda: setattr(fc, 'weight', torch.randn(10, 512)))
+attempt('optim-empty', lambda: torch.optim.SGD([], lr=0.1))
+attempt('optim-lr', lambda: torch.optim.Adam(fc.parameters(), lr=-1))
+attempt('optim-nonleaf', lambda: torch.optim.SGD([w * 2], lr=0.1))
+attempt('load-sd', lambda: fc.load_state_dict({'weight': torch.randn(10, 512)}))
+attempt('module-call', lambda: nn.Module()(x))
+attempt('sequential-idx', lambda: nn.Sequential(nn.ReLU())[3])
+attempt('upsample', lambda: F.interpolate(torch.randn(1, 1, 4, 4), scale_factor=2, mode='bilinear'))
+attempt('upsample-ac', lambda: F.interpolate(torch.randn(1, 1, 4), scale_factor=2, mode='bilinear'))
+attempt('dropout-p', lambda: nn.Dropout(1.5))
+attempt('argmax-float', lambda: print(torch.tensor([1, 3, 2]).float().argmax().dtype))
+attempt('sum-bool', lambda: print((torch.tensor([1, 2]) == torch.tensor([1, 3])).sum() / 2))
+attempt('div-int', lambda: print(torch.tensor([3]) // 2, torch.tensor([3]) / 2))
+'''
 
 EARLY_STOPPING_AND_PIL_INFERENCE = r'''
 import os, pickle
