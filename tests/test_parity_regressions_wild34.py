@@ -18,7 +18,8 @@ imported once per test.
   through PIL; resuming model, optimizer, scheduler and RNG states bit for bit; DataParallel's ``module.`` prefix,
   half and double models; checkpoints holding argparse and NumPy objects under safe_globals.
 - Data and tools: collate functions (padding, dicts, namedtuples, batch samplers), forward/backward hooks for
-  feature maps, torchinfo summaries and matplotlib (Agg) filter plots, NumPy interplay, tensorboard's SummaryWriter
+  feature maps, torchinfo summaries and matplotlib (Agg) filter plots, NumPy interplay, the CIFAR-10 classifier
+  tutorial's idioms (tuples indexed by tensors, formatted tensors), tensorboard's SummaryWriter
   read back with its EventAccumulator, and code that runs on when tensorboard is missing.
 
 torchvision is not installed beside the oracle: its programs run through torchless alone and are checked against
@@ -71,12 +72,13 @@ def test_checkpoints_resuming_single_image_inference_and_safe_globals(tmp_path, 
                                                 CHECKPOINT_SAFE_GLOBALS))
 
 
-def test_collate_functions_hooks_summaries_plots_and_numpy(tmp_path, monkeypatch):
+def test_collate_functions_hooks_summaries_plots_numpy_and_the_cifar_tutorial(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("torchinfo")
     pytest.importorskip("matplotlib")
     pytest.importorskip("PIL")
-    same_program(tmp_path, monkeypatch, _script(COLLATE_FUNCTIONS, HOOKS, TORCHINFO_AND_MATPLOTLIB, NUMPY_INTEROP))
+    same_program(tmp_path, monkeypatch, _script(COLLATE_FUNCTIONS, HOOKS, TORCHINFO_AND_MATPLOTLIB, NUMPY_INTEROP,
+                                                CIFAR_TUTORIAL))
 
 
 def test_tensorboard_missing_then_its_summary_writer_read_back(tmp_path, monkeypatch):
@@ -1661,6 +1663,89 @@ print(sum(torch.ones(3)), max(torch.tensor([1, 5, 2])).item(), sorted(torch.tens
 print(torch.tensor([[1., 2.]]).numpy().tolist(), list(torch.tensor([1, 2])), len(torch.zeros(4, 2)))
 '''
 
+
+CIFAR_TUTORIAL = r'''
+# the 'Training a classifier' tutorial's idioms: classes indexed by tensors, imshow, formatted tensors
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.optim as optim
+import matplotlib
+matplotlib.use('Agg')
+import matplotlib.pyplot as plt
+
+torch.manual_seed(0)
+classes = ('plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+images = torch.rand(4, 3, 32, 32) * 2 - 1
+labels = torch.tensor([3, 8, 8, 0])
+print(' '.join(f'{classes[labels[j]]:5s}' for j in range(4)))
+print([classes[l] for l in labels], classes[torch.tensor(2)], [1, 2, 3][torch.tensor(1)])
+def imshow(img):
+    img = img / 2 + 0.5
+    npimg = img.numpy()
+    plt.imshow(np.transpose(npimg, (1, 2, 0)))
+imshow(images[0])
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+net = Net()
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
+running_loss = 0.0
+for i in range(4):
+    optimizer.zero_grad()
+    outputs = net(images)
+    loss = criterion(outputs, labels)
+    loss.backward()
+    optimizer.step()
+    running_loss += loss.item()
+    if i % 2 == 1:
+        print(f'[{1}, {i + 1:5d}] loss: {running_loss / 2:.3f}')
+        running_loss = 0.0
+PATH = './cifar_net.pth'
+torch.save(net.state_dict(), PATH)
+net = Net()
+net.load_state_dict(torch.load(PATH, weights_only=True))
+outputs = net(images)
+_, predicted = torch.max(outputs, 1)
+print('Predicted: ', ' '.join(f'{classes[predicted[j]]:5s}' for j in range(4)))
+correct_pred = {classname: 0 for classname in classes}
+total_pred = {classname: 0 for classname in classes}
+with torch.no_grad():
+    outputs = net(images)
+    _, predictions = torch.max(outputs, 1)
+    for label, prediction in zip(labels, predictions):
+        if label == prediction:
+            correct_pred[classes[label]] += 1
+        total_pred[classes[label]] += 1
+for classname, correct_count in correct_pred.items():
+    if total_pred[classname]:
+        accuracy = 100 * float(correct_count) / total_pred[classname]
+        print(f'Accuracy for class: {classname:5s} is {accuracy:.1f} %')
+correct = (predicted == labels).sum().item()
+print(f'Accuracy: {100 * correct // 4} %', 100 * (predicted == labels).sum() // 4)
+print(f'{outputs[0, 0]:.3f}', f'{outputs[0, 0].item():>10.4f}', '{:.2f}'.format(loss), '%.3f' % loss,
+      round(loss.item(), 2))
+print(f'{torch.tensor(3)}', f'{torch.tensor(3):3d}', f'{torch.tensor([1.5])}', str(torch.tensor(2.5)),
+      hex(torch.tensor(255)))
+print(int(torch.tensor(3.7)), float(torch.tensor([2])), range(torch.tensor(3)), np.zeros(torch.tensor(2)).shape)
+print(torch.tensor(5) in [1, 5], 5 in torch.tensor([1, 5]), {torch.tensor(1).item(): 'a'})
+results.update({'cifar_tutorial.outputs': outputs, 'cifar_tutorial.fc3': net.fc3.weight.detach()})
+'''
 
 TENSORBOARD = r'''
 import os
