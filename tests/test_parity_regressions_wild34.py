@@ -7,8 +7,9 @@ imported once per test.
 
 - Training loops: OneCycleLR (three phases, momentum cycling), CosineAnnealingWarmRestarts stepped by fractional
   epochs, ReduceLROnPlateau (max mode, absolute threshold, cooldown, min_lr), SequentialLR, ChainedScheduler,
-  CyclicLR, PolynomialLR and the schedulers' refusals; gradient accumulation with clipping on a channels_last model;
-  eval, no_grad and inference_mode; the same training in both memory formats; autocast(bfloat16) on the CPU.
+  CyclicLR, PolynomialLR and the schedulers' refusals and warnings; gradient accumulation with clipping on a
+  channels_last model; eval, no_grad and inference_mode; the same training in both memory formats;
+  autocast(bfloat16) on the CPU.
 - Boilerplate and recipes: seeding everything, device selection, disabled GradScaler, LazyLinear, model.apply
   initialisation, label smoothing; a Kaggle digit CSV read with numpy and a submission written back; the transfer
   learning tutorial's train/val phases with frozen features; a two-headed network with hand-written metrics; the
@@ -20,7 +21,8 @@ imported once per test.
 - Data and tools: collate functions (padding, dicts, namedtuples, batch samplers), forward/backward hooks for
   feature maps, torchinfo summaries and matplotlib (Agg) filter plots, NumPy interplay, the CIFAR-10 classifier
   tutorial's idioms (tuples indexed by tensors, formatted tensors), tensorboard's SummaryWriter
-  read back with its EventAccumulator, and code that runs on when tensorboard is missing.
+  read back with its EventAccumulator, code that runs on when tensorboard is missing, and DataLoader workers seeded
+  as the reproducibility page seeds them.
 
 torchvision is not installed beside the oracle: its programs run through torchless alone and are checked against
 references built independently: PyTorch drawing the same random numbers and doing the pixel work with NumPy
@@ -54,7 +56,7 @@ def _script(*programs):
 
 def test_training_loops_schedulers_accumulation_formats_and_autocast(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    same_program(tmp_path, monkeypatch, _script(SCHEDULERS_IN_A_LOOP, SCHEDULER_CHECKS,
+    same_program(tmp_path, monkeypatch, _script(SCHEDULERS_IN_A_LOOP, SCHEDULER_CHECKS, SCHEDULER_MISUSE,
                                                 ACCUMULATION_CHANNELS_LAST_INFERENCE, FORMATS_AND_AUTOCAST))
 
 
@@ -81,10 +83,10 @@ def test_collate_functions_hooks_summaries_plots_numpy_and_the_cifar_tutorial(tm
                                                 CIFAR_TUTORIAL))
 
 
-def test_tensorboard_missing_then_its_summary_writer_read_back(tmp_path, monkeypatch):
+def test_tensorboard_missing_then_read_back_and_seeded_dataloader_workers(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     installed = importlib.util.find_spec("tensorboard") is not None
-    same_program(tmp_path, monkeypatch, _script(TENSORBOARD_ABSENT, *[TENSORBOARD] * installed))
+    same_program(tmp_path, monkeypatch, _script(TENSORBOARD_ABSENT, *[TENSORBOARD] * installed, WORKER_SEEDING))
 
 
 # Fixed on the way: what the programs above found.
@@ -572,6 +574,56 @@ print(vals)
 print(S.LRScheduler.__name__, isinstance(const, S.LRScheduler))
 '''
 
+
+SCHEDULER_MISUSE = r'''
+# schedulers built or stepped wrongly: the errors and deprecation warnings
+import warnings
+import torch
+import torch.nn as nn
+from torch.optim import lr_scheduler as S
+
+m = nn.Linear(2, 2)
+
+
+def attempt(label, fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try:
+            r = fn()
+            print(label, 'ok', r)
+        except Exception as e:
+            print(label, type(e).__name__, e)
+    for w in caught:
+        print('  ', w.category.__name__, str(w.message)[:150])
+
+
+attempt('onecycle-adagrad', lambda: S.OneCycleLR(torch.optim.Adagrad(m.parameters()), max_lr=0.1, total_steps=5))
+attempt('onecycle-nototal', lambda: S.OneCycleLR(torch.optim.SGD(m.parameters(), lr=0.1), max_lr=0.1))
+attempt('plateau-nometric', lambda: S.ReduceLROnPlateau(torch.optim.SGD(m.parameters(), lr=0.1)).step())
+opt = torch.optim.SGD(m.parameters(), lr=0.1)
+st = S.StepLR(opt, 2)
+opt.step()
+attempt('step-epoch', lambda: st.step(3))
+attempt('get_lr', lambda: st.get_lr())
+attempt('verbose', lambda: S.StepLR(torch.optim.SGD(m.parameters(), lr=0.1), 2, verbose=True).get_last_lr())
+attempt('not-optimizer', lambda: S.StepLR(m, 2))
+attempt('initial_lr', lambda: S.StepLR(torch.optim.SGD(m.parameters(), lr=0.1), 2, last_epoch=3))
+attempt('cosine-restart-float',
+        lambda: S.CosineAnnealingWarmRestarts(torch.optim.SGD(m.parameters(), lr=0.1), T_0=2, T_mult=1.5))
+attempt('cyclic-adam', lambda: S.CyclicLR(torch.optim.Adam(m.parameters()), 0.001, 0.1).get_last_lr())
+attempt('cyclic-sgd-nomomentum', lambda: S.CyclicLR(torch.optim.SGD(m.parameters(), lr=0.1), 0.001, 0.1).get_last_lr())
+attempt('lambda-list', lambda: S.LambdaLR(torch.optim.SGD(m.parameters(), lr=0.1), [lambda e: 1, lambda e: 2]))
+attempt('multistep-unsorted', lambda: S.MultiStepLR(torch.optim.SGD(m.parameters(), lr=0.1), [5, 2]).milestones)
+attempt('linear-factor', lambda: S.LinearLR(torch.optim.SGD(m.parameters(), lr=0.1), start_factor=0))
+attempt('constant-factor', lambda: S.ConstantLR(torch.optim.SGD(m.parameters(), lr=0.1), factor=2))
+o = torch.optim.SGD(m.parameters(), lr=0.1)
+attempt('seq-diff-opt',
+        lambda: S.SequentialLR(o, [S.StepLR(torch.optim.SGD(m.parameters(), lr=0.1), 2), S.StepLR(o, 2)], [1]))
+attempt('exp-state', lambda: sorted(S.ExponentialLR(torch.optim.SGD(m.parameters(), lr=0.1), 0.9).state_dict()))
+attempt('plateau-state', lambda: sorted(S.ReduceLROnPlateau(torch.optim.SGD(m.parameters(), lr=0.1)).state_dict()))
+attempt('swalr', lambda: torch.optim.swa_utils.SWALR(torch.optim.SGD(m.parameters(), lr=0.1), swa_lr=0.05,
+                                                    anneal_epochs=2).get_last_lr())
+'''
 
 ACCUMULATION_CHANNELS_LAST_INFERENCE = r'''
 import torch
@@ -2159,4 +2211,40 @@ try:
 except RuntimeError as e:
     print('RuntimeError', e)
 torch.save({'train_data': train_set.data, 'test_data': test_set.data, 'item1': train_set[1][0]}, 'legacy.pt')
+'''
+
+WORKER_SEEDING = r'''
+# the reproducibility page's seed_worker: NumPy, random and torch draws in two workers, persistent or not
+import numpy as np
+import random
+import torch
+from torch.utils.data import DataLoader, Dataset, get_worker_info
+
+
+class RandomAug(Dataset):
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        info = get_worker_info()
+        return (i, np.random.randint(0, 1000), random.randint(0, 1000), torch.randint(0, 1000, (1,)).item(),
+                info.id if info else -1)
+
+
+def seed_worker(worker_id):
+    worker_seed = torch.initial_seed() % 2**32
+    np.random.seed(worker_seed)
+    random.seed(worker_seed)
+
+
+if __name__ == '__main__':
+    g = torch.Generator()
+    g.manual_seed(0)
+    dl = DataLoader(RandomAug(), batch_size=2, num_workers=2, worker_init_fn=seed_worker, generator=g)
+    for b in dl:
+        print([t.tolist() for t in b])
+    dl2 = DataLoader(RandomAug(), batch_size=4, num_workers=2, persistent_workers=True, prefetch_factor=2,
+                     worker_init_fn=seed_worker, generator=torch.Generator().manual_seed(1), shuffle=True)
+    for epoch in range(2):
+        print(epoch, [b[0].tolist() for b in dl2], [b[3].tolist() for b in dl2])
 '''
