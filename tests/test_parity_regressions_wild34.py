@@ -14,7 +14,8 @@ imported once per test.
   initialisation, label smoothing; a Kaggle digit CSV read with numpy and a submission written back; the transfer
   learning tutorial's train/val phases with frozen features; a two-headed network with hand-written metrics; the
   errors and warnings of StackOverflow's questions (channel, shape, target dtype and range mismatches, in-place
-  modifications, backward twice, implicit softmax dims, broadcasting losses).
+  modifications, backward twice, implicit softmax dims, broadcasting losses); a ConvNeXt-style network trained
+  with drop path, truncated-normal initialisation, AdamW and label smoothing.
 - Saving: early stopping with checkpoints, a whole model refused by weights-only loading, single-image inference
   through PIL; resuming model, optimizer, scheduler and RNG states bit for bit; DataParallel's ``module.`` prefix,
   half and double models; checkpoints holding argparse and NumPy objects under safe_globals.
@@ -60,11 +61,11 @@ def test_training_loops_schedulers_accumulation_formats_and_autocast(tmp_path, m
                                                 ACCUMULATION_CHANNELS_LAST_INFERENCE, FORMATS_AND_AUTOCAST))
 
 
-def test_course_boilerplate_kaggle_csv_transfer_learning_metrics_and_common_errors(tmp_path, monkeypatch):
+def test_course_boilerplate_kaggle_csv_transfer_learning_metrics_errors_and_convnext(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("tqdm")
     same_program(tmp_path, monkeypatch, _script(COURSE_BOILERPLATE, KAGGLE_CSV, TRANSFER_PHASES,
-                                                TWO_HEADS_AND_METRICS, STACKOVERFLOW_ERRORS))
+                                                TWO_HEADS_AND_METRICS, STACKOVERFLOW_ERRORS, CONVNEXT_DROP_PATH))
 
 
 def test_checkpoints_resuming_single_image_inference_and_safe_globals(tmp_path, monkeypatch):
@@ -305,6 +306,21 @@ def test_mnist_reads_the_tensors_older_torchvision_saved_in_processed(tmp_path):
         f"5 {test_targets[2]}",
         "RuntimeError Dataset not found. You can use download=True to download it",
     ]
+
+
+def test_stochastic_depth_draws_its_noise_as_torchvision_from_pytorchs_generator():
+    torch = pytest.importorskip("torch")
+    from torchless.vision.ops import StochasticDepth, stochastic_depth
+
+    x = np.random.default_rng(0).standard_normal((6, 3, 4, 4)).astype(np.float32)
+    for mode, size in (("row", [6, 1, 1, 1]), ("batch", [1, 1, 1, 1])):
+        torchless.manual_seed(5)
+        got = stochastic_depth(torchless.tensor(x), 0.3, mode, training=True)
+        torch.manual_seed(5)  # torchvision: empty(size).bernoulli_(survival_rate), divided by it
+        want = torch.tensor(x) * torch.empty(size).bernoulli_(0.7).div_(0.7)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert torchless.equal(stochastic_depth(torchless.tensor(x), 0.3, "row", training=False), torchless.tensor(x))
+    assert repr(StochasticDepth(0.2, "row")) == "StochasticDepth(p=0.2, mode=row)"
 
 
 def _image_folder(root):
@@ -1173,6 +1189,91 @@ attempt('dropout-p', lambda: nn.Dropout(1.5))
 attempt('argmax-float', lambda: print(torch.tensor([1, 3, 2]).float().argmax().dtype))
 attempt('sum-bool', lambda: print((torch.tensor([1, 2]) == torch.tensor([1, 3])).sum() / 2))
 attempt('div-int', lambda: print(torch.tensor([3]) // 2, torch.tensor([3]) / 2))
+'''
+
+CONVNEXT_DROP_PATH = r'''
+# a ConvNeXt-style network as timm writes it: drop path by bernoulli_, channels-last LayerNorm, layer scale
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+
+
+def drop_path(x, drop_prob=0., training=False, scale_by_keep=True):
+    if drop_prob == 0. or not training:
+        return x
+    keep_prob = 1 - drop_prob
+    shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+    random_tensor = x.new_empty(shape).bernoulli_(keep_prob)
+    if keep_prob > 0.0 and scale_by_keep:
+        random_tensor.div_(keep_prob)
+    return x * random_tensor
+
+
+class LayerNorm2d(nn.LayerNorm):
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class Block(nn.Module):
+    def __init__(self, dim, drop_path=0., layer_scale_init_value=1e-6):
+        super().__init__()
+        self.dwconv = nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
+        self.pwconv1 = nn.Linear(dim, 4 * dim)
+        self.act = nn.GELU(approximate='tanh')
+        self.pwconv2 = nn.Linear(4 * dim, dim)
+        self.gamma = nn.Parameter(layer_scale_init_value * torch.ones((dim)), requires_grad=True)
+        self.drop_path = drop_path
+
+    def forward(self, x):
+        inp = x
+        x = self.dwconv(x)
+        x = x.permute(0, 2, 3, 1)
+        x = self.norm(x)
+        x = self.pwconv2(self.act(self.pwconv1(x)))
+        x = self.gamma * x
+        x = x.permute(0, 3, 1, 2)
+        return inp + drop_path(x, self.drop_path, self.training)
+
+
+class TinyConvNeXt(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, kernel_size=4, stride=4), LayerNorm2d(16, eps=1e-6))
+        dp = [x.item() for x in torch.linspace(0, 0.2, 3)]
+        self.blocks = nn.Sequential(*[Block(16, dp[i], 0.1) for i in range(3)])
+        self.head = nn.Linear(16, 5)
+        self.apply(self._init)
+
+    def _init(self, m):
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.trunc_normal_(m.weight, std=.02)
+            nn.init.constant_(m.bias, 0)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.head(F.layer_norm(x.mean([-2, -1]), (16,)))
+
+
+model = TinyConvNeXt()
+opt = torch.optim.AdamW(model.parameters(), lr=4e-3, weight_decay=0.05)
+x, y = torch.randn(8, 3, 32, 32), torch.randint(0, 5, (8,))
+for step in range(4):
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    print(step, f'{loss.item():.4f}')
+model.eval()
+with torch.no_grad():
+    out = model(x)
+print(out.shape, model.blocks[2].drop_path)
+results.update({'convnext.out': out, 'convnext.gamma': model.blocks[0].gamma.detach()})
 '''
 
 EARLY_STOPPING_AND_PIL_INFERENCE = r'''
