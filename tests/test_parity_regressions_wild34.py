@@ -18,7 +18,8 @@ imported once per test.
   with drop path, truncated-normal initialisation, AdamW and label smoothing.
 - Saving: early stopping with checkpoints, a whole model refused by weights-only loading, single-image inference
   through PIL; resuming model, optimizer, scheduler and RNG states bit for bit; DataParallel's ``module.`` prefix,
-  half and double models; checkpoints holding argparse and NumPy objects under safe_globals.
+  half and double models; checkpoints holding argparse and NumPy objects under safe_globals; DataLoader mistakes
+  (PIL images without ToTensor, shuffled or measured iterable datasets) and stacked and chained datasets.
 - Data and tools: collate functions (padding, dicts, namedtuples, batch samplers), forward/backward hooks for
   feature maps, torchinfo summaries and matplotlib (Agg) filter plots, NumPy interplay, the CIFAR-10 classifier
   tutorial's idioms (tuples indexed by tensors, formatted tensors), tensorboard's SummaryWriter
@@ -68,11 +69,11 @@ def test_course_boilerplate_kaggle_csv_transfer_learning_metrics_errors_and_conv
                                                 TWO_HEADS_AND_METRICS, STACKOVERFLOW_ERRORS, CONVNEXT_DROP_PATH))
 
 
-def test_checkpoints_resuming_single_image_inference_and_safe_globals(tmp_path, monkeypatch):
+def test_checkpoints_resuming_single_image_inference_safe_globals_and_loader_mistakes(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("PIL")
     same_program(tmp_path, monkeypatch, _script(EARLY_STOPPING_AND_PIL_INFERENCE, RESUME, DATA_PARALLEL_AND_DTYPES,
-                                                CHECKPOINT_SAFE_GLOBALS))
+                                                CHECKPOINT_SAFE_GLOBALS, DATALOADER_MISTAKES))
 
 
 def test_collate_functions_hooks_summaries_plots_numpy_and_the_cifar_tutorial(tmp_path, monkeypatch):
@@ -1544,6 +1545,53 @@ with open('m.pt', 'rb') as f:
     print(list(torch.load(f)))
 '''
 
+
+DATALOADER_MISTAKES = r'''
+# PIL images left without ToTensor, iterable datasets shuffled or measured, stacked and chained datasets
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset, StackDataset, ChainDataset, IterableDataset, TensorDataset
+
+
+class P(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return Image.fromarray(np.zeros((2, 2), np.uint8)), i
+
+
+try:
+    next(iter(DataLoader(P(), batch_size=2)))
+except TypeError as e:
+    print('TypeError', e)
+
+
+class It(IterableDataset):
+    def __iter__(self):
+        return iter(range(3))
+
+
+print(list(DataLoader(ChainDataset([It(), It()]), batch_size=4)))
+sd = StackDataset(TensorDataset(torch.arange(3)), torch.arange(3) * 2)
+print(sd[1], len(sd))
+sd2 = StackDataset(a=torch.arange(3), b=torch.arange(3) * 2)
+print(next(iter(DataLoader(sd2, batch_size=2))))
+try:
+    len(DataLoader(It(), batch_size=2))
+except TypeError as e:
+    print('TypeError', e)
+try:
+    DataLoader(It(), shuffle=True)
+except ValueError as e:
+    print('ValueError', e)
+print(len(DataLoader(range(10), batch_size=3)), len(DataLoader(range(10), batch_size=3, drop_last=True)))
+try:
+    DataLoader(range(4), batch_size=2, sampler=[0, 1], shuffle=True)
+except ValueError as e:
+    print('ValueError', e)
+'''
 
 COLLATE_FUNCTIONS = r'''
 import collections
