@@ -885,9 +885,10 @@ class _Reader:
             from .storage import TypedStorage
 
             result = TypedStorage(self._storage_elements(obj, obj.dtype.numpy), obj.dtype)
-        elif not self._weights_only or _is_user_allowed(obj):
-            # a class or function allowed, or an instance of such a class (a whole model when not weights-only),
-            # built by the pickle: its attributes may hold tensors still to be read
+        elif not self._weights_only or _is_user_allowed(obj) or not isinstance(obj, _Inert):
+            # a class or function allowed, an instance of such a class (a whole model when not weights-only), or
+            # what calling an allowed function returned (numpy's scalar() gives an np.int64, whose type PyTorch
+            # does not ask to be allowed too), built by the pickle: its attributes may hold tensors still to be read
             self._converted[id(obj)] = (obj, obj)
             attributes = vars(obj) if hasattr(obj, "__dict__") and not isinstance(obj, type) else {}
             for name, value in list(attributes.items()):

@@ -64,6 +64,10 @@ class _Storage:
     def __len__(self):
         return self._flat.size
 
+    def __sizeof__(self):
+        # sys.getsizeof counts the memory held, as PyTorch's storages do (torchinfo's input sizes read it)
+        return super().__sizeof__() + self._flat.nbytes
+
     def element_size(self):
         return self._flat.itemsize
 
@@ -211,6 +215,10 @@ class TypedStorage(_Storage):
     def __len__(self):
         _warn_typed_storage_removal()
         return super().__len__()
+
+    def __sizeof__(self):
+        _warn_typed_storage_removal()
+        return super().__sizeof__()
 
     def nbytes(self):
         _warn_typed_storage_removal()

@@ -64,9 +64,11 @@ class MNIST(VisionDataset):
     Items are ``(image, target)``: ``image`` is a ``PIL.Image.Image`` of mode ``"L"`` as in torchvision when
     Pillow is importable, else the 28 x 28 uint8 NumPy array (Pillow is only in torchless's extras). Like
     torchvision's, the PIL images cannot be batched by ``DataLoader``'s default collate: give a ``transform``
-    such as ``ToTensor()``. Unlike torchvision's, the IDX files may also be gzipped (``*.gz``) in ``raw/``, and
-    only the chosen split's two files need be there (torchvision 0.29 wants all four, uncompressed, before it
-    loads either split, and says "Dataset not found" otherwise).
+    such as ``ToTensor()``. As torchvision's, it reads the ``(data, targets)`` tensors older torchvision saved in
+    ``MNIST/processed/`` (``training.pt`` and ``test.pt``) instead when both are there. Unlike torchvision's, the
+    IDX files may also be gzipped (``*.gz``) in ``raw/``, and only the chosen split's two files need be there
+    (torchvision 0.29 wants all four, uncompressed, before it loads either split, and says "Dataset not found"
+    otherwise).
 
     Raises:
         RuntimeError: "Dataset not found..." when the files are missing and ``download`` is False, or
@@ -89,7 +91,8 @@ class MNIST(VisionDataset):
     # mirrors serve MNIST's files compressed differently from the originals: their content is known as well
     _content_sha256 = _CONTENT_SHA256
 
-    training_file = "training.pt"  # torchvision's legacy processed files (torchless never reads them)
+    # the tensors torchvision before 0.9 saved in processed/, which torchvision still reads first when both are there
+    training_file = "training.pt"
     test_file = "test.pt"
 
     _bundled_root = _BUNDLED_ROOT  # what ``root=None`` reads; the other MNIST-format datasets need a root
@@ -102,11 +105,25 @@ class MNIST(VisionDataset):
             root = self._bundled_root
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
+        if self._check_legacy_exist():
+            self.data, self.targets = self._load_legacy_data()
+            return
         if download:
             self.download()
         if not self._check_exists():
             raise RuntimeError("Dataset not found. You can use download=True to download it")
         self.data, self.targets = self._load_data()
+
+    def _check_legacy_exist(self):
+        return all(os.path.isfile(os.path.join(self.processed_folder, name))
+                   for name in (self.training_file, self.test_file))
+
+    def _load_legacy_data(self):
+        # (a pickle: read weights-only, as torchvision reads it, so that a planted file cannot run code)
+        from ...serialization import load
+
+        name = self.training_file if self.train else self.test_file
+        return load(os.path.join(self.processed_folder, name), weights_only=True)
 
     @property
     def raw_folder(self):
