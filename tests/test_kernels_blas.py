@@ -39,6 +39,8 @@ def fake_blas(monkeypatch):
     library = FakeLibrary(threads=2)
     spy = Spy(library)
     monkeypatch.setattr(blas, "_blas_libraries", [library])
+    # (a fake library has no OpenBLAS SkylakeX kernels, whatever the real one made _has_small_kernels remember)
+    monkeypatch.setattr(blas, "_small_kernels", None)
     monkeypatch.setattr(blas.np, "matmul", spy)
     return library, spy
 

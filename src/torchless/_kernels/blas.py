@@ -92,6 +92,8 @@ def matmul(a, b, out=None):
         if parts is not None:
             parallel.run_shards(_matmul_into, parts[1])
             return parts[0]
+    if _stays_on_calling_thread(a, b, out, m, k, each):
+        return _product(a, b, out)
     previous = _hold_to_one_thread(libraries)
     try:
         return _product(a, b, out)
@@ -135,23 +137,80 @@ def small_kernel_columns(rows, depth, dtype):
     return SMALL_KERNEL_MAX_MULTIPLY_ADDS // (rows * depth)
 
 
-def _product(a, b, out):
-    """``np.matmul(a, b, out=out)`` on the calling thread, a thin float32 product in column pieces that
-    OpenBLAS multiplies unpacked (see SMALL_KERNEL_MAX_MULTIPLY_ADDS): the same values, faster."""
+def _piece_columns(a, b, out):
+    """How many columns each piece of a thin float32 product has that _product multiplies in pieces
+    (see SMALL_KERNEL_MAX_MULTIPLY_ADDS), or None where it multiplies it whole."""
     m, k = a.shape[-2:]
     n = b.shape[-1]
     if m * k * n <= SMALL_KERNEL_MAX_MULTIPLY_ADDS or b.dtype != a.dtype:
-        return np.matmul(a, b, out=out)
+        return None
     most = small_kernel_columns(m, k, a.dtype)
     if most is None:
-        return np.matmul(a, b, out=out)
+        return None
     if out is None:
         if a.ndim != 2 or b.ndim != 2:  # (np.matmul may lay a batch's result out otherwise)
-            return np.matmul(a, b)
-        out = np.empty((m, n), np.float32)
+            return None
     elif out.dtype != np.float32 or np.may_share_memory(out, a) or np.may_share_memory(out, b):
-        return np.matmul(a, b, out=out)  # (a piece written could be an operand of the next)
-    columns = -(-n // -(-n // most))  # equal pieces, each within the bound
+        return None  # (a piece written could be an operand of the next)
+    return -(-n // -(-n // most))  # equal pieces, each within the bound
+
+
+# OpenBLAS's small-matrix kernels (SkylakeX: sgemm_small_kernel_permit) run on the calling thread whatever its
+# thread count, before it decides to wake its workers: for each 2-D product of at most
+# SMALL_KERNEL_MAX_MULTIPLY_ADDS, unless both operands are transposed, or only the right one is ("TN" after
+# the row-major swap) and then its result has more than SMALL_KERNEL_TN_MAX_RESULT values or its depth is below
+# SMALL_KERNEL_TN_MIN_DEPTH. Such products skip the switch to one BLAS thread and back, which costs more than its
+# ~2 us once the products around it have run (4-17 us each way inside the course CNN's training step: its linear
+# layer's three products and the input gradient of its second convolution, ~40-65 us of each step). Seen from
+# the other threads' CPU time, with OpenBLAS at 2 threads: its worker ran none of 64x490x10 (NN, NT, TN), the
+# 45x10x2222 pieces of that input gradient (NN) and 100x100x100 (NN), and ran 64x1000x16 (NN, 1.02 million) and
+# 64x8000x8 (TN).
+SMALL_KERNEL_TN_MAX_RESULT = 1200
+SMALL_KERNEL_TN_MIN_DEPTH = 32
+
+
+def _stays_on_calling_thread(a, b, out, m, k, each):
+    """Whether every BLAS call of ``_product(a, b, out)`` is one OpenBLAS runs on the calling thread anyway (a
+    float32 product ``each`` multiply-adds per 2-D product, ``a`` (..., m, k)); False where unsure."""
+    if a.dtype != np.float32 or b.dtype != np.float32 or not _has_small_kernels():
+        return False
+    n = b.shape[-1]
+    if m < 2 or n < 2 or (out is not None and (out.dtype != np.float32 or out.strides[-1] != 4)):
+        return False  # (NumPy's gemv, its own loops for other dtypes, or a transposed product into out)
+    if each > SMALL_KERNEL_MAX_MULTIPLY_ADDS:
+        columns = _piece_columns(a, b, out)
+        if columns is None or m * k * columns > SMALL_KERNEL_MAX_MULTIPLY_ADDS:
+            return False
+    a_transposed, b_transposed = _transposed(a), _transposed(b)
+    if a_transposed is None or b_transposed is None:
+        return False  # (NumPy copies such an operand, or multiplies without BLAS: never mind)
+    if a_transposed != b_transposed and np.may_share_memory(a, b):
+        return False  # (NumPy's syrk for a matrix times its own transpose)
+    if b_transposed:
+        return not a_transposed and m * n <= SMALL_KERNEL_TN_MAX_RESULT and k >= SMALL_KERNEL_TN_MIN_DEPTH
+    return True
+
+
+def _transposed(matrix):
+    """How NumPy hands a float32 operand to BLAS: False as it is (unit stride along its rows), True transposed
+    (unit stride down its columns), None neither."""
+    strides = matrix.strides
+    if strides[-1] == 4:
+        return False
+    if strides[-2] == 4:
+        return True
+    return None
+
+
+def _product(a, b, out):
+    """``np.matmul(a, b, out=out)`` on the calling thread, a thin float32 product in column pieces that
+    OpenBLAS multiplies unpacked (see SMALL_KERNEL_MAX_MULTIPLY_ADDS): the same values, faster."""
+    columns = _piece_columns(a, b, out)
+    if columns is None:
+        return np.matmul(a, b, out=out)
+    n = b.shape[-1]
+    if out is None:
+        out = np.empty((a.shape[-2], n), np.float32)
     for start in range(0, n, columns):
         np.matmul(a, b[..., start:start + columns], out=out[..., start:start + columns])
     return out
