@@ -116,7 +116,7 @@ class SGD(Optimizer):
         that requires grad. The foreach kernel computes every direction first, then refuses a tensor lr requiring
         grad as its ``_foreach_add_`` does (the buffers already updated)."""
         lr = _to_scalar(group["lr"])
-        with grad_mode.enable_grad():
+        with self._recording():
             if group["foreach"]:
                 directions = [self._recorded_direction(group, param) for param in params]
                 if _requires_grad(lr) and params:
