@@ -3,7 +3,6 @@ import numpy as np
 
 from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from .optimizer import (
     Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _scalar_lr, _to_scalar, _weight_decay,
 )
