@@ -9,7 +9,8 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, typename
+from ..._dtype import type_text
+from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ..._tensor_methods._arguments import refuse_complex_gradient
 from ..._threads import get_num_threads
@@ -77,8 +78,9 @@ class Embedding(Node):
 
 
 def _index_type_name(indices):
-    # PyTorch names a bool tensor by its legacy type here, every other one as torch.typename does.
-    return "CPUBoolType" if indices.dtype.name == "bool" else typename(indices)
+    # PyTorch names the tensor's type as ATen prints it: the legacy name (torch.FloatTensor), a bool or complex
+    # tensor's backend type (CPUBoolType, CPUComplexFloatType)
+    return type_text(indices.dtype)
 
 
 def _check_indices(indices, position, fn):
