@@ -635,6 +635,13 @@ class _Stub:
 _FILLED_TYPES = {("collections", "OrderedDict"): OrderedDict, ("collections", "Counter"): Counter}
 
 
+# the functions PyTorch's weights-only unpickler also allows, rebuilding tensors torchless has not (which its own
+# reader refuses by name)
+_OTHER_TENSOR_REBUILDS = frozenset(("torch._utils", name) for name in (
+    "_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor",
+    "_rebuild_wrapper_subclass", "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor"))
+
+
 class _StructureUnpickler(_PlainDataUnpickler):
     """PyTorch's weights-only unpickler run over a checkpoint's ``data.pkl`` that torchless cannot read, for the
     error PyTorch's meets first: allowed globals, their calls and the storages stand for themselves (nothing
@@ -643,10 +650,9 @@ class _StructureUnpickler(_PlainDataUnpickler):
     def _global(self):
         module, name = (self.readline()[:-1].decode("utf-8") for _ in range(2))
         module, name = _python3_name(module, name)
-        # (PyTorch also allows rebuild functions of tensors torchless has not, which its own reader refuses by name)
-        torch_rebuild = module.partition(".")[0] == "torch" and name.startswith("_rebuild")
-        if module in _BLOCKED_MODULES or not ((module, name) in _ALLOWED_GLOBALS or torch_rebuild
-                                             or _user_safe_global(module, name) is not None):
+        if module in _BLOCKED_MODULES or not ((module, name) in _ALLOWED_GLOBALS or
+                                             (module, name) in _OTHER_TENSOR_REBUILDS or
+                                             _user_safe_global(module, name) is not None):
             raise _UnsupportedGlobal(f"{module}.{name}")
         self.stack.append(_FILLED_TYPES.get((module, name)) or _Stub())
 
@@ -1144,7 +1150,7 @@ class _ArchiveReader(_Reader):
         if f"{self._folder}/data.pkl" not in self._archive.NameToInfo:
             raise _stream_reader_error("locating file data.pkl: file not found")
         data = self._entry("data.pkl").tobytes()
-        if self._weights_only and data[:1] == pickle.PROTO and data[1:2] != b"\x02":
+        if self._weights_only and data[:1] == pickle.PROTO and data[1:2] not in (b"\x02", b""):
             warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
                                 "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not "
                                 "support all instructions implemented by this protocol, please file an issue for "
