@@ -21,6 +21,9 @@ from ._fused_layout import as_fused_kernel_pairs
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
 
+_PLAIN_SCALARS = frozenset((float, int, bool))
+
+
 def _is_real_scalar(value):
     """A real number (a bool too: PyTorch's ops take it as one), or a tensor of one element (as an update uses it)."""
     if isinstance(value, Tensor):
@@ -760,10 +763,11 @@ class Optimizer:
         op's parser in PyTorch's for-loop (the fast updates would convert it, or fail in NumPy)."""
         for key, default in self.defaults.items():
             value = group.get(key)
-            if value.__class__ is float or value.__class__ is int:  # (the common case, checked cheaply)
+            if value is default or value.__class__ in _PLAIN_SCALARS:  # (the common cases, checked cheaply)
                 continue
             if default.__class__ is tuple:
-                if value.__class__ is tuple and all(_is_real_scalar(item) for item in value):
+                if value.__class__ in (tuple, list) and not [
+                        item for item in value if item.__class__ not in _PLAIN_SCALARS and not _is_real_scalar(item)]:
                     continue
                 if any(_is_real_scalar(item) or isinstance(item, Tensor) for item in default):
                     return True
