@@ -368,3 +368,17 @@ def test_an_optimizer_step_with_a_string_lr_works_under_python_optimized_mode():
                             "o = torchless.optim.Adam([{'params': [p], 'lr': 'x'}])\n"
                             "try:\n    o.step()\nexcept TypeError as e:\n    print(e)\n"])
     assert stdout.strip() == "unsupported operand type(s) for /: 'str' and 'float'"
+
+
+# ---------------------------------------------------------------------------- thread counts
+@pytest.mark.parametrize("value", [np.float32(1), np.bool_(True), np.float64(2), 1.5, None, "x"],
+                         ids=["float32", "bool_", "float64", "float", "None", "str"])
+@pytest.mark.parametrize("function", ["set_num_threads", "set_num_interop_threads"])
+def test_a_thread_count_that_is_no_int_is_named_as_torch_names_it(function, value):
+    torch = pytest.importorskip("torch")
+    assert_same_error(lambda: getattr(torch, function)(value), lambda: getattr(torchless, function)(value))
+
+
+def test_a_numpy_thread_count_is_named_with_its_module():
+    assert outcome(lambda: torchless.set_num_threads(np.float32(1))) == Raised(
+        "RuntimeError", "set_num_threads expects an int, but got numpy.float32")
