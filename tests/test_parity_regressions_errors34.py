@@ -382,3 +382,14 @@ def test_a_thread_count_that_is_no_int_is_named_as_torch_names_it(function, valu
 def test_a_numpy_thread_count_is_named_with_its_module():
     assert outcome(lambda: torchless.set_num_threads(np.float32(1))) == Raised(
         "RuntimeError", "set_num_threads expects an int, but got numpy.float32")
+
+
+def test_a_global_its_module_has_not_fails_as_pythons_unpickler_when_not_weights_only(torch_checkpoint):
+    pickled = _data_pickle(torch_checkpoint)
+    damaged_pickle = pickled.replace(b"OrderedDict", b"OrderedD)ct", 1)
+    damaged = _with_data_pickle(torch_checkpoint, damaged_pickle)
+    _assert_same_outcome(lambda lib: _load(lib, damaged, False))
+    # the reference without torch: Python's unpickler meets the name first
+    expected = outcome(lambda: pickle.loads(damaged_pickle))
+    assert expected.type == "AttributeError" and expected.message.startswith("Can't get attribute 'OrderedD)ct'")
+    assert outcome(lambda: _load(torchless, damaged, False)) == expected

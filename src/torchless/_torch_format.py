@@ -1415,6 +1415,8 @@ def _read(reader, name):
             "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) and the objects allowed by "
             "torchless.serialization.add_safe_globals only.") from None
     except _CORRUPTION as error:
+        if type(error) is AttributeError and str(error).startswith("Can't get attribute "):
+            raise _as_checkpoint_error(error) from None  # (Python's unpickler's words for a name its module has not)
         detail = str(error) if isinstance(error, _Corrupt) else f"{type(error).__name__}: {error}"
         raise CheckpointError(f"corrupt PyTorch checkpoint {name}: {detail}") from None
 
