@@ -393,3 +393,14 @@ def test_a_global_its_module_has_not_fails_as_pythons_unpickler_when_not_weights
     expected = outcome(lambda: pickle.loads(damaged_pickle))
     assert expected.type == "AttributeError" and expected.message.startswith("Can't get attribute 'OrderedD)ct'")
     assert outcome(lambda: _load(torchless, damaged, False)) == expected
+
+
+# ---------------------------------------------------------------------------- layers called with the wrong input
+@pytest.mark.parametrize("layer,shape", [("ConvTranspose1d", (1, 2, 4, 4)), ("ConvTranspose2d", (2, 2)),
+                                         ("ConvTranspose3d", (2, 2)), ("ConvTranspose2d", (1, 2, 4, 4))])
+def test_a_complex_input_to_a_transposed_convolution_is_checked_for_its_dims_first(layer, shape):
+    def call(lib):
+        size = 3 if layer != "ConvTranspose3d" else 2
+        return getattr(lib.nn, layer)(2, 3, size)(lib.ones(*shape, dtype=lib.complex64))
+
+    _assert_same_outcome(call)
