@@ -404,3 +404,19 @@ def test_a_complex_input_to_a_transposed_convolution_is_checked_for_its_dims_fir
         return getattr(lib.nn, layer)(2, 3, size)(lib.ones(*shape, dtype=lib.complex64))
 
     _assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("pickle_module", [5, "pickle", None], ids=["int", "str", "None"])
+def test_a_pickle_module_of_no_name_fails_as_in_torch(torch_checkpoint, pickle_module):
+    def loaded(lib):
+        lib.load(io.BytesIO(torch_checkpoint), pickle_module=pickle_module, weights_only=False)
+        return [0.0]  # (loaded: nothing more compared)
+
+    _assert_same_outcome(loaded)
+
+
+def test_a_pickle_module_of_no_name_fails_at_its_name():
+    data = io.BytesIO()
+    torchless.save({"a": 1}, data)
+    assert outcome(lambda: torchless.load(io.BytesIO(data.getvalue()), pickle_module=5)) == Raised(
+        "AttributeError", "'int' object has no attribute '__name__'")
