@@ -12,7 +12,10 @@ time and, where the expected text is Python's or PyTorch's own words, also witho
   a tensor reaching past its storage set_'s;
 * nn.init.kaiming_uniform_ of an ndarray, a list or None; normal_'s generator that is none (kaiming_normal_); mul_
   of an ndarray (orthogonal_'s gain);
-* Module.to('cuda') of a module holding no tensor succeeds; embedding's index-type error for a complex tensor.
+* Module.to('cuda') of a module holding no tensor succeeds; embedding's index-type error for a complex tensor;
+  a transposed convolution checks a complex input's dims first;
+* set_num_threads / set_num_interop_threads name a NumPy scalar with its module; torch.load reads a pickle_module's
+  name, and (not weights-only) raises Python's AttributeError for a global its module has not.
 """
 import io
 import pickle
