@@ -360,6 +360,12 @@ def test_embedding_names_the_index_type_as_torch(dtype):
     assert_same_error(lambda: call(torch), lambda: call(torchless))
 
 
+@pytest.mark.parametrize("dtype", ["complex64", "complex128", "bool", "float32"])
+def test_embedding_bag_of_a_2d_input_makes_its_offsets_of_its_dtype_as_torch(dtype):
+    _assert_same_outcome(lambda lib: lib.nn.functional.embedding_bag(lib.ones(2, 2, dtype=getattr(lib, dtype)),
+                                                                     lib.ones(3, 2)))
+
+
 def test_embedding_names_a_complex_index_tensor_by_its_backend_type():
     with pytest.raises(RuntimeError, match="but got CPUComplexFloatType instead"):
         torchless.nn.functional.embedding(torchless.ones(2, dtype=torchless.complex64), torchless.ones(3, 2))

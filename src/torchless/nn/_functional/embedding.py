@@ -352,8 +352,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              f"fixed length sequences. However, found offsets of type {type(offsets)}")
         # PyTorch's offsets are arange(0, numel, N) of the input's dtype
-        if input.dtype.name == "bool":
-            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+        if input.dtype.name == "bool" or input.dtype.is_complex:
+            raise NotImplementedError(f"\"arange_cpu\" not implemented for '{input.dtype.scalar_name}'")
         if input.size(1) == 0:
             raise RuntimeError("step must be nonzero")
         offsets = Tensor._wrap(np.arange(0, input.numel(), input.size(1), dtype=input._data.dtype))
