@@ -210,7 +210,9 @@ def set_num_interop_threads(int):  # noqa: A002 - PyTorch's parameter name
     """Record how many threads PyTorch should use to run independent ops concurrently (a positive int), as
     :func:`get_num_interop_threads` reports it; torchless runs one op at a time, so nothing else changes."""
     if isinstance(int, bool) or not isinstance(int, numbers.Integral):
-        raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(int).__name__}")
+        from .nn._functional._args import _tp_name  # (a NumPy scalar named with its module, as CPython's C types)
+
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got {_tp_name(int)}")
     if int <= 0:
         raise RuntimeError("set_num_interop_threads expects a positive integer")
     _state["interop_threads"] = int

@@ -16,7 +16,9 @@ def set_num_threads(int):  # noqa: A002 - PyTorch's parameter name
     most that many parts run at once; 1 runs every call whole.
     """
     if isinstance(int, bool) or not isinstance(int, numbers.Integral):
-        raise RuntimeError(f"set_num_threads expects an int, but got {type(int).__name__}")
+        from .nn._functional._args import _tp_name  # (a NumPy scalar named with its module, as CPython's C types)
+
+        raise RuntimeError(f"set_num_threads expects an int, but got {_tp_name(int)}")
     if int <= 0:
         raise RuntimeError("set_num_threads expects a positive integer")
     parallel.set_num_threads(int)

@@ -205,9 +205,8 @@ def _tensor_record(storage, storage_offset, size, stride, requires_grad, backwar
     if all(size):  # an empty tensor reads nothing, as in PyTorch
         capacity = storage.nbytes // dtype.itemsize
         last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
-        if last >= capacity:
-            raise _Corrupt(f"tensor of size {size}, stride {stride} and offset {storage_offset} reaches element "
-                           f"{last} of {storage!r}, which holds {capacity} elements of torch.{dtype.name}")
+        if last >= capacity:  # (PyTorch's set_ would grow the storage, which a loaded one refuses)
+            raise _PlainRuntimeError("Trying to resize storage that is not resizable")
     # the neg bit stores -x as x, the conj bit (meaningless for real dtypes) conj(z) as z
     return _TensorRecord(storage, dtype, storage_offset, size, stride, requires_grad, dict.get(metadata, "neg", False),
                          dict.get(metadata, "conj", False) and dtype.is_complex)
@@ -610,6 +609,117 @@ class _PlainDataUnpickler:
         pickle.GLOBAL[0]: _global, pickle.REDUCE[0]: _reduce, pickle.NEWOBJ[0]: _newobj, pickle.BUILD[0]: _build,
         pickle.BINPERSID[0]: _persistent_id,
     }
+
+
+class _Stub:
+    """What an allowed global, its call or a persistent id stands for in :class:`_StructureUnpickler`."""
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __setstate__(self, state):
+        pass
+
+    def __setitem__(self, key, value):
+        pass
+
+    def append(self, item):
+        pass
+
+    def extend(self, items):
+        pass
+
+
+# the allowed globals whose objects the pickle itself fills (a state dict's OrderedDict), as PyTorch's unpickler
+# meets them
+_FILLED_TYPES = {("collections", "OrderedDict"): OrderedDict, ("collections", "Counter"): Counter}
+
+
+# the functions PyTorch's weights-only unpickler also allows, rebuilding tensors torchless has not (which its own
+# reader refuses by name)
+_OTHER_TENSOR_REBUILDS = frozenset(("torch._utils", name) for name in (
+    "_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage", "_rebuild_nested_tensor",
+    "_rebuild_wrapper_subclass", "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor"))
+
+
+class _StructureUnpickler(_PlainDataUnpickler):
+    """PyTorch's weights-only unpickler run over a checkpoint's ``data.pkl`` that torchless cannot read, for the
+    error PyTorch's meets first: allowed globals, their calls and the storages stand for themselves (nothing
+    runs), refused ones fail as PyTorch refuses them."""
+
+    def _global(self):
+        module, name = (self.readline()[:-1].decode("utf-8") for _ in range(2))
+        module, name = _python3_name(module, name)
+        if module in _BLOCKED_MODULES or not ((module, name) in _ALLOWED_GLOBALS or
+                                             (module, name) in _OTHER_TENSOR_REBUILDS or
+                                             _user_safe_global(module, name) is not None):
+            raise _UnsupportedGlobal(f"{module}.{name}")
+        self.stack.append(_FILLED_TYPES.get((module, name)) or _Stub())
+
+    def _reduce(self):
+        args = self.stack.pop()
+        function = self.stack[-1]
+        if not isinstance(function, _Stub) and function not in _FILLED_TYPES.values():
+            raise pickle.UnpicklingError(f"Trying to call reduce for unrecognized function {function}")
+        self.stack[-1] = function(*args)
+
+    def _newobj(self):
+        self.stack.pop()
+        if not isinstance(self.stack.pop(), _Stub):
+            raise _BuildsObjects()  # (PyTorch's message names the class: left to torchless's own)
+        self.stack.append(_Stub())
+
+    def _build(self):
+        self.stack.pop()
+        if type(self.stack[-1]) not in (_Stub, OrderedDict):
+            raise _BuildsObjects()
+
+    def _persistent_id(self):
+        pid = self.stack[-1]
+        try:
+            super()._persistent_id()
+        except pickle.UnpicklingError as error:
+            if str(error) != "unsupported persistent id encountered":
+                raise
+        self.stack.append(_Stub() if pid is not None else pid)
+
+    _HANDLERS = dict(_PlainDataUnpickler._HANDLERS)
+    _HANDLERS.update({pickle.GLOBAL[0]: _global, pickle.REDUCE[0]: _reduce, pickle.NEWOBJ[0]: _newobj,
+                      pickle.BUILD[0]: _build, pickle.BINPERSID[0]: _persistent_id})
+
+
+class _StubPickleUnpickler(pickle.Unpickler):
+    """Python's unpickler (torch.load's when not weights-only) run over a ``data.pkl`` that torchless cannot read,
+    for the error it meets first: globals and storages are stand-ins, nothing is imported or run."""
+
+    def find_class(self, module, name):
+        return _FILLED_TYPES.get((module, name)) or _Stub()
+
+    def persistent_load(self, pid):
+        return _Stub()
+
+
+def data_pickle_failure(data, weights_only):
+    """The error torch.load meets in a checkpoint's ``data.pkl`` (``data``) that torchless cannot read: that of
+    PyTorch's weights-only unpickler (worded as torch.load words it; an EOFError as it is) or of Python's; None when
+    they would read it (torchless's own error stands)."""
+    stream = io.BytesIO(data)
+    try:
+        if weights_only:
+            _StructureUnpickler(stream).load()
+        else:
+            _StubPickleUnpickler(stream, encoding="utf-8").load()
+    except (_BuildsObjects, MemoryError):
+        return None
+    except _UnsupportedGlobal as refusal:
+        return _weights_only_refusal(refusal.name)
+    except pickle.UnpicklingError as error:
+        if weights_only:
+            return _weights_only_failure(str(error))
+        return _as_checkpoint_error(error)
+    except Exception as error:
+        return _as_checkpoint_error(error)
+    return None
 
 
 class _PlainDataPickleUnpickler(pickle.Unpickler):
@@ -1041,14 +1151,22 @@ class _ArchiveReader(_Reader):
         if f"{self._folder}/data.pkl" not in self._archive.NameToInfo:
             raise _stream_reader_error("locating file data.pkl: file not found")
         data = self._entry("data.pkl").tobytes()
-        if self._weights_only and data[:1] == pickle.PROTO and data[1:2] != b"\x02":
+        if self._weights_only and data[:1] == pickle.PROTO and data[1:2] not in (b"\x02", b""):
             warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
                                 "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not "
                                 "support all instructions implemented by this protocol, please file an issue for "
                                 "adding support if you encounter this.")
-        _check_opcodes(data, allowed=self._allowed_opcodes())
-        # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
-        return self._convert(self._unpickle(data, eager=not self._weights_only))
+        try:
+            _check_opcodes(data, allowed=self._allowed_opcodes())
+            # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
+            return self._convert(self._unpickle(data, eager=not self._weights_only))
+        except (_Refused, *_CORRUPTION) as error:
+            if isinstance(error, (_UnsupportedGlobal, CheckpointError)):  # (worded already)
+                raise
+            failure = data_pickle_failure(data, self._weights_only)
+            if failure is None:
+                raise
+            raise failure from None
 
     def _byte_order(self):
         if f"{self._folder}/byteorder" not in self._archive.NameToInfo:  # a file older than the record
@@ -1087,6 +1205,14 @@ class _ArchiveReader(_Reader):
         array = self._storage_arrays.get(storage.key)
         if array is None:
             name = f"data/{storage.key}"
+            info = self._archive.NameToInfo.get(f"{self._folder}/{name}")
+            # PyTorch's zip reader's errors, the storage read as bytes
+            if info is None:
+                raise _stream_reader_error(f"locating file {name}: file not found")
+            if info.file_size != storage.nbytes:
+                raise _PlainRuntimeError(f"record size ({info.file_size} bytes) does not match expected size "
+                                         f"({storage.nbytes} bytes = {storage.nbytes} elements * 1 bytes/element) "
+                                         "for dtype Byte")
             if self._mapped_file is None:
                 array = self._entry(name, storage.nbytes, storage.dtype)
             else:
@@ -1290,6 +1416,8 @@ def _read(reader, name):
             "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) and the objects allowed by "
             "torchless.serialization.add_safe_globals only.") from None
     except _CORRUPTION as error:
+        if type(error) is AttributeError and str(error).startswith("Can't get attribute "):
+            raise _as_checkpoint_error(error) from None  # (Python's unpickler's words for a name its module has not)
         detail = str(error) if isinstance(error, _Corrupt) else f"{type(error).__name__}: {error}"
         raise CheckpointError(f"corrupt PyTorch checkpoint {name}: {detail}") from None
 

@@ -895,6 +895,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
         if pickle_load_args:
             warnings.warn("pickle_load_args only works if `weights_only=False`.")
+    if pickle_module is not None:
+        pickle_module.__name__  # (PyTorch's check of a dill module's version reads it: its AttributeError)
     def check_arguments(unpickler):
         if pickle_module in (None, pickle):  # (another module's unpickler takes what it takes)
             _check_pickle_load_args(pickle_load_args, weights_only, unpickler)

@@ -407,6 +407,11 @@ class InPlaceMethods:
         return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype", name="sub_")
 
     def mul_(self, other=NOT_GIVEN):
+        if other.__class__ is np.ndarray:  # (which the operator below takes, as PyTorch's does, and its parser not)
+            try:
+                self.mul(other)
+            except TypeError as error:
+                raise _parser_errors.in_place_named("mul", error) from None
         try:
             return self._inplace(lambda t: t * other, other, operand="dtype", name="mul_")
         except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
@@ -666,10 +671,11 @@ class InPlaceMethods:
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from ..random import normal_like
 
-        if type(mean) not in (float, int) or type(std) not in (float, int):  # (a list, a bool tensor: refused)
+        # (a list, a bool tensor, a generator that is none: refused by the parser)
+        if type(mean) not in (float, int) or type(std) not in (float, int) or generator is not None:
             parsed = _parser_errors.parse("normal_", _parser_errors.PARSED_ON_FAILURE["normal_"][0], (mean, std),
                                           {"generator": generator})
-            mean, std = parsed["mean"], parsed["std"]
+            mean, std, generator = parsed["mean"], parsed["std"], parsed["generator"]
         if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         self._check_random_fill("normal_kernel_cpu")

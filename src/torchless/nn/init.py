@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .._tensor import Tensor
 from .._tensor_methods._arguments import check_uniform_bounds
 from ..autograd import grad_mode
 from ..random import draw_like, stream
@@ -261,7 +262,8 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan_mode)."""
     # numel() rather than shape: for an uninitialized parameter, PyTorch's error is the ValueError naming this
     # function (the shape's RuntimeError is kaiming_normal_'s)
-    if tensor.numel() == 0:
+    # (PyTorch's ``0 in tensor.shape`` for anything else: an ndarray then fails at its dim())
+    if (tensor.numel() == 0) if isinstance(tensor, Tensor) else (0 in tensor.shape):
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)

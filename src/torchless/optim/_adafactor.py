@@ -6,7 +6,7 @@ from .._info import finfo
 from .._kernels.reduce_order import cascade_sum
 from .._ops.reduction import two_norm
 from .._tensor import Tensor
-from .optimizer import Optimizer, _advance, _functional_update, _hyper_value
+from .optimizer import Optimizer, _advance, _functional_update, _hyper_value, _is_real_scalar, _to_scalar
 from ._update_math import add_scaled_, lerp_
 
 __all__ = ["Adafactor", "adafactor"]
@@ -75,7 +75,7 @@ class Adafactor(Optimizer):
                 # as PyTorch, a missing eps1 is the first updated parameter's machine epsilon for the whole group
                 if eps1 is None:
                     eps1 = finfo(_dtype.from_numpy_dtype(p.dtype)).eps
-                _adafactor_update(p, g, state, step=step, lr=_hyper_value(group["lr"]),
+                _adafactor_update(p, g, state, step=step, lr=_update_lr(group["lr"], step),
                                   beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2, d=group["d"],
                                   weight_decay=group["weight_decay"], maximize=group["maximize"],
                                   foreach=group["foreach"])
@@ -107,9 +107,17 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, foreach
             raise AssertionError("row_var and col_var should be defined when grad is multidimensional")
         if g.ndim <= 1 and state["variance"] is None:
             raise AssertionError("variance should be defined when grad is a vector")
-        _adafactor_update(p, g, state, step=step, lr=_hyper_value(lr), beta2_decay=beta2_decay, eps1=eps1,
+        _adafactor_update(p, g, state, step=step, lr=_update_lr(lr, step), beta2_decay=beta2_decay, eps1=eps1,
                           eps2=eps2, d=d, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
         param._version += 1
+
+
+def _update_lr(lr, step):
+    """``lr`` as an update takes it; one that is no number (or a tensor of several elements) first meets PyTorch's
+    ``min(lr, 1 / step ** 0.5)``, Python's comparison error or the tensor's ambiguous truth value."""
+    if not _is_real_scalar(lr):
+        min(_to_scalar(lr), 1 / step ** 0.5)
+    return _hyper_value(lr)
 
 
 def _fresh_state(p, g):

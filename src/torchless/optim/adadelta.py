@@ -70,7 +70,7 @@ class Adadelta(Optimizer):
 
     def _recorded_step(self, group):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        with grad_mode.enable_grad():
+        with self._recording():
             for param, state in self._recorded_states(group, _fresh_state):
                 _recorded_update(param, param.grad, state["square_avg"], state["acc_delta"], state["step"],
                                  lr=group["lr"], rho=group["rho"], eps=group["eps"],

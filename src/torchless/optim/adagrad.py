@@ -93,7 +93,7 @@ class Adagrad(Optimizer):
 
     def _recorded_step(self, group):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        with grad_mode.enable_grad():
+        with self._recording():
             for param, _, _ in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:  # (as in step: the constructor's initial value)

@@ -123,7 +123,7 @@ class Adam(Optimizer):
         updated by tensor operations of the graph. The group's own flag picks the loop's branch (see
         :func:`_differentiable_tail` and :func:`_plain_tail`); the optimizer's default records either way."""
         beta1, beta2 = group["betas"]
-        with grad_mode.enable_grad():
+        with self._recording():
             for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
                 _recorded_update(param, param.grad, state["exp_avg"], state["exp_avg_sq"],
                                  state.get("max_exp_avg_sq"), state["step"], lr=group["lr"], beta1=beta1, beta2=beta2,

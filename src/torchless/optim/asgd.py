@@ -7,7 +7,8 @@ from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _functional_update, _get_value, _hyper_value, _new_step, _reads_defaults_first,
+    COMMON_FLAGS, Optimizer, _functional_update, _get_scalar_dtype, _get_value, _hyper_value, _new_step,
+    _reads_defaults_first,
     _refuse_functional_flags, _scalar_dtype, _scalar_state, _scalar_lr, _to_scalar,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
@@ -63,10 +64,10 @@ class ASGD(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr = _hyper_value(_scalar_lr(group["lr"], None, None))
             if self._records_updates(group):
-                self._recorded_step(group, lr)
+                self._recorded_step(group)
                 continue
+            lr = _hyper_value(_scalar_lr(group["lr"], None, None))
             for param, p, g in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:
@@ -81,10 +82,15 @@ class ASGD(Optimizer):
 
     _records_differentiable_updates = True
 
-    def _recorded_step(self, group, initial_lr):
-        """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        with grad_mode.enable_grad():
-            for param, state in self._recorded_states(group, lambda p, g: _fresh_state(p, initial_lr)):
+    def _recorded_step(self, group):
+        """PyTorch's for-loop with autograd recording (``differentiable=True``); a new state's ``eta`` is made from
+        the lr by as_tensor, as PyTorch makes it (its errors for an lr that is no number)."""
+        def fresh_state(p, g):
+            eta = as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype()).clone().detach()
+            return {"eta": eta, "mu": _scalar_state(1.0), "ax": Tensor._wrap(np.zeros_like(p))}
+
+        with self._recording():
+            for param, state in self._recorded_states(group, fresh_state):
                 _recorded_update(param, param.grad, state["ax"], state["mu"], state["eta"], state["step"],
                                  lr=group["lr"], lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
                                  weight_decay=group["weight_decay"], maximize=group["maximize"])

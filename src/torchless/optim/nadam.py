@@ -80,7 +80,7 @@ class NAdam(Optimizer):
     def _recorded_step(self, group):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
         beta1, beta2 = group["betas"]
-        with grad_mode.enable_grad():
+        with self._recording():
             for param, state in self._recorded_states(group, _fresh_state):
                 _recorded_update(param, param.grad, state["exp_avg"], state["exp_avg_sq"], state["mu_product"],
                                  state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],

@@ -1,6 +1,7 @@
 """Optimizer: the base class holding parameter groups, per-parameter state and their state_dict."""
 import copy
 import functools
+import numbers
 import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
@@ -18,6 +19,16 @@ from ..utils.hooks import RemovableHandle
 from ._fused_layout import as_fused_kernel_pairs
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+
+_PLAIN_SCALARS = frozenset((float, int, bool))
+
+
+def _is_real_scalar(value):
+    """A real number (a bool too: PyTorch's ops take it as one), or a tensor of one element (as an update uses it)."""
+    if isinstance(value, Tensor):
+        return value._data.size == 1 and not value.dtype.is_complex
+    return isinstance(value, numbers.Real)
 
 
 class _RequiredParameter:
@@ -736,11 +747,38 @@ class Optimizer:
     _records_differentiable_updates = False
 
     def _records_updates(self, group):
-        """Whether ``group``'s step runs PyTorch's for-loop on tensors under autograd: ``differentiable=True`` (the
-        optimizer's default, as PyTorch's decorator reads it) for an optimizer that can record its update (not with
-        foreach, whose kernels do not, SGD's excepted)."""
-        return (self._records_differentiable_updates and bool(self.defaults.get("differentiable"))
-                and not (group.get("foreach") and self._foreach_refuses_differentiable))
+        """Whether ``group``'s step runs PyTorch's for-loop on tensors (see :meth:`_recording`), for an optimizer
+        that can: under autograd for ``differentiable=True`` (the optimizer's default, as PyTorch's decorator reads
+        it; not with foreach, whose kernels do not record, SGD's excepted), or without recording for a for-loop
+        group whose hyperparameters are not all numbers, so that they fail where PyTorch's for-loop meets them."""
+        if not self._records_differentiable_updates:
+            return False
+        if self.defaults.get("differentiable"):
+            return not (group.get("foreach") and self._foreach_refuses_differentiable)
+        return not (group.get("foreach") or group.get("fused")) and self._malformed_hyperparameters(group)
+
+    def _malformed_hyperparameters(self, group):
+        """Whether a hyperparameter of ``group`` whose default is a number (or a pair of numbers, betas) is no real
+        number nor a one-element tensor: a string, None, a list or a complex number meets Python's arithmetic or an
+        op's parser in PyTorch's for-loop (the fast updates would convert it, or fail in NumPy)."""
+        for key, default in self.defaults.items():
+            value = group.get(key)
+            if value is default or value.__class__ in _PLAIN_SCALARS:  # (the common cases, checked cheaply)
+                continue
+            if default.__class__ is tuple:
+                if value.__class__ in (tuple, list) and not [
+                        item for item in value if item.__class__ not in _PLAIN_SCALARS and not _is_real_scalar(item)]:
+                    continue
+                if any(_is_real_scalar(item) or isinstance(item, Tensor) for item in default):
+                    return True
+            elif _is_real_scalar(default) and not _is_real_scalar(value):
+                return True
+        return False
+
+    def _recording(self):
+        """The grad mode of PyTorch's for-loop run on tensors: its step sets grad mode to the optimizer's
+        ``differentiable`` default."""
+        return grad_mode.set_grad_enabled(bool(self.defaults.get("differentiable")))
 
     def _recorded_states(self, group, fresh_state):
         """For ``_recorded_step``: each parameter of ``group`` with a gradient and its state, a new state holding

@@ -86,7 +86,7 @@ class RMSprop(Optimizer):
 
     def _recorded_step(self, group, fresh):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
-        with grad_mode.enable_grad():
+        with self._recording():
             for param, state in self._recorded_states(group, lambda p, g: _zeros_like(p, *fresh)):
                 _recorded_update(param, param.grad, state["square_avg"], state.get("grad_avg"),
                                  state.get("momentum_buffer"), state["step"], lr=group["lr"], alpha=group["alpha"],

@@ -82,7 +82,7 @@ class Rprop(Optimizer):
         """PyTorch's for-loop with autograd recording (``differentiable=True``)."""
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        with grad_mode.enable_grad():
+        with self._recording():
             for param, state in self._recorded_states(group, self._fresh_state(group)):
                 _recorded_update(param, param.grad, state["prev"], state["step_size"], state["step"],
                                  etaminus=etaminus, etaplus=etaplus, step_size_min=step_size_min,

@@ -3,7 +3,6 @@ import numpy as np
 
 from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from .optimizer import (
     Optimizer, _check_no_grad_scaling, _functional_update, _reads_defaults_first, _scalar_lr, _to_scalar, _weight_decay,
 )
@@ -116,7 +115,7 @@ class SGD(Optimizer):
         that requires grad. The foreach kernel computes every direction first, then refuses a tensor lr requiring
         grad as its ``_foreach_add_`` does (the buffers already updated)."""
         lr = _to_scalar(group["lr"])
-        with grad_mode.enable_grad():
+        with self._recording():
             if group["foreach"]:
                 directions = [self._recorded_direction(group, param) for param in params]
                 if _requires_grad(lr) and params:

@@ -196,6 +196,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
     """conv_transpose1d / conv_transpose2d / conv_transpose3d checks: (batched, Node, params)."""
     if input._data.dtype.kind == "c":
+        _batchify(input, spatial, fn)  # (PyTorch's conv_transpose checks the input's dims before its dtypes)
         return _complex_conv(_conv_transpose, input, weight, bias, stride, padding, output_padding, groups, dilation,
                              spatial, fn)
     x, batched = _batchify(input, spatial, fn)

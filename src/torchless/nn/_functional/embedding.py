@@ -9,7 +9,8 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, typename
+from ..._dtype import type_text
+from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ..._tensor_methods._arguments import refuse_complex_gradient
 from ..._threads import get_num_threads
@@ -77,8 +78,9 @@ class Embedding(Node):
 
 
 def _index_type_name(indices):
-    # PyTorch names a bool tensor by its legacy type here, every other one as torch.typename does.
-    return "CPUBoolType" if indices.dtype.name == "bool" else typename(indices)
+    # PyTorch names the tensor's type as ATen prints it: the legacy name (torch.FloatTensor), a bool or complex
+    # tensor's backend type (CPUBoolType, CPUComplexFloatType)
+    return type_text(indices.dtype)
 
 
 def _check_indices(indices, position, fn):
@@ -350,8 +352,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              f"fixed length sequences. However, found offsets of type {type(offsets)}")
         # PyTorch's offsets are arange(0, numel, N) of the input's dtype
-        if input.dtype.name == "bool":
-            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+        if input.dtype.name == "bool" or input.dtype.is_complex:
+            raise NotImplementedError(f"\"arange_cpu\" not implemented for '{input.dtype.scalar_name}'")
         if input.size(1) == 0:
             raise RuntimeError("step must be nonzero")
         offsets = Tensor._wrap(np.arange(0, input.numel(), input.size(1), dtype=input._data.dtype))

@@ -5,6 +5,7 @@ and of those moves read as PyTorch reads them in a CPU-only build.
 The methods are torchless.nn.Module's: see ``module.py``, which copies them onto the class.
 """
 import warnings
+from itertools import chain
 
 from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
@@ -194,7 +195,9 @@ class ConversionMethods:
                                 f"dtype={dtype}")
             if dtype.is_complex:
                 warnings.warn(_COMPLEX_MODULE_WARNING)
-        if device is not None:  # ... and the dtype's checks come before moving the first tensor there
+        # ... and the dtype's checks come before moving the first tensor there (a module holding none moves nothing,
+        # so any device is fine, as in PyTorch)
+        if device is not None and next(chain(self.parameters(), self.buffers()), None) is not None:
             require_cpu(device)
 
         # as PyTorch: floating-point and complex parameters and buffers take the dtype, integer ones stay

@@ -91,7 +91,10 @@ class _ConvNd(Module):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {valid_padding_strings}")
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-        valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}
+        # The order the message lists the modes in is the set's: PyTorch's set is a copy of its compiled module's
+        # frozenset constant, which the installed .pyc (CPython 3.11) rebuilds in the order zeros, reflect, circular,
+        # replicate; built in that order here, the message lists them as PyTorch's does under any hash seed.
+        valid_padding_modes = set(("zeros", "reflect", "circular", "replicate"))
         if padding_mode not in valid_padding_modes:
             raise ValueError(f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'")
         self.in_channels = in_channels
