@@ -865,12 +865,13 @@ class Gelu(Node):
         self.vectorised = vectorised(x, vectors=2)
         self.onednn = _onednn_gelu(x)
         self.x = x = x.astype(np.float32)
+        if self.onednn:  # (its backward takes oneDNN's derivative, not ATen's cdf)
+            with np.errstate(all="ignore"):
+                return (x * (onednn_gelu.erf_of_scaled(x) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
         scaled = x * np.float32(1 / math.sqrt(2))
         error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))
         with np.errstate(all="ignore"):
             self.cdf = np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))
-            if self.onednn:
-                return (x * (onednn_gelu.erf_of_scaled(x) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
             return (x * np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))).astype(np.float16)
 
     def _kernel_backward(self, grad):
