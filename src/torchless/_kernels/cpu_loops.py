@@ -95,3 +95,16 @@ def in_pieces(kernel, arrays, *args):
     flat = [array.reshape(-1) for array in arrays]
     for start in range(0, flat[0].size, PIECE):
         kernel(*(array[start:start + PIECE] for array in flat), *args)
+
+
+def select(mask, a, b):
+    """np.where(mask, a, b) for arrays of one float dtype and shape, bit by bit through integer masks: NumPy's
+    where branches on each element, slow on a mask without runs (a sign test of normal draws: 2-3x)."""
+    integers = np.dtype(f"i{a.itemsize}")
+    ones = mask.astype(integers)
+    np.negative(ones, out=ones)  # all ones where taken from a
+    chosen = np.bitwise_and(a.view(integers), ones)
+    np.invert(ones, out=ones)
+    np.bitwise_and(b.view(integers), ones, out=ones)
+    np.bitwise_or(chosen, ones, out=chosen)
+    return chosen.view(a.dtype)

@@ -157,8 +157,7 @@ def check_in_place_slope(inplace, slope):
 
 
 def _leaky_relu_into(x, positive, out, slope):
-    np.multiply(x, slope, out=out)
-    np.copyto(out, x, where=positive)
+    out[...] = cpu_loops.select(positive, x, x * slope)
 
 
 class LeakyRelu(Node):
@@ -361,11 +360,13 @@ class Elu(Node):
         positive = ~(x < 0)
         # 0 for x >= 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
-        negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
-        values = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
         if out is None:
+            negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
+            values = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
             return values.astype(x.dtype, copy=False)
-        out[...] = values
+        wide = x.astype(dtype, copy=False)  # (the same where's, through cpu_loops.select)
+        negative = cpu_loops.select(positive, np.zeros_like(wide), wide)
+        out[...] = cpu_loops.select(positive, wide * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
@@ -615,7 +616,7 @@ def _silu_into(x, s, out):
     e = np.abs(x)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    np.divide(np.where(x >= 0, 1, e), e + 1, out=s)
+    np.divide(cpu_loops.select(x >= 0, np.ones_like(e), e), e + 1, out=s)
     np.multiply(x, s, out=out)
 
 
