@@ -74,7 +74,8 @@ def test_onednn_erf_polynomials_match_exact_fused_multiply_adds():
     expected = []
     for value in x.tolist():
         magnitude = abs(value)
-        index = ((int(np.float32(magnitude).view(np.int32)) + int(onednn_gelu._INDEX_BIAS) + 2**31) % 2**32 - 2**31) >> 21
+        biased = int(np.float32(magnitude).view(np.int32)) + int(onednn_gelu._INDEX_BIAS)
+        index = ((biased + 2**31) % 2**32 - 2**31) >> 21  # (int32 arithmetic wraps around)
         index = 23 if magnitude > onednn_gelu._SATURATION else min(max(index, 1), 24)
         coefficients = [float(c) for c in onednn_gelu._COEFFICIENTS[:, index]]
         polynomial = np.float32(coefficients[5])
