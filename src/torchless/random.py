@@ -145,6 +145,12 @@ class Generator:
             piece *= work(2.0 ** -digits)
         return values
 
+    def _float64_uniform_list(self, count):
+        """unit_uniforms(count, float64) as a list of floats, in Python's integers (for a few: NumPy's five passes
+        over a small array cost twice as much)."""
+        words = self._bits.random_raw(2 * count).tolist()
+        return [((high << 32 | low) & _MANTISSA_MASK_53) * _ULP_53 for high, low in zip(words[::2], words[1::2])]
+
     def _mantissa_pieces(self, out, digits):
         """Fills ``out`` (1-D) with the integers k of uniforms k / 2**digits, in pieces: yields each piece once
         filled, to be transformed while in the cache. (Words and conversions of a whole large fill at once cost more
@@ -229,7 +235,8 @@ class Generator:
         pairs = (count - len(values) + 1) // 2
         if pairs:
             # math's functions, as the one-by-one draw: NumPy's vectorised sin and cos differ in the last bit
-            uniforms = self.unit_uniforms(2 * pairs, np.float64).tolist()
+            uniforms = self._float64_uniform_list(2 * pairs) if pairs <= 32 else \
+                self.unit_uniforms(2 * pairs, np.float64).tolist()  # (a large draw's words as Python ints: 3x memory)
             sqrt, log1p, cos, sin, two_pi = math.sqrt, math.log1p, math.cos, math.sin, 2.0 * math.pi
             for theta_u, radius_u in zip(uniforms[::2], uniforms[1::2]):
                 radius, theta = sqrt(-2.0 * log1p(-radius_u)), two_pi * theta_u
@@ -343,6 +350,7 @@ class Generator:
 
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
+_MANTISSA_MASK_53, _ULP_53 = (1 << 53) - 1, 2.0 ** -53
 _UNIFORM_PIECE = 1 << 16  # uniforms drawn and converted at a time (Generator._mantissa_pieces)
 # Up to this many blocks a normal draw's tail row is copied beside them and transformed in the same call (the
 # transform's ~100 NumPy calls cost more than the copy: randn(17) 2x faster)
