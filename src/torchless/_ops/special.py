@@ -13,6 +13,9 @@ def _erf_series(a):
     """erf(a) for 0 <= a (< 3 for accuracy): 2/sqrt(pi) * exp(-a^2) * sum_n a (2a^2)^n / (1*3*...*(2n+1)),
     a series of positive terms (no cancellation), summed in a's dtype to its precision."""
     term, total, two_a2 = a.copy(), a.copy(), 2 * a * a
+    if term.size <= _CHUNK:
+        _add_terms(term, total, two_a2, 0)
+        return _TWO_OVER_SQRT_PI * np.exp(-a * a) * total
     flat = (term.reshape(-1), total.reshape(-1), two_a2.reshape(-1))
     # Summed in cache-sized pieces (2-3 times faster on large arrays), each first until its own terms settle, then
     # on to the count the slowest piece took: every element gets as many terms as one pass over the whole array
@@ -20,7 +23,7 @@ def _erf_series(a):
     pieces = [tuple(array[start:start + _CHUNK] for array in flat) for start in range(0, term.size, _CHUNK)]
     counts = [_add_terms(*piece, 0) for piece in pieces]
     for piece, count in zip(pieces, counts):
-        _add_terms(*piece, count, max(counts, default=0))
+        _add_terms(*piece, count, max(counts))
     return _TWO_OVER_SQRT_PI * np.exp(-a * a) * total
 
 
