@@ -633,7 +633,7 @@ class Silu(Node):
                 one_plus = np.float32(1) + kernel_exp(-opmath, vectorised(x))
             self.x, self.s = x, np.float32(1) / one_plus
             return (opmath / one_plus).astype(np.float16)
-        if x.dtype.kind == "f" and x.size > cpu_loops.PIECE and x.flags.c_contiguous:
+        if x.size > cpu_loops.PIECE and x.dtype.kind == "f" and x.flags.c_contiguous:
             self.x, self.s, out = x, np.empty_like(x), np.empty_like(x)
             cpu_loops.in_pieces(_silu_into, (x, self.s, out))
             return out
