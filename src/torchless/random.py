@@ -145,6 +145,12 @@ class Generator:
             piece *= work(2.0 ** -digits)
         return values
 
+    def _float64_uniform_list(self, count):
+        """unit_uniforms(count, float64) as a list of floats, in Python's integers (for a few: NumPy's five passes
+        over a small array cost twice as much)."""
+        words = self._bits.random_raw(2 * count).tolist()
+        return [((high << 32 | low) & _MANTISSA_MASK_53) * _ULP_53 for high, low in zip(words[::2], words[1::2])]
+
     def _mantissa_pieces(self, out, digits):
         """Fills ``out`` (1-D) with the integers k of uniforms k / 2**digits, in pieces: yields each piece once
         filled, to be transformed while in the cache. (Words and conversions of a whole large fill at once cost more
@@ -205,6 +211,13 @@ class Generator:
         values = self._unit_uniforms_in(blocks * 16 if dtype == np.float16 else count, dtype, work)
         values.resize(count, refcheck=False)
         transform = _BOX_MULLER.get(dtype, _box_muller_blocks_in_float32)
+        if count % 16 and blocks <= _JOINED_TAIL_BLOCKS:
+            # the tail's row transformed with the blocks (rows are independent): one call's fixed cost, not two
+            rows = np.concatenate([values[:blocks * 16], self._unit_uniforms_in(16, dtype, work)]).reshape(-1, 16)
+            transform(rows, mean, std)
+            values[:blocks * 16] = rows[:blocks].reshape(-1)
+            values[count - 16:] = rows[blocks]
+            return values.astype(dtype, copy=False).reshape(shape)
         transform(values[:blocks * 16].reshape(blocks, 16), mean, std)
         if count % 16:
             tail = self._unit_uniforms_in(16, dtype, work)
@@ -215,22 +228,22 @@ class Generator:
     def _serial_normals(self, count):
         """``count`` float64 normals as drawn one by one: a cached value first, then Box-Muller pairs (r cos t,
         r sin t), an odd count's last sine kept for the next draw."""
-        values = np.empty(count, np.float64)
-        start = 0
+        values = []
         if count and self._next_normal is not None:
-            values[0], self._next_normal = self._next_normal, None
-            start = 1
-        pairs = (count - start + 1) // 2
+            values.append(self._next_normal)
+            self._next_normal = None
+        pairs = (count - len(values) + 1) // 2
         if pairs:
             # math's functions, as the one-by-one draw: NumPy's vectorised sin and cos differ in the last bit
-            both = []
-            for theta_u, radius_u in self.unit_uniforms(2 * pairs, np.float64).reshape(pairs, 2).tolist():
-                radius, theta = math.sqrt(-2.0 * math.log1p(-radius_u)), 2.0 * math.pi * theta_u
-                both += (radius * math.cos(theta), radius * math.sin(theta))
-            values[start:] = both[:count - start]
-            if (count - start) % 2:
-                self._next_normal = float(both[-1])
-        return values
+            uniforms = self._float64_uniform_list(2 * pairs) if pairs <= 32 else \
+                self.unit_uniforms(2 * pairs, np.float64).tolist()  # (a large draw's words as Python ints: 3x memory)
+            sqrt, log1p, cos, sin, two_pi = math.sqrt, math.log1p, math.cos, math.sin, 2.0 * math.pi
+            for theta_u, radius_u in zip(uniforms[::2], uniforms[1::2]):
+                radius, theta = sqrt(-2.0 * log1p(-radius_u)), two_pi * theta_u
+                values += (radius * cos(theta), radius * sin(theta))
+            if len(values) > count:
+                self._next_normal = values.pop()
+        return np.array(values, np.float64)
 
     def _one_normal(self):
         cached, self._next_normal = self._next_normal, None
@@ -337,7 +350,11 @@ class Generator:
 
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
+_MANTISSA_MASK_53, _ULP_53 = (1 << 53) - 1, 2.0 ** -53
 _UNIFORM_PIECE = 1 << 16  # uniforms drawn and converted at a time (Generator._mantissa_pieces)
+# Up to this many blocks a normal draw's tail row is copied beside them and transformed in the same call (the
+# transform's ~100 NumPy calls cost more than the copy: randn(17) 2x faster)
+_JOINED_TAIL_BLOCKS = 256
 
 
 # Box-Muller in blocks (PyTorch's normal_fill_16): each row of 16 uniforms u becomes 16 normals, in place, with

@@ -13,15 +13,34 @@ def _erf_series(a):
     """erf(a) for 0 <= a (< 3 for accuracy): 2/sqrt(pi) * exp(-a^2) * sum_n a (2a^2)^n / (1*3*...*(2n+1)),
     a series of positive terms (no cancellation), summed in a's dtype to its precision."""
     term, total, two_a2 = a.copy(), a.copy(), 2 * a * a
-    eps = np.finfo(a.dtype).eps
-    scratch, unsettled = np.empty_like(a), np.empty(a.shape, bool)  # (reused: the loop runs up to ~30 times)
-    n = 0
-    while np.greater(term, np.multiply(eps, total, out=scratch), out=unsettled).any():
+    if term.size <= _CHUNK:
+        _add_terms(term, total, two_a2, 0)
+        return _TWO_OVER_SQRT_PI * np.exp(-a * a) * total
+    flat = (term.reshape(-1), total.reshape(-1), two_a2.reshape(-1))
+    # Summed in cache-sized pieces (2-3 times faster on large arrays), each first until its own terms settle, then
+    # on to the count the slowest piece took: every element gets as many terms as one pass over the whole array
+    # gives it, the same sums by construction (the terms past settling are below half an ulp in practice).
+    pieces = [tuple(array[start:start + _CHUNK] for array in flat) for start in range(0, term.size, _CHUNK)]
+    counts = [_add_terms(*piece, 0) for piece in pieces]
+    for piece, count in zip(pieces, counts):
+        _add_terms(*piece, count, max(counts))
+    return _TWO_OVER_SQRT_PI * np.exp(-a * a) * total
+
+
+_CHUNK = 8192
+
+
+def _add_terms(term, total, two_a2, n, stop=None):
+    """Adds the series' terms after the n-th to ``total`` in place, up to the ``stop``-th or else until each term is
+    below total's precision; the count of terms then added in all."""
+    eps = np.finfo(term.dtype).eps
+    scratch, unsettled = np.empty_like(term), np.empty(term.shape, bool)  # (reused: the loop runs up to ~30 times)
+    while n < stop if stop is not None else np.greater(term, np.multiply(eps, total, out=scratch), out=unsettled).any():
         # terms shrink once 2n + 1 > 2a^2 (< 18)
         n += 1
         term *= np.divide(two_a2, 2 * n + 1, out=scratch)
         total += term
-    return _TWO_OVER_SQRT_PI * np.exp(-a * a) * total
+    return n
 
 
 def _erfc_fraction(a, terms):

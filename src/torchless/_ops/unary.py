@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import _dtype, _memory_format
-from .._kernels import parallel
+from .._kernels import cpu_loops, parallel
 from .._kernels.cpu_loops import kernel_exp, scalar_tail, vectorised
 from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
@@ -283,6 +283,16 @@ def pass_where(mask, grad):
     return gx
 
 
+def _sigmoid32_into(x, out, work):
+    """Sigmoid's float32 1 / (1 + e^-x) of a piece (see Sigmoid.forward), in the float64 ``work`` buffer."""
+    exponential = work[:x.size]
+    np.negative(x, out=exponential, dtype=np.float64)
+    np.exp(exponential, out=exponential)
+    out[...] = exponential
+    np.add(np.float32(1), out, out=out)
+    np.divide(np.float32(1), out, out=out)
+
+
 class Sigmoid(Node):
     elementwise = True
     backward_is_one_op = True
@@ -305,6 +315,10 @@ class Sigmoid(Node):
             # PyTorch's kernel's 1 / (1 + e^-x) (its scalar loop's exactly, with libm's correctly rounded e; SLEEF's
             # in its vectors is within an ulp): 0 where e^-x overflows (x below -88.72), not a subnormal
             with np.errstate(over="ignore"):
+                if x.size > cpu_loops.PIECE and x.flags.c_contiguous:
+                    self.out = np.empty(x.shape, np.float32)
+                    cpu_loops.in_pieces(_sigmoid32_into, (x, self.out), np.empty(cpu_loops.PIECE))
+                    return self.out
                 exponential = np.exp(np.negative(x, dtype=np.float64)).astype(np.float32)
                 self.out = np.float32(1) / (np.float32(1) + exponential)
             return self.out

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ... import _cpu_features as cpu_features, _creation, _dtype, _memory_format
-from ..._kernels import avx_mathfun, onednn_gelu, parallel
+from ..._kernels import avx_mathfun, cpu_loops, onednn_gelu, parallel
 from ..._kernels.cpu_loops import kernel_exp, scalar_tail_nans, vector_bytes, vectorised
 from ..._kernels.fma import fused_multiply_add32
 from ..._kernels.reduce_order import VECTOR_LANES, lanes_then_rest_sum, reduce_all_half
@@ -156,6 +156,10 @@ def check_in_place_slope(inplace, slope):
         raise RuntimeError(IN_PLACE_NEGATIVE_SLOPE)
 
 
+def _leaky_relu_into(x, positive, out, slope):
+    out[...] = cpu_loops.select(positive, x, x * slope)
+
+
 class LeakyRelu(Node):
     tangent_node_name = "LeakyReluBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
@@ -173,6 +177,11 @@ class LeakyRelu(Node):
         with np.errstate(invalid="ignore", over="ignore"):  # (0 * an infinite slope: NaN, silently)
             if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
                 return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
+            if x.size > cpu_loops.PIECE and x.flags.c_contiguous and x.dtype.kind == "f" and \
+                    type(negative_slope) in (int, float):  # (of which the product keeps x's dtype)
+                out = np.empty(x.shape, x.dtype)
+                cpu_loops.in_pieces(_leaky_relu_into, (x, self.positive, out), negative_slope)
+                return out
             return np.where(self.positive, x, x * negative_slope)
 
     # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
@@ -335,17 +344,29 @@ class Elu(Node):
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
             self._checked_inputs, self._saves_output = (), True
             self.backward_inputs = (OUTPUT,)  # (which its backward op reads)
+        with np.errstate(over="ignore", invalid="ignore"):  # (inf or NaN, silently, as in PyTorch)
+            if x.size > cpu_loops.PIECE and x.flags.c_contiguous:
+                out = np.empty(x.shape, x.dtype)
+                cpu_loops.in_pieces(self._elu_into, (x, out), dtype)
+            else:
+                out = self._elu_into(x, None, dtype)
+        if inplace:
+            self.out = out  # (which the in-place form's gradient reads)
+        return out
+
+    def _elu_into(self, x, out, dtype):
+        """The elu of ``x`` (its values computed in ``dtype``) written into ``out``, or returned if that is None."""
         # zeros take the positive side (an infinite or NaN alpha leaves them 0), as do NaNs (NaN either way)
         positive = ~(x < 0)
         # 0 for x >= 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
-        negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
-        with np.errstate(over="ignore", invalid="ignore"):  # (inf or NaN, silently, as in PyTorch)
-            out = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
-            out = out.astype(x.dtype, copy=False)
-        if inplace:
-            self.out = out  # (which the in-place form's gradient reads)
-        return out
+        if out is None:
+            negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
+            values = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
+            return values.astype(x.dtype, copy=False)
+        wide = x.astype(dtype, copy=False)  # (the same where's, through cpu_loops.select)
+        negative = cpu_loops.select(positive, np.zeros_like(wide), wide)
+        out[...] = cpu_loops.select(positive, wide * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
 
     jvp = forward_ad.diagonal_jvp  # (elementwise: the backward of the tangent)
 
@@ -590,6 +611,15 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _silu_into(x, s, out):
+    """x * sigmoid(x) of a piece (see _sigmoid), sigmoid(x) into ``s``: one division of the chosen numerators."""
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.divide(cpu_loops.select(x >= 0, np.ones_like(e), e), e + 1, out=s)
+    np.multiply(x, s, out=out)
+
+
 class Silu(Node):
     elementwise = True
     saved = ("x", "s")
@@ -603,6 +633,10 @@ class Silu(Node):
                 one_plus = np.float32(1) + kernel_exp(-opmath, vectorised(x))
             self.x, self.s = x, np.float32(1) / one_plus
             return (opmath / one_plus).astype(np.float16)
+        if x.size > cpu_loops.PIECE and x.dtype.kind == "f" and x.flags.c_contiguous:
+            self.x, self.s, out = x, np.empty_like(x), np.empty_like(x)
+            cpu_loops.in_pieces(_silu_into, (x, self.s, out))
+            return out
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
@@ -865,12 +899,13 @@ class Gelu(Node):
         self.vectorised = vectorised(x, vectors=2)
         self.onednn = _onednn_gelu(x)
         self.x = x = x.astype(np.float32)
+        if self.onednn:  # (its backward takes oneDNN's derivative, not ATen's cdf)
+            with np.errstate(all="ignore"):
+                return (x * (onednn_gelu.erf_of_scaled(x) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
         scaled = x * np.float32(1 / math.sqrt(2))
         error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))
         with np.errstate(all="ignore"):
             self.cdf = np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))
-            if self.onednn:
-                return (x * (onednn_gelu.erf_of_scaled(x) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
             return (x * np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))).astype(np.float16)
 
     def _kernel_backward(self, grad):
