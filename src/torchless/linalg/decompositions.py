@@ -396,7 +396,9 @@ def qr(A, mode="reduced"):
         q, r = np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
     else:
         q, r = np.linalg.qr(a, mode=mode)
-    q, r = q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+    # (LAPACK's geqrf and orgqr write PyTorch's Q and R column by column)
+    q, r = q.astype(a.dtype, copy=False), column_major(r.astype(a.dtype, copy=False))
+    q = column_major(q) if mode != "r" else q
     return _RETURN_TYPES["linalg_qr"](*QRDecomposition.outputs(A, q, r, mode=mode))
 
 
