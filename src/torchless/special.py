@@ -488,7 +488,7 @@ class _Multigammaln(Node):
             x = a.astype(np.float64)[..., None] + shifts
             out = special_math._log_gamma(x).sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
         # (C order whatever a's layout: PyTorch's mvlgamma is a sum over the last dim of a new tensor)
-        return np.ascontiguousarray(out.astype(a.dtype, copy=False))
+        return np.array(out, dtype=a.dtype, order="C")
 
     def backward(self, grad):
         with np.errstate(all="ignore"):
