@@ -121,7 +121,8 @@ def test_addr_is_laid_out_as_its_tensor_iterator(torch, layouts, beta, alpha):
 
 def test_addr_of_broadcast_inputs_laid_out_as_torch(torch):
     for shape in [(4, 1), (1, 3)]:
-        strides = [lib.addr(lib.ones(shape).expand(4, 3), lib.ones(4), lib.ones(3)).stride() for lib in (torchless, torch)]
+        strides = [lib.addr(lib.ones(shape).expand(4, 3), lib.ones(4), lib.ones(3)).stride()
+                   for lib in (torchless, torch)]
         assert strides[0] == strides[1]
 
 
@@ -245,7 +246,8 @@ def _spd(n, batch=()):
 
 LINALG = {
     "solve": (lambda lib, a, b: lib.linalg.solve(a, b), lambda: [_spd(3), RNG.standard_normal((3, 2))]),
-    "solve_right": (lambda lib, a, b: lib.linalg.solve(a, b, left=False), lambda: [_spd(3), RNG.standard_normal((2, 3))]),
+    "solve_right": (lambda lib, a, b: lib.linalg.solve(a, b, left=False),
+                    lambda: [_spd(3), RNG.standard_normal((2, 3))]),
     "solve_batch": (lambda lib, a, b: lib.linalg.solve(a, b), lambda: [_spd(3, (2,)), RNG.standard_normal((2, 3, 2))]),
     "solve_vector": (lambda lib, a, b: lib.linalg.solve(a, b), lambda: [_spd(3), RNG.standard_normal(3)]),
     "lu_L": (lambda lib, a: lib.linalg.lu(a)[1], lambda: [RNG.standard_normal((3, 3))]),

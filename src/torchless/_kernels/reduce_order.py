@@ -101,6 +101,7 @@ def norm_two_squares(values):
             total = fused_multiply_add64(x, x, total)
     return total
 
+
 def reduce_all(values, op=np.add, lanes=VECTOR_LANES, simd_fold=True):
     """ATen's ``vec::reduce_all(op, values)`` over the last axis of the float array ``values`` (``op``: np.add or
     np.maximum): a scalar for a 1-D array, one result per row otherwise. ``lanes``: the vector's (8 floats or 4

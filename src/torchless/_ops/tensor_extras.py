@@ -860,14 +860,15 @@ def as_strided_scatter(self, src, size, stride, storage_offset=None):
     element_at = np.full(flat.size + 1, -1, np.int64)
     element_at[covered] = np.arange(covered.size)
     positions = element_at[np.minimum(written, flat.size)]
-    view = None
-    if own_offset == 0 and self._data.flags.c_contiguous:  # (PyTorch's src gradient, for the input it supports)
-        def view(grad):
-            if isinstance(grad, Tensor):
-                return grad.contiguous().as_strided(size, stride, offset)
-            flat_grad = np.ascontiguousarray(grad).reshape(-1)[offset:]
-            return np.lib.stride_tricks.as_strided(flat_grad, size, [n * grad.itemsize for n in stride])
-    return _scatter(self, src, positions, "AsStridedScatterBackward0", "slice", view)
+    def view(grad):
+        if isinstance(grad, Tensor):
+            return grad.contiguous().as_strided(size, stride, offset)
+        flat_grad = np.ascontiguousarray(grad).reshape(-1)[offset:]
+        return np.lib.stride_tricks.as_strided(flat_grad, size, [n * grad.itemsize for n in stride])
+
+    # (PyTorch's src gradient, a view of grad, for the input it supports)
+    supported = own_offset == 0 and self._data.flags.c_contiguous
+    return _scatter(self, src, positions, "AsStridedScatterBackward0", "slice", view if supported else None)
 
 
 # ---------------------------------------------------------------------------- index_reduce
