@@ -349,3 +349,51 @@ def test_group_norm_float64_gradient_matches_finite_differences():
     numeric = numerical_gradients(loss, [x, w])
     np.testing.assert_allclose(gx, numeric[0], rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(gw, numeric[1], rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------------------ cholesky_solve, cholesky_inverse: PyTorch's nodes
+def _factor(upper):
+    lower = np.linalg.cholesky(_spd(3))
+    return lower.T.copy() if upper else lower
+
+
+FACTORED = {
+    "cholesky_solve": lambda lib, b, factor, upper: lib.cholesky_solve(b, factor, upper),
+    "cholesky_inverse": lambda lib, b, factor, upper: lib.cholesky_inverse(factor, upper) * b.sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORED))
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_cholesky_solve_and_inverse_recorded_as_torch(torch, name, upper, create_graph):
+    # one node each, reading the factor itself (not its Gram matrix's solve), with PyTorch's backward formulas
+    fn = lambda lib, b, factor: FACTORED[name](lib, b, factor, upper)  # noqa: E731
+    arrays = [RNG.standard_normal((3, 2)), _factor(upper)]
+    ours, theirs = (_gradients(lib, fn, arrays, "CC", create_graph=create_graph) for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_complex_cholesky_solve_gradients_are_torchs(torch, upper):
+    rng = np.random.default_rng(5)
+    lower = np.tril(rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3))) + 3 * np.eye(3)
+    factor = lower.conj().T.copy() if upper else lower
+    b, g = (rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2)) for _ in range(2))
+    results = []
+    for lib in (torchless, torch):
+        inputs = [lib.tensor(b, requires_grad=True), lib.tensor(factor, requires_grad=True)]
+        grads = lib.autograd.grad(lib.cholesky_solve(*inputs, upper=upper), inputs, lib.tensor(g))
+        results.append([grad.numpy() for grad in grads])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_cholesky_solve_gradients_match_finite_differences():
+    b, factor, w = RNG.standard_normal((3, 2)), _factor(False), RNG.standard_normal((3, 2))
+    loss = lambda arrays: float((torchless.cholesky_solve(*(torchless.tensor(a) for a in arrays)) *  # noqa: E731
+                                 torchless.tensor(w)).sum())
+    inputs = [torchless.tensor(a, requires_grad=True) for a in (b, factor)]
+    analytic = torchless.autograd.grad(torchless.cholesky_solve(*inputs), inputs, torchless.tensor(w))
+    for got, expected in zip(analytic, numerical_gradients(loss, [b, factor])):
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6, atol=1e-8)
