@@ -375,16 +375,13 @@ def test_gradgradcheck():
 # ---------------------------------------------------------------------------- the engine
 def test_unsupported_node_raises_naming_it():
     x = torchless.ones(3, requires_grad=True)
-    (first,) = torchless.autograd.grad((x + 1).digamma().sum(), x, create_graph=True)
-    with pytest.raises(NotImplementedError, match=r"torchless cannot differentiate through PolygammaBackward0 "
-                                                  r"\(create_graph=True\)"):
-        torchless.autograd.grad(first.sum(), x, create_graph=True)  # a third derivative: polygamma of order 3
 
     class Twice(torchless._ops.unary.Exp):  # a backward of its own: it does not inherit a formula of Exp's
         def backward(self, grad):
             return (2 * grad * self.out,)
 
-    with pytest.raises(NotImplementedError, match="TwiceBackward0"):
+    with pytest.raises(NotImplementedError, match=r"torchless cannot differentiate through TwiceBackward0 "
+                                                  r"\(create_graph=True\)"):
         torchless.autograd.grad(Twice.apply(x).sum(), x, create_graph=True)
 
 

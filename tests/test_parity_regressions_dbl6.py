@@ -612,11 +612,17 @@ def test_digamma_second_derivatives():
     for dtype in ("float64", "float32"):
         assert_second_matches_torch(lambda L, x: (x * x + 0.5).digamma() ** 2, [rng.standard_normal(3)], dtype)
         assert_second_matches_torch(lambda L, x: x.digamma() * x, [np.array([-2.5, -0.3, 0.7, 12.0, 0.0])], dtype)
-    # the third derivative would need polygamma of order 3: refused, naming the node
-    x = torchless.tensor([0.7, 2.0], dtype=torchless.float64, requires_grad=True)
-    (first,) = torchless.autograd.grad(x.digamma().sum(), x, create_graph=True)
-    with pytest.raises(NotImplementedError, match="PolygammaBackward0"):
-        torchless.autograd.grad(first.sum(), x, create_graph=True)
+    # the third derivative goes through PyTorch's polygamma(2, x), whose node is PolygammaBackward0
+    thirds = []
+    for lib in (torchless, torch):
+        x = lib.tensor([0.7, 2.0], dtype=lib.float64, requires_grad=True)
+        (first,) = lib.autograd.grad(x.digamma().sum(), x, create_graph=True)
+        (second,) = lib.autograd.grad(first.sum(), x, create_graph=True)
+        (third,) = lib.autograd.grad(second.sum(), x)
+        thirds.append((second.grad_fn.name(), second.detach().numpy(), third.numpy()))
+    assert thirds[0][0] == thirds[1][0]
+    np.testing.assert_allclose(thirds[0][1], thirds[1][1], rtol=1e-12)
+    np.testing.assert_allclose(thirds[0][2], thirds[1][2], rtol=1e-12)
 
 
 def test_tetragamma_against_torch_polygamma():

@@ -438,7 +438,8 @@ class _Polygamma(Node):
 
     def forward(self, a, n=0):
         self.a, self.n = a, n
-        return _in_dtype(lambda x: special_math.polygamma(n, x, a.dtype), a)
+        out = _in_dtype(lambda x: special_math.polygamma(n, x, a.dtype), a)
+        return _memory_format.iterator_layout(out, (a,))  # (TensorIterator's output keeps a's layout)
 
     def backward(self, grad):
         with np.errstate(all="ignore"):
@@ -486,7 +487,8 @@ class _Multigammaln(Node):
         with np.errstate(all="ignore"):
             x = a.astype(np.float64)[..., None] + shifts
             out = special_math._log_gamma(x).sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
-        return out.astype(a.dtype, copy=False)
+        # (C order whatever a's layout: PyTorch's mvlgamma is a sum over the last dim of a new tensor)
+        return np.array(out, dtype=a.dtype, order="C")
 
     def backward(self, grad):
         with np.errstate(all="ignore"):

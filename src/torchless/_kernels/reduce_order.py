@@ -101,11 +101,14 @@ def norm_two_squares(values):
             total = fused_multiply_add64(x, x, total)
     return total
 
-def reduce_all(values, op=np.add):
+
+def reduce_all(values, op=np.add, lanes=VECTOR_LANES, simd_fold=True):
     """ATen's ``vec::reduce_all(op, values)`` over the last axis of the float array ``values`` (``op``: np.add or
-    np.maximum): a scalar for a 1-D array, one result per row otherwise."""
+    np.maximum): a scalar for a 1-D array, one result per row otherwise. ``lanes``: the vector's (8 floats or 4
+    doubles in the kernels ATen runs at its AVX2 level); ``simd_fold``: the vector's lanes folded by halves (its
+    float specialisation), else added in order (its generic one, which doubles take)."""
     values = np.ascontiguousarray(values)
-    lanes, size = VECTOR_LANES, values.shape[-1]
+    size = values.shape[-1]
     if size < lanes:  # one partial vector, its elements folded in in order
         return _in_order(values, op)
     whole = size // lanes * lanes
@@ -114,7 +117,7 @@ def reduce_all(values, op=np.add):
         acc = op(acc, values[..., start:start + lanes])
     tail = values[..., whole:]
     acc[..., :tail.shape[-1]] = op(acc[..., :tail.shape[-1]], tail)
-    return _folded(acc, op)
+    return _folded(acc, op) if simd_fold else _in_order(acc, op)
 
 
 def _in_order(values, op):
@@ -129,11 +132,13 @@ def _in_order(values, op):
 
 
 def _folded(acc, op):
-    """ATen's AVX-512 vec_reduce_all of one vector (the last axis, 16 lanes): halves, quarters, pairs of pairs,
-    pairs."""
-    lane = np.arange(VECTOR_LANES)
-    for distance in (8, 4, 2, 1):
+    """ATen's vec_reduce_all of one vector (the last axis, 16 lanes at AVX-512, 8 or 4 at AVX2): halves, quarters,
+    ..., pairs."""
+    lane = np.arange(acc.shape[-1])
+    distance = acc.shape[-1] // 2
+    while distance:
         acc = op(acc, acc[..., lane ^ distance])
+        distance //= 2
     return acc[..., 0]
 
 

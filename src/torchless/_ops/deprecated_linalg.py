@@ -3,10 +3,13 @@
 warnings. torchless.linalg loads on first call, so that ``import torchless`` stays fast."""
 import warnings
 
+import numpy as np
+
 from .. import _parser_errors
 from .._out_argument import call_into, with_out
 from .._tensor import Tensor
 from .._user_warnings import warns_once
+from ..autograd.graph import Node
 from ..return_types import _RETURN_TYPES
 
 
@@ -137,9 +140,80 @@ def cholesky_inverse(input, upper=False, *, out=None):
     if input.shape[-1] != input.shape[-2]:
         raise RuntimeError(f"cholesky_inverse: A must be batches of square matrices, but they are {input.shape[-2]} "
                            f"by {input.shape[-1]} matrices")
+    from ..autograd import grad_mode
     from ..linalg import inv
 
-    return _into("cholesky_inverse", out, _renamed(inv(_gram(input, bool(upper))), "CholeskyInverseBackward0"))
+    if input.is_complex():  # (its complex gradient is not PyTorch's yet: the composite's, renamed)
+        return _into("cholesky_inverse", out, _renamed(inv(_gram(input, bool(upper))), "CholeskyInverseBackward0"))
+    with grad_mode.no_grad():  # (the value; the gradient is PyTorch's node's, from the factor)
+        value = inv(_gram(input, bool(upper)))._data
+    return _into("cholesky_inverse", out, CholeskyInverse.apply(input, upper=bool(upper), value=value))
+
+
+def _adjoint(array):
+    return np.conj(np.swapaxes(array, -1, -2))
+
+
+class CholeskyInverse(Node):
+    """The inverse of the matrix whose Cholesky factor is the input, one node as PyTorch's: with C = grad +
+    grad^H, the factor's gradient is -(inverse C inverse) L (-U (inverse C inverse) if ``upper``),
+    cholesky_inverse_backward's."""
+
+    saved = ("factor", "out")
+
+    def forward(self, factor, upper=False, value=None):
+        self.factor, self.upper, self.out = factor, upper, value
+        return value
+
+    def backward(self, grad):
+        common = self.out @ ((grad + _adjoint(grad)) @ self.out)
+        return (-(self.factor @ common) if self.upper else -(common @ self.factor),)
+
+    def backward_graph(self, grad):
+        factor, inverse = self.graph_input(0, self.factor), self.graph_output(self.out)
+        common = inverse.matmul((grad + grad.mH).matmul(inverse))
+        return (-factor.matmul(common) if self.upper else -common.matmul(factor),)
+
+    def name(self):
+        return "CholeskyInverseBackward0"
+
+
+class CholeskySolve(Node):
+    """X = A^-1 B for A given by its Cholesky factor (the second input), one node as PyTorch's: B's gradient is
+    cholesky_solve(grad, factor), and with C = gB X^H + X gB^H the factor's is -C L (-U C if ``upper``),
+    cholesky_solve_backward's."""
+
+    saved = ("factor", "out")
+    complex_aware = complex_aware_graph = True  # (PyTorch's conjugate Wirtinger formula)
+
+    def forward(self, b, factor, upper=False, value=None):
+        self.factor, self.upper, self.out = factor, upper, value
+        return value
+
+    def backward(self, grad):
+        from ..linalg.inverse import _solution_layout
+
+        gram = _adjoint(self.factor) @ self.factor if self.upper else self.factor @ _adjoint(self.factor)
+        grad_b = _solution_layout(np.linalg.solve(gram, grad), True, False)
+        grad_factor = None
+        if self.needs_input_grad[1]:
+            common = grad_b @ _adjoint(self.out)
+            common = common + _adjoint(common)
+            grad_factor = -(self.factor @ common) if self.upper else -(common @ self.factor)
+        return grad_b, grad_factor
+
+    def backward_graph(self, grad):
+        factor = self.graph_input(1, self.factor)
+        grad_b = cholesky_solve(grad, factor, self.upper)
+        grad_factor = None
+        if self.needs_input_grad[1]:
+            common = grad_b.matmul(self.graph_output(self.out).mH)
+            common = common + common.mH
+            grad_factor = -factor.matmul(common) if self.upper else -common.matmul(factor)
+        return grad_b, grad_factor
+
+    def name(self):
+        return "CholeskySolveBackward0"
 
 
 def cholesky_solve(input, input2, upper=False, *, out=None):
@@ -149,9 +223,15 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
     _check_flags("cholesky_solve", 3, upper=upper)
     _check_matrices("cholesky_solve", "b", input)
     _check_matrices("cholesky_solve", "u", input2)
+    from ..autograd import grad_mode
     from ..linalg import solve
 
-    return _into("cholesky_solve", out, _renamed(solve(_gram(input2, bool(upper)), input), "CholeskySolveBackward0"))
+    if input.shape[:-2] != input2.shape[:-2]:  # (batch dims broadcast: the composite's graph, renamed)
+        return _into("cholesky_solve", out,
+                     _renamed(solve(_gram(input2, bool(upper)), input), "CholeskySolveBackward0"))
+    with grad_mode.no_grad():  # (the value; the gradients are PyTorch's node's)
+        value = solve(_gram(input2, bool(upper)), input)._data
+    return _into("cholesky_solve", out, CholeskySolve.apply(input, input2, upper=bool(upper), value=value))
 
 
 def qr(input, some=True, *, out=None):

@@ -1,6 +1,7 @@
 """Fused multiply-adds: beta * input + alpha * (a product of two tensors), and input + value * t1 (*|/) t2."""
 import numpy as np
 
+from .. import _memory_format
 from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, needed_for, sizes, strides
@@ -86,7 +87,12 @@ class AddProduct(Node):
             out = np.broadcast_to(scaled, product.shape)
         else:
             out = scaled + (input if beta == 1 else beta * input)
-        return np.array(out, dtype=product.dtype)
+        out = np.array(out, dtype=product.dtype)
+        if kind == "addr" and input.ndim == 2 and not input.flags.c_contiguous:
+            # (PyTorch's addr is a TensorIterator over the expanded input, vec1 as a column and vec2, in that
+            # order: a transposed input's layout is the output's)
+            return _memory_format.iterator_layout(out, (np.broadcast_to(input, out.shape), x[:, None], y))
+        return out
 
     def backward(self, grad):
         _, grad_x, grad_y, _ = PRODUCTS[self.kind]

@@ -136,10 +136,10 @@ class _Special(Node):
         if self.op in ("lgamma", "digamma"):
             derivative = "digamma" if self.op == "lgamma" else "trigamma"
             return (grad * _Special.apply(self.graph_input(0, self.a), op=derivative),)
-        # trigamma's derivative, polygamma of order 2, has no derivative here (order 3)
-        from ..autograd.graph import no_graph_backward_message
+        # trigamma, digamma's derivative, is PyTorch's polygamma(1, x): its derivative grad * polygamma(2, x)
+        from ..special import _Polygamma
 
-        raise NotImplementedError(no_graph_backward_message(self))
+        return (grad * _Polygamma.apply(self.graph_input(0, self.a), n=2),)
 
     def name(self):
         return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0",

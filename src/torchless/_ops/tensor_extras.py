@@ -729,20 +729,24 @@ class ScatterPositions(Node):
     """A copy of ``a`` with ``src`` written at the flat ``positions`` (of src's shape; -1 where an element of src
     lands outside ``a``): a's gradient is the output's except there, src's the output's gathered there."""
 
-    def forward(self, a, src, positions=None, kind=""):
-        self.kind = kind
+    def forward(self, a, src, positions=None, kind="", view=None):
+        self.kind, self.view = kind, view
         self.kept = positions >= 0
         self.positions = positions[self.kept]
         out = np.array(a, copy=True, order="C")
         out.reshape(-1)[self.positions] = src[self.kept]
-        return out
+        return _memory_format.preserving(out, a)  # (PyTorch's scatters write into a's clone)
 
     def backward(self, grad):
         ga = gs = None
         if self.needs_input_grad[0]:
             ga = np.array(grad, copy=True, order="C")
             ga.reshape(-1)[self.positions] = 0
+            if self.kind != "AsStridedScatterBackward0":  # (the others scatter zeros into grad's clone)
+                ga = _memory_format.preserving(ga, grad)
         if self.needs_input_grad[1]:
+            if self.view is not None:  # (PyTorch's gradient of src is that view of grad)
+                return ga, self.view(grad)
             gs = np.zeros(self.kept.shape, grad.dtype)
             gs[self.kept] = np.ascontiguousarray(grad).reshape(-1)[self.positions]
         return ga, gs
@@ -756,7 +760,9 @@ class ScatterPositions(Node):
             written = np.zeros(grad._data.size, bool)
             written[self.positions] = True
             ga = masked_gradient(~written.reshape(grad._data.shape), grad)
-        if self.needs_input_grad[1]:
+        if self.needs_input_grad[1] and self.view is not None:
+            gs = self.view(grad)
+        elif self.needs_input_grad[1]:
             picked = Index.apply(grad.reshape(-1), key=(self.positions,))
             zeros = grad._wrap(np.zeros(self.kept.shape, grad._data.dtype))
             gs = Scatter.apply(zeros, picked, key=np.nonzero(self.kept))
@@ -770,13 +776,26 @@ def _positions_of(self):
     return np.arange(self._data.size, dtype=np.int64).reshape(self._data.shape)
 
 
-def _scatter(self, src, positions, kind, what):
+def _scatter(self, src, positions, kind, what, view=None):
+    """``src`` written into a copy of this tensor at ``positions``; ``view(grad)``: src's gradient, the view of the
+    output's gradient (an array or a tensor of the graph) PyTorch's formula takes."""
     if positions.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the {what} of self. src size = "
                            f"{list(src._data.shape)}, {what} size = {list(positions.shape)}")
     if src._data.dtype != self._data.dtype:
         src = src.to(self.dtype)
-    return ScatterPositions.apply(self, src, positions=positions, kind=kind)
+    return ScatterPositions.apply(self, src, positions=positions, kind=kind, view=view)
+
+
+def _diagonal_view(offset, dim1, dim2):
+    def view(grad):
+        if isinstance(grad, Tensor):
+            return grad.diagonal(offset, dim1, dim2)
+        diagonal = np.diagonal(grad, offset, dim1, dim2)
+        if grad.flags.writeable:  # (NumPy's diagonal is a read-only view, PyTorch's a view like any other)
+            diagonal.flags.writeable = True
+        return diagonal
+    return view
 
 
 def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
@@ -791,7 +810,8 @@ def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
     axis = normalize_dim(dim, self._data.ndim)
     key = [slice(None)] * self._data.ndim
     key[axis] = slice(start, end, step)
-    return _scatter(self, src, _positions_of(self)[tuple(key)], "SliceScatterBackward0", "slice")
+    key = tuple(key)
+    return _scatter(self, src, _positions_of(self)[key], "SliceScatterBackward0", "slice", lambda grad: grad[key])
 
 
 def select_scatter(self, src, dim, index):
@@ -805,7 +825,8 @@ def select_scatter(self, src, dim, index):
     if positions.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
                            f"{list(src._data.shape)}, slice size = {list(positions.shape)}")
-    return _scatter(self, src, positions, "SelectScatterBackward0", "slice")
+    key = (slice(None),) * dim + (index,)
+    return _scatter(self, src, positions, "SelectScatterBackward0", "slice", lambda grad: grad[key])
 
 
 def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
@@ -817,7 +838,7 @@ def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
     if positions.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
                            f"{list(src._data.shape)}, slice size = {list(positions.shape)}")
-    return _scatter(self, src, positions, "DiagonalScatterBackward0", "slice")
+    return _scatter(self, src, positions, "DiagonalScatterBackward0", "slice", _diagonal_view(offset, dim1, dim2))
 
 
 def as_strided_scatter(self, src, size, stride, storage_offset=None):
@@ -839,7 +860,15 @@ def as_strided_scatter(self, src, size, stride, storage_offset=None):
     element_at = np.full(flat.size + 1, -1, np.int64)
     element_at[covered] = np.arange(covered.size)
     positions = element_at[np.minimum(written, flat.size)]
-    return _scatter(self, src, positions, "AsStridedScatterBackward0", "slice")
+    def view(grad):
+        if isinstance(grad, Tensor):
+            return grad.contiguous().as_strided(size, stride, offset)
+        flat_grad = np.ascontiguousarray(grad).reshape(-1)[offset:]
+        return np.lib.stride_tricks.as_strided(flat_grad, size, [n * grad.itemsize for n in stride])
+
+    # (PyTorch's src gradient, a view of grad, for the input it supports)
+    supported = own_offset == 0 and self._data.flags.c_contiguous
+    return _scatter(self, src, positions, "AsStridedScatterBackward0", "slice", view if supported else None)
 
 
 # ---------------------------------------------------------------------------- index_reduce

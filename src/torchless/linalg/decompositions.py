@@ -396,7 +396,9 @@ def qr(A, mode="reduced"):
         q, r = np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
     else:
         q, r = np.linalg.qr(a, mode=mode)
-    q, r = q.astype(a.dtype, copy=False), r.astype(a.dtype, copy=False)
+    # (LAPACK's geqrf and orgqr write PyTorch's Q and R column by column)
+    q, r = q.astype(a.dtype, copy=False), column_major(r.astype(a.dtype, copy=False))
+    q = column_major(q) if mode != "r" else q
     return _RETURN_TYPES["linalg_qr"](*QRDecomposition.outputs(A, q, r, mode=mode))
 
 
@@ -541,25 +543,30 @@ class Cholesky(Node):
         return _mT(self.out) if self.upper else self.out
 
     def backward(self, grad):
+        # PyTorch's cholesky_backward, in its order: gA = tril(L^H dL), halved onto its symmetric part, then the
+        # triangular solves L^-H gA L^-1 (its last, a right solve, gives the layout)
+        from .triangular import substitute
+
         lower = self._lower()
         if self.upper:
-            grad = _mT(grad)
-        phi = np.tril(_mT(lower) @ np.tril(grad))
-        phi = phi - 0.5 * np.eye(lower.shape[-1], dtype=grad.dtype) * phi
-        inverse = np.linalg.inv(lower)
-        s = _mT(inverse) @ phi @ inverse
-        return (0.5 * (s + _mT(s)),)
+            grad = _hermitian_transpose(grad)
+        gradient = np.tril(_hermitian_transpose(lower) @ grad)
+        gradient = 0.5 * (gradient + _hermitian_transpose(np.tril(gradient, -1)))
+        adjoint = _hermitian_transpose(lower)
+        gradient = substitute(adjoint, gradient, upper=True)
+        gradient = _hermitian_transpose(substitute(adjoint, _hermitian_transpose(gradient), upper=True))  # (X L = G)
+        return (column_major(gradient.astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
-        from .inverse import Inverse
+        from .._ops.arithmetic import mul_scalar
+        from .triangular import solve_triangular
 
         factor = self.graph_output(self.out)
-        lower, grad = (factor.mT, grad.mT) if self.upper else (factor, grad)
-        phi = (lower.mT @ grad.tril()).tril()
-        phi = phi - 0.5 * grad._wrap(np.eye(self.out.shape[-1], dtype=grad._data.dtype)) * phi
-        inverse = Inverse.apply(lower)
-        s = inverse.mT @ phi @ inverse
-        return (0.5 * (s + s.mT),)
+        lower, grad = (factor.mH, grad.mH) if self.upper else (factor, grad)
+        gradient = (lower.mH @ grad).tril()
+        gradient = mul_scalar(gradient + gradient.tril(-1).mH, 0.5)
+        gradient = solve_triangular(lower.mH, gradient, upper=True)
+        return (solve_triangular(lower, gradient, upper=False, left=False),)
 
     def jvp(self, tangents, arrays, params, out):
         """PyTorch's cholesky_jvp: ``dL = L Phi(L^-1 dA L^-H)``, of the tangent as given (not made symmetric)."""

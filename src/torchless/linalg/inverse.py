@@ -86,6 +86,14 @@ def _as_matrices(a, b, vector):
     return np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
 
 
+def _solution_layout(value, left, vector):
+    """linalg.solve's solution ``value`` (matrices) laid out as PyTorch's: LAPACK's column-major matrices, C order
+    on the right (the solution's transpose), a batch of vectors (``vector``) in C order."""
+    if vector:
+        return column_major(value[..., 0]) if value.ndim > 2 else value[..., 0]
+    return column_major(value) if left else np.ascontiguousarray(value)
+
+
 class Solve(Node):
     """``X = A^-1 B`` (``B A^-1`` if not ``left``) for ``A (*, n, n)`` and ``B (*, n, k)`` (``(*, k, n)``), or a
     batch of vectors B (``vector``), batch dims broadcast here: ``dB = A^-T dX``, ``dA = -dB X^T`` (``dX A^-T`` and
@@ -102,9 +110,7 @@ class Solve(Node):
             if info.any():
                 raise _solver_failed("linalg.solve", a, info)
         self.a, self.out = a, value
-        if vector:
-            return column_major(value[..., 0]) if value.ndim > 2 else value[..., 0]
-        return column_major(value) if left else np.ascontiguousarray(value)
+        return _solution_layout(value, left, vector)
 
     def backward(self, grad):
         if self.vector:
@@ -115,8 +121,7 @@ class Solve(Node):
         else:
             grad_b = _mT(np.linalg.solve(self.a, _mT(grad)))
             grad_a = -(_mT(self.out) @ grad_b) if self.needs_input_grad[0] else None
-        if self.vector:
-            grad_b = grad_b[..., 0]
+        grad_b = _solution_layout(grad_b, self.left, self.vector)  # (PyTorch's is linalg_solve's own solution)
         return (None if grad_a is None else unbroadcast(grad_a, self.a_shape)), unbroadcast(grad_b, self.b_shape)
 
     def jvp(self, tangents, arrays, params, out):

@@ -158,7 +158,7 @@ def _lu_gradient(lower, upper, perm, grad_lower, grad_upper):
     phi = np.tril(np.conj(_mT(lower)) @ grad_lower, -1) + np.triu(grad_upper @ np.conj(_mT(upper)))
     left = substitute(_H(lower), phi, upper=True, unitriangular=True)
     right = _H(substitute(upper, _H(left), upper=True))  # left U^-H
-    gradient = np.empty_like(right)
+    gradient = np.empty(right.shape, right.dtype)  # (C order: PyTorch's is P.matmul(...))
     np.put_along_axis(gradient, np.broadcast_to(perm[..., :, None], right.shape), right, axis=-2)
     return gradient
 

@@ -52,7 +52,7 @@ class MatrixExp(Node):
 
     def forward(self, a):
         self.a = a
-        return _expm_batched(a).astype(a.dtype)
+        return np.ascontiguousarray(_expm_batched(a).astype(a.dtype, copy=False))  # (C order for any layout of a)
 
     def backward(self, grad):
         n = self.a.shape[-1]
@@ -61,16 +61,19 @@ class MatrixExp(Node):
         block[..., :n, :n] = at
         block[..., n:, n:] = at
         block[..., :n, n:] = grad
-        return (_expm_batched(block)[..., :n, n:].astype(self.a.dtype),)
+        # (PyTorch's gradient is that block of the exponential: a view, strided as the 2n x 2n result)
+        return (_expm_batched(block).astype(self.a.dtype, copy=False)[..., :n, n:],)
 
-    def backward_graph(self, grad):  # the same block exponential, of tensors of the graph
-        from .._functions import cat
-
+    def backward_graph(self, grad):
+        # the same block exponential, its blocks copied in as PyTorch's linalg_matrix_exp_differential copies them
+        # (A^H twice, then grad: CopySlices nodes)
         n = self.a.shape[-1]
-        at = self.graph_input(0, self.a).mT
-        zeros = grad._wrap(np.zeros(self.a.shape, grad._data.dtype))
-        block = cat([cat([at, grad], dim=-1), cat([zeros, at], dim=-1)], dim=-2)
-        return (MatrixExp.apply(block)[..., :n, n:],)
+        at = self.graph_input(0, self.a).mH
+        block = grad.new_zeros(self.a.shape[:-2] + (2 * n, 2 * n))
+        block.narrow(-2, 0, n).narrow(-1, 0, n).copy_(at)
+        block.narrow(-2, n, n).narrow(-1, n, n).copy_(at)
+        block.narrow(-2, 0, n).narrow(-1, n, n).copy_(grad)
+        return (MatrixExp.apply(block).narrow(-2, 0, n).narrow(-1, n, n),)
 
     def name(self):
         return "LinalgMatrixExpBackward0"

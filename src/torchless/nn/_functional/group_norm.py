@@ -5,7 +5,7 @@ from ... import _memory_format
 from ..._kernels import parallel
 from ..._kernels.fma import fused_multiply_add, fused_multiply_add32
 from ..._kernels.moments import channels_last_group_moments
-from ..._kernels.reduce_order import reduce_all_half
+from ..._kernels.reduce_order import reduce_all, reduce_all_half
 from ..._ops._util import sum_of_rows
 from ..._ops.arithmetic import MulScalar
 from ...autograd import forward_ad
@@ -161,6 +161,9 @@ class GroupNorm(Node):
         need_x, need_w, need_b = self.needs_input_grad
         if self.input_dtype == np.float16 and g.size:
             return self._half_backward(g)
+        if g.size and self.input_format is None and self.input_dtype in (np.float32, np.float64) and \
+                (weight is None or weight.dtype == self.input_dtype):
+            return self._kernel_backward(g)
         gx = gw = gb = None
         if need_x:
             grad_xhat = g * weight.reshape(1, c, 1) if weight is not None else g
@@ -176,6 +179,41 @@ class GroupNorm(Node):
         if need_b:
             gb = sum_of_rows(g, (0, 2)).astype(self.bias.dtype, copy=False)
         return gx, gw, gb
+
+    def _kernel_backward(self, g):
+        """The gradients of a contiguous float32 or float64 input as ATen's kernel (GroupNormBackwardKernelImpl, at
+        its AVX2 level: vectors of 8 floats or 4 doubles) rounds them: per (sample, channel) ds = sum(dy x) and db =
+        sum(dy) (vec::reduce_all), per group their sums weighted by w (CalcDsDb, then its remainder one by one), then
+        dx = c1 dy + c2 x + c3 from x itself, where large means cancel as in PyTorch; dw = the sum over samples of
+        (ds - db mean) rstd, db = that of db. Its multiply-adds are fused where its compiled code fuses them."""
+        n, c = self.input_shape[:2]
+        groups, per_group, dtype = self.groups, c // self.groups, g.dtype
+        lanes, doubles = (4, True) if dtype == np.float64 else (8, False)
+        x = self.x.reshape(g.shape)
+        mean, rstd = (v.reshape(n, groups).astype(dtype, copy=False) for v in (self.mean, self.rstd))
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = gw = gb = None
+        with np.errstate(all="ignore"):
+            ds = reduce_all(g * x, lanes=lanes, simd_fold=not doubles)  # (n, c)
+            db = reduce_all(g, lanes=lanes, simd_fold=not doubles)
+            if need_x:
+                ds_val, db_val = _weighted_group_sums(ds, db, self.weight, groups, lanes)
+                scale = dtype.type(1) / dtype.type(per_group * g.shape[2])
+                c2 = fused_multiply_add(db_val, mean, -ds_val) * rstd * rstd * rstd * scale
+                c3 = -c2 * mean - db_val * rstd * scale
+                c1 = np.repeat(rstd, per_group, axis=1)
+                if self.weight is not None:
+                    c1 = c1 * self.weight
+                c2, c3 = (np.repeat(v, per_group, axis=1)[..., None] for v in (c2, c3))
+                gx = fused_multiply_add(c1[..., None], g, c2 * x) + c3
+                gx = _memory_format.in_suggested_format(gx.reshape(self.input_shape), None)  # (its dX: contiguous)
+            if need_w or need_b:
+                mean, rstd = (np.repeat(v, per_group, axis=1) for v in (mean, rstd))
+                gw, gb = np.zeros(c, dtype), np.zeros(c, dtype)
+                for k in range(n):  # (a vector per channel, the samples added one after the other)
+                    gw = fused_multiply_add(fused_multiply_add(-db[k], mean[k], ds[k]), rstd[k], gw)
+                    gb = gb + db[k]
+        return gx, gw if need_w else None, gb if need_b else None
 
     def _half_backward(self, g):
         """The gradients of a float16 input as ATen's kernel computes them, in float32 from the statistics it saved
@@ -330,6 +368,29 @@ def with_statistics(out, input, mean, rstd):
         rstd_tangent = -rstd._data.astype(compute) ** 3 * (centered * tangent).mean(-1)
         forward_ad.set_tangent(rstd, rstd_tangent.astype(rstd._data.dtype))
     return out, mean, rstd
+
+
+def _weighted_group_sums(ds, db, weight, groups, lanes):
+    """ATen's CalcDsDb and its remainder (GroupNormInputBackward): per (sample, group) the sums of ds * w and db * w
+    over the group's channels, whole vectors of ``lanes`` accumulated lane by lane (fused multiply-adds) and their
+    lanes added in order, then the remaining channels one by one (fused too)."""
+    n, c = ds.shape
+    per_group = c // groups
+    ds, db = ds.reshape(n, groups, per_group), db.reshape(n, groups, per_group)
+    gamma = np.ones((groups, per_group), ds.dtype) if weight is None else weight.reshape(groups, per_group)
+    whole = per_group // lanes * lanes
+    ds_acc = db_acc = np.zeros((n, groups, lanes), ds.dtype)
+    for start in range(0, whole, lanes):
+        part = slice(start, start + lanes)
+        ds_acc = fused_multiply_add(ds[..., part], gamma[:, part], ds_acc)
+        db_acc = fused_multiply_add(db[..., part], gamma[:, part], db_acc)
+    ds_val, db_val = np.zeros((n, groups), ds.dtype), np.zeros((n, groups), ds.dtype)
+    for k in range(lanes):  # (std::accumulate of the stored lanes)
+        ds_val, db_val = ds_val + ds_acc[..., k], db_val + db_acc[..., k]
+    for j in range(whole, per_group):
+        ds_val = fused_multiply_add(ds[..., j], gamma[:, j], ds_val)
+        db_val = fused_multiply_add(db[..., j], gamma[:, j], db_val)
+    return ds_val, db_val
 
 
 def _count(rows):
