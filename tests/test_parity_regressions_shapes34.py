@@ -15,7 +15,8 @@ pooling, against a direct loop written from ATen's kernel.
 Left out of the comparisons: PyTorch reads uninitialised memory for a circular pad that first crops a dimension
 to nothing (or less) and then pads it, and for a reflection pad's backward of an empty output; its contiguous
 max-pooling backward writes outside the gradient for a window without a tap inside the input (heap corruption),
-so max pooling is differentiated only with dilation 1, where every window has one.
+so max pooling is differentiated only with dilation 1, where every window has one; and its group_norm backward
+crashes (segmentation fault) for a channels-last input that does not require grad beside a weight that does.
 """
 import math
 import warnings
@@ -416,6 +417,8 @@ def _normalization(rng):
                           use_input_stats=bool(rng.random() < 0.7))
         return "instance_norm", (x,), kwargs
     if which == "group":
+        if x.layout == "channels_last":  # (see the module's docstring)
+            x.requires_grad = True
         return "group_norm", (x, _draw(rng, (1, 2, 3))), affine
     if which == "layer":
         normalized = shape[-int(rng.integers(1, len(shape) + 1)):]
