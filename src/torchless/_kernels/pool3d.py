@@ -21,6 +21,10 @@ import numpy as np
 
 from . import pool
 
+# The vector width (AVX2's 32 bytes) of ATen's channels-last max pooling kernel as PyTorch 2.13 runs it on this
+# CPU: its last C % (32 // itemsize) channels take a scalar loop (see MaxPool3dWinners.follow_channels_last_kernel).
+_CHANNELS_LAST_VECTOR_BYTES = 32
+
 
 class DepthWindows:
     """The windows of a pooling along the depth axis: ``out`` windows over ``size`` slices, and for
@@ -109,10 +113,31 @@ class MaxPool3dWinners:
     2-D MaxPoolWinners of every depth slice's (h, w) windows, and ``depth_ids`` (P, Do, Ho * Wo),
     the depth tap that won each window (None when the depth pass is the identity)."""
 
-    __slots__ = ("planes", "depth_ids", "windows", "shape")
+    __slots__ = ("planes", "depth_ids", "windows", "shape", "moved")
 
     def __init__(self, planes, depth_ids, windows, shape):
         self.planes, self.depth_ids, self.windows, self.shape = planes, depth_ids, windows, shape
+        self.moved = None  # see follow_channels_last_kernel
+
+    def follow_channels_last_kernel(self, pooled, channels):
+        """Report indices as PyTorch's channels-last-3d kernel does for ``pooled`` (P, 1, Do, Ho, Wo), planes of
+        ``channels`` channels each. That kernel starts every window's index at its first tap past the padding,
+        where no value beats the dtype's lowest (-inf, an integer type's minimum); but its scalar loop over the
+        channels past the last full vector leaves out the depth term of that start (h * W + w, a cell of
+        slice 0, as PyTorch 2.13 computes it). ``moved`` (P, Do, Ho * Wo) marks those windows; their index,
+        and so their gradient, goes to slice 0."""
+        lanes = _CHANNELS_LAST_VECTOR_BYTES // pooled.itemsize
+        full = channels - channels % lanes
+        if full == channels:
+            return
+        lowest = -np.inf if pooled.dtype.kind == "f" else np.iinfo(pooled.dtype).min
+        planes, depth = pooled.shape[0], pooled.shape[2]
+        by_channel = pooled.reshape(planes // channels, channels, depth, -1)
+        kept = by_channel[:, full:] == lowest
+        if kept.any():
+            moved = np.zeros(by_channel.shape, bool)
+            moved[:, full:] = kept
+            self.moved = moved.reshape(planes, depth, -1)
 
     def flat_indices(self):
         """PyTorch's int64 indices (N, C, Do, Ho, Wo): flat positions d * H * W + h * W + w in the input volume."""
@@ -122,7 +147,7 @@ class MaxPool3dWinners:
         in_plane = self.planes.flat_indices().reshape(P, windows.size, Ho * Wo)
         if self.depth_ids is None:
             depth = np.arange(windows.size)[:, None]
-            return (depth * (H * W) + in_plane).reshape(self.shape + (windows.out, Ho, Wo))
+            return self._moved_to_slice_0(depth * (H * W) + in_plane, H * W)
         starts = (np.arange(windows.out) * windows.stride - windows.padding)[:, None]
         depth = starts + self.depth_ids.astype(np.int64) * windows.dilation
         missing = self.depth_ids == windows.kernel  # no depth tap inside the input
@@ -134,7 +159,15 @@ class MaxPool3dWinners:
                       + pool._first_valid_start(Wo, sW, pW, dW)[None, :]).reshape(-1)
             first = windows.first_valid_start()[:, None] * (H * W) + corner
             indices = np.where(missing, first, indices)
-        return indices.reshape(self.shape + (windows.out, Ho, Wo))
+        return self._moved_to_slice_0(indices, H * W)
+
+    def _moved_to_slice_0(self, indices, slice_size):
+        """indices (P, Do, Ho * Wo) as (N, C, Do, Ho, Wo), those of the ``moved`` windows without their depth."""
+        windows, out_hw = self.windows, self.planes.geometry.out_hw
+        if self.moved is not None:
+            depth = windows.first_valid_start()[:, None] * slice_size
+            indices = np.where(self.moved, indices - depth, indices)
+        return indices.reshape(self.shape + (windows.out,) + tuple(out_hw))
 
 
 def max_pool3d_forward_winners(x, kernel, stride, padding, dilation, ceil_mode):

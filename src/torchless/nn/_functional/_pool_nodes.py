@@ -207,7 +207,10 @@ class MaxPool(_PooledAs2d):
             # PyTorch's backward kernel, as its forward, refuses a gradient with 2-D channels-last strides (that
             # of an unbatched volume)
             _memory_format.check_kernel_supports(grad, _memory_format.channels_last_3d)
-            gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
+            planes_grad = _as_planes(grad, 3)
+            if self.winners.moved is not None:  # their gradient goes where their index says: added below
+                planes_grad = np.where(self.winners.moved.reshape(planes_grad.shape), 0, planes_grad)
+            gx = pool3d.max_pool3d_backward_winners(planes_grad, self.winners)
             gx = self._add_tapless_windows(gx, grad)
         else:
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
@@ -229,21 +232,25 @@ class MaxPool(_PooledAs2d):
     def _add_tapless_windows(self, gx, grad):
         """A window lying wholly in the padding (possible with dilation) has no winner, but PyTorch reports an
         index for it (its first tap past the padding, on each axis) and its backward adds the window's gradient
-        there: to whatever cell that flat index names when it lies inside the plane (it is dropped otherwise)."""
+        there: to whatever cell that flat index names when it lies inside the plane (it is dropped otherwise).
+        So are the windows a 3-D channels-last kernel reports elsewhere (MaxPool3dWinners.moved)."""
         winners = self.winners
+        moved = None
         if isinstance(winners, pool3d.MaxPool3dWinners):
             windows, geometry = winners.windows, winners.planes.geometry
             plane_missing = geometry.first_tap == geometry.tap_count
             missing = (windows.first_tap == windows.kernel)[:, None, None] | plane_missing[None]
+            moved = winners.moved
         else:
             geometry = winners.geometry
             missing = geometry.first_tap == geometry.tap_count
         planes, cells = math.prod(gx.shape[:-self.spatial]), math.prod(gx.shape[-self.spatial:])
-        if not (planes and missing.any()):
+        if not (planes and (missing.any() or moved is not None)):
             return gx
         indices = winners.flat_indices().reshape(planes, -1)
         values = np.asarray(grad).reshape(planes, -1)
-        keep = missing.reshape(1, -1) & (indices >= 0) & (indices < cells)
+        keep = missing.reshape(1, -1) if moved is None else missing.reshape(1, -1) | moved.reshape(planes, -1)
+        keep = keep & (indices >= 0) & (indices < cells)
         if keep.any():
             flat = np.array(gx).reshape(planes, cells)
             rows = np.broadcast_to(np.arange(planes)[:, None], keep.shape)[keep]

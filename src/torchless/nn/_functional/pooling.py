@@ -40,12 +40,23 @@ def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, retu
         pooled, _ = pool_forward(planes, kernel, stride, padding, dilation, ceil_mode, False)
         return Tensor._wrap(_from_planes(pooled, lead, spatial))
     pooled, winners = pool_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
+    if spatial == 3 and _memory_format.may_suggest_channels_last(x) and _runs_channels_last_3d(x):
+        winners.follow_channels_last_kernel(pooled, x.shape[-4])
     out = MaxPool.apply(input, pooled=_from_planes(pooled, lead, spatial), winners=winners, spatial=spatial,
                         name=name, after_relu=isinstance(input._grad_fn, unary.Relu),
                         arguments=(shown or (kernel, stride, padding, dilation)) + (ceil_mode,))
     if not return_indices:
         return out
     return out, Tensor._wrap(_from_planes(winners.flat_indices(), lead, spatial))
+
+
+def _runs_channels_last_3d(x):
+    """Whether PyTorch's 3-D max pooling of ``x`` runs its channels-last kernel: a batch suggesting
+    channels_last_3d, or an unbatched volume whose view as a batch of one is laid out so (and not in C order)."""
+    if x.ndim == 5:
+        return _memory_format.suggest(x) is _memory_format.channels_last_3d
+    batch = _memory_format.unsqueezed_view(x, 0)
+    return not batch.flags.c_contiguous and _memory_format.is_contiguous(batch, _memory_format.channels_last_3d)
 
 
 _max_pool2d_checked = CheckedCalls()  # normalised (kernel, stride, padding, dilation) of valid calls
