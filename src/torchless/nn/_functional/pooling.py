@@ -21,7 +21,6 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_wi
            "avg_pool2d", "lp_pool1d", "lp_pool2d"]
 
 
-
 _MAX_POOL_KERNELS = {2: (kernels.max_pool2d_forward, kernels.max_pool2d_forward_winners),
                      3: (pool3d.max_pool3d_forward, pool3d.max_pool3d_forward_winners)}
 
