@@ -42,6 +42,10 @@ class ScriptModule(Module):
     def original_name(self):
         return self._original_class.__name__
 
+    # PyTorch's script and trace copies are no ModuleLists: they print each child, repeated ones too, under their
+    # original_name (ModuleList's own repr folds repeated children into "(0-2): 3 x ...")
+    __repr__ = Module.__repr__
+
     def _original(self):
         """A module of the original classes, with this tree's parameters, buffers and training flags."""
         original = self._original_class.__new__(self._original_class)
