@@ -7,8 +7,9 @@
   optimizers with their state, schedulers' state, ``format()`` of tensors and Parameters.
 - Random tensors of every dtype, shape and print option against torch's repr.
 - Fixed here: ``format(param, spec)`` (PyTorch formats only a plain 0-d Tensor as its number), script and trace
-  copies of a ModuleList (PyTorch prints each child under ``original_name``), ``torch._tensor_str
-  .get_summarized_data``.
+  copies of a ModuleList (PyTorch prints each child under ``original_name``), ``jit.freeze``'s module (no
+  children, parameters or buffers of its own: ``RecursiveScriptModule(original_name=Net)``),
+  ``torch._tensor_str.get_summarized_data``.
 
 torchless prints its own name where PyTorch prints ``torch.`` (``torchless.Size``, ``dtype=torchless.float64``):
 the comparisons below put ``torch.`` back before comparing, as the other repr tests do.
@@ -197,6 +198,34 @@ def test_scripted_and_traced_containers_match_torch(how):
         shown.append(_ours(repr(copy)))
         shown.append(_ours(repr(copy.layers)))
     assert shown[2:] == shown[:2]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_frozen_module_has_no_children_parameters_or_buffers_of_its_own():
+    model = _stack_class(torchless)().eval()
+    scripted = torchless.jit.script(model)
+    frozen = torchless.jit.freeze(scripted)
+    assert repr(frozen) == "RecursiveScriptModule(original_name=Stack)"
+    assert type(frozen).__name__ == "RecursiveScriptModule" and isinstance(frozen, torchless.jit.ScriptModule)
+    assert list(frozen.state_dict()) == [] and list(frozen.parameters()) == [] and list(frozen.modules()) == [frozen]
+    x = torchless.randn(3, 2)
+    np.testing.assert_array_equal(frozen(x).detach().numpy(), model(x).detach().numpy())
+    assert torchless.jit.freeze(frozen) is frozen
+    assert repr(torchless.jit.optimize_for_inference(torchless.jit.script(_stack_class(torchless)()))) == \
+        "RecursiveScriptModule(original_name=Stack)"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_frozen_modules_print_as_torch():
+    torch = pytest.importorskip("torch")
+    shown = []
+    for lib in (torch, torchless):
+        model = _stack_class(lib)().eval()
+        frozen = [lib.jit.freeze(lib.jit.script(model)), lib.jit.freeze(lib.jit.trace(model, lib.ones(1, 2))),
+                  lib.jit.freeze(lib.jit.script(model), preserved_attrs=["layers"])]
+        shown.append([(_ours(repr(f)), type(f).__name__, len(list(f.parameters())), len(f.state_dict()))
+                      for f in frozen])
+    assert shown[1] == shown[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
