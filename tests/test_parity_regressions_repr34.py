@@ -157,6 +157,17 @@ def test_format_of_a_parameter_or_subclass_is_objects():
         format(torchless.tensor([0.5]), ".2f")
 
 
+def test_format_of_a_zero_dim_tv_tensor_is_objects():
+    # (torchvision 0.28 on PyTorch 2.13 gives these: a TVTensor is a Tensor subclass)
+    from torchless.vision import tv_tensors
+
+    mask = tv_tensors.Mask(torchless.tensor(1))
+    assert format(mask, "") == "Mask(1)"
+    with pytest.raises(TypeError, match=r"^unsupported format string passed to Mask\.__format__$"):
+        format(mask, "d")
+    assert f"{mask.sum()}" == "1"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # script / trace copies print as PyTorch's
 
