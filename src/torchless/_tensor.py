@@ -891,11 +891,12 @@ class Tensor:
         return f"Parameter({shown})" if isinstance(self, Parameter) else shown
 
     def __format__(self, spec):
-        if self._data.ndim == 0:
+        # Only a plain 0-d Tensor formats as its number; a Parameter or another subclass, and any tensor with dims,
+        # goes to object.__format__ as in PyTorch: its repr for the empty spec, else "unsupported format string
+        # passed to Parameter.__format__"
+        if type(self) is Tensor and self._data.ndim == 0:
             return format(self.item(), spec)
-        if spec:  # (as object.__format__: only the empty spec for a tensor with dims)
-            raise TypeError("unsupported format string passed to Tensor.__format__")
-        return str(self)
+        return object.__format__(self, spec)
 
     # ------------------------------------------------------------------ Python protocol
     def __dir__(self):

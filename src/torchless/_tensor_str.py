@@ -125,6 +125,25 @@ def _summarized(a):
     return np.stack([_summarized(x) for x in a]) if len(a) else a
 
 
+def get_summarized_data(self):
+    """The elements of ``self`` that a summarised print shows: the first and last ``edgeitems`` along every long
+    dimension, as a tensor (built by indexing, ``cat`` and ``stack``, so it keeps ``self``'s autograd graph)."""
+    from . import _functions
+
+    edge = PRINT_OPTS.edgeitems
+    if self.dim() == 0:
+        return self
+    if self.dim() == 1:
+        return _functions.cat((self[:edge], self[-edge:])) if self.size(0) > 2 * edge else self
+    if not edge:
+        return self.new_empty([0] * self.dim())
+    if self.size(0) > 2 * edge:
+        rows = [self[i] for i in range(edge)] + [self[i] for i in range(len(self) - edge, len(self))]
+    else:
+        rows = [self[i] for i in range(len(self))]
+    return _functions.stack([get_summarized_data(row) for row in rows])
+
+
 def _vector(a, indent, summarize, fmt):
     per_line = max(1, int(math.floor((PRINT_OPTS.linewidth - indent) / (fmt.max_width + 2))))
     edge = PRINT_OPTS.edgeitems

@@ -42,6 +42,10 @@ class ScriptModule(Module):
     def original_name(self):
         return self._original_class.__name__
 
+    # PyTorch's script and trace copies are no ModuleLists: they print each child, repeated ones too, under their
+    # original_name (ModuleList's own repr folds repeated children into "(0-2): 3 x ...")
+    __repr__ = Module.__repr__
+
     def _original(self):
         """A module of the original classes, with this tree's parameters, buffers and training flags."""
         original = self._original_class.__new__(self._original_class)
@@ -345,15 +349,39 @@ def _compare_outputs(traced, python, check_tolerance):
                           f"Python function. Detailed error:\n{error}", TracerWarning)
 
 
+class _FrozenModule(RecursiveScriptModule):
+    """What :func:`freeze` returns. PyTorch folds a frozen module's parameters, buffers and submodules into its
+    code as constants, so it has none of its own and prints as ``RecursiveScriptModule(original_name=Net)``; here
+    it runs the scripted tree it was made from, held outside the module's registries."""
+
+    def __init__(self, tree):
+        super().__init__()
+        self.__dict__["_frozen_tree"] = tree
+        self.__dict__["_original_class"] = tree._original_class
+        self.training = tree.training
+
+    def forward(self, *args, **kwargs):
+        return self._frozen_tree(*args, **kwargs)
+
+    def _original(self):
+        return self._frozen_tree._original()
+
+
+# (PyTorch's frozen module is a RecursiveScriptModule: type(frozen).__name__ says so; the qualified name still
+# finds this class, for pickle)
+_FrozenModule.__name__ = "RecursiveScriptModule"
+
+
 def freeze(mod, preserved_attrs=None, optimize_numerics=True):
-    """``mod`` itself (PyTorch inlines its parameters as constants; here there is nothing to inline)."""
+    """A frozen form of the scripted or traced module ``mod`` (in eval mode): it runs ``mod``'s forward, and has
+    no parameters, buffers or submodules of its own, as PyTorch's, whose are inlined as constants."""
     if not isinstance(mod, ScriptModule):
         raise RuntimeError("Freezing expects a ScriptModule as input. Please use torch.jit.script or "
                            "torch.jit.trace to script your 'nn.Module'.")
     if mod.training:
         raise RuntimeError("Freezing is currently only implemented for modules in eval mode. Please call .eval() on "
                            "your module before freezing.")
-    return mod
+    return mod if isinstance(mod, _FrozenModule) else _FrozenModule(mod)
 
 
 def optimize_for_inference(mod, other_methods=None):
