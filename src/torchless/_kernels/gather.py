@@ -10,7 +10,8 @@ on the shapes, so it is worked out once and kept in a plan:
   stays zero) and whose interior receives x on every call,
 * a strided view of that buffer that reads, for every output position, the
   input value under each kernel tap (stride, dilation and padding are all in
-  its strides; see GatherPlan for the "pitched" stride-1 layout),
+  its strides; see GatherPlan for the "pitched" and "shifted" stride-1 layouts,
+  the shifted one kW zero-bordered copies of x instead of one),
 * a column buffer the view is copied into, (N, groups, Cg*kH*kW, positions).
 
 A call is then ``interior[...] = x``, ``columns[...] = taps`` and one batched
@@ -317,10 +318,11 @@ def column_layout(x_shape, w_shape, stride, padding, dilation, groups):
     weight gradient, ms, pitched vs exact: 32x1x28x28->32 1.12/1.41 vs 0.58/0.84; 32x1x28x28->5 0.29/0.49
     vs 0.31/0.48; 32x5x14x14->10 0.43/0.56 vs 0.56/0.72; 32x8x14x14->16 0.66/0.80 vs 0.95/1.06)."""
     O, Cg, kH, kW = w_shape
-    if tuple(stride) == (1, 1):
-        Ho, Wo = conv_output_hw(x_shape[2:], (kH, kW), stride, padding, dilation)
-        if x_shape[0] * O * Ho * Wo >= SHIFTED_MIN_OUTPUT_SIZE:
-            return "shifted"
+    if tuple(stride) != (1, 1):
+        return "grid"
+    Ho, Wo = conv_output_hw(x_shape[2:], (kH, kW), stride, padding, dilation)
+    if x_shape[0] * O * Ho * Wo >= SHIFTED_MIN_OUTPUT_SIZE:
+        return "shifted"
     return "pitched" if Cg * kH * kW >= O // groups else "grid"
 
 
