@@ -146,6 +146,39 @@ def test_shifted_columns_follow_a_changed_input():
     gather.release_plans()
 
 
+def test_non_contiguous_input_through_shifted_columns():
+    """An input viewed from channels-last memory (not C-contiguous) is copied into the shifted planes as is."""
+    rng = np.random.default_rng(4)
+    x = np.ascontiguousarray(rng.standard_normal((16, 12, 12, 8)).astype(np.float32)).transpose(0, 3, 1, 2)
+    w = rng.standard_normal((16, 8, 3, 3)).astype(np.float32)
+    padding = ((1, 1), (1, 1))
+    assert not x.flags.c_contiguous
+    assert gather.column_layout(x.shape, w.shape, (1, 1), padding, (1, 1), 1) == "shifted"
+    y = gather.conv2d_forward_gather(x, w, (1, 1), padding, (1, 1), 1)
+    assert_float32_close(y, reference_conv(x, w, padding, (1, 1), 1))
+    gather.release_plans()
+
+
+def test_batch_sizes_across_the_layout_threshold():
+    """Batches of 2 to 40 images of one layer: pitched below SHIFTED_MIN_OUTPUT_SIZE output values, shifted
+    from there, and in chunks of images from 35 on; every one against the float64 reference."""
+    rng = np.random.default_rng(9)
+    w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    padding = ((1, 1), (1, 1))
+    layouts = set()
+    for N in range(2, 41, 3):
+        x = rng.standard_normal((N, 4, 12, 12)).astype(np.float32)
+        layouts.add(gather.column_layout(x.shape, w.shape, (1, 1), padding, (1, 1), 1))
+        y = gather.conv2d_forward_gather(x, w, (1, 1), padding, (1, 1), 1, bias=b)
+        assert_float32_close(y, reference_conv(x, w, padding, (1, 1), 1, b))
+        gy = rng.standard_normal(y.shape).astype(np.float32)
+        gw = gather.conv2d_backward_weight_gather(gy, x, (3, 3), (1, 1), padding, (1, 1), 1)
+        assert_float32_close(gw, reference_weight_gradient(gy, x, (3, 3), padding, (1, 1), 1))
+    assert layouts == {"pitched", "shifted"}
+    gather.release_plans()
+
+
 def test_shifted_input_gradient_through_the_flipped_convolution():
     """The input gradient of a stride-1 layer into 8+ channels runs as the flipped forward convolution by
     gathered columns (shifted here too): against the float64 adjoint."""
