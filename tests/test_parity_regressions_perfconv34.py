@@ -1,6 +1,6 @@
 """Stride-1 gathered columns built from shifted copies of the input (perfconv34).
 
-The gathered-columns convolution takes, from 16384 output values on, its stride-1 columns from kW copies of
+The gathered-columns convolution takes, from 32768 column entries on, its stride-1 columns from kW copies of
 the input each shifted by one tap column (gather.column_layout "shifted"): the exact output grid, so the GEMM
 writes y itself. These tests hold that layout to a float64 direct convolution written here (any padding,
 asymmetric too, dilation, groups, chunked batches, bias or not) and to PyTorch at run time.
@@ -66,7 +66,7 @@ def assert_float32_close(actual, expected, scale_of=None):
     assert error <= 2e-6 * max(scale, 1.0), error
 
 
-# (N, C, H, W, O, kernel_hw, padding, dilation, groups): all stride 1 and at least 16384 output values, so
+# (N, C, H, W, O, kernel_hw, padding, dilation, groups): all stride 1 with at least 32768 column entries, so
 # the shifted columns are taken; asymmetric, one-sided, zero and wider-than-kernel paddings, dilations, groups.
 SHIFTED_PROBLEMS = [
     (64, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1)), (1, 1), 1),      # the course CNN's second layer
@@ -77,9 +77,9 @@ SHIFTED_PROBLEMS = [
     (8, 4, 20, 17, 8, (3, 5), ((2, 0), (0, 3)), (1, 1), 1),        # asymmetric padding
     (6, 6, 19, 23, 12, (3, 3), ((1, 1), (2, 2)), (2, 3), 2),       # dilation and groups
     (8, 3, 16, 16, 9, (5, 5), ((2, 2), (2, 2)), (1, 1), 3),        # one channel per group, 5x5
-    (3, 2, 30, 12, 64, (2, 4), ((0, 1), (4, 0)), (1, 2), 1),       # padding wider than a kernel side
+    (8, 2, 30, 12, 64, (2, 4), ((0, 1), (4, 0)), (1, 2), 1),       # padding wider than a kernel side
     (67, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1)), (1, 1), 1),      # chunks of images, the last shorter
-    (2, 7, 40, 9, 30, (1, 3), ((0, 0), (3, 3)), (1, 1), 1),        # one-row kernel, columns past x's width
+    (4, 7, 40, 9, 30, (1, 3), ((0, 0), (3, 3)), (1, 1), 1),        # one-row kernel, columns past x's width
 ]
 
 
@@ -105,10 +105,12 @@ def test_shifted_layout_is_taken(problem):
 
 
 def test_small_outputs_and_strides_keep_their_layouts():
-    # batch-1 inference of the course CNN keeps pitched columns (see gather.SHIFTED_MIN_OUTPUT_SIZE)
+    # batch-1 inference of small layers keeps pitched columns or the exact grid (see gather.SHIFTED_MIN_COLUMNS)
     assert gather.column_layout((1, 1, 28, 28), (5, 1, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1) == "pitched"
     assert gather.column_layout((1, 5, 14, 14), (10, 5, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1) == "pitched"
     assert gather.column_layout((1, 1, 14, 14), (32, 1, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1) == "grid"
+    assert gather.column_layout((1, 1, 28, 28), (32, 1, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1), 1) == "grid"
+    assert gather.column_layout((1, 32, 26, 26), (64, 32, 3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1), 1) == "shifted"
     # strided convolutions read the exact grid
     assert gather.column_layout((64, 5, 28, 28), (10, 5, 3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1), 1) == "grid"
     assert gather.column_layout((64, 5, 28, 28), (10, 5, 3, 3), (1, 2), ((1, 1), (1, 1)), (1, 1), 1) == "grid"
@@ -160,8 +162,8 @@ def test_non_contiguous_input_through_shifted_columns():
 
 
 def test_batch_sizes_across_the_layout_threshold():
-    """Batches of 2 to 40 images of one layer: pitched below SHIFTED_MIN_OUTPUT_SIZE output values, shifted
-    from there, and in chunks of images from 35 on; every one against the float64 reference."""
+    """Batches of 2 to 40 images of one layer: pitched below SHIFTED_MIN_COLUMNS column entries, shifted from
+    there, and in chunks of images from 35 on; every one against the float64 reference."""
     rng = np.random.default_rng(9)
     w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
     b = rng.standard_normal(8).astype(np.float32)

@@ -299,9 +299,10 @@ def _view_as(array, shape):
     return view
 
 
-# Below this many output values (batch-1 inference of a small layer) the shifted copies' extra calls cost
-# more than they save (1x1x28x28->5 and 1x5x14x14->10 forwards: 13.6 / 15.3 us shifted, 11.2 / 11.7 pitched).
-SHIFTED_MIN_OUTPUT_SIZE = 2 ** 14
+# Below this many column entries (batch-1 inference of a small layer) the shifted copies' extra calls cost more
+# than their longer runs save (forwards, us, shifted / as before: 1x1x28x28->5 13.6 / 11.2, 1x5x14x14->10 15.3 /
+# 11.7, 1x1x28x28->32 unpadded 20.2 / 18.9; but 1x32x26x26->64, 166,000 entries, 328 / 331).
+SHIFTED_MIN_COLUMNS = 2 ** 15
 
 
 def column_layout(x_shape, w_shape, stride, padding, dilation, groups):
@@ -321,7 +322,7 @@ def column_layout(x_shape, w_shape, stride, padding, dilation, groups):
     if tuple(stride) != (1, 1):
         return "grid"
     Ho, Wo = conv_output_hw(x_shape[2:], (kH, kW), stride, padding, dilation)
-    if x_shape[0] * O * Ho * Wo >= SHIFTED_MIN_OUTPUT_SIZE:
+    if x_shape[0] * x_shape[1] * kH * kW * Ho * Wo >= SHIFTED_MIN_COLUMNS:
         return "shifted"
     return "pitched" if Cg * kH * kW >= O // groups else "grid"
 
