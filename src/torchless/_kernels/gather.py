@@ -10,7 +10,8 @@ on the shapes, so it is worked out once and kept in a plan:
   stays zero) and whose interior receives x on every call,
 * a strided view of that buffer that reads, for every output position, the
   input value under each kernel tap (stride, dilation and padding are all in
-  its strides; see GatherPlan for the "pitched" stride-1 layout),
+  its strides; see GatherPlan for the "pitched" and "shifted" stride-1 layouts,
+  the shifted one kW zero-bordered copies of x instead of one),
 * a column buffer the view is copied into, (N, groups, Cg*kH*kW, positions).
 
 A call is then ``interior[...] = x``, ``columns[...] = taps`` and one batched
@@ -192,23 +193,42 @@ class GatherPlan:
     copies instead of Ho short ones: 64x5x14x14->10 forward 250 us instead of 350 us).  The
     Wp - Wo extra positions per row read past the row's end and are cropped from the output (or
     meet zeros in the output gradient).  Otherwise the columns hold the exact (Ho, Wo) grid and
-    the GEMM writes y itself (see :func:`pitch_pays`).
+    the GEMM writes y itself (see :func:`column_layout`).
+
+    With stride 1 they may also be gathered "shifted": x is first copied kW times, each copy shifted
+    by one tap column into (Hp, Wo) planes with zero borders, where every (image, channel, tap) column
+    of the exact grid is one contiguous run of Ho*Wo values. The GEMM then writes y itself, as with
+    the exact grid, while the gather copies long runs, as when pitched.
     """
 
-    def __init__(self, x_shape, dtype, kernel_hw, stride, padding, dilation, groups, pitched):
+    def __init__(self, x_shape, dtype, kernel_hw, stride, padding, dilation, groups, layout):
         N, C, H, W = x_shape
         self.images = N
         (kH, kW), (sH, sW), ((top, bottom), (left, right)), (dH, dW) = kernel_hw, stride, padding, dilation
         Hp, Wp = H + top + bottom, W + left + right
         self.out_hw = Ho, Wo = (Hp - dH * (kH - 1) - 1) // sH + 1, (Wp - dW * (kW - 1) - 1) // sW + 1
-        self.pitched = pitched and (sH, sW) == (1, 1)
+        self.shifted = layout == "shifted" and (sH, sW) == (1, 1)
+        self.pitched = layout == "pitched" and (sH, sW) == (1, 1)
         self.row_length = Wp if self.pitched else Wo
         # Pitched columns of the last plane read up to (kW - 1) * dW values past its end: a zero tail.
         tail = (kW - 1) * dW if self.pitched else 0
-        flat = np.zeros(N * C * Hp * Wp + tail, dtype)
-        self.interior = flat[:N * C * Hp * Wp].reshape(N, C, Hp, Wp)[:, :, top:top + H, left:left + W]
+        if self.shifted:
+            flat = np.zeros(kW * N * C * Hp * Wo, dtype)
+            planes = flat.reshape(kW, N, C, Hp, Wo)
+            self._shifted_copies = []
+            for kw in range(kW):
+                offset = kw * dW - left  # x's column under output column wo is wo + offset
+                lo, hi = max(0, -offset), min(Wo, W - offset)
+                if lo < hi:
+                    self._shifted_copies.append((planes[kw, :, :, top:top + H, lo:hi], lo + offset, hi + offset))
+        else:
+            flat = np.zeros(N * C * Hp * Wp + tail, dtype)
+            self.interior = flat[:N * C * Hp * Wp].reshape(N, C, Hp, Wp)[:, :, top:top + H, left:left + W]
         item = flat.itemsize
-        if self.pitched:
+        if self.shifted:
+            shape = (N, C, kH, kW, Ho * Wo)
+            strides = (C * Hp * Wo, Hp * Wo, dH * Wo, N * C * Hp * Wo, 1)
+        elif self.pitched:
             shape = (N, C, kH, kW, Ho * Wp)
             strides = (C * Hp * Wp, Hp * Wp, dH * Wp, dW, 1)
         else:
@@ -237,7 +257,11 @@ class GatherPlan:
         The plan holds on to the source, so no other array can have taken its memory meanwhile.
         """
         if not (reuse and _same_view(x, self.source)):
-            copy_rows(self.interior, x)
+            if self.shifted:
+                for destination, start, stop in self._shifted_copies:
+                    copy_rows(destination, x[..., start:stop])
+            else:
+                copy_rows(self.interior, x)
             np.copyto(self.columns, self.taps)
             self.source = x
         return self.matrix
@@ -275,24 +299,42 @@ def _view_as(array, shape):
     return view
 
 
-def pitch_pays(w_shape, groups):
-    """Whether pitched columns beat the exact grid: they make the gather cheaper but cost a crop of
-    the output, which wins once the output has more channels than the columns have rows (thread CPU
-    time, forward / weight gradient, ms, pitched vs exact: 32x1x28x28->32 1.12/1.41 vs 0.58/0.84;
-    32x1x28x28->5 0.29/0.49 vs 0.31/0.48; 32x5x14x14->10 0.43/0.56 vs 0.56/0.72;
-    32x8x14x14->16 0.66/0.80 vs 0.95/1.06)."""
+# Below this many column entries (batch-1 inference of a small layer) the shifted copies' extra calls cost more
+# than their longer runs save (forwards, us, shifted / as before: 1x1x28x28->5 13.6 / 11.2, 1x5x14x14->10 15.3 /
+# 11.7, 1x1x28x28->32 unpadded 20.2 / 18.9; but 1x32x26x26->64, 166,000 entries, 328 / 331).
+SHIFTED_MIN_COLUMNS = 2 ** 15
+
+
+def column_layout(x_shape, w_shape, stride, padding, dilation, groups):
+    """How the columns are laid out: "shifted", "pitched" or "grid" (the exact grid) (see GatherPlan).
+
+    Shifted columns cost kW short-row copies of x where pitched ones cost one (into the padded input) and
+    a crop of the output (O short rows per output row), and they skip pitched columns' extra positions in
+    the gather and the GEMM: thread CPU time, interleaved medians of 6 fresh processes, forward / forward
+    and both gradients, us, shifted vs pitched: 64x5x14x14->10 310 / 1550 vs 353 / 1579, 64x1x28x28->5 212 /
+    1125 vs 298 / 1277, 10x1x28x28->6 36 / 209 vs 41 / 261, 32x32x26x26->64 (unpadded) 5279 / 19480 vs 5321 /
+    19521; against the exact grid 64x1x28x28->32 1087 / 4237 vs 1194 / 4209.
+    Otherwise pitched columns beat the exact grid where the output has at most as many channels as the
+    columns have rows: they make the gather cheaper but cost a crop of the output (thread CPU time, forward /
+    weight gradient, ms, pitched vs exact: 32x1x28x28->32 1.12/1.41 vs 0.58/0.84; 32x1x28x28->5 0.29/0.49
+    vs 0.31/0.48; 32x5x14x14->10 0.43/0.56 vs 0.56/0.72; 32x8x14x14->16 0.66/0.80 vs 0.95/1.06)."""
     O, Cg, kH, kW = w_shape
-    return Cg * kH * kW >= O // groups
+    if tuple(stride) != (1, 1):
+        return "grid"
+    Ho, Wo = conv_output_hw(x_shape[2:], (kH, kW), stride, padding, dilation)
+    if x_shape[0] * x_shape[1] * kH * kW * Ho * Wo >= SHIFTED_MIN_COLUMNS:
+        return "shifted"
+    return "pitched" if Cg * kH * kW >= O // groups else "grid"
 
 
-def plan_for(x_shape, dtype, kernel_hw, stride, padding, dilation, groups, pitched=True):
+def plan_for(x_shape, dtype, kernel_hw, stride, padding, dilation, groups, layout="pitched"):
     """This thread's cached GatherPlan for the problem (a fresh one-off plan for large problems)."""
-    key = (x_shape, dtype, kernel_hw, stride, padding, dilation, groups, pitched)
+    key = (x_shape, dtype, kernel_hw, stride, padding, dilation, groups, layout)
     try:
         plan = _kept(key)
     except TypeError:  # lists among the arguments: normalise them to tuples
         key = (tuple(x_shape), dtype, tuple(kernel_hw), tuple(stride), tuple(map(tuple, padding)),
-               tuple(dilation), groups, pitched)
+               tuple(dilation), groups, layout)
         plan = _kept(key)
     return plan if plan is not None else _keep(key, GatherPlan(*key))
 
@@ -414,7 +456,7 @@ def forward_recipe(x, w, stride, padding, dilation, groups, with_bias):
         recipe = _kept(key)
     if recipe is None:
         plan = plan_for(x.shape, x.dtype, w.shape[2:], stride, padding, dilation, groups,
-                        pitch_pays(w.shape, groups))
+                        column_layout(x.shape, w.shape, stride, padding, dilation, groups))
         dtype = x.dtype if x.dtype == w.dtype else np.result_type(x.dtype, w.dtype)
         recipe = _keep(key, ForwardRecipe(plan, w.shape, dtype, groups, with_bias))
     return recipe
@@ -481,7 +523,7 @@ def _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups):
     N, O = gy.shape[:2]
     C = x.shape[1]
     plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups,
-                    pitch_pays((O, C // groups, *kernel_hw), groups))
+                    column_layout(x.shape, (O, C // groups, *kernel_hw), stride, padding, dilation, groups))
     columns = plan.gather(x, reuse=True)
     rows = padded_rows(O, columns.shape[-1]) if groups == 1 and plan.pitched else O // groups
     gy_rows = plan.output_gradient(gy, groups * rows).reshape(N, groups, rows, -1)
