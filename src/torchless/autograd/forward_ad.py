@@ -401,9 +401,14 @@ def mark_batch_rank(sample, rank):
 # The ops whose PyTorch batching rules move the batch dimension to the front before running the op on the
 # physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
-_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "BatchNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
+_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
                    "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
+
+
+def _node_name(node):
+    """The op class's name (a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)."""
+    return type(node).__dict__.get("_named_from", type(node)).__name__
 
 
 def _batch_rank_after(node, inputs, params, result):
@@ -415,13 +420,17 @@ def _batch_rank_after(node, inputs, params, result):
     from .graph import ContiguousResult
 
     source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
+    if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
+        # the channels: it comes out after the samples' dim 0)
+        return int(result.shape[0] > 1)
     if source is None or "_vmap_rank" not in source.__dict__:
         return 0
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    # (the op class's name: a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)
-    name, params = type(node).__dict__.get("_named_from", type(node)).__name__, params or {}
+    name, params = _node_name(node), params or {}
+    if "_vmap_front_rank" in source.__dict__ and not _runs_on_physical(node, name, inputs):
+        rank = source.__dict__["_vmap_front_rank"]
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
     if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
@@ -433,6 +442,24 @@ def _batch_rank_after(node, inputs, params, result):
     return rank if source.shape == result.shape else 0
 
 
+# The elementwise ops of one tensor whose PyTorch batching rules still move the batch to the front: the other
+# operand, a Python number, is wrapped as a tensor (add.Tensor's binary rule)
+_SCALAR_BINARY = {"Add", "Sub", "Rsub", "Mul", "Div", "Remainder", "Binary", "Lerp", "Where"}
+_UNARY_RULES = {"Relu", "Cast", "Clone"}
+
+
+def _runs_on_physical(node, name, inputs):
+    """Whether PyTorch's batching rule for ``node`` runs the op on the batched tensor as it lies (the unary
+    pointwise rules), where the others move its batch dim to the front first."""
+    if name in _UNARY_RULES:
+        return True
+    if not getattr(node, "elementwise", False) or name in _SCALAR_BINARY:
+        return False
+    if name == "ZeroGradient" and str(getattr(node, "node_name", "")).startswith("Div"):
+        return False
+    return sum(t is not None for t in inputs) == 1
+
+
 # The losses whose PyTorch batching rule flattens each sample (reshape: a view, or a C-order copy) and those it
 # runs sample by sample (no rule: its fallback stacks the results), by torchless node
 _FLATTENING_LOSSES = {"MseLoss", "HuberLoss", "SmoothL1Loss"}
@@ -442,7 +469,7 @@ _RUN_SAMPLE_BY_SAMPLE = {"SoftMarginLoss"}
 def _copied_in_c_order(node, inputs):
     """Whether PyTorch's batched result of ``node`` is a C-contiguous tensor with the batch in front: an op its
     vmap runs sample by sample, or a loss whose rule flattens samples that do not flatten to views."""
-    name = type(node).__dict__.get("_named_from", type(node)).__name__
+    name = _node_name(node)
     if name in _RUN_SAMPLE_BY_SAMPLE:
         return True
     return name in _FLATTENING_LOSSES and inputs[0] is not None and not _flattens_to_a_view(inputs[0])

@@ -103,6 +103,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     mapped = [(arg, dim % arg.dim()) for arg, dim in zip(flat_args, flat_dims) if dim is not None]
     kept_layout = _kept_layout(mapped)
     batch_rank = kept_layout[1] if kept_layout else 0
+    front_rank = _front_rank(*mapped[0]) if kept_layout and len(mapped) == 1 else None
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -111,7 +112,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
             leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
-        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg)
+        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg, front_rank)
                   for leaf, arg, dim in zip(leaves, flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
@@ -137,12 +138,15 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     return result
 
 
-def _mapped_sample(sample, level, batch_rank, whole):
+def _mapped_sample(sample, level, batch_rank, whole, front_rank=None):
     """``sample``, a sample of the mapped input ``whole``, marked batched by the vmap call ``level`` with the
-    batch rank of its input, and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched
-    tensor to it)."""
+    batch rank of its input (and ``front_rank``, that of ops moving its batch to the front, where it differs: see
+    _front_rank), and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched tensor to it)."""
     sample.__dict__["_vmap_input"] = whole
-    return forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
+    forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
+    if front_rank is not None and front_rank != batch_rank:
+        sample.__dict__["_vmap_front_rank"] = front_rank
+    return sample
 
 
 def debug_unwrap(tensor, *, recurse=True):
@@ -171,16 +175,30 @@ def _kept_layout(mapped_inputs):
 
 
 def _batch_rank(tensor, dim):
-    """The number of dims of size above 1 outer to the mapped dim ``dim`` in ``tensor``'s memory, None when its
-    memory orders no dims (an expanded tensor: PyTorch's unary and binary rules then lay results out apart)."""
+    """The number of dims of size above 1 outer to the mapped dim ``dim`` in the memory of ``tensor``'s pointwise
+    results: its own where it is dense, else the order TensorIterator gives them (an expanded or sliced input's:
+    by stride, the broadcast dims keeping C order), as PyTorch's unary rules run on the whole batched tensor."""
     from .. import _memory_format
 
     if tensor.is_contiguous():
         return sum(size > 1 for size in tensor.shape[:dim])
-    if not _memory_format.is_dense(tensor._data):
-        return None
     strides = _memory_format.element_strides(tensor._data)
+    if not _memory_format.is_dense(tensor._data):
+        strides = _memory_format.layout_strides(tensor.shape, [(tensor.shape, strides)])
     return sum(size > 1 and stride > strides[dim] for size, stride in zip(tensor.shape, strides))
+
+
+def _front_rank(tensor, dim):
+    """The batch rank of the results of ops whose batching rules move the batch dim of ``tensor`` (mapped over
+    ``dim``) to the front before running (binary ops, flips, sorts, indexing), None where it is that of
+    _batch_rank: for a tensor not dense (expanded, sliced) TensorIterator orders the moved view's dims anew."""
+    from .. import _memory_format
+
+    if _memory_format.is_dense(tensor._data):
+        return None
+    moved = tensor.movedim(dim, 0)
+    strides = _memory_format.layout_strides(moved.shape, [(moved.shape, _memory_format.element_strides(moved._data))])
+    return sum(size > 1 and stride > strides[0] for size, stride in zip(moved.shape, strides))
 
 
 def _joined_chunks(result, out_dims, sizes):
