@@ -13,7 +13,7 @@ import itertools
 
 from .. import _parser_errors
 from ..autograd import forward_ad
-from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
+from ..utils._pytree import _broadcast_to_and_flatten, tree_flatten, tree_unflatten
 
 _RANDOMNESS = ("error", "different", "same")
 
@@ -68,7 +68,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         raise ValueError(f"{where}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
                          f"structure of inputs, got: {type(in_dims)}.")
     flat_args, args_spec = tree_flatten(args)
-    flat_dims = broadcast_prefix(in_dims, args)
+    flat_dims = _broadcast_to_and_flatten(in_dims, args_spec)
     if flat_dims is None:
         raise ValueError(f"{where}: in_dims is not compatible with the structure of `inputs`. in_dims has structure "
                          f"{tree_flatten(in_dims)[1]} but inputs has structure {args_spec}.")
@@ -210,7 +210,7 @@ def _joined_chunks(result, out_dims, sizes):
     flat, spec = tree_flatten(result)
     count = len(sizes)
     joined = [cat([leaf] * count, dim=None) if dim is None else cat(leaf.split(sizes, dim), dim=dim)
-              for leaf, dim in zip(flat, broadcast_prefix(out_dims, result))]
+              for leaf, dim in zip(flat, _broadcast_to_and_flatten(out_dims, spec))]
     return tree_unflatten(joined, spec)
 
 
@@ -260,7 +260,7 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout)
                          "collection of ints representing where in the outputs the vmapped dimension should appear.")
     flat_per_sample = [tree_flatten(output) for output in outputs]
     flat_outputs, out_spec = flat_per_sample[0]
-    flat_dims = broadcast_prefix(out_dims, outputs[0])
+    flat_dims = _broadcast_to_and_flatten(out_dims, out_spec)
     if flat_dims is None:
         raise ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
                          f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs "
