@@ -11,6 +11,8 @@ as PyTorch does).
 import functools
 import itertools
 
+import numpy as np
+
 from .. import _parser_errors
 from ..autograd import forward_ad
 from ..utils._pytree import _broadcast_to_and_flatten, tree_flatten, tree_unflatten
@@ -104,6 +106,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     kept_layout = _kept_layout(mapped)
     batch_rank = kept_layout[1] if kept_layout else 0
     front_rank = _front_rank(*mapped[0]) if kept_layout and len(mapped) == 1 else None
+    unit_layout = (_unit_layout(*mapped[0]) + (batch_rank,) if kept_layout and (1 in kept_layout[0] or sizes[0] == 1)
+                   else None)
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -125,7 +129,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
+    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout,
+                      unit_layout)
     if chunk_size is not None:
         result = _joined_chunks(result, out_dims, chunk_sizes(sizes[0], chunk_size))
     if forward_ad.state.vmap_levels:  # (nested: what the samples computed from the inputs is batched outside too)
@@ -201,6 +206,35 @@ def _front_rank(tensor, dim):
     return sum(size > 1 and stride > strides[0] for size, stride in zip(moved.shape, strides))
 
 
+def _unit_layout(tensor, dim):
+    """(shape, strides) of the result TensorIterator lays out for a pointwise op on ``tensor`` (mapped over
+    ``dim``), the batch dim moved to the front: where its samples have dims of size 1, the strides PyTorch's
+    batched results of their shape give those dims (its physical tensor keeps the input's order of every dim)."""
+    from .. import _memory_format
+
+    strides = _memory_format.layout_strides(tensor.shape, [(tensor.shape,
+                                                            _memory_format.element_strides(tensor._data))])
+    order = [dim] + [d for d in range(tensor.dim()) if d != dim]
+    return tuple(tensor.shape[d] for d in order), tuple(strides[d] for d in order)
+
+
+def _with_unit_strides(result, layout):
+    """Give the dims of size 1 of ``result`` (the samples stacked, batch first) the strides of ``layout`` (see
+    _unit_layout) where its other dims lie in memory in the same order: addressing the same elements, only the
+    strides that report where those dims sit change."""
+    from .. import _memory_format
+
+    shape, strides = layout
+    array = result._data
+    own = _memory_format.element_strides(array)
+    if tuple(array.shape) != shape or own == strides or not _memory_format.is_dense(array):
+        return
+    if any(size > 1 and stride != own_stride for size, stride, own_stride in zip(shape, strides, own)):
+        return
+    result._data = np.lib.stride_tricks.as_strided(array, shape, [stride * array.itemsize for stride in strides],
+                                                   writeable=array.flags.writeable)
+
+
 def _joined_chunks(result, out_dims, sizes):
     """The outputs of a vmap call with a chunk_size as PyTorch's are: each the cat of its chunks' (of ``sizes``)
     along its out_dim, a new tensor laid out as cat lays it out (of one chunk too), where an out_dim None meets
@@ -247,12 +281,12 @@ class _randomness:
         random.vmap_randomness.pop()
 
 
-def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout):
+def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout, unit_layout=None):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None. Laid out as PyTorch's are
-    (see _stacked_column): an output the call did not mark (an integer one) with the inputs' batch rank if it has
-    their samples' shape."""
+    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
+    _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the call did not mark (an integer
+    one) with the inputs' batch rank if it has their samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -282,11 +316,11 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout)
             rank = first.__dict__.get("_vmap_rank", 0)
         else:
             rank = kept_layout[1] if kept_layout and first.shape == kept_layout[0] else 0
-        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs, rank))
+        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layout))
     return tree_unflatten(stacked, out_spec)
 
 
-def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank):
+def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layout=None):
     """One output of every sample stacked at ``dim``, as PyTorch's batched tensor unwrapped there: an unbatched
     output (the same in every sample) expanded to the batch size, a view of a mapped input the view of it PyTorch's
     view ops give, any other with the batch after the sample's ``rank`` outermost dims of size above 1
@@ -299,6 +333,8 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank):
     result = _view_of_input(column, mapped_inputs) if size > 1 else None
     if result is None:
         result = _stacked_samples(column, rank)
+        if unit_layout is not None and rank == unit_layout[2]:  # (not an op moving the batch to the front)
+            _with_unit_strides(result, unit_layout[:2])
         if size == 0:
             result = result.narrow(0, 0, 0)
     return result if dim == 0 else result.movedim(0, dim)
