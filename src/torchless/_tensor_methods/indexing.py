@@ -167,6 +167,8 @@ class IndexingMethods:
         if forward_ad.state.vmap_levels:
             forward_ad.refuse_writing_batched(self, (value_t,), "setitem")
             forward_ad.refuse_batched_mask(key)
+            # (batched indices: PyTorch's index_put_ rule cannot write every sample's into the one tensor)
+            forward_ad.refuse_writing_batched(self, key if isinstance(key, tuple) else (key,), "index_put_")
         if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.

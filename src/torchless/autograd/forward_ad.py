@@ -578,6 +578,16 @@ def mark_indexed_by_batched(result, key):
     mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]))
 
 
+def batched_copy(copy, operands):
+    """Mark ``copy``, a fresh copy of a tensor an out-of-place op writes ``operands`` into, batched by the
+    innermost vmap call batching one of them (with the batch in front) where it is not already."""
+    level = batch_level([t for t in operands if t is not None] + [copy])
+    if level is not None and copy.__dict__.get("_vmap_level") != level:
+        copy.__dict__["_vmap_level"] = level
+        mark_batch_rank(copy, 0)
+    return copy
+
+
 def batched_like(result, source):
     """``result``, a new tensor made like ``source`` (zeros_like, new_zeros, detach), marked batched if ``source``
     is, as PyTorch's are. Returns ``result``."""
