@@ -406,6 +406,12 @@ _BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceN
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
+def _memory_format_preserve():
+    from .. import _memory_format
+
+    return _memory_format.preserve_format
+
+
 def _node_name(node):
     """The op class's name (a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)."""
     return type(node).__dict__.get("_named_from", type(node)).__name__
@@ -433,6 +439,8 @@ def _batch_rank_after(node, inputs, params, result):
         rank = source.__dict__["_vmap_front_rank"]
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
+    if name == "Clone" and params.get("memory_format") not in (None, _memory_format_preserve()):
+        return 0  # (clone's rule keeps the batch where it is only for preserve_format)
     if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
         return 0
     if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)

@@ -199,8 +199,8 @@ def _front_rank(tensor, dim):
     _batch_rank: for a tensor not dense (expanded, sliced) TensorIterator orders the moved view's dims anew."""
     from .. import _memory_format
 
-    if _memory_format.is_dense(tensor._data):
-        return None
+    if _memory_format.is_dense(tensor._data) or forward_ad.batched(tensor):
+        return None  # (an enclosing vmap's sample: its memory holds the outer batch too, which ranks do not place)
     moved = tensor.movedim(dim, 0)
     strides = _memory_format.layout_strides(moved.shape, [(moved.shape, _memory_format.element_strides(moved._data))])
     return sum(size > 1 and stride > strides[0] for size, stride in zip(moved.shape, strides))
