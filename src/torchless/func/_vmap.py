@@ -285,8 +285,8 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout,
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
     the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
-    _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the call did not mark (an integer
-    one) with the inputs' batch rank if it has their samples' shape."""
+    _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the
+    call did not mark (an integer one) with the inputs' batch rank if it has their samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
