@@ -277,3 +277,23 @@ def test_vmap_layout_fixes_under_python_oo():
             "print(torchless.func.vmap(lambda a: a.exp(), in_dims=1)(x).stride())")
     out = subprocess.run([sys.executable, "-OO", "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "(5, 20, 1)"
+
+
+def _glu_error(lib, nested):
+    def function(a):
+        return lib.nn.functional.glu(a, 0)
+
+    mapped = lib.func.vmap(lib.func.vmap(function), in_dims=1) if nested else lib.func.vmap(function, in_dims=1)
+    try:
+        mapped(lib.ones(2, 4, 3, 5) if nested else lib.ones(3, 4, 5))
+    except RuntimeError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.parametrize("nested, dim", [(False, 1), (True, 2)])
+def test_vmap_glu_error_names_the_batched_tensors_dim(nested, dim):
+    # (PyTorch's rule runs glu on the batched tensor, one batch dim in front per vmap call)
+    assert _glu_error(torchless, nested) == f"Halving dimension must be even, but dimension {dim} is size 3"
+    torch = pytest.importorskip("torch")
+    assert _glu_error(torchless, nested) == _glu_error(torch, nested)
