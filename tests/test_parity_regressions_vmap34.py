@@ -297,3 +297,50 @@ def test_vmap_glu_error_names_the_batched_tensors_dim(nested, dim):
     assert _glu_error(torchless, nested) == f"Halving dimension must be even, but dimension {dim} is size 3"
     torch = pytest.importorskip("torch")
     assert _glu_error(torchless, nested) == _glu_error(torch, nested)
+
+
+_KEYS = {"i": lambda i: i, "slice_i": lambda i: (slice(None), i), "ellipsis_i": lambda i: (Ellipsis, i),
+         "i_i": lambda i: (i, i), "i_slice_i": lambda i: (i, slice(None), i)}
+
+
+@pytest.mark.parametrize("key", sorted(_KEYS))
+@pytest.mark.parametrize("index_dims", [0, 1])
+@pytest.mark.parametrize("out_dims", [0, 1])
+def test_vmap_a_captured_table_read_at_batched_indices(key, index_dims, out_dims):
+    torch = pytest.importorskip("torch")
+    table = _RNG.standard_normal((3, 4, 3)).astype(np.float32)
+
+    def run(lib):
+        indices = lib.tensor(_INDICES if index_dims == 0 else _INDICES.T.copy())
+        return lib.func.vmap(lambda i: lib.tensor(table)[_KEYS[key](i)], in_dims=index_dims,
+                             out_dims=out_dims)(indices)
+
+    ours, theirs = run(torchless), run(torch)
+    assert _layout(ours) == (tuple(theirs.shape), theirs.stride())
+    expected = np.stack([table[_KEYS[key](index)] for index in _INDICES], axis=out_dims)
+    np.testing.assert_array_equal(ours.numpy(), expected)
+
+
+def _one_hot_outcome(lib, in_dims, num_classes, add):
+    indices = lib.tensor([[2, 0, 1], [1, 1, 0]])
+    try:
+        result = lib.func.vmap(lambda a: lib.nn.functional.one_hot(a, num_classes) + add(lib), in_dims=in_dims)(
+            indices)
+    except RuntimeError as error:
+        return str(error)
+    return _layout(result), result.numpy().tolist()
+
+
+@pytest.mark.parametrize("in_dims", [0, 1])
+@pytest.mark.parametrize("num_classes, add", [(4, lambda lib: 0), (-1, lambda lib: 0),
+                                              (4, lambda lib: lib.ones(3, dtype=lib.long))])
+def test_vmap_one_hot_of_batched_indices(in_dims, num_classes, add):
+    torch = pytest.importorskip("torch")
+    assert _one_hot_outcome(torchless, in_dims, num_classes, add) == _one_hot_outcome(torch, in_dims, num_classes, add)
+
+
+def test_vmap_one_hot_values_and_layout():
+    layout, values = _one_hot_outcome(torchless, 1, 4, lambda lib: 0)
+    assert layout == ((3, 2, 4), (4, 12, 1))  # (the batch where the indices' memory has it: inside their dim 0)
+    assert values == np.eye(4, dtype=int)[np.array([[2, 0, 1], [1, 1, 0]]).T].tolist()
+    assert _one_hot_outcome(torchless, 0, -1, lambda lib: 0).startswith("When vmap-ing torch.nn.functional.one_hot")

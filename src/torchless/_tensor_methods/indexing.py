@@ -117,7 +117,7 @@ class IndexingMethods:
                 raise indexing.index_error(self._data.shape, key, err) from None
         result = self._index(key)
         if forward_ad.state.vmap_levels:
-            forward_ad.mark_indexed_by_batched(result, key)
+            forward_ad.mark_indexed_by_batched(result, key, self.dim())
         return save_tensor_versions(result, *_index_tensors(key))
 
     def _index(self, key):

@@ -569,10 +569,11 @@ def refuse_batched_mask(key):
                            "batch over indexing with a boolean mask.")
 
 
-def mark_indexed_by_batched(result, key):
-    """Mark ``result``, a tensor indexed by ``key``, batched when ``result`` is not and an index tensor of ``key``
-    is (a captured table read at batched indices), laid out as PyTorch's index rule gives it: the batch after the
-    dims the key's leading slices keep (they stay in front of the advanced indices' dims)."""
+def mark_indexed_by_batched(result, key, ndim=None):
+    """Mark ``result``, a tensor of ``ndim`` dims indexed by ``key``, batched when ``result`` is not and an index
+    tensor of ``key`` is (a captured table read at batched indices), laid out as PyTorch's index rule gives it:
+    the batch after the dims the key's leading slices, Nones and ellipsis keep (they stay in front of adjacent
+    advanced indices' dims), then where the batched index has it among its own dims."""
     parts = key if isinstance(key, tuple) else (key,)
     indices = [part for part in parts if hasattr(part, "_data") and part._data.ndim]
     if batched(result) or not any(batched(index) for index in indices):
@@ -580,10 +581,19 @@ def mark_indexed_by_batched(result, key):
     mark_batched(result, indices)
     leading = 0
     for part in parts:
-        if not isinstance(part, slice):
+        if part is Ellipsis and ndim is not None:  # (the dims no other part of the key consumes)
+            leading += ndim - sum(1 if not hasattr(p, "_data") else max(p._data.ndim, 1) if p._data.dtype == bool
+                                  else 1 for p in parts if p is not None and p is not Ellipsis)
+        elif isinstance(part, slice) or part is None:
+            leading += 1
+        else:
             break
-        leading += 1
-    mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]))
+    kinds = [hasattr(part, "_data") for part in parts if not isinstance(part, int)]
+    first = kinds.index(True)
+    if not all(kinds[first:first + len(indices)]):  # (apart, PyTorch puts the indices' dims in front)
+        leading = 0
+    index = next(index for index in indices if batched(index))
+    mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]) + index.__dict__.get("_vmap_rank", 0))
 
 
 def batched_copy(copy, operands):
