@@ -44,7 +44,8 @@ _UNARY = {"neg": (lambda a: -a, np.negative), "exp": (lambda a: a.exp(), np.exp)
           "sigmoid": (lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a))),
           "clone": (lambda a: a.clone(), np.copy), "double": (lambda a: a.double(), lambda a: a.astype(np.float64))}
 _BINARY = {"add_scalar": (lambda a: a + 1, lambda a: a + 1), "mul_self": (lambda a: a * a, lambda a: a * a),
-           "flip": (lambda a: a.flip(0), lambda a: a[::-1]), "sort": (lambda a: a.sort(-1)[0], lambda a: np.sort(a, -1))}
+           "flip": (lambda a: a.flip(0), lambda a: a[::-1]),
+           "sort": (lambda a: a.sort(-1)[0], lambda a: np.sort(a, -1))}
 
 
 @pytest.mark.parametrize("name", sorted(_UNARY) + sorted(_BINARY))
