@@ -345,3 +345,34 @@ def test_vmap_one_hot_values_and_layout():
     assert layout == ((3, 2, 4), (4, 12, 1))  # (the batch where the indices' memory has it: inside their dim 0)
     assert values == np.eye(4, dtype=int)[np.array([[2, 0, 1], [1, 1, 0]]).T].tolist()
     assert _one_hot_outcome(torchless, 0, -1, lambda lib: 0).startswith("When vmap-ing torch.nn.functional.one_hot")
+
+
+_MASKS = {"mask": lambda lib: (lib.tensor([True, False]),), "mask_2d": lambda lib: (lib.tensor([[True] * 5] * 2),),
+          "int_then_mask": lambda lib: (0, lib.tensor([True])), "ellipsis_mask": lambda lib: (..., lib.tensor([True]))}
+
+
+def _mask_error(lib, key, in_dims, nested):
+    def function(a):
+        return a[_MASKS[key](lib)]
+
+    try:
+        if nested:
+            lib.func.vmap(lib.func.vmap(function), in_dims=in_dims)(lib.ones(2, 3, 4, 5))
+        else:
+            lib.func.vmap(function, in_dims=in_dims)(lib.ones(3, 4, 5))
+    except IndexError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.parametrize("key", sorted(_MASKS))
+@pytest.mark.parametrize("in_dims, nested", [(0, False), (1, False), (0, True)])
+def test_vmap_mask_shape_errors_name_the_batched_tensor(key, in_dims, nested):
+    torch = pytest.importorskip("torch")
+    assert _mask_error(torchless, key, in_dims, nested) == _mask_error(torch, key, in_dims, nested)
+
+
+def test_vmap_mask_shape_error_counts_the_batch_dims():
+    # (the batch of 4 in front of the (3, 5) samples, the mask indexing after it)
+    assert _mask_error(torchless, "mask", 1, False) == ("The shape of the mask [2] at index 0 does not match the shape "
+                                                         "of the indexed tensor [4, 3, 5] at index 1")

@@ -144,6 +144,8 @@ class IndexingMethods:
             zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
             if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
                 return self[zeroed]
+            if forward_ad.state.vmap_levels:
+                error = forward_ad.mask_error_of_batched(error, self)
             raise error from None
 
     def __setitem__(self, key, value):

@@ -561,6 +561,21 @@ def refuse_dynamic_shape(tensor, op):
                            "if you need this feature.")
 
 
+def mask_error_of_batched(error, tensor):
+    """``error``, the IndexError of a mask that does not fit ``tensor``, as PyTorch's index rule words it for a
+    batched ``tensor``: it indexes the batched tensor, its batch dims in front (one per vmap call out to the
+    innermost batching it), the key after as many full slices."""
+    import re
+
+    level = batch_level((tensor,))
+    found = re.fullmatch(r"(The shape of the mask .* the indexed tensor )\[(.*)\] at index (\d+)", str(error))
+    if level is None or found is None:
+        return error
+    levels = state.vmap_levels[:state.vmap_levels.index(level) + 1]
+    shape = [_batch_sizes[number] for number in levels] + ([int(n) for n in found[2].split(", ")] if found[2] else [])
+    return IndexError(f"{found[1]}{shape} at index {int(found[3]) + len(levels)}")
+
+
 def refuse_batched_mask(key):
     """vmap's refusal of indexing by a batched boolean mask (``key``: a tensor or a tuple of index parts)."""
     parts = key if isinstance(key, tuple) else (key,)
