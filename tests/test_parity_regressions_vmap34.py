@@ -376,3 +376,16 @@ def test_vmap_mask_shape_error_counts_the_batch_dims():
     # (the batch of 4 in front of the (3, 5) samples, the mask indexing after it)
     assert _mask_error(torchless, "mask", 1, False) == ("The shape of the mask [2] at index 0 does not match the shape "
                                                          "of the indexed tensor [4, 3, 5] at index 1")
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_func_grad_of_cumsum_has_no_negative_strides(dim):
+    x = np.arange(12.).reshape(3, 4)
+    ours = torchless.func.grad(lambda a: a.cumsum(dim).sum())(torchless.tensor(x))
+    assert all(stride > 0 for stride in ours.stride())
+    # (each element reaches the running sums from it to the end of its dim)
+    expected = np.broadcast_to(np.arange(x.shape[dim], 0, -1.).reshape((-1, 1) if dim == 0 else (1, -1)), x.shape)
+    np.testing.assert_array_equal(ours.numpy(), expected)
+    torch = pytest.importorskip("torch")
+    theirs = torch.func.grad(lambda a: a.cumsum(dim).sum())(torch.tensor(x))
+    assert ours.stride() == theirs.stride()
