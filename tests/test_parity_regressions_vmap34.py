@@ -117,7 +117,7 @@ def test_vmap_batch_norm_values_against_the_formula():
 @pytest.mark.parametrize("shape, kind, in_dims", [
     ((3, 1, 5), "contiguous", -1), ((3, 1, 5), "transposed", 0), ((3, 1, 5), "transposed", -1),
     ((1, 4, 5), "contiguous", 1), ((1, 4, 5), "transposed", 2), ((3, 1, 5), "transposed", 1)])
-@pytest.mark.parametrize("name", ["neg", "exp", "clone"])
+@pytest.mark.parametrize("name", ["neg", "exp", "clone", "mul_self"])
 @pytest.mark.parametrize("out_dims", [0, 1])
 def test_vmap_strides_of_size_one_dims(shape, kind, in_dims, name, out_dims):
     torch = pytest.importorskip("torch")
@@ -127,11 +127,12 @@ def test_vmap_strides_of_size_one_dims(shape, kind, in_dims, name, out_dims):
         x = lib.tensor(values)
         if kind == "transposed":
             x = lib.tensor(np.ascontiguousarray(np.swapaxes(values, 0, -1))).transpose(0, -1)
-        return lib.func.vmap(_UNARY[name][0], in_dims=in_dims, out_dims=out_dims)(x)
+        return lib.func.vmap({**_UNARY, **_BINARY}[name][0], in_dims=in_dims, out_dims=out_dims)(x)
 
     ours, theirs = run(torchless), run(torch)
     assert _layout(ours) == (tuple(theirs.shape), theirs.stride())
-    np.testing.assert_allclose(ours.numpy(), _looped(_UNARY[name][1], values, in_dims, out_dims), rtol=1e-6)
+    reference = {**_UNARY, **_BINARY}[name][1]
+    np.testing.assert_allclose(ours.numpy(), _looped(reference, values, in_dims, out_dims), rtol=1e-6)
 
 
 def test_vmap_size_one_dim_strides_against_the_inputs_layout():

@@ -426,6 +426,9 @@ def _batch_rank_after(node, inputs, params, result):
     from .graph import ContiguousResult
 
     source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
+    if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or
+                             not _runs_on_physical(node, _node_name(node), inputs)):
+        result.__dict__["_vmap_moved"] = True  # (laid out from a view with the batch moved in front: see _vmap)
     if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)

@@ -106,8 +106,10 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     kept_layout = _kept_layout(mapped)
     batch_rank = kept_layout[1] if kept_layout else 0
     front_rank = _front_rank(*mapped[0]) if kept_layout and len(mapped) == 1 else None
-    unit_layout = (_unit_layout(*mapped[0]) + (batch_rank,) if kept_layout and (1 in kept_layout[0] or sizes[0] == 1)
-                   else None)
+    unit_layout = None
+    if kept_layout and (1 in kept_layout[0] or sizes[0] == 1):
+        shape, strides, moved = _unit_layout(*mapped[0])
+        unit_layout = (shape, strides, batch_rank, moved)
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -209,13 +211,16 @@ def _front_rank(tensor, dim):
 def _unit_layout(tensor, dim):
     """(shape, strides) of the result TensorIterator lays out for a pointwise op on ``tensor`` (mapped over
     ``dim``), the batch dim moved to the front: where its samples have dims of size 1, the strides PyTorch's
-    batched results of their shape give those dims (its physical tensor keeps the input's order of every dim)."""
+    batched results of their shape give those dims (its physical tensor keeps the input's order of every dim);
+    then the (shape, strides) it lays out for the view with the batch moved to the front, as binary rules run."""
     from .. import _memory_format
 
     strides = _memory_format.layout_strides(tensor.shape, [(tensor.shape,
                                                             _memory_format.element_strides(tensor._data))])
     order = [dim] + [d for d in range(tensor.dim()) if d != dim]
-    return tuple(tensor.shape[d] for d in order), tuple(strides[d] for d in order)
+    shape = tuple(tensor.shape[d] for d in order)
+    moved = (shape, _memory_format.layout_strides(shape, [(shape, tuple(tensor.stride(d) for d in order))]))
+    return shape, tuple(strides[d] for d in order), moved
 
 
 def _with_unit_strides(result, layout):
@@ -333,8 +338,9 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
     result = _view_of_input(column, mapped_inputs) if size > 1 else None
     if result is None:
         result = _stacked_samples(column, rank)
-        if unit_layout is not None and rank == unit_layout[2]:  # (not an op moving the batch to the front)
-            _with_unit_strides(result, unit_layout[:2])
+        if unit_layout is not None and rank == unit_layout[2]:  # (from an op whose rule moved the batch to the
+            # front: TensorIterator lays out the moved view, whose size-1 dims may make it C order)
+            _with_unit_strides(result, unit_layout[3] if "_vmap_moved" in first.__dict__ else unit_layout[:2])
         if size == 0:
             result = result.narrow(0, 0, 0)
     return result if dim == 0 else result.movedim(0, dim)
