@@ -476,7 +476,10 @@ def index_put_(self, indices, values, *positional, accumulate=False):
 
 def index_put(self, indices, values, *positional, accumulate=False):
     _, accumulate = _index_put_arguments("index_put", indices, values, positional, accumulate, self._data.shape)
-    return index_put_(self.clone(), indices, values, accumulate=accumulate)
+    copy = self.clone()
+    if forward_ad.state.vmap_levels:  # (PyTorch's rule writes into self expanded to the batch: the batch in front)
+        forward_ad.batched_copy(copy, (values, *indices))
+    return index_put_(copy, indices, values, accumulate=accumulate)
 
 
 def _put(self, index, source, accumulate, name):

@@ -696,7 +696,9 @@ class Cumsum(ContiguousResult):
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
-        return (np.flip(running_sum(np.flip(grad, self.axis), self.axis), self.axis).reshape(grad.shape),)
+        # (a copy: NumPy's flip is a view of negative strides, where PyTorch's flip writes a new tensor)
+        return (np.flip(running_sum(np.flip(grad, self.axis), self.axis), self.axis).copy(order="K")
+                .reshape(grad.shape),)
 
     def backward_graph(self, grad):
         if self.axis is None:  # a 0-d input: the running sum of one element is that element

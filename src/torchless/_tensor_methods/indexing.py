@@ -117,7 +117,7 @@ class IndexingMethods:
                 raise indexing.index_error(self._data.shape, key, err) from None
         result = self._index(key)
         if forward_ad.state.vmap_levels:
-            forward_ad.mark_indexed_by_batched(result, key)
+            forward_ad.mark_indexed_by_batched(result, key, self.dim())
         return save_tensor_versions(result, *_index_tensors(key))
 
     def _index(self, key):
@@ -144,6 +144,8 @@ class IndexingMethods:
             zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
             if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
                 return self[zeroed]
+            if forward_ad.state.vmap_levels:
+                error = forward_ad.mask_error_of_batched(error, self)
             raise error from None
 
     def __setitem__(self, key, value):
@@ -167,6 +169,8 @@ class IndexingMethods:
         if forward_ad.state.vmap_levels:
             forward_ad.refuse_writing_batched(self, (value_t,), "setitem")
             forward_ad.refuse_batched_mask(key)
+            # (batched indices: PyTorch's index_put_ rule cannot write every sample's into the one tensor)
+            forward_ad.refuse_writing_batched(self, key if isinstance(key, tuple) else (key,), "index_put_")
         if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.

@@ -401,9 +401,20 @@ def mark_batch_rank(sample, rank):
 # The ops whose PyTorch batching rules move the batch dimension to the front before running the op on the
 # physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
-_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "BatchNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
+_BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
                    "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
+
+
+def _memory_format_preserve():
+    from .. import _memory_format
+
+    return _memory_format.preserve_format
+
+
+def _node_name(node):
+    """The op class's name (a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)."""
+    return type(node).__dict__.get("_named_from", type(node)).__name__
 
 
 def _batch_rank_after(node, inputs, params, result):
@@ -415,15 +426,24 @@ def _batch_rank_after(node, inputs, params, result):
     from .graph import ContiguousResult
 
     source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
+    if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or
+                             not _runs_on_physical(node, _node_name(node), inputs)):
+        result.__dict__["_vmap_moved"] = True  # (laid out from a view with the batch moved in front: see _vmap)
+    if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
+        # the channels: it comes out after the samples' dim 0)
+        return int(result.shape[0] > 1)
     if source is None or "_vmap_rank" not in source.__dict__:
         return 0
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    # (the op class's name: a node recording a graph has been renamed as PyTorch's, SoftmaxBackward0)
-    name, params = type(node).__dict__.get("_named_from", type(node)).__name__, params or {}
+    name, params = _node_name(node), params or {}
+    if "_vmap_front_rank" in source.__dict__ and not _runs_on_physical(node, name, inputs):
+        rank = source.__dict__["_vmap_front_rank"]
     if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
         return 0
+    if name == "Clone" and params.get("memory_format") not in (None, _memory_format_preserve()):
+        return 0  # (clone's rule keeps the batch where it is only for preserve_format)
     if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
         return 0
     if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
@@ -431,6 +451,24 @@ def _batch_rank_after(node, inputs, params, result):
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+# The elementwise ops of one tensor whose PyTorch batching rules still move the batch to the front: the other
+# operand, a Python number, is wrapped as a tensor (add.Tensor's binary rule)
+_SCALAR_BINARY = {"Add", "Sub", "Rsub", "Mul", "Div", "Remainder", "Binary", "Lerp", "Where"}
+_UNARY_RULES = {"Relu", "Cast", "Clone"}
+
+
+def _runs_on_physical(node, name, inputs):
+    """Whether PyTorch's batching rule for ``node`` runs the op on the batched tensor as it lies (the unary
+    pointwise rules), where the others move its batch dim to the front first."""
+    if name in _UNARY_RULES:
+        return True
+    if not getattr(node, "elementwise", False) or name in _SCALAR_BINARY:
+        return False
+    if name == "ZeroGradient" and str(getattr(node, "node_name", "")).startswith("Div"):
+        return False
+    return sum(t is not None for t in inputs) == 1
 
 
 # The losses whose PyTorch batching rule flattens each sample (reshape: a view, or a C-order copy) and those it
@@ -442,7 +480,7 @@ _RUN_SAMPLE_BY_SAMPLE = {"SoftMarginLoss"}
 def _copied_in_c_order(node, inputs):
     """Whether PyTorch's batched result of ``node`` is a C-contiguous tensor with the batch in front: an op its
     vmap runs sample by sample, or a loss whose rule flattens samples that do not flatten to views."""
-    name = type(node).__dict__.get("_named_from", type(node)).__name__
+    name = _node_name(node)
     if name in _RUN_SAMPLE_BY_SAMPLE:
         return True
     return name in _FLATTENING_LOSSES and inputs[0] is not None and not _flattens_to_a_view(inputs[0])
@@ -526,6 +564,21 @@ def refuse_dynamic_shape(tensor, op):
                            "if you need this feature.")
 
 
+def mask_error_of_batched(error, tensor):
+    """``error``, the IndexError of a mask that does not fit ``tensor``, as PyTorch's index rule words it for a
+    batched ``tensor``: it indexes the batched tensor, its batch dims in front (one per vmap call out to the
+    innermost batching it), the key after as many full slices."""
+    import re
+
+    level = batch_level((tensor,))
+    found = re.fullmatch(r"(The shape of the mask .* the indexed tensor )\[(.*)\] at index (\d+)", str(error))
+    if level is None or found is None:
+        return error
+    levels = state.vmap_levels[:state.vmap_levels.index(level) + 1]
+    shape = [_batch_sizes[number] for number in levels] + ([int(n) for n in found[2].split(", ")] if found[2] else [])
+    return IndexError(f"{found[1]}{shape} at index {int(found[3]) + len(levels)}")
+
+
 def refuse_batched_mask(key):
     """vmap's refusal of indexing by a batched boolean mask (``key``: a tensor or a tuple of index parts)."""
     parts = key if isinstance(key, tuple) else (key,)
@@ -534,10 +587,11 @@ def refuse_batched_mask(key):
                            "batch over indexing with a boolean mask.")
 
 
-def mark_indexed_by_batched(result, key):
-    """Mark ``result``, a tensor indexed by ``key``, batched when ``result`` is not and an index tensor of ``key``
-    is (a captured table read at batched indices), laid out as PyTorch's index rule gives it: the batch after the
-    dims the key's leading slices keep (they stay in front of the advanced indices' dims)."""
+def mark_indexed_by_batched(result, key, ndim=None):
+    """Mark ``result``, a tensor of ``ndim`` dims indexed by ``key``, batched when ``result`` is not and an index
+    tensor of ``key`` is (a captured table read at batched indices), laid out as PyTorch's index rule gives it:
+    the batch after the dims the key's leading slices, Nones and ellipsis keep (they stay in front of adjacent
+    advanced indices' dims), then where the batched index has it among its own dims."""
     parts = key if isinstance(key, tuple) else (key,)
     indices = [part for part in parts if hasattr(part, "_data") and part._data.ndim]
     if batched(result) or not any(batched(index) for index in indices):
@@ -545,10 +599,29 @@ def mark_indexed_by_batched(result, key):
     mark_batched(result, indices)
     leading = 0
     for part in parts:
-        if not isinstance(part, slice):
+        if part is Ellipsis and ndim is not None:  # (the dims no other part of the key consumes)
+            leading += ndim - sum(1 if not hasattr(p, "_data") else max(p._data.ndim, 1) if p._data.dtype == bool
+                                  else 1 for p in parts if p is not None and p is not Ellipsis)
+        elif isinstance(part, slice) or part is None:
+            leading += 1
+        else:
             break
-        leading += 1
-    mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]))
+    kinds = [hasattr(part, "_data") for part in parts if not isinstance(part, int)]
+    first = kinds.index(True)
+    if not all(kinds[first:first + len(indices)]):  # (apart, PyTorch puts the indices' dims in front)
+        leading = 0
+    index = next(index for index in indices if batched(index))
+    mark_batch_rank(result, sum(size > 1 for size in result.shape[:leading]) + index.__dict__.get("_vmap_rank", 0))
+
+
+def batched_copy(copy, operands):
+    """Mark ``copy``, a fresh copy of a tensor an out-of-place op writes ``operands`` into, batched by the
+    innermost vmap call batching one of them (with the batch in front) where it is not already."""
+    level = batch_level([t for t in operands if t is not None] + [copy])
+    if level is not None and copy.__dict__.get("_vmap_level") != level:
+        copy.__dict__["_vmap_level"] = level
+        mark_batch_rank(copy, 0)
+    return copy
 
 
 def batched_like(result, source):

@@ -407,7 +407,7 @@ def _applied_by_vmap_rule(cls, level, args):
     taken back at index 0 of the dimension ``out_dims`` names, and marked batched again.
     """
     from .. import random
-    from ..func._pytree import broadcast_prefix, tree_flatten, tree_unflatten
+    from ..utils._pytree import _broadcast_to_and_flatten, tree_flatten, tree_unflatten
 
     Tensor = _tensor_class()
     mapped = [isinstance(a, Tensor) and a.__dict__.get("_vmap_level") == level for a in args]
@@ -422,7 +422,7 @@ def _applied_by_vmap_rule(cls, level, args):
                                    f"Got a {type(result)} instead"))
         output, out_dims = result
         flat_outputs, spec = tree_flatten(output)
-        flat_dims = broadcast_prefix(out_dims, output)
+        flat_dims = _broadcast_to_and_flatten(out_dims, spec)
         if flat_dims is None:
             raise RuntimeError(f"The Python autograd.Function's vmap staticmethod must return an out_dims with "
                                f"pytree structure compatible with the output. Got out_dims={out_dims!r}.")

@@ -17,7 +17,7 @@ import itertools
 import sys
 
 from ..autograd import forward_ad, grad_mode
-from ._pytree import tree_flatten, tree_unflatten
+from ..utils._pytree import tree_flatten, tree_unflatten
 from ._vmap import chunk_sizes
 
 # Transforms running, innermost last: inside one, gradients keep their graph for the one outside
@@ -324,12 +324,12 @@ def vjp(func, *primals, has_aux=False):
 
 def _pretty(spec):
     """A structure as PyTorch's messages print it: ``*`` for a leaf, ``(*, *)`` for a pair."""
-    if spec.is_leaf:
+    if spec.is_leaf():
         return "*"
-    children = [_pretty(child) for child in spec.children]
-    if spec.kind is dict:
+    children = [_pretty(child) for child in spec.children_specs]
+    if spec.type is dict:
         return "{" + ", ".join(f"{key!r}: {child}" for key, child in zip(spec.context, children)) + "}"
-    if spec.kind is list:
+    if spec.type is list:
         return "[" + ", ".join(children) + "]"
     return "(" + ", ".join(children) + ("," if len(children) == 1 else "") + ")"
 

@@ -11,9 +11,11 @@ as PyTorch does).
 import functools
 import itertools
 
+import numpy as np
+
 from .. import _parser_errors
 from ..autograd import forward_ad
-from ._pytree import broadcast_prefix, tree_flatten, tree_unflatten
+from ..utils._pytree import _broadcast_to_and_flatten, tree_flatten, tree_unflatten
 
 _RANDOMNESS = ("error", "different", "same")
 
@@ -68,7 +70,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         raise ValueError(f"{where}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
                          f"structure of inputs, got: {type(in_dims)}.")
     flat_args, args_spec = tree_flatten(args)
-    flat_dims = broadcast_prefix(in_dims, args)
+    flat_dims = _broadcast_to_and_flatten(in_dims, args_spec)
     if flat_dims is None:
         raise ValueError(f"{where}: in_dims is not compatible with the structure of `inputs`. in_dims has structure "
                          f"{tree_flatten(in_dims)[1]} but inputs has structure {args_spec}.")
@@ -103,6 +105,11 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     mapped = [(arg, dim % arg.dim()) for arg, dim in zip(flat_args, flat_dims) if dim is not None]
     kept_layout = _kept_layout(mapped)
     batch_rank = kept_layout[1] if kept_layout else 0
+    front_rank = _front_rank(*mapped[0]) if kept_layout and len(mapped) == 1 else None
+    unit_layout = None
+    if kept_layout and (1 in kept_layout[0] or sizes[0] == 1):
+        shape, strides, moved = _unit_layout(*mapped[0])
+        unit_layout = (shape, strides, batch_rank, moved)
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -111,7 +118,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
             leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
-        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg)
+        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg, front_rank)
                   for leaf, arg, dim in zip(leaves, flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
@@ -124,7 +131,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout)
+    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout,
+                      unit_layout)
     if chunk_size is not None:
         result = _joined_chunks(result, out_dims, chunk_sizes(sizes[0], chunk_size))
     if forward_ad.state.vmap_levels:  # (nested: what the samples computed from the inputs is batched outside too)
@@ -137,12 +145,15 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     return result
 
 
-def _mapped_sample(sample, level, batch_rank, whole):
+def _mapped_sample(sample, level, batch_rank, whole, front_rank=None):
     """``sample``, a sample of the mapped input ``whole``, marked batched by the vmap call ``level`` with the
-    batch rank of its input, and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched
-    tensor to it)."""
+    batch rank of its input (and ``front_rank``, that of ops moving its batch to the front, where it differs: see
+    _front_rank), and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched tensor to it)."""
     sample.__dict__["_vmap_input"] = whole
-    return forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
+    forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
+    if front_rank is not None and front_rank != batch_rank:
+        sample.__dict__["_vmap_front_rank"] = front_rank
+    return sample
 
 
 def debug_unwrap(tensor, *, recurse=True):
@@ -171,16 +182,62 @@ def _kept_layout(mapped_inputs):
 
 
 def _batch_rank(tensor, dim):
-    """The number of dims of size above 1 outer to the mapped dim ``dim`` in ``tensor``'s memory, None when its
-    memory orders no dims (an expanded tensor: PyTorch's unary and binary rules then lay results out apart)."""
+    """The number of dims of size above 1 outer to the mapped dim ``dim`` in the memory of ``tensor``'s pointwise
+    results: its own where it is dense, else the order TensorIterator gives them (an expanded or sliced input's:
+    by stride, the broadcast dims keeping C order), as PyTorch's unary rules run on the whole batched tensor."""
     from .. import _memory_format
 
     if tensor.is_contiguous():
         return sum(size > 1 for size in tensor.shape[:dim])
-    if not _memory_format.is_dense(tensor._data):
-        return None
     strides = _memory_format.element_strides(tensor._data)
+    if not _memory_format.is_dense(tensor._data):
+        strides = _memory_format.layout_strides(tensor.shape, [(tensor.shape, strides)])
     return sum(size > 1 and stride > strides[dim] for size, stride in zip(tensor.shape, strides))
+
+
+def _front_rank(tensor, dim):
+    """The batch rank of the results of ops whose batching rules move the batch dim of ``tensor`` (mapped over
+    ``dim``) to the front before running (binary ops, flips, sorts, indexing), None where it is that of
+    _batch_rank: for a tensor not dense (expanded, sliced) TensorIterator orders the moved view's dims anew."""
+    from .. import _memory_format
+
+    if _memory_format.is_dense(tensor._data) or forward_ad.batched(tensor):
+        return None  # (an enclosing vmap's sample: its memory holds the outer batch too, which ranks do not place)
+    moved = tensor.movedim(dim, 0)
+    strides = _memory_format.layout_strides(moved.shape, [(moved.shape, _memory_format.element_strides(moved._data))])
+    return sum(size > 1 and stride > strides[0] for size, stride in zip(moved.shape, strides))
+
+
+def _unit_layout(tensor, dim):
+    """(shape, strides) of the result TensorIterator lays out for a pointwise op on ``tensor`` (mapped over
+    ``dim``), the batch dim moved to the front: where its samples have dims of size 1, the strides PyTorch's
+    batched results of their shape give those dims (its physical tensor keeps the input's order of every dim);
+    then the (shape, strides) it lays out for the view with the batch moved to the front, as binary rules run."""
+    from .. import _memory_format
+
+    strides = _memory_format.layout_strides(tensor.shape, [(tensor.shape,
+                                                            _memory_format.element_strides(tensor._data))])
+    order = [dim] + [d for d in range(tensor.dim()) if d != dim]
+    shape = tuple(tensor.shape[d] for d in order)
+    moved = (shape, _memory_format.layout_strides(shape, [(shape, tuple(tensor.stride(d) for d in order))]))
+    return shape, tuple(strides[d] for d in order), moved
+
+
+def _with_unit_strides(result, layout):
+    """Give the dims of size 1 of ``result`` (the samples stacked, batch first) the strides of ``layout`` (see
+    _unit_layout) where its other dims lie in memory in the same order: addressing the same elements, only the
+    strides that report where those dims sit change."""
+    from .. import _memory_format
+
+    shape, strides = layout
+    array = result._data
+    own = _memory_format.element_strides(array)
+    if tuple(array.shape) != shape or own == strides or not _memory_format.is_dense(array):
+        return
+    if any(size > 1 and stride != own_stride for size, stride, own_stride in zip(shape, strides, own)):
+        return
+    result._data = np.lib.stride_tricks.as_strided(array, shape, [stride * array.itemsize for stride in strides],
+                                                   writeable=array.flags.writeable)
 
 
 def _joined_chunks(result, out_dims, sizes):
@@ -192,7 +249,7 @@ def _joined_chunks(result, out_dims, sizes):
     flat, spec = tree_flatten(result)
     count = len(sizes)
     joined = [cat([leaf] * count, dim=None) if dim is None else cat(leaf.split(sizes, dim), dim=dim)
-              for leaf, dim in zip(flat, broadcast_prefix(out_dims, result))]
+              for leaf, dim in zip(flat, _broadcast_to_and_flatten(out_dims, spec))]
     return tree_unflatten(joined, spec)
 
 
@@ -229,12 +286,12 @@ class _randomness:
         random.vmap_randomness.pop()
 
 
-def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout):
+def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout, unit_layout=None):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None. Laid out as PyTorch's are
-    (see _stacked_column): an output the call did not mark (an integer one) with the inputs' batch rank if it has
-    their samples' shape."""
+    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
+    _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the
+    call did not mark (an integer one) with the inputs' batch rank if it has their samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -242,7 +299,7 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout)
                          "collection of ints representing where in the outputs the vmapped dimension should appear.")
     flat_per_sample = [tree_flatten(output) for output in outputs]
     flat_outputs, out_spec = flat_per_sample[0]
-    flat_dims = broadcast_prefix(out_dims, outputs[0])
+    flat_dims = _broadcast_to_and_flatten(out_dims, out_spec)
     if flat_dims is None:
         raise ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not compatible with the "
                          f"structure of `outputs`. out_dims has structure {tree_flatten(out_dims)[1]} but outputs "
@@ -264,11 +321,11 @@ def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout)
             rank = first.__dict__.get("_vmap_rank", 0)
         else:
             rank = kept_layout[1] if kept_layout and first.shape == kept_layout[0] else 0
-        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs, rank))
+        stacked.append(_stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layout))
     return tree_unflatten(stacked, out_spec)
 
 
-def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank):
+def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layout=None):
     """One output of every sample stacked at ``dim``, as PyTorch's batched tensor unwrapped there: an unbatched
     output (the same in every sample) expanded to the batch size, a view of a mapped input the view of it PyTorch's
     view ops give, any other with the batch after the sample's ``rank`` outermost dims of size above 1
@@ -281,6 +338,9 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank):
     result = _view_of_input(column, mapped_inputs) if size > 1 else None
     if result is None:
         result = _stacked_samples(column, rank)
+        if unit_layout is not None and rank == unit_layout[2]:  # (from an op whose rule moved the batch to the
+            # front: TensorIterator lays out the moved view, whose size-1 dims may make it C order)
+            _with_unit_strides(result, unit_layout[3] if "_vmap_moved" in first.__dict__ else unit_layout[:2])
         if size == 0:
             result = result.narrow(0, 0, 0)
     return result if dim == 0 else result.movedim(0, dim)

@@ -203,6 +203,29 @@ def tree_unflatten(leaves, treespec):
     return treespec.unflatten(leaves)
 
 
+def _broadcast_to_and_flatten(tree, treespec, is_leaf=None):
+    """The leaves of ``tree``, a prefix of the structure ``treespec``, each repeated over the leaves of the
+    subtree it stands for (vmap's ``in_dims=0`` for every input, or ``(0, None)`` for two arguments however
+    nested); None where ``tree`` is no prefix of ``treespec``."""
+    if is_leaf is not None and is_leaf(tree) or _node_type(tree) is None:
+        return [tree] * treespec.num_leaves
+    if treespec.is_leaf():
+        return None
+    kind = _node_type(tree)
+    if kind is not treespec.type:
+        return None
+    children, context = SUPPORTED_NODES[kind].flatten(tree)
+    if len(children) != treespec.num_children or context != treespec.context:
+        return None
+    result = []
+    for child, child_spec in zip(children, treespec.children_specs):
+        flat = _broadcast_to_and_flatten(child, child_spec, is_leaf=is_leaf)
+        if flat is None:
+            return None
+        result += flat
+    return result
+
+
 def tree_leaves(tree, is_leaf=None):
     return tree_flatten(tree, is_leaf)[0]
 

@@ -809,8 +809,11 @@ def glu(input, dim=-1):
         raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {_tp_name(dim)}")
     axis = _axis(dim, input.dim())
     size = input.shape[axis]
-    if size % 2:
-        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
+    if size % 2:  # (inside vmap PyTorch's rule names the dim of its batched tensor, the batch dims in front)
+        from ..._ops._util import _batch_dims
+
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis + _batch_dims(input)} is size "
+                           f"{size}")
     _check_floating(input, "glu_cpu")
     return Glu.apply(input, axis=axis, dim=dim)
 

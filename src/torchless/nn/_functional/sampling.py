@@ -18,6 +18,7 @@ from ..._kernels.fma import fused_multiply_add32 as _fma32
 from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
 from ..._tensor import Tensor
+from ...autograd import forward_ad
 from ...autograd.graph import Node
 from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
 from ._pool_args import _check_output_storage
@@ -880,6 +881,10 @@ def one_hot(input, num_classes=-1):
     """
     if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    mapped = forward_ad.state.vmap_levels and forward_ad.batched(input)
+    if mapped and num_classes <= 0:  # (PyTorch's batched tensor cannot read its values to count the classes)
+        raise RuntimeError("When vmap-ing torch.nn.functional.one_hot, please provide an explicit positive "
+                           "num_classes argument.")
     values = input._data
     if num_classes == -1 or (not values.size and num_classes <= 0):
         if not values.size:
@@ -889,7 +894,10 @@ def one_hot(input, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if values.size and values.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._wrap(_memory_format.c_ordered((values[..., None] == np.arange(num_classes)).astype(np.int64)))
+    result = Tensor._wrap(_memory_format.c_ordered((values[..., None] == np.arange(num_classes)).astype(np.int64)))
+    if mapped:  # (batched, the batch where the indices have it, as embedding's)
+        forward_ad.mark_batch_rank(forward_ad.mark_batched(result, (input,)), input.__dict__.get("_vmap_rank", 0))
+    return result
 
 
 interpolate.__doc__ = _interpolate.__doc__
