@@ -212,7 +212,7 @@ def test_any_strides_and_offset_that_fit(dims, offset, dtype):
                                                 (0, (2, 3), (3, 1)), (4, (2,), (0,))])
 def test_tensor_reaching_past_its_storage_is_refused(offset, size, stride):
     pickled = tensor(storage_id(numel=4), offset, size, stride)
-    with pytest.raises(CheckpointError, match="holds 4 elements"):
+    with pytest.raises(CheckpointError, match="Trying to resize storage that is not resizable"):  # (set_'s)
         load_bytes(checkpoint(pickled, {"0": FLOATS.tobytes()}))
 
 
@@ -311,12 +311,13 @@ def test_the_exploit_pickles_do_run_when_unpickled_unsafely(tmp_path):
 
 
 @pytest.mark.parametrize("pickled,message", [
-    (b"(Vtouch x\nios\nsystem\n", "opcode INST"),  # INST: a call without GLOBAL
-    (b"S'x'\n", "opcode STRING"),  # Python 2's str
-    (b"S'\\Y'\n", "opcode STRING"),  # with an escape that Python warns about
-    (b"\x82\x01", "opcode EXT1"),  # the copyreg extension registry
-    (b"P1\n", "opcode PERSID"),
-    (b"(Vnot a storage\nI1\ntQ", "only storage persistent ids"),
+    # (opcodes PyTorch's weights-only unpickler has no case for: refused by their number, as it refuses them)
+    (b"(Vtouch x\nios\nsystem\n", "Unsupported operand 86"),  # INST: a call without GLOBAL (after MARK, V)
+    (b"S'x'\n", "Unsupported operand 83"),  # Python 2's str
+    (b"S'\\Y'\n", "Unsupported operand 83"),  # with an escape that Python warns about
+    (b"\x82\x01", "Unsupported operand 130"),  # the copyreg extension registry
+    (b"P1\n", "Unsupported operand 80"),  # PERSID
+    (b"(Vnot a storage\nI1\ntQ", "Unsupported operand 86"),
     (call(glob("__builtin__", "bytearray"), num(1 << 40)), "bytearray is allowed only from bytes"),
     (call(glob("torch", "float32")), "calls torch.float32, which is not callable"),
     (glob("torch", "float32") + b"(N" + dictionary((text("name"), text("evil"))) + b"tb",
@@ -383,16 +384,17 @@ def test_deeply_nested_pickle_is_refused_cleanly():
 
 
 @pytest.mark.parametrize("mutate,message", [
-    (lambda p, s: (p, {}), "missing entry 'archive/data/0'"),
-    (lambda p, s: (p, {"0": s[:-1]}), "holds 15 bytes, its storage needs 16"),
+    # (PyTorch's zip reader's words)
+    (lambda p, s: (p, {}), "PytorchStreamReader failed locating file data/0: file not found"),
+    (lambda p, s: (p, {"0": s[:-1]}), r"record size \(15 bytes\) does not match expected size \(16 bytes"),
     (lambda p, s: (tensor(storage_id(numel=-1)), s), "bad storage id"),
     (lambda p, s: (tensor(offset=-1), s), "bad storage offset"),
     (lambda p, s: (tensor(size=(2, 2), stride=(1,)), s), "differ in length"),
     (lambda p, s: (tensor(size=(1,) * 65, stride=(1,) * 65), s), "65 dimensions"),
     (lambda p, s: (tensor(requires_grad=True, storage=storage_id("LongStorage", numel=2)), s), "cannot require"),
     (lambda p, s: (tup(tensor(), tensor(storage_id(numel=3))), s), "declared twice"),
-    (lambda p, s: (b"K", s), "pickle exhausted before seeing STOP"),
-    (lambda p, s: (b"\xff", s), "unknown"),
+    (lambda p, s: (b"K", s), "^$"),  # (PyTorch's EOFError, without a message)
+    (lambda p, s: (b"\xff", s), "Unsupported operand 255"),
 ])
 def test_corrupt_checkpoints(mutate, message):
     pickled, storages = mutate(tensor(), FLOATS.tobytes())

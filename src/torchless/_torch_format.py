@@ -91,6 +91,11 @@ class _Refused(Exception):
     """The pickle asks for something a weights-only load does not allow."""
 
 
+class _Lacking(_Refused):
+    """The pickle holds tensors PyTorch loads and torchless has not (bfloat16, quantized, sparse...): said as such,
+    never as the error PyTorch would meet, since PyTorch meets none."""
+
+
 class _Corrupt(Exception):
     """The file is inconsistent."""
 
@@ -414,10 +419,10 @@ class _WeightsUnpickler(pickle.Unpickler):
         if found is not None:
             return found if self._eager is None or found.function is None else self._eager(found)
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
-            raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
+            raise _Lacking(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
                            "complex128, int8, int16, int32, int64, uint8 and bool only")
         if module == "torch._utils" and name in _FOREIGN_REBUILDS:
-            raise _Refused(f"torch._utils.{name}: torchless has dense tensors in memory only, not "
+            raise _Lacking(f"torch._utils.{name}: torchless has dense tensors in memory only, not "
                            f"{_FOREIGN_REBUILDS[name]} tensors")
         allowed = _user_safe_global(module, name)
         if allowed is None and (module == "torch" or module.startswith("torch.")):
@@ -704,12 +709,23 @@ def data_pickle_failure(data, weights_only):
     PyTorch's weights-only unpickler (worded as torch.load words it; an EOFError as it is) or of Python's; None when
     they would read it (torchless's own error stands)."""
     stream = io.BytesIO(data)
+    if weights_only:
+        unpickler = _StructureUnpickler(stream)
+    else:
+        unpickler = _StubPickleUnpickler(stream, encoding="utf-8")
+    failure = _unpickling_failure(unpickler.load, weights_only, unreadable=(_BuildsObjects, MemoryError))
+    return None if failure is _READ else failure
+
+
+_READ = object()  # what _unpickling_failure returns for a pickle read to its end
+
+
+def _unpickling_failure(load, weights_only, unreadable):
+    """The error ``load()`` meets, as torch.load raises it (weights-only refusals worded as PyTorch's); None for one
+    of ``unreadable`` (what torchless does not run), _READ when it reads the pickle."""
     try:
-        if weights_only:
-            _StructureUnpickler(stream).load()
-        else:
-            _StubPickleUnpickler(stream, encoding="utf-8").load()
-    except (_BuildsObjects, MemoryError):
+        load()
+    except unreadable:
         return None
     except _UnsupportedGlobal as refusal:
         return _weights_only_refusal(refusal.name)
@@ -719,7 +735,7 @@ def data_pickle_failure(data, weights_only):
         return _as_checkpoint_error(error)
     except Exception as error:
         return _as_checkpoint_error(error)
-    return None
+    return _READ
 
 
 class _PlainDataPickleUnpickler(pickle.Unpickler):
@@ -752,29 +768,22 @@ def first_pickle_failure(stream, end, weights_only):
     CheckpointError named as PyTorch's, when it can be. None for a pickle needing globals or calls, which torchless
     does not run."""
     start = stream.tell()
-    try:
+
+    def load():
         if weights_only:
             _PlainDataUnpickler(stream).load()
-        else:
-            try:  # the memo indices bounded first, as CPython's unpickler sizes its memo by the largest
-                _check_opcodes(stream, max(end - start, _MEMO_ALLOWANCE), allowed=None)
-            except _Corrupt:
-                return None
-            except Exception:  # (whatever makes genops stop, the unpickler meets on its way)
-                pass
-            stream.seek(start)
-            _PlainDataPickleUnpickler(stream, encoding="utf-8").load()
-    except _BuildsObjects:
-        return None
-    except _UnsupportedGlobal as refusal:
-        return _weights_only_refusal(refusal.name)
-    except pickle.UnpicklingError as error:
-        if weights_only:
-            return _weights_only_failure(str(error))
-        return _as_checkpoint_error(error)
-    except Exception as error:
-        return _as_checkpoint_error(error)
-    return _PlainRuntimeError("Invalid magic number; corrupt file?")
+            return
+        try:  # the memo indices bounded first, as CPython's unpickler sizes its memo by the largest
+            _check_opcodes(stream, max(end - start, _MEMO_ALLOWANCE), allowed=None)
+        except _Corrupt as error:  # not run (torchless's own error stands)
+            raise _BuildsObjects() from error
+        except Exception:  # (whatever makes genops stop, the unpickler meets on its way)
+            pass
+        stream.seek(start)
+        _PlainDataPickleUnpickler(stream, encoding="utf-8").load()
+
+    failure = _unpickling_failure(load, weights_only, unreadable=_BuildsObjects)
+    return _PlainRuntimeError("Invalid magic number; corrupt file?") if failure is _READ else failure
 
 
 def _as_checkpoint_error(error):
@@ -1161,7 +1170,7 @@ class _ArchiveReader(_Reader):
             # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
             return self._convert(self._unpickle(data, eager=not self._weights_only))
         except (_Refused, *_CORRUPTION) as error:
-            if isinstance(error, (_UnsupportedGlobal, CheckpointError)):  # (worded already)
+            if isinstance(error, (_UnsupportedGlobal, CheckpointError, _Lacking)):  # (worded already)
                 raise
             failure = data_pickle_failure(data, self._weights_only)
             if failure is None:
@@ -1220,8 +1229,6 @@ class _ArchiveReader(_Reader):
                 array = _mapped_entry_bytes(self._archive.fp, self._mapped_file, info, path, self._shared)
             self._storage_arrays[storage.key] = array
         return array
-
-
 
 
 def _truncated_storage(missing):
