@@ -69,6 +69,7 @@ _FUNCTIONAL_CALLS = {
     "multilabel_margin_loss": (2, ("size_average", "reduce", "reduction")),
     "multilabel_soft_margin_loss": (2, ("weight", "size_average", "reduce", "reduction")),
     "nll_loss": (2, ("weight", "size_average", "ignore_index", "reduce", "reduction")),
+    "pad": (2, ("mode", "value")),
     "normalize": (1, ("p", "dim", "eps", "out")),
     "poisson_nll_loss": (2, ("log_input", "full", "size_average", "eps", "reduce", "reduction")),
     "relu": (1, ("inplace",)), "relu6": (1, ("inplace",)), "rms_norm": (2, ("weight", "eps")),
