@@ -313,7 +313,7 @@ def f(x):
 
 
 def test_wrap_matches_torch_fx(tmp_path):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     codes = {}
     for name in ("torch", "torchless"):
         path = tmp_path / f"wrapped_{name}.py"

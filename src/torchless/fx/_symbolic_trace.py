@@ -62,7 +62,8 @@ _FUNCTIONAL_CALLS = {
     "max_pool1d": (2, ("stride", "padding", "dilation", "ceil_mode", "return_indices")),
     "max_pool2d": (2, ("stride", "padding", "dilation", "ceil_mode", "return_indices")),
     "max_pool3d": (2, ("stride", "padding", "dilation", "ceil_mode", "return_indices")),
-    "max_unpool1d": (3, ("stride", "padding", "output_size")), "max_unpool2d": (3, ("stride", "padding", "output_size")),
+    "max_unpool1d": (3, ("stride", "padding", "output_size")),
+    "max_unpool2d": (3, ("stride", "padding", "output_size")),
     "max_unpool3d": (3, ("stride", "padding", "output_size")), "mish": (1, ("inplace",)),
     "mse_loss": (2, ("size_average", "reduce", "reduction", "weight")),
     "multi_margin_loss": (2, ("p", "margin", "weight", "size_average", "reduce", "reduction")),
@@ -511,4 +512,3 @@ def symbolic_trace(root, concrete_args=None):
     graph = tracer.trace(root, concrete_args)
     name = root.__class__.__name__ if isinstance(root, _module_classes()[0]) else root.__name__
     return GraphModule(tracer.root, graph, name)
-

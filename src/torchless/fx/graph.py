@@ -452,7 +452,6 @@ class Graph:
         return PythonCode(fn_code, globals_)
 
 
-
 def _torch_qualified_name(obj):
     """``torch.flatten`` for a torchless function, which the code reaches through its ``torch`` global; None for
     anything else, which gets a global of its own."""
