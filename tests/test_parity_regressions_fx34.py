@@ -11,6 +11,8 @@ Differences fixed (torchless had no torch.fx):
 - Without torch, the expected code of small functions is written out by hand and GraphModules are checked against
   the models' own forward.
 """
+import copy
+import math
 import operator
 import subprocess
 import sys
@@ -327,6 +329,62 @@ def test_wrap_matches_torch_fx(tmp_path):
     assert codes["torchless"].replace("torchless", "torch") == codes["torch"]
     assert 'torch.fx._symbolic_trace.wrap("wrapped_torch_my_scale")' in codes["torch"]
     assert "%len_1" in codes["torch"] and "[[5., 5.]," in codes["torch"]
+
+
+def scaled_rows(x):
+    """A helper fx must not trace into (int() of a shape): given as autowrap_functions."""
+    return int(x.shape[0])
+
+
+def autowrapped(torch, nn):
+    class Sub(nn.Module):
+        def forward(self, x):
+            return x.relu() * math.sqrt(x.size(1))
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.sub = Sub()
+            self.c = torch.ones(3)
+
+        def forward(self, x):
+            y = self.sub(x) + torch.ones(3) + self.c
+            return y + scaled_rows(x), x.new_zeros(2)
+
+    return M()
+
+
+def test_autowrap_constants_and_deepcopy_match_torch_fx():
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torchless, torch):
+        tracer = lib.fx.Tracer(autowrap_functions=(scaled_rows,))
+        graph = tracer.trace(autowrapped(lib, lib.nn))
+        gm = lib.fx.GraphModule(tracer.root, graph, "M")
+        clone = copy.deepcopy(gm)
+        out = clone(lib.ones(2, 3))
+        results.append((gm.code, str(graph), describe(graph), clone.code, [o.tolist() for o in out],
+                        sorted(dict(gm.named_buffers()))))
+    assert results[0] == results[1]
+    assert "math_sqrt(size)" in results[0][0]
+
+
+TENSOR_OPERATORS = ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                    "__floordiv__", "__rfloordiv__", "__mod__", "__pow__", "__rpow__", "__matmul__", "__eq__",
+                    "__lt__", "__ge__"]
+
+
+def test_tensor_operators_given_proxies_match_torch_fx():
+    torch = pytest.importorskip("torch")
+
+    def traced(lib, name):
+        def f(x, i):
+            return getattr(lib.arange(1.0, 3.0), name)(x), lib.ones(2).add(x, alpha=2), lib.arange(3.0)[i]
+        gm = lib.fx.symbolic_trace(f)
+        return describe(gm.graph), gm.code, [o.tolist() for o in gm(lib.tensor([2.0, 3.0]), lib.tensor([1, 2]))]
+
+    for name in TENSOR_OPERATORS:
+        assert traced(torchless, name) == traced(torch, name), name
 
 
 # ------------------------------------------------------------------------------------------ without torch

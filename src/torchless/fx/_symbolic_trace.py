@@ -144,6 +144,36 @@ def _torch_function_wrappers():
     return found
 
 
+# The method PyTorch records for a Tensor's operator given a Proxy (``weight * x``: ``weight.mul(x)``); the other
+# operators are recorded under their own names (``__rsub__``)
+_TENSOR_OPERATOR_METHODS = {
+    "__add__": "add", "__radd__": "add", "__sub__": "sub", "__mul__": "mul", "__rmul__": "mul",
+    "__truediv__": "div", "__rtruediv__": "__rdiv__", "__mod__": "remainder", "__pow__": "pow",
+    "__matmul__": "matmul", "__rand__": "bitwise_and", "__ror__": "bitwise_or", "__rxor__": "bitwise_xor",
+    "__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
+}
+_TENSOR_OPERATORS = {"__rsub__", "__floordiv__", "__rfloordiv__", "__rmod__", "__rpow__", "__rmatmul__", "__and__",
+                     "__or__", "__xor__", "__lshift__", "__rlshift__", "__rshift__", "__rrshift__", "__getitem__",
+                     *_TENSOR_OPERATOR_METHODS}
+
+
+def _tensor_method_wrappers():
+    """[(Tensor, name, recording wrapper)]: a Tensor's method or operator given a Proxy (a constant tensor of the
+    module times the input) is recorded as a ``call_method`` node on that tensor."""
+    from .._tensor import Tensor
+    found = []
+    for name, obj in list(vars(Tensor).items()):
+        if inspect.isfunction(obj) and (not name.startswith("_") or name in _TENSOR_OPERATORS):
+            method = _TENSOR_OPERATOR_METHODS.get(name, name)
+            record = functools.partial(_as_method, method)
+            found.append((Tensor, name, _recording(obj, record)))
+    return found
+
+
+def _as_method(method, tracer, args, kwargs):
+    return tracer.create_proxy("call_method", method, args, kwargs)
+
+
 def _as_called(orig, tracer, args, kwargs):
     return tracer.create_proxy("call_function", orig, args, kwargs)
 
@@ -201,15 +231,15 @@ class _Patcher:
             setattr(owner, name, new)
             self.undo.append(lambda: setattr(owner, name, old))
 
-    def patch_globals(self, globals_, replacements):
+    def patch_globals(self, globals_, replacement):
         """Point ``globals_``'s names bound to functions being recorded (``from torch import flatten``) at the
         recording versions."""
         if id(globals_) in self.globals_done:
             return
         self.globals_done.add(id(globals_))
         for name, value in list(globals_.items()):
-            new = replacements.get(id(value))
-            if new is not None and callable(value):
+            new = replacement(value)
+            if new is not None:
                 self.patch(globals_, name, new)
 
     def __enter__(self):
@@ -260,7 +290,7 @@ class Tracer(TracerBase):
             id(value) for name, value in ((n, v) for m in autowrap_modules for n, v in vars(m).items())
             if not name.startswith("_") and callable(value)}
         self._autowrap_function_ids.update(id(f) for f in autowrap_functions)
-        self._autowrap_search = list(autowrap_functions)
+        self._autowrap_search = list(autowrap_modules)
         self.param_shapes_constant = param_shapes_constant
         self.submodule_paths = None
         self.root_module_name = ""
@@ -446,13 +476,21 @@ class Tracer(TracerBase):
         with _Patcher() as patcher:
             wrappers = _torch_function_wrappers()
             replacements = {id(w.__fx_original__): w for _, _, w in wrappers}
+            wrappers += _tensor_method_wrappers()
+
+            def replacement(value):
+                """The recording version of a global the traced code names, or None to leave it."""
+                new = replacements.get(id(value))
+                if new is None and id(value) in self._autowrap_function_ids and callable(value):
+                    new = replacements[id(value)] = _wrapped_function(value)
+                return new
 
             def module_call_wrapper(mod, *args, **kwargs):
                 def forward(*args, **kwargs):
                     return orig_call(mod, *args, **kwargs)
                 forward_fn = getattr(type(mod), "forward", None)
                 if hasattr(forward_fn, "__globals__"):
-                    patcher.patch_globals(forward_fn.__globals__, replacements)
+                    patcher.patch_globals(forward_fn.__globals__, replacement)
                 return tracer.call_module(mod, forward, args, kwargs)
 
             patcher.patch(Module, "__getattr__", module_getattr_wrapper)
@@ -463,13 +501,9 @@ class Tracer(TracerBase):
                 orig = globals_.get(name, builtins.__dict__.get(name))
                 if orig is not None:
                     patcher.patch(globals_, name, _wrapped_function(getattr(orig, "__fx_original__", orig)))
-            for function in self._autowrap_search:
-                replacements.setdefault(id(function), _wrapped_function(function))
-            autowrap = {}
-            for value in fn_globals.values():
-                if id(value) in self._autowrap_function_ids and callable(value) and id(value) not in replacements:
-                    autowrap[id(value)] = _wrapped_function(value)
-            patcher.patch_globals(fn_globals, {**replacements, **autowrap})
+            patcher.patch_globals(fn_globals, replacement)
+            for module in self._autowrap_search:  # (math.sqrt(n): the module's own entries)
+                patcher.patch_globals(vars(module), replacement)
             result = fn(*args)
             self.create_node("output", "output", (self.create_arg(result),), {},
                              type_expr=fn.__annotations__.get("return", None))
