@@ -387,6 +387,43 @@ def test_tensor_operators_given_proxies_match_torch_fx():
         assert traced(torchless, name) == traced(torch, name), name
 
 
+def swap_sigmoids(torch, fx):
+    class Swap(fx.Transformer):
+        def call_function(self, target, args, kwargs):
+            if target == torch.sigmoid:
+                return torch.neg(*args, **kwargs)
+            return super().call_function(target, args, kwargs)
+
+        def call_method(self, target, args, kwargs):
+            if target == "sigmoid":
+                return torch.neg(*args, **kwargs)
+            return super().call_method(target, args, kwargs)
+
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(3, 3)
+
+        def forward(self, x):
+            return torch.sigmoid(self.fc(x)) + x.sigmoid() + torch.nn.functional.relu(x)
+
+    torch.manual_seed(0)
+    gm = fx.symbolic_trace(M())
+    return gm, Swap(gm).transform()
+
+
+def test_transformer_matches_torch_fx():
+    torch = pytest.importorskip("torch")
+    gm, new = swap_sigmoids(torchless, torchless.fx)
+    expected_gm, expected = swap_sigmoids(torch, torch.fx)
+    assert describe(new.graph) == describe(expected.graph)
+    assert new.code == expected.code
+    x = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    w, b = gm.fc.weight.detach().numpy(), gm.fc.bias.detach().numpy()
+    np.testing.assert_allclose(new(torchless.tensor(x)).detach().numpy(), -(x @ w.T + b) - x + np.maximum(x, 0),
+                               rtol=1e-6, atol=1e-6)
+
+
 # ------------------------------------------------------------------------------------------ without torch
 def test_code_of_a_function_written_out():
     def f(x, y):

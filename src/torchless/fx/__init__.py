@@ -3,10 +3,10 @@
 graphs (:class:`GraphModule`) and running graphs node by node (:class:`Interpreter`)."""
 from .graph import Graph
 from .graph_module import GraphModule
-from .interpreter import Interpreter
+from .interpreter import Interpreter, Transformer
 from .node import Node, map_arg
 from .proxy import Proxy
 from ._symbolic_trace import PH, ProxyableClassMeta, Tracer, symbolic_trace, wrap
 
-__all__ = ["symbolic_trace", "Tracer", "wrap", "Graph", "GraphModule", "Interpreter", "Node", "Proxy", "map_arg",
-           "PH", "ProxyableClassMeta"]
+__all__ = ["symbolic_trace", "Tracer", "wrap", "Graph", "GraphModule", "Interpreter", "Transformer", "Node", "Proxy",
+           "map_arg", "PH", "ProxyableClassMeta"]

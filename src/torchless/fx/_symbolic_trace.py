@@ -118,15 +118,34 @@ def _functional_record(name, orig):
     return record
 
 
-def _recording(orig, record):
-    @functools.wraps(orig)
-    def wrapper(*args, **kwargs):
+class _Recording:
+    """What a torchless function (or Tensor method) is while a trace runs: the function itself unless a Proxy is
+    among its arguments, and then a node. It compares equal to the function, so that a Transformer's
+    ``target == torch.sigmoid`` holds while the names are patched."""
+
+    def __init__(self, orig, record):
+        functools.update_wrapper(self, orig)
+        self.__fx_original__ = orig
+        self._record = record
+
+    def __call__(self, *args, **kwargs):
         proxy = _find_proxy(args, kwargs)
         if proxy is None:
-            return orig(*args, **kwargs)
-        return record(proxy.tracer, args, kwargs)
-    wrapper.__fx_original__ = orig
-    return wrapper
+            return self.__fx_original__(*args, **kwargs)
+        return self._record(proxy.tracer, args, kwargs)
+
+    def __get__(self, obj, objtype=None):  # (as a Tensor method)
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __eq__(self, other):
+        return other is self.__fx_original__ or (isinstance(other, _Recording)
+                                                 and other.__fx_original__ is self.__fx_original__)
+
+    def __hash__(self):
+        return hash(self.__fx_original__)
+
+
+_recording = _Recording
 
 
 def _torch_function_wrappers():
@@ -251,6 +270,16 @@ class _Patcher:
             self.undo.pop()()
 
 
+def _record_torch_functions(patcher):
+    """Make torchless's functions and Tensor's methods record their calls given a Proxy, for as long as
+    ``patcher`` is open; returns {id of a function: its recording version}."""
+    wrappers = _torch_function_wrappers()
+    replacements = {id(w.__fx_original__): w for _, _, w in wrappers}
+    for namespace, name, wrapper in wrappers + _tensor_method_wrappers():
+        patcher.patch(namespace, name, wrapper)
+    return replacements
+
+
 class PHBase:
     """The placeholder value of :data:`PH` in ``concrete_args``: keep the argument a graph input."""
 
@@ -295,6 +324,8 @@ class Tracer(TracerBase):
         self.submodule_paths = None
         self.root_module_name = ""
         self.scope = None
+        self.tensor_attrs = {}
+        self._kept = []
 
     def create_arg(self, a):
         """Proxies, parameters and tensors of the module (``get_attr`` nodes), constants and containers of
@@ -474,9 +505,7 @@ class Tracer(TracerBase):
             return tracer.getattr(attr, orig_getattr(mod, attr), parameter_proxy_cache)
 
         with _Patcher() as patcher:
-            wrappers = _torch_function_wrappers()
-            replacements = {id(w.__fx_original__): w for _, _, w in wrappers}
-            wrappers += _tensor_method_wrappers()
+            replacements = _record_torch_functions(patcher)
 
             def replacement(value):
                 """The recording version of a global the traced code names, or None to leave it."""
@@ -495,8 +524,6 @@ class Tracer(TracerBase):
 
             patcher.patch(Module, "__getattr__", module_getattr_wrapper)
             patcher.patch(Module, "__call__", module_call_wrapper)
-            for namespace, name, wrapper in wrappers:
-                patcher.patch(namespace, name, wrapper)
             for globals_, name in [(g, n) for (_, n), g in _wrapped_fns_to_patch.items()]:
                 orig = globals_.get(name, builtins.__dict__.get(name))
                 if orig is not None:

@@ -1,8 +1,10 @@
 """fx's :class:`Interpreter`: runs a :class:`GraphModule`'s graph node by node (a base for analyses that look at
 each value, such as :class:`~torchless.fx.passes.shape_prop.ShapeProp`)."""
-from .node import map_arg
+import inspect
 
-__all__ = ["Interpreter"]
+from .node import map_aggregate, map_arg
+
+__all__ = ["Interpreter", "Transformer"]
 
 
 class Interpreter:
@@ -106,3 +108,60 @@ class Interpreter:
                                    f"such issues")
             return self.env[n_arg]
         return map_arg(args, load_arg)
+
+
+class Transformer(Interpreter):
+    """An Interpreter that builds a new graph: each node's handler returns a Proxy recording into it, so that
+    overriding ``call_function`` (say) rewrites those calls; :meth:`transform` returns the new GraphModule.
+
+    Args:
+        module (GraphModule): The ``Module`` to be transformed.
+    """
+
+    def __init__(self, module):
+        from ._symbolic_trace import Tracer
+        from .graph import Graph
+        super().__init__(module)
+        self.new_graph = Graph()
+
+        class TransformerTracer(Tracer):
+            def __init__(self, graph):
+                super().__init__()
+                self.graph = graph
+
+            def is_leaf_module(self, _, __):
+                return True
+
+        self.tracer = TransformerTracer(self.new_graph)
+        self.tracer.root = module
+
+    def placeholder(self, target, args, kwargs):
+        """A placeholder of the new graph, as a Proxy."""
+        from .proxy import Proxy
+        default_value = next(iter(args)) if args else inspect.Signature.empty
+        return Proxy(self.new_graph.placeholder(target, default_value=default_value), self.tracer)
+
+    def get_attr(self, target, args, kwargs):
+        """A ``get_attr`` node of the new graph, as a Proxy."""
+        return self.tracer.create_proxy("get_attr", target, args, kwargs)
+
+    def call_module(self, target, args, kwargs):
+        """A ``call_module`` node of the new graph, as a Proxy."""
+        submod = self.fetch_attr(target)
+        return self.tracer.call_module(submod, submod.forward, args, kwargs)
+
+    def call_function(self, target, args, kwargs):
+        """A ``call_function`` node of the new graph, as a Proxy."""
+        return self.tracer.create_proxy("call_function", target, args, kwargs)
+
+    def transform(self):
+        """Run the transformation and return the new GraphModule."""
+        from ._symbolic_trace import _Patcher, _record_torch_functions
+        from .graph_module import GraphModule
+        from .proxy import Proxy
+        with _Patcher() as patcher:  # (torch functions an override calls on Proxies record, as in a trace)
+            _record_torch_functions(patcher)
+            result = super().run(enable_io_processing=False)
+        if result is not None:
+            self.new_graph.output(map_aggregate(result, lambda a: a.node if isinstance(a, Proxy) else a))
+        return GraphModule(self.module, self.new_graph)
