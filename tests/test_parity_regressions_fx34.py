@@ -8,15 +8,21 @@ Differences fixed (torchless had no torch.fx):
   ``fx.wrap``, ``Interpreter`` and ``passes.shape_prop.ShapeProp``.
 - The same models are written with torch.nn and torchless.nn and traced by both: same nodes (op, name, target,
   arguments, users), same printed graph and code, same outputs from the GraphModules given the same weights.
+- ``torchless.vision.models.feature_extraction`` rebuilt on torchless.fx: ``get_graph_node_names`` of 12
+  torchvision models against torchvision 0.29.1's (tests/fixtures/torchvision/fx34_node_names.json, written by
+  make_fx34.py beside it), train and eval mode.
 - Without torch, the expected code of small functions is written out by hand and GraphModules are checked against
   the models' own forward.
 """
 import copy
+import json
 import math
 import operator
 import subprocess
 import sys
 import textwrap
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -422,6 +428,25 @@ def test_transformer_matches_torch_fx():
     w, b = gm.fc.weight.detach().numpy(), gm.fc.bias.detach().numpy()
     np.testing.assert_allclose(new(torchless.tensor(x)).detach().numpy(), -(x @ w.T + b) - x + np.maximum(x, 0),
                                rtol=1e-6, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------ against torchvision
+TORCHVISION = json.loads((Path(__file__).parent / "fixtures" / "torchvision" / "fx34_node_names.json").read_text())
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION["node_names"]))
+def test_graph_node_names_match_torchvision(name, monkeypatch):
+    from torchless.vision import models
+    from torchless.vision.models.feature_extraction import get_graph_node_names
+    # (the names do not depend on the weights: random fills skipped, to build vgg11 quickly)
+    monkeypatch.setattr(torchless.Tensor, "uniform_", lambda self, *args, **kwargs: self)
+    monkeypatch.setattr(torchless.Tensor, "normal_", lambda self, *args, **kwargs: self)
+    expected_train, expected_eval = TORCHVISION["node_names"][name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train, evaluation = get_graph_node_names(getattr(models, name)(), suppress_diff_warning=True)
+    assert train == expected_train
+    assert evaluation == expected_eval
 
 
 # ------------------------------------------------------------------------------------------ without torch
