@@ -223,7 +223,9 @@ def functions(torch, F):
         return (F.relu(x), F.relu6(x), F.leaky_relu(x, 0.2), F.softmax(x, dim=1), F.log_softmax(x, 1),
                 F.dropout(x, 0.5, training=False), F.sigmoid(x), F.tanh(x), F.silu(x),
                 F.max_pool2d(x.unsqueeze(0), 2), F.adaptive_avg_pool2d(x.unsqueeze(0), 1), F.pad(x, (1, 1)),
-                F.normalize(x), F.hardswish(x), F.elu(x), F.layer_norm(x, (4,)))
+                F.normalize(x), F.hardswish(x), F.elu(x), F.layer_norm(x, (4,)),
+                F.conv2d(x.view(1, 1, 4, 4), x.view(1, 1, 4, 4)[..., :2, :2]), F.pixel_shuffle(x.view(1, 4, 2, 2), 2),
+                F.cosine_similarity(x, x))
 
     def methods(x):
         a, b = x.chunk(2)

@@ -85,6 +85,12 @@ _FUNCTIONAL_CALLS = {
 }
 # nn.functional's functions that call the Tensor method of their name (recorded as call_method)
 _FUNCTIONAL_METHODS = {"sigmoid", "tanh"}
+# nn.functional's names that are torch's own functions in PyTorch (F.conv2d is torch.conv2d): recorded as those
+_FUNCTIONAL_TORCH_FUNCTIONS = {
+    "adaptive_avg_pool1d", "avg_pool1d", "bilinear", "celu_", "channel_shuffle", "conv1d", "conv2d", "conv3d",
+    "conv_tbc", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "cosine_similarity", "hardshrink",
+    "native_channel_shuffle", "pairwise_distance", "pdist", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu_",
+    "rrelu_", "selu_", "threshold_"}
 
 
 def _find_proxy(args, kwargs):
@@ -104,6 +110,12 @@ def _functional_record(name, orig):
     if name in _FUNCTIONAL_METHODS:
         return lambda tracer, args, kwargs: tracer.create_proxy("call_method", name, args, kwargs)
     convention = _FUNCTIONAL_CALLS.get(name)
+    if name in _FUNCTIONAL_TORCH_FUNCTIONS:
+        def as_torch_function(tracer, args, kwargs):
+            import torchless
+            target = getattr(torchless, name)
+            return tracer.create_proxy("call_function", getattr(target, "__fx_original__", target), args, kwargs)
+        return as_torch_function
     if convention is None:  # (PyTorch's builtins: as called)
         return lambda tracer, args, kwargs: tracer.create_proxy("call_function", orig, args, kwargs)
     npos, keywords = convention
