@@ -432,6 +432,36 @@ def test_transformer_matches_torch_fx():
                                rtol=1e-6, atol=1e-6)
 
 
+def surgery(torch, fx):
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = torch.nn.Conv2d(1, 2, 3)
+            self.bn = torch.nn.BatchNorm2d(2)
+
+        def forward(self, x):
+            return torch.nn.functional.adaptive_avg_pool2d(self.bn(self.c(x)), 1).flatten(1).softmax(-1)
+
+    gm = fx.symbolic_trace(fx.symbolic_trace(M()))  # (a GraphModule traced again)
+    texts = [gm.code, str(gm)]
+    for node in gm.graph.nodes:
+        if node.op == "call_module" and node.target == "bn":
+            node.replace_all_uses_with(node.args[0])
+            gm.graph.erase_node(node)
+    gm.recompile()
+    texts.append(gm.code)
+    gm.delete_all_unused_submodules()
+    texts.append(sorted(dict(gm.named_modules())))
+    texts.append(gm.add_submodule("extra.inner", torch.nn.ReLU()))
+    texts.append(gm.delete_submodule("extra.missing"))
+    return texts
+
+
+def test_graph_surgery_matches_torch_fx():
+    torch = pytest.importorskip("torch")
+    assert surgery(torchless, torchless.fx) == surgery(torch, torch.fx)
+
+
 # ------------------------------------------------------------------------------------------ against torchvision
 TORCHVISION = json.loads((Path(__file__).parent / "fixtures" / "torchvision" / "fx34_node_names.json").read_text())
 

@@ -147,6 +147,53 @@ class GraphModule(Module):
         cls.forward = _forward_from_src(self._code, python_code.globals)
         return python_code
 
+    def add_submodule(self, target, m):
+        """Install ``m`` at the dotted path ``target``, creating plain Modules for missing parents; False if a
+        parent on the path is not a Module."""
+        *prefix, field = target.split(".")
+        mod = self
+        for item in prefix:
+            submod = getattr(mod, item, None)
+            if submod is None:
+                submod = Module()
+                mod.add_module(item, submod)
+            if not isinstance(submod, Module):
+                return False
+            mod = submod
+        mod.add_module(field, m)
+        return True
+
+    def delete_submodule(self, target):
+        """Remove the submodule at the dotted path ``target``; False if there is none."""
+        atoms = target.split(".")
+        path, target_submod = atoms[:-1], atoms[-1]
+        mod = self
+        for item in path:
+            if not hasattr(mod, item):
+                return False
+            mod = getattr(mod, item)
+            if not isinstance(mod, Module):
+                return False
+        if not hasattr(mod, target_submod) or not isinstance(getattr(mod, target_submod), Module):
+            return False
+        delattr(mod, target_submod)
+        return True
+
+    def delete_all_unused_submodules(self):
+        """Remove the submodules no ``call_module`` or ``get_attr`` node of the graph reaches."""
+        used = []
+        for node in self.graph.nodes:
+            if node.op in ("call_module", "get_attr"):
+                used.extend(itertools.accumulate(node.target.split("."), lambda x, y: ".".join([x, y] if y else [x])))
+                if node.op == "call_module":
+                    try:
+                        submod = self.get_submodule(node.target)
+                    except AttributeError:
+                        continue
+                    used.extend(".".join([node.target, name]) for name, _ in submod.named_modules() if name != "")
+        for name in [name for name, _ in self.named_modules() if name not in used]:
+            self.delete_submodule(name)
+
     def print_readable(self, print_output=True, include_stride=False, include_device=False, colored=False):
         """The code of this module (and of its GraphModule children) as a class, printed and returned."""
         verbose_python_code = self._graph.python_code(root_module="self", verbose=True)
