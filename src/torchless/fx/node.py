@@ -10,19 +10,22 @@ _OPS = ("placeholder", "call_method", "call_module", "call_function", "get_attr"
 
 def _torch_names():
     """id -> (qualified name as PyTorch prints it, object) of torchless's public functions: ``torch.flatten``,
-    ``torch.nn.functional.relu``, ``torch.Tensor.add``. Built on first use, so importing fx imports nothing."""
-    cached = _torch_names.__dict__.get("names")
-    if cached is not None:
-        return cached
+    ``torch.nn.functional.relu``, ``torch.Tensor.add``. Built on first use, so importing fx imports nothing, and
+    again when a namespace has grown (torchless loads some functions on first use)."""
     import torchless
     from torchless.nn import functional
+    namespaces = (("torch.Tensor", torchless.Tensor), ("torch", torchless), ("torch.nn.functional", functional))
+    key = tuple(len(vars(namespace)) for _, namespace in namespaces)
+    cached = _torch_names.__dict__.get("names")
+    if cached is not None and cached[0] == key:
+        return cached[1]
     names = {}
-    for prefix, namespace in (("torch.Tensor", torchless.Tensor), ("torch", torchless),
-                              ("torch.nn.functional", functional)):
+    for prefix, namespace in namespaces:
         for name, obj in vars(namespace).items():
+            obj = getattr(obj, "__fx_original__", obj)  # (built while a trace has the names patched)
             if not name.startswith("__") and callable(obj) and not isinstance(obj, type):
                 names.setdefault(id(obj), (f"{prefix}.{name}", obj))
-    _torch_names.names = names
+    _torch_names.names = (key, names)
     return names
 
 
