@@ -556,6 +556,21 @@ def test_graph_module_gradients_match_finite_differences():
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
 
 
+def test_pickled_graph_modules_keep_code_and_outputs():
+    import io
+    import pickle
+    gm = torchless.fx.symbolic_trace(fresh_model("Functional"))
+    x = torchless.randn(2, 2, 6, 6)
+    buffer = io.BytesIO()
+    torchless.save(gm, buffer)
+    buffer.seek(0)
+    for clone in (pickle.loads(pickle.dumps(gm)), torchless.load(buffer, weights_only=False)):
+        assert type(clone).__name__ == "Functional" and clone.code == gm.code
+        assert [n.format_node() for n in clone.graph.nodes] == [n.format_node() for n in gm.graph.nodes]
+        for got, want in zip(clone(x), gm(x)):
+            assert torchless.equal(got, want) if isinstance(want, torchless.Tensor) else got == want
+
+
 def test_tracing_leaves_nothing_patched():
     originals = (tnn.Module.__call__, tnn.Module.__getattr__, torchless.flatten, TF.relu)
 

@@ -230,5 +230,39 @@ class GraphModule(Module):
         return res
 
     def __reduce__(self):
-        raise NotImplementedError("torchless: pickling a GraphModule is not supported (its forward is generated "
-                                  "code); save its state_dict instead")
+        # as PyTorch: the instance's state and its code; unpickling runs the code and traces it again
+        python_code = self.recompile()
+        dict_without_graph = self.__dict__.copy()
+        del dict_without_graph["_graph"]
+        dict_without_graph["_graphmodule_cls_name"] = self.__class__.__name__
+        import_globals = {name: value for name, value in python_code.globals.items()
+                          if name not in _custom_builtin_names()}
+        return (reduce_graph_module, (dict_without_graph, import_globals))
+
+
+def _custom_builtin_names():
+    from .graph import _custom_builtins
+    return set(_custom_builtins())
+
+
+def reduce_graph_module(body, import_globals):
+    """Rebuild a pickled GraphModule: its forward from its code, its graph by tracing that forward."""
+    from .graph import _custom_builtins
+    forward = _forward_from_src(body["_code"], {**_custom_builtins(), **import_globals})
+
+    class CodeOnlyModule(Module):
+        def __init__(self, body):
+            super().__init__()
+            self.__dict__ = body
+
+    CodeOnlyModule.forward = forward
+    from ._symbolic_trace import Tracer
+
+    class KeepModules(Tracer):
+        def is_leaf_module(self, _, __):
+            return True
+
+    com = CodeOnlyModule(body)
+    graph = KeepModules().trace(com)
+    graph._tracer_cls = None
+    return GraphModule(com, graph, class_name=body.get("_graphmodule_cls_name", "GraphModule"))
