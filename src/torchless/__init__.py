@@ -118,7 +118,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 _LAZY_SUBMODULES = {"__future__", "distributed", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz",
                     "explain", "backends", "func", "cuda", "return_types", "testing", "amp", "accelerator", "linalg",
                     "jit", "hub", "storage", "version", "onnx", "xpu", "mps", "special", "fft", "signal", "quasirandom",
-                    "cpu", "multiprocessing", "distributions", "profiler", "compiler", "serialization"}
+                    "cpu", "multiprocessing", "distributions", "profiler", "compiler", "serialization", "fx"}
 
 
 from ._ops.foreach import names as _foreach_names  # noqa: E402
@@ -207,6 +207,12 @@ def is_floating_point(input):
     if not isinstance(input, Tensor):
         raise _parser_errors.not_tensor("is_floating_point", "input", 1, input)
     return input.is_floating_point()
+
+
+def _assert(condition, message):
+    """A wrapper around Python's assert which is symbolically traceable (torch.fx records it as a call)."""
+    if not condition:
+        raise AssertionError(message)
 
 
 # Last, once every Tensor method exists: the docstrings of those without one of their own

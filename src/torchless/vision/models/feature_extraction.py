@@ -2,91 +2,141 @@
 returned by name -- ``create_feature_extractor(resnet18(), {"layer1": "feat1", "layer4.1.relu": "x"})`` -- and
 ``get_graph_node_names`` to list the names available.
 
-torchvision traces the model with torch.fx into a graph of every operation and rewrites that graph to return the
-requested nodes. torchless has no torch.fx, so this is the closest honest thing: the nodes are those a module path
-names, and the extractor runs the model itself with forward hooks that capture the outputs.
-
-- A node is a ``.``-separated module path, named as torchvision names it: ``"layer1"`` (any module: its output),
-  ``"layer4.1.relu"`` (a leaf module: its first call), ``"layer4.1.relu_1"`` (its second call, and so on), or the
-  name of a positional parameter of the model's ``forward`` (``"x"``: the input). Leaf modules are fx's: those of
-  ``torchless.nn`` (but its containers) and ``torchless.vision.ops``, modules without children, and the classes given
-  as ``tracer_kwargs["leaf_modules"]``.
-- The operations fx finds between modules -- ``"layer1.0.add"``, ``"flatten"``, ``"getitem"``... -- are not
-  modules: asking for one raises NotImplementedError naming it.
-- ``get_graph_node_names`` lists the placeholders and the leaf modules in registration order (without a trace,
-  neither the functional nodes nor the second calls of a leaf); it is the execution order wherever the model
-  registers its modules in the order its forward uses them, as torchvision's models do.
-- The model runs until the last requested node is computed (fx drops the operations after it), so in training
-  mode the later layers' batch statistics stay as they were. A module fx traces through that runs more than once
-  gives its first output (fx's node is its last). The extractor's parameters and state_dict are those
-  of the modules registered up to the last requested node, under the model's own names; its modules are the
-  model's.
-- fx records ``out += x`` as an out-of-place addition, which leaves the node ``out`` was as it was: a node's
-  value is a copy, taken again when an in-place module of the model (``ReLU(inplace=True)``) overwrites it, as
-  the module does in fx's run. A functional in-place operation (``F.relu(x, inplace=True)``, in GoogLeNet's and
-  Inception's convolution blocks) overwrites fx's node but not the copy.
-- Without a graph, there is no dead-code elimination before that node: a branch computed earlier but only used
-  after it (Inception's other branches, say) still runs, and its modules stay in the extractor.
-- ``tracer_kwargs`` keeps only ``leaf_modules``; ``concrete_args`` is accepted and ignored.
+As torchvision does, the model is traced with fx (:mod:`torchless.fx`) into a graph of every operation, once in
+train mode and once in eval mode; each graph is rewritten to return the requested nodes, and what they do not
+need is dropped. A node's name is the path of the module it runs in and its fx name there: ``"layer1.0.conv1"``
+(a leaf module), ``"layer1.0.relu_1"`` (its second call), ``"layer1.0.add"`` (``out += identity``), ``"flatten"``,
+or an input of the model's forward (``"x"``). Asking for a module that is traced through (``"layer1"``) gives the
+last node inside it. Leaf modules are torch.nn's, torchvision.ops's and the classes given as
+``tracer_kwargs["leaf_modules"]``.
 """
-import inspect
-import operator
+import math
 import re
-import sys
-from typing import NamedTuple, Optional
+import warnings
+from collections import OrderedDict
+from itertools import chain
 
-from ... import Tensor, nn
+from ... import fx, nn
+from ...fx.graph_module import _copy_attr
 
 __all__ = ["create_feature_extractor", "get_graph_node_names"]
 
 
-class _AllNodesCaptured(Exception):
-    """Raised by a hook once every requested node has been captured, to end the forward pass there."""
-
-
-def _default_leaf_classes():
+def _get_leaf_modules_for_ops():
     """torchvision's leaves besides torch.nn's: the module classes torchvision.ops exports."""
+    import inspect
     from .. import ops
 
     return [obj for _, obj in inspect.getmembers(ops) if inspect.isclass(obj) and issubclass(obj, nn.Module)]
 
 
-_CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+def _set_default_tracer_kwargs(original_tr_kwargs):
+    from .. import ops
+
+    default_autowrap_modules = (math, ops)
+    default_leaf_modules = _get_leaf_modules_for_ops()
+    result = {} if original_tr_kwargs is None else dict(original_tr_kwargs)
+    result["autowrap_modules"] = (tuple(set(result["autowrap_modules"] + default_autowrap_modules))
+                                  if "autowrap_modules" in result else default_autowrap_modules)
+    result["leaf_modules"] = (list(set(result["leaf_modules"] + default_leaf_modules))
+                              if "leaf_modules" in result else default_leaf_modules)
+    return result
 
 
-def _is_leaf(module, leaf_classes):
-    """Whether fx would record ``module``'s call as one node rather than trace through it (modules without
-    children included: there is nothing inside them to hook; containers never: an empty Sequential runs
-    nothing)."""
-    if isinstance(module, tuple(leaf_classes)):
-        return True
-    if isinstance(module, _CONTAINERS):
-        return False
-    return type(module).__module__.startswith("torchless.nn") or next(module.children(), None) is None
+class LeafModuleAwareTracer(fx.Tracer):
+    """An fx Tracer that also treats the classes in ``leaf_modules`` as leaves (one node, not traced through)."""
+
+    def __init__(self, *args, **kwargs):
+        self.leaf_modules = {}
+        if "leaf_modules" in kwargs:
+            self.leaf_modules = kwargs.pop("leaf_modules")
+        super().__init__(*args, **kwargs)
+
+    def is_leaf_module(self, m, module_qualname):
+        if isinstance(m, tuple(self.leaf_modules)):
+            return True
+        return super().is_leaf_module(m, module_qualname)
 
 
-def _placeholders(model):
-    """The names of ``model.forward``'s positional parameters: fx's first nodes."""
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return [name for name, parameter in inspect.signature(model.forward).parameters.items()
-            if parameter.kind in kinds]
+class NodePathTracer(LeafModuleAwareTracer):
+    """Records, for each node, its name for feature extraction (``self.node_to_qualname``, in execution order):
+    the path of the module it runs in, then its fx name for a non-module node, with a ``_<n>`` suffix counted
+    within that module for a repeated name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current_module_qualname = ""
+        self.node_to_qualname = OrderedDict()
+
+    def call_module(self, m, forward, args, kwargs):
+        old_qualname = self.current_module_qualname
+        try:
+            module_qualname = self.path_of_module(m)
+            self.current_module_qualname = module_qualname
+            if not self.is_leaf_module(m, module_qualname):
+                return forward(*args, **kwargs)
+            return self.create_proxy("call_module", module_qualname, args, kwargs)
+        finally:
+            self.current_module_qualname = old_qualname
+
+    def create_proxy(self, kind, target, args, kwargs, name=None, type_expr=None, *_, **__):
+        proxy = super().create_proxy(kind, target, args, kwargs, name, type_expr)
+        self.node_to_qualname[proxy.node] = self._get_node_qualname(self.current_module_qualname, proxy.node)
+        return proxy
+
+    def _get_node_qualname(self, module_qualname, node):
+        node_qualname = module_qualname
+        if node.op != "call_module":
+            if len(node_qualname) > 0:
+                node_qualname += "."
+            node_qualname += str(node)
+        # fx's suffixes count over the whole graph; these count within the module: fx's comes off first
+        if re.match(r".+_[0-9]+$", node_qualname) is not None:
+            node_qualname = node_qualname.rsplit("_", 1)[0]
+        for existing_qualname in reversed(self.node_to_qualname.values()):
+            if re.match(rf"{node_qualname}(_[0-9]+)?$", existing_qualname) is not None:
+                postfix = existing_qualname.replace(node_qualname, "")
+                next_index = int(postfix[1:]) + 1 if len(postfix) else 1
+                node_qualname += f"_{next_index}"
+                break
+        return node_qualname
 
 
-def _leaf_classes(tracer_kwargs):
-    extra = list((tracer_kwargs or {}).get("leaf_modules", []))
-    return _default_leaf_classes() + extra
+def _is_subseq(x, y):
+    """Whether ``y`` is a subsequence of ``x``."""
+    iter_x = iter(x)
+    return all(any(x_item == y_item for x_item in iter_x) for y_item in y)
+
+
+def _warn_graph_differences(train_tracer, eval_tracer):
+    train_nodes = list(train_tracer.node_to_qualname.values())
+    eval_nodes = list(eval_tracer.node_to_qualname.values())
+    if len(train_nodes) == len(eval_nodes) and all(t == e for t, e in zip(train_nodes, eval_nodes)):
+        return
+    suggestion_msg = ("When choosing nodes for feature extraction, you may need to specify output nodes for train "
+                      "and eval mode separately.")
+    if _is_subseq(train_nodes, eval_nodes):
+        msg = ("NOTE: The nodes obtained by tracing the model in eval mode are a subsequence of those obtained in "
+               "train mode. ")
+    elif _is_subseq(eval_nodes, train_nodes):
+        msg = ("NOTE: The nodes obtained by tracing the model in train mode are a subsequence of those obtained in "
+               "eval mode. ")
+    else:
+        msg = "The nodes obtained by tracing the model in train mode are different to those obtained in eval mode. "
+    warnings.warn(msg + suggestion_msg)
 
 
 def get_graph_node_names(model, tracer_kwargs=None, suppress_diff_warning=False, concrete_args=None):
-    """The names of the nodes :func:`create_feature_extractor` accepts for ``model``, in train and in eval mode:
-    the positional parameters of its ``forward`` and the paths of its leaf modules, in registration order. See the
-    module's docstring for what torchvision's fx trace lists and this does not (functional nodes, second calls).
+    """The names of the nodes :func:`create_feature_extractor` accepts for ``model``, in execution order, from
+    tracing it in train mode and in eval mode.
 
     Args:
         model (nn.Module): model for which we'd like to print node names
-        tracer_kwargs (dict, optional): only ``leaf_modules`` (module classes treated as leaves) is used.
-        suppress_diff_warning (bool, optional): unused: both lists are the same.
-        concrete_args (dict, optional): unused.
+        tracer_kwargs (dict, optional): keyword arguments for the tracer (``leaf_modules``, ``autowrap_modules``,
+            ``autowrap_functions``)
+        suppress_diff_warning (bool, optional): whether to suppress a warning when there are discrepancies
+            between the train and eval version of the graph. Defaults to False.
+        concrete_args (dict, optional): arguments of the forward given fixed values while tracing
 
     Returns:
         tuple(list, list): the node names in train mode, and in eval mode.
@@ -96,46 +146,54 @@ def get_graph_node_names(model, tracer_kwargs=None, suppress_diff_warning=False,
         >>> model = torchless.vision.models.resnet18()
         >>> train_nodes, eval_nodes = get_graph_node_names(model)
     """
-    leaf_classes = _leaf_classes(tracer_kwargs)
-    nodes = _placeholders(model) + [name for name, module in _leaf_modules(model, leaf_classes)]
-    return nodes, list(nodes)
+    tracer_kwargs = _set_default_tracer_kwargs(tracer_kwargs)
+    is_training = model.training
+    train_tracer = NodePathTracer(**tracer_kwargs)
+    train_tracer.trace(model.train(), concrete_args=concrete_args)
+    eval_tracer = NodePathTracer(**tracer_kwargs)
+    eval_tracer.trace(model.eval(), concrete_args=concrete_args)
+    train_nodes = list(train_tracer.node_to_qualname.values())
+    eval_nodes = list(eval_tracer.node_to_qualname.values())
+    if not suppress_diff_warning:
+        _warn_graph_differences(train_tracer, eval_tracer)
+    model.train(is_training)
+    return train_nodes, eval_nodes
 
 
-def _leaf_modules(model, leaf_classes):
-    """(path, module) of ``model``'s leaf modules in registration order, not descending into leaves."""
-    found = []
+class DualGraphModule(fx.GraphModule):
+    """A GraphModule with a graph for train mode and one for eval mode: ``train(mode)`` switches between them. It
+    holds the modules and parameters either graph uses."""
 
-    def visit(module, prefix):
-        for name, child in module.named_children():
-            path = prefix + name
-            if _is_leaf(child, leaf_classes):
-                found.append((path, child))
-            else:
-                visit(child, path + ".")
+    def __init__(self, root, train_graph, eval_graph, class_name="GraphModule"):
+        nn.Module.__init__(self)
+        self.__class__.__name__ = class_name
+        self.train_graph = train_graph
+        self.eval_graph = eval_graph
+        for node in chain(iter(train_graph.nodes), iter(eval_graph.nodes)):
+            if node.op in ("get_attr", "call_module"):
+                _copy_attr(root, self, node.target)
+        self.train()
+        self.graph = train_graph
+        self.meta = {}
+        if self.eval_graph._tracer_cls != self.train_graph._tracer_cls:
+            raise AssertionError("Train mode and eval mode should use the same tracer class")
+        self._tracer_cls = None
+        if self.graph._tracer_cls and "<locals>" not in self.graph._tracer_cls.__qualname__:
+            self._tracer_cls = self.graph._tracer_cls
 
-    if _is_leaf(model, leaf_classes):
-        return found
-    visit(model, "")
-    return found
+    def train(self, mode=True):
+        """Switch to the graph of ``mode`` (recompiling only when it changes), then set the mode."""
+        if mode and not self.training:
+            self.graph = self.train_graph
+        elif not mode and self.training:
+            self.graph = self.eval_graph
+        return super().train(mode=mode)
 
 
-def _operation_names():
-    """Names fx gives the functional nodes it records: torch functions, torch.nn.functional, operators and Tensor
-    methods."""
-    from ...nn import functional
-
-    torch_namespace = sys.modules[__package__.partition(".")[0]]
-    return set(dir(torch_namespace)) | set(dir(Tensor)) | set(dir(functional)) | set(dir(operator)) | {"getattr"}
-
-
-class _Query(NamedTuple):
-    """One requested node: the module whose output it is (None for a placeholder), the call of it that counts
-    (-1: any, for a module fx traces through) and the output's key."""
-
-    node: str
-    module: Optional[nn.Module]
-    call: int
-    key: str
+def _to_strdict(n):
+    if isinstance(n, list):
+        return {str(i): str(i) for i in n}
+    return {str(k): str(v) for k, v in n.items()}
 
 
 _NOT_PRESENT = ("node: '{}' is not present in model. Hint: use `get_graph_node_names` to make sure the "
@@ -143,151 +201,11 @@ _NOT_PRESENT = ("node: '{}' is not present in model. Hint: use `get_graph_node_n
                 "`train_return_nodes` and `eval_return_nodes` separately.")
 
 
-def _resolve(node, key, modules, leaf_classes, placeholders):
-    """The :class:`_Query` of ``node``: ValueError if it names nothing, NotImplementedError if it names an
-    operation only an fx trace finds."""
-    if node in placeholders:
-        return _Query(node, None, 0, key)
-    ancestors = [node[:index] for index, char in enumerate(node) if char == "."]
-    if any(path in modules and _is_leaf(modules[path], leaf_classes) for path in ancestors):
-        raise ValueError(_NOT_PRESENT.format(node))  # fx does not look inside a leaf
-    if node in modules:
-        module = modules[node]
-        return _Query(node, module, 0 if _is_leaf(module, leaf_classes) else -1, key)
-    repeated = re.fullmatch(r"(.+)_([0-9]+)", node)
-    if repeated and repeated.group(1) in modules and _is_leaf(modules[repeated.group(1)], leaf_classes):
-        return _Query(node, modules[repeated.group(1)], int(repeated.group(2)), key)
-    parent, _, operation = node.rpartition(".")
-    operation = re.sub(r"_[0-9]+$", "", operation)
-    if (parent == "" or parent in modules) and operation in _operation_names():
-        raise NotImplementedError(
-            f"node: '{node}' is the result of an operation ('{operation}'), not of a module: only a torch.fx trace "
-            f"finds such nodes, and torchless has none. Ask for a module's output instead (the module that "
-            f"computes it, or the one it feeds)."
-        )
-    raise ValueError(_NOT_PRESENT.format(node))
-
-
-def _to_strdict(nodes):
-    if isinstance(nodes, list):
-        return {str(i): str(i) for i in nodes}
-    return {str(k): str(v) for k, v in nodes.items()}
-
-
-def _kept_modules(queries, modules):
-    """The paths of the modules an extractor of ``queries`` holds: every module registered up to the last one a
-    query needs (for a repeated leaf call, its parent: the later call may follow modules registered after it)."""
-    needed = set()
-    for query in queries:
-        if query.module is not None:
-            path = query.node if query.node in modules else query.node.rpartition("_")[0]
-            needed.add(path.rpartition(".")[0] if query.call > 0 else path)
-    order = list(modules)
-    last = max((index for index, name in enumerate(order)
-                if any(path == "" or name == path or name.startswith(path + ".") for path in needed)), default=-1)
-    return set(order[:last + 1])
-
-
-def _share_modules(container, module, kept, prefix=""):
-    """``module``'s kept modules registered on ``container`` under their names: the leaves of the kept subtree
-    are ``module``'s own objects, their parents fresh plain modules (as fx's GraphModule holds them); each
-    module's own parameters and buffers are shared too."""
-    for name, parameter in module.named_parameters(recurse=False):
-        container.register_parameter(name, parameter)
-    for name, buffer in module.named_buffers(recurse=False):
-        container.register_buffer(name, buffer, persistent=name not in module._non_persistent_buffers_set)
-    for name, child in module.named_children():
-        path = prefix + name
-        if path not in kept:
-            continue
-        if any(other.startswith(path + ".") for other in kept):
-            holder = nn.Module()
-            holder.training = child.training
-            container.add_module(name, holder)
-            _share_modules(holder, child, kept, path + ".")
-        else:
-            container.add_module(name, child)
-
-
-class _FeatureExtractor(nn.Module):
-    """The module :func:`create_feature_extractor` returns: the model's forward, run with hooks, returning the
-    requested nodes' values in a dict ordered as they were computed; train and eval mode each have their nodes."""
-
-    def __init__(self, model, queries_by_mode, kept):
-        super().__init__()
-        _share_modules(self, model, kept)
-        object.__setattr__(self, "_model", model)  # not a submodule: its unused modules are not the extractor's
-        self._queries_by_mode = queries_by_mode
-
-    def forward(self, *args, **kwargs):
-        model = self._model
-        queries = self._queries_by_mode["train" if self.training else "eval"]
-        shared = {id(module) for module in self.modules()}
-        for module in model.modules():  # the model's own containers run in the extractor's mode
-            if id(module) not in shared:
-                module.training = self.training
-
-        captured = {}
-        placeholders = _placeholders(model)
-        queries_of_module = {}
-        for query in queries:
-            if query.module is None:
-                index = placeholders.index(query.node)
-                captured[query.key] = args[index] if index < len(args) else kwargs[query.node]
-            else:
-                queries_of_module.setdefault(query.module, []).append(query)
-        calls = {}
-        # fx records `out += x` in a forward as an out-of-place add, while an in-place leaf module (ReLU(inplace=
-        # True)) still overwrites its input: a node's value is a copy, taken again when such a module overwrites
-        # the tensor -- unless something else changed it first (its version tells), which made it another node
-        nodes_of_tensor = {}  # id -> (tensor, its version when last copied, keys)
-
-        def keep(key, output):
-            captured.pop(key, None)  # a node computed again moves to its new place in the order
-            if isinstance(output, Tensor):
-                _, _, keys = nodes_of_tensor.setdefault(id(output), (output, output._version, []))
-                keys.append(key)
-                output = output.clone()
-            captured[key] = output
-
-        def overwritten(module, inputs, output):
-            tensor, version, keys = nodes_of_tensor.pop(id(output), (None, None, ()))
-            if tensor is not None and output._version == version + 1:
-                for key in keys:
-                    captured[key] = output.clone()
-                nodes_of_tensor[id(output)] = (output, output._version, keys)
-
-        def capture(module, inputs, output):
-            call = calls.get(module, 0)
-            calls[module] = call + 1
-            for query in queries_of_module[module]:
-                if query.call in (call, -1):
-                    keep(query.key, output)
-            if all(query.key in captured for query in queries):
-                raise _AllNodesCaptured
-
-        # (the in-place modules' hooks first: a requested in-place module updates the nodes it overwrites before
-        # its own capture may end the run)
-        handles = [module.register_forward_hook(overwritten) for module in model.modules()
-                   if getattr(module, "inplace", False) is True]
-        handles += [module.register_forward_hook(capture) for module in queries_of_module]
-        try:
-            model(*args, **kwargs)
-        except _AllNodesCaptured:
-            pass
-        finally:
-            for handle in handles:
-                handle.remove()
-        for query in queries:
-            if query.key not in captured:
-                raise ValueError(_NOT_PRESENT.format(query.node))
-        return dict(captured)
-
-
 def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, eval_return_nodes=None,
                              tracer_kwargs=None, suppress_diff_warning=False, concrete_args=None):
-    """A module whose forward runs ``model`` and returns the values of the requested nodes in a dict, under the
-    names asked for, ordered as they are computed. See the module's docstring for what a node is here.
+    """A module whose forward returns the values of the requested nodes of ``model`` in a dict, under the names
+    asked for, in execution order. The model is traced with fx; nodes are named as :func:`get_graph_node_names`
+    lists them, and a module path that is traced through (``"layer1"``) names the last node inside it.
 
     Args:
         model (nn.Module): model on which we will extract the features
@@ -297,9 +215,11 @@ def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, 
             ``eval_return_nodes``.
         eval_return_nodes (list or dict, optional): as ``return_nodes``, for eval mode only; requires
             ``train_return_nodes``.
-        tracer_kwargs (dict, optional): only ``leaf_modules`` (module classes treated as leaves) is used.
-        suppress_diff_warning (bool, optional): unused (no trace, no difference between the modes' traces).
-        concrete_args (dict, optional): unused.
+        tracer_kwargs (dict, optional): keyword arguments for the tracer (``leaf_modules``, ``autowrap_modules``,
+            ``autowrap_functions``)
+        suppress_diff_warning (bool, optional): whether to suppress a warning when there are discrepancies
+            between the train and eval version of the graph. Defaults to False.
+        concrete_args (dict, optional): arguments of the forward given fixed values while tracing
 
     Examples::
 
@@ -310,6 +230,8 @@ def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, 
         >>> print([(k, v.shape) for k, v in out.items()])
         [('feat1', torchless.Size([1, 64, 56, 56])), ('feat2', torchless.Size([1, 256, 14, 14]))]
     """
+    tracer_kwargs = _set_default_tracer_kwargs(tracer_kwargs)
+    is_training = model.training
     if all(arg is None for arg in [return_nodes, train_return_nodes, eval_return_nodes]):
         raise ValueError(
             "Either `return_nodes` or `train_return_nodes` and `eval_return_nodes` together, should be specified"
@@ -322,21 +244,57 @@ def create_feature_extractor(model, return_nodes=None, train_return_nodes=None, 
         raise ValueError("If `train_return_nodes` and `eval_return_nodes` are specified, then both should be specified")
 
     if train_return_nodes is None:
-        train_return_nodes = eval_return_nodes = _to_strdict(return_nodes)
+        return_nodes = _to_strdict(return_nodes)
+        train_return_nodes, eval_return_nodes = dict(return_nodes), dict(return_nodes)
     else:
         train_return_nodes, eval_return_nodes = _to_strdict(train_return_nodes), _to_strdict(eval_return_nodes)
 
-    leaf_classes = _leaf_classes(tracer_kwargs)
-    modules = dict(model.named_modules())
-    del modules[""]
-    placeholders = _placeholders(model)
-    queries_by_mode = {
-        mode: [_resolve(node, key, modules, leaf_classes, placeholders) for node, key in nodes.items()]
-        for mode, nodes in (("train", train_return_nodes), ("eval", eval_return_nodes))
-    }
-    kept = _kept_modules(queries_by_mode["train"] + queries_by_mode["eval"], modules)
-    extractor = _FeatureExtractor(model, queries_by_mode, kept)
-    # torchvision's GraphModule takes the model's class name
-    extractor.__class__ = type(type(model).__name__, (_FeatureExtractor,), {"__module__": __name__})
-    extractor.train(model.training)
-    return extractor
+    tracers = {}
+    graphs = {}
+    mode_return_nodes = {"train": train_return_nodes, "eval": eval_return_nodes}
+    name = model.__class__.__name__ if isinstance(model, nn.Module) else model.__name__
+    for mode in ("train", "eval"):
+        model.train(mode == "train")
+        tracer = NodePathTracer(**tracer_kwargs)
+        graph = tracer.trace(model, concrete_args=concrete_args)
+        graph_module = fx.GraphModule(tracer.root, graph, name)
+
+        available_nodes = list(tracer.node_to_qualname.values())
+        if len(set(available_nodes)) != len(available_nodes):
+            raise ValueError("There are duplicate nodes! Please raise an issue https://github.com/pytorch/vision/"
+                             "issues")
+        for query in mode_return_nodes[mode]:
+            if not any(re.match(rf"^{query}(\.|$)", n) is not None for n in available_nodes):
+                raise ValueError(_NOT_PRESENT.format(query))
+
+        for n in [n for n in reversed(graph_module.graph.nodes) if n.op == "output"]:
+            graph_module.graph.erase_node(n)
+
+        # the last node under each requested name, found walking the graph backwards
+        nodes = list(graph_module.graph.nodes)
+        output_nodes = OrderedDict()
+        for n in reversed(nodes):
+            module_qualname = tracer.node_to_qualname.get(n)
+            if module_qualname is None:  # (tensor constants)
+                continue
+            for query in mode_return_nodes[mode]:
+                depth = query.count(".")
+                if ".".join(module_qualname.split(".")[: depth + 1]) == query:
+                    output_nodes[mode_return_nodes[mode][query]] = n
+                    mode_return_nodes[mode].pop(query)
+                    break
+        output_nodes = OrderedDict(reversed(list(output_nodes.items())))
+
+        with graph_module.graph.inserting_after(nodes[-1]):
+            graph_module.graph.output(output_nodes)
+        graph_module.graph.eliminate_dead_code()
+        graph_module.recompile()
+        tracers[mode] = tracer
+        graphs[mode] = graph
+
+    if not suppress_diff_warning:
+        _warn_graph_differences(tracers["train"], tracers["eval"])
+    graph_module = DualGraphModule(model, graphs["train"], graphs["eval"], class_name=name)
+    model.train(is_training)
+    graph_module.train(is_training)
+    return graph_module
