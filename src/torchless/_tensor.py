@@ -932,6 +932,8 @@ class Tensor:
                                                                  "more than one value") + " is ambiguous")
         return bool(self._data.reshape(()))
 
+    __nonzero__ = __bool__
+
     def _python_scalar(self):
         if _tracing_state.vmap_levels:
             forward_ad.refuse_in_vmap(self, "item")
@@ -946,6 +948,8 @@ class Tensor:
 
     def __int__(self):
         return int(_real_scalar(self._python_scalar(), "int64_t"))
+
+    __long__ = __int__  # (Python 2's names, which PyTorch keeps)
 
     def __complex__(self):
         if self._requires_grad:

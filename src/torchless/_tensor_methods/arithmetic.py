@@ -138,6 +138,8 @@ class ArithmeticMethods:
         a, b = self._float_operands(other)
         return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div, **params)
 
+    __div__ = __truediv__  # (Python 2's names, which PyTorch keeps)
+
     def __rtruediv__(self, other):
         # PyTorch's number / x is x.reciprocal() * number, whose backward reads the reciprocal, an intermediate no
         # in-place op can reach: the node keeps its own copy of x when recording (x's memory may later be written
@@ -151,6 +153,8 @@ class ArithmeticMethods:
         a, b = self._float_operands(other)
         return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True,
                                                                      private_divisor=private)
+
+    __rdiv__ = __rtruediv__  # (PyTorch's fx records `2 / x` of a constant tensor as __rdiv__)
 
     def _checked_binary(self, other, fn, kernel, refused_kinds, reverse=False, divides=False, node=None, **params):
         """``fn(self, other)`` for ``//``, ``%`` and bitwise ops, refusing dtypes PyTorch has no kernel for. When
@@ -253,7 +257,8 @@ class ArithmeticMethods:
         return self.matmul(other)
 
     def __rmatmul__(self, other):
-        return NotImplemented
+        # (a Tensor on the left is one whose __matmul__ declined: a subclass's, or a call made directly)
+        return other.matmul(self) if isinstance(other, Tensor) else NotImplemented
 
     def __neg__(self):
         if self._data.dtype.kind == "b":

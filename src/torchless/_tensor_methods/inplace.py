@@ -698,6 +698,7 @@ class InPlaceMethods:
     __ilshift__ = _augmented_assignment("bitwise_left_shift_")
     __irshift__ = _augmented_assignment("bitwise_right_shift_")
     __itruediv__ = _augmented_assignment("div_")
+    __idiv__ = __itruediv__
 
     def __lshift__(self, other):
         if not _parser_errors.is_operand(other):  # Python's "unsupported operand type(s) for <<", as PyTorch's

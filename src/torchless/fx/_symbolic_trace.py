@@ -183,9 +183,9 @@ _TENSOR_OPERATOR_METHODS = {
     "__matmul__": "matmul", "__rand__": "bitwise_and", "__ror__": "bitwise_or", "__rxor__": "bitwise_xor",
     "__eq__": "eq", "__ne__": "ne", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
 }
-_TENSOR_OPERATORS = {"__rsub__", "__floordiv__", "__rfloordiv__", "__rmod__", "__rpow__", "__rmatmul__", "__and__",
-                     "__or__", "__xor__", "__lshift__", "__rlshift__", "__rshift__", "__rrshift__", "__getitem__",
-                     *_TENSOR_OPERATOR_METHODS}
+_TENSOR_OPERATORS = {"__rsub__", "__rdiv__", "__floordiv__", "__rfloordiv__", "__rmod__", "__rpow__", "__rmatmul__",
+                     "__and__", "__or__", "__xor__", "__lshift__", "__rlshift__", "__rshift__", "__rrshift__",
+                     "__getitem__", *_TENSOR_OPERATOR_METHODS}
 
 
 def _tensor_method_wrappers():
