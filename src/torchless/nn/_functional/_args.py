@@ -6,7 +6,6 @@ not float" for a function with one signature, "received an invalid combination o
 one with several. :func:`native` gives a Python function the same parsing and messages.
 """
 import functools
-import numbers
 import operator
 import os
 
@@ -64,11 +63,12 @@ def _is_list_int(value):
 
 
 def is_float_arg(value):
-    """A value a ``float`` parameter of PyTorch's parser takes: any real number (ints and bools too, NumPy's), or a
-    0-d tensor not requiring grad."""
+    """A value a ``float`` parameter of PyTorch's parser takes: a Python int or float (a bool too), any NumPy number
+    (a bool or complex one too), or a 0-d tensor not requiring grad; not another ``numbers.Real`` (a Fraction), nor
+    an object with ``__float__``."""
     if isinstance(value, Tensor):
         return value.dim() == 0 and not value.requires_grad
-    return isinstance(value, (numbers.Real, np.bool_))  # (NumPy's bool is no numbers.Real, but PyTorch takes it)
+    return isinstance(value, (int, float, np.number, np.bool_))
 
 
 class Param:
