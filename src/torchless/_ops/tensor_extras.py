@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from .. import _determinism, _dtype, _memory_format, _parser_errors
+from .._parser_errors._messages import is_number_argument
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved
@@ -493,8 +494,8 @@ def in_place_dtype_mismatch(have, wanted):
 
 def renorm(self, p, dim, maxnorm):
     """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
-    if type(dim) is not int:
-        dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]
+    if type(dim) is not int or not is_number_argument(p) or not is_number_argument(maxnorm):
+        dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]  # (a Fraction p: its TypeError)
     if not p > 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -643,6 +644,8 @@ def dist(self, other, p=2):
     from ..linalg.norms import vector_norm
 
     _check_tensor(other, "dist", "other", 1)
+    if not is_number_argument(p):  # (a Fraction, a NumPy array, a 1-d tensor: the parser's TypeError)
+        _parser_errors.method_arguments("dist", (other, p))
     difference = self - other
     if difference._data.dtype.kind not in "fc":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
