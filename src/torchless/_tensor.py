@@ -750,6 +750,8 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False):
         """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
+        if non_blocking.__class__ is not bool:
+            _refuse_non_blocking(non_blocking)
         if dtype is None:
             return "torchless." + _dtype.TENSOR_TYPE_NAMES.get(self.dtype, f"{self.dtype.scalar_name}Tensor")
         from ._legacy_types import CudaLegacyTensorType, LegacyTensorType
@@ -1143,6 +1145,17 @@ _TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, 
                       for first in ("torchless.device device = None, torchless.dtype dtype = None, ",
                                     "torchless.dtype dtype, ", "Tensor tensor, "))
 _TO_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
+
+
+def _refuse_non_blocking(value):
+    """PyTorch's parser's TypeError for ``type()``'s ``non_blocking`` given another value than a Python bool (a
+    NumPy bool or an int too), with its position where the call gave it by position."""
+    from ._written_call import written_keywords
+    from .nn._functional._args import _tp_name
+
+    keywords = written_keywords()
+    where = "" if keywords is not None and "non_blocking" in keywords else " (position 2)"
+    raise TypeError(f"type(): argument 'non_blocking'{where} must be bool, not {_tp_name(value)}")
 
 
 def _no_positional(name, args):
