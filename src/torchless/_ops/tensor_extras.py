@@ -360,6 +360,10 @@ def _checked_split_sizes(self, split_sizes, dim):
     """split_with_sizes's checks: the sizes (ints) and the dim."""
     if not isinstance(split_sizes, (tuple, list)):
         raise _parser_errors.wrong_type("split_with_sizes", "split_sizes", 1, split_sizes, "tuple of ints")
+    if any(getattr(n, "dtype", None) is _dtype.bool for n in split_sizes):  # (a bool tensor: a SymInt list's error)
+        from .._parser_errors._schema import BOOL_SYMINT
+
+        raise RuntimeError(BOOL_SYMINT)
     sizes = [int(n) for n in split_sizes]
     if type(dim) is not int:
         if not is_int_argument(dim):

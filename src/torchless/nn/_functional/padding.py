@@ -193,7 +193,7 @@ def _pad_list(pad):
 def _convert_pad(pad):
     """The parser's conversion, after every argument passed its quick check: a later non-int fails here
     (where, unlike the first element, a bool passes), or an int beyond int64."""
-    converted = _int_list(pad, len(pad))
+    converted = _int_list(pad, len(pad), symbolic=True)
     if isinstance(converted, int):
         raise unpack_error("pad", "pad", pad, converted)
     return converted

@@ -19,7 +19,7 @@ from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
+from ._args import BOOL_SYMINT, Param, _described_with_items, _is_list_int, _tp_name, native
 from ._pool_args import _check_output_storage
 from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
@@ -394,6 +394,8 @@ def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has
             if not (_is_list_int(value) or isinstance(value, bool)):
                 raise TypeError(f"{fn}(): argument 'output_size' failed to unpack the object at pos {pos} with error "
                                 f"\"type must be tuple of ints,but got {_tp_name(value)}\"")
+            if isinstance(value, Tensor) and value._data.dtype == np.bool_:  # (a SymInt list's)
+                raise RuntimeError(BOOL_SYMINT)
             converted.append(operator.index(value))
         output_size = _int64_list(converted, fn)
     return output_size, scale_factors
