@@ -448,7 +448,7 @@ class ArithmeticMethods:
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
     def pow(self, exponent=NOT_GIVEN):
-        if not isinstance(exponent, (Tensor, NUMBERS, np.ndarray)):
+        if not isinstance(exponent, (Tensor, NUMBERS)):
             if exponent is NOT_GIVEN:
                 raise _parser_errors.missing_operand("pow")
             raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)
