@@ -777,7 +777,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         from ._parser_errors import wrong_type
 
         raise wrong_type("multinomial", "num_samples", 2, num_samples, "int")
-    num_samples = operator.index(num_samples)
+    from .nn._functional._args import unpack_symint
+
+    num_samples = unpack_symint(num_samples)  # (a bool tensor's failed assertion, int64's overflow, as PyTorch's)
     _check_generator_argument("multinomial", generator, None)  # (keyword-only: never named with a position)
     probs = input._data
     if probs.ndim not in (1, 2):
