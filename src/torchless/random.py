@@ -11,7 +11,6 @@ seeded, reproducible, but not PyTorch's numbers.
 import contextlib
 import math
 import numbers
-import operator
 
 import numpy as np
 

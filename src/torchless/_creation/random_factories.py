@@ -1,7 +1,6 @@
 """Random tensors: ``rand``, ``randn``, ``randint``, ``randperm`` and their ``*_like`` forms, drawn from
 torchless's generators (PyTorch's streams) with PyTorch's argument checks."""
 import math
-import operator
 import warnings
 
 import numpy as np
