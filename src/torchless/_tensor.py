@@ -1216,9 +1216,14 @@ def _number_as_tensor(args):
     kind = type(args[0]) if args else None
     if kind is bool or kind is float or kind is complex:
         return True
-    if kind is int or kind is not None and issubclass(kind, np.integer):
+    if kind is int or kind in _NUMPY_INTS:
         return len(args) > 1 and args[1].__class__ is bool
-    return kind is not None and issubclass(kind, (np.floating, np.complexfloating, np.bool_))
+    return kind in _NUMPY_NON_INTS
+
+
+# NumPy's scalar types (a set lookup keeps the usual dtype, device or tensor argument's check quick)
+_NUMPY_INTS = frozenset(np.dtype(code).type for code in "bhilqBHILQ")
+_NUMPY_NON_INTS = frozenset(np.dtype(code).type for code in "?efdgFDG")
 
 
 def _to_target_count(args):
