@@ -10,7 +10,6 @@ seeded, reproducible, but not PyTorch's numbers.
 """
 import contextlib
 import math
-import numbers
 
 import numpy as np
 
@@ -704,8 +703,9 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
     given, ``input`` then giving only the shape and dtype). The result has ``input``'s dtype."""
     from ._tensor import Tensor
 
-    if not isinstance(input, Tensor) or not (p is None or isinstance(p, numbers.Real)) or \
-            not _is_generator_argument(generator):
+    from .nn._functional._args import is_float_arg
+
+    if not isinstance(input, Tensor) or not (p is None or is_float_arg(p)) or not _is_generator_argument(generator):
         if input is _NO_INPUT or isinstance(input, Tensor):  # the parser's error (p read as given by position)
             from . import _parser_errors
 
@@ -717,6 +717,7 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
         raise _not_tensor("bernoulli", "input", 1, input)
     draws = stream(generator, (input,))  # (of a given p too: PyTorch's batching rule refuses the input)
     if p is not None:
+        p = float(p)  # (a NumPy number or a 0-d tensor, read as the parser's double)
         _check_probability(p)
         return _random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype), input)
     if input._data.dtype.kind != "f":
