@@ -6,8 +6,8 @@ Fixed here (each pinned by the table below, run against torch, and by torch-free
 - interpolate's scale factors: a NumPy bool or complex one unpacks (was refused); a Python complex fails at the
   unpacking as in PyTorch.
 - a ``float`` parameter (dropout's p, pad's value, batch_norm's eps, cross_entropy's label_smoothing, logspace's
-  base) refuses a Fraction; cdist's p takes what the parser takes for a float (a bool, any NumPy number, a 0-d
-  tensor), which it refused.
+  base, bernoulli's p) refuses a Fraction; cdist's and bernoulli's p take what the parser takes for a float (a
+  bool, any NumPy number, a 0-d tensor), which they refused (a float16 p gave bernoulli a NaN error).
 - a ``Number`` parameter (renorm's p and maxnorm, dist's p) refuses a Fraction, a Decimal, a NumPy array, a 1-d
   tensor; pow, remainder, fmod, floor_divide refuse a NumPy array (fmod returned NotImplemented, pow of a 1-d array
   gave wrong values); scatter refuses them as src or value, and reads a 0-d tensor value as its number.
@@ -96,6 +96,10 @@ CASES = [
                                                            label_smoothing=fractions.Fraction(0))),
     ("logspace-base-Fraction", lambda T, F: T.logspace(0, 2, 3, base=fractions.Fraction(2))),
     ("logspace-base-np.float32", lambda T, F: T.logspace(0, 2, 3, base=np.float32(2))),
+    ("bernoulli-p-np.float16", lambda T, F: (T.manual_seed(0), T.bernoulli(T.zeros(50), np.float16(0)))[1]),
+    ("bernoulli-p-0d", lambda T, F: (T.manual_seed(0), T.bernoulli(T.zeros(3), T.tensor(1.0)))[1]),
+    ("bernoulli-p-np.bool_", lambda T, F: (T.manual_seed(0), T.bernoulli(T.zeros(3), np.bool_(True)))[1]),
+    ("bernoulli-p-Fraction", lambda T, F: T.bernoulli(T.zeros(3), fractions.Fraction(1, 2))),
     ("cdist-p-bool", lambda T, F: T.cdist(_x(T), T.zeros(1, 2), p=True)),
     ("cdist-p-np.int8", lambda T, F: T.cdist(_x(T), T.zeros(1, 2), p=np.int8(1))),
     ("cdist-p-np.float16", lambda T, F: T.cdist(_x(T), T.zeros(1, 2), np.float16(3))),
