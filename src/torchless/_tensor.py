@@ -700,7 +700,7 @@ class Tensor:
         copy = args[leading + 1] if len(args) > leading + 1 else kwargs.get("copy", False)
         dtype = kwargs.get("dtype")
         if _number_as_tensor(args):
-            dtype = _dtype.from_numpy_dtype(_NUMBER_TENSOR_DTYPES[type(args[0])])
+            dtype = _dtype.from_numpy_dtype(_number_tensor_dtype(args[0]))
             args = args[1:]  # (no device among them)
         for a in args[:leading] + tuple(v for k, v in kwargs.items() if k == "device"):
             if _dtype.is_argument(a):
@@ -709,7 +709,7 @@ class Tensor:
                 dtype = a.dtype
             elif isinstance(a, (str, device)):
                 require_cpu(a)
-            elif type(a) is int:  # an accelerator's index
+            elif type(a) is int or isinstance(a, np.integer):  # an accelerator's index (a NumPy int too)
                 raise RuntimeError("Device index must not be negative" if a < 0 else
                                    "Cannot access accelerator device when none is available.")
         if dtype is not None and not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
@@ -750,6 +750,8 @@ class Tensor:
     def type(self, dtype=None, non_blocking=False):
         """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
+        if non_blocking.__class__ is not bool:
+            _refuse_non_blocking(non_blocking)
         if dtype is None:
             return "torchless." + _dtype.TENSOR_TYPE_NAMES.get(self.dtype, f"{self.dtype.scalar_name}Tensor")
         from ._legacy_types import CudaLegacyTensorType, LegacyTensorType
@@ -1150,6 +1152,17 @@ _TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, 
 _TO_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
 
 
+def _refuse_non_blocking(value):
+    """PyTorch's parser's TypeError for ``type()``'s ``non_blocking`` given another value than a Python bool (a
+    NumPy bool or an int too), with its position where the call gave it by position."""
+    from ._written_call import written_keywords
+    from .nn._functional._args import _tp_name
+
+    keywords = written_keywords()
+    where = "" if keywords is not None and "non_blocking" in keywords else " (position 2)"
+    raise TypeError(f"type(): argument 'non_blocking'{where} must be bool, not {_tp_name(value)}")
+
+
 def _no_positional(name, args):
     """PyTorch's TypeError for a method taking only keywords called with positional arguments."""
     raise TypeError(f"{name}() takes 0 positional arguments but {len(args)} "
@@ -1186,13 +1199,36 @@ _NUMBER_TENSOR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), floa
                          complex: np.dtype(np.complex128)}
 
 
+def _number_tensor_dtype(number):
+    """The dtype of the 0-d tensor PyTorch's parser makes of ``number``: a NumPy int is int64, a NumPy
+    complex128 (a Python complex) complex128, any other NumPy number (a bool, a complex64) is read as a double."""
+    kind = _NUMBER_TENSOR_DTYPES.get(type(number))
+    if kind is not None:
+        return kind
+    if isinstance(number, np.integer):
+        return _NUMBER_TENSOR_DTYPES[int]
+    if isinstance(number, complex):
+        return _NUMBER_TENSOR_DTYPES[complex]
+    float(number)  # (a complex64's ComplexWarning, as PyTorch's unpacking of it as a double)
+    return _NUMBER_TENSOR_DTYPES[float]
+
+
 def _number_as_tensor(args):
-    """Whether ``to()``'s first argument is a Python number that PyTorch's parser binds as the tensor overload's
-    ``other`` (``x.to(2.5)`` is float64, ``x.to(True)`` bool): any number but an int, which names a device unless a
-    flag follows it (``x.to(3, True)`` is int64)."""
+    """Whether ``to()``'s first argument is a Python or NumPy number that PyTorch's parser binds as the tensor
+    overload's ``other`` (``x.to(2.5)`` is float64, ``x.to(True)`` bool, ``x.to(np.float32(1))`` float64): any
+    number but an int (a NumPy one too), which names a device unless a flag follows it (``x.to(3, True)`` is
+    int64)."""
     kind = type(args[0]) if args else None
-    return kind is bool or kind is float or kind is complex or (
-        kind is int and len(args) > 1 and args[1].__class__ is bool)
+    if kind is bool or kind is float or kind is complex:
+        return True
+    if kind is int or kind in _NUMPY_INTS:
+        return len(args) > 1 and args[1].__class__ is bool
+    return kind in _NUMPY_NON_INTS
+
+
+# NumPy's scalar types (a set lookup keeps the usual dtype, device or tensor argument's check quick)
+_NUMPY_INTS = frozenset(np.dtype(code).type for code in "bhilqBHILQ")
+_NUMPY_NON_INTS = frozenset(np.dtype(code).type for code in "?efdgFDG")
 
 
 def _to_target_count(args):
@@ -1203,7 +1239,7 @@ def _to_target_count(args):
     first = args[0]
     if _dtype.is_argument(first) or isinstance(first, Tensor) or _number_as_tensor(args):
         return 1
-    if first is None or isinstance(first, (str, device)) or type(first) is int:
+    if first is None or isinstance(first, (str, device, np.integer)) or type(first) is int:
         return 2 if len(args) > 1 and (args[1] is None or _dtype.is_argument(args[1])) else 1
     return 0
 

@@ -10,8 +10,6 @@ seeded, reproducible, but not PyTorch's numbers.
 """
 import contextlib
 import math
-import numbers
-import operator
 
 import numpy as np
 
@@ -722,8 +720,9 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
     given, ``input`` then giving only the shape and dtype). The result has ``input``'s dtype."""
     from ._tensor import Tensor
 
-    if not isinstance(input, Tensor) or not (p is None or isinstance(p, numbers.Real)) or \
-            not _is_generator_argument(generator):
+    from .nn._functional._args import is_float_arg
+
+    if not isinstance(input, Tensor) or not (p is None or is_float_arg(p)) or not _is_generator_argument(generator):
         if input is _NO_INPUT or isinstance(input, Tensor):  # the parser's error (p read as given by position)
             from . import _parser_errors
 
@@ -735,6 +734,7 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
         raise _not_tensor("bernoulli", "input", 1, input)
     draws = stream(generator, (input,))  # (of a given p too: PyTorch's batching rule refuses the input)
     if p is not None:
+        p = float(p)  # (a NumPy number or a 0-d tensor, read as the parser's double)
         _check_probability(p)
         return _random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype), input)
     if input._data.dtype.kind != "f":
@@ -794,7 +794,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         from ._parser_errors import wrong_type
 
         raise wrong_type("multinomial", "num_samples", 2, num_samples, "int")
-    num_samples = operator.index(num_samples)
+    from .nn._functional._args import unpack_symint
+
+    num_samples = unpack_symint(num_samples)  # (a bool tensor's failed assertion, int64's overflow, as PyTorch's)
     _check_generator_argument("multinomial", generator, None)  # (keyword-only: never named with a position)
     probs = input._data
     if probs.ndim not in (1, 2):

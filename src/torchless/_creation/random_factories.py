@@ -1,7 +1,6 @@
 """Random tensors: ``rand``, ``randn``, ``randint``, ``randperm`` and their ``*_like`` forms, drawn from
 torchless's generators (PyTorch's streams) with PyTorch's argument checks."""
 import math
-import operator
 import warnings
 
 import numpy as np
@@ -228,8 +227,10 @@ def _randperm_n(n, keywords):
     too), or PyTorch's TypeError: a float n (random_split's lengths given as 5.0) would otherwise fail deep inside
     NumPy. ``keywords`` are the keyword arguments given (not None): with some, PyTorch reports the call against both
     overloads."""
-    if is_index_argument(n):
-        return operator.index(n)
+    if is_index_argument(n):  # (unpacked as PyTorch's SymInt: a bool tensor's failed assertion, int64's overflow)
+        from ..nn._functional._args import unpack_symint
+
+        return unpack_symint(n)
     if not keywords:
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {_type_name(n)}")
     from ..nn._functional._keyword_order import unordered_map_order

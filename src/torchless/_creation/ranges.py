@@ -282,7 +282,7 @@ def _checked_space_arguments(name, overloads, given, dtype):
     start, end, steps = (given + (None,))[:3]
     if len(given) < 3 or type(steps) is not int or not all(
             isinstance(v, Tensor) or _is_number_argument(v) for v in (start, end)) or \
-            len(given) > 3 and not isinstance(given[3], (numbers.Real, np.bool_)):
+            len(given) > 3 and not isinstance(given[3], (int, float, np.number, np.bool_)):
         steps = _parser_errors.parse(name, overloads, given, {} if dtype is None else {"dtype": dtype})["steps"]
     return steps
 

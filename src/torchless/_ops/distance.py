@@ -143,9 +143,10 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         if not isinstance(t, Tensor):
             from ..nn._functional._args import _tp_name
             raise TypeError(f"cdist(): argument '{name}' (position {position}) must be Tensor, not {_tp_name(t)}")
-    if isinstance(p, bool) or not isinstance(p, (int, float)):
-        from ..nn._functional._args import _tp_name
-        raise TypeError(f"cdist(): argument 'p' (position 3) must be float, not {_tp_name(p)}")
+    if type(p) is not float and type(p) is not int:  # (a bool, a NumPy number, a 0-d tensor: read as a double)
+        from ..nn._functional._norm_checks import check_float_arg
+
+        p = check_float_arg(p, "cdist", "p", 3)
     a, b = x1._data, x2._data
     for name, array in (("X1", a), ("X2", b)):
         if array.ndim < 2:

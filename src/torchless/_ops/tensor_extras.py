@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from .. import _determinism, _dtype, _memory_format, _parser_errors
+from .._parser_errors._messages import is_number_argument
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved
@@ -359,6 +360,10 @@ def _checked_split_sizes(self, split_sizes, dim):
     """split_with_sizes's checks: the sizes (ints) and the dim."""
     if not isinstance(split_sizes, (tuple, list)):
         raise _parser_errors.wrong_type("split_with_sizes", "split_sizes", 1, split_sizes, "tuple of ints")
+    if any(getattr(n, "dtype", None) is _dtype.bool for n in split_sizes):  # (a bool tensor: a SymInt list's error)
+        from .._parser_errors._schema import BOOL_SYMINT
+
+        raise RuntimeError(BOOL_SYMINT)
     sizes = [int(n) for n in split_sizes]
     if type(dim) is not int:
         if not is_int_argument(dim):
@@ -493,8 +498,8 @@ def in_place_dtype_mismatch(have, wanted):
 
 def renorm(self, p, dim, maxnorm):
     """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
-    if type(dim) is not int:
-        dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]
+    if type(dim) is not int or not is_number_argument(p) or not is_number_argument(maxnorm):
+        dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]  # (a Fraction p: its TypeError)
     if not p > 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -643,6 +648,8 @@ def dist(self, other, p=2):
     from ..linalg.norms import vector_norm
 
     _check_tensor(other, "dist", "other", 1)
+    if not is_number_argument(p):  # (a Fraction, a NumPy array, a 1-d tensor: the parser's TypeError)
+        _parser_errors.method_arguments("dist", (other, p))
     difference = self - other
     if difference._data.dtype.kind not in "fc":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "

@@ -98,7 +98,7 @@ METHOD_OVERLOADS = {
             "int[1]? dim=None, *, Number? correction=None, bool keepdim=False", "bool unbiased=True"),
     # Tensor.split is Python code calling these two with the tensor first
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
-    "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
+    "split_with_sizes": ("Tensor input, SymInt[] split_sizes, int dim=0",),
 }
 
 

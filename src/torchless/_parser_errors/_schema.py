@@ -224,7 +224,7 @@ class _Schema:
         for pos, item in enumerate(value, start=1):
             if item.__class__ is not int:
                 if param.symbolic and isinstance(item, Tensor) and item._data.dtype == np.bool_:
-                    raise RuntimeError(_BOOL_SYMINT)
+                    raise RuntimeError(BOOL_SYMINT)
                 try:
                     item = list_element(item)
                 except TypeError:
@@ -242,7 +242,7 @@ class _Schema:
 
 _DEFAULT = object()
 # PyTorch's failed check for a bool tensor among the sizes of a SymInt list (view, reshape, zeros, ...)
-_BOOL_SYMINT = ("Expected scalar.isIntegral( false) to be true, but got false.  (Could this error message be "
+BOOL_SYMINT = ("Expected scalar.isIntegral( false) to be true, but got false.  (Could this error message be "
                 "improved?  If so, please report an enhancement request to PyTorch.)")
 
 

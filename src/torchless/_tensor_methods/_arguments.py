@@ -27,9 +27,18 @@ KEEPDIM_OMITTED = Omitted("False")
 NO_ROUNDING_MODE = object()  # div's default: an explicit rounding_mode=None is another overload (DivBackward2)
 
 
+def check_dtype_keyword(name, dtype):
+    """The parser's TypeError for a ``dtype`` it does not take (a NumPy dtype, type or scalar, a name)."""
+    if dtype is not None and not _dtype.is_argument(dtype):
+        from ..nn._functional._args import _tp_name
+
+        raise TypeError(f"{name}(): argument 'dtype' must be torchless.dtype, not {_tp_name(dtype)}")
+
+
 def check_scan_dtype(tensor, dtype, kernel):
-    """cumsum's and cumprod's refusal of dtype=bool: PyTorch has no bool ``kernel`` to accumulate in (and runs
-    none for a 0-d tensor or one without elements)."""
+    """cumsum's and cumprod's check of their ``dtype`` (a dtype, as the parser's), and refusal of dtype=bool:
+    PyTorch has no bool ``kernel`` to accumulate in (and runs none for a 0-d tensor or one without elements)."""
+    check_dtype_keyword(kernel[:kernel.index("_out")], dtype)
     if dtype is _dtype.bool and tensor._data.ndim and tensor._data.size:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 

@@ -391,19 +391,19 @@ class ArithmeticMethods:
         return self / other
 
     def remainder(self, other):
-        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
+        if not isinstance(other, (Tensor, NUMBERS)):
             raise _parser_errors.invalid_binary_method("remainder", "other", other)
         return self % other
 
     def fmod(self, other):
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
-        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):
+        if not isinstance(other, (Tensor, NUMBERS)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
         return self._checked_binary(other, _fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     def floor_divide(self, other=NOT_GIVEN):
-        if not isinstance(other, (Tensor, NUMBERS, np.ndarray)):  # (the operator's NotImplemented)
+        if not isinstance(other, (Tensor, NUMBERS)):  # (the operator's NotImplemented)
             raise _parser_errors.missing_operand("floor_divide") if other is NOT_GIVEN else \
                 _parser_errors.invalid_binary_method("floor_divide", "other", other)
         return self // other
@@ -453,7 +453,7 @@ class ArithmeticMethods:
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
     def pow(self, exponent=NOT_GIVEN):
-        if not isinstance(exponent, (Tensor, NUMBERS, np.ndarray)):
+        if not isinstance(exponent, (Tensor, NUMBERS)):
             if exponent is NOT_GIVEN:
                 raise _parser_errors.missing_operand("pow")
             raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)

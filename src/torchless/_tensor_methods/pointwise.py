@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
-from .._ops._util import INT64, broadcast_error, raise_if_not_broadcastable
+from .._ops._util import INT64, broadcast_error, is_int_argument, raise_if_not_broadcastable
 from ..autograd import forward_ad
 from ..autograd.graph import differentiable_result, records, save_tensor_versions
 from .._tensor import Tensor
@@ -284,6 +284,8 @@ class PointwiseMethods:
             return self._step(np.round, "RoundBackward0")
         if decimals is None:
             raise TypeError("round(): decimals must be an int")
+        if not is_int_argument(decimals):  # (a bool, a NumPy array, a 1-d tensor: the parser's TypeError)
+            raise _parser_errors.method_error("round", (), {"decimals": decimals})
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
         return self._step(lambda x: _memory_format.preserving(_round_decimals(x, decimals), x), "RoundBackward1")

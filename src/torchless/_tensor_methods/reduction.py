@@ -18,7 +18,7 @@ from ..autograd import forward_ad
 from ..autograd.graph import records
 from .._tensor import Tensor, _refuse_by_position
 from ._arguments import (
-    EVERY_DIM, KEEPDIM_OMITTED, Omitted, arg_extremum_arguments, check_scan_dtype, reduced_axes,
+    EVERY_DIM, KEEPDIM_OMITTED, Omitted, arg_extremum_arguments, check_dtype_keyword, check_scan_dtype, reduced_axes,
     variance_arguments,
 )
 from ..return_types import _RETURN_TYPES
@@ -400,6 +400,7 @@ class ReductionMethods:
         hold the int64 sums or products."""
         if dtype is not None:
             _refuse_by_position(f"{name}_", 1)  # (dtype is keyword-only)
+            check_dtype_keyword(f"{name}_", dtype)
             if _dtype.to_numpy_dtype(dtype) != self._data.dtype:
                 from .._ops.tensor_extras import in_place_dtype_mismatch
 

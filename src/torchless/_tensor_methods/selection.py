@@ -13,6 +13,7 @@ from ..autograd import grad_mode
 from ..autograd.graph import save_tensor_versions
 from .._tensor import Tensor
 from .._type_promotion import NUMBERS
+from .._parser_errors._messages import is_number_argument
 from .._user_warnings import warn_from_user_code
 from ..autograd import forward_ad
 from ..autograd._basic_ops import NotImplementedDerivative
@@ -134,11 +135,14 @@ class SelectionMethods:
     def _scatter_call(self, dim, index, src, value, reduce, op):
         """scatter's arguments read; ``op``: the aten name of the call (scatter, or scatter_ whose node the legacy
         form's refusal to differentiate names)."""
-        if type(dim) is not int:
+        operand_ok = (isinstance(src, Tensor) or is_number_argument(src)) if value is None else \
+            src is None and is_number_argument(value)
+        if type(dim) is not int or not operand_ok:  # (a NumPy array, a Fraction: the parser's TypeError)
             given = {key: v for key, v in (("value", value), ("reduce", reduce)) if v is not None}
             dim = _parser_errors.method_arguments("scatter", (dim, index) + ((src,) if src is not None else ()),
                                                   given)["dim"]
-        src = src if value is None else value
+        if value is not None:  # (a Number: a 0-d tensor given for it is read as its value)
+            src = value.item() if isinstance(value, Tensor) else value
         if reduce is None:
             return save_tensor_versions(self._scatter(dim, index, src, add=False, name="scatter"), index)
         return self._scatter_reduced_legacy(dim, index, src, reduce, op)
@@ -206,6 +210,8 @@ class SelectionMethods:
 
     def _scatter(self, dim, index, src, add, name):
         axis, value = self._scatter_axis(dim, index, src, name)
+        if isinstance(src, Tensor) and not src._data.ndim and index._data.ndim == 1:
+            src = src.reshape(1)  # (PyTorch's kernel reads a 0-d source as one of one element, as its checks do)
         idx = index._data
         if not idx.size and self._data.ndim:  # nothing written (an index of any dtype and rank, a source of any shape)
             key = (np.zeros(0, np.intp),) * self._data.ndim

@@ -6,7 +6,6 @@ not float" for a function with one signature, "received an invalid combination o
 one with several. :func:`native` gives a Python function the same parsing and messages.
 """
 import functools
-import numbers
 import operator
 import os
 
@@ -14,6 +13,7 @@ import numpy as np
 
 from ..._ops._util import is_index_argument, is_int_argument, is_one_element_tensor
 from ..._parser_errors import missing_arguments, too_many_positional
+from ..._parser_errors._schema import BOOL_SYMINT
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
 from ._keyword_order import unordered_map_order
@@ -64,11 +64,12 @@ def _is_list_int(value):
 
 
 def is_float_arg(value):
-    """A value a ``float`` parameter of PyTorch's parser takes: any real number (ints and bools too, NumPy's), or a
-    0-d tensor not requiring grad."""
+    """A value a ``float`` parameter of PyTorch's parser takes: a Python int or float (a bool too), any NumPy number
+    (a bool or complex one too), or a 0-d tensor not requiring grad; not another ``numbers.Real`` (a Fraction), nor
+    an object with ``__float__``."""
     if isinstance(value, Tensor):
         return value.dim() == 0 and not value.requires_grad
-    return isinstance(value, (numbers.Real, np.bool_))  # (NumPy's bool is no numbers.Real, but PyTorch takes it)
+    return isinstance(value, (int, float, np.number, np.bool_))
 
 
 class Param:
@@ -151,13 +152,16 @@ def unpack_lone_int(value, symbolic=False):
 
 def _int_list(value, size, symbolic=False):
     """An accepted ``int[size]`` value as a list, or the 1-based position of the first element that fails to
-    unpack (a non-int, or an int beyond int64: see unpack_error); a lone int beyond int64 fails here."""
+    unpack (a non-int, or an int beyond int64: see unpack_error); a lone int beyond int64 fails here, and so does a
+    bool tensor in a SymInt list (``symbolic``)."""
     if not isinstance(value, (tuple, list)):
         return [unpack_lone_int(value, symbolic)] * size
     out = []
     for pos, item in enumerate(value, start=1):
         if not (_is_list_int(item) or isinstance(item, bool)):
             return pos
+        if symbolic and isinstance(item, Tensor) and item._data.dtype == np.bool_:
+            raise RuntimeError(BOOL_SYMINT)
         item = operator.index(item)
         if item not in _INT64:
             return pos

@@ -5,14 +5,13 @@ Masks come from the default generator, so ``torchless.manual_seed`` makes them r
 masked product is the core's multiplication (PyTorch's node is MulBackward0 too).
 """
 import math
-import numbers
 import warnings
 
 import numpy as np
 
 from ..._tensor import Tensor
 from ...random import draw_like, stream
-from ._args import _tp_name, check_tensor
+from ._args import _tp_name, check_tensor, is_float_arg
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -28,8 +27,7 @@ def _native_arguments(name, input, p, training, inplace):
     native range check, which a NaN that passed Python's comparisons fails even out of training."""
     fn = f"{name}_" if inplace else name
     check_tensor(input, fn)
-    if not (isinstance(p, (numbers.Real, np.generic))
-            or (isinstance(p, Tensor) and p.dim() == 0 and not p.requires_grad)):
+    if not is_float_arg(p):
         raise TypeError(f"{fn}(): argument 'p' (position 2) must be float, not {_tp_name(p)}")
     if not isinstance(training, bool):
         raise TypeError(f"{fn}(): argument 'train' (position 3) must be bool, not {_tp_name(training)}")

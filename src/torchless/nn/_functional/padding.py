@@ -5,7 +5,6 @@ Constant padding is the core's ConstantPad; the other modes gather each padded a
 array (the core's IndexPad), whose backward scatter-adds into the input.
 """
 import math
-import numbers
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import COPY_SLICES
 from ...autograd.saved_values import SavedInput, int64
 from ..._tensor import Tensor
-from ._args import _int_list, _is_list_int, _tp_name, check_tensor, unpack_error
+from ._args import _int_list, _is_list_int, _tp_name, check_tensor, is_float_arg, unpack_error
 from ._conv_nodes import _graph_gradient_in_layout
 
 __all__ = ["pad"]
@@ -194,7 +193,7 @@ def _pad_list(pad):
 def _convert_pad(pad):
     """The parser's conversion, after every argument passed its quick check: a later non-int fails here
     (where, unlike the first element, a bool passes), or an int beyond int64."""
-    converted = _int_list(pad, len(pad))
+    converted = _int_list(pad, len(pad), symbolic=True)
     if isinstance(converted, int):
         raise unpack_error("pad", "pad", pad, converted)
     return converted
@@ -203,9 +202,7 @@ def _convert_pad(pad):
 def _check_value(value):
     """``value`` is a ``float?`` for PyTorch's parser: a Python or NumPy number, or a 0-d tensor not requiring
     grad; F.pad hands it over by position."""
-    if value is None or isinstance(value, (numbers.Real, np.generic)):
-        return
-    if isinstance(value, Tensor) and value.dim() == 0 and not value.requires_grad:
+    if value is None or is_float_arg(value):
         return
     raise TypeError(f"pad(): argument 'value' (position 4) must be float, not {_tp_name(value)}")
 

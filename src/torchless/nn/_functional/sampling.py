@@ -20,7 +20,7 @@ from ..._ops._util import checked_int64
 from ..._tensor import Tensor
 from ...autograd import forward_ad
 from ...autograd.graph import Node
-from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
+from ._args import BOOL_SYMINT, Param, _described_with_items, _is_list_int, _tp_name, native
 from ._pool_args import _check_output_storage
 from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
@@ -375,7 +375,7 @@ def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has
     size_ok = output_size is None or (isinstance(output_size, (list, tuple)) and (
         not output_size or _is_list_int(output_size[0])))
     scales_ok = scale_factors is None or (isinstance(scale_factors, (list, tuple)) and (
-        not scale_factors or _is_float(scale_factors[0])))
+        not scale_factors or _is_float(scale_factors[0]) or isinstance(scale_factors[0], complex)))
     align_ok = not has_align or type(align_corners) is bool
     if not (size_ok and scales_ok and align_ok):
         args = [input, output_size] + ([align_corners] if has_align else []) + [scale_factors]
@@ -395,6 +395,8 @@ def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has
             if not (_is_list_int(value) or isinstance(value, bool)):
                 raise TypeError(f"{fn}(): argument 'output_size' failed to unpack the object at pos {pos} with error "
                                 f"\"type must be tuple of ints,but got {_tp_name(value)}\"")
+            if isinstance(value, Tensor) and value._data.dtype == np.bool_:  # (a SymInt list's)
+                raise RuntimeError(BOOL_SYMINT)
             converted.append(operator.index(value))
         output_size = _int64_list(converted, fn)
     return output_size, scale_factors
@@ -411,8 +413,10 @@ def _int64_list(values, fn):
 
 
 def _is_float(value):
-    """What PyTorch's parser takes for the first entry of a float list: Python and NumPy numbers (bool too)."""
-    return isinstance(value, (int, float, np.integer, np.floating))
+    """What PyTorch's parser unpacks as a float list's entry: Python ints and floats (bool too) and any NumPy
+    number, a NumPy bool or complex one too (read through ``__float__``); its check of the first entry also takes
+    a Python complex, whose unpacking then fails."""
+    return isinstance(value, (int, float, np.number, np.bool_))
 
 
 def _invalid_combination(fn, dim, args, has_align):
