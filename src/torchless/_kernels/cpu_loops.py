@@ -47,15 +47,18 @@ def scalar_tail(array, vectors=1, others=()):
         run += 1
     memory_order = dims[::-1] + [d for d in range(array.ndim) if array.shape[d] == 1]
     length = int(np.prod([array.shape[d] for d in dims[:run]]))
-    position = np.arange(array.size).reshape([array.shape[d] for d in memory_order]) % length
+    tail = np.zeros(array.size, bool)  # in memory order, each run's last elements (slices: no index arithmetic)
     if run == len(dims) and length >= GRAIN_SIZE:  # one run, split among the threads
         threads = min(parallel.get_num_threads(), -(-length // GRAIN_SIZE))
         chunk = -(-length // threads)
-        start = position - position % chunk
-        length = np.minimum(chunk, array.size - start)
-        position = position - start
-    tail = position >= length // block * block
-    return np.transpose(tail, np.argsort(memory_order)) if tail.any() else None
+        for start in range(0, array.size, chunk):
+            size = min(chunk, array.size - start)
+            tail[start + size // block * block:start + size] = True
+    else:
+        tail.reshape(-1, length)[:, length // block * block:] = True
+    if not tail.any():
+        return None
+    return np.transpose(tail.reshape([array.shape[d] for d in memory_order]), np.argsort(memory_order))
 
 
 def scalar_tail_nans(x, vectors=1, others=()):
