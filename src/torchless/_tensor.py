@@ -896,7 +896,7 @@ class Tensor:
         # Only a plain 0-d Tensor formats as its number; a Parameter or another subclass, and any tensor with dims,
         # goes to object.__format__ as in PyTorch: its repr for the empty spec, else "unsupported format string
         # passed to Parameter.__format__"
-        if type(self) is Tensor and self._data.ndim == 0:
+        if self._data.ndim == 0 and type(self) is Tensor:  # (_data first: an uninitialized parameter refuses it)
             return format(self.item(), spec)
         return object.__format__(self, spec)
 

@@ -305,8 +305,12 @@ def _view_as(array, shape):
 SHIFTED_MIN_COLUMNS = 2 ** 15
 
 
-def column_layout(x_shape, w_shape, stride, padding, dilation, groups):
+def column_layout(x_shape, w_shape, stride, padding, dilation, groups, dtype=np.float32):
     """How the columns are laid out: "shifted", "pitched" or "grid" (the exact grid) (see GatherPlan).
+
+    Shifted columns are for float32 only: their products sum the same terms in another order, and float64 (taken
+    for its exact last bits: gradient checks, programs compared with PyTorch's to the last printed digit) keeps
+    the order it had.
 
     Shifted columns cost kW short-row copies of x where pitched ones cost one (into the padded input) and
     a crop of the output (O short rows per output row), and they skip pitched columns' extra positions in
@@ -322,7 +326,7 @@ def column_layout(x_shape, w_shape, stride, padding, dilation, groups):
     if tuple(stride) != (1, 1):
         return "grid"
     Ho, Wo = conv_output_hw(x_shape[2:], (kH, kW), stride, padding, dilation)
-    if x_shape[0] * x_shape[1] * kH * kW * Ho * Wo >= SHIFTED_MIN_COLUMNS:
+    if dtype == np.float32 and x_shape[0] * x_shape[1] * kH * kW * Ho * Wo >= SHIFTED_MIN_COLUMNS:
         return "shifted"
     return "pitched" if Cg * kH * kW >= O // groups else "grid"
 
@@ -456,7 +460,7 @@ def forward_recipe(x, w, stride, padding, dilation, groups, with_bias):
         recipe = _kept(key)
     if recipe is None:
         plan = plan_for(x.shape, x.dtype, w.shape[2:], stride, padding, dilation, groups,
-                        column_layout(x.shape, w.shape, stride, padding, dilation, groups))
+                        column_layout(x.shape, w.shape, stride, padding, dilation, groups, x.dtype))
         dtype = x.dtype if x.dtype == w.dtype else np.result_type(x.dtype, w.dtype)
         recipe = _keep(key, ForwardRecipe(plan, w.shape, dtype, groups, with_bias))
     return recipe
@@ -523,7 +527,8 @@ def _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups):
     N, O = gy.shape[:2]
     C = x.shape[1]
     plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups,
-                    column_layout(x.shape, (O, C // groups, *kernel_hw), stride, padding, dilation, groups))
+                    column_layout(x.shape, (O, C // groups, *kernel_hw), stride, padding, dilation, groups,
+                                  x.dtype))
     columns = plan.gather(x, reuse=True)
     rows = padded_rows(O, columns.shape[-1]) if groups == 1 and plan.pitched else O // groups
     gy_rows = plan.output_gradient(gy, groups * rows).reshape(N, groups, rows, -1)
