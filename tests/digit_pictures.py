@@ -76,6 +76,12 @@ def eroded(mask, radius):
     return np.lib.stride_tricks.sliding_window_view(padded, (2 * radius + 1,) * 2).all(axis=(-2, -1))
 
 
+def centre_of_mass(field):
+    """(row, column) of a field's centre of mass, its values the weights."""
+    ys, xs = np.indices(field.shape)
+    return (ys * field).sum() / field.sum(), (xs * field).sum() / field.sum()
+
+
 def ink_box(field, level=0.1):
     """(top, bottom, left, right) of the ink above ``level`` in a 28x28 input, bottom and right exclusive."""
     rows, cols = np.nonzero(field > level)

@@ -276,6 +276,16 @@ def central_difference(loss, arrays, which, index, eps=1e-6):
     return (loss(plus) - loss(minus)) / (2 * eps)
 
 
+def grad_fn_chain(tensor, depth=6):
+    """The names of the first ``depth`` nodes of a tensor's graph along each node's first input."""
+    names, node = [], tensor.grad_fn
+    while node is not None and len(names) < depth:
+        names.append(node.name())
+        inputs = [f for f, _ in node.next_functions if f is not None]
+        node = inputs[0] if inputs else None
+    return names
+
+
 def numerical_gradients(loss, arrays, eps=1e-6):
     """The gradient of the number ``loss(arrays)`` with respect to each array, by central differences."""
     gradients = []

@@ -26,11 +26,6 @@ DIGITS = digit_pictures.DIGITS
 PHOTOS = sorted((DIGITS / "photos").glob("[0-9]_*.*"))
 
 
-def _centre_of_mass(field):
-    ys, xs = np.indices(field.shape)
-    return (ys * field).sum() / field.sum(), (xs * field).sum() / field.sum()
-
-
 @pytest.fixture(scope="module")
 def pen_drawings():
     return digit_pictures.pen_drawings()
@@ -56,7 +51,7 @@ def test_each_picture_becomes_an_mnist_like_field(path):
     assert field[frame].max() < 0.05
     top, bottom, left, right = digit_pictures.ink_box(field)
     assert max(bottom - top, right - left) == 20 and min(bottom - top, right - left) >= 4
-    cy, cx = _centre_of_mass(field)
+    cy, cx = digit_pictures.centre_of_mass(field)
     assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
 
 

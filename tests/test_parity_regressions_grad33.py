@@ -4,22 +4,12 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import numerical_gradients
+from helpers import grad_fn_chain, numerical_gradients
 
 
 @pytest.fixture
 def torch():
     return pytest.importorskip("torch")
-
-
-def _grad_fn_chain(tensor, depth=6):
-    """The names of the first ``depth`` nodes of a tensor's graph along each node's first input."""
-    names, node = [], tensor.grad_fn
-    while node is not None and len(names) < depth:
-        names.append(node.name())
-        inputs = [f for f, _ in node.next_functions if f is not None]
-        node = inputs[0] if inputs else None
-    return names
 
 
 # ------------------------------------------------------------------ F.bilinear's second order
@@ -36,8 +26,8 @@ def _bilinear_second_order(lib, shape1, shape2, bias, first):
     inputs = (x1, x2, w)
     grads = lib.autograd.grad((y * y).sum(), [inputs[i] for i in first], create_graph=True)
     second = lib.autograd.grad(sum((g * g).sum() for g in grads), inputs, create_graph=True)
-    return ([_grad_fn_chain(g) for g in grads], _grad_fn_chain(y),
-            [(g.detach().numpy(), g.stride(), _grad_fn_chain(g)) for g in second])
+    return ([grad_fn_chain(g) for g in grads], grad_fn_chain(y),
+            [(g.detach().numpy(), g.stride(), grad_fn_chain(g)) for g in second])
 
 
 @pytest.mark.parametrize("shape1,shape2", [((3, 4), (3, 5)), ((4,), (5,)), ((2, 3, 4), (2, 3, 5))])
@@ -96,7 +86,7 @@ def _det_1x1_gradients(lib, dtype, create_graph):
     if dtype.startswith("complex"):
         loss = loss.abs()
     g, = lib.autograd.grad(loss if create_graph else d.sum().real, a, create_graph=create_graph)
-    result = [g.detach().numpy(), g.stride(), _grad_fn_chain(g, 4)]
+    result = [g.detach().numpy(), g.stride(), grad_fn_chain(g, 4)]
     if create_graph:
         gg, = lib.autograd.grad(g.abs().sum(), a)
         result += [gg.numpy(), gg.stride()]
@@ -184,7 +174,7 @@ def test_ravel_is_a_view_of_a_contiguous_tensor(torch, view):
         flat = source.ravel()
         flat_function = lib.ravel(source)
         g, = lib.autograd.grad((flat * flat).sum(), x)
-        return (flat.tolist(), flat.stride(), flat._is_view(), flat._base is x, _grad_fn_chain(flat),
+        return (flat.tolist(), flat.stride(), flat._is_view(), flat._base is x, grad_fn_chain(flat),
                 flat_function.stride(), g.tolist())
     assert run(torchless) == run(torch)
 
@@ -364,8 +354,8 @@ def test_attention_records_torchs_math_graph(torch, mask, is_causal, scale):
                                                            scale=scale)
         grads = lib.autograd.grad((y * y).sum(), (q, k, v), create_graph=True)
         second = lib.autograd.grad(sum((g * g).sum() for g in grads), (q, k, v))
-        return (y.detach().numpy(), _grad_fn_chain(y, 8), [g.detach().numpy() for g in grads],
-                [_grad_fn_chain(g, 5) for g in grads], [g.numpy() for g in second])
+        return (y.detach().numpy(), grad_fn_chain(y, 8), [g.detach().numpy() for g in grads],
+                [grad_fn_chain(g, 5) for g in grads], [g.numpy() for g in second])
 
     ours, theirs = run(torchless), run(torch)
     assert (ours[1], ours[3]) == (theirs[1], theirs[3])

@@ -4,22 +4,12 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import numerical_gradients
+from helpers import grad_fn_chain, numerical_gradients
 
 
 @pytest.fixture
 def torch():
     return pytest.importorskip("torch")
-
-
-def _grad_fn_chain(tensor, depth=6):
-    """The names of the first ``depth`` nodes of a tensor's graph along each node's first input."""
-    names, node = [], tensor.grad_fn
-    while node is not None and len(names) < depth:
-        names.append(node.name())
-        inputs = [f for f, _ in node.next_functions if f is not None]
-        node = inputs[0] if inputs else None
-    return names
 
 
 def _leaf(lib, array, layout="C", dtype="float64"):
@@ -39,8 +29,8 @@ def _gradients(lib, fn, arrays, layouts, dtype="float64", create_graph=False, se
     rng = np.random.default_rng(seed)
     grad = lib.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)
     grads = lib.autograd.grad(out, leaves, grad, create_graph=create_graph, allow_unused=True)
-    return (out.stride(), _grad_fn_chain(out, 2),
-            [None if g is None else (g.detach().numpy(), g.stride(), _grad_fn_chain(g, 3)) for g in grads])
+    return (out.stride(), grad_fn_chain(out, 2),
+            [None if g is None else (g.detach().numpy(), g.stride(), grad_fn_chain(g, 3)) for g in grads])
 
 
 def _assert_same_gradients(ours, theirs, rtol=1e-12, atol=1e-12):
@@ -281,7 +271,7 @@ def test_deprecated_cholesky_gradient_recorded_as_torch(torch, upper):
             warnings.simplefilter("ignore")
             factor = lib.cholesky(a, upper=upper)
         g, = lib.autograd.grad(factor, a, lib.ones(3, 3, dtype=lib.float64), create_graph=True)
-        chains.append((_grad_fn_chain(factor, 2), g.stride(), _grad_fn_chain(g.sum(), 3)))
+        chains.append((grad_fn_chain(factor, 2), g.stride(), grad_fn_chain(g.sum(), 3)))
     assert chains[0] == chains[1]
 
 

@@ -38,11 +38,6 @@ def _jpeg_grey(image, options):
     return images.decode_image(photo.getvalue(), "photo.jpg")
 
 
-def _centre_of_mass(field):
-    ys, xs = np.indices(field.shape)
-    return (ys * field).sum() / field.sum(), (xs * field).sum() / field.sum()
-
-
 # ------------------------------------------------------------------ the committed pictures
 
 
@@ -67,7 +62,7 @@ def test_each_hard_picture_becomes_an_mnist_like_field(path):
     assert field.min() >= 0 and field.max() == pytest.approx(1.0)
     top, bottom, left, right = digit_pictures.ink_box(field)
     assert max(bottom - top, right - left) == 20
-    cy, cx = _centre_of_mass(field)
+    cy, cx = digit_pictures.centre_of_mass(field)
     assert abs(cy - 14) <= 0.5 + 1e-9 and abs(cx - 14) <= 0.5 + 1e-9
 
 

@@ -33,11 +33,6 @@ def _grey(image):
     return np.asarray(image.convert("L"), np.float64)
 
 
-def _centre_of_mass(field):
-    ys, xs = np.indices(field.shape)
-    return (ys * field).sum() / field.sum(), (xs * field).sum() / field.sum()
-
-
 # ------------------------------------------------------------------ the committed pictures
 
 
@@ -62,7 +57,7 @@ def test_each_more_picture_becomes_an_mnist_like_field(path):
     assert field.min() >= 0 and field.max() == pytest.approx(1.0)
     top, bottom, left, right = digit_pictures.ink_box(field)
     assert max(bottom - top, right - left) == 20
-    cy, cx = _centre_of_mass(field)
+    cy, cx = digit_pictures.centre_of_mass(field)
     assert abs(cy - 14) <= 0.5 + 1e-9 and abs(cx - 14) <= 0.5 + 1e-9
 
 
@@ -167,7 +162,7 @@ def test_a_tiny_digit_fills_the_box_and_is_named(bundled, pen_drawings, digit, h
     field = images.to_mnist(_noisy(photo, digit))
     top, bottom, left, right = digit_pictures.ink_box(field)
     assert max(bottom - top, right - left) == 20
-    cy, cx = _centre_of_mass(field)
+    cy, cx = digit_pictures.centre_of_mass(field)
     assert abs(cy - 14) <= 0.5 + 1e-9 and abs(cx - 14) <= 0.5 + 1e-9
     assert predict_arrays(bundled, [field]).argmax() == digit
 
