@@ -488,3 +488,17 @@ def course_cnn(nn):
             return self.fc(x.view(-1, 490))
 
     return CourseCNN()
+
+
+def course_cnn_batches(count, seed=4):
+    """``count`` MNIST-shaped float32 batches of 64 in [0, 1) with int64 labels, as NumPy arrays."""
+    rng = np.random.default_rng(seed)
+    return [(rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)) for _ in range(count)]
+
+
+def course_cnn_weights(seed=5):
+    """A state dict of NumPy arrays for :func:`course_cnn`, normal values of standard deviation 0.2."""
+    rng = np.random.default_rng(seed)
+    shapes = {"conv1.weight": (5, 1, 3, 3), "conv1.bias": (5,), "conv2.weight": (10, 5, 3, 3), "conv2.bias": (10,),
+              "fc.weight": (10, 490), "fc.bias": (10,)}
+    return {name: (rng.standard_normal(shape) * 0.2).astype(np.float32) for name, shape in shapes.items()}

@@ -7,7 +7,7 @@ import pytest
 import torchless
 from torchless._kernels import blas
 from torchless._kernels.gather import _same_view
-from helpers import course_cnn
+from helpers import course_cnn, course_cnn_batches, course_cnn_weights
 
 
 def _bits(array):
@@ -120,18 +120,6 @@ def test_pieces_give_the_bits_of_one_product_where_they_run():
 
 # ---------------------------------------------------------------- the course CNN's step, bit for bit
 
-def _batches(count=5):
-    rng = np.random.default_rng(4)
-    return [(rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)) for _ in range(count)]
-
-
-def _weights():
-    rng = np.random.default_rng(5)
-    shapes = {"conv1.weight": (5, 1, 3, 3), "conv1.bias": (5,), "conv2.weight": (10, 5, 3, 3), "conv2.bias": (10,),
-              "fc.weight": (10, 490), "fc.bias": (10,)}
-    return {name: (rng.standard_normal(shape) * 0.2).astype(np.float32) for name, shape in shapes.items()}
-
-
 def _train(library, batches, weights):
     model = course_cnn(library.nn)
     model.load_state_dict({name: library.tensor(value) for name, value in weights.items()})
@@ -145,7 +133,7 @@ def _train(library, batches, weights):
 
 
 def test_course_cnn_training_is_bitwise_the_same_with_products_whole(monkeypatch):
-    batches, weights = _batches(), _weights()
+    batches, weights = course_cnn_batches(5), course_cnn_weights()
     in_pieces = _train(torchless, batches, weights)
     monkeypatch.setattr(blas, "_small_kernels", False)
     whole = _train(torchless, batches, weights)
@@ -156,7 +144,7 @@ def test_course_cnn_training_is_bitwise_the_same_with_products_whole(monkeypatch
 
 def test_course_cnn_training_matches_torch():
     torch = pytest.importorskip("torch")
-    batches, weights = _batches(3), _weights()
+    batches, weights = course_cnn_batches(3), course_cnn_weights()
     ours, theirs = _train(torchless, batches, weights), _train(torch, batches, weights)
     for name in theirs:
         np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, atol=1e-6, err_msg=name)

@@ -13,7 +13,7 @@ import pytest
 
 import torchless
 from torchless._kernels import blas
-from helpers import course_cnn
+from helpers import course_cnn, course_cnn_batches, course_cnn_weights
 
 
 def _bits(array):
@@ -135,18 +135,6 @@ def test_products_give_the_bits_of_the_whole_product_on_one_blas_thread():
         np.testing.assert_array_equal(_bits(result), _bits(whole), err_msg=name)
 
 
-def _batches(count=4):
-    rng = np.random.default_rng(4)
-    return [(rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)) for _ in range(count)]
-
-
-def _weights():
-    rng = np.random.default_rng(5)
-    shapes = {"conv1.weight": (5, 1, 3, 3), "conv1.bias": (5,), "conv2.weight": (10, 5, 3, 3), "conv2.bias": (10,),
-              "fc.weight": (10, 490), "fc.bias": (10,)}
-    return {name: (rng.standard_normal(shape) * 0.2).astype(np.float32) for name, shape in shapes.items()}
-
-
 def _train(library, batches, weights):
     """Parameters and their last gradients after Adam steps on ``batches``, and the losses."""
     model = course_cnn(library.nn)
@@ -166,7 +154,7 @@ def _train(library, batches, weights):
 
 
 def test_course_cnn_trains_bitwise_as_with_the_switch(monkeypatch):
-    batches, weights = _batches(), _weights()
+    batches, weights = course_cnn_batches(4), course_cnn_weights()
     calls = []
     decide = blas._stays_on_calling_thread
 
@@ -186,7 +174,7 @@ def test_course_cnn_trains_bitwise_as_with_the_switch(monkeypatch):
 
 def test_course_cnn_training_matches_torch():
     torch = pytest.importorskip("torch")
-    batches, weights = _batches(3), _weights()
+    batches, weights = course_cnn_batches(3), course_cnn_weights()
     (ours, our_losses), (theirs, their_losses) = _train(torchless, batches, weights), _train(torch, batches, weights)
     np.testing.assert_allclose(our_losses, their_losses, rtol=1e-5)
     for name in theirs:
