@@ -1,6 +1,7 @@
 """Helpers shared by the test files.
 
 * ``tensor``, ``state_dict_from_torch``: NumPy arrays and PyTorch state as torchless tensors;
+* ``assert_same_tensor``: two tensors alike to the bit, strides included, or within a tolerance;
 * ``outcome``, ``Raised``, ``assert_same_error``, ``evaluated_as_written``: behaviour, exceptions included, compared
   with PyTorch's;
 * ``assert_matches_torch``: a torchless result against PyTorch's, forward and backward;
@@ -175,6 +176,27 @@ def assert_same_outcome(fn, rtol=1e-5, atol=1e-6):
         assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
         np.testing.assert_allclose(ours.detach().numpy().astype(np.float64),
                                    theirs.detach().numpy().astype(np.float64), rtol=rtol, atol=atol)
+
+
+def assert_same_tensor(actual, expected, exact=True, rtol=None, atol=None, nan_sign=True):
+    """Same dtype, shape, strides and values of two tensors from either library.
+
+    exact: equal to the bit, the sign of zero included, and of NaN unless ``nan_sign`` is false (PyTorch's kernels
+    do not promise a NaN's sign). Otherwise within ``rtol``/``atol``: by default 2e-6/1e-6 in float32 and 1e-12
+    in float64; an ``rtol`` given alone is also the ``atol``.
+    """
+    assert str(actual.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
+    assert tuple(actual.shape) == tuple(expected.shape) and actual.stride() == expected.stride()
+    a, e = actual.detach().numpy(), expected.detach().numpy()
+    if exact:
+        np.testing.assert_array_equal(a, e)
+        if a.dtype.kind == "f":
+            keep = np.ones(a.shape, bool) if nan_sign else ~np.isnan(a)
+            np.testing.assert_array_equal(np.signbit(a) & keep, np.signbit(e) & keep)
+        return
+    if rtol is None:
+        rtol, atol = (2e-6, 1e-6) if a.dtype == np.float32 else (1e-12, 1e-12)
+    np.testing.assert_allclose(a, e, rtol=rtol, atol=rtol if atol is None else atol)
 
 
 def assert_same_error(torch_call, torchless_call):

@@ -24,26 +24,12 @@ from torchless import _memory_format
 from torchless._kernels import avx_mathfun
 from torchless._kernels.fma import fused_multiply_add32
 from torchless._ops.indexing import _advanced_strides
-from helpers import assert_same_error
+from helpers import assert_same_error, assert_same_tensor
 
 
 @pytest.fixture(scope="module")
 def torch():
     return pytest.importorskip("torch")
-
-
-def _assert_same(actual, expected, exact=True):
-    """Same dtype, shape, strides and values (exact: to the bit, the sign of zero and NaN included)."""
-    assert str(actual.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
-    assert tuple(actual.shape) == tuple(expected.shape) and actual.stride() == expected.stride()
-    a, e = actual.detach().numpy(), expected.detach().numpy()
-    if exact:
-        np.testing.assert_array_equal(a, e)
-        if a.dtype.kind == "f":
-            np.testing.assert_array_equal(np.signbit(a), np.signbit(e))
-    else:
-        np.testing.assert_allclose(a, e, rtol=2e-6 if a.dtype == np.float32 else 1e-12,
-                                   atol=1e-6 if a.dtype == np.float32 else 1e-12)
 
 
 def _same_error(call_mine, call_theirs):
@@ -86,13 +72,13 @@ def test_bilinear_as_torch_to_the_bit(torch, dtype, channels, channels_last):
             out = torchless.nn.functional.interpolate(mine_in, size=size, mode="bilinear", align_corners=align_corners)
             expected = torch.nn.functional.interpolate(theirs_in, size=size, mode="bilinear",
                                                        align_corners=align_corners)
-            _assert_same(out, expected)
+            assert_same_tensor(out, expected)
             np.testing.assert_allclose(out.detach().numpy(), _bilinear_reference(x, size, align_corners),
                                        rtol=1e-5, atol=1e-5)
             upstream = rng.standard_normal(tuple(expected.shape)).astype(dtype)
             out.backward(torchless.tensor(upstream))
             expected.backward(torch.tensor(upstream))
-            _assert_same(mine.grad, theirs.grad, exact=False)
+            assert_same_tensor(mine.grad, theirs.grad, exact=False)
 
 
 def test_bilinear_repeated_calls_agree_and_its_kept_taps_are_read_only(torch):
@@ -104,8 +90,8 @@ def test_bilinear_repeated_calls_agree_and_its_kept_taps_are_read_only(torch):
     first = torchless.nn.functional.interpolate(torchless.tensor(x), scale_factor=2, mode="bilinear")
     again = torchless.nn.functional.interpolate(torchless.tensor(x), scale_factor=2, mode="bilinear")
     expected = torch.nn.functional.interpolate(torch.tensor(x), scale_factor=2, mode="bilinear")
-    _assert_same(first, expected)
-    _assert_same(again, expected)
+    assert_same_tensor(first, expected)
+    assert_same_tensor(again, expected)
     taps = sampling._linear_pair_taps(5, 10, False, 2.0, np.float32)
     assert taps is sampling._linear_pair_taps(5, 10, False, 2.0, np.float32)
     assert not taps.index.flags.writeable and not taps.weight.flags.writeable
@@ -124,7 +110,7 @@ def test_randn_and_normal_as_torch_to_the_bit(torch, count):
                  (torchless.normal(-1.0, 0.25, (count,)), torch.normal(-1.0, 0.25, (count,))),
                  (torchless.randn(count, dtype=torchless.float64), torch.randn(count, dtype=torch.float64))]
         for mine, theirs in pairs:
-            _assert_same(mine, theirs)
+            assert_same_tensor(mine, theirs)
             assert mine.numpy().tobytes() == theirs.numpy().tobytes()
 
 
@@ -189,21 +175,21 @@ def test_clamp_plain_bounds_as_torch(torch, dtype):
             except Exception:
                 _same_error(lambda: clamp_mine(*bounds), lambda: clamp_theirs(*bounds))
             else:
-                _assert_same(clamp_mine(*bounds), expected)
-    _assert_same(mine.clamp(mine[0, 0], 2), theirs.clamp(theirs[0, 0], 2))  # (a 0-d tensor beside a number)
+                assert_same_tensor(clamp_mine(*bounds), expected)
+    assert_same_tensor(mine.clamp(mine[0, 0], 2), theirs.clamp(theirs[0, 0], 2))  # (a 0-d tensor beside a number)
 
 
 def test_clamp_plain_bounds_gradients_and_ties(torch):
     x = np.array([[-2.0, -1.0, -0.0, 0.0], [0.5, 1.0, 3.0, np.nan]], np.float32)
     mine, theirs = torchless.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     out, expected = mine.clamp(-1, 0.0), theirs.clamp(-1, 0.0)
-    _assert_same(out, expected)
+    assert_same_tensor(out, expected)
     assert type(out.grad_fn).__name__ == type(expected.grad_fn).__name__
     assert out.grad_fn._saved_min == expected.grad_fn._saved_min
     out.sum().backward()
     expected.sum().backward()
-    _assert_same(mine.grad, theirs.grad)
-    _assert_same(torchless.tensor(x).clamp(min=0.0), torch.tensor(x).clamp(min=0.0))  # -0.0 stays -0.0
+    assert_same_tensor(mine.grad, theirs.grad)
+    assert_same_tensor(torchless.tensor(x).clamp(min=0.0), torch.tensor(x).clamp(min=0.0))  # -0.0 stays -0.0
 
 
 # --------------------------------------------------------------------------- indexing by a lone index or mask
@@ -229,15 +215,15 @@ def test_lone_index_and_mask_as_torch(torch, shape, layout):
     for key in keys:
         for dtype in (np.int64, np.int32):
             k = key.astype(dtype)
-            _assert_same(laid_out(mine)[torchless.tensor(k)], laid_out(theirs)[torch.tensor(k)])
+            assert_same_tensor(laid_out(mine)[torchless.tensor(k)], laid_out(theirs)[torch.tensor(k)])
     first_dims = laid_out(theirs).detach().numpy() > 0
     for mask in (first_dims, first_dims.reshape(first_dims.shape[0], -1)[:, 0]):
-        _assert_same(laid_out(mine)[torchless.tensor(mask)], laid_out(theirs)[torch.tensor(mask)])
+        assert_same_tensor(laid_out(mine)[torchless.tensor(mask)], laid_out(theirs)[torch.tensor(mask)])
     index = rng.integers(0, n, 5)
     out, expected = laid_out(mine)[torchless.tensor(index)], laid_out(theirs)[torch.tensor(index)]
     out.pow(2).sum().backward()
     expected.pow(2).sum().backward()
-    _assert_same(mine.grad, theirs.grad)
+    assert_same_tensor(mine.grad, theirs.grad)
 
 
 def test_lone_index_strides_are_the_general_ones():
@@ -280,9 +266,9 @@ def test_topk_and_sort_as_torch(torch, kind, shape):
         for largest in (True, False):
             for k in sorted({0, 1, min(3, n), n}):
                 got, expected = mine.topk(k, dim, largest), theirs.topk(k, dim, largest)
-                _assert_same(got.values, expected.values)
-                _assert_same(got.indices, expected.indices)
-            _assert_same(torchless.sort(mine, dim, largest)[1], torch.sort(theirs, dim, largest)[1])
+                assert_same_tensor(got.values, expected.values)
+                assert_same_tensor(got.indices, expected.indices)
+            assert_same_tensor(torchless.sort(mine, dim, largest)[1], torch.sort(theirs, dim, largest)[1])
 
 
 def test_topk_of_exactly_two_nans_as_torch(torch):
@@ -296,9 +282,9 @@ def test_topk_of_exactly_two_nans_as_torch(torch):
             for largest in (True, False):
                 got = torchless.tensor(x).topk(k, 1, largest)
                 expected = torch.tensor(x).topk(k, 1, largest)
-                _assert_same(got.indices, expected.indices)
-                _assert_same(got.values, expected.values)
-                _assert_same(torchless.tensor(x).sort(1, largest)[1], torch.tensor(x).sort(1, largest)[1])
+                assert_same_tensor(got.indices, expected.indices)
+                assert_same_tensor(got.values, expected.values)
+                assert_same_tensor(torchless.tensor(x).sort(1, largest)[1], torch.tensor(x).sort(1, largest)[1])
 
 
 def test_topk_gradient_as_torch(torch):
@@ -307,7 +293,7 @@ def test_topk_gradient_as_torch(torch):
     for dim in (0, 1, -1):
         mine.topk(3, dim)[0].pow(2).sum().backward()
         theirs.topk(3, dim)[0].pow(2).sum().backward()
-        _assert_same(mine.grad, theirs.grad)
+        assert_same_tensor(mine.grad, theirs.grad)
 
 
 # --------------------------------------------------------------------------- elementwise layout, F.normalize
@@ -367,14 +353,14 @@ def test_normalize_as_torch_and_float64(torch, dtype, dim, layout):
         mine_in, theirs_in = mine, theirs
     out = torchless.nn.functional.normalize(mine_in, dim=dim)
     expected = torch.nn.functional.normalize(theirs_in, dim=dim)
-    _assert_same(out, expected, exact=False)
+    assert_same_tensor(out, expected, exact=False)
     reference = theirs_in.detach().numpy().astype(np.float64)
     norm = np.maximum(np.sqrt((reference ** 2).sum(axis=dim, keepdims=True)), 1e-12)
     np.testing.assert_allclose(out.detach().numpy(), reference / norm, rtol=1e-6, atol=1e-7)
     upstream = rng.standard_normal(tuple(expected.shape)).astype(dtype)
     out.backward(torchless.tensor(upstream))
     expected.backward(torch.tensor(upstream))
-    _assert_same(mine.grad, theirs.grad, exact=False)
+    assert_same_tensor(mine.grad, theirs.grad, exact=False)
 
 
 def test_division_by_an_expanded_norm_strides_as_torch(torch):
@@ -383,7 +369,7 @@ def test_division_by_an_expanded_norm_strides_as_torch(torch):
                  lambda t: t / t.norm(dim=-1, keepdim=True),
                  lambda t: t.permute(2, 0, 1) / t.permute(2, 0, 1).sum(0, keepdim=True).expand(5, 4, 3),
                  lambda t: t[:, :1].expand(4, 3, 5) + t.transpose(0, 2).contiguous().transpose(0, 2)):
-        _assert_same(make(torchless.tensor(x)), make(torch.tensor(x)), exact=False)
+        assert_same_tensor(make(torchless.tensor(x)), make(torch.tensor(x)), exact=False)
 
 
 # --------------------------------------------------------------------------- var / std by one int dim
@@ -396,7 +382,7 @@ def test_var_std_of_one_dim_as_torch(torch, name, dtype):
             mine, theirs = torchless.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
             out = getattr(mine.transpose(0, 1), name)(dim, **keywords)
             expected = getattr(theirs.transpose(0, 1), name)(dim, **keywords)
-            _assert_same(out, expected, exact=False)
+            assert_same_tensor(out, expected, exact=False)
             reference = getattr(np, name)(x.transpose(1, 0, 2).astype(np.float64), axis=dim, ddof=1,
                                           keepdims=keywords.get("keepdim", False))
             np.testing.assert_allclose(out.detach().numpy(), reference, rtol=1e-5)
@@ -405,12 +391,12 @@ def test_var_std_of_one_dim_as_torch(torch, name, dtype):
             assert list(out.grad_fn._saved_dim) == list(expected.grad_fn._saved_dim)
             out.sum().backward()
             expected.sum().backward()
-            _assert_same(mine.grad, theirs.grad, exact=False)
+            assert_same_tensor(mine.grad, theirs.grad, exact=False)
     mine, theirs = torchless.tensor(x), torch.tensor(x)
     for args, keywords in [((3,), {}), ((-4,), {}), ((2 ** 63,), {}), ((1,), {"keepdim": 1}), ((1,), {"dims": 0}),
                            ((True,), {})]:
         if args == (True,):
-            _assert_same(getattr(mine, name)(*args), getattr(theirs, name)(*args), exact=False)
+            assert_same_tensor(getattr(mine, name)(*args), getattr(theirs, name)(*args), exact=False)
             continue
         _same_error(lambda: getattr(mine, name)(*args, **keywords), lambda: getattr(theirs, name)(*args, **keywords))
 
@@ -432,11 +418,11 @@ def test_softmax_as_torch_without_warnings(torch, name, dtype):
                 warnings.simplefilter("error")
                 out = getattr(mine, name)(dim)
             expected = getattr(theirs, name)(dim)
-            _assert_same(out, expected, exact=False)
+            assert_same_tensor(out, expected, exact=False)
             upstream = rng.standard_normal(source.shape).astype(dtype)
             out.backward(torchless.tensor(upstream))
             expected.backward(torch.tensor(upstream))
-            _assert_same(mine.grad, theirs.grad, exact=False)
+            assert_same_tensor(mine.grad, theirs.grad, exact=False)
     finite = rng.standard_normal((5, 7))
     shifted = finite - finite.max(axis=1, keepdims=True)
     reference = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
@@ -461,9 +447,9 @@ def test_operand_and_tensor_list_errors_as_torch(torch):
     for value in ("a", [1.0], np.ones(1)):
         _same_error(lambda: mine.masked_fill(mask_mine, value), lambda: theirs.masked_fill(mask_theirs, value))
     for value in (2, 2.5, np.float32(1.5), True, 1 + 0j):
-        _assert_same(mine.masked_fill(mask_mine, value) if not isinstance(value, complex) else mine * 1,
+        assert_same_tensor(mine.masked_fill(mask_mine, value) if not isinstance(value, complex) else mine * 1,
                      theirs.masked_fill(mask_theirs, value) if not isinstance(value, complex) else theirs * 1)
-    _assert_same(torchless.cat((mine, mine), 1), torch.cat((theirs, theirs), 1))
+    assert_same_tensor(torchless.cat((mine, mine), 1), torch.cat((theirs, theirs), 1))
 
 
 # --------------------------------------------------------------------------- batch_norm's dtype checks
@@ -487,7 +473,7 @@ def test_batch_norm_dtype_checks_and_eval_values_as_torch(torch):
     for x_dtype, dtypes in [("float32", ["float32"] * 4), ("float64", ["float64"] * 4)]:
         for training in (False, True):
             mine, theirs = both(x_dtype, dtypes, training)
-            _assert_same(mine(), theirs(), exact=False)
+            assert_same_tensor(mine(), theirs(), exact=False)
     for x_dtype, dtypes, training, stat_shape in [
             ("float32", ["float64", "float32", "float32", "float32"], False, None),
             ("float32", ["float32", "float32", "float64", "float32"], False, None),
@@ -520,13 +506,13 @@ def test_constant_pad_values_strides_and_gradients_as_torch(torch, dtype):
                     _same_error(lambda: torchless.nn.functional.pad(mine, pad, "constant", *value),
                                 lambda: torch.nn.functional.pad(theirs, pad, "constant", *value))
                     continue
-                _assert_same(torchless.nn.functional.pad(mine, pad, "constant", *value), expected)
+                assert_same_tensor(torchless.nn.functional.pad(mine, pad, "constant", *value), expected)
     if dtype.startswith("float"):
         mine, theirs = torchless.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
         upstream = rng.standard_normal((2, 3, 6, 8)).astype(dtype)
         torchless.nn.functional.pad(mine, (1, 2, 1, 1)).backward(torchless.tensor(upstream))
         torch.nn.functional.pad(theirs, (1, 2, 1, 1)).backward(torch.tensor(upstream))
-        _assert_same(mine.grad, theirs.grad)
+        assert_same_tensor(mine.grad, theirs.grad)
 
 
 # --------------------------------------------------------------------------- layer/group norm's row tests
@@ -544,7 +530,7 @@ def test_layer_and_group_norm_rows_as_torch(torch, dtype):
         mine, theirs = torchless.tensor(source, requires_grad=True), torch.tensor(source, requires_grad=True)
         out = torchless.nn.functional.layer_norm(mine, (10,))
         expected = torch.nn.functional.layer_norm(theirs, (10,))
-        _assert_same(out, expected, exact=False)
+        assert_same_tensor(out, expected, exact=False)
         finite = np.isfinite(source).all(axis=1)
         finite[3] = source is plain  # (the large mean's gradient is PyTorch's rounding, 1e2 off: not compared)
         if source is plain:
@@ -554,7 +540,7 @@ def test_layer_and_group_norm_rows_as_torch(torch, dtype):
         out.backward(torchless.tensor(upstream))
         expected.backward(torch.tensor(upstream))
         np.testing.assert_allclose(mine.grad.numpy()[finite], theirs.grad.numpy()[finite], rtol=1e-4, atol=1e-4)
-        _assert_same(torchless.nn.functional.group_norm(torchless.tensor(source).reshape(3, 2, 10), 2),
+        assert_same_tensor(torchless.nn.functional.group_norm(torchless.tensor(source).reshape(3, 2, 10), 2),
                      torch.nn.functional.group_norm(torch.tensor(source).reshape(3, 2, 10), 2), exact=False)
 
 
@@ -568,13 +554,13 @@ def test_sigmoid_as_torch_and_float64(torch, dtype):
         warnings.simplefilter("error")
         out = mine.sigmoid()
     expected = theirs.sigmoid()
-    _assert_same(out, expected, exact=False)
+    assert_same_tensor(out, expected, exact=False)
     with np.errstate(over="ignore"):
         reference = 1 / (1 + np.exp(-x.astype(np.float64)))
     np.testing.assert_allclose(out.detach().numpy(), reference, rtol=2e-7 if dtype == "float32" else 1e-15,
                                atol=np.finfo(dtype).tiny)  # (subnormal results keep fewer digits)
     out.sum().backward()
     expected.sum().backward()
-    _assert_same(mine.grad, theirs.grad, exact=False)
-    _assert_same(torchless.tensor(x.reshape(61, 1)).t().sigmoid(), torch.tensor(x.reshape(61, 1)).t().sigmoid(),
+    assert_same_tensor(mine.grad, theirs.grad, exact=False)
+    assert_same_tensor(torchless.tensor(x.reshape(61, 1)).t().sigmoid(), torch.tensor(x.reshape(61, 1)).t().sigmoid(),
                  exact=False)

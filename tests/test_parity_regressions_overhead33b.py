@@ -24,25 +24,12 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error
+from helpers import assert_same_error, assert_same_tensor
 
 
 @pytest.fixture(scope="module")
 def torch():
     return pytest.importorskip("torch")
-
-
-def _assert_same(actual, expected, exact=True, rtol=2e-6):
-    """Same dtype, shape, strides and values (exact: to the bit, the sign of zero included; NaN where NaN)."""
-    assert str(actual.dtype).split(".")[-1] == str(expected.dtype).split(".")[-1]
-    assert tuple(actual.shape) == tuple(expected.shape) and actual.stride() == expected.stride()
-    a, e = actual.detach().numpy(), expected.detach().numpy()
-    if exact:
-        np.testing.assert_array_equal(a, e)
-        if a.dtype.kind == "f":
-            np.testing.assert_array_equal(np.signbit(a) & ~np.isnan(a), np.signbit(e) & ~np.isnan(e))
-    else:
-        np.testing.assert_allclose(a, e, rtol=rtol, atol=rtol)
 
 
 def _same_error(call_mine, call_theirs):
@@ -66,10 +53,11 @@ def test_max_min_of_everything_against_torch_and_numpy(torch, dtype, name):
         array = (rng.standard_normal(shape) * 50).astype(dtype)
         mine, theirs = _both(torch, array)
         got = getattr(mine, name)()
-        _assert_same(got, getattr(theirs, name)())
+        assert_same_tensor(got, getattr(theirs, name)(), nan_sign=False)
         assert got.item() == (array.max() if name == "max" else array.min())  # (NumPy's own, independently)
     transposed = (np.arange(12) % 5).astype(dtype).reshape(3, 4)
-    _assert_same(getattr(torchless.tensor(transposed).t(), name)(), getattr(torch.tensor(transposed).t(), name)())
+    assert_same_tensor(getattr(torchless.tensor(transposed).t(), name)(),
+                       getattr(torch.tensor(transposed).t(), name)(), nan_sign=False)
 
 
 @pytest.mark.parametrize("name", ["max", "min", "amax", "amin"])
@@ -80,7 +68,7 @@ def test_max_min_nan_signed_zero_and_empty(torch, name):
     signed_zeros = ([0.0, -0.0], [-0.0, 0.0]) if name in ("max", "min") else ()
     for values in ([1.0, np.nan, 3.0], [-np.inf, np.inf], [np.nan], [2.0, 2.0, -1.0], *signed_zeros):
         mine, theirs = _both(torch, np.array(values, np.float32))
-        _assert_same(call(torchless, mine), call(torch, theirs))
+        assert_same_tensor(call(torchless, mine), call(torch, theirs), nan_sign=False)
     for shape in [(0,), (0, 3)]:
         _same_error(lambda: call(torchless, torchless.zeros(shape)), lambda: call(torch, torch.zeros(shape)))
 
@@ -91,7 +79,7 @@ def test_max_min_gradient_shares_ties(torch, name):
     mine, theirs = _both(torch, array, requires_grad=True)
     getattr(mine, name)().backward()
     getattr(theirs, name)().backward()
-    _assert_same(mine.grad, theirs.grad)
+    assert_same_tensor(mine.grad, theirs.grad, nan_sign=False)
     extreme = array.max() if name == "max" else array.min()
     expected = (array == extreme) / np.count_nonzero(array == extreme)  # (the evenly shared gradient, by hand)
     np.testing.assert_array_equal(mine.grad.numpy(), expected.astype(np.float32))
@@ -102,10 +90,10 @@ def test_amax_keepdim_dims_and_gradient(torch):
     for dims, keepdim in [((0,), False), ((1, 2), True), ((-1,), False), ((), False)]:
         mine, theirs = _both(torch, array, requires_grad=True)
         got, expected = mine.amax(dims, keepdim), theirs.amax(dims, keepdim)
-        _assert_same(got, expected)
+        assert_same_tensor(got, expected, nan_sign=False)
         got.sum().backward()
         expected.sum().backward()
-        _assert_same(mine.grad, theirs.grad)
+        assert_same_tensor(mine.grad, theirs.grad, nan_sign=False)
 
 
 # --------------------------------------------------------------------------- where
@@ -117,15 +105,15 @@ def test_where_equal_shapes_and_broadcasting(torch, dtype):
     expected_values = np.where(condition, a, b)  # (NumPy's, independently)
     got = torchless.where(torchless.tensor(condition), torchless.tensor(a), torchless.tensor(b))
     np.testing.assert_array_equal(got.numpy(), expected_values)
-    _assert_same(got, torch.where(torch.tensor(condition), torch.tensor(a), torch.tensor(b)))
+    assert_same_tensor(got, torch.where(torch.tensor(condition), torch.tensor(a), torch.tensor(b)), nan_sign=False)
     for shape_a, shape_b in [((5,), (4, 5)), ((4, 1), (1, 5)), ((4, 5), ())]:
         mine = torchless.where(torchless.tensor(condition), torchless.ones(shape_a, dtype=getattr(torchless, dtype)),
                                torchless.zeros(shape_b, dtype=getattr(torchless, dtype)))
         theirs = torch.where(torch.tensor(condition), torch.ones(shape_a, dtype=getattr(torch, dtype)),
                              torch.zeros(shape_b, dtype=getattr(torch, dtype)))
-        _assert_same(mine, theirs)
-    _assert_same(torchless.where(torchless.tensor(condition), torchless.tensor(a), 2),
-                 torch.where(torch.tensor(condition), torch.tensor(a), 2))
+        assert_same_tensor(mine, theirs, nan_sign=False)
+    assert_same_tensor(torchless.where(torchless.tensor(condition), torchless.tensor(a), 2),
+                       torch.where(torch.tensor(condition), torch.tensor(a), 2), nan_sign=False)
 
 
 def test_where_errors_and_gradients(torch):
@@ -140,8 +128,8 @@ def test_where_errors_and_gradients(torch):
     b_mine, b_theirs = _both(torch, np.array([[4.0, 5.0, 6.0]], np.float32), requires_grad=True)
     (torchless.where(torchless.tensor(condition), a_mine, b_mine) * 2).sum().backward()
     (torch.where(torch.tensor(condition), a_theirs, b_theirs) * 2).sum().backward()
-    _assert_same(a_mine.grad, a_theirs.grad)
-    _assert_same(b_mine.grad, b_theirs.grad)
+    assert_same_tensor(a_mine.grad, a_theirs.grad, nan_sign=False)
+    assert_same_tensor(b_mine.grad, b_theirs.grad, nan_sign=False)
     np.testing.assert_array_equal(a_mine.grad.numpy(), 2.0 * condition)
 
 
@@ -168,12 +156,12 @@ def test_sigmoid_zero_dim_layouts_and_gradient(torch):
     for array in (np.float32(-3.5), np.arange(-6, 6, dtype=np.float32).reshape(3, 4)):
         mine, theirs = _both(torch, np.asarray(array), requires_grad=True)
         got, expected = mine.sigmoid(), theirs.sigmoid()
-        _assert_same(got, expected, exact=False, rtol=1e-6)
+        assert_same_tensor(got, expected, exact=False, rtol=1e-6)
         got.sum().backward()
         expected.sum().backward()
-        _assert_same(mine.grad, theirs.grad, exact=False, rtol=1e-6)
+        assert_same_tensor(mine.grad, theirs.grad, exact=False, rtol=1e-6)
     base = np.arange(12, dtype=np.float32).reshape(3, 4) - 6
-    _assert_same(torchless.tensor(base).t().sigmoid(), torch.tensor(base).t().sigmoid(), exact=False)
+    assert_same_tensor(torchless.tensor(base).t().sigmoid(), torch.tensor(base).t().sigmoid(), exact=False, rtol=2e-6)
 
 
 # --------------------------------------------------------------------------- layer / group / instance norm
@@ -214,24 +202,24 @@ def test_layer_norm_common_call_against_torch_and_float64(torch, dtype, normaliz
         if theirs is None:
             assert mine is None
         else:
-            _assert_same(mine, theirs, exact=False, rtol=20 * tolerance)
+            assert_same_tensor(mine, theirs, exact=False, rtol=20 * tolerance)
     assert type(tensors[torchless][0].grad_fn).__name__ == type(tensors[torch][0].grad_fn).__name__
 
 
 def test_layer_norm_size_and_parameter_arguments(torch):
     x = np.random.default_rng(6).standard_normal((2, 5)).astype(np.float32)
     for normalized in (torchless.Size([5]),):
-        _assert_same(torchless.nn.functional.layer_norm(torchless.tensor(x), normalized),
-                     torch.nn.functional.layer_norm(torch.tensor(x), torch.Size([5])), exact=False)
+        assert_same_tensor(torchless.nn.functional.layer_norm(torchless.tensor(x), normalized),
+                           torch.nn.functional.layer_norm(torch.tensor(x), torch.Size([5])), exact=False, rtol=2e-6)
     layer, reference = torchless.nn.LayerNorm(5), torch.nn.LayerNorm(5)
-    _assert_same(layer(torchless.tensor(x)), reference(torch.tensor(x)), exact=False)
+    assert_same_tensor(layer(torchless.tensor(x)), reference(torch.tensor(x)), exact=False, rtol=2e-6)
     # an int eps, a NumPy int in the shape, a float16 input: the general path, the same values
     for m_args, t_args in [(((5,), None, None, 0), ((5,), None, None, 0)),
                            (((np.int64(5),), None, None, 1e-5), ((np.int64(5),), None, None, 1e-5))]:
-        _assert_same(torchless.nn.functional.layer_norm(torchless.tensor(x), *m_args),
+        assert_same_tensor(torchless.nn.functional.layer_norm(torchless.tensor(x), *m_args),
                      torch.nn.functional.layer_norm(torch.tensor(x), *t_args), exact=False, rtol=1e-5)
     half = x.astype(np.float16)
-    _assert_same(torchless.nn.functional.layer_norm(torchless.tensor(half), (5,)),
+    assert_same_tensor(torchless.nn.functional.layer_norm(torchless.tensor(half), (5,)),
                  torch.nn.functional.layer_norm(torch.tensor(half), (5,)), exact=False, rtol=2e-3)
 
 
@@ -285,7 +273,7 @@ def test_group_and_instance_norm_against_float64(torch, name):
     np.testing.assert_allclose(mine.numpy(), expected, rtol=2e-5, atol=2e-5)
     theirs = (torch.nn.functional.group_norm(torch.tensor(x), 2) if name == "group_norm"
               else torch.nn.functional.instance_norm(torch.tensor(x)))
-    _assert_same(mine, theirs, exact=False, rtol=1e-5)
+    assert_same_tensor(mine, theirs, exact=False, rtol=1e-5)
 
 
 # --------------------------------------------------------------------------- cat / stack
@@ -296,30 +284,31 @@ def test_cat_stack_of_one_dtype_and_promoted(torch, name):
     for dim in (0, 1, -1):
         mine = getattr(torchless, name)((torchless.tensor(a), torchless.tensor(b)), dim)
         theirs = getattr(torch, name)((torch.tensor(a), torch.tensor(b)), dim)
-        _assert_same(mine, theirs)
+        assert_same_tensor(mine, theirs, nan_sign=False)
         expected = (np.concatenate if name != "stack" else np.stack)([a, b], axis=dim)  # (NumPy's, independently)
         np.testing.assert_array_equal(mine.numpy(), expected)
     for second in (b.astype(np.float64), b.astype(np.int64), b > 0):
-        _assert_same(getattr(torchless, name)([torchless.tensor(a), torchless.tensor(second)]),
-                     getattr(torch, name)([torch.tensor(a), torch.tensor(second)]))
+        assert_same_tensor(getattr(torchless, name)([torchless.tensor(a), torchless.tensor(second)]),
+                           getattr(torch, name)([torch.tensor(a), torch.tensor(second)]), nan_sign=False)
     # parameters, transposed inputs, gradients
     pa, pb = torchless.nn.Parameter(torchless.tensor(a)), torchless.nn.Parameter(torchless.tensor(b))
     qa, qb = torch.nn.Parameter(torch.tensor(a)), torch.nn.Parameter(torch.tensor(b))
     mine, theirs = getattr(torchless, name)([pa.t(), pb.t()], 1), getattr(torch, name)([qa.t(), qb.t()], 1)
-    _assert_same(mine, theirs)
+    assert_same_tensor(mine, theirs, nan_sign=False)
     (mine * torchless.arange(mine.numel()).reshape(mine.shape)).sum().backward()
     (theirs * torch.arange(theirs.numel()).reshape(theirs.shape)).sum().backward()
-    _assert_same(pa.grad, qa.grad)
-    _assert_same(pb.grad, qb.grad)
+    assert_same_tensor(pa.grad, qa.grad, nan_sign=False)
+    assert_same_tensor(pb.grad, qb.grad, nan_sign=False)
 
 
 def test_cat_skips_empty_1d_and_checks_shapes(torch):
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
-    _assert_same(torchless.cat([torchless.tensor(a), torchless.zeros(0), torchless.tensor(a)]),
-                 torch.cat([torch.tensor(a), torch.zeros(0), torch.tensor(a)]))
-    _assert_same(torchless.cat([torchless.tensor(a), torchless.tensor(a[:1])]),
-                 torch.cat([torch.tensor(a), torch.tensor(a[:1])]))
-    _assert_same(torchless.cat([torchless.zeros(0), torchless.zeros(0)]), torch.cat([torch.zeros(0), torch.zeros(0)]))
+    assert_same_tensor(torchless.cat([torchless.tensor(a), torchless.zeros(0), torchless.tensor(a)]),
+                       torch.cat([torch.tensor(a), torch.zeros(0), torch.tensor(a)]), nan_sign=False)
+    assert_same_tensor(torchless.cat([torchless.tensor(a), torchless.tensor(a[:1])]),
+                       torch.cat([torch.tensor(a), torch.tensor(a[:1])]), nan_sign=False)
+    assert_same_tensor(torchless.cat([torchless.zeros(0), torchless.zeros(0)]),
+                       torch.cat([torch.zeros(0), torch.zeros(0)]), nan_sign=False)
 
 
 @pytest.mark.parametrize("case", [
@@ -355,7 +344,7 @@ def test_full_values_and_dtypes(torch, value, dtype):
         _same_error(lambda: call(torchless), lambda: call(torch))
         return
     got = call(torchless)
-    _assert_same(got, expected)
+    assert_same_tensor(got, expected, nan_sign=False)
 
 
 @pytest.mark.parametrize("case", [
@@ -376,7 +365,7 @@ def test_full_fills_and_errors(torch, case):
     except Exception:
         _same_error(lambda: case(torchless), lambda: case(torch))
         return
-    _assert_same(case(torchless), expected)
+    assert_same_tensor(case(torchless), expected, nan_sign=False)
     assert case(torchless).requires_grad == expected.requires_grad
 
 
@@ -388,7 +377,7 @@ def test_randint_randperm_streams_against_torch(torch):
                      lambda m: m.randperm(5, dtype=m.int16), lambda m: m.randperm(7, dtype=m.float32)):
             torchless.manual_seed(seed)
             torch.manual_seed(seed)
-            _assert_same(call(torchless), call(torch))
+            assert_same_tensor(call(torchless), call(torch), nan_sign=False)
     torchless.manual_seed(0)
     draws = torchless.randint(3, 9, (2000,)).numpy()
     assert draws.min() == 3 and draws.max() == 8  # (the range, independently of torch)
@@ -416,7 +405,8 @@ def test_randint_bool_range(torch):
     for seed in (0, 1):
         torchless.manual_seed(seed)
         torch.manual_seed(seed)
-        _assert_same(torchless.randint(0, 2, (8,), dtype=torchless.bool), torch.randint(0, 2, (8,), dtype=torch.bool))
+        assert_same_tensor(torchless.randint(0, 2, (8,), dtype=torchless.bool),
+                           torch.randint(0, 2, (8,), dtype=torch.bool), nan_sign=False)
     _same_error(lambda: torchless.randint(0, 3, (3,), dtype=torchless.bool),
                 lambda: torch.randint(0, 3, (3,), dtype=torch.bool))
 
@@ -437,7 +427,7 @@ def test_cross_entropy_against_torch_and_float64(torch, reduction, smoothing, dt
         results[m] = loss, x.grad
     tolerance = 2e-6 if dtype == "float32" else 1e-13
     for mine, theirs in zip(results[torchless], results[torch]):
-        _assert_same(mine, theirs, exact=False, rtol=tolerance)
+        assert_same_tensor(mine, theirs, exact=False, rtol=tolerance)
     if not smoothing:  # -log_softmax at the targets, in float64
         wide = logits.astype(np.float64)
         log_softmax = wide - np.log(np.exp(wide - wide.max(1, keepdims=True)).sum(1, keepdims=True)) \
@@ -474,7 +464,7 @@ def test_dropout_masks_against_torch(torch, p):
         torch.manual_seed(seed)
         mine = torchless.nn.functional.dropout(torchless.tensor(x), p, True)
         theirs = torch.nn.functional.dropout(torch.tensor(x), p, True)
-        _assert_same(mine, theirs, exact=False, rtol=1e-6)
+        assert_same_tensor(mine, theirs, exact=False, rtol=1e-6)
         kept = mine.numpy() != 0
         np.testing.assert_allclose(mine.numpy()[kept], (x / np.float32(1 - p))[kept], rtol=1e-6)
     mine, theirs = torchless.tensor(x), torch.tensor(x)
@@ -495,7 +485,8 @@ def test_nearest_interpolation_to_the_bit_twice(torch, mode, dtype):
                     mine = mine.contiguous(memory_format=torchless.channels_last)
                     theirs = theirs.contiguous(memory_format=torch.channels_last)
                 got = torchless.nn.functional.interpolate(mine, scale_factor=scale, mode=mode)
-                _assert_same(got, torch.nn.functional.interpolate(theirs, scale_factor=scale, mode=mode))
+                expected = torch.nn.functional.interpolate(theirs, scale_factor=scale, mode=mode)
+                assert_same_tensor(got, expected, nan_sign=False)
         if mode == "nearest" and scale == 2:  # (each pixel repeated twice along both axes, by hand)
             np.testing.assert_array_equal(got.numpy(), x.repeat(2, axis=2).repeat(2, axis=3))
 
@@ -508,11 +499,11 @@ def test_nearest_interpolation_gradients_and_ranks(torch, size):
         mine, theirs = _both(torch, x, requires_grad=True)
         got = torchless.nn.functional.interpolate(mine, size=size, mode="nearest")
         expected = torch.nn.functional.interpolate(theirs, size=size, mode="nearest")
-        _assert_same(got, expected)
+        assert_same_tensor(got, expected, nan_sign=False)
         weights = np.arange(got.numel(), dtype=np.float32).reshape(tuple(got.shape))
         (got * torchless.tensor(weights)).sum().backward()
         (expected * torch.tensor(weights)).sum().backward()
-        _assert_same(mine.grad, theirs.grad)
+        assert_same_tensor(mine.grad, theirs.grad, nan_sign=False)
     assert rank == got.dim() - 2
 
 
@@ -531,7 +522,7 @@ def test_interpolation_dtype_and_size_errors(torch, case):
     except Exception:
         _same_error(lambda: case(torchless), lambda: case(torch))
         return
-    _assert_same(case(torchless), expected, exact=False, rtol=1e-3)
+    assert_same_tensor(case(torchless), expected, exact=False, rtol=1e-3)
 
 
 # --------------------------------------------------------------------------- preserve_format's strides
@@ -550,7 +541,7 @@ def _layouts(m):
 ])
 def test_results_keep_pytorchs_preserved_strides(torch, call):
     for mine, theirs in zip(_layouts(torchless), _layouts(torch)):
-        _assert_same(call(torchless, mine), call(torch, theirs))
+        assert_same_tensor(call(torchless, mine), call(torch, theirs), nan_sign=False)
 
 
 def test_preserved_strides_gradients_and_tensor_from_lists(torch):
@@ -560,10 +551,10 @@ def test_preserved_strides_gradients_and_tensor_from_lists(torch):
         mine, theirs = mine.detach().clone().requires_grad_(), theirs.detach().clone().requires_grad_()
         (mine.double().sort(-1)[0] * 2).sum().backward()
         (theirs.double().sort(-1)[0] * 2).sum().backward()
-        _assert_same(mine.grad, theirs.grad)
+        assert_same_tensor(mine.grad, theirs.grad, nan_sign=False)
     for data in ([1.0, 2.0, 3.0], [[1, 2], [3, 4]], [True, False], [[1.5], [2.5]], [], [[]], 3.5, [1, 2.5]):
         got = torchless.tensor(data)
-        _assert_same(got, torch.tensor(data))
+        assert_same_tensor(got, torch.tensor(data), nan_sign=False)
         np.testing.assert_array_equal(got.numpy(), np.array(data, dtype=got.numpy().dtype))  # (NumPy's reading)
 
 
@@ -579,7 +570,7 @@ def test_elementwise_layouts_of_every_pair(torch, op):
             except RuntimeError:  # (shapes that do not broadcast: the same error)
                 _same_error(lambda: op(a_mine, b_mine), lambda: op(a_theirs, b_theirs))
                 continue
-            _assert_same(op(a_mine, b_mine), expected, exact=False, rtol=1e-6)
+            assert_same_tensor(op(a_mine, b_mine), expected, exact=False, rtol=1e-6)
 
 
 # --------------------------------------------------------------------------- batch_norm's cancelling channels
@@ -596,9 +587,9 @@ def test_batch_norm_channels_far_from_their_mean(torch, training, shift):
         mean, var = m.full((3,), shift), m.full((3,), 1e-4)
         outputs[m] = m.nn.functional.batch_norm(m.tensor(x), mean, var, m.tensor(weight), m.tensor(bias), training)
         statistics[m] = mean, var
-    _assert_same(outputs[torchless], outputs[torch], exact=False, rtol=1e-6)
+    assert_same_tensor(outputs[torchless], outputs[torch], exact=False, rtol=1e-6)
     for mine, theirs in zip(statistics[torchless], statistics[torch]):
-        _assert_same(mine, theirs, exact=False, rtol=1e-6)
+        assert_same_tensor(mine, theirs, exact=False, rtol=1e-6)
     # (at 1e4 PyTorch's x * alpha + beta keeps their rounding, 2e-2 here, which the comparison above checks)
     if not training and not shift:  # (x - mean) / sqrt(var + eps) * weight + bias, in float64
         expected = (x.astype(np.float64) - shift) / np.sqrt(1e-4 + 1e-5) * weight[:, None, None] + bias[:, None, None]
