@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .node import Node, _get_qualified_name, map_arg
+from .node import Node, _get_qualified_name, _torch_repr, map_arg
 
 __all__ = ["Graph", "PythonCode"]
 
@@ -354,7 +354,7 @@ class Graph:
                 return "[" + ", ".join(_get_repr(a) for a in arg) + "]"
             if isinstance(arg, slice):
                 return f"slice({_get_repr(arg.start)}, {_get_repr(arg.stop)}, {_get_repr(arg.step)})"
-            return repr(arg)
+            return _torch_repr(arg)
 
         def _format_args(args, kwargs):
             res = [_get_repr(a) for a in args]

@@ -8,21 +8,39 @@ __all__ = ["Node", "map_arg", "map_aggregate"]
 _OPS = ("placeholder", "call_method", "call_module", "call_function", "get_attr", "output", "root")
 
 
+# The torch functions PyTorch writes in Python, which fx records under their modules' names
+# (torch.functional.split); torch.functional.istft and broadcast_shapes are torch's own
+_PYTHON_MODULES = {"torch.functional": ("atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_tensors",
+                                        "cartesian_prod", "cdist", "chain_matmul", "einsum", "lu", "meshgrid", "norm",
+                                        "split", "stft", "tensordot", "unique", "unique_consecutive",
+                                        "unravel_index"),
+                   "torch._lowrank": ("pca_lowrank", "svd_lowrank")}
+
+
 def _torch_names():
     """id -> (qualified name as PyTorch prints it, object) of torchless's public functions: ``torch.flatten``,
-    ``torch.nn.functional.relu``, ``torch.Tensor.add``. Built on first use, so importing fx imports nothing, and
+    ``torch.nn.functional.relu``, ``torch._C._nn.linear`` (nn.functional's compiled functions),
+    ``torch.functional.split``, ``torch.Tensor.add``. Built on first use, so importing fx imports nothing, and
     again when a namespace has grown (torchless loads some functions on first use)."""
     import torchless
+    from torchless._C import _nn
     from torchless.nn import functional
-    namespaces = (("torch.Tensor", torchless.Tensor), ("torch", torchless), ("torch.nn.functional", functional))
-    key = tuple(len(vars(namespace)) for _, namespace in namespaces)
+    loaded = vars(torchless)
+    python_modules = [(prefix, {name: loaded[name] for name in names if name in loaded})
+                      for prefix, names in _PYTHON_MODULES.items()]
+    namespaces = (("torch.Tensor", vars(torchless.Tensor)), ("torch._C._nn", vars(_nn)), *python_modules,
+                  ("torch", loaded), ("torch.nn.functional", vars(functional)))
+    key = tuple(len(namespace) for _, namespace in namespaces)
     cached = _torch_names.__dict__.get("names")
     if cached is not None and cached[0] == key:
         return cached[1]
     names = {}
     for prefix, namespace in namespaces:
-        for name, obj in vars(namespace).items():
-            obj = getattr(obj, "__fx_original__", obj)  # (built while a trace has the names patched)
+        entries = [(name, getattr(obj, "__fx_original__", obj))  # (built while a trace has the names patched)
+                   for name, obj in namespace.items()]
+        # a function under its own name first (F._threshold, whose alias is F.threshold)
+        entries.sort(key=lambda entry: entry[0] != getattr(entry[1], "__name__", None))
+        for name, obj in entries:
             if not name.startswith("__") and callable(obj) and not isinstance(obj, type):
                 names.setdefault(id(obj), (f"{prefix}.{name}", obj))
     _torch_names.names = (key, names)
@@ -45,6 +63,15 @@ def _get_qualified_name(func):
     return f"{module}.{name}"
 
 
+def _torch_repr(arg, as_str=False):
+    """How a constant argument prints in a graph and its code: torchless's dtypes, layouts and memory formats
+    under torch's name (``torch.float64``), which the code's ``torch`` global reaches."""
+    text = str(arg) if as_str else repr(arg)
+    if text.startswith("torchless.") and (type(arg).__module__ or "").startswith("torchless"):
+        return "torch." + text[len("torchless."):]
+    return text
+
+
 def _format_arg(arg, max_list_len=float("inf")):
     if isinstance(arg, list):
         items = ", ".join(_format_arg(a) for idx, a in enumerate(arg) if idx < max_list_len)
@@ -60,7 +87,7 @@ def _format_arg(arg, max_list_len=float("inf")):
         return f"{{{items_str}}}"
     if isinstance(arg, Node):
         return "%" + str(arg)
-    return str(arg)
+    return _torch_repr(arg, as_str=True)
 
 
 def map_aggregate(a, fn):
