@@ -7,6 +7,7 @@ such dispatch, so while a trace runs (and only then) the public functions of ``t
 and put back afterwards: code that is not tracing pays nothing.
 """
 import builtins
+import collections
 import functools
 import inspect
 import math
@@ -464,6 +465,17 @@ class Tracer(TracerBase):
         self.scope = None
         self.tensor_attrs = {}
         self._kept = []
+        self.module_stack = collections.OrderedDict()
+        self.num_calls = {}
+
+    traced_func_name = "forward"
+
+    def get_fresh_qualname(self, prefix):
+        """A name ``<prefix><n>`` that is not yet an attribute of the root module."""
+        i = 0
+        while hasattr(self.root, f"{prefix}{i}"):
+            i += 1
+        return f"{prefix}{i}"
 
     def create_arg(self, a):
         """Proxies, parameters and tensors of the module (``get_attr`` nodes), constants and containers of
@@ -486,12 +498,7 @@ class Tracer(TracerBase):
                     return self.create_node("get_attr", n_, (), {})
             qualname = self.tensor_attrs.get(id(a))
             if qualname is None:
-                i = 0
-                while True:
-                    qualname = f"_tensor_constant{i}"
-                    if not hasattr(self.root, qualname):
-                        break
-                    i += 1
+                qualname = self.get_fresh_qualname("_tensor_constant")
                 self.tensor_attrs[id(a)] = qualname
                 self._kept.append(a)
                 setattr(self.root, qualname, a)
@@ -524,9 +531,16 @@ class Tracer(TracerBase):
     def call_module(self, m, forward, args, kwargs):
         """Record ``m(*args, **kwargs)``: one node for a leaf module, its forward traced through otherwise."""
         module_qualified_name = self.path_of_module(m)
-        if not self.is_leaf_module(m, module_qualified_name):
-            return forward(*args, **kwargs)
-        return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+        num_calls = self.num_calls.get(module_qualified_name, 0)
+        module_key = f"{module_qualified_name}@{num_calls}" if num_calls > 0 else module_qualified_name
+        self.module_stack[module_key] = (module_qualified_name, type(m))
+        self.num_calls[module_qualified_name] = num_calls + 1
+        try:
+            if not self.is_leaf_module(m, module_qualified_name):
+                return forward(*args, **kwargs)
+            return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+        finally:
+            self.module_stack.popitem(last=True)
 
     def getattr(self, attr, attr_val, parameter_proxy_cache):
         """What ``module.attr`` gives while tracing: a ``get_attr`` node's Proxy for a parameter."""

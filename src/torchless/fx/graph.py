@@ -270,6 +270,17 @@ class Graph:
             val_map[node] = self.node_copy(node, lambda n: val_map[n])
         return None
 
+    def __deepcopy__(self, memo=None):
+        # a copy of the nodes only (not of the owning module, which holds this graph)
+        memo = memo if memo else {}
+        g = Graph(tracer_cls=self._tracer_cls)
+        output_vals = g.graph_copy(self, val_map=memo, return_output_node=True)
+        if output_vals is not None:
+            output_val, old_output_node = output_vals
+            new_output_node = g.output(output_val, type_expr=getattr(old_output_node, "type", None))
+            new_output_node.meta = dict(old_output_node.meta)
+        return g
+
     def eliminate_dead_code(self):
         """Remove the nodes whose values nothing uses (and that have no side effects); returns whether any was."""
         changed = False
@@ -306,14 +317,30 @@ class Graph:
         return s
 
     def print_tabular(self):
-        """Print the nodes as a table (opcode, name, target, args, kwargs)."""
-        rows = [[n.op, n.name, str(n.target), str(n.args), str(n.kwargs)] for n in self.nodes]
-        header = ["opcode", "name", "target", "args", "kwargs"]
-        widths = [max(len(r[i]) for r in rows + [header]) for i in range(5)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
-                 "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-        print("\n".join(lines))
+        """Print the nodes as a table (opcode, name, target, args, kwargs), made by the ``tabulate`` package."""
+        try:
+            from tabulate import tabulate
+        except ImportError:
+            print("`print_tabular` relies on the library `tabulate`, which could not be found on this machine. "
+                  "Run `pip install tabulate` to install the library.")
+            raise
+        node_specs = [[n.op, n.name, n.target, n.args, n.kwargs] for n in self.nodes]
+        print(tabulate(node_specs, headers=["opcode", "name", "target", "args", "kwargs"]))
+
+    def output_node(self):
+        """The graph's output node (the last node)."""
+        output_node = next(iter(reversed(self.nodes)))
+        if output_node.op != "output":
+            raise AssertionError(f"Expected output node, got op={output_node.op}")
+        return output_node
+
+    def process_inputs(self, *args):
+        """The inputs the generated code takes, from those given (as they are)."""
+        return args
+
+    def process_outputs(self, out):
+        """The output given, from the generated code's (as it is)."""
+        return out
 
     def python_code(self, root_module, *, verbose=False):
         """The Python source of a function ``forward`` performing this graph (``root_module`` names its module

@@ -217,11 +217,11 @@ class GraphModule(Module):
         return "\n".join([orig_str, self._code, print_readable_reminder])
 
     def __deepcopy__(self, memo):
-        res = Module.__new__(type(self))
+        res = type(self).__new__(type(self))  # (a class of its own, as every GraphModule)
         memo[id(self)] = res
         fake_mod = Module()
         fake_mod.__dict__ = copy.deepcopy(self.__dict__, memo)
-        GraphModule.__init__(res, fake_mod, fake_mod.__dict__["_graph"], self.__class__.__name__)
+        GraphModule.__init__(res, fake_mod, fake_mod.__dict__["_graph"])  # (named GraphModule, as PyTorch's copy)
         return res
 
     def __copy__(self):
@@ -230,11 +230,11 @@ class GraphModule(Module):
         return res
 
     def __reduce__(self):
-        # as PyTorch: the instance's state and its code; unpickling runs the code and traces it again
+        # as PyTorch: the instance's state and its code (not its class's name); unpickling runs the code and traces
+        # it again
         python_code = self.recompile()
         dict_without_graph = self.__dict__.copy()
         del dict_without_graph["_graph"]
-        dict_without_graph["_graphmodule_cls_name"] = self.__class__.__name__
         import_globals = {name: value for name, value in python_code.globals.items()
                           if name not in _custom_builtin_names()}
         return (reduce_graph_module, (dict_without_graph, import_globals))

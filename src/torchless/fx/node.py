@@ -223,6 +223,37 @@ class Node:
                                      map_arg(user.kwargs, lambda n: replace_with if n is self else n))
         return result
 
+    def update_arg(self, idx, arg):
+        """Make ``self.args[idx]`` ``arg``.
+
+        Args:
+            idx (int): The index into ``self.args`` of the element to update
+            arg (Argument): The new argument value to write into ``args``
+        """
+        args = list(self.args)
+        args[idx] = arg
+        self.args = tuple(args)
+
+    def insert_arg(self, idx, arg):
+        """Insert ``arg`` into ``self.args`` before index ``idx``.
+
+        Args:
+            idx (int): The index of the element in ``self.args`` to be inserted before.
+            arg (Argument): The new argument value to insert into ``args``
+        """
+        if not (0 <= idx <= len(self.args)):
+            raise AssertionError(f"insert_args index must be between 0 and len(self.args), got {idx}")
+        self._update_args_kwargs(self.args[:idx] + (arg,) + self.args[idx:], self.kwargs)
+
+    def update_kwarg(self, key, arg):
+        """Make ``self.kwargs[key]`` ``arg``.
+
+        Args:
+            key (str): The key in ``self.kwargs`` of the element to update
+            arg (Argument): The new argument value to write into ``kwargs``
+        """
+        self.kwargs = {**self.kwargs, key: arg}
+
     def replace_input_with(self, old_input, new_input):
         """Replace the argument ``old_input`` of this node with ``new_input``."""
         self._update_args_kwargs(map_arg(self.args, lambda n: new_input if n is old_input else n),
