@@ -3,6 +3,6 @@
 torch.fx records ``F.linear`` and the other nn.functional functions PyTorch binds natively under their compiled
 names (``torch._C._nn.linear``), and the code of a GraphModule calls them so; :mod:`torchless._C._nn` gives them.
 """
-from . import _nn  # noqa: F401
+from . import _nn
 
-__all__ = []
+__all__ = ["_nn"]
