@@ -281,6 +281,9 @@ def _torch_function_wrappers():
     for name, obj in list(vars(functional).items()):
         if inspect.isfunction(obj) and not name.startswith("_") and name not in _FUNCTIONAL_TRACED_THROUGH:
             found.append((functional, name, _recording(obj, _functional_record(name, obj))))
+    from torchless._C import _nn
+    by_function = {id(wrapper.__fx_original__): wrapper for _, _, wrapper in found}
+    found.extend((_nn, name, by_function[id(obj)]) for name, obj in vars(_nn).items() if id(obj) in by_function)
     return found
 
 
