@@ -338,6 +338,30 @@ def test_replace_pattern_matches_torch_fx():
     np.testing.assert_allclose(got[-1], want[-1], rtol=1e-5, atol=1e-5)
 
 
+def immutability(lib):
+    seen = []
+    gm = lib.fx.symbolic_trace(lambda x: lib.cat([x, x], dim=1).sum(dim=[0]))
+    cat, total = [n for n in gm.graph.nodes if n.op in ("call_function", "call_method")]
+    seen.append([(type(n.args).__name__, [type(a).__name__ for a in n.args], type(n.kwargs).__name__,
+                  {k: type(v).__name__ for k, v in n.kwargs.items()}) for n in gm.graph.nodes])
+    for mutate in (lambda: cat.args[0].append(1), lambda: cat.kwargs.update(dim=0), lambda: total.kwargs["dim"].sort(),
+                   lambda: cat.kwargs.pop("dim")):
+        with pytest.raises(Exception) as caught:
+            mutate()
+        seen.append((type(caught.value).__name__, str(caught.value)))
+    copied = pickle.loads(pickle.dumps(total.kwargs["dim"]))
+    seen += [type(copied).__name__, copied == [0], hash(copied) == hash((0,)),
+             hash(cat.kwargs) == hash(frozenset({("dim", 1)}))]
+    mapped = lib.fx.node.map_aggregate([1, {"a": [2]}], lambda v: v)
+    seen.append((type(mapped).__name__, type(mapped[1]).__name__, type(mapped[1]["a"]).__name__))
+    return seen
+
+
+def test_node_arguments_are_immutable_as_in_torch_fx():
+    torch = pytest.importorskip("torch")
+    assert immutability(torchless) == immutability(torch)
+
+
 # ------------------------------------------------------------------------------------------ without torch
 def test_code_of_functional_and_functions_written_out():
     def f(x, w):

@@ -3,6 +3,8 @@ output), with its arguments (other nodes and constants) and the nodes that use i
 import builtins
 import operator
 
+from .immutable_collections import immutable_dict, immutable_list
+
 __all__ = ["Node", "map_arg", "map_aggregate"]
 
 _OPS = ("placeholder", "call_method", "call_module", "call_function", "get_attr", "output", "root")
@@ -95,10 +97,10 @@ def map_aggregate(a, fn):
     if isinstance(a, tuple):
         t = tuple(map_aggregate(elem, fn) for elem in a)
         return t if not hasattr(a, "_fields") else type(a)(*t)  # named tuples keep their type
-    if isinstance(a, list):
-        return [map_aggregate(elem, fn) for elem in a]
+    if isinstance(a, list):  # (nodes' arguments may not change in place: a node's users would go stale)
+        return immutable_list(map_aggregate(elem, fn) for elem in a)
     if isinstance(a, dict):
-        return {k: map_aggregate(v, fn) for k, v in a.items()}
+        return immutable_dict((k, map_aggregate(v, fn)) for k, v in a.items())
     if isinstance(a, slice):
         return slice(map_aggregate(a.start, fn), map_aggregate(a.stop, fn), map_aggregate(a.step, fn))
     return fn(a)
