@@ -64,7 +64,8 @@ def _register():
     register_pytree_node(immutable_list, lambda node: (list(node), None),
                          lambda children, context: immutable_list(children),
                          serialized_type_name="torch.fx.immutable_collections.immutable_list")
-    register_pytree_node(immutable_dict, _dict_flatten, lambda children, context: immutable_dict(zip(context, children)),
+    register_pytree_node(immutable_dict, _dict_flatten,
+                         lambda children, context: immutable_dict(zip(context, children)),
                          serialized_type_name="torch.fx.immutable_collections.immutable_dict")
 
 
