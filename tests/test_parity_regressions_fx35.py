@@ -275,9 +275,7 @@ def test_to_folder_matches_torch_fx_and_loads_back(tmp_path):
     files, text = texts["torchless"]
     torch_files, torch_text = texts["torch"]
     assert files == torch_files == ["__init__.py", "act.pt", "module.py", "state_dict.pt"]
-    # (PyTorch's also imports torch.fx._pytree and torch.utils._pytree, which its pytree code alone uses)
-    assert text == torch_text.replace("import torch.fx._pytree as fx_pytree\nimport torch.utils._pytree as pytree\n",
-                                      "")
+    assert text == torch_text
     script = textwrap.dedent(f"""
         import sys, numpy as np
         import torchless.as_torch
@@ -361,6 +359,37 @@ def immutability(lib):
 def test_node_arguments_are_immutable_as_in_torch_fx():
     torch = pytest.importorskip("torch")
     assert immutability(torchless) == immutability(torch)
+
+
+def container_concrete_args(lib):
+    seen = []
+
+    def f(x, y):
+        return x + y["a"] * y["b"], [y["a"]]
+
+    gm = lib.fx.symbolic_trace(f, concrete_args={"y": {"a": lib.fx.PH, "b": 2}})
+    seen += [gm.code, str(gm.graph), str(gm._in_spec), str(gm._out_spec)]
+    y = {"a": lib.tensor([3.0, 4.0]), "b": 2}
+    for result in (gm(lib.ones(2), y), lib.fx.Interpreter(gm).run(lib.ones(2), y)):
+        seen.append((type(result).__name__, [type(r).__name__ for r in result], result[0].tolist(),
+                     result[1][0].tolist()))
+    with pytest.raises(AssertionError) as caught:
+        gm(lib.ones(2), {"a": lib.ones(2), "b": 3})
+    seen.append(str(caught.value))
+    with pytest.raises(SyntaxError):  # (a parameter with a default: PyTorch's code for it does not compile)
+        lib.fx.symbolic_trace(lambda x, y=None: x * y[0], concrete_args={"y": [2, 3]})
+    args = [lib.ones(2), lib.tensor([3.0, 4.0]), 2]
+    seen.append(lib.fx.Interpreter(gm).boxed_run(args)[0].tolist())
+    seen.append(args)
+    with pytest.raises(RuntimeError) as caught:
+        lib.fx.Interpreter(gm).boxed_run([1])
+    seen.append(str(caught.value))
+    return seen
+
+
+def test_container_concrete_args_and_boxed_run_match_torch_fx():
+    torch = pytest.importorskip("torch")
+    assert container_concrete_args(torchless) == container_concrete_args(torch)
 
 
 # ------------------------------------------------------------------------------------------ without torch
@@ -461,3 +490,22 @@ def test_new_features_work_under_python_OO(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[[4.0, 4.0], [4.0, 4.0]]"
     assert re.search(r"matmul = x @ t", (tmp_path / "folder" / "module.py").read_text())
+
+
+def test_container_concrete_args_from_first_principles():
+    from torchless.fx._pytree import tree_flatten_spec
+    from torchless.utils._pytree import tree_flatten
+    _, spec = tree_flatten(([1], {"a": 2, "b": (3, 4)}))
+    assert tree_flatten_spec(([5], {"b": (7, 8), "a": 6}), spec) == [5, 6, 7, 8]  # (a dict's leaves in spec order)
+
+    def f(x, cfg):
+        return x * cfg["scale"] + cfg["shift"]
+
+    gm = torchless.fx.symbolic_trace(f, concrete_args={"cfg": {"scale": torchless.fx.PH, "shift": 0.5}})
+    assert [n.target for n in gm.graph.nodes if n.op == "placeholder"] == ["x", "cfg_1", "cfg_2"]
+    assert gm.code.splitlines()[4] == "    x, cfg_1, cfg_2, = fx_pytree.tree_flatten_spec([x, cfg], self._in_spec)"
+    x, scale = np.array([1.0, -2.0]), np.array([3.0, 0.25])
+    got = gm(torchless.tensor(x), {"shift": 0.5, "scale": torchless.tensor(scale)})
+    np.testing.assert_allclose(got.numpy(), x * scale + 0.5, rtol=1e-12)
+    with pytest.raises(AssertionError, match="^cfg has been specialized to have value 0.5 but got another value$"):
+        gm(torchless.tensor(x), {"shift": 1.0, "scale": torchless.tensor(scale)})

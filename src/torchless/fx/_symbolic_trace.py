@@ -588,29 +588,52 @@ class Tracer(TracerBase):
             if co.co_flags & inspect.CO_VARKEYWORDS:
                 args.append(self._proxy_placeholder("**" + next(names_iter), concrete_args, sig, fn_for_analysis))
             root_fn = _patch_function(root_fn, len(args))
-        return root_fn, args
+        from ..utils._pytree import tree_flatten, tree_unflatten
+        flat_args, in_spec = tree_flatten(tuple(args))
+        if all(child.is_leaf() for child in in_spec.children_specs):
+            return root_fn, args
+        # containers among the concrete_args (their leaves placeholders or constants): the graph takes the leaves,
+        # its code flattens the function's arguments into them and rebuilds the output's structure
+        from .graph import _PyTreeInfo
+        self.graph._pytree_info = _PyTreeInfo(list(co.co_varnames[:total_args]), in_spec, None)
+
+        def flatten_fn(*args):
+            tree_out = root_fn(*tree_unflatten(list(args), in_spec))
+            out_args, out_spec = tree_flatten(tree_out)
+            self.graph._pytree_info = self.graph._pytree_info._replace(out_spec=out_spec)
+            return out_args
+        return flatten_fn, flat_args
 
     def _proxy_placeholder(self, name, concrete_args, sig, fn_for_analysis):
         if concrete_args is not None and name in concrete_args:
-            x = concrete_args[name]
-            param = sig.parameters[name]
-            default = () if param.default is inspect.Parameter.empty else (param.default,)
-            out = self.create_proxy("placeholder", f"{name}_1", default, {})
-            if isinstance(x, PHBase):
-                return out
-            if type(x) in (bool, int, float, str, complex):
-                import torchless
-                self.create_proxy("call_function", torchless._assert,
-                                  (out == x, f"{name} has been specialized to have value {x} but got another value"),
-                                  {})
-            elif x is None:
-                self.create_proxy("call_function", _assert_is_none,
-                                  (out, f"{name} has been specialized to have value None but got another value"), {})
-            else:
-                warnings.warn(f"Was not able to add assertion to guarantee correct input {name} to specialized "
-                              f"function. It is up to the user to make sure that your inputs match the inputs you "
-                              f"specialized the function with.")
-            return x
+            from ..utils._pytree import tree_map
+            cnt = 0
+
+            def replace_ph(x):
+                """A placeholder for each leaf of the concrete value (``name_1``, ``name_2``, ...): the leaf
+                itself, checked by an assertion when it can be, or the placeholder's Proxy for ``PH``."""
+                nonlocal cnt
+                cnt += 1
+                param = sig.parameters[name]
+                default = () if param.default is inspect.Parameter.empty else (param.default,)
+                out = self.create_proxy("placeholder", f"{name}_{cnt}", default, {})
+                if isinstance(x, PHBase):
+                    return out
+                if type(x) in (bool, int, float, str, complex):
+                    import torchless
+                    self.create_proxy("call_function", torchless._assert,
+                                      (out == x, f"{name} has been specialized to have value {x} but got another "
+                                                 f"value"), {})
+                elif x is None:
+                    self.create_proxy("call_function", _assert_is_none,
+                                      (out, f"{name} has been specialized to have value None but got another value"),
+                                      {})
+                else:
+                    warnings.warn(f"Was not able to add assertion to guarantee correct input {name} to specialized "
+                                  f"function. It is up to the user to make sure that your inputs match the inputs "
+                                  f"you specialized the function with.")
+                return x
+            return tree_map(replace_ph, concrete_args[name])
         if name[0] == "*":
             default = ()
         else:

@@ -1,11 +1,13 @@
 """fx's :class:`Graph`: the operations a traced function performs, as a list of :class:`Node`, and the Python code
 that performs them again (:meth:`Graph.python_code`), written as PyTorch writes it."""
 import builtins
+import copy
 import inspect
 import keyword
 import math
 import re
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from .node import Node, _get_qualified_name, _torch_repr, map_arg
 
@@ -22,8 +24,19 @@ _illegal_names.update(builtins.__dict__)  # a name may not shadow a builtin
 def _custom_builtins():
     """Names the generated code may use without defining them, as PyTorch's: ``torch`` is torchless."""
     import torchless
+    from torchless.utils import _pytree as pytree
+    from . import _pytree as fx_pytree
     return {"inf": math.inf, "nan": math.nan, "NoneType": type(None), "torch": torchless,
-            "device": torchless.device}
+            "device": torchless.device, "fx_pytree": fx_pytree, "pytree": pytree}
+
+
+class _PyTreeInfo(NamedTuple):
+    """How a graph traced with container ``concrete_args`` takes and returns values: its function's parameter
+    names, the structure of its inputs and of its output (its code flattens and rebuilds them)."""
+
+    orig_args: list
+    in_spec: Any
+    out_spec: Any
 
 
 def _snake_case(s):
@@ -159,6 +172,7 @@ class Graph:
         self._owning_module = owning_module
         self._tracer_cls = tracer_cls
         self._tracer_extras = tracer_extras
+        self._pytree_info = None
 
     @property
     def owning_module(self):
@@ -274,6 +288,7 @@ class Graph:
         # a copy of the nodes only (not of the owning module, which holds this graph)
         memo = memo if memo else {}
         g = Graph(tracer_cls=self._tracer_cls)
+        g._pytree_info = copy.deepcopy(self._pytree_info)
         output_vals = g.graph_copy(self, val_map=memo, return_output_node=True)
         if output_vals is not None:
             output_val, old_output_node = output_vals
@@ -335,12 +350,20 @@ class Graph:
         return output_node
 
     def process_inputs(self, *args):
-        """The inputs the generated code takes, from those given (as they are)."""
-        return args
+        """The inputs the graph's nodes take, from those given: as they are, or their leaves when the graph was
+        traced with container ``concrete_args``."""
+        if self._pytree_info is None:
+            return args
+        from ..utils._pytree import tree_leaves
+        return tree_leaves(args)
 
     def process_outputs(self, out):
-        """The output given, from the generated code's (as it is)."""
-        return out
+        """The output given, from the graph's: as it is, or rebuilt into the traced function's structure."""
+        info = self._pytree_info
+        if info is None or info.out_spec is None:
+            return out
+        from ..utils._pytree import tree_unflatten
+        return tree_unflatten(out if isinstance(out, (list, tuple)) else [out], info.out_spec)
 
     def python_code(self, root_module, *, verbose=False):
         """The Python source of a function ``forward`` performing this graph (``root_module`` names its module
@@ -444,7 +467,10 @@ class Graph:
             elif node.op == "get_attr":
                 body.append(f"{repr(node)} = {_format_target(root_module, node.target)}")
             elif node.op == "output":
-                body.append(f"return {_get_repr(node.args[0])}")
+                if self._pytree_info is not None and self._pytree_info.out_spec is not None:
+                    body.append(f"return pytree.tree_unflatten({_get_repr(node.args[0])}, self._out_spec)")
+                else:
+                    body.append(f"return {_get_repr(node.args[0])}")
             else:
                 raise NotImplementedError(f"node: {node.op} {node.target}")
 
@@ -466,9 +492,20 @@ class Graph:
             wrap_stmts = "\n".join([f'{wrap_name}("{name}")' for name in wrapped_fns])
         else:
             wrap_stmts = ""
-        if len(free_vars) == 0 or free_vars[0] != "self":
-            free_vars.insert(0, "self")
-        prologue = f"def forward({', '.join(free_vars)}):"
+        info = self._pytree_info
+        if info is None:
+            if len(free_vars) == 0 or free_vars[0] != "self":
+                free_vars.insert(0, "self")
+            prologue = f"def forward({', '.join(free_vars)}):"
+        else:  # (the function's own parameters, flattened into the placeholders along the input structure)
+            fn_args = list(info.orig_args)
+            if fn_args and fn_args[0] == "self":
+                free_vars.insert(0, "self")
+            prologue = f"def forward({', '.join(fn_args if fn_args[:1] == ['self'] else ['self', *fn_args])}):"
+            if free_vars:
+                names = [x.split(":")[0].split("#")[0] for x in free_vars]
+                prologue += (f"\n    {', '.join(names)}, = fx_pytree.tree_flatten_spec([{', '.join(fn_args)}], "
+                             f"self._in_spec)")
         code = "".join(body).lstrip("\n")
         code = "\n".join("    " + line for line in code.split("\n"))
         fn_code = f"""

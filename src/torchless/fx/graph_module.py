@@ -141,6 +141,10 @@ class GraphModule(Module):
 
     def recompile(self):
         """Regenerate ``forward`` from the graph (after editing it)."""
+        info = self._graph._pytree_info
+        if info is not None:  # (the structures the code flattens its inputs along and rebuilds its output in)
+            self._in_spec = info.in_spec
+            self._out_spec = info.out_spec
         python_code = self._graph.python_code(root_module="self")
         self._code = python_code.src
         cls = type(self)
@@ -166,9 +170,9 @@ class GraphModule(Module):
         Path(folder).mkdir(exist_ok=True)
         torchless.save(self.state_dict(), folder / "state_dict.pt")
         tab = " " * 4
-        # (PyTorch's imports, but for torch.fx._pytree and torch.utils._pytree, which only its pytree code uses)
         custom_builtins = "\n".join(["from math import inf", "from math import nan", "NoneType = type(None)",
-                                     "import torch", "from torch import device"])
+                                     "import torch", "from torch import device",
+                                     "import torch.fx._pytree as fx_pytree", "import torch.utils._pytree as pytree"])
         model_str = f"""
 import torch
 {custom_builtins}
