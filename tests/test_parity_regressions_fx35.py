@@ -392,6 +392,39 @@ def test_container_concrete_args_and_boxed_run_match_torch_fx():
     assert container_concrete_args(torchless) == container_concrete_args(torch)
 
 
+def record_value(x):
+    """A side effect fx must keep (registered with has_side_effect by the test)."""
+    return None
+
+
+def dead_code(lib):
+    seen = []
+
+    def f(x):
+        lib.relu_(x.clone())
+        x.add_(1)
+        lib.dropout(x, 0.5, True)
+        x.sigmoid_()
+        lib.bernoulli(x)
+        lib.nn.functional.relu(x, inplace=True)
+        record_value(x)
+        return x
+
+    lib.fx.has_side_effect(record_value)
+    tracer = lib.fx.Tracer(autowrap_functions=(record_value,))
+    graph = tracer.trace(f)
+    gm = lib.fx.GraphModule(tracer.root, graph)
+    seen.append([(n.name, n.is_impure()) for n in gm.graph.nodes])
+    seen.append(gm.graph.eliminate_dead_code())
+    seen.append([n.name for n in gm.graph.nodes])
+    return seen
+
+
+def test_dead_code_and_has_side_effect_match_torch_fx():
+    torch = pytest.importorskip("torch")
+    assert dead_code(torchless) == dead_code(torch)
+
+
 # ------------------------------------------------------------------------------------------ without torch
 def test_code_of_functional_and_functions_written_out():
     def f(x, w):

@@ -5,10 +5,11 @@ graphs (:class:`GraphModule`), running graphs node by node (:class:`Interpreter`
 from .graph import Graph
 from .graph_module import GraphModule
 from .interpreter import Interpreter, Transformer
-from .node import Node, map_arg
+from .node import Node, has_side_effect, map_arg
 from .proxy import Proxy
 from ._symbolic_trace import PH, ProxyableClassMeta, Tracer, symbolic_trace, wrap
 from .subgraph_rewriter import replace_pattern
 
 __all__ = ["symbolic_trace", "Tracer", "wrap", "Graph", "GraphModule", "Interpreter", "Transformer", "Node", "Proxy",
-           "map_arg", "PH", "ProxyableClassMeta", "replace_pattern"]
+           "map_arg", "PH", "ProxyableClassMeta", "replace_pattern",
+           "has_side_effect"]

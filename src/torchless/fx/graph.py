@@ -296,13 +296,29 @@ class Graph:
             new_output_node.meta = dict(old_output_node.meta)
         return g
 
-    def eliminate_dead_code(self):
-        """Remove the nodes whose values nothing uses (and that have no side effects); returns whether any was."""
+    def eliminate_dead_code(self, is_impure_node=None):
+        """Remove the nodes whose values nothing uses and that have no side effects (``Node.is_impure``: in-place
+        calls are not seen as such); returns whether any was. Subgraphs (GraphModules reached by ``get_attr``)
+        are cleaned too.
+
+        Args:
+            is_impure_node (Optional[Callable[[Node], bool]]): whether a node is impure, instead of
+                ``Node.is_impure``
+        """
+        self.lint()
         changed = False
         for node in reversed(list(self.nodes)):
-            if not node.is_impure() and len(node.users) == 0:
+            impure = is_impure_node(node) if is_impure_node is not None else node.is_impure()
+            if not impure and len(node.users) == 0:
                 self.erase_node(node)
                 changed = True
+        if self.owning_module is not None:
+            from .graph_module import GraphModule
+            subgraph_names = {x.target for x in self.find_nodes(op="get_attr")}
+            for child_name, child_module in self.owning_module.named_children():
+                if child_name in subgraph_names and isinstance(child_module, GraphModule):
+                    changed |= child_module.graph.eliminate_dead_code()
+                    child_module.recompile()
         return changed
 
     def lint(self):

@@ -5,7 +5,7 @@ import operator
 
 from .immutable_collections import immutable_dict, immutable_list
 
-__all__ = ["Node", "map_arg", "map_aggregate"]
+__all__ = ["Node", "map_arg", "map_aggregate", "has_side_effect"]
 
 _OPS = ("placeholder", "call_method", "call_module", "call_function", "get_attr", "output", "root")
 
@@ -72,6 +72,33 @@ def _torch_repr(arg, as_str=False):
     if text.startswith("torchless.") and (type(arg).__module__ or "").startswith("torchless"):
         return "torch." + text[len("torchless."):]
     return text
+
+
+# Functions registered by has_side_effect: never removed as dead code
+_side_effectful_functions = set()
+
+
+def _side_effectful():
+    """torch's side-effectful functions that torchless has, and those registered by :func:`has_side_effect`."""
+    import torchless
+    return [torchless._assert, operator.setitem, *_side_effectful_functions]
+
+
+def _is_random_function(target):
+    import torchless
+    return any(target is getattr(torchless, name, None) for name in (
+        "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "poisson",
+        "bernoulli", "multinomial"))
+
+
+def has_side_effect(fn):
+    """Register ``fn`` as side-effectful: its calls are not removed by ``Graph.eliminate_dead_code``.
+
+    Args:
+        fn (Callable): the function
+    """
+    _side_effectful_functions.add(fn)
+    return fn
 
 
 def _format_arg(arg, max_list_len=float("inf")):
@@ -293,17 +320,25 @@ class Node:
     def __repr__(self):
         return self.name
 
-    def is_impure(self):
-        """Whether removing this node could change what the graph does (inputs, output, in-place calls)."""
-        if self.op in ("placeholder", "output"):
+    def is_impure(self, impure_random=True):
+        """Whether removing this node could change what the graph does, as PyTorch judges it: inputs, the output,
+        impure modules (``_is_impure``), random functions (``torch.rand``, ...) and the functions marked
+        side-effectful (``torch._assert``, ``operator.setitem``, :func:`has_side_effect`). In-place calls are not
+        among them (PyTorch's ops without a schema say nothing of mutation).
+
+        Args:
+            impure_random (bool): Whether to treat rand op as impure.
+        """
+        if self.op in {"placeholder", "output"}:
             return True
-        if self.op == "call_function":
-            name = getattr(self.target, "__name__", "")
-            return self.target is operator.setitem or name in ("_assert", "_assert_is_none") or (
-                name.endswith("_") and not name.endswith("__") and not name.startswith("_"))
-        if self.op == "call_method":
-            return self.target.endswith("_") and not self.target.endswith("__")
         if self.op == "call_module":
-            module = self.graph.owning_module.get_submodule(self.target) if self.graph.owning_module else None
-            return bool(getattr(module, "_is_impure", False))
+            if self.graph.owning_module is None:
+                raise AssertionError("self.graph.owning_module not set for purity check")
+            target_mod = self.graph.owning_module.get_submodule(self.target)
+            return getattr(target_mod, "_is_impure", False)
+        if self.op == "call_function":
+            target = getattr(self.target, "__fx_original__", self.target)
+            if impure_random and getattr(target, "_nondeterministic_seeded", False):
+                return True
+            return _is_random_function(target) or any(target is f for f in _side_effectful())
         return False
