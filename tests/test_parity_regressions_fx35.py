@@ -19,6 +19,11 @@ Differences fixed:
   ``Node.update_arg/insert_arg/update_kwarg``; ``node.meta['nn_module_stack']``; ``Tracer.get_fresh_qualname``;
   a deepcopied GraphModule is named GraphModule in a class of its own (it renamed the original's class), a pickled
   one too; ``GraphModule.to_folder``; ``fx.replace_pattern`` / ``fx.subgraph_rewriter``.
+- Nodes' list and dict arguments are ``immutable_list`` / ``immutable_dict`` (in-place changes raise PyTorch's
+  TypeError); container ``concrete_args`` give a placeholder per leaf and code that flattens its arguments
+  (``fx._pytree.tree_flatten_spec``, ``self._in_spec``/``_out_spec``); ``Interpreter.boxed_run``.
+- ``Node.is_impure`` / ``Graph.eliminate_dead_code`` as PyTorch's (in-place calls are removed when unused; random
+  functions, ``torch._assert`` and ``fx.has_side_effect``'s functions are kept).
 Without torch, the expected code is written out by hand and numbers are checked with float64 NumPy.
 """
 import copy
