@@ -565,7 +565,7 @@ def test_pickled_graph_modules_keep_code_and_outputs():
     torchless.save(gm, buffer)
     buffer.seek(0)
     for clone in (pickle.loads(pickle.dumps(gm)), torchless.load(buffer, weights_only=False)):
-        assert type(clone).__name__ == "Functional" and clone.code == gm.code
+        assert type(clone).__name__ == "GraphModule" and clone.code == gm.code  # (PyTorch's pickles drop the name)
         assert [n.format_node() for n in clone.graph.nodes] == [n.format_node() for n in gm.graph.nodes]
         for got, want in zip(clone(x), gm(x)):
             assert torchless.equal(got, want) if isinstance(want, torchless.Tensor) else got == want

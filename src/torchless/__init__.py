@@ -118,7 +118,8 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 _LAZY_SUBMODULES = {"__future__", "distributed", "nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz",
                     "explain", "backends", "func", "cuda", "return_types", "testing", "amp", "accelerator", "linalg",
                     "jit", "hub", "storage", "version", "onnx", "xpu", "mps", "special", "fft", "signal", "quasirandom",
-                    "cpu", "multiprocessing", "distributions", "profiler", "compiler", "serialization", "fx"}
+                    "cpu", "multiprocessing", "distributions", "profiler", "compiler", "serialization", "fx",
+                    "functional", "_C"}
 
 
 from ._ops.foreach import names as _foreach_names  # noqa: E402

@@ -973,8 +973,10 @@ class _Reader:
             self._converted[id(obj)] = (obj, obj)  # before the items: containers may hold themselves
             # methods are looked up on the class: a pickle's BUILD can shadow them on the instance
             cls = type(obj)
+            if cls.__module__ == "torchless.fx.immutable_collections":  # (fx nodes' arguments: they refuse change)
+                cls = cls.__mro__[1]
             if isinstance(obj, list):
-                obj[:] = [self._convert(v) for v in obj]
+                cls.__setitem__(obj, slice(None), [self._convert(v) for v in obj])
             else:
                 items = [(self._convert(k), self._convert(v)) for k, v in cls.items(obj)]
                 cls.clear(obj)

@@ -7,6 +7,7 @@ such dispatch, so while a trace runs (and only then) the public functions of ``t
 and put back afterwards: code that is not tracing pays nothing.
 """
 import builtins
+import collections
 import functools
 import inspect
 import math
@@ -83,6 +84,18 @@ _FUNCTIONAL_CALLS = {
     "triplet_margin_with_distance_loss": (3, ("distance_function", "margin", "swap", "reduction")),
     "unfold": (2, ("dilation", "padding", "stride")),
 }
+# F.threshold is PyTorch's F._threshold, recorded under that name
+_FUNCTIONAL_CALLS["threshold"] = (3, ("inplace",))
+_FUNCTIONAL_CALLS["linear_cross_entropy"] = (3, ("linear_bias", "weight", "reduction", "ignore_index",
+                                                 "label_smoothing", "options"))
+_FUNCTIONAL_CALLS["multi_head_attention_forward"] = (13, (
+    "training", "key_padding_mask", "need_weights", "attn_mask", "is_causal", "use_separate_proj_weight",
+    "q_proj_weight", "k_proj_weight", "v_proj_weight", "static_k", "static_v", "average_attn_weights"))
+# The pools PyTorch dispatches on ``return_indices`` (boolean_dispatch): given True, recorded as <name>_with_indices
+_FUNCTIONAL_WITH_INDICES = {"adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "max_pool1d",
+                            "max_pool2d", "max_pool3d", "fractional_max_pool2d", "fractional_max_pool3d"}
+# nn.functional's deprecated wrappers, traced through: PyTorch records the interpolate they call
+_FUNCTIONAL_TRACED_THROUGH = {"upsample", "upsample_nearest", "upsample_bilinear"}
 # nn.functional's functions that call the Tensor method of their name (recorded as call_method)
 _FUNCTIONAL_METHODS = {"sigmoid", "tanh"}
 # nn.functional's names that are torch's own functions in PyTorch (F.conv2d is torch.conv2d): recorded as those
@@ -118,16 +131,111 @@ def _functional_record(name, orig):
         return as_torch_function
     if convention is None:  # (PyTorch's builtins: as called)
         return lambda tracer, args, kwargs: tracer.create_proxy("call_function", orig, args, kwargs)
-    npos, keywords = convention
-    signature = inspect.signature(orig)
-    positional = list(signature.parameters)[:npos]
+    if name in _FUNCTIONAL_WITH_INDICES:
+        from torchless.nn import functional
+        with_indices = getattr(functional, name + "_with_indices")
+        with_indices = getattr(with_indices, "__fx_original__", with_indices)
+        return _bound_record(orig, *convention, choose=lambda bound: with_indices
+                             if bound.arguments.get("return_indices") else orig)
+    return _bound_record(orig, *convention)
+
+
+def _bound_record(orig, npos, keywords, spelled_out=None, choose=None):
+    """Record a call of ``orig`` as PyTorch's ``handle_torch_function`` passes it: its first ``npos`` parameters
+    positionally (all of its ``*args`` if None), then ``keywords`` with their defaults filled in (the signature of
+    ``spelled_out`` if given)."""
+    signature = inspect.signature(orig if spelled_out is None else spelled_out)
+    parameters = list(signature.parameters.values())
+    if npos is None:
+        positional = [p.name for p in parameters if p.kind is p.VAR_POSITIONAL]
+    else:
+        positional = [p.name for p in parameters[:npos]]
 
     def record(tracer, args, kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        return tracer.create_proxy("call_function", orig, tuple(bound.arguments[p] for p in positional),
-                                   {k: bound.arguments[k] for k in keywords})
+        if npos is None:
+            args_ = tuple(bound.arguments[positional[0]])
+        else:
+            args_ = tuple(bound.arguments[p] for p in positional)
+        target = orig if choose is None else choose(bound)
+        return tracer.create_proxy("call_function", target, args_, {k: bound.arguments[k] for k in keywords})
     return record
+
+
+def _unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    pass  # (torch.unique's signature, which torchless's dispatching function does not spell out)
+
+
+def _unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    pass
+
+
+# torch's functions PyTorch writes in Python (torch/functional.py, torch/_lowrank.py), which hand their calls to
+# __torch_function__ as: (leading arguments passed positionally (None: the ``*tensors``), keywords), and the
+# signature to bind them with when torchless's is not spelled out
+_TORCH_PYTHON_CALLS = {
+    "split": (2, ("dim",)), "tensordot": (2, ("dims", "out")), "cdist": (2, ("p", "compute_mode")),
+    "stft": (2, ("hop_length", "win_length", "window", "center", "pad_mode", "normalized", "onesided",
+                 "return_complex", "align_to_window")),
+    "norm": (1, ("p", "dim", "keepdim", "out", "dtype")), "unravel_index": (1, ("shape",)),
+    "lu": (1, ("pivot", "get_infos", "out")), "svd_lowrank": (1, ("q", "niter", "M")),
+    "pca_lowrank": (1, ("q", "center", "niter")), "meshgrid": (None, ("indexing",)),
+    "unique": (1, ("sorted", "return_inverse", "return_counts", "dim"), _unique),
+    "unique_consecutive": (1, ("return_inverse", "return_counts", "dim"), _unique_consecutive),
+}
+# torch's Python functions that do not dispatch to __torch_function__: given a Proxy they run (torch.is_tensor
+# says False), nothing is recorded
+_TORCH_NOT_RECORDED = {
+    "are_deterministic_algorithms_enabled", "broadcast_shapes", "compile", "eig", "from_dlpack", "get_default_device",
+    "get_deterministic_debug_mode", "get_float32_matmul_precision", "get_rng_state", "initial_seed",
+    "is_deterministic_algorithms_warn_only_enabled", "is_storage", "is_tensor", "is_warn_always_enabled", "load",
+    "lstsq", "manual_seed", "matrix_rank", "save", "seed", "set_default_device", "set_default_dtype",
+    "set_default_tensor_type", "set_deterministic_debug_mode", "set_float32_matmul_precision", "set_printoptions",
+    "set_rng_state", "set_warn_always", "solve", "symeig", "typename", "use_deterministic_algorithms", "vmap"}
+
+
+def _compiled(name):
+    """The target of ``torch.<name>`` given one list of tensors: PyTorch's Python function does not dispatch then,
+    and records the call of its compiled function of that name, which prints as ``torch.<name>``."""
+    def compiled(*args, **kwargs):
+        import torchless
+        return getattr(torchless, name)(*args, **kwargs)
+    compiled.__name__ = compiled.__qualname__ = name
+    compiled.__module__ = "torchless"
+    return compiled
+
+
+# (those whose list form has such a compiled function)
+_COMPILED_LIST_FORMS = {name: _compiled(name) for name in ("atleast_1d", "atleast_2d", "atleast_3d", "meshgrid")}
+
+
+def _torch_record(name, orig):
+    """How a call of ``torch.<name>`` with a Proxy is recorded, as PyTorch records it."""
+    convention = _TORCH_PYTHON_CALLS.get(name)
+    if name == "einsum":
+        return _record_einsum
+    record = functools.partial(_as_called, orig) if convention is None else _bound_record(orig, *convention)
+    if name in _COMPILED_LIST_FORMS:
+        def record_list_form(tracer, args, kwargs):
+            if len(args) == 1 and isinstance(args[0], (list, tuple)):
+                return tracer.create_proxy("call_function", _COMPILED_LIST_FORMS[name], args, kwargs)
+            return record(tracer, args, kwargs)
+        return record_list_form
+    return record
+
+
+def _record_einsum(tracer, args, kwargs):
+    """torch.einsum(equation, *operands): the operands of a list given alone are spread, as PyTorch's einsum does
+    before handing itself to __torch_function__."""
+    import torchless
+    einsum = getattr(torchless.einsum, "__fx_original__", torchless.einsum)
+    if len(args) >= 2 and not isinstance(args[0], (Proxy, torchless.Tensor)):
+        equation, operands = args[0], args[1:]
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = operands[0]
+        args = (equation, *operands)
+    return tracer.create_proxy("call_function", einsum, args, kwargs)
 
 
 class _Recording:
@@ -167,11 +275,15 @@ def _torch_function_wrappers():
     torchless._assert  # noqa: B018  (a lazy name: into the namespace, so it is recorded too)
     found = []
     for name, obj in list(vars(torchless).items()):
-        if (inspect.isfunction(obj) or inspect.isbuiltin(obj)) and (not name.startswith("_") or name == "_assert"):
-            found.append((torchless, name, _recording(obj, functools.partial(_as_called, obj))))
+        if ((inspect.isfunction(obj) or inspect.isbuiltin(obj)) and (not name.startswith("_") or name == "_assert")
+                and name not in _TORCH_NOT_RECORDED):
+            found.append((torchless, name, _recording(obj, _torch_record(name, obj))))
     for name, obj in list(vars(functional).items()):
-        if inspect.isfunction(obj) and not name.startswith("_"):
+        if inspect.isfunction(obj) and not name.startswith("_") and name not in _FUNCTIONAL_TRACED_THROUGH:
             found.append((functional, name, _recording(obj, _functional_record(name, obj))))
+    from torchless._C import _nn
+    by_function = {id(wrapper.__fx_original__): wrapper for _, _, wrapper in found}
+    found.extend((_nn, name, by_function[id(obj)]) for name, obj in vars(_nn).items() if id(obj) in by_function)
     return found
 
 
@@ -285,10 +397,28 @@ class _Patcher:
 def _record_torch_functions(patcher):
     """Make torchless's functions and Tensor's methods record their calls given a Proxy, for as long as
     ``patcher`` is open; returns {id of a function: its recording version}."""
+    import torchless
+    from torchless.nn import functional
     wrappers = _torch_function_wrappers()
     replacements = {id(w.__fx_original__): w for _, _, w in wrappers}
     for namespace, name, wrapper in wrappers + _tensor_method_wrappers():
         patcher.patch(namespace, name, wrapper)
+    namespace = vars(torchless)
+    load_lazily = namespace["__getattr__"]
+
+    def recording_getattr(name):
+        """torchless's functions loaded on first use (torch.stft) record too when first used in a trace."""
+        value = load_lazily(name)
+        if name in torchless._LAZY_FUNCTIONS and name not in _TORCH_NOT_RECORDED and callable(value):
+            wrapper = replacements[id(value)] = _recording(value, _torch_record(name, value))
+            patcher.patch(namespace, name, wrapper)
+            return wrapper
+        return value
+
+    patcher.patch(namespace, "__getattr__", recording_getattr)
+    for name in _FUNCTIONAL_TRACED_THROUGH:  # (their calls of interpolate record)
+        patcher.patch_globals(getattr(functional, name).__globals__,
+                              lambda value: replacements.get(id(value)))
     return replacements
 
 
@@ -338,6 +468,17 @@ class Tracer(TracerBase):
         self.scope = None
         self.tensor_attrs = {}
         self._kept = []
+        self.module_stack = collections.OrderedDict()
+        self.num_calls = {}
+
+    traced_func_name = "forward"
+
+    def get_fresh_qualname(self, prefix):
+        """A name ``<prefix><n>`` that is not yet an attribute of the root module."""
+        i = 0
+        while hasattr(self.root, f"{prefix}{i}"):
+            i += 1
+        return f"{prefix}{i}"
 
     def create_arg(self, a):
         """Proxies, parameters and tensors of the module (``get_attr`` nodes), constants and containers of
@@ -360,12 +501,7 @@ class Tracer(TracerBase):
                     return self.create_node("get_attr", n_, (), {})
             qualname = self.tensor_attrs.get(id(a))
             if qualname is None:
-                i = 0
-                while True:
-                    qualname = f"_tensor_constant{i}"
-                    if not hasattr(self.root, qualname):
-                        break
-                    i += 1
+                qualname = self.get_fresh_qualname("_tensor_constant")
                 self.tensor_attrs[id(a)] = qualname
                 self._kept.append(a)
                 setattr(self.root, qualname, a)
@@ -398,9 +534,16 @@ class Tracer(TracerBase):
     def call_module(self, m, forward, args, kwargs):
         """Record ``m(*args, **kwargs)``: one node for a leaf module, its forward traced through otherwise."""
         module_qualified_name = self.path_of_module(m)
-        if not self.is_leaf_module(m, module_qualified_name):
-            return forward(*args, **kwargs)
-        return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+        num_calls = self.num_calls.get(module_qualified_name, 0)
+        module_key = f"{module_qualified_name}@{num_calls}" if num_calls > 0 else module_qualified_name
+        self.module_stack[module_key] = (module_qualified_name, type(m))
+        self.num_calls[module_qualified_name] = num_calls + 1
+        try:
+            if not self.is_leaf_module(m, module_qualified_name):
+                return forward(*args, **kwargs)
+            return self.create_proxy("call_module", module_qualified_name, args, kwargs)
+        finally:
+            self.module_stack.popitem(last=True)
 
     def getattr(self, attr, attr_val, parameter_proxy_cache):
         """What ``module.attr`` gives while tracing: a ``get_attr`` node's Proxy for a parameter."""
@@ -445,29 +588,52 @@ class Tracer(TracerBase):
             if co.co_flags & inspect.CO_VARKEYWORDS:
                 args.append(self._proxy_placeholder("**" + next(names_iter), concrete_args, sig, fn_for_analysis))
             root_fn = _patch_function(root_fn, len(args))
-        return root_fn, args
+        from ..utils._pytree import tree_flatten, tree_unflatten
+        flat_args, in_spec = tree_flatten(tuple(args))
+        if all(child.is_leaf() for child in in_spec.children_specs):
+            return root_fn, args
+        # containers among the concrete_args (their leaves placeholders or constants): the graph takes the leaves,
+        # its code flattens the function's arguments into them and rebuilds the output's structure
+        from .graph import _PyTreeInfo
+        self.graph._pytree_info = _PyTreeInfo(list(co.co_varnames[:total_args]), in_spec, None)
+
+        def flatten_fn(*args):
+            tree_out = root_fn(*tree_unflatten(list(args), in_spec))
+            out_args, out_spec = tree_flatten(tree_out)
+            self.graph._pytree_info = self.graph._pytree_info._replace(out_spec=out_spec)
+            return out_args
+        return flatten_fn, flat_args
 
     def _proxy_placeholder(self, name, concrete_args, sig, fn_for_analysis):
         if concrete_args is not None and name in concrete_args:
-            x = concrete_args[name]
-            param = sig.parameters[name]
-            default = () if param.default is inspect.Parameter.empty else (param.default,)
-            out = self.create_proxy("placeholder", f"{name}_1", default, {})
-            if isinstance(x, PHBase):
-                return out
-            if type(x) in (bool, int, float, str, complex):
-                import torchless
-                self.create_proxy("call_function", torchless._assert,
-                                  (out == x, f"{name} has been specialized to have value {x} but got another value"),
-                                  {})
-            elif x is None:
-                self.create_proxy("call_function", _assert_is_none,
-                                  (out, f"{name} has been specialized to have value None but got another value"), {})
-            else:
-                warnings.warn(f"Was not able to add assertion to guarantee correct input {name} to specialized "
-                              f"function. It is up to the user to make sure that your inputs match the inputs you "
-                              f"specialized the function with.")
-            return x
+            from ..utils._pytree import tree_map
+            cnt = 0
+
+            def replace_ph(x):
+                """A placeholder for each leaf of the concrete value (``name_1``, ``name_2``, ...): the leaf
+                itself, checked by an assertion when it can be, or the placeholder's Proxy for ``PH``."""
+                nonlocal cnt
+                cnt += 1
+                param = sig.parameters[name]
+                default = () if param.default is inspect.Parameter.empty else (param.default,)
+                out = self.create_proxy("placeholder", f"{name}_{cnt}", default, {})
+                if isinstance(x, PHBase):
+                    return out
+                if type(x) in (bool, int, float, str, complex):
+                    import torchless
+                    self.create_proxy("call_function", torchless._assert,
+                                      (out == x, f"{name} has been specialized to have value {x} but got another "
+                                                 f"value"), {})
+                elif x is None:
+                    self.create_proxy("call_function", _assert_is_none,
+                                      (out, f"{name} has been specialized to have value None but got another value"),
+                                      {})
+                else:
+                    warnings.warn(f"Was not able to add assertion to guarantee correct input {name} to specialized "
+                                  f"function. It is up to the user to make sure that your inputs match the inputs "
+                                  f"you specialized the function with.")
+                return x
+            return tree_map(replace_ph, concrete_args[name])
         if name[0] == "*":
             default = ()
         else:

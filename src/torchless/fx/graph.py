@@ -1,13 +1,15 @@
 """fx's :class:`Graph`: the operations a traced function performs, as a list of :class:`Node`, and the Python code
 that performs them again (:meth:`Graph.python_code`), written as PyTorch writes it."""
 import builtins
+import copy
 import inspect
 import keyword
 import math
 import re
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from .node import Node, _get_qualified_name, map_arg
+from .node import Node, _get_qualified_name, _torch_repr, map_arg
 
 __all__ = ["Graph", "PythonCode"]
 
@@ -22,8 +24,19 @@ _illegal_names.update(builtins.__dict__)  # a name may not shadow a builtin
 def _custom_builtins():
     """Names the generated code may use without defining them, as PyTorch's: ``torch`` is torchless."""
     import torchless
+    from torchless.utils import _pytree as pytree
+    from . import _pytree as fx_pytree
     return {"inf": math.inf, "nan": math.nan, "NoneType": type(None), "torch": torchless,
-            "device": torchless.device}
+            "device": torchless.device, "fx_pytree": fx_pytree, "pytree": pytree}
+
+
+class _PyTreeInfo(NamedTuple):
+    """How a graph traced with container ``concrete_args`` takes and returns values: its function's parameter
+    names, the structure of its inputs and of its output (its code flattens and rebuilds them)."""
+
+    orig_args: list
+    in_spec: Any
+    out_spec: Any
 
 
 def _snake_case(s):
@@ -159,6 +172,7 @@ class Graph:
         self._owning_module = owning_module
         self._tracer_cls = tracer_cls
         self._tracer_extras = tracer_extras
+        self._pytree_info = None
 
     @property
     def owning_module(self):
@@ -270,13 +284,41 @@ class Graph:
             val_map[node] = self.node_copy(node, lambda n: val_map[n])
         return None
 
-    def eliminate_dead_code(self):
-        """Remove the nodes whose values nothing uses (and that have no side effects); returns whether any was."""
+    def __deepcopy__(self, memo=None):
+        # a copy of the nodes only (not of the owning module, which holds this graph)
+        memo = memo if memo else {}
+        g = Graph(tracer_cls=self._tracer_cls)
+        g._pytree_info = copy.deepcopy(self._pytree_info)
+        output_vals = g.graph_copy(self, val_map=memo, return_output_node=True)
+        if output_vals is not None:
+            output_val, old_output_node = output_vals
+            new_output_node = g.output(output_val, type_expr=getattr(old_output_node, "type", None))
+            new_output_node.meta = dict(old_output_node.meta)
+        return g
+
+    def eliminate_dead_code(self, is_impure_node=None):
+        """Remove the nodes whose values nothing uses and that have no side effects (``Node.is_impure``: in-place
+        calls are not seen as such); returns whether any was. Subgraphs (GraphModules reached by ``get_attr``)
+        are cleaned too.
+
+        Args:
+            is_impure_node (Optional[Callable[[Node], bool]]): whether a node is impure, instead of
+                ``Node.is_impure``
+        """
+        self.lint()
         changed = False
         for node in reversed(list(self.nodes)):
-            if not node.is_impure() and len(node.users) == 0:
+            impure = is_impure_node(node) if is_impure_node is not None else node.is_impure()
+            if not impure and len(node.users) == 0:
                 self.erase_node(node)
                 changed = True
+        if self.owning_module is not None:
+            from .graph_module import GraphModule
+            subgraph_names = {x.target for x in self.find_nodes(op="get_attr")}
+            for child_name, child_module in self.owning_module.named_children():
+                if child_name in subgraph_names and isinstance(child_module, GraphModule):
+                    changed |= child_module.graph.eliminate_dead_code()
+                    child_module.recompile()
         return changed
 
     def lint(self):
@@ -306,14 +348,38 @@ class Graph:
         return s
 
     def print_tabular(self):
-        """Print the nodes as a table (opcode, name, target, args, kwargs)."""
-        rows = [[n.op, n.name, str(n.target), str(n.args), str(n.kwargs)] for n in self.nodes]
-        header = ["opcode", "name", "target", "args", "kwargs"]
-        widths = [max(len(r[i]) for r in rows + [header]) for i in range(5)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
-                 "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-        print("\n".join(lines))
+        """Print the nodes as a table (opcode, name, target, args, kwargs), made by the ``tabulate`` package."""
+        try:
+            from tabulate import tabulate
+        except ImportError:
+            print("`print_tabular` relies on the library `tabulate`, which could not be found on this machine. "
+                  "Run `pip install tabulate` to install the library.")
+            raise
+        node_specs = [[n.op, n.name, n.target, n.args, n.kwargs] for n in self.nodes]
+        print(tabulate(node_specs, headers=["opcode", "name", "target", "args", "kwargs"]))
+
+    def output_node(self):
+        """The graph's output node (the last node)."""
+        output_node = next(iter(reversed(self.nodes)))
+        if output_node.op != "output":
+            raise AssertionError(f"Expected output node, got op={output_node.op}")
+        return output_node
+
+    def process_inputs(self, *args):
+        """The inputs the graph's nodes take, from those given: as they are, or their leaves when the graph was
+        traced with container ``concrete_args``."""
+        if self._pytree_info is None:
+            return args
+        from ..utils._pytree import tree_leaves
+        return tree_leaves(args)
+
+    def process_outputs(self, out):
+        """The output given, from the graph's: as it is, or rebuilt into the traced function's structure."""
+        info = self._pytree_info
+        if info is None or info.out_spec is None:
+            return out
+        from ..utils._pytree import tree_unflatten
+        return tree_unflatten(out if isinstance(out, (list, tuple)) else [out], info.out_spec)
 
     def python_code(self, root_module, *, verbose=False):
         """The Python source of a function ``forward`` performing this graph (``root_module`` names its module
@@ -354,7 +420,7 @@ class Graph:
                 return "[" + ", ".join(_get_repr(a) for a in arg) + "]"
             if isinstance(arg, slice):
                 return f"slice({_get_repr(arg.start)}, {_get_repr(arg.stop)}, {_get_repr(arg.step)})"
-            return repr(arg)
+            return _torch_repr(arg)
 
         def _format_args(args, kwargs):
             res = [_get_repr(a) for a in args]
@@ -417,7 +483,10 @@ class Graph:
             elif node.op == "get_attr":
                 body.append(f"{repr(node)} = {_format_target(root_module, node.target)}")
             elif node.op == "output":
-                body.append(f"return {_get_repr(node.args[0])}")
+                if self._pytree_info is not None and self._pytree_info.out_spec is not None:
+                    body.append(f"return pytree.tree_unflatten({_get_repr(node.args[0])}, self._out_spec)")
+                else:
+                    body.append(f"return {_get_repr(node.args[0])}")
             else:
                 raise NotImplementedError(f"node: {node.op} {node.target}")
 
@@ -439,9 +508,20 @@ class Graph:
             wrap_stmts = "\n".join([f'{wrap_name}("{name}")' for name in wrapped_fns])
         else:
             wrap_stmts = ""
-        if len(free_vars) == 0 or free_vars[0] != "self":
-            free_vars.insert(0, "self")
-        prologue = f"def forward({', '.join(free_vars)}):"
+        info = self._pytree_info
+        if info is None:
+            if len(free_vars) == 0 or free_vars[0] != "self":
+                free_vars.insert(0, "self")
+            prologue = f"def forward({', '.join(free_vars)}):"
+        else:  # (the function's own parameters, flattened into the placeholders along the input structure)
+            fn_args = list(info.orig_args)
+            if fn_args and fn_args[0] == "self":
+                free_vars.insert(0, "self")
+            prologue = f"def forward({', '.join(fn_args if fn_args[:1] == ['self'] else ['self', *fn_args])}):"
+            if free_vars:
+                names = [x.split(":")[0].split("#")[0] for x in free_vars]
+                prologue += (f"\n    {', '.join(names)}, = fx_pytree.tree_flatten_spec([{', '.join(fn_args)}], "
+                             f"self._in_spec)")
         code = "".join(body).lstrip("\n")
         code = "\n".join("    " + line for line in code.split("\n"))
         fn_code = f"""

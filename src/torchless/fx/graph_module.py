@@ -141,11 +141,74 @@ class GraphModule(Module):
 
     def recompile(self):
         """Regenerate ``forward`` from the graph (after editing it)."""
+        info = self._graph._pytree_info
+        if info is not None:  # (the structures the code flattens its inputs along and rebuilds its output in)
+            self._in_spec = info.in_spec
+            self._out_spec = info.out_spec
         python_code = self._graph.python_code(root_module="self")
         self._code = python_code.src
         cls = type(self)
         cls.forward = _forward_from_src(self._code, python_code.globals)
         return python_code
+
+    def to_folder(self, folder, module_name="FxModule"):
+        """Dump this module to ``folder`` as a package (``module.py``, ``__init__.py``, the state dict and any
+        submodule without an evaluable repr pickled), so that ``from <folder> import <module_name>`` builds it
+        again (with ``torch`` resolving to torchless).
+
+        Args:
+            folder (Union[str, os.PathLike]): The folder to write the code out to
+            module_name (str): Top-level name to use for the ``Module`` while writing out the code
+        """
+        import warnings
+        from pathlib import Path
+
+        import torchless
+        from .. import nn
+        from .node import _torch_repr
+        folder = Path(folder)
+        Path(folder).mkdir(exist_ok=True)
+        torchless.save(self.state_dict(), folder / "state_dict.pt")
+        tab = " " * 4
+        custom_builtins = "\n".join(["from math import inf", "from math import nan", "NoneType = type(None)",
+                                     "import torch", "from torch import device",
+                                     "import torch.fx._pytree as fx_pytree", "import torch.utils._pytree as pytree"])
+        model_str = f"""
+import torch
+{custom_builtins}
+
+from torch.nn import *
+class {module_name}(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+"""
+        safe_reprs = [nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d]
+        blobified_modules = []
+        for name, module in self.named_children():
+            if type(module) in safe_reprs:
+                model_str += f"{tab * 2}setattr(self, '{name}', {module.__repr__()})\n"
+            else:
+                module_file = folder / f"{name}.pt"
+                torchless.save(module, module_file)
+                blobified_modules.append(name)
+                module_repr = module.__repr__().replace("\r", " ").replace("\n", " ")
+                module_load_str = f"torch.load(r'{module_file}', weights_only=False)"
+                model_str += f"{tab * 2}setattr(self, '{name}', {module_load_str}) # {module_repr}\n"
+        for buffer_name, buffer in self._buffers.items():
+            if buffer is not None:
+                model_str += (f"{tab * 2}self.register_buffer('{buffer_name}', torch.empty({list(buffer.shape)}, "
+                              f"dtype={_torch_repr(buffer.dtype)}))\n")
+        for param_name, param in self._parameters.items():
+            if param is not None:
+                model_str += (f"{tab * 2}setattr(self, '{param_name}', torch.nn.Parameter(torch.empty("
+                              f"{list(param.shape)}, dtype={_torch_repr(param.dtype)})))\n")
+        model_str += f"{tab * 2}self.load_state_dict(torch.load(r'{folder}/state_dict.pt'))\n"
+        model_str += f"{_addindent(self.code, 4)}\n"
+        (folder / "module.py").write_text(model_str)
+        (folder / "__init__.py").write_text("from .module import *")
+        if len(blobified_modules) > 0:
+            warnings.warn("Was not able to save the following children modules as reprs -"
+                          f"saved as pickled files instead: {blobified_modules}")
 
     def add_submodule(self, target, m):
         """Install ``m`` at the dotted path ``target``, creating plain Modules for missing parents; False if a
@@ -217,11 +280,11 @@ class GraphModule(Module):
         return "\n".join([orig_str, self._code, print_readable_reminder])
 
     def __deepcopy__(self, memo):
-        res = Module.__new__(type(self))
+        res = type(self).__new__(type(self))  # (a class of its own, as every GraphModule)
         memo[id(self)] = res
         fake_mod = Module()
         fake_mod.__dict__ = copy.deepcopy(self.__dict__, memo)
-        GraphModule.__init__(res, fake_mod, fake_mod.__dict__["_graph"], self.__class__.__name__)
+        GraphModule.__init__(res, fake_mod, fake_mod.__dict__["_graph"])  # (named GraphModule, as PyTorch's copy)
         return res
 
     def __copy__(self):
@@ -230,11 +293,11 @@ class GraphModule(Module):
         return res
 
     def __reduce__(self):
-        # as PyTorch: the instance's state and its code; unpickling runs the code and traces it again
+        # as PyTorch: the instance's state and its code (not its class's name); unpickling runs the code and traces
+        # it again
         python_code = self.recompile()
         dict_without_graph = self.__dict__.copy()
         del dict_without_graph["_graph"]
-        dict_without_graph["_graphmodule_cls_name"] = self.__class__.__name__
         import_globals = {name: value for name, value in python_code.globals.items()
                           if name not in _custom_builtin_names()}
         return (reduce_graph_module, (dict_without_graph, import_globals))

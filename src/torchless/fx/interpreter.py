@@ -38,6 +38,8 @@ class Interpreter:
     def run(self, *args, initial_env=None, enable_io_processing=True):
         """Run the graph on ``args`` and return its output."""
         self.env = initial_env if initial_env is not None else {}
+        if enable_io_processing:  # (a graph traced with container concrete_args takes their leaves)
+            args = self.graph.process_inputs(*args)
         self.args_iter = iter(args)
         for node in self.graph.nodes:
             if node in self.env:
@@ -47,8 +49,20 @@ class Interpreter:
                 for to_delete in self.user_to_last_uses.get(node, []):
                     del self.env[to_delete]
             if node.op == "output":
-                return self.env[node]
+                output_val = self.env[node]
+                return self.graph.process_outputs(output_val) if enable_io_processing else output_val
         return None
+
+    def boxed_run(self, args_list):
+        """Run the graph on the arguments in ``args_list``, which is emptied (so that they can be freed)."""
+        placeholder_nodes = [n for n in self.graph.nodes if n.op == "placeholder"]
+        if len(args_list) != len(placeholder_nodes):
+            detail = "extra arguments" if len(args_list) > len(placeholder_nodes) else "missing arguments"
+            raise RuntimeError(f"Interpreter.boxed_run expected {len(placeholder_nodes)} arguments for placeholders "
+                               f"but received {len(args_list)} ({detail})")
+        env = dict(zip(placeholder_nodes, args_list))
+        args_list.clear()
+        return self.run(initial_env=env)
 
     def run_node(self, n):
         """Run node ``n`` and return its value."""

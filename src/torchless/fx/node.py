@@ -3,26 +3,46 @@ output), with its arguments (other nodes and constants) and the nodes that use i
 import builtins
 import operator
 
-__all__ = ["Node", "map_arg", "map_aggregate"]
+from .immutable_collections import immutable_dict, immutable_list
+
+__all__ = ["Node", "map_arg", "map_aggregate", "has_side_effect"]
 
 _OPS = ("placeholder", "call_method", "call_module", "call_function", "get_attr", "output", "root")
 
 
+# The torch functions PyTorch writes in Python, which fx records under their modules' names
+# (torch.functional.split); torch.functional.istft and broadcast_shapes are torch's own
+_PYTHON_MODULES = {"torch.functional": ("atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_tensors",
+                                        "cartesian_prod", "cdist", "chain_matmul", "einsum", "lu", "meshgrid", "norm",
+                                        "split", "stft", "tensordot", "unique", "unique_consecutive",
+                                        "unravel_index"),
+                   "torch._lowrank": ("pca_lowrank", "svd_lowrank")}
+
+
 def _torch_names():
     """id -> (qualified name as PyTorch prints it, object) of torchless's public functions: ``torch.flatten``,
-    ``torch.nn.functional.relu``, ``torch.Tensor.add``. Built on first use, so importing fx imports nothing, and
+    ``torch.nn.functional.relu``, ``torch._C._nn.linear`` (nn.functional's compiled functions),
+    ``torch.functional.split``, ``torch.Tensor.add``. Built on first use, so importing fx imports nothing, and
     again when a namespace has grown (torchless loads some functions on first use)."""
     import torchless
+    from torchless._C import _nn
     from torchless.nn import functional
-    namespaces = (("torch.Tensor", torchless.Tensor), ("torch", torchless), ("torch.nn.functional", functional))
-    key = tuple(len(vars(namespace)) for _, namespace in namespaces)
+    loaded = vars(torchless)
+    python_modules = [(prefix, {name: loaded[name] for name in names if name in loaded})
+                      for prefix, names in _PYTHON_MODULES.items()]
+    namespaces = (("torch.Tensor", vars(torchless.Tensor)), ("torch._C._nn", vars(_nn)), *python_modules,
+                  ("torch", loaded), ("torch.nn.functional", vars(functional)))
+    key = tuple(len(namespace) for _, namespace in namespaces)
     cached = _torch_names.__dict__.get("names")
     if cached is not None and cached[0] == key:
         return cached[1]
     names = {}
     for prefix, namespace in namespaces:
-        for name, obj in vars(namespace).items():
-            obj = getattr(obj, "__fx_original__", obj)  # (built while a trace has the names patched)
+        entries = [(name, getattr(obj, "__fx_original__", obj))  # (built while a trace has the names patched)
+                   for name, obj in namespace.items()]
+        # a function under its own name first (F._threshold, whose alias is F.threshold)
+        entries.sort(key=lambda entry: entry[0] != getattr(entry[1], "__name__", None))
+        for name, obj in entries:
             if not name.startswith("__") and callable(obj) and not isinstance(obj, type):
                 names.setdefault(id(obj), (f"{prefix}.{name}", obj))
     _torch_names.names = (key, names)
@@ -45,6 +65,42 @@ def _get_qualified_name(func):
     return f"{module}.{name}"
 
 
+def _torch_repr(arg, as_str=False):
+    """How a constant argument prints in a graph and its code: torchless's dtypes, layouts and memory formats
+    under torch's name (``torch.float64``), which the code's ``torch`` global reaches."""
+    text = str(arg) if as_str else repr(arg)
+    if text.startswith("torchless.") and (type(arg).__module__ or "").startswith("torchless"):
+        return "torch." + text[len("torchless."):]
+    return text
+
+
+# Functions registered by has_side_effect: never removed as dead code
+_side_effectful_functions = set()
+
+
+def _side_effectful():
+    """torch's side-effectful functions that torchless has, and those registered by :func:`has_side_effect`."""
+    import torchless
+    return [torchless._assert, operator.setitem, *_side_effectful_functions]
+
+
+def _is_random_function(target):
+    import torchless
+    return any(target is getattr(torchless, name, None) for name in (
+        "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal", "poisson",
+        "bernoulli", "multinomial"))
+
+
+def has_side_effect(fn):
+    """Register ``fn`` as side-effectful: its calls are not removed by ``Graph.eliminate_dead_code``.
+
+    Args:
+        fn (Callable): the function
+    """
+    _side_effectful_functions.add(fn)
+    return fn
+
+
 def _format_arg(arg, max_list_len=float("inf")):
     if isinstance(arg, list):
         items = ", ".join(_format_arg(a) for idx, a in enumerate(arg) if idx < max_list_len)
@@ -60,7 +116,7 @@ def _format_arg(arg, max_list_len=float("inf")):
         return f"{{{items_str}}}"
     if isinstance(arg, Node):
         return "%" + str(arg)
-    return str(arg)
+    return _torch_repr(arg, as_str=True)
 
 
 def map_aggregate(a, fn):
@@ -68,10 +124,10 @@ def map_aggregate(a, fn):
     if isinstance(a, tuple):
         t = tuple(map_aggregate(elem, fn) for elem in a)
         return t if not hasattr(a, "_fields") else type(a)(*t)  # named tuples keep their type
-    if isinstance(a, list):
-        return [map_aggregate(elem, fn) for elem in a]
+    if isinstance(a, list):  # (nodes' arguments may not change in place: a node's users would go stale)
+        return immutable_list(map_aggregate(elem, fn) for elem in a)
     if isinstance(a, dict):
-        return {k: map_aggregate(v, fn) for k, v in a.items()}
+        return immutable_dict((k, map_aggregate(v, fn)) for k, v in a.items())
     if isinstance(a, slice):
         return slice(map_aggregate(a.start, fn), map_aggregate(a.stop, fn), map_aggregate(a.step, fn))
     return fn(a)
@@ -196,6 +252,37 @@ class Node:
                                      map_arg(user.kwargs, lambda n: replace_with if n is self else n))
         return result
 
+    def update_arg(self, idx, arg):
+        """Make ``self.args[idx]`` ``arg``.
+
+        Args:
+            idx (int): The index into ``self.args`` of the element to update
+            arg (Argument): The new argument value to write into ``args``
+        """
+        args = list(self.args)
+        args[idx] = arg
+        self.args = tuple(args)
+
+    def insert_arg(self, idx, arg):
+        """Insert ``arg`` into ``self.args`` before index ``idx``.
+
+        Args:
+            idx (int): The index of the element in ``self.args`` to be inserted before.
+            arg (Argument): The new argument value to insert into ``args``
+        """
+        if not (0 <= idx <= len(self.args)):
+            raise AssertionError(f"insert_args index must be between 0 and len(self.args), got {idx}")
+        self._update_args_kwargs(self.args[:idx] + (arg,) + self.args[idx:], self.kwargs)
+
+    def update_kwarg(self, key, arg):
+        """Make ``self.kwargs[key]`` ``arg``.
+
+        Args:
+            key (str): The key in ``self.kwargs`` of the element to update
+            arg (Argument): The new argument value to write into ``kwargs``
+        """
+        self.kwargs = {**self.kwargs, key: arg}
+
     def replace_input_with(self, old_input, new_input):
         """Replace the argument ``old_input`` of this node with ``new_input``."""
         self._update_args_kwargs(map_arg(self.args, lambda n: new_input if n is old_input else n),
@@ -233,17 +320,25 @@ class Node:
     def __repr__(self):
         return self.name
 
-    def is_impure(self):
-        """Whether removing this node could change what the graph does (inputs, output, in-place calls)."""
-        if self.op in ("placeholder", "output"):
+    def is_impure(self, impure_random=True):
+        """Whether removing this node could change what the graph does, as PyTorch judges it: inputs, the output,
+        impure modules (``_is_impure``), random functions (``torch.rand``, ...) and the functions marked
+        side-effectful (``torch._assert``, ``operator.setitem``, :func:`has_side_effect`). In-place calls are not
+        among them (PyTorch's ops without a schema say nothing of mutation).
+
+        Args:
+            impure_random (bool): Whether to treat rand op as impure.
+        """
+        if self.op in {"placeholder", "output"}:
             return True
-        if self.op == "call_function":
-            name = getattr(self.target, "__name__", "")
-            return self.target is operator.setitem or name in ("_assert", "_assert_is_none") or (
-                name.endswith("_") and not name.endswith("__") and not name.startswith("_"))
-        if self.op == "call_method":
-            return self.target.endswith("_") and not self.target.endswith("__")
         if self.op == "call_module":
-            module = self.graph.owning_module.get_submodule(self.target) if self.graph.owning_module else None
-            return bool(getattr(module, "_is_impure", False))
+            if self.graph.owning_module is None:
+                raise AssertionError("self.graph.owning_module not set for purity check")
+            target_mod = self.graph.owning_module.get_submodule(self.target)
+            return getattr(target_mod, "_is_impure", False)
+        if self.op == "call_function":
+            target = getattr(self.target, "__fx_original__", self.target)
+            if impure_random and getattr(target, "_nondeterministic_seeded", False):
+                return True
+            return _is_random_function(target) or any(target is f for f in _side_effectful())
         return False

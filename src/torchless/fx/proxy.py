@@ -1,5 +1,7 @@
 """fx's :class:`Proxy`: the stand-in for a value during symbolic tracing. Every operation on a Proxy (an operator,
 a method, a torch function it is passed to) records a :class:`~torchless.fx.Node` and returns a new Proxy."""
+import collections
+import copy
 import dis
 import inspect
 import operator
@@ -26,7 +28,11 @@ class TracerBase:
 
     def create_node(self, kind, target, args, kwargs, name=None, type_expr=None):
         """Add a node to the graph; subclasses may attach metadata."""
-        return self.graph.create_node(kind, target, args, kwargs, name, type_expr)
+        node = self.graph.create_node(kind, target, args, kwargs, name, type_expr)
+        module_stack = getattr(self, "module_stack", None)
+        if module_stack:  # (the modules whose forward is being traced: {path[@call]: (path, class)})
+            node.meta["nn_module_stack"] = copy.copy(module_stack)
+        return node
 
     def proxy(self, node):
         return Proxy(node, self)
@@ -91,6 +97,7 @@ class GraphAppendingTracer(TracerBase):
     def __init__(self, graph):
         super().__init__()
         self.graph = graph
+        self.module_stack = collections.OrderedDict()
 
 
 class Proxy:

@@ -41,6 +41,7 @@ from ._functional.fractional_pooling import _fractional_max_pool2d, _fractional_
 from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F401
 from ._functional.unpooling import _check_unpool_output_size, _unpool_output_size  # noqa: F401  (its helpers)
 from .._namespace_aten import conv_tbc  # noqa: F401  (F.conv_tbc is torch.conv_tbc)
+from ._functional.piecewise import _threshold  # noqa: F401  (F.threshold's own name, which torch.fx's code calls)
 
 from . import grad  # noqa: E402,F401  (F.grad is torch.nn.grad, the convolutions' gradients)
 

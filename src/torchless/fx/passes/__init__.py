@@ -1,1 +1,1 @@
-"""Passes over fx graphs (``shape_prop``)."""
+"""Passes over fx graphs (``shape_prop``) and their helpers (``utils``: subgraph matching)."""
