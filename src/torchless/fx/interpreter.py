@@ -26,14 +26,16 @@ class Interpreter:
         self.name = "Interpreter"
         self.garbage_collect_values = garbage_collect_values
         self.extra_traceback = True
-        if self.garbage_collect_values:
-            node_to_last_use = {}
-            self.user_to_last_uses = {}
-            for node in reversed(list(self.graph.nodes)):
-                for n in node._input_nodes:
-                    if n not in node_to_last_use:
-                        node_to_last_use[n] = node
-                        self.user_to_last_uses.setdefault(node, []).append(n)
+        # Each value is dropped right after the last node reading it runs: walking the graph backwards, the first
+        # reader met is the last one.
+        self.user_to_last_uses = {}
+        if garbage_collect_values:
+            seen = set()
+            for reader in reversed(self.graph.nodes):
+                for value in reader._input_nodes:
+                    if value not in seen:
+                        seen.add(value)
+                        self.user_to_last_uses.setdefault(reader, []).append(value)
 
     def run(self, *args, initial_env=None, enable_io_processing=True):
         """Run the graph on ``args`` and return its output."""
@@ -45,24 +47,23 @@ class Interpreter:
             if node in self.env:
                 continue
             self.env[node] = self.run_node(node)
-            if self.garbage_collect_values:
-                for to_delete in self.user_to_last_uses.get(node, []):
-                    del self.env[to_delete]
+            for finished in self.user_to_last_uses.get(node, ()):
+                del self.env[finished]
             if node.op == "output":
-                output_val = self.env[node]
-                return self.graph.process_outputs(output_val) if enable_io_processing else output_val
+                result = self.env[node]
+                return self.graph.process_outputs(result) if enable_io_processing else result
         return None
 
     def boxed_run(self, args_list):
         """Run the graph on the arguments in ``args_list``, which is emptied (so that they can be freed)."""
-        placeholder_nodes = [n for n in self.graph.nodes if n.op == "placeholder"]
-        if len(args_list) != len(placeholder_nodes):
-            detail = "extra arguments" if len(args_list) > len(placeholder_nodes) else "missing arguments"
-            raise RuntimeError(f"Interpreter.boxed_run expected {len(placeholder_nodes)} arguments for placeholders "
+        inputs = [node for node in self.graph.nodes if node.op == "placeholder"]
+        if len(args_list) != len(inputs):
+            detail = "extra arguments" if len(args_list) > len(inputs) else "missing arguments"
+            raise RuntimeError(f"Interpreter.boxed_run expected {len(inputs)} arguments for placeholders "
                                f"but received {len(args_list)} ({detail})")
-        env = dict(zip(placeholder_nodes, args_list))
+        values = dict(zip(inputs, args_list))
         args_list.clear()
-        return self.run(initial_env=env)
+        return self.run(initial_env=values)
 
     def run_node(self, n):
         """Run node ``n`` and return its value."""
@@ -90,8 +91,8 @@ class Interpreter:
         return target(*args, **kwargs)
 
     def call_method(self, target, args, kwargs):
-        self_obj, *args_tail = args
-        return getattr(self_obj, target)(*args_tail, **kwargs)
+        receiver, *rest = args
+        return getattr(receiver, target)(*rest, **kwargs)
 
     def call_module(self, target, args, kwargs):
         return self.fetch_attr(target)(*args, **kwargs)
@@ -101,13 +102,13 @@ class Interpreter:
 
     def fetch_attr(self, target):
         """The module's attribute at the dotted path ``target``."""
-        target_atoms = target.split(".")
-        attr_itr = self.module
-        for i, atom in enumerate(target_atoms):
-            if not hasattr(attr_itr, atom):
-                raise RuntimeError(f"Node referenced nonexistent target {'.'.join(target_atoms[:i + 1])}")
-            attr_itr = getattr(attr_itr, atom)
-        return attr_itr
+        names = target.split(".")
+        found = self.module
+        for depth, name in enumerate(names, 1):
+            if not hasattr(found, name):
+                raise RuntimeError(f"Node referenced nonexistent target {'.'.join(names[:depth])}")
+            found = getattr(found, name)
+        return found
 
     def fetch_args_kwargs_from_env(self, n):
         """``n``'s args and kwargs with its input nodes replaced by their values."""
@@ -152,8 +153,8 @@ class Transformer(Interpreter):
     def placeholder(self, target, args, kwargs):
         """A placeholder of the new graph, as a Proxy."""
         from .proxy import Proxy
-        default_value = next(iter(args)) if args else inspect.Signature.empty
-        return Proxy(self.new_graph.placeholder(target, default_value=default_value), self.tracer)
+        default = args[0] if args else inspect.Signature.empty
+        return Proxy(self.new_graph.placeholder(target, default_value=default), self.tracer)
 
     def get_attr(self, target, args, kwargs):
         """A ``get_attr`` node of the new graph, as a Proxy."""
@@ -161,8 +162,8 @@ class Transformer(Interpreter):
 
     def call_module(self, target, args, kwargs):
         """A ``call_module`` node of the new graph, as a Proxy."""
-        submod = self.fetch_attr(target)
-        return self.tracer.call_module(submod, submod.forward, args, kwargs)
+        module = self.fetch_attr(target)
+        return self.tracer.call_module(module, module.forward, args, kwargs)
 
     def call_function(self, target, args, kwargs):
         """A ``call_function`` node of the new graph, as a Proxy."""
