@@ -1,23 +1,24 @@
-"""Checks on partitions of an fx graph (sets of its nodes) before they are fused into one."""
+"""Helpers for fusing groups of nodes (``torch.fx.passes.utils.fuser_utils``)."""
 
 __all__ = ["validate_partition"]
 
 
 def validate_partition(partition):
-    """Whether the nodes of ``partition`` can be fused without making a cycle: no path leaves the partition and
-    comes back into it.
+    """Returns whether the nodes of ``partition`` can be fused into one node without creating a cycle, that is
+    whether no path leaves the partition and comes back into it.
 
-    Args:
-        partition (List[Node]): the nodes to fuse
+    .. warning::
+        This API is experimental and is *NOT* backward-compatible.
     """
-    partition_set = set(partition)
-    outputs = [user for node in partition_set for user in node.users if user not in partition_set]
+    members = set(partition)
+    # a fused node would have to run both before and after a node on such a path
+    pending = [user for node in members for user in node.users if user not in members]
     visited = set()
-    queue = outputs
-    while queue:  # (from the partition's outside users, towards their users: meeting the partition is a cycle)
-        current = queue.pop()
-        visited.add(current)
-        if current in partition_set:
+    while pending:
+        node = pending.pop()
+        if node in members:
             return False
-        queue.extend(user for user in current.users if user not in visited)
+        if node not in visited:
+            visited.add(node)
+            pending.extend(node.users)
     return True

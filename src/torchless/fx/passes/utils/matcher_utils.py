@@ -1,18 +1,26 @@
-"""Finding the occurrences of a pattern graph in a graph (:class:`SubgraphMatcher`), as
-:func:`torch.fx.replace_pattern` does."""
+"""Finding where a pattern graph occurs inside a larger graph (``torch.fx.passes.utils.matcher_utils``)."""
 import copy
-from collections import defaultdict
+import functools
 from dataclasses import dataclass, field
 
+from ...._tensor import Tensor
 from ...node import Node
+from .fuser_utils import validate_partition
 
 __all__ = ["SubgraphMatcher", "InternalMatch"]
+
+# pattern node kinds that stand for values flowing in or out rather than for computations
+_BOUNDARY_OPS = ("placeholder", "output")
 
 
 @dataclass
 class InternalMatch:
-    """One occurrence of the pattern: its anchors, the pattern's nodes mapped to the graph's, the graph's nodes
-    that stand for the pattern's placeholders and those its output returns."""
+    """One occurrence of a pattern: ``nodes_map`` maps each pattern node to the graph node (or, for an input of
+    the pattern, possibly the literal) it stands for, in the order the search paired them.
+
+    .. warning::
+        This API is experimental and is *NOT* backward-compatible.
+    """
 
     anchors: list
     nodes_map: dict = field(default_factory=dict)
@@ -21,185 +29,188 @@ class InternalMatch:
     name_node_map: dict = field(default_factory=dict)
 
     def __copy__(self):
-        return InternalMatch(anchors=self.anchors, nodes_map=self.nodes_map.copy(),
-                             placeholder_nodes=self.placeholder_nodes.copy(),
-                             returning_nodes=self.returning_nodes.copy())
+        # a trial pairing extends these containers, so a copy must not share them (name_node_map is not carried)
+        return InternalMatch(anchors=self.anchors, nodes_map=dict(self.nodes_map),
+                             placeholder_nodes=list(self.placeholder_nodes),
+                             returning_nodes=list(self.returning_nodes))
 
 
-def _get_attr(module, target):
-    *prefix, field_ = target.split(".")
-    for item in prefix:
-        module = getattr(module, item)
-    return getattr(module, field_)
+def _attribute_of(node, role):
+    module = node.graph.owning_module
+    assert module is not None, f"{role}.graph.owning_module must not be None"
+    return functools.reduce(getattr, node.target.split("."), module)
 
 
 class SubgraphMatcher:
-    """Match a pattern graph against graphs, walking both backwards from the pattern's sinks.
+    """Finds the self-contained occurrences of ``pattern`` in a graph.
 
-    Args:
-        pattern (Graph): the targeted matching pattern, represented in fx.Graph.
-        match_output (bool): If True, output node in the pattern graph will be treated as a part of the targeted
-            pattern. If False, output node is ignored during match.
-        match_placeholder (bool): If True, placeholder node in the pattern graph will be treated as a part of
-            the targeted pattern. If False, placeholder nodes will be used a wildcard.
-        remove_overlapping_matches (bool): If True, in the case of overlapping matches, only the first match
-            will be returned.
-        ignore_literals (bool): If True, will not check if literals are equal and will instead treat them as
-            wildcards.
+    .. warning::
+        This API is experimental and is *NOT* backward-compatible.
     """
 
     def __init__(self, pattern, match_output=False, match_placeholder=False, remove_overlapping_matches=True,
                  ignore_literals=False):
+        """
+        Args:
+            pattern: the targeted matching pattern, represented in fx.Graph.
+            match_output: If True, output node in the pattern graph will be treated as a part of the targeted
+                pattern. If False, output node is ignored during match.
+            match_placeholder: If True, placeholder node in the pattern graph will be treated as a part of
+                the targeted pattern. If False, placeholder nodes will be used a wildcard.
+            remove_overlapping_matches: If True, in the case of overlapping matches, only the first match
+                will be returned.
+            ignore_literals: If True, will not check if literals are equal and
+                will instead treat them as wildcards.
+        """
         self.pattern = pattern
         self.match_output = match_output
         self.match_placeholder = match_placeholder
         self.remove_overlapping_matches = remove_overlapping_matches
         self.ignore_literals = ignore_literals
-        if len(pattern.nodes) == 0:
-            raise ValueError("SubgraphMatcher cannot be initialized with an empty pattern")
         for node in pattern.nodes:
-            if node.op != "output" and not node.is_impure() and len(node.users) == 0:
-                raise AssertionError("SubgraphMatcher cannot be initialized with an pattern with dead code")
+            if node.op != "output":
+                assert len(node.users) > 0, "SubgraphMatcher cannot be initialized with an pattern with dead code"
         self.pattern_placeholder_nodes = [n for n in pattern.nodes if n.op == "placeholder"]
         output_node = next(iter(reversed(pattern.nodes)))
         self.pattern_returning_nodes = output_node.all_input_nodes
+        # The search walks from the pattern's sinks back through their arguments: a value with a single
+        # producer can be followed deterministically, a value with many consumers cannot.
         if match_output:
             self.pattern_anchors = [output_node]
-        else:  # (the pattern's sinks: nodes whose only user is the output)
+        else:
             self.pattern_anchors = [n for n in output_node.all_input_nodes if len(n.users) == 1]
 
-    def _match_attributes(self, pn, gn):
-        from ... import Tensor
-        if not isinstance(pn.target, str):
-            raise AssertionError(f"pn.target {pn.target} must be a string.")
-        if not isinstance(gn.target, str):
-            raise AssertionError(f"gn.target {gn.target} must be a string.")
-        if pn.graph.owning_module is None:
-            raise AssertionError("pn.graph.owning_module must not be None")
-        if gn.graph.owning_module is None:
-            raise AssertionError("gn.graph.owning_module must not be None")
-        pn_value = _get_attr(pn.graph.owning_module, pn.target)
-        gn_value = _get_attr(gn.graph.owning_module, gn.target)
-        if type(pn_value) is not type(gn_value):
-            return False
-        if isinstance(pn_value, Tensor):  # (any tensor matches a tensor: values are not compared)
-            return isinstance(gn_value, Tensor)
-        raise RuntimeError(f"Unsupported type {pn_value} when matching attributes")
+    # -- pairing one pattern node with one graph node ------------------------------------------------------
 
-    def _nodes_are_equal(self, pn, gn, node_name_match=""):
-        if not self.match_placeholder and pn.op == "placeholder":
+    def _same_kind(self, pn, gn, node_name_match=""):
+        """Whether ``gn`` could stand for ``pn``, looking at the two nodes alone (not their arguments)."""
+        if pn.op == "placeholder" and not self.match_placeholder:
             return True
         if node_name_match and node_name_match in gn.name:
             return True
-        if pn.op == gn.op:
-            if pn.op in ("placeholder", "output"):
-                return True
-            if pn.op == "get_attr":
-                return self._match_attributes(pn, gn)
-            return pn.target == gn.target
-        return False
-
-    def _is_contained(self, nodes_map):
-        # (no node of the match but those the pattern returns may be used outside it)
-        lookup = {gn: pn for pn, gn in nodes_map.items() if pn.op != "placeholder"}
-        for gn, pn in lookup.items():
-            if pn in self.pattern_returning_nodes:
-                continue
-            if any(user not in lookup for user in gn.users):
+        if pn.op != gn.op:
+            return False
+        if pn.op in _BOUNDARY_OPS:
+            return True
+        if pn.op == "get_attr":
+            pattern_value, graph_value = _attribute_of(pn, "pn"), _attribute_of(gn, "gn")
+            if type(pattern_value) is not type(graph_value):
                 return False
-        return True
-
-    def _remove_overlapping_matches(self, matches):
-        non_overlapping_matches = []
-        nodes_matched = set()
-        for match in matches:
-            if not any(pn.op not in {"placeholder", "output"} and gn in nodes_matched
-                       for pn, gn in match.nodes_map.items()):
-                non_overlapping_matches.append(match)
-                nodes_matched.update(gn for pn, gn in match.nodes_map.items()
-                                     if pn.op not in {"placeholder", "output"})
-        return non_overlapping_matches
-
-    def _match_literals(self, pn, gn, match):
-        if isinstance(pn, Node) and isinstance(gn, Node):
-            raise AssertionError("pn and gn cannot both be Node")
-        if isinstance(pn, Node) and not isinstance(gn, Node):
-            if pn.op == "placeholder":  # (a placeholder stands for any value, the same one each time)
-                if pn in match.nodes_map:
-                    return match.nodes_map[pn] == gn
-                match.nodes_map[pn] = gn
+            if isinstance(pattern_value, Tensor):
                 return True
-            return False
-        if not isinstance(pn, Node) and isinstance(gn, Node):
-            return False
-        return type(gn) is type(pn) and gn == pn
+            raise RuntimeError(f"Unsupported type {pattern_value} when matching attributes")
+        return pn.target == gn.target
 
-    def _match_nodes(self, pn, gn, match, node_name_match=""):
-        if not (isinstance(pn, Node) and isinstance(gn, Node)):
-            raise AssertionError(f"pn and gn must be Node, pn: {pn}, gn: {gn}")
+    def _pair(self, pn, gn, match, node_name_match=""):
+        """Pairs ``pn`` with ``gn`` and, recursively, their arguments; records the pairs in ``match``.
+
+        On failure ``match`` may hold some of the tentative pairs: the caller discards it.
+        """
         if pn in match.nodes_map:
-            return match.nodes_map[pn] == gn
-        if gn in match.nodes_map.values():
+            return match.nodes_map[pn] is gn
+        # a graph node stands for one pattern node only (so ``x + x`` is not an occurrence of ``a + b``)
+        if any(value is gn for value in match.nodes_map.values()):
             return False
-        if not self._nodes_are_equal(pn, gn, node_name_match):
+        if not self._same_kind(pn, gn, node_name_match):
             return False
         match.nodes_map[pn] = gn
         if pn.op == "placeholder":
             return True
-
-        def _match_args(args1, args2):
-            if len(args1) != len(args2):
-                return False
-            for a1, a2 in zip(args1, args2):
-                if isinstance(a1, Node) and isinstance(a2, Node):
-                    matched = self._match_nodes(a1, a2, match)
-                elif isinstance(a1, (list, tuple)) and isinstance(a2, (list, tuple)):
-                    matched = _match_args(a1, a2)
-                else:
-                    matched = self._match_literals(a1, a2, match) or self.ignore_literals
-                if not matched:
-                    return False
-            return True
-
+        # arguments are compared by position and keyword arguments by their names in order
         if len(pn.args) != len(gn.args) or list(pn.kwargs) != list(gn.kwargs):
             return False
-        return _match_args([*pn.args, *pn.kwargs.values()], [*gn.args, *gn.kwargs.values()])
+        return self._pair_all([*pn.args, *pn.kwargs.values()], [*gn.args, *gn.kwargs.values()], match)
 
-    def match(self, graph, node_name_match=""):
-        """The occurrences of the pattern in ``graph`` (a list of :class:`InternalMatch`), each self-contained:
-        only the nodes the pattern returns (and the placeholders) are used outside it.
+    def _pair_all(self, pattern_values, graph_values, match):
+        if len(pattern_values) != len(graph_values):
+            return False
+        return all(self._pair_value(p, g, match) for p, g in zip(pattern_values, graph_values))
 
-        Args:
-            graph (Graph): the graph to search
-            node_name_match (str): if given, a node whose name contains it matches any pattern node
-        """
-        from .fuser_utils import validate_partition
-        match_candidates = defaultdict(list)
-        for pattern_anchor in self.pattern_anchors:
-            for node in graph.nodes:
-                if self._nodes_are_equal(pattern_anchor, node, node_name_match):
-                    match_candidates[pattern_anchor].append(node)
-        match_candidates_list = list(match_candidates.items())
-        matches = []
+    def _pair_value(self, p, g, match):
+        if isinstance(p, Node) and isinstance(g, Node):
+            return self._pair(p, g, match)
+        if isinstance(p, (list, tuple)) and isinstance(g, (list, tuple)):
+            return self._pair_all(p, g, match)
+        # the literal comparison runs even when literals are ignored: it also binds pattern inputs to literals
+        return self._pair_literal(p, g, match) or self.ignore_literals
 
-        def backtracking(anchor_index, match):
-            if anchor_index == len(match_candidates_list):
+    @staticmethod
+    def _pair_literal(p, g, match):
+        if isinstance(p, Node):
+            # an input of the pattern stands for any value, a literal of the graph included
+            if p.op != "placeholder":
+                return False
+            if p in match.nodes_map:
+                return match.nodes_map[p] == g
+            match.nodes_map[p] = g
+            return True
+        if isinstance(g, Node):
+            return False
+        return type(p) is type(g) and p == g
+
+    # -- whole matches -------------------------------------------------------------------------------------
+
+    def _is_self_contained(self, match):
+        """Whether only the pattern's returned values are used outside the matched nodes (else removing the
+        matched nodes would break their other users)."""
+        inside = {gn for pn, gn in match.nodes_map.items() if pn.op != "placeholder"}
+        for pn, gn in match.nodes_map.items():
+            if pn.op == "placeholder" or pn in self.pattern_returning_nodes:
+                continue
+            if any(user not in inside for user in gn.users):
+                return False
+        return True
+
+    @staticmethod
+    def _computed_nodes(match):
+        return [gn for pn, gn in match.nodes_map.items() if pn.op not in _BOUNDARY_OPS]
+
+    def _first_of_overlapping(self, matches):
+        claimed, kept = set(), []
+        for match in matches:
+            nodes = self._computed_nodes(match)
+            if not any(gn in claimed for gn in nodes):
+                kept.append(match)
+                claimed.update(nodes)
+        return kept
+
+    def _complete_matches(self, graph, node_name_match):
+        """Every way of pairing all the anchors with graph nodes consistently, anchor by anchor, each anchor's
+        candidates in graph order."""
+        candidates = [(anchor, [n for n in graph.nodes if self._same_kind(anchor, n, node_name_match)])
+                      for anchor in self.pattern_anchors]
+        # an anchor that nothing in the graph resembles is not searched for at all
+        candidates = [(anchor, nodes) for anchor, nodes in candidates if nodes]
+        found = []
+
+        def extend(match, remaining):
+            if not remaining:
                 match.placeholder_nodes = [match.nodes_map[pn] for pn in self.pattern_placeholder_nodes]
                 match.returning_nodes = [match.nodes_map[pn] for pn in self.pattern_returning_nodes]
-                matches.append(match)
+                found.append(match)
                 return
-            pattern_anchor, candidate_nodes = match_candidates_list[anchor_index]
-            saved_match = copy.copy(match)
-            for node in candidate_nodes:
-                if self._match_nodes(pattern_anchor, node, match, node_name_match):
-                    backtracking(anchor_index + 1, match)
-                match = copy.copy(saved_match)
+            (anchor, nodes), rest = remaining[0], remaining[1:]
+            for node in nodes:
+                trial = copy.copy(match)
+                if self._pair(anchor, node, trial, node_name_match):
+                    extend(trial, rest)
 
-        if match_candidates_list:
-            backtracking(0, InternalMatch(anchors=self.pattern_anchors))
-        matches = [match for match in matches if self._is_contained(match.nodes_map)]
-        matches = [match for match in matches if validate_partition(
-            [gn for pn, gn in match.nodes_map.items() if pn.op not in {"placeholder", "output"}])]
+        if candidates:
+            extend(InternalMatch(anchors=self.pattern_anchors), candidates)
+        return found
+
+    def match(self, graph, node_name_match=""):
+        """Returns the occurrences of the pattern in ``graph`` as :class:`InternalMatch` objects.
+
+        An occurrence is self-contained: apart from its inputs and the nodes the pattern returns, its nodes are
+        used only by nodes of the occurrence. With ``remove_overlapping_matches``, the occurrences whose nodes
+        could not be fused into one without creating a cycle are dropped, then of occurrences sharing computed
+        nodes only the first is kept. ``node_name_match``, when not empty, also lets an anchor match any graph
+        node whose name contains it.
+        """
+        matches = [m for m in self._complete_matches(graph, node_name_match) if self._is_self_contained(m)]
         if self.remove_overlapping_matches:
-            matches = self._remove_overlapping_matches(matches)
+            # (torch.fx ties the cycle check to this option too: the matches are meant to be replaced then)
+            matches = [m for m in matches if validate_partition(self._computed_nodes(m))]
+            matches = self._first_of_overlapping(matches)
         return matches
