@@ -6,7 +6,8 @@ from .. import _parser_errors
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node, _edge, named_as_pytorch, share_among, share_output, tensor_class
 from ..return_types import _RETURN_TYPES
-from ._checks import LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, scalar_name
+from ._checks import (LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, no_elements,
+                      scalar_name)
 
 
 def _mT(array):
@@ -393,7 +394,7 @@ def qr(A, mode="reduced"):
     a = A._data
     check_float_matrix("linalg.qr", a, square=False)
     if mode == "r":
-        q, r = np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
+        q, r = no_elements(a.dtype), np.linalg.qr(a, mode="r")
     else:
         q, r = np.linalg.qr(a, mode=mode)
     # (LAPACK's geqrf and orgqr write PyTorch's Q and R column by column)
