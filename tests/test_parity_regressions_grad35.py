@@ -13,10 +13,10 @@ def torch():
 
 
 def _leaf(lib, array, layout="C", dtype="float64"):
-    """A leaf of ``array``'s values, C-contiguous or ("T") the transpose of a C-contiguous tensor."""
+    """A leaf of ``array``'s values, C-contiguous or ("T", a matrix) the transpose of a C-contiguous tensor."""
     if dtype == "float64" and array.dtype.kind == "c":
         dtype = "complex128"
-    if layout == "T":
+    if layout == "T" and array.ndim > 1:
         tensor = lib.tensor(np.ascontiguousarray(np.swapaxes(array, -1, -2)), dtype=getattr(lib, dtype)).mT
     else:
         tensor = lib.tensor(array, dtype=getattr(lib, dtype))
@@ -35,7 +35,7 @@ def _gradients(lib, fn, arrays, layouts, dtype="float64", create_graph=False, se
     grads = lib.autograd.grad(out, leaves, lib.tensor(grad, dtype=out.dtype), create_graph=create_graph,
                               allow_unused=True)
     return (out.stride(), grad_fn_chain(out, 2),
-            [None if g is None else (g.detach().numpy(), g.stride(), grad_fn_chain(g, 4)) for g in grads])
+            [None if g is None else (g.detach().resolve_conj().numpy(), g.stride(), grad_fn_chain(g, 4)) for g in grads])
 
 
 def _assert_same_gradients(ours, theirs, rtol=1e-12, atol=1e-12):
@@ -125,3 +125,154 @@ def test_lu_factor_of_a_vector_matrix_strided_as_torch(torch, shape):
     a = RNG.standard_normal(shape) + 2
     ours, theirs = (lib.linalg.lu_factor(lib.tensor(a))[0].stride() for lib in (torchless, torch))
     assert ours == theirs
+
+
+# ------------------------------------------------------------------ mm's gradients laid out as a column-major factor
+MM_PRODUCTS = {
+    "linear": (lambda lib, x, w, b: lib.nn.functional.linear(x, w, b), [(4, 5), (3, 5), (3,)]),
+    "linear_no_bias": (lambda lib, x, w: lib.nn.functional.linear(x, w), [(4, 5), (3, 5)]),
+    "addmm": (lambda lib, b, x, y: lib.addmm(b, x, y, beta=0.5, alpha=2), [(3,), (4, 5), (5, 3)]),
+    "matmul_folded": (lambda lib, x, y: x @ y, [(2, 4, 5), (5, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MM_PRODUCTS))
+@pytest.mark.parametrize("layout", ["C", "T"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matrix_product_gradients_laid_out_as_torch(torch, name, layout, dtype):
+    # PyTorch's mm_mat1_backward / mm_mat2_backward compute a column-major factor's gradient transposed
+    fn, shapes = MM_PRODUCTS[name]
+    arrays = [RNG.standard_normal(shape) for shape in shapes]
+    ours, theirs = (_gradients(lib, fn, arrays, layout * len(arrays), dtype) for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-6)
+
+
+def test_linear_layer_grad_of_a_transposed_weight_is_torchs(torch):
+    # .grad of a column-major weight (a tied or transposed parameter) is laid out as the weight
+    x, w = RNG.standard_normal((6, 4)), RNG.standard_normal((4, 3))
+    results = []
+    for lib in (torchless, torch):
+        weight = lib.tensor(w).t().detach().requires_grad_(True)
+        inputs = lib.tensor(x.T.copy()).t().detach().requires_grad_(True)
+        (lib.nn.functional.linear(inputs, weight) ** 2).sum().backward()
+        results.append((weight.grad.stride(), inputs.grad.stride(), weight.grad.numpy(), inputs.grad.numpy()))
+    assert results[0][:2] == results[1][:2]
+    for mine, expected in zip(results[0][2:], results[1][2:]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-12)
+
+
+def test_linear_gradients_match_the_formula():
+    x, w, g = RNG.standard_normal((6, 4)), RNG.standard_normal((3, 4)), RNG.standard_normal((6, 3))
+    leaves = [torchless.tensor(x.T.copy()).t().detach().requires_grad_(True),
+              torchless.tensor(w.T.copy()).t().detach().requires_grad_(True)]
+    gx, gw = torchless.autograd.grad(torchless.nn.functional.linear(*leaves), leaves, torchless.tensor(g))
+    np.testing.assert_allclose(gx.numpy(), g @ w, rtol=1e-12)
+    np.testing.assert_allclose(gw.numpy(), g.T @ x, rtol=1e-12)
+
+
+# ------------------------------------------------------------------ SVD-based gradients: one decomposition's node
+SINGULAR = {
+    "svdvals": lambda lib, a: lib.linalg.svdvals(a),
+    "cond": lambda lib, a: lib.linalg.cond(a),
+    "cond_nuc": lambda lib, a: lib.linalg.cond(a, "nuc"),
+    "matrix_norm_2": lambda lib, a: lib.linalg.matrix_norm(a, 2),
+    "matrix_norm_nuc": lambda lib, a: lib.linalg.matrix_norm(a, "nuc"),
+    "svd_u": lambda lib, a: lib.linalg.svd(a, full_matrices=False)[0].abs(),
+    "svd_vh": lambda lib, a: lib.linalg.svd(a, full_matrices=False)[2].abs(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINGULAR))
+@pytest.mark.parametrize("shape", [(4, 4), (3, 5), (5, 3)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_svd_based_double_backward_recorded_as_torch(torch, name, shape, dtype):
+    # svdvals of a matrix needing a gradient is output 1 of the reduced SVD's node, whose U and Vh (column-major,
+    # as LAPACK writes them) the double backward differentiates through that node, in the input's dtype
+    if name == "cond_nuc" and shape[0] != shape[1]:
+        pytest.skip("cond's 'nuc' order takes square matrices")
+    a = RNG.standard_normal(shape)
+    ours, theirs = (_gradients(lib, SINGULAR[name], [a], "C", dtype, create_graph=True) for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-5)
+
+
+def test_svdvals_is_the_svd_nodes_second_output(torch):
+    ours, theirs = (lib.linalg.svdvals(lib.tensor(np.eye(3) + 1, requires_grad=True)) for lib in (torchless, torch))
+    assert ours.output_nr == theirs.output_nr == 1
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (4, 4)])
+def test_svdvals_second_derivative_matches_finite_differences(shape):
+    # d/dA of |dS/dA . G|^2 by central differences of the first derivative
+    a = np.random.default_rng(3).standard_normal(shape)
+    g = np.random.default_rng(4).standard_normal(min(shape))
+
+    def first(array, create_graph=False):
+        leaf = torchless.tensor(array, requires_grad=True)
+        grad, = torchless.autograd.grad(torchless.linalg.svdvals(leaf), leaf, torchless.tensor(g),
+                                        create_graph=create_graph)
+        return leaf, grad
+
+    leaf, grad = first(a, create_graph=True)
+    analytic, = torchless.autograd.grad((grad * grad).sum(), leaf)
+    numeric = numerical_gradients(lambda arrays: float((first(arrays[0])[1] ** 2).sum()), [a])[0]
+    np.testing.assert_allclose(analytic.numpy(), numeric, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (5, 4), (2, 4, 5), (3, 3)])
+@pytest.mark.parametrize("full_matrices", [True, False])
+def test_svd_factors_are_column_major_as_torch(torch, shape, full_matrices):
+    a = RNG.standard_normal(shape)
+    ours, theirs = ([t.stride() for t in lib.linalg.svd(lib.tensor(a), full_matrices=full_matrices)]
+                    for lib in (torchless, torch))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", ["eigh", "eig"])
+@pytest.mark.parametrize("shape", [(4, 4), (2, 3, 3)])
+def test_eigenvectors_are_column_major_as_torch(torch, name, shape):
+    a = RNG.standard_normal(shape)
+    a = a + np.swapaxes(a, -1, -2)
+    ours, theirs = ([t.stride() for t in getattr(lib.linalg, name)(lib.tensor(a))] for lib in (torchless, torch))
+    assert ours == theirs
+
+
+# ------------------------------------------------------------------ complex products: grad * other.conj()
+COMPLEX_PRODUCTS = {
+    "conj_times_self": lambda lib, a, b: a.conj() * a,
+    "product": lambda lib, a, b: a * b,
+    "conj_chain": lambda lib, a, b: (a.conj() * 2).conj() * b * a,
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPLEX_PRODUCTS))
+def test_complex_product_double_backward_conjugates_the_factor_as_torch(torch, name):
+    # PyTorch's MulBackward0 multiplies by other.conj() (a ConjBackward0 under it), not conj(conj(grad) * other)
+    a, b = (RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3)) for _ in range(2))
+    ours, theirs = (_gradients(lib, COMPLEX_PRODUCTS[name], [a, b], "CC", create_graph=True)
+                    for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs)
+
+
+def test_complex_product_gradient_is_the_conjugate_wirtinger_one():
+    # f = sum(G' * a * b) (G' the conjugate of the output gradient): dL/da* = G conj(b)
+    a, b, g = (RNG.standard_normal(3) + 1j * RNG.standard_normal(3) for _ in range(3))
+    leaves = [torchless.tensor(a, requires_grad=True), torchless.tensor(b, requires_grad=True)]
+    ga, gb = torchless.autograd.grad(leaves[0] * leaves[1], leaves, torchless.tensor(g), create_graph=True)
+    np.testing.assert_allclose(ga.detach().numpy(), g * b.conj(), rtol=1e-14)
+    np.testing.assert_allclose(gb.detach().numpy(), g * a.conj(), rtol=1e-14)
+
+
+# ------------------------------------------------------------------ group_norm of a non-contiguous input
+@pytest.mark.parametrize("layout", ["T", "channels_last", "sliced_channels_last"])
+def test_group_norm_runs_on_a_contiguous_copy_as_torch(torch, layout):
+    def fn(lib, x, w, b):
+        if layout != "T":
+            x = x.to(memory_format=lib.channels_last)
+            x = x[:, :, 1:] if layout == "sliced_channels_last" else x
+        return lib.nn.functional.group_norm(x, 3, w, b)
+
+    arrays = [RNG.standard_normal((2, 6, 4, 4)), RNG.standard_normal(6), RNG.standard_normal(6)]
+    ours, theirs = (_gradients(lib, fn, arrays, "TCC" if layout == "T" else "CCC", create_graph=True)
+                    for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-10, atol=1e-12)
