@@ -719,7 +719,9 @@ class ClampTensor(Node):
         return masks if self.node == "ClampBackward0" else masks[:1] + masks[2 if low is None else 1:][:1]
 
     def backward(self, grad):
-        return tuple(unbroadcast(np.where(mask, grad, 0).astype(grad.dtype, copy=False), array.shape) if need else None
+        # (PyTorch's where(mask, grad, 0): a TensorIterator output laid out as the mask and the gradient are)
+        return tuple(unbroadcast(_memory_format.iterator_layout(np.where(mask, grad, 0).astype(grad.dtype, copy=False),
+                                                                (mask, grad)), array.shape) if need else None
                      for (array, mask), need in zip(self._masks(), self.needs_input_grad))
 
     def backward_graph(self, grad):
