@@ -346,6 +346,7 @@ FURTHER = {
     "rot90": (lambda lib, x: x.rot90(1, (0, 1)) * x.rot90(1, (0, 1)), [(4, 4)]),
     "rot90_twice": (lambda lib, x: x.rot90(2, (1, 0)) * x, [(4, 4)]),
     "rot90_back": (lambda lib, x: x.rot90(-1, (0, 1)), [(3, 5)]),
+    "rot90_half_turn": (lambda lib, x: x.rot90(2, (0, 1)), [(3, 5)]),
     "index_add": (lambda lib, x, y: x.index_add(1, lib.tensor([0, 2, 2]), y), [(4, 5), (4, 3)]),
     "index_copy": (lambda lib, x, y: x.index_copy(1, lib.tensor([0, 2, 3]), y), [(4, 5), (4, 3)]),
     "clamp_tensor": (lambda lib, x, low: x.clamp(min=low), [(4, 5), (4, 5)]),
@@ -381,3 +382,51 @@ def test_rot90_gradient_matches_finite_differences(k):
     analytic, = torchless.autograd.grad(leaf.rot90(k), leaf, torchless.tensor(w))
     assert all(s > 0 for s in analytic.stride())
     np.testing.assert_allclose(analytic.numpy(), numerical_gradients(loss, [x])[0], rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------------------------ solve_triangular's B gradient, std/var graphs
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("left", [False, True])
+@pytest.mark.parametrize("unitriangular", [False, True])
+def test_solve_triangular_b_gradient_is_column_major_as_torch(torch, upper, left, unitriangular):
+    # B's gradient is itself a triangular solve, written column by column as LAPACK's trsm writes it
+    def fn(lib, a, b):
+        a = (a.triu() if upper else a.tril()) + 3 * lib.eye(4, dtype=a.dtype)
+        return lib.linalg.solve_triangular(a, b, upper=upper, left=left, unitriangular=unitriangular)
+
+    arrays = [RNG.standard_normal((4, 4)), RNG.standard_normal((4, 2) if left else (2, 4))]
+    ours, theirs = (_gradients(lib, fn, arrays, "CC") for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-11, atol=1e-12)
+
+
+SPREADS = {
+    "std": lambda lib, x: x.std(1),
+    "std_all": lambda lib, x: x.std(),
+    "std_keepdim": lambda lib, x: x.std(0, keepdim=True),
+    "var": lambda lib, x: x.var(1, correction=0),
+    "std_of_constant_rows": lambda lib, x: (x * lib.tensor([[1.0], [0.0], [1.0], [0.0]], dtype=x.dtype)).std(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPREADS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_std_and_var_double_backward_recorded_as_torch(torch, name, dtype):
+    # std_backward: (grad / (result * 2)).masked_fill_(result == 0, 0); var_backward: (2 / dof) * grad, numbers
+    # times tensors as mul.Scalar (MulBackward1)
+    x = RNG.standard_normal((4, 5))
+    ours, theirs = (_gradients(lib, SPREADS[name], [x], "C", dtype, create_graph=True) for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-6)
+
+
+def test_std_second_derivative_matches_finite_differences():
+    x, g = RNG.standard_normal((3, 4)), RNG.standard_normal(3)
+
+    def first(array, create_graph=False):
+        leaf = torchless.tensor(array, requires_grad=True)
+        grad, = torchless.autograd.grad(leaf.std(1), leaf, torchless.tensor(g), create_graph=create_graph)
+        return leaf, grad
+
+    leaf, grad = first(x, create_graph=True)
+    analytic, = torchless.autograd.grad((grad * grad).sum(), leaf)
+    numeric = numerical_gradients(lambda arrays: float((first(arrays[0])[1] ** 2).sum()), [x])[0]
+    np.testing.assert_allclose(analytic.numpy(), numeric, rtol=1e-5, atol=1e-7)
