@@ -355,6 +355,11 @@ FURTHER = {
     "margin_ranking": (lambda lib, x, y: lib.nn.functional.margin_ranking_loss(x, y, lib.ones(4, 5, dtype=x.dtype),
                                                                                margin=0.3), [(4, 5), (4, 5)]),
     "triplet": (lambda lib, x, y, z: lib.nn.functional.triplet_margin_loss(x, y, z), [(4, 5), (4, 5), (4, 5)]),
+    "take_along_dim": (lambda lib, x: lib.take_along_dim(x, lib.tensor([[0, 2], [4, 1], [3, 3], [1, 0]]), 1),
+                       [(4, 5)]),
+    "take_along_dim_broadcast": (lambda lib, x: lib.take_along_dim(x, lib.tensor([[0, 2]]), 1), [(4, 5)]),
+    "logaddexp": (lambda lib, x, y: lib.logaddexp(x, y), [(4, 5), (4, 5)]),
+    "logaddexp2": (lambda lib, x, y: lib.logaddexp2(x, y), [(4, 5), (5,)]),
 }
 
 
@@ -364,7 +369,8 @@ FURTHER = {
 def test_further_gradients_laid_out_and_recorded_as_torch(torch, name, layout, create_graph):
     # rot90's gradient turned back by its own composition (no negative strides), index_add/index_copy's source
     # gradient an index_select, clamp's where() laid out as its mask, pdist on a contiguous copy, the losses'
-    # margins added as add.Scalar (AddBackward1)
+    # margins added as add.Scalar (AddBackward1), as logaddexp's 1 + exp(b - a); take_along_dim's broadcast_to
+    # (an ExpandBackward0 even to the same shape)
     if name == "pdist" and create_graph:
         pytest.skip("the inputs PdistBackwardBackward0 lists are in another order here (left alone)")
     fn, shapes = FURTHER[name]
