@@ -436,3 +436,30 @@ def test_std_second_derivative_matches_finite_differences():
     analytic, = torchless.autograd.grad((grad * grad).sum(), leaf)
     numeric = numerical_gradients(lambda arrays: float((first(arrays[0])[1] ** 2).sum()), [x])[0]
     np.testing.assert_allclose(analytic.numpy(), numeric, rtol=1e-5, atol=1e-7)
+
+
+# ------------------------------------------------------------------ inv: -Y^H (dY Y^H), complex matrices too
+@pytest.mark.parametrize("name", ["inv", "matrix_power"])
+@pytest.mark.parametrize("kind", ["real", "complex"])
+def test_inverse_double_backward_recorded_as_torch(torch, name, kind):
+    fn = (lambda lib, a: lib.linalg.inv(a)) if name == "inv" else (lambda lib, a: lib.linalg.matrix_power(a, -2))
+    a = RNG.standard_normal((4, 4)) + 2 * np.eye(4)
+    if kind == "complex":
+        a = a + 1j * RNG.standard_normal((4, 4))
+    ours, theirs = (_gradients(lib, fn, [a], "C", create_graph=True) for lib in (torchless, torch))
+    _assert_same_gradients(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_inverse_second_derivative_matches_finite_differences():
+    a, g = RNG.standard_normal((3, 3)) + 3 * np.eye(3), RNG.standard_normal((3, 3))
+
+    def first(array, create_graph=False):
+        leaf = torchless.tensor(array, requires_grad=True)
+        grad, = torchless.autograd.grad(torchless.linalg.inv(leaf), leaf, torchless.tensor(g),
+                                        create_graph=create_graph)
+        return leaf, grad
+
+    leaf, grad = first(a, create_graph=True)
+    analytic, = torchless.autograd.grad((grad * grad).sum(), leaf)
+    numeric = numerical_gradients(lambda arrays: float((first(arrays[0])[1] ** 2).sum()), [a])[0]
+    np.testing.assert_allclose(analytic.numpy(), numeric, rtol=1e-5, atol=1e-7)
