@@ -35,7 +35,8 @@ def _gradients(lib, fn, arrays, layouts, dtype="float64", create_graph=False, se
     grads = lib.autograd.grad(out, leaves, lib.tensor(grad, dtype=out.dtype), create_graph=create_graph,
                               allow_unused=True)
     return (out.stride(), grad_fn_chain(out, 2),
-            [None if g is None else (g.detach().resolve_conj().numpy(), g.stride(), grad_fn_chain(g, 4)) for g in grads])
+            [None if g is None else (g.detach().resolve_conj().numpy(), g.stride(), grad_fn_chain(g, 4))
+             for g in grads])
 
 
 def _assert_same_gradients(ours, theirs, rtol=1e-12, atol=1e-12):
