@@ -155,6 +155,11 @@ class Rsub(Node):
         return "RsubBackward1" if self.scalar_other else "RsubBackward0"
 
 
+def _conjugated(tensor):
+    """conj() of a complex tensor of the graph (ConjBackward0); a real one as it is."""
+    return tensor.conj() if tensor._data.dtype.kind == "c" else tensor
+
+
 class Mul(Node):
     tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
@@ -173,12 +178,14 @@ class Mul(Node):
         return (unbroadcast(laid_out_product(grad * b, grad, b), a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(laid_out_product(grad * a, grad, a), b.shape) if self.needs_input_grad[1] else None)
 
+    complex_aware_graph = True  # (backward_graph conjugates a complex factor, as PyTorch's grad * other.conj())
+
     def backward_graph(self, grad):
         a, b = self.a, self.b
         # in PyTorch's order: its MulBackward0 computes other's gradient first, and the engine then sums each to
         # its input's shape (the order in which nodes are made sets the engine's, see autograd._engine._execution_order)
-        gb = grad * self.graph_input(0, a) if self.needs_input_grad[1] else None
-        ga = grad * self.graph_input(1, b) if self.needs_input_grad[0] else None
+        gb = grad * _conjugated(self.graph_input(0, a)) if self.needs_input_grad[1] else None
+        ga = grad * _conjugated(self.graph_input(1, b)) if self.needs_input_grad[0] else None
         return (None if ga is None else unbroadcast_tensor(ga, a.shape),
                 None if gb is None else unbroadcast_tensor(gb, b.shape))
 
@@ -189,6 +196,7 @@ class MulScalar(Mul):
     listed_inputs = (0,)  # the number is no input of PyTorch's node
 
     backward = Mul.backward  # (its own: the engine takes the backward_graph defined beside the backward)
+    complex_aware_graph = False  # (a complex number's conjugate taken by the engine around backward_graph)
 
     def backward_graph(self, grad):  # (PyTorch's formula multiplies by the number as mul.Scalar too: MulBackward1)
         return (mul_scalar(grad, self.b.item()) if self.needs_input_grad[0] else None), None
@@ -711,7 +719,9 @@ class ClampTensor(Node):
         return masks if self.node == "ClampBackward0" else masks[:1] + masks[2 if low is None else 1:][:1]
 
     def backward(self, grad):
-        return tuple(unbroadcast(np.where(mask, grad, 0).astype(grad.dtype, copy=False), array.shape) if need else None
+        # (PyTorch's where(mask, grad, 0): a TensorIterator output laid out as the mask and the gradient are)
+        return tuple(unbroadcast(_memory_format.iterator_layout(np.where(mask, grad, 0).astype(grad.dtype, copy=False),
+                                                                (mask, grad)), array.shape) if need else None
                      for (array, mask), need in zip(self._masks(), self.needs_input_grad))
 
     def backward_graph(self, grad):
@@ -815,6 +825,11 @@ class MatMul(ContiguousResult):
         a, b = self.a, self.b
         if a.ndim == 2 and b.ndim == 2:  # (torch.bmm's are 3-D)
             return _mm_gradients(grad, a, b, *self.needs_input_grad)
+        if b.ndim == 2 and grad.dtype != np.float16 and _folds(self):  # one mm of a's rows, as PyTorch's
+            rows = math.prod(a.shape[:-1])
+            ga, gb = _mm_gradients(grad.reshape(rows, b.shape[1]), a.reshape(rows, a.shape[-1]), b,
+                                   *self.needs_input_grad)
+            return (None if ga is None else ga.reshape(a.shape)), gb
         a2, b2 = _promote_vectors(a, b)
         g2 = grad
         if b.ndim == 1:

@@ -226,8 +226,11 @@ def _hypot_gradients(grad, a, b, out, needs):
 
 
 def _logaddexp_gradients(grad, a, b, out, needs, power=lambda t: t.exp()):
-    # (grad / (1 + exp(other - self)).conj(): DivBackward0 nodes)
-    return (grad / (1 + power(b - a)) if needs[0] else None, grad / (1 + power(a - b)) if needs[1] else None)
+    # (grad / (1 + exp(other - self)).conj(): DivBackward0 nodes, C++'s 1 + tensor an add.Scalar, AddBackward1)
+    from .arithmetic import AddScalar
+
+    return (grad / power(b - a)._binary(1, AddScalar) if needs[0] else None,
+            grad / power(a - b)._binary(1, AddScalar) if needs[1] else None)
 
 
 def _xlogy_gradients(grad, a, b, out, needs):

@@ -143,8 +143,6 @@ def cholesky_inverse(input, upper=False, *, out=None):
     from ..autograd import grad_mode
     from ..linalg import inv
 
-    if input.is_complex():  # (its complex gradient is not PyTorch's yet: the composite's, renamed)
-        return _into("cholesky_inverse", out, _renamed(inv(_gram(input, bool(upper))), "CholeskyInverseBackward0"))
     with grad_mode.no_grad():  # (the value; the gradient is PyTorch's node's, from the factor)
         value = inv(_gram(input, bool(upper)))._data
     return _into("cholesky_inverse", out, CholeskyInverse.apply(input, upper=bool(upper), value=value))
@@ -160,6 +158,7 @@ class CholeskyInverse(Node):
     cholesky_inverse_backward's."""
 
     saved = ("factor", "out")
+    complex_aware = complex_aware_graph = True  # (PyTorch's formula for every dtype: C = grad + grad^H)
 
     def forward(self, factor, upper=False, value=None):
         self.factor, self.upper, self.out = factor, upper, value

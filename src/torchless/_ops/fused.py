@@ -6,7 +6,7 @@ from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, needed_for, sizes, strides
 from ._util import unbroadcast, unbroadcast_tensor
-from .arithmetic import _mm_gradients_graph, _product
+from .arithmetic import _mm_gradients, _mm_gradients_graph, _product
 
 
 def _t(x):
@@ -98,9 +98,14 @@ class AddProduct(Node):
         _, grad_x, grad_y, _ = PRODUCTS[self.kind]
         need_input, need_x, need_y = self.needs_input_grad
         g_alpha = grad if self.alpha == 1 else grad * self.alpha
+        if self.kind == "addmm":  # (a column-major factor's gradient computed transposed, as PyTorch's mm's)
+            gx, gy = _mm_gradients(g_alpha, self.x, self.y, need_x, need_y)
+        else:
+            gx = grad_x(g_alpha, self.x, self.y) if need_x else None
+            gy = grad_y(g_alpha, self.x, self.y) if need_y else None
         return (unbroadcast(grad * self.beta, self.input_shape) if need_input else None,
-                grad_x(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_x else None,
-                grad_y(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_y else None)
+                gx.astype(grad.dtype, copy=False) if need_x else None,
+                gy.astype(grad.dtype, copy=False) if need_y else None)
 
     def backward_graph(self, grad):
         need_input, need_x, need_y = self.needs_input_grad

@@ -69,7 +69,9 @@ class IndexWrite(Node):
                 gs = self._selected_from_empty(grad)
             else:
                 selected = grad[key] * (self.alpha if self.mode == "add" else 1)
-                gs = np.asarray(selected, grad.dtype).reshape(self.src_shape)
+                # (PyTorch's grad.index_select(dim, index): C-contiguous, where NumPy's indexing along a later
+                # axis lays the selection out transposed)
+                gs = _memory_format.c_ordered(np.asarray(selected, grad.dtype).reshape(self.src_shape))
         return ga, gs
 
     def backward_graph(self, grad):

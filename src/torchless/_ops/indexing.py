@@ -877,6 +877,7 @@ class ViewScatter(Node):
 
     def forward(self, a, value, positions=None, overlapping=False):
         self.positions, self.overlapping = positions, overlapping
+        self.base_strides = a.strides
         return a
 
     def jvp(self, tangents, arrays, params, out):
@@ -895,6 +896,8 @@ class ViewScatter(Node):
         if self.needs_input_grad[0]:
             ga = np.array(grad, copy=True, order="C")
             ga.reshape(-1)[self.positions] = 0
+            if ga.strides != self.base_strides:  # (PyTorch's CopySlices writes into a tensor strided as the base)
+                ga = with_strides(ga, [s // ga.itemsize for s in self.base_strides])
         if self.needs_input_grad[1]:
             gv = np.reshape(grad, -1)[self.positions]
         return ga, gv

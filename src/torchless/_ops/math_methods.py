@@ -816,7 +816,7 @@ def take_along_dim(self, indices, dim=None):
     index_target = np.broadcast_shapes(tuple(own), indices._data.shape)
     idx_shape[axis] = self._data.shape[axis]
     self_target = np.broadcast_shapes(tuple(idx_shape), self._data.shape)
-    source = self if self._data.shape == self_target else self.expand(self_target)
+    source = self.expand(self_target)  # (PyTorch's broadcast_to, an ExpandBackward0 even to the same shape)
     index = indices if indices._data.shape == index_target else indices.expand(index_target)
     if self._data.shape[axis]:  # along a dim PyTorch wraps every index around its size (-1 the last, n the first)
         index = Tensor._wrap(index._data % self._data.shape[axis])

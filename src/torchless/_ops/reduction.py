@@ -433,6 +433,8 @@ class Var(ContiguousResult):
             return (grad * scale * self.centered,)
 
     def backward_graph(self, grad):
+        from .arithmetic import MulScalar
+
         # PyTorch's var_backward: 2 / dof * grad (its reduced dims unsqueezed, broadcast only by the product, which
         # the centred input then lays out) * (x - mean)
         if not self.keepdim and self.axes and grad.ndim:
@@ -442,7 +444,8 @@ class Var(ContiguousResult):
             return (grad * grad._wrap(self.without_dof),)
         x = self.graph_input(0, self.centered)  # x up to a shift (a leaf enters as itself), which centring removes
         centered = x - x.mean(self.axes or None, keepdim=True)
-        return ((2 / self.dof if self.dof else np.inf) * grad * centered,)
+        # (the number times grad in C++: mul.Scalar, PyTorch's MulBackward1)
+        return (grad._binary(2 / self.dof if self.dof else np.inf, MulScalar) * centered,)
 
 
 class Std(Var):
@@ -470,10 +473,12 @@ class Std(Var):
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
 
     def backward_graph(self, grad):
-        from .unary import masked_gradient
+        from .arithmetic import MulScalar
 
-        # masked where std is 0, the division by 0 kept behind the mask: its own gradient is NaN there, as PyTorch's
-        return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
+        # PyTorch's std_backward: (grad / (result * 2)).masked_fill_(result == 0, 0), result * 2 a mul.Scalar
+        # (MulBackward1); the division by 0 stays behind the mask
+        quotient = grad / self.graph_output(self.out)._binary(2, MulScalar)
+        return super().backward_graph(quotient.masked_fill_(quotient._wrap(self.out == 0), 0))
 
 
 _EXACT_TWO_NORM_SIZE = 1 << 13

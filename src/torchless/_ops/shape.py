@@ -478,21 +478,26 @@ class Rot90(Node):
 
     def forward(self, a, k=1, axes=(0, 1), given=None):
         self.k, self.axes, self.given = k, axes, (k, axes) if given is None else given
-        # PyTorch's composition, for its result's strides: a contiguous clone for no turn, else flips (copies in
-        # a's layout) of which an odd number of turns swaps the two dims
-        if k == 0:
-            return a.copy(order="C")  # (PyTorch's clone)
-        if k == 2:
-            return _flipped(a, axes)
-        return np.swapaxes(_flipped(a, axes[1] if k == 1 else axes[0]), *axes)
+        return _rotated(a, k, axes)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
-    def backward(self, grad):
-        return (np.rot90(grad, -self.k, self.axes),)
+    def backward(self, grad):  # (PyTorch's grad.rot90(-k, dims), laid out as that op lays out its result)
+        return (_rotated(grad, -self.k % 4, self.axes),)
 
     def backward_graph(self, grad):
-        return (Rot90.apply(grad, k=-self.k, axes=self.axes),)
+        return (Rot90.apply(grad, k=-self.k % 4, axes=self.axes, given=(-self.given[0], self.given[1])),)
+
+
+def _rotated(a, k, axes):
+    """``a`` turned ``k`` (0 to 3) quarter turns in the plane of ``axes`` by PyTorch's composition, for its result's
+    strides: a contiguous clone for no turn, else flips (copies in a's layout) of which an odd number of turns
+    swaps the two dims."""
+    if k == 0:
+        return a.copy(order="C")  # (PyTorch's clone)
+    if k == 2:
+        return _flipped(a, axes)
+    return np.swapaxes(_flipped(a, axes[1] if k == 1 else axes[0]), *axes)
 
 
 class Triangle(ContiguousResult):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _dtype
+from .._memory_format import contiguous_format, strides_for, with_strides
 from ..autograd.graph import Node
 
 
@@ -93,8 +94,17 @@ def check_float_matrix(name, array, square=True):
 
 
 def column_major(array):
-    """The matrices of ``array`` laid out column by column, as LAPACK writes PyTorch's results (their strides)."""
-    return np.swapaxes(np.ascontiguousarray(np.swapaxes(array, -1, -2)), -1, -2)
+    """The matrices of ``array`` laid out column by column, as LAPACK writes PyTorch's results (their strides: size-1
+    and size-0 dims' too, a size-0 dim counting as 1), copied if need be."""
+    *batch, m, n = array.shape
+    strides = strides_for((*batch, n, m), contiguous_format)
+    strides[-2:] = strides[-1], strides[-2]
+    return with_strides(array, strides)
+
+
+def no_elements(dtype):
+    """The empty vector PyTorch gives for a result not computed: stride 1 (NumPy's empty arrays have stride 0)."""
+    return np.zeros(1, dtype)[:0]
 
 
 def batch_prefix(array, index):

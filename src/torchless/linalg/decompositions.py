@@ -6,7 +6,8 @@ from .. import _parser_errors
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node, _edge, named_as_pytorch, share_among, share_output, tensor_class
 from ..return_types import _RETURN_TYPES
-from ._checks import LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, scalar_name
+from ._checks import (LinAlgError, batch_prefix, check_float_matrix, check_matrix, column_major, no_elements,
+                      scalar_name)
 
 
 def _mT(array):
@@ -14,46 +15,11 @@ def _mT(array):
 
 
 class SingularValues(Node):
-    """The singular values ``S (*, k)`` of ``A (*, m, n)``, k = min(m, n); ``dA = U diag(dS) Vh`` (reduced U, Vh)."""
+    """The singular values ``S (*, k)`` of ``A (*, m, n)``, k = min(m, n), of a matrix no gradient flows through
+    (svdvals of one that needs a gradient is an output of the whole decomposition's node)."""
 
-    saved = ("u", "s", "vh")
-
-    def forward(self, a, factors=None):
-        self.u, self.s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
-        return self.s.astype(a.real.dtype, copy=False)  # (real for complex matrices too)
-
-    def jvp(self, tangents, arrays, params, out):
-        """``dS = Re diag(U^H dA V)`` (reduced U, V)."""
-        k = out.shape[-1]
-        u, v = self.u[..., :k], _hermitian_transpose(self.vh[..., :k, :])
-        return np.diagonal(_hermitian_transpose(u) @ tangents[0] @ v, 0, -2, -1).real.astype(out.dtype, copy=False)
-
-    def backward(self, grad):
-        k = grad.shape[-1]
-        return ((self.u[..., :k] * grad[..., None, :]) @ self.vh[..., :k, :],)
-
-    def backward_graph(self, grad):
-        if self.u.dtype.kind == "c":  # U diag(g) Vh, U and Vh those of an SVD of A in the graph (differentiable)
-            k = self.s.shape[-1]
-            u, _, vh = svd(self.graph_input(0, (self.u * self.s[..., None, :].astype(self.u.dtype)) @ self.vh),
-                           full_matrices=False)
-            return ((u[..., :k] * grad._cast(u._data.dtype).unsqueeze(-2)) @ vh[..., :k, :],)
-        # U diag(g) Vh = A V diag(g / s) V^T, with V and s^2 the eigenvectors and eigenvalues of A^T A (A A^T and
-        # U when A is wide), which eigh differentiates; eigh's ascending order is the reverse of the SVD's. In
-        # float64, as squaring A squares its condition number.
-        k = self.s.shape[-1]  # A from its factors (it is not saved, as PyTorch saves only them)
-        a = self.graph_input(0, (self.u[..., :k] * self.s[..., None, :]) @ self.vh[..., :k, :])
-        dtype = a._data.dtype
-        a, g = a._cast(np.dtype(np.float64)), grad._cast(np.dtype(np.float64))
-        wide = self.u.shape[-2] < self.vh.shape[-1]
-        gram = a @ a.mT if wide else a.mT @ a
-        values, vectors = eigh(gram)
-        values, vectors = values.flip(-1), vectors.flip(-1)
-        middle = (vectors * (g / values.sqrt()).unsqueeze(-2)) @ vectors.mT
-        return ((middle @ a if wide else a @ middle)._cast(dtype),)
-
-    def name(self):
-        return "LinalgSvdBackward0"
+    def forward(self, a):
+        return np.linalg.svd(a, compute_uv=False).astype(a.real.dtype, copy=False)  # (real for complex ones too)
 
 
 def svdvals(A):
@@ -62,8 +28,15 @@ def svdvals(A):
     Shape:
         A: :math:`(*, m, n)`. Output: :math:`(*, \min(m, n))`.
     """
-    check_float_matrix("linalg.svd", A._data, square=False)
-    return SingularValues.apply(A)
+    a = A._data
+    check_float_matrix("linalg.svd", a, square=False)
+    if not (A._requires_grad or forward_ad.state.tracing):
+        return SingularValues.apply(A)
+    # PyTorch's svdvals of a matrix that needs a gradient is output 1 of its reduced SVD's node, whose double
+    # backward differentiates U and Vh through that node
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    u, vh = column_major(u.astype(a.dtype, copy=False)), column_major(vh.astype(a.dtype, copy=False))
+    return SingularValueDecomposition.outputs(A, u, s.astype(a.real.dtype, copy=False), vh)[1]
 
 
 def svd(A, full_matrices=True):
@@ -80,7 +53,8 @@ def svd(A, full_matrices=True):
     a = A._data
     check_float_matrix("linalg.svd", a, square=False)
     u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
-    u, vh = u.astype(a.dtype, copy=False), vh.astype(a.dtype, copy=False)
+    # (LAPACK's gesdd writes PyTorch's U and Vh column by column)
+    u, vh = column_major(u.astype(a.dtype, copy=False)), column_major(vh.astype(a.dtype, copy=False))
     return _RETURN_TYPES["linalg_svd"](*SingularValueDecomposition.outputs(A, u, s.astype(a.real.dtype, copy=False),
                                                                            vh))
 
@@ -198,7 +172,11 @@ def _narrowed(factors, k):
     """U, S, Vh (or their gradients; None kept) with a full U's (Vh's) first k columns (rows) only, as PyTorch's
     svd_backward takes them."""
     u, s, vh = factors
-    return (None if u is None else u[..., :k]), s, (None if vh is None else vh[..., :k, :])
+    if u is not None and u.shape[-1] != k:  # (a reduced factor as it is: a full slice would show as an alias)
+        u = u[..., :k]
+    if vh is not None and vh.shape[-2] != k:
+        vh = vh[..., :k, :]
+    return u, s, vh
 
 
 class _MatrixOps:
@@ -369,7 +347,7 @@ def eigh(A, UPLO="L"):
     _check_uplo(UPLO)
     values, vectors = np.linalg.eigh(a, UPLO=UPLO)
     return _RETURN_TYPES["linalg_eigh"](*SymmetricEigen.outputs(A, values.astype(a.dtype, copy=False),
-                                                                  vectors.astype(a.dtype, copy=False)))
+                                                                  column_major(vectors.astype(a.dtype, copy=False))))
 
 
 def eigvalsh(A, UPLO="L"):
@@ -393,7 +371,7 @@ def qr(A, mode="reduced"):
     a = A._data
     check_float_matrix("linalg.qr", a, square=False)
     if mode == "r":
-        q, r = np.zeros((0,), a.dtype), np.linalg.qr(a, mode="r")
+        q, r = no_elements(a.dtype), np.linalg.qr(a, mode="r")
     else:
         q, r = np.linalg.qr(a, mode=mode)
     # (LAPACK's geqrf and orgqr write PyTorch's Q and R column by column)

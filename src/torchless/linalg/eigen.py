@@ -3,7 +3,7 @@ LAPACK's geev gives them: unit eigenvectors, in geev's order)."""
 import numpy as np
 
 from ..return_types import _RETURN_TYPES
-from ._checks import check_matrix, scalar_name
+from ._checks import check_matrix, column_major, scalar_name
 from .decompositions import Factorization
 
 _COMPLEX_OF = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
@@ -80,7 +80,8 @@ def _eig_factors(a):
     """The eigenvalues and eigenvectors of ``a`` as PyTorch gives them: complex (complex64 for float32)."""
     dtype = np.dtype(_COMPLEX_OF.get(a.dtype, a.dtype))
     values, vectors = np.linalg.eig(a)
-    return values.astype(dtype, copy=False), vectors.astype(dtype, copy=False)
+    # (LAPACK's geev writes the vectors column by column)
+    return values.astype(dtype, copy=False), column_major(vectors.astype(dtype, copy=False))
 
 
 def eigvals(A):

@@ -19,6 +19,7 @@ class Inverse(Node):
     """``Y = A^-1`` for ``A (*, n, n)``; ``dA = -Y^T dY Y^T``."""
 
     saved = ("out",)
+    complex_aware_graph = True  # (backward_graph is PyTorch's -Y^H (dY Y^H) for complex matrices too)
 
     def forward(self, a, value=None):
         """``value``: the inverse already computed (inv_ex's, inf / nan for a singular matrix)."""
@@ -29,13 +30,15 @@ class Inverse(Node):
         self.out = column_major(value)
         return self.out
 
-    def backward(self, grad):
+    def backward(self, grad):  # (PyTorch's -inverse^H (grad inverse^H), the inner product first)
         inverse_t = _mT(self.out)
-        return (-(inverse_t @ grad @ inverse_t),)
+        return (-(inverse_t @ (grad @ inverse_t)),)
 
     def backward_graph(self, grad):
-        inverse_t = self.graph_output(self.out).mT
-        return (-(inverse_t @ grad @ inverse_t),)
+        from .decompositions import _tensor_adjoint
+
+        inverse_h = _tensor_adjoint(self.graph_output(self.out))
+        return (-(inverse_h @ (grad @ inverse_h)),)
 
     def jvp(self, tangents, arrays, params, out):
         return -(out @ tangents[0] @ out)

@@ -7,7 +7,7 @@ from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import Node, no_graph_backward_message
 from ..autograd.saved_values import SavedInput, saved_result
 from ..return_types import _RETURN_TYPES
-from ._checks import scalar_name
+from ._checks import no_elements, scalar_name
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
@@ -132,7 +132,7 @@ class LeastSquaresResiduals(Node):
 
     def forward(self, a, b, solved=None, computed=True, vector=False):
         self.solved, self.computed, self.vector, self.a, self.b = solved, computed, vector, a, b
-        return solved.residuals if computed else np.zeros(0, solved.residuals.dtype)
+        return solved.residuals if computed else no_elements(solved.residuals.dtype)
 
     def backward(self, grad):
         if not self.computed:
@@ -235,13 +235,13 @@ def _lstsq(input, b, rcond=None, driver=None):
     eps = np.finfo(a.dtype).eps
     solved = _Solved(a, b._data[..., None] if vector else b._data,
                      eps * max(m, n) if rcond is None else eps if rcond < 0 else rcond)
-    empty = Tensor._wrap(np.zeros(0, a.real.dtype))
+    empty = Tensor._wrap(no_elements(a.real.dtype))
     full_rank = driver == "gels" or (solved.rank == n).all()
     with recording_parts():
         solution = LeastSquares.apply(input, b, solved=solved, vector=vector)
         residuals = LeastSquaresResiduals.apply(input, b, solved=solved, vector=vector,
                                                 computed=m > n and driver != "gelsy" and full_rank)
-    rank = Tensor._wrap(np.zeros(0, np.int64) if driver == "gels" else solved.rank.astype(np.int64))
+    rank = Tensor._wrap(no_elements(np.int64) if driver == "gels" else solved.rank.astype(np.int64))
     singular_values = Tensor._wrap(solved.singular_values) if driver in ("gelsd", "gelss") else empty
     return _RETURN_TYPES["linalg_lstsq"](*joint_outputs((solution, residuals)), rank, singular_values)
 

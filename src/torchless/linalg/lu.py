@@ -7,7 +7,7 @@ from .. import _cpu_features as cpu_features, _parser_errors
 from .._ops._util import broadcast_error
 from ..autograd.graph import Node, no_graph_backward_message
 from ..return_types import _RETURN_TYPES
-from ._checks import column_major, scalar_name
+from ._checks import column_major, no_elements, scalar_name
 from .decompositions import Factorization
 from .triangular import substitute
 
@@ -153,33 +153,85 @@ def zero_pivot_error(name, info):
                         "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
 
 
+def _unpermuted(perm, gradient):
+    """P gradient for the row order ``perm`` of A = P L U (C order: PyTorch's is P.matmul(...))."""
+    out = np.empty(gradient.shape, gradient.dtype)
+    np.put_along_axis(out, np.broadcast_to(perm[..., :, None], gradient.shape), gradient, axis=-2)
+    return out
+
+
+def _right_adjoint_solve(gradient, upper):
+    """gradient U^-H for an upper triangular square U."""
+    return _H(substitute(upper, _H(gradient), upper=True))
+
+
 def _lu_gradient(lower, upper, perm, grad_lower, grad_upper):
-    """dA of A = P L U (square) from dL, dU: P L^-H (tril(L^H dL, -1) + triu(dU U^H)) U^-H."""
-    phi = np.tril(np.conj(_mT(lower)) @ grad_lower, -1) + np.triu(grad_upper @ np.conj(_mT(upper)))
-    left = substitute(_H(lower), phi, upper=True, unitriangular=True)
-    right = _H(substitute(upper, _H(left), upper=True))  # left U^-H
-    gradient = np.empty(right.shape, right.dtype)  # (C order: PyTorch's is P.matmul(...))
-    np.put_along_axis(gradient, np.broadcast_to(perm[..., :, None], right.shape), right, axis=-2)
-    return gradient
+    """dA of A = P L U (L: m x k, U: k x n) from dL = tril(dL, -1), dU = triu(dU) (PyTorch's linalg_lu_backward).
+    Square: P L^-H (tril(L^H dL, -1) + triu(dU U^H)) U^-H. Wide (U = [U1 U2]): P L^-H [tril(L^H dL - dU U^H, -1)
+    U1^-H + dU1, dU2]. Tall (L = [L1; L2]): P [L1^-H triu(dU U^H - L^H dL) + dL1; dL2] U^-H."""
+    m, k = lower.shape[-2:]
+    n = upper.shape[-1]
+    if m == n:
+        phi = np.tril(_H(lower) @ grad_lower, -1) + np.triu(grad_upper @ _H(upper))
+        left = substitute(_H(lower), phi, upper=True, unitriangular=True)
+        return _unpermuted(perm, _right_adjoint_solve(left, upper))
+    if m < n:
+        phi = np.tril(_H(lower) @ grad_lower - grad_upper @ _H(upper), -1)
+        phi = _right_adjoint_solve(phi, upper[..., :, :k]) + grad_upper[..., :, :k]
+        stacked = np.concatenate([phi, grad_upper[..., :, k:]], axis=-1)
+        return _unpermuted(perm, substitute(_H(lower), stacked, upper=True, unitriangular=True))
+    phi = np.triu(grad_upper @ _H(upper) - _H(lower) @ grad_lower)
+    phi = substitute(_H(lower[..., :k, :]), phi, upper=True, unitriangular=True) + grad_lower[..., :k, :]
+    stacked = np.concatenate([phi, grad_lower[..., k:, :]], axis=-2)
+    return _unpermuted(perm, _right_adjoint_solve(stacked, upper))
 
 
 def _check_graph_factors(node, factor):
-    """The square factors of a real matrix, whose gradients create_graph=True differentiates here (else errors)."""
-    if factor.shape[-1] != factor.shape[-2]:
-        raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
+    """The factors of a real matrix, whose gradients create_graph=True differentiates here (else errors)."""
     if factor.dtype.kind == "c":  # (its second derivatives are not PyTorch's yet)
         raise NotImplementedError(no_graph_backward_message(node))
 
 
 def _graph_lu_gradient(lower, upper, perm, grad_lower, grad_upper):
-    """_lu_gradient of tensors of the graph (create_graph=True): P L^-H (tril(L^H dL, -1) + triu(dU U^H)) U^-H."""
+    """_lu_gradient of tensors of the graph (create_graph=True), in PyTorch's steps: a missing ``grad_lower`` or
+    ``grad_upper`` (None) is a block of zeros joined at the end, as its linalg_lu_backward's."""
+    from .._functions import cat
     from .decompositions import _tensor_adjoint
     from .triangular import solve_triangular
 
-    phi = (_tensor_adjoint(lower) @ grad_lower).tril(-1) + (grad_upper @ _tensor_adjoint(upper)).triu()
-    left = solve_triangular(_tensor_adjoint(lower), phi, upper=True, unitriangular=True)
-    right = solve_triangular(_tensor_adjoint(upper), left, upper=False, left=False)
-    return right._wrap(permutation_matrix(perm, right._data.dtype)) @ right
+    m, k = lower.shape[-2:]
+    n = upper.shape[-1]
+    lower_h = _tensor_adjoint(lower)
+    if m == n:
+        phi = None if grad_lower is None else (lower_h @ grad_lower).tril(-1)
+        if grad_upper is not None:
+            term = (grad_upper @ _tensor_adjoint(upper)).triu()
+            phi = term if phi is None else phi + term
+        phi = solve_triangular(_tensor_adjoint(upper), phi, upper=False, left=False)
+        gradient = solve_triangular(lower_h, phi, upper=True, unitriangular=True)
+    elif m < n:
+        phi = None if grad_lower is None else lower_h @ grad_lower
+        if grad_upper is not None:
+            term = grad_upper.triu() @ _tensor_adjoint(upper)
+            phi = -term if phi is None else phi - term
+        phi = solve_triangular(_tensor_adjoint(upper[..., :, :k]), phi.tril(-1), upper=False, left=False)
+        if grad_upper is not None:
+            phi = cat([phi + grad_upper[..., :, :k].triu(), grad_upper[..., :, k:]], -1)
+        gradient = solve_triangular(lower_h, phi, upper=True, unitriangular=True)
+        if grad_upper is None:
+            gradient = cat([gradient, upper[..., :, k:].detach() * 0], -1)
+    else:
+        phi = None if grad_upper is None else grad_upper @ _tensor_adjoint(upper)
+        if grad_lower is not None:
+            term = lower_h @ grad_lower.tril(-1)
+            phi = -term if phi is None else phi - term
+        phi = solve_triangular(_tensor_adjoint(lower[..., :k, :]), phi.triu(), upper=True, unitriangular=True)
+        if grad_lower is not None:
+            phi = cat([phi + grad_lower[..., :k, :].tril(-1), grad_lower[..., k:, :]], -2)
+        gradient = solve_triangular(_tensor_adjoint(upper), phi, upper=False, left=False)
+        if grad_lower is None:
+            gradient = cat([gradient, lower[..., k:, :].detach() * 0], -2)
+    return gradient._wrap(permutation_matrix(perm, gradient._data.dtype)) @ gradient
 
 
 def _lu_tangent(tangent, lower, upper, perm):
@@ -204,17 +256,20 @@ class LUFactor(Node):
         return self.lu
 
     def backward(self, grad):
-        if self.lu.shape[-1] != self.lu.shape[-2]:
-            raise NotImplementedError("the derivative of lu_factor is only implemented here for square matrices")
         lower, upper = unpack(self.lu)
-        return (_lu_gradient(lower, upper, self.perm, np.tril(grad, -1), np.triu(grad)),)
+        k = upper.shape[-2]
+        return (_lu_gradient(lower, upper, self.perm, np.tril(grad[..., :, :k], -1), np.triu(grad[..., :k, :])),)
 
     def backward_graph(self, grad):
         _check_graph_factors(self, self.lu)
         packed = self.graph_output(self.lu)
-        n = self.lu.shape[-1]
-        lower = packed.tril(-1) + packed._wrap(np.eye(n, dtype=self.lu.dtype))
-        return (_graph_lu_gradient(lower, packed.triu(), self.perm, grad.tril(-1), grad.triu()),)
+        m, n = self.lu.shape[-2:]
+        k = min(m, n)
+        # (PyTorch's lu_factor_ex_backward unpacks the factors with lu_unpack)
+        lower = _renamed(packed[..., :, :k].tril(-1) + packed._wrap(np.eye(m, k, dtype=self.lu.dtype)),
+                         "LuUnpackBackward0")
+        upper = _renamed(packed[..., :k, :].triu(), "LuUnpackBackward0")
+        return (_graph_lu_gradient(lower, upper, self.perm, grad[..., :, :k], grad[..., :k, :]),)
 
     def jvp(self, tangents, arrays, params, out):
         """The packed change ``L tril(dK, -1) + triu(dK) U`` (see _lu_tangent)."""
@@ -279,8 +334,6 @@ class LUUnpacked(Factorization):
 
     def backward(self, grad):
         grad_lower, grad_upper = grad.grads
-        if self.lower.shape[-2] != self.upper.shape[-1]:
-            raise NotImplementedError("the derivative of linalg.lu is only implemented here for square matrices")
         grad_lower = np.zeros_like(self.lower) if grad_lower is None else np.tril(grad_lower, -1)
         grad_upper = np.zeros_like(self.upper) if grad_upper is None else np.triu(grad_upper)
         return (_lu_gradient(self.lower, self.upper, self.perm, grad_lower, grad_upper),)
@@ -288,10 +341,7 @@ class LUUnpacked(Factorization):
     def backward_graph(self, grad):
         _check_graph_factors(self, self.lower)
         lower, upper = self.graph_factors()
-        grad_lower, grad_upper = grad.grads
-        grad_lower = lower * 0 if grad_lower is None else grad_lower.tril(-1)
-        grad_upper = upper * 0 if grad_upper is None else grad_upper.triu()
-        return (_graph_lu_gradient(lower, upper, self.perm, grad_lower, grad_upper),)
+        return (_graph_lu_gradient(lower, upper, self.perm, *grad.grads),)
 
     @staticmethod
     def factor_tangents(tangent, lower, upper, perm=None):
@@ -418,7 +468,7 @@ def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
         raise RuntimeError("torchless.lu_unpack: LU_pivots is expected to be a contiguous tensor of torchless.int32 "
                            "dtype.\nNote: this function is intended to be used with the output produced by "
                            "torchless.linalg.lu_factor")
-    empty = Tensor._wrap(np.zeros(0, lu.dtype))
+    empty = Tensor._wrap(no_elements(lu.dtype))
     m = lu.shape[-2]
     if unpack_pivots:
         if piv.size and (piv.min() < 1 or piv.max() > m):

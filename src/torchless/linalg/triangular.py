@@ -59,7 +59,8 @@ class TriangularSolve(Node):
         grad_a = None
         if self.needs_input_grad[0]:
             grad_a = self._in_left_frame(triangle_of(-(grad_b @ _mT(out)), upper, self.unitriangular))
-        return grad_a, self._in_left_frame(grad_b).astype(self.b_dtype, copy=False)
+        # (B's gradient is PyTorch's solve_triangular of it: laid out column by column as LAPACK's trsm writes it)
+        return grad_a, column_major(self._in_left_frame(grad_b).astype(self.b_dtype, copy=False))
 
     def backward_graph(self, grad):
         a, out = self.graph_input(0, self.a), self.graph_output(self.out)

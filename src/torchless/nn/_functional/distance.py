@@ -203,4 +203,6 @@ def pdist(input, p=2):
     rows, columns = input.shape
     if rows > 1 and columns and input.dtype.scalar_name == "Half":  # PyTorch's kernel (run on two rows or more)
         raise NotImplementedError("\"pdist\" not implemented for 'Half'")
+    if not input._data.flags.c_contiguous:  # (PyTorch's kernel runs on input.contiguous(): a CloneBackward0)
+        input = input.contiguous()
     return Pdist.apply(input, p=float(p))

@@ -437,6 +437,10 @@ def native_group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_group_norm_inputs(input, weight, bias, input.size(1), num_groups)
     check_mixed_dtypes(input, weight, bias)
     check_kernel_dtypes(input, weight, bias, "GroupNormKernelImpl")
+    if not input._data.flags.c_contiguous:  # (PyTorch's group_norm runs its kernel on input.contiguous(format))
+        format_ = _memory_format.suggest(input._data)
+        if not input.is_contiguous(memory_format=format_):
+            input = input.contiguous(memory_format=format_)
     out = GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=float(eps))
     x = input._data  # PyTorch's kernel gives a channels-last input a channels-last output, any other a C-order one
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out

@@ -103,10 +103,19 @@ class Linear(Node):
         g = _rows(grad, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
         w2 = w if w.ndim == 2 else w[None, :]
         gx = gw = gb = None
+        # (PyTorch's mm_mat1_backward and mm_mat2_backward compute a column-major factor's gradient transposed,
+        # laid out as the factor)
+        x_rows = _rows(x, x.shape[-1]) if x.ndim != 2 else x
         if self.needs_input_grad[0]:
-            gx = matmul(g, w2).reshape(x.shape)
+            if x.ndim > 1 and _is_column_major(x_rows):
+                gx = matmul(w2.T, g.T).T.reshape(x.shape)
+            else:
+                gx = matmul(g, w2).reshape(x.shape)
         if self.needs_input_grad[1]:
-            gw = matmul(g.T, _rows(x, x.shape[-1])).reshape(w.shape)
+            if w.ndim == 2 and not _is_column_major(w.T):  # (w.t() is the factor PyTorch's mm differentiates)
+                gw = matmul(x_rows.T, g).T
+            else:
+                gw = matmul(g.T, x_rows).reshape(w.shape)
         if self.needs_input_grad[2]:
             gb = sum_of_rows(g, 0) if g.dtype != np.float16 else half_accumulated(np.sum, g, axis=0)
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows

@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import _creation, _dtype, _memory_format
 from ..._ops._util import c_ordered_gradients
+from ..._ops.arithmetic import AddScalar
 from ..._ops.unary import Clamp
 from ..._tensor import Tensor
 from ..._type_promotion import NUMBERS, promote
@@ -157,7 +158,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
     margin = check_float_arg(margin, "margin_ranking_loss", "margin", 4)
     difference = input1 - input2  # (first, as in PyTorch: a bool input2 is refused as a subtraction)
-    return _apply_reduction(clamp_min(-target * difference + margin), reduction)
+    # (+ margin in C++: add.Scalar, PyTorch's AddBackward1)
+    return _apply_reduction(clamp_min((-target * difference)._binary(margin, AddScalar)), reduction)
 
 
 @quiet

@@ -88,7 +88,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
-    return _apply_reduction(clamp_min(margin + dist_pos - dist_neg), reduction)
+    # (margin + dist_pos in C++: add.Scalar, PyTorch's AddBackward1)
+    return _apply_reduction(clamp_min(dist_pos._binary(margin, AddScalar) - dist_neg), reduction)
 
 
 @quiet
