@@ -252,10 +252,22 @@ class Generator:
             values.append(self._next_normal)
             self._next_normal = None
         pairs = (count - len(values) + 1) // 2
+        if pairs > _SERIAL_PAIRS_IN_PYTHON:
+            # libm's log1p, as the one-by-one draw (NumPy's differs in the last bit); NumPy's sqrt, sin and cos agree
+            # with libm's on [0, 2 pi) (4 million angles measured), in whole arrays
+            uniforms = self.unit_uniforms(2 * pairs, np.float64).reshape(pairs, 2)
+            radius = np.sqrt(-2.0 * _libm(math.log1p, -uniforms[:, 1]))
+            theta = (2.0 * math.pi) * uniforms[:, 0]
+            drawn = np.empty((pairs, 2))
+            np.multiply(radius, np.cos(theta), out=drawn[:, 0])
+            np.multiply(radius, np.sin(theta), out=drawn[:, 1])
+            drawn = drawn.reshape(-1)
+            if drawn.size + len(values) > count:
+                self._next_normal = float(drawn[-1])
+            return np.concatenate([values, drawn[:count - len(values)]])
         if pairs:
-            # math's functions, as the one-by-one draw: NumPy's vectorised sin and cos differ in the last bit
-            uniforms = self._float64_uniform_list(2 * pairs) if pairs <= 32 else \
-                self.unit_uniforms(2 * pairs, np.float64).tolist()  # (a large draw's words as Python ints: 3x memory)
+            # (for a few, Python's floats: NumPy's passes over small arrays cost more)
+            uniforms = self._float64_uniform_list(2 * pairs)
             sqrt, log1p, cos, sin, two_pi = math.sqrt, math.log1p, math.cos, math.sin, 2.0 * math.pi
             for theta_u, radius_u in zip(uniforms[::2], uniforms[1::2]):
                 radius, theta = sqrt(-2.0 * log1p(-radius_u)), two_pi * theta_u
@@ -414,6 +426,8 @@ def _permutation_of_swaps(offsets):
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
 _MANTISSA_MASK_53, _ULP_53 = (1 << 53) - 1, 2.0 ** -53
 _UNIFORM_PIECE = 1 << 16  # uniforms drawn and converted at a time (Generator._mantissa_pieces)
+# Up to this many Box-Muller pairs, Generator._serial_normals computes them in Python's floats, past it in arrays
+_SERIAL_PAIRS_IN_PYTHON = 32
 _WORD_PAIRS_IN_HALVES = 4096  # from this many, Generator.long_words draws uint32 halves (fewer: its fixed cost more)
 # Up to this many blocks a normal draw's tail row is copied beside them and transformed in the same call (the
 # transform's ~100 NumPy calls cost more than the copy: randn(17) 2x faster)
