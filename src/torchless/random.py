@@ -124,6 +124,13 @@ class Generator:
         """``count`` 32-bit words of the stream (as uint64), PyTorch's ``random()``."""
         return self._bits.random_raw(count)
 
+    def _narrow_words(self, count):
+        """words(count), as uint32 from _WORD_PAIRS_IN_HALVES on (the same words: half the memory, and uint32
+        arithmetic on them, a remainder twice as fast)."""
+        if count < _WORD_PAIRS_IN_HALVES:
+            return self._bits.random_raw(count)
+        return self.numpy.integers(0, 2**32, size=count, dtype=np.uint32)
+
     def long_words(self, count, high_mask=None):
         """``count`` 64-bit words, each of two 32-bit ones (the first the high half), PyTorch's ``random64()``;
         with ``high_mask``, only those bits of each first word kept."""
@@ -171,11 +178,13 @@ class Generator:
             yield piece
 
     def _mantissa_integers(self, count, digits):
-        """The integers k of ``count`` uniforms k / 2**digits (int64: converted to float faster than uint64)."""
+        """The integers k of ``count`` uniforms k / 2**digits (int64 or uint32: converted to float faster than
+        uint64)."""
         if digits == 53:
             return self.long_words(count, (1 << 21) - 1).view(np.int64)
-        words = self.words(count)
-        return np.bitwise_and(words, np.uint64((1 << digits) - 1), out=words).view(np.int64)
+        words = self._narrow_words(count)
+        np.bitwise_and(words, words.dtype.type((1 << digits) - 1), out=words)
+        return words.view(np.int64) if words.dtype == np.uint64 else words
 
     def uniform(self, shape, dtype, low=0.0, high=1.0):
         """``uniform_(low, high)``: x * (high - low) + low; for float16 and float32 with float32 bounds, in float32
@@ -293,21 +302,25 @@ class Generator:
         count = math.prod(shape)
         if span >= 2**64:  # int64's whole range: the word itself
             return self.long_words(count).view(np.int64).reshape(shape)
-        words = self.long_words(count) if span >= 2**32 else self.words(count)
-        return ((words % np.uint64(span)).astype(np.int64) + low).reshape(shape)
+        words = self.long_words(count) if span >= 2**32 else self._narrow_words(count)
+        words %= words.dtype.type(span)
+        values = words.astype(np.int64)
+        values += low
+        return values.reshape(shape)
 
     def permutation(self, n):
         """``randperm(n)``: 0..n-1 shuffled by PyTorch's swaps (position i with i + a word modulo n - i)."""
         if n >= 2**32 // 20:  # PyTorch switches to another algorithm there; this one's stream is not PyTorch's
             return self.numpy.permutation(n)
-        offsets = self.words(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint64)
+        words = self._narrow_words(max(n - 1, 0))
+        offsets = words % np.arange(n, 1, -1, dtype=words.dtype)
         if n <= _SWAPS_IN_PYTHON:
             order = list(range(n))
             for i, offset in enumerate(offsets.tolist()):
                 j = i + offset
                 order[i], order[j] = order[j], order[i]
             return np.array(order, np.int64)
-        return _permutation_of_swaps(offsets.view(np.int64))
+        return _permutation_of_swaps(offsets.astype(np.int64, copy=False))
 
     def exponential(self, shape, dtype, rate=1.0):
         """``exponential_(rate)``: -log(1 - u) / rate of a float64 uniform u, in float64, then rounded."""
