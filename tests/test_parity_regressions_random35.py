@@ -7,7 +7,10 @@
 * float64 ``uniform_`` with a power-of-two span or a lower bound of 0: one rounding without the emulated fused
   multiply-add;
 * one-by-one (serial) normals (``log_normal_``, ``normal_`` of a tensor that is not contiguous) past 32 pairs in
-  arrays, libm's log1p kept.
+  arrays, libm's log1p kept;
+* (parity) ``randint``/``random_(from, to)``/``random_(from)`` take 64-bit words for ranges from 2**28 on (PyTorch's
+  uniform_int_from_to_distribution; 2**32 before), a float tensor's bounds move as PyTorch's update_from/update_to
+  move them (the ones a float cannot tell from their neighbour), ``random_(-2**63)`` is the full 64-bit range.
 
 The references without torch: a Mersenne Twister seeded by hand (init_genrand, as PyTorch seeds it) running in
 Python's ``random`` module (whose generator is mt19937 too), PyTorch's transformations written out in Python floats,
@@ -18,6 +21,7 @@ import math
 import random
 import subprocess
 import sys
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -179,6 +183,42 @@ def test_works_under_python_OO():
     assert output.stdout.strip() == f"{expected} torchless.Size([5000])"
 
 
+@pytest.mark.parametrize("span", [2**28 - 1, 2**28, 2**31])
+def test_ranges_from_2_to_28_take_64_bit_words(span):
+    count = 9
+    words = _mt19937_words(6)(2 * count)
+    if span >= 2**28:
+        draws = [high << 32 | low for high, low in zip(words[::2], words[1::2])]
+    else:
+        draws = words[:count]
+    expected = [word % span - 3 for word in draws]
+    assert torchless.randint(-3, span - 3, (count,), generator=_generator(6)).tolist() == expected
+    column = torchless.empty(count, dtype=torchless.int32).random_(-3, span - 3, generator=_generator(6))
+    assert column.tolist() == expected
+
+
+def test_float_bounds_move_as_pytorchs():
+    """float32 holds 2**25 - 1 as 2**25 (the nearest, even): [0, 2**25) becomes [0, 2**25 - 2), drawn as the words
+    modulo 2**25 - 2; a lower bound moves up where its successor rounds below it."""
+    count = 9
+    words = _mt19937_words(2)(count)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (bounds past 2**24 warn, as PyTorch's)
+        got = torchless.empty(count).random_(0, 2**25, generator=_generator(2))
+    np.testing.assert_array_equal(got.numpy(), np.array([w % (2**25 - 2) for w in words], np.float32))
+    assert tl_random.float_random_range(0, 2**25, 24) == (0, 2**25 - 2)
+    assert tl_random.float_random_range(0, 2**24 + 2, 24) == (0, 2**24 + 2)  # (2**24 + 1 rounds down: a tie)
+    assert tl_random.float_random_range(-2**24 - 4, 5, 24) == (-2**24 - 4, 5)  # (-2**24 - 3 rounds onto it)
+    assert tl_random.float_random_range(-2**25 - 7, 5, 24) == (-2**25 - 4, 5)  # (-2**25 - 6 rounds past it)
+    assert tl_random.float_random_range(2**53 - 1, None, 53) == (2**53 - 1, None)
+    with pytest.raises(RuntimeError, match=r"to be less than or equal to 'to_inc' casted to dtype, but got "
+                                           r"from=16777219 > to_inc=16777216"):
+        torchless.empty(3).random_(2**24 + 3, None)
+    with pytest.raises(RuntimeError, match=r"casted to dtype to be less than 'to' casted to dtype, but got "
+                                           r"from=33554436 >= to=33554434"):
+        torchless.empty(3).random_(2**25 + 1, 2**25 + 2)
+
+
 # ---------------------------------------------------------------------------- against torch
 def _bits(tensor):
     array = np.ascontiguousarray(tensor.detach().numpy())
@@ -233,3 +273,48 @@ def test_serial_normals_are_torchs(count):
                                     L.empty(count, 2, dtype=L.float64)[:, 0].normal_(1, 2),
                                     L.empty(count, 2)[:, 1].normal_(), L.randn_like(L.empty(count, 3).t()),
                                     L.empty(count, dtype=L.float64).log_normal_(), L.randn(1)))
+
+
+_RANGE_SPANS = [2**20, 2**28 - 1, 2**28, 2**31 - 1, 2**32 - 1, 2**32]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float64", "float32", "float16"])
+def test_random_ranges_are_torchs(dtype):
+    torch = pytest.importorskip("torch")
+
+    def draws(L):
+        kind = getattr(L, dtype)
+        results = [L.empty(0, dtype=kind)]
+        limit = {"int32": 2**31, "float16": 65504}.get(dtype, 2**62)
+        for span in _RANGE_SPANS:
+            for low in (0, -7):
+                if -low + span <= limit and span - 7 <= limit:
+                    results += [L.empty(9, dtype=kind).random_(low, low + span), L.randint(low, low + span, (9,),
+                                                                                           dtype=kind)]
+        for low in (0, 3, -3, 2**11 - 1, 2**11 + 1, 2**24 - 1, 2**24 + 1):
+            if low < {"float16": 2**11, "float32": 2**24}.get(dtype, 2**31):
+                results.append(L.empty(9, dtype=kind).random_(low, None))
+        for bounds in ((0, 2**11 + 3), (0, 2**25), (2**24 + 1, 2**26), (-2**25 - 3, 2**25 + 5), (-2**25 - 7, 5)):
+            if dtype != "float16" and (dtype != "int32" or bounds[1] < 2**31):
+                results.append(L.empty(9, dtype=kind).random_(*bounds))
+        if dtype in ("int64", "float64", "float32"):
+            results.append(L.empty(9, dtype=kind).random_(-2**63, None))
+        return tuple(results + [L.empty(9, dtype=kind).random_()])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (bounds past the integers a float holds exactly warn, in both)
+        _same_streams(torch, draws, seeds=(0, 3))
+
+
+@pytest.mark.parametrize("dtype, low, error", [
+    ("float32", 2**24 + 3, RuntimeError), ("float16", 2**11, RuntimeError), ("float16", 16777215, RuntimeError),
+    ("int32", -2**63, RuntimeError), ("float16", -2**63, NotImplementedError), ("bool", -2**63, NotImplementedError),
+    ("complex64", 3, RuntimeError)])
+def test_random_from_refusals_are_torchs(dtype, low, error):
+    torch = pytest.importorskip("torch")
+    messages = []
+    for L in (torch, torchless):
+        with pytest.raises(error) as caught:
+            L.empty(3, dtype=getattr(L, dtype)).random_(low, None)
+        messages.append(str(caught.value).split("\n")[0])
+    assert messages[0] == messages[1]

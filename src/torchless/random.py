@@ -295,14 +295,15 @@ class Generator:
         self._next_normal = radius * math.sin(theta)
         return radius * math.cos(theta)
 
-    def integers(self, low, high, shape):
-        """``randint``/``random_(low, high)``: a word modulo the range, plus low; 64-bit words for ranges of 2**32
-        and more, 32-bit ones otherwise."""
+    def integers(self, low, high, shape, wide_from=2**28):
+        """``randint``/``random_(low, high)``: a word modulo the range, plus low; 64-bit words for ranges of
+        ``wide_from`` and more (PyTorch's 2**28 for a range given, 2**32 for ``random_()``'s dtype-wide one: its
+        64-bit types' ranges, which reach it, take them), 32-bit ones otherwise."""
         span = high - low
         count = math.prod(shape)
         if span >= 2**64:  # int64's whole range: the word itself
             return self.long_words(count).view(np.int64).reshape(shape)
-        words = self.long_words(count) if span >= 2**32 else self._narrow_words(count)
+        words = self.long_words(count) if span >= wide_from else self._narrow_words(count)
         words %= words.dtype.type(span)
         values = words.astype(np.int64)
         values += low
@@ -541,6 +542,39 @@ def _poisson_count(rate, uniform):
         if product <= threshold:
             return count
         count += 1
+
+
+def float_random_range(low, high, digits):
+    """PyTorch's random_ range [low, high) for a float dtype of ``digits`` mantissa digits (its update_from and
+    update_to): a bound whose neighbour inside the range rounds, in the dtype, onto or past it moves inwards by that
+    neighbour's rounding step. ``high`` None: only ``low`` (the range then ends at 2**digits)."""
+    below_low = _rounded_to_digits(low + 1, digits)
+    if below_low < low:
+        low = below_low + (1 << (abs(low + 1).bit_length() - 1 - digits + 1))
+    if high is None:
+        if low >= 1 << digits:
+            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to "
+                               f"dtype, but got from={low} > to_inc={1 << digits}")
+        return low, None
+    above_high = _rounded_to_digits(high - 1, digits)
+    if above_high >= high:
+        high = above_high - (1 << (abs(high - 1).bit_length() - 1 - digits + 1))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+                           f"from={low} >= to={high}")
+    return low, high
+
+
+def _rounded_to_digits(value, digits):
+    """The integer ``value`` rounded to ``digits`` significant bits, ties to even (a float's conversion of it)."""
+    shift = abs(value).bit_length() - digits
+    if shift <= 0:
+        return value
+    kept, rest = divmod(abs(value), 1 << shift)
+    half = 1 << (shift - 1)
+    if rest > half or (rest == half and kept & 1):
+        kept += 1
+    return (kept << shift) * (1 if value >= 0 else -1)
 
 
 def _seed_word(seed):
