@@ -8,6 +8,8 @@
   multiply-add;
 * one-by-one (serial) normals (``log_normal_``, ``normal_`` of a tensor that is not contiguous) past 32 pairs in
   arrays, libm's log1p kept;
+* avx_mathfun's sincos selects and negates by bit operations and its log takes ``m`` by a product, not np.where
+  (whose random masks cost ten times more): randn/normal_ in float32 bit for bit as before;
 * (parity) ``randint``/``random_(from, to)``/``random_(from)`` take 64-bit words for ranges from 2**28 on (PyTorch's
   uniform_int_from_to_distribution; 2**32 before), a float tensor's bounds move as PyTorch's update_from/update_to
   move them (the ones a float cannot tell from their neighbour), ``random_(-2**63)`` is the full 64-bit range.
@@ -219,6 +221,26 @@ def test_float_bounds_move_as_pytorchs():
         torchless.empty(3).random_(2**25 + 1, 2**25 + 2)
 
 
+def test_sincos_octants_and_signs():
+    """Every octant, both signs: sin odd and cos even to the bit, within float32 rounding of the true values, and
+    exact at the multiples of pi/2 the reduction lands on."""
+    from torchless._kernels import avx_mathfun
+
+    x = np.linspace(0, 8 * np.pi, 20001, dtype=np.float32)
+    sin_x, cos_x = avx_mathfun.sincos(x)
+    minus_sin, minus_cos = avx_mathfun.sincos(-x)
+    np.testing.assert_array_equal((-sin_x).view(np.int32), minus_sin.view(np.int32))
+    np.testing.assert_array_equal(cos_x.view(np.int32), minus_cos.view(np.int32))
+    wide = x.astype(np.float64)
+    np.testing.assert_allclose(sin_x, np.sin(wide), rtol=0, atol=4e-7 * 8)
+    np.testing.assert_allclose(cos_x, np.cos(wide), rtol=0, atol=4e-7 * 8)
+    sin_0, cos_0 = avx_mathfun.sincos(np.array([0.0, -0.0], np.float32))
+    assert sin_0.view(np.int32).tolist() == [0, -2**31] and cos_0.tolist() == [1.0, 1.0]
+    log = avx_mathfun.log(np.array([1.0, 0.5, 2.0, 0.70710677, 0.7071068], np.float32))
+    np.testing.assert_allclose(log, np.log([1.0, 0.5, 2.0, 0.70710677, 0.7071068]), rtol=2e-7)
+    assert log[0] == 0
+
+
 # ---------------------------------------------------------------------------- against torch
 def _bits(tensor):
     array = np.ascontiguousarray(tensor.detach().numpy())
@@ -318,3 +340,10 @@ def test_random_from_refusals_are_torchs(dtype, low, error):
             L.empty(3, dtype=getattr(L, dtype)).random_(low, None)
         messages.append(str(caught.value).split("\n")[0])
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("count", [16, 17, 1000, 32768 + 5])
+def test_float32_normals_are_torchs(count):
+    torch = pytest.importorskip("torch")
+    _same_streams(torch, lambda L: (L.randn(count), L.empty(count).normal_(-1.5, 0.25),
+                                    L.randn(count, generator=L.Generator().manual_seed(count))))
