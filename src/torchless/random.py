@@ -10,6 +10,7 @@ seeded, reproducible, but not PyTorch's numbers.
 """
 import contextlib
 import math
+import sys
 
 import numpy as np
 
@@ -123,10 +124,28 @@ class Generator:
         """``count`` 32-bit words of the stream (as uint64), PyTorch's ``random()``."""
         return self._bits.random_raw(count)
 
-    def long_words(self, count):
-        """``count`` 64-bit words, each of two 32-bit ones (the first the high half), PyTorch's ``random64()``."""
-        pairs = self._bits.random_raw(2 * count).reshape(count, 2)
-        return (pairs[:, 0] << np.uint64(32)) | pairs[:, 1]
+    def _narrow_words(self, count):
+        """words(count), as uint32 from _WORD_PAIRS_IN_HALVES on (the same words: half the memory, and uint32
+        arithmetic on them, a remainder twice as fast)."""
+        if count < _WORD_PAIRS_IN_HALVES:
+            return self._bits.random_raw(count)
+        return self.numpy.integers(0, 2**32, size=count, dtype=np.uint32)
+
+    def long_words(self, count, high_mask=None):
+        """``count`` 64-bit words, each of two 32-bit ones (the first the high half), PyTorch's ``random64()``;
+        with ``high_mask``, only those bits of each first word kept."""
+        if count < _WORD_PAIRS_IN_HALVES or sys.byteorder != "little":
+            pairs = self._bits.random_raw(2 * count).reshape(count, 2)
+            high = pairs[:, 0] if high_mask is None else pairs[:, 0] & np.uint64(high_mask)
+            return (high << np.uint64(32)) | pairs[:, 1]
+        # Drawn as uint32 (the same words as random_raw's uint64s, in half the memory), each pair read as one
+        # native word, the first in its low half, whose halves are then swapped in place: a million 3x faster
+        pairs = self.numpy.integers(0, 2**32, size=2 * count, dtype=np.uint32).view(np.uint64)
+        high = np.bitwise_and(pairs, np.uint64(0xFFFFFFFF if high_mask is None else high_mask))
+        high <<= np.uint64(32)
+        pairs >>= np.uint64(32)
+        pairs |= high
+        return pairs
 
     def unit_uniforms(self, count, dtype):
         """``count`` uniforms on [0, 1) with ``dtype``'s mantissa of random bits (53 from a 64-bit word, the others
@@ -159,9 +178,13 @@ class Generator:
             yield piece
 
     def _mantissa_integers(self, count, digits):
-        """The integers k of ``count`` uniforms k / 2**digits (int64: converted to float faster than uint64)."""
-        words = self.long_words(count) if digits == 53 else self.words(count)
-        return np.bitwise_and(words, np.uint64((1 << digits) - 1), out=words).view(np.int64)
+        """The integers k of ``count`` uniforms k / 2**digits (int64 or uint32: converted to float faster than
+        uint64)."""
+        if digits == 53:
+            return self.long_words(count, (1 << 21) - 1).view(np.int64)
+        words = self._narrow_words(count)
+        np.bitwise_and(words, words.dtype.type((1 << digits) - 1), out=words)
+        return words.view(np.int64) if words.dtype == np.uint64 else words
 
     def uniform(self, shape, dtype, low=0.0, high=1.0):
         """``uniform_(low, high)``: x * (high - low) + low; for float16 and float32 with float32 bounds, in float32
@@ -170,7 +193,14 @@ class Generator:
         instead, as PyTorch keeps its draws below ``high``."""
         dtype = np.dtype(dtype)
         if dtype == np.float64:
-            values = fused_multiply_add64(self.unit_uniforms(math.prod(shape), dtype), high - low, low)
+            values, span = self.unit_uniforms(math.prod(shape), dtype), high - low
+            if low == 0 or (math.frexp(span)[0] == 0.5 and 2.0 ** -960 < span < 2.0 ** 1000):
+                # one rounding either way, as the fused multiply-add's: u * span is exact for a power of two (u has
+                # 53 bits at most, no value gets subnormal), and plus 0 adds nothing
+                values *= span
+                values += low
+            else:
+                values = fused_multiply_add64(values, span, low)
             values[values == dtype.type(high)] = dtype.type(low)
             return values.reshape(shape)
         digits = _MANTISSA_DIGITS[dtype]
@@ -231,10 +261,22 @@ class Generator:
             values.append(self._next_normal)
             self._next_normal = None
         pairs = (count - len(values) + 1) // 2
+        if pairs > _SERIAL_PAIRS_IN_PYTHON:
+            # libm's log1p, as the one-by-one draw (NumPy's differs in the last bit); NumPy's sqrt, sin and cos agree
+            # with libm's on [0, 2 pi) (4 million angles measured), in whole arrays
+            uniforms = self.unit_uniforms(2 * pairs, np.float64).reshape(pairs, 2)
+            radius = np.sqrt(-2.0 * _libm(math.log1p, -uniforms[:, 1]))
+            theta = (2.0 * math.pi) * uniforms[:, 0]
+            drawn = np.empty((pairs, 2))
+            np.multiply(radius, np.cos(theta), out=drawn[:, 0])
+            np.multiply(radius, np.sin(theta), out=drawn[:, 1])
+            drawn = drawn.reshape(-1)
+            if drawn.size + len(values) > count:
+                self._next_normal = float(drawn[-1])
+            return np.concatenate([values, drawn[:count - len(values)]])
         if pairs:
-            # math's functions, as the one-by-one draw: NumPy's vectorised sin and cos differ in the last bit
-            uniforms = self._float64_uniform_list(2 * pairs) if pairs <= 32 else \
-                self.unit_uniforms(2 * pairs, np.float64).tolist()  # (a large draw's words as Python ints: 3x memory)
+            # (for a few, Python's floats: NumPy's passes over small arrays cost more)
+            uniforms = self._float64_uniform_list(2 * pairs)
             sqrt, log1p, cos, sin, two_pi = math.sqrt, math.log1p, math.cos, math.sin, 2.0 * math.pi
             for theta_u, radius_u in zip(uniforms[::2], uniforms[1::2]):
                 radius, theta = sqrt(-2.0 * log1p(-radius_u)), two_pi * theta_u
@@ -253,26 +295,33 @@ class Generator:
         self._next_normal = radius * math.sin(theta)
         return radius * math.cos(theta)
 
-    def integers(self, low, high, shape):
-        """``randint``/``random_(low, high)``: a word modulo the range, plus low; 64-bit words for ranges of 2**32
-        and more, 32-bit ones otherwise."""
+    def integers(self, low, high, shape, wide_from=2**28):
+        """``randint``/``random_(low, high)``: a word modulo the range, plus low; 64-bit words for ranges of
+        ``wide_from`` and more (PyTorch's 2**28 for a range given, 2**32 for ``random_()``'s dtype-wide one: its
+        64-bit types' ranges, which reach it, take them), 32-bit ones otherwise."""
         span = high - low
         count = math.prod(shape)
         if span >= 2**64:  # int64's whole range: the word itself
             return self.long_words(count).view(np.int64).reshape(shape)
-        words = self.long_words(count) if span >= 2**32 else self.words(count)
-        return ((words % np.uint64(span)).astype(np.int64) + low).reshape(shape)
+        words = self.long_words(count) if span >= wide_from else self._narrow_words(count)
+        words %= words.dtype.type(span)
+        values = words.astype(np.int64)
+        values += low
+        return values.reshape(shape)
 
     def permutation(self, n):
         """``randperm(n)``: 0..n-1 shuffled by PyTorch's swaps (position i with i + a word modulo n - i)."""
         if n >= 2**32 // 20:  # PyTorch switches to another algorithm there; this one's stream is not PyTorch's
             return self.numpy.permutation(n)
-        offsets = (self.words(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
-        order = list(range(n))
-        for i, offset in enumerate(offsets):
-            j = i + offset
-            order[i], order[j] = order[j], order[i]
-        return np.array(order, np.int64)
+        words = self._narrow_words(max(n - 1, 0))
+        offsets = words % np.arange(n, 1, -1, dtype=words.dtype)
+        if n <= _SWAPS_IN_PYTHON:
+            order = list(range(n))
+            for i, offset in enumerate(offsets.tolist()):
+                j = i + offset
+                order[i], order[j] = order[j], order[i]
+            return np.array(order, np.int64)
+        return _permutation_of_swaps(offsets.astype(np.int64, copy=False))
 
     def exponential(self, shape, dtype, rate=1.0):
         """``exponential_(rate)``: -log(1 - u) / rate of a float64 uniform u, in float64, then rounded."""
@@ -347,9 +396,53 @@ class Generator:
         return draws < probabilities.astype(dtype)
 
 
+# Up to this many values randperm's swaps run one by one (a Python loop); past it, _permutation_of_swaps's dozen
+# NumPy passes cost less (measured: even at about 400; 1000 values 2.4x faster, a million 50x)
+_SWAPS_IN_PYTHON = 400
+
+
+def _permutation_of_swaps(offsets):
+    """The array 0..n-1 after PyTorch's swaps (position i with j_i = i + offsets[i], for i = 0..n-2, in order), in
+    NumPy passes rather than n dependent steps.
+
+    Step i moves the value then at j_i to position i, which no later step touches, and the value at i to j_i. So,
+    with V(m) the value at position m when step m comes (what step m sends to j_m): the value at a position q >= i
+    when step i comes is V(m) for the last step m < i that sent one to q (j_m = q), or q itself if none did. Hence
+    V(q) = V(P(q)) with P(q) the last step m < q with j_m = q (q if none: the roots of a forest of pointers to
+    smaller indices, found by pointer jumping), and the result at i is V(m) for the last step m < i with j_m = j_i,
+    or j_i if none (the last position taking j = n - 1, its own). Both "last steps" are neighbours in the steps
+    sorted by (target, index)."""
+    n = offsets.size + 1
+    targets = np.empty(n, np.int64)
+    np.add(offsets, np.arange(n - 1), out=targets[:n - 1])
+    targets[n - 1] = n - 1
+    bits = (n - 1).bit_length()
+    # (target, index) pairs as one integer each, whose (unstable, faster) sort is the pairs' order
+    keys = np.sort((targets << bits) | np.arange(n))
+    steps, landed = keys & ((1 << bits) - 1), keys >> bits
+    repeated = np.flatnonzero(landed[1:] == landed[:-1])  # a step at repeated + 1 has an earlier one at repeated
+    # P(q): the last step of each target q that is not q's own (which, j_q >= q, comes last when there)
+    moved = steps != landed
+    moved_steps, moved_landed = steps[moved], landed[moved]
+    last = np.ones(moved_landed.size, bool)  # (none when no step moved: every offset 0)
+    last[:-1] = moved_landed[1:] != moved_landed[:-1]
+    root = np.arange(n)
+    root[moved_landed[last]] = moved_steps[last]
+    while True:
+        jumped = root[root]
+        if np.array_equal(jumped, root):
+            break
+        root = jumped
+    targets[steps[repeated + 1]] = root[steps[repeated]]
+    return targets
+
+
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
 _MANTISSA_MASK_53, _ULP_53 = (1 << 53) - 1, 2.0 ** -53
 _UNIFORM_PIECE = 1 << 16  # uniforms drawn and converted at a time (Generator._mantissa_pieces)
+# Up to this many Box-Muller pairs, Generator._serial_normals computes them in Python's floats, past it in arrays
+_SERIAL_PAIRS_IN_PYTHON = 32
+_WORD_PAIRS_IN_HALVES = 4096  # from this many, Generator.long_words draws uint32 halves (fewer: its fixed cost more)
 # Up to this many blocks a normal draw's tail row is copied beside them and transformed in the same call (the
 # transform's ~100 NumPy calls cost more than the copy: randn(17) 2x faster)
 _JOINED_TAIL_BLOCKS = 256
@@ -449,6 +542,39 @@ def _poisson_count(rate, uniform):
         if product <= threshold:
             return count
         count += 1
+
+
+def float_random_range(low, high, digits):
+    """PyTorch's random_ range [low, high) for a float dtype of ``digits`` mantissa digits (its update_from and
+    update_to): a bound whose neighbour inside the range rounds, in the dtype, onto or past it moves inwards by that
+    neighbour's rounding step. ``high`` None: only ``low`` (the range then ends at 2**digits)."""
+    below_low = _rounded_to_digits(low + 1, digits)
+    if below_low < low:
+        low = below_low + (1 << (abs(low + 1).bit_length() - 1 - digits + 1))
+    if high is None:
+        if low >= 1 << digits:
+            raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to "
+                               f"dtype, but got from={low} > to_inc={1 << digits}")
+        return low, None
+    above_high = _rounded_to_digits(high - 1, digits)
+    if above_high >= high:
+        high = above_high - (1 << (abs(high - 1).bit_length() - 1 - digits + 1))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got "
+                           f"from={low} >= to={high}")
+    return low, high
+
+
+def _rounded_to_digits(value, digits):
+    """The integer ``value`` rounded to ``digits`` significant bits, ties to even (a float's conversion of it)."""
+    shift = abs(value).bit_length() - digits
+    if shift <= 0:
+        return value
+    kept, rest = divmod(abs(value), 1 << shift)
+    half = 1 << (shift - 1)
+    if rest > half or (rest == half and kept & 1):
+        kept += 1
+    return (kept << shift) * (1 if value >= 0 else -1)
 
 
 def _seed_word(seed):

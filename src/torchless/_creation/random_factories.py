@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops._util import check_int64, is_index_argument
 from ..autograd import forward_ad
-from ..random import draw_values, stream
+from ..random import draw_values, float_random_range, stream
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _memory_keywords, _NO_SIZE, _size,
                       _type_name)
 from .filled import _laid_out, _like, _like_docstring, _like_strides
@@ -171,6 +171,9 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     shape = _size((size,), "randint")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if np_dtype.kind == "f" and max(abs(low), abs(high - 1)) <= _dtype.FLOAT_MAX[np_dtype]:
+        # PyTorch moves the bounds a float cannot tell apart first (beyond its range, the check below refuses them)
+        low, high = float_random_range(low, high, _EXACT_INTEGER_DIGITS[np_dtype][0])
     _check_random_range(low, high, np_dtype)
     array = stream(generator).integers(low, high, shape)
     return _finish(array.astype(np_dtype, copy=False), requires_grad, device)

@@ -239,7 +239,7 @@ def _check_random_bound(self, value, label):
     if dtype.kind == "f":
         digits = _FLOAT_DIGITS[dtype.name]
         name = _dtype.CPP_SCALAR_NAMES[dtype.name]
-        if abs(value) > np.finfo(dtype).max:
+        if abs(value) > float(np.finfo(dtype).max):  # (as a Python float: NumPy's float16 max would overflow)
             raise RuntimeError(f"{label} is out of bounds for {name}")
         if abs(value) > 2**digits:
             warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations {name} "
@@ -251,6 +251,12 @@ def _check_random_bound(self, value, label):
         raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[dtype.name]}")
 
 
+def _in_float_range(dtype, *values):
+    """Whether ``dtype`` is a float type whose finite range holds ``values`` (beyond it PyTorch's bound check
+    fails, before its float bounds move: _check_random_bound)."""
+    return dtype.kind == "f" and all(abs(value) <= float(np.finfo(dtype).max) for value in values)
+
+
 def _random_top(dtype):
     """One past the largest value random_ draws by default: the dtype's largest integer (held exactly)."""
     if dtype.kind == "f":
@@ -259,7 +265,7 @@ def _random_top(dtype):
 
 
 def random_(self, *args, **kwargs):
-    from ..random import draw_like, stream
+    from ..random import draw_like, float_random_range, stream
 
     parsed = _parser_errors.parse("random_", _RANDOM_OVERLOADS, args, kwargs)
     low, high = parsed.get("from"), parsed.get("to")
@@ -267,20 +273,39 @@ def random_(self, *args, **kwargs):
     _check_leaf(self)
     self._refuse_internal_overlap()  # (before the bounds: PyTorch's TensorIterator is built first)
     kind = "RandomBackward2" if "to" not in parsed else "RandomBackward1" if "from" not in parsed else "RandomBackward0"
+    dtype = self._data.dtype
+    wide_from = 2**28  # PyTorch's random_from_to: 64-bit words for ranges from 2**28 on
     if high is not None:
         low = low or 0
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if _in_float_range(dtype, low, high - 1):  # (PyTorch moves the bounds a float cannot tell apart first)
+            low, high = float_random_range(low, high, _FLOAT_DIGITS[dtype.name])
         if "from" in parsed:
             _check_random_bound(self, low, "from")
         _check_random_bound(self, high - 1, "to - 1")
+    elif low == -2**63:  # random_(int64's lowest): the full range of 64-bit words
+        if dtype.kind in "iu" and dtype != np.int64:
+            raise RuntimeError("random_full_64_bits_range_kernel_cpu handles only int64, double, float and bfloat16")
+        if dtype not in (np.int64, np.float32, np.float64):
+            raise NotImplementedError(f"\"random_full_64_bits_range_kernel_cpu\" not implemented for "
+                                      f"'{_dtype.from_numpy_dtype(dtype).scalar_name}'")
+        high = 2**63
     else:
         if low is not None:
+            if dtype.kind == "c":
+                raise RuntimeError("random_from_to_impl handles only integral, floating-point and boolean types")
+            if _in_float_range(dtype, low):
+                low = float_random_range(low, None, _FLOAT_DIGITS[dtype.name])[0]
             _check_random_bound(self, low, "from")
         self._no_kernel_for("c", "random_kernel_cpu")
-        low, high = low or 0, _random_top(self._data.dtype)
+        # random_(from) draws [from, the dtype's largest integer] as a range given; random_() has its own rule, by
+        # dtype: 64-bit words for int64 and float64 only (whose ranges alone reach 2**32)
+        if low is None:
+            wide_from = 2**32
+        low, high = low or 0, _random_top(dtype)
     draws = stream(parsed["generator"])
-    values = draw_like(self._data, lambda shape: draws.integers(low, high, shape))
+    values = draw_like(self._data, lambda shape: draws.integers(low, high, shape, wide_from))
     return self._overwrite(values, kind)
 
 
