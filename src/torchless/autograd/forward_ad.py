@@ -381,6 +381,9 @@ def mark_batched(result, inputs):
             if rank and result.shape != tensor.shape:  # (a view reads the memory's order, any other op's
                 rank = _rank_of_view(tensor, rank, result) if np.may_share_memory(result._data, tensor._data) else 0
             mark_batch_rank(result, rank)  # result, made anew, starts with the batch in front)
+            if "_vmap_outer_front" in tensor.__dict__:  # (the enclosing vmaps' batches lie outermost in memory,
+                # where an op of a nested call moving its batch to the front left them: kept by what follows)
+                result.__dict__["_vmap_outer_front"] = True
             break
     return result
 
@@ -423,8 +426,6 @@ def _batch_rank_after(node, inputs, params, result):
     gathering index, writing batched values at indices, contiguous's copy, a reshape that copies, any other op
     changing the samples' shape), that of the memory a view reads (the dims it reads from above the batch), else
     the input's."""
-    from .graph import ContiguousResult
-
     source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
     if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or
                              not _runs_on_physical(node, _node_name(node), inputs)):
@@ -432,25 +433,35 @@ def _batch_rank_after(node, inputs, params, result):
     if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)
+    name, params = _node_name(node), params or {}
+    if not node.is_view and _allocates_batch_first(node, name, params, inputs):
+        # (each enclosing vmap's rule moved its batch to the front too: see mark_batched)
+        result.__dict__["_vmap_outer_front"] = True
+        return 0
     if source is None or "_vmap_rank" not in source.__dict__:
         return 0
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    name, params = _node_name(node), params or {}
     if "_vmap_front_rank" in source.__dict__ and not _runs_on_physical(node, name, inputs):
         rank = source.__dict__["_vmap_front_rank"]
-    if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
-        return 0
-    if name == "Clone" and params.get("memory_format") not in (None, _memory_format_preserve()):
-        return 0  # (clone's rule keeps the batch where it is only for preserve_format)
-    if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
-        return 0
-    if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
-        return 0
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+def _allocates_batch_first(node, name, params, inputs):
+    """Whether PyTorch's batching rule for ``node`` moves the batch dim to the front and the op allocates its
+    result C-contiguous there (or gathers into a new tensor): the batch comes out outermost in memory."""
+    from .graph import ContiguousResult
+
+    if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
+        return True
+    if name == "Clone" and params.get("memory_format") not in (None, _memory_format_preserve()):
+        return True  # (clone's rule keeps the batch where it is only for preserve_format)
+    if params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING)):
+        return True
+    return name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:])  # (index_copy, index_add)
 
 
 # The elementwise ops of one tensor whose PyTorch batching rules still move the batch to the front: the other

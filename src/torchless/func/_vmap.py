@@ -142,6 +142,10 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
             for position in batched:
                 if isinstance(flat_result[position], Tensor) and not forward_ad.batched(flat_result[position]):
                     forward_ad.mark_batched(flat_result[position], outer)
+                    if "_vmap_outer_front" in flat_outputs[0][position].__dict__:  # (its rule put this call's
+                        # batch in front of the enclosing call's, which it moved to the front first)
+                        forward_ad.mark_batch_rank(flat_result[position], 0)
+                        flat_result[position].__dict__["_vmap_outer_front"] = True
     return result
 
 
