@@ -247,9 +247,7 @@ def propagate(node, inputs, arrays, params, result):
         if batched(mark_batched(result, inputs)):
             mark_batch_rank(result, _batch_rank_after(node, inputs, params, result))
         if _copied_in_c_order(node, inputs) and batched(result):
-            if not result._data.flags.c_contiguous:
-                result._data = result._data.copy(order="C")
-            mark_batch_rank(result, 0)
+            stacked_by_fallback(result)
     if state.level is None:
         return
     tangents = [None if t is None else tangent_array(t) for t in inputs]
@@ -381,10 +379,21 @@ def mark_batched(result, inputs):
             if rank and result.shape != tensor.shape:  # (a view reads the memory's order, any other op's
                 rank = _rank_of_view(tensor, rank, result) if np.may_share_memory(result._data, tensor._data) else 0
             mark_batch_rank(result, rank)  # result, made anew, starts with the batch in front)
+            result.__dict__["_vmap_own_layout"] = True  # (until _batch_rank_after knows the op: see _vmap)
             if "_vmap_outer_front" in tensor.__dict__:  # (the enclosing vmaps' batches lie outermost in memory,
                 # where an op of a nested call moving its batch to the front left them: kept by what follows)
                 result.__dict__["_vmap_outer_front"] = True
             break
+    return result
+
+
+def stacked_by_fallback(result):
+    """Lay the batched ``result`` out as PyTorch's vmap fallback (an op without a batching rule, run sample by
+    sample, the results stacked) gives it: C-contiguous with the batch in front, each enclosing vmap's too."""
+    if not result._data.flags.c_contiguous:
+        result._data = result._data.copy(order="C")
+    mark_batch_rank(result, 0)
+    result.__dict__["_vmap_outer_front"] = True
     return result
 
 
@@ -427,9 +436,12 @@ def _batch_rank_after(node, inputs, params, result):
     changing the samples' shape), that of the memory a view reads (the dims it reads from above the batch), else
     the input's."""
     source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
-    if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or
-                             not _runs_on_physical(node, _node_name(node), inputs)):
+    on_physical = _runs_on_physical(node, _node_name(node), inputs)
+    if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or not on_physical):
         result.__dict__["_vmap_moved"] = True  # (laid out from a view with the batch moved in front: see _vmap)
+    if not (node.is_view or on_physical or not getattr(node, "elementwise", False) or any(
+            t is not None and batched(t) and "_vmap_own_layout" in t.__dict__ for t in inputs)):
+        result.__dict__.pop("_vmap_own_layout", None)  # (TensorIterator's layout of the inputs' moved views)
     if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)
@@ -475,6 +487,8 @@ def _runs_on_physical(node, name, inputs):
     pointwise rules), where the others move its batch dim to the front first."""
     if name in _UNARY_RULES:
         return True
+    if name == "Pow" and any(t is not None and "_number" in t.__dict__ for t in inputs):
+        return True  # (pow.Tensor_Scalar's and pow.Scalar's rules are unary ones)
     if not getattr(node, "elementwise", False) or name in _SCALAR_BINARY:
         return False
     if name == "ZeroGradient" and str(getattr(node, "node_name", "")).startswith("Div"):

@@ -110,6 +110,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     if kept_layout and (1 in kept_layout[0] or sizes[0] == 1):
         shape, strides, moved = _unit_layout(*mapped[0])
         unit_layout = (shape, strides, batch_rank, moved)
+    elif front_rank is not None:  # (not dense: the layout TensorIterator gives the view with the batch in front)
+        unit_layout = _unit_layout(*mapped[0])[2] + (front_rank,)
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -244,6 +246,20 @@ def _with_unit_strides(result, layout):
                                                    writeable=array.flags.writeable)
 
 
+def _with_front_layout(result, first, rank, layout):
+    """Lay ``result`` (the samples stacked, batch first) out as ``layout`` (shape, strides, batch rank: see
+    _unit_layout) where the samples' ``first`` output comes from elementwise ops whose rules moved the batch of
+    an input not dense (expanded, sliced) to the front: TensorIterator orders that view's dims by its strides,
+    skipping the broadcast ones, which may leave the samples' dims in an order no batch rank gives."""
+    from .. import _memory_format
+
+    shape, strides, front_rank = layout
+    if ("_vmap_moved" not in first.__dict__ or "_vmap_own_layout" in first.__dict__ or
+            "_vmap_outer_front" in first.__dict__ or rank != front_rank or tuple(result.shape) != shape):
+        return
+    result._data = _memory_format.with_strides(result._data, strides)
+
+
 def _joined_chunks(result, out_dims, sizes):
     """The outputs of a vmap call with a chunk_size as PyTorch's are: each the cat of its chunks' (of ``sizes``)
     along its out_dim, a new tensor laid out as cat lays it out (of one chunk too), where an out_dim None meets
@@ -342,7 +358,9 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
     result = _view_of_input(column, mapped_inputs) if size > 1 else None
     if result is None:
         result = _stacked_samples(column, rank)
-        if unit_layout is not None and rank == unit_layout[2]:  # (from an op whose rule moved the batch to the
+        if unit_layout is not None and len(unit_layout) == 3:
+            _with_front_layout(result, first, rank, unit_layout)
+        elif unit_layout is not None and rank == unit_layout[2]:  # (from an op whose rule moved the batch to the
             # front: TensorIterator lays out the moved view, whose size-1 dims may make it C order)
             _with_unit_strides(result, unit_layout[3] if "_vmap_moved" in first.__dict__ else unit_layout[:2])
         if size == 0:
