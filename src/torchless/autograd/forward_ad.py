@@ -387,6 +387,48 @@ def mark_batched(result, inputs):
     return result
 
 
+def lay_out_indexed(result, tensor, key):
+    """Lay out ``result``, ``tensor[key]`` computed from batched operands, as PyTorch's index rule does (see
+    func._batch_layouts.indexed), where the key is one it models (full slices and index tensors)."""
+    from .._tensor import Tensor
+    from ..func import _batch_layouts
+
+    parts = key if isinstance(key, tuple) else (key,)
+    level = batch_level([tensor] + [p for p in parts if isinstance(p, Tensor)])
+    if level is None or not batched(result) or result.__dict__["_vmap_level"] != level or len(state.vmap_levels) > 1:
+        return  # (nested: the enclosing calls' batches, which the strides here do not follow, order it too)
+    size = _batch_sizes[level]
+    arrays = []
+    for part in parts:
+        if isinstance(part, list) and part and all(type(i) is int for i in part):
+            part = Tensor._wrap(np.asarray(part, np.int64))
+        if isinstance(part, Tensor):
+            if part._data.dtype.kind not in "iu" or not part.dim():
+                return
+            if batched(part):
+                if part.__dict__["_vmap_level"] != level:
+                    return
+                strides = _batch_layouts.physical(part, size, part.__dict__.get("_vmap_rank", 0))
+                part = (tuple(part.shape), strides[1:], strides[0])
+            else:
+                part = (tuple(part.shape), _memory_format_strides(part), None)
+        arrays.append(part)
+    self_batched = batched(tensor)
+    if self_batched and tensor.__dict__["_vmap_level"] != level:
+        return
+    strides = (_batch_layouts.physical(tensor, size, tensor.__dict__.get("_vmap_rank", 0)) if self_batched else
+               _memory_format_strides(tensor))
+    strides = _batch_layouts.indexed(strides, self_batched, tensor.shape, tuple(arrays), size, result.shape)
+    if strides is not None:
+        mark_batch_rank(result, _batch_layouts.laid_out_sample(result, strides))
+
+
+def _memory_format_strides(tensor):
+    from .. import _memory_format
+
+    return _memory_format.element_strides(tensor._data)
+
+
 def stacked_by_fallback(result):
     """Lay the batched ``result`` out as PyTorch's vmap fallback (an op without a batching rule, run sample by
     sample, the results stacked) gives it: C-contiguous with the batch in front, each enclosing vmap's too."""

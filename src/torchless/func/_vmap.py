@@ -120,7 +120,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
             leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
-        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg, front_rank)
+        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg, front_rank, dim % arg.dim())
                   for leaf, arg, dim in zip(leaves, flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
@@ -151,11 +151,13 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     return result
 
 
-def _mapped_sample(sample, level, batch_rank, whole, front_rank=None):
-    """``sample``, a sample of the mapped input ``whole``, marked batched by the vmap call ``level`` with the
-    batch rank of its input (and ``front_rank``, that of ops moving its batch to the front, where it differs: see
-    _front_rank), and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched tensor to it)."""
+def _mapped_sample(sample, level, batch_rank, whole, front_rank=None, dim=None):
+    """``sample``, a sample of the mapped input ``whole`` (mapped over ``dim``), marked batched by the vmap call
+    ``level`` with the batch rank of its input (and ``front_rank``, that of ops moving its batch to the front,
+    where it differs: see _front_rank), and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the
+    batched tensor to it)."""
     sample.__dict__["_vmap_input"] = whole
+    sample.__dict__["_vmap_in_dim"] = dim
     forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
     if front_rank is not None and front_rank != batch_rank:
         sample.__dict__["_vmap_front_rank"] = front_rank
