@@ -142,10 +142,22 @@ def make_dual(tensor, tangent, *, level=None):
         raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
                            f"Tensor, this is not supported. Tensor is of size {list(tensor._data.shape)} while the "
                            f"given forward gradient is of size {list(tangent._data.shape)}.")
+    check_dual_overlap(tensor, tangent.stride(), tangent.storage_offset())
     dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
     dual._tangent_base = dual  # (its views' tangents are views of its tangent, not of its base's)
     set_tangent(dual, _tangent_laid_out_like(tangent, tensor._data))
     return dual
+
+
+def check_dual_overlap(primal, tangent_strides, tangent_offset=0):
+    """Refuse, as PyTorch's make_dual does, a primal whose elements share memory (expanded) with a tangent of other
+    strides or offset: PyTorch copies such a tangent into memory laid out as the primal, which copy_ refuses."""
+    array = primal._data
+    if array.size and any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides)) and (
+            tuple(tangent_strides) != primal.stride() or tangent_offset != primal.storage_offset()):
+        from .._tensor import _INTERNAL_OVERLAP
+
+        raise RuntimeError(_INTERNAL_OVERLAP)
 
 
 def _same_layout(array, other):
