@@ -233,3 +233,78 @@ def test_indexing_a_batch_mapped_over_its_last_dim():
     x = torchless.tensor(_INDEXED)
     result = torchless.func.vmap(lambda a: a[torchless.tensor([2, 0, 1])], in_dims=1)(x)
     assert _layout(result) == ((3, 3, 4, 3), (36, 12, 3, 1))
+
+
+# ------------------------------------------------------------------ func transforms: grad in vmap, make_dual
+
+_JAC_INPUT = np.arange(12, dtype=np.float32).reshape(3, 4) / 10 - 0.3
+
+
+def _jac_input(lib, kind):
+    if kind == "transposed":
+        return lib.tensor(np.ascontiguousarray(_JAC_INPUT.T)).t()
+    if kind == "expanded":
+        return lib.tensor(_JAC_INPUT[:1]).expand(3, 4)
+    return lib.tensor(_JAC_INPUT)
+
+
+_GRADED = {"sin": (lambda a: a.sin().sum(), np.cos),
+           "square": (lambda a: (a ** 2).sum(), lambda a: 2 * a),
+           "softmax": (lambda a: a.softmax(-1).sum(), np.zeros_like)}
+
+
+@pytest.mark.parametrize("name, kind", [(name, kind) for name in sorted(_GRADED)
+                                         for kind in ("contiguous", "transposed", "expanded")
+                                         if (name, kind) != ("softmax", "transposed")])  # (not matched yet)
+def test_vmap_of_grad_is_batched(name, kind):
+    # the samples' gradients may all be equal (an expanded input, softmax's zero): PyTorch's are still batched,
+    # not expanded from one
+    torch = pytest.importorskip("torch")
+    function, derivative = _GRADED[name]
+    ours = torchless.func.vmap(torchless.func.grad(function))(_jac_input(torchless, kind))
+    theirs = torch.func.vmap(torch.func.grad(function))(_jac_input(torch, kind))
+    assert _layout(ours) == (tuple(theirs.shape), theirs.stride())
+    array = np.broadcast_to(_JAC_INPUT[:1], (3, 4)) if kind == "expanded" else _JAC_INPUT
+    np.testing.assert_allclose(ours.numpy(), derivative(array.astype(np.float64)), rtol=1e-5, atol=1e-6)
+
+
+def test_vmap_of_grad_has_no_zero_batch_stride():
+    result = torchless.func.vmap(torchless.func.grad(lambda a: (a ** 2).sum()))(_jac_input(torchless, "expanded"))
+    assert result.stride() == (4, 1)
+    assert np.array_equal(result.numpy(), np.broadcast_to(2 * _JAC_INPUT[:1], (3, 4)))
+
+
+_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+            "location. Please clone() the tensor before performing the operation.")
+
+
+@pytest.mark.parametrize("transform", ["jacfwd", "hessian", "jvp", "linearize", "make_dual"])
+def test_forward_mode_refuses_an_expanded_primal(transform):
+    def run(lib):
+        x = lib.ones(1, 4).expand(3, 4)
+        if transform == "jacfwd":
+            return lib.func.jacfwd(lib.sin)(x)
+        if transform == "hessian":
+            return lib.func.hessian(lambda a: a.sin().sum())(x)
+        if transform == "jvp":
+            return lib.func.jvp(lib.sin, (x,), (lib.ones(3, 4),))
+        if transform == "linearize":
+            return lib.func.linearize(lib.sin, x)
+        with lib.autograd.forward_ad.dual_level():
+            return lib.autograd.forward_ad.make_dual(x, lib.ones(3, 4))
+
+    with pytest.raises(RuntimeError) as error:
+        run(torchless)
+    assert str(error.value) == _MESSAGE
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        run(torch)
+
+
+def test_forward_mode_takes_expanded_tangents_and_unexpanded_primals():
+    # the tangent may be expanded (copied into the primal's layout), as may a primal whose tangent has its strides
+    x = torchless.tensor(_JAC_INPUT)
+    _, product = torchless.func.jvp(torchless.sin, (x,), (torchless.ones(1, 4).expand(3, 4),))
+    np.testing.assert_allclose(product.numpy(), np.cos(_JAC_INPUT), rtol=1e-6)
+    jacobian = torchless.func.jacfwd(torchless.sin)(torchless.tensor(_JAC_INPUT[0]).expand(1, 4))
+    assert tuple(jacobian.shape) == (1, 4, 1, 4)
