@@ -133,8 +133,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout,
-                      unit_layout)
+    result = _stacked(name, outputs, out_dims, batched, sizes[0], mapped, kept_layout, unit_layout)
     if chunk_size is not None:
         result = _joined_chunks(result, out_dims, chunk_sizes(sizes[0], chunk_size))
     if forward_ad.state.vmap_levels:  # (nested: what the samples computed from the inputs is batched outside too)
@@ -311,7 +310,7 @@ class _randomness:
 def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout, unit_layout=None):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
+    the inputs mapped over, with the dim each is mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
     _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the
     call did not mark (an integer one) with the inputs' batch rank if it has their samples' shape."""
     from .._tensor import Tensor
@@ -357,13 +356,14 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
         shape = list(first.shape)
         shape.insert(dim % (first.dim() + 1), size)
         return first.expand(shape)
-    result = _view_of_input(column, mapped_inputs) if size > 1 else None
+    result = _view_of_input(column, mapped_inputs) if size else None
     if result is None:
         result = _stacked_samples(column, rank)
         if unit_layout is not None and len(unit_layout) == 3:
             _with_front_layout(result, first, rank, unit_layout)
-        elif unit_layout is not None and rank == unit_layout[2]:  # (from an op whose rule moved the batch to the
-            # front: TensorIterator lays out the moved view, whose size-1 dims may make it C order)
+        elif unit_layout is not None and rank == unit_layout[2] and "_vmap_outer_front" not in first.__dict__:
+            # (from an op whose rule moved the batch to the front: TensorIterator lays out the moved view, whose
+            # size-1 dims may make it C order; an op allocating its result C-contiguous gives them C strides)
             _with_unit_strides(result, unit_layout[3] if "_vmap_moved" in first.__dict__ else unit_layout[:2])
         if size == 0:
             result = result.narrow(0, 0, 0)
@@ -376,7 +376,7 @@ def _view_of_input(column, inputs):
     where gradients and tangents flow through it as through the samples' outputs."""
     first = column[0]._data
     root = _memory_root(first)
-    for tensor in inputs:
+    for tensor, dim in inputs:
         if _memory_root(tensor._data) is root:
             break
     else:
@@ -388,13 +388,29 @@ def _view_of_input(column, inputs):
     itemsize = first.itemsize
     start = tensor._data.__array_interface__["data"][0]
     offsets = [t._data.__array_interface__["data"][0] - start for t in column]
-    step = offsets[1] - offsets[0]
-    if step < 0 or step % itemsize or offsets[0] % itemsize or any(
+    step = offsets[1] - offsets[0] if len(offsets) > 1 else _single_step(tensor, dim, column[0])
+    if step is None or step < 0 or step % itemsize or offsets[0] % itemsize or any(
             later - earlier != step for earlier, later in zip(offsets, offsets[1:])):
         return None
     strides = [step // itemsize] + [stride // itemsize for stride in first.strides]
     return tensor.as_strided((len(column),) + tuple(column[0].shape), strides,
                              tensor.storage_offset() + offsets[0] // itemsize)
+
+
+def _single_step(tensor, dim, output):
+    """The batch stride (in bytes) of PyTorch's view ``output`` of the input ``tensor`` mapped over ``dim`` (of
+    size 1): a reshape's as c10's computeStride gives it for the view with the batch in front (None where it
+    cannot), any other view's (select, slice, transpose, unsqueeze: read as those where the sizes allow) the
+    input's."""
+    from .. import _memory_format
+
+    sample_shape = tensor.shape[:dim] + tensor.shape[dim + 1:]
+    kept = sorted(n for n in output.shape if n != 1) == sorted(n for n in sample_shape if n != 1)
+    if not kept and output.numel() == tensor.numel():
+        moved = tensor.movedim(dim, 0)
+        strides = _memory_format.view_strides(tuple(moved.shape), moved.stride(), (1,) + tuple(output.shape))
+        return None if strides is None else strides[0] * tensor._data.itemsize
+    return tensor._data.strides[dim]
 
 
 def _memory_root(array):
