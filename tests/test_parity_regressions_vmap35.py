@@ -308,3 +308,39 @@ def test_forward_mode_takes_expanded_tangents_and_unexpanded_primals():
     np.testing.assert_allclose(product.numpy(), np.cos(_JAC_INPUT), rtol=1e-6)
     jacobian = torchless.func.jacfwd(torchless.sin)(torchless.tensor(_JAC_INPUT[0]).expand(1, 4))
     assert tuple(jacobian.shape) == (1, 4, 1, 4)
+
+
+# ------------------------------------------------------------------ dims of size 1
+
+_ONES = {"(1, 4, 5)": _VALUES[:1], "(3, 1, 5)": _VALUES[:, :1]}
+_SIZE_ONE_OPS = {"select": lambda a: a[0], "slice": lambda a: a[:, ::2], "transpose": lambda a: a.t(),
+                 "unsqueeze": lambda a: a.unsqueeze(0), "reshape": lambda a: a.reshape(-1),
+                 "cumsum": lambda a: a.cumsum(0), "tril": lambda a: a.tril(),
+                 "clone_contiguous": lambda a: a.clone(memory_format=torchless.contiguous_format)}
+
+
+@pytest.mark.parametrize("name", sorted(_SIZE_ONE_OPS))
+@pytest.mark.parametrize("shape", sorted(_ONES))
+@pytest.mark.parametrize("kind", ["contiguous", "transposed"])
+@pytest.mark.parametrize("in_dims", [0, 1, -1])
+def test_vmap_with_dims_of_size_one_laid_out_as_pytorchs(name, shape, kind, in_dims):
+    torch = pytest.importorskip("torch")
+    array = _ONES[shape]
+    function = _SIZE_ONE_OPS[name]
+    theirs_function = (lambda a: a.clone(memory_format=torch.contiguous_format)) if name == "clone_contiguous" \
+        else function
+    ours = torchless.func.vmap(function, in_dims=in_dims)(_input(torchless, kind, array))
+    theirs = torch.func.vmap(theirs_function, in_dims=in_dims)(_input(torch, kind, array))
+    assert _layout(ours) == (tuple(theirs.shape), theirs.stride())
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_a_batch_of_one_selecting_from_its_input_keeps_its_stride():
+    # x (1, 4, 5) mapped over dim 0: the select rule reads the input itself, whose dim 0 has stride 20
+    x = torchless.tensor(_VALUES[:1])
+    result = torchless.func.vmap(lambda a: a[1])(x)
+    assert _layout(result) == ((1, 5), (20, 1))
+    assert np.array_equal(result.numpy(), _VALUES[:1, 1])
+    # x (3, 1, 5) mapped over dim 1: reshape's view (1, 3, 5) -> (1, 15) by computeStride gives stride 15
+    result = torchless.func.vmap(lambda a: a.reshape(-1), in_dims=1)(torchless.tensor(_VALUES[:, :1]))
+    assert _layout(result) == ((1, 15), (15, 1))
