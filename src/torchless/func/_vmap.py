@@ -310,9 +310,10 @@ class _randomness:
 def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout, unit_layout=None):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    the inputs mapped over, with the dim each is mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
-    _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the
-    call did not mark (an integer one) with the inputs' batch rank if it has their samples' shape."""
+    the inputs mapped over, with the dim each is mapped over; ``kept_layout``, their samples' (shape, batch rank)
+    or None; ``unit_layout``, see _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see
+    _stacked_column): an output the call did not mark (an integer one) with the inputs' batch rank if it has their
+    samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -371,9 +372,9 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
 
 
 def _view_of_input(column, inputs):
-    """The samples' outputs as one view of the mapped input of ``inputs`` whose memory they all view, one sample a
-    fixed step after the other (a view op's result, as PyTorch's batched view is), else None. The view is made only
-    where gradients and tangents flow through it as through the samples' outputs."""
+    """The samples' outputs as one view of the mapped input of ``inputs`` ((tensor, mapped dim) pairs) whose memory
+    they all view, one sample a fixed step after the other (a view op's result, as PyTorch's batched view is), else
+    None. The view is made only where gradients and tangents flow through it as through the samples' outputs."""
     first = column[0]._data
     root = _memory_root(first)
     for tensor, dim in inputs:
