@@ -143,6 +143,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
             for position in batched:
                 if isinstance(flat_result[position], Tensor) and not forward_ad.batched(flat_result[position]):
                     forward_ad.mark_batched(flat_result[position], outer)
+                    flat_result[position].__dict__["_vmap_stacked"] = True  # (its strides are PyTorch's: see
+                    # _with_sample_strides)
                     if "_vmap_outer_front" in flat_outputs[0][position].__dict__:  # (its rule put this call's
                         # batch in front of the enclosing call's, which it moved to the front first)
                         forward_ad.mark_batch_rank(flat_result[position], 0)
@@ -245,6 +247,23 @@ def _with_unit_strides(result, layout):
         return
     result._data = np.lib.stride_tricks.as_strided(array, shape, [stride * array.itemsize for stride in strides],
                                                    writeable=array.flags.writeable)
+
+
+def _with_sample_strides(result, first):
+    """Give ``result`` (the samples stacked, batch first) the strides of its samples, of which ``first`` is one,
+    for the dims of size 1 too: the results of a nested vmap call, whose strides are those of PyTorch's batched
+    tensor with this call's batch outermost (its physical tensor's, that batch dropped), where they are dense."""
+    from .. import _memory_format
+
+    array, sample = result._data, first._data
+    if not (_memory_format.is_dense(sample) and _memory_format.is_dense(array)) or 0 in array.shape:
+        return
+    strides = (sample.size,) + _memory_format.element_strides(sample)
+    own = _memory_format.element_strides(array)
+    if own != strides and all(n == 1 or a == b for n, a, b in zip(array.shape, own, strides)):
+        result._data = np.lib.stride_tricks.as_strided(array, array.shape,
+                                                       [stride * array.itemsize for stride in strides],
+                                                       writeable=array.flags.writeable)
 
 
 def _with_front_layout(result, first, rank, layout):
@@ -360,6 +379,8 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
     result = _view_of_input(column, mapped_inputs) if size else None
     if result is None:
         result = _stacked_samples(column, rank)
+        if not rank and "_vmap_stacked" in first.__dict__:
+            _with_sample_strides(result, first)
         if unit_layout is not None and len(unit_layout) == 3:
             _with_front_layout(result, first, rank, unit_layout)
         elif unit_layout is not None and rank == unit_layout[2] and "_vmap_outer_front" not in first.__dict__:
