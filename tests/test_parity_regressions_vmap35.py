@@ -344,3 +344,18 @@ def test_a_batch_of_one_selecting_from_its_input_keeps_its_stride():
     # x (3, 1, 5) mapped over dim 1: reshape's view (1, 3, 5) -> (1, 15) by computeStride gives stride 15
     result = torchless.func.vmap(lambda a: a.reshape(-1), in_dims=1)(torchless.tensor(_VALUES[:, :1]))
     assert _layout(result) == ((1, 15), (15, 1))
+
+
+_NESTED_UNIT_OPS = {"conv1d": lambda t, a: t.nn.functional.conv1d(a.unsqueeze(0), t.ones(2, a.shape[0], 2)),
+                    "max_pool1d": lambda t, a: t.nn.functional.max_pool1d(a.unsqueeze(0), 2),
+                    "instance_norm": lambda t, a: t.nn.functional.instance_norm(a.unsqueeze(0))}
+
+
+@pytest.mark.parametrize("name", sorted(_NESTED_UNIT_OPS))
+@pytest.mark.parametrize("outer", [0, 1, -1])
+def test_nested_vmap_keeps_the_strides_of_size_one_dims(name, outer):
+    torch = pytest.importorskip("torch")
+    function = _NESTED_UNIT_OPS[name]
+    results = [_nested(lib, lambda a, lib=lib: function(lib, a), "contiguous", outer, 1) for lib in (torchless, torch)]
+    assert _layout(results[0]) == (tuple(results[1].shape), results[1].stride())
+    np.testing.assert_allclose(results[0].numpy(), results[1].numpy(), rtol=1e-5, atol=1e-6)
