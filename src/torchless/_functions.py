@@ -15,6 +15,7 @@ from ._size import Size
 from ._tensor import Tensor
 from ._user_warnings import warn_from_user_code
 from ._type_promotion import FLOAT, NUMBERS, category, promote, scalar_category
+from .autograd import forward_ad
 from .autograd.graph import save_tensor_versions
 from ._tensor_methods._arguments import arg_extremum_arguments, check_masked_fill_arguments
 from ._tensor_methods.shape import repeated_positions
@@ -173,7 +174,13 @@ def where(condition, input=None, other=None):
             if error is not None:
                 raise error
             shape = np.broadcast_shapes(shape, operand)
-    return save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
+    result = save_tensor_versions(shape_ops.Where.apply(a, b, condition=cond), condition)
+    if forward_ad.state.vmap_levels and forward_ad.batched(condition):  # (the condition, batched alone, makes
+        # the result batched; its layout leads TensorIterator's as the first input)
+        if not forward_ad.batched(result):
+            forward_ad.mark_batched(result, (condition,))
+        result.__dict__["_vmap_own_layout"] = True
+    return result
 
 
 # PyTorch still takes a uint8 condition, warning once per process (TORCH_WARN_ONCE)

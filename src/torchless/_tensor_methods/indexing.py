@@ -118,6 +118,7 @@ class IndexingMethods:
         result = self._index(key)
         if forward_ad.state.vmap_levels:
             forward_ad.mark_indexed_by_batched(result, key, self.dim())
+            forward_ad.lay_out_indexed(result, self, key)
         return save_tensor_versions(result, *_index_tensors(key))
 
     def _index(self, key):

@@ -142,10 +142,22 @@ def make_dual(tensor, tangent, *, level=None):
         raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
                            f"Tensor, this is not supported. Tensor is of size {list(tensor._data.shape)} while the "
                            f"given forward gradient is of size {list(tangent._data.shape)}.")
+    check_dual_overlap(tensor, tangent.stride(), tangent.storage_offset())
     dual = tensor.view_as(tensor)  # (an alias, as PyTorch's: it shares the graph and the version counter)
     dual._tangent_base = dual  # (its views' tangents are views of its tangent, not of its base's)
     set_tangent(dual, _tangent_laid_out_like(tangent, tensor._data))
     return dual
+
+
+def check_dual_overlap(primal, tangent_strides, tangent_offset=0):
+    """Refuse, as PyTorch's make_dual does, a primal whose elements share memory (expanded) with a tangent of other
+    strides or offset: PyTorch copies such a tangent into memory laid out as the primal, which copy_ refuses."""
+    array = primal._data
+    if array.size and any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides)) and (
+            tuple(tangent_strides) != primal.stride() or tangent_offset != primal.storage_offset()):
+        from .._tensor import _INTERNAL_OVERLAP
+
+        raise RuntimeError(_INTERNAL_OVERLAP)
 
 
 def _same_layout(array, other):
@@ -247,9 +259,7 @@ def propagate(node, inputs, arrays, params, result):
         if batched(mark_batched(result, inputs)):
             mark_batch_rank(result, _batch_rank_after(node, inputs, params, result))
         if _copied_in_c_order(node, inputs) and batched(result):
-            if not result._data.flags.c_contiguous:
-                result._data = result._data.copy(order="C")
-            mark_batch_rank(result, 0)
+            stacked_by_fallback(result)
     if state.level is None:
         return
     tangents = [None if t is None else tangent_array(t) for t in inputs]
@@ -381,7 +391,63 @@ def mark_batched(result, inputs):
             if rank and result.shape != tensor.shape:  # (a view reads the memory's order, any other op's
                 rank = _rank_of_view(tensor, rank, result) if np.may_share_memory(result._data, tensor._data) else 0
             mark_batch_rank(result, rank)  # result, made anew, starts with the batch in front)
+            result.__dict__["_vmap_own_layout"] = True  # (until _batch_rank_after knows the op: see _vmap)
+            if "_vmap_outer_front" in tensor.__dict__:  # (the enclosing vmaps' batches lie outermost in memory,
+                # where an op of a nested call moving its batch to the front left them: kept by what follows)
+                result.__dict__["_vmap_outer_front"] = True
             break
+    return result
+
+
+def lay_out_indexed(result, tensor, key):
+    """Lay out ``result``, ``tensor[key]`` computed from batched operands, as PyTorch's index rule does (see
+    func._batch_layouts.indexed), where the key is one it models (full slices and index tensors)."""
+    from .._tensor import Tensor
+    from ..func import _batch_layouts
+
+    parts = key if isinstance(key, tuple) else (key,)
+    level = batch_level([tensor] + [p for p in parts if isinstance(p, Tensor)])
+    if level is None or not batched(result) or result.__dict__["_vmap_level"] != level or len(state.vmap_levels) > 1:
+        return  # (nested: the enclosing calls' batches, which the strides here do not follow, order it too)
+    size = _batch_sizes[level]
+    arrays = []
+    for part in parts:
+        if isinstance(part, list) and part and all(type(i) is int for i in part):
+            part = Tensor._wrap(np.asarray(part, np.int64))
+        if isinstance(part, Tensor):
+            if part._data.dtype.kind not in "iu" or not part.dim():
+                return
+            if batched(part):
+                if part.__dict__["_vmap_level"] != level:
+                    return
+                strides = _batch_layouts.physical(part, size, part.__dict__.get("_vmap_rank", 0))
+                part = (tuple(part.shape), strides[1:], strides[0])
+            else:
+                part = (tuple(part.shape), _memory_format_strides(part), None)
+        arrays.append(part)
+    self_batched = batched(tensor)
+    if self_batched and tensor.__dict__["_vmap_level"] != level:
+        return
+    strides = (_batch_layouts.physical(tensor, size, tensor.__dict__.get("_vmap_rank", 0)) if self_batched else
+               _memory_format_strides(tensor))
+    strides = _batch_layouts.indexed(strides, self_batched, tensor.shape, tuple(arrays), size, result.shape)
+    if strides is not None:
+        mark_batch_rank(result, _batch_layouts.laid_out_sample(result, strides))
+
+
+def _memory_format_strides(tensor):
+    from .. import _memory_format
+
+    return _memory_format.element_strides(tensor._data)
+
+
+def stacked_by_fallback(result):
+    """Lay the batched ``result`` out as PyTorch's vmap fallback (an op without a batching rule, run sample by
+    sample, the results stacked) gives it: C-contiguous with the batch in front, each enclosing vmap's too."""
+    if not result._data.flags.c_contiguous:
+        result._data = result._data.copy(order="C")
+    mark_batch_rank(result, 0)
+    result.__dict__["_vmap_outer_front"] = True
     return result
 
 
@@ -423,34 +489,45 @@ def _batch_rank_after(node, inputs, params, result):
     gathering index, writing batched values at indices, contiguous's copy, a reshape that copies, any other op
     changing the samples' shape), that of the memory a view reads (the dims it reads from above the batch), else
     the input's."""
-    from .graph import ContiguousResult
-
     source = next((t for t in inputs if t is not None and batched(t)), None)  # (the operand whose layout leads)
-    if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or
-                             not _runs_on_physical(node, _node_name(node), inputs)):
+    on_physical = _runs_on_physical(node, _node_name(node), inputs)
+    if not node.is_view and (source is not None and "_vmap_moved" in source.__dict__ or not on_physical):
         result.__dict__["_vmap_moved"] = True  # (laid out from a view with the batch moved in front: see _vmap)
+    if not (node.is_view or on_physical or not getattr(node, "elementwise", False) or any(
+            t is not None and batched(t) and "_vmap_own_layout" in t.__dict__ for t in inputs)):
+        result.__dict__.pop("_vmap_own_layout", None)  # (TensorIterator's layout of the inputs' moved views)
     if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)
+    name, params = _node_name(node), params or {}
+    if not node.is_view and _allocates_batch_first(node, name, params, inputs):
+        # (each enclosing vmap's rule moved its batch to the front too: see mark_batched)
+        result.__dict__["_vmap_outer_front"] = True
+        return 0
     if source is None or "_vmap_rank" not in source.__dict__:
         return 0
     rank = source.__dict__["_vmap_rank"]
     if node.is_view:
         return _rank_of_view(source, rank, result) if np.may_share_memory(result._data, source._data) else 0
-    name, params = _node_name(node), params or {}
     if "_vmap_front_rank" in source.__dict__ and not _runs_on_physical(node, name, inputs):
         rank = source.__dict__["_vmap_front_rank"]
-    if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
-        return 0
-    if name == "Clone" and params.get("memory_format") not in (None, _memory_format_preserve()):
-        return 0  # (clone's rule keeps the batch where it is only for preserve_format)
-    if (params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING))):
-        return 0
-    if name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:]):  # (index_copy, index_add)
-        return 0
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+def _allocates_batch_first(node, name, params, inputs):
+    """Whether PyTorch's batching rule for ``node`` moves the batch dim to the front and the op allocates its
+    result C-contiguous there (or gathers into a new tensor): the batch comes out outermost in memory."""
+    from .graph import ContiguousResult
+
+    if name in _BATCH_TO_FRONT or isinstance(node, ContiguousResult) or "MaskedFill" in str(params.get("name", "")):
+        return True
+    if name == "Clone" and params.get("memory_format") not in (None, _memory_format_preserve()):
+        return True  # (clone's rule keeps the batch where it is only for preserve_format)
+    if params.get("contiguous") or (name == "Index" and params.get("name", "").startswith(_GATHERING)):
+        return True
+    return name == "IndexWrite" and any(t is not None and batched(t) for t in inputs[1:])  # (index_copy, index_add)
 
 
 # The elementwise ops of one tensor whose PyTorch batching rules still move the batch to the front: the other
@@ -464,6 +541,8 @@ def _runs_on_physical(node, name, inputs):
     pointwise rules), where the others move its batch dim to the front first."""
     if name in _UNARY_RULES:
         return True
+    if name == "Pow" and any(t is not None and "_number" in t.__dict__ for t in inputs):
+        return True  # (pow.Tensor_Scalar's and pow.Scalar's rules are unary ones)
     if not getattr(node, "elementwise", False) or name in _SCALAR_BINARY:
         return False
     if name == "ZeroGradient" and str(getattr(node, "node_name", "")).startswith("Div"):

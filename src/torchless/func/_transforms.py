@@ -238,9 +238,9 @@ def _differentiable_outputs(output, api):
     return leaves, spec
 
 
-def _gradients(outputs, inputs, cotangents, keep_graph):
+def _gradients(outputs, inputs, cotangents, keep_graph, batched=False):
     """The gradients of ``outputs`` (weighted by ``cotangents``) with respect to ``inputs``, zeros where they do
-    not depend on one."""
+    not depend on one; inside vmap, with ``batched``, marked batched as PyTorch's are."""
     from .. import autograd
 
     pairs = [(output, cotangent) for output, cotangent in zip(outputs, cotangents) if output.requires_grad]
@@ -248,8 +248,17 @@ def _gradients(outputs, inputs, cotangents, keep_graph):
     if pairs:
         grads = autograd.grad([output for output, _ in pairs], inputs, [cotangent for _, cotangent in pairs],
                               retain_graph=True, create_graph=keep_graph, allow_unused=True)
-    return [_kept(input.new_zeros(input.shape) if grad is None else grad, keep_graph)
-            for input, grad in zip(inputs, grads)]
+    results = [_kept(input.new_zeros(input.shape) if grad is None else grad, keep_graph)
+               for input, grad in zip(inputs, grads)]
+    if batched and forward_ad.state.vmap_levels:  # (PyTorch's backward runs on batched outputs and cotangents:
+        # every gradient it computes is batched, however its samples compare; a zero one, if its input is)
+        sources = [t for t in list(outputs) + list(cotangents) if t is not None and forward_ad.batched(t)]
+        for input, grad, result in zip(inputs, grads, results):
+            if not forward_ad.batched(result):
+                forward_ad.mark_batched(result, sources if grad is not None else (input,))
+                if forward_ad.batched(input) and input.shape == result.shape:  # (laid out as its input)
+                    forward_ad.mark_batch_rank(result, input.__dict__.get("_vmap_rank", 0))
+    return results
 
 
 def grad_and_value(func, argnums=0, has_aux=False):
@@ -274,7 +283,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         if output.dim() != 0:
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
-        grads = tree_unflatten(_gradients([output], inputs, [None], keep_graph), spec)
+        grads = tree_unflatten(_gradients([output], inputs, [None], keep_graph, batched=True), spec)
         value = _kept(output, keep_graph)
         return (grads, (value, _checked_aux(aux, keep_graph))) if has_aux else (grads, value)
 
@@ -316,7 +325,7 @@ def vjp(func, *primals, has_aux=False):
                                f"to the function. cotangents: {_pretty(given_spec)}, primal output: "
                                f"{_pretty(out_spec)}")
         keep = keep_graph if create_graph is None else create_graph
-        return tree_unflatten(_gradients(outputs, inputs, given, keep), spec)
+        return tree_unflatten(_gradients(outputs, inputs, given, keep, batched=True), spec)
 
     primal_out = tree_unflatten([_kept(output, keep_graph) for output in outputs], out_spec)
     return (primal_out, vjp_fn, _checked_aux(aux, keep_graph)) if has_aux else (primal_out, vjp_fn)
@@ -470,6 +479,8 @@ def linearize(func, *primals):
         if not isinstance(primal, _tensor_class()):  # (PyTorch reads each primal's new_empty first)
             raise AttributeError(f"'{type(primal).__name__}' object has no attribute 'new_empty'")
     _check_dual_pairs(flat_primals, flat_primals)
+    for primal in flat_primals:  # (PyTorch traces make_dual with tangents expanded from one element: see make_dual)
+        forward_ad.check_dual_overlap(primal, (0,) * primal.dim())
 
     def jvp_fn(*tangents):
         flat_tangents, tangents_spec = tree_flatten(tangents)

@@ -110,6 +110,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     if kept_layout and (1 in kept_layout[0] or sizes[0] == 1):
         shape, strides, moved = _unit_layout(*mapped[0])
         unit_layout = (shape, strides, batch_rank, moved)
+    elif front_rank is not None:  # (not dense: the layout TensorIterator gives the view with the batch in front)
+        unit_layout = _unit_layout(*mapped[0])[2] + (front_rank,)
 
     def sample(index, level):
         if sizes[0] == 0:  # no sample to run: the outputs' shapes come from a stand-in one, its values never used
@@ -118,7 +120,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                       for arg, dim in zip(flat_args, flat_dims)]
         else:
             leaves = [arg if dim is None else arg.select(dim, index) for arg, dim in zip(flat_args, flat_dims)]
-        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg, front_rank)
+        leaves = [leaf if dim is None else _mapped_sample(leaf, level, batch_rank, arg, front_rank, dim % arg.dim())
                   for leaf, arg, dim in zip(leaves, flat_args, flat_dims)]
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
@@ -131,8 +133,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         flat_outputs = [tree_flatten(output)[0] for output in outputs]
         batched = {position for flat in flat_outputs for position, leaf in enumerate(flat)
                    if isinstance(leaf, Tensor) and forward_ad.batched(leaf)}
-    result = _stacked(name, outputs, out_dims, batched, sizes[0], [tensor for tensor, _ in mapped], kept_layout,
-                      unit_layout)
+    result = _stacked(name, outputs, out_dims, batched, sizes[0], mapped, kept_layout, unit_layout)
     if chunk_size is not None:
         result = _joined_chunks(result, out_dims, chunk_sizes(sizes[0], chunk_size))
     if forward_ad.state.vmap_levels:  # (nested: what the samples computed from the inputs is batched outside too)
@@ -142,14 +143,22 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
             for position in batched:
                 if isinstance(flat_result[position], Tensor) and not forward_ad.batched(flat_result[position]):
                     forward_ad.mark_batched(flat_result[position], outer)
+                    flat_result[position].__dict__["_vmap_stacked"] = True  # (its strides are PyTorch's: see
+                    # _with_sample_strides)
+                    if "_vmap_outer_front" in flat_outputs[0][position].__dict__:  # (its rule put this call's
+                        # batch in front of the enclosing call's, which it moved to the front first)
+                        forward_ad.mark_batch_rank(flat_result[position], 0)
+                        flat_result[position].__dict__["_vmap_outer_front"] = True
     return result
 
 
-def _mapped_sample(sample, level, batch_rank, whole, front_rank=None):
-    """``sample``, a sample of the mapped input ``whole``, marked batched by the vmap call ``level`` with the
-    batch rank of its input (and ``front_rank``, that of ops moving its batch to the front, where it differs: see
-    _front_rank), and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the batched tensor to it)."""
+def _mapped_sample(sample, level, batch_rank, whole, front_rank=None, dim=None):
+    """``sample``, a sample of the mapped input ``whole`` (mapped over ``dim``), marked batched by the vmap call
+    ``level`` with the batch rank of its input (and ``front_rank``, that of ops moving its batch to the front,
+    where it differs: see _front_rank), and knowing ``whole`` (which debug_unwrap gives, as PyTorch's unwraps the
+    batched tensor to it)."""
     sample.__dict__["_vmap_input"] = whole
+    sample.__dict__["_vmap_in_dim"] = dim
     forward_ad.mark_batch_rank(level.mark(sample), batch_rank)
     if front_rank is not None and front_rank != batch_rank:
         sample.__dict__["_vmap_front_rank"] = front_rank
@@ -240,6 +249,37 @@ def _with_unit_strides(result, layout):
                                                    writeable=array.flags.writeable)
 
 
+def _with_sample_strides(result, first):
+    """Give ``result`` (the samples stacked, batch first) the strides of its samples, of which ``first`` is one,
+    for the dims of size 1 too: the results of a nested vmap call, whose strides are those of PyTorch's batched
+    tensor with this call's batch outermost (its physical tensor's, that batch dropped), where they are dense."""
+    from .. import _memory_format
+
+    array, sample = result._data, first._data
+    if not (_memory_format.is_dense(sample) and _memory_format.is_dense(array)) or 0 in array.shape:
+        return
+    strides = (sample.size,) + _memory_format.element_strides(sample)
+    own = _memory_format.element_strides(array)
+    if own != strides and all(n == 1 or a == b for n, a, b in zip(array.shape, own, strides)):
+        result._data = np.lib.stride_tricks.as_strided(array, array.shape,
+                                                       [stride * array.itemsize for stride in strides],
+                                                       writeable=array.flags.writeable)
+
+
+def _with_front_layout(result, first, rank, layout):
+    """Lay ``result`` (the samples stacked, batch first) out as ``layout`` (shape, strides, batch rank: see
+    _unit_layout) where the samples' ``first`` output comes from elementwise ops whose rules moved the batch of
+    an input not dense (expanded, sliced) to the front: TensorIterator orders that view's dims by its strides,
+    skipping the broadcast ones, which may leave the samples' dims in an order no batch rank gives."""
+    from .. import _memory_format
+
+    shape, strides, front_rank = layout
+    if ("_vmap_moved" not in first.__dict__ or "_vmap_own_layout" in first.__dict__ or
+            "_vmap_outer_front" in first.__dict__ or rank != front_rank or tuple(result.shape) != shape):
+        return
+    result._data = _memory_format.with_strides(result._data, strides)
+
+
 def _joined_chunks(result, out_dims, sizes):
     """The outputs of a vmap call with a chunk_size as PyTorch's are: each the cat of its chunks' (of ``sizes``)
     along its out_dim, a new tensor laid out as cat lays it out (of one chunk too), where an out_dim None meets
@@ -289,9 +329,10 @@ class _randomness:
 def _stacked(name, outputs, out_dims, batched, size, mapped_inputs, kept_layout, unit_layout=None):
     """The samples' outputs stacked along ``out_dims``: ``batched``, the positions of the outputs (flattened) that
     the call marked batched; ``size``, the batch size (0: ``outputs`` holds a stand-in's); ``mapped_inputs``:
-    the inputs mapped over; ``kept_layout``, their samples' (shape, batch rank) or None; ``unit_layout``, see
-    _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see _stacked_column): an output the
-    call did not mark (an integer one) with the inputs' batch rank if it has their samples' shape."""
+    the inputs mapped over, with the dim each is mapped over; ``kept_layout``, their samples' (shape, batch rank)
+    or None; ``unit_layout``, see _unit_layout, with the inputs' batch rank. Laid out as PyTorch's are (see
+    _stacked_column): an output the call did not mark (an integer one) with the inputs' batch rank if it has their
+    samples' shape."""
     from .._tensor import Tensor
 
     if not (out_dims is None or isinstance(out_dims, int) or isinstance(out_dims, (tuple, list, dict))):
@@ -335,11 +376,16 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
         shape = list(first.shape)
         shape.insert(dim % (first.dim() + 1), size)
         return first.expand(shape)
-    result = _view_of_input(column, mapped_inputs) if size > 1 else None
+    result = _view_of_input(column, mapped_inputs) if size else None
     if result is None:
         result = _stacked_samples(column, rank)
-        if unit_layout is not None and rank == unit_layout[2]:  # (from an op whose rule moved the batch to the
-            # front: TensorIterator lays out the moved view, whose size-1 dims may make it C order)
+        if not rank and "_vmap_stacked" in first.__dict__:
+            _with_sample_strides(result, first)
+        if unit_layout is not None and len(unit_layout) == 3:
+            _with_front_layout(result, first, rank, unit_layout)
+        elif unit_layout is not None and rank == unit_layout[2] and "_vmap_outer_front" not in first.__dict__:
+            # (from an op whose rule moved the batch to the front: TensorIterator lays out the moved view, whose
+            # size-1 dims may make it C order; an op allocating its result C-contiguous gives them C strides)
             _with_unit_strides(result, unit_layout[3] if "_vmap_moved" in first.__dict__ else unit_layout[:2])
         if size == 0:
             result = result.narrow(0, 0, 0)
@@ -347,12 +393,12 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
 
 
 def _view_of_input(column, inputs):
-    """The samples' outputs as one view of the mapped input of ``inputs`` whose memory they all view, one sample a
-    fixed step after the other (a view op's result, as PyTorch's batched view is), else None. The view is made only
-    where gradients and tangents flow through it as through the samples' outputs."""
+    """The samples' outputs as one view of the mapped input of ``inputs`` ((tensor, mapped dim) pairs) whose memory
+    they all view, one sample a fixed step after the other (a view op's result, as PyTorch's batched view is), else
+    None. The view is made only where gradients and tangents flow through it as through the samples' outputs."""
     first = column[0]._data
     root = _memory_root(first)
-    for tensor in inputs:
+    for tensor, dim in inputs:
         if _memory_root(tensor._data) is root:
             break
     else:
@@ -364,13 +410,29 @@ def _view_of_input(column, inputs):
     itemsize = first.itemsize
     start = tensor._data.__array_interface__["data"][0]
     offsets = [t._data.__array_interface__["data"][0] - start for t in column]
-    step = offsets[1] - offsets[0]
-    if step < 0 or step % itemsize or offsets[0] % itemsize or any(
+    step = offsets[1] - offsets[0] if len(offsets) > 1 else _single_step(tensor, dim, column[0])
+    if step is None or step < 0 or step % itemsize or offsets[0] % itemsize or any(
             later - earlier != step for earlier, later in zip(offsets, offsets[1:])):
         return None
     strides = [step // itemsize] + [stride // itemsize for stride in first.strides]
     return tensor.as_strided((len(column),) + tuple(column[0].shape), strides,
                              tensor.storage_offset() + offsets[0] // itemsize)
+
+
+def _single_step(tensor, dim, output):
+    """The batch stride (in bytes) of PyTorch's view ``output`` of the input ``tensor`` mapped over ``dim`` (of
+    size 1): a reshape's as c10's computeStride gives it for the view with the batch in front (None where it
+    cannot), any other view's (select, slice, transpose, unsqueeze: read as those where the sizes allow) the
+    input's."""
+    from .. import _memory_format
+
+    sample_shape = tensor.shape[:dim] + tensor.shape[dim + 1:]
+    kept = sorted(n for n in output.shape if n != 1) == sorted(n for n in sample_shape if n != 1)
+    if not kept and output.numel() == tensor.numel():
+        moved = tensor.movedim(dim, 0)
+        strides = _memory_format.view_strides(tuple(moved.shape), moved.stride(), (1,) + tuple(output.shape))
+        return None if strides is None else strides[0] * tensor._data.itemsize
+    return tensor._data.strides[dim]
 
 
 def _memory_root(array):

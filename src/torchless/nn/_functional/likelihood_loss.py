@@ -102,6 +102,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     # PyTorch tests the reduction asked for, even when size_average / reduce chose another one.
     if reduction == "batchmean" and input.dim() != 0:
         reduced = reduced / input.size()[0]
+    if forward_ad.state.vmap_levels and forward_ad.batched(reduced):  # (PyTorch's kl_div has no batching rule)
+        forward_ad.stacked_by_fallback(reduced)
     return reduced
 
 
