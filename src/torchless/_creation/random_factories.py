@@ -10,7 +10,7 @@ from .._ops._util import check_int64, is_index_argument
 from ..autograd import forward_ad
 from ..random import draw_values, stream
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _memory_keywords, _NO_SIZE, _size,
-                      _type_name)
+                      _type_name, check_pin_memory)
 from .filled import _laid_out, _like, _like_docstring, _like_strides
 
 _RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}",
@@ -204,12 +204,27 @@ def _check_random_range(low, high, np_dtype):
             raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[np_dtype.name]}")
 
 
-@_memory_keywords
-def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None,
-                 memory_format=None):
-    """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``."""
-    if high is None:
-        low, high = 0, low
+_RANDINT_LIKE_OVERLOADS = tuple(
+    f"Tensor input, {bounds}, *, {generator}memory_format? memory_format=None, dtype? dtype=None, "
+    "layout? layout=None, device? device=None, bool pin_memory=False, bool requires_grad=False"
+    for bounds in ("SymInt low, SymInt high", "Tensor high", "SymInt high")
+    for generator in ("Generator? generator, ", ""))
+
+
+def randint_like(*args, **kwargs):
+    """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``; ``high`` may
+    be a 0-d tensor. Takes PyTorch's keywords (``generator``, ``dtype``, ``device``, ``requires_grad``,
+    ``memory_format``, ``layout``, ``pin_memory``)."""
+    # read by PyTorch's parser: its TypeErrors name randint_like and the arguments as given (by position or keyword)
+    index, bound = _parser_errors.parse_overload("randint_like", _RANDINT_LIKE_OVERLOADS, args, kwargs)
+    check_pin_memory(bound.get("pin_memory", False))
+    input, low, high = bound["input"], bound.get("low", 0), bound["high"]
+    if index in (2, 3):
+        if high.numel() != 1 or high.dim():
+            raise RuntimeError("high must be a scalar tensor and on CPU")
+        high = int(high.to(_dtype.int64).item())
+    dtype, generator, requires_grad = bound.get("dtype"), bound.get("generator"), bound.get("requires_grad", False)
+    device, memory_format = bound.get("device"), bound.get("memory_format")
     strides = _like_strides(input, memory_format, "randint_like")
     return forward_ad.batched_like(_laid_out(randint(low, high, tuple(input.shape), dtype=_like(input, dtype),
                                                      generator=generator, requires_grad=requires_grad), strides), input)

@@ -1,0 +1,122 @@
+"""Differences from PyTorch found by a thirty-fifth differential error-input fuzz (randint_like's parser, device
+indices, optimizer state dicts, lr schedulers, DataLoader arguments, Module API misuse, torch.load of damaged
+files), each compared with torch at run time and, where the expected text is PyTorch's or Python's own words, also
+without it.
+
+* randint_like reads its arguments with PyTorch's parser: its TypeErrors name randint_like and its six overloads
+  (a 0-d tensor ``high`` among them), a call without high is refused rather than drawing from [0, 0);
+* torch.device takes a 0-d integer tensor for its index, keeps an index past 127 as PyTorch's int8 DeviceIndex does
+  (wrapped; one that wraps to -1 is no index), refuses one past int64 or a string's past int32 as PyTorch.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import Raised, outcome
+
+
+def _same(call):
+    """``call(lib)`` raises the same error for torch and torchless (torchless's names read as torch's), or returns
+    equal results (tensors compared by their values, dtype names and shapes; other results by repr)."""
+    torch = pytest.importorskip("torch")
+
+    def described(lib):
+        result = call(lib)
+        if hasattr(result, "tolist") and hasattr(result, "dtype"):
+            return result.tolist(), str(result.dtype).split(".")[-1], tuple(result.shape)
+        return repr(result).replace("torchless", "torch")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected, actual = outcome(lambda: described(torch)), outcome(lambda: described(torchless))
+    if isinstance(actual, Raised):
+        actual = Raised(actual.type, actual.message.replace("torchless", "torch"))
+    assert actual == expected
+
+
+# ---------------------------------------------------------------------------- randint_like
+_RANDINT_LIKE_CALLS = {
+    "str": lambda lib, x: lib.randint_like(x, "a"),
+    "low_high_reversed": lambda lib, x: lib.randint_like(x, 5, 2),
+    "high_none": lambda lib, x: lib.randint_like(x, high=None),
+    "no_high": lambda lib, x: lib.randint_like(x),
+    "float": lambda lib, x: lib.randint_like(x, 1.5),
+    "float_high": lambda lib, x: lib.randint_like(x, 2, 5.0),
+    "bool": lambda lib, x: lib.randint_like(x, True),
+    "low_only": lambda lib, x: lib.randint_like(x, low=2),
+    "keywords": lambda lib, x: lib.randint_like(x, low=2, high=5),
+    "tensor_high": lambda lib, x: lib.randint_like(x, lib.tensor(7)),
+    "float_tensor_high": lambda lib, x: lib.randint_like(x, lib.tensor(7.9)),
+    "tensor_high_1d": lambda lib, x: lib.randint_like(x, lib.tensor([5, 6])),
+    "tensor_low": lambda lib, x: lib.randint_like(x, lib.tensor(2), 5),
+    "generator_str": lambda lib, x: lib.randint_like(x, 5, generator="a"),
+    "generator_none": lambda lib, x: lib.randint_like(x, 5, generator=None),
+    "dtype_str": lambda lib, x: lib.randint_like(x, 5, dtype="a"),
+    "dtype_int8_range": lambda lib, x: lib.randint_like(x, 300, dtype=lib.int8),
+    "unknown_keyword": lambda lib, x: lib.randint_like(x, 5, foo=1),
+    "three_bounds": lambda lib, x: lib.randint_like(x, 5, 6, 7),
+    "input_int": lambda lib, x: lib.randint_like(2, 5),
+    "numpy_high": lambda lib, x: lib.randint_like(x, np.uint8(5)),
+    "list_high": lambda lib, x: lib.randint_like(x, [5]),
+    "out": lambda lib, x: lib.randint_like(x, 5, out=x),
+}
+
+
+@pytest.mark.parametrize("case", list(_RANDINT_LIKE_CALLS))
+def test_randint_like_reads_its_arguments_as_pytorchs_parser(case):
+    def call(lib):
+        lib.manual_seed(0)
+        return _RANDINT_LIKE_CALLS[case](lib, lib.ones(2, 3))
+
+    _same(call)
+
+
+def test_randint_like_names_itself_and_refuses_a_missing_high_without_torch():
+    for call in (lambda: torchless.randint_like(torchless.ones(2), "a"), lambda: torchless.randint_like(
+            torchless.ones(2)), lambda: torchless.randint_like(torchless.ones(2), high=None)):
+        result = outcome(call)
+        assert result.type == "TypeError" and result.message.startswith(
+            "randint_like() received an invalid combination of arguments - got (Tensor"), result
+    drawn = torchless.randint_like(torchless.ones(500), torchless.tensor(3.9))  # (high read as int64: 3)
+    assert set(drawn.tolist()) == {0.0, 1.0, 2.0}
+    assert outcome(lambda: torchless.randint_like(torchless.ones(2), torchless.tensor([5, 6]))) == (
+        "RuntimeError", "high must be a scalar tensor and on CPU")
+
+
+# ---------------------------------------------------------------------------- torch.device
+@pytest.mark.parametrize("index", ["tensor", "tensor_uint8", "tensor_float", "tensor_2d", "tensor_bool",
+                                   "tensor_negative", 127, 128, 200, 255, 256, 300, 2**40, 2**63, 2**64, -2**64, -1])
+def test_a_device_index_is_read_and_kept_as_pytorchs(index):
+    def call(lib):
+        value = {"tensor": lambda: lib.tensor(1), "tensor_uint8": lambda: lib.tensor(1, dtype=lib.uint8),
+                 "tensor_float": lambda: lib.tensor(1.0), "tensor_2d": lambda: lib.tensor([[1]]),
+                 "tensor_bool": lambda: lib.tensor(True), "tensor_negative": lambda: lib.tensor(-2)}.get(index)
+        d = lib.device("cpu", index if value is None else value())
+        return repr(d), str(d), d.index, d == lib.device("cpu", 0), hash(d) == hash(lib.device("cpu", 0))
+
+    _same(call)
+
+
+@pytest.mark.parametrize("text", ["cpu:300", "cpu:128", "cpu:255", "cpu:2147483647", "cpu:2147483648",
+                                  "cpu:99999999999999999999"])
+def test_a_device_strings_index_is_read_as_pytorchs(text):
+    _same(lambda lib: (repr(lib.device(text)), str(lib.device(text)), lib.device(text).index))
+
+
+@pytest.mark.parametrize("args", [("cuda:99999999999999999999", 2**64), ("cpu:0", 2**64), (2**64,), (-2**64,)])
+def test_device_errors_come_in_pytorchs_order(args):
+    _same(lambda lib: lib.device(*args))
+
+
+def test_device_indices_without_torch():
+    # PyTorch's DeviceIndex is an int8: 300 keeps 44, 255 wraps to -1 (no index), 200 to -56 (printed by repr as
+    # the 16-bit 65480)
+    assert torchless.device("cpu", 300).index == 44 and torchless.device("cpu", 255) == torchless.device("cpu")
+    assert (repr(torchless.device("cpu:200")), str(torchless.device("cpu:200"))) == (
+        "device(type='cpu', index=65480)", "cpu:-56")
+    assert torchless.device("cpu", torchless.tensor(3)).index == 3
+    assert outcome(lambda: torchless.device("cpu", torchless.tensor(-1))) == (
+        "RuntimeError", "Device index must not be negative")
+    assert outcome(lambda: torchless.device("cpu", 2**63)) == ("ValueError", "Overflow when unpacking long long")
