@@ -6,8 +6,12 @@ without it.
 * randint_like reads its arguments with PyTorch's parser: its TypeErrors name randint_like and its six overloads
   (a 0-d tensor ``high`` among them), a call without high is refused rather than drawing from [0, 0);
 * torch.device takes a 0-d integer tensor for its index, keeps an index past 127 as PyTorch's int8 DeviceIndex does
-  (wrapped; one that wraps to -1 is no index), refuses one past int64 or a string's past int32 as PyTorch.
+  (wrapped; one that wraps to -1 is no index), refuses one past int64 or a string's past int32 as PyTorch;
+* torch.load reads a file as a zip archive only when it starts with the local file header's magic number, as
+  PyTorch: a checkpoint cut to its first 2 or 3 bytes (``PK``) or with them damaged is read as a pickle.
 """
+import io
+import pickle
 import warnings
 
 import numpy as np
@@ -120,3 +124,29 @@ def test_device_indices_without_torch():
     assert outcome(lambda: torchless.device("cpu", torchless.tensor(-1))) == (
         "RuntimeError", "Device index must not be negative")
     assert outcome(lambda: torchless.device("cpu", 2**63)) == ("ValueError", "Overflow when unpacking long long")
+
+
+# ---------------------------------------------------------------------------- torch.load of damaged checkpoints
+def _saved_by_torch():
+    torch = pytest.importorskip("torch")
+    buffer = io.BytesIO()
+    torch.save(torch.arange(6.0).reshape(2, 3), buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+@pytest.mark.parametrize("damage", ["cut2", "cut3", "cut4", "cut21", "cut22", "flip0", "flip1", "flip2", "flip3"])
+def test_a_checkpoint_damaged_at_its_start_loads_as_in_torch(damage, weights_only):
+    data = bytearray(_saved_by_torch())
+    if damage.startswith("cut"):
+        data = data[:int(damage[3:])]
+    else:
+        data[int(damage[4:])] ^= 0xFF
+    _same(lambda lib: lib.load(io.BytesIO(bytes(data)), weights_only=weights_only))
+
+
+def test_a_file_of_pk_alone_is_read_as_a_pickle_without_torch():
+    # 'P' is pickle's persistent-id opcode: Python's unpickler (weights_only=False) has no persistent_load
+    expected = outcome(lambda: pickle.loads(b"PK"))
+    assert expected.type == "UnpicklingError"
+    assert outcome(lambda: torchless.load(io.BytesIO(b"PK"), weights_only=False)) == expected

@@ -984,6 +984,11 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
     try:
+        # PyTorch reads a file as a zip archive only when it starts with a local file header's magic number (the
+        # archive may still be found from its end: its first bytes damaged, the file is read as a pickle)
+        if stream.read(4) != zipfile.stringFileHeader:
+            raise zipfile.BadZipFile("File is not a zip file")
+        stream.seek(start)
         archive = zipfile.ZipFile(stream)
     # what zipfile raises for damaged archives (OSError: seeks to forged offsets)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError, OverflowError,
@@ -1002,7 +1007,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
 
             stream.seek(start)
             return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
-        if head[:2] == b"PK":
+        if head[:4] == zipfile.stringFileHeader:
             raise _damaged_zip_error(error, size, name) from None
         from . import _torch_format  # imports this module, for CheckpointError
 
