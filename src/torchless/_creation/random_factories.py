@@ -227,7 +227,8 @@ def randint_like(*args, **kwargs):
     device, memory_format = bound.get("device"), bound.get("memory_format")
     strides = _like_strides(input, memory_format, "randint_like")
     return forward_ad.batched_like(_laid_out(randint(low, high, tuple(input.shape), dtype=_like(input, dtype),
-                                                     generator=generator, requires_grad=requires_grad), strides), input)
+                                                     generator=generator, requires_grad=requires_grad, device=device),
+                                             strides), input)
 
 
 _RANDPERM_OVERLOADS = (
