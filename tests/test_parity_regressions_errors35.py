@@ -8,7 +8,11 @@ without it.
 * torch.device takes a 0-d integer tensor for its index, keeps an index past 127 as PyTorch's int8 DeviceIndex does
   (wrapped; one that wraps to -1 is no index), refuses one past int64 or a string's past int32 as PyTorch;
 * torch.load reads a file as a zip archive only when it starts with the local file header's magic number, as
-  PyTorch: a checkpoint cut to its first 2 or 3 bytes (``PK``) or with them damaged is read as a pickle.
+  PyTorch: a checkpoint cut to its first 2 or 3 bytes (``PK``) or with them damaged is read as a pickle;
+* resize_ and sum_to_size read their sizes with PyTorch's parser (``resize_(size=(6,))``, its TypeErrors);
+* an index list holding an int beyond int64, a float beyond it (or NaN) or a complex number fails as
+  torch.tensor(list, dtype=torch.int64) does, as does such a list given to torch.tensor with an integer dtype among
+  floats; a complex index tensor is refused with PyTorch's words.
 """
 import io
 import pickle
@@ -150,3 +154,65 @@ def test_a_file_of_pk_alone_is_read_as_a_pickle_without_torch():
     expected = outcome(lambda: pickle.loads(b"PK"))
     assert expected.type == "UnpicklingError"
     assert outcome(lambda: torchless.load(io.BytesIO(b"PK"), weights_only=False)) == expected
+
+
+# ---------------------------------------------------------------------------- resize_ / sum_to_size sizes
+@pytest.mark.parametrize("method", ["resize_", "sum_to_size"])
+@pytest.mark.parametrize("args,kwargs", [
+    (("a",), {}), ((2.0, 3), {}), ((None,), {}), (((2, 3), 1), {}), (((2, "a"),), {}), ((np.float32(6),), {}),
+    ((True, 6), {}), (("tensor23",), {}), ((), {}), (("int64",), {}), ((), {"shape": (6,)}), ((), {"size": (6,)}),
+    ((), {"size": 6}), ((6,), {"size": 6}), ((2, "bool_tensor"), {}), ((6,), {"foo": 1}), ((6,), {}),
+    (((1, 3),), {}), ((6,), {"memory_format": 1}), ((1, 2, 3, 1), {"memory_format": "channels_last"}),
+])
+def test_resize_and_sum_to_size_read_sizes_as_pytorchs_parser(method, args, kwargs):
+    def call(lib):
+        named = {"tensor23": lib.tensor([2, 3]), "int64": lib.int64, "bool_tensor": lib.tensor(True),
+                 "channels_last": lib.channels_last}
+        given = [named.get(a, a) if isinstance(a, str) else a for a in args]
+        keywords = {k: named.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
+        result = getattr(lib.arange(6.0).reshape(2, 3), method)(*given, **keywords)
+        return tuple(result.shape), result.stride()
+
+    _same(call)
+
+
+def test_resize_sizes_by_keyword_without_torch():
+    t = torchless.arange(6.0).reshape(2, 3)
+    assert t.resize_(size=(3, 2)).shape == (3, 2) and t.tolist() == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    assert outcome(lambda: t.resize_()) == ("TypeError", 'resize_() missing 1 required positional arguments: "size"')
+    assert outcome(lambda: t.resize_(2.0, 3)) == ("TypeError", "resize_() takes 1 positional argument but 2 were "
+                                                                "given")
+
+
+# ---------------------------------------------------------------------------- index lists beyond int64
+@pytest.mark.parametrize("key", ["[2**63]", "[-2**63 - 1]", "[[2**63]]", "[0, 2**63]", "[1.5, 2**63]", "[2**64]",
+                                 "[[0], [2**63]]", "[1e20]", "[float('nan')]", "[-1e19]", "[True, 2**63]",
+                                 "[np.uint64(2**63)]", "[np.uint64(1)]", "[1+0j]", "[1j]", "[]", "[[], []]",
+                                 "[1.5, -0.5]", "lib.tensor([1+0j])", "(lib.tensor([1+0j]), 0)", "(0, lib.tensor([1j]))"])
+@pytest.mark.parametrize("write", [False, True], ids=["get", "set"])
+def test_an_index_list_is_stored_as_int64_as_pytorch(key, write):
+    def call(lib):
+        t, index = lib.arange(6.0).reshape(2, 3), eval(key, {"lib": lib, "np": np})
+        if write:
+            t[index] = 7.0
+            return t
+        return t[index]
+
+    _same(call)
+
+
+@pytest.mark.parametrize("data", ["[1.5, 2**63]", "[1.5, -2**63 - 1]", "[[1.5], [2**64]]", "[1.5, -2**63]",
+                                  "[1.5, float('nan')]", "[1.5, 1e19]", "[1.5, 10**400]"])
+def test_an_int_beyond_int64_among_floats_fails_as_pytorch(data):
+    _same(lambda lib: lib.tensor(eval(data), dtype=lib.int64))
+
+
+def test_index_lists_beyond_int64_without_torch():
+    t = torchless.arange(6.0).reshape(2, 3)
+    overflow = ("ValueError", "Overflow when unpacking long long")
+    assert outcome(lambda: t[[2**63]]) == overflow and outcome(lambda: t[[1.5, 2**63]]) == overflow
+    assert outcome(lambda: torchless.tensor([1.5, 2**63], dtype=torchless.int64)) == overflow
+    assert outcome(lambda: t[[1e20]]) == ("RuntimeError", "value cannot be converted to type int64 without overflow")
+    assert outcome(lambda: t[[1 + 0j]]) == ("TypeError", "'complex' object cannot be interpreted as an integer")
+    assert outcome(lambda: t[torchless.tensor([1 + 0j])]) == (
+        "IndexError", "tensors used as indices must be long, int, byte or bool tensors")

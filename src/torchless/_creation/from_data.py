@@ -194,6 +194,8 @@ def _sequence_array(data, np_dtype):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if target.kind in "iu" and (array.dtype == np.uint64 or array.dtype.kind in "fO" and inferred.kind != "f"):
         raise ValueError("Overflow when unpacking long long")
+    if target.kind in "iu" and array.dtype.kind in "fO" and not np.abs(array).max() < 2.0**63:
+        _check_store(data, sizes, 0, _store_check(target))  # (an int beyond int64 among floats: its own error)
     if array.dtype == object:  # ints beyond 64 bits become floats (10**400: OverflowError, as in PyTorch)
         array = array.astype(np.bool_ if np_dtype == np.bool_ else np.float64)
     if np_dtype is None:
