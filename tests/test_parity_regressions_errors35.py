@@ -12,7 +12,10 @@ without it.
 * resize_ and sum_to_size read their sizes with PyTorch's parser (``resize_(size=(6,))``, its TypeErrors);
 * an index list holding an int beyond int64, a float beyond it (or NaN) or a complex number fails as
   torch.tensor(list, dtype=torch.int64) does, as does such a list given to torch.tensor with an integer dtype among
-  floats; a complex index tensor is refused with PyTorch's words.
+  floats; a complex index tensor is refused with PyTorch's words;
+* hstack / vstack / row_stack / dstack / column_stack (and concat / concatenate) write out= through cat's out=
+  variant: an out dtype the result cannot be cast to, or an argument requiring grad, gets cat's error;
+* one_hot with more classes than memory holds raises PyTorch's allocation error.
 """
 import io
 import pickle
@@ -216,3 +219,34 @@ def test_index_lists_beyond_int64_without_torch():
     assert outcome(lambda: t[[1 + 0j]]) == ("TypeError", "'complex' object cannot be interpreted as an integer")
     assert outcome(lambda: t[torchless.tensor([1 + 0j])]) == (
         "IndexError", "tensors used as indices must be long, int, byte or bool tensors")
+
+
+# ---------------------------------------------------------------------------- the *stack functions' out=
+@pytest.mark.parametrize("out", ["int64", "bool", "float64", "requires_grad"])
+@pytest.mark.parametrize("name", ["hstack", "vstack", "row_stack", "dstack", "column_stack", "concat", "concatenate"])
+def test_the_stack_functions_out_errors_are_cats(name, out):
+    def call(lib):
+        target = lib.ones(2, 3, requires_grad=True) if out == "requires_grad" else \
+            lib.ones(1, dtype=getattr(lib, out))
+        return getattr(lib, name)([lib.ones(2, 3)], out=target)
+
+    _same(call)
+
+
+def test_the_stack_functions_out_errors_without_torch():
+    assert outcome(lambda: torchless.hstack([torchless.ones(2)], out=torchless.ones(1, dtype=torchless.int64))) == (
+        "TypeError", "torchless.cat(): input types can't be cast to the desired output type Long")
+    assert outcome(lambda: torchless.vstack([torchless.ones(2)], out=torchless.ones(1, requires_grad=True))) == (
+        "RuntimeError", "cat(): functions with out=... arguments don't support automatic differentiation, but one "
+                        "of the arguments requires grad.")
+
+
+# ---------------------------------------------------------------------------- one_hot beyond memory
+@pytest.mark.parametrize("num_classes", [2**62, 2**60])
+def test_one_hot_beyond_memory_raises_pytorchs_allocation_error(num_classes):
+    _same(lambda lib: lib.nn.functional.one_hot(lib.tensor([0, 1]), num_classes))
+
+
+def test_one_hot_beyond_int64_bytes_without_torch():
+    assert outcome(lambda: torchless.nn.functional.one_hot(torchless.tensor([0, 1]), 2**62)) == (
+        "RuntimeError", "Storage size calculation overflowed with sizes=[2, 4611686018427387904]")
