@@ -15,7 +15,11 @@ without it.
   floats; a complex index tensor is refused with PyTorch's words;
 * hstack / vstack / row_stack / dstack / column_stack (and concat / concatenate) write out= through cat's out=
   variant: an out dtype the result cannot be cast to, or an argument requiring grad, gets cat's error;
-* one_hot with more classes than memory holds raises PyTorch's allocation error.
+* one_hot with more classes than memory holds raises PyTorch's allocation error;
+* backward / autograd.backward / autograd.grad read retain_graph, create_graph and allow_unused as PyTorch's engine
+  call does (an unsigned byte, by ``__index__``): a str, float, None (create_graph), list, NumPy bool or float
+  tensor is refused with Python's TypeError, a value past 0 .. 255 with its OverflowError, after the output
+  gradients are checked and before the inputs are.
 """
 import io
 import pickle
@@ -250,3 +254,61 @@ def test_one_hot_beyond_memory_raises_pytorchs_allocation_error(num_classes):
 def test_one_hot_beyond_int64_bytes_without_torch():
     assert outcome(lambda: torchless.nn.functional.one_hot(torchless.tensor([0, 1]), 2**62)) == (
         "RuntimeError", "Storage size calculation overflowed with sizes=[2, 4611686018427387904]")
+
+
+# ---------------------------------------------------------------------------- autograd engine flags
+_FLAG_VALUES = {"str": "a", "float": 1.5, "none": None, "big": 300, "negative": -1, "numpy_bool": np.bool_(True),
+                "numpy_float": np.float32(1), "two": 2, "numpy_int": np.int64(1), "list": [1], "huge": 2**70,
+                "zero": 0, "int_tensor": "int_tensor", "bool_tensor": "bool_tensor", "float_tensor": "float_tensor"}
+
+
+def _flag(lib, key):
+    value = _FLAG_VALUES[key]
+    if value in ("int_tensor", "bool_tensor", "float_tensor"):
+        return {"int_tensor": lib.tensor(1), "bool_tensor": lib.tensor(True), "float_tensor": lib.tensor(1.0)}[value]
+    return value
+
+
+@pytest.mark.parametrize("key", list(_FLAG_VALUES))
+@pytest.mark.parametrize("flag", ["create_graph", "retain_graph"])
+@pytest.mark.parametrize("how", ["method", "backward", "grad", "bad_gradient", "bad_inputs"])
+def test_engine_flags_are_read_as_pytorchs_engine_reads_them(how, flag, key):
+    def call(lib):
+        x = lib.ones(2, requires_grad=True)
+        flags = {flag: _flag(lib, key)}
+        if how == "method":
+            (x * 2).sum().backward(**flags)
+        elif how == "backward":
+            lib.autograd.backward((x * 2).sum(), **flags)
+        elif how == "grad":
+            return lib.autograd.grad((x * 2).sum(), x, **flags)[0]
+        elif how == "bad_gradient":  # (the output gradient is checked first)
+            (x * 2).backward(lib.ones(3), **flags)
+        else:  # (the inputs after)
+            (x * 2).sum().backward(inputs=[lib.ones(1)], **flags)
+        return x.grad
+
+    _same(call)
+
+
+@pytest.mark.parametrize("key", list(_FLAG_VALUES))
+def test_allow_unused_is_read_as_pytorchs_engine_reads_it(key):
+    def call(lib):
+        x, unused = lib.ones(2, requires_grad=True), lib.ones(1, requires_grad=True)
+        return repr(lib.autograd.grad((x * 2).sum(), [x, unused], allow_unused=_flag(lib, key))[1])
+
+    _same(call)
+
+
+def test_engine_flags_without_torch():
+    x = torchless.ones(2, requires_grad=True)
+    assert outcome(lambda: (x * 2).sum().backward(retain_graph="a")) == (
+        "TypeError", "'str' object cannot be interpreted as an integer")
+    assert outcome(lambda: (x * 2).sum().backward(create_graph=None)) == (
+        "TypeError", "'NoneType' object cannot be interpreted as an integer")
+    assert outcome(lambda: torchless.autograd.grad((x * 2).sum(), x, allow_unused=300)) == (
+        "OverflowError", "unsigned byte integer is greater than maximum")
+    assert outcome(lambda: torchless.autograd.grad((x * 2).sum(), x, retain_graph=-1)) == (
+        "OverflowError", "unsigned byte integer is less than minimum")
+    assert x.grad is None  # (refused before anything ran)
+    assert torchless.autograd.grad((x * 2).sum(), x, retain_graph=np.int64(1))[0].tolist() == [2.0, 2.0]

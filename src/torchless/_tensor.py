@@ -810,7 +810,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on (of ``inputs``
         alone when given); ``gradient`` is the gradient with respect to this tensor (None for a scalar's 1)."""
-        if gradient is None and inputs is None and not create_graph:
+        if gradient is None and inputs is None and create_graph is False and \
+                (retain_graph is None or retain_graph.__class__ is bool):
             # a training step's loss.backward(), straight to the engine
             run_backward([(self, root_gradient(self, None))], retain_graph=bool(retain_graph))
             return
