@@ -19,7 +19,8 @@ without it.
 * backward / autograd.backward / autograd.grad read retain_graph, create_graph and allow_unused as PyTorch's engine
   call does (an unsigned byte, by ``__index__``): a str, float, None (create_graph), list, NumPy bool or float
   tensor is refused with Python's TypeError, a value past 0 .. 255 with its OverflowError, after the output
-  gradients are checked and before the inputs are.
+  gradients are checked and before the inputs are;
+* Generator.manual_seed names a seed of the wrong type by its C type's name (``numpy.float32``).
 """
 import io
 import pickle
@@ -312,3 +313,15 @@ def test_engine_flags_without_torch():
         "OverflowError", "unsigned byte integer is less than minimum")
     assert x.grad is None  # (refused before anything ran)
     assert torchless.autograd.grad((x * 2).sum(), x, retain_graph=np.int64(1))[0].tolist() == [2.0, 2.0]
+
+
+# ---------------------------------------------------------------------------- Generator.manual_seed
+@pytest.mark.parametrize("seed", ["np.float32(1)", "np.float64(1)", "1.5", "lib.tensor(1.)", "None", "'a'",
+                                  "np.array(1)", "np.bool_(True)", "np.int64(1)", "True"])
+def test_generator_manual_seed_names_the_seeds_type_as_pytorch(seed):
+    _same(lambda lib: lib.Generator().manual_seed(eval(seed, {"lib": lib, "np": np})).initial_seed())
+
+
+def test_generator_manual_seed_names_a_numpy_type_with_its_module_without_torch():
+    assert outcome(lambda: torchless.Generator().manual_seed(np.float32(1))) == (
+        "RuntimeError", "manual_seed expected a long, but got numpy.float32")
