@@ -20,7 +20,9 @@ without it.
   call does (an unsigned byte, by ``__index__``): a str, float, None (create_graph), list, NumPy bool or float
   tensor is refused with Python's TypeError, a value past 0 .. 255 with its OverflowError, after the output
   gradients are checked and before the inputs are;
-* Generator.manual_seed names a seed of the wrong type by its C type's name (``numpy.float32``).
+* Generator.manual_seed names a seed of the wrong type by its C type's name (``numpy.float32``);
+* torch.save reads pickle_protocol as pickle's Pickler does: None is pickle's default protocol (4), a float or a
+  string is refused with Python's TypeError.
 """
 import io
 import pickle
@@ -325,3 +327,30 @@ def test_generator_manual_seed_names_the_seeds_type_as_pytorch(seed):
 def test_generator_manual_seed_names_a_numpy_type_with_its_module_without_torch():
     assert outcome(lambda: torchless.Generator().manual_seed(np.float32(1))) == (
         "RuntimeError", "manual_seed expected a long, but got numpy.float32")
+
+
+# ---------------------------------------------------------------------------- torch.save's pickle_protocol
+def _data_pickle_head(data):
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return archive.read(next(n for n in archive.namelist() if n.endswith("data.pkl")))[:2]
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+@pytest.mark.parametrize("protocol", ["None", "1.5", "'2'", "np.int64(3)", "True", "-1"])
+def test_save_reads_pickle_protocol_as_picklers_do(protocol, legacy):
+    def call(lib):
+        buffer = io.BytesIO()
+        lib.save(lib.ones(2), buffer, pickle_protocol=eval(protocol), _use_new_zipfile_serialization=not legacy)
+        return buffer.getvalue()[:2] if legacy else _data_pickle_head(buffer.getvalue())
+
+    _same(call)
+
+
+def test_save_pickle_protocol_none_is_picklers_default_without_torch():
+    buffer = io.BytesIO()
+    torchless.save(torchless.ones(2), buffer, pickle_protocol=None)
+    assert _data_pickle_head(buffer.getvalue()) == bytes([0x80, pickle.DEFAULT_PROTOCOL])
+    assert outcome(lambda: torchless.save(torchless.ones(2), io.BytesIO(), pickle_protocol=1.5)) == (
+        "TypeError", "'float' object cannot be interpreted as an integer")
