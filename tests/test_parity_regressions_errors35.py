@@ -22,7 +22,10 @@ without it.
   gradients are checked and before the inputs are;
 * Generator.manual_seed names a seed of the wrong type by its C type's name (``numpy.float32``);
 * torch.save reads pickle_protocol as pickle's Pickler does: None is pickle's default protocol (4), a float or a
-  string is refused with Python's TypeError.
+  string is refused with Python's TypeError;
+* tensor() and as_tensor() without data, from_numpy() with no or two arguments or a keyword, randint() and
+  randperm() without arguments get PyTorch's parser's (or CPython's METH_O) words; as_tensor of a tensor checks
+  its device (CUDA, XLA, MPS: PyTorch's errors) before returning it.
 """
 import io
 import pickle
@@ -354,3 +357,27 @@ def test_save_pickle_protocol_none_is_picklers_default_without_torch():
     assert _data_pickle_head(buffer.getvalue()) == bytes([0x80, pickle.DEFAULT_PROTOCOL])
     assert outcome(lambda: torchless.save(torchless.ones(2), io.BytesIO(), pickle_protocol=1.5)) == (
         "TypeError", "'float' object cannot be interpreted as an integer")
+
+
+# ---------------------------------------------------------------------------- factories called without their data
+@pytest.mark.parametrize("call", [
+    "lib.tensor()", "lib.as_tensor()", "lib.tensor(dtype=lib.int64)", "lib.as_tensor(dtype=lib.int64)",
+    "lib.tensor([1], [2])", "lib.as_tensor([1], [2])", "lib.as_tensor(lib.ones(1), [2])", "lib.tensor([1], [2], [3])",
+    "lib.tensor(data=[1])", "lib.as_tensor(data=lib.ones(1))", "lib.from_numpy()", "lib.from_numpy(np.ones(1), np.ones(1))",
+    "lib.from_numpy(ndarray=np.ones(1))", "lib.from_numpy(np.ones(1), a=1)", "lib.from_numpy(np.ones(2))", "lib.randint()",
+    "lib.randperm()", "lib.randperm(dtype=lib.int64)", "lib.randperm(n=3).shape",
+    "lib.as_tensor(lib.ones(2), device='cuda')", "lib.as_tensor(lib.ones(2), device='xla')",
+    "lib.as_tensor(lib.ones(2), device='mps')", "lib.as_tensor(lib.ones(2), device='a')",
+    "lib.as_tensor(lib.ones(2), device=1)", "lib.as_tensor(lib.ones(2), device='cpu')",
+])
+def test_factories_without_their_data_fail_as_pytorchs(call):
+    _same(lambda lib: eval(call, {"lib": lib, "np": np}))
+
+
+def test_factories_without_their_data_without_torch():
+    assert outcome(lambda: torchless.tensor()) == ("TypeError", 'tensor() missing 1 required positional arguments: '
+                                                                '"data"')
+    assert outcome(lambda: torchless.from_numpy()) == (
+        "TypeError", "torchless._VariableFunctionsClass.from_numpy() takes exactly one argument (0 given)")
+    assert outcome(lambda: torchless.as_tensor(torchless.ones(2), device="cuda")) == (
+        "AssertionError", "Torch not compiled with CUDA enabled")

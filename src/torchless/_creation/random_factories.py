@@ -10,7 +10,7 @@ from .._ops._util import check_int64, is_index_argument
 from ..autograd import forward_ad
 from ..random import draw_values, stream
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _memory_keywords, _NO_SIZE, _size,
-                      _type_name, check_pin_memory)
+                      _type_name, _UNGIVEN, check_pin_memory)
 from .filled import _laid_out, _like, _like_docstring, _like_strides
 
 _RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}",
@@ -151,7 +151,7 @@ def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device
 
 @_memory_keywords
 @_accepts_out()
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
     given = tuple(a for a in (low, high, size) if a is not None)
     if size is None and high is not None and isinstance(high, (tuple, list)):
@@ -258,10 +258,15 @@ def _randperm_n(n, keywords):
 
 @_memory_keywords
 @_accepts_out()
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n=_UNGIVEN, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1."""
     keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
                 if value is not None}
+    if n is _UNGIVEN:  # (PyTorch's parser: with keywords the missing argument named, else the overloads listed)
+        if keywords:
+            raise _parser_errors.missing_arguments("randperm", ["n"])
+        raise TypeError("randperm() received an invalid combination of arguments - got (), but expected one of:\n"
+                        + _RANDPERM_OVERLOADS)
     if dtype is not None:
         _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
     _check_generator("randperm", _RANDPERM_SCHEMAS, (n,), generator, dtype=dtype, device=device)
