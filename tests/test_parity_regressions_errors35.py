@@ -25,7 +25,9 @@ without it.
   string is refused with Python's TypeError;
 * tensor() and as_tensor() without data, from_numpy() with no or two arguments or a keyword, randint() and
   randperm() without arguments get PyTorch's parser's (or CPython's METH_O) words; as_tensor of a tensor checks
-  its device (CUDA, XLA, MPS: PyTorch's errors) before returning it.
+  its device (CUDA, XLA, MPS: PyTorch's errors) before returning it;
+* Tensor.cpu takes memory_format by keyword only, apply_ names TensorBase when given other than one argument,
+  map_ binds its arguments as PyTorch's parser (missing ones first, then keywords left over).
 """
 import io
 import pickle
@@ -381,3 +383,29 @@ def test_factories_without_their_data_without_torch():
         "TypeError", "torchless._VariableFunctionsClass.from_numpy() takes exactly one argument (0 given)")
     assert outcome(lambda: torchless.as_tensor(torchless.ones(2), device="cuda")) == (
         "AssertionError", "Torch not compiled with CUDA enabled")
+
+
+# ---------------------------------------------------------------------------- cpu / apply_ / map_ misbound
+@pytest.mark.parametrize("call", [
+    "cpu(1)", "cpu(1, 2)", "cpu(memory_format=1)", "cpu(foo=1)", "cpu(memory_format=lib.preserve_format)",
+    "apply_()", "apply_(1, 2)", "apply_(f=1)", "map_()", "map_(lib.ones(2))", "map_(lib.ones(2), lambda a, b: a, 3)",
+    "map_(other=lib.ones(2))", "map_(callable=lambda a, b: a)", "map_(lib.ones(2), callable=lambda a, b: a + b)",
+    "map_(lib.ones(2), other=lib.ones(2))", "map_(lib.ones(2), foo=1)", "map_(lib.ones(2), lambda a, b: a - b, foo=1)",
+    "map_(other=lib.ones(2), callable=lambda a, b: a * 3)", "map_(lib.ones(2), lambda a, b: a - b, other=1)",
+])
+def test_tensor_methods_bind_their_arguments_as_pytorch(call):
+    def run(lib):
+        t = lib.ones(2)
+        eval(f"t.{call}", {"lib": lib, "t": t})
+        return t
+
+    _same(run)
+
+
+def test_tensor_methods_bind_their_arguments_without_torch():
+    t = torchless.ones(2)
+    assert outcome(lambda: t.cpu(1)) == ("TypeError", "cpu() takes 0 positional arguments but 1 was given")
+    assert outcome(lambda: t.apply_()) == ("TypeError", "TensorBase.apply_() takes exactly one argument (0 given)")
+    assert outcome(lambda: t.map_(other=t)) == ("TypeError", 'map_() missing 1 required positional arguments: '
+                                                              '"callable"')
+    assert t.map_(callable=lambda a, b: a + b, other=torchless.full((2,), 2.0)).tolist() == [3.0, 3.0]

@@ -776,7 +776,10 @@ class Tensor:
             raise _parser_errors.not_tensor("type_as", "other", 1, other)
         return self.to(other.dtype)
 
-    def cpu(self, memory_format=_memory_format.preserve_format):
+    def cpu(self, *args, memory_format=_memory_format.preserve_format):
+        if args:  # (memory_format is keyword-only to PyTorch's parser)
+            raise TypeError(f"cpu() takes 0 positional arguments but {len(args)} {'was' if len(args) == 1 else 'were'} "
+                            "given")
         return self if memory_format is _memory_format.preserve_format else \
             self._cast_in_format(None, memory_format, "cpu")
 

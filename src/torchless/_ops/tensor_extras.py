@@ -545,7 +545,7 @@ def apply_(self, *args, **kwargs):
     if kwargs:
         raise TypeError("TensorBase.apply_() takes no keyword arguments")
     if len(args) != 1:
-        raise TypeError(f"apply_() takes exactly one argument ({len(args)} given)")
+        raise TypeError(f"TensorBase.apply_() takes exactly one argument ({len(args)} given)")  # (CPython's METH_O)
     (function,) = args
     if self._requires_grad:
         raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
@@ -553,12 +553,27 @@ def apply_(self, *args, **kwargs):
     return self._write_untracked(values.reshape(self._data.shape))
 
 
+def _map_arguments(args, kwargs):
+    """map_'s (other, callable) given otherwise than by position, or PyTorch's parser's TypeError."""
+    names = ("other", "callable")
+    if len(args) > 2:
+        raise TypeError(f"map_() takes 2 positional arguments but {len(args)} were given")
+    bound = {**{name: kwargs[name] for name in names if name in kwargs}, **dict(zip(names, args))}
+    missing = [name for name in names if name not in bound]
+    if missing:  # (the parser reads the parameters first: named from the first one missing on)
+        raise _parser_errors.missing_arguments("map_", list(names[names.index(missing[0]):]))
+    for name in kwargs:  # (then the keywords left over)
+        if name not in names:
+            raise TypeError(f"map_() got an unexpected keyword argument '{name}'")
+        if names.index(name) < len(args):
+            raise TypeError(f"map_() got multiple values for argument '{name}'")
+    return bound["other"], bound["callable"]
+
+
 def map_(self, *args, **kwargs):
     """``callable(a, b)`` for each element of this tensor and of ``other`` broadcast to its shape, in place."""
     if len(args) != 2 or kwargs:
-        missing = ["other", "callable"][len(args):]
-        raise TypeError(f"map_() missing {len(missing)} required positional argument: "
-                        + ", ".join(f'"{name}"' for name in missing))
+        args = _map_arguments(args, kwargs)
     other, function = args
     _check_tensor(other, "map_", "other", 1)
     if self._requires_grad:
