@@ -27,7 +27,8 @@ without it.
   randperm() without arguments get PyTorch's parser's (or CPython's METH_O) words; as_tensor of a tensor checks
   its device (CUDA, XLA, MPS: PyTorch's errors) before returning it;
 * Tensor.cpu takes memory_format by keyword only, apply_ names TensorBase when given other than one argument,
-  map_ binds its arguments as PyTorch's parser (missing ones first, then keywords left over).
+  map_ binds its arguments as PyTorch's parser (missing ones first, then keywords left over);
+* torch.Size refuses keywords and a second argument in tuple's words, Size.numel any argument in CPython's.
 """
 import io
 import pickle
@@ -409,3 +410,17 @@ def test_tensor_methods_bind_their_arguments_without_torch():
     assert outcome(lambda: t.map_(other=t)) == ("TypeError", 'map_() missing 1 required positional arguments: '
                                                               '"callable"')
     assert t.map_(callable=lambda a, b: a + b, other=torchless.full((2,), 2.0)).tolist() == [3.0, 3.0]
+
+
+# ---------------------------------------------------------------------------- torch.Size misbound
+@pytest.mark.parametrize("call", ["lib.Size([2, 3]).numel(a=1)", "lib.Size([2, 3]).numel(1, 2)",
+                                  "lib.Size([2, 3]).numel(1)", "lib.Size([2, 3]).numel()", "lib.Size(sizes=[1])",
+                                  "lib.Size([1], [2])", "lib.Size(foo=1)", "lib.Size([1], foo=1)", "lib.Size()"])
+def test_size_binds_its_arguments_as_pytorchs(call):
+    _same(lambda lib: eval(call, {"lib": lib}))
+
+
+def test_size_binds_its_arguments_without_torch():
+    assert outcome(lambda: torchless.Size([2]).numel(1)) == ("TypeError", "Size.numel() takes no arguments (1 given)")
+    assert outcome(lambda: torchless.Size(sizes=[1])) == ("TypeError", "tuple() takes no keyword arguments")
+    assert torchless.Size([2, 3]).numel() == 6
