@@ -28,7 +28,10 @@ without it.
   its device (CUDA, XLA, MPS: PyTorch's errors) before returning it;
 * Tensor.cpu takes memory_format by keyword only, apply_ names TensorBase when given other than one argument,
   map_ binds its arguments as PyTorch's parser (missing ones first, then keywords left over);
-* torch.Size refuses keywords and a second argument in tuple's words, Size.numel any argument in CPython's.
+* torch.Size refuses keywords and a second argument in tuple's words, Size.numel any argument in CPython's;
+* the global switches refuse what is no Python bool as PyTorch's bindings do: set_warn_always and
+  set_flush_denormal (RuntimeError), set_detect_anomaly / detect_anomaly (set_anomaly_enabled's parser);
+  is_grad_enabled takes no argument.
 """
 import io
 import pickle
@@ -424,3 +427,36 @@ def test_size_binds_its_arguments_without_torch():
     assert outcome(lambda: torchless.Size([2]).numel(1)) == ("TypeError", "Size.numel() takes no arguments (1 given)")
     assert outcome(lambda: torchless.Size(sizes=[1])) == ("TypeError", "tuple() takes no keyword arguments")
     assert torchless.Size([2, 3]).numel() == 6
+
+
+# ---------------------------------------------------------------------------- global switches
+@pytest.mark.parametrize("value", ["'a'", "1", "None", "np.bool_(True)", "lib.tensor(True)", "True"])
+@pytest.mark.parametrize("call", ["lib.set_warn_always({})", "lib.set_flush_denormal({}) and None",
+                                  "lib.autograd.set_detect_anomaly({}) and None",
+                                  "lib.autograd.set_detect_anomaly(False, {}) and None",
+                                  "lib.autograd.detect_anomaly(check_nan={}).__enter__()"])
+def test_global_switches_refuse_what_is_no_bool(call, value):
+    def run(lib):
+        previous = lib.is_anomaly_enabled(), lib.is_anomaly_check_nan_enabled(), lib.is_warn_always_enabled()
+        try:
+            return eval(call.format(value), {"lib": lib, "np": np}), lib.is_anomaly_enabled()
+        finally:
+            lib.set_anomaly_enabled(*previous[:2])
+            lib.set_warn_always(previous[2])
+
+    _same(run)
+
+
+@pytest.mark.parametrize("call", ["lib.is_grad_enabled(1)", "lib.is_grad_enabled(a=1)", "lib.is_grad_enabled()"])
+def test_is_grad_enabled_takes_no_argument(call):
+    _same(lambda lib: eval(call, {"lib": lib}))
+
+
+def test_global_switches_without_torch():
+    assert outcome(lambda: torchless.set_warn_always(1)) == (
+        "RuntimeError", "setWarnOnlyOnce expects a bool, but got int")
+    assert outcome(lambda: torchless.set_flush_denormal(np.bool_(True))) == (
+        "RuntimeError", "flush_denormal expects a bool, but got numpy.bool")
+    assert outcome(lambda: torchless.autograd.set_detect_anomaly(None)) == (
+        "TypeError", "set_anomaly_enabled(): argument 'enabled' (position 1) must be bool, not NoneType")
+    assert not torchless.is_anomaly_enabled() and not torchless.is_warn_always_enabled()
