@@ -431,7 +431,7 @@ def test_size_binds_its_arguments_without_torch():
 
 # ---------------------------------------------------------------------------- global switches
 @pytest.mark.parametrize("value", ["'a'", "1", "None", "np.bool_(True)", "lib.tensor(True)", "True"])
-@pytest.mark.parametrize("call", ["lib.set_warn_always({})", "lib.set_flush_denormal({}) and None",
+@pytest.mark.parametrize("call", ["lib.set_warn_always({})", "(lib.set_flush_denormal({}), None)[1]",
                                   "lib.autograd.set_detect_anomaly({}) and None",
                                   "lib.autograd.set_detect_anomaly(False, {}) and None",
                                   "lib.autograd.detect_anomaly(check_nan={}).__enter__()"])
