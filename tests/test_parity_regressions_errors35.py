@@ -207,7 +207,8 @@ def test_resize_sizes_by_keyword_without_torch():
 @pytest.mark.parametrize("key", ["[2**63]", "[-2**63 - 1]", "[[2**63]]", "[0, 2**63]", "[1.5, 2**63]", "[2**64]",
                                  "[[0], [2**63]]", "[1e20]", "[float('nan')]", "[-1e19]", "[True, 2**63]",
                                  "[np.uint64(2**63)]", "[np.uint64(1)]", "[1+0j]", "[1j]", "[]", "[[], []]",
-                                 "[1.5, -0.5]", "lib.tensor([1+0j])", "(lib.tensor([1+0j]), 0)", "(0, lib.tensor([1j]))"])
+                                 "[1.5, -0.5]", "lib.tensor([1+0j])", "(lib.tensor([1+0j]), 0)",
+                                 "(0, lib.tensor([1j]))"])
 @pytest.mark.parametrize("write", [False, True], ids=["get", "set"])
 def test_an_index_list_is_stored_as_int64_as_pytorch(key, write):
     def call(lib):
@@ -369,8 +370,9 @@ def test_save_pickle_protocol_none_is_picklers_default_without_torch():
 @pytest.mark.parametrize("call", [
     "lib.tensor()", "lib.as_tensor()", "lib.tensor(dtype=lib.int64)", "lib.as_tensor(dtype=lib.int64)",
     "lib.tensor([1], [2])", "lib.as_tensor([1], [2])", "lib.as_tensor(lib.ones(1), [2])", "lib.tensor([1], [2], [3])",
-    "lib.tensor(data=[1])", "lib.as_tensor(data=lib.ones(1))", "lib.from_numpy()", "lib.from_numpy(np.ones(1), np.ones(1))",
-    "lib.from_numpy(ndarray=np.ones(1))", "lib.from_numpy(np.ones(1), a=1)", "lib.from_numpy(np.ones(2))", "lib.randint()",
+    "lib.tensor(data=[1])", "lib.as_tensor(data=lib.ones(1))", "lib.from_numpy()",
+    "lib.from_numpy(np.ones(1), np.ones(1))", "lib.from_numpy(ndarray=np.ones(1))", "lib.from_numpy(np.ones(1), a=1)",
+    "lib.from_numpy(np.ones(2))", "lib.randint()",
     "lib.randperm()", "lib.randperm(dtype=lib.int64)", "lib.randperm(n=3).shape",
     "lib.as_tensor(lib.ones(2), device='cuda')", "lib.as_tensor(lib.ones(2), device='xla')",
     "lib.as_tensor(lib.ones(2), device='mps')", "lib.as_tensor(lib.ones(2), device='a')",
