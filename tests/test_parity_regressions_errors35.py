@@ -8,7 +8,9 @@ without it.
 * torch.device takes a 0-d integer tensor for its index, keeps an index past 127 as PyTorch's int8 DeviceIndex does
   (wrapped; one that wraps to -1 is no index), refuses one past int64 or a string's past int32 as PyTorch;
 * torch.load reads a file as a zip archive only when it starts with the local file header's magic number, as
-  PyTorch: a checkpoint cut to its first 2 or 3 bytes (``PK``) or with them damaged is read as a pickle;
+  PyTorch: a checkpoint cut to its first 2 or 3 bytes (``PK``) or with them damaged is read as a pickle; a
+  data.pkl whose bytes fail its CRC-32 (which PyTorch's reader does not check) fails as PyTorch's unpickler fails on
+  them (still refused where PyTorch would load the damaged data);
 * resize_ and sum_to_size read their sizes with PyTorch's parser (``resize_(size=(6,))``, its TypeErrors);
 * an index list holding an int beyond int64, a float beyond it (or NaN) or a complex number fails as
   torch.tensor(list, dtype=torch.int64) does, as does such a list given to torch.tensor with an integer dtype among
@@ -166,6 +168,48 @@ def test_a_checkpoint_damaged_at_its_start_loads_as_in_torch(damage, weights_onl
     else:
         data[int(damage[4:])] ^= 0xFF
     _same(lambda lib: lib.load(io.BytesIO(bytes(data)), weights_only=weights_only))
+
+
+def _data_pickle_span(data):
+    """(start, end) of the bytes of data.pkl in the zip archive ``data``."""
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    info = next(i for i in archive.infolist() if i.filename.endswith("data.pkl"))
+    name_length, extra_length = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    return start, start + info.file_size
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_a_damaged_data_pickle_fails_as_pytorchs_unpickler_fails(weights_only):
+    torch = pytest.importorskip("torch")
+    data = _saved_by_torch()
+    start, end = _data_pickle_span(data)
+    compared = 0
+    for position in range(start, end):
+        damaged = bytearray(data)
+        damaged[position] ^= 0xFF
+        expected = outcome(lambda: torch.load(io.BytesIO(bytes(damaged)), weights_only=weights_only))
+        # (where PyTorch loads other data than saved, torchless refuses; a string's length damaged makes Python's
+        # unpickler, not weights-only, allocate it: PyTorch's MemoryError, which torchless does not reproduce)
+        if isinstance(expected, Raised) and expected.type != "MemoryError":
+            actual = outcome(lambda: torchless.load(io.BytesIO(bytes(damaged)), weights_only=weights_only))
+            assert Raised(actual.type, actual.message.replace("torchless", "torch")) == expected, position
+            compared += 1
+    assert compared > (end - start) // 4
+
+
+def test_a_damaged_data_pickle_fails_as_pythons_unpickler_without_torch():
+    buffer = io.BytesIO()
+    torchless.save(torchless.ones(2), buffer)
+    data = bytearray(buffer.getvalue())
+    start, end = _data_pickle_span(bytes(data))
+    data[start] ^= 0xFF  # (the PROTO opcode becomes an invalid load key)
+    expected = outcome(lambda: pickle.loads(bytes(data[start:end])))
+    assert expected.type == "UnpicklingError"
+    assert outcome(lambda: torchless.load(io.BytesIO(bytes(data)), weights_only=False)) == expected
 
 
 def test_a_file_of_pk_alone_is_read_as_a_pickle_without_torch():
