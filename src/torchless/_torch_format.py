@@ -1168,7 +1168,8 @@ class _ArchiveReader(_Reader):
             # PyTorch's zip reader checks no CRC: a damaged pickle is read on, to fail where PyTorch's load fails;
             # one that would load (other data than saved) is refused at the end
             damage, path = corrupt, f"{self._folder}/data.pkl"
-            data = _stored_entry_bytes(self._archive.fp, self._archive.NameToInfo[path], path, check_crc=False).tobytes()
+            info = self._archive.NameToInfo[path]
+            data = _stored_entry_bytes(self._archive.fp, info, path, check_crc=False).tobytes()
         if self._weights_only and data[:1] == pickle.PROTO and data[1:2] not in (b"\x02", b""):
             warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
                                 "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not "
