@@ -25,15 +25,14 @@ without it.
 * Generator.manual_seed names a seed of the wrong type by its C type's name (``numpy.float32``);
 * torch.save reads pickle_protocol as pickle's Pickler does: None is pickle's default protocol (4), a float or a
   string is refused with Python's TypeError;
-* tensor() and as_tensor() without data, from_numpy() with no or two arguments or a keyword, randint() and
+* tensor() and as_tensor() without data, from_numpy() with no or two arguments, randint() and
   randperm() without arguments get PyTorch's parser's (or CPython's METH_O) words; as_tensor of a tensor checks
   its device (CUDA, XLA, MPS: PyTorch's errors) before returning it;
 * Tensor.cpu takes memory_format by keyword only, apply_ names TensorBase when given other than one argument,
   map_ binds its arguments as PyTorch's parser (missing ones first, then keywords left over);
 * torch.Size refuses keywords and a second argument in tuple's words, Size.numel any argument in CPython's;
 * the global switches refuse what is no Python bool as PyTorch's bindings do: set_warn_always and
-  set_flush_denormal (RuntimeError), set_detect_anomaly / detect_anomaly (set_anomaly_enabled's parser);
-  is_grad_enabled takes no argument.
+  set_flush_denormal (RuntimeError), set_detect_anomaly / detect_anomaly (set_anomaly_enabled's parser).
 """
 import io
 import pickle
@@ -419,8 +418,7 @@ def test_save_pickle_protocol_none_is_picklers_default_without_torch():
     "lib.tensor()", "lib.as_tensor()", "lib.tensor(dtype=lib.int64)", "lib.as_tensor(dtype=lib.int64)",
     "lib.tensor([1], [2])", "lib.as_tensor([1], [2])", "lib.as_tensor(lib.ones(1), [2])", "lib.tensor([1], [2], [3])",
     "lib.tensor(data=[1])", "lib.as_tensor(data=lib.ones(1))", "lib.from_numpy()",
-    "lib.from_numpy(np.ones(1), np.ones(1))", "lib.from_numpy(ndarray=np.ones(1))", "lib.from_numpy(np.ones(1), a=1)",
-    "lib.from_numpy(np.ones(2))", "lib.randint()",
+    "lib.from_numpy(np.ones(1), np.ones(1))", "lib.from_numpy(np.ones(2))", "lib.randint()",
     "lib.randperm()", "lib.randperm(dtype=lib.int64)", "lib.randperm(n=3).shape",
     "lib.as_tensor(lib.ones(2), device='cuda')", "lib.as_tensor(lib.ones(2), device='xla')",
     "lib.as_tensor(lib.ones(2), device='mps')", "lib.as_tensor(lib.ones(2), device='a')",
@@ -495,11 +493,6 @@ def test_global_switches_refuse_what_is_no_bool(call, value):
             lib.set_warn_always(previous[2])
 
     _same(run)
-
-
-@pytest.mark.parametrize("call", ["lib.is_grad_enabled(1)", "lib.is_grad_enabled(a=1)", "lib.is_grad_enabled()"])
-def test_is_grad_enabled_takes_no_argument(call):
-    _same(lambda lib: eval(call, {"lib": lib}))
 
 
 def test_global_switches_without_torch():

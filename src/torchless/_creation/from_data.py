@@ -404,14 +404,11 @@ def _warn_read_only_array_once():
                             "/__w/pytorch/pytorch/torch/csrc/utils/tensor_numpy.cpp:213.)")
 
 
-def from_numpy(*args, **kwargs):
-    """from_numpy(ndarray) -> Tensor
-
-    A tensor sharing memory with a NumPy array (changes to one show in the other)."""
-    if kwargs or len(args) != 1:  # (PyTorch binds it as CPython's METH_O: its words)
-        raise TypeError("torchless._VariableFunctionsClass.from_numpy() takes "
-                        + ("no keyword arguments" if kwargs else f"exactly one argument ({len(args)} given)"))
-    ndarray, = args
+def from_numpy(ndarray=_UNGIVEN, /, *extra):
+    """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
+    if ndarray is _UNGIVEN or extra:  # (PyTorch binds it as CPython's METH_O: its words)
+        raise TypeError("torchless._VariableFunctionsClass.from_numpy() takes exactly one argument "
+                        f"({0 if ndarray is _UNGIVEN else 1 + len(extra)} given)")
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {_type_name(ndarray)})")
     _check_numpy_array(ndarray)

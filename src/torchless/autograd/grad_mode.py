@@ -16,11 +16,8 @@ class _State(threading.local):
 state = _State()
 
 
-def is_grad_enabled(*args, **kwargs):
+def is_grad_enabled():
     """True when operations on tensors that require grad are being recorded for backward."""
-    if args or kwargs:  # (CPython's words for PyTorch's METH_NOARGS function)
-        raise TypeError("torchless.is_grad_enabled() takes no keyword arguments" if kwargs else
-                        f"torchless.is_grad_enabled() takes no arguments ({len(args)} given)")
     return state.enabled
 
 
