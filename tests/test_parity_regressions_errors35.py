@@ -11,7 +11,8 @@ without it.
   PyTorch: a checkpoint cut to its first 2 or 3 bytes (``PK``) or with them damaged is read as a pickle; a
   data.pkl whose bytes fail its CRC-32 (which PyTorch's reader does not check) fails as PyTorch's unpickler fails on
   them (still refused where PyTorch would load the damaged data);
-* resize_ and sum_to_size read their sizes with PyTorch's parser (``resize_(size=(6,))``, its TypeErrors);
+* resize_ and sum_to_size read their sizes with PyTorch's parser (``resize_(size=(6,))``, its TypeErrors; no
+  NumPy name, axis= or keepdims=, taken for an argument they have not);
 * an index list holding an int beyond int64, a float beyond it (or NaN) or a complex number fails as
   torch.tensor(list, dtype=torch.int64) does, as does such a list given to torch.tensor with an integer dtype among
   floats; a complex index tensor is refused with PyTorch's words;
@@ -229,6 +230,7 @@ def test_a_file_of_pk_alone_is_read_as_a_pickle_without_torch():
     ((True, 6), {}), (("tensor23",), {}), ((), {}), (("int64",), {}), ((), {"shape": (6,)}), ((), {"size": (6,)}),
     ((), {"size": 6}), ((6,), {"size": 6}), ((2, "bool_tensor"), {}), ((6,), {"foo": 1}), ((6,), {}),
     (((1, 3),), {}), ((6,), {"memory_format": 1}), ((1, 2, 3, 1), {"memory_format": "channels_last"}),
+    ((6,), {"axis": 1}), ((), {"size": (6,), "keepdims": True}),
 ])
 def test_resize_and_sum_to_size_read_sizes_as_pytorchs_parser(method, args, kwargs):
     def call(lib):

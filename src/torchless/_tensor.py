@@ -1422,7 +1422,8 @@ for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "al
               "swapaxes", "swapdims", "tril", "triu", "rot90", "diag", "movedim", "moveaxis", "histc", "cov",
               "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power"):
     getattr(Tensor, _name).parser_arity = True
-for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
+for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_"):
+    # (unwrapped: their **keywords are their own arguments' names, none a dim that axis= could stand for)
     getattr(Tensor, _name).own_keywords = True
 # The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
 # arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),
