@@ -37,12 +37,28 @@ def _arguments(args, kwargs):
     if index is None:
         if isinstance(type, (str, device)) or _is_int(type):
             return type, None
-    elif isinstance(type, str) and _is_int(index):
-        return type, int(index)
+    elif isinstance(type, str):
+        if _is_int(index):
+            return type, int(index)
+        from ._ops._util import is_int_argument
+
+        if is_int_argument(index):  # (the parser's int takes a 0-d integer tensor too, as its value)
+            return type, int(index)
     from . import _parser_errors
 
     _parser_errors.parse("device", _OVERLOADS, args, kwargs)  # raises, but for a bool, which its check lets pass
     raise _parser_errors.invalid_combination("device", _PRINTED_OVERLOADS, args, kwargs)
+
+
+def _device_index(index):
+    """A device index outside 0 .. 127 as PyTorch keeps it: refused when negative, else cut to its int8
+    DeviceIndex (wrapping around; one that wraps to -1 is no index, None)."""
+    if not -2**63 <= index < 2**63:  # (the parser's int64, read once the string is)
+        raise ValueError("Overflow when unpacking long long")
+    if index < 0:
+        raise RuntimeError("Device index must not be negative")
+    index = (index + 128) % 256 - 128
+    return None if index == -1 else index
 
 
 class device:
@@ -59,6 +75,8 @@ class device:
         if isinstance(type, device):
             type, index = type.type, type.index
         if not isinstance(type, str):
+            if not -2**63 <= type < 2**63:
+                raise ValueError("Overflow when unpacking long long")
             # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
             raise RuntimeError("Device index must not be negative" if type < 0 else
                                "Cannot access accelerator device when none is available.")
@@ -74,18 +92,21 @@ class device:
             raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: "
                                f"{name}")
         if number is not None:
+            if int(number) > 2**31 - 1:  # (read by std::stoi)
+                raise RuntimeError(f"Could not parse device index '{number}' in device string '{text}'")
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
                                    f"{type}")
             index = int(number)
-        if index is not None and index < 0:
-            raise RuntimeError("Device index must not be negative")
+        if index is not None and not 0 <= index <= 127:
+            index = _device_index(index)
         self.type, self.index = name, index
 
     def __repr__(self):
         if self.index is None:
             return f"device(type='{self.type}')"
-        return f"device(type='{self.type}', index={self.index})"
+        # (PyTorch's repr prints a negative index, from an index past 127, as a 16-bit unsigned number)
+        return f"device(type='{self.type}', index={self.index % 65536})"
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"

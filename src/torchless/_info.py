@@ -181,13 +181,23 @@ def set_flush_denormal(mode):
     NumPy has no switch for the CPU's flush-to-zero flags, so this returns False and changes nothing, as
     PyTorch does on a CPU without SSE3.
     """
+    _check_switch("flush_denormal", mode)
     return False
+
+
+def _check_switch(name, value):
+    """PyTorch's refusal of a global switch that is no Python bool (its binding's own check, by C type name)."""
+    if value.__class__ is not bool:
+        from .nn._functional._args import _tp_name
+
+        raise RuntimeError(f"{name} expects a bool, but got {_tp_name(value)}")
 
 
 def set_warn_always(b):
     """When True, warnings PyTorch gives once per process are given every time (recorded; read back by
     :func:`is_warn_always_enabled`)."""
-    _state["warn_always"] = bool(b)
+    _check_switch("setWarnOnlyOnce", b)
+    _state["warn_always"] = b
 
 
 def is_warn_always_enabled():

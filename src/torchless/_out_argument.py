@@ -94,7 +94,8 @@ def call_into(name, out, function, args, kwargs):
             from .nn._functional._args import _tp_name
             raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_tp_name(target)}")
     if is_grad_enabled() and any(t.requires_grad for t in _tensors_in((args, tuple(kwargs.values()), targets))):
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+        shown = "cat" if name in _CONCATENATING and name != "stack" else name  # (their out= variants call cat's)
+        raise RuntimeError(f"{shown}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     if forward_ad.state.vmap_levels:
         _refuse_batched_out(name, args, kwargs, targets)
@@ -301,13 +302,17 @@ def _check_requested_dtype(name, target, dtype):
                                           out_cpp=_dtype.CPP_SCALAR_NAMES[target._data.dtype.name]))
 
 
+_CONCATENATING = frozenset(("cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
+                            "column_stack"))
+
+
 def _check_exact_dtype(name, target, value, index=0):
     """PyTorch's refusal of ``target``, the out tensor of result ``index`` of ``name``, for not having the dtype of
     that result (``value``)."""
     if target._data.dtype == value._data.dtype:
         return
-    if name in ("cat", "concat", "concatenate", "stack") and not _dtype.can_cast(value._data.dtype, target._data.dtype):
-        # (stack concatenates: its error is cat's)
+    if name in _CONCATENATING and not _dtype.can_cast(value._data.dtype, target._data.dtype):
+        # (stack and the *stack functions concatenate: their error is cat's)
         raise TypeError(f"torchless.cat(): input types can't be cast to the desired output type "
                         f"{_dtype.from_numpy_dtype(target._data.dtype).scalar_name}")
     template = _EXACT_DTYPE.get(name)

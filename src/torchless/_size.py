@@ -6,7 +6,10 @@ class Size(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, sizes=()):
+    def __new__(cls, sizes=(), /, *extra, **kwargs):
+        if extra or kwargs:  # (PyTorch's Size is built as its base tuple is: tuple's words)
+            raise TypeError("tuple() takes no keyword arguments" if kwargs else
+                            f"tuple expected at most 1 argument, got {1 + len(extra)}")
         sizes = tuple(sizes)
         if not all(type(n) is int for n in sizes) or sizes and not -2 ** 63 <= min(sizes) <= max(sizes) < 2 ** 63:
             sizes = tuple(_dimension(n, item) for item, n in enumerate(sizes))  # (ints in range need no conversion)
@@ -17,8 +20,11 @@ class Size(tuple):
 
     __str__ = __repr__
 
-    def numel(self):
+    def numel(self, *args, **kwargs):
         """The number of elements in a tensor of this shape."""
+        if args or kwargs:  # (CPython's words for PyTorch's METH_NOARGS method)
+            raise TypeError("Size.numel() takes no keyword arguments" if kwargs else
+                            f"Size.numel() takes no arguments ({len(args)} given)")
         n = 1
         for d in self:
             n *= d

@@ -776,7 +776,10 @@ class Tensor:
             raise _parser_errors.not_tensor("type_as", "other", 1, other)
         return self.to(other.dtype)
 
-    def cpu(self, memory_format=_memory_format.preserve_format):
+    def cpu(self, *args, memory_format=_memory_format.preserve_format):
+        if args:  # (memory_format is keyword-only to PyTorch's parser)
+            raise TypeError(f"cpu() takes 0 positional arguments but {len(args)} {'was' if len(args) == 1 else 'were'} "
+                            "given")
         return self if memory_format is _memory_format.preserve_format else \
             self._cast_in_format(None, memory_format, "cpu")
 
@@ -810,7 +813,8 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on (of ``inputs``
         alone when given); ``gradient`` is the gradient with respect to this tensor (None for a scalar's 1)."""
-        if gradient is None and inputs is None and not create_graph:
+        if gradient is None and inputs is None and create_graph is False and \
+                (retain_graph is None or retain_graph.__class__ is bool):
             # a training step's loss.backward(), straight to the engine
             run_backward([(self, root_gradient(self, None))], retain_graph=bool(retain_graph))
             return
@@ -1418,7 +1422,8 @@ for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "al
               "swapaxes", "swapdims", "tril", "triu", "rot90", "diag", "movedim", "moveaxis", "histc", "cov",
               "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power"):
     getattr(Tensor, _name).parser_arity = True
-for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
+for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_"):
+    # (unwrapped: their **keywords are their own arguments' names, none a dim that axis= could stand for)
     getattr(Tensor, _name).own_keywords = True
 # The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
 # arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),

@@ -1127,7 +1127,7 @@ def _mapped_entry_bytes(stream, file, info, path, shared):
     return np.memmap(file, np.uint8, "r+" if shared else "c", offset, (info.file_size,))
 
 
-def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
+def _stored_entry_bytes(stream, info, path, dtype=np.uint8, check_crc=True):
     """The data of the stored (uncompressed) zip entry ``info`` of the archive in ``stream``, as a uint8 array
     (over an array of ``dtype``, see :func:`_element_buffer`), checked against its CRC-32 unless that is zero.
 
@@ -1143,7 +1143,7 @@ def _stored_entry_bytes(stream, info, path, dtype=np.uint8):
         if not count:
             raise _Corrupt(f"entry '{path}' is truncated")
         filled += count
-    if info.CRC and zlib.crc32(buffer) != info.CRC:
+    if check_crc and info.CRC and zlib.crc32(buffer) != info.CRC:
         raise _Corrupt(f"Bad CRC-32 for entry '{path}'")
     return buffer
 
@@ -1161,7 +1161,17 @@ class _ArchiveReader(_Reader):
         self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
         if f"{self._folder}/data.pkl" not in self._archive.NameToInfo:
             raise _stream_reader_error("locating file data.pkl: file not found")
-        data = self._entry("data.pkl").tobytes()
+        damage = None
+        try:
+            data = self._entry("data.pkl").tobytes()
+        except _Corrupt as corrupt:
+            if not str(corrupt).startswith("Bad CRC-32"):
+                raise
+            # PyTorch's zip reader checks no CRC: a damaged pickle is read on, to fail where PyTorch's load fails;
+            # one that would load (other data than saved) is refused at the end
+            damage, path = corrupt, f"{self._folder}/data.pkl"
+            info = self._archive.NameToInfo[path]
+            data = _stored_entry_bytes(self._archive.fp, info, path, check_crc=False).tobytes()
         if self._weights_only and data[:1] == pickle.PROTO and data[1:2] not in (b"\x02", b""):
             warn_from_user_code(f"Detected pickle protocol {data[1]} in the checkpoint, which was not the default "
                                 "pickle protocol used by `torch.load` (2). The weights_only Unpickler might not "
@@ -1170,7 +1180,7 @@ class _ArchiveReader(_Reader):
         try:
             _check_opcodes(data, allowed=self._allowed_opcodes())
             # (its storages can be read while the pickle runs, which a legacy file's cannot: they follow it)
-            return self._convert(self._unpickle(data, eager=not self._weights_only))
+            loaded = self._convert(self._unpickle(data, eager=not self._weights_only))
         except (_Refused, *_CORRUPTION) as error:
             if isinstance(error, (_UnsupportedGlobal, CheckpointError, _Lacking)):  # (worded already)
                 raise
@@ -1178,6 +1188,9 @@ class _ArchiveReader(_Reader):
             if failure is None:
                 raise
             raise failure from None
+        if damage is not None:
+            raise damage
+        return loaded
 
     def _byte_order(self):
         if f"{self._folder}/byteorder" not in self._archive.NameToInfo:  # a file older than the record

@@ -36,7 +36,9 @@ class Generator:
 
     def manual_seed(self, seed):
         if type(seed) is not int:  # (its subclass bool too) PyTorch's binding takes a Python int only
-            kind = type(seed).__name__
+            from .nn._functional._args import _tp_name
+
+            kind = _tp_name(seed)  # (the C type's name: numpy.float32)
             raise TypeError("an integer is required") if isinstance(seed, np.integer) else \
                 RuntimeError(f"manual_seed expected a long, but got {kind}")
         return self._seed_stream(_seed_word(seed))

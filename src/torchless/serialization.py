@@ -35,6 +35,7 @@ import json
 import lzma
 import math
 import mmap
+import operator
 import os
 import pickle
 import pickletools
@@ -377,7 +378,7 @@ def _atomic_write(path, write):
         raise
 
 
-def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
+def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False, *, format="torch"):
     """Save ``obj`` (tensors, Parameters, state dicts and containers of them, or whole objects) to ``f``.
 
@@ -412,7 +413,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
-        protocol = DEFAULT_PROTOCOL if pickle_protocol is None else pickle_protocol
+        # as pickle's Pickler reads it: None its default protocol (4), else what __index__ converts
+        protocol = pickle.DEFAULT_PROTOCOL if pickle_protocol is None else operator.index(pickle_protocol)
         pickled, storages = _torch_format.pickle_for_torch(obj, legacy=not _use_new_zipfile_serialization,
                                                            protocol=protocol)
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
@@ -984,6 +986,11 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
     try:
+        # PyTorch reads a file as a zip archive only when it starts with a local file header's magic number (the
+        # archive may still be found from its end: its first bytes damaged, the file is read as a pickle)
+        if stream.read(4) != zipfile.stringFileHeader:
+            raise zipfile.BadZipFile("File is not a zip file")
+        stream.seek(start)
         archive = zipfile.ZipFile(stream)
     # what zipfile raises for damaged archives (OSError: seeks to forged offsets)
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError, OverflowError,
@@ -1002,7 +1009,7 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
 
             stream.seek(start)
             return _torch_format.read_legacy(stream, name, size, map_location, weights_only)
-        if head[:2] == b"PK":
+        if head[:4] == zipfile.stringFileHeader:
             raise _damaged_zip_error(error, size, name) from None
         from . import _torch_format  # imports this module, for CheckpointError
 

@@ -10,13 +10,13 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
-from .. import _dtype, _memory_format
+from .. import _dtype, _memory_format, _parser_errors
 from .._ops._util import is_index_argument
 from .._tensor import Tensor
 from .._type_promotion import promote
 from .._device import require_cpu
 from .._user_warnings import warn_from_user_code
-from ._common import _finish, _type_name, check_pin_memory, check_requires_grad
+from ._common import _UNGIVEN, _finish, _type_name, check_pin_memory, check_requires_grad
 
 # What PyTorch's reading of nested data takes for a sequence (PySequence_Check: a tensor or a dict is none), and
 # its limit on dimensions, which also ends its walk down a string (each character a string again).
@@ -194,6 +194,8 @@ def _sequence_array(data, np_dtype):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if target.kind in "iu" and (array.dtype == np.uint64 or array.dtype.kind in "fO" and inferred.kind != "f"):
         raise ValueError("Overflow when unpacking long long")
+    if target.kind in "iu" and array.dtype.kind in "fO" and not np.abs(array).max() < 2.0**63:
+        _check_store(data, sizes, 0, _store_check(target))  # (an int beyond int64 among floats: its own error)
     if array.dtype == object:  # ints beyond 64 bits become floats (10**400: OverflowError, as in PyTorch)
         array = array.astype(np.bool_ if np_dtype == np.bool_ else np.float64)
     if np_dtype is None:
@@ -277,11 +279,21 @@ def _copy_construct_warning(caller):
                   UserWarning, stacklevel=3)
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def _refuse_data_arguments(name, extra):
+    """PyTorch's parser's TypeError for a call of tensor or as_tensor without ``data``, or with ``extra``
+    positional arguments after it."""
+    if extra:
+        raise TypeError(f"{name}() takes 1 positional argument but {1 + len(extra)} were given")
+    raise _parser_errors.missing_arguments(name, ["data"])
+
+
+def tensor(data=_UNGIVEN, *extra, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
 
     Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
     """
+    if data is _UNGIVEN or extra:  # (PyTorch's parser's words: data is its one positional argument)
+        _refuse_data_arguments("tensor", extra)
     check_pin_memory(pin_memory)
     check_requires_grad("tensor", requires_grad, none_taken=False)
     if isinstance(data, Tensor):
@@ -291,9 +303,13 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
                    from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
-def as_tensor(data, *, dtype=None, device=None):
+def as_tensor(data=_UNGIVEN, *extra, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
+    if data is _UNGIVEN or extra:
+        _refuse_data_arguments("as_tensor", extra)
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
+        if device is not None:  # (PyTorch's error for a device this CPU-only build lacks)
+            require_cpu(device)
         return data
     if isinstance(data, np.ndarray) and not data.flags.writeable:
         _warn_read_only_array_once()  # PyTorch warns whatever the dtype asked, a copy's too
@@ -388,8 +404,11 @@ def _warn_read_only_array_once():
                             "/__w/pytorch/pytorch/torch/csrc/utils/tensor_numpy.cpp:213.)")
 
 
-def from_numpy(ndarray):
+def from_numpy(ndarray=_UNGIVEN, /, *extra):
     """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
+    if ndarray is _UNGIVEN or extra:  # (PyTorch binds it as CPython's METH_O: its words)
+        raise TypeError("torchless._VariableFunctionsClass.from_numpy() takes exactly one argument "
+                        f"({0 if ndarray is _UNGIVEN else 1 + len(extra)} given)")
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {_type_name(ndarray)})")
     _check_numpy_array(ndarray)

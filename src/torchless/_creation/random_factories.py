@@ -10,7 +10,7 @@ from .._ops._util import check_int64, is_index_argument
 from ..autograd import forward_ad
 from ..random import draw_values, float_random_range, stream
 from ._common import (_accepts_out, _dtype_argument, _FACTORY_KEYWORDS, _finish, _memory_keywords, _NO_SIZE, _size,
-                      _type_name)
+                      _type_name, _UNGIVEN, check_pin_memory)
 from .filled import _laid_out, _like, _like_docstring, _like_strides
 
 _RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}",
@@ -151,7 +151,7 @@ def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device
 
 @_memory_keywords
 @_accepts_out()
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
     given = tuple(a for a in (low, high, size) if a is not None)
     if size is None and high is not None and isinstance(high, (tuple, list)):
@@ -207,15 +207,31 @@ def _check_random_range(low, high, np_dtype):
             raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[np_dtype.name]}")
 
 
-@_memory_keywords
-def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None,
-                 memory_format=None):
-    """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``."""
-    if high is None:
-        low, high = 0, low
+_RANDINT_LIKE_OVERLOADS = tuple(
+    f"Tensor input, {bounds}, *, {generator}memory_format? memory_format=None, dtype? dtype=None, "
+    "layout? layout=None, device? device=None, bool pin_memory=False, bool requires_grad=False"
+    for bounds in ("SymInt low, SymInt high", "Tensor high", "SymInt high")
+    for generator in ("Generator? generator, ", ""))
+
+
+def randint_like(*args, **kwargs):
+    """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``; ``high`` may
+    be a 0-d tensor. Takes PyTorch's keywords (``generator``, ``dtype``, ``device``, ``requires_grad``,
+    ``memory_format``, ``layout``, ``pin_memory``)."""
+    # read by PyTorch's parser: its TypeErrors name randint_like and the arguments as given (by position or keyword)
+    index, bound = _parser_errors.parse_overload("randint_like", _RANDINT_LIKE_OVERLOADS, args, kwargs)
+    check_pin_memory(bound.get("pin_memory", False))
+    input, low, high = bound["input"], bound.get("low", 0), bound["high"]
+    if index in (2, 3):
+        if high.numel() != 1 or high.dim():
+            raise RuntimeError("high must be a scalar tensor and on CPU")
+        high = int(high.to(_dtype.int64).item())
+    dtype, generator, requires_grad = bound.get("dtype"), bound.get("generator"), bound.get("requires_grad", False)
+    device, memory_format = bound.get("device"), bound.get("memory_format")
     strides = _like_strides(input, memory_format, "randint_like")
     return forward_ad.batched_like(_laid_out(randint(low, high, tuple(input.shape), dtype=_like(input, dtype),
-                                                     generator=generator, requires_grad=requires_grad), strides), input)
+                                                     generator=generator, requires_grad=requires_grad, device=device),
+                                             strides), input)
 
 
 _RANDPERM_OVERLOADS = (
@@ -245,10 +261,15 @@ def _randperm_n(n, keywords):
 
 @_memory_keywords
 @_accepts_out()
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n=_UNGIVEN, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1."""
     keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
                 if value is not None}
+    if n is _UNGIVEN:  # (PyTorch's parser: with keywords the missing argument named, else the overloads listed)
+        if keywords:
+            raise _parser_errors.missing_arguments("randperm", ["n"])
+        raise TypeError("randperm() received an invalid combination of arguments - got (), but expected one of:\n"
+                        + _RANDPERM_OVERLOADS)
     if dtype is not None:
         _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
     _check_generator("randperm", _RANDPERM_SCHEMAS, (n,), generator, dtype=dtype, device=device)

@@ -37,17 +37,6 @@ def _named(out, name):
     return out
 
 
-def _sizes(args, name):
-    """``*sizes`` given as ints or as one sequence of ints (a Size, tuple or list)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    for i, n in enumerate(args):
-        if isinstance(n, bool) or not hasattr(n, "__index__"):
-            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of "
-                            f"type {type(n).__name__} at pos {i}")
-    return tuple(int(n) for n in args)
-
-
 # ---------------------------------------------------------------------------- dtype and layout queries
 def _storage(array):
     """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
@@ -317,10 +306,20 @@ def resized(array, shape):
     return grown.reshape(shape)
 
 
-def resize_(self, *sizes, memory_format=None):
+_RESIZE_SCHEMA = ("SymInt[] size, *, memory_format? memory_format=None",)
+
+
+def resize_(self, *sizes, **keywords):
     """The tensor given ``sizes`` in place, laid out contiguously from where its elements start in memory (a
     view reads on in its base's memory); memory beyond the end is new (zeros here, uninitialised in PyTorch)."""
-    shape = _sizes(sizes, "resize_")
+    from .._tensor import _shape_arg
+
+    memory_format = None
+    if keywords:  # (read by PyTorch's parser: sizes given by keyword too, its TypeErrors)
+        parsed = _parser_errors.parse("resize_", _RESIZE_SCHEMA, sizes, keywords)
+        shape, memory_format = tuple(parsed["size"]), parsed["memory_format"]
+    else:
+        shape = _shape_arg(sizes, "resize_", overloads=_RESIZE_SCHEMA)
     if memory_format is not None:
         _memory_format.check(memory_format, "resize_")
         if memory_format is _memory_format.preserve_format:
@@ -389,13 +388,9 @@ def unsafe_split_with_sizes(self, split_sizes, dim=0):
 
 def sum_to_size(self, *size, **kwargs):
     """The sum over the dims broadcasting would stretch ``size`` along to reach this tensor's shape."""
-    if "size" in kwargs and not size:
-        size = (kwargs.pop("size"),)
-    if kwargs:
-        raise TypeError(f"sum_to_size() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    if not size:
-        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
-    shape = _sizes(size, "sum_to_size")
+    from .._tensor import _shape_arg
+
+    shape = _shape_arg(size, "sum_to_size", keywords=kwargs)
     own = self._data.shape
     lead = len(own) - len(shape)
     if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, own[lead:])):
@@ -550,7 +545,7 @@ def apply_(self, *args, **kwargs):
     if kwargs:
         raise TypeError("TensorBase.apply_() takes no keyword arguments")
     if len(args) != 1:
-        raise TypeError(f"apply_() takes exactly one argument ({len(args)} given)")
+        raise TypeError(f"TensorBase.apply_() takes exactly one argument ({len(args)} given)")  # (CPython's METH_O)
     (function,) = args
     if self._requires_grad:
         raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
@@ -558,12 +553,27 @@ def apply_(self, *args, **kwargs):
     return self._write_untracked(values.reshape(self._data.shape))
 
 
+def _map_arguments(args, kwargs):
+    """map_'s (other, callable) given otherwise than by position, or PyTorch's parser's TypeError."""
+    names = ("other", "callable")
+    if len(args) > 2:
+        raise TypeError(f"map_() takes 2 positional arguments but {len(args)} were given")
+    bound = {**{name: kwargs[name] for name in names if name in kwargs}, **dict(zip(names, args))}
+    missing = [name for name in names if name not in bound]
+    if missing:  # (the parser reads the parameters first: named from the first one missing on)
+        raise _parser_errors.missing_arguments("map_", list(names[names.index(missing[0]):]))
+    for name in kwargs:  # (then the keywords left over)
+        if name not in names:
+            raise TypeError(f"map_() got an unexpected keyword argument '{name}'")
+        if names.index(name) < len(args):
+            raise TypeError(f"map_() got multiple values for argument '{name}'")
+    return bound["other"], bound["callable"]
+
+
 def map_(self, *args, **kwargs):
     """``callable(a, b)`` for each element of this tensor and of ``other`` broadcast to its shape, in place."""
     if len(args) != 2 or kwargs:
-        missing = ["other", "callable"][len(args):]
-        raise TypeError(f"map_() missing {len(missing)} required positional argument: "
-                        + ", ".join(f'"{name}"' for name in missing))
+        args = _map_arguments(args, kwargs)
     other, function = args
     _check_tensor(other, "map_", "other", 1)
     if self._requires_grad:

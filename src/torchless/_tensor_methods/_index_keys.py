@@ -4,6 +4,7 @@ import operator
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
 from .._user_warnings import warn_from_user_code
 
@@ -41,12 +42,17 @@ _BYTE_INDEX_WARNING = ("indexing with dtype torch.uint8 is now deprecated, pleas
 def _list_index(key):
     """An index array for a list ``key``, as PyTorch's indexing_tensor_from_data makes it: bools stay a mask, any
     other data becomes int64 (floats truncated, an empty list an empty int64 index)."""
-    array = np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
+    items = [k.item() if isinstance(k, Tensor) else k for k in key]
+    array = np.asarray(items)
     if array.dtype.kind in "biu" and array.dtype != np.uint64:
         return array
-    if array.dtype.kind in "fc" or array.size == 0:
+    if array.size == 0 or array.dtype.kind == "f" and np.abs(array).max() < 2.0**63:
         return array.astype(np.int64)
-    raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
+    # stored number by number as int64, as by torch.tensor(key, dtype=torch.int64): its errors for an int beyond
+    # int64, a float beyond it (or NaN), a complex number
+    from .._creation import tensor
+
+    return tensor(items, dtype=_dtype.int64)._data
 
 
 def index_key(key, subscript=False):
@@ -73,7 +79,7 @@ def index_key(key, subscript=False):
         kind = key._data.dtype.kind
         if subscript and kind == "i" and not key._data.ndim:
             return int(key._data)
-        if kind == "f" or kind == "i" and key._data.dtype.itemsize < 4:  # (int8 and int16 are no index dtypes)
+        if kind in "fc" or kind == "i" and key._data.dtype.itemsize < 4:  # (int8 and int16 are no index dtypes)
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if key._data.dtype == np.uint8:
             if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)
@@ -121,7 +127,7 @@ def _with_index_dtypes(key):
     for a 0-d one, still an index tensor rather than an int)."""
     if isinstance(key, tuple):
         return tuple(_with_index_dtypes(part) for part in key)
-    if isinstance(key, Tensor) and (key._data.dtype.kind == "f" or key._data.dtype.kind == "i"
+    if isinstance(key, Tensor) and (key._data.dtype.kind in "fc" or key._data.dtype.kind == "i"
                                     and key._data.dtype.itemsize < 4):
         return np.zeros(key._data.shape or (1,), np.int64)
     return key

@@ -1,4 +1,5 @@
 """Reverse-mode automatic differentiation: the graph of Functions and the switches that control it."""
+import operator
 import warnings
 from collections.abc import Mapping
 
@@ -98,6 +99,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     roots = _root_gradients(tensors, grad_tensors, create_graph)  # the outputs are checked before the inputs
+    retain_graph, create_graph = _engine_flag(retain_graph), _engine_flag(create_graph)
     if inputs is not None:
         _check_inputs(inputs, "can't retain_grad on Tensor that has requires_grad=False")
         for tensor in inputs:
@@ -107,7 +109,21 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         _warn_reference_cycle_once()
     propagate = run_backward_graph if create_graph else run_backward
-    propagate(roots, retain_graph=bool(retain_graph), inputs=inputs)
+    propagate(roots, retain_graph=retain_graph, inputs=inputs)
+
+
+def _engine_flag(value):
+    """A flag of PyTorch's autograd engine (retain_graph, create_graph, allow_unused) read as its call reads it,
+    PyArg's unsigned byte: anything ``__index__`` converts (a NumPy integer, an integer tensor) within 0 .. 255, as
+    a bool; else Python's TypeError or OverflowError."""
+    if value.__class__ is bool:
+        return value
+    number = operator.index(value)  # (Python's TypeError for what has no __index__, as PyArg's)
+    if not -2**63 <= number < 2**63:
+        raise OverflowError("Python int too large to convert to C long")
+    if not 0 <= number <= 255:
+        raise OverflowError(f"unsigned byte integer is {'less than minimum' if number < 0 else 'greater than maximum'}")
+    return bool(number)
 
 
 def _is_checkpoint_valid():
@@ -169,7 +185,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if retain_graph is None:
         retain_graph = create_graph
     differentiate = _batched_gradients if is_grads_batched else _gradients
-    result = differentiate(outputs, inputs_tuple, grad_outputs, bool(retain_graph), create_graph, allow_unused)
+    result = differentiate(outputs, inputs_tuple, grad_outputs, retain_graph, create_graph, allow_unused)
     if materialize_grads:
         if any(gradient is None and isinstance(tensor, GradientEdge) for tensor, gradient in zip(inputs_tuple, result)):
             raise RuntimeError("materialize_grads cannot be used when the given input is a GradientEdge")
@@ -183,6 +199,8 @@ def _gradients(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_
     from .._tensor import Tensor
 
     roots = _root_gradients(outputs, grad_outputs, create_graph)  # the outputs are checked before the inputs
+    retain_graph, create_graph = _engine_flag(retain_graph), _engine_flag(create_graph)
+    allow_unused = _engine_flag(allow_unused)
     _check_inputs(inputs, _NOT_REQUIRING_GRAD)
     propagate = run_backward_graph if create_graph else run_backward
     edges = [isinstance(tensor, GradientEdge) for tensor in inputs]

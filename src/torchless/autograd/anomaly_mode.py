@@ -36,12 +36,12 @@ class _AnomalyMode:
     """Sets the mode on construction or on entering (subclasses choose), restores it on exit."""
 
     def _set(self, mode, check_nan):
-        self._previous = state.enabled, state.check_nan
-        state.enabled, state.check_nan = bool(mode), bool(check_nan)
+        previous = state.enabled, state.check_nan
+        set_anomaly_enabled(mode, check_nan)  # (PyTorch's call: its parser refuses what is no bool)
+        self._previous = previous
 
     def __exit__(self, *exc):
         state.enabled, state.check_nan = self._previous
-        return False
 
 
 class detect_anomaly(_AnomalyMode):

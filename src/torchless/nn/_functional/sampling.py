@@ -898,7 +898,13 @@ def one_hot(input, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if values.size and values.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    result = Tensor._wrap(_memory_format.c_ordered((values[..., None] == np.arange(num_classes)).astype(np.int64)))
+    try:
+        hot = (values[..., None] == np.arange(num_classes)).astype(np.int64)
+    except (ValueError, MemoryError):  # (more classes than memory holds: PyTorch's allocation error)
+        from ..._creation._common import allocation_error
+
+        raise allocation_error(values.shape + (num_classes,), np.int64) from None
+    result = Tensor._wrap(_memory_format.c_ordered(hot))
     if mapped:  # (batched, the batch where the indices have it, as embedding's)
         forward_ad.mark_batch_rank(forward_ad.mark_batched(result, (input,)), input.__dict__.get("_vmap_rank", 0))
     return result
