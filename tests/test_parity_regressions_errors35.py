@@ -493,6 +493,7 @@ def test_global_switches_refuse_what_is_no_bool(call, value):
         finally:
             lib.set_anomaly_enabled(*previous[:2])
             lib.set_warn_always(previous[2])
+            lib.set_flush_denormal(False)  # (PyTorch's True sets the process's FTZ/DAZ flags: NumPy would flush too)
 
     _same(run)
 
