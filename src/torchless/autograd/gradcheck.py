@@ -283,11 +283,9 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False):
     """Whether the second derivatives of ``func`` at ``inputs`` match finite differences of its first derivatives
     (PyTorch's ``torch.autograd.gradgradcheck``): gradcheck of the function (inputs, grad_outputs) -> gradients of
-    ``func``'s outputs with respect to its inputs, computed with ``create_graph=True``, in reverse mode.
-    ``grad_outputs`` default to random tensors in [-1, 1) shaped like the outputs. Use float64 inputs.
-
-    ``check_fwd_over_rev`` raises NotImplementedError: torchless's forward mode does not follow the tangents
-    through the gradients a backward computes.
+    ``func``'s outputs with respect to its inputs, computed with ``create_graph=True``, in reverse mode
+    (``check_rev_over_rev``) and forward mode (``check_fwd_over_rev``). ``grad_outputs`` default to random tensors
+    in [-1, 1) shaped like the outputs. Use float64 inputs.
     """
     if not (check_fwd_over_rev or check_rev_over_rev):
         raise AssertionError("Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")
@@ -295,9 +293,6 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         raise AssertionError("Setting check_undefined_grad=True requires check_rev_over_rev to be True")
     if check_batched_grad and not check_rev_over_rev:
         raise AssertionError("Setting check_batched_grad=True requires check_rev_over_rev to be True")
-    if check_fwd_over_rev:
-        raise NotImplementedError("gradgradcheck: torchless checks reverse over reverse only (its forward mode does "
-                                  "not follow tangents through backward passes)")
     from .. import rand
 
     Tensor = _tensor_class()
@@ -310,8 +305,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         grad_outputs = _as_tuple(grad_outputs)
     count = len(inputs)
     differentiable = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    differentiable_grad_outputs = [count + i for i, g in enumerate(grad_outputs) if g.requires_grad]
 
     def first_derivatives(*values):
+        # forward mode's check passes the inputs detached (as duals): they require grad again, as in PyTorch's
+        values = [v.requires_grad_() if i in differentiable or i in differentiable_grad_outputs else v
+                  for i, v in enumerate(values)]
         with grad_mode.enable_grad():
             outputs = [o for o in _as_tuple(func(*values[:count])) if isinstance(o, Tensor) and o.requires_grad]
             grads = _grad(outputs, [values[i] for i in differentiable], values[count:], create_graph=True,
@@ -320,4 +319,4 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol, check_batched_grad=check_batched_grad,
-                     check_backward_ad=check_rev_over_rev)
+                     check_forward_ad=check_fwd_over_rev, check_backward_ad=check_rev_over_rev)
