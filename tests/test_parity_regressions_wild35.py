@@ -91,13 +91,15 @@ def test_tensorboard_tutorial_custom_datasets_collate_and_shape_errors(tmp_path,
 def test_torch_func_tutorials_optimizer_in_backward_forward_ad_and_fused_conv_bn(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     same_program(tmp_path, monkeypatch, _script(
-        MODEL_ENSEMBLING, PER_SAMPLE_GRADIENTS, JACOBIANS_HESSIANS, OPTIMIZER_IN_BACKWARD, FORWARD_AD, FUSED_CONV_BN))
+        MODEL_ENSEMBLING, PER_SAMPLE_GRADIENTS, JACOBIANS_HESSIANS, OPTIMIZER_IN_BACKWARD, FORWARD_AD, FUSED_CONV_BN,
+        FORWARD_OVER_REVERSE_FUNCTIONS))
 
 
 def test_building_models_tensorboard_missing_functional_anomaly_and_profiler(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     same_program(tmp_path, monkeypatch, _script(
-        BUILDING_MODELS, LSTM_TAGGER_AND_LAYERS, TENSORBOARD_ABSENT, AUTOGRAD_FUNCTIONAL_ANOMALY_PROFILER))
+        BUILDING_MODELS, LSTM_TAGGER_AND_LAYERS, TENSORBOARD_ABSENT, AUTOGRAD_FUNCTIONAL_ANOMALY_PROFILER,
+        GRADCHECK_CALLS))
 
 
 # Fixed on the way: gradcheck's forward-mode and batched checks
@@ -222,11 +224,6 @@ for name, f in functions.items():
 '''
 
 
-def test_forward_over_reverse_as_pytorch(tmp_path, monkeypatch):
-    pytest.importorskip("torch")
-    same_program(tmp_path, monkeypatch, _script(FORWARD_OVER_REVERSE_FUNCTIONS))
-
-
 GRADCHECK_CALLS = r'''
 import torch
 from torch.autograd import gradcheck, gradgradcheck
@@ -294,11 +291,6 @@ from torch.autograd.gradcheck import GradcheckError
 import torch.autograd.gradcheck
 print(type(torch.autograd.gradcheck).__name__, GradcheckError.__name__)
 '''
-
-
-def test_gradcheck_forward_and_batched_checks_as_pytorch(tmp_path, monkeypatch):
-    pytest.importorskip("torch")
-    same_program(tmp_path, monkeypatch, GRADCHECK_CALLS)
 
 
 def test_a_package_keeps_what_it_binds_over_a_submodule_of_that_name_imported_under_the_alias(tmp_path):
