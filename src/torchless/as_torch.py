@@ -54,7 +54,16 @@ class _AliasLoader(importlib.abc.Loader):
     def exec_module(self, module):
         # Importing under the alias gave the module the alias's spec: its own goes back, or every relative import
         # run later inside it (a lazy one in a function) would warn that ``__package__ != __spec__.parent``.
+        alias = module.__spec__.name
         module.__spec__ = self.own_spec
+        # Its submodules already imported are entered under the alias too: importing one under the alias for the
+        # first time would set it as an attribute of its package, hiding what the package binds to that name
+        # (``torch.autograd.gradcheck`` is the function, not its module, after ``from torch.autograd.gradcheck
+        # import gradcheck``), which their import under torchless's name did not.
+        prefix = self.target + "."
+        for name, submodule in list(sys.modules.items()):
+            if name.startswith(prefix):
+                sys.modules.setdefault(alias + name[len(self.target):], submodule)
 
 
 class AliasFinder(importlib.abc.MetaPathFinder):

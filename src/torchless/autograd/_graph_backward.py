@@ -90,6 +90,8 @@ class GradientLaidOut(Node):
         self.lay_out = lay_out
         return value
 
+    tangent_is_input = True  # (forward over reverse: see forward_ad.propagate)
+
     def backward(self, grad):
         return (self.lay_out(grad),)
 
@@ -106,6 +108,8 @@ class SeenGradient(Node):
 
     def forward(self, value):
         return value
+
+    tangent_is_input = True  # (forward over reverse: see forward_ad.propagate)
 
     def backward(self, grad):
         self.seen = grad
@@ -126,6 +130,8 @@ class GradientOfGradientLaidOut(Node):
     def forward(self, value, strides=None):
         self.strides = strides
         return value
+
+    tangent_is_input = True  # (forward over reverse: see forward_ad.propagate)
 
     def backward(self, grad):
         return (grad,)

@@ -32,7 +32,7 @@ class _State:
     """The dual level open (PyTorch supports one at a time, numbered 0), and a count of the levels opened so far
     that tells a live tangent from one of a level since left."""
 
-    __slots__ = ("level", "generation", "graph_refused", "vmap_levels", "tracing")
+    __slots__ = ("level", "generation", "graph_refused", "vmap_levels", "tracing", "tangent_graphs")
 
     def __init__(self):
         self.level = None
@@ -42,6 +42,8 @@ class _State:
         # An exception class torch.func's forward transforms set: raised when a result carrying a tangent records
         # a graph (its tangent would have to be differentiable, which these tangents are not)
         self.graph_refused = None
+        # How many jvps computed by a backward_graph are running: it reads the values it saved as constants
+        self.tangent_graphs = 0
 
 
 state = _State()
@@ -262,11 +264,17 @@ def propagate(node, inputs, arrays, params, result):
             stacked_by_fallback(result)
     if state.level is None:
         return
-    tangents = [None if t is None else tangent_array(t) for t in inputs]
+    input_tangents = [None if t is None else tangent_of(t) for t in inputs]
+    tangents = [None if t is None else t._data for t in input_tangents]
     if all(t is None for t in tangents) or result._data.dtype.kind not in "fc":  # (an integer result has none)
         return
     if result._requires_grad and state.graph_refused is not None:
         raise state.graph_refused
+    if getattr(node, "tangent_is_input", False):
+        # an identity of a backward_graph, there to lay gradients out by what a backward pass saw (which a jvp has
+        # not): the tangent passes through as it is
+        set_tangent(result, input_tangents[0])
+        return
     out = node.jvp(tangents, arrays, params, result._data)  # (first: it raises PyTorch's refusals)
     differentiable = out is not None and _tangent_differentiable(inputs, result)
     if differentiable:
@@ -276,12 +284,14 @@ def propagate(node, inputs, arrays, params, result):
             tangent = _without_derivative(out, inputs, error)
         if tangent is not None:
             set_tangent(result, recorded_on_values(node, _tangent_laid_out_like(tangent, result._data), result))
+            node._fw_tangents = (state.generation, input_tangents, tangent_of(result))  # (after its backward_graph ran)
             return
     if out is not None:
         if out.shape != result._data.shape:
             out = np.broadcast_to(out, result._data.shape).copy()  # (a writable tangent, as PyTorch's)
         out = _laid_out_like(out, result._data)
         set_tangent(result, recorded_on_values(node, out, result) if differentiable else out)
+        node._fw_tangents = (state.generation, input_tangents, tangent_of(result))
 
 
 def _without_derivative(out, inputs, error):
@@ -293,6 +303,20 @@ def _without_derivative(out, inputs, error):
     read = next(t for t in inputs if t is not None and tangent_of(t) is not None)
     primal, tangent = unpack_dual(read)  # (the primal without its tangent: this node has no jvp of its own)
     return gradient_without_derivative(out, tangent, primal, (type(error), str(error)))
+
+
+def with_forward_tangent(node, tensor, index=None):
+    """``tensor``, a value ``node`` saw in forward (its input ``index``, or its result) rebuilt as a tensor of the
+    graph by a backward under ``create_graph=True``, given the tangent that value had, so that the gradients
+    computed from it carry theirs (forward over reverse, as PyTorch's saved variables keep their tangents)."""
+    saved = node.__dict__.get("_fw_tangents")
+    if saved is None or saved[0] != state.generation or state.level is None or state.tangent_graphs:
+        return tensor
+    _, input_tangents, result_tangent = saved
+    tangent = result_tangent if index is None else (input_tangents[index] if index < len(input_tangents) else None)
+    if tangent is not None and tangent._data.shape == tensor._data.shape:
+        set_tangent(tensor, tangent)
+    return tensor
 
 
 def recorded_on_values(node, tangent, result):
@@ -757,6 +781,7 @@ def transposed_jvp(node, tangents, arrays, params, out):
     # the inputs as leaves of their own (a formula may differentiate through them, as renorm's through its norm)
     node.edges = tuple(None if a is None or a.dtype.kind not in "fc" else Tensor._wrap(a).requires_grad_()
                        for a in arrays)
+    state.tangent_graphs += 1
     try:
         with grad_mode.enable_grad():
             # (any direction: the function is linear in it; ones keep formulas taking logs of it finite)
@@ -769,6 +794,7 @@ def transposed_jvp(node, tangents, arrays, params, out):
             jvp, = grad(sum(products[1:], products[0]), direction, allow_unused=True, materialize_grads=True)
     finally:
         node.needs_input_grad, node.edges = needs, edges
+        state.tangent_graphs -= 1
     return jvp._data
 
 
@@ -802,6 +828,9 @@ def _differentiable_tangent(node, inputs, result, dtype):
     needs, edges = node.needs_input_grad, node.edges
     node.needs_input_grad = tuple(t is not None for t in tangents)
     node.edges = tuple(None if t is None or not t._requires_grad else _edge(t) for t in inputs)
+    state.tangent_graphs += 1
+    level, state.level = state.level, None  # (the formula's own ops need no tangents: they would recurse)
+    _update_tracing()
     try:
         with grad_mode.enable_grad():
             direction = Tensor._wrap(np.ones(result._data.shape, dtype)).requires_grad_()
@@ -815,6 +844,9 @@ def _differentiable_tangent(node, inputs, result, dtype):
         return None
     finally:
         node.needs_input_grad, node.edges = needs, edges
+        state.tangent_graphs -= 1
+        state.level = level
+        _update_tracing()
     return jvp
 
 

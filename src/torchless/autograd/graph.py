@@ -238,7 +238,7 @@ class Node:
             return edge
         tensor = Tensor._wrap(array)
         give_edge(tensor, edge)
-        return tensor
+        return self._with_forward_tangent(tensor, index)
 
     def graph_output(self, array):
         """The saved result ``array`` as a tensor of the graph: its gradient flows back into this node (or, for a
@@ -250,7 +250,15 @@ class Node:
             give_edge(tensor, self._joined_as)
             return tensor
         tensor._requires_grad, tensor._grad_fn = True, self
-        return tensor
+        return self._with_forward_tangent(tensor)
+
+    def _with_forward_tangent(self, tensor, index=None):
+        """``tensor`` with the tangent the value it holds had in forward, if a dual level saw this node run."""
+        if "_fw_tangents" not in self.__dict__:
+            return tensor
+        from .forward_ad import with_forward_tangent
+
+        return with_forward_tangent(self, tensor, index)
 
     def name(self):
         """The name PyTorch gives this node, e.g. ``ConvolutionBackward0``."""
