@@ -3,7 +3,8 @@
 ``to_mnist`` spent a fifth of its time on a 1000-pixel photo in two morphological filters: the table's opening and
 rim (``_square_filter`` by running sums of int32 counts, ``_extreme_filter`` by van Herk's running extremes, whose
 ``ufunc.accumulate`` steps element by element). Windows of up to SHIFTED_WINDOW pixels are now the extreme of their
-shifted copies. The references here are brute-force windows, pictures drawn at known places, and the same large
+shifted copies; the runs' lengths and painted runs are written pixel by pixel through a flat index instead of
+summed marks. The references here are brute-force windows, pictures drawn at known places, and the same large
 picture with every window taken by running extremes.
 """
 import numpy as np
@@ -67,6 +68,37 @@ def test_a_bright_square_is_opened_away_and_a_wide_one_kept():
     expected = np.zeros_like(mask)
     expected[3:8, 3:8] = True
     np.testing.assert_array_equal(opened, expected)
+
+
+def _brute_run_lengths(mask, axis):
+    along_rows = mask if axis == 1 else mask.T
+    lengths = np.zeros(along_rows.shape, np.int64)
+    for r, line in enumerate(along_rows):
+        c = 0
+        while c < len(line):
+            end = c
+            while end < len(line) and line[end]:
+                end += 1
+            lengths[r, c:end] = end - c
+            c = max(end, c + 1)
+    return lengths if axis == 1 else lengths.T
+
+
+@pytest.mark.parametrize("shape, density", [((23, 31), 0.5), ((9, 40), 0.9), ((1, 12), 0.5), ((6, 5), 0.0),
+                                            ((6, 5), 1.0)])
+def test_run_lengths_and_painted_runs_against_a_walk_along_each_row(shape, density):
+    mask = np.random.default_rng([*shape, int(10 * density)]).random(shape) < density
+    for axis in (0, 1):
+        lengths = images._run_lengths(mask, axis)
+        assert lengths.dtype == np.int64
+        np.testing.assert_array_equal(lengths, _brute_run_lengths(mask, axis))
+    (row, start, stop), _, _ = images._connected_runs(mask)
+    np.testing.assert_array_equal(images._paint_runs(shape, row, start, stop), mask)
+    # Every other run alone: exactly their pixels.
+    expected = np.zeros(shape, bool)
+    for r, a, b in zip(row[::2], start[::2], stop[::2]):
+        expected[r, a:b] = True
+    np.testing.assert_array_equal(images._paint_runs(shape, row[::2], start[::2], stop[::2]), expected)
 
 
 # ------------------------------------------------------------------ large pictures

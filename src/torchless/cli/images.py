@@ -598,12 +598,10 @@ def _run_lengths(mask, axis):
     """For each pixel of ``mask``, the length of the run of true pixels along ``axis`` it lies in (0 off it)."""
     along_rows = mask if axis == 1 else mask.T
     edges = np.diff(np.pad(along_rows, ((0, 0), (1, 1))).astype(np.int8), axis=1)
-    row, start = np.nonzero(edges == 1)
-    stop = np.nonzero(edges == -1)[1]
-    marks = np.zeros((along_rows.shape[0], along_rows.shape[1] + 1), np.int64)
-    np.add.at(marks, (row, start), stop - start)
-    np.add.at(marks, (row, stop), start - stop)
-    lengths = np.cumsum(marks, axis=1)[:, :-1]
+    runs = np.nonzero(edges == -1)[1] - np.nonzero(edges == 1)[1]
+    # (a boolean index walks the mask row by row, as the runs were found: each run's pixels get its length)
+    lengths = np.zeros(along_rows.shape, np.int64)
+    lengths[along_rows] = np.repeat(runs, runs)
     return lengths if axis == 1 else lengths.T
 
 
@@ -716,10 +714,12 @@ def _connected_runs(mask):
 
 def _paint_runs(shape, row, start, stop):
     """A boolean image of ``shape`` true on the given runs."""
-    marks = np.zeros((shape[0], shape[1] + 1), np.int32)
-    np.add.at(marks, (row, start), 1)
-    np.add.at(marks, (row, stop), -1)
-    return np.cumsum(marks, axis=1)[:, :-1] > 0
+    lengths = stop - start
+    # The flat index of every pixel of every run: each run's first, counted on by 0, 1, ... along it.
+    first = row * shape[1] + start - (np.cumsum(lengths) - lengths)
+    image = np.zeros(shape, bool)
+    image.ravel()[np.repeat(first, lengths) + np.arange(lengths.sum())] = True
+    return image
 
 
 def _mean3x3(a):
