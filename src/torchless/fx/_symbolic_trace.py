@@ -451,10 +451,13 @@ class _Patcher:
         if id(globals_) in self.globals_done:
             return
         self.globals_done.add(id(globals_))
+        new = {}
         for name, value in list(globals_.items()):
-            new = replacement(value)
-            if new is not None:
-                self.patch(globals_, name, new)
+            new_value = replacement(value)
+            if new_value is not None:
+                new[name] = new_value
+        if new:
+            self.patch_all(globals_, new)
 
     def __enter__(self):
         self.globals_done = set()
