@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .node import Node, _get_qualified_name, _torch_repr, map_arg
+from .node import _OPS, Node, _get_qualified_name, _torch_repr, map_arg
 
 __all__ = ["Graph", "PythonCode"]
 
@@ -322,9 +322,16 @@ class Graph:
         return changed
 
     def lint(self):
-        """Check that every node's arguments are nodes of this graph defined before it."""
+        """Runs various checks on this Graph to make sure it is well-formed. In particular:
+        - Checks Nodes have correct ownership (owned by this graph)
+        - Checks Nodes appear in topological order
+        - If this Graph has an owning GraphModule, checks that targets exist in that GraphModule
+        """
         seen = set()
+        seen_names = set()
         for node in self.nodes:
+            if node.op not in _OPS:
+                raise RuntimeError(f"Node {node} had unknown opcode {node.op}!")
             if node.graph is not self:
                 raise RuntimeError(f"Node '{node}' does not belong to this Graph!")
             for arg in node._input_nodes:
@@ -337,6 +344,39 @@ class Graph:
                     raise RuntimeError(f"Argument '{arg}' of Node '{node}' was used before it has been defined! "
                                        f"Please check that Nodes in the graph are topologically ordered\n{self}")
             seen.add(node)
+            if node.name in seen_names:
+                raise RuntimeError(f"Node redefined name {node.name}!")
+            seen_names.add(node.name)
+        if self.owning_module:
+            self._lint_targets()
+
+    def _lint_targets(self):
+        """The owning module's check of ``lint``: call_function targets are callables, the others names, and the
+        get_attr and call_module ones lead to attributes of the module (modules, for call_module)."""
+        from .._tensor import typename
+        from ..nn import Module
+        for node in self.nodes:
+            if node.op == "call_function":
+                if not callable(node.target):
+                    raise ValueError(f"Node {node} target {node.target} has type {typename(node.target)} but "
+                                     f"a Callable is expected")
+            elif not isinstance(node.target, str):
+                raise ValueError(f"Node {node} target {node.target} has type {typename(node.target)} but "
+                                 f"a str is expected")
+            if node.op in ("get_attr", "call_module"):
+                atoms = node.target.split(".")
+                owner = self.owning_module
+                for i, atom in enumerate(atoms):
+                    # (an attribute holding None counts as missing, as in PyTorch)
+                    value = getattr(owner, atom, None)
+                    seen_qualname = ".".join(atoms[:i])
+                    if value is None:
+                        raise RuntimeError(f"Node {node} target {node.target} references nonexistent attribute "
+                                           f"{atom} of {seen_qualname}")
+                    if node.op == "call_module" and not isinstance(value, Module):
+                        raise RuntimeError(f"Node {node} target {node.target} {atom} of {seen_qualname} does "
+                                           f"not reference an nn.Module")
+                    owner = value
 
     def __str__(self):
         placeholder_names = []
