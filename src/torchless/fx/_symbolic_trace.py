@@ -11,6 +11,7 @@ import collections
 import functools
 import inspect
 import math
+import operator
 import types
 import warnings
 
@@ -276,9 +277,14 @@ class _Wrappers:
     def __init__(self, make):
         self.make = make
         self.made = {}  # name -> (the function it was made for, its recording version or None)
+        self.last = None  # (the namespace's names, its values, what they gave) when last asked
 
     def __call__(self, namespace):
-        """{name: recording version} for the functions ``namespace`` holds now."""
+        """{name: recording version} for the functions ``namespace`` holds now (not to be changed)."""
+        last = self.last
+        if (last is not None and len(last[0]) == len(namespace) and last[0] == tuple(namespace)
+                and all(map(operator.is_, namespace.values(), last[1]))):
+            return last[2]  # (nothing rebound since: the usual case, checked at C speed)
         made = self.made
         found = {}
         for name, obj in list(namespace.items()):  # (a wrapper's making may import a submodule into it)
@@ -289,6 +295,7 @@ class _Wrappers:
                 entry = made[name] = (obj, self.make(name, obj))
             if entry[1] is not None:
                 found[name] = entry[1]
+        self.last = (tuple(namespace), tuple(namespace.values()), found)
         return found
 
 
@@ -311,19 +318,26 @@ _lazy_wrappers = _Wrappers(lambda name, obj: _recording(obj, _torch_record(name,
 _functional_wrappers = _Wrappers(_make_functional_wrapper)
 
 
+# (torchless's and nn.functional's wrappers as _torch_function_wrappers last found them, and by function)
+_last_found = [None, None, None]
+
+
 def _torch_function_wrappers():
-    """[(namespace, {name: recording wrapper})] for torchless's public functions, nn.functional's and the same
-    functions under torch._C._nn."""
+    """([(namespace, {name: recording wrapper})], {id of a function: its recording wrapper}) for torchless's
+    public functions, nn.functional's and the same functions under torch._C._nn (neither to be changed)."""
     import torchless
     from torchless.nn import functional
     from torchless._C import _nn
     torchless._assert  # noqa: B018  (a lazy name: into the namespace, so it is recorded too)
-    found = [(vars(torchless), _torch_wrappers(vars(torchless))),
-             (vars(functional), _functional_wrappers(vars(functional)))]
-    by_function = {id(wrapper.__fx_original__): wrapper for _, wrappers in found for wrapper in wrappers.values()}
-    found.append((vars(_nn), {name: by_function[id(obj)] for name, obj in vars(_nn).items()
-                              if id(obj) in by_function}))
-    return found
+    torch_found = _torch_wrappers(vars(torchless))
+    functional_found = _functional_wrappers(vars(functional))
+    if _last_found[0] is not torch_found or _last_found[1] is not functional_found:
+        _last_found[:] = torch_found, functional_found, {
+            id(wrapper.__fx_original__): wrapper for found in (torch_found, functional_found)
+            for wrapper in found.values()}
+    by_function = _last_found[2]
+    nn_found = {name: by_function[id(obj)] for name, obj in vars(_nn).items() if id(obj) in by_function}
+    return [(vars(torchless), torch_found), (vars(functional), functional_found), (vars(_nn), nn_found)], by_function
 
 
 # The method PyTorch records for a Tensor's operator given a Proxy (``weight * x``: ``weight.mul(x)``); the other
@@ -473,8 +487,8 @@ def _record_torch_functions(patcher):
     ``patcher`` is open; returns {id of a function: its recording version}."""
     import torchless
     from torchless.nn import functional
-    wrappers = _torch_function_wrappers()
-    replacements = {id(w.__fx_original__): w for _, found in wrappers[:2] for w in found.values()}
+    wrappers, by_function = _torch_function_wrappers()
+    replacements = dict(by_function)
     for namespace, found in (*wrappers, _tensor_method_wrappers()):
         patcher.patch_all(namespace, found)
     namespace = vars(torchless)
