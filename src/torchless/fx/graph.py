@@ -6,6 +6,7 @@ import inspect
 import keyword
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -151,6 +152,21 @@ class _NodeList:
         return _NodeList(self.graph, "_prev" if self.direction == "_next" else "_next")
 
 
+def _get_attr_reference_exists(mod, qualified_name):
+    """Whether ``mod`` has a submodule, parameter or buffer at ``qualified_name``."""
+    from ..nn import Module, Parameter
+    module_path, _, name = qualified_name.rpartition(".")
+    try:
+        submod = mod.get_submodule(module_path)
+    except AttributeError:
+        warnings.warn(f"Failed to fetch module {module_path}!")
+        return False
+    if not hasattr(submod, name):
+        return False
+    res = getattr(submod, name)
+    return isinstance(res, (Module, Parameter)) or name in submod._buffers
+
+
 class Graph:
     """The intermediate representation of torch.fx: a list of :class:`Node` in execution order.
 
@@ -245,11 +261,20 @@ class Graph:
         return self.create_node("placeholder", name, args=args, type_expr=type_expr)
 
     def get_attr(self, qualified_name, type_expr=None):
-        """Add a fetch of the module's attribute at ``qualified_name``."""
+        """Add a fetch of the module's attribute at ``qualified_name``. With an owning module that has no such
+        submodule, parameter or buffer, warns (the attribute is to be added)."""
+        if self.owning_module is not None and not _get_attr_reference_exists(self.owning_module, qualified_name):
+            warnings.warn("Attempted to insert a get_attr Node with no underlying reference in the owning "
+                          "GraphModule! Call GraphModule.add_submodule to add the necessary submodule, "
+                          "GraphModule.add_parameter to add the necessary Parameter, or nn.Module.register_buffer "
+                          "to add the necessary buffer", stacklevel=2)
         return self.create_node("get_attr", qualified_name, type_expr=type_expr)
 
     def call_module(self, module_name, args=None, kwargs=None, type_expr=None):
-        """Add a call of the submodule at ``module_name``."""
+        """Add a call of the submodule at ``module_name`` (with an owning module, one it has: AttributeError
+        otherwise)."""
+        if self.owning_module is not None:
+            self.owning_module.get_submodule(module_name)
         return self.create_node("call_module", module_name, args, kwargs, type_expr=type_expr)
 
     def call_method(self, method_name, args=None, kwargs=None, type_expr=None):
