@@ -11,6 +11,7 @@ import collections
 import functools
 import inspect
 import math
+import operator
 import types
 import warnings
 
@@ -268,23 +269,75 @@ class _Recording:
 _recording = _Recording
 
 
+class _Wrappers:
+    """The recording versions of one namespace's functions, each made once (a trace then only swaps them in and
+    out): ``make(name, function)`` gives one, or None for a name that is not recorded. A name bound to another
+    function since (torch.relu replaced, a lazily loaded function now in the namespace) gets its own."""
+
+    def __init__(self, make):
+        self.make = make
+        self.made = {}  # name -> (the function it was made for, its recording version or None)
+        self.last = None  # (the namespace's names, its values, what they gave) when last asked
+
+    def __call__(self, namespace):
+        """{name: recording version} for the functions ``namespace`` holds now (not to be changed)."""
+        last = self.last
+        if (last is not None and len(last[0]) == len(namespace) and last[0] == tuple(namespace)
+                and all(map(operator.is_, namespace.values(), last[1]))):
+            return last[2]  # (nothing rebound since: the usual case, checked at C speed)
+        made = self.made
+        found = {}
+        for name, obj in list(namespace.items()):  # (a wrapper's making may import a submodule into it)
+            entry = made.get(name)
+            if entry is None or entry[0] is not obj:
+                if isinstance(obj, _Recording):  # (a trace running already has it patched)
+                    continue
+                entry = made[name] = (obj, self.make(name, obj))
+            if entry[1] is not None:
+                found[name] = entry[1]
+        self.last = (tuple(namespace), tuple(namespace.values()), found)
+        return found
+
+
+def _make_torch_wrapper(name, obj):
+    if ((inspect.isfunction(obj) or inspect.isbuiltin(obj)) and (not name.startswith("_") or name == "_assert")
+            and name not in _TORCH_NOT_RECORDED):
+        return _recording(obj, _torch_record(name, obj))
+    return None
+
+
+def _make_functional_wrapper(name, obj):
+    if inspect.isfunction(obj) and not name.startswith("_") and name not in _FUNCTIONAL_TRACED_THROUGH:
+        return _recording(obj, _functional_record(name, obj))
+    return None
+
+
+_torch_wrappers = _Wrappers(_make_torch_wrapper)
+# (torchless's lazily loaded functions, made when first used in a trace)
+_lazy_wrappers = _Wrappers(lambda name, obj: _recording(obj, _torch_record(name, obj)))
+_functional_wrappers = _Wrappers(_make_functional_wrapper)
+
+
+# (torchless's and nn.functional's wrappers as _torch_function_wrappers last found them, and by function)
+_last_found = [None, None, None]
+
+
 def _torch_function_wrappers():
-    """[(namespace, name, recording wrapper)] for torchless's public functions and nn.functional's."""
+    """([(namespace, {name: recording wrapper})], {id of a function: its recording wrapper}) for torchless's
+    public functions, nn.functional's and the same functions under torch._C._nn (neither to be changed)."""
     import torchless
     from torchless.nn import functional
-    torchless._assert  # noqa: B018  (a lazy name: into the namespace, so it is recorded too)
-    found = []
-    for name, obj in list(vars(torchless).items()):
-        if ((inspect.isfunction(obj) or inspect.isbuiltin(obj)) and (not name.startswith("_") or name == "_assert")
-                and name not in _TORCH_NOT_RECORDED):
-            found.append((torchless, name, _recording(obj, _torch_record(name, obj))))
-    for name, obj in list(vars(functional).items()):
-        if inspect.isfunction(obj) and not name.startswith("_") and name not in _FUNCTIONAL_TRACED_THROUGH:
-            found.append((functional, name, _recording(obj, _functional_record(name, obj))))
     from torchless._C import _nn
-    by_function = {id(wrapper.__fx_original__): wrapper for _, _, wrapper in found}
-    found.extend((_nn, name, by_function[id(obj)]) for name, obj in vars(_nn).items() if id(obj) in by_function)
-    return found
+    torchless._assert  # noqa: B018  (a lazy name: into the namespace, so it is recorded too)
+    torch_found = _torch_wrappers(vars(torchless))
+    functional_found = _functional_wrappers(vars(functional))
+    if _last_found[0] is not torch_found or _last_found[1] is not functional_found:
+        _last_found[:] = torch_found, functional_found, {
+            id(wrapper.__fx_original__): wrapper for found in (torch_found, functional_found)
+            for wrapper in found.values()}
+    by_function = _last_found[2]
+    nn_found = {name: by_function[id(obj)] for name, obj in vars(_nn).items() if id(obj) in by_function}
+    return [(vars(torchless), torch_found), (vars(functional), functional_found), (vars(_nn), nn_found)], by_function
 
 
 # The method PyTorch records for a Tensor's operator given a Proxy (``weight * x``: ``weight.mul(x)``); the other
@@ -300,17 +353,20 @@ _TENSOR_OPERATORS = {"__rsub__", "__rdiv__", "__floordiv__", "__rfloordiv__", "_
                      "__getitem__", *_TENSOR_OPERATOR_METHODS}
 
 
+def _make_tensor_method_wrapper(name, obj):
+    if inspect.isfunction(obj) and (not name.startswith("_") or name in _TENSOR_OPERATORS):
+        return _recording(obj, functools.partial(_as_method, _TENSOR_OPERATOR_METHODS.get(name, name)))
+    return None
+
+
+_tensor_wrappers = _Wrappers(_make_tensor_method_wrapper)
+
+
 def _tensor_method_wrappers():
-    """[(Tensor, name, recording wrapper)]: a Tensor's method or operator given a Proxy (a constant tensor of the
+    """(Tensor, {name: recording wrapper}): a Tensor's method or operator given a Proxy (a constant tensor of the
     module times the input) is recorded as a ``call_method`` node on that tensor."""
     from .._tensor import Tensor
-    found = []
-    for name, obj in list(vars(Tensor).items()):
-        if inspect.isfunction(obj) and (not name.startswith("_") or name in _TENSOR_OPERATORS):
-            method = _TENSOR_OPERATOR_METHODS.get(name, name)
-            record = functools.partial(_as_method, method)
-            found.append((Tensor, name, _recording(obj, record)))
-    return found
+    return Tensor, _tensor_wrappers(vars(Tensor))
 
 
 def _as_method(method, tracer, args, kwargs):
@@ -357,6 +413,22 @@ def _wrapped_function(orig):
     return wrapped
 
 
+# The recording versions of the autowrap modules' functions (math.sqrt), made once (such modules stay loaded):
+# id -> (function, recording version)
+_autowrapped = {}
+
+
+def _autowrapped_function(orig, keep):
+    """``_wrapped_function(orig)``, made once for a function ``keep`` says lives as long as the process."""
+    entry = _autowrapped.get(id(orig))
+    if entry is not None and entry[0] is orig:
+        return entry[1]
+    wrapped = _wrapped_function(orig)
+    if keep:
+        _autowrapped[id(orig)] = (orig, wrapped)
+    return wrapped
+
+
 class _Patcher:
     """Attribute and global replacements made for a trace, undone in reverse order at its end."""
 
@@ -374,16 +446,32 @@ class _Patcher:
             setattr(owner, name, new)
             self.undo.append(lambda: setattr(owner, name, old))
 
+    def patch_all(self, owner, new):
+        """``patch`` for each of ``new``'s {name: value}, names ``owner`` has (a class, or a namespace dict:
+        updated at once)."""
+        if isinstance(owner, dict):
+            old = {name: owner[name] for name in new}
+            owner.update(new)
+            self.undo.append(lambda: owner.update(old))
+        else:
+            old = {name: owner.__dict__[name] for name in new}
+            for name, value in new.items():
+                setattr(owner, name, value)
+            self.undo.append(lambda: [setattr(owner, name, value) for name, value in old.items()])
+
     def patch_globals(self, globals_, replacement):
         """Point ``globals_``'s names bound to functions being recorded (``from torch import flatten``) at the
         recording versions."""
         if id(globals_) in self.globals_done:
             return
         self.globals_done.add(id(globals_))
+        new = {}
         for name, value in list(globals_.items()):
-            new = replacement(value)
-            if new is not None:
-                self.patch(globals_, name, new)
+            new_value = replacement(value)
+            if new_value is not None:
+                new[name] = new_value
+        if new:
+            self.patch_all(globals_, new)
 
     def __enter__(self):
         self.globals_done = set()
@@ -399,10 +487,10 @@ def _record_torch_functions(patcher):
     ``patcher`` is open; returns {id of a function: its recording version}."""
     import torchless
     from torchless.nn import functional
-    wrappers = _torch_function_wrappers()
-    replacements = {id(w.__fx_original__): w for _, _, w in wrappers}
-    for namespace, name, wrapper in wrappers + _tensor_method_wrappers():
-        patcher.patch(namespace, name, wrapper)
+    wrappers, by_function = _torch_function_wrappers()
+    replacements = dict(by_function)
+    for namespace, found in (*wrappers, _tensor_method_wrappers()):
+        patcher.patch_all(namespace, found)
     namespace = vars(torchless)
     load_lazily = namespace["__getattr__"]
 
@@ -410,7 +498,7 @@ def _record_torch_functions(patcher):
         """torchless's functions loaded on first use (torch.stft) record too when first used in a trace."""
         value = load_lazily(name)
         if name in torchless._LAZY_FUNCTIONS and name not in _TORCH_NOT_RECORDED and callable(value):
-            wrapper = replacements[id(value)] = _recording(value, _torch_record(name, value))
+            wrapper = replacements[id(value)] = _lazy_wrappers({name: value})[name]
             patcher.patch(namespace, name, wrapper)
             return wrapper
         return value
@@ -457,10 +545,10 @@ class Tracer(TracerBase):
 
     def __init__(self, autowrap_modules=(math,), autowrap_functions=(), param_shapes_constant=False):
         super().__init__()
-        self._autowrap_function_ids = {
+        self._autowrap_module_function_ids = {
             id(value) for name, value in ((n, v) for m in autowrap_modules for n, v in vars(m).items())
             if not name.startswith("_") and callable(value)}
-        self._autowrap_function_ids.update(id(f) for f in autowrap_functions)
+        self._autowrap_function_ids = self._autowrap_module_function_ids | {id(f) for f in autowrap_functions}
         self._autowrap_search = list(autowrap_modules)
         self.param_shapes_constant = param_shapes_constant
         self.submodule_paths = None
@@ -689,7 +777,8 @@ class Tracer(TracerBase):
                 """The recording version of a global the traced code names, or None to leave it."""
                 new = replacements.get(id(value))
                 if new is None and id(value) in self._autowrap_function_ids and callable(value):
-                    new = replacements[id(value)] = _wrapped_function(value)
+                    new = replacements[id(value)] = _autowrapped_function(
+                        value, id(value) in getattr(self, "_autowrap_module_function_ids", ()))
                 return new
 
             def module_call_wrapper(mod, *args, **kwargs):

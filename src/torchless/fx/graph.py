@@ -6,10 +6,11 @@ import inspect
 import keyword
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .node import Node, _get_qualified_name, _torch_repr, map_arg
+from .node import _OPS, Node, _get_qualified_name, _torch_repr, map_arg
 
 __all__ = ["Graph", "PythonCode"]
 
@@ -151,6 +152,21 @@ class _NodeList:
         return _NodeList(self.graph, "_prev" if self.direction == "_next" else "_next")
 
 
+def _get_attr_reference_exists(mod, qualified_name):
+    """Whether ``mod`` has a submodule, parameter or buffer at ``qualified_name``."""
+    from ..nn import Module, Parameter
+    module_path, _, name = qualified_name.rpartition(".")
+    try:
+        submod = mod.get_submodule(module_path)
+    except AttributeError:
+        warnings.warn(f"Failed to fetch module {module_path}!")
+        return False
+    if not hasattr(submod, name):
+        return False
+    res = getattr(submod, name)
+    return isinstance(res, (Module, Parameter)) or name in submod._buffers
+
+
 class Graph:
     """The intermediate representation of torch.fx: a list of :class:`Node` in execution order.
 
@@ -245,11 +261,20 @@ class Graph:
         return self.create_node("placeholder", name, args=args, type_expr=type_expr)
 
     def get_attr(self, qualified_name, type_expr=None):
-        """Add a fetch of the module's attribute at ``qualified_name``."""
+        """Add a fetch of the module's attribute at ``qualified_name``. With an owning module that has no such
+        submodule, parameter or buffer, warns (the attribute is to be added)."""
+        if self.owning_module is not None and not _get_attr_reference_exists(self.owning_module, qualified_name):
+            warnings.warn("Attempted to insert a get_attr Node with no underlying reference in the owning "
+                          "GraphModule! Call GraphModule.add_submodule to add the necessary submodule, "
+                          "GraphModule.add_parameter to add the necessary Parameter, or nn.Module.register_buffer "
+                          "to add the necessary buffer", stacklevel=2)
         return self.create_node("get_attr", qualified_name, type_expr=type_expr)
 
     def call_module(self, module_name, args=None, kwargs=None, type_expr=None):
-        """Add a call of the submodule at ``module_name``."""
+        """Add a call of the submodule at ``module_name`` (with an owning module, one it has: AttributeError
+        otherwise)."""
+        if self.owning_module is not None:
+            self.owning_module.get_submodule(module_name)
         return self.create_node("call_module", module_name, args, kwargs, type_expr=type_expr)
 
     def call_method(self, method_name, args=None, kwargs=None, type_expr=None):
@@ -322,9 +347,16 @@ class Graph:
         return changed
 
     def lint(self):
-        """Check that every node's arguments are nodes of this graph defined before it."""
+        """Runs various checks on this Graph to make sure it is well-formed. In particular:
+        - Checks Nodes have correct ownership (owned by this graph)
+        - Checks Nodes appear in topological order
+        - If this Graph has an owning GraphModule, checks that targets exist in that GraphModule
+        """
         seen = set()
+        seen_names = set()
         for node in self.nodes:
+            if node.op not in _OPS:
+                raise RuntimeError(f"Node {node} had unknown opcode {node.op}!")
             if node.graph is not self:
                 raise RuntimeError(f"Node '{node}' does not belong to this Graph!")
             for arg in node._input_nodes:
@@ -337,6 +369,39 @@ class Graph:
                     raise RuntimeError(f"Argument '{arg}' of Node '{node}' was used before it has been defined! "
                                        f"Please check that Nodes in the graph are topologically ordered\n{self}")
             seen.add(node)
+            if node.name in seen_names:
+                raise RuntimeError(f"Node redefined name {node.name}!")
+            seen_names.add(node.name)
+        if self.owning_module:
+            self._lint_targets()
+
+    def _lint_targets(self):
+        """The owning module's check of ``lint``: call_function targets are callables, the others names, and the
+        get_attr and call_module ones lead to attributes of the module (modules, for call_module)."""
+        from .._tensor import typename
+        from ..nn import Module
+        for node in self.nodes:
+            if node.op == "call_function":
+                if not callable(node.target):
+                    raise ValueError(f"Node {node} target {node.target} has type {typename(node.target)} but "
+                                     f"a Callable is expected")
+            elif not isinstance(node.target, str):
+                raise ValueError(f"Node {node} target {node.target} has type {typename(node.target)} but "
+                                 f"a str is expected")
+            if node.op in ("get_attr", "call_module"):
+                atoms = node.target.split(".")
+                owner = self.owning_module
+                for i, atom in enumerate(atoms):
+                    # (an attribute holding None counts as missing, as in PyTorch)
+                    value = getattr(owner, atom, None)
+                    seen_qualname = ".".join(atoms[:i])
+                    if value is None:
+                        raise RuntimeError(f"Node {node} target {node.target} references nonexistent attribute "
+                                           f"{atom} of {seen_qualname}")
+                    if node.op == "call_module" and not isinstance(value, Module):
+                        raise RuntimeError(f"Node {node} target {node.target} {atom} of {seen_qualname} does "
+                                           f"not reference an nn.Module")
+                    owner = value
 
     def __str__(self):
         placeholder_names = []
