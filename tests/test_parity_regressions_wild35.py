@@ -5,8 +5,9 @@ test.
 
 - "Neural Networks" (the LeNet of the 60-minute blitz: parameter lists, ``out.backward(torch.randn(1, 10))``, the
   grad_fn chain of an MSE loss, manual and optimizer updates, unbatched inputs), "Automatic differentiation"
-  (grads, ``grad.zero_()``, retain_graph, Jacobian products, retain_grad, tensor hooks, ``autograd.grad`` with create_graph, allow_unused and
-  materialize_grads, requires_grad_, detach and detach_, grad modes and inference mode, and their errors).
+  (grads, ``grad.zero_()``, retain_graph, Jacobian products, retain_grad, tensor hooks, ``autograd.grad`` with
+  create_graph, allow_unused and materialize_grads, requires_grad_, detach and detach_, grad modes and inference
+  mode, and their errors).
 - "Saving and loading models" (state_dict listings, optimizer state, whole models refused by weights-only loading,
   checkpoints loaded with every kind of map_location and refused for CUDA and MPS, several models in one file,
   BytesIO, ``strict=False`` and load_state_dict's errors, the legacy format, mmap, views sharing storage), the
