@@ -210,10 +210,11 @@ class Tensor:
         self._grad_fn = None
         self._hooks = None
         self._counter = None
-        if _mode_state.inference:
-            self._inference = True
-        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
-            self.__dict__["_transform_epoch"] = _mode_state.transform_epoch
+        if _mode_state.stamps_tensors:
+            if _mode_state.inference:
+                self._inference = True
+            if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+                self.__dict__["_transform_epoch"] = _mode_state.transform_epoch
 
     @classmethod
     def _wrap(cls, array):
@@ -227,10 +228,11 @@ class Tensor:
         t._grad_fn = None
         t._hooks = None
         t._counter = None
-        if _mode_state.inference:
-            t._inference = True
-        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
-            t.__dict__["_transform_epoch"] = _mode_state.transform_epoch
+        if _mode_state.stamps_tensors:  # (one read of the per-thread state outside inference mode and transforms)
+            if _mode_state.inference:
+                t._inference = True
+            if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+                t.__dict__["_transform_epoch"] = _mode_state.transform_epoch
         return t
 
     # ------------------------------------------------------------------ version counter
