@@ -220,7 +220,8 @@ def test_linear_matrix_and_batched_inputs_float64_reference():
 
 def test_works_under_python_OO():
     code = ("import numpy as np, torchless; c = torchless.nn.Conv2d(1, 2, 3, padding=1)\n"
-            "with torchless.no_grad():\n    y = c(torchless.ones(1, 1, 5, 5)).view(-1); y = c(torchless.ones(1, 1, 5, 5))\n"
+            "with torchless.no_grad():\n"
+            "    y = c(torchless.ones(1, 1, 5, 5)).view(-1); y = c(torchless.ones(1, 1, 5, 5))\n"
             "with torchless.inference_mode():\n    z = torchless.relu(torchless.ones(3) - 2)\n"
             "print(y.shape, z.is_inference(), float(z.sum()))")
     out = subprocess.run([sys.executable, "-OO", "-c", code], capture_output=True, text=True, timeout=120)
