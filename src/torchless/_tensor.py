@@ -17,7 +17,7 @@ from ._type_promotion import FLOAT, NUMBERS, as_parsed_number, category, result_
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
-from .autograd._view_checks import check_unchanged, mark_version, propagated
+from .autograd._view_checks import check_unchanged, mark_version
 from .autograd.graph import OutputSlot, checked_output_node
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
@@ -210,10 +210,11 @@ class Tensor:
         self._grad_fn = None
         self._hooks = None
         self._counter = None
-        if _mode_state.inference:
-            self._inference = True
-        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
-            self.__dict__["_transform_epoch"] = _mode_state.transform_epoch
+        if _mode_state.stamps_tensors:
+            if _mode_state.inference:
+                self._inference = True
+            if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+                self.__dict__["_transform_epoch"] = _mode_state.transform_epoch
 
     @classmethod
     def _wrap(cls, array):
@@ -227,10 +228,11 @@ class Tensor:
         t._grad_fn = None
         t._hooks = None
         t._counter = None
-        if _mode_state.inference:
-            t._inference = True
-        if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
-            t.__dict__["_transform_epoch"] = _mode_state.transform_epoch
+        if _mode_state.stamps_tensors:  # (one read of the per-thread state outside inference mode and transforms)
+            if _mode_state.inference:
+                t._inference = True
+            if _mode_state.transform_epoch:  # (a tensor made inside a torch.func transform is its own to write)
+                t.__dict__["_transform_epoch"] = _mode_state.transform_epoch
         return t
 
     # ------------------------------------------------------------------ version counter
@@ -299,16 +301,19 @@ class Tensor:
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
-        view._counter = self._version_counter()
-        if not _mode_state.enabled and not (_mode_state.inference and self._inference):
-            view._view_creation = propagated(self._view_creation,
-                                             "inference_mode" if _mode_state.inference else "no_grad")
+        # (_version_counter, mark_version, propagated and _add_view's first view inline: a batch-1 forward's
+        # x.view(-1, n) under no_grad spent a sixth of its time calling them)
+        counter = view._counter = self._counter if self._counter is not None else self._version_counter()
+        if not _mode_state.enabled and not ((inference := _mode_state.inference) and self._inference):
+            creation = self._view_creation
+            view._view_creation = creation if creation == "inference_mode" else \
+                "inference_mode" if inference else "no_grad"  # (propagated)
             if self._requires_grad and view._grad_fn is None:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
                 view._requires_grad = True
                 view._grad_goes_nowhere = True
-            mark_version(view)
+            view.__dict__["_view_version"] = counter[0]  # (mark_version)
         elif self._view_creation is not None:
             view._view_creation = self._view_creation
             mark_version(view)
@@ -318,7 +323,10 @@ class Tensor:
         if base is None:
             base = self
         view._view_base = base
-        base._add_view(view)
+        if base._views is None:
+            base._views = [weakref.ref(view)]
+        else:
+            base._add_view(view)
         if self._tangent_base is not None:
             view._tangent_base = self._tangent_base
         if view._inference is not self._inference:

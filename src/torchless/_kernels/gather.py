@@ -402,8 +402,11 @@ class ForwardRecipe:
                           and (pitched or not small))
         self.rows = (padded_rows(O, taps + self.fuse_bias) if groups == 1 and pitched and not small
                      else O // groups)
-        # the fused kernel matrix, zero off the weights and bias, rewritten each call (one group here)
+        # the fused kernel matrix, zero off the weights and bias, rewritten each call (one group here) through views
+        # made once (indexing it anew on each call cost a batch-1 forward as much as the copies)
         self._fused_kernel = np.zeros((1, self.rows, taps + 1), dtype) if self.fuse_bias else None
+        if self.fuse_bias:
+            self._fused_weights, self._fused_bias = self._fused_kernel[0, :O, :taps], self._fused_kernel[0, :O, taps]
         self.columns = plan.matrix_with_ones if self.fuse_bias else plan.matrix
         self.output_shape, self.dtype, self.bias_shape = (N, O, Ho, Wo), dtype, (1, O, 1, 1)
         self.product = self.crop = None  # unpitched, the GEMM writes y itself, already in NCHW order
@@ -414,18 +417,17 @@ class ForwardRecipe:
 
     def kernel(self, w, bias):
         """w as the GEMM's left operand (groups, rows, taps [+ 1]), the bias its last column when fused."""
+        if self.fuse_bias:
+            weights = self._fused_weights
+            weights[...] = w.reshape(weights.shape)
+            self._fused_bias[...] = bias
+            return self._fused_kernel
         O = w.shape[0]
         kernel = w.reshape(self.groups, O // self.groups, -1)
-        if not self.fuse_bias and self.rows == O // self.groups:
+        if self.rows == O // self.groups:
             return kernel
-        taps = kernel.shape[-1]
-        if not self.fuse_bias:
-            matrix = np.zeros((1, self.rows, taps), kernel.dtype)  # one group here
-            matrix[0, :O] = kernel[0]
-            return matrix
-        matrix = self._fused_kernel
-        matrix[0, :O, :taps] = kernel[0]
-        matrix[0, :O, taps] = bias
+        matrix = np.zeros((1, self.rows, kernel.shape[-1]), kernel.dtype)  # one group here
+        matrix[0, :O] = kernel[0]
         return matrix
 
     def run(self, x, kernel, bias, y):
@@ -473,7 +475,8 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
     ``out``, a C-contiguous (N, O, Ho, Wo) array of the result's dtype, receives y when given (a
     split call's part of the whole result: the GEMM then writes it in place of a copy).
     """
-    chunks = image_chunks(x.shape, w.shape, stride, padding, dilation, x.dtype.itemsize)
+    # (one image is never chunked: no call to find that out)
+    chunks = None if x.shape[0] < 2 else image_chunks(x.shape, w.shape, stride, padding, dilation, x.dtype.itemsize)
     recipe = forward_recipe(x if chunks is None else x[chunks[0]], w, stride, padding, dilation, groups,
                             bias is not None)
     kernel = recipe.kernel(w, bias)

@@ -181,7 +181,7 @@ class Relu(Node):
     ZERO_BLOCK_BYTES = 1 << 19
     MIN_BLOCKED_SIZE = 6000
     _zero_blocks = {}
-    _zeros = {}
+    _zeros = {}  # dtype -> (its 0-d zero, whether it is in TIE_KEEPS_FIRST)
 
     def forward(self, a):
         self.out = self.max_zero(a)
@@ -191,16 +191,19 @@ class Relu(Node):
     def max_zero(cls, a):
         """max(a, 0) elementwise in a's dtype; NaN propagates (relu(NaN) is NaN, as in PyTorch), -0.0 stays -0.0
         (PyTorch keeps the input where it is not below 0)."""
-        if a.dtype.kind != "f" or not a.flags.c_contiguous or a.size < cls.MIN_BLOCKED_SIZE:
+        dtype, contiguous = a.dtype, a.flags.c_contiguous
+        if dtype.kind != "f" or not contiguous or a.size < cls.MIN_BLOCKED_SIZE:
             # (inline: a call costs a small layer's relu a third more; a 0-d zero of a's dtype, rather than a
-            # Python 0 and dtype=, saves a quarter of NumPy's time on a batch-1 layer)
-            zero = cls._zeros.get(a.dtype)
-            if zero is None:
-                zero = cls._zeros[a.dtype] = np.zeros((), a.dtype)
-            out = np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
+            # Python 0 and dtype=, saves a quarter of NumPy's time on a batch-1 layer; the dtype's zero and its
+            # operand order found in one lookup, as hashing a dtype is not cheap)
+            entry = cls._zeros.get(dtype)
+            if entry is None:
+                entry = cls._zeros[dtype] = (np.zeros((), dtype), dtype in TIE_KEEPS_FIRST)
+            zero, keeps_first = entry
+            out = np.maximum(a, zero) if keeps_first else np.maximum(zero, a)
             # (laid out as TensorIterator where NumPy's order may differ: not for a C-contiguous input, the hot path,
             # unless empty, which NumPy gives all-zero strides)
-            return out if a.flags.c_contiguous and a.size else _memory_format.iterator_layout(out, (a,))
+            return out if contiguous and a.size else _memory_format.iterator_layout(out, (a,))
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out

@@ -126,9 +126,14 @@ class ShapeMethods:
         if shape and not keywords and _INT_ONLY.issuperset(map(type, shape)) and min(shape) >= -1 \
                 and data.flags.c_contiguous and not records(self):
             try:
-                return self._as_view(Tensor._wrap(_memory_format.reshaped_view(data, shape)))
+                out = data.reshape(shape)
             except ValueError:
                 pass
+            else:
+                # (inline: reshaped_view's test of NumPy's strides, the contiguity known; else it computes them)
+                if 1 not in data.shape or data.strides[-1] == data.itemsize and out.shape != data.shape:
+                    return self._as_view(Tensor._wrap(out))
+                return self._as_view(Tensor._wrap(_memory_format.reshaped_view(data, shape)))
         if keywords:
             parsed = _parser_errors.parse("view", _parser_errors.METHOD_OVERLOADS["view"], shape, keywords)
             if "dtype" in parsed:  # view(dtype=...)

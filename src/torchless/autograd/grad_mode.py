@@ -11,9 +11,17 @@ class _State(threading.local):
     inference = False  # inside inference_mode(): new tensors are inference tensors
     multithreading = True  # set_multithreading_enabled's switch (backward always runs on the calling thread here)
     transform_epoch = 0  # the number of the innermost torch.func transform running, stamped on the tensors made in it
+    # inference or transform_epoch, kept by their setters (update_stamps): the one read of this per-thread state
+    # (each costs a dict lookup) that every new tensor makes outside them
+    stamps_tensors = False
 
 
 state = _State()
+
+
+def update_stamps():
+    """Recompute ``state.stamps_tensors`` after inference or transform_epoch changed."""
+    state.stamps_tensors = state.inference or bool(state.transform_epoch)
 
 
 def is_grad_enabled():
@@ -167,9 +175,11 @@ class inference_mode(_GradMode):
         self._previous = state.enabled, state.inference
         mode = bool(self.mode)
         state.enabled, state.inference = not mode, mode
+        update_stamps()
 
     def __exit__(self, *exc):
         state.enabled, state.inference = self._previous
+        update_stamps()
         return False
 
     def clone(self):

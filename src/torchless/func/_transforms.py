@@ -156,9 +156,11 @@ class _transform_epoch:
         for tensor in self.inputs:  # (and what they make, detach()'s alias, is the transform's too)
             tensor.__dict__["_transform_epoch"] = number
         self.previous, grad_mode.state.transform_epoch = grad_mode.state.transform_epoch, number
+        grad_mode.update_stamps()
 
     def __exit__(self, *exc):
         grad_mode.state.transform_epoch = self.previous
+        grad_mode.update_stamps()
         _epochs.pop()
 
 

@@ -12,6 +12,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import _dtype, _memory_format
+from ..._kernels import conv as conv_kernels
+from ..._kernels.conv import _float32_precision as _conv_precision  # (the setting itself: read on every call)
 from ..._tensor import Tensor
 from ..._user_warnings import warns_once
 from ...autograd.graph import records
@@ -226,7 +228,10 @@ def _checked_once(checks):
                 stride, padding, dilation, groups = (params[name]
                                                      for name in ("stride", "padding", "dilation", "groups"))
                 skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups, False)
-                direct = _KERNELS[x.ndim].forward, (stride, padding, dilation, groups), skipped
+                # one image's algorithm, chosen once (per float32 precision)
+                single = (conv_kernels.single_image_algorithm(x.shape, w.shape, stride, padding, dilation, groups,
+                                                              x.dtype) if x.ndim == 4 else None)
+                direct = _KERNELS[x.ndim].forward, (stride, padding, dilation, groups), skipped, single
         return batched, function, params, direct
 
     @functools.wraps(checks)
@@ -239,15 +244,18 @@ def _checked_once(checks):
         input, weight, bias = args[:3] if len(args) >= 3 else _tensors(args, kwargs)
         if direct is not None and not records(input, weight, bias):
             # no graph node to record: Node.apply would only wrap the result
-            forward, (stride, padding, dilation, groups), skipped = direct
+            forward, (stride, padding, dilation, groups), skipped, single = direct
             x, w = input._data, weight._data
             format_suggested = not (x.flags.c_contiguous and x.strides[1] != x.itemsize
                                     and w.flags.c_contiguous and w.strides[1] != w.itemsize)
             if format_suggested:
                 skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups,
                                            _output_format(x, w, groups) is not None)
-            y = forward(x, w, stride, padding, dilation, groups, bias=None if bias is None else bias._data,
-                        skipped_padding=skipped)
+            b = None if bias is None else bias._data
+            if single is not None and single[0] == _conv_precision[0]:  # (conv2d_forward's algorithm argument)
+                y = forward(x, w, stride, padding, dilation, groups, single[1], b, skipped)
+            else:
+                y = forward(x, w, stride, padding, dilation, groups, bias=b, skipped_padding=skipped)
             if format_suggested:  # (inline: _memory_format.may_suggest_...)
                 # PyTorch's: channels-last for such an input or weight
                 y = _in_output_format(y, x, w, groups)

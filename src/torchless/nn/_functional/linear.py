@@ -15,6 +15,8 @@ from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding
 
+_FLOAT16 = np.dtype(np.float16)
+
 __all__ = ["linear", "bilinear"]
 
 
@@ -85,7 +87,7 @@ class Linear(Node):
     def affine(x, w, b):
         """The array x @ w.T (+ b)."""
         rows = _rows(x, x.shape[-1]) if x.ndim != 2 else x
-        half = x.dtype == np.float16
+        half = x.dtype == _FLOAT16  # (against a dtype: against np.float16 NumPy makes the dtype on every call)
         if half:  # (PyTorch's float16 addmm accumulates and adds the bias in float32, rounding once)
             rows, w, b = rows.astype(np.float32), w.astype(np.float32), None if b is None else b.astype(np.float32)
         y = matmul(rows, w.T) if w.ndim == 2 else rows @ w
@@ -323,7 +325,8 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
                 return linear(input, weight).add_(bias)
         _check(input, weight, bias)
         _checked.remember(key, True)
-    elif bias is not None and _bias_added_after(input, bias):  # a call of the same shapes, another layout
+    elif bias is not None and input._data.ndim != 2 and _bias_added_after(input, bias):
+        # a call of the same shapes, another layout (a matrix input never: its test inline)
         return linear(input, weight).add_(bias)
     if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
