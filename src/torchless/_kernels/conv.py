@@ -20,6 +20,7 @@ arrays (e.g. an empty batch) and keep integer inputs exact (no Winograd); the
 algorithms themselves assume non-empty floating-point inputs.
 """
 
+import contextlib
 import functools
 from typing import Callable, NamedTuple
 
@@ -515,19 +516,25 @@ def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype,
                                              _float32_precision[0])
     run = FORWARD[name].run
-    if out is None or out.dtype == x.dtype == w.dtype:
-        y = run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
-    else:
-        y = out
-        np.copyto(y, run(x, w, stride, padding, dilation, groups, bias=bias))  # mixed dtypes: cast on the way
+    finite_weight = _all_finite(w)
+    # (an inf or NaN weight's products are NaN where PyTorch's are too, but NumPy would also warn of them)
+    with _NO_CONTEXT if finite_weight else np.errstate(invalid="ignore", over="ignore"):
+        if out is None or out.dtype == x.dtype == w.dtype:
+            y = run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
+        else:
+            y = out
+            np.copyto(y, run(x, w, stride, padding, dilation, groups, bias=bias))  # mixed dtypes: cast on the way
     # An inf or NaN weight meets the zeros of extra cells; Winograd's transforms spread an input's into its
     # neighbours (a check of the output, not of the larger input, on the path that needs it)
-    if not _all_finite(w) or (name.startswith("winograd") and not _all_finite(y)):
+    if not finite_weight or (name.startswith("winograd") and not _all_finite(y)):
         exact = conv_nonfinite.forward(x, w, stride, padding, dilation, groups, skipped_padding)
         if bias is not None:
             exact = _add_bias(exact, bias)
         y[...] = conv_nonfinite.where_not_finite(y, exact)
     return y
+
+
+_NO_CONTEXT = contextlib.nullcontext()
 
 
 def _all_finite(a):
