@@ -17,7 +17,7 @@ from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, int64
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
-from ._util import broadcast_error, is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
+from ._util import is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
 from .inplace import reduce_scattered
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -431,9 +431,9 @@ class NarrowCopy(Node):
     """``length`` entries of ``a`` along ``dim`` from ``start``, copied C-contiguous as PyTorch's kernel allocates
     them; one node (NarrowCopyBackward0) whose gradient is slice_backward's: zeros with the gradient placed.
 
-    PyTorch's backward slices from the given ``start`` to ``start + length``, each wrapped once if negative: a
-    negative start whose part reaches the dim's end slices nothing there, so that gradient is zeros (one entry) or
-    copy_'s size error (more). Both as PyTorch's."""
+    PyTorch 2.13's backward slices from ``start`` to ``start + length`` without wrapping a negative end, so a negative
+    start whose part reaches the dim's end gets zeros (one entry) or copy_'s size error (more): a bug, not copied
+    here (the gradient is placed where the part was taken)."""
 
     torch_saved = {"dim": lambda node: int64(node.given[0]), "start": lambda node: int64(node.given[1]),
                    "length": lambda node: int64(node.given[2]), "self_sym_sizes": lambda node: tuple(node.shape)}
@@ -442,23 +442,13 @@ class NarrowCopy(Node):
         axis = normalize_dim(dim, a.ndim)
         begin = start + a.shape[axis] if start < 0 else start
         self.given, self.shape, self.axis = (dim, start, length), a.shape, axis
-        size, end = a.shape[axis], start + length
-        end = min(max(end + size if end < 0 else end, begin), size)
-        self.placed = slice(begin, end)  # (the backward's slice, see the class)
+        self.placed = slice(begin, begin + length)
         return _memory_format.c_ordered(np.array(a[(slice(None),) * axis + (slice(begin, begin + length),)],
                                                  order="C"))
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
-    def _check_placed(self, grad_shape):
-        target = list(self.shape)
-        target[self.axis] = self.placed.stop - self.placed.start
-        error = broadcast_error(tuple(target), tuple(grad_shape), 0) if tuple(target) != tuple(grad_shape) else None
-        if error is not None:
-            raise error
-
     def backward(self, grad):
-        self._check_placed(grad.shape)
         out = np.zeros(self.shape, grad.dtype)
         out[(slice(None),) * self.axis + (self.placed,)] = grad
         return (out,)
@@ -466,7 +456,6 @@ class NarrowCopy(Node):
     def backward_graph(self, grad):
         from .indexing import _views_undone
 
-        self._check_placed(grad.shape)
         # (PyTorch's slice_backward, an op of its own: SliceBackwardBackward0)
         return (_views_undone(grad, [("SliceBackward0", self.axis, self.placed, self.shape)]),)
 
