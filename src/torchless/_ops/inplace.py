@@ -504,7 +504,15 @@ def index_put(self, indices, values, *positional, accumulate=False):
     copy = self.clone()
     if forward_ad.state.vmap_levels:  # (PyTorch's rule writes into self expanded to the batch: the batch in front)
         forward_ad.batched_copy(copy, (values, *indices))
-    return index_put_(copy, indices, values, accumulate=accumulate)
+        return index_put_(copy, indices, values, accumulate=accumulate)
+    clone_node = copy._grad_fn
+    out = index_put_(copy, indices, values, accumulate=accumulate)
+    node = out._grad_fn
+    if clone_node is not None and node is not None and node.edges and node.edges[0] is clone_node:
+        # PyTorch's index_put is one out-of-place op: its node leads to self's own (no CloneBackward0 between)
+        node.edges = (clone_node.edges[0],) + tuple(node.edges[1:])
+    out._counter = None  # (a new tensor, not one written in place: version 0)
+    return out
 
 
 def _put(self, index, source, accumulate, name):

@@ -596,8 +596,13 @@ class DiagEmbed(ContiguousResult):
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
+        # PyTorch's gradient is grad.diagonal(...): a view, strided along the diagonal; NumPy's diagonal views are
+        # read-only, writable again where the gradient itself is
         d1, d2, offset = self.dims
-        return (np.diagonal(grad, offset, d1, d2).copy(),)
+        diagonal = np.diagonal(grad, offset, d1, d2)
+        if grad.flags.writeable:
+            diagonal.flags.writeable = True
+        return (diagonal,)
 
     def backward_graph(self, grad):
         d1, d2, offset = self.dims

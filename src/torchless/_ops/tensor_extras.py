@@ -14,7 +14,7 @@ from .. import _determinism, _dtype, _memory_format, _parser_errors
 from .._parser_errors._messages import is_number_argument
 from ..autograd import forward_ad, grad_mode
 from ..autograd.graph import Node
-from ..autograd.saved_values import Saved
+from ..autograd.saved_values import Saved, int64
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
 from ._util import is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
@@ -423,8 +423,44 @@ def narrow_copy(self, dim, start, length):
         parsed = _parser_errors.method_arguments("narrow_copy", (dim, start, length))
         dim, start, length = parsed["dim"], parsed["start"], parsed["length"]
     _check_narrow_copy(self, dim, start, length)
-    # (contiguous, as PyTorch's kernel allocates it: clone would keep the input's layout)
-    return _named(_memory_format.in_c_order(self.narrow(dim, start, length).clone()), "NarrowCopyBackward0")
+    self.narrow(dim, start, length)  # (narrow's errors)
+    return NarrowCopy.apply(self, dim=dim, start=start, length=length)
+
+
+class NarrowCopy(Node):
+    """``length`` entries of ``a`` along ``dim`` from ``start``, copied C-contiguous as PyTorch's kernel allocates
+    them; one node (NarrowCopyBackward0) whose gradient is slice_backward's: zeros with the gradient placed.
+
+    PyTorch 2.13's backward slices from ``start`` to ``start + length`` without wrapping a negative end, so a negative
+    start whose part reaches the dim's end gets zeros (one entry) or copy_'s size error (more): a bug, not copied
+    here (the gradient is placed where the part was taken)."""
+
+    torch_saved = {"dim": lambda node: int64(node.given[0]), "start": lambda node: int64(node.given[1]),
+                   "length": lambda node: int64(node.given[2]), "self_sym_sizes": lambda node: tuple(node.shape)}
+
+    def forward(self, a, dim=0, start=0, length=0):
+        axis = normalize_dim(dim, a.ndim)
+        begin = start + a.shape[axis] if start < 0 else start
+        self.given, self.shape, self.axis = (dim, start, length), a.shape, axis
+        self.placed = slice(begin, begin + length)
+        return _memory_format.c_ordered(np.array(a[(slice(None),) * axis + (slice(begin, begin + length),)],
+                                                 order="C"))
+
+    jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, grad.dtype)
+        out[(slice(None),) * self.axis + (self.placed,)] = grad
+        return (out,)
+
+    def backward_graph(self, grad):
+        from .indexing import _views_undone
+
+        # (PyTorch's slice_backward, an op of its own: SliceBackwardBackward0)
+        return (_views_undone(grad, [("SliceBackward0", self.axis, self.placed, self.shape)]),)
+
+    def name(self):
+        return "NarrowCopyBackward0"
 
 
 # ---------------------------------------------------------------------------- in-place forms

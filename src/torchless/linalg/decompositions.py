@@ -217,7 +217,9 @@ def _is_complex(value):
 _NUMPY_MATRIX_OPS = _MatrixOps(lambda a: _hermitian_transpose(a),  # (defined below)
                                lambda v: v[..., None] * np.eye(v.shape[-1], dtype=v.dtype),
                                lambda size, like: np.eye(size, dtype=like.dtype), np.tril,
-                               lambda b, r: _hermitian_transpose(np.linalg.solve(r, _hermitian_transpose(b))),
+                               # (column-major as solve_triangular's: an empty R's too)
+                               lambda b, r: column_major(_hermitian_transpose(np.linalg.solve(
+                                   r, _hermitian_transpose(b)))),
                                lambda parts: np.concatenate(parts, axis=-1), np.real)
 _TENSOR_MATRIX_OPS = _MatrixOps(_tensor_adjoint, lambda t: t.diag_embed(),
                                 lambda size, like: tensor_class()._wrap(np.eye(size, dtype=like._data.dtype)),

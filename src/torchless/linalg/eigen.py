@@ -32,7 +32,8 @@ class Eigen(Factorization):
             middle = _off_diagonal_over(inner, np.conj(values[..., None, :] - values[..., :, None]))
         if grad_values is not None:
             middle = middle + grad_values[..., :, None] * np.eye(n, dtype=middle.dtype)
-        gradient = np.linalg.solve(_H(vectors), middle @ _H(vectors))
+        # (PyTorch's linalg_solve leaves the gradient column-major; a real A's is a view of its real part)
+        gradient = column_major(np.linalg.solve(_H(vectors), middle @ _H(vectors)))
         return (gradient.real if self.real_input else gradient,)
 
     @staticmethod

@@ -2,12 +2,13 @@
 import numpy as np
 
 from .. import _parser_errors
+from .._memory_format import c_ordered
 from .._ops._util import broadcast_error, unbroadcast
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import Node, no_graph_backward_message
 from ..autograd.saved_values import SavedInput, saved_result
 from ..return_types import _RETURN_TYPES
-from ._checks import no_elements, scalar_name
+from ._checks import column_major, no_elements, scalar_name
 
 _DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
@@ -18,17 +19,23 @@ def _H(array):
 
 def pinv_backward(grad, pinv, a, adjoint=_H):
     """The gradient of A from that of its pseudo-inverse (PyTorch's pinv_backward, in the smaller dimension): of
-    arrays, or of tensors of the graph with their ``adjoint``."""
+    arrays, or of tensors of the graph with their ``adjoint``. The sum starts with an adjoint, whose layout PyTorch's
+    result keeps: arrays come back column-major, but for a size-1 or empty dim of the matrix, where that adjoint's
+    order is ambiguous and TensorIterator falls back to C order."""
     m, n = a.shape[-2:]
     _H = adjoint
     pinv_h, grad_h = _H(pinv), _H(grad)
     if m <= n:
         k = grad_h @ pinv
         k_pinv_h = k @ pinv_h
-        return -_H(pinv @ k) + k_pinv_h - (a @ pinv) @ k_pinv_h + (pinv_h @ pinv) @ (grad_h - k @ a)
-    k = pinv @ grad_h
-    pinv_h_k = pinv_h @ k
-    return -_H(k @ pinv) + (grad_h - a @ k) @ pinv @ pinv_h + pinv_h_k - pinv_h_k @ pinv @ a
+        result = -_H(pinv @ k) + k_pinv_h - (a @ pinv) @ k_pinv_h + (pinv_h @ pinv) @ (grad_h - k @ a)
+    else:
+        k = pinv @ grad_h
+        pinv_h_k = pinv_h @ k
+        result = -_H(k @ pinv) + (grad_h - a @ k) @ pinv @ pinv_h + pinv_h_k - pinv_h_k @ pinv @ a
+    if not isinstance(result, np.ndarray):
+        return result
+    return column_major(result) if min(m, n) > 1 else c_ordered(result)
 
 
 def pinv_jvp(tangent, pinv, a):

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .. import _parser_errors
-from .._ops._util import broadcast_error
+from .._memory_format import c_ordered
+from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
 from ..autograd.graph import Node
 from ._checks import check_matrix, column_major, scalar_name
 
@@ -35,12 +36,15 @@ def triangle_of(array, upper, unitriangular):
 class TriangularSolve(Node):
     """``X = T^-1 B`` (``B T^-1`` if not ``left``) for the triangle T of ``A (*, n, n)`` and ``B`` (batch dims
     broadcast, computed in A's dtype). Worked in the left frame (a right solve is the left solve of the
-    transposes, whose triangle is the other one): ``dB = T^-T dX``, ``dA = triangle(-dB X^T)``."""
+    transposes, whose triangle is the other one): ``dB = T^-T dX``, ``dA = triangle(-dB X^T)``. Broadcast batch
+    dims are the node's own, as PyTorch's (no ExpandBackward0 before it): its gradients summed back to A's and B's
+    shapes, as PyTorch's engine sums them (sum_to)."""
 
     saved = ("a", "out")
 
     def forward(self, a, b, upper=True, left=True, unitriangular=False):
         self.a, self.upper, self.left, self.unitriangular, self.b_dtype = a, upper, left, unitriangular, b.dtype
+        self.a_shape, self.b_shape = a.shape, b.shape
         b = b.astype(a.dtype, copy=False)
         if left:
             self.out = substitute(a, b, upper, unitriangular)
@@ -58,9 +62,12 @@ class TriangularSolve(Node):
         grad_b = substitute(_mT(a), g, not upper, self.unitriangular)
         grad_a = None
         if self.needs_input_grad[0]:
-            grad_a = self._in_left_frame(triangle_of(-(grad_b @ _mT(out)), upper, self.unitriangular))
+            # (PyTorch's -(dB X^H), or -(X^H dB) for a right solve: a matmul's C-ordered result)
+            grad_a = unbroadcast(c_ordered(self._in_left_frame(triangle_of(-(grad_b @ _mT(out)), upper,
+                                                                           self.unitriangular))), self.a_shape)
         # (B's gradient is PyTorch's solve_triangular of it: laid out column by column as LAPACK's trsm writes it)
-        return grad_a, column_major(self._in_left_frame(grad_b).astype(self.b_dtype, copy=False))
+        grad_b = column_major(self._in_left_frame(grad_b).astype(self.b_dtype, copy=False))
+        return grad_a, unbroadcast(grad_b, self.b_shape)
 
     def backward_graph(self, grad):
         a, out = self.graph_input(0, self.a), self.graph_output(self.out)
@@ -70,8 +77,8 @@ class TriangularSolve(Node):
         if self.needs_input_grad[0]:
             product = -(grad_b @ out.mT) if self.left else -(out.mT @ grad_b)
             offset = 1 if self.unitriangular else 0
-            grad_a = product.triu(offset) if self.upper else product.tril(-offset)
-        return grad_a, grad_b._cast(self.b_dtype)
+            grad_a = unbroadcast_tensor(product.triu(offset) if self.upper else product.tril(-offset), self.a_shape)
+        return grad_a, unbroadcast_tensor(grad_b._cast(self.b_dtype), self.b_shape)
 
     def name(self):
         return "LinalgSolveTriangularBackward0"
@@ -93,16 +100,6 @@ def _check_operands(a, b, left):
         raise error
 
 
-def _broadcast_batches(A, B):
-    """``A`` and ``B`` expanded to their common batch dims."""
-    batch = np.broadcast_shapes(A._data.shape[:-2], B._data.shape[:-2])
-    if A._data.shape[:-2] != batch:
-        A = A.expand(batch + A._data.shape[-2:])
-    if B._data.shape[:-2] != batch:
-        B = B.expand(batch + B._data.shape[-2:])
-    return A, B
-
-
 def _solve_triangular(input, B, upper, left=True, unitriangular=False):
     r"""The solution X of ``A X = B`` (``X A = B`` if not ``left``) for the upper (or lower) triangle of ``A``,
     its diagonal taken as ones if ``unitriangular``. B is computed in A's dtype.
@@ -112,8 +109,7 @@ def _solve_triangular(input, B, upper, left=True, unitriangular=False):
         broadcast.
     """
     _check_operands(input._data, B._data, left)
-    A, B = _broadcast_batches(input, B)
-    return TriangularSolve.apply(A, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular))
+    return TriangularSolve.apply(input, B, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular))
 
 
 solve_triangular = _parser_errors.native_entry(
