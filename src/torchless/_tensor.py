@@ -13,7 +13,8 @@ from ._ops import arithmetic, inplace, unary
 from ._device import CPU, device, require_cpu, strided
 from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
 from ._size import Size
-from ._type_promotion import FLOAT, NUMBERS, as_parsed_number, category, result_dtype, scalar_category
+from ._type_promotion import FLOAT, NUMBERS, as_parsed_number, category, check_numpy_number, result_dtype, \
+    scalar_category
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
@@ -1025,6 +1026,8 @@ class Tensor:
             common = a if real is None else np.result_type(real, np.complex64)
             return self._promoted(common), number_operand(other, common)
         if scalar_category(other) > category(a):
+            if isinstance(other, np.unsignedinteger):  # (a uint64 from 2**63 refused, not promoted)
+                check_numpy_number(other)
             common = _dtype.get_default_dtype().numpy if scalar_category(other) == FLOAT else \
                 np.dtype(np.int64)
             try:
@@ -1037,8 +1040,8 @@ class Tensor:
         if a.kind in "fc" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
             raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
-            value = other.item() if isinstance(other, np.generic) else other  # (a NumPy float32 compared with
-            # float64's maximum would overflow, warning)
+            # (a NumPy float32 compared with float64's maximum would overflow, warning)
+            value = check_numpy_number(other).item() if isinstance(other, np.generic) else other
             if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
                     return self, number_operand(other, a)
