@@ -1431,12 +1431,12 @@ from . import _numpy_names  # noqa: E402
 for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "allclose",
               # (and methods off the hot paths, whose refused calls get the parser's wording then)
               "swapaxes", "swapdims", "tril", "triu", "rot90", "diag", "movedim", "moveaxis", "histc", "cov",
-              "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power", "fill_",
-              "bernoulli", "multinomial", "resize_as_", "scatter_add_", "new_empty_strided", "new_tensor", "index_put",
+              "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power", "bernoulli",
+              "multinomial", "resize_as_", "scatter_add_", "new_empty_strided", "new_tensor", "index_put",
               "index_put_"):
     getattr(Tensor, _name).parser_arity = True
-for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_"):
-    # (unwrapped: their **keywords are their own arguments' names, none a dim that axis= could stand for)
+for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_", "fill_"):
+    # (unwrapped: their **keywords are their own arguments' names, no dim axis= could stand for; fill_ refuses its)
     getattr(Tensor, _name).own_keywords = True
 # The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
 # arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),

@@ -80,7 +80,6 @@ METHOD_OVERLOADS = {
     "matrix_power": ("int n",),
     # (methods off the hot paths, wrapped for their refused calls: the parser names what is missing before a
     # keyword it has no place for)
-    "fill_": ("Tensor value", "Number value"),
     "bernoulli": ("*, Generator? generator=None", "float p, *, Generator? generator=None"),
     "multinomial": ("SymInt num_samples, bool replacement=False, *, Generator? generator=None",),
     "resize_as_": ("Tensor the_template, *, memory_format? memory_format=None",),
