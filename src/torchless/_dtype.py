@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._type_promotion import as_parsed_number
+from ._type_promotion import as_parsed_number, check_numpy_number
 
 
 class dtype:
@@ -228,6 +228,8 @@ def fill_value(value, np_dtype, check_half=True):
     value = as_parsed_number(value)
     if isinstance(value, _builtins.int):
         check_64_bits(value)
+    elif isinstance(value, np.unsignedinteger):
+        check_numpy_number(value)
     elif isinstance(value, (_builtins.complex, np.complexfloating)) and np_dtype.kind != "c":
         if np_dtype.kind == "b":
             return _builtins.bool(value)

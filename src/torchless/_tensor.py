@@ -13,7 +13,8 @@ from ._ops import arithmetic, inplace, unary
 from ._device import CPU, device, require_cpu, strided
 from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
 from ._size import Size
-from ._type_promotion import FLOAT, NUMBERS, as_parsed_number, category, result_dtype, scalar_category
+from ._type_promotion import FLOAT, NUMBERS, as_parsed_number, category, check_numpy_number, result_dtype, \
+    scalar_category
 from ._user_warnings import warn_from_user_code
 from .autograd import forward_ad, grad_mode
 from .autograd._engine import root_gradient, run_backward
@@ -1025,6 +1026,8 @@ class Tensor:
             common = a if real is None else np.result_type(real, np.complex64)
             return self._promoted(common), number_operand(other, common)
         if scalar_category(other) > category(a):
+            if isinstance(other, np.unsignedinteger):  # (a uint64 from 2**63 refused, not promoted)
+                check_numpy_number(other)
             common = _dtype.get_default_dtype().numpy if scalar_category(other) == FLOAT else \
                 np.dtype(np.int64)
             try:
@@ -1037,8 +1040,8 @@ class Tensor:
         if a.kind in "fc" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
             raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
-            value = other.item() if isinstance(other, np.generic) else other  # (a NumPy float32 compared with
-            # float64's maximum would overflow, warning)
+            # (a NumPy float32 compared with float64's maximum would overflow, warning)
+            value = check_numpy_number(other).item() if isinstance(other, np.generic) else other
             if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
                     return self, number_operand(other, a)
@@ -1428,10 +1431,12 @@ from . import _numpy_names  # noqa: E402
 for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "allclose",
               # (and methods off the hot paths, whose refused calls get the parser's wording then)
               "swapaxes", "swapdims", "tril", "triu", "rot90", "diag", "movedim", "moveaxis", "histc", "cov",
-              "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power"):
+              "bincount", "diag_embed", "diagonal_scatter", "hsplit", "vsplit", "dsplit", "matrix_power", "bernoulli",
+              "multinomial", "resize_as_", "scatter_add_", "new_empty_strided", "new_tensor", "index_put",
+              "index_put_"):
     getattr(Tensor, _name).parser_arity = True
-for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_"):
-    # (unwrapped: their **keywords are their own arguments' names, none a dim that axis= could stand for)
+for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_", "fill_"):
+    # (unwrapped: their **keywords are their own arguments' names, no dim axis= could stand for; fill_ refuses its)
     getattr(Tensor, _name).own_keywords = True
 # The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
 # arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),

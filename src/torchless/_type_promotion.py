@@ -28,6 +28,14 @@ def _read_as_float(value):
     return isinstance(value, np.complexfloating) and not isinstance(value, complex)
 
 
+def check_numpy_number(value):
+    """PyTorch's parser reads a NumPy unsigned integer as an int64 through ``__index__``: one from 2**63 is
+    refused (called off the Python numbers' path, for a NumPy scalar only)."""
+    if type(value) is np.uint64 and value >= 2 ** 63:
+        raise TypeError("an integer is required")
+    return value
+
+
 def as_parsed_number(value):
     """A number as PyTorch's parser reads it: a NumPy complex number that is no Python complex (complex64) by its
     real part, through its __float__ (NumPy's ComplexWarning said); any other as it is."""

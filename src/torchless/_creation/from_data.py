@@ -253,6 +253,8 @@ def _infer_array(data, dtype, function):
                 raise TypeError(f"new(): invalid data type 'numpy.{type(data).__name__}'")
             array = np.asarray(data)
             if np_dtype is None:
+                if type(data) is np.uint64:  # (read through __index__ as a Python int, which the parser refuses)
+                    raise TypeError("an integer is required")
                 _check_numpy_array(array)
             else:  # stored as a number is (tensor(np.float32(1.5), dtype=torchless.int64) fails)
                 _store_check(np_dtype)(data)

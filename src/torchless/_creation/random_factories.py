@@ -151,18 +151,18 @@ def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device
 
 @_memory_keywords
 @_accepts_out()
-def randint(low=None, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(*args, generator=None, dtype=None, device=None, requires_grad=False, **kwargs):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
-    given = tuple(a for a in (low, high, size) if a is not None)
-    if size is None and high is not None and isinstance(high, (tuple, list)):
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
-    if size is None or not isinstance(size, (tuple, list)) or type(low) is not int or type(high) is not int or \
-            not all(type(n) is int for n in size):
-        bound = _parser_errors.parse("randint", _RANDINT_OVERLOADS, given,
-                                     None if dtype is None else {"dtype": dtype})
+    given = args
+    low, high, size = (0, *args) if len(args) == 2 else args if len(args) == 3 else (None, None, None)
+    # (bounds or size by keyword, or given as None, read by PyTorch's parser: keywords bind by name, so
+    # randint(low=1, size=(2,)) lacks high)
+    if kwargs or size is None or not isinstance(size, (tuple, list)) or type(low) is not int or \
+            type(high) is not int or not all(type(n) is int for n in size):
+        _, bound = _parser_errors.parse_overload("randint", _RANDINT_OVERLOADS, args,
+                                                 {**kwargs, **({} if dtype is None else {"dtype": dtype})})
         low, high, size = bound.get("low", 0), bound["high"], tuple(bound["size"])
+        given = args + tuple(kwargs[name] for name in ("low", "high", "size") if name in kwargs)
     _check_generator("randint", _RANDINT_OVERLOADS, given, generator, dtype=dtype)
     # in PyTorch's order: the arguments, the sizes, the range, the range against the dtype
     check_int64(low)
@@ -261,15 +261,19 @@ def _randperm_n(n, keywords):
 
 @_memory_keywords
 @_accepts_out()
-def randperm(n=_UNGIVEN, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n=_UNGIVEN, *, generator=_UNGIVEN, dtype=_UNGIVEN, device=_UNGIVEN, requires_grad=_UNGIVEN):
     """A random permutation of 0 .. n-1."""
+    given = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device),
+                                             ("requires_grad", requires_grad)) if value is not _UNGIVEN}
+    if n is _UNGIVEN or n is None or given and not is_index_argument(n):
+        # (PyTorch's parser's TypeError: keywords given, even as their defaults, name the missing n)
+        _parser_errors.parse_overload("randperm", _RANDPERM_SCHEMAS, () if n is _UNGIVEN else (n,), given)
+    generator = None if generator is _UNGIVEN else generator
+    dtype = None if dtype is _UNGIVEN else dtype
+    device = None if device is _UNGIVEN else device
+    requires_grad = False if requires_grad is _UNGIVEN else requires_grad
     keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
                 if value is not None}
-    if n is _UNGIVEN:  # (PyTorch's parser: with keywords the missing argument named, else the overloads listed)
-        if keywords:
-            raise _parser_errors.missing_arguments("randperm", ["n"])
-        raise TypeError("randperm() received an invalid combination of arguments - got (), but expected one of:\n"
-                        + _RANDPERM_OVERLOADS)
     if dtype is not None:
         _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
     _check_generator("randperm", _RANDPERM_SCHEMAS, (n,), generator, dtype=dtype, device=device)

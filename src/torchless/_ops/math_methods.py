@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
-from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
+from .._type_promotion import NUMBERS, as_parsed_number, check_numpy_number, result_dtype
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import differentiable_result, save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -185,7 +185,7 @@ def _scale(value, np_dtype):
         if not _parser_errors.is_number_argument(value):
             raise TypeError(f"expected a Number, not {type(value).__name__}")  # (the parser's, on the failure path)
         # (a 0-d tensor outside the graph, which the parser takes for a Number; a NumPy complex64 by its real part)
-        value = value.item() if isinstance(value, Tensor) else as_parsed_number(value)
+        value = value.item() if isinstance(value, Tensor) else as_parsed_number(check_numpy_number(value))
         if isinstance(value, complex) and np_dtype.kind != "c":  # (PyTorch's conversion: the imaginary part refused)
             value = _dtype.scalar_argument(value, np_dtype).item()
     if np_dtype.kind == "b":

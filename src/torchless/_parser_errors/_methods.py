@@ -147,7 +147,25 @@ def method_binding_error(name, args, kwargs, error):
             parse(name, METHOD_OVERLOADS[name], args, kwargs)
         except TypeError as parsed:
             return parsed
+    if "unexpected keyword argument" in str(error):  # (the parser names the missing arguments first)
+        missing = _missing_arguments(getattr(Tensor, name), args, kwargs)
+        if missing:
+            plural = "s" if len(missing) == 1 else ""  # (inverted, as in PyTorch's message)
+            return TypeError(f"{name}() missing {len(missing)} required positional argument{plural}: "
+                             + ", ".join(f'"{n}"' for n in missing))
     return TypeError(_parser_wording(str(error)))
+
+
+def _missing_arguments(method, args, kwargs):
+    """The names of the required parameters of ``method`` (self aside) that neither ``args`` nor ``kwargs``
+    give."""
+    import inspect
+
+    params = list(inspect.signature(inspect.unwrap(method)).parameters.values())[1:]
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+             inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for i, p in enumerate(params) if p.kind in kinds and p.default is inspect.Parameter.empty
+            and i >= len(args) and p.name not in kwargs]
 
 
 def _parser_wording(text):

@@ -78,6 +78,14 @@ METHOD_OVERLOADS = {
     "bincount": ("Tensor? weights=None, SymInt minlength=0",),
     "renorm": ("Number p, int dim, Number maxnorm",),
     "matrix_power": ("int n",),
+    # (methods off the hot paths, wrapped for their refused calls: the parser names what is missing before a
+    # keyword it has no place for)
+    "bernoulli": ("*, Generator? generator=None", "float p, *, Generator? generator=None"),
+    "multinomial": ("SymInt num_samples, bool replacement=False, *, Generator? generator=None",),
+    "resize_as_": ("Tensor the_template, *, memory_format? memory_format=None",),
+    "scatter_add_": ("int dim, Tensor index, Tensor src",),
+    "new_empty_strided": ("SymInt[] size, SymInt[] stride, *, dtype? dtype=None, layout? layout=None, "
+                          "device? device=None, bool? pin_memory=None, bool requires_grad=False",),
     "cov": ("*, int correction=1, Tensor? fweights=None, Tensor? aweights=None",),
     "index_reduce": ("int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True",),
     "cross": ("Tensor other, int? dim=None",),

@@ -6,7 +6,7 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from .._ops._util import list_elements, normalize_dim, normalize_dims
 from .._tensor import Tensor
-from .._type_promotion import NUMBERS
+from .._type_promotion import NUMBERS, check_numpy_number
 from ..autograd.graph import records
 
 EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
@@ -69,6 +69,8 @@ def check_lerp_arguments(name, end, weight):
                                                  (end, weight))
     if type(weight) is int:  # (read into PyTorch's Scalar: int64, or uint64 if positive)
         _dtype.check_64_bits(weight)
+    elif isinstance(weight, np.unsignedinteger):
+        check_numpy_number(weight)
 
 
 def check_tensor_other(other, name):

@@ -607,7 +607,9 @@ class InPlaceMethods:
     def zero_(self):
         return self._overwrite(0, "ZeroBackward0")
 
-    def fill_(self, value):
+    def fill_(self, value=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs:  # (the parser's TypeError, computed only here: no wrapper on the common call)
+            _refused_fill(value, args, kwargs)
         if grad_mode.state.transform_epoch:
             _transforms().refuse_mutating_captured(self, value, name="aten::fill_." + (
                 "Tensor" if isinstance(value, Tensor) else "Scalar"))
@@ -624,8 +626,8 @@ class InPlaceMethods:
                 return self._record_copy(value, "FillBackward3")
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
-            if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
-                raise _parser_errors.invalid_combination("fill_", ("Tensor value", "Number value"), (value,))
+            if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number; or none given)
+                _refused_fill(value, args, kwargs)
             value = _dtype.fill_value(value, self._data.dtype, check_half=self._data.size != 1)
         return self._overwrite(value, "FillBackward2")
 
@@ -717,3 +719,13 @@ class InPlaceMethods:
     def __rrshift__(self, other):
         number = _rshift_operand(self, other)
         return number if number is NotImplemented else number.bitwise_right_shift(self)
+
+
+_FILL_OVERLOADS = ("Tensor value", "Number value")
+
+
+def _refused_fill(value, args, kwargs):
+    """PyTorch's parser's TypeError for a call of fill_ it cannot take (``value``: NOT_GIVEN when left out)."""
+    given = args if value is NOT_GIVEN else (value, *args)
+    _parser_errors.parse("fill_", _FILL_OVERLOADS, given, kwargs)
+    raise _parser_errors.invalid_combination("fill_", _FILL_OVERLOADS, given)
