@@ -143,7 +143,6 @@ def _batched_mismatch(output_index, input_index, result, expected, forward=False
 def _check_batched_grad(inputs, differentiable, output, output_index):
     """vmap over backward gives what two backward passes give (PyTorch's ``_test_batched_grad``)."""
     from .. import randn_like, stack, zeros
-    from ..func import vmap
 
     targets = [inputs[i] for i in differentiable]
 
@@ -155,20 +154,25 @@ def _check_batched_grad(inputs, differentiable, output, output_index):
     expected = [stack(shards) for shards in zip(*[vjp(g) for g in grad_outputs])]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="There is a performance drop")
-        try:
-            result = vmap(vjp)(stack(grad_outputs))
-        except RuntimeError as error:
-            raise GradcheckError(f"While computing batched gradients, got: {error}\n\n"
-                                 f"{_FAILED_BATCHED_GRAD_MSG}") from error
+        result = _vmapped(vjp, stack(grad_outputs), _FAILED_BATCHED_GRAD_MSG)
     for input_index, (got, want) in enumerate(zip(result, expected)):
         if not got.allclose(want):
             raise GradcheckError(_batched_mismatch(output_index, input_index, got, want))
 
 
+def _vmapped(func, batch, failure_message):
+    """vmap(func)(batch), its RuntimeError reported as PyTorch's batched checks report it."""
+    from ..func import vmap
+
+    try:
+        return vmap(func)(batch)
+    except RuntimeError as error:
+        raise GradcheckError(f"While computing batched gradients, got: {error}\n\n{failure_message}") from error
+
+
 def _check_batched_forward_grad(func, inputs, differentiable):
     """vmap over forward mode gives what two forward passes give (PyTorch's ``_test_batched_grad_forward_ad``)."""
     from .. import randn_like, stack, zeros
-    from ..func import vmap
     from . import forward_ad
 
     Tensor = _tensor_class()
@@ -191,11 +195,7 @@ def _check_batched_forward_grad(func, inputs, differentiable):
             continue
         tangents = [randn_like(inputs[index]) for _ in range(2)]
         expected = [stack(shards) for shards in zip(*[jvp(t) for t in tangents])]
-        try:
-            result = vmap(jvp)(stack(tangents))
-        except RuntimeError as error:
-            raise GradcheckError(f"While computing batched gradients, got: {error}\n\n"
-                                 f"{_FAILED_BATCHED_GRAD_MSG_FWD_AD}") from error
+        result = _vmapped(jvp, stack(tangents), _FAILED_BATCHED_GRAD_MSG_FWD_AD)
         for position, (got, want) in enumerate(zip(result, expected)):
             if not got.allclose(want):
                 raise GradcheckError(_batched_mismatch(position, position, got, want, forward=True))
