@@ -108,6 +108,17 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _dropout_impl(input, p, training, inplace)
 
 
+def _warn_rank_deprecated(ndim, spatial):
+    """PyTorch's deprecation warning of dropout2d / dropout3d (``spatial`` 2 or 3) for an input of another rank than
+    spatial + 1 or spatial + 2, attributed to their caller."""
+    name = f"dropout{spatial}d"
+    warnings.warn(f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will result in an error in a "
+                  "future release. To retain the behavior and silence this warning, please use dropout instead. Note "
+                  f"that {name} exists to provide channel-wise dropout on inputs with {spatial} spatial dimensions, a "
+                  "channel dimension, and an optional batch dimension (i.e. "
+                  f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Randomly zeroes whole channels (the input[n, c] feature maps) with probability ``p`` during training.
 
@@ -131,11 +142,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     ndim = input.dim()  # Python in PyTorch: a non-tensor fails here, with an AttributeError
     if ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an "
-                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
-                      "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
-                      stacklevel=2)
+        _warn_rank_deprecated(ndim, 2)
     if ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
                       "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
@@ -155,11 +162,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     ndim = input.dim()  # PyTorch's dropout3d is Python: a non-tensor fails here, with an AttributeError
     if ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in an "
-                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
-                      "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
-                      stacklevel=2)
+        _warn_rank_deprecated(ndim, 3)
     p = _native_arguments("feature_dropout", input, p, training, inplace)
     if ndim == 5:
         return _dropout_impl(input, p, training, inplace, 2)

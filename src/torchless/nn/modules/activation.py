@@ -27,7 +27,44 @@ def _inplace_repr(inplace, first=False):
     return "inplace=True" if first else ", inplace=True"
 
 
-class ReLU(Module):
+class _InplaceActivation(Module):
+    """The element-wise activations whose one argument is ``inplace`` (shown by the repr when True)."""
+    __constants__ = ["inplace"]
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace, first=True)
+
+
+class _ExponentialLinear(Module):
+    """ELU and CELU: an ``alpha`` that scales the exponential negative part, and ``inplace``."""
+    __constants__ = ["alpha", "inplace"]
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
+
+
+class _Shrinkage(Module):
+    """Hardshrink and Softshrink: a threshold ``lambd``, which is all their repr shows."""
+    __constants__ = ["lambd"]
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+@owns("__init__", "extra_repr")
+class ReLU(_InplaceActivation):
     """Applies the rectified linear unit element-wise.
 
     ReLU(x) = max(0, x)
@@ -45,17 +82,9 @@ class ReLU(Module):
         >>> m(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([0., 0., 3.])
     """
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input):
         return F_act.relu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace, first=True)
 
 
 class LeakyReLU(Module):
@@ -160,7 +189,8 @@ class ReLU6(Hardtanh):
         return _inplace_repr(self.inplace, first=True)
 
 
-class ELU(Module):
+@owns("__init__", "extra_repr")
+class ELU(_ExponentialLinear):
     """Applies the exponential linear unit element-wise.
 
     ELU(x) = x if x > 0, else alpha * (exp(x) - 1)
@@ -179,20 +209,13 @@ class ELU(Module):
         >>> m(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([-0.8647,  0.0000,  3.0000])
     """
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
         return F_act.elu(input, self.alpha, self.inplace)
 
-    def extra_repr(self):
-        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
 
-
-class SiLU(Module):
+@owns("__init__", "extra_repr")
+class SiLU(_InplaceActivation):
     """Applies the sigmoid linear unit (swish) element-wise.
 
     SiLU(x) = x * sigmoid(x)
@@ -210,17 +233,9 @@ class SiLU(Module):
         >>> m(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([-0.2384,  0.0000,  2.8577])
     """
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input):
         return F_act.silu(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace, first=True)
 
 
 class GELU(Module):
@@ -474,7 +489,8 @@ class RReLU(Module):
         return f"lower={self.lower}, upper={self.upper}" + _inplace_repr(self.inplace)
 
 
-class SELU(Module):
+@owns("__init__", "extra_repr")
+class SELU(_InplaceActivation):
     r"""Scaled exponential linear unit (Klambauer et al., 2017), element by element.
 
     Positive inputs are multiplied by ``scale``; the others go through ``scale * alpha * (exp(x) - 1)``, a curve
@@ -495,20 +511,13 @@ class SELU(Module):
         >>> m(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([-1.5202,  0.0000,  3.1521])
     """
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input):
         return F_act.selu(input, self.inplace)
 
-    def extra_repr(self):
-        return _inplace_repr(self.inplace, first=True)
 
-
-class CELU(Module):
+@owns("__init__", "extra_repr")
+class CELU(_ExponentialLinear):
     """Applies the continuously differentiable ELU element-wise.
 
     CELU(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))
@@ -527,17 +536,9 @@ class CELU(Module):
         >>> m(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([-1.2642,  0.0000,  3.0000])
     """
-    __constants__ = ["alpha", "inplace"]
-
-    def __init__(self, alpha=1.0, inplace=False):
-        super().__init__()
-        self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):
         return F_act.celu(input, self.alpha, self.inplace)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
 
 
 class GLU(Module):
@@ -591,7 +592,8 @@ class LogSigmoid(Module):
         return F_act.logsigmoid(input)
 
 
-class Hardsigmoid(Module):
+@owns("__init__")
+class Hardsigmoid(_InplaceActivation):
     """Applies the piecewise-linear approximation of the sigmoid element-wise.
 
     Hardsigmoid(x) = 0 if x <= -3, 1 if x >= 3, else x / 6 + 1 / 2
@@ -609,17 +611,15 @@ class Hardsigmoid(Module):
         >>> m(torch.tensor([-4.0, 0.0, 1.5, 4.0]))
         tensor([0.0000, 0.5000, 0.7500, 1.0000])
     """
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input):
         return F_piece.hardsigmoid(input, self.inplace)
 
+    extra_repr = Module.extra_repr  # PyTorch's, which leaves inplace out of this layer's repr
 
-class Hardswish(Module):
+
+@owns("__init__")
+class Hardswish(_InplaceActivation):
     """Applies the hard swish element-wise (MobileNetV3).
 
     Hardswish(x) = 0 if x <= -3, x if x >= 3, else x * (x + 3) / 6
@@ -637,17 +637,15 @@ class Hardswish(Module):
         >>> m(torch.tensor([-4.0, 0.0, 1.5, 4.0]))
         tensor([-0.0000, 0.0000, 1.1250, 4.0000])
     """
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input):
         return F_piece.hardswish(input, self.inplace)
 
+    extra_repr = Module.extra_repr  # PyTorch's, which leaves inplace out of this layer's repr
 
-class Mish(Module):
+
+@owns("__init__", "extra_repr")
+class Mish(_InplaceActivation):
     """Applies the Mish activation element-wise.
 
     Mish(x) = x * tanh(softplus(x))
@@ -665,17 +663,9 @@ class Mish(Module):
         >>> m(torch.tensor([-2.0, 0.0, 3.0]))
         tensor([-0.2525,  0.0000,  2.9865])
     """
-    __constants__ = ["inplace"]
-
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input):
         return F_act.mish(input, inplace=self.inplace)
-
-    def extra_repr(self):
-        return _inplace_repr(self.inplace, first=True)
 
 
 class Softplus(Module):
@@ -731,7 +721,8 @@ class Softsign(Module):
         return F_act.softsign(input)
 
 
-class Hardshrink(Module):
+@owns("__init__", "extra_repr")
+class Hardshrink(_Shrinkage):
     """Applies the hard shrinkage element-wise.
 
     Hardshrink(x) = x if |x| > lambd, else 0
@@ -749,20 +740,13 @@ class Hardshrink(Module):
         >>> m(torch.tensor([-2.0, 0.5, 3.0]))
         tensor([-2.,  0.,  3.])
     """
-    __constants__ = ["lambd"]
-
-    def __init__(self, lambd=0.5):
-        super().__init__()
-        self.lambd = lambd
 
     def forward(self, input):
         return F_piece.hardshrink(input, self.lambd)
 
-    def extra_repr(self):
-        return f"{self.lambd}"
 
-
-class Softshrink(Module):
+@owns("__init__", "extra_repr")
+class Softshrink(_Shrinkage):
     """Applies the soft shrinkage element-wise.
 
     Softshrink(x) = x - lambd if x > lambd, x + lambd if x < -lambd, else 0
@@ -780,17 +764,9 @@ class Softshrink(Module):
         >>> m(torch.tensor([-2.0, 0.5, 3.0]))
         tensor([-1.,  0.,  2.])
     """
-    __constants__ = ["lambd"]
-
-    def __init__(self, lambd=0.5):
-        super().__init__()
-        self.lambd = lambd
 
     def forward(self, input):
         return F_piece.softshrink(input, self.lambd)
-
-    def extra_repr(self):
-        return str(self.lambd)
 
 
 class Tanhshrink(Module):

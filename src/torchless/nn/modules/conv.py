@@ -3,8 +3,8 @@ forms (LazyConv1d, ..., LazyConvTranspose3d), whose ``in_channels`` is inferred 
 
 Constructors, attributes, initialisation and repr follow ``torch.nn.modules.conv``: the layer
 stores its arguments as tuples (``stride == (1, 1)``) and leaves argument checking that PyTorch does
-at call time to ``torchless.nn.functional``. Each layer restates ``__init__`` (rather than inheriting it) so
-that a call missing arguments raises PyTorch's TypeError, which names ``Conv2d.__init__``.
+at call time to ``torchless.nn.functional``. Each layer owns a copy of its base's ``__init__`` and ``forward``
+(``owns``), so that a call missing arguments raises PyTorch's TypeError, which names ``Conv2d.__init__``.
 """
 import collections.abc
 import math
@@ -189,7 +189,7 @@ class _Conv(_ConvNd):
         return self._conv_forward(input, _registered(self, parameters, "weight"), _registered(self, parameters, "bias"))
 
 
-@owns("forward")
+@owns("__init__", "forward")
 class Conv1d(_Conv):
     __doc__ = """Applies a 1-D convolution (a cross-correlation) over an input of C_in channels.
 
@@ -221,13 +221,8 @@ class Conv1d(_Conv):
     _spatial = 1
     _convolve = staticmethod(F_conv.conv1d)
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
 
-
-@owns("forward")
+@owns("__init__", "forward")
 class Conv2d(_Conv):
     __doc__ = """Applies a 2-D convolution (a cross-correlation) over an input of C_in channels.
 
@@ -260,13 +255,8 @@ class Conv2d(_Conv):
     _spatial = 2
     _convolve = staticmethod(F_conv.conv2d)
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
 
-
-@owns("forward")
+@owns("__init__", "forward")
 class Conv3d(_Conv):
     __doc__ = """Applies a 3-D convolution (a cross-correlation) over an input of C_in channels.
 
@@ -299,11 +289,6 @@ class Conv3d(_Conv):
 
     _spatial = 3
     _convolve = staticmethod(F_conv.conv3d)
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -358,7 +343,7 @@ class _ConvTransposeNd(_ConvNd):
                               self.dilation)
 
 
-@owns("forward")
+@owns("__init__", "forward")
 class ConvTranspose1d(_ConvTransposeNd):
     __doc__ = """Applies a 1-D transposed convolution over an input of C_in channels.
 
@@ -393,13 +378,8 @@ class ConvTranspose1d(_ConvTransposeNd):
     _spatial = 1
     _convolve = staticmethod(F_conv.conv_transpose1d)
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                         dilation, padding_mode, device, dtype)
 
-
-@owns("forward")
+@owns("__init__", "forward")
 class ConvTranspose2d(_ConvTransposeNd):
     __doc__ = """Applies a 2-D transposed convolution over an input of C_in channels.
 
@@ -440,13 +420,8 @@ class ConvTranspose2d(_ConvTransposeNd):
     _spatial = 2
     _convolve = staticmethod(F_conv.conv_transpose2d)
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                         dilation, padding_mode, device, dtype)
 
-
-@owns("forward")
+@owns("__init__", "forward")
 class ConvTranspose3d(_ConvTransposeNd):
     __doc__ = """Applies a 3-D transposed convolution over an input of C_in channels.
 
@@ -484,11 +459,6 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     _spatial = 3
     _convolve = staticmethod(F_conv.conv_transpose3d)
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
-                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
-                         dilation, padding_mode, device, dtype)
 
 
 class _LazyConvXdMixin(LazyModuleMixin):

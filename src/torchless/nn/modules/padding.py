@@ -92,6 +92,16 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
+class _ZeroFilled:
+    """ZeroPad1d/2d/3d: their ConstantPad layer with value 0, which their repr leaves out."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
 @owns("__init__")
 class ConstantPad1d(_ConstantPadNd):
     __doc__ = """Pads the last dimension of the input with a constant.
@@ -163,7 +173,8 @@ class ConstantPad3d(_ConstantPadNd):
     _spatial = 3
 
 
-class ZeroPad1d(ConstantPad1d):
+@owns("__init__", "extra_repr")
+class ZeroPad1d(_ZeroFilled, ConstantPad1d):
     __doc__ = """Pads the last dimension of the input with zeros.
 
     The new border entries are 0.
@@ -181,14 +192,9 @@ class ZeroPad1d(ConstantPad1d):
         tensor([[[0., 0., 1., 2., 0.]]])
     """.format(**_PADDING_DOCS[1])
 
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad2d(ConstantPad2d):
+@owns("__init__", "extra_repr")
+class ZeroPad2d(_ZeroFilled, ConstantPad2d):
     __doc__ = """Pads the last two dimensions of the input with zeros.
 
     The new border entries are 0.
@@ -209,14 +215,9 @@ class ZeroPad2d(ConstantPad2d):
                  [0., 0., 0., 0.]]])
     """.format(**_PADDING_DOCS[2])
 
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
 
-    def extra_repr(self):
-        return f"{self.padding}"
-
-
-class ZeroPad3d(ConstantPad3d):
+@owns("__init__", "extra_repr")
+class ZeroPad3d(_ZeroFilled, ConstantPad3d):
     __doc__ = """Pads the last three dimensions of the input with zeros.
 
     The new border entries are 0.
@@ -233,12 +234,6 @@ class ZeroPad3d(ConstantPad3d):
         >>> m(torch.ones(1, 1, 2, 2, 2)).shape
         torchless.Size([1, 1, 4, 4, 4])
     """.format(**_PADDING_DOCS[3])
-
-    def __init__(self, padding):
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self):
-        return f"{self.padding}"
 
 
 @owns("forward")
