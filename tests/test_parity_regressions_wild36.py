@@ -28,7 +28,7 @@ Fixed on the way:
 
 - Sums of whole tensors (``x.sum()``, ``x.mean()``, the 'mean' and 'sum' of the elementwise losses: l1, mse,
   huber, smooth l1, ...) were NumPy's pairwise sums; PyTorch's cascade sum adds in another order, so a printed
-  float32 loss differed in its last digits (ZTM's ``MAE Train Loss: {loss}``): 241 of 306 sums of 1 to 100000
+  float32 loss differed in its last digits (ZTM's ``MAE Train Loss: {loss}``): 241 of 307 sums of 1 to 100000
   floats differed, 0 of those up to 8192 floats (4096 doubles) do now. Losses follow the layout PyTorch gives
   their unreduced values (an input transposed or channels-last).
 - nll_loss and cross_entropy in float32 and float64 reduced their per-target losses by NumPy's sum: ATen's kernel
