@@ -9,7 +9,7 @@ import importlib as _importlib
 import math as _math
 import warnings as _warnings
 
-from . import _dtype, _floating_point, _parser_errors
+from . import _dtype, _floating_point, _parser_errors, _tracer_warning
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
 from .amp.autocast_mode import (
@@ -104,6 +104,9 @@ del _public
 # own modules, are silenced once here (a user's 'error' filter, which comes first, is met where they arise: see
 # _floating_point).
 _warnings.filterwarnings("ignore", _floating_point.FLAG_WARNING, RuntimeWarning, r"torchless\.")
+# PyTorch ignores the tracer's warnings raised inside the library (its own shape checks read values), not in torch.jit;
+# its filter is added as torch imports torch.jit: added later, it would make warnings shown once show again.
+_warnings.filterwarnings("ignore", category=_tracer_warning.TracerWarning, module=r"torchless\.(?!jit)")
 
 from .version import __version__  # PyTorch's release, torchless's as its local label (see version.py)
 

@@ -381,17 +381,39 @@ def _check_opcodes(source, limit=None, allowed=_ALLOWED_OPCODES):
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     start = stream.tell()
     limit = len(source) if limit is None else limit
-    with warnings.catch_warnings():
-        # genops decodes a STRING's escapes, warning about bad ones, before the opcode can be refused
-        warnings.simplefilter("ignore", DeprecationWarning)
-        for opcode, argument, position in pickletools.genops(stream):
-            if allowed is not None and opcode.name not in allowed:
-                raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position - start}")
-            if opcode.name in _MEMO_WRITES and not 0 <= argument < limit:
-                raise _Corrupt(f"memo index {argument} at byte {position - start} is out of range")
-            if opcode.name == "FRAME" and argument > limit - position:
-                raise _Corrupt(f"frame of {argument} bytes at byte {position - start} runs past the pickle's end")
+    for opcode, argument, position in _genops(stream):
+        if allowed is not None and opcode.name not in allowed:
+            raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position - start}")
+        if opcode.name in _MEMO_WRITES and not 0 <= argument < limit:
+            raise _Corrupt(f"memo index {argument} at byte {position - start} is out of range")
+        if opcode.name == "FRAME" and argument > limit - position:
+            raise _Corrupt(f"frame of {argument} bytes at byte {position - start} runs past the pickle's end")
     return stream.tell() - start
+
+
+def _genops(stream):
+    """pickletools.genops on a stream, silent about a STRING's bad escapes (decoded before the opcode can be
+    refused). Only that read is in a catch_warnings: entering one resets every warning registry, so that a
+    once-shown warning (the DataLoader's pin_memory one) would show again after each torch.load."""
+    while True:
+        position = stream.tell()
+        code = stream.read(1)
+        opcode = pickletools.code2op.get(code.decode("latin-1"))
+        if opcode is None:
+            if code == b"":
+                raise ValueError("pickle exhausted before seeing STOP")
+            raise ValueError(f"at position {position}, opcode {code!r} unknown")
+        if opcode.arg is None:
+            argument = None
+        elif opcode.arg is pickletools.stringnl:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                argument = opcode.arg.reader(stream)
+        else:
+            argument = opcode.arg.reader(stream)
+        yield opcode, argument, position
+        if code == b".":
+            return
 
 
 class _UnsupportedGlobal(_Refused):

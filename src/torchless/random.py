@@ -634,6 +634,9 @@ def _generator_device(where):
 
 
 default_generator = Generator()
+# PyTorch seeds its default generator from the OS at start-up (a new Generator() gets the fixed default seed): an
+# unseeded program draws other numbers on each run, and processes it starts with spawn draw their own.
+default_generator.seed()
 
 
 def manual_seed(seed):

@@ -70,6 +70,46 @@ def cascade_sum(values):
     return total
 
 
+# A row of fewer groups than this (of four vectors: 8192 floats, 4096 doubles) reaches only the first two cascade
+# levels: level 1 collects, in order, the sums of 16 groups each, and nothing is passed on beyond it.
+SHORT_CASCADE_GROUPS = 256
+
+
+def short_cascade_sum(values):
+    """``cascade_sum`` of a 1-D float32 or float64 array of fewer than SHORT_CASCADE_GROUPS groups of four vectors,
+    without a Python loop over its groups: NumPy adds the rows of an outer axis one after the other, which is the
+    order ATen's levels add them in there. None for a longer array."""
+    width = _SUM_VECTOR_BYTES // values.itemsize
+    size = len(values)
+    if size < width:  # the first four into the accumulators, the rest into the first, then the four in order
+        ordered = values if size <= _ACCUMULATORS else np.concatenate(
+            [values[:1], values[_ACCUMULATORS:], values[1:_ACCUMULATORS]])
+        return np.add.accumulate(np.concatenate([_ZERO[values.dtype.char], ordered]))[-1]
+    groups = size // (_ACCUMULATORS * width)
+    if groups >= SHORT_CASCADE_GROUPS:
+        return None
+    rows = size // width
+    whole = groups * _ACCUMULATORS * width
+    vectors = values[whole:rows * width].reshape(-1, width)
+    if groups:
+        grouped = values[:whole].reshape(groups, _ACCUMULATORS, width)
+        chunks = groups // 16 * 16
+        # level 1: the sums of 16 groups, in order; the leftover groups' sum (level 0) added to it at the end
+        partial = np.add.reduce(np.add.reduce(grouped[:chunks].reshape(-1, 16, _ACCUMULATORS, width), axis=1),
+                                axis=0) if chunks else None
+        if chunks < groups:
+            leftover = np.add.reduce(grouped[chunks:], axis=0)
+            partial = leftover if partial is None else leftover + partial
+        # the leftover vectors into the first accumulator, then the other accumulators into it
+        vectors = np.concatenate([partial[:1], vectors, partial[1:]])
+    lanes = np.add.reduce(vectors, axis=0)
+    # the leftover floats, then the lanes, one by one from 0 (0 + x is x but for -0.0, which ATen's 0 makes +0.0)
+    return np.add.accumulate(np.concatenate([_ZERO[values.dtype.char], values[rows * width:], lanes]))[-1]
+
+
+_ZERO = {"e": np.zeros(1, np.float16), "f": np.zeros(1, np.float32), "d": np.zeros(1, np.float64)}
+
+
 def norm_two_squares(values):
     """The sums of squares along the last axis of the C-contiguous float32 or float64 array ``values``, as ATen's
     2-norm kernel of a contiguous last-dim reduction adds them before its square root (ReduceOpsKernel.cpp,
@@ -182,12 +222,35 @@ _NLL_LEVELS = 8  # nll_loss's cascade_sum_num_levels
 
 
 def _sequential_sums(items, starts, lengths):
-    """The sums of the runs ``items[start:start + length]``, each added term by term from 0 in the items' dtype."""
-    sums = np.zeros(len(starts), items.dtype)
-    for offset in range(int(lengths.max(initial=0))):
-        running = lengths > offset
-        sums[running] += items[starts[running] + offset]
-    return sums
+    """The sums of the runs ``items[start:start + length]``, each added term by term from 0 in the items' dtype
+    (the runs one after the other, from ``starts[0]`` on)."""
+    width = int(lengths.max(initial=0))
+    sums = np.zeros((len(starts), width + 1), items.dtype)  # (column 0: the 0 every run starts from)
+    if width:
+        rows = np.repeat(np.arange(len(starts)), lengths)
+        columns = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        sums[rows, columns + 1] = items[starts[0]:starts[0] + len(rows)]
+    # (accumulate: one after the other; the zeros after a shorter run's end leave its sum as it is)
+    return np.add.accumulate(sums, axis=1)[:, -1]
+
+
+def _nll_cascade_sum_all(terms, step):
+    """nll_cascade_sum of every one of the (one or more) ``terms``, a level's runs summed together: the first term
+    moves straight up to the last level; after it, every ``step`` items arriving at a level close a run, whose sum
+    is the next level's item, and what is left in each level is added up at the end."""
+    leftovers = []
+    items = terms[1:]
+    for _ in range(_NLL_LEVELS - 1):
+        if not len(items):
+            break
+        whole = len(items) // step * step
+        leftovers.append(items[whole:])
+        # (accumulate: one after the other, where NumPy's sum of a row would add pairwise)
+        items = np.add.accumulate(items[:whole].reshape(-1, step), axis=1)[:, -1]
+    ends = [np.add.accumulate(rest)[-1:] for rest in leftovers if len(rest)]
+    top = np.add.accumulate(np.concatenate([terms[:1], items]))[-1:]
+    # (levels are added from 0: a sum of -0.0s is +0.0, as ATen's)
+    return np.add.accumulate(np.concatenate([_ZERO[terms.dtype.char], *ends, top]))[-1]
 
 
 def nll_cascade_sum(terms, kept=None):
@@ -200,6 +263,8 @@ def nll_cascade_sum(terms, kept=None):
     """
     size = len(terms)
     power = max(4, (int(size - 1).bit_length() if size > 1 else 1) // _NLL_LEVELS)  # (utils::CeilLog2)
+    if kept is None and size:
+        return _nll_cascade_sum_all(terms, 1 << power)
     positions = np.arange(size) if kept is None else np.flatnonzero(kept)
     items = terms[positions]
     # how many levels each term's addition moves up: one per all-zero group of ``power`` bits from the lowest

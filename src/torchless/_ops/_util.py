@@ -6,6 +6,7 @@ import operator
 import numpy as np
 
 from .. import _memory_format
+from .._kernels.reduce_order import short_cascade_sum
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -34,6 +35,13 @@ def sum_of_rows(a, axes, keepdims=False):
 
 
 def _sum_of_rows(a, axes, keepdims):
+    if _SHORT_SUM_SIZES[0] <= a.size < _SHORT_SUM_SIZES[1] and a.dtype in _CASCADED and \
+            (axes is None or _every_axis(axes, a.ndim)) and _dense(a):
+        # the sum of a whole short tensor (a mean loss, a printed total) in PyTorch's order, to its last bit: its
+        # TensorIterator coalesces the dims of a dense tensor into one row in memory order
+        total = short_cascade_sum(a.ravel(order="K"))
+        if total is not None:
+            return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
     if a.dtype == _FLOAT32 and axes is not None and a.ndim > 1:
         shape, inner = a.shape, _innermost_axis(a)
         if type(axes) is int:
@@ -50,6 +58,28 @@ def _sum_of_rows(a, axes, keepdims):
 
 
 _FLOAT32, _add_reduce = np.dtype(np.float32), np.add.reduce
+_CASCADED = (_FLOAT32, np.dtype(np.float64))
+# Sums of up to 4 elements are sequential in both libraries; past 8192 floats ATen's cascade is not short_cascade_sum's
+_SHORT_SUM_SIZES = (5, 8192)
+
+
+def _dense(a):
+    """Whether ``a``'s elements fill its memory without gaps, in some order of its dims, all strides positive."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return True
+    expected = a.itemsize
+    for stride, size in sorted((stride, size) for stride, size in zip(a.strides, a.shape) if size > 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _every_axis(axes, ndim):
+    """Whether ``axes`` (an int or a tuple) names every one of ``ndim`` axes."""
+    if type(axes) is int:
+        return ndim == 1
+    return len(axes) == ndim and len({axis % ndim for axis in axes}) == ndim
 
 
 def unbroadcast(grad, shape):

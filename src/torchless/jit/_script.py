@@ -12,6 +12,7 @@ import inspect
 import warnings
 
 from .._tensor import Tensor
+from .._tracer_warning import TracerWarning
 from ..nn.modules.module import Module
 
 _MODULE_STATE = ("_parameters", "_buffers", "_modules")
@@ -124,10 +125,6 @@ def script(obj, optimize=None, _frames_up=0, _rcb=None, example_inputs=None):
         return ScriptFunction(obj)
     raise RuntimeError(f"Type '{type(obj)}' cannot be compiled since it inherits from nn.Module, pass an instance "
                        "instead")
-
-
-class TracerWarning(Warning):
-    """What the tracer warns of: code whose trace might not generalise to other inputs."""
 
 
 class Error(Exception):
@@ -244,8 +241,6 @@ _CONSTANT_MAKERS = ("tensor", "as_tensor", "from_numpy")
 _CONSTANT_TENSOR = ("torch.{} results are registered as constants in the trace. You can safely ignore this warning if "
                     "you use this function to create tensors out of constant variables that would be the same every "
                     "time you call this function. In any other case, this might cause the trace to be incorrect.")
-# PyTorch ignores the tracer's warnings raised inside the library (its own shape checks read values), not in torch.jit.
-warnings.filterwarnings("ignore", category=TracerWarning, module=r"torchless\.(?!jit)")
 
 
 def _warning_on_call(function, message):

@@ -14,7 +14,7 @@ import numpy as np
 from ... import _memory_format
 from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
-from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
+from ..._ops._util import c_ordered_gradients, sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._ops.reduction import half_accumulated
 from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
@@ -69,7 +69,10 @@ def _reduce(losses, reduction, denominator=None, operands=None):
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
-    total = losses.sum(dtype=np.float32) if half else losses.sum()
+    if half:
+        total = losses.sum(dtype=np.float32)
+    else:  # (added in PyTorch's order, over the losses in its layout: see sum_of_rows)
+        total = sum_of_rows(losses if operands is None else _memory_format.iterator_layout(losses, operands), None)
     if reduction != "sum":
         denominator = losses.size if denominator is None else denominator
         if denominator == 0:
@@ -135,6 +138,9 @@ class _ClassTargets:
         if dtype == np.float16:  # (as nll_loss's kernel: the count rounded to float16, or the weights' cascade sum)
             self.total_weight = dtype.type(target.size if valid.all() else valid.sum()) if weight is None else \
                 nll_cascade_sum(weight[safe].reshape(-1), None if self.valid is None else valid.reshape(-1))
+        elif weight is not None:
+            self.total_weight = nll_cascade_sum(weight[safe].reshape(-1), None if self.valid is None else
+                                                valid.reshape(-1))
         else:
             self.total_weight = target.size if self.weight is None else self.weight.sum()
         # What label smoothing averages over: the same elements, except as set by smooth_over.
@@ -271,7 +277,7 @@ class CrossEntropy(Node):
             losses = log_sums[:, 0] - targets.pick(shifted)
         if targets.weight is not None:
             losses *= targets.weight
-        out = _reduce(losses, reduction, targets.total_weight)
+        out = _reduce(losses, reduction) if reduction == "none" else _nll_reduced(losses, reduction, targets)
         if label_smoothing > 0:
             classes, class_weight = x.shape[1], targets.class_weight
             w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (x.ndim - 2))
@@ -458,8 +464,7 @@ class NllLoss(Node):
         losses = -targets.pick(x)
         if targets.weight is not None:
             losses *= targets.weight
-        out = _reduce(losses, reduction, targets.total_weight) if x.dtype != np.float16 or reduction == "none" else \
-            _half_nll_reduced(losses, reduction, targets)
+        out = _reduce(losses, reduction) if reduction == "none" else _nll_reduced(losses, reduction, targets)
         return out[0] if unbatched and reduction == "none" else out
 
     jvp = forward_ad.gradient_jvp  # (each result element's own block of the inputs)
@@ -489,11 +494,11 @@ class NllLoss(Node):
         return _nll_inputs(self, log_softmax=False)
 
 
-def _half_nll_reduced(losses, reduction, targets):
-    """The reduced float16 ``losses`` of nll_loss's targets, as its kernel adds them: in float16, cascaded (see
-    nll_cascade_sum), the mean then divided by the float16 total weight."""
+def _nll_reduced(losses, reduction, targets):
+    """The reduced ``losses`` of nll_loss's targets, as its kernel adds them: in their dtype (float16 too),
+    cascaded (see nll_cascade_sum), the mean then divided by the total weight."""
     if not losses.size:  # (PyTorch's kernel returns before its loop: a mean of nothing is NaN)
-        return np.float16(np.nan if reduction == "mean" else 0)
+        return losses.dtype.type(np.nan if reduction == "mean" else 0)
     total = nll_cascade_sum(losses.reshape(-1), None if targets.valid is None else targets.valid.reshape(-1))
     if reduction == "sum":
         return total
