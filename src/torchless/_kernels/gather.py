@@ -79,13 +79,14 @@ FEW_TAPS = 72
 FEW_TAPS_MANY_OUTPUTS, MANY_OUTPUTS = 144, 8
 FEW_TAPS_WIDE_OUTPUTS, WIDE_OUTPUTS = 288, 40
 FEW_TAPS_LARGE_KERNEL = 150
-# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) the 288-tap tier loses on small planes, where
-# the dispatcher otherwise takes stacked rows (forward) and F(2x2) (weight gradient). Interleaved medians,
-# ms, forward / weight gradient, this tier vs those: 64x32x14x14->64 3.92 / 4.83 vs 3.38 / 3.66 (the
-# algorithms alone: stacked rows 3.45 / 3.94), ->128 6.01 / 7.50 vs 5.63 / 5.69. From 28x28 planes on it
-# measured mixed (16x32x32x32->64 4.04 / 4.53 vs 3.84 / 4.69, 32x24x28x28->48 3.75 / 4.64 vs 3.99 / 4.30,
-# 32x20x32x32->40 4.04 / 4.54 vs 3.80 / 5.21) and keeps the tier, as 8x32x56x56->64 does (5.05 / 5.70).
-XEON_WIDE_OUTPUTS_MIN_PLANE = 20 * 20
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) this tier once lost on planes below 20x20 to stacked
+# rows (forward) and F(2x2) (weight gradient) (64x32x14x14->64 3.92 / 4.83 vs 3.38 / 3.66 ms); since the shifted
+# columns (see column_layout) it wins there too: one thread, thread CPU time, interleaved medians, ms, forward /
+# forward and weight gradient, this tier vs those: 64x32x14x14->64 6.55 / 14.91 vs 8.61 / 19.83, 32x32x14x14->64
+# 3.14 / 6.73 vs 3.67 / 9.35, ->128 10.77 / 25.20 vs 16.05 / 34.28, 64x24x14x14->48 4.22 / 9.61 vs 5.39 / 13.45,
+# 64x32x12x12->64 4.94 / 10.82 vs 6.58 / 14.11, 64x32x10x10->64 3.57 / 8.48 vs 4.17 / 9.66, 32x20x16x16->40 2.14 /
+# 4.53 vs 2.38 / 6.25, 16x32x16x16->64 2.28 / 5.18 vs 2.55 / 6.20; F.conv2d on 64x32x14x14->64 in fresh processes
+# alternating, 2 cores, forward / forward and both gradients: wall 0.75 / 0.72, CPU time 0.73 / 0.85 of before.
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
 SMALL_PROBLEM_MAX_TAPS = 576       # ... and Cg*kH*kW up to this
@@ -103,10 +104,9 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups, winograd_tile=Non
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
     beats_winograd = winograd_tile != 4 or not blas.WIDE_VECTORS  # F(2x2) was never faster there
-    beats_stacked_rows = not (blas.XEON_AVX512_FP16 and (sH, sW) == (1, 1) and pixels < XEON_WIDE_OUTPUTS_MIN_PLANE)
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
             or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
-            or (beats_winograd and beats_stacked_rows and taps <= FEW_TAPS_WIDE_OUTPUTS
+            or (beats_winograd and taps <= FEW_TAPS_WIDE_OUTPUTS
                 and O // groups >= WIDE_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
     return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
