@@ -169,10 +169,30 @@ CHUNK_BYTES = 2 ** 20
 
 def image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize):
     """Slices of the batch to gather and multiply one after the other (None: all at once), of
-    equal size but for the last, so that each holds at most CHUNK_BYTES of columns and output."""
-    N, C, H, W = x_shape
-    if N < 2:
+    equal size but for the last, so that each holds at most CHUNK_BYTES of columns and output.
+
+    Remembered per shapes (and the settings they depend on): worked out afresh they cost ~3-9 us, a
+    few percent of the course CNN's second convolution's forward."""
+    if x_shape[0] < 2:
         return None
+    key = (x_shape, w_shape, stride, padding, dilation, itemsize, CHUNK_BYTES, blas.WIDE_VECTORS)
+    try:
+        chunks = _chunks_of.get(key)
+    except TypeError:  # lists among the arguments
+        return _image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize)
+    if chunks is None:
+        if len(_chunks_of) >= 1024:
+            _chunks_of.clear()
+        chunks = _chunks_of[key] = _image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize) or ()
+    return chunks or None
+
+
+_chunks_of = {}
+
+
+def _image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize):
+    """image_chunks worked out: a tuple of slices, or None."""
+    N, C, H, W = x_shape
     O, Cg, kH, kW = w_shape
     (top, bottom), (left, right) = padding
     Ho, Wo = conv_output_hw((H, W), (kH, kW), stride, padding, dilation)
@@ -183,7 +203,7 @@ def image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize):
     if count < 2:
         return None
     size = -(-N // count)
-    return [slice(start, min(N, start + size)) for start in range(0, N, size)]
+    return tuple(slice(start, min(N, start + size)) for start in range(0, N, size))
 
 
 class GatherPlan:
