@@ -87,6 +87,13 @@ FEW_TAPS_LARGE_KERNEL = 150
 # 64x32x12x12->64 4.94 / 10.82 vs 6.58 / 14.11, 64x32x10x10->64 3.57 / 8.48 vs 4.17 / 9.66, 32x20x16x16->40 2.14 /
 # 4.53 vs 2.38 / 6.25, 16x32x16x16->64 2.28 / 5.18 vs 2.55 / 6.20; F.conv2d on 64x32x14x14->64 in fresh processes
 # alternating, 2 cores, forward / forward and both gradients: wall 0.75 / 0.72, CPU time 0.73 / 0.85 of before.
+# There the 144-tap tier pays from 4 output channels per group on: one thread, thread CPU time, interleaved medians,
+# ms, forward, gathered columns / stacked rows (the choice without it): 64x10x14x14->5 0.53 / 0.57, unpadded 0.46 /
+# 0.52, 64x16x14x14->4 0.68 / 0.82, 64x16x28x28->6 3.24 / 4.44, unpadded 3.35 / 4.14, 64x12x14x14->7 0.59 / 0.86;
+# forward and weight gradient, gathered columns / stacked rows and im2col: 0.87 / 1.29, -, 1.27 / 3.03, 7.01 /
+# 18.36, 6.92 / 15.63, 1.35 / 3.28, 16x16x56x56->4 10.75 / 15.15; into 3 channels the forward loses (64x10x14x14->3
+# 0.48 / 0.45).
+XEON_MANY_OUTPUTS = 4
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
 SMALL_PROBLEM_MAX_TAPS = 576       # ... and Cg*kH*kW up to this
@@ -104,8 +111,9 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups, winograd_tile=Non
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
     beats_winograd = winograd_tile != 4 or not blas.WIDE_VECTORS  # F(2x2) was never faster there
+    many_outputs = XEON_MANY_OUTPUTS if blas.XEON_AVX512_FP16 else MANY_OUTPUTS
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
-            or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
+            or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= many_outputs)
             or (beats_winograd and taps <= FEW_TAPS_WIDE_OUTPUTS
                 and O // groups >= WIDE_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
