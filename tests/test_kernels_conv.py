@@ -533,6 +533,7 @@ def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convol
     """Where the flipped convolution runs on gathered columns, it beats col2im from 8 channels per group
     on (see GATHER_FLIPPED_MIN_CHANNELS), small problems included; below, col2im or stacked rows keep it."""
     monkeypatch.setattr(blas, "WIDE_VECTORS", False)  # the 256-bit rules: up to 144 taps gathered
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)  # (which gathers into 4 channels on: XEON_GATHER_FLIPPED_...)
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     for gy_shape, channels, expected in (((64, 16, 28, 28), 8, "flipped"), ((64, 4, 28, 28), 16, "flipped"),
                                          ((1, 16, 28, 28), 16, "flipped"), ((64, 10, 14, 14), 5, "col2im"),

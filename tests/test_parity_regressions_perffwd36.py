@@ -152,6 +152,8 @@ XEON_PROBLEMS = [
     (4, 16, 28, 32, 3),
     (4, 64, 14, 32, 3),
     (2, 3, 28, 16, 3),
+    (8, 5, 14, 10, 3),   # the course CNN's second convolution: its input gradient flipped, on gathered columns
+    (4, 16, 14, 4, 3),
 ]
 
 
@@ -195,6 +197,13 @@ def test_xeon_dispatch_of_the_re_measured_shapes(xeon):
     assert conv.choose_backward_weight((64, 64, 14, 14), (64, 32, 14, 14), (3, 3), *same) == "gather"
     assert conv.choose_backward_input((64, 32, 14, 14), (32, 64, 3, 3), (14, 14), *same) == "flipped"
     assert conv.choose_backward_input((64, 16, 28, 28), (16, 3, 3, 3), (28, 28), *same) == "col2im"
+    # layers of 4 to 7 output channels of up to 144 taps gather; the course CNN's input gradient (into 5 channels)
+    # is the flipped convolution on gathered columns, one into 3 channels col2im
+    assert conv.choose_forward((64, 10, 14, 14), (5, 10, 3, 3), *same) == "gather"
+    assert conv.choose_forward((64, 10, 14, 14), (3, 10, 3, 3), *same) == "rowstack"
+    assert conv.choose_backward_weight((64, 4, 14, 14), (64, 16, 14, 14), (3, 3), *same) == "gather"
+    assert conv.choose_backward_input((64, 10, 14, 14), (10, 5, 3, 3), (14, 14), *same) == "flipped"
+    assert conv.choose_backward_input((64, 10, 14, 14), (10, 3, 3, 3), (14, 14), *same) == "col2im"
 
 
 # --- against PyTorch ----------------------------------------------------------------------------------------

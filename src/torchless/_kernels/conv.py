@@ -275,6 +275,14 @@ ROWSTACK_FLIPPED_MIN_CHANNELS = 3
 # 8x16x64x64 -> 16 0.47, 8x16x14x14 -> 8 0.88, 1x16x28x28 -> 16 0.68; into fewer it loses: -> 3 2.61,
 # -> 4 1.34, -> 6 1.04, -> 7 1.07.
 GATHER_FLIPPED_MIN_CHANNELS = 8
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16), where the flipped convolution of a 'same'-padded layer
+# gathers its columns from one copy of gy (see gather.GatherPlan), from 4 channels on: one thread, thread CPU time,
+# interleaved medians, ms, flipped by gathered columns / col2im, gy -> gx: 64x10x14x14 -> 5 (the course CNN's)
+# 0.49-0.53 / 0.57-0.60, 64x8x14x14 -> 4 0.33 / 0.39, 64x12x14x14 -> 6 0.58 / 0.81, 64x16x14x14 -> 5 0.67 / 0.81,
+# 64x10x28x28 -> 5 1.87 / 2.34, 16x10x28x28 -> 5 0.46 / 0.51, 64x5x14x14 -> 5 0.24 / 0.43 (32x10x14x14 -> 5 0.295 /
+# 0.294); into 3 or 2 it loses: 64x10x14x14 -> 3 0.46 / 0.37, 64x16x28x28 -> 3 2.52 / 1.62, 64x10x14x14 -> 2 0.41 /
+# 0.29.
+XEON_GATHER_FLIPPED_MIN_CHANNELS = 4
 # ... and up to this many taps of the flipped kernel (C_out/groups * kH * kW, the flipped columns' rows): past
 # them its per-image products are long and thin (few pixels) and col2im's one GEMM wins (interleaved medians,
 # ms, flipped by gathered columns / col2im, gy -> gx, taps: 1x64x14x14 -> 64 (576) 0.23 / 0.27,
@@ -410,7 +418,8 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
             return "flipped"
         if forward == "winograd2" and _winograd_tile_count(gy_shape[0], input_hw, 2) >= FLIPPED_WINOGRAD2_MIN_TILES:
             return "flipped"
-        if (forward == "gather" and w_shape[1] >= GATHER_FLIPPED_MIN_CHANNELS
+        min_channels = XEON_GATHER_FLIPPED_MIN_CHANNELS if blas.XEON_AVX512_FP16 else GATHER_FLIPPED_MIN_CHANNELS
+        if (forward == "gather" and w_shape[1] >= min_channels
                 and flipped_w_shape[1] * flipped_w_shape[2] * flipped_w_shape[3] <= GATHER_FLIPPED_MAX_TAPS):
             return "flipped"
     return "col2im"
