@@ -272,3 +272,44 @@ def test_course_cnn_training_step_against_torch():
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
     for (name, mine), (_, reference) in zip(ours.state_dict().items(), theirs.state_dict().items()):
         np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("xeon_rules", [False, True])
+def test_random_convolutions_whatever_the_dispatch_picks_against_float64(monkeypatch, xeon_rules):
+    """Forward and both gradients through the entry points (the dispatcher's choice, on either machine's rules)
+    over random shapes, strides, paddings, dilations and groups, against float64 direct convolutions."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", True)
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", xeon_rules)
+    rng = np.random.default_rng(36 + xeon_rules)
+    for _ in range(14):
+        groups = int(rng.choice([1, 1, 2]))
+        Cg, Og = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        k = int(rng.choice([1, 3, 3, 5]))
+        s = int(rng.choice([1, 1, 2]))
+        d = int(rng.choice([1, 1, 2])) if k > 1 else 1
+        p = int(rng.integers(0, d * (k - 1) // 2 + 2))
+        span = d * (k - 1) + 1
+        N, H, W = int(rng.integers(1, 24)), int(rng.integers(span, 30)), int(rng.integers(span, 30))
+        C, O = Cg * groups, Og * groups
+        x = rng.standard_normal((N, C, H, W), dtype=np.float32)
+        w = rng.standard_normal((O, Cg, k, k), dtype=np.float32) / np.float32(np.sqrt(Cg * k * k))
+        args = ((s, s), ((p, p), (p, p)), (d, d), groups)
+        y = conv.conv2d_forward(x, w, *args, algorithm=conv.choose_forward(x.shape, w.shape, *args, np.float32))
+        assert_close_to_reference(y, direct_conv(x, w, *args))
+        gy = rng.standard_normal(y.shape, dtype=np.float32)
+        gx = conv.conv2d_backward_input(gy, w, (H, W), *args,
+                                        algorithm=conv.choose_backward_input(gy.shape, w.shape, (H, W), *args,
+                                                                             np.float32))
+        gw = conv.conv2d_backward_weight(gy, x, (k, k), *args,
+                                         algorithm=conv.choose_backward_weight(gy.shape, x.shape, (k, k), *args,
+                                                                               np.float32))
+        # the gradients by the adjoint identities <gx, u> = <gy, conv(u, w)> and <gw, v> = <gy, conv(x, v)> on
+        # random directions u and v, each side in float64
+        u = rng.standard_normal(x.shape)
+        v = rng.standard_normal(w.shape)
+        lhs_x = float(np.sum(gy.astype(np.float64) * direct_conv(u, w, *args)))
+        lhs_w = float(np.sum(gy.astype(np.float64) * direct_conv(x, v, *args)))
+        scale_x = float(np.abs(gy).sum() * np.abs(direct_conv(np.abs(u), np.abs(w), *args)).max()) + 1.0
+        scale_w = float(np.abs(gy).sum() * np.abs(direct_conv(np.abs(x), np.abs(v), *args)).max()) + 1.0
+        assert abs(float(np.sum(gx.astype(np.float64) * u)) - lhs_x) <= 1e-5 * scale_x
+        assert abs(float(np.sum(gw.astype(np.float64) * v)) - lhs_w) <= 1e-5 * scale_w
