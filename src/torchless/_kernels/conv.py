@@ -263,12 +263,14 @@ ROWSTACK_FLIPPED_MIN_CHANNELS = 3
 # On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) col2im measured faster well past that (one thread,
 # thread CPU time, interleaved medians, ms, col2im / flipped by stacked rows, gy -> gx, 3x3: 64x3x28x28->16 2.21 /
 # 3.86, 8x3x64x64->32 2.15 / 3.97, 64x8x28x28->32 6.88 / 10.14, 64x12x28x28->32 11.10 / 11.81, 32x16x28x28->64
-# 8.84 / 11.38, 32x20x28x28->64 12.52 / 13.98; ties: 64x16x28x28->32 15.65 / 14.73, 16x24x56x56->64 28.54 / 28.14).
-# The flipped convolution's extra passes (gy's kW shifted copies and the kH stacked rows' additions, Og*kW + Cg*kH
-# rows of pixels) against col2im's (its Cg*kH*kW product rows scattered) predict all of them, and where the flipped
-# one wins: 64x20x28x28->32 19.50 / 16.39, 64x24x28x28->32 22.69 / 17.63, 8x32x56x56->32 13.41 / 9.56, 5x5:
-# 16x10x32x32->16 4.62 / 3.54, 64x12x28x28->32 31.01 / 23.23 (but 16x6x32x32->16 2.46 / 2.62), 7x7: 8x8x64x64->32
-# 20.57 / 16.76, 8x16x64x64->32 42.13 / 24.78 (but 8x4x64x64->32 10.41 / 13.63, 16x8x32x32->32 8.71 / 8.95).
+# 8.84 / 11.38, 32x20x28x28->64 12.52 / 13.98; a tie: 16x24x56x56->64 28.54 / 28.14). The flipped convolution's
+# extra passes (gy's kW shifted copies and the kH stacked rows' additions, Og*kW + Cg*kH rows of pixels) against
+# col2im's (its Cg*kH*kW product rows scattered) predict all of them, and where the flipped one wins, equal counts
+# included: 64x16x28x28->32 15.65 / 14.73, the classic MNIST CNN's 32x32x26x26->64 unpadded (a shard of its batch
+# of 64) 15.8-15.9 / 14.4-14.5, 64x20x28x28->32 19.50 / 16.39, 64x24x28x28->32 22.69 / 17.63, 8x32x56x56->32
+# 13.41 / 9.56, 5x5: 16x10x32x32->16 4.62 / 3.54, 64x12x28x28->32 31.01 / 23.23 (but 16x6x32x32->16 2.46 / 2.62),
+# 7x7: 8x8x64x64->32 20.57 / 16.76, 8x16x64x64->32 42.13 / 24.78 (but 8x4x64x64->32 10.41 / 13.63, 16x8x32x32->32
+# 8.71 / 8.95).
 # Gathered columns serve the flipped convolution of an input gradient into at least this many channels per
 # group (the flipped GEMM's rows) better than col2im's scatter, at any size: harness A/B, flipped / col2im,
 # gy -> gx: 64x16x28x28 -> 8 0.64, 64x4x28x28 -> 16 0.30, 64x8x28x28 -> 8 0.56, 16x6x56x56 -> 12 0.35,
@@ -395,7 +397,7 @@ def _stacked_rows_flip_pays(w_shape, groups):
     ROWSTACK_FLIPPED_MIN_CHANNELS), for a problem large enough to flip at all."""
     O, Cg, kH, kW = w_shape
     if blas.XEON_AVX512_FP16:
-        return Cg * kH * kW > (O // groups) * kW + Cg * kH
+        return Cg * kH * kW >= (O // groups) * kW + Cg * kH
     return Cg >= ROWSTACK_FLIPPED_MIN_CHANNELS
 
 
