@@ -91,8 +91,9 @@ FEW_TAPS_LARGE_KERNEL = 150
 # ms, forward, gathered columns / stacked rows (the choice without it): 64x10x14x14->5 0.53 / 0.57, unpadded 0.46 /
 # 0.52, 64x16x14x14->4 0.68 / 0.82, 64x16x28x28->6 3.24 / 4.44, unpadded 3.35 / 4.14, 64x12x14x14->7 0.59 / 0.86;
 # forward and weight gradient, gathered columns / stacked rows and im2col: 0.87 / 1.29, -, 1.27 / 3.03, 7.01 /
-# 18.36, 6.92 / 15.63, 1.35 / 3.28, 16x16x56x56->4 10.75 / 15.15; into 3 channels the forward loses (64x10x14x14->3
-# 0.48 / 0.45).
+# 18.36, 6.92 / 15.63, 1.35 / 3.28, 16x16x56x56->4 10.75 / 15.15; at stride 2, against im2col, forward / forward
+# and weight gradient: 64x16x28x28->6 2.01 / 4.07 vs 4.27 / 8.67, 64x12x56x56->4 5.32 / 11.01 vs 14.61 / 25.42,
+# 64x10x28x28->5 1.26 / 2.16 vs 2.21 / 4.11; into 3 channels the forward loses (64x10x14x14->3 0.48 / 0.45).
 XEON_MANY_OUTPUTS = 4
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
