@@ -506,31 +506,13 @@ def test_winograd_blocked_transform_matches_matmul(columns):
 def test_input_gradient_into_one_or_two_channels_is_not_taken_by_stacked_rows(monkeypatch):
     """The flipped convolution by stacked rows has a GEMM of kH rows per input channel: with one or two
     input channels col2im was measured faster (see ROWSTACK_FLIPPED_MIN_CHANNELS); from three on, not
-    (but on a Xeon with AVX512-FP16: see the next test)."""
+    (but on a Xeon with AVX512-FP16: see conv._stacked_rows_flip_pays)."""
     monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     for channels, expected in ((1, "col2im"), (2, "col2im"), (3, "flipped"), (7, "flipped")):
         w_shape = (16, channels, 3, 3)
         assert conv.choose_forward((64, 16, 28, 28), (channels, 16, 3, 3), *args) == "rowstack"  # the flipped one
         assert conv.choose_backward_input((64, 16, 28, 28), w_shape, (28, 28), *args) == expected
-
-
-def test_input_gradient_by_stacked_rows_on_a_xeon_only_where_its_extra_passes_are_no_more(monkeypatch):
-    """On a Xeon with AVX512-FP16 the flipped convolution's stacked rows beat col2im only where its extra passes
-    (Og*kW + Cg*kH rows) are at most col2im's (Cg*kH*kW), as measured (see ROWSTACK_FLIPPED_MIN_CHANNELS)."""
-    monkeypatch.setattr(blas, "XEON_AVX512_FP16", True)
-    for (N, C, H, O, k), expected in (((64, 3, 28, 16, 3), "col2im"), ((64, 12, 28, 32, 3), "col2im"),
-                                      ((64, 16, 28, 32, 3), "flipped"),  # equal counts
-                                      ((32, 20, 28, 64, 3), "col2im"), ((64, 20, 28, 32, 3), "flipped"),
-                                      ((8, 32, 56, 32, 3), "flipped"), ((16, 10, 32, 16, 5), "flipped"),
-                                      ((8, 4, 64, 32, 7), "col2im"), ((8, 8, 64, 32, 7), "flipped")):
-        p = k // 2
-        args = ((1, 1), ((p, p), (p, p)), (1, 1), 1)
-        assert conv.choose_forward((N, O, H, H), (C, O, k, k), *args) == "rowstack"  # the flipped one
-        assert conv.choose_backward_input((N, O, H, H), (O, C, k, k), (H, H), *args) == expected
-    # the classic MNIST CNN's second convolution (unpadded), a shard of its batch: equal counts, flipped
-    unpadded = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
-    assert conv.choose_backward_input((32, 64, 24, 24), (64, 32, 3, 3), (26, 26), *unpadded) == "flipped"
 
 
 def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convolution(monkeypatch):

@@ -206,6 +206,23 @@ def test_xeon_dispatch_of_the_re_measured_shapes(xeon):
     assert conv.choose_backward_input((64, 10, 14, 14), (10, 3, 3, 3), (14, 14), *same) == "col2im"
 
 
+def test_input_gradient_by_stacked_rows_on_a_xeon_only_where_its_extra_passes_are_no_more(xeon):
+    """On a Xeon with AVX512-FP16 the flipped convolution's stacked rows beat col2im only where its extra passes
+    (Og*kW + Cg*kH rows) are at most col2im's (Cg*kH*kW), as measured (see ROWSTACK_FLIPPED_MIN_CHANNELS)."""
+    for (N, C, H, O, k), expected in (((64, 3, 28, 16, 3), "col2im"), ((64, 12, 28, 32, 3), "col2im"),
+                                      ((64, 16, 28, 32, 3), "flipped"),  # equal counts
+                                      ((32, 20, 28, 64, 3), "col2im"), ((64, 20, 28, 32, 3), "flipped"),
+                                      ((8, 32, 56, 32, 3), "flipped"), ((16, 10, 32, 16, 5), "flipped"),
+                                      ((8, 4, 64, 32, 7), "col2im"), ((8, 8, 64, 32, 7), "flipped")):
+        p = k // 2
+        args = ((1, 1), ((p, p), (p, p)), (1, 1), 1)
+        assert conv.choose_forward((N, O, H, H), (C, O, k, k), *args) == "rowstack"  # the flipped one
+        assert conv.choose_backward_input((N, O, H, H), (O, C, k, k), (H, H), *args) == expected
+    # the classic MNIST CNN's second convolution (unpadded), a shard of its batch: equal counts, flipped
+    unpadded = ((1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    assert conv.choose_backward_input((32, 64, 24, 24), (64, 32, 3, 3), (26, 26), *unpadded) == "flipped"
+
+
 # --- against PyTorch ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("spec", ROWS_KEPT[:2] + ROWS_KEPT[3:7])
