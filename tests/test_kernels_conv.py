@@ -503,9 +503,11 @@ def test_winograd_blocked_transform_matches_matmul(columns):
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_input_gradient_into_one_or_two_channels_is_not_taken_by_stacked_rows():
+def test_input_gradient_into_one_or_two_channels_is_not_taken_by_stacked_rows(monkeypatch):
     """The flipped convolution by stacked rows has a GEMM of kH rows per input channel: with one or two
-    input channels col2im was measured faster (see ROWSTACK_FLIPPED_MIN_CHANNELS); from three on, not."""
+    input channels col2im was measured faster (see ROWSTACK_FLIPPED_MIN_CHANNELS); from three on, not
+    (but on a Xeon with AVX512-FP16: see conv._stacked_rows_flip_pays)."""
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     for channels, expected in ((1, "col2im"), (2, "col2im"), (3, "flipped"), (7, "flipped")):
         w_shape = (16, channels, 3, 3)
@@ -517,6 +519,7 @@ def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convol
     """Where the flipped convolution runs on gathered columns, it beats col2im from 8 channels per group
     on (see GATHER_FLIPPED_MIN_CHANNELS), small problems included; below, col2im or stacked rows keep it."""
     monkeypatch.setattr(blas, "WIDE_VECTORS", False)  # the 256-bit rules: up to 144 taps gathered
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)  # (which gathers into 4 channels on: XEON_GATHER_FLIPPED_...)
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     for gy_shape, channels, expected in (((64, 16, 28, 28), 8, "flipped"), ((64, 4, 28, 28), 16, "flipped"),
                                          ((1, 16, 28, 28), 16, "flipped"), ((64, 10, 14, 14), 5, "col2im"),

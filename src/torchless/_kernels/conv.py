@@ -260,12 +260,31 @@ FLIPPED_MIN_PIXELS = 16384
 # 16x2x56x56->32 3700 / 4367, 8x2x64x64->32 7x7 5830 / 7024; 3 and more: 64x3x28x28->16
 # 4396 / 3320, 64x8x28x28->16 5468 / 3981, 8x32x56x56->32 10789 / 6454.
 ROWSTACK_FLIPPED_MIN_CHANNELS = 3
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) col2im measured faster well past that (one thread,
+# thread CPU time, interleaved medians, ms, col2im / flipped by stacked rows, gy -> gx, 3x3: 64x3x28x28->16 2.21 /
+# 3.86, 8x3x64x64->32 2.15 / 3.97, 64x8x28x28->32 6.88 / 10.14, 64x12x28x28->32 11.10 / 11.81, 32x16x28x28->64
+# 8.84 / 11.38, 32x20x28x28->64 12.52 / 13.98; a tie: 16x24x56x56->64 28.54 / 28.14). The flipped convolution's
+# extra passes (gy's kW shifted copies and the kH stacked rows' additions, Og*kW + Cg*kH rows of pixels) against
+# col2im's (its Cg*kH*kW product rows scattered) predict all of them, and where the flipped one wins, equal counts
+# included: 64x16x28x28->32 15.65 / 14.73, the classic MNIST CNN's 32x32x26x26->64 unpadded (a shard of its batch
+# of 64) 15.8-15.9 / 14.4-14.5, 64x20x28x28->32 19.50 / 16.39, 64x24x28x28->32 22.69 / 17.63, 8x32x56x56->32
+# 13.41 / 9.56, 5x5: 16x10x32x32->16 4.62 / 3.54, 64x12x28x28->32 31.01 / 23.23 (but 16x6x32x32->16 2.46 / 2.62),
+# 7x7: 8x8x64x64->32 20.57 / 16.76, 8x16x64x64->32 42.13 / 24.78 (but 8x4x64x64->32 10.41 / 13.63, 16x8x32x32->32
+# 8.71 / 8.95).
 # Gathered columns serve the flipped convolution of an input gradient into at least this many channels per
 # group (the flipped GEMM's rows) better than col2im's scatter, at any size: harness A/B, flipped / col2im,
 # gy -> gx: 64x16x28x28 -> 8 0.64, 64x4x28x28 -> 16 0.30, 64x8x28x28 -> 8 0.56, 16x6x56x56 -> 12 0.35,
 # 8x16x64x64 -> 16 0.47, 8x16x14x14 -> 8 0.88, 1x16x28x28 -> 16 0.68; into fewer it loses: -> 3 2.61,
 # -> 4 1.34, -> 6 1.04, -> 7 1.07.
 GATHER_FLIPPED_MIN_CHANNELS = 8
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16), where the flipped convolution of a 'same'-padded layer
+# gathers its columns from one copy of gy (see gather.GatherPlan), from 4 channels on: one thread, thread CPU time,
+# interleaved medians, ms, flipped by gathered columns / col2im, gy -> gx: 64x10x14x14 -> 5 (the course CNN's)
+# 0.49-0.53 / 0.57-0.60, 64x8x14x14 -> 4 0.33 / 0.39, 64x12x14x14 -> 6 0.58 / 0.81, 64x16x14x14 -> 5 0.67 / 0.81,
+# 64x10x28x28 -> 5 1.87 / 2.34, 16x10x28x28 -> 5 0.46 / 0.51, 64x5x14x14 -> 5 0.24 / 0.43 (32x10x14x14 -> 5 0.295 /
+# 0.294); into 3 or 2 it loses: 64x10x14x14 -> 3 0.46 / 0.37, 64x16x28x28 -> 3 2.52 / 1.62, 64x10x14x14 -> 2 0.41 /
+# 0.29.
+XEON_GATHER_FLIPPED_MIN_CHANNELS = 4
 # ... and up to this many taps of the flipped kernel (C_out/groups * kH * kW, the flipped columns' rows): past
 # them its per-image products are long and thin (few pixels) and col2im's one GEMM wins (interleaved medians,
 # ms, flipped by gathered columns / col2im, gy -> gx, taps: 1x64x14x14 -> 64 (576) 0.23 / 0.27,
@@ -373,6 +392,15 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     return "im2col"
 
 
+def _stacked_rows_flip_pays(w_shape, groups):
+    """Whether an input gradient by the flipped convolution's stacked rows beats col2im (see
+    ROWSTACK_FLIPPED_MIN_CHANNELS), for a problem large enough to flip at all."""
+    O, Cg, kH, kW = w_shape
+    if blas.XEON_AVX512_FP16:
+        return Cg * kH * kW >= (O // groups) * kW + Cg * kH
+    return Cg >= ROWSTACK_FLIPPED_MIN_CHANNELS
+
+
 def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation, groups, dtype=None,
                           precision="highest"):
     """As a forward convolution when that one is fast (Winograd, 1x1, large kernels or many
@@ -388,12 +416,12 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         # With few tiles, flipping the kernel and transforming it costs more than col2im saves
         # (1x256x14x14 -> 256: col2im 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms,
         # flipped F(4x4) 6.1 ms); F(2x2) pays from FLIPPED_WINOGRAD2_MIN_TILES tiles on.
-        if forward == "winograd4" or (forward == "rowstack" and large
-                                       and w_shape[1] >= ROWSTACK_FLIPPED_MIN_CHANNELS):
+        if forward == "winograd4" or (forward == "rowstack" and large and _stacked_rows_flip_pays(w_shape, groups)):
             return "flipped"
         if forward == "winograd2" and _winograd_tile_count(gy_shape[0], input_hw, 2) >= FLIPPED_WINOGRAD2_MIN_TILES:
             return "flipped"
-        if (forward == "gather" and w_shape[1] >= GATHER_FLIPPED_MIN_CHANNELS
+        min_channels = XEON_GATHER_FLIPPED_MIN_CHANNELS if blas.XEON_AVX512_FP16 else GATHER_FLIPPED_MIN_CHANNELS
+        if (forward == "gather" and w_shape[1] >= min_channels
                 and flipped_w_shape[1] * flipped_w_shape[2] * flipped_w_shape[3] <= GATHER_FLIPPED_MAX_TAPS):
             return "flipped"
     return "col2im"

@@ -11,7 +11,8 @@ on the shapes, so it is worked out once and kept in a plan:
 * a strided view of that buffer that reads, for every output position, the
   input value under each kernel tap (stride, dilation and padding are all in
   its strides; see GatherPlan for the "pitched" and "shifted" stride-1 layouts,
-  the shifted one kW zero-bordered copies of x instead of one),
+  the shifted one kW zero-bordered copies of x instead of one, or one where
+  the output rows are as long as the input rows),
 * a column buffer the view is copied into, (N, groups, Cg*kH*kW, positions).
 
 A call is then ``interior[...] = x``, ``columns[...] = taps`` and one batched
@@ -78,13 +79,22 @@ FEW_TAPS = 72
 FEW_TAPS_MANY_OUTPUTS, MANY_OUTPUTS = 144, 8
 FEW_TAPS_WIDE_OUTPUTS, WIDE_OUTPUTS = 288, 40
 FEW_TAPS_LARGE_KERNEL = 150
-# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) the 288-tap tier loses on small planes, where
-# the dispatcher otherwise takes stacked rows (forward) and F(2x2) (weight gradient). Interleaved medians,
-# ms, forward / weight gradient, this tier vs those: 64x32x14x14->64 3.92 / 4.83 vs 3.38 / 3.66 (the
-# algorithms alone: stacked rows 3.45 / 3.94), ->128 6.01 / 7.50 vs 5.63 / 5.69. From 28x28 planes on it
-# measured mixed (16x32x32x32->64 4.04 / 4.53 vs 3.84 / 4.69, 32x24x28x28->48 3.75 / 4.64 vs 3.99 / 4.30,
-# 32x20x32x32->40 4.04 / 4.54 vs 3.80 / 5.21) and keeps the tier, as 8x32x56x56->64 does (5.05 / 5.70).
-XEON_WIDE_OUTPUTS_MIN_PLANE = 20 * 20
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) this tier once lost on planes below 20x20 to stacked
+# rows (forward) and F(2x2) (weight gradient) (64x32x14x14->64 3.92 / 4.83 vs 3.38 / 3.66 ms); since the shifted
+# columns (see column_layout) it wins there too: one thread, thread CPU time, interleaved medians, ms, forward /
+# forward and weight gradient, this tier vs those: 64x32x14x14->64 6.55 / 14.91 vs 8.61 / 19.83, 32x32x14x14->64
+# 3.14 / 6.73 vs 3.67 / 9.35, ->128 10.77 / 25.20 vs 16.05 / 34.28, 64x24x14x14->48 4.22 / 9.61 vs 5.39 / 13.45,
+# 64x32x12x12->64 4.94 / 10.82 vs 6.58 / 14.11, 64x32x10x10->64 3.57 / 8.48 vs 4.17 / 9.66, 32x20x16x16->40 2.14 /
+# 4.53 vs 2.38 / 6.25, 16x32x16x16->64 2.28 / 5.18 vs 2.55 / 6.20; F.conv2d on 64x32x14x14->64 in fresh processes
+# alternating, 2 cores, forward / forward and both gradients: wall 0.75 / 0.72, CPU time 0.73 / 0.85 of before.
+# There the 144-tap tier pays from 4 output channels per group on: one thread, thread CPU time, interleaved medians,
+# ms, forward, gathered columns / stacked rows (the choice without it): 64x10x14x14->5 0.53 / 0.57, unpadded 0.46 /
+# 0.52, 64x16x14x14->4 0.68 / 0.82, 64x16x28x28->6 3.24 / 4.44, unpadded 3.35 / 4.14, 64x12x14x14->7 0.59 / 0.86;
+# forward and weight gradient, gathered columns / stacked rows and im2col: 0.87 / 1.29, -, 1.27 / 3.03, 7.01 /
+# 18.36, 6.92 / 15.63, 1.35 / 3.28, 16x16x56x56->4 10.75 / 15.15; at stride 2, against im2col, forward / forward
+# and weight gradient: 64x16x28x28->6 2.01 / 4.07 vs 4.27 / 8.67, 64x12x56x56->4 5.32 / 11.01 vs 14.61 / 25.42,
+# 64x10x28x28->5 1.26 / 2.16 vs 2.21 / 4.11; into 3 channels the forward loses (64x10x14x14->3 0.48 / 0.45).
+XEON_MANY_OUTPUTS = 4
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
 SMALL_PROBLEM_MAX_TAPS = 576       # ... and Cg*kH*kW up to this
@@ -102,10 +112,10 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups, winograd_tile=Non
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
     beats_winograd = winograd_tile != 4 or not blas.WIDE_VECTORS  # F(2x2) was never faster there
-    beats_stacked_rows = not (blas.XEON_AVX512_FP16 and (sH, sW) == (1, 1) and pixels < XEON_WIDE_OUTPUTS_MIN_PLANE)
+    many_outputs = XEON_MANY_OUTPUTS if blas.XEON_AVX512_FP16 else MANY_OUTPUTS
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
-            or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
-            or (beats_winograd and beats_stacked_rows and taps <= FEW_TAPS_WIDE_OUTPUTS
+            or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= many_outputs)
+            or (beats_winograd and taps <= FEW_TAPS_WIDE_OUTPUTS
                 and O // groups >= WIDE_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
     return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
@@ -168,10 +178,30 @@ CHUNK_BYTES = 2 ** 20
 
 def image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize):
     """Slices of the batch to gather and multiply one after the other (None: all at once), of
-    equal size but for the last, so that each holds at most CHUNK_BYTES of columns and output."""
-    N, C, H, W = x_shape
-    if N < 2:
+    equal size but for the last, so that each holds at most CHUNK_BYTES of columns and output.
+
+    Remembered per shapes (and the settings they depend on): worked out afresh they cost ~3-9 us, a
+    few percent of the course CNN's second convolution's forward."""
+    if x_shape[0] < 2:
         return None
+    key = (x_shape, w_shape, stride, padding, dilation, itemsize, CHUNK_BYTES, blas.WIDE_VECTORS)
+    try:
+        chunks = _chunks_of.get(key)
+    except TypeError:  # lists among the arguments
+        return _image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize)
+    if chunks is None:
+        if len(_chunks_of) >= 1024:
+            _chunks_of.clear()
+        chunks = _chunks_of[key] = _image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize) or ()
+    return chunks or None
+
+
+_chunks_of = {}
+
+
+def _image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize):
+    """image_chunks worked out: a tuple of slices, or None."""
+    N, C, H, W = x_shape
     O, Cg, kH, kW = w_shape
     (top, bottom), (left, right) = padding
     Ho, Wo = conv_output_hw((H, W), (kH, kW), stride, padding, dilation)
@@ -182,7 +212,7 @@ def image_chunks(x_shape, w_shape, stride, padding, dilation, itemsize):
     if count < 2:
         return None
     size = -(-N // count)
-    return [slice(start, min(N, start + size)) for start in range(0, N, size)]
+    return tuple(slice(start, min(N, start + size)) for start in range(0, N, size))
 
 
 class GatherPlan:
@@ -198,7 +228,13 @@ class GatherPlan:
     With stride 1 they may also be gathered "shifted": x is first copied kW times, each copy shifted
     by one tap column into (Hp, Wo) planes with zero borders, where every (image, channel, tap) column
     of the exact grid is one contiguous run of Ho*Wo values. The GEMM then writes y itself, as with
-    the exact grid, while the gather copies long runs, as when pitched.
+    the exact grid, while the gather copies long runs, as when pitched. Where the output rows are as
+    long as x's ("same" padding), the kW copies are one: x goes once into planes of (Hp, W) in one flat
+    buffer, each tap's column is the run of Ho*Wo values starting kw*dW - left values off its row, and the
+    entries that run reads across a row's end (the zero padding's place) are zeroed after the copy; the
+    same columns, fewer and longer copies (thread CPU time, medians of 6 fresh processes alternating,
+    forward / forward and weight gradient, us, before / after: 64x5x14x14->10 315 / 743 vs 302 / 710,
+    64x1x28x28->5 230 / 518 vs 211 / 488, 10x1x28x28->6 44.5 / 82.0 vs 42.4 / 81.5).
     """
 
     def __init__(self, x_shape, dtype, kernel_hw, stride, padding, dilation, groups, layout):
@@ -212,7 +248,12 @@ class GatherPlan:
         self.row_length = Wp if self.pitched else Wo
         # Pitched columns of the last plane read up to (kW - 1) * dW values past its end: a zero tail.
         tail = (kW - 1) * dW if self.pitched else 0
-        if self.shifted:
+        # Shifted with as many output columns as input columns ("same" padding): x is copied once (see above)
+        self.rows_kept = self.shifted and Wo == W
+        if self.rows_kept:
+            flat = np.zeros(left + N * C * Hp * W + right, dtype)
+            self.interior = flat[left:left + N * C * Hp * W].reshape(N, C, Hp * W)[:, :, top * W:(top + H) * W]
+        elif self.shifted:
             flat = np.zeros(kW * N * C * Hp * Wo, dtype)
             planes = flat.reshape(kW, N, C, Hp, Wo)
             self._shifted_copies = []
@@ -225,7 +266,10 @@ class GatherPlan:
             flat = np.zeros(N * C * Hp * Wp + tail, dtype)
             self.interior = flat[:N * C * Hp * Wp].reshape(N, C, Hp, Wp)[:, :, top:top + H, left:left + W]
         item = flat.itemsize
-        if self.shifted:
+        if self.rows_kept:
+            shape = (N, C, kH, kW, Ho * Wo)
+            strides = (C * Hp * W, Hp * W, dH * W, dW, 1)
+        elif self.shifted:
             shape = (N, C, kH, kW, Ho * Wo)
             strides = (C * Hp * Wo, Hp * Wo, dH * Wo, N * C * Hp * Wo, 1)
         elif self.pitched:
@@ -241,6 +285,21 @@ class GatherPlan:
         with_ones = np.empty((N, rows + 1, positions), dtype)
         with_ones[:, rows] = 1
         self.columns = _view_as(with_ones[:, :rows], shape)
+        # Rows kept, a column of tap kw reads, at the output columns where x has no value, its neighbours in the
+        # row above or below: those entries are zeroed after each gather.
+        self._wrapped = []
+        if self.rows_kept:
+            grid = _view_as(with_ones[:, :rows], (N, C, kH, kW, Ho, Wo))
+            for kw in range(kW):
+                offset = kw * dW - left
+                lo, hi = min(Wo, max(0, -offset)), max(0, min(Wo, W - offset))
+                if lo >= hi:
+                    self._wrapped.append(grid[:, :, :, kw])
+                    continue
+                if lo:
+                    self._wrapped.append(grid[:, :, :, kw, :, :lo])
+                if hi < Wo:
+                    self._wrapped.append(grid[:, :, :, kw, :, hi:])
         self.matrix = _view_as(with_ones[:, :rows], (N, groups, rows // groups, positions))
         self.matrix_with_ones = with_ones[:, None] if groups == 1 else None
         self.nbytes = flat.nbytes + with_ones.nbytes
@@ -257,6 +316,14 @@ class GatherPlan:
         The plan holds on to the source, so no other array can have taken its memory meanwhile.
         """
         if not (reuse and _same_view(x, self.source)):
+            if self.rows_kept:
+                N, C = x.shape[:2]
+                copy_rows(self.interior, x.reshape(N, C, -1))
+                np.copyto(self.columns, self.taps)
+                for wrapped in self._wrapped:
+                    wrapped.fill(0)
+                self.source = x
+                return self.matrix
             if self.shifted:
                 for destination, start, stop in self._shifted_copies:
                     copy_rows(destination, x[..., start:stop])
