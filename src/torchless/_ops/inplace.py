@@ -541,12 +541,16 @@ def put_(self, index, source, accumulate=False):
     if isinstance(index, Tensor) and isinstance(source, Tensor):
         _check_leaf(self)
     idx = _put(self, index, source, accumulate, "put_")
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::put_", (self, index, source))
     return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate,
                                                       given_index=index._data), source, overlap="any", name="put_")
 
 
 def put(self, index, source, accumulate=False):
     idx = _put(self, index, source, accumulate, "put")
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::put", (self, index, source))
     return indexing.Put.apply(self, source, index=idx, accumulate=accumulate, given_index=index._data)
 
 

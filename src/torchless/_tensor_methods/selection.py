@@ -118,6 +118,8 @@ class SelectionMethods:
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
                              "elements.")
         shown = {"index": idx}
+        if forward_ad.state.vmap_levels:
+            forward_ad.warn_fallback("aten::take", (self, index))
         if not self._data.ndim or not n:
             taken = indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
         else:  # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)

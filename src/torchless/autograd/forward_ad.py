@@ -17,6 +17,9 @@ torchless maps one at a time then refuse too.
 import collections
 import contextlib
 import itertools
+import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -349,6 +352,7 @@ _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
 
 
 _batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
+_sample_indices = {}  # the number of each vmap call running -> the index of the sample it runs
 
 
 class vmap_level:
@@ -370,6 +374,7 @@ class vmap_level:
     def __exit__(self, *exc):
         state.vmap_levels.remove(self.number)
         del _batch_sizes[self.number]
+        _sample_indices.pop(self.number, None)
         for tensor in self.unmapped:
             if tensor.__dict__.get("_vmap_unmapped") == self.number:
                 del tensor.__dict__["_vmap_unmapped"]
@@ -378,6 +383,10 @@ class vmap_level:
     def mark(self, tensor):
         tensor.__dict__["_vmap_level"] = self.number
         return tensor
+
+    def at_sample(self, index):
+        """Record that the call now runs its sample ``index``."""
+        _sample_indices[self.number] = index
 
 
 def batch_level(tensors):
@@ -735,6 +744,38 @@ def batched_like(result, source):
         if result.shape != source.shape:  # (new_zeros(size): PyTorch's rule makes it with the batch in front)
             mark_batch_rank(result, 0)
     return result
+
+
+_FALLBACK_WARNING = ("There is a performance drop because we have not yet implemented the batching rule for {}. "
+                     "Please file us an issue on GitHub so that we can prioritize its implementation. (Triggered "
+                     "internally at /__w/pytorch/pytorch/aten/src/ATen/functorch/BatchedFallback.cpp:82.)")
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def warn_fallback(op, tensors, stacklevel=None):
+    """PyTorch's warning for the op ``op`` (its aten name) run on ``tensors`` (None entries allowed) of which one
+    is batched: it has no batching rule, so vmap's fallback runs it sample by sample. PyTorch warns once per
+    batched call (here, at the first sample), once more for each of the inner call's samples it hands to an
+    enclosing call's fallback; from the Python frame calling the native op: ``stacklevel`` frames up from the
+    caller (a torchless function standing for PyTorch's Python wrapper, whose one line then warns once per
+    process under the default filters), else the first frame outside torchless (the user's call)."""
+    if not state.vmap_levels:
+        return
+    level = batch_level([t for t in tensors if t is not None])
+    if level is None:
+        return
+    levels = state.vmap_levels[:state.vmap_levels.index(level) + 1]
+    if any(_sample_indices.get(number) for number in levels):
+        return
+    count = 1
+    for number in levels[1:]:
+        count = 1 + _batch_sizes[number] * count
+    if stacklevel is None:
+        frame, stacklevel = sys._getframe(1), 1
+        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+            frame, stacklevel = frame.f_back, stacklevel + 1
+    for _ in range(count):
+        warnings.warn(_FALLBACK_WARNING.format(op), UserWarning, stacklevel=stacklevel + 1)
 
 
 def refuse_in_vmap(tensor, use):

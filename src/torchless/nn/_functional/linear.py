@@ -395,6 +395,8 @@ def bilinear(input1, input2, weight, bias=None):
     names = ("input1", "input2", "weight", "bias")
     for position, (name, value) in enumerate(zip(names, tensors), start=1):
         check_tensor(value, "bilinear", name, position, as_written=True)  # (F.bilinear is the native's)
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::bilinear", (tensors))
     if any(t.dtype != input1.dtype for t in tensors):
         listed = ", ".join(f"{name}: {_dtype.cpp_name(t.dtype)}" for name, t in zip(names, tensors))
         raise RuntimeError(f"All tensors must have the same dtype, got {listed}")
