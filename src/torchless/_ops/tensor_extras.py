@@ -17,7 +17,7 @@ from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, int64
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
-from ._util import is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
+from ._util import is_int_argument, memory_order, memory_owner, normalize_dim, raise_if_not_broadcastable
 from .inplace import reduce_scattered
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -43,8 +43,8 @@ def _storage(array):
     array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
     through a non-array holder; an array not found in its owner's memory is its own storage."""
     root = memory_owner(array)
-    if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and not root.nbytes % array.itemsize:
-        flat = root.reshape(-1, order="A")
+    flat = memory_order(root) if root is not array or not array.flags.c_contiguous else None
+    if flat is not None and not root.nbytes % array.itemsize:
         if flat.dtype != array.dtype:  # a view as another dtype (view(dtype), real, imag): counted in its elements
             flat = flat.view(np.uint8).view(array.dtype)
         offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
