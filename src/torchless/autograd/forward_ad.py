@@ -501,7 +501,11 @@ def mark_batch_rank(sample, rank):
 # physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
 _BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
-                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear"}
+                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear",
+                   "MaxPool", "AvgPool", "AdaptiveAvgPool", "Convolution", "TransposedConvolution"}
+# (the pooling and convolution rules fold the batch into the samples' dim N: their results, made anew, have it
+# outermost, also where they keep the samples' shape; a convolution with a batched weight: see _conv_batch_rank)
+_CONVOLUTIONS = {"Convolution", "TransposedConvolution", "HalfConvolution", "HalfTransposedConvolution"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
@@ -533,6 +537,11 @@ def _batch_rank_after(node, inputs, params, result):
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)
     name, params = _node_name(node), params or {}
+    if name in _CONVOLUTIONS and len(inputs) > 1 and _batched_here(inputs[1]):
+        return _conv_batch_rank(inputs, result, params.get("groups", 1))
+    if name in _CONVOLUTIONS and _batched_here(inputs[0]) and result._data.ndim in (4, 5):
+        result.__dict__["_vmap_outer_front"] = True
+        return _folded_batch_rank(inputs[0], result)
     if not node.is_view and _allocates_batch_first(node, name, params, inputs):
         # (each enclosing vmap's rule moved its batch to the front too: see mark_batched)
         result.__dict__["_vmap_outer_front"] = True
@@ -547,6 +556,63 @@ def _batch_rank_after(node, inputs, params, result):
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+def _batched_here(tensor):
+    """Whether ``tensor`` is batched by the one vmap call running (nested calls' layouts are not modelled here)."""
+    return tensor is not None and len(state.vmap_levels) == 1 and batched(tensor)
+
+
+def _folded_batch_rank(input, result):
+    """The batch rank of ``result``, of an op whose rule folds the batch of its batched ``input`` into the
+    samples' dim N (a view where the batch lies right outside N in memory, else a C-order copy) and whose kernel
+    lays its result out in the memory format that tensor suggests (channels last, or C order): the batch then
+    lies outermost. ``result`` is laid out so (see func._batch_layouts)."""
+    from ..func import _batch_layouts
+    from .. import _memory_format
+
+    size = _batch_sizes[state.vmap_levels[-1]]
+    shape = input._data.shape
+    strides = _batch_layouts.physical(input, size, input.__dict__.get("_vmap_rank", 0))
+    merged = None
+    if shape[0] == 1 or not size:
+        merged = (strides[0],) + strides[2:]
+    elif strides[0] == strides[1] * shape[0]:
+        merged = strides[1:]
+    format_ = _memory_format.contiguous_format
+    if merged is not None and _memory_format.strides_like_channels_last((size * shape[0],) + tuple(shape[1:]), merged):
+        format_ = _memory_format.channels_last if len(shape) == 4 else _memory_format.channels_last_3d
+    out = _memory_format.strides_for((size * result._data.shape[0],) + result._data.shape[1:], format_)
+    return _batch_layouts.laid_out_sample(result, (out[0] * result._data.shape[0],) + tuple(out))
+
+
+def _conv_batch_rank(inputs, result, groups):
+    """The batch rank of a convolution's ``result`` whose weight is batched: PyTorch's rule folds the batch into
+    the weight's output channels (and a batched input's into its channels, a copy in C order), so the batch lies
+    in memory right outside the samples' channel dim, in the memory order of the result of the input as it is
+    (C order where the input is batched too); with groups (the input not batched), the batch folded between the
+    groups and their channels, then moved out of them (a copy in C order; none for one channel per group: the
+    batch then lies right inside the channels). ``result`` is laid out so (see func._batch_layouts)."""
+    from ..func import _batch_layouts
+    from .. import _memory_format
+
+    shape = result._data.shape  # (N, C, *spatial): an unbatched sample's conv has had its N added
+    input_batched = _batched_here(inputs[0])
+    per_group = groups > 1 and not input_batched and shape[1] == groups
+    if input_batched or (groups > 1 and not per_group):
+        order = list(range(len(shape)))
+    else:
+        strides = _memory_format.element_strides(result._data)
+        order = sorted(range(len(shape)), key=lambda d: -strides[d])
+    physical_order = [d + 1 for d in order]
+    physical_order.insert(physical_order.index(2) + per_group, 0)  # (the batch, next to the channels)
+    size = _batch_sizes[state.vmap_levels[-1]]
+    physical_shape = (size,) + tuple(shape)
+    strides, step = [0] * len(physical_shape), 1
+    for d in reversed(physical_order):
+        strides[d] = step
+        step *= max(physical_shape[d], 1)
+    return _batch_layouts.laid_out_sample(result, tuple(strides))
 
 
 def _allocates_batch_first(node, name, params, inputs):
