@@ -506,6 +506,7 @@ _BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceN
 # (the pooling and convolution rules fold the batch into the samples' dim N: their results, made anew, have it
 # outermost, also where they keep the samples' shape; a convolution with a batched weight: see _conv_batch_rank)
 _CONVOLUTIONS = {"Convolution", "TransposedConvolution", "HalfConvolution", "HalfTransposedConvolution"}
+_POOLINGS = {"MaxPool", "AvgPool", "AdaptiveAvgPool"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
@@ -537,11 +538,12 @@ def _batch_rank_after(node, inputs, params, result):
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)
     name, params = _node_name(node), params or {}
-    if name in _CONVOLUTIONS and len(inputs) > 1 and _batched_here(inputs[1]):
+    if name in _CONVOLUTIONS and len(inputs) > 1 and batched_here(inputs[1]):
         return _conv_batch_rank(inputs, result, params.get("groups", 1))
-    if name in _CONVOLUTIONS and _batched_here(inputs[0]) and result._data.ndim in (4, 5):
+    if (name in _CONVOLUTIONS and len(inputs) > 1 or name in _POOLINGS and "spatial" in params) and \
+            batched_here(inputs[0]):
         result.__dict__["_vmap_outer_front"] = True
-        return _folded_batch_rank(inputs[0], result)
+        return _folded_batch_rank(inputs[0], result, params["spatial"] if name in _POOLINGS else inputs[1].dim() - 2)
     if not node.is_view and _allocates_batch_first(node, name, params, inputs):
         # (each enclosing vmap's rule moved its batch to the front too: see mark_batched)
         result.__dict__["_vmap_outer_front"] = True
@@ -558,32 +560,38 @@ def _batch_rank_after(node, inputs, params, result):
     return rank if source.shape == result.shape else 0
 
 
-def _batched_here(tensor):
+def batched_here(tensor):
     """Whether ``tensor`` is batched by the one vmap call running (nested calls' layouts are not modelled here)."""
     return tensor is not None and len(state.vmap_levels) == 1 and batched(tensor)
 
 
-def _folded_batch_rank(input, result):
-    """The batch rank of ``result``, of an op whose rule folds the batch of its batched ``input`` into the
-    samples' dim N (a view where the batch lies right outside N in memory, else a C-order copy) and whose kernel
-    lays its result out in the memory format that tensor suggests (channels last, or C order): the batch then
-    lies outermost. ``result`` is laid out so (see func._batch_layouts)."""
+def _folded_batch_rank(input, result, spatial):
+    """The batch rank of ``result``, of an op on ``spatial`` dims whose rule folds the batch of its batched
+    ``input`` into the samples' dim N (a view where the batch lies right outside N in memory, else a C-order copy;
+    a sample without N takes the batch as its N) and whose kernel lays its result out in the memory format that
+    tensor suggests (channels last, or C order): the batch then lies outermost. ``result`` is laid out so (see
+    func._batch_layouts)."""
     from ..func import _batch_layouts
     from .. import _memory_format
 
     size = _batch_sizes[state.vmap_levels[-1]]
-    shape = input._data.shape
+    shape, out_shape = tuple(input._data.shape), tuple(result._data.shape)
     strides = _batch_layouts.physical(input, size, input.__dict__.get("_vmap_rank", 0))
-    merged = None
-    if shape[0] == 1 or not size:
-        merged = (strides[0],) + strides[2:]
-    elif strides[0] == strides[1] * shape[0]:
-        merged = strides[1:]
+    unbatched = len(shape) == spatial + 1
+    if unbatched:
+        merged, folded, out_shape = strides, (size,) + shape, (size,) + out_shape
+    else:
+        merged = None
+        if shape[0] == 1 or not size:
+            merged = (strides[0],) + strides[2:]
+        elif strides[0] == strides[1] * shape[0]:
+            merged = strides[1:]
+        folded, out_shape = (size * shape[0],) + shape[1:], (size * out_shape[0],) + out_shape[1:]
     format_ = _memory_format.contiguous_format
-    if merged is not None and _memory_format.strides_like_channels_last((size * shape[0],) + tuple(shape[1:]), merged):
-        format_ = _memory_format.channels_last if len(shape) == 4 else _memory_format.channels_last_3d
-    out = _memory_format.strides_for((size * result._data.shape[0],) + result._data.shape[1:], format_)
-    return _batch_layouts.laid_out_sample(result, (out[0] * result._data.shape[0],) + tuple(out))
+    if merged is not None and _memory_format.strides_like_channels_last(folded, merged):
+        format_ = _memory_format.channels_last if len(folded) == 4 else _memory_format.channels_last_3d
+    out = tuple(_memory_format.strides_for(out_shape, format_))
+    return _batch_layouts.laid_out_sample(result, out if unbatched else (out[0] * result._data.shape[0],) + out)
 
 
 def _conv_batch_rank(inputs, result, groups):
@@ -597,7 +605,7 @@ def _conv_batch_rank(inputs, result, groups):
     from .. import _memory_format
 
     shape = result._data.shape  # (N, C, *spatial): an unbatched sample's conv has had its N added
-    input_batched = _batched_here(inputs[0])
+    input_batched = batched_here(inputs[0])
     per_group = groups > 1 and not input_batched and shape[1] == groups
     if input_batched or (groups > 1 and not per_group):
         order = list(range(len(shape)))
