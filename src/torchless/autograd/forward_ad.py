@@ -17,6 +17,7 @@ torchless maps one at a time then refuse too.
 import collections
 import contextlib
 import itertools
+import math
 import os
 import sys
 import warnings
@@ -739,6 +740,49 @@ def refuse_writing_batched(tensor, operands, op):
                        f"over but `self` not being vmapped over {where}. Please try to use out-of-place operators "
                        f"instead of {name}. If said operator is being called inside the PyTorch framework, please "
                        "file a bug report instead.")
+
+
+def check_batched_index(tensor, axis, index):
+    """PyTorch's refusal of an ``index`` (an array) out of the range of dim ``axis`` of the batched ``tensor``
+    (negative ones too), which its index_select rule indexes on the physical tensor: the dim counted there, after
+    a batch dim for each vmap call out to the innermost batching ``tensor``."""
+    size = tensor._data.shape[axis] if tensor._data.ndim else 1
+    outside = ((index < 0) | (index >= size)).reshape(-1)
+    if outside.any():
+        depth = state.vmap_levels.index(batch_level((tensor,))) + 1
+        raise RuntimeError(f"index {index.reshape(-1)[np.argmax(outside)]} is out of bounds for dimension "
+                           f"{axis + depth} with size {size}")
+
+
+def batched_matmul_error(a, b_rows, b_columns, b_requires_grad):
+    """PyTorch's error for the product of ``a``, batched by the one vmap call running, by an unbatched matrix of
+    ``b_rows`` x ``b_columns`` whose rows do not match ``a``'s last dim, else None. matmul folds the leading dims
+    of a tensor of 3 dims or more into the rows of one matrix where that is a view (or ``b`` requires grad), else
+    multiplies by batches (bmm, whose rule folds the vmap batch into its batches); a matrix goes to mm, whose
+    rule runs matmul on the physical tensor, the batch in front: folded so, or by batches."""
+    from ..func import _batch_layouts
+
+    if not batched_here(a):
+        return None
+    size, shape = _batch_sizes[state.vmap_levels[-1]], tuple(a.shape)
+    strides = _batch_layouts.physical(a, size, a.__dict__.get("_vmap_rank", 0))
+    rows = math.prod(shape[:-1])
+
+    def folds(sizes, steps):
+        return b_requires_grad or not a.numel() or all(
+            steps[d] == steps[d + 1] * sizes[d + 1] for d in range(len(sizes) - 2))
+
+    if len(shape) > 2:
+        if not folds(shape, strides[1:]):
+            batch = size * math.prod(shape[:-2])
+            return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
+                                f"{shape[-1]}] but got: [{batch}, {b_rows}].")
+        strides = (strides[0], strides[-2], strides[-1])  # (the view of its rows, then mm's rule)
+    if len(shape) > 1 and not folds((size, rows, shape[-1]), strides):
+        return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size}, {shape[-1]}] "
+                            f"but got: [{size}, {b_rows}].")
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({size * rows}x{shape[-1]} and "
+                        f"{b_rows}x{b_columns})")
 
 
 def refuse_dynamic_shape(tensor, op):

@@ -236,6 +236,10 @@ def _check(input, weight, bias):
         return
     in_features = weight.shape[-1]
     if input.shape[-1] != in_features:
+        if forward_ad.state.vmap_levels and not forward_ad.batched(weight):
+            error = forward_ad.batched_matmul_error(input, in_features, weight.shape[0], weight.requires_grad)
+            if error is not None:
+                raise error
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{in_features}x{weight.shape[0]})")
