@@ -369,3 +369,79 @@ def test_vmap_dropout_randomness_modes(name):
     with pytest.raises(RuntimeError) as wanted:
         torch.vmap(lambda a: getattr(torch.nn.functional, name)(a, 0.5))(torch.tensor(values))
     assert str(refused.value) == str(wanted.value)
+
+
+# ---------------------------------------------------------------------------- errors in PyTorch's rules' words
+INDEX_SELECT_CASES = [  # (the whole input's shape, nested, dim, index, the physical dim named, its size)
+    ((3, 4, 2), False, 1, [2, 0], 2, 2),
+    ((3, 4, 2), False, 1, [-1, 0], 2, 2),  # (negative indices are out of range too)
+    ((3, 4), False, 0, [4], 1, 4),
+    ((3,), False, 0, [1], 1, 1),
+    ((3, 4, 2), False, 1, [1, 5, 7], 2, 2),
+    ((3, 5, 4, 2), True, 1, [2, 0], 3, 2),
+    ((3, 5, 4, 2), True, 0, [7], 2, 4),
+]
+
+
+@pytest.mark.parametrize("shape, nested, dim, index, physical_dim, size", INDEX_SELECT_CASES)
+def test_vmap_index_select_out_of_range_named_by_its_physical_dim(shape, nested, dim, index, physical_dim, size):
+    def run(lib):
+        func = lib.vmap(lambda a: a.index_select(dim, lib.tensor(index)))
+        with pytest.raises(RuntimeError) as error:
+            (lib.vmap(func) if nested else func)(lib.tensor(_samples(shape)))
+        return str(error.value)
+
+    bad = next(i for i in index if not 0 <= i < size)
+    assert run(torchless) == f"index {bad} is out of bounds for dimension {physical_dim} with size {size}"
+    torch = pytest.importorskip("torch")
+    assert run(torch) == run(torchless)
+
+
+def test_vmap_index_select_in_range_unchanged():
+    values = _samples((3, 4, 2))
+    result = torchless.vmap(lambda a: a.index_select(0, torchless.tensor([3, 0])))(torchless.tensor(values))
+    np.testing.assert_array_equal(result.numpy(), values[:, [3, 0]])
+
+
+MATMUL_CASES = {  # name: (function of (lib, a, w), the whole input's shape, in_dims of the input)
+    "linear of matrices": (lambda lib, a, w: lib.nn.functional.linear(a, w), (3, 2, 18), 0),
+    "linear of vectors": (lambda lib, a, w: lib.nn.functional.linear(a, w), (3, 18), 0),
+    "linear of 3-d samples": (lambda lib, a, w: lib.nn.functional.linear(a, w), (3, 2, 4, 18), 0),
+    "linear, batch inside": (lambda lib, a, w: lib.nn.functional.linear(a, w), (2, 3, 18), 1),
+    "linear of 3-d samples, batch inside": (lambda lib, a, w: lib.nn.functional.linear(a, w), (2, 3, 4, 18), 1),
+    "linear of 3-d samples folding to a view": (lambda lib, a, w: lib.nn.functional.linear(a, w), (2, 4, 3, 18), 2),
+    "linear with a bias": (lambda lib, a, w: lib.nn.functional.linear(a, w, lib.ones(5)), (3, 2, 18), 0),
+    "matmul": (lambda lib, a, w: a @ w.t(), (3, 2, 18), 0),
+    "matmul, batch inside": (lambda lib, a, w: a @ w.t(), (2, 3, 18), 1),
+    "pooled and flattened": (lambda lib, a, w: lib.nn.functional.linear(
+        lib.nn.functional.max_pool2d(a, 2).flatten(1), w), (3, 2, 3, 5, 6), 0),
+}
+MATMUL_ERRORS = {
+    "linear of matrices": "mat1 and mat2 shapes cannot be multiplied (6x18 and 6x5)",
+    "linear of vectors": "mat1 and mat2 shapes cannot be multiplied (3x18 and 6x5)",
+    "linear of 3-d samples": "mat1 and mat2 shapes cannot be multiplied (24x18 and 6x5)",
+    "linear, batch inside": "Expected size for first two dimensions of batch2 tensor to be: [3, 18] but got: [3, 6].",
+    "linear of 3-d samples, batch inside": "Expected size for first two dimensions of batch2 tensor to be: [6, 18] "
+                                           "but got: [6, 6].",
+    "linear of 3-d samples folding to a view": "Expected size for first two dimensions of batch2 tensor to be: "
+                                               "[3, 18] but got: [3, 6].",
+    "linear with a bias": "mat1 and mat2 shapes cannot be multiplied (6x18 and 6x5)",
+    "matmul": "mat1 and mat2 shapes cannot be multiplied (6x18 and 6x5)",
+    "matmul, batch inside": "Expected size for first two dimensions of batch2 tensor to be: [3, 18] but got: [3, 6].",
+    "pooled and flattened": "mat1 and mat2 shapes cannot be multiplied (6x18 and 6x5)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MATMUL_CASES))
+def test_vmap_mismatched_product_refused_in_pytorchs_words(name):
+    func, shape, in_dims = MATMUL_CASES[name]
+
+    def run(lib):
+        weight = lib.ones(5, 6)
+        with pytest.raises(RuntimeError) as error:
+            lib.vmap(lambda a: func(lib, a, weight), in_dims=in_dims)(lib.tensor(_samples(shape)))
+        return str(error.value)
+
+    assert run(torchless) == MATMUL_ERRORS[name]
+    torch = pytest.importorskip("torch")
+    assert run(torch) == MATMUL_ERRORS[name]
