@@ -445,3 +445,23 @@ def test_vmap_mismatched_product_refused_in_pytorchs_words(name):
     assert run(torchless) == MATMUL_ERRORS[name]
     torch = pytest.importorskip("torch")
     assert run(torch) == MATMUL_ERRORS[name]
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, -1])
+def test_vmap_kron_of_transposed_samples_runs_as_pytorchs_rule(in_dims):
+    # (a transposed sample's product cannot be viewed as the result, which kron refuses outside vmap; PyTorch's
+    # rule for its views copies the physical tensor instead)
+    values = _samples((3, 4, 5))
+    with pytest.raises(RuntimeError, match="view size is not compatible"):
+        torchless.kron(torchless.tensor(values[0]).t(), torchless.ones(2, 1))
+
+    def run(lib):
+        whole = lib.tensor(np.ascontiguousarray(values.transpose())).permute(2, 1, 0)
+        return lib.vmap(lambda a: lib.kron(a, lib.ones(2, 1)), in_dims=in_dims)(whole)
+
+    result = run(torchless)
+    np.testing.assert_array_equal(result.numpy(), _loop(lambda a: np.kron(a, np.ones((2, 1), np.float32)),
+                                                        (values,), (in_dims,)))
+    torch = pytest.importorskip("torch")
+    wanted = run(torch)
+    assert (tuple(result.shape), result.stride()) == (tuple(wanted.shape), wanted.stride())

@@ -595,6 +595,11 @@ def _folded_batch_rank(input, result, spatial):
     return _batch_layouts.laid_out_sample(result, out if unbatched else (out[0] * result._data.shape[0],) + out)
 
 
+def batch_size():
+    """The size of the batch of the innermost vmap call running."""
+    return _batch_sizes[state.vmap_levels[-1]]
+
+
 def _conv_batch_rank(inputs, result, groups):
     """The batch rank of a convolution's ``result`` whose weight is batched: PyTorch's rule folds the batch into
     the weight's output channels (and a batched input's into its channels, a copy in C order), so the batch lies
