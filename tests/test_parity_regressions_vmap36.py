@@ -465,3 +465,19 @@ def test_vmap_kron_of_transposed_samples_runs_as_pytorchs_rule(in_dims):
     torch = pytest.importorskip("torch")
     wanted = run(torch)
     assert (tuple(result.shape), result.stride()) == (tuple(wanted.shape), wanted.stride())
+
+
+@pytest.mark.parametrize("in_dims", [0, 1, 2])
+@pytest.mark.parametrize("given_p", [False, True])
+def test_vmap_bernoulli_draws_laid_out_batch_first(given_p, in_dims):
+    def run(lib):
+        whole = lib.tensor(np.full((3, 4, 5), 0.5, np.float32)).permute(2, 1, 0)  # (transposed samples)
+        draw = (lambda a: lib.bernoulli(a, 0.3)) if given_p else (lambda a: a.bernoulli())
+        return lib.vmap(draw, in_dims=in_dims, randomness="different")(whole)
+
+    result = run(torchless)
+    assert set(np.unique(result.numpy())) <= {0.0, 1.0}
+    shape = tuple(result.shape)
+    assert result.stride() == (shape[1] * shape[2], shape[2], 1)  # (a new C-contiguous tensor, the batch in front)
+    torch = pytest.importorskip("torch")
+    assert run(torch).stride() == result.stride()
