@@ -867,11 +867,23 @@ def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
     if p is not None:
         p = float(p)  # (a NumPy number or a 0-d tensor, read as the parser's double)
         _check_probability(p)
-        return _random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype), input)
+        return _batch_first(_random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype),
+                                         input))
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{input.dtype.scalar_name}'")
     _check_probabilities(input._data)
-    return _random_node("BernoulliBackward0", lambda x: draws.bernoulli_from(x).astype(x.dtype), input)
+    return _batch_first(_random_node("BernoulliBackward0", lambda x: draws.bernoulli_from(x).astype(x.dtype), input))
+
+
+def _batch_first(result):
+    """``result``, drawn into a new C-contiguous tensor, as PyTorch's random rules give it inside vmap: they run
+    the op on the physical tensor, the batch moved to the front, so it comes out outermost."""
+    if vmap_randomness:
+        from .autograd import forward_ad
+
+        if forward_ad.batched(result):
+            forward_ad.stacked_by_fallback(result)
+    return result
 
 
 def _check_probabilities(probabilities):

@@ -416,3 +416,13 @@ def memory_owner(array):
             if not isinstance(base, np.ndarray):
                 return root
         root = base
+
+
+def memory_order(root):
+    """The 1-D view of the elements of ``root`` (an array owning its memory, see memory_owner) in their order in
+    memory, else None: an owner laid out in another order than C's (a copy keeping a permuted layout, a
+    Fortran-ordered array) holds them in the order of its strides, as PyTorch's storage of such a tensor does."""
+    if root.flags.c_contiguous or root.flags.f_contiguous:
+        return root.reshape(-1, order="A")
+    moved = root.transpose(sorted(range(root.ndim), key=lambda d: -root.strides[d]))
+    return moved.reshape(-1) if moved.flags.c_contiguous else None

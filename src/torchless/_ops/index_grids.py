@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._tensor import Tensor
+from ..autograd import forward_ad
 from ._util import as_tensor
 from .shape import DiagEmbed
 
@@ -126,4 +127,6 @@ def diag_embed(self, offset=0, dim1=-2, dim2=-1):
 
 def diagflat(self, offset=0):
     """The flattened input as the diagonal ``offset`` of a square matrix."""
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::diagflat", (self,))
     return diag_embed(self.reshape(-1), offset)

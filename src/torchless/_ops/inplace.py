@@ -9,7 +9,7 @@ from .._type_promotion import NUMBERS
 from ..autograd import forward_ad
 from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
-from ._util import memory_owner, normalize_dim, unbroadcast, unbroadcast_tensor
+from ._util import memory_order, memory_owner, normalize_dim, unbroadcast, unbroadcast_tensor
 
 
 class Overwrite(Node):
@@ -164,8 +164,8 @@ def _storage(array):
     it, and array's offset in it, in elements. An array not found inside its owner's memory is its own storage."""
     root = memory_owner(array)
     itemsize = array.itemsize
-    if root.flags.c_contiguous or root.flags.f_contiguous:
-        flat = root.reshape(-1, order="A")
+    flat = memory_order(root)
+    if flat is not None:
         if flat.dtype != array.dtype and flat.nbytes % itemsize == 0:
             flat = flat.view(np.uint8).view(array.dtype)
         offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
@@ -541,12 +541,16 @@ def put_(self, index, source, accumulate=False):
     if isinstance(index, Tensor) and isinstance(source, Tensor):
         _check_leaf(self)
     idx = _put(self, index, source, accumulate, "put_")
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::put_", (self, index, source))
     return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate,
                                                       given_index=index._data), source, overlap="any", name="put_")
 
 
 def put(self, index, source, accumulate=False):
     idx = _put(self, index, source, accumulate, "put")
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::put", (self, index, source))
     return indexing.Put.apply(self, source, index=idx, accumulate=accumulate, given_index=index._data)
 
 

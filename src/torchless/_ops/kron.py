@@ -58,25 +58,36 @@ _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride 
                "two contiguous subspaces). Use .reshape(...) instead.")
 
 
-def _product_cannot_be_viewed(a, b):
-    """Whether PyTorch's kron fails on these arrays: it multiplies views of them as (A_0, 1, A_1, 1, ...) and
-    (1, B_0, 1, B_1, ...) (leading 1s for the one with fewer dims), lays the product out in memory in the order of the
-    inputs' strides, as its elementwise ops do, and views that as the result's shape, which an input's transposed or
-    sliced layout can make impossible."""
+def _product_cannot_be_viewed(a, b, batch=None):
+    """Whether PyTorch's kron fails on operands ``a`` and ``b`` ((shape, strides in elements) pairs): it multiplies
+    views of them as (A_0, 1, A_1, 1, ...) and (1, B_0, 1, B_1, ...) (leading 1s for the one with fewer dims), lays
+    the product out in memory in the order of the inputs' strides, as its elementwise ops do, and views that as the
+    result's shape, which an input's transposed or sliced layout can make impossible. Inside vmap (``batch``: the
+    batch size and each operand's batch stride, None where not batched) those views and that product are the
+    physical tensors', the batch in front, whose place in memory can make the view possible."""
     from .._memory_format import innermost_first, view_strides
 
-    if a.size == 0 or b.size == 0:
+    if 0 in a[0] or 0 in b[0]:
         return False
-    n = max(a.ndim, b.ndim)
-    a_sizes, b_sizes = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    n = max(len(a[0]), len(b[0]))
+    a_sizes, b_sizes = (1,) * (n - len(a[0])) + a[0], (1,) * (n - len(b[0])) + b[0]
     a_shape = tuple(v for size in a_sizes for v in (size, 1))
     b_shape = tuple(v for size in b_sizes for v in (1, size))
     views = []
-    for array, shape in ((a, a_shape), (b, b_shape)):
-        strides = view_strides(array.shape, [s // array.itemsize for s in array.strides], shape)
-        if strides is None:
-            return False
-        views.append((shape, strides))
+    for (shape, strides), wanted, batch_stride in ((a, a_shape, batch and batch[1]), (b, b_shape, batch and batch[2])):
+        if batch_stride is None:
+            viewed = view_strides(shape, strides, wanted)
+            if viewed is None:
+                return False
+            views.append(((1,) * (batch is not None) + wanted, (0,) * (batch is not None) + tuple(viewed)))
+            continue
+        # (a batched operand: its rule copies the physical tensor, the batch in front, where the view fails)
+        whole = (batch[0],) + wanted
+        viewed = view_strides((batch[0],) + shape, (batch_stride,) + strides, whole)
+        views.append((whole, tuple(_c_strides(whole) if viewed is None else viewed)))
+    target = tuple(x * y for x, y in zip(a_sizes, b_sizes))
+    if batch is not None:
+        a_shape, b_shape, target = views[0][0], views[1][0], (batch[0],) + target
     full = tuple(max(x, y) for x, y in zip(a_shape, b_shape))
     operand_strides = [[0 if size == 1 and whole != 1 else stride for size, stride, whole in zip(shape, strides, full)]
                        for shape, strides in views]
@@ -92,10 +103,38 @@ def _product_cannot_be_viewed(a, b):
                 return 1
         return 0
 
-    out_strides, step = [0] * (2 * n), 1
-    for d in innermost_first(2 * n, compare):
+    out_strides, step = [0] * len(full), 1
+    for d in innermost_first(len(full), compare):
         out_strides[d], step = step, step * full[d]
-    return view_strides(full, out_strides, tuple(x * y for x, y in zip(a_sizes, b_sizes))) is None
+    return view_strides(full, out_strides, target) is None
+
+
+def _c_strides(shape):
+    strides, step = [0] * len(shape), 1
+    for d in reversed(range(len(shape))):
+        strides[d], step = step, step * max(shape[d], 1)
+    return strides
+
+
+def _operand(tensor):
+    """(shape, strides in elements) of ``tensor``."""
+    return tuple(tensor._data.shape), tuple(s // tensor._data.itemsize for s in tensor._data.strides)
+
+
+def _batch_of(input, other):
+    """(the operands, (the batch size, each operand's batch stride or None)) where the one vmap call running
+    batches either, else None: PyTorch's kron then runs on the physical tensors (see func._batch_layouts)."""
+    from ..autograd import forward_ad
+
+    if not (forward_ad.batched_here(input) or forward_ad.batched_here(other)):
+        return None
+    from ..func import _batch_layouts
+
+    size = forward_ad.batch_size()
+    strides = [_batch_layouts.physical(t, size, t.__dict__.get("_vmap_rank", 0)) if forward_ad.batched_here(t)
+               else None for t in (input, other)]
+    operands = [_operand(t) if s is None else (tuple(t._data.shape), s[1:]) for t, s in zip((input, other), strides)]
+    return operands, (size,) + tuple(None if s is None else s[0] for s in strides)
 
 
 def kron(input, other):
@@ -112,7 +151,15 @@ def kron(input, other):
     for name, position, t in (("input", 1, input), ("other", 2, other)):
         if not isinstance(t, Tensor):
             raise _parser_errors.not_tensor("kron", name, position, t)
-    if _product_cannot_be_viewed(input._data, other._data):
+    from ..autograd import forward_ad
+
+    copied = False
+    if forward_ad.state.vmap_levels and (forward_ad.batched(input) or forward_ad.batched(other)):
+        # (PyTorch's rule for its _unsafe_view copies the physical tensor where the view fails: no error)
+        batched = _batch_of(input, other)
+        copied = batched is not None and _product_cannot_be_viewed(*batched[0], batched[1])
+    elif _product_cannot_be_viewed(_operand(input), _operand(other)):
         raise RuntimeError(_VIEW_ERROR)
     common = promote(input._data.dtype, other._data.dtype)
-    return Kron.apply(input._cast(common), other._cast(common))
+    result = Kron.apply(input._cast(common), other._cast(common))
+    return forward_ad.stacked_by_fallback(result) if copied else result

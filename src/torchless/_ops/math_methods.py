@@ -13,6 +13,7 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import NUMBERS, as_parsed_number, check_numpy_number, result_dtype
+from ..autograd import forward_ad
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import differentiable_result, save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -568,11 +569,16 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles along ``dim`` (of all elements without it), interpolated between sorted neighbours;
     NaN where a NaN is present."""
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::quantile" if isinstance(q, Tensor) else "aten::quantile.scalar", (self, q))
     return _quantile(self, q, dim, keepdim, interpolation, False)
 
 
 def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile ignoring NaN (NaN only where everything is NaN)."""
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::nanquantile" if isinstance(q, Tensor) else "aten::nanquantile.scalar",
+                                 (self, q))
     return _quantile(self, q, dim, keepdim, interpolation, True)
 
 
@@ -758,6 +764,10 @@ def _index_filled(self, dim, index, value):
 
 def masked_scatter(self, mask, source):
     """A copy with the elements of ``source``, in order, written where ``mask`` is True."""
+    return _masked_scatter(self, mask, source, "masked_scatter")
+
+
+def _masked_scatter(self, mask, source, name):
     # PyTorch's order: the mask broadcast with self (a copy of which masked_scatter_ writes into), the source's
     # dtype, the mask's
     raise_if_not_broadcastable(mask, self)
@@ -770,6 +780,8 @@ def masked_scatter(self, mask, source):
     count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
     if count > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback(f"aten::{name}", (self, mask, source))
     return index_ops.MaskedScatter.apply(self, source, mask=mask._data)
 
 
@@ -784,7 +796,8 @@ def masked_scatter_(self, mask, source):
         if mask._data.dtype != np.bool_:
             raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
                                f"{mask.dtype.scalar_name}")
-    return self._inplace(lambda t: t.masked_scatter(mask, source), [mask, source], name="masked_scatter_")
+    return self._inplace(lambda t: _masked_scatter(t, mask, source, "masked_scatter_"), [mask, source],
+                         name="masked_scatter_")
 
 
 def take_along_dim(self, indices, dim=None):

@@ -17,7 +17,7 @@ from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, int64
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
-from ._util import is_int_argument, memory_owner, normalize_dim, raise_if_not_broadcastable
+from ._util import is_int_argument, memory_order, memory_owner, normalize_dim, raise_if_not_broadcastable
 from .inplace import reduce_scattered
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -43,8 +43,8 @@ def _storage(array):
     array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
     through a non-array holder; an array not found in its owner's memory is its own storage."""
     root = memory_owner(array)
-    if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and not root.nbytes % array.itemsize:
-        flat = root.reshape(-1, order="A")
+    flat = memory_order(root) if root is not array or not array.flags.c_contiguous else None
+    if flat is not None and not root.nbytes % array.itemsize:
         if flat.dtype != array.dtype:  # a view as another dtype (view(dtype), real, imag): counted in its elements
             flat = flat.view(np.uint8).view(array.dtype)
         offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
@@ -529,6 +529,10 @@ def in_place_dtype_mismatch(have, wanted):
 
 def renorm(self, p, dim, maxnorm):
     """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    return _renorm(self, p, dim, maxnorm, "renorm")
+
+
+def _renorm(self, p, dim, maxnorm, name):
     if type(dim) is not int or not is_number_argument(p) or not is_number_argument(maxnorm):
         dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]  # (a Fraction p: its TypeError)
     if not p > 0:
@@ -545,11 +549,13 @@ def renorm(self, p, dim, maxnorm):
         return vector_norm(self)  # its error for integer input, which PyTorch's renorm gives
     from .reduction import Renorm
 
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback(f"aten::{name}", (self,))
     return Renorm.apply(self, p=float(p), axis=axis, maxnorm=float(maxnorm), shown=(p, dim, maxnorm))
 
 
 def renorm_(self, p, dim, maxnorm):
-    return self._inplace(lambda t: renorm(t, p, dim, maxnorm))
+    return self._inplace(lambda t: _renorm(t, p, dim, maxnorm, "renorm_"))
 
 
 def _alias(name):
@@ -939,6 +945,10 @@ def _warn_index_reduce_in_beta():
 
 def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     """Rows of ``source`` reduced into the rows of this tensor ``index`` names, along ``dim``."""
+    return _index_reduce(self, dim, index, source, reduce, include_self, "index_reduce")
+
+
+def _index_reduce(self, dim, index, source, reduce, include_self, name):
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_reduce", (dim, index, source, reduce))["dim"]
     _check_tensor(index, "index_reduce", "index", 2)
@@ -981,6 +991,8 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
         return index_reduce(self.reshape(1).clone(), 0, index.reshape(1), source.reshape(1), reduce,
                             include_self=include_self).reshape(())
     _warn_index_reduce_in_beta()
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback(f"aten::{name}", (self, index, source))
     shape = [1] * ndim
     shape[axis] = -1
     full = np.broadcast_to(idx.astype(np.int64).reshape(shape), source._data.shape)
@@ -990,8 +1002,8 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
 
 
 def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
-    return self._inplace(lambda t: index_reduce(t, dim, index, source, reduce, include_self=include_self), source,
-                         overlap="any")
+    return self._inplace(lambda t: _index_reduce(t, dim, index, source, reduce, include_self, "index_reduce_"),
+                         source, overlap="any")
 
 
 _METHODS = dict(

@@ -11,6 +11,7 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._parser_errors import NOT_GIVEN
 from .._kernels.cpu_loops import vectorised
 from .._ops import arithmetic
+from ..autograd import forward_ad
 from ..autograd.graph import records
 from .._tensor import Tensor
 from ._arguments import NO_ROUNDING_MODE, check_lerp_arguments
@@ -469,6 +470,11 @@ class ArithmeticMethods:
                 return arithmetic.MatMul.apply(self, other)
             except ValueError:
                 pass
+        if forward_ad.state.vmap_levels and b.ndim == 2 and a.ndim and a.shape[-1] != b.shape[0] and \
+                not forward_ad.batched(other) and a.dtype == b.dtype:
+            error = forward_ad.batched_matmul_error(self, *b.shape, other.requires_grad)
+            if error is not None:
+                raise error
         raise arithmetic.matmul_error(a, b)
 
     def mm(self, mat2=NOT_GIVEN):

@@ -92,6 +92,8 @@ class ComparisonMethods:
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         rtol, atol, equal_nan = self._closeness_arguments("isclose", other, rtol, atol, equal_nan)
+        if _tracing_state.vmap_levels:
+            forward_ad.warn_fallback("aten::isclose", (self, other))
         with np.errstate(all="ignore"):  # (as allclose)
             close = np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
         # (laid out as PyTorch's composite of elementwise ops lays it out)

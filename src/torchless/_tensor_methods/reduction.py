@@ -462,6 +462,8 @@ class ReductionMethods:
         if type(bins) is not int or not (_parser_errors.is_number_argument(min) and
                                          _parser_errors.is_number_argument(max)):  # (a Fraction is no Number)
             bins = _parser_errors.method_arguments("histc", (bins, min, max))["bins"]
+        if forward_ad.state.vmap_levels:
+            forward_ad.warn_fallback("aten::histc", (self,))
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
         # (a complex bound converted to double as PyTorch converts it: its imaginary part refused)

@@ -62,6 +62,8 @@ class SelectionMethods:
             raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
         if idx.dtype not in (np.int64, np.int32):
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if forward_ad.state.vmap_levels and forward_ad.batched(self):
+            forward_ad.check_batched_index(self, axis, idx)
         if not self._data.ndim:
             if idx.reshape(-1)[0] != 0:
                 raise IndexError("index out of range in self")
@@ -118,6 +120,8 @@ class SelectionMethods:
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
                              "elements.")
         shown = {"index": idx}
+        if forward_ad.state.vmap_levels:
+            forward_ad.warn_fallback("aten::take", (self, index))
         if not self._data.ndim or not n:
             taken = indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
         else:  # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)

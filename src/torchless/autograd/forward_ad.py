@@ -17,6 +17,10 @@ torchless maps one at a time then refuse too.
 import collections
 import contextlib
 import itertools
+import math
+import os
+import sys
+import warnings
 
 import numpy as np
 
@@ -349,6 +353,7 @@ _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
 
 
 _batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
+_sample_indices = {}  # the number of each vmap call running -> the index of the sample it runs
 
 
 class vmap_level:
@@ -370,6 +375,7 @@ class vmap_level:
     def __exit__(self, *exc):
         state.vmap_levels.remove(self.number)
         del _batch_sizes[self.number]
+        _sample_indices.pop(self.number, None)
         for tensor in self.unmapped:
             if tensor.__dict__.get("_vmap_unmapped") == self.number:
                 del tensor.__dict__["_vmap_unmapped"]
@@ -378,6 +384,10 @@ class vmap_level:
     def mark(self, tensor):
         tensor.__dict__["_vmap_level"] = self.number
         return tensor
+
+    def at_sample(self, index):
+        """Record that the call now runs its sample ``index``."""
+        _sample_indices[self.number] = index
 
 
 def batch_level(tensors):
@@ -492,7 +502,12 @@ def mark_batch_rank(sample, rank):
 # physical tensor (softmax's, the normalizations', scatter's, roll's, interpolate's rules), by torchless node:
 # their result is laid out with the batch outermost, wherever the inputs had it
 _BATCH_TO_FRONT = {"Softmax", "LogSoftmax", "LayerNorm", "GroupNorm", "InstanceNorm", "RMSNorm",
-                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear"}
+                   "LogSigmoid", "Roll", "Topk", "Scatter", "Resample", "Cross", "Linear",
+                   "MaxPool", "AvgPool", "AdaptiveAvgPool", "Convolution", "TransposedConvolution"}
+# (the pooling and convolution rules fold the batch into the samples' dim N: their results, made anew, have it
+# outermost, also where they keep the samples' shape; a convolution with a batched weight: see _conv_batch_rank)
+_CONVOLUTIONS = {"Convolution", "TransposedConvolution", "HalfConvolution", "HalfTransposedConvolution"}
+_POOLINGS = {"MaxPool", "AvgPool", "AdaptiveAvgPool"}
 _GATHERING = ("IndexSelect", "Gather", "Take", "Topk")  # (sort's rule keeps the batch where it is)
 
 
@@ -524,6 +539,12 @@ def _batch_rank_after(node, inputs, params, result):
         # the channels: it comes out after the samples' dim 0)
         return int(result.shape[0] > 1)
     name, params = _node_name(node), params or {}
+    if name in _CONVOLUTIONS and len(inputs) > 1 and batched_here(inputs[1]):
+        return _conv_batch_rank(inputs, result, params.get("groups", 1))
+    if (name in _CONVOLUTIONS and len(inputs) > 1 or name in _POOLINGS and "spatial" in params) and \
+            batched_here(inputs[0]):
+        result.__dict__["_vmap_outer_front"] = True
+        return _folded_batch_rank(inputs[0], result, params["spatial"] if name in _POOLINGS else inputs[1].dim() - 2)
     if not node.is_view and _allocates_batch_first(node, name, params, inputs):
         # (each enclosing vmap's rule moved its batch to the front too: see mark_batched)
         result.__dict__["_vmap_outer_front"] = True
@@ -538,6 +559,74 @@ def _batch_rank_after(node, inputs, params, result):
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     return rank if source.shape == result.shape else 0
+
+
+def batched_here(tensor):
+    """Whether ``tensor`` is batched by the one vmap call running (nested calls' layouts are not modelled here)."""
+    return tensor is not None and len(state.vmap_levels) == 1 and batched(tensor)
+
+
+def _folded_batch_rank(input, result, spatial):
+    """The batch rank of ``result``, of an op on ``spatial`` dims whose rule folds the batch of its batched
+    ``input`` into the samples' dim N (a view where the batch lies right outside N in memory, else a C-order copy;
+    a sample without N takes the batch as its N) and whose kernel lays its result out in the memory format that
+    tensor suggests (channels last, or C order): the batch then lies outermost. ``result`` is laid out so (see
+    func._batch_layouts)."""
+    from ..func import _batch_layouts
+    from .. import _memory_format
+
+    size = _batch_sizes[state.vmap_levels[-1]]
+    shape, out_shape = tuple(input._data.shape), tuple(result._data.shape)
+    strides = _batch_layouts.physical(input, size, input.__dict__.get("_vmap_rank", 0))
+    unbatched = len(shape) == spatial + 1
+    if unbatched:
+        merged, folded, out_shape = strides, (size,) + shape, (size,) + out_shape
+    else:
+        merged = None
+        if shape[0] == 1 or not size:
+            merged = (strides[0],) + strides[2:]
+        elif strides[0] == strides[1] * shape[0]:
+            merged = strides[1:]
+        folded, out_shape = (size * shape[0],) + shape[1:], (size * out_shape[0],) + out_shape[1:]
+    format_ = _memory_format.contiguous_format
+    if merged is not None and _memory_format.strides_like_channels_last(folded, merged):
+        format_ = _memory_format.channels_last if len(folded) == 4 else _memory_format.channels_last_3d
+    out = tuple(_memory_format.strides_for(out_shape, format_))
+    return _batch_layouts.laid_out_sample(result, out if unbatched else (out[0] * result._data.shape[0],) + out)
+
+
+def batch_size():
+    """The size of the batch of the innermost vmap call running."""
+    return _batch_sizes[state.vmap_levels[-1]]
+
+
+def _conv_batch_rank(inputs, result, groups):
+    """The batch rank of a convolution's ``result`` whose weight is batched: PyTorch's rule folds the batch into
+    the weight's output channels (and a batched input's into its channels, a copy in C order), so the batch lies
+    in memory right outside the samples' channel dim, in the memory order of the result of the input as it is
+    (C order where the input is batched too); with groups (the input not batched), the batch folded between the
+    groups and their channels, then moved out of them (a copy in C order; none for one channel per group: the
+    batch then lies right inside the channels). ``result`` is laid out so (see func._batch_layouts)."""
+    from ..func import _batch_layouts
+    from .. import _memory_format
+
+    shape = result._data.shape  # (N, C, *spatial): an unbatched sample's conv has had its N added
+    input_batched = batched_here(inputs[0])
+    per_group = groups > 1 and not input_batched and shape[1] == groups
+    if input_batched or (groups > 1 and not per_group):
+        order = list(range(len(shape)))
+    else:
+        strides = _memory_format.element_strides(result._data)
+        order = sorted(range(len(shape)), key=lambda d: -strides[d])
+    physical_order = [d + 1 for d in order]
+    physical_order.insert(physical_order.index(2) + per_group, 0)  # (the batch, next to the channels)
+    size = _batch_sizes[state.vmap_levels[-1]]
+    physical_shape = (size,) + tuple(shape)
+    strides, step = [0] * len(physical_shape), 1
+    for d in reversed(physical_order):
+        strides[d] = step
+        step *= max(physical_shape[d], 1)
+    return _batch_layouts.laid_out_sample(result, tuple(strides))
 
 
 def _allocates_batch_first(node, name, params, inputs):
@@ -658,6 +747,49 @@ def refuse_writing_batched(tensor, operands, op):
                        "file a bug report instead.")
 
 
+def check_batched_index(tensor, axis, index):
+    """PyTorch's refusal of an ``index`` (an array) out of the range of dim ``axis`` of the batched ``tensor``
+    (negative ones too), which its index_select rule indexes on the physical tensor: the dim counted there, after
+    a batch dim for each vmap call out to the innermost batching ``tensor``."""
+    size = tensor._data.shape[axis] if tensor._data.ndim else 1
+    outside = ((index < 0) | (index >= size)).reshape(-1)
+    if outside.any():
+        depth = state.vmap_levels.index(batch_level((tensor,))) + 1
+        raise RuntimeError(f"index {index.reshape(-1)[np.argmax(outside)]} is out of bounds for dimension "
+                           f"{axis + depth} with size {size}")
+
+
+def batched_matmul_error(a, b_rows, b_columns, b_requires_grad):
+    """PyTorch's error for the product of ``a``, batched by the one vmap call running, by an unbatched matrix of
+    ``b_rows`` x ``b_columns`` whose rows do not match ``a``'s last dim, else None. matmul folds the leading dims
+    of a tensor of 3 dims or more into the rows of one matrix where that is a view (or ``b`` requires grad), else
+    multiplies by batches (bmm, whose rule folds the vmap batch into its batches); a matrix goes to mm, whose
+    rule runs matmul on the physical tensor, the batch in front: folded so, or by batches."""
+    from ..func import _batch_layouts
+
+    if not batched_here(a):
+        return None
+    size, shape = _batch_sizes[state.vmap_levels[-1]], tuple(a.shape)
+    strides = _batch_layouts.physical(a, size, a.__dict__.get("_vmap_rank", 0))
+    rows = math.prod(shape[:-1])
+
+    def folds(sizes, steps):
+        return b_requires_grad or not a.numel() or all(
+            steps[d] == steps[d + 1] * sizes[d + 1] for d in range(len(sizes) - 2))
+
+    if len(shape) > 2:
+        if not folds(shape, strides[1:]):
+            batch = size * math.prod(shape[:-2])
+            return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
+                                f"{shape[-1]}] but got: [{batch}, {b_rows}].")
+        strides = (strides[0], strides[-2], strides[-1])  # (the view of its rows, then mm's rule)
+    if len(shape) > 1 and not folds((size, rows, shape[-1]), strides):
+        return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size}, {shape[-1]}] "
+                            f"but got: [{size}, {b_rows}].")
+    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({size * rows}x{shape[-1]} and "
+                        f"{b_rows}x{b_columns})")
+
+
 def refuse_dynamic_shape(tensor, op):
     """vmap's refusal of the op ``op`` (its aten name) on a batched ``tensor``: its result's shape depends on the
     values, which one batched call cannot give every sample."""
@@ -735,6 +867,38 @@ def batched_like(result, source):
         if result.shape != source.shape:  # (new_zeros(size): PyTorch's rule makes it with the batch in front)
             mark_batch_rank(result, 0)
     return result
+
+
+_FALLBACK_WARNING = ("There is a performance drop because we have not yet implemented the batching rule for {}. "
+                     "Please file us an issue on GitHub so that we can prioritize its implementation. (Triggered "
+                     "internally at /__w/pytorch/pytorch/aten/src/ATen/functorch/BatchedFallback.cpp:82.)")
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def warn_fallback(op, tensors, stacklevel=None):
+    """PyTorch's warning for the op ``op`` (its aten name) run on ``tensors`` (None entries allowed) of which one
+    is batched: it has no batching rule, so vmap's fallback runs it sample by sample. PyTorch warns once per
+    batched call (here, at the first sample), once more for each of the inner call's samples it hands to an
+    enclosing call's fallback; from the Python frame calling the native op: ``stacklevel`` frames up from the
+    caller (a torchless function standing for PyTorch's Python wrapper, whose one line then warns once per
+    process under the default filters), else the first frame outside torchless (the user's call)."""
+    if not state.vmap_levels:
+        return
+    level = batch_level([t for t in tensors if t is not None])
+    if level is None:
+        return
+    levels = state.vmap_levels[:state.vmap_levels.index(level) + 1]
+    if any(_sample_indices.get(number) for number in levels):
+        return
+    count = 1
+    for number in levels[1:]:
+        count = 1 + _batch_sizes[number] * count
+    if stacklevel is None:
+        frame, stacklevel = sys._getframe(1), 1
+        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+            frame, stacklevel = frame.f_back, stacklevel + 1
+    for _ in range(count):
+        warnings.warn(_FALLBACK_WARNING.format(op), UserWarning, stacklevel=stacklevel + 1)
 
 
 def refuse_in_vmap(tensor, use):

@@ -128,6 +128,7 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(sizes[0], unmapped) as level:
         outputs = []
         for index in range(max(sizes[0], 1)):
+            level.at_sample(index)
             before_each_sample()
             outputs.append(sample(index, level))
         flat_outputs = [tree_flatten(output)[0] for output in outputs]

@@ -119,8 +119,10 @@ def _in_half_opmath(kernel, a, *args):
 
 def _keep_channels_last(out, x, unsqueezed=False):
     """_memory_format.keep_channels_last of a pooling's output(s) on the input array ``x``; PyTorch's backward
-    kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it."""
-    out = _memory_format.keep_channels_last(out, x, unsqueezed=unsqueezed)
+    kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it.
+    Inside vmap, a batched output is left as the batching rule laid it out (see forward_ad's _folded_batch_rank)."""
+    if not (forward_ad.state.vmap_levels and forward_ad.batched_here(out[0] if isinstance(out, tuple) else out)):
+        out = _memory_format.keep_channels_last(out, x, unsqueezed=unsqueezed)
     node = (out[0] if isinstance(out, tuple) else out)._grad_fn
     if isinstance(node, _PooledAs2d):
         node.grad_format = _memory_format.output_format(_memory_format.unsqueezed_view(x) if unsqueezed else x)

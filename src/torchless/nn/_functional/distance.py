@@ -194,6 +194,8 @@ def pdist(input, p=2):
 
     Shape: input :math:`(N, M)`; output :math:`(N (N - 1) / 2)`.
     """
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::pdist", (input,))
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if not input.is_floating_point():

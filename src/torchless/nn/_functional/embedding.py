@@ -380,6 +380,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   "GitHub.")
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::embedding_bag.padding_idx", (weight, input, offsets, per_sample_weights),
+                                 stacklevel=1)
     return native_embedding_bag(weight, input, offsets, scale_grad_by_freq, _BAG_MODES.index(mode), sparse,
                                 per_sample_weights, include_last_offset, padding_idx)[0]
 

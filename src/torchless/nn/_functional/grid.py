@@ -146,6 +146,8 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::affine_grid_generator", (theta,), stacklevel=1)
     if len(size) == 4:
         if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "

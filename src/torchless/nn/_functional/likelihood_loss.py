@@ -94,6 +94,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         raise RuntimeError("kl_div: Complex inputs not supported.")
     if not input.is_floating_point() or not target.is_floating_point():
         raise RuntimeError("kl_div: Integral inputs not supported.")
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::kl_div", (input, target), stacklevel=1)
     if log_target:
         output = target.exp() * (target - input)
     else:
@@ -326,6 +328,10 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
                                   (log_probs, targets, input_lengths, target_lengths, blank,
                                    {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
     blank = operator.index(blank)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::ctc_loss.Tensor" if isinstance(input_lengths, Tensor) else
+                                 "aten::ctc_loss.IntList", (log_probs, targets, input_lengths, target_lengths),
+                                 stacklevel=1)
     unbatched = log_probs.dim() != 3  # PyTorch unsqueezes any other rank, then requires 3 dimensions
     inputs = log_probs.unsqueeze(1) if unbatched else log_probs
     target_array = targets._data  # 1-D: the targets one after another (also for an unbatched input)

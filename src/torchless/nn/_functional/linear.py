@@ -236,6 +236,10 @@ def _check(input, weight, bias):
         return
     in_features = weight.shape[-1]
     if input.shape[-1] != in_features:
+        if forward_ad.state.vmap_levels and not forward_ad.batched(weight):
+            error = forward_ad.batched_matmul_error(input, in_features, weight.shape[0], weight.requires_grad)
+            if error is not None:
+                raise error
         rows = math.prod(input.shape[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{in_features}x{weight.shape[0]})")
@@ -395,6 +399,8 @@ def bilinear(input1, input2, weight, bias=None):
     names = ("input1", "input2", "weight", "bias")
     for position, (name, value) in enumerate(zip(names, tensors), start=1):
         check_tensor(value, "bilinear", name, position, as_written=True)  # (F.bilinear is the native's)
+    if forward_ad.state.vmap_levels:
+        forward_ad.warn_fallback("aten::bilinear", (tensors))
     if any(t.dtype != input1.dtype for t in tensors):
         listed = ", ".join(f"{name}: {_dtype.cpp_name(t.dtype)}" for name, t in zip(names, tensors))
         raise RuntimeError(f"All tensors must have the same dtype, got {listed}")

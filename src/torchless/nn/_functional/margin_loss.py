@@ -125,6 +125,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     check_tensor(input, fn)
     check_tensor(target, fn, "target", 2)
     _refuse_grad(fn, "target", target)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::soft_margin_loss", (input, target), stacklevel=1)
     x_dtype = input._data.dtype
     if x_dtype == np.bool_:
         raise RuntimeError(_BOOL_NEGATION)
@@ -157,6 +159,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
     # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
     margin = check_float_arg(margin, "margin_ranking_loss", "margin", 4)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::margin_ranking_loss", (input1, input2, target), stacklevel=1)
     difference = input1 - input2  # (first, as in PyTorch: a bool input2 is refused as a subtraction)
     # (+ margin in C++: add.Scalar, PyTorch's AddBackward1)
     return _apply_reduction(clamp_min((-target * difference)._binary(margin, AddScalar)), reduction)
@@ -273,6 +277,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         if not (isinstance(value, NUMBERS) or isinstance(value, Tensor) and value.dim() == 0):
             raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
     _refuse_grad(fn, "weight", weight)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::multi_margin_loss", (input, target, weight), stacklevel=1)
     frames, classes = _multi_margin_shape(input, target, weight)
     per_sample = reduction == "none" and target.dim() > 0
     x = input._data
@@ -395,6 +401,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     fn = "multilabel_margin_loss"
     check_tensor(input, fn)
     check_tensor(target, fn, "target", 2)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::multilabel_margin_loss", (input, target), stacklevel=1)
     ndim, shape = input.dim(), list(input.shape)
     if not ((ndim == 2 and shape[1] != 0) or (ndim == 1 and shape[0] != 0) or ndim == 0):
         raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {shape}")

@@ -7,6 +7,7 @@ the same order, so that dtypes, broadcasting, gradients and ``grad_fn`` names fo
 from ... import _creation
 from ..._functions import where
 from ..._ops.arithmetic import AddScalar, SubScalar
+from ...autograd import forward_ad
 from ._args import check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -80,6 +81,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     margin, p, eps = (check_float_arg(value, "triplet_margin_loss", name, position)
                       for position, (name, value) in enumerate((("margin", margin), ("p", p), ("eps", eps)), 4))
     check_bool_arg(swap, "triplet_margin_loss", "swap", 7)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::triplet_margin_loss", (anchor, positive, negative), stacklevel=1)
     a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
     if not a_dim == p_dim == n_dim:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "

@@ -9,6 +9,7 @@ inputs share one path. Each functional is split as in PyTorch: a Python-level pa
 import numpy as np
 
 from ... import _memory_format
+from ...autograd import forward_ad
 from ...autograd.graph import save_tensor_versions
 from ._args import Param, native
 from ._pool_args import (_check_float, _check_output_resize, _check_output_storage, _check_window_argument,
@@ -321,6 +322,8 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     stride = _torch_triple(stride) if stride is not None else kernel_size
     padding = _torch_triple(padding)
     output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::max_unpool3d", (input, indices), stacklevel=1)
     return _max_unpool3d_native(input, indices, output_size, stride, padding)
 
 

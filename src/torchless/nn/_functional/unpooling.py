@@ -5,6 +5,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._tensor import Tensor
+from ...autograd import forward_ad
 from ...autograd.graph import Node, save_tensor_versions
 from ...autograd.saved_values import Saved
 from ._args import Param, native
@@ -165,6 +166,8 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     stride = _torch_pair(stride) if stride is not None else kernel_size
     padding = _torch_pair(padding)
     output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::max_unpool2d", (input, indices), stacklevel=1)
     return _max_unpool2d_native(input, indices, output_size)
 
 
@@ -186,4 +189,6 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     padding = _torch_single(padding)
     output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
     output_size = output_size + ([1] if isinstance(output_size, list) else (1,))
+    if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
+        forward_ad.warn_fallback("aten::max_unpool2d", (input, indices), stacklevel=1)
     return _max_unpool2d_native(input.unsqueeze(-1), indices.unsqueeze(-1), output_size).squeeze(-1)
