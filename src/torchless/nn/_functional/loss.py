@@ -393,7 +393,8 @@ def _smoothed_inputs(node):
     nll = FoldedNode("NllLossBackward0", ((log_softmax, 0),), node, saved=CrossEntropy._nll)
     summed = log_softmax
     if targets.class_weight is not None:
-        weight_shape = tuple(len(targets.class_weight) if axis == class_dim else 1
+        # the weight's shape, not len(): a released node's arrays keep their layout only (ReleasedArray)
+        weight_shape = tuple(targets.class_weight.shape[0] if axis == class_dim else 1
                              for axis in range(len(node.input_shape)))
         summed = FoldedNode("MulBackward0", ((log_softmax, 0), (None, 0)), node, saved={
             "self": _UNSAVED, "other": Saved(lambda owner: owner.targets.class_weight.reshape(weight_shape))})
