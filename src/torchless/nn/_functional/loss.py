@@ -809,6 +809,7 @@ def _common_dtype(input, target):
 
 class MseLoss(Node):
     backward_is_one_op = True
+    backward_inputs_of = {1: (1, 0)}  # the target's gradient: mse_loss_backward(grad, target, self)
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
     torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
