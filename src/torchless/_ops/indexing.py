@@ -911,9 +911,9 @@ class ViewScatter(Node):
             ga = IndexPut.apply(flat, grad._wrap(np.zeros((), grad._data.dtype)), key=self.positions)
             ga = ga.reshape(grad._data.shape)
             if ga._data.strides != self.base_strides:  # (strided as the base, as backward's)
-                from ..autograd._graph_backward import _relaid
+                from ..autograd._graph_backward import relaid
 
-                ga = _relaid(ga, with_strides(ga._data, [s // ga._data.itemsize for s in self.base_strides]), grad)
+                ga = relaid(ga, with_strides(ga._data, [s // ga._data.itemsize for s in self.base_strides]), grad)
         if self.needs_input_grad[1]:
             gv = Index.apply(flat, key=self.positions)
         return ga, gv

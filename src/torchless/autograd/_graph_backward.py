@@ -34,17 +34,17 @@ def _laid_out_as_backward(method, layout):
     ``backward`` lays out its arrays (see _ops._util.laid_out_gradients): the same PyTorch op computes both."""
     if getattr(layout, "by_position", False):
         def backward_graph(node, grad):
-            return tuple(_relaid(g, layout(node, grad._data, g._data, i), grad) if g is not None and hasattr(g, "_data")
+            return tuple(relaid(g, layout(node, grad._data, g._data, i), grad) if g is not None and hasattr(g, "_data")
                          else g for i, g in enumerate(method(node, grad)))
         return backward_graph
 
     def backward_graph(node, grad):
-        return tuple(_relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
+        return tuple(relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
                      else g for g in method(node, grad))
     return backward_graph
 
 
-def _relaid(gradient, array, grad):
+def relaid(gradient, array, grad):
     """The gradient tensor ``gradient`` holding ``array``, its values laid out anew: the tensor itself (a fresh
     result of the formula, which nothing else holds yet) unless it is ``grad`` or a view, which are copied."""
     if array is gradient._data:
@@ -96,7 +96,7 @@ class GradientLaidOut(Node):
         return (self.lay_out(grad),)
 
     def backward_graph(self, grad):
-        return (_relaid(grad, self.lay_out(grad._data), grad),)
+        return (relaid(grad, self.lay_out(grad._data), grad),)
 
 
 class SeenGradient(Node):

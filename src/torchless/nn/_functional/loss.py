@@ -21,7 +21,7 @@ from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ...autograd import forward_ad
 from ...autograd import grad_mode
-from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
+from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op, relaid,
                                          with_zero_derivative_of)
 from ...autograd._released import released
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, save_tensor_versions, shown_edge
@@ -921,8 +921,9 @@ class BinaryCrossEntropy(Node):
             if not x.flags.c_contiguous:  # (PyTorch's kernel writes into empty_like(input): the input's layout)
                 gx = _memory_format.preserving(gx, x)
         if self.needs_input_grad[1]:
-            # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient
-            gt = self._weighted_mean(-np.log(x / (1 - x)) * grad)
+            # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient (then multiplied
+            # in place: laid out as logit's result, TensorIterator's of the input)
+            gt = _memory_format.iterator_layout(self._weighted_mean(-np.log(x / (1 - x)) * grad), (x,))
         return gx, gt
 
     def backward_graph(self, grad):
@@ -931,10 +932,11 @@ class BinaryCrossEntropy(Node):
         x, w = self.x, self.w
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, self.t)
 
-        def weighted_mean(gradient):  # as backward's _weighted_mean, recorded
+        def weighted_mean(gradient):  # as backward's _weighted_mean, recorded (C++'s div_ by the number: DivBackward1)
             if w is not None:
                 gradient = gradient * grad._wrap(w)
-            return gradient / x.size if self.reduction == "mean" else gradient
+            return gradient._binary(x.size, arithmetic.Div, scalar_divisor=True) if self.reduction == "mean" \
+                else gradient
 
         def at_least(value, tensor):  # np.maximum(tensor, value), the value a constant
             kept = tensor._data >= value
@@ -946,6 +948,8 @@ class BinaryCrossEntropy(Node):
             gx = recorded_as_backward_op(
                 self, weighted_mean(grad * (x_t - t_t) / at_least(_bce_epsilon(x.dtype), (1 - x_t) * x_t)), grad,
                 "BinaryCrossEntropyBackwardBackward0")
+            if not x.flags.c_contiguous:  # (as backward's: empty_like(input))
+                gx = relaid(gx, _memory_format.preserving(gx._data, x), grad)
         if self.needs_input_grad[1]:
             gt = weighted_mean(-x_t.logit() * grad)
         return gx, gt
