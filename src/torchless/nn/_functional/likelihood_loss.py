@@ -25,33 +25,6 @@ from .loss import _legacy_reduction, _reduction
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
 
 
-class Xlogy(Node):
-    """xlogy(t, t) = t log t, 0 where t == 0 (NaN stays NaN).
-
-    Its gradient sums PyTorch's two xlogy derivatives for the same tensor, xlogy(t != 0, t) + t / t: so
-    log t + 1, and NaN at t == 0 (0 / 0), as PyTorch's kl_div gives the target.
-    """
-
-    saved = ("t",)
-
-    def forward(self, t):
-        self.t = t
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(t == 0, 0, t * np.log(t)).astype(t.dtype, copy=False)
-
-    def backward(self, grad):
-        t = self.t
-        return (grad * (np.where(t != 0, np.log(t), 0) + t / t).astype(t.dtype, copy=False),)
-
-    def backward_graph(self, grad):
-        from ..._ops.shape import Where
-
-        t = self.graph_input(0, self.t)
-        nonzero = self.t != 0
-        log_t = Where.apply(t, t._wrap(np.ones((), self.t.dtype)), condition=nonzero).log()  # log 1 = 0 at t == 0
-        return (grad * (log_t + t / t),)
-
-
 def _torchless():
     import torchless  # the package's function forms exist once it is imported; by any call, it is
 
@@ -94,10 +67,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         raise RuntimeError("kl_div: Complex inputs not supported.")
     if not input.is_floating_point() or not target.is_floating_point():
         raise RuntimeError("kl_div: Integral inputs not supported.")
+    # PyTorch's C++ (GCC) evaluates an operator's right operand first: the order of the nodes made, which the
+    # engine runs latest first, so the order in which the target's gradients add up
     if log_target:
-        output = target.exp() * (target - input)
+        difference = target - input
+        output = target.exp() * difference
     else:
-        output = Xlogy.apply(target) - target * input
+        product = target * input
+        output = _torchless().xlogy(target, target) - product
     reduced = _reduce(output, applied)
     # PyTorch tests the reduction asked for, even when size_average / reduce chose another one.
     if reduction == "batchmean" and input.dim() != 0:
