@@ -13,6 +13,7 @@ import numpy as np
 from ... import _creation, _parser_errors
 from ...autograd import forward_ad
 from ...autograd import grad_mode
+from ..._ops.arithmetic import add_scalar, mul_scalar
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import CLAMP_OVERLOADS
 from ...autograd._graph_backward import gradients_without_derivative
@@ -115,12 +116,14 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         product = target * input
         loss = input.exp() - product
     else:
-        product = target * (input + eps).log()
+        product = target * add_scalar(input, eps).log()  # (C++'s input + eps: add.Scalar, AddBackward1)
         loss = input - product
     if full:
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 log 0 is NaN, masked out: silently, as PyTorch
-            half_log = 0.5 * (2 * math.pi * target).log()
-            stirling = target * target.log() - target + half_log
+            # (C++'s numbers times a tensor: mul.Scalar, MulBackward1)
+            half_log = mul_scalar(mul_scalar(target, 2 * math.pi).log(), 0.5)
+            log_target = target.log()
+            stirling = target * log_target - target + half_log
         loss += stirling.masked_fill(target <= 1, 0)
     return _reduce(loss, reduction)
 

@@ -658,8 +658,10 @@ def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index,
     if label_smoothing > 0:
         if label_smoothing > 1.0:
             raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
-        # (times a number as PyTorch's C++ multiplies, mul.Scalar: MulBackward1 in the target's gradient)
-        target = arithmetic.mul_scalar(target, 1 - label_smoothing) + label_smoothing / max(classes, 1)
+        # (times and plus a number as PyTorch's C++ computes them, mul.Scalar and add.Scalar: MulBackward1 and
+        # AddBackward1 in the target's gradient)
+        target = arithmetic.add_scalar(arithmetic.mul_scalar(target, 1 - label_smoothing),
+                                       label_smoothing / max(classes, 1))
         # (no classes: no targets)
     terms = log_probs * target
     if weight is not None:
