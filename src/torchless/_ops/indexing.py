@@ -918,6 +918,12 @@ class ViewScatter(Node):
             gv = Index.apply(flat, key=self.positions)
         return ga, gv
 
+    def release(self):
+        super().release()
+        # PyTorch's CopySlices drops the in-place op's node after backward, whatever it saved: a second backward
+        # through it raises, a copy_'s (which saves nothing) too
+        self._freed = True
+
     @property
     def next_functions(self):
         # PyTorch's CopySlices lists the base's node, then the inputs of the in-place op other than the view
