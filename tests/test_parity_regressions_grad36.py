@@ -148,6 +148,33 @@ def test_logit_with_eps_under_create_graph_is_zero_outside_the_range_a_nan_too()
     np.testing.assert_allclose(results[1], [0, 1 / 0.25, 0, 0])
 
 
+# ---------------------------------------------------------------------------- variance and standard deviation
+# var_backward centres by self.mean() (MeanBackward0) when called without dim, and unsqueezes the gradient over the
+# named dims (a 0-d one too, when they are all the dims)
+_MOMENTS = {
+    "var": lambda lib, x: x.var(), "std": lambda lib, x: x.std(), "var_correction0": lambda lib, x: x.var(correction=0),
+    "std_all_dims_named": lambda lib, x: x.std((0, 1)), "var_all_dims_named": lambda lib, x: x.var((1, 0)),
+    "std_mean": lambda lib, x: lib.std_mean(x)[0], "var_keepdim": lambda lib, x: x.var(1, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_MOMENTS))
+def test_double_backward_graph_of_variance(op):
+    _assert_matches_torch(_MOMENTS[op], [_Y])
+
+
+def test_variance_second_derivative_by_hand():
+    # var(x) = sum((x - m)^2) / (n - 1): gradient 2 (x - m) / (n - 1), Hessian 2 (I - 1/n) / (n - 1)
+    x = torchless.tensor(_Y, requires_grad=True)
+    (g,) = torchless.autograd.grad(x.var(), x, create_graph=True)
+    n = _Y.size
+    np.testing.assert_allclose(g.detach().numpy(), 2 * (_Y - _Y.mean()) / (n - 1), rtol=1e-12)
+    w = _RNG.standard_normal(_Y.shape)
+    (h,) = torchless.autograd.grad((g * torchless.tensor(w)).sum(), x)
+    np.testing.assert_allclose(h.numpy(), 2 * (w - w.mean()) / (n - 1), rtol=1e-10, atol=1e-12)
+    _assert_gradgradcheck(_MOMENTS["std_all_dims_named"], [_Y[:2, :3]])
+
+
 # ---------------------------------------------------------------------------- losses
 _LOSSES = {
     "mse_target": (lambda lib, x, y: F(lib).mse_loss(x, y, reduction="sum"), [_X, _Y]),
