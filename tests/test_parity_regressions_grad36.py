@@ -155,6 +155,8 @@ _MOMENTS = {
     "var": lambda lib, x: x.var(), "std": lambda lib, x: x.std(), "var_correction0": lambda lib, x: x.var(correction=0),
     "std_all_dims_named": lambda lib, x: x.std((0, 1)), "var_all_dims_named": lambda lib, x: x.var((1, 0)),
     "std_mean": lambda lib, x: lib.std_mean(x)[0], "var_keepdim": lambda lib, x: x.var(1, keepdim=True),
+    # (logsumexp_backward unsqueezes the gradient and the result: UnsqueezeBackward0)
+    "logsumexp": lambda lib, x: x.logsumexp(1), "logsumexp_dims": lambda lib, x: x.logsumexp((-1, 0)),
 }
 
 

@@ -747,8 +747,9 @@ class Logsumexp(ContiguousResult):
         out = self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
         # the result as the node gave it (squeezed), so that its gradient arrives in the output's shape
         out = self.graph_output(out)
-        if not self.keepdim:
-            grad, out = grad.reshape(self.out.shape), out.reshape(self.out.shape)
+        if not self.keepdim and self.a.ndim:  # (logsumexp_backward's unsqueeze_multiple: UnsqueezeBackward0 nodes)
+            for axis in sorted(np.atleast_1d(self.axes).tolist()):
+                grad, out = grad.unsqueeze(axis), out.unsqueeze(axis)
         return (grad * (self.graph_input(0, self.a) - out).exp(),)
 
 
