@@ -135,6 +135,13 @@ def test_lerp_tensor_weight_double_backward_graph():
     _assert_gradgradcheck(lambda lib, a, b, w: lib.lerp(a, b, w), [_X[:2], _Y[:2], _P[:2]])
 
 
+def test_atan2_double_backward_graph_masks_the_reciprocal():
+    _assert_matches_torch(lambda lib, a, b: lib.atan2(a, b), [_X, _Y])
+    _assert_matches_torch(lambda lib, a, b: lib.atan2(a, b), [np.array([0.0, 1e-30, 0.5]), np.array([0.0, 1e-30, 0.3])],
+                          dtype="float32")
+    _assert_gradgradcheck(lambda lib, a, b: lib.atan2(a, b), [_X[:2], _Y[:2]])
+
+
 def test_logit_with_eps_under_create_graph_is_zero_outside_the_range_a_nan_too():
     # PyTorch's infinitely_differentiable_logit_backward: where(lo <= x <= hi, ...): NaN is outside, so 0
     torch = pytest.importorskip("torch")
