@@ -11,6 +11,7 @@ import pytest
 
 import torchless
 
+
 def F(lib):
     return lib.nn.functional
 
