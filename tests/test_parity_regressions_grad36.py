@@ -136,6 +136,12 @@ def test_lerp_tensor_weight_double_backward_graph():
     _assert_gradgradcheck(lambda lib, a, b, w: lib.lerp(a, b, w), [_X[:2], _Y[:2], _P[:2]])
 
 
+def test_addcdiv_double_backward_graph():
+    # (value / tensor2 in C++: a tensor filled with the value, divided in place by tensor2: DivBackward0)
+    _assert_matches_torch(lambda lib, a, b, c: lib.addcdiv(a, b, c.abs() + 1, value=0.5), [_X, _Y, _P])
+    _assert_gradgradcheck(lambda lib, a, b, c: lib.addcdiv(a, b, c.abs() + 1, value=0.5), [_X[:2], _Y[:2], _P[:2]])
+
+
 def test_atan2_double_backward_graph_masks_the_reciprocal():
     _assert_matches_torch(lambda lib, a, b: lib.atan2(a, b), [_X, _Y])
     _assert_matches_torch(lambda lib, a, b: lib.atan2(a, b), [np.array([0.0, 1e-30, 0.5]), np.array([0.0, 1e-30, 0.3])],

@@ -1293,12 +1293,23 @@ def add_scalar(tensor, number):
     return tensor._binary(number, AddScalar)
 
 
+def _filled_like(tensor, number):
+    """C++'s ``empty_like(tensor, preserve_format).fill_(number)``, a tensor outside the graph."""
+    filled = _memory_format.empty_like(tensor._data, tensor._data.dtype, _memory_format.preserve_format, np.empty)
+    filled[...] = number
+    return tensor._wrap(filled)
+
+
 def number_minus(number, tensor):
     """``number - tensor`` as PyTorch's C++ formulas compute it: ``empty_like(tensor).fill_(number).sub_(tensor)``,
     whose node is SubBackward0, listing None for the filled tensor, then the tensor."""
-    filled = _memory_format.empty_like(tensor._data, tensor._data.dtype, _memory_format.preserve_format, np.empty)
-    filled[...] = number
-    return tensor._wrap(filled) - tensor
+    return _filled_like(tensor, number) - tensor
+
+
+def number_over(number, tensor):
+    """``number / tensor`` as PyTorch's C++ formulas compute it: ``empty_like(tensor).fill_(number).div_(tensor)``
+    (DivBackward0, listing None, then the tensor)."""
+    return _filled_like(tensor, number) / tensor
 
 
 def mul_scalar(tensor, number):
