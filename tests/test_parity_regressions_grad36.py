@@ -136,6 +136,31 @@ def test_lerp_tensor_weight_double_backward_graph():
     _assert_gradgradcheck(lambda lib, a, b, w: lib.lerp(a, b, w), [_X[:2], _Y[:2], _P[:2]])
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_sinc_gradient_is_pytorchs_formula(dtype):
+    # (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 where that denominator is; in float16 with each op rounded as
+    # PyTorch's are
+    torch = pytest.importorskip("torch")
+    x = np.concatenate([np.random.default_rng(8).standard_normal(300), [0.0, 1e-8, 2.0, -3.0, np.nan]])
+    grads = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, dtype=getattr(lib, dtype), requires_grad=True)
+        (g,) = lib.autograd.grad(t.sinc().sum(), t)
+        grads.append(g.numpy().astype(np.float64))
+    # (float64: to an ulp, NumPy's sin and cos against SLEEF's; float16: bit for bit)
+    np.testing.assert_allclose(grads[1], grads[0], rtol=4e-16 if dtype == "float64" else 0, atol=0)
+    if dtype == "float64":
+        with np.errstate(all="ignore"):
+            expected = (np.pi * x * np.cos(np.pi * x) - np.sin(np.pi * x)) / (np.pi * x * x)
+        expected[x == 0] = 0
+        np.testing.assert_allclose(grads[1][np.abs(x) > 1e-3], expected[np.abs(x) > 1e-3], rtol=1e-9, atol=1e-12)
+
+
+def test_sinc_double_backward_graph():
+    _assert_matches_torch(lambda lib, x: x.sinc(), [_Y])
+    _assert_gradgradcheck(lambda lib, x: x.sinc(), [_Y[:2]])
+
+
 def test_addcdiv_double_backward_graph():
     # (value / tensor2 in C++: a tensor filled with the value, divided in place by tensor2: DivBackward0)
     _assert_matches_torch(lambda lib, a, b, c: lib.addcdiv(a, b, c.abs() + 1, value=0.5), [_X, _Y, _P])

@@ -373,6 +373,23 @@ class Tanh(Node):
 
 _LN2, _LN10 = math.log(2), math.log(10)
 
+
+def _sinc_derivative(a):
+    """PyTorch's sinc_backward without grad: (pi a cos(pi a) - sin(pi a)) / (pi a^2) in the input's dtype, 0 where
+    that denominator is (its cancellation for tiny a, not sinc's cos(pi a) - sinc(a)) / a, is PyTorch's); of
+    float16, each op computed in float32 and rounded to float16, as PyTorch's ops one by one."""
+    if a.dtype == np.float16:
+        def op(value):
+            return value.astype(np.float16).astype(np.float32)
+        x = a.astype(np.float32)
+        a_pi, a_squared_pi = op(x * np.float32(math.pi)), op(op(x * x) * np.float32(math.pi))
+        numerator = op(op(a_pi * op(np.cos(a_pi))) - op(np.sin(a_pi)))
+    else:
+        a_pi, a_squared_pi = a * math.pi, a * a * math.pi
+        numerator = a_pi * np.cos(a_pi) - np.sin(a_pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a_squared_pi == 0, 0, numerator / a_squared_pi).astype(a.dtype, copy=False)
+
 # name: (f(x), f'(x) from x and f(x), PyTorch's node name)
 SMOOTH = {
     "log2": (np.log2, lambda a, out: 1 / (a * _LN2), "Log2Backward0"),
@@ -404,8 +421,7 @@ SMOOTH = {
                 "Deg2RadBackward0"),
     "rad2deg": (lambda a: a * np.asarray(180 / math.pi, a.dtype), lambda a, out: np.asarray(180 / math.pi, a.dtype),
                 "Rad2DegBackward0"),
-    "sinc": (np.sinc, lambda a, out: np.where(a == 0, 0, (np.cos(math.pi * a) - out) / np.where(a == 0, 1, a)),
-             "SincBackward0"),
+    "sinc": (np.sinc, lambda a, out: _sinc_derivative(a), "SincBackward0"),
 }
 _TWO_OVER_SQRT_PI, _SQRT_PI_OVER_TWO = 2 / math.sqrt(math.pi), math.sqrt(math.pi) / 2
 
@@ -459,10 +475,12 @@ def _sinc_gradient(grad, a):
     """PyTorch's sinc_backward as tensors of the graph: grad (pi a cos(pi a) - sin(pi a)) / (pi a^2), where()d to
     0 at a = 0 (where, as in PyTorch, its own derivative is then NaN: the mask passes a zero gradient through
     0 / 0), laid out by that mask (the input's layout)."""
+    from .arithmetic import mul_scalar
     from .shape import Where
 
-    a_pi, a_squared_pi = a * math.pi, a * a * math.pi
-    gradient = grad * ((a_pi * a_pi.cos()) - a_pi.sin()) / a_squared_pi
+    # (its products by pi C++'s mul.Scalar, MulBackward1; grad times the quotient)
+    a_pi, a_squared_pi = mul_scalar(a, math.pi), mul_scalar(a * a, math.pi)
+    gradient = grad * (((a_pi * a_pi.cos()) - a_pi.sin()) / a_squared_pi)
     return Where.apply(a._wrap(np.zeros((), a._data.dtype)), gradient, condition=a_squared_pi._data == 0)
 
 
@@ -518,7 +536,10 @@ class Smooth(Node):
 
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if grad.dtype == np.float16:
+            if grad.dtype == np.float16 and self.op == "sinc":  # (its formula's ops rounded one by one)
+                derivative = _sinc_derivative(self.a).astype(np.float32)
+                gradient = (grad * derivative).astype(np.float16)
+            elif grad.dtype == np.float16:
                 derivative = SMOOTH[self.op][1](self.a.astype(np.float32), self.out.astype(np.float32))
                 gradient = (grad * derivative).astype(np.float16)
             else:
