@@ -16,6 +16,8 @@ import numpy as np
 from . import _dtype, _memory_format, _parser_errors
 from ._kernels import special_math
 from ._ops._util import is_int_argument, unbroadcast, unbroadcast_tensor
+from ._ops.arithmetic import Div as _Div, SubScalar as _SubScalar, add_scalar as _add_scalar
+from ._ops.arithmetic import mul_scalar as _mul_scalar
 from ._out_argument import with_out
 from ._tensor import Tensor
 from .autograd.graph import Node
@@ -120,16 +122,18 @@ def _i1_graph_derivative(grad, a, out, scaled=False):
 
 
 # name: PyTorch's formula (derivatives.yaml) of the gradient from grad, the input and the result as tensors of the
-# graph, which create_graph=True differentiates
+# graph, which create_graph=True differentiates; its C++ arithmetic with numbers as C++ does it (mul.Scalar, add.Scalar,
+# sub.Scalar, div.Scalar: MulBackward1, AddBackward1, SubBackward1, DivBackward1)
 _GRAPH_DERIVATIVES = {
-    "entr": lambda grad, a, out: grad * (-(1 + a.log())),
-    "erfcx": lambda grad, a, out: (2.0 * a * out - 2.0 / math.sqrt(math.pi)) * grad,
+    "entr": lambda grad, a, out: grad * (-_add_scalar(a.log(), 1)),  # (C++'s 1 + tensor: add.Scalar)
+    "erfcx": lambda grad, a, out: (_mul_scalar(a, 2.0) * out)._binary(2.0 / math.sqrt(math.pi), _SubScalar) * grad,
     "i0": lambda grad, a, out: grad * i1(a),
     "i0e": lambda grad, a, out: grad * (i1e(a) - a.sgn() * out),
     "i1": _i1_graph_derivative,
     "i1e": lambda grad, a, out: _i1_graph_derivative(grad, a, out, scaled=True),
     "log_ndtr": lambda grad, a, out: grad / _SQRT_2PI * (out + a.pow(2) / 2).neg().exp(),
-    "ndtri": lambda grad, a, out: grad * _SQRT_2PI * (out.square() / 2).exp(),
+    "ndtri": lambda grad, a, out: (_mul_scalar(grad, _SQRT_2PI)
+                                   * out.square()._binary(2, _Div, scalar_divisor=True).exp()),
 }
 
 

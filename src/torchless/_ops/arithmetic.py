@@ -400,7 +400,9 @@ class Lerp(Node):
         shapes = a.shape, b.shape, np.shape(w)
         weight = self.graph_input(2, w) if self.tensor_weight else w
         needs = self.needs_input_grad
-        grads = (grad * (1 - weight) if needs[0] else None, grad * weight if needs[1] else None,
+        # (C++'s 1 - weight: a tensor filled with 1, minus the weight, SubBackward0)
+        kept = number_minus(1, weight) if self.tensor_weight else 1 - weight
+        grads = (grad * kept if needs[0] else None, grad * weight if needs[1] else None,
                  grad * (self.graph_input(1, b) - self.graph_input(0, a)) if len(needs) > 2 and needs[2] else None)
         return tuple(None if g is None else unbroadcast_tensor(g, s) for g, s in zip(grads, shapes))
 
@@ -1283,6 +1285,31 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div, _half_div_scalar_gr
 # the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
 HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul, _half_mul_scalar_graph), Div: _HalfDivWithOpmathScalar,
                            MulScalar: _half_with_opmath_scalar(MulScalar, MulScalar.backward_graph)}
+
+
+def add_scalar(tensor, number):
+    """``tensor + number`` (or ``number + tensor``) as PyTorch's C++ formulas compute it: add.Scalar, its node
+    AddBackward1, which lists the tensor alone."""
+    return tensor._binary(number, AddScalar)
+
+
+def _filled_like(tensor, number):
+    """C++'s ``empty_like(tensor, preserve_format).fill_(number)``, a tensor outside the graph."""
+    filled = _memory_format.empty_like(tensor._data, tensor._data.dtype, _memory_format.preserve_format, np.empty)
+    filled[...] = number
+    return tensor._wrap(filled)
+
+
+def number_minus(number, tensor):
+    """``number - tensor`` as PyTorch's C++ formulas compute it: ``empty_like(tensor).fill_(number).sub_(tensor)``,
+    whose node is SubBackward0, listing None for the filled tensor, then the tensor."""
+    return _filled_like(tensor, number) - tensor
+
+
+def number_over(number, tensor):
+    """``number / tensor`` as PyTorch's C++ formulas compute it: ``empty_like(tensor).fill_(number).div_(tensor)``
+    (DivBackward0, listing None, then the tensor)."""
+    return _filled_like(tensor, number) / tensor
 
 
 def mul_scalar(tensor, number):

@@ -216,7 +216,8 @@ def _graph_derivatives(op, a, b, out, needs):
 def _atan2_gradients(grad, a, b, out, needs):
     # (grad * other * recip, grad * -self * recip)
     squared = a * a + b * b
-    inverse = _zero_where(squared._data == 0, squared.reciprocal())  # 0 at the origin, as the first order
+    # 0 at the origin, as the first order: PyTorch's recip masked where the denominator is 0 (MaskedFillBackward0)
+    inverse = squared.reciprocal().masked_fill(squared._wrap(squared._data == 0), 0)
     return grad * b * inverse if needs[0] else None, grad * -a * inverse if needs[1] else None
 
 

@@ -171,13 +171,14 @@ class AddPointwise(Node):
                 unbroadcast(g2, t2.shape) if need[2] else None)
 
     def backward_graph(self, grad):
-        # PyTorch's formulas: grad * (value / tensor2) (C++'s number / tensor: a reciprocal times it) and -grad *
-        # (value * tensor1 / tensor2^2); grad * (tensor2 * value) and grad * (tensor1 * value) for addcmul
-        from .arithmetic import mul_scalar
+        # PyTorch's formulas: grad * (value / tensor2) (C++'s number / tensor: a tensor filled with it, divided in
+        # place: DivBackward0) and -grad * (value * tensor1 / tensor2^2); grad * (tensor2 * value) and
+        # grad * (tensor1 * value) for addcmul
+        from .arithmetic import mul_scalar, number_over
 
         t1, t2 = self.graph_input(1, self.t1), self.graph_input(2, self.t2)
         if self.divide:
-            g1, g2 = grad * mul_scalar(t2.reciprocal(), self.value), -grad * (mul_scalar(t1, self.value) / (t2 * t2))
+            g1, g2 = grad * number_over(self.value, t2), -grad * (mul_scalar(t1, self.value) / (t2 * t2))
         else:
             g1, g2 = grad * mul_scalar(t2, self.value), grad * mul_scalar(t1, self.value)
         need = self.needs_input_grad

@@ -910,9 +910,19 @@ class ViewScatter(Node):
         if self.needs_input_grad[0]:
             ga = IndexPut.apply(flat, grad._wrap(np.zeros((), grad._data.dtype)), key=self.positions)
             ga = ga.reshape(grad._data.shape)
+            if ga._data.strides != self.base_strides:  # (strided as the base, as backward's)
+                from ..autograd._graph_backward import relaid
+
+                ga = relaid(ga, with_strides(ga._data, [s // ga._data.itemsize for s in self.base_strides]), grad)
         if self.needs_input_grad[1]:
             gv = Index.apply(flat, key=self.positions)
         return ga, gv
+
+    def release(self):
+        super().release()
+        # PyTorch's CopySlices drops the in-place op's node after backward, whatever it saved: a second backward
+        # through it raises, a copy_'s (which saves nothing) too
+        self._freed = True
 
     @property
     def next_functions(self):

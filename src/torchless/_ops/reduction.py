@@ -437,13 +437,15 @@ class Var(ContiguousResult):
 
         # PyTorch's var_backward: 2 / dof * grad (its reduced dims unsqueezed, broadcast only by the product, which
         # the centred input then lays out) * (x - mean)
-        if not self.keepdim and self.axes and grad.ndim:
+        # (a 0-d grad too, of dims naming all of them: unsqueeze_multiple unless the input is 0-d or dim is None)
+        if not self.keepdim and self.axes and len(self.shape) and not self.all_dims:
             for axis in sorted(self.axes):
                 grad = grad.unsqueeze(axis)
         if self.all_dims and self.dof <= 0:
             return (grad * grad._wrap(self.without_dof),)
         x = self.graph_input(0, self.centered)  # x up to a shift (a leaf enters as itself), which centring removes
-        centered = x - x.mean(self.axes or None, keepdim=True)
+        # (called without dim PyTorch's formula centres by self.mean(): MeanBackward0)
+        centered = x - (x.mean() if self.all_dims else x.mean(self.axes or None, keepdim=True))
         # (the number times grad in C++: mul.Scalar, PyTorch's MulBackward1)
         return (grad._binary(2 / self.dof if self.dof else np.inf, MulScalar) * centered,)
 
@@ -745,8 +747,9 @@ class Logsumexp(ContiguousResult):
         out = self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
         # the result as the node gave it (squeezed), so that its gradient arrives in the output's shape
         out = self.graph_output(out)
-        if not self.keepdim:
-            grad, out = grad.reshape(self.out.shape), out.reshape(self.out.shape)
+        if not self.keepdim and self.a.ndim:  # (logsumexp_backward's unsqueeze_multiple: UnsqueezeBackward0 nodes)
+            for axis in sorted(np.atleast_1d(self.axes).tolist()):
+                grad, out = grad.unsqueeze(axis), out.unsqueeze(axis)
         return (grad * (self.graph_input(0, self.a) - out).exp(),)
 
 

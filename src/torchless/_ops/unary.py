@@ -71,7 +71,9 @@ class Sqrt(Node):
         return (grad / (2 * self.out),)
 
     def backward_graph(self, grad):
-        return (grad / (2 * self.graph_output(self.out)),)
+        from .arithmetic import mul_scalar
+
+        return (grad / mul_scalar(self.graph_output(self.out), 2),)  # (C++'s 2 * result: mul.Scalar)
 
 
 class Rsqrt(Node):
@@ -371,6 +373,23 @@ class Tanh(Node):
 
 _LN2, _LN10 = math.log(2), math.log(10)
 
+
+def _sinc_derivative(a):
+    """PyTorch's sinc_backward without grad: (pi a cos(pi a) - sin(pi a)) / (pi a^2) in the input's dtype, 0 where
+    that denominator is (its cancellation for tiny a, not sinc's cos(pi a) - sinc(a)) / a, is PyTorch's); of
+    float16, each op computed in float32 and rounded to float16, as PyTorch's ops one by one."""
+    if a.dtype == np.float16:
+        def op(value):
+            return value.astype(np.float16).astype(np.float32)
+        x = a.astype(np.float32)
+        a_pi, a_squared_pi = op(x * np.float32(math.pi)), op(op(x * x) * np.float32(math.pi))
+        numerator = op(op(a_pi * op(np.cos(a_pi))) - op(np.sin(a_pi)))
+    else:
+        a_pi, a_squared_pi = a * math.pi, a * a * math.pi
+        numerator = a_pi * np.cos(a_pi) - np.sin(a_pi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a_squared_pi == 0, 0, numerator / a_squared_pi).astype(a.dtype, copy=False)
+
 # name: (f(x), f'(x) from x and f(x), PyTorch's node name)
 SMOOTH = {
     "log2": (np.log2, lambda a, out: 1 / (a * _LN2), "Log2Backward0"),
@@ -402,48 +421,66 @@ SMOOTH = {
                 "Deg2RadBackward0"),
     "rad2deg": (lambda a: a * np.asarray(180 / math.pi, a.dtype), lambda a, out: np.asarray(180 / math.pi, a.dtype),
                 "Rad2DegBackward0"),
-    "sinc": (np.sinc, lambda a, out: np.where(a == 0, 0, (np.cos(math.pi * a) - out) / np.where(a == 0, 1, a)),
-             "SincBackward0"),
+    "sinc": (np.sinc, lambda a, out: _sinc_derivative(a), "SincBackward0"),
 }
 _TWO_OVER_SQRT_PI, _SQRT_PI_OVER_TWO = 2 / math.sqrt(math.pi), math.sqrt(math.pi) / 2
 
-# name: f'(x) from the graph tensors of x and f(x), for the functions of SMOOTH that support create_graph=True
-SMOOTH_GRAPH = {
-    "log2": lambda a, out: a * _LN2,  # (the divisors of those in _GRAPH_DIVIDES)
-    "log10": lambda a, out: a * _LN10,
-    "log1p": lambda a, out: a + 1,
-    "expm1": lambda a, out: out() + 1,
-    "reciprocal": lambda a, out: -out() * out(),
-    "sin": lambda a, out: a.cos(),
-    "cos": lambda a, out: -a.sin(),
-    "tan": lambda a, out: 1 + out() * out(),
-    "atan": lambda a, out: a * a + 1,
-    "sinh": lambda a, out: a.cosh(),
-    "cosh": lambda a, out: a.sinh(),
-    "erf": lambda a, out: _TWO_OVER_SQRT_PI * (-a * a).exp(),
-    "erfc": lambda a, out: -_TWO_OVER_SQRT_PI * (-a * a).exp(),
-    "frac": lambda a, out: 1,
-    "asin": lambda a, out: 1 / (1 - a * a).sqrt(),
-    "acos": lambda a, out: -1 / (1 - a * a).sqrt(),
-    "asinh": lambda a, out: 1 / (a * a + 1).sqrt(),
-    "acosh": lambda a, out: 1 / ((a - 1).sqrt() * (a + 1).sqrt()) if a.is_complex() else (a * a - 1).rsqrt(),
-    "atanh": lambda a, out: 1 - a * a,
-    "erfinv": lambda a, out: _SQRT_PI_OVER_TWO * (out() * out()).exp(),
-    "deg2rad": lambda a, out: math.pi / 180,
-    "rad2deg": lambda a, out: 180 / math.pi,
-}
-# whose PyTorch formula divides grad by the function of SMOOTH_GRAPH (grad / (1 + a * a)): DivBackward0
-_GRAPH_DIVIDES = frozenset({"log2", "log10", "log1p", "atan", "atanh"})
+
+def _graph_formulas():
+    """name: PyTorch's gradient formula (derivatives.yaml) from grad and the graph tensors of x and f(x) (``out()``)
+    for the functions of SMOOTH that support create_graph=True, its C++ arithmetic with numbers as C++ does it
+    (mul.Scalar, add.Scalar, sub.Scalar: MulBackward1, AddBackward1, SubBackward1; ``1 - t`` a filled tensor minus
+    t, SubBackward0). The conjugates of complex derivatives are the engine's (see Node.complex_aware)."""
+    from .arithmetic import SubScalar, add_scalar, mul_scalar, number_minus
+
+    def minus_one(t):
+        return t._binary(1, SubScalar)
+
+    def acosh(grad, a, out):
+        if a.is_complex():
+            return grad * (add_scalar(a, 1).rsqrt() * minus_one(a).rsqrt())
+        return grad * minus_one(a * a).rsqrt()
+
+    return {
+        "log2": lambda grad, a, out: grad / mul_scalar(a, 0.6931471805599453),
+        "log10": lambda grad, a, out: grad / mul_scalar(a, 2.3025850929940456),
+        "log1p": lambda grad, a, out: grad / add_scalar(a, 1),  # (log1p_backward)
+        "expm1": lambda grad, a, out: grad * add_scalar(out(), 1),
+        "reciprocal": lambda grad, a, out: -grad * (out() * out()),
+        "sin": lambda grad, a, out: grad * a.cos(),
+        "cos": lambda grad, a, out: grad * -a.sin(),
+        "tan": lambda grad, a, out: grad * add_scalar(out().pow(2), 1),
+        "atan": lambda grad, a, out: grad / add_scalar(a * a, 1),
+        "sinh": lambda grad, a, out: grad * a.cosh(),
+        "cosh": lambda grad, a, out: grad * a.sinh(),
+        "erf": lambda grad, a, out: mul_scalar((-(a.pow(2))).exp(), _TWO_OVER_SQRT_PI) * grad,
+        "erfc": lambda grad, a, out: mul_scalar((-(a.pow(2))).exp(), -_TWO_OVER_SQRT_PI) * grad,
+        "frac": lambda grad, a, out: grad,
+        "asin": lambda grad, a, out: grad * add_scalar(-a * a, 1).rsqrt(),
+        "acos": lambda grad, a, out: grad * -(add_scalar(-a * a, 1).rsqrt()),
+        "asinh": lambda grad, a, out: grad * add_scalar(a.pow(2), 1).rsqrt(),
+        "acosh": acosh,
+        "atanh": lambda grad, a, out: mul_scalar(grad, 1) / number_minus(1, a.pow(2)),
+        # (PyTorch's formula computes erfinv anew from x)
+        "erfinv": lambda grad, a, out: mul_scalar(a.erfinv().pow(2).exp(), 0.5 * math.sqrt(math.pi)) * grad,
+        "deg2rad": lambda grad, a, out: mul_scalar(grad, math.pi / 180),  # (deg2rad_backward: at::mul by the number)
+        "rad2deg": lambda grad, a, out: mul_scalar(grad, 180 / math.pi),
+    }
+
+
+_SMOOTH_GRAPH_FORMULAS = None
 
 
 def _sinc_gradient(grad, a):
     """PyTorch's sinc_backward as tensors of the graph: grad (pi a cos(pi a) - sin(pi a)) / (pi a^2), where()d to
     0 at a = 0 (where, as in PyTorch, its own derivative is then NaN: the mask passes a zero gradient through
     0 / 0), laid out by that mask (the input's layout)."""
+    from .arithmetic import mul_scalar
     from .shape import Where
 
-    a_pi, a_squared_pi = a * math.pi, a * a * math.pi
-    gradient = grad * ((a_pi * a_pi.cos()) - a_pi.sin()) / a_squared_pi
+    # (its products by pi C++'s mul.Scalar, MulBackward1; grad times the quotient)
+    a_pi, a_squared_pi = mul_scalar(a, math.pi), mul_scalar(a * a, math.pi)
+    gradient = grad * (((a_pi * a_pi.cos()) - a_pi.sin()) / a_squared_pi)
     return Where.apply(a._wrap(np.zeros((), a._data.dtype)), gradient, condition=a_squared_pi._data == 0)
 
 
@@ -499,7 +536,10 @@ class Smooth(Node):
 
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if grad.dtype == np.float16:
+            if grad.dtype == np.float16 and self.op == "sinc":  # (its formula's ops rounded one by one)
+                derivative = _sinc_derivative(self.a).astype(np.float32)
+                gradient = (grad * derivative).astype(np.float16)
+            elif grad.dtype == np.float16:
                 derivative = SMOOTH[self.op][1](self.a.astype(np.float32), self.out.astype(np.float32))
                 gradient = (grad * derivative).astype(np.float16)
             else:
@@ -511,16 +551,16 @@ class Smooth(Node):
     def backward_graph(self, grad):
         if self.op == "sinc":
             return (_sinc_gradient(grad, self.graph_input(0, self.a)),)
-        derivative = SMOOTH_GRAPH.get(self.op)
-        if derivative is None:
+        global _SMOOTH_GRAPH_FORMULAS
+        if _SMOOTH_GRAPH_FORMULAS is None:
+            _SMOOTH_GRAPH_FORMULAS = _graph_formulas()
+        formula = _SMOOTH_GRAPH_FORMULAS.get(self.op)
+        if formula is None:
             from ..autograd.graph import no_graph_backward_message
 
             raise NotImplementedError(no_graph_backward_message(self))
-        derivative = derivative(self.graph_input(0, self.a), lambda: self.graph_output(self.out))
-        if self.op in _GRAPH_DIVIDES:
-            return (grad / derivative,)
         # (PyTorch's derivative * grad is laid out as the derivative, the input's layout)
-        return (derivative * grad if self.op in _DERIVATIVE_FIRST else grad * derivative,)
+        return (formula(grad, self.graph_input(0, self.a), lambda: self.graph_output(self.out)),)
 
     def name(self):
         return SMOOTH[self.op][2]
@@ -574,9 +614,16 @@ class Logit(Node):
     def backward_graph(self, grad):
         from .shape import Where
 
-        x = self.graph_input(0, self.a)
-        outside, fill = self._outside()
-        return (Where.apply(grad._wrap(np.asarray(fill, grad._data.dtype)), grad / (x * (1 - x)), condition=outside),)
+        from .arithmetic import number_minus
+
+        # PyTorch's infinitely_differentiable_logit_backward: where(lo <= x <= hi, grad / (x * (1.0 - x)), fill),
+        # its 1.0 - x C++'s (SubBackward0); a NaN is outside, any eps (a negative one too) bounds the range
+        lo, fill = (0.0, np.nan) if self.eps is None else (self.eps, 0)
+        a = self.a
+        inside = (a >= lo) & (a <= 1.0 - lo)
+        x = self.graph_input(0, a)
+        return (Where.apply(grad / (x * number_minus(1.0, x)), grad._wrap(np.asarray(fill, grad._data.dtype)),
+                            condition=inside),)
 
 
 class NanToNum(Node):

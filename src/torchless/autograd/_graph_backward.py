@@ -34,17 +34,17 @@ def _laid_out_as_backward(method, layout):
     ``backward`` lays out its arrays (see _ops._util.laid_out_gradients): the same PyTorch op computes both."""
     if getattr(layout, "by_position", False):
         def backward_graph(node, grad):
-            return tuple(_relaid(g, layout(node, grad._data, g._data, i), grad) if g is not None and hasattr(g, "_data")
+            return tuple(relaid(g, layout(node, grad._data, g._data, i), grad) if g is not None and hasattr(g, "_data")
                          else g for i, g in enumerate(method(node, grad)))
         return backward_graph
 
     def backward_graph(node, grad):
-        return tuple(_relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
+        return tuple(relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
                      else g for g in method(node, grad))
     return backward_graph
 
 
-def _relaid(gradient, array, grad):
+def relaid(gradient, array, grad):
     """The gradient tensor ``gradient`` holding ``array``, its values laid out anew: the tensor itself (a fresh
     result of the formula, which nothing else holds yet) unless it is ``grad`` or a view, which are copied."""
     if array is gradient._data:
@@ -96,7 +96,7 @@ class GradientLaidOut(Node):
         return (self.lay_out(grad),)
 
     def backward_graph(self, grad):
-        return (_relaid(grad, self.lay_out(grad._data), grad),)
+        return (relaid(grad, self.lay_out(grad._data), grad),)
 
 
 class SeenGradient(Node):
@@ -170,10 +170,11 @@ def laid_out_as_iterator_of_gradient(formula, tensors, operands):
     return result
 
 
-def _backward_op_inputs(node, grad):
+def _backward_op_inputs(node, grad, positions=None):
     """next_functions of PyTorch's node of ``node``'s backward op: the gradient's node, then those of the tensors
-    the op reads (see Node.backward_inputs)."""
-    positions = range(len(node.edges)) if node.backward_inputs is None else node.backward_inputs
+    the op reads (see Node.backward_inputs; ``positions``, the op's call for one gradient, backward_inputs_of)."""
+    if positions is None:
+        positions = range(len(node.edges)) if node.backward_inputs is None else node.backward_inputs
     listed = [_edge(grad) if grad._requires_grad else None]
     for position in positions:
         listed.append(node if position == OUTPUT else None if position is None or position >= len(node.edges)
@@ -202,7 +203,9 @@ def _named_after_backward(method):
         listed, summed_to = _backward_op_inputs(node, grad), node.summed_to
         for i, g in enumerate(grads):
             if g is not None and g._requires_grad:
-                g = grads[i] = BackwardOfBackward.apply(g, node_name=name, listed=listed)
+                positions = node.backward_inputs_of.get(i)
+                g = grads[i] = BackwardOfBackward.apply(g, node_name=name, listed=listed if positions is None
+                                                        else _backward_op_inputs(node, grad, positions))
             elif g is not None and node.backward_op_ties_inputs:
                 g = grads[i] = BackwardOfBackward.apply(g, *_read_by_backward_op(node), node_name=name, listed=listed)
             if g is not None and i in summed_to:

@@ -99,6 +99,9 @@ class Node:
     # positions, OUTPUT (this node's result: this node) or None (a tensor outside the graph, as layer_norm's mean);
     # None: every input (see BackwardOfBackward).
     backward_inputs = None
+    # {input position: backward_inputs} for a gradient PyTorch computes by another call of that op, which reads
+    # the tensors in another order (mse_loss_backward(grad, target, self) gives the target's)
+    backward_inputs_of = {}
     # Whether that backward op's gradients require grad whenever a tensor it reads (backward_inputs) does, even
     # where nothing flows back to it (grid_sampler_2d_backward's to the input): they are recorded under its node.
     backward_op_ties_inputs = False

@@ -21,6 +21,7 @@ from ..._kernels.cpu_loops import kernel_exp, scalar_tail_nans, vector_bytes, ve
 from ..._kernels.fma import fused_multiply_add32
 from ..._kernels.reduce_order import VECTOR_LANES, lanes_then_rest_sum, reduce_all_half
 from ..._ops import unary
+from ..._ops.arithmetic import add_scalar, number_minus
 from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
@@ -652,9 +653,10 @@ class Silu(Node):
         return (grad * s * (1 + self.x * (1 - s)),)
 
     def backward_graph(self, grad):
+        # PyTorch's infinitely_differentiable_silu_backward, its numbers as C++ adds and subtracts them
         x = self.graph_input(0, self.x)
         s = x.sigmoid()
-        return (grad * s * (1 + x * (1 - s)),)
+        return (grad * s * add_scalar(x * number_minus(1.0, s), 1.0),)
 
 
 def silu(input, inplace=False):
@@ -736,9 +738,11 @@ class Mish(Node):
         return ((g * (t + x * s * (1 - t * t))).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
+        # PyTorch's infinitely_differentiable_mish_backward: softplus as exp().log1p(), C++'s 1.0 - t * t
         x = self.graph_input(0, self.x)
-        t = softplus(x).tanh()
-        return (grad * (t + x * x.sigmoid() * (1 - t * t)),)
+        s = x.sigmoid()
+        t = x.exp().log1p().tanh()
+        return (grad * (t + x * s * number_minus(1.0, t * t)),)
 
 
 def mish(input, inplace=False):

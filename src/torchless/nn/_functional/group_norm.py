@@ -441,6 +441,11 @@ def native_group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         format_ = _memory_format.suggest(input._data)
         if not input.is_contiguous(memory_format=format_):
             input = input.contiguous(memory_format=format_)
+    # (and on weight.contiguous() and bias.contiguous(): a strided one is cloned, CloneBackward0 in the graph)
+    if weight is not None and not weight.is_contiguous():
+        weight = weight.contiguous()
+    if bias is not None and not bias.is_contiguous():
+        bias = bias.contiguous()
     out = GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=float(eps))
     x = input._data  # PyTorch's kernel gives a channels-last input a channels-last output, any other a C-order one
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out

@@ -13,6 +13,7 @@ import numpy as np
 from ... import _creation, _parser_errors
 from ...autograd import forward_ad
 from ...autograd import grad_mode
+from ..._ops.arithmetic import add_scalar, mul_scalar
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import CLAMP_OVERLOADS
 from ...autograd._graph_backward import gradients_without_derivative
@@ -23,33 +24,6 @@ from ._norm_checks import check_bool_arg, check_float_arg
 from .loss import _legacy_reduction, _reduction
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
-
-
-class Xlogy(Node):
-    """xlogy(t, t) = t log t, 0 where t == 0 (NaN stays NaN).
-
-    Its gradient sums PyTorch's two xlogy derivatives for the same tensor, xlogy(t != 0, t) + t / t: so
-    log t + 1, and NaN at t == 0 (0 / 0), as PyTorch's kl_div gives the target.
-    """
-
-    saved = ("t",)
-
-    def forward(self, t):
-        self.t = t
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(t == 0, 0, t * np.log(t)).astype(t.dtype, copy=False)
-
-    def backward(self, grad):
-        t = self.t
-        return (grad * (np.where(t != 0, np.log(t), 0) + t / t).astype(t.dtype, copy=False),)
-
-    def backward_graph(self, grad):
-        from ..._ops.shape import Where
-
-        t = self.graph_input(0, self.t)
-        nonzero = self.t != 0
-        log_t = Where.apply(t, t._wrap(np.ones((), self.t.dtype)), condition=nonzero).log()  # log 1 = 0 at t == 0
-        return (grad * (log_t + t / t),)
 
 
 def _torchless():
@@ -96,10 +70,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         raise RuntimeError("kl_div: Integral inputs not supported.")
     if forward_ad.state.vmap_levels:  # (from this line, as from PyTorch's Python wrapper's)
         forward_ad.warn_fallback("aten::kl_div", (input, target), stacklevel=1)
+    # PyTorch's C++ (GCC) evaluates an operator's right operand first: the order of the nodes made, which the
+    # engine runs latest first, so the order in which the target's gradients add up
     if log_target:
-        output = target.exp() * (target - input)
+        difference = target - input
+        output = target.exp() * difference
     else:
-        output = Xlogy.apply(target) - target * input
+        product = target * input
+        output = _torchless().xlogy(target, target) - product
     reduced = _reduce(output, applied)
     # PyTorch tests the reduction asked for, even when size_average / reduce chose another one.
     if reduction == "batchmean" and input.dim() != 0:
@@ -140,12 +118,14 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         product = target * input
         loss = input.exp() - product
     else:
-        product = target * (input + eps).log()
+        product = target * add_scalar(input, eps).log()  # (C++'s input + eps: add.Scalar, AddBackward1)
         loss = input - product
     if full:
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 log 0 is NaN, masked out: silently, as PyTorch
-            half_log = 0.5 * (2 * math.pi * target).log()
-            stirling = target * target.log() - target + half_log
+            # (C++'s numbers times a tensor: mul.Scalar, MulBackward1)
+            half_log = mul_scalar(mul_scalar(target, 2 * math.pi).log(), 0.5)
+            log_target = target.log()
+            stirling = target * log_target - target + half_log
         loss += stirling.masked_fill(target <= 1, 0)
     return _reduce(loss, reduction)
 

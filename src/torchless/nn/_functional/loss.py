@@ -21,7 +21,7 @@ from ..._tensor import Tensor
 from ..._type_promotion import promote
 from ...autograd import forward_ad
 from ...autograd import grad_mode
-from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op,
+from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op, relaid,
                                          with_zero_derivative_of)
 from ...autograd._released import released
 from ...autograd.graph import FoldedNode, Node, folded, listed_edge, save_tensor_versions, shown_edge
@@ -399,7 +399,8 @@ def _smoothed_inputs(node):
     nll = FoldedNode("NllLossBackward0", ((log_softmax, 0),), node, saved=CrossEntropy._nll)
     summed = log_softmax
     if targets.class_weight is not None:
-        weight_shape = tuple(len(targets.class_weight) if axis == class_dim else 1
+        # the weight's shape, not len(): a released node's arrays keep their layout only (ReleasedArray)
+        weight_shape = tuple(targets.class_weight.shape[0] if axis == class_dim else 1
                              for axis in range(len(node.input_shape)))
         summed = FoldedNode("MulBackward0", ((log_softmax, 0), (None, 0)), node, saved={
             "self": _UNSAVED, "other": Saved(lambda owner: owner.targets.class_weight.reshape(weight_shape))})
@@ -662,8 +663,10 @@ def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index,
     if label_smoothing > 0:
         if label_smoothing > 1.0:
             raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
-        # (times a number as PyTorch's C++ multiplies, mul.Scalar: MulBackward1 in the target's gradient)
-        target = arithmetic.mul_scalar(target, 1 - label_smoothing) + label_smoothing / max(classes, 1)
+        # (times and plus a number as PyTorch's C++ computes them, mul.Scalar and add.Scalar: MulBackward1 and
+        # AddBackward1 in the target's gradient)
+        target = arithmetic.add_scalar(arithmetic.mul_scalar(target, 1 - label_smoothing),
+                                       label_smoothing / max(classes, 1))
         # (no classes: no targets)
     terms = log_probs * target
     if weight is not None:
@@ -813,6 +816,7 @@ def _common_dtype(input, target):
 
 class MseLoss(Node):
     backward_is_one_op = True
+    backward_inputs_of = {1: (1, 0)}  # the target's gradient: mse_loss_backward(grad, target, self)
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
     torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
@@ -924,8 +928,9 @@ class BinaryCrossEntropy(Node):
             if not x.flags.c_contiguous:  # (PyTorch's kernel writes into empty_like(input): the input's layout)
                 gx = _memory_format.preserving(gx, x)
         if self.needs_input_grad[1]:
-            # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient
-            gt = self._weighted_mean(-np.log(x / (1 - x)) * grad)
+            # PyTorch's -logit(input): unclamped, so an input of 0 or 1 gives an infinite gradient (then multiplied
+            # in place: laid out as logit's result, TensorIterator's of the input)
+            gt = _memory_format.iterator_layout(self._weighted_mean(-np.log(x / (1 - x)) * grad), (x,))
         return gx, gt
 
     def backward_graph(self, grad):
@@ -934,10 +939,11 @@ class BinaryCrossEntropy(Node):
         x, w = self.x, self.w
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, self.t)
 
-        def weighted_mean(gradient):  # as backward's _weighted_mean, recorded
+        def weighted_mean(gradient):  # as backward's _weighted_mean, recorded (C++'s div_ by the number: DivBackward1)
             if w is not None:
                 gradient = gradient * grad._wrap(w)
-            return gradient / x.size if self.reduction == "mean" else gradient
+            return gradient._binary(x.size, arithmetic.Div, scalar_divisor=True) if self.reduction == "mean" \
+                else gradient
 
         def at_least(value, tensor):  # np.maximum(tensor, value), the value a constant
             kept = tensor._data >= value
@@ -949,6 +955,8 @@ class BinaryCrossEntropy(Node):
             gx = recorded_as_backward_op(
                 self, weighted_mean(grad * (x_t - t_t) / at_least(_bce_epsilon(x.dtype), (1 - x_t) * x_t)), grad,
                 "BinaryCrossEntropyBackwardBackward0")
+            if not x.flags.c_contiguous:  # (as backward's: empty_like(input))
+                gx = relaid(gx, _memory_format.preserving(gx._data, x), grad)
         if self.needs_input_grad[1]:
             gt = weighted_mean(-x_t.logit() * grad)
         return gx, gt

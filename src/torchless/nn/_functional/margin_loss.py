@@ -62,6 +62,7 @@ class SoftMarginLoss(Node):
     """log(1 + exp(-y x)) per element, reduced; computed as PyTorch does, in place in the input's dtype."""
     backward_is_one_op = True  # (soft_margin_loss_backward, differentiable: SoftMarginLossBackwardBackward0)
     backward_inputs = (0,)  # (which its node lists after the gradient: the input, not the target)
+    listed_inputs = (0,)  # (the target, of no derivative (requiring grad it is refused), no input of PyTorch's node)
 
     saved = ("x", "t")
 

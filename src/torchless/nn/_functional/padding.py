@@ -10,6 +10,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops import shape as shape_ops
+from ...autograd import forward_ad, grad_mode
 from ...autograd._graph_backward import with_zero_derivative_of
 from ...autograd.graph import COPY_SLICES
 from ...autograd.saved_values import SavedInput, int64
@@ -297,6 +298,8 @@ def _index_pad(input, widths, padded, mode):
             # then wraps cells it never wrote (its output keeps whatever memory held, its gradient is 0).
             # The same shape, filled with zeros.
             return ConstantPadNd.apply(input, widths=widths, value=0)
+        if input._requires_grad and grad_mode.is_grad_enabled() and not forward_ad.traced((input,)):
+            return _circular_by_copies(input, widths, padded)
     else:
         if 0 in shape[-padded - 1:]:
             raise RuntimeError(f"Expected {padded + 1}D or {padded + 2}D (batch mode) tensor with possibly 0 batch "
@@ -315,6 +318,42 @@ def _index_pad(input, widths, padded, mode):
         f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{padded}DBackward0"
     pad = tuple(width for axis in reversed(range(ndim - padded, ndim)) for width in widths[axis])
     return IndexPad.apply(input, axis_indices=axis_indices, node_name=node_name, pad=pad)
+
+
+def _circular_by_copies(input, widths, padded):
+    """Circular padding recorded as PyTorch's _pad_circular makes it, for its graph: the input's kept cells copied
+    into a new tensor's centre, then each padded dim's left and right cells copied from inside it (last dim
+    first), so a chain of CopySlices nodes over SliceBackward0 ones, whose backward adds the gradients up in its
+    order."""
+    in_shape = tuple(input.shape)
+    nonpadded = len(in_shape) - padded
+    out_shape = list(in_shape[:nonpadded]) + [n + lo + hi for n, (lo, hi) in zip(in_shape[nonpadded:],
+                                                                              widths[nonpadded:])]
+    out = input.new_empty(out_shape)
+
+    def sliced(tensor, dim, start, end):
+        """aten's slice: a SliceBackward0 node (a full range's too), negative ends counted from the end, then
+        both clamped into the dim."""
+        size = tensor.shape[dim]
+        start, end = start + size if start < 0 else start, end + size if end < 0 else end
+        start = min(max(start, 0), size)
+        return tensor.narrow(dim, start, min(max(end, start), size) - start)
+
+    out_slice, in_slice = out, input
+    dims = range(len(in_shape) - 1, nonpadded - 1, -1)  # (PyTorch's order: the last dim first)
+    for dim in dims:
+        lo, hi = widths[dim]
+        out_slice = sliced(out_slice, dim, max(lo, 0), out_shape[dim] - max(hi, 0))
+        in_slice = sliced(in_slice, dim, max(-lo, 0), in_shape[dim] - max(-hi, 0))
+    out_slice.copy_(in_slice)
+    for dim in dims:
+        lo, hi = widths[dim]
+        if lo > 0:
+            sliced(out, dim, 0, lo).copy_(sliced(out, dim, out_shape[dim] - lo - max(hi, 0),
+                                                 out_shape[dim] - max(hi, 0)))
+        if hi > 0:
+            sliced(out, dim, out_shape[dim] - hi, out_shape[dim]).copy_(sliced(out, dim, max(lo, 0), max(lo, 0) + hi))
+    return out
 
 
 def pad(input, pad, mode="constant", value=None):

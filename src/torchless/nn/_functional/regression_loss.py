@@ -36,6 +36,7 @@ class _PiecewiseLoss(Node):
 
     saved = ("diff",)
     backward_is_one_op = True  # (smooth_l1_loss_backward, huber_loss_backward)
+    backward_inputs_of = {1: (1, 0)}  # the target's gradient: <op>_backward(grad, target, self)
 
     @quiet
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
