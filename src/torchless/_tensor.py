@@ -1435,8 +1435,11 @@ for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "al
               "multinomial", "resize_as_", "scatter_add_", "new_empty_strided", "new_tensor", "index_put",
               "index_put_"):
     getattr(Tensor, _name).parser_arity = True
-for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_", "fill_"):
-    # (unwrapped: their **keywords are their own arguments' names, no dim axis= could stand for; fill_ refuses its)
+for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_", "fill_",
+              "matmul", "mm", "bmm", "dot", "pow", "floor_divide", "add_", "sub_", "mul_", "div_", "pow_",
+              "floor_divide_", "copy_"):
+    # (unwrapped: their **keywords are their own arguments' names, no dim axis= could stand for; fill_ and the
+    # binary ops refuse theirs, read by the parser)
     getattr(Tensor, _name).own_keywords = True
 # The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
 # arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),
