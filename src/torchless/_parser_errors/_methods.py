@@ -104,7 +104,10 @@ def word_binding_errors_as_the_parser(cls):
         value = getattr(cls, name)
         if not name.startswith("_") and name not in METHOD_SIGNATURES and inspect.isfunction(value) \
                 and takes_no_arguments(value):  # (the hot ones, unwrapped, refuse arguments given to *refused)
-            setattr(cls, name, _refusing_arguments(name, value))
+            if name in _PYTHON_TENSOR_METHODS:  # Python code in PyTorch: Python's errors, naming Tensor.storage()
+                value.__qualname__ = f"Tensor.{name}"
+            else:
+                setattr(cls, name, _refusing_arguments(name, value))
 
 
 def _refusing_arguments(name, function):

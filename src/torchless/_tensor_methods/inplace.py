@@ -505,9 +505,9 @@ class InPlaceMethods:
 
         return self._inplace(clamped, cpp_type_names=not tensor_bounds)
 
-    def relu_(self, *refused):
-        if refused:
-            raise _parser_errors.no_arguments_error("relu_", refused, {})
+    def relu_(self, *refused, **refused_keywords):
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("relu_", refused, refused_keywords)
         return self._inplace(lambda t: t.relu())
 
     def sqrt_(self):
