@@ -16,6 +16,9 @@ compared with torch at run time and, where the expected text is PyTorch's or Pyt
   as torch._C._nn's do (an out of another dtype refused with its words);
 * Tensor.float() and its kin (double, half, long, int, short, char, byte, bool, cfloat, cdouble, bfloat16) refuse
   ``memory_format`` given by position (None too, which was taken) and extra arguments in the parser's words;
+* keyword-only arguments given by position are refused even as None (cumsum(0, None), cumsum_ / cumprod_ and
+  torch.cumsum likewise, new_tensor(data, None)), as the parser refuses them; requires_grad_ counts its extra
+  arguments as the parser does (self not counted);
 * the METH_NOARGS methods kept unwrapped for speed (dim, numel, detach, t, relu, relu_) refuse keywords in
   CPython's words ("TensorBase.dim() takes no keyword arguments"); storage, share_memory_ and is_shared, Python
   code in PyTorch, fail in Python's words naming ``Tensor.storage()``;
@@ -143,6 +146,18 @@ def test_max_pool3d_with_indices_reads_is_cuda_first_as_torch(source):
     _assert_as_torch(source)
 
 
+@pytest.mark.parametrize("source", [
+    "lib.ones(2).cumsum(0, None)", "lib.ones(2).cumsum(0, lib.float64)", "lib.ones(2).cumsum(0, dtype=None)",
+    "lib.ones(2).cumsum(0, dtype=lib.float64)", "lib.ones(2).cumsum_(0, None)", "lib.ones(2).cumprod_(0, None)",
+    "lib.ones(2).cumsum_(0, dtype=lib.float64)", "lib.cumsum(lib.ones(2), 0, None)", "lib.ones(2).cumsum(0, None, 1)",
+    "lib.ones(2).requires_grad_(True, None)", "lib.ones(2).requires_grad_(True, 1, 2)", "lib.ones(2).new_tensor([1], None)",
+    "lib.ones(2).new_tensor([1], lib.float64)", "lib.ones(2).new_tensor([1], dtype=lib.float64)",
+    "lib.ones(2).new_tensor([1], 1, 2, 3)",
+])
+def test_keyword_only_arguments_by_position_refused_as_torch(source):
+    _assert_as_torch(source)
+
+
 # ----------------------------------------------------------------------------- PyTorch's words, without torch
 def _raised(source):
     kind, message = _outcome(torchless, source)
@@ -168,6 +183,10 @@ def _raised(source):
     ("lib.ones(2).dim(bogus=1)", "TensorBase.dim() takes no keyword arguments"),
     ("lib.ones(2).relu(1)", "TensorBase.relu() takes no arguments (1 given)"),
     ("lib.ones(2).storage(1)", "Tensor.storage() takes 1 positional argument but 2 were given"),
+    ("lib.ones(2).cumsum(0, None)", "cumsum() takes 1 positional argument but 2 were given"),
+    ("lib.ones(2).new_tensor([1], None)", "new_tensor() takes 1 positional argument but 2 were given"),
+    ("lib.ones(2).requires_grad_(True, None)", "requires_grad_() takes from 0 to 1 positional arguments but 2 were "
+                                               "given"),
 ])
 def test_type_errors_in_pytorchs_words(source, expected):
     assert _raised(source) == ("TypeError", expected)

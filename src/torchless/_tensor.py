@@ -510,7 +510,9 @@ class Tensor:
             raise RuntimeError(f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
                                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad=True, *more):
+        if more:  # (Python's count would include self)
+            raise _parser_errors.too_many_positional("requires_grad_", 1, 0, nargs=1 + len(more))
         if requires_grad.__class__ is not bool:  # (no NumPy bool either, as PyTorch's parser)
             raise _parser_errors.wrong_type("requires_grad_", "requires_grad", 1, requires_grad, "bool")
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
@@ -1124,7 +1126,7 @@ class Tensor:
         return self._cast(f), other._cast(f)
 
     # ------------------------------------------------------------------ factories from a tensor
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
         from ._creation._common import check_requires_grad
         from ._creation.from_data import _copy_construct_warning, tensor
 
