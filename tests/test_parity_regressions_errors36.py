@@ -79,7 +79,8 @@ _IN_PLACE_CALLS = [f"lib.ones(2).{name}({arguments})" for name in ("add_", "sub_
     "lib.ones(2, requires_grad=True).add_(x2=lib.ones(2))",
 ]
 _COPY_CALLS = [
-    "lib.ones(2).copy_(src=lib.ones(2))", "lib.ones(2).copy_(other=lib.ones(2) * 3)", "lib.ones(2).copy_(lib.ones(2), 1)",
+    "lib.ones(2).copy_(src=lib.ones(2))", "lib.ones(2).copy_(other=lib.ones(2) * 3)",
+    "lib.ones(2).copy_(lib.ones(2), 1)",
     "lib.ones(2).copy_(lib.ones(2), non_blocking=1)", "lib.ones(2).copy_(lib.ones(2), non_blocking=np.bool_(True))",
     "lib.ones(2).copy_(lib.ones(2) * 3, True)", "lib.ones(2).copy_(2.5)", "lib.ones(2).copy_(lib.ones(2), False, 3)",
     "lib.ones(2).copy_()", "lib.ones(2).copy_(bogus=1)", "lib.ones(2).copy_(lib.ones(2), None)",
@@ -112,7 +113,8 @@ def test_native_functionals_read_numpy_names_and_keywords_as_torch(source):
     for out in ("lib.zeros(3)", "lib.zeros(2, dtype=lib.long)", "lib.zeros(2, dtype=lib.float64)", "3")
 ] + ["(lambda o: (F.avg_pool2d(lib.arange(16.).view(1, 1, 4, 4), 2, out=o), o)[1])(lib.zeros(1, 1, 2, 2))",
      "F.avg_pool2d(lib.ones(1, 1, 4, 4, requires_grad=True), 2, out=lib.ones(2))",
-     "F.avg_pool2d(lib.ones(1, 1, 4, 4), 5, out=lib.ones(2))", "lib._C._nn.avg_pool2d(lib.ones(1, 1, 4, 4), 2, out=None)"])
+     "F.avg_pool2d(lib.ones(1, 1, 4, 4), 5, out=lib.ones(2))",
+     "lib._C._nn.avg_pool2d(lib.ones(1, 1, 4, 4), 2, out=None)"])
 def test_avg_pool_takes_out_as_torch(source):
     _assert_as_torch(source)
 
@@ -150,7 +152,8 @@ def test_max_pool3d_with_indices_reads_is_cuda_first_as_torch(source):
     "lib.ones(2).cumsum(0, None)", "lib.ones(2).cumsum(0, lib.float64)", "lib.ones(2).cumsum(0, dtype=None)",
     "lib.ones(2).cumsum(0, dtype=lib.float64)", "lib.ones(2).cumsum_(0, None)", "lib.ones(2).cumprod_(0, None)",
     "lib.ones(2).cumsum_(0, dtype=lib.float64)", "lib.cumsum(lib.ones(2), 0, None)", "lib.ones(2).cumsum(0, None, 1)",
-    "lib.ones(2).requires_grad_(True, None)", "lib.ones(2).requires_grad_(True, 1, 2)", "lib.ones(2).new_tensor([1], None)",
+    "lib.ones(2).requires_grad_(True, None)", "lib.ones(2).requires_grad_(True, 1, 2)",
+    "lib.ones(2).new_tensor([1], None)",
     "lib.ones(2).new_tensor([1], lib.float64)", "lib.ones(2).new_tensor([1], dtype=lib.float64)",
     "lib.ones(2).new_tensor([1], 1, 2, 3)",
 ])

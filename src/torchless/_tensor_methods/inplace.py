@@ -433,7 +433,6 @@ class InPlaceMethods:
             self.mul(other)
             raise
 
-
     def div_(self, other=NOT_GIVEN, *args, rounding_mode=NO_ROUNDING_MODE, **kwargs):
         if args or kwargs:
             return self._refused_inplace_call("div", other, args, kwargs, rounding_mode=NOT_GIVEN if rounding_mode
