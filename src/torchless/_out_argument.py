@@ -198,7 +198,7 @@ _SAME_DTYPE = "Expected out tensor to have dtype {result_cpp}, but got {out_cpp}
 _EXACT_DTYPE = {
     **{name: _SAME_DTYPE for name in ("mm", "bmm", "addmm", "addbmm", "baddbmm", "argmax", "argmin", "max", "min",
                                       "sort", "topk", "gather", "tril", "triu", "diag", "aminmax")},
-    **{name: _SAME_DTYPE for name in ("softmax", "log_softmax", "linalg_vector_norm")},
+    **{name: _SAME_DTYPE for name in ("softmax", "log_softmax", "linalg_vector_norm", "avg_pool2d", "avg_pool3d")},
     "linalg_matrix_norm": "linalg.matrix_norm expected out tensor dtype {result} but got: {out}",
     # (the activations of torch._C._nn, structured kernels)
     **{name: "Found dtype {out} but expected {result}" for name in ("hardshrink", "softshrink", "softplus", "gelu")},

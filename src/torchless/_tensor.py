@@ -119,10 +119,14 @@ def _warn_scalar_of_grad_tensor():
 def _dtype_cast(dtype, name):
     """Tensor.float() and its kin: ``self.to(dtype)``, into ``memory_format`` when one is given (PyTorch's check
     of it names the method)."""
-    def cast(self, memory_format=None):  # (None: not given, PyTorch's preserve_format)
-        if memory_format is None:
+    not_given = _parser_errors.NOT_GIVEN
+
+    def cast(self, memory_format=not_given, *more):  # (*more: the parser's error for extra positional arguments)
+        if memory_format is not_given:
             return self.to(dtype)
         _refuse_by_position(name, 0)  # (memory_format is keyword-only: checked here, off the common path)
+        if more:  # (a call that could not be read back)
+            raise _parser_errors.too_many_positional(name, 0, nargs=1 + len(more))
         return self._cast_in_format(dtype, memory_format, name)
 
     cast.__name__, cast.__qualname__ = name, f"Tensor.{name}"
@@ -394,9 +398,10 @@ class Tensor:
         # PyTorch's: the tensor flipped along dim 0 (a 0-d tensor itself), not an iterator
         return self if self._data.ndim == 0 else self.flip(0)
 
-    def dim(self, *refused):  # (refused: CPython's error for PyTorch's METH_NOARGS method, at no wrapper's cost)
-        if refused:
-            raise _parser_errors.no_arguments_error("dim", refused, {})
+    # (refused: CPython's errors for PyTorch's METH_NOARGS method, at no wrapper's cost)
+    def dim(self, *refused, **refused_keywords):
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("dim", refused, refused_keywords)
         return self._data.ndim
 
     def ndimension(self):
@@ -406,9 +411,9 @@ class Tensor:
     def ndim(self):
         return self._data.ndim
 
-    def numel(self, *refused):
-        if refused:
-            raise _parser_errors.no_arguments_error("numel", refused, {})
+    def numel(self, *refused, **refused_keywords):
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("numel", refused, refused_keywords)
         return self._data.size
 
     def nelement(self):
@@ -505,7 +510,9 @@ class Tensor:
             raise RuntimeError(f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
                                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad=True, *more):
+        if more:  # (Python's count would include self)
+            raise _parser_errors.too_many_positional("requires_grad_", 1, 0, nargs=1 + len(more))
         if requires_grad.__class__ is not bool:  # (no NumPy bool either, as PyTorch's parser)
             raise _parser_errors.wrong_type("requires_grad_", "requires_grad", 1, requires_grad, "bool")
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
@@ -645,11 +652,11 @@ class Tensor:
         out.__dict__.update(source.__dict__)
         return out
 
-    def detach(self, *refused):
+    def detach(self, *refused, **refused_keywords):
         """A tensor sharing this one's values (and version counter: changing it in place invalidates what
         backward saved of this one), outside the graph."""
-        if refused:
-            raise _parser_errors.no_arguments_error("detach", refused, {})
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("detach", refused, refused_keywords)
         return self._detached_as(Tensor)
 
     def _detached_as(self, cls):
@@ -815,8 +822,7 @@ class Tensor:
     byte = _dtype_cast(_dtype.uint8, "byte")
     bool = _dtype_cast(_dtype.bool, "bool")
 
-    def bfloat16(self):
-        return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
+    bfloat16 = _dtype_cast(_dtype.bfloat16, "bfloat16")  # (TypeError: torchless has no bfloat16 tensors)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -1120,7 +1126,7 @@ class Tensor:
         return self._cast(f), other._cast(f)
 
     # ------------------------------------------------------------------ factories from a tensor
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
         from ._creation._common import check_requires_grad
         from ._creation.from_data import _copy_construct_warning, tensor
 
@@ -1435,8 +1441,11 @@ for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "al
               "multinomial", "resize_as_", "scatter_add_", "new_empty_strided", "new_tensor", "index_put",
               "index_put_"):
     getattr(Tensor, _name).parser_arity = True
-for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_", "fill_"):
-    # (unwrapped: their **keywords are their own arguments' names, no dim axis= could stand for; fill_ refuses its)
+for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_to_size", "map_", "fill_",
+              "matmul", "mm", "bmm", "dot", "pow", "floor_divide", "add_", "sub_", "mul_", "div_", "pow_",
+              "floor_divide_", "copy_", "dim", "numel", "detach", "t", "relu", "relu_"):
+    # (unwrapped: their **keywords are their own arguments' names, no dim axis= could stand for; fill_ and the
+    # binary ops refuse theirs, read by the parser)
     getattr(Tensor, _name).own_keywords = True
 # The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
 # arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),
@@ -1444,7 +1453,7 @@ for _name in ("view", "reshape", "permute", "expand", "repeat", "resize_", "sum_
 # memory_format)
 _UNWRAPPED_NO_ARGUMENT_METHODS = frozenset(
     "relu relu_ t dim numel nelement ndimension item tolist detach is_floating_point is_complex storage "
-    "untyped_storage data_ptr element_size storage_offset retain_grad share_memory_ is_shared bfloat16".split())
+    "untyped_storage data_ptr element_size storage_offset retain_grad share_memory_ is_shared".split())
 for _name, _value in list(vars(Tensor).items()):
     if not _name.startswith("_") and _name not in _UNWRAPPED_NO_ARGUMENT_METHODS and inspect.isfunction(_value) \
             and _parser_errors.takes_no_arguments(_value):

@@ -3,7 +3,7 @@ reads it: the call read back as the user wrote it, and the parser's TypeError fo
 import re
 
 from ._messages import function_positions, in_place_named
-from ._overloads import FUNCTION_FORM_OVERLOADS, METHOD_OVERLOADS, PARSED_ON_FAILURE
+from ._overloads import FUNCTION_FORM_OVERLOADS, METHOD_HIDDEN_OVERLOADS, METHOD_OVERLOADS, PARSED_ON_FAILURE
 from ._schema import parse, parse_overload, schemas_of, warn_deprecated_overload
 
 
@@ -37,7 +37,7 @@ def method_arguments(name, args, kwargs=None):
 
 def _method_arguments(name, args, kwargs):
     try:
-        return parse(name, METHOD_OVERLOADS[name], args, kwargs)
+        return _parse_method(name, args, kwargs)
     except TypeError as error:
         from .._functions import POSITIONS_SHIFTED
         from .._written_call import user_call
@@ -55,10 +55,16 @@ def _method_arguments(name, args, kwargs):
         elif not shift:
             raise
         try:
-            parse(name, METHOD_OVERLOADS[name], args, kwargs)
+            _parse_method(name, args, kwargs)
         except TypeError as as_written:
             raise function_positions(as_written) if shift else as_written from None
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
+
+
+def _parse_method(name, args, kwargs):
+    """PyTorch's parser for a call of the Tensor method ``name`` (of METHOD_OVERLOADS), its deprecated overloads
+    tried last (never listed: copy_'s async one makes its TypeErrors list the one printed, as for several)."""
+    return parse_overload(name, METHOD_OVERLOADS[name], args, kwargs, METHOD_HIDDEN_OVERLOADS.get(name, ()))[1]
 
 
 # The public methods that PyTorch writes in Python (torch/_tensor.py): Python's TypeErrors name them "Tensor.split()"
@@ -98,7 +104,10 @@ def word_binding_errors_as_the_parser(cls):
         value = getattr(cls, name)
         if not name.startswith("_") and name not in METHOD_SIGNATURES and inspect.isfunction(value) \
                 and takes_no_arguments(value):  # (the hot ones, unwrapped, refuse arguments given to *refused)
-            setattr(cls, name, _refusing_arguments(name, value))
+            if name in _PYTHON_TENSOR_METHODS:  # Python code in PyTorch: Python's errors, naming Tensor.storage()
+                value.__qualname__ = f"Tensor.{name}"
+            else:
+                setattr(cls, name, _refusing_arguments(name, value))
 
 
 def _refusing_arguments(name, function):
@@ -144,7 +153,7 @@ def method_binding_error(name, args, kwargs, error):
         return no_arguments_error(name, args, kwargs)
     if name in METHOD_OVERLOADS:
         try:
-            parse(name, METHOD_OVERLOADS[name], args, kwargs)
+            _parse_method(name, args, kwargs)
         except TypeError as parsed:
             return parsed
     if "unexpected keyword argument" in str(error):  # (the parser names the missing arguments first)

@@ -102,27 +102,28 @@ def operand_as_written(operand, args, kwargs, argument="other"):
     return (operand,) + tuple(args), kwargs
 
 
-def refused_operand_call(name, operand, args, kwargs):
+def refused_operand_call(name, operand, args, kwargs, argument="other"):
     """A call of the Tensor method ``name`` (of _OPERAND_METHODS) whose quick checks refused ``operand`` (NOT_GIVEN
-    where left out), the arguments ``args`` past it or the keywords ``kwargs``, as PyTorch's parser reads it: the
-    arguments by name where only a deprecated overload of PyTorch's takes it (with its warning), else raises its
-    TypeError (under the in-place form's name where the call came through one)."""
-    given, kwargs = operand_as_written(operand, args, kwargs)
+    where left out; ``argument``: its name), the arguments ``args`` past it or the keywords ``kwargs``, as PyTorch's
+    parser reads it: the arguments by name where it takes the call (NumPy's ``x2`` for ``other``) or only a
+    deprecated overload of PyTorch's does (with its warning), else raises its TypeError (under the in-place form's
+    name where the call came through one)."""
+    given, kwargs = operand_as_written(operand, args, kwargs, argument)
     printed, hidden = _OPERAND_METHODS[name]
     try:
         index, arguments = parse_overload(name, printed, given, kwargs, hidden)
     except TypeError as error:
         raise in_place_named(name, error) from None
-    if index < len(printed):  # (the quick checks refuse no call the parser takes)
-        raise AssertionError(f"{name}() refused a call its parser takes")
+    if index < len(printed):  # taken as written: NumPy's name for the operand (x.add(x2=y))
+        return arguments
     warn_deprecated_overload(name, hidden[index - len(printed)], printed)
     return arguments
 
 
-def refused_operand_error(name, operand, args, kwargs):
+def refused_operand_error(name, operand, args, kwargs, argument="other"):
     """The TypeError of ``refused_operand_call`` for a call that PyTorch's parser refuses."""
     try:
-        refused_operand_call(name, operand, args, kwargs)
+        refused_operand_call(name, operand, args, kwargs, argument)
     except TypeError as error:
         return error
     raise AssertionError(f"{name}() parsed a call it should refuse")

@@ -78,6 +78,7 @@ METHOD_OVERLOADS = {
     "bincount": ("Tensor? weights=None, SymInt minlength=0",),
     "renorm": ("Number p, int dim, Number maxnorm",),
     "matrix_power": ("int n",),
+    "copy_": ("Tensor other, bool non_blocking=False",),
     # (methods off the hot paths, wrapped for their refused calls: the parser names what is missing before a
     # keyword it has no place for)
     "bernoulli": ("*, Generator? generator=None", "float p, *, Generator? generator=None"),
@@ -108,6 +109,10 @@ METHOD_OVERLOADS = {
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, SymInt[] split_sizes, int dim=0",),
 }
+
+
+# PyTorch's deprecated overloads of some of those, which its parser tries but never lists
+METHOD_HIDDEN_OVERLOADS = {"copy_": ("Tensor other, bool async=False",)}
 
 
 def _with_in_place(table):

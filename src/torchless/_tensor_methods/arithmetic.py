@@ -311,6 +311,15 @@ class ArithmeticMethods:
         other = arguments.pop("other")
         return getattr(self, name)(other, **arguments)
 
+    def _refused_tensor_operand(self, name, argument, operand, args, kwargs):
+        """A call of the product ``name`` (matmul, mm, bmm, dot) that its quick check refused (``operand``: its
+        tensor ``argument``, NOT_GIVEN where left out; ``args``/``kwargs``: those it has no parameter for), as
+        PyTorch's parser takes it: its TypeError, or the call with NumPy's name for the operand read."""
+        if not args and not kwargs:
+            raise _parser_errors.tensor_operand_error(name, argument, operand)
+        arguments = _parser_errors.refused_operand_call(name, operand, args, kwargs, argument)
+        return getattr(self, name)(arguments[argument])
+
     # The extra arguments (*args, **kwargs) reach the parser's TypeErrors from the one check of the operand, which
     # costs less than the method call it replaced. alpha=1 (an int: PyTorch checks a float or bool 1 like any
     # alpha) is the plain operator.
@@ -403,8 +412,11 @@ class ArithmeticMethods:
         return self._checked_binary(other, _fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
-    def floor_divide(self, other=NOT_GIVEN):
-        if not isinstance(other, (Tensor, NUMBERS)):  # (the operator's NotImplemented)
+    def floor_divide(self, other=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(other, (Tensor, NUMBERS)):  # (the operator's NotImplemented)
+            if args or kwargs:
+                return self.floor_divide(_parser_errors.refused_operand_call("floor_divide", other, args, kwargs)
+                                         ["other"])
             raise _parser_errors.missing_operand("floor_divide") if other is NOT_GIVEN else \
                 _parser_errors.invalid_binary_method("floor_divide", "other", other)
         return self // other
@@ -453,16 +465,19 @@ class ArithmeticMethods:
                 weight = _dtype.scalar_argument(weight, opmath).item()
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
-    def pow(self, exponent=NOT_GIVEN):
-        if not isinstance(exponent, (Tensor, NUMBERS)):
+    def pow(self, exponent=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(exponent, (Tensor, NUMBERS)):
+            if args or kwargs:
+                return self.pow(_parser_errors.refused_operand_call("pow", exponent, args, kwargs, "exponent")
+                                ["exponent"])
             if exponent is NOT_GIVEN:
                 raise _parser_errors.missing_operand("pow")
             raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)
         return self ** exponent
 
-    def matmul(self, other=NOT_GIVEN):
-        if not isinstance(other, Tensor):
-            raise _parser_errors.tensor_operand_error("matmul", "other", other)
+    def matmul(self, other=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(other, Tensor):
+            return self._refused_tensor_operand("matmul", "other", other, args, kwargs)
         a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
         if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
@@ -477,18 +492,18 @@ class ArithmeticMethods:
                 raise error
         raise arithmetic.matmul_error(a, b)
 
-    def mm(self, mat2=NOT_GIVEN):
-        if not isinstance(mat2, Tensor):
-            raise _parser_errors.tensor_operand_error("mm", "mat2", mat2)
+    def mm(self, mat2=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(mat2, Tensor):
+            return self._refused_tensor_operand("mm", "mat2", mat2, args, kwargs)
         if self._data.ndim != 2:
             raise RuntimeError("self must be a matrix")
         if mat2._data.ndim != 2:
             raise RuntimeError("mat2 must be a matrix")
         return self.matmul(mat2)
 
-    def bmm(self, mat2=NOT_GIVEN):
-        if not isinstance(mat2, Tensor):
-            raise _parser_errors.tensor_operand_error("bmm", "mat2", mat2)
+    def bmm(self, mat2=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(mat2, Tensor):
+            return self._refused_tensor_operand("bmm", "mat2", mat2, args, kwargs)
         if self._data.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
         if mat2._data.ndim != 3:
@@ -500,9 +515,9 @@ class ArithmeticMethods:
             raise error
         return arithmetic.MatMul.apply(self, mat2, batched=True)
 
-    def dot(self, tensor=NOT_GIVEN):
-        if not isinstance(tensor, Tensor):
-            raise _parser_errors.tensor_operand_error("dot", "tensor", tensor)
+    def dot(self, tensor=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs or not isinstance(tensor, Tensor):
+            return self._refused_tensor_operand("dot", "tensor", tensor, args, kwargs)
         if self._data.ndim != 1 or tensor._data.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {tensor._data.ndim}D tensors")
         return self.matmul(tensor)

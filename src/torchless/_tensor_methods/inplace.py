@@ -394,10 +394,23 @@ class InPlaceMethods:
                 _dtype.from_numpy_dtype(common).scalar_name
             raise RuntimeError(f"result type {result} can't be cast to the desired output type {target}")
 
-    def add_(self, other=NOT_GIVEN, *, alpha=1):
+    def _refused_inplace_call(self, name, operand, args, kwargs, argument="other", **keywords):
+        """A call of the in-place binary method ``name``_ given arguments past its operand (``args``) or keywords
+        it has no parameter for (``kwargs``; ``keywords``: its own, NOT_GIVEN where left out), as PyTorch's parser
+        takes it: its TypeError under the in-place name, or the call with NumPy's name for the operand read."""
+        given = {key: value for key, value in keywords.items() if value is not NOT_GIVEN}
+        arguments = _parser_errors.refused_operand_call(name, operand, args, {**given, **kwargs}, argument)
+        return getattr(self, f"{name}_")(arguments.pop(argument), **arguments)
+
+    # (*args, **kwargs: the parser's TypeErrors for arguments these have no parameter for, as the methods')
+    def add_(self, other=NOT_GIVEN, *args, alpha=NOT_GIVEN, **kwargs):
+        if args or kwargs:
+            return self._refused_inplace_call("add", other, args, kwargs, alpha=alpha)
         return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype", name="add_")
 
-    def sub_(self, other=NOT_GIVEN, *, alpha=1):
+    def sub_(self, other=NOT_GIVEN, *args, alpha=NOT_GIVEN, **kwargs):
+        if args or kwargs:
+            return self._refused_inplace_call("sub", other, args, kwargs, alpha=alpha)
         if isinstance(other, (Tensor, NUMBERS)):
             try:
                 self._check_bool_sub(other)  # before the shapes, as PyTorch
@@ -406,7 +419,9 @@ class InPlaceMethods:
                 raise
         return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand="dtype", name="sub_")
 
-    def mul_(self, other=NOT_GIVEN):
+    def mul_(self, other=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs:
+            return self._refused_inplace_call("mul", other, args, kwargs)
         if other.__class__ is np.ndarray:  # (which the operator below takes, as PyTorch's does, and its parser not)
             try:
                 self.mul(other)
@@ -418,12 +433,16 @@ class InPlaceMethods:
             self.mul(other)
             raise
 
-
-    def div_(self, other=NOT_GIVEN, *, rounding_mode=NO_ROUNDING_MODE):
+    def div_(self, other=NOT_GIVEN, *args, rounding_mode=NO_ROUNDING_MODE, **kwargs):
+        if args or kwargs:
+            return self._refused_inplace_call("div", other, args, kwargs, rounding_mode=NOT_GIVEN if rounding_mode
+                                              is NO_ROUNDING_MODE else rounding_mode)
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other,
                              operand=division_operand(rounding_mode), name="div_")
 
-    def pow_(self, exponent=NOT_GIVEN):
+    def pow_(self, exponent=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs:
+            return self._refused_inplace_call("pow", exponent, args, kwargs, "exponent")
         if isinstance(exponent, (int, np.integer)) and exponent < 0 and self._data.dtype.kind in "biu":  # (before
             # the cast's check)
             raise RuntimeError("Integers to negative integer powers are not allowed.")
@@ -436,7 +455,9 @@ class InPlaceMethods:
                 raise _parser_errors.in_place_named("pow", error) from None
             raise
 
-    def floor_divide_(self, other=NOT_GIVEN):
+    def floor_divide_(self, other=NOT_GIVEN, *args, **kwargs):
+        if args or kwargs:
+            return self._refused_inplace_call("floor_divide", other, args, kwargs)
         return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype", name="floor_divide_")
 
     def remainder_(self, other):
@@ -483,9 +504,9 @@ class InPlaceMethods:
 
         return self._inplace(clamped, cpp_type_names=not tensor_bounds)
 
-    def relu_(self, *refused):
-        if refused:
-            raise _parser_errors.no_arguments_error("relu_", refused, {})
+    def relu_(self, *refused, **refused_keywords):
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("relu_", refused, refused_keywords)
         return self._inplace(lambda t: t.relu())
 
     def sqrt_(self):
@@ -529,7 +550,12 @@ class InPlaceMethods:
                 raise
         return self._inplace(lambda t: t.lerp(end, weight), [end, weight], overlap="partial", name="lerp_")
 
-    def copy_(self, src, non_blocking=False):
+    def copy_(self, other=NOT_GIVEN, non_blocking=False, *args, **kwargs):
+        if args or kwargs or other is NOT_GIVEN or non_blocking.__class__ is not bool:
+            # (the parser's TypeError for the call as written: no other, a non_blocking that is no bool, extras)
+            given = (other, non_blocking, *args) if other is not NOT_GIVEN else ()
+            other = _parser_errors.method_arguments("copy_", given, kwargs)["other"]  # (or NumPy's x2=)
+        src = other
         if not isinstance(src, Tensor):
             if not isinstance(src, NUMBERS):
                 raise _parser_errors.not_tensor("copy_", "other", 1, src)

@@ -144,9 +144,9 @@ class PointwiseMethods:
         check_bound(max, "clamp_max", "max")
         return self._clamp(None, max, "clamp", "ClampMax")
 
-    def relu(self, *refused):
-        if refused:
-            raise _parser_errors.no_arguments_error("relu", refused, {})
+    def relu(self, *refused, **refused_keywords):
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("relu", refused, refused_keywords)
         if self._data.dtype.kind in "bc":
             refuse_relu(self)
         return unary.Relu.apply(self)

@@ -381,25 +381,30 @@ class ReductionMethods:
                                       shown={"dim": dim, "indices": index, "keepdim": keepdim})
         return _RETURN_TYPES[name](values, Tensor._wrap(index))
 
-    def cumsum(self, dim, dtype=None):
+    def cumsum(self, dim, dtype=_parser_errors.NOT_GIVEN):
         """Running sums along ``dim``; integers and bools sum in int64."""
-        if dtype is not None:
-            _refuse_by_position("cumsum", 1)  # (dtype is keyword-only)
+        if dtype is _parser_errors.NOT_GIVEN:
+            dtype = None
+        else:
+            _refuse_by_position("cumsum", 1)  # (dtype is keyword-only: None by position refused too)
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         check_scan_dtype(self, dtype, "cumsum_out_cpu")
         return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
-    def cumsum_(self, dim, dtype=None):
+    def cumsum_(self, dim, dtype=_parser_errors.NOT_GIVEN):
         return self._scan_in_place("cumsum", dim, dtype)
 
-    def cumprod_(self, dim, dtype=None):
+    def cumprod_(self, dim, dtype=_parser_errors.NOT_GIVEN):
         return self._scan_in_place("cumprod", dim, dtype)
 
     def _scan_in_place(self, name, dim, dtype):
         """cumsum_ / cumprod_: a ``dtype`` must be the tensor's own (PyTorch checks it first); a bool tensor cannot
         hold the int64 sums or products."""
+        if dtype is _parser_errors.NOT_GIVEN:
+            dtype = None
+        else:
+            _refuse_by_position(f"{name}_", 1)  # (dtype is keyword-only: None by position refused too)
         if dtype is not None:
-            _refuse_by_position(f"{name}_", 1)  # (dtype is keyword-only)
             check_dtype_keyword(f"{name}_", dtype)
             if _dtype.to_numpy_dtype(dtype) != self._data.dtype:
                 from .._ops.tensor_extras import in_place_dtype_mismatch

@@ -275,9 +275,9 @@ class ShapeMethods:
         _parser_errors.method_arguments("swapdims", (dim0, dim1))
         return self.transpose(dim0, dim1)
 
-    def t(self, *refused):
-        if refused:
-            raise _parser_errors.no_arguments_error("t", refused, {})
+    def t(self, *refused, **refused_keywords):
+        if refused or refused_keywords:
+            raise _parser_errors.no_arguments_error("t", refused, refused_keywords)
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
         # (a view even of a 0-d or 1-d tensor, as PyTorch's: not the tensor itself)

@@ -45,11 +45,13 @@ from ._functional.piecewise import _threshold  # noqa: F401  (F.threshold's own 
 
 from . import grad  # noqa: E402,F401  (F.grad is torch.nn.grad, the convolutions' gradients)
 
-# The activations PyTorch binds natively with an out= variant (torch._C._nn's): out= written into, as theirs
+# The activations and poolings PyTorch binds natively with an out= variant (torch._C._nn's): out= written into, as
+# theirs
 from .._out_argument import with_out as _with_out  # noqa: E402
 
 for _name, _native in (("logsigmoid", "log_sigmoid"), ("hardshrink", "hardshrink"), ("softshrink", "softshrink"),
-                       ("softplus", "softplus"), ("gelu", "gelu")):
+                       ("softplus", "softplus"), ("gelu", "gelu"), ("avg_pool2d", "avg_pool2d"),
+                       ("avg_pool3d", "avg_pool3d")):
     globals()[_name] = _with_out(_native, globals()[_name])
 del _name, _native
 

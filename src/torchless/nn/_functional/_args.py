@@ -8,6 +8,7 @@ one with several. :func:`native` gives a Python function the same parsing and me
 import functools
 import operator
 import os
+import re
 
 import numpy as np
 
@@ -368,30 +369,46 @@ def native_binding(fn):
     (Python's other binding errors are worded as the parser's.) A frame per call: not for the hot paths."""
     import inspect
 
+    from ..._numpy_names import _FUNCTION_ALIASES, _accepted, _renamed
+
     params = inspect.signature(fn).parameters
     names = list(params)
     required = [name for name, param in params.items() if param.default is param.empty]
+    aliases = _accepted(fn, _FUNCTION_ALIASES, skip_self=False)  # NumPy's names its parser takes (x= for input)
 
     @functools.wraps(fn)
     def bound(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except TypeError as error:
+            if error.__traceback__.tb_next is not None:  # (raised inside fn)
+                raise _by_keyword(error, kwargs) from None
+            if not aliases.keys().isdisjoint(kwargs):
+                return bound(*args, **_renamed(fn.__name__, args, kwargs, aliases))
             given = set(names[:len(args)]).union(kwargs)
             missing = [name for name in required if name not in given]
-            if error.__traceback__.tb_next is not None or not missing or len(args) > len(names):
-                raise  # (raised inside fn, or no missing argument: Python's words are PyTorch's)
+            if not missing or len(args) > len(names):
+                raise  # (no missing argument: Python's words are PyTorch's)
             known = {key: value for key, value in kwargs.items() if key in params and key not in names[:len(args)]}
             try:
                 fn(*args, **known, **dict.fromkeys(missing, REQUIRED))
             except TypeError as checked:
                 if not getattr(checked, "missing_argument", False):
-                    raise
+                    raise _by_keyword(checked, kwargs) from None
             raise missing_arguments(fn.__name__, required[required.index(missing[0]):]) from None
 
     # named as fn: the frame of the user's call of the op, which the parser's messages read (_written_call)
     bound.__code__ = bound.__code__.replace(co_name=fn.__name__)
     return bound
+
+
+def _by_keyword(error, kwargs):
+    """``error``, raised inside a natively bound function, as PyTorch's parser words it where the argument it
+    refuses was given by keyword: without a position ("gelu(): argument 'input' must be Tensor, not NoneType")."""
+    refused = re.match(r"^(\w+\(\): argument '(\w+)') \(position \d+\)( must be .*)$", str(error), re.DOTALL)
+    if refused is None or refused[2] not in kwargs:
+        return error
+    return TypeError(refused[1] + refused[3])
 
 
 def check_tensor(value, fn, name="input", position=1, as_written=False):

@@ -9,6 +9,7 @@ inputs share one path. Each functional is split as in PyTorch: a Python-level pa
 import numpy as np
 
 from ... import _memory_format
+from ..._tensor import Tensor
 from ...autograd import forward_ad
 from ...autograd.graph import save_tensor_versions
 from ._args import Param, native
@@ -124,6 +125,9 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Shape: D_out = floor((D + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1
     (ceil with ceil_mode), likewise H_out and W_out.
     """
+    if return_indices and not isinstance(input, Tensor):
+        # PyTorch's max_pool3d_with_indices reads input.is_cuda before its parser: a non-tensor's AttributeError
+        input.is_cuda
     native_pool = _max_pool3d_with_indices_native if return_indices else _max_pool3d_native
     out = native_pool(input, kernel_size, [] if stride is None else stride, padding, dilation, ceil_mode)
     x = getattr(input, "_data", None)  # PyTorch's kernel: channels-last-3d for such an input
