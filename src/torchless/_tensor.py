@@ -432,7 +432,7 @@ class Tensor:
         return _memory_format.is_contiguous(self._data, _memory_format.check(memory_format, "is_contiguous"))
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"  # ("V": bfloat16, ml_dtypes' NumPy type: no other "V" tensors exist)
 
     def data_ptr(self):
         """The address of the first element; 0 for a tensor without elements, as in PyTorch (even a view into a
@@ -538,7 +538,7 @@ class Tensor:
             from .nn._functional._args import _tp_name
             raise TypeError(f"Variable data has to be a tensor, but got {_tp_name(value)}")
         # a tensor requiring grad must stay floating or complex (Module.type(torch.int64) fails here, as in PyTorch)
-        if self._requires_grad and value._data.dtype.kind not in "fc":
+        if self._requires_grad and value._data.dtype.kind not in "fcV":
             raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
 
@@ -598,6 +598,8 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if _tracing_state.vmap_levels:
             forward_ad.refuse_in_vmap(self, "data")
+        if self._data.dtype.kind == "V":  # bfloat16 (ml_dtypes' NumPy type): PyTorch has no NumPy type for it
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None):
@@ -816,7 +818,7 @@ class Tensor:
     bool = _dtype_cast(_dtype.bool, "bool")
 
     def bfloat16(self):
-        return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
+        return self.to(_dtype.bfloat16)  # (a TypeError without ml_dtypes, which holds bfloat16 tensors)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
