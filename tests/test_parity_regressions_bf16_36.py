@@ -17,11 +17,12 @@ needs_bf16 = pytest.mark.skipif(not HAS_ML_DTYPES, reason="bfloat16 tensors need
 def bf16_bits(values):
     """Independent reference: float32 ``values`` rounded to bfloat16 (to nearest, ties to even; NaN kept quiet), as
     the 16 high bits of their float32 patterns (uint16)."""
-    bits = np.asarray(values, np.float32).view(np.uint32).astype(np.uint64)
+    values = np.asarray(values, np.float32)
+    bits = values.reshape(-1).view(np.uint32).astype(np.uint64)
     rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
-    nan = np.isnan(np.asarray(values, np.float32))
+    nan = np.isnan(values.reshape(-1))
     rounded[nan] = (bits[nan] >> 16) | 0x40  # a NaN stays a (quiet) NaN of its sign
-    return rounded.astype(np.uint16)
+    return rounded.astype(np.uint16).reshape(values.shape)
 
 
 def bits_of(tensor):
@@ -248,3 +249,144 @@ def test_import_does_not_import_ml_dtypes():
     code = "import sys, torchless; print('ml_dtypes' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------- arithmetic
+def _operands(seed, shape=(4, 5)):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3).astype(np.float32)
+    y = (rng.standard_normal(shape) * 3).astype(np.float32)
+    return x, y, np.abs(x) + np.float32(0.1)
+
+
+_IMG = np.random.default_rng(7).standard_normal((2, 3, 7, 7)).astype(np.float32)
+_KERNEL = np.random.default_rng(8).standard_normal((4, 3, 3, 3)).astype(np.float32)
+_W = np.random.default_rng(9).standard_normal((5, 3)).astype(np.float32)
+
+# ops PyTorch computes in float32 and rounds once: torchless's values to the bit
+EXACT_OPS = {
+    "add": lambda L, x, y, p: x + y, "sub": lambda L, x, y, p: x - y, "mul": lambda L, x, y, p: x * y,
+    "div": lambda L, x, y, p: x / y, "add_number": lambda L, x, y, p: x + 1.3, "mul_number": lambda L, x, y, p: x * 1.3,
+    "rsub_number": lambda L, x, y, p: 2.7 - x, "div_number": lambda L, x, y, p: x / 3.1,
+    "number_div": lambda L, x, y, p: 1.7 / p, "pow_2": lambda L, x, y, p: x ** 2, "pow_float": lambda L, x, y, p: p ** 1.5,
+    "add_int": lambda L, x, y, p: x + 3, "neg": lambda L, x, y, p: -x, "abs": lambda L, x, y, p: x.abs(),
+    "exp": lambda L, x, y, p: x.exp(), "log": lambda L, x, y, p: p.log(), "sqrt": lambda L, x, y, p: p.sqrt(),
+    "sin": lambda L, x, y, p: x.sin(), "tanh": lambda L, x, y, p: x.tanh(), "sigmoid": lambda L, x, y, p: x.sigmoid(),
+    "relu": lambda L, x, y, p: L.relu(x), "gelu": lambda L, x, y, p: L.nn.functional.gelu(x),
+    "silu": lambda L, x, y, p: L.nn.functional.silu(x), "clamp": lambda L, x, y, p: x.clamp(-1.1, 1.3),
+    "maximum": lambda L, x, y, p: L.maximum(x, y), "where": lambda L, x, y, p: L.where(x > 0, x, y),
+    "reciprocal": lambda L, x, y, p: p.reciprocal(), "round": lambda L, x, y, p: x.round(),
+    "square": lambda L, x, y, p: x.square(), "sum": lambda L, x, y, p: x.sum(), "sum_dim": lambda L, x, y, p: x.sum(1),
+    "mean": lambda L, x, y, p: x.mean(), "mean_dim": lambda L, x, y, p: x.mean(0), "var": lambda L, x, y, p: x.var(1),
+    "std": lambda L, x, y, p: x.std(), "norm": lambda L, x, y, p: x.norm(), "amax": lambda L, x, y, p: x.amax(0),
+    "cumsum": lambda L, x, y, p: x.cumsum(1),
+    "softmax": lambda L, x, y, p: L.softmax(x, 1), "matmul": lambda L, x, y, p: x @ y.T,
+    "bmm": lambda L, x, y, p: L.bmm(x[None], y.T[None]), "dot": lambda L, x, y, p: L.dot(x[0], y[0]),
+    "linear": lambda L, x, y, p: L.nn.functional.linear(x, y, y[:, 0]),
+    "addmm": lambda L, x, y, p: L.addmm(y[:, 0], x, y.T),
+    "einsum": lambda L, x, y, p: L.einsum("ij,kj->ik", x, y),
+    "layer_norm": lambda L, x, y, p: L.nn.functional.layer_norm(x, (x.shape[-1],)),
+    "conv2d": lambda L, x, y, p: L.nn.functional.conv2d(
+        L.from_numpy(_IMG).bfloat16(), L.from_numpy(_KERNEL).bfloat16(), x[0, :4], padding=1),
+    "max_pool2d": lambda L, x, y, p: L.nn.functional.max_pool2d(L.from_numpy(_IMG).bfloat16(), 2),
+    "avg_pool2d": lambda L, x, y, p: L.nn.functional.avg_pool2d(L.from_numpy(_IMG).bfloat16(), 2),
+    "add_inplace": lambda L, x, y, p: x.add_(y), "mul_inplace_number": lambda L, x, y, p: x.mul_(1.3),
+    "lerp": lambda L, x, y, p: L.lerp(x, y, 0.3), "addcmul": lambda L, x, y, p: L.addcmul(x, y, y, value=0.5),
+    "float32_add_": lambda L, x, y, p: x.float().add_(y), "add_float32_": lambda L, x, y, p: x.add_(y.float()),
+}
+# ops whose PyTorch kernels round intermediates (or fuse) otherwise: torchless's within an ulp of bfloat16
+CLOSE_OPS = {
+    "add_alpha": lambda L, x, y, p: L.add(x, y, alpha=0.7), "rsqrt": lambda L, x, y, p: p.rsqrt(),
+    "logsumexp": lambda L, x, y, p: x.logsumexp(1),
+    "log_softmax": lambda L, x, y, p: L.log_softmax(x, 1), "prod": lambda L, x, y, p: x.prod(1),
+    "cross_entropy": lambda L, x, y, p: L.nn.functional.cross_entropy(x, L.tensor([0, 1, 2, 3])),
+    "mse_loss": lambda L, x, y, p: L.nn.functional.mse_loss(x, y),
+    "batch_norm": lambda L, x, y, p: L.nn.functional.batch_norm(L.from_numpy(_IMG).bfloat16(), None, None,
+                                                                  training=True),
+}
+
+
+def _bf16_run(lib, op, seed):
+    x, y, p = (lib.from_numpy(a).bfloat16() for a in _operands(seed))
+    return op(lib, x, y, p)
+
+
+@needs_bf16
+@pytest.mark.parametrize("name", sorted(EXACT_OPS))
+def test_ops_compute_in_float32_and_round_once_as_torch(name):
+    torch = pytest.importorskip("torch")
+    for seed in range(3):
+        theirs, ours = _bf16_run(torch, EXACT_OPS[name], seed), _bf16_run(torchless, EXACT_OPS[name], seed)
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        np.testing.assert_array_equal(ours.float().numpy(), theirs.float().numpy())
+
+
+@needs_bf16
+@pytest.mark.parametrize("name", sorted(CLOSE_OPS))
+def test_ops_with_other_intermediate_roundings_agree_to_bfloat16_precision(name):
+    torch = pytest.importorskip("torch")
+    theirs, ours = _bf16_run(torch, CLOSE_OPS[name], 0), _bf16_run(torchless, CLOSE_OPS[name], 0)
+    assert ours.dtype is torchless.bfloat16 and theirs.dtype == torch.bfloat16
+    np.testing.assert_allclose(ours.float().numpy(), theirs.float().numpy(), rtol=2 ** -6, atol=2 ** -6)
+
+
+def _round(values):
+    """float32 values rounded to bfloat16 by the bit reference, as float32."""
+    return (bf16_bits(values).astype(np.uint32) << 16).view(np.float32)
+
+
+@needs_bf16
+def test_ops_against_float32_rounded_by_the_bit_reference():
+    x, y, p = _operands(3, (6, 7))
+    bx, by, bp = _round(x), _round(y), _round(p)  # the operands' bfloat16 values, exactly
+    tx, ty, tp = (torchless.from_numpy(a).bfloat16() for a in (x, y, p))
+    cases = [(tx + ty, bx + by), (tx * ty, bx * by), (tx / ty, bx / by), (tx * 1.3, bx * np.float32(1.3)),
+             (tx + 1.3, bx + _round(np.float32(1.3))),  # (add rounds its number to bfloat16, as PyTorch)
+             (tp.sqrt(), np.sqrt(bp)), (tx.exp(), np.exp(bx)), (tx.sum(1), bx.sum(1, dtype=np.float32)),
+             (tx @ ty.T, bx @ by.T), (tx.mean(), np.float32(bx.astype(np.float64).mean()))]
+    for ours, expected in cases:
+        assert ours.dtype is torchless.bfloat16
+        np.testing.assert_array_equal(ours.float().numpy(), _round(expected))
+
+
+@needs_bf16
+@pytest.mark.parametrize("other, expected", [
+    (lambda L: L.ones(3, dtype=L.float16), "float32"), (lambda L: L.ones(3), "float32"),
+    (lambda L: L.ones(3, dtype=L.float64), "float64"), (lambda L: L.tensor(1.5), "bfloat16"),
+    (lambda L: L.tensor(1.5, dtype=L.float16), "bfloat16"), (lambda L: L.ones(3, dtype=L.int64), "bfloat16"),
+    (lambda L: 2, "bfloat16"), (lambda L: 2.5, "bfloat16"), (lambda L: True, "bfloat16"),
+    (lambda L: L.ones(3, dtype=L.complex64), "complex64"),
+])
+def test_promotion_as_torch(other, expected):
+    torch = pytest.importorskip("torch")
+    x = [1.1, 2.2, 3.3]
+    for lib in (torch, torchless):
+        result = lib.tensor(x, dtype=lib.bfloat16) + other(lib)
+        assert str(result.dtype).split(".")[-1] == expected
+    ours = (torchless.tensor(x, dtype=torchless.bfloat16) + other(torchless)).to(torchless.complex128).numpy()
+    theirs = (torch.tensor(x, dtype=torch.bfloat16) + other(torch)).to(torch.complex128).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+
+
+@needs_bf16
+def test_gradients_are_bfloat16_as_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((8, 5), (3, 5), (3,), (2, 1, 8, 8), (4, 1, 3, 3))]
+
+    def run(lib):
+        F = lib.nn.functional
+        x, w, b, img, k = (lib.from_numpy(a).bfloat16().requires_grad_() for a in arrays)
+        y = F.linear(F.relu(x) * 1.5 + x.sigmoid(), w, b)
+        z = F.max_pool2d(F.conv2d(img, k, padding=1).relu(), 2).sum()
+        loss = y.square().mean() + z * 0.01
+        loss.backward()
+        return [loss, x.grad, w.grad, b.grad, img.grad, k.grad]
+
+    for theirs, ours in zip(run(torch), run(torchless)):
+        assert ours.dtype is torchless.bfloat16
+        np.testing.assert_allclose(ours.detach().float().numpy(), theirs.detach().float().numpy(), rtol=2 ** -7,
+                                   atol=2 ** -7)
+    ours, theirs = run(torchless), run(torch)
+    for index in (0, 2, 3, 4, 5):  # (all but x's, whose PyTorch backward rounds in bfloat16 between its ops)
+        np.testing.assert_array_equal(ours[index].detach().float().numpy(), theirs[index].detach().float().numpy())

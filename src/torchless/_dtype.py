@@ -106,6 +106,9 @@ def bfloat16_numpy():
             _FROM_NUMPY[np_dtype] = bfloat16
             FLOAT_MAX[np_dtype] = _builtins.float(ml_dtypes.finfo(np_dtype).max)
             CPP_SCALAR_NAMES["bfloat16"] = "c10::BFloat16"
+            from . import _opmath
+
+            _opmath.activate()
             _BFLOAT16_NUMPY.append(np_dtype)
     return _BFLOAT16_NUMPY[0]
 
@@ -248,8 +251,8 @@ def can_cast(source, target):
     """PyTorch's rule for writing a result of NumPy dtype ``source`` into a tensor of dtype ``target`` (in-place
     ops): no complex into a real dtype, no float into an integer or bool, nothing but bool into bool. Unlike NumPy's
     "same_kind", any integer goes into any integer (an int64 result wraps into uint8)."""
-    if source.kind == "f":
-        return target.kind in "fc"
+    if source.kind in "fV":  # ("V": bfloat16)
+        return target.kind in "fcV"
     if source.kind == "c":
         return target.kind == "c"
     return target.kind != "b" or source.kind == "b"

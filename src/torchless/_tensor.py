@@ -752,7 +752,7 @@ class Tensor:
         np_dtype = self._data.dtype if dtype is None else dtype.numpy
         if np_dtype == self._data.dtype and not copy and _memory_format.suggest(self._data) is memory_format:
             return self
-        if np_dtype.kind not in "fc":
+        if np_dtype.kind not in "fcV":  # ("V": bfloat16)
             with np.errstate(invalid="ignore"):
                 return Tensor._wrap(_memory_format.copy_as(_dtype.cast_source(self._data, np_dtype), memory_format,
                                                            np_dtype))
@@ -1024,7 +1024,7 @@ class Tensor:
             parsed = as_parsed_number(other)
             if parsed is not other:  # (checked here, off the real numbers' path)
                 return self._operands(parsed)
-            real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
+            real = a if a.kind in "fV" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
             common = a if real is None else np.result_type(real, np.complex64)
             return self._promoted(common), number_operand(other, common)
         if scalar_category(other) > category(a):
@@ -1039,12 +1039,12 @@ class Tensor:
                 _dtype.wrap_int(other, common)
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
                                    "promote Bool and UInt64") from None
-        if a.kind in "fc" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
+        if a.kind in "fcV" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
             raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
             # (a NumPy float32 compared with float64's maximum would overflow, warning)
             value = check_numpy_number(other).item() if isinstance(other, np.generic) else other
-            if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
+            if a.kind in "fV" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
                     return self, number_operand(other, a)
             return self, number_operand(other, a)
@@ -1081,6 +1081,17 @@ class Tensor:
         node = arithmetic.HALF_WITH_OPMATH_SCALAR[fn]
         return node.apply(scalar, self, **params) if reverse else node.apply(self, scalar, **params)
 
+    def _bfloat16_scalar_binary(self, other, fn, reverse=False, **params):
+        """``fn`` (Mul, Div or MulScalar) of a bfloat16 tensor and a scalar as PyTorch computes it: the scalar
+        converted to float32, not rounded to bfloat16 (the op itself computes in float32, see _opmath); a number
+        over the tensor is its reciprocal, rounded, times the number. None for any other operand."""
+        scalar = self._opmath_scalar(other)
+        if scalar is None or reverse and isinstance(other, Tensor):
+            return None
+        if reverse:
+            return fn.apply(self.reciprocal(), scalar) if "scalar_numerator" in params else None
+        return fn.apply(self, scalar, **params)
+
     def _opmath_scalar(self, other):
         """``other`` as the float32 scalar PyTorch's float16 kernels of mul and div (rounded too) read beside this
         float16 tensor: a Python float or int, or a 0-d real tensor beside a dimensioned one (a CPU scalar, whose
@@ -1112,7 +1123,7 @@ class Tensor:
     def _float_operands(self, other):
         """Operands of true division: integers divide as the default float dtype."""
         a, b = self._operands(other)
-        if a is NotImplemented or a._data.dtype.kind in "fc":
+        if a is NotImplemented or a._data.dtype.kind in "fcV":  # ("V": bfloat16)
             return a, b
         f = _dtype.get_default_dtype().numpy
         if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5

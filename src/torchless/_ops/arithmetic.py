@@ -1292,4 +1292,8 @@ def mul_scalar(tensor, number):
         out = tensor._half_scalar_binary(number, MulScalar)
         if out is not None:
             return out
+    elif tensor._data.dtype.kind == "V":  # bfloat16
+        out = tensor._bfloat16_scalar_binary(number, MulScalar)
+        if out is not None:
+            return out
     return tensor._binary(number, MulScalar)

@@ -118,6 +118,10 @@ class ArithmeticMethods:
             out = self._half_scalar_binary(other, arithmetic.Mul)
             if out is not None:
                 return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
         return self._binary(other, arithmetic.Mul)
 
     def __rmul__(self, other):
@@ -127,12 +131,20 @@ class ArithmeticMethods:
             out = self._half_scalar_binary(other, arithmetic.Mul)
             if out is not None:
                 return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
         return self._binary(other, arithmetic.Mul)  # mul(self, other), as __radd__
 
     def __truediv__(self, other, **params):
         """``params``: Div's, for div's forms with a rounding_mode of None."""
         if self._data.dtype == np.float16:
             out = self._half_scalar_binary(other, arithmetic.Div, **params)
+            if out is not None:
+                return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Div, **params)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
@@ -148,6 +160,10 @@ class ArithmeticMethods:
         if self._data.dtype == np.float16:
             out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True,
                                            private_divisor=private)
+            if out is not None:
+                return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Mul, reverse=True, scalar_numerator=True)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
@@ -204,7 +220,7 @@ class ArithmeticMethods:
     def __pow__(self, exponent, modulo=None):
         if modulo is not None:  # pow(t, e, m): Python's TypeError, as for PyTorch's tensors
             return NotImplemented
-        if self._data.dtype.kind in "fc":
+        if self._data.dtype.kind in "fcV":  # ("V": bfloat16)
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
@@ -214,7 +230,7 @@ class ArithmeticMethods:
     def __rpow__(self, base):
         if isinstance(base, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind in "fc":
+        if self._data.dtype.kind in "fcV":  # ("V": bfloat16)
             return self._rbinary(base, arithmetic.Pow, scalar_base=True)
         return self._exact_pow(base, reverse=True)
 
@@ -226,7 +242,7 @@ class ArithmeticMethods:
         raise_if_not_broadcastable(a, b)
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
-        if kind in "fc":  # (an integer tensor and a complex number: complex)
+        if kind in "fcV":  # (an integer tensor and a complex number: complex; "V": bfloat16)
             return arithmetic.Pow.apply(base, exponent, scalar_base=reverse, number=not isinstance(other, Tensor))
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
@@ -341,7 +357,7 @@ class ArithmeticMethods:
         kind = a._data.dtype.kind
         if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
-        if kind != "f":
+        if kind not in "fV":  # ("V": bfloat16)
             if kind == "c":  # (a complex result takes any number, a NumPy complex64 by its real part as PyTorch's
                 alpha = complex(as_parsed_number(alpha))  # parser reads it; a Python one, which keeps the dtype)
             else:  # (PyTorch reads NumPy's bool, and complex64, as a float)
@@ -435,7 +451,7 @@ class ArithmeticMethods:
             # A 0-d weight promotes with the input as a 0-d operand does (an integer input with a float weight
             # interpolates in that float dtype); only a floating result has a kernel.
             common = result_dtype(self._data.dtype, self._data.ndim > 0, weight._data.dtype, False)
-            if common.kind != "f":
+            if common.kind not in "fV":  # ("V": bfloat16)
                 raise NotImplementedError(
                     f"\"lerp_kernel_tensor\" not implemented for '{_dtype.from_numpy_dtype(common).scalar_name}'")
             self, end, weight = self._cast(common), end._cast(common), weight._cast(common)

@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from .. import _memory_format
+from .. import _memory_format, _opmath
 from .._floating_point import FLAG_ERRORS, is_flag_warning
 from . import _view_checks, anomaly_mode, forward_ad, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
@@ -59,6 +59,9 @@ def save_tensor_versions(result, *tensors):
             SavedVersion(t._version_counter(), t._version_counter()[0], t, False) for t in tensors)
         node._saves_tensors = True  # (the engine checks the saved versions of such nodes)
     return result
+
+
+bfloat16_state = [False]  # whether bfloat16 tensors can exist (see _opmath.activate)
 
 
 class Node:
@@ -138,15 +141,23 @@ class Node:
     # runs every node it reaches, but its built-in ones then give their inputs no gradient without computing; a
     # custom Function's backward runs (on zeros, unless its ctx turned materialize_grads off).
     runs_without_gradient = False
+    # Whether PyTorch computes the op in float32 for bfloat16 operands, rounding its results (see _opmath); None:
+    # if it is elementwise
+    bfloat16_in_float32 = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._widens_bfloat16 = cls.elementwise if cls.bfloat16_in_float32 is None else cls.bfloat16_in_float32
         cls._checked_inputs, cls._saves_output = _saved_tensors(cls)
         cls._saves_tensors = bool(cls._checked_inputs) or cls._saves_output
         cls._saves_only_tensors = _saves_only_tensors(cls)
 
     @classmethod
     def apply(cls, *inputs, **params):
+        if bfloat16_state[0] and cls._widens_bfloat16:  # (False until a bfloat16 tensor can exist)
+            result = _opmath.apply_in_float32(cls, inputs, params)
+            if result is not None:
+                return result
         node = cls()
         # One loop collects the arrays and whether any input requires grad (this runs for every
         # operation, and a loop measured faster than two comprehensions).

@@ -62,6 +62,7 @@ def _product_saved(first, first_name):
 
 class Linear(Node):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
 
     saved = ("x", "w")
@@ -328,7 +329,8 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     elif bias is not None and input._data.ndim != 2 and _bias_added_after(input, bias):
         # a call of the same shapes, another layout (a matrix input never: its test inline)
         return linear(input, weight).add_(bias)
-    if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
+    if not records(input, weight, bias) and input._data.dtype.kind != "V":  # no node to record: skip Node.apply's cost
+        # (bfloat16, "V", goes through it: computed in float32, see _opmath)
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     if weight._data.ndim == 1:  # PyTorch's matmul(input, weight.t()) (+ bias): its dot, mv or folded mv's nodes
         out = input.matmul(weight.t())

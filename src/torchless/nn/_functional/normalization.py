@@ -86,6 +86,7 @@ class BatchNorm(Node):
     (arrays, updated in place) move towards them by ``momentum``, with the unbiased variance. Out
     of training the running statistics are used as constants.
     """
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     backward_is_one_op = True
     backward_inputs = (0, 1, None, None)  # native_batch_norm_backward's: input, weight, save_mean, save_invstd
 
