@@ -268,7 +268,8 @@ EXACT_OPS = {
     "add": lambda L, x, y, p: x + y, "sub": lambda L, x, y, p: x - y, "mul": lambda L, x, y, p: x * y,
     "div": lambda L, x, y, p: x / y, "add_number": lambda L, x, y, p: x + 1.3, "mul_number": lambda L, x, y, p: x * 1.3,
     "rsub_number": lambda L, x, y, p: 2.7 - x, "div_number": lambda L, x, y, p: x / 3.1,
-    "number_div": lambda L, x, y, p: 1.7 / p, "pow_2": lambda L, x, y, p: x ** 2, "pow_float": lambda L, x, y, p: p ** 1.5,
+    "number_div": lambda L, x, y, p: 1.7 / p, "pow_2": lambda L, x, y, p: x ** 2,
+    "pow_float": lambda L, x, y, p: p ** 1.5,
     "add_int": lambda L, x, y, p: x + 3, "neg": lambda L, x, y, p: -x, "abs": lambda L, x, y, p: x.abs(),
     "exp": lambda L, x, y, p: x.exp(), "log": lambda L, x, y, p: p.log(), "sqrt": lambda L, x, y, p: p.sqrt(),
     "sin": lambda L, x, y, p: x.sin(), "tanh": lambda L, x, y, p: x.tanh(), "sigmoid": lambda L, x, y, p: x.sigmoid(),
@@ -390,3 +391,55 @@ def test_gradients_are_bfloat16_as_torch():
     ours, theirs = run(torchless), run(torch)
     for index in (0, 2, 3, 4, 5):  # (all but x's, whose PyTorch backward rounds in bfloat16 between its ops)
         np.testing.assert_array_equal(ours[index].detach().float().numpy(), theirs[index].detach().float().numpy())
+
+
+# ---------------------------------------------------------------------------------------- autocast("cpu")
+def _autocast_run(lib, no_grad=False):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Conv2d(1, 4, 3), lib.nn.BatchNorm2d(4), lib.nn.ReLU(), lib.nn.Conv2d(4, 8, 3),
+                              lib.nn.MaxPool2d(2), lib.nn.Flatten(), lib.nn.Linear(8 * 2 * 2, 3))
+    x = lib.from_numpy(np.random.default_rng(5).standard_normal((2, 1, 8, 8)).astype(np.float32))
+    results = {}
+    with lib.autocast("cpu"):
+        y = model(x)
+        results["y"], results["features"] = y, model[:3](x)
+        results["loss"] = lib.nn.functional.cross_entropy(y, lib.tensor([0, 2]))  # (float32 list)
+        results["softmax"] = lib.softmax(y, 1)  # (on no list: its operand's dtype)
+        results["mm"] = x.reshape(2, 64) @ lib.ones(64, 3)
+        results["mixed_mm"] = lib.mm(lib.ones(2, 2, dtype=lib.bfloat16), lib.ones(2, 2) * 0.7)
+        results["prod"] = y.prod(1)  # (float32 list)
+        results["double"] = lib.mm(x.reshape(2, 64).double(), lib.ones(64, 2, dtype=lib.float64))  # (left alone)
+        with lib.autocast("cpu", enabled=False):
+            results["disabled"] = model[6](lib.ones(1, 32))
+        with lib.no_grad():
+            results["no_grad"] = model(x)
+    results["after"] = model[6](lib.ones(1, 32))
+    results["loss"].backward()
+    results["conv_grad"], results["linear_grad"] = model[0].weight.grad, model[6].weight.grad
+    return results
+
+
+@needs_bf16
+def test_autocast_cpu_runs_pytorchs_lists_in_bfloat16():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    theirs = _autocast_run(torch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no warning that it computes in float32 any more)
+        ours = _autocast_run(torchless)
+    for key, value in theirs.items():
+        assert str(ours[key].dtype).split(".")[-1] == str(value.dtype).split(".")[-1], key
+        # (a float32 product's last bit follows the kernel each picks: no matter of autocast)
+        rtol = 1e-6 if key in ("disabled", "after") else 0
+        np.testing.assert_allclose(ours[key].detach().to(torchless.float64).numpy(),
+                                   value.detach().to(torch.float64).numpy(), rtol=rtol, atol=0, err_msg=key)
+
+
+def test_autocast_without_ml_dtypes_warns_and_keeps_float32(monkeypatch):
+    monkeypatch.setattr(torchless._dtype, "_BFLOAT16_NUMPY", [None])
+    monkeypatch.setitem(torchless.amp.autocast_mode._state, "warned_cpu", False)
+    with pytest.warns(UserWarning, match="computes in float32"):
+        with torchless.autocast("cpu"):
+            y = torchless.nn.Linear(3, 2)(torchless.ones(1, 3))
+    assert y.dtype is torchless.float32

@@ -780,6 +780,7 @@ def _promote_vectors(a, b):
 
 class MatMul(ContiguousResult):
     tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
+    autocast = "lower"  # (its list in PyTorch's CPU autocast)
     # PyTorch's products allocate their result C-contiguous (a batch of 2 or more dims is reshaped, copied if need
     # be, into one for bmm); NumPy's batch of products follows the operands' batch layout
     saved = ("a", "b")

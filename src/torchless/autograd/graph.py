@@ -144,6 +144,9 @@ class Node:
     # Whether PyTorch computes the op in float32 for bfloat16 operands, rounding its results (see _opmath); None:
     # if it is elementwise
     bfloat16_in_float32 = None
+    # The op's list in PyTorch's CPU autocast: "lower" (its dtype, bfloat16), "float32", or None (neither: it runs in
+    # its operands' dtypes); see _opmath
+    autocast = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

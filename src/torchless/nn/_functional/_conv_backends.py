@@ -234,7 +234,8 @@ def _check_slow_transposed(in_shape, w_shape, dtype, stride, padding, dilation, 
     if any(n < 1 for n in out_size):
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, in_shape[2:]))}). Calculated output "
                            f"size per channel: ({' x '.join(map(str, out_size))}). Output size is too small")
-    _not_implemented(f"slow_conv_transpose{spatial}d_out_cpu", dtype, ("float16", "bfloat16", "float32", "float64", "int64"))
+    _not_implemented(f"slow_conv_transpose{spatial}d_out_cpu", dtype,
+                     ("float16", "bfloat16", "float32", "float64", "int64"))
 
 
 def _check_bias_added_in_place(out_dtype, bias):

@@ -411,7 +411,7 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     if mixed:
         if any(p._data.dtype != np.float32 for p in parameters):
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        if input_dtype != np.float16:
+        if input_dtype != np.float16 and input_dtype.kind != "V":  # (float16 or bfloat16, "V")
             raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
         return True
     # Training updates the running statistics first; evaluation reads the affine parameters first.
