@@ -443,3 +443,28 @@ def test_autocast_without_ml_dtypes_warns_and_keeps_float32(monkeypatch):
         with torchless.autocast("cpu"):
             y = torchless.nn.Linear(3, 2)(torchless.ones(1, 3))
     assert y.dtype is torchless.float32
+
+
+# ---------------------------------------------------------------------------------------- optimizers
+@needs_bf16
+@pytest.mark.parametrize("name, options", [
+    ("SGD", dict(lr=0.1, momentum=0.9, weight_decay=0.01, nesterov=True)), ("SGD", dict(lr=0.1)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1)), ("AdamW", dict(lr=0.01)), ("RMSprop", dict(lr=0.01)),
+    ("Adagrad", dict(lr=0.1)), ("NAdam", dict(lr=0.01)), ("RAdam", dict(lr=0.01)), ("Adamax", dict(lr=0.01)),
+    ("Adadelta", dict()), ("ASGD", dict()), ("Rprop", dict()),
+])
+def test_optimizer_steps_on_bfloat16_parameters_as_torch(name, options):
+    torch = pytest.importorskip("torch")
+    weights = []
+    for lib in (torch, torchless):
+        lib.manual_seed(0)
+        model = lib.nn.Linear(4, 3).bfloat16()
+        optimizer = getattr(lib.optim, name)(model.parameters(), **options)
+        x = lib.ones(2, 4, dtype=lib.bfloat16)
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(x).square().sum().backward()
+            optimizer.step()
+        assert model.weight.dtype == lib.bfloat16
+        weights.append(model.weight.detach().view(lib.int16).numpy())
+    np.testing.assert_array_equal(weights[1], weights[0])

@@ -52,7 +52,7 @@ def apply_in_float32(cls, inputs, params):
         if t is not None and t._data.dtype.kind == "V":
             if widened is None:
                 widened = list(inputs)
-            widened[index] = _Widen.apply(t, dtype=_FLOAT32)
+            widened[index] = _widen().apply(t, dtype=_FLOAT32)
     if widened is None:
         return None if inputs is original else _apply(cls, inputs, params)
     first = inputs[0]
@@ -106,28 +106,18 @@ def _rounded(result):
         return result
     from ._dtype import bfloat16
 
-    return _Widen.apply(result, dtype=bfloat16.numpy)
+    return _widen().apply(result, dtype=bfloat16.numpy)
 
 
-def _widen_class():
-    from ._ops.unary import Promotion
+def _widen():
+    """The node of a bfloat16 operand widened to float32 for an op, or of a float32 result rounded back: a
+    Promotion, no node of PyTorch's graph (defined on first use: the ops modules import the graph module, which
+    imports this one)."""
+    if not _WIDEN:
+        from ._ops.unary import Promotion
 
-    class Widen(Promotion):
-        """A bfloat16 operand widened to float32 for an op, or a float32 result rounded back (no node of PyTorch's
-        graph)."""
-
-        bfloat16_in_float32 = False
-
-    return Widen
-
-
-class _Lazy:
-    """The Widen node class, defined on first use (the ops module imports the graph module)."""
-
-    def __getattr__(self, name):
-        global _Widen
-        _Widen = _widen_class()
-        return getattr(_Widen, name)
+        _WIDEN.append(type("Widen", (Promotion,), {"__doc__": _widen.__doc__, "bfloat16_in_float32": False}))
+    return _WIDEN[0]
 
 
-_Widen = _Lazy()
+_WIDEN = []
