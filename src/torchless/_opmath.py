@@ -14,20 +14,23 @@ autocast lists first (``Node.autocast``): float32 (and float16) ones to bfloat16
 (convolutions, matrix products, linear), bfloat16 ones to float32 for the float32 list (losses, prod); float64 ones
 are left alone, as PyTorch's autocast leaves them.
 """
-import threading
-
 import numpy as np
 
 _FLOAT32 = np.dtype(np.float32)
-_running = threading.local()  # inside: whether this thread runs an op's node of operands apply_in_float32 cast
-_running.inside = False
+# inside: whether this thread runs an op's node of operands apply_in_float32 cast (a threading.local, made by
+# activate: nothing of this module is needed before)
+_running = None
 
 
 def activate():
     """Route bfloat16 operands through ``apply_in_float32`` from now on (nothing is checked before: float32 ops pay
     nothing until a bfloat16 tensor can exist)."""
+    global _running
+    import threading
+
     from .autograd import graph
 
+    _running = threading.local()
     graph.bfloat16_state[0] = True
 
 

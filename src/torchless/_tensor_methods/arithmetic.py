@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, _memory_format, _opmath, _parser_errors
+from .. import _dtype, _memory_format, _parser_errors
 from .._parser_errors import NOT_GIVEN
 from .._kernels.cpu_loops import vectorised
 from .._ops import arithmetic
@@ -480,6 +480,8 @@ class ArithmeticMethods:
             raise _parser_errors.tensor_operand_error("matmul", "other", other)
         a, b = self._data, other._data
         if a.dtype != b.dtype and bfloat16_state[0]:  # under autocast, cast first (see _opmath)
+            from .. import _opmath
+
             self, other = _opmath.autocast_inputs("lower", self, other)
             a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
@@ -507,6 +509,8 @@ class ArithmeticMethods:
         if mat2._data.ndim != 3:
             raise RuntimeError("batch2 must be a 3D tensor")
         if self._data.dtype != mat2._data.dtype and bfloat16_state[0]:  # under autocast, cast first (see _opmath)
+            from .. import _opmath
+
             self, mat2 = _opmath.autocast_inputs("lower", self, mat2)
         a, b = self._data, mat2._data
         error = arithmetic.bmm_error(a.shape[1:], b.shape[1:], a.shape[0], b.shape[0], self.dtype.scalar_name,

@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from .. import _memory_format, _opmath
+from .. import _memory_format
 from .._floating_point import FLAG_ERRORS, is_flag_warning
 from . import _view_checks, anomaly_mode, forward_ad, grad_mode, saved_hooks, saved_values
 from ._released import FREED_MESSAGE, released
@@ -158,6 +158,8 @@ class Node:
     @classmethod
     def apply(cls, *inputs, **params):
         if bfloat16_state[0] and cls._widens_bfloat16:  # (False until a bfloat16 tensor can exist)
+            from .. import _opmath  # (imported by then: see _opmath.activate)
+
             result = _opmath.apply_in_float32(cls, inputs, params)
             if result is not None:
                 return result

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ... import _dtype, _memory_format, _opmath
+from ... import _dtype, _memory_format
 from ..._kernels import conv as conv_kernels
 from ..._kernels.conv import _float32_precision as _conv_precision  # (the setting itself: read on every call)
 from ..._tensor import Tensor
@@ -207,6 +207,8 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
 
 def _autocast_arguments(args, kwargs):
     """A convolution's arguments with its input, weight and bias cast as autocast casts them (else as given)."""
+    from ... import _opmath
+
     if _opmath.autocast_state[0] is None:
         return args, kwargs
     tensors = _opmath.autocast_inputs("lower", *(value if isinstance(value, Tensor) else None for value in args[:3]))

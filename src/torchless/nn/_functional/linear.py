@@ -3,7 +3,7 @@
 import numpy as np
 import math
 
-from ... import _dtype, _memory_format, _opmath
+from ... import _dtype, _memory_format
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._ops.reduction import half_accumulated
@@ -316,6 +316,8 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     if more:
         raise too_many_positional("linear", 3, 2, 3 + len(more))
     if bfloat16_state[0] and isinstance(input, Tensor) and isinstance(weight, Tensor):  # (autocast: see _opmath)
+        from ... import _opmath
+
         input, weight, bias = _opmath.autocast_inputs("lower", input, weight, bias)
     key = call_key((input, weight, bias))
     if key not in _checked:
