@@ -375,6 +375,10 @@ class ArithmeticMethods:
             alpha = as_parsed_number(alpha)  # (a NumPy complex64: its real part; a NumPy bool is no Real)
             if not isinstance(alpha, (numbers.Real, np.bool_)):
                 raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+        if kind == "V" and isinstance(alpha, numbers.Real):
+            # PyTorch's bfloat16 kernel rounds alpha to bfloat16 first (then a multiply-add in float32 over whole
+            # vectors, rounded once, as here; its scalar loop over the last elements rounds the product too)
+            alpha = float(_dtype.fill_value(alpha, a._data.dtype))
         return a._binary(b, fn, alpha=alpha, **params)
 
     def mul(self, other=NOT_GIVEN, *args, **kwargs):

@@ -8,6 +8,7 @@ import contextlib
 import numpy as np
 
 from .. import _dtype
+from .._cpu_features import has as has_cpu_feature
 from .._kernels.fma import fused_multiply_add32, fused_multiply_add64
 from .._tensor import Tensor
 from .._type_promotion import NUMBERS
@@ -111,9 +112,16 @@ def added(a, b, alpha):
 
 
 def _bfloat16_added(a, b, alpha):
-    """``a + alpha * b`` of bfloat16 arrays as PyTorch's bfloat16 kernel computes it (measured): alpha rounded to
-    bfloat16, the product rounded to bfloat16, then the sum (each op in float32, rounded)."""
-    return a + (b * a.dtype.type(alpha)).astype(a.dtype)
+    """``a + alpha * b`` for bfloat16 ``a`` as PyTorch's kernel computes it (measured): alpha rounded to bfloat16;
+    over whole vectors a fused multiply-add in float32, rounded once; over the last ``a.size % lanes`` elements
+    (its scalar loop) the product rounded to bfloat16 first, then the sum."""
+    alpha = a.dtype.type(alpha)
+    out = fused_multiply_add32(b.astype(_FLOAT32), np.float32(alpha), a.astype(_FLOAT32)).astype(a.dtype)
+    tail = a.size % (32 if has_cpu_feature("AVX512F") else 16)  # (bfloat16 lanes of a 512- or 256-bit vector)
+    if tail:
+        flat, b = out.reshape(-1), np.broadcast_to(b, a.shape).reshape(-1)
+        flat[-tail:] = a.reshape(-1)[-tail:] + (b[-tail:] * alpha).astype(a.dtype)
+    return out
 
 
 def add_scaled_(a, b, alpha):
