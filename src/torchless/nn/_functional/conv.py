@@ -258,7 +258,7 @@ def _checked_once(checks):
             plan = plans.remember(key, planned(checks(*args, **kwargs), args, kwargs))
         batched, function, params, direct = plan
         input, weight, bias = args[:3] if len(args) >= 3 else _tensors(args, kwargs)
-        if direct is not None and not records(input, weight, bias) and input._data.dtype.kind != "V":
+        if direct is not None and not records(input, weight, bias) and not bfloat16_state[0]:
             # no graph node to record: Node.apply would only wrap the result
             forward, (stride, padding, dilation, groups), skipped, single = direct
             x, w = input._data, weight._data
