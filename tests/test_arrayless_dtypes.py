@@ -54,12 +54,14 @@ def test_bfloat16_limits_from_its_bit_layout():
     lambda d: torchless.ones(3).to(d),
     lambda d: torchless.ones(3).type(d),
 ])
-def test_making_a_tensor_of_one_raises(name, make):
+def test_making_a_tensor_of_one_raises(name, make, monkeypatch):
+    monkeypatch.setattr(torchless._dtype, "_BFLOAT16_NUMPY", [None])  # (as without ml_dtypes: torchless[bf16])
     with pytest.raises(TypeError, match=f"torchless has no {name} tensors"):
         make(getattr(torchless, name))
 
 
-def test_tensor_bfloat16_method_raises_and_autocast_accepts_the_dtype():
+def test_tensor_bfloat16_method_raises_and_autocast_accepts_the_dtype(monkeypatch):
+    monkeypatch.setattr(torchless._dtype, "_BFLOAT16_NUMPY", [None])  # (as without ml_dtypes: torchless[bf16])
     with pytest.raises(TypeError, match="no bfloat16 tensors"):
         torchless.ones(2).bfloat16()
     with warnings.catch_warnings():

@@ -57,8 +57,9 @@ def test_fx_traces_a_constant_divided_by_an_input_and_runs_it():
     np.testing.assert_allclose(outputs[1], [4.0 / 2 + 0.5, 6.0 / 3 + 2.0 / 6], rtol=1e-6)
 
 
-def test_a_bfloat16_checkpoint_is_refused_as_torchless_lacking_the_type():
+def test_a_bfloat16_checkpoint_is_refused_as_torchless_lacking_the_type(monkeypatch):
     torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torchless._dtype, "_BFLOAT16_NUMPY", [None])  # (as without ml_dtypes: torchless[bf16])
     buffer = io.BytesIO()
     torch.save({"w": torch.ones(2, dtype=torch.bfloat16)}, buffer)
     torch.load(io.BytesIO(buffer.getvalue()))  # (PyTorch loads it: no error of PyTorch's to copy)

@@ -330,7 +330,8 @@ def test_the_exploit_pickles_do_run_when_unpickled_unsafely(tmp_path):
     (glob("torch", "BFloat16Storage"), "torch.BFloat16Storage: torchless has tensors of type"),
 ])
 @pytest.mark.filterwarnings("error::DeprecationWarning")
-def test_refusals(pickled, message):
+def test_refusals(pickled, message, monkeypatch):
+    monkeypatch.setattr(torchless._dtype, "_BFLOAT16_NUMPY", [None])  # (BFloat16Storage: as without ml_dtypes)
     data = checkpoint(pickled, {"0": FLOATS.tobytes()})
     with pytest.raises(CheckpointError, match=message) as error:
         load_bytes(data)

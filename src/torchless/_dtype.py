@@ -70,7 +70,50 @@ class _ArraylessDtype(dtype):
         raise TypeError(f"torchless has no {self.name} tensors; use float32, float64 or another NumPy-backed dtype")
 
 
-bfloat16 = _ArraylessDtype("bfloat16", "BFloat16", 2, "f")
+class _Bfloat16(dtype):
+    """bfloat16, stored as the NumPy dtype of the optional ``ml_dtypes`` package (``pip install torchless[bf16]``),
+    imported the first time a tensor needs it (not at ``import torchless``: it costs more than the import's budget
+    allows). Without the package it is a dtype that can be named but holds no tensors, as the _ArraylessDtype ones."""
+
+    __slots__ = ()
+
+    def __init__(self):
+        self.name, self.scalar_name, self.itemsize, self.is_signed = "bfloat16", "BFloat16", 2, True
+        self.is_floating_point, self.is_complex = True, False
+
+    @property
+    def numpy(self):
+        np_dtype = bfloat16_numpy()
+        if np_dtype is None:
+            raise TypeError("torchless has no bfloat16 tensors; use float32, float64 or another NumPy-backed dtype "
+                            "(bfloat16 tensors need the ml_dtypes package: pip install torchless[bf16])")
+        return np_dtype
+
+
+_BFLOAT16_NUMPY = []  # once looked up: [ml_dtypes' bfloat16 NumPy dtype], or [None] without the package
+
+
+def bfloat16_numpy():
+    """ml_dtypes' bfloat16 as a NumPy dtype (registered as torchless's bfloat16), or None when ml_dtypes does not
+    import."""
+    if not _BFLOAT16_NUMPY:
+        try:
+            import ml_dtypes
+        except ImportError:
+            _BFLOAT16_NUMPY.append(None)
+        else:
+            np_dtype = np.dtype(ml_dtypes.bfloat16)
+            _FROM_NUMPY[np_dtype] = bfloat16
+            FLOAT_MAX[np_dtype] = _builtins.float(ml_dtypes.finfo(np_dtype).max)
+            CPP_SCALAR_NAMES["bfloat16"] = "c10::BFloat16"
+            from . import _opmath
+
+            _opmath.activate()
+            _BFLOAT16_NUMPY.append(np_dtype)
+    return _BFLOAT16_NUMPY[0]
+
+
+bfloat16 = _Bfloat16()
 complex32 = chalf = _ArraylessDtype("complex32", "ComplexHalf", 4, "c")
 uint16 = _ArraylessDtype("uint16", "UInt16", 2, "u", is_signed=False)
 uint32 = _ArraylessDtype("uint32", "UInt32", 4, "u", is_signed=False)
@@ -80,9 +123,9 @@ ARRAYLESS = (bfloat16, complex32, uint16, uint32, uint64)
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool, complex64, complex128)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
 # PyTorch's legacy tensor type names (``tensor.type()``, ``torch.FloatTensor``): the dtype each stands for.
-TENSOR_TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor", uint8: "ByteTensor",
-                     int8: "CharTensor", int16: "ShortTensor", int32: "IntTensor", int64: "LongTensor",
-                     bool: "BoolTensor"}
+TENSOR_TYPE_NAMES = {float16: "HalfTensor", bfloat16: "BFloat16Tensor", float32: "FloatTensor",
+                     float64: "DoubleTensor", uint8: "ByteTensor", int8: "CharTensor", int16: "ShortTensor",
+                     int32: "IntTensor", int64: "LongTensor", bool: "BoolTensor"}
 
 
 def type_text(dtype):
@@ -118,6 +161,16 @@ def from_numpy_dtype(np_dtype):
         supported = _NUMPY_TYPES if np_dtype.name in _PYTORCH_ONLY_NUMPY_TYPES else _PYTORCH_NUMPY_TYPES
         raise TypeError(f"can't convert np.ndarray of type numpy.{np_dtype.type.__name__}. The only supported types "
                         f"are: {supported}.") from None
+
+
+def from_user_numpy_dtype(np_dtype):
+    """from_numpy_dtype for a NumPy array or scalar given to torchless (``from_numpy``, ``tensor``): ml_dtypes'
+    bfloat16, which bfloat16 tensors hold, is refused there as PyTorch refuses it."""
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype.kind == "V":
+        raise TypeError(f"can't convert np.ndarray of type {np_dtype.type.__module__}.{np_dtype.type.__name__}. The "
+                        f"only supported types are: {_PYTORCH_NUMPY_TYPES}.")
+    return from_numpy_dtype(np_dtype)
 
 
 def to_numpy_dtype(d):
@@ -198,8 +251,8 @@ def can_cast(source, target):
     """PyTorch's rule for writing a result of NumPy dtype ``source`` into a tensor of dtype ``target`` (in-place
     ops): no complex into a real dtype, no float into an integer or bool, nothing but bool into bool. Unlike NumPy's
     "same_kind", any integer goes into any integer (an int64 result wraps into uint8)."""
-    if source.kind == "f":
-        return target.kind in "fc"
+    if source.kind in "fV":  # ("V": bfloat16)
+        return target.kind in "fcV"
     if source.kind == "c":
         return target.kind == "c"
     return target.kind != "b" or source.kind == "b"
@@ -241,7 +294,7 @@ def fill_value(value, np_dtype, check_half=True):
         value = value.real
     elif np_dtype == _COMPLEX64:
         _check_complex64(value)
-    if np_dtype.kind == "f":
+    if np_dtype.kind in "fV":  # ("V": bfloat16)
         return _float_fill(value, np_dtype, check_half)
     if np_dtype.kind not in "iu":
         return value
@@ -273,10 +326,13 @@ def _float_fill(value, np_dtype, check_half):
         raise RuntimeError("value cannot be converted to type float without overflow")
     if np_dtype == _FLOAT16 and check_half and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
         raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+    if np_dtype.kind == "V" and check_half and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
+        raise RuntimeError("value cannot be converted to type c10::BFloat16 without overflow")
     if type(value) in (_builtins.float, _builtins.int) and (np_dtype == _FLOAT32 or np_dtype == _FLOAT64):
         return np_dtype.type(value)  # (nothing to silence: a double or int64 fits either, float32's range checked)
     with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
-        return np_dtype.type(value)
+        # (bfloat16 from float, as c10::BFloat16 converts a double: ml_dtypes would round once)
+        return np_dtype.type(np.float32(value) if np_dtype.kind == "V" else value)
 
 
 _COMPLEX64 = np.dtype(np.complex64)
@@ -348,8 +404,9 @@ _complex_to_real_warned = [False]
 def cast_source(array, target):
     """``array`` as a cast into the NumPy dtype ``target`` reads it: a complex array's real part for a real, non-bool
     target (bool tests for nonzero), with PyTorch's once-per-process UserWarning; a double one rounded to float first
-    for a half target (c10::Half converts from float, so PyTorch rounds twice where NumPy rounds once), a double one
-    through int64 for a uint8 target."""
+    for a half or bfloat16 target (c10::Half and c10::BFloat16 convert from float, so PyTorch rounds twice where NumPy
+    and ml_dtypes round once), a double one through int64 for a uint8 target, a bfloat16 one through float for an
+    integer target."""
     if array.dtype.kind == "c" and target.kind not in "cb":
         if not _complex_to_real_warned[0]:
             from ._user_warnings import warn_from_user_code
@@ -358,7 +415,7 @@ def cast_source(array, target):
             warn_from_user_code(_COMPLEX_TO_REAL_WARNING)
         array = array.real
     if array.dtype == np.float64:
-        if target == np.float16:
+        if target == np.float16 or target.kind == "V":  # (bfloat16, too, converts from float)
             with np.errstate(over="ignore"):  # beyond float32: inf, silently as in PyTorch
                 return array.astype(np.float32)
         if target == np.uint8:
@@ -366,6 +423,9 @@ def cast_source(array, target):
             # where NumPy's direct conversion gives 0
             with np.errstate(invalid="ignore"):
                 return array.astype(np.int64)
+    elif array.dtype.kind == "V" and target.kind in "iu":
+        # bfloat16 converts to an integer as the float it widens to (ml_dtypes gives 0 where float32 overflows)
+        return array.astype(np.float32)
     return array
 
 

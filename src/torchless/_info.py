@@ -136,7 +136,7 @@ def promote_types(type1, type2):
     return _dtype.from_numpy_dtype(promote(type1.numpy, type2.numpy))
 
 
-_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}  # ("V": bfloat16, ml_dtypes' NumPy type)
 
 
 def can_cast(from_, to):

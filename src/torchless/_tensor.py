@@ -437,7 +437,7 @@ class Tensor:
         return _memory_format.is_contiguous(self._data, _memory_format.check(memory_format, "is_contiguous"))
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"  # ("V": bfloat16, ml_dtypes' NumPy type: no other "V" tensors exist)
 
     def data_ptr(self):
         """The address of the first element; 0 for a tensor without elements, as in PyTorch (even a view into a
@@ -545,7 +545,7 @@ class Tensor:
             from .nn._functional._args import _tp_name
             raise TypeError(f"Variable data has to be a tensor, but got {_tp_name(value)}")
         # a tensor requiring grad must stay floating or complex (Module.type(torch.int64) fails here, as in PyTorch)
-        if self._requires_grad and value._data.dtype.kind not in "fc":
+        if self._requires_grad and value._data.dtype.kind not in "fcV":
             raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
 
@@ -605,6 +605,8 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if _tracing_state.vmap_levels:
             forward_ad.refuse_in_vmap(self, "data")
+        if self._data.dtype.kind == "V":  # bfloat16 (ml_dtypes' NumPy type): PyTorch has no NumPy type for it
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None):
@@ -757,7 +759,7 @@ class Tensor:
         np_dtype = self._data.dtype if dtype is None else dtype.numpy
         if np_dtype == self._data.dtype and not copy and _memory_format.suggest(self._data) is memory_format:
             return self
-        if np_dtype.kind not in "fc":
+        if np_dtype.kind not in "fcV":  # ("V": bfloat16)
             with np.errstate(invalid="ignore"):
                 return Tensor._wrap(_memory_format.copy_as(_dtype.cast_source(self._data, np_dtype), memory_format,
                                                            np_dtype))
@@ -822,7 +824,7 @@ class Tensor:
     byte = _dtype_cast(_dtype.uint8, "byte")
     bool = _dtype_cast(_dtype.bool, "bool")
 
-    bfloat16 = _dtype_cast(_dtype.bfloat16, "bfloat16")  # (TypeError: torchless has no bfloat16 tensors)
+    bfloat16 = _dtype_cast(_dtype.bfloat16, "bfloat16")  # (a TypeError without ml_dtypes, which holds them)
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -1028,7 +1030,7 @@ class Tensor:
             parsed = as_parsed_number(other)
             if parsed is not other:  # (checked here, off the real numbers' path)
                 return self._operands(parsed)
-            real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
+            real = a if a.kind in "fV" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
             common = a if real is None else np.result_type(real, np.complex64)
             return self._promoted(common), number_operand(other, common)
         if scalar_category(other) > category(a):
@@ -1043,12 +1045,12 @@ class Tensor:
                 _dtype.wrap_int(other, common)
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
                                    "promote Bool and UInt64") from None
-        if a.kind in "fc" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
+        if a.kind in "fcV" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
             raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
             # (a NumPy float32 compared with float64's maximum would overflow, warning)
             value = check_numpy_number(other).item() if isinstance(other, np.generic) else other
-            if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
+            if a.kind in "fV" and not -_dtype.FLOAT_MAX[a] <= value <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
                     return self, number_operand(other, a)
             return self, number_operand(other, a)
@@ -1085,6 +1087,17 @@ class Tensor:
         node = arithmetic.HALF_WITH_OPMATH_SCALAR[fn]
         return node.apply(scalar, self, **params) if reverse else node.apply(self, scalar, **params)
 
+    def _bfloat16_scalar_binary(self, other, fn, reverse=False, **params):
+        """``fn`` (Mul, Div or MulScalar) of a bfloat16 tensor and a scalar as PyTorch computes it: the scalar
+        converted to float32, not rounded to bfloat16 (the op itself computes in float32, see _opmath); a number
+        over the tensor is its reciprocal, rounded, times the number. None for any other operand."""
+        scalar = self._opmath_scalar(other)
+        if scalar is None or reverse and isinstance(other, Tensor):
+            return None
+        if reverse:
+            return fn.apply(self.reciprocal(), scalar) if "scalar_numerator" in params else None
+        return fn.apply(self, scalar, **params)
+
     def _opmath_scalar(self, other):
         """``other`` as the float32 scalar PyTorch's float16 kernels of mul and div (rounded too) read beside this
         float16 tensor: a Python float or int, or a 0-d real tensor beside a dimensioned one (a CPU scalar, whose
@@ -1116,7 +1129,7 @@ class Tensor:
     def _float_operands(self, other):
         """Operands of true division: integers divide as the default float dtype."""
         a, b = self._operands(other)
-        if a is NotImplemented or a._data.dtype.kind in "fc":
+        if a is NotImplemented or a._data.dtype.kind in "fcV":  # ("V": bfloat16)
             return a, b
         f = _dtype.get_default_dtype().numpy
         if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5

@@ -73,6 +73,7 @@ _STORAGE_DTYPES = {
     "LongStorage": _dtype.int64, "IntStorage": _dtype.int32, "ShortStorage": _dtype.int16,
     "CharStorage": _dtype.int8, "ByteStorage": _dtype.uint8, "BoolStorage": _dtype.bool,
     "ComplexFloatStorage": _dtype.complex64, "ComplexDoubleStorage": _dtype.complex128,
+    "BFloat16Storage": _dtype.bfloat16,  # (its tensors load with the optional ml_dtypes only: see find_class)
 }
 _STORAGE_NAMES = {dtype: name for name, dtype in _STORAGE_DTYPES.items()}
 # PyTorch dtypes torchless has no counterpart of, named for a clearer refusal than "unsupported global"
@@ -438,11 +439,13 @@ class _WeightsUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         found = _ALLOWED_GLOBALS.get((module, name))
-        if found is not None:
+        if found is not None and (found.dtype is not _dtype.bfloat16 or _dtype.bfloat16_numpy() is not None):
             return found if self._eager is None or found.function is None else self._eager(found)
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
+            hint = " (bfloat16 too with the ml_dtypes package: pip install torchless[bf16])" \
+                if name == "BFloat16Storage" else ""
             raise _Lacking(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
-                           "complex128, int8, int16, int32, int64, uint8 and bool only")
+                           f"complex128, int8, int16, int32, int64, uint8 and bool only{hint}")
         if module == "torch._utils" and name in _FOREIGN_REBUILDS:
             raise _Lacking(f"torch._utils.{name}: torchless has dense tensors in memory only, not "
                            f"{_FOREIGN_REBUILDS[name]} tensors")
@@ -1674,6 +1677,8 @@ def write_archive(stream, pickled, storages, folder="archive", record_byte_order
         if record_byte_order:
             write("byteorder", b"little")
         for index, elements in enumerate(storages.arrays):
+            if elements.dtype.kind == "V":  # bfloat16 (ml_dtypes'), which no buffer format names: its bits
+                elements = elements.view(np.uint16)
             little = elements.astype(elements.dtype.newbyteorder("<"), copy=False)
             write(f"data/{index}", memoryview(little).cast("B"))
         write("version", _ARCHIVE_VERSION)

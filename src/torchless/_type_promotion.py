@@ -12,7 +12,8 @@ NUMBERS = (int, float, complex, np.number, np.bool_)
 
 def category(np_dtype):
     kind = np_dtype.kind
-    return FLOAT if kind == "f" else BOOL if kind == "b" else COMPLEX if kind == "c" else INT
+    # (kind "V": bfloat16, ml_dtypes' NumPy type, the only one of that kind tensors hold)
+    return FLOAT if kind == "f" else BOOL if kind == "b" else COMPLEX if kind == "c" else FLOAT if kind == "V" else INT
 
 
 def scalar_category(value):

@@ -152,13 +152,13 @@ class Generator:
     def unit_uniforms(self, count, dtype):
         """``count`` uniforms on [0, 1) with ``dtype``'s mantissa of random bits (53 from a 64-bit word, the others
         from a 32-bit one), exact in float64."""
-        digits = _MANTISSA_DIGITS[np.dtype(dtype)]
+        digits = _MANTISSA_DIGITS.get(np.dtype(dtype), 24)  # (bfloat16: float32's)
         return self._mantissa_integers(count, digits).astype(np.float64) * 2.0 ** -digits
 
     def _unit_uniforms_in(self, count, dtype, work):
         """unit_uniforms(count, dtype) as an array of ``work``, a float type that holds them exactly (converted
         from their integers, in one pass fewer than through float64)."""
-        digits = _MANTISSA_DIGITS[np.dtype(dtype)]
+        digits = _MANTISSA_DIGITS.get(np.dtype(dtype), 24)  # (bfloat16: float32's)
         values = np.empty(count, work)
         for piece in self._mantissa_pieces(values, digits):
             piece *= work(2.0 ** -digits)
@@ -205,7 +205,7 @@ class Generator:
                 values = fused_multiply_add64(values, span, low)
             values[values == dtype.type(high)] = dtype.type(low)
             return values.reshape(shape)
-        digits = _MANTISSA_DIGITS[dtype]
+        digits = _MANTISSA_DIGITS.get(dtype, 24)  # (bfloat16 too: float32's draws, rounded)
         low32, high32 = np.float32(low), np.float32(high)
         span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
         # k / 2**digits * span + low with k < 2**24: the product is exact in float64 (24-bit times 24-bit mantissas,
@@ -232,15 +232,18 @@ class Generator:
         pair's second value kept for the next draw."""
         dtype = np.dtype(dtype)
         count = math.prod(shape)
+        bfloat16 = dtype.kind == "V"
         if count < 16 or serial:
             values = self._serial_normals(count) * std + mean
-            return values.astype(dtype).reshape(shape)
+            # (bfloat16 converts from float: rounded twice, as PyTorch's double's cast through float)
+            return (values.astype(np.float32) if bfloat16 else values).astype(dtype).reshape(shape)
         work = np.float64 if dtype == np.float64 else np.float32
         blocks = count // 16
-        # float16 is filled through a float32 buffer that draws only the whole blocks' uniforms first
-        values = self._unit_uniforms_in(blocks * 16 if dtype == np.float16 else count, dtype, work)
+        # float16 and bfloat16 are filled through a float32 buffer that draws only the whole blocks' uniforms first,
+        # transformed by float32's kernel (measured: PyTorch's values to the bit)
+        values = self._unit_uniforms_in(blocks * 16 if dtype == np.float16 or bfloat16 else count, dtype, work)
         values.resize(count, refcheck=False)
-        transform = _BOX_MULLER.get(dtype, _box_muller_blocks_in_float32)
+        transform = _box_muller_blocks_float64 if dtype == np.float64 else _box_muller_blocks_float32
         if count % 16 and blocks <= _JOINED_TAIL_BLOCKS:
             # the tail's row transformed with the blocks (rows are independent): one call's fixed cost, not two
             rows = np.concatenate([values[:blocks * 16], self._unit_uniforms_in(16, dtype, work)]).reshape(-1, 16)
@@ -494,19 +497,6 @@ def _box_muller_blocks_float64(blocks, mean, std):
     blocks[:, :8] = fused_multiply_add64(radius * np.cos(theta), std, mean)
 
 
-def _box_muller_blocks_in_float32(blocks, mean, std):
-    """float16, through float32 (libm's float functions and float16 roundings in PyTorch: not reproduced)."""
-    radius = np.sqrt(-2 * np.log(1 - blocks[:, :8]))
-    theta = (2.0 * math.pi * blocks[:, 8:].astype(np.float64)).astype(blocks.dtype)
-    blocks[:, 8:] = radius * np.sin(theta)
-    blocks[:, :8] = radius * np.cos(theta)
-    if std != 1:
-        blocks *= blocks.dtype.type(std)
-    if mean != 0:
-        blocks += blocks.dtype.type(mean)
-
-
-_BOX_MULLER = {np.dtype(np.float32): _box_muller_blocks_float32, np.dtype(np.float64): _box_muller_blocks_float64}
 
 
 def _libm(function, values):

@@ -70,7 +70,7 @@ def _inferred_dtype(data, exotic):
         exotic.append(data)
         if isinstance(data, Tensor):
             return data._data.dtype
-        return _dtype.from_numpy_dtype(data.dtype.newbyteorder("=")).numpy  # (values read whatever their order)
+        return _dtype.from_user_numpy_dtype(data.dtype.newbyteorder("=")).numpy  # (values read whatever their order)
     # Python's own numbers only (and their subclasses): PyTorch infers nothing for other numbers.Number types
     # (Fraction, Decimal), which it stores into a dtype given
     if isinstance(data, int):
@@ -227,7 +227,7 @@ def _check_numpy_array(array, np_dtype=None):
         raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
                          "byte orders is currently not supported.")
     if np_dtype is None or array.dtype == object:
-        _dtype.from_numpy_dtype(array.dtype)
+        _dtype.from_user_numpy_dtype(array.dtype)
     if any(stride < 0 for stride in array.strides):
         raise ValueError(_NEGATIVE_STRIDES)
 

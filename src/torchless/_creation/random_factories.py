@@ -38,7 +38,7 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
         _dtype.get_default_dtype().numpy
     if np_dtype.kind == "c":
         return _finish(draw_values(draw, shape, np_dtype, **complex_options), requires_grad, device_arg)
-    if np_dtype.kind != "f":
+    if np_dtype.kind not in "fV":  # ("V": bfloat16)
         if kernel == "normal_kernel_cpu" and not math.prod(shape):  # (normal_ runs no kernel for no element)
             return _finish(np.empty(shape, np_dtype), requires_grad, device_arg)
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
@@ -142,7 +142,7 @@ def randn_like(input, *, dtype=None, generator=None, requires_grad=False, device
                                                        requires_grad=requires_grad), strides), input)
     # PyTorch's normal_ draws a tensor that is not contiguous one value at a time, in memory order
     np_dtype = _dtype.argument(_like(input, dtype), "randn_like")
-    if np_dtype.kind != "f":
+    if np_dtype.kind not in "fV":
         raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for "
                                   f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     values = stream(generator).normal(tuple(input.shape), np_dtype, serial=True)
@@ -171,17 +171,17 @@ def randint(*args, generator=None, dtype=None, device=None, requires_grad=False,
     shape = _size((size,), "randint")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    if np_dtype.kind == "f" and max(abs(low), abs(high - 1)) <= _dtype.FLOAT_MAX[np_dtype]:
+    if np_dtype.kind in "fV" and max(abs(low), abs(high - 1)) <= _dtype.FLOAT_MAX[np_dtype]:
         # PyTorch moves the bounds a float cannot tell apart first (beyond its range, the check below refuses them)
-        low, high = float_random_range(low, high, _EXACT_INTEGER_DIGITS[np_dtype][0])
+        low, high = float_random_range(low, high, _EXACT_INTEGER_DIGITS[np_dtype.name][0])
     _check_random_range(low, high, np_dtype)
     array = stream(generator).integers(low, high, shape)
     return _finish(array.astype(np_dtype, copy=False), requires_grad, device)
 
 
 # The integers a float dtype holds exactly, up to 2**digits, and the C++ name PyTorch's warning gives the type
-_EXACT_INTEGER_DIGITS = {np.dtype(np.float16): (11, "c10::Half"), np.dtype(np.float32): (24, "float"),
-                         np.dtype(np.float64): (53, "double")}
+_EXACT_INTEGER_DIGITS = {"float16": (11, "c10::Half"), "float32": (24, "float"), "float64": (53, "double"),
+                         "bfloat16": (8, "c10::BFloat16")}
 
 
 def _check_random_range(low, high, np_dtype):
@@ -190,8 +190,8 @@ def _check_random_range(low, high, np_dtype):
     integers it represents exactly (the draws there would not be uniform)."""
     if np_dtype.kind == "c":
         raise RuntimeError("check_random_bounds handles only integral, floating-point and boolean types")
-    if np_dtype.kind == "f":
-        digits, name = _EXACT_INTEGER_DIGITS[np_dtype]
+    if np_dtype.kind in "fV":  # ("V": bfloat16)
+        digits, name = _EXACT_INTEGER_DIGITS[np_dtype.name]
         for label, value in (("from", low), ("to - 1", high - 1)):
             if abs(value) > _dtype.FLOAT_MAX[np_dtype]:
                 raise RuntimeError(f"{label} is out of bounds for {name}")

@@ -77,10 +77,10 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
     if abs(values[1] - values[0]) / abs(values[2]) > 2**63 - 1:
         raise RuntimeError("invalid size, possible overflow?")
     if math.isinf(values[2]):  # PyTorch counts ceil((end - start) / step) = 0 values; an integer step overflows
-        if np_dtype.kind != "f":
+        if np_dtype.kind not in "fV":  # ("V": bfloat16)
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
         array = np.empty(0)
-    elif np_dtype.kind == "f":
+    elif np_dtype.kind in "fV":
         array = _float_arange(*values, np_dtype)
     else:
         # PyTorch truncates start and step to integers (its int64 kernel the end too, and refuses a step that
@@ -128,8 +128,9 @@ def _float_arange(start, end, step, np_dtype):
     value may differ in the last bit from ``start + step * i`` (``arange(-5., 8., .1, dtype=float64)[35]``).
     """
     size = max(math.ceil((float(end) - float(start)) / float(step)), 0)
-    accumulate = np.float32 if np_dtype == np.float16 else np.float64
-    fused = fma.fused_multiply_add32 if np_dtype == np.float16 else fma.fused_multiply_add64
+    half = np_dtype.itemsize == 2  # float16 or bfloat16, whose accumulate type is float
+    accumulate = np.float32 if half else np.float64
+    fused = fma.fused_multiply_add32 if half else fma.fused_multiply_add64
     start, step = accumulate(start), accumulate(step)
     if _exact_steps(start, step, size, np_dtype):  # no rounding then: any order of operations gives the same
         return (start + step * np.arange(size, dtype=accumulate)).astype(np_dtype)
@@ -238,7 +239,7 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
         start = start.item() if isinstance(start, Tensor) else start
         values = [_dtype.fill_value(start, np_dtype, check_half=False)] if steps else []
         return _finish(np.array(values, np_dtype), requires_grad, device)
-    if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check
+    if np_dtype.kind in "fV":  # the ends are converted to the dtype first, with its range check
         start, end = (_dtype.fill_value(v, np_dtype) for v in (start, end))
     if np_dtype.kind not in "iu":
         return _finish(_float_linspace(start, end, steps, np_dtype), requires_grad, device)

@@ -782,6 +782,7 @@ def _promote_vectors(a, b):
 
 class MatMul(ContiguousResult):
     tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
+    autocast = "lower"  # (its list in PyTorch's CPU autocast)
     # PyTorch's products allocate their result C-contiguous (a batch of 2 or more dims is reshaped, copied if need
     # be, into one for bmm); NumPy's batch of products follows the operands' batch layout
     saved = ("a", "b")
@@ -1317,6 +1318,10 @@ def mul_scalar(tensor, number):
     tensor in float32, the number converted to float32, rounded once."""
     if tensor._data.dtype == np.float16:
         out = tensor._half_scalar_binary(number, MulScalar)
+        if out is not None:
+            return out
+    elif tensor._data.dtype.kind == "V":  # bfloat16
+        out = tensor._bfloat16_scalar_binary(number, MulScalar)
         if out is not None:
             return out
     return tensor._binary(number, MulScalar)

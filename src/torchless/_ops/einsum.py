@@ -22,6 +22,8 @@ _ELLIPSIS = "..."
 class Einsum(Node):
     """``np.einsum(spec, *operands)`` for a ``spec`` with explicit output and no ellipsis (see ``einsum``), where no
     gradient is recorded (else einsum is computed by PyTorch's ops, see _recorded_einsum)."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "lower"  # (its list in PyTorch's CPU autocast)
 
     def forward(self, *arrays, inputs=(), output="", dtype=None):
         if dtype is not None:

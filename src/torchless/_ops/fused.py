@@ -60,6 +60,8 @@ def _factors(x_name, y_name):
 class AddProduct(Node):
     """``beta * input + alpha * product(x, y)`` (input broadcast to the product's shape); with beta == 0 the
     input is not read at all (its NaN do not propagate), as in PyTorch."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "lower"  # (its list in PyTorch's CPU autocast)
 
     saved = ("x", "y")
     saved_only_for = {1: (2,), 2: (1,)}  # each factor is saved for the other's gradient
@@ -136,6 +138,7 @@ def _add_pointwise(input, t1, t2, value, divide):
 
 class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
 

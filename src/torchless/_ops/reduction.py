@@ -87,6 +87,7 @@ def _sequential_half_product(a, axes, keepdim):
 class Prod(ContiguousResult):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("a", "out")
     torch_saved = {"ProdBackward0": {"self": SavedInput(0, "a"), "result": saved_result("out")},

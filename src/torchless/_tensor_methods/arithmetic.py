@@ -12,7 +12,7 @@ from .._parser_errors import NOT_GIVEN
 from .._kernels.cpu_loops import vectorised
 from .._ops import arithmetic
 from ..autograd import forward_ad
-from ..autograd.graph import records
+from ..autograd.graph import bfloat16_state, records
 from .._tensor import Tensor
 from ._arguments import NO_ROUNDING_MODE, check_lerp_arguments
 from .._ops._util import raise_if_not_broadcastable
@@ -119,6 +119,10 @@ class ArithmeticMethods:
             out = self._half_scalar_binary(other, arithmetic.Mul)
             if out is not None:
                 return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
         return self._binary(other, arithmetic.Mul)
 
     def __rmul__(self, other):
@@ -128,12 +132,20 @@ class ArithmeticMethods:
             out = self._half_scalar_binary(other, arithmetic.Mul)
             if out is not None:
                 return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
         return self._binary(other, arithmetic.Mul)  # mul(self, other), as __radd__
 
     def __truediv__(self, other, **params):
         """``params``: Div's, for div's forms with a rounding_mode of None."""
         if self._data.dtype == np.float16:
             out = self._half_scalar_binary(other, arithmetic.Div, **params)
+            if out is not None:
+                return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Div, **params)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
@@ -149,6 +161,10 @@ class ArithmeticMethods:
         if self._data.dtype == np.float16:
             out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True,
                                            private_divisor=private)
+            if out is not None:
+                return out
+        elif self._data.dtype.kind == "V":  # bfloat16
+            out = self._bfloat16_scalar_binary(other, arithmetic.Mul, reverse=True, scalar_numerator=True)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
@@ -205,17 +221,21 @@ class ArithmeticMethods:
     def __pow__(self, exponent, modulo=None):
         if modulo is not None:  # pow(t, e, m): Python's TypeError, as for PyTorch's tensors
             return NotImplemented
-        if self._data.dtype.kind in "fc":
+        if self._data.dtype.kind in "fcV":  # ("V": bfloat16)
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
+            elif self._data.dtype.kind == "V" and type(exponent) in (int, float) and exponent in (3, -2):
+                # PyTorch's bfloat16 kernel multiplies for these, rounding the square first (measured)
+                square = self * self
+                return square * self if exponent == 3 else square.reciprocal()
             return self._binary(exponent, arithmetic.Pow, number=not isinstance(exponent, Tensor))
         return self._exact_pow(exponent, reverse=False)
 
     def __rpow__(self, base):
         if isinstance(base, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind in "fc":
+        if self._data.dtype.kind in "fcV":  # ("V": bfloat16)
             return self._rbinary(base, arithmetic.Pow, scalar_base=True)
         return self._exact_pow(base, reverse=True)
 
@@ -227,7 +247,7 @@ class ArithmeticMethods:
         raise_if_not_broadcastable(a, b)
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
-        if kind in "fc":  # (an integer tensor and a complex number: complex)
+        if kind in "fcV":  # (an integer tensor and a complex number: complex; "V": bfloat16)
             return arithmetic.Pow.apply(base, exponent, scalar_base=reverse, number=not isinstance(other, Tensor))
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
@@ -351,7 +371,7 @@ class ArithmeticMethods:
         kind = a._data.dtype.kind
         if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
-        if kind != "f":
+        if kind not in "fV":  # ("V": bfloat16)
             if kind == "c":  # (a complex result takes any number, a NumPy complex64 by its real part as PyTorch's
                 alpha = complex(as_parsed_number(alpha))  # parser reads it; a Python one, which keeps the dtype)
             else:  # (PyTorch reads NumPy's bool, and complex64, as a float)
@@ -365,6 +385,10 @@ class ArithmeticMethods:
             alpha = as_parsed_number(alpha)  # (a NumPy complex64: its real part; a NumPy bool is no Real)
             if not isinstance(alpha, (numbers.Real, np.bool_)):
                 raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+        if kind == "V" and isinstance(alpha, numbers.Real):
+            # PyTorch's bfloat16 kernel rounds alpha to bfloat16 first (then a multiply-add in float32 over whole
+            # vectors, rounded once, as here; its scalar loop over the last elements rounds the product too)
+            alpha = float(_dtype.fill_value(alpha, a._data.dtype))
         return a._binary(b, fn, alpha=alpha, **params)
 
     def mul(self, other=NOT_GIVEN, *args, **kwargs):
@@ -448,7 +472,7 @@ class ArithmeticMethods:
             # A 0-d weight promotes with the input as a 0-d operand does (an integer input with a float weight
             # interpolates in that float dtype); only a floating result has a kernel.
             common = result_dtype(self._data.dtype, self._data.ndim > 0, weight._data.dtype, False)
-            if common.kind != "f":
+            if common.kind not in "fV":  # ("V": bfloat16)
                 raise NotImplementedError(
                     f"\"lerp_kernel_tensor\" not implemented for '{_dtype.from_numpy_dtype(common).scalar_name}'")
             self, end, weight = self._cast(common), end._cast(common), weight._cast(common)
@@ -479,6 +503,11 @@ class ArithmeticMethods:
         if args or kwargs or not isinstance(other, Tensor):
             return self._refused_tensor_operand("matmul", "other", other, args, kwargs)
         a, b = self._data, other._data
+        if a.dtype != b.dtype and bfloat16_state[0]:  # under autocast, cast first (see _opmath)
+            from .. import _opmath
+
+            self, other = _opmath.autocast_inputs("lower", self, other)
+            a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
         if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
             try:
@@ -508,6 +537,10 @@ class ArithmeticMethods:
             raise RuntimeError("batch1 must be a 3D tensor")
         if mat2._data.ndim != 3:
             raise RuntimeError("batch2 must be a 3D tensor")
+        if self._data.dtype != mat2._data.dtype and bfloat16_state[0]:  # under autocast, cast first (see _opmath)
+            from .. import _opmath
+
+            self, mat2 = _opmath.autocast_inputs("lower", self, mat2)
         a, b = self._data, mat2._data
         error = arithmetic.bmm_error(a.shape[1:], b.shape[1:], a.shape[0], b.shape[0], self.dtype.scalar_name,
                                      mat2.dtype.scalar_name)

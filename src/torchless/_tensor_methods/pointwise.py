@@ -45,7 +45,7 @@ _PLAIN_BOUNDS = (float, int, type(None))  # clamp's bounds that need no parsing 
 
 class PointwiseMethods:
     def _float_self(self):
-        return self if self._data.dtype.kind in "fc" else self._cast(_dtype.get_default_dtype().numpy)
+        return self if self._data.dtype.kind in "fcV" else self._cast(_dtype.get_default_dtype().numpy)
 
     def exp(self):
         return unary.Exp.apply(self._float_self())
@@ -111,7 +111,7 @@ class PointwiseMethods:
         for bound in (min, max):
             # a float bound makes an integer tensor float; a floating tensor keeps its dtype beside a Python float
             # or int64 (the common case, without building the operand)
-            if bound is not None and not (self._data.dtype.kind == "f" and _is_float_or_int64(bound)):
+            if bound is not None and not (self._data.dtype.kind in "fV" and _is_float_or_int64(bound)):
                 source = source._operands(bound)[0]
         np_dtype = source._data.dtype
         source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
@@ -129,7 +129,7 @@ class PointwiseMethods:
         """Complex number bounds as PyTorch reads them: clamp_min / clamp_max (``node``) and an integer or bool
         tensor's clamp would be complex (refused); a floating tensor's clamp converts them to double (refused with
         an imaginary part)."""
-        if node or self._data.dtype.kind != "f":
+        if node or self._data.dtype.kind not in "fV":
             raise NotImplementedError("clamp is not supported for complex types")
         for bound in (min, max):
             if isinstance(bound, complex) and bound.imag:
@@ -216,7 +216,7 @@ class PointwiseMethods:
             nan, posinf, neginf = _parser_errors.float_arguments("nan_to_num", nan=nan, posinf=posinf, neginf=neginf)
             if nan is None:  # (PyTorch's default, zero)
                 nan = 0.0
-        if self._data.dtype.kind != "f":
+        if self._data.dtype.kind not in "fV":  # ("V": bfloat16)
             if self._data.dtype.kind != "c":
                 return self.clone()
             refuse_complex_gradient("nan_to_num", self)

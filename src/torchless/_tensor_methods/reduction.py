@@ -110,7 +110,7 @@ class ReductionMethods:
             if not _dtype.is_argument(dtype):
                 reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
         source = self if dtype is None else self.to(dtype)
-        if source._data.dtype.kind not in "fc":
+        if source._data.dtype.kind not in "fcV":  # ("V": bfloat16)
             error = _parser_errors.reduction_error("mean", dim, keepdim, dtype)  # (the parser's errors come first)
             if error is not None:
                 raise error
@@ -122,7 +122,7 @@ class ReductionMethods:
         return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim)
 
     def _check_std_var(self):
-        if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
+        if self._data.dtype.kind not in "fcV":  # checked before the dims, as in PyTorch ("V": bfloat16)
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
     def var(self, *args, **kwargs):
@@ -369,7 +369,7 @@ class ReductionMethods:
         index = np.take(self._sort_order(axis, False), [position], axis=axis)
         if name == "kthvalue":
             index = reduction.kthvalue_ties_as_pytorch(self._data, axis, position, index)
-        if name == "median" and self._data.dtype.kind == "f":
+        if name == "median" and self._data.dtype.kind in "fV":
             nan = np.isnan(self._data)
             index = np.where(nan.any(axis, keepdims=True), np.argmax(nan, axis, keepdims=True), index)
         key = list(np.indices(index.shape, sparse=True))
@@ -509,7 +509,7 @@ class ReductionMethods:
         axis = None if dim is None else unique_axis(self, dim)
         if axis is None:
             values, inverse, counts = unique_values(self._data)
-        elif self._data.dtype.kind == "f" and self._data.size and np.isnan(self._data).any():
+        elif self._data.dtype.kind in "fV" and self._data.size and np.isnan(self._data).any():
             values, inverse, counts = unique_slices(self._data, axis)  # (NumPy sorts slices with NaN otherwise)
         else:
             values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
@@ -550,7 +550,7 @@ class ReductionMethods:
         if type(p) is int:
             _dtype.check_64_bits(p)  # (the parser's conversion of a Scalar)
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        if self._data.dtype.kind != "f":
+        if self._data.dtype.kind not in "fV":  # ("V": bfloat16)
             if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
                 return self.abs().norm(p, dim, keepdim)
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "

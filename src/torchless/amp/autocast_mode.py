@@ -1,8 +1,10 @@
-"""``torch.autocast``: a context manager (and decorator) that would run ops in lower precision.
+"""``torch.autocast``: a context manager (and decorator) that runs ops in lower precision.
 
 On a CUDA device, which torchless has not, PyTorch's CPU-only build warns and disables it: so does this
-one. On the CPU, PyTorch would compute in bfloat16; torchless has no bfloat16, so it warns once and
-keeps float32 (outputs keep their float32 dtype where PyTorch's would be bfloat16).
+one. On the CPU, with bfloat16 tensors (the optional ml_dtypes package, torchless[bf16]), the ops on PyTorch's CPU
+autocast lists run as PyTorch runs them (convolutions, matrix products and linear in bfloat16, losses in float32:
+see torchless._opmath); without ml_dtypes, or for another dtype than bfloat16, it warns once and keeps float32
+(outputs keep their float32 dtype where PyTorch's would be reduced precision).
 """
 import functools
 import warnings
@@ -132,20 +134,36 @@ class autocast:
         if enabled and device_type == "cuda":
             warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
             self._enabled = False
-        elif enabled and device_type == "cpu" and not _state["warned_cpu"]:
+        elif enabled and device_type == "cpu" and self._lowers_to() is None and not _state["warned_cpu"]:
             _state["warned_cpu"] = True
             warnings.warn("torchless has no bfloat16 or float16 kernels: autocast(device_type='cpu') computes in "
                           "float32, so outputs keep float32 where PyTorch's would be reduced precision.", stacklevel=2)
         elif enabled and device_type != "cpu":
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
 
+    def _lowers_to(self):
+        """The NumPy dtype the CPU autocast lowers its ops to: bfloat16's when that is its dtype and ml_dtypes
+        imports; else None (ops keep float32)."""
+        from .. import _dtype
+
+        return _dtype.bfloat16_numpy() if self.fast_dtype is _dtype.bfloat16 else None
+
     def __enter__(self):
+        from .. import _opmath
+
         self._previous = _enabled.get(self.device, False)
+        self._previous_lowering = _opmath.autocast_state[0]
         _enabled[self.device] = self._enabled and self.device == "cpu"
+        if self.device == "cpu":
+            _opmath.autocast_state[0] = self._lowers_to() if self._enabled else None
         return self
 
     def __exit__(self, *exc):
+        from .. import _opmath
+
         _enabled[self.device] = self._previous
+        if self.device == "cpu":
+            _opmath.autocast_state[0] = self._previous_lowering
         return False
 
     def __call__(self, fn):

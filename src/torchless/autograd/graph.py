@@ -61,6 +61,9 @@ def save_tensor_versions(result, *tensors):
     return result
 
 
+bfloat16_state = [False]  # whether bfloat16 tensors can exist (see _opmath.activate)
+
+
 class Node:
     """A differentiable operation on arrays.
 
@@ -141,15 +144,28 @@ class Node:
     # runs every node it reaches, but its built-in ones then give their inputs no gradient without computing; a
     # custom Function's backward runs (on zeros, unless its ctx turned materialize_grads off).
     runs_without_gradient = False
+    # Whether PyTorch computes the op in float32 for bfloat16 operands, rounding its results (see _opmath); None:
+    # if it is elementwise
+    bfloat16_in_float32 = None
+    # The op's list in PyTorch's CPU autocast: "lower" (its dtype, bfloat16), "float32", or None (neither: it runs in
+    # its operands' dtypes); see _opmath
+    autocast = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._widens_bfloat16 = cls.elementwise if cls.bfloat16_in_float32 is None else cls.bfloat16_in_float32
         cls._checked_inputs, cls._saves_output = _saved_tensors(cls)
         cls._saves_tensors = bool(cls._checked_inputs) or cls._saves_output
         cls._saves_only_tensors = _saves_only_tensors(cls)
 
     @classmethod
     def apply(cls, *inputs, **params):
+        if bfloat16_state[0] and cls._widens_bfloat16:  # (False until a bfloat16 tensor can exist)
+            from .. import _opmath  # (imported by then: see _opmath.activate)
+
+            result = _opmath.apply_in_float32(cls, inputs, params)
+            if result is not None:
+                return result
         node = cls()
         # One loop collects the arrays and whether any input requires grad (this runs for every
         # operation, and a loop measured faster than two comprehensions).

@@ -1,5 +1,5 @@
 """``torch.cpu.amp`` (deprecated in PyTorch for ``torch.amp``): its autocast and scaler, with their
-deprecation warnings; autocast computes in float32 here, as ``torch.autocast('cpu')`` does."""
+deprecation warnings; autocast computes as ``torch.autocast("cpu")`` does (see torchless.amp)."""
 import warnings
 
 from .. import amp as _amp

@@ -47,7 +47,7 @@ _COMPLEX_COMPUTED = frozenset({"linalg.inv", "linalg.det", "linalg.solve", "lina
 
 def check_float(name, array):
     """A floating input: PyTorch refuses integers, and half precision where ``_HALF_REFUSED`` says so."""
-    if array.dtype.kind != "f" and not (array.dtype.kind == "c" and name in _COMPLEX_COMPUTED):
+    if array.dtype.kind not in "fV" and not (array.dtype.kind == "c" and name in _COMPLEX_COMPUTED):
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(array)}")
     if array.dtype == np.float16 and name in _HALF_REFUSED:
         error, message = _HALF_REFUSED[name]
@@ -55,7 +55,7 @@ def check_float(name, array):
 
 
 def check_floating_or_complex(name, array):
-    if array.dtype.kind not in "fc":
+    if array.dtype.kind not in "fcV":  # ("V": bfloat16)
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(array)}")
 
 

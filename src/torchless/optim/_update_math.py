@@ -8,6 +8,7 @@ import contextlib
 import numpy as np
 
 from .. import _dtype
+from .._cpu_features import has as has_cpu_feature
 from .._kernels.fma import fused_multiply_add32, fused_multiply_add64
 from .._tensor import Tensor
 from .._type_promotion import NUMBERS
@@ -21,9 +22,9 @@ _NO_CONTEXT = contextlib.nullcontext()  # (reusable: it holds nothing)
 
 def opmath(dtype):
     """The dtype PyTorch's CPU kernels compute an elementwise op of ``dtype`` in (its "opmath" type): float32 for
-    float16, whose results are rounded to float16 once per op, else ``dtype`` itself. Scalars of an op are cast to
-    it, not to ``dtype``."""
-    return _FLOAT32 if dtype.char == "e" else dtype  # (the char: cheaper than comparing dtypes, once per update)
+    float16 and bfloat16 (char "E"), whose results are rounded to their dtype once per op, else ``dtype`` itself.
+    Scalars of an op are cast to it, not to ``dtype``."""
+    return _FLOAT32 if dtype.char in "eE" else dtype  # (the char: cheaper than comparing dtypes, once per update)
 
 
 def in_float32(update, arrays, written, **hyper):
@@ -40,7 +41,7 @@ def in_float32(update, arrays, written, **hyper):
 def silent_float16_division(dtype):
     """A context for an update's division by its denominator: silent for float16, where eps may round to 0 and a
     zero denominator give inf or nan without a word, as in PyTorch (errstate costs too much to enter always)."""
-    return np.errstate(divide="ignore", invalid="ignore") if dtype.char == "e" else _NO_CONTEXT
+    return np.errstate(divide="ignore", invalid="ignore") if dtype.char in "eE" else _NO_CONTEXT
 
 
 def _fused(x, y, z, dtype):
@@ -58,7 +59,7 @@ def _check_alpha(alpha, name, a, b):
         return
     if kind is float or isinstance(alpha, np.floating):
         # (PyTorch's alpha_check on the sum's dtype: an SGD or LBFGS step of an integer parameter stops here)
-        if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+        if a.dtype.kind not in "fcV" and b.dtype.kind not in "fcV":  # ("V": bfloat16)
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
         return
     # (a weight_decay=True reaches PyTorch's add as a bool alpha, which only a bool tensor takes)
@@ -105,7 +106,22 @@ def added(a, b, alpha):
     _check_alpha(alpha, "add", a, b)
     if alpha == 1:
         return np.add(a, b, out=np.empty_like(a), casting="same_kind")
+    if a.dtype.char == "E":
+        return _bfloat16_added(a, b, alpha)
     return _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype).astype(a.dtype, copy=False)
+
+
+def _bfloat16_added(a, b, alpha):
+    """``a + alpha * b`` for bfloat16 ``a`` as PyTorch's kernel computes it (measured): alpha rounded to bfloat16;
+    over whole vectors a fused multiply-add in float32, rounded once; over the last ``a.size % lanes`` elements
+    (its scalar loop) the product rounded to bfloat16 first, then the sum."""
+    alpha = a.dtype.type(alpha)
+    out = fused_multiply_add32(b.astype(_FLOAT32), np.float32(alpha), a.astype(_FLOAT32)).astype(a.dtype)
+    tail = a.size % (32 if has_cpu_feature("AVX512F") else 16)  # (bfloat16 lanes of a 512- or 256-bit vector)
+    if tail:
+        flat, b = out.reshape(-1), np.broadcast_to(b, a.shape).reshape(-1)
+        flat[-tail:] = a.reshape(-1)[-tail:] + (b[-tail:] * alpha).astype(a.dtype)
+    return out
 
 
 def add_scaled_(a, b, alpha):
@@ -113,6 +129,8 @@ def add_scaled_(a, b, alpha):
     _check_alpha(alpha, "add_", a, b)
     if alpha == 1:
         np.add(a, b, out=a, casting="same_kind")
+    elif a.dtype.char == "E":
+        a[...] = _bfloat16_added(a, b, alpha)
     else:
         a[...] = _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype)
 
@@ -138,7 +156,7 @@ def addcmul(a, t1, t2, value, out=None):
 def addcdiv_(a, t1, t2, value):
     """``a.addcdiv_(t1, t2, value=value)``: ``a + value * t1 / t2`` computed in ``a``'s :func:`opmath` dtype and
     rounded once."""
-    if a.dtype.kind not in "fc":  # (Adagrad's step on an integer parameter, whose std is of the default dtype)
+    if a.dtype.kind not in "fcV":  # (Adagrad's step on an integer parameter, whose std is of the default dtype)
         refuse_integral_result(a, 0.0)
     work = np.multiply(t1, opmath(a.dtype).type(value), dtype=opmath(a.dtype))
     with silent_float16_division(a.dtype):
@@ -152,7 +170,7 @@ def lerp_(start, end, weight):
     PyTorch switches formulas at ``|weight| = 0.5`` so that ``weight = 1`` gives ``end`` exactly; the rounding
     differs between the two, hence both are kept.
     """
-    if start.dtype.kind not in "fc":
+    if start.dtype.kind not in "fcV":  # ("V": bfloat16)
         refuse_integral_lerp(start)
     compute = opmath(start.dtype).type
     weight = compute(weight)

@@ -133,7 +133,7 @@ def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay,
     p, g, square_avg, acc_delta = real_views_with_decayed_gradient(
         p, g, square_avg, acc_delta, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
     scalar = opmath(p.dtype).type
-    if p.dtype.kind not in "fc":
+    if p.dtype.kind not in "fcV":
         refuse_integral_result(square_avg, rho)
     square_avg *= scalar(rho)
     addcmul(square_avg, g, g, 1 - rho, out=square_avg)

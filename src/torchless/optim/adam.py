@@ -284,7 +284,7 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         # ones are updated as their real and imaginary parts
         p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
     scalar = opmath(p.dtype).type  # (of the real view for a complex parameter)
-    if p.dtype.kind not in "fc":  # (an integer parameter: PyTorch's first op that refuses it)
+    if p.dtype.kind not in "fcV":  # (an integer parameter: PyTorch's first op that refuses it)
         if weight_decay != 0 and decoupled:
             refuse_integral_result(p, 1 - lr * weight_decay)
         refuse_integral_lerp(exp_avg)

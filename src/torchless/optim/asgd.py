@@ -166,7 +166,7 @@ def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_deca
     if weight_decay != 0:
         g = added(g, p, weight_decay)
     eta_value = float(eta)
-    if p.dtype.kind not in "fc":
+    if p.dtype.kind not in "fcV":
         refuse_integral_result(p, 1 - lambd * eta_value)
     p *= scalar(1 - lambd * eta_value)
     add_scaled_(p, g, -eta_value)

@@ -147,7 +147,7 @@ def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, st
     sign[sign < 0] = scalar(etaminus)
     sign[sign == 0] = 1
     step_size *= sign
-    if p.dtype.kind not in "fc":  # (clamp_ names the type as C++ does)
+    if p.dtype.kind not in "fcV":  # (clamp_ names the type as C++ does)
         refuse_integral_result(step_size, step_size_min, cpp_names=True)
         refuse_integral_result(step_size, step_size_max, cpp_names=True)
     np.clip(step_size, scalar(step_size_min), scalar(step_size_max), out=step_size)

@@ -259,7 +259,7 @@ def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, m
             buf = np.atleast_1d(buf)
             scalar_loop = scalar_loop_positions(p) if fused else None
             before = None if scalar_loop is None else buf[scalar_loop]
-            if buf.dtype.kind not in "fc":  # (an integer parameter's buffer: buf.mul_(momentum) refuses a float)
+            if buf.dtype.kind not in "fcV":  # (an integer parameter's buffer: buf.mul_(momentum) refuses a float)
                 refuse_integral_result(buf, momentum)
             buf *= opmath(buf.dtype).type(momentum)
             add_scaled_(buf, d_p, 1 - dampening)

@@ -11,7 +11,7 @@ from ._conv_nodes import EmptyConvolution, _uses_mkldnn
 
 # The dtypes of the slow convolution kernels (all but bool and the complex ones, which only torch.convolution hands
 # them: the conv*d functions convolve the real parts)
-_NUMERIC_DTYPES = frozenset(("float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64"))
+_NUMERIC_DTYPES = frozenset(("float16", "bfloat16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64"))
 
 
 def _batchify(input, spatial, fn):
@@ -210,7 +210,7 @@ def _check_slow_dilated(w_shape, dtype, dilation):
         raise RuntimeError(f"kernel size should be greater than zero, but got {w_shape[2:]}")
     if any(d <= 0 for d in dilation):
         raise RuntimeError(f"dilation should be greater than zero, but got {dilation}")
-    _not_implemented("slow_conv_dilated<>", dtype, ("float16", "float32", "float64", "int64"))
+    _not_implemented("slow_conv_dilated<>", dtype, ("float16", "bfloat16", "float32", "float64", "int64"))
 
 
 def _check_slow_transposed(in_shape, w_shape, dtype, stride, padding, dilation, output_padding, groups):
@@ -234,7 +234,8 @@ def _check_slow_transposed(in_shape, w_shape, dtype, stride, padding, dilation, 
     if any(n < 1 for n in out_size):
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, in_shape[2:]))}). Calculated output "
                            f"size per channel: ({' x '.join(map(str, out_size))}). Output size is too small")
-    _not_implemented(f"slow_conv_transpose{spatial}d_out_cpu", dtype, ("float16", "float32", "float64", "int64"))
+    _not_implemented(f"slow_conv_transpose{spatial}d_out_cpu", dtype,
+                     ("float16", "bfloat16", "float32", "float64", "int64"))
 
 
 def _check_bias_added_in_place(out_dtype, bias):

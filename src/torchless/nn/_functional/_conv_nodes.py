@@ -209,6 +209,8 @@ def _in_layout(array4d, layout, ndim):
 class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "lower"  # (its list in PyTorch's CPU autocast)
     backward_is_one_op = True
     backward_inputs = (0, 1)  # convolution_backward's input and weight (not the bias)
     backward_op_ties_inputs = True  # (its gradients require grad as the input does: ConvolutionBackwardBackward0)

@@ -66,8 +66,8 @@ def check_mixed_dtypes(input, weight, bias):
     its running statistics, is normalization._check_dtypes).
 
     The first given parameter decides: of the input's dtype, nothing is checked here (a bias of yet another dtype
-    fails later, in check_kernel_dtypes); otherwise every parameter must be float32, and the input float16
-    (half-precision activations with float32 parameters, computed in float32). Returns whether the dtypes are
+    fails later, in check_kernel_dtypes); otherwise every parameter must be float32, and the input float16 or
+    bfloat16 (half-precision activations with float32 parameters, computed in float32). Returns whether the dtypes are
     mixed (and allowed).
     """
     given = [p for p in (weight, bias) if p is not None]
@@ -75,7 +75,7 @@ def check_mixed_dtypes(input, weight, bias):
         return False
     if any(p.dtype != _dtype.float32 for p in given):
         raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
-    if input.dtype != _dtype.float16:
+    if input.dtype is not _dtype.float16 and input.dtype is not _dtype.bfloat16:
         raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
     return True
 

@@ -297,6 +297,7 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 
 class AvgPool(_PooledAs2d):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
     _pool_arguments = {

@@ -972,6 +972,7 @@ def gelu(input, *, approximate="none"):
 
 # ---------------------------------------------------------------------------- softmax
 class Softmax(Node):
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     backward_is_one_op = "SoftmaxBackwardDataBackward0"
     backward_inputs = (OUTPUT,)  # _softmax_backward_data reads the result
     saved = ("out",)
@@ -1032,6 +1033,7 @@ class SafeSoftmax(Softmax):
 
 
 class LogSoftmax(Node):
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
     backward_inputs = (OUTPUT,)
     saved = ("out",)

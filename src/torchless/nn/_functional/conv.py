@@ -16,7 +16,7 @@ from ..._kernels import conv as conv_kernels
 from ..._kernels.conv import _float32_precision as _conv_precision  # (the setting itself: read on every call)
 from ..._tensor import Tensor
 from ..._user_warnings import warns_once
-from ...autograd.graph import records
+from ...autograd.graph import bfloat16_state, records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
 from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand
 from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, EmptyConvolution, HalfConvolution,
@@ -205,6 +205,20 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
 
 
+def _autocast_arguments(args, kwargs):
+    """A convolution's arguments with its input, weight and bias cast as autocast casts them (else as given)."""
+    from ... import _opmath
+
+    if _opmath.autocast_state[0] is None:
+        return args, kwargs
+    tensors = _opmath.autocast_inputs("lower", *(value if isinstance(value, Tensor) else None for value in args[:3]))
+    args = tuple(cast if cast is not None else value for cast, value in zip(tensors, args[:3])) + args[3:]
+    named = [name for name in ("input", "weight", "bias") if isinstance(kwargs.get(name), Tensor)]
+    if named:
+        kwargs = dict(kwargs, **dict(zip(named, _opmath.autocast_inputs("lower", *(kwargs[n] for n in named)))))
+    return args, kwargs
+
+
 def _checked_once(checks):
     """The convolution functional whose argument parsing and checks are ``checks``.
 
@@ -236,13 +250,15 @@ def _checked_once(checks):
 
     @functools.wraps(checks)
     def convolve(*args, **kwargs):
+        if bfloat16_state[0]:  # (once bfloat16 tensors exist: under autocast, the operands cast first, see _opmath)
+            args, kwargs = _autocast_arguments(args, kwargs)
         key = call_key(args, kwargs)
         plan = plans.get(key)
         if plan is None:
             plan = plans.remember(key, planned(checks(*args, **kwargs), args, kwargs))
         batched, function, params, direct = plan
         input, weight, bias = args[:3] if len(args) >= 3 else _tensors(args, kwargs)
-        if direct is not None and not records(input, weight, bias):
+        if direct is not None and not records(input, weight, bias) and not bfloat16_state[0]:
             # no graph node to record: Node.apply would only wrap the result
             forward, (stride, padding, dilation, groups), skipped, single = direct
             x, w = input._data, weight._data

@@ -68,6 +68,7 @@ def renormalize_statistics(rows, mean, rstd, eps, channels_last=None):
 class GroupNorm(Node):
     """Input (N, C, *) viewed as (N, G, C/G * spatial): one row per (sample, group) is normalised,
     then y = xhat * weight[c] + bias[c]."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
 
     saved = ("x", "xhat", "mean", "rstd", "weight", "bias")
     saves = (0, 1)  # as PyTorch: the input and the weight

@@ -84,6 +84,7 @@ def _affine_jvp(node, tangents, out, normalization_jvp):
 
 class LayerNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last ``normalized_ndim`` dims."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
 
     backward_is_one_op = True
     backward_inputs = (0, None, None, 1, 2)  # native_layer_norm_backward's: input, mean, rstd, weight, bias

@@ -11,7 +11,7 @@ from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import refuse_complex_gradient
 from ...autograd import forward_ad
-from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
+from ...autograd.graph import FoldedNode, Node, bfloat16_state, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding
 
@@ -62,6 +62,8 @@ def _product_saved(first, first_name):
 
 class Linear(Node):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "lower"  # (its list in PyTorch's CPU autocast)
     tangent_node_name = "AddBackward0"  # (see forward_ad.recorded_on_values)
 
     saved = ("x", "w")
@@ -317,6 +319,10 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     # arguments, with no cost to the others, as a wrapper of native_binding's would)
     if more:
         raise too_many_positional("linear", 3, 2, 3 + len(more))
+    if bfloat16_state[0] and isinstance(input, Tensor) and isinstance(weight, Tensor):  # (autocast: see _opmath)
+        from ... import _opmath
+
+        input, weight, bias = _opmath.autocast_inputs("lower", input, weight, bias)
     key = call_key((input, weight, bias))
     if key not in _checked:
         if input is REQUIRED:
@@ -332,7 +338,8 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     elif bias is not None and input._data.ndim != 2 and _bias_added_after(input, bias):
         # a call of the same shapes, another layout (a matrix input never: its test inline)
         return linear(input, weight).add_(bias)
-    if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
+    if not records(input, weight, bias) and not bfloat16_state[0]:  # no node to record: skip Node.apply's cost
+        # (once bfloat16 tensors exist, Node.apply computes them in float32 and autocasts: see _opmath)
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     if weight._data.ndim == 1:  # PyTorch's matmul(input, weight.t()) (+ bias): its dot, mv or folded mv's nodes
         out = input.matmul(weight.t())

@@ -240,6 +240,8 @@ class CrossEntropy(Node):
     smooth = -sum_c w_c log p_c; as in PyTorch the two terms are reduced separately, then mixed. The
     gradient of a term with respect to the logits is p * sum(q) - q for q = w_t onehot(t), resp. w.
     """
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     # the probabilities (for backward) and the log-probabilities, as log_softmax's result PyTorch saves (finite
     # where the probabilities underflow to 0)
@@ -446,6 +448,8 @@ def _nll_node_name(ndim, reduction):
 
 class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("targets",)
     saves = (0,)  # as PyTorch, which saves the input (changing it in place before backward is an error)
@@ -815,6 +819,8 @@ def _common_dtype(input, target):
 
 
 class MseLoss(Node):
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
     backward_is_one_op = True
     backward_inputs_of = {1: (1, 0)}  # the target's gradient: mse_loss_backward(grad, target, self)
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
@@ -896,6 +902,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 # ---------------------------------------------------------------------------- binary cross entropy
 class BinaryCrossEntropy(Node):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("x", "t", "w")
     torch_saved = {**MseLoss.torch_saved, "weight": Saved("w")}
@@ -1030,6 +1038,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("x", "t", "w", "pos_weight")
     torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": Saved("pos_weight")}

@@ -86,6 +86,7 @@ class BatchNorm(Node):
     (arrays, updated in place) move towards them by ``momentum``, with the unbiased variance. Out
     of training the running statistics are used as constants.
     """
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     backward_is_one_op = True
     backward_inputs = (0, 1, None, None)  # native_batch_norm_backward's: input, weight, save_mean, save_invstd
 
@@ -410,7 +411,7 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     if mixed:
         if any(p._data.dtype != np.float32 for p in parameters):
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
-        if input_dtype != np.float16:
+        if input_dtype != np.float16 and input_dtype.kind != "V":  # (float16 or bfloat16, "V")
             raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
         return True
     # Training updates the running statistics first; evaluation reads the affine parameters first.

@@ -241,7 +241,7 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
         rank = max(input.dim(), 1)
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -3)")
     _check_pool2d(_view_2d(input.shape, spatial), kernel, stride, padding, (1, 1), ceil_mode)
-    if input.dtype.name not in ("float16", "float32", "float64", "int64"):
+    if input.dtype.name not in ("float16", "bfloat16", "float32", "float64", "int64"):
         kernel = _memory_format.kernel_name("avg_pool2d", input._data, unsqueezed=spatial == 1)
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,

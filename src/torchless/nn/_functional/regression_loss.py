@@ -33,6 +33,8 @@ def _mean_scale(grad, reduction, size):
 
 class _PiecewiseLoss(Node):
     """An elementwise loss of d = input - target, reduced; backward gives d' to the input and -d' to the target."""
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("diff",)
     backward_is_one_op = True  # (smooth_l1_loss_backward, huber_loss_backward)

@@ -251,7 +251,8 @@ class ConversionMethods:
         return self._floating_to(_dtype.float64)
 
     def bfloat16(self):
-        """PyTorch's cast to bfloat16, which torchless cannot store: its TypeError saying so (not a missing method)."""
+        """Casts all floating point parameters and buffers to ``bfloat16`` datatype (a TypeError saying so without
+        the optional ml_dtypes package, which holds torchless's bfloat16 tensors)."""
         from ... import _dtype
 
         return self._floating_to(_dtype.bfloat16)
