@@ -148,6 +148,9 @@ LAYOUTS = [
     ((2, 4, 11, 9), (3, 4, 3, 3), (2, 2), ((1, 0), (2, 1))),
     ((3, 4, 10, 10), (5, 4, 3, 3), (1, 1), ((2, 0), (0, 2))),
     ((2, 3, 9, 12), (4, 3, 3, 3), (2, 1), ((1, 1), (1, 1))),
+    # one input and padding with a larger kernel: a longer tail moves the second row phase along the buffer
+    ((2, 3, 9, 12), (4, 3, 5, 3), (2, 1), ((1, 1), (1, 1))),
+    ((2, 3, 9, 12), (4, 3, 3, 3), (2, 1), ((1, 1), (1, 1))),
 ]
 
 
@@ -184,6 +187,34 @@ def test_phase_layouts_one_after_another_against_float64_reference(algorithm):
             release_scratch()  # (fresh buffers: their padding must be zeroed again)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_phase_layouts_of_one_input_with_other_kernels(dtype):
+    # One input, stride and padding, with kernels and dilations that change the planes' tail, and with it where the
+    # second row phase starts in the buffer: each call must find zeros around its own copy of the input.
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 4, 10, 11)).astype(dtype)
+    stride, padding = (2, 1), ((1, 2), (3, 2))
+    for kernel_hw, dilation in [((5, 5), (1, 2)), ((3, 3), (1, 1)), ((5, 5), (1, 2)), ((2, 2), (1, 1)),
+                                ((5, 5), (2, 1)), ((1, 3), (1, 2)), ((5, 5), (1, 2))]:
+        w = rng.standard_normal((2, 4) + kernel_hw).astype(dtype)
+        dilated = np.zeros((2, 4, (kernel_hw[0] - 1) * dilation[0] + 1, (kernel_hw[1] - 1) * dilation[1] + 1), dtype)
+        dilated[:, :, ::dilation[0], ::dilation[1]] = w
+        y = conv_kernels.FORWARD["im2col"].run(x, w, stride, padding, dilation, 1)
+        np.testing.assert_allclose(y, _conv_reference(x, dilated, stride, padding), rtol=1e-4, atol=1e-4)
+        gy = rng.standard_normal(y.shape).astype(dtype)
+        gw = conv_kernels.BACKWARD_WEIGHT["im2col"].run(gy, x, kernel_hw, stride, padding, dilation, 1)
+        (sH, sW), ((top, bottom), (left, right)) = stride, padding
+        xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+        Ho, Wo = y.shape[2:]
+        expected = np.empty(w.shape)
+        for i in range(kernel_hw[0]):
+            for j in range(kernel_hw[1]):
+                a, b = i * dilation[0], j * dilation[1]
+                expected[:, :, i, j] = np.einsum("nohw,nchw->oc", gy.astype(np.float64),
+                                                 xp[:, :, a:a + sH * (Ho - 1) + 1:sH, b:b + sW * (Wo - 1) + 1:sW])
+        np.testing.assert_allclose(gw, expected, rtol=1e-4, atol=1e-3)
+
+
 def test_phase_layout_after_garbage_in_the_buffer():
     # The layout's first call zeroes the padding; a call of another layout writes its interior over those cells;
     # the first layout, called again, must zero them again.
@@ -214,7 +245,7 @@ def test_phase_layout_of_another_dtype_shares_no_record():
 
 def test_still_zero_around_records_the_buffer_itself():
     planes = np.zeros(10, np.float32)
-    layout = ("test_role", (1, 1, 2, 2), np.dtype(np.float32), (1, 1), (3, 3), 1, 1)
+    layout = ("test_role", (1, 1, 2, 2), np.dtype(np.float32), (1, 1, 8), (3, 3), 1, 1)
     assert not im2col._still_zero_around(planes[:8], layout)  # (nothing recorded yet)
     assert im2col._still_zero_around(planes[:8], layout)
     assert not im2col._still_zero_around(np.zeros(10, np.float32)[:8], layout)  # another buffer

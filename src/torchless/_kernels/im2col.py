@@ -86,7 +86,8 @@ def split_phases(x, padding, stride, plane_hw, tail, role="phases"):
     # The copies below write the same cells on every call of one layout: the padding around them is still zero
     # from the last such call into this very buffer, and only needs zeroing for a new layout (a pass over the
     # whole buffer, 12.8 MB for the classic MNIST CNN's flipped 64x64x24x24 input gradient).
-    layout = (role, x.shape, x.dtype, stride, plane_hw, padding[0][0], padding[1][0])
+    # (the planes' shape with its tail, which places the row phases after the first)
+    layout = (role, x.shape, x.dtype, planes.shape, plane_hw, top, left)
     if not _still_zero_around(planes, layout) or sW != 1:
         row_phases.fill(0)
     channel_major = x.transpose(1, 0, 2, 3)
