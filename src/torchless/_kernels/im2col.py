@@ -25,6 +25,7 @@ ow >= Wo, which the GEMM computes as well, read across plane or channel
 boundaries.  They are cropped away (forward) or fed zeros (backward).
 """
 
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -82,7 +83,13 @@ def split_phases(x, padding, stride, plane_hw, tail, role="phases"):
     # Two passes, each with long inner loops: first the row phases of the padded, channel-major
     # image (whole rows at a time), then the column phases (one long stride-sW gather each).
     row_phases = planes[:, 0, :C * length] if sW == 1 else scratch(role + "_rows", (sH, C * length * sW), x.dtype)
-    row_phases.fill(0)
+    # The copies below write the same cells on every call of one layout: the padding around them is still zero
+    # from the last such call into this very buffer, and only needs zeroing for a new layout (a pass over the
+    # whole buffer, 12.8 MB for the classic MNIST CNN's flipped 64x64x24x24 input gradient).
+    # (the planes' shape with its tail, which places the row phases after the first)
+    layout = (role, x.shape, x.dtype, planes.shape, plane_hw, top, left)
+    if not _still_zero_around(planes, layout) or sW != 1:
+        row_phases.fill(0)
     channel_major = x.transpose(1, 0, 2, 3)
     for p in range(sH):
         plane_rows, input_rows = _phase_rows(p, sH, top, H, Hq)
@@ -93,6 +100,22 @@ def split_phases(x, padding, stride, plane_hw, tail, role="phases"):
             planes[p, q, :C * length] = row_phases[p, q::sW]
     planes[:, :, C * length:] = 0
     return planes
+
+
+_zeroed = threading.local()
+
+
+def _still_zero_around(planes, layout):
+    """Whether ``planes`` (a scratch array) was last filled by split_phases with this ``layout``, so that the cells
+    its copies skip are still zero; records the layout as the buffer's from now on. The buffer object itself is
+    kept in the record, so a new buffer (the arena released or grown) can never pass for the old one."""
+    records = getattr(_zeroed, "records", None)
+    if records is None:
+        records = _zeroed.records = {}
+    buffer = planes.base if planes.base is not None else planes
+    kept = records.get(layout[0])
+    records[layout[0]] = (buffer, layout)
+    return kept is not None and kept[0] is buffer and kept[1] == layout
 
 
 def merge_phases(planes, shape, padding, stride, plane_hw):

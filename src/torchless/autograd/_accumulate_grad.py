@@ -62,6 +62,12 @@ def _add_to_grad(tensor, grad, sole=False):
         # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
         # parameter), else contiguous.
         data = tensor._data
+        if sole and grad.__class__ is np.ndarray and grad.flags.owndata and grad.flags.writeable and \
+                grad.dtype == data.dtype and grad.shape == data.shape and grad.strides == data.strides:
+            # PyTorch takes a gradient nothing else holds that obeys the layout contract as it is (no copy: the
+            # classic MNIST CNN's 9216 x 128 weight gradient, 4.5 MiB a step); owning its memory, it shares none
+            tensor.grad = Tensor._wrap(grad)
+            return
         if _memory_format.is_dense(data):
             fresh = np.empty_like(data, order="K")
             if fresh.strides != data.strides or getattr(grad, "strides", data.strides) != data.strides:
