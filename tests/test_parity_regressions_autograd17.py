@@ -303,7 +303,9 @@ def test_pointwise_gradients_have_torch_s_strides(op, layout):
         strides = [g.stride() for g in (like_output, contiguous, x.grad, *reduced)]
         seen.append((strides, contiguous.detach().numpy()))
     assert seen[1][0] == seen[0][0]
-    np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-4, atol=1e-4)  # (strides are the point here)
+    # (strides are the point here; sinc's gradient, (pi x cos(pi x) - sin(pi x)) / (pi x^2) in float32, cancels near
+    # 0 in both libraries: each is up to ~1e-3 from the float64 value there)
+    np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-4, atol=2e-3 if op == "sinc" else 1e-4)
     assert not layout == "channels_last" or seen[1][0][0] == seen[1][0][2]  # (x.grad in channels_last too)
 
 
