@@ -62,11 +62,73 @@ def apply_in_float32(cls, inputs, params):
     rounds = first is not None and first._data.ndim and first._data.dtype.kind == "V" or not any(
         t is not None and t._data.ndim and t._data.dtype.kind == "f" and t._data.dtype.itemsize >= 4 for t in inputs)
     result = _apply(cls, widened, params)
+    node = (result[0] if isinstance(result, tuple) else result)._grad_fn
+    if node is not None and node._checked_versions:
+        _saved_as_given(node, inputs, widened)
     if not rounds:
         return result
     if isinstance(result, tuple):
         return tuple(_rounded(r) for r in result)
-    return _rounded(result)
+    out = _rounded(result)
+    if node is not None and out is not result and out._grad_fn is not None:
+        _as_bfloat16_node(node, result, out)
+    return out
+
+
+def _saved_as_given(node, inputs, widened):
+    """Point what ``node`` recorded of the widened operands it saved at the bfloat16 operands given, whose in-place
+    change before backward PyTorch's node (which saved them) refuses."""
+    for saved in node._checked_versions:
+        for given, used in zip(inputs, widened):
+            if saved.tensor is used and given is not used:
+                saved.tensor, saved.counter = given, given._version_counter()
+                saved.version = saved.counter[0]
+
+
+def _as_bfloat16_node(node, result, out):
+    """Make ``node``, which computed ``result`` in float32, the node of ``out`` (``result`` rounded), as PyTorch's
+    graph has it: no rounding node between, the gradient of ``out`` widened on entering ``node`` (its class now the
+    subclass doing so), and what it saved of its result the rounded values (PyTorch's node saves its bfloat16
+    result), whose in-place change ``out``'s version counter now reports."""
+    for name in node.saved:
+        if getattr(node, name, None) is result._data:
+            setattr(node, name, out._data.astype(_FLOAT32))
+    if node._checked_output is not None:
+        out._counter = node._checked_output.counter
+        node._checked_output.array = out._data
+    out._grad_fn = node
+    node.__class__ = _widening_class(node.__class__)
+
+
+def _widening_class(cls):
+    """The subclass of the recorded node class ``cls`` whose backward receives bfloat16 gradients, widened to
+    float32 (exact) for ``cls``'s formulas (made on first use, named as ``cls``)."""
+    widening = _WIDENING.get(cls)
+    if widening is None:
+        from .autograd import _graph_backward
+
+        graph_method = _graph_backward.backward_graph_method_of(cls)
+
+        def backward(self, grad):
+            if getattr(grad, "dtype", None) is not None and grad.dtype.kind == "V":
+                grad = grad.astype(_FLOAT32)
+            return cls.backward(self, grad)
+
+        def backward_graph(self, grad):
+            if grad is not None and grad._data.dtype.kind == "V":
+                grad = _widen().apply(grad, dtype=_FLOAT32)
+            return graph_method(self, grad)
+
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "backward": backward,
+                     "backward_graph": backward_graph}
+        if "_named_from" in cls.__dict__:
+            namespace["_named_from"] = cls.__dict__["_named_from"]
+        widening = _WIDENING[cls] = type(cls)(cls.__name__, (cls,), namespace)
+        _graph_backward.set_backward_graph_method(widening, backward_graph)
+    return widening
+
+
+_WIDENING = {}  # recorded node class -> its subclass taking bfloat16 gradients (see _widening_class)
 
 
 def _apply(cls, inputs, params):

@@ -522,7 +522,9 @@ def _saved_input_modified(saved):
 def _modified_message(saved, grad_fn, array):
     from .._dtype import from_numpy_dtype, type_text
 
-    described = f"[{type_text(from_numpy_dtype(array.dtype))} {list(array.shape)}]"
+    # (PyTorch names a bfloat16 tensor by its type's C++ name here, which has no legacy tensor type)
+    kind = "CPUBFloat16Type" if array.dtype.kind == "V" else type_text(from_numpy_dtype(array.dtype))
+    described = f"[{kind} {list(array.shape)}]"
     if grad_fn is not None:
         described += f", which is output 0 of {_short_node_name(grad_fn)},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
