@@ -145,7 +145,16 @@ def autocast_inputs(policy, *inputs):
     """``inputs`` (tensors or None) cast as autocast casts the operands of an op of ``policy`` ("lower" or
     "float32") while a CPU autocast lowers to bfloat16, else unchanged: for the public functions whose checks of
     their operands' dtypes come before their node (PyTorch's autocast casts before the op checks them)."""
-    return inputs if autocast_state[0] is None else tuple(_autocast(policy, inputs))
+    if autocast_state[0] is None:
+        return inputs
+    if policy == "promote":  # (its fallthrough ops: the floating operands cast to the widest of their dtypes)
+        dtypes = {t._data.dtype for t in inputs if t is not None and t._data.dtype.kind in "fV"}
+        if len(dtypes) < 2:
+            return inputs
+        widest = np.result_type(*dtypes)
+        return tuple(t.to(_autocast_dtype(widest)) if t is not None and t._data.dtype in dtypes and
+                     t._data.dtype != widest else t for t in inputs)
+    return tuple(_autocast(policy, inputs))
 
 
 def _autocast(policy, inputs):

@@ -64,6 +64,16 @@ def save_tensor_versions(result, *tensors):
 bfloat16_state = [False]  # whether bfloat16 tensors can exist (see _opmath.activate)
 
 
+def autocast_cast(policy, *tensors):
+    """``tensors`` (or None) as PyTorch's CPU autocast casts the operands of an op of its list ``policy`` ("lower",
+    "float32" or "promote") before the op's checks, for public functions whose checks come before their node."""
+    if not bfloat16_state[0]:  # (no autocast lowers anything before bfloat16 exists)
+        return tensors
+    from .. import _opmath
+
+    return _opmath.autocast_inputs(policy, *tensors)
+
+
 class Node:
     """A differentiable operation on arrays.
 

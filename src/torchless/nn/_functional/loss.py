@@ -24,7 +24,7 @@ from ...autograd import grad_mode
 from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op, relaid,
                                          with_zero_derivative_of)
 from ...autograd._released import released
-from ...autograd.graph import FoldedNode, Node, folded, listed_edge, save_tensor_versions, shown_edge
+from ...autograd.graph import FoldedNode, Node, autocast_cast, folded, listed_edge, save_tensor_versions, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_symint
 from ._moments import quiet
@@ -890,6 +890,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 @quiet
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
+    input, target = autocast_cast("float32", input, target)
     reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
                                                                        reduce)
     if weight is not None:
