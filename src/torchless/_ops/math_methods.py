@@ -581,6 +581,7 @@ def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile ignoring NaN (NaN only where everything is NaN)."""
+    self, = autocast_cast("float32", self)
     if forward_ad.state.vmap_levels:
         forward_ad.warn_fallback("aten::nanquantile" if isinstance(q, Tensor) else "aten::nanquantile.scalar",
                                  (self, q))

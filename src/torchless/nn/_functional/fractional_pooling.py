@@ -7,7 +7,7 @@ from ... import _creation, _memory_format
 from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._tensor import Tensor
-from ...autograd.graph import Node
+from ...autograd.graph import Node, autocast_float32
 from ...autograd.saved_values import Saved, SavedInput
 from ._args import Param, native
 from ._pool_args import _check_float, _torch_ntuple, dispatch_on_return_indices
@@ -160,6 +160,7 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
                                 _fractional_max_pool2d_native)
 
 
+@autocast_float32
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     r"""2-D fractional max pooling (`Fractional MaxPooling <http://arxiv.org/abs/1412.6071>`_, Ben Graham):
@@ -193,6 +194,7 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
                                 _fractional_max_pool3d_native)
 
 
+@autocast_float32
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     r"""3-D fractional max pooling: max pooling in :math:`kT \times kH \times kW` windows placed with a

@@ -17,7 +17,7 @@ from ..._ops.arithmetic import add_scalar, mul_scalar
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import CLAMP_OVERLOADS
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node
+from ...autograd.graph import Node, autocast_float32
 from ._args import _is_index, _tp_name, check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -88,6 +88,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 @quiet
+@autocast_float32
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     r"""Negative log-likelihood of a Poisson distribution with rate ``input`` (or ``exp(input)``).
@@ -285,6 +286,7 @@ _CTC_OVERLOADS = (
 
 
 @quiet
+@autocast_float32
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     r"""The Connectionist Temporal Classification loss: the negative log-likelihood of each target sequence
     summed over all its alignments with the input steps (labels repeated, blanks in between).

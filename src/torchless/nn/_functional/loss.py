@@ -24,7 +24,8 @@ from ...autograd import grad_mode
 from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op, relaid,
                                          with_zero_derivative_of)
 from ...autograd._released import released
-from ...autograd.graph import FoldedNode, Node, autocast_cast, folded, listed_edge, save_tensor_versions, shown_edge
+from ...autograd.graph import (FoldedNode, Node, autocast_cast, autocast_float32, folded, listed_edge,
+                                save_tensor_versions, shown_edge)
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_symint
 from ._moments import quiet
@@ -1139,6 +1140,7 @@ def _floating(pos_weight, dtype):
 
 
 @quiet
+@autocast_float32
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     """Binary cross entropy on logits (sigmoid built in, numerically stable).

@@ -19,7 +19,7 @@ from ..._type_promotion import NUMBERS, promote
 from ..._functions import where
 from ...autograd import forward_ad
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node, save_tensor_versions
+from ...autograd.graph import Node, autocast_float32, save_tensor_versions
 from ._args import _tp_name, check_tensor
 from ._moments import quiet
 from ._norm_checks import check_float_arg
@@ -109,6 +109,7 @@ class SoftMarginLoss(Node):
 
 
 @quiet
+@autocast_float32
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""The two-class logistic loss of targets :math:`y \in \{1, -1\}`.
 
@@ -143,6 +144,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 
 # ---------------------------------------------------------------------------- composed margin losses
 @quiet
+@autocast_float32
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     r"""A ranking loss for pairs: ``target`` y = 1 says input1 should rank higher, y = -1 input2.
 
@@ -168,6 +170,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
 
 @quiet
+@autocast_float32
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     r"""The hinge loss of distances ``input`` between pairs labelled similar (y = 1) or dissimilar (y = -1).
 
@@ -251,6 +254,7 @@ class MultiMarginLoss(Node):
 
 
 @quiet
+@autocast_float32
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     r"""The multi-class hinge loss of scores ``input`` against class indices ``target``.
@@ -385,6 +389,7 @@ class MultilabelMarginLoss(Node):
 
 
 @quiet
+@autocast_float32
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""The multi-label hinge loss of scores ``input`` against lists of target classes.
 

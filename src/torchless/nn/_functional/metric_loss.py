@@ -8,7 +8,7 @@ from ... import _creation
 from ..._functions import where
 from ..._ops.arithmetic import AddScalar, SubScalar
 from ...autograd import forward_ad
-from ...autograd.graph import autocast_cast
+from ...autograd.graph import autocast_cast, autocast_float32
 from ._args import check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -62,6 +62,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
 
 @quiet
+@autocast_float32
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     r"""The triplet loss: an anchor should be nearer its positive than its negative, by ``margin``.

@@ -11,7 +11,7 @@ import numpy as np
 from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd import forward_ad
-from ...autograd.graph import save_tensor_versions
+from ...autograd.graph import autocast_float32, save_tensor_versions
 from ._args import Param, native
 from ._pool_args import (_check_float, _check_output_resize, _check_output_storage, _check_window_argument,
                          _output_size, _torch_triple, dispatch_on_return_indices)
@@ -111,6 +111,7 @@ def _max_pool3d_with_indices_native(input, kernel_size, stride, padding, dilatio
                      _shown(kernel_size, stride, padding, dilation))
 
 
+@autocast_float32
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     r"""3-D max pooling over an input of shape (N, C, D, H, W) or (C, D, H, W).
 
@@ -170,6 +171,7 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
                        Param("padding", "int[]", "0", 0), Param("ceil_mode", "bool", "False", False),
                        Param("count_include_pad", "bool", "True", True),
                        Param("divisor_override", "int?", "None", None)], list_size=3)
+@autocast_float32
 def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     r"""3-D average pooling over an input of shape (N, C, D, H, W) or (C, D, H, W).
 
@@ -229,6 +231,7 @@ def _adaptive_avg_pool3d_native(input, output_size):
     return _memory_format.in_c_order(AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size)))
 
 
+@autocast_float32
 def adaptive_avg_pool3d(input, output_size):
     """Average pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed (D_out, H_out, W_out) = output_size.
 
@@ -258,6 +261,7 @@ def _adaptive_max_pool3d_native(input, output_size):
     return _adaptive_max(input, tuple(output_size), 3, True, "AdaptiveMaxPool3DBackward0")
 
 
+@autocast_float32
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed (D_out, H_out, W_out), windows as in
     adaptive_avg_pool3d; with return_indices, also the int64 flat index d * H * W + h * W + w of each maximum."""
