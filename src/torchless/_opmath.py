@@ -148,12 +148,13 @@ def autocast_inputs(policy, *inputs):
     if autocast_state[0] is None:
         return inputs
     if policy == "promote":  # (its fallthrough ops: the floating operands cast to the widest of their dtypes)
-        dtypes = {t._data.dtype for t in inputs if t is not None and t._data.dtype.kind in "fV"}
+        arrays = [getattr(t, "_data", None) for t in inputs]
+        dtypes = {a.dtype for a in arrays if a is not None and a.dtype.kind in "fV"}
         if len(dtypes) < 2:
             return inputs
         widest = np.result_type(*dtypes)
-        return tuple(t.to(_autocast_dtype(widest)) if t is not None and t._data.dtype in dtypes and
-                     t._data.dtype != widest else t for t in inputs)
+        return tuple(t.to(_autocast_dtype(widest)) if a is not None and a.dtype in dtypes and a.dtype != widest else t
+                     for t, a in zip(inputs, arrays))
     return tuple(_autocast(policy, inputs))
 
 
@@ -163,7 +164,8 @@ def _autocast(policy, inputs):
     target = autocast_state[0] if policy == "lower" else _FLOAT32
     cast = []
     for t in inputs:
-        if t is not None and t._data.dtype != target and t._data.dtype.kind in "fV" and t._data.dtype.itemsize < 8:
+        data = getattr(t, "_data", None)  # (a public function's argument may be no tensor: its own error follows)
+        if data is not None and data.dtype != target and data.dtype.kind in "fV" and data.dtype.itemsize < 8:
             t = t.to(_autocast_dtype(target))
         cast.append(t)
     return cast

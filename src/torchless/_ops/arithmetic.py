@@ -620,8 +620,8 @@ class BFloat16SmallPow(Node):
     def forward(self, a, exponent):
         self.a, self.b = a, np.asarray(exponent)
         x = a.astype(np.float32)
-        square = (x * x).astype(a.dtype).astype(np.float32)
-        with np.errstate(divide="ignore"):
+        with np.errstate(over="ignore", divide="ignore"):  # (inf as PyTorch's kernel gives, silently)
+            square = (x * x).astype(a.dtype).astype(np.float32)
             return (square * x if exponent == 3 else np.float32(1) / square).astype(a.dtype)
 
     def backward(self, grad):

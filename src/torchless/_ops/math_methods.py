@@ -255,6 +255,7 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
 
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     """beta * self + alpha * (batch1 @ batch2), batch by batch."""
+    self, batch1, batch2 = autocast_cast("lower", self, batch1, batch2)
     b1, b2 = batch1._data, batch2._data
     target = (b1.shape[normalize_dim(0, b1.ndim)], b1.shape[normalize_dim(1, b1.ndim)],
               b2.shape[normalize_dim(2, b2.ndim)])

@@ -74,25 +74,6 @@ def autocast_cast(policy, *tensors):
     return _opmath.autocast_inputs(policy, *tensors)
 
 
-def autocast_float32(function):
-    """``function`` (a public op on PyTorch's CPU autocast float32 list, composed of several nodes here) with its
-    tensor arguments cast to float32 under autocast first, as PyTorch's autocast casts its op's."""
-    import functools
-
-    from .._tensor import Tensor
-
-    @functools.wraps(function)
-    def cast(*args, **kwargs):
-        if bfloat16_state[0]:  # (no autocast lowers anything before bfloat16 exists)
-            from .. import _opmath
-
-            if _opmath.autocast_state[0] is not None:
-                args = [_opmath.autocast_inputs("float32", a)[0] if isinstance(a, Tensor) else a for a in args]
-                kwargs = {k: _opmath.autocast_inputs("float32", a)[0] if isinstance(a, Tensor) else a
-                          for k, a in kwargs.items()}
-        return function(*args, **kwargs)
-    return cast
-
 
 class Node:
     """A differentiable operation on arrays.

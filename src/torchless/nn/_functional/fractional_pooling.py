@@ -7,7 +7,7 @@ from ... import _creation, _memory_format
 from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._tensor import Tensor
-from ...autograd.graph import Node, autocast_float32
+from ...autograd.graph import Node, autocast_cast
 from ...autograd.saved_values import Saved, SavedInput
 from ._args import Param, native
 from ._pool_args import _check_float, _torch_ntuple, dispatch_on_return_indices
@@ -160,7 +160,6 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
                                 _fractional_max_pool2d_native)
 
 
-@autocast_float32
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     r"""2-D fractional max pooling (`Fractional MaxPooling <http://arxiv.org/abs/1412.6071>`_, Ben Graham):
@@ -182,6 +181,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
     at int((i + u) * alpha) - int(u * alpha) with alpha = (n - k) / (out - 1) and u the plane's sample; the last
     one at n - k.
     """
+    input, = autocast_cast("float32", input)
     out, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio,
                                                       _random_samples=_random_samples)
     return (out, indices) if return_indices else out
@@ -194,7 +194,6 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
                                 _fractional_max_pool3d_native)
 
 
-@autocast_float32
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     r"""3-D fractional max pooling: max pooling in :math:`kT \times kH \times kW` windows placed with a
@@ -211,6 +210,7 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
 
     Shape: output (N, C, T_out, H_out, W_out) or (C, T_out, H_out, W_out).
     """
+    input, = autocast_cast("float32", input)
     out, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio,
                                                       _random_samples=_random_samples)
     return (out, indices) if return_indices else out

@@ -8,7 +8,7 @@ from ... import _creation
 from ..._functions import where
 from ..._ops.arithmetic import AddScalar, SubScalar
 from ...autograd import forward_ad
-from ...autograd.graph import autocast_cast, autocast_float32
+from ...autograd.graph import autocast_cast
 from ._args import check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -62,7 +62,6 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
 
 @quiet
-@autocast_float32
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     r"""The triplet loss: an anchor should be nearer its positive than its negative, by ``margin``.
@@ -76,6 +75,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     Shape: anchor, positive and negative (N, D) or (D), of the same number of dimensions, broadcastable
     together (distances along the last dimension); output () or, with 'none', (N) or ().
     """
+    anchor, positive, negative = autocast_cast("float32", anchor, positive, negative)
     reduction = _reduction(reduction, size_average, reduce)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
