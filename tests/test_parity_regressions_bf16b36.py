@@ -246,3 +246,50 @@ def test_set_autocast_enabled_matches_torch():
     for e, g in zip(expected[:2] + expected[3:], got[:2] + got[3:]):
         _same(e, g)
     assert expected[2] == got[2]
+
+
+# ---------------------------------------------------------------------------- prod's bfloat16 kernel
+def test_prod_rounds_every_step_reference():
+    x = rne([0.3, 1.7, 2.9, 0.55])
+    sequential = np.float32(1)
+    for v in x:  # (below 64 elements PyTorch's kernel multiplies one element after the other)
+        sequential = rne(sequential * v)
+    assert float(sequential) == 0.81640625
+    assert torchless.tensor([0.3, 1.7, 2.9, 0.55]).bfloat16().prod().item() == 0.81640625
+    rows = rne(np.random.default_rng(2).uniform(0.8, 1.2, (40, 3)).astype(np.float32))
+    expected = np.ones(3, np.float32)
+    for row in rows:  # (along an outer dim: one element after the other too)
+        expected = rne(expected * row)
+    np.testing.assert_array_equal(floats(as_bf16(torchless, rows).prod(0)), expected)
+
+
+@pytest.mark.parametrize("shape,dim", [((300,), None), ((5, 130), 1), ((130, 5), 0), ((3, 70, 5), 1),
+                                       ((4, 70), None), ((70, 4), None), ((0, 3), 0), ((2, 3), -1), ((64,), 0)])
+def test_prod_matches_torch(shape, dim):
+    data = np.random.default_rng(7).uniform(0.8, 1.2, shape).astype(np.float32)
+
+    def run(mod):
+        x = as_bf16(mod, data, True)
+        y = x.prod() if dim is None else x.prod(dim)
+        (g,) = mod.autograd.grad(y.sum(), x)
+        return y, g, y.grad_fn.name()
+
+    (ty, tg, tname), (y, g, name) = _both(run)
+    _same(ty, y)
+    _same(tg, g)
+    assert name == tname
+
+
+def test_prod_with_zeros_transposed_and_under_autocast_match_torch():
+    def run(mod):
+        x = mod.tensor([[1.5, 0.0, 2.0], [3.0, 0.5, 0.25]]).bfloat16().requires_grad_()
+        (g,) = mod.autograd.grad(x.prod(1).sum(), x)
+        t = mod.tensor(np.random.default_rng(3).uniform(0.8, 1.2, (70, 4)).astype(np.float32)).bfloat16().t()
+        with mod.autocast("cpu"):
+            lowered = mod.prod(t)
+        return g, t.prod(), lowered
+
+    expected, got = _both(run)
+    _same(expected[0], got[0])
+    _same(expected[1], got[1])
+    _same(expected[2], got[2], rtol=1e-6)  # (float32 under autocast: its float32 kernel's order not checked here)

@@ -156,7 +156,7 @@ class Node:
     # custom Function's backward runs (on zeros, unless its ctx turned materialize_grads off).
     runs_without_gradient = False
     # Whether PyTorch computes the op in float32 for bfloat16 operands, rounding its results (see _opmath); None:
-    # if it is elementwise
+    # if it is elementwise; "kernel": the op's forward computes bfloat16 itself (autocast still casts its operands)
     bfloat16_in_float32 = None
     # The op's list in PyTorch's CPU autocast: "lower" (its dtype, bfloat16), "float32", or None (neither: it runs in
     # its operands' dtypes); see _opmath
