@@ -293,3 +293,27 @@ def test_prod_with_zeros_transposed_and_under_autocast_match_torch():
     _same(expected[0], got[0])
     _same(expected[1], got[1])
     _same(expected[2], got[2], rtol=1e-6)  # (float32 under autocast: its float32 kernel's order not checked here)
+
+
+# ---------------------------------------------------------------------------- logsumexp of bfloat16 ops
+def test_logsumexp_rounds_each_op_reference():
+    x = values(40, seed=9)[:30].reshape(3, 10)
+    m = x.max(1, keepdims=True)
+    exps = rne(np.exp(rne(x - m)))  # (PyTorch composes it of bfloat16 ops: each rounds, the sum in float32)
+    expected = rne(rne(np.log(rne(exps.sum(1, dtype=np.float32, keepdims=True)))) + m)[:, 0]
+    np.testing.assert_array_equal(floats(as_bf16(torchless, x).logsumexp(1)), expected)
+
+
+@pytest.mark.parametrize("shape,dim", [((8, 40), 1), ((30, 7), 0), ((5, 300), 1), ((3, 4, 5), (0, 2)), ((6,), 0)])
+def test_logsumexp_matches_torch(shape, dim):
+    data = np.random.default_rng(11).standard_normal(shape).astype(np.float32) * 3
+
+    def run(mod):
+        x = as_bf16(mod, data, True)
+        y = x.logsumexp(dim)
+        (g,) = mod.autograd.grad(y.sum(), x)
+        return y, g
+
+    (ty, tg), (y, g) = _both(run)
+    _same(ty, y)
+    _same(tg, g)

@@ -762,6 +762,9 @@ class Cumsum(ContiguousResult):
 class Logsumexp(ContiguousResult):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
     the softmax, exp(x - out)."""
+    # (bfloat16 as PyTorch composes it: of bfloat16 ops, each rounding, the sum accumulated in float32; its
+    # backward's ops on bfloat16 arrays round each, as its formula's)
+    bfloat16_in_float32 = "kernel"
 
     saved = ("a", "out")
     torch_saved = {"self": SavedInput(0, "a"), "dim": lambda node: int64(tuple(np.atleast_1d(node.dims).tolist())),
@@ -777,9 +780,12 @@ class Logsumexp(ContiguousResult):
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
         with np.errstate(divide="ignore"):
             exps = np.exp(a - shift)
-            # (PyTorch's ops one by one, each rounding to the dtype: a float16 sum accumulated in float32)
-            total = half_accumulated(np.sum, exps, axis=axes, keepdims=True) if a.dtype == np.float16 else \
-                np.sum(exps, axis=axes, keepdims=True)
+            # (PyTorch's ops one by one, each rounding to the dtype: a float16 or bfloat16 sum accumulated in float32)
+            if a.dtype == np.float16 or a.dtype.kind == "V":
+                with np.errstate(invalid="ignore", over="ignore"):
+                    total = np.sum(exps, axis=axes, keepdims=True, dtype=np.float32).astype(a.dtype)
+            else:
+                total = np.sum(exps, axis=axes, keepdims=True)
             self.out = np.log(total) + shift
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
