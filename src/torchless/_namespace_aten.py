@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from . import _memory_format, _parser_errors
+from .autograd.graph import autocast_cast
 
 _ENTRY_POINTS = []
 
@@ -93,6 +94,7 @@ def conv_tbc(input, weight, bias, pad=0):
     """1-D convolution of a time-batch-channel ``input`` (T, B, C_in) with a ``weight`` (K, C_in, C_out) and a
     ``bias`` (C_out), ``pad`` steps of zeros added at both ends of time (negative: steps cut); returns
     (T + 2 * pad - K + 1, B, C_out)."""
+    input, weight, bias = autocast_cast("lower", input, weight, bias)
     if input.dim() != 3:
         raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
     if weight.dim() != 3:

@@ -50,6 +50,8 @@ def apply_in_float32(cls, inputs, params):
     original = inputs
     if autocast_state[0] is not None and cls.autocast is not None:
         inputs = _autocast(cls.autocast, inputs)
+    if cls.bfloat16_in_float32 == "kernel":  # (an op computing bfloat16 itself: autocast's casts only)
+        return None if inputs is original else _apply(cls, inputs, params)
     widened = None
     for index, t in enumerate(inputs):
         if t is not None and t._data.dtype.kind == "V":
@@ -62,11 +64,73 @@ def apply_in_float32(cls, inputs, params):
     rounds = first is not None and first._data.ndim and first._data.dtype.kind == "V" or not any(
         t is not None and t._data.ndim and t._data.dtype.kind == "f" and t._data.dtype.itemsize >= 4 for t in inputs)
     result = _apply(cls, widened, params)
+    node = (result[0] if isinstance(result, tuple) else result)._grad_fn
+    if node is not None and node._checked_versions:
+        _saved_as_given(node, inputs, widened)
     if not rounds:
         return result
     if isinstance(result, tuple):
         return tuple(_rounded(r) for r in result)
-    return _rounded(result)
+    out = _rounded(result)
+    if node is not None and out is not result and out._grad_fn is not None:
+        _as_bfloat16_node(node, result, out)
+    return out
+
+
+def _saved_as_given(node, inputs, widened):
+    """Point what ``node`` recorded of the widened operands it saved at the bfloat16 operands given, whose in-place
+    change before backward PyTorch's node (which saved them) refuses."""
+    for saved in node._checked_versions:
+        for given, used in zip(inputs, widened):
+            if saved.tensor is used and given is not used:
+                saved.tensor, saved.counter = given, given._version_counter()
+                saved.version = saved.counter[0]
+
+
+def _as_bfloat16_node(node, result, out):
+    """Make ``node``, which computed ``result`` in float32, the node of ``out`` (``result`` rounded), as PyTorch's
+    graph has it: no rounding node between, the gradient of ``out`` widened on entering ``node`` (its class now the
+    subclass doing so), and what it saved of its result the rounded values (PyTorch's node saves its bfloat16
+    result), whose in-place change ``out``'s version counter now reports."""
+    for name in node.saved:
+        if getattr(node, name, None) is result._data:
+            setattr(node, name, out._data.astype(_FLOAT32))
+    if node._checked_output is not None:
+        out._counter = node._checked_output.counter
+        node._checked_output.array = out._data
+    out._grad_fn = node
+    node.__class__ = _widening_class(node.__class__)
+
+
+def _widening_class(cls):
+    """The subclass of the recorded node class ``cls`` whose backward receives bfloat16 gradients, widened to
+    float32 (exact) for ``cls``'s formulas (made on first use, named as ``cls``)."""
+    widening = _WIDENING.get(cls)
+    if widening is None:
+        from .autograd import _graph_backward
+
+        graph_method = _graph_backward.backward_graph_method_of(cls)
+
+        def backward(self, grad):
+            if getattr(grad, "dtype", None) is not None and grad.dtype.kind == "V":
+                grad = grad.astype(_FLOAT32)
+            return cls.backward(self, grad)
+
+        def backward_graph(self, grad):
+            if grad is not None and grad._data.dtype.kind == "V":
+                grad = _widen().apply(grad, dtype=_FLOAT32)
+            return graph_method(self, grad)
+
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "backward": backward,
+                     "backward_graph": backward_graph}
+        if "_named_from" in cls.__dict__:
+            namespace["_named_from"] = cls.__dict__["_named_from"]
+        widening = _WIDENING[cls] = type(cls)(cls.__name__, (cls,), namespace)
+        _graph_backward.set_backward_graph_method(widening, backward_graph)
+    return widening
+
+
+_WIDENING = {}  # recorded node class -> its subclass taking bfloat16 gradients (see _widening_class)
 
 
 def _apply(cls, inputs, params):
@@ -83,7 +147,17 @@ def autocast_inputs(policy, *inputs):
     """``inputs`` (tensors or None) cast as autocast casts the operands of an op of ``policy`` ("lower" or
     "float32") while a CPU autocast lowers to bfloat16, else unchanged: for the public functions whose checks of
     their operands' dtypes come before their node (PyTorch's autocast casts before the op checks them)."""
-    return inputs if autocast_state[0] is None else tuple(_autocast(policy, inputs))
+    if autocast_state[0] is None:
+        return inputs
+    if policy == "promote":  # (its fallthrough ops: the floating operands cast to the widest of their dtypes)
+        arrays = [getattr(t, "_data", None) for t in inputs]
+        dtypes = {a.dtype for a in arrays if a is not None and a.dtype.kind in "fV"}
+        if len(dtypes) < 2:
+            return inputs
+        widest = np.result_type(*dtypes)
+        return tuple(t.to(_autocast_dtype(widest)) if a is not None and a.dtype in dtypes and a.dtype != widest else t
+                     for t, a in zip(inputs, arrays))
+    return tuple(_autocast(policy, inputs))
 
 
 def _autocast(policy, inputs):
@@ -92,7 +166,8 @@ def _autocast(policy, inputs):
     target = autocast_state[0] if policy == "lower" else _FLOAT32
     cast = []
     for t in inputs:
-        if t is not None and t._data.dtype != target and t._data.dtype.kind in "fV" and t._data.dtype.itemsize < 8:
+        data = getattr(t, "_data", None)  # (a public function's argument may be no tensor: its own error follows)
+        if data is not None and data.dtype != target and data.dtype.kind in "fV" and data.dtype.itemsize < 8:
             t = t.to(_autocast_dtype(target))
         cast.append(t)
     return cast

@@ -608,6 +608,38 @@ class Pow(Node):
         return "PowBackward1" if self.needs_input_grad[1] else "PowBackward0"
 
 
+class BFloat16SmallPow(Node):
+    """``a ** 3`` and ``a ** -2`` of a bfloat16 tensor ``a`` as PyTorch's kernel computes them: by multiplying, the
+    square rounded to bfloat16 first (measured), each product in float32 rounded once; its gradient PyTorch's
+    formula ``grad * (exponent * a.pow(exponent - 1))``, each of its ops rounded to bfloat16."""
+    elementwise = True
+    bfloat16_in_float32 = False  # (it rounds as PyTorch's kernel itself)
+    saved = ("a",)
+    torch_saved = {"PowBackward0": {"self": SavedInput(0, "a"), "exponent": scalar("b")}}
+
+    def forward(self, a, exponent):
+        self.a, self.b = a, np.asarray(exponent)
+        x = a.astype(np.float32)
+        with np.errstate(over="ignore", divide="ignore"):  # (inf as PyTorch's kernel gives, silently)
+            square = (x * x).astype(a.dtype).astype(np.float32)
+            return (square * x if exponent == 3 else np.float32(1) / square).astype(a.dtype)
+
+    def backward(self, grad):
+        exponent, x = int(self.b), self.a.astype(np.float32)
+        with np.errstate(divide="ignore", over="ignore"):
+            power = x * x if exponent == 3 else np.power(x, np.float32(-3))
+        power = power.astype(self.a.dtype).astype(np.float32)
+        factor = (np.float32(exponent) * power).astype(self.a.dtype).astype(np.float32)
+        return ((grad.astype(np.float32) * factor).astype(self.a.dtype),)
+
+    def backward_graph(self, grad):
+        exponent = int(self.b)
+        return (grad * (exponent * self.graph_input(0, self.a).pow(exponent - 1)),)
+
+    def name(self):
+        return "PowBackward0"
+
+
 def _number(array):
     """A wrapped number operand as the Python number PyTorch's Scalar holds: a complex one without imaginary part
     (a real number wrapped in a complex tensor's dtype) real."""

@@ -6,7 +6,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import forward_ad
 from ..autograd._graph_backward import gradients_without_derivative
-from ..autograd.graph import Node
+from ..autograd.graph import Node, autocast_cast
 from ..autograd.saved_values import SavedInput, saved_result
 from ._util import broadcast_error
 
@@ -135,6 +135,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     Shape:
         Output: :math:`(B \times P \times R)`, the batch dimensions ``B`` of ``x1`` and ``x2`` broadcast.
     """
+    x1, x2 = autocast_cast("float32", x1, x2)
     from .._tensor import Tensor
 
     if compute_mode not in _COMPUTE_MODES:

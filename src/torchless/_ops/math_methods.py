@@ -15,7 +15,7 @@ from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import NUMBERS, as_parsed_number, check_numpy_number, result_dtype
 from ..autograd import forward_ad
 from ..autograd._joint import joint_outputs, recording_parts
-from ..autograd.graph import differentiable_result, save_tensor_versions
+from ..autograd.graph import autocast_cast, bfloat16_state, differentiable_result, save_tensor_versions
 from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
 from .inplace import checked_storage_window
@@ -225,6 +225,10 @@ def addmm(self, mat1, mat2, *, beta=1, alpha=1):
 def _add_product(input, x, y, kind, beta, alpha, target, kernel="addmm_impl_cpu_"):
     """Shared tail of addmm/addbmm: same-dtype checks (PyTorch's messages, self against mat2 first), the
     broadcast, the bool refusal."""
+    if bfloat16_state[0] and not input._data.dtype == x._data.dtype == y._data.dtype:
+        from .. import _opmath  # (under autocast its node's operands are cast before these checks, as PyTorch's)
+
+        input, x, y = _opmath.autocast_inputs("lower", input, x, y)
     if input._data.dtype != y._data.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                            f"{y.dtype.scalar_name}")
@@ -251,6 +255,7 @@ def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
 
 def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
     """beta * self + alpha * (batch1 @ batch2), batch by batch."""
+    self, batch1, batch2 = autocast_cast("lower", self, batch1, batch2)
     b1, b2 = batch1._data, batch2._data
     target = (b1.shape[normalize_dim(0, b1.ndim)], b1.shape[normalize_dim(1, b1.ndim)],
               b2.shape[normalize_dim(2, b2.ndim)])
@@ -569,6 +574,7 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """The q-th quantiles along ``dim`` (of all elements without it), interpolated between sorted neighbours;
     NaN where a NaN is present."""
+    self, = autocast_cast("float32", self)
     if forward_ad.state.vmap_levels:
         forward_ad.warn_fallback("aten::quantile" if isinstance(q, Tensor) else "aten::quantile.scalar", (self, q))
     return _quantile(self, q, dim, keepdim, interpolation, False)
@@ -576,6 +582,7 @@ def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
     """quantile ignoring NaN (NaN only where everything is NaN)."""
+    self, = autocast_cast("float32", self)
     if forward_ad.state.vmap_levels:
         forward_ad.warn_fallback("aten::nanquantile" if isinstance(q, Tensor) else "aten::nanquantile.scalar",
                                  (self, q))
@@ -680,6 +687,7 @@ def _index_added(self, source, dim, index, axis, idx, alpha, slice_wise):
 
 def index_copy(self, dim, index, source):
     """A copy with the slices of ``source`` written at ``index`` along ``dim``."""
+    self, source = autocast_cast("promote", self, source)
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_copy", (dim, index, source))["dim"]
     axis = normalize_dim(dim, self._data.ndim)

@@ -84,10 +84,52 @@ def _sequential_half_product(a, axes, keepdim):
     return np.asarray(out)
 
 
+def _bfloat16_product(a, axes, keepdim):
+    """The product of a bfloat16 array over ``axes`` (None: all) as PyTorch's kernel multiplies, each step rounded
+    to bfloat16: along the innermost dim (all of a contiguous array) in 4 vectors of 16 lanes over each 64 elements,
+    the vectors then multiplied pairwise, their lanes in turn and the rest of the elements one by one; along an
+    outer dim one element after the other."""
+    if a.ndim == 0:
+        return a.copy()
+    if axes is None:
+        a, axes = np.ravel(a, order="K"), (0,)
+    axis = int(axes[0]) % a.ndim
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and nan, silently as in PyTorch
+        if a.shape[axis] == 0:
+            return np.multiply.reduce(a, axis=axis, keepdims=keepdim)
+        if axis != a.ndim - 1:
+            out = np.multiply.accumulate(a, axis=axis).take([-1], axis=axis)  # (ml_dtypes rounds every step)
+            return out if keepdim else np.squeeze(out, axis)
+        rows = a.reshape(-1, a.shape[-1]).astype(np.float32)
+        rounded = _rounded_to(a.dtype)
+        count = rows.shape[1] // 64
+        out = np.ones(rows.shape[0], np.float32)
+        if count:
+            blocks = rows[:, :count * 64].reshape(-1, count, 4, 16)
+            acc = blocks[:, 0]
+            for i in range(1, count):
+                acc = rounded(acc * blocks[:, i])
+            lanes = rounded(rounded(acc[:, 0] * acc[:, 1]) * rounded(acc[:, 2] * acc[:, 3]))
+            out = lanes[:, 0]
+            for j in range(1, 16):
+                out = rounded(out * lanes[:, j])
+        for k in range(count * 64, rows.shape[1]):
+            out = rounded(out * rows[:, k])
+    out = out.astype(a.dtype).reshape(a.shape[:-1] + ((1,) if keepdim else ()))
+    return out
+
+
+def _rounded_to(dtype):
+    return lambda values: values.astype(dtype).astype(np.float32)
+
+
 class Prod(ContiguousResult):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
+    # (bfloat16 through its own kernel, rounding every step as PyTorch's; the backward's ops on bfloat16 arrays
+    # round each, as PyTorch's formula's)
+    bfloat16_in_float32 = "kernel"
 
     saved = ("a", "out")
     torch_saved = {"ProdBackward0": {"self": SavedInput(0, "a"), "result": saved_result("out")},
@@ -98,6 +140,9 @@ class Prod(ContiguousResult):
         self.a, self.axes, self.keepdim = a, axes, keepdim
         if dtype is None and a.dtype == np.float16:
             self.out = _sequential_half_product(a, axes, keepdim)
+            return self.out
+        if dtype is None and a.dtype.kind == "V":
+            self.out = _bfloat16_product(a, axes, keepdim)
             return self.out
         # (the ufunc itself: np.prod's floating-point warnings would come from NumPy's Python code, not torchless's)
         self.out = np.multiply.reduce(a, axis=axes, dtype=dtype, keepdims=keepdim)
@@ -717,6 +762,9 @@ class Cumsum(ContiguousResult):
 class Logsumexp(ContiguousResult):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
     the softmax, exp(x - out)."""
+    # (bfloat16 as PyTorch composes it: of bfloat16 ops, each rounding, the sum accumulated in float32; its
+    # backward's ops on bfloat16 arrays round each, as its formula's)
+    bfloat16_in_float32 = "kernel"
 
     saved = ("a", "out")
     torch_saved = {"self": SavedInput(0, "a"), "dim": lambda node: int64(tuple(np.atleast_1d(node.dims).tolist())),
@@ -732,9 +780,12 @@ class Logsumexp(ContiguousResult):
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
         with np.errstate(divide="ignore"):
             exps = np.exp(a - shift)
-            # (PyTorch's ops one by one, each rounding to the dtype: a float16 sum accumulated in float32)
-            total = half_accumulated(np.sum, exps, axis=axes, keepdims=True) if a.dtype == np.float16 else \
-                np.sum(exps, axis=axes, keepdims=True)
+            # (PyTorch's ops one by one, each rounding to the dtype: a float16 or bfloat16 sum accumulated in float32)
+            if a.dtype == np.float16 or a.dtype.kind == "V":
+                with np.errstate(invalid="ignore", over="ignore"):
+                    total = np.sum(exps, axis=axes, keepdims=True, dtype=np.float32).astype(a.dtype)
+            else:
+                total = np.sum(exps, axis=axes, keepdims=True)
             self.out = np.log(total) + shift
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 

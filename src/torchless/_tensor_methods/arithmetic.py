@@ -226,9 +226,7 @@ class ArithmeticMethods:
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
             elif self._data.dtype.kind == "V" and type(exponent) in (int, float) and exponent in (3, -2):
-                # PyTorch's bfloat16 kernel multiplies for these, rounding the square first (measured)
-                square = self * self
-                return square * self if exponent == 3 else square.reciprocal()
+                return arithmetic.BFloat16SmallPow.apply(self, exponent=exponent)
             return self._binary(exponent, arithmetic.Pow, number=not isinstance(exponent, Tensor))
         return self._exact_pow(exponent, reverse=False)
 

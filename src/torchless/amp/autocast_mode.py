@@ -33,13 +33,27 @@ def is_autocast_enabled(device_type="cuda"):
 
 def set_autocast_enabled(*args):
     """``set_autocast_enabled(device_type, enabled)``, or PyTorch's older ``set_autocast_enabled(enabled)`` for CUDA:
-    switches the flag is_autocast_enabled reads (no op changes precision in torchless)."""
+    switches the flag is_autocast_enabled reads, and for the CPU the ops autocast lowers (as the autocast context
+    manager, without it)."""
     device_type, enabled = ("cuda",) + args if len(args) == 1 else args
     if type(enabled) is not bool:
         from .._parser_errors import wrong_type
 
         raise wrong_type("set_autocast_enabled", "enabled", len(args), enabled, "bool")
-    _enabled[_device_type(device_type)] = enabled
+    kind = _device_type(device_type)
+    _enabled[kind] = enabled
+    if kind == "cpu":
+        from .. import _opmath
+
+        _opmath.autocast_state[0] = _lowering(get_autocast_dtype("cpu")) if enabled else None
+
+
+def _lowering(fast_dtype):
+    """The NumPy dtype the CPU autocast lowers its ops to for ``fast_dtype``: bfloat16's when that is it and
+    ml_dtypes imports; else None (ops keep float32)."""
+    from .. import _dtype
+
+    return _dtype.bfloat16_numpy() if fast_dtype is _dtype.bfloat16 else None
 
 
 def get_autocast_dtype(device_type):
@@ -144,9 +158,7 @@ class autocast:
     def _lowers_to(self):
         """The NumPy dtype the CPU autocast lowers its ops to: bfloat16's when that is its dtype and ml_dtypes
         imports; else None (ops keep float32)."""
-        from .. import _dtype
-
-        return _dtype.bfloat16_numpy() if self.fast_dtype is _dtype.bfloat16 else None
+        return _lowering(self.fast_dtype)
 
     def __enter__(self):
         from .. import _opmath

@@ -15,7 +15,11 @@ def backward_graph_method(node):
     """The backward_graph function of ``node``'s class: the one defined next to the ``backward`` the class uses,
     for a subclass that overrides backward alone would otherwise inherit a formula that is not its own; a node
     without one raises NotImplementedError naming it."""
-    cls = type(node)
+    return backward_graph_method_of(type(node))
+
+
+def backward_graph_method_of(cls):
+    """``backward_graph_method`` of a node of class ``cls``."""
     method = _graph_backwards.get(cls)
     if method is None:
         owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
@@ -27,6 +31,12 @@ def backward_graph_method(node):
             method = _laid_out_as_backward(method, layout)
         _graph_backwards[cls] = method
     return method
+
+
+def set_backward_graph_method(cls, method):
+    """Make ``method`` the backward_graph of the nodes of class ``cls`` as it stands (no wrapping: a subclass whose
+    method calls its parent's, wrapped already)."""
+    _graph_backwards[cls] = method
 
 
 def _laid_out_as_backward(method, layout):

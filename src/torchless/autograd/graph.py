@@ -64,6 +64,17 @@ def save_tensor_versions(result, *tensors):
 bfloat16_state = [False]  # whether bfloat16 tensors can exist (see _opmath.activate)
 
 
+def autocast_cast(policy, *tensors):
+    """``tensors`` (or None) as PyTorch's CPU autocast casts the operands of an op of its list ``policy`` ("lower",
+    "float32" or "promote") before the op's checks, for public functions whose checks come before their node."""
+    if not bfloat16_state[0]:  # (no autocast lowers anything before bfloat16 exists)
+        return tensors
+    from .. import _opmath
+
+    return _opmath.autocast_inputs(policy, *tensors)
+
+
+
 class Node:
     """A differentiable operation on arrays.
 
@@ -145,7 +156,7 @@ class Node:
     # custom Function's backward runs (on zeros, unless its ctx turned materialize_grads off).
     runs_without_gradient = False
     # Whether PyTorch computes the op in float32 for bfloat16 operands, rounding its results (see _opmath); None:
-    # if it is elementwise
+    # if it is elementwise; "kernel": the op's forward computes bfloat16 itself (autocast still casts its operands)
     bfloat16_in_float32 = None
     # The op's list in PyTorch's CPU autocast: "lower" (its dtype, bfloat16), "float32", or None (neither: it runs in
     # its operands' dtypes); see _opmath
@@ -522,7 +533,9 @@ def _saved_input_modified(saved):
 def _modified_message(saved, grad_fn, array):
     from .._dtype import from_numpy_dtype, type_text
 
-    described = f"[{type_text(from_numpy_dtype(array.dtype))} {list(array.shape)}]"
+    # (PyTorch names a bfloat16 tensor by its type's C++ name here, which has no legacy tensor type)
+    kind = "CPUBFloat16Type" if array.dtype.kind == "V" else type_text(from_numpy_dtype(array.dtype))
+    described = f"[{kind} {list(array.shape)}]"
     if grad_fn is not None:
         described += f", which is output 0 of {_short_node_name(grad_fn)},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "

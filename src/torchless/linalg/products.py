@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._ops._util import broadcast_error, normalize_dim
-from ..autograd.graph import Node
+from ..autograd.graph import Node, autocast_cast
 from ..autograd.saved_values import SavedInput, int64
 
 
@@ -171,8 +171,9 @@ matmul = _parser_errors.native_entry("linalg_matmul", ("Tensor input, Tensor oth
 
 def _vecdot(x, y, dim=-1):
     """The dot products of the vectors along ``dim`` of ``x`` and ``y`` (broadcast), ``x`` conjugated."""
+    x, y = autocast_cast("lower", x, y)
     for array in (x._data, y._data):
-        if array.dtype.kind not in "fc":
+        if array.dtype.kind not in "fcV":  # ("V": bfloat16)
             raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
                                f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
     if x._data.dtype != y._data.dtype:

@@ -7,7 +7,7 @@ from ... import _creation, _memory_format
 from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._tensor import Tensor
-from ...autograd.graph import Node
+from ...autograd.graph import Node, autocast_cast
 from ...autograd.saved_values import Saved, SavedInput
 from ._args import Param, native
 from ._pool_args import _check_float, _torch_ntuple, dispatch_on_return_indices
@@ -181,6 +181,7 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
     at int((i + u) * alpha) - int(u * alpha) with alpha = (n - k) / (out - 1) and u the plane's sample; the last
     one at n - k.
     """
+    input, = autocast_cast("float32", input)
     out, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio,
                                                       _random_samples=_random_samples)
     return (out, indices) if return_indices else out
@@ -209,6 +210,7 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
 
     Shape: output (N, C, T_out, H_out, W_out) or (C, T_out, H_out, W_out).
     """
+    input, = autocast_cast("float32", input)
     out, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio,
                                                       _random_samples=_random_samples)
     return (out, indices) if return_indices else out

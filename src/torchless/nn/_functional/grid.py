@@ -19,7 +19,7 @@ from ..._kernels import fma
 from ..._tensor import Tensor
 from ...autograd import forward_ad
 from ...autograd._graph_backward import with_gradient_strides, with_zero_derivative_of
-from ...autograd.graph import Node
+from ...autograd.graph import Node, autocast_cast
 from ...autograd.saved_values import SavedInput
 from ._args import _is_index, _tp_name
 
@@ -754,6 +754,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
 
     Gradients flow to ``input`` and ``grid`` (zero for the grid in ``'nearest'`` mode).
     """
+    input, grid = autocast_cast("float32", input, grid)
     if mode != "bilinear" and mode != "nearest" and mode != "bicubic":
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
                          f"got: '{mode}'")

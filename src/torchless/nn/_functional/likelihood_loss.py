@@ -17,7 +17,7 @@ from ..._ops.arithmetic import add_scalar, mul_scalar
 from ..._tensor import Tensor
 from ..._tensor_methods._arguments import CLAMP_OVERLOADS
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node
+from ...autograd.graph import Node, autocast_cast
 from ._args import _is_index, _tp_name, check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -102,6 +102,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 
     Shape: input (*) and target broadcastable together; output () or, with 'none', the broadcast shape.
     """
+    input, target = autocast_cast("float32", input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
@@ -298,6 +299,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         reduction (str): 'none' | 'mean' (each loss divided by its target length, then averaged) | 'sum'.
         zero_infinity (bool): impossible alignments (infinite losses) give 0 and no gradient.
     """
+    log_probs, = autocast_cast("float32", log_probs)
     reduction = _reduction(reduction)
     mixed = isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor)  # (one overload takes both)
     if (mixed or not all(isinstance(lengths, (Tensor, list, tuple)) for lengths in (input_lengths, target_lengths))

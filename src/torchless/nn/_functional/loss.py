@@ -24,7 +24,8 @@ from ...autograd import grad_mode
 from ...autograd._graph_backward import (BackwardOfBackward, ZeroDerivativeOf, recorded_as_backward_op, relaid,
                                          with_zero_derivative_of)
 from ...autograd._released import released
-from ...autograd.graph import FoldedNode, Node, folded, listed_edge, save_tensor_versions, shown_edge
+from ...autograd.graph import (FoldedNode, Node, autocast_cast, folded, listed_edge,
+                                save_tensor_versions, shown_edge)
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_symint
 from ._moments import quiet
@@ -890,6 +891,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 @quiet
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
+    input, target = autocast_cast("float32", input, target)
     reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
                                                                        reduce)
     if weight is not None:
@@ -1145,6 +1147,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     loss = -weight * (pos_weight * target * log sigmoid(x) + (1 - target) * log(1 - sigmoid(x))).
     pos_weight broadcasts against the target (e.g. one weight per class along the last dimension).
     """
+    input, target, weight, pos_weight = autocast_cast("float32", input, target, weight, pos_weight)
     reduction = _reduction(reduction, size_average, reduce)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")

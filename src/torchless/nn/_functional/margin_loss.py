@@ -19,7 +19,7 @@ from ..._type_promotion import NUMBERS, promote
 from ..._functions import where
 from ...autograd import forward_ad
 from ...autograd._graph_backward import gradients_without_derivative
-from ...autograd.graph import Node, save_tensor_versions
+from ...autograd.graph import Node, autocast_cast, save_tensor_versions
 from ._args import _tp_name, check_tensor
 from ._moments import quiet
 from ._norm_checks import check_float_arg
@@ -121,6 +121,7 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     Shape: input (*), target broadcastable to it; output () or, with 'none', the input's shape, in the
     input's dtype.
     """
+    input, target = autocast_cast("float32", input, target)
     reduction = _reduction(reduction, size_average, reduce)
     fn = "soft_margin_loss"
     check_tensor(input, fn)
@@ -154,6 +155,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     Shape: input1, input2 and target of the same number of dimensions, broadcastable together,
     (N) or (); output () or, with 'none', the broadcast shape.
     """
+    input1, input2, target = autocast_cast("float32", input1, input2, target)
     reduction = _reduction(reduction, size_average, reduce)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -179,6 +181,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
     Shape: input (*) and target broadcastable together; output () or, with 'none', the broadcast shape.
     """
+    input, target = autocast_cast("float32", input, target)
     reduction = _reduction(reduction, size_average, reduce)
     fn = "hinge_embedding_loss"  # PyTorch's native function, whose parser checks these first
     check_tensor(input, fn)
@@ -266,6 +269,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     Shape: input (N, C), (C) or (); target (N) or (), int64 in [0, C); output () or, with 'none' and a
     1-D target, (N).
     """
+    input, weight = autocast_cast("float32", input, weight)
     reduction = _reduction(reduction, size_average, reduce)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -398,6 +402,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
     Shape: input (N, C), (C) or (); target like input; output () or, with 'none' and a 2-D input, (N).
     """
+    input, target = autocast_cast("float32", input, target)
     reduction = _reduction(reduction, size_average, reduce)
     fn = "multilabel_margin_loss"
     check_tensor(input, fn)

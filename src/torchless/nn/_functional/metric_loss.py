@@ -8,6 +8,7 @@ from ... import _creation
 from ..._functions import where
 from ..._ops.arithmetic import AddScalar, SubScalar
 from ...autograd import forward_ad
+from ...autograd.graph import autocast_cast
 from ._args import check_tensor
 from ._moments import quiet
 from ._norm_checks import check_bool_arg, check_float_arg
@@ -34,6 +35,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     Shape: input1 and input2 (N, D) with target (N), or (D) with target (); output () or, with 'none',
     (N) or ().
     """
+    input1, input2 = autocast_cast("float32", input1, input2)
     reduction = _reduction(reduction, size_average, reduce)
     for position, (name, value) in enumerate((("input1", input1), ("input2", input2), ("target", target)), 1):
         check_tensor(value, "cosine_embedding_loss", name, position)  # (the native's parser)
@@ -73,6 +75,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     Shape: anchor, positive and negative (N, D) or (D), of the same number of dimensions, broadcastable
     together (distances along the last dimension); output () or, with 'none', (N) or ().
     """
+    anchor, positive, negative = autocast_cast("float32", anchor, positive, negative)
     reduction = _reduction(reduction, size_average, reduce)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")

@@ -11,7 +11,7 @@ import numpy as np
 from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd import forward_ad
-from ...autograd.graph import save_tensor_versions
+from ...autograd.graph import autocast_cast, save_tensor_versions
 from ._args import Param, native
 from ._pool_args import (_check_float, _check_output_resize, _check_output_storage, _check_window_argument,
                          _output_size, _torch_triple, dispatch_on_return_indices)
@@ -125,6 +125,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Shape: D_out = floor((D + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1
     (ceil with ceil_mode), likewise H_out and W_out.
     """
+    input, = autocast_cast("float32", input)
     if return_indices and not isinstance(input, Tensor):
         # PyTorch's max_pool3d_with_indices reads input.is_cuda before its parser: a non-tensor's AttributeError
         input.is_cuda
@@ -181,6 +182,7 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
     Shape: D_out = floor((D + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1 (ceil with ceil_mode),
     likewise H_out and W_out.
     """
+    input, = autocast_cast("float32", input)
     fn = "avg_pool3d"
     _check_window_argument(fn, "kernel_size", kernel_size, 3, wording="must be")
     _check_window_argument(fn, "stride", stride, 3, wording="must be", may_omit=True)
@@ -235,6 +237,7 @@ def adaptive_avg_pool3d(input, output_size):
     output_size is an int or a triple whose None entries keep the input's size. Window i along D spans
     [floor(i * D / D_out), ceil((i + 1) * D / D_out)), likewise along H and W.
     """
+    input, = autocast_cast("float32", input)
     return _adaptive_avg_pool3d_native(input, _adaptive_output_size(output_size, input.size(), 3))
 
 
@@ -261,6 +264,7 @@ def _adaptive_max_pool3d_native(input, output_size):
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Max pooling of (N, C, D, H, W) or (C, D, H, W) to a fixed (D_out, H_out, W_out), windows as in
     adaptive_avg_pool3d; with return_indices, also the int64 flat index d * H * W + h * W + w of each maximum."""
+    input, = autocast_cast("float32", input)
     out, indices = _adaptive_max_pool3d_native(input, _adaptive_output_size(output_size, input.size(), 3))
     return (out, indices) if return_indices else out
 

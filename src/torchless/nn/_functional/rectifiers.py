@@ -12,7 +12,7 @@ from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ..._parser_errors import wrong_type
 from ...autograd import forward_ad
-from ...autograd.graph import Node
+from ...autograd.graph import Node, autocast_cast
 from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import Generator, stream
 from ._args import Param, _tp_name, check_tensor, native, native_binding
@@ -77,6 +77,7 @@ def prelu(input, weight):
     C = input.size(1) (1 for a 1-D input). Shape: input (N, C, *) or any shape for a single weight;
     the output has the input's shape.
     """
+    input, weight = autocast_cast("lower", input, weight)
     if input.dtype != weight.dtype:
         raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_name} and "
                            f"{weight.dtype.scalar_name}")

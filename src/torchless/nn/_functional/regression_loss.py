@@ -12,7 +12,7 @@ from ..._kernels.cpu_loops import vectorised
 from ..._type_promotion import promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
-from ...autograd.graph import Node, save_tensor_versions
+from ...autograd.graph import Node, autocast_cast, save_tensor_versions
 from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
@@ -168,6 +168,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     Shape: input (*), target broadcastable to it (a warning if the sizes differ); output () or, with
     'none', the broadcast shape. The dtype is the promoted one of input and target.
     """
+    input, target = autocast_cast("float32", input, target)
     _warn_size(input, target, stacklevel=4)
     if size_average is not None or reduce is not None:
         reduction = _reduction(None, size_average, reduce)
@@ -199,6 +200,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     Shape: input (*), target broadcastable to it (a warning if the sizes differ); output () or, with
     'none', the broadcast shape, in the input's dtype.
     """
+    input, target = autocast_cast("float32", input, target)
     _warn_size(input, target, stacklevel=4)
     input, target = _broadcast(input, target)
     if weight is None:
