@@ -713,6 +713,8 @@ class Tensor:
         if leading is None:
             from .nn._functional._args import _describe_call
 
+            # (the parser's words where one overload alone could take as many arguments: too many by position)
+            _parser_errors.parse_overload("to", _TO_SCHEMAS, args, kwargs)
             raise TypeError(f"to() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, "
                             "but expected one of:\n" + "".join(f" * ({overload})\n" for overload in _TO_OVERLOADS))
         copy = args[leading + 1] if len(args) > leading + 1 else kwargs.get("copy", False)
@@ -802,9 +804,16 @@ class Tensor:
             self._cast_in_format(None, memory_format, "cpu")
 
     def pin_memory(self, device=None):
+        where = _pinning_device("pin_memory", device)
+        if where is not None:  # (PyTorch's pin_memory asks is_pinned first, which warns too)
+            _pinning_device("is_pinned", where)
+            if where.type == "cuda":
+                raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
+            raise RuntimeError(f"{where.type.upper()} device type not an accelerator.")
         raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def is_pinned(self, device=None):
+        _pinning_device("is_pinned", device)
         return False
 
     cuda = _accelerator_move("cuda")
@@ -1183,6 +1192,8 @@ class Tensor:
 _TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = None"
                       for first in ("torchless.device device = None, torchless.dtype dtype = None, ",
                                     "torchless.dtype dtype, ", "Tensor tensor, "))
+_TO_SCHEMAS = tuple(f"{first}bool non_blocking=False, bool copy=False, *, memory_format? memory_format=None"
+                    for first in ("device? device=None, dtype? dtype=None, ", "dtype dtype, ", "Tensor tensor, "))
 _TO_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
 
 
@@ -1195,6 +1206,24 @@ def _refuse_non_blocking(value):
     keywords = written_keywords()
     where = "" if keywords is not None and "non_blocking" in keywords else " (position 2)"
     raise TypeError(f"type(): argument 'non_blocking'{where} must be bool, not {_tp_name(value)}")
+
+
+def _pinning_device(name, where):
+    """The deprecated ``device`` of pin_memory / is_pinned (``name``) as PyTorch reads it: None, else the device
+    named (with PyTorch's deprecation warning); an accelerator's index is refused (none exists here), another type
+    with the parser's TypeError (raised from the parse of the failed call)."""
+    if where is None:
+        return None
+    if isinstance(where, (str, device)):
+        where = device(where)
+        warn_from_user_code(f"The argument 'device' of Tensor.{name}() is deprecated. Please do not pass this "
+                            "argument. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Memory.cpp:"
+                            f"{46 if name == 'pin_memory' else 31}.)", DeprecationWarning)
+        return where
+    if type(where) is int or isinstance(where, np.integer):
+        raise RuntimeError("Device index must not be negative" if where < 0 else
+                           "Cannot access accelerator device when none is available.")
+    raise TypeError(f"{name}(): argument 'device' must be torch.device, not {type(where).__name__}")
 
 
 def _no_positional(name, args):
