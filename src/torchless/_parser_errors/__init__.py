@@ -21,8 +21,8 @@ from ._methods import (
 )
 from ._operands import (
     OPERAND_FUNCTIONS, arg_extremum_arguments, comparison_operand, extremum_arguments, function_error,
-    function_operands_error, invalid_binary_function, invalid_binary_method, invalid_where, missing_operand, operand_as_written,
-    refused_operand_call, refused_operand_error, takes_out, tensor_operand_error,
+    function_operands_error, invalid_binary_function, invalid_binary_method, invalid_where, missing_operand,
+    operand_as_written, refused_operand_call, refused_operand_error, takes_out, tensor_operand_error,
 )
 from ._overloads import (
     FUNCTION_FORM_OVERLOADS, FUNCTION_OVERLOADS, FUNCTION_PARSED_FIRST, MATRIX_NORM, METHOD_OVERLOADS,
