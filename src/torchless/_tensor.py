@@ -428,10 +428,10 @@ class Tensor:
             dim = _parser_errors.method_arguments("stride", (dim,))["dim"]
         return strides if dim is None else strides[normalize_dim(dim, self._data.ndim)]
 
-    def is_contiguous(self, *positional, memory_format=_memory_format.contiguous_format, **unknown):
+    def is_contiguous(self, *positional, memory_format=_memory_format.contiguous_format):
         """Whether the elements lie in memory densely in ``memory_format``'s order (size-1 dims aside)."""
-        if positional or unknown:
-            _no_positional("is_contiguous", positional, unknown)
+        if positional:
+            _no_positional("is_contiguous", positional)
         if memory_format is _memory_format.contiguous_format:
             return self._data.flags.c_contiguous
         return _memory_format.is_contiguous(self._data, _memory_format.check(memory_format, "is_contiguous"))
@@ -592,10 +592,10 @@ class Tensor:
     def mH(self):
         return self._matrix_transpose("mH").conj()
 
-    def numpy(self, force=_NOT_GIVEN, *more, **unknown):
+    def numpy(self, force=_NOT_GIVEN, *more):
         """The underlying array (shared memory). Refused for a tensor that requires grad while grad mode is
         enabled, as in PyTorch (under ``no_grad`` and in an autograd Function's forward it is given)."""
-        if more:  # (the parser counts the arguments given by position first, then reads force, then the rest)
+        if more:  # (the parser counts the arguments given by position first)
             _no_positional("numpy", (force,) + more)
         if force is not _NOT_GIVEN:  # (force is keyword-only, a bool: checked off the common path)
             _refuse_by_position("numpy", 0)
@@ -603,8 +603,6 @@ class Tensor:
                 from .nn._functional._args import _tp_name
 
                 raise TypeError(f"numpy(): argument 'force' must be bool, not {_tp_name(force)}")
-        if unknown:
-            _no_positional("numpy", (), unknown)
         if self._requires_grad and force is not True and _mode_state.enabled:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if _tracing_state.vmap_levels:
@@ -689,20 +687,20 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def clone(self, *positional, memory_format=_memory_format.preserve_format, **unknown):
+    def clone(self, *positional, memory_format=_memory_format.preserve_format):
         """A copy, laid out in ``memory_format`` (by default as this tensor is, if dense)."""
-        if positional or unknown:
-            _no_positional("clone", positional, unknown)
+        if positional:
+            _no_positional("clone", positional)
         if memory_format is _memory_format.preserve_format or memory_format is None:
             return unary.Clone.apply(self)
         _memory_format.check(memory_format, "clone")
         _memory_format.check_rank(self._data.ndim, memory_format)
         return unary.Clone.apply(self, memory_format=memory_format)
 
-    def contiguous(self, *positional, memory_format=_memory_format.contiguous_format, **unknown):
+    def contiguous(self, *positional, memory_format=_memory_format.contiguous_format):
         """This tensor if it is contiguous in ``memory_format``, else a copy that is."""
-        if positional or unknown:
-            _no_positional("contiguous", positional, unknown)
+        if positional:
+            _no_positional("contiguous", positional)
         if memory_format is _memory_format.contiguous_format:
             return self if self._data.flags.c_contiguous else unary.Clone.apply(self, contiguous=True)
         if _memory_format.is_contiguous(self._data, _memory_format.check(memory_format, "contiguous")):
@@ -803,9 +801,9 @@ class Tensor:
             raise _parser_errors.not_tensor("type_as", "other", 1, other)
         return self.to(other.dtype)
 
-    def cpu(self, *args, memory_format=_memory_format.preserve_format, **unknown):
-        if args or unknown:  # (memory_format is keyword-only to PyTorch's parser)
-            _no_positional("cpu", args, unknown)
+    def cpu(self, *args, memory_format=_memory_format.preserve_format):
+        if args:  # (memory_format is keyword-only to PyTorch's parser)
+            _no_positional("cpu", args)
         return self if memory_format is _memory_format.preserve_format else \
             self._cast_in_format(None, memory_format, "cpu")
 
@@ -1232,11 +1230,8 @@ def _pinning_device(name, where):
     raise TypeError(f"{name}(): argument 'device' must be torch.device, not {type(where).__name__}")
 
 
-def _no_positional(name, args, unknown=None):
-    """PyTorch's TypeError for a method taking only keywords called with positional arguments, or else with
-    keywords ``unknown`` it has no parameter for (the parser counts the positional ones first)."""
-    if not args:
-        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(unknown))}'")
+def _no_positional(name, args):
+    """PyTorch's TypeError for a method taking only keywords called with positional arguments."""
     raise TypeError(f"{name}() takes 0 positional arguments but {len(args)} "
                     f"{'was' if len(args) == 1 else 'were'} given")
 
