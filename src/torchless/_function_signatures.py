@@ -914,6 +914,9 @@ FUNCTION_SIGNATURES = {
 # The Tensor methods off the hot paths that are parsed on failure as PyTorch's parser reads them (no input)
 METHOD_SIGNATURES = {
     'vdot': (('Tensor other',), ()),
+    'nonzero': (('', '*, bool as_tuple'), ()),
+    'pin_memory': (('device? device=None',), ()),
+    'is_pinned': (('device? device=None',), ()),
     'cholesky': (('bool upper=False',), ()),
     'cholesky_solve': (('Tensor input2, bool upper=False',), ()),
     'cholesky_inverse': (('bool upper=False',), ()),

@@ -196,8 +196,8 @@ _DTYPE_ARGUMENT_IS_OUTS = _OUT_DTYPE_COMPUTES | {"mean"}
 # The out= variants of PyTorch that want out of the result's dtype exactly (no cast on the way), with their messages
 _SAME_DTYPE = "Expected out tensor to have dtype {result_cpp}, but got {out_cpp} instead"
 _EXACT_DTYPE = {
-    **{name: _SAME_DTYPE for name in ("mm", "bmm", "addmm", "addbmm", "baddbmm", "argmax", "argmin", "max", "min",
-                                      "sort", "topk", "gather", "tril", "triu", "diag", "aminmax")},
+    **{name: _SAME_DTYPE for name in ("mm", "bmm", "addmm", "addbmm", "baddbmm", "linear", "argmax", "argmin", "max",
+                                      "min", "sort", "topk", "gather", "tril", "triu", "diag", "aminmax")},
     **{name: _SAME_DTYPE for name in ("softmax", "log_softmax", "linalg_vector_norm", "avg_pool2d", "avg_pool3d")},
     "linalg_matrix_norm": "linalg.matrix_norm expected out tensor dtype {result} but got: {out}",
     # (the activations of torch._C._nn, structured kernels)

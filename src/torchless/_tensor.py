@@ -592,9 +592,11 @@ class Tensor:
     def mH(self):
         return self._matrix_transpose("mH").conj()
 
-    def numpy(self, force=_NOT_GIVEN):
+    def numpy(self, force=_NOT_GIVEN, *more):
         """The underlying array (shared memory). Refused for a tensor that requires grad while grad mode is
         enabled, as in PyTorch (under ``no_grad`` and in an autograd Function's forward it is given)."""
+        if more:  # (the parser counts the arguments given by position first)
+            _no_positional("numpy", (force,) + more)
         if force is not _NOT_GIVEN:  # (force is keyword-only, a bool: checked off the common path)
             _refuse_by_position("numpy", 0)
             if force.__class__ is not bool:
@@ -713,6 +715,8 @@ class Tensor:
         if leading is None:
             from .nn._functional._args import _describe_call
 
+            # (the parser's words where one overload alone could take as many arguments: too many by position)
+            _parser_errors.parse_overload("to", _TO_SCHEMAS, args, kwargs)
             raise TypeError(f"to() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, "
                             "but expected one of:\n" + "".join(f" * ({overload})\n" for overload in _TO_OVERLOADS))
         copy = args[leading + 1] if len(args) > leading + 1 else kwargs.get("copy", False)
@@ -765,11 +769,14 @@ class Tensor:
                                                            np_dtype))
         return unary.Cast.apply(self, dtype=np_dtype, memory_format=memory_format)
 
-    def type(self, dtype=None, non_blocking=False):
+    def type(self, dtype=None, non_blocking=False, *, memory_format=None):
         """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
-        dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
+        dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``), into
+        ``memory_format`` when one is given."""
         if non_blocking.__class__ is not bool:
             _refuse_non_blocking(non_blocking)
+        if memory_format is not None and not isinstance(memory_format, _memory_format.memory_format):
+            raise _parser_errors.wrong_type("type", "memory_format", None, memory_format, "torchless.memory_format")
         if dtype is None:
             return "torchless." + _dtype.TENSOR_TYPE_NAMES.get(self.dtype, f"{self.dtype.scalar_name}Tensor")
         from ._legacy_types import CudaLegacyTensorType, LegacyTensorType
@@ -787,7 +794,7 @@ class Tensor:
             raise ValueError(f"invalid type: '{_class_tp_name(dtype)}'")
         elif not isinstance(dtype, _dtype.dtype):
             raise TypeError("dtype must be a type, str, or dtype object")
-        return self.to(dtype)
+        return self.to(dtype) if memory_format is None else self.to(dtype, memory_format=memory_format)
 
     def type_as(self, other):
         if not isinstance(other, Tensor):
@@ -796,15 +803,21 @@ class Tensor:
 
     def cpu(self, *args, memory_format=_memory_format.preserve_format):
         if args:  # (memory_format is keyword-only to PyTorch's parser)
-            raise TypeError(f"cpu() takes 0 positional arguments but {len(args)} {'was' if len(args) == 1 else 'were'} "
-                            "given")
+            _no_positional("cpu", args)
         return self if memory_format is _memory_format.preserve_format else \
             self._cast_in_format(None, memory_format, "cpu")
 
     def pin_memory(self, device=None):
+        where = _pinning_device("pin_memory", device)
+        if where is not None:  # (PyTorch's pin_memory asks is_pinned first, which warns too)
+            _pinning_device("is_pinned", where)
+            if where.type == "cuda":
+                raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
+            raise RuntimeError(f"{where.type.upper()} device type not an accelerator.")
         raise RuntimeError("Cannot access accelerator device when none is available.")
 
     def is_pinned(self, device=None):
+        _pinning_device("is_pinned", device)
         return False
 
     cuda = _accelerator_move("cuda")
@@ -1183,6 +1196,8 @@ class Tensor:
 _TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = None"
                       for first in ("torchless.device device = None, torchless.dtype dtype = None, ",
                                     "torchless.dtype dtype, ", "Tensor tensor, "))
+_TO_SCHEMAS = tuple(f"{first}bool non_blocking=False, bool copy=False, *, memory_format? memory_format=None"
+                    for first in ("device? device=None, dtype? dtype=None, ", "dtype dtype, ", "Tensor tensor, "))
 _TO_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
 
 
@@ -1195,6 +1210,24 @@ def _refuse_non_blocking(value):
     keywords = written_keywords()
     where = "" if keywords is not None and "non_blocking" in keywords else " (position 2)"
     raise TypeError(f"type(): argument 'non_blocking'{where} must be bool, not {_tp_name(value)}")
+
+
+def _pinning_device(name, where):
+    """The deprecated ``device`` of pin_memory / is_pinned (``name``) as PyTorch reads it: None, else the device
+    named (with PyTorch's deprecation warning); an accelerator's index is refused (none exists here), another type
+    with the parser's TypeError (raised from the parse of the failed call)."""
+    if where is None:
+        return None
+    if isinstance(where, (str, device)):
+        where = device(where)
+        warn_from_user_code(f"The argument 'device' of Tensor.{name}() is deprecated. Please do not pass this "
+                            "argument. (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/Memory.cpp:"
+                            f"{46 if name == 'pin_memory' else 31}.)", DeprecationWarning)
+        return where
+    if type(where) is int or isinstance(where, np.integer):
+        raise RuntimeError("Device index must not be negative" if where < 0 else
+                           "Cannot access accelerator device when none is available.")
+    raise TypeError(f"{name}(): argument 'device' must be torch.device, not {type(where).__name__}")
 
 
 def _no_positional(name, args):

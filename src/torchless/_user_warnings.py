@@ -6,12 +6,13 @@ import warnings
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def warn_from_user_code(message):
-    """A UserWarning pointing at the first caller outside torchless (as PyTorch's C++ warnings do)."""
+def warn_from_user_code(message, category=UserWarning):
+    """A UserWarning (or ``category``) pointing at the first caller outside torchless (as PyTorch's C++ warnings
+    do)."""
     frame, level = sys._getframe(0), 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
+    warnings.warn(message, category, stacklevel=level)
 
 
 _spent_once = set()

@@ -388,9 +388,10 @@ def _comparison_inplace(name):
     kind = name.capitalize()
 
     def method(self, *args, **kwargs):
-        if len(args) + len(kwargs) != 1 or (kwargs and "other" not in kwargs):
-            raise _parser_errors.invalid_combination(f"{name}_", ("Tensor other", "Number other"), args, kwargs)
-        other = args[0] if args else kwargs["other"]
+        if len(args) + len(kwargs) != 1 or (kwargs and "other" not in kwargs):  # (NumPy's x2 read as the parser)
+            other = _parser_errors.comparison_operand(f"{name}_", _parser_errors.NOT_GIVEN, args, kwargs)
+        else:
+            other = args[0] if args else kwargs["other"]
         if not isinstance(other, (Tensor, NUMBERS)):
             raise _parser_errors.invalid_method_other(f"{name}_", other)
         _check_leaf(self)

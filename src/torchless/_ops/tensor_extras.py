@@ -602,6 +602,8 @@ def _map_arguments(args, kwargs):
         raise TypeError(f"map_() takes 2 positional arguments but {len(args)} were given")
     bound = {**{name: kwargs[name] for name in names if name in kwargs}, **dict(zip(names, args))}
     missing = [name for name in names if name not in bound]
+    if "other" in bound:  # (the parser reads the parameters in order: other's type before a callable missing)
+        _check_tensor(bound["other"], "map_", "other", 1)
     if missing:  # (the parser reads the parameters first: named from the first one missing on)
         raise _parser_errors.missing_arguments("map_", list(names[names.index(missing[0]):]))
     for name in kwargs:  # (then the keywords left over)

@@ -20,9 +20,9 @@ from ._methods import (
     reduction_error, takes_no_arguments, word_binding_errors_as_the_parser, written_call, written_error,
 )
 from ._operands import (
-    OPERAND_FUNCTIONS, arg_extremum_arguments, extremum_arguments, function_error, function_operands_error,
-    invalid_binary_function, invalid_binary_method, invalid_where, missing_operand, operand_as_written,
-    refused_operand_call, refused_operand_error, takes_out, tensor_operand_error,
+    OPERAND_FUNCTIONS, arg_extremum_arguments, comparison_operand, extremum_arguments, function_error,
+    function_operands_error, invalid_binary_function, invalid_binary_method, invalid_where, missing_operand,
+    operand_as_written, refused_operand_call, refused_operand_error, takes_out, tensor_operand_error,
 )
 from ._overloads import (
     FUNCTION_FORM_OVERLOADS, FUNCTION_OVERLOADS, FUNCTION_PARSED_FIRST, MATRIX_NORM, METHOD_OVERLOADS,
@@ -33,7 +33,7 @@ from ._schema import float_arguments, native_entry, parse, parse_overload
 __all__ = [
     "FUNCTION_FORM_OVERLOADS", "FUNCTION_OVERLOADS", "FUNCTION_PARSED_FIRST", "MATRIX_NORM", "METHOD_OVERLOADS",
     "NOT_GIVEN", "OPERAND_FUNCTIONS", "PARSED_ON_FAILURE", "VECTOR_NORM", "arg_extremum_arguments", "check_bool",
-    "check_bools",
+    "check_bools", "comparison_operand",
     "check_tensor_list", "element_not_tensor", "extremum_arguments", "failure_parse", "float_arguments",
     "function_error", "function_operands_error", "function_positions", "in_place_named", "invalid_binary_function",
     "invalid_binary_method", "invalid_combination", "invalid_function_call", "invalid_method_other", "invalid_where",

@@ -10,8 +10,9 @@ from ._schema import parse, parse_overload, schemas_of, warn_deprecated_overload
 def failure_parse(name, args, kwargs):
     """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE or METHOD_OVERLOADS)
     as PyTorch's parser reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
-    deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
-    where it takes the call (the method's own error then stands)."""
+    deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE), or where it reads a
+    keyword under another name (NumPy's x2 for other); (None, None) where it takes the call as written (the method's
+    own error then stands)."""
     from .._function_signatures import METHOD_SIGNATURES
 
     printed, hidden = PARSED_ON_FAILURE[name] if name in PARSED_ON_FAILURE else METHOD_SIGNATURES[name] \
@@ -21,7 +22,9 @@ def failure_parse(name, args, kwargs):
     except TypeError as error:
         return error, None
     if index < len(printed):
-        return None, None
+        # a keyword the parser reads under another name (NumPy's x2 for other), which Python's binding refused:
+        # the call as the parser takes it
+        return None, (arguments if not set(kwargs) <= set(arguments) else None)
     warn_deprecated_overload(name, hidden[index - len(printed)], printed)
     return None, arguments
 

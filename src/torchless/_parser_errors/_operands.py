@@ -120,6 +120,14 @@ def refused_operand_call(name, operand, args, kwargs, argument="other"):
     return arguments
 
 
+def comparison_operand(name, operand, args, kwargs):
+    """The operand of a call of the comparison method ``name`` (eq, lt_, ...) whose quick check refused it
+    (``operand``: NOT_GIVEN where left out; ``args``/``kwargs``: those it has no parameter for), as PyTorch's parser
+    reads it (NumPy's ``x2`` for ``other``), or its TypeError."""
+    given, kwargs = operand_as_written(operand, args, kwargs)
+    return parse_overload(name, ("Tensor other", "Number other"), given, kwargs)[1]["other"]
+
+
 def refused_operand_error(name, operand, args, kwargs, argument="other"):
     """The TypeError of ``refused_operand_call`` for a call that PyTorch's parser refuses."""
     try:

@@ -91,7 +91,7 @@ METHOD_OVERLOADS = {
     "index_reduce": ("int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True",),
     "cross": ("Tensor other, int? dim=None",),
     "aminmax": ("*, int? dim=None, bool keepdim=False",),
-    "stride": ("int dim",),
+    "stride": ("int? dim=None",),
     **{name: ("Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False",)
        for name in ("isclose", "allclose")},
     "select_scatter": ("Tensor src, int dim, SymInt index",),

@@ -64,7 +64,9 @@ class _SchemaParam:
         if self.kind in ("layout", "device"):
             from .._device import device, layout
 
-            return isinstance(value, layout) if self.kind == "layout" else isinstance(value, (device, str, int)), None
+            if self.kind == "layout":
+                return isinstance(value, layout), None
+            return isinstance(value, (device, str, int)) and not isinstance(value, bool), None  # (an index: no bool)
         if self.kind == "Generator":
             from ..random import Generator
 

@@ -27,9 +27,8 @@ def _comparison_method(name, ufunc):
     or left out, or extra arguments, with PyTorch's parser TypeError (taken into the one check of the operand)."""
     def compare(self, other=_parser_errors.NOT_GIVEN, *args, **kwargs):
         if args or kwargs or not isinstance(other, _OPERANDS):
-            if args or kwargs or other is _parser_errors.NOT_GIVEN:
-                given, kwargs = _parser_errors.operand_as_written(other, args, kwargs)
-                raise _parser_errors.invalid_combination(name, ("Tensor other", "Number other"), given, kwargs)
+            if args or kwargs or other is _parser_errors.NOT_GIVEN:  # (NumPy's x2 read as PyTorch's parser does)
+                return self._compare(_parser_errors.comparison_operand(name, other, args, kwargs), ufunc)
             raise _parser_errors.invalid_method_other(name, other)
         return self._compare(other, ufunc)
 

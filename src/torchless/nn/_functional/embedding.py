@@ -114,8 +114,11 @@ def _renorm_(weight, indices, max_norm, norm_type):
         with grad_mode.no_grad():
             norm = weight.detach()[int(idx)].norm(norm_type).item()
         if norm > max_norm:
+            data = weight._data
+            if not data.flags.writeable:  # (an expanded weight: PyTorch scales the row through it, rows sharing memory)
+                data = weight._writable_data(target=data[idx])
             with np.errstate(all="ignore"):  # (an infinite norm scales by 0: NaN where the row is inf, silently)
-                weight._data[idx] *= max_norm / (norm + 1e-7)
+                data[idx] *= max_norm / (norm + 1e-7)
     weight._bump_version()  # (an in-place op, whatever rows it changed)
 
 

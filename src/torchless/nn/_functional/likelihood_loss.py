@@ -298,6 +298,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         blank (int): the blank label (default: 0).
         reduction (str): 'none' | 'mean' (each loss divided by its target length, then averaged) | 'sum'.
         zero_infinity (bool): impossible alignments (infinite losses) give 0 and no gradient.
+
+    A target label outside ``[0, C)`` raises a RuntimeError naming it (PyTorch's CPU kernel reads out of bounds
+    there: its result is undefined).
     """
     log_probs, = autocast_cast("float32", log_probs)
     reduction = _reduction(reduction)
@@ -365,6 +368,11 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             raise RuntimeError(f"Expected input_lengths to have value at most {inputs.shape[0]}, but got value "
                                f"{value} (while checking arguments for ctc_loss_allocate_outputs)")
     sequences = [np.asarray(seq).astype(np.int64) for seq in sequences]
+    for n, seq in enumerate(sequences):
+        outside = seq[(seq < 0) | (seq >= classes)]
+        if outside.size:  # (PyTorch's kernel reads out of bounds there, undefined: here a clear error instead)
+            raise RuntimeError(f"ctc_loss: target {n} has label {int(outside[0])}, outside the {classes} classes of "
+                               f"log_probs (labels must be in [0, {classes}))")
     loss = CtcLoss.apply(inputs, targets=sequences, input_lengths=steps, blank=blank, zero_infinity=zero_infinity)
     if zero_infinity:
         torchless = _torchless()

@@ -293,8 +293,8 @@ def _bias_added_after(input, bias):
     return not (one_dimensional and bias.is_contiguous() and input.is_contiguous())
 
 
-def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
-    """linear(input, weight, bias=None) -> Tensor
+def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more, out=None):
+    """linear(input, weight, bias=None, *, out=None) -> Tensor
 
     Applies the affine map y = x A^T + b to the last dimension of the input. See :class:`~torchless.nn.Linear`.
 
@@ -302,6 +302,7 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
         input (Tensor): (*, in_features)
         weight (Tensor): A, of shape (out_features, in_features) or (in_features)
         bias (Tensor, optional): b, of shape (out_features) or (). Default: ``None``
+        out (Tensor, optional): the output tensor (resized to the result's shape; of the result's dtype)
 
     Shape:
         - Input: (*, in_features), any number of leading dimensions
@@ -317,8 +318,12 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     """
     # (the defaults and ``more`` only give PyTorch's parser's TypeErrors for a call missing or with too many
     # arguments, with no cost to the others, as a wrapper of native_binding's would)
-    if more:
-        raise too_many_positional("linear", 3, 2, 3 + len(more))
+    if more or out is not None:  # (one test on the common path)
+        if more:
+            raise too_many_positional("linear", 3, 2, 3 + len(more))
+        from ..._out_argument import call_into
+
+        return call_into("linear", out, linear, (input, weight, bias), {})
     if bfloat16_state[0] and isinstance(input, Tensor) and isinstance(weight, Tensor):  # (autocast: see _opmath)
         from ... import _opmath
 

@@ -135,11 +135,15 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
     # PyTorch builds the loss in place in a tensor like the input: -input, *= target, exp_, log1p_.
     _check_in_place(input._data, _broadcast_shape(input, target))
     common = promote(x_dtype, target._data.dtype)
-    if x_dtype.kind != "f" or (common.kind == "c" and x_dtype.kind != "c"):  # (*= target, else exp_, fails)
+    if x_dtype.kind not in "fc" or (common.kind == "c" and x_dtype.kind != "c"):  # (*= target, else exp_, fails)
         produced = common if common.kind in "fc" else _dtype.get_default_dtype().numpy
         raise RuntimeError(f"result type {_scalar_name(produced)} can't be cast to the desired output type "
                            f"{_scalar_name(x_dtype)}")
-    return SoftMarginLoss.apply(input, target, reduction=reduction)
+    y = SoftMarginLoss.apply(input, target, reduction=reduction)
+    if y._grad_fn is not None and x_dtype.kind == "c":  # (PyTorch's derivative formula is for real types only)
+        raise RuntimeError("soft_margin_loss does not support automatic differentiation for outputs with complex "
+                           "dtype.")
+    return y
 
 
 # ---------------------------------------------------------------------------- composed margin losses

@@ -82,8 +82,10 @@ class _ConstantPadNd(_PadNd):
     __constants__ = ["padding", "value"]
 
     def __init__(self, padding, value):
-        super().__init__(padding)
+        # PyTorch's layers set value before padding: their attribute order (vars, state of a copy) follows
+        Module.__init__(self)
         self.value = value
+        self.padding = _widths(padding, 2 * self._spatial)
 
     def forward(self, input):
         return pad(input, self.padding, "constant", self.value)
