@@ -524,3 +524,13 @@ def course_cnn_weights(seed=5):
     shapes = {"conv1.weight": (5, 1, 3, 3), "conv1.bias": (5,), "conv2.weight": (10, 5, 3, 3), "conv2.bias": (10,),
               "fc.weight": (10, 490), "fc.bias": (10,)}
     return {name: (rng.standard_normal(shape) * 0.2).astype(np.float32) for name, shape in shapes.items()}
+
+
+def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """A pooling window's output length along one dim, from PyTorch's documented formula (with ceil_mode, a last
+    window must start inside the input or its left padding)."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out

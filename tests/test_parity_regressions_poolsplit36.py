@@ -12,6 +12,7 @@ import pytest
 
 import torchless
 import torchless.nn.functional as F
+from helpers import pool_output_size
 from torchless._kernels import blas, parallel
 
 needs_threadpoolctl = pytest.mark.skipif(not blas.thread_controls(), reason="splitting needs threadpoolctl")
@@ -27,20 +28,12 @@ def split_everything(monkeypatch):
     parallel.set_num_threads(previous)
 
 
-def _out_size(size, k, s, p, d, ceil_mode):
-    span = size + 2 * p - d * (k - 1) - 1
-    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (out - 1) * s >= size + p:
-        out -= 1
-    return out
-
-
 def reference_max_pool_backward(x, gy, kernel, stride, padding, dilation, ceil_mode):
     """float64 gradient of max pooling from its definition: each window's gradient goes to the first of its
     in-bounds taps holding the window's maximum (a NaN wins, the last one, as PyTorch's CPU kernel)."""
     N, C, H, W = x.shape
     (kH, kW), (sH, sW), (pH, pW), (dH, dW) = kernel, stride, padding, dilation
-    Ho, Wo = _out_size(H, kH, sH, pH, dH, ceil_mode), _out_size(W, kW, sW, pW, dW, ceil_mode)
+    Ho, Wo = pool_output_size(H, kH, sH, pH, dH, ceil_mode), pool_output_size(W, kW, sW, pW, dW, ceil_mode)
     assert gy.shape == (N, C, Ho, Wo)
     gx = np.zeros(x.shape, np.float64)
     for n, c, i, j in itertools.product(range(N), range(C), range(Ho), range(Wo)):
@@ -78,7 +71,8 @@ def _inputs(shape, Ho_Wo, seed, ties):
 
 
 def _out_hw(shape, kernel, stride, padding, dilation, ceil_mode):
-    return tuple(_out_size(shape[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode) for a in (0, 1))
+    return tuple(pool_output_size(shape[2 + a], kernel[a], stride[a], padding[a], dilation[a], ceil_mode)
+                 for a in (0, 1))
 
 
 def _torchless_grad(x, gy, kernel, stride, padding, dilation, ceil_mode, channels_last=False, after_relu=False):

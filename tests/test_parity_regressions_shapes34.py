@@ -26,26 +26,19 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import pool_output_size
 
 _LAYOUTS = ("contiguous", "contiguous", "channels_last", "transposed", "sliced")
 
 
 # ---------------------------------------------------------------------------- torch-free references
-def _output_size(size, kernel, stride, padding, dilation, ceil_mode):
-    span = size + 2 * padding - dilation * (kernel - 1) - 1
-    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:
-        out -= 1
-    return out
-
-
 def _reference_max_pool3d(x, kernel, stride, padding, dilation, ceil_mode, scalar_channels_from=None):
     """ATen's CPU max pooling loop for x (N, C, D, H, W) in float64: first maximum in (d, h, w) order, a NaN wins,
     the index starting at the first tap past the padding; from channel ``scalar_channels_from`` on, that start
     without its depth term (the channels-last kernel's scalar loop)."""
     N, C = x.shape[:2]
     sizes = x.shape[2:]
-    outs = [_output_size(*axis, ceil_mode) for axis in zip(sizes, kernel, stride, padding, dilation)]
+    outs = [pool_output_size(*axis, ceil_mode) for axis in zip(sizes, kernel, stride, padding, dilation)]
     values = np.empty((N, C) + tuple(outs))
     indices = np.empty((N, C) + tuple(outs), np.int64)
     D, H, W = sizes
@@ -134,7 +127,7 @@ def test_max_pool3d_against_the_loop(seed):
         dtype = ("float64", "int32")[int(rng.integers(2))]
         channels = int(rng.integers(1, 12))
         x = _mostly_minus_inf(rng, (1, channels) + tuple(int(rng.integers(3, 6)) for _ in range(3)), dtype)
-        if min(_output_size(*axis, ceil_mode) for axis in zip(x.shape[2:], kernel, stride, padding, dilation)) < 1:
+        if min(pool_output_size(*axis, ceil_mode) for axis in zip(x.shape[2:], kernel, stride, padding, dilation)) < 1:
             continue
         if dtype == "float64":
             x[rng.random(x.shape) < 0.05] = np.nan
