@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import course_cnn, course_cnn_batches
 from torchless._kernels import blas, conv, gather
 
 
@@ -252,28 +253,11 @@ def test_course_cnn_training_step_against_torch():
     """Two Adam steps of the course CNN (batch 64) from the same weights: losses and weights as PyTorch's."""
     torch = pytest.importorskip("torch")
 
-    def build(lib):
-        nn = lib.nn
-
-        class CourseCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv1 = nn.Conv2d(1, 5, 3, padding=1)
-                self.conv2 = nn.Conv2d(5, 10, 3, padding=1)
-                self.fc = nn.Linear(490, 10)
-
-            def forward(self, x):
-                x = lib.nn.functional.max_pool2d(lib.relu(self.conv1(x)), 2)
-                x = lib.nn.functional.max_pool2d(lib.relu(self.conv2(x)), 2)
-                return self.fc(x.view(-1, 490))
-        return CourseCNN()
-
     torch.manual_seed(0)
-    theirs = build(torch)
-    ours = build(torchless)
+    theirs = course_cnn(torch.nn)
+    ours = course_cnn(torchless.nn)
     ours.load_state_dict({k: torchless.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
-    rng = np.random.default_rng(0)
-    batches = [(rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)) for _ in range(2)]
+    batches = course_cnn_batches(2, seed=0)
     losses = []
     for lib, model in ((torchless, ours), (torch, theirs)):
         optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
