@@ -102,3 +102,57 @@ def test_large_nonfinite_weight_warns_nothing(tmp_path, library):
     (tmp_path / "program.py").write_text(_LARGE_NONFINITE_PROGRAM)
     printed, _ = run_python([str(tmp_path / "program.py"), library], cwd=tmp_path)
     assert printed.strip() == "quiet"
+
+
+# (N, C, H, W, O, kernel, stride, padding, dilation, groups, dtype): one image, the weight outnumbering the output
+_LARGE_WEIGHT_CASES = [
+    (1, 64, 5, 5, 128, 3, 1, 1, 1, 1, np.float32),
+    (1, 128, 4, 4, 64, 3, 2, 1, 1, 1, np.float32),
+    (1, 64, 7, 7, 128, 3, 1, 2, 2, 1, np.float32),
+    (1, 128, 6, 6, 128, 3, 1, 1, 1, 2, np.float32),
+    (1, 64, 5, 5, 64, 5, 1, 2, 1, 1, np.float32),
+    (1, 64, 5, 5, 128, 3, 1, 1, 1, 1, np.float64),
+    (1, 256, 3, 3, 256, 1, 1, 0, 1, 1, np.float32),
+    (2, 64, 3, 3, 128, 3, 1, 1, 1, 1, np.float32),
+]
+
+
+@pytest.mark.parametrize("case", _LARGE_WEIGHT_CASES, ids=lambda case: "x".join(map(str, case[:10])))
+def test_large_weight_matches_float64_reference_and_torch(case):
+    N, C, H, W, O, k, s, p, d, g, dtype = case
+    rng = np.random.default_rng(sum(case[:10]))
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = (rng.standard_normal((O, C // g, k, k)) / np.sqrt(C // g * k * k)).astype(dtype)
+    b = rng.standard_normal(O).astype(dtype)
+    Ho = (H + 2 * p - d * (k - 1) - 1) // s + 1
+    assert w.size >= conv_kernels.OUTPUT_CHECKS_WEIGHT_MIN_SIZE and w.size > N * O * Ho * Ho  # (the path under test)
+    with torchless.no_grad():
+        ours = F.conv2d(torchless.tensor(x), torchless.tensor(w), torchless.tensor(b), s, p, d, g).numpy()
+    reference = _direct_conv64(x, w, (s, s), (p, p), (d, d), g) + b.reshape(1, -1, 1, 1)
+    tolerance = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(ours, reference, rtol=tolerance, atol=tolerance)
+    assert ours.dtype == dtype
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), s, p, d, g).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
+    # an inf and a NaN weight: PyTorch's NaNs and infinities where it has them, its values elsewhere
+    w[O // 2, 0, k // 2, k // 2], w[O - 1, C // g - 1, 0, k - 1] = np.inf, np.nan
+    with torchless.no_grad():
+        ours = F.conv2d(torchless.tensor(x), torchless.tensor(w), torchless.tensor(b), s, p, d, g).numpy()
+    theirs = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), s, p, d, g).numpy()
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
+
+
+def test_large_weight_with_a_finite_output_is_not_scanned(monkeypatch):
+    # the point of the change: the weight's own pass over memory only after a non-finite output
+    x, w, b = _large_weight_problem(4)
+    scanned = []
+    real = conv_kernels._all_finite
+    monkeypatch.setattr(conv_kernels, "_all_finite", lambda a: scanned.append(a.shape) or real(a))
+    conv_kernels.conv2d_forward(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, bias=b)
+    assert w.shape not in scanned and scanned  # (the output was checked instead)
+    w[0, 0, 1, 1] = np.nan
+    scanned.clear()
+    y = conv_kernels.conv2d_forward(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, bias=b)
+    assert w.shape in scanned and np.isnan(y[0, 0]).all() and np.isfinite(y[0, 1:]).all()
