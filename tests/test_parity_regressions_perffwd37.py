@@ -156,3 +156,43 @@ def test_large_weight_with_a_finite_output_is_not_scanned(monkeypatch):
     scanned.clear()
     y = conv_kernels.conv2d_forward(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, bias=b)
     assert w.shape in scanned and np.isnan(y[0, 0]).all() and np.isfinite(y[0, 1:]).all()
+
+
+# An input's inf meeting a weight's -inf: NaN there, silently, also under an 'error' filter set after the import
+# (the no-grad call, which goes straight to the kernel, has no retry under np.errstate: the kernel must be quiet)
+_INF_MEETS_MINUS_INF_PROGRAM = r'''
+import sys, warnings
+import numpy as np
+lib = __import__(sys.argv[1])
+warnings.simplefilter("error")  # (after the import: a warning is an error, the program stops)
+rng = np.random.default_rng(0)
+for images, channels, out_channels in ((1, 64, 128), (4, 3, 2)):
+    x = rng.standard_normal((images, channels, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((out_channels, channels, 3, 3)).astype(np.float32)
+    x[0, 0, 2, 2], w[1, 0, 1, 1] = np.inf, -np.inf
+    for grad in (False, True):
+        y = lib.nn.functional.conv2d(lib.tensor(x, requires_grad=grad), lib.tensor(w), None, 1, 1)
+        np.save(f"{sys.argv[2]}/{images}_{grad}.npy", y.detach().numpy())
+print("quiet")
+'''
+
+
+def test_input_inf_meeting_minus_inf_weight_is_quiet(tmp_path):
+    (tmp_path / "program.py").write_text(_INF_MEETS_MINUS_INF_PROGRAM)
+    (tmp_path / "ours").mkdir()
+    printed, _ = run_python([str(tmp_path / "program.py"), "torchless", str(tmp_path / "ours")], cwd=tmp_path)
+    assert printed.strip() == "quiet"
+    for images in (1, 4):
+        y = np.load(tmp_path / "ours" / f"{images}_False.npy")
+        # the -inf centre tap reads every position's own (finite, non-zero) input: channel 1 is infinite or NaN
+        # throughout; channel 0 only next to the inf input, in the first image
+        assert not np.isfinite(y[:, 1]).any() and np.isfinite(y[1:, 0]).all() and not np.isfinite(y[0, 0]).all()
+        np.testing.assert_array_equal(y, np.load(tmp_path / "ours" / f"{images}_True.npy"))
+    pytest.importorskip("torch")
+    (tmp_path / "theirs").mkdir()
+    printed, _ = run_python([str(tmp_path / "program.py"), "torch", str(tmp_path / "theirs")], cwd=tmp_path)
+    assert printed.strip() == "quiet"
+    for path in sorted((tmp_path / "theirs").glob("*.npy")):
+        ours, theirs = np.load(tmp_path / "ours" / path.name), np.load(path)
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)

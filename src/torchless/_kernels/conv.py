@@ -561,10 +561,13 @@ def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None
     # An inf or NaN weight meets the zeros of extra cells; Winograd's transforms spread an input's into its
     # neighbours (a check of the output, not of the larger input, on the path that needs it)
     if not finite_weight or (name.startswith("winograd") and not (finite_output or _all_finite(y))):
-        exact = conv_nonfinite.forward(x, w, stride, padding, dilation, groups, skipped_padding)
-        if bias is not None:
-            exact = _add_bias(exact, bias)
-        y[...] = conv_nonfinite.where_not_finite(y, exact)
+        # (an input's inf meeting a weight's -inf sums to NaN there, as in PyTorch, which warns nothing: nor may
+        # NumPy, also where the no-grad call has no retry under a user's warnings.simplefilter("error"))
+        with np.errstate(invalid="ignore", over="ignore"):
+            exact = conv_nonfinite.forward(x, w, stride, padding, dilation, groups, skipped_padding)
+            if bias is not None:
+                exact = _add_bias(exact, bias)
+            y[...] = conv_nonfinite.where_not_finite(y, exact)
     return y
 
 
