@@ -451,10 +451,40 @@ _TABLE = {
 }
 
 
+# the order of each family's meta keys in torchvision (printed metas, ``list(meta)``): its modules spread a common
+# dict of some keys into each weights' own; weights carrying a licence (SWAG's) spread recipe and licence first
+_META_ORDERS = {
+    ("num_params", "min_size", "categories", "recipe"): ("AlexNet", "GoogLeNet", "Inception_V3", "MobileNet_V2"),
+    ("min_size", "categories", "recipe", "_docs", "num_params"): ("ConvNeXt", "DenseNet", "VGG"),
+    ("categories", "min_size", "_docs", "num_params", "recipe"): ("DeepLabV3", "FCN"),
+    ("categories", "min_size", "recipe", "num_params"): ("EfficientNet",),
+    ("num_params", "categories", "min_size", "recipe"): ("LRASPP",),
+    ("categories", "num_params", "min_size", "recipe"): ("MaxVit", "Swin", "ViT"),
+    ("min_size", "categories", "num_params", "recipe"): ("MobileNet_V3", "RegNet", "ResNe", "Wide_ResNet"),
+    ("categories", "recipe", "_docs", "min_size", "num_params"): ("SqueezeNet",),
+}
+_META_TAIL = ("_metrics", "_ops", "_file_size", "_docs")
+
+
+def _in_torchvisions_order(name, meta):
+    """``meta`` of a member of the enum ``name`` with its keys in torchvision's order."""
+    head = next((order for order, families in _META_ORDERS.items() if name.startswith(families)), ())
+    if "license" in meta and "recipe" in head:
+        head = tuple(key for key in head if key != "recipe")
+        cut = head.index("num_params")
+        head = head[:cut] + ("recipe", "license") + head[cut:]
+    order = head + tuple(key for key in meta if key not in head and key not in _META_TAIL) + _META_TAIL
+    return {key: meta[key] for key in sorted(meta, key=order.index)}
+
+
 def weights_enum(name, module):
     """The WeightsEnum subclass ``name`` of ``_TABLE``, as defined in ``module`` (whose attribute it must become,
     for pickling)."""
     members = _TABLE[name]
+    for weights in members.values():
+        ordered = _in_torchvisions_order(name, weights.meta)
+        weights.meta.clear()
+        weights.meta.update(ordered)
     # torchvision's DEFAULT: the best ImageNet-1K-only weights, the end-to-end SWAG ones where there are no others
     default = next(members[name] for name in ("IMAGENET1K_V2", "IMAGENET1K_V1", "IMAGENET1K_SWAG_E2E_V1")
                    if name in members)
