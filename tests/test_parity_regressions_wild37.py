@@ -24,6 +24,9 @@ Fixed on the way:
   weights enums (AttributeError, and ``get_model`` refused the names).
 - The ``meta`` of 108 of the 121 weights enums' members listed its keys in another order than torchvision's
   (``print(weights.meta)``, ``list(weights.meta)``): each family's order is now torchvision's.
+- MNIST's (and its kin's) ``train_labels``, ``test_labels``, ``train_data`` and ``test_data`` warned naming the
+  program's line: torchvision's properties warn naming their own, so each warning shows once per process under the
+  default filter, not once per line of the program that reads the attribute.
 
 Seen and left: in a ResNet-18 trained in float32 on a batch of 4 small images, PyTorch's own gradients of layer2
 differ from float64 ones by 1e-2 to 1e-1 of their largest (the batch norms of layer3 make them sums that cancel),
@@ -192,3 +195,37 @@ def test_weights_meta_keys_in_torchvisions_order(recorded):
             assert list(member.meta) == record["meta_orders"][f"{enum.__name__}.{member.name}"], (enum, member)
             checked += 1
     assert checked == 121
+
+
+# Fixed on the way: MNIST's renamed attributes warn as torchvision's properties do
+
+RENAMED = """
+import struct
+import sys
+from pathlib import Path
+
+from torchvision import datasets
+
+raw = Path("MNIST/raw")
+raw.mkdir(parents=True)
+(raw / "t10k-images-idx3-ubyte").write_bytes(struct.pack(">4i", 2051, 2, 28, 28) + bytes(2 * 28 * 28))
+(raw / "t10k-labels-idx1-ubyte").write_bytes(struct.pack(">2i", 2049, 2) + bytes([3, 7]))
+dataset = datasets.MNIST(".", train=False)
+print(dataset.test_labels.tolist(), file=sys.stderr)
+print(dataset.test_labels.tolist(), tuple(dataset.test_data.shape), file=sys.stderr)
+for _ in range(2):
+    print(dataset.train_labels.tolist(), tuple(dataset.train_data.shape), file=sys.stderr)
+"""
+
+
+def test_mnist_renamed_attributes_warn_once_per_process_naming_the_library(tmp_path):
+    # torchvision's properties call warnings.warn("... has been renamed ...") themselves: the warning names that
+    # line, so the default filter shows each message once whatever line of the program reads the attribute
+    (tmp_path / "renamed.py").write_text(RENAMED)
+    _, printed = run_python(["-m", "torchless.as_torch", "renamed.py"], cwd=tmp_path)
+    warned = [line for line in printed.splitlines() if "UserWarning" in line]
+    assert [line.split("UserWarning: ")[1] for line in warned] == [
+        "test_labels has been renamed targets", "test_data has been renamed data",
+        "train_labels has been renamed targets", "train_data has been renamed data"]
+    assert all("torchless" in line.split(":")[0] and "renamed.py" not in line for line in warned)
+    assert printed.count("[3, 7]") == 4
