@@ -378,6 +378,7 @@ EXTRA_BUILDERS += (["mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "vi
                    + ["regnet_y_128gf"])  # test_parity_regressions_models25.py
 EXTRA_BUILDERS += ["swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b",
                    "maxvit_t"]  # test_parity_regressions_models30.py
+EXTRA_BUILDERS += ["resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2"]  # test_parity_regressions_wild37.py
 # models.segmentation's, listed by list_models() but not by list_models(module=models), as in torchvision
 SEGMENTATION_BUILDERS = ["deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
                          "fcn_resnet50", "lraspp_mobilenet_v3_large"]  # test_parity_regressions_vision28.py

@@ -653,7 +653,9 @@ class Tensor:
         for name in Tensor.__slots__:
             if name not in ("__weakref__", "__dict__") and hasattr(source, name):
                 setattr(out, name, getattr(source, name))
-        out.__dict__.update(source.__dict__)
+        # a new Python object, as PyTorch's: torchless's own (private) bookkeeping comes along, not the attributes a
+        # program set (a BoundingBoxes' format and canvas_size would otherwise be pickled with the plain tensor)
+        out.__dict__.update((k, v) for k, v in source.__dict__.items() if k.startswith("_"))
         return out
 
     def detach(self, *refused, **refused_keywords):

@@ -220,7 +220,8 @@ class MNIST(VisionDataset):
         return f"Split: {'Train' if self.train is True else 'Test'}"
 
     def _renamed(self, old, new):
-        warnings.warn(f"{old} has been renamed {new}", stacklevel=3)
+        # torchvision's property warns naming its own line: shown once per process, whatever line reads it
+        warnings.warn(f"{old} has been renamed {new}")
         return getattr(self, new)
 
     train_labels = property(lambda self: self._renamed("train_labels", "targets"))

@@ -191,11 +191,26 @@ _TABLE = {
                                  recipe=_RECIPES + "resnext"),
         "IMAGENET1K_V2": _new_recipe("resnext50_32x4d-1a0047aa.pth", 25028904, 81.198, 95.340, 4.23, 95.833),
     },
+    "ResNeXt101_32X8D_Weights": {
+        "IMAGENET1K_V1": _resnet("resnext101_32x8d-8ba56ff5.pth", 88791336, 79.312, 94.526, 16.414, 339.586,
+                                 recipe=_RECIPES + "resnext"),
+        "IMAGENET1K_V2": _new_recipe("resnext101_32x8d-110c445d.pth", 88791336, 82.834, 96.228, 16.414, 339.673,
+                                     recipe=_NEW_RECIPE + "new-recipe-with-fixres"),
+    },
+    "ResNeXt101_64X4D_Weights": {
+        "IMAGENET1K_V1": _new_recipe("resnext101_64x4d-173b62eb.pth", 83455272, 83.246, 96.454, 15.46, 319.318,
+                                     recipe="https://github.com/pytorch/vision/pull/5935", docs=_NEW_RECIPE_SCRATCH),
+    },
     "Wide_ResNet50_2_Weights": {
         "IMAGENET1K_V1": _resnet("wide_resnet50_2-95faca4d.pth", 68883240, 78.468, 94.086, 11.398, 131.82,
                                  recipe="https://github.com/pytorch/vision/pull/912#issue-445437439"),
         "IMAGENET1K_V2": _new_recipe("wide_resnet50_2-9ba9bcbe.pth", 68883240, 81.602, 95.758, 11.398, 263.124,
                                      recipe=_NEW_RECIPE + "new-recipe-with-fixres"),
+    },
+    "Wide_ResNet101_2_Weights": {
+        "IMAGENET1K_V1": _resnet("wide_resnet101_2-32ee1156.pth", 126886696, 78.848, 94.284, 22.753, 242.896,
+                                 recipe="https://github.com/pytorch/vision/pull/912#issue-445437439"),
+        "IMAGENET1K_V2": _new_recipe("wide_resnet101_2-d733dc28.pth", 126886696, 82.51, 96.02, 22.753, 484.747),
     },
     "MobileNet_V2_Weights": {
         "IMAGENET1K_V1": _mobilenet("mobilenet_v2-b0353104.pth", 3504872, 71.878, 90.286, 0.301, 13.555),
@@ -436,10 +451,40 @@ _TABLE = {
 }
 
 
+# the order of each family's meta keys in torchvision (printed metas, ``list(meta)``): its modules spread a common
+# dict of some keys into each weights' own; weights carrying a licence (SWAG's) spread recipe and licence first
+_META_ORDERS = {
+    ("num_params", "min_size", "categories", "recipe"): ("AlexNet", "GoogLeNet", "Inception_V3", "MobileNet_V2"),
+    ("min_size", "categories", "recipe", "_docs", "num_params"): ("ConvNeXt", "DenseNet", "VGG"),
+    ("categories", "min_size", "_docs", "num_params", "recipe"): ("DeepLabV3", "FCN"),
+    ("categories", "min_size", "recipe", "num_params"): ("EfficientNet",),
+    ("num_params", "categories", "min_size", "recipe"): ("LRASPP",),
+    ("categories", "num_params", "min_size", "recipe"): ("MaxVit", "Swin", "ViT"),
+    ("min_size", "categories", "num_params", "recipe"): ("MobileNet_V3", "RegNet", "ResNe", "Wide_ResNet"),
+    ("categories", "recipe", "_docs", "min_size", "num_params"): ("SqueezeNet",),
+}
+_META_TAIL = ("_metrics", "_ops", "_file_size", "_docs")
+
+
+def _in_torchvisions_order(name, meta):
+    """``meta`` of a member of the enum ``name`` with its keys in torchvision's order."""
+    head = next((order for order, families in _META_ORDERS.items() if name.startswith(families)), ())
+    if "license" in meta and "recipe" in head:
+        head = tuple(key for key in head if key != "recipe")
+        cut = head.index("num_params")
+        head = head[:cut] + ("recipe", "license") + head[cut:]
+    order = head + tuple(key for key in meta if key not in head and key not in _META_TAIL) + _META_TAIL
+    return {key: meta[key] for key in sorted(meta, key=order.index)}
+
+
 def weights_enum(name, module):
     """The WeightsEnum subclass ``name`` of ``_TABLE``, as defined in ``module`` (whose attribute it must become,
     for pickling)."""
     members = _TABLE[name]
+    for weights in members.values():
+        ordered = _in_torchvisions_order(name, weights.meta)
+        weights.meta.clear()
+        weights.meta.update(ordered)
     # torchvision's DEFAULT: the best ImageNet-1K-only weights, the end-to-end SWAG ones where there are no others
     default = next(members[name] for name in ("IMAGENET1K_V2", "IMAGENET1K_V1", "IMAGENET1K_SWAG_E2E_V1")
                    if name in members)

@@ -9,8 +9,9 @@ from ._weights import weights_enum
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv1x1", "conv3x3", "ResNet18_Weights", "ResNet34_Weights",
            "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights",
-           "Wide_ResNet50_2_Weights", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
-           "wide_resnet50_2"]
+           "ResNeXt101_32X8D_Weights", "ResNeXt101_64X4D_Weights", "Wide_ResNet50_2_Weights",
+           "Wide_ResNet101_2_Weights", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
+           "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2"]
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -232,7 +233,10 @@ ResNet50_Weights = weights_enum("ResNet50_Weights", __name__)
 ResNet101_Weights = weights_enum("ResNet101_Weights", __name__)
 ResNet152_Weights = weights_enum("ResNet152_Weights", __name__)
 ResNeXt50_32X4D_Weights = weights_enum("ResNeXt50_32X4D_Weights", __name__)
+ResNeXt101_32X8D_Weights = weights_enum("ResNeXt101_32X8D_Weights", __name__)
+ResNeXt101_64X4D_Weights = weights_enum("ResNeXt101_64X4D_Weights", __name__)
 Wide_ResNet50_2_Weights = weights_enum("Wide_ResNet50_2_Weights", __name__)
+Wide_ResNet101_2_Weights = weights_enum("Wide_ResNet101_2_Weights", __name__)
 
 
 _WEIGHTS_ARGS = """
@@ -301,6 +305,29 @@ def resnext50_32x4d(weights: Optional[ResNeXt50_32X4D_Weights] = None, progress=
     return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
 
 
+_RESNEXT_PAPER = "`Aggregated Residual Transformation for Deep Neural Networks <https://arxiv.org/abs/1611.05431>`__"
+
+
+@register_model()
+@_documented(f"ResNeXt-101 32x8d from {_RESNEXT_PAPER}: ResNet-101 with 32 groups of width 8 in the 3x3 "
+             "convolutions.")
+def resnext101_32x8d(weights: Optional[ResNeXt101_32X8D_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNeXt101_32X8D_Weights, weights, kwargs)
+    _ovewrite_named_param(kwargs, "groups", 32)
+    _ovewrite_named_param(kwargs, "width_per_group", 8)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
+
+
+@register_model()
+@_documented(f"ResNeXt-101 64x4d from {_RESNEXT_PAPER}: ResNet-101 with 64 groups of width 4 in the 3x3 "
+             "convolutions.")
+def resnext101_64x4d(weights: Optional[ResNeXt101_64X4D_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNeXt101_64X4D_Weights, weights, kwargs)
+    _ovewrite_named_param(kwargs, "groups", 64)
+    _ovewrite_named_param(kwargs, "width_per_group", 4)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
+
+
 @register_model()
 @_documented("Wide ResNet-50-2 from `Wide Residual Networks <https://arxiv.org/abs/1605.07146>`__: ResNet-50 with "
              "twice the channels inside each Bottleneck (e.g. 2048-1024-2048 in the last block instead of "
@@ -309,3 +336,12 @@ def wide_resnet50_2(weights: Optional[Wide_ResNet50_2_Weights] = None, progress=
     weights = _verify_weights(Wide_ResNet50_2_Weights, weights, kwargs)
     _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
     return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
+
+
+@register_model()
+@_documented("Wide ResNet-101-2 from `Wide Residual Networks <https://arxiv.org/abs/1605.07146>`__: ResNet-101 with "
+             "twice the channels inside each Bottleneck.")
+def wide_resnet101_2(weights: Optional[Wide_ResNet101_2_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(Wide_ResNet101_2_Weights, weights, kwargs)
+    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)

@@ -4,11 +4,8 @@ from ..._tensor import Tensor
 
 
 def _as_subclass(tensor, cls):
-    """``tensor.as_subclass(cls)``, with the metadata of a TVTensor left behind."""
-    out = Tensor.as_subclass(tensor, cls)
-    for name in _METADATA:
-        out.__dict__.pop(name, None)
-    return out
+    """``tensor.as_subclass(cls)`` (Tensor's, whatever the subclass defines), the metadata of a TVTensor left behind."""
+    return Tensor.as_subclass(tensor, cls)
 
 
 def _pure(tensor):
@@ -16,9 +13,6 @@ def _pure(tensor):
     if type(tensor) is Tensor:
         return tensor
     return _as_subclass(tensor, Tensor)
-
-
-_METADATA = ("format", "canvas_size", "clamping_mode")
 
 
 class TVTensor(Tensor):

@@ -89,9 +89,17 @@ def _lraspp_mobilenetv3(backbone, num_classes):
     return LRASPP(backbone, low_channels, high_channels, num_classes)
 
 
+def _lraspp_weights(*args):
+    """``_coco_voc_weights``, its meta keys in torchvision's order for LRASPP (the parameter count first)."""
+    weights = _coco_voc_weights(*args)
+    for key in ("categories", "min_size", "recipe", "_metrics", "_ops", "_file_size", "_docs"):
+        weights.meta[key] = weights.meta.pop(key)
+    return weights
+
+
 class LRASPP_MobileNet_V3_Large_Weights(WeightsEnum):
-    COCO_WITH_VOC_LABELS_V1 = _coco_voc_weights("lraspp_mobilenet_v3_large-d234d4ea.pth", 3221538, 57.9, 91.2, 2.086,
-                                                12.49, "lraspp_mobilenet_v3_large")
+    COCO_WITH_VOC_LABELS_V1 = _lraspp_weights("lraspp_mobilenet_v3_large-d234d4ea.pth", 3221538, 57.9, 91.2, 2.086,
+                                              12.49, "lraspp_mobilenet_v3_large")
     DEFAULT = COCO_WITH_VOC_LABELS_V1
 
 
