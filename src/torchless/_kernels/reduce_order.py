@@ -108,6 +108,7 @@ def short_cascade_sum(values):
 
 
 _ZERO = {"e": np.zeros(1, np.float16), "f": np.zeros(1, np.float32), "d": np.zeros(1, np.float64)}
+_ZERO_SCALAR = {char: zero[0] for char, zero in _ZERO.items()}
 
 
 def norm_two_squares(values):
@@ -238,19 +239,20 @@ def _nll_cascade_sum_all(terms, step):
     """nll_cascade_sum of every one of the (one or more) ``terms``, a level's runs summed together: the first term
     moves straight up to the last level; after it, every ``step`` items arriving at a level close a run, whose sum
     is the next level's item, and what is left in each level is added up at the end."""
-    leftovers = []
-    items = terms[1:]
+    # (levels are added from 0: a sum of -0.0s is +0.0, as ATen's; scalar adds, in the terms' dtype, cost less than
+    # gathering the levels' sums into one array to accumulate)
+    total, items = _ZERO_SCALAR[terms.dtype.char], terms[1:]
     for _ in range(_NLL_LEVELS - 1):
-        if not len(items):
+        size = len(items)
+        if not size:
             break
-        whole = len(items) // step * step
-        leftovers.append(items[whole:])
+        whole = size - size % step
+        if whole != size:  # this level's leftover, added up in level order
+            total = total + np.add.accumulate(items[whole:])[-1]
         # (accumulate: one after the other, where NumPy's sum of a row would add pairwise)
         items = np.add.accumulate(items[:whole].reshape(-1, step), axis=1)[:, -1]
-    ends = [np.add.accumulate(rest)[-1:] for rest in leftovers if len(rest)]
-    top = np.add.accumulate(np.concatenate([terms[:1], items]))[-1:]
-    # (levels are added from 0: a sum of -0.0s is +0.0, as ATen's)
-    return np.add.accumulate(np.concatenate([_ZERO[terms.dtype.char], *ends, top]))[-1]
+    top = np.add.accumulate(np.concatenate([terms[:1], items]))[-1] if len(items) else terms[0]
+    return total + top
 
 
 def nll_cascade_sum(terms, kept=None):

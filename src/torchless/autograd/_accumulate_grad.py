@@ -1,5 +1,7 @@
 """PyTorch's AccumulateGrad: a leaf's gradient added into its ``.grad``, laid out by PyTorch's gradient layout
 contract, its tensor and accumulator hooks called around it."""
+import sys
+
 import numpy as np
 
 from .. import _memory_format
@@ -16,6 +18,18 @@ def _obeys_layout(grad, data):
         if (theirs // grad.itemsize != ours // data.itemsize) if size != 1 else theirs == 0:
             return False
     return True
+
+
+_VIEW_ONLY_HOLDER = 3  # sys.getrefcount of a view's base held by nothing but the view (and the count's own two)
+
+
+def _sole_view(grad):
+    """Whether ``grad`` views the whole memory of an array that nothing but ``grad`` holds (a product's output
+    reshaped to a weight's shape), so that taking ``grad`` shares memory with nothing else, as taking an array that
+    owns its memory does; a view of a reused buffer (or of any array held elsewhere) is not one."""
+    base = grad.base
+    return base.__class__ is np.ndarray and base.flags.owndata and base.nbytes == grad.nbytes and \
+        sys.getrefcount(base) == _VIEW_ONLY_HOLDER
 
 
 def reset_grads(tensors, set_to_none):
@@ -62,10 +76,12 @@ def _add_to_grad(tensor, grad, sole=False):
         # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
         # parameter), else contiguous.
         data = tensor._data
-        if sole and grad.__class__ is np.ndarray and grad.flags.owndata and grad.flags.writeable and \
-                grad.dtype == data.dtype and grad.shape == data.shape and grad.strides == data.strides:
+        if sole and grad.__class__ is np.ndarray and grad.flags.writeable and grad.dtype == data.dtype and \
+                grad.shape == data.shape and grad.strides == data.strides and (grad.flags.owndata or
+                                                                             _sole_view(grad)):
             # PyTorch takes a gradient nothing else holds that obeys the layout contract as it is (no copy: the
-            # classic MNIST CNN's 9216 x 128 weight gradient, 4.5 MiB a step); owning its memory, it shares none
+            # classic MNIST CNN's 9216 x 128 weight gradient, 4.5 MiB a step, the course CNN's weight gradients,
+            # reshaped products); owning its memory, or the only view of it, it shares none
             tensor.grad = Tensor._wrap(grad)
             return
         if _memory_format.is_dense(data):
