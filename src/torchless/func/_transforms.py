@@ -603,9 +603,20 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
                       for block, primal, count in zip(moved.split(counts, dim=-1), primals, counts)]
         else:
             blocks = [output.new_zeros(tuple(output.shape) + tuple(primal.shape)) for primal in primals]
-        per_output.append(tree_unflatten(blocks, spec))
+        per_output.append(tree_unflatten(_batched_as_primals(blocks, primals), spec))
     jacobians = tree_unflatten(per_output, out_spec)
     return (jacobians, aux) if has_aux else jacobians
+
+
+def _batched_as_primals(blocks, primals):
+    """``blocks``, Jacobians with respect to ``primals``, marked batched (the batch in front) where a primal is,
+    inside vmap: PyTorch's basis of unit tangents is made by new_zeros of the primals, batched then, so that every
+    column it computes is batched, however the samples' columns compare (a linear function's are all equal)."""
+    if forward_ad.state.vmap_levels:
+        for block in blocks:
+            if not forward_ad.batched(block):
+                forward_ad.mark_batch_rank(forward_ad.mark_batched(block, primals), 0)
+    return blocks
 
 
 def _unit_tangent(primal, element):
@@ -650,7 +661,7 @@ def _jacobians_of(output, inputs, keep_graph):
     for element in range(output.numel()):
         unit = flat.clone()
         unit[element] = 1
-        for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph)):
+        for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph, True)):
             input_rows.append(row)
     return [stack(input_rows).reshape(output.shape + input.shape) if input_rows else
             input.new_zeros(output.shape + input.shape) for input, input_rows in zip(inputs, rows)]
