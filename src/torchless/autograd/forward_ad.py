@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+from . import grad_mode
+
 _NO_LEVEL = ("Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() "
              "first.")
 _NOT_IMPLEMENTED = ("Trying to use forward AD with {} that does not support it because it has not been implemented "
@@ -350,10 +352,18 @@ _CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor 
                          "We don't support that yet, please file an issue at "
                          "https://github.com/pytorch/pytorch/issues .")
 _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
+# (a grad or jvp transform inside the vmap decomposes item() and bool() into _local_scalar_dense, which vmap refuses so)
+_LOCAL_SCALAR_IN_VMAP = ("vmap: It looks like you're either (1) calling .item() on a Tensor or (2) attempting to use a "
+                         "Tensor in some data-dependent control flow or (3) encountering this error in PyTorch "
+                         "internals. For (1): we don't support vmap over calling .item() on a Tensor, please try to "
+                         "rewrite what you're doing with other operations. For (2): we don't support data-dependent "
+                         "control flow in vmap yet, please file an issue at https://github.com/pytorch/pytorch/issues ."
+                         " For (3): please file an issue.")
 
 
 _batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
 _sample_indices = {}  # the number of each vmap call running -> the index of the sample it runs
+_entry_epochs = {}  # the number of each vmap call running -> the torch.func transform running when it began
 
 
 class vmap_level:
@@ -367,6 +377,7 @@ class vmap_level:
         self.number = next(_vmap_numbers)
         state.vmap_levels.append(self.number)
         _batch_sizes[self.number] = self.size
+        _entry_epochs[self.number] = grad_mode.state.transform_epoch
         for tensor in self.unmapped:
             tensor.__dict__.setdefault("_vmap_unmapped", self.number)
         _update_tracing()
@@ -376,6 +387,7 @@ class vmap_level:
         state.vmap_levels.remove(self.number)
         del _batch_sizes[self.number]
         _sample_indices.pop(self.number, None)
+        _entry_epochs.pop(self.number, None)
         for tensor in self.unmapped:
             if tensor.__dict__.get("_vmap_unmapped") == self.number:
                 del tensor.__dict__["_vmap_unmapped"]
@@ -905,8 +917,18 @@ def refuse_in_vmap(tensor, use):
     """PyTorch's error for reading the values of a batched tensor inside vmap: ``use`` is "item" (item(), float(),
     int()), "control flow" (bool()) or "data" (tolist(), numpy())."""
     if batched(tensor):
+        if use != "data":
+            refuse_read_through_transform(tensor)
         message = {"item": _ITEM_IN_VMAP, "control flow": _CONTROL_FLOW_IN_VMAP, "data": _NO_STORAGE}[use]
         raise RuntimeError(message)
+
+
+def refuse_read_through_transform(tensor):
+    """PyTorch's error for reading a value of ``tensor``, batched, inside a grad or jvp transform running inside
+    the vmap call batching it: that transform decomposes the op (item(), bool(), one_hot's min().item()) into
+    _local_scalar_dense, which vmap's rule refuses in its own words (the op's batching rule never runs)."""
+    if batched(tensor) and _entry_epochs.get(tensor.__dict__["_vmap_level"]) != grad_mode.state.transform_epoch:
+        raise RuntimeError(_LOCAL_SCALAR_IN_VMAP)
 
 
 def not_implemented(op_name):
