@@ -364,17 +364,21 @@ _LOCAL_SCALAR_IN_VMAP = ("vmap: It looks like you're either (1) calling .item() 
 _batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
 _sample_indices = {}  # the number of each vmap call running -> the index of the sample it runs
 _entry_epochs = {}  # the number of each vmap call running -> the torch.func transform running when it began
+_outer_levels = {}  # the number of each vmap call running -> the enclosing calls batching one of its mapped inputs
 
 
 class vmap_level:
     """A vmap call mapping its function over ``size`` samples: ``mark(sample)`` marks each as batched, and
-    ``unmapped`` (the tensors passed whole to every call, in_dims None) are marked as such while it runs."""
+    ``unmapped`` (the tensors passed whole to every call, in_dims None) are marked as such while it runs;
+    ``mapped``, the inputs it maps over (which enclosing calls batch them: see batched_levels)."""
 
-    def __init__(self, size, unmapped=()):
+    def __init__(self, size, unmapped=(), mapped=()):
         self.size, self.unmapped = size, [t for t in unmapped if hasattr(t, "_data")]
+        self.mapped = mapped
 
     def __enter__(self):
         self.number = next(_vmap_numbers)
+        _outer_levels[self.number] = frozenset().union(*(batched_levels(t) for t in self.mapped))
         state.vmap_levels.append(self.number)
         _batch_sizes[self.number] = self.size
         _entry_epochs[self.number] = grad_mode.state.transform_epoch
@@ -388,6 +392,7 @@ class vmap_level:
         del _batch_sizes[self.number]
         _sample_indices.pop(self.number, None)
         _entry_epochs.pop(self.number, None)
+        _outer_levels.pop(self.number, None)
         for tensor in self.unmapped:
             if tensor.__dict__.get("_vmap_unmapped") == self.number:
                 del tensor.__dict__["_vmap_unmapped"]
@@ -425,6 +430,35 @@ def vmap_lowered(number):
 def batched(tensor):
     """Whether ``tensor`` was computed from a sample of a vmap call running."""
     return tensor.__dict__.get("_vmap_level") in state.vmap_levels
+
+
+def batched_levels(tensor):
+    """The vmap calls running that batch ``tensor``: the one whose sample it was computed from, and the enclosing
+    ones batching the inputs that call maps over (as PyTorch's batched tensor wrapping one of the enclosing)."""
+    level = getattr(tensor, "__dict__", {}).get("_vmap_level")
+    if level not in state.vmap_levels:
+        return frozenset()
+    return _outer_levels.get(level, frozenset()) | {level}
+
+
+def refuse_flattened_mismatch(input, target):
+    """PyTorch's error for a loss whose batching rule flattens each operand (mse_loss, huber_loss, smooth_l1_loss)
+    in nested vmap where one operand is batched by a call and the other not: that call's rule flattens the batched
+    one's logical tensor, the inner calls' batches in it, to (batch, elements) and the other to (elements,), which
+    do not broadcast once an inner call batches only the first (a bug of PyTorch's rule, followed)."""
+    if len(state.vmap_levels) < 2:
+        return
+    operands = [batched_levels(input), batched_levels(target)]
+    count = input.numel()
+    for position in range(len(state.vmap_levels) - 2, -1, -1):  # (the innermost call's rule meets no mismatch)
+        level, inner = state.vmap_levels[position], state.vmap_levels[position + 1:]
+        if (level in operands[0]) == (level in operands[1]):
+            continue
+        sizes = [count * math.prod(_batch_sizes[number] for number in inner if number in levels)
+                 for levels in operands]
+        if sizes[0] != sizes[1] and 1 not in sizes:
+            raise RuntimeError(f"The size of tensor a ({sizes[0]}) must match the size of tensor b ({sizes[1]}) at "
+                               "non-singleton dimension 1")
 
 
 def mark_batched(result, inputs):
@@ -687,7 +721,9 @@ def _copied_in_c_order(node, inputs):
     name = _node_name(node)
     if name in _RUN_SAMPLE_BY_SAMPLE:
         return True
-    return name in _FLATTENING_LOSSES and inputs[0] is not None and not _flattens_to_a_view(inputs[0])
+    return name in _FLATTENING_LOSSES and inputs[0] is not None and (
+        len(state.vmap_levels) > 1 or not _flattens_to_a_view(inputs[0]))  # (nested: mostly C order, as the
+    # outer calls reshape the inner batches flattened into theirs: modelled so, not view by view)
 
 
 def _flattens_to_a_view(tensor):

@@ -125,7 +125,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
     unmapped = [arg for arg, dim in zip(flat_args, flat_dims) if dim is None]
-    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(sizes[0], unmapped) as level:
+    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(
+            sizes[0], unmapped, [arg for arg, _ in mapped]) as level:
         outputs = []
         for index in range(max(sizes[0], 1)):
             level.at_sample(index)
