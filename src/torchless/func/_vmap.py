@@ -379,6 +379,11 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
         shape.insert(dim % (first.dim() + 1), size)
         return first.expand(shape)
     result = _view_of_input(column, mapped_inputs) if size else None
+    if result is None and size and all("_vmap_expanded" in t.__dict__ for t in column):
+        # (a Jacobian of zeros expanded from one row or column: PyTorch's batched zeros expanded likewise)
+        shape = first.__dict__["_vmap_expanded"][1]
+        result = _stacked_samples([t.__dict__["_vmap_expanded"][0] for t in column], 0).view(
+            (size,) + shape).expand((size,) + tuple(first.shape))
     if result is None:
         result = _stacked_samples(column, rank)
         if not rank and "_vmap_stacked" in first.__dict__:
