@@ -8,11 +8,11 @@ import pytest
 import torchless
 
 F = torchless.nn.functional
-LOCAL_SCALAR = ("vmap: It looks like you're either (1) calling .item() on a Tensor or (2) attempting to use a Tensor in "
-                "some data-dependent control flow or (3) encountering this error in PyTorch internals. For (1): we "
-                "don't support vmap over calling .item() on a Tensor, please try to rewrite what you're doing with "
-                "other operations. For (2): we don't support data-dependent control flow in vmap yet, please file an "
-                "issue at https://github.com/pytorch/pytorch/issues . For (3): please file an issue.")
+LOCAL_SCALAR = ("vmap: It looks like you're either (1) calling .item() on a Tensor or (2) attempting to use a "
+                "Tensor in some data-dependent control flow or (3) encountering this error in PyTorch internals. "
+                "For (1): we don't support vmap over calling .item() on a Tensor, please try to rewrite what you're "
+                "doing with other operations. For (2): we don't support data-dependent control flow in vmap yet, "
+                "please file an issue at https://github.com/pytorch/pytorch/issues . For (3): please file an issue.")
 ITEM = ("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling .item() on a "
         "Tensor, please try to rewrite what you're doing with other operations. If error is occurring somewhere "
         "inside PyTorch internals, please file a bug report.")
@@ -36,7 +36,7 @@ def _outcome(lib, call):
         result = call(lib)
     except Exception as error:  # noqa: BLE001 (the error is what is compared)
         return type(error).__name__, str(error)
-    return tuple(result.shape), result.stride(), result.detach().numpy()
+    return tuple(result.shape), result.stride(), result.detach().numpy(force=True)  # (force: a ZeroTensor)
 
 
 def _same_as_torch(call):
@@ -257,3 +257,58 @@ def test_flattening_loss_in_vmap_of_a_captured_batched_input_refused():
     assert str(caught.value) == ("The size of tensor a (20) must match the size of tensor b (5) at non-singleton "
                                  "dimension 1")
     _same_as_torch(call)
+
+
+# ---------------------------------------------------------------------------- Jacobians depending on no input
+X = _samples((3, 4))
+INDEPENDENT = {  # (a Jacobian whose every row, or column, depends on no input: PyTorch's vmap over its basis gets
+    # one unbatched row or column back and expands it)
+    "jacrev of an unused input": lambda l: l.func.jacrev(lambda a, b: a * 2, argnums=1)(l.tensor(X), l.ones(2)),
+    "jacrev of an unused transposed input": lambda l: l.func.jacrev(lambda a, b: a * 2, argnums=1)(
+        l.tensor(X), l.tensor(X).t()),
+    "jacrev of two inputs": lambda l: l.func.jacrev(lambda a, b: a * 2, argnums=(0, 1))(l.tensor(X), l.ones(2))[1],
+    "jacfwd of an unused input": lambda l: l.func.jacfwd(lambda a, b: a.t() * 2, argnums=1)(l.tensor(X), l.ones(2)),
+    "hessian of a linear map": lambda l: l.func.hessian(lambda a: a.cumsum(0).sum())(l.tensor(X)),
+    "hessian of a transposed input": lambda l: l.func.hessian(lambda a: (a * 3).sum())(l.tensor(X).t()),
+    "jacrev of jacrev": lambda l: l.func.jacrev(l.func.jacrev(lambda a: (a * 3).sum()))(l.tensor(X)),
+    "jacfwd of grad": lambda l: l.func.jacfwd(lambda a: l.func.grad(lambda b: (b * 3).sum())(a))(l.tensor(X)),
+    "jacfwd of vjp": lambda l: l.func.jacfwd(lambda a: l.func.vjp(lambda b: b * 3, a)[1](l.ones(3, 4))[0])(
+        l.tensor(X)),
+    "vmap of jacrev of an unused input": lambda l: l.func.vmap(l.func.jacrev(lambda a, b: a * 2, argnums=1))(
+        l.tensor(X), l.tensor(X)),
+    "vmap of jacfwd of an unused input": lambda l: l.func.vmap(l.func.jacfwd(lambda a, b: a * 2, argnums=1))(
+        l.tensor(X), l.tensor(X)),
+    "vmap of hessian of a linear map": lambda l: l.func.vmap(l.func.hessian(lambda a: a.cumsum(0).sum()))(
+        l.tensor(X)),
+}
+DEPENDENT = {  # (forward transforms' tangents: PyTorch's basis batches them, however they depend on the inputs)
+    "jacfwd of jacfwd": lambda l: l.func.jacfwd(l.func.jacfwd(lambda a: (a * 3).sum()))(l.tensor(X)),
+    "jacfwd of jacfwd, scaled": lambda l: l.func.jacfwd(lambda a: l.func.jacfwd(lambda b: (b * 3).sum())(a) * 2)(
+        l.tensor(X)),
+    "jacfwd of jvp": lambda l: l.func.jacfwd(lambda a: l.func.jvp(lambda b: b * 3, (a,), (l.ones(3, 4),))[1])(
+        l.tensor(X)),
+    "jacrev of jacfwd": lambda l: l.func.jacrev(lambda a: l.func.jacfwd(lambda b: (b * 3).sum())(a))(l.tensor(X)),
+}
+
+
+@pytest.mark.parametrize("name", INDEPENDENT)
+def test_jacobian_depending_on_no_input_is_expanded_zeros(name):
+    result = INDEPENDENT[name](torchless)
+    assert 0 in result.stride()
+    assert not result.numpy().any()
+    _same_as_torch(INDEPENDENT[name])
+
+
+@pytest.mark.parametrize("name", DEPENDENT)
+def test_jacobian_of_forward_transforms_stays_dense(name):
+    result = DEPENDENT[name](torchless)
+    assert 0 not in result.stride() and not result.numpy().any()
+    _same_as_torch(DEPENDENT[name])
+
+
+def test_jacobian_of_an_unused_input_keeps_pytorchs_zeros_layout():
+    # (zeros_like: a transposed input's zeros transposed, as the gradient PyTorch's transforms give it)
+    x = torchless.tensor(X)
+    assert torchless.func.grad(lambda a, b: a.sum(), argnums=1)(x, x.t()).stride() == (1, 4)
+    assert torchless.func.vjp(lambda a, b: a * 2, x, x.t())[1](x)[1].stride() == (1, 4)
+    assert torchless.func.jacrev(lambda a, b: a * 2, argnums=1)(x, x.t()).stride() == (0, 0, 1, 4)
