@@ -556,31 +556,37 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                 return _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness)
             except _ComposedWithForward:
                 pass
-        result = _jacobian(func, argnums, has_aux)(*args)
+        result, outputs = _jacobian(func, argnums, has_aux, with_outputs=True)(*args)
         jacobians = result[0] if has_aux else result
         flat, out_spec = tree_flatten(jacobians)
         in_shapes = [tuple(primal.shape) for primal in primals] * (len(flat) // max(len(primals), 1))
-        jacobians = tree_unflatten([_in_forward_layout(jacobian, shape) for jacobian, shape in zip(flat, in_shapes)],
-                                   out_spec)
+        outputs = [output for output in outputs for _ in primals]
+        jacobians = tree_unflatten([_in_forward_layout(jacobian, shape, output)
+                                    for jacobian, shape, output in zip(flat, in_shapes, outputs)], out_spec)
         return (jacobians, result[1]) if has_aux else jacobians
 
     return transformed
 
 
-def _in_forward_layout(jacobian, in_shape):
-    """``jacobian`` (of shape out + ``in_shape``) laid out as PyTorch's jacfwd gives it: one column per input
-    element, each column contiguous, the columns' dim moved last and unflattened (the Jacobian's transpose in
-    memory)."""
+def _in_forward_layout(jacobian, in_shape, output):
+    """``jacobian`` (of ``output``, of shape out + ``in_shape``) laid out as PyTorch's jacfwd gives it: one column
+    per input element, each column laid out as ``output`` (its tangent), the columns' dim moved last and
+    unflattened (the Jacobian's transpose in memory)."""
     count = 1
     for size in in_shape:
         count *= size
     out_shape = tuple(jacobian.shape[:jacobian.dim() - len(in_shape)])
     if not count or not jacobian.numel():
         return jacobian
-    output = jacobian.__dict__.get("_independent")
-    if output is not None:  # (no tangent: the zeros of the output, unbatched over the basis, expanded)
-        return _expanded_zeros(output, in_shape, jacobian)
-    columns = jacobian.reshape(out_shape + (count,)).movedim(-1, 0).contiguous()
+    from .._creation.filled import zeros_like
+
+    if "_independent" in jacobian.__dict__:  # (no tangent: the zeros of the output, unbatched over the basis,
+        return _expanded_zeros(output, in_shape, jacobian)  # expanded)
+    strides = zeros_like(output.detach()).stride()  # (PyTorch's tangents: empty_like the output, dense)
+    order = sorted(range(len(out_shape)), key=lambda d: -strides[d])
+    columns = jacobian.reshape(out_shape + (count,)).movedim(-1, 0)
+    columns = columns.permute([0] + [1 + d for d in order]).contiguous().permute(
+        [0] + [1 + order.index(d) for d in range(len(out_shape))])
     return _unflattened_last(columns.movedim(0, -1), in_shape)
 
 
@@ -605,9 +611,9 @@ def _unflattened_last(tensor, shape):
 
 
 def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness):
-    """The Jacobian column by column: the jvp of each unit tangent of each input element."""
-    from .._functions import stack
-    from ._vmap import _randomness
+    """The Jacobian column by column: the jvp of each unit tangent of each input element (the columns stacked in
+    front, each keeping its layout, as PyTorch's vmap over the basis gives them)."""
+    from ._vmap import _randomness, _stacked_samples
 
     api = "jvp(f, primals, tangents)"
     units = [(index, element) for index, primal in enumerate(primals) for element in range(primal.numel())]
@@ -630,7 +636,7 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
     counts = [primal.numel() for primal in primals]
     for position, output in enumerate(outputs):
         if units:  # (PyTorch's layout: the columns stacked first, that dim moved last, split per primal)
-            moved = stack([column[position] for column in columns]).movedim(0, -1)
+            moved = _stacked_samples([column[position] for column in columns], 0).movedim(0, -1)
             blocks = [_unflattened_last(block, tuple(primal.shape)) if count else
                       output.new_zeros(tuple(output.shape) + tuple(primal.shape))
                       for block, primal, count in zip(moved.split(counts, dim=-1), primals, counts)]
@@ -657,9 +663,17 @@ def _batched_as_primals(blocks, primals):
 
 def _unit_tangent(primal, element):
     """Zeros shaped as ``primal``, with a one at the flat position ``element`` (None: none)."""
+    from .. import _memory_format
+    from .._creation.filled import zeros_like
+
     tangent = primal.detach().new_zeros(primal.shape)
     if element is not None:
         tangent.view(-1)[element] = 1
+    if not primal.is_contiguous() and _memory_format.is_dense(primal._data):  # (PyTorch's make_dual copies its
+        # basis's tangent into the primal's layout: a transposed primal's tangents are transposed)
+        laid_out = zeros_like(primal.detach())
+        laid_out._data[...] = tangent._data
+        return laid_out
     return tangent
 
 
@@ -672,7 +686,8 @@ def hessian(func, argnums=0):
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _jacobian(func, argnums, has_aux, chunk_size=None):
+def _jacobian(func, argnums, has_aux, chunk_size=None, with_outputs=False):
+    """jacrev's transform of ``func``; ``with_outputs``: returning (its result, the outputs' leaves) instead."""
     @functools.wraps(func)
     def transformed(*args):  # (no keyword arguments, as PyTorch's)
         forward_calls = _forward_calls[0]
@@ -686,15 +701,17 @@ def _jacobian(func, argnums, has_aux, chunk_size=None):
             outputs[0].new_zeros(chunk_sizes(rows, chunk_size)[0], outputs[0].numel())
         jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph, expands), spec)
                                     for output in outputs], out_spec)
-        return (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians
+        result = (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians
+        return (result, outputs) if with_outputs else result
 
     return transformed
 
 
 def _jacobians_of(output, inputs, keep_graph, expands=True):
-    """The Jacobian of ``output`` with respect to each of ``inputs``, row by row (one unit cotangent per element);
-    where it depends on an input in no row, with ``expands``, that one row expanded (see _independent_rows)."""
-    from .._functions import stack
+    """The Jacobian of ``output`` with respect to each of ``inputs``, row by row (one unit cotangent per element):
+    the rows stacked in front, each keeping its layout, as PyTorch's vmap over the basis gives them; where it
+    depends on an input in no row, with ``expands``, that one row expanded (see _independent_rows)."""
+    from ._vmap import _stacked_samples
 
     rows = [[] for _ in inputs]
     flat = output.new_zeros(output.numel())
@@ -704,20 +721,20 @@ def _jacobians_of(output, inputs, keep_graph, expands=True):
         for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph, True)):
             input_rows.append(row)
     return [_independent_rows(input_rows, output) if expands and input_rows and all(
-        "_independent" in row.__dict__ for row in input_rows) else stack(input_rows).reshape(
+        "_independent" in row.__dict__ for row in input_rows) else _stacked_samples(input_rows, 0).reshape(
         output.shape + input.shape) if input_rows else input.new_zeros(output.shape + input.shape)
         for input, input_rows in zip(inputs, rows)]
 
 
 def _independent_rows(rows, output):
     """The Jacobian of ``output`` with respect to an input it does not depend on, from its rows (each the zeros of
-    _unused_gradient): PyTorch's vmap over the basis gets the one unbatched row back and expands it. It knows
-    ``output``, for a forward-mode Jacobian of it (see _in_forward_layout)."""
+    _unused_gradient): PyTorch's vmap over the basis gets the one unbatched row back and expands it over
+    ``output``'s dims."""
     row = rows[0]
     shape = (1,) * output.dim() + tuple(row.shape)
     jacobian = row.view(shape).expand(tuple(output.shape) + tuple(row.shape))
     if forward_ad.state.vmap_levels:  # (the basis's rows are batched, not the row: the batch stays where it is)
         forward_ad.mark_batched(jacobian, rows)
         jacobian.__dict__["_vmap_expanded"] = (row, shape)
-    jacobian.__dict__["_independent"] = output
+    jacobian.__dict__["_independent"] = True
     return jacobian
