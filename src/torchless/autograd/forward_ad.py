@@ -582,8 +582,9 @@ def _batch_rank_after(node, inputs, params, result):
             t is not None and batched(t) and "_vmap_own_layout" in t.__dict__ for t in inputs)):
         result.__dict__.pop("_vmap_own_layout", None)  # (TensorIterator's layout of the inputs' moved views)
     if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
-        # the channels: it comes out after the samples' dim 0)
-        return int(result.shape[0] > 1)
+        # the channels: it comes out after the samples' dim 0; each enclosing call's too, see _vmap)
+        result.__dict__["_vmap_folded_rank"] = int(result.shape[0] > 1)
+        return result.__dict__["_vmap_folded_rank"]
     name, params = _node_name(node), params or {}
     if name in _CONVOLUTIONS and len(inputs) > 1 and batched_here(inputs[1]):
         return _conv_batch_rank(inputs, result, params.get("groups", 1))

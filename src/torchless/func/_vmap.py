@@ -147,6 +147,11 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                     forward_ad.mark_batched(flat_result[position], outer)
                     flat_result[position].__dict__["_vmap_stacked"] = True  # (its strides are PyTorch's: see
                     # _with_sample_strides)
+                    folded = flat_outputs[0][position].__dict__.get("_vmap_folded_rank")
+                    if folded is not None:  # (batch_norm's rule folds the enclosing call's batch into the
+                        # channels too, next to this call's: after the samples' dim 0 in memory)
+                        forward_ad.mark_batch_rank(flat_result[position], folded)
+                        flat_result[position].__dict__["_vmap_folded_rank"] = folded
                     if "_vmap_outer_front" in flat_outputs[0][position].__dict__:  # (its rule put this call's
                         # batch in front of the enclosing call's, which it moved to the front first)
                         forward_ad.mark_batch_rank(flat_result[position], 0)
