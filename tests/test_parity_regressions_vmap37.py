@@ -312,3 +312,70 @@ def test_jacobian_of_an_unused_input_keeps_pytorchs_zeros_layout():
     assert torchless.func.grad(lambda a, b: a.sum(), argnums=1)(x, x.t()).stride() == (1, 4)
     assert torchless.func.vjp(lambda a, b: a * 2, x, x.t())[1](x)[1].stride() == (1, 4)
     assert torchless.func.jacrev(lambda a, b: a * 2, argnums=1)(x, x.t()).stride() == (0, 0, 1, 4)
+
+
+# ---------------------------------------------------------------------------- rows and columns keeping their layout
+def _transposed(l):
+    return l.tensor(np.ascontiguousarray(X.T)).t()
+
+
+LAYOUTS = {  # (PyTorch's vmap over the basis stacks the rows or columns in front, each laid out as computed)
+    "jacrev of a transpose": lambda l: l.func.jacrev(lambda a: a.t())(l.tensor(X)),
+    "jacrev of a product, transposed input": lambda l: l.func.jacrev(lambda a: a @ a.t())(_transposed(l)),
+    "jacrev of a sum, transposed input": lambda l: l.func.jacrev(lambda a: (a ** 2).sum())(_transposed(l)),
+    "jacrev of a column sum, transposed input": lambda l: l.func.jacrev(lambda a: a.exp().sum(0))(_transposed(l)),
+    "jacfwd of sin, transposed input": lambda l: l.func.jacfwd(lambda a: a.sin())(_transposed(l)),
+    "jacfwd of a transpose": lambda l: l.func.jacfwd(lambda a: a.t())(l.tensor(X)),
+    "hessian, transposed input": lambda l: l.func.hessian(lambda a: a.sin().sum())(_transposed(l)),
+    "hessian of a norm, transposed input": lambda l: l.func.hessian(lambda a: a.norm())(_transposed(l)),
+}
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_jacobian_rows_and_columns_keep_their_layout(name):
+    _same_as_torch(LAYOUTS[name])
+
+
+def test_jacobian_of_a_transposed_input_by_first_principles():
+    jacobian = LAYOUTS["jacfwd of sin, transposed input"](torchless)
+    assert jacobian.stride() == (1, 3, 48, 12)  # (each column laid out as the transposed input, columns outermost)
+    expected = np.einsum("ik,jl->ijkl", np.eye(3), np.eye(4)) * np.cos(X.astype(np.float64))[:, :, None, None]
+    np.testing.assert_allclose(jacobian.numpy(), expected, rtol=1e-6, atol=1e-7)
+    hessian = LAYOUTS["hessian, transposed input"](torchless)
+    assert hessian.stride() == (1, 3, 48, 12)
+    np.testing.assert_allclose(hessian.numpy(), -expected * np.tan(X.astype(np.float64))[:, :, None, None],
+                               rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- batch_norm in nested vmap
+@pytest.mark.parametrize("inner, outer", [(0, 0), (1, 1), (0, 2)])
+def test_nested_batch_norm_eval_folds_every_batch_next_to_the_channels(inner, outer):
+    values = _samples((3, 4, 5, 2))
+
+    def call(l):
+        norm = lambda a: l.nn.functional.batch_norm(a, l.zeros(2), l.ones(2) * 4)  # noqa: E731
+        return l.func.vmap(l.func.vmap(norm, in_dims=inner), in_dims=outer)(l.tensor(values))
+
+    got = call(torchless)
+    moved = np.moveaxis(np.moveaxis(values, outer, 0), inner + 1, 1)
+    np.testing.assert_allclose(got.numpy(), moved / np.sqrt(4 + 1e-5), rtol=1e-6)
+    size_out, size_in = got.shape[:2]  # (each rule moves its batch next to the channels: (N, outer, inner, C))
+    assert got.stride() == (size_in * 2, 2, size_out * size_in * 2, 1)
+    _same_as_torch(call)
+
+
+# ---------------------------------------------------------------------------- broadcasting ops, batch innermost
+@pytest.mark.parametrize("in_dims, transposed", [(-1, False), (0, True), (1, True)])
+def test_vmap_outer_of_samples_with_the_batch_innermost(in_dims, transposed):
+    # (both operands step through the batch by the least stride: TensorIterator keeps it innermost in the result)
+    values = _samples((3, 4, 5))
+
+    def call(l):
+        x = l.tensor(np.ascontiguousarray(values.T)).permute(2, 1, 0) if transposed else l.tensor(values)
+        return l.func.vmap(lambda a: l.outer(a[0], a[1]), in_dims=in_dims)(x)
+
+    got = call(torchless)
+    assert got.stride()[0] == 1
+    moved = np.moveaxis(values, in_dims, 0).astype(np.float64)
+    np.testing.assert_allclose(got.numpy(), moved[:, 0, :, None] * moved[:, 1, None, :], rtol=1e-6)
+    _same_as_torch(call)
