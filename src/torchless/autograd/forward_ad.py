@@ -606,9 +606,9 @@ def _batch_rank_after(node, inputs, params, result):
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
     if source.shape != result.shape and getattr(node, "elementwise", False) and all(
-            t is not None and batched(t) and t.__dict__.get("_vmap_rank") == sum(n > 1 for n in t.shape)
-            for t in inputs):  # (broadcasting operands each with the batch innermost: TensorIterator keeps the
-        # dim they all step through by the least innermost in the result)
+            batched_here(t) and t.__dict__.get("_vmap_rank") == sum(n > 1 for n in t.shape) for t in inputs) and \
+            _batch_sizes[state.vmap_levels[-1]] > 1:  # (broadcasting operands each with the batch innermost:
+        # TensorIterator keeps the dim they all step through by the least innermost in the result)
         return sum(n > 1 for n in result.shape)
     return rank if source.shape == result.shape else 0
 
