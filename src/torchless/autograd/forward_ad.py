@@ -24,6 +24,8 @@ import warnings
 
 import numpy as np
 
+from . import grad_mode
+
 _NO_LEVEL = ("Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() "
              "first.")
 _NOT_IMPLEMENTED = ("Trying to use forward AD with {} that does not support it because it has not been implemented "
@@ -350,23 +352,36 @@ _CONTROL_FLOW_IN_VMAP = ("vmap: It looks like you're attempting to use a Tensor 
                          "We don't support that yet, please file an issue at "
                          "https://github.com/pytorch/pytorch/issues .")
 _NO_STORAGE = "Cannot access data pointer of Tensor that doesn't have storage"
+# (a grad or jvp transform inside the vmap decomposes item() and bool() into _local_scalar_dense, which vmap refuses so)
+_LOCAL_SCALAR_IN_VMAP = ("vmap: It looks like you're either (1) calling .item() on a Tensor or (2) attempting to use a "
+                         "Tensor in some data-dependent control flow or (3) encountering this error in PyTorch "
+                         "internals. For (1): we don't support vmap over calling .item() on a Tensor, please try to "
+                         "rewrite what you're doing with other operations. For (2): we don't support data-dependent "
+                         "control flow in vmap yet, please file an issue at https://github.com/pytorch/pytorch/issues ."
+                         " For (3): please file an issue.")
 
 
 _batch_sizes = {}  # the number of each vmap call running -> the size of the dimension it maps over
 _sample_indices = {}  # the number of each vmap call running -> the index of the sample it runs
+_entry_epochs = {}  # the number of each vmap call running -> the torch.func transform running when it began
+_outer_levels = {}  # the number of each vmap call running -> the enclosing calls batching one of its mapped inputs
 
 
 class vmap_level:
     """A vmap call mapping its function over ``size`` samples: ``mark(sample)`` marks each as batched, and
-    ``unmapped`` (the tensors passed whole to every call, in_dims None) are marked as such while it runs."""
+    ``unmapped`` (the tensors passed whole to every call, in_dims None) are marked as such while it runs;
+    ``mapped``, the inputs it maps over (which enclosing calls batch them: see batched_levels)."""
 
-    def __init__(self, size, unmapped=()):
+    def __init__(self, size, unmapped=(), mapped=()):
         self.size, self.unmapped = size, [t for t in unmapped if hasattr(t, "_data")]
+        self.mapped = mapped
 
     def __enter__(self):
         self.number = next(_vmap_numbers)
+        _outer_levels[self.number] = frozenset().union(*(batched_levels(t) for t in self.mapped))
         state.vmap_levels.append(self.number)
         _batch_sizes[self.number] = self.size
+        _entry_epochs[self.number] = grad_mode.state.transform_epoch
         for tensor in self.unmapped:
             tensor.__dict__.setdefault("_vmap_unmapped", self.number)
         _update_tracing()
@@ -376,6 +391,8 @@ class vmap_level:
         state.vmap_levels.remove(self.number)
         del _batch_sizes[self.number]
         _sample_indices.pop(self.number, None)
+        _entry_epochs.pop(self.number, None)
+        _outer_levels.pop(self.number, None)
         for tensor in self.unmapped:
             if tensor.__dict__.get("_vmap_unmapped") == self.number:
                 del tensor.__dict__["_vmap_unmapped"]
@@ -413,6 +430,35 @@ def vmap_lowered(number):
 def batched(tensor):
     """Whether ``tensor`` was computed from a sample of a vmap call running."""
     return tensor.__dict__.get("_vmap_level") in state.vmap_levels
+
+
+def batched_levels(tensor):
+    """The vmap calls running that batch ``tensor``: the one whose sample it was computed from, and the enclosing
+    ones batching the inputs that call maps over (as PyTorch's batched tensor wrapping one of the enclosing)."""
+    level = getattr(tensor, "__dict__", {}).get("_vmap_level")
+    if level not in state.vmap_levels:
+        return frozenset()
+    return _outer_levels.get(level, frozenset()) | {level}
+
+
+def refuse_flattened_mismatch(input, target):
+    """PyTorch's error for a loss whose batching rule flattens each operand (mse_loss, huber_loss, smooth_l1_loss)
+    in nested vmap where one operand is batched by a call and the other not: that call's rule flattens the batched
+    one's logical tensor, the inner calls' batches in it, to (batch, elements) and the other to (elements,), which
+    do not broadcast once an inner call batches only the first (a bug of PyTorch's rule, followed)."""
+    if len(state.vmap_levels) < 2:
+        return
+    operands = [batched_levels(input), batched_levels(target)]
+    count = input.numel()
+    for position in range(len(state.vmap_levels) - 2, -1, -1):  # (the innermost call's rule meets no mismatch)
+        level, inner = state.vmap_levels[position], state.vmap_levels[position + 1:]
+        if (level in operands[0]) == (level in operands[1]):
+            continue
+        sizes = [count * math.prod(_batch_sizes[number] for number in inner if number in levels)
+                 for levels in operands]
+        if sizes[0] != sizes[1] and 1 not in sizes:
+            raise RuntimeError(f"The size of tensor a ({sizes[0]}) must match the size of tensor b ({sizes[1]}) at "
+                               "non-singleton dimension 1")
 
 
 def mark_batched(result, inputs):
@@ -536,8 +582,9 @@ def _batch_rank_after(node, inputs, params, result):
             t is not None and batched(t) and "_vmap_own_layout" in t.__dict__ for t in inputs)):
         result.__dict__.pop("_vmap_own_layout", None)  # (TensorIterator's layout of the inputs' moved views)
     if _node_name(node) == "BatchNorm" and source is inputs[0]:  # (its rule folds a batched input's batch into
-        # the channels: it comes out after the samples' dim 0)
-        return int(result.shape[0] > 1)
+        # the channels: it comes out after the samples' dim 0; each enclosing call's too, see _vmap)
+        result.__dict__["_vmap_folded_rank"] = int(result.shape[0] > 1)
+        return result.__dict__["_vmap_folded_rank"]
     name, params = _node_name(node), params or {}
     if name in _CONVOLUTIONS and len(inputs) > 1 and batched_here(inputs[1]):
         return _conv_batch_rank(inputs, result, params.get("groups", 1))
@@ -558,6 +605,11 @@ def _batch_rank_after(node, inputs, params, result):
         rank = source.__dict__["_vmap_front_rank"]
     if name == "Rot90":  # flips then a transposed view, which reads memory in the flips' order; no turn: a clone
         return rank if params.get("k") else 0
+    if source.shape != result.shape and getattr(node, "elementwise", False) and all(
+            batched_here(t) and t.__dict__.get("_vmap_rank") == sum(n > 1 for n in t.shape) for t in inputs) and \
+            _batch_sizes[state.vmap_levels[-1]] > 1:  # (broadcasting operands each with the batch innermost:
+        # TensorIterator keeps the dim they all step through by the least innermost in the result)
+        return sum(n > 1 for n in result.shape)
     return rank if source.shape == result.shape else 0
 
 
@@ -675,7 +727,9 @@ def _copied_in_c_order(node, inputs):
     name = _node_name(node)
     if name in _RUN_SAMPLE_BY_SAMPLE:
         return True
-    return name in _FLATTENING_LOSSES and inputs[0] is not None and not _flattens_to_a_view(inputs[0])
+    return name in _FLATTENING_LOSSES and inputs[0] is not None and (
+        len(state.vmap_levels) > 1 or not _flattens_to_a_view(inputs[0]))  # (nested: mostly C order, as the
+    # outer calls reshape the inner batches flattened into theirs: modelled so, not view by view)
 
 
 def _flattens_to_a_view(tensor):
@@ -905,8 +959,18 @@ def refuse_in_vmap(tensor, use):
     """PyTorch's error for reading the values of a batched tensor inside vmap: ``use`` is "item" (item(), float(),
     int()), "control flow" (bool()) or "data" (tolist(), numpy())."""
     if batched(tensor):
+        if use != "data":
+            refuse_read_through_transform(tensor)
         message = {"item": _ITEM_IN_VMAP, "control flow": _CONTROL_FLOW_IN_VMAP, "data": _NO_STORAGE}[use]
         raise RuntimeError(message)
+
+
+def refuse_read_through_transform(tensor):
+    """PyTorch's error for reading a value of ``tensor``, batched, inside a grad or jvp transform running inside
+    the vmap call batching it: that transform decomposes the op (item(), bool(), one_hot's min().item()) into
+    _local_scalar_dense, which vmap's rule refuses in its own words (the op's batching rule never runs)."""
+    if batched(tensor) and _entry_epochs.get(tensor.__dict__["_vmap_level"]) != grad_mode.state.transform_epoch:
+        raise RuntimeError(_LOCAL_SCALAR_IN_VMAP)
 
 
 def not_implemented(op_name):

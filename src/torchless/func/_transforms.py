@@ -24,6 +24,8 @@ from ._vmap import chunk_sizes
 _running = []
 # Forward-mode transforms (jvp, jacfwd) running their function on dual tensors
 _forward_running = []
+# The number of forward-mode transforms (jvp, jacfwd) called so far, in a list to count in place
+_forward_calls = [0]
 # The transforms running their function, innermost last: (its number, the ids of its inputs and of their bases)
 _epochs = []
 _epoch_numbers = itertools.count(1)
@@ -250,7 +252,7 @@ def _gradients(outputs, inputs, cotangents, keep_graph, batched=False):
     if pairs:
         grads = autograd.grad([output for output, _ in pairs], inputs, [cotangent for _, cotangent in pairs],
                               retain_graph=True, create_graph=keep_graph, allow_unused=True)
-    results = [_kept(input.new_zeros(input.shape) if grad is None else grad, keep_graph)
+    results = [_unused_gradient(input) if grad is None else _kept(grad, keep_graph)
                for input, grad in zip(inputs, grads)]
     if batched and forward_ad.state.vmap_levels:  # (PyTorch's backward runs on batched outputs and cotangents:
         # every gradient it computes is batched, however its samples compare; a zero one, if its input is)
@@ -261,6 +263,16 @@ def _gradients(outputs, inputs, cotangents, keep_graph, batched=False):
                 if forward_ad.batched(input) and input.shape == result.shape:  # (laid out as its input)
                     forward_ad.mark_batch_rank(result, input.__dict__.get("_vmap_rank", 0))
     return results
+
+
+def _unused_gradient(input):
+    """The gradient with respect to ``input`` of outputs not depending on it: zeros laid out as it is (PyTorch's
+    zeros_like), marked as depending on nothing (a Jacobian of such rows is the one row expanded)."""
+    from .._creation.filled import zeros_like
+
+    zeros = zeros_like(input.detach())  # (a new tensor: no graph to keep)
+    zeros.__dict__["_independent"] = True
+    return zeros
 
 
 def grad_and_value(func, argnums=0, has_aux=False):
@@ -349,6 +361,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     r"""(``func(*primals)``, its Jacobian-vector product with ``tangents``); with ``has_aux``, the auxiliary
     output third. ``primals`` and ``tangents`` are tuples of the same structure."""
     api = "jvp(f, primals, tangents)"
+    _forward_calls[0] += 1
     if not isinstance(primals, tuple):
         raise RuntimeError(f"{api}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).")
     primal_leaves, primal_spec = tree_flatten(primals)
@@ -527,6 +540,7 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
     ``"error"`` refusing random operations in ``func``, ``"same"`` drawing the same numbers for every product."""
     @functools.wraps(func)
     def transformed(*args):
+        _forward_calls[0] += 1
         positions = _positions(argnums, len(args))
         selected = args[positions[0]] if isinstance(argnums, int) else tuple(args[p] for p in positions)
         primals, spec = tree_flatten(selected)
@@ -542,29 +556,53 @@ def jacfwd(func, argnums=0, has_aux=False, *, randomness="error"):
                 return _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness)
             except _ComposedWithForward:
                 pass
-        result = _jacobian(func, argnums, has_aux)(*args)
+        result, outputs = _jacobian(func, argnums, has_aux, with_outputs=True)(*args)
         jacobians = result[0] if has_aux else result
         flat, out_spec = tree_flatten(jacobians)
         in_shapes = [tuple(primal.shape) for primal in primals] * (len(flat) // max(len(primals), 1))
-        jacobians = tree_unflatten([_in_forward_layout(jacobian, shape) for jacobian, shape in zip(flat, in_shapes)],
-                                   out_spec)
+        outputs = [output for output in outputs for _ in primals]
+        jacobians = tree_unflatten([_in_forward_layout(jacobian, shape, output)
+                                    for jacobian, shape, output in zip(flat, in_shapes, outputs)], out_spec)
         return (jacobians, result[1]) if has_aux else jacobians
 
     return transformed
 
 
-def _in_forward_layout(jacobian, in_shape):
-    """``jacobian`` (of shape out + ``in_shape``) laid out as PyTorch's jacfwd gives it: one column per input
-    element, each column contiguous, the columns' dim moved last and unflattened (the Jacobian's transpose in
-    memory)."""
+def _in_forward_layout(jacobian, in_shape, output):
+    """``jacobian`` (of ``output``, of shape out + ``in_shape``) laid out as PyTorch's jacfwd gives it: one column
+    per input element, each column laid out as ``output`` (its tangent), the columns' dim moved last and
+    unflattened (the Jacobian's transpose in memory)."""
     count = 1
     for size in in_shape:
         count *= size
     out_shape = tuple(jacobian.shape[:jacobian.dim() - len(in_shape)])
     if not count or not jacobian.numel():
         return jacobian
-    columns = jacobian.reshape(out_shape + (count,)).movedim(-1, 0).contiguous()
+    from .._creation.filled import zeros_like
+
+    if "_independent" in jacobian.__dict__:  # (no tangent: the zeros of the output, unbatched over the basis,
+        return _expanded_zeros(output, in_shape, jacobian)  # expanded)
+    strides = zeros_like(output.detach()).stride()  # (PyTorch's tangents: empty_like the output, dense)
+    order = sorted(range(len(out_shape)), key=lambda d: -strides[d])
+    columns = jacobian.reshape(out_shape + (count,)).movedim(-1, 0)
+    columns = columns.permute([0] + [1 + d for d in order]).contiguous().permute(
+        [0] + [1 + order.index(d) for d in range(len(out_shape))])
     return _unflattened_last(columns.movedim(0, -1), in_shape)
+
+
+def _expanded_zeros(output, in_shape, source):
+    """A forward-mode Jacobian of ``output`` with respect to an input (of shape ``in_shape``) it does not depend
+    on: its zeros (zeros_like), expanded over the input's dims, as PyTorch's vmap over the basis of tangents expands
+    the one undefined tangent's zeros; batched as ``source`` where vmap runs."""
+    from .._creation.filled import zeros_like
+
+    zeros = zeros_like(output.detach())
+    shape = tuple(zeros.shape) + (1,) * len(in_shape)
+    result = zeros.view(shape).expand(tuple(zeros.shape) + tuple(in_shape))
+    if forward_ad.state.vmap_levels:
+        forward_ad.mark_batched(result, (source,))
+        result.__dict__["_vmap_expanded"] = (zeros, shape)
+    return result
 
 
 def _unflattened_last(tensor, shape):
@@ -573,13 +611,13 @@ def _unflattened_last(tensor, shape):
 
 
 def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, randomness):
-    """The Jacobian column by column: the jvp of each unit tangent of each input element."""
-    from .._functions import stack
-    from ._vmap import _randomness
+    """The Jacobian column by column: the jvp of each unit tangent of each input element (the columns stacked in
+    front, each keeping its layout, as PyTorch's vmap over the basis gives them)."""
+    from ._vmap import _randomness, _stacked_samples
 
     api = "jvp(f, primals, tangents)"
     units = [(index, element) for index, primal in enumerate(primals) for element in range(primal.numel())]
-    columns, outputs, aux = [], None, None
+    columns, undefined, outputs, aux = [], [], None, None
     with _randomness(randomness) as before_each:
         for index, element in units or [(None, None)]:  # (no element: one run, for the outputs' shapes)
             before_each()
@@ -590,6 +628,7 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
                 output, aux_output = _split_aux(output, has_aux, api)
                 flat, out_spec = _nonempty_outputs(output, api)
                 columns.append([_output_tangent(o) for o in flat])
+                undefined.append([forward_ad.unpack_dual(o).tangent is None for o in flat])
                 if outputs is None:
                     outputs = [forward_ad.unpack_dual(o).primal for o in flat]
                     aux = _forward_aux(aux_output) if has_aux else None
@@ -597,22 +636,44 @@ def _forward_jacobian(func, args, positions, argnums, primals, spec, has_aux, ra
     counts = [primal.numel() for primal in primals]
     for position, output in enumerate(outputs):
         if units:  # (PyTorch's layout: the columns stacked first, that dim moved last, split per primal)
-            moved = stack([column[position] for column in columns]).movedim(0, -1)
+            moved = _stacked_samples([column[position] for column in columns], 0).movedim(0, -1)
             blocks = [_unflattened_last(block, tuple(primal.shape)) if count else
                       output.new_zeros(tuple(output.shape) + tuple(primal.shape))
                       for block, primal, count in zip(moved.split(counts, dim=-1), primals, counts)]
+            for i, primal in enumerate(primals):  # (no tangent for any of the primal's columns: expanded zeros)
+                if counts[i] and all(flags[position] for (index, _), flags in zip(units, undefined) if index == i):
+                    blocks[i] = _expanded_zeros(output, tuple(primal.shape), output)
         else:
             blocks = [output.new_zeros(tuple(output.shape) + tuple(primal.shape)) for primal in primals]
-        per_output.append(tree_unflatten(blocks, spec))
+        per_output.append(tree_unflatten(_batched_as_primals(blocks, primals), spec))
     jacobians = tree_unflatten(per_output, out_spec)
     return (jacobians, aux) if has_aux else jacobians
 
 
+def _batched_as_primals(blocks, primals):
+    """``blocks``, Jacobians with respect to ``primals``, marked batched (the batch in front) where a primal is,
+    inside vmap: PyTorch's basis of unit tangents is made by new_zeros of the primals, batched then, so that every
+    column it computes is batched, however the samples' columns compare (a linear function's are all equal)."""
+    if forward_ad.state.vmap_levels:
+        for block in blocks:
+            if not forward_ad.batched(block):
+                forward_ad.mark_batch_rank(forward_ad.mark_batched(block, primals), 0)
+    return blocks
+
+
 def _unit_tangent(primal, element):
     """Zeros shaped as ``primal``, with a one at the flat position ``element`` (None: none)."""
+    from .. import _memory_format
+    from .._creation.filled import zeros_like
+
     tangent = primal.detach().new_zeros(primal.shape)
     if element is not None:
         tangent.view(-1)[element] = 1
+    if not primal.is_contiguous() and _memory_format.is_dense(primal._data):  # (PyTorch's make_dual copies its
+        # basis's tangent into the primal's layout: a transposed primal's tangents are transposed)
+        laid_out = zeros_like(primal.detach())
+        laid_out._data[...] = tangent._data
+        return laid_out
     return tangent
 
 
@@ -625,32 +686,55 @@ def hessian(func, argnums=0):
     return jacfwd(jacrev(func, argnums), argnums)
 
 
-def _jacobian(func, argnums, has_aux, chunk_size=None):
+def _jacobian(func, argnums, has_aux, chunk_size=None, with_outputs=False):
+    """jacrev's transform of ``func``; ``with_outputs``: returning (its result, the outputs' leaves) instead."""
     @functools.wraps(func)
     def transformed(*args):  # (no keyword arguments, as PyTorch's)
+        forward_calls = _forward_calls[0]
         output, inputs, spec, keep_graph = _traced_with_respect_to(func, argnums, args, {})
+        # (a forward transform inside gives tangents PyTorch's basis batches, however they depend on the inputs)
+        expands = _forward_calls[0] == forward_calls
         output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
         outputs, out_spec = _differentiable_outputs(output, "vjp(f, *primals)")
         rows = sum(output.numel() for output in outputs)
         if chunk_size and chunk_size < rows:  # PyTorch's first chunk of the basis, for the errors a float or bool meets
             outputs[0].new_zeros(chunk_sizes(rows, chunk_size)[0], outputs[0].numel())
-        jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph), spec)
+        jacobians = tree_unflatten([tree_unflatten(_jacobians_of(output, inputs, keep_graph, expands), spec)
                                     for output in outputs], out_spec)
-        return (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians
+        result = (jacobians, _checked_aux(aux, keep_graph)) if has_aux else jacobians
+        return (result, outputs) if with_outputs else result
 
     return transformed
 
 
-def _jacobians_of(output, inputs, keep_graph):
-    """The Jacobian of ``output`` with respect to each of ``inputs``, row by row (one unit cotangent per element)."""
-    from .._functions import stack
+def _jacobians_of(output, inputs, keep_graph, expands=True):
+    """The Jacobian of ``output`` with respect to each of ``inputs``, row by row (one unit cotangent per element):
+    the rows stacked in front, each keeping its layout, as PyTorch's vmap over the basis gives them; where it
+    depends on an input in no row, with ``expands``, that one row expanded (see _independent_rows)."""
+    from ._vmap import _stacked_samples
 
     rows = [[] for _ in inputs]
     flat = output.new_zeros(output.numel())
     for element in range(output.numel()):
         unit = flat.clone()
         unit[element] = 1
-        for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph)):
+        for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph, True)):
             input_rows.append(row)
-    return [stack(input_rows).reshape(output.shape + input.shape) if input_rows else
-            input.new_zeros(output.shape + input.shape) for input, input_rows in zip(inputs, rows)]
+    return [_independent_rows(input_rows, output) if expands and input_rows and all(
+        "_independent" in row.__dict__ for row in input_rows) else _stacked_samples(input_rows, 0).reshape(
+        output.shape + input.shape) if input_rows else input.new_zeros(output.shape + input.shape)
+        for input, input_rows in zip(inputs, rows)]
+
+
+def _independent_rows(rows, output):
+    """The Jacobian of ``output`` with respect to an input it does not depend on, from its rows (each the zeros of
+    _unused_gradient): PyTorch's vmap over the basis gets the one unbatched row back and expands it over
+    ``output``'s dims."""
+    row = rows[0]
+    shape = (1,) * output.dim() + tuple(row.shape)
+    jacobian = row.view(shape).expand(tuple(output.shape) + tuple(row.shape))
+    if forward_ad.state.vmap_levels:  # (the basis's rows are batched, not the row: the batch stays where it is)
+        forward_ad.mark_batched(jacobian, rows)
+        jacobian.__dict__["_vmap_expanded"] = (row, shape)
+    jacobian.__dict__["_independent"] = True
+    return jacobian

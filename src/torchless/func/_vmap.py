@@ -125,7 +125,8 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
         return func(*tree_unflatten(leaves, args_spec), **kwargs)
 
     unmapped = [arg for arg, dim in zip(flat_args, flat_dims) if dim is None]
-    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(sizes[0], unmapped) as level:
+    with _randomness(randomness) as before_each_sample, forward_ad.vmap_level(
+            sizes[0], unmapped, [arg for arg, _ in mapped]) as level:
         outputs = []
         for index in range(max(sizes[0], 1)):
             level.at_sample(index)
@@ -146,6 +147,11 @@ def _mapped_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
                     forward_ad.mark_batched(flat_result[position], outer)
                     flat_result[position].__dict__["_vmap_stacked"] = True  # (its strides are PyTorch's: see
                     # _with_sample_strides)
+                    folded = flat_outputs[0][position].__dict__.get("_vmap_folded_rank")
+                    if folded is not None:  # (batch_norm's rule folds the enclosing call's batch into the
+                        # channels too, next to this call's: after the samples' dim 0 in memory)
+                        forward_ad.mark_batch_rank(flat_result[position], folded)
+                        flat_result[position].__dict__["_vmap_folded_rank"] = folded
                     if "_vmap_outer_front" in flat_outputs[0][position].__dict__:  # (its rule put this call's
                         # batch in front of the enclosing call's, which it moved to the front first)
                         forward_ad.mark_batch_rank(flat_result[position], 0)
@@ -378,6 +384,11 @@ def _stacked_column(column, dim, size, unbatched, mapped_inputs, rank, unit_layo
         shape.insert(dim % (first.dim() + 1), size)
         return first.expand(shape)
     result = _view_of_input(column, mapped_inputs) if size else None
+    if result is None and size and all("_vmap_expanded" in t.__dict__ for t in column):
+        # (a Jacobian of zeros expanded from one row or column: PyTorch's batched zeros expanded likewise)
+        shape = first.__dict__["_vmap_expanded"][1]
+        result = _stacked_samples([t.__dict__["_vmap_expanded"][0] for t in column], 0).view(
+            (size,) + shape).expand((size,) + tuple(first.shape))
     if result is None:
         result = _stacked_samples(column, rank)
         if not rank and "_vmap_stacked" in first.__dict__:

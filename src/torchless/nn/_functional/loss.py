@@ -885,6 +885,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     input, target = _common_dtype(expanded_input, expanded_target)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    if len(forward_ad.state.vmap_levels) > 1:  # (nested vmap: its rule may not broadcast what it flattens)
+        forward_ad.refuse_flattened_mismatch(input, target)
     return MseLoss.apply(input, target, reduction=reduction)
 
 

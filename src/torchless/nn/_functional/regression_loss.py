@@ -12,6 +12,7 @@ from ..._kernels.cpu_loops import vectorised
 from ..._type_promotion import promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
+from ...autograd import forward_ad
 from ...autograd.graph import Node, autocast_cast, save_tensor_versions
 from ._moments import quiet
 from ._norm_checks import check_float_arg
@@ -182,6 +183,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     common = promote(input._data.dtype, target._data.dtype)
     if common.kind != "f":
         raise NotImplementedError(f"\"smooth_l1_cpu\" not implemented for '{_scalar_name(common)}'")
+    if len(forward_ad.state.vmap_levels) > 1:  # (nested vmap: its rule may not broadcast what it flattens)
+        forward_ad.refuse_flattened_mismatch(input, target)
     return save_tensor_versions(SmoothL1Loss.apply(input, target, reduction=reduction, param=beta), target)
 
 
@@ -229,5 +232,7 @@ def _huber(input, target, reduction, delta):
                            f"{_scalar_name(out_dtype)}")
     if common.kind != "f":
         raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_scalar_name(common)}'")
+    if len(forward_ad.state.vmap_levels) > 1:  # (nested vmap: its rule may not broadcast what it flattens)
+        forward_ad.refuse_flattened_mismatch(input, target)
     return save_tensor_versions(HuberLoss.apply(input, target, reduction=reduction, param=delta, out_dtype=out_dtype),
                                 target)

@@ -886,6 +886,8 @@ def one_hot(input, num_classes=-1):
     if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     mapped = forward_ad.state.vmap_levels and forward_ad.batched(input)
+    if mapped and input.numel():  # (a grad transform inside vmap runs PyTorch's one_hot, reading min().item())
+        forward_ad.refuse_read_through_transform(input)
     if mapped and num_classes <= 0:  # (PyTorch's batched tensor cannot read its values to count the classes)
         raise RuntimeError("When vmap-ing torch.nn.functional.one_hot, please provide an explicit positive "
                            "num_classes argument.")
