@@ -440,9 +440,10 @@ def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation,
     extended = cols.shape[2]
     gy_flat = nchw_to_flat(gy, geo.plane_hw).reshape(groups, Og, geo.length)
     shifted_gy = scratch("shifted_gy", (groups, kH, Og, extended), gy.dtype)
-    shifted_gy.fill(0)
-    for i in range(kH):
+    for i in range(kH):  # (zeros only around each copy: the whole buffer is 18 MB for 4x32x64x64 -> 32 7x7)
+        shifted_gy[:, i, :, :i * row_step] = 0
         shifted_gy[:, i, :, i * row_step:i * row_step + geo.length] = gy_flat
+        shifted_gy[:, i, :, i * row_step + geo.length:] = 0
     gw = gram(shifted_gy.reshape(groups, kH * Og, extended), cols.reshape(groups, Cg * kW, extended))
     gw = gw.reshape(groups, kH, Og, Cg, kW).transpose(0, 2, 3, 1, 4)
     return np.ascontiguousarray(gw).reshape(O, Cg, kH, kW)
