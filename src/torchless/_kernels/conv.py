@@ -168,7 +168,7 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
     """
     full_padding = flipped_padding(gy.shape[2:], input_hw, w.shape[2:], padding, dilation)
     flipped = flip_kernel(w, groups)
-    if forward_algorithm is None and gy.shape[0] > 1:  # (one image: conv2d_forward's own single-image path)
+    if forward_algorithm is None:
         forward_algorithm = _forward_algorithm(gy.shape, flipped.shape, (1, 1), full_padding, dilation, groups,
                                                gy.dtype, _float32_precision[0])
         if forward_algorithm == "rowstack" and FLIPPED_ROWSTACK_IN_BLOCKS:
@@ -269,6 +269,14 @@ LARGE_KERNEL_AREA = 25
 # The input gradient as a forward convolution (instead of GEMM + col2im scatter) pays off
 # for the fast forward paths and for large problems.
 FLIPPED_MIN_PIXELS = 16384
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16), where the flipped stacked rows run in blocks (see
+# FLIPPED_ROWSTACK_IN_BLOCKS), they beat col2im below that too, wherever the forward would take them and
+# _stacked_rows_flip_pays: one thread, thread CPU time, interleaved medians, ms, col2im / flipped, gy -> gx:
+# 4x64x56x56 -> 64 (a shard of the benchmark's 8x64x56x56->64) 14.81-17.05 / 11.59-13.55, 32x64x14x14 -> 32
+# (of 64x32x14x14->64) 3.68-5.10 / 3.61-4.54, 16x64x28x28 -> 32 7.33-9.43 / 6.73-7.99, 4x32x56x56 -> 32 6.35-7.18 /
+# 4.51-5.28, 8x64x32x32 -> 32 5.50-6.33 / 5.17-5.64, 64x32x14x14 -> 16 3.85-3.92 / 3.45-3.57, 2x64x56x56 -> 32
+# 3.88-4.33 / 3.84-4.02, 16x32x28x28 -> 16 3.75-3.96 / 3.37-3.78; a tie: 32x64x12x12 -> 32 3.80-3.92 / 3.64-4.04.
+XEON_FLIPPED_ANY_PIXELS = True
 # ... but not by stacked rows into one or two input channels, whose GEMM then has only kH or 2 kH
 # rows. Input gradient, us, col2im / flipped by stacked rows (interleaved medians, 2 cores):
 # 1 channel: 64x1x28x28->5 806 / 1393, ->8 605 / 1149, ->32 4240 / 5351, 8x1x64x64->32 7x7 3231 /
@@ -427,7 +435,7 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         flipped_w_shape = (w_shape[1] * groups, w_shape[0] // groups, *w_shape[2:])
         full_padding = flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation)
         forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype, precision)
-        large = (w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
+        large = ((blas.XEON_AVX512_FP16 and XEON_FLIPPED_ANY_PIXELS) or w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
                  or gy_shape[0] * input_hw[0] * input_hw[1] >= FLIPPED_MIN_PIXELS)
         # With few tiles, flipping the kernel and transforming it costs more than col2im saves
         # (1x256x14x14 -> 256: col2im 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms,
