@@ -145,7 +145,7 @@ def flip_kernel(w, groups):
 
 
 # An input gradient by the flipped convolution's stacked rows runs them in cache-sized blocks of positions
-# (im2col.conv2d_forward_rowstack_blocked: the same bits). One thread, thread CPU time, interleaved paired
+# (im2col.conv2d_forward_rowstack_blocked: the same bits). One thread, thread CPU time, blocks of 3-4 MiB, paired
 # medians, blocked / whole, gy -> gx: the classic MNIST CNN's 32x64x24x24 -> 32x26x26 0.89-0.93, 32x32x28x28 -> 16
 # 0.81-0.85, 32x32x28x28 -> 24 0.83-0.90, 8x16x32x32 -> 10 5x5 0.93-1.02, 4x32x64x64 -> 16 7x7 0.87-0.94,
 # 32x64x26x26 -> 32 0.86-0.92, 4x32x64x64 -> 32 7x7 0.97-1.00; the MNIST CNN's convolution backward (both
