@@ -362,6 +362,7 @@ PROBLEMS_FOR = {
     "gather": conv_problems(),
     "col2im": conv_problems(),
     "rowstack": conv_problems(max_stride=1),
+    "rowstack_blocked": conv_problems(max_stride=1),
     "flipped": conv_problems(max_stride=1),
     "pointwise": conv_problems(kernels=(1,), max_stride=1, max_padding=0),
     "winograd2": conv_problems(kernels=(3,), max_stride=1, max_dilation=1, group_kinds=("one",)),

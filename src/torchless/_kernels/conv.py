@@ -35,6 +35,7 @@ from .im2col import (
     conv2d_backward_weight_rowstack,
     conv2d_forward_im2col,
     conv2d_forward_rowstack,
+    conv2d_forward_rowstack_blocked,
 )
 
 
@@ -143,6 +144,15 @@ def flip_kernel(w, groups):
     return np.ascontiguousarray(flipped).reshape(groups * Cg, Og, kH, kW)
 
 
+# An input gradient by the flipped convolution's stacked rows runs them in cache-sized blocks of positions
+# (im2col.conv2d_forward_rowstack_blocked: the same bits). One thread, thread CPU time, blocks of 3-4 MiB, paired
+# medians, blocked / whole, gy -> gx: the classic MNIST CNN's 32x64x24x24 -> 32x26x26 0.89-0.93, 32x32x28x28 -> 16
+# 0.81-0.85, 32x32x28x28 -> 24 0.83-0.90, 8x16x32x32 -> 10 5x5 0.93-1.02, 4x32x64x64 -> 16 7x7 0.87-0.94,
+# 32x64x26x26 -> 32 0.86-0.92, 4x32x64x64 -> 32 7x7 0.97-1.00; the MNIST CNN's convolution backward (both
+# gradients, 64 images on 2 threads, process CPU time) 0.94.
+FLIPPED_ROWSTACK_IN_BLOCKS = True
+
+
 def _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
     if tuple(stride) != (1, 1):
         return False
@@ -157,8 +167,13 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
     forward algorithm, Winograd included, serves the backward pass too.
     """
     full_padding = flipped_padding(gy.shape[2:], input_hw, w.shape[2:], padding, dilation)
-    return conv2d_forward(gy, flip_kernel(w, groups), (1, 1), full_padding, dilation, groups,
-                          algorithm=forward_algorithm)
+    flipped = flip_kernel(w, groups)
+    if forward_algorithm is None:
+        forward_algorithm = _forward_algorithm(gy.shape, flipped.shape, (1, 1), full_padding, dilation, groups,
+                                               gy.dtype, _float32_precision[0])
+        if forward_algorithm == "rowstack" and FLIPPED_ROWSTACK_IN_BLOCKS:
+            forward_algorithm = "rowstack_blocked"
+    return conv2d_forward(gy, flipped, (1, 1), full_padding, dilation, groups, algorithm=forward_algorithm)
 
 
 # --------------------------------------------------------------------------- algorithm tables
@@ -167,6 +182,7 @@ FORWARD = {
     "im2col": Algorithm(_always, conv2d_forward_im2col),
     "gather": Algorithm(_always, gather.conv2d_forward_gather),
     "rowstack": Algorithm(_forward_stride_one, conv2d_forward_rowstack),
+    "rowstack_blocked": Algorithm(_forward_stride_one, conv2d_forward_rowstack_blocked),
     "pointwise": Algorithm(lambda x_shape, w_shape, stride, padding, dilation, groups:
                            _is_pointwise(w_shape[2:], stride, padding), conv2d_forward_pointwise),
     "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2)),
@@ -253,6 +269,14 @@ LARGE_KERNEL_AREA = 25
 # The input gradient as a forward convolution (instead of GEMM + col2im scatter) pays off
 # for the fast forward paths and for large problems.
 FLIPPED_MIN_PIXELS = 16384
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16), where the flipped stacked rows run in blocks (see
+# FLIPPED_ROWSTACK_IN_BLOCKS), they beat col2im below that too, wherever the forward would take them and
+# _stacked_rows_flip_pays: one thread, thread CPU time, interleaved medians, ms, col2im / flipped, gy -> gx:
+# 4x64x56x56 -> 64 (a shard of the benchmark's 8x64x56x56->64) 14.81-17.05 / 11.59-13.55, 32x64x14x14 -> 32
+# (of 64x32x14x14->64) 3.68-5.10 / 3.61-4.54, 16x64x28x28 -> 32 7.33-9.43 / 6.73-7.99, 4x32x56x56 -> 32 6.35-7.18 /
+# 4.51-5.28, 8x64x32x32 -> 32 5.50-6.33 / 5.17-5.64, 64x32x14x14 -> 16 3.85-3.92 / 3.45-3.57, 2x64x56x56 -> 32
+# 3.88-4.33 / 3.84-4.02, 16x32x28x28 -> 16 3.75-3.96 / 3.37-3.78; a tie: 32x64x12x12 -> 32 3.80-3.92 / 3.64-4.04.
+XEON_FLIPPED_ANY_PIXELS = True
 # ... but not by stacked rows into one or two input channels, whose GEMM then has only kH or 2 kH
 # rows. Input gradient, us, col2im / flipped by stacked rows (interleaved medians, 2 cores):
 # 1 channel: 64x1x28x28->5 806 / 1393, ->8 605 / 1149, ->32 4240 / 5351, 8x1x64x64->32 7x7 3231 /
@@ -411,7 +435,7 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         flipped_w_shape = (w_shape[1] * groups, w_shape[0] // groups, *w_shape[2:])
         full_padding = flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation)
         forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype, precision)
-        large = (w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
+        large = ((blas.XEON_AVX512_FP16 and XEON_FLIPPED_ANY_PIXELS) or w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
                  or gy_shape[0] * input_hw[0] * input_hw[1] >= FLIPPED_MIN_PIXELS)
         # With few tiles, flipping the kernel and transforming it costs more than col2im saves
         # (1x256x14x14 -> 256: col2im 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms,

@@ -581,19 +581,27 @@ def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, g
     Chunked over the images as the forward is, and summed chunk by chunk in order: deterministic.
     A chunked forward leaves only its last chunk's columns in the plan: the chunks are taken last
     first, so that one is reused, and each of the others gathers its columns again, from an input
-    small enough to be cheap to read.
+    small enough to be cheap to read. The chunks' sums stay in their product's orientation and are
+    laid out as gw once, at the end: the same sums in the same order as laying each chunk's out
+    (the classic MNIST CNN's 32x32x26x26->64 shard has 16 chunks).
     """
-    chunks = image_chunks(x.shape, (gy.shape[1], x.shape[1] // groups, *kernel_hw), stride, padding, dilation,
-                          x.dtype.itemsize)
+    O = gy.shape[1]
+    w_shape = (O, x.shape[1] // groups, *kernel_hw)
+    chunks = image_chunks(x.shape, w_shape, stride, padding, dilation, x.dtype.itemsize)
     if chunks is None:
-        return _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups)
-    gw = _weight_chunk(gy[chunks[-1]], x[chunks[-1]], kernel_hw, stride, padding, dilation, groups)
-    for part in reversed(chunks[:-1]):
-        gw += _weight_chunk(gy[part], x[part], kernel_hw, stride, padding, dilation, groups)
-    return gw
+        total, transposed_product = _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups)
+    else:
+        total, transposed_product = _weight_chunk(gy[chunks[-1]], x[chunks[-1]], kernel_hw, stride, padding,
+                                                  dilation, groups)
+        for part in reversed(chunks[:-1]):
+            total += _weight_chunk(gy[part], x[part], kernel_hw, stride, padding, dilation, groups)[0]
+    gw = (transposed(total[..., :O // groups]) if transposed_product
+          else np.ascontiguousarray(total[:, :O // groups]))
+    return gw.reshape(w_shape)
 
 
 def _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """(the chunk's sum over its images, (groups, taps, rows) or (groups, rows, taps); whether the former)."""
     N, O = gy.shape[:2]
     C = x.shape[1]
     plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups,
@@ -609,6 +617,4 @@ def _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups):
     else:
         per_image = matmul(gy_rows, columns.swapaxes(-1, -2))   # (N, groups, rows, taps)
     # Summed over images in a fixed order: deterministic.
-    gw = per_image[0] if N == 1 else per_image.sum(axis=0)
-    gw = transposed(gw[..., :O // groups]) if transposed_product else np.ascontiguousarray(gw[:, :O // groups])
-    return gw.reshape(O, C // groups, *kernel_hw)
+    return (per_image[0] if N == 1 else per_image.sum(axis=0)), transposed_product
