@@ -69,7 +69,7 @@ def _reduce(losses, reduction, denominator=None, operands=None):
         return _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
-    half = losses.dtype == np.float16 and denominator is None
+    half = losses.dtype.itemsize == 2 and losses.dtype.kind in "fV" and denominator is None  # (half, bfloat16)
     if half:
         total = losses.sum(dtype=np.float32)
     else:  # (added in PyTorch's order, over the losses in its layout: see sum_of_rows)
@@ -81,7 +81,7 @@ def _reduce(losses, reduction, denominator=None, operands=None):
                 total = total / denominator
         else:
             total = total / denominator
-    return total.astype(np.float16) if half else total
+    return total.astype(losses.dtype) if half else total
 
 
 def _check_real_product(loss_dtype, factor_dtype):
@@ -820,7 +820,8 @@ def _common_dtype(input, target):
 
 
 class MseLoss(Node):
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (PyTorch's bfloat16 kernels round each step, as its float16 ones: ml_dtypes' bfloat16 arrays do, see _opmath)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
     backward_is_one_op = True
     backward_inputs_of = {1: (1, 0)}  # the target's gradient: mse_loss_backward(grad, target, self)
@@ -842,11 +843,11 @@ class MseLoss(Node):
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
         norm = 2 / max(self.diff.size, 1) if self.reduction == "mean" else 2
-        if self.diff.dtype == np.float16:  # (PyTorch's kernel: norm * diff * grad, float16 numbers rounding each step)
-            with np.errstate(over="ignore"):
-                g = np.float16(norm) * self.diff * grad
-        else:
-            g = self.diff * (grad * norm)
+        if self.diff.dtype.itemsize == 2:  # (PyTorch's kernel: norm * diff * grad, half or bfloat16 numbers rounding
+            with np.errstate(over="ignore"):  # each step)
+                g = self.diff.dtype.type(norm) * self.diff * grad
+        else:  # (in the kernel's order, norm * diff * grad: grad * norm first rounds differently)
+            g = norm * self.diff * grad
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt

@@ -180,7 +180,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if not beta >= 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     common = promote(input._data.dtype, target._data.dtype)
-    if common.kind != "f":
+    if common.kind not in "fV":  # (bfloat16's kind is V)
         raise NotImplementedError(f"\"smooth_l1_cpu\" not implemented for '{_scalar_name(common)}'")
     return save_tensor_versions(SmoothL1Loss.apply(input, target, reduction=reduction, param=beta), target)
 
@@ -227,7 +227,7 @@ def _huber(input, target, reduction, delta):
     if not _dtype.can_cast(common, out_dtype):
         raise RuntimeError(f"result type {_scalar_name(common)} can't be cast to the desired output type "
                            f"{_scalar_name(out_dtype)}")
-    if common.kind != "f":
+    if common.kind not in "fV":  # (bfloat16's kind is V)
         raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_scalar_name(common)}'")
     return save_tensor_versions(HuberLoss.apply(input, target, reduction=reduction, param=delta, out_dtype=out_dtype),
                                 target)
