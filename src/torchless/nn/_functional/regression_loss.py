@@ -85,8 +85,9 @@ class SmoothL1Loss(_PiecewiseLoss):
     float_forward = "V"  # (its float16 kernel computes in float16, its bfloat16 one in float32)
 
     def forward(self, x, t, **params):
-        # (its half and bfloat16 backward kernels read the difference in float32)
-        self.wide_diff = x.astype(np.float32) - t.astype(np.float32) if promote(x.dtype, t.dtype).itemsize == 2 else None
+        self.wide_diff = None  # (its half and bfloat16 backward kernels read the difference in float32)
+        if promote(x.dtype, t.dtype).itemsize == 2:
+            self.wide_diff = x.astype(np.float32) - t.astype(np.float32)
         return super().forward(x, t, **params)
 
     def kernel_gradient(self, diff, beta, norm, grad):
