@@ -1,7 +1,8 @@
 """bfloat16 leftovers (session 37): resampling (F.interpolate) of bfloat16 tensors, smooth_l1_loss / huber_loss /
 dist of bfloat16 accepted, mse_loss / huber_loss / smooth_l1_loss computing as their bfloat16 kernels (each step
 rounded, or in float32 rounded once, the losses rounded before reduced), and their gradients in their kernels' order
-(norm * derivative * grad) at every precision.
+(norm * derivative * grad) at every precision; log_softmax of bfloat16 computed as its kernel does (as float16's);
+binary_cross_entropy_with_logits of bfloat16 rounding its steps as PyTorch's tensor ops.
 
 Each part checks against torch at run time when it is installed, and against an independent reference (float32
 bits rounded to bfloat16 by hand, float64 arithmetic) otherwise."""
@@ -138,6 +139,21 @@ def test_dist_accepts_bfloat16():
     np.testing.assert_allclose(float(y), np.linalg.norm(rne(x - t).astype(np.float64)), rtol=2 ** -8)
 
 
+def test_bfloat16_log_softmax_rounds_its_sum_and_log_against_reference():
+    # along the last dim the kernel rounds the sum of the exponentials to bfloat16, and its log, before the
+    # difference (the rows' exact float64 values rounded so: an ulp apart from the once-rounded result in places)
+    x = bf16_values((40, 9), 20)
+    y = torchless.log_softmax(as_bf16(torchless, x), -1)
+    shifted = x.astype(np.float64) - x.max(-1, keepdims=True)
+    total = rne(np.exp(shifted).sum(-1, keepdims=True).astype(np.float32))
+    log_total = rne(np.log(total.astype(np.float64)).astype(np.float32))
+    expected = rne((shifted - log_total).astype(np.float32))
+    once = rne(np.float32(shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))))
+    assert not np.array_equal(expected, once)  # (the case tells the two apart)
+    assert y.dtype == torchless.bfloat16
+    np.testing.assert_array_equal(floats(y), expected)
+
+
 # ---------------------------------------------------------------------------- against torch
 _RESAMPLINGS = [("nearest", (1, 2, 5, 5), 2), ("nearest-exact", (1, 2, 5, 5), 1.7), ("bilinear", (1, 2, 5, 5), 2),
                 ("bilinear", (1, 2, 9, 7), 0.7), ("bicubic", (1, 2, 5, 6), 1.6), ("linear", (1, 2, 7), 2.5),
@@ -238,5 +254,55 @@ def test_bfloat16_smooth_l1_and_dist_match_torch(case):
                         str(xt.grad.dtype).split(".")[1]))
     if case == "dist":  # (its gradient, computed in float32 and rounded once, may differ by an ulp: not compared)
         results = [r[:1] + r[3:] for r in results]
+    for theirs, ours in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("shape,dim", [((4, 9), -1), ((3, 40), 1), ((2, 5, 17), -1), ((8, 100), 1), ((6, 7, 5), 1),
+                                       ((6, 7, 5), 0), ((64, 10), 1), ((33,), 0)])
+def test_bfloat16_log_softmax_matches_torch(shape, dim):
+    torch = pytest.importorskip("torch")
+    x, g = bf16_values(shape, 21), bf16_values(shape, 22, 1.0)
+    results = []
+    for mod in (torch, torchless):
+        xt = as_bf16(mod, x, True)
+        y = mod.log_softmax(xt, dim)
+        y.backward(as_bf16(mod, g))
+        results.append((floats(y), floats(xt.grad), str(y.dtype).split(".")[1], y.grad_fn.name()))
+    for theirs, ours in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_bfloat16_log_softmax_create_graph_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, g = bf16_values((4, 9), 23), bf16_values((4, 9), 24, 1.0)
+    results = []
+    for mod in (torch, torchless):
+        xt = as_bf16(mod, x, True)
+        y = mod.log_softmax(xt, -1)
+        (gx,) = mod.autograd.grad(y, xt, as_bf16(mod, g), create_graph=True)
+        gx.sum().backward()
+        results.append((floats(gx), floats(xt.grad), gx.grad_fn.name(), str(gx.dtype).split(".")[1]))
+    for theirs, ours in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("option", ["plain", "weight", "pos_weight", "float32 target"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(4, 9), (64, 10), (3, 7, 33)])
+def test_bfloat16_bce_with_logits_forward_matches_torch(shape, reduction, option):
+    # (its steps round as PyTorch's bfloat16 tensor ops, log_sigmoid in float32 rounded once)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(25)
+    x, t, w = bf16_values(shape, 26), rng.random(shape).astype(np.float32), rng.random(shape[-1]).astype(np.float32)
+    results = []
+    for mod in (torch, torchless):
+        keyword = {"weight": as_bf16(mod, w)} if option == "weight" else {}
+        if option == "pos_weight":
+            keyword = {"pos_weight": as_bf16(mod, 2 * w)}
+        target = mod.tensor(t) if option == "float32 target" else as_bf16(mod, t)
+        y = mod.nn.functional.binary_cross_entropy_with_logits(as_bf16(mod, x, True), target, reduction=reduction,
+                                                               **keyword)
+        results.append((y.detach().double().numpy(), str(y.dtype).split(".")[1], y.grad_fn.name()))
     for theirs, ours in zip(*results):
         np.testing.assert_array_equal(ours, theirs)

@@ -1041,7 +1041,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (bfloat16 as float16: ml_dtypes' bfloat16 arrays round each step as PyTorch's tensor ops, see _opmath)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("x", "t", "w", "pos_weight")
@@ -1056,7 +1057,7 @@ class BinaryCrossEntropyWithLogits(Node):
         self.input_dtype = input_dtype
         # -log_sigmoid(input), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are
         # float16 tensor ops, each rounded)
-        opmath = x.astype(np.float32) if x.dtype == np.float16 else x
+        opmath = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # (float16 or bfloat16)
         softplus_neg = (np.maximum(-opmath, 0) + np.log1p(np.exp(-np.abs(opmath)))).astype(input_dtype, copy=False)
         if pos_weight is not None:  # log_sigmoid.mul_(...): in the input's dtype
             softplus_neg = (softplus_neg * (1 + (pos_weight - 1) * t)).astype(input_dtype, copy=False)
@@ -1089,7 +1090,7 @@ class BinaryCrossEntropyWithLogits(Node):
         if self.needs_input_grad[0]:
             # sigmoid(input) in the input's dtype (a float16 one computed in float32, rounded once), then PyTorch's
             # steps: (pos_weight * target + 1 - target) * sigmoid - pos_weight * target
-            wide = x.astype(np.float32) if x.dtype == np.float16 else x
+            wide = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # (float16 or bfloat16)
             sigmoid = (1 / (1 + np.exp(-wide))).astype(self.input_dtype, copy=False).astype(x.dtype, copy=False)
             if p is None:
                 gx = sigmoid - t
