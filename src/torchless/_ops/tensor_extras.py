@@ -705,7 +705,7 @@ def dist(self, other, p=2):
     if not is_number_argument(p):  # (a Fraction, a NumPy array, a 1-d tensor: the parser's TypeError)
         _parser_errors.method_arguments("dist", (other, p))
     difference = self - other
-    if difference._data.dtype.kind not in "fc":
+    if difference._data.dtype.kind not in "fcV":  # (bfloat16's kind is V)
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{difference.dtype.scalar_name.capitalize()} instead.")
     out = _named(vector_norm(difference, p), "DistBackward0")

@@ -1033,7 +1033,7 @@ class SafeSoftmax(Softmax):
 
 
 class LogSoftmax(Node):
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    bfloat16_in_float32 = "kernel"  # (bfloat16 as float16: in float32, its sum and log rounded to bfloat16)
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
     backward_inputs = (OUTPUT,)
     saved = ("out",)
@@ -1047,7 +1047,7 @@ class LogSoftmax(Node):
         # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
         # empty dim is log(0) (its result is empty anyway).
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            if x.dtype == np.float16 and x.size:
+            if x.dtype.itemsize == 2 and x.size:  # (float16 or bfloat16)
                 self.out = _half_log_softmax(x, axis % x.ndim)
                 return self.out
             out = x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
@@ -1062,7 +1062,7 @@ class LogSoftmax(Node):
 
     @c_ordered_gradients  # (as _log_softmax_backward_data)
     def backward(self, grad):
-        if grad.dtype == np.float16 and grad.ndim:
+        if grad.dtype.itemsize == 2 and grad.ndim:  # (float16 or bfloat16)
             return (_half_log_softmax_backward(grad, self.out.reshape(grad.shape), self.axis % grad.ndim),)
         out, g = opmath_operands(self.out.reshape(grad.shape), grad)
         return ((g - np.exp(out) * g.sum(axis=self.axis if g.ndim else None, keepdims=True)).astype(grad.dtype,
@@ -1137,17 +1137,17 @@ def _half_softmax(x, axis):
 
 
 def _half_log_softmax(x, axis):
-    """log_softmax of float16 ``x`` along ``axis`` as ATen's kernels compute it, in float32 and rounded once: along
-    the last dim the sum of the exponentials is a float16 (``reduce_all``'s), and so is its log; along another dim
-    both stay float32, the sum running down the dim."""
+    """log_softmax of float16 (or bfloat16) ``x`` along ``axis`` as ATen's kernels compute it, in float32 and
+    rounded once: along the last dim the sum of the exponentials is a float16 (``reduce_all``'s), and so is its
+    log; along another dim both stay float32, the sum running down the dim."""
     x32 = x.astype(np.float32)
     shifted = x32 - np.max(x32, axis=axis, keepdims=True)
     if axis == x.ndim - 1:
-        total = reduce_all_half(avx_mathfun.exp(shifted))[..., None].astype(np.float16)
-        log_total = _log32(total).astype(np.float16).astype(np.float32)
+        total = reduce_all_half(avx_mathfun.exp(shifted))[..., None].astype(x.dtype)
+        log_total = _log32(total.astype(np.float32)).astype(x.dtype).astype(np.float32)
     else:
         log_total = _log32(_running_sum(kernel_exp(shifted, _half_vectorised(x.shape, axis)), axis))
-    return (shifted - log_total).astype(np.float16)
+    return (shifted - log_total).astype(x.dtype)
 
 
 def _half_log_softmax_backward(grad, out, axis):
@@ -1162,14 +1162,15 @@ def _half_log_softmax_backward(grad, out, axis):
     else:
         total, exp = _running_sum(g, axis), kernel_exp(out, _half_vectorised(g.shape, axis))
     with np.errstate(invalid="ignore", over="ignore"):
-        return fused_multiply_add32(-exp, total, g).astype(np.float16)
+        return fused_multiply_add32(-exp, total, g).astype(grad.dtype)
 
 
 def _with_kernel_values(node, gradient, grad):
     """``gradient``, computed by a chain of ops of the graph, holding the values of ``node``'s backward kernel
-    instead (float16 only: the kernel computes in float32 and rounds once, where each op of the chain rounds its
-    own). Its derivative stays the chain's, PyTorch's double backward formula, computed in float16 as PyTorch's."""
-    if grad.dtype is _dtype.float16:
+    instead (float16 and bfloat16 only: the kernel computes in float32 and rounds once, where each op of the chain
+    rounds its own). Its derivative stays the chain's, PyTorch's double backward formula, computed in float16 (or
+    bfloat16) as PyTorch's."""
+    if grad._data.dtype.itemsize == 2 and grad._data.dtype.kind in "fV":
         gradient._data = node.backward(grad._data)[0].reshape(gradient.shape)
     return gradient
 

@@ -69,7 +69,7 @@ def _reduce(losses, reduction, denominator=None, operands=None):
         return _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
-    half = losses.dtype == np.float16 and denominator is None
+    half = losses.dtype.itemsize == 2 and losses.dtype.kind in "fV" and denominator is None  # (half, bfloat16)
     if half:
         total = losses.sum(dtype=np.float32)
     else:  # (added in PyTorch's order, over the losses in its layout: see sum_of_rows)
@@ -81,7 +81,7 @@ def _reduce(losses, reduction, denominator=None, operands=None):
                 total = total / denominator
         else:
             total = total / denominator
-    return total.astype(np.float16) if half else total
+    return total.astype(losses.dtype) if half else total
 
 
 def _check_real_product(loss_dtype, factor_dtype):
@@ -820,7 +820,8 @@ def _common_dtype(input, target):
 
 
 class MseLoss(Node):
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (PyTorch's bfloat16 kernels round each step, as its float16 ones: ml_dtypes' bfloat16 arrays do, see _opmath)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
     backward_is_one_op = True
     backward_inputs_of = {1: (1, 0)}  # the target's gradient: mse_loss_backward(grad, target, self)
@@ -842,11 +843,11 @@ class MseLoss(Node):
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
         norm = 2 / max(self.diff.size, 1) if self.reduction == "mean" else 2
-        if self.diff.dtype == np.float16:  # (PyTorch's kernel: norm * diff * grad, float16 numbers rounding each step)
-            with np.errstate(over="ignore"):
-                g = np.float16(norm) * self.diff * grad
-        else:
-            g = self.diff * (grad * norm)
+        if self.diff.dtype.itemsize == 2:  # (PyTorch's kernel: norm * diff * grad, half or bfloat16 numbers rounding
+            with np.errstate(over="ignore"):  # each step)
+                g = self.diff.dtype.type(norm) * self.diff * grad
+        else:  # (in the kernel's order, norm * diff * grad: grad * norm first rounds differently)
+            g = norm * self.diff * grad
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt
@@ -1042,7 +1043,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (bfloat16 as float16: ml_dtypes' bfloat16 arrays round each step as PyTorch's tensor ops, see _opmath)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("x", "t", "w", "pos_weight")
@@ -1057,7 +1059,7 @@ class BinaryCrossEntropyWithLogits(Node):
         self.input_dtype = input_dtype
         # -log_sigmoid(input), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are
         # float16 tensor ops, each rounded)
-        opmath = x.astype(np.float32) if x.dtype == np.float16 else x
+        opmath = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # (float16 or bfloat16)
         softplus_neg = (np.maximum(-opmath, 0) + np.log1p(np.exp(-np.abs(opmath)))).astype(input_dtype, copy=False)
         if pos_weight is not None:  # log_sigmoid.mul_(...): in the input's dtype
             softplus_neg = (softplus_neg * (1 + (pos_weight - 1) * t)).astype(input_dtype, copy=False)
@@ -1090,7 +1092,7 @@ class BinaryCrossEntropyWithLogits(Node):
         if self.needs_input_grad[0]:
             # sigmoid(input) in the input's dtype (a float16 one computed in float32, rounded once), then PyTorch's
             # steps: (pos_weight * target + 1 - target) * sigmoid - pos_weight * target
-            wide = x.astype(np.float32) if x.dtype == np.float16 else x
+            wide = x.astype(np.float32) if x.dtype.itemsize == 2 else x  # (float16 or bfloat16)
             sigmoid = (1 / (1 + np.exp(-wide))).astype(self.input_dtype, copy=False).astype(x.dtype, copy=False)
             if p is None:
                 gx = sigmoid - t

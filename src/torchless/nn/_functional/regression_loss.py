@@ -34,7 +34,9 @@ def _mean_scale(grad, reduction, size):
 
 class _PiecewiseLoss(Node):
     """An elementwise loss of d = input - target, reduced; backward gives d' to the input and -d' to the target."""
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (PyTorch's bfloat16 kernels compute as its half ones: each step rounded to bfloat16, as ml_dtypes' bfloat16
+    # arrays do (see _opmath), or in float32 and rounded once (float_forward); the losses rounded before reduced)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("diff",)
@@ -45,11 +47,11 @@ class _PiecewiseLoss(Node):
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
         common = promote(x.dtype, t.dtype)
-        if common == np.float16:  # (the elements its backward kernel computes one by one, by the layouts: of the
-            gradient = np.empty(np.broadcast_shapes(x.shape, t.shape), np.float16)  # C-contiguous gradient it makes)
-            self.scalar_tail = ~vectorised(gradient, others=(x, t))
+        # the elements its backward kernel computes one by one, by the layouts: of the C-contiguous gradient it makes
+        gradient = np.empty(np.broadcast_shapes(x.shape, t.shape), common)
+        self.scalar_tail = ~vectorised(gradient, others=(x, t))
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
-        if common == np.float16 and self.float_forward:  # (PyTorch's float16 huber kernel: in float32, rounded once)
+        if common.itemsize == 2 and common.kind in self.float_forward:  # (in float32, rounded once)
             losses = self.losses(np.abs(x.astype(np.float32) - t.astype(np.float32)), param)
         else:
             losses = self.losses(np.abs(self.diff), param)
@@ -57,12 +59,9 @@ class _PiecewiseLoss(Node):
 
     @c_ordered_gradients  # (PyTorch's backward ops allocate their gradients C-contiguous, the target's too)
     def backward(self, grad):
-        if self.diff.dtype == np.float16:
-            norm = 1 / self.diff.size if self.reduction == "mean" and self.diff.size else 1.0
-            with np.errstate(over="ignore", invalid="ignore"):
-                g = self.half_gradient(self.diff, self.param, norm, np.broadcast_to(grad, self.diff.shape))
-        else:
-            g = self.derivative(self.diff, self.param) * _mean_scale(grad, self.reduction, self.diff.size)
+        norm = 1 / self.diff.size if self.reduction == "mean" and self.diff.size else 1.0
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = self.kernel_gradient(self.diff, self.param, norm, np.broadcast_to(grad, self.diff.shape))
         # (the target's gradient is the kernel's of (target, input): the same, negated)
         gx = g.astype(self.dtypes[0], copy=False) if self.needs_input_grad[0] else None
         gt = (-g).astype(self.dtypes[1], copy=False) if self.needs_input_grad[1] else None
@@ -84,22 +83,25 @@ class _PiecewiseLoss(Node):
 
 
 class SmoothL1Loss(_PiecewiseLoss):
-    float_forward = False  # (its float16 kernel computes in float16)
+    float_forward = "V"  # (its float16 kernel computes in float16, its bfloat16 one in float32)
 
     def forward(self, x, t, **params):
-        if promote(x.dtype, t.dtype) == np.float16:  # (its float16 backward kernel reads the difference in float32)
+        self.wide_diff = None  # (its half and bfloat16 backward kernels read the difference in float32)
+        if promote(x.dtype, t.dtype).itemsize == 2:
             self.wide_diff = x.astype(np.float32) - t.astype(np.float32)
         return super().forward(x, t, **params)
 
-    def half_gradient(self, diff, beta, norm, grad):
-        """smooth_l1_loss_backward of float16, as ATen's kernel computes it in float32: norm * (sign or
+    def kernel_gradient(self, diff, beta, norm, grad):
+        """smooth_l1_loss_backward as ATen's kernel computes it (in float32 for half and bfloat16): norm * (sign or
         d / beta) * grad in its vectors, norm * d * grad / beta (a double quotient) one by one."""
-        d, g, norm32, beta32 = self.wide_diff, grad.astype(np.float32), np.float32(norm), np.float32(beta)
-        inside = np.where(np.abs(d) >= beta32, np.where(d > 0, np.float32(1), np.float32(-1)), d / beta32)
-        vectorised = norm32 * inside * g
-        one_by_one = np.where(d <= -beta, -norm32 * g, np.where(d >= beta, norm32 * g, (
-            (norm32 * d * g).astype(np.float64) / beta).astype(np.float32)))
-        return np.where(self.scalar_tail, one_by_one, vectorised).astype(np.float16)
+        d = diff if self.wide_diff is None else self.wide_diff
+        real = d.dtype.type
+        g, norm_, beta_ = grad.astype(d.dtype, copy=False), real(norm), real(beta)
+        inside = np.where(np.abs(d) >= beta_, np.where(d > 0, real(1), real(-1)), d / beta_)
+        vectorised = norm_ * inside * g
+        one_by_one = np.where(d <= -beta, -norm_ * g, np.where(d >= beta, norm_ * g, (
+            (norm_ * d * g).astype(np.float64) / beta).astype(d.dtype)))
+        return np.where(self.scalar_tail, one_by_one, vectorised).astype(diff.dtype, copy=False)
 
     @staticmethod
     def losses(z, beta):
@@ -116,7 +118,7 @@ class SmoothL1Loss(_PiecewiseLoss):
 
 
 class HuberLoss(_PiecewiseLoss):
-    float_forward = True
+    float_forward = "f"  # (its float16 kernel computes in float32; its bfloat16 one rounds each step)
 
     @c_ordered_gradients
     def backward(self, grad):
@@ -132,14 +134,19 @@ class HuberLoss(_PiecewiseLoss):
         if t_dtype != x_dtype:  # PyTorch's backward kernel wants one dtype for input, target and gradient
             raise RuntimeError(f"Found dtype {_scalar_name(t_dtype)} but expected {_scalar_name(x_dtype)}")
 
-    def half_gradient(self, diff, delta, norm, grad):
-        """huber_loss_backward of float16, as ATen's kernel computes it, every step a float16 op: norm * (d or
-        +-delta) * grad in its vectors; one by one norm * grad * delta (a double product) outside."""
-        norm16, delta16 = np.float16(norm), np.float16(delta)
-        sign = np.where(diff > 0, np.float16(1), np.float16(-1))
-        vectorised = norm16 * np.where(np.abs(diff) >= delta16, sign * delta16, diff) * grad
-        outside = ((norm16 * sign * grad).astype(np.float64) * delta).astype(np.float32).astype(np.float16)
-        one_by_one = np.where((diff <= -delta) | (diff >= delta), outside, norm16 * diff * grad)
+    def kernel_gradient(self, diff, delta, norm, grad):
+        """huber_loss_backward as ATen's kernel computes it, every step an op of the dtype (for half and bfloat16
+        too): norm * (d or +-delta) * grad in its vectors; one by one norm * grad * delta (a double product)
+        outside."""
+        real = diff.dtype.type
+        norm_, delta_ = real(norm), real(delta)
+        sign = np.where(diff > 0, real(1), real(-1))
+        vectorised = norm_ * np.where(np.abs(diff) >= delta_, sign * delta_, diff) * grad
+        outside = (norm_ * sign * grad).astype(np.float64) * delta
+        if diff.itemsize == 2:  # (half's through float32, as ATen converts it)
+            outside = outside.astype(np.float32)
+        outside = outside.astype(diff.dtype, copy=False)
+        one_by_one = np.where((diff <= -delta) | (diff >= delta), outside, norm_ * diff * grad)
         return np.where(self.scalar_tail, one_by_one, vectorised)
 
     @staticmethod
@@ -181,7 +188,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if not beta >= 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     common = promote(input._data.dtype, target._data.dtype)
-    if common.kind != "f":
+    if common.kind not in "fV":  # (bfloat16's kind is V)
         raise NotImplementedError(f"\"smooth_l1_cpu\" not implemented for '{_scalar_name(common)}'")
     if len(forward_ad.state.vmap_levels) > 1:  # (nested vmap: its rule may not broadcast what it flattens)
         forward_ad.refuse_flattened_mismatch(input, target)
@@ -230,7 +237,7 @@ def _huber(input, target, reduction, delta):
     if not _dtype.can_cast(common, out_dtype):
         raise RuntimeError(f"result type {_scalar_name(common)} can't be cast to the desired output type "
                            f"{_scalar_name(out_dtype)}")
-    if common.kind != "f":
+    if common.kind not in "fV":  # (bfloat16's kind is V)
         raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_scalar_name(common)}'")
     if len(forward_ad.state.vmap_levels) > 1:  # (nested vmap: its rule may not broadcast what it flattens)
         forward_ad.refuse_flattened_mismatch(input, target)

@@ -306,7 +306,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     backward_error = None
     if unresized_aa and dtype not in _FLOAT_DTYPES[1:]:
         backward_error = f"\"{fn.lstrip('_')}_backward_cpu\" not implemented for '{input.dtype.scalar_name}'"
-    elif dtype not in allowed:  # (dtypes compared: NumPy's dtype.name is a Python property)
+    elif dtype not in allowed and (dtype.kind != "V" or kind.endswith("-aa")):  # (bfloat16's kind is V)
         raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim, channels_last_kernel)}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
     scales = [None] * dim if scale_factors is None else list(scale_factors)
@@ -356,12 +356,14 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                                                for n, out, s in zip(in_sizes, output_size, scales)))
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown, joint=joint,
                                   infinite_to_nan=infinite_to_nan)
-        if dtype in (np.float32, np.float64) or (dtype == np.float16 and kind != "bilinear"):
-            # (a half input's generic kernel computes in float, compiled as for float32; its 2-D bilinear one not)
+        reduced = dtype.kind == "V" or dtype == np.float16  # (half or bfloat16)
+        if dtype in (np.float32, np.float64) or (reduced and kind != "bilinear"):
+            # (a half or bfloat16 input's generic kernel computes in float, compiled as for float32; its 2-D
+            # bilinear one not)
             maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
                     for taps in maps]
-        if dtype == np.float16 and kind != "bilinear":
-            maps = [_half_weighted(taps) for taps in maps]
+        if reduced and kind != "bilinear":
+            maps = [_half_weighted(taps, dtype) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
             adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
         return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, infinite_to_nan=infinite_to_nan,
@@ -639,15 +641,15 @@ class _ChannelsLastBilinear:
         return fma(*c11, fma(*c10, fma(*c00, np.multiply(*c01))))
 
 
-def _half_weighted(taps):
-    """Taps (None: none) whose weights are rounded to half, as PyTorch's generic upsampling kernel stores them for
-    a half input (its 2-D bilinear kernel keeps float ones): a linear pair as lambda and 1 - lambda, that
-    difference taken in half."""
+def _half_weighted(taps, dtype=np.float16):
+    """Taps (None: none) whose weights are rounded to ``dtype`` (half or bfloat16), as PyTorch's generic upsampling
+    kernel stores them for an input of that dtype (its 2-D bilinear kernel keeps float ones): a linear pair as
+    lambda and 1 - lambda, that difference rounded to ``dtype`` (exact in float32)."""
     if taps is None:
         return None
-    weight = taps.weight.astype(np.float16)
+    weight = taps.weight.astype(dtype)
     if weight.shape[1] == 2:
-        weight[:, 0] = np.float16(1) - weight[:, 1]
+        weight[:, 0] = (np.float32(1) - weight[:, 1].astype(np.float32)).astype(dtype)
     return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused, taps.fused_sum)
 
 
@@ -775,6 +777,7 @@ class Resample(Node):
     ``shown``: (output size, scales, align_corners) of the call, which PyTorch's node shows (grad_fn._saved_*)."""
 
     torch_saved = {name: _upsample_saved(*node) for name, node in _UPSAMPLE_NODES.items()}
+    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
     # PyTorch's backward is one upsample_*_backward op of the gradient alone (UpsampleNearest2DBackwardBackward0)
     backward_is_one_op, backward_inputs = True, ()
 
