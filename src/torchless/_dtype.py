@@ -54,9 +54,9 @@ complex128 = cdouble = dtype("complex128", "ComplexDouble", np.complex128)
 
 
 class _ArraylessDtype(dtype):
-    """A dtype PyTorch has and torchless cannot store (NumPy has no complex32). It can be named, compared and asked about (``itemsize``, ``finfo``,
-    ``iinfo``), so code that only mentions it runs (``autocast(dtype=torch.bfloat16)``); making a tensor of it
-    raises TypeError instead of silently using another type."""
+    """A dtype PyTorch has and torchless cannot store (NumPy has no complex32). It can be named, compared and
+    asked about (``itemsize``, ``finfo``), so code that only mentions it runs; making a tensor of it raises
+    TypeError instead of silently using another type."""
 
     __slots__ = ()
 
