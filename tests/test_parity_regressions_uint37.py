@@ -62,6 +62,14 @@ def test_promotion_only_with_itself_and_floats(name):
     assert (x / 2).dtype is torchless.float32 and (x + 1.5).tolist() == [2.5, 3.5, 4.5]
 
 
+def test_index_tensors_of_wide_unsigned_types_are_refused_but_0_d_ones_select():
+    x = torchless.arange(4.0)
+    assert x[torchless.tensor(2, dtype=torchless.uint16)].item() == 2.0  # (read through __index__, as an int)
+    for name in UNSIGNED:
+        with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+            x[torchless.tensor([1], dtype=getattr(torchless, name))]
+
+
 def test_conversions_wrap_modulo_the_width():
     assert torchless.tensor([70000, -1]).to(torchless.uint16).tolist() == [70000 % 2 ** 16, 2 ** 16 - 1]
     assert torchless.tensor([2 ** 64 - 1], dtype=torchless.uint64).to(torchless.int64).tolist() == [-1]
@@ -220,7 +228,12 @@ EXPRESSIONS = [
     "torch.can_cast(torch.float32,D)", "x.float().mean()", "x.msort()", "x.argsort()", "x.roll(1)", "x.chunk(3)",
     "x.new_full((2,),3)", "torch.zeros(2,dtype=D).copy_(torch.tensor([1.5,2.5]))", "torch.zeros(2).copy_(x[:2])",
     "torch.tensor([True],dtype=D)", "x.float().to(D)", "torch.empty(0,dtype=D).sum()", "x.sum(0,keepdim=True)",
-    "repr(torch.tensor([[1,2],[3,40000]],dtype=D))",
+    "repr(torch.tensor([[1,2],[3,40000]],dtype=D))", "torch.zeros(3)[torch.tensor(1,dtype=D)]",
+    "torch.zeros(3)[torch.tensor([1],dtype=D)]", "torch.nn.Conv2d(1,1,3)(torch.zeros(1,1,5,5,dtype=D))",
+    "torch.nn.functional.embedding(torch.tensor([1],dtype=D),torch.zeros(3,2))", "torch.tensor([D_np(1)])",
+    "torch.tensor(D_np(3))", "torch.tensor([D_np(1)],dtype=torch.int64)", "torch.tensor([D_np(1),2])",
+    "torch.tensor([D_np(1),2.5])", "torch.ones(2)*D_np(3)", "torch.ones(2,dtype=torch.int64)+D_np(3)",
+    "x*D_np(3)", "torch.as_tensor(D_np(5))", "torch.full((2,),D_np(3))",
 ]
 
 

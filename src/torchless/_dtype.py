@@ -134,7 +134,7 @@ def type_text(dtype):
     """A tensor of ``dtype``'s type as ATen's toString() prints it in messages: its legacy type
     (``torchless.FloatTensor``) for the classic numeric dtypes, else its backend's (``CPUBoolType``,
     ``CPUComplexFloatType``)."""
-    if dtype is bool or dtype not in TENSOR_TYPE_NAMES:
+    if dtype is bool or dtype not in TENSOR_TYPE_NAMES or dtype in (uint16, uint32, uint64):
         return f"CPU{dtype.scalar_name}Type"
     return f"torchless.{TENSOR_TYPE_NAMES[dtype]}"
 _BY_NAME = {d.name: d for d in ALL + ARRAYLESS}
@@ -354,8 +354,8 @@ def scalar_argument(value, np_dtype):
 
 # The C++ names of the element types of integer and bool dtypes, which some PyTorch messages print.
 CPP_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-                  "int32": "int", "int64": "long int", "uint16": "unsigned short", "uint32": "unsigned int",
-                  "uint64": "unsigned long"}
+                  "int32": "int", "int64": "long int", "uint16": "short unsigned int", "uint32": "unsigned int",
+                  "uint64": "long unsigned int"}
 # ... and of every dtype, as messages that print a C++ type name show them (lerp's "expected dtype float")
 CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float", "float64": "double",
                     "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}

@@ -178,6 +178,8 @@ def _sequence_array(data, np_dtype):
     exotic = []
     try:
         inferred = _inferred_dtype(data, exotic)
+        if inferred == np.uint64:  # (NumPy uint64 scalars: stored as the other ones, below)
+            raise TypeError("an integer is required")
     except (RuntimeError, TypeError):
         if np_dtype is None:
             raise
