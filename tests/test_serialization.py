@@ -515,7 +515,7 @@ def valid_checkpoint(format="torchless"):
     (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": True}),
                    "tensors/0.npy": npy_bytes(np.arange(3))}), "only floating-point tensors"),
     (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
-                   "tensors/0.npy": npy_bytes(np.zeros(2, np.uint16))}), "corrupt checkpoint"),
+                   "tensors/0.npy": npy_bytes(np.zeros(2, np.longdouble))}), "corrupt checkpoint"),
     (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
                    "tensors/0.npy": npy_bytes(np.array(["text"]))}), "not numbers"),
     (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),

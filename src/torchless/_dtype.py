@@ -54,10 +54,9 @@ complex128 = cdouble = dtype("complex128", "ComplexDouble", np.complex128)
 
 
 class _ArraylessDtype(dtype):
-    """A dtype PyTorch has and torchless cannot store (NumPy has no bfloat16 nor complex32; wide unsigned tensors
-    are outside a CNN library's scope). It can be named, compared and asked about (``itemsize``, ``finfo``,
-    ``iinfo``), so code that only mentions it runs (``autocast(dtype=torch.bfloat16)``); making a tensor of it
-    raises TypeError instead of silently using another type."""
+    """A dtype PyTorch has and torchless cannot store (NumPy has no complex32). It can be named, compared and
+    asked about (``itemsize``, ``finfo``), so code that only mentions it runs; making a tensor of it raises
+    TypeError instead of silently using another type."""
 
     __slots__ = ()
 
@@ -115,24 +114,27 @@ def bfloat16_numpy():
 
 bfloat16 = _Bfloat16()
 complex32 = chalf = _ArraylessDtype("complex32", "ComplexHalf", 4, "c")
-uint16 = _ArraylessDtype("uint16", "UInt16", 2, "u", is_signed=False)
-uint32 = _ArraylessDtype("uint32", "UInt32", 4, "u", is_signed=False)
-uint64 = _ArraylessDtype("uint64", "UInt64", 8, "u", is_signed=False)
-ARRAYLESS = (bfloat16, complex32, uint16, uint32, uint64)
+# PyTorch's "limited support" unsigned dtypes (16-bit images): they promote only with themselves and floats
+uint16 = dtype("uint16", "UInt16", np.uint16, is_signed=False)
+uint32 = dtype("uint32", "UInt32", np.uint32, is_signed=False)
+uint64 = dtype("uint64", "UInt64", np.uint64, is_signed=False)
+ARRAYLESS = (bfloat16, complex32)
 
-ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool, complex64, complex128)
+ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool, complex64, complex128, uint16, uint32,
+       uint64)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
 # PyTorch's legacy tensor type names (``tensor.type()``, ``torch.FloatTensor``): the dtype each stands for.
 TENSOR_TYPE_NAMES = {float16: "HalfTensor", bfloat16: "BFloat16Tensor", float32: "FloatTensor",
                      float64: "DoubleTensor", uint8: "ByteTensor", int8: "CharTensor", int16: "ShortTensor",
-                     int32: "IntTensor", int64: "LongTensor", bool: "BoolTensor"}
+                     int32: "IntTensor", int64: "LongTensor", bool: "BoolTensor", uint16: "UInt16Tensor",
+                     uint32: "UInt32Tensor", uint64: "UInt64Tensor"}
 
 
 def type_text(dtype):
     """A tensor of ``dtype``'s type as ATen's toString() prints it in messages: its legacy type
     (``torchless.FloatTensor``) for the classic numeric dtypes, else its backend's (``CPUBoolType``,
     ``CPUComplexFloatType``)."""
-    if dtype is bool or dtype not in TENSOR_TYPE_NAMES:
+    if dtype is bool or dtype not in TENSOR_TYPE_NAMES or dtype in (uint16, uint32, uint64):
         return f"CPU{dtype.scalar_name}Type"
     return f"torchless.{TENSOR_TYPE_NAMES[dtype]}"
 _BY_NAME = {d.name: d for d in ALL + ARRAYLESS}
@@ -144,10 +146,8 @@ def _by_name(name):
     return _BY_NAME[name]
 
 
-_NUMPY_TYPES = "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool"
 _PYTORCH_NUMPY_TYPES = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, "
                         "uint16, uint8, and bool")
-_PYTORCH_ONLY_NUMPY_TYPES = ("uint64", "uint32", "uint16")
 
 
 def from_numpy_dtype(np_dtype):
@@ -156,11 +156,8 @@ def from_numpy_dtype(np_dtype):
     try:
         return _FROM_NUMPY[np_dtype]
     except KeyError:
-        # PyTorch's message for what neither takes (strings, objects); torchless's own list for the unsigned types
-        # only PyTorch has tensors of
-        supported = _NUMPY_TYPES if np_dtype.name in _PYTORCH_ONLY_NUMPY_TYPES else _PYTORCH_NUMPY_TYPES
         raise TypeError(f"can't convert np.ndarray of type numpy.{np_dtype.type.__name__}. The only supported types "
-                        f"are: {supported}.") from None
+                        f"are: {_PYTORCH_NUMPY_TYPES}.") from None
 
 
 def from_user_numpy_dtype(np_dtype):
@@ -262,7 +259,8 @@ def can_cast(source, target):
 FLOAT_MAX = {np.dtype(t): np.finfo(t).max.item() for t in (np.float16, np.float32, np.float64)}
 _FLOAT32 = np.dtype(np.float32)
 # The C++ type PyTorch names when a scalar does not fit an integer dtype.
-_C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
+_C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t",
+            "uint16": "uint16_t", "uint32": "uint32_t", "uint64": "uint64_t"}
 
 
 def fill_value(value, np_dtype, check_half=True):
@@ -356,7 +354,8 @@ def scalar_argument(value, np_dtype):
 
 # The C++ names of the element types of integer and bool dtypes, which some PyTorch messages print.
 CPP_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
-                  "int32": "int", "int64": "long int"}
+                  "int32": "int", "int64": "long int", "uint16": "short unsigned int", "uint32": "unsigned int",
+                  "uint64": "long unsigned int"}
 # ... and of every dtype, as messages that print a C++ type name show them (lerp's "expected dtype float")
 CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float", "float64": "double",
                     "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}

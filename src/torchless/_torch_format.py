@@ -77,8 +77,7 @@ _STORAGE_DTYPES = {
 }
 _STORAGE_NAMES = {dtype: name for name, dtype in _STORAGE_DTYPES.items()}
 # PyTorch dtypes torchless has no counterpart of, named for a clearer refusal than "unsupported global"
-_FOREIGN_DTYPES = {"bfloat16", "complex32", "uint16", "uint32", "uint64", "qint8", "quint8", "qint32", "quint4x2",
-                   "quint2x4"}
+_FOREIGN_DTYPES = {"bfloat16", "complex32", "qint8", "quint8", "qint32", "quint4x2", "quint2x4"}
 
 
 # PyTorch's functions rebuilding the tensors torchless has no counterpart of, which its weights-only load allows
@@ -1484,6 +1483,7 @@ class _TorchGlobal:
 
 
 _REBUILD_TENSOR = _TorchGlobal("torch._utils", "_rebuild_tensor_v2")
+_REBUILD_TENSOR_V3 = _TorchGlobal("torch._utils", "_rebuild_tensor_v3")
 _REBUILD_PARAMETER = _TorchGlobal("torch._utils", "_rebuild_parameter")
 _REBUILD_PARAMETER_WITH_STATE = _TorchGlobal("torch._utils", "_rebuild_parameter_with_state")
 _REBUILD_FROM_TYPE = _TorchGlobal("torch._tensor", "_rebuild_from_type_v2")
@@ -1542,7 +1542,11 @@ class _TorchPickler(pickle._Pickler):
         if type(obj) is _StorageReference:
             index = obj.index
             elements = self._storages.arrays[index]
-            storage_type, numel = _STORAGE_TYPES[_dtype.from_numpy_dtype(elements.dtype)], elements.size
+            storage_type = _STORAGE_TYPES.get(_dtype.from_numpy_dtype(elements.dtype))
+            if storage_type is None:  # (a dtype of no typed storage, saved as PyTorch saves it: bytes, see below)
+                storage_type, numel = _UNTYPED_STORAGE_TYPE, elements.nbytes
+            else:
+                numel = elements.size
         elif isinstance(obj, self._storage_classes):  # a storage saved itself, whole, as torch.save saves one
             index = self._storages.tensor_layouts[self._storages.add_array(obj._flat)][0]
             elements = self._storages.arrays[index]
@@ -1597,9 +1601,13 @@ class _TorchPickler(pickle._Pickler):
         # (a Parameter's requires_grad is an argument of its own call)
         requires_grad = tensor.requires_grad and not isinstance(tensor, self._parameter)
         arguments = (_StorageReference(storage), offset, tuple(shape), tuple(strides), requires_grad, OrderedDict())
+        rebuild = _REBUILD_TENSOR
+        if tensor.dtype not in _STORAGE_NAMES:
+            # PyTorch's dtypes of no typed storage (uint16, ...): an untyped storage and the dtype
+            rebuild, arguments = _REBUILD_TENSOR_V3, arguments + (tensor.dtype,)
         if attributes:  # as PyTorch pickles a tensor with Python attributes
-            return _REBUILD_FROM_TYPE, (_REBUILD_TENSOR, _TENSOR_TYPE, arguments, attributes)
-        return _REBUILD_TENSOR, arguments
+            return _REBUILD_FROM_TYPE, (rebuild, _TENSOR_TYPE, arguments, attributes)
+        return rebuild, arguments
 
     dispatch = dict(pickle._Pickler.dispatch)  # (which saves functions with the base class's save_global)
     dispatch[types.FunctionType] = lambda self, obj: self.save_global(obj)

@@ -48,11 +48,22 @@ def promote(a, b):
     if a == b:
         return a
     ca, cb = category(a), category(b)
+    if (a.kind == "u" and a.itemsize > 1 or b.kind == "u" and b.itemsize > 1) and ca != FLOAT and cb != FLOAT:
+        _refuse_wide_unsigned(a, b)
     if ca != cb:
         if max(ca, cb) == COMPLEX and min(ca, cb) == FLOAT:  # complex64 with float64 gives complex128
             return np.promote_types(a, b)
         return a if ca > cb else b
     return np.promote_types(a, b)
+
+
+def _refuse_wide_unsigned(a, b):
+    """PyTorch's error for promoting uint16, uint32 or uint64 with another dtype that is no float: only floats
+    take them ("limited support" dtypes)."""
+    from ._dtype import from_numpy_dtype
+
+    raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                       f"{from_numpy_dtype(a).scalar_name} and {from_numpy_dtype(b).scalar_name}")
 
 
 def result_dtype(a, a_has_dims, b, b_has_dims):
@@ -68,5 +79,7 @@ def result_dtype(a, a_has_dims, b, b_has_dims):
         dims, zero = (a, b) if a_has_dims else (b, a)
         if zero.kind == "c" and dims.kind == "f":
             return np.result_type(dims, np.complex64)
+        if zero.kind == "c" and dims.kind == "u":  # (a complex number beside uint16 tensors: no promotion asked)
+            return zero
     return promote(a, b)
 

@@ -114,6 +114,15 @@ def _store_check(np_dtype):
     return check
 
 
+def _store_uint64(value):
+    if not isinstance(value, int):  # (NumPy's integers and one-element tensors too)
+        raise TypeError("an integer is required")
+    if value < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    elif value >= 2**64:
+        raise OverflowError("int too big to convert")
+
+
 def _check_store(data, sizes, dim, check):
     """Walk ``data`` as PyTorch stores it, raising its first error (row-major order)."""
     if dim == len(sizes):
@@ -162,9 +171,15 @@ def _sequence_array(data, np_dtype):
     if isinstance(data, _STRINGS):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     sizes = _sizes(data)
+    if np_dtype == np.uint64 and math.prod(sizes):
+        # PyTorch stores each number into uint64 as an unsigned long long: Python ints and bools only
+        _check_store(data, sizes, 0, _store_uint64)
+        return np.array(data, dtype=np.uint64)
     exotic = []
     try:
         inferred = _inferred_dtype(data, exotic)
+        if inferred == np.uint64:  # (NumPy uint64 scalars: stored as the other ones, below)
+            raise TypeError("an integer is required")
     except (RuntimeError, TypeError):
         if np_dtype is None:
             raise

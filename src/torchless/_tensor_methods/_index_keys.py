@@ -77,9 +77,11 @@ def index_key(key, subscript=False):
         return np.asarray(key)
     if isinstance(key, Tensor):
         kind = key._data.dtype.kind
-        if subscript and kind == "i" and not key._data.ndim:
+        wide_unsigned = kind == "u" and key._data.dtype.itemsize > 1
+        if subscript and (kind == "i" or wide_unsigned) and not key._data.ndim:
             return int(key._data)
-        if kind in "fc" or kind == "i" and key._data.dtype.itemsize < 4:  # (int8 and int16 are no index dtypes)
+        if kind in "fc" or kind == "i" and key._data.dtype.itemsize < 4 or wide_unsigned:
+            # (int8, int16 and the unsigned types but uint8 are no index dtypes)
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if key._data.dtype == np.uint8:
             if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)

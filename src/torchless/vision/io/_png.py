@@ -93,3 +93,84 @@ def encode(chw, compression_level):
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPES[channels], 0, 0, 0)
     idat = b"".join(_chunk(b"IDAT", stream[i:i + _IDAT_SIZE]) for i in range(0, len(stream), _IDAT_SIZE))
     return _SIGNATURE + _chunk(b"IHDR", header) + idat + IEND
+
+
+# Adam7's passes: (first column, first row, column step, row step)
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+_CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # the colour types a 16-bit image can have: grey, RGB, grey + alpha, RGBA
+
+
+def decode_16_bit(data):
+    """The samples of a 16-bit PNG file's bytes ``data`` as a uint16 array (H, W, C) with the colour type (as
+    libpng reads them for torchvision, which keeps 16-bit images whole where Pillow reduces colour ones to 8
+    bits), or None for a file of another bit depth. A corrupt file raises ValueError or zlib.error."""
+    position, header, idat = 8, None, []
+    while position + 8 <= len(data):
+        length, tag = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        if tag == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif tag == b"IDAT":
+            idat.append(body)
+        elif tag == b"IEND":
+            break
+        position += 12 + length
+    if header is None or header[2] != 16:
+        return None
+    width, height, _, color_type, _, _, interlace = header
+    channels = _CHANNELS[color_type]
+    raw = zlib.decompress(b"".join(idat))
+    out = np.empty((height, width, channels), np.uint16)
+    passes = _ADAM7 if interlace else ((0, 0, 1, 1),)
+    offset = 0
+    for x0, y0, dx, dy in passes:
+        columns, rows = -(-(width - x0) // dx), -(-(height - y0) // dy)
+        if columns <= 0 or rows <= 0:
+            continue
+        row_bytes = columns * channels * 2
+        size = rows * (row_bytes + 1)
+        samples = _unfiltered(raw[offset:offset + size], rows, row_bytes, channels * 2)
+        offset += size
+        out[y0::dy, x0::dx] = samples.view(">u2").reshape(rows, columns, channels)
+    return out, color_type
+
+
+def _unfiltered(raw, rows, row_bytes, bytes_per_pixel):
+    """The (rows, row_bytes) uint8 array of scanlines ``raw`` (each led by its filter type) with the filters
+    undone."""
+    if len(raw) < rows * (row_bytes + 1):
+        raise ValueError("truncated image data")
+    lines = np.frombuffer(raw, np.uint8, rows * (row_bytes + 1)).reshape(rows, row_bytes + 1)
+    out = np.zeros((rows, row_bytes), np.uint8)
+    previous = np.zeros(row_bytes, np.uint8)
+    bpp = bytes_per_pixel
+    for i in range(rows):
+        kind, line = lines[i, 0], lines[i, 1:]
+        if kind == 0:
+            row = line.copy()
+        elif kind == 2:
+            row = line + previous
+        elif kind == 1:  # each byte adds the one bpp before it: a running sum per byte lane, modulo 256
+            lanes = line.reshape(-1, bpp).astype(np.uint64)
+            row = (np.cumsum(lanes, axis=0) & 0xFF).astype(np.uint8).reshape(-1)
+        elif kind in (3, 4):
+            row = _undo_average_or_paeth(bytearray(line), bytearray(previous), bpp, kind == 4)
+        else:
+            raise ValueError(f"unknown filter type {kind}")
+        out[i] = previous = row
+    return out
+
+
+def _undo_average_or_paeth(line, up, bpp, paeth):
+    """One scanline with its average or Paeth filter undone (byte by byte: each depends on the one before)."""
+    for j in range(len(line)):
+        left = line[j - bpp] if j >= bpp else 0
+        if paeth:
+            up_left = up[j - bpp] if j >= bpp else 0
+            estimate = left + up[j] - up_left
+            to_left, to_up, to_up_left = abs(estimate - left), abs(estimate - up[j]), abs(estimate - up_left)
+            guess = left if to_left <= to_up and to_left <= to_up_left else up[j] if to_up <= to_up_left else up_left
+        else:
+            guess = (left + up[j]) >> 1
+        line[j] = (line[j] + guess) & 0xFF
+    return np.frombuffer(bytes(line), np.uint8)

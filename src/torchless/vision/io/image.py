@@ -488,18 +488,14 @@ def _decode_png(image, mode, apply_exif_orientation):
     """libpng's output: UNCHANGED keeps a palette image's indices (torchvision asks libpng to expand the
     palette only for the other modes), and GRAY converts colour with libpng's own weights.
 
-    16-bit PNGs, which torchvision decodes to uint16 tensors, come out as their high bytes in uint8 (what v2's
-    ``to_dtype(..., uint8, scale=True)`` makes of torchvision's): torchless has no uint16 tensors."""
+    16-bit PNGs decode to uint16 tensors, whole (Pillow would reduce colour ones to 8 bits)."""
+    if _raw_mode(image).split(";")[-1].startswith("16"):
+        return _decode_png_16_bit(image, mode, apply_exif_orientation)
     depth = _gray_bit_depth(image) if image.mode in ("1", "L") else 8
-    raw_mode = _raw_mode(image)
     image = _loaded(image, apply_exif_orientation)
     if image.mode != "P":
         # torchvision expands a tRNS chunk only for palette images: keyed grey or RGB colours stay opaque
         image.info.pop("transparency", None)
-    if image.mode.startswith("I;16"):  # 16-bit grey, which Pillow keeps whole (its 8-bit conversion clips)
-        image = require_pil_image().fromarray((np.asarray(image) >> 8).astype(np.uint8))
-    elif raw_mode.startswith("LA;16"):  # 16-bit grey + alpha, which Pillow opens as RGBA of equal colours
-        image = image.convert("LA")
     if depth < 8 and mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
         # torchvision asks libpng for an opaque alpha of (1 << bit depth) - 1, which libpng adds after widening
         # the grey levels to 8 bits: such images come out all but transparent
@@ -514,6 +510,38 @@ def _decode_png(image, mode, apply_exif_orientation):
         planes = [luma] if mode == ImageReadMode.GRAY else [luma, rgba[..., 3]]
         return as_tensor(np.stack(planes, axis=-1).astype(np.uint8)).permute(2, 0, 1)
     return _decode_generic(image, mode, False)
+
+
+def _decode_png_16_bit(image, mode, apply_exif_orientation):
+    """A 16-bit PNG as libpng's transforms give it to torchvision at 16 bits: grey widened to RGB by copies, an
+    added alpha opaque (65535), colour made grey by libpng's integer weights, rounded."""
+    try:
+        decoded = _png.decode_16_bit(image.encoded)
+    except (ValueError, KeyError, struct.error, zlib.error):
+        raise RuntimeError(_corrupt(image.format, image.encoded)) from None
+    samples, color_type = decoded
+    has_color, has_alpha = bool(color_type & 2), bool(color_type & 4)
+    wants_color = mode in (ImageReadMode.RGB, ImageReadMode.RGB_ALPHA)
+    wants_alpha = mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA)
+    if mode != ImageReadMode.UNCHANGED:
+        colour = samples[..., :3 if has_color else 1].astype(np.uint32)
+        if has_color and not wants_color:
+            colour = (colour @ np.array(_LIBPNG_LUMA, np.uint32) + 16384)[..., None] >> 15
+        elif wants_color and not has_color:
+            colour = np.repeat(colour, 3, axis=-1)
+        planes = [colour]
+        if wants_alpha:
+            planes.append(samples[..., -1:] if has_alpha else np.full(colour.shape[:2] + (1,), 65535, np.uint32))
+        samples = np.concatenate(planes, axis=-1).astype(np.uint16)
+    if apply_exif_orientation:  # as Pillow's exif_transpose turns 8-bit images
+        samples = _EXIF_TURNS.get(image.getexif().get(0x0112), lambda a: a)(samples)
+    return as_tensor(np.ascontiguousarray(samples)).permute(2, 0, 1)
+
+
+# (H, W, C) arrays turned as each EXIF orientation asks (Pillow's exif_transpose)
+_EXIF_TURNS = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+               5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1),
+               7: lambda a: np.rot90(a, 2).transpose(1, 0, 2), 8: lambda a: np.rot90(a)}
 
 
 def _unchanged_mode(image):
