@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _memory_format, _parser_errors
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput, saved_result
 
 
 class ComplexAngle(Node):
@@ -24,8 +25,54 @@ class ComplexAngle(Node):
             g = grad * 1j * a / (np.abs(a) ** 2)
         return (np.where(a == 0, np.zeros((), a.dtype), g).astype(a.dtype, copy=False),)
 
+    def backward_graph(self, grad):
+        # PyTorch's angle_backward: where(self == 0, 0, grad * self / self.abs().pow(2) * i), composed as its C++
+        from .._functions import where
+        from .arithmetic import mul_scalar
+
+        a = self.graph_input(0, self.a)
+        with np.errstate(all="ignore"):
+            g = mul_scalar(grad * a / a.abs().pow(2), 1j)
+        return (where(a == 0, g._wrap(np.zeros((), g._data.dtype)), g),)
+
     def name(self):
         return "AngleBackward0"
+
+
+class ComplexSgn(Node):
+    """sgn of a complex tensor, z / |z| (0 at 0). Its gradient is PyTorch's sgn_backward,
+    (g - sgn^2 conj(g)) / (2 |z|) with 0 where z is 0 (the conjugate Wirtinger convention)."""
+    complex_aware = True
+    elementwise = True
+    saved = ("a", "out")
+    torch_saved = {"self": SavedInput(0, "a"), "result": saved_result("out")}
+
+    def forward(self, a):
+        from .unary import sign
+
+        self.a = a
+        self.out = sign(a)
+        return self.out
+
+    def backward(self, grad):
+        a, out = self.a, self.out
+        abs_a = np.abs(a)
+        with np.errstate(all="ignore"):
+            g = (grad - out * out * np.conj(grad)) / (2.0 * abs_a)
+        g[abs_a == 0] = 0
+        return (g.astype(a.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        from .arithmetic import mul_scalar
+
+        a, out = self.graph_input(0, self.a), self.graph_output(self.out)
+        abs_a = a.abs()
+        with np.errstate(all="ignore"):
+            g = (grad - out * out * grad.conj()) / mul_scalar(abs_a, 2.0)
+        return (g.masked_fill_(abs_a == 0.0, 0.0),)
+
+    def name(self):
+        return "SgnBackward0"
 
 
 class Conj(Node):
