@@ -1,0 +1,190 @@
+"""Autograd parity leftovers (grad37): complex sgn / abs / angle / polar gradients and their second derivatives,
+linalg.matrix_power's products, and the FFTs' gradients under create_graph=True.
+
+Graphs and values are compared with torch's at run time (node names down a few levels, leaves by identity); the
+values are also checked without torch, against float64 finite differences (torchless.autograd.gradcheck /
+gradgradcheck on real parameterisations of the complex inputs) or formulas computed here in NumPy.
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+
+def _tree(node, leaves, depth):
+    """A node's name and, ``depth`` levels down, its next_functions; AccumulateGrad nodes named by the position of
+    their leaf in ``leaves``."""
+    if node is None:
+        return None
+    name = node.name()
+    if name.endswith("AccumulateGrad"):
+        found = [i for i, leaf in enumerate(leaves) if leaf is node.variable]
+        return f"leaf{found[0] if found else '?'}"
+    if depth == 0:
+        return name
+    return name, tuple(_tree(f, leaves, depth - 1) for f, _ in node.next_functions)
+
+
+def _numpy(tensor):
+    return tensor.detach().resolve_conj().numpy()
+
+
+def _first_and_second(lib, fn, arrays, grad_seed=1, depth=6):
+    """fn's output, its gradients under create_graph=True (values and graphs) and the gradients of a weighted sum of
+    their real and imaginary parts (the second derivatives)."""
+    leaves = [lib.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(lib, *leaves)
+    rng = np.random.default_rng(grad_seed)
+    shape = tuple(out.shape)
+    g = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if out.is_complex() else 0)
+    grads = lib.autograd.grad(out, leaves, lib.tensor(g), create_graph=True)
+    total = 0
+    for k, grad in enumerate(grads):
+        w = np.random.default_rng(10 + k).standard_normal(tuple(grad.shape))
+        total = total + ((grad * lib.tensor(w)).real if grad.is_complex() else grad * lib.tensor(w)).sum()
+    second = lib.autograd.grad(total, leaves, allow_unused=True)
+    return dict(out=_numpy(out), grads=[_numpy(x) for x in grads], trees=[_tree(x.grad_fn, leaves, depth) for x in grads],
+                second=[None if s is None else _numpy(s) for s in second])
+
+
+def _assert_matches_torch(fn, arrays, depth=6):
+    torch = pytest.importorskip("torch")
+    theirs = _first_and_second(torch, fn, arrays, depth=depth)
+    ours = _first_and_second(torchless, fn, arrays, depth=depth)
+    np.testing.assert_allclose(ours["out"], theirs["out"], rtol=1e-12, atol=1e-12)
+    assert ours["trees"] == theirs["trees"]
+    for mine, their in zip(ours["grads"] + ours["second"], theirs["grads"] + theirs["second"]):
+        assert (mine is None) == (their is None)
+        if mine is not None:
+            np.testing.assert_allclose(mine, their, rtol=1e-10, atol=1e-10, equal_nan=True)
+
+
+def _complex(lib, xy):
+    """The complex tensor x + iy of a real (..., 2) tensor: gradcheck's real parameterisation of a complex input."""
+    return lib.view_as_complex(xy)
+
+
+def _assert_gradgradcheck(fn, arrays):
+    leaves = tuple(torchless.tensor(a, dtype=torchless.float64, requires_grad=True) for a in arrays)
+    assert torchless.autograd.gradcheck(fn, leaves, eps=1e-6, atol=1e-6)
+    assert torchless.autograd.gradgradcheck(fn, leaves, eps=1e-6, atol=1e-6)
+
+
+_Z = np.array([0.3 + 0.4j, -1.0 + 0.5j, 0.25 - 2.0j, 2.0 - 1.0j, -0.7 - 0.6j])
+_ZXY = np.stack([_Z.real, _Z.imag], -1)
+
+
+# ---------------------------------------------------------------------------- complex sgn, abs, angle
+def test_complex_sgn_gradient_matches_pytorchs_sgn_backward():
+    _assert_matches_torch(lambda lib, z: z.sgn(), [_Z])
+    _assert_matches_torch(lambda lib, z: lib.sgn(z * z).abs() + z.sgn().real, [_Z])
+
+
+def test_complex_sgn_gradient_by_finite_differences():
+    # (it was a zero gradient: sgn recorded as a real step function)
+    _assert_gradgradcheck(lambda xy: torchless.view_as_real(_complex(torchless, xy).sgn()), [_ZXY])
+
+
+def test_complex_sgn_gradient_by_hand():
+    # d/dz of a real loss L = Re(conj(c) sgn(z)) by PyTorch's convention (dL/dx + i dL/dy): with s = z/|z|,
+    # dL = Re(conj(c) (dz - s Re(conj(s) dz)) / |z|), so grad = (c - s Re(conj(s) c)) / |z|
+    c = np.array([1 + 2j, -0.5 + 1j, 1 + 1j, 0.25 - 1j, 2 - 0.5j])
+    z = torchless.tensor(_Z, requires_grad=True)
+    (torchless.view_as_real(z.sgn()) * torchless.view_as_real(torchless.tensor(c))).sum().backward()
+    s = _Z / np.abs(_Z)
+    np.testing.assert_allclose(z.grad.numpy(), (c - s * (np.conj(s) * c).real) / np.abs(_Z), rtol=1e-12)
+
+
+def test_complex_sgn_at_zero_and_its_saved_values():
+    torch = pytest.importorskip("torch")
+    a = np.array([0j, 1 + 1j, -2 + 0j])
+    results = []
+    for lib in (torch, torchless):
+        z = lib.tensor(a, requires_grad=True)
+        s = z.sgn()
+        node = s.grad_fn
+        saved = (_numpy(node._saved_self), _numpy(node._saved_result))
+        (grad,) = lib.autograd.grad(lib.view_as_real(s).sum(), z)
+        results.append((node.name(), saved, _numpy(grad)))
+    assert results[0][0] == results[1][0] == "SgnBackward0"
+    for mine, their in zip(results[1][1] + (results[1][2],), results[0][1] + (results[0][2],)):
+        np.testing.assert_allclose(mine, their, rtol=1e-15, atol=0)
+
+
+def test_complex_sgn_in_place_change_of_its_input_is_refused_as_pytorch():
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (torch, torchless):
+        z = lib.tensor(_Z, requires_grad=True) * 1
+        s = z.sgn()
+        z.mul_(2)
+        with pytest.raises(RuntimeError) as info:
+            s.abs().sum().backward()
+        messages.append(str(info.value).split(". Hint")[0])
+    assert messages[0] == messages[1]
+
+
+def test_complex_abs_second_derivative():
+    # abs's gradient is grad * sgn(z): its own derivative went through sgn's, which was zero
+    _assert_matches_torch(lambda lib, z: z.abs(), [_Z])
+    _assert_gradgradcheck(lambda xy: _complex(torchless, xy).abs(), [_ZXY])
+
+
+def test_complex_abs_second_derivative_by_hand():
+    # r = |z|: d2r/dx2 = y^2 / r^3, d2r/dxdy = -xy / r^3, d2r/dy2 = x^2 / r^3
+    xy = torchless.tensor(_ZXY, requires_grad=True)
+    (g,) = torchless.autograd.grad(_complex(torchless, xy).abs().sum(), xy, create_graph=True)
+    (h,) = torchless.autograd.grad(g[:, 0].sum(), xy)
+    x, y = _ZXY[:, 0], _ZXY[:, 1]
+    r3 = np.hypot(x, y) ** 3
+    np.testing.assert_allclose(h.numpy(), np.stack([y * y / r3, -x * y / r3], -1), rtol=1e-12)
+
+
+def test_complex_angle_double_backward():
+    _assert_matches_torch(lambda lib, z: z.angle(), [_Z])
+    _assert_gradgradcheck(lambda xy: _complex(torchless, xy).angle(), [_ZXY])
+
+
+def test_complex_angle_second_derivative_by_hand():
+    # theta = atan2(y, x): d2theta/dx2 = 2xy / r^4
+    xy = torchless.tensor(_ZXY, requires_grad=True)
+    (g,) = torchless.autograd.grad(_complex(torchless, xy).angle().sum(), xy, create_graph=True)
+    (h,) = torchless.autograd.grad(g[:, 0].sum(), xy)
+    x, y = _ZXY[:, 0], _ZXY[:, 1]
+    np.testing.assert_allclose(h.numpy()[:, 0], 2 * x * y / np.hypot(x, y) ** 4, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- linalg.matrix_power
+_A = np.random.default_rng(37).standard_normal((2, 3, 3)) * 0.5 + 2 * np.eye(3)
+
+
+@pytest.mark.parametrize("n", [-3, -2, -1, 0, 1, 2, 3, 4, 5, 7])
+def test_matrix_power_graph_and_gradient(n):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, torchless):
+        a = lib.tensor(_A, requires_grad=True)
+        y = lib.linalg.matrix_power(a, n)
+        (grad,) = lib.autograd.grad(y, a, lib.tensor(_A[::-1].copy()))
+        results.append((_tree(y.grad_fn, [a], 10), y.stride(), y.detach().numpy(), grad.numpy()))
+    (tree, strides, value, grad), theirs = results[1], results[0]
+    assert tree == theirs[0]
+    assert strides == theirs[1]
+    np.testing.assert_allclose(value, theirs[2], rtol=1e-12)
+    np.testing.assert_allclose(grad, theirs[3], rtol=1e-10, atol=1e-12)
+
+
+def test_matrix_power_one_is_a_copy_and_zero_has_zero_gradient():
+    a = torchless.tensor(_A, requires_grad=True)
+    once = torchless.linalg.matrix_power(a, 1)
+    assert once is not a and once.data_ptr() != a.data_ptr()
+    np.testing.assert_array_equal(once.detach().numpy(), _A)
+    identity = torchless.linalg.matrix_power(a, 0)
+    np.testing.assert_array_equal(identity.detach().numpy(), np.broadcast_to(np.eye(3), _A.shape))
+    identity.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros_like(_A))
+
+
+@pytest.mark.parametrize("n", [3, -3])
+def test_matrix_power_gradients_by_finite_differences(n):
+    _assert_gradgradcheck(lambda a: torchless.linalg.matrix_power(a, n), [_A[0]])
