@@ -188,3 +188,27 @@ def test_matrix_power_one_is_a_copy_and_zero_has_zero_gradient():
 @pytest.mark.parametrize("n", [3, -3])
 def test_matrix_power_gradients_by_finite_differences(n):
     _assert_gradgradcheck(lambda a: torchless.linalg.matrix_power(a, n), [_A[0]])
+
+
+# ---------------------------------------------------------------------------- polar
+_R = np.array([[0.5, 1.5, 0.0], [-0.75, 2.0, 1.0]])  # (a zero and a negative modulus: PyTorch's sgn(result) rules)
+_T = np.array([[0.3, -1.2, 2.0], [0.7, 3.0, -0.4]])
+
+
+def test_polar_gradients_and_double_backward():
+    _assert_matches_torch(lambda lib, r, t: lib.polar(r, t), [_R, _T])
+
+
+def test_polar_gradients_are_strided_real_parts_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    strides = []
+    for lib in (torch, torchless):
+        r, t = (lib.tensor(a, requires_grad=True) for a in (_R, _T))
+        grads = lib.autograd.grad(lib.polar(r, t), [r, t], lib.tensor(_R + 1j * _T))
+        strides.append([g.stride() for g in grads])
+    assert strides[0] == strides[1]
+
+
+def test_polar_gradients_by_finite_differences():
+    positive = np.abs(_R) + 0.25  # (away from 0, where PyTorch's gradient of the modulus is not the derivative)
+    _assert_gradgradcheck(lambda r, t: torchless.view_as_real(torchless.polar(r, t)), [positive, _T])

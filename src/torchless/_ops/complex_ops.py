@@ -161,26 +161,36 @@ class Complex(Node):
 
 
 class Polar(Node):
-    """abs * exp(i angle) of real tensors; the gradients of a real loss through it are PyTorch's:
-    Re(g e^(-i angle)) for abs and abs Im(g e^(-i angle)) for angle."""
+    """abs * exp(i angle) of real tensors; the gradients of a real loss through it are PyTorch's polar_backward, in
+    the result z: Re(conj(g) sgn(z)) for abs and Re(conj(g) z i) for angle (real parts: strided views)."""
 
     complex_aware = True
-    saved = ("out", "abs")
+    saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, abs, angle):
         self.shapes = abs.shape, angle.shape
         complex_dtype = np.complex128 if abs.dtype == np.float64 else np.complex64
-        self.unit = np.exp(1j * angle.astype(complex_dtype))
-        self.abs = abs
-        self.out = (abs * self.unit).astype(complex_dtype, copy=False)
+        self.out = (abs * np.exp(1j * angle.astype(complex_dtype))).astype(complex_dtype, copy=False)
         return self.out
 
     def backward(self, grad):
         from ._util import unbroadcast
+        from .unary import sign
 
-        turned = grad * np.conj(self.unit)
-        return (unbroadcast(np.ascontiguousarray(turned.real), self.shapes[0]),
-                unbroadcast(np.ascontiguousarray(self.abs * turned.imag), self.shapes[1]))
+        conj, out = np.conj(grad), self.out
+        need_abs, need_angle = self.needs_input_grad
+        return (unbroadcast((conj * sign(out)).real, self.shapes[0]) if need_abs else None,
+                unbroadcast((conj * (out * 1j)).real, self.shapes[1]) if need_angle else None)
+
+    def backward_graph(self, grad):
+        from ._util import unbroadcast_tensor
+        from .arithmetic import mul_scalar
+
+        conj, out = grad.conj(), self.graph_output(self.out)
+        need_abs, need_angle = self.needs_input_grad
+        return (unbroadcast_tensor((conj * out.sgn()).real, self.shapes[0]) if need_abs else None,
+                unbroadcast_tensor((conj * mul_scalar(out, 1j)).real, self.shapes[1]) if need_angle else None)
 
     def name(self):
         return "PolarBackward0"
