@@ -212,3 +212,68 @@ def test_polar_gradients_are_strided_real_parts_as_pytorchs():
 def test_polar_gradients_by_finite_differences():
     positive = np.abs(_R) + 0.25  # (away from 0, where PyTorch's gradient of the modulus is not the derivative)
     _assert_gradgradcheck(lambda r, t: torchless.view_as_real(torchless.polar(r, t)), [positive, _T])
+
+
+# ---------------------------------------------------------------------------- FFTs under create_graph=True
+_S = np.random.default_rng(7).standard_normal((3, 6))
+_SC = _S + 1j * np.random.default_rng(8).standard_normal((3, 6))
+_FFTS = {  # (each through a nonlinearity, so that the gradient depends on the input)
+    "rfft": (lambda lib, x: lib.fft.rfft(x).abs(), _S),
+    "rfft2": (lambda lib, x: lib.fft.rfft2(x, norm="ortho").abs(), _S),
+    "fft": (lambda lib, x: lib.fft.fft(x, norm="forward").abs(), _SC),
+    "ifft_dim0": (lambda lib, x: lib.fft.ifft(x, dim=0).abs(), _SC),
+    "fft2": (lambda lib, x: lib.fft.fft2(x).abs(), _SC),
+    "irfft": (lambda lib, x: lib.fft.irfft(x).tanh(), _SC),
+    "irfft2": (lambda lib, x: lib.fft.irfft2(x).tanh(), _SC),
+    "hfft": (lambda lib, x: lib.fft.hfft(x).tanh(), _SC),
+    "ihfft": (lambda lib, x: lib.fft.ihfft(x).abs(), _S),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_FFTS))
+def test_fft_double_backward_matches_pytorch(op):
+    fn, x = _FFTS[op]
+    _assert_matches_torch(fn, [x], depth=8)
+
+
+@pytest.mark.parametrize("op", ["rfft", "rfft_n8", "irfft_n7", "fft_real"])
+def test_fft_second_derivatives_by_finite_differences(op):
+    fn = {"rfft": lambda x: torchless.fft.rfft(x).abs(),
+          "rfft_n8": lambda x: torchless.fft.rfft(x, n=8, norm="ortho").abs(),
+          "irfft_n7": lambda xy: torchless.fft.irfft(_complex(torchless, xy), n=7).tanh(),
+          "fft_real": lambda x: torchless.fft.fft(x[:, :4]).abs()}[op]
+    _assert_gradgradcheck(fn, [np.stack([_SC.real, _SC.imag], -1) if op == "irfft_n7" else _S])
+
+
+def test_irfft_gradient_by_hand():
+    # irfft of a length-3 half spectrum X (n = 4): x[t] = (X0 + 2 Re(X1 e^{i pi t / 2}) + X2 (-1)^t) / 4, only the
+    # real parts of X0 and X2 used; so d sum(c x) / dX1 (PyTorch's conj. Wirtinger) = sum_t c[t] e^{-i pi t / 2} / 2
+    c = np.array([0.5, -1.0, 2.0, 0.25])
+    spectrum = torchless.tensor(np.array([1 + 2j, 0.5 - 1j, -1 + 0.5j]), requires_grad=True)
+    (torchless.fft.irfft(spectrum) * torchless.tensor(c)).sum().backward()
+    t = np.arange(4)
+    expected = [c.sum() / 4, (c * np.exp(-1j * np.pi * t / 2)).sum() / 2, (c * (-1.0) ** t).sum() / 4]
+    np.testing.assert_allclose(spectrum.grad.numpy(), expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fft_gradient_layouts_match_pytorchs(dtype):
+    # a real input's gradient is the real part of the adjoint transform (a strided view), transforms lay their
+    # results out as PyTorch's CPU transforms do (a transposed input's too), a crop or pad's gradient is dense
+    torch = pytest.importorskip("torch")
+    cases = [(lambda lib, x: lib.fft.rfft(x), _S), (lambda lib, x: lib.fft.fft(x), _S),
+             (lambda lib, x: lib.fft.ifft(x, dim=0), _SC), (lambda lib, x: lib.fft.rfft(x, n=8), _S),
+             (lambda lib, x: lib.fft.rfft(x, n=4), _S), (lambda lib, x: lib.fft.irfft(x.mT, dim=0), _SC),
+             (lambda lib, x: lib.fft.fft2(x.mT), _SC), (lambda lib, x: lib.fft.rfft2(x.mT), _S)]
+    for fn, a in cases:
+        results = []
+        for lib in (torch, torchless):
+            kind = ("complex128" if dtype == "float64" else "complex64") if a.dtype.kind == "c" else dtype
+            x = lib.tensor(a, dtype=getattr(lib, kind), requires_grad=True)
+            y = fn(lib, x)
+            rng = np.random.default_rng(3)
+            g = rng.standard_normal(tuple(y.shape)) + (1j * rng.standard_normal(tuple(y.shape)) if y.is_complex() else 0)
+            (grad,) = lib.autograd.grad(y, x, lib.tensor(g, dtype=y.dtype))
+            results.append((grad.stride(), grad.resolve_conj().numpy()))
+        assert results[1][0] == results[0][0]
+        np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-5)
