@@ -43,7 +43,8 @@ def _first_and_second(lib, fn, arrays, grad_seed=1, depth=6):
         w = np.random.default_rng(10 + k).standard_normal(tuple(grad.shape))
         total = total + ((grad * lib.tensor(w)).real if grad.is_complex() else grad * lib.tensor(w)).sum()
     second = lib.autograd.grad(total, leaves, allow_unused=True)
-    return dict(out=_numpy(out), grads=[_numpy(x) for x in grads], trees=[_tree(x.grad_fn, leaves, depth) for x in grads],
+    trees = [_tree(x.grad_fn, leaves, depth) for x in grads]
+    return dict(out=_numpy(out), grads=[_numpy(x) for x in grads], trees=trees,
                 second=[None if s is None else _numpy(s) for s in second])
 
 
@@ -272,7 +273,8 @@ def test_fft_gradient_layouts_match_pytorchs(dtype):
             x = lib.tensor(a, dtype=getattr(lib, kind), requires_grad=True)
             y = fn(lib, x)
             rng = np.random.default_rng(3)
-            g = rng.standard_normal(tuple(y.shape)) + (1j * rng.standard_normal(tuple(y.shape)) if y.is_complex() else 0)
+            shape = tuple(y.shape)
+            g = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if y.is_complex() else 0)
             (grad,) = lib.autograd.grad(y, x, lib.tensor(g, dtype=y.dtype))
             results.append((grad.stride(), grad.resolve_conj().numpy()))
         assert results[1][0] == results[0][0]
