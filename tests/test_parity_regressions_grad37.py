@@ -279,3 +279,28 @@ def test_fft_gradient_layouts_match_pytorchs(dtype):
             results.append((grad.stride(), grad.resolve_conj().numpy()))
         assert results[1][0] == results[0][0]
         np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- eigh under create_graph=True
+_M = np.random.default_rng(11).standard_normal((4, 4))
+_SPD = _M @ _M.T + 4 * np.eye(4)
+
+
+@pytest.mark.parametrize("part", ["values", "vectors", "both"])
+def test_eigh_double_backward_is_pytorchs_linalg_eig_backward(part):
+    def fn(lib, a):
+        values, vectors = lib.linalg.eigh(a)
+        if part == "values":
+            return values
+        return vectors.abs() if part == "vectors" else values.unsqueeze(-1) * vectors.abs()
+
+    _assert_matches_torch(fn, [_SPD], depth=6)
+
+
+def test_eigh_second_derivatives_by_finite_differences():
+    # (a symmetric A from any square X: eigh reads one triangle)
+    def fn(x):
+        values, vectors = torchless.linalg.eigh(x + x.mT)
+        return values.unsqueeze(-1) * vectors.abs()
+
+    _assert_gradgradcheck(fn, [_M + 2 * np.eye(4)])
