@@ -304,3 +304,24 @@ def test_eigh_second_derivatives_by_finite_differences():
         return values.unsqueeze(-1) * vectors.abs()
 
     _assert_gradgradcheck(fn, [_M + 2 * np.eye(4)])
+
+
+# ---------------------------------------------------------------------------- kron
+_KA, _KB = np.random.default_rng(12).standard_normal((2, 3)), np.random.default_rng(13).standard_normal((2, 2))
+
+
+def test_kron_double_backward_graph_is_pytorchs_composite():
+    _assert_matches_torch(lambda lib, a, b: lib.kron(a, b).tanh(), [_KA, _KB], depth=5)
+    _assert_gradgradcheck(lambda a, b: torchless.kron(a, b).tanh(), [_KA, _KB])
+
+
+def test_kron_of_transposed_operands_is_laid_out_as_pytorchs_product():
+    torch = pytest.importorskip("torch")
+    strides = []
+    for lib in (torch, torchless):
+        a = lib.tensor(np.ascontiguousarray(_KA.T)).mT
+        b = lib.tensor(np.ascontiguousarray(_KB.T)).mT
+        result = lib.kron(a, b)
+        np.testing.assert_allclose(result.numpy(), np.kron(_KA, _KB), rtol=1e-15)  # (NumPy's kron: the reference)
+        strides.append(result.stride())
+    assert strides[1] == strides[0]
