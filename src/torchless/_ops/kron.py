@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import _memory_format
 from ..autograd.graph import FoldedNode, Node, folded
+from .shape import Reshape
 
 
 class Kron(Node):
@@ -53,7 +54,6 @@ class Kron(Node):
         # (A_0, B_0, A_1, B_1, ...), times the other operand's _unsafe_view, summed to this one's view (its
         # broadcast dims) and viewed back
         from ._util import unbroadcast_tensor
-        from .shape import Reshape
 
         a, b = self.a, self.b
         a_view = tuple(v for size in a.shape for v in (size, 1))
@@ -63,9 +63,16 @@ class Kron(Node):
         grads = [None, None]
         for i, (need, own, other, array) in enumerate(((need_a, a_view, b_view, b), (need_b, b_view, a_view, a))):
             if need:
-                viewed = Reshape.apply(self.graph_input(1 - i, array), shape=other, name="UnsafeViewBackward0")
+                viewed = _UnsafeView.apply(self.graph_input(1 - i, array), shape=other, name="UnsafeViewBackward0")
                 grads[i] = unbroadcast_tensor(g * viewed, own).reshape(self.shapes[i])
         return tuple(grads)
+
+
+class _UnsafeView(Reshape):
+    """PyTorch's _unsafe_view of a tensor (its node UnsafeViewBackward0), not reshape's of a copy."""
+
+    def pytorch_inputs(self):
+        return None
 
 
 _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one dimension spans across "
