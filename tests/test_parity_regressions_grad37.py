@@ -325,3 +325,33 @@ def test_kron_of_transposed_operands_is_laid_out_as_pytorchs_product():
         np.testing.assert_allclose(result.numpy(), np.kron(_KA, _KB), rtol=1e-15)  # (NumPy's kron: the reference)
         strides.append(result.stride())
     assert strides[1] == strides[0]
+
+
+# ---------------------------------------------------------------------------- cov, corrcoef, torch.complex
+_V = np.random.default_rng(14).standard_normal((3, 5))
+_FW, _AW = np.array([1, 2, 1, 3, 1]), np.random.default_rng(15).uniform(0.5, 1.5, 5)
+
+
+@pytest.mark.parametrize("case", ["cov", "cov_1d", "cov_fweights", "cov_both_weights", "corrcoef"])
+def test_cov_and_corrcoef_graphs_are_pytorchs(case):
+    # (the average a sum over a count, unsqueezed; the weights on the product's right operand; corrcoef's
+    # standard deviations viewed as a column and a row)
+    fn = {"cov": lambda lib, x: lib.cov(x), "cov_1d": lambda lib, x: lib.cov(x[0]),
+          "cov_fweights": lambda lib, x: lib.cov(x, fweights=lib.tensor(_FW)),
+          "cov_both_weights": lambda lib, x: lib.cov(x, fweights=lib.tensor(_FW), aweights=lib.tensor(_AW)),
+          "corrcoef": lambda lib, x: lib.corrcoef(x)}[case]
+    _assert_matches_torch(lambda lib, x: fn(lib, x).tanh(), [_V], depth=10)
+
+
+def test_weighted_cov_by_hand():
+    w = _FW * _AW
+    mean = (_V * w).sum(1) / w.sum()
+    centred = _V - mean[:, None]
+    expected = (centred * w) @ centred.T / (w.sum() - (w * _AW).sum() / w.sum())
+    result = torchless.cov(torchless.tensor(_V), fweights=torchless.tensor(_FW), aweights=torchless.tensor(_AW))
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-12)
+
+
+def test_complex_construction_double_backward():
+    _assert_matches_torch(lambda lib, re, im: lib.complex(re, im).abs(), [_V, _V[::-1].copy()])
+    _assert_gradgradcheck(lambda re, im: torchless.complex(re, im).abs(), [_V, _V[::-1].copy()])

@@ -150,11 +150,15 @@ class Complex(Node):
         out.real, out.imag = real, imag
         return out
 
-    def backward(self, grad):
+    def backward(self, grad):  # (PyTorch's at::real(grad) and at::imag(grad): strided views)
         from ._util import unbroadcast
 
-        return (unbroadcast(np.ascontiguousarray(grad.real), self.shapes[0]),
-                unbroadcast(np.ascontiguousarray(grad.imag), self.shapes[1]))
+        return unbroadcast(grad.real, self.shapes[0]), unbroadcast(grad.imag, self.shapes[1])
+
+    def backward_graph(self, grad):
+        from ._util import unbroadcast_tensor
+
+        return unbroadcast_tensor(grad.real, self.shapes[0]), unbroadcast_tensor(grad.imag, self.shapes[1])
 
     def name(self):
         return "ComplexBackward0"
