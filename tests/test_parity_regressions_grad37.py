@@ -388,3 +388,34 @@ def test_scatter_reduce_amax_gradient_by_hand():
     (y * torchless.tensor([[3.0, 4.0]])).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [[3.0, 2.0]])
     np.testing.assert_array_equal(s.grad.numpy(), [[2.0, 0.0]])
+
+
+def test_fft_of_a_real_input_cast_to_complex_first_as_pytorch():
+    # (the n-dim complex transforms and the inverse one-sided ones cast a real input to complex, ToCopyBackward0,
+    # whose gradient is the real part: a strided view, conjugated by nothing under create_graph)
+    _assert_matches_torch(lambda lib, x: lib.fft.fft2(x).abs(), [_S], depth=8)
+    _assert_matches_torch(lambda lib, x: lib.fft.irfft(x).tanh(), [_S], depth=8)
+    _assert_gradgradcheck(lambda x: torchless.fft.fft2(x).abs(), [_S])
+
+
+def test_complex_sgn_gradient_of_a_zero_dim_tensor():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (torch, torchless):
+        z = lib.tensor(0.6 - 0.8j, dtype=lib.complex128, requires_grad=True)
+        (grad,) = lib.autograd.grad(lib.view_as_real(z.sgn())[0], z)
+        grads.append(complex(grad))
+    assert grads[1] == pytest.approx(grads[0], rel=1e-12)
+    # by hand: d Re(z/|z|) / dz with |z| = 1, s = z: (1 - s Re(conj(s))) = 1 - s * Re(s)
+    assert grads[1] == pytest.approx(1 - (0.6 - 0.8j) * 0.6, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")
+@pytest.mark.parametrize("case", ["complex64_to_complex128", "real_to_complex", "complex_to_real"])
+def test_casts_between_real_and_complex_under_create_graph(case):
+    z = np.array([1 + 2j, -0.5 + 0.3j, 2 - 1j])
+    fn, a = {"complex64_to_complex128": (lambda lib, t: (t.to(lib.complex128) * (1 + 1j)).abs(),
+                                         z.astype(np.complex64)),
+             "real_to_complex": (lambda lib, t: (t.to(lib.complex128) * lib.tensor(z)).abs(), z.real.copy()),
+             "complex_to_real": (lambda lib, t: (t.to(lib.float64) * 3).sin(), z)}[case]
+    _assert_matches_torch(fn, [a], depth=6)

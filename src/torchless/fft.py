@@ -275,6 +275,8 @@ def _c2c(input, axes, lengths, norm, inverse, signed_zeros=False):
     input, out_dtype = _floating_input(input, True)
     if input._data.dtype.kind == "f":
         out_dtype = _complex_of(input._data.dtype)
+        if len(axes) > 1:  # (PyTorch's cast to complex first, ToCopyBackward0 in its graph: the same values)
+            input = input._cast(out_dtype)
     for length in lengths:
         _check_length(length)
     return _Transform.apply(input, kind="c2c", axes=axes, lengths=tuple(lengths), norm=norm, inverse=inverse,
@@ -293,6 +295,8 @@ def _r2c(name, input, axes, lengths, norm):
 
 def _c2r(input, axes, lengths, norm):
     input, _ = _floating_input(input, False)
+    if input._data.dtype.kind == "f":  # (PyTorch's cast of a real input to complex: ToCopyBackward0 in its graph)
+        input = input._cast(_complex_of(input._data.dtype))
     for length in lengths:
         _check_length(length)
     return _Transform.apply(input, kind="c2r", axes=axes, lengths=tuple(lengths), norm=norm,

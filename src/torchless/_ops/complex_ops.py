@@ -59,8 +59,7 @@ class ComplexSgn(Node):
         abs_a = np.abs(a)
         with np.errstate(all="ignore"):
             g = (grad - out * out * np.conj(grad)) / (2.0 * abs_a)
-        g[abs_a == 0] = 0
-        return (g.astype(a.dtype, copy=False),)
+        return (np.where(abs_a == 0, np.zeros((), a.dtype), g).astype(a.dtype, copy=False),)
 
     def backward_graph(self, grad):
         from .arithmetic import mul_scalar
