@@ -105,7 +105,8 @@ class _Transform(Node):
     complex_aware = True  # backward is the adjoint transform
 
     def forward(self, a, kind="c2c", axes=(), lengths=(), norm="backward", inverse=False, out_dtype=None,
-                signed_zeros=False):
+                signed_zeros=False, real_source=False):
+        """``real_source``: ``a`` is a real tensor cast to complex, transformed as the real one (see _real_c2c)."""
         self.kind, self.axes, self.lengths, self.norm, self.inverse = kind, axes, lengths, norm, inverse
         self.in_shape, self.in_dtype = a.shape, a.dtype
         if kind == "c2r":
@@ -119,8 +120,8 @@ class _Transform(Node):
                 out = x
             elif kind == "r2c":
                 out = np.fft.rfftn(x, axes=axes, norm=norm)
-            elif x.dtype.kind != "c":
-                out = _real_c2c(x, axes, norm, inverse, signed_zeros)
+            elif x.dtype.kind != "c" or real_source:
+                out = _real_c2c(x.real if real_source else x, axes, norm, inverse, signed_zeros)
             else:
                 out = (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes, norm=norm)
         return _laid_out(np.asarray(out).astype(out_dtype, copy=False), _result_order(kind, x, axes))
@@ -273,14 +274,15 @@ _TWO_DIM_SCHEMA = "Tensor input, SymInt[1]? s=None, int[1] dim=[-2,-1], str? nor
 # ---------------------------------------------------------------------------- the transforms
 def _c2c(input, axes, lengths, norm, inverse, signed_zeros=False):
     input, out_dtype = _floating_input(input, True)
-    if input._data.dtype.kind == "f":
-        out_dtype = _complex_of(input._data.dtype)
-        if len(axes) > 1:  # (PyTorch's cast to complex first, ToCopyBackward0 in its graph: the same values)
-            input = input._cast(out_dtype)
     for length in lengths:
         _check_length(length)
+    real_source = False
+    if input._data.dtype.kind == "f":
+        out_dtype = _complex_of(input._data.dtype)
+        if len(axes) > 1:  # (PyTorch's cast to complex first, ToCopyBackward0 in its graph; transformed as real)
+            input, real_source = input._cast(out_dtype), True
     return _Transform.apply(input, kind="c2c", axes=axes, lengths=tuple(lengths), norm=norm, inverse=inverse,
-                            out_dtype=out_dtype, signed_zeros=signed_zeros)
+                            out_dtype=out_dtype, signed_zeros=signed_zeros, real_source=real_source)
 
 
 def _r2c(name, input, axes, lengths, norm):
