@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dtype, _numpy_names, _parser_errors
 from ._ops._util import normalize_dim
+from ._ops.arithmetic import MulScalar
 from ._ops.complex_ops import Conj
 from .autograd.graph import Node
 
@@ -104,7 +105,8 @@ class _Transform(Node):
     complex_aware = True  # backward is the adjoint transform
 
     def forward(self, a, kind="c2c", axes=(), lengths=(), norm="backward", inverse=False, out_dtype=None,
-                signed_zeros=False):
+                signed_zeros=False, real_source=False):
+        """``real_source``: ``a`` is a real tensor cast to complex, transformed as the real one (see _real_c2c)."""
         self.kind, self.axes, self.lengths, self.norm, self.inverse = kind, axes, lengths, norm, inverse
         self.in_shape, self.in_dtype = a.shape, a.dtype
         if kind == "c2r":
@@ -118,36 +120,84 @@ class _Transform(Node):
                 out = x
             elif kind == "r2c":
                 out = np.fft.rfftn(x, axes=axes, norm=norm)
-            elif x.dtype.kind != "c":
-                out = _real_c2c(x, axes, norm, inverse, signed_zeros)
+            elif x.dtype.kind != "c" or real_source:
+                out = _real_c2c(x.real if real_source else x, axes, norm, inverse, signed_zeros)
             else:
                 out = (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes, norm=norm)
         return _laid_out(np.asarray(out).astype(out_dtype, copy=False), _result_order(kind, x, axes))
 
     def backward(self, grad):
+        # laid out as PyTorch's backward transforms lay out their results (see _result_order), a real input's
+        # gradient the real part of a complex one (at::real: a strided view) unless a crop or pad copied it
         axes, dual = self.axes, _DUAL_NORM[self.norm]
-        if self.kind == "c2r":
-            g = np.fft.rfftn(grad, axes=axes, norm=dual) if axes else grad
+        if not axes:
+            g = grad
+        elif self.kind == "c2r":
+            g = np.fft.rfftn(grad, axes=axes, norm=dual).astype(_complex_of(grad.dtype), copy=False)
             # the terms of the half spectrum that stand for two (conjugate) terms of the full one count twice
             doubled = grad.shape[axes[-1]] - g.shape[axes[-1]]
             if doubled > 0:
                 index = [slice(None)] * g.ndim
                 index[axes[-1]] = slice(1, 1 + doubled)
                 g[tuple(index)] *= 2
+            g = _laid_out(g, _result_order("r2c", grad, axes))
         else:
             if self.kind == "r2c":  # the one-sided spectrum's adjoint: zeros for the dropped half
                 grad = _resize(grad, axes[-1:], self.lengths[-1:])
-            if axes:
-                g = (np.fft.fftn if self.inverse else np.fft.ifftn)(grad, axes=axes, norm=dual)
-            else:
-                g = grad
-        g = _resize(g, axes, [self.in_shape[axis] for axis in axes])
+            g = (np.fft.fftn if self.inverse else np.fft.ifftn)(grad, axes=axes, norm=dual)
+            g = _laid_out(g.astype(grad.dtype, copy=False), _result_order("c2c", grad, axes))
+        sizes = [self.in_shape[axis] for axis in axes]
+        resized = any(g.shape[axis] != size for axis, size in zip(axes, sizes))
+        g = _resize(g, axes, sizes)
         if self.in_dtype.kind != "c":
             g = g.real
-        return (np.ascontiguousarray(g).astype(self.in_dtype, copy=False),)
+        if resized:
+            g = np.ascontiguousarray(g)
+        return (g.astype(self.in_dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        # PyTorch's fft_c2c / fft_r2c / fft_c2r backward formulas, whose transforms are differentiable in turn: the
+        # adjoint transform (for a one-sided spectrum: its gradient copied into zeros for the dropped half first;
+        # for a one-sided inverse: the doubled terms multiplied in place), then the real part for a real input
+        axes, dual = self.axes, _DUAL_NORM[self.norm]
+        if not axes:
+            g = grad
+        elif self.kind == "c2r":
+            g = _Transform.apply(grad, kind="r2c", axes=axes, lengths=self.lengths, norm=dual,
+                                 out_dtype=_complex_of(grad._data.dtype))
+            doubled = self.lengths[-1] - g._data.shape[axes[-1]]
+            if doubled > 0:  # (C++'s in-place mul_(2): mul_.Scalar, MulBackward1, its node under CopySlices)
+                g.narrow(axes[-1], 1, doubled)._inplace(lambda part: part._binary(2, MulScalar))
+        else:
+            if self.kind == "r2c" and grad._data.shape[axes[-1]] < self.lengths[-1]:
+                full = grad.new_zeros(grad._data.shape[:axes[-1]] + (self.lengths[-1],)
+                                      + grad._data.shape[axes[-1] + 1:])
+                full.narrow(axes[-1], 0, grad._data.shape[axes[-1]]).copy_(grad)
+                grad = full
+            g = _Transform.apply(grad, kind="c2c", axes=axes, lengths=self.resized, norm=dual,
+                                 inverse=not self.inverse, out_dtype=grad._data.dtype)
+        if self.in_dtype.kind != "c":
+            g = g.real
+        return (_resized_tensor(g, axes, [self.in_shape[axis] for axis in axes]),)
 
     def name(self):
         return {"c2c": "FftC2CBackward0", "r2c": "FftR2CBackward0", "c2r": "FftC2RBackward0"}[self.kind]
+
+
+def _resized_tensor(tensor, axes, lengths):
+    """_resize for a tensor of the graph, as PyTorch's gradients of its crop and pad: a cropped input's by
+    slice_backward (the gradient placed in zeros), a padded one's by constant_pad_nd with negative padding."""
+    from ._ops.indexing import _views_undone
+    from .nn.functional import pad
+
+    for axis, length in zip(axes, lengths):
+        current = tensor._data.shape[axis]
+        if current > length:
+            tensor = pad(tensor, (0, 0) * (tensor._data.ndim - 1 - axis) + (0, length - current))
+        elif current < length:
+            shape = tensor._data.shape[:axis] + (length,) + tensor._data.shape[axis + 1:]
+            tensor = _views_undone(tensor, [("SliceBackward0", axis, slice(0, current), shape)])
+    return tensor
 
 
 # ---------------------------------------------------------------------------- argument checks
@@ -224,12 +274,15 @@ _TWO_DIM_SCHEMA = "Tensor input, SymInt[1]? s=None, int[1] dim=[-2,-1], str? nor
 # ---------------------------------------------------------------------------- the transforms
 def _c2c(input, axes, lengths, norm, inverse, signed_zeros=False):
     input, out_dtype = _floating_input(input, True)
-    if input._data.dtype.kind == "f":
-        out_dtype = _complex_of(input._data.dtype)
     for length in lengths:
         _check_length(length)
+    real_source = False
+    if input._data.dtype.kind == "f":
+        out_dtype = _complex_of(input._data.dtype)
+        if len(axes) > 1:  # (PyTorch's cast to complex first, ToCopyBackward0 in its graph; transformed as real)
+            input, real_source = input._cast(out_dtype), True
     return _Transform.apply(input, kind="c2c", axes=axes, lengths=tuple(lengths), norm=norm, inverse=inverse,
-                            out_dtype=out_dtype, signed_zeros=signed_zeros)
+                            out_dtype=out_dtype, signed_zeros=signed_zeros, real_source=real_source)
 
 
 def _r2c(name, input, axes, lengths, norm):
@@ -244,6 +297,8 @@ def _r2c(name, input, axes, lengths, norm):
 
 def _c2r(input, axes, lengths, norm):
     input, _ = _floating_input(input, False)
+    if input._data.dtype.kind == "f":  # (PyTorch's cast of a real input to complex: ToCopyBackward0 in its graph)
+        input = input._cast(_complex_of(input._data.dtype))
     for length in lengths:
         _check_length(length)
     return _Transform.apply(input, kind="c2r", axes=axes, lengths=tuple(lengths), norm=norm,

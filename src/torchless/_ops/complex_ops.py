@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _memory_format, _parser_errors
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput, saved_result
 
 
 class ComplexAngle(Node):
@@ -24,8 +25,53 @@ class ComplexAngle(Node):
             g = grad * 1j * a / (np.abs(a) ** 2)
         return (np.where(a == 0, np.zeros((), a.dtype), g).astype(a.dtype, copy=False),)
 
+    def backward_graph(self, grad):
+        # PyTorch's angle_backward: where(self == 0, 0, grad * self / self.abs().pow(2) * i), composed as its C++
+        from .._functions import where
+        from .arithmetic import mul_scalar
+
+        a = self.graph_input(0, self.a)
+        with np.errstate(all="ignore"):
+            g = mul_scalar(grad * a / a.abs().pow(2), 1j)
+        return (where(a == 0, g._wrap(np.zeros((), g._data.dtype)), g),)
+
     def name(self):
         return "AngleBackward0"
+
+
+class ComplexSgn(Node):
+    """sgn of a complex tensor, z / |z| (0 at 0). Its gradient is PyTorch's sgn_backward,
+    (g - sgn^2 conj(g)) / (2 |z|) with 0 where z is 0 (the conjugate Wirtinger convention)."""
+    complex_aware = True
+    elementwise = True
+    saved = ("a", "out")
+    torch_saved = {"self": SavedInput(0, "a"), "result": saved_result("out")}
+
+    def forward(self, a):
+        from .unary import sign
+
+        self.a = a
+        self.out = sign(a)
+        return self.out
+
+    def backward(self, grad):
+        a, out = self.a, self.out
+        abs_a = np.abs(a)
+        with np.errstate(all="ignore"):
+            g = (grad - out * out * np.conj(grad)) / (2.0 * abs_a)
+        return (np.where(abs_a == 0, np.zeros((), a.dtype), g).astype(a.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        from .arithmetic import mul_scalar
+
+        a, out = self.graph_input(0, self.a), self.graph_output(self.out)
+        abs_a = a.abs()
+        with np.errstate(all="ignore"):
+            g = (grad - out * out * grad.conj()) / mul_scalar(abs_a, 2.0)
+        return (g.masked_fill_(abs_a == 0.0, 0.0),)
+
+    def name(self):
+        return "SgnBackward0"
 
 
 class Conj(Node):
@@ -103,37 +149,51 @@ class Complex(Node):
         out.real, out.imag = real, imag
         return out
 
-    def backward(self, grad):
+    def backward(self, grad):  # (PyTorch's at::real(grad) and at::imag(grad): strided views)
         from ._util import unbroadcast
 
-        return (unbroadcast(np.ascontiguousarray(grad.real), self.shapes[0]),
-                unbroadcast(np.ascontiguousarray(grad.imag), self.shapes[1]))
+        return unbroadcast(grad.real, self.shapes[0]), unbroadcast(grad.imag, self.shapes[1])
+
+    def backward_graph(self, grad):
+        from ._util import unbroadcast_tensor
+
+        return unbroadcast_tensor(grad.real, self.shapes[0]), unbroadcast_tensor(grad.imag, self.shapes[1])
 
     def name(self):
         return "ComplexBackward0"
 
 
 class Polar(Node):
-    """abs * exp(i angle) of real tensors; the gradients of a real loss through it are PyTorch's:
-    Re(g e^(-i angle)) for abs and abs Im(g e^(-i angle)) for angle."""
+    """abs * exp(i angle) of real tensors; the gradients of a real loss through it are PyTorch's polar_backward, in
+    the result z: Re(conj(g) sgn(z)) for abs and Re(conj(g) z i) for angle (real parts: strided views)."""
 
     complex_aware = True
-    saved = ("out", "abs")
+    saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, abs, angle):
         self.shapes = abs.shape, angle.shape
         complex_dtype = np.complex128 if abs.dtype == np.float64 else np.complex64
-        self.unit = np.exp(1j * angle.astype(complex_dtype))
-        self.abs = abs
-        self.out = (abs * self.unit).astype(complex_dtype, copy=False)
+        self.out = (abs * np.exp(1j * angle.astype(complex_dtype))).astype(complex_dtype, copy=False)
         return self.out
 
     def backward(self, grad):
         from ._util import unbroadcast
+        from .unary import sign
 
-        turned = grad * np.conj(self.unit)
-        return (unbroadcast(np.ascontiguousarray(turned.real), self.shapes[0]),
-                unbroadcast(np.ascontiguousarray(self.abs * turned.imag), self.shapes[1]))
+        conj, out = np.conj(grad), self.out
+        need_abs, need_angle = self.needs_input_grad
+        return (unbroadcast((conj * sign(out)).real, self.shapes[0]) if need_abs else None,
+                unbroadcast((conj * (out * 1j)).real, self.shapes[1]) if need_angle else None)
+
+    def backward_graph(self, grad):
+        from ._util import unbroadcast_tensor
+        from .arithmetic import mul_scalar
+
+        conj, out = grad.conj(), self.graph_output(self.out)
+        need_abs, need_angle = self.needs_input_grad
+        return (unbroadcast_tensor((conj * out.sgn()).real, self.shapes[0]) if need_abs else None,
+                unbroadcast_tensor((conj * mul_scalar(out, 1j)).real, self.shapes[1]) if need_angle else None)
 
     def name(self):
         return "PolarBackward0"

@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from .._memory_format import preserving, with_c_strides, with_strides
+from .._memory_format import iterator_layout, preserving, with_c_strides, with_strides
 from ..autograd import forward_ad
 from ..autograd._basic_ops import DelayedError
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
@@ -1137,6 +1137,8 @@ class ScatterReduce(Node):
             distributed = grad / count
             ga = np.where(self_is_result, distributed, 0)
             gs = np.where(src_is_result, distributed[key], 0)
+        if reduce in ("prod", "amax", "amin"):  # (PyTorch's src gradient: elementwise ops led by src, its layout)
+            gs = iterator_layout(gs, (self.whole_src, with_c_strides(np.empty(gs.shape, gs.dtype))))
         if not self.include_self:
             ga = np.array(ga)
             ga[key] = 0
@@ -1187,7 +1189,9 @@ class ScatterReduce(Node):
             np.add.at(count, key, src_is_result[self.used].astype(dtype))
             distributed = grad / wrap(count)
             ga = distributed * wrap(self_is_result.astype(dtype))
-            gs = Index.apply(distributed, key=key) * wrap(src_is_result.astype(dtype))
+            # (PyTorch's (src == value) * gathered: laid out as src)
+            mask = iterator_layout(src_is_result.astype(dtype), (src, with_c_strides(np.empty(src.shape, dtype))))
+            gs = wrap(mask) * Index.apply(distributed, key=key)
         if not self.include_self:
             ga = IndexPut.apply(ga, wrap(np.zeros((), dtype)), key=key)
         return (ga if self.needs_input_grad[0] else None,

@@ -1,7 +1,9 @@
 """torchless.kron: the Kronecker product, every element of one tensor times the whole of the other."""
 import numpy as np
 
+from .. import _memory_format
 from ..autograd.graph import FoldedNode, Node, folded
+from .shape import Reshape
 
 
 class Kron(Node):
@@ -14,11 +16,14 @@ class Kron(Node):
 
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
+        strides = None if a.flags.c_contiguous and b.flags.c_contiguous else _result_strides(a, b)
         ndim = max(a.ndim, b.ndim)
         a, b = a.reshape((1,) * (ndim - a.ndim) + a.shape), b.reshape((1,) * (ndim - b.ndim) + b.shape)
         self.a, self.b = a, b
         with np.errstate(all="ignore"):  # inf and NaN silently, as PyTorch (np.kron is NumPy's Python code)
-            return np.kron(a, b)
+            out = np.kron(a, b)
+        # laid out as PyTorch's product of the operands' views, which TensorIterator orders by their strides
+        return out if strides is None else _memory_format.with_strides(out, strides)
 
     def name(self):
         return "UnsafeViewBackward0"
@@ -44,14 +49,30 @@ class Kron(Node):
         return ((blocks @ b.reshape(-1)).reshape(a.shape) if need_a else None,
                 (a.reshape(-1) @ blocks).reshape(b.shape) if need_b else None)
 
-    def backward_graph(self, grad):  # backward's reshapes and products, on tensors of the graph
+    def backward_graph(self, grad):
+        # PyTorch's composite differentiated node by node: the product's gradient viewed in the interleaved shape
+        # (A_0, B_0, A_1, B_1, ...), times the other operand's _unsafe_view, summed to this one's view (its
+        # broadcast dims) and viewed back
+        from ._util import unbroadcast_tensor
+
         a, b = self.a, self.b
-        n = a.ndim
-        interleaved = grad.reshape(tuple(size for pair in zip(a.shape, b.shape) for size in pair))
-        blocks = interleaved.permute(tuple(range(0, 2 * n, 2)) + tuple(range(1, 2 * n, 2))).reshape(a.size, b.size)
+        a_view = tuple(v for size in a.shape for v in (size, 1))
+        b_view = tuple(v for size in b.shape for v in (1, size))
+        g = grad.reshape(tuple(v for pair in zip(a.shape, b.shape) for v in pair))
         need_a, need_b = self.needs_input_grad
-        return ((blocks @ self.graph_input(1, b).reshape(-1)).reshape(self.shapes[0]) if need_a else None,
-                (self.graph_input(0, a).reshape(-1) @ blocks).reshape(self.shapes[1]) if need_b else None)
+        grads = [None, None]
+        for i, (need, own, other, array) in enumerate(((need_a, a_view, b_view, b), (need_b, b_view, a_view, a))):
+            if need:
+                viewed = _UnsafeView.apply(self.graph_input(1 - i, array), shape=other, name="UnsafeViewBackward0")
+                grads[i] = unbroadcast_tensor(g * viewed, own).reshape(self.shapes[i])
+        return tuple(grads)
+
+
+class _UnsafeView(Reshape):
+    """PyTorch's _unsafe_view of a tensor (its node UnsafeViewBackward0), not reshape's of a copy."""
+
+    def pytorch_inputs(self):
+        return None
 
 
 _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one dimension spans across "
@@ -59,7 +80,22 @@ _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride 
 
 
 def _product_cannot_be_viewed(a, b, batch=None):
-    """Whether PyTorch's kron fails on operands ``a`` and ``b`` ((shape, strides in elements) pairs): it multiplies
+    """Whether PyTorch's kron fails (see _viewed_product)."""
+    return _viewed_product(a, b, batch) is None
+
+
+def _result_strides(a, b):
+    """The strides (in elements) of PyTorch's kron of arrays ``a`` and ``b`` (the view of its product), or None
+    for C order's (an operand it cannot view as its product wants: an _unsafe_view of a copy)."""
+    viewed = _viewed_product(_operand_of(a), _operand_of(b))
+    return None if viewed is None or viewed is True else tuple(viewed)
+
+
+def _viewed_product(a, b, batch=None):
+    """The strides of PyTorch's view of its kron's product as the result, None if that view fails, True where it
+    does not arise (an empty operand, or one it cannot view as its product wants).
+
+    Whether PyTorch's kron fails on operands ``a`` and ``b`` ((shape, strides in elements) pairs): it multiplies
     views of them as (A_0, 1, A_1, 1, ...) and (1, B_0, 1, B_1, ...) (leading 1s for the one with fewer dims), lays
     the product out in memory in the order of the inputs' strides, as its elementwise ops do, and views that as the
     result's shape, which an input's transposed or sliced layout can make impossible. Inside vmap (``batch``: the
@@ -68,7 +104,7 @@ def _product_cannot_be_viewed(a, b, batch=None):
     from .._memory_format import innermost_first, view_strides
 
     if 0 in a[0] or 0 in b[0]:
-        return False
+        return True
     n = max(len(a[0]), len(b[0]))
     a_sizes, b_sizes = (1,) * (n - len(a[0])) + a[0], (1,) * (n - len(b[0])) + b[0]
     a_shape = tuple(v for size in a_sizes for v in (size, 1))
@@ -78,7 +114,7 @@ def _product_cannot_be_viewed(a, b, batch=None):
         if batch_stride is None:
             viewed = view_strides(shape, strides, wanted)
             if viewed is None:
-                return False
+                return True
             views.append(((1,) * (batch is not None) + wanted, (0,) * (batch is not None) + tuple(viewed)))
             continue
         # (a batched operand: its rule copies the physical tensor, the batch in front, where the view fails)
@@ -106,7 +142,7 @@ def _product_cannot_be_viewed(a, b, batch=None):
     out_strides, step = [0] * len(full), 1
     for d in innermost_first(len(full), compare):
         out_strides[d], step = step, step * full[d]
-    return view_strides(full, out_strides, target) is None
+    return view_strides(full, out_strides, target)
 
 
 def _c_strides(shape):
@@ -118,7 +154,11 @@ def _c_strides(shape):
 
 def _operand(tensor):
     """(shape, strides in elements) of ``tensor``."""
-    return tuple(tensor._data.shape), tuple(s // tensor._data.itemsize for s in tensor._data.strides)
+    return _operand_of(tensor._data)
+
+
+def _operand_of(array):
+    return tuple(array.shape), tuple(s // array.itemsize for s in array.strides)
 
 
 def _batch_of(input, other):

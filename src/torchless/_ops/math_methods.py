@@ -15,7 +15,7 @@ from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import NUMBERS, as_parsed_number, check_numpy_number, result_dtype
 from ..autograd import forward_ad
 from ..autograd._joint import joint_outputs, recording_parts
-from ..autograd.graph import autocast_cast, bfloat16_state, differentiable_result, save_tensor_versions
+from ..autograd.graph import autocast_cast, bfloat16_state, differentiable_result, records, save_tensor_versions
 from ..return_types import _RETURN_TYPES
 from . import binary, fused, index_ops, scan, unary
 from .inplace import checked_storage_window
@@ -61,6 +61,10 @@ def sgn(self):
     """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
     if self._data.dtype.kind == "b":
         return self._bool_sign()
+    if self._data.dtype.kind == "c" and records(self):  # (z / |z|: differentiable, unlike a real sign)
+        from .complex_ops import ComplexSgn
+
+        return ComplexSgn.apply(self)
     return self._step(unary.sign, "SgnBackward0")
 
 

@@ -29,17 +29,18 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
         weights = w if weights is None else weights * w
     if weights is None:
         total = x.new_tensor(float(observations), dtype=x.dtype.to_real())  # (real for a complex input too)
-        mean = x.mean(1, keepdim=True)
+        # (PyTorch's average: the sum divided by the count, unsqueezed, as its graph shows)
+        mean = x.sum(1) / total
         norm = total - correction
-        centred = x - mean
+        centred = x - mean.unsqueeze(1)
         product = centred @ centred.t().conj()
     else:
         total = weights.sum()
-        mean = (x * weights).sum(1, keepdim=True) / total
+        mean = (x * weights).sum(1) / total
         norm = total - correction if aweights is None else \
             total - correction * (weights * aweights).sum() / total
-        centred = x - mean
-        product = (centred * weights) @ centred.t().conj()
+        centred = x - mean.unsqueeze(1)
+        product = centred @ (centred * weights).t().conj()
     # squeezed, as PyTorch's: one variable (a 1-D input, or a single row) gives a 0-d tensor
     return (product / norm.clamp(min=0)).squeeze()
 
@@ -50,8 +51,8 @@ def corrcoef(self):
     if c.ndim == 0:
         return c / c
     d = c.diagonal()
-    stddev = d.sqrt()
-    c = c / stddev.unsqueeze(1) / stddev.unsqueeze(0)
+    stddev = (d.real if d.is_complex() else d).sqrt()
+    c = c / stddev.view(-1, 1) / stddev.view(1, -1)
     if c.is_complex():  # each part clipped, as in PyTorch
         from .complex_ops import complex as make_complex
 

@@ -651,6 +651,10 @@ class NanToNum(Node):
 class Cast(Node):
     """A change of dtype; the gradient is cast back to the input's dtype."""
 
+    # (linear with real coefficients: PyTorch's formula, the real part or a cast, needs no conjugates around it)
+    complex_aware_graph = True
+    keeps_real_view = True  # (see backward)
+
     def forward(self, a, dtype=None, memory_format=None):
         self.src = a.dtype
         layout = a  # (a complex array's real part is strided: the copy takes the layout of the array itself)
@@ -674,7 +678,8 @@ class Cast(Node):
 
     def backward(self, grad):
         if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
-            grad = grad.real
+            grad = grad.real  # (a strided view, kept where its dtype is the input's: PyTorch's to(copy=False))
+            return (grad if grad.dtype == self.src and self.keeps_real_view else grad.astype(self.src),)
         return (grad.astype(self.src),)
 
     def backward_graph(self, grad):
@@ -691,6 +696,7 @@ class Promotion(Cast):
     their operands themselves, so its graph has no node for it, and ``next_functions`` look through this one."""
 
     listed_through = True
+    keeps_real_view = False  # (the ops a promotion stands for give a real operand's gradient dense)
 
 
 class Clone(Node):

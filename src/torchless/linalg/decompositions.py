@@ -298,22 +298,23 @@ class SymmetricEigen(Factorization):
         return (vectors @ middle @ _mT(vectors),)
 
     def backward_graph(self, grad):
-        from .._ops.shape import Where
+        # PyTorch's linalg_eig_backward for a symmetric A, op for op: its graph is these ops' (V (diag(dw) V^T) by
+        # V * dw for the eigenvalues alone; the skew part halved by a Scalar product, divided in place by the gaps
+        # with ones on the diagonal, whose diagonal the eigenvalues' gradient overwrites)
+        from .._ops.arithmetic import mul_scalar
 
         values, vectors = self.graph_factors()
         grad_values, grad_vectors = grad.grads
-        n = self.values.shape[-1]
-        dtype = self.vectors.dtype
-        middle = values._wrap(np.zeros(self.vectors.shape, dtype))
-        if grad_vectors is not None:
-            inner = vectors.mT @ grad_vectors
-            off_diagonal = ~np.eye(n, dtype=bool)
-            one, zero = (values._wrap(np.asarray(v, dtype)) for v in (1, 0))
-            gaps = Where.apply(values.unsqueeze(-2) - values.unsqueeze(-1), one, condition=off_diagonal)
-            middle = Where.apply(0.5 * (inner - inner.mT) / gaps, zero, condition=off_diagonal)
+        if grad_vectors is None:
+            return ((vectors * grad_values.unsqueeze(-2)) @ vectors.mT,)
+        inner = vectors.mT @ grad_vectors
+        inner = mul_scalar(inner - inner.mT, 0.5)
+        gaps = values.unsqueeze(-2) - values.unsqueeze(-1)
+        gaps.diagonal(0, -2, -1).fill_(1.0)
+        middle = inner.div_(gaps)
         if grad_values is not None:
-            middle = middle + grad_values.unsqueeze(-1) * values._wrap(np.eye(n, dtype=dtype))
-        return (vectors @ middle @ vectors.mT,)
+            middle.diagonal(0, -2, -1).copy_(grad_values)
+        return (vectors @ (middle @ vectors.mT),)
 
     @staticmethod
     def factor_tangents(tangent, values, vectors):

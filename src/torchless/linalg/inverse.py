@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _parser_errors
+from .._memory_format import contiguous_format
 from .._ops._util import broadcast_error, unbroadcast, unbroadcast_tensor
 from ..autograd.forward_ad import zero_filled
 from ..autograd.graph import Node
@@ -243,10 +244,18 @@ def matrix_power(A, n):
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")
     if n == 0:
         identity = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
-        return type(A)._wrap(np.ascontiguousarray(identity))
+        if not A.requires_grad:
+            return type(A)._wrap(np.ascontiguousarray(identity))
+        # PyTorch's A.clone().copy_(eye): a result in A's graph (CopyBackwards), of zero gradient
+        return A.clone(memory_format=contiguous_format).copy_(type(A)._wrap(identity))
+    # PyTorch's products, whose order its graph shows: a copy for 1 (the inverse itself for -1), (A @ A) @ A for 3,
+    # else square-and-multiply (log2(n) products instead of n - 1)
+    if n == 1:
+        return A.clone(memory_format=contiguous_format)
     if n < 0:
         A, n = inv(A), -n
-    # square-and-multiply: log2(n) products instead of n - 1
+    if n == 3:
+        return (A @ A) @ A
     result, power = None, A
     while n:
         if n & 1:
