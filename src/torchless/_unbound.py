@@ -1,0 +1,101 @@
+"""Tensor methods taken from the class (``torchless.Tensor.view``) refusing what is not a tensor, as PyTorch's do.
+
+PyTorch's methods are C method descriptors of ``torch._C.TensorBase``: ``torch.Tensor.view(None)`` raises CPython's
+TypeError ("descriptor 'view' for 'torch._C.TensorBase' objects doesn't apply to a 'NoneType' object") before the
+method runs, where a Python function would run with ``self=None`` and fail deep inside. Checking ``self`` in every
+method, or wrapping each, would cost every ``t.view(...)`` call; only the class's attributes are checked here: the
+metaclass holds a data descriptor of each such name, which Python consults for ``Tensor.view`` (class attribute
+look-ups try the metaclass's data descriptors first) but never for ``t.view`` (an instance's look-up reads the
+class's own dict). It gives a checking wrapper to code outside torchless; torchless's own code, which reads
+``getattr(Tensor, name)`` for the function itself (its code, its signature, its attributes), gets the function.
+"""
+import functools
+import sys
+import types
+
+# torch.Tensor's methods written in Python (torch/_tensor.py): plain functions there too, which run with any self.
+_PYTHON_METHODS = frozenset((
+    "backward", "dim_order", "eig", "index", "is_shared", "istft", "lstsq", "lu", "module_load", "norm",
+    "register_hook", "register_post_accumulate_grad_hook", "reinforce", "resize", "resize_as", "share_memory_",
+    "solve", "split", "stft", "storage", "storage_type", "symeig", "to_sparse_coo", "unflatten", "unique",
+    "unique_consecutive"))
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
+
+
+class _TensorMeta(type):
+    """The metaclass of torchless.Tensor (PyTorch's is ``torch._C._TensorMeta``): holds the descriptors below."""
+
+
+def _type_name(value):
+    """CPython's ``tp_name`` of ``value``'s type, which its messages print: a class's bare name, a C type's
+    dotted one (``numpy.ndarray``, but ``int``)."""
+    kind = type(value)
+    if kind.__flags__ & _HEAPTYPE or kind.__module__ == "builtins":
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"
+
+
+def _checking(name, function, tensor):
+    """``function`` refusing a first argument that is not a ``tensor``, with CPython's TypeErrors for a method
+    descriptor."""
+    @functools.wraps(function)
+    def method(*args, **kwargs):
+        if args and isinstance(args[0], tensor):
+            return function(*args, **kwargs)
+        if not args:
+            raise TypeError(f"unbound method TensorBase.{name}() needs an argument")
+        raise TypeError(f"descriptor '{name}' for 'torchless._C.TensorBase' objects doesn't apply to a "
+                        f"'{_type_name(args[0])}' object")
+    # (named where pickle finds it again, as PyTorch's descriptors pickle)
+    method.__module__, method.__qualname__ = tensor.__module__, f"{tensor.__name__}.{name}"
+    return method
+
+
+class _Unbound:
+    """The class attribute ``name`` of Tensor and its subclasses, whose value in Tensor's dict is ``function``."""
+
+    __slots__ = ("name", "function", "tensor", "checking")
+
+    def __init__(self, name, function, tensor):
+        self.name, self.function, self.tensor, self.checking = name, function, tensor, None
+
+    def __get__(self, cls, meta=None):
+        if cls is None:
+            return self
+        for klass in cls.__mro__:
+            if self.name in klass.__dict__:
+                value = klass.__dict__[self.name]
+                break
+        else:
+            raise AttributeError(f"type object '{cls.__name__}' has no attribute '{self.name}'")
+        if value is self.function:
+            module = sys._getframe(1).f_globals.get("__name__", "")
+            if module != "torchless" and not module.startswith("torchless."):
+                if self.checking is None:  # (made on first need: after the docstrings are attached)
+                    self.checking = _checking(self.name, value, self.tensor)
+                return self.checking
+        get = getattr(type(value), "__get__", None)
+        return value if get is None else get(value, None, cls)
+
+    def __set__(self, cls, value):
+        # (the checking wrapper given back, as in ``old = Tensor.view; ...; Tensor.view = old``: the function)
+        self._write(cls, setattr, self.function if value is self.checking and value is not None else value)
+
+    def __delete__(self, cls):
+        self._write(cls, lambda cls, name: delattr(cls, name))
+
+    def _write(self, cls, write, *value):
+        # A metaclass's data descriptor also takes the class's assignments: stepped aside from while one is made
+        delattr(_TensorMeta, self.name)
+        try:
+            write(cls, self.name, *value)
+        finally:
+            setattr(_TensorMeta, self.name, self)
+
+
+def install(tensor):
+    """Give the public methods of ``tensor`` (torchless.Tensor, of metaclass _TensorMeta) that PyTorch's C code
+    provides their descriptor on the metaclass."""
+    for name, value in list(vars(tensor).items()):
+        if not name.startswith("_") and name not in _PYTHON_METHODS and isinstance(value, types.FunctionType):
+            setattr(_TensorMeta, name, _Unbound(name, value, tensor))
