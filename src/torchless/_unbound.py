@@ -13,12 +13,8 @@ import functools
 import sys
 import types
 
-# torch.Tensor's methods written in Python (torch/_tensor.py): plain functions there too, which run with any self.
-_PYTHON_METHODS = frozenset((
-    "backward", "dim_order", "eig", "index", "is_shared", "istft", "lstsq", "lu", "module_load", "norm",
-    "register_hook", "register_post_accumulate_grad_hook", "reinforce", "resize", "resize_as", "share_memory_",
-    "solve", "split", "stft", "storage", "storage_type", "symeig", "to_sparse_coo", "unflatten", "unique",
-    "unique_consecutive"))
+from ._parser_errors._methods import _PYTHON_TENSOR_METHODS
+
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
 
 
@@ -95,7 +91,7 @@ class _Unbound:
 
 def install(tensor):
     """Give the public methods of ``tensor`` (torchless.Tensor, of metaclass _TensorMeta) that PyTorch's C code
-    provides their descriptor on the metaclass."""
+    provides their descriptor on the metaclass (those PyTorch writes in Python run with any self there too)."""
     for name, value in list(vars(tensor).items()):
-        if not name.startswith("_") and name not in _PYTHON_METHODS and isinstance(value, types.FunctionType):
+        if not name.startswith("_") and name not in _PYTHON_TENSOR_METHODS and isinstance(value, types.FunctionType):
             setattr(_TensorMeta, name, _Unbound(name, value, tensor))
