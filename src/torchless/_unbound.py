@@ -15,20 +15,9 @@ import types
 
 from ._parser_errors._methods import _PYTHON_TENSOR_METHODS
 
-_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
-
 
 class _TensorMeta(type):
     """The metaclass of torchless.Tensor (PyTorch's is ``torch._C._TensorMeta``): holds the descriptors below."""
-
-
-def _type_name(value):
-    """CPython's ``tp_name`` of ``value``'s type, which its messages print: a class's bare name, a C type's
-    dotted one (``numpy.ndarray``, but ``int``)."""
-    kind = type(value)
-    if kind.__flags__ & _HEAPTYPE or kind.__module__ == "builtins":
-        return kind.__name__
-    return f"{kind.__module__}.{kind.__name__}"
 
 
 def _checking(name, function, tensor):
@@ -40,8 +29,10 @@ def _checking(name, function, tensor):
             return function(*args, **kwargs)
         if not args:
             raise TypeError(f"unbound method TensorBase.{name}() needs an argument")
+        from .nn._functional._args import _tp_name  # (CPython's tp_name, torchless's stand-ins named as PyTorch's)
+
         raise TypeError(f"descriptor '{name}' for 'torchless._C.TensorBase' objects doesn't apply to a "
-                        f"'{_type_name(args[0])}' object")
+                        f"'{_tp_name(args[0])}' object")
     # (named where pickle finds it again, as PyTorch's descriptors pickle)
     method.__module__, method.__qualname__ = tensor.__module__, f"{tensor.__name__}.{name}"
     return method
