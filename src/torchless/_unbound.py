@@ -64,20 +64,24 @@ class _Unbound:
         get = getattr(type(value), "__get__", None)
         return value if get is None else get(value, None, cls)
 
+    # A metaclass's data descriptor also takes the class's assignments: it steps aside while one is made
     def __set__(self, cls, value):
-        # (the checking wrapper given back, as in ``old = Tensor.view; ...; Tensor.view = old``: the function)
-        self._write(cls, setattr, self.function if value is self.checking and value is not None else value)
+        name = self.name
+        if value is self.checking and value is not None:  # (``old = Tensor.view; ...; Tensor.view = old``)
+            value = self.function
+        delattr(_TensorMeta, name)
+        try:
+            setattr(cls, name, value)
+        finally:
+            setattr(_TensorMeta, name, self)
 
     def __delete__(self, cls):
-        self._write(cls, lambda cls, name: delattr(cls, name))
-
-    def _write(self, cls, write, *value):
-        # A metaclass's data descriptor also takes the class's assignments: stepped aside from while one is made
-        delattr(_TensorMeta, self.name)
+        name = self.name
+        delattr(_TensorMeta, name)
         try:
-            write(cls, self.name, *value)
+            delattr(cls, name)
         finally:
-            setattr(_TensorMeta, self.name, self)
+            setattr(_TensorMeta, name, self)
 
 
 def install(tensor):
