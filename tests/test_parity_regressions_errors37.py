@@ -7,6 +7,8 @@
   behave as before, a bad argument's TypeError worded as for the bound call; monkeypatching the class still works.
 * ``Tensor.type()`` given more arguments than any of its overloads takes raises PyTorch's invalid-combination
   TypeError, its call described and marked as PyTorch's formatter does.
+* The binary ops' "unrecognized keyword arguments" (``x.add(1, bogus=1, alpha=None)``) list the keywords in the
+  order PyTorch's formatter does for the call as written (its own keywords were put first before).
 
 The expected texts of the independent sections follow from CPython's descriptor messages (which print the type's
 tp_name: ``NoneType``, ``int``, ``numpy.ndarray``) and PyTorch's parser's documented formats; the torch sections
@@ -166,6 +168,22 @@ def test_type_given_three_arguments_keeps_the_positional_count():
         "type() received an invalid combination of arguments - got unrecognized keyword arguments: bogus"
 
 
+def test_unrecognized_keywords_listed_in_the_formatters_order():
+    # PyTorch's formatter collects the keywords into a std::unordered_map and lists them as it iterates (libstdc++:
+    # two names in distinct buckets come back in the reverse of their insertion, the order written); alpha is among
+    # them, as it matches keywords against the overload's last parameters only. PyTorch 2.13's texts, written out.
+    x = torchless.ones(2, 3)
+    for call, listed in (("x.add(1, bogus=1, alpha=None)", "alpha, bogus"),
+                         ("x.add(1, alpha=None, bogus=1)", "bogus, alpha"),
+                         ("x.add_(1, bogus=1, alpha=None)", "alpha, bogus"),
+                         ("x.sub(1, alpha=None, bogus=1)", "bogus, alpha")):
+        with pytest.raises(TypeError) as caught:
+            eval(call, {"x": x})
+        name = call[2:call.index("(")]
+        assert str(caught.value) == f"{name}() received an invalid combination of arguments - got unrecognized " \
+                                    f"keyword arguments: {listed}", call
+
+
 # ---------------------------------------------------------------------------------------------- against torch
 _UNBOUND_CALLS = [f"lib.Tensor.{name}({args})" for name in
                   ("view", "reshape", "add", "mul", "sum", "mean", "max", "argmax", "relu", "sigmoid", "softmax",
@@ -189,14 +207,25 @@ _TYPE_CALLS = [f"lib.ones(2, 3).type({args})" for args in (
     "dtype=1, non_blocking=2, memory_format=3, bogus=4", "lib.float64, lib.float64, lib.float64, lib.float64")]
 
 
+_KEYWORD_ORDER_CALLS = ["x.add(1, bogus=1, alpha=None)", "x.add(1, alpha=None, bogus=1)",
+                        "x.sub(1, zz=3, alpha=None, bogus=1)",
+                        "x.add_(1, bogus=1, alpha=None)", "x.sub_(1, zz=3, alpha=None, bogus=1)",
+                        "x.add(other=1, bogus=1, alpha=None)", "x.add_(other=1, bogus=1, alpha=None)",
+                        "x.div(1, zz=1, rounding_mode=None, bogus=2)", "x.div_(1, zz=1, rounding_mode=None, bogus=2)",
+                        "lib.add(x, 1, zz=1, alpha=None, bogus=2)",
+                        "lib.sub(input=x, other=1, zz=1, alpha=None, bogus=2)",
+                        "x.mul(1, zz=1, bogus=2)"]
+
+
 def _outcome(lib, source):
     def run():
-        result = eval(source, {"lib": lib, "np": np})
+        result = eval(source, {"lib": lib, "np": np, "x": lib.ones(2, 3)})
         return result if isinstance(result, str) else None
     return _as_torch(_error(run))
 
 
-@pytest.mark.parametrize("source", _UNBOUND_CALLS + _BOUND_AS_UNBOUND + _TYPE_CALLS)
+@pytest.mark.parametrize("source", _UNBOUND_CALLS + _BOUND_AS_UNBOUND + _TYPE_CALLS +
+                         _KEYWORD_ORDER_CALLS)
 def test_errors_as_torch(source):
     torch = pytest.importorskip("torch")
     expected = _outcome(torch, source)

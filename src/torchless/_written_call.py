@@ -95,6 +95,14 @@ def written_keywords():
     return None if written is None else written[0]
 
 
+def in_written_order(keywords):
+    """``keywords`` ({name: value}, read back from a failing call's parameters) in the order the user's call wrote
+    them, where it can be read and names them all (PyTorch's messages list unknown keywords by that order)."""
+    written = written_keywords()
+    order = [name for name in written or () if name in keywords]
+    return {name: keywords[name] for name in order} if len(order) == len(keywords) else keywords
+
+
 def is_users_call(frame):
     """Whether the function running in ``frame`` was called by the user (its caller is no code of torchless's)."""
     return frame.f_back is not None and is_user_code(frame.f_back)
