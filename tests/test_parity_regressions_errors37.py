@@ -7,6 +7,8 @@
   behave as before, a bad argument's TypeError worded as for the bound call; monkeypatching the class still works.
 * ``Tensor.type()`` given more arguments than any of its overloads takes raises PyTorch's invalid-combination
   TypeError, its call described and marked as PyTorch's formatter does.
+* ``bernoulli`` (the method and the function) refuses ``p=None`` as PyTorch's parser does (it drew with the
+  input's probabilities before, as if p were left out).
 * The binary ops' "unrecognized keyword arguments" (``x.add(1, bogus=1, alpha=None)``) list the keywords in the
   order PyTorch's formatter does for the call as written (its own keywords were put first before).
 
@@ -184,6 +186,18 @@ def test_unrecognized_keywords_listed_in_the_formatters_order():
                                     f"keyword arguments: {listed}", call
 
 
+def test_bernoulli_refuses_p_none_and_draws_with_p_left_out_or_given():
+    x = torchless.full((4000,), 0.25)
+    for call in (lambda: x.bernoulli(None), lambda: x.bernoulli(p=None), lambda: torchless.bernoulli(x, None)):
+        with pytest.raises(TypeError, match=r"^bernoulli\(\) received an invalid combination of arguments - got \("):
+            call()
+    torchless.manual_seed(0)
+    # p left out: the input's probabilities (0.25); p given: that one (a mean within 5 standard errors of each)
+    for drawn, p in ((x.bernoulli(), 0.25), (x.bernoulli(0.75), 0.75), (x.bernoulli(p=0.75), 0.75),
+                     (torchless.bernoulli(x), 0.25), (torchless.bernoulli(x, 0.75), 0.75)):
+        assert abs(drawn.mean().item() - p) < 5 * (p * (1 - p) / x.numel()) ** 0.5
+
+
 # ---------------------------------------------------------------------------------------------- against torch
 _UNBOUND_CALLS = [f"lib.Tensor.{name}({args})" for name in
                   ("view", "reshape", "add", "mul", "sum", "mean", "max", "argmax", "relu", "sigmoid", "softmax",
@@ -217,6 +231,11 @@ _KEYWORD_ORDER_CALLS = ["x.add(1, bogus=1, alpha=None)", "x.add(1, alpha=None, b
                         "x.mul(1, zz=1, bogus=2)"]
 
 
+_BERNOULLI_CALLS = ["lib.bernoulli(x, None)", "x.bernoulli(None)", "x.bernoulli(p=None)", "lib.bernoulli(x, p=None)",
+                    "x.bernoulli(None, generator=None)", "lib.bernoulli(x * 0.5, None, generator=None)",
+                    "x.bernoulli(0.5, 1)", "x.bernoulli('a')", "x.bernoulli(0.5, bogus=1)"]
+
+
 def _outcome(lib, source):
     def run():
         result = eval(source, {"lib": lib, "np": np, "x": lib.ones(2, 3)})
@@ -225,7 +244,7 @@ def _outcome(lib, source):
 
 
 @pytest.mark.parametrize("source", _UNBOUND_CALLS + _BOUND_AS_UNBOUND + _TYPE_CALLS +
-                         _KEYWORD_ORDER_CALLS)
+                         _KEYWORD_ORDER_CALLS + _BERNOULLI_CALLS)
 def test_errors_as_torch(source):
     torch = pytest.importorskip("torch")
     expected = _outcome(torch, source)
