@@ -67,7 +67,9 @@ def test_a_hot_methods_binding_error_reads_as_pytorchs(source):
 
 
 def test_only_the_bare_name_changes():
-    assert torchless.Tensor.add.__name__ == "add" and torchless.Tensor.add.__qualname__ == "add"
+    # (the method itself: the class attribute is the check of self since errors37, named Tensor.add for pickle)
+    add = vars(torchless.Tensor)["add"]
+    assert add.__name__ == "add" and add.__qualname__ == "add"
     assert torchless.Tensor.split.__qualname__ == "Tensor.split"
     x = torchless.ones(2)
     assert x.add(x, alpha=2).tolist() == [3.0, 3.0]

@@ -222,3 +222,6 @@ def _assert(condition, message):
 # Last, once every Tensor method exists: the docstrings of those without one of their own
 from . import _tensor_docs  # noqa: E402
 _tensor_docs.attach_all()
+# and the methods taken from the class refusing what is not a tensor
+from . import _unbound  # noqa: E402
+_unbound.install(Tensor)

@@ -15,10 +15,10 @@ renaming ``x2`` would put a wrapper on every binary method for a spelling nobody
 """
 import functools
 import inspect
-import os
 import sys
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+from ._written_call import is_user_code
+
 
 _METHOD_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 _FUNCTION_ALIASES = dict(_METHOD_ALIASES, x="input", a="input", x1="input", x2="other")
@@ -67,7 +67,7 @@ def _renaming(name, function, accepted, binding_error=None, failure_parse=None):
         except Exception as error:  # (free unless raised: the common call pays nothing)
             # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's;
             # the keywords are parsed as written, as PyTorch's parser names a NumPy one it cannot place)
-            if failure_parse is not None and not sys._getframe(1).f_code.co_filename.startswith(_PACKAGE):
+            if failure_parse is not None and is_user_code(sys._getframe(1)):
                 parsed, rebound = failure_parse(name, args[1:], written)
                 if parsed is not None:
                     raise parsed from None

@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from . import _determinism, _dtype, _memory_format, _parser_errors
+from . import _determinism, _dtype, _memory_format, _parser_errors, _unbound
 from ._ops import arithmetic, inplace, unary
 from ._device import CPU, device, require_cpu, strided
 from ._ops._util import INT64, is_int_argument, normalize_dim, raise_if_not_broadcastable
@@ -161,7 +161,7 @@ _PYTORCH_PRIVATE_NAMES = frozenset(("_base", "_grad", "_grad_fn", "_is_view", "_
                                     "_version"))
 
 
-class Tensor:
+class Tensor(metaclass=_unbound._TensorMeta):
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
 
     Create tensors with the factories (``torchless.tensor``, ``torchless.zeros``, ``torchless.rand``,

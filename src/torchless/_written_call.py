@@ -18,7 +18,10 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = _HERE + os.sep
 _FUNCTIONS = os.path.join(_HERE, "_functions.py")
-_WRAPPERS = frozenset(os.path.join(_HERE, file) for file in ("_functions.py", "_out_argument.py", "_numpy_names.py"))
+# (and the check of self of a method taken from the class, Tensor.view(x, ...): _unbound)
+_UNBOUND = os.path.join(_HERE, "_unbound.py")
+_WRAPPERS = frozenset(os.path.join(_HERE, file) for file in ("_functions.py", "_out_argument.py", "_numpy_names.py",
+                                                            "_unbound.py"))
 
 
 def _unless_unreadable(read):
@@ -51,6 +54,8 @@ def method_call(name, self_type):
     if caller is None or caller.f_code is not RENAMING_CODE:
         return None
     written, caller = caller.f_locals, caller.f_back
+    if caller is not None and caller.f_code.co_filename == _UNBOUND:
+        caller = caller.f_back
     if caller is not None and caller.f_code in FUNCTION_FORM_CODES:
         function_form = caller.f_locals
         return tuple(function_form["kwargs"]), len(function_form["args"]), function_form["input"]
@@ -90,9 +95,25 @@ def written_keywords():
     return None if written is None else written[0]
 
 
+def in_written_order(keywords):
+    """``keywords`` ({name: value}, read back from a failing call's parameters) in the order the user's call wrote
+    them, where it can be read and names them all (PyTorch's messages list unknown keywords by that order)."""
+    written = written_keywords()
+    order = [name for name in written or () if name in keywords]
+    return {name: keywords[name] for name in order} if len(order) == len(keywords) else keywords
+
+
 def is_users_call(frame):
     """Whether the function running in ``frame`` was called by the user (its caller is no code of torchless's)."""
-    return frame.f_back is not None and not frame.f_back.f_code.co_filename.startswith(_PACKAGE)
+    return frame.f_back is not None and is_user_code(frame.f_back)
+
+
+def is_user_code(frame):
+    """Whether ``frame`` runs the user's code: no code of torchless's but the check of self of a method taken from
+    the class (``Tensor.view(x, ...)``), which passes the user's call on as written."""
+    if frame.f_code.co_filename == _UNBOUND:
+        frame = frame.f_back
+    return frame is not None and not frame.f_code.co_filename.startswith(_PACKAGE)
 
 
 @_unless_unreadable
@@ -120,7 +141,8 @@ def user_call(name):
     written = _call_keywords(frame)
     if written is not None:
         keywords, count = written
-        return Written(keywords, count - len(keywords) - function_form, function_form, method, params)
+        unbound = any(f.f_code.co_filename == _UNBOUND for f in chain[op + 1:])  # (self counted among the arguments)
+        return Written(keywords, count - len(keywords) - function_form - unbound, function_form, method, params)
     # f(*args, **kwargs): the call as the outermost wrapper holding it has it
     from ._functions import FUNCTION_FORM_CODES
     from ._numpy_names import RENAMING_CODE

@@ -836,25 +836,31 @@ _BERNOULLI = ("Tensor input, *, Generator? generator=None, Tensor? out=None",
 _NO_INPUT = object()
 
 
-def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
+def bernoulli(input=_NO_INPUT, p=_NO_INPUT, *, generator=None, out=None):
     r"""Draws binary random numbers (0 or 1): element i is 1 with probability ``input[i]`` (or ``p`` when
     given, ``input`` then giving only the shape and dtype). The result has ``input``'s dtype."""
     from ._tensor import Tensor
 
     from .nn._functional._args import is_float_arg
 
-    if not isinstance(input, Tensor) or not (p is None or is_float_arg(p)) or not _is_generator_argument(generator):
+    # (p left out is not p=None: PyTorch's parser refuses None for the float p)
+    if not isinstance(input, Tensor) or not (p is _NO_INPUT or is_float_arg(p)) or \
+            not _is_generator_argument(generator):
         if input is _NO_INPUT or isinstance(input, Tensor):  # the parser's error (p read as given by position)
             from . import _parser_errors
 
-            args = () if input is _NO_INPUT else (input,) if p is None else (input, p)
-            given = {} if generator is None else {"generator": generator}
-            if input is _NO_INPUT and p is not None:
+            from ._written_call import written_keywords
+
+            written = written_keywords() or ()  # (None given by keyword is described as written too)
+            by_keyword = input is _NO_INPUT or "p" in written
+            args = () if input is _NO_INPUT else (input,) if p is _NO_INPUT or by_keyword else (input, p)
+            given = {} if generator is None and "generator" not in written else {"generator": generator}
+            if by_keyword and p is not _NO_INPUT:
                 given["p"] = p
             _parser_errors.parse_overload("bernoulli", _BERNOULLI, args, given)
         raise _not_tensor("bernoulli", "input", 1, input)
     draws = stream(generator, (input,))  # (of a given p too: PyTorch's batching rule refuses the input)
-    if p is not None:
+    if p is not _NO_INPUT:
         p = float(p)  # (a NumPy number or a 0-d tensor, read as the parser's double)
         _check_probability(p)
         return _batch_first(_random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype),

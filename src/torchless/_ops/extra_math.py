@@ -75,13 +75,18 @@ def _inplace_method(name):
     return checked
 
 
+# (bernoulli's p left out: not p=None, which PyTorch's parser refuses)
+_LEFT_OUT = object()
+
+
 def install(cls):
     """Attach the methods above (and their in-place forms) to the Tensor class ``cls``."""
     for name, fn in _METHODS.items():
         setattr(cls, name, fn)
     for name in _INPLACE:
         setattr(cls, name + "_", _inplace_method(name))
-    cls.bernoulli = lambda self, p=None, *, generator=None: _random().bernoulli(self, p, generator=generator)
+    cls.bernoulli = lambda self, p=_LEFT_OUT, *, generator=None: _random().bernoulli(
+        self, *(() if p is _LEFT_OUT else (p,)), generator=generator)  # (p=None is refused, as by PyTorch)
     cls.bernoulli.__doc__ = "Function form: ``torchless.bernoulli(self, p)``."
     cls.multinomial = lambda self, num_samples, replacement=False, *, generator=None: _random().multinomial(
         self, num_samples, replacement, generator=generator)

@@ -2,7 +2,7 @@
 reads it: the call read back as the user wrote it, and the parser's TypeError for it."""
 import re
 
-from ._messages import function_positions, in_place_named
+from ._messages import function_positions, in_place_named, invalid_combination
 from ._overloads import FUNCTION_FORM_OVERLOADS, METHOD_HIDDEN_OVERLOADS, METHOD_OVERLOADS, PARSED_ON_FAILURE
 from ._schema import parse, parse_overload, schemas_of, warn_deprecated_overload
 
@@ -145,6 +145,9 @@ def no_arguments_error(name, args, kwargs):
     return TypeError(f"TensorBase.{name}() takes no arguments ({len(args)} given)")
 
 
+_TYPE_OVERLOAD = "object dtype = None, bool non_blocking = False, *, torchless.memory_format memory_format = None"
+
+
 def method_binding_error(name, args, kwargs, error):
     """PyTorch's TypeError for a call of the Tensor method ``name`` whose Python signature refused ``args`` and
     ``kwargs`` (``error``, Python's): CPython's for a method of no arguments, its parser's for the methods whose
@@ -154,6 +157,9 @@ def method_binding_error(name, args, kwargs, error):
 
     if (args or kwargs) and takes_no_arguments(getattr(Tensor, name)):
         return no_arguments_error(name, args, kwargs)
+    if name == "type" and len(args) + len(kwargs) > 3:
+        # more than any overload takes (its deprecated one has as many): none plausible, both listed as one
+        return invalid_combination("type", [_TYPE_OVERLOAD], args, kwargs)
     if name in METHOD_OVERLOADS:
         try:
             _parse_method(name, args, kwargs)

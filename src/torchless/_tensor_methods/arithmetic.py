@@ -16,6 +16,7 @@ from ..autograd.graph import bfloat16_state, records
 from .._tensor import Tensor
 from ._arguments import NO_ROUNDING_MODE, check_lerp_arguments
 from .._ops._util import raise_if_not_broadcastable
+from .._written_call import in_written_order
 from .._type_promotion import NUMBERS, as_parsed_number, result_dtype
 
 
@@ -325,7 +326,9 @@ class ArithmeticMethods:
         # (an operand given with a keyword: div's overloads listed, as by the parser)
         if not args and not kwargs and (not given or other is NOT_GIVEN):
             self._check_other_operand(other, name)  # (raises: the operand left out or of a wrong type)
-        arguments = _parser_errors.refused_operand_call(name, other, args, {**given, **kwargs})
+        given.update(kwargs)
+        given = in_written_order(given)
+        arguments = _parser_errors.refused_operand_call(name, other, args, given)
         other = arguments.pop("other")
         return getattr(self, name)(other, **arguments)
 

@@ -18,6 +18,7 @@ from ..autograd.graph import output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, NUMBERS, category, scalar_category
 from .._user_warnings import warn_from_user_code
+from .._written_call import in_written_order
 from ._arguments import (
     NO_ROUNDING_MODE, check_bound, check_lerp_arguments, check_masked_fill_arguments, check_masked_fill_value_and_mask,
     clamp_bounds, check_uniform_bounds, division_operand,
@@ -399,7 +400,8 @@ class InPlaceMethods:
         it has no parameter for (``kwargs``; ``keywords``: its own, NOT_GIVEN where left out), as PyTorch's parser
         takes it: its TypeError under the in-place name, or the call with NumPy's name for the operand read."""
         given = {key: value for key, value in keywords.items() if value is not NOT_GIVEN}
-        arguments = _parser_errors.refused_operand_call(name, operand, args, {**given, **kwargs}, argument)
+        given.update(kwargs)
+        arguments = _parser_errors.refused_operand_call(name, operand, args, in_written_order(given), argument)
         return getattr(self, f"{name}_")(arguments.pop(argument), **arguments)
 
     # (*args, **kwargs: the parser's TypeErrors for arguments these have no parameter for, as the methods')
