@@ -1,0 +1,259 @@
+"""Float sums over any dims added in the order ATen's CPU ``sum`` kernel adds them (SumKernel.cpp's cascade_sum,
+driven by TensorIterator), so that ``x.sum(dims)`` and ``x.mean(dims)`` of float32 and float64 tensors give
+PyTorch's bits.
+
+How ATen adds (torch 2.13 on x86, its kernels compiled for 32-byte vectors: 8 floats, 4 doubles):
+
+- TensorIterator orders the dims innermost first: the reduced dims (by input stride), then the kept ones (as the
+  C-contiguous output lays them out), and merges neighbours that are one run in memory. The kernel's 2-D loop
+  takes the first two of those dims; every further index calls it again, each call adding its results into the
+  output (zero-filled first), one call after the other.
+- Within a call, dim 0 is reduced: as rows contiguous in memory, each row in vectors (``row_sum`` over vectors,
+  the leftover elements then the lanes added from 0); else down columns contiguous in memory, blocks of four
+  vectors of columns with ``multi_row_sum``, then single vectors and single columns with ``row_sum``; else
+  element by element (``row_sum``, or ``multi_row_sum`` over blocks of four columns).
+- ``multi_row_sum`` adds rows into four cascade levels (a level passed on to the next every 2**power rows);
+  ``row_sum`` splits its rows among four accumulators (every fourth row each), each a ``multi_row_sum``.
+- Above 32768 elements with two or more threads, a reduction to one element is split into one contiguous range
+  per thread, their sums then added in thread order; otherwise the split runs along a kept dim, which leaves the
+  order of every output's terms as it is.
+"""
+import numpy as np
+
+from . import parallel
+
+_VECTOR_BYTES = 32
+_GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
+_LEVELS = 4
+_ILP = 4
+_LOOPED_TERMS, _LOOPED_SIZE = 64, 16384  # (see _in_order)
+
+
+def _in_order(x, axis):
+    """The sum along ``axis`` of ``x``, term after term. NumPy's add.reduce adds the rows of an axis one after the
+    other unless it loops over that axis innermost (then it adds pairwise): it does where the axis has the
+    smallest stride of those longer than 1."""
+    size = x.shape[axis]
+    if size <= 1:
+        return np.take(x, 0, axis) if size else np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype)
+    stride = abs(x.strides[axis])
+    for n, other in zip(x.shape, x.strides):
+        if n > 1 and abs(other) < stride:
+            break
+    else:
+        return np.add.accumulate(x, axis=axis).take(-1, axis)
+    if 0 < axis < x.ndim - 1 and size <= _LOOPED_TERMS and x.size >= _LOOPED_SIZE and _contiguous_after(x, axis):
+        # (NumPy's reduce along a middle axis runs at a third of the speed of adding its slices in turn, where
+        # these are runs of contiguous rows)
+        before = (slice(None),) * axis
+        total = x[before + (0,)].copy()
+        for k in range(1, size):
+            np.add(total, x[before + (k,)], out=total)
+        return total
+    return np.add.reduce(x, axis=axis)
+
+
+def _contiguous_after(x, axis):
+    """Whether the axes of ``x`` after ``axis`` are one C-contiguous block."""
+    expected = x.itemsize
+    for k in range(x.ndim - 1, axis, -1):
+        if x.shape[k] > 1 and x.strides[k] != expected:
+            return False
+        expected *= x.shape[k]
+    return True
+
+
+def _split(x, axis, step):
+    """``x`` with ``axis`` cut into runs of ``step`` (its length a multiple of it): shape (..., runs, step, ...)."""
+    return x.reshape(x.shape[:axis] + (x.shape[axis] // step, step) + x.shape[axis + 1:])
+
+
+def _levels_sum(x, axis):
+    """ATen's ``multi_row_sum`` along ``axis`` (non-negative) of ``x``: the terms added in order into the first of
+    four cascade levels, each level passing its sum on to the next and starting again from 0 after every
+    2**power terms it takes; the levels then added in order. (The last level takes all.)"""
+    n = x.shape[axis]
+    power = max(4, ((n - 1).bit_length() if n > 2 else 1) // _LEVELS)
+    step = 1 << power
+    if n <= step:  # (all in the first level, or passed on whole to the second)
+        return _in_order(x, axis)
+    total = None
+    items = x
+    for _ in range(_LEVELS - 1):
+        whole = items.shape[axis] // step * step
+        if whole < items.shape[axis]:
+            rest = _in_order(items[(slice(None),) * axis + (slice(whole, None),)], axis)
+            total = rest if total is None else total + rest
+        if not whole:
+            return np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype) if total is None else total
+        items = _in_order(_split(items[(slice(None),) * axis + (slice(None, whole),)], axis, step), axis + 1)
+    top = _in_order(items, axis)
+    return top if total is None else total + top
+
+
+def _ilp_sum(x, axis):
+    """ATen's scalar ``row_sum`` along ``axis`` (non-negative) of ``x``: four accumulators taking every fourth term,
+    each a multi_row_sum, the leftover terms added into the first, then the four added in order."""
+    n = x.shape[axis]
+    groups = n // _ILP
+    before = (slice(None),) * axis
+    if not groups:
+        first = np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype)
+    else:
+        acc = _levels_sum(_split(x[before + (slice(None, groups * _ILP),)], axis, _ILP), axis)
+        first = acc[before + (0,)]
+    for k in range(groups * _ILP, n):
+        first = first + x[before + (k,)]
+    for k in range(1, _ILP if groups else 1):
+        first = first + acc[before + (k,)]
+    return first
+
+
+def _vector_rows_sum(x, width):
+    """ATen's ``vectorized_inner_sum`` along the last axis of ``x`` (contiguous, at least ``width`` long): the
+    whole vectors summed as by row_sum, then from 0 the leftover elements and the vector's lanes in order."""
+    size = x.shape[-1]
+    count = size // width
+    lead = x.shape[:-1]
+    lanes = _ilp_sum(_split(x[..., :count * width], x.ndim - 1, width), x.ndim - 1)
+    terms = np.concatenate([np.zeros(lead + (1,), x.dtype), x[..., count * width:], lanes], axis=-1)
+    return np.add.accumulate(terms, axis=-1)[..., -1]
+
+
+def _coalesced_dims(a, axes):
+    """TensorIterator's dims of the sum of ``a`` over ``axes``, innermost first, as (size, input stride, reduced,
+    axes of ``a`` merged into it, innermost first) after ordering and merging; None where its order is not
+    modelled here (a dim of stride 0 or negative stride, two reduced dims at the same stride)."""
+    reduced, kept = [], []
+    for axis, (size, stride) in enumerate(zip(a.shape, a.strides)):
+        if size == 1:
+            continue
+        if stride <= 0:
+            return None
+        (reduced if axis in axes else kept).append((size, stride, axis))
+    if len({stride for _, stride, _ in reduced}) < len(reduced):
+        return None
+    reduced.sort(key=lambda dim: dim[1])
+    kept.reverse()  # (the output's C order, its last dim innermost: neighbours there always merge in the output)
+    dims = []
+    for size, stride, axis in reduced + kept:
+        is_reduced = axis in axes
+        if dims and dims[-1][2] == is_reduced and stride == dims[-1][0] * dims[-1][1]:
+            previous = dims.pop()
+            dims.append((previous[0] * size, previous[1], is_reduced, previous[3] + (axis,)))
+        else:
+            dims.append((size, stride, is_reduced, (axis,)))
+    return dims
+
+
+def _iterator_view(a, dims):
+    """``a`` viewed as the iterator's ``dims``, outermost first."""
+    order = [axis for dim in dims for axis in dim[3]]
+    ones = [axis for axis in range(a.ndim) if axis not in order]
+    return a.transpose(ones + order[::-1]).reshape([dim[0] for dim in dims[::-1]])
+
+
+def _loop_sums(view, dims, width, itemsize):
+    """The results of the kernel's 2-D loop over ``view`` (the input as the iterator's dims, outermost first), one
+    per index of dim 1 and of every outer dim: its shape is ``view``'s without the last axis."""
+    size0, stride0 = dims[0][0], dims[0][1]
+    size1, stride1 = (dims[1][0], dims[1][1]) if len(dims) > 1 else (1, 0)
+    if stride0 == itemsize and size0 >= width:
+        return _vector_rows_sum(view, width)
+    axis = view.ndim - 1  # (the reduced rows: the view's last axis)
+    if stride1 == itemsize and size1 >= width:
+        blocked = size1 // (_ILP * width) * (_ILP * width)
+    elif stride0 < stride1:
+        blocked = 0
+    else:
+        blocked = size1 // _ILP * _ILP
+    if blocked == size1:
+        return _levels_sum(view, axis)
+    if not blocked:
+        return _ilp_sum(view, axis)
+    return np.concatenate([_levels_sum(view[..., :blocked, :], axis), _ilp_sum(view[..., blocked:, :], axis)],
+                          axis=-1)
+
+
+def _serial_sum(view, dims):
+    """The sum as one thread adds it, of ``view`` (the input as the iterator's ``dims``, outermost first): per
+    output, the loop's results added from 0 in the order of the calls. Its shape: the kept dims' (merged),
+    outermost first, which is the output's C order."""
+    itemsize = view.itemsize
+    sums = _loop_sums(view, dims, _VECTOR_BYTES // itemsize, itemsize)  # (outer dims..., dim 1)
+    rest = dims[:0:-1]
+    calls = [k for k, d in enumerate(rest) if d[2]]
+    if not calls:
+        return sums
+    # the reduced dims among the rest in the order of the calls (the last one fastest), ahead of the kept ones
+    sums = np.transpose(sums, calls + [k for k, d in enumerate(rest) if not d[2]])
+    count = 1
+    for k in calls:
+        count *= rest[k][0]
+    return _in_order(sums.reshape((count,) + sums.shape[len(calls):]), 0)
+
+
+def _split_dim(dims, threads):
+    """TensorIterator's find_split_dim: the outermost kept dim of at least ``threads`` elements, else the largest
+    of the kept dims outside every reduced one."""
+    best = len(dims) - 1
+    for k in range(len(dims) - 1, -1, -1):
+        if dims[k][2]:
+            break
+        if dims[k][0] >= threads:
+            return k
+        if dims[k][0] > dims[best][0]:
+            best = k
+    return best
+
+
+def _column_ranges(dims, threads, itemsize):
+    """The ranges of dim 1 that parallel_dim_reduction hands its threads (each then summed by the loop alone):
+    even chunks, their bounds rounded down to 128 bytes where the dim's elements are adjacent in memory."""
+    columns = dims[1][0]
+    tasks = min(threads, columns)
+    chunk = -(-columns // tasks)
+    multiple = 128 // itemsize if dims[1][1] == itemsize else 1
+    ranges = []
+    for begin in range(0, columns, chunk):
+        end = min(columns, begin + chunk)
+        begin -= begin % multiple
+        if end != columns:
+            end -= end % multiple
+        if begin != end:
+            ranges.append((begin, end))
+    return ranges
+
+
+def aten_sum(a, axes):
+    """The sum of the float32 or float64 array ``a`` over ``axes`` (a tuple of normalised axes; every axis for
+    None), added as PyTorch's CPU kernel adds it; None where that order is not modelled here (then any order)."""
+    if axes is None:
+        axes = range(a.ndim)
+    axes = frozenset(axes)
+    dims = _coalesced_dims(a, axes)
+    if not dims or not dims[0][2]:
+        return None
+    kept_shape = tuple(n for axis, n in enumerate(a.shape) if axis not in axes)
+    view = _iterator_view(a, dims)
+    threads = parallel.get_num_threads()
+    if a.size < _GRAIN_SIZE or threads < 2:
+        total = _serial_sum(view, dims)
+    elif all(d[2] for d in dims):
+        if len(dims) > 1:  # (a range of a non-dense input: partial rows, not modelled)
+            return None
+        # two_pass_reduction: each thread's range summed from 0 into a buffer of its own, the buffer then summed
+        tasks = min(threads, -(-a.size // _GRAIN_SIZE))
+        chunk = -(-a.size // tasks)
+        parts = [_serial_sum(view[start:start + chunk], [(min(chunk, a.size - start),) + dims[0][1:]])
+                 for start in range(0, a.size, chunk)]
+        total = _ilp_sum(np.array(parts, a.dtype), 0)
+    elif _split_dim(dims, threads) == 1:
+        # the columns of the loop split among the threads: scalar_outer_sum's blocks of four start at each range
+        total = np.concatenate([
+            _serial_sum(view[..., begin:end, :], dims[:1] + [(end - begin,) + dims[1][1:]] + dims[2:])
+            for begin, end in _column_ranges(dims, threads, a.itemsize)], axis=-1)
+    else:  # (split along an outer dim: each output's terms in the serial order)
+        total = _serial_sum(view, dims)
+    # (+ 0: ATen adds into a zero-filled output, so that no sum is -0.0)
+    return np.add(total, a.dtype.type(0), order="C").reshape(kept_shape)
