@@ -225,6 +225,41 @@ def _column_ranges(dims, threads, itemsize):
     return ranges
 
 
+def _two_pass_sum(view, dims, threads):
+    """ATen's two_pass_reduction of the whole ``view`` (every dim reduced): the elements in the iterator's order cut
+    into one range per thread, each range's pieces of rows (a row cut by a range's bounds is two pieces) summed by
+    the loop and added from 0 into the thread's own buffer, the buffers then summed by the loop."""
+    size0, stride0 = dims[0][0], dims[0][1]
+    rows = view.reshape(-1, size0)
+    numel = rows.size
+    tasks = min(threads, -(-numel // _GRAIN_SIZE))
+    chunk = -(-numel // tasks)
+    width = _VECTOR_BYTES // view.itemsize
+
+    def row_sums(block):
+        if stride0 == view.itemsize and block.shape[-1] >= width:
+            return _vector_rows_sum(block, width)
+        return _ilp_sum(block, block.ndim - 1)
+
+    parts = []
+    for start in range(0, numel, chunk):
+        end = min(numel, start + chunk)
+        first, skip = divmod(start, size0)
+        last, keep = divmod(end, size0)
+        if first == last:
+            pieces = [row_sums(rows[first:first + 1, skip:keep])]
+        else:
+            pieces = []
+            if skip:
+                pieces.append(row_sums(rows[first:first + 1, skip:]))
+                first += 1
+            pieces.append(row_sums(rows[first:last]))
+            if keep:
+                pieces.append(row_sums(rows[last:last + 1, :keep]))
+        parts.append(_in_order(np.concatenate(pieces), 0))
+    return _ilp_sum(np.array(parts, view.dtype), 0)
+
+
 def aten_sum(a, axes):
     """The sum of the float32 or float64 array ``a`` over ``axes`` (a tuple of normalised axes; every axis for
     None), added as PyTorch's CPU kernel adds it; None where that order is not modelled here (then any order)."""
@@ -240,14 +275,7 @@ def aten_sum(a, axes):
     if a.size < _GRAIN_SIZE or threads < 2:
         total = _serial_sum(view, dims)
     elif all(d[2] for d in dims):
-        if len(dims) > 1:  # (a range of a non-dense input: partial rows, not modelled)
-            return None
-        # two_pass_reduction: each thread's range summed from 0 into a buffer of its own, the buffer then summed
-        tasks = min(threads, -(-a.size // _GRAIN_SIZE))
-        chunk = -(-a.size // tasks)
-        parts = [_serial_sum(view[start:start + chunk], [(min(chunk, a.size - start),) + dims[0][1:]])
-                 for start in range(0, a.size, chunk)]
-        total = _ilp_sum(np.array(parts, a.dtype), 0)
+        total = _two_pass_sum(view, dims, threads)
     elif _split_dim(dims, threads) == 1:
         # the columns of the loop split among the threads: scalar_outer_sum's blocks of four start at each range
         total = np.concatenate([
