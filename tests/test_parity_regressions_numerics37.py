@@ -249,3 +249,26 @@ def test_batch_norm_running_var_from_first_principles():
     unbiased = x64.var(axis=(0, 2, 3), ddof=1)
     np.testing.assert_allclose(bn.running_var.numpy(), 0.25 * unbiased + 0.75, rtol=2e-7)
     np.testing.assert_allclose(bn.running_mean.numpy(), 0.25 * x64.mean(axis=(0, 2, 3)), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(300,), (70, 90), (1, 50000), (40001,)])
+def test_float64_variance_of_one_output_as_torch(two_threads, shape):
+    # std_var_all_cpu: the mean as torch.mean gives it, then the squared deviations added one after the other in
+    # double (per thread past 32768 elements), not Welford's updates
+    torch = two_threads
+    x = random(shape, np.float64, seed=13) * 3
+    for name in ("var", "std"):
+        for kwargs in ({}, {"correction": 0}):
+            ours = getattr(torchless.from_numpy(x), name)(**kwargs)
+            theirs = getattr(torch.from_numpy(x), name)(**kwargs)
+            assert_same_bits(ours.numpy(), theirs.numpy())
+    assert_same_bits(torchless.from_numpy(x.reshape(1, -1)).var(1).numpy(), torch.from_numpy(x.reshape(1, -1)).var(1)
+                     .numpy())
+
+
+def test_float64_variance_of_one_output_from_first_principles():
+    x = random((5000,), np.float64, seed=14) * 3
+    mean = float(cascade_sum(x) + 0.0) / x.size  # (torch.mean: the kernel's sum, then divided)
+    squares = (x - mean) * (x - mean)
+    expected = np.add.accumulate(squares)[-1] / (x.size - 1)  # term after term, one thread under 32768
+    assert float(torchless.from_numpy(x).var()) == expected

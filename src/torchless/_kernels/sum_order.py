@@ -285,3 +285,19 @@ def aten_sum(a, axes):
         total = _serial_sum(view, dims)
     # (+ 0: ATen adds into a zero-filled output, so that no sum is -0.0)
     return np.add(total, a.dtype.type(0), order="C").reshape(kept_shape)
+
+
+def running_sum_by_threads(values):
+    """The sum of the float64 array ``values`` (dense) in memory order as ATen's ``parallel_reduce`` of a running sum
+    adds it (std_var_all_cpu's sum of squared deviations): over 32768 elements with two or more threads, one
+    contiguous range per thread, each summed term after term from 0, then the ranges' sums in order; else one
+    running sum."""
+    flat = values.ravel(order="K")
+    size = flat.size
+    threads = parallel.get_num_threads()
+    tasks = 1 if size < _GRAIN_SIZE or threads < 2 else min(threads, -(-size // _GRAIN_SIZE))
+    chunk = -(-size // tasks) if size else 1
+    total = values.dtype.type(0)
+    for start in range(0, size, chunk):
+        total = total + np.add.accumulate(flat[start:start + chunk])[-1]
+    return total + values.dtype.type(0)
