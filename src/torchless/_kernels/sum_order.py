@@ -260,16 +260,18 @@ def _two_pass_sum(view, dims, threads):
     return _ilp_sum(np.array(parts, view.dtype), 0)
 
 
-def aten_sum(a, axes):
+def aten_sum(a, axes, keepdims=False):
     """The sum of the float32 or float64 array ``a`` over ``axes`` (a tuple of normalised axes; every axis for
-    None), added as PyTorch's CPU kernel adds it; None where that order is not modelled here (then any order)."""
+    None), added as PyTorch's CPU kernel adds it, a new C-ordered array (owning its memory, as NumPy's reductions
+    give theirs); None where that order is not modelled here (then any order)."""
     if axes is None:
         axes = range(a.ndim)
     axes = frozenset(axes)
     dims = _coalesced_dims(a, axes)
     if not dims or not dims[0][2]:
         return None
-    kept_shape = tuple(n for axis, n in enumerate(a.shape) if axis not in axes)
+    shape = tuple(1 if axis in axes else n for axis, n in enumerate(a.shape)) if keepdims else \
+        tuple(n for axis, n in enumerate(a.shape) if axis not in axes)
     view = _iterator_view(a, dims)
     threads = parallel.get_num_threads()
     if a.size < _GRAIN_SIZE or threads < 2:
@@ -284,7 +286,7 @@ def aten_sum(a, axes):
     else:  # (split along an outer dim: each output's terms in the serial order)
         total = _serial_sum(view, dims)
     # (+ 0: ATen adds into a zero-filled output, so that no sum is -0.0)
-    return np.add(total, a.dtype.type(0), order="C").reshape(kept_shape)
+    return np.add(np.reshape(total, shape), a.dtype.type(0), out=np.empty(shape, a.dtype))
 
 
 def running_sum_by_threads(values):

@@ -45,9 +45,9 @@ def _sum_of_rows(a, axes, keepdims):
                 return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
         axes = None if axes is None else tuple(axis % a.ndim for axis in ((axes,) if type(axes) is int else axes))
-        total = aten_sum(a, axes)
+        total = aten_sum(a, axes, keepdims)
         if total is not None:
-            return np.expand_dims(total, tuple(range(a.ndim)) if axes is None else axes) if keepdims else total
+            return total
     if a.dtype == _FLOAT32 and axes is not None and a.ndim > 1:
         shape, inner = a.shape, _innermost_axis(a)
         if type(axes) is int:
