@@ -4,7 +4,8 @@ torch.sum of float32 and float64 tensors is ATen's cascade_sum driven by TensorI
 merged, contiguous rows summed in 8-float vectors, columns in blocks of four vectors, four accumulators of four
 cascade levels each, and (two threads, over 32768 elements) whole sums split in two. sum, mean and the gradients
 summed over broadcast dims now give PyTorch's bits beyond the 8192 elements short_cascade_sum covered, along dims
-too; BatchNorm's running statistics are updated as its kernel updates them.
+too; BatchNorm's running statistics are updated as its kernel updates them. (numerics37b: sums whose innermost dim
+in memory is reduced, whole sums of dense tensors among them, are left to NumPy's faster order, close to torch's.)
 
 Checked against torch at run time, and without torch against a literal, one-step-at-a-time transcription of the
 kernel's loops (reduce_order's cascade_sum and its helpers, independent of sum_order's vectorised NumPy) and the
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import torchless
-from torchless._kernels import parallel
+from torchless._kernels import parallel, sum_order
 from torchless._kernels.reduce_order import _multi_row_sum, _row_sum, cascade_sum
 
 
@@ -45,14 +46,20 @@ def two_threads():
     torch.set_num_threads(torch_before)
 
 
-# (shape, dims) per class: 1-D long, 2-D inner and outer dim, BatchNorm's (0, 2, 3), global pooling's (2, 3)
+# (shape, dims) per class summed in ATen's order: columns (outer dims), a middle dim
 CASES = [
+    ((3000, 5), (0,)), ((1000, 77), (0,)), ((70, 130), (0,)), ((64, 10), (0,)), ((256, 40), (0,)),
+    ((64, 32, 13, 13), (0,)), ((30, 40, 50), (1,)),
+]
+# (numerics37b) classes whose innermost dim in memory is reduced (whole sums of dense tensors, rows, BatchNorm's
+# (0, 2, 3), global pooling's (2, 3)) are added in NumPy's order: ATen's 8-float lanes cost NumPy several times its
+# own pairwise sum there. Those sums stay within float32's precision of torch's.
+NUMPY_ORDER_CASES = [
     ((9000,), None), ((40001,), None), ((300000,), None),
     ((37, 1000), (1,)), ((5, 20000), (1,)), ((64, 7), (1,)),
-    ((3000, 5), (0,)), ((1000, 77), (0,)), ((70, 130), (0,)), ((64, 10), (0,)),
     ((64, 32, 13, 13), (0, 2, 3)), ((8, 3, 40, 40), (0, 2, 3)),
     ((64, 64, 7, 7), (2, 3)), ((2, 512, 3, 3), (2, 3)),
-    ((300, 200), None), ((30, 40, 50), (0, 2)), ((30, 40, 50), (1,)),
+    ((300, 200), None), ((30, 40, 50), (0, 2)),
 ]
 
 
@@ -71,6 +78,17 @@ def test_sum_and_mean_bits_as_torch(two_threads, shape, dims, dtype):
                                  getattr(theirs, name)(dims, keepdim=keepdim).numpy())
 
 
+@pytest.mark.parametrize("shape,dims", NUMPY_ORDER_CASES)
+def test_sums_in_numpy_order_close_to_torch(two_threads, shape, dims):
+    torch = two_threads
+    x = random(shape, seed=len(shape) + shape[0])
+    ours = torchless.from_numpy(x).sum() if dims is None else torchless.from_numpy(x).sum(dims)
+    theirs = torch.from_numpy(x).sum() if dims is None else torch.from_numpy(x).sum(dims)
+    magnitude = np.abs(x.astype(np.float64)).sum(axis=dims)
+    assert ours.shape == theirs.shape
+    assert np.all(np.abs(ours.numpy().astype(np.float64) - theirs.numpy()) <= 2e-6 * magnitude)
+
+
 def layouts(x):
     yield "transposed", x.T
     yield "strided", x[..., ::3]
@@ -86,11 +104,18 @@ def test_sums_of_other_layouts_as_torch(two_threads, shape, dtype):
     torch = two_threads
     x = random(shape, dtype, seed=3)
     rng = np.random.default_rng(4)
+    exact = 0
     for _, view in layouts(x):
         for dims in [None, (0,), (view.ndim - 1,)] + [tuple(sorted(rng.choice(view.ndim, 2, replace=False)))]:
             ours = torchless.from_numpy(view).sum() if dims is None else torchless.from_numpy(view).sum(dims)
             theirs = torch.from_numpy(view).sum() if dims is None else torch.from_numpy(view).sum(dims)
-            assert_same_bits(ours.numpy(), theirs.numpy())
+            if sum_order.aten_sum(view, dims) is None:  # (innermost dim in memory reduced: NumPy's order)
+                magnitude = np.abs(view.astype(np.float64)).sum(axis=dims)
+                assert np.all(np.abs(ours.numpy().astype(np.float64) - theirs.numpy()) <= 2e-6 * magnitude)
+            else:
+                exact += 1
+                assert_same_bits(ours.numpy(), theirs.numpy())
+    assert exact >= 4
 
 
 def test_column_sums_split_between_threads_as_torch(two_threads):
@@ -110,7 +135,7 @@ def test_whole_sum_follows_the_thread_count(threads):
         torchless.set_num_threads(threads)
         torch.set_num_threads(threads)
         for size in (32768, 32769, 70001, 1 << 18):
-            x = random((size,), seed=size)
+            x = random((2 * size,), seed=size)[::2]  # (strided: a dense whole sum is NumPy's order)
             assert_same_bits(torchless.from_numpy(x).sum().numpy(), torch.from_numpy(x).sum().numpy())
     finally:
         parallel.set_num_threads(before)
@@ -129,13 +154,6 @@ def test_bias_gradient_over_many_rows_as_torch(two_threads):
     assert_same_bits(*grads)
 
 
-def test_global_average_pooling_as_torch(two_threads):
-    torch = two_threads
-    x = random((32, 64, 7, 7), seed=7)
-    for fn in (lambda lib, t: lib.nn.functional.adaptive_avg_pool2d(t, 1), lambda lib, t: t.mean((2, 3))):
-        assert_same_bits(fn(torchless, torchless.from_numpy(x)).numpy(), fn(torch, torch.from_numpy(x)).numpy())
-
-
 @pytest.mark.parametrize("momentum", [0.1, 0.37, None])
 def test_batch_norm_running_statistics_as_torch(momentum):
     torch = pytest.importorskip("torch")
@@ -149,11 +167,6 @@ def test_batch_norm_running_statistics_as_torch(momentum):
 
 
 # -- without torch: a literal transcription of the kernel's loops, and the float64 sum
-
-
-def vectorized_inner_sum(row, width=8):
-    """ATen's vectorized_inner_sum of one contiguous row, step by step (reduce_order's cascade_sum)."""
-    return cascade_sum(row)
 
 
 def outer_sum(matrix, width=8):
@@ -175,39 +188,25 @@ def outer_sum(matrix, width=8):
     return out + matrix.dtype.type(0)
 
 
-@pytest.mark.parametrize("shape", [(5, 3000), (3, 20011), (1, 9000)])
-def test_row_sums_as_the_kernels_loops(shape):
-    x = random(shape, seed=shape[1])
-    expected = np.array([vectorized_inner_sum(row) for row in x], np.float32)
-    assert_same_bits(torchless.from_numpy(x).sum(1).numpy(), expected)
-
-
 @pytest.mark.parametrize("shape", [(3000, 5), (700, 77), (257, 130), (64, 10), (1000, 40)])
 def test_column_sums_as_the_kernels_loops(shape):
     x = random(shape, seed=shape[0])
     assert_same_bits(torchless.from_numpy(x).sum(0).numpy(), outer_sum(x))
 
 
-def test_batch_norm_sums_as_the_kernels_loops():
-    # (N, C, H, W) over (0, 2, 3): each image's plane a contiguous row, the N rows' sums added in order from 0
-    x = random((6, 3, 20, 21), seed=8)
-    expected = np.zeros(3, np.float32)
-    for n in range(6):
-        expected = expected + np.array([vectorized_inner_sum(x[n, c].ravel()) for c in range(3)], np.float32)
-    assert_same_bits(torchless.from_numpy(x).sum((0, 2, 3)).numpy(), expected)
-
-
 def test_whole_sum_split_in_two_as_the_kernels_loops():
-    # two threads: each half (rounded up) summed from 0, then the two halves added
-    x = random((50001,), seed=9)
+    # two threads: each half (rounded up) summed from 0, then the two halves added; a strided row element by
+    # element (row_sum)
+    x = random((100002,), seed=9)[::2]
     before = parallel.get_num_threads()
     try:
         torchless.set_num_threads(2)
         half = 25001
-        expected = np.float32(0) + cascade_sum(x[:half]) + cascade_sum(x[half:])
+        expected = np.float32(0) + _row_sum(x[:half].copy()) + _row_sum(x[half:].copy())
         assert_same_bits(torchless.from_numpy(x).sum().numpy(), np.array(expected, np.float32))
         torchless.set_num_threads(1)
-        assert_same_bits(torchless.from_numpy(x).sum().numpy(), np.array(cascade_sum(x), np.float32))
+        expected = np.float32(0) + _row_sum(x.copy())
+        assert_same_bits(torchless.from_numpy(x).sum().numpy(), np.array(expected, np.float32))
     finally:
         parallel.set_num_threads(before)
 

@@ -17,7 +17,15 @@ How ATen adds (torch 2.13 on x86, its kernels compiled for 32-byte vectors: 8 fl
 - Above 32768 elements with two or more threads, a reduction to one element is split into one contiguous range
   per thread, their sums then added in thread order; otherwise the split runs along a kept dim, which leaves the
   order of every output's terms as it is.
+
+Where the iterator's innermost dim is a reduced run contiguous in memory (rows, whole sums of dense tensors,
+BatchNorm's and global pooling's planes) ATen adds 8-float lanes, which NumPy can only add in runs of a few floats:
+two to six times the cost of NumPy's own pairwise sum, so aten_sum leaves those to NumPy's order (None). Column
+sums (reduced dims outside the innermost one) run down whole rows, as NumPy's reductions along an outer axis do;
+the leading dims of a C-contiguous array (a bias gradient) are added directly, without modelling the iterator.
 """
+import math
+
 import numpy as np
 
 from . import parallel
@@ -27,6 +35,7 @@ _GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
 _LEVELS = 4
 _ILP = 4
 _LOOPED_TERMS, _LOOPED_SIZE = 64, 16384  # (see _in_order)
+_SHORT_LEVEL = 16  # the terms of the first cascade level, below 2**20
 
 
 def _in_order(x, axis):
@@ -35,7 +44,7 @@ def _in_order(x, axis):
     smallest stride of those longer than 1."""
     size = x.shape[axis]
     if size <= 1:
-        return np.take(x, 0, axis) if size else np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype)
+        return x[(slice(None),) * axis + (0,)] if size else np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype)
     stride = abs(x.strides[axis])
     for n, other in zip(x.shape, x.strides):
         if n > 1 and abs(other) < stride:
@@ -99,25 +108,14 @@ def _ilp_sum(x, axis):
     before = (slice(None),) * axis
     if not groups:
         first = np.zeros(x.shape[:axis] + x.shape[axis + 1:], x.dtype)
-    else:
-        acc = _levels_sum(_split(x[before + (slice(None, groups * _ILP),)], axis, _ILP), axis)
-        first = acc[before + (0,)]
-    for k in range(groups * _ILP, n):
-        first = first + x[before + (k,)]
-    for k in range(1, _ILP if groups else 1):
-        first = first + acc[before + (k,)]
-    return first
-
-
-def _vector_rows_sum(x, width):
-    """ATen's ``vectorized_inner_sum`` along the last axis of ``x`` (contiguous, at least ``width`` long): the
-    whole vectors summed as by row_sum, then from 0 the leftover elements and the vector's lanes in order."""
-    size = x.shape[-1]
-    count = size // width
-    lead = x.shape[:-1]
-    lanes = _ilp_sum(_split(x[..., :count * width], x.ndim - 1, width), x.ndim - 1)
-    terms = np.concatenate([np.zeros(lead + (1,), x.dtype), x[..., count * width:], lanes], axis=-1)
-    return np.add.accumulate(terms, axis=-1)[..., -1]
+        for k in range(n):
+            first = first + x[before + (k,)]
+        return first
+    acc = _levels_sum(_split(x[before + (slice(None, groups * _ILP),)], axis, _ILP), axis)
+    if groups * _ILP < n:  # (the leftover terms into the first accumulator, ahead of the other three)
+        acc = np.concatenate([acc[before + (slice(None, 1),)], x[before + (slice(groups * _ILP, None),)],
+                              acc[before + (slice(1, None),)]], axis=axis)
+    return _in_order(acc, axis)
 
 
 def _coalesced_dims(a, axes):
@@ -156,10 +154,8 @@ def _iterator_view(a, dims):
 def _loop_sums(view, dims, width, itemsize):
     """The results of the kernel's 2-D loop over ``view`` (the input as the iterator's dims, outermost first), one
     per index of dim 1 and of every outer dim: its shape is ``view``'s without the last axis."""
-    size0, stride0 = dims[0][0], dims[0][1]
+    stride0 = dims[0][1]
     size1, stride1 = (dims[1][0], dims[1][1]) if len(dims) > 1 else (1, 0)
-    if stride0 == itemsize and size0 >= width:
-        return _vector_rows_sum(view, width)
     axis = view.ndim - 1  # (the reduced rows: the view's last axis)
     if stride1 == itemsize and size1 >= width:
         blocked = size1 // (_ILP * width) * (_ILP * width)
@@ -229,16 +225,13 @@ def _two_pass_sum(view, dims, threads):
     """ATen's two_pass_reduction of the whole ``view`` (every dim reduced): the elements in the iterator's order cut
     into one range per thread, each range's pieces of rows (a row cut by a range's bounds is two pieces) summed by
     the loop and added from 0 into the thread's own buffer, the buffers then summed by the loop."""
-    size0, stride0 = dims[0][0], dims[0][1]
+    size0 = dims[0][0]
     rows = view.reshape(-1, size0)
     numel = rows.size
     tasks = min(threads, -(-numel // _GRAIN_SIZE))
     chunk = -(-numel // tasks)
-    width = _VECTOR_BYTES // view.itemsize
 
-    def row_sums(block):
-        if stride0 == view.itemsize and block.shape[-1] >= width:
-            return _vector_rows_sum(block, width)
+    def row_sums(block):  # (rows strided in memory, added element by element: see aten_sum)
         return _ilp_sum(block, block.ndim - 1)
 
     parts = []
@@ -260,15 +253,84 @@ def _two_pass_sum(view, dims, threads):
     return _ilp_sum(np.array(parts, view.dtype), 0)
 
 
+def _leading_sum(a, count, keepdims):
+    """aten_sum of the C-contiguous ``a`` over its first ``count`` dims, sooner, or None: the iterator merges them
+    into one reduced dim down the columns of the rest (a bias gradient's sum), which _short_columns_sum adds
+    directly (over 32768 elements, per range of columns that parallel_dim_reduction gives each thread)."""
+    shape = a.shape
+    rows = shape[0] if count == 1 else math.prod(shape[:count])
+    if rows < 2 or a.size == rows:
+        return None
+    columns = a.size // rows
+    x = a.reshape(rows, columns)
+    if a.size < _GRAIN_SIZE or parallel.get_num_threads() < 2:
+        total = _short_columns_sum(x)
+    else:
+        ranges = _column_ranges([None, (columns, a.itemsize)], parallel.get_num_threads(), a.itemsize)
+        parts = [_short_columns_sum(x[:, begin:end]) for begin, end in ranges]
+        total = None if any(part is None for part in parts) else np.concatenate(parts)
+    if total is None:
+        return None
+    shape = (1,) * count + shape[count:] if keepdims else shape[count:]
+    return total if len(shape) == 1 else total.reshape(shape).copy()
+
+
+def _short_columns_sum(x):
+    """The loop's sums down the columns of the 2-D ``x`` (rows evenly apart, each contiguous), from 0 (as into
+    ATen's zero-filled output, which only makes a sum of -0.0s 0.0), where each cascade has at most two levels of
+    full runs of 16 terms (else None): blocks of four vectors of columns with multi_row_sum, the other columns with
+    row_sum (four accumulators, each taking every fourth row)."""
+    rows, columns = x.shape
+    width = _VECTOR_BYTES // x.itemsize
+    blocked = columns // (_ILP * width) * (_ILP * width) if columns >= width else columns // _ILP * _ILP
+    if blocked == columns:
+        return _short_levels_sum(x, rows)
+    if rows % _ILP:
+        return None
+    rest = _short_levels_sum(x[:, blocked:].reshape(rows // _ILP, _ILP, columns - blocked), rows // _ILP)
+    if not blocked or rest is None:
+        return rest
+    first = _short_levels_sum(x[:, :blocked], rows)
+    return None if first is None else np.concatenate([first, rest])
+
+
+def _short_levels_sum(x, terms):
+    """multi_row_sum down the first axis of ``x`` (``terms`` long), then (``x`` 3-D: four accumulators) the
+    accumulators in order; None past two levels of full runs. NumPy adds the slices of an axis other than the last
+    one after the other where they are two or more elements wide."""
+    if x.shape[-1] < 2 or (terms > _SHORT_LEVEL and (terms > _SHORT_LEVEL ** 2 or terms % _SHORT_LEVEL)):
+        return None
+    if terms > _SHORT_LEVEL:
+        x = np.add.reduce(x.reshape((terms // _SHORT_LEVEL, _SHORT_LEVEL) + x.shape[1:]), axis=1)
+    if x.ndim == 3:
+        x = np.add.reduce(x, axis=0)
+    return np.add.reduce(x, axis=0, initial=0.0)
+
+
 def aten_sum(a, axes, keepdims=False):
     """The sum of the float32 or float64 array ``a`` over ``axes`` (a tuple of normalised axes; every axis for
     None), added as PyTorch's CPU kernel adds it, a new C-ordered array (owning its memory, as NumPy's reductions
     give theirs); None where that order is not modelled here (then any order)."""
+    if a.flags.c_contiguous:
+        if axes is None:
+            return None  # (see below: the dims merge into one contiguous row)
+        last = a.ndim - 1
+        while last and a.shape[last] == 1:
+            last -= 1
+        if last in axes:
+            return None  # (the iterator's innermost dim a reduced contiguous run: see below)
+        if max(axes) == len(axes) - 1:
+            total = _leading_sum(a, len(axes), keepdims)
+            if total is not None:
+                return total
     if axes is None:
         axes = range(a.ndim)
     axes = frozenset(axes)
     dims = _coalesced_dims(a, axes)
-    if not dims or not dims[0][2]:
+    if not dims or not dims[0][2] or dims[0][1] == a.itemsize:
+        # (ATen sums rows contiguous in memory in vectors, or short ones element by element, whose lanes NumPy can
+        # only add in runs of a few elements, at several times the cost of its own pairwise sum: those sums, whole
+        # sums of dense tensors among them, are left to NumPy's order)
         return None
     shape = tuple(1 if axis in axes else n for axis, n in enumerate(a.shape)) if keepdims else \
         tuple(n for axis, n in enumerate(a.shape) if axis not in axes)

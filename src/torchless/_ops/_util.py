@@ -44,7 +44,8 @@ def _sum_of_rows(a, axes, keepdims):
             if total is not None:
                 return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
-        axes = None if axes is None else tuple(axis % a.ndim for axis in ((axes,) if type(axes) is int else axes))
+        if axes is not None and (type(axes) is int or min(axes) < 0):
+            axes = tuple(axis % a.ndim for axis in ((axes,) if type(axes) is int else axes))
         total = aten_sum(a, axes, keepdims)
         if total is not None:
             return total
