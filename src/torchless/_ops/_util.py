@@ -44,8 +44,10 @@ def _sum_of_rows(a, axes, keepdims):
             if total is not None:
                 return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
-        if axes is not None and (type(axes) is int or min(axes) < 0):
-            axes = tuple(axis % a.ndim for axis in ((axes,) if type(axes) is int else axes))
+        if type(axes) is int:
+            axes = (axes % a.ndim,)
+        elif axes is not None and min(axes) < 0:
+            axes = tuple(axis % a.ndim for axis in axes)
         total = aten_sum(a, axes, keepdims)
         if total is not None:
             return total
