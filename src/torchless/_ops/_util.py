@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels.reduce_order import short_cascade_sum
+from .._kernels.sum_order import aten_sum
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -26,22 +27,30 @@ def _innermost_axis(a):
 
 
 def sum_of_rows(a, axes, keepdims=False):
-    """``a.sum(axis=axes, keepdims=keepdims)``, a float32 sum that NumPy would add sequentially over more than
-    CASCADE_RUN terms (along reduced axes besides the innermost in memory) accumulated in float64 and rounded
-    once. Rows mixing +inf and -inf sum to nan, and sums beyond the dtype's range to inf, silently as in PyTorch
-    (NumPy warns, whatever filters the caller has set)."""
+    """``a.sum(axis=axes, keepdims=keepdims)``; a float32 or float64 sum added in the order of PyTorch's CPU kernel
+    (see sum_order), else (a layout it does not model) a float32 sum that NumPy would add sequentially over more
+    than CASCADE_RUN terms accumulated in float64 and rounded once. Rows mixing +inf and -inf sum to nan, and sums
+    beyond the dtype's range to inf, silently as in PyTorch (NumPy warns, whatever filters the caller has set)."""
     with np.errstate(invalid="ignore", over="ignore"):
         return _sum_of_rows(a, axes, keepdims)
 
 
 def _sum_of_rows(a, axes, keepdims):
-    if _SHORT_SUM_SIZES[0] <= a.size < _SHORT_SUM_SIZES[1] and a.dtype in _CASCADED and \
-            (axes is None or _every_axis(axes, a.ndim)) and _dense(a):
-        # the sum of a whole short tensor (a mean loss, a printed total) in PyTorch's order, to its last bit: its
-        # TensorIterator coalesces the dims of a dense tensor into one row in memory order
-        total = short_cascade_sum(a.ravel(order="K"))
+    if a.dtype in _CASCADED and a.size >= _SHORT_SUM_SIZES[0]:
+        if a.size < _SHORT_SUM_SIZES[1] and (axes is None or _every_axis(axes, a.ndim)) and _dense(a):
+            # the sum of a whole short tensor (a mean loss, a printed total): its TensorIterator coalesces the dims
+            # of a dense tensor into one row in memory order (short_cascade_sum: aten_sum's order, sooner)
+            total = short_cascade_sum(a.ravel(order="K"))
+            if total is not None:
+                return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
+        # in PyTorch's order, to its last bit (see sum_order)
+        if type(axes) is int:
+            axes = (axes % a.ndim,)
+        elif axes is not None and min(axes) < 0:
+            axes = tuple(axis % a.ndim for axis in axes)
+        total = aten_sum(a, axes, keepdims)
         if total is not None:
-            return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
+            return total
     if a.dtype == _FLOAT32 and axes is not None and a.ndim > 1:
         shape, inner = a.shape, _innermost_axis(a)
         if type(axes) is int:

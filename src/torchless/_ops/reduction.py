@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels.reduce_order import norm_two_squares
+from .._kernels.sum_order import running_sum_by_threads
 from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
@@ -454,6 +455,9 @@ class Var(ContiguousResult):
                     real) + (sum_of_rows(c.imag * c.imag, axes, keepdims=keepdim) / max(0, self.dof)).astype(real)
             else:  # (Std takes the root of it)
                 self.exact_var = sum_of_rows(c * c, axes, keepdims=keepdim) / max(0, self.dof)
+                if not welford and count and a.dtype == np.float64 and _memory_format.is_dense(a):
+                    # (one output: PyTorch's std_var_all_cpu adds the squares one after the other, per thread)
+                    self.exact_var = np.full(self.exact_var.shape, running_sum_by_threads(c * c) / max(0, self.dof))
                 if welford and count:
                     self.exact_var = _welford_where_overflowed(a, axes, self.exact_var, self.dof)
         if not count:  # (nothing reduced: NaN, whatever the correction, as PyTorch's)

@@ -45,21 +45,37 @@ def _statistic_sums(a):
     return np.cumsum(np.moveaxis(a, 1, 0).reshape(a.shape[1], -1), axis=1)[:, -1]
 
 
-def _cancelling_statistics_in_order(x3, mean, centered, var, eps):
-    """``mean``, ``centered`` (in place) and ``var`` of a float64 batch (N, C, L) in a contiguous layout, their
-    channels of a mean large against the spread recomputed as ATen's kernel adds them (_statistic_sums): there the
-    last bits of the statistics show in every output. Elsewhere NumPy's sums are kept (as exact, and cheaper)."""
-    with np.errstate(all="ignore"):
-        cancelling = np.abs(mean) * _batch_invstd(var, eps) > _CANCELLING_RATIO
-    if not cancelling.any():
-        return mean, var
+def _cancelling_statistics_in_order(x3, mean, centered, var_sum, eps):
+    """``mean``, ``centered`` (in place) and ``var_sum`` (the sums of the squares of ``centered``) of a float64 batch
+    (N, C, L) in a contiguous layout, their channels of a mean large against the spread recomputed as ATen's kernel
+    adds them (_statistic_sums): there the last bits of the statistics show in every output. Elsewhere NumPy's sums
+    are kept (as exact, and cheaper)."""
     count = x3.shape[0] * x3.shape[2]
+    with np.errstate(all="ignore"):
+        cancelling = np.abs(mean) * _batch_invstd(var_sum / count, eps) > _CANCELLING_RATIO
+    if not cancelling.any():
+        return mean, var_sum
     picked = x3[:, cancelling]
-    mean, var = mean.copy(), var.copy()
+    mean, var_sum = mean.copy(), var_sum.copy()
     mean[cancelling] = _statistic_sums(picked) / count
     centered[:, cancelling] = picked - mean[cancelling].reshape(1, -1, 1)
-    var[cancelling] = _statistic_sums(np.square(centered[:, cancelling])) / count
-    return mean, var
+    var_sum[cancelling] = _statistic_sums(np.square(centered[:, cancelling]))
+    return mean, var_sum
+
+
+def _update_running_var(running_var, var_sum, count, momentum):
+    """running_var (in place) as ATen's kernel for an input in a contiguous layout updates it from the batch's sums
+    of squared deviations ``var_sum`` (the input's dtype): momentum * (var_sum / (count - 1)) + (1 - momentum) *
+    running_var, the momentum in the input's dtype, a float32 quotient and product each rounded, then added in
+    float64 and rounded once."""
+    real = running_var.dtype.type
+    rate = real(momentum)
+    unbiased = var_sum / real(max(count - 1, 1))
+    kept = (real(1) - rate) * running_var
+    if running_var.dtype == np.float32:
+        running_var[...] = (np.float64(rate) * unbiased.astype(np.float64) + kept).astype(np.float32)
+    else:
+        running_var[...] = rate * unbiased + kept
 
 
 def _half_channel_sums(a):
@@ -127,10 +143,13 @@ class BatchNorm(Node):
         if training:
             mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
+            var_sum = None
             if linear_terms:  # the squares summed in float64 and rounded once, then divided in the input's dtype
-                var = _channel_sums(np.square(centered)) / x3.dtype.type(self.count)
+                var_sum = _channel_sums(np.square(centered))
+                var = var_sum / x3.dtype.type(self.count)
                 if x3.dtype == np.float64 and self.count:
-                    mean, var = _cancelling_statistics_in_order(x3, mean, centered, var, eps)
+                    mean, var_sum = _cancelling_statistics_in_order(x3, mean, centered, var_sum, eps)
+                    var = var_sum / self.count
             else:
                 var = _channel_means(np.square(centered)) if not half else \
                     _half_channel_sums(np.square(centered)) / np.float32(self.count)
@@ -139,10 +158,15 @@ class BatchNorm(Node):
                 subtracted = mean.astype(np.float16).astype(np.float32)
                 centered = x3 - subtracted.reshape(channel)
             with np.errstate(all="ignore"):  # an infinite momentum or statistic: NaN, silently, as PyTorch's kernel
-                if running_mean is not None:
+                if running_mean is not None and var_sum is not None:  # (the momentum in the input's dtype)
+                    rate = running_mean.dtype.type(momentum)
+                    running_mean[...] = rate * mean + (running_mean.dtype.type(1) - rate) * running_mean
+                elif running_mean is not None:
                     running_mean *= 1 - momentum
                     running_mean += momentum * mean
-                if running_var is not None:
+                if running_var is not None and var_sum is not None:
+                    _update_running_var(running_var, var_sum, self.count, momentum)
+                elif running_var is not None:
                     running_var *= 1 - momentum
                     running_var += (momentum * self.count / max(self.count - 1, 1)) * var
         else:
