@@ -534,3 +534,28 @@ def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1
     return out
+
+
+def direct_conv2d(x, w, stride, padding, dilation=(1, 1), groups=1):
+    """float64 direct cross-correlation, tap by tap (independent of every torchless kernel).
+
+    ``padding`` is ((top, bottom), (left, right)); a pair (pH, pW) pads both sides alike."""
+    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
+    N, C, H, W = x.shape
+    O, Cg, kH, kW = w.shape
+    if all(isinstance(p, int) for p in padding):
+        padding = tuple((p, p) for p in padding)
+    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
+    xp = np.zeros((N, C, H + top + bottom, W + left + right))
+    xp[:, :, top:top + H, left:left + W] = x
+    Ho = (H + top + bottom - dH * (kH - 1) - 1) // sH + 1
+    Wo = (W + left + right - dW * (kW - 1) - 1) // sW + 1
+    y = np.zeros((N, O, Ho, Wo))
+    Og = O // groups
+    for g in range(groups):
+        xs = xp[:, g * Cg:(g + 1) * Cg]
+        for i in range(kH):
+            for j in range(kW):
+                patch = xs[:, :, i * dH:i * dH + sH * (Ho - 1) + 1:sH, j * dW:j * dW + sW * (Wo - 1) + 1:sW]
+                y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", patch, w[g * Og:(g + 1) * Og, :, i, j])
+    return y

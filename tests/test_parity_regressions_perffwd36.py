@@ -15,29 +15,8 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import course_cnn, course_cnn_batches
+from helpers import course_cnn, course_cnn_batches, direct_conv2d
 from torchless._kernels import blas, conv, gather
-
-
-def direct_conv(x, w, stride, padding, dilation, groups):
-    """float64 direct cross-correlation, tap by tap (independent of every torchless kernel)."""
-    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
-    N, C, H, W = x.shape
-    O, Cg, kH, kW = w.shape
-    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
-    xp = np.zeros((N, C, H + top + bottom, W + left + right))
-    xp[:, :, top:top + H, left:left + W] = x
-    Ho = (H + top + bottom - dH * (kH - 1) - 1) // sH + 1
-    Wo = (W + left + right - dW * (kW - 1) - 1) // sW + 1
-    y = np.zeros((N, O, Ho, Wo))
-    Og = O // groups
-    for g in range(groups):
-        xs = xp[:, g * Cg:(g + 1) * Cg]
-        for i in range(kH):
-            for j in range(kW):
-                patch = xs[:, :, i * dH:i * dH + sH * (Ho - 1) + 1:sH, j * dW:j * dW + sW * (Wo - 1) + 1:sW]
-                y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", patch, w[g * Og:(g + 1) * Og, :, i, j])
-    return y
 
 
 def assert_close_to_reference(actual, reference, scale=None):
@@ -102,7 +81,7 @@ def test_rows_kept_forward_and_weight_gradient_against_float64(spec):
     (the weight gradient as the correlation of x with gy, computed directly)."""
     x, w, args = _problem(spec, 7)
     y = gather.conv2d_forward_gather(x, w, *args)
-    reference = direct_conv(x, w, *args)
+    reference = direct_conv2d(x, w, *args)
     assert y.dtype == np.float32
     assert_close_to_reference(y, reference)
     rng = np.random.default_rng(8)
@@ -179,15 +158,15 @@ def test_xeon_choices_against_float64(xeon, problem):
     y = conv.FORWARD[names[0]].run(x, w, *args)
     gx = conv.BACKWARD_INPUT[names[1]].run(gy, w, (H, H), *args)
     gw = conv.BACKWARD_WEIGHT[names[2]].run(gy, x, (k, k), *args)
-    assert_close_to_reference(y, direct_conv(x, w, *args))
+    assert_close_to_reference(y, direct_conv2d(x, w, *args))
     # the input gradient: the correlation of gy (padded k - 1 - p) with the flipped, transposed kernel
     flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     q = k - 1 - p
-    assert_close_to_reference(gx, direct_conv(gy, flipped, (1, 1), ((q, q), (q, q)), (1, 1), 1))
+    assert_close_to_reference(gx, direct_conv2d(gy, flipped, (1, 1), ((q, q), (q, q)), (1, 1), 1))
     # the weight gradient: the correlation of x (padded p) with gy, over the batch
     xt = np.ascontiguousarray(x.transpose(1, 0, 2, 3))
     gyt = np.ascontiguousarray(gy.transpose(1, 0, 2, 3))
-    assert_close_to_reference(gw, direct_conv(xt, gyt, (1, 1), ((p, p), (p, p)), (1, 1), 1).transpose(1, 0, 2, 3))
+    assert_close_to_reference(gw, direct_conv2d(xt, gyt, (1, 1), ((p, p), (p, p)), (1, 1), 1).transpose(1, 0, 2, 3))
 
 
 def test_xeon_dispatch_of_the_re_measured_shapes(xeon):
@@ -295,7 +274,7 @@ def test_random_convolutions_whatever_the_dispatch_picks_against_float64(monkeyp
         w = rng.standard_normal((O, Cg, k, k), dtype=np.float32) / np.float32(np.sqrt(Cg * k * k))
         args = ((s, s), ((p, p), (p, p)), (d, d), groups)
         y = conv.conv2d_forward(x, w, *args, algorithm=conv.choose_forward(x.shape, w.shape, *args, np.float32))
-        assert_close_to_reference(y, direct_conv(x, w, *args))
+        assert_close_to_reference(y, direct_conv2d(x, w, *args))
         gy = rng.standard_normal(y.shape, dtype=np.float32)
         gx = conv.conv2d_backward_input(gy, w, (H, W), *args,
                                         algorithm=conv.choose_backward_input(gy.shape, w.shape, (H, W), *args,
@@ -307,9 +286,9 @@ def test_random_convolutions_whatever_the_dispatch_picks_against_float64(monkeyp
         # random directions u and v, each side in float64
         u = rng.standard_normal(x.shape)
         v = rng.standard_normal(w.shape)
-        lhs_x = float(np.sum(gy.astype(np.float64) * direct_conv(u, w, *args)))
-        lhs_w = float(np.sum(gy.astype(np.float64) * direct_conv(x, v, *args)))
-        scale_x = float(np.abs(gy).sum() * np.abs(direct_conv(np.abs(u), np.abs(w), *args)).max()) + 1.0
-        scale_w = float(np.abs(gy).sum() * np.abs(direct_conv(np.abs(x), np.abs(v), *args)).max()) + 1.0
+        lhs_x = float(np.sum(gy.astype(np.float64) * direct_conv2d(u, w, *args)))
+        lhs_w = float(np.sum(gy.astype(np.float64) * direct_conv2d(x, v, *args)))
+        scale_x = float(np.abs(gy).sum() * np.abs(direct_conv2d(np.abs(u), np.abs(w), *args)).max()) + 1.0
+        scale_w = float(np.abs(gy).sum() * np.abs(direct_conv2d(np.abs(x), np.abs(v), *args)).max()) + 1.0
         assert abs(float(np.sum(gx.astype(np.float64) * u)) - lhs_x) <= 1e-5 * scale_x
         assert abs(float(np.sum(gw.astype(np.float64) * v)) - lhs_w) <= 1e-5 * scale_w

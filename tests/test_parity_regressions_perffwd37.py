@@ -10,28 +10,7 @@ import torchless
 import torchless.nn.functional as F
 from torchless._kernels import conv as conv_kernels
 
-from helpers import run_python
-
-
-def _direct_conv64(x, w, stride, padding, dilation=(1, 1), groups=1):
-    """Float64 direct convolution (cross-correlation), a tap at a time, from first principles."""
-    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
-    N, C, H, W = x.shape
-    O, Cg, kH, kW = w.shape
-    (sH, sW), (pH, pW), (dH, dW) = stride, padding, dilation
-    xp = np.zeros((N, C, H + 2 * pH, W + 2 * pW))
-    xp[:, :, pH:pH + H, pW:pW + W] = x
-    Ho = (H + 2 * pH - dH * (kH - 1) - 1) // sH + 1
-    Wo = (W + 2 * pW - dW * (kW - 1) - 1) // sW + 1
-    y = np.zeros((N, O, Ho, Wo))
-    Og = O // groups
-    for g in range(groups):
-        xs = xp[:, g * Cg:(g + 1) * Cg]
-        for i in range(kH):
-            for j in range(kW):
-                window = xs[:, :, i * dH:i * dH + sH * (Ho - 1) + 1:sH, j * dW:j * dW + sW * (Wo - 1) + 1:sW]
-                y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", window, w[g * Og:(g + 1) * Og, :, i, j])
-    return y
+from helpers import direct_conv2d, run_python
 
 
 # --------------------------------------------------------------------------- a large weight checked through y
@@ -49,7 +28,7 @@ def _large_weight_problem(seed, channels=64, size=5):
 def test_large_weight_finite_matches_float64_reference(algorithm):
     x, w, b = _large_weight_problem(1)
     y = conv_kernels.conv2d_forward(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, algorithm=algorithm, bias=b)
-    reference = _direct_conv64(x, w, (1, 1), (1, 1)) + b.reshape(1, -1, 1, 1)
+    reference = direct_conv2d(x, w, (1, 1), (1, 1)) + b.reshape(1, -1, 1, 1)
     np.testing.assert_allclose(y, reference, rtol=1e-5, atol=2e-5)
 
 
@@ -61,7 +40,7 @@ def test_large_weight_nonfinite_reaches_the_exact_treatment(algorithm, bad):
     w[3, 5, 0, 0] = bad
     y = conv_kernels.conv2d_forward(x, w, (1, 1), ((1, 1), (1, 1)), (1, 1), 1, algorithm=algorithm, bias=b)
     with np.errstate(invalid="ignore"):
-        reference = _direct_conv64(x, w, (1, 1), (1, 1)) + b.reshape(1, -1, 1, 1)
+        reference = direct_conv2d(x, w, (1, 1), (1, 1)) + b.reshape(1, -1, 1, 1)
     assert np.isfinite(reference).sum() == y.size - y[0, 3].size
     np.testing.assert_array_equal(np.isnan(y), np.isnan(reference))
     np.testing.assert_allclose(y, reference, rtol=1e-5, atol=2e-5)
@@ -128,7 +107,7 @@ def test_large_weight_matches_float64_reference_and_torch(case):
     assert w.size >= conv_kernels.OUTPUT_CHECKS_WEIGHT_MIN_SIZE and w.size > N * O * Ho * Ho  # (the path under test)
     with torchless.no_grad():
         ours = F.conv2d(torchless.tensor(x), torchless.tensor(w), torchless.tensor(b), s, p, d, g).numpy()
-    reference = _direct_conv64(x, w, (s, s), (p, p), (d, d), g) + b.reshape(1, -1, 1, 1)
+    reference = direct_conv2d(x, w, (s, s), (p, p), (d, d), g) + b.reshape(1, -1, 1, 1)
     tolerance = 1e-12 if dtype == np.float64 else 2e-5
     np.testing.assert_allclose(ours, reference, rtol=tolerance, atol=tolerance)
     assert ours.dtype == dtype

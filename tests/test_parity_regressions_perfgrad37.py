@@ -17,27 +17,7 @@ import pytest
 
 import torchless
 from torchless._kernels import blas, conv, gather, im2col, release_scratch
-
-
-def direct_conv(x, w, stride, padding, dilation, groups):
-    """float64 direct cross-correlation, tap by tap (independent of every torchless kernel)."""
-    x, w = np.asarray(x, np.float64), np.asarray(w, np.float64)
-    N, C, H, W = x.shape
-    O, Cg, kH, kW = w.shape
-    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
-    xp = np.zeros((N, C, H + top + bottom, W + left + right))
-    xp[:, :, top:top + H, left:left + W] = x
-    Ho = (H + top + bottom - dH * (kH - 1) - 1) // sH + 1
-    Wo = (W + left + right - dW * (kW - 1) - 1) // sW + 1
-    y = np.zeros((N, O, Ho, Wo))
-    Og = O // groups
-    for g in range(groups):
-        xs = xp[:, g * Cg:(g + 1) * Cg]
-        for i in range(kH):
-            for j in range(kW):
-                patch = xs[:, :, i * dH:i * dH + sH * (Ho - 1) + 1:sH, j * dW:j * dW + sW * (Wo - 1) + 1:sW]
-                y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", patch, w[g * Og:(g + 1) * Og, :, i, j])
-    return y
+from helpers import direct_conv2d
 
 
 def direct_gradients(gy, x, w, stride, padding, dilation, groups):
@@ -111,7 +91,7 @@ def test_blocked_stacked_rows_are_the_whole_stacked_rows(spec, block_bytes, monk
             blocked = im2col.conv2d_forward_rowstack_blocked(x, w, *args, bias=b)
             assert blocked.dtype == whole.dtype == dtype and blocked.shape == whole.shape
             np.testing.assert_array_equal(blocked, whole)
-            reference = direct_conv(x, w, *args) + (0 if b is None else b.astype(np.float64).reshape(1, -1, 1, 1))
+            reference = direct_conv2d(x, w, *args) + (0 if b is None else b.astype(np.float64).reshape(1, -1, 1, 1))
             assert_close_to_reference(blocked, reference)
 
 
@@ -127,7 +107,7 @@ def test_blocked_stacked_rows_into_out_and_after_other_shapes():
     assert result.base is whole or np.shares_memory(result, whole)
     np.testing.assert_array_equal(whole[1:5], im2col.conv2d_forward_rowstack(x, w, *args))
     assert (whole[0] == 7).all() and (whole[5] == 7).all()
-    assert_close_to_reference(whole[1:5], direct_conv(x, w, *args))
+    assert_close_to_reference(whole[1:5], direct_conv2d(x, w, *args))
 
 
 # Input gradients whose flipped convolution runs on stacked rows (gy (N, O, Ho, Wo) -> gx (N, C, H, W)): the

@@ -478,7 +478,7 @@ def test_file_torch_refuses_at_its_first_byte_gets_its_words(data):
         torch.load(io.BytesIO(data))
     with pytest.raises(CheckpointError) as ours:
         load_bytes(data)
-    for text in ("Weights only load failed", f"WeightsUnpickler error: ", f"Unsupported operand {data[0]}"):
+    for text in ("Weights only load failed", "WeightsUnpickler error: ", f"Unsupported operand {data[0]}"):
         assert text in str(theirs.value) and text in str(ours.value)
 
 

@@ -8,8 +8,6 @@ and modal reductions (modal_reductions).
 """
 import numbers
 
-import numpy as np
-
 from .. import _dtype, _parser_errors
 from . import bitwise, math_methods, special_functions
 from .bucketing import bucketize, histogram, searchsorted
