@@ -17,7 +17,8 @@ import pytest
 
 import torchless
 from torchless._kernels import parallel, sum_order
-from torchless._kernels.reduce_order import _multi_row_sum, _row_sum, cascade_sum
+from torchless._kernels.reduce_order import _row_sum, cascade_sum
+from test_parity_regressions_numerics37b import outer_sum
 
 
 def random(shape, dtype=np.float32, seed=0):
@@ -167,25 +168,6 @@ def test_batch_norm_running_statistics_as_torch(momentum):
 
 
 # -- without torch: a literal transcription of the kernel's loops, and the float64 sum
-
-
-def outer_sum(matrix, width=8):
-    """ATen's sum down the rows of a C-contiguous matrix, step by step. vectorized_outer_sum (a vector of columns or
-    more): blocks of four vectors of columns through multi_row_sum, then vectors and single columns through row_sum;
-    scalar_outer_sum (fewer columns): blocks of four columns through multi_row_sum, the rest through row_sum."""
-    columns = matrix.shape[1]
-    out = np.zeros(columns, matrix.dtype)
-    block = 4 * width if columns >= width else 4
-    j = 0
-    while j + block <= columns:
-        out[j:j + block] = _multi_row_sum(matrix[:, j:j + block])
-        j += block
-    while columns >= width and j + width <= columns:
-        out[j:j + width] = _row_sum(matrix[:, j:j + width])
-        j += width
-    for k in range(j, columns):
-        out[k] = _row_sum(matrix[:, k])
-    return out + matrix.dtype.type(0)
 
 
 @pytest.mark.parametrize("shape", [(3000, 5), (700, 77), (257, 130), (64, 10), (1000, 40)])
