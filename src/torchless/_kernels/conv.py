@@ -151,6 +151,22 @@ def flip_kernel(w, groups):
 # 32x64x26x26 -> 32 0.86-0.92, 4x32x64x64 -> 32 7x7 0.97-1.00; the MNIST CNN's convolution backward (both
 # gradients, 64 images on 2 threads, process CPU time) 0.94.
 FLIPPED_ROWSTACK_IN_BLOCKS = True
+# On an Intel Xeon with AVX512-FP16 (blas.XEON_AVX512_FP16) the forward gains from the blocks too where the whole
+# kernel's columns and partial sums ((Cg*kW + kH*Og) * groups rows of N*Hp*Wp positions) outgrow the cache and the
+# rows are few: blocked / whole, 10 fresh processes alternating, paired medians of thread CPU time on one thread
+# (whole batch) | process CPU time on 2 threads (split over the batch: the rule sees a shard); rows, MiB of a
+# shard: 8x64x56x56->64 (384, 19.7) 0.905 | 0.956, 8x32x64x64->32 7x7 (448, 33.5) 0.935 | 0.980, 8x16x64x64->16
+# 7x7 (224, 16.7) 0.815 | 0.828, 16x16x32x32->32 5x5 (240, 9.5) 0.896 | 0.911, 8x24x64x64->24 5x5 (240, 16.9)
+# 0.892 | 0.865, 8x32x56x56->32 (192, 9.9) 0.922 | 0.948, 32x32x28x28->32 (192, 10.5) 0.886 | 0.920,
+# 4x32x80x80->32 (192, 9.8) 0.907 | 0.935, 16x24x32x32->24 7x7 (336, 14.8) 0.898 | 0.952. Smaller shards gain on
+# one thread (where the whole batch is one call) but hardly split: 8x48x40x40->48 (288, 7.8) 0.953 | 0.981,
+# 16x32x32x32->32 (192, 6.8) 0.951 | 0.970, 16x32x28x28->32 (192, 5.3) 0.901 | 0.994, 4x48x40x40->48 (288, 3.9)
+# 1.002 | 0.973, 8x64x28x28->64 dilation 2 (384, 6.0) 1.006 | 1.029, 2x64x56x56->32 groups 2 dilation 2 (288, 4.0)
+# 0.934 | 1.010. More rows lose: 2x32x56x56->64 5x5 (480) 1.045 | 1.012, 8x96x28x28->96 5x5 (960) 1.082 | 1.065,
+# 4x128x28x28->64 (576) 1.008 | 0.990. One image runs whole with BLAS on both cores, where the blocks' thinner
+# products lose: 1x64x112x112->64 0.957 | 1.029, 1x32x112x112->32 7x7 0.971 | 1.018.
+XEON_ROWSTACK_BLOCKED_MAX_ROWS = 448
+XEON_ROWSTACK_BLOCKED_MIN_BYTES = 8 * 2**20
 
 
 def _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
@@ -410,10 +426,24 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     if tile:
         return f"winograd{tile}"
     if tuple(stride) == (1, 1) and N * out_hw[0] * out_hw[1] >= ROWSTACK_MIN_PIXELS:
-        return "rowstack"
+        blocked = _stacked_rows_in_blocks_pay(x_shape, w_shape, padding, groups, dtype)
+        return "rowstack_blocked" if blocked else "rowstack"
     if gather.per_image_gemm_is_large(w_shape, out_hw, groups):
         return "gather"
     return "im2col"
+
+
+def _stacked_rows_in_blocks_pay(x_shape, w_shape, padding, groups, dtype):
+    """Whether a stride-1 forward by stacked rows runs faster in blocks of positions (see
+    XEON_ROWSTACK_BLOCKED_MIN_BYTES)."""
+    N, C, H, W = x_shape
+    O, Cg, kH, kW = w_shape
+    # (float64 products of a block's width may round otherwise than the whole width's: float32 only, as measured)
+    if not (blas.XEON_AVX512_FP16 and N >= 2 and (dtype is None or np.dtype(dtype) == np.float32)):
+        return False
+    rows = (Cg * kW + kH * (O // groups)) * groups
+    plane = (H + padding[0][0] + padding[0][1]) * (W + padding[1][0] + padding[1][1])
+    return rows <= XEON_ROWSTACK_BLOCKED_MAX_ROWS and rows * N * plane * 4 >= XEON_ROWSTACK_BLOCKED_MIN_BYTES
 
 
 def _stacked_rows_flip_pays(w_shape, groups):
@@ -440,7 +470,8 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         # With few tiles, flipping the kernel and transforming it costs more than col2im saves
         # (1x256x14x14 -> 256: col2im 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms,
         # flipped F(4x4) 6.1 ms); F(2x2) pays from FLIPPED_WINOGRAD2_MIN_TILES tiles on.
-        if forward == "winograd4" or (forward == "rowstack" and large and _stacked_rows_flip_pays(w_shape, groups)):
+        stacked_rows = forward in ("rowstack", "rowstack_blocked")
+        if forward == "winograd4" or (stacked_rows and large and _stacked_rows_flip_pays(w_shape, groups)):
             return "flipped"
         if forward == "winograd2" and _winograd_tile_count(gy_shape[0], input_hw, 2) >= FLIPPED_WINOGRAD2_MIN_TILES:
             return "flipped"
