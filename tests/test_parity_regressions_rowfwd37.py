@@ -10,6 +10,7 @@ import pytest
 
 import torchless
 from torchless._kernels import blas, conv
+from helpers import direct_conv2d
 
 
 @pytest.fixture
@@ -29,26 +30,6 @@ def _shard(N, O, H, W, k, p, d, C, groups):
     out_hw = conv.conv_output_hw((H, W), (k, k), (1, 1), _pads(p), (d, d))
     slices = conv._batch_shards(N, O, out_hw, (O, C // groups, k, k))
     return N if slices is None else slices[0].stop - slices[0].start
-
-
-def _direct64(x, w, padding, dilation, groups, bias=None):
-    """Stride-1 convolution in float64, one kernel tap at a time (from the definition)."""
-    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    w = w.astype(np.float64)
-    N, C, Hp, Wp = x.shape
-    O, Cg, kH, kW = w.shape
-    Og = O // groups
-    Ho, Wo = Hp - dilation * (kH - 1), Wp - dilation * (kW - 1)
-    y = np.zeros((N, O, Ho, Wo))
-    for g in range(groups):
-        xg = x[:, g * Cg:(g + 1) * Cg]
-        for i in range(kH):
-            for j in range(kW):
-                patch = xg[:, :, i * dilation:i * dilation + Ho, j * dilation:j * dilation + Wo]
-                y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", patch, w[g * Og:(g + 1) * Og, :, i, j])
-    if bias is not None:
-        y += bias.astype(np.float64).reshape(1, O, 1, 1)
-    return y
 
 
 # (N, C, H, O, k, padding, dilation, groups): shapes the rule sends to the blocks on the Xeon (as called: a batch
@@ -124,7 +105,9 @@ def test_dispatched_forward_bits_and_float64(xeon, problem, with_bias):
     whole = conv.conv2d_forward(x, w, *args, algorithm="rowstack", bias=bias)
     assert y.dtype == np.float32 and y.shape == whole.shape
     assert np.array_equal(y.view(np.uint32), whole.view(np.uint32))
-    reference = _direct64(x, w, p, d, g, bias)
+    reference = direct_conv2d(x, w, (1, 1), (p, p), (d, d), g)
+    if bias is not None:
+        reference += bias.astype(np.float64).reshape(1, -1, 1, 1)
     assert np.max(np.abs(y - reference)) <= 2e-6 * max(1.0, np.max(np.abs(reference)))
 
 

@@ -380,7 +380,8 @@ def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups, out=None, b
 # sums per shard). Kernel row i's partial sums at position p belong to y[p - i*dH*Wq], so each block adds them
 # there, into earlier blocks' positions too: nothing is computed twice, and every value of y still sums its
 # kernel rows first to last (a row's partial sums come from the same block as the rows before it or a later
-# one), over the same products: the same bits as conv2d_forward_rowstack.
+# one), over the same products: the same bits as conv2d_forward_rowstack in float32 (in float64 ~0.2% of values
+# differ in the last bit: the blocks' products are shorter, and OpenBLAS's double kernels add them in another order).
 ROWSTACK_BLOCK_BYTES = 4 * 2**20
 
 
