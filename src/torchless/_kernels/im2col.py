@@ -381,7 +381,8 @@ def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups, out=None, b
 # there, into earlier blocks' positions too: nothing is computed twice, and every value of y still sums its
 # kernel rows first to last (a row's partial sums come from the same block as the rows before it or a later
 # one), over the same products: the same bits as conv2d_forward_rowstack in float32 (in float64 ~0.2% of values
-# measured to differ in the last bit, the blocks' products being of other lengths; the forward takes blocks only in float32).
+# measured to differ in the last bit, the blocks' products being of other lengths; the forward takes blocks only
+# in float32).
 ROWSTACK_BLOCK_BYTES = 4 * 2**20
 
 
