@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import torchless
-from torchless._kernels import parallel, sum_order
-from torchless._kernels.reduce_order import _row_sum, cascade_sum
+from torchless._kernels import parallel
+from torchless._kernels.reduce_order import cascade_sum
 from test_parity_regressions_numerics37b import outer_sum
 
 
@@ -47,20 +47,19 @@ def two_threads():
     torch.set_num_threads(torch_before)
 
 
-# (shape, dims) per class summed in ATen's order: columns (outer dims), a middle dim
-CASES = [
-    ((3000, 5), (0,)), ((1000, 77), (0,)), ((70, 130), (0,)), ((64, 10), (0,)), ((256, 40), (0,)),
-    ((64, 32, 13, 13), (0,)), ((30, 40, 50), (1,)),
-]
-# (numerics37b) classes whose innermost dim in memory is reduced (whole sums of dense tensors, rows, BatchNorm's
-# (0, 2, 3), global pooling's (2, 3)) are added in NumPy's order: ATen's 8-float lanes cost NumPy several times its
-# own pairwise sum there. Those sums stay within float32's precision of torch's.
+# (shape, dims) summed in ATen's order: the leading dims of a C-contiguous array (a bias gradient's sum)
+CASES = [((64, 10), (0,)), ((256, 40), (0,)), ((64, 32, 13, 13), (0,)), ((16, 3), (0,)), ((8, 4, 20), (0, 1))]
+# the other classes are added in NumPy's order (modelled in NumPy, ATen's order cost two to six times NumPy's sum:
+# see sum_order): whole sums of dense tensors, rows, BatchNorm's (0, 2, 3), global pooling's (2, 3), columns in
+# more than two cascade levels or not in full runs, a middle dim. Those sums stay within float32's precision of
+# torch's.
 NUMPY_ORDER_CASES = [
     ((9000,), None), ((40001,), None), ((300000,), None),
     ((37, 1000), (1,)), ((5, 20000), (1,)), ((64, 7), (1,)),
     ((64, 32, 13, 13), (0, 2, 3)), ((8, 3, 40, 40), (0, 2, 3)),
     ((64, 64, 7, 7), (2, 3)), ((2, 512, 3, 3), (2, 3)),
     ((300, 200), None), ((30, 40, 50), (0, 2)),
+    ((3000, 5), (0,)), ((1000, 77), (0,)), ((70, 130), (0,)), ((30, 40, 50), (1,)),
 ]
 
 
@@ -100,53 +99,24 @@ def layouts(x):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(300, 401), (16, 24, 30, 31), (50, 60, 40)])
-def test_sums_of_other_layouts_as_torch(two_threads, shape, dtype):
-    # TensorIterator orders the dims by stride (reduced ones innermost) and merges neighbours: the order follows
+def test_sums_of_other_layouts_close_to_torch(two_threads, shape, dtype):
     torch = two_threads
     x = random(shape, dtype, seed=3)
     rng = np.random.default_rng(4)
-    exact = 0
     for _, view in layouts(x):
         for dims in [None, (0,), (view.ndim - 1,)] + [tuple(sorted(rng.choice(view.ndim, 2, replace=False)))]:
             ours = torchless.from_numpy(view).sum() if dims is None else torchless.from_numpy(view).sum(dims)
             theirs = torch.from_numpy(view).sum() if dims is None else torch.from_numpy(view).sum(dims)
-            if sum_order.aten_sum(view, dims) is None:  # (innermost dim in memory reduced: NumPy's order)
-                magnitude = np.abs(view.astype(np.float64)).sum(axis=dims)
-                assert np.all(np.abs(ours.numpy().astype(np.float64) - theirs.numpy()) <= 2e-6 * magnitude)
-            else:
-                exact += 1
-                assert_same_bits(ours.numpy(), theirs.numpy())
-    assert exact >= 4
+            magnitude = np.abs(view.astype(np.float64)).sum(axis=dims)
+            tolerance = (2e-6 if dtype == np.float32 else 1e-14) * magnitude
+            assert ours.shape == theirs.shape
+            assert np.all(np.abs(ours.numpy().astype(np.float64) - theirs.numpy()) <= tolerance)
 
 
-def test_column_sums_split_between_threads_as_torch(two_threads):
-    # columns 8 bytes apart (no rounding of the threads' ranges to 128 bytes): each thread's blocks of four start
-    # at its own first column, 90 columns each here, so the last two of each are summed as single columns
+def test_bias_gradient_over_256_rows_as_torch(two_threads):
+    # the gradient of a broadcast bias is a sum over the batch's rows (ATen's sum_to_size): 16 runs of 16
     torch = two_threads
-    x = random((312, 360), seed=5)[:, ::2]
-    assert_same_bits(torchless.from_numpy(x).sum(0).numpy(), torch.from_numpy(x).sum(0).numpy())
-
-
-@pytest.mark.parametrize("threads", [1, 2])
-def test_whole_sum_follows_the_thread_count(threads):
-    # over 32768 elements ATen sums each thread's half from 0, then adds the halves: the bits depend on the count
-    torch = pytest.importorskip("torch")
-    before, torch_before = parallel.get_num_threads(), torch.get_num_threads()
-    try:
-        torchless.set_num_threads(threads)
-        torch.set_num_threads(threads)
-        for size in (32768, 32769, 70001, 1 << 18):
-            x = random((2 * size,), seed=size)[::2]  # (strided: a dense whole sum is NumPy's order)
-            assert_same_bits(torchless.from_numpy(x).sum().numpy(), torch.from_numpy(x).sum().numpy())
-    finally:
-        parallel.set_num_threads(before)
-        torch.set_num_threads(torch_before)
-
-
-def test_bias_gradient_over_many_rows_as_torch(two_threads):
-    # the gradient of a broadcast bias is a sum over the batch's rows (ATen's sum_to_size)
-    torch = two_threads
-    x = random((4096, 24), seed=6)
+    x = random((256, 24), seed=6)
     grads = []
     for lib in (torchless, torch):
         bias = lib.zeros(24, requires_grad=True)
@@ -170,27 +140,10 @@ def test_batch_norm_running_statistics_as_torch(momentum):
 # -- without torch: a literal transcription of the kernel's loops, and the float64 sum
 
 
-@pytest.mark.parametrize("shape", [(3000, 5), (700, 77), (257, 130), (64, 10), (1000, 40)])
+@pytest.mark.parametrize("shape", [(48, 8), (128, 77), (16, 130), (64, 10), (256, 40), (16, 6)])
 def test_column_sums_as_the_kernels_loops(shape):
     x = random(shape, seed=shape[0])
     assert_same_bits(torchless.from_numpy(x).sum(0).numpy(), outer_sum(x))
-
-
-def test_whole_sum_split_in_two_as_the_kernels_loops():
-    # two threads: each half (rounded up) summed from 0, then the two halves added; a strided row element by
-    # element (row_sum)
-    x = random((100002,), seed=9)[::2]
-    before = parallel.get_num_threads()
-    try:
-        torchless.set_num_threads(2)
-        half = 25001
-        expected = np.float32(0) + _row_sum(x[:half].copy()) + _row_sum(x[half:].copy())
-        assert_same_bits(torchless.from_numpy(x).sum().numpy(), np.array(expected, np.float32))
-        torchless.set_num_threads(1)
-        expected = np.float32(0) + _row_sum(x.copy())
-        assert_same_bits(torchless.from_numpy(x).sum().numpy(), np.array(expected, np.float32))
-    finally:
-        parallel.set_num_threads(before)
 
 
 @pytest.mark.parametrize("shape,dims", [((200000,), None), ((4000, 50), (0,)), ((50, 4000), (1,)),

@@ -71,9 +71,8 @@ def split_outer_sum(matrix, threads):
     return np.concatenate(parts)
 
 
-# rows: one level, two full levels, leftovers (the general path); columns: blocks only, single columns only, both
-SHAPES = [(64, 10), (64, 128), (16, 40), (128, 7), (256, 33), (1024, 72), (60, 12), (300, 200), (257, 130),
-          (64, 32, 26, 26), (8, 16, 5, 5)]
+# rows: one level, two full levels; columns: blocks only, single columns only, both (other sums: NumPy's order)
+SHAPES = [(64, 10), (64, 128), (16, 40), (128, 7), (256, 34), (64, 32, 26, 26), (8, 16, 5, 5)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -97,7 +96,7 @@ def test_leading_sums_as_torch_fuzzed():
     rng = np.random.default_rng(37)
     before, torch_before = parallel.get_num_threads(), torch.get_num_threads()
     try:
-        mismatches = []
+        mismatches, checked = [], 0
         for threads in (1, 2):
             parallel.set_num_threads(threads)
             torch.set_num_threads(threads)
@@ -106,10 +105,13 @@ def test_leading_sums_as_torch_fuzzed():
                 columns = int(rng.integers(2, 300))
                 dtype = rng.choice([np.float32, np.float64])
                 x = random((rows, columns), dtype, seed=int(rng.integers(1 << 30)))
+                if sum_order.aten_sum(x, (0,)) is None:  # (rows or columns outside the direct path: NumPy's order)
+                    continue
+                checked += 1
                 if not np.array_equal(torchless.from_numpy(x).sum(0).numpy().view(np.uint8),
                                       torch.from_numpy(x).sum(0).numpy().view(np.uint8)):
                     mismatches.append((threads, rows, columns, dtype))
-        assert not mismatches
+        assert not mismatches and checked >= 80
     finally:
         parallel.set_num_threads(before)
         torch.set_num_threads(torch_before)
@@ -130,7 +132,7 @@ def test_bias_gradients_as_torch():
 
 def test_direct_path_results():
     # a sum of -0.0s is +0.0 (ATen's zero-filled output); results are new C-ordered arrays owning their memory
-    for shape, keepdims in [((64, 10), False), ((64, 4, 5), False), ((64, 10), True), ((300, 200), False)]:
+    for shape, keepdims in [((64, 10), False), ((64, 4, 5), False), ((64, 10), True), ((256, 200), False)]:
         zeros = sum_order.aten_sum(np.full(shape, -0.0, np.float32), (0,), keepdims)
         assert not np.signbit(zeros).any()
         total = sum_order.aten_sum(random(shape), (0,), keepdims)
