@@ -32,8 +32,9 @@ _ROUTED_DUNDERS = frozenset((
     "__float__", "__int__", "__complex__", "__index__", "__format__", "__repr__",
 ))
 
-# The properties whose values come back as the subclass
-_ROUTED_PROPERTIES = ("T", "mT", "H", "mH", "data", "real", "imag", "grad")
+# The properties PyTorch hands to __torch_function__ (those giving tensors come back as the subclass, but .grad)
+_ROUTED_PROPERTIES = ("T", "mT", "H", "mH", "data", "real", "imag", "grad", "shape", "dtype", "device", "ndim",
+                      "requires_grad", "is_leaf", "grad_fn")
 
 # The routed dunders that are not binary operators (a binary one refused by every overload gives NotImplemented, so
 # that Python tries the other operand and raises its "unsupported operand type(s)")
