@@ -27,6 +27,7 @@ def _classes(lib):
 
 
 def _cases(lib):
+    F = lib.nn.functional
     x = lib.arange(24.0).reshape(2, 3, 4)
     seen, Traced, Plain, Derived = _classes(lib)
     t, u, v = x.as_subclass(Traced), x.as_subclass(Plain), x.as_subclass(Derived)
@@ -50,6 +51,9 @@ def _cases(lib):
         "iadd": lambda: t.clone().__iadd__(1), "imul": lambda: t.clone().__imul__(2), "expand": lambda: t[:1].expand(
             4, 3, 4), "squeeze": lambda: t[:1].squeeze(0), "where": lambda: t.where(t > 3, 0.0),
         "sigmoid": lambda: t.sigmoid(), "requires_grad_": lambda: t.clone().requires_grad_(),
+        "F.relu": lambda: F.relu(t - 5), "F.relu_inplace": lambda: F.relu(t - 5, inplace=True),
+        "interpolate": lambda: F.interpolate(t, scale_factor=2),
+        "bilinear": lambda: F.interpolate(t[None], size=(4, 6), mode="bilinear", align_corners=False),
     }
     return seen, cases
 
@@ -217,6 +221,18 @@ def test_tutorial_subclass_keeps_metadata_and_values():
         np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6)
     assert type(m.grad) is not _Meters and m.grad is None
     assert m.shape == (2, 2) and len(m) == 2 and float(m[0, 0]) == 1.5
+
+
+def test_functional_relu_and_interpolate_keep_the_subclass():
+    x = np.array([[[-1.0, 2.0], [3.0, -4.0]]], np.float32)
+    m = torchless.tensor(x).as_subclass(_Meters)
+    m.unit = "m"
+    relu = torchless.nn.functional.relu(m)
+    assert type(relu) is _Meters and relu.unit == "m" and relu.tolist() == np.maximum(x, 0).tolist()
+    up = torchless.nn.functional.interpolate(m, scale_factor=2)  # nearest: each value repeated
+    assert type(up) is _Meters and up.tolist() == x.repeat(2, axis=-1).tolist()
+    p = torchless.nn.Parameter(torchless.tensor([-1.0, 1.0]))
+    assert type(torchless.nn.functional.relu(p)) is torchless.Tensor
 
 
 def test_plain_tensor_has_no_routing():
