@@ -233,6 +233,11 @@ def test_functional_relu_and_interpolate_keep_the_subclass():
     assert type(up) is _Meters and up.tolist() == x.repeat(2, axis=-1).tolist()
     p = torchless.nn.Parameter(torchless.tensor([-1.0, 1.0]))
     assert type(torchless.nn.functional.relu(p)) is torchless.Tensor
+    # a tv_tensor keeps torchvision's rule: operations give plain tensors
+    image = torchless.vision.tv_tensors.Image(torchless.tensor(x))
+    for result in (torchless.nn.functional.relu(image), torchless.nn.functional.interpolate(image, size=4),
+                   image + 1):
+        assert type(result) is torchless.Tensor
 
 
 def test_plain_tensor_has_no_routing():

@@ -107,6 +107,8 @@ def _overloaded_args(relevant):
         kind = type(arg)
         if kind in kinds or kind is Tensor or not hasattr(arg, "__torch_function__"):
             continue
+        if not getattr(kind, "_torch_function_routed", True):  # (a subclass of torchless's own: a tv_tensor)
+            continue
         if getattr(kind.__torch_function__, "__func__", kind.__torch_function__) is _disabled_torch_function_impl:
             continue
         index = len(found)
@@ -213,7 +215,8 @@ def install(cls):
     from . import _unbound
     from ._tensor import Tensor
 
-    if not _routes(cls):
+    cls._torch_function_routed = _routes(cls)
+    if not cls._torch_function_routed:
         return
     own = set()
     for klass in cls.__mro__:
