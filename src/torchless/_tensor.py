@@ -640,6 +640,24 @@ class Tensor(metaclass=_unbound._TensorMeta):
             forward_ad.refuse_in_vmap(self, "data")
         return self._data.tolist()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        from . import overrides
+
+        overrides.install(cls)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        """Run ``func`` (a Tensor method, or another function called with a Tensor subclass) with ``args`` and
+        ``kwargs``, its tensors (and tuples or lists of them) returned as ``cls``.
+
+        A subclass overrides this to change what its operations do; it returns ``NotImplemented`` when ``types``
+        holds a type it does not know.
+        """
+        from . import overrides
+
+        return overrides._torch_function(cls, func, types, args, kwargs)
+
     def as_subclass(self, cls):
         """This tensor as an instance of the Tensor subclass ``cls``, sharing its values; one that requires grad is
         aliased (a view), so that gradients reach this tensor."""

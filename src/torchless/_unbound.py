@@ -84,6 +84,16 @@ class _Unbound:
             setattr(_TensorMeta, name, self)
 
 
+def public_method(name):
+    """Tensor's method ``name`` as a program outside torchless gets it (``torch.Tensor.add``)."""
+    unbound = _TensorMeta.__dict__.get(name)
+    if not isinstance(unbound, _Unbound):
+        return None
+    if unbound.checking is None:
+        unbound.checking = _checking(name, unbound.function, unbound.tensor)
+    return unbound.checking
+
+
 def install(tensor):
     """Give the public methods of ``tensor`` (torchless.Tensor, of metaclass _TensorMeta) that PyTorch's C code
     provides their descriptor on the metaclass (those PyTorch writes in Python run with any self there too)."""

@@ -4,5 +4,6 @@ torch.fx records ``F.linear`` and the other nn.functional functions PyTorch bind
 names (``torch._C._nn.linear``), and the code of a GraphModule calls them so; :mod:`torchless._C._nn` gives them.
 """
 from . import _nn
+from ..overrides import DisableTorchFunctionSubclass, _disabled_torch_function_impl
 
-__all__ = ["_nn"]
+__all__ = ["DisableTorchFunctionSubclass", "_disabled_torch_function_impl", "_nn"]

@@ -3,6 +3,7 @@ uninitialized forms, which lazy modules hold until their first call."""
 from .._tensor import Tensor, _python_attributes
 from .. import _creation
 from .._parser_errors import check_bool
+from ..overrides import _disabled_torch_function_impl
 from ._uninitialized import UninitializedTensorMixin
 
 
@@ -31,6 +32,9 @@ class Parameter(Tensor):
         >>> p.requires_grad, p.is_leaf
         (True, True)
     """
+
+    # operations on a Parameter give plain tensors, as PyTorch's opts out of __torch_function__
+    __torch_function__ = staticmethod(_disabled_torch_function_impl)
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:

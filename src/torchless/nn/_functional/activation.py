@@ -29,6 +29,7 @@ from ..._tensor import Tensor
 from ..._type_promotion import NUMBERS, as_parsed_number
 from ..._tensor_methods._arguments import refuse_relu, refuse_complex_gradient
 from ...autograd import forward_ad
+from ...overrides import handle_torch_function, has_torch_function
 from ...autograd._graph_backward import laid_out_as_iterator_of_gradient, with_zero_derivative_of
 from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
@@ -116,8 +117,11 @@ def _maybe_inplace(input, function, overwrite, fills=False, **params):
 # ---------------------------------------------------------------------------- relu family
 def relu(input, inplace=False):
     """max(0, x) elementwise; integer tensors stay integer."""
-    if not isinstance(input, Tensor):  # (the in-place form is relu_ to PyTorch's parser)
-        check_tensor(input, "relu_" if inplace else "relu")
+    if type(input) is not Tensor:  # (a plain tensor pays no more for subclasses than for the isinstance check)
+        if has_torch_function((input,)):
+            return handle_torch_function(relu, (input,), input, inplace=inplace)
+        if not isinstance(input, Tensor):  # (the in-place form is relu_ to PyTorch's parser)
+            check_tensor(input, "relu_" if inplace else "relu")
     if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
         refuse_relu(input)
     if inplace:

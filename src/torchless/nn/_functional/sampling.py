@@ -19,6 +19,7 @@ from ..._kernels.fma import fused_multiply_add64 as _fma64
 from ..._ops._util import checked_int64
 from ..._tensor import Tensor
 from ...autograd import forward_ad
+from ...overrides import handle_torch_function, has_torch_function
 from ...autograd.graph import Node
 from ._args import BOOL_SYMINT, Param, _described_with_items, _is_list_int, _tp_name, native
 from ._pool_args import _check_output_storage
@@ -34,6 +35,10 @@ _AXES = {1: "W", 2: "HW", 3: "DHW"}
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
+    if type(input) is not Tensor and has_torch_function((input,)):
+        return handle_torch_function(interpolate, (input,), input, size=size, scale_factor=scale_factor, mode=mode,
+                                     align_corners=align_corners, recompute_scale_factor=recompute_scale_factor,
+                                     antialias=antialias)
     out = _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
     # PyTorch's upsampling kernels lay their output out channels-last for such an input ('area' is an adaptive
     # average pooling, which lays out its own)
