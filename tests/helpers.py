@@ -559,3 +559,29 @@ def direct_conv2d(x, w, stride, padding, dilation=(1, 1), groups=1):
                 patch = xs[:, :, i * dH:i * dH + sH * (Ho - 1) + 1:sH, j * dW:j * dW + sW * (Wo - 1) + 1:sW]
                 y[:, g * Og:(g + 1) * Og] += np.einsum("nchw,oc->nohw", patch, w[g * Og:(g + 1) * Og, :, i, j])
     return y
+
+
+def graph_tree(node, leaves, depth):
+    """A grad_fn's name and, ``depth`` levels down, its next_functions; AccumulateGrad nodes named by the position of
+    their leaf in ``leaves``."""
+    if node is None:
+        return None
+    name = node.name()
+    if name.endswith("AccumulateGrad"):
+        found = [i for i, leaf in enumerate(leaves) if leaf is node.variable]
+        return f"leaf{found[0] if found else '?'}"
+    if depth == 0:
+        return name
+    return name, tuple(graph_tree(f, leaves, depth - 1) for f, _ in node.next_functions)
+
+
+def bfloat16_rne(values):
+    """float32 values rounded to bfloat16 (to nearest, ties to even) by their bits, as float32."""
+    bits = np.asarray(values, np.float32).view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
+    return (rounded & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
+
+
+def as_bf16(mod, array, requires_grad=False):
+    """``array`` as a bfloat16 tensor of the library ``mod`` (torch or torchless)."""
+    return mod.tensor(np.asarray(array, np.float32)).to(mod.bfloat16).requires_grad_(requires_grad)

@@ -10,23 +10,13 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import as_bf16, bfloat16_rne
 
 pytest.importorskip("ml_dtypes")
 
 
-def rne(values):
-    """float32 values rounded to bfloat16 (to nearest, ties to even) by their bits, as float32."""
-    bits = np.asarray(values, np.float32).view(np.uint32).astype(np.uint64)
-    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
-    return (rounded & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
-
-
 def bf16_values(shape, seed, scale=3.0):
-    return rne(np.random.default_rng(seed).standard_normal(shape).astype(np.float32) * np.float32(scale))
-
-
-def as_bf16(mod, array, requires_grad=False):
-    return mod.tensor(np.asarray(array, np.float32)).to(mod.bfloat16).requires_grad_(requires_grad)
+    return bfloat16_rne(np.random.default_rng(seed).standard_normal(shape).astype(np.float32) * np.float32(scale))
 
 
 def floats(t):
@@ -34,10 +24,6 @@ def floats(t):
 
 
 # ---------------------------------------------------------------------------- independent references
-def test_rne_reference_ties_to_even():
-    assert rne([1 + 2 ** -8, 1 + 3 * 2 ** -8, -(1 + 2 ** -8)]).tolist() == [1.0, 1 + 2 ** -6, -1.0]
-
-
 def test_linear_upsample_of_bfloat16_against_float64_reference():
     # scale 2, align_corners=False: out[2i+1] = 0.75 x[i] + 0.25 x[i+1] (clamped at the ends), weights exact in
     # bfloat16, so PyTorch's float32 kernel rounds once what float64 computes exactly
@@ -50,7 +36,7 @@ def test_linear_upsample_of_bfloat16_against_float64_reference():
     lam = src - lo
     expected = x[..., lo].astype(np.float64) * (1 - lam) + x[..., hi].astype(np.float64) * lam
     assert y.dtype == torchless.bfloat16
-    np.testing.assert_array_equal(floats(y), rne(expected.astype(np.float32)))
+    np.testing.assert_array_equal(floats(y), bfloat16_rne(expected.astype(np.float32)))
 
 
 def test_nearest_upsample_of_bfloat16_copies_and_sums_back():
@@ -62,7 +48,7 @@ def test_nearest_upsample_of_bfloat16_copies_and_sums_back():
     y.backward(as_bf16(torchless, g))
     expected = g.reshape(1, 2, 3, 2, 4, 2).astype(np.float64).sum((3, 5))
     assert xt.grad.dtype == torchless.bfloat16
-    np.testing.assert_array_equal(floats(xt.grad), rne(expected.astype(np.float32)))
+    np.testing.assert_array_equal(floats(xt.grad), bfloat16_rne(expected.astype(np.float32)))
 
 
 def test_antialiased_resampling_still_refuses_bfloat16():
@@ -76,18 +62,18 @@ def test_bfloat16_mse_rounds_each_step_against_reference(reduction):
     x, t = bf16_values((64, 10), 4), bf16_values((64, 10), 5, 1.0)
     xt, tt = as_bf16(torchless, x, True), as_bf16(torchless, t, True)
     y = torchless.nn.functional.mse_loss(xt, tt, reduction=reduction)
-    squares = rne(rne(x - t) ** 2)  # each elementwise step rounded to bfloat16, as the kernel's
+    squares = bfloat16_rne(bfloat16_rne(x - t) ** 2)  # each elementwise step rounded to bfloat16, as the kernel's
     g = np.full(squares.shape if reduction == "none" else (), 1.375, np.float32)
     y.backward(as_bf16(torchless, g))
     if reduction == "none":
         expected = squares
     else:
         total = squares.astype(np.float64).sum()  # (accumulated in float32: exact here, few bits per square)
-        expected = rne(np.float32(total / squares.size if reduction == "mean" else total))
+        expected = bfloat16_rne(np.float32(total / squares.size if reduction == "mean" else total))
     assert y.dtype == torchless.bfloat16
     np.testing.assert_array_equal(floats(y), expected)
-    norm = rne(np.float32(2 / x.size if reduction == "mean" else 2))
-    grad = rne(rne(norm * rne(x - t)) * g)
+    norm = bfloat16_rne(np.float32(2 / x.size if reduction == "mean" else 2))
+    grad = bfloat16_rne(bfloat16_rne(norm * bfloat16_rne(x - t)) * g)
     np.testing.assert_array_equal(floats(xt.grad), grad)
     np.testing.assert_array_equal(floats(tt.grad), -grad)
 
@@ -136,7 +122,7 @@ def test_dist_accepts_bfloat16():
     x, t = bf16_values((4, 9), 9), bf16_values((4, 9), 10)
     y = torchless.dist(as_bf16(torchless, x), as_bf16(torchless, t))
     assert y.dtype == torchless.bfloat16
-    np.testing.assert_allclose(float(y), np.linalg.norm(rne(x - t).astype(np.float64)), rtol=2 ** -8)
+    np.testing.assert_allclose(float(y), np.linalg.norm(bfloat16_rne(x - t).astype(np.float64)), rtol=2 ** -8)
 
 
 def test_bfloat16_log_softmax_rounds_its_sum_and_log_against_reference():
@@ -145,10 +131,10 @@ def test_bfloat16_log_softmax_rounds_its_sum_and_log_against_reference():
     x = bf16_values((40, 9), 20)
     y = torchless.log_softmax(as_bf16(torchless, x), -1)
     shifted = x.astype(np.float64) - x.max(-1, keepdims=True)
-    total = rne(np.exp(shifted).sum(-1, keepdims=True).astype(np.float32))
-    log_total = rne(np.log(total.astype(np.float64)).astype(np.float32))
-    expected = rne((shifted - log_total).astype(np.float32))
-    once = rne(np.float32(shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))))
+    total = bfloat16_rne(np.exp(shifted).sum(-1, keepdims=True).astype(np.float32))
+    log_total = bfloat16_rne(np.log(total.astype(np.float64)).astype(np.float32))
+    expected = bfloat16_rne((shifted - log_total).astype(np.float32))
+    once = bfloat16_rne(np.float32(shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))))
     assert not np.array_equal(expected, once)  # (the case tells the two apart)
     assert y.dtype == torchless.bfloat16
     np.testing.assert_array_equal(floats(y), expected)

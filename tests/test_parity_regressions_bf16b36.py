@@ -8,24 +8,14 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import as_bf16, bfloat16_rne
 
 pytest.importorskip("ml_dtypes")
 
 
-def rne(values):
-    """float32 values rounded to bfloat16 (to nearest, ties to even) by their bits, as float32."""
-    bits = np.asarray(values, np.float32).view(np.uint32).astype(np.uint64)
-    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16) << 16
-    return (rounded & 0xFFFFFFFF).astype(np.uint32).view(np.float32)
-
-
 def values(n=400, seed=0, scale=3.0):
-    x = rne(np.random.default_rng(seed).standard_normal(n).astype(np.float32) * np.float32(scale))
+    x = bfloat16_rne(np.random.default_rng(seed).standard_normal(n).astype(np.float32) * np.float32(scale))
     return x[x != 0]
-
-
-def as_bf16(mod, array, requires_grad=False):
-    return mod.tensor(np.asarray(array, np.float32)).to(mod.bfloat16).requires_grad_(requires_grad)
 
 
 def floats(t):
@@ -35,7 +25,7 @@ def floats(t):
 # ---------------------------------------------------------------------------- independent references
 def test_rne_reference_ties_to_even():
     # 1 + 2^-8 lies halfway between 1 and 1 + 2^-7: ties go to the even (1); 1 + 3 * 2^-8 goes up
-    assert rne([1 + 2 ** -8, 1 + 3 * 2 ** -8, -(1 + 2 ** -8)]).tolist() == [1.0, 1 + 2 ** -6, -1.0]
+    assert bfloat16_rne([1 + 2 ** -8, 1 + 3 * 2 ** -8, -(1 + 2 ** -8)]).tolist() == [1.0, 1 + 2 ** -6, -1.0]
 
 
 @pytest.mark.parametrize("exponent", [3, -2])
@@ -46,10 +36,10 @@ def test_small_pow_rounds_as_reference(exponent):
     xt = as_bf16(torchless, x, True)
     y = xt ** exponent
     y.backward(as_bf16(torchless, g))
-    square = rne(x * x)
-    expected = rne(square * x) if exponent == 3 else rne(np.float32(1) / square)
-    power = rne(x * x) if exponent == 3 else rne(np.power(x, np.float32(-3)))
-    grad = rne(g * rne(np.float32(exponent) * power))
+    square = bfloat16_rne(x * x)
+    expected = bfloat16_rne(square * x) if exponent == 3 else bfloat16_rne(np.float32(1) / square)
+    power = bfloat16_rne(x * x) if exponent == 3 else bfloat16_rne(np.power(x, np.float32(-3)))
+    grad = bfloat16_rne(g * bfloat16_rne(np.float32(exponent) * power))
     assert y.dtype == torchless.bfloat16 and xt.grad.dtype == torchless.bfloat16
     np.testing.assert_array_equal(floats(y), expected)
     np.testing.assert_array_equal(floats(xt.grad), grad)
@@ -76,9 +66,9 @@ def test_sigmoid_gradient_reads_the_rounded_result():
     y = xt.sigmoid()
     y.sum().backward()
     s = floats(y)
-    np.testing.assert_array_equal(s, rne(1 / (1 + np.exp(-x.astype(np.float64)))))
+    np.testing.assert_array_equal(s, bfloat16_rne(1 / (1 + np.exp(-x.astype(np.float64)))))
     # sigmoid_backward: grad * (1 - y) * y in float32 from the bfloat16 result, rounded once
-    np.testing.assert_array_equal(floats(xt.grad), rne((np.float32(1) - s) * s))
+    np.testing.assert_array_equal(floats(xt.grad), bfloat16_rne((np.float32(1) - s) * s))
 
 
 def test_inplace_change_of_saved_bfloat16_refused():
@@ -102,7 +92,7 @@ def test_set_autocast_enabled_lowers_without_context():
     finally:
         torchless.set_autocast_enabled("cpu", False)
     assert out.dtype == torchless.bfloat16
-    np.testing.assert_array_equal(floats(out), rne(a @ a))
+    np.testing.assert_array_equal(floats(out), bfloat16_rne(a @ a))
     assert torchless.mm(torchless.tensor(a), torchless.tensor(a)).dtype == torchless.float32
 
 
@@ -111,7 +101,7 @@ def test_autocast_addmm_mixed_operands():
     with torchless.autocast("cpu"):
         out = torchless.addmm(torchless.ones(2), as_bf16(torchless, m), torchless.tensor(m))
     assert out.dtype == torchless.bfloat16
-    np.testing.assert_array_equal(floats(out), rne(m @ m + 1))
+    np.testing.assert_array_equal(floats(out), bfloat16_rne(m @ m + 1))
 
 
 # ---------------------------------------------------------------------------- against torch
@@ -250,16 +240,16 @@ def test_set_autocast_enabled_matches_torch():
 
 # ---------------------------------------------------------------------------- prod's bfloat16 kernel
 def test_prod_rounds_every_step_reference():
-    x = rne([0.3, 1.7, 2.9, 0.55])
+    x = bfloat16_rne([0.3, 1.7, 2.9, 0.55])
     sequential = np.float32(1)
     for v in x:  # (below 64 elements PyTorch's kernel multiplies one element after the other)
-        sequential = rne(sequential * v)
+        sequential = bfloat16_rne(sequential * v)
     assert float(sequential) == 0.81640625
     assert torchless.tensor([0.3, 1.7, 2.9, 0.55]).bfloat16().prod().item() == 0.81640625
-    rows = rne(np.random.default_rng(2).uniform(0.8, 1.2, (40, 3)).astype(np.float32))
+    rows = bfloat16_rne(np.random.default_rng(2).uniform(0.8, 1.2, (40, 3)).astype(np.float32))
     expected = np.ones(3, np.float32)
     for row in rows:  # (along an outer dim: one element after the other too)
-        expected = rne(expected * row)
+        expected = bfloat16_rne(expected * row)
     np.testing.assert_array_equal(floats(as_bf16(torchless, rows).prod(0)), expected)
 
 
@@ -299,8 +289,8 @@ def test_prod_with_zeros_transposed_and_under_autocast_match_torch():
 def test_logsumexp_rounds_each_op_reference():
     x = values(40, seed=9)[:30].reshape(3, 10)
     m = x.max(1, keepdims=True)
-    exps = rne(np.exp(rne(x - m)))  # (PyTorch composes it of bfloat16 ops: each rounds, the sum in float32)
-    expected = rne(rne(np.log(rne(exps.sum(1, dtype=np.float32, keepdims=True)))) + m)[:, 0]
+    exps = bfloat16_rne(np.exp(bfloat16_rne(x - m)))  # (PyTorch composes it of bfloat16 ops: each rounds, the sum in float32)
+    expected = bfloat16_rne(bfloat16_rne(np.log(bfloat16_rne(exps.sum(1, dtype=np.float32, keepdims=True)))) + m)[:, 0]
     np.testing.assert_array_equal(floats(as_bf16(torchless, x).logsumexp(1)), expected)
 
 

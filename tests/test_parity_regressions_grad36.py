@@ -10,24 +10,11 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import graph_tree
 
 
 def F(lib):
     return lib.nn.functional
-
-
-def _tree(node, leaves, depth):
-    """A node's name and, ``depth`` levels down, its next_functions; AccumulateGrad nodes named by the position of
-    their leaf in ``leaves``."""
-    if node is None:
-        return None
-    name = node.name()
-    if name.endswith("AccumulateGrad"):
-        found = [i for i, leaf in enumerate(leaves) if leaf is node.variable]
-        return f"leaf{found[0] if found else '?'}"
-    if depth == 0:
-        return name
-    return name, tuple(_tree(f, leaves, depth - 1) for f, _ in node.next_functions)
 
 
 def _leaves(lib, arrays, dtype="float64"):
@@ -42,14 +29,14 @@ def _double_backward(lib, fn, arrays, dtype="float64", depth=3):
     rng = np.random.default_rng(5)
     grad_out = lib.tensor(rng.standard_normal(tuple(out.shape)), dtype=out.dtype)
     grads = lib.autograd.grad(out, leaves, grad_out, create_graph=True, allow_unused=True)
-    trees = [None if g is None else _tree(g.grad_fn, leaves, depth) for g in grads]
+    trees = [None if g is None else graph_tree(g.grad_fn, leaves, depth) for g in grads]
     used = [(g, lib.tensor(rng.standard_normal(tuple(g.shape)), dtype=g.dtype)) for g in grads
             if g is not None and g.requires_grad]
     second = None
     if used:
         total = sum((g * w).sum() for g, w in used)
         second = lib.autograd.grad(total, leaves, allow_unused=True)
-    trees.append(_tree(out.grad_fn, leaves, depth))  # (the forward's graph last)
+    trees.append(graph_tree(out.grad_fn, leaves, depth))  # (the forward's graph last)
     return dict(out=out.detach().numpy(), trees=trees,
                 grads=[None if g is None else (g.detach().numpy(), g.stride()) for g in grads],
                 second=None if second is None else [None if s is None else s.numpy() for s in second])
@@ -250,7 +237,7 @@ def test_second_derivatives_of_losses_by_finite_differences(loss):
 def test_mse_target_gradient_node_lists_target_then_input():
     x, y = _leaves(torchless, [_X, _Y])
     (_, gy) = torchless.autograd.grad(F(torchless).mse_loss(x, y), (x, y), create_graph=True)
-    assert _tree(gy.grad_fn, [x, y], 1) == ("MseLossBackwardBackward0", (None, "leaf1", "leaf0"))
+    assert graph_tree(gy.grad_fn, [x, y], 1) == ("MseLossBackwardBackward0", (None, "leaf1", "leaf0"))
     np.testing.assert_allclose(gy.detach().numpy(), -2 * (_X - _Y) / _X.size, rtol=1e-12)
 
 
@@ -276,7 +263,7 @@ def test_label_smoothed_weighted_cross_entropy_graph_readable_after_backward():
         loss = F(lib).cross_entropy(x, lib.tensor([0, 2, 3]), weight=lib.arange(1.0, 5.0, dtype=x.dtype),
                                     label_smoothing=0.2)
         loss.backward()
-        names.append(_tree(loss.grad_fn, [x], 4))
+        names.append(graph_tree(loss.grad_fn, [x], 4))
     assert names[1] == names[0]
 
 
@@ -306,7 +293,7 @@ def test_group_norm_clones_strided_weight_and_bias():
         x = lib.tensor(_RNG.standard_normal((2, 4, 3)), requires_grad=True)
         w = lib.ones(8, dtype=x.dtype)[::2].detach().requires_grad_()
         b = lib.zeros(8, dtype=x.dtype)[::2].detach().requires_grad_()
-        trees.append(_tree(F(lib).group_norm(x, 2, w, b).grad_fn, [x, w, b], 2))
+        trees.append(graph_tree(F(lib).group_norm(x, 2, w, b).grad_fn, [x, w, b], 2))
     assert trees[1] == trees[0]
     assert trees[1][1][1] == ("CloneBackward0", ("leaf1",))
 
@@ -360,7 +347,7 @@ def test_circular_padding_graph_and_gradient(shape, pad):
         out = F(lib).pad(xt, pad, mode="circular")
         weights = np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape))
         (g,) = lib.autograd.grad(out, xt, lib.tensor(weights))
-        results.append((_tree(out.grad_fn, [xt], 4), out.detach().numpy(), g.numpy(), out.stride()))
+        results.append((graph_tree(out.grad_fn, [xt], 4), out.detach().numpy(), g.numpy(), out.stride()))
     assert results[1][0] == results[0][0]
     np.testing.assert_array_equal(results[1][1], results[0][1])
     np.testing.assert_allclose(results[1][2], results[0][2], rtol=1e-12)

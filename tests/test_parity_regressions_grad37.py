@@ -9,20 +9,7 @@ import numpy as np
 import pytest
 
 import torchless
-
-
-def _tree(node, leaves, depth):
-    """A node's name and, ``depth`` levels down, its next_functions; AccumulateGrad nodes named by the position of
-    their leaf in ``leaves``."""
-    if node is None:
-        return None
-    name = node.name()
-    if name.endswith("AccumulateGrad"):
-        found = [i for i, leaf in enumerate(leaves) if leaf is node.variable]
-        return f"leaf{found[0] if found else '?'}"
-    if depth == 0:
-        return name
-    return name, tuple(_tree(f, leaves, depth - 1) for f, _ in node.next_functions)
+from helpers import graph_tree
 
 
 def _numpy(tensor):
@@ -43,7 +30,7 @@ def _first_and_second(lib, fn, arrays, grad_seed=1, depth=6):
         w = np.random.default_rng(10 + k).standard_normal(tuple(grad.shape))
         total = total + ((grad * lib.tensor(w)).real if grad.is_complex() else grad * lib.tensor(w)).sum()
     second = lib.autograd.grad(total, leaves, allow_unused=True)
-    trees = [_tree(x.grad_fn, leaves, depth) for x in grads]
+    trees = [graph_tree(x.grad_fn, leaves, depth) for x in grads]
     return dict(out=_numpy(out), grads=[_numpy(x) for x in grads], trees=trees,
                 second=[None if s is None else _numpy(s) for s in second])
 
@@ -167,7 +154,7 @@ def test_matrix_power_graph_and_gradient(n):
         a = lib.tensor(_A, requires_grad=True)
         y = lib.linalg.matrix_power(a, n)
         (grad,) = lib.autograd.grad(y, a, lib.tensor(_A[::-1].copy()))
-        results.append((_tree(y.grad_fn, [a], 10), y.stride(), y.detach().numpy(), grad.numpy()))
+        results.append((graph_tree(y.grad_fn, [a], 10), y.stride(), y.detach().numpy(), grad.numpy()))
     (tree, strides, value, grad), theirs = results[1], results[0]
     assert tree == theirs[0]
     assert strides == theirs[1]
