@@ -3,7 +3,8 @@
 PyTorch checks every call's arguments for ``__torch_function__`` in C. torchless keeps plain tensors free of any such
 check: a Tensor subclass gets, when it is defined (``Tensor.__init_subclass__``), its own copies of Tensor's methods,
 operators and tensor-valued properties that hand the call to ``__torch_function__``; Tensor's own stay untouched.
-The torch.* and torch.nn.functional functions do not look at their arguments' types.
+Of the torch.* and torch.nn.functional functions, those that run a Tensor method reach it that way, and F.relu and
+F.interpolate check their input's type; the others (cat, conv2d, max_pool2d, ...) give plain tensors.
 """
 import functools
 
