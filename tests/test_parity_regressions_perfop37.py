@@ -160,3 +160,42 @@ def test_course_step_torch():
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
     for a, b in zip(ours.parameters(), theirs.parameters()):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def _next_function_names(lib, which):
+    a = lib.randn(2, 3, requires_grad=True)
+    b = lib.randn(2, 3)
+    c = lib.randn(2, 3).exp().requires_grad_(False)
+    d = lib.randn(2, 3, requires_grad=True) * 2
+    out = {"mixed": lambda: lib.addcmul(a, b, d), "none_first": lambda: lib.addcmul(c, b, a),
+           "where": lambda: lib.where(b > 0, d, c)}[which]()
+    return [(None if f is None else type(f).__name__, i) for f, i in out.grad_fn.next_functions]
+
+
+@pytest.mark.parametrize("which", ["mixed", "none_first", "where"])
+def test_recorded_edges_of_mixed_inputs_torch(which):
+    torch = pytest.importorskip("torch")
+    assert _next_function_names(torchless, which) == _next_function_names(torch, which)
+
+
+def test_recorded_edges_of_mixed_inputs_reference():
+    # first principles: an input needing no gradient has no edge; leaves go to AccumulateGrad
+    assert _next_function_names(torchless, "mixed") == [("AccumulateGrad", 0), (None, 0), ("MulBackward0", 0)]
+
+
+def test_custom_function_needs_input_grad_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (torchless, torch):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y, k):
+                return x * y * k
+
+            @staticmethod
+            def backward(ctx, grad):
+                seen.append(ctx.needs_input_grad)
+                return grad, grad, None
+
+        Scale.apply(lib.ones(2, requires_grad=True), lib.ones(2), 3.0).sum().backward()
+    assert seen[0] == seen[1] == (True, False, False)
