@@ -199,9 +199,14 @@ class Node:
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.
         if any_requires_grad and _grad_state.enabled:
-            needs = tuple([t is not None and t._requires_grad for t in inputs])
-            node.needs_input_grad = needs
-            node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
+            # (one loop: two comprehensions cost a sixth of a view's recording)
+            needs, edges = [], []
+            for t in inputs:
+                need = t is not None and t._requires_grad
+                needs.append(need)
+                edges.append(_edge(t) if need else None)
+            node.needs_input_grad = needs = tuple(needs)
+            node.edges = tuple(edges)
             result._requires_grad = True
             result._grad_fn = node
             node._sequence = next(_sequence_numbers)

@@ -105,15 +105,21 @@ class Adam(Optimizer):
             if self._records_updates(group):
                 self._recorded_step(group, fresh)
                 continue
+            # The group's hyper-parameters as the first update reads them, kept for the others when no tensor's
+            # value (which an update could change: a tensor lr among the parameters) enters them
+            read_each_time = True
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
-                fused = group["fused"]
-                hyper = dict(step=step, lr=_hyper_value(_scalar_lr(group["lr"], "addcdiv_", "value"), fused),
-                             betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
-                             weight_decay=_weight_decay(group), maximize=group["maximize"],
-                             decoupled=group["decoupled_weight_decay"])
-                _adam_step(arrays, fused, **hyper)
+                if read_each_time:
+                    fused = group["fused"]
+                    lr = group["lr"]
+                    hyper = dict(lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused),
+                                 betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
+                                 weight_decay=_weight_decay(group), maximize=group["maximize"],
+                                 decoupled=group["decoupled_weight_decay"])
+                    read_each_time = isinstance(lr, Tensor) or isinstance(beta1, Tensor) or isinstance(beta2, Tensor)
+                _adam_step(arrays, fused, step=step, **hyper)
         return loss
 
     _records_differentiable_updates = True
