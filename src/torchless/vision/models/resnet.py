@@ -295,14 +295,21 @@ def resnet152(weights: Optional[ResNet152_Weights] = None, progress=True, **kwar
     return _load_weights(ResNet(Bottleneck, [3, 8, 36, 3], **kwargs), weights, progress)
 
 
+def _bottleneck_resnet(weights_enum, weights, progress, kwargs, layers, width_per_group, groups=None):
+    """A Bottleneck ResNet whose 3x3 convolutions are grouped (ResNeXt) or wider (Wide ResNet): the builders' keyword
+    checks, then the fixed group count and width (PyTorch's builders refuse a caller's different value)."""
+    weights = _verify_weights(weights_enum, weights, kwargs)
+    if groups is not None:
+        _ovewrite_named_param(kwargs, "groups", groups)
+    _ovewrite_named_param(kwargs, "width_per_group", width_per_group)
+    return _load_weights(ResNet(Bottleneck, layers, **kwargs), weights, progress)
+
+
 @register_model()
 @_documented("ResNeXt-50 32x4d from `Aggregated Residual Transformation for Deep Neural Networks "
              "<https://arxiv.org/abs/1611.05431>`__: ResNet-50 with 32 groups of width 4 in the 3x3 convolutions.")
 def resnext50_32x4d(weights: Optional[ResNeXt50_32X4D_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNeXt50_32X4D_Weights, weights, kwargs)
-    _ovewrite_named_param(kwargs, "groups", 32)
-    _ovewrite_named_param(kwargs, "width_per_group", 4)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
+    return _bottleneck_resnet(ResNeXt50_32X4D_Weights, weights, progress, kwargs, [3, 4, 6, 3], 4, groups=32)
 
 
 _RESNEXT_PAPER = "`Aggregated Residual Transformation for Deep Neural Networks <https://arxiv.org/abs/1611.05431>`__"
@@ -312,20 +319,14 @@ _RESNEXT_PAPER = "`Aggregated Residual Transformation for Deep Neural Networks <
 @_documented(f"ResNeXt-101 32x8d from {_RESNEXT_PAPER}: ResNet-101 with 32 groups of width 8 in the 3x3 "
              "convolutions.")
 def resnext101_32x8d(weights: Optional[ResNeXt101_32X8D_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNeXt101_32X8D_Weights, weights, kwargs)
-    _ovewrite_named_param(kwargs, "groups", 32)
-    _ovewrite_named_param(kwargs, "width_per_group", 8)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
+    return _bottleneck_resnet(ResNeXt101_32X8D_Weights, weights, progress, kwargs, [3, 4, 23, 3], 8, groups=32)
 
 
 @register_model()
 @_documented(f"ResNeXt-101 64x4d from {_RESNEXT_PAPER}: ResNet-101 with 64 groups of width 4 in the 3x3 "
              "convolutions.")
 def resnext101_64x4d(weights: Optional[ResNeXt101_64X4D_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNeXt101_64X4D_Weights, weights, kwargs)
-    _ovewrite_named_param(kwargs, "groups", 64)
-    _ovewrite_named_param(kwargs, "width_per_group", 4)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
+    return _bottleneck_resnet(ResNeXt101_64X4D_Weights, weights, progress, kwargs, [3, 4, 23, 3], 4, groups=64)
 
 
 @register_model()
@@ -333,15 +334,11 @@ def resnext101_64x4d(weights: Optional[ResNeXt101_64X4D_Weights] = None, progres
              "twice the channels inside each Bottleneck (e.g. 2048-1024-2048 in the last block instead of "
              "2048-512-2048).")
 def wide_resnet50_2(weights: Optional[Wide_ResNet50_2_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(Wide_ResNet50_2_Weights, weights, kwargs)
-    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
+    return _bottleneck_resnet(Wide_ResNet50_2_Weights, weights, progress, kwargs, [3, 4, 6, 3], 64 * 2)
 
 
 @register_model()
 @_documented("Wide ResNet-101-2 from `Wide Residual Networks <https://arxiv.org/abs/1605.07146>`__: ResNet-101 with "
              "twice the channels inside each Bottleneck.")
 def wide_resnet101_2(weights: Optional[Wide_ResNet101_2_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(Wide_ResNet101_2_Weights, weights, kwargs)
-    _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
+    return _bottleneck_resnet(Wide_ResNet101_2_Weights, weights, progress, kwargs, [3, 4, 23, 3], 64 * 2)
