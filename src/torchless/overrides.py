@@ -94,9 +94,15 @@ def _torch_function(cls, func, types, args=(), kwargs=None):
         return NotImplemented
     with DisableTorchFunctionSubclass():
         ret = func(*args, **kwargs)
-        if func in get_default_nowrap_functions():
+        if func in _nowrap_functions():
             return ret
         return _convert(ret, cls)
+
+
+@functools.lru_cache(maxsize=None)
+def _nowrap_functions():
+    # (built once: get_default_nowrap_functions gives callers a new set each time, as PyTorch's does)
+    return frozenset(get_default_nowrap_functions())
 
 
 def _overloaded_args(relevant):
