@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels.reduce_order import short_cascade_sum
-from .._kernels.sum_order import aten_sum
+from .._kernels.sum_order import aten_sum, full_sum
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -41,6 +41,10 @@ def _sum_of_rows(a, axes, keepdims):
             # the sum of a whole short tensor (a mean loss, a printed total): its TensorIterator coalesces the dims
             # of a dense tensor into one row in memory order (short_cascade_sum: aten_sum's order, sooner)
             total = short_cascade_sum(a.ravel(order="K"))
+            if total is not None:
+                return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
+        elif (axes is None or _every_axis(axes, a.ndim)) and _dense(a):  # (the same, longer: one row per thread)
+            total = full_sum(a)
             if total is not None:
                 return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
