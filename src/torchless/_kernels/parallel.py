@@ -50,17 +50,11 @@ ELEMENTWISE_PASS_FLOP = 4
 
 
 def _default_threads():
-    """PyTorch's default: the cores this process may use, or fewer where $OMP_NUM_THREADS says so (OpenMP's
-    setting, which sizes ATen's pool)."""
     try:
-        cores = max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    try:
-        threads = int(os.environ.get("OMP_NUM_THREADS", ""))
-    except ValueError:
-        threads = 0
-    return min(threads, cores) if threads > 0 else cores
+    return max(1, cores)
 
 
 _num_threads = _default_threads()
