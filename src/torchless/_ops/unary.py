@@ -6,7 +6,6 @@ import numpy as np
 from .. import _dtype, _memory_format
 from .._kernels import cpu_loops, parallel
 from .._kernels.cpu_loops import kernel_exp, scalar_tail, vectorised
-from .._kernels.fma import fused_multiply_add
 from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
 from ..autograd.graph import OUTPUT, Node
@@ -365,8 +364,6 @@ class Tanh(Node):
         if grad.dtype == np.float16:  # PyTorch's tanh_backward: in float32, rounded once
             out = self.out.astype(np.float32)
             return ((grad.astype(np.float32) * (1 - out * out)).astype(np.float16),)
-        if grad.dtype in (np.float32, np.float64):  # its compiled a * (1 - b * b) fuses 1 - b * b into one FMA
-            return (grad * fused_multiply_add(-self.out, self.out, 1),)
         return (grad * (1 - self.out * self.out),)
 
     def backward_graph(self, grad):
