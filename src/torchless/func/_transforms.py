@@ -135,9 +135,13 @@ def _traced(func, args, kwargs, inputs=()):
     given to ``func`` to differentiate with respect to)."""
     from ..autograd.grad_mode import enable_grad
 
+    Tensor = _tensor_class()
+    # (PyTorch's grad transforms wrap every tensor argument, not only those differentiated: ``func`` may write
+    # the others in place, a module's buffers given to functional_call)
+    given = [leaf for leaf in tree_flatten((args, kwargs))[0] if isinstance(leaf, Tensor)]
     _running.append(func)
     try:
-        with enable_grad(), _transform_epoch(inputs):
+        with enable_grad(), _transform_epoch(inputs, given):
             return func(*args, **kwargs)
     finally:
         _running.pop()
@@ -145,15 +149,17 @@ def _traced(func, args, kwargs, inputs=()):
 
 class _transform_epoch:
     """A transform running its function: the tensors made meanwhile are stamped with its number, and its
-    ``inputs`` (with the tensors they view) are its own, the only ones ``func`` may write in place (see
-    refuse_mutating_captured)."""
+    ``inputs`` and its other tensor ``arguments`` (with the tensors they view) are its own, the only ones ``func``
+    may write in place (see refuse_mutating_captured)."""
 
-    def __init__(self, inputs):
+    def __init__(self, inputs, arguments=()):
         self.inputs = inputs
+        self.arguments = arguments
 
     def __enter__(self):
         number = next(_epoch_numbers)
-        owned = {id(tensor) for tensor in self.inputs} | {id(tensor._view_base) for tensor in self.inputs}
+        owned = {id(t) for tensors in (self.inputs, self.arguments) for tensor in tensors
+                 for t in (tensor, tensor._view_base)}
         _epochs.append((number, owned))
         for tensor in self.inputs:  # (and what they make, detach()'s alias, is the transform's too)
             tensor.__dict__["_transform_epoch"] = number
