@@ -727,9 +727,31 @@ def _jacobians_of(output, inputs, keep_graph, expands=True):
         for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph, True)):
             input_rows.append(row)
     return [_independent_rows(input_rows, output) if expands and input_rows and all(
-        "_independent" in row.__dict__ for row in input_rows) else _stacked_samples(input_rows, 0).reshape(
-        output.shape + input.shape) if input_rows else input.new_zeros(output.shape + input.shape)
-        for input, input_rows in zip(inputs, rows)]
+        "_independent" in row.__dict__ for row in input_rows) else _stacked_samples(
+        input_rows, _rows_batch_rank(output, input)).reshape(output.shape + input.shape) if input_rows else
+        input.new_zeros(output.shape + input.shape) for input, input_rows in zip(inputs, rows)]
+
+
+def _rows_batch_rank(output, input):
+    """The batch rank (see _vmap._stacked_samples) of the rows of ``output``'s Jacobian with respect to the leaf
+    ``input``, as PyTorch's vmap over the basis of cotangents lays them out: where batch_norm alone reads
+    ``input``, its backward's rule folds the basis into the channels, after the input's dim 0 (if above 1);
+    anywhere else in front."""
+    Tensor = _tensor_class()
+    readers, seen, nodes = [], set(), [output._grad_fn] if output._grad_fn is not None else []
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for position, edge in enumerate(node.edges):
+            if edge is input:
+                readers.append((node, position))
+            elif edge is not None and not isinstance(edge, Tensor):
+                nodes.append(edge)
+    batch_norm = readers and all(position == 0 and type(node).__dict__.get("_named_from", type(node)).__name__ ==
+                                 "BatchNorm" for node, position in readers)
+    return int(bool(batch_norm) and input.dim() > 1 and input.shape[0] > 1)
 
 
 def _independent_rows(rows, output):
