@@ -1201,6 +1201,8 @@ class ScatterReduce(Node):
             gs = wrap(mask) * Index.apply(distributed, key=key)
         if not self.include_self and self.name() == "IndexReduceBackward0":  # (PyTorch's index_fill there)
             ga = ga.index_fill(self.dim, wrap(self._index_vector()), 0)
+        elif not self.include_self and reduce == "prod":  # (and scatter's, ScatterBackward1)
+            ga = ga.scatter(self.dim, wrap(self._index()), 0)
         elif not self.include_self:
             ga = IndexPut.apply(ga, wrap(np.zeros((), dtype)), key=key)
         return (ga if self.needs_input_grad[0] else None,
@@ -1209,11 +1211,13 @@ class ScatterReduce(Node):
     def _selected(self, tensor):
         """``tensor`` read at the index along dim as PyTorch's backward reads it: by gather (GatherBackward0), or
         by index_select (IndexSelectBackward0) for index_reduce, whose index is the vector broadcast into key."""
-        axis = self.dim % len(self.used_shape)
-        index = np.ascontiguousarray(np.broadcast_to(self.key[axis], self.used_shape))
         if self.name() == "IndexReduceBackward0":
             return tensor.index_select(self.dim, tensor._wrap(self._index_vector()))
-        return tensor.gather(self.dim, tensor._wrap(index))
+        return tensor.gather(self.dim, tensor._wrap(self._index()))
+
+    def _index(self):
+        """scatter_reduce's index, which key holds along dim."""
+        return np.ascontiguousarray(np.broadcast_to(self.key[self.dim % len(self.used_shape)], self.used_shape))
 
     def _index_vector(self):
         """index_reduce's index, a vector, which key holds broadcast along dim."""
