@@ -16,6 +16,8 @@ import functools
 import itertools
 import sys
 
+import numpy as np
+
 from ..autograd import forward_ad, grad_mode
 from ..utils._pytree import tree_flatten, tree_unflatten
 from ._vmap import chunk_sizes
@@ -266,9 +268,100 @@ def _gradients(outputs, inputs, cotangents, keep_graph, batched=False):
         for input, grad, result in zip(inputs, grads, results):
             if not forward_ad.batched(result):
                 forward_ad.mark_batched(result, sources if grad is not None else (input,))
-                if forward_ad.batched(input) and input.shape == result.shape:  # (laid out as its input)
+                layout = None
+                if grad is not None and cotangents == [None] and len(forward_ad.state.vmap_levels) == 1:
+                    layout = _gradient_layout(outputs[0], input)
+                if layout == "expanded" and input.dim():  # (the batched cotangent expanded: no new tensor)
+                    result.__dict__["_vmap_expanded"] = (result.reshape(-1)[0], (1,) * input.dim())
+                elif layout == "front":  # (a new tensor, C-contiguous, the batch in front)
+                    if not result._data.flags.c_contiguous:
+                        result._data = np.ascontiguousarray(result._data)
+                    forward_ad.mark_batch_rank(result, 0)
+                elif forward_ad.batched(input) and input.shape == result.shape:  # (laid out as its input)
                     forward_ad.mark_batch_rank(result, input.__dict__.get("_vmap_rank", 0))
     return results
+
+
+# How the backward nodes of PyTorch's formulas lay out, under vmap, the gradient they pass on (see _gradient_layout),
+# by torchless node class: those allocating a new tensor (the batch in front), the pointwise ones multiplying the
+# gradient by a tensor laid out as their input (which a gradient expanded from the cotangent follows), and those
+# computing from the gradient alone
+_NEW_GRADIENT = {"Convolution", "TransposedConvolution", "Linear", "MatMul", "MaxPool", "AvgPool", "AdaptiveAvgPool",
+                 "Softmax", "LogSoftmax", "Cumsum", "Index"}
+_INPUT_LAID_OUT = {"Exp", "Tanh", "Sigmoid", "Relu", "Pow", "Gelu", "LeakyRelu", "Silu", "Clamp", "Sin", "Cos",
+                   "Log", "Sqrt", "Abs"}
+_GRADIENT_ONLY = {"Neg", "Sub"}
+
+
+def _gradient_layout(output, input):
+    """How PyTorch lays out, inside one vmap, grad's gradient of the scalar ``output`` with respect to the batched
+    ``input``: its backward starts from the batched cotangent, expanded by the reductions ("expanded"), which each
+    node on the path to ``input`` keeps (views, sums, additions), turns into a new tensor with the batch in front
+    ("front"), or multiplies by a tensor laid out as the input, TensorIterator then following that one ("input").
+    None where the path is not one chain or its last nodes are not known here (the gradients of a node reading the
+    input twice summed, if they agree)."""
+    Tensor = _tensor_class()
+    root = output._grad_fn
+    if root is None:
+        return None
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:  # (the nodes in post-order, to find those from which the input is reached)
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((edge, False) for edge in node.edges if edge is not None and not isinstance(edge, Tensor))
+    reaching = set()
+    for node in order:
+        if any(edge is input or id(edge) in reaching for edge in node.edges if edge is not None):
+            reaching.add(id(node))
+    node, state, scalar = root, "expanded", True  # (scalar: the gradient is still one number per sample)
+    while True:
+        paths = [(position, edge) for position, edge in enumerate(node.edges)
+                 if edge is input or edge is not None and not isinstance(edge, Tensor) and id(edge) in reaching]
+        if len(paths) == 1 or paths and all(edge is input for _, edge in paths):
+            after = {_layout_after(node, position, state, scalar) for position, _ in paths}
+        else:
+            return None
+        if len(after) != 1:
+            return None
+        state, scalar = after.pop()  # (None, unknown, goes on: a node allocating its gradient anew sets it)
+        if paths[0][1] is input:
+            return state
+        node = paths[0][1]
+
+
+def _layout_after(node, position, state, scalar):
+    """(layout, still a number per sample) of the gradient ``node`` passes to its input at ``position``, from those
+    of the gradient it gets (see _gradient_layout); a layout None if unknown."""
+    name = type(node).__dict__.get("_named_from", type(node)).__name__
+    if name in ("Mul", "Div"):
+        scalar = scalar and np.ndim(node.a if position == 0 else node.b) == 0
+    elif name in ("Sum", "Mean"):
+        scalar = False
+    if name in _NEW_GRADIENT:
+        return "front", False
+    if state is None:
+        return None, scalar
+    if node.is_view or name == "Add" or name == "Sub" and position == 0 or name == "Sum" and state == "expanded":
+        return state, scalar
+    if scalar and (name in _INPUT_LAID_OUT or name in _GRADIENT_ONLY or name in ("Mul", "Div")):
+        return state, scalar  # (one number per sample: no layout to take)
+    if name == "Mean" and state == "expanded":
+        return "front", scalar
+    if state != "expanded":
+        known = name in _INPUT_LAID_OUT or name in _GRADIENT_ONLY or name in ("Mul", "Div")
+        return (state if known else None), scalar
+    if name in _INPUT_LAID_OUT:
+        return "input", scalar
+    if name in _GRADIENT_ONLY or node.__dict__.get("_drawn_operand"):  # (a mask drawn under vmap: batch in front)
+        return "front", scalar
+    if name in ("Mul", "Div"):
+        other = node.b if position == 0 else node.a  # (the operand the gradient is multiplied or divided by)
+        return ("input" if np.size(other) > 1 else "front"), scalar
+    return None, scalar
 
 
 def _unused_gradient(input):
