@@ -401,3 +401,62 @@ def test_draws_with_different_randomness_strides_as_torch(draw):
     strides = [lib.func.vmap(lambda a: _DRAWS[draw](lib, a), randomness="different")(lib.zeros(3, 2)).stride()
                for lib in (torch, torchless)]
     assert strides[1] == strides[0]
+
+
+# ---------------------------------------------------------------------------- per-sample gradients' layouts
+def _mapped(lib, kind, dim):
+    base = np.random.default_rng(3).standard_normal((3, 2, 3, 4, 4)).astype(np.float32)
+    moved = np.moveaxis(base, 0, dim)
+    if kind == "transposed":
+        return lib.tensor(np.ascontiguousarray(moved.T)).permute(*range(4, -1, -1))
+    return lib.tensor(moved.copy())
+
+
+_LOSSES = {
+    "sum": lambda lib, s: s.sum(),
+    "mean": lambda lib, s: s.mean(),
+    "scaled": lambda lib, s: (s * 2).sum(),
+    "scaled_after_sum": lambda lib, s: (2 * s).sum() * 3,
+    "shifted": lambda lib, s: (s - 1).sum(),
+    "negated": lambda lib, s: (1 - s).sum(),
+    "exp": lambda lib, s: s.exp().sum(),
+    "tanh_scaled": lambda lib, s: (s.tanh() * 3).sum(),
+    "square_mean": lambda lib, s: (s * s).mean(),
+    "dropout": lambda lib, s: lib.nn.functional.dropout(s, 0.5).sum(),
+    "conv_relu_pool_linear": lambda lib, s: lib.nn.functional.cross_entropy(lib.nn.functional.linear(
+        lib.nn.functional.max_pool2d(lib.nn.functional.relu(lib.nn.functional.conv2d(
+            s, lib.ones(2, 3, 2, 2) * 0.1)), 2).flatten(1), lib.ones(3, 2)), lib.tensor([1, 0])),
+    "softmax": lambda lib, s: s.softmax(-1).pow(2).sum(),
+}
+
+
+def _per_sample_grads(lib, loss, kind, dim):
+    lib.manual_seed(0)
+    return lib.func.vmap(lib.func.grad(lambda s: _LOSSES[loss](lib, s)), in_dims=dim, randomness="different")(
+        _mapped(lib, kind, dim))
+
+
+@pytest.mark.parametrize("loss", sorted(_LOSSES))
+@pytest.mark.parametrize("kind,dim", [("contiguous", 0), ("contiguous", 1), ("transposed", 0)])
+def test_per_sample_input_gradients_laid_out_as_torch(loss, kind, dim):
+    torch = pytest.importorskip("torch")
+    theirs, ours = (_per_sample_grads(lib, loss, kind, dim) for lib in (torch, torchless))
+    assert ours.stride() == theirs.stride()
+    if loss != "dropout":  # (other masks than PyTorch's)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss", ["sum", "mean", "scaled", "exp", "square_mean", "softmax"])
+def test_per_sample_input_gradients_are_each_samples_gradient(loss):
+    x = _mapped(torchless, "transposed", 0)
+    grads = _per_sample_grads(torchless, loss, "transposed", 0)
+    for i in range(3):
+        np.testing.assert_allclose(grads[i].numpy(), torchless.func.grad(
+            lambda s: _LOSSES[loss](torchless, s))(x[i]).numpy(), rtol=1e-6, atol=1e-7)
+    if loss == "sum":  # (the cotangent expanded, as PyTorch's backward gives it: no new tensor)
+        assert grads.stride() == (1, 0, 0, 0, 0)
+        np.testing.assert_array_equal(grads.numpy(), np.ones((3, 2, 3, 4, 4)))
+    elif loss in ("mean", "scaled", "square_mean", "softmax"):  # (new tensors: C-contiguous, batch in front)
+        assert grads.is_contiguous()
+    else:  # (exp's gradient, the cotangent times exp(x), laid out as x)
+        assert grads.stride() == x.stride()
