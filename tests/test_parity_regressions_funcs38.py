@@ -427,6 +427,9 @@ _LOSSES = {
         lib.nn.functional.max_pool2d(lib.nn.functional.relu(lib.nn.functional.conv2d(
             s, lib.ones(2, 3, 2, 2) * 0.1)), 2).flatten(1), lib.ones(3, 2)), lib.tensor([1, 0])),
     "softmax": lambda lib, s: s.softmax(-1).pow(2).sum(),
+    "broadcast_add": lambda lib, s: (s + lib.ones(2, *s.shape)).sum(),
+    "expanded": lambda lib, s: s.expand(2, *s.shape).sum(),
+    "selected": lambda lib, s: s[0].sum(),
 }
 
 
@@ -460,3 +463,16 @@ def test_per_sample_input_gradients_are_each_samples_gradient(loss):
         assert grads.is_contiguous()
     else:  # (exp's gradient, the cotangent times exp(x), laid out as x)
         assert grads.stride() == x.stride()
+
+
+def test_per_sample_gradients_of_unmapped_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((3, 4, 5)).astype(np.float32)
+    results = []
+    for lib in (torch, torchless):
+        grads = [lib.func.vmap(lib.func.grad(loss), in_dims=(None, 0))(lib.zeros(5), lib.tensor(x))
+                 for loss in (lambda b, s: (s + b).sum(), lambda b, s: (s * b).sum(), lambda b, s: (s - b).mean())]
+        results.append([(g.stride(), g.numpy()) for g in grads])
+    for (their_strides, theirs), (our_strides, ours) in zip(*results):
+        assert our_strides == their_strides
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)

@@ -269,7 +269,8 @@ def _gradients(outputs, inputs, cotangents, keep_graph, batched=False):
             if not forward_ad.batched(result):
                 forward_ad.mark_batched(result, sources if grad is not None else (input,))
                 layout = None
-                if grad is not None and cotangents == [None] and len(forward_ad.state.vmap_levels) == 1:
+                if grad is not None and cotangents == [None] and len(forward_ad.state.vmap_levels) == 1 and \
+                        forward_ad.batched(input):
                     layout = _gradient_layout(outputs[0], input)
                 if layout == "expanded" and input.dim():  # (the batched cotangent expanded: no new tensor)
                     result.__dict__["_vmap_expanded"] = (result.reshape(-1)[0], (1,) * input.dim())
@@ -341,11 +342,14 @@ def _layout_after(node, position, state, scalar):
         scalar = scalar and np.ndim(node.a if position == 0 else node.b) == 0
     elif name in ("Sum", "Mean"):
         scalar = False
-    if name in _NEW_GRADIENT:
+    if name in _NEW_GRADIENT or name in ("Expand", "Diagonal"):  # (a view's gradient written into zeros, or summed)
         return "front", False
     if state is None:
         return None, scalar
-    if node.is_view or name == "Add" or name == "Sub" and position == 0 or name == "Sum" and state == "expanded":
+    if name in ("Add", "Sub") and tuple(node.shapes[position]) != np.broadcast_shapes(*node.shapes) and not scalar:
+        return "front", scalar  # (summed to the broadcast operand's shape)
+    if name in ("Reshape", "Permute", "Add") or name == "Sub" and position == 0 or name == "Sum" and \
+            state == "expanded":
         return state, scalar
     if scalar and (name in _INPUT_LAID_OUT or name in _GRADIENT_ONLY or name in ("Mul", "Div")):
         return state, scalar  # (one number per sample: no layout to take)
