@@ -338,15 +338,17 @@ def _layout_after(node, position, state, scalar):
     """(layout, still a number per sample) of the gradient ``node`` passes to its input at ``position``, from those
     of the gradient it gets (see _gradient_layout); a layout None if unknown."""
     name = type(node).__dict__.get("_named_from", type(node)).__name__
+    operands = (getattr(node, "a", None), getattr(node, "b", None))  # (a product's or a quotient's: saved)
     if name in ("Mul", "Div"):
-        scalar = scalar and np.ndim(node.a if position == 0 else node.b) == 0
+        scalar = scalar and np.ndim(operands[position]) == 0
     elif name in ("Sum", "Mean"):
         scalar = False
     if name in _NEW_GRADIENT or name in ("Expand", "Diagonal"):  # (a view's gradient written into zeros, or summed)
         return "front", False
     if state is None:
         return None, scalar
-    if name in ("Add", "Sub") and tuple(node.shapes[position]) != np.broadcast_shapes(*node.shapes) and not scalar:
+    shapes = getattr(node, "shapes", None)
+    if name in ("Add", "Sub") and shapes and tuple(shapes[position]) != np.broadcast_shapes(*shapes) and not scalar:
         return "front", scalar  # (summed to the broadcast operand's shape)
     if name in ("Reshape", "Permute", "Add") or name == "Sub" and position == 0 or name == "Sum" and \
             state == "expanded":
@@ -363,7 +365,7 @@ def _layout_after(node, position, state, scalar):
     if name in _GRADIENT_ONLY or node.__dict__.get("_drawn_operand"):  # (a mask drawn under vmap: batch in front)
         return "front", scalar
     if name in ("Mul", "Div"):
-        other = node.b if position == 0 else node.a  # (the operand the gradient is multiplied or divided by)
+        other = operands[1 - position]  # (the operand the gradient is multiplied or divided by)
         return ("input" if np.size(other) > 1 else "front"), scalar
     return None, scalar
 
