@@ -14,6 +14,7 @@ from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import NUMBERS, as_parsed_number, check_numpy_number, result_dtype
 from ..autograd import forward_ad
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import autocast_cast, bfloat16_state, differentiable_result, records, save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -537,6 +538,9 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         moved = np.moveaxis(data.reshape(data.shape or (1,)), axis, 0).reshape(data.shape[axis] if data.ndim else 1, -1)
         out_shape = tuple(1 if i == axis else n for i, n in enumerate(data.shape)) if keepdim else \
             tuple(n for i, n in enumerate(data.shape) if i != axis)
+    if is_grad_enabled() and self.requires_grad and (data.ndim or dim is None):
+        return _recorded_quantile(self, q if isinstance(q, Tensor) else Tensor._wrap(qs), dim, out_shape,
+                                  interpolation, ignore_nan)
     # positions into the flat input of each (row, element) in the order moved lists them
     flat_index = np.arange(data.size).reshape(data.shape)
     positions = flat_index.reshape(-1, 1) if dim is None else \
@@ -573,6 +577,44 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     return scan.Quantile.apply(self, below=below_pos, above=above_pos,
                                weight=None if weight is None else weight.astype(data.dtype),
                                nan=missing if missing.any() else None, shape=shape, q_dim=bool(qs.ndim))
+
+
+def _recorded_quantile(self, q, dim, out_shape, interpolation, ignore_nan):
+    """quantile recording PyTorch's graph: its composite's (sort, view, gather, lerp_, then in-place views to the
+    output's shape), each op recording its node; the ranks, computed without gradients, as its are (in self's
+    dtype). ``q``: a tensor of self's dtype; ``out_shape``: the output's shape without q's dim."""
+    from .._creation.filled import full_like
+    from .._functions import broadcast_tensors
+    from ..autograd.grad_mode import no_grad
+
+    if dim is None:
+        ordered = self.flatten().sort()[0]
+    elif normalize_dim(dim, self.dim()) == self.dim() - 1:
+        ordered = self.sort()[0]
+    else:
+        ordered = self.unsqueeze(-1).transpose(normalize_dim(dim, self.dim()), -1).sort()[0]
+    count = ordered.shape[-1]
+    ordered = ordered.view(tuple(out_shape) + (count,))  # (PyTorch's view: q's count in front, dropped, then n)
+    with no_grad():
+        if ignore_nan:
+            ranks = q * (ordered.isnan().logical_not().sum(-1, keepdim=True) - 1)
+            ranks = ranks.masked_fill(ranks < 0, 0)
+        else:
+            scaled, missing = broadcast_tensors(q * (count - 1), ordered.isnan().any(-1, keepdim=True))
+            ranks = scaled.masked_fill(missing, count - 1)
+        rounded = {"lower": "floor", "higher": "ceil", "nearest": "round"}.get(interpolation)
+        if rounded:
+            ranks = getattr(ranks, rounded)()
+        below = ranks.long()
+    values = ordered.gather(-1, below)
+    if interpolation in ("linear", "midpoint"):
+        with no_grad():
+            weights = full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+            above = ranks.ceil().long()
+        values.lerp_(ordered.gather(-1, above), weights)
+    if not q.dim():
+        return values.squeeze_(-1)
+    return values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
 
 
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
