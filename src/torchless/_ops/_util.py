@@ -42,7 +42,7 @@ def _sum_of_rows(a, axes, keepdims):
             # of a dense tensor into one row in memory order (short_cascade_sum: aten_sum's order, sooner)
             total = short_cascade_sum(a.ravel(order="K"))
             if total is not None:
-                return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
+                return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
