@@ -277,11 +277,12 @@ def expand_reduced(grad, shape, axes, keepdim):
     if len(sizes) != len(shape):  # (a broadcast along new leading dims: NumPy's strides are PyTorch's)
         return _broadcast_reduced(grad, shape, axes, keepdim)
     strides = [0 if size != target else stride for size, stride, target in zip(sizes, strides, shape)]
-    return np.lib.stride_tricks.as_strided(grad, shape, [stride * grad.itemsize for stride in strides],
-                                           writeable=False)
+    return _memory_format.readonly_view(grad, tuple(shape), tuple(stride * grad.itemsize for stride in strides))
 
 
 def _broadcast_reduced(grad, shape, axes, keepdim):
+    if not grad.ndim:  # (a loss's gradient: every stride 0)
+        return _memory_format.readonly_view(grad, tuple(shape), (0,) * len(shape))
     return np.broadcast_to(np.expand_dims(grad, axes) if not keepdim and axes else grad, shape)
 
 
