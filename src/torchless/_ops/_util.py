@@ -317,10 +317,10 @@ def broadcast_error(shape_a, shape_b, batch_dims=0):
 
 
 def raise_if_not_broadcastable(a, b):
-    if a._data.shape != b._data.shape:
-        error = broadcast_error(a._data.shape, b._data.shape, _batch_dims(a, b))
-        if error is not None:
-            raise error
+    shape_a, shape_b = a._data.shape, b._data.shape
+    # (a number's 0-d operand broadcasts with anything; vmap's batch dims are looked up only for the error)
+    if shape_a != shape_b and shape_a and shape_b and broadcast_error(shape_a, shape_b) is not None:
+        raise broadcast_error(shape_a, shape_b, _batch_dims(a, b))
 
 
 def _batch_dims(*tensors):
