@@ -31,6 +31,7 @@ _NOT_GIVEN = _parser_errors.NOT_GIVEN
 # a NumPy shape is ints already: made a Size without Size()'s checks (Tensor.shape runs everywhere)
 _size_of_shape = tuple.__new__
 _FLOAT_MAX = _dtype.FLOAT_MAX
+_REVERSED_PAIR = (1, 0)  # (a matrix's .T)
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
@@ -568,7 +569,8 @@ class Tensor(metaclass=_unbound._TensorMeta):
     def T(self):
         if self._data.ndim != 2:
             _warn_reversing_t(self._data.ndim)
-        return self.permute(tuple(range(self._data.ndim))[::-1])
+            return self.permute(tuple(range(self._data.ndim))[::-1])
+        return self.permute(_REVERSED_PAIR)
 
     @property
     def mT(self):
@@ -1052,17 +1054,17 @@ class Tensor(metaclass=_unbound._TensorMeta):
     def _operands(self, other):
         """``self`` and ``other`` as tensors of PyTorch's common dtype."""
         a = self._data.dtype
-        kind = other.__class__
-        if (kind is float or kind is int) and a.kind == "f":  # (x * 2.0: the general path's checks, done cheaply)
-            limit = _FLOAT_MAX.get(a)
-            if limit is not None and -limit <= other <= limit and (kind is float or -2**63 <= other < 2**64):
-                return self, number_operand(other, a)
         if isinstance(other, Tensor):
             b = other._data.dtype
             if a == b:
                 return self, other
             common = self._common_with_tensor(other)
             return self._promoted(common), other._promoted(common)
+        kind = other.__class__
+        if (kind is float or kind is int) and a.kind == "f":  # (x * 2.0: the general path's checks, done cheaply)
+            limit = _FLOAT_MAX.get(a)
+            if limit is not None and -limit <= other <= limit and (kind is float or -2**63 <= other < 2**64):
+                return self, number_operand(other, a)
         if not isinstance(other, NUMBERS):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
         if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision
