@@ -222,7 +222,7 @@ def _outcome(fn):
 
 def _same(a, b):
     if len(a) == 3 and len(b) == 3 and a[:2] == b[:2]:
-        return np.array_equal(np.array(a[2], float), np.array(b[2], float), equal_nan=True)
+        return np.array_equal(np.array(a[2], complex), np.array(b[2], complex), equal_nan=True)
     return a == b
 
 
@@ -354,3 +354,24 @@ def test_softmax_against_float64_reference():
     weights = np.arange(45.0).reshape(5, 9) % 4
     (torchless.softmax(x, 1) * torchless.tensor(weights)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), want * (weights - (weights * want).sum(1, keepdims=True)), rtol=1e-10)
+
+
+def test_sum_and_mean_without_arguments_against_torch():
+    torch = pytest.importorskip("torch")
+    cases = [np.arange(6, dtype=np.int32).reshape(2, 3), np.array([True, False, True]), np.float64(1.5),
+             np.ones((2, 0), np.float32), (np.arange(6) + 1j).astype(np.complex64), np.arange(7, dtype=np.uint8)]
+    for values in cases:
+        ours, theirs = _torch_pair(values, torch)
+        for name in ("sum", "mean"):
+            got = _outcome(lambda: getattr(ours, name)())
+            want = _outcome(lambda: getattr(theirs, name)())
+            assert _same(got, want), (values.dtype, name, got, want)
+    values = np.arange(12.0, dtype=np.float32).reshape(3, 4)
+    ours, theirs = torchless.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    for name in ("sum", "mean"):
+        a, b = getattr(ours, name)(), getattr(theirs, name)()
+        assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
+        assert a.grad_fn._saved_self_sym_sizes == b.grad_fn._saved_self_sym_sizes
+        a.backward()
+        b.backward()
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
