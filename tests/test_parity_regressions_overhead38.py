@@ -375,3 +375,65 @@ def test_sum_and_mean_without_arguments_against_torch():
         a.backward()
         b.backward()
         np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+# ---------------------------------------------------------------------------------------------------- max(dim), tensor
+
+
+@pytest.mark.parametrize("shape", [(4, 8), (7,), (2, 3, 4), (1, 5), (5, 1), (2, 0, 3)])
+def test_max_min_along_a_dim_against_torch(shape):
+    torch = pytest.importorskip("torch")
+    values = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    if values.ndim > 1 and values.size:
+        values[0, 0] = np.nan  # (NaN wins, at its index)
+        values[-1, ...] = 0.0
+        values[-1, ..., :1] = -0.0  # (ties: the first, -0.0 against 0.0)
+    for dim in range(-len(shape), len(shape)):
+        for keepdim in (False, True):
+            for name in ("max", "min"):
+                got = _outcome(lambda: getattr(torchless.tensor(values), name)(dim, keepdim).values)
+                want = _outcome(lambda: getattr(torch.tensor(values), name)(dim, keepdim).values)
+                assert _same(got, want), (shape, dim, keepdim, name)
+                if len(got) == 3 and got[-1]:
+                    ours = getattr(torchless.tensor(values), name)(dim, keepdim)
+                    theirs = getattr(torch.tensor(values), name)(dim, keepdim)
+                    assert _bits(ours.values.numpy()) == _bits(theirs.values.numpy())
+                    assert ours.values.stride() == theirs.values.stride()
+                    np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_max_along_a_dim_first_principles():
+    x = torchless.tensor([[1.0, 5.0, 5.0], [-0.0, 0.0, -1.0], [2.0, float("nan"), 3.0]], requires_grad=True)
+    values, indices = x.max(1)
+    assert indices.tolist() == [1, 0, 1]  # the first of ties; NaN is the maximum
+    assert values.tolist()[:2] == [5.0, -0.0] and np.signbit(values.detach().numpy()[1])
+    assert np.isnan(values.tolist()[2])
+    values.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+def test_tensor_from_a_list_of_floats_against_torch():
+    torch = pytest.importorskip("torch")
+    for data in ([1.0, 2.0], [0.1, -1e-46, 1e39, float("nan"), float("-inf")], [1.0, 2], [1.0, True], [3.5],
+                 [np.float64(0.1), 0.2], [[1.0, 2.0]], []):
+        for kwargs in ({}, {"dtype": "float64"}, {"dtype": "int64"}, {"requires_grad": True}):
+            ours_kwargs = {k: getattr(torchless, v) if k == "dtype" else v for k, v in kwargs.items()}
+            theirs_kwargs = {k: getattr(torch, v) if k == "dtype" else v for k, v in kwargs.items()}
+            got = _outcome(lambda: torchless.tensor(data, **ours_kwargs).detach())
+            want = _outcome(lambda: torch.tensor(data, **theirs_kwargs).detach())
+            assert _same(got, want), (data, kwargs, got, want)
+    previous = torch.get_default_dtype()
+    try:
+        torchless.set_default_dtype(torchless.float64)
+        torch.set_default_dtype(torch.float64)
+        got, want = torchless.tensor([0.1, 1e39]), torch.tensor([0.1, 1e39])
+        assert got.dtype == torchless.float64 and _bits(got.numpy()) == _bits(want.numpy())
+    finally:
+        torchless.set_default_dtype(getattr(torchless, str(previous).split(".")[1]))
+        torch.set_default_dtype(previous)
+
+
+def test_tensor_from_a_list_of_floats_first_principles():
+    out = torchless.tensor([0.1, 1e39, -1e-46])
+    assert out.dtype == torchless.float32
+    assert out.numpy().tobytes() == np.array([np.float32(0.1), np.inf, -0.0], np.float32).tobytes()
