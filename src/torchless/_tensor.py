@@ -734,6 +734,12 @@ class Tensor(metaclass=_unbound._TensorMeta):
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
+        if len(args) == 1 and not kwargs and args[0].__class__ is _dtype.dtype:  # to(dtype): as below, sooner
+            dtype = args[0]
+            if dtype.numpy == self._data.dtype:
+                return self
+            if dtype.is_floating_point or dtype.is_complex:
+                return unary.Cast.apply(self, dtype=dtype.numpy)
         leading = _to_leading_arguments(args, kwargs)
         if leading is None:
             from .nn._functional._args import _describe_call
