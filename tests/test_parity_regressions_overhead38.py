@@ -437,3 +437,24 @@ def test_tensor_from_a_list_of_floats_first_principles():
     out = torchless.tensor([0.1, 1e39, -1e-46])
     assert out.dtype == torchless.float32
     assert out.numpy().tobytes() == np.array([np.float32(0.1), np.inf, -0.0], np.float32).tobytes()
+
+
+def test_to_dtype_against_torch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[0.5, -2.0, np.nan], [1e39, 3.0, -0.0]])
+    for source in ("float32", "float64", "float16", "int64", "bool"):
+        for target in ("float32", "float64", "float16", "int32", "bool", "complex64", "uint8"):
+            ours = torchless.tensor(values).to(getattr(torchless, source))
+            theirs = torch.tensor(values).to(getattr(torch, source))
+            got = _outcome(lambda: ours.to(getattr(torchless, target)))
+            want = _outcome(lambda: theirs.to(getattr(torch, target)))
+            assert _same(got, want), (source, target)
+            same = ours.to(getattr(torchless, target))
+            assert (same is ours) == (theirs.to(getattr(torch, target)) is theirs)
+    ours = torchless.ones(2, 3, requires_grad=True)
+    theirs = torch.ones(2, 3, requires_grad=True)
+    a, b = ours.t().to(torchless.float64), theirs.t().to(torch.float64)
+    assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__ and a.stride() == b.stride()
+    (a * 2).sum().backward()
+    (b * 2).sum().backward()
+    assert ours.grad.dtype == torchless.float32 and ours.grad.tolist() == theirs.grad.tolist()
