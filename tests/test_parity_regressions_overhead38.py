@@ -458,3 +458,27 @@ def test_to_dtype_against_torch():
     (a * 2).sum().backward()
     (b * 2).sum().backward()
     assert ours.grad.dtype == torchless.float32 and ours.grad.tolist() == theirs.grad.tolist()
+
+
+def test_cat_against_torch():
+    torch = pytest.importorskip("torch")
+
+    def cases(lib):
+        a, b = lib.arange(6.0).reshape(2, 3), lib.arange(6.0, 12.0).reshape(2, 3)
+        empty, scalar = lib.zeros(0), lib.tensor(1.0)
+        return [((a, b), {}), ((a, b), {"dim": 1}), ((a, b), {"dim": -1}), ((a, empty, b), {}), ((empty, a), {"dim": 1}),
+                ((empty, empty), {"dim": 5}), ((a, scalar), {}), ((scalar, a), {}), ((a, lib.ones(3, 2)), {}),
+                ((a, lib.ones(2, 3, 1)), {}), ((a.t(), b.t()), {}), ((a, b), {"dim": 2}), ((lib.ones(3), empty), {}),
+                ((a,), {}), ((a, b.int()), {})]
+
+    for (ours, kwargs), (theirs, _) in zip(cases(torchless), cases(torch)):
+        got = _outcome(lambda: torchless.cat(list(ours), **kwargs))
+        want = _outcome(lambda: torch.cat(list(theirs), **kwargs))
+        assert _same(got, want), (kwargs, got, want)
+        if len(got) == 3:
+            assert torchless.cat(list(ours), **kwargs).stride() == torch.cat(list(theirs), **kwargs).stride()
+    x, y = torchless.ones(2, 3, requires_grad=True), torchless.ones(1, 3, requires_grad=True)
+    out = torchless.cat([x, torchless.zeros(0), y])
+    assert out.shape == (3, 3) and type(out.grad_fn).__name__ == "CatBackward0"
+    (out * torchless.arange(9.0).reshape(3, 3)).sum().backward()
+    assert y.grad.tolist() == [[6.0, 7.0, 8.0]] and x.grad.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
