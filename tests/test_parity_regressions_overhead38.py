@@ -466,7 +466,8 @@ def test_cat_against_torch():
     def cases(lib):
         a, b = lib.arange(6.0).reshape(2, 3), lib.arange(6.0, 12.0).reshape(2, 3)
         empty, scalar = lib.zeros(0), lib.tensor(1.0)
-        return [((a, b), {}), ((a, b), {"dim": 1}), ((a, b), {"dim": -1}), ((a, empty, b), {}), ((empty, a), {"dim": 1}),
+        return [((a, b), {}), ((a, b), {"dim": 1}), ((a, b), {"dim": -1}), ((a, empty, b), {}),
+                ((empty, a), {"dim": 1}),
                 ((empty, empty), {"dim": 5}), ((a, scalar), {}), ((scalar, a), {}), ((a, lib.ones(3, 2)), {}),
                 ((a, lib.ones(2, 3, 1)), {}), ((a.t(), b.t()), {}), ((a, b), {"dim": 2}), ((lib.ones(3), empty), {}),
                 ((a,), {}), ((a, b.int()), {})]
