@@ -312,6 +312,25 @@ class Extremum(ContiguousResult):
         return "MaxBackward1" if self.largest else "MinBackward1"
 
 
+_ALONG_KEYS = {}  # {(shape, axis): the ranges indexing every other dim}, see _take_along
+
+
+def _take_along(a, indices, axis):
+    """``np.take_along_axis(a, indices, axis)`` for ``indices`` of ``a``'s rank: the same fancy index, its ranges
+    along the other dims kept per shape (building them, and take_along_axis's checks, cost more than the rest of a
+    small max(dim))."""
+    key = _ALONG_KEYS.get((a.shape, axis))
+    if key is None:
+        if len(_ALONG_KEYS) >= 256:
+            _ALONG_KEYS.clear()
+        key = _ALONG_KEYS[a.shape, axis] = [
+            None if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (a.ndim - d - 1))
+            for d, n in enumerate(a.shape)]
+    key = key.copy()
+    key[axis] = indices
+    return a[tuple(key)]
+
+
 class ExtremumAlongDim(ContiguousResult):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
 
@@ -328,7 +347,7 @@ class ExtremumAlongDim(ContiguousResult):
         self.indices = indices
         if not a.ndim:  # (a 0-d tensor: its value, index 0)
             return a.copy()
-        values = np.take_along_axis(a, indices, axis=dim)
+        values = _take_along(a, indices, dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)

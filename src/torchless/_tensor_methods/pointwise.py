@@ -40,6 +40,18 @@ def _is_float_or_int64(number):
     return type(number) is float or type(number) is int and number in INT64
 
 
+# nn's tensor_softmax, found on the first softmax (nn imports the tensor class: an import in each call costs a
+# tenth of a small softmax)
+_TENSOR_SOFTMAX = []
+
+
+def _find_tensor_softmax():
+    from ..nn._functional.activation import tensor_softmax
+
+    _TENSOR_SOFTMAX.append(tensor_softmax)
+    return _TENSOR_SOFTMAX
+
+
 _PLAIN_BOUNDS = (float, int, type(None))  # clamp's bounds that need no parsing (bool, a subclass, does)
 
 
@@ -227,14 +239,10 @@ class PointwiseMethods:
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
-        from ..nn._functional.activation import tensor_softmax
-
-        return tensor_softmax(self, dim, dtype, "softmax")
+        return (_TENSOR_SOFTMAX or _find_tensor_softmax())[0](self, dim, dtype, "softmax")
 
     def log_softmax(self, dim, dtype=None):
-        from ..nn._functional.activation import tensor_softmax
-
-        return tensor_softmax(self, dim, dtype, "log_softmax")
+        return (_TENSOR_SOFTMAX or _find_tensor_softmax())[0](self, dim, dtype, "log_softmax")
 
     def maximum(self, other):
         check_tensor_other(other, "maximum")

@@ -88,6 +88,9 @@ class ReductionMethods:
         return dtype.numpy
 
     def sum(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
+        if dim is _DIM_OMITTED and keepdim is KEEPDIM_OMITTED and dtype is None:  # x.sum(), as below, sooner
+            return reduction.Sum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False,
+                                       dtype=self._accumulation_dtype(None), all_dims=True, dims=None)
         omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
         if omitted:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
@@ -100,6 +103,10 @@ class ReductionMethods:
                                    all_dims=omitted, dims=dim)
 
     def mean(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
+        if dim is _DIM_OMITTED and keepdim is KEEPDIM_OMITTED and dtype is None and self._data.dtype.kind in "fcV":
+            # x.mean() of a floating tensor, as below, sooner ("V": bfloat16)
+            return reduction.Mean.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, all_dims=True,
+                                        dims=None)
         omitted = dim is _DIM_OMITTED
         if omitted:
             dim = _every_dim_unless_keepdim("mean", keepdim, dtype)

@@ -84,6 +84,9 @@ def repeated_positions(repeats, output_size=None):
     return np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
 
 
+_DIM_SEQUENCES = (tuple, list)
+
+
 class ShapeMethods:
     def _view_as_dtype(self, dtype):
         """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
@@ -244,8 +247,19 @@ class ShapeMethods:
                                        dim=dim, new_axis=axis)
 
     def permute(self, *dims, **keywords):
-        dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         ndim = self._data.ndim
+        if dims and not keywords:  # the common call: ints in range, given apart or as one tuple or list (y.T's)
+            given = dims[0] if len(dims) == 1 and type(dims[0]) in _DIM_SEQUENCES else dims
+            if len(given) == ndim:
+                axes = []
+                for d in given:  # (a loop: all() over a generator costs more than the rest)
+                    if type(d) is not int or not -ndim <= d < ndim:
+                        break
+                    axes.append(d % ndim)
+                else:
+                    if len(set(axes)) == ndim:
+                        return shape_ops.Permute.apply(self, axes=tuple(axes), given=tuple(given))
+        dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         if len(dims) != ndim:
             raise RuntimeError(
                 f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
