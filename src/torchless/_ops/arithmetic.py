@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .. import _memory_format
+from .. import _dtype, _memory_format
 from .._kernels.cpu_loops import scalar_tail
 from .._kernels.blas import matmul as _blas_matmul
 from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
@@ -47,6 +47,9 @@ def plus_scaled(a, b, alpha, subtract=False):
 
 def _sum_or_difference(a, b, alpha, subtract):
     """``a + alpha * b`` (``a - alpha * b``): for alpha = 1 NumPy's sum, unless complex (see plus_scaled)."""
+    if alpha == 1 and a.dtype.kind not in "cu" and b.dtype.kind != "c":
+        return a - b if subtract else a + b
+    _dtype.refuse_wide_unsigned("add_stub", a.dtype)  # (a and b share their dtype: the op's common one)
     if alpha == 1 and a.dtype.kind != "c" and b.dtype.kind != "c":
         return a - b if subtract else a + b
     return plus_scaled(a, b, alpha, subtract)

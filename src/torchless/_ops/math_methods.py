@@ -59,8 +59,10 @@ def logit(self, eps=None):
 
 def sgn(self):
     """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
-    if self._data.dtype.kind == "b":
-        return self._bool_sign()
+    if self._data.dtype.kind in "bu":
+        if self._data.dtype.kind == "b":
+            return self._bool_sign()
+        self._no_kernel_for("U", "sign_cpu")
     if self._data.dtype.kind == "c" and records(self):  # (z / |z|: differentiable, unlike a real sign)
         from .complex_ops import ComplexSgn
 
@@ -101,7 +103,9 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
             kernel = kernel or f"{op}_cpu"
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
-        if float_result:
+        if not float_result:  # fmax / fmin: the integer ones are PyTorch's maximum / minimum
+            a._no_kernel_for("U", "maximum_cpu" if op == "fmax" else "minimum_cpu")
+        elif float_result:
             # each integer operand straight to float, as PyTorch computes (not through the common integer
             # dtype, where int8 -1 beside uint8 would become 255)
             a = self._cast(_default_float())
@@ -370,7 +374,7 @@ def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
     axis = scan_axis(dim, self._data.ndim, "cumprod")
     check_scan_dtype(self, dtype, "cumprod_out_cpu")
-    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
+    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype, "cumprod_out_cpu"))
 
 
 def _cum_extremum(self, dim, largest):
@@ -386,7 +390,7 @@ def _cum_extremum(self, dim, largest):
     if not self._data.ndim:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
-        self._no_kernel_for("c", f"{name}_cpu")
+        self._no_kernel_for("cU", f"{name}_cpu")
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
         indices = _memory_format.c_ordered(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
@@ -417,7 +421,7 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
-    accumulation = self._accumulation_dtype(dtype)
+    accumulation = self._accumulation_dtype(dtype, "sum_cpu")
     if accumulation is not None and np.dtype(accumulation).kind == "c" and self._data.dtype.kind == "f" and \
             self._data.size:  # (a float input's kernel has no complex version; an integer one's is sum's)
         name = _dtype.from_numpy_dtype(accumulation).scalar_name
@@ -484,7 +488,7 @@ def aminmax(self, *, dim=None, keepdim=False):
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
     if dim is not None and not self._data.ndim:  # (PyTorch's kernel along a dim of a 0-d tensor: its own words)
         self._refuse_complex(f"aminmax not implemented for {self.dtype.scalar_name}", RuntimeError)
-    self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
+    self._no_kernel_for("cU", "aminmax_cpu")  # (after the checks of the dim)
     with recording_parts():
         low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False, dims=dim)
         high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True, dims=dim)

@@ -29,6 +29,7 @@ def _round_decimals(x, decimals):
 def _elementwise_extremum(a, b, largest):
     a, b = a._operands(b)
     a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
+    a._no_kernel_for("U", "maximum_cpu" if largest else "minimum_cpu")
     try:
         return arithmetic.Extremum.apply(a, b, largest=largest)
     except ValueError:
@@ -65,7 +66,7 @@ class PointwiseMethods:
     negative = neg
 
     def abs(self):
-        self._no_kernel_for("b", "abs_cpu")
+        self._no_kernel_for("bU", "abs_cpu")
         return unary.Abs.apply(self)
 
     absolute = abs
@@ -98,7 +99,7 @@ class PointwiseMethods:
                         raise error
                     shape = np.broadcast_shapes(shape, bound._data.shape)
             # (PyTorch's clamp by two tensors has no bool kernel; by one it is a maximum or a minimum, which has)
-            source._no_kernel_for("c", "maximum_cpu" if max is None else "minimum_cpu" if min is None else "clamp_cpu")
+            source._no_kernel_for("cU", "maximum_cpu" if max is None else "minimum_cpu" if min is None else "clamp_cpu")
             if min is not None and max is not None:
                 source._no_kernel_for("b", "clamp_cpu")
             bounds = [None if b is None else b._promoted(source._data.dtype) for b in (min, max)]
@@ -114,7 +115,7 @@ class PointwiseMethods:
             if bound is not None and not (self._data.dtype.kind in "fV" and _is_float_or_int64(bound)):
                 source = source._operands(bound)[0]
         np_dtype = source._data.dtype
-        source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
+        source._no_kernel_for("bU", "clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
         bounds = min, max
         if min is not None and max is not None and (min != min or max != max):
@@ -259,8 +260,10 @@ class PointwiseMethods:
     def sign(self):
         self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                              "torch.sgn instead.")
-        if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
-            return self._bool_sign()
+        if self._data.dtype.kind in "bu":
+            if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
+                return self._bool_sign()
+            self._no_kernel_for("U", "sign_cpu")
         return self._step(unary.sign, "SignBackward0")
 
     def _bool_sign(self):
@@ -303,6 +306,7 @@ class PointwiseMethods:
             if error is not None:
                 raise error
         check_masked_fill_value_and_mask(value, mask_tensor)
+        self._no_kernel_for("U", "masked_fill")
         if isinstance(value, Tensor):  # (PyTorch fills with its value as a number: range-checked as one)
             _dtype.fill_value(value._data.item(), self._data.dtype)
             fill = value
