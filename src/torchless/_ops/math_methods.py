@@ -669,6 +669,7 @@ def index_add(self, dim, index, source, *, alpha=1):
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
     _check_source(self, axis, idx, source, "index_add_")
+    self._no_kernel_for("U", "index_add_")
     if self._data.ndim > 1 and not self._data.size:
         # PyTorch's kernel returns before reading the index when self has no elements (only source's gradient,
         # index_select of the empty gradient, looks at it)
@@ -723,6 +724,7 @@ def index_copy(self, dim, index, source):
     if source._data.ndim and index._data.size != source._data.shape[axis]:
         raise IndexError(f"index_copy_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
                          f"({source._data.shape[axis]})")
+    self._no_kernel_for("U", "index_copy_cpu")
     idx = _restrided_index(self, axis, index)
     if idx is None:
         idx = _index_vector(self, axis, index, "index_copy_", IndexError)
@@ -767,6 +769,7 @@ def _index_filled(self, dim, index, value):
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
+    self._no_kernel_for("U", "index_fill_cpu")
     # (a value tensor is filled as a number too: range-checked as one)
     idx, number = filled_index(self, axis, index, value._data.item() if isinstance(value, Tensor) else value)
     if isinstance(value, Tensor):
@@ -796,6 +799,7 @@ def _masked_scatter(self, mask, source, name):
     count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
     if count > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
+    self._no_kernel_for("U", "masked_scatter")
     if forward_ad.state.vmap_levels:
         forward_ad.warn_fallback(f"aten::{name}", (self, mask, source))
     return index_ops.MaskedScatter.apply(self, source, mask=mask._data)

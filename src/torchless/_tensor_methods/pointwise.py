@@ -296,8 +296,9 @@ class PointwiseMethods:
     def masked_fill(self, mask, value):
         return differentiable_result(self._masked_filled(mask, value))
 
-    def _masked_filled(self, mask, value):
-        """masked_fill, whose result masked_fill_ writes into self (even an integer one recording a gradient)."""
+    def _masked_filled(self, mask, value, any_dtype=False):
+        """masked_fill, whose result masked_fill_ writes into self (even an integer one recording a gradient);
+        ``any_dtype``: for ops whose own kernels PyTorch has for uint16 and wider, which it has no masked_fill for."""
         check_masked_fill_arguments("masked_fill", mask, value)
         mask_tensor, mask = mask, mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
@@ -306,7 +307,8 @@ class PointwiseMethods:
             if error is not None:
                 raise error
         check_masked_fill_value_and_mask(value, mask_tensor)
-        self._no_kernel_for("U", "masked_fill")
+        if not any_dtype:
+            self._no_kernel_for("U", "masked_fill")
         if isinstance(value, Tensor):  # (PyTorch fills with its value as a number: range-checked as one)
             _dtype.fill_value(value._data.item(), self._data.dtype)
             fill = value

@@ -169,6 +169,8 @@ class SelectionMethods:
                                 src._data if isinstance(src, Tensor) else None, "scatter")
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
+        self._no_kernel_for("U", "scatter_gather_tensor_cpu" if isinstance(src, Tensor) else
+                            "scatter_gather_scalar_cpu")
         if isinstance(src, Tensor):
             warn_from_user_code("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
                                 "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
