@@ -524,7 +524,7 @@ class ArithmeticMethods:
             a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool, uint16, uint32 or uint64
         # kernels.
-        if a.dtype == b.dtype and (a.dtype.kind not in "bu" or a.itemsize == 1) and a.ndim and b.ndim:
+        if a.dtype == b.dtype and (a.dtype.kind not in "bu" or a.dtype == np.uint8) and a.ndim and b.ndim:
             try:
                 return arithmetic.MatMul.apply(self, other)
             except ValueError:
