@@ -341,7 +341,7 @@ def geometric_(self, *args, **kwargs):
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     self._refuse_internal_overlap()
     if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
-        self._no_kernel_for("b", "geometric_cpu")
+        self._no_kernel_for("bU", "geometric_cpu")
     draws = stream(parsed["generator"])
     return self._overwrite(draw_like(self._data, lambda shape: draws.geometric(shape, p)), "GeometricBackward0")
 

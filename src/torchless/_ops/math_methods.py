@@ -353,6 +353,7 @@ def addcmul_impl(input, tensor1, tensor2, value=1, divide=False, position=1):
             raise TypeError(f"{name}(): argument 'value' must be Number, not Tensor")
         value = value.item()
     np_dtype = _result_type(input, tensor1, tensor2)
+    _dtype.refuse_wide_unsigned(f"{name}_cpu_out", np_dtype)
     if np_dtype.kind == "b":
         raise NotImplementedError(f"\"{name}_cpu_out\" not implemented for 'Bool'")
     a, t1, t2 = (t._cast(np_dtype) for t in (input, tensor1, tensor2))

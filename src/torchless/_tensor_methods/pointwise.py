@@ -148,7 +148,7 @@ class PointwiseMethods:
     def relu(self, *refused, **refused_keywords):
         if refused or refused_keywords:
             raise _parser_errors.no_arguments_error("relu", refused, refused_keywords)
-        if self._data.dtype.kind in "bc":
+        if self._data.dtype.kind in "bcu":
             refuse_relu(self)
         return unary.Relu.apply(self)
 
