@@ -117,7 +117,8 @@ class ComparisonMethods:
         return rtol, atol, equal_nan
 
     def logical_not(self):
-        self._no_kernel_for("U", "logical_not_cpu")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "logical_not_cpu")
         return self._pointwise(np.logical_not(self._data))
 
     def isnan(self):

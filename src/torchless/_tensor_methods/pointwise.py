@@ -29,7 +29,8 @@ def _round_decimals(x, decimals):
 def _elementwise_extremum(a, b, largest):
     a, b = a._operands(b)
     a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
-    a._no_kernel_for("U", "maximum_cpu" if largest else "minimum_cpu")
+    if a._data.dtype.kind == "u":
+        a._no_kernel_for("U", "maximum_cpu" if largest else "minimum_cpu")
     try:
         return arithmetic.Extremum.apply(a, b, largest=largest)
     except ValueError:
@@ -308,7 +309,8 @@ class PointwiseMethods:
                 raise error
         check_masked_fill_value_and_mask(value, mask_tensor)
         if not any_dtype:
-            self._no_kernel_for("U", "masked_fill")
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", "masked_fill")
         if isinstance(value, Tensor):  # (PyTorch fills with its value as a number: range-checked as one)
             _dtype.fill_value(value._data.item(), self._data.dtype)
             fill = value

@@ -178,7 +178,8 @@ class ReductionMethods:
         else:
             normalize_dim(dim, self._data.ndim)
             self._refuse_complex(f"{name}(): does not support complex input", RuntimeError)
-            self._no_kernel_for("U", f"{name}_cpu")
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", f"{name}_cpu")
         if dim is None:
             return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
                                             amax=False)
@@ -277,7 +278,8 @@ class ReductionMethods:
             raise RuntimeError("selected index k out of range")
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
-        self._no_kernel_for("U", "topk_cpu")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "topk_cpu")
         self._refuse_complex(" topk does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
             indices = np.zeros((), np.int64)

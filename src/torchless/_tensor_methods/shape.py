@@ -416,7 +416,8 @@ class ShapeMethods:
             dims = _parser_errors.method_arguments("flip", args, kwargs)["dims"]
         axes = normalize_dims(list(dims), self._data.ndim)
         if self._data.size:  # (an empty tensor reaches no kernel)
-            self._no_kernel_for("U", "flip_cpu")
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", "flip_cpu")
         return shape_ops.Flip.apply(self, axes=axes)
 
     def fliplr(self):
