@@ -268,3 +268,40 @@ def test_load_of_a_text_stream_as_torch(weights_only):
     torch = pytest.importorskip("torch")
     assert _outcome(lambda: torchless.load(io.StringIO("x"), weights_only=weights_only)) == \
         _outcome(lambda: torch.load(io.StringIO("x"), weights_only=weights_only))
+
+
+# ---------------------------------------------------------------------------------------------- sparse layouts
+_LAYOUT_REFUSALS = {"indices": "sparse coordinate tensor layout", "coalesce": "sparse coordinate tensor layout",
+                    "is_coalesced": "sparse coordinate tensor layout", "values": "sparse tensor layout",
+                    "crow_indices": "sparse row compressed tensor layout",
+                    "col_indices": "sparse row compressed tensor layout",
+                    "ccol_indices": "sparse column compressed tensor layout",
+                    "row_indices": "sparse column compressed tensor layout"}
+
+
+@pytest.mark.parametrize("name", list(_LAYOUT_REFUSALS))
+def test_sparse_accessors_refuse_a_strided_tensor(name):
+    with pytest.raises(RuntimeError) as caught:
+        getattr(torchless.ones(2, 3), name)()
+    assert str(caught.value) == f"{name} expected {_LAYOUT_REFUSALS[name]} but got Strided"
+    with pytest.raises(TypeError, match=rf"^TensorBase.{name}\(\) takes no arguments \(1 given\)$"):
+        getattr(torchless.ones(2, 3), name)(1)
+
+
+def test_strided_answers_of_the_layout_methods():
+    x = torchless.ones(2, 3)
+    assert (x.dense_dim(), x.sparse_dim(), torchless.ones(()).dense_dim()) == (2, 0, 0)
+    assert x.is_distributed() is False and x.const_data_ptr() == x.data_ptr()
+    assert x.to_dense() is x and x.to_dense(masked_grad=True) is x
+    converted = x.to_dense(torchless.float64)
+    assert converted.dtype is torchless.float64 and converted.tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.to_dense(1), lambda lib, x: x.to_dense(dtype="x"), lambda lib, x: x.dense_dim(1),
+    lambda lib, x: lib.Tensor.indices(None), lambda lib, x: lib.Tensor.dense_dim(), lambda lib, x: x.is_coalesced(b=1),
+    lambda lib, x: x.to_dense(lib.float32) is x, lambda lib, x: x.values(),
+])
+def test_layout_methods_as_torch(call):
+    torch = pytest.importorskip("torch")
+    assert _outcome(lambda: call(torchless, torchless.ones(2, 3))) == _outcome(lambda: call(torch, torch.ones(2, 3)))
