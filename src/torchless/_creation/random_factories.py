@@ -295,6 +295,7 @@ def randperm(n=_UNGIVEN, *, generator=_UNGIVEN, dtype=_UNGIVEN, device=_UNGIVEN,
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.int64)
     # PyTorch has no bool kernel, and refuses n whose largest value n - 1 the dtype cannot hold exactly
+    _dtype.refuse_wide_unsigned("randperm", np_dtype)
     if np_dtype.kind in "bc":
         raise NotImplementedError(f"\"randperm\" not implemented for "
                                   f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")

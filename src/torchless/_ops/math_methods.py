@@ -60,8 +60,10 @@ def logit(self, eps=None):
 
 def sgn(self):
     """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
-    if self._data.dtype.kind == "b":
-        return self._bool_sign()
+    if self._data.dtype.kind in "bu":
+        if self._data.dtype.kind == "b":
+            return self._bool_sign()
+        self._no_kernel_for("U", "sign_cpu")
     if self._data.dtype.kind == "c" and records(self):  # (z / |z|: differentiable, unlike a real sign)
         from .complex_ops import ComplexSgn
 
@@ -102,7 +104,9 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
             kernel = kernel or f"{op}_cpu"
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
-        if float_result:
+        if not float_result:  # fmax / fmin: the integer ones are PyTorch's maximum / minimum
+            a._no_kernel_for("U", "maximum_cpu" if op == "fmax" else "minimum_cpu")
+        elif float_result:
             # each integer operand straight to float, as PyTorch computes (not through the common integer
             # dtype, where int8 -1 beside uint8 would become 255)
             a = self._cast(_default_float())
@@ -350,6 +354,7 @@ def addcmul_impl(input, tensor1, tensor2, value=1, divide=False, position=1):
             raise TypeError(f"{name}(): argument 'value' must be Number, not Tensor")
         value = value.item()
     np_dtype = _result_type(input, tensor1, tensor2)
+    _dtype.refuse_wide_unsigned(f"{name}_cpu_out", np_dtype)
     if np_dtype.kind == "b":
         raise NotImplementedError(f"\"{name}_cpu_out\" not implemented for 'Bool'")
     a, t1, t2 = (t._cast(np_dtype) for t in (input, tensor1, tensor2))
@@ -371,7 +376,7 @@ def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
     axis = scan_axis(dim, self._data.ndim, "cumprod")
     check_scan_dtype(self, dtype, "cumprod_out_cpu")
-    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
+    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype, "cumprod_out_cpu"))
 
 
 def _cum_extremum(self, dim, largest):
@@ -387,7 +392,7 @@ def _cum_extremum(self, dim, largest):
     if not self._data.ndim:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
-        self._no_kernel_for("c", f"{name}_cpu")
+        self._no_kernel_for("cU", f"{name}_cpu")
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
         indices = _memory_format.c_ordered(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
@@ -418,7 +423,7 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
-    accumulation = self._accumulation_dtype(dtype)
+    accumulation = self._accumulation_dtype(dtype, "sum_cpu")
     if accumulation is not None and np.dtype(accumulation).kind == "c" and self._data.dtype.kind == "f" and \
             self._data.size:  # (a float input's kernel has no complex version; an integer one's is sum's)
         name = _dtype.from_numpy_dtype(accumulation).scalar_name
@@ -485,7 +490,7 @@ def aminmax(self, *, dim=None, keepdim=False):
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
     if dim is not None and not self._data.ndim:  # (PyTorch's kernel along a dim of a 0-d tensor: its own words)
         self._refuse_complex(f"aminmax not implemented for {self.dtype.scalar_name}", RuntimeError)
-    self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
+    self._no_kernel_for("cU", "aminmax_cpu")  # (after the checks of the dim)
     with recording_parts():
         low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False, dims=dim)
         high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True, dims=dim)
@@ -707,6 +712,7 @@ def index_add(self, dim, index, source, *, alpha=1):
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
     _check_source(self, axis, idx, source, "index_add_")
+    self._no_kernel_for("U", "index_add_")
     if self._data.ndim > 1 and not self._data.size:
         # PyTorch's kernel returns before reading the index when self has no elements (only source's gradient,
         # index_select of the empty gradient, looks at it)
@@ -761,6 +767,7 @@ def index_copy(self, dim, index, source):
     if source._data.ndim and index._data.size != source._data.shape[axis]:
         raise IndexError(f"index_copy_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
                          f"({source._data.shape[axis]})")
+    self._no_kernel_for("U", "index_copy_cpu")
     idx = _restrided_index(self, axis, index)
     if idx is None:
         idx = _index_vector(self, axis, index, "index_copy_", IndexError)
@@ -805,6 +812,7 @@ def _index_filled(self, dim, index, value):
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
+    self._no_kernel_for("U", "index_fill_cpu")
     # (a value tensor is filled as a number too: range-checked as one)
     idx, number = filled_index(self, axis, index, value._data.item() if isinstance(value, Tensor) else value)
     if isinstance(value, Tensor):
@@ -834,6 +842,7 @@ def _masked_scatter(self, mask, source, name):
     count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
     if count > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
+    self._no_kernel_for("U", "masked_scatter")
     if forward_ad.state.vmap_levels:
         forward_ad.warn_fallback(f"aten::{name}", (self, mask, source))
     return index_ops.MaskedScatter.apply(self, source, mask=mask._data)

@@ -428,7 +428,11 @@ class ShapeMethods:
             dims = args[0]
         else:
             dims = _parser_errors.method_arguments("flip", args, kwargs)["dims"]
-        return shape_ops.Flip.apply(self, axes=normalize_dims(list(dims), self._data.ndim))
+        axes = normalize_dims(list(dims), self._data.ndim)
+        if self._data.size:  # (an empty tensor reaches no kernel)
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", "flip_cpu")
+        return shape_ops.Flip.apply(self, axes=axes)
 
     def fliplr(self):
         if self._data.ndim < 2:
@@ -711,7 +715,7 @@ class ShapeMethods:
         return shape_ops.Diagonal.apply(self, offset=diagonal, name="DiagonalBackward0_copy")
 
     def trace(self):
-        self._no_kernel_for("b", "trace")  # (before the rank, as in PyTorch)
+        self._no_kernel_for("bU", "trace")  # (before the rank, as in PyTorch)
         if self._data.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
         return reduction.Trace.apply(self)
@@ -729,6 +733,8 @@ class ShapeMethods:
     def _triangle(self, k, lower):
         if self._data.ndim < 2:
             raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+        if self._data.size:  # (an empty tensor reaches no kernel)
+            self._no_kernel_for("U", "tril" if lower else "triu")
         return shape_ops.Triangle.apply(self, k=k, lower=lower)
 
     def outer(self, vec2):

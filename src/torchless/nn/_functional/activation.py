@@ -122,7 +122,7 @@ def relu(input, inplace=False):
             return handle_torch_function(relu, (input,), input, inplace=inplace)
         if not isinstance(input, Tensor):  # (the in-place form is relu_ to PyTorch's parser)
             check_tensor(input, "relu_" if inplace else "relu")
-    if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
+    if input._data.dtype.kind in "bcu":  # the array's dtype: cheaper than input.dtype on every layer call
         refuse_relu(input)
     if inplace:
         return input.relu_()
