@@ -93,7 +93,7 @@ class ReductionMethods:
     def sum(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
         if dim is _DIM_OMITTED and keepdim is KEEPDIM_OMITTED and dtype is None:  # x.sum(), as below, sooner
             return reduction.Sum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False,
-                                       dtype=self._accumulation_dtype(None), all_dims=True, dims=None)
+                                       dtype=self._accumulation_dtype(None, "sum_cpu"), all_dims=True, dims=None)
         omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
         if omitted:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
