@@ -26,16 +26,18 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import blas, conv_nonfinite, gather, parallel, winograd
+from . import blas, conv_nonfinite, gather, im2col, parallel, winograd
 from .blas import matmul
 from .im2col import (
     conv_output_hw,
     conv2d_backward_input_im2col,
+    conv2d_backward_input_rowstack_rows,
     conv2d_backward_weight_im2col,
     conv2d_backward_weight_rowstack,
     conv2d_forward_im2col,
     conv2d_forward_rowstack,
     conv2d_forward_rowstack_blocked,
+    rowstack_rows_image_bytes,
 )
 
 
@@ -175,21 +177,39 @@ def _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, gro
     return flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation) is not None
 
 
-def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, forward_algorithm=None):
+def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, forward_algorithm=None,
+                                  out=None):
     """Input gradient (N, C, H, W) of a stride-1 convolution, computed as a forward convolution.
 
     The adjoint of a stride-1 correlation is the correlation of gy with the
     flipped, channel-transposed kernel (padding span - 1 - padding), so every
     forward algorithm, Winograd included, serves the backward pass too.
+
+    ``out``, a C-contiguous (N, C, H, W) array of the result's dtype, receives gx when given (a split
+    call's part of the whole gradient, written by the forward's last pass instead of copied there);
+    the forward then runs whole, as it does inside a shard anyway.
     """
     full_padding = flipped_padding(gy.shape[2:], input_hw, w.shape[2:], padding, dilation)
     flipped = flip_kernel(w, groups)
     if forward_algorithm is None:
         forward_algorithm = _forward_algorithm(gy.shape, flipped.shape, (1, 1), full_padding, dilation, groups,
                                                gy.dtype, _float32_precision[0])
+        if forward_algorithm.startswith("rowstack") and _rows_only_apply(gy, w, input_hw, padding, groups):
+            return conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out)
         if forward_algorithm == "rowstack" and FLIPPED_ROWSTACK_IN_BLOCKS:
             forward_algorithm = "rowstack_blocked"
+    if out is not None:
+        return _forward_whole(gy, flipped, (1, 1), full_padding, dilation, groups, forward_algorithm, out=out)
     return conv2d_forward(gy, flipped, (1, 1), full_padding, dilation, groups, algorithm=forward_algorithm)
+
+
+def _rows_only_apply(gy, w, input_hw, padding, groups):
+    """Whether a flipped input gradient by stacked rows skips gy's padding rows (im2col.conv2d_backward_input_rowstack_
+    rows): an unpadded float32 convolution whose weight is finite (an inf or NaN one meets those rows' zeros in
+    PyTorch's products: see conv_nonfinite) and whose one image's block stays within im2col.ROWSTACK_BLOCK_BYTES."""
+    return (gy.dtype == np.float32 and w.dtype == np.float32 and not any(p for side in padding for p in side)
+            and rowstack_rows_image_bytes(gy.shape, w.shape, input_hw[1], groups, 4) <= im2col.ROWSTACK_BLOCK_BYTES
+            and _all_finite(w))
 
 
 # --------------------------------------------------------------------------- algorithm tables
@@ -695,19 +715,26 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
     if slices is None:
         return _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm)
     gx = np.empty((gy.shape[0], w.shape[1] * groups, *input_hw), np.result_type(gy, w))
-    parallel.run_shards(parallel.into, [(gx[part], _backward_input_whole, gy[part], w, input_hw, stride, padding,
-                                         dilation, groups, algorithm) for part in slices])
+    parallel.run_shards(_backward_input_whole, [(gy[part], w, input_hw, stride, padding, dilation, groups, algorithm,
+                                                 gx[part]) for part in slices])
     return gx
 
 
-def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):
+def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm, out=None):
+    """The input gradient of the whole of gy, into ``out`` when given (a split call's part of gx: the flipped
+    forward writes it there itself, other algorithms' results are copied)."""
     name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
                                                   gy.dtype, _float32_precision[0])
-    gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
+    if out is not None and name == "flipped":
+        gx = conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, out=out)
+    else:
+        gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
     if not _all_finite(w):  # (an inf or NaN weight times extra cells' zeros: see conv_nonfinite)
         exact = conv_nonfinite.backward_input(gy, w, input_hw, stride, padding, dilation, groups)
         gx = conv_nonfinite.where_not_finite(gx, exact)
-    return gx
+    if out is not None and gx is not out:
+        out[...] = gx
+    return out if out is not None else gx
 
 
 def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None, skipped_padding=None):

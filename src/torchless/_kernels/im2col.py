@@ -449,3 +449,64 @@ def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation,
     gw = gram(shifted_gy.reshape(groups, kH * Og, extended), cols.reshape(groups, Cg * kW, extended))
     gw = gw.reshape(groups, kH, Og, Cg, kW).transpose(0, 2, 3, 1, 4)
     return np.ascontiguousarray(gw).reshape(O, Cg, kH, kW)
+
+
+# The input gradient of an unpadded stride-1 convolution as the flipped convolution's stacked rows (see
+# conv.conv2d_backward_input_flipped), skipping the rows of zeros. gy padded by span - 1 on every side has, per image,
+# (kH - 1) * dH rows of zeros above its Ho rows (shared with the image before, see phase_plane_hw), and every GEMM
+# column there reads only zeros (the next row's first (kW - 1) * dW values too: its padding): their partial sums are
+# zero and add nothing. The blocked stacked rows compute them anyway, (kH - 1) * dH / H of the products (the classic
+# MNIST CNN's 32->64 layer: 2 rows in 26, 7.7%). Here each block is whole images' Ho rows of columns, and kernel row
+# i's partial sums of image rows go to the rows i * dH above; y starts at zero where no kernel row 0 lands. Each
+# value still sums its kernel rows first to last over the same products (a missing one was an exact +0.0): the same
+# bits in float32. Blocks of at most ROWSTACK_ROWS_BLOCK_BYTES of columns and partial sums (at least one image):
+# thread CPU time, one thread, 40 interleaved calls, MNIST conv2's 32-image shard (0.72 MB per image), median ms,
+# these blocks of 1 / 2 / 4 MiB 9.10-9.25 / 9.43-9.72 / 9.99-10.01 vs the blocked stacked rows' 9.75-10.07.
+ROWSTACK_ROWS_BLOCK_BYTES = 2**20
+
+
+def conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out=None):
+    """Input gradient (N, C, H, W) of the stride-1, unpadded convolution with weight ``w`` (O, C // groups, kH, kW)
+    from gy (N, O, Ho, Wo), H = Ho + (kH - 1) * dH, W = Wo + (kW - 1) * dW: the flipped convolution's stacked rows in
+    blocks of images, over gy's rows only (see above); into ``out`` (C-contiguous, gy's dtype) when given."""
+    N, O, Ho, Wo = gy.shape
+    _, Cg, kH, kW = w.shape
+    Og, C = O // groups, Cg * groups
+    dH, dW = dilation
+    H, W = input_hw
+    top, left = (kH - 1) * dH, (kW - 1) * dW
+    padding = ((top, top), (left, left))
+    # the flipped kernel's rows (group, kernel row i, input channel c) by columns (output channel o, kernel column j)
+    flipped = w[:, :, ::-1, ::-1].reshape(groups, Og, Cg, kH, kW)
+    w_rows = np.ascontiguousarray(flipped.transpose(0, 3, 2, 1, 4)).reshape(groups, kH * Cg, Og * kW)
+    geo = _geometry(gy.shape, (kH, kW), (1, 1), padding, dilation)  # planes of (H, W): padding shared
+    flat = split_phases(gy, padding, (1, 1), geo.plane_hw, geo.tail)[0, 0]
+    length, plane, rows = geo.length, H * W, Ho * W
+    images = max(1, min(N, ROWSTACK_ROWS_BLOCK_BYTES // rowstack_rows_image_bytes(gy.shape, w.shape, W, groups,
+                                                                                   gy.dtype.itemsize)))
+    columns = scratch("block_columns", (groups * Og * kW * images * rows,), gy.dtype)
+    partials = scratch("block_partials", (groups * kH * Cg * images * rows,), gy.dtype)
+    y_flat = scratch("gemm_out", (groups, Cg, N, plane), gy.dtype)
+    y_flat[..., :top * W] = 0  # (the rows only later kernel rows reach)
+    for first in range(0, N, images):
+        count = min(images, N - first)
+        # row (g, o, j) of the block: channel g*Og + o from position j*dW of image rows top.. of images first..
+        taps = strided_view(flat, first * plane + top * W, (groups, Og, kW, count, rows),
+                            (Og * length, length, dW, plane, 1))
+        block_columns = columns[:groups * Og * kW * count * rows].reshape(groups, Og * kW, count * rows)
+        np.copyto(block_columns.reshape(taps.shape), taps)
+        block_partials = partials[:groups * kH * Cg * count * rows].reshape(groups, kH, Cg, count, rows)
+        matmul(w_rows, block_columns, out=block_partials.reshape(groups, kH * Cg, count * rows))
+        for i in range(kH):
+            target = y_flat[:, :, first:first + count, (top - i * dH) * W:(top - i * dH) * W + rows]
+            if i:
+                target += block_partials[:, i]
+            else:
+                np.copyto(target, block_partials[:, 0])
+    return flat_to_nchw(y_flat.reshape(C, length), N, geo.plane_hw, (H, W), out)
+
+
+def rowstack_rows_image_bytes(gy_shape, w_shape, input_width, groups, itemsize):
+    """Bytes of columns and partial sums one image takes in conv2d_backward_input_rowstack_rows."""
+    O, Cg, kH, kW = w_shape
+    return (O * kW + kH * Cg * groups) * gy_shape[2] * input_width * itemsize
