@@ -1,9 +1,10 @@
 """Regressions of the thirty-eighth session's MNIST-step gradient work (perfmnist38).
 
 * The input gradient of an unpadded stride-1 float32 convolution whose flipped convolution takes stacked rows
-  skips the rows of zeros padding gy (im2col.conv2d_backward_input_rowstack_rows): blocks of whole images' gy rows,
-  kernel row i's partial sums added i rows up, the rows only later kernel rows reach starting at zero. The same sums
-  in the same order as the blocked stacked rows, so the same bits.
+  skips the rows of zeros padding gy (im2col.conv2d_backward_input_rowstack_rows): blocks of whole images' gy rows
+  copied straight into zero-bordered columns kept per thread, kernel row i's partial sums added i rows up in gx's
+  NCHW order, the rows only later kernel rows reach starting at zero. The same sums in the same order as the
+  blocked stacked rows, so the same bits.
 * A split input gradient by the flipped convolution writes each shard's part of gx in place (``out=``) instead of
   copying it there.
 
@@ -91,17 +92,21 @@ def test_rows_only_against_direct_and_blocked_rows(spec, block_bytes, monkeypatc
     np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
 
 
-def test_rows_only_into_out_and_after_a_larger_problem():
-    """``out`` receives gx (the same bits); the scratch buffers a larger problem left behind (whose y rows were not
-    zero) give the same result."""
+def test_rows_only_into_out_and_after_other_problems():
+    """``out`` (full of NaNs) receives gx, the same bits; so do later calls of one layout, whose columns' zeros are
+    kept from the first (other gy values, other layouts in between, enough of them to drop the kept buffers)."""
     gy, w = arrays(4, 6, 14, 13, 5, (3, 3), (1, 1), 1, seed=3)
     fresh = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), (1, 1), 1)
-    big_gy, big_w = arrays(6, 6, 20, 20, 5, (3, 3), (1, 1), 1, seed=4)
-    im2col.conv2d_backward_input_rowstack_rows(big_gy, big_w, (20, 20), (1, 1), 1)
+    for size in range(15, 25):
+        other_gy, other_w = arrays(3, 6, size, size, 5, (3, 3), (1, 1), 1, seed=size)
+        im2col.conv2d_backward_input_rowstack_rows(other_gy * 9, other_w, (size, size), (1, 1), 1)
+        again = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), (1, 1), 1)
+        np.testing.assert_array_equal(again.view(np.uint32), fresh.view(np.uint32))
     out = np.full((4, 6, 14, 13), np.nan, np.float32)
     got = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), (1, 1), 1, out=out)
     assert got is out
     np.testing.assert_array_equal(out.view(np.uint32), fresh.view(np.uint32))
+    assert_close_to_reference(fresh, direct_input_gradient(gy, w, (14, 13), (1, 1), 1), 5 * 9)
 
 
 def _spy(monkeypatch):

@@ -456,13 +456,40 @@ def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation,
 # (kH - 1) * dH rows of zeros above its Ho rows (shared with the image before, see phase_plane_hw), and every GEMM
 # column there reads only zeros (the next row's first (kW - 1) * dW values too: its padding): their partial sums are
 # zero and add nothing. The blocked stacked rows compute them anyway, (kH - 1) * dH / H of the products (the classic
-# MNIST CNN's 32->64 layer: 2 rows in 26, 7.7%). Here each block is whole images' Ho rows of columns, and kernel row
-# i's partial sums of image rows go to the rows i * dH above; y starts at zero where no kernel row 0 lands. Each
-# value still sums its kernel rows first to last over the same products (a missing one was an exact +0.0): the same
-# bits in float32. Blocks of at most ROWSTACK_ROWS_BLOCK_BYTES of columns and partial sums (at least one image):
-# thread CPU time, one thread, 40 interleaved calls, MNIST conv2's 32-image shard (0.72 MB per image), median ms,
-# these blocks of 1 / 2 / 4 MiB 9.10-9.25 / 9.43-9.72 / 9.99-10.01 vs the blocked stacked rows' 9.75-10.07.
+# MNIST CNN's 32->64 layer: 2 rows in 26, 7.7%). Here the columns of a block of images are gy's rows only: column
+# (o, j) of an image holds its rows of channel o shifted by j*dW into rows of W, zero around (the padding's place,
+# zeroed once in a buffer kept per thread and layout: each call copies gy's rows in, no padded copy of gy first).
+# Kernel row i's partial sums go i*dH rows up in gx, each image's in NCHW order at once (no channel-major result to
+# reorder); the rows only later kernel rows reach start at zero. Each value still sums its kernel rows first to last
+# over the same products (a missing one was an exact +0.0): the same bits as the blocked stacked rows in float32.
+# Blocks of at most ROWSTACK_ROWS_BLOCK_BYTES of columns and partial sums (at least one image), which stay in the
+# core's cache: thread CPU time, one thread, 30 interleaved calls, the MNIST conv2's 32-image shard (0.68 MB per
+# image), median ms: blocks of 1 / 2 / 4 / 8 images 8.54 / 8.84 / 9.51 / 10.83; the same rows in whole-batch
+# channel-major layout (a padded copy of gy, then each block's columns from it) 9.10-9.83, in blocks of 2 and 4
+# MiB 9.43-9.72 / 9.99-10.01; the blocked stacked rows over the padded gy 9.75-10.07.
 ROWSTACK_ROWS_BLOCK_BYTES = 2**20
+# Up to this many bytes of one image's columns and partial sums, blocks of one image still win over the blocked stacked
+# rows (same measure, the whole call, median ms): 8x64x58x58->64 3x3 (5.0 MB an image) 17.7 vs 20.3, 8x32x64x64->32
+# 7x7 (6.6 MB) 26.7 vs 29.1; but 2x64x114x114->64 (19.6 MB) 20.2 vs 20.3 (the block past the cache).
+ROWSTACK_ROWS_MAX_IMAGE_BYTES = 8 * 2**20
+
+_rows_only = threading.local()
+_ROWS_ONLY_KEPT = 8  # column buffers kept per thread (a model has a few such layers)
+
+
+def _zero_bordered_columns(shape, dtype):
+    """This thread's column buffer of ``shape`` (images, groups, O/groups, kW, Ho, W), zero wherever no gy row is
+    copied: zeroed when made, its zeros never overwritten after (each column's window is the same on every call)."""
+    kept = getattr(_rows_only, "columns", None)
+    if kept is None:
+        kept = _rows_only.columns = {}
+    key = (shape, np.dtype(dtype))
+    columns = kept.get(key)
+    if columns is None:
+        if len(kept) >= _ROWS_ONLY_KEPT:
+            kept.clear()
+        columns = kept[key] = np.zeros(shape, dtype)
+    return columns
 
 
 def conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out=None):
@@ -475,35 +502,34 @@ def conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out=N
     dH, dW = dilation
     H, W = input_hw
     top, left = (kH - 1) * dH, (kW - 1) * dW
-    padding = ((top, top), (left, left))
     # the flipped kernel's rows (group, kernel row i, input channel c) by columns (output channel o, kernel column j)
     flipped = w[:, :, ::-1, ::-1].reshape(groups, Og, Cg, kH, kW)
     w_rows = np.ascontiguousarray(flipped.transpose(0, 3, 2, 1, 4)).reshape(groups, kH * Cg, Og * kW)
-    geo = _geometry(gy.shape, (kH, kW), (1, 1), padding, dilation)  # planes of (H, W): padding shared
-    flat = split_phases(gy, padding, (1, 1), geo.plane_hw, geo.tail)[0, 0]
-    length, plane, rows = geo.length, H * W, Ho * W
+    rows = Ho * W
     images = max(1, min(N, ROWSTACK_ROWS_BLOCK_BYTES // rowstack_rows_image_bytes(gy.shape, w.shape, W, groups,
                                                                                    gy.dtype.itemsize)))
-    columns = scratch("block_columns", (groups * Og * kW * images * rows,), gy.dtype)
-    partials = scratch("block_partials", (groups * kH * Cg * images * rows,), gy.dtype)
-    y_flat = scratch("gemm_out", (groups, Cg, N, plane), gy.dtype)
-    y_flat[..., :top * W] = 0  # (the rows only later kernel rows reach)
+    columns = _zero_bordered_columns((images, groups, Og, kW, Ho, W), gy.dtype)
+    partials = scratch("block_partials", (images, groups, kH, Cg, rows), gy.dtype)
+    gx = np.empty((N, C, H, W), gy.dtype) if out is None else out
+    gx_rows = gx.reshape(N, groups, Cg, H * W)
+    gx_rows[..., :top * W] = 0  # (the rows only later kernel rows reach)
+    gy_groups = gy.reshape(N, groups, Og, Ho, Wo)
     for first in range(0, N, images):
         count = min(images, N - first)
-        # row (g, o, j) of the block: channel g*Og + o from position j*dW of image rows top.. of images first..
-        taps = strided_view(flat, first * plane + top * W, (groups, Og, kW, count, rows),
-                            (Og * length, length, dW, plane, 1))
-        block_columns = columns[:groups * Og * kW * count * rows].reshape(groups, Og * kW, count * rows)
-        np.copyto(block_columns.reshape(taps.shape), taps)
-        block_partials = partials[:groups * kH * Cg * count * rows].reshape(groups, kH, Cg, count, rows)
-        matmul(w_rows, block_columns, out=block_partials.reshape(groups, kH * Cg, count * rows))
+        block_columns = columns[:count]
+        for j in range(kW):  # column (o, j): gy's rows of channel o from column left - j*dW of rows of W
+            start = left - j * dW
+            copy_rows(block_columns[:, :, :, j, :, start:start + Wo], gy_groups[first:first + count])
+        block_partials = partials[:count]
+        matmul(w_rows, block_columns.reshape(count, groups, Og * kW, rows),
+               out=block_partials.reshape(count, groups, kH * Cg, rows))
         for i in range(kH):
-            target = y_flat[:, :, first:first + count, (top - i * dH) * W:(top - i * dH) * W + rows]
+            target = gx_rows[first:first + count, :, :, (top - i * dH) * W:(top - i * dH) * W + rows]
             if i:
-                target += block_partials[:, i]
+                target += block_partials[:, :, i]
             else:
-                np.copyto(target, block_partials[:, 0])
-    return flat_to_nchw(y_flat.reshape(C, length), N, geo.plane_hw, (H, W), out)
+                np.copyto(target, block_partials[:, :, 0])
+    return gx
 
 
 def rowstack_rows_image_bytes(gy_shape, w_shape, input_width, groups, itemsize):
