@@ -1,7 +1,7 @@
 """Regressions of the thirty-eighth session's MNIST-step gradient work (perfmnist38).
 
-* The input gradient of an unpadded stride-1 float32 convolution whose flipped convolution takes stacked rows
-  skips the rows of zeros padding gy (im2col.conv2d_backward_input_rowstack_rows): blocks of whole images' gy rows
+* The input gradient of a stride-1 float32 convolution whose flipped convolution takes stacked rows skips the
+  padding around gy (im2col.conv2d_backward_input_rowstack_rows): blocks of whole images' gy rows
   copied straight into zero-bordered columns kept per thread, kernel row i's partial sums added i rows up in gx's
   NCHW order, the rows only later kernel rows reach starting at zero. The same sums in the same order as the
   blocked stacked rows, so the same bits.
@@ -21,14 +21,15 @@ from torchless._kernels import conv, im2col
 UNPADDED = ((0, 0), (0, 0))
 
 
-def direct_input_gradient(gy, w, input_hw, dilation, groups):
-    """float64 gx of the unpadded stride-1 convolution: each tap's adjoint added at its slice (independent of
-    torchless's kernels)."""
+def direct_input_gradient(gy, w, input_hw, dilation, groups, padding=UNPADDED):
+    """float64 gx of the stride-1 convolution: each tap's adjoint added at its slice of the padded input, the padding
+    then cut off (independent of torchless's kernels)."""
     gy, w = np.asarray(gy, np.float64), np.asarray(w, np.float64)
     N, O, Ho, Wo = gy.shape
     _, Cg, kH, kW = w.shape
     Og = O // groups
-    gx = np.zeros((N, Cg * groups, *input_hw))
+    ((top, bottom), (left, right)), (H, W) = padding, input_hw
+    gx = np.zeros((N, Cg * groups, H + top + bottom, W + left + right))
     for g in range(groups):
         channels, outputs = slice(g * Cg, (g + 1) * Cg), slice(g * Og, (g + 1) * Og)
         for i in range(kH):
@@ -36,7 +37,7 @@ def direct_input_gradient(gy, w, input_hw, dilation, groups):
                 rows = slice(i * dilation[0], i * dilation[0] + Ho)
                 cols = slice(j * dilation[1], j * dilation[1] + Wo)
                 gx[:, channels, rows, cols] += np.einsum("nohw,oc->nchw", gy[:, outputs], w[outputs, :, i, j])
-    return gx
+    return gx[:, :, top:top + H, left:left + W]
 
 
 def assert_close_to_reference(actual, reference, depth):
@@ -45,11 +46,12 @@ def assert_close_to_reference(actual, reference, depth):
     np.testing.assert_allclose(actual, reference, rtol=0, atol=2e-7 * np.sqrt(depth) * 8 * scale)
 
 
-def arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed, zeros=False):
-    """(gy, w) float32 of the unpadded convolution (N, C, H, W) -> O; with ``zeros``, gy is 0 at most places (a
+def arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed, zeros=False, padding=UNPADDED):
+    """(gy, w) float32 of the stride-1 convolution (N, C, H, W) -> O; with ``zeros``, gy is 0 at most places (a
     ReLU's and max pooling's gradient)."""
     rng = np.random.default_rng(seed)
-    Ho, Wo = H - (kernel_hw[0] - 1) * dilation[0], W - (kernel_hw[1] - 1) * dilation[1]
+    Ho = H + sum(padding[0]) - (kernel_hw[0] - 1) * dilation[0]
+    Wo = W + sum(padding[1]) - (kernel_hw[1] - 1) * dilation[1]
     gy = rng.standard_normal((N, O, Ho, Wo)).astype(np.float32)
     if zeros:
         gy[gy < 0.7] = 0
@@ -57,53 +59,64 @@ def arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed, zeros=False):
     return gy, w
 
 
-# (N, C, H, W, O, (kH, kW), dilation, groups) of unpadded stride-1 convolutions
+# (N, C, H, W, O, (kH, kW), padding, dilation, groups) of stride-1 convolutions; bits: whether the blocked stacked
+# rows' bits are asserted too (their products are long enough for OpenBLAS to pack them in both, whose sums then do
+# not depend on the positions multiplied with them; its small unpacked kernels' may, by a last bit)
 SHAPES = [
-    (3, 32, 26, 26, 64, (3, 3), (1, 1), 1),     # the classic MNIST CNN's second layer (a few images)
-    (4, 4, 11, 9, 6, (3, 3), (1, 1), 1),
-    (2, 6, 12, 14, 4, (3, 2), (2, 1), 2),       # dilated rows, uneven kernel, groups
-    (3, 8, 16, 12, 8, (5, 5), (1, 2), 4),       # 4 groups, dilated columns
-    (5, 4, 9, 9, 6, (1, 3), (1, 1), 1),         # one kernel row: no rows to skip
-    (2, 3, 10, 7, 5, (4, 1), (1, 1), 1),        # one kernel column: no padding columns
-    (1, 3, 7, 7, 5, (3, 3), (1, 1), 1),         # one image
-    (2, 5, 5, 5, 3, (5, 5), (1, 1), 1),         # a 1x1 gy
+    ((3, 32, 26, 26, 64, (3, 3), UNPADDED, (1, 1), 1), True),    # the classic MNIST CNN's second layer (3 images)
+    ((4, 32, 14, 14, 64, (3, 3), ((1, 1), (1, 1)), (1, 1), 1), True),  # "same" padding, a benchmark layer
+    ((4, 4, 11, 9, 6, (3, 3), UNPADDED, (1, 1), 1), False),
+    ((2, 6, 12, 14, 4, (3, 2), UNPADDED, (2, 1), 2), False),     # dilated rows, uneven kernel, groups
+    ((3, 8, 16, 12, 8, (5, 5), UNPADDED, (1, 2), 4), False),     # 4 groups, dilated columns
+    ((5, 4, 9, 9, 6, (1, 3), UNPADDED, (1, 1), 1), False),       # one kernel row: no rows to skip
+    ((2, 3, 10, 7, 5, (4, 1), UNPADDED, (1, 1), 1), False),      # one kernel column
+    ((1, 3, 7, 7, 5, (3, 3), UNPADDED, (1, 1), 1), False),       # one image
+    ((2, 5, 5, 5, 3, (5, 5), UNPADDED, (1, 1), 1), False),       # a 1x1 gy
+    ((3, 6, 11, 9, 4, (3, 3), ((2, 0), (0, 2)), (1, 1), 2), False),   # one-sided padding
+    ((2, 4, 13, 10, 6, (7, 7), ((3, 3), (3, 3)), (1, 1), 1), False),  # 7x7 "same"
+    ((3, 4, 12, 14, 4, (3, 3), ((2, 2), (2, 2)), (2, 2), 1), False),  # dilated "same"
+    ((2, 4, 10, 9, 8, (3, 5), ((0, 2), (1, 3)), (1, 1), 4), False),   # uneven padding, 4 groups
+    ((2, 3, 8, 12, 3, (4, 2), ((3, 0), (0, 1)), (1, 2), 1), False),   # the kernel's span of padding on one side
+    ((1, 2, 5, 5, 3, (5, 5), ((4, 4), (4, 4)), (1, 1), 1), False),    # gy larger than gx
 ]
 
 
 def _shape_id(spec):
-    N, C, H, W, O, (kH, kW), dilation, groups = spec
-    return f"{N}x{C}x{H}x{W}->{O}_k{kH}x{kW}_d{dilation}_g{groups}"
+    N, C, H, W, O, (kH, kW), padding, dilation, groups = spec
+    return f"{N}x{C}x{H}x{W}->{O}_k{kH}x{kW}_p{padding}_d{dilation}_g{groups}"
 
 
 @pytest.mark.parametrize("block_bytes", [1, 2 ** 16, im2col.ROWSTACK_ROWS_BLOCK_BYTES, 2 ** 30])
-@pytest.mark.parametrize("spec", SHAPES, ids=_shape_id)
-def test_rows_only_against_direct_and_blocked_rows(spec, block_bytes, monkeypatch):
-    """One image per block up to all in one: within float32 rounding of the float64 direct gradient, and the bits of
-    the blocked stacked rows over the padded gy (which sum the skipped rows' exact zeros too)."""
-    N, C, H, W, O, kernel_hw, dilation, groups = spec
-    gy, w = arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed=N * C + O, zeros=block_bytes == 2 ** 16)
+@pytest.mark.parametrize("spec, same_bits", SHAPES, ids=[_shape_id(spec) for spec, _ in SHAPES])
+def test_rows_only_against_direct_and_blocked_rows(spec, same_bits, block_bytes, monkeypatch):
+    """One image per block up to all in one: within float32 rounding of the float64 direct gradient, and (where
+    asserted) the bits of the blocked stacked rows over the padded gy, which sum the skipped positions' zeros too."""
+    N, C, H, W, O, kernel_hw, padding, dilation, groups = spec
+    gy, w = arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed=N * C + O, zeros=block_bytes == 2 ** 16,
+                   padding=padding)
     monkeypatch.setattr(im2col, "ROWSTACK_ROWS_BLOCK_BYTES", block_bytes)
-    got = im2col.conv2d_backward_input_rowstack_rows(gy, w, (H, W), dilation, groups)
+    got = im2col.conv2d_backward_input_rowstack_rows(gy, w, (H, W), padding, dilation, groups)
     assert got.shape == (N, C, H, W) and got.dtype == np.float32 and got.flags.c_contiguous
-    reference = direct_input_gradient(gy, w, (H, W), dilation, groups)
+    reference = direct_input_gradient(gy, w, (H, W), dilation, groups, padding)
     assert_close_to_reference(got, reference, (O // groups) * kernel_hw[0] * kernel_hw[1])
-    blocked = conv.conv2d_backward_input_flipped(gy, w, (H, W), (1, 1), UNPADDED, dilation, groups,
-                                                 forward_algorithm="rowstack_blocked")
-    np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
+    if same_bits:
+        blocked = conv.conv2d_backward_input_flipped(gy, w, (H, W), (1, 1), padding, dilation, groups,
+                                                     forward_algorithm="rowstack_blocked")
+        np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
 
 
 def test_rows_only_into_out_and_after_other_problems():
     """``out`` (full of NaNs) receives gx, the same bits; so do later calls of one layout, whose columns' zeros are
     kept from the first (other gy values, other layouts in between, enough of them to drop the kept buffers)."""
     gy, w = arrays(4, 6, 14, 13, 5, (3, 3), (1, 1), 1, seed=3)
-    fresh = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), (1, 1), 1)
+    fresh = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), UNPADDED, (1, 1), 1)
     for size in range(15, 25):
         other_gy, other_w = arrays(3, 6, size, size, 5, (3, 3), (1, 1), 1, seed=size)
-        im2col.conv2d_backward_input_rowstack_rows(other_gy * 9, other_w, (size, size), (1, 1), 1)
-        again = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), (1, 1), 1)
+        im2col.conv2d_backward_input_rowstack_rows(other_gy * 9, other_w, (size, size), UNPADDED, (1, 1), 1)
+        again = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), UNPADDED, (1, 1), 1)
         np.testing.assert_array_equal(again.view(np.uint32), fresh.view(np.uint32))
     out = np.full((4, 6, 14, 13), np.nan, np.float32)
-    got = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), (1, 1), 1, out=out)
+    got = im2col.conv2d_backward_input_rowstack_rows(gy, w, (14, 13), UNPADDED, (1, 1), 1, out=out)
     assert got is out
     np.testing.assert_array_equal(out.view(np.uint32), fresh.view(np.uint32))
     assert_close_to_reference(fresh, direct_input_gradient(gy, w, (14, 13), (1, 1), 1), 5 * 9)
@@ -121,33 +134,37 @@ def _spy(monkeypatch):
     return calls
 
 
+# (the classic MNIST CNN's second layer; the benchmark's 64x32x14x14->64, "same" padding)
+LAYERS = [(64, 32, 26, 26, 64, (3, 3), UNPADDED, (1, 1), 1), (64, 32, 14, 14, 64, (3, 3), ((1, 1), (1, 1)), (1, 1), 1)]
+
+
 @pytest.mark.parametrize("threads", [1, 2])
-def test_mnist_layer_input_gradient_takes_rows_only(threads, monkeypatch):
-    """The classic MNIST CNN's second layer (64 images, split over the batch on 2 threads, each shard written in its
-    part of gx): the rows-only kernel, within float32 rounding of the float64 gradient, the same bits on 1 and 2
-    threads and as the blocked stacked rows."""
-    gy, w = arrays(64, 32, 26, 26, 64, (3, 3), (1, 1), 1, seed=38, zeros=True)
+@pytest.mark.parametrize("spec", LAYERS, ids=_shape_id)
+def test_layer_input_gradient_takes_rows_only(spec, threads, monkeypatch):
+    """64 images (split over the batch on 2 threads, each shard written in its part of gx): the rows-only kernel,
+    within float32 rounding of the float64 gradient, the same bits on 1 and 2 threads and as the blocked stacked
+    rows."""
+    N, C, H, W, O, kernel_hw, padding, dilation, groups = spec
+    gy, w = arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed=38, zeros=True, padding=padding)
     calls = _spy(monkeypatch)
     previous = torchless.get_num_threads()
     torchless.set_num_threads(threads)
     try:
-        got = conv.conv2d_backward_input(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 1)
+        got = conv.conv2d_backward_input(gy, w, (H, W), (1, 1), padding, dilation, groups)
     finally:
         torchless.set_num_threads(previous)
-    assert calls and sum(shape[0] for shape in calls) == 64
-    assert_close_to_reference(got, direct_input_gradient(gy, w, (26, 26), (1, 1), 1), 64 * 9)
-    blocked = conv.conv2d_backward_input_flipped(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 1,
+    assert calls and sum(shape[0] for shape in calls) == N
+    assert_close_to_reference(got, direct_input_gradient(gy, w, (H, W), dilation, groups, padding), O * 9)
+    blocked = conv.conv2d_backward_input_flipped(gy, w, (H, W), (1, 1), padding, dilation, groups,
                                                  forward_algorithm="rowstack_blocked")
     np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
 
 
 def test_rows_only_not_taken_where_it_does_not_apply(monkeypatch):
-    """Padded, float64, or with an inf in the weight (whose products with the padding's zeros PyTorch forms): the
-    previous kernels, whose results are unchanged (float64 direct reference; NaN where the inf meets a zero)."""
+    """float64, or an inf in the weight (whose products with the padding's zeros PyTorch forms): the previous
+    kernels, whose results are unchanged (float64 direct reference; an inf wherever the inf weight reaches)."""
     calls = _spy(monkeypatch)
     gy, w = arrays(4, 32, 26, 26, 64, (3, 3), (1, 1), 1, seed=5)
-    padded = conv.conv2d_backward_input(gy, w, (24, 24), (1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    assert padded.shape == (4, 32, 24, 24)
     wide = conv.conv2d_backward_input(gy.astype(np.float64), w.astype(np.float64), (26, 26), (1, 1), UNPADDED,
                                       (1, 1), 1)
     np.testing.assert_allclose(wide, direct_input_gradient(gy, w, (26, 26), (1, 1), 1), rtol=1e-12, atol=1e-11)
@@ -180,19 +197,24 @@ def test_split_flipped_gradient_into_its_parts_is_the_whole(monkeypatch):
 
 # --------------------------------------------------------------------------- against PyTorch
 
-@pytest.mark.parametrize("spec", [(8, 32, 26, 26, 64, (3, 3), (1, 1), 1), (4, 6, 12, 14, 4, (3, 2), (2, 1), 2),
-                                  (3, 8, 16, 12, 8, (5, 5), (1, 2), 4)], ids=_shape_id)
+TORCH_SHAPES = [(8, 32, 26, 26, 64, (3, 3), UNPADDED, (1, 1), 1), (4, 6, 12, 14, 4, (3, 2), UNPADDED, (2, 1), 2),
+                (3, 8, 16, 12, 8, (5, 5), UNPADDED, (1, 2), 4), (8, 32, 14, 14, 64, (3, 3), ((1, 1), (1, 1)), (1, 1), 1),
+                (2, 8, 20, 18, 8, (7, 7), ((3, 3), (3, 3)), (1, 1), 1), (3, 6, 11, 13, 4, (3, 3), ((2, 2), (1, 1)), (2, 1), 2)]
+
+
+@pytest.mark.parametrize("spec", TORCH_SHAPES, ids=_shape_id)
 def test_conv2d_input_gradient_matches_torch(spec):
-    """F.conv2d's input and weight gradients through autograd, unpadded, against PyTorch's at run time."""
+    """F.conv2d's input and weight gradients through autograd against PyTorch's at run time."""
     torch = pytest.importorskip("torch")
-    N, C, H, W, O, kernel_hw, dilation, groups = spec
-    gy, w = arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed=11, zeros=True)
+    N, C, H, W, O, kernel_hw, padding, dilation, groups = spec
+    gy, w = arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed=11, zeros=True, padding=padding)
     x = np.random.default_rng(12).standard_normal((N, C, H, W)).astype(np.float32)
     results = []
     for library in (torchless, torch):
         xt = library.tensor(x, requires_grad=True)
         wt = library.tensor(w, requires_grad=True)
-        y = library.nn.functional.conv2d(xt, wt, dilation=dilation, groups=groups)
+        y = library.nn.functional.conv2d(xt, wt, padding=(padding[0][0], padding[1][0]), dilation=dilation,
+                                         groups=groups)
         y.backward(library.tensor(gy))
         results.append((xt.grad.numpy(), wt.grad.numpy()))
     (ours_x, ours_w), (theirs_x, theirs_w) = results

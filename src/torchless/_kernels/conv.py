@@ -184,8 +184,8 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
     The adjoint of a stride-1 correlation is the correlation of gy with the
     flipped, channel-transposed kernel (padding span - 1 - padding), so every
     forward algorithm, Winograd included, serves the backward pass too. Chosen
-    by itself, an unpadded float32 one whose flipped forward takes stacked rows
-    skips the rows of zeros around gy (see _rows_only_apply).
+    by itself, a float32 one whose flipped forward takes stacked rows skips the
+    padding around gy (see _rows_only_apply).
 
     ``out``, a C-contiguous (N, C, H, W) array of the result's dtype, receives gx when given (a split
     call's part of the whole gradient, written by the forward's last pass instead of copied there);
@@ -196,8 +196,8 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
     if forward_algorithm is None:
         forward_algorithm = _forward_algorithm(gy.shape, flipped.shape, (1, 1), full_padding, dilation, groups,
                                                gy.dtype, _float32_precision[0])
-        if forward_algorithm.startswith("rowstack") and _rows_only_apply(gy, w, input_hw, padding, groups):
-            return conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out)
+        if forward_algorithm.startswith("rowstack") and _rows_only_apply(gy, w, input_hw, groups):
+            return conv2d_backward_input_rowstack_rows(gy, w, input_hw, padding, dilation, groups, out)
         if forward_algorithm == "rowstack" and FLIPPED_ROWSTACK_IN_BLOCKS:
             forward_algorithm = "rowstack_blocked"
     if out is not None:
@@ -205,12 +205,11 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
     return conv2d_forward(gy, flipped, (1, 1), full_padding, dilation, groups, algorithm=forward_algorithm)
 
 
-def _rows_only_apply(gy, w, input_hw, padding, groups):
-    """Whether a flipped input gradient by stacked rows skips gy's padding rows (im2col.conv2d_backward_input_rowstack_
-    rows): an unpadded float32 convolution whose weight is finite (an inf or NaN one meets those rows' zeros in
-    PyTorch's products: see conv_nonfinite) and whose one image's block is not too large for it
-    (im2col.ROWSTACK_ROWS_MAX_IMAGE_BYTES)."""
-    return (gy.dtype == np.float32 and w.dtype == np.float32 and not any(p for side in padding for p in side)
+def _rows_only_apply(gy, w, input_hw, groups):
+    """Whether a flipped input gradient by stacked rows skips the padding around gy (im2col.conv2d_backward_input_
+    rowstack_rows): float32, a finite weight (an inf or NaN one meets the padding's zeros in PyTorch's products: see
+    conv_nonfinite), one image's block not too large for it (im2col.ROWSTACK_ROWS_MAX_IMAGE_BYTES)."""
+    return (gy.dtype == np.float32 and w.dtype == np.float32
             and rowstack_rows_image_bytes(gy.shape, w.shape, input_hw[1], groups, 4)
             <= im2col.ROWSTACK_ROWS_MAX_IMAGE_BYTES and _all_finite(w))
 

@@ -451,16 +451,17 @@ def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation,
     return np.ascontiguousarray(gw).reshape(O, Cg, kH, kW)
 
 
-# The input gradient of an unpadded stride-1 convolution as the flipped convolution's stacked rows (see
-# conv.conv2d_backward_input_flipped), skipping the rows of zeros. gy padded by span - 1 on every side has, per image,
-# (kH - 1) * dH rows of zeros above its Ho rows (shared with the image before, see phase_plane_hw), and every GEMM
-# column there reads only zeros (the next row's first (kW - 1) * dW values too: its padding): their partial sums are
-# zero and add nothing. The blocked stacked rows compute them anyway, (kH - 1) * dH / H of the products (the classic
-# MNIST CNN's 32->64 layer: 2 rows in 26, 7.7%). Here the columns of a block of images are gy's rows only: column
-# (o, j) of an image holds its rows of channel o shifted by j*dW into rows of W, zero around (the padding's place,
-# zeroed once in a buffer kept per thread and layout: each call copies gy's rows in, no padded copy of gy first).
-# Kernel row i's partial sums go i*dH rows up in gx, each image's in NCHW order at once (no channel-major result to
-# reorder); the rows only later kernel rows reach start at zero. Each value still sums its kernel rows first to last
+# The input gradient of a stride-1 convolution as the flipped convolution's stacked rows (see
+# conv.conv2d_backward_input_flipped), skipping the padding's rows and columns. The blocked stacked rows run over gy
+# padded for the flipped convolution (planes of Hq x Wq, padding shared between neighbours, see phase_plane_hw): rows
+# of zeros, whose GEMM columns read only zeros and add nothing, and rows of Wq positions where gx's have W (an
+# unpadded layer's rows are as long, a padded one's are not). The classic MNIST CNN's 32->64 layer computes 26 x 26
+# positions an image for 24 rows of 26; 64x32x14x14->64 ("same" padding) 15 x 15 for 14 x 14. Here the columns of a
+# block of images are gy's rows only, each W long: column (o, j) of an image holds its rows of channel o shifted by
+# j*dW - lead_w (the flipped padding before gy's first column), zero around (zeroed once in a buffer kept per thread
+# and layout: each call copies gy's rows in, no padded copy of gy first). Kernel row i's partial sums of gy's rows go
+# to gx's rows i*dH - lead_h above (those inside gx), each image's in NCHW order at once (no channel-major result to
+# reorder); the rows kernel row 0 does not reach start at zero. Each value still sums its kernel rows first to last
 # over the same products (a missing one was an exact +0.0): the same bits as the blocked stacked rows in float32.
 # Blocks of at most ROWSTACK_ROWS_BLOCK_BYTES of columns and partial sums (at least one image), which stay in the
 # core's cache: thread CPU time, one thread, 30 interleaved calls, the MNIST conv2's 32-image shard (0.68 MB per
@@ -492,16 +493,18 @@ def _zero_bordered_columns(shape, dtype):
     return columns
 
 
-def conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out=None):
-    """Input gradient (N, C, H, W) of the stride-1, unpadded convolution with weight ``w`` (O, C // groups, kH, kW)
-    from gy (N, O, Ho, Wo), H = Ho + (kH - 1) * dH, W = Wo + (kW - 1) * dW: the flipped convolution's stacked rows in
-    blocks of images, over gy's rows only (see above); into ``out`` (C-contiguous, gy's dtype) when given."""
+def conv2d_backward_input_rowstack_rows(gy, w, input_hw, padding, dilation, groups, out=None):
+    """Input gradient (N, C, H, W) of the stride-1 convolution with weight ``w`` (O, C // groups, kH, kW) and
+    ``padding`` ((top, bottom), (left, right)), at most the kernel's span - 1 on each side, from gy (N, O, Ho, Wo):
+    the flipped convolution's stacked rows in blocks of images, over gy's rows only (see above); into ``out``
+    (C-contiguous, gy's dtype) when given."""
     N, O, Ho, Wo = gy.shape
     _, Cg, kH, kW = w.shape
     Og, C = O // groups, Cg * groups
     dH, dW = dilation
     H, W = input_hw
-    top, left = (kH - 1) * dH, (kW - 1) * dW
+    # gy's first row and column in the flipped convolution's padded input (the padding it needs before them)
+    lead_h, lead_w = (kH - 1) * dH - padding[0][0], (kW - 1) * dW - padding[1][0]
     # the flipped kernel's rows (group, kernel row i, input channel c) by columns (output channel o, kernel column j)
     flipped = w[:, :, ::-1, ::-1].reshape(groups, Og, Cg, kH, kW)
     w_rows = np.ascontiguousarray(flipped.transpose(0, 3, 2, 1, 4)).reshape(groups, kH * Cg, Og * kW)
@@ -512,23 +515,35 @@ def conv2d_backward_input_rowstack_rows(gy, w, input_hw, dilation, groups, out=N
     partials = scratch("block_partials", (images, groups, kH, Cg, rows), gy.dtype)
     gx = np.empty((N, C, H, W), gy.dtype) if out is None else out
     gx_rows = gx.reshape(N, groups, Cg, H * W)
-    gx_rows[..., :top * W] = 0  # (the rows only later kernel rows reach)
+    # (the rows kernel row 0 does not reach: only later ones, or none, add to them)
+    gx_rows[..., :min(H, lead_h) * W] = 0
+    gx_rows[..., min(H, lead_h + Ho) * W:] = 0
+    # column (o, j): gy's rows of channel o, value x + j*dW - lead_w at x (where that is one of gy's columns)
+    windows = [(max(0, lead_w - j * dW), min(W, lead_w - j * dW + Wo)) for j in range(kW)]
+    # kernel row i: gy's rows first..stop, to gx's rows from first + lead_h - i*dH (those inside gx)
+    reaches = [(max(0, i * dH - lead_h), min(Ho, H + i * dH - lead_h)) for i in range(kH)]
     gy_groups = gy.reshape(N, groups, Og, Ho, Wo)
     for first in range(0, N, images):
         count = min(images, N - first)
         block_columns = columns[:count]
-        for j in range(kW):  # column (o, j): gy's rows of channel o from column left - j*dW of rows of W
-            start = left - j * dW
-            copy_rows(block_columns[:, :, :, j, :, start:start + Wo], gy_groups[first:first + count])
+        images_gy = gy_groups[first:first + count]
+        for j, (start, stop) in enumerate(windows):
+            if start < stop:
+                copy_rows(block_columns[:, :, :, j, :, start:stop],
+                          images_gy[..., start + j * dW - lead_w:stop + j * dW - lead_w])
         block_partials = partials[:count]
         matmul(w_rows, block_columns.reshape(count, groups, Og * kW, rows),
                out=block_partials.reshape(count, groups, kH * Cg, rows))
-        for i in range(kH):
-            target = gx_rows[first:first + count, :, :, (top - i * dH) * W:(top - i * dH) * W + rows]
+        for i, (top, bottom) in enumerate(reaches):
+            if top >= bottom:
+                continue
+            target_top = top + lead_h - i * dH
+            target = gx_rows[first:first + count, :, :, target_top * W:(target_top + bottom - top) * W]
+            source = block_partials[:, :, i, :, top * W:bottom * W]
             if i:
-                target += block_partials[:, :, i]
+                target += source
             else:
-                np.copyto(target, block_partials[:, :, 0])
+                np.copyto(target, source)
     return gx
 
 
