@@ -160,6 +160,42 @@ def test_layer_input_gradient_takes_rows_only(spec, threads, monkeypatch):
     np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
 
 
+# (N, C, H, W, O, kernel, padding, taken): shapes the dispatcher gave gathered columns or col2im before; the course
+# CNN's second layer (64x5x14x14->10) and others of few channels take the rows-only kernel, a thin one (gy of 3
+# channels: a GEMM of depth 9) or many channels (256) do not
+DISPATCHED = [
+    ((64, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1))), True),
+    ((16, 3, 28, 28, 16, (3, 3), ((1, 1), (1, 1))), True),
+    ((8, 3, 16, 16, 6, (5, 5), ((2, 2), (2, 2))), True),
+    ((8, 1, 28, 28, 32, (3, 3), UNPADDED), True),
+    ((16, 10, 14, 14, 3, (3, 3), ((1, 1), (1, 1))), False),
+    ((2, 256, 7, 7, 256, (3, 3), ((1, 1), (1, 1))), False),
+    ((1, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1))), False),
+]
+
+
+@pytest.mark.parametrize("spec, taken", DISPATCHED, ids=[str(spec[:6]) for spec, _ in DISPATCHED])
+def test_dispatch_of_rows_only_input_gradient(spec, taken, monkeypatch):
+    """Taken or not as measured; either way within float32 rounding of the float64 direct gradient."""
+    N, C, H, W, O, kernel_hw, padding = spec
+    gy, w = arrays(N, C, H, W, O, kernel_hw, (1, 1), 1, seed=O + C, padding=padding)
+    calls = _spy(monkeypatch)
+    got = conv.conv2d_backward_input(gy, w, (H, W), (1, 1), padding, (1, 1), 1)
+    assert bool(calls) == taken
+    assert_close_to_reference(got, direct_input_gradient(gy, w, (H, W), (1, 1), 1, padding), O * 9)
+
+
+def test_grouped_input_gradient_keeps_its_kernels(monkeypatch):
+    """Several groups (not timed with the rows-only kernel): the blocked stacked rows as before, the same bits."""
+    gy, w = arrays(8, 32, 26, 26, 64, (3, 3), (1, 1), 2, seed=9)
+    calls = _spy(monkeypatch)
+    got = conv.conv2d_backward_input(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 2)
+    assert calls == []
+    blocked = conv.conv2d_backward_input_flipped(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 2,
+                                                 forward_algorithm="rowstack_blocked")
+    np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
+
+
 def test_rows_only_not_taken_where_it_does_not_apply(monkeypatch):
     """float64, or an inf in the weight (whose products with the padding's zeros PyTorch forms): the previous
     kernels, whose results are unchanged (float64 direct reference; an inf wherever the inf weight reaches)."""
@@ -204,6 +240,7 @@ TORCH_SHAPES = [
     (8, 32, 14, 14, 64, (3, 3), ((1, 1), (1, 1)), (1, 1), 1),
     (2, 8, 20, 18, 8, (7, 7), ((3, 3), (3, 3)), (1, 1), 1),
     (3, 6, 11, 13, 4, (3, 3), ((2, 2), (1, 1)), (2, 1), 2),
+    (16, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1)), (1, 1), 1),    # the course CNN's second layer
 ]
 
 
