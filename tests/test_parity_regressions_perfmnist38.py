@@ -162,15 +162,16 @@ def test_layer_input_gradient_takes_rows_only(spec, threads, monkeypatch):
 
 # (N, C, H, W, O, kernel, padding, taken): shapes the dispatcher gave gathered columns or col2im before; the course
 # CNN's second layer (64x5x14x14->10) and others of few channels take the rows-only kernel, a thin one (gy of 3
-# channels: a GEMM of depth 9) or many channels (256) do not
+# channels: a GEMM of depth 9), many channels (256), one image or a small problem do not
 DISPATCHED = [
     ((64, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1))), True),
     ((16, 3, 28, 28, 16, (3, 3), ((1, 1), (1, 1))), True),
-    ((8, 3, 16, 16, 6, (5, 5), ((2, 2), (2, 2))), True),
+    ((8, 3, 24, 24, 6, (5, 5), ((2, 2), (2, 2))), True),
     ((8, 1, 28, 28, 32, (3, 3), UNPADDED), True),
     ((16, 10, 14, 14, 3, (3, 3), ((1, 1), (1, 1))), False),
     ((2, 256, 7, 7, 256, (3, 3), ((1, 1), (1, 1))), False),
     ((1, 5, 14, 14, 10, (3, 3), ((1, 1), (1, 1))), False),
+    ((10, 1, 28, 28, 6, (3, 3), ((1, 1), (1, 1))), False),     # too small to pay
 ]
 
 

@@ -732,8 +732,12 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
 # 0.914 / 0.933, 64x8x28x28 -> 4 1.10 / 1.09; col2im: 64x5x28x28 -> 1 0.443 / 0.496, 32x16x28x28 -> 3 0.891 /
 # 1.074, 64x16x28x28 -> 3 1.84 / 2.64, 64x10x14x14 -> 2 0.254 / 0.284, 32x32x26x26 -> 1 (unpadded) 1.12 / 1.31,
 # 8x6x32x32 -> 3 5x5 0.326 / 0.594. Into a thin GEMM it loses: 64x3x14x14 -> 10 (depth 9) 0.291 / 0.185,
-# 64x3x28x28 -> 16 1.66 / 0.96; and to col2im with many channels: 2x256x14x14 -> 256 6.45 / 4.96.
+# 64x3x28x28 -> 16 1.66 / 0.96; and to col2im with many channels: 2x256x14x14 -> 256 6.45 / 4.96. Below
+# ROWS_ONLY_MIN_MULTIPLY_ADDS its few products do not pay for its set-up: F.conv2d forward and both gradients on 2
+# threads, process CPU time, fresh processes alternating, 10x1x28x28->6 (423,000 multiply-adds) 0.32-0.37 ms vs
+# 0.29 (64x1x28x28->5, 2.3 million, 1.17-1.22 vs 1.17-1.37).
 ROWS_ONLY_MIN_DEPTH, ROWS_ONLY_MAX_DEPTH, ROWS_ONLY_MAX_ROWS = 15, 192, 192
+ROWS_ONLY_MIN_MULTIPLY_ADDS = 2 ** 20
 
 
 def _rows_only_suits(gy_shape, w_shape, input_hw, stride, padding, dilation, groups, dtype, name):
@@ -743,6 +747,7 @@ def _rows_only_suits(gy_shape, w_shape, input_hw, stride, padding, dilation, gro
     if (name not in ("col2im", "flipped") or groups != 1 or dtype != np.float32 or gy_shape[0] < 2
             or tuple(stride) != (1, 1) or not ROWS_ONLY_MIN_DEPTH <= O * kW <= ROWS_ONLY_MAX_DEPTH
             or Cg * kH > ROWS_ONLY_MAX_ROWS
+            or gy_shape[0] * gy_shape[2] * input_hw[1] * O * kW * Cg * kH < ROWS_ONLY_MIN_MULTIPLY_ADDS
             or not _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups)):
         return False
     if name == "flipped":  # (Winograd stays)
