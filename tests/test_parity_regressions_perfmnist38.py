@@ -4,7 +4,8 @@
   padding around gy (im2col.conv2d_backward_input_rowstack_rows): blocks of whole images' gy rows
   copied straight into zero-bordered columns kept per thread, kernel row i's partial sums added i rows up in gx's
   NCHW order, the rows only later kernel rows reach starting at zero. The same sums in the same order as the
-  blocked stacked rows, so the same bits.
+  blocked stacked rows (the same bits where OpenBLAS packs both products). It also replaces gathered columns and
+  col2im for one group, a batch and GEMMs neither thin nor of many channels (conv._rows_only_suits).
 * A split input gradient by the flipped convolution writes each shard's part of gx in place (``out=``) instead of
   copying it there.
 
