@@ -382,11 +382,14 @@ EXTRA_BUILDERS += ["resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2"]  
 # models.segmentation's, listed by list_models() but not by list_models(module=models), as in torchvision
 SEGMENTATION_BUILDERS = ["deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
                          "fcn_resnet50", "lraspp_mobilenet_v3_large"]  # test_parity_regressions_vision28.py
+# models.video's, likewise
+VIDEO_BUILDERS = ["mc3_18", "r2plus1d_18", "r3d_18", "s3d"]  # test_parity_regressions_segvideo38.py
 
 
 def test_registry(without_random_fills):
-    assert models.list_models() == sorted(BRIEFED_BUILDERS + EXTRA_BUILDERS + SEGMENTATION_BUILDERS)
+    assert models.list_models() == sorted(BRIEFED_BUILDERS + EXTRA_BUILDERS + SEGMENTATION_BUILDERS + VIDEO_BUILDERS)
     assert models.list_models(module=models.segmentation) == SEGMENTATION_BUILDERS
+    assert models.list_models(module=models.video) == VIDEO_BUILDERS
     assert models.list_models(module=models) == sorted(BRIEFED_BUILDERS + EXTRA_BUILDERS)
     assert models.list_models(include="resnet*", exclude=["*101", "*152"]) == ["resnet18", "resnet34", "resnet50"]
     assert models.get_model_builder("ResNet18") is models.resnet18

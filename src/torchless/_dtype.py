@@ -119,6 +119,22 @@ uint16 = dtype("uint16", "UInt16", np.uint16, is_signed=False)
 uint32 = dtype("uint32", "UInt32", np.uint32, is_signed=False)
 uint64 = dtype("uint64", "UInt64", np.uint64, is_signed=False)
 ARRAYLESS = (bfloat16, complex32)
+# ... and no CPU kernel for most ops: copies, casts, ==/!=, bitwise and/or/xor, mul, sum, sort and indexing run,
+# arithmetic, ordering comparisons, extrema and the like raise (see refuse_wide_unsigned)
+_WIDE_UNSIGNED = {uint16.numpy: "UInt16", uint32.numpy: "UInt32", uint64.numpy: "UInt64"}
+
+
+def refuse_wide_unsigned(kernel, np_dtype):
+    """PyTorch's NotImplementedError for its ``kernel`` run on uint16, uint32 or uint64 (``np_dtype``); nothing for
+    any other dtype. Callers reach it off the float paths (in an integer dtype's branch) where they can."""
+    name = _WIDE_UNSIGNED.get(np_dtype)
+    if name is not None:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{name}'")
+
+
+def is_wide_unsigned(np_dtype):
+    """Whether ``np_dtype`` is uint16, uint32 or uint64."""
+    return np_dtype.kind == "u" and np_dtype.itemsize > 1
 
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool, complex64, complex128, uint16, uint32,
        uint64)

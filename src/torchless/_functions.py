@@ -102,12 +102,16 @@ def _concatenated(name, tensors, positional, dim):
         dim = 0
     elif positional or type(dim) is not int:
         dim = _dim_argument(name, positional, dim)
+    skipped = False
     for i, t in enumerate(tensors):  # (each at its place in the list given, before any other check)
-        if t._data.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        if t._data.ndim < 2:
+            if t._data.ndim == 0:
+                raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+            skipped = skipped or t._data.size == 0
     # PyTorch skips 1-D empty tensors when concatenating; of only such tensors, it wraps no dim (any is taken)
     # and returns an empty one
-    kept = [(i, t) for i, t in enumerate(tensors) if not (t._data.ndim == 1 and t._data.size == 0)]
+    kept = [(i, t) for i, t in enumerate(tensors) if not (t._data.ndim == 1 and t._data.size == 0)] if skipped \
+        else list(enumerate(tensors))
     if not kept:
         return shape_ops.Cat.apply(*tensors, dim=0, given_dim=dim)
     first = kept[0][1]
@@ -122,7 +126,7 @@ def _concatenated(name, tensors, positional, dim):
             if d != axis and x != y:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
                                    f"got size {y} for tensor number {i} in the list.")
-    return shape_ops.Cat.apply(*(t for _, t in kept), dim=axis, given_dim=dim)
+    return shape_ops.Cat.apply(*(tensors if not skipped else [t for _, t in kept]), dim=axis, given_dim=dim)
 
 
 @accepts_out("stack")

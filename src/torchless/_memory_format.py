@@ -258,6 +258,21 @@ def preserving(out, array):
     return with_strides(out, _preserved_strides(array))
 
 
+def readonly_view(array, shape, strides):
+    """``np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)`` (strides in bytes, within
+    ``array``'s memory), for a C-contiguous ``array`` made by NumPy's own constructor over its buffer: as_strided
+    and broadcast_to cost several times a small op's kernel in Python alone."""
+    if array.flags.c_contiguous and array.size:
+        try:
+            view = np.ndarray(shape, array.dtype, array, 0, strides)
+        except (TypeError, ValueError, BufferError):  # (a dtype without a buffer format, as ml_dtypes' bfloat16)
+            pass
+        else:
+            view.flags.writeable = False
+            return view
+    return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+
+
 def with_strides(array, strides):
     """``array``, or a copy of it laid out with ``strides`` (in elements) where its own differ: strides of any
     non-overlapping layout, a narrowed view's too (whose memory spans more than its elements)."""

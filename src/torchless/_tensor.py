@@ -30,6 +30,8 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
 _NOT_GIVEN = _parser_errors.NOT_GIVEN
 # a NumPy shape is ints already: made a Size without Size()'s checks (Tensor.shape runs everywhere)
 _size_of_shape = tuple.__new__
+_FLOAT_MAX = _dtype.FLOAT_MAX
+_REVERSED_PAIR = (1, 0)  # (a matrix's .T)
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
@@ -567,7 +569,8 @@ class Tensor(metaclass=_unbound._TensorMeta):
     def T(self):
         if self._data.ndim != 2:
             _warn_reversing_t(self._data.ndim)
-        return self.permute(tuple(range(self._data.ndim))[::-1])
+            return self.permute(tuple(range(self._data.ndim))[::-1])
+        return self.permute(_REVERSED_PAIR)
 
     @property
     def mT(self):
@@ -731,6 +734,12 @@ class Tensor(metaclass=_unbound._TensorMeta):
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
+        if len(args) == 1 and not kwargs and args[0].__class__ is _dtype.dtype:  # to(dtype): as below, sooner
+            dtype = args[0]
+            if dtype.numpy == self._data.dtype:
+                return self
+            if dtype.is_floating_point or dtype.is_complex:
+                return unary.Cast.apply(self, dtype=dtype.numpy)
         leading = _to_leading_arguments(args, kwargs)
         if leading is None:
             from .nn._functional._args import _describe_call
@@ -1057,6 +1066,11 @@ class Tensor(metaclass=_unbound._TensorMeta):
                 return self, other
             common = self._common_with_tensor(other)
             return self._promoted(common), other._promoted(common)
+        kind = other.__class__
+        if (kind is float or kind is int) and a.kind == "f":  # (x * 2.0: the general path's checks, done cheaply)
+            limit = _FLOAT_MAX.get(a)
+            if limit is not None and -limit <= other <= limit and (kind is float or -2**63 <= other < 2**64):
+                return self, number_operand(other, a)
         if not isinstance(other, NUMBERS):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
         if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision

@@ -863,8 +863,11 @@ def bernoulli(input=_NO_INPUT, p=_NO_INPUT, *, generator=None, out=None):
     if p is not _NO_INPUT:
         p = float(p)  # (a NumPy number or a 0-d tensor, read as the parser's double)
         _check_probability(p)
+        if input._data.size:  # (an empty tensor reaches no kernel)
+            input._no_kernel_for("U", "bernoulli_scalar_cpu_")
         return _batch_first(_random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype),
                                          input))
+    input._no_kernel_for("U", "bernoulli_tensor_cpu_self_")  # (the draws' dtype is dispatched first)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{input.dtype.scalar_name}'")
     _check_probabilities(input._data)
@@ -902,6 +905,7 @@ def bernoulli_(self, p=0.5, *, generator=None):
     draws = stream(generator, (p,) if isinstance(p, Tensor) else ())
     if isinstance(p, Tensor):
         self._refuse_internal_overlap()
+        self._no_kernel_for("U", "bernoulli_tensor_cpu_self_")
         if p._data.dtype.kind != "f":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.dtype.scalar_name}'")
         probabilities = p.expand(self.shape)._data
@@ -913,6 +917,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
         return self._overwrite(drawn, "BernoulliBackward1")
     _check_probability(p)
     self._refuse_internal_overlap()
+    if self._data.size:  # (an empty tensor reaches no kernel)
+        self._no_kernel_for("U", "bernoulli_scalar_cpu_")
     return self._overwrite(draw_like(self._data, lambda shape: draws.bernoulli(shape, p)), "BernoulliBackward2")
 
 

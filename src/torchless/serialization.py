@@ -410,6 +410,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
     """
     if format not in ("torchless", "torch"):
         raise ValueError(f"format must be 'torchless' or 'torch', got {format!r}")
+    _check_destination(f, zip_file=format == "torch" and _use_new_zipfile_serialization)
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
@@ -435,10 +436,26 @@ def save(obj, f, pickle_module=None, pickle_protocol=DEFAULT_PROTOCOL, _use_new_
 
     if isinstance(f, (str, os.PathLike)):
         _atomic_write(f, write)
-    elif not hasattr(f, "write"):  # bytes are not a path to PyTorch either
-        raise AttributeError("expected 'f' to be string, path, or a file-like object with a 'write' attribute")
     else:
         write(f)
+
+
+def _check_destination(f, zip_file):
+    """PyTorch's errors for a destination ``f`` it cannot write, raised as torch.save raises them: before the object
+    is pickled (a lambda saved to a missing directory is refused for the directory)."""
+    if isinstance(f, (str, os.PathLike)):
+        path = os.fsdecode(f)
+        directory = os.path.dirname(path)
+        if directory and not os.path.isdir(directory):
+            raise RuntimeError(f"Parent directory {directory} does not exist.")
+        base = os.path.basename(path)
+        if zip_file and not (base[:base.rfind(".")] if "." in base else base):  # (the archive's folder is named
+            # after the file's name without its extension: there must be one)
+            raise RuntimeError(f"[enforce fail at inline_container.cc:720] . invalid file name: {path}")
+    elif not hasattr(f, "write"):  # bytes are not a path to PyTorch either
+        raise AttributeError("expected 'f' to be string, path, or a file-like object with a 'write' attribute")
+    elif isinstance(f, io.TextIOBase):  # (PyTorch's first write, a memoryview, is refused by the stream itself)
+        f.write(memoryview(b""))
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -1000,7 +1017,10 @@ def _load_stream(stream, name, map_location, weights_only=True, mmap=False, mmap
         check_arguments("load")  # (PyTorch reads any other file with pickle's load, given them)
         stream.seek(start)
         head = stream.read(_LEGACY_HEAD_SIZE)
-        if not isinstance(head, bytes):  # a text stream, as PyTorch's unpickler finds it
+        if not isinstance(head, bytes):  # a text stream, as PyTorch's unpickler finds it (pickle's own, without
+            # weights_only, reads it into a bytes buffer)
+            if not weights_only:
+                raise TypeError(f"a bytes-like object is required, not '{type(head).__name__}'") from None
             raise AssertionError(f"Expected bytes, got {type(head).__name__}") from None
         if not head:  # (pickle's own unpickler, which PyTorch's load without weights_only uses, says more)
             raise (_EmptyFileError() if weights_only else _EmptyFileError("Ran out of input")) from None

@@ -299,4 +299,5 @@ def eye(n, m=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
         if size is not None and size < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     np_dtype = _dtype_argument(dtype, "eye", _EYE_OVERLOADS, (n,) if m is None else (n, m)) if dtype is not None else _dtype.get_default_dtype().numpy
+    _dtype.refuse_wide_unsigned("eye", np_dtype)
     return _finish(np.eye(n, m, dtype=np_dtype), requires_grad, device)

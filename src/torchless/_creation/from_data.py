@@ -24,6 +24,7 @@ _SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray, memoryview,
 _MAX_DIMS = 128
 _STRINGS = (str, bytes)
 _PYTHON_NUMBERS = {float, int, bool}
+_FLOAT_ONLY = {float}
 _INT64, _BOOL = np.dtype(np.int64), np.dtype(np.bool_)
 
 
@@ -168,6 +169,10 @@ def _sequence_array(data, np_dtype):
     """An array of the numbers in ``data`` (a nested sequence, maybe of tensors, or a Python number) for a tensor
     of ``np_dtype`` (None: inferred). PyTorch reads a Python int as int64 unless the tensor is floating or bool:
     NumPy takes larger ints as uint64, objects, or floats beside negative ones."""
+    if data.__class__ is list and np_dtype is None and data and set(map(type, data)) == _FLOAT_ONLY:
+        # a flat list of Python floats (tensor([0.5, 2.0])): what the general path below gives it, sooner
+        with np.errstate(over="ignore", under="ignore"):  # beyond float32: inf (or 0), silently
+            return np.array(data).astype(_dtype.get_default_dtype().numpy, copy=False)
     if isinstance(data, _STRINGS):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     sizes = _sizes(data)

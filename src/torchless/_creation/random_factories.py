@@ -54,7 +54,8 @@ def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, req
     draws = stream(generator)
     shape = _random_size(size_args, "rand", size, generator=generator, dtype=dtype, device=device,
                          requires_grad=requires_grad, layout=layout)
-    return _random_float(draws.uniform, shape, dtype, "check_uniform_bounds", requires_grad, device, "rand", size_args)
+    return _drawn(_random_float(draws.uniform, shape, dtype, "check_uniform_bounds", requires_grad, device, "rand",
+                                size_args))
 
 
 @_memory_keywords
@@ -65,8 +66,20 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
     draws = stream(generator)
     shape = _random_size(size_args, "randn", size, generator=generator, dtype=dtype, device=device,
                          requires_grad=requires_grad, layout=layout)
-    return _random_float(draws.normal, shape, dtype, "normal_kernel_cpu", requires_grad, device, "randn", size_args,
-                         std=1 / math.sqrt(2))
+    return _drawn(_random_float(draws.normal, shape, dtype, "normal_kernel_cpu", requires_grad, device, "randn",
+                                size_args, std=1 / math.sqrt(2)))
+
+
+def _drawn(result):
+    """A random factory's ``result``, inside vmap with randomness "different": batched by the innermost call,
+    whatever its values (PyTorch's rule draws every sample's at once, the batch in front)."""
+    if forward_ad.state.vmap_levels:
+        from ..random import vmap_randomness
+
+        if vmap_randomness and vmap_randomness[-1] == "different":
+            result.__dict__["_vmap_level"] = forward_ad.state.vmap_levels[-1]
+            forward_ad.mark_batch_rank(result, 0)
+    return result
 
 
 def _random_size(size_args, name, size, **keywords):
@@ -176,7 +189,7 @@ def randint(*args, generator=None, dtype=None, device=None, requires_grad=False,
         low, high = float_random_range(low, high, _EXACT_INTEGER_DIGITS[np_dtype.name][0])
     _check_random_range(low, high, np_dtype)
     array = stream(generator).integers(low, high, shape)
-    return _finish(array.astype(np_dtype, copy=False), requires_grad, device)
+    return _drawn(_finish(array.astype(np_dtype, copy=False), requires_grad, device))
 
 
 # The integers a float dtype holds exactly, up to 2**digits, and the C++ name PyTorch's warning gives the type
@@ -282,6 +295,7 @@ def randperm(n=_UNGIVEN, *, generator=_UNGIVEN, dtype=_UNGIVEN, device=_UNGIVEN,
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.int64)
     # PyTorch has no bool kernel, and refuses n whose largest value n - 1 the dtype cannot hold exactly
+    _dtype.refuse_wide_unsigned("randperm", np_dtype)
     if np_dtype.kind in "bc":
         raise NotImplementedError(f"\"randperm\" not implemented for "
                                   f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
@@ -292,4 +306,4 @@ def randperm(n=_UNGIVEN, *, generator=_UNGIVEN, dtype=_UNGIVEN, device=_UNGIVEN,
     if np_dtype.kind in "iu" and n:
         _dtype.fill_value(n - 1, np_dtype)
     array = stream(generator).permutation(n).astype(np_dtype)
-    return _finish(array, requires_grad, device)
+    return _drawn(_finish(array, requires_grad, device))

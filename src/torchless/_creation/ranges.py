@@ -60,9 +60,11 @@ def arange(start=_UNGIVEN, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=No
         floating = any(scalar_category(v) >= FLOAT for v in values)  # (NumPy's floats and bool too)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     np_dtype = _dtype_argument(dtype, "arange", _ARANGE_OVERLOADS, given)
-    if np_dtype.kind in "bc":
-        raise NotImplementedError(f"\"arange_cpu\" not implemented for "
-                                  f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
+    if np_dtype.kind in "bcu":
+        _dtype.refuse_wide_unsigned("arange_cpu", np_dtype)
+        if np_dtype.kind != "u":
+            raise NotImplementedError(f"\"arange_cpu\" not implemented for "
+                                      f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     values = [_real_bound(v) for v in values]
     if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
         raise RuntimeError("step must be nonzero")
@@ -179,6 +181,7 @@ def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, r
                   "[start, end).", UserWarning, stacklevel=2)
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype())
+    _dtype.refuse_wide_unsigned("range_cpu", np_dtype)  # (PyTorch's checks of the bounds run in the kernel)
     if values[2] == 0 or values[2] != values[2]:
         raise RuntimeError("step must be nonzero")
     if (values[1] - values[0]) * values[2] < 0:
@@ -235,6 +238,8 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     np_dtype = _space_dtype("linspace", start, end, dtype, np_dtype)
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if steps > 1:
+        _dtype.refuse_wide_unsigned("linspace_cpu", np_dtype)
     if steps <= 1:  # PyTorch fills in start (fill_'s checks, float16's skipped for one element) or nothing
         start = start.item() if isinstance(start, Tensor) else start
         values = [_dtype.fill_value(start, np_dtype, check_half=False)] if steps else []
@@ -351,6 +356,8 @@ def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=No
         return _finish(np.empty(0, np_dtype), requires_grad, device)
     if np_dtype.kind == "b" and steps > 1:  # as linspace: no bool kernel, but one value is filled in without it
         raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    if steps > 1:
+        _dtype.refuse_wide_unsigned("logspace_cpu", np_dtype)
     if steps == 1:
         exponents = [float(start)]
     else:

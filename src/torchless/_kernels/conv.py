@@ -26,16 +26,18 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import blas, conv_nonfinite, gather, parallel, winograd
+from . import blas, conv_nonfinite, gather, im2col, parallel, winograd
 from .blas import matmul
 from .im2col import (
     conv_output_hw,
     conv2d_backward_input_im2col,
+    conv2d_backward_input_rowstack_rows,
     conv2d_backward_weight_im2col,
     conv2d_backward_weight_rowstack,
     conv2d_forward_im2col,
     conv2d_forward_rowstack,
     conv2d_forward_rowstack_blocked,
+    rowstack_rows_image_bytes,
 )
 
 
@@ -175,21 +177,42 @@ def _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, gro
     return flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation) is not None
 
 
-def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, forward_algorithm=None):
+def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, forward_algorithm=None,
+                                  out=None):
     """Input gradient (N, C, H, W) of a stride-1 convolution, computed as a forward convolution.
 
     The adjoint of a stride-1 correlation is the correlation of gy with the
     flipped, channel-transposed kernel (padding span - 1 - padding), so every
-    forward algorithm, Winograd included, serves the backward pass too.
+    forward algorithm, Winograd included, serves the backward pass too. Chosen
+    by itself, a float32 one whose flipped forward takes stacked rows skips the
+    padding around gy (see _rows_only_apply).
+
+    ``out``, a C-contiguous (N, C, H, W) array of the result's dtype, receives gx when given (a split
+    call's part of the whole gradient, written by the forward's last pass instead of copied there);
+    the forward then runs whole, as it does inside a shard anyway.
     """
     full_padding = flipped_padding(gy.shape[2:], input_hw, w.shape[2:], padding, dilation)
     flipped = flip_kernel(w, groups)
     if forward_algorithm is None:
         forward_algorithm = _forward_algorithm(gy.shape, flipped.shape, (1, 1), full_padding, dilation, groups,
                                                gy.dtype, _float32_precision[0])
+        if forward_algorithm.startswith("rowstack") and _rows_only_apply(gy, w, input_hw, groups):
+            return conv2d_backward_input_rowstack_rows(gy, w, input_hw, padding, dilation, groups, out)
         if forward_algorithm == "rowstack" and FLIPPED_ROWSTACK_IN_BLOCKS:
             forward_algorithm = "rowstack_blocked"
+    if out is not None:
+        return _forward_whole(gy, flipped, (1, 1), full_padding, dilation, groups, forward_algorithm, out=out)
     return conv2d_forward(gy, flipped, (1, 1), full_padding, dilation, groups, algorithm=forward_algorithm)
+
+
+def _rows_only_apply(gy, w, input_hw, groups):
+    """Whether a flipped input gradient by stacked rows skips the padding around gy (im2col.conv2d_backward_input_
+    rowstack_rows): float32, one group (several were not timed), a finite weight (an inf or NaN one meets the
+    padding's zeros in PyTorch's products: see conv_nonfinite), one image's block not too large for it
+    (im2col.ROWSTACK_ROWS_MAX_IMAGE_BYTES)."""
+    return (gy.dtype == np.float32 and w.dtype == np.float32 and groups == 1
+            and rowstack_rows_image_bytes(gy.shape, w.shape, input_hw[1], groups, 4)
+            <= im2col.ROWSTACK_ROWS_MAX_IMAGE_BYTES and _all_finite(w))
 
 
 # --------------------------------------------------------------------------- algorithm tables
@@ -695,19 +718,68 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
     if slices is None:
         return _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm)
     gx = np.empty((gy.shape[0], w.shape[1] * groups, *input_hw), np.result_type(gy, w))
-    parallel.run_shards(parallel.into, [(gx[part], _backward_input_whole, gy[part], w, input_hw, stride, padding,
-                                         dilation, groups, algorithm) for part in slices])
+    parallel.run_shards(_backward_input_whole, [(gy[part], w, input_hw, stride, padding, dilation, groups, algorithm,
+                                                 gx[part]) for part in slices])
     return gx
 
 
-def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):
+# Where the dispatcher picks gathered columns for the flipped convolution, or col2im, the rows-only stacked rows
+# (im2col.conv2d_backward_input_rowstack_rows) win too, for one group, float32, a batch, and a GEMM of Og*kW
+# (gy's channels times the kernel's width) from ROWS_ONLY_MIN_DEPTH to ROWS_ONLY_MAX_DEPTH by Cg*kH rows up to
+# ROWS_ONLY_MAX_ROWS. One thread, thread CPU time, 31 interleaved calls, median ms, gy -> gx, rows-only / before:
+# flipped by gathered columns: 64x10x14x14 -> 5 (the course CNN's) 0.387 / 0.494, 32x16x14x14 -> 8 0.346 / 0.418,
+# 16x12x32x32 -> 6 0.587 / 0.748, 16x16x56x56 -> 16 4.25 / 6.49, 64x16x14x14 -> 16 1.06 / 1.11, 16x64x7x7 -> 64
+# 0.914 / 0.933, 64x8x28x28 -> 4 1.10 / 1.09; col2im: 64x5x28x28 -> 1 0.443 / 0.496, 32x16x28x28 -> 3 0.891 /
+# 1.074, 64x16x28x28 -> 3 1.84 / 2.64, 64x10x14x14 -> 2 0.254 / 0.284, 32x32x26x26 -> 1 (unpadded) 1.12 / 1.31,
+# 8x6x32x32 -> 3 5x5 0.326 / 0.594. Into a thin GEMM it loses: 64x3x14x14 -> 10 (depth 9) 0.291 / 0.185,
+# 64x3x28x28 -> 16 1.66 / 0.96; and to col2im with many channels: 2x256x14x14 -> 256 6.45 / 4.96. Below
+# ROWS_ONLY_MIN_MULTIPLY_ADDS its few products do not pay for its set-up: F.conv2d forward and both gradients on 2
+# threads, process CPU time, fresh processes alternating, 10x1x28x28->6 (423,000 multiply-adds) 0.32-0.37 ms vs
+# 0.29 (64x1x28x28->5, 2.3 million, 1.17-1.22 vs 1.17-1.37).
+ROWS_ONLY_MIN_DEPTH, ROWS_ONLY_MAX_DEPTH, ROWS_ONLY_MAX_ROWS = 15, 192, 192
+ROWS_ONLY_MIN_MULTIPLY_ADDS = 2 ** 20
+
+
+def _rows_only_suits(gy_shape, w_shape, input_hw, stride, padding, dilation, groups, dtype, name):
+    """Whether the rows-only stacked rows replace ``name`` (the dispatcher's choice) for these shapes (see above);
+    the weight's finiteness is _rows_only_apply's to check."""
+    O, Cg, kH, kW = w_shape
+    if (name not in ("col2im", "flipped") or groups != 1 or dtype != np.float32 or gy_shape[0] < 2
+            or tuple(stride) != (1, 1) or not ROWS_ONLY_MIN_DEPTH <= O * kW <= ROWS_ONLY_MAX_DEPTH
+            or Cg * kH > ROWS_ONLY_MAX_ROWS
+            or gy_shape[0] * gy_shape[2] * input_hw[1] * O * kW * Cg * kH < ROWS_ONLY_MIN_MULTIPLY_ADDS
+            or not _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups)):
+        return False
+    if name == "flipped":  # (Winograd stays)
+        full_padding = flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation)
+        forward = _forward_algorithm(gy_shape, (Cg, O, kH, kW), (1, 1), full_padding, dilation, groups, dtype,
+                                     _float32_precision[0])
+        if forward.startswith("winograd"):
+            return False
+    return True
+
+
+_rows_only_suit = _memoised(_rows_only_suits)
+
+
+def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm, out=None):
+    """The input gradient of the whole of gy, into ``out`` when given (a split call's part of gx: the flipped
+    forward writes it there itself, other algorithms' results are copied)."""
     name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
                                                   gy.dtype, _float32_precision[0])
-    gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
+    if (algorithm is None and _rows_only_suit(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
+                                              gy.dtype, name) and _rows_only_apply(gy, w, input_hw, groups)):
+        return conv2d_backward_input_rowstack_rows(gy, w, input_hw, padding, dilation, groups, out)
+    if out is not None and name == "flipped":
+        gx = conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, out=out)
+    else:
+        gx = BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
     if not _all_finite(w):  # (an inf or NaN weight times extra cells' zeros: see conv_nonfinite)
         exact = conv_nonfinite.backward_input(gy, w, input_hw, stride, padding, dilation, groups)
         gx = conv_nonfinite.where_not_finite(gx, exact)
-    return gx
+    if out is not None and gx is not out:
+        out[...] = gx
+    return out if out is not None else gx
 
 
 def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None, skipped_padding=None):

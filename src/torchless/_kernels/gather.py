@@ -630,5 +630,6 @@ def _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups):
         per_image = matmul(columns, gy_rows.swapaxes(-1, -2))   # (N, groups, taps, rows)
     else:
         per_image = matmul(gy_rows, columns.swapaxes(-1, -2))   # (N, groups, rows, taps)
-    # Summed over images in a fixed order: deterministic.
-    return (per_image[0] if N == 1 else per_image.sum(axis=0)), transposed_product
+    # Summed over images in a fixed order: deterministic. (np.add.reduce: ndarray.sum's own reduction, without
+    # its Python frame)
+    return (per_image[0] if N == 1 else np.add.reduce(per_image, axis=0)), transposed_product

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import copy_rows, scratch
+from . import blas, copy_rows, scratch
 from .blas import matmul
 
 
@@ -449,3 +449,108 @@ def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation,
     gw = gram(shifted_gy.reshape(groups, kH * Og, extended), cols.reshape(groups, Cg * kW, extended))
     gw = gw.reshape(groups, kH, Og, Cg, kW).transpose(0, 2, 3, 1, 4)
     return np.ascontiguousarray(gw).reshape(O, Cg, kH, kW)
+
+
+# The input gradient of a stride-1 convolution as the flipped convolution's stacked rows (see
+# conv.conv2d_backward_input_flipped), skipping the padding's rows and columns. The blocked stacked rows run over gy
+# padded for the flipped convolution (planes of Hq x Wq, padding shared between neighbours, see phase_plane_hw): rows
+# of zeros, whose GEMM columns read only zeros and add nothing, and rows of Wq positions where gx's have W (an
+# unpadded layer's rows are as long, a padded one's are not). The classic MNIST CNN's 32->64 layer computes 26 x 26
+# positions an image for 24 rows of 26; 64x32x14x14->64 ("same" padding) 15 x 15 for 14 x 14. Here the columns of a
+# block of images are gy's rows only, each W long: column (o, j) of an image holds its rows of channel o shifted by
+# j*dW - lead_w (the flipped padding before gy's first column), zero around (zeroed once in a buffer kept per thread
+# and layout: each call copies gy's rows in, no padded copy of gy first). Kernel row i's partial sums of gy's rows go
+# to gx's rows i*dH - lead_h above (those inside gx), each image's in NCHW order at once (no channel-major result to
+# reorder); the rows kernel row 0 does not reach start at zero. Each value still sums its kernel rows first to last
+# over the same products (a missing one was an exact +0.0): the same bits as the blocked stacked rows in float32.
+# Blocks of at most ROWSTACK_ROWS_BLOCK_BYTES of columns and partial sums (at least one image), which stay in the
+# core's cache: thread CPU time, one thread, 30 interleaved calls, the MNIST conv2's 32-image shard (0.68 MB per
+# image), median ms: blocks of 1 / 2 / 4 / 8 images 8.54 / 8.84 / 9.51 / 10.83; the same rows in whole-batch
+# channel-major layout (a padded copy of gy, then each block's columns from it) 9.10-9.83, in blocks of 2 and 4
+# MiB 9.43-9.72 / 9.99-10.01; the blocked stacked rows over the padded gy 9.75-10.07.
+ROWSTACK_ROWS_BLOCK_BYTES = 2**20
+# Up to this many bytes of one image's columns and partial sums, blocks of one image still win over the blocked stacked
+# rows (same measure, the whole call, median ms): 8x64x58x58->64 3x3 (5.0 MB an image) 17.7 vs 20.3, 8x32x64x64->32
+# 7x7 (6.6 MB) 26.7 vs 29.1; but 2x64x114x114->64 (19.6 MB) 20.2 vs 20.3 (the block past the cache).
+ROWSTACK_ROWS_MAX_IMAGE_BYTES = 8 * 2**20
+
+_rows_only = threading.local()
+_ROWS_ONLY_KEPT = 8  # column buffers kept per thread (a model has a few such layers)
+
+
+def _zero_bordered_columns(shape, dtype):
+    """This thread's column buffer of ``shape`` (images, groups, O/groups, kW, Ho, W), zero wherever no gy row is
+    copied: zeroed when made, its zeros never overwritten after (each column's window is the same on every call)."""
+    kept = getattr(_rows_only, "columns", None)
+    if kept is None:
+        kept = _rows_only.columns = {}
+    key = (shape, np.dtype(dtype))
+    columns = kept.get(key)
+    if columns is None:
+        if len(kept) >= _ROWS_ONLY_KEPT:
+            kept.clear()
+        columns = kept[key] = np.zeros(shape, dtype)
+    return columns
+
+
+def conv2d_backward_input_rowstack_rows(gy, w, input_hw, padding, dilation, groups, out=None):
+    """Input gradient (N, C, H, W) of the stride-1 convolution with weight ``w`` (O, C // groups, kH, kW) and
+    ``padding`` ((top, bottom), (left, right)), at most the kernel's span - 1 on each side, from gy (N, O, Ho, Wo):
+    the flipped convolution's stacked rows in blocks of images, over gy's rows only (see above); into ``out``
+    (C-contiguous, gy's dtype) when given."""
+    N, O, Ho, Wo = gy.shape
+    _, Cg, kH, kW = w.shape
+    Og, C = O // groups, Cg * groups
+    dH, dW = dilation
+    H, W = input_hw
+    # gy's first row and column in the flipped convolution's padded input (the padding it needs before them)
+    lead_h, lead_w = (kH - 1) * dH - padding[0][0], (kW - 1) * dW - padding[1][0]
+    # the flipped kernel's rows (group, kernel row i, input channel c) by columns (output channel o, kernel column j)
+    flipped = w[:, :, ::-1, ::-1].reshape(groups, Og, Cg, kH, kW)
+    w_rows = np.ascontiguousarray(flipped.transpose(0, 3, 2, 1, 4)).reshape(groups, kH * Cg, Og * kW)
+    rows = Ho * W
+    images = max(1, min(N, ROWSTACK_ROWS_BLOCK_BYTES // rowstack_rows_image_bytes(gy.shape, w.shape, W, groups,
+                                                                                   gy.dtype.itemsize)))
+    columns = _zero_bordered_columns((images, groups, Og, kW, Ho, W), gy.dtype)
+    partials = scratch("block_partials", (images, groups, kH, Cg, rows), gy.dtype)
+    gx = np.empty((N, C, H, W), gy.dtype) if out is None else out
+    gx_rows = gx.reshape(N, groups, Cg, H * W)
+    # (the rows kernel row 0 does not reach: only later ones, or none, add to them)
+    gx_rows[..., :min(H, lead_h) * W] = 0
+    gx_rows[..., min(H, lead_h + Ho) * W:] = 0
+    # column (o, j): gy's rows of channel o, value x + j*dW - lead_w at x (where that is one of gy's columns)
+    windows = [(max(0, lead_w - j * dW), min(W, lead_w - j * dW + Wo)) for j in range(kW)]
+    # kernel row i: gy's rows first..stop, to gx's rows from first + lead_h - i*dH (those inside gx)
+    reaches = [(max(0, i * dH - lead_h), min(Ho, H + i * dH - lead_h)) for i in range(kH)]
+    gy_groups = gy.reshape(N, groups, Og, Ho, Wo)
+    # (BLAS held to one thread once for all the blocks' products, not switched for each: a call outside a split,
+    # torchless.set_num_threads(1)'s, made 2 switches of ~4-17 us per image)
+    with blas.single_threaded():
+        for first in range(0, N, images):
+            count = min(images, N - first)
+            block_columns = columns[:count]
+            images_gy = gy_groups[first:first + count]
+            for j, (start, stop) in enumerate(windows):
+                if start < stop:
+                    copy_rows(block_columns[:, :, :, j, :, start:stop],
+                              images_gy[..., start + j * dW - lead_w:stop + j * dW - lead_w])
+            block_partials = partials[:count]
+            matmul(w_rows, block_columns.reshape(count, groups, Og * kW, rows),
+                   out=block_partials.reshape(count, groups, kH * Cg, rows))
+            for i, (top, bottom) in enumerate(reaches):
+                if top >= bottom:
+                    continue
+                target_top = top + lead_h - i * dH
+                target = gx_rows[first:first + count, :, :, target_top * W:(target_top + bottom - top) * W]
+                source = block_partials[:, :, i, :, top * W:bottom * W]
+                if i:
+                    target += source
+                else:
+                    np.copyto(target, source)
+    return gx
+
+
+def rowstack_rows_image_bytes(gy_shape, w_shape, input_width, groups, itemsize):
+    """Bytes of columns and partial sums one image takes in conv2d_backward_input_rowstack_rows."""
+    O, Cg, kH, kW = w_shape
+    return (O * kW + kH * Cg * groups) * gy_shape[2] * input_width * itemsize

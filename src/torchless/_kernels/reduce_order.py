@@ -90,7 +90,6 @@ def short_cascade_sum(values):
         return None
     rows = size // width
     whole = groups * _ACCUMULATORS * width
-    vectors = values[whole:rows * width].reshape(-1, width)
     if groups:
         grouped = values[:whole].reshape(groups, _ACCUMULATORS, width)
         chunks = groups // 16 * 16
@@ -98,13 +97,18 @@ def short_cascade_sum(values):
         partial = np.add.reduce(np.add.reduce(grouped[:chunks].reshape(-1, 16, _ACCUMULATORS, width), axis=1),
                                 axis=0) if chunks else None
         if chunks < groups:
-            leftover = np.add.reduce(grouped[chunks:], axis=0)
+            leftover = grouped[chunks] if chunks + 1 == groups else np.add.reduce(grouped[chunks:], axis=0)
             partial = leftover if partial is None else leftover + partial
         # the leftover vectors into the first accumulator, then the other accumulators into it
-        vectors = np.concatenate([partial[:1], vectors, partial[1:]])
+        vectors = partial if rows * width == whole else np.concatenate(
+            [partial[:1], values[whole:rows * width].reshape(-1, width), partial[1:]])
+    else:
+        vectors = values[:rows * width].reshape(-1, width)
     lanes = np.add.reduce(vectors, axis=0)
-    # the leftover floats, then the lanes, one by one from 0 (0 + x is x but for -0.0, which ATen's 0 makes +0.0)
-    return np.add.accumulate(np.concatenate([_ZERO[values.dtype.char], values[rows * width:], lanes]))[-1]
+    # the leftover floats, then the lanes, one by one (ATen starts from 0, which only makes a zero sum +0.0)
+    tail = values[rows * width:]
+    total = np.add.accumulate(np.concatenate([tail, lanes]) if len(tail) else lanes)[-1]
+    return total if total else _ZERO_SCALAR[values.dtype.char]
 
 
 def cascade_row_sums(rows):

@@ -42,11 +42,11 @@ def _sum_of_rows(a, axes, keepdims):
             # of a dense tensor into one row in memory order (short_cascade_sum: aten_sum's order, sooner)
             total = short_cascade_sum(a.ravel(order="K"))
             if total is not None:
-                return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
+                return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
         elif (axes is None or _every_axis(axes, a.ndim)) and _dense(a):  # (the same, longer: one row per thread)
             total = full_sum(a)
             if total is not None:
-                return np.full((1,) * a.ndim if keepdims else (), total, a.dtype)
+                return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
@@ -281,11 +281,12 @@ def expand_reduced(grad, shape, axes, keepdim):
     if len(sizes) != len(shape):  # (a broadcast along new leading dims: NumPy's strides are PyTorch's)
         return _broadcast_reduced(grad, shape, axes, keepdim)
     strides = [0 if size != target else stride for size, stride, target in zip(sizes, strides, shape)]
-    return np.lib.stride_tricks.as_strided(grad, shape, [stride * grad.itemsize for stride in strides],
-                                           writeable=False)
+    return _memory_format.readonly_view(grad, tuple(shape), tuple(stride * grad.itemsize for stride in strides))
 
 
 def _broadcast_reduced(grad, shape, axes, keepdim):
+    if not grad.ndim:  # (a loss's gradient: every stride 0)
+        return _memory_format.readonly_view(grad, tuple(shape), (0,) * len(shape))
     return np.broadcast_to(np.expand_dims(grad, axes) if not keepdim and axes else grad, shape)
 
 
@@ -320,10 +321,10 @@ def broadcast_error(shape_a, shape_b, batch_dims=0):
 
 
 def raise_if_not_broadcastable(a, b):
-    if a._data.shape != b._data.shape:
-        error = broadcast_error(a._data.shape, b._data.shape, _batch_dims(a, b))
-        if error is not None:
-            raise error
+    shape_a, shape_b = a._data.shape, b._data.shape
+    # (a number's 0-d operand broadcasts with anything; vmap's batch dims are looked up only for the error)
+    if shape_a != shape_b and shape_a and shape_b and broadcast_error(shape_a, shape_b) is not None:
+        raise broadcast_error(shape_a, shape_b, _batch_dims(a, b))
 
 
 def _batch_dims(*tensors):

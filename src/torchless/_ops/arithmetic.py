@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .. import _memory_format
+from .. import _dtype, _memory_format
 from .._kernels.cpu_loops import scalar_tail
 from .._kernels.blas import matmul as _blas_matmul
 from .._kernels.fma import fused_multiply_add, fused_multiply_add32, fused_multiply_add64
@@ -47,6 +47,9 @@ def plus_scaled(a, b, alpha, subtract=False):
 
 def _sum_or_difference(a, b, alpha, subtract):
     """``a + alpha * b`` (``a - alpha * b``): for alpha = 1 NumPy's sum, unless complex (see plus_scaled)."""
+    if alpha == 1 and a.dtype.kind not in "cu" and b.dtype.kind != "c":
+        return a - b if subtract else a + b
+    _dtype.refuse_wide_unsigned("add_stub", a.dtype)  # (a and b share their dtype: the op's common one)
     if alpha == 1 and a.dtype.kind != "c" and b.dtype.kind != "c":
         return a - b if subtract else a + b
     return plus_scaled(a, b, alpha, subtract)
@@ -1220,7 +1223,7 @@ def matmul_error(a, b):
     if da == 0 or db == 0:
         return RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
     name_a, name_b = _dtype.from_numpy_dtype(a.dtype).scalar_name, _dtype.from_numpy_dtype(b.dtype).scalar_name
-    same_bool = a.dtype == b.dtype == np.bool_
+    same_bool = a.dtype == b.dtype and (a.dtype == np.bool_ or _dtype.is_wide_unsigned(a.dtype))  # (no kernel)
     if da == 1 and db == 1:
         if a.dtype != b.dtype:
             return RuntimeError(f"dot : expected both vectors to have same dtype, but found {name_a} and {name_b}")
@@ -1228,7 +1231,7 @@ def matmul_error(a, b):
             n, m = a.shape[0], b.shape[0]
             return RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same "
                                 f"number of elements, but got {n} and {m} elements respectively")
-        return NotImplementedError("\"dot\" not implemented for 'Bool'") if same_bool else None
+        return NotImplementedError(f"\"dot\" not implemented for '{name_a}'") if same_bool else None
     k = a.shape[-1]
     rows = int(np.prod(a.shape[:-1]))
     if db == 1:
@@ -1237,14 +1240,14 @@ def matmul_error(a, b):
         if a.dtype != b.dtype:
             return RuntimeError(f"addmv input tensors must have the same dtype, but got {name_b}, {name_a}, and "
                                 f"{name_b}")
-        return NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'") if same_bool else None
+        return NotImplementedError(f"\"addmv_impl_cpu\" not implemented for '{name_a}'") if same_bool else None
     if db == 2:
         if b.shape[0] != k:
             return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {b.shape[0]}x{b.shape[1]})")
         if a.dtype != b.dtype:
             return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_dtype.cpp_name(a.dtype)} != "
                                 f"{_dtype.cpp_name(b.dtype)}")
-        return NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'") if same_bool else None
+        return NotImplementedError(f"\"addmm_impl_cpu_\" not implemented for '{name_a}'") if same_bool else None
     batch_a, batch_b = a.shape[:-2], b.shape[:-2]
     error = broadcast_error(batch_a, batch_b)
     if error is not None:
@@ -1259,8 +1262,9 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
     if batch_a != batch_b or matrix_b[0] != k:
         return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch_a}, {k}] but got: "
                             f"[{batch_b}, {matrix_b[0]}].")
-    if name_a == "Bool":  # (the kernel is chosen by the first operand's dtype before the second is compared)
-        return NotImplementedError("\"bmm\" not implemented for 'Bool'")
+    if name_a in ("Bool", "UInt16", "UInt32", "UInt64"):  # (the kernel is chosen by the first operand's dtype
+        # before the second is compared)
+        return NotImplementedError(f"\"bmm\" not implemented for '{name_a}'")
     if name_a != name_b:
         return RuntimeError(f"expected scalar type {name_a} but found {name_b}")
     return None

@@ -45,15 +45,14 @@ def _shift(fn):
 
 def bitwise_not(self):
     """~input for integer and bool tensors."""
-    if self._data.dtype.kind not in "biu":
-        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{self.dtype.scalar_name}'")
+    self._no_kernel_for("fcVU", "bitwise_not_cpu")
     return self._pointwise(~self._data)
 
 
 _BINARY_INT = {
     "bitwise_and": (np.bitwise_and, "fc"), "bitwise_or": (np.bitwise_or, "fc"), "bitwise_xor": (np.bitwise_xor, "fc"),
-    "bitwise_left_shift": (_shift(np.left_shift), "fbc"), "bitwise_right_shift": (_shift(np.right_shift), "fbc"),
-    "gcd": (np.gcd, "fbc"), "lcm": (np.lcm, "fbc"),
+    "bitwise_left_shift": (_shift(np.left_shift), "fbcU"), "bitwise_right_shift": (_shift(np.right_shift), "fbcU"),
+    "gcd": (np.gcd, "fbcU"), "lcm": (np.lcm, "fbcU"),
 }
 METHODS = {name: _bitwise(name, fn, refused) for name, (fn, refused) in _BINARY_INT.items()}
 METHODS["bitwise_not"] = bitwise_not

@@ -51,6 +51,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
         seq = np.take_along_axis(seq, sorter._data, -1)
     seq, values = _promoted(seq, values, scalar)
     _no_bool_search(seq, values)
+    _dtype.refuse_wide_unsigned("searchsorted_out_cpu", seq.dtype)
     rows = seq.reshape(int(np.prod(seq.shape[:-1])), seq.shape[-1])
     out = bounds(rows, values.reshape(rows.shape[0], -1), right)
     return Tensor._wrap(out.reshape(values.shape).astype(out_dtype))

@@ -105,6 +105,7 @@ def combinations(input, r=2, with_replacement=False):
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
         return Tensor._wrap(np.empty(0, input._data.dtype))
+    input._no_kernel_for("U", "masked_select")  # (PyTorch selects through a mask of the index grid)
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
     index = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
     return input[Tensor._wrap(index.reshape(-1))].reshape(-1, r)

@@ -4,7 +4,7 @@ import numpy as np
 from .._memory_format import iterator_layout, preserving, with_c_strides, with_strides
 from ..autograd import forward_ad
 from ..autograd._basic_ops import DelayedError
-from ..autograd.graph import COPY_SLICES, FoldedNode, Node
+from ..autograd.graph import COPY_SLICES, FoldedNode, Node, renamed
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
@@ -1147,8 +1147,9 @@ class ScatterReduce(Node):
                 if self.needs_input_grad[1] else None)
 
     def backward_graph(self, grad):
-        """backward's formulas as tensors of the graph; prod's goes through scatter_reduce itself (of the input
-        with its zeros masked), so that it can be differentiated again."""
+        """backward's formulas as tensors of the graph (PyTorch's scatter_reduce_backward, or index_reduce_backward
+        for a node shown as index_reduce's: gather or index_select, scatter_reduce or index_reduce); prod's goes
+        through the reduction itself (of the input with its zeros masked), so that it can be differentiated again."""
         from .shape import Where
 
         a, key, reduce = self.a, self.key, self.reduce
@@ -1165,19 +1166,25 @@ class ScatterReduce(Node):
             src = self._whole_src()
             x = self.graph_input(0, a)
             s = self.graph_input(1, src)
-            one = wrap(np.ones((), dtype))
-            masked_self = Where.apply(one, x, condition=a == 0)
-            ga = grad * ScatterReduce.apply(masked_self, Index.apply(s, key=self.used), key=key, reduce=reduce,
-                                            include_self=self.include_self, opmath=self.opmath) / masked_self
+
+            def reduced(base, source):  # (the op itself, its node named as this one)
+                out = ScatterReduce.apply(base, source, key=key, reduce=reduce, include_self=self.include_self,
+                                          dim=self.dim, opmath=self.opmath)
+                if out._grad_fn is not None and self.name() != out._grad_fn.name():
+                    renamed(out._grad_fn, self.name())
+                return out
+
+            masked_self = x.masked_fill(wrap(a == 0), 1)
+            ga = grad * reduced(masked_self, s) / masked_self
             src_zero = src == 0
             zeros = np.zeros(a.shape, dtype)
             np.add.at(zeros, key, src_zero[self.used].astype(dtype))
             single_zero = src_zero & (zeros[key] == 1)
-            masked_src = Index.apply(Where.apply(one, s, condition=single_zero), key=self.used)
-            masked_result = ScatterReduce.apply(x, masked_src, key=key, reduce=reduce, include_self=self.include_self,
-                                                opmath=self.opmath)
-            others = Index.apply(grad * self.graph_output(self.out), key=key) / Where.apply(one, s, condition=src_zero)
-            gs = Where.apply(Index.apply(grad * masked_result, key=key), others, condition=single_zero)
+            masked_result = reduced(x, s.masked_fill(wrap(single_zero), 1))
+            others = self._selected(grad * self.graph_output(self.out)) / s.masked_fill(wrap(src_zero), 1)
+            # (the condition, of src's zeros, laid out as src: the gradient then is too, as PyTorch's where)
+            single_zero = iterator_layout(single_zero, (src, with_c_strides(np.empty(single_zero.shape, bool))))
+            gs = Where.apply(self._selected(grad * masked_result), others, condition=single_zero)
             if (zeros[key] > 1).any():  # as PyTorch: such a gradient is right, but not differentiable
                 gs = DelayedError.apply(gs, message="scatter_reduce(): Double backward is unsupported for src when "
                                         ">1 zeros in src are scattered to the same position in self")
@@ -1192,10 +1199,33 @@ class ScatterReduce(Node):
             # (PyTorch's (src == value) * gathered: laid out as src)
             mask = iterator_layout(src_is_result.astype(dtype), (src, with_c_strides(np.empty(src.shape, dtype))))
             gs = wrap(mask) * Index.apply(distributed, key=key)
-        if not self.include_self:
+        if not self.include_self and self.name() == "IndexReduceBackward0":  # (PyTorch's index_fill there)
+            ga = ga.index_fill(self.dim, wrap(self._index_vector()), 0)
+        elif not self.include_self and reduce == "prod":  # (and scatter's, ScatterBackward1)
+            ga = ga.scatter(self.dim, wrap(self._index()), 0)
+        elif not self.include_self:
             ga = IndexPut.apply(ga, wrap(np.zeros((), dtype)), key=key)
         return (ga if self.needs_input_grad[0] else None,
                 _fitted_src_gradient(self, gs, self.src_shape) if self.needs_input_grad[1] else None)
+
+    def _selected(self, tensor):
+        """``tensor`` read at the index along dim as PyTorch's backward reads it: by gather (GatherBackward0), or
+        by index_select (IndexSelectBackward0) for index_reduce, whose index is the vector broadcast into key."""
+        if self.name() == "IndexReduceBackward0":
+            return tensor.index_select(self.dim, tensor._wrap(self._index_vector()))
+        return tensor.gather(self.dim, tensor._wrap(self._index()))
+
+    def _index(self):
+        """scatter_reduce's index, which key holds along dim."""
+        return np.ascontiguousarray(np.broadcast_to(self.key[self.dim % len(self.used_shape)], self.used_shape))
+
+    def _index_vector(self):
+        """index_reduce's index, a vector, which key holds broadcast along dim."""
+        axis = self.dim % len(self.used_shape)
+        index = np.broadcast_to(self.key[axis], self.used_shape)
+        if not index.size:
+            return np.zeros(index.shape[axis], np.int64)
+        return np.ascontiguousarray(np.moveaxis(index, axis, 0).reshape(index.shape[axis], -1)[:, 0])
 
     def name(self):
         return "ScatterReduceBackward0"

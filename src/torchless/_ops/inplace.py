@@ -298,7 +298,7 @@ def random_(self, *args, **kwargs):
             if _in_float_range(dtype, low):
                 low = float_random_range(low, None, _FLOAT_DIGITS[dtype.name])[0]
             _check_random_bound(self, low, "from")
-        self._no_kernel_for("c", "random_kernel_cpu")
+        self._no_kernel_for("c" if low is not None else "cU", "random_kernel_cpu")  # (from-to kernels have uint16)
         # random_(from) draws [from, the dtype's largest integer] as a range given; random_() has its own rule, by
         # dtype: 64-bit words for int64 and float64 only (whose ranges alone reach 2**32)
         if low is None:
@@ -341,7 +341,7 @@ def geometric_(self, *args, **kwargs):
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     self._refuse_internal_overlap()
     if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
-        self._no_kernel_for("b", "geometric_cpu")
+        self._no_kernel_for("bU", "geometric_cpu")
     draws = stream(parsed["generator"])
     return self._overwrite(draw_like(self._data, lambda shape: draws.geometric(shape, p)), "GeometricBackward0")
 
@@ -474,6 +474,8 @@ def index_put_(self, indices, values, *positional, accumulate=False):
         # (its value must broadcast to the indexed shape as it is: unlike t[key] = value, no leading size-1 dim
         # is dropped, and a 0-d index tensor is an index, not an int; checked before the index values)
         self._check_key_and_value_shape(key, values)
+    if self._data.dtype.kind == "u":
+        _dtype.refuse_wide_unsigned("masked_fill" if fills_through_mask else "index_put", self._data.dtype)
     if not accumulate:
         if fills_through_mask:
             if indices[0]._data.dtype == np.uint8:
@@ -535,6 +537,7 @@ def _put(self, index, source, accumulate, name):
     outside = (idx < -n) | (idx >= n)
     if outside.any():
         raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} elements.")
+    self._no_kernel_for("U", "take_put_cpu")
     return idx.reshape(-1)
 
 
@@ -575,10 +578,14 @@ def reduce_scattered(self, dim, index, src, reduce, include_self, opmath=True):
     check_scatter_arguments(self._data, axis, idx, src._data, "scatter")
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if not include_self and idx.size:  # (filling the written places first, a kernel uint16 and wider have not)
+        self._no_kernel_for("U", "scatter_reduce_exclude_input_init")
     if reduce == "mean":  # (an empty index skips the kernel: its division by the counts refuses bools then)
-        self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean" if idx.size else "div_floor_cpu")
+        self._no_kernel_for("bU", "scatter_gather_tensor_cpu_reduce_mean" if idx.size else "div_floor_cpu")
     elif reduce in ("amax", "amin"):
-        self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
+        self._no_kernel_for("cU", f"scatter_gather_tensor_cpu_reduce_{reduce}")
+    elif idx.size:
+        self._no_kernel_for("U", "scatter_gather_tensor_cpu")
     check_index_values(self._data.shape, axis, idx)
     if not idx.size and not idx.ndim == self._data.ndim == src._data.ndim:  # nothing to reduce: an empty index
         # of any dtype and rank, a source of any shape (one of self's rank is kept for its gradient: see Scatter)

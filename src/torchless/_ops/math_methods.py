@@ -14,6 +14,7 @@ from .._tensor import Tensor, number_operand
 from .._tensor_methods._arguments import check_scan_dtype, variance_arguments
 from .._type_promotion import NUMBERS, as_parsed_number, check_numpy_number, result_dtype
 from ..autograd import forward_ad
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd._joint import joint_outputs, recording_parts
 from ..autograd.graph import autocast_cast, bfloat16_state, differentiable_result, records, save_tensor_versions
 from ..return_types import _RETURN_TYPES
@@ -59,8 +60,10 @@ def logit(self, eps=None):
 
 def sgn(self):
     """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
-    if self._data.dtype.kind == "b":
-        return self._bool_sign()
+    if self._data.dtype.kind in "bu":
+        if self._data.dtype.kind == "b":
+            return self._bool_sign()
+        self._no_kernel_for("U", "sign_cpu")
     if self._data.dtype.kind == "c" and records(self):  # (z / |z|: differentiable, unlike a real sign)
         from .complex_ops import ComplexSgn
 
@@ -101,7 +104,9 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
             kernel = kernel or f"{op}_cpu"
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
-        if float_result:
+        if not float_result:  # fmax / fmin: the integer ones are PyTorch's maximum / minimum
+            a._no_kernel_for("U", "maximum_cpu" if op == "fmax" else "minimum_cpu")
+        elif float_result:
             # each integer operand straight to float, as PyTorch computes (not through the common integer
             # dtype, where int8 -1 beside uint8 would become 255)
             a = self._cast(_default_float())
@@ -349,6 +354,7 @@ def addcmul_impl(input, tensor1, tensor2, value=1, divide=False, position=1):
             raise TypeError(f"{name}(): argument 'value' must be Number, not Tensor")
         value = value.item()
     np_dtype = _result_type(input, tensor1, tensor2)
+    _dtype.refuse_wide_unsigned(f"{name}_cpu_out", np_dtype)
     if np_dtype.kind == "b":
         raise NotImplementedError(f"\"{name}_cpu_out\" not implemented for 'Bool'")
     a, t1, t2 = (t._cast(np_dtype) for t in (input, tensor1, tensor2))
@@ -370,7 +376,7 @@ def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
     axis = scan_axis(dim, self._data.ndim, "cumprod")
     check_scan_dtype(self, dtype, "cumprod_out_cpu")
-    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
+    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype, "cumprod_out_cpu"))
 
 
 def _cum_extremum(self, dim, largest):
@@ -386,7 +392,7 @@ def _cum_extremum(self, dim, largest):
     if not self._data.ndim:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
-        self._no_kernel_for("c", f"{name}_cpu")
+        self._no_kernel_for("cU", f"{name}_cpu")
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
         indices = _memory_format.c_ordered(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
@@ -417,7 +423,7 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (after the dims)
-    accumulation = self._accumulation_dtype(dtype)
+    accumulation = self._accumulation_dtype(dtype, "sum_cpu")
     if accumulation is not None and np.dtype(accumulation).kind == "c" and self._data.dtype.kind == "f" and \
             self._data.size:  # (a float input's kernel has no complex version; an integer one's is sum's)
         name = _dtype.from_numpy_dtype(accumulation).scalar_name
@@ -484,7 +490,7 @@ def aminmax(self, *, dim=None, keepdim=False):
             raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
     if dim is not None and not self._data.ndim:  # (PyTorch's kernel along a dim of a 0-d tensor: its own words)
         self._refuse_complex(f"aminmax not implemented for {self.dtype.scalar_name}", RuntimeError)
-    self._no_kernel_for("c", "aminmax_cpu")  # (after the checks of the dim)
+    self._no_kernel_for("cU", "aminmax_cpu")  # (after the checks of the dim)
     with recording_parts():
         low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False, dims=dim)
         high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True, dims=dim)
@@ -537,6 +543,9 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
         moved = np.moveaxis(data.reshape(data.shape or (1,)), axis, 0).reshape(data.shape[axis] if data.ndim else 1, -1)
         out_shape = tuple(1 if i == axis else n for i, n in enumerate(data.shape)) if keepdim else \
             tuple(n for i, n in enumerate(data.shape) if i != axis)
+    if is_grad_enabled() and self.requires_grad and (data.ndim or dim is None):
+        return _recorded_quantile(self, q if isinstance(q, Tensor) else Tensor._wrap(qs), dim, out_shape,
+                                  interpolation, ignore_nan)
     # positions into the flat input of each (row, element) in the order moved lists them
     flat_index = np.arange(data.size).reshape(data.shape)
     positions = flat_index.reshape(-1, 1) if dim is None else \
@@ -573,6 +582,44 @@ def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     return scan.Quantile.apply(self, below=below_pos, above=above_pos,
                                weight=None if weight is None else weight.astype(data.dtype),
                                nan=missing if missing.any() else None, shape=shape, q_dim=bool(qs.ndim))
+
+
+def _recorded_quantile(self, q, dim, out_shape, interpolation, ignore_nan):
+    """quantile recording PyTorch's graph: its composite's (sort, view, gather, lerp_, then in-place views to the
+    output's shape), each op recording its node; the ranks, computed without gradients, as its are (in self's
+    dtype). ``q``: a tensor of self's dtype; ``out_shape``: the output's shape without q's dim."""
+    from .._creation.filled import full_like
+    from .._functions import broadcast_tensors
+    from ..autograd.grad_mode import no_grad
+
+    if dim is None:
+        ordered = self.flatten().sort()[0]
+    elif normalize_dim(dim, self.dim()) == self.dim() - 1:
+        ordered = self.sort()[0]
+    else:
+        ordered = self.unsqueeze(-1).transpose(normalize_dim(dim, self.dim()), -1).sort()[0]
+    count = ordered.shape[-1]
+    ordered = ordered.view(tuple(out_shape) + (count,))  # (PyTorch's view: q's count in front, dropped, then n)
+    with no_grad():
+        if ignore_nan:
+            ranks = q * (ordered.isnan().logical_not().sum(-1, keepdim=True) - 1)
+            ranks = ranks.masked_fill(ranks < 0, 0)
+        else:
+            scaled, missing = broadcast_tensors(q * (count - 1), ordered.isnan().any(-1, keepdim=True))
+            ranks = scaled.masked_fill(missing, count - 1)
+        rounded = {"lower": "floor", "higher": "ceil", "nearest": "round"}.get(interpolation)
+        if rounded:
+            ranks = getattr(ranks, rounded)()
+        below = ranks.long()
+    values = ordered.gather(-1, below)
+    if interpolation in ("linear", "midpoint"):
+        with no_grad():
+            weights = full_like(ranks, 0.5) if interpolation == "midpoint" else ranks - below
+            above = ranks.ceil().long()
+        values.lerp_(ordered.gather(-1, above), weights)
+    if not q.dim():
+        return values.squeeze_(-1)
+    return values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
 
 
 def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
@@ -665,6 +712,7 @@ def index_add(self, dim, index, source, *, alpha=1):
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
     _check_source(self, axis, idx, source, "index_add_")
+    self._no_kernel_for("U", "index_add_")
     if self._data.ndim > 1 and not self._data.size:
         # PyTorch's kernel returns before reading the index when self has no elements (only source's gradient,
         # index_select of the empty gradient, looks at it)
@@ -719,6 +767,7 @@ def index_copy(self, dim, index, source):
     if source._data.ndim and index._data.size != source._data.shape[axis]:
         raise IndexError(f"index_copy_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
                          f"({source._data.shape[axis]})")
+    self._no_kernel_for("U", "index_copy_cpu")
     idx = _restrided_index(self, axis, index)
     if idx is None:
         idx = _index_vector(self, axis, index, "index_copy_", IndexError)
@@ -763,6 +812,7 @@ def _index_filled(self, dim, index, value):
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
+    self._no_kernel_for("U", "index_fill_cpu")
     # (a value tensor is filled as a number too: range-checked as one)
     idx, number = filled_index(self, axis, index, value._data.item() if isinstance(value, Tensor) else value)
     if isinstance(value, Tensor):
@@ -792,6 +842,7 @@ def _masked_scatter(self, mask, source, name):
     count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
     if count > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
+    self._no_kernel_for("U", "masked_scatter")
     if forward_ad.state.vmap_levels:
         forward_ad.warn_fallback(f"aten::{name}", (self, mask, source))
     return index_ops.MaskedScatter.apply(self, source, mask=mask._data)

@@ -179,7 +179,7 @@ def nanmedian(self, dim=EVERY_DIM, keepdim=KEEPDIM_OMITTED):
         if keepdim is not KEEPDIM_OMITTED:
             raise _parser_errors.method_error("nanmedian", (), {"keepdim": keepdim})
         if a.size:  # (an empty tensor never reaches the kernel)
-            self._no_kernel_for("bc", "median_cpu")
+            self._no_kernel_for("bcU", "median_cpu")
         flat = a.reshape(-1)
         if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
             with np.errstate(invalid="ignore"):
@@ -191,7 +191,7 @@ def nanmedian(self, dim=EVERY_DIM, keepdim=KEEPDIM_OMITTED):
         keepdim = False
     axis = _reduce_dim(self, dim, keepdim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
-    self._no_kernel_for("bc", "median_out")
+    self._no_kernel_for("bcU", "median_out")
     if a.ndim == 0:
         return _RETURN_TYPES["nanmedian"](*_selected(self, 0, np.array(0, np.int64), keepdim, "NanmedianBackward1", dim))
     rows = np.moveaxis(a, axis, -1)
@@ -217,7 +217,7 @@ def mode(self, dim=-1, keepdim=False):
     if a.ndim == 0:  # (its value, before PyTorch's kernel dispatch: a complex one too)
         return _RETURN_TYPES["mode"](*_selected(self, 0, np.array(0, np.int64), keepdim, "ModeBackward0", dim))
     if a.size:  # (PyTorch returns an empty result before its kernel's dispatch: a complex one too)
-        self._no_kernel_for("c", "mode_cpu")
+        self._no_kernel_for("cU", "mode_cpu")
     rows = np.moveaxis(a, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     indices = np.empty(flat.shape[0], np.int64)

@@ -10,6 +10,7 @@ _SCHEMA = "Tensor input, *, SymInt size, int fill_value=-1, Tensor? out=None"
 def _nonzero_static(input, size, fill_value=-1):
     if size < 0:
         raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    input._no_kernel_for("U", "nonzero_count_cpu")
     from .._tensor import Tensor
 
     data = input._data

@@ -3,6 +3,7 @@
 import math
 import numbers
 
+from .. import _dtype
 from .._tensor import Tensor
 from ._util import required_tensor
 
@@ -30,6 +31,9 @@ def tensordot(a, b, dims=2, out=None):
         if a.shape[da] != b.shape[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} "
                                f"and second has size {b.shape[db]} in dim {db}")
+    if a._data.dtype.kind == "u" and a.ndim == b.ndim == len(dims_a) == 1:  # (PyTorch's product of two vectors
+        # is their dot, which uint16 and wider have no kernel for; a matrix product's error is matmul's)
+        _dtype.refuse_wide_unsigned("dot", a._data.dtype)
     dims_a = [d % a.ndim if a.ndim else d for d in dims_a]
     dims_b = [d % b.ndim if b.ndim else d for d in dims_b]
     free_a = [d for d in range(a.ndim) if d not in dims_a]

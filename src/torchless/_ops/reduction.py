@@ -312,6 +312,25 @@ class Extremum(ContiguousResult):
         return "MaxBackward1" if self.largest else "MinBackward1"
 
 
+_ALONG_KEYS = {}  # {(shape, axis): the ranges indexing every other dim}, see _take_along
+
+
+def _take_along(a, indices, axis):
+    """``np.take_along_axis(a, indices, axis)`` for ``indices`` of ``a``'s rank: the same fancy index, its ranges
+    along the other dims kept per shape (building them, and take_along_axis's checks, cost more than the rest of a
+    small max(dim))."""
+    key = _ALONG_KEYS.get((a.shape, axis))
+    if key is None:
+        if len(_ALONG_KEYS) >= 256:
+            _ALONG_KEYS.clear()
+        key = _ALONG_KEYS[a.shape, axis] = [
+            None if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (a.ndim - d - 1))
+            for d, n in enumerate(a.shape)]
+    key = key.copy()
+    key[axis] = indices
+    return a[tuple(key)]
+
+
 class ExtremumAlongDim(ContiguousResult):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
 
@@ -328,7 +347,7 @@ class ExtremumAlongDim(ContiguousResult):
         self.indices = indices
         if not a.ndim:  # (a 0-d tensor: its value, index 0)
             return a.copy()
-        values = np.take_along_axis(a, indices, axis=dim)
+        values = _take_along(a, indices, dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
@@ -667,8 +686,11 @@ class Renorm(ContiguousResult):
 
     def backward(self, grad):
         a, maxnorm, norm_node = self.a, self.maxnorm, VectorNorm()
+        inner = np.real(np.conj(a) * grad)
+        if a.dtype == np.float32:  # (PyTorch's backward takes norms and sums in float32's CPU accumulation dtype)
+            a, inner = a.astype(np.float64), inner.astype(np.float64)
         norm = self._norm(a, norm_node)
-        inner = np.sum(np.real(np.conj(a) * grad), axis=self.others, keepdims=True)
+        inner = np.sum(inner, axis=self.others, keepdims=True)
         nb = norm_node.backward(inner)[0]
         if a.dtype.kind == "c":  # the gradient of the magnitudes, carried to a by its sign
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -677,17 +699,29 @@ class Renorm(ContiguousResult):
         return (np.where(norm > maxnorm, invnorm * maxnorm * (grad - invnorm * nb), grad).astype(grad.dtype),)
 
     def backward_graph(self, grad):
+        # PyTorch's renorm_backward: a real input's norms and sums in its CPU accumulation dtype (float32's in
+        # float64, the result cast back: ToCopyBackward0), its numbers added and multiplied in C++ (AddBackward1,
+        # MulBackward1)
+        from .. import float64
+        from ..linalg import vector_norm
+        from .arithmetic import add_scalar, mul_scalar
         from .shape import Where
 
         x = self.graph_input(0, self.a)
         complex_input = self.a.dtype.kind == "c"
-        norm = (x.abs() if complex_input else x).norm(self.p, self.others, keepdim=True)
-        inner = ((x.conj() * grad).real if complex_input else x * grad).sum(self.others, keepdim=True)
+        if complex_input:
+            norm = x.abs().norm(self.p, self.others, keepdim=True)
+            inner = (x.conj() * grad).real.sum(self.others, keepdim=True)
+        else:
+            accumulation = float64 if self.a.dtype == np.float32 else None
+            norm = vector_norm(x, self.p, self.others, keepdim=True, dtype=accumulation)
+            inner = (x * grad).sum(self.others, keepdim=True, dtype=accumulation)
         nb = norm._grad_fn.backward_graph(inner)[0]  # (the norm's own backward: PyTorch's norm_backward)
         if complex_input:
             nb = nb * x.sgn()
-        invnorm = (norm + 1e-7).reciprocal()
-        return (Where.apply(invnorm * self.maxnorm * (grad - invnorm * nb), grad, condition=norm._data > self.maxnorm),)
+        invnorm = add_scalar(norm, 1e-7).reciprocal()
+        scaled = mul_scalar(invnorm, self.maxnorm) * (grad - invnorm * nb)
+        return (Where.apply(scaled.to(grad.dtype), grad, condition=norm._data > self.maxnorm),)
 
 
 class CountNonzero(ContiguousResult):

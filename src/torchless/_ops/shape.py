@@ -148,7 +148,10 @@ def _expanded_strides(a, shape):
 
 def expanded_view(a, shape):
     """``a`` viewed as ``shape`` (read-only) with the strides PyTorch's ``expand`` gives it (see _expanded_strides)."""
-    out = np.broadcast_to(a, shape)
+    if a.flags.c_contiguous and a.size and len(shape) >= a.ndim and all(
+            n == size or n == 1 for n, size in zip(a.shape, shape[len(shape) - a.ndim:])):
+        return _memory_format.readonly_view(a, tuple(shape), _expanded_strides(a, shape))
+    out = np.broadcast_to(a, shape)  # (its errors, its views of any layout)
     strides = _expanded_strides(a, out.shape)
     if strides != out.strides:
         out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)

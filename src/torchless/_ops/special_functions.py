@@ -238,6 +238,7 @@ def heaviside(self, values):
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     raise_if_not_broadcastable(self, values)
+    self._no_kernel_for("U", "heaviside_cpu")
     a, b = np.broadcast_arrays(self._data, values._data)
     out = _memory_format.iterator_layout(np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype),
                                          (self._data, values._data))

@@ -4,6 +4,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor
+from .._type_promotion import result_dtype
 
 
 def cov(self, *, correction=1, fweights=None, aweights=None):
@@ -74,6 +75,11 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         if array.dtype.kind in "bc":
             raise RuntimeError(f"Unsupported input type encountered for isin(): "
                                f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
+    if _dtype.is_wide_unsigned(a.dtype) or _dtype.is_wide_unsigned(b.dtype):
+        # PyTorch's kernel runs in the common dtype (a number of test elements is compared by ==, which runs)
+        if isinstance(test_elements, Tensor):
+            common = result_dtype(a.dtype, a.ndim > 0 and isinstance(elements, Tensor), b.dtype, b.ndim > 0)
+            _dtype.refuse_wide_unsigned("isin_default_cpu", common)
     return Tensor._wrap(np.isin(a, b, invert=invert))
 
 

@@ -490,7 +490,7 @@ def fill_diagonal_(self, fill_value, wrap=False):
     # PyTorch fills a view of the diagonal, so the tensor's node is CopySlices
     from ..autograd.graph import COPY_SLICES
 
-    return _named(self._inplace(lambda t: t.masked_fill(mask, fill_value), fills=True), COPY_SLICES)
+    return _named(self._inplace(lambda t: t._masked_filled(mask, fill_value, any_dtype=True), fills=True), COPY_SLICES)
 
 
 def _grad_enabled():
@@ -975,14 +975,14 @@ def _index_reduce(self, dim, index, source, reduce, include_self, name):
     # with its words for an index out of range), the reduction itself, its own dtypes and its index check
     boolean = self._data.dtype == np.bool_
     if not include_self:
-        if boolean:
-            raise NotImplementedError("\"index_reduce_func_exclude_input_init\" not implemented for 'Bool'")
+        self._no_kernel_for("bU", "index_reduce_func_exclude_input_init")
         filled_index(self, axis, index)
     if ndim > 1 and not self._data.shape[axis] and idx.size:
         raise IndexError(f"select(): index 0 out of range for tensor of size {list(self._data.shape)} at dimension "
                          f"{axis}")
     if boolean and ndim <= 1:
         raise NotImplementedError("\"index_func_\" not implemented for 'Bool'")
+    self._no_kernel_for("U", "index_func_")  # (before the index values)
     size = self._data.shape[axis] if ndim else 1
     outside = (idx < 0) | (idx >= size)  # no negative indices, as in PyTorch
     if outside.any():

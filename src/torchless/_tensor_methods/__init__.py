@@ -13,13 +13,14 @@ from .comparison import ComparisonMethods
 from .deferred import DeferredMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
+from .layout import LayoutMethods
 from .pointwise import PointwiseMethods
 from .reduction import ReductionMethods
 from .selection import SelectionMethods
 from .shape import ShapeMethods
 
 GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMethods, SelectionMethods, ShapeMethods,
-          IndexingMethods, InPlaceMethods, DeferredMethods)
+          IndexingMethods, InPlaceMethods, DeferredMethods, LayoutMethods)
 
 
 # What a class statement gives every class; and __hash__, which Python sets to None in a class that defines __eq__

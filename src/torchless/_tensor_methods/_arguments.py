@@ -261,7 +261,11 @@ def refuse_complex_gradient(name, tensor):
 
 
 def refuse_relu(tensor):
-    """PyTorch's refusal of a bool or complex tensor by relu (called only for those)."""
+    """PyTorch's refusal of a bool, complex, uint16, uint32 or uint64 tensor by relu (called for those and uint8,
+    which passes)."""
+    if tensor._data.dtype.kind == "u":
+        _dtype.refuse_wide_unsigned("clamp_min_scalar_cpu", tensor._data.dtype)
+        return
     if tensor._data.dtype.kind == "b":
         raise RuntimeError("Boolean inputs not supported for relu")
     raise NotImplementedError("clamp is not supported for complex types")

@@ -181,7 +181,8 @@ class ArithmeticMethods:
         if a is NotImplemented:
             return NotImplemented
         raise_if_not_broadcastable(a, b)  # PyTorch checks the shapes first
-        if a._data.dtype.kind in refused_kinds:
+        kind = a._data.dtype.kind
+        if kind in refused_kinds or kind == "u" and "U" in refused_kinds and a._data.itemsize > 1:
             raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
         if reverse:
             a, b = b, a
@@ -198,17 +199,17 @@ class ArithmeticMethods:
 
     # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
     def __floordiv__(self, other):
-        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bcU", divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __rfloordiv__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", reverse=True, divides=True,
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bcU", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __mod__(self, other):
-        return self._checked_binary(other, _remainder, "remainder_cpu", "bc", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, _remainder, "remainder_cpu", "bcU", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor))
 
     def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
@@ -216,7 +217,7 @@ class ArithmeticMethods:
             return NotImplemented
         if isinstance(other, Tensor):  # (called by name: PyTorch's remainder(other, self), differentiable)
             return other % self
-        return self._checked_binary(other, _remainder, "remainder_cpu", "bc", reverse=True, divides=True,
+        return self._checked_binary(other, _remainder, "remainder_cpu", "bcU", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
     def __pow__(self, exponent, modulo=None):
@@ -255,9 +256,13 @@ class ArithmeticMethods:
         if not reverse and not isinstance(other, Tensor):
             if other < 0:
                 raise RuntimeError("Integers to negative integer powers are not allowed.")
+            if kind == "u" and other not in (0, 1):  # (PyTorch's copy and fill for those run on any dtype)
+                _dtype.refuse_wide_unsigned("pow", a._data.dtype)
             # An exponent is range-checked (read as int64 first), not wrapped: uint8 ** 300 raises.
             _dtype.fill_value(other, np.dtype(np.int64))
             _dtype.fill_value(other, a._data.dtype)
+        elif kind == "u":
+            _dtype.refuse_wide_unsigned("pow", a._data.dtype)
         x, e = np.broadcast_arrays(base._data, exponent._data)
         out = np.power(x, np.maximum(e, 0))
         negative = e < 0
@@ -281,9 +286,12 @@ class ArithmeticMethods:
         return other.matmul(self) if isinstance(other, Tensor) else NotImplemented
 
     def __neg__(self):
-        if self._data.dtype.kind == "b":
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        if self._data.dtype.kind in "bu":
+            if self._data.dtype.kind == "u":
+                _dtype.refuse_wide_unsigned("neg_cpu", self._data.dtype)
+            else:
+                raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                                   "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
         return arithmetic.Neg.apply(self)
 
     def __pos__(self):
@@ -295,6 +303,8 @@ class ArithmeticMethods:
     def __invert__(self):
         if self._data.dtype.kind not in "biu":
             raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        if self._data.itemsize > 1 and self._data.dtype.kind == "u":
+            _dtype.refuse_wide_unsigned("bitwise_not_cpu", self._data.dtype)
         return self._pointwise(~self._data)
 
     def __and__(self, other):
@@ -408,10 +418,10 @@ class ArithmeticMethods:
         if rounding_mode is None:  # PyTorch's overload taking a mode: a true division, its node DivBackward2
             return self.__truediv__(other, mode_given=True)
         if rounding_mode == "floor":
-            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
+            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bcU", divides=True,
                                         node=arithmetic.DivRounded, rounding_mode="floor")
         if rounding_mode == "trunc":
-            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bc", divides=True,
+            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bcU", divides=True,
                                         node=arithmetic.DivRounded, rounding_mode="trunc")
         if not isinstance(rounding_mode, str):
             raise _parser_errors.refused_operand_error("div", other, (), {"rounding_mode": rounding_mode})
@@ -434,7 +444,7 @@ class ArithmeticMethods:
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
         if not isinstance(other, (Tensor, NUMBERS)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
-        return self._checked_binary(other, _fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, _fmod, "fmod_cpu", "bcU", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     def floor_divide(self, other=NOT_GIVEN, *args, **kwargs):
@@ -459,6 +469,9 @@ class ArithmeticMethods:
         if not isinstance(other, Tensor):  # PyTorch has no number overload for these
             raise _parser_errors.not_tensor(fn.__name__, "other", 1, other)
         raise_if_not_broadcastable(self, other)
+        if self._data.dtype.kind == "u" or other._data.dtype.kind == "u":  # (PyTorch's kernel runs in the common
+            # dtype, which may be refused, or have no kernel)
+            _dtype.refuse_wide_unsigned(f"{fn.__name__}_cpu", self._common_with_tensor(other))
         return Tensor._wrap(_memory_format.iterator_layout(fn(self._data, other._data), (self._data, other._data)))
 
     def lerp(self, end, weight):
@@ -509,8 +522,9 @@ class ArithmeticMethods:
 
             self, other = _opmath.autocast_inputs("lower", self, other)
             a, b = self._data, other._data
-        # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
-        if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
+        # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool, uint16, uint32 or uint64
+        # kernels.
+        if a.dtype == b.dtype and (a.dtype.kind not in "bu" or a.dtype == np.uint8) and a.ndim and b.ndim:
             try:
                 return arithmetic.MatMul.apply(self, other)
             except ValueError:

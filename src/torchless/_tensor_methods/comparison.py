@@ -6,7 +6,7 @@ Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 
 import numpy as np
 
-from .. import _memory_format, _parser_errors
+from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import Tensor
 from .._type_promotion import NUMBERS
 from ..autograd import forward_ad
@@ -46,8 +46,11 @@ class ComparisonMethods:
                 return Tensor._wrap(np.equal(self._data, other))
             return NotImplemented
         raise_if_not_broadcastable(a, b)
-        if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
-            raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
+        if a._data.dtype.kind in "cu" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
+            if a._data.dtype.kind == "u":
+                _dtype.refuse_wide_unsigned(_ORDERING_KERNELS[fn], a._data.dtype)
+            else:
+                raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
         out = Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
         return forward_ad.mark_batched(out, (a, b)) if _tracing_state.vmap_levels else out
 
@@ -114,6 +117,8 @@ class ComparisonMethods:
         return rtol, atol, equal_nan
 
     def logical_not(self):
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "logical_not_cpu")
         return self._pointwise(np.logical_not(self._data))
 
     def isnan(self):

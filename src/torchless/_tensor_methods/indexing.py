@@ -203,6 +203,8 @@ class IndexingMethods:
             self.copy_(value_t.view(value_shape[leading:]).expand(shape))
 
     def _put_tensor_item(self, key, value_t):
+        if self._data.dtype.kind == "u" and self._data.itemsize > 1:
+            self._refuse_wide_unsigned_put(key, value_t)
         if _direct_index(key):  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)
@@ -222,6 +224,18 @@ class IndexingMethods:
             if not zeroed:
                 raise
             self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
+
+    def _refuse_wide_unsigned_put(self, key, value_t):
+        """PyTorch's error for writing into a uint16, uint32 or uint64 tensor through index tensors (a 0-d
+        integer one is an int): index_put_, or masked_fill_ for a lone mask and one value."""
+        parts = key if isinstance(key, tuple) else (key,)
+        if any(isinstance(p, (list, np.ndarray)) or isinstance(p, Tensor) and (p._data.ndim or p._data.dtype.kind
+                                                                                == "b") for p in parts):
+            mask = parts[0] if len(parts) == 1 else None
+            fills = value_t._data.size == 1 and (
+                isinstance(mask, Tensor) and mask._data.dtype == np.bool_ and mask._data.ndim > 0 or
+                isinstance(mask, list) and bool(mask) and all(isinstance(v, bool) for v in mask))
+            _dtype.refuse_wide_unsigned("masked_fill" if fills else "index_put", self._data.dtype)
 
     def __delitem__(self, key):
         raise TypeError("Tensor does not support deleting items")

@@ -673,8 +673,10 @@ class InPlaceMethods:
             raise RuntimeError(_INTERNAL_OVERLAP)
 
     def _no_kernel_for(self, kinds, kernel):
-        """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``)."""
-        if self._data.dtype.kind in kinds:
+        """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``, "U" standing for
+        uint16, uint32 and uint64 but not uint8)."""
+        kind = self._data.dtype.kind
+        if kind in kinds or kind == "u" and "U" in kinds and self._data.dtype.itemsize > 1:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
 
     def _refuse_complex(self, message, error=NotImplementedError):

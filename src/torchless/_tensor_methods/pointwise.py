@@ -29,6 +29,8 @@ def _round_decimals(x, decimals):
 def _elementwise_extremum(a, b, largest):
     a, b = a._operands(b)
     a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
+    if a._data.dtype.kind == "u":
+        a._no_kernel_for("U", "maximum_cpu" if largest else "minimum_cpu")
     try:
         return arithmetic.Extremum.apply(a, b, largest=largest)
     except ValueError:
@@ -38,6 +40,18 @@ def _elementwise_extremum(a, b, largest):
 
 def _is_float_or_int64(number):
     return type(number) is float or type(number) is int and number in INT64
+
+
+# nn's tensor_softmax, found on the first softmax (nn imports the tensor class: an import in each call costs a
+# tenth of a small softmax)
+_TENSOR_SOFTMAX = []
+
+
+def _find_tensor_softmax():
+    from ..nn._functional.activation import tensor_softmax
+
+    _TENSOR_SOFTMAX.append(tensor_softmax)
+    return _TENSOR_SOFTMAX
 
 
 _PLAIN_BOUNDS = (float, int, type(None))  # clamp's bounds that need no parsing (bool, a subclass, does)
@@ -65,7 +79,7 @@ class PointwiseMethods:
     negative = neg
 
     def abs(self):
-        self._no_kernel_for("b", "abs_cpu")
+        self._no_kernel_for("bU", "abs_cpu")
         return unary.Abs.apply(self)
 
     absolute = abs
@@ -98,7 +112,7 @@ class PointwiseMethods:
                         raise error
                     shape = np.broadcast_shapes(shape, bound._data.shape)
             # (PyTorch's clamp by two tensors has no bool kernel; by one it is a maximum or a minimum, which has)
-            source._no_kernel_for("c", "maximum_cpu" if max is None else "minimum_cpu" if min is None else "clamp_cpu")
+            source._no_kernel_for("cU", "maximum_cpu" if max is None else "minimum_cpu" if min is None else "clamp_cpu")
             if min is not None and max is not None:
                 source._no_kernel_for("b", "clamp_cpu")
             bounds = [None if b is None else b._promoted(source._data.dtype) for b in (min, max)]
@@ -114,7 +128,7 @@ class PointwiseMethods:
             if bound is not None and not (self._data.dtype.kind in "fV" and _is_float_or_int64(bound)):
                 source = source._operands(bound)[0]
         np_dtype = source._data.dtype
-        source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
+        source._no_kernel_for("bU", "clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
         bounds = min, max
         if min is not None and max is not None and (min != min or max != max):
@@ -147,7 +161,7 @@ class PointwiseMethods:
     def relu(self, *refused, **refused_keywords):
         if refused or refused_keywords:
             raise _parser_errors.no_arguments_error("relu", refused, refused_keywords)
-        if self._data.dtype.kind in "bc":
+        if self._data.dtype.kind in "bcu":
             refuse_relu(self)
         return unary.Relu.apply(self)
 
@@ -227,14 +241,10 @@ class PointwiseMethods:
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
-        from ..nn._functional.activation import tensor_softmax
-
-        return tensor_softmax(self, dim, dtype, "softmax")
+        return (_TENSOR_SOFTMAX or _find_tensor_softmax())[0](self, dim, dtype, "softmax")
 
     def log_softmax(self, dim, dtype=None):
-        from ..nn._functional.activation import tensor_softmax
-
-        return tensor_softmax(self, dim, dtype, "log_softmax")
+        return (_TENSOR_SOFTMAX or _find_tensor_softmax())[0](self, dim, dtype, "log_softmax")
 
     def maximum(self, other):
         check_tensor_other(other, "maximum")
@@ -259,8 +269,10 @@ class PointwiseMethods:
     def sign(self):
         self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
                              "torch.sgn instead.")
-        if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
-            return self._bool_sign()
+        if self._data.dtype.kind in "bu":
+            if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
+                return self._bool_sign()
+            self._no_kernel_for("U", "sign_cpu")
         return self._step(unary.sign, "SignBackward0")
 
     def _bool_sign(self):
@@ -293,8 +305,9 @@ class PointwiseMethods:
     def masked_fill(self, mask, value):
         return differentiable_result(self._masked_filled(mask, value))
 
-    def _masked_filled(self, mask, value):
-        """masked_fill, whose result masked_fill_ writes into self (even an integer one recording a gradient)."""
+    def _masked_filled(self, mask, value, any_dtype=False):
+        """masked_fill, whose result masked_fill_ writes into self (even an integer one recording a gradient);
+        ``any_dtype``: for ops whose own kernels PyTorch has for uint16 and wider, which it has no masked_fill for."""
         check_masked_fill_arguments("masked_fill", mask, value)
         mask_tensor, mask = mask, mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
@@ -303,6 +316,9 @@ class PointwiseMethods:
             if error is not None:
                 raise error
         check_masked_fill_value_and_mask(value, mask_tensor)
+        if not any_dtype:
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", "masked_fill")
         if isinstance(value, Tensor):  # (PyTorch fills with its value as a number: range-checked as one)
             _dtype.fill_value(value._data.item(), self._data.dtype)
             fill = value

@@ -76,18 +76,24 @@ def _linear_bin_counts(values, bins, low, high):
 
 
 class ReductionMethods:
-    def _accumulation_dtype(self, dtype):
+    def _accumulation_dtype(self, dtype, kernel):
         """The NumPy dtype sum and prod compute in: ``dtype``, else int64 for integers and bools (NumPy would
-        take uint64 for uint8 and bool). PyTorch refuses an integer ``dtype`` while recording a gradient."""
+        take uint64 for uint8 and bool). PyTorch refuses an integer ``dtype`` while recording a gradient, and its
+        ``kernel`` has no uint16, uint32 or uint64 version (which an empty input does not reach)."""
         if dtype is None:
             return np.int64 if self._data.dtype.kind in "biu" else None
         if not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         if not (dtype.is_floating_point or dtype.is_complex) and records(self):
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
+        if self._data.size:
+            _dtype.refuse_wide_unsigned(kernel, dtype.numpy)
         return dtype.numpy
 
     def sum(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
+        if dim is _DIM_OMITTED and keepdim is KEEPDIM_OMITTED and dtype is None:  # x.sum(), as below, sooner
+            return reduction.Sum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False,
+                                       dtype=self._accumulation_dtype(None, "sum_cpu"), all_dims=True, dims=None)
         omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
         if omitted:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
@@ -96,10 +102,15 @@ class ReductionMethods:
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
-        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
+        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim,
+                                   dtype=self._accumulation_dtype(dtype, "sum_cpu"),
                                    all_dims=omitted, dims=dim)
 
     def mean(self, dim=_DIM_OMITTED, keepdim=KEEPDIM_OMITTED, dtype=None):
+        if dim is _DIM_OMITTED and keepdim is KEEPDIM_OMITTED and dtype is None and self._data.dtype.kind in "fcV":
+            # x.mean() of a floating tensor, as below, sooner ("V": bfloat16)
+            return reduction.Mean.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, all_dims=True,
+                                        dims=None)
         omitted = dim is _DIM_OMITTED
         if omitted:
             dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
@@ -148,7 +159,8 @@ class ReductionMethods:
             parsed = _parser_errors.method_arguments("prod", args, kwargs)
             dim, keepdim, dtype = parsed.get("dim"), parsed.get("keepdim", False), parsed["dtype"]
         axes = None if dim is None else normalize_dims(dim, self._data.ndim)
-        return reduction.Prod.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
+        return reduction.Prod.apply(self, axes=axes, keepdim=keepdim,
+                                    dtype=self._accumulation_dtype(dtype, "prod_out_cpu"))
 
     def _check_nonempty(self, name, dims):
         """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor. The
@@ -169,10 +181,12 @@ class ReductionMethods:
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
-            self._no_kernel_for("c", f"{name}_all")
+            self._no_kernel_for("cU", f"{name}_all")
         else:
             normalize_dim(dim, self._data.ndim)
             self._refuse_complex(f"{name}(): does not support complex input", RuntimeError)
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", f"{name}_cpu")
         if dim is None:
             return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
                                             amax=False)
@@ -227,7 +241,7 @@ class ReductionMethods:
                 raise
         axes = reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
         if self._data.size:  # (an empty result runs no kernel: PyTorch refuses no dtype then)
-            self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
+            self._no_kernel_for("cU", "max_values_cpu" if largest else "min_values_cpu")
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
     def argmax(self, *args, **kwargs):
@@ -239,9 +253,12 @@ class ReductionMethods:
         return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
     def _arg_extremum(self, fn, dim, keepdim, name):
-        if self._data.dtype.kind in "bc":
-            raise RuntimeError(f"{name}(): does not support {'bool' if self._data.dtype.kind == 'b' else 'complex'} "
-                               "input")
+        if self._data.dtype.kind in "bcu":
+            if self._data.dtype.kind == "u":
+                _dtype.refuse_wide_unsigned(f"{name}_cpu", self._data.dtype)
+            else:
+                raise RuntimeError(f"{name}(): does not support "
+                                   f"{'bool' if self._data.dtype.kind == 'b' else 'complex'} input")
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
@@ -268,6 +285,8 @@ class ReductionMethods:
             raise RuntimeError("selected index k out of range")
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "topk_cpu")
         self._refuse_complex(" topk does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
             indices = np.zeros((), np.int64)
@@ -335,7 +354,7 @@ class ReductionMethods:
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
         if self._data.ndim:  # (a 0-d tensor is its own value, without the kernel)
-            self._no_kernel_for("bc", "kthvalue_cpu")
+            self._no_kernel_for("bcU", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
     def median(self, dim=EVERY_DIM, keepdim=KEEPDIM_OMITTED):
@@ -344,7 +363,7 @@ class ReductionMethods:
             if keepdim is not KEEPDIM_OMITTED:
                 raise _parser_errors.method_error("median", (), {"keepdim": keepdim})
             if self._data.size:  # (an empty tensor never reaches the kernel)
-                self._no_kernel_for("bc", "median_cpu")
+                self._no_kernel_for("bcU", "median_cpu")
             return reduction.Median.apply(self)
         if keepdim is KEEPDIM_OMITTED:
             keepdim = False
@@ -355,7 +374,7 @@ class ReductionMethods:
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
-        self._no_kernel_for("bc", "median_out")  # (the kernel along a dim has its own name)
+        self._no_kernel_for("bcU", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
         return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1", dim)
 
@@ -389,7 +408,8 @@ class ReductionMethods:
             _refuse_by_position("cumsum", 1)  # (dtype is keyword-only: None by position refused too)
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         check_scan_dtype(self, dtype, "cumsum_out_cpu")
-        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
+        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype, "cumsum_out_cpu"),
+                                      dim=dim)
 
     def cumsum_(self, dim, dtype=_parser_errors.NOT_GIVEN):
         return self._scan_in_place("cumsum", dim, dtype)
@@ -439,6 +459,8 @@ class ReductionMethods:
             dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = reduced_axes("count_nonzero", dim, False, self._data.ndim)
+        if dim is None:  # (over some dims PyTorch counts by comparisons and a sum, which run)
+            self._no_kernel_for("U", "nonzero_count_cpu")
         return Tensor._wrap(_memory_format.c_ordered(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
 
     def bincount(self, weights=None, minlength=0):
@@ -446,7 +468,7 @@ class ReductionMethods:
         their sums, float64 unless the weights are float32)."""
         if type(minlength) is not int:
             minlength = _parser_errors.method_arguments("bincount", (weights, minlength))["minlength"]
-        self._no_kernel_for("fbc", "bincount_cpu")
+        self._no_kernel_for("fbcU", "bincount_cpu")
         if minlength < 0:
             raise RuntimeError("minlength should be >= 0")
         if self._data.ndim != 1 or (self._data < 0).any():
@@ -475,7 +497,7 @@ class ReductionMethods:
         min, max = (float(_dtype.scalar_argument(v, np.dtype(np.float64)) if isinstance(v, complex) else v)
                     for v in (min, max))
         if min == max and self._data.size:
-            self._no_kernel_for("c", "aminmax_cpu")
+            self._no_kernel_for("cU", "aminmax_cpu")
             min, max = float(self._data.min()), float(self._data.max())
             if self._data.size > 1:  # (the NaN of PyTorch's vectorised aminmax is x86's default one, negative)
                 min, max = (np.copysign(np.nan, -1) if np.isnan(v) else v for v in (min, max))

@@ -31,6 +31,8 @@ class SelectionMethods:
             return self.reshape(-1)._gather(0, nothing, "GatherBackward0", {"dim": dim, "index": nothing,
                                                                              "sparse_grad": sparse_grad}).reshape(idx.shape)
         check_index_along(self._data.shape, axis, idx, "gather", "input")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "scatter_gather_tensor_cpu")
         if sparse_grad and self._requires_grad and grad_mode.is_grad_enabled():
             raise NotImplementedError("torchless does not support sparse gradients: use gather with sparse_grad=False")
         shown = {"dim": dim, "index": idx, "sparse_grad": sparse_grad}
@@ -64,6 +66,8 @@ class SelectionMethods:
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         if forward_ad.state.vmap_levels and forward_ad.batched(self):
             forward_ad.check_batched_index(self, axis, idx)
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "index_select")
         if not self._data.ndim:
             if idx.reshape(-1)[0] != 0:
                 raise IndexError("index out of range in self")
@@ -95,6 +99,8 @@ class SelectionMethods:
                                "Please file an issue at https://github.com/pytorch/pytorch/issues if you need this "
                                "feature.")
         raise_if_not_broadcastable(mask, self)
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "masked_select")
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
         shown = {"mask": mask._data}
         if self._data.shape == shape:
@@ -119,6 +125,8 @@ class SelectionMethods:
         if outside.any():
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
                              "elements.")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "take_cpu")
         shown = {"index": idx}
         if forward_ad.state.vmap_levels:
             forward_ad.warn_fallback("aten::take", (self, index))
@@ -165,6 +173,9 @@ class SelectionMethods:
                                 src._data if isinstance(src, Tensor) else None, "scatter")
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "scatter_gather_tensor_cpu" if isinstance(src, Tensor) else
+                                "scatter_gather_scalar_cpu")
         if isinstance(src, Tensor):
             warn_from_user_code("The reduce argument of torch.scatter with Tensor src is deprecated and will be "
                                 "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
@@ -206,6 +217,9 @@ class SelectionMethods:
         dtype and the index values. Returns (axis, the number converted; None for a tensor source)."""
         axis = normalize_dim(dim, self._data.ndim)
         check_scatter_arguments(self._data, axis, index._data, src._data if isinstance(src, Tensor) else None, name)
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "scatter_gather_tensor_cpu" if isinstance(src, Tensor) else
+                                "scatter_gather_scalar_cpu")
         if not index._data.size:
             return axis, 0
         value = None if isinstance(src, Tensor) else _dtype.fill_value(src, self._data.dtype)
@@ -243,6 +257,8 @@ class SelectionMethods:
                 raise RuntimeError("Batching rule not implemented for aten::nonzero_numpy. We could not generate a "
                                    "fallback.")
             forward_ad.refuse_dynamic_shape(self, "nonzero")
+        if self._data.dtype.kind == "u":
+            self._no_kernel_for("U", "nonzero_count_cpu")
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero

@@ -84,6 +84,9 @@ def repeated_positions(repeats, output_size=None):
     return np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
 
 
+_DIM_SEQUENCES = (tuple, list)
+
+
 class ShapeMethods:
     def _view_as_dtype(self, dtype):
         """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
@@ -244,8 +247,19 @@ class ShapeMethods:
                                        dim=dim, new_axis=axis)
 
     def permute(self, *dims, **keywords):
-        dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         ndim = self._data.ndim
+        if dims and not keywords:  # the common call: ints in range, given apart or as one tuple or list (y.T's)
+            given = dims[0] if len(dims) == 1 and type(dims[0]) in _DIM_SEQUENCES else dims
+            if len(given) == ndim:
+                axes = []
+                for d in given:  # (a loop: all() over a generator costs more than the rest)
+                    if type(d) is not int or not -ndim <= d < ndim:
+                        break
+                    axes.append(d % ndim)
+                else:
+                    if len(set(axes)) == ndim:
+                        return shape_ops.Permute.apply(self, axes=tuple(axes), given=tuple(given))
+        dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         if len(dims) != ndim:
             raise RuntimeError(
                 f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
@@ -414,7 +428,11 @@ class ShapeMethods:
             dims = args[0]
         else:
             dims = _parser_errors.method_arguments("flip", args, kwargs)["dims"]
-        return shape_ops.Flip.apply(self, axes=normalize_dims(list(dims), self._data.ndim))
+        axes = normalize_dims(list(dims), self._data.ndim)
+        if self._data.size:  # (an empty tensor reaches no kernel)
+            if self._data.dtype.kind == "u":
+                self._no_kernel_for("U", "flip_cpu")
+        return shape_ops.Flip.apply(self, axes=axes)
 
     def fliplr(self):
         if self._data.ndim < 2:
@@ -697,7 +715,7 @@ class ShapeMethods:
         return shape_ops.Diagonal.apply(self, offset=diagonal, name="DiagonalBackward0_copy")
 
     def trace(self):
-        self._no_kernel_for("b", "trace")  # (before the rank, as in PyTorch)
+        self._no_kernel_for("bU", "trace")  # (before the rank, as in PyTorch)
         if self._data.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
         return reduction.Trace.apply(self)
@@ -715,6 +733,8 @@ class ShapeMethods:
     def _triangle(self, k, lower):
         if self._data.ndim < 2:
             raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+        if self._data.size:  # (an empty tensor reaches no kernel)
+            self._no_kernel_for("U", "tril" if lower else "triu")
         return shape_ops.Triangle.apply(self, k=k, lower=lower)
 
     def outer(self, vec2):

@@ -16,6 +16,8 @@ import functools
 import itertools
 import sys
 
+import numpy as np
+
 from ..autograd import forward_ad, grad_mode
 from ..utils._pytree import tree_flatten, tree_unflatten
 from ._vmap import chunk_sizes
@@ -135,9 +137,13 @@ def _traced(func, args, kwargs, inputs=()):
     given to ``func`` to differentiate with respect to)."""
     from ..autograd.grad_mode import enable_grad
 
+    Tensor = _tensor_class()
+    # (PyTorch's grad transforms wrap every tensor argument, not only those differentiated: ``func`` may write
+    # the others in place, a module's buffers given to functional_call)
+    given = [leaf for leaf in tree_flatten((args, kwargs))[0] if isinstance(leaf, Tensor)]
     _running.append(func)
     try:
-        with enable_grad(), _transform_epoch(inputs):
+        with enable_grad(), _transform_epoch(inputs, given):
             return func(*args, **kwargs)
     finally:
         _running.pop()
@@ -145,15 +151,17 @@ def _traced(func, args, kwargs, inputs=()):
 
 class _transform_epoch:
     """A transform running its function: the tensors made meanwhile are stamped with its number, and its
-    ``inputs`` (with the tensors they view) are its own, the only ones ``func`` may write in place (see
-    refuse_mutating_captured)."""
+    ``inputs`` and its other tensor ``arguments`` (with the tensors they view) are its own, the only ones ``func``
+    may write in place (see refuse_mutating_captured)."""
 
-    def __init__(self, inputs):
+    def __init__(self, inputs, arguments=()):
         self.inputs = inputs
+        self.arguments = arguments
 
     def __enter__(self):
         number = next(_epoch_numbers)
-        owned = {id(tensor) for tensor in self.inputs} | {id(tensor._view_base) for tensor in self.inputs}
+        owned = {id(t) for tensors in (self.inputs, self.arguments) for tensor in tensors
+                 for t in (tensor, tensor._view_base)}
         _epochs.append((number, owned))
         for tensor in self.inputs:  # (and what they make, detach()'s alias, is the transform's too)
             tensor.__dict__["_transform_epoch"] = number
@@ -260,9 +268,106 @@ def _gradients(outputs, inputs, cotangents, keep_graph, batched=False):
         for input, grad, result in zip(inputs, grads, results):
             if not forward_ad.batched(result):
                 forward_ad.mark_batched(result, sources if grad is not None else (input,))
-                if forward_ad.batched(input) and input.shape == result.shape:  # (laid out as its input)
+                layout = None
+                if grad is not None and cotangents == [None] and len(forward_ad.state.vmap_levels) == 1 and \
+                        forward_ad.batched(input):
+                    layout = _gradient_layout(outputs[0], input)
+                if layout == "expanded" and input.dim():  # (the batched cotangent expanded: no new tensor)
+                    result.__dict__["_vmap_expanded"] = (result.reshape(-1)[0], (1,) * input.dim())
+                elif layout == "front":  # (a new tensor, C-contiguous, the batch in front)
+                    if not result._data.flags.c_contiguous:
+                        result._data = np.ascontiguousarray(result._data)
+                    forward_ad.mark_batch_rank(result, 0)
+                elif forward_ad.batched(input) and input.shape == result.shape:  # (laid out as its input)
                     forward_ad.mark_batch_rank(result, input.__dict__.get("_vmap_rank", 0))
     return results
+
+
+# How the backward nodes of PyTorch's formulas lay out, under vmap, the gradient they pass on (see _gradient_layout),
+# by torchless node class: those allocating a new tensor (the batch in front), the pointwise ones multiplying the
+# gradient by a tensor laid out as their input (which a gradient expanded from the cotangent follows), and those
+# computing from the gradient alone
+_NEW_GRADIENT = {"Convolution", "TransposedConvolution", "Linear", "MatMul", "MaxPool", "AvgPool", "AdaptiveAvgPool",
+                 "Softmax", "LogSoftmax", "Cumsum", "Index"}
+_INPUT_LAID_OUT = {"Exp", "Tanh", "Sigmoid", "Relu", "Pow", "Gelu", "LeakyRelu", "Silu", "Clamp", "Sin", "Cos",
+                   "Log", "Sqrt", "Abs"}
+_GRADIENT_ONLY = {"Neg", "Sub"}
+
+
+def _gradient_layout(output, input):
+    """How PyTorch lays out, inside one vmap, grad's gradient of the scalar ``output`` with respect to the batched
+    ``input``: its backward starts from the batched cotangent, expanded by the reductions ("expanded"), which each
+    node on the path to ``input`` keeps (views, sums, additions), turns into a new tensor with the batch in front
+    ("front"), or multiplies by a tensor laid out as the input, TensorIterator then following that one ("input").
+    None where the path is not one chain or its last nodes are not known here (the gradients of a node reading the
+    input twice summed, if they agree)."""
+    Tensor = _tensor_class()
+    root = output._grad_fn
+    if root is None:
+        return None
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:  # (the nodes in post-order, to find those from which the input is reached)
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((edge, False) for edge in node.edges if edge is not None and not isinstance(edge, Tensor))
+    reaching = set()
+    for node in order:
+        if any(edge is input or id(edge) in reaching for edge in node.edges if edge is not None):
+            reaching.add(id(node))
+    node, state, scalar = root, "expanded", True  # (scalar: the gradient is still one number per sample)
+    while True:
+        paths = [(position, edge) for position, edge in enumerate(node.edges)
+                 if edge is input or edge is not None and not isinstance(edge, Tensor) and id(edge) in reaching]
+        if len(paths) == 1 or paths and all(edge is input for _, edge in paths):
+            after = {_layout_after(node, position, state, scalar) for position, _ in paths}
+        else:
+            return None
+        if len(after) != 1:
+            return None
+        state, scalar = after.pop()  # (None, unknown, goes on: a node allocating its gradient anew sets it)
+        if paths[0][1] is input:
+            return state
+        node = paths[0][1]
+
+
+def _layout_after(node, position, state, scalar):
+    """(layout, still a number per sample) of the gradient ``node`` passes to its input at ``position``, from those
+    of the gradient it gets (see _gradient_layout); a layout None if unknown."""
+    name = type(node).__dict__.get("_named_from", type(node)).__name__
+    operands = (getattr(node, "a", None), getattr(node, "b", None))  # (a product's or a quotient's: saved)
+    if name in ("Mul", "Div"):
+        scalar = scalar and np.ndim(operands[position]) == 0
+    elif name in ("Sum", "Mean"):
+        scalar = False
+    if name in _NEW_GRADIENT or name in ("Expand", "Diagonal"):  # (a view's gradient written into zeros, or summed)
+        return "front", False
+    if state is None:
+        return None, scalar
+    shapes = getattr(node, "shapes", None)
+    if name in ("Add", "Sub") and shapes and tuple(shapes[position]) != np.broadcast_shapes(*shapes) and not scalar:
+        return "front", scalar  # (summed to the broadcast operand's shape)
+    if name in ("Reshape", "Permute", "Add") or name == "Sub" and position == 0 or name == "Sum" and \
+            state == "expanded":
+        return state, scalar
+    if scalar and (name in _INPUT_LAID_OUT or name in _GRADIENT_ONLY or name in ("Mul", "Div")):
+        return state, scalar  # (one number per sample: no layout to take)
+    if name == "Mean" and state == "expanded":
+        return "front", scalar
+    if state != "expanded":
+        known = name in _INPUT_LAID_OUT or name in _GRADIENT_ONLY or name in ("Mul", "Div")
+        return (state if known else None), scalar
+    if name in _INPUT_LAID_OUT:
+        return "input", scalar
+    if name in _GRADIENT_ONLY or node.__dict__.get("_drawn_operand"):  # (a mask drawn under vmap: batch in front)
+        return "front", scalar
+    if name in ("Mul", "Div"):
+        other = operands[1 - position]  # (the operand the gradient is multiplied or divided by)
+        return ("input" if np.size(other) > 1 else "front"), scalar
+    return None, scalar
 
 
 def _unused_gradient(input):
@@ -721,9 +826,31 @@ def _jacobians_of(output, inputs, keep_graph, expands=True):
         for input_rows, row in zip(rows, _gradients([output], inputs, [unit.view(output.shape)], keep_graph, True)):
             input_rows.append(row)
     return [_independent_rows(input_rows, output) if expands and input_rows and all(
-        "_independent" in row.__dict__ for row in input_rows) else _stacked_samples(input_rows, 0).reshape(
-        output.shape + input.shape) if input_rows else input.new_zeros(output.shape + input.shape)
-        for input, input_rows in zip(inputs, rows)]
+        "_independent" in row.__dict__ for row in input_rows) else _stacked_samples(
+        input_rows, _rows_batch_rank(output, input)).reshape(output.shape + input.shape) if input_rows else
+        input.new_zeros(output.shape + input.shape) for input, input_rows in zip(inputs, rows)]
+
+
+def _rows_batch_rank(output, input):
+    """The batch rank (see _vmap._stacked_samples) of the rows of ``output``'s Jacobian with respect to the leaf
+    ``input``, as PyTorch's vmap over the basis of cotangents lays them out: where batch_norm alone reads
+    ``input``, its backward's rule folds the basis into the channels, after the input's dim 0 (if above 1);
+    anywhere else in front."""
+    Tensor = _tensor_class()
+    readers, seen, nodes = [], set(), [output._grad_fn] if output._grad_fn is not None else []
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for position, edge in enumerate(node.edges):
+            if edge is input:
+                readers.append((node, position))
+            elif edge is not None and not isinstance(edge, Tensor):
+                nodes.append(edge)
+    batch_norm = readers and all(position == 0 and type(node).__dict__.get("_named_from", type(node)).__name__ ==
+                                 "BatchNorm" for node, position in readers)
+    return int(bool(batch_norm) and input.dim() > 1 and input.shape[0] > 1)
 
 
 def _independent_rows(rows, output):

@@ -472,4 +472,7 @@ def _stacked_samples(samples, rank):
         return stack(samples)
     physical = order[:batch_position] + [None] + order[batch_position:]  # (None: the batch dimension)
     restored = [physical.index(None)] + [physical.index(d) for d in range(first.ndim)]
-    return stack([sample.permute(order) for sample in samples], batch_position).permute(restored)
+    result = stack([sample.permute(order) for sample in samples], batch_position).permute(restored)
+    if not batch_position:  # (the batch outermost: PyTorch's physical tensor keeps each sample's strides, those of
+        _with_sample_strides(result, samples[0])  # its dims of size 1 too, which the order above may misplace)
+    return result

@@ -266,7 +266,9 @@ class Convolution(Node):
             # convolutions' backward took 0.98 of the time it took with this last, medians of 10 interleaved
             # processes, thread CPU time; the same sums). Over the batch first, then each channel's
             # contiguous plane: twice as fast as one reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
-            gb = gy.sum(axis=0).sum(axis=tuple(range(1, gy.ndim - 1))).astype(self.bias_dtype, copy=False)
+            # (np.add.reduce: ndarray.sum's own reduction, without its Python frame)
+            gb = np.add.reduce(np.add.reduce(gy, axis=0), axis=tuple(range(1, gy.ndim - 1))).astype(
+                self.bias_dtype, copy=False)
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
             skipped = _weight_gradient_skipped_padding(self.skipped_padding, self, self.args[3])
             gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],

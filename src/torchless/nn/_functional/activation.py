@@ -122,7 +122,7 @@ def relu(input, inplace=False):
             return handle_torch_function(relu, (input,), input, inplace=inplace)
         if not isinstance(input, Tensor):  # (the in-place form is relu_ to PyTorch's parser)
             check_tensor(input, "relu_" if inplace else "relu")
-    if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
+    if input._data.dtype.kind in "bcu":  # the array's dtype: cheaper than input.dtype on every layer call
         refuse_relu(input)
     if inplace:
         return input.relu_()
@@ -994,7 +994,7 @@ class Softmax(Node):
                 return self.out
             out = x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)  # (np.max: a wrapper of it)
             np.exp(out, out=out)
-            out /= out.sum(axis=axis, keepdims=True)
+            out /= np.add.reduce(out, axis=axis, keepdims=True)  # (ndarray.sum: a Python wrapper of it)
         self.out = out = _c_strided(out.astype(x.dtype, copy=False))
         return out
 
@@ -1010,7 +1010,7 @@ class Softmax(Node):
         if grad.dtype == np.float16 and axis == g.ndim - 1:  # (the products are exact in float32)
             total = reduce_all_half(g * y)[..., None]
         else:  # (along another dim the float16 kernel's sums run down it, as NumPy's)
-            total = (g * y).sum(axis=axis, keepdims=True)
+            total = np.add.reduce(g * y, axis=axis, keepdims=True)
         # (g - sum(g y)) y, PyTorch's kernel's form (g y - y sum(g y) cancels otherwise where g is near the sum)
         return (((g - total) * y).astype(grad.dtype, copy=False),)
 
@@ -1055,7 +1055,7 @@ class LogSoftmax(Node):
                 self.out = _half_log_softmax(x, axis % x.ndim)
                 return self.out
             out = x - np.maximum.reduce(x, axis=axis, keepdims=True, initial=-np.inf)
-            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
+            out -= np.log(np.add.reduce(np.exp(out), axis=axis, keepdims=True))
         self.out = out = _c_strided(out.astype(x.dtype, copy=False))
         return out
 
@@ -1069,8 +1069,8 @@ class LogSoftmax(Node):
         if grad.dtype.itemsize == 2 and grad.ndim:  # (float16 or bfloat16)
             return (_half_log_softmax_backward(grad, self.out.reshape(grad.shape), self.axis % grad.ndim),)
         out, g = opmath_operands(self.out.reshape(grad.shape), grad)
-        return ((g - np.exp(out) * g.sum(axis=self.axis if g.ndim else None, keepdims=True)).astype(grad.dtype,
-                                                                                                   copy=False),)
+        total = np.add.reduce(g, axis=self.axis if g.ndim else None, keepdims=True)
+        return ((g - np.exp(out) * total).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         gradient = grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True)

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor
-from ...random import draw_like, stream
+from ...random import draw_like, stream, vmap_randomness
 from ._args import _tp_name, check_tensor, is_float_arg
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -77,7 +77,10 @@ def _dropout_impl(input, p, training, inplace, leading=None, alpha=False):
         input._no_kernel_for("c", "bernoulli_scalar_cpu_")  # (the mask is drawn in the input's dtype)
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
     mask = Tensor._wrap(_scaled_mask(shape, p, input._data.dtype, input._data if leading is None else None))
-    return input.mul_(mask) if inplace else input * mask
+    result = input.mul_(mask) if inplace else input * mask
+    if vmap_randomness and result._grad_fn is not None:  # (PyTorch's mask, drawn for the whole batch at once, has
+        result._grad_fn.__dict__["_drawn_operand"] = True  # the batch in front: so has the input's gradient)
+    return result
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

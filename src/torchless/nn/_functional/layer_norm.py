@@ -12,8 +12,9 @@ from ..._kernels import parallel
 from ..._kernels.fma import fused_multiply_add
 from ..._kernels.moments import layer_norm_bias_gradient, layer_norm_input_gradient, layer_norm_weight_gradient
 from ..._kernels.reduce_order import reduce_all_half
-from ..._ops._util import sum_of_rows, unbroadcast_tensor
+from ..._ops._util import sum_of_rows
 from ..._tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import (mean, normalization_backward_graph, normalize_rows_backward, quiet,
@@ -316,16 +317,15 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class RMSNorm(Node):
-    """y = x / sqrt(mean(x^2) + eps) * weight over the last ``normalized_ndim`` dims.
+    """y = x / sqrt(mean(x^2) + eps) * weight over the last ``normalized_ndim`` dims, where autograd records no
+    graph (forward-mode tangents only: see _recorded_rms_norm).
 
     Computed as PyTorch's composite: in float32 for float16 input, the product with weight in the
-    promoted dtype of the two, then cast back to the input's dtype. That last cast, when there is
-    one, is the graph's top node (ToCopyBackward0), else a copy of the product into the input's suggested memory
-    format where the product is not so laid out (CloneBackward0), else the product (MulBackward0).
+    promoted dtype of the two, then cast back to the input's dtype; laid out as the product, or as its copy into the
+    input's suggested memory format where the product is not so laid out.
     """
 
     saved = ("x", "xhat", "rstd", "weight")  # x as PyTorch's composite saves it (its square and product do)
-    leaf_arrival_order = (1, 0)  # the composite's last product reaches the weight first
 
     @quiet
     def forward(self, x, weight, normalized_ndim=1, eps=None):
@@ -344,7 +344,7 @@ class RMSNorm(Node):
             y = y * w.reshape(-1)
         self.result_dtype = y.dtype
         self.copied_to_format = self.composite_copies(x)
-        # a copy when y is xhat itself: the output must not share memory with what backward reads
+        # a copy when y is xhat itself: the output must not share memory with what jvp reads
         y = y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
         if 1 in x.shape or not y.size or not _memory_format.is_c_order(x.shape, _memory_format.element_strides(x)):
             y = _memory_format.with_strides(y, self.output_strides(x))
@@ -360,64 +360,6 @@ class RMSNorm(Node):
     def jvp(self, tangents, arrays, params, out):
         """The RMS normalisation's Jacobian is symmetric: rstd (tx - xhat mean(xhat tx))."""
         return _affine_jvp(self, tangents, out, lambda t: (t - self.xhat * mean(t * self.xhat, -1)) * self.rstd)
-
-    def backward(self, grad):
-        xhat, weight = self.xhat, self.weight
-        g = grad.reshape(xhat.shape).astype(self.result_dtype, copy=False)
-        need_x, need_w = self.needs_input_grad
-        gx = gw = None
-        if need_x:
-            grad_xhat = (g * weight.reshape(-1)).astype(xhat.dtype, copy=False) if weight is not None else g
-            gx = (grad_xhat - xhat * mean(grad_xhat * xhat, -1)) * self.rstd
-            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
-            gx = _memory_format.with_strides(gx, self.input_gradient_strides(grad))
-        if need_w:
-            gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
-            if weight.ndim == len(self.input_shape):
-                gw = _memory_format.with_strides(gw, self.whole_weight_gradient_strides(grad))
-        return gx, gw
-
-    def backward_graph(self, grad):
-        # PyTorch's composite differentiated node by node, in the order its engine runs them (weight's gradient
-        # before x's, whose sum, AddBackward0, is laid out as those ops lay it out): y = xhat * weight with
-        # xhat = x * rsqrt(mean(x ** 2) + eps), recomputed from x as its forward graph has them
-        dtype, weight, dims = self.xhat.dtype, self.weight, self.normalized_dims()
-        x = self.graph_input(0, self.x)._cast(dtype)
-        rstd = (x.pow(2).mean(dims, keepdim=True) + self.eps).rsqrt()
-        xhat = x * rstd
-        g = grad._cast(self.result_dtype)
-        need_x, need_w = self.needs_input_grad
-        gx = gw = None
-        grad_xhat = g if weight is None else (g * self.graph_input(1, weight))._cast(dtype)
-        if need_w:  # (summed to the weight's shape as PyTorch's engine sums a broadcast operand's gradient)
-            gw = unbroadcast_tensor(g * xhat, weight.shape)._cast(weight.dtype)
-        if need_x:
-            grad_rstd = (grad_xhat * x).sum(dims, keepdim=True)
-            grad_mean = (-0.5 * grad_rstd) * rstd.pow(3)  # RsqrtBackward0
-            grad_square = grad_mean.expand(x.shape) / math.prod(self.xhat.shape[1:])  # MeanBackward1
-            gx = (grad_xhat * rstd + grad_square * (2.0 * x.pow(1.0)))._cast(self.input_dtype)
-        return gx, gw
-
-    def input_gradient_strides(self, grad):
-        """The strides of PyTorch's gradient of x, the sum (grad * weight) * rstd + expanded(d mean) * (2 * x) of its
-        composite's nodes: its engine adds the second term in place into the first, which arrives first, so the
-        sum keeps that product's layout as TensorIterator gives it (rstd, a reduction's result, is C-ordered)."""
-        shape = self.input_shape
-        if grad.flags.c_contiguous and self.x.flags.c_contiguous and 1 not in shape:
-            return _memory_format.element_strides(grad)  # (the common case: all C order)
-        scaled = (shape, _memory_format.element_strides(grad))
-        if self.weight is not None:
-            scaled = (shape, _memory_format.iterator_strides(shape, [grad, self.weight]))
-        return _memory_format.layout_strides(shape, [scaled, self.statistics_layout()])
-
-    def whole_weight_gradient_strides(self, grad):
-        """The strides of PyTorch's gradient of a weight shaped as the whole input, with nothing to sum over: the
-        product grad * xhat as TensorIterator lays it out, xhat = x * rstd as it laid that out."""
-        shape, layout = self.input_shape, _memory_format.layout_strides
-        if grad.flags.c_contiguous and self.x.flags.c_contiguous and 1 not in shape:
-            return _memory_format.element_strides(grad)  # (the common case: all C order)
-        xhat = layout(shape, [(shape, _memory_format.element_strides(self.x)), self.statistics_layout()])
-        return layout(shape, [(shape, _memory_format.element_strides(grad)), (shape, xhat)])
 
     def statistics_layout(self):
         """(shape, strides) of rstd as PyTorch's composite computes it: a keepdim reduction's C-ordered result."""
@@ -438,14 +380,6 @@ class RMSNorm(Node):
         if self.weight is None:
             return product
         return layout(x.shape, [(x.shape, product), (self.weight.shape, _memory_format.element_strides(self.weight))])
-
-    def normalized_dims(self):
-        return tuple(range(len(self.input_shape) - self.normalized_ndim, len(self.input_shape)))
-
-    def name(self):
-        if self.result_dtype != self.input_dtype:
-            return "ToCopyBackward0"
-        return "CloneBackward0" if self.copied_to_format else "MulBackward0"
 
 
 _mismatch_warned = False
@@ -485,8 +419,31 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         return _complex_rms_norm(input, len(normalized_shape), weight, eps)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype.scalar_name}'")
+    if is_grad_enabled() and (input.requires_grad or weight is not None and weight.requires_grad):
+        return _recorded_rms_norm(input, len(normalized_shape), weight, None if eps is None else float(eps))
     return RMSNorm.apply(input, weight, normalized_ndim=len(normalized_shape),
                          eps=None if eps is None else float(eps))
+
+
+def _recorded_rms_norm(input, normalized_ndim, weight, eps):
+    """rms_norm recording PyTorch's graph: where autograd records, PyTorch's CPU runs its composite, whose ops
+    each record their node: x * rsqrt(mean(x ** 2) + eps) [* weight] in float32 for a float16 or bfloat16 input
+    (ToCopyBackward0), the number added in C++ (AddBackward1), the product made contiguous unless the input
+    suggests channels last (CloneBackward0), then cast back to the input's dtype (the same values as RMSNorm's)."""
+    from ... import float32
+    from ..._ops.arithmetic import add_scalar
+
+    opmath = float32 if input.dtype.itemsize == 2 else input.dtype
+    x = input.to(opmath)
+    if eps is None:
+        eps = finfo(opmath).eps
+    dims = tuple(range(input.dim() - 1, input.dim() - 1 - normalized_ndim, -1))
+    result = x.mul(add_scalar(x.pow(2).mean(dims, keepdim=True), eps).rsqrt())
+    if weight is not None:
+        result = result.mul(weight)
+    if _memory_format.suggest(input._data) is _memory_format.contiguous_format:
+        result = result.contiguous()
+    return result.type_as(input)
 
 
 def _complex_rms_norm(input, normalized_ndim, weight, eps):

@@ -270,9 +270,10 @@ class CrossEntropy(Node):
         if unbatched:
             x = x[None]
         # (a new array, made the log-probabilities in place; no classes: no maximum, nothing to shift)
-        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x.copy()
+        # (the ufuncs' reductions themselves: ndarray.max and .sum are Python wrappers of them)
+        shifted = x - np.maximum.reduce(x, axis=1, keepdims=True) if x.shape[1] else x.copy()
         probs = np.exp(shifted)
-        sums = probs.sum(axis=1, keepdims=True)
+        sums = np.add.reduce(probs, axis=1, keepdims=True)
         log_sums = np.log(sums)
         if reduction == "none":  # PyTorch's -log_softmax(x)[target], whose zero is -0.0 (log_sums - picked: 0.0)
             losses = -(targets.pick(shifted) - log_sums[:, 0])

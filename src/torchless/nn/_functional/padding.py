@@ -307,11 +307,11 @@ def _index_pad(input, widths, padded, mode):
         if mode == "reflect":
             _check_reflect(shape, widths, padded)
         _check_output_size(shape, [n + lo + hi for n, (lo, hi) in zip(shape, widths)], padded, mode)
-        if input.dtype.name == "bool":
+        if input.dtype.name == "bool" or input._data.dtype.kind == "u" and input._data.itemsize > 1:
             kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{padded}d"
             if ndim == padded + 2:  # a batch: the kernels' channels-last variants
                 kernel = _memory_format.kernel_name(kernel, input._data)
-            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     axis_indices = [(axis, _source_positions(shape[axis], *widths[axis], mode))
                     for axis in range(ndim - padded, ndim)]
     node_name = COPY_SLICES if mode == "circular" else \

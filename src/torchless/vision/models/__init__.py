@@ -2,7 +2,7 @@
 keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, MobileNetV3, SqueezeNet,
 DenseNet, ShuffleNetV2, EfficientNet (B0 to B7, V2 S/M/L), GoogLeNet, Inception v3,
 ConvNeXt, MNASNet, Vision Transformer, RegNet, Swin Transformer (V1 and V2),
-MaxViT.
+MaxViT; the segmentation models in :mod:`.segmentation`, the video classification ones in :mod:`.video`.
 
 Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
 ``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
@@ -65,7 +65,7 @@ from .swin_transformer import (
     SwinTransformer, Swin_B_Weights, Swin_S_Weights, Swin_T_Weights, Swin_V2_B_Weights, Swin_V2_S_Weights,
     Swin_V2_T_Weights, swin_b, swin_s, swin_t, swin_v2_b, swin_v2_s, swin_v2_t,
 )
-from . import segmentation
+from . import segmentation, video
 from .vgg import (
     VGG, VGG11_BN_Weights, VGG11_Weights, VGG13_BN_Weights, VGG13_Weights, VGG16_BN_Weights, VGG16_Weights,
     VGG19_BN_Weights, VGG19_Weights, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,
@@ -116,5 +116,5 @@ __all__ = [
     "MaxVit", "MaxVit_T_Weights", "maxvit_t",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
-    "segmentation",
+    "segmentation", "video",
 ]

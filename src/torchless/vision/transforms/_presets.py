@@ -1,4 +1,4 @@
-"""The evaluation transforms of torchvision's pretrained classification and segmentation weights
+"""The evaluation transforms of torchvision's pretrained classification, video and segmentation weights
 (``torchvision.transforms._presets``), which ``weights.transforms()`` builds. Like torchvision's, a private module:
 reach them through the weights."""
 from ... import float32, nn
@@ -6,7 +6,7 @@ from ..._tensor import Tensor
 from . import functional as F
 from ._interpolation import InterpolationMode
 
-__all__ = ["ImageClassification", "SemanticSegmentation"]
+__all__ = ["ImageClassification", "VideoClassification", "SemanticSegmentation"]
 
 
 def _normalized_float(img, mean, std):
@@ -65,6 +65,67 @@ class ImageClassification(nn.Module):
             f"``interpolation={self.interpolation}``, "
             f"followed by a central crop of ``crop_size={self.crop_size}``. Finally the values are first rescaled to "
             f"``[0.0, 1.0]`` and then normalized using ``mean={self.mean}`` and ``std={self.std}``."
+        )
+
+
+class VideoClassification(nn.Module):
+    """Resize each frame to ``resize_size`` (not antialiased, as the video weights were evaluated), take the central
+    ``crop_size`` crop, convert to float in [0, 1], normalize with ``mean`` and ``std`` and move the channels before
+    the time: the preprocessing torchvision's Kinetics-400 weights were evaluated with.
+
+    Accepts ``(N, T, C, H, W)`` and ``(T, C, H, W)`` video tensors; returns a float32 ``(N, C, T, h, w)`` (or
+    ``(C, T, h, w)``) tensor, ``(h, w)`` being ``crop_size``.
+
+    Args:
+        crop_size (tuple of int): (height, width) of the central crop.
+        resize_size (tuple of int): (height, width) after resizing, or a 1-tuple: the smaller edge.
+        mean (sequence of float, optional): per-channel means. Default: Kinetics-400's (0.43216, 0.394666, 0.37645).
+        std (sequence of float, optional): per-channel standard deviations. Default: Kinetics-400's (0.22803,
+            0.22145, 0.216989).
+        interpolation (InterpolationMode, optional): Default: ``InterpolationMode.BILINEAR``.
+    """
+
+    def __init__(self, *, crop_size, resize_size, mean=(0.43216, 0.394666, 0.37645), std=(0.22803, 0.22145, 0.216989),
+                 interpolation=InterpolationMode.BILINEAR):
+        super().__init__()
+        self.crop_size = list(crop_size)
+        self.resize_size = list(resize_size)
+        self.mean = list(mean)
+        self.std = list(std)
+        self.interpolation = interpolation
+
+    def forward(self, vid):
+        need_squeeze = False
+        if vid.ndim < 5:
+            vid = vid.unsqueeze(dim=0)
+            need_squeeze = True
+
+        N, T, C, H, W = vid.shape
+        vid = vid.view(-1, C, H, W)
+        # torchvision keeps antialias=False here: the video weights were evaluated before its default changed
+        vid = F.resize(vid, self.resize_size, interpolation=self.interpolation, antialias=False)
+        vid = F.center_crop(vid, self.crop_size)
+        vid = F.convert_image_dtype(vid, float32)
+        vid = F.normalize(vid, mean=self.mean, std=self.std)
+        H, W = self.crop_size
+        vid = vid.view(N, T, C, H, W)
+        vid = vid.permute(0, 2, 1, 3, 4)
+
+        if need_squeeze:
+            vid = vid.squeeze(dim=0)
+        return vid
+
+    def __repr__(self):
+        return _settings_repr(self, ("crop_size", "resize_size", "mean", "std", "interpolation"))
+
+    def describe(self):
+        return (
+            "Accepts batched ``(B, T, C, H, W)`` and single ``(T, C, H, W)`` video frame ``torch.Tensor`` objects. "
+            f"The frames are resized to ``resize_size={self.resize_size}`` using "
+            f"``interpolation={self.interpolation}``, "
+            f"followed by a central crop of ``crop_size={self.crop_size}``. Finally the values are first rescaled to "
+            f"``[0.0, 1.0]`` and then normalized using ``mean={self.mean}`` and ``std={self.std}``. Finally the output "
+            "dimensions are permuted to ``(..., C, T, H, W)`` tensors."
         )
 
 
