@@ -20,8 +20,8 @@ Fixed on the way:
   dataset and other sums over a tensor's last dims, its middle dims or all of it gave other last bits than
   PyTorch's, which printed NumPy arrays and ``.item()`` show (the UvA tutorial's "Data mean [0.5013179 ...]", the
   miniai mean of MNIST): they are added in ATen's order now (its cascade per row of contiguous elements or down
-  columns, rows added in order per output, ranges per thread): 1 of 356 sums and means in a fuzz differs (reduced
-  dims apart from one another before a kept last dim, left to NumPy), 133 did.
+  columns, rows added in order per output, ranges per thread): at PyTorch's thread count, 1 of 356 sums and means
+  in a fuzz differs (reduced dims apart from one another before a kept last dim, left to NumPy), 133 did.
 - The gradient of a broadcast operand (a BatchNorm from scratch's ``mults``) was summed over the leading dims, then
   over the stretched ones: PyTorch's sum_to sums them at once, rounding once.
 
