@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels.reduce_order import short_cascade_sum
-from .._kernels.sum_order import aten_sum, full_sum
+from .._kernels.sum_order import aten_sum
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -43,10 +43,6 @@ def _sum_of_rows(a, axes, keepdims):
             total = short_cascade_sum(a.ravel(order="K"))
             if total is not None:
                 return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
-        elif (axes is None or _every_axis(axes, a.ndim)) and _dense(a):  # (the same, longer: one row per thread)
-            total = full_sum(a)
-            if total is not None:
-                return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
