@@ -96,11 +96,11 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
-        grad = sum_of_rows(grad, tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = sum_of_rows(grad, stretched, keepdims=True)
+    # one sum over the leading and the stretched dims, as sum_to's (two would round the sums twice)
+    reduced = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
+                                          if n == 1 and grad.shape[extra + i] != 1)
+    if reduced:
+        grad = sum_of_rows(grad, reduced, keepdims=True)
     # (C order, as PyTorch's sum_to reduces: NumPy's sum may follow a transposed gradient's order; a view only
     # where sum_to views the sum, to drop the leading dims: the engine adds in place into the sum itself)
     grad = np.asarray(grad)
