@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ... import _memory_format
+from ... import _memory_format, _opmath
 from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, sum_of_rows, unbroadcast, unbroadcast_tensor
@@ -449,7 +449,9 @@ def _nll_node_name(ndim, reduction):
 
 class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (PyTorch's kernel computes in the input's dtype, bfloat16 too: its sums and the mean's division round each
+    # to it)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("targets",)
@@ -735,7 +737,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     if smoothing > 0:
         _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched)
-    if input._data.dtype == np.float16:
+    dtype = input._data.dtype
+    # (a bfloat16 one inside autocast goes to the fused node, which autocast computes in float32)
+    if dtype == np.float16 or dtype.kind == "V" and _opmath.autocast_state[0] is None:
         return save_tensor_versions(_half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched),
                                     target, weight)
     return save_tensor_versions(CrossEntropy.apply(input, targets=targets, reduction=reduction,
@@ -743,9 +747,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def _half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched):
-    """cross_entropy of a float16 input composed as PyTorch composes it, of log_softmax, nll_loss and (label
-    smoothing) tensor ops: each is a kernel of its own computing in float32 and rounding its result to float16,
-    which the fused node's one pass would not."""
+    """cross_entropy of a float16 or bfloat16 input composed as PyTorch composes it, of log_softmax, nll_loss and
+    (label smoothing) tensor ops: each is a kernel of its own rounding its result to the input's dtype, which the
+    fused node's one pass would not."""
     class_dim = 0 if unbatched else 1
     log_probs = log_softmax(input, class_dim)
     nll = NllLoss.apply(log_probs, targets=targets, reduction=reduction, unbatched=unbatched)
