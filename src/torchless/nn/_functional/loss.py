@@ -15,7 +15,6 @@ from ... import _memory_format, _opmath
 from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, sum_of_rows, unbroadcast, unbroadcast_tensor
-from ..._ops.reduction import half_accumulated
 from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
 from ..._type_promotion import promote
@@ -426,13 +425,16 @@ def _smoothed_inputs(node):
 
 def _smoothing_divisor(targets):
     """What PyTorch divides the smoothing term's sum by for reduction='mean': the count of targets not ignored
-    (int64), or the sum of their classes' weights (a float16 one accumulated in float32, as torch.sum)."""
+    (int64), or the sum of their classes' weights (a float16 or bfloat16 one accumulated in float32, as
+    torch.sum)."""
     kept = targets.target != targets.ignore_index
     if targets.class_weight is None:
         return np.asarray(kept.sum(), np.int64)
     weights = targets.class_weight[targets.target[kept].astype(np.intp)]
-    return np.asarray(half_accumulated(np.sum, weights) if weights.dtype == np.float16 else weights.sum(),
-                      targets.class_weight.dtype)
+    if weights.dtype.itemsize == 2:  # (float16 or bfloat16: NumPy's sum would round every partial sum)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.asarray(np.sum(weights, dtype=np.float32)).astype(weights.dtype)
+    return np.asarray(weights.sum(), targets.class_weight.dtype)
 
 
 def _per_class(grad, unbatched):
