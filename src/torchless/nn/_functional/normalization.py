@@ -130,8 +130,10 @@ class BatchNorm(Node):
         N, C = x.shape[:2]
         self.input_dtype = x.dtype
         x3 = x.reshape(N, C, -1)
-        half = x.dtype == np.float16
-        if compute_in_float32 or half:  # a float16 input (with float32 parameters too): PyTorch computes in float32
+        # a float16 input, or one of float32 parameters (a float16 or a bfloat16 one, given here in float32): ATen's
+        # kernel for reduced floating types computes in float32
+        half = self.half = x.dtype == np.float16 or compute_in_float32
+        if half:
             x3 = x3.astype(np.float32)
         self.input_shape, self.training, self.weight = x.shape, training, weight
         self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
@@ -238,7 +240,7 @@ class BatchNorm(Node):
 
     @laid_out_gradients(_in_input_format)  # (its create_graph gradient too: the same op computes it)
     def backward(self, grad):
-        if grad.dtype == np.float16 and self.training and self.input_format is None:
+        if self.half and self.training and self.input_format is None:
             return self._half_backward(grad)  # (channels-last inputs run another kernel, adding in another order)
         xhat, invstd = self._statistics_at_backward() if not self.training else (self.xhat, self.invstd)
         channel = (1, -1, 1)
@@ -276,7 +278,7 @@ class BatchNorm(Node):
             with np.errstate(all="ignore"):
                 gx = fused_multiply_add32(-centered, np.broadcast_to(k.reshape(channel), centered.shape),
                                           g.astype(np.float32) - (total / count).reshape(channel))
-                gx = (gx * scale.reshape(channel)).reshape(self.input_shape).astype(np.float16)
+                gx = (gx * scale.reshape(channel)).reshape(self.input_shape).astype(self.input_dtype)
         return (gx, (dot * invstd).astype(self.parameter_dtype) if need_w else None,
                 total.astype(self.parameter_dtype) if need_b else None)
 
