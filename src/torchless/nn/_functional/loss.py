@@ -740,8 +740,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if smoothing > 0:
         _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched)
     dtype = input._data.dtype
-    # (a bfloat16 one inside autocast goes to the fused node, which autocast computes in float32)
-    if dtype == np.float16 or dtype.kind == "V" and _opmath.autocast_state[0] is None:
+    # float16 or bfloat16 ("V"; a bfloat16 one inside autocast goes to the fused node, which autocast computes in
+    # float32)
+    if dtype.itemsize == 2 and (dtype.kind == "f" or _opmath.autocast_state[0] is None):
         return save_tensor_versions(_half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched),
                                     target, weight)
     return save_tensor_versions(CrossEntropy.apply(input, targets=targets, reduction=reduction,
