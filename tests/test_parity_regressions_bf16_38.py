@@ -256,3 +256,49 @@ def test_mixed_batch_norm_of_bfloat16_input_against_torch(shape):
         for t, lt in zip(expected, got):
             assert str(lt.dtype) == str(t.dtype).replace("torch", "torchless")
             np.testing.assert_array_equal(floats(lt), floats(t))
+
+
+def test_avg_pool2d_backward_of_bfloat16_adds_rounded_shares():
+    # 3x3 windows, stride 1, padding 1: each input cell gets g / 9 of each window holding it, rounded to bfloat16,
+    # and adds them in bfloat16 (each sum rounded) in the windows' order
+    x = bf16_values((1, 1, 4, 4), 0)
+    g = bf16_values((1, 1, 4, 4), 1, 1.0)
+    xs = as_bf16(torchless, x, requires_grad=True)
+    torchless.nn.functional.avg_pool2d(xs, 3, 1, 1).backward(as_bf16(torchless, g))
+    shares = bfloat16_rne(g[0, 0] / np.float32(9))
+    expected = np.zeros((4, 4), np.float32)
+    for oh in range(4):
+        for ow in range(4):
+            for ih in range(max(oh - 1, 0), min(oh + 2, 4)):
+                for iw in range(max(ow - 1, 0), min(ow + 2, 4)):
+                    expected[ih, iw] = bfloat16_rne(np.float32(expected[ih, iw] + shares[oh, ow]))
+    assert xs.grad.dtype == torchless.bfloat16
+    np.testing.assert_array_equal(floats(xs.grad)[0, 0], expected)
+
+
+@pytest.mark.parametrize("case", [
+    (2, (2, 3, 7, 7), dict(kernel_size=3, stride=1, padding=1)),
+    (2, (2, 3, 7, 7), dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
+    (2, (2, 3, 7, 8), dict(kernel_size=3, stride=2, ceil_mode=True)),
+    (2, (2, 3, 7, 7), dict(kernel_size=3, stride=1, divisor_override=5)),
+    (1, (2, 3, 9), dict(kernel_size=3, stride=1, padding=1)),
+    ("channels_last", (2, 3, 7, 7), dict(kernel_size=3, stride=1, padding=1)),
+])
+def test_avg_pool_of_bfloat16_against_torch(case):
+    torch = pytest.importorskip("torch")
+    dim, shape, kwargs = case
+    x = bf16_values(shape, 2)
+    results = []
+    for mod in (torch, torchless):
+        xs = as_bf16(mod, x)
+        if dim == "channels_last":
+            xs = xs.contiguous(memory_format=mod.channels_last)
+        xs.requires_grad_()
+        pool = mod.nn.functional.avg_pool1d if dim == 1 else mod.nn.functional.avg_pool2d
+        y = pool(xs, **kwargs)
+        y.backward(as_bf16(mod, bf16_values(tuple(y.shape), 9, 1.0)))
+        results.append((y, xs.grad))
+    for t, lt in zip(*results):
+        assert str(lt.dtype) == str(t.dtype).replace("torch", "torchless")
+        assert lt.stride() == t.stride()
+        np.testing.assert_array_equal(floats(lt), floats(t))
