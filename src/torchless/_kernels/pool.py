@@ -831,11 +831,12 @@ def adaptive_max_pool_forward(planes, output_size):
 
 def avg_pool2d_backward_half(gy, input_shape, kernel, stride, padding, ceil_mode, count_include_pad,
                              divisor_override):
-    """avg_pool2d_backward of a float16 gy, summed as PyTorch's kernel sums it (see above): each input cell gets
-    its windows' shares (g / divisor, rounded) in the windows' order, i.e. their taps on it in reverse order."""
+    """avg_pool2d_backward of a float16 (or bfloat16) gy, summed as PyTorch's kernel sums it (see above): each input
+    cell gets its windows' shares (g / divisor, rounded) in the windows' order, i.e. their taps on it in reverse
+    order."""
     divisor = _avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
                                 divisor_override, np.float32)
-    shares = (gy.astype(np.float32) / divisor).astype(np.float16)
+    shares = (gy.astype(np.float32) / divisor).astype(gy.dtype)  # (float16 or bfloat16)
     return avg_pool_spread(shares, input_shape, kernel, stride, padding)
 
 

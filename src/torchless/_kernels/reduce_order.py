@@ -245,7 +245,9 @@ def _nll_cascade_sum_all(terms, step):
     is the next level's item, and what is left in each level is added up at the end."""
     # (levels are added from 0: a sum of -0.0s is +0.0, as ATen's; scalar adds, in the terms' dtype, cost less than
     # gathering the levels' sums into one array to accumulate)
-    total, items = _ZERO_SCALAR[terms.dtype.char], terms[1:]
+    total, items = _ZERO_SCALAR.get(terms.dtype.char), terms[1:]
+    if total is None:  # (bfloat16, ml_dtypes': its adds round as ATen's c10::BFloat16 ones)
+        total = terms.dtype.type(0)
     for _ in range(_NLL_LEVELS - 1):
         size = len(items)
         if not size:

@@ -112,9 +112,9 @@ def _in_half_opmath(kernel, a, *args):
     """``kernel(a, *args)``; of a float16 array, computed in float32 and rounded once, as PyTorch's average
     pooling kernels accumulate and divide a half tensor in its opmath type (rounding each step to half would
     differ in the last bit)."""
-    if a.dtype != np.float16:
+    if a.dtype != np.float16 and a.dtype.kind != "V":  # (nor bfloat16, computed alike)
         return kernel(a, *args)
-    return kernel(a.astype(np.float32), *args).astype(np.float16)
+    return kernel(a.astype(np.float32), *args).astype(a.dtype)
 
 
 def _keep_channels_last(out, x, unsqueezed=False):
@@ -297,7 +297,8 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 
 class AvgPool(_PooledAs2d):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (bfloat16 as float16: the forward in float32 rounded once, the backward's shares added in bfloat16)
+    bfloat16_in_float32 = "kernel"
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
     _pool_arguments = {
@@ -325,7 +326,7 @@ class AvgPool(_PooledAs2d):
         self.shown = shown or (tuple(kernel), tuple(stride), tuple(padding))
         planes = _as_planes(x, spatial)
         pool_forward, _ = _AVG_POOL_KERNELS[max(spatial, 2)]
-        if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
+        if x.dtype.kind not in "fV":  # int64: PyTorch divides the integer window sums, truncating
             pooled = np.trunc(pool_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
         else:
             pooled = _in_half_opmath(pool_forward, planes, *self.args)
@@ -334,10 +335,15 @@ class AvgPool(_PooledAs2d):
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
-        # (half: PyTorch's order of half additions; its avg_pool3d refuses half)
-        pool_backward = kernels.avg_pool2d_backward_half if grad.dtype == np.float16 else \
-            _AVG_POOL_KERNELS[max(self.spatial, 2)][1]
-        gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
+        # (half and bfloat16: PyTorch's order of their additions; its avg_pool3d refuses half, and computes bfloat16
+        # in float32)
+        planes, shape = _as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial)
+        if grad.dtype.itemsize == 2 and self.spatial < 3:
+            gx = kernels.avg_pool2d_backward_half(planes, shape, *self.args)
+        elif grad.dtype.kind == "V":
+            gx = _AVG_POOL_KERNELS[3][1](planes.astype(np.float32), shape, *self.args).astype(grad.dtype)
+        else:
+            gx = _AVG_POOL_KERNELS[max(self.spatial, 2)][1](planes, shape, *self.args)
         gx = gx.reshape(self.input_shape)
         return (gx if self.grad_format is None else self._in_grad_format(gx),)
 

@@ -11,11 +11,10 @@ import warnings
 
 import numpy as np
 
-from ... import _memory_format
+from ... import _memory_format, _opmath
 from ..._kernels.reduce_order import nll_cascade_sum
 from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, sum_of_rows, unbroadcast, unbroadcast_tensor
-from ..._ops.reduction import half_accumulated
 from ..._dtype import from_numpy_dtype
 from ..._tensor import Tensor
 from ..._type_promotion import promote
@@ -427,13 +426,16 @@ def _smoothed_inputs(node):
 
 def _smoothing_divisor(targets):
     """What PyTorch divides the smoothing term's sum by for reduction='mean': the count of targets not ignored
-    (int64), or the sum of their classes' weights (a float16 one accumulated in float32, as torch.sum)."""
+    (int64), or the sum of their classes' weights (a float16 or bfloat16 one accumulated in float32, as
+    torch.sum)."""
     kept = targets.target != targets.ignore_index
     if targets.class_weight is None:
         return np.asarray(kept.sum(), np.int64)
     weights = targets.class_weight[targets.target[kept].astype(np.intp)]
-    return np.asarray(half_accumulated(np.sum, weights) if weights.dtype == np.float16 else weights.sum(),
-                      targets.class_weight.dtype)
+    if weights.dtype.itemsize == 2:  # (float16 or bfloat16: NumPy's sum would round every partial sum)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.asarray(np.sum(weights, dtype=np.float32)).astype(weights.dtype)
+    return np.asarray(weights.sum(), targets.class_weight.dtype)
 
 
 def _per_class(grad, unbatched):
@@ -450,7 +452,9 @@ def _nll_node_name(ndim, reduction):
 
 class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
-    bfloat16_in_float32 = True  # (PyTorch computes it in float32 for bfloat16, see _opmath)
+    # (PyTorch's kernel computes in the input's dtype, bfloat16 too: its sums and the mean's division round each
+    # to it)
+    bfloat16_in_float32 = "kernel"
     autocast = "float32"  # (its list in PyTorch's CPU autocast)
 
     saved = ("targets",)
@@ -736,7 +740,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     if smoothing > 0:
         _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched)
-    if input._data.dtype == np.float16:
+    dtype = input._data.dtype
+    # float16 or bfloat16 ("V"; a bfloat16 one inside autocast goes to the fused node, which autocast computes in
+    # float32)
+    if dtype.itemsize == 2 and (dtype.kind == "f" or _opmath.autocast_state[0] is None):
         return save_tensor_versions(_half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched),
                                     target, weight)
     return save_tensor_versions(CrossEntropy.apply(input, targets=targets, reduction=reduction,
@@ -744,9 +751,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def _half_cross_entropy(input, weight, targets, reduction, smoothing, unbatched):
-    """cross_entropy of a float16 input composed as PyTorch composes it, of log_softmax, nll_loss and (label
-    smoothing) tensor ops: each is a kernel of its own computing in float32 and rounding its result to float16,
-    which the fused node's one pass would not."""
+    """cross_entropy of a float16 or bfloat16 input composed as PyTorch composes it, of log_softmax, nll_loss and
+    (label smoothing) tensor ops: each is a kernel of its own rounding its result to the input's dtype, which the
+    fused node's one pass would not."""
     class_dim = 0 if unbatched else 1
     log_probs = log_softmax(input, class_dim)
     nll = NllLoss.apply(log_probs, targets=targets, reduction=reduction, unbatched=unbatched)

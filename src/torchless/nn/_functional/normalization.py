@@ -126,12 +126,14 @@ class BatchNorm(Node):
         return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False))
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
-                compute_in_float32=False):
+                compute_in_float32=False, bfloat16_statistics=False):
         N, C = x.shape[:2]
         self.input_dtype = x.dtype
         x3 = x.reshape(N, C, -1)
-        half = x.dtype == np.float16
-        if compute_in_float32 or half:  # a float16 input (with float32 parameters too): PyTorch computes in float32
+        # a float16 input, or one of float32 parameters (a float16 or a bfloat16 one, given here in float32): ATen's
+        # kernel for reduced floating types computes in float32
+        half = self.half = x.dtype == np.float16 or compute_in_float32
+        if half:
             x3 = x3.astype(np.float32)
         self.input_shape, self.training, self.weight = x.shape, training, weight
         self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
@@ -140,7 +142,11 @@ class BatchNorm(Node):
         channel = (1, C, 1)
         # PyTorch's kernel for an input in a contiguous layout (of its own dtype) works through per-channel linear terms
         linear_terms = not (half or compute_in_float32) and _in_contiguous_layout(x)
-        if training:
+        if training and bfloat16_statistics:
+            subtracted, self.invstd = _bfloat16_statistics(x3, self.count, running_mean, running_var, momentum, eps,
+                                                           bfloat16_statistics)
+            centered, var = x3 - subtracted.reshape(channel), None
+        elif training:
             mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
             var_sum = None
@@ -174,11 +180,9 @@ class BatchNorm(Node):
             centered = x3 - running_mean.reshape(channel)
             var = running_var.astype(x3.dtype, copy=False)  # (float16 statistics read into float32)
             self.forward_statistics = running_mean.copy(), running_var.copy()
-        with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
-            if linear_terms and training:
-                self.invstd = _batch_invstd(var, eps)
-            else:
-                self.invstd = 1 / np.sqrt(var + eps)
+        if var is not None:  # (a bfloat16 batch's comes with its statistics)
+            with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
+                self.invstd = _batch_invstd(var, eps) if linear_terms and training else 1 / np.sqrt(var + eps)
         if half and training and not compute_in_float32:
             self.invstd = self.invstd.astype(np.float16).astype(np.float32)
         if half and training:  # (its backward kernel reads x - mean; its parameters' gradients are of their dtype)
@@ -193,7 +197,7 @@ class BatchNorm(Node):
             y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
             if bias is not None:
                 y += bias.reshape(channel)
-            if linear_terms:
+            if linear_terms and not (bfloat16_statistics and training):
                 _cancelling_channels_as_pytorch(y, x3, subtracted, self.invstd, var == 0 if training else None,
                                                 weight, bias)
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
@@ -236,7 +240,7 @@ class BatchNorm(Node):
 
     @laid_out_gradients(_in_input_format)  # (its create_graph gradient too: the same op computes it)
     def backward(self, grad):
-        if grad.dtype == np.float16 and self.training and self.input_format is None:
+        if self.half and self.training and self.input_format is None:
             return self._half_backward(grad)  # (channels-last inputs run another kernel, adding in another order)
         xhat, invstd = self._statistics_at_backward() if not self.training else (self.xhat, self.invstd)
         channel = (1, -1, 1)
@@ -274,7 +278,7 @@ class BatchNorm(Node):
             with np.errstate(all="ignore"):
                 gx = fused_multiply_add32(-centered, np.broadcast_to(k.reshape(channel), centered.shape),
                                           g.astype(np.float32) - (total / count).reshape(channel))
-                gx = (gx * scale.reshape(channel)).reshape(self.input_shape).astype(np.float16)
+                gx = (gx * scale.reshape(channel)).reshape(self.input_shape).astype(self.input_dtype)
         return (gx, (dot * invstd).astype(self.parameter_dtype) if need_w else None,
                 total.astype(self.parameter_dtype) if need_b else None)
 
@@ -296,6 +300,30 @@ class BatchNorm(Node):
 
     def name(self):
         return "NativeBatchNormBackward0"
+
+
+def _bfloat16_statistics(x3, count, running_mean, running_var, momentum, eps, dtype):
+    """The batch's mean and 1 / std (float32 arrays of bfloat16 values) of a float32 (N, C, L) array of bfloat16
+    values, as ATen's kernel takes them for a bfloat16 input and bfloat16 parameters: the mean and the sum of the
+    squares about it computed in float32 and each stored as bfloat16, the variance that sum divided by the count
+    in bfloat16 arithmetic, 1 / sqrt(var + eps) computed in float64 and stored as bfloat16. The bfloat16 running
+    statistics (updated in place) move towards the stored mean and the stored sum over count - 1."""
+    mean = _channel_means(x3)
+    var_sum = _channel_sums(np.square(x3 - mean.reshape(1, -1, 1))).astype(dtype)
+    with np.errstate(all="ignore"):
+        var = (var_sum.astype(np.float32) / np.float32(dtype.type(count))).astype(dtype)
+        invstd = (1 / np.sqrt(var.astype(np.float64) + eps)).astype(np.float32).astype(dtype)
+        mean = mean.astype(dtype)
+        # (the momentum a bfloat16 number: the running mean's terms and the kept share of the running variance are
+        # bfloat16 arithmetic, the variance's new share a float32 product)
+        rate = dtype.type(momentum)
+        if running_mean is not None:
+            running_mean[...] = rate * mean + (dtype.type(1) - rate) * running_mean
+        if running_var is not None:
+            unbiased = (var_sum.astype(np.float32) / np.float32(dtype.type(count - 1))).astype(dtype)
+            kept = (dtype.type(1) - rate) * running_var
+            running_var[...] = np.float32(rate) * unbiased.astype(np.float32) + kept.astype(np.float32)
+    return mean.astype(np.float32), invstd.astype(np.float32)
 
 
 def _in_contiguous_layout(x):
@@ -528,7 +556,11 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     result = BatchNorm.apply(input, weight, bias,
                              running_mean=None if running_mean is None else running_mean._data,
                              running_var=None if running_var is None else running_var._data,
-                             training=training, momentum=float(momentum), eps=float(eps), compute_in_float32=mixed)
+                             training=training, momentum=float(momentum), eps=float(eps), compute_in_float32=mixed,
+                             # (PyTorch keeps the batch's statistics of a bfloat16 input and parameters as bfloat16;
+                             # an input in no contiguous layout goes through other ops)
+                             bfloat16_statistics=not mixed and input._data.dtype.kind == "V"
+                             and _in_contiguous_layout(input._data) and input._data.dtype)
     # PyTorch's node saves the running statistics: an in-place op on one before backward is its error (their
     # update by a training forward, made by the kernel, is none, as in PyTorch)
     return save_tensor_versions(result, running_mean, running_var)
