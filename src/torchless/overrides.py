@@ -196,8 +196,19 @@ def handle_torch_function(public_api, relevant_args, *args, **kwargs):
     raise _no_implementation(public_api, overloaded)
 
 
-def _no_implementation(public_api, overloaded):
-    name = f"{public_api.__module__}.{public_api.__name__}".replace("torchless", "torch")
+def _no_implementation(public_api, overloaded, label=None, python=False):
+    """PyTorch's TypeError when every __torch_function__ returned NotImplemented: its Python handle_torch_function's
+    (``label``: the module PyTorch's function lives in, ``'torch.functional'``), or its C dispatch's, ``label``
+    naming the function (``'torch.cat'``)."""
+    if python:
+        name = f"{label}.{public_api.__name__}"
+    elif label is not None:
+        listed = "".join(f"  - tensor subclass {type(arg)}\n" for arg in overloaded)
+        return TypeError(f"Multiple dispatch failed for '{label}'; all __torch_function__ handlers returned "
+                         f"NotImplemented:\n\n{listed}\nFor more information, try re-running with "
+                         "TORCH_LOGS=not_implemented")
+    else:
+        name = f"{public_api.__module__}.{public_api.__name__}".replace("torchless", "torch")
     return TypeError(f"no implementation found for '{name}' on types that implement __torch_function__: "
                      f"{[type(arg) for arg in overloaded]}")
 
@@ -230,8 +241,10 @@ def _routing_method(func, method, binary, keywords):
             args = tuple(value for name, value in values.items() if name not in keywords)
             kwargs = {name: values[name] for name in keywords if name in values}
         if keywords is None:
-            return _handle(func, relevant, args, kwargs or None)
-        return _handle(func, relevant, args, kwargs, python=True)
+            return _handle(func, relevant, args, kwargs or None, label=label)
+        return _handle(func, relevant, args, kwargs, python=True, label="torch._tensor")
+
+    label = f"torch.Tensor.{func.__name__}"
     return routed
 
 
@@ -402,19 +415,20 @@ def _python_call(public, func, spec, args, kwargs):
             {key: values[key] for key in keywords})
 
 
-def _dispatching_function(func, spec):
+def _dispatching_function(func, spec, label):
     """``func`` that hands a call with a routed subclass among its arguments to __torch_function__, as itself;
-    ``spec``: how PyTorch's Python function of its name hands the call over (None: PyTorch's is native)."""
+    ``spec``: how PyTorch's Python function of its name hands the call over (``label``: the module it lives in),
+    None if PyTorch's is native (``label``: its name in PyTorch's C messages)."""
     @functools.wraps(func)
     def dispatching(*args, **kwargs):
         if _state.disabled or not _any_routed(args, kwargs):
             return func(*args, **kwargs)
         if spec is None:
-            return _handle(dispatching, list(_flat(args, kwargs)), args, kwargs or None, fallback=func)
+            return _handle(dispatching, list(_flat(args, kwargs)), args, kwargs or None, fallback=func, label=label)
         call = _python_call(dispatching, func, spec, args, kwargs)
         if call is None:
             return func(*args, **kwargs)
-        return _handle(*call, python=True, fallback=func)
+        return _handle(*call, python=True, fallback=func, label=label)
 
     dispatching.__code__ = _skipped_by_warnings(dispatching.__code__)
     dispatching._torch_function_dispatching = True
@@ -433,7 +447,9 @@ def _skipped_by_warnings(code):
     return code.replace(co_filename=_WARNINGS_SKIP_FILENAME)
 
 
-def _handle(public, relevant, args, kwargs, python=False, fallback=None):
+def _handle(public, relevant, args, kwargs, python=False, fallback=None, label=None):
+    """``public``'s call through __torch_function__ (a C function's if ``python`` is false, which ``label``
+    names); ``fallback`` runs it when none of ``relevant`` is of a routed subclass."""
     if fallback is not None:
         relevant = list(relevant)
         if not any(type(arg) in _routed_types for arg in relevant):  # (none where PyTorch looks for one)
@@ -441,12 +457,14 @@ def _handle(public, relevant, args, kwargs, python=False, fallback=None):
     result, overloaded = _dispatch(public, relevant, args, kwargs, python)
     if result is not NotImplemented:
         return result
-    raise _no_implementation(public, overloaded)
+    raise _no_implementation(public, overloaded, label, python)
 
 
-def _wrap_namespace(namespace, not_dispatching, specs, functional):
-    """Replace the public functions of the module dict ``namespace`` by dispatching versions; an nn.functional
-    function made from another (by ``_out_argument.with_out``) stands for that one too (nn.GELU calls it)."""
+def _wrap_namespace(namespace, not_dispatching, specs, labels, python_module):
+    """Replace the public functions of the module dict ``namespace`` by dispatching versions (``labels``: a
+    function's name and itself to its name in PyTorch's C messages; ``python_module``: where PyTorch's Python ones
+    live); an nn.functional function made from another (by ``_out_argument.with_out``) stands for that one too
+    (nn.GELU calls it)."""
     import types
 
     from . import _out_argument
@@ -461,8 +479,9 @@ def _wrap_namespace(namespace, not_dispatching, specs, functional):
             spec = specs.get(name) or specs.get(value.__name__)
             if spec is not None:
                 spec = (*spec, None)[:3] + (name,)
-            entry = _dispatching[id(value)] = (value, _dispatching_function(value, spec))
-            if functional and value.__code__.co_filename == _out_argument.__file__:
+            label = labels(name, value) if spec is None else python_module
+            entry = _dispatching[id(value)] = (value, _dispatching_function(value, spec, label))
+            if python_module == "torch.nn.functional" and value.__code__.co_filename == _out_argument.__file__:
                 _dispatching.setdefault(id(value.__wrapped__), (value.__wrapped__, entry[1]))
         namespace[name] = entry[1]
 
@@ -500,14 +519,28 @@ def dispatch_functions():
 
     torch_specs = {**_torch_function_calls.TORCH, "unique": ("input", 1), "unique_consecutive": ("input", 1),
                    **{name: ("", None, keywords) for name, keywords in _VARIADIC.items()}}
-    for module_name, not_dispatching, specs in (
-            ("torchless", _TORCH_NOT_DISPATCHING, torch_specs),
-            ("torchless.nn.functional", _FUNCTIONAL_NOT_DISPATCHING, _torch_function_calls.FUNCTIONAL),
-            ("torchless.linalg", (), {}), ("torchless.fft", (), {}), ("torchless.special", (), {})):
+    for module_name, not_dispatching, specs, labels, python_module in (
+            ("torchless", _TORCH_NOT_DISPATCHING, torch_specs, lambda name, _: f"torch.{name}", "torch.functional"),
+            ("torchless.nn.functional", _FUNCTIONAL_NOT_DISPATCHING, _torch_function_calls.FUNCTIONAL,
+             _functional_label, "torch.nn.functional"),
+            ("torchless.linalg", (), {}, lambda name, _: f"torch.linalg.linalg_{name}", None),
+            ("torchless.fft", (), {}, lambda name, _: f"torch.fft.fft_{name}", None),
+            ("torchless.special", (), {}, lambda name, _: f"torch.special.special_{name}", None)):
         module = sys.modules.get(module_name)
         if module is not None:
-            _wrap_namespace(vars(module), not_dispatching, specs, module_name == "torchless.nn.functional")
+            _wrap_namespace(vars(module), not_dispatching, specs, labels, python_module)
     _rebind_module_globals()
+
+
+def _functional_label(name, function):
+    """The name PyTorch's C messages give nn.functional's native ``function``: torch._C._nn's (``torch.nn.gelu``,
+    ``torch.nn.log_sigmoid``) or the torch namespace's (``torch.conv2d``)."""
+    from ._C import _nn
+
+    for native, value in vars(_nn).items():
+        if value is function:
+            return f"torch.nn.{native}"
+    return f"torch.{name}"
 
 
 def _start_dispatching(cls):
