@@ -472,5 +472,5 @@ _numpy_names.install_functions(globals(), prefix="fft_")  # x=, a=, axis=, ... a
 
 from . import overrides as _overrides  # noqa: E402
 
-_overrides.dispatch_functions()  # (this module's, once a Tensor subclass takes part in __torch_function__)
+_overrides.dispatch_functions(__name__)  # (once a Tensor subclass takes part in __torch_function__)
 del _overrides

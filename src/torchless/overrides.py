@@ -438,13 +438,15 @@ def _dispatching_function(func, spec, label):
 # The wrappers' frame is one PyTorch's C dispatch does not have: a warning raised with a stacklevel counted from the
 # function (F.softmax's implicit dim, a loss's size mismatch) would point at it, not at the caller. CPython's
 # warnings step over the frames of code whose file name holds "importlib" and "_bootstrap" (the import machinery's),
-# as 3.12's skip_file_prefixes does: the wrappers' code is given such a name.
-_WARNINGS_SKIP_FILENAME = "<torchless.overrides: dispatching wrapper, skipped by warnings as importlib._bootstrap>"
+# as 3.12's skip_file_prefixes does: the wrappers' code is given such a name (_user_warnings.DISPATCHING_FILENAME),
+# in the package, so that the readers of the user's call (_written_call) see a frame of torchless's.
 
 
 @functools.lru_cache(maxsize=None)
 def _skipped_by_warnings(code):
-    return code.replace(co_filename=_WARNINGS_SKIP_FILENAME)
+    from ._user_warnings import DISPATCHING_FILENAME
+
+    return code.replace(co_filename=DISPATCHING_FILENAME)
 
 
 def _handle(public, relevant, args, kwargs, python=False, fallback=None, label=None):
@@ -467,7 +469,9 @@ def _wrap_namespace(namespace, not_dispatching, specs, labels, python_module):
     (nn.GELU calls it)."""
     import types
 
-    from . import _out_argument
+    from ._out_argument import with_out
+
+    with_out_code = with_out("", len).__code__  # (the code of every function with_out makes)
 
     for name, value in list(namespace.items()):
         if name.startswith("_") or name in not_dispatching or type(value) is not types.FunctionType:
@@ -481,7 +485,7 @@ def _wrap_namespace(namespace, not_dispatching, specs, labels, python_module):
                 spec = (*spec, None)[:3] + (name,)
             label = labels(name, value) if spec is None else python_module
             entry = _dispatching[id(value)] = (value, _dispatching_function(value, spec, label))
-            if python_module == "torch.nn.functional" and value.__code__.co_filename == _out_argument.__file__:
+            if python_module == "torch.nn.functional" and value.__code__ is with_out_code:
                 _dispatching.setdefault(id(value.__wrapped__), (value.__wrapped__, entry[1]))
         namespace[name] = entry[1]
 
@@ -508,9 +512,10 @@ def _rebind_module_globals():
                             setattr(value, attribute, staticmethod(entry[1]))
 
 
-def dispatch_functions():
+def dispatch_functions(loaded=None):
     """Once a routed subclass exists: wrap the functions of torchless, nn.functional, linalg, fft and special
-    (those loaded so far) and rebind the modules' names of them; nothing before."""
+    (those imported so far, and ``loaded``, the module calling this as the last thing it does) and rebind the
+    modules' names of them; nothing before."""
     if _dispatching is None:
         return
     import sys
@@ -527,7 +532,9 @@ def dispatch_functions():
             ("torchless.fft", (), {}, lambda name, _: f"torch.fft.fft_{name}", None),
             ("torchless.special", (), {}, lambda name, _: f"torch.special.special_{name}", None)):
         module = sys.modules.get(module_name)
-        if module is not None:
+        # (not one still being imported, which may yet rebind its names: nn.functional's with_out functions)
+        if module is not None and (module_name == loaded
+                                   or not getattr(getattr(module, "__spec__", None), "_initializing", False)):
             _wrap_namespace(vars(module), not_dispatching, specs, labels, python_module)
     _rebind_module_globals()
 

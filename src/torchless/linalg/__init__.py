@@ -25,5 +25,5 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "di
 
 from .. import overrides as _overrides  # noqa: E402
 
-_overrides.dispatch_functions()  # (this module's, once a Tensor subclass takes part in __torch_function__)
+_overrides.dispatch_functions(__name__)  # (once a Tensor subclass takes part in __torch_function__)
 del _overrides

@@ -8,5 +8,5 @@ from .parallel import DataParallel
 
 from .. import overrides as _overrides  # noqa: E402
 
-_overrides.dispatch_functions()  # (nn.functional's, once a Tensor subclass takes part in __torch_function__)
+_overrides.dispatch_functions()  # (nn.functional's, once a subclass takes part in __torch_function__)
 del _overrides
