@@ -495,6 +495,7 @@ def _rebind_module_globals():
     modules nn.Modules call) and their classes' static methods that are one (Conv2d's ``_convolve``) at its
     dispatching version."""
     import sys
+    import types
 
     for module_name, module in list(sys.modules.items()):
         if module is None or not module_name.startswith("torchless") or module_name == __name__:
@@ -504,12 +505,31 @@ def _rebind_module_globals():
             entry = _dispatching.get(id(value))
             if entry is not None and entry[0] is value:
                 namespace[name] = entry[1]
+            elif type(value) is types.FunctionType:
+                _rebind_defaults(value)
             elif isinstance(value, type) and str(getattr(value, "__module__", "")).startswith("torchless"):
                 for attribute, member in list(vars(value).items()):
                     if isinstance(member, staticmethod):
                         entry = _dispatching.get(id(member.__func__))
                         if entry is not None and entry[0] is member.__func__:
                             setattr(value, attribute, staticmethod(entry[1]))
+                    elif type(member) is types.FunctionType:
+                        _rebind_defaults(member)
+
+
+def _rebind_defaults(function):
+    """Point ``function``'s default arguments that are a wrapped function at its dispatching version (a default
+    ``activation=F.relu``, compared with ``F.relu`` by nn.TransformerEncoderLayer's fast path)."""
+    defaults, keyword_defaults = function.__defaults__, function.__kwdefaults__
+    if defaults and any(id(value) in _dispatching for value in defaults):
+        function.__defaults__ = tuple(_dispatching_version(value) for value in defaults)
+    if keyword_defaults and any(id(value) in _dispatching for value in keyword_defaults.values()):
+        function.__kwdefaults__ = {key: _dispatching_version(value) for key, value in keyword_defaults.items()}
+
+
+def _dispatching_version(value):
+    entry = _dispatching.get(id(value))
+    return entry[1] if entry is not None and entry[0] is value else value
 
 
 def dispatch_functions(loaded=None):
