@@ -491,3 +491,10 @@ def test_a_program_without_subclasses_gets_the_plain_functions():
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "False", "True", "False"]
+
+
+def test_default_arguments_that_are_functions_follow_the_dispatching_ones():
+    # nn.TransformerEncoderLayer's fast path compares its activation (activation=F.relu by default) with F.relu
+    layer = torchless.nn.TransformerEncoderLayer(8, 2)
+    assert layer.activation is torchless.nn.functional.relu
+    assert layer.activation_relu_or_gelu == 1
