@@ -449,6 +449,12 @@ def _skipped_by_warnings(code):
     return code.replace(co_filename=DISPATCHING_FILENAME)
 
 
+def undispatched(function):
+    """``function`` itself, or the function a __torch_function__ wrapper stands for (whose code runs: the profilers
+    key their records by code objects)."""
+    return function.__wrapped__ if getattr(function, "_torch_function_dispatching", False) else function
+
+
 def _handle(public, relevant, args, kwargs, python=False, fallback=None, label=None):
     """``public``'s call through __torch_function__ (a C function's if ``python`` is false, which ``label``
     names); ``fallback`` runs it when none of ``relevant`` is of a routed subclass."""
