@@ -159,7 +159,10 @@ def __getattr__(name):
 
         function = globals()[name] = parsing_failures(name, function, globals())
         _tensor_docs.document_lazy_function(name)
-        return function
+        from . import overrides
+
+        overrides.dispatch_functions()  # (once a Tensor subclass takes part in __torch_function__)
+        return globals()[name]
     if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
         from ._summary import summary
 

@@ -1045,7 +1045,13 @@ class Tensor(metaclass=_unbound._TensorMeta):
             raise RuntimeError(_DEEPCOPY_NON_LEAF)
         if id(self) in memo:
             return memo[id(self)]
+        # a program's subclass is copied as PyTorch copies it: into what its new_empty() gives, which must be one
+        subclass = type(self) is not Tensor and not _owned_subclass(type(self))
+        if subclass and type(self.new_empty([])) is not type(self):
+            raise RuntimeError(_DEEPCOPY_SUBCLASS)
         new = Tensor._wrap(_deepcopied_array(self._data, memo))
+        if subclass:
+            new = Tensor.as_subclass(new, type(self))
         new._requires_grad = self._requires_grad
         memo[id(self)] = new
         _share_copied_memory(new, memo)
@@ -1401,6 +1407,21 @@ def _warn_reversing_t(ndim):
     if kind not in _t_warned:
         _t_warned.add(kind)
         warnings.warn(_T_WARNINGS[kind], UserWarning, stacklevel=3)
+
+
+_DEEPCOPY_SUBCLASS = (
+    "The default implementation of __deepcopy__() for non-wrapper subclasses only works for subclass types that "
+    "implement new_empty() and for which that function returns another instance of the same subclass. You should "
+    "either properly implement new_empty() for your subclass or override __deepcopy__() if it is intended behavior for "
+    "new_empty() to return an instance of a different type."
+)
+
+
+def _owned_subclass(cls):
+    """Whether the Tensor subclass ``cls`` is torchless's own or derives from one (nn.Parameter, the tv_tensors)."""
+    from .overrides import owned_by_torchless
+
+    return owned_by_torchless(cls)
 
 
 _DEEPCOPY_NON_LEAF = (

@@ -15,13 +15,15 @@ import functools
 import os
 import sys
 
+from ._user_warnings import DISPATCHING_FILENAME  # (the functions' __torch_function__ wrappers)
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE = _HERE + os.sep
 _FUNCTIONS = os.path.join(_HERE, "_functions.py")
 # (and the check of self of a method taken from the class, Tensor.view(x, ...): _unbound)
 _UNBOUND = os.path.join(_HERE, "_unbound.py")
 _WRAPPERS = frozenset(os.path.join(_HERE, file) for file in ("_functions.py", "_out_argument.py", "_numpy_names.py",
-                                                            "_unbound.py"))
+                                                            "_unbound.py")) | {DISPATCHING_FILENAME}
 
 
 def _unless_unreadable(read):

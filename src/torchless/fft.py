@@ -469,3 +469,8 @@ ifftshift = _shift_function("ifftshift", -1)
 ifftshift.__doc__ = "The inverse of fftshift: a roll by -(n // 2)."
 
 _numpy_names.install_functions(globals(), prefix="fft_")  # x=, a=, axis=, ... as PyTorch's parser takes them
+
+from . import overrides as _overrides  # noqa: E402
+
+_overrides.dispatch_functions(__name__)  # (once a Tensor subclass takes part in __torch_function__)
+del _overrides

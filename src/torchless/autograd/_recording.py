@@ -54,9 +54,11 @@ _MAX_ALIASES = 3
 
 
 def _function_of(value):
+    from ..overrides import undispatched
+
     if isinstance(value, (staticmethod, classmethod)):
         value = value.__func__
-    return value if inspect.isfunction(value) else None
+    return undispatched(value) if inspect.isfunction(value) else None
 
 
 def _operator_names():

@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from .._user_warnings import skipped_by_warnings
 from . import grad_mode
 
 _NO_LEVEL = ("Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() "
@@ -950,7 +951,8 @@ def warn_fallback(op, tensors, stacklevel=None):
     if stacklevel is None:
         frame, stacklevel = sys._getframe(1), 1
         while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-            frame, stacklevel = frame.f_back, stacklevel + 1
+            frame = frame.f_back
+            stacklevel += frame is None or not skipped_by_warnings(frame)
     for _ in range(count):
         warnings.warn(_FALLBACK_WARNING.format(op), UserWarning, stacklevel=stacklevel + 1)
 

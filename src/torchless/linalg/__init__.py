@@ -22,3 +22,8 @@ __all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "di
            "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr",
            "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander",
            "vecdot", "vector_norm"]
+
+from .. import overrides as _overrides  # noqa: E402
+
+_overrides.dispatch_functions(__name__)  # (once a Tensor subclass takes part in __torch_function__)
+del _overrides

@@ -681,16 +681,18 @@ def _watchers():
     from ..nn._functional import _conv_nodes, attention, conv, linear
     from ..nn.modules import rnn
 
+    from ..overrides import undispatched
+
     watchers = {
-        conv.conv2d.__code__: _watch_convolve,  # (one code for every conv*d and conv_transpose*d)
-        conv.native_convolution.__code__: _watch_native_convolution,
-        linear.linear.__code__: _watch_linear,
+        undispatched(conv.conv2d).__code__: _watch_convolve,  # (one code for every conv*d and conv_transpose*d)
+        undispatched(conv.native_convolution).__code__: _watch_native_convolution,
+        undispatched(linear.linear).__code__: _watch_linear,
         Tensor.matmul.__code__: _watch_matmul,
         Tensor.bmm.__code__: functools.partial(_watch_matmul, batched=True),
         math_methods.addmm.__code__: functools.partial(_watch_add_product, operator=aten.addmm),
         math_methods.baddbmm.__code__: functools.partial(_watch_add_product, operator=aten.baddbmm),
         math_methods.addbmm.__code__: None,
-        attention.scaled_dot_product_attention.__code__: None,
+        undispatched(attention.scaled_dot_product_attention).__code__: None,
         attention._FlashAttentionForCpu.backward.__code__: None,
         # (the path of operands requiring a gradient, by bmm products, and the other one, by NumPy's einsum)
         einsum._recorded_einsum.__code__: functools.partial(_watch_einsum, operands_name="operands"),
