@@ -21,11 +21,12 @@ Fixed on the way:
 
 Seen and left: sums over a tensor's last dims, its middle dims or all of it (``x.mean((0, 2, 3))``, ``x.sum(-1)``,
 a whole dataset's ``mean()``) add in NumPy's order, not ATen's, so their last bits can differ (the UvA tutorial's
-"Data mean [0.5013179 ...]" printed 0.50131786: the program prints it to six decimals); wild38 modelled ATen's
-order for them (1 of 356 fuzzed sums differing, from 133) but at two to five times NumPy's time, so that was left
-out, as in the thirty-seventh session. tanh's forward is MKL's (VML) in PyTorch, whose last bit NumPy's tanh gives otherwise for a third of
-float32 inputs, so the UvA optimisers' lr=10 runs on the pathological curve (chaotic after a dozen steps) are kept
-short; its backward fuses 1 - y * y into one FMA (torchless rounds twice: 137,000 of 200,000 gradients differ in
+"Data mean [0.5013179 ...]" printed 0.50131786: the programs print such means to six or seven decimals, and the
+DenseNet trains one epoch, its batch norms' statistics drifting after); wild38 modelled ATen's order for them (1 of
+356 fuzzed sums differing, from 133) but at two to five times NumPy's time, so that was left out, as in the
+thirty-seventh session. tanh's forward is MKL's (VML) in PyTorch, whose last bit NumPy's tanh gives otherwise for a
+third of float32 inputs, so the UvA optimisers' lr=10 runs on the pathological curve (chaotic after a dozen steps) are
+kept short; its backward fuses 1 - y * y into one FMA (torchless rounds twice: 137,000 of 200,000 gradients differ in
 the last bit), but torchless's graph-building backward (vjp under vmap) would need the same rounding for both to
 stay equal. PyTorch takes $OMP_NUM_THREADS for its thread count (1 under same_program) where torchless takes the
 cores: taking it too made wild37's MNIST example print another loss, so the programs here set one thread
