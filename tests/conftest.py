@@ -33,3 +33,19 @@ def generator():
     import digit_pictures
 
     return digit_pictures.photo_generator()
+
+
+# The tests of the vision models' pretrained weights without a network share this.
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No network, and an empty hub cache."""
+    import urllib.error
+    import urllib.request
+
+    from torchless import hub
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(hub, "_hub_dir", str(tmp_path / "hub"))
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)

@@ -177,21 +177,6 @@ def test_cases_match_torchvision(case, without_random_fills):
     assert actual["warnings"] == expected["warnings"]
 
 
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No network, and an empty hub cache."""
-    import urllib.error
-    import urllib.request
-
-    from torchless import hub
-
-    def no_network(*args, **kwargs):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-
-    monkeypatch.setattr(hub, "_hub_dir", str(tmp_path / "hub"))
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-
-
 @pytest.mark.parametrize("name", generator.BUILDERS)
 def test_pretrained_weights_fail_offline_like_the_other_builders(name, offline, without_random_fills):
     weights = models.get_model_weights(name).DEFAULT

@@ -122,21 +122,6 @@ def test_cases_match_torchvision(case, without_random_fills):
     assert actual["warnings"] == expected["warnings"]
 
 
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No network, and an empty hub cache."""
-    import urllib.error
-    import urllib.request
-
-    from torchless import hub
-
-    def no_network(*args, **kwargs):
-        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-
-    monkeypatch.setattr(hub, "_hub_dir", str(tmp_path / "hub"))
-    monkeypatch.setattr(urllib.request, "urlopen", no_network)
-
-
 def test_default_backbone_weights_are_downloaded_like_the_classification_models(offline, without_random_fills):
     """weights_backbone defaults to the backbone's ImageNet weights: without network access and without a cached
     file, the builder fails as resnet50(weights=...) does, naming the backbone's checkpoint."""
