@@ -342,13 +342,18 @@ def test_copy_rows_copies_like_copyto(make, monkeypatch):
 
 def _budget_for_two_images(x, w, args):
     """The smallest CHUNK_BYTES that keeps a batch of two of these images in one chunk (found by bisection,
-    independent of how image_chunks counts the bytes)."""
+    independent of how image_chunks counts the bytes); CHUNK_BYTES is left as it was (a monkeypatch.setattr given
+    this budget records CHUNK_BYTES as it is when called, after the argument is evaluated)."""
+    kept = gather.CHUNK_BYTES
     low, high = 1, 2 ** 40
-    while low < high:
-        middle = (low + high) // 2
-        gather.CHUNK_BYTES = middle
-        whole = gather.image_chunks((2,) + x.shape[1:], w.shape, *args[:3], x.dtype.itemsize) is None
-        low, high = (low, middle) if whole else (middle + 1, high)
+    try:
+        while low < high:
+            middle = (low + high) // 2
+            gather.CHUNK_BYTES = middle
+            whole = gather.image_chunks((2,) + x.shape[1:], w.shape, *args[:3], x.dtype.itemsize) is None
+            low, high = (low, middle) if whole else (middle + 1, high)
+    finally:
+        gather.CHUNK_BYTES = kept
     return low
 
 
@@ -361,8 +366,7 @@ def test_chunks_of_images_give_the_whole_batch_result(monkeypatch, dtype, shape)
     not) and weight gradient as the reference."""
     x, w, kernel, args = _problem(*shape, dtype, seed=4)
     N = x.shape[0]
-    monkeypatch.setattr(gather, "CHUNK_BYTES", gather.CHUNK_BYTES)
-    gather.CHUNK_BYTES = _budget_for_two_images(x, w, args)
+    monkeypatch.setattr(gather, "CHUNK_BYTES", _budget_for_two_images(x, w, args))
     chunks = gather.image_chunks(x.shape, w.shape, *args[:3], x.dtype.itemsize)
     if N > 2:
         assert [len(range(N)[part]) for part in chunks] == [2] * (N // 2) + [1] * (N % 2)

@@ -24,6 +24,7 @@ _FUNCTIONS = os.path.join(_HERE, "_functions.py")
 _UNBOUND = os.path.join(_HERE, "_unbound.py")
 _WRAPPERS = frozenset(os.path.join(_HERE, file) for file in ("_functions.py", "_out_argument.py", "_numpy_names.py",
                                                             "_unbound.py")) | {DISPATCHING_FILENAME}
+_PASSING_ON = frozenset((_UNBOUND, DISPATCHING_FILENAME))
 
 
 def _unless_unreadable(read):
@@ -112,8 +113,9 @@ def is_users_call(frame):
 
 def is_user_code(frame):
     """Whether ``frame`` runs the user's code: no code of torchless's but the check of self of a method taken from
-    the class (``Tensor.view(x, ...)``), which passes the user's call on as written."""
-    if frame.f_code.co_filename == _UNBOUND:
+    the class (``Tensor.view(x, ...)``) and a function's __torch_function__ wrapper, which pass the user's call on as
+    written."""
+    while frame is not None and frame.f_code.co_filename in _PASSING_ON:
         frame = frame.f_back
     return frame is not None and not frame.f_code.co_filename.startswith(_PACKAGE)
 

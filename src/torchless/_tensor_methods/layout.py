@@ -14,27 +14,35 @@ def _not_sparse(name, layout):
 
 class LayoutMethods:
     def indices(self):
+        """The indices of a sparse COO tensor's values: a strided tensor has none (RuntimeError)."""
         _not_sparse("indices", _COORDINATE)
 
     def values(self):
+        """The values of a sparse tensor: a strided tensor has none (RuntimeError)."""
         _not_sparse("values", "sparse tensor layout")
 
     def coalesce(self):
+        """A sparse COO tensor with its duplicate indices summed: refused on a strided tensor (RuntimeError)."""
         _not_sparse("coalesce", _COORDINATE)
 
     def is_coalesced(self):
+        """Whether a sparse COO tensor is coalesced: refused on a strided tensor (RuntimeError)."""
         _not_sparse("is_coalesced", _COORDINATE)
 
     def crow_indices(self):
+        """The compressed row indices of a sparse CSR tensor: a strided tensor has none (RuntimeError)."""
         _not_sparse("crow_indices", _ROW_COMPRESSED)
 
     def col_indices(self):
+        """The column indices of a sparse CSR tensor: a strided tensor has none (RuntimeError)."""
         _not_sparse("col_indices", _ROW_COMPRESSED)
 
     def ccol_indices(self):
+        """The compressed column indices of a sparse CSC tensor: a strided tensor has none (RuntimeError)."""
         _not_sparse("ccol_indices", _COLUMN_COMPRESSED)
 
     def row_indices(self):
+        """The row indices of a sparse CSC tensor: a strided tensor has none (RuntimeError)."""
         _not_sparse("row_indices", _COLUMN_COMPRESSED)
 
     def dense_dim(self):
@@ -46,6 +54,7 @@ class LayoutMethods:
         return 0
 
     def is_distributed(self):
+        """False: torchless tensors live in this process."""
         return False
 
     def const_data_ptr(self):
