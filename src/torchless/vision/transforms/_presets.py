@@ -105,8 +105,7 @@ class VideoClassification(nn.Module):
         # torchvision keeps antialias=False here: the video weights were evaluated before its default changed
         vid = F.resize(vid, self.resize_size, interpolation=self.interpolation, antialias=False)
         vid = F.center_crop(vid, self.crop_size)
-        vid = F.convert_image_dtype(vid, float32)
-        vid = F.normalize(vid, mean=self.mean, std=self.std)
+        vid = _normalized_float(vid, self.mean, self.std)
         H, W = self.crop_size
         vid = vid.view(N, T, C, H, W)
         vid = vid.permute(0, 2, 1, 3, 4)
