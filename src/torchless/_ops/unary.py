@@ -211,6 +211,15 @@ class Relu(Node):
         return out
 
     @classmethod
+    def max_zero_in_place(cls, a):
+        """``a[...] = max_zero(a)`` for the C-contiguous float ``a``: the same bits, without a result to copy."""
+        if a.size < cls.MIN_BLOCKED_SIZE:
+            zero = np.zeros((), a.dtype)
+            np.maximum(a, zero, out=a) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a, out=a)
+        else:
+            parallel.elementwise(cls._max_zero_into, (a, a), parallel.ELEMENTWISE_PASS_FLOP)
+
+    @classmethod
     def _max_zero_into(cls, a, out):
         zeros = cls._zero_blocks.get(a.dtype)
         if zeros is None:

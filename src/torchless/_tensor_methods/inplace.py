@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _memory_overlap, _parser_errors
 from .._parser_errors import NOT_GIVEN
-from .._ops import indexing, inplace
+from .._ops import indexing, inplace, unary
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
 from ..autograd.graph import output_node, records
@@ -547,6 +547,13 @@ class InPlaceMethods:
     def relu_(self, *refused, **refused_keywords):
         if refused or refused_keywords:
             raise _parser_errors.no_arguments_error("relu_", refused, refused_keywords)
+        data = self._data
+        if (self.__class__ is Tensor and data.dtype in _DIRECT_DTYPES and data.flags.c_contiguous
+                and data.flags.writeable and not (records(self) or grad_mode.state.transform_epoch
+                                                  or forward_ad.state.vmap_levels)):
+            unary.Relu.max_zero_in_place(data)  # (as add_'s _written_directly: no result to copy back)
+            self._bump_version()
+            return self
         return self._inplace(lambda t: t.relu())
 
     def sqrt_(self):
