@@ -73,15 +73,18 @@ def _sum_of_rows(a, axes, keepdims):
 
 def _float64_sum(a, axes, keepdims):
     """``np.add.reduce(a, axes, np.float64, keepdims=keepdims)``; when large and reduced over dim 0, as the sum of the
-    sums of the halves of dim 0, computed at once on two cores (a split at a fixed place, whatever the timing: the
-    same bits every run, as near the exact sum in float64)."""
+    sums of the halves of dim 0, computed at once on two cores when there are two. The split is made by the size
+    alone: the same bits whatever the timing and the thread count, as near the exact sum in float64."""
     rows = a.shape[0]
-    if (rows < 2 or parallel.shard_count(2, SUM_FLOP_PER_ELEMENT * a.size) < 2
+    if (rows < 2 or SUM_FLOP_PER_ELEMENT * a.size < parallel.MIN_PARALLEL_FLOP
             or (axes % a.ndim != 0 if type(axes) is int else all(axis % a.ndim for axis in axes))):
         return _add_reduce(a, axes, np.float64, None, keepdims)
     half = rows // 2
-    first, second = parallel.run_shards(_add_reduce, [(a[:half], axes, np.float64, None, keepdims),
-                                                      (a[half:], axes, np.float64, None, keepdims)])
+    halves = [(a[:half], axes, np.float64, None, keepdims), (a[half:], axes, np.float64, None, keepdims)]
+    if parallel.shard_count(2, SUM_FLOP_PER_ELEMENT * a.size) < 2:
+        first, second = (_add_reduce(*args) for args in halves)
+    else:
+        first, second = parallel.run_shards(_add_reduce, halves)
     first += second
     return first
 
