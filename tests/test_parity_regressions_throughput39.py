@@ -71,7 +71,8 @@ def test_select_where_bits_as_numpy(dtype, size):
     # a C-contiguous 2-d condition, a transposed one (left to NumPy), a broadcast operand (left to NumPy)
     if size % 2 == 0:
         c2 = conditions["random"].reshape(2, -1)
-        _same_bits(select.where(c2, x.reshape(2, -1), y.reshape(2, -1)), np.where(c2, x.reshape(2, -1), y.reshape(2, -1)))
+        x2, y2 = x.reshape(2, -1), y.reshape(2, -1)
+        _same_bits(select.where(c2, x2, y2), np.where(c2, x2, y2))
         _same_bits(select.where(c2.T, x.reshape(2, -1).T, y.reshape(2, -1).T),
                    np.where(c2.T, x.reshape(2, -1).T, y.reshape(2, -1).T))
         _same_bits(select.where(c2, x.reshape(2, -1), y[: size // 2]), np.where(c2, x.reshape(2, -1), y[: size // 2]))
@@ -315,7 +316,8 @@ def test_whole_sum_bits_as_numpy_pairwise(dtype, size, offset):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(size)
     # heavy-tailed terms of both signs: the sum's last bits depend on the order (a split elsewhere changes them)
-    storage = (np.exp(rng.standard_normal(size + offset) * 6) * np.sign(rng.standard_normal(size + offset))).astype(dtype)
+    normal = rng.standard_normal((2, size + offset))
+    storage = (np.exp(normal[0] * 6) * np.sign(normal[1])).astype(dtype)
     x = storage[offset:]
     pairwise = np.add.reduce(x)  # the order the general path used: NumPy's pairwise sum of the whole run
     threads = parallel.get_num_threads()
