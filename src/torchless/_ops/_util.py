@@ -89,9 +89,12 @@ def _float64_sum(a, axes, keepdims):
     return first
 
 
-# NumPy's pairwise sum costs ~0.4 ns an element on one core, reading (not writing) memory: unlike a pass writing its
-# result it nearly halves on two cores, so it splits from 1M elements rather than from ELEMENTWISE_PASS_FLOP's 2M.
-SUM_FLOP_PER_ELEMENT = 2 * parallel.ELEMENTWISE_PASS_FLOP
+# Sums read (not write) memory, so unlike a pass writing its result they nearly halve on two cores (measured on an
+# otherwise idle host, ms, whole -> halves: float32 sums accumulated in float64, 0.41 ns an element, 1.6M elements
+# 0.75 -> 0.59, 7.8M 3.2 -> 1.9; NumPy's float32 pairwise sum, 0.19 ns an element, 2M 0.41 -> 0.47, 8M 1.54 ->
+# 0.99): split from 1.4M and 4.2M elements.
+SUM_FLOP_PER_ELEMENT = 6
+PAIRWISE_SUM_FLOP_PER_ELEMENT = 2
 _PAIRWISE_BLOCK, _PAIRWISE_LANES = 128, 8  # NumPy's pairwise_sum: PW_BLOCKSIZE, its unrolled accumulators
 
 
@@ -101,7 +104,7 @@ def _whole_sum_in_halves(a):
     elements, the sum of its first n // 2 (rounded down to a multiple of 8) and the sum of the rest, each the same
     way. Split there, the halves' sums are the very two it adds: the same bits as one call."""
     size = a.size
-    if size <= _PAIRWISE_BLOCK or parallel.shard_count(2, SUM_FLOP_PER_ELEMENT * size) < 2:
+    if size <= _PAIRWISE_BLOCK or parallel.shard_count(2, PAIRWISE_SUM_FLOP_PER_ELEMENT * size) < 2:
         return None
     flat = a.reshape(-1)
     half = size // 2
