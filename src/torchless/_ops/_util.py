@@ -89,11 +89,11 @@ def _float64_sum(a, axes, keepdims):
     return first
 
 
-# Sums read (not write) memory, so unlike a pass writing its result they nearly halve on two cores (measured on an
-# otherwise idle host, ms, whole -> halves: float32 sums accumulated in float64, 0.41 ns an element, 1.6M elements
-# 0.75 -> 0.59, 7.8M 3.2 -> 1.9; NumPy's float32 pairwise sum, 0.19 ns an element, 2M 0.41 -> 0.47, 8M 1.54 ->
-# 0.99): split from 1.4M and 4.2M elements.
-SUM_FLOP_PER_ELEMENT = 6
+# Sums read (not write) memory, so unlike a pass writing its result they nearly halve on two cores, once large
+# (measured on an otherwise idle host, ms, whole -> halves: float32 sums accumulated in float64, 0.41 ns an element,
+# 1.6M elements 0.62-0.75 -> 0.59-0.63, 7.8M 2.8-3.2 -> 1.8-1.9; NumPy's float32 pairwise sum, 0.19 ns an element,
+# 2M 0.41 -> 0.47, 8M 1.4-1.5 -> 1.0): split from 2.8M and 4.2M elements.
+SUM_FLOP_PER_ELEMENT = 3
 PAIRWISE_SUM_FLOP_PER_ELEMENT = 2
 _PAIRWISE_BLOCK, _PAIRWISE_LANES = 128, 8  # NumPy's pairwise_sum: PW_BLOCKSIZE, its unrolled accumulators
 
