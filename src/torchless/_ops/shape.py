@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from .. import _memory_format
+from .._kernels import select
 from ..autograd import forward_ad
 from ..autograd.graph import ContiguousResult, FoldedNode, Node, shown_edge
 from ..autograd.saved_values import Saved, int64
@@ -315,15 +316,15 @@ class Where(Node):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name
         if name != "WhereBackward0":  # masked_fill(mask, value): a is the value, listed after self (if a tensor)
             self.listed_inputs = (1,) if name == "MaskedFillBackward0" else (1, 0)
-        return np.where(condition, a, b)
+        return select.where(condition, a, b)
 
     jvp = forward_ad.linear_jvp  # (linear: the op of the tangents)
 
     def backward(self, grad):
         zero = np.zeros((), grad.dtype)
-        return (unbroadcast(self._laid_out(np.where(self.condition, grad, zero), grad), self.shapes[0])
+        return (unbroadcast(self._laid_out(select.where(self.condition, grad, zero), grad), self.shapes[0])
                 if self.needs_input_grad[0] else None,
-                unbroadcast(self._laid_out(np.where(self.condition, zero, grad), grad), self.shapes[1])
+                unbroadcast(self._laid_out(select.where(self.condition, zero, grad), grad), self.shapes[1])
                 if self.needs_input_grad[1] else None)
 
     def _laid_out(self, gradient, grad):

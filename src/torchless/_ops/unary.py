@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import _dtype, _memory_format
-from .._kernels import cpu_loops, parallel
+from .._kernels import cpu_loops, parallel, select
 from .._kernels.cpu_loops import kernel_exp, scalar_tail, vectorised
 from ..autograd import forward_ad
 from ..autograd._graph_backward import with_zero_derivative_of
@@ -160,7 +160,7 @@ class Clamp(Node):
 
     @laid_out_gradients(iterator_layout_of("a", "grad"))  # (PyTorch's where(mask of the input, grad, 0))
     def backward(self, grad):
-        return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
+        return (select.where(self.mask, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
         return (masked_gradient(self.mask, grad),)
@@ -209,6 +209,15 @@ class Relu(Node):
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out
+
+    @classmethod
+    def max_zero_in_place(cls, a):
+        """``a[...] = max_zero(a)`` for the C-contiguous float ``a``: the same bits, without a result to copy."""
+        if a.size < cls.MIN_BLOCKED_SIZE:
+            zero = np.zeros((), a.dtype)
+            np.maximum(a, zero, out=a) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a, out=a)
+        else:
+            parallel.elementwise(cls._max_zero_into, (a, a), parallel.ELEMENTWISE_PASS_FLOP)
 
     @classmethod
     def _max_zero_into(cls, a, out):
