@@ -213,7 +213,7 @@ class LayerNorm(Node):
         if need_b:
             terms.append(g)
         size = len(rows)
-        share = -(-size // max(1, min(parallel.get_num_threads(), size)))
+        share = max(1, -(-size // max(1, min(parallel.get_num_threads(), size))))  # (no rows: zero gradients)
         totals = []
         for term in terms:
             total = np.zeros(term.shape[1], np.float32)
