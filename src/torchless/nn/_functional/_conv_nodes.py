@@ -90,6 +90,8 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
         return False
     if dtype.name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
         return cpu_features.has("AVX512FP16")
+    if dtype.name == "bfloat16":  # (ATen's mkldnn_bf16_device_check)
+        return all(cpu_features.has(feature) for feature in ("AVX512BW", "AVX512VL", "AVX512DQ"))
     # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
     kh, kw = w_shape[-2:]
     return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1
