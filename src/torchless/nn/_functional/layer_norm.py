@@ -33,7 +33,8 @@ def _rows(x, normalized_ndim, dtype):
 
 
 def _param_grad(grad, param):
-    return grad.reshape(param.shape).astype(param.dtype, copy=False)
+    # (C order's strides, a size-1 parameter's too: the row sums may come back with a stride of 0 there)
+    return _memory_format.c_ordered(grad.reshape(param.shape).astype(param.dtype, copy=False))
 
 
 def _invstd(eps):
