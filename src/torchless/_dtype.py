@@ -149,8 +149,8 @@ TENSOR_TYPE_NAMES = {float16: "HalfTensor", bfloat16: "BFloat16Tensor", float32:
 def type_text(dtype):
     """A tensor of ``dtype``'s type as ATen's toString() prints it in messages: its legacy type
     (``torchless.FloatTensor``) for the classic numeric dtypes, else its backend's (``CPUBoolType``,
-    ``CPUComplexFloatType``)."""
-    if dtype is bool or dtype not in TENSOR_TYPE_NAMES or dtype in (uint16, uint32, uint64):
+    ``CPUComplexFloatType``; bfloat16's too, ``CPUBFloat16Type``: no legacy type of ATen's names it)."""
+    if dtype is bool or dtype not in TENSOR_TYPE_NAMES or dtype in (uint16, uint32, uint64, bfloat16):
         return f"CPU{dtype.scalar_name}Type"
     return f"torchless.{TENSOR_TYPE_NAMES[dtype]}"
 _BY_NAME = {d.name: d for d in ALL + ARRAYLESS}

@@ -320,7 +320,10 @@ def placed_view(a, offset, shape, strides):
     interface = a.__array_interface__
     placed = dict(interface, data=(int(interface["data"][0] + offset), not a.flags.writeable), shape=tuple(shape),
                   strides=tuple(int(stride) for stride in strides))
-    return np.asarray(_ArrayHolder(placed, a))
+    out = np.asarray(_ArrayHolder(placed, a))
+    # (the array interface describes a dtype NumPy does not know, bfloat16's, as raw bytes: given back as as_strided
+    # gives it back)
+    return out if out.dtype == a.dtype else out.view(a.dtype)
 
 
 class _ArrayHolder:

@@ -174,7 +174,7 @@ def xlogy_impl(x, y, function=False):
         b, a = y._operands(x)
     raise_if_not_broadcastable(a, b)
     a._no_kernel_for("c", "xlogy_cpu")
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":  # (bfloat16's kind is V: it stays bfloat16)
         # each operand straight to float, as PyTorch computes (not through their common integer dtype)
         f = _default_float()
         a = x._cast(f) if x_tensor else Tensor._wrap(np.asarray(x, f))

@@ -81,19 +81,23 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
     """Whether PyTorch's CPU backend selection picks oneDNN: its own dtype-mismatch message, and its own
     checks and errors (for a transposed convolution, none of the reference backend's).
 
-    Half precision goes to oneDNN whenever the CPU has half-precision arithmetic (AVX-512 FP16), so
-    PyTorch's messages for a half-precision call depend on the machine, and so do torchless's. For
+    Half precision goes to oneDNN whenever the CPU has half-precision arithmetic (AVX-512 FP16), bfloat16
+    whenever it has AVX-512 BW, VL and DQ, so PyTorch's messages (and layouts) for such a call depend on the
+    machine, and so do torchless's. For
     float32, PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than
     1x1 or more than one thread; with its default thread pool on a multi-core machine that always holds.
     """
     if transposed and any(p >= s for p, s in zip(output_padding, stride)):
         return False
-    if dtype.name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
+    name = dtype.name
+    if name == "float32":
+        # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
+        kh, kw = w_shape[-2:]
+        return groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1 or math.prod(in_shape[:4]) > 20480
+    if name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
         return cpu_features.has("AVX512FP16")
-    # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
-    kh, kw = w_shape[-2:]
-    return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1
-                                        or math.prod(in_shape[:4]) > 20480)
+    # bfloat16 where ATen's mkldnn_bf16_device_check holds
+    return name == "bfloat16" and all(cpu_features.has(feature) for feature in ("AVX512BW", "AVX512VL", "AVX512DQ"))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -19,8 +19,9 @@ from ._args import Param, native
 
 __all__ = ["unfold", "fold"]
 
-# Element types PyTorch's CPU im2col/col2im dispatch to (besides complex and bfloat16, which torchless lacks).
-_SUPPORTED_KINDS = ("f", "b", "c")
+# Element types PyTorch's CPU im2col/col2im dispatch to: floating (bfloat16, ml_dtypes' type, is of kind "V"), bool
+# and complex.
+_SUPPORTED_KINDS = ("f", "V", "b", "c")
 
 
 # ---------------------------------------------------------------------------- autograd

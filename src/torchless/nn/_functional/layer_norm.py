@@ -33,7 +33,8 @@ def _rows(x, normalized_ndim, dtype):
 
 
 def _param_grad(grad, param):
-    return grad.reshape(param.shape).astype(param.dtype, copy=False)
+    # (C order's strides, a size-1 parameter's too: the row sums may come back with a stride of 0 there)
+    return _memory_format.c_ordered(grad.reshape(param.shape).astype(param.dtype, copy=False))
 
 
 def _invstd(eps):
@@ -213,7 +214,7 @@ class LayerNorm(Node):
         if need_b:
             terms.append(g)
         size = len(rows)
-        share = -(-size // max(1, min(parallel.get_num_threads(), size)))
+        share = max(1, -(-size // max(1, min(parallel.get_num_threads(), size))))  # (no rows: zero gradients)
         totals = []
         for term in terms:
             total = np.zeros(term.shape[1], np.float32)

@@ -365,6 +365,13 @@ def _bilinear_form(x1, w, x2):
 _BILINEAR_ROWS = "ni,oij,nj->no"
 
 
+def _einsum(subscripts, *operands):
+    dtype = operands[0].dtype
+    if dtype.kind == "V":  # bfloat16, which NumPy's einsum refuses: summed in float32, rounded once
+        return np.einsum(subscripts, *(o.astype(np.float32) for o in operands), optimize=True).astype(dtype)
+    return np.einsum(subscripts, *operands, optimize=True)
+
+
 class Trilinear(Node):
     """PyTorch's _trilinear, which bilinear records (and its gradients under create_graph): the contraction of three
     operands by ``subscripts`` (named axes, each in at least two terms); an operand's gradient is the contraction
@@ -376,7 +383,7 @@ class Trilinear(Node):
         self.operands, self.subscripts = (a, b, c), subscripts
         if subscripts == _BILINEAR_ROWS:  # (bilinear's own contraction, rounded as PyTorch's)
             return _bilinear_form(a, b, c)
-        return _memory_format.c_ordered(np.einsum(subscripts, a, b, c, optimize=True))
+        return _memory_format.c_ordered(_einsum(subscripts, a, b, c))
 
     def _gradient_subscripts(self, k):
         inputs, output = self.subscripts.split("->")
@@ -385,8 +392,8 @@ class Trilinear(Node):
 
     def backward(self, grad):
         operands = self.operands
-        return tuple(_memory_format.c_ordered(np.einsum(self._gradient_subscripts(k), *operands[:k], grad,
-                                                        *operands[k + 1:], optimize=True))
+        return tuple(_memory_format.c_ordered(_einsum(self._gradient_subscripts(k), *operands[:k], grad,
+                                                      *operands[k + 1:]))
                      if self.needs_input_grad[k] else None for k in range(3))
 
     def backward_graph(self, grad):

@@ -95,7 +95,11 @@ class SoftMarginLoss(Node):
         # -norm * y * z / (1 + z) * grad with z = exp(-y x): an overflowing z gives NaN, as in PyTorch.
         z = np.exp(-tc * x.astype(common, copy=False))
         g = (tc * z * -norm).astype(x.dtype, copy=False) / (z + 1).astype(x.dtype, copy=False)
-        return (np.broadcast_to(g * grad, x.shape).astype(x.dtype, copy=False), None)
+        out = g * grad
+        if out.shape != x.shape:
+            out = np.broadcast_to(out, x.shape)
+        # (allocated C-contiguous by PyTorch, whatever the input's layout, size-1 dims' strides too)
+        return (_memory_format.c_ordered(out.astype(x.dtype, copy=False)), None)
 
     def backward_graph(self, grad):
         x, t = self.x, self.t
