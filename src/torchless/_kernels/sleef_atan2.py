@@ -8,7 +8,6 @@ results differ in their last bit from the correctly rounded atan2. ATen's scalar
 instead, which ``libm_atan2`` calls too.
 """
 import ctypes
-import ctypes.util
 import functools
 
 import numpy as np
@@ -111,6 +110,8 @@ def atan2(y, x):
 def _libm_atan2f():
     """The C library's atan2f (glibc's is not correctly rounded: 15% of its float32 results differ from the
     correctly rounded ones), or None where there is none to load."""
+    import ctypes.util  # (here: it imports subprocess and shutil, which torchless's import does not need)
+
     try:
         function = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6").atan2f
     except (OSError, AttributeError):
