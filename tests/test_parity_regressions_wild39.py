@@ -57,7 +57,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import same_program
+from helpers import same_program, torch_rounds_as_recorded
 
 HERE = pathlib.Path(__file__).parent
 PROGRAMS = HERE / "fixtures" / "wild39"
@@ -201,6 +201,8 @@ def test_float32_transcendental_is_rounded_once_from_float64(name):
 @pytest.mark.parametrize("name", sorted(ROUNDED))
 def test_float32_transcendental_agrees_with_pytorch_nearly_everywhere(name):
     torch = pytest.importorskip("torch")
+    if not torch_rounds_as_recorded():
+        pytest.skip("MKL's vector math rounds otherwise on this CPU (see helpers.torch_rounds_as_recorded)")
     x = _inputs(name, 100000, 7)
     expected = getattr(torch, name)(torch.from_numpy(x)).numpy()
     got = getattr(torchless, name)(torchless.from_numpy(x)).numpy()
@@ -213,6 +215,8 @@ def test_float32_transcendental_agrees_with_pytorch_nearly_everywhere(name):
 
 def test_gaussian_kernel_from_exp_has_pytorchs_bits():
     torch = pytest.importorskip("torch")
+    if not torch_rounds_as_recorded():
+        pytest.skip("MKL's vector math rounds otherwise on this CPU (see helpers.torch_rounds_as_recorded)")
 
     def kernel(lib):
         coords = lib.arange(11, dtype=lib.float32) - 5.0
