@@ -7,7 +7,6 @@ multiply-adds), and rounds the pair once at the end. Its result is within 1 ulp,
 results differ in their last bit from the correctly rounded atan2. ATen's scalar loop calls the C library's atan2f
 instead, which ``libm_atan2`` calls too.
 """
-import ctypes
 import functools
 
 import numpy as np
