@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import _memory_format
+from .._kernels import cpu_loops, sleef_atan2
 from .._kernels.fma import fused_multiply_add
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result, scalar
@@ -55,8 +56,20 @@ def _fmax_grads(a, b, out, largest):
 
 
 def _atan2(a, b):
-    """atan2; of half and float32 operands rounded once from float64, as PyTorch's (SLEEF's) nearly always is
-    (NumPy's float32 arctan2 misses by an ulp a third of the time)."""
+    """atan2 as PyTorch's kernel: of float32 operands SLEEF's in its vectorised loop and the C library's in its
+    scalar code (see cpu_loops.scalar_tail; each differs in the last bit from the correctly rounded result for a few
+    percent of inputs); of half operands rounded once from float64 (NumPy's float32 arctan2 misses by an ulp a
+    third of the time)."""
+    if a.dtype == np.float32 and b.dtype == np.float32:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+        laid = a if a.shape == shape else b if b.shape == shape else np.broadcast_to(a, shape)
+        tail = cpu_loops.scalar_tail(laid, vectors=2, others=(b if laid is a else a,))
+        if tail is None:
+            return sleef_atan2.atan2(a, b)
+        a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+        out = np.empty(shape, np.float32) if tail.all() else sleef_atan2.atan2(a, b)
+        out[tail] = sleef_atan2.libm_atan2(a[tail], b[tail])
+        return out
     if a.dtype in (np.float16, np.float32):
         return np.arctan2(a.astype(np.float64), b.astype(np.float64)).astype(np.result_type(a, b))
     return np.arctan2(a, b)
