@@ -25,6 +25,7 @@ ow >= Wo, which the GEMM computes as well, read across plane or channel
 boundaries.  They are cropped away (forward) or fed zeros (backward).
 """
 
+import contextlib
 import threading
 from functools import lru_cache
 
@@ -524,8 +525,10 @@ def conv2d_backward_input_rowstack_rows(gy, w, input_hw, padding, dilation, grou
     reaches = [(max(0, i * dH - lead_h), min(Ho, H + i * dH - lead_h)) for i in range(kH)]
     gy_groups = gy.reshape(N, groups, Og, Ho, Wo)
     # (BLAS held to one thread once for all the blocks' products, not switched for each: a call outside a split,
-    # torchless.set_num_threads(1)'s, made 2 switches of ~4-17 us per image)
-    with blas.single_threaded():
+    # torchless.set_num_threads(1)'s, made 2 switches of ~4-17 us per image; not at all where OpenBLAS runs each
+    # product on the calling thread anyway, as matmul knows: the course CNN's, whose switch cost its step ~5 us)
+    each = kH * Cg * Og * kW * rows  # multiply-adds of each 2-D product
+    with blas.single_threaded() if each > blas.BLAS_OWN_SINGLE_THREAD_MAX else contextlib.nullcontext():
         for first in range(0, N, images):
             count = min(images, N - first)
             block_columns = columns[:count]
