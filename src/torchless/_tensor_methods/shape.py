@@ -218,6 +218,11 @@ class ShapeMethods:
 
     def squeeze(self, dim=EVERY_DIM, *more):
         shape = self._data.shape
+        if type(dim) is int and not more and -len(shape) <= dim < len(shape) and not records(self):
+            # one dim, no graph: NumPy's view by index keeps the other dims' strides, as PyTorch's squeeze does
+            axis = dim % len(shape)
+            return self._as_view(Tensor._wrap(self._data[(slice(None),) * axis + (0,)] if shape[axis] == 1
+                                              else self._data[...]))
         if dim is EVERY_DIM:
             kept = tuple(i for i, n in enumerate(shape) if n != 1)
             dim = None
@@ -232,6 +237,8 @@ class ShapeMethods:
             except TypeError as error:
                 raise _parser_errors.method_error("squeeze", (dim,)) or error from None
             kept = tuple(i for i, n in enumerate(shape) if not (i in axes and n == 1))
+        if not records(self):
+            return _unrecorded_view(self, shape_ops.Reshape, shape=tuple(shape[i] for i in kept), kept_axes=kept)
         name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
             "SqueezeBackward1"
         return shape_ops.Reshape.apply(self, shape=tuple(shape[i] for i in kept), name=name,
