@@ -275,3 +275,124 @@ def test_rand_matches_pytorch_bit_for_bit_and_leaves_the_stream_as_pytorch(seed)
         assert np.array_equal(e.numpy(), f.numpy())
         g, h = torchless.rand(3, dtype=torchless.float16), torch.rand(3, dtype=torch.float16)
         assert np.array_equal(g.numpy(), h.numpy())
+
+
+# ---------------------------------------------------------------- x + y, x - y, x * y, x / y outside a graph
+
+
+def _binary_operands(lib):
+    """Operand pairs the fast path takes (one float dtype and shape, C order or at most 1-D) and the ones it must
+    leave to the general path: broadcasting, promotion, non-contiguous, size-1 dims, 0-d, empty, ints and bools."""
+    def t(values, dtype="float32"):
+        return lib.from_numpy(np.asarray(values, dtype).copy())
+
+    grid = np.linspace(-3, 3, 24).reshape(4, 6)
+    other = np.cos(np.arange(24.0)).reshape(4, 6) + 0.25
+    return {
+        "same": (t(grid), t(other)),
+        "float64": (t(grid, "float64"), t(other, "float64")),
+        "vector": (t(grid[0]), t(other[1])),
+        "strided_1d": (t(grid)[:, 1], t(other)[:, 2]),
+        "zero_d": (t(grid[0, 1]), t(other[2, 3])),
+        "broadcast": (t(grid), t(other[:1])),
+        "promote": (t(grid), t(other, "float64")),
+        "promote_int": (t(grid), t(other * 4, "int64")),
+        "transposed": (t(grid).t(), t(other).t()),
+        "mixed_layout": (t(grid).t().contiguous(), t(other).t()),
+        "size1": (t(grid[:1].reshape(1, 6, 1)), t(other[:1].reshape(1, 6, 1))),
+        "size1_strides": (t(grid)[:, :1], t(other)[:, :1]),
+        "empty": (t(grid[:0]), t(other[:0])),
+        "ints": (t(grid * 3, "int32"), t(other * 3 + 5, "int32")),
+        "bools": (t(grid > 0, "bool"), t(other > 0, "bool")),
+        "half": (t(grid, "float16"), t(other, "float16")),
+        "zeros": (t(np.zeros((2, 3))), t(np.array([[0, 1, -1], [0, 2, -2]]))),
+        "huge": (t(np.full((2, 3), 3e38)), t(np.full((2, 3), -3e38))),
+    }
+
+
+def _binary_results(lib, ops):
+    results = {}
+    for name, (a, b) in _binary_operands(lib).items():
+        for op_name, op in ops.items():
+            try:
+                r = op(a, b)
+                results[name, op_name] = (str(r.dtype).split(".")[-1], tuple(r.shape), r.stride(),
+                                          r.numpy().tobytes(), r.requires_grad)
+            except Exception as error:  # noqa: BLE001 - compared
+                results[name, op_name] = (type(error).__name__, str(error).replace("torch.", "torchless."))
+    return results
+
+
+_BINARY_OPS = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+               "div": lambda a, b: a / b, "add_fn": lambda a, b: a.add(b), "rmul": lambda a, b: b.__rmul__(a)}
+
+
+# (pytest's own filters come before torchless's, which silences NumPy's flags raised in its modules: main's general
+# path warns here the same)
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_binary_fast_path_values_dtypes_shapes_strides_and_errors_match_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _binary_results(torchless, _BINARY_OPS), _binary_results(torch, _BINARY_OPS)
+    mismatches = [(key, ours[key], theirs[key]) for key in ours if ours[key] != theirs[key]]
+    assert not mismatches, mismatches[:3]
+
+
+def test_binary_fast_path_values_against_float64_numpy():
+    """Without torch: one rounding of the exact float64 result, the strides of a new C-order array."""
+    a = np.linspace(-3, 3, 24, dtype=np.float32).reshape(4, 6)
+    b = (np.cos(np.arange(24.0)) + 0.25).astype(np.float32).reshape(4, 6)
+    x, y = torchless.from_numpy(a.copy()), torchless.from_numpy(b.copy())
+    wide_a, wide_b = a.astype(np.float64), b.astype(np.float64)
+    for got, exact in ((x + y, wide_a + wide_b), (x - y, wide_a - wide_b), (x * y, wide_a * wide_b),
+                       (x / y, wide_a / wide_b)):
+        assert got.dtype == torchless.float32 and got.stride() == (6, 1) and got._base is None
+        assert np.array_equal(got.numpy(), exact.astype(np.float32))  # (float32's ops round their exact results)
+    assert not np.shares_memory((x + y).numpy(), a) and (x + y).grad_fn is None
+
+
+def test_binary_fast_path_leaves_graphs_out_arguments_and_subclasses_to_the_general_path():
+    torch = pytest.importorskip("torch")
+    for lib in (torchless, torch):
+        w = lib.ones(2, 3, requires_grad=True)
+        c = lib.full((2, 3), 2.0)
+        out = (w * c + c) / c - w
+        assert out.grad_fn.name() == "SubBackward0" and out.requires_grad
+        out.sum().backward()
+        assert np.array_equal(w.grad.numpy(), np.zeros((2, 3)))
+        with lib.no_grad():
+            assert (w * c).grad_fn is None and not (w * c).requires_grad
+        seen = []
+
+        class Logged(lib.Tensor):
+            @classmethod
+            def __torch_function__(cls, func, types, args=(), kwargs=None):
+                seen.append(getattr(func, "__name__", str(func)))
+                return super().__torch_function__(func, types, args, kwargs or {})
+
+        s = c.as_subclass(Logged)
+        assert type(s + c) is Logged and type(c * s) is Logged and type(s / s) is Logged
+        assert {"add", "mul", "div"} <= set(seen)  # (the function PyTorch passes for these operators)
+        target = lib.empty(2, 3)
+        assert lib.add(c, c, out=target) is target and target.sum().item() == 24
+    with torchless.autograd.forward_ad.dual_level():
+        dual = torchless.autograd.forward_ad.make_dual(torchless.ones(2), torchless.full((2,), 3.0))
+        tangent = torchless.autograd.forward_ad.unpack_dual(dual * torchless.full((2,), 2.0)).tangent
+    assert tangent.tolist() == [6.0, 6.0]
+
+
+def test_binary_fast_path_float_flags_stay_silent_under_error_filters():
+    """Under -W error and np.seterr(all="raise"), overflow and 0/0 give inf and nan as PyTorch's, no exception."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, torchless as t\n"
+        "x = t.full((2, 3), 3e38); z = t.zeros(2, 3)\n"
+        "for _ in range(2):\n"
+        "    assert np.isinf((x + x).numpy()).all() and np.isinf((x * x).numpy()).all()\n"
+        "    assert np.isinf((x - (-x)).numpy()).all() and np.isnan((z / z).numpy()).all()\n"
+        "    np.seterr(all='raise')\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

@@ -33,8 +33,17 @@ _NOT_GIVEN = _parser_errors.NOT_GIVEN
 _size_of_shape = tuple.__new__
 _FLOAT_MAX = _dtype.FLOAT_MAX
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def _quotient(a, b):
+    """Div's forward of two arrays (true division: inf and nan silently, as in PyTorch)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return a / b
+
+
 # The nodes of Tensor._binary whose forward, for two operands of one float dtype and shape, is this ufunc alone
-_PLAIN_UFUNCS = {arithmetic.Add: np.add, arithmetic.Sub: np.subtract, arithmetic.Mul: np.multiply}
+_PLAIN_UFUNCS = {arithmetic.Add: np.add, arithmetic.Sub: np.subtract, arithmetic.Mul: np.multiply,
+                 arithmetic.Div: _quotient}
 _REVERSED_PAIR = (1, 0)  # (a matrix's .T)
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
