@@ -205,13 +205,20 @@ class Generator:
                 values = fused_multiply_add64(values, span, low)
             values[values == dtype.type(high)] = dtype.type(low)
             return values.reshape(shape)
+        count = math.prod(shape)
+        if dtype == np.float32 and low == 0 and high == 1 and count <= _UNIFORM_PIECE:
+            # (rand: k / 2**24 with k < 2**24, exact in float32 from k's float32 as from the float64 fill below,
+            # and below 1: the same values, in two passes rather than a dozen)
+            values = self._mantissa_integers(count, 24).astype(np.float32)
+            values *= np.float32(2.0 ** -24)
+            return values.reshape(shape)
         digits = _MANTISSA_DIGITS.get(dtype, 24)  # (bfloat16 too: float32's draws, rounded)
         low32, high32 = np.float32(low), np.float32(high)
         span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
         # k / 2**digits * span + low with k < 2**24: the product is exact in float64 (24-bit times 24-bit mantissas,
         # the power of two taken with span's), so that the float32 rounding below is the only one, as a fused
         # multiply-add's
-        values = np.empty(math.prod(shape), dtype)
+        values = np.empty(count, dtype)
         work = np.empty(min(values.size, _UNIFORM_PIECE), np.float64)  # (in pieces: see _mantissa_pieces)
         for start in range(0, values.size, _UNIFORM_PIECE):
             x = work[:min(_UNIFORM_PIECE, values.size - start)]

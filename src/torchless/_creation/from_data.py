@@ -248,7 +248,8 @@ def _check_numpy_array(array, np_dtype=None):
                          "byte orders is currently not supported.")
     if np_dtype is None or array.dtype == object:
         _dtype.from_user_numpy_dtype(array.dtype)
-    if any(stride < 0 for stride in array.strides):
+    strides = array.strides
+    if strides and min(strides) < 0:
         raise ValueError(_NEGATIVE_STRIDES)
 
 
@@ -442,22 +443,26 @@ def from_numpy(ndarray=_UNGIVEN, /, *extra):
 def _shared_numpy_tensor(ndarray):
     """A tensor over checked ``ndarray``'s memory (a read-only array's too: PyTorch writes into any memory it is
     given)."""
-    if any(stride % ndarray.itemsize for stride in ndarray.strides):
+    itemsize = ndarray.itemsize
+    if itemsize > 1 and any(stride % itemsize for stride in ndarray.strides):
         raise ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy array to "
                          "reallocate the memory.")
-    if ndarray.flags.writeable and (ndarray.base is None or _spans_its_owner(ndarray)):
+    flags = ndarray.flags
+    if flags.writeable and (ndarray.base is None or _spans_its_owner(ndarray, flags)):
         return Tensor._wrap(_plain_array(ndarray))
     return Tensor._wrap(_own_storage_view(ndarray))
 
 
-def _spans_its_owner(array):
+def _spans_its_owner(array, flags):
     """Whether ``array`` views all of the contiguous array owning its memory, from its first byte (a reshape or a
     transpose of a fresh array): that memory is then already the storage PyTorch would make (a view of one of
-    its own costs 8 us more)."""
+    its own costs 8 us more). ``flags``: the array's."""
     owner = array.base
+    # (a contiguous view of as many bytes fills them all, from the first: no address to compare)
     return (type(owner) is np.ndarray and owner.base is None and owner.flags.c_contiguous
             and owner.nbytes == array.nbytes
-            and owner.__array_interface__["data"][0] == array.__array_interface__["data"][0])
+            and (array.size and (flags.c_contiguous or flags.f_contiguous)
+                 or owner.__array_interface__["data"][0] == array.__array_interface__["data"][0]))
 
 
 def _own_storage_view(array):

@@ -77,6 +77,8 @@ def _with_opmath_divisor(divide, divisor):
 
 
 _ROUNDED_DIVISIONS = (np.floor_divide, _trunc_divide)
+_INT_OR_FLOAT = (int, float)
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class ArithmeticMethods:
@@ -223,6 +225,12 @@ class ArithmeticMethods:
     def __pow__(self, exponent, modulo=None):
         if modulo is not None:  # pow(t, e, m): Python's TypeError, as for PyTorch's tensors
             return NotImplemented
+        data = self._data
+        if exponent.__class__ in _INT_OR_FLOAT and exponent == 2 and data.dtype in _FLOATS and data.size \
+                and not records(self):
+            # x ** 2 outside a graph: Pow's forward for it (the kernel's x * x) and layout, without the node
+            with np.errstate(over="ignore"):  # (inf, silently as in PyTorch)
+                return Tensor._wrap(_memory_format.iterator_layout(data * data, (data,)))
         if self._data.dtype.kind in "fcV":  # ("V": bfloat16)
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked

@@ -111,6 +111,16 @@ def _index_tensors(key):
 class IndexingMethods:
     def __getitem__(self, key):
         if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
+            if not records(self):  # (no graph: Index's view without the node apply makes and drops)
+                try:
+                    out = self._data[key]
+                except (IndexError, OverflowError):
+                    pass  # (worded by the path below)
+                else:
+                    if not isinstance(out, np.ndarray):  # an int for every dim: PyTorch's 0-d view, not a copy
+                        out = self._data[(key if type(key) is tuple else (key,)) + (Ellipsis,)]
+                    if out.__class__ is np.ndarray and out.size:  # (an empty view: Index.forward's own layout)
+                        return self._as_view(Tensor._wrap(out))
             try:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:

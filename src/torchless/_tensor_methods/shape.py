@@ -218,6 +218,11 @@ class ShapeMethods:
 
     def squeeze(self, dim=EVERY_DIM, *more):
         shape = self._data.shape
+        if type(dim) is int and not more and -len(shape) <= dim < len(shape) and not records(self):
+            # one dim, no graph: NumPy's view by index keeps the other dims' strides, as PyTorch's squeeze does
+            axis = dim % len(shape)
+            return self._as_view(Tensor._wrap(self._data[(slice(None),) * axis + (0,)] if shape[axis] == 1
+                                              else self._data[...]))
         if dim is EVERY_DIM:
             kept = tuple(i for i, n in enumerate(shape) if n != 1)
             dim = None
@@ -232,6 +237,8 @@ class ShapeMethods:
             except TypeError as error:
                 raise _parser_errors.method_error("squeeze", (dim,)) or error from None
             kept = tuple(i for i, n in enumerate(shape) if not (i in axes and n == 1))
+        if not records(self):
+            return _unrecorded_view(self, shape_ops.Reshape, shape=tuple(shape[i] for i in kept), kept_axes=kept)
         name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
             "SqueezeBackward1"
         return shape_ops.Reshape.apply(self, shape=tuple(shape[i] for i in kept), name=name,
@@ -242,7 +249,14 @@ class ShapeMethods:
             axis = normalize_dim(dim, self._data.ndim + 1)
         except TypeError as error:
             raise _parser_errors.method_error("unsqueeze", (dim,)) or error from None
-        shape = self._data.shape
+        data = self._data
+        shape = data.shape
+        if not records(self):
+            # (NumPy's strides for the new axis are C order's, PyTorch's too, when no other size-1 dim has its own)
+            if data.flags.c_contiguous and data.size and 1 not in shape:
+                return self._as_view(Tensor._wrap(data.reshape(shape[:axis] + (1,) + shape[axis:])))
+            return _unrecorded_view(self, shape_ops.Reshape, shape=shape[:axis] + (1,) + shape[axis:], dim=dim,
+                                    new_axis=axis)
         return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0",
                                        dim=dim, new_axis=axis)
 
@@ -258,6 +272,8 @@ class ShapeMethods:
                     axes.append(d % ndim)
                 else:
                     if len(set(axes)) == ndim:
+                        if not records(self):
+                            return self._as_view(Tensor._wrap(self._data.transpose(axes)))
                         return shape_ops.Permute.apply(self, axes=tuple(axes), given=tuple(given))
         dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         if len(dims) != ndim:
@@ -279,6 +295,8 @@ class ShapeMethods:
             raise _parser_errors.method_error("transpose", (dim0, dim1)) or error from None
         if ndim:
             axes[a], axes[b] = axes[b], axes[a]
+        if not records(self):
+            return self._as_view(Tensor._wrap(self._data.transpose(axes)))
         return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose", given=(dim0, dim1))
 
     def swapaxes(self, axis0, axis1):
@@ -295,6 +313,8 @@ class ShapeMethods:
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
         # (a view even of a 0-d or 1-d tensor, as PyTorch's: not the tensor itself)
+        if not records(self):
+            return self._as_view(Tensor._wrap(self._data.transpose()))
         return shape_ops.Permute.apply(self, axes=tuple(range(self._data.ndim))[::-1], kind="T")
 
     def expand(self, *sizes, **keywords):
@@ -322,6 +342,8 @@ class ShapeMethods:
                 )
         if any(s < 0 for s in target):  # other negative sizes (any -1 of a 0-d tensor): PyTorch's size overflow
             raise RuntimeError("numel: integer multiplication overflow")
+        if not records(self):
+            return _unrecorded_view(self, shape_ops.Expand, shape=target)
         return shape_ops.Expand.apply(self, shape=target)
 
     def expand_as(self, other):
@@ -749,3 +771,9 @@ class ShapeMethods:
         if self._data.ndim != 2 or vec._data.ndim != 1:
             raise RuntimeError(f"vector + matrix @ vector expected, got 1, {self._data.ndim}, {vec._data.ndim}")
         return self.matmul(vec)
+
+
+def _unrecorded_view(tensor, node_class, **params):
+    """``node_class.apply(tensor, **params)`` of a view op where no graph records it (``not records(tensor)``): the
+    view its forward gives, without the node apply makes and drops (half a small tensor's unsqueeze)."""
+    return tensor._as_view(Tensor._wrap(node_class.__new__(node_class).forward(tensor._data, **params)))
