@@ -163,12 +163,15 @@ class Clamp(Node):
                    "ClampMinBackward0": {"self": SavedInput(0, "a"), "min": _given_bound(0)},
                    "ClampMaxBackward0": {"self": SavedInput(0, "a"), "max": _given_bound(1)}}
 
-    def forward(self, a, min=None, max=None, node="ClampBackward1", bounds=None):
+    def forward(self, a, min=None, max=None, node="ClampBackward1", bounds=None, recorded=True):
         """``bounds``: (min, max) as the call gave them, for the node's saved values (those converted to the
-        input's dtype by default)."""
+        input's dtype by default). ``recorded``: False when no graph, tangent or transform can read the node,
+        which then needs no gradient mask."""
         self.node, self.a = node, a  # (clamp_min / clamp_max name their own; the input, clamp_'s too)
         self.bounds = (min, max) if bounds is None else bounds
         out = _clamped(a, min, max)
+        if not recorded:  # (the mask's comparisons cost twice the clamp itself)
+            return out.astype(a.dtype, copy=False)
         # the mask in the input's layout, as PyTorch's comparisons make it (its gradient's where() follows it)
         below_max = None if max is None else a <= max
         if min is None:

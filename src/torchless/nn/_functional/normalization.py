@@ -5,8 +5,8 @@ from ... import _memory_format
 from ..._kernels.fma import fused_multiply_add, fused_multiply_add32
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import laid_out_gradients
-from ...autograd import forward_ad
-from ...autograd.graph import Node, save_tensor_versions
+from ...autograd import forward_ad, grad_mode
+from ...autograd.graph import Node, records, save_tensor_versions
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
@@ -126,7 +126,12 @@ class BatchNorm(Node):
         return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False))
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
-                compute_in_float32=False, bfloat16_statistics=False):
+                compute_in_float32=False, bfloat16_statistics=False, recorded=True):
+        """``recorded``: False when no graph, tangent or transform can read the node (nothing to save)."""
+        if not (training or recorded or compute_in_float32) and x.dtype in _LINEAR_TERMS_DTYPES:
+            y = _eval_output(x, weight, bias, running_mean, running_var, eps)
+            if y is not None:
+                return y
         N, C = x.shape[:2]
         self.input_dtype = x.dtype
         x3 = x.reshape(N, C, -1)
@@ -176,6 +181,8 @@ class BatchNorm(Node):
                     running_var *= 1 - momentum
                     running_var += (momentum * self.count / max(self.count - 1, 1)) * var
         else:
+            if linear_terms:  # the output as ATen's kernel computes it; xhat for backward below
+                y = _eval_output(x, weight, bias, running_mean, running_var, eps, always=True)
             subtracted = running_mean
             centered = x3 - running_mean.reshape(channel)
             var = running_var.astype(x3.dtype, copy=False)  # (float16 statistics read into float32)
@@ -191,7 +198,9 @@ class BatchNorm(Node):
             self.parameter_dtype = x.dtype if given is None else given.dtype
         centered *= self.invstd.reshape(channel)
         self.xhat = centered
-        if half:
+        if linear_terms and not training:
+            pass  # (y computed above)
+        elif half:
             y = _half_batch_norm_output(x3, subtracted.astype(np.float32), self.invstd, weight, bias)
         else:
             y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
@@ -392,6 +401,40 @@ def _half_batch_norm_output(x3, mean, invstd, weight, bias):
                                     np.broadcast_to(beta.reshape(1, -1, 1), x3.shape))
 
 
+_LINEAR_TERMS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _eval_output(x, weight, bias, running_mean, running_var, eps, always=False):
+    """batch_norm's output out of training for a float32 or float64 ``x`` in a contiguous layout, as ATen's kernel
+    computes it: per channel (in x's dtype) invstd = 1 / sqrt(var + eps), alpha = invstd * weight and beta = bias
+    - mean * alpha (a fused multiply-add), then x * alpha + beta, in x's layout. Its fused multiply-add per element
+    is taken as a product then a sum (emulating it in float64 measured four times slower; this way seven in ten
+    elements came out bit-identical, (x - mean) * invstd * weight + bias one in two), except on the channels where
+    x * alpha and beta nearly cancel (_cancelling_channels_as_pytorch), emulated there. None (unless ``always``)
+    for an input in no contiguous layout or with such channels: the general path handles those."""
+    if not _in_contiguous_layout(x):
+        return None
+    real = x.dtype.type
+    with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently, as PyTorch's kernel
+        invstd = real(1) / np.sqrt(running_var + real(eps))
+        cancelling = np.abs(running_mean * invstd) > _CANCELLING_RATIO
+        if np.count_nonzero(cancelling) and not always:
+            return None
+        alpha = invstd if weight is None else invstd * weight
+        beta = (fused_multiply_add32 if real is np.float32 else fused_multiply_add)(
+            -running_mean, alpha, real(0) if bias is None else bias)
+        channel = (1, -1) + (1,) * (x.ndim - 2)
+        y = x * alpha.reshape(channel)  # (x's layout: C order or channels-last, as PyTorch's result)
+        y += beta.reshape(channel)
+    if np.count_nonzero(cancelling):
+        y3 = y.reshape(x.shape[0], x.shape[1], -1)
+        _cancelling_channels_as_pytorch(y3, x.reshape(y3.shape), running_mean, invstd, None, weight, bias)
+        y = y3.reshape(x.shape)  # (a copy for a channels-last input)
+    if _memory_format.may_suggest_channels_last(x):
+        y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
+    return y
+
+
 def _verify_batch_size(size):
     values_per_channel = size[0]
     for n in size[2:]:
@@ -553,6 +596,8 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     for stat in (running_mean, running_var):
         if stat is not None and stat.dim() != 1:  # when float32 statistics go with a float16 input
             _refuse_statistic_rank(stat)
+    # (nothing to save for a node no graph, tangent or transform reads)
+    recorded = bool(records(input, weight, bias) or grad_mode.state.transform_epoch or forward_ad.state.vmap_levels)
     result = BatchNorm.apply(input, weight, bias,
                              running_mean=None if running_mean is None else running_mean._data,
                              running_var=None if running_var is None else running_var._data,
@@ -560,7 +605,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
                              # (PyTorch keeps the batch's statistics of a bfloat16 input and parameters as bfloat16;
                              # an input in no contiguous layout goes through other ops)
                              bfloat16_statistics=not mixed and input._data.dtype.kind == "V"
-                             and _in_contiguous_layout(input._data) and input._data.dtype)
+                             and _in_contiguous_layout(input._data) and input._data.dtype, recorded=recorded)
     # PyTorch's node saves the running statistics: an in-place op on one before backward is its error (their
     # update by a training forward, made by the kernel, is none, as in PyTorch)
     return save_tensor_versions(result, running_mean, running_var)
