@@ -115,20 +115,28 @@ def split(items, shards):
     return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
 
 
-def elementwise(function, arrays, flop_per_element, **keywords):
+def elementwise(function, arrays, flop_per_element, meanwhile=None, **keywords):
     """``function(*arrays, **keywords)`` for an element-wise ``function`` that works in place: split,
-    when large, into matching slices of the flattened arrays (None entries pass through as None).
+    when large, into matching slices of the flattened arrays (None entries pass through as None);
+    ``meanwhile`` as run_shards'.
 
     Every array must be C-contiguous and of one size, so that its flat slices are views.
     """
     size = arrays[0].size
     count = shard_count(size, flop_per_element * size)
     if count == 1:
+        if meanwhile is not None:
+            meanwhile()
         function(*arrays, **keywords)
         return
     flat = [None if array is None else array.reshape(-1) for array in arrays]
     shards = [tuple(None if array is None else array[part] for array in flat) for part in split(size, count)]
-    run_shards(functools.partial(function, **keywords), shards)
+    run_shards(functools.partial(function, **keywords), shards, meanwhile)
+
+
+def splits(size, flop_per_element):
+    """Whether ``elementwise`` splits a call over arrays of ``size`` elements."""
+    return shard_count(size, flop_per_element * size) > 1
 
 
 def into(out, function, *args):
