@@ -18,6 +18,7 @@ the change), and those with torch compare with it at run time.
 import subprocess
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -509,3 +510,178 @@ def test_split_step_runs_under_python_OO():
     result = subprocess.run([sys.executable, "-OO", "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+# ----------------------------------------------------- max pooling's gradient computed by the convolution's shards
+def _spy_fill(monkeypatch):
+    from torchless._kernels import pool
+
+    calls = []
+    fill = pool.max_pool2d_backward_images_into
+
+    def recorded(gx, gy, winners, images):
+        calls.append((images.start, images.stop))
+        return fill(gx, gy, winners, images)
+
+    monkeypatch.setattr(pool, "max_pool2d_backward_images_into", recorded)
+    return calls
+
+
+def block_gradients(lib, x, w, b, variant, conv_args=(1, 0, 1, 1), dtype=None, hook=False):
+    """Gradients of conv -> relu -> max_pool2d(2) -> a weighted sum (and of the variants' extra uses), in ``lib``."""
+    F = lib.nn.functional
+    tensors = [lib.tensor(a) for a in (x, w, b)]
+    if dtype is not None:
+        tensors = [t.to(dtype) for t in tensors]
+    tx, tw, tb = tensors
+    for t, needed in zip((tx, tw, tb), variant.get("requires", (True, True, True))):
+        t.requires_grad_(needed)
+    y = F.conv2d(tx, tw, tb, *conv_args)
+    if hook:
+        y.register_hook(lambda g: g)
+    if variant.get("retain"):
+        y.retain_grad()
+    r = F.relu(y)
+    p = F.max_pool2d(r, 2)
+    weights = lib.tensor(np.cos(np.arange(p.numel(), dtype=np.float32)).reshape(p.shape))
+    if dtype is not None:
+        weights = weights.to(dtype)
+    loss = (p * weights).sum()
+    if variant.get("twice"):
+        loss = loss + (y * 0.5).sum()
+    roots = [loss] + ([(y * 0.25).sum()] if variant.get("root") else [])
+    lib.autograd.backward(roots)
+    grads = [t.grad.numpy().astype(np.float64) if t.grad is not None else None for t in (tx, tw, tb)]
+    return grads + ([y.grad.numpy()] if variant.get("retain") else [])
+
+
+BLOCKS = [  # (x shape, w shape, conv args (stride, padding, dilation, groups))
+    ((16, 8, 14, 14), (16, 8, 3, 3), (1, 0, 1, 1)),
+    ((10, 6, 12, 12), (12, 3, 3, 3), (1, 1, 1, 2)),
+    ((8, 4, 17, 17), (8, 4, 3, 3), (1, 1, 2, 1)),
+    ((12, 3, 16, 16), (6, 3, 5, 5), (1, 2, 1, 1)),
+]
+
+
+@pytest.mark.parametrize("shapes", BLOCKS)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pool_gradient_computed_by_the_convolution(shapes, threads, small_splits, monkeypatch):
+    x_shape, w_shape, conv_args = shapes
+    rng = np.random.default_rng(16)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    b = rng.standard_normal(w_shape[0]).astype(np.float32)
+    torchless.set_num_threads(threads)
+    calls = _spy_fill(monkeypatch)
+    deferred = block_gradients(torchless, x, w, b, {}, conv_args)
+    assert calls == ([(0, x_shape[0] // 2 + x_shape[0] % 2), (x_shape[0] // 2 + x_shape[0] % 2, x_shape[0])]
+                     if threads == 2 and blas.thread_controls() else [(0, x_shape[0])])
+    calls.clear()
+    watched = block_gradients(torchless, x, w, b, {}, conv_args, hook=True)  # (a hook: the pool computes it)
+    assert calls == []
+    for ours, before in zip(deferred, watched):
+        np.testing.assert_array_equal(ours, before)
+    torch = pytest.importorskip("torch")
+    theirs = block_gradients(torch, x, w, b, {}, conv_args)
+    for ours, their in zip(deferred, theirs):
+        np.testing.assert_allclose(ours, their, rtol=1e-4, atol=1e-4)
+
+
+def direct_block_gradients(x, w, b, variant):
+    """float64 gradients of the first block of BLOCKS with ``variant``'s extra uses (independent of the kernels)."""
+    x64, w64 = x.astype(np.float64), w.astype(np.float64)
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    Ho, Wo = H - 2, W - 2
+    y = np.zeros((N, O, Ho, Wo))
+    for i in range(3):
+        for j in range(3):
+            y += np.einsum("nchw,oc->nohw", x64[:, :, i:i + Ho, j:j + Wo], w64[:, :, i, j])
+    y += b.astype(np.float64)[None, :, None, None]
+    weights = np.cos(np.arange(N * O * (Ho // 2) * (Wo // 2), dtype=np.float32)).astype(np.float64)
+    weights = weights.reshape(N, O, Ho // 2, Wo // 2)
+    r = np.maximum(y, 0)
+    windows = r[:, :, :Ho // 2 * 2, :Wo // 2 * 2].reshape(N, O, Ho // 2, 2, Wo // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    flat = windows.reshape(N, O, Ho // 2, Wo // 2, 4)
+    winner = flat.argmax(-1)
+    g_flat = np.zeros_like(flat)
+    np.put_along_axis(g_flat, winner[..., None], weights[..., None], -1)
+    gr = np.zeros_like(r)
+    gr[:, :, :Ho // 2 * 2, :Wo // 2 * 2] = g_flat.reshape(N, O, Ho // 2, Wo // 2, 2, 2).transpose(
+        0, 1, 2, 4, 3, 5).reshape(N, O, Ho // 2 * 2, Wo // 2 * 2)
+    gy = gr * (y > 0)
+    if variant.get("twice"):
+        gy = gy + 0.5
+    if variant.get("root"):
+        gy = gy + 0.25
+    gx, gw = direct_gradients(gy, x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    return [gx, gw, gy.sum((0, 2, 3))] + ([gy] if variant.get("retain") else [])
+
+
+VARIANTS = [
+    ({}, True),
+    ({"twice": True}, False),        # the convolution's output also used elsewhere
+    ({"root": True}, False),         # ... and a root of backward
+    ({"retain": True}, False),       # its gradient retained
+    ({"requires": (False, True, True)}, True),   # the weight's gradient only
+    ({"requires": (False, False, True)}, True),  # the bias's only
+    ({"requires": (True, False, False)}, True),  # the input's only
+]
+
+
+@pytest.mark.parametrize("variant, taken", VARIANTS)
+def test_pool_gradient_deferred_only_where_nothing_else_sees_it(variant, taken, two_threads, monkeypatch):
+    x_shape, w_shape, _ = BLOCKS[0]
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    b = rng.standard_normal(w_shape[0]).astype(np.float32)
+    calls = _spy_fill(monkeypatch)
+    ours = block_gradients(torchless, x, w, b, variant)
+    assert bool(calls) == taken
+    reference = direct_block_gradients(x, w, b, variant)
+    requires = variant.get("requires", (True, True, True))
+    for index, (grad, expected) in enumerate(zip(ours, reference)):
+        if index < 3 and not requires[index]:
+            assert grad is None
+            continue
+        close_to(grad, expected, 400)
+    torch = pytest.importorskip("torch")
+    theirs = block_gradients(torch, x, w, b, variant)
+    for grad, their in zip(ours, theirs):
+        if grad is not None:
+            np.testing.assert_allclose(grad, their, rtol=1e-4, atol=1e-4)
+
+
+def test_pool_gradient_not_deferred_under_anomaly_detection_nor_in_float64(two_threads, monkeypatch):
+    x_shape, w_shape, _ = BLOCKS[0]
+    rng = np.random.default_rng(18)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape, w_shape[:1]))
+    calls = _spy_fill(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (its notice that anomaly detection slows things down)
+        with torchless.autograd.detect_anomaly():
+            anomalous = block_gradients(torchless, x, w, b, {})
+    wide = block_gradients(torchless, x, w, b, {}, dtype=torchless.float64)
+    assert calls == []
+    reference = direct_block_gradients(x, w, b, {})
+    for grads in (anomalous, wide):
+        for grad, expected in zip(grads, reference):
+            close_to(grad, expected, 400)
+
+
+def test_pool_gradient_deferred_again_with_retain_graph(two_threads, monkeypatch):
+    x_shape, w_shape, _ = BLOCKS[0]
+    rng = np.random.default_rng(19)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape, w_shape[:1]))
+    calls = _spy_fill(monkeypatch)
+    F = torchless.nn.functional
+    tx, tw = torchless.tensor(x, requires_grad=True), torchless.tensor(w, requires_grad=True)
+    loss = (F.max_pool2d(F.relu(F.conv2d(tx, tw, torchless.tensor(b))), 2) *
+            torchless.tensor(np.cos(np.arange(16 * 16 * 36, dtype=np.float32)).reshape(16, 16, 6, 6))).sum()
+    loss.backward(retain_graph=True)
+    first = tw.grad.numpy().copy()
+    loss.backward()
+    assert calls == [(0, 16), (0, 16)]  # (too small to split: whole, in each backward)
+    np.testing.assert_allclose(tw.grad.numpy(), 2 * first, rtol=1e-6, atol=1e-6)
+    close_to(first, direct_block_gradients(x, w, b, {})[1], 400)

@@ -694,7 +694,7 @@ def _add_bias(y, bias):
 
 
 def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True,
-                    skipped_padding=None, meanwhile=None):
+                    skipped_padding=None, meanwhile=None, fill=None):
     """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight.
 
     Each split over the batch when large, both in one split call: each shard computes its images' weight
@@ -703,7 +703,8 @@ def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
     the course CNN's training step, where its operands sit in the calling core's cache, 0.90-0.96 of the
     step's time *without* it on a quiet machine, and 0.67-0.72 with another process busy on the second
     core (the helper's shard then waits for that core). ``meanwhile``: the caller's independent work, run
-    while a helper wakes (see parallel.run_shards), or first.
+    while a helper wakes (see parallel.run_shards), or first. ``fill``: gy is yet to be computed, by
+    ``fill(images)`` for a slice of the batch (each shard its own images', else all at first).
     """
     if input_grad and weight_grad and gy.size and x.size and w.size:
         slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], w.shape)
@@ -712,9 +713,11 @@ def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
             # and the same code per shard as the two split calls, so the same bits
             gx = np.empty((gy.shape[0], w.shape[1] * groups, *x.shape[2:]), np.result_type(gy, w))
             partial_sums = parallel.run_shards(_backward_both_whole, [
-                (gy[part], x[part], w, stride, padding, dilation, groups, skipped_padding, gx[part])
-                for part in slices], meanwhile=meanwhile)
+                (gy[part], x[part], w, stride, padding, dilation, groups, skipped_padding, gx[part],
+                 None if fill is None else functools.partial(fill, part)) for part in slices], meanwhile=meanwhile)
             return gx, _sum_in_shard_order(partial_sums)
+    if fill is not None:
+        fill(slice(0, gy.shape[0]))
     # The weight gradient goes first, where the forward left its gathered columns.
     gw = (conv2d_backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups,
                                  skipped_padding=skipped_padding, meanwhile=meanwhile) if weight_grad else None)
@@ -724,9 +727,12 @@ def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
     return gx, gw
 
 
-def _backward_both_whole(gy, x, w, stride, padding, dilation, groups, skipped_padding, gx):
-    """A shard of conv2d_backward's split call: its images' weight gradient (returned), then their input
-    gradient (written into ``gx``), each as the gradient's own split call computes a shard."""
+def _backward_both_whole(gy, x, w, stride, padding, dilation, groups, skipped_padding, gx, fill=None):
+    """A shard of conv2d_backward's split call: its images' gy computed by ``fill()`` when given, then their weight
+    gradient (returned), then their input gradient (written into ``gx``), each as the gradient's own split call
+    computes a shard."""
+    if fill is not None:
+        fill()
     gw = _backward_weight_whole(gy, x, w.shape[2:], stride, padding, dilation, groups, None, skipped_padding)
     _backward_input_whole(gy, w, x.shape[2:], stride, padding, dilation, groups, None, gx)
     return gw

@@ -15,7 +15,8 @@ from ..._kernels import conv3d as kernels3d
 from ..._kernels import conv_half
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
-from ...autograd import forward_ad
+from ...autograd import anomaly_mode, forward_ad
+from ...autograd._engine import current_backward, gradient_unwatched, sole_gradient_from
 from ...autograd._graph_backward import (GradientOfGradientLaidOut, SeenGradient, with_gradient_laid_out,
                                          with_gradient_strides)
 from ...autograd.graph import Node
@@ -196,6 +197,12 @@ def _weight_gradient_in_layout(array4d, node):
     return _like(_memory_format.with_strides(array4d, _memory_format.element_strides(node.w)), node.ndim)
 
 
+def _gradient_hw(node):
+    """The output's (height, width) of the 2-D convolution ``node``."""
+    stride, padding, dilation, _ = node.args
+    return kernels.conv_output_hw(node.x.shape[2:], node.w.shape[2:], stride, padding, dilation)
+
+
 def _in_layout(array4d, layout, ndim):
     """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim;
     C-contiguous for None, an empty one too (NumPy gives those all-zero strides, PyTorch allocates them so)."""
@@ -258,10 +265,37 @@ class Convolution(Node):
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
         return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
 
+    _later = None  # (the gradient array, its filling) handed over by a consumer: see takes_gradient_later
+
+    def takes_gradient_later(self, consumer, shape, dtype):
+        """Whether the consumer node ``consumer`` (a ReLU that max pooling masked) may hand this convolution its
+        output's gradient (``shape``, ``dtype``) to compute later (gradient_later): a float32 2-D convolution of
+        C order whose output reaches nothing but ``consumer`` and whose gradient nothing watches (no hooks,
+        retain_grad, anomaly detection, graph or inputs)."""
+        return (not isinstance(self, _InFloat32) and self.kernels is _KERNELS[4] and self.ndim == 4
+                and self.layout is None and dtype == np.float32 == self.x.dtype == self.w.dtype
+                and shape == (self.x.shape[0], self.w.shape[0], *_gradient_hw(self)) and not anomaly_mode.state.enabled
+                and gradient_unwatched(self) and sole_gradient_from(self, consumer))
+
+    def gradient_later(self, gradient, fill):
+        """``gradient``, the uninitialised array this convolution's backward will receive as its output's
+        gradient, is to be computed by ``fill(images)`` for slices of the batch (see takes_gradient_later)."""
+        self._later = gradient, fill, current_backward()
+
     def backward(self, grad):
         gy = _as_4d(grad)
         gx = gw = None
         bias_grad = [None]
+        later, self._later = self._later, None
+        fill = None
+        if later is not None:
+            if later[0] is grad:
+                fill = later[1]
+            elif later[2] == current_backward():  # (else one left by a backward that failed before this node)
+                raise RuntimeError("internal error: a convolution's deferred output gradient was replaced")
+        if fill is not None and not (self.needs_input_grad[0] or self.needs_input_grad[1]):
+            fill(slice(0, gy.shape[0]))
+            fill = None
 
         def sum_bias_grad():
             # Over the batch first, then each channel's contiguous plane: twice as fast as one reduction over
@@ -276,9 +310,16 @@ class Convolution(Node):
             # training step: its convolutions' backward took 0.98 of the time it took with this last, medians
             # of 10 interleaved processes, thread CPU time; the same sums); in a split call, while the helper
             # wakes (the classic MNIST CNN's 32->64 layer: its ~0.36 ms sum against a ~0.1-0.2 ms wake-up)
-            gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
-                                           weight_grad=self.needs_input_grad[1], skipped_padding=skipped,
-                                           meanwhile=sum_bias_grad if self.needs_input_grad[2] else None)
+            if fill is None:
+                gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
+                                               weight_grad=self.needs_input_grad[1], skipped_padding=skipped,
+                                               meanwhile=sum_bias_grad if self.needs_input_grad[2] else None)
+            else:  # (gy is filled in by the kernels' shards, the bias's gradient summed after: the same sums)
+                gx, gw = kernels.conv2d_backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
+                                                 weight_grad=self.needs_input_grad[1], skipped_padding=skipped,
+                                                 fill=fill)
+                if self.needs_input_grad[2]:
+                    sum_bias_grad()
             gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
         elif self.needs_input_grad[2]:
             sum_bias_grad()
