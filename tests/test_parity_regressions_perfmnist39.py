@@ -574,8 +574,9 @@ def test_pool_gradient_computed_by_the_convolution(shapes, threads, small_splits
     torchless.set_num_threads(threads)
     calls = _spy_fill(monkeypatch)
     deferred = block_gradients(torchless, x, w, b, {}, conv_args)
-    assert calls == ([(0, x_shape[0] // 2 + x_shape[0] % 2), (x_shape[0] // 2 + x_shape[0] % 2, x_shape[0])]
-                     if threads == 2 and blas.thread_controls() else [(0, x_shape[0])])
+    half = x_shape[0] // 2 + x_shape[0] % 2
+    # (only where the convolution's gradients are split: run whole, the pooling's backward gains nothing there)
+    assert calls == ([(0, half), (half, x_shape[0])] if threads == 2 and blas.thread_controls() else [])
     calls.clear()
     watched = block_gradients(torchless, x, w, b, {}, conv_args, hook=True)  # (a hook: the pool computes it)
     assert calls == []
@@ -623,14 +624,14 @@ VARIANTS = [
     ({"twice": True}, False),        # the convolution's output also used elsewhere
     ({"root": True}, False),         # ... and a root of backward
     ({"retain": True}, False),       # its gradient retained
-    ({"requires": (False, True, True)}, True),   # the weight's gradient only
-    ({"requires": (False, False, True)}, True),  # the bias's only
-    ({"requires": (True, False, False)}, True),  # the input's only
+    ({"requires": (False, True, True)}, False),   # the weight's gradient only (not split in one call)
+    ({"requires": (False, False, True)}, False),  # the bias's only
+    ({"requires": (True, False, False)}, False),  # the input's only
 ]
 
 
 @pytest.mark.parametrize("variant, taken", VARIANTS)
-def test_pool_gradient_deferred_only_where_nothing_else_sees_it(variant, taken, two_threads, monkeypatch):
+def test_pool_gradient_deferred_only_where_nothing_else_sees_it(variant, taken, small_splits, monkeypatch):
     x_shape, w_shape, _ = BLOCKS[0]
     rng = np.random.default_rng(17)
     x = rng.standard_normal(x_shape).astype(np.float32)
@@ -638,7 +639,7 @@ def test_pool_gradient_deferred_only_where_nothing_else_sees_it(variant, taken, 
     b = rng.standard_normal(w_shape[0]).astype(np.float32)
     calls = _spy_fill(monkeypatch)
     ours = block_gradients(torchless, x, w, b, variant)
-    assert bool(calls) == taken
+    assert bool(calls) == (taken and bool(blas.thread_controls()))
     reference = direct_block_gradients(x, w, b, variant)
     requires = variant.get("requires", (True, True, True))
     for index, (grad, expected) in enumerate(zip(ours, reference)):
@@ -653,7 +654,7 @@ def test_pool_gradient_deferred_only_where_nothing_else_sees_it(variant, taken, 
             np.testing.assert_allclose(grad, their, rtol=1e-4, atol=1e-4)
 
 
-def test_pool_gradient_not_deferred_under_anomaly_detection_nor_in_float64(two_threads, monkeypatch):
+def test_pool_gradient_not_deferred_under_anomaly_detection_nor_in_float64(small_splits, monkeypatch):
     x_shape, w_shape, _ = BLOCKS[0]
     rng = np.random.default_rng(18)
     x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape, w_shape[:1]))
@@ -670,7 +671,8 @@ def test_pool_gradient_not_deferred_under_anomaly_detection_nor_in_float64(two_t
             close_to(grad, expected, 400)
 
 
-def test_pool_gradient_deferred_again_with_retain_graph(two_threads, monkeypatch):
+@needs_threadpoolctl
+def test_pool_gradient_deferred_again_with_retain_graph(small_splits, monkeypatch):
     x_shape, w_shape, _ = BLOCKS[0]
     rng = np.random.default_rng(19)
     x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (x_shape, w_shape, w_shape[:1]))
@@ -682,6 +684,34 @@ def test_pool_gradient_deferred_again_with_retain_graph(two_threads, monkeypatch
     loss.backward(retain_graph=True)
     first = tw.grad.numpy().copy()
     loss.backward()
-    assert calls == [(0, 16), (0, 16)]  # (too small to split: whole, in each backward)
+    assert calls == [(0, 8), (8, 16)] * 2
     np.testing.assert_allclose(tw.grad.numpy(), 2 * first, rtol=1e-6, atol=1e-6)
     close_to(first, direct_block_gradients(x, w, b, {})[1], 400)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("input_grad, weight_grad", [(True, True), (False, True), (True, False)])
+def test_kernel_fills_its_output_gradient_first(threads, input_grad, weight_grad, small_splits):
+    gy, x, w, args = conv_arrays(CONV_SPECS[6], seed=20)
+    torchless.set_num_threads(threads)
+    later = np.full_like(gy, np.nan)
+    filled = []
+
+    def fill(images):
+        filled.append((images.start, images.stop))
+        later[images] = gy[images]
+
+    gx, gw = conv.conv2d_backward(later, x, w, *args, input_grad=input_grad, weight_grad=weight_grad, fill=fill)
+    split = threads == 2 and input_grad and weight_grad and blas.thread_controls()
+    assert filled == ([(0, 2), (2, 4)] if split else [(0, 4)])
+    np.testing.assert_array_equal(later, gy)
+    gx_before, gw_before = conv.conv2d_backward(gy, x, w, *args, input_grad=input_grad, weight_grad=weight_grad)
+    for ours, before in ((gx, gx_before), (gw, gw_before)):
+        assert (ours is None) == (before is None)
+        if ours is not None:
+            np.testing.assert_array_equal(ours, before)
+    gx64, gw64 = direct_gradients(gy, x, w, *args)
+    if input_grad:
+        close_to(gx, gx64, 600)
+    if weight_grad:
+        close_to(gw, gw64, 600)

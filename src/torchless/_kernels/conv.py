@@ -727,6 +727,12 @@ def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
     return gx, gw
 
 
+def splits_both_gradients(x_shape, w_shape, gy_shape):
+    """Whether conv2d_backward computes both gradients of these shapes in one split call."""
+    return (0 not in x_shape and 0 not in w_shape and 0 not in gy_shape
+            and _batch_shards(gy_shape[0], gy_shape[1], gy_shape[2:], w_shape) is not None)
+
+
 def _backward_both_whole(gy, x, w, stride, padding, dilation, groups, skipped_padding, gx, fill=None):
     """A shard of conv2d_backward's split call: its images' gy computed by ``fill()`` when given, then their weight
     gradient (returned), then their input gradient (written into ``gx``), each as the gradient's own split call

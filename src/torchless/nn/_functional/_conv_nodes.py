@@ -270,12 +270,15 @@ class Convolution(Node):
     def takes_gradient_later(self, consumer, shape, dtype):
         """Whether the consumer node ``consumer`` (a ReLU that max pooling masked) may hand this convolution its
         output's gradient (``shape``, ``dtype``) to compute later (gradient_later): a float32 2-D convolution of
-        C order whose output reaches nothing but ``consumer`` and whose gradient nothing watches (no hooks,
-        retain_grad, anomaly detection, graph or inputs)."""
-        return (not isinstance(self, _InFloat32) and self.kernels is _KERNELS[4] and self.ndim == 4
-                and self.layout is None and dtype == np.float32 == self.x.dtype == self.w.dtype
-                and shape == (self.x.shape[0], self.w.shape[0], *_gradient_hw(self)) and not anomaly_mode.state.enabled
-                and gradient_unwatched(self) and sole_gradient_from(self, consumer))
+        C order whose two gradients are split over its batch (the classic MNIST CNN's second), whose output
+        reaches nothing but ``consumer`` and whose gradient nothing watches (no hooks, retain_grad, anomaly
+        detection, graph or inputs)."""
+        return (self.needs_input_grad[0] and self.needs_input_grad[1] and self.kernels is _KERNELS[4]
+                and self.ndim == 4 and not isinstance(self, _InFloat32) and self.layout is None
+                and dtype == np.float32 == self.x.dtype == self.w.dtype
+                and shape == (self.x.shape[0], self.w.shape[0], *_gradient_hw(self))
+                and kernels.splits_both_gradients(self.x.shape, self.w.shape, shape)
+                and not anomaly_mode.state.enabled and gradient_unwatched(self) and sole_gradient_from(self, consumer))
 
     def gradient_later(self, gradient, fill):
         """``gradient``, the uninitialised array this convolution's backward will receive as its output's
