@@ -521,13 +521,13 @@ def max_pool2d_backward_winners(gy, winners):
     return gx.reshape(gx_shape)
 
 
-def max_pool2d_backward_images_into(gx, gy, winners, images):
-    """``gx[images] = `` max_pool2d_backward_winners(gy, winners)[images]: the gradient of the images (a slice of the
-    batch) alone, written into their part of the C-contiguous (N, C, H, W) ``gx`` (a consumer's split call fills
-    each shard's part this way: see Convolution.takes_gradient_later)."""
-    N, C = gy.shape[:2]
+def max_pool2d_backward_images_into(gx, gy_images, winners, images):
+    """``gx[images] = `` max_pool2d_backward_winners(gy, winners)[images], given ``gy_images`` = gy[images]: the
+    gradient of the images (a slice of the batch) alone, written into their part of the C-contiguous (N, C, H, W)
+    ``gx`` (a consumer's split call fills each shard's part this way: see Convolution.takes_gradient_later)."""
+    N, C = gx.shape[:2]
     planes = slice(images.start * C, images.stop * C)
-    gy_planes = gy.reshape(N * C, *gy.shape[2:])[planes]
+    gy_planes = gy_images.reshape(-1, *gy_images.shape[2:])
     gx_planes = gx.reshape(N * C, *gx.shape[2:])[planes]
     _max_pool_backward_planes(gy_planes, winners.ids[planes], winners.geometry, gx_planes)
 

@@ -151,6 +151,12 @@ def _in_input_format(node, array):
     return array if node.grad_format is None else _memory_format.in_format(array, node.grad_format)
 
 
+def _relu_pool_backward_into(gx, grad, nonzero, winners, images):
+    """gx[images] of max pooling a ReLU's output (N, C, H, W), the ReLU's mask done at the pooled resolution
+    (``nonzero``; see Relu.masked_by_consumer): MaxPool.backward's, for a slice of the batch."""
+    kernels.max_pool2d_backward_images_into(gx, unary.pass_where(nonzero[images], grad[images]), winners, images)
+
+
 class MaxPool(_PooledAs2d):
     """Max pooling; backward sends each output's gradient to its argmax.
 
@@ -197,17 +203,17 @@ class MaxPool(_PooledAs2d):
     def backward(self, grad):
         relu = self.edges[0] if self.nonzero is not None else None
         if relu is not None and gradient_unwatched(relu):
-            masked = _as_planes(unary.pass_where(self.nonzero, grad), self.spatial)
             convolution = relu.edges[0]
             if (self.grad_format is None and self.spatial == 2 and len(self.input_shape) == 4
                     and getattr(convolution, "takes_gradient_later", None) is not None
-                    and convolution.takes_gradient_later(relu, self.input_shape, masked.dtype)):
+                    and convolution.takes_gradient_later(relu, self.input_shape, grad.dtype)):
                 # The convolution under the ReLU computes this gradient itself, each shard of its split call its own
-                # images' part, right before their gradients (one serial pass fewer, its parts in cache)
-                gx = np.empty(self.input_shape, masked.dtype)
-                convolution.gradient_later(gx, functools.partial(kernels.max_pool2d_backward_images_into, gx,
-                                                                 masked.reshape(grad.shape), self.winners))
+                # images' part, right before their gradients (two serial passes fewer, their parts in cache)
+                gx = np.empty(self.input_shape, grad.dtype)
+                convolution.gradient_later(gx, functools.partial(_relu_pool_backward_into, gx, grad, self.nonzero,
+                                                                 self.winners))
             else:
+                masked = _as_planes(unary.pass_where(self.nonzero, grad), self.spatial)
                 gx = kernels.max_pool2d_backward_winners(masked, self.winners).reshape(self.input_shape)
             gx = relu.masked_by_consumer(gx)
             return (gx if self.grad_format is None else self._in_grad_format(gx),)
