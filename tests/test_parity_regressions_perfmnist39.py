@@ -10,6 +10,9 @@
   (``blas.matmuls``), the bias's gradient meanwhile: the same products.
 * Adam runs a group's updates after its loop, the small parameters' while the helper wakes for the first large one's
   split: each update computes what it did alone.
+* Max pooling of a ReLU of such a convolution hands it its input gradient to compute (the ReLU's mask at the pooled
+  resolution, then the pooling's backward), each shard its own images' part right before their gradients, where
+  nothing else sees that gradient (no hooks, retain_grad, other uses, roots, anomaly detection): the same bits.
 
 Each check has an independent reference (a float64 direct computation, or the separate calls' own bits from before
 the change), and those with torch compare with it at run time.
