@@ -101,6 +101,27 @@ def matmul(a, b, out=None):
         _restore_threads(libraries, previous)
 
 
+def matmuls(products, meanwhile=None):
+    """``[matmul(a, b) for a, b in products]`` (each pair at least 2-D), the parts of those matmul splits
+    computed in one split call (one hand-off to the helpers rather than one per product: a linear layer's
+    input and weight gradients), each part as matmul's split computes it: the same values. ``meanwhile``:
+    the caller's independent work, run while a helper wakes (see parallel.run_shards), or first."""
+    results, shards = [], []
+    for a, b in products:
+        parts = None
+        if not parallel.inside_shard() and thread_controls():
+            flop = 2 * a.shape[-2] * a.shape[-1] * b.shape[-1] * _batch_count(a, b)
+            if flop >= SPLIT_MIN_FLOP and a.shape[-2] * a.shape[-1] * b.shape[-1] > BLAS_OWN_SINGLE_THREAD_MAX:
+                parts = _parts(a, b, None, flop)
+        results.append(None if parts is None else parts[0])
+        shards += [] if parts is None else parts[1]
+    if shards:
+        parallel.run_shards(_matmul_into, shards, meanwhile=meanwhile)
+    elif meanwhile is not None:
+        meanwhile()
+    return [matmul(a, b) if result is None else result for (a, b), result in zip(products, results)]
+
+
 # OpenBLAS's SkylakeX kernels multiply a float32 product of at most 10**6 multiply-adds straight from its
 # operands (its "small matrix" kernels, sgemm_small_kernel_permit; above, it packs them first). For a thin left
 # operand the packing costs more than it saves: such a product runs in column pieces under that bound in

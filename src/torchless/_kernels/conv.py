@@ -694,20 +694,61 @@ def _add_bias(y, bias):
 
 
 def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True,
-                    skipped_padding=None):
+                    skipped_padding=None, meanwhile=None, fill=None):
     """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight.
 
-    One after the other, each split over the batch when large. A problem too small for that once ran its
-    two gradients at once on two threads: alone that measured 0.92 of the time one after the other
-    (64x5x14x14->10), but inside the course CNN's training step, where its operands sit in the calling
-    core's cache, 0.90-0.96 of the step's time *without* it on a quiet machine, and 0.67-0.72 with another
-    process busy on the second core (the helper's shard then waits for that core).
+    Each split over the batch when large, both in one split call: each shard computes its images' weight
+    gradient, then their input gradient. A problem too small for that once ran its two gradients at once
+    on two threads: alone that measured 0.92 of the time one after the other (64x5x14x14->10), but inside
+    the course CNN's training step, where its operands sit in the calling core's cache, 0.90-0.96 of the
+    step's time *without* it on a quiet machine, and 0.67-0.72 with another process busy on the second
+    core (the helper's shard then waits for that core). ``meanwhile``: the caller's independent work, run
+    while a helper wakes (see parallel.run_shards), or first. ``fill``: gy is yet to be computed, by
+    ``fill(images)`` for a slice of the batch (each shard its own images', else all at first).
     """
+    if input_grad and weight_grad and gy.size and x.size and w.size:
+        slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], w.shape)
+        if slices is not None:
+            # One hand-off rather than one per gradient (the helper's idle core wakes once); the same shards
+            # and the same code per shard as the two split calls, so the same bits
+            gx = np.empty((gy.shape[0], w.shape[1] * groups, *x.shape[2:]), np.result_type(gy, w))
+            partial_sums = parallel.run_shards(_backward_both_whole, [
+                (gy[part], x[part], w, stride, padding, dilation, groups, skipped_padding, gx[part],
+                 None if fill is None else functools.partial(fill, part)) for part in slices], meanwhile=meanwhile)
+            return gx, _sum_in_shard_order(partial_sums)
+    if fill is not None:
+        fill(slice(0, gy.shape[0]))
     # The weight gradient goes first, where the forward left its gathered columns.
     gw = (conv2d_backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups,
-                                 skipped_padding=skipped_padding) if weight_grad else None)
+                                 skipped_padding=skipped_padding, meanwhile=meanwhile) if weight_grad else None)
+    if not weight_grad and meanwhile is not None:
+        meanwhile()
     gx = conv2d_backward_input(gy, w, x.shape[2:], stride, padding, dilation, groups) if input_grad else None
     return gx, gw
+
+
+def splits_both_gradients(x_shape, w_shape, gy_shape):
+    """Whether conv2d_backward computes both gradients of these shapes in one split call."""
+    return (0 not in x_shape and 0 not in w_shape and 0 not in gy_shape
+            and _batch_shards(gy_shape[0], gy_shape[1], gy_shape[2:], w_shape) is not None)
+
+
+def _backward_both_whole(gy, x, w, stride, padding, dilation, groups, skipped_padding, gx, fill=None):
+    """A shard of conv2d_backward's split call: its images' gy computed by ``fill()`` when given, then their weight
+    gradient (returned), then their input gradient (written into ``gx``), each as the gradient's own split call
+    computes a shard."""
+    if fill is not None:
+        fill()
+    gw = _backward_weight_whole(gy, x, w.shape[2:], stride, padding, dilation, groups, None, skipped_padding)
+    _backward_input_whole(gy, w, x.shape[2:], stride, padding, dilation, groups, None, gx)
+    return gw
+
+
+def _sum_in_shard_order(partial_sums):
+    total = partial_sums[0]
+    for partial in partial_sums[1:]:   # in shard order: deterministic
+        total += partial
+    return total
 
 
 def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, algorithm=None):
@@ -782,21 +823,23 @@ def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, al
     return out if out is not None else gx
 
 
-def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None, skipped_padding=None):
+def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None, skipped_padding=None,
+                           meanwhile=None):
     """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W);
-    ``skipped_padding`` as conv2d_forward's."""
+    ``skipped_padding`` as conv2d_forward's, ``meanwhile`` as conv2d_backward's."""
+    slices = None
+    if gy.size and x.size:
+        slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:],
+                               (gy.shape[1], x.shape[1] // groups, *kernel_hw))
+    if slices is not None:
+        return _sum_in_shard_order(parallel.run_shards(_backward_weight_whole, [
+            (gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding)
+            for part in slices], meanwhile=meanwhile))
+    if meanwhile is not None:
+        meanwhile()
     if gy.size == 0 or x.size == 0:  # e.g. an empty batch: nothing to sum
         return np.zeros((gy.shape[1], x.shape[1] // groups, *kernel_hw), dtype=np.result_type(gy, x))
-    slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], (gy.shape[1], x.shape[1] // groups, *kernel_hw))
-    if slices is None:
-        return _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding)
-    partial_sums = parallel.run_shards(_backward_weight_whole, [
-        (gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding)
-        for part in slices])
-    total = partial_sums[0]
-    for partial in partial_sums[1:]:   # in shard order: deterministic
-        total += partial
-    return total
+    return _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding)
 
 
 def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm, skipped_padding=None):

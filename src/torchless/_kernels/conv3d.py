@@ -151,8 +151,11 @@ def conv3d_forward(x, w, stride, padding, dilation, groups, bias=None, skipped_p
 
 
 def conv3d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True,
-                    skipped_padding=None):
-    """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight."""
+                    skipped_padding=None, meanwhile=None):
+    """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight; ``meanwhile``,
+    the caller's independent work, runs first."""
+    if meanwhile is not None:
+        meanwhile()
     N, _, D, H, W = x.shape
     kernel = w.shape[2:]
     if _is_depth_free(kernel, stride, padding):

@@ -115,20 +115,28 @@ def split(items, shards):
     return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
 
 
-def elementwise(function, arrays, flop_per_element, **keywords):
+def elementwise(function, arrays, flop_per_element, meanwhile=None, **keywords):
     """``function(*arrays, **keywords)`` for an element-wise ``function`` that works in place: split,
-    when large, into matching slices of the flattened arrays (None entries pass through as None).
+    when large, into matching slices of the flattened arrays (None entries pass through as None);
+    ``meanwhile`` as run_shards'.
 
     Every array must be C-contiguous and of one size, so that its flat slices are views.
     """
     size = arrays[0].size
     count = shard_count(size, flop_per_element * size)
     if count == 1:
+        if meanwhile is not None:
+            meanwhile()
         function(*arrays, **keywords)
         return
     flat = [None if array is None else array.reshape(-1) for array in arrays]
     shards = [tuple(None if array is None else array[part] for array in flat) for part in split(size, count)]
-    run_shards(functools.partial(function, **keywords), shards)
+    run_shards(functools.partial(function, **keywords), shards, meanwhile)
+
+
+def splits(size, flop_per_element):
+    """Whether ``elementwise`` splits a call over arrays of ``size`` elements."""
+    return shard_count(size, flop_per_element * size) > 1
 
 
 def into(out, function, *args):
@@ -161,18 +169,24 @@ def _ensure_helpers(count):
             _helpers.append(tasks)
 
 
-def run_shards(function, shard_args):
+def run_shards(function, shard_args, meanwhile=None):
     """``[function(*args) for args in shard_args]``, computed at once by this thread and the helper
     threads (the first shard here; each thread then claims the next shard left), with BLAS held to one
     thread meanwhile.
 
-    Exceptions raised by a shard are re-raised here (the first one, in shard order) after every
-    shard has finished.
+    ``meanwhile``, a callable independent of the shards (the caller's own small serial work), runs on
+    this thread right after the hand-off, while a helper wakes up, before this thread claims a shard;
+    in a call run whole, before the shards.
+
+    Exceptions raised by ``meanwhile`` or a shard are re-raised here (``meanwhile``'s first, then the
+    first shard's in shard order) after every shard has finished.
     """
     if len(shard_args) == 1 or not _splitting.acquire(blocking=False):
+        if meanwhile is not None:
+            meanwhile()
         return [function(*args) for args in shard_args]
     try:
-        outcomes = _run_at_once(function, shard_args)
+        outcomes = _run_at_once(function, shard_args, meanwhile)
     finally:
         _splitting.release()
     results = []
@@ -233,8 +247,8 @@ def _hold_to_current_core():
         return None
 
 
-def _run_at_once(function, shard_args):
-    """(succeeded, result or exception) of every shard.
+def _run_at_once(function, shard_args, meanwhile=None):
+    """(succeeded, result or exception) of every shard, after running ``meanwhile`` (see run_shards).
 
     The shards are claimed in order, one at a time, by whichever thread is free: this one and the
     helpers. A helper that wakes late (its core busy with another process, measured here: up to
@@ -260,14 +274,24 @@ def _run_at_once(function, shard_args):
                 report.put(index)
         return taken
 
+    failure = None
     with _cores_apart(), blas.single_threaded():
         for tasks in _helpers[:helpers]:
             tasks.put(functools.partial(take_shards, finished_elsewhere))
         _inside.active = True
         try:
+            # A helper on an idle core takes ~90-180 us to wake (a hand-off to a halted virtual CPU): this
+            # thread's own serial work fills that time rather than a later wait for the helper's shard
+            if meanwhile is not None:
+                try:
+                    meanwhile()
+                except BaseException as error:  # raised once every shard is done: none may still be writing
+                    failure = error
             taken_here = take_shards()
         finally:
             _inside.active = False
         for _ in range(len(shard_args) - taken_here):
             finished_elsewhere.get()
+    if failure is not None:
+        raise failure
     return outcomes

@@ -461,16 +461,16 @@ def _merge_phases(gphases, geometry, P, dtype):
     return gx
 
 
-def _tiled_pairs_backward(gy_planes, ids, geometry):
+def _tiled_pairs_backward(gy_planes, ids, geometry, out=None):
     """Backward of windows that tile the input (stride = kernel, no padding or dilation) whose row
     of kW cells fits one unsigned integer ("pair": 8 bytes for float32 2x2). Each window row of gx
     is then gy's bits shifted into the winner's lane, or 0 (a shift by >= 64 bits gives 0 in
-    NumPy), shifted straight into gx's kernel row i seen as pairs."""
+    NumPy), shifted straight into gx's kernel row i seen as pairs (``out``, C-contiguous, when given)."""
     P = gy_planes.shape[0]
     (kH, kW), (Ho, Wo), (H, W) = geometry.kernel, geometry.out_hw, geometry.input_hw
     lane = np.dtype(f"u{gy_planes.dtype.itemsize}")
     pair = np.dtype(f"u{gy_planes.dtype.itemsize * kW}")
-    gx = np.empty((P, H, W), gy_planes.dtype)
+    gx = np.empty((P, H, W), gy_planes.dtype) if out is None else out
     gx[:, Ho * kH:] = 0
     gx_pairs = gx[:, :Ho * kH].reshape(P, Ho, kH, Wo * kW).view(pair)  # (P, Ho, kH, Wo)
     wide = np.ascontiguousarray(gy_planes).view(lane).astype(pair)
@@ -522,11 +522,26 @@ def max_pool2d_backward_winners(gy, winners):
     return gx.reshape(gx_shape)
 
 
-def _max_pool_backward_planes(gy_planes, ids, geometry):
-    """The (P, H, W) input gradient of max pooling, given gy (P, Ho, Wo) and the winners' ids (P, Hq, Wq)."""
+def max_pool2d_backward_images_into(gx, gy_images, winners, images):
+    """``gx[images] = `` max_pool2d_backward_winners(gy, winners)[images], given ``gy_images`` = gy[images]: the
+    gradient of the images (a slice of the batch) alone, written into their part of the C-contiguous (N, C, H, W)
+    ``gx`` (a consumer's split call fills each shard's part this way: see Convolution.takes_gradient_later)."""
+    N, C = gx.shape[:2]
+    planes = slice(images.start * C, images.stop * C)
+    gy_planes = gy_images.reshape(-1, *gy_images.shape[2:])
+    gx_planes = gx.reshape(N * C, *gx.shape[2:])[planes]
+    _max_pool_backward_planes(gy_planes, winners.ids[planes], winners.geometry, gx_planes)
+
+
+def _max_pool_backward_planes(gy_planes, ids, geometry, out=None):
+    """The (P, H, W) input gradient of max pooling, given gy (P, Ho, Wo) and the winners' ids (P, Hq, Wq); written
+    into ``out`` when given."""
     P, dtype = gy_planes.shape[0], gy_planes.dtype
     if _pairs_fit(geometry, dtype):
-        return _tiled_pairs_backward(gy_planes, ids, geometry)
+        return _tiled_pairs_backward(gy_planes, ids, geometry, out)
+    if out is not None:
+        out[...] = _max_pool_backward_planes(gy_planes, ids, geometry)
+        return out
     (sH, sW), length = geometry.stride, geometry.grid_length(P)
     bits = np.dtype(f"u{dtype.itemsize}")
     values = _grid_gradient(gy_planes, geometry).view(bits)

@@ -188,6 +188,7 @@ class _Propagation(threading.local):
     every_leaf = True  # the running backward is for every leaf (no ``inputs``, not autograd.grad's)
     task = None  # the running backward's (order, leaf roots, targets, leading) from _start and whether it
     # accumulates into .grad, for will_execute
+    pending = None  # the running backward's gradients waiting for their nodes (by node id), for sole_gradient_from
 
 
 _propagation = _Propagation()
@@ -235,6 +236,24 @@ def gradient_unwatched(node):
             and not node._post_hooks)
 
 
+def sole_gradient_from(node, consumer):
+    """Whether, in the running backward, the gradient reaching ``node`` will be the one ``consumer`` (a node about to
+    return it) gives it, that very array: ``node`` is no root, and ``consumer``'s one edge to it is the only edge of
+    the graph's nodes leading there (nothing else adds to it). With ``gradient_unwatched(node)``, a consumer may then
+    hand ``node`` a gradient to finish computing itself (see ``Convolution.takes_gradient_later``)."""
+    task, pending = _propagation.task, _propagation.pending
+    if task is None or pending is None or id(node) in pending:
+        return False
+    edges = 0
+    for other in task[0]:
+        for edge in other.edges:
+            if edge is node:
+                edges += 1
+                if edges > 1 or other is not consumer:
+                    return False
+    return edges == 1
+
+
 def _run_output_hooks(node, grads, graph, accumulate_into):
     """The tensor hooks of the outputs of ``node``, a node of several, on their gradients ``grads`` (OutputGrads)
     when it runs, as PyTorch's one node runs them: in the order the outputs got their first hook, an output no
@@ -256,13 +275,15 @@ def _run_output_hooks(node, grads, graph, accumulate_into):
 
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
     """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
-    outer = _propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task
+    outer = (_propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task,
+             _propagation.pending)
     _propagation.plain, _propagation.run = inputs is None and not graph, next(_run_numbers)
     _propagation.every_leaf = inputs is None
     try:
         return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
     finally:
-        _propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task = outer
+        (_propagation.plain, _propagation.run, _propagation.every_leaf, _propagation.task,
+         _propagation.pending) = outer
 
 
 def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
@@ -274,6 +295,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     """
     pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
     _propagation.task = order, leaf_roots, targets, leading, accumulate
+    _propagation.pending = pending
     accumulate_into = accumulate_leaf_graph if graph else accumulate_leaf
     leaves, leaf_grads = {}, {}  # id of a leaf -> the leaf, the sum of its gradients so far
 

@@ -15,7 +15,8 @@ from ..._kernels import conv3d as kernels3d
 from ..._kernels import conv_half
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
-from ...autograd import forward_ad
+from ...autograd import anomaly_mode, forward_ad
+from ...autograd._engine import current_backward, gradient_unwatched, sole_gradient_from
 from ...autograd._graph_backward import (GradientOfGradientLaidOut, SeenGradient, with_gradient_laid_out,
                                          with_gradient_strides)
 from ...autograd.graph import Node
@@ -200,6 +201,12 @@ def _weight_gradient_in_layout(array4d, node):
     return _like(_memory_format.with_strides(array4d, _memory_format.element_strides(node.w)), node.ndim)
 
 
+def _gradient_hw(node):
+    """The output's (height, width) of the 2-D convolution ``node``."""
+    stride, padding, dilation, _ = node.args
+    return kernels.conv_output_hw(node.x.shape[2:], node.w.shape[2:], stride, padding, dilation)
+
+
 def _in_layout(array4d, layout, ndim):
     """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim;
     C-contiguous for None, an empty one too (NumPy gives those all-zero strides, PyTorch allocates them so)."""
@@ -262,23 +269,68 @@ class Convolution(Node):
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
         return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
 
+    _later = None  # (the gradient array, its filling) handed over by a consumer: see takes_gradient_later
+
+    def takes_gradient_later(self, consumer, shape, dtype):
+        """Whether the consumer node ``consumer`` (a ReLU that max pooling masked) may hand this convolution its
+        output's gradient (``shape``, ``dtype``) to compute later (gradient_later): a float32 2-D convolution of
+        C order whose two gradients are split over its batch (the classic MNIST CNN's second), whose output
+        reaches nothing but ``consumer`` and whose gradient nothing watches (no hooks, retain_grad, anomaly
+        detection, graph or inputs)."""
+        return (self.needs_input_grad[0] and self.needs_input_grad[1] and self.kernels is _KERNELS[4]
+                and self.ndim == 4 and not isinstance(self, _InFloat32) and self.layout is None
+                and dtype == np.float32 == self.x.dtype == self.w.dtype
+                and shape == (self.x.shape[0], self.w.shape[0], *_gradient_hw(self))
+                and kernels.splits_both_gradients(self.x.shape, self.w.shape, shape)
+                and not anomaly_mode.state.enabled and gradient_unwatched(self) and sole_gradient_from(self, consumer))
+
+    def gradient_later(self, gradient, fill):
+        """``gradient``, the uninitialised array this convolution's backward will receive as its output's
+        gradient, is to be computed by ``fill(images)`` for slices of the batch (see takes_gradient_later)."""
+        self._later = gradient, fill, current_backward()
+
     def backward(self, grad):
         gy = _as_4d(grad)
-        gx = gw = gb = None
-        if self.needs_input_grad[2]:
-            # First, while gy is still in cache from the node before (the course CNN's training step: its
-            # convolutions' backward took 0.98 of the time it took with this last, medians of 10 interleaved
-            # processes, thread CPU time; the same sums). Over the batch first, then each channel's
-            # contiguous plane: twice as fast as one reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
-            # (np.add.reduce: ndarray.sum's own reduction, without its Python frame)
-            gb = np.add.reduce(np.add.reduce(gy, axis=0), axis=tuple(range(1, gy.ndim - 1))).astype(
+        gx = gw = None
+        bias_grad = [None]
+        later, self._later = self._later, None
+        fill = None
+        if later is not None:
+            if later[0] is grad:
+                fill = later[1]
+            elif later[2] == current_backward():  # (else one left by a backward that failed before this node)
+                raise RuntimeError("internal error: a convolution's deferred output gradient was replaced")
+        if fill is not None and not (self.needs_input_grad[0] or self.needs_input_grad[1]):
+            fill(slice(0, gy.shape[0]))
+            fill = None
+
+        def sum_bias_grad():
+            # Over the batch first, then each channel's contiguous plane: twice as fast as one reduction over
+            # (0, 2, 3) (64x10x14x14: 26 vs 60 us). (np.add.reduce: ndarray.sum's own reduction, without its
+            # Python frame)
+            bias_grad[0] = np.add.reduce(np.add.reduce(gy, axis=0), axis=tuple(range(1, gy.ndim - 1))).astype(
                 self.bias_dtype, copy=False)
+
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
             skipped = _weight_gradient_skipped_padding(self.skipped_padding, self, self.args[3])
-            gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
-                                           weight_grad=self.needs_input_grad[1], skipped_padding=skipped)
+            # The bias's gradient first, while gy is still in cache from the node before (the course CNN's
+            # training step: its convolutions' backward took 0.98 of the time it took with this last, medians
+            # of 10 interleaved processes, thread CPU time; the same sums); in a split call, while the helper
+            # wakes (the classic MNIST CNN's 32->64 layer: its ~0.36 ms sum against a ~0.1-0.2 ms wake-up)
+            if fill is None:
+                gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
+                                               weight_grad=self.needs_input_grad[1], skipped_padding=skipped,
+                                               meanwhile=sum_bias_grad if self.needs_input_grad[2] else None)
+            else:  # (gy is filled in by the kernels' shards, the bias's gradient summed after: the same sums)
+                gx, gw = kernels.conv2d_backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
+                                                 weight_grad=self.needs_input_grad[1], skipped_padding=skipped,
+                                                 fill=fill)
+                if self.needs_input_grad[2]:
+                    sum_bias_grad()
             gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
-        return gx, gw, gb
+        elif self.needs_input_grad[2]:
+            sum_bias_grad()
+        return gx, gw, bias_grad[0]
 
     def backward_graph(self, grad):
         stride, padding, dilation, groups = self.args
@@ -571,7 +623,10 @@ def _reference_half_kernels(table, channels_last=False):
     ``torchless._kernels.conv_half``): the adjoints tap by tap, the weight's gradient sample by sample."""
     col2im = functools.partial(conv_half.col2im, taps_reversed=channels_last)
 
-    def backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True, skipped_padding=None):
+    def backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True, skipped_padding=None,
+                 meanwhile=None):
+        if meanwhile is not None:
+            meanwhile()
         gx = gw = None  # (their padding all multiplied: skipped_padding is None)
         if input_grad:
             gx = col2im(gy, w, x.shape[2:], stride, padding, dilation, groups)

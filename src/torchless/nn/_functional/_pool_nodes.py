@@ -4,6 +4,7 @@ Every variant runs on the kernels of ``torchless._kernels.pool`` (``pool3d`` in 
 viewed as (planes, 1, H, W) or (planes, 1, D, H, W), where planes = batch * channels and a 1-D input
 has H = 1, so batched, unbatched and 1-D inputs share one path.
 """
+import functools
 import math
 
 import numpy as np
@@ -150,6 +151,12 @@ def _in_input_format(node, array):
     return array if node.grad_format is None else _memory_format.in_format(array, node.grad_format)
 
 
+def _relu_pool_backward_into(gx, grad, nonzero, winners, images):
+    """gx[images] of max pooling a ReLU's output (N, C, H, W), the ReLU's mask done at the pooled resolution
+    (``nonzero``; see Relu.masked_by_consumer): MaxPool.backward's, for a slice of the batch."""
+    kernels.max_pool2d_backward_images_into(gx, unary.pass_where(nonzero[images], grad[images]), winners, images)
+
+
 class MaxPool(_PooledAs2d):
     """Max pooling; backward sends each output's gradient to its argmax.
 
@@ -196,9 +203,19 @@ class MaxPool(_PooledAs2d):
     def backward(self, grad):
         relu = self.edges[0] if self.nonzero is not None else None
         if relu is not None and gradient_unwatched(relu):
-            gx = kernels.max_pool2d_backward_winners(_as_planes(unary.pass_where(self.nonzero, grad), self.spatial),
-                                                     self.winners)
-            gx = relu.masked_by_consumer(gx.reshape(self.input_shape))
+            convolution = relu.edges[0]
+            if (self.grad_format is None and self.spatial == 2 and len(self.input_shape) == 4
+                    and getattr(convolution, "takes_gradient_later", None) is not None
+                    and convolution.takes_gradient_later(relu, self.input_shape, grad.dtype)):
+                # The convolution under the ReLU computes this gradient itself, each shard of its split call its own
+                # images' part, right before their gradients (two serial passes fewer, their parts in cache)
+                gx = np.empty(self.input_shape, grad.dtype)
+                convolution.gradient_later(gx, functools.partial(_relu_pool_backward_into, gx, grad, self.nonzero,
+                                                                 self.winners))
+            else:
+                masked = _as_planes(unary.pass_where(self.nonzero, grad), self.spatial)
+                gx = kernels.max_pool2d_backward_winners(masked, self.winners).reshape(self.input_shape)
+            gx = relu.masked_by_consumer(gx)
             return (gx if self.grad_format is None else self._in_grad_format(gx),)
         if self.winners is None:
             _check_grad_output(grad, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")

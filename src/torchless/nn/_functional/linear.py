@@ -4,7 +4,7 @@ import numpy as np
 import math
 
 from ... import _dtype, _memory_format
-from ..._kernels.blas import matmul
+from ..._kernels.blas import SPLIT_MIN_FLOP, matmul, matmuls
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._ops.reduction import half_accumulated
 from ..._parser_errors import too_many_positional
@@ -110,6 +110,9 @@ class Linear(Node):
         # (PyTorch's mm_mat1_backward and mm_mat2_backward compute a column-major factor's gradient transposed,
         # laid out as the factor)
         x_rows = _rows(x, x.shape[-1]) if x.ndim != 2 else x
+        if (self.needs_input_grad[0] and self.needs_input_grad[1] and w.ndim == 2 and x.ndim > 1
+                and 2 * g.shape[0] * w.size >= SPLIT_MIN_FLOP):
+            return self._large_backward(x, w, g, x_rows)
         if self.needs_input_grad[0]:
             if x.ndim > 1 and _is_column_major(x_rows):
                 gx = matmul(w2.T, g.T).T.reshape(x.shape)
@@ -125,6 +128,24 @@ class Linear(Node):
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows
                 gb = unbroadcast(g, self.bias_shape)
         return gx, gw, gb
+
+    def _large_backward(self, x, w, g, x_rows):
+        """backward's gradients of a layer whose products blas.matmul splits: both in one split call (one
+        hand-off to the helper thread), the bias's gradient summed while the helper wakes; the same products,
+        so the same values."""
+        input_transposed = _is_column_major(x_rows)
+        weight_transposed = not _is_column_major(w.T)
+        bias_grad = [None]
+
+        def sum_bias_grad():
+            if self.needs_input_grad[2]:
+                gb = sum_of_rows(g, 0) if g.dtype != np.float16 else half_accumulated(np.sum, g, axis=0)
+                bias_grad[0] = gb if gb.shape == self.bias_shape else unbroadcast(g, self.bias_shape)
+
+        gx, gw = matmuls([(w.T, g.T) if input_transposed else (g, w),
+                          (x_rows.T, g) if weight_transposed else (g.T, x_rows)], sum_bias_grad)
+        return ((gx.T if input_transposed else gx).reshape(x.shape), gw.T if weight_transposed else gw.reshape(w.shape),
+                bias_grad[0])
 
     def backward_graph(self, grad):
         """backward_graph (the weight is a matrix: linear takes a vector one through matmul), recorded as PyTorch's addmm(b, x, w.t()) / mm(x, w.t()) nodes
