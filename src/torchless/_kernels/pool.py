@@ -55,7 +55,7 @@ def _offset_slice(offset, stride, count):
 
 def _lowest(dtype):
     # (by the dtype's kind: np.issubdtype costs more than a small pooling's scan step, 1.7 vs 0.1 us)
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return -np.inf if dtype.kind in "fV" else np.iinfo(dtype).min
 
 
 def _first_valid_start(out, stride, padding, dilation):
@@ -359,7 +359,7 @@ def _tiled_scan(planes, geometry, with_ids):
     ids = np.zeros(best.shape, geometry.id_dtype) if with_ids else None
     for tap_id, tap in enumerate(taps[1:], start=1):
         _scan_tap(best, ids, tap, tap_id)
-    if with_ids and planes.dtype.kind == "f" and np.isnan(best).any():
+    if with_ids and planes.dtype.kind in "fV" and np.isnan(best).any():
         return None
     return best, ids
 
@@ -383,7 +383,7 @@ def _max_pool_planes(planes, geometry, with_ids):
         y = np.ascontiguousarray(geometry.crop(best, P))
     if not with_ids:
         return y, None
-    if planes.dtype.kind == "f" and np.isnan(y).any():  # rare: redo the scan with the NaN rule
+    if planes.dtype.kind in "fV" and np.isnan(y).any():  # rare: redo the scan with the NaN rule
         ids = _scan_taps(phases, geometry, scratch("max_pool_best", (length,), planes.dtype), True, nan_aware=True)
     if geometry.taps_outside_input:
         # A window whose taps inside the input are all -inf ties with its padding; PyTorch reports

@@ -102,7 +102,7 @@ def _depth_scan(x, windows):
     else:
         best, later = np.full((P, windows.out, M), pool._lowest(x.dtype), x.dtype), windows.taps
         ids[...] = windows.first_tap[:, None]
-    nan_aware = x.dtype.kind == "f"
+    nan_aware = x.dtype.kind in "fV"
     for tap, out_slices, in_slices in later:
         # Taps come in increasing order and a window's first tap is its smallest, so winner ids only grow.
         pool._scan_tap(best[:, out_slices], ids[:, out_slices], x[:, in_slices], tap, nan_aware)
@@ -131,7 +131,7 @@ class MaxPool3dWinners:
         full = channels - channels % lanes
         if full == channels:
             return
-        lowest = -np.inf if pooled.dtype.kind == "f" else np.iinfo(pooled.dtype).min
+        lowest = -np.inf if pooled.dtype.kind in "fV" else np.iinfo(pooled.dtype).min
         planes, depth = pooled.shape[0], pooled.shape[2]
         by_channel = pooled.reshape(planes // channels, channels, depth, -1)
         kept = by_channel[:, full:] == lowest
