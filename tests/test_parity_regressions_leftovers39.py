@@ -74,7 +74,7 @@ def test_default_thread_count_from_the_environment(environment, expected):
     assert splits == str(threads > 1)  # one thread: every kernel call runs whole
 
 
-@pytest.mark.parametrize("environment", [case for case, _ in THREAD_CASES[::3]] + [{}],
+@pytest.mark.parametrize("environment", [case for case, _ in THREAD_CASES[::4]] + [{}],
                          ids=lambda v: repr(v))
 def test_default_thread_count_from_the_environment_matches_torch(environment):
     pytest.importorskip("torch")
