@@ -3,6 +3,7 @@ queries (``result_type``, ``promote_types``, ``can_cast``), and the runtime sett
 (``set_float32_matmul_precision``, ``set_default_device``, ...), answered as a CPU-only PyTorch does."""
 import math
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -207,12 +208,11 @@ def is_warn_always_enabled():
 
 def get_num_interop_threads():
     """How many threads PyTorch would give to running independent ops side by side: the value last passed to
-    :func:`set_num_interop_threads`, or, before any, :func:`get_num_threads`. torchless itself runs one op at a
-    time and only records the number."""
+    :func:`set_num_interop_threads`, or, before any, the machine's cores (as PyTorch's pool, which neither the
+    process's affinity nor $OMP_NUM_THREADS changes). torchless itself runs one op at a time and only records the
+    number."""
     if _state["interop_threads"] is None:
-        from ._threads import get_num_threads
-
-        return get_num_threads()
+        return os.cpu_count() or 1
     return _state["interop_threads"]
 
 

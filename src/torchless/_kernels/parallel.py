@@ -31,6 +31,7 @@ import functools
 import itertools
 import os
 import queue
+import re
 import threading
 
 import numpy as np
@@ -50,11 +51,39 @@ ELEMENTWISE_PASS_FLOP = 4
 
 
 def _default_threads():
+    """PyTorch's start-up count (its x86 builds take MKL's): $MKL_NUM_THREADS, else $OMP_NUM_THREADS, held to the
+    machine's cores unless $MKL_DYNAMIC is false; with neither set, the cores this process may use."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, cores)
+    requested = _threads_from_environment()
+    if requested is None:
+        return max(1, cores)
+    if os.environ.get("MKL_DYNAMIC", "").strip() not in ("false", "FALSE"):
+        requested = min(requested, os.cpu_count() or 1)  # the machine's, not the affinity's (as MKL)
+    return requested
+
+
+def _threads_from_environment():
+    """The thread count $MKL_NUM_THREADS or $OMP_NUM_THREADS asks for, None where neither does.
+
+    Read as MKL and libgomp read them (measured against PyTorch 2.13's MKL build): MKL's is decimal digits
+    alone, other text (a sign, a space, "2,1", "abc") meaning 1, and "" or 0 deferring to OpenMP's; OpenMP's
+    may have spaces and a "+" and be a comma list (of which the first counts), other text being ignored.
+    """
+    mkl = os.environ.get("MKL_NUM_THREADS", "")
+    if mkl:
+        if not (mkl.isascii() and mkl.isdigit()):
+            return 1
+        if int(mkl) > 0:
+            return int(mkl)
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    if re.fullmatch(r"\s*\+?\d+\s*(,\s*\+?\d+\s*)*", omp, re.ASCII):
+        values = [int(value.strip().lstrip("+")) for value in omp.split(",")]
+        if all(0 < value < 2 ** 64 - 1 for value in values):
+            return values[0]
+    return None
 
 
 _num_threads = _default_threads()

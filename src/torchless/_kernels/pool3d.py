@@ -10,8 +10,8 @@ Both poolings are separable, so a 3-D pooling is a pass along the depth axis (wh
 Max pooling needs care with the order of the two passes. PyTorch scans a window depth-major (d,
 then h, then w) and keeps the first maximum (the last NaN), which is the first maximum of the
 first depth slice holding one: so the argmax runs the 2-D pass first (each slice's first maximum)
-and the depth scan second. Values alone do not depend on the order; they run depth first, on the
-larger array, which shrinks it before the 2-D pass.
+and the depth scan second. So do the values alone, whose sign depends on the order where 0.0 and -0.0
+tie.
 """
 
 import functools
@@ -72,7 +72,8 @@ def _split(kernel, stride, padding, dilation, ceil_mode, depth):
 
 # ---------------------------------------------------------------------------- max pooling
 def _depth_max(x, windows):
-    """Window maxima along axis 1 of x (P, D, M): (P, Do, M); NaN propagates."""
+    """Window maxima along axis 1 of x (P, D, M): (P, Do, M); NaN propagates, and the first of equal maxima
+    (0.0 and -0.0) wins."""
     P, _, M = x.shape
     if windows.first_covers_all:
         _, out_slices, in_slices = windows.taps[0]
@@ -83,7 +84,7 @@ def _depth_max(x, windows):
         later = windows.taps
     for _, out_slices, in_slices in later:
         target = best[:, out_slices]
-        np.maximum(target, x[:, in_slices], out=target)
+        pool.max_keeping_earlier(x[:, in_slices], target, out=target)
     return best
 
 
@@ -197,10 +198,12 @@ def max_pool3d_forward(x, kernel, stride, padding, dilation, ceil_mode, with_ind
         return y, winners.flat_indices()
     N, C, D, H, W = x.shape
     windows, kernel2, stride2, padding2, dilation2 = _split(kernel, stride, padding, dilation, ceil_mode, D)
-    deep = x if windows.trivial else _depth_max(x.reshape(N * C, D, H * W), windows)
-    y, _ = pool.max_pool2d_forward(deep.reshape(N * C, windows.out, H, W), kernel2, stride2, padding2, dilation2,
-                                   ceil_mode, with_indices=False)
-    return y.reshape((N, C) + y.shape[1:]), None
+    # Each slice's (h, w) windows first, then the depth, in PyTorch's scan order (see the module's docstring)
+    planes, _ = pool.max_pool2d_forward(x.reshape(N * C, D, H, W), kernel2, stride2, padding2, dilation2, ceil_mode,
+                                        with_indices=False)
+    Ho, Wo = planes.shape[-2:]
+    y = planes if windows.trivial else _depth_max(planes.reshape(N * C, D, Ho * Wo), windows)
+    return y.reshape(N, C, windows.out, Ho, Wo), None
 
 
 def max_pool3d_backward_winners(gy, winners):

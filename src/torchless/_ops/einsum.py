@@ -311,6 +311,10 @@ def _sum_of_products(left, right, summed):
     return product.view(shape).permute([grouped.index(i) for i in range(len(grouped))])
 
 
+# The dtypes PyTorch's CPU bmm has no kernel for
+_NO_BMM = frozenset(np.dtype(t) for t in (np.bool_, np.uint16, np.uint32, np.uint64))
+
+
 def _result_dtype(arrays, inputs, output):
     """The dtype to compute in when it is not the operands' own (None then), with PyTorch's errors. Operands of
     several dtypes are contracted by bmm, which wants one dtype, but multiplied (with mul's promotion) where no
@@ -320,19 +324,21 @@ def _result_dtype(arrays, inputs, output):
     for subscripts in inputs:
         for c in set(subscripts):
             appearances[c] = appearances.get(c, 0) + 1
-    summed = [n for c, n in appearances.items() if c not in output]
-    contracted = any(n > 1 for n in summed)
-    first = arrays[0].dtype
-    if first == np.bool_ and contracted:
-        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
-    dtype = first
-    for array in arrays[1:]:
-        if array.dtype != first and contracted:
-            raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(first).scalar_name} but found "
-                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
-        dtype = promote(dtype, array.dtype)  # (a 0-d operand too: PyTorch multiplies it unsqueezed)
-    if dtype.kind in "fc":
-        return None if all(a.dtype == dtype for a in arrays) else dtype
-    if any(n == 1 for n in summed):
-        return np.int64
+    # what the products get: an operand with a dim summed in it alone is summed first (integers into int64)
+    multiplied = [np.dtype(np.int64) if array.dtype.kind in "biu" and any(
+        appearances[c] == 1 and c not in output for c in subscripts) else array.dtype
+        for array, subscripts in zip(arrays, inputs)]
+    if any(n > 1 for c, n in appearances.items() if c not in output):  # contracted by bmm: one dtype
+        first = multiplied[0]
+        if first in _NO_BMM:
+            raise NotImplementedError(f"\"bmm\" not implemented for '{_dtype.from_numpy_dtype(first).scalar_name}'")
+        for other in multiplied[1:]:
+            if other != first:
+                raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(first).scalar_name} but found "
+                                   f"{_dtype.from_numpy_dtype(other).scalar_name}")
+        dtype = first
+    else:
+        dtype = multiplied[0]
+        for other in multiplied[1:]:
+            dtype = promote(dtype, other)  # (a 0-d operand too: PyTorch multiplies it unsqueezed)
     return None if all(a.dtype == dtype for a in arrays) else dtype

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._tensor import Tensor
+from .._type_promotion import promote
 from ..autograd import forward_ad
 from ._util import as_tensor
 from .shape import DiagEmbed
@@ -64,8 +65,10 @@ def _vander(x, N=None, increasing=False):
     columns = x._data.shape[0] if N is None else N
     if columns < 0:
         raise RuntimeError("N must be non-negative.")
-    # as PyTorch builds it: ones, x in the columns from the second, their running products in place (so the graph,
-    # the version counter and even the failure of its backward are PyTorch's)
+    # its dtype promoted with int64's (uint16 to uint64 refused), then as PyTorch builds it: ones, x in the columns from
+    # the second, their running products in place (so the graph, the version counter and even the failure of its
+    # backward are PyTorch's)
+    promote(x._data.dtype, np.dtype(np.int64))
     result = x.new_empty((x._data.shape[0], columns), dtype=_dtype.int64 if x._data.dtype.kind in "biu" else None)
     if columns > 0:
         result.fill_(1)
