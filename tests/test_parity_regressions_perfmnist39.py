@@ -578,8 +578,9 @@ def test_pool_gradient_computed_by_the_convolution(shapes, threads, small_splits
     calls = _spy_fill(monkeypatch)
     deferred = block_gradients(torchless, x, w, b, {}, conv_args)
     half = x_shape[0] // 2 + x_shape[0] % 2
-    # (only where the convolution's gradients are split: run whole, the pooling's backward gains nothing there)
-    assert calls == ([(0, half), (half, x_shape[0])] if threads == 2 and blas.thread_controls() else [])
+    # (only where the convolution's gradients are split: run whole, the pooling's backward gains nothing there;
+    # the shards in whichever order the threads claimed them)
+    assert sorted(calls) == ([(0, half), (half, x_shape[0])] if threads == 2 and blas.thread_controls() else [])
     calls.clear()
     watched = block_gradients(torchless, x, w, b, {}, conv_args, hook=True)  # (a hook: the pool computes it)
     assert calls == []
@@ -687,7 +688,7 @@ def test_pool_gradient_deferred_again_with_retain_graph(small_splits, monkeypatc
     loss.backward(retain_graph=True)
     first = tw.grad.numpy().copy()
     loss.backward()
-    assert calls == [(0, 8), (8, 16)] * 2
+    assert sorted(calls[:2]) == sorted(calls[2:]) == [(0, 8), (8, 16)]  # (in the order the threads claimed them)
     np.testing.assert_allclose(tw.grad.numpy(), 2 * first, rtol=1e-6, atol=1e-6)
     close_to(first, direct_block_gradients(x, w, b, {})[1], 400)
 
