@@ -15,6 +15,7 @@ Imported as ``from helpers import ...``: pytest puts tests/ on ``sys.path`` (``p
 """
 import io
 import os
+import pathlib
 import pickle
 import re
 import struct
@@ -585,3 +586,27 @@ def bfloat16_rne(values):
 def as_bf16(mod, array, requires_grad=False):
     """``array`` as a bfloat16 tensor of the library ``mod`` (torch or torchless)."""
     return mod.tensor(np.asarray(array, np.float32)).to(mod.bfloat16).requires_grad_(requires_grad)
+
+
+def shared_mnist_raw():
+    """shared/datasets/MNIST/raw beside the checkout (or under $SHARED_DATASETS): the four IDX .gz files; the test
+    is skipped where they are not."""
+    import pytest
+
+    here = pathlib.Path(__file__).parent
+    root = pathlib.Path(os.environ.get("SHARED_DATASETS", here.resolve().parents[1] / "shared" / "datasets"))
+    raw = root / "MNIST" / "raw"
+    if not (raw / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip("no shared/datasets beside the checkout")
+    return str(raw)
+
+
+def fixture_programs(directory, names):
+    """A script running the programs ``names`` of ``directory`` (tests/fixtures/wildNN) one after the other, each in
+    its own namespace (PyTorch imported once), and saving the tensors each leaves in its ``results`` dict to
+    results.pt. One thread, as same_program's OMP_NUM_THREADS=1 gives either library."""
+    paths = [str(pathlib.Path(directory) / f"{name}.py") for name in names]
+    return (f"import runpy\nimport torch\ntorch.set_num_threads(1)\nkept = {{}}\nfor path in {paths!r}:\n"
+            "    names = runpy.run_path(path, run_name='__main__')\n"
+            "    kept.update({path.rsplit('/', 1)[-1] + ':' + key: value for key, value in names['results'].items()})\n"
+            "torch.save(kept, 'results.pt')\n")

@@ -35,38 +35,20 @@ rate, and a batch of one blank image in training mode gives deeper batch norms r
 programs use SGD for such networks and eval mode for that call. ``conv2d`` 16 -> 32 3x3 on 64x16x14x14 differs from
 PyTorch's in the last bit of 62% of its outputs, so the Kaggle program prints its losses to 5 decimals, not 6.
 """
-import os
 import pathlib
 
 import pytest
 
 import torchless
-from helpers import same_program
+from helpers import fixture_programs, same_program, shared_mnist_raw
 
 HERE = pathlib.Path(__file__).parent
 PROGRAMS = HERE / "fixtures" / "wild38"
 DIGITS = HERE / "fixtures" / "digits"
 
 
-def _mnist_raw():
-    """shared/datasets/MNIST/raw beside the checkout (or under $SHARED_DATASETS): the four IDX .gz files."""
-    root = pathlib.Path(os.environ.get("SHARED_DATASETS", HERE.resolve().parents[1] / "shared" / "datasets"))
-    raw = root / "MNIST" / "raw"
-    if not (raw / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip("no shared/datasets beside the checkout")
-    return str(raw)
-
-
 def _programs(*names):
-    """A script running the fixture programs ``names`` one after the other (each in its own namespace, so that
-    PyTorch is imported once), keeping the tensors each leaves in ``results``."""
-    paths = [str(PROGRAMS / f"{name}.py") for name in names]
-    # (one thread, as OMP_NUM_THREADS=1 gives PyTorch: torchless's default is the cores, and a sum of all of a
-    # large tensor is split per thread)
-    return (f"import runpy\nimport torch\ntorch.set_num_threads(1)\nkept = {{}}\nfor path in {paths!r}:\n"
-            "    names = runpy.run_path(path, run_name='__main__')\n"
-            "    kept.update({path.rsplit('/', 1)[-1] + ':' + key: value for key, value in names['results'].items()})\n"
-            "torch.save(kept, 'results.pt')\n")
+    return fixture_programs(PROGRAMS, names)
 
 
 def test_uva_activation_initialization_optimizer_and_cnn_block_tutorials(tmp_path, monkeypatch):
@@ -77,7 +59,7 @@ def test_uva_activation_initialization_optimizer_and_cnn_block_tutorials(tmp_pat
 def test_miniai_kaggle_digit_recognizer_summaries_and_inference_on_real_digits(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("PIL.Image")
-    monkeypatch.setenv("MNIST_RAW", _mnist_raw())
+    monkeypatch.setenv("MNIST_RAW", shared_mnist_raw())
     monkeypatch.setenv("DIGITS", str(DIGITS))
     same_program(tmp_path, monkeypatch, _programs("miniai_foundations", "kaggle_digit_recognizer",
                                                   "summary_and_inference"))

@@ -57,50 +57,34 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import same_program, torch_rounds_as_recorded
+from helpers import fixture_programs, same_program, shared_mnist_raw, torch_rounds_as_recorded
 
 HERE = pathlib.Path(__file__).parent
 PROGRAMS = HERE / "fixtures" / "wild39"
 DIGITS = HERE / "fixtures" / "digits"
 
 
-def _mnist_raw():
-    """shared/datasets/MNIST/raw beside the checkout (or under $SHARED_DATASETS): the four IDX .gz files."""
-    root = pathlib.Path(os.environ.get("SHARED_DATASETS", HERE.resolve().parents[1] / "shared" / "datasets"))
-    raw = root / "MNIST" / "raw"
-    if not (raw / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip("no shared/datasets beside the checkout")
-    return str(raw)
-
-
 def _programs(*names):
-    """A script running the fixture programs ``names`` one after the other (each in its own namespace, so that
-    PyTorch is imported once), keeping the tensors each leaves in ``results``."""
-    paths = [str(PROGRAMS / f"{name}.py") for name in names]
-    # (one thread, as OMP_NUM_THREADS=1 gives PyTorch: torchless's default is the cores)
-    return (f"import runpy\nimport torch\ntorch.set_num_threads(1)\nkept = {{}}\nfor path in {paths!r}:\n"
-            "    names = runpy.run_path(path, run_name='__main__')\n"
-            "    kept.update({path.rsplit('/', 1)[-1] + ':' + key: value for key, value in names['results'].items()})\n"
-            "torch.save(kept, 'results.pt')\n")
+    return fixture_programs(PROGRAMS, names)
 
 
 def test_persson_collection_and_karpathy_recipe(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    monkeypatch.setenv("MNIST_RAW", _mnist_raw())
+    monkeypatch.setenv("MNIST_RAW", shared_mnist_raw())
     same_program(tmp_path, monkeypatch, _programs("persson_collection", "karpathy_recipe"))
 
 
 def test_raschka_deeplearning_models_and_sentdex_cats_dogs(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("tqdm")
-    monkeypatch.setenv("MNIST_RAW", _mnist_raw())
+    monkeypatch.setenv("MNIST_RAW", shared_mnist_raw())
     same_program(tmp_path, monkeypatch, _programs("raschka_deeplearning_models", "sentdex_cats_dogs"))
 
 
 def test_edge_filters_on_a_photo_layers_from_scratch_and_a_training_engine(tmp_path, monkeypatch):
     pytest.importorskip("torch")
     pytest.importorskip("PIL.Image")
-    monkeypatch.setenv("MNIST_RAW", _mnist_raw())
+    monkeypatch.setenv("MNIST_RAW", shared_mnist_raw())
     monkeypatch.setenv("DIGITS", str(DIGITS))
     same_program(tmp_path, monkeypatch, _programs("edge_filters_on_a_photo", "from_scratch_conv_pool",
                                                   "engine_and_metrics"))
