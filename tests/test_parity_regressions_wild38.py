@@ -28,8 +28,8 @@ thirty-seventh session. tanh's forward is MKL's (VML) in PyTorch, whose last bit
 third of float32 inputs, so the UvA optimisers' lr=10 runs on the pathological curve (chaotic after a dozen steps) are
 kept short; its backward fuses 1 - y * y into one FMA (torchless rounds twice: 137,000 of 200,000 gradients differ in
 the last bit), but torchless's graph-building backward (vjp under vmap) would need the same rounding for both to
-stay equal. PyTorch takes $OMP_NUM_THREADS for its thread count (1 under same_program) where torchless takes the
-cores: taking it too made wild37's MNIST example print another loss, so the programs here set one thread
+stay equal. PyTorch takes $OMP_NUM_THREADS for its thread count (1 under same_program); torchless took the cores
+then (it reads the variable as PyTorch since the thirty-ninth session), so the programs here set one thread
 themselves. Conv biases before batch norms have rounding noise for gradients, which Adam scales up to the learning
 rate, and a batch of one blank image in training mode gives deeper batch norms rounding noise to normalise: the
 programs use SGD for such networks and eval mode for that call. ``conv2d`` 16 -> 32 3x3 on 64x16x14x14 differs from
