@@ -14,7 +14,7 @@ from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace, unary
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
-from ..autograd.graph import output_node, records
+from ..autograd.graph import observed, output_node, records
 from .._tensor import Tensor, _INTERNAL_OVERLAP, _LEAF_INPLACE
 from .._type_promotion import COMPLEX, FLOAT, NUMBERS, category, scalar_category
 from .._user_warnings import warn_from_user_code
@@ -366,8 +366,7 @@ class InPlaceMethods:
         if (other.__class__ is not Tensor or self.__class__ is not Tensor or data.dtype not in _DIRECT_DTYPES
                 or other._data.dtype != data.dtype):
             return False
-        if (records(self, other) or grad_mode.state.transform_epoch or forward_ad.state.vmap_levels
-                or not (data.flags.c_contiguous and data.flags.writeable)):
+        if observed(self, other) or not (data.flags.c_contiguous and data.flags.writeable):
             return False
         operand = other._data
         if operand.shape != data.shape:  # (broadcast to self's shape, or left to the general path's errors)
@@ -549,8 +548,7 @@ class InPlaceMethods:
             raise _parser_errors.no_arguments_error("relu_", refused, refused_keywords)
         data = self._data
         if (self.__class__ is Tensor and data.dtype in _DIRECT_DTYPES and data.flags.c_contiguous
-                and data.flags.writeable and not (records(self) or grad_mode.state.transform_epoch
-                                                  or forward_ad.state.vmap_levels)):
+                and data.flags.writeable and not observed(self)):
             unary.Relu.max_zero_in_place(data)  # (as add_'s _written_directly: no result to copy back)
             self._bump_version()
             return self

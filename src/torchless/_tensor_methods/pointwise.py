@@ -8,8 +8,8 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
 from .._ops._util import INT64, broadcast_error, is_int_argument, raise_if_not_broadcastable
-from ..autograd import forward_ad, grad_mode
-from ..autograd.graph import differentiable_result, records, save_tensor_versions
+from ..autograd import forward_ad
+from ..autograd.graph import differentiable_result, observed, records, save_tensor_versions
 from .._tensor import Tensor
 from ._arguments import (
     check_bound, check_masked_fill_arguments, check_masked_fill_value_and_mask, check_tensor_other, clamp_bounds,
@@ -137,8 +137,7 @@ class PointwiseMethods:
         else:  # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
             min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in bounds)
         return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1",
-                                 bounds=bounds, recorded=bool(records(source) or grad_mode.state.transform_epoch
-                                                              or forward_ad.state.vmap_levels))
+                                 bounds=bounds, recorded=observed(source))
 
     def _real_clamp_bounds(self, min, max, node):
         """Complex number bounds as PyTorch reads them: clamp_min / clamp_max (``node``) and an integer or bool

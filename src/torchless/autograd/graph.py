@@ -817,6 +817,11 @@ def records(*tensors):
     return _dual_state.tracing and forward_ad.traced(tensors)
 
 
+def observed(*tensors):
+    """Whether anything could read what an operation on ``tensors`` saves for its backward (its saved values, masks):
+    ``records(*tensors)``, or a torch.func transform or vmap running. Ops skip that work where this is False."""
+    return bool(records(*tensors) or _grad_state.transform_epoch or _dual_state.vmap_levels)
+
 def tensor_class():
     """The Tensor class, imported on use (the tensor module imports this one)."""
     from .._tensor import Tensor

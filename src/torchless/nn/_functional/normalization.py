@@ -5,8 +5,8 @@ from ... import _memory_format
 from ..._kernels.fma import fused_multiply_add, fused_multiply_add32
 from ..._kernels.reduce_order import reduce_all_half
 from ..._ops._util import laid_out_gradients
-from ...autograd import forward_ad, grad_mode
-from ...autograd.graph import Node, records, save_tensor_versions
+from ...autograd import forward_ad
+from ...autograd.graph import Node, observed, save_tensor_versions
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
@@ -597,7 +597,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
         if stat is not None and stat.dim() != 1:  # when float32 statistics go with a float16 input
             _refuse_statistic_rank(stat)
     # (nothing to save for a node no graph, tangent or transform reads)
-    recorded = bool(records(input, weight, bias) or grad_mode.state.transform_epoch or forward_ad.state.vmap_levels)
+    recorded = observed(input, weight, bias)
     result = BatchNorm.apply(input, weight, bias,
                              running_mean=None if running_mean is None else running_mean._data,
                              running_var=None if running_var is None else running_var._data,
