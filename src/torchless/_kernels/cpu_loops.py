@@ -65,18 +65,20 @@ def thread_chunk(size, grain_size=GRAIN_SIZE):
 def _tails_in_memory_order(size, length, chunk, block):
     """The scalar tail of each piece of a loop over ``size`` elements in runs of ``length`` split into chunks of
     ``chunk`` elements (a piece: a run's elements within one chunk), flat, in memory order; None when empty."""
-    tail = np.zeros(size, bool)
-    if chunk >= size or length == size:  # (runs or chunks alone: slices, no index arithmetic)
-        pieces = length if chunk >= size else chunk
-        for start in range(0, size, pieces):
-            end = min(start + pieces, size)
-            tail[start + (end - start) // block * block:end] = True
-    else:  # chunk boundaries inside the runs: each piece from the later of its run's and its chunk's start
-        position = np.arange(size)
-        start = np.maximum(position // length * length, position // chunk * chunk)
-        end = np.minimum(position // length * length + length, np.minimum(position // chunk * chunk + chunk, size))
-        tail = position >= start + (end - start) // block * block
+    tail = np.zeros(size, bool)  # (slices only: no index arithmetic over every element)
+    for begin in range(0, size, chunk):
+        end = min(begin + chunk, size)
+        first = min(end, -(-begin // length) * length)  # the first run boundary from begin on
+        last = max(first, end // length * length)  # the last one up to end
+        _mark_tail(tail, begin, first, block)  # (the rest of a run the chunk starts inside)
+        tail[first:last].reshape(-1, length)[:, length // block * block:] = True
+        _mark_tail(tail, last, end, block)  # (the start of a run the chunk ends inside)
     return tail if tail.any() else None
+
+
+def _mark_tail(tail, start, end, block):
+    """Mark the scalar tail of the piece [start, end) of a loop: what is left after its whole blocks."""
+    tail[start + (end - start) // block * block:end] = True
 
 
 def scalar_tail_nans(x, vectors=1, others=()):
