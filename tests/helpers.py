@@ -562,6 +562,35 @@ def direct_conv2d(x, w, stride, padding, dilation=(1, 1), groups=1):
     return y
 
 
+def conv2d_summed_magnitude(x, w, bias, padding):
+    """Per output of a 2-d convolution (stride 1), the magnitude of what it sums, |w| * |x| + |bias| in float64 over
+    the finite operands (a non-finite product leaves the output non-finite anyway): the scale of the rounding error
+    of a float32 kernel, whatever order it sums in."""
+    def finite_magnitude(array):
+        array = np.abs(np.asarray(array, np.float64))
+        return np.where(np.isfinite(array), array, 0)
+
+    magnitude = direct_conv2d(finite_magnitude(x), finite_magnitude(w), (1, 1), (padding, padding))
+    return magnitude if bias is None else magnitude + finite_magnitude(bias)[:, None, None]
+
+
+def assert_float32_sums_agree(actual, expected, magnitude, epsilons):
+    """float32 sums of products from two kernels, each summing in its own order (oneDNN's and MKL's pick theirs per
+    CPU): the non-finite outputs alike (NaN, +inf and -inf at the same places), the finite ones within
+    ``epsilons`` float32 epsilons of ``magnitude`` (see conv2d_summed_magnitude)."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape and actual.dtype == expected.dtype == np.float32
+    finite = np.isfinite(expected)
+    np.testing.assert_array_equal(np.isfinite(actual), finite)
+    np.testing.assert_array_equal(actual[~finite], expected[~finite])  # (NaN matches NaN, inf its sign)
+    difference = np.abs(actual[finite].astype(np.float64) - expected[finite])
+    within = difference <= epsilons * np.finfo(np.float32).eps * magnitude[finite]
+    worst = np.argmax(difference / np.maximum(magnitude[finite], 1e-300)) if difference.size else None
+    assert within.all(), (f"{np.sum(~within)} of {within.size} finite outputs differ by more than {epsilons} "
+                          f"float32 epsilons of their summed magnitude: {actual[finite][worst]} vs "
+                          f"{expected[finite][worst]} (magnitude {magnitude[finite][worst]})")
+
+
 def graph_tree(node, leaves, depth):
     """A grad_fn's name and, ``depth`` levels down, its next_functions; AccumulateGrad nodes named by the position of
     their leaf in ``leaves``."""

@@ -6,7 +6,9 @@ import pytest
 
 import torchless
 import torchless.nn.functional as TF
+from torchless import _cpu_features as cpu_features
 from torchless._kernels.cpu_loops import vector_bytes
+from torchless.nn._functional import activation
 
 
 def _torch():
@@ -105,8 +107,9 @@ def test_float32_gelu_without_mkldnn_runs_atens_kernel():
 @needs_avx512
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("how", ["sum", "grad"])
-def test_gelu_backward_of_a_contiguous_tensor_as_onednns(dtype, how):
-    # float16: bit for bit; float32 takes the plain formula (the emulated fused multiply-adds cost 50x): close
+def test_gelu_backward_of_a_contiguous_tensor_as_torchs(dtype, how):
+    # oneDNN's kernel for float32, and for float16 on CPUs with AVX512-FP16; ATen's own for float16 on the others
+    # (an AMD EPYC). float16: bit for bit; float32 takes the plain formula (emulated fused multiply-adds cost 50x)
     torch = _torch()
     x = _gelu_grid()[::4]
     with np.errstate(over="ignore"):
@@ -126,12 +129,39 @@ def test_gelu_backward_of_a_contiguous_tensor_as_onednns(dtype, how):
         np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-6 * np.abs(g).max(), equal_nan=True)
 
 
-@needs_avx512
-def test_float16_gelu_of_a_contiguous_tensor_is_onednns_where_it_has_avx512_fp16():
-    torch = _torch()
+def _contiguous_float16_gelu_input():
     x = (np.random.RandomState(0).randn(30000) * 3).astype(np.float16)
     x[:8] = [np.inf, -np.inf, np.nan, 0, -0.0, 65504, -65504, 6e-8]
+    return x
+
+
+@needs_avx512
+@pytest.mark.skipif(not cpu_features.has("AVX512FP16"), reason="ATen hands float16 gelu to oneDNN with AVX512-FP16")
+def test_float16_gelu_of_a_contiguous_tensor_is_onednns_where_it_has_avx512_fp16():
+    torch = _torch()
+    x = _contiguous_float16_gelu_input()
+    assert activation._onednn_gelu(x)
     _assert_same_bits(TF.gelu(torchless.tensor(x)).numpy(), torch.nn.functional.gelu(torch.tensor(x)).numpy())
+
+
+@needs_avx512
+@pytest.mark.skipif(cpu_features.has("AVX512FP16"), reason="ATen hands float16 gelu to oneDNN with AVX512-FP16")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_float16_gelu_of_a_contiguous_tensor_is_atens_without_avx512_fp16(threads):
+    # ATen's own kernel: with two threads each takes half of the 30000 elements (gelu's grain size), and the first
+    # half's scalar tail (libm's erf) ends at element 14999 (see gelu_threads40)
+    torch = _torch()
+    x = _contiguous_float16_gelu_input()
+    assert not activation._onednn_gelu(x)
+    before = torchless.get_num_threads(), torch.get_num_threads()
+    try:
+        torchless.set_num_threads(threads)
+        torch.set_num_threads(threads)
+        ours, theirs = TF.gelu(torchless.tensor(x)).numpy(), torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    finally:
+        torchless.set_num_threads(before[0])
+        torch.set_num_threads(before[1])
+    _assert_same_bits(ours, theirs)
 
 
 @needs_avx512

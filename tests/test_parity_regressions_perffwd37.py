@@ -10,7 +10,7 @@ import torchless
 import torchless.nn.functional as F
 from torchless._kernels import conv as conv_kernels
 
-from helpers import direct_conv2d, run_python
+from helpers import assert_float32_sums_agree, conv2d_summed_magnitude, direct_conv2d, run_python
 
 
 # --------------------------------------------------------------------------- a large weight checked through y
@@ -156,6 +156,18 @@ print("quiet")
 '''
 
 
+def _inf_meets_minus_inf_operands():
+    """The program's inputs and weights, by the number of images."""
+    rng = np.random.default_rng(0)
+    operands = {}
+    for images, channels, out_channels in ((1, 64, 128), (4, 3, 2)):
+        x = rng.standard_normal((images, channels, 6, 6)).astype(np.float32)
+        w = rng.standard_normal((out_channels, channels, 3, 3)).astype(np.float32)
+        x[0, 0, 2, 2], w[1, 0, 1, 1] = np.inf, -np.inf
+        operands[images] = x, w
+    return operands
+
+
 def test_input_inf_meeting_minus_inf_weight_is_quiet(tmp_path):
     (tmp_path / "program.py").write_text(_INF_MEETS_MINUS_INF_PROGRAM)
     (tmp_path / "ours").mkdir()
@@ -167,11 +179,25 @@ def test_input_inf_meeting_minus_inf_weight_is_quiet(tmp_path):
         # throughout; channel 0 only next to the inf input, in the first image
         assert not np.isfinite(y[:, 1]).any() and np.isfinite(y[1:, 0]).all() and not np.isfinite(y[0, 0]).all()
         np.testing.assert_array_equal(y, np.load(tmp_path / "ours" / f"{images}_True.npy"))
+    # float32-accurate where finite: within an epsilon of the magnitude summed of a float64 direct convolution
+    # (measured: 1.06 epsilons at most, PyTorch's 0.82)
+    operands = _inf_meets_minus_inf_operands()
+    for images, (x, w) in operands.items():
+        ours = np.load(tmp_path / "ours" / f"{images}_False.npy")
+        with np.errstate(invalid="ignore"):  # (inf meeting -inf: NaN)
+            exact = direct_conv2d(x, w, (1, 1), (1, 1))
+        magnitude = conv2d_summed_magnitude(x, w, None, padding=1)
+        finite = np.isfinite(ours) & np.isfinite(exact)
+        assert finite.sum() > ours.size // 3
+        np.testing.assert_array_less(np.abs(ours[finite] - exact[finite]),
+                                     2 * np.finfo(np.float32).eps * magnitude[finite])
     pytest.importorskip("torch")
     (tmp_path / "theirs").mkdir()
     printed, _ = run_python([str(tmp_path / "program.py"), "torch", str(tmp_path / "theirs")], cwd=tmp_path)
     assert printed.strip() == "quiet"
     for path in sorted((tmp_path / "theirs").glob("*.npy")):
-        ours, theirs = np.load(tmp_path / "ours" / path.name), np.load(path)
-        np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+        # the finite outputs' last bits are oneDNN's summation order on this CPU (0.92 epsilons of the magnitude
+        # summed apart at most on an AMD EPYC, 2.3e-5 from 64 channels' 3x3 taps), the rest NaN and infinities alike
+        images = int(path.stem.split("_")[0])
+        magnitude = conv2d_summed_magnitude(*operands[images], None, padding=1)
+        assert_float32_sums_agree(np.load(tmp_path / "ours" / path.name), np.load(path), magnitude, epsilons=3)

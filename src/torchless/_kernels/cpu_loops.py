@@ -5,10 +5,11 @@ in the scalar code), on the sign of some zeros, and in float16 kernels, whose ve
 ATen's erf and whose scalar code libm's.
 
 A kernel's loop runs along its operands' elements in memory order (dims coalesced where they are contiguous), a
-block of one or two vectors at a time, and leaves what is left of each run, fewer than a block, to the scalar code;
-a run of at least GRAIN_SIZE elements is first split among the threads, each chunk with a tail of its own. Small
-tensors (fewer elements than a block) go through the scalar code alone; a run whose elements are not adjacent in
-some operand runs one by one.
+block of one or two vectors at a time, and leaves what is left of each run, fewer than a block, to the scalar code.
+A loop of more than its grain size (GRAIN_SIZE unless the kernel sets its own, as gelu does) is first split among
+the threads into equal chunks of its elements in memory order (at::parallel_for); a chunk boundary inside a run
+splits it, and each piece has a tail of its own. Small tensors (fewer elements than a block) go through the scalar
+code alone; a run whose elements are not adjacent in some operand runs one by one.
 """
 import functools
 
@@ -27,11 +28,11 @@ def vector_bytes():
     return 64 if all(_cpu_features.has(feature) for feature in _AVX512) else 32
 
 
-def scalar_tail(array, vectors=1, others=()):
+def scalar_tail(array, vectors=1, others=(), grain_size=GRAIN_SIZE):
     """A boolean mask of the elements of ``array`` (an elementwise kernel's input, whose layout the output follows)
     that PyTorch's kernel computes in its scalar code, for a kernel whose vectorised loop takes ``vectors`` vectors at
     a time; None when there are none. ``others``: the kernel's other operands (a gradient), which can keep the
-    loop from coalescing dims or from vectorising at all."""
+    loop from coalescing dims or from vectorising at all. ``grain_size``: the kernel's (see thread_chunk)."""
     if not array.size:
         return None
     block = vectors * vector_bytes() // array.itemsize
@@ -47,18 +48,37 @@ def scalar_tail(array, vectors=1, others=()):
         run += 1
     memory_order = dims[::-1] + [d for d in range(array.ndim) if array.shape[d] == 1]
     length = int(np.prod([array.shape[d] for d in dims[:run]]))
-    tail = np.zeros(array.size, bool)  # in memory order, each run's last elements (slices: no index arithmetic)
-    if run == len(dims) and length >= GRAIN_SIZE:  # one run, split among the threads
-        threads = min(parallel.get_num_threads(), -(-length // GRAIN_SIZE))
-        chunk = -(-length // threads)
-        for start in range(0, array.size, chunk):
-            size = min(chunk, array.size - start)
-            tail[start + size // block * block:start + size] = True
-    else:
-        tail.reshape(-1, length)[:, length // block * block:] = True
-    if not tail.any():
+    tail = _tails_in_memory_order(array.size, length, thread_chunk(array.size, grain_size), block)
+    if tail is None:
         return None
     return np.transpose(tail.reshape([array.shape[d] for d in memory_order]), np.argsort(memory_order))
+
+
+def thread_chunk(size, grain_size=GRAIN_SIZE):
+    """How many elements each thread takes of a loop over ``size`` elements (TensorIterator's for_each, then
+    at::parallel_for: more than ``grain_size`` elements are split into as many equal chunks as there are threads,
+    at most one per ``grain_size`` elements; the last chunk takes what is left)."""
+    threads = min(parallel.get_num_threads(), -(-size // grain_size)) if size > grain_size else 1
+    return -(-size // threads)
+
+
+def _tails_in_memory_order(size, length, chunk, block):
+    """The scalar tail of each piece of a loop over ``size`` elements in runs of ``length`` split into chunks of
+    ``chunk`` elements (a piece: a run's elements within one chunk), flat, in memory order; None when empty."""
+    tail = np.zeros(size, bool)  # (slices only: no index arithmetic over every element)
+    for begin in range(0, size, chunk):
+        end = min(begin + chunk, size)
+        first = min(end, -(-begin // length) * length)  # the first run boundary from begin on
+        last = max(first, end // length * length)  # the last one up to end
+        _mark_tail(tail, begin, first, block)  # (the rest of a run the chunk starts inside)
+        tail[first:last].reshape(-1, length)[:, length // block * block:] = True
+        _mark_tail(tail, last, end, block)  # (the start of a run the chunk ends inside)
+    return tail if tail.any() else None
+
+
+def _mark_tail(tail, start, end, block):
+    """Mark the scalar tail of the piece [start, end) of a loop: what is left after its whole blocks."""
+    tail[start + (end - start) // block * block:end] = True
 
 
 def scalar_tail_nans(x, vectors=1, others=()):
@@ -73,9 +93,9 @@ def scalar_tail_nans(x, vectors=1, others=()):
     return None if tail is None else nans & tail
 
 
-def vectorised(array, vectors=1, others=()):
+def vectorised(array, vectors=1, others=(), grain_size=GRAIN_SIZE):
     """The complement of scalar_tail as a mask (all True when the scalar code takes no element)."""
-    tail = scalar_tail(array, vectors, others)
+    tail = scalar_tail(array, vectors, others, grain_size)
     return np.ones(array.shape, bool) if tail is None else ~tail
 
 

@@ -842,6 +842,19 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
+def _kernel_erf_of_scaled(x, vector):
+    """float32 erf(x / sqrt 2) as ATen's gelu kernels take it: its own vectorised erf where ``vector``, libm's
+    (here the correctly rounded one, which glibc's erff misses by an ulp now and then) in its scalar code."""
+    scaled = x * np.float32(1 / math.sqrt(2))
+    if not vector.any():
+        return _erf(scaled.astype(np.float64)).astype(np.float32)
+    error_function = avx_mathfun.erf(scaled)
+    scalar = ~vector
+    if scalar.any():
+        error_function[scalar] = _erf(scaled[scalar].astype(np.float64))
+    return error_function
+
+
 def _onednn_gelu(x):
     """Whether ATen hands this gelu (erf form) of float32 (or float16 on CPUs with AVX-512 FP16) and its backward to
     oneDNN (its use_mkldnn: a contiguous input of more than one element, torch.backends.mkldnn enabled), whose
@@ -850,6 +863,29 @@ def _onednn_gelu(x):
     if x.dtype == np.float16 and not cpu_features.has("AVX512FP16"):  # (ATen's mkldnn_fp16_device_check)
         return False
     return x.size > 1 and x.flags.c_contiguous and mkldnn.enabled and vector_bytes() == 64
+
+
+# gelu's forward kernel (GeluKernelImpl) sets its own grain size: above this many elements each thread takes an
+# equal share of the loop, where other kernels split theirs from cpu_loops.GRAIN_SIZE on
+_GELU_MIN_ELEMENTS_FOR_MULTI_THREADING = 16384
+
+
+def _gelu_forward_vectorised(x):
+    """Which elements of ``x`` ATen's gelu forward kernel computes in its vectors (see cpu_loops.scalar_tail): each
+    thread's chunk has a scalar tail of its own, where libm's erf stands in for the vectorised one."""
+    grain_size = cpu_loops.GRAIN_SIZE
+    if x.size > _GELU_MIN_ELEMENTS_FOR_MULTI_THREADING:
+        grain_size = x.size // parallel.get_num_threads()
+    return vectorised(x, vectors=2, grain_size=grain_size)
+
+
+def _gelu_backward_vectorised(x, grad):
+    """Which elements ATen's gelu_backward kernel computes in its vectors: it splits its loop from the default grain
+    size, over the gradient and the input (the gradient's layout leads the loop unless it is broadcast)."""
+    grad = np.broadcast_to(grad, x.shape)
+    if any(stride == 0 and size > 1 for stride, size in zip(grad.strides, grad.shape)):
+        return vectorised(x, vectors=2, others=(grad,))
+    return vectorised(grad, vectors=2, others=(x,))
 
 
 class Gelu(Node):
@@ -889,16 +925,8 @@ class Gelu(Node):
             with np.errstate(all="ignore"):
                 out = x * one_plus_erf * np.float32(0.5)
         else:
-            vector = vectorised(x, vectors=2)
             with np.errstate(all="ignore"):
-                scaled = x * np.float32(1 / math.sqrt(2))
-                if vector.all():
-                    error_function = avx_mathfun.erf(scaled)
-                else:
-                    error_function = _erf(scaled.astype(np.float64)).astype(np.float32)
-                    if vector.any():
-                        error_function = np.where(vector, avx_mathfun.erf(scaled), error_function)
-                one_plus_erf = np.float32(1) + error_function
+                one_plus_erf = np.float32(1) + _kernel_erf_of_scaled(x, _gelu_forward_vectorised(x))
                 out = x * np.float32(0.5) * one_plus_erf
         self.cdf = one_plus_erf * np.float32(0.5)
         return out
@@ -907,31 +935,33 @@ class Gelu(Node):
         """x / 2 (1 + erf(x / sqrt 2)) of float16 as PyTorch's kernel computes it, in float32: ATen's vectorised
         erf in its vectors, libm's in its scalar loop (see cpu_loops.scalar_tail), rounded once; oneDNN's where
         ATen calls it, on CPUs with AVX-512 FP16."""
-        self.vectorised = vectorised(x, vectors=2)
         self.onednn = _onednn_gelu(x)
-        self.x = x = x.astype(np.float32)
+        self.x = x  # (float16 as given: its layout decides the backward's vectors too, see _kernel_backward)
+        wide = x.astype(np.float32)
         if self.onednn:  # (its backward takes oneDNN's derivative, not ATen's cdf)
             with np.errstate(all="ignore"):
-                return (x * (onednn_gelu.erf_of_scaled(x) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
-        scaled = x * np.float32(1 / math.sqrt(2))
-        error_function = np.where(self.vectorised, avx_mathfun.erf(scaled), _erf(scaled.astype(np.float64)))
+                return (wide * (onednn_gelu.erf_of_scaled(wide) + np.float32(1)) * np.float32(0.5)).astype(np.float16)
+        one_plus_erf = np.float32(1) + _kernel_erf_of_scaled(wide, _gelu_forward_vectorised(x))
         with np.errstate(all="ignore"):
-            self.cdf = np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))
-            return (x * np.float32(0.5) * (np.float32(1) + error_function.astype(np.float32))).astype(np.float16)
+            return (wide * np.float32(0.5) * one_plus_erf).astype(np.float16)
 
     def _kernel_backward(self, grad):
         """gelu_backward of float16 as PyTorch computes it: oneDNN's derivative where oneDNN ran the forward, else
-        ATen's kernel's dy (cdf + x pdf), pdf = e^(-x^2 / 2) 2 / sqrt(pi) / sqrt(2) / 2 in float32 (SLEEF's e in
-        its vectors), the sum one fused multiply-add. (float32's takes the plain formula below: these emulated
-        fused multiply-adds made its backward 50 times slower, for last bits.)"""
-        x = self.x
+        ATen's kernel's dy (cdf + x pdf), cdf = (1 + erf(x / sqrt 2)) / 2 and pdf = e^(-x^2 / 2) 2 / sqrt(pi) /
+        sqrt(2) / 2 in float32 (ATen's erf and SLEEF's e in its vectors, libm's in its scalar code, chunked as its
+        own loop: not always as the forward's), x pdf rounded before the sum in both (measured: no fused
+        multiply-add). (float32's takes the plain formula below: emulated fused multiply-adds made its backward 50
+        times slower, for last bits.)"""
+        x = self.x.astype(np.float32)
         if self.onednn:
             derivative = onednn_gelu.gelu_erf_derivative(x)
         else:
+            vector = _gelu_backward_vectorised(self.x, grad)
             beta = np.float32(2 / math.sqrt(math.pi)) * np.float32(1 / math.sqrt(2)) * np.float32(0.5)
             with np.errstate(all="ignore"):
-                pdf = beta * kernel_exp(x * x * np.float32(-0.5), self.vectorised)
-                derivative = fused_multiply_add32(x, pdf, self.cdf)
+                cdf = np.float32(0.5) * (np.float32(1) + _kernel_erf_of_scaled(x, vector))
+                pdf = beta * kernel_exp(x * x * np.float32(-0.5), vector)
+                derivative = cdf + x * pdf
         with np.errstate(all="ignore"):
             return (grad.astype(np.float32) * derivative).astype(self.dtype, copy=False)
 
