@@ -49,8 +49,14 @@ def _script(*programs):
 
 def test_generative_models_and_interpretability(tmp_path, monkeypatch):
     pytest.importorskip("torch")
+    # Style transfer's image, optimised in float32 by two LBFGS steps of eight iterations, carries the first
+    # differences of its Gram matrices (torch.mm of 1024 products, summed in an order MKL chooses per CPU: on an AMD
+    # EPYC a few ulps from torchless's) multiplied some hundred times: 2.7e-5 apart on pixels of [0, 1] there
+    # (PyTorch's own image moves 3e-6 when one of its input images moves by one ulp; its float64 run ends 0.14
+    # away). Its printed losses and every other program's tensors keep the usual comparison.
     same_program(tmp_path, monkeypatch,
-                 _script(DCGAN, GRAD_CAM, FEATURE_VISUALISATION, STYLE_TRANSFER, BACKWARD_HOOKS))
+                 _script(DCGAN, GRAD_CAM, FEATURE_VISUALISATION, STYLE_TRANSFER, BACKWARD_HOOKS),
+                 rtol={"style_transfer/out": 1e-3})
 
 
 def test_training_recipes(tmp_path, monkeypatch):
