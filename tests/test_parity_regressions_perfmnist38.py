@@ -10,7 +10,8 @@
   copying it there.
 
 Each check has an independent reference (a float64 direct convolution, or the previous kernel's own bits), and
-those with torch compare with it at run time.
+those with torch compare with it at run time. The dispatch checks pin the rules they describe (conftest's
+conv_rules): those of the Xeon with AVX512-FP16, where they were measured, or of other hosts.
 """
 
 import numpy as np
@@ -200,9 +201,13 @@ DISPATCHED = [
 ]
 
 
+@pytest.mark.parametrize("xeon", [True, False], ids=["xeon_rules", "other_rules"])
 @pytest.mark.parametrize("spec, taken", DISPATCHED, ids=[str(spec[:6]) for spec, _ in DISPATCHED])
-def test_dispatch_of_rows_only_input_gradient(spec, taken, monkeypatch):
-    """Taken or not as measured; either way within float32 rounding of the float64 direct gradient."""
+def test_dispatch_of_rows_only_input_gradient(spec, taken, xeon, monkeypatch, conv_rules):
+    """Taken or not as measured, under the rules of either host (which give these shapes gathered columns or col2im
+    alike, the course CNN's layer col2im outside the Xeon); either way within float32 rounding of the float64
+    direct gradient."""
+    conv_rules(xeon)
     N, C, H, W, O, kernel_hw, padding = spec
     gy, w = arrays(N, C, H, W, O, kernel_hw, (1, 1), 1, seed=O + C, padding=padding)
     calls = _spy(monkeypatch)
