@@ -49,3 +49,22 @@ def offline(monkeypatch, tmp_path):
 
     monkeypatch.setattr(hub, "_hub_dir", str(tmp_path / "hub"))
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
+
+
+# The convolution dispatcher's rules differ by host (measured on each): an Intel Xeon with AVX512-FP16 has its own
+# (blas.XEON_AVX512_FP16). A test of one host's choices pins them, on any host.
+@pytest.fixture
+def conv_rules(monkeypatch):
+    """``conv_rules(xeon)``: the dispatcher's rules of a Xeon with AVX512-FP16 (True; its BLAS runs AVX-512 kernels,
+    blas.WIDE_VECTORS) or of other x86 hosts (False; the host's BLAS kernels) for the rest of the test. The memoised
+    choices are forgotten at each change and at the end (before monkeypatch restores the host's settings), so that
+    none made under one rule set answers under the other."""
+    from torchless._kernels import blas, conv
+
+    def pin(xeon):
+        monkeypatch.setattr(blas, "XEON_AVX512_FP16", xeon)
+        if xeon:
+            monkeypatch.setattr(blas, "WIDE_VECTORS", True)
+        conv.forget_choices()
+    yield pin
+    conv.forget_choices()

@@ -138,9 +138,8 @@ XEON_PROBLEMS = [
 
 
 @pytest.fixture
-def xeon(monkeypatch):
-    monkeypatch.setattr(blas, "WIDE_VECTORS", True)
-    monkeypatch.setattr(blas, "XEON_AVX512_FP16", True)
+def xeon(conv_rules):
+    conv_rules(xeon=True)
 
 
 @pytest.mark.parametrize("problem", XEON_PROBLEMS)
@@ -254,11 +253,11 @@ def test_course_cnn_training_step_against_torch():
 
 
 @pytest.mark.parametrize("xeon_rules", [False, True])
-def test_random_convolutions_whatever_the_dispatch_picks_against_float64(monkeypatch, xeon_rules):
+def test_random_convolutions_whatever_the_dispatch_picks_against_float64(monkeypatch, conv_rules, xeon_rules):
     """Forward and both gradients through the entry points (the dispatcher's choice, on either machine's rules)
     over random shapes, strides, paddings, dilations and groups, against float64 direct convolutions."""
     monkeypatch.setattr(blas, "WIDE_VECTORS", True)
-    monkeypatch.setattr(blas, "XEON_AVX512_FP16", xeon_rules)
+    conv_rules(xeon_rules)
     rng = np.random.default_rng(36 + xeon_rules)
     for _ in range(14):
         groups = int(rng.choice([1, 1, 2]))

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import torchless
-from torchless._kernels import blas, conv, gather, im2col, release_scratch
+from torchless._kernels import conv, gather, im2col, release_scratch
 from helpers import direct_conv2d
 
 
@@ -142,16 +142,17 @@ def test_flipped_input_gradient_against_direct_reference(spec):
     assert_close_to_reference(blocked, reference)
 
 
-@pytest.mark.skipif(not blas.XEON_AVX512_FP16, reason="the rule measured on the Xeon with AVX512-FP16")
 @pytest.mark.parametrize("gy_shape, w_shape, input_hw, padding", [
     ((4, 64, 56, 56), (64, 64, 3, 3), (56, 56), ((1, 1), (1, 1))),     # a shard of 8x64x56x56->64
     ((32, 64, 14, 14), (64, 32, 3, 3), (14, 14), ((1, 1), (1, 1))),    # a shard of 64x32x14x14->64
     ((16, 64, 28, 28), (64, 32, 3, 3), (28, 28), ((1, 1), (1, 1))),
     ((4, 32, 56, 56), (32, 32, 3, 3), (56, 56), ((1, 1), (1, 1))),
 ])
-def test_xeon_flips_stacked_rows_at_any_size(gy_shape, w_shape, input_hw, padding):
-    """Where the flipped convolution takes stacked rows and they pay (_stacked_rows_flip_pays), the input gradient
-    flips below FLIPPED_MIN_PIXELS too (col2im before)."""
+def test_xeon_flips_stacked_rows_at_any_size(gy_shape, w_shape, input_hw, padding, conv_rules):
+    """Under the rules of the Xeon with AVX512-FP16 (pinned on any host), where the flipped convolution takes stacked
+    rows and they pay (_stacked_rows_flip_pays), the input gradient flips below FLIPPED_MIN_PIXELS too (col2im
+    before)."""
+    conv_rules(xeon=True)
     args = ((1, 1), padding, (1, 1), 1)
     flipped_padding = conv.flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, (1, 1))
     flipped_w_shape = (w_shape[1], w_shape[0], *w_shape[2:])

@@ -10,7 +10,8 @@
   copying it there.
 
 Each check has an independent reference (a float64 direct convolution, or the previous kernel's own bits), and
-those with torch compare with it at run time.
+those with torch compare with it at run time. The dispatch checks pin the rules they describe (conftest's
+conv_rules): those of the Xeon with AVX512-FP16, where they were measured, or of other hosts.
 """
 
 import numpy as np
@@ -139,12 +140,9 @@ def _spy(monkeypatch):
 LAYERS = [(64, 32, 26, 26, 64, (3, 3), UNPADDED, (1, 1), 1), (64, 32, 14, 14, 64, (3, 3), ((1, 1), (1, 1)), (1, 1), 1)]
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("spec", LAYERS, ids=_shape_id)
-def test_layer_input_gradient_takes_rows_only(spec, threads, monkeypatch):
-    """64 images (split over the batch on 2 threads, each shard written in its part of gx): the rows-only kernel,
-    within float32 rounding of the float64 gradient, the same bits on 1 and 2 threads and as the blocked stacked
-    rows."""
+def _layer_input_gradient(spec, threads, monkeypatch):
+    """(gy, w, the dispatched input gradient on ``threads`` threads, the rows-only kernel's calls) of ``spec`` for
+    64 images, gy mostly 0 (split over the batch on 2 threads, each shard written in its part of gx)."""
     N, C, H, W, O, kernel_hw, padding, dilation, groups = spec
     gy, w = arrays(N, C, H, W, O, kernel_hw, dilation, groups, seed=38, zeros=True, padding=padding)
     calls = _spy(monkeypatch)
@@ -154,11 +152,38 @@ def test_layer_input_gradient_takes_rows_only(spec, threads, monkeypatch):
         got = conv.conv2d_backward_input(gy, w, (H, W), (1, 1), padding, dilation, groups)
     finally:
         torchless.set_num_threads(previous)
+    return gy, w, got, calls
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("spec", LAYERS, ids=_shape_id)
+def test_layer_input_gradient_takes_rows_only(spec, threads, monkeypatch, conv_rules):
+    """On a Xeon with AVX512-FP16, whose rules flip these layers' input gradients by stacked rows (pinned here on
+    any host): the rows-only kernel, within float32 rounding of the float64 gradient, the same bits on 1 and 2
+    threads and as the blocked stacked rows."""
+    conv_rules(xeon=True)
+    N, C, H, W, O, kernel_hw, padding, dilation, groups = spec
+    gy, w, got, calls = _layer_input_gradient(spec, threads, monkeypatch)
     assert calls and sum(shape[0] for shape in calls) == N
     assert_close_to_reference(got, direct_input_gradient(gy, w, (H, W), dilation, groups, padding), O * 9)
     blocked = conv.conv2d_backward_input_flipped(gy, w, (H, W), (1, 1), padding, dilation, groups,
                                                  forward_algorithm="rowstack_blocked")
     np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("spec", LAYERS, ids=_shape_id)
+def test_layer_input_gradient_elsewhere_keeps_winograd(spec, threads, monkeypatch, conv_rules):
+    """Elsewhere (an AMD EPYC with AVX-512, say) the rules flip these layers by Winograd F(2x2), which the rows-only
+    kernel leaves alone: its bits, within float32 rounding of the float64 gradient, on 1 and 2 threads."""
+    conv_rules(xeon=False)
+    N, C, H, W, O, kernel_hw, padding, dilation, groups = spec
+    gy, w, got, calls = _layer_input_gradient(spec, threads, monkeypatch)
+    assert calls == []
+    assert_close_to_reference(got, direct_input_gradient(gy, w, (H, W), dilation, groups, padding), O * 9)
+    winograd = conv.conv2d_backward_input_flipped(gy, w, (H, W), (1, 1), padding, dilation, groups,
+                                                  forward_algorithm="winograd2")
+    np.testing.assert_array_equal(got.view(np.uint32), winograd.view(np.uint32))
 
 
 # (N, C, H, W, O, kernel, padding, taken): shapes the dispatcher gave gathered columns or col2im before; the course
@@ -176,9 +201,13 @@ DISPATCHED = [
 ]
 
 
+@pytest.mark.parametrize("xeon", [True, False], ids=["xeon_rules", "other_rules"])
 @pytest.mark.parametrize("spec, taken", DISPATCHED, ids=[str(spec[:6]) for spec, _ in DISPATCHED])
-def test_dispatch_of_rows_only_input_gradient(spec, taken, monkeypatch):
-    """Taken or not as measured; either way within float32 rounding of the float64 direct gradient."""
+def test_dispatch_of_rows_only_input_gradient(spec, taken, xeon, monkeypatch, conv_rules):
+    """Taken or not as measured, under the rules of either host (which give these shapes gathered columns or col2im
+    alike, the course CNN's layer col2im outside the Xeon); either way within float32 rounding of the float64
+    direct gradient."""
+    conv_rules(xeon)
     N, C, H, W, O, kernel_hw, padding = spec
     gy, w = arrays(N, C, H, W, O, kernel_hw, (1, 1), 1, seed=O + C, padding=padding)
     calls = _spy(monkeypatch)
@@ -187,15 +216,26 @@ def test_dispatch_of_rows_only_input_gradient(spec, taken, monkeypatch):
     assert_close_to_reference(got, direct_input_gradient(gy, w, (H, W), (1, 1), 1, padding), O * 9)
 
 
-def test_grouped_input_gradient_keeps_its_kernels(monkeypatch):
-    """Several groups (not timed with the rows-only kernel): the blocked stacked rows as before, the same bits."""
+# The kernel each host's rules give the input gradient of 8x32x26x26->64 in 2 groups (unpadded): on a Xeon with
+# AVX512-FP16 the flipped convolution by stacked rows in blocks, elsewhere col2im.
+GROUPED_KERNELS = {
+    True: lambda gy, w: conv.conv2d_backward_input_flipped(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 2,
+                                                           forward_algorithm="rowstack_blocked"),
+    False: lambda gy, w: conv.conv2d_backward_input_im2col(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 2),
+}
+
+
+@pytest.mark.parametrize("xeon", [True, False], ids=["xeon_rules", "other_rules"])
+def test_grouped_input_gradient_keeps_its_kernels(xeon, monkeypatch, conv_rules):
+    """Several groups (not timed with the rows-only kernel): each host's kernel as before, the same bits, within
+    float32 rounding of the float64 gradient."""
+    conv_rules(xeon)
     gy, w = arrays(8, 32, 26, 26, 64, (3, 3), (1, 1), 2, seed=9)
     calls = _spy(monkeypatch)
     got = conv.conv2d_backward_input(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 2)
     assert calls == []
-    blocked = conv.conv2d_backward_input_flipped(gy, w, (26, 26), (1, 1), UNPADDED, (1, 1), 2,
-                                                 forward_algorithm="rowstack_blocked")
-    np.testing.assert_array_equal(got.view(np.uint32), blocked.view(np.uint32))
+    np.testing.assert_array_equal(got.view(np.uint32), GROUPED_KERNELS[xeon](gy, w).view(np.uint32))
+    assert_close_to_reference(got, direct_input_gradient(gy, w, (26, 26), (1, 1), 2), 32 * 9)
 
 
 def test_rows_only_not_taken_where_it_does_not_apply(monkeypatch):

@@ -9,16 +9,13 @@ import numpy as np
 import pytest
 
 import torchless
-from torchless._kernels import blas, conv
+from torchless._kernels import conv
 from helpers import direct_conv2d
 
 
 @pytest.fixture
-def xeon(monkeypatch):
-    monkeypatch.setattr(blas, "WIDE_VECTORS", True)
-    monkeypatch.setattr(blas, "XEON_AVX512_FP16", True)
-    # the memo would keep choices made under the other setting
-    monkeypatch.setattr(conv, "_forward_algorithm", conv.choose_forward)
+def xeon(conv_rules):
+    conv_rules(xeon=True)  # (the memoised choices of the other rules forgotten, and these after the test)
 
 
 def _pads(p):
@@ -78,8 +75,8 @@ def test_float64_keeps_the_whole_stacked_rows(xeon):
                                np.float64) == "rowstack"
 
 
-def test_elsewhere_the_whole_stacked_rows(monkeypatch):
-    monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)
+def test_elsewhere_the_whole_stacked_rows(conv_rules):
+    conv_rules(xeon=False)
     args = ((1, 1), _pads(3), (1, 1), 1)
     assert conv.choose_forward((4, 32, 64, 64), (32, 32, 7, 7), *args, np.float32) == "rowstack"
 

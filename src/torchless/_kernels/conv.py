@@ -550,6 +550,7 @@ def _memoised(function):
             return remembered(*args)
         except TypeError:
             return function(*args)
+    lookup.cache_clear = remembered.cache_clear
     return lookup
 
 
@@ -801,6 +802,13 @@ def _rows_only_suits(gy_shape, w_shape, input_hw, stride, padding, dilation, gro
 
 
 _rows_only_suit = _memoised(_rows_only_suits)
+
+
+def forget_choices():
+    """Clear the memoised algorithm choices, which hold for the rules' settings they were made under: a change of
+    those (a test pinning one machine's rules, blas.XEON_AVX512_FP16) must not meet choices of the others."""
+    for chooser in (_forward_algorithm, _backward_input_algorithm, _backward_weight_algorithm, _rows_only_suit):
+        chooser.cache_clear()
 
 
 def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm, out=None):
