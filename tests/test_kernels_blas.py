@@ -1,6 +1,7 @@
 """The BLAS thread policy: same products as np.matmul, on one BLAS thread, large ones split, counts restored."""
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 import torchless
 from torchless._kernels import blas
@@ -82,6 +83,32 @@ def test_large_product_is_split_and_never_wakes_blas_threads(fake_blas, shapes):
     out = np.full_like(expected, np.nan)
     assert blas.matmul(a, b, out=out) is out
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("transposed_b", [False, True])
+@pytest.mark.parametrize("m, k, n, by_columns", [
+    (64, 9216, 128, True),    # the classic MNIST CNN's fc1 forward: its weight is the larger operand
+    (64, 128, 9216, True),    # its input gradient
+    (128, 64, 9216, True),    # its weight gradient
+    (2048, 64, 512, False),   # a tall left operand: by rows, as before
+])
+def test_a_product_is_split_along_its_larger_operand_with_the_whole_products_bits(m, k, n, by_columns, transposed_b):
+    """Each part shares the smaller operand and keeps the whole depth: the same bits as one product on one thread."""
+    rng = np.random.default_rng(m + n)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k)).astype(np.float32).T if transposed_b else rng.standard_normal((k, n)).astype(
+        np.float32)
+    flop = 2 * m * k * n
+    assert flop >= blas.SPLIT_MIN_FLOP
+    if torchless.get_num_threads() < 2 or not blas.thread_controls():
+        pytest.skip("products are split only with threadpoolctl and two threads")
+    _, shards = blas._parts(a, b, None, flop)
+    assert len(shards) == torchless.get_num_threads()
+    assert all(shard[0] is a for shard in shards) == by_columns  # (by columns: a shared, b's columns split)
+    assert all(shard[1] is b for shard in shards) != by_columns  # (by rows: b shared)
+    with threadpool_limits(1):
+        whole = np.matmul(a, b)
+    np.testing.assert_array_equal(blas.matmul(a, b).view(np.uint32), whole.view(np.uint32))
 
 
 def test_large_product_runs_whole_on_one_thread_when_splitting_is_off(fake_blas):

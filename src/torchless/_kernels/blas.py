@@ -243,20 +243,34 @@ def _matmul_into(a, b, out):
 
 def _parts(a, b, out, flop):
     """(result, [(a part, b part, result part), ...]) splitting the product along its first batch axis,
-    else along the rows of ``a``; None when it should run whole (too few threads or rows)."""
+    else along the rows of ``a`` or, where ``b`` is the larger operand, its columns (see _splits_columns);
+    None when it should run whole (too few threads, rows or columns)."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    rows = a.shape[-2]
-    items = batch[0] if batch and batch[0] > 1 else rows
+    rows, columns = a.shape[-2], b.shape[-1]
+    by_batch = bool(batch) and batch[0] > 1
+    by_columns = not by_batch and _splits_columns(a, b)
+    items = batch[0] if by_batch else columns if by_columns else rows
     count = parallel.shard_count(items, flop)
     if count == 1:
         return None
     if out is None:
-        out = np.empty(batch + (rows, b.shape[-1]), np.result_type(a, b))
-    if batch and batch[0] > 1:
+        out = np.empty(batch + (rows, columns), np.result_type(a, b))
+    if by_batch:
         def part_of(operand, part):  # an operand broadcast along the axis is shared
             return operand[part] if operand.ndim == out.ndim and operand.shape[0] > 1 else operand
         return out, [(part_of(a, part), part_of(b, part), out[part]) for part in parallel.split(items, count)]
+    if by_columns:
+        return out, [(a, b[..., part], out[..., part]) for part in parallel.split(items, count)]
     return out, [(a[..., part, :], b, out[..., part, :]) for part in parallel.split(items, count)]
+
+
+# Each part of a split product packs the whole of the operand it shares: split along the rows of ``a``, every part
+# packs all of ``b``. Where ``b`` is the larger, splitting its columns instead shares the smaller one, with the same
+# sums in every value (each keeps its whole depth, in OpenBLAS's order). Medians, ms, 2 threads, the classic MNIST
+# CNN's fc1 on an AMD EPYC (Zen 4): (64x9216) @ (9216x128) 2.13 by rows / 1.49 by columns (one thread: 2.40).
+def _splits_columns(a, b):
+    """Whether a 2-D product (a batch of one) is split along the columns of ``b`` rather than the rows of ``a``."""
+    return b.ndim == 2 and b.shape[-2] * b.shape[-1] > a.shape[-2] * a.shape[-1] and b.shape[-1] > 1
 
 
 def _hold_to_one_thread(libraries):
