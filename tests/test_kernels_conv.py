@@ -367,6 +367,7 @@ PROBLEMS_FOR = {
     "pointwise": conv_problems(kernels=(1,), max_stride=1, max_padding=0),
     "winograd2": conv_problems(kernels=(3,), max_stride=1, max_dilation=1, group_kinds=("one",)),
     "winograd4": conv_problems(kernels=(3,), max_stride=1, max_dilation=1, group_kinds=("one",)),
+    "unfused": conv_problems(),
 }
 
 

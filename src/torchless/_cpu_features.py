@@ -58,3 +58,15 @@ def mkl_fuses_multiply_adds():
     do; the code it runs on AMD's rounds each product and each sum (measured on Intel Xeon and AMD EPYC hosts:
     affine grids, so the pixel a nearest warp picks at a tie, and the pivots of singular matrices differ)."""
     return vendor() != "AuthenticAMD"
+
+
+def mkl_gemm_rounds_each_product(rows, columns, depth):
+    """Whether PyTorch's MKL computes a (rows x depth) @ (depth x columns) float32 or float64 product, one thread or
+    two, by adding each product, rounded, to its output in order of depth, from zero (or from C where beta = 1),
+    with no fused multiply-add: its code for AMD's CPUs does so for one row, and for two or three where the
+    columns come in fours or the depth is at most 3 (measured on an AMD EPYC, Zen 4, torch 2.13.0's MKL, every
+    shape probed: 1-3 rows, 9-7,680 columns, depths 1-2,000. With other column counts its first columns % 4 come
+    in another order; from four rows on, from a fused kernel, whose sums OpenBLAS's equal up to a depth of ~27)."""
+    if mkl_fuses_multiply_adds():
+        return False
+    return rows == 1 or (rows <= 3 and (columns % 4 == 0 or depth <= 3))

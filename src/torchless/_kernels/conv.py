@@ -37,6 +37,7 @@ from .im2col import (
     conv2d_forward_im2col,
     conv2d_forward_rowstack,
     conv2d_forward_rowstack_blocked,
+    conv2d_forward_unfused,
     rowstack_rows_image_bytes,
 )
 
@@ -226,6 +227,8 @@ FORWARD = {
                            _is_pointwise(w_shape[2:], stride, padding), conv2d_forward_pointwise),
     "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2)),
     "winograd4": Algorithm(_winograd_forward_applies, _winograd_forward(4)),
+    # never chosen by the rules: asked for where PyTorch's result has its roundings (see im2col)
+    "unfused": Algorithm(_always, conv2d_forward_unfused),
 }
 
 BACKWARD_INPUT = {

@@ -304,6 +304,27 @@ def conv2d_forward_im2col(x, w, stride, padding, dilation, groups, out=None, bia
     return flat_to_nchw(y_flat, geo.batch, geo.plane_hw, geo.out_hw, out)
 
 
+def conv2d_forward_unfused(x, w, stride, padding, dilation, groups, out=None, bias=None):
+    """conv2d_forward_im2col's result with each product rounded, then added to the bias (or zero) in the columns'
+    order (channel, kernel row, kernel column), one rounding per step: PyTorch's reference convolution
+    (slow_conv2d: columns and one GEMM per image) where MKL's GEMM adds unfused products in order (see
+    torchless._cpu_features.mkl_gemm_rounds_each_product). A pass over the output per product term."""
+    O, _, kH, kW = w.shape
+    geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
+    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
+    cols = gather_columns(planes, geo.taps, x.shape[1], geo.length).reshape(groups, -1, geo.length)
+    weights = w.reshape(groups, O // groups, -1)
+    y_flat = np.zeros((groups, O // groups, geo.length), x.dtype)
+    if bias is not None:  # MKL starts from C (the bias, which slow_conv2d writes there first): beta = 1
+        np.copyto(y_flat, bias.reshape(groups, -1, 1), casting="unsafe")
+    product = np.empty_like(y_flat[0])
+    for group in range(groups):
+        for term in range(weights.shape[2]):
+            np.multiply(weights[group, :, term, None], cols[group, term], out=product)
+            y_flat[group] += product
+    return flat_to_nchw(y_flat.reshape(O, geo.length), geo.batch, geo.plane_hw, geo.out_hw, out)
+
+
 def conv2d_backward_input_im2col(gy, w, input_hw, stride, padding, dilation, groups):
     """Gradient gx (N, C, H, W) w.r.t. the input: GEMM into columns, then scatter them back (col2im)."""
     N, O = gy.shape[:2]

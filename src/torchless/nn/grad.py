@@ -123,7 +123,7 @@ def _check_backend_shapes(in_shape, w_shape, grad_shape, out_shape, stride, padd
     slow_conv3d, the non-dilated ones not its batch (they read as many samples as the input has). The dtypes come
     last: the kernels dispatch on the input's, then find the weight's other (grad_output's, for the weight's
     gradient). Returns the sizes of grad_output that backend reads."""
-    if _uses_mkldnn(in_shape, w_shape, input_dtype, stride, False, (), groups):
+    if _uses_mkldnn(in_shape, w_shape, input_dtype, stride, False, (), groups, dilation):
         if weight_dtype not in (input_dtype, _dtype.float16):
             raise RuntimeError("itensor_view_from_dense expects float/bfloat16/half/int8/fp8 tensor input"
                                f"{weight_dtype.scalar_name}")

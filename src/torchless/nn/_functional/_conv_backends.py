@@ -141,7 +141,7 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     """
     if math.prod(in_shape) == 0:
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {in_shape}")
-    if _uses_mkldnn(in_shape, w_shape, input.dtype, stride, transposed, output_padding, groups):
+    if _uses_mkldnn(in_shape, w_shape, input.dtype, stride, transposed, output_padding, groups, dilation):
         for name, param in (("weight", weight), ("bias", bias)):
             if param is not None and param.dtype != input.dtype:
                 raise RuntimeError(f"Input type ({_dtype.type_text(input.dtype)}) and {name} type "

@@ -12,7 +12,7 @@ from ... import _cpu_features as cpu_features
 from ... import _memory_format
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
-from ..._kernels import conv_half
+from ..._kernels import conv_half, parallel
 from ..._ops.shape import ConstantPad
 from ..._ops.unary import dense_strides_like
 from ...autograd import anomaly_mode, forward_ad
@@ -78,15 +78,16 @@ def _per_channel(values, ndim):
     return values.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
+def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups, dilation=()):
     """Whether PyTorch's CPU backend selection picks oneDNN: its own dtype-mismatch message, and its own
     checks and errors (for a transposed convolution, none of the reference backend's).
 
     Half precision goes to oneDNN whenever the CPU has half-precision arithmetic (AVX-512 FP16), bfloat16
     whenever it has AVX-512 BW, VL and DQ, so PyTorch's messages (and layouts) for such a call depend on the
-    machine, and so do torchless's. For
-    float32, PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than
-    1x1 or more than one thread; with its default thread pool on a multi-core machine that always holds.
+    machine, and so do torchless's. float32 needs more than one image, several groups, a kernel larger than
+    3x3 or more than 20480 input values; and a strided or dilated convolution, a batch of 16, a kernel other
+    than 1x1 or more than one thread (torch.set_num_threads: 1x1 kernels ran faster in its reference kernel
+    on one).
     """
     if transposed and any(p >= s for p, s in zip(output_padding, stride)):
         return False
@@ -94,6 +95,9 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
     if name == "float32":
         # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
         kh, kw = w_shape[-2:]
+        if (kh == kw == 1 and in_shape[0] < 16 and all(s == 1 for s in stride) and all(d == 1 for d in dilation)
+                and parallel.get_num_threads() == 1):
+            return False
         return groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1 or math.prod(in_shape[:4]) > 20480
     if name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
         return cpu_features.has("AVX512FP16")
@@ -101,7 +105,6 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
     return name == "bfloat16" and all(cpu_features.has(feature) for feature in ("AVX512BW", "AVX512VL", "AVX512DQ"))
 
 
-@functools.lru_cache(maxsize=1024)
 def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups, channels_last, transposed=False,
                      output_padding=()):
     """The padding cells, (before, after) per spatial dimension, whose products PyTorch's backend never forms when
@@ -116,7 +119,15 @@ def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups
     torch 2.13.0's oneDNN with AVX-512; its channels-last kernels skip the padding in all these cases, but for an
     array of one channel).
     """
-    if not _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
+    return _skipped_padding_on(in_shape, w_shape, dtype, stride, padding, dilation, groups, channels_last, transposed,
+                               output_padding, parallel.get_num_threads() == 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _skipped_padding_on(in_shape, w_shape, dtype, stride, padding, dilation, groups, channels_last, transposed,
+                        output_padding, one_thread):
+    """_skipped_padding with (one_thread) PyTorch's thread count's part in its backend selection."""
+    if not _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups, dilation):
         return None
     even = tuple(min(pair) for pair in padding)
     # (the convolved array is the output gradient of a transposed convolution). With one channel it is channels-first
@@ -135,6 +146,26 @@ def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups
                 out_per_group % 8 == 0 or (out_per_group % 4 == 0 and in_per_group % 4 == 0)):
             return None
     return tuple((p, p) for p in even)
+
+
+def _reference_gemm_algorithm(in_shape, w_shape, dtype, stride, padding, dilation, groups):
+    """The forward algorithm with PyTorch's roundings (a name of torchless._kernels.conv.FORWARD) where its backend
+    rounds otherwise than the dispatcher's choices, else None: "unfused" where it convolves by its reference kernel
+    (slow_conv2d: float64, and float32 that oneDNN does not take, see _uses_mkldnn) whose GEMM, MKL's, adds each
+    product rounded, in order, on this CPU (torchless._cpu_features.mkl_gemm_rounds_each_product)."""
+    return _reference_gemm_algorithm_on(in_shape, w_shape, dtype, stride, padding, dilation, groups,
+                                        parallel.get_num_threads() == 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _reference_gemm_algorithm_on(in_shape, w_shape, dtype, stride, padding, dilation, groups, one_thread):
+    """_reference_gemm_algorithm with (one_thread) PyTorch's thread count's part in its backend selection."""
+    if len(in_shape) != 4 or dtype not in (np.float32, np.float64) or any(d != 1 for d in dilation) \
+            or _uses_mkldnn(in_shape, w_shape, dtype, stride, False, (), groups, dilation):
+        return None
+    out_hw = kernels.conv_output_hw(in_shape[2:], w_shape[2:], stride, padding, dilation)
+    rows, depth = w_shape[0] // groups, math.prod(w_shape[1:])
+    return "unfused" if cpu_features.mkl_gemm_rounds_each_product(rows, math.prod(out_hw), depth) else None
 
 
 def _weight_gradient_skipped_padding(skipped_padding, node, groups, transposed=False):
@@ -257,10 +288,12 @@ class Convolution(Node):
             self.layout = _layout(x, w, groups)
         self.skipped_padding = _skipped_padding(self.x.shape, self.w.shape, x.dtype, *self.args,
                                                 self.layout is not None)
-        y = self.kernels.forward(self.x, self.w, *self.args, bias=b, skipped_padding=self.skipped_padding)
+        algorithm = _reference_gemm_algorithm(self.x.shape, self.w.shape, x.dtype, *self.args)
+        y = self.kernels.forward(self.x, self.w, *self.args, bias=b, skipped_padding=self.skipped_padding,
+                                 **({"algorithm": algorithm} if algorithm else {}))
         y = y.astype(x.dtype, copy=False)
         if self.layout is not None:
-            self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups)
+            self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups, dilation)
             self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
             y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn) \
                 else _memory_format.in_format(y, self.layout)

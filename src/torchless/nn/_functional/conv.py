@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._kernels import conv as conv_kernels
+from ..._kernels import parallel
 from ..._kernels.conv import _float32_precision as _conv_precision  # (the setting itself: read on every call)
 from ..._tensor import Tensor
 from ..._user_warnings import warns_once
@@ -20,7 +21,8 @@ from ...autograd.graph import bfloat16_state, records
 from ._args import CheckedCalls, Param, _numpy_name, call_key, native
 from ._conv_backends import _batchify, _check_backend, _check_shape_forward, _empty_backend, _expand
 from ._conv_nodes import (_HALF_NODES, _KERNELS, Convolution, EmptyConvolution, HalfConvolution,
-                          TransposedConvolution, _in_output_format, _output_format, _skipped_padding)
+                          TransposedConvolution, _in_output_format, _output_format, _reference_gemm_algorithm,
+                          _skipped_padding)
 from .padding import ConstantPadNd
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -242,10 +244,11 @@ def _checked_once(checks):
                 stride, padding, dilation, groups = (params[name]
                                                      for name in ("stride", "padding", "dilation", "groups"))
                 skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups, False)
-                # one image's algorithm, chosen once (per float32 precision)
+                # one image's algorithm, chosen once (per float32 precision), or the one with PyTorch's roundings
                 single = (conv_kernels.single_image_algorithm(x.shape, w.shape, stride, padding, dilation, groups,
                                                               x.dtype) if x.ndim == 4 else None)
-                direct = _KERNELS[x.ndim].forward, (stride, padding, dilation, groups), skipped, single
+                rounded_as = _reference_gemm_algorithm(x.shape, w.shape, x.dtype, stride, padding, dilation, groups)
+                direct = _KERNELS[x.ndim].forward, (stride, padding, dilation, groups), skipped, single, rounded_as
         return batched, function, params, direct
 
     @functools.wraps(checks)
@@ -253,6 +256,8 @@ def _checked_once(checks):
         if bfloat16_state[0]:  # (once bfloat16 tensors exist: under autocast, the operands cast first, see _opmath)
             args, kwargs = _autocast_arguments(args, kwargs)
         key = call_key(args, kwargs)
+        if key is not None:  # (PyTorch's backend selection reads its thread count: see _uses_mkldnn)
+            key = key, parallel.get_num_threads() == 1
         plan = plans.get(key)
         if plan is None:
             plan = plans.remember(key, planned(checks(*args, **kwargs), args, kwargs))
@@ -260,7 +265,7 @@ def _checked_once(checks):
         input, weight, bias = args[:3] if len(args) >= 3 else _tensors(args, kwargs)
         if direct is not None and not records(input, weight, bias) and not bfloat16_state[0]:
             # no graph node to record: Node.apply would only wrap the result
-            forward, (stride, padding, dilation, groups), skipped, single = direct
+            forward, (stride, padding, dilation, groups), skipped, single, rounded_as = direct
             x, w = input._data, weight._data
             format_suggested = not (x.flags.c_contiguous and x.strides[1] != x.itemsize
                                     and w.flags.c_contiguous and w.strides[1] != w.itemsize)
@@ -268,7 +273,9 @@ def _checked_once(checks):
                 skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups,
                                            _output_format(x, w, groups) is not None)
             b = None if bias is None else bias._data
-            if single is not None and single[0] == _conv_precision[0]:  # (conv2d_forward's algorithm argument)
+            if rounded_as is not None:
+                y = forward(x, w, stride, padding, dilation, groups, rounded_as, b, skipped)
+            elif single is not None and single[0] == _conv_precision[0]:  # (conv2d_forward's algorithm argument)
                 y = forward(x, w, stride, padding, dilation, groups, single[1], b, skipped)
             else:
                 y = forward(x, w, stride, padding, dilation, groups, bias=b, skipped_padding=skipped)
