@@ -61,8 +61,10 @@ def test_miniai_kaggle_digit_recognizer_summaries_and_inference_on_real_digits(t
     pytest.importorskip("PIL.Image")
     monkeypatch.setenv("MNIST_RAW", shared_mnist_raw())
     monkeypatch.setenv("DIGITS", str(DIGITS))
+    # Kaggle's four epochs of SGD with momentum amplify the last bits of MKL's and oneDNN's sums, whose order they
+    # choose per CPU: on an AMD EPYC the third epoch's validation loss prints 1.675371 in PyTorch, 1.675370 here
     same_program(tmp_path, monkeypatch, _programs("miniai_foundations", "kaggle_digit_recognizer",
-                                                  "summary_and_inference"))
+                                                  "summary_and_inference"), last_digit_units=1)
 
 
 # Fixed on the way: the gradient of a broadcast operand summed once (2**24 + 1 rounds to 2**24 in float32, so

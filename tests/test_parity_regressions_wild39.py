@@ -78,7 +78,12 @@ def test_raschka_deeplearning_models_and_sentdex_cats_dogs(tmp_path, monkeypatch
     pytest.importorskip("torch")
     pytest.importorskip("tqdm")
     monkeypatch.setenv("MNIST_RAW", shared_mnist_raw())
-    same_program(tmp_path, monkeypatch, _programs("raschka_deeplearning_models", "sentdex_cats_dogs"))
+    # Sentdex's Adam steps on batches of 50 and 120 amplify the last bits of MKL's and oneDNN's sums, whose order
+    # they choose per CPU: on an AMD EPYC a validation loss prints 0.232104 in PyTorch, 0.232106 here, and its fc2
+    # weights and outputs move by 3.1e-4 and 2.2e-4 (1.2% and 0.04% of the tolerances' measure); PyTorch itself,
+    # with its reference kernels in place of oneDNN's (torch.backends.mkldnn.enabled = False), moves them by as much
+    same_program(tmp_path, monkeypatch, _programs("raschka_deeplearning_models", "sentdex_cats_dogs"),
+                 last_digit_units=2, rtol={"sentdex_cats_dogs.py:fc2": 0.02, "sentdex_cats_dogs.py:out": 1e-3})
 
 
 def test_edge_filters_on_a_photo_layers_from_scratch_and_a_training_engine(tmp_path, monkeypatch):
