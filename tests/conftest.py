@@ -6,6 +6,9 @@ from hypothesis import settings
 
 import torchless
 
+# The shared checks in helpers.py (same_program's printed lines, say) report their differences as a test's own asserts
+pytest.register_assert_rewrite("helpers")
+
 # In CI, property tests draw the same examples on every run (a failure there can be replayed, and a rare
 # unlucky draw cannot fail one run of an unchanged tree); elsewhere they explore new examples each time.
 settings.register_profile("ci", derandomize=True, print_blob=True)
