@@ -8,7 +8,9 @@ bias (no fused multiply-add) for one output channel, and for two or three where 
 a grayscale 1x1 convolution or a Sobel pair of filters on one photo. torchless now computes those the same way
 (``_kernels.conv``'s "unfused" algorithm), where it had the fused sums of OpenBLAS (on an AMD EPYC, a grayscale
 convolution differed from the weighted channel sum PyTorch equals it to, and Canny's float32 angles differed in 46
-pixels of 7680). Found by the wild39 programs on an AMD host.
+pixels of 7680). Found by the wild39 programs on an AMD host. The thread count's part in the choice was missing: on
+one thread a 1x1 convolution's errors and its weight gradient's layout were oneDNN's where PyTorch's are the
+reference kernel's.
 
 Left: the reference kernel's gradients (other GEMM shapes, not measured) and the first ``columns % 4`` outputs of two
 or three channels, which MKL computes in another order not yet identified.
@@ -153,3 +155,24 @@ def test_a_1x1_convolution_on_one_thread_leaves_onednn_as_in_pytorch(batch, stri
             lib.nn.functional.conv2d(x, w, stride=stride)
         messages.append(str(raised.value).replace("torchless.", "torch."))
     assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape", [(2, 4, 5, 5, 6, 1), (2, 4, 5, 5, 4, 2), (3, 4, 6, 6, 2, 1)])
+def test_channels_last_1x1_layouts_follow_the_backend_the_thread_count_picks(shape, threads, one_thread):
+    # oneDNN writes the weight's gradient channels-last exactly (strides 4, 1, 4, 4), the reference kernel C-ordered
+    # and then only suggested (4, 1, 1, 1): on one thread a 1x1 convolution of under 16 images takes the latter
+    torch = pytest.importorskip("torch")
+    one_thread(threads)
+    N, C, H, W, O, groups = shape
+    rng = np.random.default_rng(threads)
+    x = rng.standard_normal((N, C, H, W)).astype(np.float32)
+    w = rng.standard_normal((O, C // groups, 1, 1)).astype(np.float32)
+    strides = []
+    for lib in (torch, torchless):
+        tx = lib.from_numpy(x).contiguous(memory_format=lib.channels_last).requires_grad_()
+        tw = lib.from_numpy(w).requires_grad_()
+        y = lib.nn.functional.conv2d(tx, tw, groups=groups)
+        y.backward(lib.ones_like(y))
+        strides.append((y.stride(), tx.grad.stride(), tw.grad.stride()))
+    assert strides[1] == strides[0]
