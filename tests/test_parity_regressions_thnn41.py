@@ -36,7 +36,8 @@ PROBLEMS = [
     (1, 2, 8, 8, 2, 1, 2, 0, 1, 1),      # a strided 1x1 kernel
 ]
 # 1x1 kernels on several images, which PyTorch convolves by its reference kernel on one thread only
-ONE_THREAD_PROBLEMS = [(4, 3, 10, 12, 1, 1, 1, 0, 1, 1), (2, 8, 16, 16, 3, 1, 1, 0, 1, 1)]
+ONE_THREAD_PROBLEMS = [(4, 3, 10, 12, 1, 1, 1, 0, 1, 1), (2, 8, 16, 16, 3, 1, 1, 0, 1, 1),
+                       (1, 6, 10, 10, 3, 1, 1, 0, 1, 3), (2, 6, 12, 12, 6, 1, 1, 0, 1, 3)]  # (grouped: per group)
 
 
 def _sequential_reference(x, w, bias, stride, padding, groups):
@@ -132,12 +133,12 @@ def test_reference_convolutions_have_pytorchs_bits(problem, dtype, threads, one_
     bias = rng.standard_normal(O).astype(dtype)
     for b in (None, bias):
         expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
-                                              None if b is None else torch.from_numpy(b), stride, padding)
+                                              None if b is None else torch.from_numpy(b), stride, padding, 1, groups)
         operands = [torchless.from_numpy(a) for a in (x, w)] + [None if b is None else torchless.from_numpy(b)]
         # the functional's direct path (nothing recorded) and the graph's node (a weight requiring grad)
-        _assert_same(torchless.nn.functional.conv2d(*operands, stride, padding), expected, dtype)
+        _assert_same(torchless.nn.functional.conv2d(*operands, stride, padding, 1, groups), expected, dtype)
         operands[1].requires_grad_()
-        _assert_same(torchless.nn.functional.conv2d(*operands, stride, padding), expected, dtype)
+        _assert_same(torchless.nn.functional.conv2d(*operands, stride, padding, 1, groups), expected, dtype)
 
 
 @pytest.mark.parametrize("threads", [1, 2])
