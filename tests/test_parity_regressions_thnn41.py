@@ -177,3 +177,26 @@ def test_channels_last_1x1_layouts_follow_the_backend_the_thread_count_picks(sha
         y.backward(lib.ones_like(y))
         strides.append((y.stride(), tx.grad.stride(), tw.grad.stride()))
     assert strides[1] == strides[0]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv1d_and_a_conv2d_module_of_one_channel_have_pytorchs_bits(threads, one_thread):
+    # a 1-D convolution runs as a 2-D one over a height of 1 (through the graph's node), a module adds its bias
+    torch = pytest.importorskip("torch")
+    if _cpu_features.mkl_fuses_multiply_adds():
+        pytest.skip("MKL fuses its multiply-adds on this CPU (Intel's): OpenBLAS's sums are compared elsewhere")
+    one_thread(threads)
+    rng = np.random.default_rng(41)
+    x = rng.standard_normal((1, 8, 400)).astype(np.float32)
+    w = rng.standard_normal((2, 8, 5)).astype(np.float32)
+    b = rng.standard_normal(2).astype(np.float32)
+    results = [lib.nn.functional.conv1d(lib.from_numpy(x), lib.from_numpy(w), lib.from_numpy(b), padding=2)
+               for lib in (torch, torchless)]
+    _assert_same(results[1], results[0], np.float32)
+    torch.manual_seed(0)
+    module = torch.nn.Conv2d(3, 1, 3, padding=1)
+    twin = torchless.nn.Conv2d(3, 1, 3, padding=1)
+    twin.load_state_dict({key: torchless.from_numpy(value.detach().numpy())
+                          for key, value in module.state_dict().items()})
+    image = rng.standard_normal((1, 3, 40, 40)).astype(np.float32)
+    _assert_same(twin(torchless.from_numpy(image)), module(torch.from_numpy(image)), np.float32)
