@@ -290,15 +290,21 @@ class _Geometry:
         self.tail = max_tap_offset(kernel_hw, stride, dilation, Wq)
 
 
+def _input_columns(x, kernel_hw, stride, padding, dilation):
+    """(geometry, column matrix (C * kH * kW, L)) of the input x: its phases' taps gathered (see the module's
+    docstring), rows in the order (channel, kernel row, kernel column)."""
+    geo = _geometry(x.shape, kernel_hw, stride, padding, dilation)
+    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
+    return geo, gather_columns(planes, geo.taps, x.shape[1], geo.length).reshape(-1, geo.length)
+
+
 def conv2d_forward_im2col(x, w, stride, padding, dilation, groups, out=None, bias=None):
     """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)] via columns
     + GEMM; into ``out`` (C-contiguous, x's dtype) when given."""
-    O, _, kH, kW = w.shape
-    geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
-    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
-    cols = gather_columns(planes, geo.taps, x.shape[1], geo.length)
+    O = w.shape[0]
+    geo, cols = _input_columns(x, w.shape[2:], stride, padding, dilation)
     y_flat = scratch("gemm_out", (O, geo.length), x.dtype)
-    grouped_matmul(w.reshape(O, -1), cols.reshape(-1, geo.length), groups, out=y_flat)
+    grouped_matmul(w.reshape(O, -1), cols, groups, out=y_flat)
     if bias is not None:  # on the flat rows, which are long, before the crop into short ones
         y_flat += bias.astype(x.dtype, copy=False).reshape(O, 1)
     return flat_to_nchw(y_flat, geo.batch, geo.plane_hw, geo.out_hw, out)
@@ -309,10 +315,9 @@ def conv2d_forward_unfused(x, w, stride, padding, dilation, groups, out=None, bi
     order (channel, kernel row, kernel column), one rounding per step: PyTorch's reference convolution
     (slow_conv2d: columns and one GEMM per image) where MKL's GEMM adds unfused products in order (see
     torchless._cpu_features.mkl_gemm_rounds_each_product). A pass over the output per product term."""
-    O, _, kH, kW = w.shape
-    geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
-    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
-    cols = gather_columns(planes, geo.taps, x.shape[1], geo.length).reshape(groups, -1, geo.length)
+    O = w.shape[0]
+    geo, cols = _input_columns(x, w.shape[2:], stride, padding, dilation)
+    cols = cols.reshape(groups, -1, geo.length)
     weights = w.reshape(groups, O // groups, -1)
     y_flat = np.zeros((groups, O // groups, geo.length), x.dtype)
     if bias is not None:  # MKL starts from C (the bias, which slow_conv2d writes there first): beta = 1
@@ -343,9 +348,7 @@ def conv2d_backward_weight_im2col(gy, x, kernel_hw, stride, padding, dilation, g
     """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight: gy's flat rows times the columns."""
     O = gy.shape[1]
     C = x.shape[1]
-    geo = _geometry(x.shape, kernel_hw, stride, padding, dilation)
-    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
-    cols = gather_columns(planes, geo.taps, C, geo.length)
+    geo, cols = _input_columns(x, kernel_hw, stride, padding, dilation)
     gy_flat = nchw_to_flat(gy, geo.plane_hw)
     K = (C // groups) * kernel_hw[0] * kernel_hw[1]
     gw = gram(gy_flat.reshape(groups, O // groups, geo.length), cols.reshape(groups, K, geo.length))
