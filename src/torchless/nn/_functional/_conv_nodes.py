@@ -78,7 +78,7 @@ def _per_channel(values, ndim):
     return values.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups, dilation=()):
+def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups, dilation=(), one_thread=None):
     """Whether PyTorch's CPU backend selection picks oneDNN: its own dtype-mismatch message, and its own
     checks and errors (for a transposed convolution, none of the reference backend's).
 
@@ -87,7 +87,7 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
     machine, and so do torchless's. float32 needs more than one image, several groups, a kernel larger than
     3x3 or more than 20480 input values; and a strided or dilated convolution, a batch of 16, a kernel other
     than 1x1 or more than one thread (torch.set_num_threads: 1x1 kernels ran faster in its reference kernel
-    on one).
+    on one; ``one_thread``: whether it is one, read now if None).
     """
     if transposed and any(p >= s for p, s in zip(output_padding, stride)):
         return False
@@ -96,7 +96,7 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
         # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
         kh, kw = w_shape[-2:]
         if (kh == kw == 1 and in_shape[0] < 16 and all(s == 1 for s in stride) and all(d == 1 for d in dilation)
-                and parallel.get_num_threads() == 1):
+                and (parallel.get_num_threads() == 1 if one_thread is None else one_thread)):
             return False
         return groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1 or math.prod(in_shape[:4]) > 20480
     if name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
@@ -126,8 +126,8 @@ def _skipped_padding(in_shape, w_shape, dtype, stride, padding, dilation, groups
 @functools.lru_cache(maxsize=1024)
 def _skipped_padding_on(in_shape, w_shape, dtype, stride, padding, dilation, groups, channels_last, transposed,
                         output_padding, one_thread):
-    """_skipped_padding with (one_thread) PyTorch's thread count's part in its backend selection."""
-    if not _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups, dilation):
+    """_skipped_padding for one thread or more (``one_thread``), which PyTorch's backend selection reads."""
+    if not _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups, dilation, one_thread):
         return None
     even = tuple(min(pair) for pair in padding)
     # (the convolved array is the output gradient of a transposed convolution). With one channel it is channels-first
@@ -159,9 +159,9 @@ def _reference_gemm_algorithm(in_shape, w_shape, dtype, stride, padding, dilatio
 
 @functools.lru_cache(maxsize=1024)
 def _reference_gemm_algorithm_on(in_shape, w_shape, dtype, stride, padding, dilation, groups, one_thread):
-    """_reference_gemm_algorithm with (one_thread) PyTorch's thread count's part in its backend selection."""
+    """_reference_gemm_algorithm for one thread or more (``one_thread``), which PyTorch's backend selection reads."""
     if len(in_shape) != 4 or dtype not in (np.float32, np.float64) or any(d != 1 for d in dilation) \
-            or _uses_mkldnn(in_shape, w_shape, dtype, stride, False, (), groups, dilation):
+            or _uses_mkldnn(in_shape, w_shape, dtype, stride, False, (), groups, dilation, one_thread):
         return None
     out_hw = kernels.conv_output_hw(in_shape[2:], w_shape[2:], stride, padding, dilation)
     rows, depth = w_shape[0] // groups, math.prod(w_shape[1:])
