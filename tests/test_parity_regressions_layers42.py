@@ -1,0 +1,86 @@
+"""Differences from PyTorch found by a differential fuzz of the convolution, pooling and normalisation layers
+(functional and modules; float32 and float64; batched, unbatched, channels-last, permuted and sliced inputs; NaN,
+infinite and huge values), each compared with torch.
+
+* layer_norm and group_norm of a finite row whose squares overflow (1e30 in float32, 1e200 in float64): PyTorch's
+  Welford moments merge the kernel's empty vector lanes with weight 0 times the overflowing square of the mean's
+  change, a NaN variance and NaN outputs and gradients; torchless's two-pass variance overflowed to inf, 1 / std 0,
+  and its outputs were 0 (the bias).
+"""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_outcome
+
+torch = pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------------------- layer_norm / group_norm: overflow
+_OVERFLOWING_ROWS = {
+    "float32": [[1e30, 0.5, -0.3], [1e30, 1e30, 0.5], [1e20, 0.5, 0.2, 3.0]],
+    "float64": [[1e200, 0.5, -0.3], [1e160, 1e160, 0.5], [1e155, 0.5, 0.2, 3.0]],
+}
+
+
+def _rows(lib, row, dtype):
+    """``row`` beside an ordinary one, as a leaf requiring grad."""
+    ordinary = np.linspace(-1, 2, len(row))
+    return lib.tensor(np.array([row, ordinary]), dtype=getattr(lib, dtype), requires_grad=True)
+
+
+def _affine(lib, size, dtype):
+    weight = lib.tensor(np.linspace(0.5, 1.5, size), dtype=getattr(lib, dtype), requires_grad=True)
+    bias = lib.tensor(np.linspace(-0.25, 0.25, size), dtype=getattr(lib, dtype), requires_grad=True)
+    return weight, bias
+
+
+@pytest.mark.parametrize("dtype, row", [(dtype, row) for dtype, rows in _OVERFLOWING_ROWS.items() for row in rows])
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_norm_of_a_row_whose_squares_overflow(dtype, row, affine):
+    def call(lib):
+        x = _rows(lib, row, dtype)
+        weight, bias = _affine(lib, len(row), dtype) if affine else (None, None)
+        y = lib.nn.functional.layer_norm(x, (len(row),), weight, bias)
+        y.backward(lib.ones_like(y))
+        grads = (weight.grad, bias.grad) if affine else ()
+        return (y, x.grad) + grads
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype, row", [(dtype, row) for dtype, rows in _OVERFLOWING_ROWS.items() for row in rows])
+@pytest.mark.parametrize("affine", [False, True])
+def test_group_norm_of_a_group_whose_squares_overflow(dtype, row, affine):
+    def call(lib):
+        x = _rows(lib, row, dtype)
+        weight, bias = _affine(lib, 2, dtype) if affine else (None, None)
+        # (1, 2, len): one group per channel, the overflowing row the first
+        y = lib.nn.functional.group_norm(x.reshape(1, 2, -1), 2, weight, bias)
+        y.backward(lib.ones_like(y))
+        grads = (weight.grad, bias.grad) if affine else ()
+        return (y, x.grad) + grads
+
+    assert_same_outcome(call)
+
+
+def test_layer_norm_module_of_an_image_with_an_overflowing_pixel():
+    def call(lib):
+        x = lib.tensor(np.linspace(-1, 1, 2 * 3 * 2 * 2).reshape(2, 3, 2, 2), dtype=lib.float32)
+        x[0, 1, 1, 0] = 1e30
+        return lib.nn.LayerNorm([2, 2])(x)
+
+    assert_same_outcome(call)
+
+
+def test_overflow_leaves_finite_rows_exact():
+    """Without torch: the float64 row of a float32 overflow normalises exactly, and the overflowing float32 row is
+    all NaN, the rows beside it untouched."""
+    row = np.array([1e30, 0.5, -0.3])
+    expected = (row - row.mean()) / np.sqrt(row.var() + 1e-5)
+    ours64 = torchless.nn.functional.layer_norm(torchless.tensor(row), (3,)).numpy()
+    np.testing.assert_allclose(ours64, expected, rtol=1e-12)
+    x = torchless.tensor(np.array([row, [1.0, 2.0, 3.0]]), dtype=torchless.float32)
+    ours32 = torchless.nn.functional.layer_norm(x, (3,)).numpy()
+    assert np.isnan(ours32[0]).all()
+    np.testing.assert_allclose(ours32[1], [-1.2247357, 0.0, 1.2247357], rtol=1e-6)
