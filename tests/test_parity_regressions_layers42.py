@@ -6,6 +6,11 @@ infinite and huge values), each compared with torch.
   Welford moments merge the kernel's empty vector lanes with weight 0 times the overflowing square of the mean's
   change, a NaN variance and NaN outputs and gradients; torchless's two-pass variance overflowed to inf, 1 / std 0,
   and its outputs were 0 (the bias).
+* batch_norm in training of an input in no contiguous layout (sliced, permuted): ATen's kernel takes the squared
+  deviations from the mean, and updates the running statistics, in float64; torchless squared float32 deviations
+  (1e30: an infinite variance, outputs 0) and updated the running statistics in float32 (a last bit off).
+* batch_norm in training on one value per channel (torch.batch_norm, which F.batch_norm's batch-size check does
+  not guard): the unbiased variance is 0 / 0, a NaN running_var; torchless divided by max(count - 1, 1).
 """
 import numpy as np
 import pytest
@@ -84,3 +89,68 @@ def test_overflow_leaves_finite_rows_exact():
     ours32 = torchless.nn.functional.layer_norm(x, (3,)).numpy()
     assert np.isnan(ours32[0]).all()
     np.testing.assert_allclose(ours32[1], [-1.2247357, 0.0, 1.2247357], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------- batch_norm: no contiguous layout
+def _sliced(lib, array, dtype):
+    """``array`` as a view taking every other element of the last dim of a wider tensor (no contiguous layout)."""
+    x = lib.tensor(array, dtype=getattr(lib, dtype))
+    wide = lib.zeros(*x.shape[:-1], 2 * x.shape[-1], dtype=x.dtype)
+    wide[..., ::2] = x
+    return wide[..., ::2].detach().requires_grad_()
+
+
+_HUGE_BATCH = np.array([[[[0.936, -1.273, 1e30]], [[1.0, 2.0, 3.0]]],
+                        [[[0.468, -0.6365, 5e29]], [[0.5, 1.0, 4.0]]]])
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_batch_norm_of_a_sliced_input_whose_squares_overflow(affine):
+    def call(lib):
+        x = _sliced(lib, _HUGE_BATCH, "float32")
+        assert not x.is_contiguous()
+        weight, bias = _affine(lib, 2, "float32") if affine else (None, None)
+        running_mean, running_var = lib.zeros(2), lib.ones(2)
+        y = lib.nn.functional.batch_norm(x, running_mean, running_var, weight, bias, True, 0.5)
+        y.backward(lib.ones_like(y) + lib.arange(y.numel(), dtype=y.dtype).reshape(y.shape) / 10)
+        grads = (weight.grad, bias.grad) if affine else ()
+        return (y, x.grad, running_mean, running_var) + grads
+
+    assert_same_outcome(call)
+
+
+def test_batch_norm_module_of_a_transposed_input_with_a_huge_value():
+    def call(lib):
+        lib.manual_seed(0)
+        m = lib.nn.BatchNorm2d(3, momentum=0.3)
+        values = np.random.RandomState(1).randn(4, 3, 5, 6)
+        values[2, 1, 3, 4] = -3e29
+        x = lib.tensor(values, dtype=lib.float32).transpose(2, 3).requires_grad_()
+        y = m(x)
+        y.backward(lib.ones_like(y) + lib.arange(y.numel(), dtype=y.dtype).reshape(y.shape) / 100)
+        return y, x.grad, m.weight.grad, m.running_mean, m.running_var
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sliced", [False, True])
+def test_batch_norm_on_one_value_per_channel_gives_a_nan_running_var(dtype, sliced):
+    def call(lib):
+        x = lib.arange(1.0, 5.0, dtype=getattr(lib, dtype)).reshape(1, 4, 1, 1)
+        x = x[:, ::2] if sliced else x[:, :2]
+        running_mean, running_var = lib.zeros(2, dtype=x.dtype), lib.ones(2, dtype=x.dtype)
+        y = lib.batch_norm(x, None, None, running_mean, running_var, True, 0.5, 1e-5, False)
+        return y, running_mean, running_var
+
+    assert_same_outcome(call)
+
+
+def test_sliced_batch_norm_against_float64():
+    """Without torch: a float32 batch in no contiguous layout normalises as its float64 values do, huge ones too."""
+    x = _sliced(torchless, _HUGE_BATCH, "float32")
+    y = torchless.nn.functional.batch_norm(x, None, None, training=True).detach().numpy()
+    values = _HUGE_BATCH.astype(np.float32).astype(np.float64)
+    mean = values.mean(axis=(0, 2, 3), keepdims=True)
+    expected = (values - mean) / np.sqrt(values.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)

@@ -70,7 +70,7 @@ def _update_running_var(running_var, var_sum, count, momentum):
     float64 and rounded once."""
     real = running_var.dtype.type
     rate = real(momentum)
-    unbiased = var_sum / real(max(count - 1, 1))
+    unbiased = var_sum / real(count - 1)  # (a batch of one value: 0 / 0, NaN, as in ATen)
     kept = (real(1) - rate) * running_var
     if running_var.dtype == np.float32:
         running_var[...] = (np.float64(rate) * unbiased.astype(np.float64) + kept).astype(np.float32)
@@ -154,16 +154,20 @@ class BatchNorm(Node):
         elif training:
             mean = _channel_means(x3) if not half else _half_channel_sums(x3) / np.float32(self.count)
             centered = x3 - mean.reshape(channel)
-            var_sum = None
+            var_sum = deviation_sum = None
             if linear_terms:  # the squares summed in float64 and rounded once, then divided in the input's dtype
                 var_sum = _channel_sums(np.square(centered))
                 var = var_sum / x3.dtype.type(self.count)
                 if x3.dtype == np.float64 and self.count:
                     mean, var_sum = _cancelling_statistics_in_order(x3, mean, centered, var_sum, eps)
                     var = var_sum / self.count
+            elif half:
+                var = _half_channel_sums(np.square(centered)) / np.float32(self.count)
             else:
-                var = _channel_means(np.square(centered)) if not half else \
-                    _half_channel_sums(np.square(centered)) / np.float32(self.count)
+                # An input in no contiguous layout: ATen squares its deviations from the mean in float64 (float32
+                # squares of 1e30 would overflow, an infinite variance and outputs 0), a float64 variance
+                deviation_sum = np.add.reduce(np.square(x3 - mean.astype(np.float64).reshape(channel)), axis=(0, 2))
+                var = deviation_sum / self.count
             subtracted = mean
             if half and not compute_in_float32:  # the batch's mean and 1 / std are kept as float16 (save_mean, ...)
                 subtracted = mean.astype(np.float16).astype(np.float32)
@@ -172,11 +176,17 @@ class BatchNorm(Node):
                 if running_mean is not None and var_sum is not None:  # (the momentum in the input's dtype)
                     rate = running_mean.dtype.type(momentum)
                     running_mean[...] = rate * mean + (running_mean.dtype.type(1) - rate) * running_mean
+                elif running_mean is not None and deviation_sum is not None:  # (in float64, rounded once)
+                    running_mean[...] = momentum * mean.astype(np.float64) + (1 - momentum) * running_mean.astype(
+                        np.float64)
                 elif running_mean is not None:
                     running_mean *= 1 - momentum
                     running_mean += momentum * mean
                 if running_var is not None and var_sum is not None:
                     _update_running_var(running_var, var_sum, self.count, momentum)
+                elif running_var is not None and deviation_sum is not None:  # (in float64, rounded once)
+                    unbiased = deviation_sum / (self.count - 1)
+                    running_var[...] = momentum * unbiased + (1 - momentum) * running_var.astype(np.float64)
                 elif running_var is not None:
                     running_var *= 1 - momentum
                     running_var += (momentum * self.count / max(self.count - 1, 1)) * var
@@ -189,7 +199,10 @@ class BatchNorm(Node):
             self.forward_statistics = running_mean.copy(), running_var.copy()
         if var is not None:  # (a bfloat16 batch's comes with its statistics)
             with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
-                self.invstd = _batch_invstd(var, eps) if linear_terms and training else 1 / np.sqrt(var + eps)
+                if training and (linear_terms or deviation_sum is not None):
+                    self.invstd = _batch_invstd(var, eps).astype(x3.dtype, copy=False)
+                else:
+                    self.invstd = 1 / np.sqrt(var + eps)
         if half and training and not compute_in_float32:
             self.invstd = self.invstd.astype(np.float16).astype(np.float32)
         if half and training:  # (its backward kernel reads x - mean; its parameters' gradients are of their dtype)
