@@ -5,7 +5,9 @@ infinite and huge values), each compared with torch.
 * layer_norm and group_norm of a finite row whose squares overflow (1e30 in float32, 1e200 in float64): PyTorch's
   Welford moments merge the kernel's empty vector lanes with weight 0 times the overflowing square of the mean's
   change, a NaN variance and NaN outputs and gradients; torchless's two-pass variance overflowed to inf, 1 / std 0,
-  and its outputs were 0 (the bias).
+  and its outputs were 0 (the bias). Likewise a finite row whose float sum overflows (16 values of +-1e38): the
+  Welford mean stays finite, 1 / std 0 and the outputs 0, where torchless's infinite mean gave NaNs. The
+  channels-last group norm kernel sums x and x^2: where the squares' sum overflows, its variance is NaN or inf.
 * batch_norm in training of an input in no contiguous layout (sliced, permuted): ATen's kernel takes the squared
   deviations from the mean, and updates the running statistics, in float64; torchless squared float32 deviations
   (1e30: an infinite variance, outputs 0) and updated the running statistics in float32 (a last bit off).
@@ -74,6 +76,41 @@ def test_layer_norm_module_of_an_image_with_an_overflowing_pixel():
         x = lib.tensor(np.linspace(-1, 1, 2 * 3 * 2 * 2).reshape(2, 3, 2, 2), dtype=lib.float32)
         x[0, 1, 1, 0] = 1e30
         return lib.nn.LayerNorm([2, 2])(x)
+
+    assert_same_outcome(call)
+
+
+_SUM_OVERFLOWING = np.array([-0.89, -1.98e38, -0.35, 0.16, 1.23e38, 1.2, -0.39, -3.02e37, -1.05, -1.42, -1.71e38,
+                             1.95, -0.51, -4.38e37, -1.25, 0.78])
+
+
+@pytest.mark.parametrize("norm", ["layer_norm", "group_norm"])
+@pytest.mark.parametrize("affine", [False, True])
+def test_normalization_of_a_row_whose_sum_overflows(norm, affine):
+    def call(lib):
+        x = lib.tensor(np.stack([_SUM_OVERFLOWING, np.linspace(-1, 1, 16)]), dtype=lib.float32, requires_grad=True)
+        if norm == "layer_norm":
+            weight, bias = _affine(lib, 16, "float32") if affine else (None, None)
+            y = lib.nn.functional.layer_norm(x.reshape(2, 4, 4), (4, 4), *((weight.reshape(4, 4), bias.reshape(4, 4))
+                                                                            if affine else ()))
+        else:
+            weight, bias = _affine(lib, 2, "float32") if affine else (None, None)
+            y = lib.nn.functional.group_norm(x.reshape(1, 2, 4, 4), 2, weight, bias)
+        y.backward(lib.ones_like(y))
+        return (y, x.grad) + ((weight.grad, bias.grad) if affine else ())
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype, scale", [("float32", 1e20), ("float32", 5e18), ("float64", 1e300)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_channels_last_group_norm_whose_squares_overflow(dtype, scale, affine):
+    def call(lib):
+        values = np.random.RandomState(0).randn(2, 4, 4, 4)
+        values.flat[::3] *= scale
+        x = lib.tensor(values, dtype=getattr(lib, dtype)).contiguous(memory_format=lib.channels_last)
+        weight, bias = _affine(lib, 4, dtype) if affine else (None, None)
+        return lib.nn.functional.group_norm(x, 2, weight, bias)
 
     assert_same_outcome(call)
 

@@ -123,9 +123,13 @@ def renormalize_cancelling_rows(rows, xhat, mu, rstd, invstd_of_var, half=False)
     if half:  # (float16 outputs show the float32 rounding of any row's statistics: every finite row)
         cancelling = np.isfinite(mu[..., 0] * rstd[..., 0])
     else:
-        # (and the finite rows whose variance overflowed, rstd 0: the kernel's merges of its empty vector lanes
-        # multiply the overflowing square of the mean's change by their count 0, a NaN variance)
-        cancelling = cancelling_rows(mu[..., 0], rstd[..., 0]) | ((rstd[..., 0] == 0) & np.isfinite(mu[..., 0]))
+        cancelling = cancelling_rows(mu[..., 0], rstd[..., 0])
+        # and the finite rows whose sum or variance overflowed (an infinite mean, or rstd 0): Welford's running mean
+        # stays finite, and its merges of the kernel's empty vector lanes multiply the overflowing square of the
+        # mean's change by their count 0 (a NaN variance)
+        overflowed = (rstd[..., 0] == 0) | ~np.isfinite(mu[..., 0])
+        if np.count_nonzero(overflowed):
+            cancelling |= overflowed & np.isfinite(rows).all(axis=-1)
     if not np.count_nonzero(cancelling):
         return None
     picked = rows[cancelling]

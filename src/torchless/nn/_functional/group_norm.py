@@ -36,12 +36,14 @@ def _invstd(eps):
     return lambda var: (1 / np.sqrt(np.maximum(var, 0).astype(np.float64) + eps)).astype(var.dtype)
 
 
-def _cancels(mean, var):
+def _cancels(mean, var, count):
     """Whether a group's mean lies beyond 4 standard deviations, where the E[x^2] - mean^2 of PyTorch's channels-last
-    kernel loses more than a last bit to cancellation. Its emulation (_channels_last_output) costs 5-100 times the
+    kernel loses more than a last bit to cancellation, or its sum of the ``count`` squares comes near overflowing (an
+    infinite E[x^2], a NaN or infinite variance). Its emulation (_channels_last_output) costs 5-100 times the
     two-pass moments, so nearer means keep those (the same values, up to a last bit)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return bool((np.square(mean) > 16 * var).any())
+        square = np.square(mean)
+        return bool(((square > 16 * var) | ((square + var) * count >= np.finfo(var.dtype).max / 4)).any())
 
 
 def _channels_last_statistics(x, groups, eps):
@@ -91,7 +93,8 @@ class GroupNorm(Node):
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
         rows = rows.astype(compute_dtype(x), copy=False)
         self.xhat, self.mean, var, self.rstd = unquiet_normalize_rows(rows, eps)  # (forward is quiet)
-        if self.input_format is not None and x.dtype == rows.dtype and x.size and _cancels(self.mean, var):
+        if (self.input_format is not None and x.dtype == rows.dtype and x.size
+                and _cancels(self.mean, var, rows.shape[-1])):
             return self._channels_last_output(x, rows, weight, bias, eps)
         constant = var == 0
         # a constant row's rstd as PyTorch's kernel takes it: 1 / sqrt(0 + eps) in float64 (eps a double), rounded
