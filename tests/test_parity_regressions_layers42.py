@@ -8,6 +8,8 @@ infinite and huge values), each compared with torch.
   and its outputs were 0 (the bias). Likewise a finite row whose float sum overflows (16 values of +-1e38): the
   Welford mean stays finite, 1 / std 0 and the outputs 0, where torchless's infinite mean gave NaNs. The
   channels-last group norm kernel sums x and x^2: where the squares' sum overflows, its variance is NaN or inf.
+  instance_norm (ATen's batch-norm kernel, float64 sums) of such an instance: a finite mean, 1 / std 0 and outputs
+  the bias, where torchless's float32 mean overflowed (NaN outputs and gradients).
 * batch_norm in training of an input in no contiguous layout (sliced, permuted): ATen's kernel takes the squared
   deviations from the mean, and updates the running statistics, in float64; torchless squared float32 deviations
   (1e30: an infinite variance, outputs 0) and updated the running statistics in float32 (a last bit off).
@@ -111,6 +113,26 @@ def test_channels_last_group_norm_whose_squares_overflow(dtype, scale, affine):
         x = lib.tensor(values, dtype=getattr(lib, dtype)).contiguous(memory_format=lib.channels_last)
         weight, bias = _affine(lib, 4, dtype) if affine else (None, None)
         return lib.nn.functional.group_norm(x, 2, weight, bias)
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "transposed"])
+@pytest.mark.parametrize("affine", [False, True])
+def test_instance_norm_of_an_instance_whose_sum_overflows(layout, affine):
+    def call(lib):
+        values = np.stack([_SUM_OVERFLOWING, np.linspace(-1, 1, 16), _SUM_OVERFLOWING[::-1] * 1e-20,
+                           _SUM_OVERFLOWING * 1.5e-18]).reshape(2, 2, 4, 4)
+        x = lib.tensor(values, dtype=lib.float32)
+        if layout == "channels_last":
+            x = x.contiguous(memory_format=lib.channels_last)
+        elif layout == "transposed":
+            x = x.transpose(2, 3).contiguous().transpose(2, 3)
+        x.requires_grad_()
+        weight, bias = _affine(lib, 2, "float32") if affine else (None, None)
+        y = lib.nn.functional.instance_norm(x, weight=weight, bias=bias)
+        y.backward(lib.ones_like(y))
+        return (y, x.grad) + ((weight.grad, bias.grad) if affine else ())
 
     assert_same_outcome(call)
 

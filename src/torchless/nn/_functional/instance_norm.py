@@ -77,8 +77,12 @@ class InstanceNorm(Node):
         if bias is not None:
             y += bias.reshape(1, c, 1)
         if use_input_stats and x.dtype in (np.float32, np.float64):
-            # PyTorch's batch-norm kernel's rounding, where it shows: constant instances, or of a large mean
+            # PyTorch's batch-norm kernel's rounding, where it shows: constant instances, or of a large mean, or
+            # finite ones whose float sum or squares overflow (its float64 sums keep their mean finite, 1 / std 0)
             recomputed = (constant | cancelling_rows(instance_mean, self.rstd))[..., 0].reshape(-1)
+            overflowed = ((self.rstd == 0) | ~np.isfinite(instance_mean))[..., 0].reshape(-1)
+            if overflowed.any():
+                recomputed |= overflowed & np.isfinite(rows).all(axis=-1).reshape(-1)
             if recomputed.any():
                 y = np.ascontiguousarray(y)  # (its folded view below is written to)
                 folded = (1, n * c, rows.shape[2])

@@ -398,7 +398,8 @@ def training_channels_as_pytorch(y, x3, channels, eps, weight, bias):
     with np.errstate(all="ignore"):
         invstd = _batch_invstd(var, eps)
     recomputed = y[:, channels]
-    _cancelling_channels_as_pytorch(recomputed, picked, mean, invstd, var == 0,
+    # (an overflowing variance, 1 / std 0, leaves the bias as a constant channel does)
+    _cancelling_channels_as_pytorch(recomputed, picked, mean, invstd, (var == 0) | (invstd == 0),
                                     *(None if p is None else p[channels] for p in (weight, bias)))
     y[:, channels] = recomputed
     return mean, invstd
