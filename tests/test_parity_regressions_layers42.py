@@ -13,6 +13,9 @@ infinite and huge values), each compared with torch.
 * batch_norm in training of an input in no contiguous layout (sliced, permuted): ATen's kernel takes the squared
   deviations from the mean, and updates the running statistics, in float64; torchless squared float32 deviations
   (1e30: an infinite variance, outputs 0) and updated the running statistics in float32 (a last bit off).
+* second-order gradients through pooling (max, average, adaptive, area interpolation) and reflection / replication
+  padding of a channels-last input: their backward ops' ``self: zeros_like(self)`` is generated as
+  ``self_info.zeros()``, C-contiguous; torchless laid those zeros out as the incoming gradient (channels-last).
 * batch_norm in training on one value per channel (torch.batch_norm, which F.batch_norm's batch-size check does
   not guard): the unbiased variance is 0 / 0, a NaN running_var; torchless divided by max(count - 1, 1).
 """
@@ -213,3 +216,42 @@ def test_sliced_batch_norm_against_float64():
     mean = values.mean(axis=(0, 2, 3), keepdims=True)
     expected = (values - mean) / np.sqrt(values.var(axis=(0, 2, 3), keepdims=True) + 1e-5)
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- second-order gradients' layout
+_SECOND_ORDER = {
+    "max_pool2d": lambda lib, x: lib.nn.functional.max_pool2d(x, 2),
+    "max_pool1d": lambda lib, x: lib.nn.functional.max_pool1d(x.flatten(2).transpose(1, 2).contiguous()
+                                                                .transpose(1, 2), 2),
+    "avg_pool2d": lambda lib, x: lib.nn.functional.avg_pool2d(x, 2, 1, 1),
+    "adaptive_avg_pool2d": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x, (2, 3)),
+    "adaptive_max_pool2d": lambda lib, x: lib.nn.functional.adaptive_max_pool2d(x, 2),
+    "area": lambda lib, x: lib.nn.functional.interpolate(x, size=(3, 2), mode="area"),
+    "reflect": lambda lib, x: lib.nn.functional.pad(x, (1, 1, 2, 0), mode="reflect"),
+    "replicate": lambda lib, x: lib.nn.functional.pad(x, (1, 1, 2, 0), mode="replicate"),
+}
+
+
+@pytest.mark.parametrize("op", list(_SECOND_ORDER))
+def test_second_order_gradient_of_a_channels_last_input_is_contiguous(op):
+    def call(lib):
+        values = np.random.RandomState(0).randn(2, 3, 4, 5)
+        x = lib.tensor(values).contiguous(memory_format=lib.channels_last).requires_grad_()
+        y = _SECOND_ORDER[op](lib, x)
+        (gx,) = lib.autograd.grad((y * lib.ones_like(y).cumsum(-1)).sum(), x, create_graph=True)
+        (second,) = lib.autograd.grad((gx * gx).sum(), x)
+        return gx, second
+
+    (gx, second), (our_gx, ours) = (call(lib) for lib in (torch, torchless))
+    assert our_gx.stride() == gx.stride() and ours.stride() == second.stride() == (60, 20, 5, 1)
+    np.testing.assert_array_equal(ours.numpy(), second.numpy())
+
+
+def test_second_order_gradient_of_max_pooling_is_contiguous_zeros():
+    """Without torch: max pooling's input gradient scatters the output gradient, its derivative in the input is 0."""
+    x = torchless.tensor(np.linspace(-1, 1, 48).reshape(2, 2, 3, 4)).contiguous(
+        memory_format=torchless.channels_last).requires_grad_()
+    (gx,) = torchless.autograd.grad(3 * torchless.nn.functional.max_pool2d(x, 2).sum(), x, create_graph=True)
+    (second,) = torchless.autograd.grad((gx * gx).sum(), x)
+    assert second.is_contiguous() and not second.is_contiguous(memory_format=torchless.channels_last)
+    np.testing.assert_array_equal(second.numpy(), np.zeros((2, 2, 3, 4)))

@@ -272,10 +272,12 @@ class ZeroDerivativeOf(Node):
     zeros) what PyTorch's reaches, even when nothing else depends on the graph (``self: zeros_like(grad)`` of
     threshold_backward, max_pool2d_with_indices_backward's ``self: zeros_like(self)``)."""
 
-    def forward(self, value, anchor, node_name=None, listed=None):
-        """``listed``: next_functions of PyTorch's node (see BackwardOfBackward), else the inputs."""
+    def forward(self, value, anchor, node_name=None, listed=None, like_anchor=False):
+        """``listed``: next_functions of PyTorch's node (see BackwardOfBackward), else the inputs; ``like_anchor``:
+        the formula is ``zeros_like(self)`` of the anchor, which PyTorch's generated code makes from its saved sizes
+        and options alone (``self_info.zeros()``: C-contiguous, whatever the anchor's layout)."""
         self.node_name, self.anchor_shape, self.anchor_dtype = node_name, anchor.shape, anchor.dtype
-        self.listed = listed
+        self.listed, self.like_anchor = listed, like_anchor
         return value
 
     def pytorch_inputs(self):
@@ -286,7 +288,7 @@ class ZeroDerivativeOf(Node):
         anchor's shape (the elementwise backward ops'), else C-contiguous."""
         if not self.needs_input_grad[1]:
             return None
-        if grad.shape == self.anchor_shape and grad.ndim > 1:
+        if grad.shape == self.anchor_shape and grad.ndim > 1 and not self.like_anchor:
             return _memory_format.empty_like(grad, self.anchor_dtype, _memory_format.preserve_format)
         return np.zeros(self.anchor_shape, self.anchor_dtype)
 
@@ -301,14 +303,15 @@ class ZeroDerivativeOf(Node):
         return self.node_name
 
 
-def with_zero_derivative_of(gradient, anchor, name, grad=None):
+def with_zero_derivative_of(gradient, anchor, name, grad=None, like_anchor=False):
     """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf.
     ``grad``: the gradient the backward op read, listed with ``anchor`` as PyTorch's node of that op lists its
-    inputs (else its inputs are listed)."""
+    inputs (else its inputs are listed); ``like_anchor``: the formula's zeros are ``zeros_like(self)``, not
+    ``zeros_like(grad)``."""
     listed = None
     if grad is not None:
         listed = tuple(listed_edge(t) for t in (grad, anchor))
-    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed)
+    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed, like_anchor=like_anchor)
 
 
 def gradients_without_derivative(node, grad, error, name=NOT_IMPLEMENTED):

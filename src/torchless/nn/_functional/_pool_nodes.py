@@ -104,9 +104,11 @@ def _gradient_reading_input(node, gx, grad):
             _graph_gradient_in_layout(gx, grad_format)
     the_input = node.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), node.input_shape))
     if node.spatial != 1:
-        return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
+        return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad,
+                                       like_anchor=True)
     name = node.pooled_2d()[0].removesuffix("0") + "Backward0"
-    return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
+    return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2),
+                                   like_anchor=True).squeeze(-2)
 
 
 def _in_half_opmath(kernel, a, *args):

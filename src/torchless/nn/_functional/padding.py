@@ -144,7 +144,7 @@ class IndexPad(shape_ops.IndexPad):
         # PyTorch's reflection_pad/replication_pad backward ops read the input too, with derivative zero there
         the_input = self.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), self.input_shape))
         name = self.node_name.removesuffix("0") + "Backward0"  # ReflectionPad2DBackwardBackward0
-        return (with_zero_derivative_of(gx, the_input, name, grad),)
+        return (with_zero_derivative_of(gx, the_input, name, grad, like_anchor=True),)
 
     def name(self):
         return self.node_name
