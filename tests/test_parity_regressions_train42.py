@@ -46,3 +46,43 @@ def test_binary_cross_entropy_second_derivatives_shift_the_input_by_1e_12():
     np.testing.assert_allclose(dg, scale * (x - t) / ((x + eps) * (1 - x + eps)), rtol=1e-14)
     np.testing.assert_allclose(dt, -0.7 * scale / np.maximum((1 - x) * x, eps), rtol=1e-14)
     assert dx[2] == pytest.approx(3 * 0.7 * 0.5 / 1e-24, rel=1e-11)  # (finite at 0, where the gradient clamps)
+
+
+# ---------------------------------------------------------------- float16 steps past the last whole vector
+
+def _half_trajectory(lib, name, options, dtype, size, steps=6):
+    """A parameter of ``size`` elements after each of ``steps`` steps, as float32 arrays."""
+    rng = np.random.default_rng(7)
+    param = lib.nn.Parameter(lib.tensor(rng.standard_normal(size), dtype=getattr(lib, dtype)))
+    optimizer = getattr(lib.optim, name)([param], **options)
+    steps_taken = []
+    for _ in range(steps):
+        param.grad = lib.tensor(rng.standard_normal(size), dtype=getattr(lib, dtype))
+        optimizer.step()
+        steps_taken.append(param.detach().float().numpy().copy())
+    return steps_taken
+
+
+@pytest.mark.parametrize("size", [5, 15, 37])
+@pytest.mark.parametrize("name, options", [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}), ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("RMSprop", {"centered": True, "momentum": 0.9}), ("ASGD", {"weight_decay": 0.1}),
+])
+def test_float16_add_with_alpha_rounds_the_product_first_past_the_last_vector_as_torch(name, options, size):
+    # PyTorch's add_(other, alpha=...) on float16, as on bfloat16: a fused multiply-add over whole vectors, but its
+    # scalar loop over the last size % lanes elements rounds alpha * other to float16 before the sum
+    torch = pytest.importorskip("torch")
+    options = dict(options, foreach=False)
+    expected = _half_trajectory(torch, name, options, "float16", size)
+    for step, (ours, theirs) in enumerate(zip(_half_trajectory(torchless, name, options, "float16", size), expected)):
+        np.testing.assert_array_equal(ours, theirs, err_msg=f"step {step}")
+
+
+def test_float16_sgd_step_of_a_few_elements_rounds_the_product_first():
+    # fewer elements than one vector's lanes: all of them in the scalar loop, lr * grad rounded to float16 first
+    p0 = np.array([0.23, -0.35, -0.28, -0.67, -1.06], np.float16)
+    g = np.array([-0.39, 0.48, -0.24, 0.96, -0.2], np.float16)
+    param = torchless.nn.Parameter(torchless.tensor(p0))
+    param.grad = torchless.tensor(g)
+    torchless.optim.SGD([param], lr=0.1, foreach=False).step()
+    np.testing.assert_array_equal(param.detach().numpy(), p0 + (np.float16(-0.1) * g).astype(np.float16))
