@@ -86,3 +86,68 @@ def test_float16_sgd_step_of_a_few_elements_rounds_the_product_first():
     param.grad = torchless.tensor(g)
     torchless.optim.SGD([param], lr=0.1, foreach=False).step()
     np.testing.assert_array_equal(param.detach().numpy(), p0 + (np.float16(-0.1) * g).astype(np.float16))
+
+
+# ---------------------------------------------------------------- foreach kernels' in-place scalar products
+
+_FOREACH_CONFIGS = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9}), ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "maximize": True}),
+    ("RMSprop", {"alpha": 0.8, "momentum": 0.7}), ("Adagrad", {"maximize": True}),
+    ("Adagrad", {"lr_decay": 0.1, "weight_decay": 0.1}), ("Adadelta", {"rho": 0.8}), ("ASGD", {"weight_decay": 0.1}),
+    ("Adamax", {"betas": (0.8, 0.9), "weight_decay": 0.1}), ("NAdam", {"betas": (0.8, 0.9)}),
+    ("NAdam", {"lr": 0.1, "weight_decay": 0.3, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.1, "weight_decay": 0.3, "decoupled_weight_decay": True, "eps": 1e-3}),
+]
+
+
+def _foreach_steps(lib, name, options, dtype, steps=6):
+    """Two parameters (64 elements: whole vectors) and their state tensors after each step, as float32 arrays;
+    the second parameter has no gradient on the third step."""
+    rng = np.random.default_rng(3)
+    params = [lib.nn.Parameter(lib.tensor(rng.standard_normal(shape), dtype=getattr(lib, dtype)))
+              for shape in ((64,), (8, 8))]
+    optimizer = getattr(lib.optim, name)(params, foreach=True, **options)
+    record = []
+    for step in range(steps):
+        for i, param in enumerate(params):
+            grad = rng.standard_normal(param.shape)
+            param.grad = None if (step, i) == (2, 1) else lib.tensor(grad, dtype=getattr(lib, dtype))
+        optimizer.step()
+        record.append([t.detach().float().numpy().copy() for p in params
+                       for t in (p, *optimizer.state[p].values()) if getattr(t, "ndim", 0)])
+    return record
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+@pytest.mark.parametrize("name, options", _FOREACH_CONFIGS)
+def test_foreach_steps_take_mul_scalars_in_the_parameters_dtype_as_torch(name, options, dtype):
+    # PyTorch's _foreach_mul_(tensors, number) runs the C++ mul_, whose number becomes the product's first operand,
+    # a tensor of the tensors' dtype: beta2, rho, alpha, momentum, 1 - lr * weight_decay (and Adagrad's -clr)
+    # are rounded to float16 or bfloat16 first, where Python's tensor.mul_(number) multiplies by a float32 number
+    torch = pytest.importorskip("torch")
+    expected = _foreach_steps(torch, name, options, dtype)
+    for step, (ours, theirs) in enumerate(zip(_foreach_steps(torchless, name, options, dtype), expected)):
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a, b, err_msg=f"step {step}")
+
+
+def test_foreach_sgd_momentum_buffer_decays_by_the_momentum_in_bfloat16():
+    import ml_dtypes
+
+    bf16 = ml_dtypes.bfloat16
+    g1 = np.array([0.3, -1.7, 2.2, 0.05, -0.6, 1.1, -0.35, 0.77], np.float32).astype(bf16)
+    g2 = np.array([0.5, 0.25, -1.0, 0.125, 2.0, -0.75, 0.375, 1.5], np.float32).astype(bf16)
+    momenta = {}
+    for foreach in (True, False):
+        param = torchless.nn.Parameter(torchless.zeros(8, dtype=torchless.bfloat16))
+        optimizer = torchless.optim.SGD([param], lr=0.1, momentum=0.9, foreach=foreach)
+        for g in (g1, g2):
+            param.grad = torchless.tensor(g.astype(np.float32)).to(torchless.bfloat16)
+            optimizer.step()
+        momenta[foreach] = optimizer.state[param]["momentum_buffer"].float().numpy()
+    rounded = (g1.astype(np.float32) * np.float32(bf16(0.9))).astype(bf16)  # (the momentum rounded first)
+    np.testing.assert_array_equal(momenta[True], (rounded.astype(np.float32) + g2.astype(np.float32)).astype(bf16))
+    unrounded = (g1.astype(np.float32) * np.float32(0.9)).astype(bf16)
+    np.testing.assert_array_equal(momenta[False], (unrounded.astype(np.float32) + g2.astype(np.float32)).astype(bf16))
+    assert not np.array_equal(momenta[True], momenta[False])

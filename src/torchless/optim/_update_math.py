@@ -142,6 +142,15 @@ def scaled(a, factor, divide=False):
     return operation(a, opmath(a.dtype).type(factor), out=np.empty_like(a), casting="same_kind")
 
 
+def scaled_(a, factor, foreach=False):
+    """``a.mul_(factor)`` for a number ``factor``, computed in ``a``'s :func:`opmath` dtype and rounded once; with
+    ``foreach``, PyTorch's ``_foreach_mul_``, whose C++ ``mul_`` makes the factor the product's first operand, a
+    tensor of ``a``'s dtype: the factor is first rounded to that dtype (float16 and bfloat16 differ)."""
+    if foreach:
+        factor = a.dtype.type(factor)
+    a *= opmath(a.dtype).type(factor)
+
+
 def addcmul(a, t1, t2, value, out=None):
     """``a + value * t1 * t2`` (PyTorch's addcmul, or addcmul_ with ``out=a``), computed in ``a``'s :func:`opmath`
     dtype: ``value * t1`` rounded, then multiplied by ``t2`` and added in one rounding."""

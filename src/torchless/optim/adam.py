@@ -15,7 +15,7 @@ from .optimizer import (
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import (added, added_scalar, in_float32, opmath, real_views, refuse_integral_lerp,
-                           refuse_integral_result, silent_float16_division)
+                           refuse_integral_result, scaled_, silent_float16_division)
 
 __all__ = ["Adam", "adam"]
 
@@ -121,7 +121,8 @@ class Adam(Optimizer):
                     hyper = dict(lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused),
                                  betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
                                  weight_decay=_weight_decay(group), maximize=group["maximize"],
-                                 decoupled=group["decoupled_weight_decay"])
+                                 decoupled=group["decoupled_weight_decay"],
+                                 foreach=bool(group["foreach"]) and not fused)
                     read_each_time = isinstance(lr, Tensor) or isinstance(beta1, Tensor) or isinstance(beta2, Tensor)
                 if read_each_time:  # (a tensor's value, which an update may change, enters the next one)
                     _adam_step(arrays, fused, step=step, **hyper)
@@ -266,7 +267,8 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
     r"""Functional API that performs Adam algorithm computation: updates ``params``, their moments ``exp_avgs``,
     ``exp_avg_sqs`` (and ``max_exp_avg_sqs`` with ``amsgrad``) and the ``state_steps`` tensors in place.
 
-    See :class:`~torchless.optim.Adam` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.Adam` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     _check_state_steps(state_steps)
     # the checks of PyTorch's kernel (fused first, then foreach, else its for-loop), in their order
@@ -305,7 +307,7 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         _adam_step(arrays, fused, step=_advance(state_steps[i]),
                    lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused), betas=betas, eps=eps,
                    weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize,
-                   decoupled=decoupled_weight_decay)
+                   decoupled=decoupled_weight_decay, foreach=bool(foreach) and not fused)
         param._version += 1
 
 
@@ -424,7 +426,7 @@ def _adam_update_in_pieces(*arrays, **hyper):
 
 
 def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay, maximize,
-                 decoupled):
+                 decoupled, foreach=False):
     """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1).
 
     The operations and their order are PyTorch's; array-wide arithmetic stays in the parameter's dtype
@@ -445,7 +447,7 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
-            p *= scalar(1 - lr * weight_decay)
+            scaled_(p, 1 - lr * weight_decay, foreach)
         else:
             g = added(g, p, weight_decay)
 
@@ -464,7 +466,7 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
     np.multiply(g, scalar(1 - beta2), out=work)
     work *= g
-    exp_avg_sq *= scalar(beta2)
+    scaled_(exp_avg_sq, beta2, foreach)
     np.add(exp_avg_sq, work, out=exp_avg_sq, casting="same_kind")
 
     # (float32 betas, from tensors, are raised as PyTorch's pow kernel raises them: NumPy's float32 pow may be off)
