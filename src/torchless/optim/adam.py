@@ -14,8 +14,8 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import (added, added_scalar, in_float32, opmath, real_views, refuse_integral_lerp,
-                           refuse_integral_result, scaled_, silent_float16_division)
+from ._update_math import (addcmul, added, added_scalar, in_float32, lerp_, opmath, real_views,
+                           refuse_integral_lerp, refuse_integral_result, scaled_, silent_float16_division)
 
 __all__ = ["Adam", "adam"]
 
@@ -451,23 +451,14 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         else:
             g = added(g, p, weight_decay)
 
-    # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights; a tensor beta1 is first
-    # cast to the parameter's dtype, and so is then 1 - beta1
+    # exp_avg.lerp_(g, 1 - beta1): a tensor beta1 is first cast to the parameter's dtype, and so is then 1 - beta1
+    # (lerp_ and addcmul_ end in one fused multiply-add, as PyTorch's kernels)
     in_dtype = p.dtype.type
-    weight = scalar(in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1)
-    work = np.subtract(g, exp_avg, dtype=scalar)  # (in the opmath dtype: lerp_, addcmul_ and addcdiv_ round once)
-    if abs(weight) < 0.5:
-        work *= weight
-        np.add(exp_avg, work, out=exp_avg, casting="same_kind")
-    else:
-        work *= weight - scalar(1)
-        np.add(g, work, out=exp_avg, casting="same_kind")
+    lerp_(exp_avg, g, in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1)
 
     # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-    np.multiply(g, scalar(1 - beta2), out=work)
-    work *= g
     scaled_(exp_avg_sq, beta2, foreach)
-    np.add(exp_avg_sq, work, out=exp_avg_sq, casting="same_kind")
+    addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
 
     # (float32 betas, from tensors, are raised as PyTorch's pow kernel raises them: NumPy's float32 pow may be off)
     bias_correction1 = 1 - pow_by_number(beta1, step)
@@ -489,7 +480,7 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     denom += added_scalar(p.dtype, eps)  # (even float16)
 
     # p.addcdiv_(exp_avg, denom, value=-step_size)
-    np.multiply(exp_avg, scalar(-step_size), out=work)
+    work = np.multiply(exp_avg, scalar(-step_size), dtype=scalar)
     with silent_float16_division(p.dtype):
         work /= denom
     np.add(p, work, out=p, casting="same_kind")
