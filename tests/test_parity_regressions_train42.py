@@ -197,3 +197,38 @@ def test_adam_first_moment_is_a_fused_lerp():
     # a + w * (b - a) rounded once (the float64 product of two float32 numbers is exact)
     fused = (np.float64(np.float32(0.1)) * (g2 - m1).astype(np.float64) + m1).astype(np.float32)
     np.testing.assert_array_equal(optimizer.state[param]["exp_avg"].numpy(), fused)
+
+
+# ---------------------------------------------------------------- fused Adam's scalar loop
+
+def _fused_adam_steps(lib, options, dtype, steps=4):
+    """Parameters of sizes with elements past the fused kernel's last vector (a 0-d one, 5, 21, 37, a transposed
+    9 x 5), their moments, after each step."""
+    rng = np.random.default_rng(5)
+    params = [lib.nn.Parameter(lib.tensor(rng.standard_normal(shape), dtype=getattr(lib, dtype)))
+              for shape in ((), (5,), (3, 7), (37,))]
+    params.append(lib.nn.Parameter(lib.tensor(rng.standard_normal((5, 9)), dtype=getattr(lib, dtype)).t()))
+    optimizer = lib.optim.Adam(params, fused=True, **options)
+    record = []
+    for _ in range(steps):
+        for param in params:
+            param.grad = lib.tensor(rng.standard_normal(tuple(param.shape)), dtype=getattr(lib, dtype))
+        optimizer.step()
+        record.append([p.detach().numpy().copy() for p in params] +
+                      [optimizer.state[p][key].numpy().copy() for p in params for key in ("exp_avg", "exp_avg_sq")])
+    return record
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("options", [{"lr": 0.1, "betas": (0.3, 0.5)},
+                                     {"amsgrad": True, "betas": (0.6, 0.9), "weight_decay": 0.1},
+                                     {"maximize": True, "betas": (0.3, 0.5), "weight_decay": 0.2,
+                                      "decoupled_weight_decay": True}])
+def test_fused_adam_scalar_loop_fuses_the_decay_of_exp_avg_sq_as_torch(options, dtype):
+    # past the last whole vector the compiler fuses exp_avg_sq * beta2 into the multiply-add that adds
+    # (1 - beta2) * grad * grad; the vector code rounds that product and fuses (1 - beta2) * grad times grad
+    torch = pytest.importorskip("torch")
+    expected = _fused_adam_steps(torch, options, dtype)
+    for step, (ours, theirs) in enumerate(zip(_fused_adam_steps(torchless, options, dtype), expected)):
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a, b, err_msg=f"step {step}")

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .._kernels import parallel
+from .._kernels.fma import fused_multiply_add
 from .._ops.arithmetic import pow_by_number
 from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
@@ -12,7 +13,7 @@ from .optimizer import (
     _refuse_capturable, _refuse_foreach_differentiable, _scalar_dtype, _scalar_lr, _to_scalar, _weight_decay,
     _zeros_like,
 )
-from ._fused_layout import as_fused_kernel_pairs
+from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
 from ._update_math import (addcmul, added, added_scalar, in_float32, lerp_, opmath, real_views,
                            refuse_integral_lerp, refuse_integral_result, scaled_, silent_float16_division)
@@ -324,8 +325,14 @@ def _check_fused_lists(differentiable, amsgrad, max_exp_avg_sqs, count):
 
 def _adam_step(arrays, fused, **hyper):
     """:func:`_adam_update` of ``arrays`` (parameter, gradient, moments), as PyTorch's kernels compute it: a fused
-    float16 update whole in float32, a large parameter's in slices on all cores."""
+    float16 update whole in float32, a large parameter's in slices on all cores, the elements of the fused kernel's
+    scalar loop as that loop computes them."""
+    if fused and not arrays[0].ndim:  # (a 0-d parameter: its element, in the scalar loop, at index 0 of a view)
+        arrays = [None if array is None else array.reshape(1) for array in arrays]
     p, g = arrays[:2]
+    scalar_loop = scalar_loop_positions(p) if fused else None
+    if scalar_loop is not None:
+        before = [None if array is None else array[scalar_loop] for array in arrays]
     if fused and p.dtype == np.float16:
         in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
     elif p.flags.c_contiguous and g.flags.c_contiguous:
@@ -333,6 +340,11 @@ def _adam_step(arrays, fused, **hyper):
         parallel.elementwise(_adam_update_in_pieces, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
     else:
         _adam_update(*arrays, **hyper)
+    if scalar_loop is not None:
+        _adam_update(*before, scalar_loop=True, **hyper)
+        for index in (0, 2, 3, 4):  # (the gradient stays as it was)
+            if arrays[index] is not None:
+                arrays[index][scalar_loop] = before[index]
 
 
 def _run_at_once(updates, hyper):
@@ -426,8 +438,9 @@ def _adam_update_in_pieces(*arrays, **hyper):
 
 
 def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay, maximize,
-                 decoupled, foreach=False):
-    """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1).
+                 decoupled, foreach=False, scalar_loop=False):
+    """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1); ``scalar_loop``: as
+    the scalar loop of PyTorch's fused kernel, whose compiler fuses exp_avg_sq's decay into its multiply-add.
 
     The operations and their order are PyTorch's; array-wide arithmetic stays in the parameter's dtype
     (scalars are rounded to it), while the bias corrections are computed in Python floats as PyTorch does, or in the
@@ -457,8 +470,11 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     lerp_(exp_avg, g, in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1)
 
     # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-    scaled_(exp_avg_sq, beta2, foreach)
-    addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
+    if scalar_loop:  # exp_avg_sq * beta2 + (1 - beta2) * g * g, the first product fused into the sum
+        exp_avg_sq[...] = fused_multiply_add(exp_avg_sq, scalar(beta2), np.multiply(g, scalar(1 - beta2)) * g)
+    else:
+        scaled_(exp_avg_sq, beta2, foreach)
+        addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
 
     # (float32 betas, from tensors, are raised as PyTorch's pow kernel raises them: NumPy's float32 pow may be off)
     bias_correction1 = 1 - pow_by_number(beta1, step)
