@@ -316,13 +316,13 @@ class ArithmeticMethods:
         return self._pointwise(~self._data)
 
     def __and__(self, other):
-        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
+        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fcV")  # ("V": bfloat16)
 
     def __or__(self, other):
-        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fc")
+        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fcV")  # ("V": bfloat16)
 
     def __xor__(self, other):
-        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fc")
+        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fcV")  # ("V": bfloat16)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
