@@ -438,7 +438,7 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         parsed = _parser_errors.method_arguments("nanmean", (dim, keepdim), {"dtype": dtype} if dtype else {})
         dim = None if parsed["dim"] is None else tuple(parsed["dim"])
     # the input's dtype first, then the requested one (as mean's message words it)
-    if self._data.dtype.kind not in "fc":
+    if self._data.dtype.kind not in "fcV":  # ("V": bfloat16)
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{self.dtype.scalar_name}")
     if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
