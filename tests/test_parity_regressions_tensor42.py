@@ -1,0 +1,134 @@
+"""Parity regressions found by tensor42 (session 42), a differential fuzz of the tensor API of CNN code:
+
+* the bitwise ops, shifts, gcd and lcm of bfloat16 tensors raised NumPy's ufunc TypeError where PyTorch has no
+  kernel for them ('"bitwise_and_cpu" not implemented for 'BFloat16'');
+* sums with a ``dtype``: a bfloat16 input summed with dtype=torch.float32 (sum, nansum, cumsum, cumprod) gave a
+  bfloat16 result; a reduced-precision dtype other than the input's (sum/nansum/cumsum with dtype=torch.bfloat16
+  or float16, prod or cumprod with one) accumulated in it, where PyTorch casts the input to it first and adds as
+  for a tensor of that dtype (in float32, rounded once);
+* ``nanmean`` refused bfloat16 tensors.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import tensor_outcome
+
+pytest.importorskip("ml_dtypes")
+torch = pytest.importorskip("torch")
+
+
+def _same(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert tensor_outcome(call, torchless) == tensor_outcome(call, torch)
+
+
+def _bf16(lib, *values):
+    return lib.tensor(values, dtype=lib.bfloat16)
+
+
+# ---------------------------------------------------------------------------- bitwise ops of bfloat16
+BITWISE = [
+    lambda lib: _bf16(lib, 3, 4) & 1, lambda lib: _bf16(lib, 3, 4) | lib.tensor([1, 2]),
+    lambda lib: lib.tensor([1, 2]) ^ _bf16(lib, 3, 4), lambda lib: 1 & _bf16(lib, 3, 4),
+    lambda lib: _bf16(lib, 3, 4) << 1, lambda lib: _bf16(lib, 3, 4) >> 1,
+    lambda lib: _bf16(lib, 3, 4).bitwise_and(1), lambda lib: _bf16(lib, 3, 4).bitwise_xor_(1),
+    lambda lib: lib.bitwise_or(_bf16(lib, 3, 4), lib.tensor([True, False])),
+    lambda lib: lib.bitwise_left_shift(_bf16(lib, 3, 4), 1), lambda lib: _bf16(lib, 3, 4).gcd(lib.tensor(1)),
+    lambda lib: _bf16(lib, 3, 4).lcm(lib.tensor(2)),
+]
+
+
+@pytest.mark.parametrize("call", BITWISE)
+def test_bitwise_ops_of_bfloat16_are_not_implemented(call):
+    _same(call)
+
+
+def test_bitwise_and_of_bfloat16_names_the_kernel():
+    t = torchless.tensor([3., 4.], dtype=torchless.bfloat16)
+    with pytest.raises(NotImplementedError, match="\"bitwise_and_cpu\" not implemented for 'BFloat16'"):
+        t & 1
+    with pytest.raises(NotImplementedError, match="\"lshift_cpu\" not implemented for 'BFloat16'"):
+        t << 1
+
+
+# ---------------------------------------------------------------------------- reductions with a dtype
+def _rows(lib, source):
+    x = lib.tensor(np.random.default_rng(0).standard_normal((7, 101)).astype(np.float32) * 0.5 + 1)
+    return x.to(getattr(lib, source))
+
+
+FLOAT32_OF_BFLOAT16 = [
+    lambda lib: _bf16(lib, 1.5, 2.25).sum(dtype=lib.float32), lambda lib: _bf16(lib, 1.5, 2.25).sum(0, dtype=lib.float32),
+    lambda lib: _bf16(lib, 1.5, 2.25).nansum(dtype=lib.float32),
+    lambda lib: _bf16(lib, 1.5, 2.25).cumsum(0, dtype=lib.float32),
+    lambda lib: _bf16(lib, 1.5, 2.25).cumprod(0, dtype=lib.float32),
+    lambda lib: lib.tensor(-3., dtype=lib.bfloat16).sum(-1, dtype=lib.float32),
+    lambda lib: _rows(lib, "bfloat16").sum(1, dtype=lib.float32),
+]
+
+
+@pytest.mark.parametrize("call", FLOAT32_OF_BFLOAT16)
+def test_bfloat16_reduced_with_dtype_float32_gives_float32(call):
+    _same(call)
+
+
+def test_bfloat16_sum_with_dtype_float32_records_its_node():
+    x = torchless.tensor([1.5, 2.25], dtype=torchless.bfloat16, requires_grad=True)
+    total = x.sum(0, dtype=torchless.float32)
+    assert total.dtype == torchless.float32 and type(total.grad_fn).__name__ == "SumBackward1"
+    total.backward()
+    assert x.grad.dtype == torchless.bfloat16 and x.grad.tolist() == [1.0, 1.0]
+
+
+HALF_DTYPE_REDUCTIONS = [
+    *[(source, op, "bfloat16") for source in ("float32", "float64", "float16", "bfloat16")
+      for op in ("sum(1, dtype=D)", "sum(dtype=D)", "nansum(1, dtype=D)", "cumsum(1, dtype=D)", "prod(1, dtype=D)",
+                 "cumprod(1, dtype=D)")],
+    *[(source, "cumsum(1, dtype=D)", "float16") for source in ("float32", "float64", "bfloat16")],
+    *[(source, "prod(1, dtype=D)", "float16") for source in ("float32", "float64", "float16")],
+]
+
+
+@pytest.mark.parametrize("source, op, dtype", HALF_DTYPE_REDUCTIONS)
+def test_reduction_to_a_half_dtype_casts_the_input_first(source, op, dtype):
+    _same(lambda lib: eval(f"x.{op.replace('D', 'lib.' + dtype)}", {"x": _rows(lib, source), "lib": lib}))
+
+
+def test_cumsum_of_float64_to_float32_casts_first():
+    _same(lambda lib: _rows(lib, "float64").cumsum(1, dtype=lib.float32))
+
+
+def test_sum_to_bfloat16_accumulates_in_float32():
+    values = np.random.default_rng(0).standard_normal((7, 101)).astype(np.float32)
+    got = torchless.tensor(values).sum(1, dtype=torchless.bfloat16)
+    rounded = torchless.tensor(values).bfloat16().float().numpy()
+    # each row's sum of the values in bfloat16, rounded once (a running bfloat16 sum lands bfloat16 steps away)
+    expected = torchless.tensor(rounded.astype(np.float64).sum(1).astype(np.float32)).bfloat16()
+    assert got.dtype == torchless.bfloat16 and got.tolist() == expected.tolist()
+
+
+# ---------------------------------------------------------------------------- nanmean of bfloat16
+NANMEAN = [
+    lambda lib: _bf16(lib, 1.5, float("nan")).nanmean(), lambda lib: _bf16(lib, 1.5, float("nan"), 2).nanmean(0),
+    lambda lib: lib.tensor([[1.5, float("nan")]], dtype=lib.bfloat16).nanmean(1, keepdim=True),
+    lambda lib: _bf16(lib, 1.5, float("nan")).nanmean(dtype=lib.float32),
+    lambda lib: _bf16(lib, 1.5, float("nan")).nanmean(dtype=lib.int64),
+    lambda lib: _rows(lib, "bfloat16").nanmean(1),
+]
+
+
+@pytest.mark.parametrize("call", NANMEAN)
+def test_nanmean_of_bfloat16(call):
+    _same(call)
+
+
+def test_nanmean_of_bfloat16_gradient():
+    x = torchless.tensor([1.5, float("nan"), 2], dtype=torchless.bfloat16, requires_grad=True)
+    out = x.nanmean()
+    assert out.dtype == torchless.bfloat16 and out.item() == 1.75
+    out.backward()
+    assert x.grad.tolist() == [0.5, 0.0, 0.5]
