@@ -6,7 +6,11 @@
   bfloat16 result; a reduced-precision dtype other than the input's (sum/nansum/cumsum with dtype=torch.bfloat16
   or float16, prod or cumprod with one) accumulated in it, where PyTorch casts the input to it first and adds as
   for a tensor of that dtype (in float32, rounded once);
-* ``nanmean`` refused bfloat16 tensors.
+* ``nanmean`` refused bfloat16 tensors;
+* clamp with tensor bounds answered a tie (-0.0 against a bound 0.0) with the bound, where PyTorch keeps the input
+  (as its clamp with number bounds, which torchless did);
+* ``t[torch.tensor(True)] = v`` wrote into t itself (IndexPutBackward0, a leaf's refused as a leaf) where PyTorch
+  writes through a view (CopySlices, "a view of a leaf Variable ...").
 """
 import warnings
 
@@ -14,7 +18,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import tensor_outcome
+from helpers import outcome_named_as_torch, tensor_outcome
 
 pytest.importorskip("ml_dtypes")
 torch = pytest.importorskip("torch")
@@ -132,3 +136,54 @@ def test_nanmean_of_bfloat16_gradient():
     assert out.dtype == torchless.bfloat16 and out.item() == 1.75
     out.backward()
     assert x.grad.tolist() == [0.5, 0.0, 0.5]
+
+
+# ---------------------------------------------------------------------------- clamp's ties with tensor bounds
+NAN = float("nan")
+CLAMP_TIES = [
+    lambda lib: lib.clamp(lib.tensor([-0., 0., NAN, 1., 1.]), lib.tensor([0., -0., 0., NAN, 2.])),
+    lambda lib: lib.clamp(lib.tensor([-0., 0., NAN, 1., 1.]), None, lib.tensor([0., -0., 0., NAN, 2.])),
+    lambda lib: lib.clamp(lib.tensor([-0., 0.]), lib.tensor([0, 0], dtype=lib.uint8)),
+    lambda lib: lib.clamp(lib.tensor([-0., 0.]), lib.tensor(0.), lib.tensor(0.)),
+    lambda lib: lib.clamp(lib.tensor([-0., 0.]).double(), lib.tensor([0., -0.]), lib.tensor(0.)),
+    lambda lib: lib.tensor([-0., 0.]).clamp_min(lib.tensor(0.)),
+    lambda lib: lib.tensor([-0., 0.]).clamp_max(lib.tensor(0.)),
+    lambda lib: lib.tensor([-0., 0.]).clamp_(lib.tensor([0., -0.])),
+]
+
+
+@pytest.mark.parametrize("call", CLAMP_TIES)
+def test_clamp_with_tensor_bounds_keeps_the_input_on_a_tie(call):
+    assert repr(call(torchless)).replace("torchless", "torch") == repr(call(torch))  # (-0. printed as such)
+
+
+def test_clamp_with_tensor_bounds_keeps_negative_zero():
+    out = torchless.clamp(torchless.tensor([-0., 0.]), torchless.tensor([0., -0.]), torchless.tensor(0.))
+    assert np.signbit(out.numpy()).tolist() == [True, False]
+    assert repr(out) == "tensor([-0., 0.])"
+
+
+# ---------------------------------------------------------------------------- a 0-d mask in an assignment
+def _assigned(key_value):
+    def call(lib):
+        x = lib.zeros(3, requires_grad=True)
+        y = x * 1
+        y[lib.tensor(key_value)] = 2.
+        return type(y.grad_fn).__name__.split("::")[-1], y.tolist(), y._version
+    return call
+
+
+@pytest.mark.parametrize("key_value", [True, False])
+def test_zero_dim_mask_assignment_writes_through_a_view(key_value):
+    assert _assigned(key_value)(torchless) == _assigned(key_value)(torch)
+    assert _assigned(key_value)(torchless)[0] == "CopySlices"
+
+
+@pytest.mark.parametrize("key_value", [True, False])
+def test_zero_dim_mask_assignment_into_a_leaf_is_refused_as_a_view(key_value):
+    def call(lib):
+        x = lib.zeros(3, requires_grad=True)
+        x[lib.tensor(key_value)] = 2.5
+    assert outcome_named_as_torch(lambda: call(torchless)) == outcome_named_as_torch(lambda: call(torch))
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is being used in an "):
+        call(torchless)
