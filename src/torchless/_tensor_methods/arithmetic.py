@@ -62,7 +62,7 @@ def _remainder(x, y):
     """x % y with the divisor's sign, as PyTorch's kernel computes it: fmod (see _fmod), plus y where fmod's nonzero
     result has the other sign. A zero result keeps fmod's sign (the dividend's: -4.0 % 2 is -0.0), where NumPy's mod
     gives the divisor's."""
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fV":  # ("V": bfloat16)
         return np.mod(x, y)
     remainder = _fmod(x, y)
     return np.where((remainder != 0) & ((y < 0) != (remainder < 0)), remainder + y, remainder)
