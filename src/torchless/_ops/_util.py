@@ -20,10 +20,10 @@ CASCADE_RUN = 16
 
 
 def cast_for_reduction(a, dtype):
-    """PyTorch's sums with a floating ``dtype`` other than a floating input's cast the input to it first and add
-    it as a tensor of that dtype: ``a`` so cast (a bfloat16 one widened to float32, which its kernels accumulate
-    in), or None where ``dtype`` asks for no such cast (NumPy's ``dtype=`` would accumulate in it, in its order)."""
-    if dtype is None or dtype == a.dtype or a.dtype.kind not in "fV" or np.dtype(dtype).kind not in "fV":
+    """PyTorch's sums with a floating ``dtype`` other than a real input's cast the input to it first and add it
+    as a tensor of that dtype: ``a`` so cast (a bfloat16 one widened to float32, which its kernels accumulate in),
+    or None where ``dtype`` asks for no such cast (NumPy's ``dtype=`` would accumulate in it, in its order)."""
+    if dtype is None or dtype == a.dtype or a.dtype.kind not in "biufV" or np.dtype(dtype).kind not in "fV":
         return None
     cast = a.astype(dtype)
     return cast.astype(np.float32) if cast.dtype.kind == "V" else cast

@@ -141,8 +141,8 @@ class Prod(ContiguousResult):
                                      "dim": lambda node: int64(node.axes[0]), "keepdim": lambda node: node.keepdim}}
 
     def forward(self, a, axes=None, keepdim=False, dtype=None):
-        if dtype is not None and a.dtype.kind in "fV" and np.dtype(dtype).kind in "fV":
-            # a floating input cast first, as PyTorch's (see cast_for_reduction): the product of that dtype's own
+        if dtype is not None and a.dtype.kind in "biufV" and np.dtype(dtype).kind in "fV":
+            # a real input cast first, as PyTorch's (see cast_for_reduction): the product of that dtype's own
             return self.forward(a.astype(dtype, copy=False), axes, keepdim)
         self.a, self.axes, self.keepdim = a, axes, keepdim
         if dtype is None and a.dtype == np.float16:
