@@ -231,8 +231,11 @@ class Mean(ContiguousResult):
                                      "self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape}}
 
-    def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None):
+    def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None, dtype=None):
+        """``dtype``: the result's, where it is not the input's (the float32 mean cast to a half dtype)."""
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
+        if dtype is not None:
+            return self.forward(a, axes, keepdim, all_dims, dims).astype(dtype)
         if a.dtype == np.float16:
             total = np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=np.float32)  # (see half_accumulated)
         else:
