@@ -6,7 +6,11 @@
   bfloat16 result; a reduced-precision dtype other than the input's (sum/nansum/cumsum with dtype=torch.bfloat16
   or float16, prod or cumprod with one) accumulated in it, where PyTorch casts the input to it first and adds as
   for a tensor of that dtype (in float32, rounded once);
+* the same for integer and bool inputs (``x.int().sum(1, dtype=torch.bfloat16)``, ``cumsum(dtype=torch.float16)``);
+  ``mean`` with a half dtype cast the input to it first, where PyTorch divides the input's float32 sum, then casts;
 * ``nanmean`` refused bfloat16 tensors;
+* the remainder (%) of bfloat16 tensors took NumPy's mod, whose zero has the divisor's sign (PyTorch's the
+  dividend's, as torchless gave for the other floating dtypes);
 * clamp with tensor bounds answered a tie (-0.0 against a bound 0.0) with the bound, where PyTorch keeps the input
   (as its clamp with number bounds, which torchless did);
 * ``t[torch.tensor(True)] = v`` wrote into t itself (IndexPutBackward0, a leaf's refused as a leaf) where PyTorch
@@ -187,3 +191,57 @@ def test_zero_dim_mask_assignment_into_a_leaf_is_refused_as_a_view(key_value):
     assert outcome_named_as_torch(lambda: call(torchless)) == outcome_named_as_torch(lambda: call(torch))
     with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad is being used in an "):
         call(torchless)
+
+
+# ---------------------------------------------------------------------------- integer inputs, mean's half dtype
+def _int_rows(lib, source):
+    x = lib.tensor((np.random.default_rng(0).standard_normal((7, 101)) * 100).astype(np.int64))
+    return x.to(getattr(lib, source))
+
+
+INTEGER_REDUCTIONS = [
+    *[(source, op, "bfloat16") for source in ("int32", "int16", "int64", "uint8", "int8")
+      for op in ("sum(1, dtype=D)", "sum(dtype=D)", "nansum(1, dtype=D)", "cumsum(1, dtype=D)",
+                 "cumprod(1, dtype=D)[:, :8]")],  # (products within range: no NaN, which compares unequal)
+    ("uint8", "cumsum(1, dtype=D)", "float16"),
+    ("bool", "sum(dtype=D)", "bfloat16"),
+    *[(source, "mean(1, dtype=D)", "bfloat16") for source in ("int32", "int16", "int64")],
+    ("float32", "mean(1, dtype=D)", "bfloat16"),
+]
+
+
+@pytest.mark.parametrize("source, op, dtype", INTEGER_REDUCTIONS)
+def test_integer_reduction_to_a_half_dtype(source, op, dtype):
+    _same(lambda lib: eval(f"x.{op.replace('D', 'lib.' + dtype)}", {"x": _int_rows(lib, source), "lib": lib}))
+
+
+def test_mean_to_bfloat16_divides_the_float32_sum():
+    values = (np.random.default_rng(0).standard_normal((7, 101)) * 100).astype(np.float32)
+    got = torchless.tensor(values).mean(1, dtype=torchless.bfloat16)
+    expected = torchless.tensor(values).mean(1).bfloat16()
+    assert got.dtype == torchless.bfloat16 and got.tolist() == expected.tolist()
+    x = torchless.tensor([1., 2.], requires_grad=True)
+    out = x.mean(0, dtype=torchless.bfloat16)
+    assert type(out.grad_fn).__name__ == "MeanBackward1"
+    out.backward()
+    assert x.grad.dtype == torchless.float32 and x.grad.tolist() == [0.5, 0.5]
+
+
+# ---------------------------------------------------------------------------- bfloat16 remainder
+REMAINDERS = [
+    lambda lib: _bf16(lib, -2., 2., -0., -2.5, 7., 1e30, float("inf"), NAN) % 2,
+    lambda lib: _bf16(lib, -2., 2., -0., -2.5, 7., 1e30, float("inf"), NAN) % -2,
+    lambda lib: lib.tensor([-4, 4, 0]) % _bf16(lib, -2., 2., -2.),
+    lambda lib: lib.remainder(_bf16(lib, -2., 2., -0.), lib.tensor(2., dtype=lib.bfloat16)),
+    lambda lib: _bf16(lib, -2.5, 2.5, 4.).remainder_(-2),
+]
+
+
+@pytest.mark.parametrize("call", REMAINDERS)
+def test_bfloat16_remainder_zero_has_the_dividends_sign(call):
+    assert repr(call(torchless)).replace("torchless", "torch") == repr(call(torch))  # (-0. printed as such)
+
+
+def test_bfloat16_remainder_of_a_negative_multiple_is_negative_zero():
+    out = torchless.tensor([-4., 4.], dtype=torchless.bfloat16) % 2
+    assert np.signbit(out.float().numpy()).tolist() == [True, False]
