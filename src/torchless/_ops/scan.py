@@ -108,7 +108,7 @@ def cumulative_extremum(a, axis, largest):
     values, indices = np.empty_like(rows), np.zeros(rows.shape, np.int64)
     if rows.shape[1]:
         best, where = rows[:, 0].copy(), np.zeros(len(rows), np.int64)
-        is_float = a.dtype.kind == "f"
+        is_float = a.dtype.kind in "fV"  # ("V": bfloat16)
         for j in range(rows.shape[1]):
             x = rows[:, j]
             take = (x >= best) if largest else (x <= best)

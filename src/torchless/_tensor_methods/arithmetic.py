@@ -38,7 +38,7 @@ _OPERANDS = (Tensor, NUMBERS)
 
 def _trunc_divide(x, y):
     """x / y rounded toward zero; integers exactly (through floats they would lose digits beyond 2**53)."""
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fV":  # ("V": bfloat16)
         return np.trunc(x / y)
     q = np.floor_divide(x, y)
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
