@@ -13,6 +13,10 @@
   dividend's, as torchless gave for the other floating dtypes);
 * clamp with tensor bounds answered a tie (-0.0 against a bound 0.0) with the bound, where PyTorch keeps the input
   (as its clamp with number bounds, which torchless did);
+* bfloat16 elementwise ops that tested for NumPy's float kind (bfloat16's is "V"): signbit and isneginf/isposinf
+  gave all False, sign/sgn NaN and -0.0 (PyTorch 0), nan_to_num's default extremes float32's (rounding to inf),
+  copysign/atan2 a float32 result and hypot a NotImplementedError, cummax/cummin skipped NaN, and
+  div(rounding_mode='trunc') took the integer path (inf // -2 gave NaN, zeros lost their sign);
 * ``t[torch.tensor(True)] = v`` wrote into t itself (IndexPutBackward0, a leaf's refused as a leaf) where PyTorch
   writes through a view (CopySlices, "a view of a leaf Variable ...").
 """
@@ -245,3 +249,25 @@ def test_bfloat16_remainder_zero_has_the_dividends_sign(call):
 def test_bfloat16_remainder_of_a_negative_multiple_is_negative_zero():
     out = torchless.tensor([-4., 4.], dtype=torchless.bfloat16) % 2
     assert np.signbit(out.float().numpy()).tolist() == [True, False]
+
+
+# ---------------------------------------------------------------------------- bfloat16's "V" kind in elementwise ops
+BFLOAT16_VALUES = (-2.5, -0., 0., NAN, -float("inf"), float("inf"), 1e-3, 3.75)
+BFLOAT16_OPS = ["signbit()", "isneginf()", "isposinf()", "sign()", "sgn()", "nan_to_num()", "nan_to_num(posinf=1.)",
+                "copysign(-1)", "copysign(lib.tensor(-0.))", "atan2(lib.tensor(-1., dtype=lib.bfloat16))",
+                "hypot(lib.tensor(1., dtype=lib.bfloat16))", "cummax(0).values", "cummax(0).indices",
+                "cummin(0).values", "cummin(0).indices", "div(-2, rounding_mode='trunc')"]
+
+
+@pytest.mark.parametrize("op", BFLOAT16_OPS)
+def test_bfloat16_elementwise(op):
+    def call(lib):
+        return eval(f"x.{op}", {"x": _bf16(lib, *BFLOAT16_VALUES), "lib": lib})
+    assert repr(call(torchless)).replace("torchless", "torch") == repr(call(torch))  # (-0. printed as such)
+
+
+def test_bfloat16_signbit_and_negative_infinity():
+    x = torchless.tensor([-2.5, -0., 0., -float("inf")], dtype=torchless.bfloat16)
+    assert x.signbit().tolist() == [True, True, False, True]
+    assert x.isneginf().tolist() == [False, False, False, True]
+    assert x.nan_to_num().tolist()[-1] == -float(torchless.finfo(torchless.bfloat16).max)
