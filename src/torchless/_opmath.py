@@ -67,7 +67,7 @@ def apply_in_float32(cls, inputs, params):
     node = (result[0] if isinstance(result, tuple) else result)._grad_fn
     if node is not None and node._checked_versions:
         _saved_as_given(node, inputs, widened)
-    if not rounds:
+    if not rounds or params.get("dtype") == _FLOAT32:  # (or float32 asked for: x.sum(dtype=torch.float32))
         return result
     if isinstance(result, tuple):
         return tuple(_rounded(r) for r in result)

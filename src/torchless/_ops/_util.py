@@ -19,6 +19,16 @@ from .._kernels.sum_order import aten_sum
 CASCADE_RUN = 16
 
 
+def cast_for_reduction(a, dtype):
+    """PyTorch's sums with a floating ``dtype`` other than a real input's cast the input to it first and add it
+    as a tensor of that dtype: ``a`` so cast (a bfloat16 one widened to float32, which its kernels accumulate in),
+    or None where ``dtype`` asks for no such cast (NumPy's ``dtype=`` would accumulate in it, in its order)."""
+    if dtype is None or dtype == a.dtype or a.dtype.kind not in "biufV" or np.dtype(dtype).kind not in "fV":
+        return None
+    cast = a.astype(dtype)
+    return cast.astype(np.float32) if cast.dtype.kind == "V" else cast
+
+
 def _innermost_axis(a):
     """The axis along which ``a``'s elements are nearest in memory (the last one of a C-contiguous array)."""
     if a.flags.c_contiguous:

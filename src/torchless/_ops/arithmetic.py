@@ -14,7 +14,8 @@ from ..autograd._basic_ops import NotImplementedDerivative
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, laid_out_gradients, laid_out_product, unbroadcast, unbroadcast_tensor
+from ._util import (broadcast_error, keeping_input_on_tie, laid_out_gradients, laid_out_product, unbroadcast,
+                    unbroadcast_tensor)
 
 
 def plus_scaled(a, b, alpha, subtract=False):
@@ -741,8 +742,9 @@ class ClampTensor(Node):
         low, high = (bounds[0], None) if node == "ClampMinBackward1" else \
             (None, bounds[0]) if node == "ClampMaxBackward1" else bounds
         self.a, self.low, self.high = a, low, high
-        out = a if low is None else np.maximum(a, low)
-        return out if high is None else np.minimum(out, high)
+        # a tie (-0.0 against a bound 0.0) keeps the input, as PyTorch's kernel
+        out = a if low is None else keeping_input_on_tie(np.maximum, low, a)
+        return out if high is None else keeping_input_on_tie(np.minimum, high, out)
 
     def _masks(self):
         """(input, where it gets the gradient) for each input in order (an input None needs none)."""

@@ -49,10 +49,10 @@ def bitwise_not(self):
     return self._pointwise(~self._data)
 
 
-_BINARY_INT = {
-    "bitwise_and": (np.bitwise_and, "fc"), "bitwise_or": (np.bitwise_or, "fc"), "bitwise_xor": (np.bitwise_xor, "fc"),
-    "bitwise_left_shift": (_shift(np.left_shift), "fbcU"), "bitwise_right_shift": (_shift(np.right_shift), "fbcU"),
-    "gcd": (np.gcd, "fbcU"), "lcm": (np.lcm, "fbcU"),
+_BINARY_INT = {  # ("V": bfloat16, refused as the other floating dtypes)
+    "bitwise_and": (np.bitwise_and, "fcV"), "bitwise_or": (np.bitwise_or, "fcV"),
+    "bitwise_xor": (np.bitwise_xor, "fcV"), "bitwise_left_shift": (_shift(np.left_shift), "fbcVU"),
+    "bitwise_right_shift": (_shift(np.right_shift), "fbcVU"), "gcd": (np.gcd, "fbcVU"), "lcm": (np.lcm, "fbcVU"),
 }
 METHODS = {name: _bitwise(name, fn, refused) for name, (fn, refused) in _BINARY_INT.items()}
 METHODS["bitwise_not"] = bitwise_not

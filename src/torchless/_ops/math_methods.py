@@ -75,7 +75,7 @@ def signbit(self):
     """Whether the sign bit is set (True for -0.0 and negative numbers), as a bool tensor."""
     self._refuse_complex("signbit is not implemented for complex tensors.")
     data = self._data
-    return self._pointwise(np.signbit(data) if data.dtype.kind == "f" else data < 0 if data.dtype.kind == "i"
+    return self._pointwise(np.signbit(data) if data.dtype.kind in "fV" else data < 0 if data.dtype.kind == "i"
                            else np.zeros_like(data, bool))
 
 
@@ -97,7 +97,7 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
     if op in _NOT_FOR_COMPLEX and a._data.dtype.kind == "c":  # (PyTorch's check before the shapes')
         raise RuntimeError(f"{op} not implemented for complex tensors.")
     raise_if_not_broadcastable(a, b)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in "fV":  # ("V": bfloat16)
         if a._data.dtype.kind == "c":
             if op in _COMPLEX_FORMULAS:
                 return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
@@ -438,7 +438,7 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
         parsed = _parser_errors.method_arguments("nanmean", (dim, keepdim), {"dtype": dtype} if dtype else {})
         dim = None if parsed["dim"] is None else tuple(parsed["dim"])
     # the input's dtype first, then the requested one (as mean's message words it)
-    if self._data.dtype.kind not in "fc":
+    if self._data.dtype.kind not in "fcV":  # ("V": bfloat16)
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{self.dtype.scalar_name}")
     if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):

@@ -9,7 +9,7 @@ from .._kernels.sum_order import running_sum_by_threads
 from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
-from ._util import expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
+from ._util import cast_for_reduction, expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
 from .unary import sign
 
 
@@ -47,6 +47,9 @@ class Sum(ContiguousResult):
         """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1, dim=None
         too)."""
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
+        cast = cast_for_reduction(a, dtype)
+        if cast is not None:
+            return self.forward(cast, axes, keepdim, None, all_dims, dims).astype(dtype, copy=False)
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
         if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
@@ -138,6 +141,9 @@ class Prod(ContiguousResult):
                                      "dim": lambda node: int64(node.axes[0]), "keepdim": lambda node: node.keepdim}}
 
     def forward(self, a, axes=None, keepdim=False, dtype=None):
+        if dtype is not None and a.dtype.kind in "biufV" and np.dtype(dtype).kind in "fV":
+            # a real input cast first, as PyTorch's (see cast_for_reduction): the product of that dtype's own
+            return self.forward(a.astype(dtype, copy=False), axes, keepdim)
         self.a, self.axes, self.keepdim = a, axes, keepdim
         if dtype is None and a.dtype == np.float16:
             self.out = _sequential_half_product(a, axes, keepdim)
@@ -225,8 +231,11 @@ class Mean(ContiguousResult):
                                      "self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape}}
 
-    def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None):
+    def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None, dtype=None):
+        """``dtype``: the result's, where it is not the input's (the float32 mean cast to a half dtype)."""
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
+        if dtype is not None:
+            return self.forward(a, axes, keepdim, all_dims, dims).astype(dtype)
         if a.dtype == np.float16:
             total = np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=np.float32)  # (see half_accumulated)
         else:
@@ -780,6 +789,9 @@ class Cumsum(ContiguousResult):
     def forward(self, a, axis=0, dtype=None, dim=None):
         self.dim = axis if dim is None else dim
         self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
+        cast = cast_for_reduction(a, dtype)
+        if cast is not None:
+            return self.forward(cast, axis, None, dim).astype(dtype, copy=False)
         if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
             return running_sum(a, self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)

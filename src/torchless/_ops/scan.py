@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd.graph import ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
-from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
+from ._util import cast_for_reduction, expand_reduced, expand_reduced_tensor, sum_of_rows
 from .reduction import (
     Extremum, Mean, Std, Var, _variance_saved, half_accumulated, running_sum, started_from_zero,
 )
@@ -43,11 +43,11 @@ class Cumprod(ContiguousResult):
         flat = a.reshape(-1) if not a.ndim else a
         axis = 0 if not a.ndim else axis
         target = flat.dtype if dtype is None else np.dtype(dtype)
-        if target in _CUMPROD_ACCUMULATION:
+        accumulation = np.float32 if target.kind == "V" else _CUMPROD_ACCUMULATION.get(target)  # ("V": bfloat16)
+        if accumulation is not None:
             # carried in PyTorch's accumulation type, each running product rounded once
             # (np.multiply.accumulate: np.cumprod's floating-point warnings would come from NumPy's Python code)
-            carried = np.multiply.accumulate(flat.astype(target, copy=False), axis=axis,
-                                             dtype=_CUMPROD_ACCUMULATION[target])
+            carried = np.multiply.accumulate(flat.astype(target, copy=False), axis=axis, dtype=accumulation)
             self.out = carried.astype(target).reshape(a.shape)
         else:
             self.out = np.multiply.accumulate(flat, axis=axis, dtype=dtype).reshape(a.shape)
@@ -108,7 +108,7 @@ def cumulative_extremum(a, axis, largest):
     values, indices = np.empty_like(rows), np.zeros(rows.shape, np.int64)
     if rows.shape[1]:
         best, where = rows[:, 0].copy(), np.zeros(len(rows), np.int64)
-        is_float = a.dtype.kind == "f"
+        is_float = a.dtype.kind in "fV"  # ("V": bfloat16)
         for j in range(rows.shape[1]):
             x = rows[:, j]
             take = (x >= best) if largest else (x <= best)
@@ -223,6 +223,9 @@ class Nansum(ContiguousResult):
 
     def forward(self, a, axes=(), keepdim=False, dtype=None):
         self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+        cast = cast_for_reduction(a, dtype)
+        if cast is not None:
+            return self.forward(cast, axes, keepdim).astype(dtype, copy=False)
         self.keep = ~np.isnan(a) if a.dtype.kind == "f" else None
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.nansum, a, axis=axes, keepdims=keepdim)

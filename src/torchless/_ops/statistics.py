@@ -86,13 +86,13 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 def isneginf(self):
     """Whether each element is -inf."""
     self._refuse_complex("isneginf does not support complex inputs.", RuntimeError)
-    return Tensor._wrap(np.isneginf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+    return Tensor._wrap(np.isneginf(self._data) if self._data.dtype.kind in "fV" else np.zeros(self.shape, bool))
 
 
 def isposinf(self):
     """Whether each element is +inf."""
     self._refuse_complex("isposinf does not support complex inputs.", RuntimeError)
-    return Tensor._wrap(np.isposinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+    return Tensor._wrap(np.isposinf(self._data) if self._data.dtype.kind in "fV" else np.zeros(self.shape, bool))
 
 
 def isreal(self):

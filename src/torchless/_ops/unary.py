@@ -612,6 +612,8 @@ class Smooth(Node):
 
 def sign(x):
     """-1, 0 or 1 elementwise; NaN gives 0, as in PyTorch (NumPy: NaN)."""
+    if x.dtype.kind == "V":  # bfloat16 through float32 (ml_dtypes' sign of -0.0 is -0.0, PyTorch's 0.0)
+        return sign(x.astype(np.float32)).astype(x.dtype)
     out = np.sign(x)
     return np.where(np.isnan(out), np.zeros((), out.dtype), out) if x.dtype.kind == "f" else out
 

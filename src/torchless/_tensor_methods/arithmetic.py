@@ -38,7 +38,7 @@ _OPERANDS = (Tensor, NUMBERS)
 
 def _trunc_divide(x, y):
     """x / y rounded toward zero; integers exactly (through floats they would lose digits beyond 2**53)."""
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fV":  # ("V": bfloat16)
         return np.trunc(x / y)
     q = np.floor_divide(x, y)
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
@@ -62,7 +62,7 @@ def _remainder(x, y):
     """x % y with the divisor's sign, as PyTorch's kernel computes it: fmod (see _fmod), plus y where fmod's nonzero
     result has the other sign. A zero result keeps fmod's sign (the dividend's: -4.0 % 2 is -0.0), where NumPy's mod
     gives the divisor's."""
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fV":  # ("V": bfloat16)
         return np.mod(x, y)
     remainder = _fmod(x, y)
     return np.where((remainder != 0) & ((y < 0) != (remainder < 0)), remainder + y, remainder)
@@ -316,13 +316,13 @@ class ArithmeticMethods:
         return self._pointwise(~self._data)
 
     def __and__(self, other):
-        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
+        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fcV")  # ("V": bfloat16)
 
     def __or__(self, other):
-        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fc")
+        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fcV")  # ("V": bfloat16)
 
     def __xor__(self, other):
-        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fc")
+        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fcV")  # ("V": bfloat16)
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 

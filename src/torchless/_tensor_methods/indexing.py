@@ -188,6 +188,11 @@ class IndexingMethods:
             if key:
                 self.unsqueeze(0)[...] = value_t
             return
+        if isinstance(key, Tensor) and key._data.dtype == np.bool_ and not key._data.ndim:
+            # A 0-d mask: PyTorch index_puts through it into a view (t.unsqueeze(0)), which CopySlices records (and
+            # a leaf's is refused as a view)
+            self[...]._put_tensor_item(key, value_t)
+            return
         if _whole_key(key, self._data.shape):
             return self._assign_whole(value_t)
         if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first

@@ -238,6 +238,12 @@ class PointwiseMethods:
             for part in ("real", "imag"):
                 setattr(out, part, Tensor._wrap(getattr(self._data, part)).nan_to_num(nan, posinf, neginf)._data)
             return Tensor._wrap(out)
+        if self._data.dtype.kind == "V" and (posinf is None or neginf is None):
+            # bfloat16's own extremes (it is computed in float32, whose would round to inf)
+            from .._info import finfo
+
+            largest = float(finfo(self.dtype).max)
+            posinf, neginf = largest if posinf is None else posinf, -largest if neginf is None else neginf
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):

@@ -120,7 +120,10 @@ class ReductionMethods:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
             if not _dtype.is_argument(dtype):
                 reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
-        source = self if dtype is None else self.to(dtype)
+        # PyTorch's mean into a half dtype divides the input's sum in float32, then casts (the input is not cast
+        # to it first)
+        half = dtype in (_dtype.float16, _dtype.bfloat16) and dtype != self.dtype
+        source = self if dtype is None else self.to(_dtype.float32 if half else dtype)
         if source._data.dtype.kind not in "fcV":  # ("V": bfloat16)
             error = _parser_errors.reduction_error("mean", dim, keepdim, dtype)  # (the parser's errors come first)
             if error is not None:
@@ -130,7 +133,8 @@ class ReductionMethods:
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
         axes = reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
-        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim)
+        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim,
+                                    dtype=dtype.numpy if half else None)
 
     def _check_std_var(self):
         if self._data.dtype.kind not in "fcV":  # checked before the dims, as in PyTorch ("V": bfloat16)

@@ -106,18 +106,18 @@ def added(a, b, alpha):
     _check_alpha(alpha, "add", a, b)
     if alpha == 1:
         return np.add(a, b, out=np.empty_like(a), casting="same_kind")
-    if a.dtype.char == "E":
-        return _bfloat16_added(a, b, alpha)
+    if a.dtype.char in "eE":
+        return _half_added(a, b, alpha)
     return _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype).astype(a.dtype, copy=False)
 
 
-def _bfloat16_added(a, b, alpha):
-    """``a + alpha * b`` for bfloat16 ``a`` as PyTorch's kernel computes it (measured): alpha rounded to bfloat16;
-    over whole vectors a fused multiply-add in float32, rounded once; over the last ``a.size % lanes`` elements
-    (its scalar loop) the product rounded to bfloat16 first, then the sum."""
+def _half_added(a, b, alpha):
+    """``a + alpha * b`` for float16 or bfloat16 ``a`` as PyTorch's kernel computes it (measured): alpha rounded to
+    ``a``'s dtype; over whole vectors a fused multiply-add in float32, rounded once; over the last
+    ``a.size % lanes`` elements (its scalar loop) the product rounded to ``a``'s dtype first, then the sum."""
     alpha = a.dtype.type(alpha)
     out = fused_multiply_add32(b.astype(_FLOAT32), np.float32(alpha), a.astype(_FLOAT32)).astype(a.dtype)
-    tail = a.size % (32 if has_cpu_feature("AVX512F") else 16)  # (bfloat16 lanes of a 512- or 256-bit vector)
+    tail = a.size % (32 if has_cpu_feature("AVX512F") else 16)  # (16-bit lanes of a 512- or 256-bit vector)
     if tail:
         flat, b = out.reshape(-1), np.broadcast_to(b, a.shape).reshape(-1)
         flat[-tail:] = a.reshape(-1)[-tail:] + (b[-tail:] * alpha).astype(a.dtype)
@@ -129,8 +129,8 @@ def add_scaled_(a, b, alpha):
     _check_alpha(alpha, "add_", a, b)
     if alpha == 1:
         np.add(a, b, out=a, casting="same_kind")
-    elif a.dtype.char == "E":
-        a[...] = _bfloat16_added(a, b, alpha)
+    elif a.dtype.char in "eE":
+        a[...] = _half_added(a, b, alpha)
     else:
         a[...] = _fused(b, opmath(a.dtype).type(a.dtype.type(alpha)), a, a.dtype)
 
@@ -140,6 +140,15 @@ def scaled(a, factor, divide=False):
     :func:`opmath` dtype (the factor too) and rounded once."""
     operation = np.divide if divide else np.multiply
     return operation(a, opmath(a.dtype).type(factor), out=np.empty_like(a), casting="same_kind")
+
+
+def scaled_(a, factor, foreach=False):
+    """``a.mul_(factor)`` for a number ``factor``, computed in ``a``'s :func:`opmath` dtype and rounded once; with
+    ``foreach``, PyTorch's ``_foreach_mul_``, whose C++ ``mul_`` makes the factor the product's first operand, a
+    tensor of ``a``'s dtype: the factor is first rounded to that dtype (float16 and bfloat16 differ)."""
+    if foreach:
+        factor = a.dtype.type(factor)
+    a *= opmath(a.dtype).type(factor)
 
 
 def addcmul(a, t1, t2, value, out=None):

@@ -8,8 +8,8 @@ from .optimizer import (
     _reads_defaults_first, _refuse_functional_flags, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import (add_scaled_, addcmul, added_scalar, opmath, real_views_with_decayed_gradient,
-                           refuse_integral_result)
+from ._update_math import (add_scaled_, addcmul, added_scalar, real_views_with_decayed_gradient,
+                           refuse_integral_result, scaled_)
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -104,7 +104,8 @@ def adadelta(params, grads, square_avgs, acc_deltas, state_steps, capturable=Fal
     r"""Functional API that performs Adadelta algorithm computation: updates ``params``, ``square_avgs``,
     ``acc_deltas`` and the ``state_steps`` tensors in place.
 
-    See :class:`~torchless.optim.Adadelta` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.Adadelta` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     _check_state_steps(state_steps)
     _refuse_functional_flags(Adadelta, params, foreach=foreach, capturable=capturable, differentiable=differentiable,
@@ -132,16 +133,15 @@ def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay,
     kernel's with ``foreach``)."""
     p, g, square_avg, acc_delta = real_views_with_decayed_gradient(
         p, g, square_avg, acc_delta, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
-    scalar = opmath(p.dtype).type
     if p.dtype.kind not in "fcV":
         refuse_integral_result(square_avg, rho)
-    square_avg *= scalar(rho)
+    scaled_(square_avg, rho, foreach)
     addcmul(square_avg, g, g, 1 - rho, out=square_avg)
     eps = added_scalar(p.dtype, eps, "add")  # (add's scalar is taken in the tensor's dtype)
     std = np.sqrt(square_avg + eps)
     delta = np.sqrt(acc_delta + eps)
     delta /= std
     delta *= g
-    acc_delta *= scalar(rho)
+    scaled_(acc_delta, rho, foreach)
     addcmul(acc_delta, delta, delta, 1 - rho, out=acc_delta)
     add_scaled_(p, delta, -lr)

@@ -9,7 +9,7 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, addcmul, added_scalar, real_views_with_decayed_gradient
+from ._update_math import addcdiv_, addcmul, added_scalar, real_views_with_decayed_gradient, scaled_
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -126,7 +126,8 @@ def adagrad(params, grads, state_sums, state_steps, fused=None, grad_scale=None,
     r"""Functional API that performs Adagrad algorithm computation: updates ``params``, ``state_sums`` and the
     ``state_steps`` tensors in place.
 
-    See :class:`~torchless.optim.Adagrad` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.Adagrad` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     _check_state_steps(state_steps)
     fused = bool(fused)  # (PyTorch's fused kernel wins over foreach)
@@ -167,4 +168,11 @@ def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, m
     addcmul(state_sum, g, g, 1, out=state_sum)
     std = np.sqrt(state_sum)
     std += added_scalar(p.dtype, eps)
-    addcdiv_(p, g, std, -clr)
+    if foreach:
+        # PyTorch's foreach kernel first multiplies the gradient by -clr, in place (its _foreach_mul_) where a weight
+        # decay or maximize made it a copy, else into a new tensor, and rounds that numerator to the dtype
+        numerator = g.copy()
+        scaled_(numerator, -clr, foreach=weight_decay != 0 or maximize)
+        addcdiv_(p, numerator, std, 1)
+    else:
+        addcdiv_(p, g, std, -clr)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .._kernels import parallel
+from .._kernels.fma import fused_multiply_add
 from .._ops.arithmetic import pow_by_number
 from .._ops.complex_ops import view_as_real
 from .._tensor import Tensor
@@ -12,10 +13,10 @@ from .optimizer import (
     _refuse_capturable, _refuse_foreach_differentiable, _scalar_dtype, _scalar_lr, _to_scalar, _weight_decay,
     _zeros_like,
 )
-from ._fused_layout import as_fused_kernel_pairs
+from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, check_lr, check_nonnegative, unsupported_flags
-from ._update_math import (added, added_scalar, in_float32, opmath, real_views, refuse_integral_lerp,
-                           refuse_integral_result, silent_float16_division)
+from ._update_math import (addcmul, added, added_scalar, in_float32, lerp_, opmath, real_views,
+                           refuse_integral_lerp, refuse_integral_result, scaled_, silent_float16_division)
 
 __all__ = ["Adam", "adam"]
 
@@ -121,7 +122,8 @@ class Adam(Optimizer):
                     hyper = dict(lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused),
                                  betas=(_hyper_value(beta1, fused), _hyper_value(beta2, fused)), eps=group["eps"],
                                  weight_decay=_weight_decay(group), maximize=group["maximize"],
-                                 decoupled=group["decoupled_weight_decay"])
+                                 decoupled=group["decoupled_weight_decay"],
+                                 foreach=bool(group["foreach"]) and not fused)
                     read_each_time = isinstance(lr, Tensor) or isinstance(beta1, Tensor) or isinstance(beta2, Tensor)
                 if read_each_time:  # (a tensor's value, which an update may change, enters the next one)
                     _adam_step(arrays, fused, step=step, **hyper)
@@ -266,7 +268,8 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
     r"""Functional API that performs Adam algorithm computation: updates ``params``, their moments ``exp_avgs``,
     ``exp_avg_sqs`` (and ``max_exp_avg_sqs`` with ``amsgrad``) and the ``state_steps`` tensors in place.
 
-    See :class:`~torchless.optim.Adam` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.Adam` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     _check_state_steps(state_steps)
     # the checks of PyTorch's kernel (fused first, then foreach, else its for-loop), in their order
@@ -305,7 +308,7 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
         _adam_step(arrays, fused, step=_advance(state_steps[i]),
                    lr=_hyper_value(_scalar_lr(lr, "addcdiv_", "value"), fused), betas=betas, eps=eps,
                    weight_decay=float(weight_decay) if fused else weight_decay, maximize=maximize,
-                   decoupled=decoupled_weight_decay)
+                   decoupled=decoupled_weight_decay, foreach=bool(foreach) and not fused)
         param._version += 1
 
 
@@ -322,8 +325,14 @@ def _check_fused_lists(differentiable, amsgrad, max_exp_avg_sqs, count):
 
 def _adam_step(arrays, fused, **hyper):
     """:func:`_adam_update` of ``arrays`` (parameter, gradient, moments), as PyTorch's kernels compute it: a fused
-    float16 update whole in float32, a large parameter's in slices on all cores."""
+    float16 update whole in float32, a large parameter's in slices on all cores, the elements of the fused kernel's
+    scalar loop as that loop computes them."""
+    if fused and not arrays[0].ndim:  # (a 0-d parameter: its element, in the scalar loop, at index 0 of a view)
+        arrays = [None if array is None else array.reshape(1) for array in arrays]
     p, g = arrays[:2]
+    scalar_loop = scalar_loop_positions(p) if fused else None
+    if scalar_loop is not None:
+        before = [None if array is None else array[scalar_loop] for array in arrays]
     if fused and p.dtype == np.float16:
         in_float32(_adam_update, arrays, written=(0, 2, 3, 4), **hyper)
     elif p.flags.c_contiguous and g.flags.c_contiguous:
@@ -331,6 +340,11 @@ def _adam_step(arrays, fused, **hyper):
         parallel.elementwise(_adam_update_in_pieces, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
     else:
         _adam_update(*arrays, **hyper)
+    if scalar_loop is not None:
+        _adam_update(*before, scalar_loop=True, **hyper)
+        for index in (0, 2, 3, 4):  # (the gradient stays as it was)
+            if arrays[index] is not None:
+                arrays[index][scalar_loop] = before[index]
 
 
 def _run_at_once(updates, hyper):
@@ -424,8 +438,9 @@ def _adam_update_in_pieces(*arrays, **hyper):
 
 
 def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay, maximize,
-                 decoupled):
-    """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1).
+                 decoupled, foreach=False, scalar_loop=False):
+    """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1); ``scalar_loop``: as
+    the scalar loop of PyTorch's fused kernel, whose compiler fuses exp_avg_sq's decay into its multiply-add.
 
     The operations and their order are PyTorch's; array-wide arithmetic stays in the parameter's dtype
     (scalars are rounded to it), while the bias corrections are computed in Python floats as PyTorch does, or in the
@@ -445,27 +460,21 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
-            p *= scalar(1 - lr * weight_decay)
+            scaled_(p, 1 - lr * weight_decay, foreach)
         else:
             g = added(g, p, weight_decay)
 
-    # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights; a tensor beta1 is first
-    # cast to the parameter's dtype, and so is then 1 - beta1
+    # exp_avg.lerp_(g, 1 - beta1): a tensor beta1 is first cast to the parameter's dtype, and so is then 1 - beta1
+    # (lerp_ and addcmul_ end in one fused multiply-add, as PyTorch's kernels)
     in_dtype = p.dtype.type
-    weight = scalar(in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1)
-    work = np.subtract(g, exp_avg, dtype=scalar)  # (in the opmath dtype: lerp_, addcmul_ and addcdiv_ round once)
-    if abs(weight) < 0.5:
-        work *= weight
-        np.add(exp_avg, work, out=exp_avg, casting="same_kind")
-    else:
-        work *= weight - scalar(1)
-        np.add(g, work, out=exp_avg, casting="same_kind")
+    lerp_(exp_avg, g, in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1)
 
     # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-    np.multiply(g, scalar(1 - beta2), out=work)
-    work *= g
-    exp_avg_sq *= scalar(beta2)
-    np.add(exp_avg_sq, work, out=exp_avg_sq, casting="same_kind")
+    if scalar_loop:  # exp_avg_sq * beta2 + (1 - beta2) * g * g, the first product fused into the sum
+        exp_avg_sq[...] = fused_multiply_add(exp_avg_sq, scalar(beta2), np.multiply(g, scalar(1 - beta2)) * g)
+    else:
+        scaled_(exp_avg_sq, beta2, foreach)
+        addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
 
     # (float32 betas, from tensors, are raised as PyTorch's pow kernel raises them: NumPy's float32 pow may be off)
     bias_correction1 = 1 - pow_by_number(beta1, step)
@@ -487,7 +496,7 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     denom += added_scalar(p.dtype, eps)  # (even float16)
 
     # p.addcdiv_(exp_avg, denom, value=-step_size)
-    np.multiply(exp_avg, scalar(-step_size), out=work)
+    work = np.multiply(exp_avg, scalar(-step_size), dtype=scalar)
     with silent_float16_division(p.dtype):
         work /= denom
     np.add(p, work, out=p, casting="same_kind")

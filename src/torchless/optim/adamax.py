@@ -9,7 +9,7 @@ from .optimizer import (
     _refuse_functional_flags, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, added_scalar, lerp_, opmath, real_views_with_decayed_gradient
+from ._update_math import addcdiv_, added_scalar, lerp_, real_views_with_decayed_gradient, scaled_
 
 __all__ = ["Adamax", "adamax"]
 
@@ -103,7 +103,8 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, foreach=None, maximiz
     r"""Functional API that performs adamax algorithm computation: updates ``params``, ``exp_avgs``, ``exp_infs`` and
     the ``state_steps`` tensors in place.
 
-    See :class:`~torchless.optim.Adamax` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.Adamax` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     _check_state_steps(state_steps)
     _refuse_functional_flags(Adamax, params, foreach=foreach, capturable=capturable, differentiable=differentiable,
@@ -139,7 +140,7 @@ def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay
     p, g, exp_avg, exp_inf = real_views_with_decayed_gradient(p, g, exp_avg, exp_inf, weight_decay=weight_decay,
                                                               maximize=maximize, foreach=foreach)
     lerp_(exp_avg, g, 1 - beta1)
-    exp_inf *= opmath(p.dtype).type(beta2)
+    scaled_(exp_inf, beta2, foreach)
     norm = np.abs(g)
     norm += added_scalar(p.dtype, eps)
     np.maximum(exp_inf, norm, out=exp_inf)

@@ -195,8 +195,9 @@ def _asgd_foreach_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, wei
         add_scaled_(intermediate, p, lambd)
     else:
         intermediate = added(g, p, lambd)
-    addcmul(p, intermediate, eta, -1, out=p)
-    addcmul(ax, np.subtract(p, ax), mu, 1, out=ax)
+    # (the 0-d eta and mu enter as tensors of the parameter's dtype: rounded to a float16 or bfloat16 one)
+    addcmul(p, intermediate, eta.astype(p.dtype), -1, out=p)
+    addcmul(ax, np.subtract(p, ax), mu.astype(p.dtype), 1, out=ax)
     counter = step_t.dtype.type
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         if isinstance(lr, np.generic):  # a tensor lr (see _hyper_value): 0-d tensor arithmetic, a true division

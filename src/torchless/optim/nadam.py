@@ -9,7 +9,7 @@ from .optimizer import (
     _refuse_functional_flags, _scalar_state, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcdiv_, addcmul, added, added_scalar, lerp_, opmath, real_views, scaled
+from ._update_math import addcdiv_, addcmul, added, added_scalar, lerp_, opmath, real_views, scaled, scaled_
 
 __all__ = ["NAdam", "nadam"]
 
@@ -183,13 +183,13 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     bias_correction2 = 1 - beta2 ** step
     if weight_decay != 0:
         if decoupled:
-            p *= scalar(1 - lr * weight_decay)
+            scaled_(p, 1 - lr * weight_decay, foreach)
         else:
             g = added(g, p, weight_decay)
     mu, mu_next = _momentum_coefficients(beta1, momentum_decay, step)
     mu_product *= mu_product.dtype.type(mu)
     lerp_(exp_avg, g, 1 - beta1)
-    exp_avg_sq *= scalar(beta2)
+    scaled_(exp_avg_sq, beta2, foreach)
     addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
     if foreach:  # PyTorch's foreach kernel divides the root by the root of the bias correction
         denom = np.sqrt(exp_avg_sq)

@@ -8,7 +8,7 @@ from .optimizer import (
     _refuse_functional_flags, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import addcmul, added, added_scalar, lerp_, opmath, real_views, scaled
+from ._update_math import addcmul, added, added_scalar, lerp_, opmath, real_views, scaled, scaled_
 
 __all__ = ["RAdam", "radam"]
 
@@ -161,11 +161,11 @@ def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_dec
         g = np.negative(g)
     if weight_decay != 0:
         if decoupled:
-            p *= scalar(1 - lr * weight_decay)
+            scaled_(p, 1 - lr * weight_decay, foreach)
         else:
             g = added(g, p, weight_decay)
     lerp_(exp_avg, g, 1 - beta1)
-    exp_avg_sq *= scalar(beta2)
+    scaled_(exp_avg_sq, beta2, foreach)
     addcmul(exp_avg_sq, g, g, 1 - beta2, out=exp_avg_sq)
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step

@@ -8,8 +8,8 @@ from .optimizer import (
     _reads_defaults_first, _refuse_capturable, _refuse_foreach_differentiable, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
-from ._update_math import add_scaled_, addcdiv_, addcmul, added_scalar, lerp_, opmath, real_view, \
-    real_views_with_decayed_gradient
+from ._update_math import add_scaled_, addcdiv_, addcmul, added_scalar, lerp_, real_view, \
+    real_views_with_decayed_gradient, scaled_
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -130,7 +130,8 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
     ``grad_avgs`` when ``centered``, ``momentum_buffer_list`` when ``momentum > 0``) and the ``state_steps`` tensors
     in place.
 
-    See :class:`~torchless.optim.RMSprop` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.RMSprop` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     _check_state_steps(state_steps)
     if foreach:
@@ -163,8 +164,7 @@ def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_d
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
     p, g, square_avg = real_views_with_decayed_gradient(p, g, square_avg, weight_decay=weight_decay,
                                                         maximize=maximize, foreach=foreach)
-    scalar = opmath(p.dtype).type
-    square_avg *= scalar(alpha)
+    scaled_(square_avg, alpha, foreach)
     addcmul(square_avg, g, g, 1 - alpha, out=square_avg)
     # A negative average (alpha > 1, which PyTorch accepts, or a centered variance rounded below 0) has a
     # NaN root: silently, as in PyTorch.
@@ -178,7 +178,7 @@ def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_d
     avg += added_scalar(p.dtype, eps)
     if buf is not None:
         buf = real_view(buf)
-        buf *= scalar(momentum)
+        scaled_(buf, momentum, foreach)
         addcdiv_(buf, g, avg, 1)
         add_scaled_(p, buf, -lr)
     else:

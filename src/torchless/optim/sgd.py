@@ -8,7 +8,7 @@ from .optimizer import (
 )
 from ._fused_layout import as_fused_kernel_pairs, scalar_loop_positions
 from ._hyperparameters import check_fused, unsupported_flags
-from ._update_math import add_scaled_, added, opmath, refuse_integral_result, scaled
+from ._update_math import add_scaled_, added, refuse_integral_result, scaled, scaled_
 
 __all__ = ["SGD", "sgd"]
 
@@ -92,13 +92,15 @@ class SGD(Optimizer):
             if group["fused"] and momentum != 0 and any(buf is None for buf in buffers) and \
                     any(buf is not None for buf in buffers):
                 params, buffers, error = _fused_groups_until_missing_buffer(params, buffers)
+            foreach_mul = _foreach_mul_dtypes(params, buffers) if group["foreach"] and not group["fused"] else ()
             for (param, p, g), buf in zip(params, buffers):
                 buf = None if buf is None else buf._data
                 if buf is not None and group["fused"]:
                     buf = as_fused_kernel_pairs(buf, p)
                 new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
                                       weight_decay=_weight_decay(group), nesterov=group["nesterov"],
-                                      maximize=group["maximize"], fused=group["fused"])
+                                      maximize=group["maximize"], fused=group["fused"],
+                                      foreach_mul=p.dtype in foreach_mul)
                 if momentum != 0 and buf is None:
                     self.state[param]["momentum_buffer"] = Tensor._wrap(
                         _new_momentum_buffer(new_buf.reshape(p.shape), param.grad._data, p, group["fused"]))
@@ -156,7 +158,8 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
     r"""Functional API that performs SGD algorithm computation: updates ``params`` in place from their gradients
     ``d_p_list``, and each momentum buffer of ``momentum_buffer_list`` (a None entry replaced by a new buffer).
 
-    See :class:`~torchless.optim.SGD` for details. On the CPU the foreach and for-loop forms compute alike.
+    See :class:`~torchless.optim.SGD` for details. On the CPU the foreach and for-loop forms compute alike but for
+    float16 and bfloat16, whose foreach kernel rounds its in-place scalar products' numbers to their dtype.
     """
     if foreach or not fused:  # (PyTorch's foreach kernel wins over fused)
         _check_no_grad_scaling(grad_scale, found_inf)
@@ -165,6 +168,8 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
     # PyTorch's foreach kernel adds a Nesterov momentum into the caller's gradients (unless maximize or weight decay
     # made new ones)
     nesterov_into_grads = foreach and nesterov and momentum != 0 and not maximize and weight_decay == 0
+    foreach_mul = _foreach_mul_dtypes([(None, p._data, None) for p in params], momentum_buffer_list) if foreach \
+        else ()
     for i, param in enumerate(params):
         grad, p, buf = d_p_list[i], param._data, momentum_buffer_list[i]
         g = as_fused_kernel_pairs(grad._data, p) if fused else grad._data
@@ -173,7 +178,7 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
             buf = as_fused_kernel_pairs(buf, p)
         new_buf = _sgd_update(p, g, buf, lr=lr, momentum=momentum, dampening=dampening,
                               weight_decay=float(weight_decay) if fused else weight_decay, nesterov=nesterov,
-                              maximize=maximize, fused=fused)
+                              maximize=maximize, fused=fused, foreach_mul=p.dtype in foreach_mul)
         if momentum != 0 and buf is None:
             momentum_buffer_list[i] = Tensor._wrap(_new_momentum_buffer(new_buf.reshape(p.shape), grad._data, p,
                                                                         fused))
@@ -181,6 +186,15 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
             add_scaled_(np.atleast_1d(grad._data), new_buf, momentum)
             grad._version += 1
         param._version += 1
+
+
+def _foreach_mul_dtypes(params, buffers):
+    """The dtypes whose parameters (``(param, array, grad)`` entries) PyTorch's foreach kernel steps with one
+    ``_foreach_mul_`` of their momentum buffers: those where each has a buffer; where one has none yet, it updates
+    them one by one (``buf.mul_(momentum)``), as the for-loop does."""
+    dtypes = {p.dtype for _, p, _ in params}
+    dtypes.difference_update(p.dtype for (_, p, _), buf in zip(params, buffers) if buf is None)
+    return dtypes
 
 
 def _step_lr(lr):
@@ -241,11 +255,13 @@ def _fused_groups_until_missing_buffer(params, buffers):
     raise AssertionError("no parameter without a momentum buffer")
 
 
-def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, fused=False):
+def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize, fused=False,
+                foreach_mul=False):
     """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
 
     The operations and their order are PyTorch's, each rounded as PyTorch's (see :func:`opmath`), so results agree
-    with PyTorch to the last bit or two; ``fused`` as its fused kernel's scalar loop for the elements it takes.
+    with PyTorch to the last bit or two; ``fused`` as its fused kernel's scalar loop for the elements it takes;
+    ``foreach_mul``: the buffer decays by the foreach kernel's ``_foreach_mul_`` (see :func:`_foreach_mul_dtypes`).
     """
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
     p, g = np.atleast_1d(p, g)
@@ -261,7 +277,7 @@ def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, m
             before = None if scalar_loop is None else buf[scalar_loop]
             if buf.dtype.kind not in "fcV":  # (an integer parameter's buffer: buf.mul_(momentum) refuses a float)
                 refuse_integral_result(buf, momentum)
-            buf *= opmath(buf.dtype).type(momentum)
+            scaled_(buf, momentum, foreach_mul)
             add_scaled_(buf, d_p, 1 - dampening)
             if before is not None:
                 buf[scalar_loop] = _scalar_loop_momentum(before, d_p[scalar_loop], momentum, dampening)

@@ -955,8 +955,6 @@ class BinaryCrossEntropy(Node):
         return gx, gt
 
     def backward_graph(self, grad):
-        from ..._ops.shape import Where
-
         x, w = self.x, self.w
         x_t, t_t = self.graph_input(0, x), self.graph_input(1, self.t)
 
@@ -966,21 +964,78 @@ class BinaryCrossEntropy(Node):
             return gradient._binary(x.size, arithmetic.Div, scalar_divisor=True) if self.reduction == "mean" \
                 else gradient
 
-        def at_least(value, tensor):  # np.maximum(tensor, value), the value a constant
-            kept = tensor._data >= value
-            return tensor if kept.all() else Where.apply(tensor, grad._wrap(np.asarray(value, x.dtype)),
-                                                         condition=kept)
-
         gx = gt = None
         if self.needs_input_grad[0]:  # (PyTorch's binary_cross_entropy_backward; the target's is a composite)
             gx = recorded_as_backward_op(
-                self, weighted_mean(grad * (x_t - t_t) / at_least(_bce_epsilon(x.dtype), (1 - x_t) * x_t)), grad,
+                self, BinaryCrossEntropyBackward.apply(grad, x_t, t_t, weight=w, reduction=self.reduction), grad,
                 "BinaryCrossEntropyBackwardBackward0")
             if not x.flags.c_contiguous:  # (as backward's: empty_like(input))
                 gx = relaid(gx, _memory_format.preserving(gx._data, x), grad)
         if self.needs_input_grad[1]:
             gt = weighted_mean(-x_t.logit() * grad)
         return gx, gt
+
+
+class BinaryCrossEntropyBackward(Node):
+    """binary_cross_entropy_backward(grad, input, target): the input's gradient of binary_cross_entropy as
+    ``create_graph=True`` records it, differentiated by PyTorch's own formulas (binary_cross_entropy_double_backward
+    and its target and grad_output forms) rather than as the expression it computes: they shift the input by 1e-12
+    where the gradient clamps its denominator, which changes the second derivatives near 0 and 1 (and in float64's
+    last digits everywhere)."""
+
+    saved = ("g", "x", "t")
+
+    def forward(self, g, x, t, weight=None, reduction="mean"):
+        self.g, self.x, self.t, self.w, self.reduction = g, x, t, weight, reduction
+        with np.errstate(all="ignore"):
+            gx = g * (x - t) / np.maximum((1 - x) * x, _bce_epsilon(x.dtype))
+        if weight is not None:
+            gx = gx * weight
+        return gx / x.size if reduction == "mean" else gx
+
+    def backward(self, grad):
+        return self._derivatives(grad, self.g, self.x, self.t, self.w, np.maximum, unbroadcast)
+
+    def backward_graph(self, grad):
+        from ..._ops.shape import Where
+
+        def at_least(tensor, value):  # np.maximum(tensor, value), the value a constant
+            kept = tensor._data >= tensor._data.dtype.type(value)
+            return tensor if kept.all() else Where.apply(tensor, grad._wrap(np.asarray(value, tensor._data.dtype)),
+                                                         condition=kept)
+
+        g, x, t = (self.graph_input(i, a) for i, a in enumerate((self.g, self.x, self.t)))
+        w = None if self.w is None else grad._wrap(self.w)
+        return self._derivatives(grad, g, x, t, w, at_least, unbroadcast_tensor)
+
+    def _derivatives(self, gg, g, x, t, w, at_least, summed_to):
+        """The gradients of grad_output, input and target (arrays, or tensors of the graph) from ``gg``, as
+        PyTorch's formulas compute them op by op."""
+        eps, needs = 1e-12, self.needs_input_grad
+        mean = self.reduction == "mean"
+        g_grad = x_grad = t_grad = None
+        if needs[0]:  # binary_cross_entropy_double_backward_grad_output, summed to the gradient's shape
+            g_grad = (x - t) / ((x + eps) * (1 - x + eps)) * gg
+            if w is not None:
+                g_grad = g_grad * w
+            g_grad = summed_to(g_grad / self.x.size if mean else g_grad, self.g.shape)
+        if needs[1]:  # binary_cross_entropy_double_backward
+            x_grad = (x * x - 2 * x * t + t) / ((x + eps) ** 2 * (1 - x + eps) ** 2) * (gg * g)
+            if w is not None:
+                x_grad = x_grad * w
+            if mean:
+                x_grad = x_grad / self.x.size
+        if needs[2]:  # binary_cross_entropy_double_backward_target
+            t_grad = -gg * g
+            if w is not None:
+                t_grad = t_grad * w
+            t_grad = t_grad / at_least((1 - x) * x, eps)  # (the double 1e-12, not the kernel's float32 one)
+            if mean:
+                t_grad = t_grad / self.x.size
+        return g_grad, x_grad, t_grad
+
+    def name(self):
+        return "BinaryCrossEntropyBackwardBackward0"
 
 
 def _bce_epsilon(dtype):
