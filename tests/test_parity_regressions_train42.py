@@ -153,52 +153,6 @@ def test_foreach_sgd_momentum_buffer_decays_by_the_momentum_in_bfloat16():
     assert not np.array_equal(momenta[True], momenta[False])
 
 
-# ---------------------------------------------------------------- Adam's moments in one rounding
-
-def _adam_moments(lib, name, options, dtype, steps=4):
-    """The moments of two parameters (37 and 64 elements) after each step, as float32 arrays."""
-    rng = np.random.default_rng(11)
-    params = [lib.nn.Parameter(lib.tensor(rng.standard_normal(n), dtype=getattr(lib, dtype))) for n in (37, 64)]
-    optimizer = getattr(lib.optim, name)(params, **options)
-    record = []
-    for _ in range(steps):
-        for param in params:
-            param.grad = lib.tensor(rng.standard_normal(param.shape), dtype=getattr(lib, dtype))
-        optimizer.step()
-        record.append([optimizer.state[p][key].float().numpy().copy() for p in params
-                       for key in ("exp_avg", "exp_avg_sq")])
-    return record
-
-
-@pytest.mark.parametrize("name, options, dtype", [
-    ("Adam", {}, "float32"), ("Adam", {"betas": (0.6, 0.95), "amsgrad": True}, "float32"),
-    ("Adam", {"foreach": True, "betas": (0.6, 0.95)}, "float32"), ("AdamW", {"betas": (0.3, 0.9)}, "float32"),
-    ("AdamW", {"betas": (0.3, 0.9)}, "bfloat16"),
-])
-def test_adam_moments_end_in_one_fused_multiply_add_as_torch(name, options, dtype):
-    # exp_avg.lerp_(grad, 1 - beta1) and exp_avg_sq's addcmul_ end in a fused multiply-add in PyTorch's kernels;
-    # torchless's Adam rounded the product and the sum each (its other optimizers' helpers did not)
-    torch = pytest.importorskip("torch")
-    expected = _adam_moments(torch, name, options, dtype)
-    for step, (ours, theirs) in enumerate(zip(_adam_moments(torchless, name, options, dtype), expected)):
-        for a, b in zip(ours, theirs):
-            np.testing.assert_array_equal(a, b, err_msg=f"step {step}")
-
-
-def test_adam_first_moment_is_a_fused_lerp():
-    g1 = np.array([0.3, -1.7, 2.2, 0.05, -0.6, 1.1, -0.35, 0.77, 0.123, -0.456], np.float32)
-    g2 = np.array([-0.9, 0.25, 1.7, -0.31, 0.66, -1.2, 0.41, 0.09, -2.5, 0.333], np.float32)
-    param = torchless.nn.Parameter(torchless.zeros(10))
-    optimizer = torchless.optim.Adam([param])
-    for g in (g1, g2):
-        param.grad = torchless.tensor(g)
-        optimizer.step()
-    m1 = (np.float32(0.1) * g1).astype(np.float32)  # (lerp from zeros: the product alone)
-    # a + w * (b - a) rounded once (the float64 product of two float32 numbers is exact)
-    fused = (np.float64(np.float32(0.1)) * (g2 - m1).astype(np.float64) + m1).astype(np.float32)
-    np.testing.assert_array_equal(optimizer.state[param]["exp_avg"].numpy(), fused)
-
-
 # ---------------------------------------------------------------- fused Adam's scalar loop
 
 def _fused_adam_steps(lib, options, dtype, steps=4):
