@@ -74,7 +74,8 @@ def _rows(lib, source):
 
 
 FLOAT32_OF_BFLOAT16 = [
-    lambda lib: _bf16(lib, 1.5, 2.25).sum(dtype=lib.float32), lambda lib: _bf16(lib, 1.5, 2.25).sum(0, dtype=lib.float32),
+    lambda lib: _bf16(lib, 1.5, 2.25).sum(dtype=lib.float32),
+    lambda lib: _bf16(lib, 1.5, 2.25).sum(0, dtype=lib.float32),
     lambda lib: _bf16(lib, 1.5, 2.25).nansum(dtype=lib.float32),
     lambda lib: _bf16(lib, 1.5, 2.25).cumsum(0, dtype=lib.float32),
     lambda lib: _bf16(lib, 1.5, 2.25).cumprod(0, dtype=lib.float32),
