@@ -111,6 +111,45 @@ def short_cascade_sum(values):
     return total if total else _ZERO_SCALAR[values.dtype.char]
 
 
+def short_cascade_row_sums(rows):
+    """``cascade_sum`` of each row of the 2-D float32 or float64 array ``rows`` (at least two rows, each contiguous:
+    PyTorch's ``x.sum(-1)``, its ``vectorized_inner_sum``, or ``scalar_inner_sum`` for rows shorter than a vector),
+    as short_cascade_sum adds one row, for all rows at once; None for rows of SHORT_CASCADE_GROUPS groups or more.
+
+    The rows are summed down the first axis of their transpose: NumPy adds the slices of an outer axis one after the
+    other, each element in turn (the order of one accumulator), where it adds a row contiguous in memory pairwise."""
+    count, size = rows.shape
+    width = _SUM_VECTOR_BYTES // rows.itemsize
+    # (size, count), each row's terms down axis 0, in C order: NumPy reduces along an axis in memory pairwise
+    columns = np.ascontiguousarray(rows.T)
+    zero = np.zeros((1, count), rows.dtype)
+    if size < width:  # the first four into the accumulators, the rest into the first, then the four in order
+        ordered = columns if size <= _ACCUMULATORS else columns[[0, *range(_ACCUMULATORS, size), 1, 2, 3]]
+        return np.add.reduce(np.concatenate([zero, ordered]), axis=0)
+    groups = size // (_ACCUMULATORS * width)
+    if groups >= SHORT_CASCADE_GROUPS:
+        return None
+    vector_count = size // width
+    whole = groups * _ACCUMULATORS * width
+    if groups:
+        grouped = columns[:whole].reshape(groups, _ACCUMULATORS, width, count)
+        chunks = groups // 16 * 16
+        # level 1: the sums of 16 groups, in order; the leftover groups' sum (level 0) added to it at the end
+        partial = np.add.reduce(np.add.reduce(grouped[:chunks].reshape(-1, 16, _ACCUMULATORS, width, count), axis=1),
+                                axis=0) if chunks else None
+        if chunks < groups:
+            leftover = grouped[chunks] if chunks + 1 == groups else np.add.reduce(grouped[chunks:], axis=0)
+            partial = leftover if partial is None else leftover + partial
+        # the leftover vectors into the first accumulator, then the other accumulators into it
+        vectors = partial if vector_count * width == whole else np.concatenate(
+            [partial[:1], columns[whole:vector_count * width].reshape(-1, width, count), partial[1:]])
+    else:
+        vectors = columns[:vector_count * width].reshape(-1, width, count)
+    lanes = np.add.reduce(vectors, axis=0)
+    # from 0 (ATen's zero-filled output: a zero sum is +0.0), the leftover floats, then the lanes, one by one
+    return np.add.reduce(np.concatenate([zero, columns[vector_count * width:], lanes]), axis=0)
+
+
 _ZERO = {"e": np.zeros(1, np.float16), "f": np.zeros(1, np.float32), "d": np.zeros(1, np.float64)}
 _ZERO_SCALAR = {char: zero[0] for char, zero in _ZERO.items()}
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels import parallel
-from .._kernels.reduce_order import short_cascade_sum
+from .._kernels.reduce_order import short_cascade_row_sums, short_cascade_sum
 from .._kernels.sum_order import aten_sum
 
 
@@ -79,6 +79,28 @@ def _sum_of_rows(a, axes, keepdims):
             return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)
     # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code)
     return _add_reduce(a, axes, None, None, keepdims)
+
+
+def tensor_sum(a, axes, keepdims=False):
+    """``x.sum(dims)`` (and the sum behind ``x.mean(dims)``): sum_of_rows, but over the trailing dims of a
+    C-contiguous float32 or float64 ``a`` (a row-wise sum, ``x.sum(-1)``) each row added as ATen's inner reduction
+    adds it (short_cascade_row_sums), where NumPy would add it pairwise."""
+    if a.dtype in _CASCADED and a.ndim > 1 and axes is not None and a.flags.c_contiguous and a.size:
+        axes = (axes % a.ndim,) if type(axes) is int else tuple(sorted(axis % a.ndim for axis in axes))
+        first = a.ndim - len(axes)
+        if first and axes == tuple(range(first, a.ndim)):
+            count = math.prod(a.shape[:first])
+            rows = a.reshape(count, -1)
+            with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
+                totals = short_cascade_row_sums(rows) if count > 1 else _one_row_sum(rows[0])
+            if totals is not None:
+                return totals.reshape(a.shape[:first] + (1,) * len(axes) if keepdims else a.shape[:first])
+    return sum_of_rows(a, axes, keepdims)
+
+
+def _one_row_sum(row):
+    total = short_cascade_sum(row)
+    return None if total is None else np.asarray(total).reshape(1)
 
 
 def _float64_sum(a, axes, keepdims):

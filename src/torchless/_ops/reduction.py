@@ -9,7 +9,8 @@ from .._kernels.sum_order import running_sum_by_threads
 from ..autograd import forward_ad
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
-from ._util import cast_for_reduction, expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows
+from ._util import (cast_for_reduction, expand_reduced, expand_reduced_tensor, sum_backward_tensor, sum_of_rows,
+                    tensor_sum)
 from .unary import sign
 
 
@@ -53,7 +54,7 @@ class Sum(ContiguousResult):
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
         if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
-            return np.asarray(sum_of_rows(a, axes, keepdim))
+            return np.asarray(tensor_sum(a, axes, keepdim))
         # (given explicitly: NumPy's own choice for integers and bools would be int64 or uint64)
         return np.asarray(np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
@@ -239,7 +240,7 @@ class Mean(ContiguousResult):
         if a.dtype == np.float16:
             total = np.add.reduce(a, axis=axes, keepdims=keepdim, dtype=np.float32)  # (see half_accumulated)
         else:
-            total = np.asarray(sum_of_rows(a, axes, keepdim))
+            total = np.asarray(tensor_sum(a, axes, keepdim))
         self.count = a.size // total.size if total.size else 1
         if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
             return np.full(total.shape, _nan(a.dtype), a.dtype)
