@@ -21,7 +21,9 @@ How ATen adds (torch 2.13 on x86, its kernels compiled for 32-byte vectors: 8 fl
 What aten_sum models: the leading dims of a C-contiguous array (a bias gradient's sum) with at most two cascade
 levels of full runs, added directly (down whole rows, as NumPy's reductions along an outer axis add). Other sums
 are left to NumPy's order: modelled in NumPy they measured two to six times its own sum's time (rows' 8-float lanes
-added in runs of a few floats; the iterator's general loops, strided layouts and thread splits, in Python).
+added in runs of a few floats; the iterator's general loops, strided layouts and thread splits, in Python). But for
+one user-facing case, where that time is paid for PyTorch's bits: ``x.sum(dims)`` and ``x.mean(dims)`` over the
+trailing dims of a C-contiguous tensor (``_ops._util.tensor_sum``: reduce_order.short_cascade_row_sums).
 """
 import math
 
