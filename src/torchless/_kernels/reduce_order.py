@@ -9,6 +9,7 @@ width measured against torch 2.13 on an AVX-512 machine, bit for bit up to 2,500
 """
 import numpy as np
 
+from . import parallel
 from .fma import fused_multiply_add64
 
 _SUM_VECTOR_BYTES = 32  # torch.sum's inner reduction's vector width
@@ -109,6 +110,61 @@ def short_cascade_sum(values):
     tail = values[rows * width:]
     total = np.add.accumulate(np.concatenate([tail, lanes]) if len(tail) else lanes)[-1]
     return total if total else _ZERO_SCALAR[values.dtype.char]
+
+
+def long_cascade_sum(values):
+    """``cascade_sum`` of the contiguous 1-D float32 or float64 array ``values`` of any length (short_cascade_sum's
+    order, with the cascade's every level): each level's partial sums are the sums, in order, of runs of 2**power
+    of the level below (NumPy adds the slices of an outer axis one after the other), whatever is left of a level
+    since its last hand-on kept apart, and the four levels then added from the first."""
+    width = _SUM_VECTOR_BYTES // values.itemsize
+    size = len(values)
+    vector_count = size // width
+    groups = vector_count // _ACCUMULATORS
+    if size < width or groups < SHORT_CASCADE_GROUPS:
+        return short_cascade_sum(values)
+    whole = groups * _ACCUMULATORS * width
+    power = max(4, (groups - 1).bit_length() // _CASCADE_LEVELS)  # (ATen's CeilLog2(groups) / 4)
+    step = 1 << power
+    items = values[:whole].reshape(groups, _ACCUMULATORS, width)  # level 0's rows: the groups of four vectors
+    kept = []
+    for _ in range(_CASCADE_LEVELS - 1):  # each level: its items' runs of `step` handed on, the rest kept
+        runs = len(items) // step
+        kept.append(np.add.reduce(items[runs * step:], axis=0))
+        items = np.add.reduce(items[:runs * step].reshape(runs, step, _ACCUMULATORS, width), axis=1)
+    kept.append(np.add.reduce(items, axis=0))  # the last level is never handed on
+    partial = kept[0]
+    for level in kept[1:]:
+        partial = partial + level
+    # the leftover vectors into the first accumulator, then the other accumulators into it
+    vectors = np.concatenate([partial[:1], values[whole:vector_count * width].reshape(-1, width), partial[1:]])
+    lanes = np.add.reduce(vectors, axis=0)
+    # the leftover floats, then the lanes, one by one (ATen starts from 0, which only makes a zero sum +0.0)
+    total = np.add.accumulate(np.concatenate([values[vector_count * width:], lanes]))[-1]
+    return total if total else _ZERO_SCALAR[values.dtype.char]
+
+
+def threads_cascade_sum(values, threads):
+    """``torch.sum`` of the contiguous 1-D float32 or float64 ``values`` on ``threads`` threads: past GRAIN_SIZE
+    elements ATen hands each thread one contiguous range (``at::parallel_for``: as many ranges as threads, at most
+    one per GRAIN_SIZE elements), sums each into its own slot of a zeroed buffer of ``threads`` values, then sums
+    that buffer with the same kernel. The ranges' sums are computed at once on the cores (parallel.run_shards)."""
+    size = len(values)
+    used = min(threads, -(-size // GRAIN_SIZE)) if size >= GRAIN_SIZE else 1
+    if used < 2:
+        return long_cascade_sum(values)
+    chunk = -(-size // used)
+    pieces = [(values[start:start + chunk],) for start in range(0, size, chunk)]
+    if parallel.shard_count(len(pieces), 2 * size) > 1:
+        sums = parallel.run_shards(long_cascade_sum, pieces)
+    else:
+        sums = [long_cascade_sum(*piece) for piece in pieces]
+    buffer = np.zeros(threads, values.dtype)
+    buffer[:len(sums)] = sums
+    return long_cascade_sum(buffer)
+
+
+GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
 
 
 def short_cascade_row_sums(rows):

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels import parallel
-from .._kernels.reduce_order import short_cascade_row_sums, short_cascade_sum
+from .._kernels.reduce_order import long_cascade_sum, short_cascade_row_sums, threads_cascade_sum
 from .._kernels.sum_order import aten_sum
 
 
@@ -47,13 +47,12 @@ def sum_of_rows(a, axes, keepdims=False):
 
 
 def _sum_of_rows(a, axes, keepdims):
-    if a.dtype in _CASCADED and a.size >= _SHORT_SUM_SIZES[0]:
-        if a.size < _SHORT_SUM_SIZES[1] and (axes is None or _every_axis(axes, a.ndim)) and _dense(a):
-            # the sum of a whole short tensor (a mean loss, a printed total): its TensorIterator coalesces the dims
-            # of a dense tensor into one row in memory order (short_cascade_sum: aten_sum's order, sooner)
-            total = short_cascade_sum(a.ravel(order="K"))
-            if total is not None:
-                return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
+    if a.dtype in _CASCADED and a.size >= _CASCADE_SUM_MIN:
+        if (axes is None or _every_axis(axes, a.ndim)) and _dense(a):
+            # the sum of a whole tensor (a mean loss, a printed total): its TensorIterator coalesces the dims of a
+            # dense tensor into one row in memory order, over GRAIN_SIZE elements split among the threads
+            total = threads_cascade_sum(a.ravel(order="K"), parallel.get_num_threads())
+            return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
@@ -73,10 +72,6 @@ def _sum_of_rows(a, axes, keepdims):
                     outer *= shape[axis]
         if outer > CASCADE_RUN:
             return _float64_sum(a, axes, keepdims).astype(_FLOAT32)
-    if a.dtype in _CASCADED and (axes is None or _every_axis(axes, a.ndim)) and a.flags.c_contiguous:
-        total = _whole_sum_in_halves(a)
-        if total is not None:
-            return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)
     # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code)
     return _add_reduce(a, axes, None, None, keepdims)
 
@@ -84,7 +79,7 @@ def _sum_of_rows(a, axes, keepdims):
 def tensor_sum(a, axes, keepdims=False):
     """``x.sum(dims)`` (and the sum behind ``x.mean(dims)``): sum_of_rows, but over the trailing dims of a
     C-contiguous float32 or float64 ``a`` (a row-wise sum, ``x.sum(-1)``) each row added as ATen's inner reduction
-    adds it (short_cascade_row_sums), where NumPy would add it pairwise."""
+    adds it (short_cascade_row_sums, long_cascade_sum), where NumPy would add it pairwise."""
     if a.dtype in _CASCADED and a.ndim > 1 and axes is not None and a.flags.c_contiguous and a.size:
         axes = (axes % a.ndim,) if type(axes) is int else tuple(sorted(axis % a.ndim for axis in axes))
         first = a.ndim - len(axes)
@@ -92,15 +87,14 @@ def tensor_sum(a, axes, keepdims=False):
             count = math.prod(a.shape[:first])
             rows = a.reshape(count, -1)
             with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
-                totals = short_cascade_row_sums(rows) if count > 1 else _one_row_sum(rows[0])
-            if totals is not None:
-                return totals.reshape(a.shape[:first] + (1,) * len(axes) if keepdims else a.shape[:first])
+                if count == 1:  # (one sum: split among the threads as a whole sum)
+                    totals = np.asarray(threads_cascade_sum(rows[0], parallel.get_num_threads())).reshape(1)
+                else:
+                    totals = short_cascade_row_sums(rows)
+                    if totals is None:  # (long rows: the loop over them costs little beside their sums)
+                        totals = np.array([long_cascade_sum(row) for row in rows], a.dtype)
+            return totals.reshape(a.shape[:first] + (1,) * len(axes) if keepdims else a.shape[:first])
     return sum_of_rows(a, axes, keepdims)
-
-
-def _one_row_sum(row):
-    total = short_cascade_sum(row)
-    return None if total is None else np.asarray(total).reshape(1)
 
 
 def _float64_sum(a, axes, keepdims):
@@ -123,32 +117,14 @@ def _float64_sum(a, axes, keepdims):
 
 # Sums read (not write) memory, so unlike a pass writing its result they nearly halve on two cores, once large
 # (measured on an otherwise idle host, ms, whole -> halves: float32 sums accumulated in float64, 0.41 ns an element,
-# 1.6M elements 0.62-0.75 -> 0.59-0.63, 7.8M 2.8-3.2 -> 1.8-1.9; NumPy's float32 pairwise sum, 0.19 ns an element,
-# 2M 0.41 -> 0.47, 8M 1.4-1.5 -> 1.0): split from 2.8M and 4.2M elements.
+# 1.6M elements 0.62-0.75 -> 0.59-0.63, 7.8M 2.8-3.2 -> 1.8-1.9): split from 2.8M elements.
 SUM_FLOP_PER_ELEMENT = 3
-PAIRWISE_SUM_FLOP_PER_ELEMENT = 2
-_PAIRWISE_BLOCK, _PAIRWISE_LANES = 128, 8  # NumPy's pairwise_sum: PW_BLOCKSIZE, its unrolled accumulators
-
-
-def _whole_sum_in_halves(a):
-    """``np.add.reduce(a, axis=None)`` of the C-contiguous float32 or float64 ``a``, large, as the sum of its two
-    halves computed at once on two cores; else None. NumPy adds a contiguous run pairwise: over more than 128
-    elements, the sum of its first n // 2 (rounded down to a multiple of 8) and the sum of the rest, each the same
-    way. Split there, the halves' sums are the very two it adds: the same bits as one call."""
-    size = a.size
-    if size <= _PAIRWISE_BLOCK or parallel.shard_count(2, PAIRWISE_SUM_FLOP_PER_ELEMENT * size) < 2:
-        return None
-    flat = a.reshape(-1)
-    half = size // 2
-    half -= half % _PAIRWISE_LANES
-    first, second = parallel.run_shards(_add_reduce, [(flat[:half],), (flat[half:],)])
-    return first + second  # (two scalars of a's dtype: rounded to it)
 
 
 _FLOAT32, _add_reduce = np.dtype(np.float32), np.add.reduce
 _CASCADED = (_FLOAT32, np.dtype(np.float64))
-# Sums of up to 4 elements are sequential in both libraries; past 8192 floats ATen's cascade is not short_cascade_sum's
-_SHORT_SUM_SIZES = (5, 8192)
+# Sums of up to 4 elements are sequential in both libraries (NumPy's pairwise order is too)
+_CASCADE_SUM_MIN = 5
 
 
 def _dense(a):
