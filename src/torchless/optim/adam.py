@@ -475,10 +475,10 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     weight = in_dtype(1 - in_dtype(beta1)) if isinstance(beta1, np.generic) else 1 - beta1
     if fused_moments:
         lerp_(exp_avg, g, weight)
-        work = np.empty(exp_avg.shape, scalar)
+        work = np.empty(exp_avg.shape, scalar)  # (addcdiv_'s quotient below is written into it)
     else:
         weight = scalar(weight)
-        work = np.subtract(g, exp_avg, dtype=scalar)  # (in the opmath dtype: lerp_, addcmul_ and addcdiv_ round once)
+        work = np.subtract(g, exp_avg, dtype=scalar)  # (in the opmath dtype, reused by the steps below)
         if abs(weight) < 0.5:
             work *= weight
             np.add(exp_avg, work, out=exp_avg, casting="same_kind")
