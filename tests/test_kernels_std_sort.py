@@ -89,3 +89,53 @@ def test_rows_past_the_replayed_length_keep_the_stable_order(monkeypatch):
     np.testing.assert_array_equal(std_sort.topk_order(row, 1, 3, True, False, stable), stable[:, :3])
     monkeypatch.setattr(std_sort, "MAX_REPLAYED_LENGTH", 2 ** 20)
     assert not np.array_equal(std_sort.unstable_sort_order(row, 1, False, stable), stable)  # (ties replayed)
+
+
+def long_rows_tied_at_chosen_places(seed):
+    """(row, k) pairs of rows long enough for topk's partition (LEADING_ORDER_FROM and up): distinct values with ties
+    placed inside the top k, at its edge (the k-th and the k+1-th largest or smallest), only further down, or none;
+    some with NaNs (largest)."""
+    rng = np.random.default_rng(seed)
+    for trial in range(120):
+        n = int(rng.integers(std_sort.LEADING_ORDER_FROM, 3000))
+        row = rng.permutation(n).astype(rng.choice([np.float32, np.float64, np.int64]))
+        k = int(rng.integers(1, 12))
+        where = trial % 5
+        ranked = np.argsort(row)
+        for top in (ranked[::-1], ranked):  # (a tie for each direction: largest and smallest)
+            if where == 0:  # inside the top k
+                row[top[k // 2]] = row[top[0]]
+            elif where == 1:  # at its edge
+                row[top[k]] = row[top[k - 1]]
+            elif where == 2:  # below it only
+                row[top[k + 3:k + 30]] = row[top[k + 2]]
+        if where == 4 and row.dtype.kind == "f":
+            row[rng.integers(0, n, int(rng.integers(1, 4)))] = np.nan
+        yield row, k
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_of_long_rows_is_the_replay(largest):
+    """Tensor.topk's partition (ties looked for among the first k + 1 only) against the whole replay."""
+    import torchless
+
+    assert not std_sort.topk_needs_whole_order(std_sort.LEADING_ORDER_FROM, 11, True)
+    for row, k in long_rows_tied_at_chosen_places(5):
+        for sorted_ in (True, False):
+            indices = torchless.from_numpy(row).topk(k, largest=largest, sorted=sorted_).indices.numpy()
+            np.testing.assert_array_equal(indices, std_sort.row_topk_order(row, k, largest, sorted_))
+
+
+def test_topk_of_long_rows_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    import torchless
+
+    for row, k in long_rows_tied_at_chosen_places(6):
+        rows = np.stack([row, np.roll(row, 7)])
+        for dim in (1, 0):
+            data = rows if dim == 1 else np.ascontiguousarray(rows.T)
+            for largest in (True, False):
+                ours = torchless.from_numpy(data).topk(k, dim=dim, largest=largest)
+                theirs = torch.from_numpy(data).topk(k, dim=dim, largest=largest)
+                np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+                np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())

@@ -296,8 +296,11 @@ class ReductionMethods:
             indices = np.zeros((), np.int64)
             values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
             return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
-        kind = std_sort.numpy_sort_kind(self._data.shape[axis], topk=True)
-        order = std_sort.topk_order(self._data, axis, k, largest, sorted, self._sort_order(axis, largest, kind))
+        if std_sort.topk_needs_whole_order(self._data.shape[axis], k, sorted):
+            candidates = self._sort_order(axis, largest, std_sort.numpy_sort_kind(self._data.shape[axis], topk=True))
+        else:
+            candidates = std_sort.leading_order(self._data, axis, k + 1, largest)
+        order = std_sort.topk_order(self._data, axis, k, largest, sorted, candidates)
         indices = _memory_format.c_ordered(order.astype(np.int64, copy=False))
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
