@@ -139,3 +139,55 @@ def test_topk_of_long_rows_is_pytorchs():
                 theirs = torch.from_numpy(data).topk(k, dim=dim, largest=largest)
                 np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
                 np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+
+
+def keys_with_ties(seed, count=60, longest=5000):
+    """int64 sort keys of assorted lengths: few values (all tied), distinct ones with a few ties, sorted runs."""
+    rng = np.random.default_rng(seed)
+    for trial in range(count):
+        n = int(rng.integers(17, longest))
+        if trial % 4 == 0:
+            yield rng.integers(0, max(2, n // int(rng.integers(1, 60))), n)
+        elif trial % 4 == 1:
+            keys = rng.permutation(n)
+            keys[rng.integers(0, n, 6)] = keys[0]
+            yield keys
+        elif trial % 4 == 2:
+            yield rng.integers(-1, 2, n)
+        else:
+            yield np.sort(rng.integers(0, n, n))[::1 if trial % 8 == 3 else -1].copy()
+
+
+@pytest.mark.parametrize("down_to", [17, 100, 512])
+def test_sort_by_levels_is_the_replay(monkeypatch, down_to):
+    monkeypatch.setattr(std_sort, "LEVELS_DOWN_TO", down_to)
+    for keys in keys_with_ties(7):
+        replayed_keys, items = keys.tolist(), list(range(keys.size))
+        std_sort.sort(replayed_keys, items)
+        np.testing.assert_array_equal(std_sort.sort_order_by_levels(keys), items)
+
+
+@pytest.mark.parametrize("log2", [0, 1, 3])
+def test_sort_by_levels_meets_the_depth_limit_as_the_replay(monkeypatch, log2):
+    """Ranges at introsort's depth limit (2 log2(n), made tiny here) go to heapsort, in both."""
+    monkeypatch.setattr(std_sort, "_log2", lambda n: log2)
+    monkeypatch.setattr(std_sort, "LEVELS_DOWN_TO", 17)
+    for keys in keys_with_ties(8, count=24, longest=3000):
+        replayed_keys, items = keys.tolist(), list(range(keys.size))
+        std_sort.sort(replayed_keys, items)
+        np.testing.assert_array_equal(std_sort.sort_order_by_levels(keys), items)
+
+
+def test_long_rows_sort_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    import torchless
+
+    rng = np.random.default_rng(9)
+    rows = [rng.standard_normal(std_sort.LEVELS_FROM + 3000).astype(np.float32).round(3),
+            rng.integers(0, 40, 2 * std_sort.LEVELS_FROM), np.repeat(np.arange(3.0), 3000)]
+    rows[0][rng.integers(0, rows[0].size, 20)] = np.nan
+    for row in rows:
+        for descending in (False, True):
+            ours = torchless.from_numpy(row).sort(descending=descending)
+            theirs = torch.from_numpy(row).sort(descending=descending)
+            np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())

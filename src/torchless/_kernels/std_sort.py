@@ -3,7 +3,8 @@
 PyTorch's CPU sort (unless ``stable=True``), topk and mode sort (key, index) pairs with these unstable algorithms, so
 where keys tie, their indices come out in an order that only these algorithms give. Rows without ties take NumPy's
 sorts (any correct sort gives the one answer there); rows with ties are replayed here step for step: introsort
-(median-of-three quicksort, heapsort past 2 log2(n) levels, insertion sort below 16 elements) and introselect.
+(median-of-three quicksort, heapsort past 2 log2(n) levels, insertion sort below 16 elements) and introselect;
+long rows' sorts with NumPy, a recursion level of partitions at a time (sort_order_by_levels).
 
 Each function takes ``keys`` (a list compared with ``<`` only) and ``items`` (a list moved along with them) and
 reorders both in place over [first, last).
@@ -14,8 +15,8 @@ import math
 import numpy as np
 
 _THRESHOLD = 16  # libstdc++'s _S_threshold: shorter ranges are left to the final insertion sort
-# Longer rows keep NumPy's stable order: the replay runs in Python, ~0.75 us per element of a tied row (60,000 in
-# 45 ms), so a row of millions would take seconds where PyTorch's order among ties is rarely what matters
+# Longer rows keep NumPy's stable order: a replayed sort of a million values takes about a second (see LEVELS_FROM)
+# and a topk with ties a Python pass over the row, where PyTorch's order among ties is rarely what matters
 MAX_REPLAYED_LENGTH = 2 ** 20
 
 
@@ -133,6 +134,9 @@ def _ranks(row, descending):
 
 def sort_order(row, descending=False):
     """The indices PyTorch's unstable CPU sort orders the 1-D ``row`` by."""
+    if row.size >= LEVELS_FROM:
+        ranks = np.unique(row, return_inverse=True)[1].reshape(-1)
+        return sort_order_by_levels(-ranks if descending else ranks)
     keys, items = _ranks(row, descending), list(range(row.size))
     sort(keys, items)
     return np.array(items, np.int64)
@@ -166,6 +170,102 @@ def mode_index(row):
                 best_index, best_count = items[i], count
             count = 0
     return best_index
+
+
+# --------------------------------------------------------------------------- std::sort, a level at a time
+# From this row length sort_order partitions with NumPy (sort_order_by_levels) rather than in Python, down to
+# ranges of LEVELS_DOWN_TO (ms of CPU, the replay in Python / by levels down to 128, 512, 2048: random float32
+# values, whose ties are few, 2,000: 1.5 / 0.2, 0.1, 0.1; 20,000: 19 / 6.8, 5.4, 5.6; 100,000: 153 / 49, 45, 59;
+# 1,000,000: ~3,600 / 870, 880, 1,020; integers of 50 values, all tied: 2,000: 1.3 / 1.9, 1.5, 1.1; 100,000:
+# 118 / 76, 78, 80)
+LEVELS_FROM = 2048
+LEVELS_DOWN_TO = 512
+
+
+def sort_order_by_levels(keys):
+    """The order std::sort leaves the int64 ``keys`` (1-D, compared with ``<``) in: sort()'s, computed with NumPy.
+
+    Introsort's partitions touch disjoint ranges, so every range of one recursion level is partitioned at once
+    (_partition_level). A range of distinct keys needs no more of them: the final insertion sort, stable, orders
+    it as any sort would, and it leaves equal keys of different ranges in the order of their ranges. So only ranges
+    holding two keys tied with others are partitioned further, down to LEVELS_DOWN_TO, then replayed in Python;
+    the final insertion sort is NumPy's stable sort of what the partitions left.
+    """
+    n = keys.size
+    keys, items = keys.astype(np.int64), np.arange(n)
+    counts = np.bincount(keys - keys.min())
+    tied = counts[keys - keys.min()] > 1
+    first, last, depth = np.zeros(1, np.intp), np.full(1, n, np.intp), np.full(1, 2 * _log2(n), np.intp)
+    replayed = []  # (first, last, depth) of the ranges left to the Python replay
+    while first.size:
+        # ranges of distinct keys (or too short for a partition) are done; at their depth limit or short, replayed
+        tied_before = np.concatenate(([0], np.cumsum(tied)))
+        active = (last - first > _THRESHOLD) & (tied_before[last] - tied_before[first] > 1)
+        first, last, depth = first[active], last[active], depth[active]
+        by_python = (depth == 0) | (last - first <= LEVELS_DOWN_TO)
+        replayed += zip(first[by_python].tolist(), last[by_python].tolist(), depth[by_python].tolist())
+        first, last, depth = first[~by_python], last[~by_python], depth[~by_python] - 1
+        if first.size:
+            cut = _partition_level(keys, (items, tied), first, last)
+            first, last, depth = np.concatenate((first, cut)), np.concatenate((cut, last)), np.tile(depth, 2)
+    if replayed:
+        key_list, item_list = keys.tolist(), items.tolist()
+        for start, stop, levels in replayed:
+            _introsort_loop(key_list, item_list, start, stop, levels)
+        keys, items = np.array(key_list, np.int64), np.array(item_list, np.intp)
+    return items[np.argsort(keys, kind="stable")].astype(np.int64)
+
+
+def _partition_level(keys, carried, first, last):
+    """_unguarded_partition_pivot on each range [first, last) (disjoint, each longer than 3) at once, moving the
+    ``carried`` arrays along with ``keys``; returns the cuts.
+
+    A range's scan from the left stops at the keys >= the pivot, L_0 < L_1 < ..., the one from the right at the
+    keys <= it, R_0 > R_1 > ... (the pivot's own place last); both are read off the keys as they were, since each
+    swap is behind both scans. Pairs swap while L_k < R_k; at the first k* where not, the left scan stops at
+    L_k* or, sooner, at R_(k*-1), which the last swap gave a key >= the pivot: the cut.
+    """
+    a, b, c = first + 1, first + (last - first) // 2, last - 1
+    key_a, key_b, key_c = keys[a], keys[b], keys[c]
+    median = np.where(key_a < key_b, np.where(key_b < key_c, b, np.where(key_a < key_c, c, a)),
+                      np.where(key_a < key_c, a, np.where(key_b < key_c, c, b)))
+    _swap_at(keys, carried, first, median)
+    count = first.size
+    lengths = last - first
+    segment = np.repeat(np.arange(count), lengths)
+    position = np.arange(segment.size) + np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
+    values, pivots = keys[position], keys[first][segment]
+    left_mask = values >= pivots
+    left_mask[np.cumsum(lengths) - lengths] = False  # (the pivot's own place)
+    left_stops, left_segment = position[left_mask], segment[left_mask]
+    right_mask = values <= pivots
+    right_stops, right_segment = position[right_mask], segment[right_mask]
+    left_count = np.bincount(left_segment, minlength=count)
+    right_count = np.bincount(right_segment, minlength=count)
+    pairs = np.minimum(left_count, right_count)
+    left_start = np.cumsum(left_count) - left_count
+    k_left = np.arange(left_stops.size) - np.repeat(left_start, left_count)
+    paired_left = left_stops[k_left < pairs[left_segment]]
+    # the right stops in scan order (descending positions): k from the range's end
+    k_right = np.repeat(np.cumsum(right_count) - 1, right_count) - np.arange(right_stops.size)
+    kept = k_right < pairs[right_segment]
+    pair_start = np.cumsum(pairs) - pairs
+    paired_right = np.empty(paired_left.size, np.intp)
+    paired_right[pair_start[right_segment[kept]] + k_right[kept]] = right_stops[kept]
+    crossing = paired_left < paired_right
+    swaps = np.bincount(np.repeat(np.arange(count), pairs)[crossing], minlength=count)  # k*
+    _swap_at(keys, carried, paired_left[crossing], paired_right[crossing])
+    no_stop = np.iinfo(np.intp).max
+    left_cut = np.where(swaps < left_count, left_stops[np.minimum(left_start + swaps, left_stops.size - 1)], no_stop)
+    right_cut = no_stop if not paired_right.size else \
+        np.where(swaps > 0, paired_right[np.maximum(pair_start + swaps - 1, 0)], no_stop)
+    return np.minimum(left_cut, right_cut)
+
+
+def _swap_at(keys, carried, i, j):
+    """keys[i], keys[j] = keys[j], keys[i] (and the same in each of ``carried``), for distinct places."""
+    for array in (keys, *carried):
+        array[i], array[j] = array[j], array[i].copy()
 
 
 # --------------------------------------------------------------------------- the algorithms
