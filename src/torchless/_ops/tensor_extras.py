@@ -455,11 +455,6 @@ class NarrowCopy(Node):
 
 
 # ---------------------------------------------------------------------------- in-place forms
-def _check_leaf(self):
-    if self._requires_grad:
-        self._check_inplace()
-
-
 def fill_diagonal_(self, fill_value, wrap=False):
     """The main diagonal (all indices equal) set to ``fill_value``; a tall matrix with ``wrap`` starts again
     one row below each square block."""
