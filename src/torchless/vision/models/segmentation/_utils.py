@@ -1,5 +1,6 @@
-"""What the segmentation models share: the backbone-and-heads model, the meta of their COCO/VOC weights and the
-checks their builders make on ``weights`` / ``num_classes`` / ``aux_loss``."""
+"""What the segmentation models share: the backbone-and-heads model, the meta of their COCO/VOC weights, the
+checks their builders make on ``weights`` / ``num_classes`` / ``aux_loss``, and the dilated ResNet backbone of FCN
+and DeepLabV3."""
 import functools
 from collections import OrderedDict
 
