@@ -9,7 +9,7 @@ from .. import _parser_errors
 from .._out_argument import call_into, with_out
 from .._tensor import Tensor
 from .._user_warnings import warns_once
-from ..autograd.graph import Node
+from ..autograd.graph import Node, output_renamed
 from ..return_types import _RETURN_TYPES
 
 
@@ -102,7 +102,7 @@ def cholesky(input, upper=False, *, out=None):
         raise RuntimeError("cholesky: The input tensor A must have at least 2 dimensions.")
     from ..linalg import cholesky as linalg_cholesky
 
-    return _into("cholesky", out, _renamed(linalg_cholesky(input, upper=bool(upper)), "CholeskyBackward0"))
+    return _into("cholesky", out, output_renamed(linalg_cholesky(input, upper=bool(upper)), "CholeskyBackward0"))
 
 
 def _into(name, out, result):
@@ -110,15 +110,6 @@ def _into(name, out, result):
     if out is None:
         return result
     return call_into(name, out, lambda: result, (), {})
-
-
-def _renamed(result, node_name):
-    """``result``, its node showing the name of PyTorch's node for the deprecated op (the gradient is the same)."""
-    if result._grad_fn is not None:
-        from ..autograd.graph import renamed
-
-        renamed(result._grad_fn, node_name)
-    return result
 
 
 def _check_matrices(name, argument, value):
@@ -227,7 +218,7 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
 
     if input.shape[:-2] != input2.shape[:-2]:  # (batch dims broadcast: the composite's graph, renamed)
         return _into("cholesky_solve", out,
-                     _renamed(solve(_gram(input2, bool(upper)), input), "CholeskySolveBackward0"))
+                     output_renamed(solve(_gram(input2, bool(upper)), input), "CholeskySolveBackward0"))
     with grad_mode.no_grad():  # (the value; the gradients are PyTorch's node's)
         value = solve(_gram(input2, bool(upper)), input)._data
     return _into("cholesky_solve", out, CholeskySolve.apply(input, input2, upper=bool(upper), value=value))
@@ -278,7 +269,7 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
         triangle = triangle - triangle.diagonal(0, -2, -1).diag_embed() + eye
     if transpose:
         triangle = triangle.mT
-    solution = _renamed(solve(triangle, input), "TriangularSolveBackward0")
+    solution = output_renamed(solve(triangle, input), "TriangularSolveBackward0")
     return _into("triangular_solve", out, _RETURN_TYPES["triangular_solve"](solution, A.clone()))
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _determinism, _dtype, _memory_format, _parser_errors
 from .._parser_errors._messages import is_number_argument
 from ..autograd import forward_ad, grad_mode
-from ..autograd.graph import Node
+from ..autograd.graph import Node, output_renamed
 from ..autograd.saved_values import Saved, int64
 from ..return_types import _RETURN_TYPES
 from .._tensor_methods._arguments import division_operand
@@ -26,15 +26,6 @@ Tensor = None  # the class, set by install() (this module is imported while _ten
 def _check_tensor(value, name, argument, position):
     if not isinstance(value, Tensor):
         raise _parser_errors.not_tensor(name, argument, position, value)
-
-
-def _named(out, name):
-    """``out`` with its node showing PyTorch's name for the op it composes (what grad_fn prints)."""
-    if out._grad_fn is not None:
-        from ..autograd.graph import renamed
-
-        renamed(out._grad_fn, name)
-    return out
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
@@ -464,11 +455,6 @@ class NarrowCopy(Node):
 
 
 # ---------------------------------------------------------------------------- in-place forms
-def _check_leaf(self):
-    if self._requires_grad:
-        self._check_inplace()
-
-
 def fill_diagonal_(self, fill_value, wrap=False):
     """The main diagonal (all indices equal) set to ``fill_value``; a tall matrix with ``wrap`` starts again
     one row below each square block."""
@@ -490,7 +476,8 @@ def fill_diagonal_(self, fill_value, wrap=False):
     # PyTorch fills a view of the diagonal, so the tensor's node is CopySlices
     from ..autograd.graph import COPY_SLICES
 
-    return _named(self._inplace(lambda t: t._masked_filled(mask, fill_value, any_dtype=True), fills=True), COPY_SLICES)
+    return output_renamed(self._inplace(lambda t: t._masked_filled(mask, fill_value, any_dtype=True), fills=True),
+                          COPY_SLICES)
 
 
 def _grad_enabled():
@@ -708,7 +695,7 @@ def dist(self, other, p=2):
     if difference._data.dtype.kind not in "fcV":  # (bfloat16's kind is V)
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{difference.dtype.scalar_name.capitalize()} instead.")
-    out = _named(vector_norm(difference, p), "DistBackward0")
+    out = output_renamed(vector_norm(difference, p), "DistBackward0")
     if out._grad_fn is not None:  # PyTorch's dist is one node, on self and other: it lists the subtraction's inputs
         out._grad_fn.pytorch_inputs = difference._grad_fn.listed_edges
     return out
@@ -999,8 +986,8 @@ def _index_reduce(self, dim, index, source, reduce, include_self, name):
     shape[axis] = -1
     full = np.broadcast_to(idx.astype(np.int64).reshape(shape), source._data.shape)
     # (its kernel rounds a float16 after each step, where scatter_reduce's accumulates in float32)
-    return _named(reduce_scattered(self, axis, Tensor._wrap(np.ascontiguousarray(full)), source, reduce,
-                                   include_self, opmath=False), "IndexReduceBackward0")
+    return output_renamed(reduce_scattered(self, axis, Tensor._wrap(np.ascontiguousarray(full)), source, reduce,
+                                           include_self, opmath=False), "IndexReduceBackward0")
 
 
 def index_reduce_(self, dim, index, source, reduce, *, include_self=True):

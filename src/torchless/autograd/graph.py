@@ -468,6 +468,14 @@ def renamed(node, name):
     return node
 
 
+def output_renamed(output, name):
+    """``output``, its node (when it records one) shown as PyTorch's node ``name`` (see :func:`renamed`): the result
+    of an op torchless composes of others (a deprecated alias computed by its successor, a norm of a difference)."""
+    if output._grad_fn is not None:
+        renamed(output._grad_fn, name)
+    return output
+
+
 def named_as_pytorch(node):
     """``node``, its class now the subclass named as PyTorch's class for it (see _torch_named_class)."""
     node.__class__ = _named_class.get(node.__class__) or _torch_named_class(node)

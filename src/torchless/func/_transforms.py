@@ -19,6 +19,7 @@ import sys
 import numpy as np
 
 from ..autograd import forward_ad, grad_mode
+from ..autograd.graph import tensor_class as _tensor_class
 from ..utils._pytree import tree_flatten, tree_unflatten
 from ._vmap import chunk_sizes
 
@@ -41,12 +42,6 @@ class _ComposedWithForward(Exception):
     """Raised inside a forward-mode transform's function by a transform given its dual tensors (reverse mode,
     which drops tangents, or a nested forward transform, which needs a level of its own): the forward-mode
     transform then runs again by the double-backward trick, which composes."""
-
-
-def _tensor_class():
-    from .._tensor import Tensor
-
-    return Tensor
 
 
 def _positions(argnums, count):

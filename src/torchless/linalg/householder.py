@@ -3,6 +3,7 @@ torch.ormqr. The products are composed of differentiable tensor operations, so t
 import numpy as np
 
 from .. import _parser_errors
+from ..autograd.graph import output_renamed
 from ..return_types import _RETURN_TYPES
 from ._checks import NotDifferentiable, column_major, scalar_name
 
@@ -58,13 +59,11 @@ def _reflect(matrix, input, tau, i, left, conjugate):
 def _as_node(result, node_name, operands):
     """``result`` as the output of PyTorch's node ``node_name`` of ``operands``: with no reflector to apply it is
     joined to them by adding sums of their empty slices (exact zeros, zero gradients), as PyTorch's node is."""
-    from .._ops.deprecated_linalg import _renamed
-
     if not operands[1].shape[-1]:  # (tau: no reflector)
         for operand in operands:
             if operand.requires_grad:
                 result = result + operand[..., :0].sum()
-    return _renamed(result, node_name) if result._grad_fn is not None else result
+    return output_renamed(result, node_name)
 
 
 def _check_dtypes(name, kernel, input, tau):

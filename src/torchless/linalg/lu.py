@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _cpu_features as cpu_features, _parser_errors
 from .._ops._util import broadcast_error
-from ..autograd.graph import Node, no_graph_backward_message
+from ..autograd.graph import Node, no_graph_backward_message, output_renamed
 from ..return_types import _RETURN_TYPES
 from ._checks import column_major, no_elements, scalar_name
 from .decompositions import Factorization
@@ -266,9 +266,9 @@ class LUFactor(Node):
         m, n = self.lu.shape[-2:]
         k = min(m, n)
         # (PyTorch's lu_factor_ex_backward unpacks the factors with lu_unpack)
-        lower = _renamed(packed[..., :, :k].tril(-1) + packed._wrap(np.eye(m, k, dtype=self.lu.dtype)),
-                         "LuUnpackBackward0")
-        upper = _renamed(packed[..., :k, :].triu(), "LuUnpackBackward0")
+        lower = output_renamed(packed[..., :, :k].tril(-1) + packed._wrap(np.eye(m, k, dtype=self.lu.dtype)),
+                               "LuUnpackBackward0")
+        upper = output_renamed(packed[..., :k, :].triu(), "LuUnpackBackward0")
         return (_graph_lu_gradient(lower, upper, self.perm, grad[..., :, :k], grad[..., :k, :]),)
 
     def jvp(self, tangents, arrays, params, out):
@@ -481,16 +481,10 @@ def _lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
         k = min(lu.shape[-2:])
         L = (LU_data[..., :, :k].tril(-1) + Tensor._wrap(np.eye(m, k, dtype=lu.dtype)))
         U = LU_data[..., :k, :].triu()
-        L, U = _renamed(L, "LuUnpackBackward0"), _renamed(U, "LuUnpackBackward0")
+        L, U = output_renamed(L, "LuUnpackBackward0"), output_renamed(U, "LuUnpackBackward0")
     else:
         L, U = empty, empty
     return _RETURN_TYPES["lu_unpack"](P, L, U)
-
-
-def _renamed(tensor, node_name):
-    from .._ops.deprecated_linalg import _renamed as renamed
-
-    return renamed(tensor, node_name)
 
 
 lu_unpack = _parser_errors.native_entry(

@@ -257,59 +257,55 @@ def _documented(summary):
     return decorate
 
 
+def _resnet(block, layers, weights_enum, weights, progress, kwargs, **fixed):
+    """The builders' ResNet of ``block`` x ``layers``: ``weights`` checked against ``weights_enum`` (and the
+    caller's ``num_classes`` against theirs), then the ``fixed`` arguments of a ResNeXt's grouped or a Wide ResNet's
+    wider 3x3 convolutions set (PyTorch's builders refuse a caller's different value), then ``weights`` loaded."""
+    weights = _verify_weights(weights_enum, weights, kwargs)
+    for name, value in fixed.items():
+        _ovewrite_named_param(kwargs, name, value)
+    return _load_weights(ResNet(block, layers, **kwargs), weights, progress)
+
+
 _RESNET_PAPER = "`Deep Residual Learning for Image Recognition <https://arxiv.org/abs/1512.03385>`__"
 
 
 @register_model()
 @_documented(f"ResNet-18 from {_RESNET_PAPER}: BasicBlock x [2, 2, 2, 2].")
 def resnet18(weights: Optional[ResNet18_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNet18_Weights, weights, kwargs)
-    return _load_weights(ResNet(BasicBlock, [2, 2, 2, 2], **kwargs), weights, progress)
+    return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(f"ResNet-34 from {_RESNET_PAPER}: BasicBlock x [3, 4, 6, 3].")
 def resnet34(weights: Optional[ResNet34_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNet34_Weights, weights, kwargs)
-    return _load_weights(ResNet(BasicBlock, [3, 4, 6, 3], **kwargs), weights, progress)
+    return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(f"ResNet-50 from {_RESNET_PAPER}: Bottleneck x [3, 4, 6, 3].")
 def resnet50(weights: Optional[ResNet50_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNet50_Weights, weights, kwargs)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
+    return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(f"ResNet-101 from {_RESNET_PAPER}: Bottleneck x [3, 4, 23, 3].")
 def resnet101(weights: Optional[ResNet101_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNet101_Weights, weights, kwargs)
-    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
+    return _resnet(Bottleneck, [3, 4, 23, 3], ResNet101_Weights, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(f"ResNet-152 from {_RESNET_PAPER}: Bottleneck x [3, 8, 36, 3].")
 def resnet152(weights: Optional[ResNet152_Weights] = None, progress=True, **kwargs):
-    weights = _verify_weights(ResNet152_Weights, weights, kwargs)
-    return _load_weights(ResNet(Bottleneck, [3, 8, 36, 3], **kwargs), weights, progress)
-
-
-def _bottleneck_resnet(weights_enum, weights, progress, kwargs, layers, width_per_group, groups=None):
-    """A Bottleneck ResNet whose 3x3 convolutions are grouped (ResNeXt) or wider (Wide ResNet): the builders' keyword
-    checks, then the fixed group count and width (PyTorch's builders refuse a caller's different value)."""
-    weights = _verify_weights(weights_enum, weights, kwargs)
-    if groups is not None:
-        _ovewrite_named_param(kwargs, "groups", groups)
-    _ovewrite_named_param(kwargs, "width_per_group", width_per_group)
-    return _load_weights(ResNet(Bottleneck, layers, **kwargs), weights, progress)
+    return _resnet(Bottleneck, [3, 8, 36, 3], ResNet152_Weights, weights, progress, kwargs)
 
 
 @register_model()
 @_documented("ResNeXt-50 32x4d from `Aggregated Residual Transformation for Deep Neural Networks "
              "<https://arxiv.org/abs/1611.05431>`__: ResNet-50 with 32 groups of width 4 in the 3x3 convolutions.")
 def resnext50_32x4d(weights: Optional[ResNeXt50_32X4D_Weights] = None, progress=True, **kwargs):
-    return _bottleneck_resnet(ResNeXt50_32X4D_Weights, weights, progress, kwargs, [3, 4, 6, 3], 4, groups=32)
+    return _resnet(Bottleneck, [3, 4, 6, 3], ResNeXt50_32X4D_Weights, weights, progress, kwargs,
+                   groups=32, width_per_group=4)
 
 
 _RESNEXT_PAPER = "`Aggregated Residual Transformation for Deep Neural Networks <https://arxiv.org/abs/1611.05431>`__"
@@ -319,14 +315,16 @@ _RESNEXT_PAPER = "`Aggregated Residual Transformation for Deep Neural Networks <
 @_documented(f"ResNeXt-101 32x8d from {_RESNEXT_PAPER}: ResNet-101 with 32 groups of width 8 in the 3x3 "
              "convolutions.")
 def resnext101_32x8d(weights: Optional[ResNeXt101_32X8D_Weights] = None, progress=True, **kwargs):
-    return _bottleneck_resnet(ResNeXt101_32X8D_Weights, weights, progress, kwargs, [3, 4, 23, 3], 8, groups=32)
+    return _resnet(Bottleneck, [3, 4, 23, 3], ResNeXt101_32X8D_Weights, weights, progress, kwargs,
+                   groups=32, width_per_group=8)
 
 
 @register_model()
 @_documented(f"ResNeXt-101 64x4d from {_RESNEXT_PAPER}: ResNet-101 with 64 groups of width 4 in the 3x3 "
              "convolutions.")
 def resnext101_64x4d(weights: Optional[ResNeXt101_64X4D_Weights] = None, progress=True, **kwargs):
-    return _bottleneck_resnet(ResNeXt101_64X4D_Weights, weights, progress, kwargs, [3, 4, 23, 3], 4, groups=64)
+    return _resnet(Bottleneck, [3, 4, 23, 3], ResNeXt101_64X4D_Weights, weights, progress, kwargs,
+                   groups=64, width_per_group=4)
 
 
 @register_model()
@@ -334,11 +332,12 @@ def resnext101_64x4d(weights: Optional[ResNeXt101_64X4D_Weights] = None, progres
              "twice the channels inside each Bottleneck (e.g. 2048-1024-2048 in the last block instead of "
              "2048-512-2048).")
 def wide_resnet50_2(weights: Optional[Wide_ResNet50_2_Weights] = None, progress=True, **kwargs):
-    return _bottleneck_resnet(Wide_ResNet50_2_Weights, weights, progress, kwargs, [3, 4, 6, 3], 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 6, 3], Wide_ResNet50_2_Weights, weights, progress, kwargs, width_per_group=64 * 2)
 
 
 @register_model()
 @_documented("Wide ResNet-101-2 from `Wide Residual Networks <https://arxiv.org/abs/1605.07146>`__: ResNet-101 with "
              "twice the channels inside each Bottleneck.")
 def wide_resnet101_2(weights: Optional[Wide_ResNet101_2_Weights] = None, progress=True, **kwargs):
-    return _bottleneck_resnet(Wide_ResNet101_2_Weights, weights, progress, kwargs, [3, 4, 23, 3], 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 23, 3], Wide_ResNet101_2_Weights, weights, progress, kwargs,
+                   width_per_group=64 * 2)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ... import _dtype, zeros_like
+from ... import _dtype, nn, zeros_like
 from ... import max as maximum_of
 from ... import min as minimum_of
 from ..._creation import full_like
@@ -223,3 +223,20 @@ def reduced_loss(loss, reduction, empty_mean_is_zero=True):
         return loss.sum()
     raise ValueError(f"Invalid Value for arg 'reduction': '{reduction} \n Supported reduction modes: 'none', 'mean', "
                      "'sum'")
+
+
+class _RoIModule(nn.Module):
+    """What the modules RoIPool, PSRoIPool, RoIAlign and PSRoIAlign share: ``output_size`` and ``spatial_scale``
+    kept as given (the align modules add their own arguments after them), and a repr of the arguments named in
+    ``_repr_names``."""
+
+    _repr_names = ("output_size", "spatial_scale")
+
+    def __init__(self, output_size, spatial_scale):
+        super().__init__()
+        self.output_size = output_size
+        self.spatial_scale = spatial_scale
+
+    def __repr__(self):
+        settings = ", ".join(f"{name}={getattr(self, name)}" for name in self._repr_names)
+        return f"{self.__class__.__name__}({settings})"

@@ -2,8 +2,7 @@
 input channels, with torchvision's CPU kernel's arithmetic in the input's dtype and its gradient."""
 import numpy as np
 
-from ... import nn
-from ._utils import RoiPoolerNode, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
+from ._utils import RoiPoolerNode, _RoIModule, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
 from .roi_align import RoiGeometry, aligned_backward, bilinear_samples, bin_sums, sample_taps
 
 __all__ = ["ps_roi_align", "PSRoIAlign"]
@@ -78,18 +77,14 @@ def ps_roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1
                                     sampling_ratio=sampling_ratio, geometry=geometry)
 
 
-class PSRoIAlign(nn.Module):
+class PSRoIAlign(_RoIModule):
     """:func:`ps_roi_align` as a module."""
 
+    _repr_names = ("output_size", "spatial_scale", "sampling_ratio")
+
     def __init__(self, output_size, spatial_scale, sampling_ratio):
-        super().__init__()
-        self.output_size = output_size
-        self.spatial_scale = spatial_scale
+        super().__init__(output_size, spatial_scale)
         self.sampling_ratio = sampling_ratio
 
     def forward(self, input, rois):
         return ps_roi_align(input, rois, self.output_size, self.spatial_scale, self.sampling_ratio)
-
-    def __repr__(self):
-        return (f"{self.__class__.__name__}(output_size={self.output_size}, spatial_scale={self.spatial_scale}, "
-                f"sampling_ratio={self.sampling_ratio})")

@@ -5,8 +5,9 @@ import math
 
 import numpy as np
 
-from ... import nn
-from ._utils import RoiPoolerNode, batch_index, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
+from ...nn.modules._owned import owns
+from ._utils import (RoiPoolerNode, _RoIModule, batch_index, checked_kernel_arguments, checked_output,
+                     roi_pooler_docstring, rois_of)
 from .roi_pool import rounded
 
 __all__ = ["ps_roi_pool", "PSRoIPool"]
@@ -99,16 +100,9 @@ def ps_roi_pool(input, boxes, output_size, spatial_scale=1.0):
                                    geometry=geometry)
 
 
-class PSRoIPool(nn.Module):
+@owns("__init__")
+class PSRoIPool(_RoIModule):
     """:func:`ps_roi_pool` as a module."""
-
-    def __init__(self, output_size, spatial_scale):
-        super().__init__()
-        self.output_size = output_size
-        self.spatial_scale = spatial_scale
 
     def forward(self, input, rois):
         return ps_roi_pool(input, rois, self.output_size, self.spatial_scale)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(output_size={self.output_size}, spatial_scale={self.spatial_scale})"

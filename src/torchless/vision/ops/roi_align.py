@@ -5,10 +5,10 @@ import math
 
 import numpy as np
 
-from ... import nn
 from ..._tensor import Tensor
 from ...nn._functional._args import _tp_name
-from ._utils import RoiPoolerNode, batch_index, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
+from ._utils import (RoiPoolerNode, _RoIModule, batch_index, checked_kernel_arguments, checked_output,
+                     roi_pooler_docstring, rois_of)
 
 __all__ = ["roi_align", "RoIAlign"]
 
@@ -189,19 +189,15 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
                                   sampling_ratio=sampling_ratio, aligned=aligned, geometry=geometry)
 
 
-class RoIAlign(nn.Module):
+class RoIAlign(_RoIModule):
     """:func:`roi_align` as a module."""
 
+    _repr_names = ("output_size", "spatial_scale", "sampling_ratio", "aligned")
+
     def __init__(self, output_size, spatial_scale, sampling_ratio, aligned=False):
-        super().__init__()
-        self.output_size = output_size
-        self.spatial_scale = spatial_scale
+        super().__init__(output_size, spatial_scale)
         self.sampling_ratio = sampling_ratio
         self.aligned = aligned
 
     def forward(self, input, rois):
         return roi_align(input, rois, self.output_size, self.spatial_scale, self.sampling_ratio, self.aligned)
-
-    def __repr__(self):
-        return (f"{self.__class__.__name__}(output_size={self.output_size}, spatial_scale={self.spatial_scale}, "
-                f"sampling_ratio={self.sampling_ratio}, aligned={self.aligned})")

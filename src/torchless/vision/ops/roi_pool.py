@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
-from ... import nn
-from ._utils import RoiPoolerNode, batch_index, checked_kernel_arguments, checked_output, roi_pooler_docstring, rois_of
+from ...nn.modules._owned import owns
+from ._utils import (RoiPoolerNode, _RoIModule, batch_index, checked_kernel_arguments, checked_output,
+                     roi_pooler_docstring, rois_of)
 
 __all__ = ["roi_pool", "RoIPool"]
 
@@ -100,16 +101,9 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
                                  geometry=geometry)
 
 
-class RoIPool(nn.Module):
+@owns("__init__")
+class RoIPool(_RoIModule):
     """:func:`roi_pool` as a module."""
-
-    def __init__(self, output_size, spatial_scale):
-        super().__init__()
-        self.output_size = output_size
-        self.spatial_scale = spatial_scale
 
     def forward(self, input, rois):
         return roi_pool(input, rois, self.output_size, self.spatial_scale)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(output_size={self.output_size}, spatial_scale={self.spatial_scale})"

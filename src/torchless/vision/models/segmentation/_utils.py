@@ -1,5 +1,6 @@
-"""What the segmentation models share: the backbone-and-heads model, the meta of their COCO/VOC weights and the
-checks their builders make on ``weights`` / ``num_classes`` / ``aux_loss``."""
+"""What the segmentation models share: the backbone-and-heads model, the meta of their COCO/VOC weights, the
+checks their builders make on ``weights`` / ``num_classes`` / ``aux_loss``, and the dilated ResNet backbone of FCN
+and DeepLabV3."""
 import functools
 from collections import OrderedDict
 
@@ -7,7 +8,7 @@ from .... import nn
 from ....nn import functional as F
 from .._api import Weights
 from .._meta import _VOC_CATEGORIES
-from .._utils import _ovewrite_value_param
+from .._utils import IntermediateLayerGetter, _load_weights, _ovewrite_value_param
 
 _RECIPES = "https://github.com/pytorch/vision/tree/main/references/segmentation#"
 _COCO_VOC_DOCS = ("Trained on the images of COCO that show the 20 categories of Pascal VOC, with those categories "
@@ -93,6 +94,26 @@ def _verify_segmentation_weights(weights_enum, weights, backbone_enum, weights_b
     elif num_classes is None:
         num_classes = 21
     return weights, weights_backbone, num_classes, aux_loss
+
+
+def _resnet_layers(backbone, aux):
+    """A ResNet ``backbone`` returning its layer4 (2048 channels) as ``"out"`` and, when ``aux``, its layer3 (1024)
+    as ``"aux"``: where FCN and DeepLabV3 put their heads."""
+    return_layers = {"layer4": "out"}
+    if aux:
+        return_layers["layer3"] = "aux"
+    return IntermediateLayerGetter(backbone, return_layers=return_layers)
+
+
+def _dilated_resnet_model(build, resnet, weights_enum, weights, backbone_enum, weights_backbone, num_classes, aux_loss,
+                          progress):
+    """The FCN and DeepLabV3 ResNet builders: their arguments checked (:func:`_verify_segmentation_weights`), the
+    ResNet ``resnet`` built with its last two stages dilated, ``build(backbone, num_classes, aux_loss)`` the model on
+    it, ``weights`` loaded into it."""
+    weights, weights_backbone, num_classes, aux_loss = _verify_segmentation_weights(
+        weights_enum, weights, backbone_enum, weights_backbone, num_classes, aux_loss)
+    backbone = resnet(weights=weights_backbone, replace_stride_with_dilation=[False, True, True])
+    return _load_weights(build(backbone, num_classes, aux_loss), weights, progress)
 
 
 _BUILDER_ARGS = """

@@ -8,8 +8,8 @@ from .._api import WeightsEnum, register_model
 from .._utils import IntermediateLayerGetter, _legacy_weights, _load_weights
 from ..mobilenetv3 import MobileNet_V3_Large_Weights, mobilenet_v3_large
 from ..resnet import ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
-from ._utils import (_coco_voc_weights, _documented, _SEGMENTATION_MODEL_DOCS, _SimpleSegmentationModel,
-                     _verify_segmentation_weights)
+from ._utils import (_coco_voc_weights, _dilated_resnet_model, _documented, _resnet_layers, _SEGMENTATION_MODEL_DOCS,
+                     _SimpleSegmentationModel, _verify_segmentation_weights)
 from .fcn import FCNHead
 
 __all__ = ["DeepLabV3", "DeepLabV3_ResNet50_Weights", "DeepLabV3_ResNet101_Weights",
@@ -113,11 +113,7 @@ class ASPP(nn.Module):
 def _deeplabv3_resnet(backbone, num_classes, aux):
     """DeepLabV3 on ``backbone``'s layer4 (2048 channels), with an auxiliary FCNHead on layer3 (1024) when
     ``aux``."""
-    return_layers = {"layer4": "out"}
-    if aux:
-        return_layers["layer3"] = "aux"
-    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
-
+    backbone = _resnet_layers(backbone, aux)
     aux_classifier = FCNHead(1024, num_classes) if aux else None
     classifier = DeepLabHead(2048, num_classes)
     return DeepLabV3(backbone, classifier, aux_classifier)
@@ -179,10 +175,8 @@ _REFERENCE = ("Reference: `Rethinking Atrous Convolution for Semantic Image Segm
 def deeplabv3_resnet50(*, weights: Optional[DeepLabV3_ResNet50_Weights] = None, progress=True, num_classes=None,
                        aux_loss=None, weights_backbone: Optional[ResNet50_Weights] = ResNet50_Weights.IMAGENET1K_V1,
                        **kwargs):
-    weights, weights_backbone, num_classes, aux_loss = _verify_segmentation_weights(
-        DeepLabV3_ResNet50_Weights, weights, ResNet50_Weights, weights_backbone, num_classes, aux_loss)
-    backbone = resnet50(weights=weights_backbone, replace_stride_with_dilation=[False, True, True])
-    return _load_weights(_deeplabv3_resnet(backbone, num_classes, aux_loss), weights, progress)
+    return _dilated_resnet_model(_deeplabv3_resnet, resnet50, DeepLabV3_ResNet50_Weights, weights, ResNet50_Weights,
+                                 weights_backbone, num_classes, aux_loss, progress)
 
 
 @register_model()
@@ -193,10 +187,8 @@ def deeplabv3_resnet50(*, weights: Optional[DeepLabV3_ResNet50_Weights] = None, 
 def deeplabv3_resnet101(*, weights: Optional[DeepLabV3_ResNet101_Weights] = None, progress=True, num_classes=None,
                         aux_loss=None,
                         weights_backbone: Optional[ResNet101_Weights] = ResNet101_Weights.IMAGENET1K_V1, **kwargs):
-    weights, weights_backbone, num_classes, aux_loss = _verify_segmentation_weights(
-        DeepLabV3_ResNet101_Weights, weights, ResNet101_Weights, weights_backbone, num_classes, aux_loss)
-    backbone = resnet101(weights=weights_backbone, replace_stride_with_dilation=[False, True, True])
-    return _load_weights(_deeplabv3_resnet(backbone, num_classes, aux_loss), weights, progress)
+    return _dilated_resnet_model(_deeplabv3_resnet, resnet101, DeepLabV3_ResNet101_Weights, weights, ResNet101_Weights,
+                                 weights_backbone, num_classes, aux_loss, progress)
 
 
 @register_model()

@@ -3,10 +3,10 @@ from typing import Optional
 
 from .... import nn
 from .._api import WeightsEnum, register_model
-from .._utils import IntermediateLayerGetter, _legacy_weights, _load_weights
+from .._utils import _legacy_weights
 from ..resnet import ResNet50_Weights, ResNet101_Weights, resnet50, resnet101
-from ._utils import (_coco_voc_weights, _documented, _SEGMENTATION_MODEL_DOCS, _SimpleSegmentationModel,
-                     _verify_segmentation_weights)
+from ._utils import (_coco_voc_weights, _dilated_resnet_model, _documented, _resnet_layers, _SEGMENTATION_MODEL_DOCS,
+                     _SimpleSegmentationModel)
 
 __all__ = ["FCN", "FCN_ResNet50_Weights", "FCN_ResNet101_Weights", "fcn_resnet50", "fcn_resnet101"]
 
@@ -59,11 +59,7 @@ class FCN_ResNet101_Weights(WeightsEnum):
 
 def _fcn_resnet(backbone, num_classes, aux):
     """FCN on ``backbone``'s layer4 (2048 channels), with an auxiliary FCNHead on layer3 (1024) when ``aux``."""
-    return_layers = {"layer4": "out"}
-    if aux:
-        return_layers["layer3"] = "aux"
-    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
-
+    backbone = _resnet_layers(backbone, aux)
     aux_classifier = FCNHead(1024, num_classes) if aux else None
     classifier = FCNHead(2048, num_classes)
     return FCN(backbone, classifier, aux_classifier)
@@ -77,10 +73,8 @@ def _fcn_resnet(backbone, num_classes, aux):
              ResNet50_Weights)
 def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress=True, num_classes=None, aux_loss=None,
                  weights_backbone: Optional[ResNet50_Weights] = ResNet50_Weights.IMAGENET1K_V1, **kwargs):
-    weights, weights_backbone, num_classes, aux_loss = _verify_segmentation_weights(
-        FCN_ResNet50_Weights, weights, ResNet50_Weights, weights_backbone, num_classes, aux_loss)
-    backbone = resnet50(weights=weights_backbone, replace_stride_with_dilation=[False, True, True])
-    return _load_weights(_fcn_resnet(backbone, num_classes, aux_loss), weights, progress)
+    return _dilated_resnet_model(_fcn_resnet, resnet50, FCN_ResNet50_Weights, weights, ResNet50_Weights,
+                                 weights_backbone, num_classes, aux_loss, progress)
 
 
 @register_model()
@@ -92,7 +86,5 @@ def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress=Tru
 def fcn_resnet101(*, weights: Optional[FCN_ResNet101_Weights] = None, progress=True, num_classes=None,
                   aux_loss=None, weights_backbone: Optional[ResNet101_Weights] = ResNet101_Weights.IMAGENET1K_V1,
                   **kwargs):
-    weights, weights_backbone, num_classes, aux_loss = _verify_segmentation_weights(
-        FCN_ResNet101_Weights, weights, ResNet101_Weights, weights_backbone, num_classes, aux_loss)
-    backbone = resnet101(weights=weights_backbone, replace_stride_with_dilation=[False, True, True])
-    return _load_weights(_fcn_resnet(backbone, num_classes, aux_loss), weights, progress)
+    return _dilated_resnet_model(_fcn_resnet, resnet101, FCN_ResNet101_Weights, weights, ResNet101_Weights,
+                                 weights_backbone, num_classes, aux_loss, progress)
