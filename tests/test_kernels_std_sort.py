@@ -191,3 +191,27 @@ def test_long_rows_sort_as_pytorchs():
             ours = torchless.from_numpy(row).sort(descending=descending)
             theirs = torch.from_numpy(row).sort(descending=descending)
             np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+
+
+def test_mode_of_long_rows_is_the_replays_and_pytorchs():
+    """mode_index of rows from LEVELS_FROM on (sorted by levels, runs found with NumPy) against the Python replay of
+    the values' sort, and torch."""
+    rng = np.random.default_rng(10)
+    torch = None
+    try:
+        import torch
+    except ImportError:
+        pass
+    for trial in range(12):
+        n = int(rng.integers(std_sort.LEVELS_FROM, 3 * std_sort.LEVELS_FROM))
+        row = rng.integers(0, int(rng.integers(2, 300)), n).astype([np.float32, np.int64, np.float64][trial % 3])
+        if trial % 4 == 0:
+            row[row == 0] = -0.0
+        keys, items = row.tolist(), list(range(n))
+        std_sort.sort(keys, items)
+        ends = [i for i in range(n) if i == n - 1 or keys[i] != keys[i + 1]]
+        runs = [end - start for start, end in zip([-1] + ends[:-1], ends)]
+        expected = items[ends[runs.index(max(runs))]]
+        assert std_sort.mode_index(row) == expected
+        if torch is not None:
+            assert int(torch.mode(torch.from_numpy(row))[1]) == expected

@@ -160,6 +160,13 @@ def row_topk_order(row, k, largest=True, sorted=True):
 def mode_index(row):
     """The index PyTorch's CPU mode gives for the 1-D ``row``: its (value, index) pairs sorted by value with
     std::sort, the last pair of the first longest run of equal values."""
+    if row.size >= LEVELS_FROM and not (row.dtype.kind == "f" and np.isnan(row).any()):
+        # (NaN, unordered by the kernel's <, left to the replay of the values themselves)
+        ranks = np.unique(row, return_inverse=True)[1].reshape(-1)
+        order = sort_order_by_levels(ranks)
+        ends = np.append(np.flatnonzero(np.diff(ranks[order])), row.size - 1)  # each run's last place
+        lengths = np.diff(ends, prepend=-1)
+        return int(order[ends[np.argmax(lengths)]])
     keys, items = row.tolist(), list(range(row.size))
     sort(keys, items)
     best_index, best_count, count = 0, 0, 0
