@@ -48,11 +48,16 @@ def sum_of_rows(a, axes, keepdims=False):
 
 def _sum_of_rows(a, axes, keepdims):
     if a.dtype in _CASCADED and a.size >= _CASCADE_SUM_MIN:
-        if (axes is None or _every_axis(axes, a.ndim)) and _dense(a):
+        whole = axes is None or _every_axis(axes, a.ndim)
+        if (whole or _only_ones_kept(a.shape, axes)) and _dense(a):
             # the sum of a whole tensor (a mean loss, a printed total): its TensorIterator coalesces the dims of a
             # dense tensor into one row in memory order, over GRAIN_SIZE elements split among the threads
             total = threads_cascade_sum(a.ravel(order="K"), parallel.get_num_threads())
-            return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
+            if whole:
+                return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
+            reduced = {axes % a.ndim} if type(axes) is int else {axis % a.ndim for axis in axes}
+            kept = [1 if axis in reduced else size for axis, size in enumerate(a.shape) if keepdims or axis not in reduced]
+            return np.full(kept, total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
@@ -79,22 +84,41 @@ def _sum_of_rows(a, axes, keepdims):
 def tensor_sum(a, axes, keepdims=False):
     """``x.sum(dims)`` (and the sum behind ``x.mean(dims)``): sum_of_rows, but over the trailing dims of a
     C-contiguous float32 or float64 ``a`` (a row-wise sum, ``x.sum(-1)``) each row added as ATen's inner reduction
-    adds it (short_cascade_row_sums, long_cascade_sum), where NumPy would add it pairwise."""
+    adds it (short_cascade_row_sums, long_cascade_sum), where NumPy would add it pairwise; and over leading and
+    trailing dims around kept ones (a channel's statistics, ``x.sum((0, 2, 3))``) those rows' sums then added one
+    after the other from 0, as the kernel's inner loop stores each into the zero-filled output."""
     if a.dtype in _CASCADED and a.ndim > 1 and axes is not None and a.flags.c_contiguous and a.size:
         axes = (axes % a.ndim,) if type(axes) is int else tuple(sorted(axis % a.ndim for axis in axes))
         first = a.ndim - len(axes)
         if first and axes == tuple(range(first, a.ndim)):
-            count = math.prod(a.shape[:first])
-            rows = a.reshape(count, -1)
-            with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
-                if count == 1:  # (one sum: split among the threads as a whole sum)
-                    totals = np.asarray(threads_cascade_sum(rows[0], parallel.get_num_threads())).reshape(1)
-                else:
-                    totals = short_cascade_row_sums(rows)
-                    if totals is None:  # (long rows: the loop over them costs little beside their sums)
-                        totals = np.array([long_cascade_sum(row) for row in rows], a.dtype)
-            return totals.reshape(a.shape[:first] + (1,) * len(axes) if keepdims else a.shape[:first])
+            return _trailing_sum(a, first, keepdims)
+        lead = next(axis for axis in range(a.ndim + 1) if axis not in axes)
+        if 0 < lead < a.ndim and axes[-1] == a.ndim - 1:
+            first = next(axis for axis in range(a.ndim - 1, -1, -1) if axis not in axes) + 1
+            if axes == (*range(lead), *range(first, a.ndim)) and math.prod(a.shape[lead:first]) > 1:
+                # (TensorIterator coalesces each reduced block into one dim: the rows of the trailing one, for
+                # each index of the kept dims a loop down the leading one's)
+                rows = _trailing_sum(a.reshape(-1, *a.shape[first:]), 1, False).reshape(
+                    math.prod(a.shape[:lead]), -1)
+                with np.errstate(invalid="ignore", over="ignore"):
+                    totals = np.add.reduce(rows, axis=0, initial=a.dtype.type(0))
+                kept = a.shape[lead:first]
+                return totals.reshape((1,) * lead + kept + (1,) * (a.ndim - first) if keepdims else kept)
     return sum_of_rows(a, axes, keepdims)
+
+
+def _trailing_sum(a, first, keepdims):
+    """tensor_sum of the C-contiguous ``a`` over its dims from ``first`` on (``first`` > 0)."""
+    count = math.prod(a.shape[:first])
+    rows = a.reshape(count, -1)
+    with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
+        if count == 1:  # (one sum: split among the threads as a whole sum)
+            totals = np.asarray(threads_cascade_sum(rows[0], parallel.get_num_threads())).reshape(1)
+        else:
+            totals = short_cascade_row_sums(rows)
+            if totals is None:  # (long rows: the loop over them costs little beside their sums)
+                totals = np.array([long_cascade_sum(row) for row in rows], a.dtype)
+    return totals.reshape(a.shape[:first] + (1,) * (a.ndim - first) if keepdims else a.shape[:first])
 
 
 def _float64_sum(a, axes, keepdims):
@@ -144,6 +168,13 @@ def _every_axis(axes, ndim):
     if type(axes) is int:
         return ndim == 1
     return len(axes) == ndim and len({axis % ndim for axis in axes}) == ndim
+
+
+def _only_ones_kept(shape, axes):
+    """Whether every dim of ``shape`` that ``axes`` (an int or a tuple) keeps has size 1: a whole sum to PyTorch,
+    whose iterator drops such dims."""
+    axes = {axes % len(shape)} if type(axes) is int else {axis % len(shape) for axis in axes}
+    return all(size == 1 for axis, size in enumerate(shape) if axis not in axes)
 
 
 def unbroadcast(grad, shape):
