@@ -56,8 +56,9 @@ def _sum_of_rows(a, axes, keepdims):
             if whole:
                 return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
             reduced = {axes % a.ndim} if type(axes) is int else {axis % a.ndim for axis in axes}
-            kept = [1 if axis in reduced else size for axis, size in enumerate(a.shape) if keepdims or axis not in reduced]
-            return np.full(kept, total, a.dtype)
+            shape = [1 if axis in reduced else size for axis, size in enumerate(a.shape)
+                     if keepdims or axis not in reduced]
+            return np.full(shape, total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
