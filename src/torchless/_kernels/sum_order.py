@@ -18,12 +18,13 @@ How ATen adds (torch 2.13 on x86, its kernels compiled for 32-byte vectors: 8 fl
   per thread, their sums then added in thread order; otherwise the split runs along a kept dim, which leaves the
   order of every output's terms as it is.
 
-What aten_sum models: the leading dims of a C-contiguous array (a bias gradient's sum) with at most two cascade
-levels of full runs, added directly (down whole rows, as NumPy's reductions along an outer axis add). Other sums
-are left to NumPy's order: modelled in NumPy they measured two to six times its own sum's time (rows' 8-float lanes
-added in runs of a few floats; the iterator's general loops, strided layouts and thread splits, in Python). But for
-one user-facing case, where that time is paid for PyTorch's bits: ``x.sum(dims)`` and ``x.mean(dims)`` over the
-trailing dims of a C-contiguous tensor (``_ops._util.tensor_sum``: reduce_order.short_cascade_row_sums).
+What aten_sum models: the leading dims of a C-contiguous array (a bias gradient's sum, ``x.sum(0)``), added
+directly (down whole rows, as NumPy's reductions along an outer axis add; its cascade levels as sums of runs).
+Other sums are left to NumPy's order: modelled in NumPy they measured two to six times its own sum's time (rows'
+8-float lanes added in runs of a few floats; the iterator's general loops, strided layouts and thread splits, in
+Python). But for user-facing cases, where that time is paid for PyTorch's bits: ``x.sum(dims)`` and
+``x.mean(dims)`` over the trailing dims of a C-contiguous tensor, and over leading and trailing dims around kept
+ones (``_ops._util.tensor_sum``: reduce_order.short_cascade_row_sums).
 """
 import math
 
@@ -34,7 +35,6 @@ from . import parallel
 _VECTOR_BYTES = 32
 _GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
 _ILP = 4
-_SHORT_LEVEL = 16  # the terms of the first cascade level, below 2**20
 
 
 def _column_ranges(columns, threads, itemsize):
@@ -55,8 +55,8 @@ def _column_ranges(columns, threads, itemsize):
 
 def _leading_sum(a, count, keepdims):
     """aten_sum of the C-contiguous ``a`` over its first ``count`` dims, sooner, or None: the iterator merges them
-    into one reduced dim down the columns of the rest (a bias gradient's sum), which _short_columns_sum adds
-    directly (over 32768 elements, per range of columns that parallel_dim_reduction gives each thread)."""
+    into one reduced dim down the columns of the rest (a bias gradient's sum), which _columns_sum adds (over 32768
+    elements, per range of columns that parallel_dim_reduction gives each thread)."""
     shape = a.shape
     rows = shape[0] if count == 1 else math.prod(shape[:count])
     if rows < 2 or a.size == rows:
@@ -64,47 +64,69 @@ def _leading_sum(a, count, keepdims):
     columns = a.size // rows
     x = a.reshape(rows, columns)
     if a.size < _GRAIN_SIZE or parallel.get_num_threads() < 2:
-        total = _short_columns_sum(x)
+        total = _columns_sum(x)
     else:
         ranges = _column_ranges(columns, parallel.get_num_threads(), a.itemsize)
-        parts = [_short_columns_sum(x[:, begin:end]) for begin, end in ranges]
-        total = None if any(part is None for part in parts) else np.concatenate(parts)
-    if total is None:
-        return None
+        total = np.concatenate([_columns_sum(x[:, begin:end]) for begin, end in ranges])
     shape = (1,) * count + shape[count:] if keepdims else shape[count:]
     return total if len(shape) == 1 else total.reshape(shape).copy()
 
 
-def _short_columns_sum(x):
+def _columns_sum(x):
     """The loop's sums down the columns of the 2-D ``x`` (rows evenly apart, each contiguous), from 0 (as into
-    ATen's zero-filled output, which only makes a sum of -0.0s 0.0), where each cascade has at most two levels of
-    full runs of 16 terms (else None): blocks of four vectors of columns with multi_row_sum, the other columns with
-    row_sum (four accumulators, each taking every fourth row)."""
+    ATen's zero-filled output, which only makes a sum of -0.0s 0.0): blocks of four vectors of columns (of four
+    columns, when fewer than a vector) with multi_row_sum, the other columns with row_sum (four accumulators, each
+    taking every fourth row, the rows left over added to the first, then the other three to it)."""
     rows, columns = x.shape
     width = _VECTOR_BYTES // x.itemsize
     blocked = columns // (_ILP * width) * (_ILP * width) if columns >= width else columns // _ILP * _ILP
     if blocked == columns:
-        return _short_levels_sum(x, rows)
-    if rows % _ILP:
-        return None
-    rest = _short_levels_sum(x[:, blocked:].reshape(rows // _ILP, _ILP, columns - blocked), rows // _ILP)
-    if not blocked or rest is None:
-        return rest
-    first = _short_levels_sum(x[:, :blocked], rows)
-    return None if first is None else np.concatenate([first, rest])
+        return _cascade_down(x)
+    rest = x[:, blocked:]
+    interleaved = rows // _ILP * _ILP
+    accumulators = _cascade_down(rest[:interleaved].reshape(rows // _ILP, _ILP * (columns - blocked)))
+    accumulators = accumulators.reshape(_ILP, columns - blocked)
+    if interleaved < rows:
+        accumulators = np.concatenate([accumulators[:1], rest[interleaved:], accumulators[1:]])
+    total = _in_turn(accumulators, start=False)
+    return total if not blocked else np.concatenate([_cascade_down(x[:, :blocked]), total])
 
 
-def _short_levels_sum(x, terms):
-    """multi_row_sum down the first axis of ``x`` (``terms`` long), then (``x`` 3-D: four accumulators) the
-    accumulators in order; None past two levels of full runs. NumPy adds the slices of an axis other than the last
-    one after the other where they are two or more elements wide."""
-    if x.shape[-1] < 2 or (terms > _SHORT_LEVEL and (terms > _SHORT_LEVEL ** 2 or terms % _SHORT_LEVEL)):
-        return None
-    if terms > _SHORT_LEVEL:
-        x = np.add.reduce(x.reshape((terms // _SHORT_LEVEL, _SHORT_LEVEL) + x.shape[1:]), axis=1)
-    if x.ndim == 3:
-        x = np.add.reduce(x, axis=0)
-    return np.add.reduce(x, axis=0, initial=0.0)
+def _cascade_down(x):
+    """multi_row_sum down each column of the 2-D ``x``: runs of 2**power rows (power = max(4, ceil(log2 rows) //
+    4)) added in turn from 0 into the first of four levels, each run's sum passed on to the second level, whose
+    sum every 2**power runs passes on to the third, and so on to the fourth; the rows left over in turn into the
+    first level, then the three others added to it. (A level's sum started from 0 is never -0.0, so the levels
+    left at 0 add nothing and are skipped.)"""
+    rows = x.shape[0]
+    power = max(4, (max(rows - 1, 1).bit_length() if rows > 2 else 1) // 4)
+    step = 1 << power
+    total, level = None, x
+    for depth in range(4):
+        runs = level.shape[0] // step if depth < 3 else 0
+        if level.shape[0] > runs * step:  # what the level keeps at the end (0 + one run's sum: that sum)
+            kept = level[-1] if depth and level.shape[0] == 1 else _in_turn(level[runs * step:])
+            total = kept if total is None else total + kept
+        if not runs:
+            break
+        level = level[:runs * step]
+        level = np.add.reduce(level.reshape((runs, step) + x.shape[1:]), axis=1, initial=x.dtype.type(0)) \
+            if x.shape[1] > 1 else _in_turn(level.reshape(runs, step).T)
+    return np.zeros(x.shape[1:], x.dtype) if total is None else total
+
+
+def _in_turn(x, start=True):
+    """The sums down the columns of ``x``, one term after the other (from 0 if ``start``). NumPy adds the slices of
+    an axis other than the last one in turn where they are two or more elements wide; a single column's running
+    sum ends in its sum."""
+    zero = x.dtype.type(0)
+    if x.ndim > 1 and math.prod(x.shape[1:]) > 1:
+        return np.add.reduce(x, axis=0, initial=zero) if start else np.add.reduce(x, axis=0)
+    column = x.reshape(x.shape[0], -1)[:, 0] if x.ndim > 1 else x
+    if start:
+        column = np.concatenate([np.zeros(1, x.dtype), column])
+    total = np.add.accumulate(column)[-1] if column.size else zero
+    return np.full(x.shape[1:], total, x.dtype)
 
 
 def aten_sum(a, axes, keepdims=False):
