@@ -218,7 +218,8 @@ ROW_SUMS_IN_PLACE_FROM = 512
 def _one_by_one(terms):
     """The sums along axis 1 of the (lead, terms, trail) ``terms`` (lead * trail >= 2), each added left to right,
     flattened."""
-    return np.add.reduce(np.ascontiguousarray(np.moveaxis(terms, 1, 0)), axis=0).reshape(-1)
+    # (transpose: np.moveaxis's Python code cost a sixth of a small x.sum(-1))
+    return np.add.reduce(np.ascontiguousarray(terms.transpose(1, 0, 2)), axis=0).reshape(-1)
 
 
 _ZERO = {"e": np.zeros(1, np.float16), "f": np.zeros(1, np.float32), "d": np.zeros(1, np.float64)}

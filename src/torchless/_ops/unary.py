@@ -143,9 +143,19 @@ def _given_bound(index):
     return lambda node: node.bounds[index]
 
 
+try:
+    from numpy._core.umath import clip as _clip_ufunc
+except ImportError:  # (NumPy 1)
+    from numpy.core.umath import clip as _clip_ufunc
+
+
 def _clamped(a, low, high):
     """``a`` clamped to the bounds given (either may be None), keeping ``a`` where it ties a bound (-0.0 clamped to
     min 0.0 stays -0.0, as in PyTorch)."""
+    if a.dtype.kind == "f" and low is not None and high is not None:
+        # np.clip's own ufunc, which its Python layers (fromnumeric, ndarray.clip, _methods._clip) end in for a
+        # float array and two bounds: 1.5 us of a 10 us clamp
+        return _clip_ufunc(a, low, high)
     if a.dtype.kind != "f" or (low is not None and high is not None):  # (np.clip keeps a tie's input itself)
         return np.clip(a, low, high) if low is not None or high is not None else a.copy()
     if low is not None:

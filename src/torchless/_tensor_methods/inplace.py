@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format, _memory_overlap, _parser_errors
 from .._parser_errors import NOT_GIVEN
-from .._ops import indexing, inplace, unary
+from .._ops import arithmetic, indexing, inplace, unary
 from ..autograd import forward_ad, grad_mode
 from ..autograd._view_checks import short_name, view_refusal
 from ..autograd.graph import observed, output_node, records
@@ -380,6 +380,44 @@ class InPlaceMethods:
         self._bump_version()
         return True
 
+    def _added_directly(self, other, alpha, subtract):
+        """``add_(other, alpha=alpha)`` (``sub_``) for a float ``alpha``, as the general path computes it (the
+        fused multiply-add of arithmetic._sum_or_difference) and copies it into self, where _written_directly's
+        conditions hold and ``other`` has self's shape: without the general path's checks and nodes, none of which
+        can then refuse or record anything (an optimizer's step, 1024 floats: 18 -> 8 us)."""
+        data = self._data
+        if (other.__class__ is not Tensor or self.__class__ is not Tensor or data.dtype not in _DIRECT_DTYPES
+                or other._data.dtype != data.dtype or other._data.shape != data.shape):
+            return False
+        limit = _dtype.FLOAT_MAX[data.dtype]  # (beyond it, or NaN: the general path's checks)
+        if not -limit <= alpha <= limit or observed(self, other) or not (data.flags.c_contiguous
+                                                                         and data.flags.writeable):
+            return False
+        operand = other._data
+        if operand is not data and np.may_share_memory(data, operand):  # (the general path's overlap checks)
+            return False
+        with np.errstate(all="ignore"):  # (inf and NaN silently, as PyTorch)
+            data[...] = arithmetic._sum_or_difference(data, operand, alpha, subtract)
+        self._bump_version()
+        return True
+
+    def _scaled_directly(self, number):
+        """``mul_(number)`` of a float ``number`` or int one, as the general path computes it (times the number
+        as a 0-d array of self's dtype: see Tensor._operands), written straight into self's memory where
+        _written_directly's conditions hold (momentum's buf.mul_(0.9), 1024 floats: 9 -> 3 us)."""
+        data = self._data
+        if self.__class__ is not Tensor or data.dtype not in _DIRECT_DTYPES:
+            return False
+        limit = _dtype.FLOAT_MAX[data.dtype]  # (beyond it, or NaN: the general path's checks)
+        if not (-limit <= number <= limit and (number.__class__ is float or -2 ** 63 <= number < 2 ** 64)):
+            return False
+        if observed(self) or not (data.flags.c_contiguous and data.flags.writeable):
+            return False
+        with np.errstate(all="ignore"):  # (inf and NaN silently, as PyTorch)
+            np.multiply(data, np.asarray(number, data.dtype), out=data)
+        self._bump_version()
+        return True
+
     def _check_leaf_first(self, other):
         """Where the in-place op writing ``other`` into self fails its own checks: PyTorch's refusal to write
         into a leaf requiring grad (or a view of one) while recording, which comes before them."""
@@ -439,12 +477,16 @@ class InPlaceMethods:
             return self._refused_inplace_call("add", other, args, kwargs, alpha=alpha)
         if alpha is NOT_GIVEN and self._written_directly(np.add, other):
             return self
+        if alpha.__class__ is float and self._added_directly(other, alpha, False):
+            return self
         return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand="dtype", name="add_")
 
     def sub_(self, other=NOT_GIVEN, *args, alpha=NOT_GIVEN, **kwargs):
         if args or kwargs:
             return self._refused_inplace_call("sub", other, args, kwargs, alpha=alpha)
         if alpha is NOT_GIVEN and self._written_directly(np.subtract, other):
+            return self
+        if alpha.__class__ is float and self._added_directly(other, alpha, True):
             return self
         if isinstance(other, (Tensor, NUMBERS)):
             try:
@@ -458,6 +500,8 @@ class InPlaceMethods:
         if args or kwargs:
             return self._refused_inplace_call("mul", other, args, kwargs)
         if self._written_directly(np.multiply, other):
+            return self
+        if (other.__class__ is float or other.__class__ is int) and self._scaled_directly(other):
             return self
         if other.__class__ is np.ndarray:  # (which the operator below takes, as PyTorch's does, and its parser not)
             try:

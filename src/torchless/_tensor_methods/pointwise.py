@@ -32,7 +32,7 @@ def _elementwise_extremum(a, b, largest):
     if a._data.dtype.kind == "u":
         a._no_kernel_for("U", "maximum_cpu" if largest else "minimum_cpu")
     try:
-        return arithmetic.Extremum.apply(a, b, largest=largest)
+        return arithmetic.Extremum.apply(a, b, largest=largest, recorded=observed(a, b))
     except ValueError:
         raise_if_not_broadcastable(a, b)
         raise

@@ -15,7 +15,7 @@ from .._ops._util import (
     scan_axis,
 )
 from ..autograd import forward_ad
-from ..autograd.graph import records
+from ..autograd.graph import observed, records
 from .._tensor import Tensor, _refuse_by_position
 from ._arguments import (
     EVERY_DIM, KEEPDIM_OMITTED, Omitted, arg_extremum_arguments, check_dtype_keyword, check_scan_dtype, reduced_axes,
@@ -154,7 +154,8 @@ class ReductionMethods:
         every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = normalize_dims(every, self._data.ndim)
         return node.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                          all_dims=every is None or not self._data.ndim, dims=dim, shown_correction=shown_correction)
+                          all_dims=every is None or not self._data.ndim, dims=dim, shown_correction=shown_correction,
+                          recorded=observed(self))
 
     def prod(self, *args, **kwargs):
         """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
