@@ -174,3 +174,50 @@ def test_linear_bias_gradient_of_an_odd_batch_matches_torch():
         layer(lib.tensor(x)).backward(lib.tensor(grad))
         layers.append(layer)
     np.testing.assert_array_equal(layers[0].bias.grad.numpy(), layers[1].bias.grad.numpy())
+
+
+# ---------------------------------------------------------------------------- any C-contiguous layout
+def test_sums_over_random_dims_match_torch_bit_for_bit():
+    """Random shapes (size-1 dims among them) and dims: whatever blocks of reduced and kept dims the iterator makes,
+    (N, C, L) summed over C (columns down a middle dim), (A, R, B, K) over A and B (row_sum down a strided dim, the
+    sums in turn), on one thread and two."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(43)
+    torch_threads, our_threads = torch.get_num_threads(), torchless.get_num_threads()
+    try:
+        for trial in range(300):
+            threads = 1 + trial % 2
+            torch.set_num_threads(threads)
+            torchless.set_num_threads(threads)
+            shape = tuple(int(rng.choice([1, 2, 3, 5, 8, 9, 17, 33, 64, 100])) for _ in range(rng.integers(1, 5)))
+            dims = tuple(sorted(rng.choice(len(shape), int(rng.integers(1, len(shape) + 1)), replace=False).tolist()))
+            x = _values(shape, np.float32 if trial % 3 else np.float64, trial)
+            ours, theirs = torchless.tensor(x).sum(dims), torch.tensor(x).sum(dims)
+            assert tuple(ours.shape) == tuple(theirs.shape)
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{shape} {dims} {threads} threads")
+    finally:
+        torch.set_num_threads(torch_threads)
+        torchless.set_num_threads(our_threads)
+
+
+@pytest.mark.parametrize("shape, dims", [((6, 5, 33), (1,)), ((7, 3, 9, 4), (0, 2)), ((2, 9, 3, 5, 2), (1, 3))])
+def test_middle_and_interleaved_sums_are_the_kernel_loops_transcription(shape, dims, monkeypatch):
+    """Independent of torch, on one thread: over one middle dim, each call's columns as _leading_model adds them;
+    over interleaved dims, for each output, row_sum down the innermost reduced dim, the sums added in turn from 0."""
+    monkeypatch.setattr(torchless._kernels.parallel, "get_num_threads", lambda: 1)
+    x = _values(shape, np.float32, len(dims))
+    ours = torchless.tensor(x).sum(dims).numpy()
+    if len(dims) == 1:
+        expected = np.stack([_leading_model(x[n].reshape(shape[1], -1)) for n in range(shape[0])])
+    else:
+        last = dims[-1]
+        strided = np.moveaxis(x, last, -1)  # (each output's terms along the last axis, the outer reduced dims first)
+        outer = [axis if axis < last else axis - 1 for axis in dims[:-1]]
+        kept = [axis for axis in range(strided.ndim - 1) if axis not in outer]
+        terms = np.transpose(strided, outer + kept + [strided.ndim - 1])
+        terms = terms.reshape(-1, int(np.prod([strided.shape[a] for a in kept])), shape[last])
+        expected = np.zeros(terms.shape[1], np.float32)
+        for output in range(terms.shape[1]):
+            for term in terms[:, output]:
+                expected[output] += _row_sum(term)
+    np.testing.assert_array_equal(ours.reshape(-1), expected.reshape(-1))

@@ -55,45 +55,62 @@ def _column_ranges(columns, threads, itemsize):
 
 def _leading_sum(a, count, keepdims):
     """aten_sum of the C-contiguous ``a`` over its first ``count`` dims, sooner, or None: the iterator merges them
-    into one reduced dim down the columns of the rest (a bias gradient's sum), which _columns_sum adds (over 32768
-    elements, per range of columns that parallel_dim_reduction gives each thread)."""
+    into one reduced dim down the columns of the rest (a bias gradient's sum): columns_sum."""
     shape = a.shape
     rows = shape[0] if count == 1 else math.prod(shape[:count])
     if rows < 2 or a.size == rows:
         return None
     columns = a.size // rows
-    x = a.reshape(rows, columns)
-    if a.size < _GRAIN_SIZE or parallel.get_num_threads() < 2:
-        total = _columns_sum(x)
-    else:
-        ranges = _column_ranges(columns, parallel.get_num_threads(), a.itemsize)
-        total = np.concatenate([_columns_sum(x[:, begin:end]) for begin, end in ranges])
+    total = columns_sum(a.reshape(rows, columns))
     shape = (1,) * count + shape[count:] if keepdims else shape[count:]
     return total if len(shape) == 1 else total.reshape(shape).copy()
 
 
+def columns_sum(x):
+    """The sums down the columns of the C-contiguous (rows, columns) ``x``, or down axis 1 of the C-contiguous
+    (count, rows, columns) ``x``, (count, columns) of them, as ATen adds them (a sum over a middle dim: count calls of
+    the kernel's loop; its threads, past 32768 elements, each take whole ranges of the larger of the kept dims,
+    which are ranges of columns only where there are more columns than calls)."""
+    if x.ndim == 3:
+        count, columns = x.shape[0], x.shape[2]
+        down = np.ascontiguousarray(x.transpose(1, 0, 2))  # (the rows outermost in memory: see _in_turn)
+        if x.size < _GRAIN_SIZE or parallel.get_num_threads() < 2 or columns <= count:
+            return _columns_sum(down)
+        ranges = _column_ranges(columns, parallel.get_num_threads(), x.itemsize)
+        return np.concatenate([_columns_sum(down[..., begin:end]) for begin, end in ranges], axis=-1)
+    if x.size < _GRAIN_SIZE or parallel.get_num_threads() < 2:
+        return _columns_sum(x)
+    ranges = _column_ranges(x.shape[1], parallel.get_num_threads(), x.itemsize)
+    return np.concatenate([_columns_sum(x[:, begin:end]) for begin, end in ranges])
+
+
 def _columns_sum(x):
-    """The loop's sums down the columns of the 2-D ``x`` (rows evenly apart, each contiguous), from 0 (as into
-    ATen's zero-filled output, which only makes a sum of -0.0s 0.0): blocks of four vectors of columns (of four
-    columns, when fewer than a vector) with multi_row_sum, the other columns with row_sum (four accumulators, each
-    taking every fourth row, the rows left over added to the first, then the other three to it)."""
-    rows, columns = x.shape
+    """The loop's sums down the columns of ``x`` (rows, [calls,] columns), the rows evenly apart and outermost, from
+    0 (as into ATen's zero-filled output, which only makes a sum of -0.0s 0.0): blocks of four vectors of columns
+    (of four columns, when fewer than a vector) with multi_row_sum, the other columns with row_sum_down."""
+    columns = x.shape[-1]
     width = _VECTOR_BYTES // x.itemsize
     blocked = columns // (_ILP * width) * (_ILP * width) if columns >= width else columns // _ILP * _ILP
     if blocked == columns:
         return _cascade_down(x)
-    rest = x[:, blocked:]
+    total = row_sum_down(x[..., blocked:])
+    return total if not blocked else np.concatenate([_cascade_down(x[..., :blocked]), total], axis=-1)
+
+
+def row_sum_down(x):
+    """The kernel's row_sum down axis 0 of ``x`` (rows outermost in memory), for every element of the others: four
+    accumulators, the k-th a multi_row_sum of rows k, k + 4, k + 8 ...; the rows left over added to the first, then
+    the other three to it."""
+    rows = x.shape[0]
     interleaved = rows // _ILP * _ILP
-    accumulators = _cascade_down(rest[:interleaved].reshape(rows // _ILP, _ILP * (columns - blocked)))
-    accumulators = accumulators.reshape(_ILP, columns - blocked)
+    accumulators = _cascade_down(x[:interleaved].reshape((rows // _ILP, _ILP) + x.shape[1:]))
     if interleaved < rows:
-        accumulators = np.concatenate([accumulators[:1], rest[interleaved:], accumulators[1:]])
-    total = _in_turn(accumulators, start=False)
-    return total if not blocked else np.concatenate([_cascade_down(x[:, :blocked]), total])
+        accumulators = np.concatenate([accumulators[:1], x[interleaved:], accumulators[1:]])
+    return _in_turn(accumulators, start=False)
 
 
 def _cascade_down(x):
-    """multi_row_sum down each column of the 2-D ``x``: runs of 2**power rows (power = max(4, ceil(log2 rows) //
+    """multi_row_sum down each column of ``x`` (rows, ...): runs of 2**power rows (power = max(4, ceil(log2 rows) //
     4)) added in turn from 0 into the first of four levels, each run's sum passed on to the second level, whose
     sum every 2**power runs passes on to the third, and so on to the fourth; the rows left over in turn into the
     first level, then the three others added to it. (A level's sum started from 0 is never -0.0, so the levels
@@ -111,7 +128,7 @@ def _cascade_down(x):
             break
         level = level[:runs * step]
         level = np.add.reduce(level.reshape((runs, step) + x.shape[1:]), axis=1, initial=x.dtype.type(0)) \
-            if x.shape[1] > 1 else _in_turn(level.reshape(runs, step).T)
+            if math.prod(x.shape[1:]) > 1 else _in_turn(level.reshape(runs, step).T).reshape((runs,) + x.shape[1:])
     return np.zeros(x.shape[1:], x.dtype) if total is None else total
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from .. import _memory_format
 from .._kernels import parallel
 from .._kernels.reduce_order import long_cascade_sum, short_cascade_row_sums, threads_cascade_sum
-from .._kernels.sum_order import aten_sum
+from .._kernels.sum_order import aten_sum, columns_sum, row_sum_down
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -83,43 +83,75 @@ def _sum_of_rows(a, axes, keepdims):
 
 
 def tensor_sum(a, axes, keepdims=False):
-    """``x.sum(dims)`` (and the sum behind ``x.mean(dims)``): sum_of_rows, but over the trailing dims of a
-    C-contiguous float32 or float64 ``a`` (a row-wise sum, ``x.sum(-1)``) each row added as ATen's inner reduction
-    adds it (short_cascade_row_sums, long_cascade_sum), where NumPy would add it pairwise; and over leading and
-    trailing dims around kept ones (a channel's statistics, ``x.sum((0, 2, 3))``) those rows' sums then added one
-    after the other from 0, as the kernel's inner loop stores each into the zero-filled output."""
+    """``x.sum(dims)`` (and the sum behind ``x.mean(dims)``): sum_of_rows, but a C-contiguous float32 or float64
+    ``a`` added in the order of ATen's kernel for the layouts its iterator makes of it (size-1 dims dropped,
+    neighbouring dims of one kind merged): rows (``x.sum(-1)``), each added as its inner reduction adds it
+    (short_cascade_row_sums, long_cascade_sum) where NumPy would add it pairwise; columns (``x.sum(0)``, and over a
+    middle dim, ``x.sum(1)`` of (N, C, L)), down which its loops add in cascades (sum_order.columns_sum); and
+    leading and trailing dims around kept ones (``x.sum((0, 2, 3))``, a channel's statistics), the rows' sums added
+    one after the other from 0, as its loop stores each into the zero-filled output."""
     if a.dtype in _CASCADED and a.ndim > 1 and axes is not None and a.flags.c_contiguous and a.size:
-        axes = (axes % a.ndim,) if type(axes) is int else tuple(sorted(axis % a.ndim for axis in axes))
-        first = a.ndim - len(axes)
-        if first and axes == tuple(range(first, a.ndim)):
-            return _trailing_sum(a, first, keepdims)
-        lead = next(axis for axis in range(a.ndim + 1) if axis not in axes)
-        if 0 < lead < a.ndim and axes[-1] == a.ndim - 1:
-            first = next(axis for axis in range(a.ndim - 1, -1, -1) if axis not in axes) + 1
-            if axes == (*range(lead), *range(first, a.ndim)) and math.prod(a.shape[lead:first]) > 1:
-                # (TensorIterator coalesces each reduced block into one dim: the rows of the trailing one, for
-                # each index of the kept dims a loop down the leading one's)
-                rows = _trailing_sum(a.reshape(-1, *a.shape[first:]), 1, False).reshape(
-                    math.prod(a.shape[:lead]), -1)
-                with np.errstate(invalid="ignore", over="ignore"):
-                    totals = np.add.reduce(rows, axis=0, initial=a.dtype.type(0))
-                kept = a.shape[lead:first]
-                return totals.reshape((1,) * lead + kept + (1,) * (a.ndim - first) if keepdims else kept)
+        reduced = {axes % a.ndim} if type(axes) is int else {axis % a.ndim for axis in axes}
+        blocks = _merged_blocks(a.shape, reduced)
+        kinds = tuple(kind for kind, _ in blocks)
+        sizes = [size for _, size in blocks]
+        totals = None
+        with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
+            if kinds == (False, True):
+                totals = _row_sums(a.reshape(sizes))
+            elif kinds == (True, False):
+                totals = columns_sum(a.reshape(sizes))
+            elif kinds == (False, True, False):
+                totals = columns_sum(a.reshape(sizes))
+            elif kinds.count(True) > 1:
+                totals = _inner_sums_in_turn(a.reshape(sizes), kinds)
+        if totals is not None:
+            shape = [1 if axis in reduced else size for axis, size in enumerate(a.shape)
+                     if keepdims or axis not in reduced]
+            return totals.reshape(shape)
     return sum_of_rows(a, axes, keepdims)
 
 
-def _trailing_sum(a, first, keepdims):
-    """tensor_sum of the C-contiguous ``a`` over its dims from ``first`` on (``first`` > 0)."""
-    count = math.prod(a.shape[:first])
-    rows = a.reshape(count, -1)
-    with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
-        if count == 1:  # (one sum: split among the threads as a whole sum)
-            totals = np.asarray(threads_cascade_sum(rows[0], parallel.get_num_threads())).reshape(1)
+def _merged_blocks(shape, reduced):
+    """[(reduced or not, size)] of the dims of ``shape`` (C-contiguous) as ATen's iterator coalesces them: size-1
+    dims dropped, neighbours of one kind merged into one."""
+    blocks = []
+    for axis, size in enumerate(shape):
+        if size == 1:
+            continue
+        kind = axis in reduced
+        if blocks and blocks[-1][0] == kind:
+            blocks[-1] = (kind, blocks[-1][1] * size)
         else:
-            totals = short_cascade_row_sums(rows)
-            if totals is None:  # (long rows: the loop over them costs little beside their sums)
-                totals = np.array([long_cascade_sum(row) for row in rows], a.dtype)
-    return totals.reshape(a.shape[:first] + (1,) * (a.ndim - first) if keepdims else a.shape[:first])
+            blocks.append((kind, size))
+    return blocks
+
+
+def _inner_sums_in_turn(blocks, kinds):
+    """The sum of ``blocks`` (C-contiguous, its dims alternately reduced and kept as ``kinds`` says, two reduced at
+    least) over its reduced dims as ATen's kernel adds it: its loop takes the two innermost reduced dims, the last
+    one's rows each summed as its inner reduction adds them (or, strided, by row_sum), and adds their sums into the
+    zero-filled output one after the other; each further reduced index calls it again, in memory order."""
+    last = len(kinds) - 1 - kinds[::-1].index(True)
+    if last == len(kinds) - 1:  # rows contiguous in memory
+        sums = _row_sums(blocks.reshape(-1, blocks.shape[-1])).reshape(blocks.shape[:-1])
+    else:
+        lead, trail = math.prod(blocks.shape[:last]), math.prod(blocks.shape[last + 1:])
+        down = np.ascontiguousarray(blocks.reshape(lead, blocks.shape[last], trail).transpose(1, 0, 2))
+        sums = row_sum_down(down).reshape(blocks.shape[:last] + blocks.shape[last + 1:])
+    kinds = kinds[:last] + kinds[last + 1:]
+    reduced = [axis for axis, kind in enumerate(kinds) if kind]
+    kept = [axis for axis, kind in enumerate(kinds) if not kind]
+    terms = np.ascontiguousarray(sums.transpose(reduced + kept)).reshape(-1, *(sums.shape[axis] for axis in kept))
+    return np.add.reduce(terms, axis=0, initial=blocks.dtype.type(0))
+
+
+def _row_sums(rows):
+    """The sums of the rows of the C-contiguous 2-D ``rows`` (at least two of them) in ATen's inner order."""
+    totals = short_cascade_row_sums(rows)
+    if totals is None:  # (long rows: the loop over them costs little beside their sums)
+        totals = np.array([long_cascade_sum(row) for row in rows], rows.dtype)
+    return totals
 
 
 def _float64_sum(a, axes, keepdims):
