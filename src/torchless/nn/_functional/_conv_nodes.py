@@ -176,12 +176,14 @@ def _weight_gradient_skipped_padding(skipped_padding, node, groups, transposed=F
     return skipped_padding
 
 
-def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
+def _output_format(x, w, groups, transposed=False, stride=(), output_padding=(), dilation=()):
     """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
     arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
     kernels, whose outputs are contiguous: those its backend selection keeps from oneDNN (see _uses_mkldnn: float64
-    ones, float32 ones of a batch of one with one group and a small kernel and input)."""
-    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups):
+    ones, float32 ones of a batch of one with one group and a small kernel and input, and 1x1x1 kernels of stride
+    and dilation 1 in one thread)."""
+    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups,
+                                        dilation):
         return None
     return _memory_format.output_format(x, w)
 
@@ -194,13 +196,13 @@ def _groups_concatenated_in_c_order(shape, groups, uses_mkldnn):
     return groups > 1 and not uses_mkldnn and shape[1] == groups and math.prod(shape[2:]) == 1
 
 
-def _in_output_format(y, x, w, groups):
+def _in_output_format(y, x, w, groups, stride, dilation):
     """``y``, a new convolution's result (not a transposed one's), laid out as PyTorch's (see _output_format)."""
-    format_ = _output_format(x, w, groups)
+    format_ = _output_format(x, w, groups, False, stride, (), dilation)
     if format_ is None:
         return np.ascontiguousarray(y)
-    if _groups_concatenated_in_c_order(y.shape, groups, _uses_mkldnn(x.shape, w.shape, x.dtype, (), False, (),
-                                                                     groups)):
+    if _groups_concatenated_in_c_order(y.shape, groups, _uses_mkldnn(x.shape, w.shape, x.dtype, stride, False, (),
+                                                                     groups, dilation)):
         return _memory_format.c_ordered(y)
     return _memory_format.in_format(y, format_)
 
@@ -285,7 +287,7 @@ class Convolution(Node):
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _layout(x, w, groups)
+            self.layout = _layout(x, w, groups, False, stride, (), dilation)
         self.skipped_padding = _skipped_padding(self.x.shape, self.w.shape, x.dtype, *self.args,
                                                 self.layout is not None)
         algorithm = _reference_gemm_algorithm(self.x.shape, self.w.shape, x.dtype, *self.args)
@@ -395,7 +397,7 @@ class Convolution(Node):
         # (the input's gradient through it: the transposed convolution of gy by the weight gradient's gradient)
         x, watched = _read_for_weight_gradient(
             x.unsqueeze(2) if self.ndim == 3 else x, gy, self.ndim,
-            lambda gy, ggw: _output_format(gy, ggw, groups, True, stride, output_padding))
+            lambda gy, ggw: _output_format(gy, ggw, groups, True, stride, output_padding, dilation))
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
         gw = watched(_differentiated_as_a_weight(_graph_weight_gradient_in_layout(gw, self), self.layout))
         return gw.squeeze(2) if self.ndim == 3 else gw
@@ -558,10 +560,10 @@ class TransposedConvolution(Node):
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _layout(x, w, groups, True, stride, output_padding)
+            self.layout = _layout(x, w, groups, True, stride, output_padding, dilation)
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
-                                                groups)
+                                                groups, dilation)
                 self.exact_weight_layout = self.uses_mkldnn
         if self.layout is not None and _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn):
             return _like(_memory_format.c_ordered(y), self.ndim)
@@ -628,7 +630,8 @@ class TransposedConvolution(Node):
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))
             x, watched = _read_for_weight_gradient(x.unsqueeze(2) if self.ndim == 3 else x, gy, self.ndim,
-                                                   lambda gy, ggw: _output_format(gy, ggw, self.groups))
+                                                   lambda gy, ggw: _output_format(gy, ggw, self.groups, False,
+                                                                                  self.stride, (), self.dilation))
             gw = _graph_weight_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self)
             gw = watched(_differentiated_as_a_weight(gw, self.layout))
             gw = gw.squeeze(2) if self.ndim == 3 else gw

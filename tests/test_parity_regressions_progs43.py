@@ -1,0 +1,74 @@
+"""Parity regressions (session 43): differences found by fuzzing whole CNN programs (models built, trained with
+optimizers and schedulers over a DataLoader, evaluated, saved and reloaded) against torch 2.13.0, each fixed in
+torchless and kept here."""
+import itertools
+
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _one_thread(lib):
+    """Set one thread for the test, returning the count to restore."""
+    previous = lib.get_num_threads()
+    lib.set_num_threads(1)
+    return previous
+
+
+# ---------------------------------------------------------------- 1x1 convolutions in one thread
+
+
+def _one_by_one_layouts(lib, transposed, ndim, stride, dilation):
+    """Strides of a 1x1 (1x1x1) convolution's output and first and second derivatives for a channels-last batch
+    of four, in one thread."""
+    previous = _one_thread(lib)
+    try:
+        lib.manual_seed(0)
+        module = getattr(lib.nn, ("ConvTranspose%dd" if transposed else "Conv%dd") % ndim)
+        conv = module(2, 4, 1, stride=stride, dilation=dilation)
+        layout = lib.channels_last if ndim == 2 else lib.channels_last_3d
+        x = lib.randn(4, 2, *([5] * ndim)).to(memory_format=layout).requires_grad_()
+        y = conv(x)
+        gx, gw = lib.autograd.grad((y * y).sum(), [x, conv.weight], create_graph=True)
+        ggx, ggw = lib.autograd.grad((gx * gx).sum() + (gw * gw).sum(), [x, conv.weight])
+        return [t.stride() for t in (y, gx, gw, ggx, ggw)]
+    finally:
+        lib.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("transposed,ndim,stride,dilation",
+                         [(True, 2, 1, 2)] + [case for case in itertools.product((False, True), (3,), (1, 2), (1, 2))
+                                              if case[2:] != (1, 1)])
+def test_strided_or_dilated_one_by_one_convolution_in_one_thread_is_onednns(transposed, ndim, stride, dilation):
+    # PyTorch's reference kernel takes a float32 1x1 convolution in one thread only where it is neither strided nor
+    # dilated; torchless read the dilation (a transposed one's) or the stride and dilation (3-D) as 1, laying out
+    # the weight's gradient (ConvTranspose2d) or the output and gradients (3-D) as the reference kernel does.
+    assert _one_by_one_layouts(torchless, transposed, ndim, stride, dilation) == \
+        _one_by_one_layouts(torch, transposed, ndim, stride, dilation)
+
+
+def _one_by_one_3d_layouts_without_graph(lib, stride, dilation):
+    """Strides of a strided or dilated 1x1x1 convolution's output under no_grad and of torch.nn.grad's
+    gradients, for a channels-last batch of four, in one thread."""
+    previous = _one_thread(lib)
+    try:
+        lib.manual_seed(0)
+        conv = lib.nn.Conv3d(2, 4, 1, stride=stride, dilation=dilation)
+        x = lib.randn(4, 2, 5, 5, 5).to(memory_format=lib.channels_last_3d)
+        with lib.no_grad():
+            y = conv(x)
+        w = conv.weight.detach()
+        gy = lib.randn(y.shape).to(memory_format=lib.channels_last_3d)
+        gw = lib.nn.grad.conv3d_weight(x, w.shape, gy, stride=stride, dilation=dilation)
+        return y.stride(), gw.stride()
+    finally:
+        lib.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("stride,dilation", [(1, 2), (2, 1), (2, 2)])
+def test_strided_or_dilated_one_by_one_volume_convolution_without_graph_is_onednns(stride, dilation):
+    # (the same backend choice in conv3d's path without a graph and in torch.nn.grad.conv3d_weight)
+    assert _one_by_one_3d_layouts_without_graph(torchless, stride, dilation) == \
+        _one_by_one_3d_layouts_without_graph(torch, stride, dilation)
