@@ -72,3 +72,33 @@ def test_strided_or_dilated_one_by_one_volume_convolution_without_graph_is_onedn
     # (the same backend choice in conv3d's path without a graph and in torch.nn.grad.conv3d_weight)
     assert _one_by_one_3d_layouts_without_graph(torchless, stride, dilation) == \
         _one_by_one_3d_layouts_without_graph(torch, stride, dilation)
+
+
+# ---------------------------------------------------------------- grouped convolutions of one cell per image
+
+
+def _grouped_one_cell_layouts(lib, transposed, in_per_group, out_per_group, batch):
+    """Strides of a grouped float64 (reference kernel) convolution's output, with and without a graph, and of
+    its input's and weight's gradients, for a channels-last input of one cell per image."""
+    lib.manual_seed(0)
+    module = lib.nn.ConvTranspose2d if transposed else lib.nn.Conv2d
+    conv = module(2 * in_per_group, 2 * out_per_group, 1, groups=2).double()
+    x = lib.randn(batch, 2 * in_per_group, 1, 1, dtype=lib.float64).to(memory_format=lib.channels_last)
+    x.requires_grad_()
+    y = conv(x)
+    y.backward(lib.ones_like(y))
+    with lib.no_grad():
+        y_without_graph = conv(x)
+    return y.stride(), y_without_graph.stride(), x.grad.stride(), conv.weight.grad.stride()
+
+
+@pytest.mark.parametrize("transposed,in_per_group,out_per_group,batch",
+                         [(False, 1, 1, 2), (False, 1, 2, 1), (False, 1, 2, 4), (False, 1, 3, 2), (True, 1, 2, 4)])
+def test_grouped_convolution_of_single_channel_groups_concatenates_in_c_order(transposed, in_per_group,
+                                                                                out_per_group, batch):
+    # PyTorch's reference kernels convolve group by group and concatenate: the input's gradient, the
+    # concatenation of the groups' one-channel, one-cell gradients, is C-ordered (torchless laid it out
+    # channels-last: (2, 1, 2, 2) for PyTorch's (2, 1, 1, 1)), and so is the output where the batch has more than
+    # one image (torchless: (4, 1, 4, 4) for (4, 1, 1, 1)).
+    assert _grouped_one_cell_layouts(torchless, transposed, in_per_group, out_per_group, batch) == \
+        _grouped_one_cell_layouts(torch, transposed, in_per_group, out_per_group, batch)

@@ -188,12 +188,16 @@ def _output_format(x, w, groups, transposed=False, stride=(), output_padding=(),
     return _memory_format.output_format(x, w)
 
 
-def _groups_concatenated_in_c_order(shape, groups, uses_mkldnn):
+def _groups_concatenated_in_c_order(shape, groups, uses_mkldnn, in_shape=None):
     """Whether a channels-last convolution's output (or its input's gradient) of ``shape`` (4-D or 5-D) is
     C-ordered all the same: PyTorch's reference backends (not oneDNN) convolve group by group and concatenate the
     groups' results in the layout they all suggest, and one of one channel and one cell per image (N x 1 x 1 x 1)
-    suggests none."""
-    return groups > 1 and not uses_mkldnn and shape[1] == groups and math.prod(shape[2:]) == 1
+    suggests none. Nor does an output's group convolved from such an input's group (``in_shape``, the input's)
+    of more than one image: the reference kernels take that N x 1 x 1 x 1 slice for C order (probed)."""
+    if groups == 1 or uses_mkldnn or math.prod(shape[2:]) != 1:
+        return False
+    return shape[1] == groups or (in_shape is not None and in_shape[1] == groups and in_shape[0] > 1
+                                  and math.prod(in_shape[2:]) == 1)
 
 
 def _in_output_format(y, x, w, groups, stride, dilation):
@@ -202,7 +206,7 @@ def _in_output_format(y, x, w, groups, stride, dilation):
     if format_ is None:
         return np.ascontiguousarray(y)
     if _groups_concatenated_in_c_order(y.shape, groups, _uses_mkldnn(x.shape, w.shape, x.dtype, stride, False, (),
-                                                                     groups, dilation)):
+                                                                     groups, dilation), _as_4d(x).shape):
         return _memory_format.c_ordered(y)
     return _memory_format.in_format(y, format_)
 
@@ -297,12 +301,18 @@ class Convolution(Node):
         if self.layout is not None:
             self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups, dilation)
             self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
-            y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn) \
+            y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn,
+                                                                               self.x.shape) \
                 else _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
         return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
+
+    def _input_gradient_layout(self):
+        """The input's gradient's layout: the output's, but where PyTorch's reference kernels concatenate the
+        groups' C-ordered (an input of one channel per group and one cell per image, as for the output)."""
+        return None if _groups_concatenated_in_c_order(self.x.shape, self.args[3], self.uses_mkldnn) else self.layout
 
     _later = None  # (the gradient array, its filling) handed over by a consumer: see takes_gradient_later
 
@@ -362,7 +372,7 @@ class Convolution(Node):
                                                  fill=fill)
                 if self.needs_input_grad[2]:
                     sum_bias_grad()
-            gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
+            gx, gw = _in_layout(gx, self._input_gradient_layout(), self.ndim), _weight_gradient_in_layout(gw, self)
         elif self.needs_input_grad[2]:
             sum_bias_grad()
         return gx, gw, bias_grad[0]
@@ -384,7 +394,7 @@ class Convolution(Node):
                                                 gy._data.shape, stride, padding, dilation)
             gx = TransposedConvolution.apply(gy, w, None, stride=stride, padding=padding, dilation=dilation,
                                              groups=groups, output_padding=output_padding)
-            gx = _graph_gradient_in_layout(gx, self.layout)
+            gx = _graph_gradient_in_layout(gx, self._input_gradient_layout())
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             gw = self._weight_gradient(gy, stride, padding, dilation, groups, output_padding)
@@ -430,7 +440,7 @@ def _graph_weight_gradient_in_layout(gradient, node):
 def _output_gradient_layout(node, shape, groups):
     """The layout of a convolution's output (``shape``, 4-D or 5-D), which PyTorch's double backward gives the
     output gradient's gradient (a sum of convolutions like the forward's)."""
-    if node.layout is None or _groups_concatenated_in_c_order(shape, groups, node.uses_mkldnn):
+    if node.layout is None or _groups_concatenated_in_c_order(shape, groups, node.uses_mkldnn, node.x.shape):
         return None
     return node.layout
 
@@ -565,7 +575,8 @@ class TransposedConvolution(Node):
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
                                                 groups, dilation)
                 self.exact_weight_layout = self.uses_mkldnn
-        if self.layout is not None and _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn):
+        if self.layout is not None and _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn,
+                                                                       self.x.shape):
             return _like(_memory_format.c_ordered(y), self.ndim)
         return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
