@@ -2,6 +2,7 @@
 optimizers and schedulers over a DataLoader, evaluated, saved and reloaded) against torch 2.13.0, each fixed in
 torchless and kept here."""
 import itertools
+import math
 
 import pytest
 
@@ -102,3 +103,25 @@ def test_grouped_convolution_of_single_channel_groups_concatenates_in_c_order(tr
     # one image (torchless: (4, 1, 4, 4) for (4, 1, 1, 1)).
     assert _grouped_one_cell_layouts(torchless, transposed, in_per_group, out_per_group, batch) == \
         _grouped_one_cell_layouts(torch, transposed, in_per_group, out_per_group, batch)
+
+
+# ---------------------------------------------------------------- batch norm of a C-contiguous channels-last input
+
+
+@pytest.mark.parametrize("shape", [(8, 1, 7, 8), (4, 3, 1, 1), (4, 3, 1, 1, 1), (4, 1, 3, 3, 3)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_output_of_c_contiguous_channels_last_input_is_c_ordered(shape, training):
+    # A channels-last tensor of one channel (a grayscale batch), or of one cell per image (after global pooling),
+    # is C-contiguous too: PyTorch's batch norm gives it a C-ordered output ((56, 56, 8, 1) for (8, 1, 7, 8)),
+    # torchless a channels-last one ((56, 1, 8, 1)), the layout its input suggests; the input's gradient follows
+    # that suggestion in both.
+    def layouts(lib):
+        layout = lib.channels_last if len(shape) == 4 else lib.channels_last_3d
+        x = lib.zeros(shape).to(memory_format=layout) + lib.arange(float(math.prod(shape))).reshape(shape)
+        x = x.to(memory_format=layout).requires_grad_()
+        norm = (lib.nn.BatchNorm2d if len(shape) == 4 else lib.nn.BatchNorm3d)(shape[1]).train(training)
+        y = norm(x)
+        y.backward(lib.ones_like(y))
+        return x.stride(), y.stride(), x.grad.stride()
+
+    assert layouts(torchless) == layouts(torch)
