@@ -125,3 +125,24 @@ def test_batch_norm_output_of_c_contiguous_channels_last_input_is_c_ordered(shap
         return x.stride(), y.stride(), x.grad.stride()
 
     assert layouts(torchless) == layouts(torch)
+
+
+# ---------------------------------------------------------------- SGD's first momentum buffer
+
+
+@pytest.mark.parametrize("options", [{}, {"foreach": True}, {"weight_decay": 0.1}, {"maximize": True},
+                                     {"weight_decay": 0.1, "foreach": True}, {"fused": True, "weight_decay": 0.1}])
+@pytest.mark.parametrize("shape,strides", [((6, 4, 1, 1, 1), (4, 1, 4, 4, 4)), ((6, 4, 1, 1), (4, 1, 4, 4))])
+def test_sgd_momentum_buffer_strides_are_those_of_the_cloned_gradient(options, shape, strides):
+    # The weight gradient of a 1x1 convolution of a channels-last input has channels-last strides on its size-1
+    # dims; PyTorch clones it into the first momentum buffer (keeping them), or clones the -grad or
+    # grad + weight_decay * param it computed (which TensorIterator lays out in C order's strides). torchless
+    # made every buffer with NumPy's empty_like, C order's strides, so the optimizer's state differed.
+    def buffer_strides(lib):
+        param = lib.nn.Parameter(lib.ones(shape))
+        param.grad = lib.empty_strided(shape, strides).fill_(0.5)
+        optimizer = lib.optim.SGD([param], lr=0.1, momentum=0.9, **options)
+        optimizer.step()
+        return optimizer.state[param]["momentum_buffer"].stride()
+
+    assert buffer_strides(torchless) == buffer_strides(torch)
