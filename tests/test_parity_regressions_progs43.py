@@ -146,3 +146,24 @@ def test_sgd_momentum_buffer_strides_are_those_of_the_cloned_gradient(options, s
         return optimizer.state[param]["momentum_buffer"].stride()
 
     assert buffer_strides(torchless) == buffer_strides(torch)
+
+
+# ---------------------------------------------------------------- optimizer state of a channels-last model
+
+
+@pytest.mark.parametrize("name,options", [("Adam", {}), ("Adam", {"amsgrad": True, "foreach": True}),
+                                          ("AdamW", {"fused": True}), ("RMSprop", {"momentum": 0.9, "centered": True}),
+                                          ("Adamax", {}), ("NAdam", {}), ("RAdam", {}), ("Adadelta", {}),
+                                          ("ASGD", {}), ("Rprop", {})])
+def test_optimizer_state_keeps_the_strides_of_a_channels_last_parameter(name, options):
+    # model.to(memory_format=torch.channels_last) leaves a 1x1 convolution's weight of shape (2, 3, 1, 1, 1) with
+    # strides (3, 1, 3, 3, 3); PyTorch's zeros_like(p, memory_format=torch.preserve_format) state keeps them,
+    # torchless's NumPy zeros_like gave (3, 1, 1, 1, 1).
+    def state_strides(lib):
+        param = lib.nn.Parameter(lib.empty_strided((2, 3, 1, 1, 1), (3, 1, 3, 3, 3)).fill_(0.5))
+        param.grad = lib.empty_strided((2, 3, 1, 1, 1), (3, 1, 3, 3, 3)).fill_(0.25)
+        optimizer = getattr(lib.optim, name)([param], lr=0.01, **options)
+        optimizer.step()
+        return {key: value.stride() for key, value in optimizer.state[param].items()}
+
+    assert state_strides(torchless) == state_strides(torch)
