@@ -167,3 +167,26 @@ def test_optimizer_state_keeps_the_strides_of_a_channels_last_parameter(name, op
         return {key: value.stride() for key, value in optimizer.state[param].items()}
 
     assert state_strides(torchless) == state_strides(torch)
+
+
+# ---------------------------------------------------------------- copy.deepcopy keeps strides
+
+
+def test_deepcopy_of_channels_last_model_and_optimizer_state_keeps_strides():
+    # copy.deepcopy(model) of a model moved to channels-last (saving the best model, an EMA copy) gave
+    # C-contiguous parameters (Parameter.__deepcopy__ copied in C order; PyTorch clones with preserve_format), and
+    # a deepcopied optimizer state_dict lost its channels-last momentum buffers (a tensor over memory NumPy did not
+    # allocate in one order was copied in C order; PyTorch copies the storage and keeps the strides).
+    import copy
+
+    def strides(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.Conv2d(4, 2, 1)).to(memory_format=lib.channels_last)
+        model(lib.randn(2, 3, 6, 6).to(memory_format=lib.channels_last)).sum().backward()
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        optimizer.step()
+        state = copy.deepcopy(optimizer.state_dict())["state"]
+        return ([p.stride() for p in copy.deepcopy(model).parameters()],
+                [entry["momentum_buffer"].stride() for entry in state.values()])
+
+    assert strides(torchless) == strides(torch)
