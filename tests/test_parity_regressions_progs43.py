@@ -190,3 +190,28 @@ def test_deepcopy_of_channels_last_model_and_optimizer_state_keeps_strides():
                 [entry["momentum_buffer"].stride() for entry in state.values()])
 
     assert strides(torchless) == strides(torch)
+
+
+# ---------------------------------------------------------------- leaky_relu / threshold / rrelu gradient layout
+
+
+@pytest.mark.parametrize("layer", ["LeakyReLU", "LeakyReLU_inplace", "Threshold", "RReLU"])
+@pytest.mark.parametrize("shape", [(4, 4, 2, 1)])
+def test_pointwise_activation_gradient_follows_the_input_strides_of_size_one_dims(layer, shape):
+    # A channels-last activation with a size-1 dim (a BatchNorm2d output of width 1) has strides (8, 1, 4, 4);
+    # PyTorch's leaky_relu_backward/threshold_backward lay the input's gradient out by the input first,
+    # (8, 1, 4, 4) for a C-ordered output gradient; torchless's saved mask, a NumPy comparison, had other strides at
+    # the size-1 dim and gave (8, 1, 4, 1).
+    def gradient_strides(lib):
+        module = {"LeakyReLU": lambda: lib.nn.LeakyReLU(0.1), "LeakyReLU_inplace": lambda: lib.nn.LeakyReLU(0.1, True),
+                  "Threshold": lambda: lib.nn.Threshold(0.1, 0.0), "RReLU": lambda: lib.nn.RReLU().eval()}[layer]()
+        lib.manual_seed(0)
+        leaf = lib.randn(shape[0], shape[2], shape[3], shape[1]).permute(0, 3, 1, 2).requires_grad_()
+        x = leaf * 1
+        seen = []
+        x.register_hook(lambda grad: seen.append(grad.stride()))
+        y = module(x)
+        y.backward(lib.ones(y.shape))
+        return x.stride(), seen
+
+    assert gradient_strides(torchless) == gradient_strides(torch)
