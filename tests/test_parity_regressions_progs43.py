@@ -215,3 +215,21 @@ def test_pointwise_activation_gradient_follows_the_input_strides_of_size_one_dim
         return x.stride(), seen
 
     assert gradient_strides(torchless) == gradient_strides(torch)
+
+
+@pytest.mark.parametrize("shape,channels", [((4, 4, 1, 1), 4), ((4, 1, 2, 3), 1)])
+def test_prelu_input_gradient_layout_reads_the_weight_operand(shape, channels):
+    # PyTorch's PReLU backward iterates over (input, weight, grad); the weight's broadcast shape keeps
+    # TensorIterator from its fast setup, so a channels-last input that is C-contiguous as well (one cell per image,
+    # or one channel) gets a channels-last gradient, (4, 1, 4, 4); torchless left the weight out and took the fast
+    # setup's C order, (4, 1, 1, 1).
+    def gradient_strides(lib):
+        lib.manual_seed(0)
+        x = lib.randn(shape[0], shape[2], shape[3], shape[1]).permute(0, 3, 1, 2).requires_grad_() * 1
+        seen = []
+        x.register_hook(lambda grad: seen.append(grad.stride()))
+        y = lib.nn.PReLU(channels)(x)
+        y.backward(lib.ones(y.shape))
+        return x.stride(), seen
+
+    assert gradient_strides(torchless) == gradient_strides(torch)

@@ -41,8 +41,10 @@ class PreluKernel(Node):
         x, weight = self.x, self.weight
         positive = x > 0  # a NaN is not: it takes the weight's side, as in PyTorch
         grad_input = None
-        if self.needs_input_grad[0]:  # (PyTorch's kernel lays it out as the input first, then grad)
-            grad_input = _memory_format.iterator_layout(np.where(positive, grad, weight * grad), (x, grad))
+        if self.needs_input_grad[0]:  # (PyTorch's kernel lays it out as the input first, then the weight and grad:
+            # the weight's broadcast shape keeps TensorIterator from its fast setup, C order for a channels-last input
+            # whose size-1 dims make it C-contiguous too)
+            grad_input = _memory_format.iterator_layout(np.where(positive, grad, weight * grad), (x, weight, grad))
         grad_weight = None
         if self.needs_input_grad[1]:
             full = np.where(positive, 0, x * grad)
