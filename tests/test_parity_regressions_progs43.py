@@ -233,3 +233,30 @@ def test_prelu_input_gradient_layout_reads_the_weight_operand(shape, channels):
         return x.stride(), seen
 
     assert gradient_strides(torchless) == gradient_strides(torch)
+
+
+# ---------------------------------------------------------------- LBFGS reads gradients through view(-1)
+
+
+def test_lbfgs_refuses_channels_last_gradients_as_pytorchs_view():
+    # LBFGS gathers the gradients with grad.view(-1): after model.to(memory_format=torch.channels_last) a
+    # convolution weight's gradient is channels-last and PyTorch's step raises view's error; torchless reshaped
+    # every gradient and stepped.
+    def step(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 2), lib.nn.Flatten(), lib.nn.Linear(4 * 5 * 5, 2))
+        model = model.to(memory_format=lib.channels_last)
+        x = lib.randn(2, 3, 6, 6).to(memory_format=lib.channels_last)
+        optimizer = lib.optim.LBFGS(model.parameters(), max_iter=2)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = model(x).pow(2).mean()
+            loss.backward()
+            return loss
+
+        with pytest.raises(RuntimeError) as error:
+            optimizer.step(closure)
+        return str(error.value)
+
+    assert step(torchless) == step(torch)
