@@ -260,3 +260,23 @@ def test_lbfgs_refuses_channels_last_gradients_as_pytorchs_view():
         return str(error.value)
 
     assert step(torchless) == step(torch)
+
+
+# ---------------------------------------------------------------- the divisor's gradient of a / b
+
+
+def test_divisor_gradient_is_laid_out_as_pytorchs_chain_of_ops():
+    # PyTorch computes the divisor's gradient as -grad * ((a / b) / b), four TensorIterator ops, each laying its
+    # result out by its own operands; torchless laid the product out once over (grad, a, b), which differs for a
+    # divisor with channels-last strides at a size-1 dim beside C-ordered operands ((12, 3, 12, 1) for PyTorch's
+    # (12, 3, 3, 1)).
+    def gradient_strides(lib):
+        lib.manual_seed(0)
+        x = lib.randn(4, 1, 3, 4).permute(0, 3, 1, 2).requires_grad_() * 1
+        seen = []
+        x.register_hook(lambda grad: seen.append(grad.stride()))
+        y = (lib.rand(4, 4, 1, 3) + 1) / x
+        y.backward(lib.ones(y.shape))
+        return y.stride(), seen
+
+    assert gradient_strides(torchless) == gradient_strides(torch)
