@@ -1463,7 +1463,9 @@ def _deepcopied_array(array, memo):
     while isinstance(root.base, np.ndarray):
         root = root.base
     if not (root.flags.c_contiguous or root.flags.f_contiguous):
-        return array.copy()
+        # (memory NumPy did not allocate in one order, as_strided's: a dense layout's strides kept, as PyTorch's copy
+        # of the storage keeps them, a channels-last optimizer state's)
+        return _memory_format.preserving(array.copy(order="K"), array)
     copied = memo.get(id(root))
     if copied is None:
         copied = memo[id(root)] = root.copy(order="K")

@@ -264,7 +264,7 @@ class Div(Node):
             reciprocal = 1 / b
             return None, (laid_out_product(-(grad * a) * (reciprocal * reciprocal), grad, b) if need_b else None)
         ga = unbroadcast(laid_out_product(grad / b, grad, b), a.shape) if need_a else None
-        gb = unbroadcast(laid_out_product(-grad * ((a / b) / b), grad, a, b), b.shape) if need_b else None
+        gb = unbroadcast(_quotient_divisor_gradient(grad, a, b), b.shape) if need_b else None
         return ga, gb
 
     def backward_graph(self, grad):
@@ -443,6 +443,24 @@ class ZeroGradient(Node):
 
     def name(self):
         return self.node_name
+
+
+def _quotient_divisor_gradient(grad, a, b):
+    """The divisor's gradient of a / b, -grad * ((a / b) / b), laid out as PyTorch's four TensorIterator ops lay it
+    out one after another (a / b, then over b, -grad, their product): a flat layout over (grad, a, b) differs where
+    their orders disagree (a divisor with channels-last strides at its size-1 dims beside a C-order grad)."""
+    gradient = -grad * ((a / b) / b)
+    if laid_out_product(gradient, grad, a, b) is gradient:  # (C-contiguous operands: NumPy's layout is the chain's)
+        return gradient
+
+    def layout(array):
+        return array.shape, _memory_format.element_strides(array)
+
+    quotient_shape = np.broadcast_shapes(a.shape, b.shape)
+    quotient = quotient_shape, _memory_format.layout_strides(quotient_shape, [layout(a), layout(b)])
+    quotient = quotient_shape, _memory_format.layout_strides(quotient_shape, [quotient, layout(b)])
+    negated = grad.shape, _memory_format.layout_strides(grad.shape, [layout(grad)])
+    return _memory_format.with_strides(gradient, _memory_format.layout_strides(gradient.shape, [negated, quotient]))
 
 
 class DivRounded(ZeroGradient):

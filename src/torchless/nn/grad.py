@@ -201,7 +201,7 @@ def _input_gradient(dims, input_size, weight, grad_output, stride, padding, dila
     gradient = _TRANSPOSED[dims](grad_output, weight.to(grad_output.dtype),  # (oneDNN's takes a half-precision one)
                                  None, stride, padding, output_padding, groups, dilation)
     # laid out as the weight and PyTorch's input (an expanded scalar, suggesting no layout) suggest, not grad_output
-    layout = _layout(_unlaid(input_size, weight), weight._data, groups)
+    layout = _layout(_unlaid(input_size, weight), weight._data, groups, False, tuple(stride), (), tuple(dilation))
     if dims == 1:
         gradient = _graph_gradient_in_layout(gradient.unsqueeze(2), layout).squeeze(2)
     else:
@@ -218,7 +218,7 @@ def _weight_gradient(dims, input, weight_size, grad_output, stride, padding, dil
         return _recorded(_zeros(weight_size, given.dtype), given, input, None)
     grad_output = grad_output.to(input.dtype)  # (oneDNN's takes a half-precision grad_output)
     # PyTorch's weight is an expanded scalar (all-zero strides, suggesting no layout): the input's layout decides
-    layout = _layout(input._data, _unlaid(weight_size, input), groups)
+    layout = _layout(input._data, _unlaid(weight_size, input), groups, False, tuple(stride), (), tuple(dilation))
     planes = input
     if dims == 1:  # as a 2-D convolution of height 1
         planes, grad_output = input.unsqueeze(2), grad_output.unsqueeze(2)

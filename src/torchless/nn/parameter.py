@@ -1,7 +1,7 @@
 """Parameter and Buffer: tensors that a Module registers when they are assigned as attributes; their
 uninitialized forms, which lazy modules hold until their first call."""
 from .._tensor import Tensor, _python_attributes
-from .. import _creation
+from .. import _creation, _memory_format
 from .._parser_errors import check_bool
 from ..overrides import _disabled_torch_function_impl
 from ._uninitialized import UninitializedTensorMixin
@@ -63,9 +63,11 @@ class Parameter(Tensor):
         return (_rebuild_parameter_with_state, (Tensor._wrap(self._data), self._requires_grad, attributes))
 
     def __deepcopy__(self, memo):
-        # PyTorch's: a parameter of a clone of the values, without the grad or other attributes of the original
+        # PyTorch's: a parameter of a clone of the values (preserve_format: a channels-last weight stays so), without
+        # the grad or other attributes of the original
         if id(self) not in memo:
-            memo[id(self)] = type(self)(Tensor._wrap(self._data.copy()), self.requires_grad)
+            copied = _memory_format.preserving(self._data.copy(order="K"), self._data)
+            memo[id(self)] = type(self)(Tensor._wrap(copied), self.requires_grad)
         return memo[id(self)]
 
 

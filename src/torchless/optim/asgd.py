@@ -9,7 +9,7 @@ from ..autograd import grad_mode
 from .optimizer import (
     COMMON_FLAGS, Optimizer, _functional_update, _get_scalar_dtype, _get_value, _hyper_value, _new_step,
     _reads_defaults_first,
-    _refuse_functional_flags, _scalar_dtype, _scalar_state, _scalar_lr, _to_scalar,
+    _refuse_functional_flags, _scalar_dtype, _scalar_state, _scalar_lr, _to_scalar, _zeros_like,
 )
 from ._hyperparameters import check_lr, check_nonnegative, unsupported_flags
 from ._update_math import add_scaled_, added, addcmul, opmath, real_views, refuse_integral_result
@@ -87,7 +87,7 @@ class ASGD(Optimizer):
         the lr by as_tensor, as PyTorch makes it (its errors for an lr that is no number)."""
         def fresh_state(p, g):
             eta = as_tensor(_to_scalar(group["lr"]), dtype=_get_scalar_dtype()).clone().detach()
-            return {"eta": eta, "mu": _scalar_state(1.0), "ax": Tensor._wrap(np.zeros_like(p))}
+            return {"eta": eta, "mu": _scalar_state(1.0), **_zeros_like(p, "ax")}
 
         with self._recording():
             for param, state in self._recorded_states(group, fresh_state):
@@ -149,7 +149,7 @@ def asgd(params, grads, axs, mus, etas, state_steps, foreach=None, maximize=Fals
 
 def _fresh_state(p, lr):
     """A new state's entries after ``step``: ``eta`` (the lr), ``mu`` and ``ax``."""
-    return {"eta": _scalar_state(lr), "mu": _scalar_state(1.0), "ax": Tensor._wrap(np.zeros_like(p))}
+    return {"eta": _scalar_state(lr), "mu": _scalar_state(1.0), **_zeros_like(p, "ax")}
 
 
 def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_decay, maximize):

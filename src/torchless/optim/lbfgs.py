@@ -183,9 +183,10 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self):
         """All the gradients as one new flat array (zeros for parameters without one); a complex gradient gives its
-        real and imaginary parts, as PyTorch's ``view_as_real``."""
+        real and imaginary parts, as PyTorch's ``view_as_real``. Each is read through ``grad.view(-1)``, as PyTorch
+        reads it, which refuses a gradient it cannot view flat (a channels-last convolution weight's)."""
         return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else
-                               real_view(p.grad._data).reshape(-1) for p in self._params])
+                               real_view(p.grad.view(-1)._data).reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size, update):
         """Move the parameters by ``step_size * update`` (a flat array), in place."""

@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Optional, Union
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from .._creation.filled import full_like
 from .._ops._util import broadcast_error
 from .._tensor import Tensor, typename
@@ -107,8 +107,11 @@ def _advance(step):
 
 
 def _zeros_like(p, *names):
-    """A fresh state entry of zeros shaped like ``p`` for each of ``names``."""
-    return {name: Tensor._wrap(np.zeros_like(p)) for name in names}
+    """A fresh state entry of zeros shaped like ``p`` for each of ``names``: PyTorch's ``zeros_like(p,
+    memory_format=torch.preserve_format)``, with ``p``'s strides, those of its size-1 dims too (a channels-last
+    weight of shape (2, 3, 1, 1) keeps (3, 1, 3, 3), which NumPy's zeros_like would make (3, 1, 1, 1))."""
+    return {name: Tensor._wrap(_memory_format.empty_like(p, p.dtype, _memory_format.preserve_format))
+            for name in names}
 
 
 def _filled_like(tensor, value):

@@ -1,6 +1,7 @@
 """SGD: stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay."""
 import numpy as np
 
+from .. import _memory_format
 from .._parser_errors._messages import invalid_combination
 from .._tensor import Tensor
 from .optimizer import (
@@ -102,8 +103,9 @@ class SGD(Optimizer):
                                       maximize=group["maximize"], fused=group["fused"],
                                       foreach_mul=p.dtype in foreach_mul)
                 if momentum != 0 and buf is None:
-                    self.state[param]["momentum_buffer"] = Tensor._wrap(
-                        _new_momentum_buffer(new_buf.reshape(p.shape), param.grad._data, p, group["fused"]))
+                    self.state[param]["momentum_buffer"] = Tensor._wrap(_new_momentum_buffer(
+                        new_buf.reshape(p.shape), param.grad._data, p, group["fused"], group["weight_decay"],
+                        group["maximize"]))
                 param._version += 1
             if error is not None:
                 raise error
@@ -181,7 +183,7 @@ def sgd(params, d_p_list, momentum_buffer_list, has_sparse_grad=False, foreach=N
                               maximize=maximize, fused=fused, foreach_mul=p.dtype in foreach_mul)
         if momentum != 0 and buf is None:
             momentum_buffer_list[i] = Tensor._wrap(_new_momentum_buffer(new_buf.reshape(p.shape), grad._data, p,
-                                                                        fused))
+                                                                        fused, weight_decay, maximize))
         if nesterov_into_grads:
             add_scaled_(np.atleast_1d(grad._data), new_buf, momentum)
             grad._version += 1
@@ -222,16 +224,29 @@ def _foreach_alpha_error(group, params, lr):
     return invalid_combination("_foreach_add_", _FOREACH_ADD_OVERLOADS, (list(params), directions), {"alpha": -lr})
 
 
-def _new_momentum_buffer(values, grad, p, fused):
-    """A parameter's first momentum buffer holding ``values``, laid out as PyTorch's: like the gradient it is made
-    from (``clone`` or, fused, ``empty_like``), which the fused kernel fills in the memory order of ``p``."""
-    buf = np.empty_like(grad)
+def _new_momentum_buffer(values, grad, p, fused, weight_decay, maximize):
+    """A parameter's first momentum buffer holding ``values``, laid out as PyTorch's (see _momentum_buffer_like),
+    which the fused kernel fills in the memory order of ``p``."""
+    buf = _momentum_buffer_like(grad, p, fused, weight_decay, maximize)
     target = as_fused_kernel_pairs(buf, p) if fused else buf
     if not np.shares_memory(target, buf):
         # (a layout the kernel's pairing cannot follow: the values in place)
         target = buf
     target[...] = values
     return buf
+
+
+def _momentum_buffer_like(grad, p, fused, weight_decay, maximize):
+    """An uninitialised first momentum buffer laid out as PyTorch's: ``empty_like`` of the gradient (fused), else
+    ``clone`` of the step's gradient: the gradient itself, or the tensor of TensorIterator's ``-grad`` and
+    ``grad.add(param, alpha=weight_decay)``. Their strides differ at size-1 dims (a channels-last weight gradient of
+    shape (6, 4, 1, 1): (4, 1, 4, 4) kept, (4, 1, 1, 1) computed), which NumPy's empty_like would set its own way."""
+    if fused or not (maximize or weight_decay != 0):
+        return _memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format, np.empty)
+    step_grad = _memory_format.empty_for_iterator(grad.shape, grad.dtype, [grad]) if maximize else grad
+    if weight_decay != 0:
+        step_grad = _memory_format.empty_for_iterator(grad.shape, grad.dtype, [step_grad, p])
+    return step_grad
 
 
 def _fused_groups_until_missing_buffer(params, buffers):

@@ -176,31 +176,37 @@ def _weight_gradient_skipped_padding(skipped_padding, node, groups, transposed=F
     return skipped_padding
 
 
-def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
+def _output_format(x, w, groups, transposed=False, stride=(), output_padding=(), dilation=()):
     """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
     arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
     kernels, whose outputs are contiguous: those its backend selection keeps from oneDNN (see _uses_mkldnn: float64
-    ones, float32 ones of a batch of one with one group and a small kernel and input)."""
-    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups):
+    ones, float32 ones of a batch of one with one group and a small kernel and input, and 1x1x1 kernels of stride
+    and dilation 1 in one thread)."""
+    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups,
+                                        dilation):
         return None
     return _memory_format.output_format(x, w)
 
 
-def _groups_concatenated_in_c_order(shape, groups, uses_mkldnn):
+def _groups_concatenated_in_c_order(shape, groups, uses_mkldnn, in_shape=None):
     """Whether a channels-last convolution's output (or its input's gradient) of ``shape`` (4-D or 5-D) is
     C-ordered all the same: PyTorch's reference backends (not oneDNN) convolve group by group and concatenate the
     groups' results in the layout they all suggest, and one of one channel and one cell per image (N x 1 x 1 x 1)
-    suggests none."""
-    return groups > 1 and not uses_mkldnn and shape[1] == groups and math.prod(shape[2:]) == 1
+    suggests none. Nor does an output's group convolved from such an input's group (``in_shape``, the input's)
+    of more than one image: the reference kernels take that N x 1 x 1 x 1 slice for C order (probed)."""
+    if groups == 1 or uses_mkldnn or math.prod(shape[2:]) != 1:
+        return False
+    return shape[1] == groups or (in_shape is not None and in_shape[1] == groups and in_shape[0] > 1
+                                  and math.prod(in_shape[2:]) == 1)
 
 
-def _in_output_format(y, x, w, groups):
+def _in_output_format(y, x, w, groups, stride, dilation):
     """``y``, a new convolution's result (not a transposed one's), laid out as PyTorch's (see _output_format)."""
-    format_ = _output_format(x, w, groups)
+    format_ = _output_format(x, w, groups, False, stride, (), dilation)
     if format_ is None:
         return np.ascontiguousarray(y)
-    if _groups_concatenated_in_c_order(y.shape, groups, _uses_mkldnn(x.shape, w.shape, x.dtype, (), False, (),
-                                                                     groups)):
+    if _groups_concatenated_in_c_order(y.shape, groups, _uses_mkldnn(x.shape, w.shape, x.dtype, stride, False, (),
+                                                                     groups, dilation), _as_4d(x).shape):
         return _memory_format.c_ordered(y)
     return _memory_format.in_format(y, format_)
 
@@ -285,7 +291,7 @@ class Convolution(Node):
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _layout(x, w, groups)
+            self.layout = _layout(x, w, groups, False, stride, (), dilation)
         self.skipped_padding = _skipped_padding(self.x.shape, self.w.shape, x.dtype, *self.args,
                                                 self.layout is not None)
         algorithm = _reference_gemm_algorithm(self.x.shape, self.w.shape, x.dtype, *self.args)
@@ -295,12 +301,18 @@ class Convolution(Node):
         if self.layout is not None:
             self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, False, (), groups, dilation)
             self.exact_weight_layout = self.uses_mkldnn or any(d != 1 for d in dilation)
-            y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn) \
+            y = _memory_format.c_ordered(y) if _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn,
+                                                                               self.x.shape) \
                 else _memory_format.in_format(y, self.layout)
         return _like(y if y.size else _memory_format.with_c_strides(y), self.ndim)  # (NumPy's: 0 strides)
 
     def jvp(self, tangents, arrays, params, out):  # conv(tx, w) + conv(x, tw) + tb
         return forward_ad.affine_jvp(self, tangents, arrays, params, out, bias_axis=1)
+
+    def _input_gradient_layout(self):
+        """The input's gradient's layout: the output's, but where PyTorch's reference kernels concatenate the
+        groups' C-ordered (an input of one channel per group and one cell per image, as for the output)."""
+        return None if _groups_concatenated_in_c_order(self.x.shape, self.args[3], self.uses_mkldnn) else self.layout
 
     _later = None  # (the gradient array, its filling) handed over by a consumer: see takes_gradient_later
 
@@ -360,7 +372,7 @@ class Convolution(Node):
                                                  fill=fill)
                 if self.needs_input_grad[2]:
                     sum_bias_grad()
-            gx, gw = _in_layout(gx, self.layout, self.ndim), _weight_gradient_in_layout(gw, self)
+            gx, gw = _in_layout(gx, self._input_gradient_layout(), self.ndim), _weight_gradient_in_layout(gw, self)
         elif self.needs_input_grad[2]:
             sum_bias_grad()
         return gx, gw, bias_grad[0]
@@ -382,7 +394,7 @@ class Convolution(Node):
                                                 gy._data.shape, stride, padding, dilation)
             gx = TransposedConvolution.apply(gy, w, None, stride=stride, padding=padding, dilation=dilation,
                                              groups=groups, output_padding=output_padding)
-            gx = _graph_gradient_in_layout(gx, self.layout)
+            gx = _graph_gradient_in_layout(gx, self._input_gradient_layout())
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             gw = self._weight_gradient(gy, stride, padding, dilation, groups, output_padding)
@@ -395,7 +407,7 @@ class Convolution(Node):
         # (the input's gradient through it: the transposed convolution of gy by the weight gradient's gradient)
         x, watched = _read_for_weight_gradient(
             x.unsqueeze(2) if self.ndim == 3 else x, gy, self.ndim,
-            lambda gy, ggw: _output_format(gy, ggw, groups, True, stride, output_padding))
+            lambda gy, ggw: _output_format(gy, ggw, groups, True, stride, output_padding, dilation))
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
         gw = watched(_differentiated_as_a_weight(_graph_weight_gradient_in_layout(gw, self), self.layout))
         return gw.squeeze(2) if self.ndim == 3 else gw
@@ -428,7 +440,7 @@ def _graph_weight_gradient_in_layout(gradient, node):
 def _output_gradient_layout(node, shape, groups):
     """The layout of a convolution's output (``shape``, 4-D or 5-D), which PyTorch's double backward gives the
     output gradient's gradient (a sum of convolutions like the forward's)."""
-    if node.layout is None or _groups_concatenated_in_c_order(shape, groups, node.uses_mkldnn):
+    if node.layout is None or _groups_concatenated_in_c_order(shape, groups, node.uses_mkldnn, node.x.shape):
         return None
     return node.layout
 
@@ -558,12 +570,13 @@ class TransposedConvolution(Node):
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _layout(x, w, groups, True, stride, output_padding)
+            self.layout = _layout(x, w, groups, True, stride, output_padding, dilation)
             if self.layout is not None:
                 self.uses_mkldnn = _uses_mkldnn(self.x.shape, self.w.shape, x.dtype, stride, True, output_padding,
-                                                groups)
+                                                groups, dilation)
                 self.exact_weight_layout = self.uses_mkldnn
-        if self.layout is not None and _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn):
+        if self.layout is not None and _groups_concatenated_in_c_order(y.shape, groups, self.uses_mkldnn,
+                                                                       self.x.shape):
             return _like(_memory_format.c_ordered(y), self.ndim)
         return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
@@ -628,7 +641,8 @@ class TransposedConvolution(Node):
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))
             x, watched = _read_for_weight_gradient(x.unsqueeze(2) if self.ndim == 3 else x, gy, self.ndim,
-                                                   lambda gy, ggw: _output_format(gy, ggw, self.groups))
+                                                   lambda gy, ggw: _output_format(gy, ggw, self.groups, False,
+                                                                                  self.stride, (), self.dilation))
             gw = _graph_weight_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self)
             gw = watched(_differentiated_as_a_weight(gw, self.layout))
             gw = gw.squeeze(2) if self.ndim == 3 else gw

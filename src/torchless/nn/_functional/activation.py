@@ -165,6 +165,15 @@ def _leaky_relu_into(x, positive, out, slope):
     out[...] = cpu_loops.select(positive, x, x * slope)
 
 
+def mask_laid_out_as(mask, x):
+    """``mask``, a comparison of ``x``, with x's strides, those of size-1 dims too (NumPy's comparisons set those their
+    own way): the layout of the input that PyTorch's pointwise backward kernels (leaky_relu_backward,
+    threshold_backward) lay their gradient out by, read from the mask saved in its place (a copy only then)."""
+    if x.flags.c_contiguous and 1 not in x.shape or not _memory_format.is_dense(x):
+        return mask
+    return _memory_format.with_strides(mask, _memory_format.element_strides(x))
+
+
 class LeakyRelu(Node):
     tangent_node_name = "LeakyReluBackwardBackward0"  # (see forward_ad.recorded_on_values)
     elementwise = True
@@ -175,7 +184,7 @@ class LeakyRelu(Node):
                                           "negative_slope": lambda node: node.slope}}
 
     def forward(self, x, negative_slope=0.01, inplace=False):
-        self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
+        self.positive, self.slope, self.inplace = mask_laid_out_as(x > 0, x), negative_slope, inplace
         if inplace:
             self._checked_inputs, self._saves_output = (), True
             self.backward_inputs = (OUTPUT,)  # (its backward op reads the result, as the node saved it)

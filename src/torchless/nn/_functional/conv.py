@@ -271,7 +271,7 @@ def _checked_once(checks):
                                     and w.flags.c_contiguous and w.strides[1] != w.itemsize)
             if format_suggested:
                 skipped = _skipped_padding(x.shape, w.shape, x.dtype, stride, padding, dilation, groups,
-                                           _output_format(x, w, groups) is not None)
+                                           _output_format(x, w, groups, False, stride, (), dilation) is not None)
             b = None if bias is None else bias._data
             if rounded_as is not None:
                 y = forward(x, w, stride, padding, dilation, groups, rounded_as, b, skipped)
@@ -281,7 +281,7 @@ def _checked_once(checks):
                 y = forward(x, w, stride, padding, dilation, groups, bias=b, skipped_padding=skipped)
             if format_suggested:  # (inline: _memory_format.may_suggest_...)
                 # PyTorch's: channels-last for such an input or weight
-                y = _in_output_format(y, x, w, groups)
+                y = _in_output_format(y, x, w, groups, stride, dilation)
             return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = _recorded(function.apply(input if batched else input.unsqueeze(0), weight, bias, **params))
         return y if batched else y.squeeze(0)

@@ -224,7 +224,7 @@ class BatchNorm(Node):
                                                 weight, bias)
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
         if _memory_format.may_suggest_channels_last(x):
-            y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
+            y = _laid_out_as_output(y, x)
         return y
 
     def _statistics_at_backward(self):
@@ -348,6 +348,16 @@ def _bfloat16_statistics(x3, count, running_mean, running_var, momentum, eps, dt
     return mean.astype(np.float32), invstd.astype(np.float32)
 
 
+def _laid_out_as_output(y, x):
+    """``y``, batch norm's output, laid out as PyTorch's kernel allocates it for an input ``x`` that may suggest a
+    channels-last format: C order for an input that is C-contiguous all the same (whatever the strides of its size-1
+    dims suggest: one channel, or one cell per image, of a channels-last tensor), else channels-last for such an
+    input, else C order. (The input's gradient follows the suggested format, see laid_out_gradients.)"""
+    if x.flags.c_contiguous:
+        return _memory_format.with_c_strides(np.ascontiguousarray(y))
+    return _memory_format.in_format_of(y, x)
+
+
 def _in_contiguous_layout(x):
     """Whether ATen's batch_norm kernel reads ``x`` (N, C, *) directly: C order or a channels-last format. Other
     strides go through TensorIterator's elementwise ((x - mean) * invstd) * weight + bias instead."""
@@ -445,7 +455,7 @@ def _eval_output(x, weight, bias, running_mean, running_var, eps, always=False):
         _cancelling_channels_as_pytorch(y3, x.reshape(y3.shape), running_mean, invstd, None, weight, bias)
         y = y3.reshape(x.shape)  # (a copy for a channels-last input)
     if _memory_format.may_suggest_channels_last(x):
-        y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
+        y = _laid_out_as_output(y, x)
     return y
 
 

@@ -17,8 +17,8 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor, native_binding
 from ._norm_checks import compute_dtype
-from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar, real_scalar,
-                         zero_derivative_of_operand)
+from .activation import (_check_floating, _maybe_inplace, mask_laid_out_as, number_argument, opmath_operands,
+                         opmath_scalar, real_scalar, zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
 
@@ -45,7 +45,7 @@ class Threshold(Node):
     def backward(self, grad):
         # (PyTorch's threshold_backward lays its output out as the input first, then grad; the mask is the input's)
         masked = np.where(self.keep, grad, np.zeros((), grad.dtype))
-        return (_memory_format.iterator_layout(masked, (self.keep, grad)),)
+        return (_memory_format.iterator_layout(masked, (mask_laid_out_as(self.keep, self.x), grad)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, masked_gradient(self.keep, grad), "ThresholdBackwardBackward0", grad,

@@ -16,8 +16,8 @@ from ...autograd.graph import Node, autocast_cast
 from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import Generator, stream
 from ._args import Param, _tp_name, check_tensor, native, native_binding
-from .activation import (_c_strided, _check_floating, _maybe_inplace, check_in_place_slope, number_argument,
-                         opmath_scalar, real_scalar, zero_derivative_of_operand)
+from .activation import (_c_strided, _check_floating, _maybe_inplace, check_in_place_slope, mask_laid_out_as,
+                         number_argument, opmath_scalar, real_scalar, zero_derivative_of_operand)
 
 __all__ = ["prelu", "rrelu", "rrelu_"]
 
@@ -41,8 +41,10 @@ class PreluKernel(Node):
         x, weight = self.x, self.weight
         positive = x > 0  # a NaN is not: it takes the weight's side, as in PyTorch
         grad_input = None
-        if self.needs_input_grad[0]:  # (PyTorch's kernel lays it out as the input first, then grad)
-            grad_input = _memory_format.iterator_layout(np.where(positive, grad, weight * grad), (x, grad))
+        if self.needs_input_grad[0]:  # (PyTorch's kernel lays it out as the input first, then the weight and grad:
+            # the weight's broadcast shape keeps TensorIterator from its fast setup, C order for a channels-last input
+            # whose size-1 dims make it C-contiguous too)
+            grad_input = _memory_format.iterator_layout(np.where(positive, grad, weight * grad), (x, weight, grad))
         grad_weight = None
         if self.needs_input_grad[1]:
             full = np.where(positive, 0, x * grad)
@@ -132,7 +134,8 @@ class RreluWithNoise(Node):
             return _c_strided(x * noise)
         if x.dtype == np.float16:  # leaky_relu's float16 kernel: the slope in float32, the product rounded once
             mean = np.float32((lower + upper) / 2)
-        noise = np.where(x > 0, mean.dtype.type(1), mean)  # leaky_relu: a NaN takes the slope
+        # leaky_relu: a NaN takes the slope (the slopes laid out as the input, by which the gradient is)
+        noise = mask_laid_out_as(np.where(x > 0, mean.dtype.type(1), mean), x)
         # (mean_slope: leaky_relu's gradient is refused in place for a negative slope)
         self.scale, self.mean_slope, self.noise = noise, mean, noise
         # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
