@@ -280,3 +280,13 @@ def test_divisor_gradient_is_laid_out_as_pytorchs_chain_of_ops():
         return y.stride(), seen
 
     assert gradient_strides(torchless) == gradient_strides(torch)
+
+
+def test_cast_backward_keeps_the_gradients_strides_at_size_one_dims():
+    """ToCopyBackward0: PyTorch's grad.to(dtype) keeps the gradient's strides, size-1 dims' too, and AccumulateGrad
+    keeps them (its layout contract ignores size-1 dims); NumPy's astype reset them."""
+    for lib in (torchless, torch):
+        weight = lib.randn(6, 4, 1, 1).to(memory_format=lib.channels_last).requires_grad_()
+        grad = lib.empty_strided((6, 4, 1, 1), (4, 1, 4, 4), dtype=lib.float64).fill_(1)
+        weight.double().backward(grad)
+        assert weight.grad.stride() == (4, 1, 4, 4), lib.__name__

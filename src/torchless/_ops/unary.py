@@ -736,7 +736,9 @@ class Cast(Node):
         if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
             grad = grad.real  # (a strided view, kept where its dtype is the input's: PyTorch's to(copy=False))
             return (grad if grad.dtype == self.src and self.keeps_real_view else grad.astype(self.src),)
-        return (grad.astype(self.src),)
+        # (PyTorch's grad.to(dtype) keeps the gradient's strides, those of size-1 dims too: a channels-last 1x1
+        # weight's (4, 1, 4, 4), which NumPy's astype makes (4, 1, 1, 1))
+        return (_memory_format.preserving(grad.astype(self.src), grad),)
 
     def backward_graph(self, grad):
         if grad._data.dtype.kind == "c" and self.src.kind != "c":  # (the real part, as backward)
