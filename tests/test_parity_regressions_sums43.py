@@ -5,6 +5,8 @@ statistics), each row of the trailing dims as its inner reduction adds it, those
 from 0 into the zero-filled output; and sums whose kept dims all have size 1, which ATen adds as whole sums.
 NumPy's order (pairwise along rows, in turn down columns) gave other last bits in about three of four float32
 channels of a (64, 5, 28, 28) batch, and in most columns of a (1000, 10) one."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,19 @@ SHAPES_AND_DIMS = [((64, 5, 28, 28), (0, 2, 3)), ((64, 10, 14, 14), (0, 2, 3)), 
                    ((3, 4, 2, 5, 6), (0, 3, 4)), ((100, 64, 9), (0, 2)), ((33, 4, 17), (0, -1)),
                    ((16, 32, 1000), (0, 2)), ((4, 3, 100, 100), (0, 2, 3)), ((5, 1, 7), (0, 2)),
                    ((5, 1, 7, 1), (0, 2)), ((2, 1, 1, 9000), (0, 3))]
+
+
+@contextlib.contextmanager
+def _on_threads(torch, threads):
+    """Both libraries on ``threads`` threads (their splits of long sums decide the order), restored after."""
+    before = torch.get_num_threads(), torchless.get_num_threads()
+    torch.set_num_threads(threads)
+    torchless.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before[0])
+        torchless.set_num_threads(before[1])
 
 
 def _values(shape, dtype, seed):
@@ -56,10 +71,7 @@ def test_channel_sums_differ_from_numpy_order():
 @pytest.mark.parametrize("shape, dims", SHAPES_AND_DIMS)
 def test_sum_and_mean_over_outer_and_inner_dims_match_torch_bit_for_bit(shape, dims, dtype, threads):
     torch = pytest.importorskip("torch")
-    torch_threads, our_threads = torch.get_num_threads(), torchless.get_num_threads()
-    torch.set_num_threads(threads)
-    torchless.set_num_threads(threads)
-    try:
+    with _on_threads(torch, threads):
         for seed in range(3):
             x = _values(shape, getattr(np, dtype), seed)
             for name, keepdim in (("sum", False), ("mean", False), ("sum", True), ("mean", True)):
@@ -67,9 +79,6 @@ def test_sum_and_mean_over_outer_and_inner_dims_match_torch_bit_for_bit(shape, d
                 theirs = getattr(torch.tensor(x), name)(dims, keepdim=keepdim)
                 assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype == getattr(torchless, dtype)
                 np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{name} seed {seed}")
-    finally:
-        torch.set_num_threads(torch_threads)
-        torchless.set_num_threads(our_threads)
 
 
 def test_channel_sums_keep_zero_signs_and_infinities_as_torch():
@@ -149,19 +158,13 @@ def test_leading_sums_are_the_kernel_loops_transcription(shape, dtype, monkeypat
                                          ((100000, 40), 0), ((1048577, 2), 0), ((33, 7, 2), 0)])
 def test_sum_and_mean_over_leading_dims_match_torch_bit_for_bit(shape, dims, dtype, threads):
     torch = pytest.importorskip("torch")
-    torch_threads, our_threads = torch.get_num_threads(), torchless.get_num_threads()
-    torch.set_num_threads(threads)
-    torchless.set_num_threads(threads)
-    try:
+    with _on_threads(torch, threads):
         x = _values(shape, getattr(np, dtype), 0)
         for name, keepdim in (("sum", False), ("mean", True)):
             ours = getattr(torchless.tensor(x), name)(dims, keepdim=keepdim)
             theirs = getattr(torch.tensor(x), name)(dims, keepdim=keepdim)
             assert tuple(ours.shape) == tuple(theirs.shape)
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=name)
-    finally:
-        torch.set_num_threads(torch_threads)
-        torchless.set_num_threads(our_threads)
 
 
 def test_linear_bias_gradient_of_an_odd_batch_matches_torch():
@@ -183,21 +186,15 @@ def test_sums_over_random_dims_match_torch_bit_for_bit():
     sums in turn), on one thread and two."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(43)
-    torch_threads, our_threads = torch.get_num_threads(), torchless.get_num_threads()
-    try:
-        for trial in range(300):
-            threads = 1 + trial % 2
-            torch.set_num_threads(threads)
-            torchless.set_num_threads(threads)
-            shape = tuple(int(rng.choice([1, 2, 3, 5, 8, 9, 17, 33, 64, 100])) for _ in range(rng.integers(1, 5)))
-            dims = tuple(sorted(rng.choice(len(shape), int(rng.integers(1, len(shape) + 1)), replace=False).tolist()))
-            x = _values(shape, np.float32 if trial % 3 else np.float64, trial)
+    for trial in range(300):
+        threads = 1 + trial % 2
+        shape = tuple(int(rng.choice([1, 2, 3, 5, 8, 9, 17, 33, 64, 100])) for _ in range(rng.integers(1, 5)))
+        dims = tuple(sorted(rng.choice(len(shape), int(rng.integers(1, len(shape) + 1)), replace=False).tolist()))
+        x = _values(shape, np.float32 if trial % 3 else np.float64, trial)
+        with _on_threads(torch, threads):
             ours, theirs = torchless.tensor(x).sum(dims), torch.tensor(x).sum(dims)
-            assert tuple(ours.shape) == tuple(theirs.shape)
-            np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{shape} {dims} {threads} threads")
-    finally:
-        torch.set_num_threads(torch_threads)
-        torchless.set_num_threads(our_threads)
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=f"{shape} {dims} {threads} threads")
 
 
 @pytest.mark.parametrize("shape, dims", [((6, 5, 33), (1,)), ((7, 3, 9, 4), (0, 2)), ((2, 9, 3, 5, 2), (1, 3))])
