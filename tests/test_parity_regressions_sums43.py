@@ -218,3 +218,38 @@ def test_middle_and_interleaved_sums_are_the_kernel_loops_transcription(shape, d
             for term in terms[:, output]:
                 expected[output] += _row_sum(term)
     np.testing.assert_array_equal(ours.reshape(-1), expected.reshape(-1))
+
+
+# ---------------------------------------------------------------------------- var and std of one output
+def _offset_vectors(seed, count=40):
+    """float32 vectors whose mean is large against their spread (an image's pixel values, a sensor's readings)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(2, 5000))
+        yield (rng.standard_normal(n) * 10 ** rng.uniform(-4, 0) + 10 ** rng.uniform(0, 5)).astype(np.float32)
+
+
+def test_variance_of_one_output_is_centred_by_the_float32_mean(monkeypatch):
+    """std_var_all_cpu: each x - x.mean() (the float32 mean) and its square in double, added one after the other,
+    divided by n - 1 once, rounded to float32 once (a double mean gave other last bits in three of four vectors)."""
+    monkeypatch.setattr(torchless._kernels.parallel, "get_num_threads", lambda: 1)
+    for a in _offset_vectors(1):
+        mean = np.float64(torchless.tensor(a).mean().item())
+        total = 0.0
+        for value in a.astype(np.float64):
+            total += (value - mean) * (value - mean)
+        assert torchless.tensor(a).var().item() == np.float32(total / (a.size - 1))
+        assert torchless.tensor(a).std().item() == np.float32(np.sqrt(total / (a.size - 1)))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_variance_of_one_output_matches_torch_bit_for_bit(threads):
+    torch = pytest.importorskip("torch")
+    with _on_threads(torch, threads):
+        for a in [*_offset_vectors(2), np.full(300, 1e36, np.float32), _values((70001,), np.float32, 3) + 100]:
+            for name in ("var", "std"):
+                ours = getattr(torchless.tensor(a), name)()
+                theirs = getattr(torch.tensor(a), name)()
+                assert ours.numpy().tobytes() == theirs.numpy().tobytes(), (name, a.size)
+            ours = torchless.tensor(a).requires_grad_().var(0, correction=0)
+            assert ours.detach().numpy().tobytes() == torch.tensor(a).var(0, correction=0).numpy().tobytes()

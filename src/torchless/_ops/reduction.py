@@ -483,7 +483,16 @@ class Var(ContiguousResult):
         # PyTorch's CPU kernel for one real output (not var_mean's) centres by the mean in the input's dtype and
         # sums the squares in double; any other variance is Welford's, accumulated in double
         welford = self.function.endswith("_mean") or a.dtype.kind == "c" or half or a.size > count
-        if (not recorded and not half and a.dtype == np.float32
+        if not welford and a.dtype == np.float32 and count:
+            # One output (std_var_all_cpu): each x - mean and its square in double, by the float32 mean (x.mean()),
+            # not a double one: the two differ in the variance's last bits wherever the mean is large against the
+            # spread (three in four of a float32 offset vector's), or overflow it
+            with np.errstate(invalid="ignore", over="ignore"):
+                mean = sum_of_rows(a, axes, keepdims=True) / np.float32(count)
+                c = a.astype(np.float64) - mean.astype(np.float64)
+                self.centered = a - mean if recorded else c  # (backward's: PyTorch's float32 x - x.mean())
+            real_dtype = a.dtype
+        elif (not recorded and not half and a.dtype == np.float32
                 and (welford or a.size and _float32_centring_finite(a, count))):
             # Nothing reads the float32 centred values (backward's), nor need their first one be looked at (below):
             # straight to the double ones (1024 floats: std 57 -> 30 us)
@@ -506,17 +515,18 @@ class Var(ContiguousResult):
                     real) + (sum_of_rows(c.imag * c.imag, axes, keepdims=keepdim) / max(0, self.dof)).astype(real)
             else:  # (Std takes the root of it)
                 self.exact_var = sum_of_rows(c * c, axes, keepdims=keepdim) / max(0, self.dof)
-                if not welford and count and a.dtype == np.float64 and _memory_format.is_dense(a):
+                if not welford and count and c.dtype == np.float64 and _memory_format.is_dense(a):
                     # (one output: PyTorch's std_var_all_cpu adds the squares one after the other, per thread)
                     self.exact_var = np.full(self.exact_var.shape, running_sum_by_threads(c * c) / max(0, self.dof))
                 if welford and count:
                     self.exact_var = _welford_where_overflowed(a, axes, self.exact_var, self.dof)
         if not count:  # (nothing reduced: NaN, whatever the correction, as PyTorch's)
             self.exact_var = np.full_like(self.exact_var, np.nan)
-        if half:
-            self.centered = half_centered
-            return self.exact_var.astype(np.float16)
-        return self.exact_var.astype(real_dtype or self.centered.real.dtype, copy=False)
+        with np.errstate(over="ignore"):  # (a double variance past float32's range: inf, silently as PyTorch)
+            if half:
+                self.centered = half_centered
+                return self.exact_var.astype(np.float16)
+            return self.exact_var.astype(real_dtype or self.centered.real.dtype, copy=False)
 
     jvp = forward_ad.reduction_jvp  # (a reduction: the gradient times the tangent, summed)
 
@@ -561,7 +571,7 @@ class Std(Var):
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None,
                 recorded=True):
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):
             variance = super().forward(a, axes=axes, correction=correction, keepdim=keepdim, all_dims=all_dims,
                                        dims=dims, shown_correction=shown_correction, recorded=recorded)
             if a.dtype in (np.float16, np.float32):  # the root of the double variance, rounded once
