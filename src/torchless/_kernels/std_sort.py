@@ -127,17 +127,17 @@ def _tied_rows(rows, order):
 
 
 def _ranks(row, descending):
-    """Keys whose ``<`` is PyTorch's sort comparator on ``row``: NaN above everything (first when descending)."""
+    """Keys whose ``<`` is PyTorch's sort comparator on ``row``: NaN above everything (first when descending), as an
+    int64 array."""
     ranks = np.unique(row, return_inverse=True)[1].reshape(-1)
-    return (-ranks if descending else ranks).tolist()
+    return -ranks if descending else ranks
 
 
 def sort_order(row, descending=False):
     """The indices PyTorch's unstable CPU sort orders the 1-D ``row`` by."""
     if row.size >= LEVELS_FROM:
-        ranks = np.unique(row, return_inverse=True)[1].reshape(-1)
-        return sort_order_by_levels(-ranks if descending else ranks)
-    keys, items = _ranks(row, descending), list(range(row.size))
+        return sort_order_by_levels(_ranks(row, descending))
+    keys, items = _ranks(row, descending).tolist(), list(range(row.size))
     sort(keys, items)
     return np.array(items, np.int64)
 
@@ -145,7 +145,7 @@ def sort_order(row, descending=False):
 def row_topk_order(row, k, largest=True, sorted=True):
     """The indices of PyTorch's CPU topk on the 1-D ``row``: a partial sort when k is at most 1/64 of the row,
     else nth_element then a sort of the k - 1 in front of the k-th (unsorted: in nth_element's order)."""
-    keys, items = _ranks(row, largest), list(range(row.size))
+    keys, items = _ranks(row, largest).tolist(), list(range(row.size))
     if k == 0:
         return np.zeros(0, np.int64)
     if k * 64 <= row.size:
@@ -162,7 +162,7 @@ def mode_index(row):
     std::sort, the last pair of the first longest run of equal values."""
     if row.size >= LEVELS_FROM and not (row.dtype.kind == "f" and np.isnan(row).any()):
         # (NaN, unordered by the kernel's <, left to the replay of the values themselves)
-        ranks = np.unique(row, return_inverse=True)[1].reshape(-1)
+        ranks = _ranks(row, False)
         order = sort_order_by_levels(ranks)
         ends = np.append(np.flatnonzero(np.diff(ranks[order])), row.size - 1)  # each run's last place
         lengths = np.diff(ends, prepend=-1)

@@ -55,10 +55,7 @@ def _sum_of_rows(a, axes, keepdims):
             total = threads_cascade_sum(a.ravel(order="K"), parallel.get_num_threads())
             if whole:
                 return np.full((1,) * a.ndim, total, a.dtype) if keepdims else np.array(total)  # (of a's dtype)
-            reduced = {axes % a.ndim} if type(axes) is int else {axis % a.ndim for axis in axes}
-            shape = [1 if axis in reduced else size for axis, size in enumerate(a.shape)
-                     if keepdims or axis not in reduced]
-            return np.full(shape, total, a.dtype)
+            return np.full(_reduced_shape(a.shape, _axis_set(axes, a.ndim), keepdims), total, a.dtype)
         # in PyTorch's order, to its last bit (see sum_order)
         if type(axes) is int:
             axes = (axes % a.ndim,)
@@ -91,7 +88,7 @@ def tensor_sum(a, axes, keepdims=False):
     leading and trailing dims around kept ones (``x.sum((0, 2, 3))``, a channel's statistics), the rows' sums added
     one after the other from 0, as its loop stores each into the zero-filled output."""
     if a.dtype in _CASCADED and a.ndim > 1 and axes is not None and a.flags.c_contiguous and a.size:
-        reduced = {axes % a.ndim} if type(axes) is int else {axis % a.ndim for axis in axes}
+        reduced = _axis_set(axes, a.ndim)
         blocks = _merged_blocks(a.shape, reduced)
         kinds = tuple(kind for kind, _ in blocks)
         sizes = [size for _, size in blocks]
@@ -99,16 +96,12 @@ def tensor_sum(a, axes, keepdims=False):
         with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf and overflow, silently: sum_of_rows)
             if kinds == (False, True):
                 totals = _row_sums(a.reshape(sizes))
-            elif kinds == (True, False):
-                totals = columns_sum(a.reshape(sizes))
-            elif kinds == (False, True, False):
+            elif kinds in ((True, False), (False, True, False)):  # (x.sum(0); over a middle dim, per call)
                 totals = columns_sum(a.reshape(sizes))
             elif kinds.count(True) > 1:
                 totals = _inner_sums_in_turn(a.reshape(sizes), kinds)
         if totals is not None:
-            shape = [1 if axis in reduced else size for axis, size in enumerate(a.shape)
-                     if keepdims or axis not in reduced]
-            return totals.reshape(shape)
+            return totals.reshape(_reduced_shape(a.shape, reduced, keepdims))
     return sum_of_rows(a, axes, keepdims)
 
 
@@ -206,8 +199,18 @@ def _every_axis(axes, ndim):
 def _only_ones_kept(shape, axes):
     """Whether every dim of ``shape`` that ``axes`` (an int or a tuple) keeps has size 1: a whole sum to PyTorch,
     whose iterator drops such dims."""
-    axes = {axes % len(shape)} if type(axes) is int else {axis % len(shape) for axis in axes}
-    return all(size == 1 for axis, size in enumerate(shape) if axis not in axes)
+    reduced = _axis_set(axes, len(shape))
+    return all(size == 1 for axis, size in enumerate(shape) if axis not in reduced)
+
+
+def _axis_set(axes, ndim):
+    """The set of axes ``axes`` (an int or a tuple, negative ones counted from the end) names of ``ndim``."""
+    return {axes % ndim} if type(axes) is int else {axis % ndim for axis in axes}
+
+
+def _reduced_shape(shape, reduced, keepdims):
+    """The shape of a sum of ``shape`` over the axes in the set ``reduced``."""
+    return [1 if axis in reduced else size for axis, size in enumerate(shape) if keepdims or axis not in reduced]
 
 
 def unbroadcast(grad, shape):
